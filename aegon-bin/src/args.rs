@@ -1,0 +1,261 @@
+//! Command-line arguments → a plain [`Config`].
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use aegon::pipeline::DEFAULT_MAX_LINE;
+use aegon::{Kind, KindSet};
+
+/// What the user asked for.
+#[derive(Debug)]
+pub enum Command {
+    /// Read the inputs and render events.
+    Run(Config),
+    /// Print the help text.
+    Help,
+    /// Print the version.
+    Version,
+}
+
+/// Output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// One coloured line per event.
+    Plain,
+    /// One JSON object per event.
+    Ndjson,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColorChoice {
+    /// Colour when stdout is a terminal, `NO_COLOR` is unset and `TERM` is not `dumb`.
+    Auto,
+    /// Always colour (overrides `NO_COLOR`).
+    Always,
+    /// Never colour.
+    Never,
+}
+
+/// An input to read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InputArg {
+    /// Standard input (`-`, or no file given).
+    Stdin,
+    /// A file.
+    Path(PathBuf),
+}
+
+/// Everything a run needs to know.
+#[derive(Debug)]
+pub struct Config {
+    /// Inputs in order.
+    pub inputs: Vec<InputArg>,
+    /// Output format.
+    pub format: Format,
+    /// Colour choice.
+    pub color: ColorChoice,
+    /// Line length limit in bytes.
+    pub max_line: usize,
+    /// Kinds of events to output.
+    pub kinds: KindSet,
+    /// Do not report problem lines one by one on stderr.
+    pub quiet: bool,
+}
+
+/// Parses the arguments (without the program name).
+pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, lexopt::Error> {
+    use lexopt::prelude::*;
+    let mut parser = lexopt::Parser::from_args(args);
+    let mut config = Config {
+        inputs: Vec::new(),
+        format: Format::Plain,
+        color: ColorChoice::Auto,
+        max_line: DEFAULT_MAX_LINE,
+        kinds: KindSet::ALL,
+        quiet: false,
+    };
+    let mut only: Option<KindSet> = None;
+    let mut skip = KindSet::NONE;
+    while let Some(arg) = parser.next()? {
+        match arg {
+            Short('h') | Long("help") => return Ok(Command::Help),
+            Short('V') | Long("version") => return Ok(Command::Version),
+            Long("ndjson") => config.format = Format::Ndjson,
+            Long("plain") => config.format = Format::Plain,
+            Long("color") | Long("colour") => {
+                let value = parser.value()?;
+                config.color = match value.to_str() {
+                    Some("auto") => ColorChoice::Auto,
+                    Some("always") => ColorChoice::Always,
+                    Some("never") => ColorChoice::Never,
+                    _ => {
+                        return Err(lexopt::Error::UnexpectedValue {
+                            option: "--color".into(),
+                            value,
+                        })
+                    }
+                }
+            }
+            Long("max-line") => {
+                let value = parser.value()?;
+                config.max_line =
+                    parse_size(&value).ok_or_else(|| lexopt::Error::UnexpectedValue {
+                        option: "--max-line".into(),
+                        value: value.clone(),
+                    })?;
+            }
+            Short('k') | Long("kind") => {
+                let set = parse_kinds(&parser.value()?)?;
+                only = Some(merge(only.unwrap_or(KindSet::NONE), set));
+            }
+            Short('x') | Long("skip") => skip = merge(skip, parse_kinds(&parser.value()?)?),
+            Short('q') | Long("quiet") => config.quiet = true,
+            Value(value) => config.inputs.push(if value == "-" {
+                InputArg::Stdin
+            } else {
+                InputArg::Path(value.into())
+            }),
+            _ => return Err(arg.unexpected()),
+        }
+    }
+    if config.inputs.is_empty() {
+        config.inputs.push(InputArg::Stdin);
+    }
+    let mut kinds = only.unwrap_or(KindSet::ALL);
+    for k in Kind::ALL {
+        if skip.contains(k) {
+            kinds = kinds.without(k);
+        }
+    }
+    config.kinds = kinds;
+    Ok(Command::Run(config))
+}
+
+fn merge(a: KindSet, b: KindSet) -> KindSet {
+    Kind::ALL
+        .into_iter()
+        .filter(|k| b.contains(*k))
+        .fold(a, KindSet::with)
+}
+
+/// `user_prompt,tool_call` → a set; an unknown name is an error listing the valid ones.
+fn parse_kinds(value: &OsString) -> Result<KindSet, lexopt::Error> {
+    let text = value.to_str().unwrap_or("");
+    let mut set = KindSet::NONE;
+    for name in text.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        match Kind::from_name(name) {
+            Some(k) => set = set.with(k),
+            None => {
+                let valid: Vec<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
+                return Err(lexopt::Error::Custom(
+                    format!(
+                        "unknown event kind '{name}'; kinds are: {}",
+                        valid.join(", ")
+                    )
+                    .into(),
+                ));
+            }
+        }
+    }
+    Ok(set)
+}
+
+/// `1048576`, `512K`, `16M`, `1G` (powers of 1024; a trailing `B`/`iB` is accepted).
+pub fn parse_size(value: &OsString) -> Option<usize> {
+    let text = value.to_str()?.trim();
+    let text = text
+        .strip_suffix("iB")
+        .or_else(|| text.strip_suffix('B'))
+        .unwrap_or(text);
+    let (digits, shift) = match text.char_indices().last()? {
+        (i, 'k' | 'K') => (&text[..i], 10),
+        (i, 'm' | 'M') => (&text[..i], 20),
+        (i, 'g' | 'G') => (&text[..i], 30),
+        _ => (text, 0),
+    };
+    let n: usize = digits.parse().ok()?;
+    if n == 0 {
+        return None;
+    }
+    n.checked_mul(1usize.checked_shl(shift)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(args: &[&str]) -> Config {
+        match parse(args.iter().map(OsString::from)).unwrap() {
+            Command::Run(c) => c,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn defaults_read_stdin_as_plain() {
+        let c = run(&[]);
+        assert_eq!(c.inputs, vec![InputArg::Stdin]);
+        assert_eq!(c.format, Format::Plain);
+        assert_eq!(c.color, ColorChoice::Auto);
+        assert_eq!(c.max_line, DEFAULT_MAX_LINE);
+    }
+
+    #[test]
+    fn files_dash_and_options() {
+        let c = run(&[
+            "a.jsonl",
+            "-",
+            "--ndjson",
+            "--color=never",
+            "--max-line",
+            "2M",
+            "--",
+            "-b",
+        ]);
+        assert_eq!(
+            c.inputs,
+            vec![
+                InputArg::Path("a.jsonl".into()),
+                InputArg::Stdin,
+                InputArg::Path("-b".into())
+            ]
+        );
+        assert_eq!(c.format, Format::Ndjson);
+        assert_eq!(c.color, ColorChoice::Never);
+        assert_eq!(c.max_line, 2 << 20);
+    }
+
+    #[test]
+    fn kind_filters() {
+        let c = run(&[
+            "-k",
+            "tool_call,tool_result",
+            "--kind",
+            "usage",
+            "-x",
+            "usage",
+        ]);
+        assert!(c.kinds.contains(Kind::ToolCall) && c.kinds.contains(Kind::ToolResult));
+        assert!(!c.kinds.contains(Kind::Usage) && !c.kinds.contains(Kind::UserPrompt));
+        let c = run(&["--skip", "progress"]);
+        assert!(!c.kinds.contains(Kind::Progress) && c.kinds.contains(Kind::UserPrompt));
+        assert!(parse(["--kind", "nope"].map(OsString::from)).is_err());
+    }
+
+    #[test]
+    fn sizes() {
+        let s = |t: &str| parse_size(&OsString::from(t));
+        assert_eq!(s("100"), Some(100));
+        assert_eq!(s("64K"), Some(64 << 10));
+        assert_eq!(s("16MiB"), Some(16 << 20));
+        assert_eq!(s("1G"), Some(1 << 30));
+        assert_eq!(s("0"), None);
+        assert_eq!(s("lots"), None);
+    }
+
+    #[test]
+    fn bad_color_is_an_error() {
+        assert!(parse(["--color", "sometimes"].map(OsString::from)).is_err());
+    }
+}

@@ -1,0 +1,229 @@
+//! `aegon`: observability for Claude Code sessions, as a Unix filter.
+//!
+//! Thin wiring: arguments → [`args::Config`] → inputs and a renderer → the library's pipeline.
+
+mod args;
+mod report;
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal, Write};
+use std::process::ExitCode;
+
+use aegon::pipeline::{Options, Pipeline, ReadError};
+use aegon::render::ndjson::NdjsonRenderer;
+use aegon::render::plain::{PlainOptions, PlainRenderer};
+use aegon::render::{Filtered, Renderer};
+
+use args::{ColorChoice, Command, Config, Format, InputArg};
+use report::{warn, Reporting};
+
+const HELP: &str = "\
+aegon — observability for Claude Code sessions
+
+Reads Claude Code transcripts (the JSONL files under ~/.claude/projects/) and prints
+one line per event: prompts, thinking, tool calls and results with their timing,
+token usage counted once per API response, compactions, API errors.
+
+USAGE:
+    aegon [OPTIONS] [FILE]...
+
+    With no FILE, or where FILE is -, reads standard input.
+
+EXAMPLES:
+    Follow the session you are working in:
+        tail -f ~/.claude/projects/-home-me-proj/SESSION.jsonl | aegon
+
+    Read transcripts, subagents included, in order:
+        aegon ~/.claude/projects/-home-me-proj/*.jsonl
+
+    Tokens per model, as JSON (usage events sum to the deduplicated totals):
+        aegon --ndjson s.jsonl | jq -s 'map(select(.kind==\"usage\"))
+            | group_by(.model) | map({model: .[0].model, output: (map(.output) | add)})'
+
+    Failing tool calls:
+        aegon --ndjson s.jsonl | jq -c 'select(.kind==\"tool_result\" and .is_error)
+            | {tool, preview}'
+
+    Only tool calls and results:
+        aegon -k tool_call,tool_result s.jsonl
+
+OPTIONS:
+        --ndjson          One JSON object per event (schema in the README, field v).
+        --plain           One line per event (the default).
+        --color WHEN      auto, always or never [default: auto]. auto colours a
+                          terminal unless NO_COLOR is set or TERM is dumb.
+    -k, --kind KINDS      Output only these event kinds (comma-separated; repeatable).
+    -x, --skip KINDS      Leave these event kinds out (e.g. -x progress,file_snapshot).
+        --max-line SIZE   Report and skip lines longer than SIZE bytes, without
+                          holding them in memory (K, M, G suffixes) [default: 16M].
+    -q, --quiet           Do not report problem lines one by one (the summary stays).
+    -h, --help            Print this help.
+    -V, --version         Print the version.
+
+EVENT KINDS:
+    user_prompt user_meta interrupt compact_summary image assistant_text thinking
+    tool_call tool_result usage system compact api_error title progress attachment
+    file_snapshot queue last_prompt mode permission_mode unknown malformed
+
+BAD INPUT:
+    A malformed, truncated, over-long, non-UTF-8 or binary line is reported on
+    stderr as FILE:LINE: byte OFFSET: what is wrong (the first 10, then a count),
+    becomes a `malformed` event in NDJSON, and reading goes on. A line with invalid
+    UTF-8 is still read, with the bad bytes replaced.
+
+EXIT STATUS:
+    0  every input was read and every line was well-formed
+    1  every input was read, but some lines had problems (reported on stderr)
+    2  a usage error, or an input could not be read (the others still were)
+    A closed output pipe (aegon ... | head) ends aegon quietly with status 0.
+";
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(code) => code,
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            warn(&format!("cannot write output: {e}"));
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run() -> io::Result<ExitCode> {
+    let config = match args::parse(std::env::args_os().skip(1)) {
+        Ok(Command::Run(config)) => config,
+        Ok(Command::Help) => {
+            io::stdout().lock().write_all(HELP.as_bytes())?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        Ok(Command::Version) => {
+            writeln!(io::stdout().lock(), "aegon {}", env!("CARGO_PKG_VERSION"))?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        Err(e) => {
+            warn(&format!("{e}\nTry 'aegon --help' for usage."));
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let stdout = io::stdout();
+    let renderer: Box<dyn Renderer> = match config.format {
+        Format::Ndjson => Box::new(NdjsonRenderer::new(stdout.lock())),
+        Format::Plain => {
+            let terminal = stdout.is_terminal();
+            let options = PlainOptions {
+                color: use_color(config.color, terminal),
+                width: if terminal { terminal_width() } else { None },
+            };
+            Box::new(PlainRenderer::new(
+                BufWriter::with_capacity(64 << 10, stdout.lock()),
+                options,
+            ))
+        }
+    };
+    let renderer = Reporting::new(Filtered::new(config.kinds, renderer), config.quiet);
+    let mut pipeline = Pipeline::new(
+        Options {
+            max_line: config.max_line,
+        },
+        renderer,
+    );
+    let input_failed = read_inputs(&config, &mut pipeline)?;
+    let (_, stats) = pipeline.finish()?;
+    Ok(if input_failed {
+        ExitCode::from(2)
+    } else if stats.malformed.total() > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Reads every input in order; returns whether one could not be read. Output errors end the run.
+fn read_inputs<R: Renderer>(config: &Config, pipeline: &mut Pipeline<R>) -> io::Result<bool> {
+    let mut failed = false;
+    for input in &config.inputs {
+        let (name, result) = match input {
+            InputArg::Stdin => (
+                "<stdin>".to_owned(),
+                read_one("<stdin>", config.quiet, io::stdin().lock(), pipeline),
+            ),
+            InputArg::Path(path) => {
+                let name = path.display().to_string();
+                let result = match File::open(path) {
+                    Ok(file) if file.metadata().is_ok_and(|m| m.is_dir()) => Err(ReadError::Input(
+                        io::Error::other("is a directory (give the .jsonl files in it)"),
+                    )),
+                    Ok(file) => read_one(
+                        &name,
+                        config.quiet,
+                        BufReader::with_capacity(256 << 10, file),
+                        pipeline,
+                    ),
+                    Err(e) => Err(ReadError::Input(e)),
+                };
+                (name, result)
+            }
+        };
+        match result {
+            Ok(flow) if flow.is_break() => break,
+            Ok(_) => {}
+            Err(ReadError::Output(e)) => return Err(e),
+            Err(ReadError::Input(e)) => {
+                warn(&format!("{name}: {e}"));
+                failed = true;
+            }
+        }
+    }
+    Ok(failed)
+}
+
+/// Reads one input, after checking that it is not UTF-16 (which Windows tools can produce).
+fn read_one<R: Renderer>(
+    name: &str,
+    quiet: bool,
+    mut reader: impl BufRead,
+    pipeline: &mut Pipeline<R>,
+) -> Result<aegon::render::Flow, ReadError> {
+    let head = loop {
+        match reader.fill_buf() {
+            Ok(head) => break head,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(ReadError::Input(e)),
+        }
+    };
+    if head.starts_with(b"\xFF\xFE") || head.starts_with(b"\xFE\xFF") {
+        return Err(ReadError::Input(io::Error::other(
+            "UTF-16 encoded; Claude Code writes UTF-8. Convert it with: iconv -f UTF-16 -t UTF-8",
+        )));
+    }
+    let empty = head.is_empty();
+    let flow = pipeline.read_to_end(name, reader)?;
+    if empty && !quiet {
+        // Normal (Claude Code leaves 0-byte session files), but worth a note: nothing was shown.
+        warn(&format!("{name}: empty (0 bytes)"));
+    }
+    Ok(flow)
+}
+
+fn use_color(choice: ColorChoice, terminal: bool) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            terminal
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
+        }
+    }
+}
+
+/// Columns of the terminal on stdout (`COLUMNS` wins, as in most tools).
+fn terminal_width() -> Option<usize> {
+    if let Some(cols) = std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()) {
+        return Some(cols);
+    }
+    crossterm::terminal::size()
+        .ok()
+        .map(|(cols, _)| usize::from(cols))
+        .filter(|&c| c > 0)
+}

@@ -1,0 +1,96 @@
+//! Problems reported on stderr: a renderer wrapper that tells about malformed lines as they are
+//! met (file, line, byte offset), up to a limit, then a summary at the end.
+
+use std::io::{self, Write};
+
+use aegon::pipeline::Stats;
+use aegon::render::Flow;
+use aegon::{Event, EventKind, Renderer};
+
+/// Problem lines reported one by one before the rest are only counted.
+pub const REPORT_LIMIT: u64 = 10;
+
+/// Reports malformed lines on stderr and passes every event on to `R`.
+#[derive(Debug)]
+pub struct Reporting<R> {
+    inner: R,
+    quiet: bool,
+    reported: u64,
+}
+
+impl<R> Reporting<R> {
+    /// Wraps `inner`; `quiet` keeps the per-line reports (not the summary) off.
+    pub fn new(inner: R, quiet: bool) -> Self {
+        Reporting {
+            inner,
+            quiet,
+            reported: 0,
+        }
+    }
+}
+
+impl<R: Renderer> Renderer for Reporting<R> {
+    fn on_event(&mut self, event: &Event<'_>) -> io::Result<Flow> {
+        if let EventKind::Malformed(m) = &event.kind {
+            if !self.quiet {
+                self.reported += 1;
+                if self.reported <= REPORT_LIMIT {
+                    warn(&format!(
+                        "{}:{}: byte {}: {}",
+                        event.source.file, event.source.line, m.error_offset, m.message
+                    ));
+                } else if self.reported == REPORT_LIMIT + 1 {
+                    warn("more problem lines: counted, not shown one by one (see the summary at the end)");
+                }
+            }
+        }
+        self.inner.on_event(event)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+
+    fn finish(&mut self, stats: &Stats) -> io::Result<()> {
+        // Output first, so the summary is the last thing on a shared terminal.
+        self.inner.finish(stats)?;
+        let problems = stats.malformed.total();
+        if problems > 0 {
+            let parts: Vec<String> = stats
+                .malformed
+                .nonzero()
+                .into_iter()
+                .map(|(reason, n)| format!("{n} {}", reason.as_str()))
+                .collect();
+            let lost = stats.malformed.lost();
+            warn(&format!(
+                "{problems} problem line{} of {} ({}); {} line{} lost, the rest read",
+                plural(problems),
+                stats.lines,
+                parts.join(", "),
+                lost,
+                plural(lost),
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn plural(n: u64) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// Writes `aegon: {message}` to stderr, made inert (file names and parser messages can quote
+/// transcript bytes), ignoring a failure to write: there is nowhere else to say it.
+pub fn warn(message: &str) {
+    let inert: String = message
+        .chars()
+        .map(aegon::render::text::inert_char)
+        .collect();
+    let mut err = io::stderr().lock();
+    let _ = writeln!(err, "aegon: {inert}");
+}

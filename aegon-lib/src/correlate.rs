@@ -1,0 +1,269 @@
+//! The little state the event stream needs across lines.
+//!
+//! - **Usage once per response.** Claude Code writes one API response as several lines sharing
+//!   `message.id` (+ `requestId`), each repeating the usage; older builds write a growing
+//!   `output_tokens` snapshot. The [`Correlator`] keeps, per response, the largest count seen of
+//!   each field and lets through only the increase: the first line's usage as is, later lines'
+//!   usage only where a count grew (marked `increment`), nothing where none did. Summing any
+//!   field over the stream's usage events gives the deduplicated total (FORMAT.md §6).
+//! - **Tool timing.** A result is matched to its call by `tool_use_id`; it gets the tool's name
+//!   and the time from call to result.
+//!
+//! Memory: about 64 bytes per distinct API response (a 64-bit hash of its key and its counts),
+//! plus the tool calls still waiting for their result.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hash, Hasher};
+
+use crate::event::{Event, EventKind};
+use crate::timestamp::parse_millis;
+use crate::tokens::Tokens;
+
+/// Calls waiting for a result beyond which the oldest bookkeeping is dropped (calls left open by
+/// interrupted sessions would otherwise accumulate forever).
+const MAX_PENDING_CALLS: usize = 100_000;
+
+/// A tool call seen on the stream, waiting for its result.
+#[derive(Debug)]
+struct PendingCall {
+    tool: Box<str>,
+    started_ms: Option<i64>,
+}
+
+/// Cross-line bookkeeping for the event stream. See the [module documentation](self).
+#[derive(Debug, Default)]
+pub struct Correlator {
+    responses: HashMap<u64, Tokens, BuildHasherDefault<PassThroughHasher>>,
+    calls: HashMap<Box<str>, PendingCall>,
+}
+
+impl Correlator {
+    /// A correlator with nothing seen yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Updates the bookkeeping with `event` and completes it; returns false when the event
+    /// carries nothing new and should be dropped (a repeated usage).
+    pub fn apply(&mut self, event: &mut Event<'_>) -> bool {
+        match &mut event.kind {
+            EventKind::Usage {
+                message_id,
+                request_id,
+                tokens,
+                increment,
+                ..
+            } => {
+                let Some(key) = response_key(
+                    message_id.as_deref(),
+                    request_id.as_deref(),
+                    event.uuid.as_deref(),
+                ) else {
+                    return true;
+                };
+                match self.responses.get_mut(&key) {
+                    None => {
+                        self.responses.insert(key, *tokens);
+                        true
+                    }
+                    Some(seen) => {
+                        let grown = seen.max(*tokens);
+                        let delta = grown.saturating_sub(*seen);
+                        *seen = grown;
+                        *tokens = delta;
+                        *increment = true;
+                        !delta.is_zero()
+                    }
+                }
+            }
+            EventKind::ToolCall {
+                tool_use_id: Some(id),
+                tool,
+                ..
+            } => {
+                if self.calls.len() >= MAX_PENDING_CALLS {
+                    self.calls.clear();
+                }
+                let started_ms = event.timestamp.as_deref().and_then(parse_millis);
+                self.calls.insert(
+                    Box::from(id.as_ref()),
+                    PendingCall {
+                        tool: Box::from(tool.as_ref()),
+                        started_ms,
+                    },
+                );
+                true
+            }
+            EventKind::ToolResult {
+                tool_use_id: Some(id),
+                tool,
+                duration_ms,
+                ..
+            } => {
+                if let Some(call) = self.calls.remove(id.as_ref()) {
+                    let ended_ms = event.timestamp.as_deref().and_then(parse_millis);
+                    if let (Some(start), Some(end)) = (call.started_ms, ended_ms) {
+                        // Lines are not strictly time-ordered; a result "before" its call took 0 ms.
+                        *duration_ms = Some(end.saturating_sub(start).max(0) as u64);
+                    }
+                    *tool = Some(Cow::Owned(call.tool.into_string()));
+                }
+                true
+            }
+            _ => true,
+        }
+    }
+
+    /// Number of distinct API responses seen.
+    pub fn responses_seen(&self) -> usize {
+        self.responses.len()
+    }
+
+    /// Number of tool calls still waiting for their result.
+    pub fn pending_calls(&self) -> usize {
+        self.calls.len()
+    }
+}
+
+/// A response's identity: `message.id` with `requestId` when present, else the line's `uuid`.
+fn response_key(
+    message_id: Option<&str>,
+    request_id: Option<&str>,
+    uuid: Option<&str>,
+) -> Option<u64> {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    match (message_id, uuid) {
+        (Some(id), _) => {
+            0u8.hash(&mut h);
+            id.hash(&mut h);
+            request_id.hash(&mut h);
+        }
+        (None, Some(uuid)) => {
+            1u8.hash(&mut h);
+            uuid.hash(&mut h);
+        }
+        (None, None) => return None,
+    }
+    Some(h.finish())
+}
+
+/// The keys are already hashes: use them as they are.
+#[derive(Debug, Default)]
+struct PassThroughHasher(u64);
+
+impl Hasher for PassThroughHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::Source;
+
+    fn event(kind: EventKind<'static>, ts: &'static str) -> Event<'static> {
+        Event {
+            source: Source {
+                file: "t",
+                line: 1,
+                offset: 0,
+            },
+            session_id: None,
+            timestamp: Some(Cow::Borrowed(ts)),
+            uuid: None,
+            agent_id: None,
+            sidechain: false,
+            kind,
+        }
+    }
+
+    fn usage(id: &'static str, output: u64) -> Event<'static> {
+        event(
+            EventKind::Usage {
+                message_id: Some(Cow::Borrowed(id)),
+                request_id: Some(Cow::Borrowed("req")),
+                model: None,
+                tokens: Tokens {
+                    input: 3,
+                    output,
+                    cache_read: 100,
+                    ..Tokens::default()
+                },
+                increment: false,
+            },
+            "2026-01-01T00:00:00.000Z",
+        )
+    }
+
+    fn tokens_of(e: &Event<'_>) -> Tokens {
+        match e.kind {
+            EventKind::Usage { tokens, .. } => tokens,
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn a_response_counts_once_and_output_grows_to_its_maximum() {
+        let mut c = Correlator::new();
+        let mut total = Tokens::default();
+        let mut kept = 0;
+        for (id, out) in [("a", 10), ("a", 10), ("a", 441), ("b", 5), ("a", 300)] {
+            let mut e = usage(id, out);
+            if c.apply(&mut e) {
+                kept += 1;
+                total = total.saturating_add(tokens_of(&e));
+            }
+        }
+        assert_eq!(kept, 3);
+        assert_eq!(total.output, 441 + 5);
+        assert_eq!(total.input, 6);
+        assert_eq!(total.cache_read, 200);
+        assert_eq!(c.responses_seen(), 2);
+    }
+
+    #[test]
+    fn results_get_tool_name_and_duration() {
+        let mut c = Correlator::new();
+        let mut call = event(
+            EventKind::ToolCall {
+                message_id: None,
+                tool_use_id: Some(Cow::Borrowed("t1")),
+                tool: Cow::Borrowed("Bash"),
+                input: None,
+            },
+            "2026-01-01T00:00:00.000Z",
+        );
+        assert!(c.apply(&mut call));
+        let mut result = event(
+            EventKind::ToolResult {
+                tool_use_id: Some(Cow::Borrowed("t1")),
+                is_error: false,
+                tool: None,
+                duration_ms: None,
+                content: None,
+            },
+            "2026-01-01T00:00:01.250Z",
+        );
+        assert!(c.apply(&mut result));
+        match &result.kind {
+            EventKind::ToolResult {
+                tool, duration_ms, ..
+            } => {
+                assert_eq!(tool.as_deref(), Some("Bash"));
+                assert_eq!(*duration_ms, Some(1250));
+            }
+            _ => unreachable!(),
+        }
+        assert_eq!(c.pending_calls(), 0);
+    }
+}

@@ -1,0 +1,691 @@
+//! Turning one line into events.
+//!
+//! [`decode_line`] checks the line (UTF-8, NUL bytes, JSON), parses it into a borrowed
+//! [`Record`] and walks it, calling `emit` for each event. It keeps no state between lines: the
+//! usage of a response is reported as written on every line, and tool results carry no
+//! duration; [`crate::correlate::Correlator`] does the work that spans lines.
+
+use std::borrow::Cow;
+use std::ops::ControlFlow;
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use crate::event::{Event, EventKind, Malformed, MalformedReason, Source, TitleSource};
+use crate::lines::Line;
+use crate::record::{Block, Content, Message, Record};
+use crate::tokens::Tokens;
+
+/// Model name Claude Code gives to locally generated error messages.
+const SYNTHETIC_MODEL: &str = "<synthetic>";
+
+/// Decodes one line and emits its events (a [`EventKind::Malformed`] one for a bad line).
+/// Blank lines (only whitespace) yield nothing.
+pub fn decode_line<F>(file: &str, line: Line<'_>, mut emit: F) -> ControlFlow<()>
+where
+    F: for<'e> FnMut(Event<'e>) -> ControlFlow<()>,
+{
+    let source = Source {
+        file,
+        line: line.number,
+        offset: line.offset,
+    };
+    if line.bytes.iter().all(u8::is_ascii_whitespace) {
+        return ControlFlow::Continue(());
+    }
+    match std::str::from_utf8(line.bytes) {
+        Ok(text) => match crate::record::parse_record(text) {
+            Ok(record) => record_events(source, record, &mut emit),
+            Err(err) => emit(malformed_event(source, &line, &err)),
+        },
+        Err(utf8) => {
+            // Keep what can be kept: read the line with the bad bytes replaced, and say so.
+            let repaired = String::from_utf8_lossy(line.bytes);
+            let bad_at = line.offset + utf8.valid_up_to() as u64;
+            match crate::record::parse_record(&repaired) {
+                Ok(record) => {
+                    let report = Malformed {
+                        reason: MalformedReason::InvalidUtf8,
+                        message: format!(
+                            "invalid UTF-8 (first bad byte at offset {bad_at}); read with the bad bytes replaced by U+FFFD"
+                        ),
+                        error_offset: bad_at,
+                        len: line.bytes.len() as u64,
+                        recovered: true,
+                    };
+                    emit(bare_event(source, EventKind::Malformed(report)))?;
+                    record_events(source, record, &mut emit)
+                }
+                Err(err) => emit(malformed_event(source, &line, &err)),
+            }
+        }
+    }
+}
+
+/// The event for a line longer than the limit, which was skipped unread.
+pub fn too_long_event(file: &str, number: u64, offset: u64, len: u64, max: usize) -> Event<'_> {
+    let source = Source {
+        file,
+        line: number,
+        offset,
+    };
+    bare_event(
+        source,
+        EventKind::Malformed(Malformed {
+            reason: MalformedReason::TooLong,
+            message: format!(
+                "line of {len} bytes is longer than the limit of {max} bytes (--max-line); skipped"
+            ),
+            error_offset: offset,
+            len,
+            recovered: false,
+        }),
+    )
+}
+
+fn bare_event<'a>(source: Source<'a>, kind: EventKind<'static>) -> Event<'a> {
+    Event {
+        source,
+        session_id: None,
+        timestamp: None,
+        uuid: None,
+        agent_id: None,
+        sidechain: false,
+        kind,
+    }
+}
+
+/// serde_json's message without its " at line 1 column N" suffix (the offset says where).
+fn parser_message(err: &serde_json::Error) -> String {
+    let text = err.to_string();
+    match text.rfind(" at line ") {
+        Some(at) => text[..at].to_owned(),
+        None => text,
+    }
+}
+
+fn malformed_event<'e>(source: Source<'e>, line: &Line<'_>, err: &serde_json::Error) -> Event<'e> {
+    use serde_json::error::Category;
+    let err_text = parser_message(err);
+    let len = line.bytes.len() as u64;
+    // serde_json counts columns in bytes from 1 (the line has no newline inside); an early end
+    // is at the end of the line.
+    let column = if err.classify() == Category::Eof {
+        len
+    } else {
+        (err.column() as u64).saturating_sub(1).min(len)
+    };
+    let error_offset = line.offset + column;
+    let nul = memchr::memchr(0, line.bytes);
+    let (reason, message) = if let Some(at) = nul {
+        (
+            MalformedReason::NulBytes,
+            format!(
+                "NUL byte at offset {} (binary data, or a file that was never fully written)",
+                line.offset + at as u64
+            ),
+        )
+    } else if !line.terminated && err.classify() == Category::Eof {
+        (
+            MalformedReason::Truncated,
+            format!("input ends inside this line ({err_text}); it was cut off or is still being written"),
+        )
+    } else if err.classify() == Category::Data {
+        (
+            MalformedReason::UnexpectedShape,
+            format!("not a transcript record: {err_text}"),
+        )
+    } else {
+        (
+            MalformedReason::InvalidJson,
+            format!("invalid JSON: {err_text}"),
+        )
+    };
+    let error_offset = match nul {
+        Some(at) => line.offset + at as u64,
+        None => error_offset,
+    };
+    bare_event(
+        source,
+        EventKind::Malformed(Malformed {
+            reason,
+            message,
+            error_offset,
+            len,
+            recovered: false,
+        }),
+    )
+}
+
+/// The envelope shared by all events of one line.
+struct Header<'a> {
+    source: Source<'a>,
+    session_id: Option<Cow<'a, str>>,
+    timestamp: Option<Cow<'a, str>>,
+    uuid: Option<Cow<'a, str>>,
+    agent_id: Option<Cow<'a, str>>,
+    sidechain: bool,
+}
+
+impl<'a> Header<'a> {
+    fn event(&self, kind: EventKind<'a>) -> Event<'a> {
+        Event {
+            source: self.source,
+            session_id: self.session_id.clone(),
+            timestamp: self.timestamp.clone(),
+            uuid: self.uuid.clone(),
+            agent_id: self.agent_id.clone(),
+            sidechain: self.sidechain,
+            kind,
+        }
+    }
+}
+
+/// Emits the events of a parsed record.
+pub fn record_events<'a, F>(
+    source: Source<'a>,
+    mut record: Record<'a>,
+    emit: &mut F,
+) -> ControlFlow<()>
+where
+    F: FnMut(Event<'a>) -> ControlFlow<()>,
+{
+    let header = Header {
+        source,
+        session_id: record.session_id.take(),
+        timestamp: record.timestamp.take(),
+        uuid: record.uuid.take(),
+        sidechain: record.is_sidechain || record.agent_id.is_some(),
+        agent_id: record.agent_id.take(),
+    };
+    let kind = record.kind.take();
+    let mut emit = |kind: EventKind<'a>| emit(header.event(kind));
+    match kind.as_deref() {
+        Some("user") => user_events(record, &mut emit),
+        Some("assistant") => assistant_events(record, &mut emit),
+        Some("system") => emit(system_event(record)),
+        Some("progress") => {
+            let data_type = record.data.and_then(|d| d.kind);
+            emit(EventKind::Progress {
+                data_type,
+                tool_use_id: record.tool_use_id,
+                parent_tool_use_id: record.parent_tool_use_id,
+            })
+        }
+        Some("attachment") => emit(EventKind::Attachment {
+            attachment_type: record.attachment.and_then(|a| a.kind),
+        }),
+        Some("summary") => title_event(
+            record.summary,
+            TitleSource::Summary,
+            record.leaf_uuid,
+            kind,
+            &mut emit,
+        ),
+        Some("ai-title") => title_event(record.ai_title, TitleSource::Ai, None, kind, &mut emit),
+        Some("custom-title") => title_event(
+            record.custom_title,
+            TitleSource::Custom,
+            None,
+            kind,
+            &mut emit,
+        ),
+        Some("file-history-snapshot") => emit(EventKind::FileSnapshot {
+            message_id: record.message_id,
+            files: record.snapshot.map_or(0, |s| s.tracked_files),
+            update: record.is_snapshot_update,
+        }),
+        Some("queue-operation") => emit(EventKind::Queue {
+            operation: record.operation,
+            text: record.content.and_then(raw_str),
+        }),
+        Some("last-prompt") => match record.last_prompt {
+            Some(text) => emit(EventKind::LastPrompt {
+                text,
+                leaf_uuid: record.leaf_uuid,
+            }),
+            None => emit(unknown(kind, None)),
+        },
+        Some("mode") => match record.mode {
+            Some(mode) => emit(EventKind::Mode { mode }),
+            None => emit(unknown(kind, None)),
+        },
+        Some("permission-mode") => match record.permission_mode {
+            Some(mode) => emit(EventKind::PermissionMode { mode }),
+            None => emit(unknown(kind, None)),
+        },
+        _ => emit(unknown(kind, None)),
+    }
+}
+
+fn unknown<'a>(
+    record_type: Option<Cow<'a, str>>,
+    block_type: Option<Cow<'a, str>>,
+) -> EventKind<'a> {
+    EventKind::Unknown {
+        record_type,
+        block_type,
+    }
+}
+
+fn title_event<'a, F>(
+    title: Option<Cow<'a, str>>,
+    source: TitleSource,
+    leaf_uuid: Option<Cow<'a, str>>,
+    kind: Option<Cow<'a, str>>,
+    emit: &mut F,
+) -> ControlFlow<()>
+where
+    F: FnMut(EventKind<'a>) -> ControlFlow<()>,
+{
+    match title {
+        Some(title) => emit(EventKind::Title {
+            title,
+            source,
+            leaf_uuid,
+        }),
+        None => emit(unknown(kind, None)),
+    }
+}
+
+/// How a piece of user-role text is classified.
+fn user_text_event<'a>(record: &Record<'_>, text: Cow<'a, str>) -> EventKind<'a> {
+    if record.is_compact_summary {
+        return EventKind::CompactSummary { text };
+    }
+    let trimmed = text.trim_start();
+    if trimmed.starts_with("[Request interrupted by user") {
+        let during_tool = trimmed.contains("for tool use");
+        return EventKind::Interrupt { text, during_tool };
+    }
+    let injected = record.is_meta
+        || record.prompt_source.as_deref() == Some("system")
+        || record
+            .origin
+            .as_ref()
+            .and_then(|o| o.kind.as_deref())
+            .is_some_and(|k| k != "human")
+        || INJECTED_PREFIXES.iter().any(|p| trimmed.starts_with(p));
+    if injected {
+        EventKind::UserMeta { text }
+    } else {
+        EventKind::UserPrompt { text }
+    }
+}
+
+/// Openings of user-role text that Claude Code injects (FORMAT.md §11).
+const INJECTED_PREFIXES: &[&str] = &[
+    "<command-name>",
+    "<command-message>",
+    "<command-args>",
+    "<local-command-stdout>",
+    "<local-command-stderr>",
+    "<local-command-caveat>",
+    "Caveat: The messages below were generated by the user while running local commands",
+    "<task-notification>",
+    "<ide_opened_file>",
+    "<ide_selection>",
+    "<system-reminder>",
+    "<bash-input>",
+    "<bash-stdout>",
+    "<bash-stderr>",
+    "<user-prompt-submit-hook>",
+];
+
+fn user_events<'a, F>(mut record: Record<'a>, emit: &mut F) -> ControlFlow<()>
+where
+    F: FnMut(EventKind<'a>) -> ControlFlow<()>,
+{
+    let content = record.message.as_mut().and_then(|m| m.content.take());
+    match content {
+        Some(Content::Text(text)) => emit(user_text_event(&record, text)),
+        Some(Content::Blocks(blocks)) => {
+            if blocks.is_empty() {
+                return emit(unknown(Some(Cow::Borrowed("user")), None));
+            }
+            for block in blocks {
+                let kind = match block.kind.as_deref() {
+                    Some("text") => user_text_event(&record, block.text.unwrap_or_default()),
+                    Some("tool_result") => EventKind::ToolResult {
+                        tool_use_id: block.tool_use_id,
+                        is_error: block.is_error,
+                        tool: None,
+                        duration_ms: None,
+                        content: block.content,
+                    },
+                    Some("image") => {
+                        let source = block.source.unwrap_or_default();
+                        EventKind::Image {
+                            media_type: source.media_type,
+                            data_len: source.data,
+                        }
+                    }
+                    _ => unknown(Some(Cow::Borrowed("user")), block.kind),
+                };
+                emit(kind)?;
+            }
+            ControlFlow::Continue(())
+        }
+        Some(Content::Other) | None => emit(unknown(Some(Cow::Borrowed("user")), None)),
+    }
+}
+
+fn assistant_events<'a, F>(record: Record<'a>, emit: &mut F) -> ControlFlow<()>
+where
+    F: FnMut(EventKind<'a>) -> ControlFlow<()>,
+{
+    let Message {
+        model,
+        id: message_id,
+        content,
+        usage,
+    } = record.message.unwrap_or_default();
+    let synthetic = record.is_api_error_message || model.as_deref() == Some(SYNTHETIC_MODEL);
+    if synthetic {
+        // A locally generated error: no API call was billed; the text says what failed.
+        let text = match content {
+            Some(Content::Text(t)) => Some(t),
+            Some(Content::Blocks(blocks)) => blocks.into_iter().find_map(|b| b.text),
+            _ => None,
+        };
+        let text = text.or_else(|| record.error.and_then(raw_str));
+        return emit(EventKind::ApiError {
+            status: record.api_error_status,
+            text,
+            retry_attempt: None,
+            max_retries: None,
+            retry_in_ms: None,
+            fatal: true,
+        });
+    }
+    match content {
+        Some(Content::Text(text)) => emit(EventKind::AssistantText {
+            message_id: message_id.clone(),
+            model: model.clone(),
+            text,
+        })?,
+        Some(Content::Blocks(blocks)) => {
+            for block in blocks {
+                emit(assistant_block(block, &message_id, &model))?;
+            }
+        }
+        Some(Content::Other) | None => {}
+    }
+    match usage {
+        Some(usage) => emit(EventKind::Usage {
+            message_id,
+            request_id: record.request_id,
+            model,
+            tokens: Tokens::from_usage(&usage),
+            increment: false,
+        }),
+        None => ControlFlow::Continue(()),
+    }
+}
+
+fn assistant_block<'a>(
+    block: Block<'a>,
+    message_id: &Option<Cow<'a, str>>,
+    model: &Option<Cow<'a, str>>,
+) -> EventKind<'a> {
+    match block.kind.as_deref() {
+        Some("text") => EventKind::AssistantText {
+            message_id: message_id.clone(),
+            model: model.clone(),
+            text: block.text.unwrap_or_default(),
+        },
+        Some("thinking") => EventKind::Thinking {
+            message_id: message_id.clone(),
+            text: block.thinking.unwrap_or_default(),
+            redacted: false,
+        },
+        Some("redacted_thinking") => EventKind::Thinking {
+            message_id: message_id.clone(),
+            text: Cow::Borrowed(""),
+            redacted: true,
+        },
+        Some("tool_use") => EventKind::ToolCall {
+            message_id: message_id.clone(),
+            tool_use_id: block.id,
+            tool: block.name.unwrap_or(Cow::Borrowed("?")),
+            input: block.input,
+        },
+        _ => unknown(Some(Cow::Borrowed("assistant")), block.kind),
+    }
+}
+
+fn system_event(record: Record<'_>) -> EventKind<'_> {
+    match record.subtype.as_deref() {
+        Some("compact_boundary") => {
+            let meta = record.compact_metadata.unwrap_or_default();
+            EventKind::Compact {
+                trigger: meta.trigger,
+                pre_tokens: meta.pre_tokens,
+                post_tokens: meta.post_tokens,
+            }
+        }
+        Some("api_error") => {
+            let (status, text) = record.error.map(api_error_details).unwrap_or_default();
+            EventKind::ApiError {
+                status,
+                text,
+                retry_attempt: record.retry_attempt,
+                max_retries: record.max_retries,
+                retry_in_ms: record.retry_in_ms,
+                fatal: false,
+            }
+        }
+        _ => EventKind::System {
+            subtype: record.subtype,
+            level: record.level,
+            text: record.content.and_then(raw_str),
+            duration_ms: record.duration_ms,
+        },
+    }
+}
+
+/// Status and message of a `system/api_error` line's `error` object, whose shape varies:
+/// `{status, error:{type, error:{type, message}}}`, `{status, message}`, `{formatted}`, …
+fn api_error_details(raw: &RawValue) -> (Option<u64>, Option<Cow<'static, str>>) {
+    let Ok(value) = serde_json::from_str::<serde_json::Value>(raw.get()) else {
+        return (None, None);
+    };
+    let status = value.get("status").and_then(serde_json::Value::as_u64);
+    let text = [
+        &value["error"]["error"]["message"],
+        &value["error"]["message"],
+        &value["message"],
+        &value["formatted"],
+        &value["error"]["type"],
+    ]
+    .into_iter()
+    .find_map(|v| v.as_str())
+    .or_else(|| value.as_str())
+    .map(|s| Cow::Owned(s.to_owned()));
+    (status, text)
+}
+
+/// A raw JSON value read as a string, borrowed when it has no escapes; `None` if it is not a
+/// string.
+pub fn raw_str(raw: &RawValue) -> Option<Cow<'_, str>> {
+    #[derive(Deserialize)]
+    struct Str<'a>(#[serde(borrow)] Cow<'a, str>);
+    serde_json::from_str::<Str<'_>>(raw.get()).ok().map(|s| s.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode(text: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let line = Line {
+            bytes: text.as_bytes(),
+            number: 1,
+            offset: 0,
+            terminated: true,
+        };
+        let _ = decode_line("t", line, |e| {
+            out.push(describe(&e));
+            ControlFlow::Continue(())
+        });
+        out
+    }
+
+    fn describe(e: &Event<'_>) -> String {
+        match &e.kind {
+            EventKind::UserPrompt { text } => format!("user_prompt {text}"),
+            EventKind::UserMeta { text } => format!("user_meta {text}"),
+            EventKind::Interrupt { during_tool, .. } => format!("interrupt {during_tool}"),
+            EventKind::AssistantText { text, .. } => format!("assistant_text {text}"),
+            EventKind::ToolCall { tool, input, .. } => {
+                format!("tool_call {tool} {}", input.map_or("-", |i| i.get()))
+            }
+            EventKind::ToolResult {
+                is_error, content, ..
+            } => {
+                format!(
+                    "tool_result {is_error} {}",
+                    content.map_or("-", |c| c.get())
+                )
+            }
+            EventKind::Usage { tokens, .. } => format!("usage {tokens:?}"),
+            EventKind::ApiError {
+                status,
+                text,
+                fatal,
+                ..
+            } => {
+                format!(
+                    "api_error {status:?} {} {fatal}",
+                    text.as_deref().unwrap_or("-")
+                )
+            }
+            EventKind::Unknown {
+                record_type,
+                block_type,
+            } => format!("unknown {record_type:?} {block_type:?}"),
+            EventKind::Malformed(m) => {
+                format!("malformed {} @{}", m.reason.as_str(), m.error_offset)
+            }
+            other => other.kind().as_str().to_owned(),
+        }
+    }
+
+    #[test]
+    fn user_string_content_is_a_prompt_unless_injected() {
+        assert_eq!(
+            decode(r#"{"type":"user","message":{"role":"user","content":"fix the \"bug\""}}"#),
+            ["user_prompt fix the \"bug\""]
+        );
+        assert_eq!(
+            decode(r#"{"type":"user","isMeta":true,"message":{"content":"Caveat: x"}}"#),
+            ["user_meta Caveat: x"]
+        );
+        assert_eq!(
+            decode(
+                r#"{"type":"user","message":{"content":"<command-name>/model</command-name>"}}"#
+            ),
+            ["user_meta <command-name>/model</command-name>"]
+        );
+        assert_eq!(
+            decode(
+                r#"{"type":"user","message":{"content":[{"type":"text","text":"[Request interrupted by user for tool use]"}]}}"#
+            ),
+            ["interrupt true"]
+        );
+    }
+
+    #[test]
+    fn assistant_blocks_then_usage() {
+        let line = r#"{"type":"assistant","requestId":"r","message":{"id":"m","model":"claude-opus-4-6","content":[{"type":"text","text":"hi"},{"type":"tool_use","id":"t1","name":"Bash","input":{"command":"ls"}},{"type":"server_tool_use"}],"usage":{"input_tokens":3,"output_tokens":10,"cache_read_input_tokens":5,"cache_creation_input_tokens":7,"cache_creation":{"ephemeral_5m_input_tokens":0,"ephemeral_1h_input_tokens":7}}}}"#;
+        assert_eq!(
+            decode(line),
+            [
+                "assistant_text hi",
+                r#"tool_call Bash {"command":"ls"}"#,
+                r#"unknown Some("assistant") Some("server_tool_use")"#,
+                "usage Tokens { input: 3, output: 10, cache_read: 5, cache_write_5m: 0, cache_write_1h: 7 }",
+            ]
+        );
+    }
+
+    #[test]
+    fn synthetic_errors_count_no_usage() {
+        let line = r#"{"type":"assistant","isApiErrorMessage":true,"apiErrorStatus":429,"message":{"id":"x","model":"<synthetic>","content":[{"type":"text","text":"API Error: 429"}],"usage":{"input_tokens":0,"output_tokens":0}}}"#;
+        assert_eq!(decode(line), ["api_error Some(429) API Error: 429 true"]);
+    }
+
+    #[test]
+    fn tool_results_keep_raw_content() {
+        let line = r#"{"type":"user","message":{"content":[{"type":"tool_result","tool_use_id":"t1","content":"a\nb","is_error":true}]}}"#;
+        assert_eq!(decode(line), [r#"tool_result true "a\nb""#]);
+    }
+
+    #[test]
+    fn unknown_records_and_blocks_are_events_not_errors() {
+        assert_eq!(
+            decode(r#"{"type":"brand-new","x":1}"#),
+            [r#"unknown Some("brand-new") None"#]
+        );
+        assert_eq!(decode(r#"{"no_type":true}"#), ["unknown None None"]);
+    }
+
+    #[test]
+    fn bad_lines_become_malformed_with_offsets() {
+        assert_eq!(
+            decode(r#"{"type":"user",}"#),
+            ["malformed invalid_json @15"]
+        );
+        assert_eq!(decode("[1,2]"), ["malformed unexpected_shape @1"]);
+        assert_eq!(decode("{\"a\":\"\0\"}"), ["malformed nul_bytes @6"]);
+        assert_eq!(decode("   "), Vec::<String>::new());
+    }
+
+    #[test]
+    fn truncated_last_line() {
+        let mut out = Vec::new();
+        let line = Line {
+            bytes: br#"{"type":"user","mess"#,
+            number: 9,
+            offset: 100,
+            terminated: false,
+        };
+        let _ = decode_line("t", line, |e| {
+            out.push(describe(&e));
+            ControlFlow::Continue(())
+        });
+        assert_eq!(out, ["malformed truncated @120"]);
+    }
+
+    #[test]
+    fn invalid_utf8_is_reported_and_the_line_still_read() {
+        let mut bytes = br#"{"type":"user","message":{"content":"caf"#.to_vec();
+        bytes.push(0xE9);
+        bytes.extend_from_slice(br#""}}"#);
+        let mut out = Vec::new();
+        let line = Line {
+            bytes: &bytes,
+            number: 1,
+            offset: 0,
+            terminated: true,
+        };
+        let _ = decode_line("t", line, |e| {
+            out.push(describe(&e));
+            ControlFlow::Continue(())
+        });
+        assert_eq!(
+            out,
+            ["malformed invalid_utf8 @40", "user_prompt caf\u{FFFD}"]
+        );
+    }
+
+    #[test]
+    fn absurd_counts_saturate_instead_of_failing() {
+        let line = r#"{"type":"assistant","message":{"id":"m","model":"x","content":[],"usage":{"input_tokens":1e40,"output_tokens":-5,"cache_read_input_tokens":"lots"}}}"#;
+        let got = decode(line);
+        assert_eq!(got.len(), 1);
+        assert!(got[0].contains(&format!("input: {}", u64::MAX)), "{got:?}");
+        assert!(got[0].contains("output: 0, cache_read: 0"), "{got:?}");
+    }
+}

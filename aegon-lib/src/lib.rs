@@ -1,0 +1,64 @@
+//! # aegon-lib
+//!
+//! Observability for Claude Code sessions: read the JSONL transcripts Claude Code writes under
+//! `~/.claude/projects/`, turn each line into typed [`Event`]s, and push them to a
+//! [`Renderer`].
+//!
+//! ```text
+//!  bytes ──► lines ──► records ──► events ──► correlate ──► renderer
+//!  Read      memchr    borrowed    Event<'a>  usage once,   plain | ndjson | yours
+//!            split     serde       (several   tool timing
+//!                                  per line)
+//! ```
+//!
+//! - [`lines`]: a rolling-buffer line splitter with absolute offsets and a line-length cap.
+//! - [`record`]: the borrowed input types (one pass of serde, strings borrowed from the line).
+//! - [`decode`]: one line → events; bad lines become [`EventKind::Malformed`] events.
+//! - [`correlate`]: usage counted once per API response, tool results matched to their calls.
+//! - [`pipeline`]: the driver that reads inputs and pushes events to a renderer.
+//! - [`render`]: the [`Renderer`] trait, [`render::plain`] and [`render::ndjson`].
+//!
+//! ## Example: total tokens of a transcript
+//!
+//! ```
+//! use aegon::{Event, EventKind, Pipeline, Options, Renderer, Tokens, render::Flow};
+//!
+//! #[derive(Default)]
+//! struct Totals(Tokens);
+//!
+//! impl Renderer for Totals {
+//!     fn on_event(&mut self, event: &Event<'_>) -> std::io::Result<Flow> {
+//!         if let EventKind::Usage { tokens, .. } = &event.kind {
+//!             self.0 = self.0.saturating_add(*tokens);
+//!         }
+//!         Ok(Flow::Continue(()))
+//!     }
+//! }
+//!
+//! // Two lines of one API response: its usage counts once, output at its final value.
+//! let transcript = concat!(
+//!     r#"{"type":"assistant","message":{"id":"msg_1","model":"claude-opus-4-6","content":[{"type":"text","text":"Hi"}],"usage":{"input_tokens":3,"output_tokens":1,"cache_read_input_tokens":100}}}"#, "\n",
+//!     r#"{"type":"assistant","message":{"id":"msg_1","model":"claude-opus-4-6","content":[{"type":"tool_use","id":"t1","name":"Bash","input":{"command":"ls"}}],"usage":{"input_tokens":3,"output_tokens":42,"cache_read_input_tokens":100}}}"#, "\n",
+//! );
+//! let mut pipeline = Pipeline::new(Options::default(), Totals::default());
+//! pipeline.read_to_end("example", transcript.as_bytes()).unwrap();
+//! let (totals, stats) = pipeline.finish().unwrap();
+//! assert_eq!((totals.0.input, totals.0.output, totals.0.cache_read), (3, 42, 100));
+//! assert_eq!(stats.lines, 2);
+//! ```
+#![deny(missing_docs)]
+
+pub mod correlate;
+pub mod decode;
+pub mod event;
+pub mod lines;
+pub mod pipeline;
+pub mod record;
+pub mod render;
+pub mod timestamp;
+pub mod tokens;
+
+pub use event::{Event, EventKind, Kind, KindSet, Malformed, MalformedReason, Source, TitleSource};
+pub use pipeline::{Options, Pipeline, ReadError, Stats};
+pub use render::Renderer;
+pub use tokens::Tokens;

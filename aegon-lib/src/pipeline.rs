@@ -1,0 +1,315 @@
+//! The driver: bytes in, events pushed to a renderer.
+//!
+//! A [`Pipeline`] owns the cross-line state ([`Correlator`]), the counters ([`Stats`]) and the
+//! renderer. Each input is an [`Input`] (a name and its own [`LineSplitter`]), so any number of
+//! inputs can be fed chunk by chunk, interleaved, in whatever sizes arrive: a file read to the
+//! end with [`Pipeline::read_to_end`], or a followed file pushed as it grows with
+//! [`Pipeline::push`].
+
+use std::io::{self, Read};
+use std::ops::ControlFlow;
+
+use crate::correlate::Correlator;
+use crate::decode::{decode_line, too_long_event};
+use crate::event::{Event, EventKind, MalformedReason};
+use crate::lines::{LineItem, LineSplitter};
+use crate::render::{Flow, Renderer};
+
+/// Default `--max-line`: 16 MiB, 20 times the largest line seen in real transcripts (0.8 MB of
+/// pasted images). A longer line is reported and skipped without being held in memory.
+pub const DEFAULT_MAX_LINE: usize = 16 << 20;
+
+/// Size of the buffer inputs are read with.
+const READ_CHUNK: usize = 256 << 10;
+
+/// Counters over everything a pipeline has read.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Stats {
+    /// Inputs started.
+    pub inputs: u64,
+    /// Inputs that held no bytes at all.
+    pub empty_inputs: u64,
+    /// Bytes read.
+    pub bytes: u64,
+    /// Lines read (blank and malformed ones included).
+    pub lines: u64,
+    /// Lines holding only whitespace (skipped).
+    pub blank_lines: u64,
+    /// Events produced (before any renderer-side filtering), malformed ones included.
+    pub events: u64,
+    /// Lines with a problem, by reason (a line whose invalid UTF-8 was repaired counts here too).
+    pub malformed: MalformedCounts,
+}
+
+/// Problem lines by [`MalformedReason`].
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct MalformedCounts {
+    /// Not valid JSON.
+    pub invalid_json: u64,
+    /// Valid JSON but not a transcript record.
+    pub unexpected_shape: u64,
+    /// Invalid UTF-8 (read anyway, with replacements).
+    pub invalid_utf8: u64,
+    /// NUL bytes.
+    pub nul_bytes: u64,
+    /// Over the line limit.
+    pub too_long: u64,
+    /// Cut off at the end of input.
+    pub truncated: u64,
+}
+
+impl MalformedCounts {
+    /// All problem lines.
+    pub fn total(&self) -> u64 {
+        self.invalid_json
+            + self.unexpected_shape
+            + self.invalid_utf8
+            + self.nul_bytes
+            + self.too_long
+            + self.truncated
+    }
+
+    /// Lines whose events were lost (all problems but repaired UTF-8).
+    pub fn lost(&self) -> u64 {
+        self.total() - self.invalid_utf8
+    }
+
+    fn count(&mut self, reason: MalformedReason) {
+        let slot = match reason {
+            MalformedReason::InvalidJson => &mut self.invalid_json,
+            MalformedReason::UnexpectedShape => &mut self.unexpected_shape,
+            MalformedReason::InvalidUtf8 => &mut self.invalid_utf8,
+            MalformedReason::NulBytes => &mut self.nul_bytes,
+            MalformedReason::TooLong => &mut self.too_long,
+            MalformedReason::Truncated => &mut self.truncated,
+        };
+        *slot += 1;
+    }
+
+    /// `(reason, count)` for each reason with a non-zero count.
+    pub fn nonzero(&self) -> Vec<(MalformedReason, u64)> {
+        [
+            (MalformedReason::InvalidJson, self.invalid_json),
+            (MalformedReason::UnexpectedShape, self.unexpected_shape),
+            (MalformedReason::InvalidUtf8, self.invalid_utf8),
+            (MalformedReason::NulBytes, self.nul_bytes),
+            (MalformedReason::TooLong, self.too_long),
+            (MalformedReason::Truncated, self.truncated),
+        ]
+        .into_iter()
+        .filter(|&(_, n)| n > 0)
+        .collect()
+    }
+}
+
+/// Options of a [`Pipeline`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Options {
+    /// Lines longer than this many bytes are reported and skipped.
+    pub max_line: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            max_line: DEFAULT_MAX_LINE,
+        }
+    }
+}
+
+/// One input being read: its name and its line state.
+#[derive(Debug)]
+pub struct Input {
+    name: String,
+    splitter: LineSplitter,
+}
+
+impl Input {
+    /// The input's name, as events report it in `source.file`.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Bytes pushed so far.
+    pub fn bytes(&self) -> u64 {
+        self.splitter.bytes_seen()
+    }
+
+    /// Whether a partial line is waiting for its newline.
+    pub fn has_partial_line(&self) -> bool {
+        self.splitter.has_partial()
+    }
+}
+
+/// Where a [`Pipeline::read_to_end`] failed.
+#[derive(Debug)]
+pub enum ReadError {
+    /// Reading the input failed (the renderer still has everything read before).
+    Input(io::Error),
+    /// Writing output failed (a closed pipe, a full disk): stop.
+    Output(io::Error),
+}
+
+/// Bytes → lines → events → renderer. See the [module documentation](self).
+#[derive(Debug)]
+pub struct Pipeline<R> {
+    options: Options,
+    correlator: Correlator,
+    stats: Stats,
+    renderer: R,
+}
+
+impl<R: Renderer> Pipeline<R> {
+    /// A pipeline that pushes events to `renderer`.
+    pub fn new(options: Options, renderer: R) -> Self {
+        Pipeline {
+            options,
+            correlator: Correlator::new(),
+            stats: Stats::default(),
+            renderer,
+        }
+    }
+
+    /// Counters so far.
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
+    /// The renderer.
+    pub fn renderer(&mut self) -> &mut R {
+        &mut self.renderer
+    }
+
+    /// Starts an input called `name` (a path, or `<stdin>`).
+    pub fn open(&mut self, name: impl Into<String>) -> Input {
+        self.stats.inputs += 1;
+        Input {
+            name: name.into(),
+            splitter: LineSplitter::new(self.options.max_line),
+        }
+    }
+
+    /// Feeds a chunk of `input`'s bytes; complete lines are decoded and rendered.
+    pub fn push(&mut self, input: &mut Input, chunk: &[u8]) -> io::Result<Flow> {
+        self.stats.bytes += chunk.len() as u64;
+        let Input { name, splitter } = input;
+        let mut sink = EventSink {
+            max_line: self.options.max_line,
+            correlator: &mut self.correlator,
+            stats: &mut self.stats,
+            renderer: &mut self.renderer,
+            error: None,
+        };
+        let flow = splitter.push(chunk, |item| sink.line(name, item));
+        sink.done(flow)
+    }
+
+    /// Ends `input`: a last line without a newline is decoded (and reported if it is cut off).
+    pub fn close(&mut self, mut input: Input) -> io::Result<Flow> {
+        if input.splitter.bytes_seen() == 0 {
+            self.stats.empty_inputs += 1;
+        }
+        let Input { name, splitter } = &mut input;
+        let mut sink = EventSink {
+            max_line: self.options.max_line,
+            correlator: &mut self.correlator,
+            stats: &mut self.stats,
+            renderer: &mut self.renderer,
+            error: None,
+        };
+        let flow = splitter.finish(|item| sink.line(name, item));
+        sink.done(flow)
+    }
+
+    /// Reads `reader` to its end as the input `name`, flushing the renderer after each chunk
+    /// (so a pipe fed slowly shows events as they come).
+    pub fn read_to_end(&mut self, name: &str, mut reader: impl Read) -> Result<Flow, ReadError> {
+        let mut input = self.open(name);
+        let mut buf = vec![0u8; READ_CHUNK];
+        loop {
+            let n = match reader.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    // Render what was read; the caller reports the error.
+                    let _ = self.close(input).map_err(ReadError::Output)?;
+                    self.renderer.flush().map_err(ReadError::Output)?;
+                    return Err(ReadError::Input(e));
+                }
+            };
+            if self
+                .push(&mut input, &buf[..n])
+                .map_err(ReadError::Output)?
+                .is_break()
+            {
+                return Ok(ControlFlow::Break(()));
+            }
+            self.renderer.flush().map_err(ReadError::Output)?;
+        }
+        let flow = self.close(input).map_err(ReadError::Output)?;
+        self.renderer.flush().map_err(ReadError::Output)?;
+        Ok(flow)
+    }
+
+    /// Ends the run: the renderer's `finish` gets the final counters. Returns the renderer and
+    /// the counters.
+    pub fn finish(mut self) -> io::Result<(R, Stats)> {
+        self.renderer.finish(&self.stats)?;
+        Ok((self.renderer, self.stats))
+    }
+}
+
+/// Borrowed pieces of a pipeline, lent to the splitter's callback.
+struct EventSink<'p, R> {
+    max_line: usize,
+    correlator: &'p mut Correlator,
+    stats: &'p mut Stats,
+    renderer: &'p mut R,
+    error: Option<io::Error>,
+}
+
+impl<R: Renderer> EventSink<'_, R> {
+    fn line(&mut self, file: &str, item: LineItem<'_>) -> ControlFlow<()> {
+        self.stats.lines += 1;
+        match item {
+            LineItem::Line(line) => {
+                if line.bytes.iter().all(u8::is_ascii_whitespace) {
+                    self.stats.blank_lines += 1;
+                    return ControlFlow::Continue(());
+                }
+                decode_line(file, line, |event| self.event(event))
+            }
+            LineItem::TooLong {
+                number,
+                offset,
+                len,
+                ..
+            } => self.event(too_long_event(file, number, offset, len, self.max_line)),
+        }
+    }
+
+    fn event(&mut self, mut event: Event<'_>) -> ControlFlow<()> {
+        if let EventKind::Malformed(m) = &event.kind {
+            self.stats.malformed.count(m.reason);
+        }
+        if !self.correlator.apply(&mut event) {
+            return ControlFlow::Continue(());
+        }
+        self.stats.events += 1;
+        match self.renderer.on_event(&event) {
+            Ok(flow) => flow,
+            Err(e) => {
+                self.error = Some(e);
+                ControlFlow::Break(())
+            }
+        }
+    }
+
+    fn done(self, flow: ControlFlow<()>) -> io::Result<Flow> {
+        match self.error {
+            Some(e) => Err(e),
+            None => Ok(flow),
+        }
+    }
+}

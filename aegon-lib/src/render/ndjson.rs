@@ -1,0 +1,338 @@
+//! The NDJSON renderer: one JSON object per event, one per line.
+//!
+//! The schema is documented in the README ("NDJSON events") and versioned by the `v` field
+//! ([`SCHEMA_VERSION`]): fields may be added within a version; a field removed, renamed or
+//! changed in meaning bumps it. Every object has `v`, `kind`, `session_id`, `timestamp` (as
+//! written in the transcript, or null), `source` (`{"file","line","offset"}`), and `uuid`,
+//! `agent_id`, `sidechain` when the line has them; then the fields of its kind. Fields of a kind
+//! are always present (null when unknown), so consumers can rely on the shape.
+
+use std::io::{self, Write};
+use std::ops::ControlFlow;
+
+use serde_json::value::RawValue;
+
+use crate::event::{Event, EventKind};
+use crate::render::text::result_preview;
+use crate::render::{Flow, Renderer};
+
+/// Version of the NDJSON event schema (the `v` field).
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Characters of a tool result kept in its `preview` field.
+pub const PREVIEW_CHARS: usize = 400;
+
+/// Output is written to the underlying writer in blocks of about this size.
+const FLUSH_AT: usize = 64 << 10;
+
+/// Writes events as NDJSON to `W`. See the [module documentation](self).
+#[derive(Debug)]
+pub struct NdjsonRenderer<W: Write> {
+    out: W,
+    buf: Vec<u8>,
+}
+
+impl<W: Write> NdjsonRenderer<W> {
+    /// A renderer writing to `out` (buffered internally; no need for a `BufWriter`).
+    pub fn new(out: W) -> Self {
+        NdjsonRenderer {
+            out,
+            buf: Vec::with_capacity(FLUSH_AT * 2),
+        }
+    }
+
+    /// The writer.
+    pub fn into_inner(self) -> W {
+        self.out
+    }
+}
+
+impl<W: Write> Renderer for NdjsonRenderer<W> {
+    fn on_event(&mut self, event: &Event<'_>) -> io::Result<Flow> {
+        write_event(&mut self.buf, event)?;
+        if self.buf.len() >= FLUSH_AT {
+            self.out.write_all(&self.buf)?;
+            self.buf.clear();
+        }
+        Ok(ControlFlow::Continue(()))
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if !self.buf.is_empty() {
+            self.out.write_all(&self.buf)?;
+            self.buf.clear();
+        }
+        self.out.flush()
+    }
+}
+
+/// Appends one event as a JSON object and a newline to `buf`.
+pub fn write_event(buf: &mut Vec<u8>, event: &Event<'_>) -> io::Result<()> {
+    let mut o = Obj { buf };
+    o.buf.extend_from_slice(b"{\"v\":");
+    push_u64(o.buf, u64::from(SCHEMA_VERSION));
+    o.buf.extend_from_slice(b",\"kind\":\"");
+    o.buf.extend_from_slice(event.kind().as_str().as_bytes());
+    o.buf.push(b'"');
+    o.opt_str("session_id", event.session_id.as_deref())?;
+    o.opt_str("timestamp", event.timestamp.as_deref())?;
+    if let Some(uuid) = &event.uuid {
+        o.str("uuid", uuid)?;
+    }
+    if let Some(agent) = &event.agent_id {
+        o.str("agent_id", agent)?;
+    }
+    if event.sidechain {
+        o.bool("sidechain", true);
+    }
+    o.key("source");
+    o.buf.extend_from_slice(b"{\"file\":");
+    serde_json::to_writer(&mut *o.buf, event.source.file)?;
+    o.u64("line", event.source.line);
+    o.u64("offset", event.source.offset);
+    o.buf.push(b'}');
+    match &event.kind {
+        EventKind::UserPrompt { text }
+        | EventKind::UserMeta { text }
+        | EventKind::CompactSummary { text } => o.str("text", text)?,
+        EventKind::Interrupt { text, during_tool } => {
+            o.str("text", text)?;
+            o.bool("during_tool", *during_tool);
+        }
+        EventKind::Image {
+            media_type,
+            data_len,
+        } => {
+            o.opt_str("media_type", media_type.as_deref())?;
+            o.u64("data_len", *data_len);
+        }
+        EventKind::AssistantText {
+            message_id,
+            model,
+            text,
+        } => {
+            o.opt_str("message_id", message_id.as_deref())?;
+            o.opt_str("model", model.as_deref())?;
+            o.str("text", text)?;
+        }
+        EventKind::Thinking {
+            message_id,
+            text,
+            redacted,
+        } => {
+            o.opt_str("message_id", message_id.as_deref())?;
+            o.str("text", text)?;
+            o.bool("redacted", *redacted);
+        }
+        EventKind::ToolCall {
+            message_id,
+            tool_use_id,
+            tool,
+            input,
+        } => {
+            o.opt_str("message_id", message_id.as_deref())?;
+            o.opt_str("tool_use_id", tool_use_id.as_deref())?;
+            o.str("tool", tool)?;
+            o.raw("input", *input);
+        }
+        EventKind::ToolResult {
+            tool_use_id,
+            is_error,
+            tool,
+            duration_ms,
+            content,
+        } => {
+            o.opt_str("tool_use_id", tool_use_id.as_deref())?;
+            o.opt_str("tool", tool.as_deref())?;
+            o.bool("is_error", *is_error);
+            o.opt_u64("duration_ms", *duration_ms);
+            let preview = content
+                .map(|c| result_preview(c, PREVIEW_CHARS))
+                .unwrap_or_default();
+            o.str("preview", &preview)?;
+            o.u64("content_bytes", content.map_or(0, |c| c.get().len() as u64));
+        }
+        EventKind::Usage {
+            message_id,
+            request_id,
+            model,
+            tokens,
+            increment,
+        } => {
+            o.opt_str("message_id", message_id.as_deref())?;
+            o.opt_str("request_id", request_id.as_deref())?;
+            o.opt_str("model", model.as_deref())?;
+            o.u64("input", tokens.input);
+            o.u64("output", tokens.output);
+            o.u64("cache_read", tokens.cache_read);
+            o.u64("cache_write_5m", tokens.cache_write_5m);
+            o.u64("cache_write_1h", tokens.cache_write_1h);
+            o.bool("increment", *increment);
+        }
+        EventKind::System {
+            subtype,
+            level,
+            text,
+            duration_ms,
+        } => {
+            o.opt_str("subtype", subtype.as_deref())?;
+            o.opt_str("level", level.as_deref())?;
+            o.opt_str("text", text.as_deref())?;
+            o.opt_u64("duration_ms", *duration_ms);
+        }
+        EventKind::Compact {
+            trigger,
+            pre_tokens,
+            post_tokens,
+        } => {
+            o.opt_str("trigger", trigger.as_deref())?;
+            o.opt_u64("pre_tokens", *pre_tokens);
+            o.opt_u64("post_tokens", *post_tokens);
+        }
+        EventKind::ApiError {
+            status,
+            text,
+            retry_attempt,
+            max_retries,
+            retry_in_ms,
+            fatal,
+        } => {
+            o.opt_u64("status", *status);
+            o.opt_str("text", text.as_deref())?;
+            o.opt_u64("retry_attempt", *retry_attempt);
+            o.opt_u64("max_retries", *max_retries);
+            o.opt_u64("retry_in_ms", *retry_in_ms);
+            o.bool("fatal", *fatal);
+        }
+        EventKind::Title {
+            title,
+            source,
+            leaf_uuid,
+        } => {
+            o.str("title", title)?;
+            o.str("title_source", source.as_str())?;
+            o.opt_str("leaf_uuid", leaf_uuid.as_deref())?;
+        }
+        EventKind::Progress {
+            data_type,
+            tool_use_id,
+            parent_tool_use_id,
+        } => {
+            o.opt_str("data_type", data_type.as_deref())?;
+            o.opt_str("tool_use_id", tool_use_id.as_deref())?;
+            o.opt_str("parent_tool_use_id", parent_tool_use_id.as_deref())?;
+        }
+        EventKind::Attachment { attachment_type } => {
+            o.opt_str("attachment_type", attachment_type.as_deref())?;
+        }
+        EventKind::FileSnapshot {
+            message_id,
+            files,
+            update,
+        } => {
+            o.opt_str("message_id", message_id.as_deref())?;
+            o.u64("files", *files);
+            o.bool("update", *update);
+        }
+        EventKind::Queue { operation, text } => {
+            o.opt_str("operation", operation.as_deref())?;
+            o.opt_str("text", text.as_deref())?;
+        }
+        EventKind::LastPrompt { text, leaf_uuid } => {
+            o.str("text", text)?;
+            o.opt_str("leaf_uuid", leaf_uuid.as_deref())?;
+        }
+        EventKind::Mode { mode } | EventKind::PermissionMode { mode } => o.str("mode", mode)?,
+        EventKind::Unknown {
+            record_type,
+            block_type,
+        } => {
+            o.opt_str("record_type", record_type.as_deref())?;
+            o.opt_str("block_type", block_type.as_deref())?;
+        }
+        EventKind::Malformed(m) => {
+            o.str("reason", m.reason.as_str())?;
+            o.str("message", &m.message)?;
+            o.u64("error_offset", m.error_offset);
+            o.u64("len", m.len);
+            o.bool("recovered", m.recovered);
+        }
+    }
+    o.buf.extend_from_slice(b"}\n");
+    Ok(())
+}
+
+/// Writes `,"key":value` pairs into an object being built.
+struct Obj<'b> {
+    buf: &'b mut Vec<u8>,
+}
+
+impl Obj<'_> {
+    /// `,"key":` (keys are plain ASCII: no escaping needed).
+    fn key(&mut self, key: &str) {
+        self.buf.extend_from_slice(b",\"");
+        self.buf.extend_from_slice(key.as_bytes());
+        self.buf.extend_from_slice(b"\":");
+    }
+
+    fn str(&mut self, key: &str, value: &str) -> io::Result<()> {
+        self.key(key);
+        serde_json::to_writer(&mut *self.buf, value)?;
+        Ok(())
+    }
+
+    fn opt_str(&mut self, key: &str, value: Option<&str>) -> io::Result<()> {
+        match value {
+            Some(v) => self.str(key, v),
+            None => {
+                self.key(key);
+                self.buf.extend_from_slice(b"null");
+                Ok(())
+            }
+        }
+    }
+
+    fn u64(&mut self, key: &str, value: u64) {
+        self.key(key);
+        push_u64(self.buf, value);
+    }
+
+    fn opt_u64(&mut self, key: &str, value: Option<u64>) {
+        match value {
+            Some(v) => self.u64(key, v),
+            None => {
+                self.key(key);
+                self.buf.extend_from_slice(b"null");
+            }
+        }
+    }
+
+    fn bool(&mut self, key: &str, value: bool) {
+        self.key(key);
+        self.buf
+            .extend_from_slice(if value { b"true" } else { b"false" });
+    }
+
+    fn raw(&mut self, key: &str, value: Option<&RawValue>) {
+        self.key(key);
+        match value {
+            Some(v) => self.buf.extend_from_slice(v.get().as_bytes()),
+            None => self.buf.extend_from_slice(b"null"),
+        }
+    }
+}
+
+/// Appends the decimal digits of `n`.
+fn push_u64(buf: &mut Vec<u8>, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    buf.extend_from_slice(&digits[i..]);
+}

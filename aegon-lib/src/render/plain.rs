@@ -1,0 +1,498 @@
+//! The plain renderer: one line per event, for people.
+//!
+//! ```text
+//! 21:11:59 CALL      55604662 Bash mix phx.server 2>&1 | head -80
+//! 21:12:02 RESULT    55604662 ✗ Bash 3.3s The user doesn't want to proceed with this tool use…
+//! ```
+//!
+//! Each line has the time (UTC, as written), a kind label, the session (first 8 characters of
+//! its id, with `›agent` for a subagent's lines) and a one-line summary: the first line of a
+//! text, a tool's name and key argument, token counts. Colour (ANSI SGR) marks the kind and
+//! success or failure; it is off unless asked for. Transcript text is made inert before it is
+//! written (see [`super::text`]), so nothing in a transcript can move the cursor, change colours
+//! or write the clipboard. Malformed lines are not shown here: the driver reports them on stderr.
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
+use std::io::{self, Write};
+use std::ops::ControlFlow;
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use crate::event::{Event, EventKind};
+use crate::render::text::{bytes, duration, push_inert, result_preview, str_width, thousands};
+use crate::render::{Flow, Renderer};
+use crate::timestamp::clock_part;
+
+/// Columns a summary may take when the output is not a terminal of known width.
+pub const UNBOUNDED_SUMMARY_WIDTH: usize = 240;
+
+/// Width of the kind label column.
+const LABEL_WIDTH: usize = 9;
+
+/// How the plain renderer writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PlainOptions {
+    /// Colour the output with ANSI escape sequences.
+    pub color: bool,
+    /// Cut each line to this many columns (the terminal's width); `None` when not a terminal.
+    pub width: Option<usize>,
+}
+
+/// Writes one line per event to `W`. See the [module documentation](self).
+#[derive(Debug)]
+pub struct PlainRenderer<W: Write> {
+    out: W,
+    options: PlainOptions,
+    line: String,
+}
+
+/// ANSI SGR styles.
+mod style {
+    pub const RESET: &str = "\x1b[0m";
+    pub const DIM: &str = "\x1b[2m";
+    pub const BOLD: &str = "\x1b[1m";
+    pub const RED: &str = "\x1b[31m";
+    pub const BOLD_RED: &str = "\x1b[1;31m";
+    pub const GREEN: &str = "\x1b[32m";
+    pub const BOLD_GREEN: &str = "\x1b[1;32m";
+    pub const YELLOW: &str = "\x1b[33m";
+    pub const BOLD_BLUE: &str = "\x1b[1;34m";
+    pub const MAGENTA: &str = "\x1b[35m";
+    pub const DIM_MAGENTA: &str = "\x1b[2;35m";
+    pub const CYAN: &str = "\x1b[36m";
+    pub const BOLD_CYAN: &str = "\x1b[1;36m";
+}
+
+impl<W: Write> PlainRenderer<W> {
+    /// A renderer writing to `out` (wrap it in a `BufWriter` for speed).
+    pub fn new(out: W, options: PlainOptions) -> Self {
+        PlainRenderer {
+            out,
+            options,
+            line: String::with_capacity(256),
+        }
+    }
+
+    /// The writer.
+    pub fn into_inner(self) -> W {
+        self.out
+    }
+}
+
+impl<W: Write> Renderer for PlainRenderer<W> {
+    fn on_event(&mut self, event: &Event<'_>) -> io::Result<Flow> {
+        if matches!(event.kind, EventKind::Malformed(_)) {
+            return Ok(ControlFlow::Continue(()));
+        }
+        self.line.clear();
+        let mut line = Line {
+            out: &mut self.line,
+            color: self.options.color,
+            used: 0,
+        };
+        format_event(&mut line, event, self.options.width);
+        self.line.push('\n');
+        self.out.write_all(self.line.as_bytes())?;
+        Ok(ControlFlow::Continue(()))
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+/// A line being built: tracks the columns used; styles cost none.
+struct Line<'s> {
+    out: &'s mut String,
+    color: bool,
+    used: usize,
+}
+
+impl Line<'_> {
+    /// Text of ours (known to be safe), in `style`.
+    fn styled(&mut self, style: &str, text: &str) {
+        if self.color && !style.is_empty() {
+            self.out.push_str(style);
+            self.out.push_str(text);
+            self.out.push_str(style::RESET);
+        } else {
+            self.out.push_str(text);
+        }
+        self.used += str_width(text);
+    }
+
+    fn plain(&mut self, text: &str) {
+        self.styled("", text);
+    }
+
+    /// Transcript text, made inert, in at most `max` columns.
+    fn untrusted(&mut self, style: &str, text: &str, max: usize) {
+        let color = self.color && !style.is_empty();
+        if color {
+            self.out.push_str(style);
+        }
+        self.used += push_inert(self.out, text, max);
+        if color {
+            self.out.push_str(style::RESET);
+        }
+    }
+}
+
+/// The label and style of an event's kind column.
+fn label(kind: &EventKind<'_>) -> (&'static str, &'static str) {
+    match kind {
+        EventKind::UserPrompt { .. } => ("USER", style::BOLD_GREEN),
+        EventKind::UserMeta { .. } => ("meta", style::DIM),
+        EventKind::Interrupt { .. } => ("INTERRUPT", style::YELLOW),
+        EventKind::CompactSummary { .. } => ("SUMMARY", style::MAGENTA),
+        EventKind::Image { .. } => ("IMAGE", style::CYAN),
+        EventKind::AssistantText { .. } => ("ASST", style::BOLD_BLUE),
+        EventKind::Thinking { .. } => ("THINK", style::DIM_MAGENTA),
+        EventKind::ToolCall { .. } => ("CALL", style::CYAN),
+        EventKind::ToolResult { is_error: true, .. } => ("RESULT", style::RED),
+        EventKind::ToolResult { .. } => ("RESULT", style::GREEN),
+        EventKind::Usage { .. } => ("TOKENS", style::DIM),
+        EventKind::System { .. } => ("SYSTEM", style::YELLOW),
+        EventKind::Compact { .. } => ("COMPACT", style::MAGENTA),
+        EventKind::ApiError { .. } => ("API-ERROR", style::BOLD_RED),
+        EventKind::Title { .. } => ("TITLE", style::BOLD),
+        EventKind::Progress { .. } => ("progress", style::DIM),
+        EventKind::Attachment { .. } => ("attach", style::DIM),
+        EventKind::FileSnapshot { .. } => ("snapshot", style::DIM),
+        EventKind::Queue { .. } => ("QUEUE", style::YELLOW),
+        EventKind::LastPrompt { .. } => ("prompt", style::DIM),
+        EventKind::Mode { .. } | EventKind::PermissionMode { .. } => ("MODE", style::YELLOW),
+        EventKind::Unknown { .. } => ("unknown", style::DIM),
+        EventKind::Malformed(_) => ("MALFORMED", style::BOLD_RED),
+    }
+}
+
+fn format_event(line: &mut Line<'_>, event: &Event<'_>, width: Option<usize>) {
+    let time = event
+        .timestamp
+        .as_deref()
+        .and_then(clock_part)
+        .unwrap_or("--:--:--");
+    line.styled(style::DIM, time);
+    line.plain(" ");
+    let (label, label_style) = label(&event.kind);
+    line.styled(label_style, &format!("{label:<LABEL_WIDTH$}"));
+    line.plain(" ");
+    let mut marker = String::new();
+    match event.session_id.as_deref() {
+        Some(id) => marker.extend(id.chars().take(8).map(crate::render::text::inert_char)),
+        None => marker.push_str("--------"),
+    }
+    match (event.agent_id.as_deref(), event.sidechain) {
+        (Some(agent), _) => {
+            marker.push('›');
+            marker.extend(agent.chars().take(12).map(crate::render::text::inert_char));
+        }
+        (None, true) => marker.push_str("›sidechain"),
+        (None, false) => {}
+    }
+    line.styled(style::DIM, &marker);
+    line.plain(" ");
+    let budget = match width {
+        Some(w) => w.saturating_sub(line.used),
+        None => UNBOUNDED_SUMMARY_WIDTH,
+    };
+    summary(line, &event.kind, budget);
+}
+
+/// Writes the summary of an event in at most `budget` columns.
+fn summary(line: &mut Line<'_>, kind: &EventKind<'_>, budget: usize) {
+    let start = line.used;
+    let left = |line: &Line<'_>| budget.saturating_sub(line.used - start);
+    match kind {
+        EventKind::UserPrompt { text } => line.untrusted(style::BOLD, text, budget),
+        EventKind::UserMeta { text } | EventKind::CompactSummary { text } => {
+            line.untrusted(style::DIM, text, budget)
+        }
+        EventKind::Interrupt { text, .. } => line.untrusted(style::YELLOW, text, budget),
+        EventKind::Image {
+            media_type,
+            data_len,
+        } => {
+            let text = format!(
+                "{} ({})",
+                media_type.as_deref().unwrap_or("image"),
+                bytes(*data_len)
+            );
+            line.untrusted("", &text, budget);
+        }
+        EventKind::AssistantText { text, .. } => line.untrusted("", text, budget),
+        EventKind::Thinking { text, redacted, .. } => {
+            if *redacted {
+                line.untrusted(style::DIM, "(redacted)", budget);
+            } else if text.trim().is_empty() {
+                line.untrusted(style::DIM, "(signature only)", budget);
+            } else {
+                line.untrusted(style::DIM_MAGENTA, text, budget);
+            }
+        }
+        EventKind::ToolCall { tool, input, .. } => {
+            line.untrusted(style::BOLD_CYAN, tool, budget);
+            if let Some(arg) = input.and_then(key_argument) {
+                line.plain(" ");
+                line.untrusted("", &arg, left(line));
+            }
+        }
+        EventKind::ToolResult {
+            tool_use_id,
+            is_error,
+            tool,
+            duration_ms,
+            content,
+        } => {
+            let (mark, mark_style) = if *is_error {
+                ("✗", style::BOLD_RED)
+            } else {
+                ("✓", style::BOLD_GREEN)
+            };
+            line.styled(mark_style, mark);
+            line.plain(" ");
+            let name = tool.as_deref().or(tool_use_id.as_deref()).unwrap_or("?");
+            line.untrusted(style::BOLD, name, left(line));
+            if let Some(ms) = duration_ms {
+                line.plain(" ");
+                line.styled(style::DIM, &duration(*ms));
+            }
+            if let Some(content) = content {
+                let preview = result_preview(content, UNBOUNDED_SUMMARY_WIDTH);
+                if !preview.trim().is_empty() && left(line) > 1 {
+                    line.plain(" ");
+                    let s = if *is_error { style::RED } else { style::DIM };
+                    line.untrusted(s, &preview, left(line));
+                }
+            }
+        }
+        EventKind::Usage {
+            model,
+            tokens,
+            increment,
+            ..
+        } => {
+            let plus = if *increment { "+" } else { "" };
+            let mut text = String::new();
+            let _ = write!(
+                text,
+                "in {plus}{}  out {plus}{}  cache read {plus}{}",
+                thousands(tokens.input),
+                thousands(tokens.output),
+                thousands(tokens.cache_read)
+            );
+            if tokens.cache_write_5m > 0 {
+                let _ = write!(
+                    text,
+                    "  write 5m {plus}{}",
+                    thousands(tokens.cache_write_5m)
+                );
+            }
+            if tokens.cache_write_1h > 0 {
+                let _ = write!(
+                    text,
+                    "  write 1h {plus}{}",
+                    thousands(tokens.cache_write_1h)
+                );
+            }
+            if let Some(model) = model {
+                let _ = write!(text, "  {model}");
+            }
+            line.untrusted(style::DIM, &text, budget);
+        }
+        EventKind::System {
+            subtype,
+            text,
+            duration_ms,
+            ..
+        } => {
+            let sub = subtype.as_deref().unwrap_or("notice");
+            line.untrusted("", sub, budget);
+            if let Some(ms) = duration_ms {
+                line.plain(" ");
+                line.styled(style::DIM, &duration(*ms));
+            }
+            if let Some(text) = text {
+                line.plain(" ");
+                line.untrusted(style::DIM, text, left(line));
+            }
+        }
+        EventKind::Compact {
+            trigger,
+            pre_tokens,
+            post_tokens,
+        } => {
+            let mut text = format!("{} compaction", trigger.as_deref().unwrap_or("?"));
+            if let Some(pre) = pre_tokens {
+                let _ = write!(text, ", {} tokens", thousands(*pre));
+                if let Some(post) = post_tokens {
+                    let _ = write!(text, " → {}", thousands(*post));
+                }
+            }
+            line.untrusted("", &text, budget);
+        }
+        EventKind::ApiError {
+            status,
+            text,
+            retry_attempt,
+            max_retries,
+            retry_in_ms,
+            ..
+        } => {
+            let mut head = String::new();
+            if let Some(s) = status {
+                let _ = write!(head, "{s} ");
+            }
+            if let Some(attempt) = retry_attempt {
+                let _ = write!(head, "retry {attempt}");
+                if let Some(max) = max_retries {
+                    let _ = write!(head, "/{max}");
+                }
+                if let Some(ms) = retry_in_ms {
+                    let _ = write!(head, " in {}", duration(*ms));
+                }
+                head.push(' ');
+            }
+            line.untrusted(style::BOLD_RED, &head, budget);
+            line.untrusted(style::RED, text.as_deref().unwrap_or(""), left(line));
+        }
+        EventKind::Title { title, source, .. } => {
+            line.untrusted(style::BOLD, title, budget);
+            line.plain(" ");
+            line.styled(style::DIM, &format!("({})", source.as_str()));
+        }
+        EventKind::Progress {
+            data_type,
+            tool_use_id,
+            ..
+        } => {
+            let text = format!(
+                "{} {}",
+                data_type.as_deref().unwrap_or("?"),
+                tool_use_id.as_deref().unwrap_or("")
+            );
+            line.untrusted(style::DIM, &text, budget);
+        }
+        EventKind::Attachment { attachment_type } => line.untrusted(
+            style::DIM,
+            attachment_type.as_deref().unwrap_or("?"),
+            budget,
+        ),
+        EventKind::FileSnapshot { files, update, .. } => {
+            let text = format!(
+                "{files} file{}{}",
+                if *files == 1 { "" } else { "s" },
+                if *update { " (update)" } else { "" }
+            );
+            line.untrusted(style::DIM, &text, budget);
+        }
+        EventKind::Queue { operation, text } => {
+            line.untrusted("", operation.as_deref().unwrap_or("?"), budget);
+            if let Some(text) = text {
+                line.plain(" ");
+                line.untrusted(style::DIM, text, left(line));
+            }
+        }
+        EventKind::LastPrompt { text, .. } => line.untrusted(style::DIM, text, budget),
+        EventKind::Mode { mode } => line.untrusted("", mode, budget),
+        EventKind::PermissionMode { mode } => {
+            line.untrusted("", &format!("permission {mode}"), budget)
+        }
+        EventKind::Unknown {
+            record_type,
+            block_type,
+        } => {
+            let text = match block_type {
+                Some(block) => format!(
+                    "{block} block in {} line",
+                    record_type.as_deref().unwrap_or("?")
+                ),
+                None => format!("{} record", record_type.as_deref().unwrap_or("untyped")),
+            };
+            line.untrusted(style::DIM, &text, budget);
+        }
+        EventKind::Malformed(m) => line.untrusted(style::RED, &m.message, budget),
+    }
+}
+
+/// The argument that says what a tool call does: a command, a path, a pattern, a URL, …
+pub fn key_argument(input: &RawValue) -> Option<String> {
+    #[derive(Deserialize, Default)]
+    #[serde(default)]
+    struct Args<'a> {
+        #[serde(borrow)]
+        command: Option<Cow<'a, str>>,
+        #[serde(borrow)]
+        file_path: Option<Cow<'a, str>>,
+        #[serde(borrow)]
+        notebook_path: Option<Cow<'a, str>>,
+        #[serde(borrow)]
+        pattern: Option<Cow<'a, str>>,
+        #[serde(borrow)]
+        url: Option<Cow<'a, str>>,
+        #[serde(borrow)]
+        query: Option<Cow<'a, str>>,
+        #[serde(borrow)]
+        description: Option<Cow<'a, str>>,
+        #[serde(borrow)]
+        skill: Option<Cow<'a, str>>,
+        #[serde(borrow)]
+        prompt: Option<Cow<'a, str>>,
+        #[serde(borrow)]
+        path: Option<Cow<'a, str>>,
+        todos: Option<Vec<serde::de::IgnoredAny>>,
+    }
+    let args: Args<'_> = serde_json::from_str(input.get()).ok()?;
+    if let Some(todos) = &args.todos {
+        return Some(format!("{} todos", todos.len()));
+    }
+    let main = [
+        args.command,
+        args.file_path,
+        args.notebook_path,
+        args.pattern.clone(),
+        args.url,
+        args.query,
+        args.description,
+        args.skill,
+        args.prompt,
+    ]
+    .into_iter()
+    .flatten()
+    .next();
+    match (main, args.path) {
+        (Some(main), Some(path)) if args.pattern.is_some() => Some(format!("{main} in {path}")),
+        (Some(main), _) => Some(main.into_owned()),
+        (None, path) => path.map(Cow::into_owned),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw(s: &str) -> Box<RawValue> {
+        serde_json::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn key_arguments() {
+        assert_eq!(
+            key_argument(&raw(r#"{"command":"ls -la","timeout":5}"#)).as_deref(),
+            Some("ls -la")
+        );
+        assert_eq!(
+            key_argument(&raw(r#"{"pattern":"fn main","path":"src"}"#)).as_deref(),
+            Some("fn main in src")
+        );
+        assert_eq!(
+            key_argument(&raw(r#"{"todos":[{},{}]}"#)).as_deref(),
+            Some("2 todos")
+        );
+        assert_eq!(key_argument(&raw(r#"{"other":1}"#)), None);
+        assert_eq!(key_argument(&raw(r#"[1]"#)), None);
+    }
+}

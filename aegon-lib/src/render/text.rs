@@ -1,0 +1,311 @@
+//! Text helpers for renderers: terminal-safe one-line summaries, display width, previews of
+//! tool results, and number formatting.
+//!
+//! Transcript text is untrusted: it holds whatever tools printed, escape sequences included
+//! (real transcripts contain `\u001b[1m` from slash-command output). [`push_inert`] writes text
+//! so that nothing in it can act on a terminal: C0 and C1 control characters become visible
+//! Unicode control pictures, and bidirectional overrides become `�`.
+
+use std::fmt::Write as _;
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+/// Appends the first non-blank line of `text` to `out`, made inert (see the
+/// [module documentation](self)), in at most `max_width` columns; returns the columns used.
+/// A `…` (within the budget) marks a cut line, or more lines after it.
+pub fn push_inert(out: &mut String, text: &str, max_width: usize) -> usize {
+    let (line, more) = first_line_and_more(text);
+    if !more && width_up_to(line, max_width + 1) <= max_width {
+        let mut used = 0;
+        for c in line.chars() {
+            let shown = inert_char(c);
+            used += char_width(shown);
+            out.push(shown);
+        }
+        return used;
+    }
+    if max_width == 0 {
+        return 0;
+    }
+    let budget = max_width - 1;
+    let mut used = 0;
+    for c in line.chars() {
+        let shown = inert_char(c);
+        let w = char_width(shown);
+        if used + w > budget {
+            break;
+        }
+        out.push(shown);
+        used += w;
+    }
+    out.push('…');
+    used + 1
+}
+
+/// The first line of `text` that is not blank, trimmed (or `""`).
+pub fn first_line(text: &str) -> &str {
+    first_line_and_more(text).0
+}
+
+/// The first non-blank line, trimmed, and whether anything but blanks follows it.
+fn first_line_and_more(text: &str) -> (&str, bool) {
+    let mut rest = text;
+    loop {
+        let (line, after) = match rest.find('\n') {
+            Some(i) => (&rest[..i], &rest[i + 1..]),
+            None => (rest, ""),
+        };
+        let trimmed = line.trim();
+        if !trimmed.is_empty() {
+            return (trimmed, !after.trim().is_empty());
+        }
+        if after.is_empty() {
+            return ("", false);
+        }
+        rest = after;
+    }
+}
+
+/// Display width of `s`, counting no further than `limit`.
+fn width_up_to(s: &str, limit: usize) -> usize {
+    let mut w = 0;
+    for c in s.chars() {
+        w += char_width(inert_char(c));
+        if w >= limit {
+            break;
+        }
+    }
+    w
+}
+
+/// The character shown for `c`: control characters become visible pictures.
+pub fn inert_char(c: char) -> char {
+    match c {
+        '\t' => ' ',
+        // C0 controls → U+2400..U+241F ("␛" for ESC).
+        '\0'..='\u{1f}' => char::from_u32(0x2400 + c as u32).unwrap_or('\u{fffd}'),
+        '\u{7f}' => '\u{2421}',
+        // C1 controls (CSI, OSC, …) and bidirectional overrides or isolates.
+        '\u{80}'..='\u{9f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => '\u{fffd}',
+        _ => c,
+    }
+}
+
+/// Columns a character takes in a terminal: 0 for combining marks and zero-width characters,
+/// 2 for East Asian wide characters and most emoji, 1 otherwise. An approximation of
+/// Unicode's East Asian Width good enough for truncating summaries.
+pub fn char_width(c: char) -> usize {
+    let u = c as u32;
+    match u {
+        0x0300..=0x036F
+        | 0x0483..=0x0489
+        | 0x0591..=0x05BD
+        | 0x0610..=0x061A
+        | 0x064B..=0x065F
+        | 0x200B..=0x200F
+        | 0x20D0..=0x20FF
+        | 0xFE00..=0xFE0F
+        | 0xFE20..=0xFE2F
+        | 0xE0100..=0xE01EF => 0,
+        0x1100..=0x115F
+        | 0x2E80..=0x303E
+        | 0x3041..=0x33FF
+        | 0x3400..=0x4DBF
+        | 0x4E00..=0x9FFF
+        | 0xA000..=0xA4CF
+        | 0xAC00..=0xD7A3
+        | 0xF900..=0xFAFF
+        | 0xFE30..=0xFE4F
+        | 0xFF00..=0xFF60
+        | 0xFFE0..=0xFFE6
+        | 0x1F300..=0x1F64F
+        | 0x1F900..=0x1F9FF
+        | 0x20000..=0x3FFFD => 2,
+        _ => 1,
+    }
+}
+
+/// Columns a string takes (see [`char_width`]).
+pub fn str_width(s: &str) -> usize {
+    s.chars().map(char_width).sum()
+}
+
+/// Up to `max_chars` characters of what a tool result's `content` says: the string itself, or
+/// the text blocks of a list joined by newlines (`[image]` for images). Reads only as much of a
+/// string as it needs.
+pub fn result_preview(content: &RawValue, max_chars: usize) -> String {
+    let raw = content.get();
+    match raw.as_bytes().first() {
+        Some(b'"') => json_string_prefix(raw, max_chars),
+        Some(b'[') => {
+            #[derive(Deserialize)]
+            struct PreviewBlock<'a> {
+                #[serde(rename = "type", borrow, default)]
+                kind: Option<std::borrow::Cow<'a, str>>,
+                #[serde(borrow, default)]
+                text: Option<std::borrow::Cow<'a, str>>,
+            }
+            let Ok(blocks) = serde_json::from_str::<Vec<PreviewBlock<'_>>>(raw) else {
+                return String::new();
+            };
+            let mut out = String::new();
+            for b in blocks {
+                if !out.is_empty() {
+                    out.push('\n');
+                }
+                match (b.kind.as_deref(), b.text) {
+                    (_, Some(t)) => out.push_str(&t),
+                    (Some("image"), None) => out.push_str("[image]"),
+                    (Some(other), None) => {
+                        let _ = write!(out, "[{other}]");
+                    }
+                    (None, None) => {}
+                }
+                if out.chars().count() >= max_chars {
+                    break;
+                }
+            }
+            out.chars().take(max_chars).collect()
+        }
+        Some(b'n') | None => String::new(),
+        Some(_) => raw.chars().take(max_chars).collect(),
+    }
+}
+
+/// Decodes up to `max_chars` characters of the JSON string literal `raw` (which starts with `"`).
+fn json_string_prefix(raw: &str, max_chars: usize) -> String {
+    let mut out = String::new();
+    let mut count = 0;
+    let mut chars = raw[1..].chars();
+    let mut pending_high: Option<u32> = None;
+    while count < max_chars {
+        let Some(c) = chars.next() else { break };
+        let decoded = match c {
+            '"' => break,
+            '\\' => match chars.next() {
+                Some('n') => '\n',
+                Some('t') => '\t',
+                Some('r') => '\r',
+                Some('b') => '\u{8}',
+                Some('f') => '\u{c}',
+                Some('u') => {
+                    let hex: String = chars.by_ref().take(4).collect();
+                    let Ok(unit) = u32::from_str_radix(&hex, 16) else {
+                        break;
+                    };
+                    match unit {
+                        0xD800..=0xDBFF => {
+                            pending_high = Some(unit);
+                            continue;
+                        }
+                        0xDC00..=0xDFFF => match pending_high.take() {
+                            Some(high) => {
+                                char::from_u32(0x10000 + ((high - 0xD800) << 10) + (unit - 0xDC00))
+                                    .unwrap_or('\u{fffd}')
+                            }
+                            None => '\u{fffd}',
+                        },
+                        _ => char::from_u32(unit).unwrap_or('\u{fffd}'),
+                    }
+                }
+                Some(other) => other,
+                None => break,
+            },
+            other => other,
+        };
+        if pending_high.take().is_some() {
+            out.push('\u{fffd}');
+            count += 1;
+        }
+        out.push(decoded);
+        count += 1;
+    }
+    out
+}
+
+/// `1234567` → `1,234,567`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A duration for people: `340ms`, `1.2s`, `2m05s`, `1h02m`.
+pub fn duration(ms: u64) -> String {
+    if ms < 1_000 {
+        format!("{ms}ms")
+    } else if ms < 60_000 {
+        format!("{:.1}s", ms as f64 / 1_000.0)
+    } else if ms < 3_600_000 {
+        format!("{}m{:02}s", ms / 60_000, (ms / 1_000) % 60)
+    } else {
+        format!("{}h{:02}m", ms / 3_600_000, (ms / 60_000) % 60)
+    }
+}
+
+/// A byte size for people: `512 B`, `3.4 KB`, `1.2 MB`.
+pub fn bytes(n: u64) -> String {
+    if n < 1_000 {
+        format!("{n} B")
+    } else if n < 1_000_000 {
+        format!("{:.1} KB", n as f64 / 1e3)
+    } else {
+        format!("{:.1} MB", n as f64 / 1e6)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inert(text: &str, width: usize) -> String {
+        let mut s = String::new();
+        push_inert(&mut s, text, width);
+        s
+    }
+
+    #[test]
+    fn escape_sequences_become_inert() {
+        let s = inert("a\u{1b}[31mred\u{1b}]52;c;aGk=\u{7}\u{9b}2J\u{202e}x", 100);
+        assert!(!s.chars().any(|c| c.is_control()), "{s:?}");
+        assert_eq!(s, "a␛[31mred␛]52;c;aGk=␇�2J�x");
+    }
+
+    #[test]
+    fn first_non_blank_line_with_ellipsis_when_more_follows() {
+        assert_eq!(inert("\n\n  hello  \nworld", 100), "hello…");
+        assert_eq!(inert("hello", 100), "hello");
+        assert_eq!(inert("hello world", 5), "hell…");
+        assert_eq!(inert("hello", 5), "hello");
+        assert_eq!(inert("日本語テキスト", 6), "日本…");
+    }
+
+    #[test]
+    fn previews_decode_only_a_prefix() {
+        let raw: Box<RawValue> =
+            serde_json::from_str(r#""line1\nline2 \"q\" \u00e9\ud83d\ude00 tail""#).unwrap();
+        assert_eq!(result_preview(&raw, 100), "line1\nline2 \"q\" é😀 tail");
+        assert_eq!(result_preview(&raw, 5), "line1");
+        let raw: Box<RawValue> =
+            serde_json::from_str(r#"[{"type":"text","text":"a"},{"type":"image","source":{}}]"#)
+                .unwrap();
+        assert_eq!(result_preview(&raw, 100), "a\n[image]");
+    }
+
+    #[test]
+    fn numbers_for_people() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(1234567), "1,234,567");
+        assert_eq!(duration(340), "340ms");
+        assert_eq!(duration(1_250), "1.2s");
+        assert_eq!(duration(125_000), "2m05s");
+        assert_eq!(duration(3_720_000), "1h02m");
+    }
+}

@@ -1,0 +1,162 @@
+//! Reading the `timestamp` strings of transcript lines.
+//!
+//! Claude Code writes `YYYY-MM-DDTHH:MM:SS.mmmZ` (UTC, milliseconds). This parser also accepts
+//! any number of fractional digits (or none), a lowercase `t`/`z`, a space instead of `T`, and a
+//! `±HH:MM` offset, and returns `None` for anything else rather than guessing.
+
+/// Milliseconds since the Unix epoch (UTC) of an RFC 3339 timestamp, or `None` when the text is
+/// not one.
+pub fn parse_millis(text: &str) -> Option<i64> {
+    let b = text.as_bytes();
+    if b.len() < 19 {
+        return None;
+    }
+    let year = digits(b, 0, 4)?;
+    let month = digits(b, 5, 2)?;
+    let day = digits(b, 8, 2)?;
+    let hour = digits(b, 11, 2)?;
+    let minute = digits(b, 14, 2)?;
+    let second = digits(b, 17, 2)?;
+    if b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
+        return None;
+    }
+    if b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
+        return None;
+    }
+    if hour > 23 || minute > 59 || second > 60 {
+        return None;
+    }
+    let mut i = 19;
+    let mut millis = 0i64;
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        let start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            if i - start < 3 {
+                millis = millis * 10 + i64::from(b[i] - b'0');
+            }
+            i += 1;
+        }
+        if i == start {
+            return None;
+        }
+        for _ in (i - start)..3 {
+            millis *= 10;
+        }
+    }
+    let offset_minutes = match b.get(i)? {
+        b'Z' | b'z' if i + 1 == b.len() => 0,
+        sign @ (b'+' | b'-') if i + 6 == b.len() && b[i + 3] == b':' => {
+            let oh = digits(b, i + 1, 2)?;
+            let om = digits(b, i + 4, 2)?;
+            if oh > 23 || om > 59 {
+                return None;
+            }
+            let m = oh * 60 + om;
+            if *sign == b'-' {
+                -m
+            } else {
+                m
+            }
+        }
+        _ => return None,
+    };
+    let days = days_from_civil(year, month, day);
+    let seconds = days * 86_400 + hour * 3_600 + minute * 60 + second - offset_minutes * 60;
+    Some(seconds * 1_000 + millis)
+}
+
+/// The `HH:MM:SS` part of a timestamp as written, when it has the expected shape.
+pub fn clock_part(text: &str) -> Option<&str> {
+    let b = text.as_bytes();
+    if b.len() >= 19 && b[13] == b':' && b[16] == b':' && matches!(b[10], b'T' | b't' | b' ') {
+        text.get(11..19)
+    } else {
+        None
+    }
+}
+
+fn digits(b: &[u8], at: usize, n: usize) -> Option<i64> {
+    let mut v = 0i64;
+    for &c in b.get(at..at + n)? {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        v = v * 10 + i64::from(c - b'0');
+    }
+    Some(v)
+}
+
+fn is_leap(year: i64) -> bool {
+    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+}
+
+fn days_in_month(year: i64, month: i64) -> i64 {
+    match month {
+        2 if is_leap(year) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn claude_code_format() {
+        assert_eq!(parse_millis("1970-01-01T00:00:00.000Z"), Some(0));
+        // date -d 2026-02-10T21:11:56.846Z +%s%3N
+        assert_eq!(
+            parse_millis("2026-02-10T21:11:56.846Z"),
+            Some(1_770_757_916_846)
+        );
+        assert_eq!(parse_millis("2000-02-29T12:00:00Z"), Some(951_825_600_000));
+    }
+
+    #[test]
+    fn fractions_and_offsets() {
+        assert_eq!(parse_millis("1970-01-01T00:00:01.5Z"), Some(1_500));
+        assert_eq!(parse_millis("1970-01-01T00:00:01.123456Z"), Some(1_123));
+        assert_eq!(parse_millis("1970-01-01T01:00:00+01:00"), Some(0));
+        assert_eq!(parse_millis("1969-12-31T23:00:00-01:00"), Some(0));
+    }
+
+    #[test]
+    fn rejects_what_is_not_a_timestamp() {
+        for bad in [
+            "",
+            "yesterday",
+            "2026-02-30T00:00:00Z",
+            "2026-13-01T00:00:00Z",
+            "2026-01-01T24:00:00Z",
+            "2026-01-01T00:00:00",
+            "2026-01-01T00:00:00.Z",
+            "2026-01-01T00:00:00Zjunk",
+            "２026-01-01T00:00:00Z",
+        ] {
+            assert_eq!(parse_millis(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn clock() {
+        assert_eq!(clock_part("2026-02-10T21:11:56.846Z"), Some("21:11:56"));
+        assert_eq!(clock_part("garbage"), None);
+    }
+}
