@@ -190,10 +190,15 @@ pub fn record_events<'a, F>(
 where
     F: FnMut(Event<'a>) -> ControlFlow<()>,
 {
+    // `file-history-snapshot` lines keep their time inside the snapshot.
+    let timestamp = record
+        .timestamp
+        .take()
+        .or_else(|| record.snapshot.as_mut().and_then(|s| s.timestamp.take()));
     let header = Header {
         source,
         session_id: record.session_id.take(),
-        timestamp: record.timestamp.take(),
+        timestamp,
         uuid: record.uuid.take(),
         sidechain: record.is_sidechain || record.agent_id.is_some(),
         agent_id: record.agent_id.take(),
@@ -239,13 +244,10 @@ where
             operation: record.operation,
             text: record.content.and_then(raw_str),
         }),
-        Some("last-prompt") => match record.last_prompt {
-            Some(text) => emit(EventKind::LastPrompt {
-                text,
-                leaf_uuid: record.leaf_uuid,
-            }),
-            None => emit(unknown(kind, None)),
-        },
+        Some("last-prompt") => emit(EventKind::LastPrompt {
+            text: record.last_prompt,
+            leaf_uuid: record.leaf_uuid,
+        }),
         Some("mode") => match record.mode {
             Some(mode) => emit(EventKind::Mode { mode }),
             None => emit(unknown(kind, None)),

@@ -283,8 +283,8 @@ pub enum EventKind<'a> {
     },
     /// A `last-prompt` line.
     LastPrompt {
-        /// The prompt.
-        text: Cow<'a, str>,
+        /// The prompt (some lines carry only the leaf).
+        text: Option<Cow<'a, str>>,
         /// The line it refers to.
         leaf_uuid: Option<Cow<'a, str>>,
     },

@@ -116,7 +116,8 @@ pub struct Record<'a> {
     #[serde(rename = "isSnapshotUpdate", deserialize_with = "lenient_bool")]
     pub is_snapshot_update: bool,
     /// `file-history-snapshot` records: the snapshot (only its file count is read).
-    pub snapshot: Option<Snapshot>,
+    #[serde(borrow)]
+    pub snapshot: Option<Snapshot<'a>>,
     /// `progress` records: what is progressing.
     #[serde(borrow)]
     pub data: Option<TypeOnly<'a>>,
@@ -173,10 +174,13 @@ pub struct CompactMetadata<'a> {
 /// `snapshot` of a `file-history-snapshot` line.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-pub struct Snapshot {
+pub struct Snapshot<'a> {
     /// Number of files backed up.
     #[serde(rename = "trackedFileBackups", deserialize_with = "count_entries")]
     pub tracked_files: u64,
+    /// When the snapshot was taken (the line itself has no `timestamp`).
+    #[serde(borrow)]
+    pub timestamp: Option<Cow<'a, str>>,
 }
 
 /// The `message` of a `user` or `assistant` line.

@@ -239,7 +239,7 @@ pub fn write_event(buf: &mut Vec<u8>, event: &Event<'_>) -> io::Result<()> {
             o.opt_str("text", text.as_deref())?;
         }
         EventKind::LastPrompt { text, leaf_uuid } => {
-            o.str("text", text)?;
+            o.opt_str("text", text.as_deref())?;
             o.opt_str("leaf_uuid", leaf_uuid.as_deref())?;
         }
         EventKind::Mode { mode } | EventKind::PermissionMode { mode } => o.str("mode", mode)?,

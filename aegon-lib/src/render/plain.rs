@@ -396,7 +396,10 @@ fn summary(line: &mut Line<'_>, kind: &EventKind<'_>, budget: usize) {
                 line.untrusted(style::DIM, text, left(line));
             }
         }
-        EventKind::LastPrompt { text, .. } => line.untrusted(style::DIM, text, budget),
+        EventKind::LastPrompt { text, leaf_uuid } => {
+            let text = text.as_deref().or(leaf_uuid.as_deref()).unwrap_or("");
+            line.untrusted(style::DIM, text, budget)
+        }
         EventKind::Mode { mode } => line.untrusted("", mode, budget),
         EventKind::PermissionMode { mode } => {
             line.untrusted("", &format!("permission {mode}"), budget)

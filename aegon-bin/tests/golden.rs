@@ -1,0 +1,95 @@
+//! Golden files: every fixture through every renderer, compared with checked-in output.
+//!
+//! `fixtures/golden/<fixture>.{ndjson,plain,color}` hold the expected output of
+//! `aegon --ndjson`, `aegon --color never` and `aegon --color always` run from the repository
+//! root on `fixtures/corpus/<fixture>.jsonl`. When a change is intended, regenerate with
+//! `AEGON_BLESS=1 cargo test -p aegon-bin --test golden` and review the diff before committing.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn fixtures() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(root().join("fixtures/corpus"))
+        .expect("fixtures/corpus")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".jsonl"))
+        .collect();
+    names.sort();
+    assert!(
+        names.len() >= 20,
+        "expected the corpus fixtures, found {}",
+        names.len()
+    );
+    names
+}
+
+fn run(args: &[&str], fixture: &str) -> (Vec<u8>, String, Option<i32>) {
+    let out = Command::new(env!("CARGO_BIN_EXE_aegon"))
+        .current_dir(root())
+        .args(args)
+        .arg(format!("fixtures/corpus/{fixture}"))
+        .env_remove("NO_COLOR")
+        .env_remove("COLUMNS")
+        .output()
+        .expect("run aegon");
+    (
+        out.stdout,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.status.code(),
+    )
+}
+
+fn check(args: &[&str], ext: &str) {
+    let bless = std::env::var_os("AEGON_BLESS").is_some();
+    let mut failures = Vec::new();
+    for fixture in fixtures() {
+        let (stdout, stderr, code) = run(args, &fixture);
+        assert_eq!(code, Some(0), "{fixture}: exit code; stderr: {stderr}");
+        assert!(stderr.is_empty(), "{fixture}: unexpected stderr: {stderr}");
+        let stem = fixture.trim_end_matches(".jsonl");
+        let golden = root().join("fixtures/golden").join(format!("{stem}.{ext}"));
+        if bless {
+            std::fs::create_dir_all(golden.parent().unwrap()).unwrap();
+            std::fs::write(&golden, &stdout).unwrap();
+            continue;
+        }
+        let expected = std::fs::read(&golden)
+            .unwrap_or_else(|e| panic!("{}: {e} (bless with AEGON_BLESS=1)", golden.display()));
+        if expected != stdout {
+            let exp = String::from_utf8_lossy(&expected);
+            let got = String::from_utf8_lossy(&stdout);
+            let (n, (e, g)) = exp
+                .lines()
+                .chain(std::iter::repeat("<end>"))
+                .zip(got.lines().chain(std::iter::repeat("<end>")))
+                .enumerate()
+                .find(|(_, (e, g))| e != g)
+                .unwrap();
+            failures.push(format!(
+                "{fixture} ({ext}) differs first at output line {}:\n  expected: {e}\n       got: {g}",
+                n + 1
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn ndjson_matches_golden() {
+    check(&["--ndjson"], "ndjson");
+}
+
+#[test]
+fn plain_without_color_matches_golden() {
+    check(&["--color", "never"], "plain");
+}
+
+#[test]
+fn plain_with_color_matches_golden() {
+    check(&["--color", "always"], "color");
+}
