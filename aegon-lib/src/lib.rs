@@ -51,6 +51,7 @@
 pub mod correlate;
 pub mod decode;
 pub mod event;
+pub mod fuzzing;
 pub mod lines;
 pub mod pipeline;
 pub mod record;
