@@ -13,7 +13,7 @@ use serde_json::value::RawValue;
 
 use crate::event::{Event, EventKind, Malformed, MalformedReason, Source, TitleSource};
 use crate::lines::Line;
-use crate::record::{Block, Content, Message, Record};
+use crate::record::{Block, Content, Message, Record, RecordError};
 use crate::tokens::Tokens;
 
 /// Model name Claude Code gives to locally generated error messages.
@@ -35,7 +35,21 @@ where
     }
     match std::str::from_utf8(line.bytes) {
         Ok(text) => match crate::record::parse_record(text) {
-            Ok(record) => record_events(source, record, &mut emit),
+            Ok(record) => {
+                // JSON forbids raw NUL bytes; the lenient scan only skips over ignored members,
+                // so look for them explicitly, report them, and keep what was read.
+                if let Some(at) = memchr::memchr(0, line.bytes) {
+                    let report = Malformed {
+                        reason: MalformedReason::NulBytes,
+                        message: "NUL byte inside a member aegon does not read; the rest was read".to_owned(),
+                        error_offset: line.offset + at as u64,
+                        len: line.bytes.len() as u64,
+                        recovered: true,
+                    };
+                    emit(bare_event(source, EventKind::Malformed(report)))?;
+                }
+                record_events(source, record, &mut emit)
+            }
             Err(err) => emit(malformed_event(source, &line, &err)),
         },
         Err(utf8) => {
@@ -95,62 +109,32 @@ fn bare_event<'a>(source: Source<'a>, kind: EventKind<'static>) -> Event<'a> {
     }
 }
 
-/// serde_json's message without its " at line 1 column N" suffix (the offset says where).
-fn parser_message(err: &serde_json::Error) -> String {
-    let text = err.to_string();
-    match text.rfind(" at line ") {
-        Some(at) => text[..at].to_owned(),
-        None => text,
-    }
-}
-
-fn malformed_event<'e>(source: Source<'e>, line: &Line<'_>, err: &serde_json::Error) -> Event<'e> {
-    use serde_json::error::Category;
-    let err_text = parser_message(err);
+fn malformed_event<'e>(source: Source<'e>, line: &Line<'_>, err: &RecordError) -> Event<'e> {
     let len = line.bytes.len() as u64;
-    // serde_json counts columns in bytes from 1 (the line has no newline inside); an early end
-    // is at the end of the line.
-    let column = if err.classify() == Category::Eof {
-        len
-    } else {
-        (err.column() as u64).saturating_sub(1).min(len)
-    };
-    let error_offset = line.offset + column;
     let nul = memchr::memchr(0, line.bytes);
-    let (reason, message) = if let Some(at) = nul {
+    let (reason, message, at) = if let Some(at) = nul {
         (
             MalformedReason::NulBytes,
-            format!(
-                "NUL byte at offset {} (binary data, or a file that was never fully written)",
-                line.offset + at as u64
-            ),
+            "NUL byte (binary data, or a file that was never fully written)".to_owned(),
+            at,
         )
-    } else if !line.terminated && err.classify() == Category::Eof {
+    } else if err.eof && !line.terminated {
         (
             MalformedReason::Truncated,
-            format!("input ends inside this line ({err_text}); it was cut off or is still being written"),
+            format!("input ends inside this line ({}); it was cut off or is still being written", err.message),
+            err.offset,
         )
-    } else if err.classify() == Category::Data {
-        (
-            MalformedReason::UnexpectedShape,
-            format!("not a transcript record: {err_text}"),
-        )
+    } else if err.syntax {
+        (MalformedReason::InvalidJson, format!("invalid JSON: {}", err.message), err.offset)
     } else {
-        (
-            MalformedReason::InvalidJson,
-            format!("invalid JSON: {err_text}"),
-        )
-    };
-    let error_offset = match nul {
-        Some(at) => line.offset + at as u64,
-        None => error_offset,
+        (MalformedReason::UnexpectedShape, format!("not a transcript record: {}", err.message), err.offset)
     };
     bare_event(
         source,
         EventKind::Malformed(Malformed {
             reason,
             message,
-            error_offset,
+            error_offset: line.offset + (at as u64).min(len),
             len,
             recovered: false,
         }),
@@ -639,8 +623,11 @@ mod tests {
             decode(r#"{"type":"user",}"#),
             ["malformed invalid_json @15"]
         );
-        assert_eq!(decode("[1,2]"), ["malformed unexpected_shape @1"]);
-        assert_eq!(decode("{\"a\":\"\0\"}"), ["malformed nul_bytes @6"]);
+        assert_eq!(decode("[1,2]"), ["malformed unexpected_shape @0"]);
+        // A NUL inside a member aegon skips is reported, and the line still read.
+        assert_eq!(decode("{\"a\":\"\0\"}"), ["malformed nul_bytes @6", "unknown None None"]);
+        // A line of NULs (a pre-allocated file) is lost.
+        assert_eq!(decode("\0\0\0"), ["malformed nul_bytes @0"]);
         assert_eq!(decode("   "), Vec::<String>::new());
     }
 

@@ -12,7 +12,8 @@
 //! ```
 //!
 //! - [`lines`]: a rolling-buffer line splitter with absolute offsets and a line-length cap.
-//! - [`record`]: the borrowed input types (one pass of serde, strings borrowed from the line).
+//! - [`scan`] and [`record`]: the borrowed input types, parsed leniently: members aegon does not
+//!   read are skipped at memchr speed, the rest parsed with serde, strings borrowed from the line.
 //! - [`decode`]: one line → events; bad lines become [`EventKind::Malformed`] events.
 //! - [`correlate`]: usage counted once per API response, tool results matched to their calls.
 //! - [`pipeline`]: the driver that reads inputs and pushes events to a renderer.
@@ -56,6 +57,7 @@ pub mod lines;
 pub mod pipeline;
 pub mod record;
 pub mod render;
+pub mod scan;
 pub mod timestamp;
 pub mod tokens;
 

@@ -18,132 +18,94 @@ use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-/// One transcript line, with the fields of all record types flattened together.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+use crate::scan::{for_each_member, plain_str, ScanError};
+
+/// One transcript line, with the fields of all record types flattened together. Built by
+/// [`parse_record`].
+#[derive(Debug, Default)]
 pub struct Record<'a> {
     /// Record type: `user`, `assistant`, `system`, `summary`, … (`None` if absent).
-    #[serde(rename = "type", borrow)]
     pub kind: Option<Cow<'a, str>>,
     /// This line's id.
-    #[serde(borrow)]
     pub uuid: Option<Cow<'a, str>>,
     /// The session the line belongs to (the parent's, for subagent lines).
-    #[serde(rename = "sessionId", borrow)]
     pub session_id: Option<Cow<'a, str>>,
     /// When the line was written, as written (`YYYY-MM-DDTHH:MM:SS.mmmZ`).
-    #[serde(borrow)]
     pub timestamp: Option<Cow<'a, str>>,
     /// Subagent id, on lines of a subagent transcript (2.0.60+).
-    #[serde(rename = "agentId", borrow)]
     pub agent_id: Option<Cow<'a, str>>,
     /// True on subagent lines (inline sidechains in 1.0.x, subagent files later).
-    #[serde(rename = "isSidechain", deserialize_with = "lenient_bool")]
     pub is_sidechain: bool,
     /// Injected user content (caveats, skill bodies), not typed by the human.
-    #[serde(rename = "isMeta", deserialize_with = "lenient_bool")]
     pub is_meta: bool,
     /// The user line that carries a compaction summary.
-    #[serde(rename = "isCompactSummary", deserialize_with = "lenient_bool")]
     pub is_compact_summary: bool,
     /// A locally generated assistant line reporting a failed API request.
-    #[serde(rename = "isApiErrorMessage", deserialize_with = "lenient_bool")]
     pub is_api_error_message: bool,
     /// Anthropic request id, shared by all lines of one API response (absent behind gateways).
-    #[serde(rename = "requestId", borrow)]
     pub request_id: Option<Cow<'a, str>>,
     /// The message of `user` and `assistant` lines.
-    #[serde(borrow)]
     pub message: Option<Message<'a>>,
     /// HTTP status of a synthetic API error line.
-    #[serde(rename = "apiErrorStatus", deserialize_with = "lenient_opt_u64")]
     pub api_error_status: Option<u64>,
     /// `error`: a string on synthetic assistant lines, an object on `system/api_error` lines.
-    #[serde(borrow)]
     pub error: Option<&'a RawValue>,
     /// `system` subtype (`compact_boundary`, `api_error`, `turn_duration`, …).
-    #[serde(borrow)]
     pub subtype: Option<Cow<'a, str>>,
     /// Text of `system` and `queue-operation` lines (raw: its type is not guaranteed).
-    #[serde(borrow)]
     pub content: Option<&'a RawValue>,
     /// Level of `system` lines (`info`, `warning`, `error`, …).
-    #[serde(borrow)]
     pub level: Option<Cow<'a, str>>,
     /// `system/compact_boundary` details.
-    #[serde(rename = "compactMetadata")]
     pub compact_metadata: Option<CompactMetadata<'a>>,
     /// `system/api_error`: which retry this is.
-    #[serde(rename = "retryAttempt", deserialize_with = "lenient_opt_u64")]
     pub retry_attempt: Option<u64>,
     /// `system/api_error`: retries allowed.
-    #[serde(rename = "maxRetries", deserialize_with = "lenient_opt_u64")]
     pub max_retries: Option<u64>,
     /// `system/api_error`: wait before the next retry.
-    #[serde(rename = "retryInMs", deserialize_with = "lenient_opt_u64")]
     pub retry_in_ms: Option<u64>,
     /// `system/turn_duration`: wall time of the turn.
-    #[serde(rename = "durationMs", deserialize_with = "lenient_opt_u64")]
     pub duration_ms: Option<u64>,
     /// `summary` records: the title text.
-    #[serde(borrow)]
     pub summary: Option<Cow<'a, str>>,
     /// `summary` and `last-prompt` records: the line they refer to.
-    #[serde(rename = "leafUuid", borrow)]
     pub leaf_uuid: Option<Cow<'a, str>>,
     /// `ai-title` records.
-    #[serde(rename = "aiTitle", borrow)]
     pub ai_title: Option<Cow<'a, str>>,
     /// `custom-title` records.
-    #[serde(rename = "customTitle", borrow)]
     pub custom_title: Option<Cow<'a, str>>,
     /// `last-prompt` records.
-    #[serde(rename = "lastPrompt", borrow)]
     pub last_prompt: Option<Cow<'a, str>>,
     /// `mode` records.
-    #[serde(borrow)]
     pub mode: Option<Cow<'a, str>>,
     /// `permission-mode` records (and some `user` lines).
-    #[serde(rename = "permissionMode", borrow)]
     pub permission_mode: Option<Cow<'a, str>>,
     /// `queue-operation` records: `enqueue`, `dequeue`, `remove`.
-    #[serde(borrow)]
     pub operation: Option<Cow<'a, str>>,
     /// `file-history-snapshot` records: the user line the snapshot belongs to.
-    #[serde(rename = "messageId", borrow)]
     pub message_id: Option<Cow<'a, str>>,
     /// `file-history-snapshot` records: whether it restates an earlier snapshot.
-    #[serde(rename = "isSnapshotUpdate", deserialize_with = "lenient_bool")]
     pub is_snapshot_update: bool,
     /// `file-history-snapshot` records: the snapshot (only its file count is read).
-    #[serde(borrow)]
     pub snapshot: Option<Snapshot<'a>>,
     /// `progress` records: what is progressing.
-    #[serde(borrow)]
     pub data: Option<TypeOnly<'a>>,
     /// `progress` records: the tool call being executed.
-    #[serde(rename = "toolUseID", borrow)]
     pub tool_use_id: Option<Cow<'a, str>>,
     /// `progress` records: the enclosing tool call.
-    #[serde(rename = "parentToolUseID", borrow)]
     pub parent_tool_use_id: Option<Cow<'a, str>>,
     /// `attachment` records.
-    #[serde(borrow)]
     pub attachment: Option<TypeOnly<'a>>,
     /// `user` lines (2.1.x): `typed`, `sdk` or `system`.
-    #[serde(rename = "promptSource", borrow)]
     pub prompt_source: Option<Cow<'a, str>>,
     /// `user` lines (2.1.x): who wrote it (`human`, `task-notification`).
-    #[serde(borrow)]
     pub origin: Option<Origin<'a>>,
 }
 
-/// `origin` of a `user` line.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+/// `origin` of a `user` line (only its `kind` is read).
+#[derive(Debug, Default)]
 pub struct Origin<'a> {
     /// `human`, `task-notification`, …
-    #[serde(borrow)]
     pub kind: Option<Cow<'a, str>>,
 }
 
@@ -519,7 +481,159 @@ fn count_entries<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::E
     deserializer.deserialize_any(CountEntries)
 }
 
+/// Why a line could not be read as a record, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordError {
+    /// Byte offset of the problem in the line.
+    pub offset: usize,
+    /// What is wrong.
+    pub message: String,
+    /// Not JSON at all (as opposed to JSON of an unexpected shape).
+    pub syntax: bool,
+    /// The line ended too early.
+    pub eof: bool,
+}
+
+impl From<ScanError> for RecordError {
+    fn from(e: ScanError) -> Self {
+        RecordError {
+            offset: e.offset,
+            message: e.message.to_owned(),
+            syntax: true,
+            eof: e.eof,
+        }
+    }
+}
+
+impl RecordError {
+    /// An error serde found in the value starting at `value_offset` of the line.
+    fn in_value(err: &serde_json::Error, value: &str, value_offset: usize) -> RecordError {
+        use serde_json::error::Category;
+        let text = err.to_string();
+        // serde's own " at line 1 column N" is replaced by the offset in the line.
+        let message = match text.rfind(" at line ") {
+            Some(at) => text[..at].to_owned(),
+            None => text,
+        };
+        let column = if err.classify() == Category::Eof {
+            value.len()
+        } else {
+            err.column().saturating_sub(1).min(value.len())
+        };
+        RecordError {
+            offset: value_offset + column,
+            message,
+            syntax: matches!(err.classify(), Category::Syntax | Category::Eof),
+            eof: err.classify() == Category::Eof,
+        }
+    }
+}
+
 /// Parses one line (without its newline) into a [`Record`].
-pub fn parse_record(line: &str) -> serde_json::Result<Record<'_>> {
-    serde_json::from_str(line)
+///
+/// The top level is walked by [`crate::scan`]: members aegon does not read are skipped without
+/// being decoded, members it reads are parsed from their own slice. A member of an unexpected
+/// type is treated as absent (the format evolves), except `message`, without which a `user` or
+/// `assistant` line means nothing: that is an error. Duplicate members: the last one wins.
+pub fn parse_record(line: &str) -> Result<Record<'_>, RecordError> {
+    parse_members(line).map_err(|mut e| {
+        // Valid JSON that is not an object (`[1,2]`, `"text"`) has the wrong shape.
+        if e.syntax && serde_json::from_str::<IgnoredAny>(line).is_ok() {
+            e.syntax = false;
+            e.message = "a JSON value that is not an object".to_owned();
+        }
+        e
+    })
+}
+
+fn parse_members(line: &str) -> Result<Record<'_>, RecordError> {
+    let mut r = Record::default();
+    for_each_member(line, |key, value, at| {
+        match key {
+            "type" => r.kind = string(value),
+            "uuid" => r.uuid = string(value),
+            "sessionId" => r.session_id = string(value),
+            "timestamp" => r.timestamp = string(value),
+            "agentId" => r.agent_id = string(value),
+            "isSidechain" => r.is_sidechain = value == "true",
+            "isMeta" => r.is_meta = value == "true",
+            "isCompactSummary" => r.is_compact_summary = value == "true",
+            "isApiErrorMessage" => r.is_api_error_message = value == "true",
+            "isSnapshotUpdate" => r.is_snapshot_update = value == "true",
+            "requestId" => r.request_id = string(value),
+            "message" => {
+                r.message = Some(serde_json::from_str(value).map_err(|e| RecordError::in_value(&e, value, at))?)
+            }
+            "apiErrorStatus" => r.api_error_status = number(value),
+            "error" => r.error = raw(value),
+            "subtype" => r.subtype = string(value),
+            "content" => r.content = raw(value),
+            "level" => r.level = string(value),
+            "compactMetadata" => r.compact_metadata = serde_json::from_str(value).ok(),
+            "retryAttempt" => r.retry_attempt = number(value),
+            "maxRetries" => r.max_retries = number(value),
+            "retryInMs" => r.retry_in_ms = number(value),
+            "durationMs" => r.duration_ms = number(value),
+            "summary" => r.summary = string(value),
+            "leafUuid" => r.leaf_uuid = string(value),
+            "aiTitle" => r.ai_title = string(value),
+            "customTitle" => r.custom_title = string(value),
+            "lastPrompt" => r.last_prompt = string(value),
+            "mode" => r.mode = string(value),
+            "permissionMode" => r.permission_mode = string(value),
+            "operation" => r.operation = string(value),
+            "messageId" => r.message_id = string(value),
+            "snapshot" => r.snapshot = serde_json::from_str(value).ok(),
+            "data" => r.data = member_string(value, "type").map(|kind| TypeOnly { kind: Some(kind) }),
+            "toolUseID" => r.tool_use_id = string(value),
+            "parentToolUseID" => r.parent_tool_use_id = string(value),
+            "attachment" => {
+                r.attachment = member_string(value, "type").map(|kind| TypeOnly { kind: Some(kind) })
+            }
+            "promptSource" => r.prompt_source = string(value),
+            "origin" => r.origin = member_string(value, "kind").map(|kind| Origin { kind: Some(kind) }),
+            _ => {}
+        }
+        Ok::<(), RecordError>(())
+    })?;
+    Ok(r)
+}
+
+/// A string value, borrowed unless it has escapes; `None` for anything else.
+fn string(value: &str) -> Option<Cow<'_, str>> {
+    if let Some(plain) = plain_str(value) {
+        return Some(Cow::Borrowed(plain));
+    }
+    if !value.starts_with('"') {
+        return None;
+    }
+    #[derive(Deserialize)]
+    struct Str<'a>(#[serde(borrow)] Cow<'a, str>);
+    serde_json::from_str::<Str<'_>>(value).ok().map(|s| s.0)
+}
+
+/// A count, read leniently (see [`lenient_opt_u64`]); `None` for a value that is not a number.
+fn number(value: &str) -> Option<u64> {
+    if let Ok(n) = value.parse::<u64>() {
+        return Some(n);
+    }
+    let mut de = serde_json::Deserializer::from_str(value);
+    lenient_opt_u64(&mut de).ok().flatten()
+}
+
+/// The value as raw JSON (checked to be JSON).
+fn raw(value: &str) -> Option<&RawValue> {
+    serde_json::from_str(value).ok()
+}
+
+/// The string member `key` of the object `value`, read without decoding the rest of it.
+fn member_string<'a>(value: &'a str, key: &str) -> Option<Cow<'a, str>> {
+    let mut found = None;
+    let _ = for_each_member(value, |k, v, _| {
+        if k == key {
+            found = string(v);
+        }
+        Ok::<(), ScanError>(())
+    });
+    found
 }

@@ -1,0 +1,88 @@
+//! `cargo bench -p aegon-lib`: throughput of each stage on the corpus, in one process on one
+//! core, so the stages can be compared: a bare borrowed serde_json parse (the floor for any
+//! serde-based parser), aegon's record parse, decoding to events, and the whole pipeline to
+//! NDJSON and plain output in memory.
+//!
+//! The input is the fixtures (or `$AEGON_CORPUS`) repeated to about 64 MB.
+
+use std::hint::black_box;
+use std::ops::ControlFlow;
+use std::time::Instant;
+
+use aegon::lines::Line;
+use aegon::render::ndjson::NdjsonRenderer;
+use aegon::render::plain::{PlainOptions, PlainRenderer};
+use aegon::{Options, Pipeline};
+
+fn corpus() -> Vec<u8> {
+    let dir = std::env::var("AEGON_CORPUS")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/corpus").to_owned());
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("corpus directory")
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
+        .collect();
+    files.sort();
+    let mut one = Vec::new();
+    for f in files {
+        one.extend_from_slice(&std::fs::read(f).unwrap());
+    }
+    let mut data = Vec::with_capacity(64 << 20);
+    while data.len() < 64 << 20 {
+        data.extend_from_slice(&one);
+    }
+    data
+}
+
+fn measure(name: &str, bytes: usize, mut f: impl FnMut()) {
+    f(); // warm up
+    let mut best = f64::MAX;
+    for _ in 0..5 {
+        let start = Instant::now();
+        f();
+        best = best.min(start.elapsed().as_secs_f64());
+    }
+    println!("{name:<40} {:>8.0} MB/s  ({:.3} s best of 5)", bytes as f64 / best / 1e6, best);
+}
+
+fn main() {
+    let data = corpus();
+    let lines: Vec<&[u8]> = data.split(|&b| b == b'\n').filter(|l| !l.is_empty()).collect();
+    println!("input: {:.1} MB, {} lines", data.len() as f64 / 1e6, lines.len());
+    measure("memchr line split", data.len(), || {
+        black_box(memchr::memchr_iter(b'\n', &data).count());
+    });
+    measure("serde_json IgnoredAny (bare parse)", data.len(), || {
+        for l in &lines {
+            black_box(serde_json::from_slice::<serde::de::IgnoredAny>(l).unwrap());
+        }
+    });
+    measure("aegon record parse", data.len(), || {
+        for l in &lines {
+            black_box(aegon::record::parse_record(std::str::from_utf8(l).unwrap()).unwrap());
+        }
+    });
+    measure("aegon decode to events", data.len(), || {
+        for (i, l) in lines.iter().enumerate() {
+            let line = Line { bytes: l, number: i as u64 + 1, offset: 0, terminated: true };
+            let _ = aegon::decode::decode_line("bench", line, |e| {
+                black_box(&e);
+                ControlFlow::Continue(())
+            });
+        }
+    });
+    let mut sink = Vec::with_capacity(data.len());
+    measure("pipeline → NDJSON", data.len(), || {
+        sink.clear();
+        let mut p = Pipeline::new(Options::default(), NdjsonRenderer::new(&mut sink));
+        p.read_to_end("bench", &data[..]).unwrap();
+        p.finish().unwrap();
+    });
+    println!("  (NDJSON output: {:.1} MB)", sink.len() as f64 / 1e6);
+    measure("pipeline → plain", data.len(), || {
+        sink.clear();
+        let mut p = Pipeline::new(Options::default(), PlainRenderer::new(&mut sink, PlainOptions::default()));
+        p.read_to_end("bench", &data[..]).unwrap();
+        p.finish().unwrap();
+    });
+}

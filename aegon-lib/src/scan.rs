@@ -1,0 +1,221 @@
+//! A lenient scanner for the top level of a JSON object.
+//!
+//! Most bytes of a transcript line sit in members aegon never reads (`toolUseResult` alone holds
+//! a quarter of them: whole files, patches, command output). [`for_each_member`] walks the top
+//! level of an object and lends each member's key and value span, skipping over values without
+//! decoding them: strings are jumped over with SIMD `memchr2` for the closing quote or a
+//! backslash, nesting is tracked by counting brackets outside strings. The caller parses only
+//! the values it wants (with serde, from the lent slice).
+//!
+//! Lenient by design: a skipped value is checked for balanced strings and brackets, not for
+//! being valid JSON in every detail (`tru` in an ignored member is not noticed). A truncated
+//! line, an unterminated string or unbalanced brackets are errors, with their byte offset.
+
+use memchr::memchr2;
+
+/// Why a line is not a JSON object, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScanError {
+    /// Byte offset in the line.
+    pub offset: usize,
+    /// What was expected or found.
+    pub message: &'static str,
+    /// True when the line ended too early (a truncated line).
+    pub eof: bool,
+}
+
+impl ScanError {
+    fn at(offset: usize, message: &'static str) -> ScanError {
+        ScanError {
+            offset,
+            message,
+            eof: false,
+        }
+    }
+
+    fn eof(offset: usize, message: &'static str) -> ScanError {
+        ScanError {
+            offset,
+            message,
+            eof: true,
+        }
+    }
+}
+
+/// Calls `member(key, value, value_offset)` for each member of the object `line` holds, in
+/// order. `key` is the key's text between its quotes (escapes left as written); `value` the
+/// value's exact text. Stops at the first error, the scanner's or `member`'s.
+pub fn for_each_member<'a, E>(
+    line: &'a str,
+    mut member: impl FnMut(&'a str, &'a str, usize) -> Result<(), E>,
+) -> Result<(), E>
+where
+    E: From<ScanError>,
+{
+    let b = line.as_bytes();
+    let mut i = skip_ws(b, 0);
+    match b.get(i) {
+        Some(b'{') => i += 1,
+        Some(_) => return Err(ScanError::at(i, "expected a JSON object").into()),
+        None => return Err(ScanError::eof(i, "expected a JSON object").into()),
+    }
+    i = skip_ws(b, i);
+    if b.get(i) == Some(&b'}') {
+        return trailing(b, i + 1).map_err(E::from);
+    }
+    loop {
+        match b.get(i) {
+            Some(b'"') => {}
+            Some(_) => return Err(ScanError::at(i, "expected a key").into()),
+            None => return Err(ScanError::eof(i, "expected a key").into()),
+        }
+        let key_end = skip_string(b, i)?;
+        let key = &line[i + 1..key_end - 1];
+        i = skip_ws(b, key_end);
+        match b.get(i) {
+            Some(b':') => i = skip_ws(b, i + 1),
+            Some(_) => return Err(ScanError::at(i, "expected ':'").into()),
+            None => return Err(ScanError::eof(i, "expected ':'").into()),
+        }
+        let value_end = skip_value(b, i)?;
+        member(key, &line[i..value_end], i)?;
+        i = skip_ws(b, value_end);
+        match b.get(i) {
+            Some(b',') => i = skip_ws(b, i + 1),
+            Some(b'}') => return trailing(b, i + 1).map_err(E::from),
+            Some(_) => return Err(ScanError::at(i, "expected ',' or '}'").into()),
+            None => return Err(ScanError::eof(i, "expected ',' or '}'").into()),
+        }
+    }
+}
+
+/// Only whitespace may follow the object.
+fn trailing(b: &[u8], i: usize) -> Result<(), ScanError> {
+    let j = skip_ws(b, i);
+    if j < b.len() {
+        Err(ScanError::at(j, "trailing characters after the object"))
+    } else {
+        Ok(())
+    }
+}
+
+fn skip_ws(b: &[u8], mut i: usize) -> usize {
+    while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\n' | b'\r') {
+        i += 1;
+    }
+    i
+}
+
+/// `b[i]` is `"`: returns the offset just past the closing quote.
+fn skip_string(b: &[u8], i: usize) -> Result<usize, ScanError> {
+    let mut j = i + 1;
+    loop {
+        match memchr2(b'"', b'\\', &b[j.min(b.len())..]) {
+            None => return Err(ScanError::eof(b.len(), "unterminated string")),
+            Some(k) => {
+                let p = j + k;
+                if b[p] == b'"' {
+                    return Ok(p + 1);
+                }
+                // A backslash escapes the next byte (for \uXXXX the rest is plain hex).
+                j = p + 2;
+            }
+        }
+    }
+}
+
+/// Returns the offset just past the value starting at `b[i]`.
+fn skip_value(b: &[u8], i: usize) -> Result<usize, ScanError> {
+    match b.get(i) {
+        None => Err(ScanError::eof(i, "expected a value")),
+        Some(b'"') => skip_string(b, i),
+        Some(b'{' | b'[') => {
+            let mut depth = 0usize;
+            let mut j = i;
+            while let Some(&c) = b.get(j) {
+                match c {
+                    b'"' => {
+                        j = skip_string(b, j)?;
+                        continue;
+                    }
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Ok(j + 1);
+                        }
+                    }
+                    _ => {}
+                }
+                j += 1;
+            }
+            Err(ScanError::eof(b.len(), "unterminated object or array"))
+        }
+        Some(b'}' | b']' | b',' | b':') => Err(ScanError::at(i, "expected a value")),
+        Some(_) => {
+            let mut j = i;
+            while j < b.len() && !matches!(b[j], b',' | b'}' | b']' | b' ' | b'\t' | b'\r' | b'\n') {
+                j += 1;
+            }
+            Ok(j)
+        }
+    }
+}
+
+/// The text of a JSON string value without its quotes, when it has no escapes; `None` for a
+/// string with escapes or a value that is not a string.
+pub fn plain_str(value: &str) -> Option<&str> {
+    let inner = value.strip_prefix('"')?.strip_suffix('"')?;
+    if inner.as_bytes().contains(&b'\\') {
+        None
+    } else {
+        Some(inner)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn members(line: &str) -> Result<Vec<(String, String, usize)>, ScanError> {
+        let mut out = Vec::new();
+        for_each_member(line, |k, v, at| {
+            out.push((k.to_owned(), v.to_owned(), at));
+            Ok::<(), ScanError>(())
+        })?;
+        Ok(out)
+    }
+
+    #[test]
+    fn members_and_offsets() {
+        let got = members(r#" {"a":1, "b" : "x\"}y" ,"c":{"d":[1,{"e":"]"}]},"f":null} "#).unwrap();
+        let keys: Vec<_> = got.iter().map(|(k, v, _)| format!("{k}={v}")).collect();
+        assert_eq!(keys, ["a=1", r#"b="x\"}y""#, r#"c={"d":[1,{"e":"]"}]}"#, "f=null"]);
+        assert_eq!(got[0].2, 6);
+        assert_eq!(members("{}").unwrap(), vec![]);
+    }
+
+    #[test]
+    fn errors_say_where() {
+        assert_eq!(members("[1]").unwrap_err().offset, 0);
+        let e = members(r#"{"a":"unterminated"#).unwrap_err();
+        assert!(e.eof);
+        let e = members(r#"{"a":{"b":[1,2}"#).unwrap_err();
+        assert!(e.eof);
+        let e = members(r#"{"a":1 "b":2}"#).unwrap_err();
+        assert_eq!((e.offset, e.eof), (7, false));
+        let e = members(r#"{"a":1} x"#).unwrap_err();
+        assert_eq!(e.offset, 8);
+        let e = members(r#"{"a":}"#).unwrap_err();
+        assert_eq!(e.offset, 5);
+        assert!(members("").unwrap_err().eof);
+        assert!(members(r#"{"a\"#).unwrap_err().eof);
+    }
+
+    #[test]
+    fn plain_strings() {
+        assert_eq!(plain_str(r#""abc""#), Some("abc"));
+        assert_eq!(plain_str(r#""a\nb""#), None);
+        assert_eq!(plain_str("12"), None);
+    }
+}
