@@ -3,7 +3,8 @@
 //! serde-based parser), aegon's record parse, decoding to events, and the whole pipeline to
 //! NDJSON and plain output in memory.
 //!
-//! The input is the fixtures (or `$AEGON_CORPUS`) repeated to about 64 MB.
+//! The input is the fixtures (or `$AEGON_CORPUS`) repeated to about 64 MB. Give words to run
+//! only the stages whose names contain one: `cargo bench -p aegon-lib -- parse`.
 
 use std::hint::black_box;
 use std::ops::ControlFlow;
@@ -34,7 +35,15 @@ fn corpus() -> Vec<u8> {
     data
 }
 
+/// Runs a stage unless a filter given on the command line (`cargo bench -- WORD`) excludes it.
 fn measure(name: &str, bytes: usize, mut f: impl FnMut()) {
+    let filter: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    if !filter.is_empty() && !filter.iter().any(|w| name.contains(w.as_str())) {
+        return;
+    }
     f(); // warm up
     let mut best = f64::MAX;
     for _ in 0..5 {
@@ -42,13 +51,24 @@ fn measure(name: &str, bytes: usize, mut f: impl FnMut()) {
         f();
         best = best.min(start.elapsed().as_secs_f64());
     }
-    println!("{name:<40} {:>8.0} MB/s  ({:.3} s best of 5)", bytes as f64 / best / 1e6, best);
+    println!(
+        "{name:<40} {:>8.0} MB/s  ({:.3} s best of 5)",
+        bytes as f64 / best / 1e6,
+        best
+    );
 }
 
 fn main() {
     let data = corpus();
-    let lines: Vec<&[u8]> = data.split(|&b| b == b'\n').filter(|l| !l.is_empty()).collect();
-    println!("input: {:.1} MB, {} lines", data.len() as f64 / 1e6, lines.len());
+    let lines: Vec<&[u8]> = data
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .collect();
+    println!(
+        "input: {:.1} MB, {} lines",
+        data.len() as f64 / 1e6,
+        lines.len()
+    );
     measure("memchr line split", data.len(), || {
         black_box(memchr::memchr_iter(b'\n', &data).count());
     });
@@ -64,7 +84,12 @@ fn main() {
     });
     measure("aegon decode to events", data.len(), || {
         for (i, l) in lines.iter().enumerate() {
-            let line = Line { bytes: l, number: i as u64 + 1, offset: 0, terminated: true };
+            let line = Line {
+                bytes: l,
+                number: i as u64 + 1,
+                offset: 0,
+                terminated: true,
+            };
             let _ = aegon::decode::decode_line("bench", line, |e| {
                 black_box(&e);
                 ControlFlow::Continue(())
@@ -75,14 +100,17 @@ fn main() {
     measure("pipeline → NDJSON", data.len(), || {
         sink.clear();
         let mut p = Pipeline::new(Options::default(), NdjsonRenderer::new(&mut sink));
-        p.read_to_end("bench", &data[..]).unwrap();
+        let _ = p.read_to_end("bench", &data[..]).unwrap();
         p.finish().unwrap();
     });
     println!("  (NDJSON output: {:.1} MB)", sink.len() as f64 / 1e6);
     measure("pipeline → plain", data.len(), || {
         sink.clear();
-        let mut p = Pipeline::new(Options::default(), PlainRenderer::new(&mut sink, PlainOptions::default()));
-        p.read_to_end("bench", &data[..]).unwrap();
+        let mut p = Pipeline::new(
+            Options::default(),
+            PlainRenderer::new(&mut sink, PlainOptions::default()),
+        );
+        let _ = p.read_to_end("bench", &data[..]).unwrap();
         p.finish().unwrap();
     });
 }

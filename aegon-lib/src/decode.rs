@@ -41,7 +41,8 @@ where
                 if let Some(at) = memchr::memchr(0, line.bytes) {
                     let report = Malformed {
                         reason: MalformedReason::NulBytes,
-                        message: "NUL byte inside a member aegon does not read; the rest was read".to_owned(),
+                        message: "NUL byte inside a member aegon does not read; the rest was read"
+                            .to_owned(),
                         error_offset: line.offset + at as u64,
                         len: line.bytes.len() as u64,
                         recovered: true,
@@ -121,13 +122,24 @@ fn malformed_event<'e>(source: Source<'e>, line: &Line<'_>, err: &RecordError) -
     } else if err.eof && !line.terminated {
         (
             MalformedReason::Truncated,
-            format!("input ends inside this line ({}); it was cut off or is still being written", err.message),
+            format!(
+                "input ends inside this line ({}); it was cut off or is still being written",
+                err.message
+            ),
             err.offset,
         )
     } else if err.syntax {
-        (MalformedReason::InvalidJson, format!("invalid JSON: {}", err.message), err.offset)
+        (
+            MalformedReason::InvalidJson,
+            format!("invalid JSON: {}", err.message),
+            err.offset,
+        )
     } else {
-        (MalformedReason::UnexpectedShape, format!("not a transcript record: {}", err.message), err.offset)
+        (
+            MalformedReason::UnexpectedShape,
+            format!("not a transcript record: {}", err.message),
+            err.offset,
+        )
     };
     bare_event(
         source,
@@ -625,7 +637,10 @@ mod tests {
         );
         assert_eq!(decode("[1,2]"), ["malformed unexpected_shape @0"]);
         // A NUL inside a member aegon skips is reported, and the line still read.
-        assert_eq!(decode("{\"a\":\"\0\"}"), ["malformed nul_bytes @6", "unknown None None"]);
+        assert_eq!(
+            decode("{\"a\":\"\0\"}"),
+            ["malformed nul_bytes @6", "unknown None None"]
+        );
         // A line of NULs (a pre-allocated file) is lost.
         assert_eq!(decode("\0\0\0"), ["malformed nul_bytes @0"]);
         assert_eq!(decode("   "), Vec::<String>::new());

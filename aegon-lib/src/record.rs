@@ -562,7 +562,10 @@ fn parse_members(line: &str) -> Result<Record<'_>, RecordError> {
             "isSnapshotUpdate" => r.is_snapshot_update = value == "true",
             "requestId" => r.request_id = string(value),
             "message" => {
-                r.message = Some(serde_json::from_str(value).map_err(|e| RecordError::in_value(&e, value, at))?)
+                r.message = Some(
+                    serde_json::from_str(value)
+                        .map_err(|e| RecordError::in_value(&e, value, at))?,
+                )
             }
             "apiErrorStatus" => r.api_error_status = number(value),
             "error" => r.error = raw(value),
@@ -584,14 +587,19 @@ fn parse_members(line: &str) -> Result<Record<'_>, RecordError> {
             "operation" => r.operation = string(value),
             "messageId" => r.message_id = string(value),
             "snapshot" => r.snapshot = serde_json::from_str(value).ok(),
-            "data" => r.data = member_string(value, "type").map(|kind| TypeOnly { kind: Some(kind) }),
+            "data" => {
+                r.data = member_string(value, "type").map(|kind| TypeOnly { kind: Some(kind) })
+            }
             "toolUseID" => r.tool_use_id = string(value),
             "parentToolUseID" => r.parent_tool_use_id = string(value),
             "attachment" => {
-                r.attachment = member_string(value, "type").map(|kind| TypeOnly { kind: Some(kind) })
+                r.attachment =
+                    member_string(value, "type").map(|kind| TypeOnly { kind: Some(kind) })
             }
             "promptSource" => r.prompt_source = string(value),
-            "origin" => r.origin = member_string(value, "kind").map(|kind| Origin { kind: Some(kind) }),
+            "origin" => {
+                r.origin = member_string(value, "kind").map(|kind| Origin { kind: Some(kind) })
+            }
             _ => {}
         }
         Ok::<(), RecordError>(())

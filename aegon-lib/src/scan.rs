@@ -110,18 +110,43 @@ fn skip_ws(b: &[u8], mut i: usize) -> usize {
 fn skip_string(b: &[u8], i: usize) -> Result<usize, ScanError> {
     let mut j = i + 1;
     loop {
-        match memchr2(b'"', b'\\', &b[j.min(b.len())..]) {
+        match find_quote_or_backslash(b, j) {
             None => return Err(ScanError::eof(b.len(), "unterminated string")),
-            Some(k) => {
-                let p = j + k;
-                if b[p] == b'"' {
-                    return Ok(p + 1);
-                }
-                // A backslash escapes the next byte (for \uXXXX the rest is plain hex).
-                j = p + 2;
-            }
+            Some(p) if b[p] == b'"' => return Ok(p + 1),
+            // A backslash escapes the next byte (for \uXXXX the rest is plain hex).
+            Some(p) => j = p + 2,
         }
     }
+}
+
+/// Bytes searched 8 at a time in a register before handing the rest of a string to SIMD
+/// `memchr2`: most strings (keys, ids, short values) end within them, and a call costs more.
+const SWAR_BYTES: usize = 64;
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+const QUOTES: u64 = ONES * b'"' as u64;
+const BACKSLASHES: u64 = ONES * b'\\' as u64;
+
+/// Offset of the first `"` or `\\` at or after `from`.
+#[inline]
+fn find_quote_or_backslash(b: &[u8], from: usize) -> Option<usize> {
+    let mut j = from;
+    let swar_end = from.saturating_add(SWAR_BYTES).min(b.len());
+    while j + 8 <= swar_end {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(&b[j..j + 8]);
+        let w = u64::from_le_bytes(word);
+        // Bytes equal to the needle become zero; the lowest flagged byte is exact.
+        let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
+        let hits = zero(w ^ QUOTES) | zero(w ^ BACKSLASHES);
+        if hits != 0 {
+            return Some(j + (hits.trailing_zeros() / 8) as usize);
+        }
+        j += 8;
+    }
+    let rest = b.get(j..)?;
+    memchr2(b'"', b'\\', rest).map(|k| j + k)
 }
 
 /// Returns the offset just past the value starting at `b[i]`.
@@ -154,7 +179,8 @@ fn skip_value(b: &[u8], i: usize) -> Result<usize, ScanError> {
         Some(b'}' | b']' | b',' | b':') => Err(ScanError::at(i, "expected a value")),
         Some(_) => {
             let mut j = i;
-            while j < b.len() && !matches!(b[j], b',' | b'}' | b']' | b' ' | b'\t' | b'\r' | b'\n') {
+            while j < b.len() && !matches!(b[j], b',' | b'}' | b']' | b' ' | b'\t' | b'\r' | b'\n')
+            {
                 j += 1;
             }
             Ok(j)
@@ -190,7 +216,10 @@ mod tests {
     fn members_and_offsets() {
         let got = members(r#" {"a":1, "b" : "x\"}y" ,"c":{"d":[1,{"e":"]"}]},"f":null} "#).unwrap();
         let keys: Vec<_> = got.iter().map(|(k, v, _)| format!("{k}={v}")).collect();
-        assert_eq!(keys, ["a=1", r#"b="x\"}y""#, r#"c={"d":[1,{"e":"]"}]}"#, "f=null"]);
+        assert_eq!(
+            keys,
+            ["a=1", r#"b="x\"}y""#, r#"c={"d":[1,{"e":"]"}]}"#, "f=null"]
+        );
         assert_eq!(got[0].2, 6);
         assert_eq!(members("{}").unwrap(), vec![]);
     }
@@ -210,6 +239,29 @@ mod tests {
         assert_eq!(e.offset, 5);
         assert!(members("").unwrap_err().eof);
         assert!(members(r#"{"a\"#).unwrap_err().eof);
+    }
+
+    #[test]
+    fn quote_search_agrees_with_memchr_at_every_length_and_position() {
+        for len in 0..80 {
+            for at in 0..len {
+                for needle in [b'"', b'\\'] {
+                    let mut b = vec![b'x'; len];
+                    b[at] = needle;
+                    if at + 1 < len {
+                        b[at + 1] = b'"';
+                    }
+                    for from in 0..=at {
+                        assert_eq!(
+                            find_quote_or_backslash(&b, from),
+                            Some(at),
+                            "len {len} at {at} from {from}"
+                        );
+                    }
+                }
+            }
+            assert_eq!(find_quote_or_backslash(&vec![b'x'; len], 0), None);
+        }
     }
 
     #[test]
