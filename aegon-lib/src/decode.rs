@@ -14,6 +14,7 @@ use serde_json::value::RawValue;
 use crate::event::{Event, EventKind, Malformed, MalformedReason, Source, TitleSource};
 use crate::lines::Line;
 use crate::record::{Block, Content, Message, Record, RecordError};
+use crate::text::Text;
 use crate::tokens::Tokens;
 
 /// Model name Claude Code gives to locally generated error messages.
@@ -238,7 +239,7 @@ where
         }),
         Some("queue-operation") => emit(EventKind::Queue {
             operation: record.operation,
-            text: record.content.and_then(raw_str),
+            text: record.content.and_then(Text::from_raw),
         }),
         Some("last-prompt") => emit(EventKind::LastPrompt {
             text: record.last_prompt,
@@ -287,11 +288,13 @@ where
 }
 
 /// How a piece of user-role text is classified.
-fn user_text_event<'a>(record: &Record<'_>, text: Cow<'a, str>) -> EventKind<'a> {
+fn user_text_event<'a>(record: &Record<'_>, text: Text<'a>) -> EventKind<'a> {
     if record.is_compact_summary {
         return EventKind::CompactSummary { text };
     }
-    let trimmed = text.trim_start();
+    // The markers that classify text are at its start.
+    let (start, _) = text.prefix(CLASSIFY_CHARS);
+    let trimmed = start.trim_start();
     if trimmed.starts_with("[Request interrupted by user") {
         let during_tool = trimmed.contains("for tool use");
         return EventKind::Interrupt { text, during_tool };
@@ -304,12 +307,16 @@ fn user_text_event<'a>(record: &Record<'_>, text: Cow<'a, str>) -> EventKind<'a>
             .and_then(|o| o.kind.as_deref())
             .is_some_and(|k| k != "human")
         || INJECTED_PREFIXES.iter().any(|p| trimmed.starts_with(p));
+    drop(start);
     if injected {
         EventKind::UserMeta { text }
     } else {
         EventKind::UserPrompt { text }
     }
 }
+
+/// Characters of user text read to classify it: more than the longest marker.
+const CLASSIFY_CHARS: usize = 128;
 
 /// Openings of user-role text that Claude Code injects (FORMAT.md §11).
 const INJECTED_PREFIXES: &[&str] = &[
@@ -382,8 +389,10 @@ where
     if synthetic {
         // A locally generated error: no API call was billed; the text says what failed.
         let text = match content {
-            Some(Content::Text(t)) => Some(t),
-            Some(Content::Blocks(blocks)) => blocks.into_iter().find_map(|b| b.text),
+            Some(Content::Text(t)) => Some(t.to_str()),
+            Some(Content::Blocks(blocks)) => {
+                blocks.into_iter().find_map(|b| b.text).map(|t| t.to_str())
+            }
             _ => None,
         };
         let text = text.or_else(|| record.error.and_then(raw_str));
@@ -439,7 +448,7 @@ fn assistant_block<'a>(
         },
         Some("redacted_thinking") => EventKind::Thinking {
             message_id: message_id.clone(),
-            text: Cow::Borrowed(""),
+            text: Text::default(),
             redacted: true,
         },
         Some("tool_use") => EventKind::ToolCall {
@@ -476,7 +485,7 @@ fn system_event(record: Record<'_>) -> EventKind<'_> {
         _ => EventKind::System {
             subtype: record.subtype,
             level: record.level,
-            text: record.content.and_then(raw_str),
+            text: record.content.and_then(Text::from_raw),
             duration_ms: record.duration_ms,
         },
     }

@@ -9,6 +9,7 @@ use std::borrow::Cow;
 
 use serde_json::value::RawValue;
 
+use crate::text::Text;
 use crate::tokens::Tokens;
 
 /// Where an event came from.
@@ -122,25 +123,25 @@ pub enum EventKind<'a> {
     /// A prompt typed by the human.
     UserPrompt {
         /// The prompt.
-        text: Cow<'a, str>,
+        text: Text<'a>,
     },
     /// User-role text not typed by the human: slash-command wrappers, command output,
     /// caveats, skill bodies, task notifications, system reminders.
     UserMeta {
         /// The text.
-        text: Cow<'a, str>,
+        text: Text<'a>,
     },
     /// `[Request interrupted by user]` (during generation) or `… for tool use` (during a tool).
     Interrupt {
         /// The marker text.
-        text: Cow<'a, str>,
+        text: Text<'a>,
         /// True when a tool call was interrupted.
         during_tool: bool,
     },
     /// The summary that continues a compacted conversation.
     CompactSummary {
         /// The summary.
-        text: Cow<'a, str>,
+        text: Text<'a>,
     },
     /// An image pasted into a prompt.
     Image {
@@ -156,14 +157,14 @@ pub enum EventKind<'a> {
         /// Model name.
         model: Option<Cow<'a, str>>,
         /// The text.
-        text: Cow<'a, str>,
+        text: Text<'a>,
     },
     /// Extended thinking.
     Thinking {
         /// API response id.
         message_id: Option<Cow<'a, str>>,
         /// The thinking text (empty when only a signature was kept, or when redacted).
-        text: Cow<'a, str>,
+        text: Text<'a>,
         /// True for a `redacted_thinking` block.
         redacted: bool,
     },
@@ -213,7 +214,7 @@ pub enum EventKind<'a> {
         /// `info`, `warning`, `error`, …
         level: Option<Cow<'a, str>>,
         /// The text, when it is a string.
-        text: Option<Cow<'a, str>>,
+        text: Option<Text<'a>>,
         /// `turn_duration`: the turn's wall time.
         duration_ms: Option<u64>,
     },
@@ -279,7 +280,7 @@ pub enum EventKind<'a> {
         /// `enqueue`, `dequeue`, `remove`.
         operation: Option<Cow<'a, str>>,
         /// The queued prompt.
-        text: Option<Cow<'a, str>>,
+        text: Option<Text<'a>>,
     },
     /// A `last-prompt` line.
     LastPrompt {

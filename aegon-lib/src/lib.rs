@@ -58,10 +58,12 @@ pub mod pipeline;
 pub mod record;
 pub mod render;
 pub mod scan;
+pub mod text;
 pub mod timestamp;
 pub mod tokens;
 
 pub use event::{Event, EventKind, Kind, KindSet, Malformed, MalformedReason, Source, TitleSource};
 pub use pipeline::{Options, Pipeline, ReadError, Stats};
 pub use render::Renderer;
+pub use text::Text;
 pub use tokens::Tokens;

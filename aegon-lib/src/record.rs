@@ -19,6 +19,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::scan::{for_each_member, plain_str, ScanError};
+use crate::text::Text;
 
 /// One transcript line, with the fields of all record types flattened together. Built by
 /// [`parse_record`].
@@ -166,7 +167,7 @@ pub struct Message<'a> {
 #[derive(Debug)]
 pub enum Content<'a> {
     /// A plain string.
-    Text(Cow<'a, str>),
+    Text(Text<'a>),
     /// Content blocks.
     Blocks(Vec<Block<'a>>),
     /// Something else (`null`, a number, …): nothing to show.
@@ -182,10 +183,10 @@ pub struct Block<'a> {
     pub kind: Option<Cow<'a, str>>,
     /// `text` blocks.
     #[serde(borrow)]
-    pub text: Option<Cow<'a, str>>,
+    pub text: Option<Text<'a>>,
     /// `thinking` blocks.
     #[serde(borrow)]
-    pub thinking: Option<Cow<'a, str>>,
+    pub thinking: Option<Text<'a>>,
     /// `tool_use` blocks: the call id.
     #[serde(borrow)]
     pub id: Option<Cow<'a, str>>,
@@ -266,13 +267,13 @@ impl<'de: 'a, 'a> Deserialize<'de> for Content<'a> {
                 f.write_str("a string or a list of content blocks")
             }
             fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(Content::Text(Cow::Borrowed(v)))
+                Ok(Content::Text(Text::Plain(Cow::Borrowed(v))))
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(Content::Text(Cow::Owned(v.to_owned())))
+                Ok(Content::Text(Text::Plain(Cow::Owned(v.to_owned()))))
             }
             fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-                Ok(Content::Text(Cow::Owned(v)))
+                Ok(Content::Text(Text::Plain(Cow::Owned(v))))
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
                 let mut blocks = Vec::with_capacity(seq.size_hint().unwrap_or(1).min(16));

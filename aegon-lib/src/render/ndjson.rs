@@ -15,6 +15,7 @@ use serde_json::value::RawValue;
 use crate::event::{Event, EventKind};
 use crate::render::text::result_preview;
 use crate::render::{Flow, Renderer};
+use crate::text::{raw_prefix, Text};
 
 /// Version of the NDJSON event schema (the `v` field).
 pub const SCHEMA_VERSION: u32 = 1;
@@ -94,9 +95,9 @@ pub fn write_event(buf: &mut Vec<u8>, event: &Event<'_>) -> io::Result<()> {
     match &event.kind {
         EventKind::UserPrompt { text }
         | EventKind::UserMeta { text }
-        | EventKind::CompactSummary { text } => o.str("text", text)?,
+        | EventKind::CompactSummary { text } => o.text("text", text)?,
         EventKind::Interrupt { text, during_tool } => {
-            o.str("text", text)?;
+            o.text("text", text)?;
             o.bool("during_tool", *during_tool);
         }
         EventKind::Image {
@@ -113,7 +114,7 @@ pub fn write_event(buf: &mut Vec<u8>, event: &Event<'_>) -> io::Result<()> {
         } => {
             o.opt_str("message_id", message_id.as_deref())?;
             o.opt_str("model", model.as_deref())?;
-            o.str("text", text)?;
+            o.text("text", text)?;
         }
         EventKind::Thinking {
             message_id,
@@ -121,7 +122,7 @@ pub fn write_event(buf: &mut Vec<u8>, event: &Event<'_>) -> io::Result<()> {
             redacted,
         } => {
             o.opt_str("message_id", message_id.as_deref())?;
-            o.str("text", text)?;
+            o.text("text", text)?;
             o.bool("redacted", *redacted);
         }
         EventKind::ToolCall {
@@ -146,10 +147,20 @@ pub fn write_event(buf: &mut Vec<u8>, event: &Event<'_>) -> io::Result<()> {
             o.opt_str("tool", tool.as_deref())?;
             o.bool("is_error", *is_error);
             o.opt_u64("duration_ms", *duration_ms);
-            let preview = content
-                .map(|c| result_preview(c, PREVIEW_CHARS))
-                .unwrap_or_default();
-            o.str("preview", &preview)?;
+            o.key("preview");
+            match content.and_then(|c| raw_prefix(c.get(), PREVIEW_CHARS)) {
+                // A string result: its start, passed through as written.
+                Some(start) => {
+                    o.buf.extend_from_slice(start.as_bytes());
+                    o.buf.push(b'"');
+                }
+                None => {
+                    let preview = content
+                        .map(|c| result_preview(c, PREVIEW_CHARS))
+                        .unwrap_or_default();
+                    serde_json::to_writer(&mut *o.buf, &preview)?;
+                }
+            }
             o.u64("content_bytes", content.map_or(0, |c| c.get().len() as u64));
         }
         EventKind::Usage {
@@ -177,7 +188,7 @@ pub fn write_event(buf: &mut Vec<u8>, event: &Event<'_>) -> io::Result<()> {
         } => {
             o.opt_str("subtype", subtype.as_deref())?;
             o.opt_str("level", level.as_deref())?;
-            o.opt_str("text", text.as_deref())?;
+            o.opt_text("text", text.as_ref())?;
             o.opt_u64("duration_ms", *duration_ms);
         }
         EventKind::Compact {
@@ -236,7 +247,7 @@ pub fn write_event(buf: &mut Vec<u8>, event: &Event<'_>) -> io::Result<()> {
         }
         EventKind::Queue { operation, text } => {
             o.opt_str("operation", operation.as_deref())?;
-            o.opt_str("text", text.as_deref())?;
+            o.opt_text("text", text.as_ref())?;
         }
         EventKind::LastPrompt { text, leaf_uuid } => {
             o.opt_str("text", text.as_deref())?;
@@ -279,6 +290,23 @@ impl Obj<'_> {
         self.key(key);
         serde_json::to_writer(&mut *self.buf, value)?;
         Ok(())
+    }
+
+    fn text(&mut self, key: &str, value: &Text<'_>) -> io::Result<()> {
+        self.key(key);
+        value.write_json(self.buf)?;
+        Ok(())
+    }
+
+    fn opt_text(&mut self, key: &str, value: Option<&Text<'_>>) -> io::Result<()> {
+        match value {
+            Some(v) => self.text(key, v),
+            None => {
+                self.key(key);
+                self.buf.extend_from_slice(b"null");
+                Ok(())
+            }
+        }
     }
 
     fn opt_str(&mut self, key: &str, value: Option<&str>) -> io::Result<()> {

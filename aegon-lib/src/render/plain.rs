@@ -21,12 +21,18 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::event::{Event, EventKind};
-use crate::render::text::{bytes, duration, push_inert, result_preview, str_width, thousands};
+use crate::render::text::{
+    bytes, duration, push_inert, push_inert_start, result_preview, str_width, thousands,
+};
 use crate::render::{Flow, Renderer};
+use crate::text::Text;
 use crate::timestamp::clock_part;
 
 /// Columns a summary may take when the output is not a terminal of known width.
 pub const UNBOUNDED_SUMMARY_WIDTH: usize = 240;
+
+/// Characters of a text decoded, beyond the columns to fill, to find its first non-blank line.
+const DECODED_SLACK: usize = 256;
 
 /// Width of the kind label column.
 const LABEL_WIDTH: usize = 9;
@@ -127,6 +133,20 @@ impl Line<'_> {
         self.styled("", text);
     }
 
+    /// Transcript text kept as written ([`Text`]), made inert, in at most `max` columns: only
+    /// its start is decoded.
+    fn text(&mut self, style: &str, text: &Text<'_>, max: usize) {
+        let (start, continues) = text.prefix(max.saturating_add(DECODED_SLACK));
+        let color = self.color && !style.is_empty();
+        if color {
+            self.out.push_str(style);
+        }
+        self.used += push_inert_start(self.out, &start, continues, max);
+        if color {
+            self.out.push_str(style::RESET);
+        }
+    }
+
     /// Transcript text, made inert, in at most `max` columns.
     fn untrusted(&mut self, style: &str, text: &str, max: usize) {
         let color = self.color && !style.is_empty();
@@ -207,11 +227,11 @@ fn summary(line: &mut Line<'_>, kind: &EventKind<'_>, budget: usize) {
     let start = line.used;
     let left = |line: &Line<'_>| budget.saturating_sub(line.used - start);
     match kind {
-        EventKind::UserPrompt { text } => line.untrusted(style::BOLD, text, budget),
+        EventKind::UserPrompt { text } => line.text(style::BOLD, text, budget),
         EventKind::UserMeta { text } | EventKind::CompactSummary { text } => {
-            line.untrusted(style::DIM, text, budget)
+            line.text(style::DIM, text, budget)
         }
-        EventKind::Interrupt { text, .. } => line.untrusted(style::YELLOW, text, budget),
+        EventKind::Interrupt { text, .. } => line.text(style::YELLOW, text, budget),
         EventKind::Image {
             media_type,
             data_len,
@@ -223,14 +243,14 @@ fn summary(line: &mut Line<'_>, kind: &EventKind<'_>, budget: usize) {
             );
             line.untrusted("", &text, budget);
         }
-        EventKind::AssistantText { text, .. } => line.untrusted("", text, budget),
+        EventKind::AssistantText { text, .. } => line.text("", text, budget),
         EventKind::Thinking { text, redacted, .. } => {
             if *redacted {
                 line.untrusted(style::DIM, "(redacted)", budget);
-            } else if text.trim().is_empty() {
+            } else if text.is_blank() {
                 line.untrusted(style::DIM, "(signature only)", budget);
             } else {
-                line.untrusted(style::DIM_MAGENTA, text, budget);
+                line.text(style::DIM_MAGENTA, text, budget);
             }
         }
         EventKind::ToolCall { tool, input, .. } => {
@@ -317,7 +337,7 @@ fn summary(line: &mut Line<'_>, kind: &EventKind<'_>, budget: usize) {
             }
             if let Some(text) = text {
                 line.plain(" ");
-                line.untrusted(style::DIM, text, left(line));
+                line.text(style::DIM, text, left(line));
             }
         }
         EventKind::Compact {
@@ -393,7 +413,7 @@ fn summary(line: &mut Line<'_>, kind: &EventKind<'_>, budget: usize) {
             line.untrusted("", operation.as_deref().unwrap_or("?"), budget);
             if let Some(text) = text {
                 line.plain(" ");
-                line.untrusted(style::DIM, text, left(line));
+                line.text(style::DIM, text, left(line));
             }
         }
         EventKind::LastPrompt { text, leaf_uuid } => {

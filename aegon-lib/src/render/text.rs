@@ -15,7 +15,14 @@ use serde_json::value::RawValue;
 /// [module documentation](self)), in at most `max_width` columns; returns the columns used.
 /// A `…` (within the budget) marks a cut line, or more lines after it.
 pub fn push_inert(out: &mut String, text: &str, max_width: usize) -> usize {
-    let (line, more) = first_line_and_more(text);
+    push_inert_start(out, text, false, max_width)
+}
+
+/// Like [`push_inert`] for the start of a longer text: `continues` says that more text follows
+/// `start` (so a `…` is due even when its first line fits).
+pub fn push_inert_start(out: &mut String, start: &str, continues: bool, max_width: usize) -> usize {
+    let (line, more) = first_line_and_more(start);
+    let more = more || continues;
     if !more && width_up_to(line, max_width + 1) <= max_width {
         let mut used = 0;
         for c in line.chars() {
@@ -137,7 +144,7 @@ pub fn str_width(s: &str) -> usize {
 pub fn result_preview(content: &RawValue, max_chars: usize) -> String {
     let raw = content.get();
     match raw.as_bytes().first() {
-        Some(b'"') => json_string_prefix(raw, max_chars),
+        Some(b'"') => crate::text::decode_prefix(raw, max_chars).0,
         Some(b'[') => {
             #[derive(Deserialize)]
             struct PreviewBlock<'a> {
@@ -171,57 +178,6 @@ pub fn result_preview(content: &RawValue, max_chars: usize) -> String {
         Some(b'n') | None => String::new(),
         Some(_) => raw.chars().take(max_chars).collect(),
     }
-}
-
-/// Decodes up to `max_chars` characters of the JSON string literal `raw` (which starts with `"`).
-fn json_string_prefix(raw: &str, max_chars: usize) -> String {
-    let mut out = String::new();
-    let mut count = 0;
-    let mut chars = raw[1..].chars();
-    let mut pending_high: Option<u32> = None;
-    while count < max_chars {
-        let Some(c) = chars.next() else { break };
-        let decoded = match c {
-            '"' => break,
-            '\\' => match chars.next() {
-                Some('n') => '\n',
-                Some('t') => '\t',
-                Some('r') => '\r',
-                Some('b') => '\u{8}',
-                Some('f') => '\u{c}',
-                Some('u') => {
-                    let hex: String = chars.by_ref().take(4).collect();
-                    let Ok(unit) = u32::from_str_radix(&hex, 16) else {
-                        break;
-                    };
-                    match unit {
-                        0xD800..=0xDBFF => {
-                            pending_high = Some(unit);
-                            continue;
-                        }
-                        0xDC00..=0xDFFF => match pending_high.take() {
-                            Some(high) => {
-                                char::from_u32(0x10000 + ((high - 0xD800) << 10) + (unit - 0xDC00))
-                                    .unwrap_or('\u{fffd}')
-                            }
-                            None => '\u{fffd}',
-                        },
-                        _ => char::from_u32(unit).unwrap_or('\u{fffd}'),
-                    }
-                }
-                Some(other) => other,
-                None => break,
-            },
-            other => other,
-        };
-        if pending_high.take().is_some() {
-            out.push('\u{fffd}');
-            count += 1;
-        }
-        out.push(decoded);
-        count += 1;
-    }
-    out
 }
 
 /// `1234567` → `1,234,567`.
