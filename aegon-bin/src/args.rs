@@ -61,6 +61,8 @@ pub struct Config {
     pub kinds: KindSet,
     /// Do not report problem lines one by one on stderr.
     pub quiet: bool,
+    /// No input was named: standard input is read by default.
+    pub implicit_stdin: bool,
 }
 
 /// Parses the arguments (without the program name).
@@ -74,6 +76,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, lexopt
         max_line: DEFAULT_MAX_LINE,
         kinds: KindSet::ALL,
         quiet: false,
+        implicit_stdin: false,
     };
     let mut only: Option<KindSet> = None;
     let mut skip = KindSet::NONE;
@@ -121,6 +124,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, lexopt
     }
     if config.inputs.is_empty() {
         config.inputs.push(InputArg::Stdin);
+        config.implicit_stdin = true;
     }
     let mut kinds = only.unwrap_or(KindSet::ALL);
     for k in Kind::ALL {

@@ -27,7 +27,8 @@ token usage counted once per API response, compactions, API errors.
 USAGE:
     aegon [OPTIONS] [FILE]...
 
-    With no FILE, or where FILE is -, reads standard input.
+    With no FILE, or where FILE is -, reads standard input (when nothing is piped in
+    and no FILE is named, aegon says so and exits with 2 rather than wait).
 
 EXAMPLES:
     Follow the session you are working in:
@@ -105,6 +106,11 @@ fn run() -> io::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
+    if config.implicit_stdin && io::stdin().is_terminal() {
+        // Nothing piped in and no file named: waiting on the keyboard would look like a hang.
+        warn("no input: give transcript files, or pipe one in (tail -f SESSION.jsonl | aegon). See aegon --help.");
+        return Ok(ExitCode::from(2));
+    }
     let stdout = io::stdout();
     let renderer: Box<dyn Renderer> = match config.format {
         Format::Ndjson => Box::new(NdjsonRenderer::new(stdout.lock())),
