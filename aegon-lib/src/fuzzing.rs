@@ -31,7 +31,9 @@ pub fn split_lines(data: &[u8]) {
     );
 }
 
-fn collect_lines(chunks: &[&[u8]], max: usize) -> Vec<String> {
+/// The splitter's items for `chunks` fed in order (with a line limit of `max`), as debug
+/// strings: what the chunk-invariance checks compare.
+pub fn collect_lines(chunks: &[&[u8]], max: usize) -> Vec<String> {
     let mut out = Vec::new();
     let mut splitter = LineSplitter::new(max);
     let mut sink = |item: LineItem<'_>| {

@@ -4,9 +4,6 @@
 //! the whole pipeline (lines → events → NDJSON) on real transcript lines mixed with hostile
 //! ones (CRLF, a BOM, blank lines, invalid UTF-8, NUL bytes, over-long and truncated lines).
 
-use std::ops::ControlFlow;
-
-use aegon::lines::{LineItem, LineSplitter};
 use aegon::render::ndjson::NdjsonRenderer;
 use aegon::{Options, Pipeline};
 use proptest::prelude::*;
@@ -22,20 +19,6 @@ fn chunks<'a>(input: &'a [u8], cuts: &[usize]) -> Vec<&'a [u8]> {
         start = p;
     }
     out.push(&input[start..]);
-    out
-}
-
-fn split_all(input: &[&[u8]], max: usize) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut s = LineSplitter::new(max);
-    let mut sink = |item: LineItem<'_>| {
-        out.push(format!("{item:?}"));
-        ControlFlow::Continue(())
-    };
-    for c in input {
-        let _ = s.push(c, &mut sink);
-    }
-    let _ = s.finish(&mut sink);
     out
 }
 
@@ -85,8 +68,8 @@ proptest! {
         bom in any::<bool>(),
     ) {
         let input = if bom { [b"\xEF\xBB\xBF".as_slice(), &input].concat() } else { input };
-        let whole = split_all(&[&input], max);
-        let cut = split_all(&chunks(&input, &cuts), max);
+        let whole = aegon::fuzzing::collect_lines(&[&input], max);
+        let cut = aegon::fuzzing::collect_lines(&chunks(&input, &cuts), max);
         prop_assert_eq!(whole, cut);
     }
 
