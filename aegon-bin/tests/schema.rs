@@ -81,6 +81,7 @@ enum Kind {
         duration_ms: Option<u64>,
         preview: String,
         content_bytes: u64,
+        spawned_agent_id: Option<String>,
     },
     Usage {
         message_id: Option<String>,
@@ -192,6 +193,7 @@ fn kind_fields_present(kind: &str) -> &'static [&'static str] {
             "duration_ms",
             "preview",
             "content_bytes",
+            "spawned_agent_id",
         ],
         "usage" => &[
             "message_id",

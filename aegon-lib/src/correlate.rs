@@ -183,6 +183,9 @@ mod tests {
             uuid: None,
             agent_id: None,
             sidechain: false,
+            cwd: None,
+            git_branch: None,
+            version: None,
             kind,
         }
     }
@@ -251,6 +254,7 @@ mod tests {
                 tool: None,
                 duration_ms: None,
                 content: None,
+                spawned_agent_id: None,
             },
             "2026-01-01T00:00:01.250Z",
         );

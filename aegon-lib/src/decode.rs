@@ -107,6 +107,9 @@ fn bare_event<'a>(source: Source<'a>, kind: EventKind<'static>) -> Event<'a> {
         uuid: None,
         agent_id: None,
         sidechain: false,
+        cwd: None,
+        git_branch: None,
+        version: None,
         kind,
     }
 }
@@ -162,6 +165,9 @@ struct Header<'a> {
     uuid: Option<Cow<'a, str>>,
     agent_id: Option<Cow<'a, str>>,
     sidechain: bool,
+    cwd: Option<Cow<'a, str>>,
+    git_branch: Option<Cow<'a, str>>,
+    version: Option<Cow<'a, str>>,
 }
 
 impl<'a> Header<'a> {
@@ -173,6 +179,9 @@ impl<'a> Header<'a> {
             uuid: self.uuid.clone(),
             agent_id: self.agent_id.clone(),
             sidechain: self.sidechain,
+            cwd: self.cwd.clone(),
+            git_branch: self.git_branch.clone(),
+            version: self.version.clone(),
             kind,
         }
     }
@@ -199,6 +208,9 @@ where
         uuid: record.uuid.take(),
         sidechain: record.is_sidechain || record.agent_id.is_some(),
         agent_id: record.agent_id.take(),
+        cwd: record.cwd.take(),
+        git_branch: record.git_branch.take(),
+        version: record.version.take(),
     };
     let kind = record.kind.take();
     let mut emit = |kind: EventKind<'a>| emit(header.event(kind));
@@ -342,6 +354,11 @@ where
     F: FnMut(EventKind<'a>) -> ControlFlow<()>,
 {
     let content = record.message.as_mut().and_then(|m| m.content.take());
+    // A Task/Agent result names the subagent it ran; look for it only where it can be.
+    let spawned = record
+        .tool_use_result
+        .filter(|raw| raw.starts_with('{') && raw.contains("\"agentId\""))
+        .and_then(|raw| crate::record::member_string(raw, "agentId"));
     match content {
         Some(Content::Text(text)) => emit(user_text_event(&record, text)),
         Some(Content::Blocks(blocks)) => {
@@ -357,6 +374,7 @@ where
                         tool: None,
                         duration_ms: None,
                         content: block.content,
+                        spawned_agent_id: spawned.clone(),
                     },
                     Some("image") => {
                         let source = block.source.unwrap_or_default();

@@ -38,6 +38,12 @@ pub struct Event<'a> {
     pub agent_id: Option<Cow<'a, str>>,
     /// True when the line belongs to a subagent (an inline sidechain or a subagent file).
     pub sidechain: bool,
+    /// `cwd` of the line: the working directory.
+    pub cwd: Option<Cow<'a, str>>,
+    /// `gitBranch` of the line (`""` outside git).
+    pub git_branch: Option<Cow<'a, str>>,
+    /// `version` of the line: the Claude Code version.
+    pub version: Option<Cow<'a, str>>,
     /// What happened.
     pub kind: EventKind<'a>,
 }
@@ -191,6 +197,8 @@ pub enum EventKind<'a> {
         duration_ms: Option<u64>,
         /// What the model saw: a JSON string or a list of blocks, exactly as written.
         content: Option<&'a RawValue>,
+        /// The subagent this call started (`toolUseResult.agentId` of a `Task`/`Agent` call).
+        spawned_agent_id: Option<Cow<'a, str>>,
     },
     /// Tokens used by an API response. Lines of one response repeat its usage; the stream
     /// carries it once: summing a field over all `Usage` events gives the deduplicated total.

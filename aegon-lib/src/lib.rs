@@ -55,6 +55,7 @@ pub mod event;
 pub mod fuzzing;
 pub mod lines;
 pub mod pipeline;
+pub mod pricing;
 pub mod record;
 pub mod render;
 pub mod scan;

@@ -101,6 +101,15 @@ pub struct Record<'a> {
     pub prompt_source: Option<Cow<'a, str>>,
     /// `user` lines (2.1.x): who wrote it (`human`, `task-notification`).
     pub origin: Option<Origin<'a>>,
+    /// Working directory when the line was written.
+    pub cwd: Option<Cow<'a, str>>,
+    /// Git branch (`""` outside git).
+    pub git_branch: Option<Cow<'a, str>>,
+    /// Claude Code version.
+    pub version: Option<Cow<'a, str>>,
+    /// The structured result of a tool call, kept raw and unread (it is large); only a
+    /// subagent's `agentId` is looked up in it.
+    pub tool_use_result: Option<&'a str>,
 }
 
 /// `origin` of a `user` line (only its `kind` is read).
@@ -598,6 +607,10 @@ fn parse_members(line: &str) -> Result<Record<'_>, RecordError> {
                     member_string(value, "type").map(|kind| TypeOnly { kind: Some(kind) })
             }
             "promptSource" => r.prompt_source = string(value),
+            "cwd" => r.cwd = string(value),
+            "gitBranch" => r.git_branch = string(value),
+            "version" => r.version = string(value),
+            "toolUseResult" => r.tool_use_result = Some(value),
             "origin" => {
                 r.origin = member_string(value, "kind").map(|kind| Origin { kind: Some(kind) })
             }
@@ -636,7 +649,7 @@ fn raw(value: &str) -> Option<&RawValue> {
 }
 
 /// The string member `key` of the object `value`, read without decoding the rest of it.
-fn member_string<'a>(value: &'a str, key: &str) -> Option<Cow<'a, str>> {
+pub fn member_string<'a>(value: &'a str, key: &str) -> Option<Cow<'a, str>> {
     let mut found = None;
     let _ = for_each_member(value, |k, v, _| {
         if k == key {

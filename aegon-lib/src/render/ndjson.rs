@@ -142,6 +142,7 @@ pub fn write_event(buf: &mut Vec<u8>, event: &Event<'_>) -> io::Result<()> {
             tool,
             duration_ms,
             content,
+            spawned_agent_id,
         } => {
             o.opt_str("tool_use_id", tool_use_id.as_deref())?;
             o.opt_str("tool", tool.as_deref())?;
@@ -162,6 +163,7 @@ pub fn write_event(buf: &mut Vec<u8>, event: &Event<'_>) -> io::Result<()> {
                 }
             }
             o.u64("content_bytes", content.map_or(0, |c| c.get().len() as u64));
+            o.opt_str("spawned_agent_id", spawned_agent_id.as_deref())?;
         }
         EventKind::Usage {
             message_id,

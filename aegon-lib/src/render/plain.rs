@@ -266,6 +266,7 @@ fn summary(line: &mut Line<'_>, kind: &EventKind<'_>, budget: usize) {
             tool,
             duration_ms,
             content,
+            ..
         } => {
             let (mark, mark_style) = if *is_error {
                 ("✗", style::BOLD_RED)
