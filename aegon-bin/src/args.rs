@@ -24,6 +24,10 @@ pub enum Format {
     Plain,
     /// One JSON object per event.
     Ndjson,
+    /// A summary per session after the input ends.
+    Summary,
+    /// The summary as one JSON object.
+    SummaryJson,
 }
 
 /// `--color`.
@@ -63,6 +67,8 @@ pub struct Config {
     pub quiet: bool,
     /// No input was named: standard input is read by default.
     pub implicit_stdin: bool,
+    /// A JSON file of prices that extends or overrides the built-in table.
+    pub pricing: Option<PathBuf>,
 }
 
 /// Parses the arguments (without the program name).
@@ -77,7 +83,10 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, lexopt
         kinds: KindSet::ALL,
         quiet: false,
         implicit_stdin: false,
+        pricing: None,
     };
+    let mut summary = false;
+    let mut json = false;
     let mut only: Option<KindSet> = None;
     let mut skip = KindSet::NONE;
     while let Some(arg) = parser.next()? {
@@ -86,6 +95,9 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, lexopt
             Short('V') | Long("version") => return Ok(Command::Version),
             Long("ndjson") => config.format = Format::Ndjson,
             Long("plain") => config.format = Format::Plain,
+            Short('s') | Long("summary") => summary = true,
+            Long("json") => json = true,
+            Long("pricing") => config.pricing = Some(parser.value()?.into()),
             Long("color") | Long("colour") => {
                 let value = parser.value()?;
                 config.color = match value.to_str() {
@@ -121,6 +133,17 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, lexopt
             }),
             _ => return Err(arg.unexpected()),
         }
+    }
+    if summary {
+        config.format = if json {
+            Format::SummaryJson
+        } else {
+            Format::Summary
+        };
+    } else if json {
+        return Err(lexopt::Error::Custom(
+            "--json goes with --summary (for events as JSON, use --ndjson)".into(),
+        ));
     }
     if config.inputs.is_empty() {
         config.inputs.push(InputArg::Stdin);
@@ -256,6 +279,17 @@ mod tests {
         assert_eq!(s("1G"), Some(1 << 30));
         assert_eq!(s("0"), None);
         assert_eq!(s("lots"), None);
+    }
+
+    #[test]
+    fn summary_formats() {
+        assert_eq!(run(&["--summary"]).format, Format::Summary);
+        assert_eq!(run(&["-s", "--json"]).format, Format::SummaryJson);
+        assert!(parse(["--json"].map(OsString::from)).is_err());
+        assert_eq!(
+            run(&["--pricing", "p.json"]).pricing,
+            Some(PathBuf::from("p.json"))
+        );
     }
 
     #[test]

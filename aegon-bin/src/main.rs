@@ -3,6 +3,7 @@
 //! Thin wiring: arguments → [`args::Config`] → inputs and a renderer → the library's pipeline.
 
 mod args;
+mod inputs;
 mod report;
 
 use std::fs::File;
@@ -10,8 +11,10 @@ use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal, Write};
 use std::process::ExitCode;
 
 use aegon::pipeline::{Options, Pipeline, ReadError};
+use aegon::pricing::Pricing;
 use aegon::render::ndjson::NdjsonRenderer;
 use aegon::render::plain::{PlainOptions, PlainRenderer};
+use aegon::render::summary::{SummaryFormat, SummaryRenderer};
 use aegon::render::{Filtered, Renderer};
 
 use args::{ColorChoice, Command, Config, Format, InputArg};
@@ -28,7 +31,8 @@ USAGE:
     aegon [OPTIONS] [FILE]...
 
     With no FILE, or where FILE is -, reads standard input (when nothing is piped in
-    and no FILE is named, aegon says so and exits with 2 rather than wait).
+    and no FILE is named, aegon says so and exits with 2 rather than wait). A directory
+    stands for every *.jsonl file below it, subagent transcripts included.
 
 EXAMPLES:
     Follow the session you are working in:
@@ -48,9 +52,20 @@ EXAMPLES:
     Only tool calls and results:
         aegon -k tool_call,tool_result s.jsonl
 
+    Tokens, cost, tools and timing of every session of a project (subagents included):
+        aegon --summary ~/.claude/projects/-home-me-proj
+        aegon --summary --json ~/.claude/projects | jq '.totals'
+
 OPTIONS:
         --ndjson          One JSON object per event (schema in the README, field v).
         --plain           One line per event (the default).
+    -s, --summary         After the input ends, a summary per session: tokens by kind,
+                          cost, API calls, tool calls and errors, top tools with p50/p95.
+        --json            With --summary: one JSON object (schema in the README).
+        --pricing FILE    Prices that extend or override the built-in table, as JSON:
+                          {\"MODEL\": {\"input\": 3, \"output\": 15, \"cache_write_5m\": 3.75,
+                          \"cache_write_1h\": 6, \"cache_read\": 0.3}} ($ per million tokens).
+                          A model with no price has an unknown cost, never $0.
         --color WHEN      auto, always or never [default: auto]. auto colours a
                           terminal unless NO_COLOR is set or TERM is dumb.
     -k, --kind KINDS      Output only these event kinds (comma-separated; repeatable).
@@ -111,9 +126,31 @@ fn run() -> io::Result<ExitCode> {
         warn("no input: give transcript files, or pipe one in (tail -f SESSION.jsonl | aegon). See aegon --help.");
         return Ok(ExitCode::from(2));
     }
+    let pricing = match load_pricing(&config) {
+        Ok(p) => p,
+        Err(message) => {
+            warn(&message);
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let mut unreadable = false;
+    let inputs = inputs::expand(&config.inputs, |path, e| {
+        warn(&format!("{}: {e}", path.display()));
+        unreadable = true;
+    });
     let stdout = io::stdout();
     let renderer: Box<dyn Renderer> = match config.format {
         Format::Ndjson => Box::new(NdjsonRenderer::new(stdout.lock())),
+        Format::Summary => Box::new(SummaryRenderer::new(
+            stdout.lock(),
+            SummaryFormat::Table,
+            pricing,
+        )),
+        Format::SummaryJson => Box::new(SummaryRenderer::new(
+            stdout.lock(),
+            SummaryFormat::Json,
+            pricing,
+        )),
         Format::Plain => {
             let terminal = stdout.is_terminal();
             let options = PlainOptions {
@@ -133,7 +170,7 @@ fn run() -> io::Result<ExitCode> {
         },
         renderer,
     );
-    let input_failed = read_inputs(&config, &mut pipeline)?;
+    let input_failed = read_inputs(&inputs, config.quiet, &mut pipeline)? || unreadable;
     let (_, stats) = pipeline.finish()?;
     Ok(if input_failed {
         ExitCode::from(2)
@@ -145,13 +182,17 @@ fn run() -> io::Result<ExitCode> {
 }
 
 /// Reads every input in order; returns whether one could not be read. Output errors end the run.
-fn read_inputs<R: Renderer>(config: &Config, pipeline: &mut Pipeline<R>) -> io::Result<bool> {
+fn read_inputs<R: Renderer>(
+    inputs: &[InputArg],
+    quiet: bool,
+    pipeline: &mut Pipeline<R>,
+) -> io::Result<bool> {
     let mut failed = false;
-    for input in &config.inputs {
+    for input in inputs {
         let (name, result) = match input {
             InputArg::Stdin => (
                 "<stdin>".to_owned(),
-                read_one("<stdin>", config.quiet, io::stdin().lock(), pipeline),
+                read_one("<stdin>", quiet, io::stdin().lock(), pipeline),
             ),
             InputArg::Path(path) => {
                 let name = path.display().to_string();
@@ -161,7 +202,7 @@ fn read_inputs<R: Renderer>(config: &Config, pipeline: &mut Pipeline<R>) -> io::
                     )),
                     Ok(file) => read_one(
                         &name,
-                        config.quiet,
+                        quiet,
                         BufReader::with_capacity(256 << 10, file),
                         pipeline,
                     ),
@@ -209,6 +250,21 @@ fn read_one<R: Renderer>(
         warn(&format!("{name}: empty (0 bytes)"));
     }
     Ok(flow)
+}
+
+/// The built-in prices, extended or overridden by `--pricing FILE`.
+fn load_pricing(config: &Config) -> Result<Pricing, String> {
+    let mut pricing = Pricing::built_in();
+    if let Some(path) = &config.pricing {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        pricing.merge_json(&text).map_err(|e| {
+            format!(
+                "{}: not a price table ({e}); see aegon --help",
+                path.display()
+            )
+        })?;
+    }
+    Ok(pricing)
 }
 
 fn use_color(choice: ColorChoice, terminal: bool) -> bool {

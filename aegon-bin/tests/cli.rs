@@ -235,11 +235,21 @@ fn a_missing_file_exits_2_but_the_others_are_read() {
 }
 
 #[test]
-fn a_directory_is_refused_clearly() {
+fn a_directory_means_its_transcripts_and_an_empty_one_is_reported() {
     let dir = temp_dir("dir");
     let out = run(&[dir.to_str().unwrap()], b"");
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("is a directory"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no .jsonl transcript"),
+        "{}",
+        stderr(&out)
+    );
+    std::fs::create_dir_all(dir.join("sub")).unwrap();
+    write(&dir.join("sub"), "s.jsonl", SESSION.as_bytes());
+    write(&dir, "notes.txt", b"not a transcript");
+    let out = run(&["--ndjson", dir.to_str().unwrap()], b"");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(kinds(&out).len(), 4);
 }
 
 #[test]

@@ -13,6 +13,7 @@ use crate::pipeline::Stats;
 
 pub mod ndjson;
 pub mod plain;
+pub mod summary;
 pub mod text;
 
 /// Whether the driver should go on (`Continue`) or stop reading (`Break`).

@@ -1,0 +1,369 @@
+//! `aegon --summary --json` on the real fixtures, checked against an independent computation.
+//!
+//! The independent side is written here from FORMAT.md §6 and Anthropic's price list, on
+//! serde_json Values, without aegon's code: usage per API response (max per field, synthetic
+//! lines skipped), grouped by `sessionId`, priced per model with all five rates.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn fixture(name: &str) -> PathBuf {
+    root().join("fixtures/corpus").join(name)
+}
+
+fn fixtures() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(root().join("fixtures/corpus"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
+        .collect();
+    v.sort();
+    v
+}
+
+fn summary(args: &[&Path]) -> Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_aegon"))
+        .arg("--summary")
+        .arg("--json")
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// $ per million tokens: input, 5 m write, 1 h write, read, output (Anthropic's pricing page).
+fn rates(model: &str) -> Option<[f64; 5]> {
+    let family = model
+        .trim_end_matches(|c: char| c.is_ascii_digit())
+        .trim_end_matches('-');
+    let base = if model.ends_with(|c: char| c.is_ascii_digit()) && model.len() - family.len() == 9 {
+        family
+    } else {
+        model
+    };
+    Some(match base {
+        "claude-sonnet-4" | "claude-sonnet-4-5" | "claude-sonnet-4-6" => {
+            [3.0, 3.75, 6.0, 0.3, 15.0]
+        }
+        "claude-opus-4-1" => [15.0, 18.75, 30.0, 1.5, 75.0],
+        "claude-opus-4-5" | "claude-opus-4-6" | "claude-opus-4-7" | "claude-opus-4-8"
+        | "claude-opus-5" => [5.0, 6.25, 10.0, 0.5, 25.0],
+        "claude-haiku-4-5" => [1.0, 1.25, 2.0, 0.1, 5.0],
+        "claude-fable-5" => [10.0, 12.5, 20.0, 1.0, 50.0],
+        _ => return None,
+    })
+}
+
+#[derive(Debug, Default, Clone, PartialEq)]
+struct Expected {
+    tokens: [u64; 5], // input, output, cache_read, write_5m, write_1h
+    api_calls: u64,
+    cost: Option<f64>,
+}
+
+fn num(v: &Value) -> u64 {
+    v.as_u64().unwrap_or(0)
+}
+
+/// Independent per-session totals over `files`.
+fn expected(files: &[PathBuf]) -> BTreeMap<String, Expected> {
+    // (session, response key) → (model, max counts)
+    let mut responses: BTreeMap<(String, String), (String, [u64; 5])> = BTreeMap::new();
+    for f in files {
+        for line in std::fs::read_to_string(f)
+            .unwrap()
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+        {
+            let v: Value = serde_json::from_str(line).unwrap();
+            let usage = &v["message"]["usage"];
+            if v["type"] != "assistant" || usage.is_null() {
+                continue;
+            }
+            if v["isApiErrorMessage"] == true || v["message"]["model"] == "<synthetic>" {
+                continue;
+            }
+            let session = v["sessionId"].as_str().unwrap_or("").to_owned();
+            let key = match v["message"]["id"].as_str() {
+                Some(id) => format!("{id}/{}", v["requestId"].as_str().unwrap_or("")),
+                None => format!("uuid:{}", v["uuid"].as_str().unwrap_or("")),
+            };
+            let one = |u: &Value| {
+                let w = num(&u["cache_creation_input_tokens"]);
+                let w5 = num(&u["cache_creation"]["ephemeral_5m_input_tokens"]);
+                let w1 = num(&u["cache_creation"]["ephemeral_1h_input_tokens"]);
+                [
+                    num(&u["input_tokens"]),
+                    num(&u["output_tokens"]),
+                    num(&u["cache_read_input_tokens"]),
+                    w5 + w.saturating_sub(w5 + w1),
+                    w1,
+                ]
+            };
+            let counts = match usage["iterations"].as_array().filter(|a| !a.is_empty()) {
+                Some(its) => its
+                    .iter()
+                    .map(one)
+                    .fold([0; 5], |a, b| std::array::from_fn(|i| a[i] + b[i])),
+                None => one(usage),
+            };
+            let model = v["message"]["model"]
+                .as_str()
+                .unwrap_or("unknown")
+                .to_owned();
+            let e = responses.entry((session, key)).or_insert((model, [0; 5]));
+            for (slot, n) in e.1.iter_mut().zip(counts) {
+                *slot = (*slot).max(n);
+            }
+        }
+    }
+    let mut out: BTreeMap<String, Expected> = BTreeMap::new();
+    for ((session, _), (model, t)) in responses {
+        let e = out.entry(session).or_insert(Expected {
+            cost: Some(0.0),
+            ..Expected::default()
+        });
+        for (slot, n) in e.tokens.iter_mut().zip(t) {
+            *slot += n;
+        }
+        e.api_calls += 1;
+        e.cost = match (e.cost, rates(&model)) {
+            (Some(c), Some([input, w5, w1, read, output])) => Some(
+                c + (t[0] as f64 * input
+                    + t[1] as f64 * output
+                    + t[2] as f64 * read
+                    + t[3] as f64 * w5
+                    + t[4] as f64 * w1)
+                    / 1e6,
+            ),
+            _ => None,
+        };
+    }
+    out
+}
+
+fn got_tokens(t: &Value) -> [u64; 5] {
+    [
+        num(&t["input"]),
+        num(&t["output"]),
+        num(&t["cache_read"]),
+        num(&t["cache_write_5m"]),
+        num(&t["cache_write_1h"]),
+    ]
+}
+
+fn check_sessions(json: &Value, want: &BTreeMap<String, Expected>, context: &str) {
+    for (id, e) in want {
+        let s = json["sessions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["session_id"] == id.as_str())
+            .unwrap_or_else(|| panic!("{context}: session {id} missing"));
+        assert_eq!(got_tokens(&s["tokens"]), e.tokens, "{context}: {id} tokens");
+        assert_eq!(
+            num(&s["api_calls"]),
+            e.api_calls,
+            "{context}: {id} api calls"
+        );
+        match (e.cost, s["cost_usd"].as_f64()) {
+            (Some(w), Some(g)) => {
+                assert!((w - g).abs() < 0.0001, "{context}: {id} cost {g} vs {w}")
+            }
+            (None, None) => {}
+            (w, _) => panic!("{context}: {id} cost {} vs {w:?}", s["cost_usd"]),
+        }
+    }
+}
+
+#[test]
+fn every_fixture_matches_the_independent_totals() {
+    for f in fixtures() {
+        let json = summary(&[&f]);
+        check_sessions(
+            &json,
+            &expected(std::slice::from_ref(&f)),
+            &f.display().to_string(),
+        );
+    }
+}
+
+#[test]
+fn the_whole_corpus_as_a_directory() {
+    let dir = root().join("fixtures/corpus");
+    let json = summary(&[&dir]);
+    let want = expected(&fixtures());
+    check_sessions(&json, &want, "corpus");
+    let total: [u64; 5] = want
+        .values()
+        .fold([0; 5], |a, e| std::array::from_fn(|i| a[i] + e.tokens[i]));
+    assert_eq!(got_tokens(&json["totals"]["tokens"]), total);
+    assert_eq!(
+        num(&json["totals"]["api_calls"]),
+        want.values().map(|e| e.api_calls).sum::<u64>()
+    );
+    assert!(
+        json["totals"]["cost_usd"].is_null(),
+        "the corpus has gateway models with no price"
+    );
+    assert_eq!(json["malformed_lines"], 0);
+}
+
+#[test]
+fn a_resumed_session_split_over_two_files_adds_up_to_the_whole() {
+    let whole = fixture(
+        "marot__spotter__test__fixtures__transcripts__258c7280-ae70-4798-800f-63464d01a85d.jsonl",
+    );
+    let text = std::fs::read_to_string(&whole).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let dir = std::env::temp_dir().join(format!("aegon-split-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (a, b) = (dir.join("part1.jsonl"), dir.join("part2.jsonl"));
+    // Cut in the middle of the session (and of a response's lines, as a resume can).
+    let cut = lines.len() / 2;
+    std::fs::write(&a, lines[..cut].join("\n") + "\n").unwrap();
+    std::fs::write(&b, lines[cut..].join("\n") + "\n").unwrap();
+    let one = summary(&[&whole]);
+    let two = summary(&[&a, &b]);
+    let pick = |j: &Value| {
+        let s = &j["sessions"][0];
+        (
+            s["tokens"].clone(),
+            s["api_calls"].clone(),
+            s["tool_calls"].clone(),
+            s["tool_errors"].clone(),
+            s["cost_usd"].clone(),
+        )
+    };
+    assert_eq!(two["sessions"].as_array().unwrap().len(), 1);
+    assert_eq!(pick(&one), pick(&two));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn subagent_files_count_once_in_their_parent_session() {
+    let files = [
+        fixture("marot__spotter__test__fixtures__transcripts__258c7280-ae70-4798-800f-63464d01a85d.jsonl"),
+        fixture("marot__spotter__test__fixtures__transcripts__258c7280-ae70-4798-800f-63464d01a85d__subagents__agent-a881341.jsonl"),
+        fixture("marot__spotter__test__fixtures__transcripts__258c7280-ae70-4798-800f-63464d01a85d__subagents__agent-acompact-fffbd0.jsonl"),
+    ];
+    let refs: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
+    let json = summary(&refs);
+    let sessions = json["sessions"].as_array().unwrap();
+    assert_eq!(
+        sessions.len(),
+        1,
+        "subagent lines belong to the parent session"
+    );
+    assert_eq!(sessions[0]["subagents"], 2);
+    check_sessions(&json, &expected(&files), "session with subagents");
+    // The main file alone has fewer tokens: the subagents' own calls are added once.
+    let main_only = summary(&[&files[0]]);
+    assert!(
+        num(&main_only["sessions"][0]["tokens"]["output"]) < num(&sessions[0]["tokens"]["output"])
+    );
+}
+
+#[test]
+fn an_unknown_model_has_unknown_cost_never_zero() {
+    let f = fixture("thejamesnick__agentic-wallet__claude-session.jsonl");
+    let json = summary(&[&f]);
+    let s = &json["sessions"][0];
+    assert!(s["cost_usd"].is_null());
+    assert_eq!(
+        s["unpriced_models"][0],
+        "nvidia/nemotron-3-super-120b-a12b-20230311:free"
+    );
+    assert!(json["totals"]["cost_usd"].is_null());
+    assert!(num(&s["tokens"]["input"]) > 0);
+    let table = Command::new(env!("CARGO_BIN_EXE_aegon"))
+        .arg("--summary")
+        .arg(&f)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(table.stdout).unwrap();
+    assert!(
+        text.contains("unknown: at least $0.00, no price for nvidia/"),
+        "{text}"
+    );
+    assert!(!text.contains("cost      $0.00"), "{text}");
+}
+
+#[test]
+fn a_price_file_prices_the_unknown_model() {
+    let f = fixture("thejamesnick__agentic-wallet__claude-session.jsonl");
+    let dir = std::env::temp_dir().join(format!("aegon-pricing-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let prices = dir.join("prices.json");
+    std::fs::write(
+        &prices,
+        r#"{"nvidia/nemotron-3-super-120b-a12b-20230311:free":{"input":1,"output":1,"cache_write_5m":1,"cache_write_1h":1,"cache_read":1}}"#,
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_aegon"))
+        .args(["--summary", "--json", "--pricing"])
+        .arg(&prices)
+        .arg(&f)
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let t = got_tokens(&json["sessions"][0]["tokens"]);
+    let want = t.iter().sum::<u64>() as f64 / 1e6;
+    let got = json["sessions"][0]["cost_usd"].as_f64().unwrap();
+    assert!((got - want).abs() < 0.0001, "{got} vs {want}");
+    std::fs::write(&prices, "not json").unwrap();
+    let bad = Command::new(env!("CARGO_BIN_EXE_aegon"))
+        .args(["--summary", "--pricing"])
+        .arg(&prices)
+        .arg(&f)
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("not a price table"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn tool_statistics_match_an_independent_pairing() {
+    // Pair tool_use and tool_result by id in the test, on one real session.
+    let f = fixture("Yael-Peretz__jgive-campaign-donation__transcript.jsonl");
+    let mut calls: BTreeMap<String, String> = BTreeMap::new();
+    let mut per_tool: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+    for line in std::fs::read_to_string(&f).unwrap().lines() {
+        let v: Value = serde_json::from_str(line).unwrap();
+        for b in v["message"]["content"].as_array().into_iter().flatten() {
+            if b["type"] == "tool_use" {
+                let tool = b["name"].as_str().unwrap().to_owned();
+                calls.insert(b["id"].as_str().unwrap().to_owned(), tool.clone());
+                per_tool.entry(tool).or_default().0 += 1;
+            }
+            if b["type"] == "tool_result" && b["is_error"] == true {
+                if let Some(tool) = calls.get(b["tool_use_id"].as_str().unwrap()) {
+                    per_tool.entry(tool.clone()).or_default().1 += 1;
+                }
+            }
+        }
+    }
+    let json = summary(&[&f]);
+    let tools = &json["sessions"][0]["tools"];
+    for (tool, (n, errors)) in &per_tool {
+        assert_eq!(num(&tools[tool]["calls"]), *n, "{tool} calls");
+        assert_eq!(num(&tools[tool]["errors"]), *errors, "{tool} errors");
+    }
+    assert_eq!(
+        num(&json["sessions"][0]["tool_calls"]),
+        per_tool.values().map(|t| t.0).sum::<u64>()
+    );
+}

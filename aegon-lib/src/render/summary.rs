@@ -1,0 +1,345 @@
+//! The summary renderer: after the input ends, one block per session and a total, as a
+//! readable table or as one JSON object (`aegon --summary [--json]`).
+//!
+//! Events are applied to [`Sessions`] with the clock taken from the stream itself (the latest
+//! timestamp seen), so the same input always gives the same summary.
+
+use std::io::{self, Write};
+use std::ops::ControlFlow;
+use std::path::Path;
+
+use serde_json::{json, Map, Value};
+
+use crate::event::{Event, EventKind};
+use crate::pipeline::Stats;
+use crate::pricing::Pricing;
+use crate::render::text::{duration, thousands};
+use crate::render::{Flow, Renderer};
+use crate::session::{Session, Sessions};
+use crate::timestamp::parse_millis;
+use crate::tokens::Tokens;
+
+/// Version of the summary JSON schema (its `v` field).
+pub const SUMMARY_SCHEMA_VERSION: u32 = 1;
+
+/// Tools listed per session in the table (the JSON lists all).
+const TOP_TOOLS: usize = 6;
+
+/// Table for people or JSON for programs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SummaryFormat {
+    /// A readable block per session.
+    Table,
+    /// One JSON object.
+    Json,
+}
+
+/// Collects sessions and writes their summary when the input ends.
+#[derive(Debug)]
+pub struct SummaryRenderer<W: Write> {
+    out: W,
+    format: SummaryFormat,
+    sessions: Sessions,
+    now_ms: i64,
+}
+
+impl<W: Write> SummaryRenderer<W> {
+    /// A summary of everything pushed, written to `out` at the end, priced with `pricing`.
+    pub fn new(out: W, format: SummaryFormat, pricing: Pricing) -> Self {
+        SummaryRenderer {
+            out,
+            format,
+            sessions: Sessions::with_pricing(pricing),
+            now_ms: 0,
+        }
+    }
+
+    /// The sessions collected so far.
+    pub fn sessions(&self) -> &Sessions {
+        &self.sessions
+    }
+}
+
+impl<W: Write> Renderer for SummaryRenderer<W> {
+    fn on_event(&mut self, event: &Event<'_>) -> io::Result<Flow> {
+        if let Some(ms) = event.timestamp.as_deref().and_then(parse_millis) {
+            self.now_ms = self.now_ms.max(ms);
+        }
+        match event.session_id.as_deref() {
+            Some(_) => self.sessions.apply(event, self.now_ms),
+            // 1.0.x summary titles name no session: they belong to the file they are in.
+            None if matches!(event.kind, EventKind::Title { .. }) => {
+                if let Some(id) = session_id_of_file(event.source.file) {
+                    self.sessions.apply_to(id, event, self.now_ms);
+                }
+            }
+            None => {}
+        }
+        Ok(ControlFlow::Continue(()))
+    }
+
+    fn finish(&mut self, stats: &Stats) -> io::Result<()> {
+        self.sessions.end_of_input();
+        match self.format {
+            SummaryFormat::Json => {
+                let value = summary_json(&self.sessions, stats);
+                serde_json::to_writer_pretty(&mut self.out, &value)?;
+                writeln!(self.out)?;
+            }
+            SummaryFormat::Table => write_table(&mut self.out, &self.sessions, stats)?,
+        }
+        self.out.flush()
+    }
+}
+
+/// The session a transcript file is named after (`<uuid>.jsonl`), if it is.
+fn session_id_of_file(path: &str) -> Option<&str> {
+    let stem = Path::new(path).file_stem()?.to_str()?;
+    let uuid_like = stem.len() == 36 && stem.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-');
+    uuid_like.then_some(stem)
+}
+
+/// Sessions in the order they started, leaving out empty ones (warm-up files).
+fn chronological(sessions: &Sessions) -> Vec<&Session> {
+    let mut v: Vec<&Session> = sessions.iter().filter(|s| !s.is_empty()).collect();
+    v.sort_by(|a, b| {
+        a.first
+            .as_ref()
+            .map(|f| f.0)
+            .cmp(&b.first.as_ref().map(|f| f.0))
+            .then(a.id.cmp(&b.id))
+    });
+    v
+}
+
+fn tokens_json(t: &Tokens) -> Value {
+    json!({
+        "input": t.input,
+        "output": t.output,
+        "cache_read": t.cache_read,
+        "cache_write_5m": t.cache_write_5m,
+        "cache_write_1h": t.cache_write_1h,
+    })
+}
+
+/// The summary as one JSON object (schema in the README, "Summary JSON").
+pub fn summary_json(sessions: &Sessions, stats: &Stats) -> Value {
+    let pricing = sessions.pricing();
+    let mut list = Vec::new();
+    let mut total = Tokens::default();
+    let mut total_cost = Some(0.0);
+    let mut priced = 0.0;
+    let mut unpriced_total = std::collections::BTreeSet::new();
+    let (mut api_calls, mut tool_calls, mut tool_errors, mut subagents) = (0, 0, 0, 0);
+    let list_sessions = chronological(sessions);
+    for s in &list_sessions {
+        priced += s.priced_cost(pricing);
+        unpriced_total.extend(s.unpriced_models(pricing));
+        let tokens = s.tokens();
+        let cost = s.cost(pricing);
+        total = total.saturating_add(tokens);
+        total_cost = match (total_cost, cost) {
+            (Some(a), Some(b)) => Some(a + b),
+            _ => None,
+        };
+        api_calls += s.api_calls();
+        tool_calls += s.tool_calls();
+        tool_errors += s.tool_errors();
+        subagents += s.subagents.len();
+        let mut tools = Map::new();
+        for (name, t) in &s.tools {
+            tools.insert(
+                name.clone(),
+                json!({
+                    "calls": t.calls,
+                    "errors": t.errors,
+                    "p50_ms": t.durations.percentile(50.0),
+                    "p95_ms": t.durations.percentile(95.0),
+                }),
+            );
+        }
+        let unpriced = s.unpriced_models(pricing);
+        list.push(json!({
+            "session_id": s.id,
+            "title": s.title.as_ref().map(|t| t.text.clone()),
+            "title_source": s.title.as_ref().map(|t| t.source.as_str()),
+            "models": s.models,
+            "api_calls": s.api_calls(),
+            "tokens": tokens_json(&tokens),
+            "cost_usd": cost.map(round_cents),
+            "priced_cost_usd": round_cents(s.priced_cost(pricing)),
+            "unpriced_models": unpriced,
+            "tool_calls": s.tool_calls(),
+            "tool_errors": s.tool_errors(),
+            "tools": tools,
+            "subagents": s.subagents.len(),
+            "prompts": s.prompts,
+            "api_errors": s.api_errors,
+            "retries": s.retries,
+            "interruptions": s.interruptions,
+            "compactions": s.compactions,
+            "context": s.context.as_ref().map(|c| json!({"tokens": c.tokens, "window": c.window})),
+            "cwd": s.cwd,
+            "git_branch": s.git_branch,
+            "version": s.version,
+            "permission_mode": s.permission_mode,
+            "first": s.first.as_ref().map(|f| f.1.clone()),
+            "last": s.last.as_ref().map(|l| l.1.clone()),
+            "duration_ms": s.duration_ms(),
+        }));
+    }
+    json!({
+        "v": SUMMARY_SCHEMA_VERSION,
+        "sessions": list,
+        "totals": {
+            "sessions": list_sessions.len(),
+            "api_calls": api_calls,
+            "tokens": tokens_json(&total),
+            "cost_usd": total_cost.map(round_cents),
+            "priced_cost_usd": round_cents(priced),
+            "unpriced_models": unpriced_total,
+            "tool_calls": tool_calls,
+            "tool_errors": tool_errors,
+            "subagents": subagents,
+        },
+        "malformed_lines": stats.malformed.total(),
+    })
+}
+
+/// Dollars to a hundredth of a cent (costs of one session can be fractions of a cent).
+fn round_cents(usd: f64) -> f64 {
+    (usd * 10_000.0).round() / 10_000.0
+}
+
+/// `$1.23`, or what is known when some models have no price.
+fn money(cost: Option<f64>, priced: f64, unpriced: &[&str]) -> String {
+    match cost {
+        Some(c) => format!("${c:.2}"),
+        None => format!(
+            "unknown: at least ${priced:.2}, no price for {}",
+            unpriced.join(", ")
+        ),
+    }
+}
+
+fn tokens_line(t: &Tokens) -> String {
+    format!(
+        "in {}  out {}  cache read {}  write 5m {}  write 1h {}",
+        thousands(t.input),
+        thousands(t.output),
+        thousands(t.cache_read),
+        thousands(t.cache_write_5m),
+        thousands(t.cache_write_1h)
+    )
+}
+
+fn write_table(out: &mut impl Write, sessions: &Sessions, stats: &Stats) -> io::Result<()> {
+    let pricing = sessions.pricing();
+    let list = chronological(sessions);
+    for s in &list {
+        let short: String = s.id.chars().take(8).collect();
+        let title = s.title.as_ref().map_or("(untitled)", |t| t.text.as_str());
+        let title = crate::render::text::first_line(title);
+        let mut title_line = String::new();
+        crate::render::text::push_inert(&mut title_line, title, 80);
+        writeln!(out, "{short}  {title_line}")?;
+        let models: Vec<&str> = s.models.iter().map(String::as_str).collect();
+        let when = match (&s.first, s.duration_ms()) {
+            (Some(f), Some(d)) => format!("{} for {}", f.1, duration(d)),
+            _ => "no timestamps".to_owned(),
+        };
+        writeln!(out, "  when      {when}")?;
+        writeln!(
+            out,
+            "  models    {}",
+            if models.is_empty() {
+                "-".to_owned()
+            } else {
+                models.join(", ")
+            }
+        )?;
+        writeln!(out, "  tokens    {}", tokens_line(&s.tokens()))?;
+        let cost = money(
+            s.cost(pricing),
+            s.priced_cost(pricing),
+            &s.unpriced_models(pricing),
+        );
+        writeln!(
+            out,
+            "  cost      {cost}   api calls {}   prompts {}   tool calls {} ({} errors)",
+            thousands(s.api_calls()),
+            s.prompts,
+            thousands(s.tool_calls()),
+            s.tool_errors()
+        )?;
+        let mut extras = Vec::new();
+        if !s.subagents.is_empty() {
+            extras.push(format!("subagents {}", s.subagents.len()));
+        }
+        for (n, what) in [
+            (s.compactions, "compactions"),
+            (s.api_errors, "API errors"),
+            (s.retries, "retries"),
+            (s.interruptions, "interruptions"),
+        ] {
+            if n > 0 {
+                extras.push(format!("{what} {n}"));
+            }
+        }
+        if !extras.is_empty() {
+            writeln!(out, "  events    {}", extras.join("   "))?;
+        }
+        let mut tools: Vec<(&String, &crate::session::ToolStats)> = s.tools.iter().collect();
+        tools.sort_by(|a, b| b.1.calls.cmp(&a.1.calls).then(a.0.cmp(b.0)));
+        for (i, (name, t)) in tools.iter().take(TOP_TOOLS).enumerate() {
+            let label = if i == 0 { "tools" } else { "" };
+            let p = |q: f64| t.durations.percentile(q).map_or("-".to_owned(), duration);
+            let mut shown = String::new();
+            crate::render::text::push_inert(&mut shown, name, 32);
+            writeln!(
+                out,
+                "  {label:<9} {shown:<24} {:>5} calls {:>4} errors   p50 {:>7}   p95 {:>7}",
+                t.calls,
+                t.errors,
+                p(50.0),
+                p(95.0)
+            )?;
+        }
+        if tools.len() > TOP_TOOLS {
+            writeln!(out, "            … {} more tools", tools.len() - TOP_TOOLS)?;
+        }
+        writeln!(out)?;
+    }
+    let mut total = Tokens::default();
+    let mut cost = Some(0.0);
+    let mut priced = 0.0;
+    let mut unpriced = std::collections::BTreeSet::new();
+    for s in &list {
+        total = total.saturating_add(s.tokens());
+        cost = match (cost, s.cost(pricing)) {
+            (Some(a), Some(b)) => Some(a + b),
+            _ => None,
+        };
+        priced += s.priced_cost(pricing);
+        unpriced.extend(s.unpriced_models(pricing));
+    }
+    let unpriced: Vec<&str> = unpriced.into_iter().collect();
+    writeln!(
+        out,
+        "TOTAL  {} session{}   {} api calls   {} tool calls   cost {}",
+        list.len(),
+        if list.len() == 1 { "" } else { "s" },
+        thousands(list.iter().map(|s| s.api_calls()).sum()),
+        thousands(list.iter().map(|s| s.tool_calls()).sum()),
+        money(cost, priced, &unpriced)
+    )?;
+    writeln!(out, "       {}", tokens_line(&total))?;
+    if stats.malformed.total() > 0 {
+        writeln!(
+            out,
+            "       {} malformed lines (see stderr)",
+            stats.malformed.total()
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,1055 @@
+//! Session state: a pure state machine fed events, with the clock passed in.
+//!
+//! [`Sessions::apply`] takes an event and the current time; it does no I/O and reads no clock,
+//! so a replay at any speed, a live tail and a test give the same state. Sessions are keyed by
+//! session id, since many sessions and subagents interleave on one stream; a subagent's lines
+//! (inline sidechains in 1.0.x, `agent-*.jsonl` files later) carry their parent's session id
+//! and are attributed to it, and to the `Task`/`Agent` call that started them where the link
+//! is written (`toolUseResult.agentId`). Their tokens count once: in the session's totals
+//! (they are real API calls) and in the subagent's own tally, never again from the Task
+//! result's summary.
+//!
+//! Memory grows with the number of sessions, models, tools and subagents, never with the bytes
+//! read: durations go to [`Histogram`]s, steps and flow keep only the most recent ones.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+
+use crate::event::{Event, EventKind, TitleSource};
+use crate::histogram::Histogram;
+use crate::pricing::{Pricing, LARGE_CONTEXT_WINDOW};
+use crate::timestamp::parse_millis;
+use crate::tokens::Tokens;
+
+/// Steps kept per session for display (the oldest are dropped; statistics keep everything).
+pub const RECENT_STEPS: usize = 64;
+
+/// Flow nodes kept per session.
+pub const FLOW_NODES: usize = 32;
+
+/// A session with no event for this long, and no tool running, is idle.
+pub const IDLE_AFTER_MS: i64 = 120_000;
+
+/// The key subagent lines without an `agentId` (1.0.x inline sidechains) are tallied under.
+pub const INLINE_SIDECHAIN: &str = "sidechain";
+
+/// All sessions seen on a stream.
+#[derive(Debug, Default)]
+pub struct Sessions {
+    sessions: BTreeMap<String, Session>,
+    /// Prices, for context windows (and costs, by the caller).
+    pricing: Pricing,
+    /// Agent id → (session, call id) of the Task call that started it, for subagent lines that
+    /// arrive after the link.
+    spawned_by: HashMap<String, String>,
+}
+
+/// How a tool call ended (or has not yet).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepStatus {
+    /// Still waiting for its result.
+    Running,
+    /// The result came back without error.
+    Ok,
+    /// The result came back as an error (including a rejection by the user).
+    Error,
+    /// The user interrupted it.
+    Interrupted,
+    /// Left without a result by a new human prompt or the end of input.
+    Abandoned,
+}
+
+/// One tool call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    /// Call id.
+    pub id: String,
+    /// Tool name.
+    pub tool: String,
+    /// When the call was written (ms since the epoch), if known.
+    pub started_ms: Option<i64>,
+    /// Call → result, when finished and both times are known.
+    pub duration_ms: Option<u64>,
+    /// How it ended.
+    pub status: StepStatus,
+    /// The subagent whose call it is (`None` for the main chain).
+    pub agent: Option<String>,
+}
+
+/// Calls, errors and durations of one tool.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ToolStats {
+    /// Calls made.
+    pub calls: u64,
+    /// Results that were errors.
+    pub errors: u64,
+    /// Call → result durations.
+    pub durations: Histogram,
+}
+
+/// Tokens and API calls of one model.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ModelUsage {
+    /// Tokens used.
+    pub tokens: Tokens,
+    /// API responses.
+    pub api_calls: u64,
+}
+
+/// A subagent of a session.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Subagent {
+    /// Tokens of its own API calls.
+    pub tokens: Tokens,
+    /// Its API responses.
+    pub api_calls: u64,
+    /// Its tool calls.
+    pub tool_calls: u64,
+    /// The call that started it, when the link is known.
+    pub spawned_by: Option<String>,
+    /// True for a compaction agent (`agent-acompact-*`).
+    pub compaction: bool,
+}
+
+/// The context window's fill after the latest main-chain API response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContextFill {
+    /// Tokens in the context (all input of the latest response: uncached, read and written).
+    pub tokens: u64,
+    /// The model's window (1M when the model has it or usage shows it).
+    pub window: u64,
+    /// True when the latest change was a compaction.
+    pub compacted: bool,
+}
+
+impl ContextFill {
+    /// Fill as a fraction of the window (0.0–1.0, more if over).
+    pub fn fraction(&self) -> f64 {
+        self.tokens as f64 / self.window.max(1) as f64
+    }
+}
+
+/// One step of the causal flow of a turn.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FlowNode {
+    /// A human prompt.
+    User,
+    /// Thinking.
+    Think,
+    /// Tool calls of one response (several run in parallel).
+    Tools(Vec<String>),
+    /// Text from the model.
+    Assistant,
+    /// A compaction.
+    Compact,
+    /// A subagent's work.
+    Subagent(String),
+    /// An interruption by the user.
+    Interrupt,
+    /// An API error shown to the user.
+    Error,
+}
+
+/// Whether a session is being worked on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Activity {
+    /// Events recently, or a tool running.
+    Live,
+    /// Quiet for longer than [`IDLE_AFTER_MS`].
+    Idle,
+}
+
+/// A session title and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Title {
+    /// The title.
+    pub text: String,
+    /// Where it came from (custom > ai > summary).
+    pub source: TitleSource,
+}
+
+/// Everything known about one session.
+#[derive(Debug, Clone, Default)]
+pub struct Session {
+    /// Session id.
+    pub id: String,
+    /// Best title so far.
+    pub title: Option<Title>,
+    /// Models used.
+    pub models: BTreeSet<String>,
+    /// Working directory (latest).
+    pub cwd: Option<String>,
+    /// Git branch (latest).
+    pub git_branch: Option<String>,
+    /// Claude Code version (latest).
+    pub version: Option<String>,
+    /// Permission mode (latest).
+    pub permission_mode: Option<String>,
+    /// Tokens by model (main chain and subagents).
+    pub usage: BTreeMap<String, ModelUsage>,
+    /// Human prompts.
+    pub prompts: u64,
+    /// API errors shown to the user.
+    pub api_errors: u64,
+    /// Automatic retries of failed API requests.
+    pub retries: u64,
+    /// Interruptions by the user.
+    pub interruptions: u64,
+    /// Compactions.
+    pub compactions: u64,
+    /// Tool statistics by tool name.
+    pub tools: BTreeMap<String, ToolStats>,
+    /// Subagents by agent id.
+    pub subagents: BTreeMap<String, Subagent>,
+    /// Context fill after the latest main-chain response.
+    pub context: Option<ContextFill>,
+    /// Earliest timestamp seen (ms) and its text.
+    pub first: Option<(i64, String)>,
+    /// Latest timestamp seen (ms) and its text.
+    pub last: Option<(i64, String)>,
+    /// Events applied.
+    pub events: u64,
+    /// When the latest event was applied (the clock passed in).
+    pub last_seen_ms: Option<i64>,
+    running: BTreeMap<String, Step>,
+    recent: VecDeque<Step>,
+    flow: VecDeque<FlowNode>,
+    /// Message id of the response whose tool calls the last flow node groups.
+    flow_message: Option<String>,
+    /// A compaction boundary was seen and its summary line has not come yet.
+    awaiting_summary: bool,
+}
+
+impl Sessions {
+    /// No sessions yet, with the built-in prices.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// No sessions yet, with these prices.
+    pub fn with_pricing(pricing: Pricing) -> Self {
+        Sessions {
+            pricing,
+            ..Self::default()
+        }
+    }
+
+    /// The prices in use.
+    pub fn pricing(&self) -> &Pricing {
+        &self.pricing
+    }
+
+    /// Applies one event at time `now_ms` (ms since the epoch, from the caller's clock).
+    /// Events without a session id (file snapshots, 1.0.x summaries) are attributed by
+    /// [`Sessions::apply_to`].
+    pub fn apply(&mut self, event: &Event<'_>, now_ms: i64) {
+        if let Some(id) = event.session_id.as_deref() {
+            self.apply_to(id, event, now_ms);
+        }
+    }
+
+    /// Applies `event` to the session `id` (for events that name none, the caller decides:
+    /// for instance the session a file is named after).
+    pub fn apply_to(&mut self, id: &str, event: &Event<'_>, now_ms: i64) {
+        if !self.sessions.contains_key(id) {
+            self.sessions.insert(
+                id.to_owned(),
+                Session {
+                    id: id.to_owned(),
+                    ..Session::default()
+                },
+            );
+        }
+        let Some(session) = self.sessions.get_mut(id) else {
+            return;
+        };
+        session.apply(event, now_ms, &mut self.spawned_by, &self.pricing);
+    }
+
+    /// Closes every running step as abandoned (the input ended).
+    pub fn end_of_input(&mut self) {
+        for s in self.sessions.values_mut() {
+            s.close_running(StepStatus::Abandoned);
+        }
+    }
+
+    /// The sessions, by id.
+    pub fn iter(&self) -> impl Iterator<Item = &Session> {
+        self.sessions.values()
+    }
+
+    /// One session.
+    pub fn get(&self, id: &str) -> Option<&Session> {
+        self.sessions.get(id)
+    }
+
+    /// Number of sessions.
+    pub fn len(&self) -> usize {
+        self.sessions.len()
+    }
+
+    /// Whether there is none.
+    pub fn is_empty(&self) -> bool {
+        self.sessions.is_empty()
+    }
+
+    /// Sessions, most recently active first.
+    pub fn by_recency(&self) -> Vec<&Session> {
+        let mut v: Vec<&Session> = self.sessions.values().collect();
+        v.sort_by(|a, b| {
+            b.last
+                .as_ref()
+                .map(|l| l.0)
+                .cmp(&a.last.as_ref().map(|l| l.0))
+                .then(a.id.cmp(&b.id))
+        });
+        v
+    }
+}
+
+impl Session {
+    fn apply(
+        &mut self,
+        event: &Event<'_>,
+        now_ms: i64,
+        spawned_by: &mut HashMap<String, String>,
+        pricing: &Pricing,
+    ) {
+        self.events += 1;
+        self.last_seen_ms = Some(now_ms);
+        let at = event
+            .timestamp
+            .as_deref()
+            .and_then(|t| parse_millis(t).map(|ms| (ms, t)));
+        if let Some((ms, text)) = at {
+            if self.first.as_ref().is_none_or(|f| ms < f.0) {
+                self.first = Some((ms, text.to_owned()));
+            }
+            if self.last.as_ref().is_none_or(|l| ms >= l.0) {
+                self.last = Some((ms, text.to_owned()));
+            }
+        }
+        set_if_some(&mut self.cwd, event.cwd.as_deref());
+        set_if_some(
+            &mut self.git_branch,
+            event.git_branch.as_deref().filter(|b| !b.is_empty()),
+        );
+        set_if_some(&mut self.version, event.version.as_deref());
+        let agent = subagent_key(event);
+        if let Some(key) = &agent {
+            let sub = self
+                .subagents
+                .entry(key.clone())
+                .or_insert_with(|| Subagent {
+                    compaction: key.starts_with("acompact"),
+                    spawned_by: spawned_by.get(key).cloned(),
+                    ..Subagent::default()
+                });
+            if sub.spawned_by.is_none() {
+                sub.spawned_by = spawned_by.get(key).cloned();
+            }
+        }
+        let ms = at.map(|(ms, _)| ms);
+        match &event.kind {
+            EventKind::UserPrompt { .. } if agent.is_none() => {
+                self.prompts += 1;
+                self.close_running(StepStatus::Abandoned);
+                self.push_flow(FlowNode::User);
+            }
+            EventKind::Thinking { .. } if agent.is_none() => self.push_flow_once(FlowNode::Think),
+            EventKind::AssistantText { .. } if agent.is_none() => {
+                self.push_flow_once(FlowNode::Assistant)
+            }
+            EventKind::ToolCall {
+                tool_use_id,
+                tool,
+                message_id,
+                ..
+            } => {
+                let stats = self.tools.entry(tool.to_string()).or_default();
+                stats.calls += 1;
+                if let Some(key) = &agent {
+                    if let Some(sub) = self.subagents.get_mut(key) {
+                        sub.tool_calls += 1;
+                    }
+                } else {
+                    self.push_tool(tool, message_id.as_deref());
+                }
+                if let Some(id) = tool_use_id {
+                    let step = Step {
+                        id: id.to_string(),
+                        tool: tool.to_string(),
+                        started_ms: ms,
+                        duration_ms: None,
+                        status: StepStatus::Running,
+                        agent: agent.clone(),
+                    };
+                    self.running.insert(id.to_string(), step);
+                }
+            }
+            EventKind::ToolResult {
+                tool_use_id,
+                is_error,
+                duration_ms,
+                spawned_agent_id,
+                ..
+            } => {
+                let Some(id) = tool_use_id else { return };
+                if let Some(agent_id) = spawned_agent_id {
+                    spawned_by.insert(agent_id.to_string(), id.to_string());
+                    let sub = self.subagents.entry(agent_id.to_string()).or_default();
+                    sub.spawned_by = Some(id.to_string());
+                    if agent.is_none() {
+                        self.push_flow(FlowNode::Subagent(agent_id.to_string()));
+                    }
+                }
+                if let Some(mut step) = self.running.remove(id.as_ref()) {
+                    step.status = if *is_error {
+                        StepStatus::Error
+                    } else {
+                        StepStatus::Ok
+                    };
+                    step.duration_ms = duration_ms.or_else(|| match (step.started_ms, ms) {
+                        (Some(s), Some(e)) => Some(e.saturating_sub(s).max(0) as u64),
+                        _ => None,
+                    });
+                    let stats = self.tools.entry(step.tool.clone()).or_default();
+                    if *is_error {
+                        stats.errors += 1;
+                    }
+                    if let Some(d) = step.duration_ms {
+                        stats.durations.record(d);
+                    }
+                    self.remember(step);
+                }
+            }
+            EventKind::Interrupt { .. } => {
+                self.interruptions += 1;
+                // The interrupted calls are those of the chain the marker is on.
+                let agent_of = agent.clone();
+                let ids: Vec<String> = self
+                    .running
+                    .iter()
+                    .filter(|(_, s)| s.agent == agent_of)
+                    .map(|(id, _)| id.clone())
+                    .collect();
+                for id in ids {
+                    if let Some(mut step) = self.running.remove(&id) {
+                        step.status = StepStatus::Interrupted;
+                        self.remember(step);
+                    }
+                }
+                if agent.is_none() {
+                    self.push_flow(FlowNode::Interrupt);
+                }
+            }
+            EventKind::Usage {
+                model,
+                tokens,
+                increment,
+                ..
+            } => {
+                let model = model.as_deref().unwrap_or("unknown").to_owned();
+                let usage = self.usage.entry(model.clone()).or_default();
+                usage.tokens = usage.tokens.saturating_add(*tokens);
+                if !increment {
+                    usage.api_calls += 1;
+                }
+                self.models.insert(model.clone());
+                match &agent {
+                    Some(key) => {
+                        if let Some(sub) = self.subagents.get_mut(key) {
+                            sub.tokens = sub.tokens.saturating_add(*tokens);
+                            if !increment {
+                                sub.api_calls += 1;
+                            }
+                        }
+                    }
+                    None if !increment => {
+                        let fill = tokens.total_input();
+                        let mut window = pricing.context_window(&model);
+                        // Usage beyond the window says the session runs with the large one.
+                        if fill > window && window < LARGE_CONTEXT_WINDOW {
+                            window = LARGE_CONTEXT_WINDOW;
+                        }
+                        self.context = Some(ContextFill {
+                            tokens: fill,
+                            window,
+                            compacted: false,
+                        });
+                    }
+                    None => {}
+                }
+            }
+            EventKind::Compact { post_tokens, .. } => {
+                self.compactions += 1;
+                self.awaiting_summary = true;
+                self.reset_context(post_tokens.unwrap_or(0));
+                self.push_flow(FlowNode::Compact);
+            }
+            // 1.0.90 wrote no boundary line: the summary alone marks the compaction.
+            EventKind::CompactSummary { .. } if !std::mem::take(&mut self.awaiting_summary) => {
+                self.compactions += 1;
+                self.reset_context(0);
+                self.push_flow(FlowNode::Compact);
+            }
+            EventKind::ApiError { fatal, .. } => {
+                if *fatal {
+                    self.api_errors += 1;
+                    if agent.is_none() {
+                        self.push_flow(FlowNode::Error);
+                    }
+                } else {
+                    self.retries += 1;
+                }
+            }
+            EventKind::Title { title, source, .. } => {
+                let rank = |s: TitleSource| match s {
+                    TitleSource::Custom => 3,
+                    TitleSource::Ai => 2,
+                    TitleSource::Summary => 1,
+                };
+                if self
+                    .title
+                    .as_ref()
+                    .is_none_or(|t| rank(*source) >= rank(t.source))
+                {
+                    self.title = Some(Title {
+                        text: title.to_string(),
+                        source: *source,
+                    });
+                }
+            }
+            EventKind::PermissionMode { mode } => self.permission_mode = Some(mode.to_string()),
+            _ => {}
+        }
+    }
+
+    fn reset_context(&mut self, tokens: u64) {
+        if let Some(c) = &mut self.context {
+            c.tokens = tokens;
+            c.compacted = true;
+        }
+    }
+
+    fn close_running(&mut self, status: StepStatus) {
+        let running = std::mem::take(&mut self.running);
+        for (_, mut step) in running {
+            step.status = status;
+            self.remember(step);
+        }
+    }
+
+    fn remember(&mut self, step: Step) {
+        if self.recent.len() == RECENT_STEPS {
+            self.recent.pop_front();
+        }
+        self.recent.push_back(step);
+    }
+
+    fn push_flow(&mut self, node: FlowNode) {
+        if self.flow.len() == FLOW_NODES {
+            self.flow.pop_front();
+        }
+        self.flow.push_back(node);
+        self.flow_message = None;
+    }
+
+    /// Several text or thinking blocks in a row are one step of the flow.
+    fn push_flow_once(&mut self, node: FlowNode) {
+        if self.flow.back() != Some(&node) {
+            self.push_flow(node);
+        }
+    }
+
+    /// Tool calls of the same response are grouped: they run in parallel.
+    fn push_tool(&mut self, tool: &str, message_id: Option<&str>) {
+        if let (Some(FlowNode::Tools(tools)), Some(current), Some(id)) = (
+            self.flow.back_mut(),
+            self.flow_message.as_deref(),
+            message_id,
+        ) {
+            if current == id {
+                tools.push(tool.to_owned());
+                return;
+            }
+        }
+        self.push_flow(FlowNode::Tools(vec![tool.to_owned()]));
+        self.flow_message = message_id.map(str::to_owned);
+    }
+
+    /// Tokens over all models.
+    pub fn tokens(&self) -> Tokens {
+        self.usage
+            .values()
+            .fold(Tokens::default(), |t, u| t.saturating_add(u.tokens))
+    }
+
+    /// API responses over all models.
+    pub fn api_calls(&self) -> u64 {
+        self.usage.values().map(|u| u.api_calls).sum()
+    }
+
+    /// Tool calls over all tools.
+    pub fn tool_calls(&self) -> u64 {
+        self.tools.values().map(|t| t.calls).sum()
+    }
+
+    /// Tool results that were errors.
+    pub fn tool_errors(&self) -> u64 {
+        self.tools.values().map(|t| t.errors).sum()
+    }
+
+    /// Cost in dollars, or `None` when a model used has no known price.
+    pub fn cost(&self, pricing: &Pricing) -> Option<f64> {
+        self.usage.iter().try_fold(0.0, |sum, (model, u)| {
+            pricing.cost(model, &u.tokens).map(|c| sum + c)
+        })
+    }
+
+    /// Cost in dollars of the models whose price is known (a lower bound when some are not).
+    pub fn priced_cost(&self, pricing: &Pricing) -> f64 {
+        self.usage
+            .iter()
+            .filter_map(|(model, u)| pricing.cost(model, &u.tokens))
+            .fold(0.0, |sum, c| sum + c)
+    }
+
+    /// Models used that have no known price.
+    pub fn unpriced_models(&self, pricing: &Pricing) -> Vec<&str> {
+        self.usage
+            .keys()
+            .filter(|m| pricing.rates(m).is_none())
+            .map(String::as_str)
+            .collect()
+    }
+
+    /// True for a session with nothing of its own: no API call, prompt, tool call or title
+    /// (a 2.0.x "Warmup" subagent file names such a session; FORMAT.md §1).
+    pub fn is_empty(&self) -> bool {
+        self.api_calls() == 0
+            && self.prompts == 0
+            && self.tool_calls() == 0
+            && self.title.is_none()
+            && self.api_errors == 0
+    }
+
+    /// Steps still waiting for their result.
+    pub fn running(&self) -> impl Iterator<Item = &Step> {
+        self.running.values()
+    }
+
+    /// The most recent finished steps, oldest first.
+    pub fn recent_steps(&self) -> impl Iterator<Item = &Step> {
+        self.recent.iter()
+    }
+
+    /// The recent flow, oldest first.
+    pub fn flow(&self) -> impl Iterator<Item = &FlowNode> {
+        self.flow.iter()
+    }
+
+    /// The flow as a line: `USER → THINK → [Bash ‖ Read] → ASST`.
+    pub fn flow_line(&self) -> String {
+        let parts: Vec<String> = self
+            .flow
+            .iter()
+            .map(|n| match n {
+                FlowNode::User => "USER".to_owned(),
+                FlowNode::Think => "THINK".to_owned(),
+                FlowNode::Assistant => "ASST".to_owned(),
+                FlowNode::Compact => "COMPACT".to_owned(),
+                FlowNode::Interrupt => "INTERRUPT".to_owned(),
+                FlowNode::Error => "API-ERROR".to_owned(),
+                FlowNode::Subagent(id) => format!("AGENT {id}"),
+                FlowNode::Tools(tools) if tools.len() == 1 => tools[0].clone(),
+                FlowNode::Tools(tools) => format!("[{}]", tools.join(" ‖ ")),
+            })
+            .collect();
+        parts.join(" → ")
+    }
+
+    /// Live or idle at `now_ms`.
+    pub fn activity(&self, now_ms: i64) -> Activity {
+        let recent = self
+            .last_seen_ms
+            .is_some_and(|t| now_ms - t <= IDLE_AFTER_MS);
+        if recent || !self.running.is_empty() {
+            Activity::Live
+        } else {
+            Activity::Idle
+        }
+    }
+
+    /// First to last timestamp.
+    pub fn duration_ms(&self) -> Option<u64> {
+        match (&self.first, &self.last) {
+            (Some(f), Some(l)) => Some((l.0 - f.0).max(0) as u64),
+            _ => None,
+        }
+    }
+}
+
+fn set_if_some(slot: &mut Option<String>, value: Option<&str>) {
+    if let Some(v) = value {
+        if slot.as_deref() != Some(v) {
+            *slot = Some(v.to_owned());
+        }
+    }
+}
+
+/// The subagent an event belongs to: its `agentId`, or the inline sidechain.
+fn subagent_key(event: &Event<'_>) -> Option<String> {
+    match (&event.agent_id, event.sidechain) {
+        (Some(id), _) => Some(id.to_string()),
+        (None, true) => Some(INLINE_SIDECHAIN.to_owned()),
+        (None, false) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+
+    use super::*;
+    use crate::event::Source;
+
+    /// Events in, state out: each test builds a small stream the way the decoder emits it.
+    struct Stream {
+        sessions: Sessions,
+    }
+
+    fn at(s: &'static str) -> Option<Cow<'static, str>> {
+        Some(Cow::Borrowed(s))
+    }
+
+    impl Stream {
+        fn new() -> Self {
+            Stream {
+                sessions: Sessions::new(),
+            }
+        }
+
+        fn push(
+            &mut self,
+            ts: &'static str,
+            agent: Option<&'static str>,
+            kind: EventKind<'static>,
+        ) -> &mut Self {
+            let event = Event {
+                source: Source {
+                    file: "t",
+                    line: 1,
+                    offset: 0,
+                },
+                session_id: at("s1"),
+                timestamp: at(ts),
+                uuid: None,
+                agent_id: agent.map(Cow::Borrowed),
+                sidechain: agent.is_some(),
+                cwd: at("/repo"),
+                git_branch: at("main"),
+                version: at("2.1.39"),
+                kind,
+            };
+            let now = parse_millis(ts).unwrap();
+            self.sessions.apply(&event, now);
+            self
+        }
+
+        fn session(&self) -> &Session {
+            self.sessions.get("s1").unwrap()
+        }
+    }
+
+    fn prompt() -> EventKind<'static> {
+        EventKind::UserPrompt { text: "go".into() }
+    }
+
+    fn call(id: &'static str, tool: &'static str, message: &'static str) -> EventKind<'static> {
+        EventKind::ToolCall {
+            message_id: at(message),
+            tool_use_id: at(id),
+            tool: Cow::Borrowed(tool),
+            input: None,
+        }
+    }
+
+    fn result(id: &'static str, is_error: bool) -> EventKind<'static> {
+        EventKind::ToolResult {
+            tool_use_id: at(id),
+            is_error,
+            tool: None,
+            duration_ms: None,
+            content: None,
+            spawned_agent_id: None,
+        }
+    }
+
+    fn usage(model: &'static str, input: u64, output: u64, increment: bool) -> EventKind<'static> {
+        EventKind::Usage {
+            message_id: at("m"),
+            request_id: None,
+            model: at(model),
+            tokens: Tokens {
+                input,
+                output,
+                cache_read: 1000,
+                ..Tokens::default()
+            },
+            increment,
+        }
+    }
+
+    #[test]
+    fn steps_pair_by_id_with_durations_and_statuses() {
+        let mut s = Stream::new();
+        s.push("2026-01-01T00:00:00.000Z", None, prompt())
+            .push("2026-01-01T00:00:01.000Z", None, call("a", "Bash", "m1"))
+            .push("2026-01-01T00:00:01.100Z", None, call("b", "Read", "m1"))
+            .push("2026-01-01T00:00:01.300Z", None, result("b", false))
+            .push("2026-01-01T00:00:04.000Z", None, result("a", true))
+            .push("2026-01-01T00:00:05.000Z", None, call("c", "Bash", "m2"));
+        let sess = s.session();
+        assert_eq!(sess.running().count(), 1, "c is still running");
+        assert_eq!(sess.tools["Bash"].calls, 2);
+        assert_eq!(sess.tools["Bash"].errors, 1);
+        let p50 = sess.tools["Bash"].durations.percentile(50.0).unwrap();
+        assert!(p50.abs_diff(3000) <= 30, "3 s to within 1 %: {p50}");
+        let read = sess.tools["Read"].durations.percentile(50.0).unwrap();
+        assert!(read.abs_diff(200) <= 2, "200 ms to within 1 %: {read}");
+        let done: Vec<_> = sess
+            .recent_steps()
+            .map(|st| (st.id.as_str(), st.status))
+            .collect();
+        assert_eq!(done, [("b", StepStatus::Ok), ("a", StepStatus::Error)]);
+        assert_eq!(sess.flow_line(), "USER → [Bash ‖ Read] → Bash");
+        assert_eq!(
+            sess.activity(parse_millis("2026-01-01T00:10:00.000Z").unwrap()),
+            Activity::Live,
+            "a tool runs"
+        );
+        // A new human prompt abandons what was left running.
+        s.push("2026-01-01T00:01:00.000Z", None, prompt());
+        let sess = s.session();
+        assert_eq!(sess.running().count(), 0);
+        assert_eq!(
+            sess.recent_steps().last().map(|st| st.status),
+            Some(StepStatus::Abandoned)
+        );
+        assert_eq!(sess.prompts, 2);
+        assert_eq!(
+            sess.activity(parse_millis("2026-01-01T00:10:00.000Z").unwrap()),
+            Activity::Idle
+        );
+    }
+
+    #[test]
+    fn interruptions_close_the_running_calls_as_interrupted() {
+        let mut s = Stream::new();
+        s.push("2026-01-01T00:00:00.000Z", None, call("a", "Bash", "m1"))
+            .push(
+                "2026-01-01T00:00:02.000Z",
+                None,
+                EventKind::Interrupt {
+                    text: "[Request interrupted by user for tool use]".into(),
+                    during_tool: true,
+                },
+            );
+        let sess = s.session();
+        assert_eq!(sess.interruptions, 1);
+        assert_eq!(
+            sess.recent_steps().next().map(|st| st.status),
+            Some(StepStatus::Interrupted)
+        );
+    }
+
+    #[test]
+    fn tokens_by_model_api_calls_and_cost() {
+        let mut s = Stream::new();
+        s.push(
+            "2026-01-01T00:00:00.000Z",
+            None,
+            usage("claude-sonnet-4-20250514", 10, 100, false),
+        )
+        .push(
+            "2026-01-01T00:00:01.000Z",
+            None,
+            usage("claude-sonnet-4-20250514", 0, 50, true),
+        )
+        .push(
+            "2026-01-01T00:00:02.000Z",
+            None,
+            usage("claude-opus-4-6", 5, 5, false),
+        );
+        let sess = s.session();
+        assert_eq!(sess.api_calls(), 2);
+        assert_eq!(sess.tokens().output, 155);
+        assert_eq!(
+            sess.tokens().cache_read,
+            3000,
+            "increments carry their own counts"
+        );
+        let p = Pricing::built_in();
+        // Sonnet 4: 10×3 + 150×15 + 2000×0.3; Opus 4.6: 5×5 + 5×25 + 1000×0.5 (per million).
+        let want =
+            (10.0 * 3.0 + 150.0 * 15.0 + 2000.0 * 0.3 + 5.0 * 5.0 + 5.0 * 25.0 + 1000.0 * 0.5)
+                / 1e6;
+        assert!((sess.cost(&p).unwrap() - want).abs() < 1e-12);
+        s.push(
+            "2026-01-01T00:00:03.000Z",
+            None,
+            usage("MiniMax-M3", 1, 1, false),
+        );
+        assert_eq!(
+            s.session().cost(&p),
+            None,
+            "an unknown model makes the cost unknown, not $0"
+        );
+    }
+
+    #[test]
+    fn context_fill_follows_the_main_chain_and_compaction() {
+        let mut s = Stream::new();
+        s.push(
+            "2026-01-01T00:00:00.000Z",
+            None,
+            usage("claude-opus-4-5-20251101", 150_000, 10, false),
+        );
+        let ctx = s.session().context.clone().unwrap();
+        assert_eq!((ctx.tokens, ctx.window), (151_000, 200_000));
+        // A subagent's usage does not move the main context.
+        s.push(
+            "2026-01-01T00:00:01.000Z",
+            Some("a1"),
+            usage("claude-opus-4-5-20251101", 5, 1, false),
+        );
+        assert_eq!(s.session().context.as_ref().unwrap().tokens, 151_000);
+        // Usage beyond 200k says the window is the large one.
+        s.push(
+            "2026-01-01T00:00:02.000Z",
+            None,
+            usage("claude-opus-4-5-20251101", 250_000, 10, false),
+        );
+        assert_eq!(
+            s.session().context.as_ref().unwrap().window,
+            LARGE_CONTEXT_WINDOW
+        );
+        s.push(
+            "2026-01-01T00:00:03.000Z",
+            None,
+            EventKind::Compact {
+                trigger: at("auto"),
+                pre_tokens: Some(251_000),
+                post_tokens: Some(30_000),
+            },
+        )
+        .push(
+            "2026-01-01T00:00:03.100Z",
+            None,
+            EventKind::CompactSummary {
+                text: "summary".into(),
+            },
+        );
+        let sess = s.session();
+        assert_eq!(
+            sess.compactions, 1,
+            "boundary and summary are one compaction"
+        );
+        let ctx = sess.context.clone().unwrap();
+        assert_eq!((ctx.tokens, ctx.compacted), (30_000, true));
+        // 1.0.90: a summary alone is a compaction.
+        s.push(
+            "2026-01-01T00:00:04.000Z",
+            None,
+            EventKind::CompactSummary {
+                text: "again".into(),
+            },
+        );
+        assert_eq!(s.session().compactions, 2);
+    }
+
+    #[test]
+    fn subagents_count_once_and_are_linked_to_their_call() {
+        let mut s = Stream::new();
+        s.push(
+            "2026-01-01T00:00:00.000Z",
+            None,
+            call("task1", "Task", "m1"),
+        )
+        .push(
+            "2026-01-01T00:00:01.000Z",
+            Some("a1"),
+            usage("claude-sonnet-4-6", 10, 20, false),
+        )
+        .push(
+            "2026-01-01T00:00:02.000Z",
+            Some("a1"),
+            call("x", "Read", "m9"),
+        )
+        .push(
+            "2026-01-01T00:00:09.000Z",
+            None,
+            EventKind::ToolResult {
+                tool_use_id: at("task1"),
+                is_error: false,
+                tool: None,
+                duration_ms: None,
+                content: None,
+                spawned_agent_id: at("a1"),
+            },
+        );
+        let sess = s.session();
+        let sub = &sess.subagents["a1"];
+        assert_eq!(
+            (sub.api_calls, sub.tokens.output, sub.tool_calls),
+            (1, 20, 1)
+        );
+        assert_eq!(sub.spawned_by.as_deref(), Some("task1"));
+        assert_eq!(sess.tokens().output, 20, "once, in the session's totals");
+        assert_eq!(sess.flow_line(), "Task → AGENT a1");
+    }
+
+    #[test]
+    fn titles_by_priority_last_one_wins() {
+        let mut s = Stream::new();
+        let title = |t: &'static str, source| EventKind::Title {
+            title: Cow::Borrowed(t),
+            source,
+            leaf_uuid: None,
+        };
+        s.push(
+            "2026-01-01T00:00:00.000Z",
+            None,
+            title("ai one", TitleSource::Ai),
+        )
+        .push(
+            "2026-01-01T00:00:01.000Z",
+            None,
+            title("summary", TitleSource::Summary),
+        );
+        assert_eq!(s.session().title.as_ref().unwrap().text, "ai one");
+        s.push(
+            "2026-01-01T00:00:02.000Z",
+            None,
+            title("custom", TitleSource::Custom),
+        )
+        .push(
+            "2026-01-01T00:00:03.000Z",
+            None,
+            title("ai two", TitleSource::Ai),
+        );
+        assert_eq!(s.session().title.as_ref().unwrap().text, "custom");
+        s.push(
+            "2026-01-01T00:00:04.000Z",
+            None,
+            title("custom two", TitleSource::Custom),
+        );
+        assert_eq!(s.session().title.as_ref().unwrap().text, "custom two");
+        let sess = s.session();
+        assert_eq!(
+            (sess.cwd.as_deref(), sess.git_branch.as_deref()),
+            (Some("/repo"), Some("main"))
+        );
+        assert_eq!(sess.duration_ms(), Some(4000));
+    }
+}
