@@ -2,7 +2,8 @@
 //!
 //! `fixtures/golden/<fixture>.{ndjson,plain,color}` hold the expected output of
 //! `aegon --ndjson`, `aegon --color never` and `aegon --color always` run from the repository
-//! root on `fixtures/corpus/<fixture>.jsonl`. When a change is intended, regenerate with
+//! root on `fixtures/corpus/<fixture>.jsonl`; `fixtures/golden/corpus.summary{,.json}` that of
+//! `aegon --summary [--json] fixtures/corpus`. When a change is intended, regenerate with
 //! `AEGON_BLESS=1 cargo test -p aegon-bin --test golden` and review the diff before committing.
 
 use std::path::{Path, PathBuf};
@@ -92,4 +93,53 @@ fn plain_without_color_matches_golden() {
 #[test]
 fn plain_with_color_matches_golden() {
     check(&["--color", "always"], "color");
+}
+
+/// Compares one command's output over the whole corpus directory with `fixtures/golden/{name}`.
+fn check_corpus(args: &[&str], name: &str) {
+    let out = Command::new(env!("CARGO_BIN_EXE_aegon"))
+        .current_dir(root())
+        .args(args)
+        .arg("fixtures/corpus")
+        .output()
+        .expect("run aegon");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let golden = root().join("fixtures/golden").join(name);
+    if std::env::var_os("AEGON_BLESS").is_some() {
+        std::fs::write(&golden, &out.stdout).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&golden).unwrap();
+    let got = String::from_utf8(out.stdout).unwrap();
+    if let Some((n, (e, g))) = expected
+        .lines()
+        .zip(got.lines())
+        .enumerate()
+        .find(|(_, (e, g))| e != g)
+    {
+        panic!(
+            "{name} differs at line {}:\n  expected: {e}\n       got: {g}",
+            n + 1
+        );
+    }
+    assert_eq!(
+        expected.lines().count(),
+        got.lines().count(),
+        "{name}: line count"
+    );
+}
+
+#[test]
+fn corpus_summary_matches_golden() {
+    check_corpus(&["--summary"], "corpus.summary");
+}
+
+#[test]
+fn corpus_summary_json_matches_golden() {
+    check_corpus(&["--summary", "--json"], "corpus.summary.json");
 }

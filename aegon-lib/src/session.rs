@@ -29,6 +29,9 @@ pub const FLOW_NODES: usize = 32;
 /// A session with no event for this long, and no tool running, is idle.
 pub const IDLE_AFTER_MS: i64 = 120_000;
 
+/// Characters of the first prompt kept.
+pub const FIRST_PROMPT_CHARS: usize = 120;
+
 /// The key subagent lines without an `agentId` (1.0.x inline sidechains) are tallied under.
 pub const INLINE_SIDECHAIN: &str = "sidechain";
 
@@ -188,6 +191,8 @@ pub struct Session {
     pub usage: BTreeMap<String, ModelUsage>,
     /// Human prompts.
     pub prompts: u64,
+    /// The start of the first human prompt (what `/resume` shows for an untitled session).
+    pub first_prompt: Option<String>,
     /// API errors shown to the user.
     pub api_errors: u64,
     /// Automatic retries of failed API requests.
@@ -350,8 +355,17 @@ impl Session {
         }
         let ms = at.map(|(ms, _)| ms);
         match &event.kind {
-            EventKind::UserPrompt { .. } if agent.is_none() => {
+            EventKind::UserPrompt { text } if agent.is_none() => {
                 self.prompts += 1;
+                if self.first_prompt.is_none() {
+                    let (start, _) = text.prefix(FIRST_PROMPT_CHARS);
+                    let line = start
+                        .lines()
+                        .map(str::trim)
+                        .find(|l| !l.is_empty())
+                        .unwrap_or("");
+                    self.first_prompt = Some(line.to_owned());
+                }
                 self.close_running(StepStatus::Abandoned);
                 self.push_flow(FlowNode::User);
             }

@@ -92,22 +92,28 @@ impl<W: Write> Renderer for SummaryRenderer<W> {
     }
 }
 
-/// The session a transcript file is named after (`<uuid>.jsonl`), if it is.
+/// The session a transcript file is named after (`<uuid>.jsonl`, or a copy whose name ends
+/// with the uuid), if it is.
 fn session_id_of_file(path: &str) -> Option<&str> {
     let stem = Path::new(path).file_stem()?.to_str()?;
-    let uuid_like = stem.len() == 36 && stem.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-');
-    uuid_like.then_some(stem)
+    let id = stem.get(stem.len().checked_sub(36)?..)?;
+    let uuid_like = id.bytes().enumerate().all(|(i, b)| match i {
+        8 | 13 | 18 | 23 => b == b'-',
+        _ => b.is_ascii_hexdigit(),
+    });
+    uuid_like.then_some(id)
 }
 
 /// Sessions in the order they started, leaving out empty ones (warm-up files).
 fn chronological(sessions: &Sessions) -> Vec<&Session> {
     let mut v: Vec<&Session> = sessions.iter().filter(|s| !s.is_empty()).collect();
-    v.sort_by(|a, b| {
-        a.first
-            .as_ref()
-            .map(|f| f.0)
-            .cmp(&b.first.as_ref().map(|f| f.0))
-            .then(a.id.cmp(&b.id))
+    // Sessions without timestamps (a title-only file) go last.
+    v.sort_by_key(|s| {
+        (
+            s.first.is_none(),
+            s.first.as_ref().map(|f| f.0),
+            s.id.clone(),
+        )
     });
     v
 }
@@ -163,6 +169,7 @@ pub fn summary_json(sessions: &Sessions, stats: &Stats) -> Value {
             "session_id": s.id,
             "title": s.title.as_ref().map(|t| t.text.clone()),
             "title_source": s.title.as_ref().map(|t| t.source.as_str()),
+            "first_prompt": s.first_prompt,
             "models": s.models,
             "api_calls": s.api_calls(),
             "tokens": tokens_json(&tokens),
@@ -238,10 +245,14 @@ fn write_table(out: &mut impl Write, sessions: &Sessions, stats: &Stats) -> io::
     let list = chronological(sessions);
     for s in &list {
         let short: String = s.id.chars().take(8).collect();
-        let title = s.title.as_ref().map_or("(untitled)", |t| t.text.as_str());
-        let title = crate::render::text::first_line(title);
+        // Untitled sessions are named by their first prompt, in quotes, as /resume does.
+        let title = match (&s.title, &s.first_prompt) {
+            (Some(t), _) => crate::render::text::first_line(&t.text).to_owned(),
+            (None, Some(p)) => format!("“{p}”"),
+            (None, None) => "(untitled)".to_owned(),
+        };
         let mut title_line = String::new();
-        crate::render::text::push_inert(&mut title_line, title, 80);
+        crate::render::text::push_inert(&mut title_line, &title, 80);
         writeln!(out, "{short}  {title_line}")?;
         let models: Vec<&str> = s.models.iter().map(String::as_str).collect();
         let when = match (&s.first, s.duration_ms()) {
@@ -342,4 +353,18 @@ fn write_table(out: &mut impl Write, sessions: &Sessions, stats: &Stats) -> io::
         )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn session_ids_from_file_names() {
+        let id = "fed8ce56-bc79-401f-a83e-af084253362f";
+        assert_eq!(session_id_of_file(&format!("/p/{id}.jsonl")), Some(id));
+        assert_eq!(session_id_of_file(&format!("copy__{id}.jsonl")), Some(id));
+        assert_eq!(session_id_of_file("agent-a434715.jsonl"), None);
+        assert_eq!(session_id_of_file("short.jsonl"), None);
+    }
 }
