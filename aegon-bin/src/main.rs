@@ -4,6 +4,7 @@
 
 mod args;
 mod inputs;
+mod parallel;
 mod report;
 
 use std::fs::File;
@@ -138,6 +139,12 @@ fn run() -> io::Result<ExitCode> {
         warn(&format!("{}: {e}", path.display()));
         unreadable = true;
     });
+    let options = Options {
+        max_line: config.max_line,
+    };
+    if let Some(code) = parallel_summary(&config, &inputs, options, &pricing, unreadable)? {
+        return Ok(code);
+    }
     let stdout = io::stdout();
     let renderer: Box<dyn Renderer> = match config.format {
         Format::Ndjson => Box::new(NdjsonRenderer::new(stdout.lock())),
@@ -164,12 +171,7 @@ fn run() -> io::Result<ExitCode> {
         }
     };
     let renderer = Reporting::new(Filtered::new(config.kinds, renderer), config.quiet);
-    let mut pipeline = Pipeline::new(
-        Options {
-            max_line: config.max_line,
-        },
-        renderer,
-    );
+    let mut pipeline = Pipeline::new(options, renderer);
     let input_failed = read_inputs(&inputs, config.quiet, &mut pipeline)? || unreadable;
     let (_, stats) = pipeline.finish()?;
     Ok(if input_failed {
@@ -182,7 +184,7 @@ fn run() -> io::Result<ExitCode> {
 }
 
 /// Reads every input in order; returns whether one could not be read. Output errors end the run.
-fn read_inputs<R: Renderer>(
+pub(crate) fn read_inputs<R: Renderer>(
     inputs: &[InputArg],
     quiet: bool,
     pipeline: &mut Pipeline<R>,
@@ -250,6 +252,51 @@ fn read_one<R: Renderer>(
         warn(&format!("{name}: empty (0 bytes)"));
     }
     Ok(flow)
+}
+
+/// `--summary` over several files (and no stdin) reads them on every core; `None` when the
+/// run is not such a one.
+fn parallel_summary(
+    config: &Config,
+    inputs: &[InputArg],
+    options: Options,
+    pricing: &Pricing,
+    unreadable: bool,
+) -> io::Result<Option<ExitCode>> {
+    let format = match config.format {
+        Format::Summary => SummaryFormat::Table,
+        Format::SummaryJson => SummaryFormat::Json,
+        _ => return Ok(None),
+    };
+    let files: Option<Vec<std::path::PathBuf>> = inputs
+        .iter()
+        .map(|i| match i {
+            InputArg::Path(p) => Some(p.clone()),
+            InputArg::Stdin => None,
+        })
+        .collect();
+    let workers = std::thread::available_parallelism().map_or(1, usize::from);
+    let Some(files) =
+        files.filter(|f| f.len() > 1 && workers > 1 && config.kinds == aegon::KindSet::ALL)
+    else {
+        return Ok(None);
+    };
+    let mut collected = parallel::collect(&files, workers, options, pricing, config.quiet)?;
+    let mut out = io::stdout().lock();
+    aegon::render::summary::write_summary(
+        &mut out,
+        format,
+        &mut collected.sessions,
+        &collected.stats,
+    )?;
+    report::print_summary(&collected.stats);
+    Ok(Some(if collected.failed || unreadable {
+        ExitCode::from(2)
+    } else if collected.stats.malformed.total() > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }))
 }
 
 /// The built-in prices, extended or overridden by `--pricing FILE`.

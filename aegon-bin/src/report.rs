@@ -2,6 +2,7 @@
 //! met (file, line, byte offset), up to a limit, then a summary at the end.
 
 use std::io::{self, Write};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use aegon::pipeline::Stats;
 use aegon::render::Flow;
@@ -10,12 +11,15 @@ use aegon::{Event, EventKind, Renderer};
 /// Problem lines reported one by one before the rest are only counted.
 pub const REPORT_LIMIT: u64 = 10;
 
+/// Problem lines reported so far, in the whole process (workers share the limit).
+static REPORTED: AtomicU64 = AtomicU64::new(0);
+
 /// Reports malformed lines on stderr and passes every event on to `R`.
 #[derive(Debug)]
 pub struct Reporting<R> {
     inner: R,
     quiet: bool,
-    reported: u64,
+    summary: bool,
 }
 
 impl<R> Reporting<R> {
@@ -24,8 +28,19 @@ impl<R> Reporting<R> {
         Reporting {
             inner,
             quiet,
-            reported: 0,
+            summary: true,
         }
+    }
+
+    /// Leaves the closing summary to the caller (which merges several runs' counters).
+    pub fn without_summary(mut self) -> Self {
+        self.summary = false;
+        self
+    }
+
+    /// The wrapped renderer.
+    pub fn into_inner(self) -> R {
+        self.inner
     }
 }
 
@@ -33,13 +48,13 @@ impl<R: Renderer> Renderer for Reporting<R> {
     fn on_event(&mut self, event: &Event<'_>) -> io::Result<Flow> {
         if let EventKind::Malformed(m) = &event.kind {
             if !self.quiet {
-                self.reported += 1;
-                if self.reported <= REPORT_LIMIT {
+                let reported = REPORTED.fetch_add(1, Ordering::Relaxed) + 1;
+                if reported <= REPORT_LIMIT {
                     warn(&format!(
                         "{}:{}: byte {}: {}",
                         event.source.file, event.source.line, m.error_offset, m.message
                     ));
-                } else if self.reported == REPORT_LIMIT + 1 {
+                } else if reported == REPORT_LIMIT + 1 {
                     warn("more problem lines: counted, not shown one by one (see the summary at the end)");
                 }
             }
@@ -54,26 +69,34 @@ impl<R: Renderer> Renderer for Reporting<R> {
     fn finish(&mut self, stats: &Stats) -> io::Result<()> {
         // Output first, so the summary is the last thing on a shared terminal.
         self.inner.finish(stats)?;
-        let problems = stats.malformed.total();
-        if problems > 0 {
-            let parts: Vec<String> = stats
-                .malformed
-                .nonzero()
-                .into_iter()
-                .map(|(reason, n)| format!("{n} {}", reason.as_str()))
-                .collect();
-            let lost = stats.malformed.lost();
-            warn(&format!(
-                "{problems} problem line{} of {} ({}); {} line{} lost, the rest read",
-                plural(problems),
-                stats.lines,
-                parts.join(", "),
-                lost,
-                plural(lost),
-            ));
+        if self.summary {
+            print_summary(stats);
         }
         Ok(())
     }
+}
+
+/// The closing line about problem lines, if there were any.
+pub fn print_summary(stats: &Stats) {
+    let problems = stats.malformed.total();
+    if problems == 0 {
+        return;
+    }
+    let parts: Vec<String> = stats
+        .malformed
+        .nonzero()
+        .into_iter()
+        .map(|(reason, n)| format!("{n} {}", reason.as_str()))
+        .collect();
+    let lost = stats.malformed.lost();
+    warn(&format!(
+        "{problems} problem line{} of {} ({}); {} line{} lost, the rest read",
+        plural(problems),
+        stats.lines,
+        parts.join(", "),
+        lost,
+        plural(lost),
+    ));
 }
 
 fn plural(n: u64) -> &'static str {

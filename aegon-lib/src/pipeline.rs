@@ -58,6 +58,25 @@ pub struct MalformedCounts {
     pub truncated: u64,
 }
 
+impl Stats {
+    /// Adds another run's counters (from another thread) to these.
+    pub fn merge(&mut self, other: &Stats) {
+        self.inputs += other.inputs;
+        self.empty_inputs += other.empty_inputs;
+        self.bytes += other.bytes;
+        self.lines += other.lines;
+        self.blank_lines += other.blank_lines;
+        self.events += other.events;
+        let (a, b) = (&mut self.malformed, &other.malformed);
+        a.invalid_json += b.invalid_json;
+        a.unexpected_shape += b.unexpected_shape;
+        a.invalid_utf8 += b.invalid_utf8;
+        a.nul_bytes += b.nul_bytes;
+        a.too_long += b.too_long;
+        a.truncated += b.truncated;
+    }
+}
+
 impl MalformedCounts {
     /// All problem lines.
     pub fn total(&self) -> u64 {

@@ -270,6 +270,23 @@ impl Sessions {
         session.apply(event, now_ms, &mut self.spawned_by, &self.pricing);
     }
 
+    /// Adds the sessions of another registry (built from other files, in another thread).
+    /// Counts add up; for facts that change over time (cwd, context, flow) the session whose
+    /// last event is later wins. Responses are deduplicated within each registry only: give
+    /// files that can share API responses (a session, its subagents, copies of it) to the same
+    /// one.
+    pub fn merge(&mut self, other: Sessions) {
+        for (id, theirs) in other.sessions {
+            match self.sessions.get_mut(&id) {
+                Some(ours) => ours.merge(theirs),
+                None => {
+                    self.sessions.insert(id, theirs);
+                }
+            }
+        }
+        self.spawned_by.extend(other.spawned_by);
+    }
+
     /// Closes every running step as abandoned (the input ended).
     pub fn end_of_input(&mut self) {
         for s in self.sessions.values_mut() {
@@ -536,6 +553,70 @@ impl Session {
             EventKind::PermissionMode { mode } => self.permission_mode = Some(mode.to_string()),
             _ => {}
         }
+    }
+
+    fn merge(&mut self, theirs: Session) {
+        let theirs_later = theirs.last.as_ref().map(|l| l.0) > self.last.as_ref().map(|l| l.0);
+        let rank = |t: &Option<Title>| match t.as_ref().map(|t| t.source) {
+            Some(TitleSource::Custom) => 3,
+            Some(TitleSource::Ai) => 2,
+            Some(TitleSource::Summary) => 1,
+            None => 0,
+        };
+        if rank(&theirs.title) > rank(&self.title)
+            || (rank(&theirs.title) == rank(&self.title) && theirs_later)
+        {
+            self.title = theirs.title.clone().or(self.title.take());
+        }
+        self.models.extend(theirs.models);
+        for (model, u) in theirs.usage {
+            let ours = self.usage.entry(model).or_default();
+            ours.tokens = ours.tokens.saturating_add(u.tokens);
+            ours.api_calls += u.api_calls;
+        }
+        for (name, t) in theirs.tools {
+            let ours = self.tools.entry(name).or_default();
+            ours.calls += t.calls;
+            ours.errors += t.errors;
+            ours.durations.merge(&t.durations);
+        }
+        for (id, sub) in theirs.subagents {
+            let ours = self.subagents.entry(id).or_default();
+            ours.tokens = ours.tokens.saturating_add(sub.tokens);
+            ours.api_calls += sub.api_calls;
+            ours.tool_calls += sub.tool_calls;
+            ours.spawned_by = ours.spawned_by.take().or(sub.spawned_by);
+            ours.compaction |= sub.compaction;
+        }
+        self.prompts += theirs.prompts;
+        self.api_errors += theirs.api_errors;
+        self.retries += theirs.retries;
+        self.interruptions += theirs.interruptions;
+        self.compactions += theirs.compactions;
+        self.events += theirs.events;
+        let theirs_earlier = match (&theirs.first, &self.first) {
+            (Some(t), Some(o)) => t.0 < o.0,
+            (Some(_), None) => true,
+            (None, _) => false,
+        };
+        if theirs_earlier {
+            self.first = theirs.first;
+            self.first_prompt = theirs.first_prompt.or(self.first_prompt.take());
+        } else if self.first_prompt.is_none() {
+            self.first_prompt = theirs.first_prompt;
+        }
+        if theirs_later {
+            self.last = theirs.last;
+            self.cwd = theirs.cwd.or(self.cwd.take());
+            self.git_branch = theirs.git_branch.or(self.git_branch.take());
+            self.version = theirs.version.or(self.version.take());
+            self.permission_mode = theirs.permission_mode.or(self.permission_mode.take());
+            self.context = theirs.context.or(self.context.take());
+            self.flow = theirs.flow;
+            self.recent = theirs.recent;
+        }
+        self.last_seen_ms = self.last_seen_ms.max(theirs.last_seen_ms);
+        self.running.extend(theirs.running);
     }
 
     fn reset_context(&mut self, tokens: u64) {

@@ -34,21 +34,18 @@ pub enum SummaryFormat {
     Json,
 }
 
-/// Collects sessions and writes their summary when the input ends.
-#[derive(Debug)]
-pub struct SummaryRenderer<W: Write> {
-    out: W,
-    format: SummaryFormat,
+/// A renderer that only collects sessions (no output): the building block of
+/// [`SummaryRenderer`], and of summaries built in several threads and merged.
+#[derive(Debug, Default)]
+pub struct SessionCollector {
     sessions: Sessions,
     now_ms: i64,
 }
 
-impl<W: Write> SummaryRenderer<W> {
-    /// A summary of everything pushed, written to `out` at the end, priced with `pricing`.
-    pub fn new(out: W, format: SummaryFormat, pricing: Pricing) -> Self {
-        SummaryRenderer {
-            out,
-            format,
+impl SessionCollector {
+    /// A collector pricing with `pricing`.
+    pub fn new(pricing: Pricing) -> Self {
+        SessionCollector {
             sessions: Sessions::with_pricing(pricing),
             now_ms: 0,
         }
@@ -58,9 +55,14 @@ impl<W: Write> SummaryRenderer<W> {
     pub fn sessions(&self) -> &Sessions {
         &self.sessions
     }
+
+    /// The sessions collected.
+    pub fn into_sessions(self) -> Sessions {
+        self.sessions
+    }
 }
 
-impl<W: Write> Renderer for SummaryRenderer<W> {
+impl Renderer for SessionCollector {
     fn on_event(&mut self, event: &Event<'_>) -> io::Result<Flow> {
         if let Some(ms) = event.timestamp.as_deref().and_then(parse_millis) {
             self.now_ms = self.now_ms.max(ms);
@@ -77,19 +79,63 @@ impl<W: Write> Renderer for SummaryRenderer<W> {
         }
         Ok(ControlFlow::Continue(()))
     }
+}
+
+/// Collects sessions and writes their summary when the input ends.
+#[derive(Debug)]
+pub struct SummaryRenderer<W: Write> {
+    out: W,
+    format: SummaryFormat,
+    collector: SessionCollector,
+}
+
+impl<W: Write> SummaryRenderer<W> {
+    /// A summary of everything pushed, written to `out` at the end, priced with `pricing`.
+    pub fn new(out: W, format: SummaryFormat, pricing: Pricing) -> Self {
+        SummaryRenderer {
+            out,
+            format,
+            collector: SessionCollector::new(pricing),
+        }
+    }
+
+    /// The sessions collected so far.
+    pub fn sessions(&self) -> &Sessions {
+        self.collector.sessions()
+    }
+}
+
+impl<W: Write> Renderer for SummaryRenderer<W> {
+    fn on_event(&mut self, event: &Event<'_>) -> io::Result<Flow> {
+        self.collector.on_event(event)
+    }
 
     fn finish(&mut self, stats: &Stats) -> io::Result<()> {
-        self.sessions.end_of_input();
-        match self.format {
-            SummaryFormat::Json => {
-                let value = summary_json(&self.sessions, stats);
-                serde_json::to_writer_pretty(&mut self.out, &value)?;
-                writeln!(self.out)?;
-            }
-            SummaryFormat::Table => write_table(&mut self.out, &self.sessions, stats)?,
-        }
-        self.out.flush()
+        write_summary(
+            &mut self.out,
+            self.format,
+            &mut self.collector.sessions,
+            stats,
+        )
     }
+}
+
+/// Ends the input for `sessions` (running steps become abandoned) and writes their summary.
+pub fn write_summary(
+    out: &mut impl Write,
+    format: SummaryFormat,
+    sessions: &mut Sessions,
+    stats: &Stats,
+) -> io::Result<()> {
+    sessions.end_of_input();
+    match format {
+        SummaryFormat::Json => {
+            serde_json::to_writer_pretty(&mut *out, &summary_json(sessions, stats))?;
+            writeln!(out)?;
+        }
+        SummaryFormat::Table => write_table(out, sessions, stats)?,
+    }
+    out.flush()
 }
 
 /// The session a transcript file is named after (`<uuid>.jsonl`, or a copy whose name ends

@@ -1,0 +1,194 @@
+//! `--summary` over many files on every core.
+//!
+//! Files that can share API responses must be read by the same worker, or a response would be
+//! counted once per worker: a session's file, the files it was resumed or split into, and its
+//! subagent files all carry the session's `sessionId` on their lines, so files are grouped by
+//! the first `sessionId` in their first 256 KiB (by the first UUID in their path, or their
+//! name, when there is none), and groups are dealt to
+//! workers by size. Each worker runs its own pipeline into a session collector; the collected
+//! sessions and counters are merged at the end, so the summary is the one a single thread
+//! would print.
+
+use std::collections::BTreeMap;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+
+use aegon::pipeline::{Options, Pipeline, Stats};
+use aegon::pricing::Pricing;
+use aegon::render::summary::SessionCollector;
+use aegon::session::Sessions;
+
+use crate::args::InputArg;
+use crate::report::Reporting;
+
+/// What a parallel read produced.
+pub struct Collected {
+    /// All sessions, merged.
+    pub sessions: Sessions,
+    /// All counters, merged.
+    pub stats: Stats,
+    /// Whether an input could not be read.
+    pub failed: bool,
+}
+
+/// Bytes read from a file's start to find its session id.
+const SNIFF_BYTES: u64 = 256 << 10;
+
+/// The grouping key of a transcript: the first `sessionId` in its first lines, else the first
+/// UUID in its path, else its file name.
+pub fn group_key(path: &Path) -> String {
+    let mut head = Vec::new();
+    if let Ok(file) = std::fs::File::open(path) {
+        let _ = file.take(SNIFF_BYTES).read_to_end(&mut head);
+    }
+    session_id_in(&head).unwrap_or_else(|| path_key(path))
+}
+
+/// The value of the first `"sessionId":"…"` in `bytes`.
+fn session_id_in(bytes: &[u8]) -> Option<String> {
+    const KEY: &[u8] = b"\"sessionId\":\"";
+    let at = bytes.windows(KEY.len()).position(|w| w == KEY)? + KEY.len();
+    let rest = &bytes[at..];
+    let end = rest.iter().take(128).position(|&b| b == b'"')?;
+    std::str::from_utf8(&rest[..end])
+        .ok()
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+}
+
+/// The first UUID in the path, else its file name.
+fn path_key(path: &Path) -> String {
+    let text = path.to_string_lossy();
+    let b = text.as_bytes();
+    for start in 0..b.len().saturating_sub(35) {
+        let candidate = &b[start..start + 36];
+        let uuid = candidate.iter().enumerate().all(|(i, &c)| match i {
+            8 | 13 | 18 | 23 => c == b'-',
+            _ => c.is_ascii_hexdigit(),
+        });
+        if uuid {
+            return String::from_utf8_lossy(candidate).into_owned();
+        }
+    }
+    path.file_name()
+        .map_or_else(|| text.into_owned(), |n| n.to_string_lossy().into_owned())
+}
+
+/// Deals the files to `workers` lists: whole groups, largest first, each to the least loaded
+/// worker; each list keeps path order.
+pub fn partition(files: &[PathBuf], workers: usize) -> Vec<Vec<PathBuf>> {
+    let mut groups: BTreeMap<String, (u64, Vec<PathBuf>)> = BTreeMap::new();
+    for f in files {
+        let size = std::fs::metadata(f).map_or(0, |m| m.len());
+        let g = groups.entry(group_key(f)).or_default();
+        g.0 += size;
+        g.1.push(f.clone());
+    }
+    let mut groups: Vec<(u64, Vec<PathBuf>)> = groups.into_values().collect();
+    groups.sort_by_key(|g| std::cmp::Reverse(g.0));
+    let mut lists: Vec<(u64, Vec<PathBuf>)> = vec![(0, Vec::new()); workers.max(1)];
+    for (size, files) in groups {
+        // The least loaded worker: fewest bytes, then fewest files.
+        if let Some(least) = lists.iter_mut().min_by_key(|l| (l.0, l.1.len())) {
+            least.0 += size;
+            least.1.extend(files);
+        }
+    }
+    lists
+        .into_iter()
+        .map(|(_, mut files)| {
+            files.sort_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
+            files
+        })
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+/// Reads `files` on `workers` threads into one merged set of sessions.
+pub fn collect(
+    files: &[PathBuf],
+    workers: usize,
+    options: Options,
+    pricing: &Pricing,
+    quiet: bool,
+) -> io::Result<Collected> {
+    let lists = partition(files, workers);
+    let results: Vec<io::Result<(Sessions, Stats, bool)>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = lists
+            .iter()
+            .map(|list| {
+                scope.spawn(move || {
+                    let inputs: Vec<InputArg> = list.iter().cloned().map(InputArg::Path).collect();
+                    let collector = Reporting::new(SessionCollector::new(pricing.clone()), quiet)
+                        .without_summary();
+                    let mut pipeline = Pipeline::new(options, collector);
+                    let failed = crate::read_inputs(&inputs, quiet, &mut pipeline)?;
+                    let (reporting, stats) = pipeline.finish()?;
+                    Ok((reporting.into_inner().into_sessions(), stats, failed))
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(io::Error::other("a worker thread panicked")))
+            })
+            .collect()
+    });
+    let mut out = Collected {
+        sessions: Sessions::with_pricing(pricing.clone()),
+        stats: Stats::default(),
+        failed: false,
+    };
+    for r in results {
+        let (sessions, stats, failed) = r?;
+        out.sessions.merge(sessions);
+        out.stats.merge(&stats);
+        out.failed |= failed;
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_of_one_session_share_a_group() {
+        let id = "258c7280-ae70-4798-800f-63464d01a85d";
+        assert_eq!(group_key(Path::new(&format!("/p/{id}.jsonl"))), id);
+        assert_eq!(
+            group_key(Path::new(&format!("/p/{id}/subagents/agent-a1.jsonl"))),
+            id
+        );
+        assert_eq!(
+            group_key(Path::new(&format!(
+                "/copy/x__{id}__subagents__agent-a.jsonl"
+            ))),
+            id
+        );
+        assert_eq!(
+            group_key(Path::new("/p/agent-a434715.jsonl")),
+            "agent-a434715.jsonl"
+        );
+    }
+
+    #[test]
+    fn groups_stay_whole_and_lists_keep_path_order() {
+        let files: Vec<PathBuf> = [
+            "b/11111111-1111-1111-1111-111111111111.jsonl",
+            "a/x.jsonl",
+            "b/11111111-1111-1111-1111-111111111111/subagents/agent-z.jsonl",
+        ]
+        .iter()
+        .map(PathBuf::from)
+        .collect();
+        let lists = partition(&files, 2);
+        let together = lists
+            .iter()
+            .any(|l| l.len() == 2 && l.iter().all(|f| f.starts_with("b")));
+        assert!(together, "{lists:?}");
+        assert_eq!(lists.iter().map(Vec::len).sum::<usize>(), 3);
+    }
+}
