@@ -277,6 +277,39 @@ fn subagent_files_count_once_in_their_parent_session() {
 }
 
 #[test]
+fn inline_sidechain_runs_are_linked_to_their_task_calls() {
+    // 1.0.98: 5 Task calls, 5 sidechain runs inline in the main file (FORMAT.md §1).
+    let f = fixture("d-kimuson__claude-code-viewer__mock-global-claude-dir__projects__sample-project__fe5e1c67-53e7-4862-81ae-d0e013e3270b.jsonl");
+    let json = summary(&[&f]);
+    let s = &json["sessions"][0];
+    let agents = s["agents"].as_array().unwrap();
+    assert_eq!(agents.len(), 5);
+    assert_eq!(num(&s["tools"]["Task"]["calls"]), 5);
+    let mut linked: Vec<&str> = agents
+        .iter()
+        .map(|a| a["spawned_by"].as_str().expect("linked"))
+        .collect();
+    linked.sort_unstable();
+    linked.dedup();
+    assert_eq!(linked.len(), 5, "each run linked to its own Task call");
+    // Their API calls are part of the session's, not added again.
+    let sub_calls: u64 = agents.iter().map(|a| num(&a["api_calls"])).sum();
+    assert!(sub_calls > 0 && sub_calls < num(&s["api_calls"]));
+    // 2.1.x: a subagent file linked by toolUseResult.agentId; the compaction agent is not a Task's.
+    let dir = [
+        fixture("marot__spotter__test__fixtures__transcripts__258c7280-ae70-4798-800f-63464d01a85d.jsonl"),
+        fixture("marot__spotter__test__fixtures__transcripts__258c7280-ae70-4798-800f-63464d01a85d__subagents__agent-a881341.jsonl"),
+        fixture("marot__spotter__test__fixtures__transcripts__258c7280-ae70-4798-800f-63464d01a85d__subagents__agent-acompact-fffbd0.jsonl"),
+    ];
+    let refs: Vec<&Path> = dir.iter().map(PathBuf::as_path).collect();
+    let json = summary(&refs);
+    let agents = json["sessions"][0]["agents"].as_array().unwrap();
+    let by_id = |id: &str| agents.iter().find(|a| a["agent_id"] == id).unwrap();
+    assert!(by_id("a881341")["spawned_by"].is_string());
+    assert_eq!(by_id("acompact-fffbd0")["compaction"], true);
+}
+
+#[test]
 fn an_unknown_model_has_unknown_cost_never_zero() {
     let f = fixture("thejamesnick__agentic-wallet__claude-session.jsonl");
     let json = summary(&[&f]);

@@ -32,7 +32,8 @@ pub const IDLE_AFTER_MS: i64 = 120_000;
 /// Characters of the first prompt kept.
 pub const FIRST_PROMPT_CHARS: usize = 120;
 
-/// The key subagent lines without an `agentId` (1.0.x inline sidechains) are tallied under.
+/// The prefix of the keys of 1.0.x inline sidechain runs (`sidechain-1`, `sidechain-2`, …),
+/// which have no `agentId`.
 pub const INLINE_SIDECHAIN: &str = "sidechain";
 
 /// All sessions seen on a stream.
@@ -222,6 +223,10 @@ pub struct Session {
     flow_message: Option<String>,
     /// A compaction boundary was seen and its summary line has not come yet.
     awaiting_summary: bool,
+    /// Inline sidechain runs started (1.0.x).
+    inline_runs: u32,
+    /// Hash of a Task/Agent call's prompt → its call id, until a sidechain run starts with it.
+    task_prompts: HashMap<u64, String>,
 }
 
 impl Sessions {
@@ -356,7 +361,7 @@ impl Session {
             event.git_branch.as_deref().filter(|b| !b.is_empty()),
         );
         set_if_some(&mut self.version, event.version.as_deref());
-        let agent = subagent_key(event);
+        let agent = self.subagent_key(event);
         if let Some(key) = &agent {
             let sub = self
                 .subagents
@@ -394,8 +399,11 @@ impl Session {
                 tool_use_id,
                 tool,
                 message_id,
-                ..
+                input,
             } => {
+                if let (Some(id), Some(prompt)) = (tool_use_id, task_prompt(tool, *input)) {
+                    self.task_prompts.insert(prompt, id.to_string());
+                }
                 let stats = self.tools.entry(tool.to_string()).or_default();
                 stats.calls += 1;
                 if let Some(key) = &agent {
@@ -619,6 +627,31 @@ impl Session {
         self.running.extend(theirs.running);
     }
 
+    /// The subagent an event belongs to: its `agentId`; for 1.0.x inline sidechains, the run
+    /// the line is in (a sidechain prompt starts a run, linked to the Task call whose prompt it
+    /// is).
+    fn subagent_key(&mut self, event: &Event<'_>) -> Option<String> {
+        match (&event.agent_id, event.sidechain) {
+            (Some(id), _) => Some(id.to_string()),
+            (None, true) => {
+                if let EventKind::UserPrompt { text } | EventKind::UserMeta { text } = &event.kind {
+                    self.inline_runs += 1;
+                    let key = format!("{INLINE_SIDECHAIN}-{}", self.inline_runs);
+                    let spawned_by = self.task_prompts.remove(&hash_text(&text.to_str()));
+                    self.subagents.insert(
+                        key,
+                        Subagent {
+                            spawned_by,
+                            ..Subagent::default()
+                        },
+                    );
+                }
+                Some(format!("{INLINE_SIDECHAIN}-{}", self.inline_runs.max(1)))
+            }
+            (None, false) => None,
+        }
+    }
+
     fn reset_context(&mut self, tokens: u64) {
         if let Some(c) = &mut self.context {
             c.tokens = tokens;
@@ -792,13 +825,25 @@ fn set_if_some(slot: &mut Option<String>, value: Option<&str>) {
     }
 }
 
-/// The subagent an event belongs to: its `agentId`, or the inline sidechain.
-fn subagent_key(event: &Event<'_>) -> Option<String> {
-    match (&event.agent_id, event.sidechain) {
-        (Some(id), _) => Some(id.to_string()),
-        (None, true) => Some(INLINE_SIDECHAIN.to_owned()),
-        (None, false) => None,
+/// The prompt of a `Task`/`Agent` call, hashed (only compared, never shown).
+fn task_prompt(tool: &str, input: Option<&serde_json::value::RawValue>) -> Option<u64> {
+    if tool != "Task" && tool != "Agent" {
+        return None;
     }
+    #[derive(serde::Deserialize)]
+    struct Input<'a> {
+        #[serde(borrow)]
+        prompt: crate::text::Text<'a>,
+    }
+    let input: Input<'_> = serde_json::from_str(input?.get()).ok()?;
+    Some(hash_text(&input.prompt.to_str()))
+}
+
+fn hash_text(text: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    text.trim().hash(&mut h);
+    h.finish()
 }
 
 #[cfg(test)]
