@@ -99,9 +99,17 @@ impl Correlator {
                 tool_use_id: Some(id),
                 tool,
                 duration_ms,
+                spawned_agent_id,
+                raw_result,
                 ..
             } => {
                 if let Some(call) = self.calls.remove(id.as_ref()) {
+                    // Only a subagent call's result names the subagent it ran.
+                    if matches!(&*call.tool, "Task" | "Agent") {
+                        *spawned_agent_id = raw_result
+                            .filter(|raw| raw.starts_with('{'))
+                            .and_then(|raw| crate::record::member_string(raw, "agentId"));
+                    }
                     let ended_ms = event.timestamp.as_deref().and_then(parse_millis);
                     if let (Some(start), Some(end)) = (call.started_ms, ended_ms) {
                         // Lines are not strictly time-ordered; a result "before" its call took 0 ms.
@@ -255,6 +263,7 @@ mod tests {
                 duration_ms: None,
                 content: None,
                 spawned_agent_id: None,
+                raw_result: None,
             },
             "2026-01-01T00:00:01.250Z",
         );

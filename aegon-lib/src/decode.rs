@@ -354,11 +354,6 @@ where
     F: FnMut(EventKind<'a>) -> ControlFlow<()>,
 {
     let content = record.message.as_mut().and_then(|m| m.content.take());
-    // A Task/Agent result names the subagent it ran; look for it only where it can be.
-    let spawned = record
-        .tool_use_result
-        .filter(|raw| raw.starts_with('{') && raw.contains("\"agentId\""))
-        .and_then(|raw| crate::record::member_string(raw, "agentId"));
     match content {
         Some(Content::Text(text)) => emit(user_text_event(&record, text)),
         Some(Content::Blocks(blocks)) => {
@@ -374,7 +369,8 @@ where
                         tool: None,
                         duration_ms: None,
                         content: block.content,
-                        spawned_agent_id: spawned.clone(),
+                        spawned_agent_id: None,
+                        raw_result: record.tool_use_result,
                     },
                     Some("image") => {
                         let source = block.source.unwrap_or_default();

@@ -197,8 +197,11 @@ pub enum EventKind<'a> {
         duration_ms: Option<u64>,
         /// What the model saw: a JSON string or a list of blocks, exactly as written.
         content: Option<&'a RawValue>,
-        /// The subagent this call started (`toolUseResult.agentId` of a `Task`/`Agent` call).
+        /// The subagent this call started (`toolUseResult.agentId` of a `Task`/`Agent` call),
+        /// filled in by the correlator when the call was seen.
         spawned_agent_id: Option<Cow<'a, str>>,
+        /// The line's `toolUseResult` exactly as written, unread (it can be large).
+        raw_result: Option<&'a str>,
     },
     /// Tokens used by an API response. Lines of one response repeat its usage; the stream
     /// carries it once: summing a field over all `Usage` events gives the deduplicated total.

@@ -922,6 +922,7 @@ mod tests {
             duration_ms: None,
             content: None,
             spawned_agent_id: None,
+            raw_result: None,
         }
     }
 
@@ -1136,6 +1137,7 @@ mod tests {
                 duration_ms: None,
                 content: None,
                 spawned_agent_id: at("a1"),
+                raw_result: None,
             },
         );
         let sess = s.session();

@@ -143,6 +143,7 @@ pub fn write_event(buf: &mut Vec<u8>, event: &Event<'_>) -> io::Result<()> {
             duration_ms,
             content,
             spawned_agent_id,
+            ..
         } => {
             o.opt_str("tool_use_id", tool_use_id.as_deref())?;
             o.opt_str("tool", tool.as_deref())?;
