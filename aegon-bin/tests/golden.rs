@@ -6,27 +6,18 @@
 //! `aegon --summary [--json] fixtures/corpus`. When a change is intended, regenerate with
 //! `AEGON_BLESS=1 cargo test -p aegon-bin --test golden` and review the diff before committing.
 
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
+mod common;
 
+use common::root;
+
+/// File names of the corpus fixtures.
 fn fixtures() -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(root().join("fixtures/corpus"))
-        .expect("fixtures/corpus")
-        .filter_map(|e| e.ok())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".jsonl"))
-        .collect();
-    names.sort();
-    assert!(
-        names.len() >= 20,
-        "expected the corpus fixtures, found {}",
-        names.len()
-    );
-    names
+    common::fixtures()
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect()
 }
 
 fn run(args: &[&str], fixture: &str) -> (Vec<u8>, String, Option<i32>) {

@@ -2,7 +2,6 @@
 //! parse into these types, which reject unknown fields and missing ones. A field added, renamed
 //! or retyped in the renderer without updating this mirror (and the README's schema) fails here.
 
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde::Deserialize;
@@ -276,18 +275,11 @@ fn check_line(line: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
+mod common;
 
 #[test]
 fn every_event_of_every_fixture_fits_the_strict_schema() {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("fixtures/corpus"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
-        .collect();
-    files.sort();
+    let files = common::fixtures();
     let mut kinds_seen = std::collections::BTreeSet::new();
     for path in files {
         let out = Command::new(env!("CARGO_BIN_EXE_aegon"))

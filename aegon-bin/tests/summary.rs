@@ -10,23 +10,9 @@ use std::process::Command;
 
 use serde_json::Value;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
+mod common;
 
-fn fixture(name: &str) -> PathBuf {
-    root().join("fixtures/corpus").join(name)
-}
-
-fn fixtures() -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(root().join("fixtures/corpus"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
-        .collect();
-    v.sort();
-    v
-}
+use common::{fixture, fixtures, root};
 
 fn summary(args: &[&Path]) -> Value {
     let out = Command::new(env!("CARGO_BIN_EXE_aegon"))

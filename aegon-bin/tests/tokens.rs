@@ -8,7 +8,7 @@
 //! of the `usage` events of `aegon --ndjson`, which must match for every field.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use serde_json::Value;
@@ -22,9 +22,9 @@ struct Counts {
     write_1h: u64,
 }
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
+mod common;
+
+use common::root;
 
 fn num(v: &Value) -> u64 {
     v.as_u64().unwrap_or(0)
@@ -123,14 +123,7 @@ fn aegon(path: &Path) -> (Counts, usize) {
 
 #[test]
 fn usage_events_sum_to_the_deduplicated_totals_on_every_fixture() {
-    let dir = root().join("fixtures/corpus");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
-        .collect();
-    files.sort();
-    assert!(files.len() >= 20);
+    let files = common::fixtures();
     let mut grand = Counts::default();
     let mut mismatches = Vec::new();
     for path in &files {

@@ -1,0 +1,30 @@
+//! Helpers shared by the integration tests: where the repository and its fixtures are.
+#![allow(dead_code)] // each test binary uses some of them
+
+use std::path::{Path, PathBuf};
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// A corpus fixture by file name.
+pub fn fixture(name: &str) -> PathBuf {
+    root().join("fixtures/corpus").join(name)
+}
+
+/// Every corpus fixture (`fixtures/corpus/*.jsonl`), sorted.
+pub fn fixtures() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("fixtures/corpus"))
+        .expect("fixtures/corpus")
+        .map(|e| e.expect("directory entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
+        .collect();
+    files.sort();
+    assert!(
+        files.len() >= 20,
+        "expected the corpus fixtures, found {}",
+        files.len()
+    );
+    files
+}
