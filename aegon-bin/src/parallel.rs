@@ -34,20 +34,37 @@ pub struct Collected {
 /// Bytes read from a file's start to find its session id.
 const SNIFF_BYTES: u64 = 256 << 10;
 
+/// Bytes read at a time while looking for it: most files name their session in the first line.
+const SNIFF_STEP: usize = 16 << 10;
+
 /// The grouping key of a transcript: the first `sessionId` in its first lines, else the first
 /// UUID in its path, else its file name.
 pub fn group_key(path: &Path) -> String {
     let mut head = Vec::new();
     if let Ok(file) = std::fs::File::open(path) {
-        let _ = file.take(SNIFF_BYTES).read_to_end(&mut head);
+        let mut file = file.take(SNIFF_BYTES);
+        loop {
+            let before = head.len();
+            match (&mut file).take(SNIFF_STEP as u64).read_to_end(&mut head) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
+            // Search again from a little before the new bytes, for a key split between reads.
+            let from = before.saturating_sub(SESSION_ID_KEY.len() + 128);
+            if let Some(id) = session_id_in(&head[from..]) {
+                return id;
+            }
+        }
     }
-    session_id_in(&head).unwrap_or_else(|| path_key(path))
+    path_key(path)
 }
 
-/// The value of the first `"sessionId":"…"` in `bytes`.
+/// The member that names a line's session, as Claude Code writes it.
+const SESSION_ID_KEY: &[u8] = b"\"sessionId\":\"";
+
+/// The value of the first complete `"sessionId":"…"` in `bytes`.
 fn session_id_in(bytes: &[u8]) -> Option<String> {
-    const KEY: &[u8] = b"\"sessionId\":\"";
-    let at = bytes.windows(KEY.len()).position(|w| w == KEY)? + KEY.len();
+    let at = memchr::memmem::find(bytes, SESSION_ID_KEY)? + SESSION_ID_KEY.len();
     let rest = &bytes[at..];
     let end = rest.iter().take(128).position(|&b| b == b'"')?;
     std::str::from_utf8(&rest[..end])
