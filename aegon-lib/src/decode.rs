@@ -34,7 +34,7 @@ where
     if line.bytes.iter().all(u8::is_ascii_whitespace) {
         return ControlFlow::Continue(());
     }
-    match std::str::from_utf8(line.bytes) {
+    match crate::utf8::validate(line.bytes) {
         Ok(text) => match crate::record::parse_record(text) {
             Ok(record) => {
                 // JSON forbids raw NUL bytes; the lenient scan only skips over ignored members,
@@ -57,7 +57,7 @@ where
         Err(utf8) => {
             // Keep what can be kept: read the line with the bad bytes replaced, and say so.
             let repaired = String::from_utf8_lossy(line.bytes);
-            let bad_at = line.offset + utf8.valid_up_to() as u64;
+            let bad_at = line.offset + utf8 as u64;
             match crate::record::parse_record(&repaired) {
                 Ok(record) => {
                     let report = Malformed {

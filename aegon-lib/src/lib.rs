@@ -64,6 +64,7 @@ pub mod session;
 pub mod text;
 pub mod timestamp;
 pub mod tokens;
+pub mod utf8;
 
 pub use event::{Event, EventKind, Kind, KindSet, Malformed, MalformedReason, Source, TitleSource};
 pub use pipeline::{Options, Pipeline, ReadError, Stats};
