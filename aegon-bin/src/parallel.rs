@@ -4,14 +4,15 @@
 //! counted once per worker: a session's file, the files it was resumed or split into, and its
 //! subagent files all carry the session's `sessionId` on their lines, so files are grouped by
 //! the first `sessionId` in their first 256 KiB (by the first UUID in their path, or their
-//! name, when there is none), and groups are dealt to
-//! workers by size. Each worker runs its own pipeline into a session collector; the collected
+//! name, when there is none); each worker takes the next unread group, largest first. Each
+//! worker runs its own pipeline into a session collector; the collected
 //! sessions and counters are merged at the end, so the summary is the one a single thread
 //! would print.
 
 use std::collections::BTreeMap;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use aegon::pipeline::{Options, Pipeline, Stats};
 use aegon::pricing::Pricing;
@@ -91,37 +92,48 @@ fn path_key(path: &Path) -> String {
         .map_or_else(|| text.into_owned(), |n| n.to_string_lossy().into_owned())
 }
 
-/// Deals the files to `workers` lists: whole groups, largest first, each to the least loaded
-/// worker; each list keeps path order.
-pub fn partition(files: &[PathBuf], workers: usize) -> Vec<Vec<PathBuf>> {
-    let mut groups: BTreeMap<String, (u64, Vec<PathBuf>)> = BTreeMap::new();
-    for f in files {
-        let size = std::fs::metadata(f).map_or(0, |m| m.len());
-        let g = groups.entry(group_key(f)).or_default();
-        g.0 += size;
-        g.1.push(f.clone());
+/// The files grouped by [`group_key`], each group in path order, the largest groups first.
+/// Keys are sniffed on `workers` threads.
+pub fn groups(files: &[PathBuf], workers: usize) -> Vec<Vec<PathBuf>> {
+    let per_thread = files.len().div_ceil(workers.max(1)).max(1);
+    let keyed: Vec<(String, u64)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = files
+            .chunks(per_thread)
+            .map(|chunk| {
+                scope.spawn(move || {
+                    chunk
+                        .iter()
+                        .map(|f| (group_key(f), std::fs::metadata(f).map_or(0, |m| m.len())))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+    let mut by_key: BTreeMap<String, (u64, Vec<PathBuf>)> = BTreeMap::new();
+    for (file, (key, size)) in files.iter().zip(keyed) {
+        let group = by_key.entry(key).or_default();
+        group.0 += size;
+        group.1.push(file.clone());
     }
-    let mut groups: Vec<(u64, Vec<PathBuf>)> = groups.into_values().collect();
-    groups.sort_by_key(|g| std::cmp::Reverse(g.0));
-    let mut lists: Vec<(u64, Vec<PathBuf>)> = vec![(0, Vec::new()); workers.max(1)];
-    for (size, files) in groups {
-        // The least loaded worker: fewest bytes, then fewest files.
-        if let Some(least) = lists.iter_mut().min_by_key(|l| (l.0, l.1.len())) {
-            least.0 += size;
-            least.1.extend(files);
-        }
-    }
-    lists
+    let mut groups: Vec<(u64, Vec<PathBuf>)> = by_key.into_values().collect();
+    // Largest first, so the last groups a worker picks up are small and the workers end
+    // together; ties in path order, so runs are reproducible.
+    groups.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    groups
         .into_iter()
         .map(|(_, mut files)| {
             files.sort_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
             files
         })
-        .filter(|l| !l.is_empty())
         .collect()
 }
 
-/// Reads `files` on `workers` threads into one merged set of sessions.
+/// Reads `files` on `workers` threads into one merged set of sessions: each worker takes the
+/// next unread group until none is left.
 pub fn collect(
     files: &[PathBuf],
     workers: usize,
@@ -129,17 +141,22 @@ pub fn collect(
     pricing: &Pricing,
     quiet: bool,
 ) -> io::Result<Collected> {
-    let lists = partition(files, workers);
+    let groups = groups(files, workers);
+    let next = AtomicUsize::new(0);
     let results: Vec<io::Result<(Sessions, Stats, bool)>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = lists
-            .iter()
-            .map(|list| {
+        let handles: Vec<_> = (0..workers.clamp(1, groups.len().max(1)))
+            .map(|_| {
+                let (groups, next) = (&groups, &next);
                 scope.spawn(move || {
-                    let inputs: Vec<InputArg> = list.iter().cloned().map(InputArg::Path).collect();
                     let collector = Reporting::new(SessionCollector::new(pricing.clone()), quiet)
                         .without_summary();
                     let mut pipeline = Pipeline::new(options, collector);
-                    let failed = crate::read_inputs(&inputs, quiet, &mut pipeline)?;
+                    let mut failed = false;
+                    while let Some(group) = groups.get(next.fetch_add(1, Ordering::Relaxed)) {
+                        let inputs: Vec<InputArg> =
+                            group.iter().cloned().map(InputArg::Path).collect();
+                        failed |= crate::read_inputs(&inputs, quiet, &mut pipeline)?;
+                    }
                     let (reporting, stats) = pipeline.finish()?;
                     Ok((reporting.into_inner().into_sessions(), stats, failed))
                 })
@@ -192,20 +209,28 @@ mod tests {
     }
 
     #[test]
-    fn groups_stay_whole_and_lists_keep_path_order() {
+    fn groups_stay_whole_and_keep_path_order() {
+        let dir = std::env::temp_dir().join(format!("aegon-groups-{}", std::process::id()));
+        let id = "11111111-1111-1111-1111-111111111111";
+        let sub = dir.join(format!("b/{id}/subagents"));
+        std::fs::create_dir_all(&sub).unwrap();
+        std::fs::create_dir_all(dir.join("a")).unwrap();
         let files: Vec<PathBuf> = [
-            "b/11111111-1111-1111-1111-111111111111.jsonl",
-            "a/x.jsonl",
-            "b/11111111-1111-1111-1111-111111111111/subagents/agent-z.jsonl",
+            dir.join(format!("b/{id}.jsonl")),
+            dir.join("a/x.jsonl"),
+            sub.join("agent-z.jsonl"),
         ]
-        .iter()
-        .map(PathBuf::from)
-        .collect();
-        let lists = partition(&files, 2);
-        let together = lists
-            .iter()
-            .any(|l| l.len() == 2 && l.iter().all(|f| f.starts_with("b")));
-        assert!(together, "{lists:?}");
-        assert_eq!(lists.iter().map(Vec::len).sum::<usize>(), 3);
+        .into();
+        // The agent file names its parent only inside, on its lines.
+        std::fs::write(&files[0], b"").unwrap();
+        std::fs::write(&files[1], b"{\"sessionId\":\"other\"}\n").unwrap();
+        let line = format!("{{\"type\":\"user\",\"sessionId\":\"{id}\"}}\n");
+        std::fs::write(&files[2], line.repeat(10)).unwrap();
+        let groups = groups(&files, 2);
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(groups.len(), 2, "{groups:?}");
+        // The larger group first, in path order.
+        assert_eq!(groups[0], vec![files[0].clone(), files[2].clone()]);
+        assert_eq!(groups[1], vec![files[1].clone()]);
     }
 }
