@@ -264,6 +264,60 @@ mod tests {
         }
     }
 
+    /// The byte-by-byte meaning of a JSON string's end, to hold the fast search to.
+    fn reference_string_end(b: &[u8], i: usize) -> Option<usize> {
+        let mut j = i + 1;
+        while j < b.len() {
+            match b[j] {
+                b'\\' => j += 2,
+                b'"' => return Some(j + 1),
+                _ => j += 1,
+            }
+        }
+        None
+    }
+
+    #[test]
+    fn string_end_agrees_with_a_byte_by_byte_reading() {
+        // Bytes next to the needles in value (`#` = `"`^1, `]` = `\\`^1) catch a search that
+        // flags more than the exact bytes; high bytes catch sign mistakes.
+        let alphabet = [b'x', b'"', b'\\', b'#', b']', 0x80, 0xff, b'\n'];
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        for case in 0..20_000 {
+            let len = case % 160;
+            let mut b = vec![b'"'];
+            for _ in 0..len {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                // Mostly plain bytes, as in real strings, so the ends fall everywhere.
+                let pick = (state % 40) as usize;
+                b.push(if pick < alphabet.len() {
+                    alphabet[pick]
+                } else {
+                    b'a'
+                });
+            }
+            let want = reference_string_end(&b, 0);
+            assert_eq!(
+                skip_string(&b, 0).ok(),
+                want,
+                "{:?}",
+                String::from_utf8_lossy(&b)
+            );
+        }
+        for len in 0..80 {
+            for at in 1..len {
+                for needle in [b'"', b'\\'] {
+                    let mut b = vec![b'x'; len];
+                    b[0] = b'"';
+                    b[at] = needle;
+                    assert_eq!(skip_string(&b, 0).ok(), reference_string_end(&b, 0));
+                }
+            }
+        }
+    }
+
     #[test]
     fn plain_strings() {
         assert_eq!(plain_str(r#""abc""#), Some("abc"));
