@@ -3,15 +3,13 @@
 //! Most bytes of a transcript line sit in members aegon never reads (`toolUseResult` alone holds
 //! a quarter of them: whole files, patches, command output). [`for_each_member`] walks the top
 //! level of an object and lends each member's key and value span, skipping over values without
-//! decoding them: strings are jumped over with SIMD `memchr2` for the closing quote or a
-//! backslash, nesting is tracked by counting brackets outside strings. The caller parses only
+//! decoding them: strings are jumped over with SIMD `memchr` from quote to quote (one after an
+//! odd run of backslashes is escaped), nesting is tracked by counting brackets outside strings. The caller parses only
 //! the values it wants (with serde, from the lent slice).
 //!
 //! Lenient by design: a skipped value is checked for balanced strings and brackets, not for
 //! being valid JSON in every detail (`tru` in an ignored member is not noticed). A truncated
 //! line, an unterminated string or unbalanced brackets are errors, with their byte offset.
-
-use memchr::memchr2;
 
 /// Why a line is not a JSON object, and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,46 +105,54 @@ fn skip_ws(b: &[u8], mut i: usize) -> usize {
 }
 
 /// `b[i]` is `"`: returns the offset just past the closing quote.
+///
+/// Only quotes are searched for: a quote preceded by an odd run of backslashes is escaped,
+/// any other ends the string. Escapes such as `\n` (on every line of code in a tool result)
+/// are far more common than escaped quotes, and this way they do not interrupt the search.
 fn skip_string(b: &[u8], i: usize) -> Result<usize, ScanError> {
     let mut j = i + 1;
     loop {
-        match find_quote_or_backslash(b, j) {
-            None => return Err(ScanError::eof(b.len(), "unterminated string")),
-            Some(p) if b[p] == b'"' => return Ok(p + 1),
-            // A backslash escapes the next byte (for \uXXXX the rest is plain hex).
-            Some(p) => j = p + 2,
+        let Some(q) = find_quote(b, j) else {
+            return Err(ScanError::eof(b.len(), "unterminated string"));
+        };
+        let backslashes = b[i + 1..q]
+            .iter()
+            .rev()
+            .take_while(|&&c| c == b'\\')
+            .count();
+        if backslashes % 2 == 0 {
+            return Ok(q + 1);
         }
+        j = q + 1;
     }
 }
 
 /// Bytes searched 8 at a time in a register before handing the rest of a string to SIMD
-/// `memchr2`: most strings (keys, ids, short values) end within them, and a call costs more.
+/// `memchr`: most strings (keys, ids, short values) end within them, and a call costs more.
 const SWAR_BYTES: usize = 64;
 
 const ONES: u64 = 0x0101_0101_0101_0101;
 const HIGHS: u64 = 0x8080_8080_8080_8080;
 const QUOTES: u64 = ONES * b'"' as u64;
-const BACKSLASHES: u64 = ONES * b'\\' as u64;
 
-/// Offset of the first `"` or `\\` at or after `from`.
+/// Offset of the first `"` at or after `from`.
 #[inline]
-fn find_quote_or_backslash(b: &[u8], from: usize) -> Option<usize> {
+fn find_quote(b: &[u8], from: usize) -> Option<usize> {
     let mut j = from;
     let swar_end = from.saturating_add(SWAR_BYTES).min(b.len());
     while j + 8 <= swar_end {
         let mut word = [0u8; 8];
         word.copy_from_slice(&b[j..j + 8]);
-        let w = u64::from_le_bytes(word);
+        let v = u64::from_le_bytes(word) ^ QUOTES;
         // Bytes equal to the needle become zero; the lowest flagged byte is exact.
-        let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
-        let hits = zero(w ^ QUOTES) | zero(w ^ BACKSLASHES);
+        let hits = v.wrapping_sub(ONES) & !v & HIGHS;
         if hits != 0 {
             return Some(j + (hits.trailing_zeros() / 8) as usize);
         }
         j += 8;
     }
     let rest = b.get(j..)?;
-    memchr2(b'"', b'\\', rest).map(|k| j + k)
+    memchr::memchr(b'"', rest).map(|k| j + k)
 }
 
 /// Returns the offset just past the value starting at `b[i]`.
@@ -245,22 +251,21 @@ mod tests {
     fn quote_search_agrees_with_memchr_at_every_length_and_position() {
         for len in 0..80 {
             for at in 0..len {
-                for needle in [b'"', b'\\'] {
-                    let mut b = vec![b'x'; len];
-                    b[at] = needle;
-                    if at + 1 < len {
-                        b[at + 1] = b'"';
-                    }
-                    for from in 0..=at {
-                        assert_eq!(
-                            find_quote_or_backslash(&b, from),
-                            Some(at),
-                            "len {len} at {at} from {from}"
-                        );
-                    }
+                let mut b = vec![b'x'; len];
+                b[at] = b'"';
+                // `#` is `"` ^ 1: a search flagging more than the exact byte would stop there.
+                if at > 0 {
+                    b[at - 1] = b'#';
+                }
+                for from in 0..=at {
+                    assert_eq!(
+                        find_quote(&b, from),
+                        Some(at),
+                        "len {len} at {at} from {from}"
+                    );
                 }
             }
-            assert_eq!(find_quote_or_backslash(&vec![b'x'; len], 0), None);
+            assert_eq!(find_quote(&vec![b'x'; len], 0), None);
         }
     }
 
