@@ -386,3 +386,43 @@ fn tool_statistics_match_an_independent_pairing() {
         per_tool.values().map(|t| t.0).sum::<u64>()
     );
 }
+
+/// The title `aegon --summary --json` gives session `id` (null when untitled or absent).
+fn title_of(json: &Value, id: &str) -> Value {
+    json["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["session_id"] == id)
+        .map_or(Value::Null, |s| s["title"].clone())
+}
+
+#[test]
+fn a_summary_titles_the_session_its_leaf_belongs_to_in_any_order() {
+    // sniffly's mock project: ff71dbed is a one-line summary file whose leafUuid is line 54 of
+    // ba79134d; fed8ce56 opens with a summary whose leaf is in no file of the corpus.
+    let name = |id: &str| {
+        fixture(&format!(
+            "chiphuyen__sniffly__tests__mock-data__-Users-chip-dev-ai-music__{id}.jsonl"
+        ))
+    };
+    let (session, other, summary_file) = (
+        name("ba79134d-b6e9-4867-af0c-6941038c9e4b"),
+        name("fed8ce56-bc79-401f-a83e-af084253362f"),
+        name("ff71dbed-a4f2-4284-a4fc-fe2fb90de929"),
+    );
+    let leaf_first = summary(&[&session, &other, &summary_file]);
+    let summary_first = summary(&[&summary_file, &other, &session]);
+    for json in [&leaf_first, &summary_first] {
+        assert_eq!(
+            title_of(json, "ba79134d-b6e9-4867-af0c-6941038c9e4b"),
+            "AI Music Generation from Word Embeddings"
+        );
+        // Its own summary describes a session that is not there: no title from it.
+        assert_eq!(
+            title_of(json, "fed8ce56-bc79-401f-a83e-af084253362f"),
+            Value::Null
+        );
+        assert_eq!(json["sessions"].as_array().unwrap().len(), 2);
+    }
+}

@@ -16,6 +16,8 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 
+use crate::hashing::PassThroughHasher;
+
 use crate::event::{Event, EventKind};
 use crate::timestamp::parse_millis;
 use crate::tokens::Tokens;
@@ -154,24 +156,6 @@ fn response_key(
         (None, None) => return None,
     }
     Some(h.finish())
-}
-
-/// The keys are already hashes: use them as they are.
-#[derive(Debug, Default)]
-struct PassThroughHasher(u64);
-
-impl Hasher for PassThroughHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(b);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
 }
 
 #[cfg(test)]

@@ -10,12 +10,16 @@
 //! result's summary.
 //!
 //! Memory grows with the number of sessions, models, tools and subagents, never with the bytes
-//! read: durations go to [`Histogram`]s, steps and flow keep only the most recent ones.
+//! read: durations go to [`Histogram`]s, steps and flow keep only the most recent ones. Two
+//! indexes are the exception, and hold no text: the correlator's set of API responses seen
+//! (exact deduplication across files) and [`LeafIndex`]'s line uuids (to find the session a
+//! `summary` describes): together about 16 bytes per transcript line.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use crate::event::{Event, EventKind, TitleSource};
 use crate::histogram::Histogram;
+use crate::leaves::{LeafIndex, Resolved};
 use crate::pricing::{Pricing, LARGE_CONTEXT_WINDOW};
 use crate::timestamp::parse_millis;
 use crate::tokens::Tokens;
@@ -45,6 +49,8 @@ pub struct Sessions {
     /// Agent id → (session, call id) of the Task call that started it, for subagent lines that
     /// arrive after the link.
     spawned_by: HashMap<String, String>,
+    /// Line uuids → sessions, for `summary` titles, which name only a line.
+    leaves: LeafIndex,
 }
 
 /// How a tool call ended (or has not yet).
@@ -273,6 +279,44 @@ impl Sessions {
             return;
         };
         session.apply(event, now_ms, &mut self.spawned_by, &self.pricing);
+        if let Some(uuid) = event.uuid.as_deref() {
+            let resolved = self.leaves.note(id, uuid);
+            self.apply_resolved(resolved);
+        }
+    }
+
+    /// Applies an event that names no session: a `summary` title goes to the session its
+    /// `leafUuid` belongs to, now or once that line is seen (never to a session it does not
+    /// describe); one without a leaf, and other events, go to `fallback` (for instance the
+    /// session a file is named after), if any.
+    pub fn apply_unowned(&mut self, event: &Event<'_>, now_ms: i64, fallback: Option<&str>) {
+        if let EventKind::Title {
+            title,
+            leaf_uuid: Some(leaf),
+            ..
+        } = &event.kind
+        {
+            if let Some(owner) = self.leaves.resolve(leaf, title) {
+                self.apply_to(&owner, event, now_ms);
+            }
+            return;
+        }
+        if let Some(id) = fallback {
+            self.apply_to(id, event, now_ms);
+        }
+    }
+
+    /// Summary titles whose leaf has not been seen (they describe sessions not read).
+    pub fn unresolved_summaries(&self) -> usize {
+        self.leaves.parked()
+    }
+
+    fn apply_resolved(&mut self, resolved: Vec<Resolved>) {
+        for r in resolved {
+            if let Some(session) = self.sessions.get_mut(&r.session_id) {
+                session.set_title(r.title, TitleSource::Summary);
+            }
+        }
     }
 
     /// Adds the sessions of another registry (built from other files, in another thread).
@@ -290,6 +334,8 @@ impl Sessions {
             }
         }
         self.spawned_by.extend(other.spawned_by);
+        let resolved = self.leaves.merge(other.leaves);
+        self.apply_resolved(resolved);
     }
 
     /// Closes every running step as abandoned (the input ended).
@@ -541,25 +587,26 @@ impl Session {
                     self.retries += 1;
                 }
             }
-            EventKind::Title { title, source, .. } => {
-                let rank = |s: TitleSource| match s {
-                    TitleSource::Custom => 3,
-                    TitleSource::Ai => 2,
-                    TitleSource::Summary => 1,
-                };
-                if self
-                    .title
-                    .as_ref()
-                    .is_none_or(|t| rank(*source) >= rank(t.source))
-                {
-                    self.title = Some(Title {
-                        text: title.to_string(),
-                        source: *source,
-                    });
-                }
-            }
+            EventKind::Title { title, source, .. } => self.set_title(title.to_string(), *source),
             EventKind::PermissionMode { mode } => self.permission_mode = Some(mode.to_string()),
             _ => {}
+        }
+    }
+
+    /// Takes `text` as the title unless a title of a stronger kind is set (custom > ai >
+    /// summary; among equals the last one wins).
+    fn set_title(&mut self, text: String, source: TitleSource) {
+        let rank = |s: TitleSource| match s {
+            TitleSource::Custom => 3,
+            TitleSource::Ai => 2,
+            TitleSource::Summary => 1,
+        };
+        if self
+            .title
+            .as_ref()
+            .is_none_or(|t| rank(source) >= rank(t.source))
+        {
+            self.title = Some(Title { text, source });
         }
     }
 

@@ -69,11 +69,11 @@ impl Renderer for SessionCollector {
         }
         match event.session_id.as_deref() {
             Some(_) => self.sessions.apply(event, self.now_ms),
-            // 1.0.x summary titles name no session: they belong to the file they are in.
+            // 1.0.x summary titles name no session: the one owning their leaf line, else (no
+            // leaf written) the one the file is named after.
             None if matches!(event.kind, EventKind::Title { .. }) => {
-                if let Some(id) = session_id_of_file(event.source.file) {
-                    self.sessions.apply_to(id, event, self.now_ms);
-                }
+                let fallback = session_id_of_file(event.source.file);
+                self.sessions.apply_unowned(event, self.now_ms, fallback);
             }
             None => {}
         }

@@ -1,0 +1,233 @@
+//! Which session a `summary` line describes.
+//!
+//! 1.0.x–2.0.x `summary` lines name no session: their `leafUuid` is the `uuid` of the last
+//! message of the conversation they sum up, usually in *another* session's file (a resumed
+//! session's new file, or a one-line file of its own). In the corpus 8 of 10 summaries point
+//! at sessions that are not there at all, so the file a summary sits in says nothing about
+//! whose title it is. [`LeafIndex`] remembers which session every line uuid belongs to and
+//! parks summaries whose leaf has not been seen yet until it is.
+//!
+//! Memory: one 64-bit key and a 32-bit session slot per line that has a `uuid` (about 16 bytes
+//! with the table's overhead; roughly 8 MB per GB of transcripts), plus the parked summaries.
+//! It is the one part of the session state that grows with the lines read; it holds no text.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use crate::hashing::PassThroughHasher;
+
+/// A `summary` title whose leaf has not been seen yet.
+#[derive(Debug, Clone)]
+struct Parked {
+    leaf: u64,
+    title: String,
+}
+
+/// Line uuid → session, and the summaries waiting for their leaf.
+#[derive(Debug, Default)]
+pub struct LeafIndex {
+    /// Session ids by slot.
+    names: Vec<String>,
+    /// Session id → slot.
+    slots: HashMap<String, u32>,
+    /// Key of a line uuid → the slot of its session.
+    owner: HashMap<u64, u32, BuildHasherDefault<PassThroughHasher>>,
+    /// The session and key of the last uuid noted (a line's events share its uuid).
+    last: Option<(u32, u64)>,
+    parked: Vec<Parked>,
+}
+
+/// A summary title matched to the session it describes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolved {
+    /// The session the leaf belongs to.
+    pub session_id: String,
+    /// The summary's title.
+    pub title: String,
+}
+
+impl LeafIndex {
+    /// Records that line `uuid` belongs to `session_id`; returns the parked summaries that
+    /// were waiting for it.
+    pub fn note(&mut self, session_id: &str, uuid: &str) -> Vec<Resolved> {
+        let key = uuid_key(uuid);
+        let slot = match self.last {
+            Some((slot, last_key)) if self.names[slot as usize] == session_id => {
+                if last_key == key {
+                    return Vec::new();
+                }
+                slot
+            }
+            _ => self.slot(session_id),
+        };
+        self.last = Some((slot, key));
+        self.owner.insert(key, slot);
+        if self.parked.is_empty() {
+            Vec::new()
+        } else {
+            self.take_resolved()
+        }
+    }
+
+    /// The session a summary with this leaf describes, if its leaf was seen; else the title
+    /// is parked until it is.
+    pub fn resolve(&mut self, leaf_uuid: &str, title: &str) -> Option<String> {
+        let leaf = uuid_key(leaf_uuid);
+        match self.owner.get(&leaf) {
+            Some(&slot) => Some(self.names[slot as usize].clone()),
+            None => {
+                self.parked.push(Parked {
+                    leaf,
+                    title: title.to_owned(),
+                });
+                None
+            }
+        }
+    }
+
+    /// Number of summaries whose leaf has not been seen.
+    pub fn parked(&self) -> usize {
+        self.parked.len()
+    }
+
+    /// Adds another index (built from other files); returns the parked summaries of either
+    /// that the other's lines resolve, in the order they were parked (ours first).
+    pub fn merge(&mut self, other: LeafIndex) -> Vec<Resolved> {
+        let remap: Vec<u32> = other.names.iter().map(|n| self.slot(n)).collect();
+        self.owner.reserve(other.owner.len());
+        for (key, slot) in other.owner {
+            self.owner.entry(key).or_insert(remap[slot as usize]);
+        }
+        self.parked.extend(other.parked);
+        self.last = None;
+        self.take_resolved()
+    }
+
+    fn slot(&mut self, session_id: &str) -> u32 {
+        if let Some(&slot) = self.slots.get(session_id) {
+            return slot;
+        }
+        let slot = u32::try_from(self.names.len()).unwrap_or(u32::MAX);
+        self.names.push(session_id.to_owned());
+        self.slots.insert(session_id.to_owned(), slot);
+        slot
+    }
+
+    fn take_resolved(&mut self) -> Vec<Resolved> {
+        let mut resolved = Vec::new();
+        let owner = &self.owner;
+        let names = &self.names;
+        self.parked.retain(|p| match owner.get(&p.leaf) {
+            Some(&slot) => {
+                resolved.push(Resolved {
+                    session_id: names[slot as usize].clone(),
+                    title: p.title.clone(),
+                });
+                false
+            }
+            None => true,
+        });
+        resolved
+    }
+}
+
+/// A 64-bit key for a line uuid: the last 16 hex digits of a canonical UUID (random bits in the
+/// version 4 UUIDs Claude Code writes), else a hash of the text.
+pub fn uuid_key(uuid: &str) -> u64 {
+    let b = uuid.as_bytes();
+    if b.len() == 36 && b[23] == b'-' {
+        // `xxxxxxxx-xxxx-xxxx-YYYY-ZZZZZZZZZZZZ`: YYYY and ZZZZZZZZZZZZ are 16 hex digits.
+        let digits = b[19..23].iter().chain(&b[24..36]);
+        let mut key = 0u64;
+        let mut hex = true;
+        for &c in digits {
+            let v = match c {
+                b'0'..=b'9' => c - b'0',
+                b'a'..=b'f' => c - b'a' + 10,
+                b'A'..=b'F' => c - b'A' + 10,
+                _ => {
+                    hex = false;
+                    break;
+                }
+            };
+            key = key << 4 | u64::from(v);
+        }
+        if hex {
+            return key;
+        }
+    }
+    use std::hash::Hash;
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    uuid.hash(&mut h);
+    h.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const A1: &str = "77bbcba8-0d9a-4a90-91e0-3dbc20125e6e";
+    const A2: &str = "18995c25-1b36-43a8-8e0b-b57733f84fcb";
+    const B1: &str = "ed356c9b-5106-4a60-b082-60e90997ce2b";
+
+    #[test]
+    fn a_leaf_seen_before_resolves_at_once() {
+        let mut index = LeafIndex::default();
+        assert!(index.note("a", A1).is_empty());
+        assert!(index.note("a", A2).is_empty());
+        assert!(index.note("b", B1).is_empty());
+        assert_eq!(index.resolve(A1, "t").as_deref(), Some("a"));
+        assert_eq!(index.resolve(B1, "t").as_deref(), Some("b"));
+        assert_eq!(index.parked(), 0);
+    }
+
+    #[test]
+    fn a_leaf_seen_later_resolves_when_it_comes() {
+        let mut index = LeafIndex::default();
+        assert_eq!(index.resolve(A2, "Title"), None);
+        assert_eq!(index.parked(), 1);
+        assert!(index.note("a", A1).is_empty());
+        let got = index.note("a", A2);
+        assert_eq!(
+            got,
+            vec![Resolved {
+                session_id: "a".into(),
+                title: "Title".into()
+            }]
+        );
+        assert_eq!(index.parked(), 0);
+    }
+
+    #[test]
+    fn a_leaf_never_seen_stays_parked() {
+        let mut index = LeafIndex::default();
+        index.note("a", A1);
+        assert_eq!(index.resolve(B1, "elsewhere"), None);
+        assert_eq!(index.parked(), 1);
+    }
+
+    #[test]
+    fn merging_resolves_across_indexes_and_remaps_sessions() {
+        let mut ours = LeafIndex::default();
+        ours.note("x", A1);
+        assert_eq!(ours.resolve(B1, "about b"), None);
+        let mut theirs = LeafIndex::default();
+        theirs.note("b", B1);
+        assert_eq!(theirs.resolve(A1, "about x"), None);
+        let got = ours.merge(theirs);
+        let got: Vec<(&str, &str)> = got
+            .iter()
+            .map(|r| (r.session_id.as_str(), r.title.as_str()))
+            .collect();
+        assert_eq!(got, [("b", "about b"), ("x", "about x")]);
+        assert_eq!(ours.resolve(B1, "again").as_deref(), Some("b"));
+    }
+
+    #[test]
+    fn uuid_keys_use_the_random_digits_and_hash_anything_else() {
+        assert_eq!(uuid_key(A1), 0x91e0_3dbc_2012_5e6e);
+        assert_eq!(uuid_key(&A1.to_uppercase()), 0x91e0_3dbc_2012_5e6e);
+        assert_ne!(uuid_key("not-a-uuid"), uuid_key("not-a-uuid2"));
+        assert_eq!(uuid_key("x"), uuid_key("x"));
+    }
+}
