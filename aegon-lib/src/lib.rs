@@ -52,6 +52,7 @@
 pub mod correlate;
 pub mod decode;
 pub mod event;
+pub mod follow;
 pub mod fuzzing;
 mod hashing;
 pub mod histogram;

@@ -91,6 +91,14 @@ impl LineSplitter {
         !self.carry.is_empty() || self.skipping.is_some()
     }
 
+    /// Bytes of the unfinished line pending (0 when none).
+    pub fn partial_len(&self) -> u64 {
+        match self.skipping {
+            Some((len, _)) => len,
+            None => self.carry.len() as u64,
+        }
+    }
+
     /// Forgets any partial line and starts counting again from `offset` with line `number`.
     /// Used when a followed file is truncated or replaced.
     pub fn reset(&mut self, offset: u64, number: u64) {

@@ -223,6 +223,20 @@ impl<R: Renderer> Pipeline<R> {
         sink.done(flow)
     }
 
+    /// Starts `input` over, as when its file was truncated or rewritten: a partial line
+    /// waiting for its newline is dropped (its end will never come), and line numbers and
+    /// offsets count from the start again. Returns the bytes of partial line dropped.
+    pub fn rewind(&mut self, input: &mut Input) -> u64 {
+        let dropped = input.splitter.partial_len();
+        input.splitter.reset(0, 1);
+        dropped
+    }
+
+    /// Makes `input` start mid-file: at byte `offset`, which begins line `number`.
+    pub fn start_at(&mut self, input: &mut Input, offset: u64, number: u64) {
+        input.splitter.reset(offset, number);
+    }
+
     /// Ends `input`: a last line without a newline is decoded (and reported if it is cut off).
     pub fn close(&mut self, mut input: Input) -> io::Result<Flow> {
         if input.splitter.bytes_seen() == 0 {

@@ -1,0 +1,296 @@
+//! Following a file as it grows, like `tail -F`.
+//!
+//! A [`Tail`] remembers where it stopped in one path. Each [`Tail::poll`] reads what was
+//! appended since and pushes it into a [`Pipeline`]: complete lines become events at once, a
+//! partial line waits in the pipeline's [`Input`] for its newline. It notices, and reports as a
+//! [`Change`]:
+//!
+//! - a file that does not exist yet (it is waited for) or no longer exists (what was written
+//!   before it went is read first; then it is waited for again);
+//! - truncation (the size fell below what was read): reading starts again from the start;
+//! - replacement (rename or delete + create: the path names another file): the old file is
+//!   read to its end, then the new one from its start.
+//!
+//! Polling does no waiting and reads no clock: when to poll (a timer, a file-system
+//! notification) is the caller's choice. aegon only ever reads: files are opened read-only,
+//! never locked.
+
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+
+use crate::pipeline::{Input, Pipeline};
+use crate::render::{Flow, Renderer};
+
+/// What a poll noticed about the followed path (besides new bytes).
+#[derive(Debug)]
+pub enum Change {
+    /// The file was opened (at the start, or at `offset` when following from the end).
+    Opened {
+        /// Where reading starts.
+        offset: u64,
+    },
+    /// The file was truncated below what had been read: reading starts again from its start.
+    Truncated {
+        /// Bytes of a partial line that were dropped (its end will never come).
+        dropped_partial: u64,
+    },
+    /// The path now names another file (renamed away, or deleted and re-created).
+    Replaced,
+    /// The file no longer exists; it is waited for.
+    Vanished,
+    /// The path exists but cannot be read (reported once until it changes).
+    Unreadable(io::Error),
+}
+
+/// The identity of a file, to notice when a path names another one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FileId {
+    dev: u64,
+    ino: u64,
+}
+
+fn file_id(meta: &std::fs::Metadata) -> Option<FileId> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        Some(FileId {
+            dev: meta.dev(),
+            ino: meta.ino(),
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        None
+    }
+}
+
+/// An open file being followed.
+#[derive(Debug)]
+struct Open {
+    file: File,
+    id: Option<FileId>,
+    /// Bytes read so far (the file's read position).
+    offset: u64,
+    input: Input,
+}
+
+/// One followed path. See the [module documentation](self).
+#[derive(Debug)]
+pub struct Tail {
+    path: PathBuf,
+    name: String,
+    open: Option<Open>,
+    /// Start at the end of the file as it is when first opened (only new lines).
+    from_end: bool,
+    /// Whether the first open has happened (later opens always start at 0).
+    opened_once: bool,
+    /// An unreadable path was reported; not again until it changes.
+    reported_unreadable: bool,
+}
+
+/// Bytes read from a followed file per read call.
+const READ_CHUNK: usize = 64 << 10;
+
+impl Tail {
+    /// Follows `path` from its start; events name it `name` (usually the path as given).
+    pub fn new(path: impl Into<PathBuf>, name: impl Into<String>) -> Self {
+        Tail {
+            path: path.into(),
+            name: name.into(),
+            open: None,
+            from_end: false,
+            opened_once: false,
+            reported_unreadable: false,
+        }
+    }
+
+    /// Follows `path` from the end it has when first opened: only lines appended later are
+    /// read. A file created later, or re-created, is read from its start.
+    pub fn from_end(mut self) -> Self {
+        self.from_end = true;
+        self
+    }
+
+    /// The followed path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Whether the file is open (it exists and was readable at the last poll).
+    pub fn is_open(&self) -> bool {
+        self.open.is_some()
+    }
+
+    /// Bytes read from the current file.
+    pub fn offset(&self) -> u64 {
+        self.open.as_ref().map_or(0, |o| o.offset)
+    }
+
+    /// Reads whatever was appended since the last poll into `pipeline`, reporting each
+    /// [`Change`] to `on_change`. Returns the bytes read and whether the renderer asked to
+    /// stop. Errors are the renderer's (output) errors; input problems are changes.
+    pub fn poll<R: Renderer>(
+        &mut self,
+        pipeline: &mut Pipeline<R>,
+        mut on_change: impl FnMut(&Path, Change),
+    ) -> io::Result<(u64, Flow)> {
+        let mut read = 0;
+        let current = std::fs::metadata(&self.path);
+        // Is the open file still the one the path names, and not shorter than what was read?
+        if let Some(open) = &mut self.open {
+            match &current {
+                Ok(meta) if file_id(meta) == open.id || open.id.is_none() => {
+                    if meta.len() < open.offset {
+                        let dropped = pipeline.rewind(&mut open.input);
+                        open.offset = 0;
+                        if let Err(e) = open.file.seek(SeekFrom::Start(0)) {
+                            // Open it again at the next poll.
+                            self.open = None;
+                            on_change(&self.path, Change::Unreadable(e));
+                            return Ok((read, Flow::Continue(())));
+                        }
+                        on_change(
+                            &self.path,
+                            Change::Truncated {
+                                dropped_partial: dropped,
+                            },
+                        );
+                    }
+                }
+                // Replaced or gone: what was written to the old file before is still read.
+                _ => {
+                    let (n, flow) = drain(open, pipeline)?;
+                    read += n;
+                    if flow.is_break() {
+                        return Ok((read, flow));
+                    }
+                    let Some(old) = self.open.take() else {
+                        return Ok((read, flow));
+                    };
+                    let flow = pipeline.close(old.input)?;
+                    on_change(
+                        &self.path,
+                        if current.is_ok() {
+                            Change::Replaced
+                        } else {
+                            Change::Vanished
+                        },
+                    );
+                    if flow.is_break() {
+                        return Ok((read, flow));
+                    }
+                }
+            }
+        }
+        if self.open.is_none() {
+            match &current {
+                Ok(meta) if meta.is_file() => match File::open(&self.path) {
+                    Ok(mut file) => {
+                        let mut input = pipeline.open(self.name.clone());
+                        let mut start = 0;
+                        if self.from_end && !self.opened_once {
+                            // After the last complete line (a line being written is read
+                            // whole), with line numbers counted, so reports stay true.
+                            match end_of_last_line(&mut file) {
+                                Ok((end, lines)) => {
+                                    start = end;
+                                    pipeline.start_at(&mut input, end, lines + 1);
+                                }
+                                Err(e) => {
+                                    on_change(&self.path, Change::Unreadable(e));
+                                    return Ok((read, Flow::Continue(())));
+                                }
+                            }
+                        }
+                        self.opened_once = true;
+                        self.reported_unreadable = false;
+                        self.open = Some(Open {
+                            file,
+                            id: file_id(meta),
+                            offset: start,
+                            input,
+                        });
+                        on_change(&self.path, Change::Opened { offset: start });
+                    }
+                    Err(e) => {
+                        if !std::mem::replace(&mut self.reported_unreadable, true) {
+                            on_change(&self.path, Change::Unreadable(e));
+                        }
+                    }
+                },
+                Ok(_) => {
+                    if !std::mem::replace(&mut self.reported_unreadable, true) {
+                        on_change(
+                            &self.path,
+                            Change::Unreadable(io::Error::other("not a regular file")),
+                        );
+                    }
+                }
+                // Not there (yet): wait for it.
+                Err(_) => {}
+            }
+        }
+        let Some(open) = &mut self.open else {
+            return Ok((read, Flow::Continue(())));
+        };
+        let (n, flow) = drain(open, pipeline)?;
+        Ok((read + n, flow))
+    }
+
+    /// Stops following: a last line without a newline is decoded (and reported if cut off).
+    pub fn close<R: Renderer>(&mut self, pipeline: &mut Pipeline<R>) -> io::Result<Flow> {
+        match self.open.take() {
+            Some(open) => pipeline.close(open.input),
+            None => Ok(Flow::Continue(())),
+        }
+    }
+}
+
+/// Reads `file` to its end: the offset just past its last newline, and the number of lines
+/// before it. Leaves the file positioned there.
+fn end_of_last_line(file: &mut File) -> io::Result<(u64, u64)> {
+    let mut buf = vec![0u8; READ_CHUNK];
+    let (mut pos, mut end, mut lines) = (0u64, 0u64, 0u64);
+    loop {
+        let n = match file.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        let chunk = &buf[..n];
+        lines += memchr::memchr_iter(b'\n', chunk).count() as u64;
+        if let Some(last) = memchr::memrchr(b'\n', chunk) {
+            end = pos + last as u64 + 1;
+        }
+        pos += n as u64;
+    }
+    file.seek(SeekFrom::Start(end))?;
+    Ok((end, lines))
+}
+
+/// Reads `open` to its current end into the pipeline. A read error ends the drain quietly
+/// (the next poll sees whether the file is still there).
+fn drain<R: Renderer>(open: &mut Open, pipeline: &mut Pipeline<R>) -> io::Result<(u64, Flow)> {
+    let mut buf = vec![0u8; READ_CHUNK];
+    let mut read = 0u64;
+    loop {
+        let n = match open.file.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(_) => break,
+        };
+        open.offset += n as u64;
+        read += n as u64;
+        if pipeline.push(&mut open.input, &buf[..n])?.is_break() {
+            return Ok((read, Flow::Break(())));
+        }
+    }
+    if read > 0 {
+        pipeline.renderer().flush()?;
+    }
+    Ok((read, Flow::Continue(())))
+}
