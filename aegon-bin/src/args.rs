@@ -69,6 +69,12 @@ pub struct Config {
     pub implicit_stdin: bool,
     /// A JSON file of prices that extends or overrides the built-in table.
     pub pricing: Option<PathBuf>,
+    /// Follow the files as they grow (`-f`), never ending.
+    pub follow: bool,
+    /// With `-f`: start at the end of each file (only new lines).
+    pub from_end: bool,
+    /// With `-f`: poll instead of using file-system notifications.
+    pub poll: bool,
 }
 
 /// Parses the arguments (without the program name).
@@ -84,6 +90,9 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, lexopt
         quiet: false,
         implicit_stdin: false,
         pricing: None,
+        follow: false,
+        from_end: false,
+        poll: false,
     };
     let mut summary = false;
     let mut json = false;
@@ -126,6 +135,9 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, lexopt
             }
             Short('x') | Long("skip") => skip = merge(skip, parse_kinds(&parser.value()?)?),
             Short('q') | Long("quiet") => config.quiet = true,
+            Short('f') | Long("follow") => config.follow = true,
+            Long("from-end") => config.from_end = true,
+            Long("poll") => config.poll = true,
             Value(value) => config.inputs.push(if value == "-" {
                 InputArg::Stdin
             } else {
@@ -143,6 +155,23 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, lexopt
     } else if json {
         return Err(lexopt::Error::Custom(
             "--json goes with --summary (for events as JSON, use --ndjson)".into(),
+        ));
+    }
+    if config.follow {
+        if summary {
+            return Err(lexopt::Error::Custom(
+                "--summary prints when the input ends, and -f never ends; use one or the other"
+                    .into(),
+            ));
+        }
+        if config.inputs.is_empty() || config.inputs.contains(&InputArg::Stdin) {
+            return Err(lexopt::Error::Custom(
+                "-f follows files: name them (for a pipe, tail -f FILE | aegon)".into(),
+            ));
+        }
+    } else if config.from_end || config.poll {
+        return Err(lexopt::Error::Custom(
+            "--from-end and --poll go with -f".into(),
         ));
     }
     if config.inputs.is_empty() {

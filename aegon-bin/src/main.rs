@@ -3,6 +3,7 @@
 //! Thin wiring: arguments → [`args::Config`] → inputs and a renderer → the library's pipeline.
 
 mod args;
+mod follow;
 mod inputs;
 mod parallel;
 mod report;
@@ -36,7 +37,9 @@ USAGE:
     stands for every *.jsonl file below it, subagent transcripts included.
 
 EXAMPLES:
-    Follow the session you are working in:
+    Follow the session you are working in (like tail -F: survives truncation,
+    rotation and re-creation, waits for a file that does not exist yet):
+        aegon -f ~/.claude/projects/-home-me-proj/SESSION.jsonl
         tail -f ~/.claude/projects/-home-me-proj/SESSION.jsonl | aegon
 
     Read transcripts, subagents included, in order:
@@ -71,6 +74,11 @@ OPTIONS:
                           terminal unless NO_COLOR is set or TERM is dumb.
     -k, --kind KINDS      Output only these event kinds (comma-separated; repeatable).
     -x, --skip KINDS      Leave these event kinds out (e.g. -x progress,file_snapshot).
+    -f, --follow          Keep reading the files as they grow, like tail -F (from
+                          their start; reports truncation, rotation, removal).
+        --from-end        With -f: only lines appended from now on.
+        --poll            With -f: check the files every 100 ms instead of using
+                          file-system notifications (network file systems).
         --max-line SIZE   Report and skip lines longer than SIZE bytes, without
                           holding them in memory (K, M, G suffixes) [default: 16M].
     -q, --quiet           Do not report problem lines one by one (the summary stays).
@@ -172,6 +180,24 @@ fn run() -> io::Result<ExitCode> {
     };
     let renderer = Reporting::new(Filtered::new(config.kinds, renderer), config.quiet);
     let mut pipeline = Pipeline::new(options, renderer);
+    if config.follow {
+        let paths: Vec<_> = inputs
+            .into_iter()
+            .filter_map(|i| match i {
+                InputArg::Path(p) => Some(p),
+                InputArg::Stdin => None,
+            })
+            .collect();
+        follow::run(
+            &paths,
+            config.from_end,
+            config.poll,
+            config.quiet,
+            &mut pipeline,
+        )?;
+        pipeline.finish()?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let input_failed = read_inputs(&inputs, config.quiet, &mut pipeline)? || unreadable;
     let (_, stats) = pipeline.finish()?;
     Ok(if input_failed {

@@ -84,7 +84,7 @@ pub struct Tail {
     open: Option<Open>,
     /// Start at the end of the file as it is when first opened (only new lines).
     from_end: bool,
-    /// Whether the first open has happened (later opens always start at 0).
+    /// Whether the file was opened, or found missing, before (then every open starts at 0).
     opened_once: bool,
     /// An unreadable path was reported; not again until it changes.
     reported_unreadable: bool,
@@ -138,6 +138,10 @@ impl Tail {
     ) -> io::Result<(u64, Flow)> {
         let mut read = 0;
         let current = std::fs::metadata(&self.path);
+        if current.is_err() {
+            // Not there at the first look: when it comes, all of it is new.
+            self.opened_once = true;
+        }
         // Is the open file still the one the path names, and not shorter than what was read?
         if let Some(open) = &mut self.open {
             match &current {

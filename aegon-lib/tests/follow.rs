@@ -179,3 +179,12 @@ fn from_the_end_skips_history_but_keeps_true_line_numbers() {
         [format!("being-written@3:{}", history.len())]
     );
 }
+
+#[test]
+fn from_the_end_reads_a_file_created_later_whole() {
+    let mut fx = Fixture::new("end-later");
+    let mut tail = Tail::new(fx.path("s.jsonl"), "s.jsonl").from_end();
+    assert!(fx.poll(&mut tail).is_empty());
+    fx.append("s.jsonl", &(prompt("first") + "\n"));
+    assert_eq!(fx.poll(&mut tail), ["first@1:0"]);
+}

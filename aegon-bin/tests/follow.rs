@@ -1,0 +1,170 @@
+//! `aegon -f` as a user runs it: the real binary follows a file while a test appends to it,
+//! with notifications and with `--poll`.
+
+use std::fs::OpenOptions;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// A running `aegon -f --ndjson`, its output lines arriving on a channel.
+struct Following {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+}
+
+impl Following {
+    fn start(file: &Path, extra: &[&str]) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_aegon"))
+            .args(["-f", "--ndjson", "-q"])
+            .args(extra)
+            .arg(file)
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Following { child, lines }
+    }
+
+    /// The prompts of the next `n` user_prompt events (fails after 10 s).
+    fn prompts(&self, n: usize) -> Vec<String> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut got = Vec::new();
+        while got.len() < n {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let line = self
+                .lines
+                .recv_timeout(left)
+                .unwrap_or_else(|_| panic!("only {got:?} of {n} prompts arrived"));
+            let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+            if v["kind"] == "user_prompt" {
+                got.push(v["text"].as_str().unwrap_or_default().to_owned());
+            }
+        }
+        got
+    }
+
+    /// Nothing more arrives within a short while.
+    fn quiet_for(&self, wait: Duration) -> Option<String> {
+        self.lines.recv_timeout(wait).ok()
+    }
+}
+
+impl Drop for Following {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn prompt(text: &str) -> String {
+    format!(
+        "{{\"type\":\"user\",\"sessionId\":\"s\",\"timestamp\":\"2026-01-01T00:00:00Z\",\"message\":{{\"role\":\"user\",\"content\":\"{text}\"}}}}\n"
+    )
+}
+
+fn append(path: &Path, text: &str) {
+    OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("aegon-f-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn follows_appends_and_rotation(extra: &[&str], name: &str) {
+    let dir = temp_dir(name);
+    let file = dir.join("s.jsonl");
+    append(&file, &prompt("history"));
+    let f = Following::start(&file, extra);
+    assert_eq!(f.prompts(1), ["history"]);
+    // A line written in two pieces arrives once, whole.
+    let line = prompt("split");
+    append(&file, &line[..25]);
+    assert_eq!(f.quiet_for(Duration::from_millis(300)), None);
+    append(&file, &line[25..]);
+    append(&file, &prompt("next"));
+    assert_eq!(f.prompts(2), ["split", "next"]);
+    // Rotation: renamed away, re-created.
+    std::fs::rename(&file, dir.join("s.jsonl.1")).unwrap();
+    append(&file, &prompt("after rotation"));
+    assert_eq!(f.prompts(1), ["after rotation"]);
+    // Truncation: emptied and rewritten.
+    std::fs::write(&file, prompt("rewritten")).unwrap();
+    assert_eq!(f.prompts(1), ["rewritten"]);
+    drop(f);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn follow_with_notifications() {
+    follows_appends_and_rotation(&[], "notify");
+}
+
+#[test]
+fn follow_by_polling() {
+    follows_appends_and_rotation(&["--poll"], "poll");
+}
+
+#[test]
+fn from_end_shows_only_new_lines_and_a_missing_file_is_waited_for() {
+    let dir = temp_dir("end");
+    let old = dir.join("old.jsonl");
+    append(&old, &prompt("old history"));
+    let later = dir.join("later.jsonl");
+    let f = Following::start(&old, &["--from-end", later.to_str().unwrap()]);
+    // Lines written before aegon first looks are history too: write until one comes through.
+    let mut first = None;
+    for i in 0..50 {
+        append(&old, &prompt(&format!("new {i}")));
+        if let Some(line) = f.quiet_for(Duration::from_millis(200)) {
+            first = Some(line);
+            break;
+        }
+    }
+    let first: serde_json::Value = serde_json::from_str(&first.expect("no line came")).unwrap();
+    assert!(
+        first["text"].as_str().unwrap().starts_with("new "),
+        "history was shown: {first}"
+    );
+    append(&later, &prompt("created later"));
+    assert_eq!(f.prompts(1), ["created later"]);
+    drop(f);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn follow_refuses_stdin_and_summary() {
+    for args in [
+        &["-f"][..],
+        &["-f", "-"],
+        &["-f", "--summary", "x.jsonl"],
+        &["--poll", "x"],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_aegon"))
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(!out.stderr.is_empty());
+    }
+}
