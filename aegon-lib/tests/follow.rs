@@ -65,16 +65,18 @@ impl Fixture {
     /// Polls and returns the events that came out of it.
     fn poll(&mut self, tail: &mut Tail) -> Vec<String> {
         let changes = &mut self.changes;
-        tail.poll(&mut self.pipeline, |_: &Path, c| {
-            changes.push(match c {
-                Change::Opened { offset } => format!("opened@{offset}"),
-                Change::Truncated { dropped_partial } => format!("truncated-{dropped_partial}"),
-                Change::Replaced => "replaced".into(),
-                Change::Vanished => "vanished".into(),
-                Change::Unreadable(e) => format!("unreadable {e}"),
+        let (_, flow) = tail
+            .poll(&mut self.pipeline, |_: &Path, c| {
+                changes.push(match c {
+                    Change::Opened { offset } => format!("opened@{offset}"),
+                    Change::Truncated { dropped_partial } => format!("truncated-{dropped_partial}"),
+                    Change::Replaced => "replaced".into(),
+                    Change::Vanished => "vanished".into(),
+                    Change::Unreadable(e) => format!("unreadable {e}"),
+                })
             })
-        })
-        .unwrap();
+            .unwrap();
+        assert!(flow.is_continue());
         std::mem::take(&mut self.pipeline.renderer().0)
     }
 }
