@@ -66,10 +66,11 @@ fn file_id(meta: &std::fs::Metadata) -> Option<FileId> {
     }
 }
 
-/// An open file being followed.
+/// A file being followed.
 #[derive(Debug)]
 struct Open {
-    file: File,
+    /// The handle; `None` while parked (see [`Tail::park`]).
+    file: Option<File>,
     id: Option<FileId>,
     /// Bytes read so far (the file's read position).
     offset: u64,
@@ -144,12 +145,26 @@ impl Tail {
         }
         // Is the open file still the one the path names, and not shorter than what was read?
         if let Some(open) = &mut self.open {
+            if open.file.is_none() {
+                // Parked: take the handle again if the path still names the same file.
+                if let (Ok(meta), Ok(mut file)) = (&current, File::open(&self.path)) {
+                    let same = open.id.is_some() && file_id(meta) == open.id;
+                    let at = SeekFrom::Start(open.offset.min(meta.len()));
+                    if same && file.seek(at).is_ok() {
+                        open.file = Some(file);
+                    }
+                }
+            }
             match &current {
                 Ok(meta) if file_id(meta) == open.id || open.id.is_none() => {
                     if meta.len() < open.offset {
                         let dropped = pipeline.rewind(&mut open.input);
                         open.offset = 0;
-                        if let Err(e) = open.file.seek(SeekFrom::Start(0)) {
+                        let rewound = match &mut open.file {
+                            Some(file) => file.seek(SeekFrom::Start(0)).map(drop),
+                            None => Err(io::Error::other("file handle lost")),
+                        };
+                        if let Err(e) = rewound {
                             // Open it again at the next poll.
                             self.open = None;
                             on_change(&self.path, Change::Unreadable(e));
@@ -211,7 +226,7 @@ impl Tail {
                         self.opened_once = true;
                         self.reported_unreadable = false;
                         self.open = Some(Open {
-                            file,
+                            file: Some(file),
                             id: file_id(meta),
                             offset: start,
                             input,
@@ -241,6 +256,23 @@ impl Tail {
         };
         let (n, flow) = drain(open, pipeline)?;
         Ok((read + n, flow))
+    }
+
+    /// Closes the file handle but remembers the position, so that thousands of quiet files
+    /// can be followed without as many open files. The next poll takes the handle again (or,
+    /// if the path now names another file, follows that from its start). A tail with a partial
+    /// line pending keeps its handle.
+    pub fn park(&mut self) {
+        if let Some(open) = &mut self.open {
+            if !open.input.has_partial_line() {
+                open.file = None;
+            }
+        }
+    }
+
+    /// Whether the file handle is closed by [`Tail::park`].
+    pub fn is_parked(&self) -> bool {
+        self.open.as_ref().is_some_and(|o| o.file.is_none())
     }
 
     /// Stops following: a last line without a newline is decoded (and reported if cut off).
@@ -280,8 +312,8 @@ fn end_of_last_line(file: &mut File) -> io::Result<(u64, u64)> {
 fn drain<R: Renderer>(open: &mut Open, pipeline: &mut Pipeline<R>) -> io::Result<(u64, Flow)> {
     let mut buf = vec![0u8; READ_CHUNK];
     let mut read = 0u64;
-    loop {
-        let n = match open.file.read(&mut buf) {
+    while let Some(file) = &mut open.file {
+        let n = match file.read(&mut buf) {
             Ok(0) => break,
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,

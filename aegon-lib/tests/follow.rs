@@ -190,3 +190,29 @@ fn from_the_end_reads_a_file_created_later_whole() {
     fx.append("s.jsonl", &(prompt("first") + "\n"));
     assert_eq!(fx.poll(&mut tail), ["first@1:0"]);
 }
+
+#[test]
+fn a_parked_tail_resumes_where_it_was_and_notices_replacement() {
+    let mut fx = Fixture::new("park");
+    fx.append("s.jsonl", &(prompt("a") + "\n"));
+    let mut tail = Tail::new(fx.path("s.jsonl"), "s.jsonl");
+    assert_eq!(fx.poll(&mut tail), ["a@1:0"]);
+    tail.park();
+    assert!(tail.is_parked());
+    fx.append("s.jsonl", &(prompt("b") + "\n"));
+    let at_b = prompt("a").len() + 1;
+    assert_eq!(fx.poll(&mut tail), [format!("b@2:{at_b}")]);
+    assert!(!tail.is_parked());
+    tail.park();
+    fs::remove_file(fx.path("s.jsonl")).unwrap();
+    fx.append("s.jsonl", &(prompt("c") + "\n"));
+    assert_eq!(fx.poll(&mut tail), ["c@1:0"]);
+    // With no handle held, the new file may reuse the old one's inode: then it looks like a
+    // truncation. Either way it is read from its start.
+    let second = fx.changes[1].as_str();
+    assert!(
+        second == "replaced" || second == "truncated-0",
+        "{:?}",
+        fx.changes
+    );
+}
