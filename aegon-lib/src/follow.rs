@@ -83,8 +83,9 @@ pub struct Tail {
     path: PathBuf,
     name: String,
     open: Option<Open>,
-    /// Start at the end of the file as it is when first opened (only new lines).
-    from_end: bool,
+    /// Where the first open starts: `None` at 0; `Some(None)` at the end the file has then;
+    /// `Some(Some(n))` at the end it had at `n` bytes (the size seen when watching began).
+    skip: Option<Option<u64>>,
     /// Whether the file was opened, or found missing, before (then every open starts at 0).
     opened_once: bool,
     /// An unreadable path was reported; not again until it changes.
@@ -101,7 +102,7 @@ impl Tail {
             path: path.into(),
             name: name.into(),
             open: None,
-            from_end: false,
+            skip: None,
             opened_once: false,
             reported_unreadable: false,
         }
@@ -110,7 +111,15 @@ impl Tail {
     /// Follows `path` from the end it has when first opened: only lines appended later are
     /// read. A file created later, or re-created, is read from its start.
     pub fn from_end(mut self) -> Self {
-        self.from_end = true;
+        self.skip = Some(None);
+        self
+    }
+
+    /// Follows `path` from byte `size` (its size when it was last looked at, without opening
+    /// it), or rather from the end of the last complete line before it: lines written later are
+    /// read, the history before is not. The file is opened at the first poll.
+    pub fn from_size(mut self, size: u64) -> Self {
+        self.skip = Some(Some(size));
         self
     }
 
@@ -209,10 +218,10 @@ impl Tail {
                     Ok(mut file) => {
                         let mut input = pipeline.open(self.name.clone());
                         let mut start = 0;
-                        if self.from_end && !self.opened_once {
+                        if let (Some(limit), false) = (self.skip, self.opened_once) {
                             // After the last complete line (a line being written is read
                             // whole), with line numbers counted, so reports stay true.
-                            match end_of_last_line(&mut file) {
+                            match end_of_last_line(&mut file, limit.unwrap_or(u64::MAX)) {
                                 Ok((end, lines)) => {
                                     start = end;
                                     pipeline.start_at(&mut input, end, lines + 1);
@@ -284,13 +293,14 @@ impl Tail {
     }
 }
 
-/// Reads `file` to its end: the offset just past its last newline, and the number of lines
-/// before it. Leaves the file positioned there.
-fn end_of_last_line(file: &mut File) -> io::Result<(u64, u64)> {
+/// Reads `file` to its end, or to byte `limit`: the offset just past the last newline, and
+/// the number of lines before it. Leaves the file positioned there.
+fn end_of_last_line(file: &mut File, limit: u64) -> io::Result<(u64, u64)> {
     let mut buf = vec![0u8; READ_CHUNK];
     let (mut pos, mut end, mut lines) = (0u64, 0u64, 0u64);
-    loop {
-        let n = match file.read(&mut buf) {
+    while pos < limit {
+        let want = usize::try_from(limit - pos).map_or(buf.len(), |left| left.min(buf.len()));
+        let n = match file.read(&mut buf[..want]) {
             Ok(0) => break,
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,

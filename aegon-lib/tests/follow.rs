@@ -216,3 +216,22 @@ fn a_parked_tail_resumes_where_it_was_and_notices_replacement() {
         fx.changes
     );
 }
+
+#[test]
+fn from_a_size_reads_what_came_after_it() {
+    let mut fx = Fixture::new("size");
+    let seen = format!("{}\n{}", prompt("seen"), &prompt("cut")[..7]);
+    fx.append("s.jsonl", &seen);
+    // Watching began when the file was this long; more came before the first poll.
+    let mut tail = Tail::new(fx.path("s.jsonl"), "s.jsonl").from_size(seen.len() as u64);
+    fx.append(
+        "s.jsonl",
+        &(prompt("cut")[7..].to_owned() + "\n" + &prompt("later") + "\n"),
+    );
+    let cut_at = prompt("seen").len() + 1;
+    let later_at = cut_at + prompt("cut").len() + 1;
+    assert_eq!(
+        fx.poll(&mut tail),
+        [format!("cut@2:{cut_at}"), format!("later@3:{later_at}")]
+    );
+}
