@@ -73,8 +73,13 @@ pub struct Config {
     pub follow: bool,
     /// With `-f`: start at the end of each file (only new lines).
     pub from_end: bool,
-    /// With `-f`: poll instead of using file-system notifications.
+    /// With `-f` or `watch`: poll instead of using file-system notifications.
     pub poll: bool,
+    /// `aegon watch`: watch directory trees (the inputs, or Claude Code's folders when none).
+    pub watch: bool,
+    /// With `watch`: transcripts changed within this long are read from their start (`None`:
+    /// all of them).
+    pub since: Option<std::time::Duration>,
 }
 
 /// Parses the arguments (without the program name).
@@ -93,6 +98,8 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, lexopt
         follow: false,
         from_end: false,
         poll: false,
+        watch: false,
+        since: Some(DEFAULT_SINCE),
     };
     let mut summary = false;
     let mut json = false;
@@ -138,6 +145,21 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, lexopt
             Short('f') | Long("follow") => config.follow = true,
             Long("from-end") => config.from_end = true,
             Long("poll") => config.poll = true,
+            Long("since") => {
+                let value = parser.value()?;
+                config.since = parse_since(&value).ok_or_else(|| {
+                    lexopt::Error::Custom(
+                        format!(
+                            "--since: '{}' is not a duration (30m, 2h, 1d, or all)",
+                            value.to_string_lossy()
+                        )
+                        .into(),
+                    )
+                })?;
+            }
+            Value(value) if value == "watch" && config.inputs.is_empty() && !config.watch => {
+                config.watch = true;
+            }
             Value(value) => config.inputs.push(if value == "-" {
                 InputArg::Stdin
             } else {
@@ -169,15 +191,35 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, lexopt
                 "-f follows files: name them (for a pipe, tail -f FILE | aegon)".into(),
             ));
         }
+    } else if config.watch {
+        if summary {
+            return Err(lexopt::Error::Custom(
+                "--summary prints when the input ends, and watch never ends".into(),
+            ));
+        }
+        if config.inputs.contains(&InputArg::Stdin) || config.from_end {
+            return Err(lexopt::Error::Custom(
+                "watch watches folders (not stdin), from their recent history (--since)".into(),
+            ));
+        }
+        return Ok(Command::Run(config_with_kinds(config, only, skip)));
     } else if config.from_end || config.poll {
         return Err(lexopt::Error::Custom(
-            "--from-end and --poll go with -f".into(),
+            "--from-end goes with -f, --poll with -f or watch".into(),
         ));
     }
     if config.inputs.is_empty() {
         config.inputs.push(InputArg::Stdin);
         config.implicit_stdin = true;
     }
+    Ok(Command::Run(config_with_kinds(config, only, skip)))
+}
+
+/// History read by `aegon watch` unless `--since` says otherwise.
+pub const DEFAULT_SINCE: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// The event kinds to show: `only` (all when not given) less `skip`.
+fn config_with_kinds(mut config: Config, only: Option<KindSet>, skip: KindSet) -> Config {
     let mut kinds = only.unwrap_or(KindSet::ALL);
     for k in Kind::ALL {
         if skip.contains(k) {
@@ -185,7 +227,28 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, lexopt
         }
     }
     config.kinds = kinds;
-    Ok(Command::Run(config))
+    config
+}
+
+/// `30s`, `30m`, `2h`, `1d`, `0` → a duration; `all` → `Some(None)` (everything).
+pub fn parse_since(value: &OsString) -> Option<Option<std::time::Duration>> {
+    let text = value.to_str()?.trim();
+    if text == "all" {
+        return Some(None);
+    }
+    let (digits, unit) = match text.char_indices().last()? {
+        (i, c) if c.is_ascii_alphabetic() => (&text[..i], c),
+        _ => (text, 's'),
+    };
+    let n: u64 = digits.parse().ok()?;
+    let seconds = match unit {
+        's' => n,
+        'm' => n.checked_mul(60)?,
+        'h' => n.checked_mul(3600)?,
+        'd' => n.checked_mul(86_400)?,
+        _ => return None,
+    };
+    Some(Some(std::time::Duration::from_secs(seconds)))
 }
 
 fn merge(a: KindSet, b: KindSet) -> KindSet {
@@ -240,6 +303,29 @@ pub fn parse_size(value: &OsString) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn since_durations() {
+        let d = |t: &str| parse_since(&OsString::from(t));
+        assert_eq!(d("90"), Some(Some(std::time::Duration::from_secs(90))));
+        assert_eq!(d("30m"), Some(Some(std::time::Duration::from_secs(1800))));
+        assert_eq!(d("2h"), Some(Some(std::time::Duration::from_secs(7200))));
+        assert_eq!(d("1d"), Some(Some(std::time::Duration::from_secs(86_400))));
+        assert_eq!(d("all"), Some(None));
+        assert_eq!(d("2w"), None);
+        assert_eq!(d("h"), None);
+    }
+
+    #[test]
+    fn watch_is_a_subcommand_only_in_first_place() {
+        let run = |args: &[&str]| match parse(args.iter().map(OsString::from)) {
+            Ok(Command::Run(c)) => (c.watch, c.inputs.len()),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(run(&["watch"]), (true, 0));
+        assert_eq!(run(&["watch", "--ndjson", "dir"]), (true, 1));
+        assert_eq!(run(&["x.jsonl", "watch"]), (false, 2));
+    }
 
     fn run(args: &[&str]) -> Config {
         match parse(args.iter().map(OsString::from)).unwrap() {

@@ -7,6 +7,7 @@ mod follow;
 mod inputs;
 mod parallel;
 mod report;
+mod watch;
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal, Write};
@@ -31,6 +32,8 @@ token usage counted once per API response, compactions, API errors.
 
 USAGE:
     aegon [OPTIONS] [FILE]...
+    aegon -f [OPTIONS] FILE...
+    aegon watch [OPTIONS] [FOLDER]...
 
     With no FILE, or where FILE is -, reads standard input (when nothing is piped in
     and no FILE is named, aegon says so and exits with 2 rather than wait). A directory
@@ -41,6 +44,11 @@ EXAMPLES:
     rotation and re-creation, waits for a file that does not exist yet):
         aegon -f ~/.claude/projects/-home-me-proj/SESSION.jsonl
         tail -f ~/.claude/projects/-home-me-proj/SESSION.jsonl | aegon
+
+    Every session as it is written, all projects (Claude Code's folders, or
+    CLAUDE_CONFIG_DIR's), with the last hour of history:
+        aegon watch
+        aegon watch --ndjson --since 10m | jq -c 'select(.kind==\"tool_result\" and .is_error)'
 
     Read transcripts, subagents included, in order:
         aegon ~/.claude/projects/-home-me-proj/*.jsonl
@@ -77,8 +85,11 @@ OPTIONS:
     -f, --follow          Keep reading the files as they grow, like tail -F (from
                           their start; reports truncation, rotation, removal).
         --from-end        With -f: only lines appended from now on.
-        --poll            With -f: check the files every 100 ms instead of using
+        --poll            With -f or watch: check files on a timer instead of using
                           file-system notifications (network file systems).
+        --since AGE       With watch: read the history of transcripts written within
+                          AGE (30m, 2h, 1d, all; 0 for none) [default: 1h]; the
+                          others show only what is written from now on.
         --max-line SIZE   Report and skip lines longer than SIZE bytes, without
                           holding them in memory (K, M, G suffixes) [default: 16M].
     -q, --quiet           Do not report problem lines one by one (the summary stays).
@@ -142,11 +153,26 @@ fn run() -> io::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
+    let watch_roots = if config.watch {
+        match watch_roots(&config) {
+            Ok(roots) => roots,
+            Err(message) => {
+                warn(&message);
+                return Ok(ExitCode::from(2));
+            }
+        }
+    } else {
+        Vec::new()
+    };
     let mut unreadable = false;
-    let inputs = inputs::expand(&config.inputs, |path, e| {
-        warn(&format!("{}: {e}", path.display()));
-        unreadable = true;
-    });
+    let inputs = if config.watch {
+        Vec::new()
+    } else {
+        inputs::expand(&config.inputs, |path, e| {
+            warn(&format!("{}: {e}", path.display()));
+            unreadable = true;
+        })
+    };
     let options = Options {
         max_line: config.max_line,
     };
@@ -180,6 +206,17 @@ fn run() -> io::Result<ExitCode> {
     };
     let renderer = Reporting::new(Filtered::new(config.kinds, renderer), config.quiet);
     let mut pipeline = Pipeline::new(options, renderer);
+    if config.watch {
+        watch::run(
+            &watch_roots,
+            config.since,
+            config.poll,
+            config.quiet,
+            &mut pipeline,
+        )?;
+        pipeline.finish()?;
+        return Ok(ExitCode::SUCCESS);
+    }
     if config.follow {
         let paths: Vec<_> = inputs
             .into_iter()
@@ -207,6 +244,25 @@ fn run() -> io::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The folders `aegon watch` watches: those named (each must be a folder), else Claude Code's.
+fn watch_roots(config: &Config) -> Result<Vec<std::path::PathBuf>, String> {
+    if config.inputs.is_empty() {
+        return watch::default_roots();
+    }
+    config
+        .inputs
+        .iter()
+        .map(|input| match input {
+            InputArg::Path(p) if p.is_dir() => Ok(p.clone()),
+            InputArg::Path(p) => Err(format!(
+                "{}: not a folder (watch takes folders; to follow files, aegon -f FILE)",
+                p.display()
+            )),
+            InputArg::Stdin => Err("watch watches folders, not stdin".to_owned()),
+        })
+        .collect()
 }
 
 /// Reads every input in order; returns whether one could not be read. Output errors end the run.

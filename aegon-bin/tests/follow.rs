@@ -15,14 +15,16 @@ struct Following {
 }
 
 impl Following {
+    /// `aegon -f --ndjson -q EXTRA… FILE`, or `aegon watch EXTRA… -q FILE` when `extra`
+    /// starts with `watch`.
     fn start(file: &Path, extra: &[&str]) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_aegon"))
-            .args(["-f", "--ndjson", "-q"])
-            .args(extra)
-            .arg(file)
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
+        let mut command = Command::new(env!("CARGO_BIN_EXE_aegon"));
+        if extra.first() == Some(&"watch") {
+            command.args(extra).arg("-q");
+        } else {
+            command.args(["-f", "--ndjson", "-q"]).args(extra);
+        }
+        let mut child = command.arg(file).stdout(Stdio::piped()).spawn().unwrap();
         let stdout = child.stdout.take().unwrap();
         let (tx, lines) = mpsc::channel();
         std::thread::spawn(move || {
@@ -167,4 +169,64 @@ fn follow_refuses_stdin_and_summary() {
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         assert!(!out.stderr.is_empty());
     }
+}
+
+fn watches_a_tree(extra: &[&str], name: &str) {
+    let dir = temp_dir(name);
+    let project = dir.join("projects/-home-me-proj");
+    std::fs::create_dir_all(&project).unwrap();
+    append(&project.join("recent.jsonl"), &prompt("recent history"));
+    let old = project.join("old.jsonl");
+    append(&old, &prompt("old history"));
+    let two_days_ago = std::time::SystemTime::now() - Duration::from_secs(2 * 86_400);
+    std::fs::File::options()
+        .write(true)
+        .open(&old)
+        .unwrap()
+        .set_modified(two_days_ago)
+        .unwrap();
+
+    let mut args = vec!["watch"];
+    args.extend_from_slice(extra);
+    let f = Following::start(&dir.join("projects"), &args);
+    // Recent history is read; the old file's is not.
+    assert_eq!(f.prompts(1), ["recent history"]);
+    // A new session, a new subagents folder with a file in it, an old file that wakes up.
+    append(&project.join("new.jsonl"), &prompt("new session"));
+    assert_eq!(f.prompts(1), ["new session"]);
+    let agents = project.join("new/subagents");
+    std::fs::create_dir_all(&agents).unwrap();
+    append(&agents.join("agent-a1.jsonl"), &prompt("subagent"));
+    assert_eq!(f.prompts(1), ["subagent"]);
+    append(&old, &prompt("old wakes up"));
+    assert_eq!(f.prompts(1), ["old wakes up"]);
+    drop(f);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn watch_with_notifications() {
+    watches_a_tree(&["--ndjson"], "watch");
+}
+
+#[test]
+fn watch_by_polling() {
+    watches_a_tree(&["--ndjson", "--poll"], "watch-poll");
+}
+
+#[test]
+fn watch_uses_claude_config_dir_and_says_when_there_is_nothing() {
+    let dir = temp_dir("watch-empty");
+    let out = Command::new(env!("CARGO_BIN_EXE_aegon"))
+        .arg("watch")
+        .env("CLAUDE_CONFIG_DIR", &dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&dir.join("projects").display().to_string()),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }

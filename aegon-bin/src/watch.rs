@@ -1,0 +1,283 @@
+//! `aegon watch [PATH…]`: every transcript under directory trees, as it is written.
+//!
+//! At start the trees are scanned (names and sizes only): transcripts changed within `--since`
+//! are read from their start, in the order they were last written; the others are followed
+//! from the size they have, and opened only when they change. Then notifications (recursive,
+//! on each tree) say which file changed or which folder appeared, and only that is read; a
+//! rescan every few seconds catches what notifications miss. Where notifications fail (too
+//! many watches, network file systems) or with `--poll`, the rescan runs every 500 ms, and aegon
+//! says so. Quiet files are parked (their handles closed) so thousands can be followed.
+
+use std::collections::BTreeMap;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::time::{Duration, Instant, SystemTime};
+
+use aegon::follow::{Change, Tail};
+use aegon::pipeline::Pipeline;
+use aegon::render::Renderer;
+use notify::{RecursiveMode, Watcher};
+
+use crate::inputs;
+use crate::report::warn;
+
+/// Rescan interval while notifications work.
+const RESCAN_WITH_NOTIFICATIONS: Duration = Duration::from_secs(5);
+/// Rescan interval when polling.
+const RESCAN_POLLING: Duration = Duration::from_millis(500);
+/// A file unchanged this long has its handle closed.
+const PARK_AFTER: Duration = Duration::from_secs(10);
+
+/// The Claude Code folders watched by default: `projects/` and `sessions/` under each directory
+/// of `CLAUDE_CONFIG_DIR` (comma-separated), else under `~/.claude`. Only those that exist.
+pub fn default_roots() -> Result<Vec<PathBuf>, String> {
+    let bases: Vec<PathBuf> = match std::env::var_os("CLAUDE_CONFIG_DIR") {
+        Some(dirs) if !dirs.is_empty() => dirs
+            .to_string_lossy()
+            .split(',')
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+            .map(PathBuf::from)
+            .collect(),
+        _ => match std::env::var_os("HOME") {
+            Some(home) => vec![PathBuf::from(home).join(".claude")],
+            None => return Err("HOME is not set; give the folders to watch".into()),
+        },
+    };
+    let roots: Vec<PathBuf> = bases
+        .iter()
+        .flat_map(|b| [b.join("projects"), b.join("sessions")])
+        .filter(|d| d.is_dir())
+        .collect();
+    if roots.is_empty() {
+        let tried: Vec<String> = bases
+            .iter()
+            .map(|b| b.join("projects").display().to_string())
+            .collect();
+        return Err(format!(
+            "no Claude Code transcripts found ({} does not exist); set CLAUDE_CONFIG_DIR or give the folders to watch",
+            tried.join(", ")
+        ));
+    }
+    Ok(roots)
+}
+
+/// What is known of one watched transcript.
+struct Watched {
+    tail: Tail,
+    /// Size and modification time at the last look, to see whether it changed.
+    seen: (u64, Option<SystemTime>),
+    last_change: Instant,
+}
+
+/// Watches `roots` into `pipeline` until the output is closed or the renderer stops.
+pub fn run<R: Renderer>(
+    roots: &[PathBuf],
+    since: Option<Duration>,
+    force_poll: bool,
+    quiet: bool,
+    pipeline: &mut Pipeline<R>,
+) -> io::Result<()> {
+    let (tx, rx) = mpsc::channel::<notify::Result<notify::Event>>();
+    let mut watcher = None;
+    if !force_poll {
+        let started = notify::recommended_watcher(tx).and_then(|mut w| {
+            for root in roots {
+                w.watch(root, RecursiveMode::Recursive)?;
+            }
+            Ok(w)
+        });
+        match started {
+            Ok(w) => watcher = Some(w),
+            Err(e) if !quiet => warn(&format!(
+                "file notifications unavailable ({e}); rescanning every {} ms",
+                RESCAN_POLLING.as_millis()
+            )),
+            Err(_) => {}
+        }
+    }
+    let rescan_every = if watcher.is_some() {
+        RESCAN_WITH_NOTIFICATIONS
+    } else {
+        RESCAN_POLLING
+    };
+
+    let mut files: BTreeMap<PathBuf, Watched> = BTreeMap::new();
+    let now = SystemTime::now();
+    let mut history: Vec<(Option<SystemTime>, PathBuf)> = Vec::new();
+    for path in scan(roots) {
+        let meta = std::fs::metadata(&path).ok();
+        let size = meta.as_ref().map_or(0, |m| m.len());
+        let modified = meta.as_ref().and_then(|m| m.modified().ok());
+        let recent = match (since, modified) {
+            (None, _) => true,
+            (Some(window), Some(m)) => now.duration_since(m).map_or(true, |age| age <= window),
+            (Some(_), None) => false,
+        };
+        let tail = Tail::new(&path, path.display().to_string());
+        let tail = if recent { tail } else { tail.from_size(size) };
+        if recent {
+            history.push((modified, path.clone()));
+        }
+        files.insert(
+            path,
+            Watched {
+                tail,
+                seen: (size, modified),
+                last_change: Instant::now(),
+            },
+        );
+    }
+    // Recent history first, oldest first, so the stream reads in time order.
+    history.sort();
+    for (_, path) in &history {
+        if let Some(w) = files.get_mut(path) {
+            if poll(w, pipeline, quiet)?.is_break() {
+                return Ok(());
+            }
+            w.tail.park();
+        }
+    }
+
+    let mut last_rescan = Instant::now();
+    loop {
+        let timeout = rescan_every.saturating_sub(last_rescan.elapsed());
+        let mut changed: Vec<PathBuf> = Vec::new();
+        match rx.recv_timeout(timeout) {
+            Ok(event) => {
+                collect_paths(event, &mut changed);
+                while let Ok(event) = rx.try_recv() {
+                    collect_paths(event, &mut changed);
+                }
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => std::thread::sleep(timeout),
+        }
+        changed.sort();
+        changed.dedup();
+        for path in changed {
+            if path.is_dir() {
+                // A new folder (a session's subagents/): what is already in it is new too.
+                for file in scan(&[path]) {
+                    if add_new(&mut files, &file) && poll_path(&mut files, &file, pipeline, quiet)?
+                    {
+                        return Ok(());
+                    }
+                }
+            } else if is_transcript(&path) {
+                add_new(&mut files, &path);
+                if poll_path(&mut files, &path, pipeline, quiet)? {
+                    return Ok(());
+                }
+            }
+        }
+        if last_rescan.elapsed() >= rescan_every {
+            last_rescan = Instant::now();
+            for file in scan(roots) {
+                add_new(&mut files, &file);
+            }
+            let stale: Vec<PathBuf> = files
+                .iter()
+                .filter(|(path, w)| current_look(path) != w.seen)
+                .map(|(path, _)| path.clone())
+                .collect();
+            for path in stale {
+                if poll_path(&mut files, &path, pipeline, quiet)? {
+                    return Ok(());
+                }
+            }
+            for w in files.values_mut() {
+                if w.last_change.elapsed() >= PARK_AFTER {
+                    w.tail.park();
+                }
+            }
+        }
+    }
+}
+
+/// Every transcript below `roots`.
+fn scan(roots: &[PathBuf]) -> Vec<PathBuf> {
+    let args: Vec<_> = roots
+        .iter()
+        .map(|r| crate::args::InputArg::Path(r.clone()))
+        .collect();
+    inputs::expand(&args, |_, _| {})
+        .into_iter()
+        .filter_map(|i| match i {
+            crate::args::InputArg::Path(p) if is_transcript(&p) => Some(p),
+            _ => None,
+        })
+        .collect()
+}
+
+fn is_transcript(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "jsonl")
+}
+
+/// Starts following a file first seen now (created after watching began): from its start.
+/// Returns whether it was new.
+fn add_new(files: &mut BTreeMap<PathBuf, Watched>, path: &Path) -> bool {
+    if files.contains_key(path) {
+        return false;
+    }
+    files.insert(
+        path.to_path_buf(),
+        Watched {
+            tail: Tail::new(path, path.display().to_string()),
+            seen: (0, None),
+            last_change: Instant::now(),
+        },
+    );
+    true
+}
+
+fn current_look(path: &Path) -> (u64, Option<SystemTime>) {
+    std::fs::metadata(path).map_or((0, None), |m| (m.len(), m.modified().ok()))
+}
+
+/// Polls one file if it is watched; returns whether to stop.
+fn poll_path<R: Renderer>(
+    files: &mut BTreeMap<PathBuf, Watched>,
+    path: &Path,
+    pipeline: &mut Pipeline<R>,
+    quiet: bool,
+) -> io::Result<bool> {
+    match files.get_mut(path) {
+        Some(w) => Ok(poll(w, pipeline, quiet)?.is_break()),
+        None => Ok(false),
+    }
+}
+
+fn poll<R: Renderer>(
+    w: &mut Watched,
+    pipeline: &mut Pipeline<R>,
+    quiet: bool,
+) -> io::Result<aegon::render::Flow> {
+    let (read, flow) = w
+        .tail
+        .poll(pipeline, |path, change| note(path, change, quiet))?;
+    w.seen = current_look(w.tail.path());
+    if read > 0 {
+        w.last_change = Instant::now();
+    }
+    Ok(flow)
+}
+
+fn collect_paths(event: notify::Result<notify::Event>, into: &mut Vec<PathBuf>) {
+    if let Ok(event) = event {
+        into.extend(event.paths);
+    }
+}
+
+/// Says what happened to a watched file (removals are normal here: not reported).
+fn note(path: &Path, change: Change, quiet: bool) {
+    let what = match change {
+        Change::Truncated { .. } => "truncated; reading from the start".to_owned(),
+        Change::Unreadable(e) => e.to_string(),
+        Change::Opened { .. } | Change::Replaced | Change::Vanished => return,
+    };
+    if !quiet {
+        warn(&format!("{}: {what}", path.display()));
+    }
+}
