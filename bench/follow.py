@@ -3,6 +3,8 @@
 a sustained append rate with every event counted.
 
     python3 bench/follow.py                 # 200 latency probes, then 5,000 lines/s for 10 s
+    python3 bench/follow.py --poll          # the same, polling
+    python3 bench/follow.py watch [--poll]  # aegon watch on the file's folder
     BENCH_SECONDS=60 python3 bench/follow.py
 
 Lines are real corpus lines (a user prompt with a marker in its text); aegon runs the release
@@ -41,7 +43,12 @@ def cpu_seconds(pid):
 with tempfile.TemporaryDirectory() as tmp:
     path = os.path.join(tmp, "session.jsonl")
     open(path, "w").close()
-    proc = subprocess.Popen([aegon, "-f", "--ndjson", "-q", *extra, path],
+    if extra[:1] == ["watch"]:
+        # aegon watch on the folder: the file is created after watching began.
+        command = [aegon, "watch", "--ndjson", "-q", *extra[1:], tmp]
+    else:
+        command = [aegon, "-f", "--ndjson", "-q", *extra, path]
+    proc = subprocess.Popen(command,
                             stdout=subprocess.PIPE, bufsize=0)
     out = proc.stdout
     buf = b""
@@ -106,7 +113,7 @@ with tempfile.TemporaryDirectory() as tmp:
     proc.wait()
 
 latencies.sort()
-print(f"aegon -f {' '.join(extra)} benchmark — {time.strftime('%Y-%m-%dT%H:%MZ', time.gmtime())}")
+print(f"aegon {' '.join(extra) if extra[:1] == ['watch'] else '-f ' + ' '.join(extra)} benchmark — {time.strftime('%Y-%m-%dT%H:%MZ', time.gmtime())}")
 print(f"latency (append -> event on stdout), {len(latencies)} probes: "
       f"median {statistics.median(latencies):.1f} ms, "
       f"p95 {latencies[int(len(latencies) * 0.95) - 1]:.1f} ms, max {latencies[-1]:.1f} ms")

@@ -80,12 +80,24 @@ impl Watching {
         }
     }
 
-    /// Sleeps until a notification comes or the interval passes.
+    /// Sleeps until a notification of a change comes or the interval passes. Reads (aegon's
+    /// own included) do not wake it, or every read would wake the next one.
     fn wait(&self) {
-        match self.wakeups.recv_timeout(self.interval) {
-            Ok(_) => while self.wakeups.try_recv().is_ok() {},
-            Err(mpsc::RecvTimeoutError::Timeout) => {}
-            Err(mpsc::RecvTimeoutError::Disconnected) => std::thread::sleep(self.interval),
+        let deadline = std::time::Instant::now() + self.interval;
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match self.wakeups.recv_timeout(left) {
+                Ok(Ok(event)) if matches!(event.kind, notify::EventKind::Access(_)) => {}
+                Ok(_) => {
+                    while self.wakeups.try_recv().is_ok() {}
+                    return;
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => return,
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    std::thread::sleep(left);
+                    return;
+                }
+            }
         }
     }
 }

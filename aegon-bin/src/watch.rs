@@ -264,9 +264,13 @@ fn poll<R: Renderer>(
     Ok(flow)
 }
 
+/// The paths an event says were created or written. Reads (aegon's own included: opening a
+/// file to read it is an event too) are left out, or every read would wake the next one.
 fn collect_paths(event: notify::Result<notify::Event>, into: &mut Vec<PathBuf>) {
     if let Ok(event) = event {
-        into.extend(event.paths);
+        if !matches!(event.kind, notify::EventKind::Access(_)) {
+            into.extend(event.paths);
+        }
     }
 }
 

@@ -230,3 +230,38 @@ fn watch_uses_claude_config_dir_and_says_when_there_is_nothing() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// CPU seconds the process has used (Linux `/proc`).
+#[cfg(target_os = "linux")]
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .unwrap()
+        .1
+        .split_whitespace()
+        .collect();
+    let ticks: f64 = fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap();
+    ticks / 100.0
+}
+
+/// Opening a file to read it is itself a notification: a watcher that woke on reads would
+/// spin forever after the first line (it did, at 96% CPU). Not a speed target, a busy loop.
+#[cfg(target_os = "linux")]
+#[test]
+fn reading_does_not_wake_the_watcher_again() {
+    for args in [&["watch", "--ndjson"][..], &[]] {
+        let dir = temp_dir(&format!("spin-{}", args.len()));
+        let file = dir.join("s.jsonl");
+        let f = Following::start(if args.is_empty() { &file } else { &dir }, args);
+        std::thread::sleep(Duration::from_millis(300));
+        append(&file, &prompt("one"));
+        assert_eq!(f.prompts(1), ["one"]);
+        let before = cpu_seconds(f.child.id());
+        std::thread::sleep(Duration::from_secs(2));
+        let used = cpu_seconds(f.child.id()) - before;
+        assert!(used < 0.5, "{args:?}: {used} s of CPU in 2 s of quiet");
+        drop(f);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
