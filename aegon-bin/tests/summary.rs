@@ -15,18 +15,9 @@ mod common;
 use common::{fixture, fixtures, root};
 
 fn summary(args: &[&Path]) -> Value {
-    let out = Command::new(env!("CARGO_BIN_EXE_aegon"))
-        .arg("--summary")
-        .arg("--json")
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    let mut all = vec![Path::new("--summary"), Path::new("--json")];
+    all.extend_from_slice(args);
+    serde_json::from_str(&common::aegon_stdout(all)).unwrap()
 }
 
 /// $ per million tokens: input, 5 m write, 1 h write, read, output (Anthropic's pricing page).

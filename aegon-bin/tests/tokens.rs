@@ -8,8 +8,8 @@
 //! of the `usage` events of `aegon --ndjson`, which must match for every field.
 
 use std::collections::BTreeMap;
+use std::ffi::OsStr;
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::Value;
 
@@ -92,21 +92,15 @@ fn independent(path: &Path) -> (Counts, usize) {
 
 /// aegon's count: sums over the usage events, and the number of first (non-increment) events.
 fn aegon(path: &Path) -> (Counts, usize) {
-    let out = Command::new(env!("CARGO_BIN_EXE_aegon"))
-        .arg("--ndjson")
-        .arg("--kind")
-        .arg("usage")
-        .arg(path)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = common::aegon_stdout([
+        OsStr::new("--ndjson"),
+        OsStr::new("--kind"),
+        OsStr::new("usage"),
+        path.as_os_str(),
+    ]);
     let mut total = Counts::default();
     let mut responses = 0;
-    for line in String::from_utf8(out.stdout).unwrap().lines() {
+    for line in stdout.lines() {
         let v: Value = serde_json::from_str(line).unwrap();
         assert_eq!(v["kind"], "usage");
         total.input += num(&v["input"]);

@@ -1,7 +1,9 @@
 //! Helpers shared by the integration tests: where the repository and its fixtures are.
 #![allow(dead_code)] // each test binary uses some of them
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 /// The repository root.
 pub fn root() -> PathBuf {
@@ -27,4 +29,22 @@ pub fn fixtures() -> Vec<PathBuf> {
         files.len()
     );
     files
+}
+
+/// Runs the built `aegon` with `args`; asserts it succeeded and returns its stdout.
+pub fn aegon_stdout<I, S>(args: I) -> String
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    let out = Command::new(env!("CARGO_BIN_EXE_aegon"))
+        .args(args)
+        .output()
+        .expect("run aegon");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("UTF-8 output")
 }
