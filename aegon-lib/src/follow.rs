@@ -43,7 +43,8 @@ pub enum Change {
     Unreadable(io::Error),
 }
 
-/// The identity of a file, to notice when a path names another one.
+/// The identity of a file, to notice when a path names another one. Where the platform gives
+/// none (`None` on both sides), a path is taken to name the same file as before.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct FileId {
     dev: u64,
@@ -154,18 +155,18 @@ impl Tail {
         }
         // Is the open file still the one the path names, and not shorter than what was read?
         if let Some(open) = &mut self.open {
-            if open.file.is_none() {
-                // Parked: take the handle again if the path still names the same file.
+            let same_file = current.as_ref().is_ok_and(|meta| file_id(meta) == open.id);
+            if open.file.is_none() && same_file {
+                // Parked: take the handle again, where it was.
                 if let (Ok(meta), Ok(mut file)) = (&current, File::open(&self.path)) {
-                    let same = open.id.is_some() && file_id(meta) == open.id;
                     let at = SeekFrom::Start(open.offset.min(meta.len()));
-                    if same && file.seek(at).is_ok() {
+                    if file.seek(at).is_ok() {
                         open.file = Some(file);
                     }
                 }
             }
             match &current {
-                Ok(meta) if file_id(meta) == open.id || open.id.is_none() => {
+                Ok(meta) if same_file => {
                     if meta.len() < open.offset {
                         let dropped = pipeline.rewind(&mut open.input);
                         open.offset = 0;
