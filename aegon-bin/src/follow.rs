@@ -14,8 +14,9 @@ use std::time::Duration;
 use aegon::follow::{Change, Tail};
 use aegon::pipeline::Pipeline;
 use aegon::render::Renderer;
-use notify::{RecursiveMode, Watcher};
+use notify::RecursiveMode;
 
+use crate::notifications::{watch_changes, Notification};
 use crate::report::warn;
 
 /// How often files are checked when polling.
@@ -29,20 +30,21 @@ const SAFETY_POLL: Duration = Duration::from_millis(1000);
 pub struct Watching {
     /// The notification watcher, if notifications work here (kept alive while following).
     _watcher: Option<notify::RecommendedWatcher>,
-    wakeups: mpsc::Receiver<notify::Result<notify::Event>>,
+    wakeups: mpsc::Receiver<Notification>,
     interval: Duration,
 }
 
 impl Watching {
     /// Notifications on the folders of `paths` (unless `force_poll`), else polling.
     pub fn new(paths: &[PathBuf], force_poll: bool, quiet: bool) -> Self {
-        let (tx, wakeups) = mpsc::channel();
+        let polling = Watching {
+            _watcher: None,
+            // No sender: waiting is sleeping.
+            wakeups: mpsc::channel().1,
+            interval: POLL_INTERVAL,
+        };
         if force_poll {
-            return Watching {
-                _watcher: None,
-                wakeups,
-                interval: POLL_INTERVAL,
-            };
+            return polling;
         }
         let folders: BTreeSet<PathBuf> = paths
             .iter()
@@ -51,15 +53,12 @@ impl Watching {
                 _ => PathBuf::from("."),
             })
             .collect();
-        let watcher = notify::recommended_watcher(tx).and_then(|mut w| {
-            for dir in &folders {
-                w.watch(dir, RecursiveMode::NonRecursive)?;
-            }
-            Ok(w)
-        });
-        match watcher {
-            Ok(w) => Watching {
-                _watcher: Some(w),
+        match watch_changes(
+            folders.iter().map(PathBuf::as_path),
+            RecursiveMode::NonRecursive,
+        ) {
+            Ok((watcher, wakeups)) => Watching {
+                _watcher: Some(watcher),
                 wakeups,
                 interval: SAFETY_POLL,
             },
@@ -70,34 +69,17 @@ impl Watching {
                         POLL_INTERVAL.as_millis()
                     ));
                 }
-                let (_, wakeups) = mpsc::channel();
-                Watching {
-                    _watcher: None,
-                    wakeups,
-                    interval: POLL_INTERVAL,
-                }
+                polling
             }
         }
     }
 
-    /// Sleeps until a notification of a change comes or the interval passes. Reads (aegon's
-    /// own included) do not wake it, or every read would wake the next one.
+    /// Sleeps until a change is notified or the interval passes.
     fn wait(&self) {
-        let deadline = std::time::Instant::now() + self.interval;
-        loop {
-            let left = deadline.saturating_duration_since(std::time::Instant::now());
-            match self.wakeups.recv_timeout(left) {
-                Ok(Ok(event)) if matches!(event.kind, notify::EventKind::Access(_)) => {}
-                Ok(_) => {
-                    while self.wakeups.try_recv().is_ok() {}
-                    return;
-                }
-                Err(mpsc::RecvTimeoutError::Timeout) => return,
-                Err(mpsc::RecvTimeoutError::Disconnected) => {
-                    std::thread::sleep(left);
-                    return;
-                }
-            }
+        match self.wakeups.recv_timeout(self.interval) {
+            Ok(_) => while self.wakeups.try_recv().is_ok() {},
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => std::thread::sleep(self.interval),
         }
     }
 }

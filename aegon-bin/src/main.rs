@@ -5,6 +5,7 @@
 mod args;
 mod follow;
 mod inputs;
+mod notifications;
 mod parallel;
 mod report;
 mod watch;

@@ -17,9 +17,10 @@ use std::time::{Duration, Instant, SystemTime};
 use aegon::follow::{Change, Tail};
 use aegon::pipeline::Pipeline;
 use aegon::render::Renderer;
-use notify::{RecursiveMode, Watcher};
+use notify::RecursiveMode;
 
 use crate::inputs;
+use crate::notifications::{watch_changes, Notification};
 use crate::report::warn;
 
 /// Rescan interval while notifications work.
@@ -79,17 +80,15 @@ pub fn run<R: Renderer>(
     quiet: bool,
     pipeline: &mut Pipeline<R>,
 ) -> io::Result<()> {
-    let (tx, rx) = mpsc::channel::<notify::Result<notify::Event>>();
     let mut watcher = None;
+    // No sender while polling: waiting is sleeping.
+    let mut rx = mpsc::channel().1;
     if !force_poll {
-        let started = notify::recommended_watcher(tx).and_then(|mut w| {
-            for root in roots {
-                w.watch(root, RecursiveMode::Recursive)?;
+        match watch_changes(roots.iter().map(PathBuf::as_path), RecursiveMode::Recursive) {
+            Ok((w, changes)) => {
+                watcher = Some(w);
+                rx = changes;
             }
-            Ok(w)
-        });
-        match started {
-            Ok(w) => watcher = Some(w),
             Err(e) if !quiet => warn(&format!(
                 "file notifications unavailable ({e}); rescanning every {} ms",
                 RESCAN_POLLING.as_millis()
@@ -264,13 +263,10 @@ fn poll<R: Renderer>(
     Ok(flow)
 }
 
-/// The paths an event says were created or written. Reads (aegon's own included: opening a
-/// file to read it is an event too) are left out, or every read would wake the next one.
-fn collect_paths(event: notify::Result<notify::Event>, into: &mut Vec<PathBuf>) {
-    if let Ok(event) = event {
-        if !matches!(event.kind, notify::EventKind::Access(_)) {
-            into.extend(event.paths);
-        }
+/// The paths a notification names.
+fn collect_paths(notification: Notification, into: &mut Vec<PathBuf>) {
+    if let Ok(event) = notification {
+        into.extend(event.paths);
     }
 }
 
