@@ -20,10 +20,7 @@ pub fn expand(
     for input in inputs {
         match input {
             InputArg::Path(path) if path.is_dir() => {
-                let mut files = Vec::new();
-                walk(path, &mut files, &mut problem);
-                // By the path's text: `s1.jsonl` before `s1/subagents/…` ('.' < '/').
-                files.sort_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
+                let files = transcripts_below(path, &mut problem);
                 if files.is_empty() {
                     problem(
                         path,
@@ -36,6 +33,23 @@ pub fn expand(
         }
     }
     out
+}
+
+/// Every transcript (`*.jsonl`) below `dir`, sorted by the path's text (`s1.jsonl` before
+/// `s1/subagents/…`, as '.' < '/'); `problem` is told about what cannot be read.
+pub fn transcripts_below(
+    dir: &Path,
+    mut problem: impl FnMut(&Path, &std::io::Error),
+) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    walk(dir, &mut files, &mut problem);
+    files.sort_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
+    files
+}
+
+/// Whether `path` names a transcript: a `.jsonl` file.
+pub fn is_transcript(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "jsonl")
 }
 
 fn walk(dir: &Path, files: &mut Vec<PathBuf>, problem: &mut impl FnMut(&Path, &std::io::Error)) {
@@ -51,7 +65,7 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>, problem: &mut impl FnMut(&Path, &s
         // file_type does not follow symbolic links: a link to a directory is not walked.
         match entry.file_type() {
             Ok(t) if t.is_dir() => walk(&path, files, problem),
-            Ok(_) if path.extension().is_some_and(|e| e == "jsonl") => files.push(path),
+            Ok(_) if is_transcript(&path) => files.push(path),
             Ok(_) => {}
             Err(e) => problem(&path, &e),
         }

@@ -19,7 +19,7 @@ use aegon::pipeline::Pipeline;
 use aegon::render::Renderer;
 use notify::RecursiveMode;
 
-use crate::inputs;
+use crate::inputs::{self, is_transcript};
 use crate::notifications::{watch_changes, Notification};
 use crate::report::warn;
 
@@ -195,23 +195,12 @@ pub fn run<R: Renderer>(
     }
 }
 
-/// Every transcript below `roots`.
+/// Every transcript below `roots` (folders that cannot be read are rescanned later).
 fn scan(roots: &[PathBuf]) -> Vec<PathBuf> {
-    let args: Vec<_> = roots
+    roots
         .iter()
-        .map(|r| crate::args::InputArg::Path(r.clone()))
-        .collect();
-    inputs::expand(&args, |_, _| {})
-        .into_iter()
-        .filter_map(|i| match i {
-            crate::args::InputArg::Path(p) if is_transcript(&p) => Some(p),
-            _ => None,
-        })
+        .flat_map(|root| inputs::transcripts_below(root, |_, _| {}))
         .collect()
-}
-
-fn is_transcript(path: &Path) -> bool {
-    path.extension().is_some_and(|e| e == "jsonl")
 }
 
 /// Starts following a file first seen now (created after watching began): from its start.
