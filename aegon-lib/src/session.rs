@@ -596,32 +596,20 @@ impl Session {
     /// Takes `text` as the title unless a title of a stronger kind is set (custom > ai >
     /// summary; among equals the last one wins).
     fn set_title(&mut self, text: String, source: TitleSource) {
-        let rank = |s: TitleSource| match s {
-            TitleSource::Custom => 3,
-            TitleSource::Ai => 2,
-            TitleSource::Summary => 1,
-        };
-        if self
-            .title
-            .as_ref()
-            .is_none_or(|t| rank(source) >= rank(t.source))
-        {
-            self.title = Some(Title { text, source });
+        let title = Title { text, source };
+        if title_rank(Some(&title)) >= title_rank(self.title.as_ref()) {
+            self.title = Some(title);
         }
     }
 
     fn merge(&mut self, theirs: Session) {
         let theirs_later = theirs.last.as_ref().map(|l| l.0) > self.last.as_ref().map(|l| l.0);
-        let rank = |t: &Option<Title>| match t.as_ref().map(|t| t.source) {
-            Some(TitleSource::Custom) => 3,
-            Some(TitleSource::Ai) => 2,
-            Some(TitleSource::Summary) => 1,
-            None => 0,
-        };
-        if rank(&theirs.title) > rank(&self.title)
-            || (rank(&theirs.title) == rank(&self.title) && theirs_later)
-        {
-            self.title = theirs.title.clone().or(self.title.take());
+        let (ours_rank, theirs_rank) = (
+            title_rank(self.title.as_ref()),
+            title_rank(theirs.title.as_ref()),
+        );
+        if theirs_rank > ours_rank || (theirs_rank == ours_rank && theirs_later) {
+            self.title = theirs.title.or(self.title.take());
         }
         self.models.extend(theirs.models);
         for (model, u) in theirs.usage {
@@ -884,6 +872,16 @@ fn task_prompt(tool: &str, input: Option<&serde_json::value::RawValue>) -> Optio
     }
     let input: Input<'_> = serde_json::from_str(input?.get()).ok()?;
     Some(hash_text(&input.prompt.to_str()))
+}
+
+/// How strong a title is: custom > ai > summary > none.
+fn title_rank(title: Option<&Title>) -> u8 {
+    match title.map(|t| t.source) {
+        Some(TitleSource::Custom) => 3,
+        Some(TitleSource::Ai) => 2,
+        Some(TitleSource::Summary) => 1,
+        None => 0,
+    }
 }
 
 fn hash_text(text: &str) -> u64 {
