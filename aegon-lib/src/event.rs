@@ -413,7 +413,7 @@ impl Kind {
     }
 
     /// A bit for sets of kinds.
-    pub fn bit(self) -> u32 {
+    pub const fn bit(self) -> u32 {
         1 << (self as u32)
     }
 }
@@ -460,17 +460,17 @@ impl KindSet {
     pub const NONE: KindSet = KindSet(0);
 
     /// This set with `kind` added.
-    pub fn with(self, kind: Kind) -> KindSet {
+    pub const fn with(self, kind: Kind) -> KindSet {
         KindSet(self.0 | kind.bit())
     }
 
     /// This set with `kind` removed.
-    pub fn without(self, kind: Kind) -> KindSet {
+    pub const fn without(self, kind: Kind) -> KindSet {
         KindSet(self.0 & !kind.bit())
     }
 
     /// Whether `kind` is in the set.
-    pub fn contains(self, kind: Kind) -> bool {
+    pub const fn contains(self, kind: Kind) -> bool {
         self.0 & kind.bit() != 0
     }
 }

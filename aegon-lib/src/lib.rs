@@ -50,6 +50,8 @@
 #![deny(missing_docs)]
 
 pub mod correlate;
+#[cfg(feature = "tui")]
+pub mod dashboard;
 pub mod decode;
 pub mod event;
 pub mod follow;

@@ -109,6 +109,24 @@ impl<W: Write> Renderer for PlainRenderer<W> {
     }
 }
 
+/// The kind label of an event as the plain renderer writes it (`USER`, `CALL`, `RESULT`, …).
+pub fn kind_label(kind: &EventKind<'_>) -> &'static str {
+    label(kind).0
+}
+
+/// Appends the one-line summary of an event (what the plain renderer writes after the session
+/// column), without colour and made inert, in at most `budget` columns; returns the columns
+/// used.
+pub fn push_summary(out: &mut String, kind: &EventKind<'_>, budget: usize) -> usize {
+    let mut line = Line {
+        out,
+        color: false,
+        used: 0,
+    };
+    summary(&mut line, kind, budget);
+    line.used
+}
+
 /// A line being built: tracks the columns used; styles cost none.
 struct Line<'s> {
     out: &'s mut String,

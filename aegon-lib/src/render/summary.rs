@@ -140,7 +140,7 @@ pub fn write_summary(
 
 /// The session a transcript file is named after (`<uuid>.jsonl`, or a copy whose name ends
 /// with the uuid), if it is.
-fn session_id_of_file(path: &str) -> Option<&str> {
+pub(crate) fn session_id_of_file(path: &str) -> Option<&str> {
     let stem = Path::new(path).file_stem()?.to_str()?;
     let id = stem.get(stem.len().checked_sub(36)?..)?;
     let uuid_like = id.bytes().enumerate().all(|(i, b)| match i {

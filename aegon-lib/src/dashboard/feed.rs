@@ -1,0 +1,191 @@
+//! The feed: the latest events, as short owned rows, in a ring of fixed capacity.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use crate::event::Kind;
+
+/// Events the feed keeps (older ones are dropped). Each row is a few hundred bytes, so the
+/// feed stays under about 5 MB whatever the history; an event's full text is read back from
+/// its file when its detail is opened ([`super::read_line_at`]).
+pub const FEED_CAPACITY: usize = 10_000;
+
+/// Columns of summary kept per row (wider terminals show no more than this).
+pub const SUMMARY_COLUMNS: usize = 240;
+
+/// Where an event came from: enough to read its line again for the detail view.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    /// The input's name (a path for files).
+    pub file: Arc<str>,
+    /// Line number (1-based).
+    pub line: u64,
+    /// Byte offset of the line in the input.
+    pub offset: u64,
+    /// Which event of that line (a line can hold several: thinking, text, tool calls).
+    pub index: u32,
+}
+
+/// One row of the feed.
+#[derive(Debug, Clone)]
+pub struct FeedItem {
+    /// Position in the stream (1 for the first event); never reused.
+    pub seq: u64,
+    /// The event's kind.
+    pub kind: Kind,
+    /// Its label (`USER`, `CALL`, …), as the plain renderer writes it.
+    pub label: &'static str,
+    /// `HH:MM:SS` (UTC, as written), when the event has a timestamp.
+    pub clock: Option<Box<str>>,
+    /// Milliseconds since the epoch, when the event has a timestamp.
+    pub timestamp_ms: Option<i64>,
+    /// The session id.
+    pub session: Option<Box<str>>,
+    /// The subagent (agent id, or `sidechain` for 1.0.x inline runs) whose event this is.
+    pub agent: Option<Box<str>>,
+    /// One-line summary, inert, at most [`SUMMARY_COLUMNS`] wide.
+    pub summary: Box<str>,
+    /// A failed tool result, an API error or a malformed line.
+    pub failed: bool,
+    /// Tool call id (calls and results), to pair a call with its result.
+    pub tool_use_id: Option<Box<str>>,
+    /// Where to read the event again.
+    pub origin: Origin,
+}
+
+impl FeedItem {
+    /// Whether `needle` (already lowercase) occurs in the label, session, agent or summary,
+    /// ignoring case.
+    pub fn matches(&self, needle: &str) -> bool {
+        if needle.is_empty() {
+            return true;
+        }
+        let has = |s: &str| contains_ignoring_case(s, needle);
+        has(self.label)
+            || has(&self.summary)
+            || self.session.as_deref().is_some_and(has)
+            || self.agent.as_deref().is_some_and(has)
+    }
+}
+
+/// Case-insensitive substring test (`needle` lowercase); allocation-free for ASCII text.
+fn contains_ignoring_case(haystack: &str, needle: &str) -> bool {
+    if haystack.is_ascii() && needle.is_ascii() {
+        let (h, n) = (haystack.as_bytes(), needle.as_bytes());
+        return n.len() <= h.len() && h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n));
+    }
+    haystack.to_lowercase().contains(needle)
+}
+
+/// The latest [`FEED_CAPACITY`] events, oldest first.
+#[derive(Debug, Default)]
+pub struct Feed {
+    items: VecDeque<FeedItem>,
+    next_seq: u64,
+}
+
+impl Feed {
+    /// An empty feed.
+    pub fn new() -> Self {
+        Feed {
+            items: VecDeque::new(),
+            next_seq: 1,
+        }
+    }
+
+    /// The sequence number the next row will get.
+    pub fn next_seq(&self) -> u64 {
+        self.next_seq.max(1)
+    }
+
+    /// Adds a row (its `seq` is set here), dropping the oldest when full.
+    pub fn push(&mut self, mut item: FeedItem) {
+        item.seq = self.next_seq();
+        self.next_seq = item.seq + 1;
+        if self.items.len() == FEED_CAPACITY {
+            self.items.pop_front();
+        }
+        self.items.push_back(item);
+    }
+
+    /// Rows held.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Whether no row is held.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// Rows newest first.
+    pub fn newest_first(&self) -> impl Iterator<Item = &FeedItem> {
+        self.items.iter().rev()
+    }
+
+    /// The row with sequence number `seq`, if still held.
+    pub fn get(&self, seq: u64) -> Option<&FeedItem> {
+        let first = self.items.front()?.seq;
+        let index = usize::try_from(seq.checked_sub(first)?).ok()?;
+        self.items.get(index).filter(|item| item.seq == seq)
+    }
+
+    /// The newest sequence number, if any.
+    pub fn newest_seq(&self) -> Option<u64> {
+        self.items.back().map(|item| item.seq)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(summary: &str) -> FeedItem {
+        FeedItem {
+            seq: 0,
+            kind: Kind::UserPrompt,
+            label: "USER",
+            clock: None,
+            timestamp_ms: None,
+            session: Some("abc".into()),
+            agent: None,
+            summary: summary.into(),
+            failed: false,
+            tool_use_id: None,
+            origin: Origin {
+                file: Arc::from("f"),
+                line: 1,
+                offset: 0,
+                index: 0,
+            },
+        }
+    }
+
+    #[test]
+    fn drops_the_oldest_beyond_capacity_and_finds_by_seq() {
+        let mut feed = Feed::new();
+        for i in 0..FEED_CAPACITY + 5 {
+            feed.push(item(&i.to_string()));
+        }
+        assert_eq!(feed.len(), FEED_CAPACITY);
+        assert!(feed.get(5).is_none(), "dropped");
+        let newest = feed.newest_seq().unwrap();
+        assert_eq!(newest, FEED_CAPACITY as u64 + 5);
+        assert_eq!(&*feed.get(6).unwrap().summary, "5");
+        assert_eq!(
+            &*feed.get(newest).unwrap().summary,
+            (FEED_CAPACITY + 4).to_string()
+        );
+        assert_eq!(feed.newest_first().next().unwrap().seq, newest);
+    }
+
+    #[test]
+    fn matches_ignoring_case_in_any_column() {
+        let row = item("Run the Tests");
+        assert!(row.matches("tests"));
+        assert!(row.matches("user"));
+        assert!(row.matches("ab"));
+        assert!(!row.matches("lint"));
+        assert!(item("Überprüfung").matches("überp"));
+    }
+}

@@ -1,0 +1,375 @@
+//! The dashboard's state: sessions, the feed, pull-request links and notices.
+
+use std::collections::{HashMap, VecDeque};
+use std::io;
+use std::ops::ControlFlow;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use memchr::memmem;
+
+use super::feed::{Feed, FeedItem, Origin, SUMMARY_COLUMNS};
+use crate::event::{Event, EventKind, Kind, KindSet};
+use crate::pricing::Pricing;
+use crate::render::plain::{kind_label, push_summary};
+use crate::render::summary::session_id_of_file;
+use crate::render::{Flow, Renderer};
+use crate::session::Sessions;
+use crate::timestamp::{clock_part, parse_millis};
+
+/// Kinds shown in the feed by default: all but the chatter that says little to a person
+/// (progress ticks, file snapshots, last-prompt and attachment records, token usage, which
+/// the session panel sums up). Sessions are built from every event whatever the feed shows.
+pub const FEED_KINDS: KindSet = KindSet::ALL
+    .without(Kind::Progress)
+    .without(Kind::FileSnapshot)
+    .without(Kind::LastPrompt)
+    .without(Kind::Attachment)
+    .without(Kind::Usage);
+
+/// Notices kept (the newest).
+const NOTICES: usize = 50;
+
+/// Pull-request links kept per session (the first seen).
+const PULL_REQUESTS: usize = 8;
+
+/// The time now, in milliseconds since the Unix epoch, as the dashboard sees it (a replay
+/// runs its own clock).
+pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
+
+/// The system's clock.
+pub fn system_clock() -> Clock {
+    Arc::new(|| {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+    })
+}
+
+/// A pull request mentioned by a session (in a tool's output or the model's text).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PullRequest {
+    /// `owner/repo#123`.
+    pub label: String,
+    /// `https://github.com/owner/repo/pull/123`.
+    pub url: String,
+}
+
+/// Something the person should know that is not an event: a file that could not be read,
+/// notifications falling back to polling, the end of a replay.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    /// When it was noted (the dashboard's clock).
+    pub at_ms: i64,
+    /// What happened.
+    pub text: String,
+}
+
+/// Everything the dashboard shows. See the [module documentation](super).
+pub struct Dashboard {
+    sessions: Sessions,
+    feed: Feed,
+    feed_kinds: KindSet,
+    pull_requests: HashMap<String, Vec<PullRequest>>,
+    notices: VecDeque<Notice>,
+    clock: Clock,
+    events: u64,
+    malformed: u64,
+    generation: u64,
+    status: Option<String>,
+    /// The file of the previous event (shared by the rows of one file) and its line, to number
+    /// the events of one line.
+    last_origin: Option<(Arc<str>, u64, u32)>,
+}
+
+impl std::fmt::Debug for Dashboard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Dashboard")
+            .field("sessions", &self.sessions.len())
+            .field("feed", &self.feed.len())
+            .field("events", &self.events)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for Dashboard {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Dashboard {
+    /// An empty dashboard with the built-in prices and the system clock.
+    pub fn new() -> Self {
+        Self::with(Pricing::built_in(), system_clock())
+    }
+
+    /// An empty dashboard pricing with `pricing` and telling time with `clock`.
+    pub fn with(pricing: Pricing, clock: Clock) -> Self {
+        Dashboard {
+            sessions: Sessions::with_pricing(pricing),
+            feed: Feed::new(),
+            feed_kinds: FEED_KINDS,
+            pull_requests: HashMap::new(),
+            notices: VecDeque::new(),
+            clock,
+            events: 0,
+            malformed: 0,
+            generation: 0,
+            status: None,
+            last_origin: None,
+        }
+    }
+
+    /// Shows only these kinds in the feed (sessions still see every event).
+    pub fn set_feed_kinds(&mut self, kinds: KindSet) {
+        self.feed_kinds = kinds;
+        self.generation += 1;
+    }
+
+    /// Replaces the clock (a replay sets its own).
+    pub fn set_clock(&mut self, clock: Clock) {
+        self.clock = clock;
+    }
+
+    /// The time now, by the dashboard's clock.
+    pub fn now_ms(&self) -> i64 {
+        (self.clock)()
+    }
+
+    /// The sessions.
+    pub fn sessions(&self) -> &Sessions {
+        &self.sessions
+    }
+
+    /// The feed.
+    pub fn feed(&self) -> &Feed {
+        &self.feed
+    }
+
+    /// Pull requests a session mentioned, first seen first.
+    pub fn pull_requests(&self, session: &str) -> &[PullRequest] {
+        self.pull_requests.get(session).map_or(&[], Vec::as_slice)
+    }
+
+    /// Notices, oldest first.
+    pub fn notices(&self) -> impl DoubleEndedIterator<Item = &Notice> {
+        self.notices.iter()
+    }
+
+    /// Notes something that is not an event (shown in the footer, kept for the log).
+    pub fn notice(&mut self, text: impl Into<String>) {
+        if self.notices.len() == NOTICES {
+            self.notices.pop_front();
+        }
+        let at_ms = self.now_ms();
+        self.notices.push_back(Notice {
+            at_ms,
+            text: text.into(),
+        });
+        self.generation += 1;
+    }
+
+    /// What the source is doing, when worth saying (`reading history…`); `None` clears it.
+    pub fn set_status(&mut self, status: Option<String>) {
+        self.status = status;
+        self.generation += 1;
+    }
+
+    /// The source's status.
+    pub fn status(&self) -> Option<&str> {
+        self.status.as_deref()
+    }
+
+    /// Events applied.
+    pub fn events(&self) -> u64 {
+        self.events
+    }
+
+    /// Lines that could not be read.
+    pub fn malformed(&self) -> u64 {
+        self.malformed
+    }
+
+    /// A number that changes whenever anything shown changes: draw again when it differs.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// Applies one event: to its session, and to the feed if its kind is shown.
+    pub fn apply(&mut self, event: &Event<'_>) {
+        self.events += 1;
+        self.generation += 1;
+        let timestamp_ms = event.timestamp.as_deref().and_then(parse_millis);
+        let now_ms = timestamp_ms.unwrap_or_else(|| self.now_ms());
+        match event.session_id.as_deref() {
+            Some(_) => self.sessions.apply(event, now_ms),
+            None if matches!(event.kind, EventKind::Title { .. }) => {
+                let fallback = session_id_of_file(event.source.file);
+                self.sessions.apply_unowned(event, now_ms, fallback);
+            }
+            None => {}
+        }
+        if let EventKind::Malformed(_) = event.kind {
+            self.malformed += 1;
+        }
+        if let Some(id) = event.session_id.as_deref() {
+            self.note_pull_requests(id, &event.kind);
+        }
+        let origin = self.origin(event);
+        if self.feed_kinds.contains(event.kind()) {
+            self.feed.push(feed_item(event, timestamp_ms, origin));
+        }
+    }
+
+    /// Where `event` sits: its file (shared with the previous row's when the same), line and
+    /// index within the line.
+    fn origin(&mut self, event: &Event<'_>) -> Origin {
+        let source = &event.source;
+        let (file, index) = match &self.last_origin {
+            Some((file, line, index)) if &**file == source.file => {
+                let index = if *line == source.line { index + 1 } else { 0 };
+                (file.clone(), index)
+            }
+            _ => (Arc::<str>::from(source.file), 0),
+        };
+        self.last_origin = Some((file.clone(), source.line, index));
+        Origin {
+            file,
+            line: source.line,
+            offset: source.offset,
+            index,
+        }
+    }
+
+    fn note_pull_requests(&mut self, session: &str, kind: &EventKind<'_>) {
+        let haystack = match kind {
+            EventKind::ToolResult {
+                content: Some(c), ..
+            } => c.get(),
+            EventKind::AssistantText {
+                text: crate::text::Text::Json(raw),
+                ..
+            } => raw,
+            EventKind::AssistantText {
+                text: crate::text::Text::Plain(text),
+                ..
+            } => text,
+            _ => return,
+        };
+        let found = pull_request_links(haystack);
+        if found.is_empty() {
+            return;
+        }
+        let known = self.pull_requests.entry(session.to_owned()).or_default();
+        for pr in found {
+            if known.len() < PULL_REQUESTS && !known.contains(&pr) {
+                known.push(pr);
+            }
+        }
+    }
+}
+
+impl Renderer for Dashboard {
+    fn on_event(&mut self, event: &Event<'_>) -> io::Result<Flow> {
+        self.apply(event);
+        Ok(ControlFlow::Continue(()))
+    }
+}
+
+/// A feed row for `event`.
+fn feed_item(event: &Event<'_>, timestamp_ms: Option<i64>, origin: Origin) -> FeedItem {
+    let mut summary = String::new();
+    match &event.kind {
+        EventKind::Malformed(m) => summary.push_str(&format!(
+            "{}:{}: byte {}: {}",
+            event.source.file, event.source.line, m.error_offset, m.message
+        )),
+        kind => {
+            push_summary(&mut summary, kind, SUMMARY_COLUMNS);
+        }
+    }
+    let (failed, tool_use_id) = match &event.kind {
+        EventKind::ToolCall { tool_use_id, .. } => (false, tool_use_id.as_deref()),
+        EventKind::ToolResult {
+            is_error,
+            tool_use_id,
+            ..
+        } => (*is_error, tool_use_id.as_deref()),
+        EventKind::ApiError { .. } | EventKind::Malformed(_) => (true, None),
+        _ => (false, None),
+    };
+    let agent = match (event.agent_id.as_deref(), event.sidechain) {
+        (Some(agent), _) => Some(agent.into()),
+        (None, true) => Some(crate::session::INLINE_SIDECHAIN.into()),
+        (None, false) => None,
+    };
+    FeedItem {
+        seq: 0,
+        kind: event.kind(),
+        label: kind_label(&event.kind),
+        clock: event
+            .timestamp
+            .as_deref()
+            .and_then(clock_part)
+            .map(Into::into),
+        timestamp_ms,
+        session: event.session_id.as_deref().map(Into::into),
+        agent,
+        summary: summary.into(),
+        failed,
+        tool_use_id: tool_use_id.map(Into::into),
+        origin,
+    }
+}
+
+/// GitHub pull-request URLs in `text` (JSON-escaped text is fine: the URL has no escapes).
+pub(crate) fn pull_request_links(text: &str) -> Vec<PullRequest> {
+    const HOST: &str = "github.com/";
+    let mut found = Vec::new();
+    for start in memmem::find_iter(text.as_bytes(), HOST) {
+        let rest = &text[start + HOST.len()..];
+        let mut parts = rest.splitn(4, '/');
+        let (Some(owner), Some(repo), Some("pull"), Some(tail)) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            continue;
+        };
+        let number: String = tail.chars().take_while(char::is_ascii_digit).collect();
+        let name_ok = |s: &str| {
+            !s.is_empty()
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        };
+        if number.is_empty() || number.len() > 9 || !name_ok(owner) || !name_ok(repo) {
+            continue;
+        }
+        let pr = PullRequest {
+            label: format!("{owner}/{repo}#{number}"),
+            url: format!("https://github.com/{owner}/{repo}/pull/{number}"),
+        };
+        if !found.contains(&pr) {
+            found.push(pr);
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_pull_request_links_once_each() {
+        let text = r#"Created https://github.com/acme/web-app/pull/42\nsee github.com/acme/web-app/pull/42 and https://github.com/o/r/pull/7."#;
+        let prs = pull_request_links(text);
+        assert_eq!(
+            prs.iter().map(|p| p.label.as_str()).collect::<Vec<_>>(),
+            ["acme/web-app#42", "o/r#7"]
+        );
+        assert_eq!(prs[0].url, "https://github.com/acme/web-app/pull/42");
+        assert!(pull_request_links("github.com/acme/web-app/issues/42").is_empty());
+        assert!(pull_request_links("github.com/a b/c/pull/1").is_empty());
+        assert!(pull_request_links("github.com/a/b/pull/").is_empty());
+    }
+}

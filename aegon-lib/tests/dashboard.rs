@@ -1,0 +1,369 @@
+//! The dashboard on `TestBackend`: each pane and the whole screen at fixed sizes, from real
+//! transcripts, with the styles where colour carries meaning.
+#![cfg(feature = "tui")]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use aegon::dashboard::{
+    read_line_at, ui, Action, Dashboard, Detail, Key, Pane, View, FEED_CAPACITY,
+};
+use aegon::pipeline::{Options, Pipeline};
+use aegon::pricing::Pricing;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::style::Color;
+use ratatui::Terminal;
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../fixtures/corpus")
+        .join(name)
+}
+
+/// A dashboard fed the inputs `(name, bytes)` in order, with its clock stopped at `now_ms`.
+fn dashboard_of(inputs: &[(&str, &[u8])], now_ms: i64) -> Dashboard {
+    let dashboard = Dashboard::with(Pricing::built_in(), Arc::new(move || now_ms));
+    let mut pipeline = Pipeline::new(Options::default(), dashboard);
+    for (name, bytes) in inputs {
+        let mut input = pipeline.open(*name);
+        let _ = pipeline.push(&mut input, bytes).unwrap();
+        let _ = pipeline.close(input).unwrap();
+    }
+    pipeline.finish().unwrap().0
+}
+
+/// A dashboard fed fixtures (by file name), in order.
+fn load(names: &[&str], now_ms: i64) -> Dashboard {
+    let files: Vec<(String, Vec<u8>)> = names
+        .iter()
+        .map(|n| {
+            let path = fixture(n);
+            (
+                path.to_str().unwrap().to_owned(),
+                std::fs::read(&path).unwrap(),
+            )
+        })
+        .collect();
+    let inputs: Vec<(&str, &[u8])> = files.iter().map(|(n, b)| (n.as_str(), &b[..])).collect();
+    dashboard_of(&inputs, now_ms)
+}
+
+fn render(dashboard: &Dashboard, view: &mut View, width: u16, height: u16) -> Buffer {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal
+        .draw(|frame| ui::draw(frame, dashboard, view))
+        .unwrap();
+    terminal.backend().buffer().clone()
+}
+
+fn text(buffer: &Buffer) -> String {
+    let area = buffer.area;
+    let mut out = String::new();
+    for y in 0..area.height {
+        let mut line = String::new();
+        for x in 0..area.width {
+            line.push_str(buffer[(x, y)].symbol());
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// The cells of `buffer` where `needle` starts, as (x, y).
+fn find(buffer: &Buffer, needle: &str) -> Option<(u16, u16)> {
+    let lines = text(buffer);
+    lines.lines().enumerate().find_map(|(y, line)| {
+        let at = line.find(needle)?;
+        let x = line[..at].chars().count();
+        Some((x as u16, y as u16))
+    })
+}
+
+const APANLOCO: &str = "apanloco__random__session.jsonl";
+/// 2026-04-14T05:44:30Z: seconds after the session's last line.
+const APANLOCO_END_MS: i64 = 1_776_145_470_000;
+const FAILING: &str =
+    "chiphuyen__sniffly__tests__mock-data__-Users-chip-dev-ai-music__fed8ce56-bc79-401f-a83e-af084253362f.jsonl";
+const PARENT: &str = "kfischer-okarin__scripts-and-tools__src__claude-history__test__fixtures__claude-projects__-Users-user-project__b3edadab-bca0-4054-9b41-f7ffa6941260.jsonl";
+const SUBAGENT: &str = "kfischer-okarin__scripts-and-tools__src__claude-history__test__fixtures__claude-projects__-Users-user-project__agent-a434715.jsonl";
+
+#[test]
+fn whole_screen_shows_feed_panel_list_and_keys() {
+    let dashboard = load(&[APANLOCO], APANLOCO_END_MS);
+    let mut view = View::default();
+    let buffer = render(&dashboard, &mut view, 120, 36);
+    let screen = text(&buffer);
+    let lines: Vec<&str> = screen.lines().collect();
+    assert!(lines[0].contains("aegon  1 session · 1 live ·"), "{screen}");
+    // Newest first: the session's last prompt heads the feed.
+    assert!(
+        lines[2].starts_with("│05:44:21 USER      a263b894 yes please"),
+        "{screen}"
+    );
+    // The panel: title, state, the numbers of the session core, the flow, the steps.
+    let session = dashboard
+        .sessions()
+        .get("a263b894-c8c2-44af-8845-663362b5a201")
+        .unwrap();
+    let cost = session.cost(dashboard.sessions().pricing()).unwrap();
+    for expected in [
+        "● LIVE".to_owned(),
+        format!("{} events", session.events),
+        format!("${cost:.2}"),
+        "3% 27.0k/1.0M".to_owned(),
+        "→ ASST → USER".to_owned(),
+        "✓ Bash".to_owned(),
+        "Sessions 1 · 1 live".to_owned(),
+        "all sessions".to_owned(),
+        "q quit".to_owned(),
+    ] {
+        assert!(screen.contains(&expected), "{expected} missing:\n{screen}");
+    }
+    assert_eq!(format!("{cost:.2}"), "0.61", "the session's cost");
+    // Colour that carries meaning: prompts green, results of successful calls green, the
+    // context gauge green at 3%.
+    let (x, y) = find(&buffer, "USER      a263b894 yes").unwrap();
+    assert_eq!(buffer[(x, y)].fg, Color::Green);
+    let (x, y) = find(&buffer, "✓ Bash 113ms").unwrap();
+    assert_eq!(buffer[(x - 19, y)].fg, Color::Green, "RESULT label");
+    let (x, y) = find(&buffer, "Context  █").unwrap();
+    assert_eq!(buffer[(x + 9, y)].fg, Color::Green);
+}
+
+#[test]
+fn an_hour_later_the_session_is_idle() {
+    let dashboard = load(&[APANLOCO], APANLOCO_END_MS + 3_600_000);
+    let screen = text(&render(&dashboard, &mut View::default(), 120, 30));
+    assert!(screen.contains("○ IDLE"), "{screen}");
+    assert!(screen.contains("0 live"), "{screen}");
+    assert!(screen.contains(" 1h "), "age in the list:\n{screen}");
+}
+
+#[test]
+fn failed_calls_are_red_in_the_feed_and_counted_in_the_panel() {
+    let dashboard = load(&[FAILING], 0);
+    let buffer = render(&dashboard, &mut View::default(), 130, 40);
+    let screen = text(&buffer);
+    let (x, y) = find(&buffer, "✗ ").expect("a failed result");
+    assert_eq!(buffer[(x, y)].fg, Color::Red, "{screen}");
+    assert!(screen.contains("✗ 2 tool errors"), "{screen}");
+    let (x, y) = find(&buffer, "✗ 2 tool errors").unwrap();
+    assert_eq!(buffer[(x, y)].fg, Color::Red);
+}
+
+#[test]
+fn subagent_events_are_marked_with_their_agent() {
+    let dashboard = load(&[PARENT, SUBAGENT], 0);
+    let buffer = render(&dashboard, &mut View::default(), 130, 40);
+    let screen = text(&buffer);
+    let (x, y) = find(&buffer, "›a434715").expect(&screen);
+    assert_eq!(buffer[(x, y)].fg, Color::Magenta);
+}
+
+#[test]
+fn context_gauge_turns_yellow_then_red() {
+    for (input, color) in [
+        (60_000, Color::Green),
+        (120_000, Color::Yellow),
+        (190_000, Color::Red),
+    ] {
+        let line = format!(
+            r#"{{"type":"assistant","sessionId":"s","timestamp":"2026-01-01T10:00:00Z","message":{{"id":"m","model":"claude-sonnet-4-5-20250929","role":"assistant","content":[{{"type":"text","text":"hi"}}],"usage":{{"input_tokens":{input},"output_tokens":1}}}}}}"#
+        );
+        let dashboard = dashboard_of(&[("s.jsonl", line.as_bytes())], 0);
+        let buffer = render(&dashboard, &mut View::default(), 120, 20);
+        let (x, y) = find(&buffer, "Context  ").unwrap_or_else(|| panic!("{}", text(&buffer)));
+        assert_eq!(buffer[(x + 9, y)].fg, color, "{input}:\n{}", text(&buffer));
+    }
+}
+
+#[test]
+fn keys_move_open_filter_pause_and_quit() {
+    let dashboard = load(&[APANLOCO], APANLOCO_END_MS);
+    let mut view = View::default();
+    render(&dashboard, &mut view, 120, 36);
+    let newest = dashboard.feed().newest_seq().unwrap();
+    // ↓ selects the newest row, then the one below; ↑ twice follows the newest again.
+    assert_eq!(view.on_key(Key::Down, &dashboard), Action::Redraw);
+    assert_eq!(view.selected, Some(newest));
+    assert_eq!(view.on_key(Key::Char('j'), &dashboard), Action::Redraw);
+    let second = view.selected.unwrap();
+    assert!(second < newest);
+    // The panel shows the selected row's session (the only one here).
+    assert_eq!(
+        view.panel_session(&dashboard).map(|s| s.id.as_str()),
+        Some("a263b894-c8c2-44af-8845-663362b5a201")
+    );
+    view.on_key(Key::Up, &dashboard);
+    view.on_key(Key::Char('k'), &dashboard);
+    assert_eq!(view.selected, None);
+    assert_eq!(view.on_key(Key::Char('k'), &dashboard), Action::Nothing);
+
+    // Enter opens the detail of a tool call, with its full input and its result.
+    let call = dashboard
+        .feed()
+        .newest_first()
+        .find(|i| i.summary.starts_with("Bash wc -l"))
+        .unwrap()
+        .seq;
+    view.selected = Some(call);
+    assert_eq!(
+        view.on_key(Key::Enter, &dashboard),
+        Action::OpenDetail(call)
+    );
+    let item = dashboard.feed().get(call).unwrap();
+    let detail = Detail::load(&dashboard, item, &|o| read_line_at(&o.file, o.offset));
+    assert!(
+        detail.title.starts_with("CALL Bash wc -l"),
+        "{}",
+        detail.title
+    );
+    let all = detail.lines.join("\n");
+    assert!(
+        all.contains("command: wc -l /home/da/.claude/projects/"),
+        "{all}"
+    );
+    assert!(all.contains("── RESULT ✓ Bash 113ms"), "{all}");
+    assert!(all.contains("91 /home/da/.claude/projects/"), "{all}");
+    view.detail = Some(detail);
+    let screen = text(&render(&dashboard, &mut view, 120, 36));
+    assert!(screen.contains("CALL Bash wc -l"), "{screen}");
+    assert!(screen.contains("Esc close"), "{screen}");
+    assert_eq!(view.on_key(Key::Esc, &dashboard), Action::Redraw);
+    assert!(view.detail.is_none());
+
+    // / types a filter; every row shown matches it; Esc clears it.
+    view.on_key(Key::Char('/'), &dashboard);
+    for c in "bash".chars() {
+        view.on_key(Key::Char(c), &dashboard);
+    }
+    view.on_key(Key::Enter, &dashboard);
+    assert_eq!(view.filter, "bash");
+    let shown: Vec<_> = view.visible_feed(&dashboard).collect();
+    assert!(!shown.is_empty());
+    assert!(shown
+        .iter()
+        .all(|i| i.summary.to_lowercase().contains("bash")));
+    let screen = text(&render(&dashboard, &mut view, 120, 36));
+    assert!(screen.contains("filter: bash"), "{screen}");
+    assert_eq!(view.on_key(Key::Esc, &dashboard), Action::Redraw);
+    assert!(view.filter.is_empty());
+
+    // Space pauses: the footer says so; space again resumes.
+    view.on_key(Key::Char(' '), &dashboard);
+    assert_eq!(view.paused_at, Some(newest));
+    let screen = text(&render(&dashboard, &mut view, 120, 36));
+    assert!(screen.contains("PAUSED +0"), "{screen}");
+    view.on_key(Key::Char(' '), &dashboard);
+    assert_eq!(view.paused_at, None);
+
+    // Tab to the session list; ↓ chooses the session: the feed shows only it.
+    view.on_key(Key::Tab, &dashboard);
+    assert_eq!(view.focus, Pane::Sessions);
+    view.on_key(Key::Down, &dashboard);
+    assert_eq!(
+        view.session.as_deref(),
+        Some("a263b894-c8c2-44af-8845-663362b5a201")
+    );
+    let screen = text(&render(&dashboard, &mut view, 120, 36));
+    assert!(screen.contains("Feed · session a263b894"), "{screen}");
+    view.on_key(Key::Up, &dashboard);
+    assert_eq!(view.session, None);
+
+    // ? shows the keys; any key closes them; q quits, Esc quits when nothing is open.
+    view.on_key(Key::Char('?'), &dashboard);
+    let screen = text(&render(&dashboard, &mut view, 120, 36));
+    assert!(screen.contains("aegon · keys"), "{screen}");
+    assert_eq!(view.on_key(Key::Char('x'), &dashboard), Action::Redraw);
+    assert!(!view.help);
+    assert_eq!(view.on_key(Key::Char('q'), &dashboard), Action::Quit);
+    assert_eq!(view.on_key(Key::Esc, &dashboard), Action::Quit);
+    assert_eq!(view.on_key(Key::Interrupt, &dashboard), Action::Quit);
+}
+
+#[test]
+fn a_paused_feed_holds_still_while_events_count() {
+    let first = br#"{"type":"user","sessionId":"s","timestamp":"2026-01-01T10:00:00Z","message":{"role":"user","content":"first"}}
+"#;
+    let second = br#"{"type":"user","sessionId":"s","timestamp":"2026-01-01T10:00:01Z","message":{"role":"user","content":"second"}}
+"#;
+    let mut pipeline = Pipeline::new(
+        Options::default(),
+        Dashboard::with(Pricing::built_in(), Arc::new(|| 0)),
+    );
+    let mut input = pipeline.open("s.jsonl");
+    let _ = pipeline.push(&mut input, first).unwrap();
+    let mut view = View::default();
+    view.on_key(Key::Char(' '), pipeline.renderer());
+    let _ = pipeline.push(&mut input, second).unwrap();
+    let dashboard = pipeline.renderer();
+    let screen = text(&render(dashboard, &mut view, 100, 12));
+    assert!(
+        screen.contains("first") && !screen.contains("second"),
+        "{screen}"
+    );
+    assert!(screen.contains("PAUSED +1"), "{screen}");
+    assert!(screen.contains("2 events"), "{screen}");
+}
+
+#[test]
+fn small_terminals_degrade_and_never_panic() {
+    let dashboard = load(&[APANLOCO], APANLOCO_END_MS);
+    let screen = text(&render(&dashboard, &mut View::default(), 15, 3));
+    assert!(screen.starts_with("aegon: 15×3 is"), "{screen}");
+    let screen = text(&render(&dashboard, &mut View::default(), 50, 12));
+    assert!(
+        screen.contains("Feed") && !screen.contains("Session"),
+        "{screen}"
+    );
+    let mut view = View {
+        help: true,
+        ..View::default()
+    };
+    for width in [1, 2, 5, 19, 20, 21, 40, 69, 70, 71, 100, 250] {
+        for height in [1, 2, 4, 5, 6, 8, 12, 30] {
+            render(&dashboard, &mut view, width, height);
+        }
+    }
+}
+
+#[test]
+fn escape_sequences_in_transcripts_are_drawn_inert() {
+    let line = br#"{"type":"user","sessionId":"s","timestamp":"2026-01-01T10:00:00Z","cwd":"/tmp/\u001b[2J","message":{"role":"user","content":"\u001b[31mred\u001b]52;c;ZXZpbA==\u0007 \u001b]8;;http://x\u001b\\link\u001b]8;;\u001b\\ \u009b1m"}}
+"#;
+    let dashboard = dashboard_of(&[("s.jsonl", line)], 0);
+    let buffer = render(&dashboard, &mut View::default(), 140, 20);
+    let screen = text(&buffer);
+    assert!(screen.contains("red"), "{screen}");
+    for c in screen.chars() {
+        assert!(
+            !c.is_control() || c == '\n',
+            "control character {c:?} reached the screen:\n{screen}"
+        );
+    }
+}
+
+#[test]
+fn the_feed_is_bounded_whatever_the_history() {
+    let mut lines = Vec::new();
+    for i in 0..FEED_CAPACITY + 500 {
+        lines.extend_from_slice(
+            format!(
+                r#"{{"type":"user","sessionId":"s","timestamp":"2026-01-01T10:00:00Z","message":{{"role":"user","content":"prompt {i}"}}}}"#
+            )
+            .as_bytes(),
+        );
+        lines.push(b'\n');
+    }
+    let dashboard = dashboard_of(&[("s.jsonl", &lines)], 0);
+    assert_eq!(dashboard.feed().len(), FEED_CAPACITY);
+    assert_eq!(dashboard.events(), (FEED_CAPACITY + 500) as u64);
+    assert_eq!(
+        dashboard.sessions().get("s").unwrap().prompts,
+        (FEED_CAPACITY + 500) as u64
+    );
+    let newest = dashboard.feed().newest_first().next().unwrap();
+    assert_eq!(&*newest.summary, format!("prompt {}", FEED_CAPACITY + 499));
+}
