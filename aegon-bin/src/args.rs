@@ -80,6 +80,24 @@ pub struct Config {
     /// With `watch`: transcripts changed within this long are read from their start (`None`:
     /// all of them).
     pub since: Option<std::time::Duration>,
+    /// `--ndjson`, `--plain` or `--summary` was given (a stream, never the dashboard).
+    pub format_given: bool,
+    /// `aegon replay FILE`: play a recorded session with its own timing.
+    pub replay: bool,
+    /// `aegon demo`: replay the session shipped inside the binary.
+    pub demo: bool,
+    /// Replay speed (`--speed`): 2 plays twice as fast.
+    pub speed: f64,
+    /// `--detached`: open the dashboard in a new terminal window.
+    pub detached: bool,
+}
+
+impl Config {
+    /// Whether this run is one of the dashboard's (watch, run, replay, demo); it shows the
+    /// dashboard when its output is a terminal and no stream format was asked for.
+    pub fn dashboard_capable(&self) -> bool {
+        self.watch || self.replay || self.demo
+    }
 }
 
 /// Parses the arguments (without the program name).
@@ -100,7 +118,13 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, lexopt
         poll: false,
         watch: false,
         since: Some(DEFAULT_SINCE),
+        format_given: false,
+        replay: false,
+        demo: false,
+        speed: 1.0,
+        detached: false,
     };
+    let mut speed_given = false;
     let mut summary = false;
     let mut json = false;
     let mut only: Option<KindSet> = None;
@@ -109,9 +133,36 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, lexopt
         match arg {
             Short('h') | Long("help") => return Ok(Command::Help),
             Short('V') | Long("version") => return Ok(Command::Version),
-            Long("ndjson") => config.format = Format::Ndjson,
-            Long("plain") => config.format = Format::Plain,
-            Short('s') | Long("summary") => summary = true,
+            Long("ndjson") => {
+                config.format = Format::Ndjson;
+                config.format_given = true;
+            }
+            Long("plain") => {
+                config.format = Format::Plain;
+                config.format_given = true;
+            }
+            Short('s') | Long("summary") => {
+                summary = true;
+                config.format_given = true;
+            }
+            Long("detached") => config.detached = true,
+            Long("speed") => {
+                let value = parser.value()?;
+                config.speed = value
+                    .to_str()
+                    .and_then(|v| v.trim_end_matches('x').parse::<f64>().ok())
+                    .filter(|v| v.is_finite() && *v > 0.0)
+                    .ok_or_else(|| {
+                        lexopt::Error::Custom(
+                            format!(
+                                "--speed: '{}' is not a positive number (2 plays twice as fast)",
+                                value.to_string_lossy()
+                            )
+                            .into(),
+                        )
+                    })?;
+                speed_given = true;
+            }
             Long("json") => json = true,
             Long("pricing") => config.pricing = Some(parser.value()?.into()),
             Long("color") | Long("colour") => {
@@ -157,14 +208,15 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, lexopt
                     )
                 })?;
             }
-            Value(value) if value == "watch" && config.inputs.is_empty() && !config.watch => {
-                config.watch = true;
+            Value(value) if config.inputs.is_empty() && !subcommand(&config) => {
+                match value.to_str() {
+                    Some("watch" | "run") => config.watch = true,
+                    Some("replay") => config.replay = true,
+                    Some("demo") => config.demo = true,
+                    _ => config.inputs.push(input(value)),
+                }
             }
-            Value(value) => config.inputs.push(if value == "-" {
-                InputArg::Stdin
-            } else {
-                InputArg::Path(value.into())
-            }),
+            Value(value) => config.inputs.push(input(value)),
             _ => return Err(arg.unexpected()),
         }
     }
@@ -178,6 +230,42 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, lexopt
         return Err(lexopt::Error::Custom(
             "--json goes with --summary (for events as JSON, use --ndjson)".into(),
         ));
+    }
+    if speed_given && !config.replay && !config.demo {
+        return Err(lexopt::Error::Custom(
+            "--speed goes with replay and demo".into(),
+        ));
+    }
+    if config.detached && !config.dashboard_capable() && !config.inputs.is_empty() {
+        return Err(lexopt::Error::Custom(
+            "--detached opens the dashboard (watch, run, replay, demo) in a new window".into(),
+        ));
+    }
+    if config.replay || config.demo {
+        if summary || config.follow || config.poll || config.from_end {
+            return Err(lexopt::Error::Custom(
+                "replay and demo play a recording: -f, --poll, --from-end and --summary do not apply"
+                    .into(),
+            ));
+        }
+        match (config.demo, config.inputs.as_slice()) {
+            (true, []) | (false, [InputArg::Path(_)]) => {}
+            (true, _) => {
+                return Err(lexopt::Error::Custom(
+                    "demo plays the session shipped in aegon; to play a file, aegon replay FILE"
+                        .into(),
+                ))
+            }
+            (false, _) => {
+                return Err(lexopt::Error::Custom(
+                    "replay plays one transcript file: aegon replay FILE [--speed N]".into(),
+                ))
+            }
+        }
+        if config.demo && !speed_given {
+            config.speed = DEMO_SPEED;
+        }
+        return Ok(Command::Run(config_with_kinds(config, only, skip)));
     }
     if config.follow {
         if summary {
@@ -214,6 +302,24 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, lexopt
     }
     Ok(Command::Run(config_with_kinds(config, only, skip)))
 }
+
+/// Whether a subcommand (watch, run, replay, demo) was already given.
+fn subcommand(config: &Config) -> bool {
+    config.watch || config.replay || config.demo
+}
+
+/// A positional argument as an input: `-` is stdin.
+fn input(value: OsString) -> InputArg {
+    if value == "-" {
+        InputArg::Stdin
+    } else {
+        InputArg::Path(value.into())
+    }
+}
+
+/// How fast `aegon demo` plays unless `--speed` says otherwise (the recording's 22 minutes
+/// in about three, long pauses cut).
+pub const DEMO_SPEED: f64 = 8.0;
 
 /// History read by `aegon watch` unless `--since` says otherwise.
 pub const DEFAULT_SINCE: std::time::Duration = std::time::Duration::from_secs(3600);

@@ -3,10 +3,13 @@
 //! Thin wiring: arguments → [`args::Config`] → inputs and a renderer → the library's pipeline.
 
 mod args;
+mod dashboard;
+mod detach;
 mod follow;
 mod inputs;
 mod notifications;
 mod parallel;
+mod replay;
 mod report;
 mod watch;
 
@@ -142,10 +145,21 @@ fn run() -> io::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
+    let mut config = config;
+    let on_terminal = io::stdout().is_terminal();
     if config.implicit_stdin && io::stdin().is_terminal() {
-        // Nothing piped in and no file named: waiting on the keyboard would look like a hang.
-        warn("no input: give transcript files, or pipe one in (tail -f SESSION.jsonl | aegon). See aegon --help.");
-        return Ok(ExitCode::from(2));
+        if !on_terminal || config.format_given {
+            // Nothing piped in and no file named: waiting on the keyboard would look like a hang.
+            warn("no input: give transcript files, or pipe one in (tail -f SESSION.jsonl | aegon). See aegon --help.");
+            return Ok(ExitCode::from(2));
+        }
+        // Bare `aegon` on a terminal: the dashboard over Claude Code's folders.
+        config.watch = true;
+        config.inputs.clear();
+        config.implicit_stdin = false;
+    }
+    if config.detached {
+        return Ok(detach::run());
     }
     let pricing = match load_pricing(&config) {
         Ok(p) => p,
@@ -166,7 +180,7 @@ fn run() -> io::Result<ExitCode> {
         Vec::new()
     };
     let mut unreadable = false;
-    let inputs = if config.watch {
+    let inputs = if config.watch || config.replay || config.demo {
         Vec::new()
     } else {
         inputs::expand(&config.inputs, |path, e| {
@@ -179,6 +193,38 @@ fn run() -> io::Result<ExitCode> {
     };
     if let Some(code) = parallel_summary(&config, &inputs, options, &pricing, unreadable)? {
         return Ok(code);
+    }
+    let recording = match recording(&config) {
+        Ok(r) => r,
+        Err(message) => {
+            warn(&message);
+            return Ok(ExitCode::from(2));
+        }
+    };
+    if config.dashboard_capable() && !config.format_given && on_terminal {
+        let source = match recording {
+            Some((name, bytes)) => dashboard::Source::Replay {
+                name,
+                bytes,
+                speed: config.speed,
+            },
+            None => dashboard::Source::Watch {
+                roots: watch_roots,
+                since: config.since,
+                poll: config.poll,
+            },
+        };
+        let feed_kinds = if config.kinds == aegon::KindSet::ALL {
+            aegon::dashboard::FEED_KINDS
+        } else {
+            config.kinds
+        };
+        let settings = dashboard::Settings {
+            options,
+            pricing,
+            feed_kinds,
+        };
+        return dashboard::run(source, settings);
     }
     let stdout = io::stdout();
     let renderer: Box<dyn Renderer> = match config.format {
@@ -207,6 +253,15 @@ fn run() -> io::Result<ExitCode> {
     };
     let renderer = Reporting::new(Filtered::new(config.kinds, renderer), config.quiet);
     let mut pipeline = Pipeline::new(options, renderer);
+    if let Some((name, bytes)) = recording {
+        replay::run(&name, &bytes, config.speed, None, &mut pipeline)?;
+        let (_, stats) = pipeline.finish()?;
+        return Ok(if stats.malformed.total() > 0 {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        });
+    }
     if config.watch {
         watch::run(
             &watch_roots,
@@ -214,6 +269,7 @@ fn run() -> io::Result<ExitCode> {
             config.poll,
             config.quiet,
             &mut pipeline,
+            || {},
         )?;
         pipeline.finish()?;
         return Ok(ExitCode::SUCCESS);
@@ -245,6 +301,24 @@ fn run() -> io::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// A recording's name and bytes.
+type Recording = (String, std::sync::Arc<[u8]>);
+
+/// The recording `replay` or `demo` plays (`None` for other runs).
+fn recording(config: &Config) -> Result<Option<Recording>, String> {
+    if config.demo {
+        return Ok(Some((replay::DEMO_NAME.to_owned(), replay::DEMO.into())));
+    }
+    if !config.replay {
+        return Ok(None);
+    }
+    let Some(InputArg::Path(path)) = config.inputs.first() else {
+        return Err("replay plays one transcript file: aegon replay FILE".to_owned());
+    };
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(Some((path.display().to_string(), bytes.into())))
 }
 
 /// The folders `aegon watch` watches: those named (each must be a folder), else Claude Code's.

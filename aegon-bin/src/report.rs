@@ -3,6 +3,7 @@
 
 use std::io::{self, Write};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
 
 use aegon::pipeline::Stats;
 use aegon::render::Flow;
@@ -107,6 +108,19 @@ fn plural(n: u64) -> &'static str {
     }
 }
 
+/// Where warnings go instead of stderr while the dashboard owns the terminal.
+type Diverter = Box<dyn Fn(&str) + Send + Sync>;
+
+static DIVERTED: Mutex<Option<Diverter>> = Mutex::new(None);
+
+/// Sends warnings to `to` instead of stderr (`None`: back to stderr). The dashboard shows them
+/// while it owns the screen, where stderr would tear its drawing.
+pub fn divert_warnings(to: Option<Diverter>) {
+    if let Ok(mut slot) = DIVERTED.lock() {
+        *slot = to;
+    }
+}
+
 /// Writes `aegon: {message}` to stderr, made inert (file names and parser messages can quote
 /// transcript bytes), ignoring a failure to write: there is nowhere else to say it.
 pub fn warn(message: &str) {
@@ -114,6 +128,12 @@ pub fn warn(message: &str) {
         .chars()
         .map(aegon::render::text::inert_char)
         .collect();
+    if let Ok(slot) = DIVERTED.lock() {
+        if let Some(divert) = slot.as_ref() {
+            divert(&inert);
+            return;
+        }
+    }
     let mut err = io::stderr().lock();
     let _ = writeln!(err, "aegon: {inert}");
 }

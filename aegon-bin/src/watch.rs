@@ -72,13 +72,15 @@ struct Watched {
     last_change: Instant,
 }
 
-/// Watches `roots` into `pipeline` until the output is closed or the renderer stops.
+/// Watches `roots` into `pipeline` until the output is closed or the renderer stops;
+/// `history_read` is called once the recent history has been read.
 pub fn run<R: Renderer>(
     roots: &[PathBuf],
     since: Option<Duration>,
     force_poll: bool,
     quiet: bool,
     pipeline: &mut Pipeline<R>,
+    history_read: impl FnOnce(),
 ) -> io::Result<()> {
     let mut watcher = None;
     // No sender while polling: waiting is sleeping.
@@ -138,6 +140,8 @@ pub fn run<R: Renderer>(
             w.tail.park();
         }
     }
+    pipeline.renderer().flush()?;
+    history_read();
 
     let mut last_rescan = Instant::now();
     loop {

@@ -1,0 +1,377 @@
+//! The dashboard in the terminal: `aegon watch` (and `run`, `replay`, `demo`) on a terminal.
+//!
+//! Three threads. The source (watch or replay) pushes events through a pipeline into the
+//! shared [`Dashboard`] and wakes the screen. The input thread reads keys and resizes. This
+//! one owns the terminal: it waits on one channel (keys, resizes, wake-ups, signals), draws at
+//! most every [`FRAME`] and only when something changed, plus a tick (100 ms while a spinner
+//! turns, else a second, for clocks and LIVE/IDLE). The terminal is restored on q, Esc, Ctrl-C,
+//! SIGINT, SIGTERM, SIGHUP and on a panic (which then ends the process, so nothing draws on a
+//! restored screen).
+
+use std::io;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use aegon::dashboard::{
+    read_line_at, system_clock, ui, Action, Clock, Dashboard, Detail, Key, Origin, View,
+};
+use aegon::pipeline::{Options, Pipeline};
+use aegon::pricing::Pricing;
+use aegon::render::{Flow, Renderer};
+use aegon::{Event, KindSet};
+use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+use crate::report::divert_warnings;
+use crate::{replay, watch};
+
+/// Shortest time between two frames (at most 30 per second, however fast events come).
+const FRAME: Duration = Duration::from_millis(33);
+/// Tick while a spinner turns.
+const SPINNER_TICK: Duration = Duration::from_millis(100);
+/// Tick otherwise (clocks, LIVE/IDLE).
+const IDLE_TICK: Duration = Duration::from_secs(1);
+/// Warnings repeated on stderr after the terminal is restored.
+const WARNINGS_KEPT: usize = 20;
+
+/// Where the dashboard's events come from.
+pub enum Source {
+    /// Directory trees, as `aegon watch` reads them.
+    Watch {
+        /// The folders.
+        roots: Vec<PathBuf>,
+        /// History window.
+        since: Option<Duration>,
+        /// Poll instead of notifications.
+        poll: bool,
+    },
+    /// A recording played with its own timing.
+    Replay {
+        /// Its name (a path, or the demo's name).
+        name: String,
+        /// Its bytes.
+        bytes: Arc<[u8]>,
+        /// Speed factor.
+        speed: f64,
+    },
+}
+
+/// What the dashboard needs besides its source.
+pub struct Settings {
+    /// Pipeline options (line limit).
+    pub options: Options,
+    /// Prices.
+    pub pricing: Pricing,
+    /// Kinds shown in the feed.
+    pub feed_kinds: KindSet,
+}
+
+/// What the screen thread waits for.
+enum Wakeup {
+    Terminal(TermEvent),
+    /// New events (at most one queued: see [`Shared::wake_pending`]).
+    Data,
+    /// The source ended (with an error, or not).
+    SourceEnded(Option<String>),
+    /// SIGINT, SIGTERM or SIGHUP.
+    Signal,
+}
+
+/// The state both threads see.
+struct Shared {
+    model: Mutex<Dashboard>,
+    /// The screen thread wants the lock: the source steps aside between events.
+    screen_waiting: AtomicBool,
+    /// A `Data` wake-up is queued and not yet seen.
+    wake_pending: AtomicBool,
+    /// The screen is gone: the source stops.
+    quit: AtomicBool,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Dashboard> {
+        self.model
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The lock, for the screen: announced, so a busy source lets it in at once.
+    fn lock_for_screen(&self) -> MutexGuard<'_, Dashboard> {
+        self.screen_waiting.store(true, Ordering::Release);
+        let guard = self.lock();
+        self.screen_waiting.store(false, Ordering::Release);
+        guard
+    }
+
+    fn wake(&self, tx: &Sender<Wakeup>) {
+        if !self.wake_pending.swap(true, Ordering::AcqRel) {
+            let _ = tx.send(Wakeup::Data);
+        }
+    }
+}
+
+/// The source side: applies each event to the shared dashboard.
+struct Feeder {
+    shared: Arc<Shared>,
+    tx: Sender<Wakeup>,
+}
+
+impl Renderer for Feeder {
+    fn on_event(&mut self, event: &Event<'_>) -> io::Result<Flow> {
+        if self.shared.quit.load(Ordering::Relaxed) {
+            return Ok(Flow::Break(()));
+        }
+        while self.shared.screen_waiting.load(Ordering::Acquire) {
+            std::thread::yield_now();
+        }
+        self.shared.lock().apply(event);
+        self.shared.wake(&self.tx);
+        Ok(Flow::Continue(()))
+    }
+}
+
+/// Runs the dashboard until the person quits or a signal comes.
+pub fn run(source: Source, settings: Settings) -> io::Result<ExitCode> {
+    let replay_clock = Arc::new(replay::ReplayClock::default());
+    let clock: Clock = match &source {
+        Source::Replay { speed, .. } => {
+            let (replay_clock, speed) = (replay_clock.clone(), *speed);
+            Arc::new(move || replay_clock.now_ms(speed))
+        }
+        Source::Watch { .. } => system_clock(),
+    };
+    let mut model = Dashboard::with(settings.pricing, clock);
+    model.set_feed_kinds(settings.feed_kinds);
+    let memory = match &source {
+        Source::Watch { .. } => {
+            model.set_status(Some("reading history…".to_owned()));
+            None
+        }
+        Source::Replay { name, bytes, speed } => {
+            model.set_status(Some(format!("replaying {name} at {speed}×")));
+            Some((name.clone(), bytes.clone()))
+        }
+    };
+    let shared = Arc::new(Shared {
+        model: Mutex::new(model),
+        screen_waiting: AtomicBool::new(false),
+        wake_pending: AtomicBool::new(false),
+        quit: AtomicBool::new(false),
+    });
+    let (tx, rx) = mpsc::channel::<Wakeup>();
+
+    let mut terminal = ratatui::try_init()
+        .map_err(|e| io::Error::new(e.kind(), format!("cannot take over the terminal: {e}")))?;
+    restore_on_panic();
+
+    let warnings: Arc<Mutex<Vec<String>>> = Arc::default();
+    {
+        let (shared, tx, warnings) = (shared.clone(), tx.clone(), warnings.clone());
+        divert_warnings(Some(Box::new(move |message: &str| {
+            shared.lock().notice(message);
+            if let Ok(mut kept) = warnings.lock() {
+                if kept.len() == WARNINGS_KEPT {
+                    kept.remove(0);
+                }
+                kept.push(message.to_owned());
+            }
+            shared.wake(&tx);
+        })));
+    }
+    spawn_source(
+        source,
+        settings.options,
+        shared.clone(),
+        tx.clone(),
+        replay_clock,
+    );
+    spawn_input(tx.clone());
+    spawn_signals(tx.clone());
+
+    let result = screen_loop(&mut terminal, &shared, &rx, memory);
+    shared.quit.store(true, Ordering::Relaxed);
+    ratatui::restore();
+    divert_warnings(None);
+    if let Ok(kept) = warnings.lock() {
+        for message in kept.iter() {
+            crate::report::warn(message);
+        }
+    }
+    result.map(|()| ExitCode::SUCCESS)
+}
+
+/// Waits, handles, draws; returns when the person quits.
+fn screen_loop(
+    terminal: &mut ratatui::DefaultTerminal,
+    shared: &Shared,
+    rx: &mpsc::Receiver<Wakeup>,
+    memory: Option<(String, Arc<[u8]>)>,
+) -> io::Result<()> {
+    let mut view = View::default();
+    let mut dirty = true;
+    let mut last_draw: Option<Instant> = None;
+    let mut spinning = false;
+    let read = move |origin: &Origin| -> io::Result<Vec<u8>> {
+        match &memory {
+            Some((name, bytes)) if **name == *origin.file => line_in(bytes, origin.offset),
+            _ => read_line_at(&origin.file, origin.offset),
+        }
+    };
+    loop {
+        let since_draw = last_draw.map_or(FRAME, |t| t.elapsed());
+        if dirty && since_draw >= FRAME {
+            let model = shared.lock_for_screen();
+            terminal.draw(|frame| ui::draw(frame, &model, &mut view))?;
+            spinning = view
+                .panel_session(&model)
+                .is_some_and(|s| s.running().next().is_some());
+            drop(model);
+            last_draw = Some(Instant::now());
+            dirty = false;
+        }
+        let timeout = if dirty {
+            FRAME.saturating_sub(since_draw)
+        } else if spinning {
+            SPINNER_TICK
+        } else {
+            IDLE_TICK
+        };
+        match rx.recv_timeout(timeout) {
+            Ok(Wakeup::Terminal(TermEvent::Key(key))) => {
+                let Some(key) = map_key(key) else { continue };
+                let model = shared.lock_for_screen();
+                match view.on_key(key, &model) {
+                    Action::Quit => return Ok(()),
+                    Action::Nothing => {}
+                    Action::Redraw => dirty = true,
+                    Action::OpenDetail(seq) => {
+                        if let Some(item) = model.feed().get(seq) {
+                            view.detail = Some(Detail::load(&model, item, &read));
+                        }
+                        dirty = true;
+                    }
+                }
+            }
+            Ok(Wakeup::Terminal(_)) => dirty = true,
+            Ok(Wakeup::Data) => {
+                shared.wake_pending.store(false, Ordering::Release);
+                dirty = true;
+            }
+            Ok(Wakeup::SourceEnded(error)) => {
+                let mut model = shared.lock_for_screen();
+                model.set_status(None);
+                match error {
+                    Some(e) => model.notice(format!("stopped reading: {e}")),
+                    None if model.events() > 0 => model.notice("end of the recording"),
+                    None => {}
+                }
+                dirty = true;
+            }
+            Ok(Wakeup::Signal) => return Ok(()),
+            Err(RecvTimeoutError::Timeout) => dirty = true,
+            Err(RecvTimeoutError::Disconnected) => return Ok(()),
+        }
+    }
+}
+
+/// The line at `offset` of an in-memory recording.
+fn line_in(bytes: &[u8], offset: u64) -> io::Result<Vec<u8>> {
+    let start = usize::try_from(offset)
+        .ok()
+        .filter(|&s| s <= bytes.len())
+        .ok_or_else(|| io::Error::other("offset beyond the recording"))?;
+    let rest = &bytes[start..];
+    let end = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
+    Ok(rest[..end].to_vec())
+}
+
+/// A terminal key as the dashboard's; `None` for keys it does not use (and key releases).
+fn map_key(key: KeyEvent) -> Option<Key> {
+    if key.kind == KeyEventKind::Release {
+        return None;
+    }
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    Some(match key.code {
+        KeyCode::Char('c') | KeyCode::Char('d') if ctrl => Key::Interrupt,
+        KeyCode::Char(_) if ctrl => return None,
+        KeyCode::Char(c) => Key::Char(c),
+        KeyCode::Up => Key::Up,
+        KeyCode::Down => Key::Down,
+        KeyCode::PageUp => Key::PageUp,
+        KeyCode::PageDown => Key::PageDown,
+        KeyCode::Home => Key::Home,
+        KeyCode::End => Key::End,
+        KeyCode::Enter => Key::Enter,
+        KeyCode::Tab => Key::Tab,
+        KeyCode::BackTab => Key::BackTab,
+        KeyCode::Esc => Key::Esc,
+        KeyCode::Backspace => Key::Backspace,
+        _ => return None,
+    })
+}
+
+fn spawn_source(
+    source: Source,
+    options: Options,
+    shared: Arc<Shared>,
+    tx: Sender<Wakeup>,
+    replay_clock: Arc<replay::ReplayClock>,
+) {
+    std::thread::spawn(move || {
+        let feeder = Feeder {
+            shared: shared.clone(),
+            tx: tx.clone(),
+        };
+        let mut pipeline = Pipeline::new(options, feeder);
+        let result = match source {
+            Source::Watch { roots, since, poll } => {
+                let history_read = || {
+                    shared.lock().set_status(None);
+                    shared.wake(&tx);
+                };
+                watch::run(&roots, since, poll, false, &mut pipeline, history_read)
+            }
+            Source::Replay { name, bytes, speed } => {
+                replay::run(&name, &bytes, speed, Some(&replay_clock), &mut pipeline)
+            }
+        };
+        let result = result.and_then(|()| pipeline.finish().map(|_| ()));
+        let _ = tx.send(Wakeup::SourceEnded(result.err().map(|e| e.to_string())));
+    });
+}
+
+fn spawn_input(tx: Sender<Wakeup>) {
+    std::thread::spawn(move || {
+        while let Ok(event) = crossterm::event::read() {
+            if tx.send(Wakeup::Terminal(event)).is_err() {
+                break;
+            }
+        }
+    });
+}
+
+fn spawn_signals(tx: Sender<Wakeup>) {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
+        return;
+    };
+    std::thread::spawn(move || {
+        if signals.forever().next().is_some() {
+            let _ = tx.send(Wakeup::Signal);
+        }
+    });
+}
+
+/// On a panic anywhere: restore the terminal, say what happened, and end the process (a
+/// drawing thread must not go on over a restored screen).
+fn restore_on_panic() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        ratatui::restore();
+        previous(info);
+        std::process::exit(101);
+    }));
+}
