@@ -423,6 +423,31 @@ mod tests {
     }
 
     #[test]
+    fn run_replay_and_demo_subcommands() {
+        let c = run(&["run"]);
+        assert!(c.watch && c.dashboard_capable() && !c.format_given);
+        let c = run(&["replay", "s.jsonl", "--speed", "3"]);
+        assert!(c.replay && c.speed == 3.0);
+        assert_eq!(c.inputs, [InputArg::Path("s.jsonl".into())]);
+        let c = run(&["demo"]);
+        assert!(c.demo && c.inputs.is_empty() && c.speed == DEMO_SPEED);
+        assert!(run(&["demo", "--ndjson"]).format_given);
+        assert!(run(&["watch", "--detached"]).detached);
+        for bad in [
+            &["replay"][..],
+            &["replay", "a", "b"],
+            &["demo", "x.jsonl"],
+            &["demo", "--speed", "0"],
+            &["demo", "--speed", "fast"],
+            &["x.jsonl", "--speed", "2"],
+            &["replay", "a", "-f"],
+            &["x.jsonl", "--detached"],
+        ] {
+            assert!(parse(bad.iter().map(OsString::from)).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
     fn watch_is_a_subcommand_only_in_first_place() {
         let run = |args: &[&str]| match parse(args.iter().map(OsString::from)) {
             Ok(Command::Run(c)) => (c.watch, c.inputs.len()),

@@ -1,0 +1,269 @@
+//! The dashboard as a person uses it: the real binary in a tmux pane (a real pseudo-terminal),
+//! keys sent with `send-keys`, the screen read with `capture-pane`; then what the replay, demo
+//! and `--detached` commands do off a terminal.
+
+mod common;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use common::{aegon_stdout, fixture};
+
+const APANLOCO: &str = "apanloco__random__session.jsonl";
+
+/// A tmux server of our own (its own socket) with one pane running a shell command.
+struct Pane {
+    socket: String,
+}
+
+impl Pane {
+    /// Runs `command` (a shell command line) in a `width` × `height` pane.
+    fn start(name: &str, command: &str, env: &[(&str, &Path)], width: u16, height: u16) -> Pane {
+        let socket = format!("aegon-test-{name}-{}", std::process::id());
+        let mut tmux = Command::new("tmux");
+        tmux.args(["-L", &socket, "-f", "/dev/null", "new-session", "-d"])
+            .args(["-x", &width.to_string(), "-y", &height.to_string()]);
+        for (key, value) in env {
+            tmux.arg("-e").arg(format!("{key}={}", value.display()));
+        }
+        let status = tmux
+            .arg(command)
+            .env("TERM", "xterm-256color")
+            .status()
+            .expect("tmux runs (it is on every machine; the README says so)");
+        assert!(status.success(), "tmux new-session failed");
+        Pane { socket }
+    }
+
+    fn tmux(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            .args(["-L", &self.socket])
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p"]).stdout).into_owned()
+    }
+
+    /// Waits (up to 15 s) until the screen shows `text`; returns the screen.
+    fn wait_for(&self, text: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let screen = self.screen();
+            if screen.contains(text) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{text:?} never showed; the screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "0"];
+        args.extend_from_slice(keys);
+        assert!(self.tmux(&args).status.success());
+    }
+
+    /// A tmux format value of the pane (`alternate_on`, `cursor_flag`, …).
+    fn format(&self, name: &str) -> String {
+        let out = self.tmux(&["display-message", "-p", "-t", "0", &format!("#{{{name}}}")]);
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    }
+}
+
+impl Drop for Pane {
+    fn drop(&mut self) {
+        let _ = self.tmux(&["kill-server"]);
+    }
+}
+
+/// A Claude config folder with one project holding the first `lines` lines of a fixture.
+fn claude_dir(name: &str, lines: usize) -> (PathBuf, PathBuf) {
+    let base = std::env::temp_dir().join(format!("aegon-dash-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&base);
+    let project = base.join("projects/-home-me-proj");
+    std::fs::create_dir_all(&project).unwrap();
+    let text = std::fs::read_to_string(fixture(APANLOCO)).unwrap();
+    let head: String = text.lines().take(lines).map(|l| format!("{l}\n")).collect();
+    let file = project.join("a263b894-c8c2-44af-8845-663362b5a201.jsonl");
+    std::fs::write(&file, head).unwrap();
+    (base, file)
+}
+
+fn append_prompt(file: &Path, text: &str) {
+    let line = format!(
+        r#"{{"type":"user","sessionId":"a263b894-c8c2-44af-8845-663362b5a201","timestamp":"2026-04-14T05:50:00.000Z","uuid":"u-{text}","message":{{"role":"user","content":"{text}"}}}}"#
+    );
+    let mut f = std::fs::OpenOptions::new().append(true).open(file).unwrap();
+    writeln!(f, "{line}").unwrap();
+}
+
+#[test]
+fn bare_aegon_on_a_terminal_shows_appended_lines_and_q_restores_the_terminal() {
+    let (base, file) = claude_dir("bare", 20);
+    let aegon = env!("CARGO_BIN_EXE_aegon");
+    // What the shell sees after aegon: its exit status and whether the line discipline is
+    // back in canonical mode with echo (raw mode turned off).
+    let command = format!(
+        "{aegon}; echo \"EXITED $?\"; stty -a | tr ' ' '\\n' | grep -x -e '-\\?icanon' -e '-\\?echo'; echo DONE; sleep 30"
+    );
+    let pane = Pane::start("bare", &command, &[("CLAUDE_CONFIG_DIR", &base)], 120, 32);
+    let screen = pane.wait_for("hi!");
+    assert!(screen.contains(" aegon "), "{screen}");
+    assert_eq!(
+        pane.format("alternate_on"),
+        "1",
+        "draws on the alternate screen"
+    );
+
+    append_prompt(&file, "marker-appended-while-watching");
+    let screen = pane.wait_for("marker-appended-while-watching");
+    assert!(screen.contains("USER"), "{screen}");
+
+    // Keys: ? opens the help, any key closes it, q quits.
+    pane.keys(&["?"]);
+    pane.wait_for("aegon · keys");
+    pane.keys(&["x"]);
+    pane.keys(&["q"]);
+    let screen = pane.wait_for("DONE");
+    assert!(screen.contains("EXITED 0"), "{screen}");
+    assert!(
+        screen.contains("\nicanon\n") || screen.contains("icanon\necho"),
+        "{screen}"
+    );
+    assert!(
+        !screen.contains("-icanon") && !screen.contains("-echo"),
+        "raw mode left on:\n{screen}"
+    );
+    assert_eq!(
+        pane.format("alternate_on"),
+        "0",
+        "left the alternate screen"
+    );
+    assert_eq!(pane.format("cursor_flag"), "1", "cursor shown again");
+    let _ = std::fs::remove_dir_all(base);
+}
+
+#[test]
+fn sigterm_and_sigint_restore_the_terminal() {
+    for signal in ["TERM", "INT", "HUP"] {
+        signal_restores_the_terminal(signal);
+    }
+}
+
+fn signal_restores_the_terminal(signal: &str) {
+    let (base, _) = claude_dir(signal, 20);
+    let aegon = env!("CARGO_BIN_EXE_aegon");
+    let pid_file = base.join("pid");
+    let command = format!(
+        "{aegon} watch {} & echo $! > {}; wait $!; echo \"EXITED $?\"; sleep 30",
+        base.join("projects").display(),
+        pid_file.display()
+    );
+    let pane = Pane::start(signal, &command, &[], 100, 30);
+    pane.wait_for("hi!");
+    let pid = std::fs::read_to_string(&pid_file).unwrap();
+    let status = Command::new("kill")
+        .args([&format!("-{signal}"), pid.trim()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let screen = pane.wait_for("EXITED");
+    assert!(screen.contains("EXITED 0"), "SIG{signal}: {screen}");
+    assert_eq!(pane.format("alternate_on"), "0", "SIG{signal}");
+    let _ = std::fs::remove_dir_all(base);
+}
+
+#[test]
+fn demo_off_a_terminal_streams_the_shipped_session() {
+    // Fast enough to take no time; the events are those of the fixture, in order.
+    let demo = aegon_stdout(["demo", "--speed", "1000000", "--ndjson"]);
+    let file = aegon_stdout(["--ndjson".as_ref(), fixture(APANLOCO).as_os_str()]);
+    let kinds = |text: &str| -> Vec<String> {
+        text.lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["kind"].to_string())
+            .collect()
+    };
+    assert_eq!(kinds(&demo), kinds(&file));
+    assert!(kinds(&demo).len() > 100);
+}
+
+#[test]
+fn replay_waits_between_lines_as_recorded() {
+    let dir = std::env::temp_dir().join(format!("aegon-replay-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("r.jsonl");
+    let mut text = String::new();
+    for second in 0..3 {
+        text.push_str(&format!(
+            r#"{{"type":"user","sessionId":"s","timestamp":"2026-01-01T10:00:0{second}.000Z","message":{{"role":"user","content":"p{second}"}}}}"#
+        ));
+        text.push('\n');
+    }
+    std::fs::write(&file, text).unwrap();
+    let started = Instant::now();
+    let out = aegon_stdout([
+        "replay".as_ref(),
+        file.as_os_str(),
+        "--speed".as_ref(),
+        "2".as_ref(),
+    ]);
+    let took = started.elapsed();
+    assert_eq!(out.lines().count(), 3, "{out}");
+    // Two gaps of one second at twice the speed.
+    assert!(took >= Duration::from_millis(950), "played in {took:?}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn detached_opens_a_tmux_window_with_the_same_command() {
+    let dir = std::env::temp_dir().join(format!("aegon-detach-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let log = dir.join("tmux-args");
+    let fake = dir.join("tmux");
+    std::fs::write(
+        &fake,
+        format!("#!/bin/sh\nprintf '%s\\n' \"$@\" > {}\n", log.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_aegon"))
+        .args(["watch", "--detached", "--since", "2h"])
+        .arg(&dir)
+        .env("TMUX", "/tmp/tmux-0/default,1,0")
+        .env("PATH", format!("{}:/usr/bin:/bin", dir.display()))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("new tmux window"));
+    let args = std::fs::read_to_string(&log).unwrap();
+    let args: Vec<&str> = args.lines().collect();
+    assert_eq!(&args[..4], ["new-window", "-n", "aegon", "--"]);
+    assert!(args[4].ends_with("aegon"), "{args:?}");
+    assert_eq!(
+        &args[5..],
+        ["watch", "--since", "2h", dir.to_str().unwrap()]
+    );
+
+    // Nowhere to open a window: says so, exits 2.
+    let out = Command::new(env!("CARGO_BIN_EXE_aegon"))
+        .args(["demo", "--detached"])
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no terminal window"));
+    let _ = std::fs::remove_dir_all(dir);
+}
