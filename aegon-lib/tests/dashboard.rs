@@ -114,7 +114,7 @@ fn whole_screen_shows_feed_panel_list_and_keys() {
         format!("${cost:.2}"),
         "3% 27.0k/1.0M".to_owned(),
         "→ ASST → USER".to_owned(),
-        "✓ Bash".to_owned(),
+        "✓ Bash wc -l /home/da/.claude/projects/".to_owned(),
         "Sessions 1 · 1 live".to_owned(),
         "all sessions".to_owned(),
         "q quit".to_owned(),

@@ -33,6 +33,12 @@ const NOTICES: usize = 50;
 /// Pull-request links kept per session (the first seen).
 const PULL_REQUESTS: usize = 8;
 
+/// Tool calls whose key argument is remembered for the steps list (the latest).
+const STEP_ARGUMENTS: usize = 4_096;
+
+/// Characters of a key argument kept.
+const STEP_ARGUMENT_CHARS: usize = 120;
+
 /// The time now, in milliseconds since the Unix epoch, as the dashboard sees it (a replay
 /// runs its own clock).
 pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
@@ -71,6 +77,9 @@ pub struct Dashboard {
     feed: Feed,
     feed_kinds: KindSet,
     pull_requests: HashMap<String, Vec<PullRequest>>,
+    /// Call id → what the call does (command, path, pattern), for the latest calls.
+    step_arguments: HashMap<Box<str>, Box<str>>,
+    step_order: VecDeque<Box<str>>,
     notices: VecDeque<Notice>,
     clock: Clock,
     events: u64,
@@ -111,6 +120,8 @@ impl Dashboard {
             feed: Feed::new(),
             feed_kinds: FEED_KINDS,
             pull_requests: HashMap::new(),
+            step_arguments: HashMap::new(),
+            step_order: VecDeque::new(),
             notices: VecDeque::new(),
             clock,
             events: 0,
@@ -150,6 +161,11 @@ impl Dashboard {
     /// Pull requests a session mentioned, first seen first.
     pub fn pull_requests(&self, session: &str) -> &[PullRequest] {
         self.pull_requests.get(session).map_or(&[], Vec::as_slice)
+    }
+
+    /// What a recent tool call does (its command, path or pattern), by call id.
+    pub fn step_argument(&self, call_id: &str) -> Option<&str> {
+        self.step_arguments.get(call_id).map(|s| &**s)
     }
 
     /// Notices, oldest first.
@@ -216,6 +232,14 @@ impl Dashboard {
         if let Some(id) = event.session_id.as_deref() {
             self.note_pull_requests(id, &event.kind);
         }
+        if let EventKind::ToolCall {
+            tool_use_id: Some(id),
+            input: Some(input),
+            ..
+        } = &event.kind
+        {
+            self.note_step_argument(id, input);
+        }
         let origin = self.origin(event);
         if self.feed_kinds.contains(event.kind()) {
             self.feed.push(feed_item(event, timestamp_ms, origin));
@@ -240,6 +264,24 @@ impl Dashboard {
             offset: source.offset,
             index,
         }
+    }
+
+    fn note_step_argument(&mut self, id: &str, input: &serde_json::value::RawValue) {
+        let Some(argument) = crate::render::plain::key_argument(input) else {
+            return;
+        };
+        let argument: String = argument
+            .chars()
+            .take(STEP_ARGUMENT_CHARS)
+            .map(crate::render::text::inert_char)
+            .collect();
+        if self.step_order.len() == STEP_ARGUMENTS {
+            if let Some(oldest) = self.step_order.pop_front() {
+                self.step_arguments.remove(&oldest);
+            }
+        }
+        self.step_order.push_back(id.into());
+        self.step_arguments.insert(id.into(), argument.into());
     }
 
     fn note_pull_requests(&mut self, session: &str, kind: &EventKind<'_>) {

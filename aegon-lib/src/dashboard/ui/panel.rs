@@ -67,7 +67,7 @@ pub fn lines<'a>(
     let room = height.saturating_sub(out.len() + 1);
     if room > 0 {
         out.push(Line::styled("Steps", theme::dim()));
-        out.extend(step_lines(session, width, room, now_ms));
+        out.extend(step_lines(session, dashboard, width, room, now_ms));
     }
     out
 }
@@ -252,7 +252,13 @@ fn token_lines(session: &Session, dashboard: &Dashboard, width: u16) -> Vec<Line
 }
 
 /// Running steps first (spinner, elapsed), then finished ones newest first.
-fn step_lines(session: &Session, width: u16, room: usize, now_ms: i64) -> Vec<Line<'static>> {
+fn step_lines(
+    session: &Session,
+    dashboard: &Dashboard,
+    width: u16,
+    room: usize,
+    now_ms: i64,
+) -> Vec<Line<'static>> {
     let mut running: Vec<&Step> = session.running().collect();
     running.sort_by_key(|s| std::cmp::Reverse(s.started_ms));
     let frame = SPINNER[usize::try_from(now_ms.rem_euclid(1000) / 100).unwrap_or(0)];
@@ -264,6 +270,7 @@ fn step_lines(session: &Session, width: u16, room: usize, now_ms: i64) -> Vec<Li
             .unwrap_or_default();
         out.push(step_line(
             step,
+            dashboard,
             frame.to_string(),
             Style::new().fg(Color::Cyan),
             elapsed,
@@ -282,23 +289,44 @@ fn step_lines(session: &Session, width: u16, room: usize, now_ms: i64) -> Vec<Li
             StepStatus::Running => ("·", theme::dim()),
         };
         let took = step.duration_ms.map(duration).unwrap_or_default();
-        out.push(step_line(step, mark.to_owned(), style, took, width));
+        out.push(step_line(
+            step,
+            dashboard,
+            mark.to_owned(),
+            style,
+            took,
+            width,
+        ));
     }
     out
 }
 
-fn step_line(step: &Step, mark: String, style: Style, time: String, width: u16) -> Line<'static> {
+/// ` ✓ Bash npm test ›agent      1.2s`: mark, tool, what it did, subagent, time.
+fn step_line(
+    step: &Step,
+    dashboard: &Dashboard,
+    mark: String,
+    style: Style,
+    time: String,
+    width: u16,
+) -> Line<'static> {
     let agent = step
         .agent
         .as_deref()
         .map(|a| format!(" ›{}", fit(a, 8)))
         .unwrap_or_default();
-    let name_room = width.saturating_sub(str_width(&time) as u16 + 4 + str_width(&agent) as u16);
-    let name = fit(&inert(&step.tool), name_room);
-    let pad = usize::from(name_room).saturating_sub(str_width(&name));
+    let room = usize::from(width).saturating_sub(str_width(&time) + 4 + str_width(&agent));
+    let name = fit(&inert(&step.tool), room as u16);
+    let left = room.saturating_sub(str_width(&name));
+    let argument = match dashboard.step_argument(&step.id) {
+        Some(a) if left > 2 => format!(" {}", fit(a, (left - 1) as u16)),
+        _ => String::new(),
+    };
+    let pad = left.saturating_sub(str_width(&argument));
     Line::from(vec![
         Span::styled(format!(" {mark} "), style),
-        Span::raw(name),
+        Span::styled(name, Style::new().add_modifier(Modifier::BOLD)),
+        Span::styled(argument, theme::dim()),
         Span::styled(agent, Style::new().fg(Color::Magenta)),
         Span::raw(" ".repeat(pad + 1)),
         Span::styled(time, theme::dim()),
