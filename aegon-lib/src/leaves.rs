@@ -16,12 +16,15 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::hashing::PassThroughHasher;
 
-/// A `summary` title whose leaf has not been seen yet.
+/// A `summary` title whose leaf has not been seen yet, and when it was parked.
 #[derive(Debug, Clone)]
 struct Parked {
-    leaf: u64,
+    order: u64,
     title: String,
 }
+
+/// Leaf key → the summaries waiting for it.
+type ParkedByLeaf = HashMap<u64, Vec<Parked>, BuildHasherDefault<PassThroughHasher>>;
 
 /// Line uuid → session, and the summaries waiting for their leaf.
 #[derive(Debug, Default)]
@@ -34,7 +37,12 @@ pub struct LeafIndex {
     owner: HashMap<u64, u32, BuildHasherDefault<PassThroughHasher>>,
     /// The session and key of the last uuid noted (a line's events share its uuid).
     last: Option<(u32, u64)>,
-    parked: Vec<Parked>,
+    /// Summaries waiting for their leaf, by leaf: a new line looks up only its own key (with
+    /// thousands of summaries whose sessions are not in the input, scanning them all on every
+    /// line made reading quadratic).
+    parked: ParkedByLeaf,
+    parked_count: usize,
+    next_order: u64,
 }
 
 /// A summary title matched to the session it describes.
@@ -63,9 +71,21 @@ impl LeafIndex {
         self.last = Some((slot, key));
         self.owner.insert(key, slot);
         if self.parked.is_empty() {
-            Vec::new()
-        } else {
-            self.take_resolved()
+            return Vec::new();
+        }
+        match self.parked.remove(&key) {
+            Some(waiting) => {
+                self.parked_count -= waiting.len();
+                let session_id = &self.names[slot as usize];
+                waiting
+                    .into_iter()
+                    .map(|p| Resolved {
+                        session_id: session_id.clone(),
+                        title: p.title,
+                    })
+                    .collect()
+            }
+            None => Vec::new(),
         }
     }
 
@@ -76,10 +96,7 @@ impl LeafIndex {
         match self.owner.get(&leaf) {
             Some(&slot) => Some(self.names[slot as usize].clone()),
             None => {
-                self.parked.push(Parked {
-                    leaf,
-                    title: title.to_owned(),
-                });
+                self.park(leaf, title.to_owned());
                 None
             }
         }
@@ -87,7 +104,17 @@ impl LeafIndex {
 
     /// Number of summaries whose leaf has not been seen.
     pub fn parked(&self) -> usize {
-        self.parked.len()
+        self.parked_count
+    }
+
+    fn park(&mut self, leaf: u64, title: String) {
+        let order = self.next_order;
+        self.next_order += 1;
+        self.parked_count += 1;
+        self.parked
+            .entry(leaf)
+            .or_default()
+            .push(Parked { order, title });
     }
 
     /// Adds another index (built from other files); returns the parked summaries of either
@@ -98,7 +125,15 @@ impl LeafIndex {
         for (key, slot) in other.owner {
             self.owner.entry(key).or_insert(remap[slot as usize]);
         }
-        self.parked.extend(other.parked);
+        let mut theirs: Vec<(u64, Parked)> = other
+            .parked
+            .into_iter()
+            .flat_map(|(leaf, list)| list.into_iter().map(move |p| (leaf, p)))
+            .collect();
+        theirs.sort_by_key(|(_, p)| p.order);
+        for (leaf, p) in theirs {
+            self.park(leaf, p.title);
+        }
         self.last = None;
         self.take_resolved()
     }
@@ -113,21 +148,33 @@ impl LeafIndex {
         slot
     }
 
+    /// Every parked summary whose leaf is now known, in the order they were parked.
     fn take_resolved(&mut self) -> Vec<Resolved> {
-        let mut resolved = Vec::new();
-        let owner = &self.owner;
-        let names = &self.names;
-        self.parked.retain(|p| match owner.get(&p.leaf) {
-            Some(&slot) => {
-                resolved.push(Resolved {
-                    session_id: names[slot as usize].clone(),
-                    title: p.title.clone(),
-                });
-                false
+        let ready: Vec<u64> = self
+            .parked
+            .keys()
+            .filter(|leaf| self.owner.contains_key(leaf))
+            .copied()
+            .collect();
+        let mut resolved: Vec<(u64, Resolved)> = Vec::new();
+        for leaf in ready {
+            let (Some(waiting), Some(&slot)) = (self.parked.remove(&leaf), self.owner.get(&leaf))
+            else {
+                continue;
+            };
+            self.parked_count -= waiting.len();
+            for p in waiting {
+                resolved.push((
+                    p.order,
+                    Resolved {
+                        session_id: self.names[slot as usize].clone(),
+                        title: p.title,
+                    },
+                ));
             }
-            None => true,
-        });
-        resolved
+        }
+        resolved.sort_by_key(|(order, _)| *order);
+        resolved.into_iter().map(|(_, r)| r).collect()
     }
 }
 
