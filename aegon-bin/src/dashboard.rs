@@ -85,7 +85,7 @@ struct Shared {
     model: Mutex<Dashboard>,
     /// The screen thread wants the lock: the source steps aside between events.
     screen_waiting: AtomicBool,
-    /// A `Data` wake-up is queued and not yet seen.
+    /// A `Data` wake-up was sent since the last frame was drawn.
     wake_pending: AtomicBool,
     /// The screen is gone: the source stops.
     quit: AtomicBool,
@@ -223,11 +223,15 @@ fn screen_loop(
     loop {
         let since_draw = last_draw.map_or(FRAME, |t| t.elapsed());
         if dirty && since_draw >= FRAME {
+            // Events after this point wake the screen again (one wake-up per frame at most:
+            // resetting on receipt instead would wake this thread for every event).
+            shared.wake_pending.store(false, Ordering::Release);
             let model = shared.lock_for_screen();
             terminal.draw(|frame| ui::draw(frame, &model, &mut view))?;
-            spinning = view
-                .panel_session(&model)
-                .is_some_and(|s| s.running().next().is_some());
+            let now_ms = model.now_ms();
+            spinning = view.panel_session(&model).is_some_and(|s| {
+                s.activity(now_ms) == aegon::session::Activity::Live && s.running().next().is_some()
+            });
             drop(model);
             last_draw = Some(Instant::now());
             dirty = false;
@@ -256,10 +260,7 @@ fn screen_loop(
                 }
             }
             Ok(Wakeup::Terminal(_)) => dirty = true,
-            Ok(Wakeup::Data) => {
-                shared.wake_pending.store(false, Ordering::Release);
-                dirty = true;
-            }
+            Ok(Wakeup::Data) => dirty = true,
             Ok(Wakeup::SourceEnded(error)) => {
                 let mut model = shared.lock_for_screen();
                 model.set_status(None);
