@@ -271,11 +271,13 @@ impl Tail {
     /// Closes the file handle but remembers the position, so that thousands of quiet files
     /// can be followed without as many open files. The next poll takes the handle again (or,
     /// if the path now names another file, follows that from its start). A tail with a partial
-    /// line pending keeps its handle.
+    /// line pending keeps its handle; one without gives back the buffer its longest line
+    /// needed, so a parked tail holds little more than its path.
     pub fn park(&mut self) {
         if let Some(open) = &mut self.open {
             if !open.input.has_partial_line() {
                 open.file = None;
+                open.input.release_memory();
             }
         }
     }

@@ -91,6 +91,14 @@ impl LineSplitter {
         !self.carry.is_empty() || self.skipping.is_some()
     }
 
+    /// Gives back the memory kept from the longest line that spanned chunks, when no line is
+    /// pending (a splitter kept for a quiet file then holds nothing).
+    pub fn release_memory(&mut self) {
+        if self.carry.is_empty() {
+            self.carry = Vec::new();
+        }
+    }
+
     /// Bytes of the unfinished line pending (0 when none).
     pub fn partial_len(&self) -> u64 {
         match self.skipping {

@@ -158,6 +158,11 @@ impl Input {
     pub fn has_partial_line(&self) -> bool {
         self.splitter.has_partial()
     }
+
+    /// Gives back the buffer kept from earlier long lines, when no line is pending.
+    pub fn release_memory(&mut self) {
+        self.splitter.release_memory();
+    }
 }
 
 /// Where a [`Pipeline::read_to_end`] failed.
