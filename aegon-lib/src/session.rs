@@ -33,6 +33,11 @@ pub const FLOW_NODES: usize = 32;
 /// A session with no event for this long, and no tool running, is idle.
 pub const IDLE_AFTER_MS: i64 = 120_000;
 
+/// A call without a result keeps its session live this long after it started (a long build
+/// or test run); after that, one left without a result in an old transcript (Claude Code was
+/// closed while it ran) no longer makes the session look busy.
+pub const RUNNING_LIVE_MS: i64 = 30 * 60_000;
+
 /// Characters of the first prompt kept.
 pub const FIRST_PROMPT_CHARS: usize = 120;
 
@@ -162,7 +167,7 @@ pub enum FlowNode {
 /// Whether a session is being worked on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Activity {
-    /// Events recently, or a tool running.
+    /// Events within [`IDLE_AFTER_MS`], or a tool running for less than [`RUNNING_LIVE_MS`].
     Live,
     /// Quiet for longer than [`IDLE_AFTER_MS`].
     Idle,
@@ -836,7 +841,11 @@ impl Session {
         let recent = self
             .last_seen_ms
             .is_some_and(|t| now_ms - t <= IDLE_AFTER_MS);
-        if recent || !self.running.is_empty() {
+        let running = self
+            .running
+            .values()
+            .any(|s| s.started_ms.is_none_or(|t| now_ms - t <= RUNNING_LIVE_MS));
+        if recent || running {
             Activity::Live
         } else {
             Activity::Idle
@@ -1013,6 +1022,11 @@ mod tests {
             sess.activity(parse_millis("2026-01-01T00:10:00.000Z").unwrap()),
             Activity::Live,
             "a tool runs"
+        );
+        assert_eq!(
+            sess.activity(parse_millis("2026-01-01T01:00:00.000Z").unwrap()),
+            Activity::Idle,
+            "a call left without a result an hour ago"
         );
         // A new human prompt abandons what was left running.
         s.push("2026-01-01T00:01:00.000Z", None, prompt());

@@ -261,7 +261,13 @@ fn step_lines(
 ) -> Vec<Line<'static>> {
     let mut running: Vec<&Step> = session.running().collect();
     running.sort_by_key(|s| std::cmp::Reverse(s.started_ms));
-    let frame = SPINNER[usize::try_from(now_ms.rem_euclid(1000) / 100).unwrap_or(0)];
+    // A spinner turns for a live session; an idle one's unfinished calls (Claude Code closed
+    // while they ran) show a still mark.
+    let frame = if session.activity(now_ms) == Activity::Live {
+        SPINNER[usize::try_from(now_ms.rem_euclid(1000) / 100).unwrap_or(0)]
+    } else {
+        '…'
+    };
     let mut out: Vec<Line<'static>> = Vec::new();
     for step in running.into_iter().take(room) {
         let elapsed = step
