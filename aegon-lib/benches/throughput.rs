@@ -113,4 +113,20 @@ fn main() {
         let _ = p.read_to_end("bench", &data[..]).unwrap();
         p.finish().unwrap();
     });
+    measure("pipeline → session core", data.len(), || {
+        let collector = aegon::render::summary::SessionCollector::default();
+        let mut p = Pipeline::new(Options::default(), collector);
+        let _ = p.read_to_end("bench", &data[..]).unwrap();
+        black_box(p.finish().unwrap());
+    });
+    #[cfg(feature = "tui")]
+    measure(
+        "pipeline → dashboard (--features tui)",
+        data.len(),
+        || {
+            let mut p = Pipeline::new(Options::default(), aegon::dashboard::Dashboard::new());
+            let _ = p.read_to_end("bench", &data[..]).unwrap();
+            black_box(p.finish().unwrap());
+        },
+    );
 }
