@@ -14,9 +14,9 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::hash::{Hash, Hasher};
 
-use crate::hashing::PassThroughHasher;
+use crate::hashing::Generations;
 
 use crate::event::{Event, EventKind};
 use crate::timestamp::parse_millis;
@@ -34,10 +34,26 @@ struct PendingCall {
 }
 
 /// Cross-line bookkeeping for the event stream. See the [module documentation](self).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Correlator {
-    responses: HashMap<u64, Tokens, BuildHasherDefault<PassThroughHasher>>,
+    /// Usage seen per API response, for the latest [`RESPONSES_REMEMBERED`] or so (the lines
+    /// of one response are written together, so a long-running follow need not remember every
+    /// response it ever saw).
+    responses: Generations<Tokens>,
     calls: HashMap<Box<str>, PendingCall>,
+}
+
+/// API responses whose usage the correlator remembers (about 60 bytes each): the latest
+/// million, far more than a day of heavy use.
+pub const RESPONSES_REMEMBERED: usize = 1_000_000;
+
+impl Default for Correlator {
+    fn default() -> Self {
+        Correlator {
+            responses: Generations::with_limit(Some(RESPONSES_REMEMBERED)),
+            calls: HashMap::new(),
+        }
+    }
 }
 
 impl Correlator {

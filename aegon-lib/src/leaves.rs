@@ -14,7 +14,7 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use crate::hashing::PassThroughHasher;
+use crate::hashing::{Generations, PassThroughHasher};
 
 /// A `summary` title whose leaf has not been seen yet, and when it was parked.
 #[derive(Debug, Clone)]
@@ -34,7 +34,7 @@ pub struct LeafIndex {
     /// Session id → slot.
     slots: HashMap<String, u32>,
     /// Key of a line uuid → the slot of its session.
-    owner: HashMap<u64, u32, BuildHasherDefault<PassThroughHasher>>,
+    owner: Generations<u32>,
     /// The session and key of the last uuid noted (a line's events share its uuid).
     last: Option<(u32, u64)>,
     /// Summaries waiting for their leaf, by leaf: a new line looks up only its own key (with
@@ -102,6 +102,12 @@ impl LeafIndex {
         }
     }
 
+    /// Remembers only about the latest `limit` line uuids (`None`: all), so a process that
+    /// runs for days holds bounded memory; a summary whose leaf is older is not placed.
+    pub fn set_limit(&mut self, limit: Option<usize>) {
+        self.owner.set_limit(limit);
+    }
+
     /// Number of summaries whose leaf has not been seen.
     pub fn parked(&self) -> usize {
         self.parked_count
@@ -121,9 +127,10 @@ impl LeafIndex {
     /// that the other's lines resolve, in the order they were parked (ours first).
     pub fn merge(&mut self, other: LeafIndex) -> Vec<Resolved> {
         let remap: Vec<u32> = other.names.iter().map(|n| self.slot(n)).collect();
-        self.owner.reserve(other.owner.len());
-        for (key, slot) in other.owner {
-            self.owner.entry(key).or_insert(remap[slot as usize]);
+        for (key, slot) in other.owner.into_entries() {
+            if !self.owner.contains_key(&key) {
+                self.owner.insert(key, remap[slot as usize]);
+            }
         }
         let mut theirs: Vec<(u64, Parked)> = other
             .parked
@@ -243,6 +250,20 @@ mod tests {
             }]
         );
         assert_eq!(index.parked(), 0);
+    }
+
+    #[test]
+    fn a_limited_index_forgets_old_leaves_only() {
+        let mut index = LeafIndex::default();
+        index.set_limit(Some(1_000));
+        for i in 0..10_000 {
+            index.note("s", &format!("00000000-0000-4000-8000-{i:012}"));
+        }
+        let old = "00000000-0000-4000-8000-000000000001";
+        let recent = "00000000-0000-4000-8000-000000009999";
+        assert_eq!(index.resolve(recent, "t").as_deref(), Some("s"));
+        assert_eq!(index.resolve(old, "t"), None, "forgotten, so parked");
+        assert_eq!(index.parked(), 1);
     }
 
     #[test]

@@ -311,6 +311,13 @@ impl Sessions {
         }
     }
 
+    /// Remembers which session only about the latest `lines` line uuids belong to (to place
+    /// `summary` titles), instead of all of them: for a process that runs for days, so that
+    /// its memory does not grow with every line read (16 bytes each).
+    pub fn remember_lines(&mut self, lines: usize) {
+        self.leaves.set_limit(Some(lines));
+    }
+
     /// Summary titles whose leaf has not been seen (they describe sessions not read).
     pub fn unresolved_summaries(&self) -> usize {
         self.leaves.parked()

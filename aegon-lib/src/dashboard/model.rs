@@ -27,6 +27,10 @@ pub const FEED_KINDS: KindSet = KindSet::ALL
     .without(Kind::Attachment)
     .without(Kind::Usage);
 
+/// Line uuids the sessions remember (to place `summary` titles): the latest million, about
+/// 16 MB at most.
+pub const LINES_REMEMBERED: usize = 1_000_000;
+
 /// Notices kept (the newest).
 const NOTICES: usize = 50;
 
@@ -115,8 +119,10 @@ impl Dashboard {
 
     /// An empty dashboard pricing with `pricing` and telling time with `clock`.
     pub fn with(pricing: Pricing, clock: Clock) -> Self {
+        let mut sessions = Sessions::with_pricing(pricing);
+        sessions.remember_lines(LINES_REMEMBERED);
         Dashboard {
-            sessions: Sessions::with_pricing(pricing),
+            sessions,
             feed: Feed::new(),
             feed_kinds: FEED_KINDS,
             pull_requests: HashMap::new(),
