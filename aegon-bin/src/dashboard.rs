@@ -67,6 +67,8 @@ pub struct Settings {
     pub pricing: Pricing,
     /// Kinds shown in the feed.
     pub feed_kinds: KindSet,
+    /// Draw in colour (off for `NO_COLOR`, `--color never`, `TERM=dumb`).
+    pub color: bool,
 }
 
 /// What the screen thread waits for.
@@ -191,7 +193,7 @@ pub fn run(source: Source, settings: Settings) -> io::Result<ExitCode> {
     spawn_input(tx.clone());
     spawn_signals(tx.clone());
 
-    let result = screen_loop(&mut terminal, &shared, &rx, memory);
+    let result = screen_loop(&mut terminal, &shared, &rx, memory, settings.color);
     shared.quit.store(true, Ordering::Relaxed);
     ratatui::restore();
     divert_warnings(None);
@@ -209,6 +211,7 @@ fn screen_loop(
     shared: &Shared,
     rx: &mpsc::Receiver<Wakeup>,
     memory: Option<(String, Arc<[u8]>)>,
+    color: bool,
 ) -> io::Result<()> {
     let mut view = View::default();
     let mut dirty = true;
@@ -227,7 +230,12 @@ fn screen_loop(
             // resetting on receipt instead would wake this thread for every event).
             shared.wake_pending.store(false, Ordering::Release);
             let model = shared.lock_for_screen();
-            terminal.draw(|frame| ui::draw(frame, &model, &mut view))?;
+            terminal.draw(|frame| {
+                ui::draw(frame, &model, &mut view);
+                if !color {
+                    ui::monochrome(frame.buffer_mut());
+                }
+            })?;
             let now_ms = model.now_ms();
             spinning = view.panel_session(&model).is_some_and(|s| {
                 s.activity(now_ms) == aegon::session::Activity::Live && s.running().next().is_some()

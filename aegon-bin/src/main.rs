@@ -37,11 +37,27 @@ token usage counted once per API response, compactions, API errors.
 USAGE:
     aegon [OPTIONS] [FILE]...
     aegon -f [OPTIONS] FILE...
-    aegon watch [OPTIONS] [FOLDER]...
+    aegon watch [OPTIONS] [FOLDER]...      (aegon run is the same)
+    aegon replay [OPTIONS] FILE
+    aegon demo [OPTIONS]
 
-    With no FILE, or where FILE is -, reads standard input (when nothing is piped in
-    and no FILE is named, aegon says so and exits with 2 rather than wait). A directory
-    stands for every *.jsonl file below it, subagent transcripts included.
+    With no FILE, or where FILE is -, reads standard input. When nothing is piped in
+    and no FILE is named, aegon opens the dashboard if its output is a terminal, and
+    otherwise says so and exits with 2 rather than wait. A directory stands for every
+    *.jsonl file below it, subagent transcripts included.
+
+DASHBOARD:
+    On a terminal, aegon watch (or aegon run, or aegon alone with nothing piped in)
+    opens a live dashboard: the event feed, newest first, beside the selected
+    session (title, LIVE/IDLE, model, permission mode, PR links, errors and
+    retries, context gauge, tokens and cost, the flow, running and finished steps)
+    and the list of sessions. Keys: ↑↓/jk move, Enter opens an event (full tool
+    input and output), Tab switches between feed and sessions, / filters, space
+    pauses, ? helps, q or Esc quits. With --ndjson or --plain, or when the output
+    is not a terminal, the same events stream as lines instead.
+        aegon demo                  a real session shipped in aegon, replayed
+        aegon replay s.jsonl --speed 4
+        aegon watch --detached      in a new tmux/screen/terminal window
 
 EXAMPLES:
     Follow the session you are working in (like tail -F: survives truncation,
@@ -83,8 +99,11 @@ OPTIONS:
                           \"cache_write_1h\": 6, \"cache_read\": 0.3}} ($ per million tokens).
                           A model with no price has an unknown cost, never $0.
         --color WHEN      auto, always or never [default: auto]. auto colours a
-                          terminal unless NO_COLOR is set or TERM is dumb.
-    -k, --kind KINDS      Output only these event kinds (comma-separated; repeatable).
+                          terminal unless NO_COLOR is set or TERM is dumb (the
+                          dashboard then keeps only bold and reverse).
+    -k, --kind KINDS      Output only these event kinds (comma-separated; repeatable);
+                          in the dashboard, the feed's kinds (default: all but
+                          progress, file_snapshot, last_prompt, attachment, usage).
     -x, --skip KINDS      Leave these event kinds out (e.g. -x progress,file_snapshot).
     -f, --follow          Keep reading the files as they grow, like tail -F (from
                           their start; reports truncation, rotation, removal).
@@ -94,6 +113,10 @@ OPTIONS:
         --since AGE       With watch: read the history of transcripts written within
                           AGE (30m, 2h, 1d, all; 0 for none) [default: 1h]; the
                           others show only what is written from now on.
+        --speed N         With replay and demo: play N times as fast as recorded
+                          (pauses cut to 3 s) [default: 1; demo: 8].
+        --detached        Open the dashboard in a new window (tmux, screen,
+                          $TERMINAL, or the desktop's terminal) and return.
         --max-line SIZE   Report and skip lines longer than SIZE bytes, without
                           holding them in memory (K, M, G suffixes) [default: 16M].
     -q, --quiet           Do not report problem lines one by one (the summary stays).
@@ -223,6 +246,7 @@ fn run() -> io::Result<ExitCode> {
             options,
             pricing,
             feed_kinds,
+            color: use_color(config.color, true),
         };
         return dashboard::run(source, settings);
     }

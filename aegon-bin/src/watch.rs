@@ -60,7 +60,7 @@ pub fn default_roots() -> Result<Vec<PathBuf>, String> {
             .map(|b| b.join("projects").display().to_string())
             .collect();
         return Err(format!(
-            "no Claude Code transcripts found ({} does not exist); set CLAUDE_CONFIG_DIR or give the folders to watch",
+            "no Claude Code transcripts found ({} does not exist); set CLAUDE_CONFIG_DIR or give the folders to watch (aegon demo shows the dashboard on a session shipped with aegon)",
             tried.join(", ")
         ));
     }

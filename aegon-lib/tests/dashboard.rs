@@ -133,6 +133,24 @@ fn whole_screen_shows_feed_panel_list_and_keys() {
 }
 
 #[test]
+fn monochrome_keeps_emphasis_but_no_colour() {
+    let dashboard = load(&[FAILING], 0);
+    let mut buffer = render(&dashboard, &mut View::default(), 130, 40);
+    let before = text(&buffer);
+    ui::monochrome(&mut buffer);
+    assert_eq!(text(&buffer), before, "the same text");
+    assert!(buffer
+        .content
+        .iter()
+        .all(|c| c.fg == Color::Reset && c.bg == Color::Reset));
+    // The header's badge had a background: it is reversed now.
+    let (x, y) = find(&buffer, " aegon ").unwrap();
+    assert!(buffer[(x, y)]
+        .modifier
+        .contains(ratatui::style::Modifier::REVERSED));
+}
+
+#[test]
 fn an_hour_later_the_session_is_idle() {
     let dashboard = load(&[APANLOCO], APANLOCO_END_MS + 3_600_000);
     let screen = text(&render(&dashboard, &mut View::default(), 120, 30));

@@ -27,9 +27,9 @@ pub const FEED_KINDS: KindSet = KindSet::ALL
     .without(Kind::Attachment)
     .without(Kind::Usage);
 
-/// Line uuids the sessions remember (to place `summary` titles): the latest million, about
-/// 16 MB at most.
-pub const LINES_REMEMBERED: usize = 1_000_000;
+/// Line uuids the sessions remember (to place `summary` titles): the latest half million,
+/// about 10 MB at most.
+pub const LINES_REMEMBERED: usize = 500_000;
 
 /// Notices kept (the newest).
 const NOTICES: usize = 50;

@@ -19,7 +19,9 @@ mod overlay;
 mod panel;
 pub mod theme;
 
+use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier};
 use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
@@ -70,6 +72,19 @@ pub fn draw(frame: &mut Frame<'_>, dashboard: &Dashboard, view: &mut View) {
     }
     if view.help {
         overlay::help(frame, body);
+    }
+}
+
+/// Takes the colours out of a drawn frame (for `NO_COLOR` or `--color never`), keeping bold,
+/// underline and reverse; a cell whose background carried a colour (a badge) is reversed
+/// instead, so it still stands out.
+pub fn monochrome(buffer: &mut Buffer) {
+    for cell in &mut buffer.content {
+        if cell.bg != Color::Reset {
+            cell.modifier.insert(Modifier::REVERSED);
+        }
+        cell.fg = Color::Reset;
+        cell.bg = Color::Reset;
     }
 }
 
