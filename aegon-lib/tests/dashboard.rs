@@ -385,3 +385,78 @@ fn the_feed_is_bounded_whatever_the_history() {
     let newest = dashboard.feed().newest_first().next().unwrap();
     assert_eq!(&*newest.summary, format!("prompt {}", FEED_CAPACITY + 499));
 }
+
+/// One pane drawn alone at `width` × `height`.
+fn pane(width: u16, height: u16, draw: impl FnOnce(&mut ratatui::Frame<'_>)) -> Buffer {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(draw).unwrap();
+    terminal.backend().buffer().clone()
+}
+
+#[test]
+fn panes_alone_at_fixed_sizes() {
+    let dashboard = load(&[APANLOCO], APANLOCO_END_MS);
+    let mut view = View::default();
+    let feed = pane(72, 7, |f| {
+        ui::feed::draw(f, f.area(), &dashboard, &mut view)
+    });
+    let panel = pane(56, 14, |f| {
+        ui::panel::draw(f, f.area(), &dashboard, &view, APANLOCO_END_MS)
+    });
+    let list = pane(48, 4, |f| {
+        ui::list::draw(f, f.area(), &dashboard, &view, APANLOCO_END_MS)
+    });
+    assert_eq!(
+        text(&feed),
+        "\
+┌ Feed ────────────────────────────────────────────────────────────────┐
+│05:44:21 USER      a263b894 yes please                                │
+│05:44:16 SYSTEM    a263b894 stop_hook_summary                         │
+│05:44:16 ASST      a263b894 Found it — it's a JSONL file at:…         │
+│05:44:13 RESULT    a263b894 ✓ Bash 113ms 91 /home/da/.claude/projects…│
+│05:44:13 CALL      a263b894 Bash wc -l /home/da/.claude/projects/-hom…│
+└──────────────────────────────────────────────────────────────────────┘
+"
+    );
+    // The numbers are the session core's (aegon --summary shows the same: in 42, out 6,911,
+    // cache read 506,652, write 1h 18,495, $0.61, 22 API calls, 12 tool calls).
+    assert_eq!(
+        text(&panel),
+        "\
+┌ Session ─────────────────────────────────────────────┐
+│hi!                                             ● LIVE│
+│a263b894 · 115 events · opus-4-6 · ⎇ HEAD · random    │
+│Context  █░░░░░░░░░░░░░░░░░░░░░░░░░░░░   3% 27.0k/1.0M│
+│Tokens   in 42  out 6.9k  cache read 506.7k  write 18…│
+│Cost     $0.61  22 API calls · 12 tool calls          │
+│Flow … ASST → USER → THINK → Glob → Bash → ASST → USER│
+│Steps                                                 │
+│ ✓ Bash wc -l /home/da/.claude/projects/-home-d… 113ms│
+│ ✓ Glob **/* in /home/da/.claude/projects/-home-… 81ms│
+│ ✓ Bash git add index.html LICENSE && git commi… 178ms│
+│ ✓ Bash git log --oneline -5 2>/dev/null; echo … 136ms│
+│ ✓ Bash git init                                 144ms│
+└──────────────────────────────────────────────────────┘
+"
+    );
+    assert_eq!(
+        text(&list),
+        "\
+┌ Sessions 1 · 1 live ─────────────────────────┐
+│  all sessions                                │
+│● hi!                               8s   $0.61│
+└──────────────────────────────────────────────┘
+"
+    );
+    // Styles that carry meaning: LIVE and ✓ green, the chosen list row reversed.
+    let (x, y) = find(&panel, "● LIVE").unwrap();
+    assert_eq!(panel[(x, y)].fg, Color::Green);
+    let (x, y) = find(&panel, "✓ Bash wc").unwrap();
+    assert_eq!(panel[(x, y)].fg, Color::Green);
+    let (x, y) = find(&list, "all sessions").unwrap();
+    assert!(list[(x, y)]
+        .modifier
+        .contains(ratatui::style::Modifier::REVERSED));
+    let (x, y) = find(&list, "● hi!").unwrap();
+    assert_eq!(list[(x, y)].fg, Color::Green);
+}

@@ -13,10 +13,10 @@
 //! [`MIN_HEIGHT`] a one-line notice asks for a larger terminal.
 
 mod bars;
-mod feed;
-mod list;
-mod overlay;
-mod panel;
+pub mod feed;
+pub mod list;
+pub mod overlay;
+pub mod panel;
 pub mod theme;
 
 use ratatui::buffer::Buffer;
