@@ -460,3 +460,50 @@ fn panes_alone_at_fixed_sizes() {
     let (x, y) = find(&list, "● hi!").unwrap();
     assert_eq!(list[(x, y)].fg, Color::Green);
 }
+
+#[test]
+fn a_selected_window_holds_still_while_events_arrive() {
+    let line = |i: usize| {
+        format!(
+            r#"{{"type":"user","sessionId":"s","timestamp":"2026-01-01T10:00:00Z","message":{{"role":"user","content":"prompt {i}"}}}}
+"#
+        )
+    };
+    let mut pipeline = Pipeline::new(
+        Options::default(),
+        Dashboard::with(Pricing::built_in(), Arc::new(|| 0)),
+    );
+    let mut input = pipeline.open("s.jsonl");
+    for i in 0..50 {
+        let _ = pipeline.push(&mut input, line(i).as_bytes()).unwrap();
+    }
+    let mut view = View::default();
+    render(pipeline.renderer(), &mut view, 100, 12);
+    for _ in 0..3 {
+        view.on_key(Key::Down, pipeline.renderer());
+    }
+    let before = text(&render(pipeline.renderer(), &mut view, 100, 12));
+    assert!(before.contains("prompt 49"), "{before}");
+    for i in 50..55 {
+        let _ = pipeline.push(&mut input, line(i).as_bytes()).unwrap();
+    }
+    let after = text(&render(pipeline.renderer(), &mut view, 100, 12));
+    assert!(
+        !after.contains("prompt 54"),
+        "new rows stay above:\n{after}"
+    );
+    assert!(after.contains("5 newer above (Home)"), "{after}");
+    let rows = |screen: &str| -> Vec<String> {
+        screen
+            .lines()
+            .skip(2)
+            .take(8)
+            .map(|l| l.chars().take(50).collect())
+            .collect()
+    };
+    assert_eq!(rows(&before), rows(&after), "the same rows, in place");
+    // Home follows the newest again.
+    view.on_key(Key::Home, pipeline.renderer());
+    let now = text(&render(pipeline.renderer(), &mut view, 100, 12));
+    assert!(now.contains("prompt 54"), "{now}");
+}

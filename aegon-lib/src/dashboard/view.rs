@@ -83,6 +83,8 @@ pub struct View {
     pub help: bool,
     /// Feed rows on screen at the last draw (for page moves).
     pub feed_rows: usize,
+    /// The feed's top row at the last draw while a row is selected (the window holds still).
+    pub feed_top: Option<u64>,
     /// Detail lines on screen at the last draw.
     pub detail_rows: usize,
 }

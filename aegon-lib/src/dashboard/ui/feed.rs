@@ -12,24 +12,47 @@ use crate::dashboard::model::Dashboard;
 use crate::dashboard::view::{Pane, View};
 use crate::render::text::str_width;
 
-/// Draws the feed in `area`.
+/// Draws the feed in `area`. While a row is selected the window stays where it is (new
+/// events arrive above it, counted in the title) until the selection leaves it.
 pub fn draw(frame: &mut Frame<'_>, area: Rect, dashboard: &Dashboard, view: &mut View) {
+    let rows = usize::from(area.height.saturating_sub(2));
+    view.feed_rows = rows;
+    let visible: Vec<&FeedItem> = view.visible_feed(dashboard).collect();
+    let at = view
+        .selected
+        .and_then(|seq| visible.iter().position(|i| i.seq == seq));
+    // A selected row that left the feed (dropped or filtered out): follow the newest again.
+    let lost = view.selected.is_some() && at.is_none();
+    let start = match at {
+        None => 0,
+        Some(i) => {
+            let top = view
+                .feed_top
+                .and_then(|seq| visible.iter().position(|item| item.seq == seq))
+                .unwrap_or(0);
+            if i < top {
+                i
+            } else if i >= top + rows {
+                i + 1 - rows
+            } else {
+                top
+            }
+        }
+    };
+    let top = at.and_then(|_| visible.get(start)).map(|item| item.seq);
+
     let mut title = String::from(" Feed ");
     if let Some(id) = &view.session {
         title = format!(" Feed · session {} ", short(id));
+    }
+    if start > 0 {
+        title.push_str(&format!("· {start} newer above (Home) "));
     }
     let block = Block::bordered()
         .title(title)
         .border_style(theme::border(view.focus == Pane::Feed));
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let rows = usize::from(inner.height);
-    view.feed_rows = rows;
-    if rows == 0 {
-        return;
-    }
-    // The selected row stays on screen: the window starts far enough down to hold it.
-    let visible: Vec<&FeedItem> = view.visible_feed(dashboard).collect();
     if visible.is_empty() {
         let empty = if dashboard.feed().is_empty() {
             "waiting for events…"
@@ -39,12 +62,6 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, dashboard: &Dashboard, view: &mut
         frame.render_widget(Paragraph::new(Span::styled(empty, theme::dim())), inner);
         return;
     }
-    let at = view
-        .selected
-        .and_then(|seq| visible.iter().position(|i| i.seq == seq));
-    // A selected row that left the feed (dropped or filtered out): follow the newest again.
-    let lost = view.selected.is_some() && at.is_none();
-    let start = at.map_or(0, |i| (i + 1).saturating_sub(rows));
     let show_session = view.session.is_none();
     let lines: Vec<Line<'_>> = visible
         .iter()
@@ -60,6 +77,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, dashboard: &Dashboard, view: &mut
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), inner);
+    view.feed_top = top;
     if lost {
         view.selected = None;
     }
