@@ -419,14 +419,19 @@ where
             fatal: true,
         });
     }
+    let mut emitted = false;
     match content {
-        Some(Content::Text(text)) => emit(EventKind::AssistantText {
-            message_id: message_id.clone(),
-            model: model.clone(),
-            text,
-        })?,
+        Some(Content::Text(text)) => {
+            emitted = true;
+            emit(EventKind::AssistantText {
+                message_id: message_id.clone(),
+                model: model.clone(),
+                text,
+            })?
+        }
         Some(Content::Blocks(blocks)) => {
             for block in blocks {
+                emitted = true;
                 emit(assistant_block(block, &message_id, &model))?;
             }
         }
@@ -440,6 +445,9 @@ where
             tokens: Tokens::from_usage(&usage),
             increment: false,
         }),
+        // Nothing to show and no usage (no message, or an empty one): still one event, so
+        // that no line disappears without a trace.
+        None if !emitted => emit(unknown(Some(Cow::Borrowed("assistant")), None)),
         None => ControlFlow::Continue(()),
     }
 }
@@ -615,6 +623,20 @@ mod tests {
             ),
             ["interrupt true"]
         );
+    }
+
+    #[test]
+    fn an_assistant_line_without_message_is_still_an_event() {
+        for line in [
+            r#"{"type":"assistant","uuid":"u"}"#,
+            r#"{"type":"assistant","message":{"id":"m","content":[]}}"#,
+        ] {
+            assert_eq!(
+                decode(line),
+                [r#"unknown Some("assistant") None"#],
+                "{line}"
+            );
+        }
     }
 
     #[test]
