@@ -133,7 +133,24 @@ pub fn write_summary(
             serde_json::to_writer_pretty(&mut *out, &summary_json(sessions, stats))?;
             writeln!(out)?;
         }
-        SummaryFormat::Table => write_table(out, sessions, stats)?,
+        SummaryFormat::Table => {
+            // Session ids, model names and timestamps come from transcripts too: the whole
+            // table is made inert, not only the titles (a NUL in an id reached the terminal).
+            let mut table = Vec::new();
+            write_table(&mut table, sessions, stats)?;
+            let table = String::from_utf8_lossy(&table);
+            let inert: String = table
+                .chars()
+                .map(|c| {
+                    if c == '\n' {
+                        c
+                    } else {
+                        crate::render::text::inert_char(c)
+                    }
+                })
+                .collect();
+            out.write_all(inert.as_bytes())?;
+        }
     }
     out.flush()
 }
