@@ -47,6 +47,130 @@ pub fn collect_lines(chunks: &[&[u8]], max: usize) -> Vec<String> {
     out
 }
 
+/// Parses each line of `data` as a record and decodes it on its own: neither may panic, and
+/// every line that is not blank must come out as at least one event (a `malformed` one when it
+/// cannot be read): no line is lost silently.
+pub fn record(data: &[u8]) {
+    for (i, line) in data.split(|&b| b == b'\n').enumerate() {
+        if let Ok(text) = std::str::from_utf8(line) {
+            let _ = crate::record::parse_record(text.trim_end_matches('\r'));
+        }
+        let item = crate::lines::Line {
+            bytes: line,
+            number: i as u64 + 1,
+            offset: 0,
+            terminated: true,
+        };
+        let mut events = 0usize;
+        let _ = crate::decode::decode_line("fuzz", item, |_| {
+            events += 1;
+            ControlFlow::Continue(())
+        });
+        let blank = line.iter().all(u8::is_ascii_whitespace);
+        assert!(
+            blank || events > 0,
+            "line {} gave no event: {:?}",
+            i + 1,
+            String::from_utf8_lossy(line)
+        );
+    }
+}
+
+/// Runs `data` through the pipeline into the session core: the usage each session counts must
+/// add up to the usage events of the stream (tokens are never lost or counted twice), and the
+/// summary of it, as JSON, must parse.
+pub fn sessions(data: &[u8]) {
+    use crate::render::summary::{write_summary, SessionCollector, SummaryFormat};
+
+    /// Sums usage events per session id, beside the collector.
+    struct Both {
+        collector: SessionCollector,
+        usage: std::collections::BTreeMap<String, crate::Tokens>,
+    }
+    impl crate::Renderer for Both {
+        fn on_event(&mut self, event: &crate::Event<'_>) -> std::io::Result<crate::render::Flow> {
+            if let (Some(id), crate::EventKind::Usage { tokens, .. }) =
+                (event.session_id.as_deref(), &event.kind)
+            {
+                let sum = self.usage.entry(id.to_owned()).or_default();
+                *sum = sum.saturating_add(*tokens);
+            }
+            self.collector.on_event(event)
+        }
+    }
+    let both = Both {
+        collector: SessionCollector::default(),
+        usage: Default::default(),
+    };
+    let mut pipeline = Pipeline::new(Options { max_line: 4096 }, both);
+    let _ = pipeline.read_to_end("fuzz", data);
+    let (both, stats) = pipeline.finish().expect("finish");
+    let mut sessions = both.collector.into_sessions();
+    sessions.end_of_input();
+    for (id, tokens) in &both.usage {
+        let session = sessions.get(id).expect("a session for every session id");
+        assert_eq!(
+            session.tokens(),
+            *tokens,
+            "session {id} counts other tokens"
+        );
+    }
+    let mut json = Vec::new();
+    write_summary(&mut json, SummaryFormat::Json, &mut sessions, &stats).expect("write");
+    if let Err(e) = serde_json::from_slice::<serde_json::Value>(&json) {
+        panic!("summary JSON does not parse ({e})");
+    }
+    let mut table = Vec::new();
+    write_summary(&mut table, SummaryFormat::Table, &mut sessions, &stats).expect("write");
+    let table = String::from_utf8(table).expect("summary is UTF-8");
+    assert!(
+        !table.chars().any(|c| c.is_control() && c != '\n'),
+        "control character in the summary: {table:?}"
+    );
+}
+
+/// Runs `data` through the pipeline into the dashboard and draws it at a few sizes: nothing
+/// may panic, and no control character may reach the screen.
+#[cfg(feature = "tui")]
+pub fn dashboard(data: &[u8]) {
+    use crate::dashboard::{ui, Dashboard, Key, View};
+    use ratatui::{backend::TestBackend, Terminal};
+
+    let mut pipeline = Pipeline::new(
+        Options { max_line: 4096 },
+        Dashboard::with(
+            crate::pricing::Pricing::built_in(),
+            std::sync::Arc::new(|| 1_800_000_000_000),
+        ),
+    );
+    let _ = pipeline.read_to_end("fuzz", data);
+    let (dashboard, _) = pipeline.finish().expect("finish");
+    let mut view = View::default();
+    let keys = [
+        Key::Down,
+        Key::Down,
+        Key::Tab,
+        Key::Down,
+        Key::Tab,
+        Key::Char('/'),
+    ];
+    for (i, (width, height)) in [(120, 40), (60, 12), (20, 5)].into_iter().enumerate() {
+        let _ = view.on_key(keys[i * 2], &dashboard);
+        let _ = view.on_key(keys[i * 2 + 1], &dashboard);
+        let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
+        terminal
+            .draw(|frame| ui::draw(frame, &dashboard, &mut view))
+            .expect("draw");
+        for cell in terminal.backend().buffer().content() {
+            assert!(
+                !cell.symbol().chars().any(char::is_control),
+                "control character on screen: {:?}",
+                cell.symbol()
+            );
+        }
+    }
+}
+
 /// Runs `data` through the whole pipeline into both renderers; every NDJSON line must be JSON
 /// and the plain output must hold no control character but its newlines.
 pub fn pipeline(data: &[u8]) {

@@ -28,13 +28,41 @@ fn saved_inputs_still_pass() {
     );
 }
 
+/// Every target's body, by the name of its folder under `fuzz/regressions/`.
+fn targets() -> Vec<(&'static str, fn(&[u8]))> {
+    let mut targets: Vec<(&'static str, fn(&[u8]))> = vec![
+        ("split_lines", aegon::fuzzing::split_lines),
+        ("record", aegon::fuzzing::record),
+        ("sessions", aegon::fuzzing::sessions),
+        ("pipeline", aegon::fuzzing::pipeline),
+    ];
+    #[cfg(feature = "tui")]
+    targets.push(("dashboard", aegon::fuzzing::dashboard));
+    targets
+}
+
 #[test]
-fn fixtures_pass_the_pipeline_target() {
+fn fixtures_pass_every_target() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/corpus");
+    let mut files = 0;
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
         if path.extension().is_some_and(|e| e == "jsonl") {
-            aegon::fuzzing::pipeline(&std::fs::read(&path).unwrap());
+            let bytes = std::fs::read(&path).unwrap();
+            for (name, body) in targets() {
+                if name != "split_lines" {
+                    body(&bytes);
+                }
+            }
+            files += 1;
         }
+    }
+    assert!(files >= 20, "{files} fixtures");
+}
+
+#[test]
+fn saved_inputs_of_every_target_still_pass() {
+    for (name, body) in targets() {
+        replay(name, body);
     }
 }
