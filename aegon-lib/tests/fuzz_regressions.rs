@@ -28,9 +28,12 @@ fn saved_inputs_still_pass() {
     );
 }
 
-/// Every target's body, by the name of its folder under `fuzz/regressions/`.
-fn targets() -> Vec<(&'static str, fn(&[u8]))> {
-    let mut targets: Vec<(&'static str, fn(&[u8]))> = vec![
+/// A fuzz target's name (its folder under `fuzz/regressions/`) and body.
+type Target = (&'static str, fn(&[u8]));
+
+/// Every target.
+fn targets() -> Vec<Target> {
+    let mut targets: Vec<Target> = vec![
         ("split_lines", aegon::fuzzing::split_lines),
         ("record", aegon::fuzzing::record),
         ("sessions", aegon::fuzzing::sessions),
