@@ -69,10 +69,20 @@ pub fn parse_millis(text: &str) -> Option<i64> {
     Some(seconds * 1_000 + millis)
 }
 
-/// The `HH:MM:SS` part of a timestamp as written, when it has the expected shape.
+/// The `HH:MM:SS` part of a timestamp as written, when it has the expected shape (digits and
+/// colons only: the text comes from a transcript and is written to terminals as it is).
 pub fn clock_part(text: &str) -> Option<&str> {
     let b = text.as_bytes();
-    if b.len() >= 19 && b[13] == b':' && b[16] == b':' && matches!(b[10], b'T' | b't' | b' ') {
+    let shaped = b.len() >= 19
+        && matches!(b[10], b'T' | b't' | b' ')
+        && b[11..19].iter().enumerate().all(|(i, c)| {
+            if i == 2 || i == 5 {
+                *c == b':'
+            } else {
+                c.is_ascii_digit()
+            }
+        });
+    if shaped {
         text.get(11..19)
     } else {
         None
@@ -158,5 +168,7 @@ mod tests {
     fn clock() {
         assert_eq!(clock_part("2026-02-10T21:11:56.846Z"), Some("21:11:56"));
         assert_eq!(clock_part("garbage"), None);
+        assert_eq!(clock_part("2026-02-10T21:11:\0\0.846Z"), None);
+        assert_eq!(clock_part("2026-02-10T21:1\u{1b}:56.846Z"), None);
     }
 }
