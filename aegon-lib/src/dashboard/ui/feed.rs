@@ -108,7 +108,7 @@ pub fn row(item: &FeedItem, width: u16, show_session: bool) -> Line<'_> {
     if let Some(agent) = &item.agent {
         push(
             &mut spans,
-            format!("›{} ", fit(agent, 8)),
+            format!("›{} ", fit(&super::panel::inert(agent), 8)),
             Style::new().fg(Color::Magenta),
         );
     }
@@ -123,5 +123,8 @@ pub fn row(item: &FeedItem, width: u16, show_session: bool) -> Line<'_> {
 
 /// The first 8 characters of a session id.
 pub(crate) fn short(id: &str) -> String {
-    id.chars().take(8).collect()
+    id.chars()
+        .take(8)
+        .map(crate::render::text::inert_char)
+        .collect()
 }

@@ -319,7 +319,7 @@ fn step_line(
     let agent = step
         .agent
         .as_deref()
-        .map(|a| format!(" ›{}", fit(a, 8)))
+        .map(|a| format!(" ›{}", fit(&inert(a), 8)))
         .unwrap_or_default();
     let room = usize::from(width).saturating_sub(str_width(&time) + 4 + str_width(&agent));
     let name = fit(&inert(&step.tool), room as u16);
