@@ -1,4 +1,4 @@
-//! Deduplicated token totals of transcripts, per model, in a few lines of aegon-lib.
+//! Tokens and cost of transcripts, per model, in a few lines of aegon-lib.
 //!
 //! ```sh
 //! cargo run --example tokens -- fixtures/corpus/apanloco__random__session.jsonl
@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 use std::fs::File;
 
+use aegon::pricing::Pricing;
 use aegon::render::Flow;
 use aegon::{Event, EventKind, Options, Pipeline, Renderer, Tokens};
 
@@ -29,18 +30,28 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut pipeline = Pipeline::new(Options::default(), PerModel::default());
     for path in std::env::args().skip(1) {
         if let Err(e) = pipeline.read_to_end(&path, File::open(&path)?) {
-            eprintln!("{path}: {e:?}");
+            eprintln!("{path}: {e}");
         }
     }
     let (PerModel(models), stats) = pipeline.finish()?;
+    let prices = Pricing::built_in();
+    let mut total = 0.0;
     for (model, t) in models {
+        // A model without a price has an unknown cost, not $0.
+        let cost = prices.cost(&model, &t);
+        total += cost.unwrap_or(0.0);
         println!(
-            "{model}: input {} output {} cache read {} write 5m {} write 1h {}",
-            t.input, t.output, t.cache_read, t.cache_write_5m, t.cache_write_1h
+            "{model}: input {} output {} cache read {} write 5m {} write 1h {}  cost {}",
+            t.input,
+            t.output,
+            t.cache_read,
+            t.cache_write_5m,
+            t.cache_write_1h,
+            cost.map_or("unknown".to_owned(), |c| format!("${c:.4}"))
         );
     }
     println!(
-        "{} lines, {} malformed",
+        "total ${total:.4}; {} lines, {} malformed",
         stats.lines,
         stats.malformed.total()
     );

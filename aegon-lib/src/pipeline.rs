@@ -174,6 +174,23 @@ pub enum ReadError {
     Output(io::Error),
 }
 
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReadError::Input(e) => write!(f, "cannot read the input: {e}"),
+            ReadError::Output(e) => write!(f, "cannot write the output: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for ReadError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ReadError::Input(e) | ReadError::Output(e) => Some(e),
+        }
+    }
+}
+
 /// Bytes → lines → events → renderer. See the [module documentation](self).
 #[derive(Debug)]
 pub struct Pipeline<R> {
