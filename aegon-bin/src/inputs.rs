@@ -65,7 +65,19 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>, problem: &mut impl FnMut(&Path, &s
         // file_type does not follow symbolic links: a link to a directory is not walked.
         match entry.file_type() {
             Ok(t) if t.is_dir() => walk(&path, files, problem),
-            Ok(_) if is_transcript(&path) => files.push(path),
+            Ok(t) if is_transcript(&path) => {
+                if t.is_file() || (t.is_symlink() && path.is_file()) {
+                    files.push(path);
+                } else if t.is_symlink() {
+                    problem(&path, &std::io::Error::other("a broken symbolic link"));
+                } else {
+                    // Opening a named pipe would wait for a writer forever.
+                    problem(
+                        &path,
+                        &std::io::Error::other("not a regular file (a pipe, socket or device)"),
+                    );
+                }
+            }
             Ok(_) => {}
             Err(e) => problem(&path, &e),
         }

@@ -110,7 +110,18 @@ pub fn run<R: Renderer>(
     let mut files: BTreeMap<PathBuf, Watched> = BTreeMap::new();
     let now = SystemTime::now();
     let mut history: Vec<(Option<SystemTime>, PathBuf)> = Vec::new();
-    for path in scan(roots) {
+    // The first scan says what cannot be read (later rescans stay quiet about it).
+    let first_scan: Vec<PathBuf> = roots
+        .iter()
+        .flat_map(|root| {
+            inputs::transcripts_below(root, |path, e| {
+                if !quiet {
+                    warn(&format!("{}: {e}", path.display()));
+                }
+            })
+        })
+        .collect();
+    for path in first_scan {
         let meta = std::fs::metadata(&path).ok();
         let size = meta.as_ref().map_or(0, |m| m.len());
         let modified = meta.as_ref().and_then(|m| m.modified().ok());
