@@ -17,7 +17,33 @@
 //! - [`decode`]: one line → events; bad lines become [`EventKind::Malformed`] events.
 //! - [`correlate`]: usage counted once per API response, tool results matched to their calls.
 //! - [`pipeline`]: the driver that reads inputs and pushes events to a renderer.
-//! - [`render`]: the [`Renderer`] trait, [`render::plain`] and [`render::ndjson`].
+//! - [`render`]: the [`Renderer`] trait, [`render::plain`], [`render::ndjson`] and
+//!   [`render::summary`].
+//! - [`session`]: the session core: tokens, cost ([`pricing`]), steps, flow, subagents, context
+//!   fill, as a pure state machine (the clock is passed in).
+//! - [`follow`]: follow a file as it grows, like `tail -F`, without threads or clocks.
+//! - `dashboard` (feature `tui`): the `aegon watch` dashboard's state, keys and ratatui widgets.
+//! - [`fuzzing`]: the bodies of the `fuzz/` targets, runnable on stable.
+//!
+//! ## Features
+//!
+//! | feature | default | adds |
+//! |---|---|---|
+//! | `simd-utf8` | yes | SIMD UTF-8 validation of lines (`simdutf8`) |
+//! | `tui` | no | `aegon::dashboard` (`ratatui`, no terminal backend) |
+//!
+//! With `default-features = false` the library needs only serde, serde_json and memchr: the
+//! parser, events, sessions, following and the plain, NDJSON and summary renderers. The watcher
+//! of folders (file notifications) and the terminal live in the `aegon` binary.
+//!
+//! ## Stability
+//!
+//! The NDJSON and summary JSON outputs are versioned (`v`, semantic: additions within a version,
+//! a bump for removals and retypes; JSON Schemas in `schemas/`). Rust items follow semantic
+//! versioning from 1.0; until then a minor version may change them, and the changelog says so.
+//!
+//! More in `examples/`: `tokens` (tokens and cost), `status_line` (a custom renderer),
+//! `on_failure` (follow a file and react to failed tool calls).
 //!
 //! ## Example: total tokens of a transcript
 //!
