@@ -25,8 +25,8 @@ use aegon::render::{Flow, Renderer};
 use aegon::{Event, KindSet};
 use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
+use crate::replay;
 use crate::report::divert_warnings;
-use crate::{replay, watch};
 
 /// Shortest time between two frames (at most 30 per second, however fast events come).
 const FRAME: Duration = Duration::from_millis(33);
@@ -341,7 +341,15 @@ fn spawn_source(
                     shared.lock().set_status(None);
                     shared.wake(&tx);
                 };
-                watch::run(&roots, since, poll, false, &mut pipeline, history_read)
+                let options = aegon::watch::FolderOptions { since, poll };
+                let mut notes = crate::report::notes(false);
+                aegon::watch::watch_folders(
+                    &roots,
+                    options,
+                    &mut pipeline,
+                    &mut notes,
+                    history_read,
+                )
             }
             Source::Replay { name, bytes, speed } => {
                 replay::run(&name, &bytes, speed, Some(&replay_clock), &mut pipeline)

@@ -5,8 +5,9 @@
 //! links to directories are not followed (no loops); unreadable directories are reported and
 //! skipped.
 
-use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+pub use aegon::tree::transcripts_below;
 
 use crate::args::InputArg;
 
@@ -35,57 +36,10 @@ pub fn expand(
     out
 }
 
-/// Every transcript (`*.jsonl`) below `dir`, sorted by the path's text (`s1.jsonl` before
-/// `s1/subagents/…`, as '.' < '/'); `problem` is told about what cannot be read.
-pub fn transcripts_below(
-    dir: &Path,
-    mut problem: impl FnMut(&Path, &std::io::Error),
-) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    walk(dir, &mut files, &mut problem);
-    files.sort_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
-    files
-}
-
-/// Whether `path` names a transcript: a `.jsonl` file.
-pub fn is_transcript(path: &Path) -> bool {
-    path.extension().is_some_and(|e| e == "jsonl")
-}
-
-fn walk(dir: &Path, files: &mut Vec<PathBuf>, problem: &mut impl FnMut(&Path, &std::io::Error)) {
-    let entries = match fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(e) => {
-            problem(dir, &e);
-            return;
-        }
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        // file_type does not follow symbolic links: a link to a directory is not walked.
-        match entry.file_type() {
-            Ok(t) if t.is_dir() => walk(&path, files, problem),
-            Ok(t) if is_transcript(&path) => {
-                if t.is_file() || (t.is_symlink() && path.is_file()) {
-                    files.push(path);
-                } else if t.is_symlink() {
-                    problem(&path, &std::io::Error::other("a broken symbolic link"));
-                } else {
-                    // Opening a named pipe would wait for a writer forever.
-                    problem(
-                        &path,
-                        &std::io::Error::other("not a regular file (a pipe, socket or device)"),
-                    );
-                }
-            }
-            Ok(_) => {}
-            Err(e) => problem(&path, &e),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use std::fs;
+
     use super::*;
 
     #[test]

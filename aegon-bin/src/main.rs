@@ -5,13 +5,10 @@
 mod args;
 mod dashboard;
 mod detach;
-mod follow;
 mod inputs;
-mod notifications;
 mod parallel;
 mod replay;
 mod report;
-mod watch;
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal, Write};
@@ -287,14 +284,12 @@ fn run() -> io::Result<ExitCode> {
         });
     }
     if config.watch {
-        watch::run(
-            &watch_roots,
-            config.since,
-            config.poll,
-            config.quiet,
-            &mut pipeline,
-            || {},
-        )?;
+        let options = aegon::watch::FolderOptions {
+            since: config.since,
+            poll: config.poll,
+        };
+        let mut notes = report::notes(config.quiet);
+        aegon::watch::watch_folders(&watch_roots, options, &mut pipeline, &mut notes, || {})?;
         pipeline.finish()?;
         return Ok(ExitCode::SUCCESS);
     }
@@ -306,12 +301,13 @@ fn run() -> io::Result<ExitCode> {
                 InputArg::Stdin => None,
             })
             .collect();
-        follow::run(
+        let mut notes = report::notes(config.quiet);
+        aegon::watch::follow_files(
             &paths,
             config.from_end,
             config.poll,
-            config.quiet,
             &mut pipeline,
+            &mut notes,
         )?;
         pipeline.finish()?;
         return Ok(ExitCode::SUCCESS);
@@ -348,7 +344,7 @@ fn recording(config: &Config) -> Result<Option<Recording>, String> {
 /// The folders `aegon watch` watches: those named (each must be a folder), else Claude Code's.
 fn watch_roots(config: &Config) -> Result<Vec<std::path::PathBuf>, String> {
     if config.inputs.is_empty() {
-        return watch::default_roots();
+        return aegon::watch::default_roots();
     }
     config
         .inputs

@@ -108,6 +108,15 @@ fn plural(n: u64) -> &'static str {
     }
 }
 
+/// What the library's followers and watchers say about files, as warnings (none when `quiet`).
+pub fn notes(quiet: bool) -> impl FnMut(&str) {
+    move |note: &str| {
+        if !quiet {
+            warn(note);
+        }
+    }
+}
+
 /// Where warnings go instead of stderr while the dashboard owns the terminal.
 type Diverter = Box<dyn Fn(&str) + Send + Sync>;
 

@@ -21,7 +21,10 @@
 //!   [`render::summary`].
 //! - [`session`]: the session core: tokens, cost ([`pricing`]), steps, flow, subagents, context
 //!   fill, as a pure state machine (the clock is passed in).
-//! - [`follow`]: follow a file as it grows, like `tail -F`, without threads or clocks.
+//! - [`follow`]: follow a file as it grows, like `tail -F`, without threads or clocks;
+//!   [`tree`]: the transcripts below a folder.
+//! - `watch` (feature `watch`): follow files and watch folder trees, woken by file-system
+//!   notifications, with a polling fallback.
 //! - `dashboard` (feature `tui`): the `aegon watch` dashboard's state, keys and ratatui widgets.
 //! - [`fuzzing`]: the bodies of the `fuzz/` targets, runnable on stable.
 //!
@@ -31,10 +34,11 @@
 //! |---|---|---|
 //! | `simd-utf8` | yes | SIMD UTF-8 validation of lines (`simdutf8`) |
 //! | `tui` | no | `aegon::dashboard` (`ratatui`, no terminal backend) |
+//! | `watch` | no | `aegon::watch`: followed files and watched folders (`notify`) |
 //!
 //! With `default-features = false` the library needs only serde, serde_json and memchr: the
-//! parser, events, sessions, following and the plain, NDJSON and summary renderers. The watcher
-//! of folders (file notifications) and the terminal live in the `aegon` binary.
+//! parser, events, sessions, following and the plain, NDJSON and summary renderers. The
+//! terminal (crossterm) lives in the `aegon` binary, which turns `tui` and `watch` on.
 //!
 //! ## Stability
 //!
@@ -95,7 +99,10 @@ pub mod session;
 pub mod text;
 pub mod timestamp;
 pub mod tokens;
+pub mod tree;
 pub mod utf8;
+#[cfg(feature = "watch")]
+pub mod watch;
 
 pub use event::{Event, EventKind, Kind, KindSet, Malformed, MalformedReason, Source, TitleSource};
 pub use pipeline::{Options, Pipeline, ReadError, Stats};

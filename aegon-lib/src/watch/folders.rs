@@ -1,4 +1,4 @@
-//! `aegon watch [PATH…]`: every transcript under directory trees, as it is written.
+//! Every transcript under folder trees, as it is written (what `aegon watch` runs).
 //!
 //! At start the trees are scanned (names and sizes only): transcripts changed within `--since`
 //! are read from their start, in the order they were last written; the others are followed
@@ -14,14 +14,13 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::{Duration, Instant, SystemTime};
 
-use aegon::follow::{Change, Tail};
-use aegon::pipeline::Pipeline;
-use aegon::render::Renderer;
 use notify::RecursiveMode;
 
-use crate::inputs::{self, is_transcript};
-use crate::notifications::{watch_changes, Notification};
-use crate::report::warn;
+use super::notifications::{watch_changes, Notification};
+use crate::follow::{Change, Tail};
+use crate::pipeline::Pipeline;
+use crate::render::Renderer;
+use crate::tree::{is_transcript, transcripts_below};
 
 /// Rescan interval while notifications work.
 /// (A safety net: notifications miss nothing short of a queue overflow, which notify reports
@@ -67,6 +66,16 @@ pub fn default_roots() -> Result<Vec<PathBuf>, String> {
     Ok(roots)
 }
 
+/// How [`watch_folders`] watches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FolderOptions {
+    /// Transcripts changed within this long are read from their start (`None`: all of
+    /// them); the others only from what is written next.
+    pub since: Option<Duration>,
+    /// Rescan every 500 ms instead of using notifications (network file systems).
+    pub poll: bool,
+}
+
 /// What is known of one watched transcript.
 struct Watched {
     tail: Tail,
@@ -76,15 +85,19 @@ struct Watched {
 }
 
 /// Watches `roots` into `pipeline` until the output is closed or the renderer stops;
-/// `history_read` is called once the recent history has been read.
-pub fn run<R: Renderer>(
+/// `history_read` is called once the recent history has been read. Files that cannot be read
+/// and a fallback to polling are told to `notes`.
+pub fn watch_folders<R: Renderer>(
     roots: &[PathBuf],
-    since: Option<Duration>,
-    force_poll: bool,
-    quiet: bool,
+    options: FolderOptions,
     pipeline: &mut Pipeline<R>,
+    notes: &mut dyn FnMut(&str),
     history_read: impl FnOnce(),
 ) -> io::Result<()> {
+    let FolderOptions {
+        since,
+        poll: force_poll,
+    } = options;
     let mut watcher = None;
     // No sender while polling: waiting is sleeping.
     let mut rx = mpsc::channel().1;
@@ -94,11 +107,10 @@ pub fn run<R: Renderer>(
                 watcher = Some(w);
                 rx = changes;
             }
-            Err(e) if !quiet => warn(&format!(
+            Err(e) => notes(&format!(
                 "file notifications unavailable ({e}); rescanning every {} ms",
                 RESCAN_POLLING.as_millis()
             )),
-            Err(_) => {}
         }
     }
     let rescan_every = if watcher.is_some() {
@@ -114,11 +126,7 @@ pub fn run<R: Renderer>(
     let first_scan: Vec<PathBuf> = roots
         .iter()
         .flat_map(|root| {
-            inputs::transcripts_below(root, |path, e| {
-                if !quiet {
-                    warn(&format!("{}: {e}", path.display()));
-                }
-            })
+            transcripts_below(root, |path, e| notes(&format!("{}: {e}", path.display())))
         })
         .collect();
     for path in first_scan {
@@ -148,7 +156,7 @@ pub fn run<R: Renderer>(
     history.sort();
     for (_, path) in &history {
         if let Some(w) = files.get_mut(path) {
-            if poll(w, pipeline, quiet)?.is_break() {
+            if poll(w, pipeline, notes)?.is_break() {
                 return Ok(());
             }
             w.tail.park();
@@ -178,14 +186,14 @@ pub fn run<R: Renderer>(
             if path.is_dir() {
                 // A new folder (a session's subagents/): what is already in it is new too.
                 for file in scan(&[path]) {
-                    if add_new(&mut files, &file) && poll_path(&mut files, &file, pipeline, quiet)?
+                    if add_new(&mut files, &file) && poll_path(&mut files, &file, pipeline, notes)?
                     {
                         return Ok(());
                     }
                 }
             } else if is_transcript(&path) {
                 add_new(&mut files, &path);
-                if poll_path(&mut files, &path, pipeline, quiet)? {
+                if poll_path(&mut files, &path, pipeline, notes)? {
                     return Ok(());
                 }
             }
@@ -201,7 +209,7 @@ pub fn run<R: Renderer>(
                 .map(|(path, _)| path.clone())
                 .collect();
             for path in stale {
-                if poll_path(&mut files, &path, pipeline, quiet)? {
+                if poll_path(&mut files, &path, pipeline, notes)? {
                     return Ok(());
                 }
             }
@@ -218,7 +226,7 @@ pub fn run<R: Renderer>(
 fn scan(roots: &[PathBuf]) -> Vec<PathBuf> {
     roots
         .iter()
-        .flat_map(|root| inputs::transcripts_below(root, |_, _| {}))
+        .flat_map(|root| transcripts_below(root, |_, _| {}))
         .collect()
 }
 
@@ -248,10 +256,10 @@ fn poll_path<R: Renderer>(
     files: &mut BTreeMap<PathBuf, Watched>,
     path: &Path,
     pipeline: &mut Pipeline<R>,
-    quiet: bool,
+    notes: &mut dyn FnMut(&str),
 ) -> io::Result<bool> {
     match files.get_mut(path) {
-        Some(w) => Ok(poll(w, pipeline, quiet)?.is_break()),
+        Some(w) => Ok(poll(w, pipeline, notes)?.is_break()),
         None => Ok(false),
     }
 }
@@ -259,11 +267,11 @@ fn poll_path<R: Renderer>(
 fn poll<R: Renderer>(
     w: &mut Watched,
     pipeline: &mut Pipeline<R>,
-    quiet: bool,
-) -> io::Result<aegon::render::Flow> {
+    notes: &mut dyn FnMut(&str),
+) -> io::Result<crate::render::Flow> {
     let (read, flow) = w
         .tail
-        .poll(pipeline, |path, change| note(path, change, quiet))?;
+        .poll(pipeline, |path, change| note(path, change, notes))?;
     w.seen = current_look(w.tail.path());
     if read > 0 {
         w.last_change = Instant::now();
@@ -285,13 +293,11 @@ fn collect_paths(notification: Notification, into: &mut Vec<PathBuf>) -> bool {
 }
 
 /// Says what happened to a watched file (removals are normal here: not reported).
-fn note(path: &Path, change: Change, quiet: bool) {
+fn note(path: &Path, change: Change, notes: &mut dyn FnMut(&str)) {
     let what = match change {
         Change::Truncated { .. } => "truncated; reading from the start".to_owned(),
         Change::Unreadable(e) => e.to_string(),
         Change::Opened { .. } | Change::Replaced | Change::Vanished => return,
     };
-    if !quiet {
-        warn(&format!("{}: {what}", path.display()));
-    }
+    notes(&format!("{}: {what}", path.display()));
 }

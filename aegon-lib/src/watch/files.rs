@@ -1,6 +1,6 @@
-//! `aegon -f FILE…`: follows files like `tail -F`, forever.
+//! Following files like `tail -F`, forever (what `aegon -f FILE…` runs).
 //!
-//! The library's [`Tail`] does the reading; this decides when. File-system notifications on
+//! [`Tail`] does the reading; this decides when. File-system notifications on
 //! the files' folders wake it at once (so an appended line is on screen within milliseconds);
 //! a slow safety poll covers what notifications miss. Where notifications are unavailable (or
 //! with `--poll`) it polls every [`POLL_INTERVAL`] and says so. Between wake-ups it sleeps.
@@ -11,13 +11,12 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use aegon::follow::{Change, Tail};
-use aegon::pipeline::Pipeline;
-use aegon::render::Renderer;
 use notify::RecursiveMode;
 
-use crate::notifications::{watch_changes, Notification};
-use crate::report::warn;
+use super::notifications::{watch_changes, Notification};
+use crate::follow::{Change, Tail};
+use crate::pipeline::Pipeline;
+use crate::render::Renderer;
 
 /// How often files are checked when polling.
 pub const POLL_INTERVAL: Duration = Duration::from_millis(100);
@@ -27,7 +26,7 @@ pub const POLL_INTERVAL: Duration = Duration::from_millis(100);
 const SAFETY_POLL: Duration = Duration::from_millis(1000);
 
 /// How the followed files are watched.
-pub struct Watching {
+struct Watching {
     /// The notification watcher, if notifications work here (kept alive while following).
     _watcher: Option<notify::RecommendedWatcher>,
     wakeups: mpsc::Receiver<Notification>,
@@ -36,7 +35,7 @@ pub struct Watching {
 
 impl Watching {
     /// Notifications on the folders of `paths` (unless `force_poll`), else polling.
-    pub fn new(paths: &[PathBuf], force_poll: bool, quiet: bool) -> Self {
+    fn new(paths: &[PathBuf], force_poll: bool, notes: &mut dyn FnMut(&str)) -> Self {
         let polling = Watching {
             _watcher: None,
             // No sender: waiting is sleeping.
@@ -63,12 +62,10 @@ impl Watching {
                 interval: SAFETY_POLL,
             },
             Err(e) => {
-                if !quiet {
-                    warn(&format!(
-                        "file notifications unavailable ({e}); polling every {} ms",
-                        POLL_INTERVAL.as_millis()
-                    ));
-                }
+                notes(&format!(
+                    "file notifications unavailable ({e}); polling every {} ms",
+                    POLL_INTERVAL.as_millis()
+                ));
                 polling
             }
         }
@@ -85,13 +82,15 @@ impl Watching {
 }
 
 /// Follows `paths` into `pipeline` until the output is closed (an error, `BrokenPipe` for a
-/// closed pipe) or the renderer asks to stop.
-pub fn run<R: Renderer>(
+/// closed pipe) or the renderer asks to stop. `from_end`: only lines appended from now on;
+/// `force_poll`: poll every [`POLL_INTERVAL`] instead of using notifications. What happens to
+/// the files is told to `notes`.
+pub fn follow_files<R: Renderer>(
     paths: &[PathBuf],
     from_end: bool,
     force_poll: bool,
-    quiet: bool,
     pipeline: &mut Pipeline<R>,
+    notes: &mut dyn FnMut(&str),
 ) -> io::Result<()> {
     let mut tails: Vec<Tail> = paths
         .iter()
@@ -104,10 +103,10 @@ pub fn run<R: Renderer>(
             }
         })
         .collect();
-    let watching = Watching::new(paths, force_poll, quiet);
+    let watching = Watching::new(paths, force_poll, notes);
     for tail in &tails {
-        if !tail.path().exists() && !quiet {
-            warn(&format!(
+        if !tail.path().exists() {
+            notes(&format!(
                 "{}: does not exist yet; waiting for it",
                 tail.path().display()
             ));
@@ -115,7 +114,7 @@ pub fn run<R: Renderer>(
     }
     loop {
         for tail in &mut tails {
-            let (_, flow) = tail.poll(pipeline, |path, change| note(path, change, quiet))?;
+            let (_, flow) = tail.poll(pipeline, |path, change| note(path, change, notes))?;
             if flow.is_break() {
                 return Ok(());
             }
@@ -125,7 +124,7 @@ pub fn run<R: Renderer>(
 }
 
 /// Says what happened to a followed file, as `tail -F` does.
-fn note(path: &Path, change: Change, quiet: bool) {
+fn note(path: &Path, change: Change, notes: &mut dyn FnMut(&str)) {
     let what = match change {
         Change::Opened { .. } => return,
         Change::Truncated { dropped_partial: 0 } => "truncated; reading from the start".to_owned(),
@@ -136,7 +135,5 @@ fn note(path: &Path, change: Change, quiet: bool) {
         Change::Vanished => "removed; waiting for it to come back".to_owned(),
         Change::Unreadable(e) => e.to_string(),
     };
-    if !quiet {
-        warn(&format!("{}: {what}", path.display()));
-    }
+    notes(&format!("{}: {what}", path.display()));
 }

@@ -1,0 +1,17 @@
+//! Watching transcripts as they are written (feature `watch`): files followed like `tail -F`
+//! ([`follow_files`]) and folder trees ([`watch_folders`]), woken by file-system notifications
+//! (the `notify` crate) with a polling fallback.
+//!
+//! Both push every new line through a [`Pipeline`](crate::Pipeline) and run until the renderer
+//! stops them (a [`Flow::Break`](crate::render::Flow), or an output error such as a closed pipe).
+//! They say what happens to the files (truncated, replaced, unreadable, notifications
+//! unavailable) through a `notes` callback, as ready-to-show sentences; the `aegon` binary
+//! writes them to stderr, the dashboard to its footer. The reading itself is
+//! [`crate::follow::Tail`]: only ever read-only.
+
+mod files;
+mod folders;
+mod notifications;
+
+pub use files::{follow_files, POLL_INTERVAL};
+pub use folders::{default_roots, watch_folders, FolderOptions};
