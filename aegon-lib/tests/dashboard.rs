@@ -349,18 +349,49 @@ fn small_terminals_degrade_and_never_panic() {
 
 #[test]
 fn escape_sequences_in_transcripts_are_drawn_inert() {
-    let line = br#"{"type":"user","sessionId":"s","timestamp":"2026-01-01T10:00:00Z","cwd":"/tmp/\u001b[2J","message":{"role":"user","content":"\u001b[31mred\u001b]52;c;ZXZpbA==\u0007 \u001b]8;;http://x\u001b\\link\u001b]8;;\u001b\\ \u009b1m"}}
+    // In a prompt, a folder name, a file name a tool was given, a tool's output, and the
+    // detail view of each: colours, a screen clear, an OSC 52 clipboard write, an OSC 8 link,
+    // a C1 CSI.
+    let lines = br#"{"type":"user","sessionId":"s","timestamp":"2026-01-01T10:00:00Z","cwd":"/tmp/\u001b[2J","message":{"role":"user","content":"\u001b[31mred\u001b]52;c;ZXZpbA==\u0007 \u001b]8;;http://x\u001b\\link\u001b]8;;\u001b\\ \u009b1m"}}
+{"type":"assistant","sessionId":"s","timestamp":"2026-01-01T10:00:01Z","message":{"id":"m","model":"claude-opus-4-6","content":[{"type":"tool_use","id":"t1","name":"Read","input":{"file_path":"/src/\u001b]52;c;cHduZWQ=\u0007evil.rs"}}],"usage":{"input_tokens":1,"output_tokens":1}}}
+{"type":"user","sessionId":"s","timestamp":"2026-01-01T10:00:02Z","message":{"role":"user","content":[{"type":"tool_result","tool_use_id":"t1","content":"line one\u001b[1A\u001b[2K\rforged\u001b]8;;http://evil\u0007click\u001b]8;;\u0007"}]}}
 "#;
-    let dashboard = dashboard_of(&[("s.jsonl", line)], 0);
-    let buffer = render(&dashboard, &mut View::default(), 140, 20);
-    let screen = text(&buffer);
-    assert!(screen.contains("red"), "{screen}");
-    for c in screen.chars() {
-        assert!(
-            !c.is_control() || c == '\n',
-            "control character {c:?} reached the screen:\n{screen}"
-        );
-    }
+    let dir = std::env::temp_dir().join(format!("aegon-dash-inert-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("s.jsonl");
+    std::fs::write(&file, lines).unwrap();
+    let name = file.to_str().unwrap();
+    let dashboard = dashboard_of(&[(name, lines)], 0);
+    let inert = |screen: &str| {
+        for c in screen.chars() {
+            assert!(
+                !c.is_control() || c == '\n',
+                "control character {c:?} reached the screen:\n{screen}"
+            );
+        }
+    };
+    let mut view = View::default();
+    let screen = text(&render(&dashboard, &mut view, 140, 20));
+    assert!(
+        screen.contains("red") && screen.contains("evil.rs"),
+        "{screen}"
+    );
+    assert!(screen.contains("forged"), "{screen}");
+    inert(&screen);
+    // The detail of the call (input and result), read back from the file.
+    let call = dashboard
+        .feed()
+        .newest_first()
+        .find(|i| i.tool_use_id.as_deref() == Some("t1") && i.label == "CALL")
+        .unwrap();
+    view.detail = Some(Detail::load(&dashboard, call, &|o| {
+        read_line_at(&o.file, o.offset)
+    }));
+    let screen = text(&render(&dashboard, &mut view, 140, 20));
+    assert!(screen.contains("file_path: /src/"), "{screen}");
+    assert!(screen.contains("forged"), "{screen}");
+    inert(&screen);
+    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]
