@@ -272,6 +272,40 @@ fn a_tree_of_10000_files_with_a_symlink_loop_a_pipe_and_a_broken_link() {
     if let Some(mb) = rss {
         assert!(mb < 64.0, "peak RSS {mb:.1} MB for 10,000 files");
     }
+    // Watched: every file's history arrives, the same problems are said, nothing hangs.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_aegon"))
+        .args(["watch", "--ndjson", "--since", "all"])
+        .arg(&dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        use std::io::BufRead;
+        std::io::BufReader::new(stdout)
+            .lines()
+            .take(10_000)
+            .filter(|l| l.as_ref().is_ok_and(|l| l.contains("\"user_prompt\"")))
+            .count()
+    });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !reader.is_finished() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child.kill().unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        reader.join().unwrap(),
+        10_000,
+        "prompts of every watched file"
+    );
+    let err = stderr(&out);
+    assert!(err.contains("pipe.jsonl: not a regular file"), "{err}");
+    assert!(
+        err.contains("broken.jsonl: a broken symbolic link"),
+        "{err}"
+    );
     let _ = std::fs::remove_dir_all(dir);
 }
 
