@@ -15,6 +15,10 @@ pub enum Command {
     Help,
     /// Print the version.
     Version,
+    /// Print a completion script for this shell.
+    Completions(String),
+    /// Print the man page.
+    Man,
 }
 
 /// Output format.
@@ -210,6 +214,20 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, lexopt
             }
             Value(value) if config.inputs.is_empty() && !subcommand(&config) => {
                 match value.to_str() {
+                    Some("completions") => {
+                        let shell = parser.value()?.to_string_lossy().into_owned();
+                        if crate::completions::script(&shell).is_none() {
+                            return Err(lexopt::Error::Custom(
+                                format!(
+                                    "completions for '{shell}'? aegon has them for {}",
+                                    crate::completions::SHELLS.join(", ")
+                                )
+                                .into(),
+                            ));
+                        }
+                        return Ok(Command::Completions(shell));
+                    }
+                    Some("man") => return Ok(Command::Man),
                     Some("watch" | "run") => config.watch = true,
                     Some("replay") => config.replay = true,
                     Some("demo") => config.demo = true,

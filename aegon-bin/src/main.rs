@@ -3,9 +3,11 @@
 //! Thin wiring: arguments → [`args::Config`] → inputs and a renderer → the library's pipeline.
 
 mod args;
+mod completions;
 mod dashboard;
 mod detach;
 mod inputs;
+mod manpage;
 mod parallel;
 mod replay;
 mod report;
@@ -37,6 +39,8 @@ USAGE:
     aegon watch [OPTIONS] [FOLDER]...      (aegon run is the same)
     aegon replay [OPTIONS] FILE
     aegon demo [OPTIONS]
+    aegon completions bash|zsh|fish      (a completion script)
+    aegon man                             (this help as a man page)
 
     With no FILE, or where FILE is -, reads standard input. When nothing is piped in
     and no FILE is named, aegon opens the dashboard if its output is a terminal, and
@@ -158,6 +162,16 @@ fn run() -> io::Result<ExitCode> {
         }
         Ok(Command::Version) => {
             writeln!(io::stdout().lock(), "aegon {}", env!("CARGO_PKG_VERSION"))?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        Ok(Command::Completions(shell)) => {
+            let script = completions::script(&shell).unwrap_or_default();
+            io::stdout().lock().write_all(script.as_bytes())?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        Ok(Command::Man) => {
+            let page = manpage::roff(HELP, env!("CARGO_PKG_VERSION"));
+            io::stdout().lock().write_all(page.as_bytes())?;
             return Ok(ExitCode::SUCCESS);
         }
         Err(e) => {

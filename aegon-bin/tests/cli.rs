@@ -558,3 +558,26 @@ fn hostile_file_names_in_reports_are_inert() {
     assert!(!err.contains('\u{1b}'), "{err:?}");
     assert!(err.contains("evil␛[2Jname.jsonl:1: byte 0"), "{err}");
 }
+
+#[test]
+fn completions_and_man_page() {
+    for shell in ["bash", "zsh", "fish"] {
+        let out = run(&["completions", shell], b"");
+        assert!(out.status.success(), "{shell}: {}", stderr(&out));
+        assert!(
+            stdout(&out).contains("ndjson") && stdout(&out).contains("replay"),
+            "{shell}"
+        );
+    }
+    let out = run(&["completions", "tcsh"], b"");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("bash, zsh, fish"), "{}", stderr(&out));
+    let out = run(&["man"], b"");
+    assert!(out.status.success());
+    let page = stdout(&out);
+    assert!(page.starts_with(".TH AEGON 1"), "{page}");
+    for section in [".SH OPTIONS", ".SH EXIT STATUS", ".SH DASHBOARD"] {
+        assert!(page.contains(section), "{section} missing");
+    }
+    assert!(page.contains(".B \\-\\-ndjson"), "options are roff items");
+}
