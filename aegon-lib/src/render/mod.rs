@@ -12,6 +12,7 @@ use crate::event::{Event, KindSet};
 use crate::pipeline::Stats;
 
 pub mod ndjson;
+pub mod otlp;
 pub mod plain;
 pub mod summary;
 pub mod text;
@@ -59,6 +60,31 @@ impl<R: Renderer + ?Sized> Renderer for Box<R> {
     }
     fn finish(&mut self, stats: &Stats) -> io::Result<()> {
         (**self).finish(stats)
+    }
+}
+
+/// Sends every event to two renderers (an output and an export, say). The first error stops
+/// both; either asking to stop stops the pipeline.
+#[derive(Debug)]
+pub struct Tee<A, B>(pub A, pub B);
+
+impl<A: Renderer, B: Renderer> Renderer for Tee<A, B> {
+    fn on_event(&mut self, event: &Event<'_>) -> io::Result<Flow> {
+        let a = self.0.on_event(event)?;
+        let b = self.1.on_event(event)?;
+        Ok(if a.is_break() || b.is_break() {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        })
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush()?;
+        self.1.flush()
+    }
+    fn finish(&mut self, stats: &Stats) -> io::Result<()> {
+        self.0.finish(stats)?;
+        self.1.finish(stats)
     }
 }
 
