@@ -32,6 +32,8 @@ pub enum Format {
     Summary,
     /// The summary as one JSON object.
     SummaryJson,
+    /// OpenTelemetry traces as OTLP/JSON lines.
+    Otlp,
 }
 
 /// `--color`.
@@ -94,6 +96,8 @@ pub struct Config {
     pub speed: f64,
     /// `--detached`: open the dashboard in a new terminal window.
     pub detached: bool,
+    /// `--otlp-endpoint URL`: also send traces to an OpenTelemetry collector.
+    pub otlp_endpoint: Option<String>,
 }
 
 impl Config {
@@ -127,6 +131,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, lexopt
         demo: false,
         speed: 1.0,
         detached: false,
+        otlp_endpoint: None,
     };
     let mut speed_given = false;
     let mut summary = false;
@@ -150,6 +155,13 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, lexopt
                 config.format_given = true;
             }
             Long("detached") => config.detached = true,
+            Long("otlp") => {
+                config.format = Format::Otlp;
+                config.format_given = true;
+            }
+            Long("otlp-endpoint") => {
+                config.otlp_endpoint = Some(parser.value()?.to_string_lossy().into_owned())
+            }
             Long("speed") => {
                 let value = parser.value()?;
                 config.speed = value
@@ -237,6 +249,11 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, lexopt
             Value(value) => config.inputs.push(input(value)),
             _ => return Err(arg.unexpected()),
         }
+    }
+    if summary && config.format == Format::Otlp {
+        return Err(lexopt::Error::Custom(
+            "--otlp and --summary are two outputs; pick one (--otlp-endpoint goes with any)".into(),
+        ));
     }
     if summary {
         config.format = if json {

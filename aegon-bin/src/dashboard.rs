@@ -25,8 +25,10 @@ use aegon::render::{Flow, Renderer};
 use aegon::{Event, KindSet};
 use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
+use crate::otlp_http::HttpSink;
 use crate::replay;
 use crate::report::divert_warnings;
+use aegon::render::otlp::OtlpRenderer;
 
 /// Shortest time between two frames (at most 30 per second, however fast events come).
 const FRAME: Duration = Duration::from_millis(33);
@@ -69,6 +71,8 @@ pub struct Settings {
     pub feed_kinds: KindSet,
     /// Draw in colour (off for `NO_COLOR`, `--color never`, `TERM=dumb`).
     pub color: bool,
+    /// Also send traces to this OpenTelemetry collector.
+    pub export: Option<crate::otlp_http::Endpoint>,
 }
 
 /// What the screen thread waits for.
@@ -115,10 +119,11 @@ impl Shared {
     }
 }
 
-/// The source side: applies each event to the shared dashboard.
+/// The source side: applies each event to the shared dashboard (and the export, if any).
 struct Feeder {
     shared: Arc<Shared>,
     tx: Sender<Wakeup>,
+    export: Option<OtlpRenderer<HttpSink>>,
 }
 
 impl Renderer for Feeder {
@@ -131,7 +136,24 @@ impl Renderer for Feeder {
         }
         self.shared.lock().apply(event);
         self.shared.wake(&self.tx);
+        if let Some(export) = &mut self.export {
+            let _ = export.on_event(event)?;
+        }
         Ok(Flow::Continue(()))
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match &mut self.export {
+            Some(export) => export.flush(),
+            None => Ok(()),
+        }
+    }
+
+    fn finish(&mut self, stats: &aegon::Stats) -> io::Result<()> {
+        match &mut self.export {
+            Some(export) => export.finish(stats),
+            None => Ok(()),
+        }
     }
 }
 
@@ -183,12 +205,16 @@ pub fn run(source: Source, settings: Settings) -> io::Result<ExitCode> {
             shared.wake(&tx);
         })));
     }
+    let export = settings
+        .export
+        .map(|endpoint| OtlpRenderer::new(HttpSink::start(endpoint)));
     spawn_source(
         source,
         settings.options,
         shared.clone(),
         tx.clone(),
         replay_clock,
+        export,
     );
     spawn_input(tx.clone());
     spawn_signals(tx.clone());
@@ -328,11 +354,13 @@ fn spawn_source(
     shared: Arc<Shared>,
     tx: Sender<Wakeup>,
     replay_clock: Arc<replay::ReplayClock>,
+    export: Option<OtlpRenderer<HttpSink>>,
 ) {
     std::thread::spawn(move || {
         let feeder = Feeder {
             shared: shared.clone(),
             tx: tx.clone(),
+            export,
         };
         let mut pipeline = Pipeline::new(options, feeder);
         let result = match source {

@@ -8,6 +8,7 @@ mod dashboard;
 mod detach;
 mod inputs;
 mod manpage;
+mod otlp_http;
 mod parallel;
 mod replay;
 mod report;
@@ -19,9 +20,10 @@ use std::process::ExitCode;
 use aegon::pipeline::{Options, Pipeline, ReadError};
 use aegon::pricing::Pricing;
 use aegon::render::ndjson::NdjsonRenderer;
+use aegon::render::otlp::{LineSink, OtlpRenderer};
 use aegon::render::plain::{PlainOptions, PlainRenderer};
 use aegon::render::summary::{SummaryFormat, SummaryRenderer};
-use aegon::render::{Filtered, Renderer};
+use aegon::render::{Filtered, Renderer, Tee};
 
 use args::{ColorChoice, Command, Config, Format, InputArg};
 use report::{warn, Reporting};
@@ -118,6 +120,14 @@ OPTIONS:
                           (pauses cut to 3 s) [default: 1; demo: 8].
         --detached        Open the dashboard in a new window (tmux, screen,
                           $TERMINAL, or the desktop's terminal) and return.
+        --otlp            OpenTelemetry traces instead of events: one trace per
+                          session, spans for API responses, tool calls and
+                          subagents with GenAI attributes (gen_ai.usage.*), as
+                          OTLP/JSON lines (the collector's otlpjsonfile format).
+        --otlp-endpoint URL
+                          Also send those traces to a collector over OTLP/HTTP
+                          JSON (http://HOST:PORT[/v1/traces]), in the background,
+                          retrying with backoff. Nothing is sent unless asked.
         --max-line SIZE   Report and skip lines longer than SIZE bytes, without
                           holding them in memory (K, M, G suffixes) [default: 16M].
     -q, --quiet           Do not report problem lines one by one (the summary stays).
@@ -225,8 +235,22 @@ fn run() -> io::Result<ExitCode> {
     let options = Options {
         max_line: config.max_line,
     };
-    if let Some(code) = parallel_summary(&config, &inputs, options, &pricing, unreadable)? {
-        return Ok(code);
+    let otlp_endpoint = match config
+        .otlp_endpoint
+        .as_deref()
+        .map(otlp_http::Endpoint::parse)
+    {
+        Some(Ok(e)) => Some(e),
+        Some(Err(message)) => {
+            warn(&message);
+            return Ok(ExitCode::from(2));
+        }
+        None => None,
+    };
+    if otlp_endpoint.is_none() {
+        if let Some(code) = parallel_summary(&config, &inputs, options, &pricing, unreadable)? {
+            return Ok(code);
+        }
     }
     let recording = match recording(&config) {
         Ok(r) => r,
@@ -258,6 +282,7 @@ fn run() -> io::Result<ExitCode> {
             pricing,
             feed_kinds,
             color: use_color(config.color, true),
+            export: otlp_endpoint,
         };
         return dashboard::run(source, settings);
     }
@@ -274,6 +299,10 @@ fn run() -> io::Result<ExitCode> {
             SummaryFormat::Json,
             pricing,
         )),
+        Format::Otlp => Box::new(OtlpRenderer::new(LineSink(BufWriter::with_capacity(
+            64 << 10,
+            stdout.lock(),
+        )))),
         Format::Plain => {
             let terminal = stdout.is_terminal();
             let options = PlainOptions {
@@ -285,6 +314,13 @@ fn run() -> io::Result<ExitCode> {
                 options,
             ))
         }
+    };
+    let renderer: Box<dyn Renderer> = match otlp_endpoint {
+        Some(endpoint) => Box::new(Tee(
+            renderer,
+            OtlpRenderer::new(otlp_http::HttpSink::start(endpoint)),
+        )),
+        None => renderer,
     };
     let renderer = Reporting::new(Filtered::new(config.kinds, renderer), config.quiet);
     let mut pipeline = Pipeline::new(options, renderer);
