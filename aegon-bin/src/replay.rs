@@ -11,7 +11,7 @@ use std::time::Duration;
 use aegon::pipeline::Pipeline;
 use aegon::record::parse_record;
 use aegon::render::Renderer;
-use aegon::timestamp::parse_millis;
+use aegon::timestamp::{now_ms, parse_millis};
 
 /// The longest wait between two lines, whatever the recording says.
 pub const MAX_GAP: Duration = Duration::from_secs(3);
@@ -37,15 +37,15 @@ impl ReplayClock {
     pub fn now_ms(&self, speed: f64) -> i64 {
         let played_at = self.played_at_ms.load(Ordering::Relaxed);
         if played_at == 0 {
-            return wall_ms();
+            return now_ms();
         }
         let recorded = self.recorded_ms.load(Ordering::Relaxed);
-        let since = wall_ms() - played_at;
+        let since = now_ms() - played_at;
         recorded + (since.max(0) as f64 * speed) as i64
     }
 
     fn set(&self, recorded_ms: i64) {
-        self.played_at_ms.store(wall_ms(), Ordering::Relaxed);
+        self.played_at_ms.store(now_ms(), Ordering::Relaxed);
         self.recorded_ms.store(recorded_ms, Ordering::Relaxed);
     }
 }
@@ -90,11 +90,4 @@ fn timestamp_of(line: &[u8]) -> Option<i64> {
     let text = std::str::from_utf8(line).ok()?;
     let record = parse_record(text.trim_end()).ok()?;
     parse_millis(record.timestamp.as_deref()?)
-}
-
-/// The wall clock, in ms since the epoch.
-pub fn wall_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }

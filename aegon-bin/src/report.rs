@@ -133,10 +133,7 @@ pub fn divert_warnings(to: Option<Diverter>) {
 /// Writes `aegon: {message}` to stderr, made inert (file names and parser messages can quote
 /// transcript bytes), ignoring a failure to write: there is nowhere else to say it.
 pub fn warn(message: &str) {
-    let inert: String = message
-        .chars()
-        .map(aegon::render::text::inert_char)
-        .collect();
+    let inert = aegon::render::text::inert(message);
     if let Ok(slot) = DIVERTED.lock() {
         if let Some(divert) = slot.as_ref() {
             divert(&inert);

@@ -4,6 +4,13 @@
 //! any number of fractional digits (or none), a lowercase `t`/`z`, a space instead of `T`, and a
 //! `±HH:MM` offset, and returns `None` for anything else rather than guessing.
 
+/// The system clock now, in milliseconds since the Unix epoch (0 before 1970).
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
 /// Milliseconds since the Unix epoch (UTC) of an RFC 3339 timestamp, or `None` when the text is
 /// not one.
 pub fn parse_millis(text: &str) -> Option<i64> {

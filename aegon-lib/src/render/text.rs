@@ -86,6 +86,11 @@ fn width_up_to(s: &str, limit: usize) -> usize {
     w
 }
 
+/// All of `text`, made inert ([`inert_char`] on every character), on one line.
+pub fn inert(text: &str) -> String {
+    text.chars().map(inert_char).collect()
+}
+
 /// The character shown for `c`: control characters become visible pictures.
 pub fn inert_char(c: char) -> char {
     match c {

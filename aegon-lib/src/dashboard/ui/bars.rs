@@ -101,7 +101,7 @@ pub fn footer(frame: &mut Frame<'_>, area: Rect, dashboard: &Dashboard, view: &V
     if let Some(notice) = dashboard.notices().next_back() {
         if now_ms - notice.at_ms <= NOTICE_SHOWN_MS {
             right.push(Span::styled(
-                format!("{} ", crate::dashboard::ui::panel::inert(&notice.text)),
+                format!("{} ", crate::render::text::inert(&notice.text)),
                 theme::warning(),
             ));
         }

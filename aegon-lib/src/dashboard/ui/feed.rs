@@ -108,7 +108,7 @@ pub fn row(item: &FeedItem, width: u16, show_session: bool) -> Line<'_> {
     if let Some(agent) = &item.agent {
         push(
             &mut spans,
-            format!("›{} ", fit(&super::panel::inert(agent), 8)),
+            format!("›{} ", fit(&crate::render::text::inert(agent), 8)),
             Style::new().fg(Color::Magenta),
         );
     }

@@ -6,10 +6,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 use ratatui::Frame;
 
-use super::panel::inert;
 use super::{ago, fit, theme};
 use crate::dashboard::model::Dashboard;
 use crate::dashboard::view::{Pane, View};
+use crate::render::text::inert;
 use crate::render::text::str_width;
 use crate::session::Activity;
 

@@ -10,7 +10,7 @@ use super::feed::short;
 use super::{compact, fit, theme};
 use crate::dashboard::model::Dashboard;
 use crate::dashboard::view::View;
-use crate::render::text::{duration, str_width};
+use crate::render::text::{duration, inert, str_width};
 use crate::session::{Activity, Session, Step, StepStatus};
 
 /// Spinner frames, one per 100 ms.
@@ -351,11 +351,6 @@ fn fit_tail(text: &str, width: u16) -> String {
         tail.insert(0, '…');
     }
     tail
-}
-
-/// Transcript text made inert (no control characters reach the terminal).
-pub(crate) fn inert(text: &str) -> String {
-    text.chars().map(crate::render::text::inert_char).collect()
 }
 
 /// `line` cut to `width` columns.
