@@ -87,6 +87,10 @@ EXAMPLES:
     Only tool calls and results:
         aegon -k tool_call,tool_result s.jsonl
 
+    OpenTelemetry traces, to a file an OpenTelemetry Collector reads, or live to one:
+        aegon --otlp ~/.claude/projects/-home-me-proj > traces.jsonl
+        aegon watch --otlp-endpoint http://localhost:4318/v1/traces
+
     Tokens, cost, tools and timing of every session of a project (subagents included):
         aegon --summary ~/.claude/projects/-home-me-proj
         aegon --summary --json ~/.claude/projects | jq '.totals'
