@@ -168,7 +168,7 @@ fn main() -> ExitCode {
 }
 
 fn run() -> io::Result<ExitCode> {
-    let config = match args::parse(std::env::args_os().skip(1)) {
+    let mut config = match args::parse(std::env::args_os().skip(1)) {
         Ok(Command::Run(config)) => config,
         Ok(Command::Help) => {
             io::stdout().lock().write_all(HELP.as_bytes())?;
@@ -193,7 +193,6 @@ fn run() -> io::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
-    let mut config = config;
     let on_terminal = io::stdout().is_terminal();
     if config.implicit_stdin && io::stdin().is_terminal() {
         if !on_terminal || config.format_given {
