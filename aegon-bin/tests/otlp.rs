@@ -110,11 +110,16 @@ fn traces_count_what_the_summary_counts() {
     assert_eq!(roots, by_trace.len(), "one root per trace");
 }
 
-/// A collector on a loopback port: answers the first request 503, the rest 200; hands back
-/// the bodies it accepted.
-fn collector() -> (String, std::thread::JoinHandle<Vec<Value>>) {
+/// The bodies a test collector accepted so far.
+type Accepted = std::sync::Arc<std::sync::Mutex<Vec<Value>>>;
+
+/// A collector on a loopback port: answers the first request 503, the rest 200; collects the
+/// bodies it accepted (also handed back when it stops).
+fn collector() -> (String, Accepted, std::thread::JoinHandle<Vec<Value>>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}/v1/traces", listener.local_addr().unwrap());
+    let shared: Accepted = Default::default();
+    let seen = shared.clone();
     let handle = std::thread::spawn(move || {
         let mut accepted = Vec::new();
         let mut first = true;
@@ -155,13 +160,28 @@ fn collector() -> (String, std::thread::JoinHandle<Vec<Value>>) {
                 if doc.get("stop").is_some() {
                     break;
                 }
+                seen.lock().unwrap().push(doc.clone());
                 accepted.push(doc);
             }
             first = false;
         }
         accepted
     });
-    (url, handle)
+    (url, shared, handle)
+}
+
+/// Ends a test collector with a request of our own.
+fn stop(url: &str) {
+    let address = url.trim_start_matches("http://").split('/').next().unwrap();
+    let mut s = std::net::TcpStream::connect(address).unwrap();
+    let body = br#"{"stop":true}"#;
+    write!(
+        s,
+        "POST /v1/traces HTTP/1.1\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .unwrap();
+    s.write_all(body).unwrap();
 }
 
 #[test]
@@ -170,7 +190,7 @@ fn a_collector_gets_every_span_once_even_after_a_503() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    let (url, receiver) = collector();
+    let (url, _, receiver) = collector();
     let mut args = fixture_args(&["--ndjson", "-q", "--otlp-endpoint"]);
     args.insert(3, url.clone().into());
     let out = Command::new(env!("CARGO_BIN_EXE_aegon"))
@@ -183,22 +203,8 @@ fn a_collector_gets_every_span_once_even_after_a_503() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    // Stop the collector with a last request of our own.
-    let address = url
-        .trim_start_matches("http://")
-        .split('/')
-        .next()
-        .unwrap()
-        .to_owned();
-    let mut stop = std::net::TcpStream::connect(address).unwrap();
-    let body = br#"{"stop":true}"#;
-    write!(
-        stop,
-        "POST /v1/traces HTTP/1.1\r\nContent-Length: {}\r\n\r\n",
-        body.len()
-    )
-    .unwrap();
-    stop.write_all(body).unwrap();
+    // aegon has waited for its queue to drain before exiting.
+    stop(&url);
     let received = receiver.join().unwrap();
     let ids = |spans: Vec<Value>| -> Vec<(String, String)> {
         let mut v: Vec<(String, String)> = spans
@@ -211,4 +217,34 @@ fn a_collector_gets_every_span_once_even_after_a_503() {
     let got = ids(spans_of(&received));
     assert!(!got.is_empty());
     assert_eq!(got, ids(spans_of(&expected)), "every span, once");
+}
+
+#[test]
+fn the_dashboard_exports_too() {
+    // The demo plays to its end at once; the dashboard stays open and its export sends every
+    // span of the session, root included, in the background.
+    let expected: Vec<Value> = aegon_stdout(["--otlp", "-q", "demo", "--speed", "1000000"])
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let want = spans_of(&expected).len();
+    let (url, accepted, receiver) = collector();
+    let command = format!(
+        "{} demo --speed 1000000 --otlp-endpoint {url}; sleep 30",
+        env!("CARGO_BIN_EXE_aegon")
+    );
+    let pane = common::tmux::Pane::start("otlp", &command, &[], 100, 30);
+    pane.wait_for("end of the recording");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while spans_of(&accepted.lock().unwrap()).len() < want && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    pane.keys(&["q"]);
+    stop(&url);
+    let received = receiver.join().unwrap();
+    assert_eq!(
+        spans_of(&received).len(),
+        want,
+        "every span of the demo, once"
+    );
 }

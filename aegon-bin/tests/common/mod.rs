@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests: where the repository and its fixtures are.
 #![allow(dead_code)] // each test binary uses some of them
 
+pub mod tmux;
+
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
