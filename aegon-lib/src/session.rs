@@ -301,8 +301,13 @@ impl Sessions {
             ..
         } = &event.kind
         {
+            // Resolved now or later, a summary only titles its session (it is not one of the
+            // session's events: the order files are read in must not change the counts).
             if let Some(owner) = self.leaves.resolve(leaf, title) {
-                self.apply_to(&owner, event, now_ms);
+                self.apply_resolved(vec![Resolved {
+                    session_id: owner,
+                    title: title.to_string(),
+                }]);
             }
             return;
         }
@@ -1215,6 +1220,24 @@ mod tests {
         assert_eq!(sub.spawned_by.as_deref(), Some("task1"));
         assert_eq!(sess.tokens().output, 20, "once, in the session's totals");
         assert_eq!(sess.flow_line(), "Task → AGENT a1");
+    }
+
+    #[test]
+    fn a_summary_titles_its_session_the_same_whichever_comes_first() {
+        use crate::pipeline::{Options, Pipeline};
+        use crate::render::summary::SessionCollector;
+        let prompt = r#"{"type":"user","sessionId":"s1","uuid":"00000000-0000-4000-8000-000000000001","timestamp":"2026-01-01T00:00:00.000Z","message":{"role":"user","content":"hi"}}"#;
+        let summary = r#"{"type":"summary","summary":"Fixing things","leafUuid":"00000000-0000-4000-8000-000000000001"}"#;
+        let read = |lines: [&str; 2]| {
+            let mut p = Pipeline::new(Options::default(), SessionCollector::default());
+            let _ = p.read_to_end("t", format!("{}\n{}\n", lines[0], lines[1]).as_bytes());
+            let sessions = p.finish().unwrap().0.into_sessions();
+            let s = sessions.get("s1").unwrap();
+            (s.events, s.title.as_ref().map(|t| t.text.clone()))
+        };
+        let leaf_first = read([prompt, summary]);
+        assert_eq!(leaf_first, (1, Some("Fixing things".to_owned())));
+        assert_eq!(read([summary, prompt]), leaf_first);
     }
 
     #[test]
