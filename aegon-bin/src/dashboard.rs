@@ -95,6 +95,9 @@ struct Shared {
     wake_pending: AtomicBool,
     /// The screen is gone: the source stops.
     quit: AtomicBool,
+    /// The OTLP export, if asked for: fed by the source; finished by whichever ends first, the
+    /// source (a replay's end) or the screen (on quit, so sessions' root spans still go out).
+    export: Mutex<Option<OtlpRenderer<HttpSink>>>,
 }
 
 impl Shared {
@@ -123,7 +126,29 @@ impl Shared {
 struct Feeder {
     shared: Arc<Shared>,
     tx: Sender<Wakeup>,
-    export: Option<OtlpRenderer<HttpSink>>,
+}
+
+impl Shared {
+    /// Runs `f` on the export, if there is one still going.
+    fn with_export(
+        &self,
+        f: impl FnOnce(&mut OtlpRenderer<HttpSink>) -> io::Result<()>,
+    ) -> io::Result<()> {
+        let mut export = self.export.lock().unwrap_or_else(|p| p.into_inner());
+        match export.as_mut() {
+            Some(e) => f(e),
+            None => Ok(()),
+        }
+    }
+
+    /// Ends the export (its remaining spans sent, the queue drained), once.
+    fn finish_export(&self) -> io::Result<()> {
+        let taken = self.export.lock().unwrap_or_else(|p| p.into_inner()).take();
+        match taken {
+            Some(mut e) => e.finish(&aegon::Stats::default()),
+            None => Ok(()),
+        }
+    }
 }
 
 impl Renderer for Feeder {
@@ -136,24 +161,17 @@ impl Renderer for Feeder {
         }
         self.shared.lock().apply(event);
         self.shared.wake(&self.tx);
-        if let Some(export) = &mut self.export {
-            let _ = export.on_event(event)?;
-        }
+        self.shared
+            .with_export(|export| export.on_event(event).map(drop))?;
         Ok(Flow::Continue(()))
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        match &mut self.export {
-            Some(export) => export.flush(),
-            None => Ok(()),
-        }
+        self.shared.with_export(|export| export.flush())
     }
 
-    fn finish(&mut self, stats: &aegon::Stats) -> io::Result<()> {
-        match &mut self.export {
-            Some(export) => export.finish(stats),
-            None => Ok(()),
-        }
+    fn finish(&mut self, _stats: &aegon::Stats) -> io::Result<()> {
+        self.shared.finish_export()
     }
 }
 
@@ -184,6 +202,11 @@ pub fn run(source: Source, settings: Settings) -> io::Result<ExitCode> {
         screen_waiting: AtomicBool::new(false),
         wake_pending: AtomicBool::new(false),
         quit: AtomicBool::new(false),
+        export: Mutex::new(
+            settings
+                .export
+                .map(|endpoint| OtlpRenderer::new(HttpSink::start(endpoint))),
+        ),
     });
     let (tx, rx) = mpsc::channel::<Wakeup>();
 
@@ -205,16 +228,12 @@ pub fn run(source: Source, settings: Settings) -> io::Result<ExitCode> {
             shared.wake(&tx);
         })));
     }
-    let export = settings
-        .export
-        .map(|endpoint| OtlpRenderer::new(HttpSink::start(endpoint)));
     spawn_source(
         source,
         settings.options,
         shared.clone(),
         tx.clone(),
         replay_clock,
-        export,
     );
     spawn_input(tx.clone());
     spawn_signals(tx.clone());
@@ -223,6 +242,10 @@ pub fn run(source: Source, settings: Settings) -> io::Result<ExitCode> {
     shared.quit.store(true, Ordering::Relaxed);
     ratatui::restore();
     divert_warnings(None);
+    // What the export still holds (sessions' root spans, the queue) goes out now.
+    if let Err(e) = shared.finish_export() {
+        crate::report::warn(&format!("OTLP export: {e}"));
+    }
     if let Ok(kept) = warnings.lock() {
         for message in kept.iter() {
             crate::report::warn(message);
@@ -354,13 +377,11 @@ fn spawn_source(
     shared: Arc<Shared>,
     tx: Sender<Wakeup>,
     replay_clock: Arc<replay::ReplayClock>,
-    export: Option<OtlpRenderer<HttpSink>>,
 ) {
     std::thread::spawn(move || {
         let feeder = Feeder {
             shared: shared.clone(),
             tx: tx.clone(),
-            export,
         };
         let mut pipeline = Pipeline::new(options, feeder);
         let result = match source {

@@ -248,3 +248,37 @@ fn the_dashboard_exports_too() {
         "every span of the demo, once"
     );
 }
+
+#[test]
+fn quitting_a_live_dashboard_still_sends_the_sessions_root_spans() {
+    let dir = std::env::temp_dir().join(format!("aegon-otlp-quit-{}", std::process::id()));
+    let project = dir.join("projects/-p");
+    std::fs::create_dir_all(&project).unwrap();
+    std::fs::copy(
+        common::fixture("apanloco__random__session.jsonl"),
+        project.join("a263b894-c8c2-44af-8845-663362b5a201.jsonl"),
+    )
+    .unwrap();
+    let (url, accepted, receiver) = collector();
+    let command = format!(
+        "{} watch --since all --otlp-endpoint {url} {}; echo EXITED; sleep 30",
+        env!("CARGO_BIN_EXE_aegon"),
+        dir.join("projects").display()
+    );
+    let pane = common::tmux::Pane::start("otlp-quit", &command, &[], 100, 30);
+    pane.wait_for("hi!");
+    let is_root = |s: &Value| s["name"] == "claude_code.session";
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert!(
+        !spans_of(&accepted.lock().unwrap()).iter().any(is_root),
+        "a live session's root span waits for the end"
+    );
+    pane.keys(&["q"]);
+    pane.wait_for("EXITED");
+    stop(&url);
+    let received = receiver.join().unwrap();
+    let spans = spans_of(&received);
+    assert_eq!(spans.iter().filter(|s| is_root(s)).count(), 1, "the root, once");
+    assert!(spans.len() > 30, "{} spans", spans.len());
+    let _ = std::fs::remove_dir_all(dir);
+}
