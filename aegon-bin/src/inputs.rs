@@ -38,39 +38,29 @@ pub fn expand(
 
 #[cfg(test)]
 mod tests {
-    use std::fs;
-
     use super::*;
 
     #[test]
-    fn directories_become_their_sorted_jsonl_files() {
+    fn folders_become_their_transcripts_and_an_empty_one_is_a_problem() {
         let root = std::env::temp_dir().join(format!("aegon-inputs-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&root);
-        fs::create_dir_all(root.join("s1/subagents")).unwrap();
-        for f in [
-            "s1.jsonl",
-            "s1/subagents/agent-a.jsonl",
-            "notes.txt",
-            "a.jsonl",
-        ] {
-            fs::write(root.join(f), b"").unwrap();
-        }
-        let got = expand(&[InputArg::Stdin, InputArg::Path(root.clone())], |_, _| {});
-        let names: Vec<String> = got
-            .iter()
-            .map(|i| match i {
-                InputArg::Stdin => "-".to_owned(),
-                InputArg::Path(p) => p
-                    .strip_prefix(&root)
-                    .unwrap()
-                    .to_string_lossy()
-                    .into_owned(),
-            })
-            .collect();
-        assert_eq!(
-            names,
-            ["-", "a.jsonl", "s1.jsonl", "s1/subagents/agent-a.jsonl"]
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(root.join("full")).unwrap();
+        std::fs::create_dir_all(root.join("empty")).unwrap();
+        std::fs::write(root.join("full/a.jsonl"), b"").unwrap();
+        let mut problems = Vec::new();
+        let got = expand(
+            &[
+                InputArg::Stdin,
+                InputArg::Path(root.join("full")),
+                InputArg::Path(root.join("empty")),
+            ],
+            |path, _| problems.push(path.to_path_buf()),
         );
-        let _ = fs::remove_dir_all(&root);
+        assert_eq!(
+            got,
+            [InputArg::Stdin, InputArg::Path(root.join("full/a.jsonl"))]
+        );
+        assert_eq!(problems, [root.join("empty")]);
+        let _ = std::fs::remove_dir_all(&root);
     }
 }

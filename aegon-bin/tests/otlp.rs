@@ -278,7 +278,11 @@ fn quitting_a_live_dashboard_still_sends_the_sessions_root_spans() {
     stop(&url);
     let received = receiver.join().unwrap();
     let spans = spans_of(&received);
-    assert_eq!(spans.iter().filter(|s| is_root(s)).count(), 1, "the root, once");
+    assert_eq!(
+        spans.iter().filter(|s| is_root(s)).count(),
+        1,
+        "the root, once"
+    );
     assert!(spans.len() > 30, "{} spans", spans.len());
     let _ = std::fs::remove_dir_all(dir);
 }

@@ -19,14 +19,23 @@ pub fn label(kind: Kind, failed: bool) -> Style {
             s.fg(Color::Yellow)
         }
         Kind::Title => s.add_modifier(Modifier::BOLD),
-        Kind::UserMeta
-        | Kind::Usage
-        | Kind::Progress
-        | Kind::Attachment
-        | Kind::FileSnapshot
-        | Kind::LastPrompt
-        | Kind::Unknown => dim(),
+        k if secondary(k) => dim(),
+        _ => s,
     }
+}
+
+/// Kinds that say little to a person: shown dim.
+fn secondary(kind: Kind) -> bool {
+    matches!(
+        kind,
+        Kind::UserMeta
+            | Kind::Usage
+            | Kind::Progress
+            | Kind::Attachment
+            | Kind::FileSnapshot
+            | Kind::LastPrompt
+            | Kind::Unknown
+    )
 }
 
 /// The style of a kind's summary text in the feed.
@@ -35,14 +44,8 @@ pub fn summary(kind: Kind, failed: bool) -> Style {
         _ if failed => Style::new().fg(Color::Red),
         Kind::UserPrompt | Kind::Title => Style::new().add_modifier(Modifier::BOLD),
         Kind::Thinking => Style::new().fg(Color::Magenta),
-        Kind::UserMeta
-        | Kind::Usage
-        | Kind::Progress
-        | Kind::Attachment
-        | Kind::FileSnapshot
-        | Kind::LastPrompt
-        | Kind::Unknown
-        | Kind::CompactSummary => dim(),
+        Kind::CompactSummary => dim(),
+        k if secondary(k) => dim(),
         _ => Style::new(),
     }
 }
