@@ -3,11 +3,11 @@
 
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
-use ratatui::text::{Line, Span};
+use ratatui::text::Span;
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-use super::{fit, theme};
+use super::{clip, theme};
 use crate::dashboard::model::Dashboard;
 use crate::dashboard::view::View;
 use crate::render::text::{str_width, thousands};
@@ -41,7 +41,7 @@ pub fn header(frame: &mut Frame<'_>, area: Rect, dashboard: &Dashboard, view: &V
     if let Some(status) = dashboard.status() {
         spans.push(Span::styled(format!(" · {status}"), theme::warning()));
     }
-    frame.render_widget(Paragraph::new(clip_spans(spans, area.width)), area);
+    frame.render_widget(Paragraph::new(clip(spans, area.width)), area);
 }
 
 /// The bottom line: keys on the left; pause, filter and the latest notice on the right.
@@ -107,37 +107,15 @@ pub fn footer(frame: &mut Frame<'_>, area: Rect, dashboard: &Dashboard, view: &V
         }
     }
     let right_width: usize = right.iter().map(|s| str_width(&s.content)).sum();
-    let left_width: usize = spans.iter().map(|s| str_width(&s.content)).sum();
     let width = usize::from(area.width);
     if !right.is_empty() {
         // The right side wins: a notice matters more than the key reminder.
         let room_left = width.saturating_sub(right_width.min(width * 2 / 3) + 1);
-        spans = clip_spans(spans, room_left as u16).spans;
+        spans = clip(spans, room_left as u16).spans;
         let used: usize = spans.iter().map(|s| str_width(&s.content)).sum();
         let pad = width.saturating_sub(used + right_width.min(width - used));
         spans.push(Span::raw(" ".repeat(pad.min(width.saturating_sub(used)))));
-        let _ = left_width;
         spans.extend(right);
     }
-    frame.render_widget(Paragraph::new(clip_spans(spans, area.width)), area);
-}
-
-/// Spans cut to `width` columns.
-fn clip_spans(spans: Vec<Span<'_>>, width: u16) -> Line<'_> {
-    let mut left = usize::from(width);
-    let mut out = Vec::with_capacity(spans.len());
-    for span in spans {
-        if left == 0 {
-            break;
-        }
-        let w = str_width(&span.content);
-        if w <= left {
-            left -= w;
-            out.push(span);
-        } else {
-            out.push(Span::styled(fit(&span.content, left as u16), span.style));
-            left = 0;
-        }
-    }
-    Line::from(out)
+    frame.render_widget(Paragraph::new(clip(spans, area.width)), area);
 }

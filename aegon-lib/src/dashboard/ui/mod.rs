@@ -22,13 +22,13 @@ pub mod theme;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier};
-use ratatui::text::Line;
+use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use super::model::Dashboard;
 use super::view::View;
-use crate::render::text::char_width;
+use crate::render::text::{char_width, str_width};
 
 /// Narrowest terminal drawn.
 pub const MIN_WIDTH: u16 = 20;
@@ -111,6 +111,26 @@ pub(crate) fn fit(text: &str, width: u16) -> String {
         out.push(c);
     }
     out
+}
+
+/// `spans` as one line cut to `width` columns (the span that crosses the edge ends in `…`).
+pub(crate) fn clip(spans: Vec<Span<'_>>, width: u16) -> Line<'_> {
+    let mut left = usize::from(width);
+    let mut out = Vec::with_capacity(spans.len());
+    for span in spans {
+        if left == 0 {
+            break;
+        }
+        let w = str_width(&span.content);
+        if w <= left {
+            left -= w;
+            out.push(span);
+        } else {
+            out.push(Span::styled(fit(&span.content, left as u16), span.style));
+            left = 0;
+        }
+    }
+    Line::from(out)
 }
 
 /// `1234` → `1.2k`, `1234567` → `1.2M`.

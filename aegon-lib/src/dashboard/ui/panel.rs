@@ -7,7 +7,7 @@ use ratatui::widgets::{Block, Paragraph};
 use ratatui::Frame;
 
 use super::feed::short;
-use super::{compact, fit, theme};
+use super::{clip, compact, fit, theme};
 use crate::dashboard::model::Dashboard;
 use crate::dashboard::view::View;
 use crate::render::text::{duration, inert, str_width};
@@ -190,7 +190,7 @@ fn badges_line<'a>(session: &Session, dashboard: &'a Dashboard, width: u16) -> O
         return None;
     }
     spans.pop();
-    Some(clip(Line::from(spans), width))
+    Some(clip(spans, width))
 }
 
 fn context_line(session: &Session, width: u16) -> Line<'static> {
@@ -351,30 +351,6 @@ fn fit_tail(text: &str, width: u16) -> String {
         tail.insert(0, '…');
     }
     tail
-}
-
-/// `line` cut to `width` columns.
-fn clip(line: Line<'_>, width: u16) -> Line<'_> {
-    let mut left = usize::from(width);
-    let spans = line
-        .spans
-        .into_iter()
-        .filter_map(|span| {
-            if left == 0 {
-                return None;
-            }
-            let w = str_width(&span.content);
-            if w <= left {
-                left -= w;
-                Some(span)
-            } else {
-                let text = fit(&span.content, left as u16);
-                left = 0;
-                Some(Span::styled(text, span.style))
-            }
-        })
-        .collect::<Vec<_>>();
-    Line::from(spans)
 }
 
 #[cfg(test)]
