@@ -11,7 +11,7 @@ use super::feed::{Feed, FeedItem, Origin, SUMMARY_COLUMNS};
 use crate::event::{Event, EventKind, Kind, KindSet};
 use crate::pricing::Pricing;
 use crate::render::plain::{kind_label, push_summary};
-use crate::render::summary::session_id_of_file;
+use crate::render::summary::apply_to_its_session;
 use crate::render::{Flow, Renderer};
 use crate::session::Sessions;
 use crate::timestamp::{clock_part, parse_millis};
@@ -219,14 +219,7 @@ impl Dashboard {
         self.generation += 1;
         let timestamp_ms = event.timestamp.as_deref().and_then(parse_millis);
         let now_ms = timestamp_ms.unwrap_or_else(|| self.now_ms());
-        match event.session_id.as_deref() {
-            Some(_) => self.sessions.apply(event, now_ms),
-            None if matches!(event.kind, EventKind::Title { .. }) => {
-                let fallback = session_id_of_file(event.source.file);
-                self.sessions.apply_unowned(event, now_ms, fallback);
-            }
-            None => {}
-        }
+        apply_to_its_session(&mut self.sessions, event, now_ms);
         if let EventKind::Malformed(_) = event.kind {
             self.malformed += 1;
         }

@@ -67,16 +67,7 @@ impl Renderer for SessionCollector {
         if let Some(ms) = event.timestamp.as_deref().and_then(parse_millis) {
             self.now_ms = self.now_ms.max(ms);
         }
-        match event.session_id.as_deref() {
-            Some(_) => self.sessions.apply(event, self.now_ms),
-            // 1.0.x summary titles name no session: the one owning their leaf line, else (no
-            // leaf written) the one the file is named after.
-            None if matches!(event.kind, EventKind::Title { .. }) => {
-                let fallback = session_id_of_file(event.source.file);
-                self.sessions.apply_unowned(event, self.now_ms, fallback);
-            }
-            None => {}
-        }
+        apply_to_its_session(&mut self.sessions, event, self.now_ms);
         Ok(ControlFlow::Continue(()))
     }
 }
@@ -155,9 +146,23 @@ pub fn write_summary(
     out.flush()
 }
 
+/// Applies `event` to the session it belongs to: the one it names; for a 1.0.x summary title,
+/// which names none, the one owning its leaf line, else (no leaf written) the one the file is
+/// named after.
+pub(crate) fn apply_to_its_session(sessions: &mut Sessions, event: &Event<'_>, now_ms: i64) {
+    match event.session_id.as_deref() {
+        Some(_) => sessions.apply(event, now_ms),
+        None if matches!(event.kind, EventKind::Title { .. }) => {
+            let fallback = session_id_of_file(event.source.file);
+            sessions.apply_unowned(event, now_ms, fallback);
+        }
+        None => {}
+    }
+}
+
 /// The session a transcript file is named after (`<uuid>.jsonl`, or a copy whose name ends
 /// with the uuid), if it is.
-pub(crate) fn session_id_of_file(path: &str) -> Option<&str> {
+fn session_id_of_file(path: &str) -> Option<&str> {
     let stem = Path::new(path).file_stem()?.to_str()?;
     let id = stem.get(stem.len().checked_sub(36)?..)?;
     let uuid_like = id.bytes().enumerate().all(|(i, b)| match i {
