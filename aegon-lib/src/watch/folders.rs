@@ -123,12 +123,9 @@ pub fn watch_folders<R: Renderer>(
     let now = SystemTime::now();
     let mut history: Vec<(Option<SystemTime>, PathBuf)> = Vec::new();
     // The first scan says what cannot be read (later rescans stay quiet about it).
-    let first_scan: Vec<PathBuf> = roots
-        .iter()
-        .flat_map(|root| {
-            transcripts_below(root, |path, e| notes(&format!("{}: {e}", path.display())))
-        })
-        .collect();
+    let first_scan = scan(roots, &mut |path, e| {
+        notes(&format!("{}: {e}", path.display()))
+    });
     for path in first_scan {
         let meta = std::fs::metadata(&path).ok();
         let size = meta.as_ref().map_or(0, |m| m.len());
@@ -185,7 +182,7 @@ pub fn watch_folders<R: Renderer>(
         for path in changed {
             if path.is_dir() {
                 // A new folder (a session's subagents/): what is already in it is new too.
-                for file in scan(&[path]) {
+                for file in scan(&[path], &mut |_, _| {}) {
                     if add_new(&mut files, &file) && poll_path(&mut files, &file, pipeline, notes)?
                     {
                         return Ok(());
@@ -200,7 +197,7 @@ pub fn watch_folders<R: Renderer>(
         }
         if rescan_now || last_rescan.elapsed() >= rescan_every {
             last_rescan = Instant::now();
-            for file in scan(roots) {
+            for file in scan(roots, &mut |_, _| {}) {
                 add_new(&mut files, &file);
             }
             let stale: Vec<PathBuf> = files
@@ -222,11 +219,12 @@ pub fn watch_folders<R: Renderer>(
     }
 }
 
-/// Every transcript below `roots` (folders that cannot be read are rescanned later).
-fn scan(roots: &[PathBuf]) -> Vec<PathBuf> {
+/// Every transcript below `roots`; `problem` hears what cannot be read (only the first scan
+/// reports it: rescans, which look every 30 s, pass a no-op).
+fn scan(roots: &[PathBuf], problem: &mut dyn FnMut(&Path, &io::Error)) -> Vec<PathBuf> {
     roots
         .iter()
-        .flat_map(|root| transcripts_below(root, |_, _| {}))
+        .flat_map(|root| transcripts_below(root, &mut *problem))
         .collect()
 }
 
