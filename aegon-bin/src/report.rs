@@ -77,8 +77,15 @@ impl<R: Renderer> Renderer for Reporting<R> {
     }
 }
 
-/// The closing line about problem lines, if there were any.
+/// The closing lines about repeated and problem lines, if there were any.
 pub fn print_summary(stats: &Stats) {
+    if stats.repeated_lines > 0 {
+        warn(&format!(
+            "{} line{} repeated earlier entries (same uuid: re-appended, resumed or copied sessions) and counted once",
+            stats.repeated_lines,
+            plural(stats.repeated_lines),
+        ));
+    }
     let problems = stats.malformed.total();
     if problems == 0 {
         return;

@@ -254,9 +254,17 @@ fn a_directory_means_its_transcripts_and_an_empty_one_is_reported() {
 
 #[test]
 fn a_closed_pipe_ends_quietly_with_0() {
+    // Twenty thousand turns, each its own (an entry written twice would count once).
     let mut input = String::new();
-    for _ in 0..20_000 {
-        input.push_str(SESSION);
+    for turn in 0..20_000 {
+        input.push_str(
+            &SESSION
+                .replace("\"u1\"", &format!("\"u1-{turn}\""))
+                .replace("\"u2\"", &format!("\"u2-{turn}\""))
+                .replace("\"u3\"", &format!("\"u3-{turn}\""))
+                .replace("\"t1\"", &format!("\"t1-{turn}\""))
+                .replace("\"m1\"", &format!("\"m1-{turn}\"")),
+        );
     }
     for args in [&["--ndjson"][..], &["--color", "never"]] {
         let mut child = aegon()
@@ -320,9 +328,10 @@ fn malformed(ev: &[Value]) -> Vec<&Value> {
 
 #[test]
 fn malformed_json_is_reported_with_line_and_offset_and_the_rest_is_read() {
+    // The first prompt again, as a new entry (the same uuid would count once).
     let input = format!(
         "{}{{\"type\":\"user\",}}\n{}",
-        &SESSION[..SESSION.find('\n').unwrap() + 1],
+        SESSION[..SESSION.find('\n').unwrap() + 1].replace("\"u1\"", "\"u0\""),
         SESSION
     );
     let (code, err, ev) = bad(input.as_bytes(), &[]);

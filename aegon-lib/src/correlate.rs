@@ -1,5 +1,13 @@
 //! The little state the event stream needs across lines.
 //!
+//! - **Each entry once, by its identity.** A line is its `uuid`, a tool call its `tool_use`
+//!   id, a tool result the call id it answers, an API response its `message.id` +
+//!   `requestId`. A line whose `uuid` was seen before (an entry written again: re-appended
+//!   lines, a resumed session copied into a new file, the same session in two files) yields
+//!   no event; nor does a tool call or result whose id was seen before. The first occurrence
+//!   on the stream counts; [`Correlator::repeated_lines`] counts the rest. (`--summary` over
+//!   files decides "first" by a rule that does not depend on the order they are read in:
+//!   see `Correlator::with_skipped` and the binary's `parallel` module.)
 //! - **Usage once per response.** Claude Code writes one API response as several lines sharing
 //!   `message.id` (+ `requestId`), each repeating the usage; older builds write a growing
 //!   `output_tokens` snapshot. The [`Correlator`] keeps, per response, the largest count seen of
@@ -9,14 +17,15 @@
 //! - **Tool timing.** A result is matched to its call by `tool_use_id`; it gets the tool's name
 //!   and the time from call to result.
 //!
-//! Memory: about 64 bytes per distinct API response (a 64-bit hash of its key and its counts),
-//! plus the tool calls still waiting for their result.
+//! Memory: about 64 bytes per distinct API response (a 64-bit hash of its key and its counts)
+//! and about 16 bytes per line uuid and tool call id (64-bit hashes), for the latest million
+//! or so of each, plus the tool calls still waiting for their result.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 
-use crate::hashing::Generations;
+use crate::hashing::{Generations, PassThroughHasher};
 
 use crate::event::{Event, EventKind};
 use crate::timestamp::parse_millis;
@@ -41,17 +50,46 @@ pub struct Correlator {
     /// response it ever saw).
     responses: Generations<Tokens>,
     calls: HashMap<Box<str>, PendingCall>,
+    /// Identities of lines, tool calls and tool results seen (64-bit hashes).
+    seen: Generations<()>,
+    /// Identities that count elsewhere: their entries are skipped (see [`Correlator::with_skipped`]).
+    skipped: HashSet<u64, BuildHasherDefault<PassThroughHasher>>,
+    /// Every identity met for the first time, in order, when asked for.
+    recorded: Option<Vec<u64>>,
+    /// Whether the line being decoded repeats an earlier one.
+    line: LineState,
+    repeated_lines: u64,
+}
+
+/// What is known of the line whose events are being applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LineState {
+    /// No event of it yet.
+    Unchecked,
+    /// Its first event carried a new uuid, or none.
+    Fresh,
+    /// Its uuid was seen before: its events are dropped.
+    Repeated,
 }
 
 /// API responses whose usage the correlator remembers (about 60 bytes each): the latest
 /// million, far more than a day of heavy use.
 pub const RESPONSES_REMEMBERED: usize = 1_000_000;
 
+/// Line uuids and tool call ids the correlator remembers (about 16 bytes each): the latest
+/// two million.
+pub const IDENTITIES_REMEMBERED: usize = 2_000_000;
+
 impl Default for Correlator {
     fn default() -> Self {
         Correlator {
             responses: Generations::with_limit(Some(RESPONSES_REMEMBERED)),
             calls: HashMap::new(),
+            seen: Generations::with_limit(Some(IDENTITIES_REMEMBERED)),
+            skipped: HashSet::default(),
+            recorded: None,
+            line: LineState::Unchecked,
+            repeated_lines: 0,
         }
     }
 }
@@ -62,9 +100,68 @@ impl Correlator {
         Self::default()
     }
 
+    /// A correlator that treats the entries with these identities (from
+    /// [`Correlator::take_recorded`] of another read) as already counted elsewhere: their
+    /// lines, calls, results and responses yield no event.
+    pub fn with_skipped(skipped: impl IntoIterator<Item = u64>) -> Self {
+        Correlator {
+            skipped: skipped.into_iter().collect(),
+            ..Self::default()
+        }
+    }
+
+    /// Starts recording the identity of every entry met for the first time (line uuids, tool
+    /// call and result ids, API responses), as 64-bit hashes, for [`Correlator::take_recorded`].
+    pub fn record_identities(&mut self) {
+        self.recorded.get_or_insert_with(Vec::new);
+    }
+
+    /// The identities recorded since [`Correlator::record_identities`], in the order met.
+    pub fn take_recorded(&mut self) -> Vec<u64> {
+        self.recorded.take().unwrap_or_default()
+    }
+
+    /// Lines skipped because their uuid was seen before (or counts elsewhere).
+    pub fn repeated_lines(&self) -> u64 {
+        self.repeated_lines
+    }
+
+    /// Tells the correlator that the events that follow come from a new line.
+    pub fn begin_line(&mut self) {
+        self.line = LineState::Unchecked;
+    }
+
+    /// Whether `key` was met before (or counts elsewhere); notes it if not.
+    fn known(&mut self, key: u64) -> bool {
+        if self.skipped.contains(&key) || self.seen.contains_key(&key) {
+            return true;
+        }
+        self.seen.insert(key, ());
+        if let Some(recorded) = &mut self.recorded {
+            recorded.push(key);
+        }
+        false
+    }
+
     /// Updates the bookkeeping with `event` and completes it; returns false when the event
-    /// carries nothing new and should be dropped (a repeated usage).
+    /// carries nothing new and should be dropped: an event of a repeated line, a repeated tool
+    /// call or result, a repeated usage. Problem reports always pass.
     pub fn apply(&mut self, event: &mut Event<'_>) -> bool {
+        if matches!(event.kind, EventKind::Malformed(_)) {
+            return true;
+        }
+        if self.line == LineState::Unchecked {
+            self.line = match event.uuid.as_deref() {
+                Some(uuid) if self.known(identity(Entry::Line, uuid)) => {
+                    self.repeated_lines += 1;
+                    LineState::Repeated
+                }
+                _ => LineState::Fresh,
+            };
+        }
+        if self.line == LineState::Repeated {
+            return false;
+        }
         match &mut event.kind {
             EventKind::Usage {
                 message_id,
@@ -80,9 +177,15 @@ impl Correlator {
                 ) else {
                     return true;
                 };
+                if self.skipped.contains(&key) {
+                    return false;
+                }
                 match self.responses.get_mut(&key) {
                     None => {
                         self.responses.insert(key, *tokens);
+                        if let Some(recorded) = &mut self.recorded {
+                            recorded.push(key);
+                        }
                         true
                     }
                     Some(seen) => {
@@ -100,6 +203,9 @@ impl Correlator {
                 tool,
                 ..
             } => {
+                if self.known(identity(Entry::ToolCall, id)) {
+                    return false;
+                }
                 if self.calls.len() >= MAX_PENDING_CALLS {
                     self.calls.clear();
                 }
@@ -121,6 +227,9 @@ impl Correlator {
                 raw_result,
                 ..
             } => {
+                if self.known(identity(Entry::ToolResult, id)) {
+                    return false;
+                }
                 if let Some(call) = self.calls.remove(id.as_ref()) {
                     // Only a subagent call's result names the subagent it ran.
                     if matches!(&*call.tool, "Task" | "Agent") {
@@ -150,6 +259,23 @@ impl Correlator {
     pub fn pending_calls(&self) -> usize {
         self.calls.len()
     }
+}
+
+/// The kinds of entries identified by an id of their own.
+#[derive(Debug, Clone, Copy, Hash)]
+enum Entry {
+    Line,
+    ToolCall,
+    ToolResult,
+}
+
+/// The identity of an entry: a 64-bit hash of its kind and id.
+fn identity(entry: Entry, id: &str) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    2u8.hash(&mut h);
+    entry.hash(&mut h);
+    id.hash(&mut h);
+    h.finish()
 }
 
 /// A response's identity: `message.id` with `requestId` when present, else the line's `uuid`.

@@ -37,6 +37,9 @@ pub struct Stats {
     pub blank_lines: u64,
     /// Events produced (before any renderer-side filtering), malformed ones included.
     pub events: u64,
+    /// Lines that repeat an earlier line (the same `uuid`): read, and skipped, since the
+    /// entry they hold counts once, where it first occurred (see [`crate::correlate`]).
+    pub repeated_lines: u64,
     /// Lines with a problem, by reason (a line whose invalid UTF-8 was repaired counts here too).
     pub malformed: MalformedCounts,
 }
@@ -67,6 +70,7 @@ impl Stats {
         self.lines += other.lines;
         self.blank_lines += other.blank_lines;
         self.events += other.events;
+        self.repeated_lines += other.repeated_lines;
         let (a, b) = (&mut self.malformed, &other.malformed);
         a.invalid_json += b.invalid_json;
         a.unexpected_shape += b.unexpected_shape;
@@ -203,12 +207,23 @@ pub struct Pipeline<R> {
 impl<R: Renderer> Pipeline<R> {
     /// A pipeline that pushes events to `renderer`.
     pub fn new(options: Options, renderer: R) -> Self {
+        Self::with_correlator(options, renderer, Correlator::new())
+    }
+
+    /// A pipeline whose cross-line bookkeeping starts from `correlator` (for instance one
+    /// that skips entries counted elsewhere: [`Correlator::with_skipped`]).
+    pub fn with_correlator(options: Options, renderer: R, correlator: Correlator) -> Self {
         Pipeline {
             options,
-            correlator: Correlator::new(),
+            correlator,
             stats: Stats::default(),
             renderer,
         }
+    }
+
+    /// The cross-line bookkeeping (which entries were seen, tool calls awaiting a result).
+    pub fn correlator_mut(&mut self) -> &mut Correlator {
+        &mut self.correlator
     }
 
     /// Counters so far.
@@ -327,13 +342,19 @@ struct EventSink<'p, R> {
 impl<R: Renderer> EventSink<'_, R> {
     fn line(&mut self, file: &str, item: LineItem<'_>) -> ControlFlow<()> {
         self.stats.lines += 1;
+        self.correlator.begin_line();
         match item {
             LineItem::Line(line) => {
                 if line.bytes.iter().all(u8::is_ascii_whitespace) {
                     self.stats.blank_lines += 1;
                     return ControlFlow::Continue(());
                 }
-                decode_line(file, line, |event| self.event(event))
+                let repeated = self.correlator.repeated_lines();
+                let flow = decode_line(file, line, |event| self.event(event));
+                if self.correlator.repeated_lines() > repeated {
+                    self.stats.repeated_lines += 1;
+                }
+                flow
             }
             LineItem::TooLong {
                 number,
