@@ -48,7 +48,9 @@ pub const INLINE_SIDECHAIN: &str = "sidechain";
 /// All sessions seen on a stream.
 #[derive(Debug, Default)]
 pub struct Sessions {
-    sessions: BTreeMap<String, Session>,
+    /// Boxed: a map node holds eleven entries, and a registry with one session (one of many
+    /// kept to be merged) should not hold room for ten more.
+    sessions: BTreeMap<String, Box<Session>>,
     /// Prices, for context windows (and costs, by the caller).
     pricing: Pricing,
     /// Agent id → (session, call id) of the Task call that started it, for subagent lines that
@@ -56,6 +58,9 @@ pub struct Sessions {
     spawned_by: HashMap<String, String>,
     /// Line uuids → sessions, for `summary` titles, which name only a line.
     leaves: LeafIndex,
+    /// Input name → the first session a line of it named, for its lines that name none.
+    file_sessions: HashMap<Box<str>, Box<str>>,
+    last_noted_file: Option<Box<str>>,
 }
 
 /// How a tool call ended (or has not yet).
@@ -259,6 +264,12 @@ impl Sessions {
         &self.pricing
     }
 
+    /// Gives back the memory of the price table (for a registry that is only kept to be
+    /// [merged](Sessions::merge) into another: the other's prices are the ones that count).
+    pub fn release_pricing(&mut self) {
+        self.pricing = Pricing::empty();
+    }
+
     /// Applies one event at time `now_ms` (ms since the epoch, from the caller's clock).
     /// Events without a session id (file snapshots, 1.0.x summaries) are attributed by
     /// [`Sessions::apply_to`].
@@ -274,10 +285,10 @@ impl Sessions {
         if !self.sessions.contains_key(id) {
             self.sessions.insert(
                 id.to_owned(),
-                Session {
+                Box::new(Session {
                     id: id.to_owned(),
                     ..Session::default()
-                },
+                }),
             );
         }
         let Some(session) = self.sessions.get_mut(id) else {
@@ -316,6 +327,24 @@ impl Sessions {
         }
     }
 
+    /// Notes that a line of the input `file` names the session `id` (the first one named is
+    /// kept, for the lines of that input that name none: [`Sessions::file_session`]).
+    pub fn note_file_session(&mut self, file: &str, id: &str) {
+        // Lines come file by file: most calls repeat the previous one.
+        if self.last_noted_file.as_deref() == Some(file) {
+            return;
+        }
+        self.last_noted_file = Some(Box::from(file));
+        if !self.file_sessions.contains_key(file) {
+            self.file_sessions.insert(Box::from(file), Box::from(id));
+        }
+    }
+
+    /// The first session a line of the input `file` named, if any.
+    pub fn file_session(&self, file: &str) -> Option<&str> {
+        self.file_sessions.get(file).map(|id| &**id)
+    }
+
     /// Remembers which session only about the latest `lines` line uuids belong to (to place
     /// `summary` titles), instead of all of them: for a process that runs for days, so that
     /// its memory does not grow with every line read (16 bytes each).
@@ -344,13 +373,16 @@ impl Sessions {
     pub fn merge(&mut self, other: Sessions) {
         for (id, theirs) in other.sessions {
             match self.sessions.get_mut(&id) {
-                Some(ours) => ours.merge(theirs),
+                Some(ours) => ours.merge(*theirs),
                 None => {
                     self.sessions.insert(id, theirs);
                 }
             }
         }
         self.spawned_by.extend(other.spawned_by);
+        for (file, id) in other.file_sessions {
+            self.file_sessions.entry(file).or_insert(id);
+        }
         let resolved = self.leaves.merge(other.leaves);
         self.apply_resolved(resolved);
     }
@@ -364,12 +396,12 @@ impl Sessions {
 
     /// The sessions, by id.
     pub fn iter(&self) -> impl Iterator<Item = &Session> {
-        self.sessions.values()
+        self.sessions.values().map(|s| &**s)
     }
 
     /// One session.
     pub fn get(&self, id: &str) -> Option<&Session> {
-        self.sessions.get(id)
+        self.sessions.get(id).map(|s| &**s)
     }
 
     /// Number of sessions.
@@ -384,7 +416,7 @@ impl Sessions {
 
     /// Sessions, most recently active first.
     pub fn by_recency(&self) -> Vec<&Session> {
-        let mut v: Vec<&Session> = self.sessions.values().collect();
+        let mut v: Vec<&Session> = self.iter().collect();
         v.sort_by(|a, b| {
             b.last
                 .as_ref()

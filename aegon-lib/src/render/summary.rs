@@ -148,28 +148,71 @@ pub fn write_summary(
 
 /// Applies `event` to the session it belongs to: the one it names; for a 1.0.x summary title,
 /// which names none, the one owning its leaf line, else (no leaf written) the one the file is
-/// named after.
+/// named after. Any other line that names no session (trimmed exports, other tools' fixtures)
+/// belongs to its file's session: the session id in the file's path in Claude Code's layout
+/// (`<session>.jsonl`, `<session>/subagents/agent-*.jsonl`), else the first session a line of
+/// that file named, else the file's name without `.jsonl`. File snapshots, which never name a
+/// session, go only to a session of the path.
 pub(crate) fn apply_to_its_session(sessions: &mut Sessions, event: &Event<'_>, now_ms: i64) {
     match event.session_id.as_deref() {
-        Some(_) => sessions.apply(event, now_ms),
+        Some(id) => {
+            sessions.note_file_session(event.source.file, id);
+            sessions.apply(event, now_ms)
+        }
         None if matches!(event.kind, EventKind::Title { .. }) => {
             let fallback = session_id_of_file(event.source.file);
             sessions.apply_unowned(event, now_ms, fallback);
         }
-        None => {}
+        None if matches!(event.kind, EventKind::FileSnapshot { .. }) => {}
+        None => {
+            let file = event.source.file;
+            let id = match session_id_of_file(file) {
+                Some(id) => id.to_owned(),
+                None => match sessions.file_session(file) {
+                    Some(id) => id.to_owned(),
+                    None => file_stem(file),
+                },
+            };
+            sessions.apply_to(&id, event, now_ms);
+        }
     }
 }
 
-/// The session a transcript file is named after (`<uuid>.jsonl`, or a copy whose name ends
-/// with the uuid), if it is.
+/// The session a transcript's path names in Claude Code's layout: the last UUID in it
+/// (`…/<uuid>.jsonl`, `…/<uuid>/subagents/agent-*.jsonl`, or a copy whose name ends with the
+/// uuid), if there is one.
 fn session_id_of_file(path: &str) -> Option<&str> {
-    let stem = Path::new(path).file_stem()?.to_str()?;
-    let id = stem.get(stem.len().checked_sub(36)?..)?;
+    let p = Path::new(path);
+    let stem = p.file_stem()?.to_str()?;
+    if let Some(id) = trailing_uuid(stem) {
+        return Some(id);
+    }
+    // A subagent's file: `<session>/subagents/agent-*.jsonl`.
+    let dir = p.parent()?;
+    if dir.file_name()? != "subagents" {
+        return None;
+    }
+    trailing_uuid(dir.parent()?.file_name()?.to_str()?)
+}
+
+/// The UUID `text` ends with, if it does.
+fn trailing_uuid(text: &str) -> Option<&str> {
+    let id = text.get(text.len().checked_sub(36)?..)?;
     let uuid_like = id.bytes().enumerate().all(|(i, b)| match i {
         8 | 13 | 18 | 23 => b == b'-',
         _ => b.is_ascii_hexdigit(),
     });
     uuid_like.then_some(id)
+}
+
+/// A file's name without its folders and `.jsonl` (`stdin` for standard input).
+fn file_stem(path: &str) -> String {
+    if path == "<stdin>" {
+        return "stdin".to_owned();
+    }
+    Path::new(path)
+        .file_stem()
+        .map_or_else(|| path.to_owned(), |s| s.to_string_lossy().into_owned())
 }
 
 /// Sessions in the order they started, leaving out empty ones (warm-up files).
@@ -481,6 +524,12 @@ mod tests {
         assert_eq!(session_id_of_file(&format!("/p/{id}.jsonl")), Some(id));
         assert_eq!(session_id_of_file(&format!("copy__{id}.jsonl")), Some(id));
         assert_eq!(session_id_of_file("agent-a434715.jsonl"), None);
+        assert_eq!(
+            session_id_of_file(&format!("/p/{id}/subagents/agent-a434715.jsonl")),
+            Some(id)
+        );
+        assert_eq!(file_stem("/x/17-no-session-id.jsonl"), "17-no-session-id");
+        assert_eq!(file_stem("<stdin>"), "stdin");
         assert_eq!(session_id_of_file("short.jsonl"), None);
     }
 }
