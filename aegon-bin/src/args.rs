@@ -98,6 +98,8 @@ pub struct Config {
     pub detached: bool,
     /// `--otlp-endpoint URL`: also send traces to an OpenTelemetry collector.
     pub otlp_endpoint: Option<String>,
+    /// `--threads N`: worker threads for `--summary` over files (`None`: one per core).
+    pub threads: Option<usize>,
 }
 
 impl Config {
@@ -132,6 +134,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, lexopt
         speed: 1.0,
         detached: false,
         otlp_endpoint: None,
+        threads: None,
     };
     let mut speed_given = false;
     let mut summary = false;
@@ -181,6 +184,19 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, lexopt
             }
             Long("json") => json = true,
             Long("pricing") => config.pricing = Some(parser.value()?.into()),
+            Short('j') | Long("threads") => {
+                let value = parser.value()?;
+                config.threads = Some(
+                    value
+                        .to_str()
+                        .and_then(|v| v.parse::<usize>().ok())
+                        .filter(|&n| n > 0)
+                        .ok_or_else(|| lexopt::Error::UnexpectedValue {
+                            option: "--threads".into(),
+                            value: value.clone(),
+                        })?,
+                );
+            }
             Long("color") | Long("colour") => {
                 let value = parser.value()?;
                 config.color = match value.to_str() {

@@ -75,6 +75,13 @@ pub const FLAGS: &[Flag] = &[
     flag("summary", Some('s'), "a summary per session at the end"),
     flag("json", None, "with --summary: one JSON object"),
     valued(
+        "threads",
+        Some('j'),
+        "N",
+        &[],
+        "with --summary: threads to read files on",
+    ),
+    valued(
         "pricing",
         None,
         "FILE",

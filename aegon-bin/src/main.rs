@@ -101,6 +101,9 @@ OPTIONS:
     -s, --summary         After the input ends, a summary per session: tokens by kind,
                           cost, API calls, tool calls and errors, top tools with p50/p95.
         --json            With --summary: one JSON object (schema in the README).
+    -j, --threads N       With --summary over files: read on N threads [default: one per
+                          core]. The answer is the same with any N: an entry written twice
+                          (resumed or copied sessions) counts once, where it first occurred.
         --pricing FILE    Prices that extend or override the built-in table, as JSON:
                           {\"MODEL\": {\"input\": 3, \"output\": 15, \"cache_write_5m\": 3.75,
                           \"cache_write_1h\": 6, \"cache_read\": 0.3}} ($ per million tokens).
@@ -484,8 +487,9 @@ fn read_one<R: Renderer>(
     Ok(flow)
 }
 
-/// `--summary` over several files (and no stdin) reads them on every core; `None` when the
-/// run is not such a one.
+/// `--summary` over files (and no stdin) reads them on every core (`--threads`), each entry
+/// counted where it first occurred whatever the order of the files ([`parallel`]); `None`
+/// when the run is not such a one.
 fn parallel_summary(
     config: &Config,
     inputs: &[InputArg],
@@ -505,10 +509,10 @@ fn parallel_summary(
             InputArg::Stdin => None,
         })
         .collect();
-    let workers = std::thread::available_parallelism().map_or(1, usize::from);
-    let Some(files) =
-        files.filter(|f| f.len() > 1 && workers > 1 && config.kinds == aegon::KindSet::ALL)
-    else {
+    let workers = config
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
+    let Some(files) = files.filter(|f| !f.is_empty() && config.kinds == aegon::KindSet::ALL) else {
         return Ok(None);
     };
     let mut collected = parallel::collect(&files, workers, options, pricing, config.quiet)?;

@@ -1,19 +1,31 @@
-//! `--summary` over many files on every core.
+//! `--summary` over many files on every core, with the same answer on every run.
 //!
-//! Files that can share API responses must be read by the same worker, or a response would be
-//! counted once per worker: a session's file, the files it was resumed or split into, and its
-//! subagent files all carry the session's `sessionId` on their lines, so files are grouped by
-//! the first `sessionId` in their first 256 KiB (by the first UUID in their path, or their
-//! name, when there is none); each worker takes the next unread group, largest first. Each
-//! worker runs its own pipeline into a session collector; the collected
-//! sessions and counters are merged at the end, so the summary is the one a single thread
-//! would print.
+//! Files are grouped: a session's file, the files it was split into and its subagent files
+//! all carry the session's `sessionId` on their lines, so files are grouped by the first
+//! `sessionId` in their first 256 KiB (by the last UUID in their path, or their name, when
+//! there is none). Each group is read on its own (files in path order, with a pipeline of its
+//! own), on whichever worker is free, and notes the identity of every entry it counted: line
+//! uuids, tool call and result ids, API responses ([`aegon::correlate`]).
+//!
+//! An entry can be in several groups: a session resumed into a new session id copies its
+//! lines into the new file, a session can be copied whole. It counts once, in the group where
+//! it **first occurred**, decided by this rule, which depends only on what the files hold:
+//! the group whose latest line is the earliest (a resumed copy goes on after the session it
+//! copies has ended), then the group whose earliest line is the earliest, then the group key
+//! (session id) in byte order. Groups that hold entries owned by another group are read again
+//! with those entries skipped. The groups' sessions are then merged in group-key order, so the
+//! summary does not depend on the order files are named in, the number of workers or timing,
+//! and equals a read with one worker.
+//!
+//! Memory: besides the sessions, 8 bytes per identity while the groups are read (16 while the
+//! owners are decided).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use aegon::correlate::Correlator;
 use aegon::pipeline::{Options, Pipeline, Stats};
 use aegon::pricing::Pricing;
 use aegon::render::summary::SessionCollector;
@@ -92,9 +104,9 @@ fn path_key(path: &Path) -> String {
         .map_or_else(|| text.into_owned(), |n| n.to_string_lossy().into_owned())
 }
 
-/// The files grouped by [`group_key`], each group in path order, the largest groups first.
-/// Keys are sniffed on `workers` threads.
-pub fn groups(files: &[PathBuf], workers: usize) -> Vec<Vec<PathBuf>> {
+/// The files grouped by [`group_key`] (with their key), each group in path order, the largest
+/// groups first. Keys are sniffed on `workers` threads.
+pub fn groups(files: &[PathBuf], workers: usize) -> Vec<(String, Vec<PathBuf>)> {
     let per_thread = files.len().div_ceil(workers.max(1)).max(1);
     let keyed: Vec<(String, u64)> = std::thread::scope(|scope| {
         let handles: Vec<_> = files
@@ -119,21 +131,153 @@ pub fn groups(files: &[PathBuf], workers: usize) -> Vec<Vec<PathBuf>> {
         group.0 += size;
         group.1.push(file.clone());
     }
-    let mut groups: Vec<(u64, Vec<PathBuf>)> = by_key.into_values().collect();
+    let mut groups: Vec<(u64, String, Vec<PathBuf>)> = by_key
+        .into_iter()
+        .map(|(key, (size, files))| (size, key, files))
+        .collect();
     // Largest first, so the last groups a worker picks up are small and the workers end
-    // together; ties in path order, so runs are reproducible.
+    // together; ties in key order.
     groups.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
     groups
         .into_iter()
-        .map(|(_, mut files)| {
+        .map(|(_, key, mut files)| {
             files.sort_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
-            files
+            (key, files)
         })
         .collect()
 }
 
-/// Reads `files` on `workers` threads into one merged set of sessions: each worker takes the
-/// next unread group until none is left.
+/// What reading one group gave.
+struct GroupRead {
+    sessions: Sessions,
+    stats: Stats,
+    failed: bool,
+    /// Identities of the entries it counted.
+    identities: Vec<u64>,
+}
+
+impl GroupRead {
+    /// The group's place in the "first occurred" order: its latest line, then its earliest
+    /// (groups without timestamps last), then its key.
+    fn order_key<'a>(&self, key: &'a str) -> (bool, i64, bool, i64, &'a str) {
+        let last = self
+            .sessions
+            .iter()
+            .filter_map(|s| s.last.as_ref())
+            .map(|l| l.0)
+            .max();
+        let first = self
+            .sessions
+            .iter()
+            .filter_map(|s| s.first.as_ref())
+            .map(|f| f.0)
+            .min();
+        (
+            last.is_none(),
+            last.unwrap_or(0),
+            first.is_none(),
+            first.unwrap_or(0),
+            key,
+        )
+    }
+}
+
+/// Reads one group's files with a pipeline of its own; entries in `skipped` count elsewhere.
+fn read_group(
+    files: &[PathBuf],
+    skipped: Option<&HashSet<u64>>,
+    options: Options,
+    pricing: &Pricing,
+    quiet: bool,
+) -> io::Result<GroupRead> {
+    let collector = Reporting::new(SessionCollector::new(pricing.clone()), quiet).without_summary();
+    let correlator = match skipped {
+        Some(skipped) => Correlator::with_skipped(skipped.iter().copied()),
+        None => Correlator::new(),
+    };
+    let mut pipeline = Pipeline::with_correlator(options, collector, correlator);
+    pipeline.correlator_mut().record_identities();
+    let inputs: Vec<InputArg> = files.iter().cloned().map(InputArg::Path).collect();
+    let failed = crate::read_inputs(&inputs, quiet, &mut pipeline)?;
+    let mut identities = pipeline.correlator_mut().take_recorded();
+    identities.shrink_to_fit();
+    let (reporting, stats) = pipeline.finish()?;
+    let mut sessions = reporting.into_inner().into_sessions();
+    // Kept until all groups are read, then merged into a registry with the prices.
+    sessions.release_pricing();
+    Ok(GroupRead {
+        sessions,
+        stats,
+        failed,
+        identities,
+    })
+}
+
+/// Runs `job` on each of `items` on up to `workers` threads; results in the items' order.
+fn on_workers<T: Sync, R: Send>(
+    items: &[T],
+    workers: usize,
+    job: impl Fn(&T) -> io::Result<R> + Sync,
+) -> io::Result<Vec<R>> {
+    let next = AtomicUsize::new(0);
+    let mut done: Vec<(usize, R)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers.clamp(1, items.len().max(1)))
+            .map(|_| {
+                let (next, job) = (&next, &job);
+                scope.spawn(move || {
+                    let mut out = Vec::new();
+                    while let Some(i) =
+                        Some(next.fetch_add(1, Ordering::Relaxed)).filter(|&i| i < items.len())
+                    {
+                        out.push((i, job(&items[i])?));
+                    }
+                    Ok::<_, io::Error>(out)
+                })
+            })
+            .collect();
+        let mut all = Vec::new();
+        for h in handles {
+            let part = h
+                .join()
+                .unwrap_or_else(|_| Err(io::Error::other("a worker thread panicked")))?;
+            all.extend(part);
+        }
+        Ok::<_, io::Error>(all)
+    })?;
+    done.sort_unstable_by_key(|(i, _)| *i);
+    Ok(done.into_iter().map(|(_, r)| r).collect())
+}
+
+/// For each group, the identities it holds that count in another group (empty for most).
+fn entries_owned_elsewhere(reads: &[GroupRead], keys: &[String]) -> Vec<HashSet<u64>> {
+    let mut rank: Vec<usize> = (0..reads.len()).collect();
+    rank.sort_by(|&a, &b| {
+        reads[a]
+            .order_key(&keys[a])
+            .cmp(&reads[b].order_key(&keys[b]))
+    });
+    let mut place = vec![0u32; reads.len()];
+    for (position, &group) in rank.iter().enumerate() {
+        place[group] = position as u32;
+    }
+    // (identity, place of the group holding it): sorted, each run's first holder owns it.
+    let mut held: Vec<(u64, u32)> =
+        Vec::with_capacity(reads.iter().map(|r| r.identities.len()).sum());
+    for (group, read) in reads.iter().enumerate() {
+        held.extend(read.identities.iter().map(|&id| (id, place[group])));
+    }
+    held.sort_unstable();
+    let mut skipped = vec![HashSet::new(); reads.len()];
+    for run in held.chunk_by(|a, b| a.0 == b.0) {
+        for &(id, position) in &run[1..] {
+            skipped[rank[position as usize]].insert(id);
+        }
+    }
+    skipped
+}
+
+/// Reads `files` on `workers` threads into one merged set of sessions, each entry counted
+/// once, where it first occurred (see the [module documentation](self)).
 pub fn collect(
     files: &[PathBuf],
     workers: usize,
@@ -141,45 +285,41 @@ pub fn collect(
     pricing: &Pricing,
     quiet: bool,
 ) -> io::Result<Collected> {
-    let groups = groups(files, workers);
-    let next = AtomicUsize::new(0);
-    let results: Vec<io::Result<(Sessions, Stats, bool)>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers.clamp(1, groups.len().max(1)))
-            .map(|_| {
-                let (groups, next) = (&groups, &next);
-                scope.spawn(move || {
-                    let collector = Reporting::new(SessionCollector::new(pricing.clone()), quiet)
-                        .without_summary();
-                    let mut pipeline = Pipeline::new(options, collector);
-                    let mut failed = false;
-                    while let Some(group) = groups.get(next.fetch_add(1, Ordering::Relaxed)) {
-                        let inputs: Vec<InputArg> =
-                            group.iter().cloned().map(InputArg::Path).collect();
-                        failed |= crate::read_inputs(&inputs, quiet, &mut pipeline)?;
-                    }
-                    let (reporting, stats) = pipeline.finish()?;
-                    Ok((reporting.into_inner().into_sessions(), stats, failed))
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err(io::Error::other("a worker thread panicked")))
-            })
-            .collect()
+    let (keys, groups): (Vec<String>, Vec<Vec<PathBuf>>) =
+        groups(files, workers).into_iter().unzip();
+    let mut reads = on_workers(&groups, workers, |group| {
+        read_group(group, None, options, pricing, quiet)
+    })?;
+    let skipped = entries_owned_elsewhere(&reads, &keys);
+    let again: Vec<usize> = (0..groups.len())
+        .filter(|&g| !skipped[g].is_empty())
+        .collect();
+    // Read again, quietly: their problem lines were reported the first time.
+    let reread = on_workers(&again, workers, |&g| {
+        read_group(&groups[g], Some(&skipped[g]), options, pricing, true)
+    })?;
+    for (g, read) in again.into_iter().zip(reread) {
+        let failed = reads[g].failed;
+        reads[g] = GroupRead { failed, ..read };
+    }
+    let mut order: Vec<usize> = (0..groups.len()).collect();
+    order.sort_by(|&a, &b| {
+        keys[a]
+            .cmp(&keys[b])
+            .then_with(|| groups[a].cmp(&groups[b]))
     });
     let mut out = Collected {
         sessions: Sessions::with_pricing(pricing.clone()),
         stats: Stats::default(),
         failed: false,
     };
-    for r in results {
-        let (sessions, stats, failed) = r?;
-        out.sessions.merge(sessions);
-        out.stats.merge(&stats);
-        out.failed |= failed;
+    let mut slots: Vec<Option<GroupRead>> = reads.into_iter().map(Some).collect();
+    for g in order {
+        if let Some(read) = slots[g].take() {
+            out.sessions.merge(read.sessions);
+            out.stats.merge(&read.stats);
+            out.failed |= read.failed;
+        }
     }
     Ok(out)
 }
@@ -230,7 +370,8 @@ mod tests {
         std::fs::remove_dir_all(&dir).unwrap();
         assert_eq!(groups.len(), 2, "{groups:?}");
         // The larger group first, in path order.
-        assert_eq!(groups[0], vec![files[0].clone(), files[2].clone()]);
-        assert_eq!(groups[1], vec![files[1].clone()]);
+        assert_eq!(groups[0].0, id);
+        assert_eq!(groups[0].1, vec![files[0].clone(), files[2].clone()]);
+        assert_eq!(groups[1], ("other".to_owned(), vec![files[1].clone()]));
     }
 }
