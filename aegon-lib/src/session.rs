@@ -101,13 +101,19 @@ pub struct ToolStats {
     pub durations: Histogram,
 }
 
-/// Tokens and API calls of one model.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Tokens, API calls and cost of one model.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ModelUsage {
     /// Tokens used.
     pub tokens: Tokens,
     /// API responses.
     pub api_calls: u64,
+    /// Dollars of the usage events that have a price, each priced as its own request
+    /// ([`Pricing::request_cost`]: its speed, tier, geo and long-context tier).
+    pub cost: f64,
+    /// Usage events with no price (an unknown model, or a speed, tier or geo the table has
+    /// no multiplier for): while non-zero, the model's cost is unknown.
+    pub unpriced: u64,
 }
 
 /// A subagent of a session.
@@ -548,11 +554,17 @@ impl Session {
                 model,
                 tokens,
                 increment,
+                factors,
                 ..
             } => {
                 let model = model.as_deref().unwrap_or("unknown").to_owned();
                 let usage = self.usage.entry(model.clone()).or_default();
                 usage.tokens = usage.tokens.saturating_add(*tokens);
+                // Priced now, as its own request: the premium and the speed are per request.
+                match pricing.request_cost(&model, tokens, factors) {
+                    Some(cost) => usage.cost += cost,
+                    None => usage.unpriced += 1,
+                }
                 if !increment {
                     usage.api_calls += 1;
                 }
@@ -633,6 +645,8 @@ impl Session {
             let ours = self.usage.entry(model).or_default();
             ours.tokens = ours.tokens.saturating_add(u.tokens);
             ours.api_calls += u.api_calls;
+            ours.cost += u.cost;
+            ours.unpriced += u.unpriced;
         }
         for (name, t) in theirs.tools {
             let ours = self.tools.entry(name).or_default();
@@ -779,27 +793,27 @@ impl Session {
         self.tools.values().map(|t| t.errors).sum()
     }
 
-    /// Cost in dollars, or `None` when a model used has no known price.
-    pub fn cost(&self, pricing: &Pricing) -> Option<f64> {
-        self.usage.iter().try_fold(0.0, |sum, (model, u)| {
-            pricing.cost(model, &u.tokens).map(|c| sum + c)
-        })
+    /// Cost in dollars, each API response priced as a request of its own when it was applied
+    /// (with the [`Sessions`]' prices), or `None` when one has no known price.
+    pub fn cost(&self) -> Option<f64> {
+        self.usage
+            .values()
+            .try_fold(0.0, |sum, u| (u.unpriced == 0).then_some(sum + u.cost))
     }
 
-    /// Cost in dollars of the models whose price is known (a lower bound when some are not).
-    pub fn priced_cost(&self, pricing: &Pricing) -> f64 {
+    /// Cost in dollars of the responses whose price is known (a lower bound when some are
+    /// not).
+    pub fn priced_cost(&self) -> f64 {
+        self.usage.values().fold(0.0, |sum, u| sum + u.cost)
+    }
+
+    /// Models with a response that has no known price (the model is not in the table, or a
+    /// speed, service tier or inference geo of the response is not).
+    pub fn unpriced_models(&self) -> Vec<&str> {
         self.usage
             .iter()
-            .filter_map(|(model, u)| pricing.cost(model, &u.tokens))
-            .fold(0.0, |sum, c| sum + c)
-    }
-
-    /// Models used that have no known price.
-    pub fn unpriced_models(&self, pricing: &Pricing) -> Vec<&str> {
-        self.usage
-            .keys()
-            .filter(|m| pricing.rates(m).is_none())
-            .map(String::as_str)
+            .filter(|(_, u)| u.unpriced > 0)
+            .map(|(m, _)| m.as_str())
             .collect()
     }
 
@@ -918,6 +932,7 @@ mod tests {
 
     use super::*;
     use crate::event::Source;
+    use crate::tokens::PriceFactors;
 
     /// Events in, state out: each test builds a small stream the way the decoder emits it.
     struct Stream {
@@ -993,6 +1008,16 @@ mod tests {
     }
 
     fn usage(model: &'static str, input: u64, output: u64, increment: bool) -> EventKind<'static> {
+        priced_usage(model, input, output, increment, PriceFactors::default())
+    }
+
+    fn priced_usage(
+        model: &'static str,
+        input: u64,
+        output: u64,
+        increment: bool,
+        factors: PriceFactors,
+    ) -> EventKind<'static> {
         EventKind::Usage {
             message_id: at("m"),
             request_id: None,
@@ -1004,6 +1029,7 @@ mod tests {
                 ..Tokens::default()
             },
             increment,
+            factors,
         }
     }
 
@@ -1101,22 +1127,84 @@ mod tests {
             3000,
             "increments carry their own counts"
         );
-        let p = Pricing::built_in();
         // Sonnet 4: 10×3 + 150×15 + 2000×0.3; Opus 4.6: 5×5 + 5×25 + 1000×0.5 (per million).
         let want =
             (10.0 * 3.0 + 150.0 * 15.0 + 2000.0 * 0.3 + 5.0 * 5.0 + 5.0 * 25.0 + 1000.0 * 0.5)
                 / 1e6;
-        assert!((sess.cost(&p).unwrap() - want).abs() < 1e-12);
+        assert!((sess.cost().unwrap() - want).abs() < 1e-12);
         s.push(
             "2026-01-01T00:00:03.000Z",
             None,
             usage("MiniMax-M3", 1, 1, false),
         );
         assert_eq!(
-            s.session().cost(&p),
+            s.session().cost(),
             None,
             "an unknown model makes the cost unknown, not $0"
         );
+        assert_eq!(s.session().unpriced_models(), ["MiniMax-M3"]);
+        assert!((s.session().priced_cost() - want).abs() < 1e-12);
+    }
+
+    #[test]
+    fn each_response_is_priced_with_its_own_modifiers() {
+        let fast = PriceFactors {
+            speed: Some(Cow::Borrowed("fast")),
+            prompt_tokens: 1_000,
+            ..PriceFactors::default()
+        };
+        let long = PriceFactors {
+            prompt_tokens: 250_000,
+            ..PriceFactors::default()
+        };
+        let mut s = Stream::new();
+        // A fast Opus 4.6 response whose later line adds output (an increment): 6× for both.
+        s.push(
+            "2026-01-01T00:00:00.000Z",
+            None,
+            priced_usage("claude-opus-4-6", 10, 100, false, fast.clone()),
+        )
+        .push(
+            "2026-01-01T00:00:01.000Z",
+            None,
+            priced_usage("claude-opus-4-6", 0, 300, true, fast),
+        )
+        // Two Sonnet 4.5 requests, one above 200K input tokens (long-context rates for it
+        // alone: $6 in, $22.50 out, reads $0.60) and one below.
+        .push(
+            "2026-01-01T00:00:02.000Z",
+            None,
+            priced_usage("claude-sonnet-4-5-20250929", 20, 40, false, long),
+        )
+        .push(
+            "2026-01-01T00:00:03.000Z",
+            None,
+            usage("claude-sonnet-4-5-20250929", 20, 40, false),
+        );
+        // By hand, per million: Opus fast 6 × (10×5 + 400×25 + 2000×0.5);
+        // Sonnet long 20×6 + 40×22.5 + 1000×0.6; Sonnet standard 20×3 + 40×15 + 1000×0.3.
+        let want =
+            (6.0 * (50.0 + 10_000.0 + 1_000.0) + (120.0 + 900.0 + 600.0) + (60.0 + 600.0 + 300.0))
+                / 1e6;
+        let got = s.session().cost().unwrap();
+        assert!((got - want).abs() < 1e-12, "{got} vs {want}");
+        // A fast request on a model with no fast price is unpriced, not billed as standard.
+        s.push(
+            "2026-01-01T00:00:04.000Z",
+            None,
+            priced_usage(
+                "claude-sonnet-4-6",
+                1,
+                1,
+                false,
+                PriceFactors {
+                    speed: Some(Cow::Borrowed("fast")),
+                    ..PriceFactors::default()
+                },
+            ),
+        );
+        assert_eq!(s.session().cost(), None);
+        assert_eq!(s.session().unpriced_models(), ["claude-sonnet-4-6"]);
     }
 
     #[test]
