@@ -49,7 +49,7 @@ pub const INLINE_SIDECHAIN: &str = "sidechain";
 #[derive(Debug, Default)]
 pub struct Sessions {
     sessions: BTreeMap<String, Session>,
-    /// Prices, for context windows (and costs, by the caller).
+    /// Prices: each usage event is priced with them when applied, and context windows.
     pricing: Pricing,
     /// Agent id → (session, call id) of the Task call that started it, for subagent lines that
     /// arrive after the link.
