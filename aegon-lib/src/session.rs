@@ -108,12 +108,30 @@ pub struct ModelUsage {
     pub tokens: Tokens,
     /// API responses.
     pub api_calls: u64,
-    /// Dollars of the usage events that have a price, each priced as its own request
-    /// ([`Pricing::request_cost`]: its speed, tier, geo and long-context tier).
-    pub cost: f64,
+    /// Cost of the usage events that have a price, each priced as its own request
+    /// ([`Pricing::request_cost`]: its speed, tier, geo and long-context tier), in picodollars
+    /// (10⁻¹² $): whole numbers, so that a total does not depend on the order it was added up
+    /// in (one thread or several, files in any order). See [`ModelUsage::cost_usd`].
+    pub cost_pico: u128,
     /// Usage events with no price (an unknown model, or a speed, tier or geo the table has
     /// no multiplier for): while non-zero, the model's cost is unknown.
     pub unpriced: u64,
+}
+
+/// Picodollars per dollar.
+const PICO: f64 = 1e12;
+
+impl ModelUsage {
+    /// Adds one usage event's cost (dollars, rounded to the picodollar).
+    fn add_cost(&mut self, usd: f64) {
+        // `as` saturates: NaN → 0, beyond u128::MAX → u128::MAX.
+        self.cost_pico = self.cost_pico.saturating_add((usd * PICO).round() as u128);
+    }
+
+    /// The cost of the priced events in dollars.
+    pub fn cost_usd(&self) -> f64 {
+        self.cost_pico as f64 / PICO
+    }
 }
 
 /// A subagent of a session.
@@ -562,7 +580,7 @@ impl Session {
                 usage.tokens = usage.tokens.saturating_add(*tokens);
                 // Priced now, as its own request: the premium and the speed are per request.
                 match pricing.request_cost(&model, tokens, factors) {
-                    Some(cost) => usage.cost += cost,
+                    Some(cost) => usage.add_cost(cost),
                     None => usage.unpriced += 1,
                 }
                 if !increment {
@@ -645,7 +663,7 @@ impl Session {
             let ours = self.usage.entry(model).or_default();
             ours.tokens = ours.tokens.saturating_add(u.tokens);
             ours.api_calls += u.api_calls;
-            ours.cost += u.cost;
+            ours.cost_pico = ours.cost_pico.saturating_add(u.cost_pico);
             ours.unpriced += u.unpriced;
         }
         for (name, t) in theirs.tools {
@@ -796,15 +814,18 @@ impl Session {
     /// Cost in dollars, each API response priced as a request of its own when it was applied
     /// (with the [`Sessions`]' prices), or `None` when one has no known price.
     pub fn cost(&self) -> Option<f64> {
-        self.usage
-            .values()
-            .try_fold(0.0, |sum, u| (u.unpriced == 0).then_some(sum + u.cost))
+        let unpriced = self.usage.values().any(|u| u.unpriced > 0);
+        (!unpriced).then(|| self.priced_cost())
     }
 
     /// Cost in dollars of the responses whose price is known (a lower bound when some are
-    /// not).
+    /// not). Added up exactly: the same whatever the order the responses were read in.
     pub fn priced_cost(&self) -> f64 {
-        self.usage.values().fold(0.0, |sum, u| sum + u.cost)
+        let pico = self
+            .usage
+            .values()
+            .fold(0u128, |sum, u| sum.saturating_add(u.cost_pico));
+        pico as f64 / PICO
     }
 
     /// Models with a response that has no known price (the model is not in the table, or a
@@ -1131,7 +1152,7 @@ mod tests {
         let want =
             (10.0 * 3.0 + 150.0 * 15.0 + 2000.0 * 0.3 + 5.0 * 5.0 + 5.0 * 25.0 + 1000.0 * 0.5)
                 / 1e6;
-        assert!((sess.cost().unwrap() - want).abs() < 1e-12);
+        assert!((sess.cost().unwrap() - want).abs() < 1e-9);
         s.push(
             "2026-01-01T00:00:03.000Z",
             None,
@@ -1143,7 +1164,36 @@ mod tests {
             "an unknown model makes the cost unknown, not $0"
         );
         assert_eq!(s.session().unpriced_models(), ["MiniMax-M3"]);
-        assert!((s.session().priced_cost() - want).abs() < 1e-12);
+        assert!((s.session().priced_cost() - want).abs() < 1e-9);
+    }
+
+    #[test]
+    fn costs_add_up_the_same_in_any_order_and_split() {
+        // Costs whose sum as floats depends on the order they are added in (245.54362499999996
+        // forward, 245.54362500000005 backward).
+        let events: Vec<EventKind<'static>> = (0..60u64)
+            .map(|i| {
+                let input = (i * 7919 * 104_729) % 1_000_000 + 1;
+                usage("claude-opus-4-6", input, input / 7, false)
+            })
+            .collect();
+        let run = |order: &[usize]| {
+            let mut s = Stream::new();
+            for &i in order {
+                s.push("2026-01-01T00:00:00.000Z", None, events[i].clone());
+            }
+            s
+        };
+        let forward: Vec<usize> = (0..events.len()).collect();
+        let backward: Vec<usize> = forward.iter().rev().copied().collect();
+        let a = run(&forward).session().cost().unwrap();
+        let b = run(&backward).session().cost().unwrap();
+        assert_eq!(a.to_bits(), b.to_bits());
+        // Split between two collectors (as parallel workers do) and merged.
+        let mut first = run(&forward[..25]);
+        let second = run(&forward[25..]);
+        first.sessions.merge(second.sessions);
+        assert_eq!(first.session().cost().unwrap().to_bits(), a.to_bits());
     }
 
     #[test]
@@ -1187,7 +1237,7 @@ mod tests {
             (6.0 * (50.0 + 10_000.0 + 1_000.0) + (120.0 + 900.0 + 600.0) + (60.0 + 600.0 + 300.0))
                 / 1e6;
         let got = s.session().cost().unwrap();
-        assert!((got - want).abs() < 1e-12, "{got} vs {want}");
+        assert!((got - want).abs() < 1e-9, "{got} vs {want}");
         // A fast request on a model with no fast price is unpriced, not billed as standard.
         s.push(
             "2026-01-01T00:00:04.000Z",

@@ -283,7 +283,8 @@ fn price_table_json(pricing: &Pricing) -> Value {
     })
 }
 
-/// The prices line of the table: `prices    Anthropic's list read 2026-11-29 (+2 user entries)`.
+/// The prices line under the table's total: `Anthropic's list read 2026-11-29 + 2 user
+/// entries of 2026-12-01`.
 fn price_table_line(pricing: &Pricing) -> String {
     let mut line = format!("Anthropic's list read {}", pricing.table_date());
     if pricing.user_entries() > 0 {
