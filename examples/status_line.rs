@@ -35,10 +35,12 @@ impl Renderer for Status {
                 model,
                 tokens,
                 increment,
+                factors,
                 ..
             } => {
                 let model = model.as_deref().unwrap_or("?");
-                match self.prices.cost(model, tokens) {
+                // Each response is priced as a request of its own (speed, long context, …).
+                match self.prices.request_cost(model, tokens, factors) {
                     Some(c) => self.cost += c,
                     None => self.unpriced = true,
                 }

@@ -11,16 +11,32 @@ use aegon::pricing::Pricing;
 use aegon::render::Flow;
 use aegon::{Event, EventKind, Options, Pipeline, Renderer, Tokens};
 
-/// A renderer that only adds up usage events (each API response counts once).
+/// A renderer that only adds up usage events (each API response counts once), pricing each
+/// as it comes: a response's price depends on its own speed and size, not only on its model.
 #[derive(Default)]
-struct PerModel(BTreeMap<String, Tokens>);
+struct PerModel {
+    prices: Pricing,
+    models: BTreeMap<String, (Tokens, Option<f64>)>,
+}
 
 impl Renderer for PerModel {
     fn on_event(&mut self, event: &Event<'_>) -> std::io::Result<Flow> {
-        if let EventKind::Usage { model, tokens, .. } = &event.kind {
-            let model = model.as_deref().unwrap_or("?").to_owned();
-            let sum = self.0.entry(model).or_default();
+        if let EventKind::Usage {
+            model,
+            tokens,
+            factors,
+            ..
+        } = &event.kind
+        {
+            let model = model.as_deref().unwrap_or("?");
+            let cost = self.prices.request_cost(model, tokens, factors);
+            let (sum, total) = self
+                .models
+                .entry(model.to_owned())
+                .or_insert((Tokens::default(), Some(0.0)));
             *sum = sum.saturating_add(*tokens);
+            // A model without a price has an unknown cost, not $0.
+            *total = total.zip(cost).map(|(a, b)| a + b);
         }
         Ok(Flow::Continue(()))
     }
@@ -33,12 +49,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             eprintln!("{path}: {e}");
         }
     }
-    let (PerModel(models), stats) = pipeline.finish()?;
-    let prices = Pricing::built_in();
+    let (PerModel { models, .. }, stats) = pipeline.finish()?;
     let mut total = 0.0;
-    for (model, t) in models {
-        // A model without a price has an unknown cost, not $0.
-        let cost = prices.cost(&model, &t);
+    for (model, (t, cost)) in models {
         total += cost.unwrap_or(0.0);
         println!(
             "{model}: input {} output {} cache read {} write 5m {} write 1h {}  cost {}",

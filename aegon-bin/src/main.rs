@@ -104,10 +104,16 @@ OPTIONS:
     -j, --threads N       With --summary over files: read on N threads [default: one per
                           core]. The answer is the same with any N: an entry written twice
                           (resumed or copied sessions) counts once, where it first occurred.
-        --pricing FILE    Prices that extend or override the built-in table, as JSON:
+        --pricing FILE    Prices that extend or override the built-in table (Anthropic's
+                          list read 2026-11-29), as JSON ($ per million tokens):
                           {\"MODEL\": {\"input\": 3, \"output\": 15, \"cache_write_5m\": 3.75,
-                          \"cache_write_1h\": 6, \"cache_read\": 0.3}} ($ per million tokens).
-                          A model with no price has an unknown cost, never $0.
+                          \"cache_write_1h\": 6, \"cache_read\": 0.3, \"speed\": {\"fast\": 6},
+                          \"long_context\": {\"above\": 200000, \"input\": 6, ...}},
+                          \"modifiers\": {\"service_tier\": {\"batch\": 0.5},
+                          \"inference_geo\": {\"us\": 1.1}, \"regional_endpoint\": 1.1}}.
+                          Each response is priced with its own speed, tier, geo and
+                          size. An unknown model, speed, tier or geo has an unknown
+                          cost, never $0.
         --color WHEN      auto, always or never [default: auto]. auto colours a
                           terminal unless NO_COLOR is set or TERM is dumb (the
                           dashboard then keeps only bold and reverse).

@@ -13,7 +13,9 @@
 //!   `output_tokens` snapshot. The [`Correlator`] keeps, per response, the largest count seen of
 //!   each field and lets through only the increase: the first line's usage as is, later lines'
 //!   usage only where a count grew (marked `increment`), nothing where none did. Summing any
-//!   field over the stream's usage events gives the deduplicated total (FORMAT.md §6).
+//!   field over the stream's usage events gives the deduplicated total (FORMAT.md §6). An
+//!   increment keeps the price factors its own line reports (each line repeats the full
+//!   usage), so it is priced like its response.
 //! - **Tool timing.** A result is matched to its call by `tool_use_id`; it gets the tool's name
 //!   and the time from call to result.
 //!
@@ -337,6 +339,7 @@ mod tests {
                     ..Tokens::default()
                 },
                 increment: false,
+                factors: Default::default(),
             },
             "2026-01-01T00:00:00.000Z",
         )

@@ -15,7 +15,7 @@ use crate::event::{Event, EventKind, Malformed, MalformedReason, Source, TitleSo
 use crate::lines::Line;
 use crate::record::{Block, Content, Message, Record, RecordError};
 use crate::text::Text;
-use crate::tokens::Tokens;
+use crate::tokens::{PriceFactors, Tokens};
 
 /// Model name Claude Code gives to locally generated error messages.
 const SYNTHETIC_MODEL: &str = "<synthetic>";
@@ -444,6 +444,7 @@ where
             model,
             tokens: Tokens::from_usage(&usage),
             increment: false,
+            factors: PriceFactors::from_usage(&usage),
         }),
         // Nothing to show and no usage (no message, or an empty one): still one event, so
         // that no line disappears without a trace.

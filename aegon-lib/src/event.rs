@@ -10,7 +10,7 @@ use std::borrow::Cow;
 use serde_json::value::RawValue;
 
 use crate::text::Text;
-use crate::tokens::Tokens;
+use crate::tokens::{PriceFactors, Tokens};
 
 /// Where an event came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -217,6 +217,9 @@ pub enum EventKind<'a> {
         /// False on the first usage event of a response (count these for API calls); true on
         /// a later one that only adds what a later line of the response reported.
         increment: bool,
+        /// What else decides the price (speed, service tier, inference geo, the request's
+        /// whole input), from this line's full usage: an increment is priced like its response.
+        factors: PriceFactors,
     },
     /// A `system` line not covered by a more specific kind.
     System {

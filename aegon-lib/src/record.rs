@@ -253,6 +253,15 @@ pub struct Usage {
     pub cache_creation: Option<CacheCreation>,
     /// Per-iteration usage (2.1.38+); when non-empty, their sum is the response's usage.
     pub iterations: Option<Vec<Usage>>,
+    /// `standard` or `fast` (2.1.77+); see [`crate::tokens::PriceFactors`].
+    #[serde(deserialize_with = "lenient_label")]
+    pub speed: Option<Cow<'static, str>>,
+    /// `standard`, `priority` or `batch`.
+    #[serde(deserialize_with = "lenient_label")]
+    pub service_tier: Option<Cow<'static, str>>,
+    /// Where inference ran (2.1.38+): `us`, `global`, `not_available`, `""`.
+    #[serde(deserialize_with = "lenient_label")]
+    pub inference_geo: Option<Cow<'static, str>>,
 }
 
 /// `usage.cache_creation`.
@@ -366,6 +375,68 @@ pub fn lenient_opt_u64<'de, D: Deserializer<'de>>(
         }
     }
     deserializer.deserialize_any(CountVisitor)
+}
+
+/// Reads a short label (`usage.speed`, `service_tier`, `inference_geo`) leniently: a string,
+/// shared without allocation when it is one of the values Claude Code writes; `None` for `null`
+/// and for anything that is not a string.
+pub fn lenient_label<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Cow<'static, str>>, D::Error> {
+    /// Values seen in transcripts (FORMAT.md §5) and in the API's documentation.
+    const KNOWN: [&str; 8] = [
+        "standard",
+        "fast",
+        "priority",
+        "batch",
+        "global",
+        "us",
+        "not_available",
+        "",
+    ];
+    struct LabelVisitor;
+    impl<'de> Visitor<'de> for LabelVisitor {
+        type Value = Option<Cow<'static, str>>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a string")
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Some(match KNOWN.iter().find(|k| **k == v) {
+                Some(k) => Cow::Borrowed(*k),
+                None => Cow::Owned(v.to_owned()),
+            }))
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_any(self)
+        }
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            Ok(None)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+            Ok(None)
+        }
+    }
+    deserializer.deserialize_any(LabelVisitor)
 }
 
 /// Reads a flag leniently: `true` is true; `false`, `null` and anything else is false.

@@ -51,7 +51,7 @@ pub struct Sessions {
     /// Boxed: a map node holds eleven entries, and a registry with one session (one of many
     /// kept to be merged) should not hold room for ten more.
     sessions: BTreeMap<String, Box<Session>>,
-    /// Prices, for context windows (and costs, by the caller).
+    /// Prices: each usage event is priced with them when applied, and context windows.
     pricing: Pricing,
     /// Agent id → (session, call id) of the Task call that started it, for subagent lines that
     /// arrive after the link.
@@ -106,13 +106,37 @@ pub struct ToolStats {
     pub durations: Histogram,
 }
 
-/// Tokens and API calls of one model.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Tokens, API calls and cost of one model.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ModelUsage {
     /// Tokens used.
     pub tokens: Tokens,
     /// API responses.
     pub api_calls: u64,
+    /// Cost of the usage events that have a price, each priced as its own request
+    /// ([`Pricing::request_cost`]: its speed, tier, geo and long-context tier), in picodollars
+    /// (10⁻¹² $): whole numbers, so that a total does not depend on the order it was added up
+    /// in (one thread or several, files in any order). See [`ModelUsage::cost_usd`].
+    pub cost_pico: u128,
+    /// Usage events with no price (an unknown model, or a speed, tier or geo the table has
+    /// no multiplier for): while non-zero, the model's cost is unknown.
+    pub unpriced: u64,
+}
+
+/// Picodollars per dollar.
+const PICO: f64 = 1e12;
+
+impl ModelUsage {
+    /// Adds one usage event's cost (dollars, rounded to the picodollar).
+    fn add_cost(&mut self, usd: f64) {
+        // `as` saturates: NaN → 0, beyond u128::MAX → u128::MAX.
+        self.cost_pico = self.cost_pico.saturating_add((usd * PICO).round() as u128);
+    }
+
+    /// The cost of the priced events in dollars.
+    pub fn cost_usd(&self) -> f64 {
+        self.cost_pico as f64 / PICO
+    }
 }
 
 /// A subagent of a session.
@@ -580,11 +604,17 @@ impl Session {
                 model,
                 tokens,
                 increment,
+                factors,
                 ..
             } => {
                 let model = model.as_deref().unwrap_or("unknown").to_owned();
                 let usage = self.usage.entry(model.clone()).or_default();
                 usage.tokens = usage.tokens.saturating_add(*tokens);
+                // Priced now, as its own request: the premium and the speed are per request.
+                match pricing.request_cost(&model, tokens, factors) {
+                    Some(cost) => usage.add_cost(cost),
+                    None => usage.unpriced += 1,
+                }
                 if !increment {
                     usage.api_calls += 1;
                 }
@@ -665,6 +695,8 @@ impl Session {
             let ours = self.usage.entry(model).or_default();
             ours.tokens = ours.tokens.saturating_add(u.tokens);
             ours.api_calls += u.api_calls;
+            ours.cost_pico = ours.cost_pico.saturating_add(u.cost_pico);
+            ours.unpriced += u.unpriced;
         }
         for (name, t) in theirs.tools {
             let ours = self.tools.entry(name).or_default();
@@ -811,27 +843,30 @@ impl Session {
         self.tools.values().map(|t| t.errors).sum()
     }
 
-    /// Cost in dollars, or `None` when a model used has no known price.
-    pub fn cost(&self, pricing: &Pricing) -> Option<f64> {
-        self.usage.iter().try_fold(0.0, |sum, (model, u)| {
-            pricing.cost(model, &u.tokens).map(|c| sum + c)
-        })
+    /// Cost in dollars, each API response priced as a request of its own when it was applied
+    /// (with the [`Sessions`]' prices), or `None` when one has no known price.
+    pub fn cost(&self) -> Option<f64> {
+        let unpriced = self.usage.values().any(|u| u.unpriced > 0);
+        (!unpriced).then(|| self.priced_cost())
     }
 
-    /// Cost in dollars of the models whose price is known (a lower bound when some are not).
-    pub fn priced_cost(&self, pricing: &Pricing) -> f64 {
+    /// Cost in dollars of the responses whose price is known (a lower bound when some are
+    /// not). Added up exactly: the same whatever the order the responses were read in.
+    pub fn priced_cost(&self) -> f64 {
+        let pico = self
+            .usage
+            .values()
+            .fold(0u128, |sum, u| sum.saturating_add(u.cost_pico));
+        pico as f64 / PICO
+    }
+
+    /// Models with a response that has no known price (the model is not in the table, or a
+    /// speed, service tier or inference geo of the response is not).
+    pub fn unpriced_models(&self) -> Vec<&str> {
         self.usage
             .iter()
-            .filter_map(|(model, u)| pricing.cost(model, &u.tokens))
-            .fold(0.0, |sum, c| sum + c)
-    }
-
-    /// Models used that have no known price.
-    pub fn unpriced_models(&self, pricing: &Pricing) -> Vec<&str> {
-        self.usage
-            .keys()
-            .filter(|m| pricing.rates(m).is_none())
-            .map(String::as_str)
+            .filter(|(_, u)| u.unpriced > 0)
+            .map(|(m, _)| m.as_str())
             .collect()
     }
 
@@ -950,6 +985,7 @@ mod tests {
 
     use super::*;
     use crate::event::Source;
+    use crate::tokens::PriceFactors;
 
     /// Events in, state out: each test builds a small stream the way the decoder emits it.
     struct Stream {
@@ -1025,6 +1061,16 @@ mod tests {
     }
 
     fn usage(model: &'static str, input: u64, output: u64, increment: bool) -> EventKind<'static> {
+        priced_usage(model, input, output, increment, PriceFactors::default())
+    }
+
+    fn priced_usage(
+        model: &'static str,
+        input: u64,
+        output: u64,
+        increment: bool,
+        factors: PriceFactors,
+    ) -> EventKind<'static> {
         EventKind::Usage {
             message_id: at("m"),
             request_id: None,
@@ -1036,6 +1082,7 @@ mod tests {
                 ..Tokens::default()
             },
             increment,
+            factors,
         }
     }
 
@@ -1133,22 +1180,113 @@ mod tests {
             3000,
             "increments carry their own counts"
         );
-        let p = Pricing::built_in();
         // Sonnet 4: 10×3 + 150×15 + 2000×0.3; Opus 4.6: 5×5 + 5×25 + 1000×0.5 (per million).
         let want =
             (10.0 * 3.0 + 150.0 * 15.0 + 2000.0 * 0.3 + 5.0 * 5.0 + 5.0 * 25.0 + 1000.0 * 0.5)
                 / 1e6;
-        assert!((sess.cost(&p).unwrap() - want).abs() < 1e-12);
+        assert!((sess.cost().unwrap() - want).abs() < 1e-9);
         s.push(
             "2026-01-01T00:00:03.000Z",
             None,
             usage("MiniMax-M3", 1, 1, false),
         );
         assert_eq!(
-            s.session().cost(&p),
+            s.session().cost(),
             None,
             "an unknown model makes the cost unknown, not $0"
         );
+        assert_eq!(s.session().unpriced_models(), ["MiniMax-M3"]);
+        assert!((s.session().priced_cost() - want).abs() < 1e-9);
+    }
+
+    #[test]
+    fn costs_add_up_the_same_in_any_order_and_split() {
+        // Costs whose sum as floats depends on the order they are added in (245.54362499999996
+        // forward, 245.54362500000005 backward).
+        let events: Vec<EventKind<'static>> = (0..60u64)
+            .map(|i| {
+                let input = (i * 7919 * 104_729) % 1_000_000 + 1;
+                usage("claude-opus-4-6", input, input / 7, false)
+            })
+            .collect();
+        let run = |order: &[usize]| {
+            let mut s = Stream::new();
+            for &i in order {
+                s.push("2026-01-01T00:00:00.000Z", None, events[i].clone());
+            }
+            s
+        };
+        let forward: Vec<usize> = (0..events.len()).collect();
+        let backward: Vec<usize> = forward.iter().rev().copied().collect();
+        let a = run(&forward).session().cost().unwrap();
+        let b = run(&backward).session().cost().unwrap();
+        assert_eq!(a.to_bits(), b.to_bits());
+        // Split between two collectors (as parallel workers do) and merged.
+        let mut first = run(&forward[..25]);
+        let second = run(&forward[25..]);
+        first.sessions.merge(second.sessions);
+        assert_eq!(first.session().cost().unwrap().to_bits(), a.to_bits());
+    }
+
+    #[test]
+    fn each_response_is_priced_with_its_own_modifiers() {
+        let fast = PriceFactors {
+            speed: Some(Cow::Borrowed("fast")),
+            prompt_tokens: 1_000,
+            ..PriceFactors::default()
+        };
+        let long = PriceFactors {
+            prompt_tokens: 250_000,
+            ..PriceFactors::default()
+        };
+        let mut s = Stream::new();
+        // A fast Opus 4.6 response whose later line adds output (an increment): 6× for both.
+        s.push(
+            "2026-01-01T00:00:00.000Z",
+            None,
+            priced_usage("claude-opus-4-6", 10, 100, false, fast.clone()),
+        )
+        .push(
+            "2026-01-01T00:00:01.000Z",
+            None,
+            priced_usage("claude-opus-4-6", 0, 300, true, fast),
+        )
+        // Two Sonnet 4.5 requests, one above 200K input tokens (long-context rates for it
+        // alone: $6 in, $22.50 out, reads $0.60) and one below.
+        .push(
+            "2026-01-01T00:00:02.000Z",
+            None,
+            priced_usage("claude-sonnet-4-5-20250929", 20, 40, false, long),
+        )
+        .push(
+            "2026-01-01T00:00:03.000Z",
+            None,
+            usage("claude-sonnet-4-5-20250929", 20, 40, false),
+        );
+        // By hand, per million: Opus fast 6 × (10×5 + 400×25 + 2000×0.5);
+        // Sonnet long 20×6 + 40×22.5 + 1000×0.6; Sonnet standard 20×3 + 40×15 + 1000×0.3.
+        let want =
+            (6.0 * (50.0 + 10_000.0 + 1_000.0) + (120.0 + 900.0 + 600.0) + (60.0 + 600.0 + 300.0))
+                / 1e6;
+        let got = s.session().cost().unwrap();
+        assert!((got - want).abs() < 1e-9, "{got} vs {want}");
+        // A fast request on a model with no fast price is unpriced, not billed as standard.
+        s.push(
+            "2026-01-01T00:00:04.000Z",
+            None,
+            priced_usage(
+                "claude-sonnet-4-6",
+                1,
+                1,
+                false,
+                PriceFactors {
+                    speed: Some(Cow::Borrowed("fast")),
+                    ..PriceFactors::default()
+                },
+            ),
+        );
+        assert_eq!(s.session().cost(), None);
+        assert_eq!(s.session().unpriced_models(), ["claude-sonnet-4-6"]);
     }
 
     #[test]

@@ -1,4 +1,7 @@
-//! Token counts of an API response, split the way they are priced.
+//! Token counts of an API response, split the way they are priced, and the other facts of its
+//! usage that decide its price ([`PriceFactors`]).
+
+use std::borrow::Cow;
 
 use crate::record::Usage;
 
@@ -96,6 +99,46 @@ impl Tokens {
     }
 }
 
+/// What decides an API response's price besides its model and token counts, as its usage
+/// reports it (`message.usage`; FORMAT.md §5). Read from each line's full usage, so a later
+/// line of a response that only adds tokens is priced like the response.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct PriceFactors {
+    /// `usage.speed` (2.1.77+): `standard`, or `fast` for fast mode (priced at a multiple of
+    /// the standard rates).
+    pub speed: Option<Cow<'static, str>>,
+    /// `usage.service_tier`: `standard`, `priority` or `batch` (the Batch API's discount).
+    pub service_tier: Option<Cow<'static, str>>,
+    /// `usage.inference_geo` (2.1.38+): where inference ran; `us` (US-only inference) costs
+    /// more on the models that offer it. Claude Code writes `not_available` or `""` when the
+    /// model has no choice.
+    pub inference_geo: Option<Cow<'static, str>>,
+    /// Input tokens of the request as a whole (uncached + cache reads + cache writes), which
+    /// decides whether a model's long-context rates apply. With `usage.iterations`, the
+    /// largest iteration's.
+    pub prompt_tokens: u64,
+}
+
+impl PriceFactors {
+    /// The factors a line's usage reports.
+    pub fn from_usage(usage: &Usage) -> PriceFactors {
+        let prompt_tokens = match usage.iterations.as_deref() {
+            Some(iterations) if !iterations.is_empty() => iterations
+                .iter()
+                .map(|i| Tokens::from_single(i).total_input())
+                .max()
+                .unwrap_or(0),
+            _ => Tokens::from_single(usage).total_input(),
+        };
+        PriceFactors {
+            speed: usage.speed.clone(),
+            service_tier: usage.service_tier.clone(),
+            inference_geo: usage.inference_geo.clone(),
+            prompt_tokens,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -112,6 +155,7 @@ mod tests {
                 ephemeral_1h_input_tokens: b,
             }),
             iterations: None,
+            ..Usage::default()
         }
     }
 
@@ -142,6 +186,23 @@ mod tests {
                 cache_write_1h: 100
             }
         );
+    }
+
+    #[test]
+    fn price_factors_come_from_the_full_usage() {
+        let mut u = usage(1_000, 5, 90_000, Some((0, 90_000)));
+        u.cache_read_input_tokens = 120_000;
+        u.speed = Some(Cow::Borrowed("fast"));
+        u.inference_geo = Some(Cow::Borrowed("us"));
+        let f = PriceFactors::from_usage(&u);
+        assert_eq!(f.prompt_tokens, 1_000 + 90_000 + 120_000);
+        assert_eq!(f.speed.as_deref(), Some("fast"));
+        assert_eq!(f.inference_geo.as_deref(), Some("us"));
+        assert_eq!(f.service_tier, None);
+        // With iterations, the largest single request decides, not their sum.
+        let mut outer = usage(0, 0, 0, None);
+        outer.iterations = Some(vec![usage(150_000, 1, 0, None), usage(160_000, 1, 0, None)]);
+        assert_eq!(PriceFactors::from_usage(&outer).prompt_tokens, 160_007);
     }
 
     #[test]

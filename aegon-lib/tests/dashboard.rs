@@ -107,7 +107,7 @@ fn whole_screen_shows_feed_panel_list_and_keys() {
         .sessions()
         .get("a263b894-c8c2-44af-8845-663362b5a201")
         .unwrap();
-    let cost = session.cost(dashboard.sessions().pricing()).unwrap();
+    let cost = session.cost().unwrap();
     for expected in [
         "● LIVE".to_owned(),
         format!("{} events", session.events),

@@ -213,7 +213,12 @@ fn describe(event: &Event<'_>) -> Vec<String> {
         | EventKind::Thinking { text, .. } => {
             push_text(&mut out, &text.to_str());
         }
-        EventKind::Usage { tokens, model, .. } => {
+        EventKind::Usage {
+            tokens,
+            model,
+            factors,
+            ..
+        } => {
             out.push(format!("model: {}", model.as_deref().unwrap_or("?")));
             for (name, n) in [
                 ("input", tokens.input),
@@ -221,8 +226,18 @@ fn describe(event: &Event<'_>) -> Vec<String> {
                 ("cache read", tokens.cache_read),
                 ("cache write 5m", tokens.cache_write_5m),
                 ("cache write 1h", tokens.cache_write_1h),
+                ("request input", factors.prompt_tokens),
             ] {
                 out.push(format!("{name:>15}: {}", thousands(n)));
+            }
+            for (name, value) in [
+                ("speed", &factors.speed),
+                ("service tier", &factors.service_tier),
+                ("inference geo", &factors.inference_geo),
+            ] {
+                if let Some(v) = value {
+                    out.push(format!("{name:>15}: {v:?}"));
+                }
             }
         }
         EventKind::Malformed(m) => {

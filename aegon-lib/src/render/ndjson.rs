@@ -172,6 +172,7 @@ pub fn write_event(buf: &mut Vec<u8>, event: &Event<'_>) -> io::Result<()> {
             model,
             tokens,
             increment,
+            factors,
         } => {
             o.opt_str("message_id", message_id.as_deref())?;
             o.opt_str("request_id", request_id.as_deref())?;
@@ -182,6 +183,10 @@ pub fn write_event(buf: &mut Vec<u8>, event: &Event<'_>) -> io::Result<()> {
             o.u64("cache_write_5m", tokens.cache_write_5m);
             o.u64("cache_write_1h", tokens.cache_write_1h);
             o.bool("increment", *increment);
+            o.opt_str("speed", factors.speed.as_deref())?;
+            o.opt_str("service_tier", factors.service_tier.as_deref())?;
+            o.opt_str("inference_geo", factors.inference_geo.as_deref())?;
+            o.u64("prompt_tokens", factors.prompt_tokens);
         }
         EventKind::System {
             subtype,

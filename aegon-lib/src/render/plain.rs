@@ -312,6 +312,7 @@ fn summary(line: &mut Line<'_>, kind: &EventKind<'_>, budget: usize) {
             model,
             tokens,
             increment,
+            factors,
             ..
         } => {
             let plus = if *increment { "+" } else { "" };
@@ -339,6 +340,18 @@ fn summary(line: &mut Line<'_>, kind: &EventKind<'_>, budget: usize) {
             }
             if let Some(model) = model {
                 let _ = write!(text, "  {model}");
+            }
+            // What changes the price, when it is not the default: `fast`, `batch`, `geo us`.
+            for (label, value) in [
+                ("", factors.speed.as_deref()),
+                ("", factors.service_tier.as_deref()),
+                ("geo ", factors.inference_geo.as_deref()),
+            ] {
+                if let Some(v) =
+                    value.filter(|v| !matches!(*v, "" | "standard" | "global" | "not_available"))
+                {
+                    let _ = write!(text, "  {label}{v}");
+                }
             }
             line.untrusted(style::DIM, &text, budget);
         }

@@ -250,8 +250,8 @@ pub fn summary_json(sessions: &Sessions, stats: &Stats) -> Value {
 /// alphabetical order, as the JSON value's map writes them.
 struct SummaryDoc<'a> {
     sessions: Vec<&'a Session>,
-    pricing: &'a Pricing,
     totals: Value,
+    price_table: Value,
     malformed_lines: u64,
 }
 
@@ -265,10 +265,10 @@ impl<'a> SummaryDoc<'a> {
         let (mut api_calls, mut tool_calls, mut tool_errors, mut subagents) = (0, 0, 0, 0);
         let list = chronological(sessions);
         for s in &list {
-            priced += s.priced_cost(pricing);
-            unpriced_total.extend(s.unpriced_models(pricing));
+            priced += s.priced_cost();
+            unpriced_total.extend(s.unpriced_models());
             total = total.saturating_add(s.tokens());
-            total_cost = match (total_cost, s.cost(pricing)) {
+            total_cost = match (total_cost, s.cost()) {
                 (Some(a), Some(b)) => Some(a + b),
                 _ => None,
             };
@@ -290,8 +290,8 @@ impl<'a> SummaryDoc<'a> {
         });
         SummaryDoc {
             sessions: list,
-            pricing,
             totals,
+            price_table: price_table_json(pricing),
             malformed_lines: stats.malformed.total(),
         }
     }
@@ -301,25 +301,52 @@ impl serde::Serialize for SummaryDoc<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         /// The sessions, each made a JSON value only while it is written.
-        struct Lazy<'b>(&'b [&'b Session], &'b Pricing);
+        struct Lazy<'b>(&'b [&'b Session]);
         impl serde::Serialize for Lazy<'_> {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.collect_seq(self.0.iter().map(|s| session_json(s, self.1)))
+                serializer.collect_seq(self.0.iter().map(|s| session_json(s)))
             }
         }
-        let mut map = serializer.serialize_map(Some(4))?;
+        let mut map = serializer.serialize_map(Some(5))?;
         map.serialize_entry("malformed_lines", &self.malformed_lines)?;
-        map.serialize_entry("sessions", &Lazy(&self.sessions, self.pricing))?;
+        map.serialize_entry("price_table", &self.price_table)?;
+        map.serialize_entry("sessions", &Lazy(&self.sessions))?;
         map.serialize_entry("totals", &self.totals)?;
         map.serialize_entry("v", &SUMMARY_SCHEMA_VERSION)?;
         map.end()
     }
 }
 
+/// Which prices the costs used: the built-in table's date and what a user's file added.
+fn price_table_json(pricing: &Pricing) -> Value {
+    json!({
+        "date": pricing.table_date(),
+        "user_entries": pricing.user_entries(),
+        "user_date": pricing.user_date(),
+    })
+}
+
+/// The prices line under the table's total: `Anthropic's list read 2026-11-29 + 2 user
+/// entries of 2026-12-01`.
+fn price_table_line(pricing: &Pricing) -> String {
+    let mut line = format!("Anthropic's list read {}", pricing.table_date());
+    if pricing.user_entries() > 0 {
+        let n = pricing.user_entries();
+        line.push_str(&format!(
+            " + {n} user entr{}",
+            if n == 1 { "y" } else { "ies" }
+        ));
+        if let Some(date) = pricing.user_date() {
+            line.push_str(&format!(" of {date}"));
+        }
+    }
+    line
+}
+
 /// One session's JSON value.
-fn session_json(s: &Session, pricing: &Pricing) -> Value {
+fn session_json(s: &Session) -> Value {
     let tokens = s.tokens();
-    let cost = s.cost(pricing);
+    let cost = s.cost();
     let mut tools = Map::new();
     for (name, t) in &s.tools {
         tools.insert(
@@ -332,7 +359,7 @@ fn session_json(s: &Session, pricing: &Pricing) -> Value {
             }),
         );
     }
-    let unpriced = s.unpriced_models(pricing);
+    let unpriced = s.unpriced_models();
     json!({
         "session_id": s.id,
         "title": s.title.as_ref().map(|t| t.text.clone()),
@@ -342,7 +369,7 @@ fn session_json(s: &Session, pricing: &Pricing) -> Value {
         "api_calls": s.api_calls(),
         "tokens": tokens_json(&tokens),
         "cost_usd": cost.map(round_cents),
-        "priced_cost_usd": round_cents(s.priced_cost(pricing)),
+        "priced_cost_usd": round_cents(s.priced_cost()),
         "unpriced_models": unpriced,
         "tool_calls": s.tool_calls(),
         "tool_errors": s.tool_errors(),
@@ -429,11 +456,7 @@ fn write_table(out: &mut impl Write, sessions: &Sessions, stats: &Stats) -> io::
             }
         )?;
         writeln!(out, "  tokens    {}", tokens_line(&s.tokens()))?;
-        let cost = money(
-            s.cost(pricing),
-            s.priced_cost(pricing),
-            &s.unpriced_models(pricing),
-        );
+        let cost = money(s.cost(), s.priced_cost(), &s.unpriced_models());
         writeln!(
             out,
             "  cost      {cost}   api calls {}   prompts {}   tool calls {} ({} errors)",
@@ -486,12 +509,12 @@ fn write_table(out: &mut impl Write, sessions: &Sessions, stats: &Stats) -> io::
     let mut unpriced = std::collections::BTreeSet::new();
     for s in &list {
         total = total.saturating_add(s.tokens());
-        cost = match (cost, s.cost(pricing)) {
+        cost = match (cost, s.cost()) {
             (Some(a), Some(b)) => Some(a + b),
             _ => None,
         };
-        priced += s.priced_cost(pricing);
-        unpriced.extend(s.unpriced_models(pricing));
+        priced += s.priced_cost();
+        unpriced.extend(s.unpriced_models());
     }
     let unpriced: Vec<&str> = unpriced.into_iter().collect();
     writeln!(
@@ -504,6 +527,7 @@ fn write_table(out: &mut impl Write, sessions: &Sessions, stats: &Stats) -> io::
         money(cost, priced, &unpriced)
     )?;
     writeln!(out, "       {}", tokens_line(&total))?;
+    writeln!(out, "       prices: {}", price_table_line(pricing))?;
     if stats.malformed.total() > 0 {
         writeln!(
             out,

@@ -35,7 +35,6 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, dashboard: &Dashboard, view: &Vie
         .and_then(|id| sessions.iter().position(|s| s.id == id))
         .map_or(0, |i| i + 1);
     let start = (chosen + 1).saturating_sub(rows);
-    let pricing = dashboard.sessions().pricing();
     let mut lines = Vec::with_capacity(rows);
     for index in start..(sessions.len() + 1).min(start + rows) {
         let mut line = if index == 0 {
@@ -55,7 +54,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, dashboard: &Dashboard, view: &Vie
                 .map(|l| ago(now_ms, l.0))
                 .unwrap_or_default();
             let cost = s
-                .cost(pricing)
+                .cost()
                 .map_or_else(|| "$?".to_owned(), |c| format!("${c:.2}"));
             let right = format!(" {age:>4} {cost:>7}");
             let title = s

@@ -56,7 +56,7 @@ pub fn lines<'a>(
         out.push(badges);
     }
     out.push(context_line(session, width));
-    out.extend(token_lines(session, dashboard, width));
+    out.extend(token_lines(session, width));
     let flow = session.flow_line();
     if !flow.is_empty() {
         out.push(Line::from(vec![
@@ -217,12 +217,11 @@ fn context_line(session: &Session, width: u16) -> Line<'static> {
     ])
 }
 
-fn token_lines(session: &Session, dashboard: &Dashboard, width: u16) -> Vec<Line<'static>> {
+fn token_lines(session: &Session, width: u16) -> Vec<Line<'static>> {
     let tokens = session.tokens();
-    let pricing = dashboard.sessions().pricing();
-    let cost = match session.cost(pricing) {
+    let cost = match session.cost() {
         Some(c) => format!("${c:.2}"),
-        None => format!("≥ ${:.2} (unpriced model)", session.priced_cost(pricing)),
+        None => format!("≥ ${:.2} (unpriced model)", session.priced_cost()),
     };
     let first = format!(
         "in {}  out {}  cache read {}  write {}",
