@@ -257,11 +257,13 @@ pub struct ResponsePoint {
 /// The time series behind a session's charts.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Series {
-    /// Cumulative cost in dollars after each priced usage event: (ms, dollars).
+    /// The cost of each priced usage event: (ms, dollars), in stream order (a subagent's file
+    /// read after its parent's comes later with earlier times: sort before adding up).
     pub cost: Vec<(i64, f64)>,
     /// True when some usage had no known price (the cost series is then a lower bound).
     pub cost_incomplete: bool,
-    /// Context fill after each main-chain response and compaction: (ms, tokens, window).
+    /// Context fill after each main-chain response and compaction: (ms, tokens, window), in
+    /// stream order.
     pub context: Vec<(i64, u64, u64)>,
     /// Compactions: (ms, tokens before, tokens after).
     pub compactions: Vec<(i64, Option<u64>, Option<u64>)>,
@@ -287,8 +289,6 @@ pub struct SessionLog {
     responses: HashMap<String, usize>,
     /// Inline sidechain runs started (mirrors the session core's numbering).
     inline_runs: u32,
-    /// Cumulative cost so far.
-    cost: f64,
     /// Latest timestamp seen.
     last_ms: Option<i64>,
 }
@@ -524,12 +524,10 @@ impl SessionLog {
         pricing: &Pricing,
     ) {
         let model = model.unwrap_or("unknown");
-        match pricing.cost(model, tokens) {
-            Some(c) => self.cost += c,
-            None => self.series.cost_incomplete |= !tokens.is_zero(),
-        }
-        if let Some(ms) = at {
-            self.series.cost.push((ms, self.cost));
+        match (pricing.cost(model, tokens), at) {
+            (Some(c), Some(ms)) => self.series.cost.push((ms, c)),
+            (Some(_), None) => {}
+            (None, _) => self.series.cost_incomplete |= !tokens.is_zero(),
         }
         let known = message_id.and_then(|id| self.responses.get(id).copied());
         match (increment, known) {

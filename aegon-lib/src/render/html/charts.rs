@@ -91,10 +91,18 @@ pub fn cost(out: &mut String, series: &Series) {
     if series.cost.len() < 2 {
         return;
     }
-    let t0 = series.cost[0].0;
-    let t1 = series.cost[series.cost.len() - 1].0;
+    // In time order (subagent files come after their parent's), then added up.
+    let mut points = series.cost.clone();
+    points.sort_by_key(|p| p.0);
+    let mut total = 0.0;
+    for p in &mut points {
+        total += p.1;
+        p.1 = total;
+    }
+    let t0 = points[0].0;
+    let t1 = points[points.len() - 1].0;
     let span = ((t1 - t0) as f64).max(1.0);
-    let max = series.cost.iter().map(|p| p.1).fold(0.0, f64::max);
+    let max = total;
     let max = if max > 0.0 { max } else { 1.0 };
     let caption = if series.cost_incomplete {
         "Cumulative cost (priced models only: a lower bound)"
@@ -104,7 +112,7 @@ pub fn cost(out: &mut String, series: &Series) {
     open_figure(out, "cost", caption, H);
     axes(out, max, &|v| format!("${v:.2}"), Some(span));
     out.push_str("<path class=\"line c-cost\" d=\"");
-    for (i, (ms, usd)) in thin(&series.cost).into_iter().enumerate() {
+    for (i, (ms, usd)) in thin(&points).into_iter().enumerate() {
         let _ = write!(
             out,
             "{}{:.1} {:.1}",
@@ -122,13 +130,15 @@ pub fn context(out: &mut String, series: &Series) {
     if series.context.len() < 2 {
         return;
     }
-    let t0 = series.context[0].0;
-    let t1 = series.context[series.context.len() - 1].0;
+    let mut context = series.context.clone();
+    context.sort_by_key(|p| p.0);
+    let t0 = context[0].0;
+    let t1 = context[context.len() - 1].0;
     let span = ((t1 - t0) as f64).max(1.0);
     // The scale shows the window when the fill comes near it, else the fill alone (a 1M
     // window would flatten a 100k context to nothing).
-    let fill_max = series.context.iter().map(|p| p.1).max().unwrap_or(0) as f64;
-    let window_max = series.context.iter().map(|p| p.2).max().unwrap_or(0) as f64;
+    let fill_max = context.iter().map(|p| p.1).max().unwrap_or(0) as f64;
+    let window_max = context.iter().map(|p| p.2).max().unwrap_or(0) as f64;
     let max = if window_max > 0.0 && window_max <= fill_max * 1.6 {
         window_max.max(fill_max)
     } else {
@@ -144,8 +154,7 @@ pub fn context(out: &mut String, series: &Series) {
     open_figure(out, "context", &caption, H);
     axes(out, max, &|v| short_tokens(v as u64), Some(span));
     // The window, as a dashed line where it is known.
-    if let Some(window) = series
-        .context
+    if let Some(window) = context
         .iter()
         .map(|p| p.2)
         .max()
@@ -167,7 +176,7 @@ pub fn context(out: &mut String, series: &Series) {
         }
     }
     out.push_str("<path class=\"line c-context\" d=\"");
-    for (i, (ms, tokens, _)) in thin(&series.context).into_iter().enumerate() {
+    for (i, (ms, tokens, _)) in thin(&context).into_iter().enumerate() {
         let _ = write!(
             out,
             "{}{:.1} {:.1}",
@@ -191,8 +200,10 @@ pub fn responses(out: &mut String, series: &Series) {
         return;
     }
     let group = n.div_ceil(MAX_BARS);
-    let bars: Vec<Tokens> = series
-        .responses
+    let mut responses = series.responses.clone();
+    // In time order (those without a time first, in stream order).
+    responses.sort_by_key(|r| r.at.unwrap_or(i64::MIN));
+    let bars: Vec<Tokens> = responses
         .chunks(group)
         .map(|c| {
             let sum = c
