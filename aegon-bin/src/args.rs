@@ -19,6 +19,8 @@ pub enum Command {
     Completions(String),
     /// Print the man page.
     Man,
+    /// `aegon html`: a report per session and an index page.
+    Html(crate::cmd::html::HtmlCommand),
 }
 
 /// Output format.
@@ -34,6 +36,10 @@ pub enum Format {
     SummaryJson,
     /// OpenTelemetry traces as OTLP/JSON lines.
     Otlp,
+    /// One self-contained HTML document of the sessions read.
+    Html,
+    /// The sessions as Markdown, at this detail.
+    Markdown(aegon::render::markdown::Detail),
 }
 
 /// `--color`.
@@ -100,6 +106,8 @@ pub struct Config {
     pub otlp_endpoint: Option<String>,
     /// `--threads N`: worker threads for `--summary` over files (`None`: one per core).
     pub threads: Option<usize>,
+    /// `-o FILE`: where `--html` or `--markdown` write (stdout when not given).
+    pub output: Option<PathBuf>,
 }
 
 impl Config {
@@ -135,8 +143,10 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, lexopt
         detached: false,
         otlp_endpoint: None,
         threads: None,
+        output: None,
     };
     let mut speed_given = false;
+    let mut detail = None;
     let mut summary = false;
     let mut json = false;
     let mut only: Option<KindSet> = None;
@@ -158,6 +168,16 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, lexopt
                 config.format_given = true;
             }
             Long("detached") => config.detached = true,
+            Long("html") => {
+                config.format = Format::Html;
+                config.format_given = true;
+            }
+            Long("markdown") => {
+                config.format = Format::Markdown(Default::default());
+                config.format_given = true;
+            }
+            Long("detail") => detail = Some(crate::cmd::html::parse_detail(&parser.value()?)?),
+            Short('o') | Long("output") => config.output = Some(parser.value()?.into()),
             Long("otlp") => {
                 config.format = Format::Otlp;
                 config.format_given = true;
@@ -256,6 +276,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, lexopt
                         return Ok(Command::Completions(shell));
                     }
                     Some("man") => return Ok(Command::Man),
+                    Some("html") => return crate::cmd::html::parse(&mut parser).map(Command::Html),
                     Some("watch" | "run") => config.watch = true,
                     Some("replay") => config.replay = true,
                     Some("demo") => config.demo = true,
@@ -280,6 +301,27 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, lexopt
     } else if json {
         return Err(lexopt::Error::Custom(
             "--json goes with --summary (for events as JSON, use --ndjson)".into(),
+        ));
+    }
+    match (config.format, detail) {
+        (Format::Markdown(_), Some(d)) => config.format = Format::Markdown(d),
+        (_, Some(_)) => {
+            return Err(lexopt::Error::Custom(
+                "--detail goes with --markdown".into(),
+            ))
+        }
+        _ => {}
+    }
+    if config.output.is_some() && !matches!(config.format, Format::Html | Format::Markdown(_)) {
+        return Err(lexopt::Error::Custom(
+            "-o FILE goes with --html or --markdown (other outputs go to stdout)".into(),
+        ));
+    }
+    if matches!(config.format, Format::Html | Format::Markdown(_))
+        && (summary || config.follow || config.watch || config.replay || config.demo)
+    {
+        return Err(lexopt::Error::Custom(
+            "--html and --markdown write a document when the input ends: not with --summary, -f, watch, replay or demo".into(),
         ));
     }
     if speed_given && !config.replay && !config.demo {

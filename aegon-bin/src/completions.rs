@@ -135,6 +135,22 @@ pub const FLAGS: &[Flag] = &[
         &[],
         "also send traces to a collector",
     ),
+    flag("html", None, "one self-contained HTML report"),
+    flag("markdown", None, "the transcript as Markdown"),
+    valued(
+        "detail",
+        None,
+        "LEVEL",
+        &["full", "tools", "prompts"],
+        "with --markdown: how much to write",
+    ),
+    valued(
+        "output",
+        Some('o'),
+        "FILE",
+        &[],
+        "with --html or --markdown: the file to write",
+    ),
     valued("max-line", None, "SIZE", &[], "longest line read"),
     flag("quiet", Some('q'), "do not report problem lines one by one"),
     flag("help", Some('h'), "print the help"),
@@ -155,6 +171,10 @@ pub const SUBCOMMANDS: &[(&str, &str)] = &[
         "print a completion script: bash, zsh or fish",
     ),
     ("man", "print the man page"),
+    (
+        "html",
+        "a report per session and an index page: html DIR -o OUT/",
+    ),
 ];
 
 /// Shells with a completion script.
@@ -358,6 +378,8 @@ mod tests {
                 "detached" | "since" | "poll" => &["watch"],
                 "from-end" => &["-f", "x.jsonl"],
                 "json" => &["--summary"],
+                "detail" => &["--markdown"],
+                "output" => &["--html"],
                 "follow" => &["x.jsonl"],
                 _ => &[],
             };

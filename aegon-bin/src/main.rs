@@ -3,6 +3,7 @@
 //! Thin wiring: arguments → [`args::Config`] → inputs and a renderer → the library's pipeline.
 
 mod args;
+mod cmd;
 mod completions;
 mod dashboard;
 mod detach;
@@ -41,6 +42,7 @@ USAGE:
     aegon watch [OPTIONS] [FOLDER]...      (aegon run is the same)
     aegon replay [OPTIONS] FILE
     aegon demo [OPTIONS]
+    aegon html [OPTIONS] PATH... -o OUT/  (a report per session; aegon html --help)
     aegon completions bash|zsh|fish      (a completion script)
     aegon man                             (this help as a man page)
 
@@ -90,6 +92,12 @@ EXAMPLES:
     OpenTelemetry traces, to a file an OpenTelemetry Collector reads, or live to one:
         aegon --otlp ~/.claude/projects/-home-me-proj > traces.jsonl
         aegon watch --otlp-endpoint http://localhost:4318/v1/traces
+
+    A session to read or share: one HTML file (no network, nothing loaded from
+    elsewhere), Markdown for an issue, or a report per session with an index:
+        aegon --html SESSION.jsonl -o session.html
+        aegon --markdown --detail tools SESSION.jsonl | pbcopy
+        aegon html ~/.claude/projects/-home-me-proj -o reports/
 
     Tokens, cost, tools and timing of every session of a project (subagents included):
         aegon --summary ~/.claude/projects/-home-me-proj
@@ -141,6 +149,13 @@ OPTIONS:
                           Also send those traces to a collector over OTLP/HTTP
                           JSON (http://HOST:PORT[/v1/traces]), in the background,
                           retrying with backoff. Nothing is sent unless asked.
+        --html            One self-contained HTML report of the sessions read, when the
+                          input ends: header with tokens, cost and tools, charts, and
+                          the transcript with tool calls and subagents folded.
+        --markdown        The same transcript as GitHub-flavoured Markdown.
+        --detail LEVEL    With --markdown: full (default), tools (prompts, answers and
+                          one line per tool call) or prompts (prompts and answers).
+    -o, --output FILE     With --html or --markdown: write FILE instead of stdout.
         --max-line SIZE   Report and skip lines longer than SIZE bytes, without
                           holding them in memory (K, M, G suffixes) [default: 16M].
     -q, --quiet           Do not report problem lines one by one (the summary stays).
@@ -192,6 +207,7 @@ fn run() -> io::Result<ExitCode> {
             io::stdout().lock().write_all(script.as_bytes())?;
             return Ok(ExitCode::SUCCESS);
         }
+        Ok(Command::Html(command)) => return cmd::html::run(command),
         Ok(Command::Man) => {
             let page = manpage::roff(HELP, env!("CARGO_PKG_VERSION"));
             io::stdout().lock().write_all(page.as_bytes())?;
@@ -311,6 +327,19 @@ fn run() -> io::Result<ExitCode> {
             SummaryFormat::Json,
             pricing,
         )),
+        Format::Html | Format::Markdown(_) => {
+            let markdown = match config.format {
+                Format::Markdown(detail) => Some(detail),
+                _ => None,
+            };
+            match cmd::html::renderer(markdown, config.output.as_deref(), pricing) {
+                Ok(r) => r,
+                Err(message) => {
+                    warn(&message);
+                    return Ok(ExitCode::from(2));
+                }
+            }
+        }
         Format::Otlp => Box::new(OtlpRenderer::new(LineSink(BufWriter::with_capacity(
             64 << 10,
             stdout.lock(),

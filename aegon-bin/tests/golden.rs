@@ -3,7 +3,8 @@
 //! `fixtures/golden/<fixture>.{ndjson,plain,color}` hold the expected output of
 //! `aegon --ndjson`, `aegon --color never` and `aegon --color always` run from the repository
 //! root on `fixtures/corpus/<fixture>.jsonl`; `fixtures/golden/corpus.summary{,.json}` that of
-//! `aegon --summary [--json] fixtures/corpus`. When a change is intended, regenerate with
+//! `aegon --summary [--json] fixtures/corpus`; `<fixture>.{html,md}` those of `aegon --html` and
+//! `aegon --markdown` for a few fixtures. When a change is intended, regenerate with
 //! `AEGON_BLESS=1 cargo test -p aegon-bin --test golden` and review the diff before committing.
 
 use std::process::Command;
@@ -37,9 +38,39 @@ fn run(args: &[&str], fixture: &str) -> (Vec<u8>, String, Option<i32>) {
 }
 
 fn check(args: &[&str], ext: &str) {
+    check_these(args, ext, fixtures());
+}
+
+/// A few fixtures for the outputs whose goldens are large (HTML, Markdown): a 2.1.38 session
+/// with thinking and failed calls, a 1.0.17 one with an interruption, a 2.0.74 one.
+const DOCUMENT_FIXTURES: [&str; 3] = [
+    "marot__spotter__test__fixtures__transcripts__short.jsonl",
+    "chiphuyen__sniffly__tests__mock-data__-Users-chip-dev-ai-music__fed8ce56-bc79-401f-a83e-af084253362f.jsonl",
+    "kfischer-okarin__scripts-and-tools__src__claude-history__test__fixtures__claude-projects__-Users-user-project__b3edadab-bca0-4054-9b41-f7ffa6941260.jsonl",
+];
+
+#[test]
+fn html_matches_golden() {
+    check_these(
+        &["--html"],
+        "html",
+        DOCUMENT_FIXTURES.map(String::from).to_vec(),
+    );
+}
+
+#[test]
+fn markdown_matches_golden() {
+    check_these(
+        &["--markdown"],
+        "md",
+        DOCUMENT_FIXTURES.map(String::from).to_vec(),
+    );
+}
+
+fn check_these(args: &[&str], ext: &str, fixtures: Vec<String>) {
     let bless = std::env::var_os("AEGON_BLESS").is_some();
     let mut failures = Vec::new();
-    for fixture in fixtures() {
+    for fixture in fixtures {
         let (stdout, stderr, code) = run(args, &fixture);
         assert_eq!(code, Some(0), "{fixture}: exit code; stderr: {stderr}");
         assert!(stderr.is_empty(), "{fixture}: unexpected stderr: {stderr}");

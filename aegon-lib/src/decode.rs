@@ -376,7 +376,8 @@ where
                         let source = block.source.unwrap_or_default();
                         EventKind::Image {
                             media_type: source.media_type,
-                            data_len: source.data,
+                            data_len: source.data.len,
+                            data: source.data.base64,
                         }
                     }
                     _ => unknown(Some(Cow::Borrowed("user")), block.kind),

@@ -155,6 +155,9 @@ pub enum EventKind<'a> {
         media_type: Option<Cow<'a, str>>,
         /// Size of the base64 data in bytes.
         data_len: u64,
+        /// The base64 data as written, borrowed from the line (`None` when not a plain
+        /// string): for renderers that show the image.
+        data: Option<&'a str>,
     },
     /// Text written by the model.
     AssistantText {

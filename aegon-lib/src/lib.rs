@@ -35,6 +35,7 @@
 //! | `simd-utf8` | yes | SIMD UTF-8 validation of lines (`simdutf8`) |
 //! | `tui` | no | `aegon::dashboard` (`ratatui`, no terminal backend) |
 //! | `watch` | no | `aegon::watch`: followed files and watched folders (`notify`) |
+//! | `html` | no | `aegon::render::html`: the self-contained HTML report (`pulldown-cmark`, `sha2`) |
 //!
 //! With `default-features = false` the library needs only serde, serde_json and memchr: the
 //! parser, events, sessions, following and the plain, NDJSON and summary renderers. The

@@ -228,9 +228,68 @@ pub struct ImageSource<'a> {
     /// `image/png`, `image/jpeg`, …
     #[serde(borrow)]
     pub media_type: Option<Cow<'a, str>>,
-    /// Length of the base64 data.
-    #[serde(deserialize_with = "string_len")]
-    pub data: u64,
+    /// The base64 data: its length, and the text borrowed from the line.
+    #[serde(borrow)]
+    pub data: ImageData<'a>,
+}
+
+/// `source.data` of an `image` block.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct ImageData<'a> {
+    /// Length of the data in bytes (0 when it is not a string).
+    pub len: u64,
+    /// The base64 text as written, borrowed from the line; `None` when it is not a string or
+    /// holds JSON escapes (base64 never needs one).
+    pub base64: Option<&'a str>,
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for ImageData<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct DataVisitor;
+        impl<'de> Visitor<'de> for DataVisitor {
+            type Value = ImageData<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(ImageData {
+                    len: v.len() as u64,
+                    base64: Some(v),
+                })
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(ImageData {
+                    len: v.len() as u64,
+                    base64: None,
+                })
+            }
+            // Anything but a string has no data (length 0), and is not an error.
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(ImageData::default())
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(ImageData::default())
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(ImageData::default())
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(ImageData::default())
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(ImageData::default())
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(ImageData::default())
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(ImageData::default())
+            }
+        }
+        deserializer.deserialize_any(DataVisitor)
+    }
 }
 
 /// `message.usage` as written on a line.

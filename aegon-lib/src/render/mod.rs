@@ -2,7 +2,9 @@
 //!
 //! The [`crate::pipeline::Pipeline`] pushes each event to a [`Renderer`]; a renderer never reads
 //! input itself and does not know where lines came from. Implementations here: [`plain`]
-//! (coloured lines for a terminal) and [`ndjson`] (one documented JSON object per event).
+//! (coloured lines for a terminal) and [`ndjson`] (one documented JSON object per event);
+//! documents written when the input ends: [`summary`], [`markdown`] and `html` (feature
+//! `html`), the last two over the transcripts kept by [`transcript`].
 //! [`Filtered`] wraps any renderer to pass on only some kinds.
 
 use std::io;
@@ -11,11 +13,15 @@ use std::ops::ControlFlow;
 use crate::event::{Event, KindSet};
 use crate::pipeline::Stats;
 
+#[cfg(feature = "html")]
+pub mod html;
+pub mod markdown;
 pub mod ndjson;
 pub mod otlp;
 pub mod plain;
 pub mod summary;
 pub mod text;
+pub mod transcript;
 
 /// Whether the driver should go on (`Continue`) or stop reading (`Break`).
 pub type Flow = ControlFlow<()>;

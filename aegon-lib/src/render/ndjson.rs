@@ -103,6 +103,7 @@ pub fn write_event(buf: &mut Vec<u8>, event: &Event<'_>) -> io::Result<()> {
         EventKind::Image {
             media_type,
             data_len,
+            ..
         } => {
             o.opt_str("media_type", media_type.as_deref())?;
             o.u64("data_len", *data_len);

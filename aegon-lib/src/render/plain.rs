@@ -253,6 +253,7 @@ fn summary(line: &mut Line<'_>, kind: &EventKind<'_>, budget: usize) {
         EventKind::Image {
             media_type,
             data_len,
+            ..
         } => {
             let text = format!(
                 "{} ({})",

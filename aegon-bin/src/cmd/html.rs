@@ -1,0 +1,217 @@
+//! Reports to read and share: `aegon --html`, `aegon --markdown` and `aegon html DIR -o OUT/`.
+//!
+//! `--html` and `--markdown` are outputs of the ordinary run (one document of every session
+//! read, on stdout or in `-o FILE`); `aegon html` is a command of its own, with its own
+//! options, that writes one report per session and an index page into a folder.
+
+use std::ffi::OsString;
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use aegon::pipeline::{Options, Pipeline, DEFAULT_MAX_LINE};
+use aegon::pricing::Pricing;
+use aegon::render::html::{document, index_document, report_file_name, HtmlRenderer, IndexRow};
+use aegon::render::markdown::{Detail, MarkdownRenderer};
+use aegon::render::transcript::{report_sessions, Limits, TranscriptCollector};
+use aegon::render::Renderer;
+
+use crate::args::InputArg;
+use crate::report::{warn, Reporting};
+
+/// Help of `aegon html`.
+pub const HELP: &str = "\
+aegon html — one self-contained HTML report per session, and an index page
+
+USAGE:
+    aegon html [OPTIONS] PATH... -o OUT/
+
+    Reads the transcripts named (a directory stands for every *.jsonl below it,
+    subagent transcripts included) and writes OUT/<session-id>.html for each session
+    with anything in it, and OUT/index.html linking them, newest first. Subagent
+    runs go into their parent session's report, under the call that started them.
+    The reports load nothing from anywhere: open them from disk, attach them to a
+    pull request or keep them as CI artifacts. For one session on stdout:
+    aegon --html FILE (and aegon --markdown FILE for Markdown).
+
+OPTIONS:
+    -o, --output DIR    The folder to write into (created if missing).
+        --pricing FILE  Prices that extend or override the built-in table.
+        --max-line SIZE Report and skip longer lines [default: 16M].
+    -q, --quiet         Do not report problem lines one by one.
+    -h, --help          Print this help.
+";
+
+/// The options of `aegon html`.
+#[derive(Debug)]
+pub struct HtmlArgs {
+    /// Transcripts and folders to read.
+    pub inputs: Vec<InputArg>,
+    /// The folder the reports go into.
+    pub out_dir: PathBuf,
+    /// `--pricing FILE`.
+    pub pricing: Option<PathBuf>,
+    /// `--max-line`.
+    pub max_line: usize,
+    /// `-q`.
+    pub quiet: bool,
+}
+
+/// What `aegon html …` asked for.
+#[derive(Debug)]
+pub enum HtmlCommand {
+    /// Write the reports.
+    Run(HtmlArgs),
+    /// Print [`HELP`].
+    Help,
+}
+
+/// Parses the arguments after `html`.
+pub fn parse(parser: &mut lexopt::Parser) -> Result<HtmlCommand, lexopt::Error> {
+    use lexopt::prelude::*;
+    let mut inputs = Vec::new();
+    let mut out_dir = None;
+    let mut pricing = None;
+    let mut max_line = DEFAULT_MAX_LINE;
+    let mut quiet = false;
+    while let Some(arg) = parser.next()? {
+        match arg {
+            Short('h') | Long("help") => return Ok(HtmlCommand::Help),
+            Short('o') | Long("output") => out_dir = Some(PathBuf::from(parser.value()?)),
+            Long("pricing") => pricing = Some(PathBuf::from(parser.value()?)),
+            Long("max-line") => {
+                let value = parser.value()?;
+                max_line = crate::args::parse_size(&value).ok_or_else(|| {
+                    lexopt::Error::UnexpectedValue {
+                        option: "--max-line".into(),
+                        value: value.clone(),
+                    }
+                })?;
+            }
+            Short('q') | Long("quiet") => quiet = true,
+            Value(v) if v == "-" => inputs.push(InputArg::Stdin),
+            Value(v) => inputs.push(InputArg::Path(v.into())),
+            _ => return Err(arg.unexpected()),
+        }
+    }
+    let Some(out_dir) = out_dir else {
+        return Err(lexopt::Error::Custom(
+            "aegon html writes a folder of reports: give it with -o OUT/ (for one report on stdout, aegon --html FILE)".into(),
+        ));
+    };
+    if inputs.is_empty() {
+        return Err(lexopt::Error::Custom(
+            "aegon html reads transcripts: name files or folders (aegon html ~/.claude/projects -o OUT/)".into(),
+        ));
+    }
+    Ok(HtmlCommand::Run(HtmlArgs {
+        inputs,
+        out_dir,
+        pricing,
+        max_line,
+        quiet,
+    }))
+}
+
+/// `--html` or `--markdown` of an ordinary run: the renderer, writing to `output` (a file) or
+/// stdout.
+pub fn renderer(
+    markdown: Option<Detail>,
+    output: Option<&Path>,
+    pricing: Pricing,
+) -> Result<Box<dyn Renderer>, String> {
+    let out: Box<dyn Write> = match output {
+        Some(path) => Box::new(BufWriter::new(
+            File::create(path).map_err(|e| format!("{}: {e}", path.display()))?,
+        )),
+        None => Box::new(BufWriter::new(io::stdout())),
+    };
+    Ok(match markdown {
+        Some(detail) => Box::new(MarkdownRenderer::new(out, detail, pricing)),
+        None => Box::new(HtmlRenderer::new(out, pricing)),
+    })
+}
+
+/// Parses `--detail`.
+pub fn parse_detail(value: &OsString) -> Result<Detail, lexopt::Error> {
+    value
+        .to_str()
+        .and_then(Detail::from_name)
+        .ok_or_else(|| lexopt::Error::UnexpectedValue {
+            option: "--detail".into(),
+            value: value.clone(),
+        })
+}
+
+/// Runs `aegon html`.
+pub fn run(command: HtmlCommand) -> io::Result<ExitCode> {
+    let args = match command {
+        HtmlCommand::Help => {
+            io::stdout().lock().write_all(HELP.as_bytes())?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        HtmlCommand::Run(args) => args,
+    };
+    let mut pricing = Pricing::built_in();
+    if let Some(path) = &args.pricing {
+        let loaded = std::fs::read_to_string(path)
+            .map_err(|e| e.to_string())
+            .and_then(|text| pricing.merge_json(&text).map_err(|e| e.to_string()));
+        if let Err(e) = loaded {
+            warn(&format!("{}: {e}", path.display()));
+            return Ok(ExitCode::from(2));
+        }
+    }
+    let mut unreadable = false;
+    let inputs = crate::inputs::expand(&args.inputs, |path, e| {
+        warn(&format!("{}: {e}", path.display()));
+        unreadable = true;
+    });
+    let collector = TranscriptCollector::new(pricing, Limits::default());
+    let mut pipeline = Pipeline::new(
+        Options {
+            max_line: args.max_line,
+        },
+        Reporting::new(collector, args.quiet),
+    );
+    let failed = crate::read_inputs(&inputs, args.quiet, &mut pipeline)? || unreadable;
+    let (reporting, stats) = pipeline.finish()?;
+    let (sessions, logs) = reporting.into_inner().into_parts();
+    if let Err(e) = std::fs::create_dir_all(&args.out_dir) {
+        warn(&format!("{}: {e}", args.out_dir.display()));
+        return Ok(ExitCode::from(2));
+    }
+    let mut rows = Vec::new();
+    let mut used = std::collections::HashSet::new();
+    for (n, (s, log)) in report_sessions(&sessions, &logs).into_iter().enumerate() {
+        let mut file = report_file_name(&s.id, n + 1);
+        if !used.insert(file.clone()) {
+            file = format!("session-{}.html", n + 1);
+        }
+        let html = document(&[(s, log)], sessions.pricing());
+        write_file(&args.out_dir.join(&file), html.as_bytes())?;
+        rows.push(IndexRow::new(s, file, sessions.pricing()));
+    }
+    let index = args.out_dir.join("index.html");
+    write_file(&index, index_document(&rows).as_bytes())?;
+    writeln!(
+        io::stdout().lock(),
+        "{} ({} session report{})",
+        index.display(),
+        rows.len(),
+        if rows.len() == 1 { "" } else { "s" }
+    )?;
+    Ok(if failed {
+        ExitCode::from(2)
+    } else if stats.malformed.total() > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    std::fs::write(path, bytes)
+        .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))
+}

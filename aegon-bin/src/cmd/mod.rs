@@ -1,0 +1,4 @@
+//! One module per command, each with its options, help and `run` (the design's target layout;
+//! the older commands still live beside `main.rs`).
+
+pub mod html;

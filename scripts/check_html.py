@@ -1,0 +1,297 @@
+#!/usr/bin/env python3
+"""The HTML report in a real browser: headless Chromium (Debian's package) opens reports that
+aegon wrote and this checks what a reader would get.
+
+    python3 scripts/check_html.py AEGON_BINARY ARTIFACT_DIR
+
+1. The report of a real session (fixtures/corpus, spotter 258c7280 with its two subagent
+   files): the DOM after load holds one `details.tool` per tool_use block of the transcripts
+   (counted here from their JSON), the tool-call count and the cost the header shows equal
+   those of `aegon --summary --json`, the inline script ran (under the Content-Security-Policy:
+   `body.js`), the browser logged nothing to the console (no error, no CSP violation) and made
+   no network request (every request would go through a recording proxy on 127.0.0.1).
+2. A hostile transcript (script tags, event handlers, javascript: links, SVG payloads,
+   closing-tag tricks, a remote image) in prompts, Markdown, tool input and output, titles and
+   file names: nothing runs (each payload would log to the console), nothing is requested.
+3. Controls, so that a pass means something: a page that does log, and one that does request,
+   are seen to.
+
+It saves a screenshot of the real report in ARTIFACT_DIR/report.png. Exit 0 when every check
+passes, 1 when one fails; when no Chromium can be found it says SKIP and exits 0 (.ci/run
+installs Debian's `chromium` first, so in CI a skip means it could not be had).
+"""
+
+import html.parser
+import http.server
+import json
+import os
+import re
+import shutil
+import socketserver
+import subprocess
+import sys
+import tempfile
+import threading
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SPOTTER = "marot__spotter__test__fixtures__transcripts__258c7280-ae70-4798-800f-63464d01a85d"
+FIXTURES = [
+    f"fixtures/corpus/{SPOTTER}.jsonl",
+    f"fixtures/corpus/{SPOTTER}__subagents__agent-a881341.jsonl",
+    f"fixtures/corpus/{SPOTTER}__subagents__agent-acompact-fffbd0.jsonl",
+]
+
+failures = []
+
+# Chromium's own services (component updates, sign-in, network time), which it calls whatever
+# page it shows, even with the switches below: not the page's requests, so not counted. Every
+# other request is.
+BROWSER_SERVICES = re.compile(
+    r"^(CONNECT |GET |POST )(https?://)?"
+    r"(update\.googleapis\.com|clients\d*\.google\.com|accounts\.google\.com|"
+    r"[a-z0-9-]+\.gvt1\.com|optimizationguide-pa\.googleapis\.com|"
+    r"content-autofill\.googleapis\.com|safebrowsing\.googleapis\.com)[:/]"
+)
+
+
+def check(ok, what):
+    print(("ok    " if ok else "FAIL  ") + what)
+    if not ok:
+        failures.append(what)
+
+
+class Recorder(http.server.BaseHTTPRequestHandler):
+    """A proxy that answers nothing and remembers every request it was sent."""
+
+    seen = []
+
+    def _record(self):
+        Recorder.seen.append(f"{self.command} {self.path}")
+        self.send_response(404)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    do_GET = do_POST = do_HEAD = do_CONNECT = do_PUT = do_OPTIONS = _record
+
+    def log_message(self, *args):
+        pass
+
+
+def chromium():
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+def browse(browser, port, url, extra):
+    """Loads `url`; returns (dom, console lines, requests the proxy saw)."""
+    Recorder.seen = []
+    profile = tempfile.mkdtemp(prefix="aegon-chromium-")
+    args = [
+        browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--disable-default-apps", "--no-default-browser-check",
+        "--disable-client-side-phishing-detection", "--disable-domain-reliability",
+        f"--user-data-dir={profile}", f"--proxy-server=http://127.0.0.1:{port}",
+        "--proxy-bypass-list=<-loopback>", "--enable-logging=stderr", "--v=0",
+        "--virtual-time-budget=3000",
+        "--disable-features=NetworkTimeServiceQuerying,OptimizationHints,MediaRouter,Translate,CertificateTransparencyComponentUpdater,AutofillServerCommunication",
+    ] + extra + [url]
+    try:
+        run = subprocess.run(args, capture_output=True, text=True, timeout=120)
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+    console = [l for l in run.stderr.splitlines() if ":CONSOLE" in l]
+    ignored = [r for r in Recorder.seen if BROWSER_SERVICES.match(r)]
+    if ignored:
+        print(f"      (the browser's own requests, not counted: {sorted({r.split('?')[0] for r in ignored})})")
+    return run.stdout, console, [r for r in Recorder.seen if not BROWSER_SERVICES.match(r)]
+
+
+class Dom(html.parser.HTMLParser):
+    """Counts what the checks need in a serialised DOM."""
+
+    def __init__(self):
+        super().__init__()
+        self.tools = 0
+        self.body_classes = []
+        self.scripts = 0
+        self.handlers = []
+        self.capture = None
+        self.texts = {}
+        self.cost_usd = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        classes = (a.get("class") or "").split()
+        if tag == "details" and "tool" in classes:
+            self.tools += 1
+        if tag == "body":
+            self.body_classes = classes
+        if tag == "script":
+            self.scripts += 1
+        for name, _ in attrs:
+            if name.startswith("on"):
+                self.handlers.append((tag, name))
+        for c in ("tool-calls", "cost"):
+            if c in classes and c not in self.texts:
+                self.capture = c
+                self.texts[c] = ""
+                if c == "cost":
+                    self.cost_usd = a.get("data-usd")
+
+    def handle_endtag(self, tag):
+        self.capture = None
+
+    def handle_data(self, data):
+        if self.capture:
+            self.texts[self.capture] += data
+
+
+def tool_use_ids(paths):
+    ids = set()
+    for p in paths:
+        with open(os.path.join(ROOT, p), encoding="utf-8") as f:
+            for line in f:
+                try:
+                    v = json.loads(line)
+                except ValueError:
+                    continue
+                content = (v.get("message") or {}).get("content") if isinstance(v, dict) else None
+                if isinstance(content, list):
+                    for b in content:
+                        if isinstance(b, dict) and b.get("type") == "tool_use":
+                            ids.add(b.get("id"))
+    return ids
+
+
+def hostile_transcript(port):
+    fired = "console.error('XSS-FIRED')"
+    payloads = [
+        f"<script>{fired}</script>",
+        f"<img src=x onerror=\"{fired}\">",
+        f"<svg onload=\"{fired}\"><circle r=1 /></svg>",
+        f"<a href=\"javascript:{fired}\">click</a>",
+        f"</script><script>{fired}</script>",
+        f"</style><img src=x onerror=\"{fired}\">",
+        f"--><img src=x onerror=\"{fired}\"><!--",
+        f"\"><img src=x onerror=\"{fired}\" x=\"",
+        f"<iframe srcdoc=\"<script>{fired}</script>\"></iframe>",
+        f"<img src=\"http://leak.example/pixel.png\"><link rel=stylesheet href=\"http://127.0.0.2:{port}/x.css\">",
+        f"<math><mtext><table><mglyph><style><img src=x onerror=\"{fired}\">",
+    ]
+    all_ = " ".join(payloads)
+    md = (
+        f"{all_}\n\n[x](javascript:{fired}) ![i](http://leak.example/md.png)\n\n"
+        f"```html\n{all_}\n```"
+    )
+    base = {"sessionId": "xss", "cwd": f"/home/{all_}", "gitBranch": all_, "version": "2.1.0"}
+    lines = [
+        {"type": "custom-title", "customTitle": all_},
+        {"type": "user", "timestamp": "2026-01-01T00:00:01.000Z", "message": {"role": "user", "content": all_}},
+        {"type": "assistant", "timestamp": "2026-01-01T00:00:02.000Z", "message": {
+            "id": "m1", "model": "claude-opus-4-6", "role": "assistant", "content": [
+                {"type": "thinking", "thinking": all_},
+                {"type": "text", "text": md},
+                {"type": "tool_use", "id": "t1", "name": all_, "input": {"command": all_, "file_path": f"/tmp/{all_}"}},
+                {"type": "tool_use", "id": "t2", "name": "Read", "input": {"file_path": f"/{all_}.png"}},
+            ], "usage": {"input_tokens": 10, "output_tokens": 5}}},
+        {"type": "user", "timestamp": "2026-01-01T00:00:03.000Z", "message": {"role": "user", "content": [
+            {"type": "tool_result", "tool_use_id": "t1", "content": all_, "is_error": True}]}},
+        {"type": "user", "timestamp": "2026-01-01T00:00:04.000Z", "message": {"role": "user", "content": [
+            {"type": "tool_result", "tool_use_id": "t2", "content": [
+                {"type": "text", "text": all_},
+                {"type": "image", "source": {"type": "base64", "media_type": "image/svg+xml",
+                                             "data": "PHN2ZyBvbmxvYWQ9ImNvbnNvbGUuZXJyb3IoJ1hTUy1GSVJFRCcpIi8+"}},
+                {"type": "image", "source": {"type": "base64", "media_type": "image/png",
+                                             "data": f"x\" onerror=\"{fired}"}},
+            ]}]}},
+    ]
+    return "".join(json.dumps({**base, **l}) + "\n" for l in lines)
+
+
+def main():
+    if len(sys.argv) != 3:
+        sys.exit(__doc__)
+    aegon, artifacts = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
+    browser = chromium()
+    if browser is None:
+        print("SKIP: no Chromium (install Debian's chromium package to run the browser checks)")
+        return 0
+    os.makedirs(artifacts, exist_ok=True)
+    version = subprocess.run([browser, "--version"], capture_output=True, text=True).stdout.strip()
+    print(f"browser: {version}")
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Recorder)
+    server.daemon_threads = True
+    port = server.server_address[1]
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    work = tempfile.mkdtemp(prefix="aegon-html-check-")
+    try:
+        # Controls: the harness sees console output and requests when there are some.
+        control = os.path.join(work, "control.html")
+        with open(control, "w") as f:
+            f.write("<!DOCTYPE html><script>console.error('CONTROL')</script>"
+                    "<img src=\"http://control.example/x.png\">")
+        _, console, requests = browse(browser, port, "file://" + control, ["--dump-dom"])
+        check(any("CONTROL" in l for l in console), "control: console output is seen")
+        check(any("control.example" in r for r in requests), "control: a request is seen")
+
+        # 1. A real session.
+        report = os.path.join(work, "report.html")
+        subprocess.run([aegon, "--html", "-o", report] + FIXTURES, cwd=ROOT, check=True)
+        size = os.path.getsize(report)
+        print(f"report: {size} bytes")
+        dom, console, requests = browse(browser, port, "file://" + report, ["--dump-dom"])
+        d = Dom()
+        d.feed(dom)
+        ids = tool_use_ids(FIXTURES)
+        summary = json.loads(subprocess.run(
+            [aegon, "--summary", "--json"] + FIXTURES, cwd=ROOT, check=True,
+            capture_output=True, text=True).stdout)
+        s = [x for x in summary["sessions"] if x["session_id"] == "258c7280-ae70-4798-800f-63464d01a85d"][0]
+        check(d.tools == len(ids), f"tool calls in the DOM: {d.tools}, tool_use blocks in the transcripts: {len(ids)}")
+        shown_calls = int(d.texts.get("tool-calls", "-1").replace(",", ""))
+        check(shown_calls == s["tool_calls"], f"header tool calls {shown_calls} = summary's {s['tool_calls']}")
+        cost = float(d.cost_usd) if d.cost_usd else None
+        check(cost is not None and abs(cost - s["cost_usd"]) < 0.00006,
+              f"header cost {cost} (shown {d.texts.get('cost')!r}) = summary's {s['cost_usd']}")
+        check(d.texts.get("cost") == f"${s['cost_usd']:.2f}", "the cost figure reads as the summary's")
+        check("js" in d.body_classes, "the inline script ran under the Content-Security-Policy")
+        check(console == [], f"no console message ({len(console)}: {console[:3]})")
+        check(requests == [], f"no network request ({requests[:3]})")
+        shot = os.path.join(artifacts, "report.png")
+        browse(browser, port, "file://" + report,
+               ["--screenshot=" + shot, "--window-size=1100,1400", "--hide-scrollbars"])
+        check(os.path.exists(shot) and os.path.getsize(shot) > 10_000, f"screenshot {shot}")
+
+        # 2. A hostile transcript.
+        hostile_dir = os.path.join(work, "hostile")
+        os.makedirs(hostile_dir)
+        name = os.path.join(hostile_dir, "x\"><img src=x onerror=alert(1)>.jsonl")
+        with open(name, "w") as f:
+            f.write(hostile_transcript(port))
+        hostile = os.path.join(work, "hostile.html")
+        subprocess.run([aegon, "--html", "-q", "-o", hostile, name], cwd=ROOT, check=True)
+        dom, console, requests = browse(browser, port, "file://" + hostile, ["--dump-dom"])
+        d = Dom()
+        d.feed(dom)
+        check(not any("XSS-FIRED" in l for l in console), "hostile: no payload ran")
+        check(console == [], f"hostile: no console message at all, no CSP violation ({console[:3]})")
+        check(requests == [], f"hostile: no network request ({requests[:3]})")
+        check(d.scripts == 1 and d.handlers == [], f"hostile: one script (aegon's), no handler attribute {d.handlers[:3]}")
+        check("XSS-FIRED" in dom, "hostile: the payloads are shown as text")
+        check(d.tools == 2, f"hostile: both tool calls shown ({d.tools})")
+    finally:
+        server.shutdown()
+        shutil.rmtree(work, ignore_errors=True)
+    if failures:
+        print(f"\n{len(failures)} browser check(s) failed")
+        return 1
+    print("\nall browser checks passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
