@@ -440,10 +440,14 @@ fn poll<R: Renderer>(
     pipeline: &mut Pipeline<R>,
     notes: &mut dyn FnMut(&str),
 ) -> io::Result<crate::render::Flow> {
+    // Looked at before reading: a line written while this one is read (or rendered) makes the
+    // next look differ. (Looked at after, it was taken as read, and with --poll waited for the
+    // file's next write.)
+    let look = current_look(w.tail.path());
     let (read, flow) = w
         .tail
         .poll(pipeline, |path, change| note(path, change, notes))?;
-    w.seen = current_look(w.tail.path());
+    w.seen = look;
     if read > 0 {
         w.last_change = Instant::now();
     }
