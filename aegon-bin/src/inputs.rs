@@ -2,33 +2,43 @@
 //!
 //! A directory stands for every `*.jsonl` file below it (subagent folders included), sorted by
 //! path so that a session's main file comes before its `<session>/subagents/` files. Symbolic
-//! links to directories are not followed (no loops); unreadable directories are reported and
-//! skipped.
+//! links to directories and files are followed ([`aegon::tree`]); a real file reached twice
+//! (through a link and directly, through two arguments, named and inside a named directory) is
+//! read once, by its first path; a link that loops is reported and not followed; unreadable
+//! directories are reported and skipped.
 
 use std::path::Path;
 
-pub use aegon::tree::transcripts_below;
+use aegon::tree::Walker;
 
 use crate::args::InputArg;
 
-/// Expands directories into their transcript files; `problem` is told about what cannot be read
-/// (and about a directory with no transcript in it, most likely a wrong path).
+/// Expands directories into their transcript files and drops a real file met again; `problem`
+/// is told about what cannot be read, about links that loop, and about a directory with no
+/// transcript in it (most likely a wrong path; one whose transcripts were all met before is
+/// not reported).
 pub fn expand(
     inputs: &[InputArg],
     mut problem: impl FnMut(&Path, &std::io::Error),
 ) -> Vec<InputArg> {
+    let mut walker = Walker::default();
     let mut out = Vec::new();
     for input in inputs {
         match input {
             InputArg::Path(path) if path.is_dir() => {
-                let files = transcripts_below(path, &mut problem);
-                if files.is_empty() {
+                let found = walker.walk(path, &mut problem);
+                if found.transcripts.is_empty() && found.repeated == 0 {
                     problem(
                         path,
                         &std::io::Error::other("no .jsonl transcript below this directory"),
                     );
                 }
-                out.extend(files.into_iter().map(InputArg::Path));
+                out.extend(found.paths().into_iter().map(InputArg::Path));
+            }
+            InputArg::Path(path) => {
+                if walker.claim_file(path) {
+                    out.push(input.clone());
+                }
             }
             other => out.push(other.clone()),
         }
@@ -61,6 +71,32 @@ mod tests {
             [InputArg::Stdin, InputArg::Path(root.join("full/a.jsonl"))]
         );
         assert_eq!(problems, [root.join("empty")]);
+        let _ = std::fs::remove_dir_all(&root);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_real_file_met_again_is_read_once_by_its_first_path() {
+        let root = std::env::temp_dir().join(format!("aegon-inputs-once-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(root.join("shared/-p")).unwrap();
+        std::fs::create_dir_all(root.join("projects")).unwrap();
+        std::fs::write(root.join("shared/-p/s.jsonl"), b"").unwrap();
+        std::os::unix::fs::symlink(root.join("shared/-p"), root.join("projects/-p")).unwrap();
+        std::os::unix::fs::symlink(root.join("shared/-p/s.jsonl"), root.join("link.jsonl"))
+            .unwrap();
+        let mut problems = Vec::new();
+        let got = expand(
+            &[
+                InputArg::Path(root.join("projects")),
+                InputArg::Path(root.join("shared")),
+                InputArg::Path(root.join("link.jsonl")),
+                InputArg::Path(root.join("shared/-p/s.jsonl")),
+            ],
+            |path, _| problems.push(path.to_path_buf()),
+        );
+        assert_eq!(got, [InputArg::Path(root.join("projects/-p/s.jsonl"))]);
+        assert!(problems.is_empty(), "{problems:?}");
         let _ = std::fs::remove_dir_all(&root);
     }
 }

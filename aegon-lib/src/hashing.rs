@@ -2,7 +2,7 @@
 //! forgets its oldest keys beyond a limit.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 
 /// For keys that are already well mixed (random UUID bits, hashes): uses them as they are.
 #[derive(Debug, Default)]
@@ -22,18 +22,22 @@ impl Hasher for PassThroughHasher {
     }
 }
 
+/// The default hasher of [`Generations`]: keys used as they are.
+type PassThrough = BuildHasherDefault<PassThroughHasher>;
+
 /// A map keyed by hashes that remembers at most about `limit` keys: the newest. Keys go to a
 /// current generation; when it holds half the limit it becomes the previous one (the one
 /// before is dropped). Lookups see both, so a key is remembered for at least `limit / 2`
-/// insertions after its own. Unbounded when no limit is set.
+/// insertions after its own. Unbounded when no limit is set. Keys are `u64` hashes unless
+/// said otherwise (`K`, hashed by `S`).
 #[derive(Debug)]
-pub(crate) struct Generations<V> {
-    current: HashMap<u64, V, BuildHasherDefault<PassThroughHasher>>,
-    previous: HashMap<u64, V, BuildHasherDefault<PassThroughHasher>>,
+pub(crate) struct Generations<V, K = u64, S = PassThrough> {
+    current: HashMap<K, V, S>,
+    previous: HashMap<K, V, S>,
     limit: Option<usize>,
 }
 
-impl<V> Default for Generations<V> {
+impl<V, K, S: Default> Default for Generations<V, K, S> {
     fn default() -> Self {
         Generations {
             current: HashMap::default(),
@@ -43,7 +47,7 @@ impl<V> Default for Generations<V> {
     }
 }
 
-impl<V> Generations<V> {
+impl<V, K: Hash + Eq, S: std::hash::BuildHasher + Default> Generations<V, K, S> {
     /// A map remembering about `limit` keys (`None`: all of them).
     pub(crate) fn with_limit(limit: Option<usize>) -> Self {
         Generations {
@@ -57,22 +61,22 @@ impl<V> Generations<V> {
         self.limit = limit.map(|l| l.max(2));
     }
 
-    pub(crate) fn get(&self, key: &u64) -> Option<&V> {
+    pub(crate) fn get(&self, key: &K) -> Option<&V> {
         self.current.get(key).or_else(|| self.previous.get(key))
     }
 
-    pub(crate) fn get_mut(&mut self, key: &u64) -> Option<&mut V> {
+    pub(crate) fn get_mut(&mut self, key: &K) -> Option<&mut V> {
         match self.current.get_mut(key) {
             Some(v) => Some(v),
             None => self.previous.get_mut(key),
         }
     }
 
-    pub(crate) fn contains_key(&self, key: &u64) -> bool {
+    pub(crate) fn contains_key(&self, key: &K) -> bool {
         self.current.contains_key(key) || self.previous.contains_key(key)
     }
 
-    pub(crate) fn insert(&mut self, key: u64, value: V) {
+    pub(crate) fn insert(&mut self, key: K, value: V) {
         if let Some(limit) = self.limit {
             if self.current.len() >= limit / 2 {
                 self.previous = std::mem::take(&mut self.current);
@@ -87,7 +91,7 @@ impl<V> Generations<V> {
     }
 
     /// Every entry, older generation first.
-    pub(crate) fn into_entries(self) -> impl Iterator<Item = (u64, V)> {
+    pub(crate) fn into_entries(self) -> impl Iterator<Item = (K, V)> {
         self.previous.into_iter().chain(self.current)
     }
 }
@@ -98,7 +102,7 @@ mod tests {
 
     #[test]
     fn generations_forget_the_oldest_keys_beyond_the_limit() {
-        let mut map = Generations::with_limit(Some(100));
+        let mut map: Generations<u64> = Generations::with_limit(Some(100));
         for k in 0..1_000u64 {
             map.insert(k, k * 2);
             assert!(map.len() <= 100, "{} keys held", map.len());
@@ -110,7 +114,7 @@ mod tests {
         assert!(!map.contains_key(&0));
         *map.get_mut(&999).unwrap() = 1;
         assert_eq!(map.get(&999), Some(&1));
-        let mut unbounded = Generations::default();
+        let mut unbounded: Generations<()> = Generations::default();
         for k in 0..1_000u64 {
             unbounded.insert(k, ());
         }

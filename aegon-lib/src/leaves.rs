@@ -7,14 +7,153 @@
 //! whose title it is. [`LeafIndex`] remembers which session every line uuid belongs to and
 //! parks summaries whose leaf has not been seen yet until it is.
 //!
-//! Memory: one 64-bit key and a 32-bit session slot per line that has a `uuid` (about 16 bytes
-//! with the table's overhead; roughly 8 MB per GB of transcripts), plus the parked summaries.
-//! It is the one part of the session state that grows with the lines read; it holds no text.
+//! A leaf matches a line's uuid exactly ([`LineKey`]): a canonical UUID is kept as its 128
+//! bits, which the text maps to one to one, and any other id as its text. (Until 0.1.0 a line
+//! was known by the last 16 hex digits of its uuid only, so a summary could title the session of
+//! another line whose uuid ended alike.)
+//!
+//! Memory: the 16 bytes of its uuid and a 32-bit session slot per line that has a `uuid`: a
+//! 20-byte table entry (16 when a 64-bit part of the uuid was the key), 21 with the table's
+//! control byte, and up to twice that right after the table grows. Real transcripts hold about
+//! 463,000 uuid lines per GB (`fixtures/corpus` and the shared corpus), so 10–20 MB per GB read;
+//! measured on one file of a million uuid lines, `--summary` peaks at 12 MB more than with the
+//! 64-bit key. Plus the text of ids that are not canonical UUIDs (none in Claude Code's
+//! transcripts) and the parked summaries. It is the one part of the session state that grows
+//! with the lines read; it holds no message text. A long-running process bounds it with
+//! [`LeafIndex::set_limit`].
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 
 use crate::hashing::{Generations, PassThroughHasher};
+
+/// A line uuid, exactly.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum LineKey {
+    /// A canonical UUID (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`, lowercase hex, as Claude Code
+    /// writes them): its 128 bits.
+    Uuid(UuidBits),
+    /// Anything else (uppercase, braces, other tools' ids): the text itself.
+    Text(Box<str>),
+}
+
+impl LineKey {
+    /// The exact key of `uuid`: two keys are equal exactly when the texts are.
+    pub fn of(uuid: &str) -> LineKey {
+        match UuidBits::parse(uuid) {
+            Some(bits) => LineKey::Uuid(bits),
+            None => LineKey::Text(uuid.into()),
+        }
+    }
+}
+
+/// The 128 bits of a canonical lowercase UUID, kept as four 32-bit words (4-byte aligned, so a
+/// table entry with a 32-bit value takes 20 bytes: 24 with two `u64` halves, 32 with a `u128`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UuidBits([u32; 4]);
+
+impl Hash for UuidBits {
+    /// One `u64` (for the pass-through hasher): all 128 bits folded, so that UUIDs that differ
+    /// in one half only still spread.
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        let [a, b, c, d] = self.0.map(u64::from);
+        state.write_u64((c << 32 | d) ^ (a << 32 | b).rotate_left(29));
+    }
+}
+
+impl UuidBits {
+    /// The bits of `text` if it is a canonical lowercase UUID: 36 characters, hyphens at 8,
+    /// 13, 18 and 23, lowercase hex digits elsewhere. Only that form, so that each value has
+    /// one text: an uppercase UUID is kept as text, and matches only the same text.
+    pub fn parse(text: &str) -> Option<UuidBits> {
+        let b = text.as_bytes();
+        if b.len() != 36 {
+            return None;
+        }
+        let mut value: u128 = 0;
+        for (i, &c) in b.iter().enumerate() {
+            if matches!(i, 8 | 13 | 18 | 23) {
+                if c != b'-' {
+                    return None;
+                }
+                continue;
+            }
+            let digit = match c {
+                b'0'..=b'9' => c - b'0',
+                b'a'..=b'f' => c - b'a' + 10,
+                _ => return None,
+            };
+            value = value << 4 | u128::from(digit);
+        }
+        Some(UuidBits::from_u128(value))
+    }
+
+    /// The UUID whose 32 hex digits, read as one number, are `value`.
+    pub fn from_u128(value: u128) -> UuidBits {
+        UuidBits([
+            (value >> 96) as u32,
+            (value >> 64) as u32,
+            (value >> 32) as u32,
+            value as u32,
+        ])
+    }
+
+    /// The 32 hex digits read as one number.
+    pub fn as_u128(&self) -> u128 {
+        self.0
+            .iter()
+            .fold(0u128, |acc, &w| acc << 32 | u128::from(w))
+    }
+}
+
+/// Line uuids → the slot of their session, exactly, forgetting the oldest beyond a limit.
+#[derive(Debug, Default)]
+struct Owners {
+    /// Canonical UUIDs (all of Claude Code's).
+    uuids: Generations<u32, UuidBits, BuildHasherDefault<PassThroughHasher>>,
+    /// Other ids, by their text (hashed with std's fixed-key SipHash: the text is not random).
+    texts:
+        Generations<u32, Box<str>, BuildHasherDefault<std::collections::hash_map::DefaultHasher>>,
+}
+
+impl Owners {
+    fn get(&self, key: &LineKey) -> Option<&u32> {
+        match key {
+            LineKey::Uuid(bits) => self.uuids.get(bits),
+            LineKey::Text(text) => self.texts.get(text),
+        }
+    }
+
+    fn contains_key(&self, key: &LineKey) -> bool {
+        match key {
+            LineKey::Uuid(bits) => self.uuids.contains_key(bits),
+            LineKey::Text(text) => self.texts.contains_key(text),
+        }
+    }
+
+    fn insert(&mut self, key: LineKey, slot: u32) {
+        match key {
+            LineKey::Uuid(bits) => self.uuids.insert(bits, slot),
+            LineKey::Text(text) => self.texts.insert(text, slot),
+        }
+    }
+
+    fn set_limit(&mut self, limit: Option<usize>) {
+        self.uuids.set_limit(limit);
+        self.texts.set_limit(limit);
+    }
+
+    fn into_entries(self) -> impl Iterator<Item = (LineKey, u32)> {
+        self.uuids
+            .into_entries()
+            .map(|(bits, slot)| (LineKey::Uuid(bits), slot))
+            .chain(
+                self.texts
+                    .into_entries()
+                    .map(|(text, slot)| (LineKey::Text(text), slot)),
+            )
+    }
+}
 
 /// A `summary` title whose leaf has not been seen yet, and when it was parked.
 #[derive(Debug, Clone)]
@@ -23,8 +162,8 @@ struct Parked {
     title: String,
 }
 
-/// Leaf key → the summaries waiting for it.
-type ParkedByLeaf = HashMap<u64, Vec<Parked>, BuildHasherDefault<PassThroughHasher>>;
+/// Leaf → the summaries waiting for it.
+type ParkedByLeaf = HashMap<LineKey, Vec<Parked>>;
 
 /// Line uuid → session, and the summaries waiting for their leaf.
 #[derive(Debug, Default)]
@@ -33,10 +172,10 @@ pub struct LeafIndex {
     names: Vec<String>,
     /// Session id → slot.
     slots: HashMap<String, u32>,
-    /// Key of a line uuid → the slot of its session.
-    owner: Generations<u32>,
+    /// Line uuid → the slot of its session.
+    owner: Owners,
     /// The session and key of the last uuid noted (a line's events share its uuid).
-    last: Option<(u32, u64)>,
+    last: Option<(u32, LineKey)>,
     /// Summaries waiting for their leaf, by leaf: a new line looks up only its own key (with
     /// thousands of summaries whose sessions are not in the input, scanning them all on every
     /// line made reading quadratic).
@@ -58,18 +197,18 @@ impl LeafIndex {
     /// Records that line `uuid` belongs to `session_id`; returns the parked summaries that
     /// were waiting for it.
     pub fn note(&mut self, session_id: &str, uuid: &str) -> Vec<Resolved> {
-        let key = uuid_key(uuid);
-        let slot = match self.last {
-            Some((slot, last_key)) if self.names[slot as usize] == session_id => {
-                if last_key == key {
+        let key = LineKey::of(uuid);
+        let slot = match &self.last {
+            Some((slot, last_key)) if self.names[*slot as usize] == session_id => {
+                if *last_key == key {
                     return Vec::new();
                 }
-                slot
+                *slot
             }
             _ => self.slot(session_id),
         };
-        self.last = Some((slot, key));
-        self.owner.insert(key, slot);
+        self.last = Some((slot, key.clone()));
+        self.owner.insert(key.clone(), slot);
         if self.parked.is_empty() {
             return Vec::new();
         }
@@ -92,7 +231,7 @@ impl LeafIndex {
     /// The session a summary with this leaf describes, if its leaf was seen; else the title
     /// is parked until it is.
     pub fn resolve(&mut self, leaf_uuid: &str, title: &str) -> Option<String> {
-        let leaf = uuid_key(leaf_uuid);
+        let leaf = LineKey::of(leaf_uuid);
         match self.owner.get(&leaf) {
             Some(&slot) => Some(self.names[slot as usize].clone()),
             None => {
@@ -113,7 +252,7 @@ impl LeafIndex {
         self.parked_count
     }
 
-    fn park(&mut self, leaf: u64, title: String) {
+    fn park(&mut self, leaf: LineKey, title: String) {
         let order = self.next_order;
         self.next_order += 1;
         self.parked_count += 1;
@@ -132,10 +271,10 @@ impl LeafIndex {
                 self.owner.insert(key, remap[slot as usize]);
             }
         }
-        let mut theirs: Vec<(u64, Parked)> = other
+        let mut theirs: Vec<(LineKey, Parked)> = other
             .parked
             .into_iter()
-            .flat_map(|(leaf, list)| list.into_iter().map(move |p| (leaf, p)))
+            .flat_map(|(leaf, list)| list.into_iter().map(move |p| (leaf.clone(), p)))
             .collect();
         theirs.sort_by_key(|(_, p)| p.order);
         for (leaf, p) in theirs {
@@ -157,11 +296,11 @@ impl LeafIndex {
 
     /// Every parked summary whose leaf is now known, in the order they were parked.
     fn take_resolved(&mut self) -> Vec<Resolved> {
-        let ready: Vec<u64> = self
+        let ready: Vec<LineKey> = self
             .parked
             .keys()
             .filter(|leaf| self.owner.contains_key(leaf))
-            .copied()
+            .cloned()
             .collect();
         let mut resolved: Vec<(u64, Resolved)> = Vec::new();
         for leaf in ready {
@@ -183,37 +322,6 @@ impl LeafIndex {
         resolved.sort_by_key(|(order, _)| *order);
         resolved.into_iter().map(|(_, r)| r).collect()
     }
-}
-
-/// A 64-bit key for a line uuid: the last 16 hex digits of a canonical UUID (random bits in the
-/// version 4 UUIDs Claude Code writes), else a hash of the text.
-pub fn uuid_key(uuid: &str) -> u64 {
-    let b = uuid.as_bytes();
-    if b.len() == 36 && b[23] == b'-' {
-        // `xxxxxxxx-xxxx-xxxx-YYYY-ZZZZZZZZZZZZ`: YYYY and ZZZZZZZZZZZZ are 16 hex digits.
-        let digits = b[19..23].iter().chain(&b[24..36]);
-        let mut key = 0u64;
-        let mut hex = true;
-        for &c in digits {
-            let v = match c {
-                b'0'..=b'9' => c - b'0',
-                b'a'..=b'f' => c - b'a' + 10,
-                b'A'..=b'F' => c - b'A' + 10,
-                _ => {
-                    hex = false;
-                    break;
-                }
-            };
-            key = key << 4 | u64::from(v);
-        }
-        if hex {
-            return key;
-        }
-    }
-    use std::hash::Hash;
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    uuid.hash(&mut h);
-    h.finish()
 }
 
 #[cfg(test)]
@@ -292,10 +400,70 @@ mod tests {
     }
 
     #[test]
-    fn uuid_keys_use_the_random_digits_and_hash_anything_else() {
-        assert_eq!(uuid_key(A1), 0x91e0_3dbc_2012_5e6e);
-        assert_eq!(uuid_key(&A1.to_uppercase()), 0x91e0_3dbc_2012_5e6e);
-        assert_ne!(uuid_key("not-a-uuid"), uuid_key("not-a-uuid2"));
-        assert_eq!(uuid_key("x"), uuid_key("x"));
+    fn uuids_that_end_alike_do_not_match() {
+        // Until 0.1.0 a line was known by its uuid's last 16 hex digits: these two, which
+        // share them, were one key, and a summary of one titled the other's session.
+        let a = "aaaaaaaa-aaaa-4aaa-91e0-3dbc20125e6e";
+        let b = "bbbbbbbb-bbbb-4bbb-91e0-3dbc20125e6e";
+        assert_eq!(a[19..], b[19..]);
+        let mut index = LeafIndex::default();
+        index.note("session-a", a);
+        assert_eq!(index.resolve(b, "about b"), None, "b is not a line seen");
+        assert_eq!(index.parked(), 1);
+        assert_eq!(index.resolve(a, "about a").as_deref(), Some("session-a"));
+        // b's own line resolves the parked title to b's session.
+        let got = index.note("session-b", b);
+        assert_eq!(
+            got,
+            [Resolved {
+                session_id: "session-b".into(),
+                title: "about b".into()
+            }]
+        );
+        // And the same through a merge of indexes read in other threads.
+        let mut ours = LeafIndex::default();
+        ours.note("session-a", a);
+        let mut theirs = LeafIndex::default();
+        assert_eq!(theirs.resolve(b, "about b"), None);
+        assert!(ours.merge(theirs).is_empty());
+        assert_eq!(ours.parked(), 1);
+    }
+
+    #[test]
+    fn keys_are_exact_for_uuids_and_for_other_ids() {
+        // Canonical lowercase UUIDs: their bits, read independently of the parser.
+        let LineKey::Uuid(bits) = LineKey::of(A1) else {
+            panic!("{A1} is a canonical UUID")
+        };
+        assert_eq!(bits.as_u128(), 0x77bbcba8_0d9a_4a90_91e0_3dbc20125e6e);
+        assert_eq!(UuidBits::from_u128(bits.as_u128()), bits);
+        // Anything else is its text: uppercase, braces, other tools' ids, near-UUIDs.
+        let upper = A1.to_uppercase();
+        for other in [
+            upper.as_str(),
+            "not-a-uuid",
+            "{77bbcba8-0d9a-4a90-91e0-3dbc20125e6e}",
+            "77bbcba8-0d9a-4a90-91e0-3dbc20125e6g",
+            "77bbcba80d9a-4a90-91e0-3dbc20125e6e-",
+        ] {
+            assert_eq!(LineKey::of(other), LineKey::Text(other.into()), "{other}");
+        }
+        let mut index = LeafIndex::default();
+        index.note("a", "not-a-uuid");
+        index.note("u", &upper);
+        assert_eq!(index.resolve("not-a-uuid2", "t"), None);
+        assert_eq!(index.resolve("not-a-uui", "t"), None);
+        assert_eq!(
+            index.resolve(A1, "t"),
+            None,
+            "the lowercase text is another id"
+        );
+        assert_eq!(index.resolve("not-a-uuid", "t").as_deref(), Some("a"));
+        assert_eq!(index.resolve(&upper, "t").as_deref(), Some("u"));
+    }
+
+    #[test]
+    fn a_line_key_takes_20_bytes_in_the_table() {
+        assert_eq!(std::mem::size_of::<(UuidBits, u32)>(), 20);
     }
 }

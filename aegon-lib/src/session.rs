@@ -13,7 +13,7 @@
 //! read: durations go to [`Histogram`]s, steps and flow keep only the most recent ones. Two
 //! indexes are the exception, and hold no text: the correlator's set of API responses seen
 //! (exact deduplication across files) and [`LeafIndex`]'s line uuids (to find the session a
-//! `summary` describes): together about 16 bytes per transcript line.
+//! `summary` describes, 20 bytes per line uuid, exact): together about 20 bytes per transcript line.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
@@ -371,7 +371,7 @@ impl Sessions {
 
     /// Remembers which session only about the latest `lines` line uuids belong to (to place
     /// `summary` titles), instead of all of them: for a process that runs for days, so that
-    /// its memory does not grow with every line read (16 bytes each).
+    /// its memory does not grow with every line read (20 bytes each).
     pub fn remember_lines(&mut self, lines: usize) {
         self.leaves.set_limit(Some(lines));
     }

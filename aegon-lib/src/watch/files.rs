@@ -4,6 +4,8 @@
 //! the files' folders wake it at once (so an appended line is on screen within milliseconds);
 //! a slow safety poll covers what notifications miss. Where notifications are unavailable (or
 //! with `--poll`) it polls every [`POLL_INTERVAL`] and says so. Between wake-ups it sleeps.
+//! A file named through a symbolic link is written in its real folder, so that folder is
+//! watched too (else a linked file woke aegon only at the safety poll).
 
 use std::collections::BTreeSet;
 use std::io;
@@ -34,7 +36,8 @@ struct Watching {
 }
 
 impl Watching {
-    /// Notifications on the folders of `paths` (unless `force_poll`), else polling.
+    /// Notifications on the folders of `paths`, and of the real files of those that are
+    /// links (unless `force_poll`), else polling.
     fn new(paths: &[PathBuf], force_poll: bool, notes: &mut dyn FnMut(&str)) -> Self {
         let polling = Watching {
             _watcher: None,
@@ -45,8 +48,14 @@ impl Watching {
         if force_poll {
             return polling;
         }
+        let linked = paths
+            .iter()
+            .filter(|p| std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink()))
+            .filter_map(|p| std::fs::canonicalize(p).ok());
         let folders: BTreeSet<PathBuf> = paths
             .iter()
+            .cloned()
+            .chain(linked)
             .map(|p| match p.parent() {
                 Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
                 _ => PathBuf::from("."),

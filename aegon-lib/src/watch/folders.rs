@@ -7,20 +7,30 @@
 //! rescan every 30 s (at once when notify reports an overflow) catches what they miss. Where notifications fail (too
 //! many watches, network file systems) or with `--poll`, the rescan runs every 500 ms, and aegon
 //! says so. Quiet files are parked (their handles closed) so thousands can be followed.
+//!
+//! Symbolic links to folders and files are followed as [`crate::tree`] walks them (each real
+//! file once, loops reported and not followed). Notifications do not follow links (aegon asks
+//! notify not to, so that loops stay under the walk's control), so each folder the walk reached
+//! through a link is watched too, by its real path, and what notifications name there is named
+//! back by the link's path; a link that appears later is watched when it appears (one to a
+//! folder that contains it is reported as a loop). A watched file is known by its real file
+//! ([`FileId`]), not only by its path: a notification that names it by another path (through a
+//! link, or absolute where the folder was given relative) reads the same file on, never again
+//! from its start.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::{Duration, Instant, SystemTime};
 
-use notify::RecursiveMode;
+use notify::{RecursiveMode, Watcher};
 
 use super::notifications::{watch_changes, Notification};
 use crate::follow::{Change, Tail};
 use crate::pipeline::Pipeline;
 use crate::render::Renderer;
-use crate::tree::{is_transcript, transcripts_below};
+use crate::tree::{is_transcript, FileId, Found, Walker};
 
 /// Rescan interval while notifications work.
 /// (A safety net: notifications miss nothing short of a queue overflow, which notify reports
@@ -33,25 +43,36 @@ const RESCAN_POLLING: Duration = Duration::from_millis(500);
 const PARK_AFTER: Duration = Duration::from_secs(10);
 
 /// The Claude Code folders watched by default: `projects/` and `sessions/` under each directory
-/// of `CLAUDE_CONFIG_DIR` (comma-separated), else under `~/.claude`. Only those that exist.
+/// of `CLAUDE_CONFIG_DIR` (comma-separated; a leading `~/` is the home folder, as the shell
+/// does not expand it after a comma), else under `~/.claude`. Only those that exist (symbolic
+/// links followed), each real folder once.
+///
+/// Errors: a sentence saying which folders were tried, when none exists (or `HOME` is unset).
 pub fn default_roots() -> Result<Vec<PathBuf>, String> {
+    let home = std::env::var_os("HOME").map(PathBuf::from);
     let bases: Vec<PathBuf> = match std::env::var_os("CLAUDE_CONFIG_DIR") {
         Some(dirs) if !dirs.is_empty() => dirs
             .to_string_lossy()
             .split(',')
             .map(str::trim)
             .filter(|d| !d.is_empty())
-            .map(PathBuf::from)
+            .map(|d| match (d.strip_prefix("~/"), &home) {
+                (Some(rest), Some(home)) => home.join(rest),
+                _ if d == "~" => home.clone().unwrap_or_else(|| PathBuf::from(d)),
+                _ => PathBuf::from(d),
+            })
             .collect(),
-        _ => match std::env::var_os("HOME") {
-            Some(home) => vec![PathBuf::from(home).join(".claude")],
+        _ => match &home {
+            Some(home) => vec![home.join(".claude")],
             None => return Err("HOME is not set; give the folders to watch".into()),
         },
     };
+    let mut seen = BTreeSet::new();
     let roots: Vec<PathBuf> = bases
         .iter()
         .flat_map(|b| [b.join("projects"), b.join("sessions")])
         .filter(|d| d.is_dir())
+        .filter(|d| FileId::of(d).map_or(true, |id| seen.insert(id)))
         .collect();
     if roots.is_empty() {
         let tried: Vec<String> = bases
@@ -82,6 +103,117 @@ struct Watched {
     /// Size and modification time at the last look, to see whether it changed.
     seen: (u64, Option<SystemTime>),
     last_change: Instant,
+}
+
+/// The watched transcripts, by the path they are read by, and which path each real file is
+/// read by (so that another path to it reads it on, not again).
+#[derive(Default)]
+struct Files {
+    by_path: BTreeMap<PathBuf, Watched>,
+    by_id: HashMap<FileId, PathBuf>,
+}
+
+impl Files {
+    /// The path the file at `path` (whose real file is `id`, if known) is read by: `path`
+    /// itself, or another path to the same file, which is checked to still be that file (an
+    /// inode is reused once its file is deleted).
+    fn read_as(&self, path: &Path, id: Option<&FileId>) -> Option<PathBuf> {
+        if self.by_path.contains_key(path) {
+            return Some(path.to_path_buf());
+        }
+        let other = self.by_id.get(id?)?;
+        (FileId::of(other).ok().as_ref() == id).then(|| other.clone())
+    }
+
+    /// Starts following `path` with `tail`; `id` is its real file, if known.
+    fn insert(
+        &mut self,
+        path: PathBuf,
+        id: Option<FileId>,
+        tail: Tail,
+        seen: (u64, Option<SystemTime>),
+    ) {
+        if let Some(id) = id {
+            self.by_id.insert(id, path.clone());
+        }
+        self.by_path.insert(
+            path,
+            Watched {
+                tail,
+                seen,
+                last_change: Instant::now(),
+            },
+        );
+    }
+
+    /// The path to read for a transcript named now (by a notification or a rescan): the one
+    /// its real file is read by, or `path`, followed from now on from its start when it is new;
+    /// `None` when it is neither watched nor there (a removal).
+    fn add_new(&mut self, path: &Path, id: Option<FileId>) -> Option<PathBuf> {
+        let id = id.or_else(|| FileId::of(path).ok());
+        if let Some(known) = self.read_as(path, id.as_ref()) {
+            return Some(known);
+        }
+        id.as_ref()?;
+        let tail = Tail::new(path, path.display().to_string());
+        self.insert(path.to_path_buf(), id, tail, (0, None));
+        Some(path.to_path_buf())
+    }
+}
+
+/// The folders notifications are asked about besides the roots: those reached through links,
+/// watched by their real paths (notify does not descend into a link), whose notifications are
+/// named back by the links' paths.
+#[derive(Default)]
+struct LinkWatches {
+    /// The link paths watched or found to loop (each looked at once).
+    seen: BTreeSet<PathBuf>,
+    /// Real folder → the link path its files are read by.
+    targets: Vec<(PathBuf, PathBuf)>,
+}
+
+impl LinkWatches {
+    /// Asks `watcher` (if notifications work) about each folder reached through a link.
+    fn add(
+        &mut self,
+        watcher: &mut Option<notify::RecommendedWatcher>,
+        links: &[PathBuf],
+        notes: &mut dyn FnMut(&str),
+    ) {
+        let Some(watcher) = watcher else { return };
+        for link in links {
+            if !self.seen.insert(link.clone()) {
+                continue;
+            }
+            let watched = std::fs::canonicalize(link)
+                .map_err(notify::Error::io)
+                .and_then(|real| {
+                    watcher.watch(&real, RecursiveMode::Recursive)?;
+                    Ok(real)
+                });
+            match watched {
+                Ok(real) => self.targets.push((real, link.clone())),
+                Err(e) => notes(&format!(
+                    "{}: no file notifications for this linked folder ({e}); a rescan every {} s finds its changes",
+                    link.display(),
+                    RESCAN_WITH_NOTIFICATIONS.as_secs()
+                )),
+            }
+        }
+    }
+
+    /// `path` (from a notification) by the link it was reached through, if it is in a linked
+    /// folder (the innermost, should one be inside another).
+    fn as_walked(&self, path: &Path) -> Option<PathBuf> {
+        self.targets
+            .iter()
+            .filter_map(|(real, link)| {
+                let rest = path.strip_prefix(real).ok()?;
+                Some((real.as_os_str().len(), link.join(rest)))
+            })
+            .max_by_key(|(len, _)| *len)
+            .map(|(_, walked)| walked)
+    }
 }
 
 /// Watches `roots` into `pipeline` until the output is closed or the renderer stops;
@@ -119,14 +251,17 @@ pub fn watch_folders<R: Renderer>(
         RESCAN_POLLING
     };
 
-    let mut files: BTreeMap<PathBuf, Watched> = BTreeMap::new();
+    let mut files = Files::default();
+    let mut links = LinkWatches::default();
     let now = SystemTime::now();
     let mut history: Vec<(Option<SystemTime>, PathBuf)> = Vec::new();
     // The first scan says what cannot be read (later rescans stay quiet about it).
     let first_scan = scan(roots, &mut |path, e| {
         notes(&format!("{}: {e}", path.display()))
     });
-    for path in first_scan {
+    links.add(&mut watcher, &first_scan.linked_folders, notes);
+    for found in first_scan.transcripts {
+        let path = found.path;
         let meta = std::fs::metadata(&path).ok();
         let size = meta.as_ref().map_or(0, |m| m.len());
         let modified = meta.as_ref().and_then(|m| m.modified().ok());
@@ -140,19 +275,12 @@ pub fn watch_folders<R: Renderer>(
         if recent {
             history.push((modified, path.clone()));
         }
-        files.insert(
-            path,
-            Watched {
-                tail,
-                seen: (size, modified),
-                last_change: Instant::now(),
-            },
-        );
+        files.insert(path, Some(found.id), tail, (size, modified));
     }
     // Recent history first, oldest first, so the stream reads in time order.
     history.sort();
     for (_, path) in &history {
-        if let Some(w) = files.get_mut(path) {
+        if let Some(w) = files.by_path.get_mut(path) {
             if poll(w, pipeline, notes)?.is_break() {
                 return Ok(());
             }
@@ -162,6 +290,15 @@ pub fn watch_folders<R: Renderer>(
     pipeline.renderer().flush()?;
     history_read();
 
+    // notify names what changed by absolute paths: give them back as the roots were given.
+    let given: Vec<(PathBuf, &PathBuf)> = match std::env::current_dir() {
+        Ok(cwd) => roots
+            .iter()
+            .filter(|r| r.is_relative())
+            .map(|r| (cwd.join(r), r))
+            .collect(),
+        Err(_) => Vec::new(),
+    };
     let mut last_rescan = Instant::now();
     loop {
         let timeout = rescan_every.saturating_sub(last_rescan.elapsed());
@@ -177,40 +314,65 @@ pub fn watch_folders<R: Renderer>(
             Err(mpsc::RecvTimeoutError::Timeout) => {}
             Err(mpsc::RecvTimeoutError::Disconnected) => std::thread::sleep(timeout),
         }
+        for path in &mut changed {
+            let walked = links.as_walked(path).or_else(|| {
+                given
+                    .iter()
+                    .find_map(|(abs, root)| path.strip_prefix(abs).ok().map(|rest| root.join(rest)))
+            });
+            if let Some(walked) = walked {
+                *path = walked;
+            }
+        }
         changed.sort();
         changed.dedup();
         for path in changed {
             if path.is_dir() {
-                // A new folder (a session's subagents/): what is already in it is new too.
-                for file in scan(&[path], &mut |_, _| {}) {
-                    if add_new(&mut files, &file) && poll_path(&mut files, &file, pipeline, notes)?
-                    {
+                // A new folder (a session's subagents/, a link to a project kept elsewhere):
+                // what is already in it is new too.
+                if let Some(loop_note) = links_to_its_own_folder(&path) {
+                    if links.seen.insert(path.clone()) {
+                        notes(&loop_note);
+                    }
+                    continue;
+                }
+                let found = scan(std::slice::from_ref(&path), &mut |_, _| {});
+                if std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
+                    links.add(&mut watcher, std::slice::from_ref(&path), notes);
+                }
+                links.add(&mut watcher, &found.linked_folders, notes);
+                for t in found.transcripts {
+                    let read_as = files.add_new(&t.path, Some(t.id));
+                    if poll_path(&mut files, read_as, pipeline, notes)? {
                         return Ok(());
                     }
                 }
             } else if is_transcript(&path) {
-                add_new(&mut files, &path);
-                if poll_path(&mut files, &path, pipeline, notes)? {
+                let read_as = files.add_new(&path, None);
+                if poll_path(&mut files, read_as, pipeline, notes)? {
                     return Ok(());
                 }
             }
         }
         if rescan_now || last_rescan.elapsed() >= rescan_every {
             last_rescan = Instant::now();
-            for file in scan(roots, &mut |_, _| {}) {
-                add_new(&mut files, &file);
+            let found = scan(roots, &mut |_, _| {});
+            links.add(&mut watcher, &found.linked_folders, notes);
+            for t in found.transcripts {
+                files.add_new(&t.path, Some(t.id));
             }
             let stale: Vec<PathBuf> = files
+                .by_path
                 .iter()
                 .filter(|(path, w)| current_look(path) != w.seen)
                 .map(|(path, _)| path.clone())
                 .collect();
             for path in stale {
-                if poll_path(&mut files, &path, pipeline, notes)? {
+                if poll_path(&mut files, Some(path), pipeline, notes)? {
                     return Ok(());
                 }
             }
-            for w in files.values_mut() {
+            for w in files.by_path.values_mut() {
                 if w.last_change.elapsed() >= PARK_AFTER {
                     w.tail.park();
                 }
@@ -219,30 +381,41 @@ pub fn watch_folders<R: Renderer>(
     }
 }
 
-/// Every transcript below `roots`; `problem` hears what cannot be read (only the first scan
-/// reports it: rescans, which look every 30 s, pass a no-op).
-fn scan(roots: &[PathBuf], problem: &mut dyn FnMut(&Path, &io::Error)) -> Vec<PathBuf> {
-    roots
-        .iter()
-        .flat_map(|root| transcripts_below(root, &mut *problem))
-        .collect()
+/// Every transcript below `roots`, each real file once, and the links to folders followed;
+/// `problem` hears what cannot be read (only the first scan reports it: rescans, which look
+/// every 30 s, pass a no-op).
+fn scan(roots: &[PathBuf], problem: &mut dyn FnMut(&Path, &io::Error)) -> Found {
+    let mut walker = Walker::default();
+    let mut all = Found::default();
+    for root in roots {
+        let found = walker.walk(root, problem);
+        all.transcripts.extend(found.transcripts);
+        all.linked_folders.extend(found.linked_folders);
+        all.repeated += found.repeated;
+    }
+    all
 }
 
-/// Starts following a file first seen now (created after watching began): from its start.
-/// Returns whether it was new.
-fn add_new(files: &mut BTreeMap<PathBuf, Watched>, path: &Path) -> bool {
-    if files.contains_key(path) {
-        return false;
+/// A note when `path` is a symbolic link to a folder that contains it (a loop: not followed).
+fn links_to_its_own_folder(path: &Path) -> Option<String> {
+    let is_link = std::fs::symlink_metadata(path)
+        .ok()?
+        .file_type()
+        .is_symlink();
+    if !is_link {
+        return None;
     }
-    files.insert(
-        path.to_path_buf(),
-        Watched {
-            tail: Tail::new(path, path.display().to_string()),
-            seen: (0, None),
-            last_change: Instant::now(),
-        },
-    );
-    true
+    let target = FileId::of(path).ok()?;
+    let parent = std::fs::canonicalize(path.parent()?).ok()?;
+    parent
+        .ancestors()
+        .any(|a| FileId::of(a).ok().as_ref() == Some(&target))
+        .then(|| {
+            format!(
+                "{}: a symbolic link to a folder that contains it (a loop); not followed",
+                path.display()
+            )
+        })
 }
 
 fn current_look(path: &Path) -> (u64, Option<SystemTime>) {
@@ -251,12 +424,12 @@ fn current_look(path: &Path) -> (u64, Option<SystemTime>) {
 
 /// Polls one file if it is watched; returns whether to stop.
 fn poll_path<R: Renderer>(
-    files: &mut BTreeMap<PathBuf, Watched>,
-    path: &Path,
+    files: &mut Files,
+    path: Option<PathBuf>,
     pipeline: &mut Pipeline<R>,
     notes: &mut dyn FnMut(&str),
 ) -> io::Result<bool> {
-    match files.get_mut(path) {
+    match path.and_then(|p| files.by_path.get_mut(&p)) {
         Some(w) => Ok(poll(w, pipeline, notes)?.is_break()),
         None => Ok(false),
     }
@@ -267,10 +440,14 @@ fn poll<R: Renderer>(
     pipeline: &mut Pipeline<R>,
     notes: &mut dyn FnMut(&str),
 ) -> io::Result<crate::render::Flow> {
+    // Looked at before reading: a line written while this one is read (or rendered) makes the
+    // next look differ. (Looked at after, it was taken as read, and with --poll waited for the
+    // file's next write.)
+    let look = current_look(w.tail.path());
     let (read, flow) = w
         .tail
         .poll(pipeline, |path, change| note(path, change, notes))?;
-    w.seen = current_look(w.tail.path());
+    w.seen = look;
     if read > 0 {
         w.last_change = Instant::now();
     }
