@@ -102,8 +102,8 @@ pub struct Config {
     pub speed: f64,
     /// `--detached`: open the dashboard in a new terminal window.
     pub detached: bool,
-    /// `--otlp-endpoint URL`: also send traces to an OpenTelemetry collector.
-    pub otlp_endpoint: Option<String>,
+    /// `--otlp-endpoint`, `--otlp-export` and the other `--otlp-*` flags.
+    pub otlp: crate::cmd::otlp::Flags,
     /// `--threads N`: worker threads for `--summary` over files (`None`: one per core).
     pub threads: Option<usize>,
     /// `-o FILE`: where `--html` or `--markdown` write (stdout when not given).
@@ -141,7 +141,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, lexopt
         demo: false,
         speed: 1.0,
         detached: false,
-        otlp_endpoint: None,
+        otlp: Default::default(),
         threads: None,
         output: None,
     };
@@ -183,8 +183,17 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, lexopt
                 config.format_given = true;
             }
             Long("otlp-endpoint") => {
-                config.otlp_endpoint = Some(parser.value()?.to_string_lossy().into_owned())
+                config.otlp.endpoint = Some(parser.value()?.to_string_lossy().into_owned())
             }
+            Long("otlp-export") => config.otlp.export = true,
+            Long("otlp-protocol") => {
+                config.otlp.protocol = Some(parser.value()?.to_string_lossy().into_owned())
+            }
+            Long("otlp-compression") => {
+                config.otlp.compression = Some(parser.value()?.to_string_lossy().into_owned())
+            }
+            Long("otlp-ca") => config.otlp.ca = Some(parser.value()?.into()),
+            Long("otlp-content") => config.otlp.content = true,
             Long("speed") => {
                 let value = parser.value()?;
                 config.speed = value

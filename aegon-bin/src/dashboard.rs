@@ -71,8 +71,8 @@ pub struct Settings {
     pub feed_kinds: KindSet,
     /// Draw in colour (off for `NO_COLOR`, `--color never`, `TERM=dumb`).
     pub color: bool,
-    /// Also send traces to this OpenTelemetry collector.
-    pub export: Option<crate::otlp_http::Endpoint>,
+    /// Also send traces and metrics as these settings say.
+    pub export: Option<crate::cmd::otlp::Settings>,
 }
 
 /// What the screen thread waits for.
@@ -97,7 +97,7 @@ struct Shared {
     quit: AtomicBool,
     /// The OTLP export, if asked for: fed by the source; finished by whichever ends first, the
     /// source (a replay's end) or the screen (on quit, so sessions' root spans still go out).
-    export: Mutex<Option<OtlpRenderer<HttpSink>>>,
+    export: crate::cmd::otlp::Shared,
 }
 
 impl Shared {
@@ -185,7 +185,11 @@ pub fn run(source: Source, settings: Settings) -> io::Result<ExitCode> {
         }
         Source::Watch { .. } => system_clock(),
     };
-    let mut model = Dashboard::with(settings.pricing, clock);
+    let export = settings
+        .export
+        .as_ref()
+        .map(|e| e.http_renderer(settings.pricing.clone()));
+    let mut model = Dashboard::with(settings.pricing, clock.clone());
     model.set_feed_kinds(settings.feed_kinds);
     let memory = match &source {
         Source::Watch { .. } => {
@@ -202,12 +206,11 @@ pub fn run(source: Source, settings: Settings) -> io::Result<ExitCode> {
         screen_waiting: AtomicBool::new(false),
         wake_pending: AtomicBool::new(false),
         quit: AtomicBool::new(false),
-        export: Mutex::new(
-            settings
-                .export
-                .map(|endpoint| OtlpRenderer::new(HttpSink::start(endpoint))),
-        ),
+        export: Arc::new(Mutex::new(export)),
     });
+    // Sessions gone idle (by the dashboard's clock: a replay's runs on the recording's time)
+    // send their root spans while the dashboard stays open.
+    crate::cmd::otlp::spawn_idle_ticker(Arc::downgrade(&shared.export), clock);
     let (tx, rx) = mpsc::channel::<Wakeup>();
 
     let mut terminal = ratatui::try_init()

@@ -263,19 +263,20 @@ fn run() -> io::Result<ExitCode> {
     let options = Options {
         max_line: config.max_line,
     };
-    let otlp_endpoint = match config
-        .otlp_endpoint
-        .as_deref()
-        .map(otlp_http::Endpoint::parse)
-    {
-        Some(Ok(e)) => Some(e),
-        Some(Err(message)) => {
-            warn(&message);
-            return Ok(ExitCode::from(2));
+    // The OpenTelemetry settings, read (environment included) only when asked for.
+    let otlp = if config.otlp.sends() || config.format == Format::Otlp {
+        match cmd::otlp::resolve(&config.otlp, &|name| std::env::var(name).ok()) {
+            Ok(settings) => Some(settings),
+            Err(message) => {
+                warn(&message);
+                return Ok(ExitCode::from(2));
+            }
         }
-        None => None,
+    } else {
+        None
     };
-    if otlp_endpoint.is_none() {
+    let sending = otlp.as_ref().filter(|o| o.sends());
+    if sending.is_none() {
         if let Some(code) = parallel_summary(&config, &inputs, options, &pricing, unreadable)? {
             return Ok(code);
         }
@@ -310,10 +311,11 @@ fn run() -> io::Result<ExitCode> {
             pricing,
             feed_kinds,
             color: use_color(config.color, true),
-            export: otlp_endpoint,
+            export: sending.cloned(),
         };
         return dashboard::run(source, settings);
     }
+    let export_pricing = sending.map(|_| pricing.clone());
     let stdout = io::stdout();
     let renderer: Box<dyn Renderer> = match config.format {
         Format::Ndjson => Box::new(NdjsonRenderer::new(stdout.lock())),
@@ -340,10 +342,12 @@ fn run() -> io::Result<ExitCode> {
                 }
             }
         }
-        Format::Otlp => Box::new(OtlpRenderer::new(LineSink(BufWriter::with_capacity(
-            64 << 10,
-            stdout.lock(),
-        )))),
+        Format::Otlp => Box::new(OtlpRenderer::with_options(
+            LineSink(BufWriter::with_capacity(64 << 10, stdout.lock())),
+            otlp.as_ref()
+                .map(|o| o.options(pricing.clone()))
+                .unwrap_or_default(),
+        )),
         Format::Plain => {
             let terminal = stdout.is_terminal();
             let options = PlainOptions {
@@ -356,12 +360,13 @@ fn run() -> io::Result<ExitCode> {
             ))
         }
     };
-    let renderer: Box<dyn Renderer> = match otlp_endpoint {
-        Some(endpoint) => Box::new(Tee(
-            renderer,
-            OtlpRenderer::new(otlp_http::HttpSink::start(endpoint)),
-        )),
-        None => renderer,
+    let renderer: Box<dyn Renderer> = match (sending, export_pricing) {
+        // Live streams end each session's trace when it goes idle; files when they end.
+        (Some(o), Some(prices)) if config.watch || config.follow => {
+            Box::new(Tee(renderer, cmd::otlp::Live::start(o, prices)))
+        }
+        (Some(o), Some(prices)) => Box::new(Tee(renderer, o.http_renderer(prices))),
+        _ => renderer,
     };
     let renderer = Reporting::new(Filtered::new(config.kinds, renderer), config.quiet);
     let mut pipeline = Pipeline::new(options, renderer);

@@ -1,22 +1,31 @@
-//! `--otlp-endpoint URL`: OTLP/HTTP JSON export to a collector, off the event path.
+//! OTLP/HTTP export to a collector or a hosted backend, off the event path.
 //!
-//! Requests go into a bounded queue that a background thread sends from, so the stream or the
-//! dashboard never waits on the network. A failed send (no connection, a timeout, 429 or a 5xx)
-//! is retried with exponential backoff (0.5 s, 1 s, 2 s, … up to 30 s; six tries); a full queue
-//! or a request the collector refuses (other 4xx) is dropped and counted. At the end aegon
-//! waits up to [`DRAIN`] for the queue to empty, then says what could not be sent. Plain
-//! `http://` only (a collector on this machine or behind a TLS-terminating proxy).
+//! Requests go into a bounded queue ([`QUEUE`]) that one background thread encodes and sends
+//! from, so the stream or the dashboard never waits on the network: OTLP/JSON or protobuf (the
+//! official message definitions of `opentelemetry-proto`, filled from the library's OTLP/JSON
+//! through the crate's serde mapping and encoded by prost), gzip-compressed when asked, posted
+//! with ureq over http or https (rustls; the platform's trusted roots plus an optional PEM
+//! file, else Mozilla's). A failed try (no connection, a timeout, 408, 429 or a 5xx) is
+//! retried with exponential backoff (0.5 s, 1 s, 2 s, … up to 30 s; six tries), or after the
+//! server's `Retry-After` (seconds or an HTTP date, at most [`MAX_RETRY_AFTER`]); a request
+//! the server refuses (another 4xx), a TLS failure or a full queue drops the request and
+//! counts it. At the end aegon waits up to [`DRAIN`] for the queue to empty, then says what
+//! could not be sent and the last reason, never a header.
 
-use std::io::{self, Read, Write};
-use std::net::{TcpStream, ToSocketAddrs};
+use std::io::{self, Write};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
-use aegon::render::otlp::OtlpSink;
+use aegon::render::otlp::{OtlpSink, Signal};
+use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
+use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+use prost::Message;
 use serde_json::Value;
+
+use crate::cmd::otlp::{shown_url, Protocol, Target};
 
 /// Requests waiting to be sent, at most.
 const QUEUE: usize = 1024;
@@ -26,77 +35,68 @@ const TRIES: u32 = 6;
 const FIRST_BACKOFF: Duration = Duration::from_millis(500);
 /// Longest wait between tries.
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
+/// Longest `Retry-After` honoured (a longer one waits this long).
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
 /// How long the end of a run waits for the queue to empty.
 pub const DRAIN: Duration = Duration::from_secs(10);
-/// Connect, write and read timeout of one try.
-const TIMEOUT: Duration = Duration::from_secs(10);
-
-/// Where requests are sent: `host:port` and the path.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Endpoint {
-    host: String,
-    port: u16,
-    path: String,
-}
-
-impl Endpoint {
-    /// `http://host[:port][/path]`; the path defaults to `/v1/traces`, the port to 4318.
-    pub fn parse(url: &str) -> Result<Endpoint, String> {
-        let rest = url.strip_prefix("http://").ok_or_else(|| {
-            format!("--otlp-endpoint: '{url}' is not an http:// URL (https is not supported; use a local collector)")
-        })?;
-        let (authority, path) = match rest.find('/') {
-            Some(at) => (&rest[..at], &rest[at..]),
-            None => (rest, "/v1/traces"),
-        };
-        let (host, port) = match authority.rsplit_once(':') {
-            Some((h, p)) => (
-                h,
-                p.parse::<u16>()
-                    .map_err(|_| format!("--otlp-endpoint: bad port in '{url}'"))?,
-            ),
-            None => (authority, 4318),
-        };
-        if host.is_empty() {
-            return Err(format!("--otlp-endpoint: no host in '{url}'"));
-        }
-        Ok(Endpoint {
-            host: host.to_owned(),
-            port,
-            path: path.to_owned(),
-        })
-    }
-}
 
 /// What happened to the requests, for the closing report.
 #[derive(Debug, Default)]
 struct Counts {
     sent: AtomicU64,
     dropped: AtomicU64,
+    /// Why the last request was not sent.
+    last_problem: Mutex<Option<String>>,
+}
+
+impl Counts {
+    fn problem(&self, why: String) {
+        if let Ok(mut slot) = self.last_problem.lock() {
+            *slot = Some(why);
+        }
+    }
+}
+
+/// One signal's destination with its HTTP client.
+struct Destination {
+    target: Target,
+    agent: ureq::Agent,
 }
 
 /// An [`OtlpSink`] that sends in the background.
 pub struct HttpSink {
-    queue: Option<SyncSender<Vec<u8>>>,
+    queue: Option<SyncSender<(Signal, Value)>>,
     sender: Option<JoinHandle<()>>,
     counts: Arc<Counts>,
-    endpoint: Endpoint,
+    shown: String,
 }
 
 impl HttpSink {
-    /// Starts the sending thread.
-    pub fn start(endpoint: Endpoint) -> HttpSink {
+    /// Starts the sending thread for the signals that have a destination (a request of a
+    /// signal without one is ignored). A certificate file that cannot be read is reported
+    /// and the platform's roots alone are used.
+    pub fn start(traces: Option<Target>, metrics: Option<Target>) -> HttpSink {
         let (tx, rx) = mpsc::sync_channel(QUEUE);
         let counts = Arc::new(Counts::default());
+        let shown = traces
+            .iter()
+            .chain(metrics.iter())
+            .map(|t| shown_url(&t.url))
+            .collect::<Vec<_>>()
+            .join(" and ");
         let sender = {
-            let (endpoint, counts) = (endpoint.clone(), counts.clone());
-            std::thread::spawn(move || send_all(&endpoint, &rx, &counts))
+            let counts = counts.clone();
+            std::thread::spawn(move || {
+                let traces = traces.map(destination);
+                let metrics = metrics.map(destination);
+                send_all(traces.as_ref(), metrics.as_ref(), &rx, &counts)
+            })
         };
         HttpSink {
             queue: Some(tx),
             sender: Some(sender),
             counts,
-            endpoint,
+            shown,
         }
     }
 
@@ -104,18 +104,38 @@ impl HttpSink {
     /// what was not, if anything.
     pub fn close(&mut self) -> Option<String> {
         self.queue = None;
+        let mut waiting = 0;
         if let Some(sender) = self.sender.take() {
             let deadline = Instant::now() + DRAIN;
             while !sender.is_finished() && Instant::now() < deadline {
                 std::thread::sleep(Duration::from_millis(20));
             }
+            if !sender.is_finished() {
+                waiting = 1;
+            }
         }
         let dropped = self.counts.dropped.load(Ordering::Relaxed);
         let sent = self.counts.sent.load(Ordering::Relaxed);
-        (dropped > 0).then(|| {
+        let why = self
+            .counts
+            .last_problem
+            .lock()
+            .ok()
+            .and_then(|p| p.clone())
+            .map(|p| format!(" (last: {p})"))
+            .unwrap_or_default();
+        (dropped > 0 || waiting > 0).then(|| {
+            let unsent = if waiting > 0 {
+                format!(
+                    "{dropped} not sent, the rest still queued after {} s",
+                    DRAIN.as_secs()
+                )
+            } else {
+                format!("{dropped} not sent")
+            };
             format!(
-                "OTLP export to {}:{}{}: {sent} requests sent, {dropped} not sent (collector unreachable or refusing)",
-                self.endpoint.host, self.endpoint.port, self.endpoint.path
+                "OTLP export to {}: {sent} requests sent, {unsent}{why}",
+                self.shown
             )
         })
     }
@@ -129,41 +149,117 @@ impl OtlpSink for HttpSink {
         Ok(())
     }
 
-    fn export(&mut self, request: &Value) -> io::Result<()> {
+    fn export(&mut self, signal: Signal, request: &Value) -> io::Result<()> {
         let Some(queue) = &self.queue else {
             return Ok(());
         };
-        let body = serde_json::to_vec(request)?;
-        match queue.try_send(body) {
+        match queue.try_send((signal, request.clone())) {
             Ok(()) => {}
             // Never wait: a full queue (a collector down for long) drops, and says so at the end.
             Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {
                 self.counts.dropped.fetch_add(1, Ordering::Relaxed);
+                self.counts.problem("the queue was full".to_owned());
             }
         }
         Ok(())
     }
 }
 
-fn send_all(endpoint: &Endpoint, rx: &Receiver<Vec<u8>>, counts: &Counts) {
-    for body in rx {
+/// A client for `target`: its timeout, no redirects, statuses returned rather than raised,
+/// and for https the platform's roots plus the target's CA file.
+fn destination(target: Target) -> Destination {
+    let mut config = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(target.timeout))
+        .max_redirects(0)
+        .user_agent(concat!("aegon/", env!("CARGO_PKG_VERSION")));
+    if target.url.starts_with("https://") {
+        config = config.tls_config(tls_config(&target));
+    }
+    Destination {
+        agent: config.build().new_agent(),
+        target,
+    }
+}
+
+fn tls_config(target: &Target) -> ureq::tls::TlsConfig {
+    use ureq::tls::{Certificate, RootCerts, TlsConfig};
+    let mut roots: Vec<Certificate<'static>> = rustls_native_certs::load_native_certs()
+        .certs
+        .iter()
+        .map(|der| Certificate::from_der(der.as_ref()).to_owned())
+        .collect();
+    let platform = !roots.is_empty();
+    if let Some(path) = &target.ca {
+        match std::fs::read(path) {
+            Ok(pem) => {
+                let before = roots.len();
+                for item in ureq::tls::parse_pem(&pem).flatten() {
+                    if let ureq::tls::PemItem::Certificate(cert) = item {
+                        roots.push(cert);
+                    }
+                }
+                if roots.len() == before {
+                    crate::report::warn(&format!(
+                        "OTLP export: no certificate in {}",
+                        path.display()
+                    ));
+                }
+            }
+            Err(e) => {
+                crate::report::warn(&format!("OTLP export: cannot read {}: {e}", path.display()))
+            }
+        }
+    }
+    let roots = if roots.is_empty() || !platform && target.ca.is_none() {
+        RootCerts::WebPki
+    } else {
+        RootCerts::Specific(Arc::new(roots))
+    };
+    TlsConfig::builder().root_certs(roots).build()
+}
+
+fn send_all(
+    traces: Option<&Destination>,
+    metrics: Option<&Destination>,
+    rx: &Receiver<(Signal, Value)>,
+    counts: &Counts,
+) {
+    for (signal, request) in rx {
+        let Some(to) = (match signal {
+            Signal::Traces => traces,
+            Signal::Metrics => metrics,
+        }) else {
+            continue;
+        };
+        let body = match encode(signal, request, &to.target) {
+            Ok(body) => body,
+            Err(why) => {
+                counts.dropped.fetch_add(1, Ordering::Relaxed);
+                counts.problem(why);
+                continue;
+            }
+        };
         let mut backoff = FIRST_BACKOFF;
         let mut delivered = false;
         for attempt in 1..=TRIES {
-            match post(endpoint, &body) {
-                Ok(status) if (200..300).contains(&status) => {
+            let wait = match post(to, &body) {
+                Outcome::Delivered => {
                     delivered = true;
                     break;
                 }
-                // Refused for good (bad request, unauthorised): retrying will not help.
-                Ok(status) if (400..500).contains(&status) && status != 429 && status != 408 => {
-                    break
+                Outcome::Refused(why) => {
+                    counts.problem(why);
+                    break;
                 }
-                _ if attempt < TRIES => {
-                    std::thread::sleep(backoff);
-                    backoff = (backoff * 2).min(MAX_BACKOFF);
+                Outcome::Retry(why, after) => {
+                    counts.problem(why);
+                    after.unwrap_or(backoff)
                 }
-                _ => {}
+            };
+            if attempt < TRIES {
+                std::thread::sleep(wait);
+                backoff = (backoff * 2).min(MAX_BACKOFF);
             }
         }
         let counter = if delivered {
@@ -175,41 +271,129 @@ fn send_all(endpoint: &Endpoint, rx: &Receiver<Vec<u8>>, counts: &Counts) {
     }
 }
 
-/// One HTTP/1.1 POST; returns the status code.
-fn post(endpoint: &Endpoint, body: &[u8]) -> io::Result<u16> {
-    let address = (endpoint.host.as_str(), endpoint.port)
-        .to_socket_addrs()?
-        .next()
-        .ok_or_else(|| io::Error::other("no address for the host"))?;
-    let mut stream = TcpStream::connect_timeout(&address, TIMEOUT)?;
-    stream.set_read_timeout(Some(TIMEOUT))?;
-    stream.set_write_timeout(Some(TIMEOUT))?;
-    let head = format!(
-        "POST {} HTTP/1.1\r\nHost: {}:{}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\nUser-Agent: aegon/{}\r\n\r\n",
-        endpoint.path,
-        endpoint.host,
-        endpoint.port,
-        body.len(),
-        env!("CARGO_PKG_VERSION")
-    );
-    stream.write_all(head.as_bytes())?;
-    stream.write_all(body)?;
-    stream.flush()?;
-    let mut status_line = [0u8; 64];
-    let mut got = 0;
-    while got < 12 {
-        let n = stream.read(&mut status_line[got..])?;
-        if n == 0 {
-            break;
-        }
-        got += n;
+/// The request body as the target wants it: OTLP/JSON as written, or protobuf through the
+/// official definitions; gzipped when asked.
+fn encode(signal: Signal, request: Value, target: &Target) -> Result<Vec<u8>, String> {
+    let body = match target.protocol {
+        Protocol::Json => serde_json::to_vec(&request).map_err(|e| e.to_string())?,
+        Protocol::Protobuf => to_protobuf(signal, request)?,
+    };
+    if !target.gzip {
+        return Ok(body);
     }
-    // `HTTP/1.1 200 OK`
-    let text = String::from_utf8_lossy(&status_line[..got]);
-    text.split_whitespace()
-        .nth(1)
-        .and_then(|code| code.parse().ok())
-        .ok_or_else(|| io::Error::other("not an HTTP response"))
+    let mut gz = flate2::write::GzEncoder::new(
+        Vec::with_capacity(body.len() / 4),
+        flate2::Compression::default(),
+    );
+    gz.write_all(&body)
+        .and_then(|()| gz.finish())
+        .map_err(|e| format!("gzip: {e}"))
+}
+
+/// An OTLP/JSON request as protobuf bytes.
+pub fn to_protobuf(signal: Signal, request: Value) -> Result<Vec<u8>, String> {
+    let problem = |e: serde_json::Error| format!("not an OTLP request: {e}");
+    Ok(match signal {
+        Signal::Traces => serde_json::from_value::<ExportTraceServiceRequest>(request)
+            .map_err(problem)?
+            .encode_to_vec(),
+        Signal::Metrics => serde_json::from_value::<ExportMetricsServiceRequest>(request)
+            .map_err(problem)?
+            .encode_to_vec(),
+    })
+}
+
+/// What one try came to.
+enum Outcome {
+    Delivered,
+    /// Not sent, and trying again will not help: why.
+    Refused(String),
+    /// Not sent this time: why, and how long the server asked to wait.
+    Retry(String, Option<Duration>),
+}
+
+/// One POST.
+fn post(to: &Destination, body: &[u8]) -> Outcome {
+    let t = &to.target;
+    let mut request = to.agent.post(&t.url).header(
+        "Content-Type",
+        match t.protocol {
+            Protocol::Json => "application/json",
+            Protocol::Protobuf => "application/x-protobuf",
+        },
+    );
+    if t.gzip {
+        request = request.header("Content-Encoding", "gzip");
+    }
+    for (key, value) in &t.headers {
+        request = request.header(key, value);
+    }
+    match request.send(body) {
+        Ok(response) => {
+            let status = response.status().as_u16();
+            let why = format!(
+                "{status} {}",
+                response.status().canonical_reason().unwrap_or("")
+            )
+            .trim_end()
+            .to_owned();
+            match status {
+                200..=299 => Outcome::Delivered,
+                408 | 429 | 500..=599 => {
+                    let after = response
+                        .headers()
+                        .get("retry-after")
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| retry_after(v, SystemTime::now()));
+                    Outcome::Retry(why, after)
+                }
+                _ => Outcome::Refused(why),
+            }
+        }
+        Err(e) => {
+            let why = describe(&e);
+            match e {
+                // A certificate or handshake problem does not heal by retrying.
+                ureq::Error::Tls(_) | ureq::Error::Rustls(_) | ureq::Error::BadUri(_) => {
+                    Outcome::Refused(why)
+                }
+                ureq::Error::Io(io) if io.kind() == io::ErrorKind::InvalidData => {
+                    Outcome::Refused(why)
+                }
+                _ => Outcome::Retry(why, None),
+            }
+        }
+    }
+}
+
+/// A failure in words that hold no secret (no URL, no header).
+fn describe(e: &ureq::Error) -> String {
+    match e {
+        // rustls reports a refused certificate as invalid data, with its reason.
+        ureq::Error::Io(io) if io.kind() == io::ErrorKind::InvalidData => format!("TLS: {io}"),
+        ureq::Error::Io(io) => io.kind().to_string(),
+        ureq::Error::Timeout(_) => "timed out".to_owned(),
+        ureq::Error::HostNotFound => "host not found".to_owned(),
+        ureq::Error::ConnectionFailed => "connection failed".to_owned(),
+        ureq::Error::Tls(why) => format!("TLS: {why}"),
+        ureq::Error::Rustls(tls) => format!("TLS: {tls}"),
+        ureq::Error::BadUri(_) => "bad URL".to_owned(),
+        _ => "the request failed".to_owned(),
+    }
+}
+
+/// The wait a `Retry-After` value asks for: seconds, or an HTTP date (from `now`); at most
+/// [`MAX_RETRY_AFTER`]. `None` when it is neither.
+pub fn retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    let wait = match value.parse::<u64>() {
+        Ok(seconds) => Duration::from_secs(seconds),
+        Err(_) => {
+            let at = httpdate::parse_http_date(value).ok()?;
+            at.duration_since(now).unwrap_or(Duration::ZERO)
+        }
+    };
+    Some(wait.min(MAX_RETRY_AFTER))
 }
 
 #[cfg(test)]
@@ -217,16 +401,79 @@ mod tests {
     use super::*;
 
     #[test]
-    fn endpoints() {
-        let e = Endpoint::parse("http://localhost:4318/v1/traces").unwrap();
+    fn retry_after_in_seconds_or_as_a_date() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_445_412_480);
+        assert_eq!(retry_after("3", now), Some(Duration::from_secs(3)));
+        assert_eq!(retry_after(" 0 ", now), Some(Duration::ZERO));
+        // 1445412480 is Wed, 21 Oct 2015 07:28:00 GMT (RFC 9110's example date).
         assert_eq!(
-            (e.host.as_str(), e.port, e.path.as_str()),
-            ("localhost", 4318, "/v1/traces")
+            retry_after("Wed, 21 Oct 2015 07:28:07 GMT", now),
+            Some(Duration::from_secs(7))
         );
-        let e = Endpoint::parse("http://collector").unwrap();
-        assert_eq!((e.port, e.path.as_str()), (4318, "/v1/traces"));
-        assert!(Endpoint::parse("https://x").is_err());
-        assert!(Endpoint::parse("http://x:port").is_err());
-        assert!(Endpoint::parse("http://:1").is_err());
+        assert_eq!(
+            retry_after("Wed, 21 Oct 2015 07:27:00 GMT", now),
+            Some(Duration::ZERO),
+            "a date past is now"
+        );
+        assert_eq!(retry_after("3600", now), Some(MAX_RETRY_AFTER));
+        assert_eq!(retry_after("soon", now), None);
+    }
+
+    #[test]
+    fn protobuf_keeps_what_the_json_says() {
+        let json: Value = serde_json::from_str(
+            r#"{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"claude-code"}}]},
+            "scopeSpans":[{"scope":{"name":"aegon","version":"1"},"spans":[{"traceId":"0102030405060708090a0b0c0d0e0f10",
+            "spanId":"1112131415161718","parentSpanId":"2122232425262728","name":"chat m","kind":3,
+            "startTimeUnixNano":"1767261600000000000","endTimeUnixNano":"1767261602000000000",
+            "attributes":[{"key":"gen_ai.usage.input_tokens","value":{"intValue":"110"}}],"status":{"code":2,"message":"x"}}]}]}]}"#,
+        )
+        .unwrap();
+        let bytes = to_protobuf(Signal::Traces, json).unwrap();
+        let back = ExportTraceServiceRequest::decode(bytes.as_slice()).unwrap();
+        let span = &back.resource_spans[0].scope_spans[0].spans[0];
+        assert_eq!(span.trace_id, (1..=16).collect::<Vec<u8>>());
+        assert_eq!(span.span_id, (0x11..=0x18).collect::<Vec<u8>>());
+        assert_eq!(span.parent_span_id, (0x21..=0x28).collect::<Vec<u8>>());
+        assert_eq!(span.kind, 3);
+        assert_eq!(span.start_time_unix_nano, 1_767_261_600_000_000_000);
+        assert_eq!(span.status.as_ref().unwrap().code, 2);
+        let value = span.attributes[0].value.as_ref().unwrap().value.as_ref();
+        assert_eq!(
+            value,
+            Some(&opentelemetry_proto::tonic::common::v1::any_value::Value::IntValue(110))
+        );
+        let metrics: Value = serde_json::from_str(
+            r#"{"resourceMetrics":[{"resource":{"attributes":[]},"scopeMetrics":[{"scope":{"name":"aegon"},
+            "metrics":[{"name":"claude_code.cost.usage","unit":"USD","sum":{"aggregationTemporality":1,"isMonotonic":true,
+            "dataPoints":[{"attributes":[{"key":"model","value":{"stringValue":"m"}}],"startTimeUnixNano":"1","timeUnixNano":"2","asDouble":0.25}]}},
+            {"name":"claude_code.token.usage","unit":"tokens","sum":{"aggregationTemporality":2,"isMonotonic":true,
+            "dataPoints":[{"startTimeUnixNano":"1","timeUnixNano":"3","asInt":"7"}]}}]}]}]}"#,
+        )
+        .unwrap();
+        let bytes = to_protobuf(Signal::Metrics, metrics).unwrap();
+        let back = ExportMetricsServiceRequest::decode(bytes.as_slice()).unwrap();
+        use opentelemetry_proto::tonic::metrics::v1::{
+            metric::Data, number_data_point::Value as N,
+        };
+        let ms = &back.resource_metrics[0].scope_metrics[0].metrics;
+        let Some(Data::Sum(cost)) = &ms[0].data else {
+            panic!("not a sum: {:?}", ms[0])
+        };
+        assert_eq!(
+            (
+                ms[0].unit.as_str(),
+                cost.aggregation_temporality,
+                cost.is_monotonic
+            ),
+            ("USD", 1, true)
+        );
+        assert_eq!(cost.data_points[0].value, Some(N::AsDouble(0.25)));
+        assert_eq!(cost.data_points[0].time_unix_nano, 2);
+        let Some(Data::Sum(tokens)) = &ms[1].data else {
+            panic!("not a sum")
+        };
+        assert_eq!(tokens.aggregation_temporality, 2);
+        assert_eq!(tokens.data_points[0].value, Some(N::AsInt(7)));
     }
 }

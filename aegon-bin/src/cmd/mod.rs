@@ -2,3 +2,4 @@
 //! the older commands still live beside `main.rs`).
 
 pub mod html;
+pub mod otlp;

@@ -1,37 +1,154 @@
-//! OpenTelemetry traces of sessions, as OTLP/JSON (`aegon --otlp`).
+//! OpenTelemetry traces and metrics of sessions, as OTLP/JSON (`aegon --otlp`).
 //!
-//! One trace per session (its resource names the session, folder, branch and Claude Code
-//! version); under the session's root span, a span for each API response (`chat MODEL`), each
-//! tool call (`execute_tool TOOL`) and each subagent (`invoke_agent ID`), with token counts
-//! and tool names as attributes following the OpenTelemetry GenAI semantic conventions
-//! (`gen_ai.usage.input_tokens`, `gen_ai.tool.name`, …). Ids are derived from the session,
-//! message and call ids, so exporting the same transcript twice gives the same spans.
+//! **Traces.** One trace per session (its resource names the session, folder, branch and
+//! Claude Code version); under the session's root span, a span for each API response
+//! (`chat MODEL`), each tool call (`execute_tool TOOL`) and each subagent (`invoke_agent ID`),
+//! with token counts and tool names as attributes following the OpenTelemetry GenAI semantic
+//! conventions (`gen_ai.usage.input_tokens`, `gen_ai.tool.name`, …). Ids are derived from the
+//! session, message and call ids, so exporting the same transcript twice gives the same spans.
+//!
+//! **Metrics.** The counters Claude Code's own telemetry exports, with its metric names,
+//! units and attribute keys (Claude Code's monitoring documentation, "Metrics" and "Metric
+//! details", read 2026-08 from code.claude.com/docs/en/monitoring-usage), so dashboards built
+//! for Claude Code's live telemetry read aegon's too, history included. See [`METRICS`]:
+//! `claude_code.session.count` (one per session, at its first event),
+//! `claude_code.token.usage` (`type` = `input` | `output` | `cacheRead` | `cacheCreation`,
+//! `model`), `claude_code.cost.usage` (USD, `model`; only where the price is known: an
+//! unknown price is never sent as 0) and `claude_code.lines_of_code.count` (`type` = `added` |
+//! `removed`, `model`; from the diffs Edit, MultiEdit and Write results carry). Every point
+//! also has `session.id`, `query_source` (`main` or `subagent`) where Claude Code has it, and
+//! `speed=fast` for fast-mode requests. Each is a monotonic sum, delta temporality by default
+//! (Claude Code's default) or cumulative ([`Temporality`]); a point's time is the transcript's
+//! time of what it counts (a backfill keeps the original timestamps). Within one series
+//! (metric and attributes) point times strictly increase: two points on the same millisecond
+//! are a nanosecond apart.
+//!
+//! **What is sent.** Counts, times, ids, model and tool names, the working folder and branch;
+//! each value taken from a transcript is cut to [`ATTRIBUTE_MAX`] bytes. Prompt, response and
+//! tool text is never sent unless [`OtlpOptions::content`] (`--otlp-content`) asks for it:
+//! then tool spans carry `gen_ai.tool.call.arguments` and `gen_ai.tool.call.result`, and the
+//! session's root span a `gen_ai.user.message` event per prompt (at most
+//! [`CONTENT_EVENTS`]), each cut to [`CONTENT_MAX`] bytes.
 //!
 //! Spans are written as they complete: a tool call when its result comes, a response when the
-//! session moves on, subagents and the session's root span when the input ends. Each write is
-//! one `ExportTraceServiceRequest` (the spans completed since the last), through an
-//! [`OtlpSink`]: [`LineSink`] writes one JSON object per line, the format the OpenTelemetry
-//! Collector's `otlpjsonfile` receiver reads; the `aegon` binary also has an HTTP sink.
+//! session moves on, subagents and the session's root span when the input ends or, live, when
+//! the session goes idle ([`OtlpRenderer::close_idle`]; a session that resumes after that
+//! starts a new trace). Each write is one `ExportTraceServiceRequest` or
+//! `ExportMetricsServiceRequest` (what completed since the last), through an [`OtlpSink`]:
+//! [`LineSink`] writes one JSON object per line, the format the OpenTelemetry Collector's
+//! `otlpjsonfile` receiver reads; the `aegon` binary also has an HTTP sink.
 //!
 //! Times come from the transcript's timestamps: a response's span runs from the session's
 //! previous event to the response's last line, a tool call's from the call to its result.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{self, Write};
 use std::ops::ControlFlow;
 
+use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::event::{Event, EventKind};
 use crate::pipeline::Stats;
+use crate::pricing::Pricing;
 use crate::render::{Flow, Renderer};
+use crate::session::{IDLE_AFTER_MS, RUNNING_LIVE_MS};
 use crate::timestamp::parse_millis;
 use crate::tokens::Tokens;
 
+/// Longest attribute value taken from a transcript (model, tool and agent names, ids, folder,
+/// branch), in bytes; longer ones are cut at a character boundary.
+pub const ATTRIBUTE_MAX: usize = 256;
+
+/// Longest prompt or tool text sent with `--otlp-content`, in bytes.
+pub const CONTENT_MAX: usize = 8192;
+
+/// Most prompt events on one root span with `--otlp-content` (the OpenTelemetry SDKs'
+/// default limit of events per span).
+pub const CONTENT_EVENTS: usize = 128;
+
+/// The metrics aegon exports: name, unit and description, as Claude Code's monitoring
+/// documentation gives them (its "Metrics" table; count metrics carry no unit).
+pub const METRICS: [(&str, &str, &str); 4] = [
+    (SESSION_COUNT, "", "Count of CLI sessions started"),
+    (LINES_OF_CODE, "", "Count of lines of code modified"),
+    (COST_USAGE, "USD", "Cost of the Claude Code session"),
+    (TOKEN_USAGE, "tokens", "Number of tokens used"),
+];
+
+const SESSION_COUNT: &str = "claude_code.session.count";
+const LINES_OF_CODE: &str = "claude_code.lines_of_code.count";
+const COST_USAGE: &str = "claude_code.cost.usage";
+const TOKEN_USAGE: &str = "claude_code.token.usage";
+
+/// Which kind of telemetry a request carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Signal {
+    /// An `ExportTraceServiceRequest` (`resourceSpans`), sent to `/v1/traces`.
+    Traces,
+    /// An `ExportMetricsServiceRequest` (`resourceMetrics`), sent to `/v1/metrics`.
+    Metrics,
+}
+
+/// How metric points add up (OTLP `AggregationTemporality`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Temporality {
+    /// Each point counts what happened since the series' previous point (OTLP value 1;
+    /// Claude Code's default).
+    #[default]
+    Delta,
+    /// Each point is the series' running total since its first point (OTLP value 2).
+    Cumulative,
+}
+
+impl Temporality {
+    fn otlp(self) -> u8 {
+        match self {
+            Temporality::Delta => 1,
+            Temporality::Cumulative => 2,
+        }
+    }
+}
+
+/// What the export contains and how it is labelled.
+#[derive(Debug, Clone)]
+pub struct OtlpOptions {
+    /// Resource attributes given by the user (`OTEL_RESOURCE_ATTRIBUTES`, `OTEL_SERVICE_NAME`),
+    /// in order. `service.name` here replaces the default `claude-code`; other keys never
+    /// replace the ones aegon sets (`session.id`, …). Keys other than `service.name` are also
+    /// set on every metric point, as Claude Code does, so they can be grouped by.
+    pub resource: Vec<(String, String)>,
+    /// Send prompt and tool text (`--otlp-content`); off by default.
+    pub content: bool,
+    /// Export spans (off for `OTEL_TRACES_EXPORTER=none`).
+    pub traces: bool,
+    /// Export metrics (off for `OTEL_METRICS_EXPORTER=none`).
+    pub metrics: bool,
+    /// How metric points add up.
+    pub temporality: Temporality,
+    /// Prices for `claude_code.cost.usage`.
+    pub pricing: Pricing,
+}
+
+impl Default for OtlpOptions {
+    /// Traces and metrics, no content, delta temporality, the built-in prices.
+    fn default() -> Self {
+        OtlpOptions {
+            resource: Vec::new(),
+            content: false,
+            traces: true,
+            metrics: true,
+            temporality: Temporality::Delta,
+            pricing: Pricing::built_in(),
+        }
+    }
+}
+
 /// Where finished export requests go.
 pub trait OtlpSink {
-    /// Takes one `ExportTraceServiceRequest` as JSON.
-    fn export(&mut self, request: &Value) -> io::Result<()>;
+    /// Takes one export request as OTLP/JSON: an `ExportTraceServiceRequest` for
+    /// [`Signal::Traces`], an `ExportMetricsServiceRequest` for [`Signal::Metrics`].
+    fn export(&mut self, signal: Signal, request: &Value) -> io::Result<()>;
 
     /// Called when no more requests are due for a while (after each chunk read).
     fn flush(&mut self) -> io::Result<()> {
@@ -44,12 +161,13 @@ pub trait OtlpSink {
     }
 }
 
-/// Writes each request as one line of JSON (the `otlpjsonfile` receiver's format).
+/// Writes each request as one line of JSON (the `otlpjsonfile` receiver's format, which
+/// takes trace and metric requests in one file).
 #[derive(Debug)]
 pub struct LineSink<W: Write>(pub W);
 
 impl<W: Write> OtlpSink for LineSink<W> {
-    fn export(&mut self, request: &Value) -> io::Result<()> {
+    fn export(&mut self, _signal: Signal, request: &Value) -> io::Result<()> {
         serde_json::to_writer(&mut self.0, request)?;
         self.0.write_all(b"\n")
     }
@@ -59,15 +177,24 @@ impl<W: Write> OtlpSink for LineSink<W> {
     }
 }
 
+/// A span event: time (Unix ms), name and attributes.
+type SpanEvent = (i64, String, Vec<(String, Value)>);
+
+/// A metric series: the metric and its point attributes.
+type SeriesKey = (&'static str, Vec<(String, String)>);
+
 /// A span being built.
 #[derive(Debug, Clone)]
 struct SpanDraft {
+    /// The session's segment (its trace) the span belongs to.
+    segment: u32,
     span_id: u64,
     parent: Option<u64>,
     name: String,
     start_ms: Option<i64>,
     end_ms: Option<i64>,
     attributes: Vec<(String, Value)>,
+    events: Vec<SpanEvent>,
     error: Option<String>,
 }
 
@@ -88,14 +215,45 @@ struct OpenCall {
     tool: String,
     agent: Option<String>,
     start_ms: Option<i64>,
+    /// The model of the response that made the call (for lines of code).
+    model: Option<String>,
+    /// The call's input, kept only with `--otlp-content` (cut to [`CONTENT_MAX`]).
+    arguments: Option<String>,
 }
 
 /// A subagent's first and last event times, and the Task call that started it.
 type AgentSpan = (Option<i64>, Option<i64>, Option<String>);
 
+/// One metric series' state: its first start and last point time (ns), and running total.
+#[derive(Debug, Default)]
+struct SeriesState {
+    start_ns: u64,
+    last_ns: u64,
+    total: f64,
+    total_int: u64,
+}
+
+/// A metric point waiting to be exported.
+#[derive(Debug)]
+struct Point {
+    metric: &'static str,
+    attributes: Vec<(String, Value)>,
+    start_ns: u64,
+    time_ns: u64,
+    value: Number,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Number {
+    Int(u64),
+    Double(f64),
+}
+
 /// What is known of one session.
 #[derive(Debug, Default)]
 struct SessionTrace {
+    /// Which active period of the session this is: 0 until it first goes idle live.
+    segment: u32,
     first_ms: Option<i64>,
     last_ms: Option<i64>,
     resource: Vec<(String, Value)>,
@@ -103,7 +261,7 @@ struct SessionTrace {
     /// interleave their lines.
     responses_open: HashMap<Option<String>, OpenResponse>,
     /// Responses already exported (hashed): a late line of one is not a new span.
-    closed: std::collections::HashSet<u64>,
+    closed: HashSet<u64>,
     calls: HashMap<String, OpenCall>,
     /// Agent id → (first, last) timestamps, and the Task call that started it.
     agents: BTreeMap<String, AgentSpan>,
@@ -113,20 +271,43 @@ struct SessionTrace {
     tokens: Tokens,
     /// The latest API response id seen and the session's last time before its first line.
     message_start: Option<(String, Option<i64>)>,
+    /// The latest model per chain (main or subagent), for the calls its responses make.
+    models: HashMap<Option<String>, String>,
+    /// Prompt events for the root span (`--otlp-content` only).
+    prompts: Vec<SpanEvent>,
+    /// Events seen, and that count at the last [`OtlpRenderer::close_idle`].
+    events: u64,
+    events_at_tick: u64,
+    /// The count of events when the last segment ended.
+    events_at_end: u64,
+    /// The session's `claude_code.session.count` point is out.
+    counted: bool,
+    /// Metric series of this session, by metric and attributes.
+    series: HashMap<SeriesKey, SeriesState>,
+    /// Metric points not yet exported.
+    points: Vec<Point>,
 }
 
-/// Turns events into OTLP/JSON trace requests. See the [module documentation](self).
+/// Turns events into OTLP/JSON trace and metric requests. See the
+/// [module documentation](self).
 #[derive(Debug)]
 pub struct OtlpRenderer<S: OtlpSink> {
     sink: S,
+    options: OtlpOptions,
     sessions: BTreeMap<String, SessionTrace>,
 }
 
 impl<S: OtlpSink> OtlpRenderer<S> {
-    /// A renderer exporting to `sink`.
+    /// A renderer exporting traces and metrics to `sink` with the default options.
     pub fn new(sink: S) -> Self {
+        Self::with_options(sink, OtlpOptions::default())
+    }
+
+    /// A renderer exporting to `sink` as `options` say.
+    pub fn with_options(sink: S, options: OtlpOptions) -> Self {
         OtlpRenderer {
             sink,
+            options,
             sessions: BTreeMap::new(),
         }
     }
@@ -136,27 +317,72 @@ impl<S: OtlpSink> OtlpRenderer<S> {
         self.sink
     }
 
-    /// Exports the spans finished since the last export, one request for all sessions.
-    fn export_done(&mut self) -> io::Result<()> {
-        let mut resource_spans = Vec::new();
+    /// Ends the current trace of each session that has gone idle by `now_ms` (Unix ms, the
+    /// clock the caller lives by): its last event is [`IDLE_AFTER_MS`] old, no tool call
+    /// started within [`RUNNING_LIVE_MS`] waits for its result, and no event of it came since
+    /// the previous call (so a history still being read is not cut). Its root span and
+    /// whatever is still open go out now; if the session resumes, its next events start a
+    /// new trace under a new root. Returns how many sessions were ended. Call it every few
+    /// seconds on a live stream; never needed for files read to their end.
+    pub fn close_idle(&mut self, now_ms: i64) -> io::Result<usize> {
+        let mut ended = 0;
         for (id, s) in &mut self.sessions {
-            if s.done.is_empty() {
+            let fresh = s.events != s.events_at_tick;
+            s.events_at_tick = s.events;
+            if fresh || s.events == s.events_at_end {
                 continue;
             }
-            let spans: Vec<Value> = s.done.drain(..).map(|d| span_json(id, &d)).collect();
-            resource_spans.push(json!({
-                "resource": {"attributes": attributes(&s.resource)},
-                "scopeSpans": [{
-                    "scope": {"name": "aegon", "version": env!("CARGO_PKG_VERSION")},
-                    "spans": spans,
-                }],
-            }));
+            let quiet = s.last_ms.is_none_or(|t| now_ms - t >= IDLE_AFTER_MS);
+            let running = s
+                .calls
+                .values()
+                .any(|c| c.start_ms.is_some_and(|t| now_ms - t < RUNNING_LIVE_MS));
+            if quiet && !running {
+                end_segment(id, s, &self.options);
+                ended += 1;
+            }
         }
-        if resource_spans.is_empty() {
-            return Ok(());
+        if ended > 0 {
+            self.export_done()?;
+            self.sink.flush()?;
         }
-        self.sink
-            .export(&json!({ "resourceSpans": resource_spans }))
+        Ok(ended)
+    }
+
+    /// Exports the spans and metric points finished since the last export: one request per
+    /// signal for all sessions.
+    fn export_done(&mut self) -> io::Result<()> {
+        let scope = json!({"name": "aegon", "version": env!("CARGO_PKG_VERSION")});
+        let mut resource_spans = Vec::new();
+        let mut resource_metrics = Vec::new();
+        for (id, s) in &mut self.sessions {
+            let resource = json!({"attributes": attributes(&s.resource)});
+            if !s.done.is_empty() {
+                let spans: Vec<Value> = s.done.drain(..).map(|d| span_json(id, &d)).collect();
+                resource_spans.push(json!({
+                    "resource": resource.clone(),
+                    "scopeSpans": [{"scope": scope.clone(), "spans": spans}],
+                }));
+            }
+            if !s.points.is_empty() {
+                let metrics = metrics_json(&mut s.points, self.options.temporality);
+                resource_metrics.push(json!({
+                    "resource": resource,
+                    "scopeMetrics": [{"scope": scope.clone(), "metrics": metrics}],
+                }));
+            }
+        }
+        if !resource_spans.is_empty() {
+            self.sink
+                .export(Signal::Traces, &json!({ "resourceSpans": resource_spans }))?;
+        }
+        if !resource_metrics.is_empty() {
+            self.sink.export(
+                Signal::Metrics,
+                &json!({ "resourceMetrics": resource_metrics }),
+            )?;
+        }
+        Ok(())
     }
 }
 
@@ -166,13 +392,11 @@ impl<S: OtlpSink> Renderer for OtlpRenderer<S> {
             return Ok(ControlFlow::Continue(()));
         };
         let at = event.timestamp.as_deref().and_then(parse_millis);
+        let options = &self.options;
         let s = self.sessions.entry(session_id.to_owned()).or_default();
+        s.events += 1;
         if s.resource.is_empty() {
-            s.resource = vec![
-                ("service.name".into(), json!("claude-code")),
-                ("session.id".into(), json!(session_id)),
-                ("gen_ai.conversation.id".into(), json!(session_id)),
-            ];
+            s.resource = base_resource(session_id, options);
         }
         for (key, value) in [
             ("process.working_directory", event.cwd.as_deref()),
@@ -180,13 +404,21 @@ impl<S: OtlpSink> Renderer for OtlpRenderer<S> {
             ("claude_code.version", event.version.as_deref()),
         ] {
             if let Some(v) = value {
+                let v = json!(bounded(v, ATTRIBUTE_MAX));
                 match s.resource.iter_mut().find(|(k, _)| k == key) {
-                    Some(slot) => slot.1 = json!(v),
-                    None => s.resource.push((key.to_owned(), json!(v))),
+                    Some(slot) => slot.1 = v,
+                    None => s.resource.push((key.to_owned(), v)),
                 }
             }
         }
-        let agent = event.agent_id.as_deref().map(str::to_owned);
+        if !s.counted && options.metrics {
+            if let Some(t) = at {
+                s.counted = true;
+                let attrs = metric_attributes(session_id, options, &[]);
+                push_point(s, SESSION_COUNT, attrs, t, Number::Int(1), options);
+            }
+        }
+        let agent = event.agent_id.as_deref().map(|a| bounded(a, ATTRIBUTE_MAX));
         if let Some(a) = &agent {
             let entry = s.agents.entry(a.clone()).or_default();
             entry.0 = min_time(entry.0, at);
@@ -213,7 +445,7 @@ impl<S: OtlpSink> Renderer for OtlpRenderer<S> {
             _ => false,
         };
         if ends {
-            close_response(session_id, s, &agent);
+            close_response(session_id, s, &agent, options);
         }
         if let Some(m) = message_id {
             if s.message_start.as_ref().is_none_or(|(seen, _)| seen != m) {
@@ -221,51 +453,114 @@ impl<S: OtlpSink> Renderer for OtlpRenderer<S> {
             }
         }
         match &event.kind {
+            EventKind::AssistantText {
+                model: Some(model), ..
+            } => {
+                s.models
+                    .insert(agent.clone(), bounded(model, ATTRIBUTE_MAX));
+            }
+            EventKind::UserPrompt { text }
+                if options.content && options.traces && s.prompts.len() < CONTENT_EVENTS =>
+            {
+                let text = text.to_str();
+                s.prompts.push((
+                    at.or(s.last_ms).unwrap_or(0),
+                    "gen_ai.user.message".to_owned(),
+                    vec![("content".into(), json!(bounded(&text, CONTENT_MAX)))],
+                ));
+            }
             EventKind::Usage {
-                message_id: Some(message_id),
+                message_id,
                 model,
                 tokens,
+                factors,
                 ..
             } => {
-                s.tokens = s.tokens.saturating_add(*tokens);
-                let closed = s
-                    .closed
-                    .contains(&span_id(session_id, "response", message_id));
-                match s.responses_open.get_mut(&agent) {
-                    Some(open) if open.message_id == *message_id => {
-                        open.tokens = open.tokens.saturating_add(*tokens);
-                        open.end_ms = max_time(open.end_ms, at);
+                let model_name = model.as_deref().unwrap_or("unknown");
+                s.models
+                    .insert(agent.clone(), bounded(model_name, ATTRIBUTE_MAX));
+                if options.metrics {
+                    let t = at.or(s.last_ms).unwrap_or(0);
+                    let mut extra = vec![
+                        ("model".to_owned(), bounded(model_name, ATTRIBUTE_MAX)),
+                        (
+                            "query_source".to_owned(),
+                            if agent.is_some() { "subagent" } else { "main" }.to_owned(),
+                        ),
+                    ];
+                    if factors.speed.as_deref() == Some("fast") {
+                        extra.push(("speed".to_owned(), "fast".to_owned()));
                     }
-                    // A late line of a response already exported: its span is out.
-                    _ if closed => {}
-                    _ => {
-                        let open = OpenResponse {
-                            message_id: message_id.to_string(),
-                            model: model.as_deref().map(str::to_owned),
-                            agent: agent.clone(),
-                            tokens: *tokens,
-                            // The request went out after the session's previous event.
-                            start_ms: match &s.message_start {
-                                Some((m, start)) if m == message_id.as_ref() => *start,
-                                _ => s.last_ms.or(at),
-                            },
-                            end_ms: at,
-                        };
-                        s.responses_open.insert(agent.clone(), open);
+                    for (kind, n) in [
+                        ("input", tokens.input),
+                        ("output", tokens.output),
+                        ("cacheRead", tokens.cache_read),
+                        (
+                            "cacheCreation",
+                            tokens.cache_write_5m.saturating_add(tokens.cache_write_1h),
+                        ),
+                    ] {
+                        if n > 0 {
+                            let mut more = vec![("type".to_owned(), kind.to_owned())];
+                            more.extend(extra.iter().cloned());
+                            let attrs = metric_attributes(session_id, options, &more);
+                            push_point(s, TOKEN_USAGE, attrs, t, Number::Int(n), options);
+                        }
+                    }
+                    if let Some(cost) = options.pricing.request_cost(model_name, tokens, factors) {
+                        if cost > 0.0 {
+                            let attrs = metric_attributes(session_id, options, &extra);
+                            push_point(s, COST_USAGE, attrs, t, Number::Double(cost), options);
+                        }
+                    }
+                }
+                if let Some(message_id) = message_id {
+                    s.tokens = s.tokens.saturating_add(*tokens);
+                    let closed = s
+                        .closed
+                        .contains(&span_id(session_id, "response", message_id));
+                    match s.responses_open.get_mut(&agent) {
+                        Some(open) if open.message_id == *message_id => {
+                            open.tokens = open.tokens.saturating_add(*tokens);
+                            open.end_ms = max_time(open.end_ms, at);
+                        }
+                        // A late line of a response already exported: its span is out.
+                        _ if closed => {}
+                        _ => {
+                            let open = OpenResponse {
+                                message_id: bounded(message_id, ATTRIBUTE_MAX),
+                                model: model.as_deref().map(|m| bounded(m, ATTRIBUTE_MAX)),
+                                agent: agent.clone(),
+                                tokens: *tokens,
+                                // The request went out after the session's previous event.
+                                start_ms: match &s.message_start {
+                                    Some((m, start)) if m == message_id.as_ref() => *start,
+                                    _ => s.last_ms.or(at),
+                                },
+                                end_ms: at,
+                            };
+                            s.responses_open.insert(agent.clone(), open);
+                        }
                     }
                 }
             }
             EventKind::ToolCall {
                 tool_use_id: Some(id),
                 tool,
+                input,
                 ..
             } => {
+                let arguments = input
+                    .filter(|_| options.content)
+                    .map(|raw| bounded(raw.get(), CONTENT_MAX));
                 s.calls.insert(
                     id.to_string(),
                     OpenCall {
-                        tool: tool.to_string(),
+                        tool: bounded(tool, ATTRIBUTE_MAX),
                         agent: agent.clone(),
                         start_ms: at,
+                        model: s.models.get(&agent).cloned(),
+                        arguments,
                     },
                 );
             }
@@ -273,32 +568,59 @@ impl<S: OtlpSink> Renderer for OtlpRenderer<S> {
                 tool_use_id: Some(id),
                 is_error,
                 spawned_agent_id,
+                content,
+                raw_result,
                 ..
             } => {
                 if let Some(call) = s.calls.remove(id.as_ref()) {
-                    let mut attrs = vec![
-                        ("gen_ai.operation.name".into(), json!("execute_tool")),
-                        ("gen_ai.tool.name".into(), json!(call.tool)),
-                        ("gen_ai.tool.call.id".into(), json!(id)),
-                    ];
-                    if let Some(spawned) = spawned_agent_id {
-                        attrs.push(("gen_ai.agent.id".into(), json!(spawned)));
-                        if let Some(entry) = s.agents.get_mut(spawned.as_ref()) {
-                            entry.2 = Some(id.to_string());
-                        } else {
-                            s.agents
-                                .insert(spawned.to_string(), (None, None, Some(id.to_string())));
+                    if options.metrics && !is_error {
+                        if let Some((added, removed)) = raw_result.and_then(lines_changed) {
+                            let t = at.or(s.last_ms).unwrap_or(0);
+                            for (kind, n) in [("added", added), ("removed", removed)] {
+                                if n > 0 {
+                                    let mut more = vec![("type".to_owned(), kind.to_owned())];
+                                    if let Some(m) = &call.model {
+                                        more.push(("model".to_owned(), m.clone()));
+                                    }
+                                    let attrs = metric_attributes(session_id, options, &more);
+                                    push_point(s, LINES_OF_CODE, attrs, t, Number::Int(n), options);
+                                }
+                            }
                         }
                     }
-                    s.done.push(SpanDraft {
-                        span_id: span_id(session_id, "tool", id),
-                        parent: Some(parent_of(session_id, call.agent.as_deref())),
-                        name: format!("execute_tool {}", call.tool),
-                        start_ms: call.start_ms,
-                        end_ms: at.or(call.start_ms),
-                        attributes: attrs,
-                        error: is_error.then(|| "the tool call failed".to_owned()),
-                    });
+                    let mut attrs = tool_attributes(id, &call);
+                    if options.content {
+                        if let Some(text) = content.and_then(result_text) {
+                            attrs.push((
+                                "gen_ai.tool.call.result".into(),
+                                json!(bounded(&text, CONTENT_MAX)),
+                            ));
+                        }
+                    }
+                    if let Some(spawned) = spawned_agent_id {
+                        let spawned = bounded(spawned, ATTRIBUTE_MAX);
+                        attrs.push(("gen_ai.agent.id".into(), json!(spawned)));
+                        let call_id = bounded(id, ATTRIBUTE_MAX);
+                        match s.agents.get_mut(&spawned) {
+                            Some(entry) => entry.2 = Some(call_id),
+                            None => {
+                                s.agents.insert(spawned, (None, None, Some(call_id)));
+                            }
+                        }
+                    }
+                    if options.traces {
+                        s.done.push(SpanDraft {
+                            segment: s.segment,
+                            span_id: span_id(session_id, "tool", id),
+                            parent: Some(parent_of(session_id, s.segment, call.agent.as_deref())),
+                            name: format!("execute_tool {}", call.tool),
+                            start_ms: call.start_ms,
+                            end_ms: at.or(call.start_ms),
+                            attributes: attrs,
+                            events: Vec::new(),
+                            error: is_error.then(|| "the tool call failed".to_owned()),
+                        });
+                    }
                 }
             }
             _ => {}
@@ -315,68 +637,321 @@ impl<S: OtlpSink> Renderer for OtlpRenderer<S> {
 
     fn finish(&mut self, _stats: &Stats) -> io::Result<()> {
         for (id, s) in &mut self.sessions {
-            let chains: Vec<Option<String>> = s.responses_open.keys().cloned().collect();
-            for chain in chains {
-                close_response(id, s, &chain);
-            }
-            // Calls never answered end where the session ended.
-            for (call_id, call) in s.calls.drain() {
-                s.done.push(SpanDraft {
-                    span_id: span_id(id, "tool", &call_id),
-                    parent: Some(parent_of(id, call.agent.as_deref())),
-                    name: format!("execute_tool {}", call.tool),
-                    start_ms: call.start_ms,
-                    end_ms: s.last_ms.or(call.start_ms),
-                    attributes: vec![
-                        ("gen_ai.operation.name".into(), json!("execute_tool")),
-                        ("gen_ai.tool.name".into(), json!(call.tool)),
-                        ("gen_ai.tool.call.id".into(), json!(call_id)),
-                    ],
-                    error: Some("no result".to_owned()),
-                });
-            }
-            for (agent, (first, last, spawned_by)) in &s.agents {
-                s.done.push(SpanDraft {
-                    span_id: span_id(id, "agent", agent),
-                    parent: Some(match spawned_by {
-                        Some(call) => span_id(id, "tool", call),
-                        None => span_id(id, "session", ""),
-                    }),
-                    name: format!("invoke_agent {agent}"),
-                    start_ms: *first,
-                    end_ms: *last,
-                    attributes: vec![
-                        ("gen_ai.operation.name".into(), json!("invoke_agent")),
-                        ("gen_ai.agent.id".into(), json!(agent)),
-                    ],
-                    error: None,
-                });
-            }
-            s.done.push(SpanDraft {
-                span_id: span_id(id, "session", ""),
-                parent: None,
-                name: "claude_code.session".to_owned(),
-                start_ms: s.first_ms,
-                end_ms: s.last_ms,
-                attributes: vec![
-                    ("session.id".into(), json!(id)),
-                    ("aegon.api_calls".into(), json!(s.responses)),
-                    (
-                        "gen_ai.usage.input_tokens".into(),
-                        json!(s.tokens.total_input()),
-                    ),
-                    ("gen_ai.usage.output_tokens".into(), json!(s.tokens.output)),
-                ],
-                error: None,
-            });
+            end_segment(id, s, &self.options);
         }
         self.export_done()?;
         self.sink.close()
     }
 }
 
+/// The resource of a session's telemetry: aegon's keys, then the user's (which replace only
+/// `service.name`).
+fn base_resource(session_id: &str, options: &OtlpOptions) -> Vec<(String, Value)> {
+    let session_id = bounded(session_id, ATTRIBUTE_MAX);
+    let mut resource = vec![
+        ("service.name".to_owned(), json!("claude-code")),
+        ("session.id".to_owned(), json!(session_id)),
+        ("gen_ai.conversation.id".to_owned(), json!(session_id)),
+    ];
+    for (key, value) in &options.resource {
+        match resource.iter_mut().find(|(k, _)| k == key) {
+            Some(slot) if key == "service.name" => slot.1 = json!(value),
+            Some(_) => {}
+            None => resource.push((key.clone(), json!(value))),
+        }
+    }
+    resource
+}
+
+/// A metric point's attributes: `session.id`, the metric's own, then the user's resource
+/// keys (never replacing one already set; `service.name` left to the resource).
+fn metric_attributes(
+    session_id: &str,
+    options: &OtlpOptions,
+    own: &[(String, String)],
+) -> Vec<(String, String)> {
+    let mut attrs = vec![("session.id".to_owned(), bounded(session_id, ATTRIBUTE_MAX))];
+    attrs.extend(own.iter().cloned());
+    for (key, value) in &options.resource {
+        if key != "service.name" && !attrs.iter().any(|(k, _)| k == key) {
+            attrs.push((key.clone(), value.clone()));
+        }
+    }
+    attrs
+}
+
+/// Adds a point to a session's series: its interval starts where the series' previous point
+/// ended (delta) or at the series' first start (cumulative), its time strictly after the
+/// previous one's.
+fn push_point(
+    s: &mut SessionTrace,
+    metric: &'static str,
+    attributes: Vec<(String, String)>,
+    at_ms: i64,
+    value: Number,
+    options: &OtlpOptions,
+) {
+    let at_ns = u64::try_from(at_ms).unwrap_or(0).saturating_mul(1_000_000);
+    let session_start = s
+        .first_ms
+        .map_or(at_ns, |t| {
+            u64::try_from(t).unwrap_or(0).saturating_mul(1_000_000)
+        })
+        .min(at_ns);
+    let key = (metric, attributes);
+    let (start_ns, time_ns, value) = match s.series.get_mut(&key) {
+        None => {
+            let state = SeriesState {
+                start_ns: session_start,
+                last_ns: at_ns,
+                total: number_f64(value),
+                total_int: number_u64(value),
+            };
+            s.series.insert(key.clone(), state);
+            (session_start, at_ns, value)
+        }
+        Some(state) => {
+            let time = at_ns.max(state.last_ns.saturating_add(1));
+            let start = match options.temporality {
+                Temporality::Delta => state.last_ns,
+                Temporality::Cumulative => state.start_ns,
+            };
+            state.last_ns = time;
+            state.total += number_f64(value);
+            state.total_int = state.total_int.saturating_add(number_u64(value));
+            let value = match (options.temporality, value) {
+                (Temporality::Delta, v) => v,
+                (Temporality::Cumulative, Number::Int(_)) => Number::Int(state.total_int),
+                (Temporality::Cumulative, Number::Double(_)) => Number::Double(state.total),
+            };
+            (start, time, value)
+        }
+    };
+    let (metric, attributes) = key;
+    s.points.push(Point {
+        metric,
+        attributes: attributes
+            .into_iter()
+            .map(|(k, v)| (k, Value::String(v)))
+            .collect(),
+        start_ns,
+        time_ns,
+        value,
+    });
+}
+
+fn number_f64(n: Number) -> f64 {
+    match n {
+        // Token counts are far below 2^53: exact as f64.
+        Number::Int(i) => i as f64,
+        Number::Double(d) => d,
+    }
+}
+
+fn number_u64(n: Number) -> u64 {
+    match n {
+        Number::Int(i) => i,
+        Number::Double(_) => 0,
+    }
+}
+
+/// The `metrics` of one scope: the points grouped by metric, each a monotonic sum.
+fn metrics_json(points: &mut Vec<Point>, temporality: Temporality) -> Vec<Value> {
+    let mut by_metric: BTreeMap<&'static str, Vec<Value>> = BTreeMap::new();
+    for p in points.drain(..) {
+        let mut point = json!({
+            "attributes": attributes(&p.attributes),
+            "startTimeUnixNano": p.start_ns.to_string(),
+            "timeUnixNano": p.time_ns.to_string(),
+        });
+        match p.value {
+            Number::Int(i) => point["asInt"] = json!(i.to_string()),
+            Number::Double(d) => point["asDouble"] = json!(d),
+        }
+        by_metric.entry(p.metric).or_default().push(point);
+    }
+    by_metric
+        .into_iter()
+        .map(|(name, data_points)| {
+            let (_, unit, description) = METRICS
+                .iter()
+                .find(|(n, _, _)| *n == name)
+                .copied()
+                .unwrap_or((name, "", ""));
+            json!({
+                "name": name,
+                "description": description,
+                "unit": unit,
+                "sum": {
+                    "aggregationTemporality": temporality.otlp(),
+                    "isMonotonic": true,
+                    "dataPoints": data_points,
+                },
+            })
+        })
+        .collect()
+}
+
+/// Lines added and removed by an Edit, MultiEdit or Write, from its `toolUseResult`: the `+`
+/// and `-` lines of `structuredPatch`, or every line of a created file's `content` when the
+/// patch is empty. `None` for any other result.
+fn lines_changed(raw: &str) -> Option<(u64, u64)> {
+    #[derive(Deserialize)]
+    struct Hunk<'a> {
+        #[serde(borrow, default)]
+        lines: Vec<std::borrow::Cow<'a, str>>,
+    }
+    #[derive(Deserialize)]
+    struct Changed<'a> {
+        #[serde(borrow, default, rename = "structuredPatch")]
+        patch: Option<Vec<Hunk<'a>>>,
+        #[serde(borrow, default, rename = "type")]
+        kind: Option<std::borrow::Cow<'a, str>>,
+        #[serde(borrow, default)]
+        content: Option<std::borrow::Cow<'a, str>>,
+    }
+    // Most results are not edits: look before parsing.
+    if !raw.contains("\"structuredPatch\"") {
+        return None;
+    }
+    let changed: Changed<'_> = serde_json::from_str(raw).ok()?;
+    let patch = changed.patch?;
+    let (mut added, mut removed) = (0u64, 0u64);
+    for line in patch.iter().flat_map(|h| &h.lines) {
+        match line.as_bytes().first() {
+            Some(b'+') => added += 1,
+            Some(b'-') => removed += 1,
+            _ => {}
+        }
+    }
+    if patch.is_empty() && changed.kind.as_deref() == Some("create") {
+        if let Some(content) = &changed.content {
+            added = content.lines().count() as u64;
+        }
+    }
+    Some((added, removed))
+}
+
+/// A tool result's text, for `--otlp-content`: a string as is, or the text blocks of a list
+/// joined by newlines.
+fn result_text(raw: &serde_json::value::RawValue) -> Option<String> {
+    match serde_json::from_str::<Value>(raw.get()).ok()? {
+        Value::String(s) => Some(s),
+        Value::Array(blocks) => {
+            let texts: Vec<&str> = blocks
+                .iter()
+                .filter_map(|b| b.get("text").and_then(Value::as_str))
+                .collect();
+            (!texts.is_empty()).then(|| texts.join("\n"))
+        }
+        _ => None,
+    }
+}
+
+fn tool_attributes(call_id: &str, call: &OpenCall) -> Vec<(String, Value)> {
+    let mut attrs = vec![
+        ("gen_ai.operation.name".into(), json!("execute_tool")),
+        ("gen_ai.tool.name".into(), json!(call.tool)),
+        (
+            "gen_ai.tool.call.id".into(),
+            json!(bounded(call_id, ATTRIBUTE_MAX)),
+        ),
+    ];
+    if let Some(arguments) = &call.arguments {
+        attrs.push(("gen_ai.tool.call.arguments".into(), json!(arguments)));
+    }
+    attrs
+}
+
+/// Ends a session's current trace: open responses, calls never answered (ending where the
+/// session did), subagents and the root span go to the finished spans; the trace state is
+/// reset for a next segment (metric series go on).
+fn end_segment(id: &str, s: &mut SessionTrace, options: &OtlpOptions) {
+    if s.events == s.events_at_end {
+        // Nothing came since the segment before ended.
+        return;
+    }
+    s.events_at_end = s.events;
+    let chains: Vec<Option<String>> = s.responses_open.keys().cloned().collect();
+    for chain in chains {
+        close_response(id, s, &chain, options);
+    }
+    let segment = s.segment;
+    let calls: Vec<(String, OpenCall)> = s.calls.drain().collect();
+    let agents = std::mem::take(&mut s.agents);
+    let prompts = std::mem::take(&mut s.prompts);
+    if options.traces {
+        for (call_id, call) in calls {
+            s.done.push(SpanDraft {
+                segment,
+                span_id: span_id(id, "tool", &call_id),
+                parent: Some(parent_of(id, segment, call.agent.as_deref())),
+                name: format!("execute_tool {}", call.tool),
+                start_ms: call.start_ms,
+                end_ms: s.last_ms.or(call.start_ms),
+                attributes: tool_attributes(&call_id, &call),
+                events: Vec::new(),
+                error: Some("no result".to_owned()),
+            });
+        }
+        for (agent, (first, last, spawned_by)) in &agents {
+            s.done.push(SpanDraft {
+                segment,
+                span_id: span_id(id, "agent", agent),
+                parent: Some(match spawned_by {
+                    Some(call) => span_id(id, "tool", call),
+                    None => root_id(id, segment),
+                }),
+                name: format!("invoke_agent {agent}"),
+                start_ms: *first,
+                end_ms: *last,
+                attributes: vec![
+                    ("gen_ai.operation.name".into(), json!("invoke_agent")),
+                    ("gen_ai.agent.id".into(), json!(agent)),
+                ],
+                events: Vec::new(),
+                error: None,
+            });
+        }
+        let mut attributes = vec![
+            ("session.id".into(), json!(bounded(id, ATTRIBUTE_MAX))),
+            ("aegon.api_calls".into(), json!(s.responses)),
+            (
+                "gen_ai.usage.input_tokens".into(),
+                json!(s.tokens.total_input()),
+            ),
+            ("gen_ai.usage.output_tokens".into(), json!(s.tokens.output)),
+        ];
+        if segment > 0 {
+            attributes.push(("aegon.segment".into(), json!(segment)));
+        }
+        s.done.push(SpanDraft {
+            segment,
+            span_id: root_id(id, segment),
+            parent: None,
+            name: "claude_code.session".to_owned(),
+            start_ms: s.first_ms,
+            end_ms: s.last_ms,
+            attributes,
+            events: prompts,
+            error: None,
+        });
+    }
+    s.segment = segment.saturating_add(1);
+    s.first_ms = None;
+    s.last_ms = None;
+    s.responses = 0;
+    s.tokens = Tokens::default();
+    s.message_start = None;
+}
+
 /// Moves the open response of a chain (main or subagent), if any, to the finished spans.
-fn close_response(session_id: &str, s: &mut SessionTrace, chain: &Option<String>) {
+fn close_response(
+    session_id: &str,
+    s: &mut SessionTrace,
+    chain: &Option<String>,
+    options: &OtlpOptions,
+) {
     let Some(r) = s.responses_open.remove(chain) else {
         return;
     };
@@ -386,6 +961,9 @@ fn close_response(session_id: &str, s: &mut SessionTrace, chain: &Option<String>
     }
     s.closed
         .insert(span_id(session_id, "response", &r.message_id));
+    if !options.traces {
+        return;
+    }
     let model = r.model.clone().unwrap_or_else(|| "unknown".to_owned());
     let mut attrs = vec![
         ("gen_ai.operation.name".into(), json!("chat")),
@@ -415,21 +993,31 @@ fn close_response(session_id: &str, s: &mut SessionTrace, chain: &Option<String>
         attrs.push(("gen_ai.agent.id".into(), json!(agent)));
     }
     s.done.push(SpanDraft {
+        segment: s.segment,
         span_id: span_id(session_id, "response", &r.message_id),
-        parent: Some(parent_of(session_id, r.agent.as_deref())),
+        parent: Some(parent_of(session_id, s.segment, r.agent.as_deref())),
         name: format!("chat {model}"),
         start_ms: r.start_ms,
         end_ms: r.end_ms,
         attributes: attrs,
+        events: Vec::new(),
         error: None,
     });
 }
 
+/// The root span of a session's trace (segment 0 keeps the id of a whole-file export).
+fn root_id(session_id: &str, segment: u32) -> u64 {
+    match segment {
+        0 => span_id(session_id, "session", ""),
+        n => span_id(session_id, "session", &n.to_string()),
+    }
+}
+
 /// The span a session's event hangs under: its subagent's span, else the session's root.
-fn parent_of(session_id: &str, agent: Option<&str>) -> u64 {
+fn parent_of(session_id: &str, segment: u32, agent: Option<&str>) -> u64 {
     match agent {
         Some(a) => span_id(session_id, "agent", a),
-        None => span_id(session_id, "session", ""),
+        None => root_id(session_id, segment),
     }
 }
 
@@ -437,7 +1025,7 @@ fn span_json(session_id: &str, d: &SpanDraft) -> Value {
     let start = d.start_ms.or(d.end_ms).unwrap_or(0);
     let end = d.end_ms.unwrap_or(start).max(start);
     let mut span = json!({
-        "traceId": trace_id(session_id),
+        "traceId": trace_id(session_id, d.segment),
         "spanId": format!("{:016x}", d.span_id),
         "name": d.name,
         "kind": if d.name.starts_with("chat ") { 3 } else { 1 },
@@ -451,6 +1039,19 @@ fn span_json(session_id: &str, d: &SpanDraft) -> Value {
     });
     if let Some(parent) = d.parent {
         span["parentSpanId"] = json!(format!("{parent:016x}"));
+    }
+    if !d.events.is_empty() {
+        span["events"] = d
+            .events
+            .iter()
+            .map(|(at, name, attrs)| {
+                json!({
+                    "timeUnixNano": nanos(*at),
+                    "name": name,
+                    "attributes": attributes(attrs),
+                })
+            })
+            .collect();
     }
     span
 }
@@ -470,6 +1071,18 @@ fn attributes(pairs: &[(String, Value)]) -> Vec<Value> {
             json!({"key": key, "value": value})
         })
         .collect()
+}
+
+/// At most `max` bytes of `text`, cut at a character boundary.
+fn bounded(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_owned();
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text[..end].to_owned()
 }
 
 fn nanos(ms: i64) -> String {
@@ -503,12 +1116,17 @@ fn fnv(parts: &[&str]) -> u64 {
     h.max(1)
 }
 
-/// 32 hex digits for a session.
-fn trace_id(session_id: &str) -> String {
+/// 32 hex digits for a session's trace (segment 0: the whole-file export's).
+fn trace_id(session_id: &str, segment: u32) -> String {
+    let segment = match segment {
+        0 => String::new(),
+        n => format!("\u{0}{n}"),
+    };
+    let key = format!("{session_id}{segment}");
     format!(
         "{:016x}{:016x}",
-        fnv(&["trace", session_id]),
-        fnv(&["trace-low", session_id])
+        fnv(&["trace", &key]),
+        fnv(&["trace-low", &key])
     )
 }
 
@@ -534,7 +1152,8 @@ mod tests {
                 let v: Value = serde_json::from_str(l).unwrap();
                 v["resourceSpans"]
                     .as_array()
-                    .unwrap()
+                    .cloned()
+                    .unwrap_or_default()
                     .iter()
                     .flat_map(|r| r["scopeSpans"][0]["spans"].as_array().unwrap().clone())
                     .collect::<Vec<_>>()
