@@ -1,20 +1,30 @@
-//! `--otlp` and `--otlp-endpoint`: the traces' numbers against the summary's, parents that
-//! exist, ids once; and a loopback collector that receives every span exactly once, even when
-//! it first answers 503. (The official protobuf definitions check the same output in CI:
-//! scripts/check_otlp.py.)
+//! `--otlp`, `--otlp-endpoint` and `--otlp-export`: the traces' and metrics' numbers against
+//! the summary's and against independent counts, metric names and attributes against Claude
+//! Code's documented ones, parents that exist, ids once; and loopback receivers (plain http,
+//! and https with a certificate made here) that get every span and metric point exactly once,
+//! over protobuf+gzip and JSON, with the headers from the environment, after a 503 and a
+//! `Retry-After`. (The official protobuf definitions check the same output in CI:
+//! scripts/check_otlp.py.) Only 127.0.0.1 is ever contacted.
 
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
+use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
+use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+use prost::Message;
 use serde_json::Value;
 
 use common::{aegon_stdout, fixtures};
 
-/// Every span of OTLP/JSON request lines.
+/// Every span of OTLP/JSON requests (lines of other signals have none).
 fn spans_of(requests: &[Value]) -> Vec<Value> {
     requests
         .iter()
@@ -22,6 +32,79 @@ fn spans_of(requests: &[Value]) -> Vec<Value> {
         .flat_map(|rs| rs["scopeSpans"].as_array().cloned().unwrap_or_default())
         .flat_map(|ss| ss["spans"].as_array().cloned().unwrap_or_default())
         .collect()
+}
+
+/// One metric point: its metric's name, unit and temporality, and the point.
+#[derive(Debug, Clone)]
+struct Point {
+    name: String,
+    unit: String,
+    temporality: u64,
+    point: Value,
+}
+
+impl Point {
+    fn attrs(&self) -> BTreeMap<String, String> {
+        self.point["attributes"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .map(|a| {
+                (
+                    a["key"].as_str().unwrap().to_owned(),
+                    a["value"]["stringValue"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    }
+
+    fn value(&self) -> f64 {
+        match self.point.get("asInt") {
+            Some(v) => v.as_str().unwrap().parse().unwrap(),
+            None => self.point["asDouble"].as_f64().unwrap(),
+        }
+    }
+
+    fn nanos(&self, key: &str) -> u64 {
+        self.point[key].as_str().unwrap().parse().unwrap()
+    }
+
+    /// What makes a point itself: name, attributes, times, value.
+    fn key(&self) -> String {
+        format!(
+            "{} {:?} {} {} {}",
+            self.name,
+            self.attrs(),
+            self.nanos("startTimeUnixNano"),
+            self.nanos("timeUnixNano"),
+            self.value()
+        )
+    }
+}
+
+/// Every metric point of OTLP/JSON requests.
+fn points_of(requests: &[Value]) -> Vec<Point> {
+    let mut points = Vec::new();
+    for r in requests {
+        for rm in r["resourceMetrics"].as_array().cloned().unwrap_or_default() {
+            for sm in rm["scopeMetrics"].as_array().cloned().unwrap_or_default() {
+                for m in sm["metrics"].as_array().cloned().unwrap_or_default() {
+                    let sum = &m["sum"];
+                    assert!(sum.is_object(), "every metric is a sum: {m}");
+                    for p in sum["dataPoints"].as_array().cloned().unwrap_or_default() {
+                        points.push(Point {
+                            name: m["name"].as_str().unwrap().to_owned(),
+                            unit: m["unit"].as_str().unwrap_or("").to_owned(),
+                            temporality: sum["aggregationTemporality"].as_u64().unwrap(),
+                            point: p,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    points
 }
 
 fn int_attr(span: &Value, key: &str) -> u64 {
@@ -42,17 +125,37 @@ fn fixture_args(first: &[&str]) -> Vec<std::ffi::OsString> {
         .collect()
 }
 
-#[test]
-fn traces_count_what_the_summary_counts() {
-    let out = aegon_stdout(fixture_args(&["--otlp", "-q"]));
-    let requests: Vec<Value> = out
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    let spans = spans_of(&requests);
+/// `aegon --otlp -q` over every fixture, as request lines (run once for all the tests).
+fn expected_requests() -> Vec<Value> {
+    static ONCE: std::sync::OnceLock<Vec<Value>> = std::sync::OnceLock::new();
+    ONCE.get_or_init(|| {
+        aegon()
+            .args(fixture_args(&["--otlp", "-q"]))
+            .output()
+            .map(|out| {
+                assert!(out.status.success());
+                String::from_utf8(out.stdout)
+                    .unwrap()
+                    .lines()
+                    .map(|l| serde_json::from_str(l).unwrap())
+                    .collect()
+            })
+            .unwrap()
+    })
+    .clone()
+}
+
+fn summary_totals() -> Value {
     let summary: Value =
         serde_json::from_str(&aegon_stdout(fixture_args(&["--summary", "--json", "-q"]))).unwrap();
-    let totals = &summary["totals"];
+    summary["totals"].clone()
+}
+
+#[test]
+fn traces_count_what_the_summary_counts() {
+    let requests = expected_requests();
+    let spans = spans_of(&requests);
+    let totals = summary_totals();
     let chats: Vec<&Value> = spans
         .iter()
         .filter(|s| s["name"].as_str().unwrap().starts_with("chat "))
@@ -110,91 +213,580 @@ fn traces_count_what_the_summary_counts() {
     assert_eq!(roots, by_trace.len(), "one root per trace");
 }
 
-/// The bodies a test collector accepted so far.
-type Accepted = std::sync::Arc<std::sync::Mutex<Vec<Value>>>;
+/// Claude Code's metrics as its monitoring documentation gives them (code.claude.com
+/// docs/en/monitoring-usage, "Metrics" and "Metric details", read 2026-08): name → unit, the
+/// attribute keys a point may carry (besides the standard ones) and the values of `type`.
+const DOCUMENTED: &[(&str, &str, &[&str], &[&str])] = &[
+    ("claude_code.session.count", "", &["start_type"], &[]),
+    (
+        "claude_code.lines_of_code.count",
+        "",
+        &["type", "model"],
+        &["added", "removed"],
+    ),
+    (
+        "claude_code.cost.usage",
+        "USD",
+        &[
+            "model",
+            "query_source",
+            "speed",
+            "effort",
+            "agent.name",
+            "skill.name",
+            "plugin.name",
+            "marketplace.name",
+            "mcp_server.name",
+            "mcp_tool.name",
+        ],
+        &[],
+    ),
+    (
+        "claude_code.token.usage",
+        "tokens",
+        &[
+            "type",
+            "model",
+            "query_source",
+            "speed",
+            "effort",
+            "agent.name",
+            "skill.name",
+            "plugin.name",
+            "marketplace.name",
+            "mcp_server.name",
+            "mcp_tool.name",
+        ],
+        &["input", "output", "cacheRead", "cacheCreation"],
+    ),
+];
 
-/// A collector on a loopback port: answers the first request 503, the rest 200; collects the
-/// bodies it accepted (also handed back when it stops).
-fn collector() -> (String, Accepted, std::thread::JoinHandle<Vec<Value>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/v1/traces", listener.local_addr().unwrap());
-    let shared: Accepted = Default::default();
-    let seen = shared.clone();
-    let handle = std::thread::spawn(move || {
-        let mut accepted = Vec::new();
-        let mut first = true;
-        listener.set_nonblocking(false).unwrap();
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { break };
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut length = 0usize;
-            let mut path = String::new();
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                    break;
-                }
-                if line.starts_with("POST ") {
-                    path = line.split_whitespace().nth(1).unwrap_or("").to_owned();
-                }
-                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                    length = v.trim().parse().unwrap();
-                }
-                if line == "\r\n" {
-                    break;
-                }
-            }
-            let mut body = vec![0; length];
-            reader.read_exact(&mut body).unwrap();
-            assert_eq!(path, "/v1/traces");
-            let status = if first {
-                "503 Service Unavailable"
-            } else {
-                "200 OK"
-            };
-            stream
-                .write_all(format!("HTTP/1.1 {status}\r\nContent-Length: 0\r\n\r\n").as_bytes())
-                .unwrap();
-            if !first {
-                let doc: Value = serde_json::from_slice(&body).unwrap();
-                if doc.get("stop").is_some() {
-                    break;
-                }
-                seen.lock().unwrap().push(doc.clone());
-                accepted.push(doc);
-            }
-            first = false;
+/// The documentation's standard attributes (on every metric).
+const STANDARD: &[&str] = &[
+    "session.id",
+    "app.version",
+    "app.entrypoint",
+    "organization.id",
+    "user.account_uuid",
+    "user.account_id",
+    "user.id",
+    "user.email",
+    "terminal.type",
+];
+
+#[test]
+fn metrics_have_claude_codes_names_units_and_attributes() {
+    let points = points_of(&expected_requests());
+    let mut seen = BTreeSet::new();
+    for p in &points {
+        let (_, unit, keys, types) = DOCUMENTED
+            .iter()
+            .find(|(name, ..)| *name == p.name)
+            .unwrap_or_else(|| panic!("{} is not one of Claude Code's metrics", p.name));
+        assert_eq!(&p.unit, unit, "{}'s unit", p.name);
+        assert_eq!(p.temporality, 1, "delta, Claude Code's default");
+        let attrs = p.attrs();
+        assert!(attrs.contains_key("session.id"), "{}: {attrs:?}", p.name);
+        for key in attrs.keys() {
+            assert!(
+                STANDARD.contains(&key.as_str()) || keys.contains(&key.as_str()),
+                "{}: attribute {key} is not documented",
+                p.name
+            );
         }
-        accepted
-    });
-    (url, shared, handle)
-}
-
-/// Ends a test collector with a request of our own.
-fn stop(url: &str) {
-    let address = url.trim_start_matches("http://").split('/').next().unwrap();
-    let mut s = std::net::TcpStream::connect(address).unwrap();
-    let body = br#"{"stop":true}"#;
-    write!(
-        s,
-        "POST /v1/traces HTTP/1.1\r\nContent-Length: {}\r\n\r\n",
-        body.len()
-    )
-    .unwrap();
-    s.write_all(body).unwrap();
+        if !types.is_empty() {
+            let kind = attrs.get("type").map(String::as_str).unwrap_or("");
+            assert!(types.contains(&kind), "{}: type {kind}", p.name);
+        }
+        if let Some(q) = attrs.get("query_source") {
+            assert!(["main", "subagent", "auxiliary"].contains(&q.as_str()));
+        }
+        seen.insert(p.name.clone());
+    }
+    assert_eq!(seen.len(), 4, "all four metrics appear: {seen:?}");
 }
 
 #[test]
-fn a_collector_gets_every_span_once_even_after_a_503() {
-    let expected: Vec<Value> = aegon_stdout(fixture_args(&["--otlp", "-q"]))
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
+fn metrics_add_up_to_the_summary_and_independent_counts() {
+    let points = points_of(&expected_requests());
+    let totals = summary_totals();
+    let sum = |name: &str, kind: Option<&str>| -> f64 {
+        points
+            .iter()
+            .filter(|p| p.name == name)
+            .filter(|p| kind.is_none_or(|k| p.attrs().get("type").map(String::as_str) == Some(k)))
+            .map(Point::value)
+            .sum()
+    };
+    let t = &totals["tokens"];
+    let n = |k: &str| t[k].as_u64().unwrap() as f64;
+    assert_eq!(sum("claude_code.token.usage", Some("input")), n("input"));
+    assert_eq!(sum("claude_code.token.usage", Some("output")), n("output"));
+    assert_eq!(
+        sum("claude_code.token.usage", Some("cacheRead")),
+        n("cache_read")
+    );
+    assert_eq!(
+        sum("claude_code.token.usage", Some("cacheCreation")),
+        n("cache_write_5m") + n("cache_write_1h")
+    );
+    // The summary's cost of what has a price (rounded to 1/100 of a cent); unpriced models
+    // send no cost point.
+    let cost = totals["priced_cost_usd"].as_f64().unwrap();
+    assert!(
+        (sum("claude_code.cost.usage", None) - cost).abs() < 1e-4,
+        "{} vs {cost}",
+        sum("claude_code.cost.usage", None)
+    );
+    // One session.count per session id, counted here from the files themselves.
+    let mut sessions = BTreeSet::new();
+    for path in fixtures() {
+        for line in std::fs::read_to_string(path).unwrap().lines() {
+            if let Ok(v) = serde_json::from_str::<Value>(line) {
+                if let Some(id) = v["sessionId"].as_str() {
+                    if v["timestamp"].is_string() {
+                        sessions.insert(id.to_owned());
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(
+        sum("claude_code.session.count", None),
+        sessions.len() as f64
+    );
+    let (added, removed) = lines_changed_in_fixtures();
+    assert!(added > 100.0 && removed > 10.0, "{added} {removed}");
+    assert_eq!(sum("claude_code.lines_of_code.count", Some("added")), added);
+    assert_eq!(
+        sum("claude_code.lines_of_code.count", Some("removed")),
+        removed
+    );
+    // Delta: each series' points follow one another, times strictly increasing.
+    let mut series: BTreeMap<String, Vec<&Point>> = BTreeMap::new();
+    for p in &points {
+        series
+            .entry(format!("{} {:?}", p.name, p.attrs()))
+            .or_default()
+            .push(p);
+    }
+    for (name, ps) in series {
+        for w in ps.windows(2) {
+            assert_eq!(
+                w[1].nanos("startTimeUnixNano"),
+                w[0].nanos("timeUnixNano"),
+                "{name}: intervals follow one another"
+            );
+            assert!(w[1].nanos("timeUnixNano") > w[0].nanos("timeUnixNano"));
+        }
+    }
+}
+
+/// Lines added and removed by the fixtures' successful edits, counted from the raw lines: the
+/// `+`/`-` lines of each answered call's `toolUseResult.structuredPatch` (its first result),
+/// or a created file's lines.
+fn lines_changed_in_fixtures() -> (f64, f64) {
+    let (mut added, mut removed) = (0.0, 0.0);
+    for path in fixtures() {
+        let mut calls = BTreeSet::new();
+        let mut answered = BTreeSet::new();
+        for line in std::fs::read_to_string(path).unwrap().lines() {
+            let Ok(v) = serde_json::from_str::<Value>(line) else {
+                continue;
+            };
+            let blocks = v["message"]["content"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            for b in &blocks {
+                if b["type"] == "tool_use" {
+                    calls.insert(b["id"].as_str().unwrap_or("").to_owned());
+                }
+            }
+            let result = &v["toolUseResult"];
+            let Some(patch) = result["structuredPatch"].as_array() else {
+                continue;
+            };
+            let Some(block) = blocks.iter().find(|b| b["type"] == "tool_result") else {
+                continue;
+            };
+            let id = block["tool_use_id"].as_str().unwrap_or("").to_owned();
+            if block["is_error"] == true || !calls.contains(&id) || !answered.insert(id) {
+                continue;
+            }
+            for l in patch
+                .iter()
+                .flat_map(|h| h["lines"].as_array().cloned().unwrap_or_default())
+            {
+                match l.as_str().unwrap_or("").chars().next() {
+                    Some('+') => added += 1.0,
+                    Some('-') => removed += 1.0,
+                    _ => {}
+                }
+            }
+            if patch.is_empty() && result["type"] == "create" {
+                added += result["content"].as_str().unwrap_or("").lines().count() as f64;
+            }
+        }
+    }
+    (added, removed)
+}
+
+/// What a receiver got: one request.
+#[derive(Debug, Clone)]
+struct Got {
+    path: String,
+    headers: BTreeMap<String, String>,
+    /// The request as OTLP/JSON (decoded from protobuf when it came so).
+    json: Value,
+    at: Instant,
+}
+
+/// A loopback OTLP/HTTP receiver, plain or TLS, answering from a script and then 200.
+struct Receiver {
+    base: String,
+    got: Arc<Mutex<Vec<Got>>>,
+    stop: Arc<AtomicBool>,
+    handle: Option<std::thread::JoinHandle<()>>,
+}
+
+/// One scripted answer: status and an optional `Retry-After`.
+type Answer = (u16, Option<&'static str>);
+
+impl Receiver {
+    fn start(tls: Option<Arc<rustls::ServerConfig>>, script: Vec<Answer>) -> Receiver {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let base = format!("{scheme}://{}", listener.local_addr().unwrap());
+        listener.set_nonblocking(true).unwrap();
+        let got: Arc<Mutex<Vec<Got>>> = Arc::default();
+        let stop = Arc::new(AtomicBool::new(false));
+        let script = Arc::new(Mutex::new(script.into_iter()));
+        let handle = {
+            let (got, stop) = (got.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let deadline = Instant::now() + Duration::from_secs(120);
+                while !stop.load(Ordering::Relaxed) && Instant::now() < deadline {
+                    match listener.accept() {
+                        Ok((stream, _)) => {
+                            stream.set_nonblocking(false).unwrap();
+                            stream
+                                .set_read_timeout(Some(Duration::from_secs(30)))
+                                .unwrap();
+                            let (got, script, tls) = (got.clone(), script.clone(), tls.clone());
+                            std::thread::spawn(move || match tls {
+                                Some(config) => {
+                                    let conn = rustls::ServerConnection::new(config).unwrap();
+                                    serve(rustls::StreamOwned::new(conn, stream), &got, &script)
+                                }
+                                None => serve(stream, &got, &script),
+                            });
+                        }
+                        Err(_) => std::thread::sleep(Duration::from_millis(10)),
+                    }
+                }
+            })
+        };
+        Receiver {
+            base,
+            got,
+            stop,
+            handle: Some(handle),
+        }
+    }
+
+    fn got(&self) -> Vec<Got> {
+        self.got.lock().unwrap().clone()
+    }
+
+    /// The requests it answered 200, as OTLP/JSON.
+    fn accepted(&self) -> Vec<Value> {
+        self.got().into_iter().map(|g| g.json).collect()
+    }
+
+    /// Waits up to `secs` for `done` to hold of what was accepted.
+    fn wait_for(&self, secs: u64, done: impl Fn(&[Value]) -> bool) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        while Instant::now() < deadline {
+            if done(&self.accepted()) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        done(&self.accepted())
+    }
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+/// Answers the requests of one connection (kept alive) until it closes. Refused requests
+/// (scripted non-200s) are not kept; accepted ones are, decoded.
+fn serve<S: Read + Write>(
+    stream: S,
+    got: &Mutex<Vec<Got>>,
+    script: &Mutex<std::vec::IntoIter<Answer>>,
+) {
+    let mut reader = BufReader::new(stream);
+    loop {
+        let mut request_line = String::new();
+        if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
+            return;
+        }
+        let path = request_line
+            .split_whitespace()
+            .nth(1)
+            .unwrap_or("")
+            .to_owned();
+        let mut headers = BTreeMap::new();
+        loop {
+            let mut line = String::new();
+            if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                return;
+            }
+            if line == "\r\n" {
+                break;
+            }
+            if let Some((k, v)) = line.split_once(':') {
+                headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_owned());
+            }
+        }
+        let length: usize = headers
+            .get("content-length")
+            .expect("a Content-Length (some backends refuse chunked bodies)")
+            .parse()
+            .unwrap();
+        let mut body = vec![0; length];
+        reader.read_exact(&mut body).unwrap();
+        let at = Instant::now();
+        let (status, retry_after) = script.lock().unwrap().next().unwrap_or((200, None));
+        // Kept before the answer goes out, so what aegon saw accepted is here when it exits.
+        let json = decode(&path, &headers, body);
+        got.lock().unwrap().push(if status == 200 {
+            Got {
+                path,
+                headers,
+                json,
+                at,
+            }
+        } else {
+            // Remembered for its time only (the retry's wait is measured from it).
+            Got {
+                path: format!("refused {path}"),
+                headers,
+                json: Value::Null,
+                at,
+            }
+        });
+        let mut answer = format!("HTTP/1.1 {status} X\r\nContent-Length: 0\r\n");
+        if let Some(after) = retry_after {
+            answer.push_str(&format!("Retry-After: {after}\r\n"));
+        }
+        answer.push_str("\r\n");
+        let stream = reader.get_mut();
+        stream.write_all(answer.as_bytes()).unwrap();
+        stream.flush().unwrap();
+    }
+}
+
+/// A request body as OTLP/JSON: gunzipped, and protobuf decoded with the official messages.
+fn decode(path: &str, headers: &BTreeMap<String, String>, body: Vec<u8>) -> Value {
+    let body = if headers.get("content-encoding").map(String::as_str) == Some("gzip") {
+        let mut plain = Vec::new();
+        flate2::read::GzDecoder::new(body.as_slice())
+            .read_to_end(&mut plain)
+            .unwrap();
+        plain
+    } else {
+        body
+    };
+    match headers.get("content-type").map(String::as_str) {
+        Some("application/x-protobuf") => match path {
+            "/v1/traces" => {
+                serde_json::to_value(ExportTraceServiceRequest::decode(body.as_slice()).unwrap())
+                    .unwrap()
+            }
+            "/v1/metrics" => {
+                serde_json::to_value(ExportMetricsServiceRequest::decode(body.as_slice()).unwrap())
+                    .unwrap()
+            }
+            other => panic!("unexpected path {other}"),
+        },
+        Some("application/json") => serde_json::from_slice(&body).unwrap(),
+        other => panic!("unexpected content type {other:?}"),
+    }
+}
+
+/// A certificate for 127.0.0.1 made now, its PEM written to `dir`, and a server config.
+fn tls(dir: &Path) -> (Arc<rustls::ServerConfig>, PathBuf) {
+    let made = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()]).unwrap();
+    let pem = dir.join("ca.pem");
+    std::fs::write(&pem, made.cert.pem()).unwrap();
+    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(made.signing_key.serialize_der().into());
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![made.cert.der().clone()], key)
+        .unwrap();
+    (Arc::new(config), pem)
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("aegon-otlp-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// `aegon` with no OpenTelemetry or proxy variables from the machine (only what a test sets).
+fn aegon() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_aegon"));
+    for (key, _) in std::env::vars() {
+        let k = key.to_ascii_uppercase();
+        if k.starts_with("OTEL_") || k.ends_with("_PROXY") {
+            c.env_remove(&key);
+        }
+    }
+    c
+}
+
+fn span_ids(spans: &[Value]) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = spans
+        .iter()
+        .map(|s| {
+            (
+                s["traceId"].as_str().unwrap().to_owned(),
+                s["spanId"].as_str().unwrap().to_owned(),
+            )
+        })
         .collect();
-    let (url, _, receiver) = collector();
-    let mut args = fixture_args(&["--ndjson", "-q", "--otlp-endpoint"]);
-    args.insert(3, url.clone().into());
-    let out = Command::new(env!("CARGO_BIN_EXE_aegon"))
-        .args(&args)
+    v.sort();
+    v
+}
+
+fn point_keys(points: &[Point]) -> Vec<String> {
+    let mut v: Vec<String> = points.iter().map(Point::key).collect();
+    v.sort();
+    v
+}
+
+/// Asserts two sorted lists are equal, saying how they differ in a few lines.
+fn same<T: Ord + std::fmt::Debug>(got: &[T], want: &[T], what: &str) {
+    if got == want {
+        return;
+    }
+    let extra: Vec<&T> = got.iter().filter(|g| !want.contains(g)).take(3).collect();
+    let missing: Vec<&T> = want.iter().filter(|w| !got.contains(w)).take(3).collect();
+    let mut dups: Vec<&T> = got
+        .windows(2)
+        .filter(|w| w[0] == w[1])
+        .map(|w| &w[0])
+        .collect();
+    dups.truncate(3);
+    panic!(
+        "{what}: got {}, want {}; extra {extra:?}; missing {missing:?}; twice {dups:?}",
+        got.len(),
+        want.len()
+    );
+}
+
+/// Checks a receiver got every span and point of the fixtures once, each request at the path
+/// of its signal.
+fn assert_everything_once(receiver: &Receiver, expected: &[Value]) {
+    let got = receiver.got();
+    for g in got.iter().filter(|g| !g.path.starts_with("refused")) {
+        let signal = if g.json.get("resourceSpans").is_some() {
+            "/v1/traces"
+        } else {
+            "/v1/metrics"
+        };
+        assert_eq!(g.path, signal);
+    }
+    let accepted = receiver.accepted();
+    let accepted: Vec<Value> = accepted.into_iter().filter(|v| !v.is_null()).collect();
+    let spans = span_ids(&spans_of(&accepted));
+    assert!(spans.len() > 100, "{} spans", spans.len());
+    same(&spans, &span_ids(&spans_of(expected)), "spans");
+    let points = point_keys(&points_of(&accepted));
+    assert!(points.len() > 100, "{} points", points.len());
+    same(&points, &point_keys(&points_of(expected)), "metric points");
+}
+
+#[test]
+fn a_tls_collector_gets_everything_once_over_protobuf_and_gzip_with_the_environments_headers() {
+    let expected = expected_requests();
+    let dir = temp_dir("tls-protobuf");
+    let (config, ca) = tls(&dir);
+    // The first request is refused with a Retry-After of 2 s; the default backoff is 0.5 s.
+    let receiver = Receiver::start(Some(config), vec![(503, Some("2"))]);
+    let secret = "k3y-that-must-not-show";
+    let out = aegon()
+        .args(fixture_args(&["--ndjson", "-q", "--otlp-export"]))
+        .env("OTEL_EXPORTER_OTLP_ENDPOINT", &receiver.base)
+        .env(
+            "OTEL_EXPORTER_OTLP_HEADERS",
+            format!("x-api-key={secret},Authorization=Bearer%20tok"),
+        )
+        .env("OTEL_EXPORTER_OTLP_METRICS_HEADERS", "x-dataset=claude")
+        .env("OTEL_EXPORTER_OTLP_COMPRESSION", "gzip")
+        .env("OTEL_EXPORTER_OTLP_CERTIFICATE", &ca)
+        .stdout(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(!stderr.contains(secret), "{stderr}");
+    // aegon has waited for its queue to drain before exiting.
+    assert_everything_once(&receiver, &expected);
+    let got = receiver.got();
+    for g in &got {
+        assert_eq!(g.headers["content-type"], "application/x-protobuf");
+        assert_eq!(g.headers["content-encoding"], "gzip");
+        assert_eq!(g.headers["x-api-key"], secret);
+        assert_eq!(g.headers["authorization"], "Bearer tok");
+        let metrics = g.path.ends_with("/v1/metrics");
+        assert_eq!(g.headers.contains_key("x-dataset"), metrics, "{}", g.path);
+    }
+    let refused = got
+        .iter()
+        .position(|g| g.path.starts_with("refused"))
+        .unwrap();
+    assert_eq!(refused, 0, "the first request was the refused one");
+    let retry = got
+        .iter()
+        .skip(1)
+        .find(|g| g.path == got[0].path.trim_start_matches("refused "))
+        .unwrap();
+    let waited = retry.at - got[0].at;
+    assert!(
+        waited >= Duration::from_millis(1900),
+        "Retry-After: 2 honoured, waited {waited:?}"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn json_over_tls_with_the_flags_after_a_503() {
+    let expected = expected_requests();
+    let dir = temp_dir("tls-json");
+    let (config, ca) = tls(&dir);
+    let receiver = Receiver::start(Some(config), vec![(503, None)]);
+    let out = aegon()
+        .args(fixture_args(&["--ndjson", "-q"]))
+        .arg("--otlp-endpoint")
+        .arg(format!("{}/v1/traces", receiver.base))
+        .args(["--otlp-protocol", "http/json", "--otlp-ca"])
+        .arg(&ca)
+        // A flag wins over the environment.
+        .env("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
         .stdout(Stdio::null())
         .output()
         .unwrap();
@@ -203,20 +795,38 @@ fn a_collector_gets_every_span_once_even_after_a_503() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    // aegon has waited for its queue to drain before exiting.
-    stop(&url);
-    let received = receiver.join().unwrap();
-    let ids = |spans: Vec<Value>| -> Vec<(String, String)> {
-        let mut v: Vec<(String, String)> = spans
-            .iter()
-            .map(|s| (s["traceId"].to_string(), s["spanId"].to_string()))
-            .collect();
-        v.sort();
-        v
-    };
-    let got = ids(spans_of(&received));
-    assert!(!got.is_empty());
-    assert_eq!(got, ids(spans_of(&expected)), "every span, once");
+    assert_everything_once(&receiver, &expected);
+    for g in receiver.got() {
+        assert_eq!(g.headers["content-type"], "application/json");
+        assert!(!g.headers.contains_key("content-encoding"));
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn an_untrusted_certificate_is_refused_and_said() {
+    let dir = temp_dir("untrusted");
+    let (config, _) = tls(&dir);
+    let receiver = Receiver::start(Some(config), vec![]);
+    let start = Instant::now();
+    let out = aegon()
+        .args(["--ndjson", "-q", "--otlp-endpoint", &receiver.base])
+        .arg(common::fixture("apanloco__random__session.jsonl"))
+        .stdout(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(receiver.accepted().is_empty());
+    assert!(
+        stderr.contains("not sent") && stderr.contains("TLS"),
+        "{stderr}"
+    );
+    assert!(
+        start.elapsed() < Duration::from_secs(8),
+        "a certificate problem is not retried"
+    );
+    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]
@@ -228,61 +838,260 @@ fn the_dashboard_exports_too() {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     let want = spans_of(&expected).len();
-    let (url, accepted, receiver) = collector();
+    let receiver = Receiver::start(None, vec![(503, None)]);
     let command = format!(
-        "{} demo --speed 1000000 --otlp-endpoint {url}; sleep 30",
-        env!("CARGO_BIN_EXE_aegon")
+        "{} demo --speed 1000000 --otlp-endpoint {}; sleep 30",
+        env!("CARGO_BIN_EXE_aegon"),
+        receiver.base
     );
     let pane = common::tmux::Pane::start("otlp", &command, &[], 100, 30);
     pane.wait_for("end of the recording");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while spans_of(&accepted.lock().unwrap()).len() < want && std::time::Instant::now() < deadline {
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
+    receiver.wait_for(30, |got| spans_of(got).len() >= want);
     pane.keys(&["q"]);
-    stop(&url);
-    let received = receiver.join().unwrap();
-    assert_eq!(
-        spans_of(&received).len(),
-        want,
-        "every span of the demo, once"
+    std::thread::sleep(Duration::from_millis(500));
+    same(
+        &span_ids(&spans_of(&receiver.accepted())),
+        &span_ids(&spans_of(&expected)),
+        "every span of the demo, once",
     );
+}
+
+/// A transcript of one prompt and one answer at `at` (RFC 3339), session `id`.
+fn transcript(id: &str, at: &str) -> String {
+    format!(
+        concat!(
+            r#"{{"type":"user","sessionId":"{id}","timestamp":"{at}","message":{{"role":"user","content":"hi"}}}}"#,
+            "\n",
+            r#"{{"type":"assistant","sessionId":"{id}","timestamp":"{at}","message":{{"id":"m-{id}","model":"claude-opus-4-6","content":[{{"type":"text","text":"hello"}}],"usage":{{"input_tokens":3,"output_tokens":2}}}}}}"#,
+            "\n"
+        ),
+        id = id,
+        at = at
+    )
+}
+
+fn now_rfc3339() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let days = secs / 86_400;
+    let rem = secs % 86_400;
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.000Z",
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60
+    )
+}
+
+#[test]
+fn watch_sends_an_idle_sessions_root_span_while_it_streams() {
+    let dir = temp_dir("idle");
+    let project = dir.join("projects/-p");
+    std::fs::create_dir_all(&project).unwrap();
+    // An old session (idle long ago) and one written now (live).
+    std::fs::write(
+        project.join("old.jsonl"),
+        transcript("old-session", "2026-01-01T10:00:00.000Z"),
+    )
+    .unwrap();
+    std::fs::write(
+        project.join("live.jsonl"),
+        transcript("live-session", &now_rfc3339()),
+    )
+    .unwrap();
+    let receiver = Receiver::start(None, vec![]);
+    let mut child = aegon()
+        .args([
+            "watch",
+            "--ndjson",
+            "-q",
+            "--since",
+            "all",
+            "--otlp-endpoint",
+        ])
+        .arg(&receiver.base)
+        .arg(dir.join("projects"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let roots = |got: &[Value]| -> Vec<String> {
+        spans_of(got)
+            .iter()
+            .filter(|s| s["name"] == "claude_code.session")
+            .map(|s| {
+                s["attributes"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|a| a["key"] == "session.id")
+                    .unwrap()["value"]["stringValue"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect()
+    };
+    let sent = receiver.wait_for(20, |got| !roots(got).is_empty());
+    // Two more ticks: the live one must still be waiting.
+    std::thread::sleep(Duration::from_secs(5));
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        sent,
+        "the idle session's root span went out while aegon ran"
+    );
+    assert_eq!(roots(&receiver.accepted()), ["old-session"]);
+    // Its metrics went out as it came, with the transcript's times.
+    let points = points_of(&receiver.accepted());
+    assert!(points
+        .iter()
+        .any(|p| p.name == "claude_code.token.usage" && p.attrs()["session.id"] == "live-session"));
+    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]
 fn quitting_a_live_dashboard_still_sends_the_sessions_root_spans() {
-    let dir = std::env::temp_dir().join(format!("aegon-otlp-quit-{}", std::process::id()));
+    let dir = temp_dir("quit");
     let project = dir.join("projects/-p");
     std::fs::create_dir_all(&project).unwrap();
-    std::fs::copy(
-        common::fixture("apanloco__random__session.jsonl"),
-        project.join("a263b894-c8c2-44af-8845-663362b5a201.jsonl"),
+    std::fs::write(
+        project.join("live.jsonl"),
+        transcript("live-session", &now_rfc3339()),
     )
     .unwrap();
-    let (url, accepted, receiver) = collector();
+    let receiver = Receiver::start(None, vec![]);
     let command = format!(
-        "{} watch --since all --otlp-endpoint {url} {}; echo EXITED; sleep 30",
+        "{} watch --since all --otlp-endpoint {} {}; echo EXITED; sleep 30",
         env!("CARGO_BIN_EXE_aegon"),
+        receiver.base,
         dir.join("projects").display()
     );
     let pane = common::tmux::Pane::start("otlp-quit", &command, &[], 100, 30);
-    pane.wait_for("hi!");
+    pane.wait_for("hello");
     let is_root = |s: &Value| s["name"] == "claude_code.session";
-    std::thread::sleep(std::time::Duration::from_millis(1500));
+    std::thread::sleep(Duration::from_millis(5000));
     assert!(
-        !spans_of(&accepted.lock().unwrap()).iter().any(is_root),
-        "a live session's root span waits for the end"
+        !spans_of(&receiver.accepted()).iter().any(is_root),
+        "a live session's root span waits for it to go idle or for the end"
     );
     pane.keys(&["q"]);
     pane.wait_for("EXITED");
-    stop(&url);
-    let received = receiver.join().unwrap();
-    let spans = spans_of(&received);
+    let spans = spans_of(&receiver.accepted());
     assert_eq!(
         spans.iter().filter(|s| is_root(s)).count(),
         1,
         "the root, once"
     );
-    assert!(spans.len() > 30, "{} spans", spans.len());
     let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn content_is_sent_only_when_asked() {
+    let file = common::fixture("apanloco__random__session.jsonl");
+    let plain = aegon_stdout([Path::new("--otlp"), Path::new("-q"), &file]);
+    let with = aegon_stdout([
+        Path::new("--otlp"),
+        Path::new("--otlp-content"),
+        Path::new("-q"),
+        &file,
+    ]);
+    // A prompt of the fixture, read here from its first human line.
+    let prompt = std::fs::read_to_string(&file)
+        .unwrap()
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find_map(|v| {
+            (v["type"] == "user")
+                .then(|| v["message"]["content"].as_str().map(str::to_owned))
+                .flatten()
+        })
+        .unwrap();
+    let needle = serde_json::to_string(&prompt).unwrap();
+    let needle = needle.trim_matches('"');
+    assert!(!plain.contains(needle), "no prompt text by default");
+    assert!(with.contains(needle), "the prompt with --otlp-content");
+    assert!(!plain.contains("gen_ai.tool.call.arguments"));
+    assert!(with.contains("gen_ai.tool.call.arguments"));
+    for line in plain.lines() {
+        let v: Value = serde_json::from_str(line).unwrap();
+        for s in spans_of(&[v]) {
+            for a in s["attributes"].as_array().unwrap() {
+                let len = a["value"]["stringValue"].as_str().map_or(0, str::len);
+                assert!(len <= 256, "{a}");
+            }
+        }
+    }
+}
+
+#[test]
+fn the_environments_resource_and_signals_shape_the_output() {
+    let file = common::fixture("apanloco__random__session.jsonl");
+    let out = aegon()
+        .args(["--otlp", "-q"])
+        .arg(&file)
+        .env("OTEL_SERVICE_NAME", "backfill")
+        .env(
+            "OTEL_RESOURCE_ATTRIBUTES",
+            "team.id=platform,session.id=not-this",
+        )
+        .env("OTEL_TRACES_EXPORTER", "none")
+        .env(
+            "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE",
+            "cumulative",
+        )
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let requests: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(spans_of(&requests).is_empty(), "traces off");
+    let points = points_of(&requests);
+    assert!(!points.is_empty());
+    for r in &requests {
+        let resource = &r["resourceMetrics"][0]["resource"]["attributes"];
+        let get = |k: &str| {
+            resource
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|a| a["key"] == k)
+                .map(|a| a["value"]["stringValue"].as_str().unwrap().to_owned())
+        };
+        assert_eq!(get("service.name").as_deref(), Some("backfill"));
+        assert_eq!(get("team.id").as_deref(), Some("platform"));
+        assert_ne!(get("session.id").as_deref(), Some("not-this"));
+    }
+    // Cumulative: each series' value never falls, its start stays put.
+    let mut last: BTreeMap<String, (u64, f64)> = BTreeMap::new();
+    for p in &points {
+        assert_eq!(p.temporality, 2);
+        assert_eq!(
+            p.attrs()["team.id"],
+            "platform",
+            "custom keys on points too"
+        );
+        let key = format!("{} {:?}", p.name, p.attrs());
+        let start = p.nanos("startTimeUnixNano");
+        if let Some((s, v)) = last.get(&key) {
+            assert_eq!(*s, start);
+            assert!(p.value() >= *v);
+        }
+        last.insert(key, (start, p.value()));
+    }
 }
