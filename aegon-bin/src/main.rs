@@ -91,7 +91,9 @@ EXAMPLES:
 
     OpenTelemetry traces, to a file an OpenTelemetry Collector reads, or live to one:
         aegon --otlp ~/.claude/projects/-home-me-proj > traces.jsonl
-        aegon watch --otlp-endpoint http://localhost:4318/v1/traces
+        aegon watch --otlp-endpoint http://localhost:4318
+        OTEL_EXPORTER_OTLP_ENDPOINT=https://api.honeycomb.io \\
+        OTEL_EXPORTER_OTLP_HEADERS=x-honeycomb-team=KEY aegon watch --otlp-export
 
     A session to read or share: one HTML file (no network, nothing loaded from
     elsewhere), Markdown for an issue, or a report per session with an index:
@@ -141,14 +143,27 @@ OPTIONS:
                           (pauses cut to 3 s) [default: 1; demo: 8].
         --detached        Open the dashboard in a new window (tmux, screen,
                           $TERMINAL, or the desktop's terminal) and return.
-        --otlp            OpenTelemetry traces instead of events: one trace per
-                          session, spans for API responses, tool calls and
-                          subagents with GenAI attributes (gen_ai.usage.*), as
-                          OTLP/JSON lines (the collector's otlpjsonfile format).
+        --otlp            OpenTelemetry instead of events, as OTLP/JSON lines (the
+                          collector's otlpjsonfile format): one trace per session,
+                          spans for API responses, tool calls and subagents with
+                          GenAI attributes (gen_ai.usage.*), and Claude Code's own
+                          metrics (claude_code.token.usage, .cost.usage,
+                          .session.count, .lines_of_code.count) at the transcript's
+                          times, so its dashboards work on history too.
         --otlp-endpoint URL
-                          Also send those traces to a collector over OTLP/HTTP
-                          JSON (http://HOST:PORT[/v1/traces]), in the background,
-                          retrying with backoff. Nothing is sent unless asked.
+                          Also send them to a collector or backend over OTLP/HTTP
+                          (http or https; URL/v1/traces and URL/v1/metrics), in the
+                          background, retrying with backoff. Nothing is sent unless
+                          this or --otlp-export is given.
+        --otlp-export     Send to where the OTEL_EXPORTER_OTLP_* variables say
+                          (ENDPOINT, HEADERS, PROTOCOL, COMPRESSION, TIMEOUT,
+                          CERTIFICATE; OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES).
+                          Flags win over them; headers are never printed.
+        --otlp-protocol P http/protobuf (default) or http/json.
+        --otlp-compression C
+                          gzip or none (default).
+        --otlp-ca FILE    Also trust the certificates of this PEM file (a private CA).
+        --otlp-content    Include prompt and tool text (never sent otherwise).
         --html            One self-contained HTML report of the sessions read, when the
                           input ends: header with tokens, cost and tools, charts, and
                           the transcript with tool calls and subagents folded.
