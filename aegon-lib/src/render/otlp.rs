@@ -1216,4 +1216,136 @@ mod tests {
         // The same input gives the same ids.
         assert_eq!(export(t), spans);
     }
+
+    /// Every line of a renderer's output, parsed.
+    fn lines(out: &[u8]) -> Vec<Value> {
+        String::from_utf8(out.to_vec())
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+
+    fn spans_in(requests: &[Value]) -> Vec<Value> {
+        requests
+            .iter()
+            .filter_map(|r| r["resourceSpans"].as_array())
+            .flatten()
+            .flat_map(|rs| rs["scopeSpans"][0]["spans"].as_array().unwrap().clone())
+            .collect()
+    }
+
+    #[test]
+    fn an_idle_session_ends_its_trace_and_a_resumed_one_starts_another() {
+        let first = concat!(
+            r#"{"type":"user","sessionId":"s","timestamp":"2026-01-01T10:00:00.000Z","message":{"role":"user","content":"hi"}}"#,
+            "\n",
+            r#"{"type":"assistant","sessionId":"s","timestamp":"2026-01-01T10:00:02.000Z","message":{"id":"m1","model":"claude-opus-4-6","content":[{"type":"text","text":"yes"}],"usage":{"input_tokens":10,"output_tokens":5}}}"#,
+            "\n",
+        );
+        let later = concat!(
+            r#"{"type":"user","sessionId":"s","timestamp":"2026-01-01T12:00:00.000Z","message":{"role":"user","content":"again"}}"#,
+            "\n",
+            r#"{"type":"assistant","sessionId":"s","timestamp":"2026-01-01T12:00:01.000Z","message":{"id":"m2","model":"claude-opus-4-6","content":[{"type":"text","text":"ok"}],"usage":{"input_tokens":1,"output_tokens":1}}}"#,
+            "\n",
+        );
+        let at = |t: &str| parse_millis(t).unwrap();
+        let mut pipeline =
+            Pipeline::new(Options::default(), OtlpRenderer::new(LineSink(Vec::new())));
+        let _ = pipeline.read_to_end("t", first.as_bytes()).unwrap();
+        let r = pipeline.renderer();
+        // Events came since the last look: not yet, however old they are.
+        assert_eq!(r.close_idle(at("2026-01-01T11:00:00.000Z")).unwrap(), 0);
+        // Quiet since, but not for two minutes yet.
+        assert_eq!(r.close_idle(at("2026-01-01T10:01:00.000Z")).unwrap(), 0);
+        assert_eq!(r.close_idle(at("2026-01-01T10:02:02.000Z")).unwrap(), 1);
+        assert_eq!(
+            r.close_idle(at("2026-01-01T11:00:00.000Z")).unwrap(),
+            0,
+            "once"
+        );
+        let roots_so_far: Vec<Value> = spans_in(&lines(&r.sink.0))
+            .into_iter()
+            .filter(|s| s["name"] == "claude_code.session")
+            .collect();
+        assert_eq!(roots_so_far.len(), 1);
+        let _ = pipeline.read_to_end("t", later.as_bytes()).unwrap();
+        let (renderer, _) = pipeline.finish().unwrap();
+        let spans = spans_in(&lines(&renderer.into_inner().0));
+        let roots: Vec<&Value> = spans
+            .iter()
+            .filter(|s| s["name"] == "claude_code.session")
+            .collect();
+        assert_eq!(roots.len(), 2, "one root per active period");
+        assert_ne!(roots[0]["traceId"], roots[1]["traceId"]);
+        assert_ne!(roots[0]["spanId"], roots[1]["spanId"]);
+        assert_eq!(roots[0]["endTimeUnixNano"], "1767261602000000000");
+        assert_eq!(roots[1]["startTimeUnixNano"], "1767268800000000000");
+        // Each chat span hangs under the root of its own period.
+        for chat in spans.iter().filter(|s| s["name"] == "chat claude-opus-4-6") {
+            let root = roots
+                .iter()
+                .find(|r| r["traceId"] == chat["traceId"])
+                .unwrap();
+            assert_eq!(chat["parentSpanId"], root["spanId"]);
+        }
+        // The first period keeps the ids a whole-file export gives.
+        let whole = export(&format!("{first}{later}"));
+        let whole_root = whole
+            .iter()
+            .find(|s| s["name"] == "claude_code.session")
+            .unwrap();
+        assert_eq!(whole_root["spanId"], roots[0]["spanId"]);
+        assert_eq!(whole_root["traceId"], roots[0]["traceId"]);
+    }
+
+    #[test]
+    fn points_on_one_millisecond_follow_one_another() {
+        // Two responses of one model written on the same millisecond.
+        let t = concat!(
+            r#"{"type":"assistant","sessionId":"s","timestamp":"2026-01-01T10:00:00.000Z","message":{"id":"a","model":"claude-opus-4-6","content":[],"usage":{"input_tokens":10,"output_tokens":5}}}"#,
+            "\n",
+            r#"{"type":"assistant","sessionId":"s","timestamp":"2026-01-01T10:00:00.000Z","message":{"id":"b","model":"claude-opus-4-6","content":[],"usage":{"input_tokens":7,"output_tokens":3}}}"#,
+            "\n",
+        );
+        let mut pipeline =
+            Pipeline::new(Options::default(), OtlpRenderer::new(LineSink(Vec::new())));
+        let _ = pipeline.read_to_end("t", t.as_bytes()).unwrap();
+        let (renderer, _) = pipeline.finish().unwrap();
+        let requests = lines(&renderer.into_inner().0);
+        let mut input = Vec::new();
+        for r in &requests {
+            for rm in r["resourceMetrics"].as_array().into_iter().flatten() {
+                for m in rm["scopeMetrics"][0]["metrics"].as_array().unwrap() {
+                    for p in m["sum"]["dataPoints"].as_array().unwrap() {
+                        let kind = p["attributes"]
+                            .as_array()
+                            .unwrap()
+                            .iter()
+                            .find(|a| a["key"] == "type")
+                            .map(|a| a["value"]["stringValue"].clone());
+                        if m["name"] == "claude_code.token.usage" && kind == Some(json!("input")) {
+                            input.push(p.clone());
+                        }
+                    }
+                }
+            }
+        }
+        assert_eq!(input.len(), 2);
+        assert_eq!(input[0]["asInt"], "10");
+        assert_eq!(input[1]["asInt"], "7");
+        assert_eq!(input[0]["timeUnixNano"], "1767261600000000000");
+        assert_eq!(input[1]["startTimeUnixNano"], "1767261600000000000");
+        assert_eq!(input[1]["timeUnixNano"], "1767261600000000001");
+    }
+
+    #[test]
+    fn lines_changed_reads_patches_and_created_files() {
+        let edit = r#"{"filePath":"a","structuredPatch":[{"oldStart":1,"oldLines":2,"newStart":1,"newLines":3,"lines":[" keep","-old","+new","+more"]}]}"#;
+        assert_eq!(lines_changed(edit), Some((2, 1)));
+        let create = r#"{"type":"create","filePath":"b","content":"one\ntwo\nthree\n","structuredPatch":[]}"#;
+        assert_eq!(lines_changed(create), Some((3, 0)));
+        assert_eq!(lines_changed(r#"{"stdout":"structuredPatch"}"#), None);
+        assert_eq!(lines_changed("\"Error: no such file\""), None);
+    }
 }
