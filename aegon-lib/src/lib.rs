@@ -35,6 +35,7 @@
 //! | `simd-utf8` | yes | SIMD UTF-8 validation of lines (`simdutf8`) |
 //! | `tui` | no | `aegon::dashboard` (`ratatui`, no terminal backend) |
 //! | `watch` | no | `aegon::watch`: followed files and watched folders (`notify`) |
+//! | `ledger` | no | `aegon::ledger` (a durable usage index in SQLite: `rusqlite`, `directories`) and `aegon::usage` (reports by day, week, month, session, project and 5-hour block; `jiff`) |
 //!
 //! With `default-features = false` the library needs only serde, serde_json and memchr: the
 //! parser, events, sessions, following and the plain, NDJSON and summary renderers. The
@@ -89,6 +90,8 @@ pub mod fuzzing;
 mod hashing;
 pub mod histogram;
 pub mod leaves;
+#[cfg(feature = "ledger")]
+pub mod ledger;
 pub mod lines;
 pub mod pipeline;
 pub mod pricing;
@@ -100,6 +103,8 @@ pub mod text;
 pub mod timestamp;
 pub mod tokens;
 pub mod tree;
+#[cfg(feature = "ledger")]
+pub mod usage;
 pub mod utf8;
 #[cfg(feature = "watch")]
 pub mod watch;
