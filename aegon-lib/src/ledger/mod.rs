@@ -676,6 +676,7 @@ impl Ledger {
             )
             .optional()?
             .flatten();
+        out.limit_hits = self.limit_hits()?;
         Ok(out)
     }
 
@@ -722,6 +723,31 @@ impl Ledger {
             .conn
             .prepare("SELECT ts_ms, text FROM limit_hits ORDER BY ts_ms")?;
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Tokens by model of one session (all its history), `unknown` for responses naming no
+    /// model.
+    pub fn session_usage(&self, session: &str) -> Result<Vec<(String, Tokens)>, Error> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT coalesce(m.text, 'unknown'), sum(input), sum(output), sum(cache_read),
+                    sum(cache_5m), sum(cache_1h)
+             FROM responses r LEFT JOIN names m ON m.id = r.model
+             WHERE r.session = (SELECT id FROM names WHERE text = ?1)
+             GROUP BY r.model",
+        )?;
+        let rows = stmt.query_map([session], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                Tokens {
+                    input: r.get::<_, i64>(1)? as u64,
+                    output: r.get::<_, i64>(2)? as u64,
+                    cache_read: r.get::<_, i64>(3)? as u64,
+                    cache_write_5m: r.get::<_, i64>(4)? as u64,
+                    cache_write_1h: r.get::<_, i64>(5)? as u64,
+                },
+            ))
+        })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -904,6 +930,8 @@ pub struct Entries {
     pub undated_tokens: Tokens,
     /// The oldest response of a file still on disk (None: none, or read without the index).
     pub oldest_on_disk_ms: Option<i64>,
+    /// Limit messages found in the transcripts: (written, ms since the epoch; text).
+    pub limit_hits: Vec<(i64, String)>,
 }
 
 impl Entries {
@@ -968,7 +996,13 @@ pub fn read_fresh(files: &[PathBuf], problem: &mut dyn FnMut(&Path, &str)) -> En
         }
     }
     match pipeline.finish() {
-        Ok((collector, _)) => Entries::from_responses(collector.into_parts().0),
+        Ok((collector, _)) => {
+            let (responses, _, limits) = collector.into_parts();
+            let mut entries = Entries::from_responses(responses);
+            entries.limit_hits = limits.into_values().map(|l| (l.ts_ms, l.text)).collect();
+            entries.limit_hits.sort();
+            entries
+        }
         Err(_) => Entries::default(),
     }
 }

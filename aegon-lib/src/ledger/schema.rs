@@ -60,6 +60,7 @@ pub const MIGRATIONS: &[&str] = &[
         cache_1h   INTEGER NOT NULL
     ) WITHOUT ROWID;
     CREATE INDEX responses_ts ON responses(ts_ms);
+    CREATE INDEX responses_session ON responses(session);
     CREATE TABLE tools (
         key      TEXT PRIMARY KEY,
         file_id  INTEGER NOT NULL,

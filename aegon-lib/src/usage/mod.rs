@@ -145,7 +145,7 @@ impl Usage {
         self.by_model
             .iter()
             .filter_map(|(m, t)| pricing.cost(m, t))
-            .sum()
+            .fold(0.0, |a, c| a + c)
     }
 
     /// Models with no known price (their cost is missing from [`Usage::priced_cost`]).

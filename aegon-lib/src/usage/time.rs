@@ -5,8 +5,8 @@
 //! `/etc/localtime`), through jiff (shared/usage-over-time.md §5). An unknown zone name is an
 //! error, never a silent fallback to UTC.
 
-use jiff::civil::{Date, Weekday};
-use jiff::tz::TimeZone;
+pub use jiff::civil::{Date, Weekday};
+pub use jiff::tz::TimeZone;
 use jiff::Timestamp;
 
 /// The zone named `name` (an IANA name such as `Asia/Kolkata`, or `UTC`), or the system's when
@@ -40,6 +40,18 @@ pub fn local_date(ts_ms: i64, tz: &TimeZone) -> Date {
         Ok(ts) => ts.to_zoned_datetime(tz.clone()).date(),
         Err(_) => Date::default(),
     }
+}
+
+/// `ms` as local `YYYY-MM-DD HH:MM` in `tz`.
+pub fn format_local(ms: i64, tz: &TimeZone) -> String {
+    Timestamp::from_millisecond(ms).map_or_else(
+        |_| ms.to_string(),
+        |t| {
+            t.to_zoned_datetime(tz.clone())
+                .strftime("%Y-%m-%d %H:%M")
+                .to_string()
+        },
+    )
 }
 
 /// How reports group time.
