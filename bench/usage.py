@@ -130,7 +130,14 @@ def main():
         "cwd": "/bench",
         "model": {"id": "claude-opus-4-6", "display_name": "Opus 4.6"},
         "cost": {"total_cost_usd": 1.23},
-        "context_window": {"used_percentage": 42, "context_window_size": 1000000},
+        "version": "2.1.239",
+        "workspace": {"current_dir": "/bench", "project_dir": "/bench"},
+        "context_window": {"total_input_tokens": 420000, "total_output_tokens": 1200,
+                           "context_window_size": 1000000, "used_percentage": 42,
+                           "remaining_percentage": 58,
+                           "current_usage": {"input_tokens": 10, "output_tokens": 1200,
+                                             "cache_creation_input_tokens": 9990,
+                                             "cache_read_input_tokens": 410000}},
         "rate_limits": {"five_hour": {"used_percentage": 23.5, "resets_at": int(time.time()) + 3600},
                         "seven_day": {"used_percentage": 41}},
     }).encode()
@@ -162,7 +169,10 @@ def main():
         scans.append(timed([aegon, "statusline"], env, status)[0])
     print(f"  aegon statusline, with the minute's scan {pct(scans, 50) * 1000:6.1f} ms  {pct(scans, 95) * 1000:6.1f} ms")
     if ccusage:
-        cc = [timed([ccusage, "statusline", "--offline"], env, status)[0] for _ in range(max(5, RUNS // 3))]
+        runs = [timed([ccusage, "statusline", "--offline"], env, status) for _ in range(max(5, RUNS // 3))]
+        if any(p.returncode != 0 for _, p in runs):
+            print("  ccusage statusline failed:", runs[0][1].stderr.decode().strip()[:200])
+        cc = [t for t, _ in runs]
         print(f"  ccusage statusline --offline            {pct(cc, 50) * 1000:6.1f} ms  {pct(cc, 95) * 1000:6.1f} ms")
     p = subprocess.run([aegon, "statusline"], env=env, input=status, capture_output=True)
     print()

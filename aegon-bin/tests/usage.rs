@@ -559,3 +559,31 @@ fn usage_json_fits_its_schema() {
     assert!(validator.validate(&drifted).is_err());
     let _ = std::fs::remove_dir_all(&data);
 }
+
+#[test]
+fn summary_alone_on_a_terminal_reads_claude_codes_folders() {
+    // `script` gives aegon a terminal for stdin (util-linux; skipped where it is missing).
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("script(1) not found: skipped");
+        return;
+    }
+    let data = temp("summary-tty");
+    let projects = tree(&data);
+    let cmd = format!("{} --summary --json", env!("CARGO_BIN_EXE_aegon"));
+    let out = Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .env("CLAUDE_CONFIG_DIR", data.join("claude"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout).replace('\r', "");
+    let doc: Value = serde_json::from_str(&text).unwrap();
+    let named = common::aegon_stdout(["--summary", "--json", projects.to_str().unwrap()]);
+    let named: Value = serde_json::from_str(&named).unwrap();
+    assert_eq!(doc["totals"], named["totals"]);
+    let _ = std::fs::remove_dir_all(&data);
+}

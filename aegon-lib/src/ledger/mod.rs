@@ -281,6 +281,13 @@ impl Ledger {
         // WAL with synchronous=NORMAL never corrupts on a crash; a power cut can lose the last
         // transactions, which the next update reads again.
         conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // The last connection to close would checkpoint the WAL into the database (an fsync):
+        // most of a status line's time. SQLite's automatic checkpoint (every 1000 pages)
+        // still runs, in whichever process commits past it.
+        conn.set_db_config(
+            rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+            true,
+        )?;
         let app: i32 = conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
         let version: i32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         if app != 0 && app != schema::APPLICATION_ID {
@@ -626,11 +633,16 @@ impl Ledger {
             names,
             ..Entries::default()
         };
-        let mut stmt = self.conn.prepare_cached(
+        // Two statements: `?1 IS NULL OR ts_ms >= ?1` would keep SQLite off the time index.
+        let mut stmt = self.conn.prepare_cached(if since_ms.is_some() {
             "SELECT file_id, ts_ms, session, project, model, subagent,
                     input, output, cache_read, cache_5m, cache_1h
-             FROM responses WHERE ?1 IS NULL OR ts_ms >= ?1",
-        )?;
+             FROM responses WHERE ts_ms >= ?1"
+        } else {
+            "SELECT file_id, ts_ms, session, project, model, subagent,
+                    input, output, cache_read, cache_5m, cache_1h
+             FROM responses WHERE ?1 IS NULL"
+        })?;
         let mut rows = stmt.query([since_ms])?;
         while let Some(r) = rows.next()? {
             let file_id: i64 = r.get(0)?;
@@ -665,17 +677,21 @@ impl Ledger {
             }
         }
         out.rows.sort_by_key(|e| e.ts_ms);
-        // What remains on disk starts where the oldest present file's oldest response is.
-        out.oldest_on_disk_ms = self
-            .conn
-            .query_row(
-                "SELECT min(r.ts_ms) FROM responses r JOIN files f ON f.id = r.file_id
+        // What remains on disk starts where the oldest present file's oldest response is
+        // (a scan of every row: only for reports over all history).
+        out.oldest_on_disk_ms = if since_ms.is_some() {
+            None
+        } else {
+            self.conn
+                .query_row(
+                    "SELECT min(r.ts_ms) FROM responses r JOIN files f ON f.id = r.file_id
                  WHERE f.present = 1",
-                [],
-                |r| r.get(0),
-            )
-            .optional()?
-            .flatten();
+                    [],
+                    |r| r.get(0),
+                )
+                .optional()?
+                .flatten()
+        };
         out.limit_hits = self.limit_hits()?;
         Ok(out)
     }
