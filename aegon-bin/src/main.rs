@@ -66,19 +66,19 @@ DASHBOARD:
         aegon watch --detached      in a new tmux/screen/terminal window
 
 USAGE OVER TIME:
-    aegon usage keeps a durable index of every API response (SQLite, in
+    Reports come from a durable index of every API response (SQLite, in
     $AEGON_DATA_DIR or ~/.local/share/aegon), updated with what was appended since
     the last run, so reports outlive Claude Code's 30-day cleanup. Reports by local
     day, week, month, session, project, and 5-hour block (estimates; a real reset
-    wins), as tables or --json with ccusage's field names. aegon usage --help has
-    the options (--since, --until, --tz, --week-start, --by, --breakdown,
-    --project, --token-limit, --no-index).
+    wins), as tables or --json with ccusage's field names. Options in aegon usage
+    --help: since, until, tz, week-start, by, breakdown, project, token-limit,
+    no-index.
         aegon usage                       today and every day before, by day
         aegon usage weekly --since 4w --by model
         aegon usage blocks --token-limit max
         aegon usage daily --json | jq '.totals.totalCost'
-    aegon statusline is a status line for Claude Code (model, session cost,
-    context, today's cost, the active block, official 5h/7d limits); in
+    For Claude Code's status line (model, session cost, context, today's cost,
+    the active block, official 5h/7d limits), aegon statusline; in
     ~/.claude/settings.json: \"statusLine\": {\"type\": \"command\", \"command\": \"aegon statusline\"}.
     With --summary and no file named (nothing piped in), aegon summarises Claude
     Code's folders.
