@@ -70,9 +70,9 @@ USAGE OVER TIME:
     $AEGON_DATA_DIR or ~/.local/share/aegon), updated with what was appended since
     the last run, so reports outlive Claude Code's 30-day cleanup. Reports by local
     day, week, month, session, project, and 5-hour block (estimates; a real reset
-    wins), as tables or --json with ccusage's field names. Options in aegon usage
-    --help: since, until, tz, week-start, by, breakdown, project, token-limit,
-    no-index.
+    wins), as tables or --json with ccusage's field names; the options (since,
+    until, tz, week-start, by, breakdown, project, token-limit, no-index) are
+    in aegon usage --help.
         aegon usage                       today and every day before, by day
         aegon usage weekly --since 4w --by model
         aegon usage blocks --token-limit max
