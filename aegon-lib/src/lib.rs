@@ -36,6 +36,7 @@
 //! | `tui` | no | `aegon::dashboard` (`ratatui`, no terminal backend) |
 //! | `watch` | no | `aegon::watch`: followed files and watched folders (`notify`) |
 //! | `html` | no | `aegon::render::html`: the self-contained HTML report (`pulldown-cmark`, `sha2`) |
+//! | `ledger` | no | `aegon::ledger` (a durable usage index in SQLite: `rusqlite`, `directories`) and `aegon::usage` (reports by day, week, month, session, project and 5-hour block; `jiff`) |
 //!
 //! With `default-features = false` the library needs only serde, serde_json and memchr: the
 //! parser, events, sessions, following and the plain, NDJSON and summary renderers. The
@@ -90,6 +91,8 @@ pub mod fuzzing;
 mod hashing;
 pub mod histogram;
 pub mod leaves;
+#[cfg(feature = "ledger")]
+pub mod ledger;
 pub mod lines;
 pub mod pipeline;
 pub mod pricing;
@@ -101,6 +104,8 @@ pub mod text;
 pub mod timestamp;
 pub mod tokens;
 pub mod tree;
+#[cfg(feature = "ledger")]
+pub mod usage;
 pub mod utf8;
 #[cfg(feature = "watch")]
 pub mod watch;
