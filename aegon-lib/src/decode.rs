@@ -13,7 +13,7 @@ use serde_json::value::RawValue;
 
 use crate::event::{Event, EventKind, Malformed, MalformedReason, Source, TitleSource};
 use crate::lines::Line;
-use crate::record::{Block, Content, Message, Record, RecordError};
+use crate::record::{Block, BlockShape, Content, Message, Record, RecordError};
 use crate::text::Text;
 use crate::tokens::Tokens;
 
@@ -22,6 +22,13 @@ const SYNTHETIC_MODEL: &str = "<synthetic>";
 
 /// Decodes one line and emits its events (a [`EventKind::Malformed`] one for a bad line).
 /// Blank lines (only whitespace) yield nothing.
+///
+/// Damage a line can survive does not lose it: invalid UTF-8 is replaced by U+FFFD, lone
+/// surrogate escapes become U+FFFD ([`crate::repair::lone_surrogates`], silently: the text is
+/// what Claude Code meant to write), records padded with NUL or other control bytes on their
+/// line are cut out and read ([`crate::repair::segments`]), and members that cannot be read are
+/// skipped ([`crate::record::Record::problems`]). Each of these but the surrogates is said in
+/// one `Malformed` event with `recovered: true`, before the line's other events.
 pub fn decode_line<F>(file: &str, line: Line<'_>, mut emit: F) -> ControlFlow<()>
 where
     F: for<'e> FnMut(Event<'e>) -> ControlFlow<()>,
@@ -34,47 +41,248 @@ where
     if line.bytes.iter().all(u8::is_ascii_whitespace) {
         return ControlFlow::Continue(());
     }
-    match crate::utf8::validate(line.bytes) {
-        Ok(text) => match crate::record::parse_record(text) {
-            Ok(record) => {
-                // JSON forbids raw NUL bytes; the lenient scan only skips over ignored members,
-                // so look for them explicitly, report them, and keep what was read.
-                if let Some(at) = memchr::memchr(0, line.bytes) {
-                    let report = Malformed {
-                        reason: MalformedReason::NulBytes,
-                        message: "NUL byte inside a member aegon does not read; the rest was read"
-                            .to_owned(),
-                        error_offset: line.offset + at as u64,
-                        len: line.bytes.len() as u64,
-                        recovered: true,
-                    };
-                    emit(bare_event(source, EventKind::Malformed(report)))?;
-                }
-                record_events(source, record, &mut emit)
-            }
-            Err(err) => emit(malformed_event(source, &line, &err)),
-        },
-        Err(utf8) => {
-            // Keep what can be kept: read the line with the bad bytes replaced, and say so.
-            let repaired = String::from_utf8_lossy(line.bytes);
-            let bad_at = line.offset + utf8 as u64;
-            match crate::record::parse_record(&repaired) {
-                Ok(record) => {
-                    let report = Malformed {
-                        reason: MalformedReason::InvalidUtf8,
-                        message: format!(
-                            "invalid UTF-8 (first bad byte at offset {bad_at}); read with the bad bytes replaced by U+FFFD"
-                        ),
-                        error_offset: bad_at,
-                        len: line.bytes.len() as u64,
-                        recovered: true,
-                    };
-                    emit(bare_event(source, EventKind::Malformed(report)))?;
-                    record_events(source, record, &mut emit)
-                }
-                Err(err) => emit(malformed_event(source, &line, &err)),
-            }
+    let mut report = Report::default();
+    // Keep what can be kept: read a line with invalid UTF-8 with the bad bytes replaced.
+    let text = match crate::utf8::validate(line.bytes) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(valid) => {
+            let bad_at = line.offset + valid as u64;
+            report.add(
+                MalformedReason::InvalidUtf8,
+                bad_at,
+                format!(
+                    "invalid UTF-8 (first bad byte at offset {bad_at}); read with the bad bytes replaced by U+FFFD"
+                ),
+            );
+            String::from_utf8_lossy(line.bytes)
         }
+    };
+    let repaired = crate::repair::lone_surrogates(&text);
+    let text: &str = repaired.as_ref().map_or(&text, |r| &r.text);
+    match crate::record::parse_record(text) {
+        Ok(record) => {
+            // JSON forbids raw NUL bytes; the lenient scan only skips over ignored members,
+            // so look for them explicitly, report them, and keep what was read.
+            if let Some(at) = memchr::memchr(0, line.bytes) {
+                report.add(
+                    MalformedReason::NulBytes,
+                    line.offset + at as u64,
+                    "NUL byte inside a member aegon does not read; the rest was read".to_owned(),
+                );
+            }
+            report.problems(line.offset, 0, &record);
+            report.emit(source, &line, &mut emit)?;
+            record_events(source, record, &mut emit)
+        }
+        Err(err) => {
+            let Some((pieces, padding)) = crate::repair::segments(text) else {
+                return emit(malformed_event(source, &line, &err, repaired.as_ref()));
+            };
+            // Crash padding: the records between the runs of control bytes, each on its own.
+            let mut records = Vec::new();
+            let mut lost = Vec::new();
+            for (at, piece) in pieces {
+                match crate::record::parse_record(piece) {
+                    Ok(record) => records.push((at, record)),
+                    Err(e) => lost.push((at, e)),
+                }
+            }
+            if records.is_empty() {
+                return emit(padding_event(source, &line, padding, &lost));
+            }
+            let what = if padding.nul {
+                "NUL byte"
+            } else {
+                "control byte"
+            };
+            report.add(
+                if padding.nul {
+                    MalformedReason::NulBytes
+                } else {
+                    MalformedReason::InvalidJson
+                },
+                line.offset + padding.first as u64,
+                format!(
+                    "{} {what}{} around the record{} on this line (crash padding, first at byte {}); {} record{} read",
+                    padding.bytes,
+                    plural(padding.bytes),
+                    plural(records.len()),
+                    line.offset + padding.first as u64,
+                    records.len(),
+                    plural(records.len()),
+                ),
+            );
+            for (at, e) in &lost {
+                let at = line.offset + (*at + e.offset) as u64;
+                report.add(
+                    MalformedReason::InvalidJson,
+                    at,
+                    format!("text at byte {at} is not a record ({}): skipped", e.message),
+                );
+            }
+            for (at, record) in &records {
+                report.problems(line.offset, *at, record);
+            }
+            report.emit(source, &line, &mut emit)?;
+            for (_, record) in records {
+                record_events(source, record, &mut emit)?;
+            }
+            ControlFlow::Continue(())
+        }
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// What went wrong on a line that was still read: said in one `Malformed` event, with the
+/// reason and offset of the first fault and every fault's message.
+#[derive(Default)]
+struct Report {
+    first: Option<(MalformedReason, u64)>,
+    messages: Vec<String>,
+}
+
+impl Report {
+    fn add(&mut self, reason: MalformedReason, offset: u64, message: String) {
+        self.first.get_or_insert((reason, offset));
+        self.messages.push(message);
+    }
+
+    /// The record's problems; `at` is where the record starts in the line.
+    fn problems(&mut self, line_offset: u64, at: usize, record: &Record<'_>) {
+        for p in &record.problems {
+            let reason = if p.syntax {
+                MalformedReason::InvalidJson
+            } else {
+                MalformedReason::UnexpectedShape
+            };
+            self.add(
+                reason,
+                line_offset + (at + p.offset) as u64,
+                format!("partly read: {}", p.message),
+            );
+        }
+        if let Some(note) = usage_not_counted(record) {
+            self.add(
+                MalformedReason::UnexpectedShape,
+                line_offset + at as u64,
+                format!("partly read: {note}"),
+            );
+        }
+    }
+
+    fn emit<'a, F>(self, source: Source<'a>, line: &Line<'_>, emit: &mut F) -> ControlFlow<()>
+    where
+        F: FnMut(Event<'a>) -> ControlFlow<()>,
+    {
+        let Some((reason, error_offset)) = self.first else {
+            return ControlFlow::Continue(());
+        };
+        let message = self.messages.join("; ");
+        emit(bare_event(
+            source,
+            EventKind::Malformed(Malformed {
+                reason,
+                message,
+                error_offset,
+                len: line.bytes.len() as u64,
+                recovered: true,
+            }),
+        ))
+    }
+}
+
+/// Why a line that holds `message.usage` yields no usage event, if it does not: nothing with
+/// usage is dropped without a word.
+fn usage_not_counted(record: &Record<'_>) -> Option<String> {
+    let message = record.message.as_ref()?;
+    let usage = message.usage.as_ref()?;
+    match record.kind.as_deref() {
+        Some("assistant") => {
+            let synthetic =
+                record.is_api_error_message || message.model.as_deref() == Some(SYNTHETIC_MODEL);
+            (synthetic && Tokens::from_usage(usage) != Tokens::default()).then(|| {
+                "a locally generated error line carries non-zero `message.usage`: not counted"
+                    .to_owned()
+            })
+        }
+        Some(kind) => Some(format!(
+            "a `{kind}` line carries `message.usage`: not counted (only assistant lines are)"
+        )),
+        None => Some(
+            "a line without `type` or `message.role` carries `message.usage`: not counted"
+                .to_owned(),
+        ),
+    }
+}
+
+/// The event for a line with padding bytes and no record in it.
+fn padding_event<'e>(
+    source: Source<'e>,
+    line: &Line<'_>,
+    padding: crate::repair::Padding,
+    lost: &[(usize, RecordError)],
+) -> Event<'e> {
+    let len = line.bytes.len();
+    let what = if padding.nul { "NUL" } else { "control" };
+    let message = if lost.is_empty() {
+        format!(
+            "{what} bytes only ({} of {len}): a file pre-allocated and never written, or zeros a crash left",
+            padding.bytes
+        )
+    } else {
+        let (at, e) = &lost[0];
+        format!(
+            "{} {what} byte{} (first at byte {}) and no complete record: {}",
+            padding.bytes,
+            plural(padding.bytes),
+            line.offset + padding.first as u64,
+            describe_error(e, line, at + e.offset)
+        )
+    };
+    bare_event(
+        source,
+        EventKind::Malformed(Malformed {
+            reason: if padding.nul {
+                MalformedReason::NulBytes
+            } else {
+                MalformedReason::InvalidJson
+            },
+            message,
+            error_offset: line.offset + padding.first as u64,
+            len: len as u64,
+            recovered: false,
+        }),
+    )
+}
+
+/// What a parse error means, in words.
+fn describe_error(err: &RecordError, line: &Line<'_>, at: usize) -> String {
+    if err.eof && !line.terminated {
+        format!(
+            "input ends inside this line ({}); it was cut off or is still being written",
+            err.message
+        )
+    } else if err.eof {
+        format!(
+            "the record is cut off ({}) at byte {}",
+            err.message,
+            line.offset + at as u64
+        )
+    } else if err.syntax {
+        format!(
+            "invalid JSON: {} at byte {}",
+            err.message,
+            line.offset + at as u64
+        )
+    } else {
+        format!("not a transcript record: {}", err.message)
     }
 }
 
@@ -114,43 +322,46 @@ fn bare_event<'a>(source: Source<'a>, kind: EventKind<'static>) -> Event<'a> {
     }
 }
 
-fn malformed_event<'e>(source: Source<'e>, line: &Line<'_>, err: &RecordError) -> Event<'e> {
+fn malformed_event<'e>(
+    source: Source<'e>,
+    line: &Line<'_>,
+    err: &RecordError,
+    repaired: Option<&crate::repair::Repaired>,
+) -> Event<'e> {
     let len = line.bytes.len() as u64;
-    let nul = memchr::memchr(0, line.bytes);
-    let (reason, message, at) = if let Some(at) = nul {
-        (
-            MalformedReason::NulBytes,
-            "NUL byte (binary data, or a file that was never fully written)".to_owned(),
-            at,
-        )
-    } else if err.eof && !line.terminated {
+    let (reason, mut message) = if err.eof && !line.terminated {
         (
             MalformedReason::Truncated,
             format!(
                 "input ends inside this line ({}); it was cut off or is still being written",
                 err.message
             ),
-            err.offset,
         )
     } else if err.syntax {
         (
             MalformedReason::InvalidJson,
             format!("invalid JSON: {}", err.message),
-            err.offset,
         )
     } else {
         (
             MalformedReason::UnexpectedShape,
             format!("not a transcript record: {}", err.message),
-            err.offset,
         )
     };
+    if let Some(r) = repaired {
+        message.push_str(&format!(
+            " (and {} lone surrogate escape{}, first at byte {}, replaced by U+FFFD)",
+            r.count,
+            plural(r.count),
+            line.offset + r.first as u64
+        ));
+    }
     bare_event(
         source,
         EventKind::Malformed(Malformed {
             reason,
             message,
-            error_offset: line.offset + (at as u64).min(len),
+            error_offset: line.offset + (err.offset as u64).min(len),
             len,
             recovered: false,
         }),
@@ -361,6 +572,9 @@ where
                 return emit(unknown(Some(Cow::Borrowed("user")), None));
             }
             for block in blocks {
+                if let BlockShape::Other(_) = block.shape {
+                    continue; // reported with the line's problems
+                }
                 let kind = match block.kind.as_deref() {
                     Some("text") => user_text_event(&record, block.text.unwrap_or_default()),
                     Some("tool_result") => EventKind::ToolResult {
@@ -398,6 +612,7 @@ where
         id: message_id,
         content,
         usage,
+        ..
     } = record.message.unwrap_or_default();
     let synthetic = record.is_api_error_message || model.as_deref() == Some(SYNTHETIC_MODEL);
     if synthetic {
@@ -431,6 +646,9 @@ where
         }
         Some(Content::Blocks(blocks)) => {
             for block in blocks {
+                if let BlockShape::Other(_) = block.shape {
+                    continue; // reported with the line's problems
+                }
                 emitted = true;
                 emit(assistant_block(block, &message_id, &model))?;
             }
