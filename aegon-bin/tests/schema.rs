@@ -144,6 +144,11 @@ enum Kind {
     PermissionMode {
         mode: String,
     },
+    PrLink {
+        number: Option<u64>,
+        url: Option<String>,
+        repository: Option<String>,
+    },
     Unknown {
         record_type: Option<String>,
         block_type: Option<String>,

@@ -472,6 +472,11 @@ where
             Some(mode) => emit(EventKind::Mode { mode }),
             None => emit(unknown(kind, None)),
         },
+        Some("pr-link") => emit(EventKind::PrLink {
+            number: record.pr_number,
+            url: record.pr_url,
+            repository: record.pr_repository,
+        }),
         Some("permission-mode") => match record.permission_mode {
             Some(mode) => emit(EventKind::PermissionMode { mode }),
             None => emit(unknown(kind, None)),
@@ -944,6 +949,164 @@ mod tests {
         assert_eq!(
             out,
             ["malformed invalid_utf8 @40", "user_prompt caf\u{FFFD}"]
+        );
+    }
+
+    fn decode_bytes(bytes: &[u8]) -> Vec<String> {
+        let mut out = Vec::new();
+        let line = Line {
+            bytes,
+            number: 1,
+            offset: 1000,
+            terminated: true,
+        };
+        let _ = decode_line("t", line, |e| {
+            out.push(describe(&e));
+            ControlFlow::Continue(())
+        });
+        out
+    }
+
+    /// The header fields of every event of a line.
+    fn headers(text: &str) -> Vec<(Option<String>, Option<String>, Option<String>)> {
+        let mut out = Vec::new();
+        let line = Line {
+            bytes: text.as_bytes(),
+            number: 1,
+            offset: 0,
+            terminated: true,
+        };
+        let _ = decode_line("t", line, |e| {
+            let s = |v: &Option<Cow<'_, str>>| v.as_deref().map(str::to_owned);
+            out.push((s(&e.session_id), s(&e.uuid), s(&e.cwd)));
+            ControlFlow::Continue(())
+        });
+        out
+    }
+
+    #[test]
+    fn lone_surrogates_in_top_level_strings_are_read_as_replacement_characters() {
+        // `record::string()` used to drop these to `None` without a word.
+        let line = r#"{"type":"user","sessionId":"s\ud83d","uuid":"u\udc00","cwd":"/x\ud800y","message":{"content":"p"}}"#;
+        assert_eq!(
+            headers(line),
+            [(
+                Some("s\u{fffd}".to_owned()),
+                Some("u\u{fffd}".to_owned()),
+                Some("/x\u{fffd}y".to_owned())
+            )]
+        );
+        assert_eq!(decode(line), ["user_prompt p"]);
+        assert_eq!(
+            decode(r#"{"type":"ai-title","aiTitle":"t\ud83d"}"#),
+            ["title"]
+        );
+    }
+
+    #[test]
+    fn lone_surrogates_in_tool_input_and_results_are_repaired_in_the_raw_json() {
+        let line = r#"{"type":"assistant","message":{"id":"m","content":[{"type":"tool_use","id":"t\udbff","name":"Bash","input":{"command":"echo \ud83d"}}]}}"#;
+        assert_eq!(
+            decode(line),
+            [r#"tool_call Bash {"command":"echo \uFFFD"}"#]
+        );
+        let line = r#"{"type":"user","message":{"content":[{"type":"tool_result","tool_use_id":"t","content":"a\udc00b"}]}}"#;
+        assert_eq!(decode(line), [r#"tool_result false "a\uFFFDb""#]);
+        // An escaped backslash before `u` is text: nothing to repair, and no report.
+        let line = r#"{"type":"user","message":{"content":"C:\\ud83d\\"}}"#;
+        assert_eq!(decode(line), [r#"user_prompt C:\ud83d\"#]);
+    }
+
+    #[test]
+    fn padding_before_and_after_a_record_is_cut_off_and_reported() {
+        let record = br#"{"type":"user","message":{"content":"hi"}}"#;
+        let mut after = record.to_vec();
+        after.extend_from_slice(&[0; 10]);
+        assert_eq!(
+            decode_bytes(&after),
+            [
+                format!("malformed nul_bytes @{}", 1000 + record.len()),
+                "user_prompt hi".to_owned()
+            ]
+        );
+        let mut before = vec![0u8; 3];
+        before.extend_from_slice(b" \x01");
+        before.extend_from_slice(record);
+        assert_eq!(
+            decode_bytes(&before),
+            ["malformed nul_bytes @1000", "user_prompt hi"]
+        );
+        // Control bytes without NUL: reported as such, still read.
+        let mut ctrl = record.to_vec();
+        ctrl.extend_from_slice(b"\x1a\x1a");
+        assert_eq!(
+            decode_bytes(&ctrl),
+            [
+                format!("malformed invalid_json @{}", 1000 + record.len()),
+                "user_prompt hi".to_owned()
+            ]
+        );
+        // Padding and a broken record only: lost, and said so.
+        assert_eq!(
+            decode_bytes(b"{\"type\":\0\0"),
+            ["malformed nul_bytes @1008"]
+        );
+    }
+
+    #[test]
+    fn a_bare_string_message_keeps_the_envelope_and_is_its_text() {
+        let line = r#"{"type":"user","sessionId":"s","uuid":"u","message":"hello"}"#;
+        assert_eq!(
+            decode(line),
+            ["malformed unexpected_shape @52", "user_prompt hello"]
+        );
+        assert_eq!(
+            headers(line),
+            [
+                (None, None, None),
+                (Some("s".to_owned()), Some("u".to_owned()), None)
+            ]
+        );
+        // Items that are not blocks: strings are text, the rest skipped; all said.
+        let line = r#"{"type":"assistant","message":{"id":"m","content":["a",null,{"type":"text","text":"b"}]}}"#;
+        assert_eq!(
+            decode(line),
+            [
+                "malformed unexpected_shape @30",
+                "assistant_text a",
+                "assistant_text b"
+            ]
+        );
+        // A member of an unexpected type is absent, with no report (the format evolves).
+        let line = r#"{"type":"assistant","message":{"id":5,"content":[{"type":"tool_use","id":7,"name":"Read","input":{}}]}}"#;
+        assert_eq!(decode(line), ["tool_call Read {}"]);
+    }
+
+    #[test]
+    fn undecodable_strings_are_reported_not_dropped() {
+        // A bad escape in a top-level string: the member is skipped and the line said.
+        let line = r#"{"type":"user","cwd":"a\qb","message":{"content":"p"}}"#;
+        assert_eq!(
+            decode(line),
+            ["malformed invalid_json @24", "user_prompt p"]
+        );
+    }
+
+    #[test]
+    fn lines_without_type_are_read_by_role() {
+        let line = r#"{"requestId":"r","message":{"role":"assistant","id":"m","model":"x","usage":{"input_tokens":3,"output_tokens":2}}}"#;
+        assert_eq!(
+            decode(line),
+            ["usage Tokens { input: 3, output: 2, cache_read: 0, cache_write_5m: 0, cache_write_1h: 0 }"]
+        );
+        assert_eq!(
+            decode(r#"{"message":{"role":"user","content":"hi"}}"#),
+            ["user_prompt hi"]
+        );
+        // Usage on a line that is not an API response is said, not counted.
+        assert_eq!(
+            decode(r#"{"message":{"role":"system","usage":{"input_tokens":1}}}"#),
+            ["malformed unexpected_shape @0", "unknown None None"]
         );
     }
 

@@ -81,6 +81,12 @@ pub struct Record<'a> {
     pub mode: Option<Cow<'a, str>>,
     /// `permission-mode` records (and some `user` lines).
     pub permission_mode: Option<Cow<'a, str>>,
+    /// `pr-link` records: the pull request's number.
+    pub pr_number: Option<u64>,
+    /// `pr-link` records: the pull request's address.
+    pub pr_url: Option<Cow<'a, str>>,
+    /// `pr-link` records: `owner/repo`.
+    pub pr_repository: Option<Cow<'a, str>>,
     /// `queue-operation` records: `enqueue`, `dequeue`, `remove`.
     pub operation: Option<Cow<'a, str>>,
     /// `file-history-snapshot` records: the user line the snapshot belongs to.
@@ -884,6 +890,9 @@ fn parse_members(line: &str) -> Result<Record<'_>, RecordError> {
             "mode" => r.mode = p.string(key, value, at),
             "permissionMode" => r.permission_mode = p.string(key, value, at),
             "operation" => r.operation = p.string(key, value, at),
+            "prNumber" => r.pr_number = p.number(key, value, at),
+            "prUrl" => r.pr_url = p.string(key, value, at),
+            "prRepository" => r.pr_repository = p.string(key, value, at),
             "messageId" => r.message_id = p.string(key, value, at),
             "snapshot" => r.snapshot = p.object(key, value, at),
             "data" => {
