@@ -24,8 +24,9 @@ const SYNTHETIC_MODEL: &str = "<synthetic>";
 /// Blank lines (only whitespace) yield nothing.
 ///
 /// Damage a line can survive does not lose it: invalid UTF-8 is replaced by U+FFFD, lone
-/// surrogate escapes become U+FFFD ([`crate::repair::lone_surrogates`], silently: the text is
-/// what Claude Code meant to write), records padded with NUL or other control bytes on their
+/// surrogate escapes become U+FFFD in every string of the line ([`crate::repair::lone_surrogates`],
+/// silently: the text is what Claude Code meant to write; looked for only when reading failed
+/// somewhere or in the raw values passed on undecoded, so a clean line pays nothing), records padded with NUL or other control bytes on their
 /// line are cut out and read ([`crate::repair::segments`]), and members that cannot be read are
 /// skipped ([`crate::record::Record::problems`]). Each of these but the surrogates is said in
 /// one `Malformed` event with `recovered: true`, before the line's other events.
@@ -57,9 +58,20 @@ where
             String::from_utf8_lossy(line.bytes)
         }
     };
-    let repaired = crate::repair::lone_surrogates(&text);
+    let mut parsed = crate::record::parse_record(&text);
+    // Lone surrogate escapes, looked for only where they would do harm: when reading failed
+    // somewhere, or in raw values passed on undecoded. Repaired in a copy of the same length,
+    // read again.
+    let repaired = if may_hold_lone_surrogates(&parsed) {
+        crate::repair::lone_surrogates(&text)
+    } else {
+        None
+    };
+    if let Some(r) = &repaired {
+        parsed = crate::record::parse_record(&r.text);
+    }
     let text: &str = repaired.as_ref().map_or(&text, |r| &r.text);
-    match crate::record::parse_record(text) {
+    match parsed {
         Ok(record) => {
             // JSON forbids raw NUL bytes; the lenient scan only skips over ignored members,
             // so look for them explicitly, report them, and keep what was read.
@@ -130,6 +142,34 @@ where
             ControlFlow::Continue(())
         }
     }
+}
+
+/// Whether a line read as `parsed` may hold lone surrogate escapes that matter: it failed, a
+/// member could not be decoded, or a raw value passed on undecoded (a tool input or result, an
+/// error object) holds one.
+fn may_hold_lone_surrogates(parsed: &Result<Record<'_>, RecordError>) -> bool {
+    use crate::repair::has_lone_surrogate;
+    let record = match parsed {
+        Err(_) => return true,
+        Ok(record) if !record.problems.is_empty() => return true,
+        Ok(record) => record,
+    };
+    if record
+        .error
+        .is_some_and(|raw| has_lone_surrogate(raw.get()))
+    {
+        return true;
+    }
+    let Some(Content::Blocks(blocks)) = record.message.as_ref().and_then(|m| m.content.as_ref())
+    else {
+        return false;
+    };
+    blocks.iter().any(|b| {
+        [b.input, b.content]
+            .into_iter()
+            .flatten()
+            .any(|raw| has_lone_surrogate(raw.get()))
+    })
 }
 
 fn plural(n: usize) -> &'static str {

@@ -211,13 +211,13 @@ impl<'de: 'a, 'a> Deserialize<'de> for Message<'a> {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
                 let mut m = Message::default();
-                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
-                    match key.as_ref() {
-                        "role" => m.role = map.next_value::<LenientStr<'de>>()?.0,
-                        "model" => m.model = map.next_value::<LenientStr<'de>>()?.0,
-                        "id" => m.id = map.next_value::<LenientStr<'de>>()?.0,
-                        "content" => m.content = map.next_value()?,
-                        "usage" => match map.next_value::<UsageField>()? {
+                while let Some(key) = map.next_key::<MessageKey>()? {
+                    match key {
+                        MessageKey::Role => m.role = map.next_value::<LenientStr<'de>>()?.0,
+                        MessageKey::Model => m.model = map.next_value::<LenientStr<'de>>()?.0,
+                        MessageKey::Id => m.id = map.next_value::<LenientStr<'de>>()?.0,
+                        MessageKey::Content => m.content = map.next_value()?,
+                        MessageKey::Usage => match map.next_value::<UsageField>()? {
                             UsageField::Object(u) => m.usage = Some(u),
                             UsageField::Null => m.usage = None,
                             UsageField::Other(what) => {
@@ -227,7 +227,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for Message<'a> {
                                 ));
                             }
                         },
-                        _ => {
+                        MessageKey::Other => {
                             map.next_value::<IgnoredAny>()?;
                         }
                     }
@@ -249,6 +249,39 @@ impl<'de: 'a, 'a> Deserialize<'de> for Message<'a> {
             }
         }
         deserializer.deserialize_map(MessageVisitor)
+    }
+}
+
+/// The members of a message aegon reads (keys matched without being allocated).
+enum MessageKey {
+    Role,
+    Model,
+    Id,
+    Content,
+    Usage,
+    Other,
+}
+
+impl<'de> Deserialize<'de> for MessageKey {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl Visitor<'_> for KeyVisitor {
+            type Value = MessageKey;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a member name")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<MessageKey, E> {
+                Ok(match v {
+                    "role" => MessageKey::Role,
+                    "model" => MessageKey::Model,
+                    "id" => MessageKey::Id,
+                    "content" => MessageKey::Content,
+                    "usage" => MessageKey::Usage,
+                    _ => MessageKey::Other,
+                })
+            }
+        }
+        deserializer.deserialize_identifier(KeyVisitor)
     }
 }
 
@@ -372,13 +405,96 @@ fn lenient_text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Tex
     Ok(Text::from_raw(raw))
 }
 
-/// Reads a value of type `T` leniently: checked to be JSON, then `None` if it does not have
-/// `T`'s shape (a type the format does not use there).
-fn lenient<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+/// Reads an object of type `T` leniently, in one pass: `None` for a value that is not an
+/// object (skipped). Errors inside the object are still errors.
+fn lenient_object<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     deserializer: D,
 ) -> Result<Option<T>, D::Error> {
-    let raw = <&'de RawValue>::deserialize(deserializer)?;
-    Ok(serde_json::from_str(raw.get()).ok())
+    deserializer.deserialize_any(ObjectVisitor(std::marker::PhantomData))
+}
+
+/// Reads a list of objects of type `T` leniently: `None` for a value that is not a list;
+/// items that are not objects are left out.
+fn lenient_list<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<Vec<T>>, D::Error> {
+    deserializer.deserialize_any(ListVisitor(std::marker::PhantomData))
+}
+
+/// The visitor of [`lenient_object`].
+struct ObjectVisitor<T>(std::marker::PhantomData<T>);
+
+/// Implements the visits of a lenient visitor that skip what it does not take.
+macro_rules! skip_other_values {
+    ($value:ty, $none:expr) => {
+        fn visit_unit<E: de::Error>(self) -> Result<$value, E> {
+            Ok($none)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<$value, E> {
+            Ok($none)
+        }
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<$value, E> {
+            Ok($none)
+        }
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<$value, E> {
+            Ok($none)
+        }
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<$value, E> {
+            Ok($none)
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<$value, E> {
+            Ok($none)
+        }
+        fn visit_str<E: de::Error>(self, _: &str) -> Result<$value, E> {
+            Ok($none)
+        }
+    };
+}
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjectVisitor<T> {
+    type Value = Option<T>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Option<T>, A::Error> {
+        T::deserialize(de::value::MapAccessDeserializer::new(map)).map(Some)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Option<T>, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+    skip_other_values!(Option<T>, None);
+}
+
+/// The visitor of [`lenient_list`].
+struct ListVisitor<T>(std::marker::PhantomData<T>);
+
+/// One item of a lenient list.
+struct ListItem<T>(Option<T>);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for ListItem<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        lenient_object(deserializer).map(ListItem)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for ListVisitor<T> {
+    type Value = Option<Vec<T>>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a list")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(ListItem(item)) = seq.next_element::<ListItem<T>>()? {
+            items.extend(item);
+        }
+        Ok(Some(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+    skip_other_values!(Option<Vec<T>>, None);
 }
 
 /// `message.content`: a plain string or a list of blocks.
@@ -425,7 +541,7 @@ pub struct Block<'a> {
     #[serde(deserialize_with = "lenient_bool")]
     pub is_error: bool,
     /// `image` blocks.
-    #[serde(borrow, deserialize_with = "lenient")]
+    #[serde(borrow, deserialize_with = "lenient_object")]
     pub source: Option<ImageSource<'a>>,
     /// `redacted_thinking` blocks: opaque data (only its length is read).
     #[serde(deserialize_with = "string_len")]
@@ -540,10 +656,10 @@ pub struct Usage {
     #[serde(deserialize_with = "lenient_u64")]
     pub cache_read_input_tokens: u64,
     /// Cache writes split by TTL (1.0.90+).
-    #[serde(deserialize_with = "lenient")]
+    #[serde(deserialize_with = "lenient_object")]
     pub cache_creation: Option<CacheCreation>,
     /// Per-iteration usage (2.1.38+); when non-empty, their sum is the response's usage.
-    #[serde(deserialize_with = "lenient")]
+    #[serde(deserialize_with = "lenient_list")]
     pub iterations: Option<Vec<Usage>>,
 }
 
@@ -966,14 +1082,25 @@ impl Reader {
 
     /// A string value, borrowed unless it has escapes; `None` for a value of another type, and
     /// for one that cannot be decoded (noted).
+    #[inline]
     fn string<'a>(&mut self, key: &str, value: &'a str, at: usize) -> Option<Cow<'a, str>> {
         match decode_string(value) {
             Ok(s) => s,
-            Err(e) => {
-                self.error(key, &e, value, at, "ignored");
-                None
-            }
+            Err(e) => self.undecodable(key, &e, value, at),
         }
+    }
+
+    /// Notes a string that cannot be decoded; `None`.
+    #[cold]
+    fn undecodable<'a>(
+        &mut self,
+        key: &str,
+        err: &serde_json::Error,
+        value: &str,
+        at: usize,
+    ) -> Option<Cow<'a, str>> {
+        self.error(key, err, value, at, "ignored");
+        None
     }
 
     /// A count, read leniently (see [`lenient_opt_u64`]); `None` for a value that is not a
@@ -1011,8 +1138,15 @@ impl Reader {
         value: &'a str,
         at: usize,
     ) -> Option<T> {
-        let raw: &RawValue = self.raw(key, value, at)?;
-        serde_json::from_str(raw.get()).ok()
+        match serde_json::from_str(value) {
+            Ok(value) => Some(value),
+            // A shape the format does not use there: absent, as any member of another type.
+            Err(e) if e.is_data() => None,
+            Err(e) => {
+                self.error(key, &e, value, at, "ignored");
+                None
+            }
+        }
     }
 
     /// The string member `inner` of the object `value`, read without decoding the rest of it.
@@ -1221,6 +1355,7 @@ impl Reader {
 
 /// A JSON string value decoded: borrowed unless it has escapes; `Ok(None)` for a value that is
 /// not a string; an error for a string that cannot be decoded.
+#[inline]
 fn decode_string(value: &str) -> Result<Option<Cow<'_, str>>, serde_json::Error> {
     if let Some(plain) = plain_str(value) {
         return Ok(Some(Cow::Borrowed(plain)));

@@ -14,8 +14,10 @@
 //!   allows those bytes raw, inside strings or out, so [`segments`] can cut the line at runs of
 //!   them and each piece be read on its own.
 //!
-//! Both cost nothing on a clean line but one SIMD search for `\u` (surrogates; the answer is
-//! known before parsing) or nothing at all (padding: looked at only when a line failed).
+//! Neither costs anything on a clean line. Both are looked for only when reading failed
+//! somewhere (a line that would not parse, a member serde could not decode), and in the raw
+//! JSON values passed on undecoded (tool inputs and results, error objects), which
+//! [`has_lone_surrogate`] checks with one SIMD search for `\u` over their bytes alone.
 
 use std::sync::OnceLock;
 
@@ -47,13 +49,10 @@ fn hex4(b: &[u8], at: usize) -> Option<u32> {
     Some(n)
 }
 
-/// `text` (a JSON line) with every lone UTF-16 surrogate escape rewritten as `\uFFFD`, or
-/// `None` when it has none (the common case: no copy is made). See the
-/// [module documentation](self).
-pub fn lone_surrogates(text: &str) -> Option<Repaired> {
-    let b = text.as_bytes();
+/// Calls `found(offset)` for each lone surrogate escape in `b` (JSON text), in order, until it
+/// returns false.
+fn each_lone_surrogate(b: &[u8], mut found: impl FnMut(usize) -> bool) {
     let finder = escape_finder();
-    let mut lone: Vec<usize> = Vec::new();
     let mut pos = 0;
     while let Some(k) = finder.find(&b[pos..]) {
         let at = pos + k;
@@ -63,25 +62,47 @@ pub fn lone_surrogates(text: &str) -> Option<Repaired> {
         if run % 2 == 1 {
             continue;
         }
-        match hex4(b, at + 2) {
+        let lone = match hex4(b, at + 2) {
             Some(0xD800..=0xDBFF) => {
                 let paired = b.get(at + 6..at + 8) == Some(b"\\u")
                     && matches!(hex4(b, at + 8), Some(0xDC00..=0xDFFF));
-                if paired {
-                    pos = at + 12;
-                } else {
-                    lone.push(at);
-                    pos = at + 6;
-                }
+                pos = if paired { at + 12 } else { at + 6 };
+                !paired
             }
             Some(0xDC00..=0xDFFF) => {
-                lone.push(at);
                 pos = at + 6;
+                true
             }
-            Some(_) => pos = at + 6,
-            None => {}
+            Some(_) => {
+                pos = at + 6;
+                false
+            }
+            None => false,
+        };
+        if lone && !found(at) {
+            return;
         }
     }
+}
+
+/// True when the JSON text `raw` holds a lone surrogate escape.
+pub fn has_lone_surrogate(raw: &str) -> bool {
+    let mut any = false;
+    each_lone_surrogate(raw.as_bytes(), |_| {
+        any = true;
+        false
+    });
+    any
+}
+
+/// `text` (a JSON line) with every lone UTF-16 surrogate escape rewritten as `\\uFFFD`, or
+/// `None` when it has none (no copy is made). See the [module documentation](self).
+pub fn lone_surrogates(text: &str) -> Option<Repaired> {
+    let mut lone: Vec<usize> = Vec::new();
+    each_lone_surrogate(text.as_bytes(), |at| {
+        lone.push(at);
+        true
+    });
     let first = *lone.first()?;
     let mut fixed = text.to_owned();
     for &at in &lone {
@@ -193,6 +214,23 @@ mod tests {
             fixed(r#"{"a":"\\\ud83d"}"#),
             Some((r#"{"a":"\\\uFFFD"}"#.to_owned(), 8, 1))
         );
+    }
+
+    #[test]
+    fn detection_agrees_with_repair() {
+        for text in [
+            r#""\ud83d""#,
+            r#""\\ud83d""#,
+            r#""\ud83d\ude00""#,
+            r#""x\udc00""#,
+            r#""\u0041""#,
+        ] {
+            assert_eq!(
+                has_lone_surrogate(text),
+                lone_surrogates(text).is_some(),
+                "{text}"
+            );
+        }
     }
 
     #[test]

@@ -30,7 +30,9 @@ pub fn escape_line_separators(buf: &mut Vec<u8>, from: usize) {
         return;
     };
     let is_separator = |at: usize| matches!(tail.get(at + 2), Some(0xA8 | 0xA9));
-    let mut hits = memchr::memmem::find_iter(tail, b"\xE2\x80").filter(|&at| is_separator(at));
+    static LEAD: std::sync::OnceLock<memchr::memmem::Finder<'static>> = std::sync::OnceLock::new();
+    let lead = LEAD.get_or_init(|| memchr::memmem::Finder::new(b"\xE2\x80"));
+    let mut hits = lead.find_iter(tail).filter(|&at| is_separator(at));
     let Some(first) = hits.next() else {
         return;
     };
