@@ -798,11 +798,19 @@ fn api_error_details(raw: &RawValue) -> (Option<u64>, Option<Cow<'static, str>>)
 }
 
 /// A raw JSON value read as a string, borrowed when it has no escapes; `None` if it is not a
-/// string.
+/// string. A string serde cannot decode (a lone surrogate) is decoded leniently, the bad
+/// escapes as U+FFFD, rather than dropped.
 pub fn raw_str(raw: &RawValue) -> Option<Cow<'_, str>> {
     #[derive(Deserialize)]
     struct Str<'a>(#[serde(borrow)] Cow<'a, str>);
-    serde_json::from_str::<Str<'_>>(raw.get()).ok().map(|s| s.0)
+    let text = raw.get();
+    match serde_json::from_str::<Str<'_>>(text) {
+        Ok(s) => Some(s.0),
+        Err(_) if text.starts_with('"') => {
+            Some(Cow::Owned(crate::text::decode_prefix(text, usize::MAX).0))
+        }
+        Err(_) => None,
+    }
 }
 
 #[cfg(test)]

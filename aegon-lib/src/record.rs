@@ -1069,6 +1069,17 @@ impl Reader {
 
     /// A serde error in `value` (at `at` in the line), for the member `name`.
     fn error(&mut self, name: &str, err: &serde_json::Error, value: &str, at: usize, kept: &str) {
+        if let Some(r) = crate::repair::lone_surrogates(value) {
+            // serde's words for it ("unexpected end of hex escape") hide what is wrong.
+            let offset = at + r.first;
+            let escape = value.get(r.first..r.first + 6).unwrap_or("\\u");
+            self.note(
+                offset,
+                format!("`{name}` holds a lone surrogate `{escape}` at byte {offset}: {kept}"),
+                true,
+            );
+            return;
+        }
         let e = RecordError::in_value(err, value, at);
         self.note(
             e.offset,
@@ -1369,14 +1380,61 @@ fn decode_string(value: &str) -> Result<Option<Cow<'_, str>>, serde_json::Error>
 }
 
 /// The string member `key` of the object `value`, read without decoding the rest of it (`None`
-/// when it is absent, not a string, or cannot be decoded).
+/// when it is absent or not a string). A string serde cannot decode (a lone surrogate) is
+/// decoded leniently, the bad escapes as U+FFFD, rather than dropped.
 pub fn member_string<'a>(value: &'a str, key: &str) -> Option<Cow<'a, str>> {
     let mut found = None;
     let _ = for_each_member(value, |k, v, _| {
         if k == key {
-            found = decode_string(v).ok().flatten();
+            found = decode_string(v)
+                .unwrap_or_else(|_| Some(Cow::Owned(crate::text::decode_prefix(v, usize::MAX).0)));
         }
         Ok::<(), ScanError>(())
     });
     found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn member_strings_are_repaired_not_dropped() {
+        assert_eq!(
+            member_string(r#"{"agentId":"a\ud83d","x":1}"#, "agentId").as_deref(),
+            Some("a\u{fffd}")
+        );
+        assert_eq!(member_string(r#"{"agentId":7}"#, "agentId"), None);
+    }
+
+    #[test]
+    fn problems_name_the_member_and_the_byte() {
+        let r = parse_record(r#"{"type":"user","uuid":"a\qb","message":{"content":"x"}}"#).unwrap();
+        assert_eq!(r.uuid, None);
+        assert_eq!(r.problems.len(), 1);
+        assert!(r.problems[0].message.starts_with("`uuid` cannot be read"));
+        assert_eq!(r.problems[0].offset, 25);
+        assert!(r.problems[0].syntax);
+        // A lone surrogate is the parser's to repair before this: here it is only reported.
+        let r = parse_record(r#"{"type":"user","cwd":"\ud800"}"#).unwrap();
+        assert_eq!(r.problems[0].offset, 22);
+        assert!(
+            r.problems[0]
+                .message
+                .contains("lone surrogate `\\ud800` at byte 22"),
+            "{:?}",
+            r.problems
+        );
+    }
+
+    #[test]
+    fn not_an_object_is_said_only_of_values_that_are_not_objects() {
+        assert_eq!(
+            parse_record("[1,2]").unwrap_err().message,
+            "a JSON value that is not an object"
+        );
+        // An object with a fault inside is not "not an object".
+        let e = parse_record(r#"{"type":"user","a":[}"#).unwrap_err();
+        assert_ne!(e.message, "a JSON value that is not an object");
+    }
 }
