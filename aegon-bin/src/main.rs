@@ -240,7 +240,7 @@ fn run() -> io::Result<ExitCode> {
             return Ok(ExitCode::SUCCESS);
         }
         Err(e) => {
-            warn(&format!("{e}\nTry 'aegon --help' for usage."));
+            report::warn_lines(&[&e.to_string(), "Try 'aegon --help' for usage."]);
             return Ok(ExitCode::from(2));
         }
     };

@@ -133,7 +133,7 @@ impl OtlpSink for HttpSink {
         let Some(queue) = &self.queue else {
             return Ok(());
         };
-        let body = serde_json::to_vec(request)?;
+        let body = aegon::render::json_bytes(request, false)?;
         match queue.try_send(body) {
             Ok(()) => {}
             // Never wait: a full queue (a collector down for long) drops, and says so at the end.

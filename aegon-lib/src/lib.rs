@@ -14,7 +14,8 @@
 //! - [`lines`]: a rolling-buffer line splitter with absolute offsets and a line-length cap.
 //! - [`scan`] and [`record`]: the borrowed input types, parsed leniently: members aegon does not
 //!   read are skipped at memchr speed, the rest parsed with serde, strings borrowed from the line.
-//! - [`decode`]: one line → events; bad lines become [`EventKind::Malformed`] events.
+//! - [`decode`]: one line → events; bad lines become [`EventKind::Malformed`] events, and
+//!   damage a line can survive ([`repair`]: lone surrogates, crash padding) is repaired.
 //! - [`correlate`]: usage counted once per API response, tool results matched to their calls.
 //! - [`pipeline`]: the driver that reads inputs and pushes events to a renderer.
 //! - [`render`]: the [`Renderer`] trait, [`render::plain`], [`render::ndjson`] and
@@ -98,6 +99,7 @@ pub mod pipeline;
 pub mod pricing;
 pub mod record;
 pub mod render;
+pub mod repair;
 pub mod scan;
 pub mod session;
 pub mod text;
