@@ -198,6 +198,14 @@ pub const SUBCOMMANDS: &[(&str, &str)] = &[
     ("replay", "play a recorded transcript"),
     ("demo", "replay a session shipped with aegon"),
     (
+        "usage",
+        "tokens and cost by day, week, month, session, project or 5-hour block",
+    ),
+    (
+        "statusline",
+        "a status line for Claude Code (reads its JSON on stdin)",
+    ),
+    (
         "completions",
         "print a completion script: bash, zsh or fish",
     ),

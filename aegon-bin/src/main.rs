@@ -43,6 +43,8 @@ USAGE:
     aegon replay [OPTIONS] FILE
     aegon demo [OPTIONS]
     aegon html [OPTIONS] PATH... -o OUT/  (a report per session; aegon html --help)
+    aegon usage [daily|weekly|monthly|sessions|projects|blocks] [OPTIONS] [PATH]...
+    aegon statusline [OPTIONS]            (Claude Code's statusLine command)
     aegon completions bash|zsh|fish      (a completion script)
     aegon man                             (this help as a man page)
 
@@ -63,6 +65,24 @@ DASHBOARD:
         aegon demo                  a real session shipped in aegon, replayed
         aegon replay s.jsonl --speed 4
         aegon watch --detached      in a new tmux/screen/terminal window
+
+USAGE OVER TIME:
+    Reports come from a durable index of every API response (SQLite, in
+    $AEGON_DATA_DIR or ~/.local/share/aegon), updated with what was appended since
+    the last run, so reports outlive Claude Code's 30-day cleanup. Reports by local
+    day, week, month, session, project, and 5-hour block (estimates; a real reset
+    wins), as tables or --json with ccusage's field names; the options (since,
+    until, tz, week-start, by, breakdown, project, token-limit, no-index) are
+    in aegon usage --help.
+        aegon usage                       today and every day before, by day
+        aegon usage weekly --since 4w --by model
+        aegon usage blocks --token-limit max
+        aegon usage daily --json | jq '.totals.totalCost'
+    For Claude Code's status line (model, session cost, context, today's cost,
+    the active block, official 5h/7d limits), aegon statusline; in
+    ~/.claude/settings.json: \"statusLine\": {\"type\": \"command\", \"command\": \"aegon statusline\"}.
+    With --summary and no file named (nothing piped in), aegon summarises Claude
+    Code's folders.
 
 EXAMPLES:
     Follow the session you are working in (like tail -F: survives truncation,
@@ -207,7 +227,13 @@ fn main() -> ExitCode {
 }
 
 fn run() -> io::Result<ExitCode> {
-    let mut config = match args::parse(std::env::args_os().skip(1)) {
+    let mut args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    match args.first().and_then(|a| a.to_str()) {
+        Some("usage") => return cmd::usage::run(args.split_off(1)),
+        Some("statusline") => return cmd::statusline::run(args.split_off(1)),
+        _ => {}
+    }
+    let mut config = match args::parse(args) {
         Ok(Command::Run(config)) => config,
         Ok(Command::Help) => {
             io::stdout().lock().write_all(HELP.as_bytes())?;
@@ -229,11 +255,27 @@ fn run() -> io::Result<ExitCode> {
             return Ok(ExitCode::SUCCESS);
         }
         Err(e) => {
-            warn(&format!("{e}\nTry 'aegon --help' for usage."));
+            report::warn_lines(&[&e.to_string(), "Try 'aegon --help' for usage."]);
             return Ok(ExitCode::from(2));
         }
     };
     let on_terminal = io::stdout().is_terminal();
+    if config.implicit_stdin
+        && io::stdin().is_terminal()
+        && matches!(config.format, Format::Summary | Format::SummaryJson)
+    {
+        // `aegon --summary` alone: Claude Code's folders, as a ccusage user expects.
+        match aegon::watch::default_roots() {
+            Ok(roots) => {
+                config.inputs = roots.into_iter().map(InputArg::Path).collect();
+                config.implicit_stdin = false;
+            }
+            Err(message) => {
+                warn(&message);
+                return Ok(ExitCode::from(2));
+            }
+        }
+    }
     if config.implicit_stdin && io::stdin().is_terminal() {
         if !on_terminal || config.format_given {
             // Nothing piped in and no file named: waiting on the keyboard would look like a hang.
@@ -590,8 +632,13 @@ fn parallel_summary(
 
 /// The built-in prices, extended or overridden by `--pricing FILE`.
 fn load_pricing(config: &Config) -> Result<Pricing, String> {
+    load_pricing_file(config.pricing.as_deref())
+}
+
+/// The built-in prices, extended or overridden by the price file at `path`.
+pub(crate) fn load_pricing_file(path: Option<&std::path::Path>) -> Result<Pricing, String> {
     let mut pricing = Pricing::built_in();
-    if let Some(path) = &config.pricing {
+    if let Some(path) = path {
         let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
         pricing.merge_json(&text).map_err(|e| {
             format!(

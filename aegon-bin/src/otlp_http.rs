@@ -275,7 +275,8 @@ fn send_all(
 /// official definitions; gzipped when asked.
 fn encode(signal: Signal, request: Value, target: &Target) -> Result<Vec<u8>, String> {
     let body = match target.protocol {
-        Protocol::Json => serde_json::to_vec(&request).map_err(|e| e.to_string())?,
+        // U+2028 and U+2029 escaped, as in every JSON aegon writes.
+        Protocol::Json => aegon::render::json_bytes(&request, false).map_err(|e| e.to_string())?,
         Protocol::Protobuf => to_protobuf(signal, request)?,
     };
     if !target.gzip {

@@ -138,15 +138,34 @@ pub fn divert_warnings(to: Option<Diverter>) {
 }
 
 /// Writes `aegon: {message}` to stderr, made inert (file names and parser messages can quote
-/// transcript bytes), ignoring a failure to write: there is nowhere else to say it.
+/// transcript bytes: a newline in them shows as `␊`, so one message stays one line), ignoring a
+/// failure to write: there is nowhere else to say it.
 pub fn warn(message: &str) {
-    let inert = aegon::render::text::inert(message);
+    warn_lines(&[message]);
+}
+
+/// Writes a message of several lines, each given apart and made inert on its own: the first
+/// after `aegon: `, the others as they are (`Try 'aegon --help' for usage.`). For aegon's own
+/// messages, whose line breaks are meant, around parts that may quote input.
+pub fn warn_lines(lines: &[&str]) {
+    let inert: Vec<String> = lines
+        .iter()
+        .map(|line| aegon::render::text::inert(line))
+        .collect();
     if let Ok(slot) = DIVERTED.lock() {
         if let Some(divert) = slot.as_ref() {
-            divert(&inert);
+            for line in &inert {
+                divert(line);
+            }
             return;
         }
     }
     let mut err = io::stderr().lock();
-    let _ = writeln!(err, "aegon: {inert}");
+    for (i, line) in inert.iter().enumerate() {
+        let _ = if i == 0 {
+            writeln!(err, "aegon: {line}")
+        } else {
+            writeln!(err, "{line}")
+        };
+    }
 }

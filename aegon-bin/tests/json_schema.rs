@@ -46,7 +46,7 @@ fn malformed_events_validate() {
     let file = dir.join("bad.jsonl");
     std::fs::write(
         &file,
-        b"{\"type\":\"user\"\n\xff\xfe{}\n[1,2]\n\0\0\0\n{\"type\":\"user\",\"message\":{\"content\":\"cut",
+        b"{\"type\":\"user\"\n\xff\xfe{}\n[1,2]\n\0\0\0\n{\"type\":\"user\",\"message\":\"bare\"}\n\0{\"type\":\"pr-link\",\"prNumber\":1}\n{\"type\":\"user\",\"message\":{\"content\":\"cut",
     )
     .unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_aegon"))

@@ -148,6 +148,11 @@ enum Kind {
     PermissionMode {
         mode: String,
     },
+    PrLink {
+        number: Option<u64>,
+        url: Option<String>,
+        repository: Option<String>,
+    },
     Unknown {
         record_type: Option<String>,
         block_type: Option<String>,
@@ -230,6 +235,7 @@ fn kind_fields_present(kind: &str) -> &'static [&'static str] {
         "queue" => &["operation", "text"],
         "last_prompt" => &["text", "leaf_uuid"],
         "mode" | "permission_mode" => &["mode"],
+        "pr_link" => &["number", "url", "repository"],
         "unknown" => &["record_type", "block_type"],
         "malformed" => &["reason", "message", "error_offset", "len", "recovered"],
         other => panic!("kind {other:?} is not in the schema"),
@@ -353,6 +359,51 @@ fn malformed_events_fit_the_schema_too() {
     assert_eq!(
         reasons,
         ["invalid_json", "unexpected_shape", "nul_bytes", "truncated"]
+    );
+}
+
+#[test]
+fn pr_links_and_partly_read_lines_fit_the_schema() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_aegon"))
+        .arg("--ndjson")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Made by this test: a pr-link record, one without a URL, a padded record, a bare-string
+    // message.
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(
+            b"{\"type\":\"pr-link\",\"sessionId\":\"s\",\"prNumber\":5,\"prUrl\":\"https://github.com/o/r/pull/5\",\"prRepository\":\"o/r\"}\n\
+              {\"type\":\"pr-link\",\"prNumber\":6}\n\
+              {\"type\":\"user\",\"message\":{\"content\":\"a\"}}\0\0\n\
+              {\"type\":\"user\",\"message\":\"b\"}\n",
+        )
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut kinds = Vec::new();
+    for l in text.lines() {
+        check_line(l).unwrap();
+        let v: Value = serde_json::from_str(l).unwrap();
+        kinds.push(v["kind"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(
+        kinds,
+        [
+            "pr_link",
+            "pr_link",
+            "malformed",
+            "user_prompt",
+            "malformed",
+            "user_prompt"
+        ]
     );
 }
 

@@ -77,6 +77,15 @@ fn main() {
             black_box(serde_json::from_slice::<serde::de::IgnoredAny>(l).unwrap());
         }
     });
+    let texts: Vec<&str> = lines
+        .iter()
+        .map(|l| std::str::from_utf8(l).unwrap())
+        .collect();
+    measure("lone surrogate search (repair)", data.len(), || {
+        for text in &texts {
+            black_box(aegon::repair::lone_surrogates(text));
+        }
+    });
     measure("aegon record parse", data.len(), || {
         for l in &lines {
             black_box(aegon::record::parse_record(std::str::from_utf8(l).unwrap()).unwrap());

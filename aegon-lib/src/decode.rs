@@ -13,7 +13,7 @@ use serde_json::value::RawValue;
 
 use crate::event::{Event, EventKind, Malformed, MalformedReason, Source, TitleSource};
 use crate::lines::Line;
-use crate::record::{Block, Content, Message, Record, RecordError};
+use crate::record::{Block, BlockShape, Content, Message, Record, RecordError};
 use crate::text::Text;
 use crate::tokens::{PriceFactors, Tokens};
 
@@ -22,6 +22,14 @@ const SYNTHETIC_MODEL: &str = "<synthetic>";
 
 /// Decodes one line and emits its events (a [`EventKind::Malformed`] one for a bad line).
 /// Blank lines (only whitespace) yield nothing.
+///
+/// Damage a line can survive does not lose it: invalid UTF-8 is replaced by U+FFFD, lone
+/// surrogate escapes become U+FFFD in every string of the line ([`crate::repair::lone_surrogates`],
+/// silently: the text is what Claude Code meant to write; looked for only when reading failed
+/// somewhere or in the raw values passed on undecoded, so a clean line pays nothing), records padded with NUL or other control bytes on their
+/// line are cut out and read ([`crate::repair::segments`]), and members that cannot be read are
+/// skipped ([`crate::record::Record::problems`]). Each of these but the surrogates is said in
+/// one `Malformed` event with `recovered: true`, before the line's other events.
 pub fn decode_line<F>(file: &str, line: Line<'_>, mut emit: F) -> ControlFlow<()>
 where
     F: for<'e> FnMut(Event<'e>) -> ControlFlow<()>,
@@ -34,47 +42,287 @@ where
     if line.bytes.iter().all(u8::is_ascii_whitespace) {
         return ControlFlow::Continue(());
     }
-    match crate::utf8::validate(line.bytes) {
-        Ok(text) => match crate::record::parse_record(text) {
-            Ok(record) => {
-                // JSON forbids raw NUL bytes; the lenient scan only skips over ignored members,
-                // so look for them explicitly, report them, and keep what was read.
-                if let Some(at) = memchr::memchr(0, line.bytes) {
-                    let report = Malformed {
-                        reason: MalformedReason::NulBytes,
-                        message: "NUL byte inside a member aegon does not read; the rest was read"
-                            .to_owned(),
-                        error_offset: line.offset + at as u64,
-                        len: line.bytes.len() as u64,
-                        recovered: true,
-                    };
-                    emit(bare_event(source, EventKind::Malformed(report)))?;
-                }
-                record_events(source, record, &mut emit)
-            }
-            Err(err) => emit(malformed_event(source, &line, &err)),
-        },
-        Err(utf8) => {
-            // Keep what can be kept: read the line with the bad bytes replaced, and say so.
-            let repaired = String::from_utf8_lossy(line.bytes);
-            let bad_at = line.offset + utf8 as u64;
-            match crate::record::parse_record(&repaired) {
-                Ok(record) => {
-                    let report = Malformed {
-                        reason: MalformedReason::InvalidUtf8,
-                        message: format!(
-                            "invalid UTF-8 (first bad byte at offset {bad_at}); read with the bad bytes replaced by U+FFFD"
-                        ),
-                        error_offset: bad_at,
-                        len: line.bytes.len() as u64,
-                        recovered: true,
-                    };
-                    emit(bare_event(source, EventKind::Malformed(report)))?;
-                    record_events(source, record, &mut emit)
-                }
-                Err(err) => emit(malformed_event(source, &line, &err)),
-            }
+    let mut report = Report::default();
+    // Keep what can be kept: read a line with invalid UTF-8 with the bad bytes replaced.
+    let text = match crate::utf8::validate(line.bytes) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(valid) => {
+            let bad_at = line.offset + valid as u64;
+            report.add(
+                MalformedReason::InvalidUtf8,
+                bad_at,
+                format!(
+                    "invalid UTF-8 (first bad byte at offset {bad_at}); read with the bad bytes replaced by U+FFFD"
+                ),
+            );
+            String::from_utf8_lossy(line.bytes)
         }
+    };
+    let mut parsed = crate::record::parse_record(&text);
+    // Lone surrogate escapes, looked for only where they would do harm: when reading failed
+    // somewhere, or in raw values passed on undecoded. Repaired in a copy of the same length,
+    // read again.
+    let repaired = if may_hold_lone_surrogates(&parsed) {
+        crate::repair::lone_surrogates(&text)
+    } else {
+        None
+    };
+    if let Some(r) = &repaired {
+        parsed = crate::record::parse_record(&r.text);
+    }
+    let text: &str = repaired.as_ref().map_or(&text, |r| &r.text);
+    match parsed {
+        Ok(record) => {
+            // JSON forbids raw NUL bytes; the lenient scan only skips over ignored members,
+            // so look for them explicitly, report them, and keep what was read.
+            if let Some(at) = memchr::memchr(0, line.bytes) {
+                report.add(
+                    MalformedReason::NulBytes,
+                    line.offset + at as u64,
+                    "NUL byte inside a member aegon does not read; the rest was read".to_owned(),
+                );
+            }
+            report.problems(line.offset, 0, &record);
+            report.emit(source, &line, &mut emit)?;
+            record_events(source, record, &mut emit)
+        }
+        Err(err) => {
+            let Some((pieces, padding)) = crate::repair::segments(text) else {
+                return emit(malformed_event(source, &line, &err, repaired.as_ref()));
+            };
+            // Crash padding: the records between the runs of control bytes, each on its own.
+            let mut records = Vec::new();
+            let mut lost = Vec::new();
+            for (at, piece) in pieces {
+                match crate::record::parse_record(piece) {
+                    Ok(record) => records.push((at, record)),
+                    Err(e) => lost.push((at, e)),
+                }
+            }
+            if records.is_empty() {
+                return emit(padding_event(source, &line, padding, &lost));
+            }
+            let what = if padding.nul {
+                "NUL byte"
+            } else {
+                "control byte"
+            };
+            report.add(
+                if padding.nul {
+                    MalformedReason::NulBytes
+                } else {
+                    MalformedReason::InvalidJson
+                },
+                line.offset + padding.first as u64,
+                format!(
+                    "{} {what}{} around the record{} on this line (crash padding, first at byte {}); {} record{} read",
+                    padding.bytes,
+                    plural(padding.bytes),
+                    plural(records.len()),
+                    line.offset + padding.first as u64,
+                    records.len(),
+                    plural(records.len()),
+                ),
+            );
+            for (at, e) in &lost {
+                let at = line.offset + (*at + e.offset) as u64;
+                report.add(
+                    MalformedReason::InvalidJson,
+                    at,
+                    format!("text at byte {at} is not a record ({}): skipped", e.message),
+                );
+            }
+            for (at, record) in &records {
+                report.problems(line.offset, *at, record);
+            }
+            report.emit(source, &line, &mut emit)?;
+            for (_, record) in records {
+                record_events(source, record, &mut emit)?;
+            }
+            ControlFlow::Continue(())
+        }
+    }
+}
+
+/// Whether a line read as `parsed` may hold lone surrogate escapes that matter: it failed, a
+/// member could not be decoded, or a raw value passed on undecoded (a tool input or result, an
+/// error object) holds one.
+fn may_hold_lone_surrogates(parsed: &Result<Record<'_>, RecordError>) -> bool {
+    use crate::repair::has_lone_surrogate;
+    let record = match parsed {
+        Err(_) => return true,
+        Ok(record) if !record.problems.is_empty() => return true,
+        Ok(record) => record,
+    };
+    if record
+        .error
+        .is_some_and(|raw| has_lone_surrogate(raw.get()))
+    {
+        return true;
+    }
+    let Some(Content::Blocks(blocks)) = record.message.as_ref().and_then(|m| m.content.as_ref())
+    else {
+        return false;
+    };
+    blocks.iter().any(|b| {
+        [b.input, b.content]
+            .into_iter()
+            .flatten()
+            .any(|raw| has_lone_surrogate(raw.get()))
+    })
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// What went wrong on a line that was still read: said in one `Malformed` event, with the
+/// reason and offset of the first fault and every fault's message.
+#[derive(Default)]
+struct Report {
+    first: Option<(MalformedReason, u64)>,
+    messages: Vec<String>,
+}
+
+impl Report {
+    fn add(&mut self, reason: MalformedReason, offset: u64, message: String) {
+        self.first.get_or_insert((reason, offset));
+        self.messages.push(message);
+    }
+
+    /// The record's problems; `at` is where the record starts in the line.
+    fn problems(&mut self, line_offset: u64, at: usize, record: &Record<'_>) {
+        for p in &record.problems {
+            let reason = if p.syntax {
+                MalformedReason::InvalidJson
+            } else {
+                MalformedReason::UnexpectedShape
+            };
+            self.add(
+                reason,
+                line_offset + (at + p.offset) as u64,
+                format!("partly read: {}", p.message),
+            );
+        }
+        if let Some(note) = usage_not_counted(record) {
+            self.add(
+                MalformedReason::UnexpectedShape,
+                line_offset + at as u64,
+                format!("partly read: {note}"),
+            );
+        }
+    }
+
+    fn emit<'a, F>(self, source: Source<'a>, line: &Line<'_>, emit: &mut F) -> ControlFlow<()>
+    where
+        F: FnMut(Event<'a>) -> ControlFlow<()>,
+    {
+        let Some((reason, error_offset)) = self.first else {
+            return ControlFlow::Continue(());
+        };
+        let message = self.messages.join("; ");
+        emit(bare_event(
+            source,
+            EventKind::Malformed(Malformed {
+                reason,
+                message,
+                error_offset,
+                len: line.bytes.len() as u64,
+                recovered: true,
+            }),
+        ))
+    }
+}
+
+/// Why a line that holds `message.usage` yields no usage event, if it does not: nothing with
+/// usage is dropped without a word.
+fn usage_not_counted(record: &Record<'_>) -> Option<String> {
+    let message = record.message.as_ref()?;
+    let usage = message.usage.as_ref()?;
+    match record.kind.as_deref() {
+        Some("assistant") => {
+            let synthetic =
+                record.is_api_error_message || message.model.as_deref() == Some(SYNTHETIC_MODEL);
+            (synthetic && Tokens::from_usage(usage) != Tokens::default()).then(|| {
+                "a locally generated error line carries non-zero `message.usage`: not counted"
+                    .to_owned()
+            })
+        }
+        Some(kind) => Some(format!(
+            "a `{kind}` line carries `message.usage`: not counted (only assistant lines are)"
+        )),
+        None => Some(
+            "a line without `type` or `message.role` carries `message.usage`: not counted"
+                .to_owned(),
+        ),
+    }
+}
+
+/// The event for a line with padding bytes and no record in it.
+fn padding_event<'e>(
+    source: Source<'e>,
+    line: &Line<'_>,
+    padding: crate::repair::Padding,
+    lost: &[(usize, RecordError)],
+) -> Event<'e> {
+    let len = line.bytes.len();
+    let what = if padding.nul { "NUL" } else { "control" };
+    let message = if lost.is_empty() {
+        format!(
+            "{what} bytes only ({} of {len}): a file pre-allocated and never written, or zeros a crash left",
+            padding.bytes
+        )
+    } else {
+        let (at, e) = &lost[0];
+        format!(
+            "{} {what} byte{} (first at byte {}) and no complete record: {}",
+            padding.bytes,
+            plural(padding.bytes),
+            line.offset + padding.first as u64,
+            describe_error(e, line, at + e.offset)
+        )
+    };
+    bare_event(
+        source,
+        EventKind::Malformed(Malformed {
+            reason: if padding.nul {
+                MalformedReason::NulBytes
+            } else {
+                MalformedReason::InvalidJson
+            },
+            message,
+            error_offset: line.offset + padding.first as u64,
+            len: len as u64,
+            recovered: false,
+        }),
+    )
+}
+
+/// What a parse error means, in words.
+fn describe_error(err: &RecordError, line: &Line<'_>, at: usize) -> String {
+    if err.eof && !line.terminated {
+        format!(
+            "input ends inside this line ({}); it was cut off or is still being written",
+            err.message
+        )
+    } else if err.eof {
+        format!(
+            "the record is cut off ({}) at byte {}",
+            err.message,
+            line.offset + at as u64
+        )
+    } else if err.syntax {
+        format!(
+            "invalid JSON: {} at byte {}",
+            err.message,
+            line.offset + at as u64
+        )
+    } else {
+        format!("not a transcript record: {}", err.message)
     }
 }
 
@@ -114,43 +362,46 @@ fn bare_event<'a>(source: Source<'a>, kind: EventKind<'static>) -> Event<'a> {
     }
 }
 
-fn malformed_event<'e>(source: Source<'e>, line: &Line<'_>, err: &RecordError) -> Event<'e> {
+fn malformed_event<'e>(
+    source: Source<'e>,
+    line: &Line<'_>,
+    err: &RecordError,
+    repaired: Option<&crate::repair::Repaired>,
+) -> Event<'e> {
     let len = line.bytes.len() as u64;
-    let nul = memchr::memchr(0, line.bytes);
-    let (reason, message, at) = if let Some(at) = nul {
-        (
-            MalformedReason::NulBytes,
-            "NUL byte (binary data, or a file that was never fully written)".to_owned(),
-            at,
-        )
-    } else if err.eof && !line.terminated {
+    let (reason, mut message) = if err.eof && !line.terminated {
         (
             MalformedReason::Truncated,
             format!(
                 "input ends inside this line ({}); it was cut off or is still being written",
                 err.message
             ),
-            err.offset,
         )
     } else if err.syntax {
         (
             MalformedReason::InvalidJson,
             format!("invalid JSON: {}", err.message),
-            err.offset,
         )
     } else {
         (
             MalformedReason::UnexpectedShape,
             format!("not a transcript record: {}", err.message),
-            err.offset,
         )
     };
+    if let Some(r) = repaired {
+        message.push_str(&format!(
+            " (and {} lone surrogate escape{}, first at byte {}, replaced by U+FFFD)",
+            r.count,
+            plural(r.count),
+            line.offset + r.first as u64
+        ));
+    }
     bare_event(
         source,
         EventKind::Malformed(Malformed {
             reason,
             message,
-            error_offset: line.offset + (at as u64).min(len),
+            error_offset: line.offset + (err.offset as u64).min(len),
             len,
             recovered: false,
         }),
@@ -261,6 +512,11 @@ where
             Some(mode) => emit(EventKind::Mode { mode }),
             None => emit(unknown(kind, None)),
         },
+        Some("pr-link") => emit(EventKind::PrLink {
+            number: record.pr_number,
+            url: record.pr_url,
+            repository: record.pr_repository,
+        }),
         Some("permission-mode") => match record.permission_mode {
             Some(mode) => emit(EventKind::PermissionMode { mode }),
             None => emit(unknown(kind, None)),
@@ -361,6 +617,9 @@ where
                 return emit(unknown(Some(Cow::Borrowed("user")), None));
             }
             for block in blocks {
+                if let BlockShape::Other(_) = block.shape {
+                    continue; // reported with the line's problems
+                }
                 let kind = match block.kind.as_deref() {
                     Some("text") => user_text_event(&record, block.text.unwrap_or_default()),
                     Some("tool_result") => EventKind::ToolResult {
@@ -399,6 +658,7 @@ where
         id: message_id,
         content,
         usage,
+        ..
     } = record.message.unwrap_or_default();
     let synthetic = record.is_api_error_message || model.as_deref() == Some(SYNTHETIC_MODEL);
     if synthetic {
@@ -432,6 +692,9 @@ where
         }
         Some(Content::Blocks(blocks)) => {
             for block in blocks {
+                if let BlockShape::Other(_) = block.shape {
+                    continue; // reported with the line's problems
+                }
                 emitted = true;
                 emit(assistant_block(block, &message_id, &model))?;
             }
@@ -537,11 +800,19 @@ fn api_error_details(raw: &RawValue) -> (Option<u64>, Option<Cow<'static, str>>)
 }
 
 /// A raw JSON value read as a string, borrowed when it has no escapes; `None` if it is not a
-/// string.
+/// string. A string serde cannot decode (a lone surrogate) is decoded leniently, the bad
+/// escapes as U+FFFD, rather than dropped.
 pub fn raw_str(raw: &RawValue) -> Option<Cow<'_, str>> {
     #[derive(Deserialize)]
     struct Str<'a>(#[serde(borrow)] Cow<'a, str>);
-    serde_json::from_str::<Str<'_>>(raw.get()).ok().map(|s| s.0)
+    let text = raw.get();
+    match serde_json::from_str::<Str<'_>>(text) {
+        Ok(s) => Some(s.0),
+        Err(_) if text.starts_with('"') => {
+            Some(Cow::Owned(crate::text::decode_prefix(text, usize::MAX).0))
+        }
+        Err(_) => None,
+    }
 }
 
 #[cfg(test)]
@@ -728,6 +999,164 @@ mod tests {
         assert_eq!(
             out,
             ["malformed invalid_utf8 @40", "user_prompt caf\u{FFFD}"]
+        );
+    }
+
+    fn decode_bytes(bytes: &[u8]) -> Vec<String> {
+        let mut out = Vec::new();
+        let line = Line {
+            bytes,
+            number: 1,
+            offset: 1000,
+            terminated: true,
+        };
+        let _ = decode_line("t", line, |e| {
+            out.push(describe(&e));
+            ControlFlow::Continue(())
+        });
+        out
+    }
+
+    /// The header fields of every event of a line.
+    fn headers(text: &str) -> Vec<(Option<String>, Option<String>, Option<String>)> {
+        let mut out = Vec::new();
+        let line = Line {
+            bytes: text.as_bytes(),
+            number: 1,
+            offset: 0,
+            terminated: true,
+        };
+        let _ = decode_line("t", line, |e| {
+            let s = |v: &Option<Cow<'_, str>>| v.as_deref().map(str::to_owned);
+            out.push((s(&e.session_id), s(&e.uuid), s(&e.cwd)));
+            ControlFlow::Continue(())
+        });
+        out
+    }
+
+    #[test]
+    fn lone_surrogates_in_top_level_strings_are_read_as_replacement_characters() {
+        // `record::string()` used to drop these to `None` without a word.
+        let line = r#"{"type":"user","sessionId":"s\ud83d","uuid":"u\udc00","cwd":"/x\ud800y","message":{"content":"p"}}"#;
+        assert_eq!(
+            headers(line),
+            [(
+                Some("s\u{fffd}".to_owned()),
+                Some("u\u{fffd}".to_owned()),
+                Some("/x\u{fffd}y".to_owned())
+            )]
+        );
+        assert_eq!(decode(line), ["user_prompt p"]);
+        assert_eq!(
+            decode(r#"{"type":"ai-title","aiTitle":"t\ud83d"}"#),
+            ["title"]
+        );
+    }
+
+    #[test]
+    fn lone_surrogates_in_tool_input_and_results_are_repaired_in_the_raw_json() {
+        let line = r#"{"type":"assistant","message":{"id":"m","content":[{"type":"tool_use","id":"t\udbff","name":"Bash","input":{"command":"echo \ud83d"}}]}}"#;
+        assert_eq!(
+            decode(line),
+            [r#"tool_call Bash {"command":"echo \uFFFD"}"#]
+        );
+        let line = r#"{"type":"user","message":{"content":[{"type":"tool_result","tool_use_id":"t","content":"a\udc00b"}]}}"#;
+        assert_eq!(decode(line), [r#"tool_result false "a\uFFFDb""#]);
+        // An escaped backslash before `u` is text: nothing to repair, and no report.
+        let line = r#"{"type":"user","message":{"content":"C:\\ud83d\\"}}"#;
+        assert_eq!(decode(line), [r#"user_prompt C:\ud83d\"#]);
+    }
+
+    #[test]
+    fn padding_before_and_after_a_record_is_cut_off_and_reported() {
+        let record = br#"{"type":"user","message":{"content":"hi"}}"#;
+        let mut after = record.to_vec();
+        after.extend_from_slice(&[0; 10]);
+        assert_eq!(
+            decode_bytes(&after),
+            [
+                format!("malformed nul_bytes @{}", 1000 + record.len()),
+                "user_prompt hi".to_owned()
+            ]
+        );
+        let mut before = vec![0u8; 3];
+        before.extend_from_slice(b" \x01");
+        before.extend_from_slice(record);
+        assert_eq!(
+            decode_bytes(&before),
+            ["malformed nul_bytes @1000", "user_prompt hi"]
+        );
+        // Control bytes without NUL: reported as such, still read.
+        let mut ctrl = record.to_vec();
+        ctrl.extend_from_slice(b"\x1a\x1a");
+        assert_eq!(
+            decode_bytes(&ctrl),
+            [
+                format!("malformed invalid_json @{}", 1000 + record.len()),
+                "user_prompt hi".to_owned()
+            ]
+        );
+        // Padding and a broken record only: lost, and said so.
+        assert_eq!(
+            decode_bytes(b"{\"type\":\0\0"),
+            ["malformed nul_bytes @1008"]
+        );
+    }
+
+    #[test]
+    fn a_bare_string_message_keeps_the_envelope_and_is_its_text() {
+        let line = r#"{"type":"user","sessionId":"s","uuid":"u","message":"hello"}"#;
+        assert_eq!(
+            decode(line),
+            ["malformed unexpected_shape @52", "user_prompt hello"]
+        );
+        assert_eq!(
+            headers(line),
+            [
+                (None, None, None),
+                (Some("s".to_owned()), Some("u".to_owned()), None)
+            ]
+        );
+        // Items that are not blocks: strings are text, the rest skipped; all said.
+        let line = r#"{"type":"assistant","message":{"id":"m","content":["a",null,{"type":"text","text":"b"}]}}"#;
+        assert_eq!(
+            decode(line),
+            [
+                "malformed unexpected_shape @30",
+                "assistant_text a",
+                "assistant_text b"
+            ]
+        );
+        // A member of an unexpected type is absent, with no report (the format evolves).
+        let line = r#"{"type":"assistant","message":{"id":5,"content":[{"type":"tool_use","id":7,"name":"Read","input":{}}]}}"#;
+        assert_eq!(decode(line), ["tool_call Read {}"]);
+    }
+
+    #[test]
+    fn undecodable_strings_are_reported_not_dropped() {
+        // A bad escape in a top-level string: the member is skipped and the line said.
+        let line = r#"{"type":"user","cwd":"a\qb","message":{"content":"p"}}"#;
+        assert_eq!(
+            decode(line),
+            ["malformed invalid_json @24", "user_prompt p"]
+        );
+    }
+
+    #[test]
+    fn lines_without_type_are_read_by_role() {
+        let line = r#"{"requestId":"r","message":{"role":"assistant","id":"m","model":"x","usage":{"input_tokens":3,"output_tokens":2}}}"#;
+        assert_eq!(
+            decode(line),
+            ["usage Tokens { input: 3, output: 2, cache_read: 0, cache_write_5m: 0, cache_write_1h: 0 }"]
+        );
+        assert_eq!(
+            decode(r#"{"message":{"role":"user","content":"hi"}}"#),
+            ["user_prompt hi"]
+        );
+        // Usage on a line that is not an API response is said, not counted.
+        assert_eq!(
+            decode(r#"{"message":{"role":"system","usage":{"input_tokens":1}}}"#),
+            ["malformed unexpected_shape @0", "unknown None None"]
         );
     }
 

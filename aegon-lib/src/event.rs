@@ -316,6 +316,16 @@ pub enum EventKind<'a> {
         /// `default`, `acceptEdits`, `bypassPermissions`, `plan`, `auto`, …
         mode: Cow<'a, str>,
     },
+    /// A `pr-link` line: Claude Code linked the session to a pull request (written when one
+    /// shows up in tool output, and again on resume or compaction).
+    PrLink {
+        /// The pull request's number (`prNumber`).
+        number: Option<u64>,
+        /// Its address (`prUrl`, `https://github.com/owner/repo/pull/N`).
+        url: Option<Cow<'a, str>>,
+        /// `owner/repo` (`prRepository`).
+        repository: Option<Cow<'a, str>>,
+    },
     /// A record or content block of a type aegon does not know (yet).
     Unknown {
         /// The record's `type`.
@@ -352,13 +362,14 @@ pub enum Kind {
     LastPrompt,
     Mode,
     PermissionMode,
+    PrLink,
     Unknown,
     Malformed,
 }
 
 impl Kind {
     /// Every kind, in documentation order.
-    pub const ALL: [Kind; 23] = [
+    pub const ALL: [Kind; 24] = [
         Kind::UserPrompt,
         Kind::UserMeta,
         Kind::Interrupt,
@@ -380,6 +391,7 @@ impl Kind {
         Kind::LastPrompt,
         Kind::Mode,
         Kind::PermissionMode,
+        Kind::PrLink,
         Kind::Unknown,
         Kind::Malformed,
     ];
@@ -408,6 +420,7 @@ impl Kind {
             Kind::LastPrompt => "last_prompt",
             Kind::Mode => "mode",
             Kind::PermissionMode => "permission_mode",
+            Kind::PrLink => "pr_link",
             Kind::Unknown => "unknown",
             Kind::Malformed => "malformed",
         }
@@ -449,6 +462,7 @@ impl EventKind<'_> {
             EventKind::LastPrompt { .. } => Kind::LastPrompt,
             EventKind::Mode { .. } => Kind::Mode,
             EventKind::PermissionMode { .. } => Kind::PermissionMode,
+            EventKind::PrLink { .. } => Kind::PrLink,
             EventKind::Unknown { .. } => Kind::Unknown,
             EventKind::Malformed(_) => Kind::Malformed,
         }

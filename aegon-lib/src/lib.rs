@@ -14,7 +14,8 @@
 //! - [`lines`]: a rolling-buffer line splitter with absolute offsets and a line-length cap.
 //! - [`scan`] and [`record`]: the borrowed input types, parsed leniently: members aegon does not
 //!   read are skipped at memchr speed, the rest parsed with serde, strings borrowed from the line.
-//! - [`decode`]: one line → events; bad lines become [`EventKind::Malformed`] events.
+//! - [`decode`]: one line → events; bad lines become [`EventKind::Malformed`] events, and
+//!   damage a line can survive ([`repair`]: lone surrogates, crash padding) is repaired.
 //! - [`correlate`]: usage counted once per API response, tool results matched to their calls.
 //! - [`pipeline`]: the driver that reads inputs and pushes events to a renderer.
 //! - [`render`]: the [`Renderer`] trait, [`render::plain`], [`render::ndjson`] and
@@ -36,6 +37,7 @@
 //! | `tui` | no | `aegon::dashboard` (`ratatui`, no terminal backend) |
 //! | `watch` | no | `aegon::watch`: followed files and watched folders (`notify`) |
 //! | `html` | no | `aegon::render::html`: the self-contained HTML report (`pulldown-cmark`, `sha2`) |
+//! | `ledger` | no | `aegon::ledger` (a durable usage index in SQLite: `rusqlite`, `directories`) and `aegon::usage` (reports by day, week, month, session, project and 5-hour block; `jiff`) |
 //!
 //! With `default-features = false` the library needs only serde, serde_json and memchr: the
 //! parser, events, sessions, following and the plain, NDJSON and summary renderers. The
@@ -90,17 +92,22 @@ pub mod fuzzing;
 mod hashing;
 pub mod histogram;
 pub mod leaves;
+#[cfg(feature = "ledger")]
+pub mod ledger;
 pub mod lines;
 pub mod pipeline;
 pub mod pricing;
 pub mod record;
 pub mod render;
+pub mod repair;
 pub mod scan;
 pub mod session;
 pub mod text;
 pub mod timestamp;
 pub mod tokens;
 pub mod tree;
+#[cfg(feature = "ledger")]
+pub mod usage;
 pub mod utf8;
 #[cfg(feature = "watch")]
 pub mod watch;

@@ -59,6 +59,9 @@ pub struct MalformedCounts {
     pub too_long: u64,
     /// Cut off at the end of input.
     pub truncated: u64,
+    /// Of all the above, lines still read (`recovered: true`: invalid UTF-8 replaced, crash
+    /// padding cut off, a member that could not be read skipped).
+    pub recovered: u64,
 }
 
 impl Stats {
@@ -78,6 +81,7 @@ impl Stats {
         a.nul_bytes += b.nul_bytes;
         a.too_long += b.too_long;
         a.truncated += b.truncated;
+        a.recovered += b.recovered;
     }
 }
 
@@ -92,12 +96,15 @@ impl MalformedCounts {
             + self.truncated
     }
 
-    /// Lines whose events were lost (all problems but repaired UTF-8).
+    /// Lines whose events were lost (all problem lines but those still read).
     pub fn lost(&self) -> u64 {
-        self.total() - self.invalid_utf8
+        self.total().saturating_sub(self.recovered)
     }
 
-    fn count(&mut self, reason: MalformedReason) {
+    fn count(&mut self, reason: MalformedReason, recovered: bool) {
+        if recovered {
+            self.recovered += 1;
+        }
         let slot = match reason {
             MalformedReason::InvalidJson => &mut self.invalid_json,
             MalformedReason::UnexpectedShape => &mut self.unexpected_shape,
@@ -367,7 +374,7 @@ impl<R: Renderer> EventSink<'_, R> {
 
     fn event(&mut self, mut event: Event<'_>) -> ControlFlow<()> {
         if let EventKind::Malformed(m) = &event.kind {
-            self.stats.malformed.count(m.reason);
+            self.stats.malformed.count(m.reason, m.recovered);
         }
         if !self.correlator.apply(&mut event) {
             return ControlFlow::Continue(());

@@ -18,7 +18,7 @@ use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use crate::scan::{for_each_member, plain_str, ScanError};
+use crate::scan::{for_each_element, for_each_member, plain_str, ScanError};
 use crate::text::Text;
 
 /// One transcript line, with the fields of all record types flattened together. Built by
@@ -81,6 +81,12 @@ pub struct Record<'a> {
     pub mode: Option<Cow<'a, str>>,
     /// `permission-mode` records (and some `user` lines).
     pub permission_mode: Option<Cow<'a, str>>,
+    /// `pr-link` records: the pull request's number.
+    pub pr_number: Option<u64>,
+    /// `pr-link` records: the pull request's address.
+    pub pr_url: Option<Cow<'a, str>>,
+    /// `pr-link` records: `owner/repo`.
+    pub pr_repository: Option<Cow<'a, str>>,
     /// `queue-operation` records: `enqueue`, `dequeue`, `remove`.
     pub operation: Option<Cow<'a, str>>,
     /// `file-history-snapshot` records: the user line the snapshot belongs to.
@@ -110,6 +116,25 @@ pub struct Record<'a> {
     /// The structured result of a tool call, kept raw and unread (it is large); only a
     /// subagent's `agentId` is looked up in it.
     pub tool_use_result: Option<&'a str>,
+    /// Members that could not be read as written, and what was done instead (empty on a clean
+    /// line). A member of an unexpected *type* is treated as absent without a word (the
+    /// format evolves); content that fails to decode, and shapes that lose what a line says
+    /// (a `message` that is not an object, content items that are not blocks, a `usage` that
+    /// is not an object), are listed here, so the line is reported as partly read.
+    pub problems: Vec<Problem>,
+}
+
+/// Something in a line that could not be read as written (see [`Record::problems`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// Byte offset in the line (of the member, or of the fault inside it when known).
+    pub offset: usize,
+    /// What is wrong, naming the member, and what was kept
+    /// (``"`message.content[2]` is a number, not a content block: skipped"``).
+    pub message: String,
+    /// True when the text is not valid JSON there (as opposed to valid JSON of an unexpected
+    /// shape).
+    pub syntax: bool,
 }
 
 /// `origin` of a `user` line (only its `kind` is read).
@@ -156,20 +181,320 @@ pub struct Snapshot<'a> {
 }
 
 /// The `message` of a `user` or `assistant` line.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+///
+/// Read leniently: a member of an unexpected type is absent; a `usage` that is not an object
+/// and content items that are not blocks are noted in [`Message::notes`].
+#[derive(Debug, Default)]
 pub struct Message<'a> {
+    /// `user` or `assistant` (what a line without `type` is read as).
+    pub role: Option<Cow<'a, str>>,
     /// Model name (`claude-opus-4-6`, `<synthetic>`, gateway names, …).
-    #[serde(borrow)]
     pub model: Option<Cow<'a, str>>,
     /// API response id, shared by all lines of one response.
-    #[serde(borrow)]
     pub id: Option<Cow<'a, str>>,
     /// A string (typed prompt) or a list of content blocks.
-    #[serde(borrow)]
     pub content: Option<Content<'a>>,
     /// Token usage of the response (repeated on every line of it).
     pub usage: Option<Usage>,
+    /// What could not be read as written (``"`message.usage` is a string, …"``), for
+    /// [`Record::problems`].
+    pub notes: Vec<String>,
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Message<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct MessageVisitor;
+        impl<'de> Visitor<'de> for MessageVisitor {
+            type Value = Message<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a message object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut m = Message::default();
+                while let Some(key) = map.next_key::<MessageKey>()? {
+                    match key {
+                        MessageKey::Role => m.role = map.next_value::<LenientStr<'de>>()?.0,
+                        MessageKey::Model => m.model = map.next_value::<LenientStr<'de>>()?.0,
+                        MessageKey::Id => m.id = map.next_value::<LenientStr<'de>>()?.0,
+                        MessageKey::Content => m.content = map.next_value()?,
+                        MessageKey::Usage => match map.next_value::<UsageField>()? {
+                            UsageField::Object(u) => m.usage = Some(u),
+                            UsageField::Null => m.usage = None,
+                            UsageField::Other(what) => {
+                                m.usage = None;
+                                m.notes.push(format!(
+                                    "`message.usage` is {what}, not an object: no tokens read"
+                                ));
+                            }
+                        },
+                        MessageKey::Other => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                if let Some(Content::Blocks(blocks)) = &m.content {
+                    for (i, block) in blocks.iter().enumerate() {
+                        match block.shape {
+                            BlockShape::Object => {}
+                            BlockShape::Text => m.notes.push(format!(
+                                "`message.content[{i}]` is a string, not a content block: read as text"
+                            )),
+                            BlockShape::Other(what) => m.notes.push(format!(
+                                "`message.content[{i}]` is {what}, not a content block: skipped"
+                            )),
+                        }
+                    }
+                }
+                Ok(m)
+            }
+        }
+        deserializer.deserialize_map(MessageVisitor)
+    }
+}
+
+/// The members of a message aegon reads (keys matched without being allocated).
+enum MessageKey {
+    Role,
+    Model,
+    Id,
+    Content,
+    Usage,
+    Other,
+}
+
+impl<'de> Deserialize<'de> for MessageKey {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl Visitor<'_> for KeyVisitor {
+            type Value = MessageKey;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a member name")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<MessageKey, E> {
+                Ok(match v {
+                    "role" => MessageKey::Role,
+                    "model" => MessageKey::Model,
+                    "id" => MessageKey::Id,
+                    "content" => MessageKey::Content,
+                    "usage" => MessageKey::Usage,
+                    _ => MessageKey::Other,
+                })
+            }
+        }
+        deserializer.deserialize_identifier(KeyVisitor)
+    }
+}
+
+/// `message.usage` as found: an object, `null`, or something else (named).
+enum UsageField {
+    Object(Usage),
+    Null,
+    Other(&'static str),
+}
+
+impl<'de> Deserialize<'de> for UsageField {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct UsageVisitor;
+        impl<'de> Visitor<'de> for UsageVisitor {
+            type Value = UsageField;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a usage object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<UsageField, A::Error> {
+                Usage::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(UsageField::Object)
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<UsageField, E> {
+                Ok(UsageField::Null)
+            }
+            fn visit_none<E: de::Error>(self) -> Result<UsageField, E> {
+                Ok(UsageField::Null)
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<UsageField, D::Error> {
+                d.deserialize_any(self)
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<UsageField, E> {
+                Ok(UsageField::Other("a boolean"))
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<UsageField, E> {
+                Ok(UsageField::Other("a number"))
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<UsageField, E> {
+                Ok(UsageField::Other("a number"))
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<UsageField, E> {
+                Ok(UsageField::Other("a number"))
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<UsageField, E> {
+                Ok(UsageField::Other("a string"))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<UsageField, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(UsageField::Other("an array"))
+            }
+        }
+        deserializer.deserialize_any(UsageVisitor)
+    }
+}
+
+/// A string member read leniently: `None` for a value of another type (skipped).
+struct LenientStr<'a>(Option<Cow<'a, str>>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for LenientStr<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        lenient_str(deserializer).map(LenientStr)
+    }
+}
+
+/// Reads a string leniently: borrowed when it has no escapes, `None` for a value of another
+/// type (skipped). Decoding errors (a bad escape) are still errors.
+pub fn lenient_str<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Cow<'de, str>>, D::Error> {
+    struct StrVisitor;
+    impl<'de> Visitor<'de> for StrVisitor {
+        type Value = Option<Cow<'de, str>>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a string")
+        }
+        fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+            Ok(Some(Cow::Borrowed(v)))
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Some(Cow::Owned(v.to_owned())))
+        }
+        fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+            Ok(Some(Cow::Owned(v)))
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_any(self)
+        }
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            Ok(None)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+            Ok(None)
+        }
+    }
+    deserializer.deserialize_any(StrVisitor)
+}
+
+/// Reads a JSON string as [`Text`] leniently: `None` for a value of another type.
+fn lenient_text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Text<'de>>, D::Error> {
+    let raw = <&'de RawValue>::deserialize(deserializer)?;
+    Ok(Text::from_raw(raw))
+}
+
+/// Reads an object of type `T` leniently, in one pass: `None` for a value that is not an
+/// object (skipped). Errors inside the object are still errors.
+fn lenient_object<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<T>, D::Error> {
+    deserializer.deserialize_any(ObjectVisitor(std::marker::PhantomData))
+}
+
+/// Reads a list of objects of type `T` leniently: `None` for a value that is not a list;
+/// items that are not objects are left out.
+fn lenient_list<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<Vec<T>>, D::Error> {
+    deserializer.deserialize_any(ListVisitor(std::marker::PhantomData))
+}
+
+/// The visitor of [`lenient_object`].
+struct ObjectVisitor<T>(std::marker::PhantomData<T>);
+
+/// Implements the visits of a lenient visitor that skip what it does not take.
+macro_rules! skip_other_values {
+    ($value:ty, $none:expr) => {
+        fn visit_unit<E: de::Error>(self) -> Result<$value, E> {
+            Ok($none)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<$value, E> {
+            Ok($none)
+        }
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<$value, E> {
+            Ok($none)
+        }
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<$value, E> {
+            Ok($none)
+        }
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<$value, E> {
+            Ok($none)
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<$value, E> {
+            Ok($none)
+        }
+        fn visit_str<E: de::Error>(self, _: &str) -> Result<$value, E> {
+            Ok($none)
+        }
+    };
+}
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjectVisitor<T> {
+    type Value = Option<T>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Option<T>, A::Error> {
+        T::deserialize(de::value::MapAccessDeserializer::new(map)).map(Some)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Option<T>, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+    skip_other_values!(Option<T>, None);
+}
+
+/// The visitor of [`lenient_list`].
+struct ListVisitor<T>(std::marker::PhantomData<T>);
+
+/// One item of a lenient list.
+struct ListItem<T>(Option<T>);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for ListItem<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        lenient_object(deserializer).map(ListItem)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for ListVisitor<T> {
+    type Value = Option<Vec<T>>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a list")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(ListItem(item)) = seq.next_element::<ListItem<T>>()? {
+            items.extend(item);
+        }
+        Ok(Some(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+    skip_other_values!(Option<Vec<T>>, None);
 }
 
 /// `message.content`: a plain string or a list of blocks.
@@ -183,30 +508,31 @@ pub enum Content<'a> {
     Other,
 }
 
-/// One content block, with the fields of all block types flattened together.
+/// One content block, with the fields of all block types flattened together. A field of an
+/// unexpected type is absent.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct Block<'a> {
     /// `text`, `thinking`, `redacted_thinking`, `tool_use`, `tool_result`, `image`, …
-    #[serde(rename = "type", borrow)]
+    #[serde(rename = "type", borrow, deserialize_with = "lenient_str")]
     pub kind: Option<Cow<'a, str>>,
     /// `text` blocks.
-    #[serde(borrow)]
+    #[serde(borrow, deserialize_with = "lenient_text")]
     pub text: Option<Text<'a>>,
     /// `thinking` blocks.
-    #[serde(borrow)]
+    #[serde(borrow, deserialize_with = "lenient_text")]
     pub thinking: Option<Text<'a>>,
     /// `tool_use` blocks: the call id.
-    #[serde(borrow)]
+    #[serde(borrow, deserialize_with = "lenient_str")]
     pub id: Option<Cow<'a, str>>,
     /// `tool_use` blocks: the tool name.
-    #[serde(borrow)]
+    #[serde(borrow, deserialize_with = "lenient_str")]
     pub name: Option<Cow<'a, str>>,
     /// `tool_use` blocks: the input, passed through untouched.
     #[serde(borrow)]
     pub input: Option<&'a RawValue>,
     /// `tool_result` blocks: the call answered.
-    #[serde(borrow)]
+    #[serde(borrow, deserialize_with = "lenient_str")]
     pub tool_use_id: Option<Cow<'a, str>>,
     /// `tool_result` blocks: a string or a list of blocks, kept raw.
     #[serde(borrow)]
@@ -215,10 +541,90 @@ pub struct Block<'a> {
     #[serde(deserialize_with = "lenient_bool")]
     pub is_error: bool,
     /// `image` blocks.
+    #[serde(borrow, deserialize_with = "lenient_object")]
     pub source: Option<ImageSource<'a>>,
     /// `redacted_thinking` blocks: opaque data (only its length is read).
     #[serde(deserialize_with = "string_len")]
     pub data: u64,
+    /// What the item was in `content`: an object, or a bare string read as a `text` block, or
+    /// something else (with no fields).
+    #[serde(skip)]
+    pub shape: BlockShape,
+}
+
+/// What a `content` item was written as.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub enum BlockShape {
+    /// An object: a content block.
+    #[default]
+    Object,
+    /// A bare string, read as a `text` block.
+    Text,
+    /// Something else (`a number`, `an array`, …): nothing read.
+    Other(&'static str),
+}
+
+/// One item of a `content` list: a block, a bare string (a text block) or anything else.
+struct Item<'a>(Block<'a>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Item<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ItemVisitor;
+        impl ItemVisitor {
+            fn text<'a>(text: Cow<'a, str>) -> Item<'a> {
+                Item(Block {
+                    kind: Some(Cow::Borrowed("text")),
+                    text: Some(Text::Plain(text)),
+                    shape: BlockShape::Text,
+                    ..Block::default()
+                })
+            }
+            fn other<'a>(what: &'static str) -> Item<'a> {
+                Item(Block {
+                    shape: BlockShape::Other(what),
+                    ..Block::default()
+                })
+            }
+        }
+        impl<'de> Visitor<'de> for ItemVisitor {
+            type Value = Item<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a content block")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                Block::deserialize(de::value::MapAccessDeserializer::new(map)).map(Item)
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Self::text(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Self::text(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Self::text(Cow::Owned(v)))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(Self::other("null"))
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(Self::other("a boolean"))
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(Self::other("a number"))
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(Self::other("a number"))
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(Self::other("a number"))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Self::other("an array"))
+            }
+        }
+        deserializer.deserialize_any(ItemVisitor)
+    }
 }
 
 /// `source` of an `image` block.
@@ -309,8 +715,10 @@ pub struct Usage {
     #[serde(deserialize_with = "lenient_u64")]
     pub cache_read_input_tokens: u64,
     /// Cache writes split by TTL (1.0.90+).
+    #[serde(deserialize_with = "lenient_object")]
     pub cache_creation: Option<CacheCreation>,
     /// Per-iteration usage (2.1.38+); when non-empty, their sum is the response's usage.
+    #[serde(deserialize_with = "lenient_list")]
     pub iterations: Option<Vec<Usage>>,
     /// `standard` or `fast` (2.1.77+); see [`crate::tokens::PriceFactors`].
     #[serde(deserialize_with = "lenient_label")]
@@ -354,7 +762,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for Content<'a> {
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
                 let mut blocks = Vec::with_capacity(seq.size_hint().unwrap_or(1).min(16));
-                while let Some(block) = seq.next_element::<Block<'de>>()? {
+                while let Some(Item(block)) = seq.next_element::<Item<'de>>()? {
                     blocks.push(block);
                 }
                 Ok(Content::Blocks(blocks))
@@ -673,12 +1081,19 @@ impl RecordError {
 ///
 /// The top level is walked by [`crate::scan`]: members aegon does not read are skipped without
 /// being decoded, members it reads are parsed from their own slice. A member of an unexpected
-/// type is treated as absent (the format evolves), except `message`, without which a `user` or
-/// `assistant` line means nothing: that is an error. Duplicate members: the last one wins.
+/// type is treated as absent (the format evolves). A member that cannot be decoded, and a
+/// `message` of the wrong shape, do not lose the line: the rest is read and the fault is listed
+/// in [`Record::problems`]. A line without `type` whose `message.role` is `user` or `assistant`
+/// (or whose message holds `usage`: an API response) is read as that record, as other tools'
+/// minimal transcripts are written. Duplicate members: the last one wins.
+///
+/// Errors only when the line is not a JSON object (or its top level cannot be walked: an
+/// unterminated string, unbalanced brackets).
 pub fn parse_record(line: &str) -> Result<Record<'_>, RecordError> {
     parse_members(line).map_err(|mut e| {
         // Valid JSON that is not an object (`[1,2]`, `"text"`) has the wrong shape.
-        if e.syntax && serde_json::from_str::<IgnoredAny>(line).is_ok() {
+        let starts_object = line.trim_start().starts_with('{');
+        if e.syntax && !starts_object && serde_json::from_str::<IgnoredAny>(line).is_ok() {
             e.syntax = false;
             e.message = "a JSON value that is not an object".to_owned();
         }
@@ -688,104 +1103,468 @@ pub fn parse_record(line: &str) -> Result<Record<'_>, RecordError> {
 
 fn parse_members(line: &str) -> Result<Record<'_>, RecordError> {
     let mut r = Record::default();
+    let mut p = Reader::default();
     for_each_member(line, |key, value, at| {
         match key {
-            "type" => r.kind = string(value),
-            "uuid" => r.uuid = string(value),
-            "sessionId" => r.session_id = string(value),
-            "timestamp" => r.timestamp = string(value),
-            "agentId" => r.agent_id = string(value),
+            "type" => r.kind = p.string(key, value, at),
+            "uuid" => r.uuid = p.string(key, value, at),
+            "sessionId" => r.session_id = p.string(key, value, at),
+            "timestamp" => r.timestamp = p.string(key, value, at),
+            "agentId" => r.agent_id = p.string(key, value, at),
             "isSidechain" => r.is_sidechain = value == "true",
             "isMeta" => r.is_meta = value == "true",
             "isCompactSummary" => r.is_compact_summary = value == "true",
             "isApiErrorMessage" => r.is_api_error_message = value == "true",
             "isSnapshotUpdate" => r.is_snapshot_update = value == "true",
-            "requestId" => r.request_id = string(value),
-            "message" => {
-                r.message = Some(
-                    serde_json::from_str(value)
-                        .map_err(|e| RecordError::in_value(&e, value, at))?,
-                )
-            }
-            "apiErrorStatus" => r.api_error_status = number(value),
-            "error" => r.error = raw(value),
-            "subtype" => r.subtype = string(value),
-            "content" => r.content = raw(value),
-            "level" => r.level = string(value),
-            "compactMetadata" => r.compact_metadata = serde_json::from_str(value).ok(),
-            "retryAttempt" => r.retry_attempt = number(value),
-            "maxRetries" => r.max_retries = number(value),
-            "retryInMs" => r.retry_in_ms = number(value),
-            "durationMs" => r.duration_ms = number(value),
-            "summary" => r.summary = string(value),
-            "leafUuid" => r.leaf_uuid = string(value),
-            "aiTitle" => r.ai_title = string(value),
-            "customTitle" => r.custom_title = string(value),
-            "lastPrompt" => r.last_prompt = string(value),
-            "mode" => r.mode = string(value),
-            "permissionMode" => r.permission_mode = string(value),
-            "operation" => r.operation = string(value),
-            "messageId" => r.message_id = string(value),
-            "snapshot" => r.snapshot = serde_json::from_str(value).ok(),
+            "requestId" => r.request_id = p.string(key, value, at),
+            "message" => r.message = p.message(value, at),
+            "apiErrorStatus" => r.api_error_status = p.number(key, value, at),
+            "error" => r.error = p.raw(key, value, at),
+            "subtype" => r.subtype = p.string(key, value, at),
+            "content" => r.content = p.raw(key, value, at),
+            "level" => r.level = p.string(key, value, at),
+            "compactMetadata" => r.compact_metadata = p.object(key, value, at),
+            "retryAttempt" => r.retry_attempt = p.number(key, value, at),
+            "maxRetries" => r.max_retries = p.number(key, value, at),
+            "retryInMs" => r.retry_in_ms = p.number(key, value, at),
+            "durationMs" => r.duration_ms = p.number(key, value, at),
+            "summary" => r.summary = p.string(key, value, at),
+            "leafUuid" => r.leaf_uuid = p.string(key, value, at),
+            "aiTitle" => r.ai_title = p.string(key, value, at),
+            "customTitle" => r.custom_title = p.string(key, value, at),
+            "lastPrompt" => r.last_prompt = p.string(key, value, at),
+            "mode" => r.mode = p.string(key, value, at),
+            "permissionMode" => r.permission_mode = p.string(key, value, at),
+            "operation" => r.operation = p.string(key, value, at),
+            "prNumber" => r.pr_number = p.number(key, value, at),
+            "prUrl" => r.pr_url = p.string(key, value, at),
+            "prRepository" => r.pr_repository = p.string(key, value, at),
+            "messageId" => r.message_id = p.string(key, value, at),
+            "snapshot" => r.snapshot = p.object(key, value, at),
             "data" => {
-                r.data = member_string(value, "type").map(|kind| TypeOnly { kind: Some(kind) })
+                r.data = p
+                    .member_string(key, value, at, "type")
+                    .map(|kind| TypeOnly { kind: Some(kind) })
             }
-            "toolUseID" => r.tool_use_id = string(value),
-            "parentToolUseID" => r.parent_tool_use_id = string(value),
+            "toolUseID" => r.tool_use_id = p.string(key, value, at),
+            "parentToolUseID" => r.parent_tool_use_id = p.string(key, value, at),
             "attachment" => {
-                r.attachment =
-                    member_string(value, "type").map(|kind| TypeOnly { kind: Some(kind) })
+                r.attachment = p
+                    .member_string(key, value, at, "type")
+                    .map(|kind| TypeOnly { kind: Some(kind) })
             }
-            "promptSource" => r.prompt_source = string(value),
-            "cwd" => r.cwd = string(value),
-            "gitBranch" => r.git_branch = string(value),
-            "version" => r.version = string(value),
+            "promptSource" => r.prompt_source = p.string(key, value, at),
+            "cwd" => r.cwd = p.string(key, value, at),
+            "gitBranch" => r.git_branch = p.string(key, value, at),
+            "version" => r.version = p.string(key, value, at),
             "toolUseResult" => r.tool_use_result = Some(value),
             "origin" => {
-                r.origin = member_string(value, "kind").map(|kind| Origin { kind: Some(kind) })
+                r.origin = p
+                    .member_string(key, value, at, "kind")
+                    .map(|kind| Origin { kind: Some(kind) })
             }
             _ => {}
         }
         Ok::<(), RecordError>(())
     })?;
+    if r.kind.is_none() {
+        // Other tools' minimal lines: no `type`, the message says what it is.
+        if let Some(m) = &r.message {
+            r.kind = match m.role.as_deref() {
+                Some("assistant") => Some(Cow::Borrowed("assistant")),
+                Some("user") => Some(Cow::Borrowed("user")),
+                None if m.usage.is_some() => Some(Cow::Borrowed("assistant")),
+                _ => None,
+            };
+        }
+    }
+    r.problems = p.problems;
     Ok(r)
 }
 
-/// A string value, borrowed unless it has escapes; `None` for anything else.
-fn string(value: &str) -> Option<Cow<'_, str>> {
+/// Reads member values, noting what cannot be decoded instead of dropping it silently.
+#[derive(Default)]
+struct Reader {
+    problems: Vec<Problem>,
+}
+
+impl Reader {
+    fn note(&mut self, offset: usize, message: String, syntax: bool) {
+        self.problems.push(Problem {
+            offset,
+            message,
+            syntax,
+        });
+    }
+
+    /// A serde error in `value` (at `at` in the line), for the member `name`.
+    fn error(&mut self, name: &str, err: &serde_json::Error, value: &str, at: usize, kept: &str) {
+        if let Some(r) = crate::repair::lone_surrogates(value) {
+            // serde's words for it ("unexpected end of hex escape") hide what is wrong.
+            let offset = at + r.first;
+            let escape = value.get(r.first..r.first + 6).unwrap_or("\\u");
+            self.note(
+                offset,
+                format!("`{name}` holds a lone surrogate `{escape}` at byte {offset}: {kept}"),
+                true,
+            );
+            return;
+        }
+        let e = RecordError::in_value(err, value, at);
+        self.note(
+            e.offset,
+            format!(
+                "`{name}` cannot be read ({}, at byte {}): {kept}",
+                e.message, e.offset
+            ),
+            e.syntax,
+        );
+    }
+
+    /// A string value, borrowed unless it has escapes; `None` for a value of another type, and
+    /// for one that cannot be decoded (noted).
+    #[inline]
+    fn string<'a>(&mut self, key: &str, value: &'a str, at: usize) -> Option<Cow<'a, str>> {
+        match decode_string(value) {
+            Ok(s) => s,
+            Err(e) => self.undecodable(key, &e, value, at),
+        }
+    }
+
+    /// Notes a string that cannot be decoded; `None`.
+    #[cold]
+    fn undecodable<'a>(
+        &mut self,
+        key: &str,
+        err: &serde_json::Error,
+        value: &str,
+        at: usize,
+    ) -> Option<Cow<'a, str>> {
+        self.error(key, err, value, at, "ignored");
+        None
+    }
+
+    /// A count, read leniently (see [`lenient_opt_u64`]); `None` for a value that is not a
+    /// number, or is not JSON (noted).
+    fn number(&mut self, key: &str, value: &str, at: usize) -> Option<u64> {
+        if let Ok(n) = value.parse::<u64>() {
+            return Some(n);
+        }
+        let mut de = serde_json::Deserializer::from_str(value);
+        match lenient_opt_u64(&mut de).and_then(|n| de.end().map(|()| n)) {
+            Ok(n) => n,
+            Err(e) => {
+                self.error(key, &e, value, at, "ignored");
+                None
+            }
+        }
+    }
+
+    /// The value as raw JSON, checked to be JSON (`None` and noted if it is not).
+    fn raw<'a>(&mut self, key: &str, value: &'a str, at: usize) -> Option<&'a RawValue> {
+        match serde_json::from_str(value) {
+            Ok(raw) => Some(raw),
+            Err(e) => {
+                self.error(key, &e, value, at, "ignored");
+                None
+            }
+        }
+    }
+
+    /// An object of type `T`: `None` for a value of another shape, and for one that is not
+    /// JSON (noted).
+    fn object<'a, T: Deserialize<'a>>(
+        &mut self,
+        key: &str,
+        value: &'a str,
+        at: usize,
+    ) -> Option<T> {
+        match serde_json::from_str(value) {
+            Ok(value) => Some(value),
+            // A shape the format does not use there: absent, as any member of another type.
+            Err(e) if e.is_data() => None,
+            Err(e) => {
+                self.error(key, &e, value, at, "ignored");
+                None
+            }
+        }
+    }
+
+    /// The string member `inner` of the object `value`, read without decoding the rest of it.
+    fn member_string<'a>(
+        &mut self,
+        key: &str,
+        value: &'a str,
+        at: usize,
+        inner: &str,
+    ) -> Option<Cow<'a, str>> {
+        if !value.starts_with('{') {
+            return None;
+        }
+        let mut found = None;
+        let walked = for_each_member(value, |k, v, off| {
+            if k == inner {
+                found = Some((v, off));
+            }
+            Ok::<(), ScanError>(())
+        });
+        if let Err(e) = walked {
+            self.note(
+                at + e.offset,
+                format!(
+                    "`{key}` cannot be read ({}, at byte {}): ignored",
+                    e.message,
+                    at + e.offset
+                ),
+                true,
+            );
+            return None;
+        }
+        let (v, off) = found?;
+        let name = format!("{key}.{inner}");
+        self.string(&name, v, at + off)
+    }
+
+    /// The `message` member: an object (read leniently, member by member when serde cannot
+    /// read it whole), a bare string (read as its text), `null`, or anything else (noted).
+    fn message<'a>(&mut self, value: &'a str, at: usize) -> Option<Message<'a>> {
+        match value.as_bytes().first() {
+            Some(b'{') => {
+                let mut m = match serde_json::from_str::<Message<'a>>(value) {
+                    Ok(m) => m,
+                    Err(_) => self.message_by_members(value, at),
+                };
+                for note in m.notes.drain(..) {
+                    self.note(at, note, false);
+                }
+                Some(m)
+            }
+            Some(b'"') => match serde_json::from_str::<Text<'a>>(value) {
+                Ok(text) => {
+                    self.note(
+                        at,
+                        "`message` is a string, not an object: read as its text".to_owned(),
+                        false,
+                    );
+                    Some(Message {
+                        content: Some(Content::Text(text)),
+                        ..Message::default()
+                    })
+                }
+                Err(e) => {
+                    self.error("message", &e, value, at, "ignored");
+                    None
+                }
+            },
+            Some(b'n') if value == "null" => None,
+            _ => {
+                let what = match value.as_bytes().first() {
+                    Some(b'[') => "an array",
+                    Some(b't' | b'f') => "a boolean",
+                    _ => "a number",
+                };
+                self.note(
+                    at,
+                    format!("`message` is {what}, not an object: ignored"),
+                    false,
+                );
+                None
+            }
+        }
+    }
+
+    /// A message serde could not read whole: each member on its own, so one bad member (a
+    /// text with a bad escape) does not lose the others (the usage).
+    fn message_by_members<'a>(&mut self, value: &'a str, at: usize) -> Message<'a> {
+        let mut m = Message::default();
+        let walked = for_each_member(value, |key, v, off| {
+            let off = at + off;
+            match key {
+                "role" => m.role = self.lenient_string("message.role", v, off),
+                "model" => m.model = self.lenient_string("message.model", v, off),
+                "id" => m.id = self.lenient_string("message.id", v, off),
+                "content" => m.content = self.content(v, off),
+                "usage" => match serde_json::from_str::<UsageField>(v) {
+                    Ok(UsageField::Object(u)) => m.usage = Some(u),
+                    Ok(UsageField::Null) => m.usage = None,
+                    Ok(UsageField::Other(what)) => self.note(
+                        off,
+                        format!("`message.usage` is {what}, not an object: no tokens read"),
+                        false,
+                    ),
+                    Err(e) => self.error("message.usage", &e, v, off, "no tokens read"),
+                },
+                _ => {}
+            }
+            Ok::<(), ScanError>(())
+        });
+        if let Err(e) = walked {
+            self.note(
+                at + e.offset,
+                format!(
+                    "`message` cannot be read past byte {} ({}): the members before it kept",
+                    at + e.offset,
+                    e.message
+                ),
+                true,
+            );
+        }
+        m
+    }
+
+    /// A string member of a message, any type but a string being absent.
+    fn lenient_string<'a>(
+        &mut self,
+        name: &str,
+        value: &'a str,
+        at: usize,
+    ) -> Option<Cow<'a, str>> {
+        let mut de = serde_json::Deserializer::from_str(value);
+        match lenient_str(&mut de) {
+            Ok(s) => s,
+            Err(e) => {
+                self.error(name, &e, value, at, "ignored");
+                None
+            }
+        }
+    }
+
+    /// `message.content` serde could not read whole: item by item, the bad ones noted.
+    fn content<'a>(&mut self, value: &'a str, at: usize) -> Option<Content<'a>> {
+        match serde_json::from_str::<Content<'a>>(value) {
+            Ok(content) => {
+                if let Content::Blocks(blocks) = &content {
+                    for (i, block) in blocks.iter().enumerate() {
+                        self.shape_note(i, block.shape, at);
+                    }
+                }
+                return Some(content);
+            }
+            Err(e) if !value.starts_with('[') => {
+                self.error("message.content", &e, value, at, "ignored");
+                return None;
+            }
+            Err(_) => {}
+        }
+        let mut blocks = Vec::new();
+        let mut i = 0;
+        let walked = for_each_element(value, |item, off| {
+            let off = at + off;
+            match serde_json::from_str::<Item<'a>>(item) {
+                Ok(Item(block)) => {
+                    self.shape_note(i, block.shape, off);
+                    blocks.push(block);
+                }
+                Err(e) => {
+                    let name = format!("message.content[{i}]");
+                    self.error(&name, &e, item, off, "this block skipped");
+                }
+            }
+            i += 1;
+            Ok::<(), ScanError>(())
+        });
+        if let Err(e) = walked {
+            self.note(
+                at + e.offset,
+                format!(
+                    "`message.content` cannot be read past byte {} ({}): the blocks before it kept",
+                    at + e.offset,
+                    e.message
+                ),
+                true,
+            );
+        }
+        Some(Content::Blocks(blocks))
+    }
+
+    fn shape_note(&mut self, i: usize, shape: BlockShape, at: usize) {
+        match shape {
+            BlockShape::Object => {}
+            BlockShape::Text => self.note(
+                at,
+                format!("`message.content[{i}]` is a string, not a content block: read as text"),
+                false,
+            ),
+            BlockShape::Other(what) => self.note(
+                at,
+                format!("`message.content[{i}]` is {what}, not a content block: skipped"),
+                false,
+            ),
+        }
+    }
+}
+
+/// A JSON string value decoded: borrowed unless it has escapes; `Ok(None)` for a value that is
+/// not a string; an error for a string that cannot be decoded.
+#[inline]
+fn decode_string(value: &str) -> Result<Option<Cow<'_, str>>, serde_json::Error> {
     if let Some(plain) = plain_str(value) {
-        return Some(Cow::Borrowed(plain));
+        return Ok(Some(Cow::Borrowed(plain)));
     }
     if !value.starts_with('"') {
-        return None;
+        return Ok(None);
     }
     #[derive(Deserialize)]
     struct Str<'a>(#[serde(borrow)] Cow<'a, str>);
-    serde_json::from_str::<Str<'_>>(value).ok().map(|s| s.0)
+    serde_json::from_str::<Str<'_>>(value).map(|s| Some(s.0))
 }
 
-/// A count, read leniently (see [`lenient_opt_u64`]); `None` for a value that is not a number.
-fn number(value: &str) -> Option<u64> {
-    if let Ok(n) = value.parse::<u64>() {
-        return Some(n);
-    }
-    let mut de = serde_json::Deserializer::from_str(value);
-    lenient_opt_u64(&mut de).ok().flatten()
-}
-
-/// The value as raw JSON (checked to be JSON).
-fn raw(value: &str) -> Option<&RawValue> {
-    serde_json::from_str(value).ok()
-}
-
-/// The string member `key` of the object `value`, read without decoding the rest of it.
+/// The string member `key` of the object `value`, read without decoding the rest of it (`None`
+/// when it is absent or not a string). A string serde cannot decode (a lone surrogate) is
+/// decoded leniently, the bad escapes as U+FFFD, rather than dropped.
 pub fn member_string<'a>(value: &'a str, key: &str) -> Option<Cow<'a, str>> {
     let mut found = None;
     let _ = for_each_member(value, |k, v, _| {
         if k == key {
-            found = string(v);
+            found = decode_string(v)
+                .unwrap_or_else(|_| Some(Cow::Owned(crate::text::decode_prefix(v, usize::MAX).0)));
         }
         Ok::<(), ScanError>(())
     });
     found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn member_strings_are_repaired_not_dropped() {
+        assert_eq!(
+            member_string(r#"{"agentId":"a\ud83d","x":1}"#, "agentId").as_deref(),
+            Some("a\u{fffd}")
+        );
+        assert_eq!(member_string(r#"{"agentId":7}"#, "agentId"), None);
+    }
+
+    #[test]
+    fn problems_name_the_member_and_the_byte() {
+        let r = parse_record(r#"{"type":"user","uuid":"a\qb","message":{"content":"x"}}"#).unwrap();
+        assert_eq!(r.uuid, None);
+        assert_eq!(r.problems.len(), 1);
+        assert!(r.problems[0].message.starts_with("`uuid` cannot be read"));
+        assert_eq!(r.problems[0].offset, 25);
+        assert!(r.problems[0].syntax);
+        // A lone surrogate is the parser's to repair before this: here it is only reported.
+        let r = parse_record(r#"{"type":"user","cwd":"\ud800"}"#).unwrap();
+        assert_eq!(r.problems[0].offset, 22);
+        assert!(
+            r.problems[0]
+                .message
+                .contains("lone surrogate `\\ud800` at byte 22"),
+            "{:?}",
+            r.problems
+        );
+    }
+
+    #[test]
+    fn not_an_object_is_said_only_of_values_that_are_not_objects() {
+        assert_eq!(
+            parse_record("[1,2]").unwrap_err().message,
+            "a JSON value that is not an object"
+        );
+        // An object with a fault inside is not "not an object".
+        let e = parse_record(r#"{"type":"user","a":[}"#).unwrap_err();
+        assert_ne!(e.message, "a JSON value that is not an object");
+    }
 }

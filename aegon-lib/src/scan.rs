@@ -87,6 +87,40 @@ where
     }
 }
 
+/// Calls `element(value, value_offset)` for each element of the array `text` holds, in order,
+/// lending each element's exact text (skipped, not decoded, as members are by
+/// [`for_each_member`]). Stops at the first error, the scanner's or `element`'s.
+pub fn for_each_element<'a, E>(
+    text: &'a str,
+    mut element: impl FnMut(&'a str, usize) -> Result<(), E>,
+) -> Result<(), E>
+where
+    E: From<ScanError>,
+{
+    let b = text.as_bytes();
+    let mut i = skip_ws(b, 0);
+    match b.get(i) {
+        Some(b'[') => i += 1,
+        Some(_) => return Err(ScanError::at(i, "expected a JSON array").into()),
+        None => return Err(ScanError::eof(i, "expected a JSON array").into()),
+    }
+    i = skip_ws(b, i);
+    if b.get(i) == Some(&b']') {
+        return trailing(b, i + 1).map_err(E::from);
+    }
+    loop {
+        let value_end = skip_value(b, i)?;
+        element(&text[i..value_end], i)?;
+        i = skip_ws(b, value_end);
+        match b.get(i) {
+            Some(b',') => i = skip_ws(b, i + 1),
+            Some(b']') => return trailing(b, i + 1).map_err(E::from),
+            Some(_) => return Err(ScanError::at(i, "expected ',' or ']'").into()),
+            None => return Err(ScanError::eof(i, "expected ',' or ']'").into()),
+        }
+    }
+}
+
 /// Only whitespace may follow the object.
 fn trailing(b: &[u8], i: usize) -> Result<(), ScanError> {
     let j = skip_ws(b, i);
@@ -321,6 +355,30 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn elements_and_offsets() {
+        let mut got = Vec::new();
+        for_each_element(r#" [1, "a]\"", {"b":[2]} ,[]] "#, |v, at| {
+            got.push((v.to_owned(), at));
+            Ok::<(), ScanError>(())
+        })
+        .unwrap();
+        assert_eq!(
+            got,
+            [
+                ("1".to_owned(), 2),
+                (r#""a]\"""#.to_owned(), 5),
+                (r#"{"b":[2]}"#.to_owned(), 13),
+                ("[]".to_owned(), 24)
+            ]
+        );
+        let none = for_each_element("[]", |_, _| Err(ScanError::at(0, "called")));
+        assert!(none.is_ok());
+        let e = for_each_element("[1 2]", |_, _| Ok::<(), ScanError>(())).unwrap_err();
+        assert_eq!(e.offset, 3);
+        assert!(for_each_element("{}", |_, _| Ok::<(), ScanError>(())).is_err());
     }
 
     #[test]

@@ -189,9 +189,9 @@ pub fn run(command: HtmlCommand) -> io::Result<ExitCode> {
         if !used.insert(file.clone()) {
             file = format!("session-{}.html", n + 1);
         }
-        let html = document(&[(s, log)], sessions.pricing());
+        let html = document(&[(s, log)]);
         write_file(&args.out_dir.join(&file), html.as_bytes())?;
-        rows.push(IndexRow::new(s, file, sessions.pricing()));
+        rows.push(IndexRow::new(s, file));
     }
     let index = args.out_dir.join("index.html");
     write_file(&index, index_document(&rows).as_bytes())?;

@@ -279,6 +279,24 @@ impl Dashboard {
     }
 
     fn note_pull_requests(&mut self, session: &str, kind: &EventKind<'_>) {
+        if let EventKind::PrLink {
+            number,
+            url,
+            repository,
+        } = kind
+        {
+            // Claude Code's own record of the link: the surest source, written again on
+            // resume, so kept once.
+            let Some(pr) = linked_pull_request(*number, url.as_deref(), repository.as_deref())
+            else {
+                return;
+            };
+            let known = self.pull_requests.entry(session.to_owned()).or_default();
+            if known.len() < PULL_REQUESTS && !known.contains(&pr) {
+                known.push(pr);
+            }
+            return;
+        }
         let haystack = match kind {
             EventKind::ToolResult {
                 content: Some(c), ..
@@ -359,6 +377,34 @@ fn feed_item(event: &Event<'_>, timestamp_ms: Option<i64>, origin: Origin) -> Fe
     }
 }
 
+/// The pull request a `pr-link` record names: from its URL when that is a GitHub pull-request
+/// address, else from its repository and number; `None` when it names none.
+fn linked_pull_request(
+    number: Option<u64>,
+    url: Option<&str>,
+    repository: Option<&str>,
+) -> Option<PullRequest> {
+    if let Some(pr) = url.and_then(|u| pull_request_links(u).into_iter().next()) {
+        return Some(pr);
+    }
+    let number = number?;
+    match (url, repository) {
+        (Some(url), Some(repo)) => Some(PullRequest {
+            label: format!("{repo}#{number}"),
+            url: url.to_owned(),
+        }),
+        (None, Some(repo)) => {
+            let url = format!("https://github.com/{repo}/pull/{number}");
+            pull_request_links(&url).into_iter().next()
+        }
+        (Some(url), None) => Some(PullRequest {
+            label: format!("#{number}"),
+            url: url.to_owned(),
+        }),
+        (None, None) => None,
+    }
+}
+
 /// GitHub pull-request URLs in `text` (JSON-escaped text is fine: the URL has no escapes).
 pub(crate) fn pull_request_links(text: &str) -> Vec<PullRequest> {
     const HOST: &str = "github.com/";
@@ -394,6 +440,38 @@ pub(crate) fn pull_request_links(text: &str) -> Vec<PullRequest> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pr_link_records_name_their_pull_request() {
+        let pr = linked_pull_request(
+            Some(55),
+            Some("https://github.com/episode6/collins/pull/55"),
+            Some("episode6/collins"),
+        );
+        assert_eq!(
+            pr.map(|p| (p.label, p.url)),
+            Some((
+                "episode6/collins#55".to_owned(),
+                "https://github.com/episode6/collins/pull/55".to_owned()
+            ))
+        );
+        // No URL: built from the repository; a URL elsewhere than GitHub is kept as written.
+        assert_eq!(
+            linked_pull_request(Some(7), None, Some("o/r")).map(|p| p.url),
+            Some("https://github.com/o/r/pull/7".to_owned())
+        );
+        assert_eq!(
+            linked_pull_request(
+                Some(3),
+                Some("https://git.example/o/r/-/merge_requests/3"),
+                Some("o/r")
+            )
+            .map(|p| p.label),
+            Some("o/r#3".to_owned())
+        );
+        assert_eq!(linked_pull_request(None, None, Some("o/r")), None);
+        assert_eq!(linked_pull_request(Some(1), None, Some("bad repo")), None);
+    }
 
     #[test]
     fn finds_pull_request_links_once_each() {

@@ -92,8 +92,7 @@ impl<W: Write> Renderer for HtmlRenderer<W> {
         let collector = std::mem::take(&mut self.collector);
         let (sessions, logs) = collector.into_parts();
         let list = report_sessions(&sessions, &logs);
-        self.out
-            .write_all(document(&list, sessions.pricing()).as_bytes())?;
+        self.out.write_all(document(&list).as_bytes())?;
         self.out.flush()
     }
 }
@@ -137,7 +136,7 @@ fn base64(data: &[u8]) -> String {
 }
 
 /// The whole document for `sessions` (one or more), as a string.
-pub fn document(sessions: &[(&Session, &SessionLog)], pricing: &Pricing) -> String {
+pub fn document(sessions: &[(&Session, &SessionLog)]) -> String {
     let title = match sessions {
         [(s, _)] => session_title(s),
         [] => "No session".to_owned(),
@@ -149,7 +148,7 @@ pub fn document(sessions: &[(&Session, &SessionLog)], pricing: &Pricing) -> Stri
         body.push_str("<p>No session with anything in it was read.</p>\n");
     }
     for (i, (s, log)) in sessions.iter().enumerate() {
-        session_article(&mut body, i, s, log, pricing);
+        session_article(&mut body, i, s, log);
     }
     wrap(&title, &body)
 }
@@ -215,13 +214,7 @@ fn stat(out: &mut String, label: &str, value_html: &str) {
     let _ = write!(out, "<div><dt>{label}</dt><dd>{value_html}</dd></div>");
 }
 
-fn session_article(
-    out: &mut String,
-    index: usize,
-    s: &Session,
-    log: &SessionLog,
-    _pricing: &Pricing,
-) {
+fn session_article(out: &mut String, index: usize, s: &Session, log: &SessionLog) {
     let _ = write!(
         out,
         "<article class=\"session\" id=\"session-{}\" data-session=\"",
@@ -838,7 +831,7 @@ pub struct IndexRow {
 
 impl IndexRow {
     /// The row of session `s`, whose report is `file`.
-    pub fn new(s: &Session, file: String, _pricing: &Pricing) -> Self {
+    pub fn new(s: &Session, file: String) -> Self {
         IndexRow {
             file,
             title: session_title(s),

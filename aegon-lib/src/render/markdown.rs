@@ -106,7 +106,7 @@ pub fn markdown(
         if i > 0 {
             out.push_str("\n---\n\n");
         }
-        session(&mut out, s, log, sessions.pricing(), detail);
+        session(&mut out, s, log, detail);
     }
     out
 }
@@ -168,7 +168,7 @@ fn cut_note(out: &mut String, text: &Clipped) {
     }
 }
 
-fn session(out: &mut String, s: &Session, log: &SessionLog, _pricing: &Pricing, detail: Detail) {
+fn session(out: &mut String, s: &Session, log: &SessionLog, detail: Detail) {
     let title = session_title(s);
     let _ = writeln!(out, "# {}\n", inert(&title).replace('\n', " "));
     let mut facts = Vec::new();

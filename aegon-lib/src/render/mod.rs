@@ -23,6 +23,56 @@ pub mod summary;
 pub mod text;
 pub mod transcript;
 
+/// Rewrites every U+2028 (line separator) and U+2029 (paragraph separator) in `buf[from..]`,
+/// which holds JSON text, as the escapes `\u2028` and `\u2029`.
+///
+/// JSON allows both raw inside strings, but JavaScript's and Python's line readers
+/// (`str.splitlines`, `readline` interfaces, editors) split lines at them, cutting an NDJSON
+/// event in two. Every JSON writer of aegon passes its output through here. The rewrite is
+/// exact on any JSON text: outside strings JSON is ASCII, so their UTF-8 bytes (`E2 80 A8`,
+/// `E2 80 A9`) can only be those characters inside a string, where the escape means the same.
+pub fn escape_line_separators(buf: &mut Vec<u8>, from: usize) {
+    let Some(tail) = buf.get(from..) else {
+        return;
+    };
+    let is_separator = |at: usize| matches!(tail.get(at + 2), Some(0xA8 | 0xA9));
+    static LEAD: std::sync::OnceLock<memchr::memmem::Finder<'static>> = std::sync::OnceLock::new();
+    let lead = LEAD.get_or_init(|| memchr::memmem::Finder::new(b"\xE2\x80"));
+    let mut hits = lead.find_iter(tail).filter(|&at| is_separator(at));
+    let Some(first) = hits.next() else {
+        return;
+    };
+    let mut out = Vec::with_capacity(tail.len() + 8);
+    let mut copied = 0;
+    for at in std::iter::once(first).chain(hits) {
+        out.extend_from_slice(&tail[copied..at]);
+        out.extend_from_slice(if tail[at + 2] == 0xA8 {
+            b"\\u2028"
+        } else {
+            b"\\u2029"
+        });
+        copied = at + 3;
+    }
+    out.extend_from_slice(&tail[copied..]);
+    buf.truncate(from);
+    buf.extend_from_slice(&out);
+}
+
+/// `value` as JSON (pretty-printed or compact) with U+2028 and U+2029 escaped
+/// ([`escape_line_separators`]).
+pub fn json_bytes<T: serde::Serialize + ?Sized>(
+    value: &T,
+    pretty: bool,
+) -> serde_json::Result<Vec<u8>> {
+    let mut buf = if pretty {
+        serde_json::to_vec_pretty(value)?
+    } else {
+        serde_json::to_vec(value)?
+    };
+    escape_line_separators(&mut buf, 0);
+    Ok(buf)
+}
+
 /// Whether the driver should go on (`Continue`) or stop reading (`Break`).
 pub type Flow = ControlFlow<()>;
 
@@ -126,5 +176,26 @@ impl<R: Renderer> Renderer for Filtered<R> {
     }
     fn finish(&mut self, stats: &Stats) -> io::Result<()> {
         self.inner.finish(stats)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_separators_are_escaped_and_nothing_else_changes() {
+        let mut buf = b"keep \xE2\x80\xA8".to_vec();
+        let from = buf.len();
+        let text = "a\u{2028}b\u{2029}c \u{2014} \u{2027}\u{202A}";
+        serde_json::to_writer(&mut buf, text).unwrap();
+        escape_line_separators(&mut buf, from);
+        let out = String::from_utf8(buf[from..].to_vec()).unwrap();
+        assert_eq!(out, "\"a\\u2028b\\u2029c \u{2014} \u{2027}\u{202A}\"");
+        assert_eq!(serde_json::from_str::<String>(&out).unwrap(), text);
+        // Bytes before `from` are left alone.
+        assert_eq!(&buf[..from], b"keep \xE2\x80\xA8");
+        let doc = json_bytes(&serde_json::json!({"t": "x\u{2029}"}), true).unwrap();
+        assert!(!doc.windows(3).any(|w| w == b"\xE2\x80\xA9"));
     }
 }

@@ -68,7 +68,17 @@ impl<W: Write> Renderer for NdjsonRenderer<W> {
 }
 
 /// Appends one event as a JSON object and a newline to `buf`.
+///
+/// U+2028 and U+2029 are written as `\u2028` and `\u2029`, wherever they are (text passed
+/// through as written included), so JavaScript's and Python's line readers see one line.
 pub fn write_event(buf: &mut Vec<u8>, event: &Event<'_>) -> io::Result<()> {
+    let start = buf.len();
+    write_object(buf, event)?;
+    crate::render::escape_line_separators(buf, start);
+    Ok(())
+}
+
+fn write_object(buf: &mut Vec<u8>, event: &Event<'_>) -> io::Result<()> {
     let mut o = Obj { buf };
     o.buf.extend_from_slice(b"{\"v\":");
     push_u64(o.buf, u64::from(SCHEMA_VERSION));
@@ -263,6 +273,15 @@ pub fn write_event(buf: &mut Vec<u8>, event: &Event<'_>) -> io::Result<()> {
             o.opt_str("leaf_uuid", leaf_uuid.as_deref())?;
         }
         EventKind::Mode { mode } | EventKind::PermissionMode { mode } => o.str("mode", mode)?,
+        EventKind::PrLink {
+            number,
+            url,
+            repository,
+        } => {
+            o.opt_u64("number", *number);
+            o.opt_str("url", url.as_deref())?;
+            o.opt_str("repository", repository.as_deref())?;
+        }
         EventKind::Unknown {
             record_type,
             block_type,

@@ -168,7 +168,8 @@ pub struct LineSink<W: Write>(pub W);
 
 impl<W: Write> OtlpSink for LineSink<W> {
     fn export(&mut self, _signal: Signal, request: &Value) -> io::Result<()> {
-        serde_json::to_writer(&mut self.0, request)?;
+        let line = crate::render::json_bytes(request, false)?;
+        self.0.write_all(&line)?;
         self.0.write_all(b"\n")
     }
 

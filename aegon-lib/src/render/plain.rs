@@ -202,6 +202,7 @@ fn label(kind: &EventKind<'_>) -> (&'static str, &'static str) {
         EventKind::Queue { .. } => ("QUEUE", style::YELLOW),
         EventKind::LastPrompt { .. } => ("prompt", style::DIM),
         EventKind::Mode { .. } | EventKind::PermissionMode { .. } => ("MODE", style::YELLOW),
+        EventKind::PrLink { .. } => ("PR", style::BOLD),
         EventKind::Unknown { .. } => ("unknown", style::DIM),
         EventKind::Malformed(_) => ("MALFORMED", style::BOLD_RED),
     }
@@ -456,6 +457,19 @@ fn summary(line: &mut Line<'_>, kind: &EventKind<'_>, budget: usize) {
         EventKind::Mode { mode } => line.untrusted("", mode, budget),
         EventKind::PermissionMode { mode } => {
             line.untrusted("", &format!("permission {mode}"), budget)
+        }
+        EventKind::PrLink {
+            number,
+            url,
+            repository,
+        } => {
+            let text = match (url, repository, number) {
+                (Some(url), _, _) => url.to_string(),
+                (None, Some(repo), Some(n)) => format!("{repo}#{n}"),
+                (None, _, Some(n)) => format!("#{n}"),
+                (None, _, None) => "?".to_owned(),
+            };
+            line.untrusted("", &text, budget)
         }
         EventKind::Unknown {
             record_type,

@@ -121,7 +121,8 @@ pub fn write_summary(
     sessions.end_of_input();
     match format {
         SummaryFormat::Json => {
-            serde_json::to_writer_pretty(&mut *out, &SummaryDoc::new(sessions, stats))?;
+            let doc = crate::render::json_bytes(&SummaryDoc::new(sessions, stats), true)?;
+            out.write_all(&doc)?;
             writeln!(out)?;
         }
         SummaryFormat::Table => {

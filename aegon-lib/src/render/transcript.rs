@@ -24,7 +24,7 @@ use crate::render::{Flow, Renderer};
 use crate::session::{Session, Sessions, INLINE_SIDECHAIN};
 use crate::text::Text;
 use crate::timestamp::parse_millis;
-use crate::tokens::Tokens;
+use crate::tokens::{PriceFactors, Tokens};
 
 /// How much of each text is kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -451,6 +451,7 @@ impl SessionLog {
                 message_id,
                 model,
                 tokens,
+                factors,
                 increment,
                 ..
             } => {
@@ -460,6 +461,7 @@ impl SessionLog {
                     message_id.as_deref(),
                     model.as_deref(),
                     tokens,
+                    factors,
                     *increment,
                     pricing,
                 );
@@ -520,11 +522,13 @@ impl SessionLog {
         message_id: Option<&str>,
         model: Option<&str>,
         tokens: &Tokens,
+        factors: &PriceFactors,
         increment: bool,
         pricing: &Pricing,
     ) {
         let model = model.unwrap_or("unknown");
-        match (pricing.cost(model, tokens), at) {
+        // Priced as the session core prices it: per request, with its own modifiers.
+        match (pricing.request_cost(model, tokens, factors), at) {
             (Some(c), Some(ms)) => self.series.cost.push((ms, c)),
             (Some(_), None) => {}
             (None, _) => self.series.cost_incomplete |= !tokens.is_zero(),

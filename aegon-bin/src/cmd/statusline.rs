@@ -1,0 +1,634 @@
+//! `aegon statusline`: Claude Code's `statusLine` command. Reads the status-line JSON on
+//! stdin (every field optional), prints one line, and always exits 0 with some text (a failed
+//! or empty run blanks the line in Claude Code; shared/usage-over-time.md §1.2).
+
+use std::ffi::OsString;
+use std::io::{self, IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use aegon::ledger::{self, Entries, Ledger, LimitReading, Scope};
+use aegon::pricing::Pricing;
+use aegon::timestamp::now_ms;
+use aegon::usage::blocks::{self, Block};
+use aegon::usage::time::{self, TimeZone};
+use aegon::usage::Usage;
+use serde_json::Value;
+
+use crate::report::warn;
+
+/// The command's help.
+pub const HELP: &str = "\
+aegon statusline — one line for Claude Code's status line
+
+USAGE:
+    aegon statusline [OPTIONS]      (reads Claude Code's status-line JSON on stdin)
+
+    In ~/.claude/settings.json:
+        \"statusLine\": {\"type\": \"command\", \"command\": \"aegon statusline\"}
+
+    Shows the model, the session's cost, the context fill, today's cost, the
+    active 5-hour block (time left, burn rate; an estimate) and, for Pro/Max
+    subscribers, the official 5-hour and 7-day limits Claude Code passes in
+    rate_limits. Each official reading is recorded in the usage index with its
+    time, so aegon usage blocks can show it later. The index is updated with what
+    the session's transcript gained; the other transcripts at most once a minute.
+    Always exits 0 with some text.
+
+OPTIONS:
+        --format TEMPLATE  Other fields or order: {model} {session_cost} {cc_cost}
+                           {context} {today_cost} {block_cost} {block_left}
+                           {burn_rate} {cost_rate} {five_hour} {five_hour_reset}
+                           {seven_day} {seven_day_reset} {project}; an empty field
+                           prints as -.
+        --tz NAME          Zone of \"today\" [default: TZ, else /etc/localtime].
+        --pricing FILE     Prices that extend or override the built-in table.
+        --color WHEN       auto, always or never [default: auto: colours unless
+                           NO_COLOR is set; Claude Code's output is never a tty].
+        --no-index         Do not read or write the usage index.
+    -h, --help             Print this help.
+
+    The width is COLUMNS (set by Claude Code since 2.1.153); parts that do not fit are
+    left out from the end.
+";
+
+/// Other transcripts are scanned at most this often (the session's own file every run).
+const SCAN_EVERY: Duration = Duration::from_secs(60);
+
+/// Stdin read at most (the status-line JSON is a few KB).
+const MAX_INPUT: u64 = 1 << 20;
+
+#[derive(Debug, Default)]
+struct Options {
+    format: Option<String>,
+    tz: Option<String>,
+    pricing: Option<PathBuf>,
+    color: Option<bool>,
+    no_index: bool,
+}
+
+fn parse(args: Vec<OsString>) -> Result<Option<Options>, lexopt::Error> {
+    use lexopt::prelude::*;
+    let mut parser = lexopt::Parser::from_args(args);
+    let mut o = Options::default();
+    while let Some(arg) = parser.next()? {
+        match arg {
+            Short('h') | Long("help") => return Ok(None),
+            Long("format") => o.format = Some(parser.value()?.to_string_lossy().into_owned()),
+            Long("tz") | Long("timezone") => {
+                o.tz = Some(parser.value()?.to_string_lossy().into_owned())
+            }
+            Long("pricing") => o.pricing = Some(parser.value()?.into()),
+            Long("color") | Long("colour") => {
+                o.color = match parser.value()?.to_str() {
+                    Some("always") => Some(true),
+                    Some("never") => Some(false),
+                    _ => None,
+                }
+            }
+            Long("no-index") => o.no_index = true,
+            _ => return Err(arg.unexpected()),
+        }
+    }
+    Ok(Some(o))
+}
+
+/// What the status-line JSON says (every field optional; §1.4 of usage-over-time.md).
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Input {
+    /// `session_id`.
+    pub session_id: Option<String>,
+    /// `transcript_path`.
+    pub transcript_path: Option<PathBuf>,
+    /// `model.display_name`, else `model.id`.
+    pub model: Option<String>,
+    /// `cost.total_cost_usd`: Claude Code's own estimate.
+    pub cc_cost: Option<f64>,
+    /// Context fill in percent: `context_window.used_percentage`, else computed from
+    /// `current_usage` and `context_window_size`.
+    pub context_percent: Option<f64>,
+    /// `workspace.project_dir`, else `cwd`.
+    pub project: Option<String>,
+    /// `rate_limits.*`: (window, used %, resets at ms).
+    pub limits: Vec<(String, f64, Option<i64>)>,
+}
+
+impl Input {
+    /// Reads what is there; anything missing or of another type is `None`.
+    pub fn from_json(v: &Value) -> Input {
+        let s = |v: &Value| v.as_str().map(str::to_owned);
+        let cw = &v["context_window"];
+        let context_percent = cw["used_percentage"].as_f64().or_else(|| {
+            let u = &cw["current_usage"];
+            let size = cw["context_window_size"].as_f64().filter(|s| *s > 0.0)?;
+            let used = [
+                "input_tokens",
+                "cache_creation_input_tokens",
+                "cache_read_input_tokens",
+            ]
+            .iter()
+            .map(|k| u[*k].as_f64())
+            .sum::<Option<f64>>()?;
+            Some(used * 100.0 / size)
+        });
+        let mut limits = Vec::new();
+        if let Some(map) = v["rate_limits"].as_object() {
+            for (window, w) in map {
+                if let Some(used) = w["used_percentage"].as_f64() {
+                    let resets = w["resets_at"].as_f64().map(|secs| (secs * 1000.0) as i64);
+                    limits.push((window.clone(), used, resets));
+                }
+            }
+        }
+        Input {
+            session_id: s(&v["session_id"]),
+            transcript_path: s(&v["transcript_path"]).map(PathBuf::from),
+            model: s(&v["model"]["display_name"]).or_else(|| s(&v["model"]["id"])),
+            cc_cost: v["cost"]["total_cost_usd"].as_f64(),
+            context_percent,
+            project: s(&v["workspace"]["project_dir"]).or_else(|| s(&v["cwd"])),
+            limits,
+        }
+    }
+}
+
+/// The figures the line is made of (each `None` when unknown).
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Figures {
+    /// The session's cost from the index (aegon's prices).
+    pub session_cost: Option<f64>,
+    /// Today's cost over all sessions.
+    pub today_cost: Option<f64>,
+    /// The active block, when there is one.
+    pub block: Option<Block>,
+    /// Its cost.
+    pub block_cost: Option<f64>,
+    /// Its burn rate: tokens/min, input+output tokens/min, $/h.
+    pub burn: Option<(f64, f64, f64)>,
+}
+
+/// Runs `aegon statusline`; always exits 0.
+pub fn run(args: Vec<OsString>) -> io::Result<ExitCode> {
+    let o = match parse(args) {
+        Ok(Some(o)) => o,
+        Ok(None) => {
+            io::stdout().lock().write_all(HELP.as_bytes())?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        Err(e) => {
+            // Still a line: the status line must never be blank.
+            warn(&format!("statusline: {e}"));
+            Options::default()
+        }
+    };
+    let mut text = String::new();
+    if !io::stdin().is_terminal() {
+        let _ = io::stdin().lock().take(MAX_INPUT).read_to_string(&mut text);
+    }
+    let input = Input::from_json(&serde_json::from_str(&text).unwrap_or(Value::Null));
+    let now = now_ms();
+    let tz = time::zone(o.tz.as_deref()).unwrap_or(TimeZone::UTC);
+    let pricing = crate::load_pricing_file(o.pricing.as_deref()).unwrap_or_default();
+    let figures = if o.no_index {
+        Figures::default()
+    } else {
+        // A panic or an error costs the figures, never the line.
+        std::panic::catch_unwind(|| figures(&input, &tz, &pricing, now))
+            .unwrap_or(Err("internal error".into()))
+            .unwrap_or_else(|e| {
+                warn(&format!("statusline: {e}"));
+                Figures::default()
+            })
+    };
+    let color = o
+        .color
+        .unwrap_or_else(|| std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()));
+    let width = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|&w| w > 0);
+    let line = render(
+        &input,
+        &figures,
+        o.format.as_deref(),
+        color,
+        width,
+        now,
+        &tz,
+    );
+    let mut out = io::stdout().lock();
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
+    Ok(ExitCode::SUCCESS)
+}
+
+fn figures(input: &Input, tz: &TimeZone, pricing: &Pricing, now: i64) -> Result<Figures, String> {
+    let path = ledger::default_path().map_err(|e| e.to_string())?;
+    let mut note = |n: &str| warn(n);
+    let mut ledger = Ledger::open(&path, &mut note).map_err(|e| e.to_string())?;
+    let result = update_and_read(&mut ledger, input, now);
+    let (entries, readings) = match result {
+        Ok(v) => v,
+        Err(e) if e.is_corrupt() => {
+            drop(ledger);
+            ledger = Ledger::rebuild(&path, &format!("damaged ({e})"), &mut note)
+                .map_err(|e| e.to_string())?;
+            update_and_read(&mut ledger, input, now).map_err(|e| e.to_string())?
+        }
+        Err(e) => return Err(e.to_string()),
+    };
+    let session_cost = match &input.session_id {
+        Some(id) => {
+            let by_model = ledger.session_usage(id).map_err(|e| e.to_string())?;
+            let mut u = Usage::default();
+            for (model, tokens) in by_model {
+                u.by_model.insert(model, tokens);
+            }
+            (!u.by_model.is_empty() && u.unpriced(pricing).is_empty())
+                .then(|| u.priced_cost(pricing))
+        }
+        None => None,
+    };
+    let today = time::local_date(now, tz);
+    let mut today_usage = Usage::default();
+    for e in entries
+        .rows
+        .iter()
+        .filter(|e| time::local_date(e.ts_ms, tz) == today)
+    {
+        today_usage.add(entries.name(e.model), e.tokens, e.ts_ms);
+    }
+    let official = readings.iter().find(|r| r.window == "five_hour");
+    let all = blocks::blocks(&entries, &entries.limit_hits, official, tz, now, None);
+    let block = all.into_iter().rev().find(|b| b.is_active);
+    let burn = block.as_ref().and_then(|b| b.burn_rate(pricing)).map(|r| {
+        (
+            r.tokens_per_minute,
+            r.tokens_per_minute_for_indicator,
+            r.cost_per_hour,
+        )
+    });
+    Ok(Figures {
+        session_cost,
+        today_cost: Some(today_usage.priced_cost(pricing)),
+        block_cost: block.as_ref().map(|b| b.usage.priced_cost(pricing)),
+        block,
+        burn,
+    })
+}
+
+/// Brings the index up to date (the session's transcript always; the other transcripts when
+/// the last scan is older than a minute), records the official readings, and reads the last
+/// 48 hours (enough for today and for the block running now, short of more than 48 hours
+/// of use without a 5-hour pause).
+fn update_and_read(
+    ledger: &mut Ledger,
+    input: &Input,
+    now: i64,
+) -> Result<(Entries, Vec<LimitReading>), ledger::Error> {
+    let mut quiet = |_: &Path, _: &str| {};
+    if let Some(p) = &input.transcript_path {
+        if p.is_file() {
+            ledger.update(&[], std::slice::from_ref(p), &mut quiet)?;
+        }
+    }
+    let stale = ledger
+        .last_scan_ms()?
+        .is_none_or(|at| now - at > SCAN_EVERY.as_millis() as i64 || at > now);
+    if stale {
+        if let Ok(roots) = aegon::watch::default_roots() {
+            ledger.update(&roots, &[], &mut quiet)?;
+        }
+    }
+    for (window, used, resets) in &input.limits {
+        ledger.record_reading(&LimitReading {
+            read_ms: now,
+            window: window.clone(),
+            used_percent: *used,
+            resets_at_ms: *resets,
+            session: input.session_id.clone(),
+        })?;
+    }
+    let entries = ledger.entries(&Scope::All, Some(now - 48 * 3_600_000))?;
+    Ok((entries, ledger.latest_readings()?))
+}
+
+fn money(v: f64) -> String {
+    if v >= 100.0 {
+        format!("${v:.0}")
+    } else {
+        format!("${v:.2}")
+    }
+}
+
+fn left(ms: i64) -> String {
+    let m = (ms / 60_000).max(0);
+    if m >= 60 {
+        format!("{}h{:02}m", m / 60, m % 60)
+    } else {
+        format!("{m}m")
+    }
+}
+
+fn compact(n: f64) -> String {
+    if n >= 1e6 {
+        format!("{:.1}M", n / 1e6)
+    } else if n >= 1e3 {
+        format!("{:.1}k", n / 1e3)
+    } else {
+        format!("{n:.0}")
+    }
+}
+
+/// ANSI colours by level: 0 plain, 1 green, 2 yellow, 3 red, 4 cyan, 5 dim.
+fn paint(text: &str, level: u8, color: bool) -> String {
+    let code = match level {
+        1 => "32",
+        2 => "33",
+        3 => "31",
+        4 => "36",
+        5 => "2",
+        _ => return text.to_owned(),
+    };
+    if color {
+        format!("\x1b[{code}m{text}\x1b[0m")
+    } else {
+        text.to_owned()
+    }
+}
+
+fn level_of(percent: f64) -> u8 {
+    if percent >= 80.0 {
+        3
+    } else if percent >= 50.0 {
+        2
+    } else {
+        1
+    }
+}
+
+/// The named fields of the line, in the default order; each `(name, plain text, coloured)`.
+fn fields(
+    input: &Input,
+    f: &Figures,
+    color: bool,
+    now: i64,
+    tz: &TimeZone,
+) -> Vec<(&'static str, Option<String>, Option<String>)> {
+    let mut v: Vec<(&'static str, Option<String>, Option<String>)> = Vec::new();
+    let mut push = |name, text: Option<String>, level: u8| {
+        let painted = text.as_ref().map(|t| paint(t, level, color));
+        v.push((name, text, painted));
+    };
+    let model = input.model.as_ref().map(|m| aegon::render::text::inert(m));
+    push("model", model, 4);
+    let session = f.session_cost.or(input.cc_cost);
+    push(
+        "session_cost",
+        session.map(|c| format!("{} session", money(c))),
+        0,
+    );
+    push("cc_cost", input.cc_cost.map(money), 0);
+    push(
+        "context",
+        input.context_percent.map(|p| format!("ctx {p:.0}%")),
+        input.context_percent.map_or(0, level_of),
+    );
+    push(
+        "today_cost",
+        f.today_cost.map(|c| format!("{} today", money(c))),
+        0,
+    );
+    let block = f.block.as_ref();
+    push(
+        "block_cost",
+        f.block_cost.map(|c| format!("{} block", money(c))),
+        0,
+    );
+    let estimate = block.is_some_and(|b| b.end_source == blocks::EndSource::Estimate);
+    push(
+        "block_left",
+        block.map(|b| {
+            format!(
+                "{}{} left",
+                if estimate { "~" } else { "" },
+                left(b.end_ms - now)
+            )
+        }),
+        0,
+    );
+    // ccusage's thresholds on input+output tokens/min: < 2,000 normal, < 5,000 moderate.
+    let burn_level = f.burn.map_or(0, |(_, io, _)| {
+        if io < 2000.0 {
+            1
+        } else if io < 5000.0 {
+            2
+        } else {
+            3
+        }
+    });
+    push(
+        "burn_rate",
+        f.burn.map(|(t, _, _)| format!("{} tok/min", compact(t))),
+        burn_level,
+    );
+    push(
+        "cost_rate",
+        f.burn.map(|(_, _, c)| format!("{}/h", money(c))),
+        0,
+    );
+    for (window, label) in [("five_hour", "5h"), ("seven_day", "7d")] {
+        let reading = input.limits.iter().find(|(w, _, _)| w == window);
+        push(
+            if window == "five_hour" {
+                "five_hour"
+            } else {
+                "seven_day"
+            },
+            reading.map(|(_, used, _)| format!("{label} {used:.0}%")),
+            reading.map_or(0, |(_, used, _)| level_of(*used)),
+        );
+        push(
+            if window == "five_hour" {
+                "five_hour_reset"
+            } else {
+                "seven_day_reset"
+            },
+            reading
+                .and_then(|(_, _, at)| *at)
+                .map(|at| time::format_local(at, tz)),
+            5,
+        );
+    }
+    let project = input
+        .project
+        .as_deref()
+        .map(|p| {
+            Path::new(p)
+                .file_name()
+                .map_or(p.to_owned(), |n| n.to_string_lossy().into_owned())
+        })
+        .map(|p| aegon::render::text::inert(&p));
+    push("project", project, 0);
+    v
+}
+
+fn visible_len(s: &str) -> usize {
+    let mut n = 0;
+    let mut in_escape = false;
+    for c in s.chars() {
+        match (in_escape, c) {
+            (false, '\x1b') => in_escape = true,
+            (true, 'm') => in_escape = false,
+            (true, _) => {}
+            (false, _) => n += 1,
+        }
+    }
+    n
+}
+
+/// The line: the default parts, or `format` filled in; cut to `width` columns.
+pub fn render(
+    input: &Input,
+    f: &Figures,
+    format: Option<&str>,
+    color: bool,
+    width: Option<usize>,
+    now: i64,
+    tz: &TimeZone,
+) -> String {
+    let fields = fields(input, f, color, now, tz);
+    if let Some(template) = format {
+        let mut out = template.to_owned();
+        for (name, _, painted) in &fields {
+            out = out.replace(&format!("{{{name}}}"), painted.as_deref().unwrap_or("-"));
+        }
+        return cut(&out, width);
+    }
+    // Default: the block's time and rate go together; cc_cost, block_cost and the reset
+    // times only on request.
+    let shown = [
+        "model",
+        "session_cost",
+        "context",
+        "today_cost",
+        "block_left",
+        "burn_rate",
+        "cost_rate",
+        "five_hour",
+        "seven_day",
+    ];
+    let mut parts: Vec<String> = shown
+        .iter()
+        .filter_map(|name| {
+            fields
+                .iter()
+                .find(|(n, _, _)| n == name)
+                .and_then(|(_, _, p)| p.clone())
+        })
+        .collect();
+    if parts.is_empty() {
+        parts.push("aegon".to_owned());
+    }
+    let sep = if color { " \x1b[2m·\x1b[0m " } else { " · " };
+    let mut line = parts.join(sep);
+    if let Some(w) = width {
+        while visible_len(&line) > w && parts.len() > 1 {
+            parts.pop();
+            line = parts.join(sep);
+        }
+    }
+    cut(&line, width)
+}
+
+/// Cuts `s` to `width` visible columns (escapes kept whole, colour reset at the end).
+fn cut(s: &str, width: Option<usize>) -> String {
+    let Some(w) = width else {
+        return s.to_owned();
+    };
+    if visible_len(s) <= w {
+        return s.to_owned();
+    }
+    let mut out = String::new();
+    let mut n = 0;
+    let mut in_escape = false;
+    for c in s.chars() {
+        if in_escape {
+            out.push(c);
+            in_escape = c != 'm';
+            continue;
+        }
+        if c == '\x1b' {
+            in_escape = true;
+            out.push(c);
+            continue;
+        }
+        if n + 1 >= w {
+            out.push('…');
+            break;
+        }
+        out.push(c);
+        n += 1;
+    }
+    if s.contains('\x1b') {
+        out.push_str("\x1b[0m");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_field_is_optional() {
+        assert_eq!(Input::from_json(&Value::Null), Input::default());
+        let v: Value = serde_json::from_str(
+            r#"{"model":{"id":"claude-opus-4-6"},"context_window":{"context_window_size":200000,
+               "current_usage":{"input_tokens":1000,"output_tokens":5,"cache_creation_input_tokens":9000,
+               "cache_read_input_tokens":40000}},"rate_limits":{"seven_day":{"used_percentage":41.5,"resets_at":1769644800}}}"#,
+        )
+        .unwrap();
+        let i = Input::from_json(&v);
+        assert_eq!(i.model.as_deref(), Some("claude-opus-4-6"));
+        // (1,000 + 9,000 + 40,000) / 200,000 = 25%.
+        assert_eq!(i.context_percent, Some(25.0));
+        assert_eq!(
+            i.limits,
+            [("seven_day".to_owned(), 41.5, Some(1_769_644_800_000))]
+        );
+    }
+
+    #[test]
+    fn the_line_fits_the_width_and_never_is_empty() {
+        let input = Input {
+            model: Some("Opus 4.6".into()),
+            cc_cost: Some(1.5),
+            context_percent: Some(45.0),
+            ..Input::default()
+        };
+        let f = Figures::default();
+        let tz = TimeZone::UTC;
+        let line = render(&input, &f, None, false, None, 0, &tz);
+        assert_eq!(line, "Opus 4.6 · $1.50 session · ctx 45%");
+        let line = render(&input, &f, None, false, Some(20), 0, &tz);
+        assert_eq!(line, "Opus 4.6");
+        assert_eq!(
+            render(&Input::default(), &f, None, false, None, 0, &tz),
+            "aegon"
+        );
+        let line = render(
+            &input,
+            &f,
+            Some("{model} | {today_cost}"),
+            false,
+            None,
+            0,
+            &tz,
+        );
+        assert_eq!(line, "Opus 4.6 | -");
+        let coloured = render(&input, &f, None, true, Some(12), 0, &tz);
+        assert!(visible_len(&coloured) <= 12, "{coloured:?}");
+    }
+}

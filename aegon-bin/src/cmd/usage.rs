@@ -1,0 +1,669 @@
+//! `aegon usage daily|weekly|monthly|sessions|projects|blocks`: usage over time, from the
+//! usage index (`aegon::ledger`), updated first with what was appended since the last run.
+
+use std::ffi::OsString;
+use std::io::{self, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use aegon::ledger::{self, Entries, Ledger, LimitReading, Scope};
+use aegon::pricing::Pricing;
+use aegon::timestamp::now_ms;
+use aegon::usage::blocks::{self, Block};
+use aegon::usage::render::{report_json, report_table, rfc3339, short_model, TableOptions};
+use aegon::usage::time::{self, Bound, Period, TimeZone, Weekday};
+use aegon::usage::{report, total_tokens, By, Filter, ReportKind};
+use serde_json::{json, Value};
+
+use crate::report::warn;
+
+/// The command's help (also in `aegon --help`'s USAGE REPORTS section).
+pub const HELP: &str = "\
+aegon usage — tokens and cost over time, from a durable index of the transcripts
+
+USAGE:
+    aegon usage [daily|weekly|monthly|sessions|projects|blocks] [OPTIONS] [PATH]...
+
+    Reads Claude Code's folders (projects/ and sessions/ under CLAUDE_CONFIG_DIR, else
+    ~/.claude), or the folders and files given. Each run first adds to the usage index
+    what was appended since the last one, then reports from the index, so history
+    survives Claude Code deleting transcripts after cleanupPeriodDays (30 by default).
+    The index is $AEGON_DATA_DIR/usage.sqlite3, else in the data directory
+    ($XDG_DATA_HOME/aegon or ~/.local/share/aegon on Linux).
+
+REPORTS:
+    daily      one row per local day (the default)
+    weekly     one row per week, keyed by its first day (--week-start)
+    monthly    one row per month
+    sessions   one row per session, by last activity
+    projects   one row per project (the working directory)
+    blocks     5-hour blocks (estimates by ccusage's rule: a block starts at its first
+               response floored to the UTC hour and lasts 5 h; more than 5 h without
+               use starts a new one); a reset written in a transcript (\"You've hit your
+               limit · resets 1am (Europe/Paris)\") or an official reading recorded by
+               aegon statusline wins. The active block shows time left, burn rate
+               (tokens/min, $/h) and the projection to its end.
+
+OPTIONS:
+        --json            One JSON object (ccusage's field names; schema
+                          schemas/usage.v1.schema.json; version in v).
+        --tz NAME         Group by local dates of this IANA zone (Asia/Kolkata, UTC);
+                          default: TZ, else /etc/localtime. An unknown zone is an error.
+        --since WHEN      From this local date (YYYY-MM-DD or YYYYMMDD) or age (12h,
+                          7d, 4w) on, inclusive.
+        --until WHEN      Up to this local date or age, inclusive.
+        --week-start DAY  First day of weeks: monday…sunday [default: monday, ISO 8601].
+        --breakdown       A sub-row per model under each row (JSON always has
+                          modelBreakdowns).
+        --by WHAT         Split each row by project, model or agent (main/subagent).
+        --project TEXT    Only projects whose path contains TEXT.
+        --token-limit N   With blocks: a token limit per block, or max (the largest
+                          completed block); shows % used and ok/warning/exceeds.
+        --active          With blocks: only the active block.
+        --no-index        Read the transcripts afresh, without the index (history
+                          deleted from disk is then missing).
+        --pricing FILE    Prices that extend or override the built-in table.
+        --color WHEN      auto, always or never [default: auto]; auto honours NO_COLOR.
+    -q, --quiet           Do not report unreadable files one by one.
+    -h, --help            Print this help.
+
+Costs are computed from the tokens of each model with the price table; a model with
+no known price is named and its cost left out (marked +), never counted as $0.
+Usage on claude.ai, the desktop and mobile apps and other machines is not in local
+transcripts, so it is not here either.
+";
+
+/// The options of one `aegon usage` run.
+#[derive(Debug)]
+struct Options {
+    kind: Kind,
+    json: bool,
+    tz: Option<String>,
+    since: Option<Bound>,
+    until: Option<Bound>,
+    week_start: Weekday,
+    breakdown: bool,
+    by: By,
+    project: Option<String>,
+    token_limit: Option<TokenLimit>,
+    active: bool,
+    no_index: bool,
+    pricing: Option<PathBuf>,
+    color: Option<bool>,
+    quiet: bool,
+    paths: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Daily,
+    Weekly,
+    Monthly,
+    Sessions,
+    Projects,
+    Blocks,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TokenLimit {
+    Max,
+    Tokens(u64),
+}
+
+fn custom(message: String) -> lexopt::Error {
+    lexopt::Error::Custom(message.into())
+}
+
+fn parse(args: Vec<OsString>, now: i64) -> Result<Option<Options>, lexopt::Error> {
+    use lexopt::prelude::*;
+    let mut parser = lexopt::Parser::from_args(args);
+    let mut o = Options {
+        kind: Kind::Daily,
+        json: false,
+        tz: None,
+        since: None,
+        until: None,
+        week_start: Weekday::Monday,
+        breakdown: false,
+        by: By::Nothing,
+        project: None,
+        token_limit: None,
+        active: false,
+        no_index: false,
+        pricing: None,
+        color: None,
+        quiet: false,
+        paths: Vec::new(),
+    };
+    let mut kind_given = false;
+    let bound = |name: &str, v: OsString| -> Result<Bound, lexopt::Error> {
+        let text = v.to_string_lossy();
+        time::parse_bound(&text, now).ok_or_else(|| {
+            custom(format!(
+                "{name}: '{text}' is neither a date (2026-01-28, 20260128) nor an age (12h, 7d, 4w)"
+            ))
+        })
+    };
+    while let Some(arg) = parser.next()? {
+        match arg {
+            Short('h') | Long("help") => return Ok(None),
+            Long("json") => o.json = true,
+            Long("tz") | Long("timezone") => {
+                o.tz = Some(parser.value()?.to_string_lossy().into_owned())
+            }
+            Long("since") => o.since = Some(bound("--since", parser.value()?)?),
+            Long("until") => o.until = Some(bound("--until", parser.value()?)?),
+            Long("week-start") => {
+                let v = parser.value()?.to_string_lossy().into_owned();
+                o.week_start = time::parse_weekday(&v).ok_or_else(|| {
+                    custom(format!(
+                        "--week-start: '{v}' is not a weekday (monday … sunday)"
+                    ))
+                })?;
+            }
+            Long("breakdown") => o.breakdown = true,
+            Long("by") => {
+                let v = parser.value()?.to_string_lossy().into_owned();
+                o.by = match v.as_str() {
+                    "project" => By::Project,
+                    "model" => By::Model,
+                    "agent" => By::Agent,
+                    _ => {
+                        return Err(custom(format!(
+                            "--by: '{v}'? rows split by project, model or agent"
+                        )))
+                    }
+                };
+            }
+            Long("project") => o.project = Some(parser.value()?.to_string_lossy().into_owned()),
+            Long("token-limit") => {
+                let v = parser.value()?.to_string_lossy().into_owned();
+                o.token_limit = Some(match v.as_str() {
+                    "max" => TokenLimit::Max,
+                    n => TokenLimit::Tokens(n.replace([',', '_'], "").parse().map_err(|_| {
+                        custom(format!(
+                            "--token-limit: '{v}' is not a number of tokens or max"
+                        ))
+                    })?),
+                });
+            }
+            Long("active") => o.active = true,
+            Long("no-index") => o.no_index = true,
+            Long("pricing") => o.pricing = Some(parser.value()?.into()),
+            Long("color") | Long("colour") => {
+                let v = parser.value()?.to_string_lossy().into_owned();
+                o.color = match v.as_str() {
+                    "auto" => None,
+                    "always" => Some(true),
+                    "never" => Some(false),
+                    _ => return Err(custom(format!("--color: '{v}'? auto, always or never"))),
+                };
+            }
+            Short('q') | Long("quiet") => o.quiet = true,
+            Value(v) if !kind_given && o.paths.is_empty() => {
+                let kind = match v.to_str() {
+                    Some("daily") => Some(Kind::Daily),
+                    Some("weekly") => Some(Kind::Weekly),
+                    Some("monthly") => Some(Kind::Monthly),
+                    Some("sessions" | "session") => Some(Kind::Sessions),
+                    Some("projects" | "project") => Some(Kind::Projects),
+                    Some("blocks") => Some(Kind::Blocks),
+                    _ => None,
+                };
+                match kind {
+                    Some(k) => o.kind = k,
+                    None => o.paths.push(v.into()),
+                }
+                kind_given = true;
+            }
+            Value(v) => o.paths.push(v.into()),
+            _ => return Err(arg.unexpected()),
+        }
+    }
+    if (o.token_limit.is_some() || o.active) && o.kind != Kind::Blocks {
+        return Err(custom("--token-limit and --active go with blocks".into()));
+    }
+    Ok(Some(o))
+}
+
+/// Runs `aegon usage` with `args` (after the word `usage`).
+pub fn run(args: Vec<OsString>) -> io::Result<ExitCode> {
+    let now = now_ms();
+    let o = match parse(args, now) {
+        Ok(Some(o)) => o,
+        Ok(None) => {
+            io::stdout().lock().write_all(HELP.as_bytes())?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        Err(e) => {
+            warn(&format!("usage: {e}\nTry 'aegon usage --help'."));
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let tz = match time::zone(o.tz.as_deref()) {
+        Ok(tz) => tz,
+        Err(message) => {
+            warn(&message);
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let pricing = match crate::load_pricing_file(o.pricing.as_deref()) {
+        Ok(p) => p,
+        Err(message) => {
+            warn(&message);
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let (roots, files) = match split_paths(&o.paths) {
+        Ok(v) => v,
+        Err(message) => {
+            warn(&message);
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let mut failed = false;
+    let quiet = o.quiet;
+    let mut problem = |p: &Path, e: &str| {
+        failed = true;
+        if !quiet {
+            warn(&format!("{}: {e}", p.display()));
+        }
+    };
+    let (entries, readings) = load(&roots, &files, o.no_index, &mut problem);
+    let color = o.color.unwrap_or_else(|| {
+        io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+    });
+    let mut out = io::stdout().lock();
+    if o.kind == Kind::Blocks {
+        write_blocks(&mut out, &o, &entries, &readings, &tz, &pricing, now, color)?;
+    } else {
+        let kind = match o.kind {
+            Kind::Daily => ReportKind::Period(Period::Day),
+            Kind::Weekly => ReportKind::Period(Period::Week(o.week_start)),
+            Kind::Monthly => ReportKind::Period(Period::Month),
+            Kind::Sessions => ReportKind::Sessions,
+            _ => ReportKind::Projects,
+        };
+        let filter = Filter {
+            since: o.since,
+            until: o.until,
+            project: o.project.clone(),
+        };
+        let r = report(&entries, kind, o.by, &filter, &tz);
+        if o.json {
+            serde_json::to_writer_pretty(&mut out, &report_json(&r, &pricing))?;
+            writeln!(out)?;
+        } else {
+            let options = TableOptions {
+                color,
+                breakdown: o.breakdown,
+            };
+            out.write_all(report_table(&r, &pricing, options).as_bytes())?;
+        }
+    }
+    out.flush()?;
+    Ok(if failed {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Folders and files named, or Claude Code's folders when none.
+pub fn split_paths(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<PathBuf>), String> {
+    if paths.is_empty() {
+        return Ok((aegon::watch::default_roots()?, Vec::new()));
+    }
+    let (roots, files): (Vec<PathBuf>, Vec<PathBuf>) =
+        paths.iter().cloned().partition(|p| p.is_dir());
+    Ok((roots, files))
+}
+
+/// The responses of `roots` and `files`, from the index brought up to date (or read afresh
+/// with `no_index`, or when the index cannot be used: then aegon says so), and the latest
+/// official limit readings.
+pub fn load(
+    roots: &[PathBuf],
+    files: &[PathBuf],
+    no_index: bool,
+    problem: &mut dyn FnMut(&Path, &str),
+) -> (Entries, Vec<LimitReading>) {
+    if !no_index {
+        match indexed(roots, files, problem) {
+            Ok(v) => return v,
+            Err(e) => warn(&format!(
+                "{e}; reading the transcripts afresh instead (history deleted from disk is missing)"
+            )),
+        }
+    }
+    let mut all: Vec<PathBuf> = Vec::new();
+    for root in roots {
+        all.extend(aegon::tree::transcripts_below(root, |p, e| {
+            problem(p, &e.to_string())
+        }));
+    }
+    all.extend(files.iter().cloned());
+    (ledger::read_fresh(&all, problem), Vec::new())
+}
+
+fn indexed(
+    roots: &[PathBuf],
+    files: &[PathBuf],
+    problem: &mut dyn FnMut(&Path, &str),
+) -> Result<(Entries, Vec<LimitReading>), ledger::Error> {
+    let path = ledger::default_path()?;
+    let mut note = |n: &str| warn(n);
+    let mut ledger = Ledger::open(&path, &mut note)?;
+    let scope = Scope::Paths {
+        roots: roots.to_vec(),
+        files: files.to_vec(),
+    };
+    let result = ledger
+        .update(roots, files, problem)
+        .and_then(|_| ledger.entries(&scope, None));
+    let entries = match result {
+        Ok(e) => e,
+        Err(e) if e.is_corrupt() => {
+            drop(ledger);
+            ledger = Ledger::rebuild(&path, &format!("damaged ({e})"), &mut note)?;
+            ledger.update(roots, files, problem)?;
+            ledger.entries(&scope, None)?
+        }
+        Err(e) => return Err(e),
+    };
+    Ok((entries, ledger.latest_readings()?))
+}
+
+fn hm(minutes: i64) -> String {
+    let m = minutes.max(0);
+    if m >= 60 {
+        format!("{}h{:02}m", m / 60, m % 60)
+    } else {
+        format!("{m}m")
+    }
+}
+
+fn local_time(ms: i64, tz: &TimeZone) -> String {
+    time::format_local(ms, tz)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn write_blocks(
+    out: &mut impl Write,
+    o: &Options,
+    entries: &Entries,
+    readings: &[LimitReading],
+    tz: &TimeZone,
+    pricing: &Pricing,
+    now: i64,
+    color: bool,
+) -> io::Result<()> {
+    let official = readings.iter().find(|r| r.window == "five_hour");
+    let all = blocks::blocks(
+        entries,
+        &entries.limit_hits,
+        official,
+        tz,
+        now,
+        o.project.as_deref(),
+    );
+    // max over every completed block, before filters (ccusage's v20 computes it after).
+    let limit = o.token_limit.map(|l| match l {
+        TokenLimit::Max => blocks::max_completed_tokens(&all),
+        TokenLimit::Tokens(n) => n,
+    });
+    let mut shown = blocks::filter_by_start(all, o.since, o.until, tz);
+    if o.active {
+        shown.retain(|b| b.is_active);
+    }
+    let readings_json: Vec<Value> = readings
+        .iter()
+        .map(|r| {
+            json!({
+                "window": r.window,
+                "usedPercent": r.used_percent,
+                "resetsAt": r.resets_at_ms.map(rfc3339),
+                "readAt": rfc3339(r.read_ms),
+                "ageSeconds": (now - r.read_ms) / 1000,
+            })
+        })
+        .collect();
+    if o.json {
+        let list: Vec<Value> = shown
+            .iter()
+            .map(|b| block_json(b, pricing, now, limit))
+            .collect();
+        let doc = json!({
+            "v": aegon::usage::render::USAGE_SCHEMA_VERSION,
+            "report": "blocks",
+            "timezone": time::zone_name(tz),
+            "estimate": true,
+            "blocks": list,
+            "official": readings_json,
+        });
+        serde_json::to_writer_pretty(&mut *out, &doc)?;
+        return writeln!(out);
+    }
+    let (bold, dim, reset) = if color {
+        ("\x1b[1m", "\x1b[2m", "\x1b[0m")
+    } else {
+        ("", "", "")
+    };
+    let mut rows: Vec<[String; 6]> = vec![[
+        "Block start".into(),
+        "Duration/Status".into(),
+        "Models".into(),
+        "Tokens".into(),
+        if limit.is_some() { "% of limit" } else { "" }.into(),
+        "Cost".into(),
+    ]];
+    for b in &shown {
+        let tokens = total_tokens(&b.usage.tokens());
+        let status = if b.is_gap {
+            format!("({} gap)", hm((b.end_ms - b.start_ms) / 60_000))
+        } else if b.is_active {
+            format!("ACTIVE, {} left", hm((b.end_ms - now) / 60_000))
+        } else {
+            hm((b.actual_end_ms.unwrap_or(b.start_ms) - b.start_ms) / 60_000)
+        };
+        let end_mark = match b.end_source {
+            blocks::EndSource::Estimate => "",
+            blocks::EndSource::Transcript => " (reset from transcript)",
+            blocks::EndSource::Official => " (official reset)",
+        };
+        let models: Vec<String> = b.usage.models().iter().map(|m| short_model(m)).collect();
+        let percent = match limit {
+            Some(l) if l > 0 && !b.is_gap => format!("{:.1}%", tokens as f64 * 100.0 / l as f64),
+            _ => String::new(),
+        };
+        rows.push([
+            local_time(b.start_ms, tz),
+            format!("{status}{end_mark}"),
+            models.join(", "),
+            if b.is_gap {
+                String::new()
+            } else {
+                aegon::usage::render::thousands(tokens)
+            },
+            percent,
+            if b.is_gap {
+                String::new()
+            } else {
+                aegon::usage::render::money(&b.usage, pricing)
+            },
+        ]);
+    }
+    let mut widths = [0usize; 6];
+    for r in &rows {
+        for (i, c) in r.iter().enumerate() {
+            widths[i] = widths[i].max(c.chars().count());
+        }
+    }
+    for (n, r) in rows.iter().enumerate() {
+        let mut line = String::new();
+        for (i, c) in r.iter().enumerate() {
+            let pad = " ".repeat(widths[i].saturating_sub(c.chars().count()));
+            if i > 0 {
+                line.push_str("  ");
+            }
+            if i >= 3 {
+                line.push_str(&pad);
+                line.push_str(c);
+            } else {
+                line.push_str(c);
+                line.push_str(&pad);
+            }
+        }
+        let line = aegon::render::text::inert(line.trim_end());
+        let gap = shown.get(n.wrapping_sub(1)).is_some_and(|b| b.is_gap);
+        if n == 0 {
+            writeln!(out, "{bold}{line}{reset}")?;
+        } else if gap {
+            writeln!(out, "{dim}{line}{reset}")?;
+        } else {
+            writeln!(out, "{line}")?;
+        }
+    }
+    writeln!(
+        out,
+        "{dim}Blocks are estimates (start floored to the UTC hour, 5 h long); times in {}.{reset}",
+        time::zone_name(tz)
+    )?;
+    if let Some(b) = shown.iter().find(|b| b.is_active) {
+        let tokens = total_tokens(&b.usage.tokens());
+        writeln!(out)?;
+        writeln!(
+            out,
+            "{bold}Active block{reset} ({} end)",
+            b.end_source.as_str()
+        )?;
+        writeln!(
+            out,
+            "  started {}  elapsed {}  remaining {}  ends {}",
+            local_time(b.start_ms, tz),
+            hm((now - b.start_ms) / 60_000),
+            hm((b.end_ms - now) / 60_000),
+            local_time(b.end_ms, tz)
+        )?;
+        writeln!(
+            out,
+            "  tokens {}  cost {}",
+            aegon::usage::render::thousands(tokens),
+            aegon::usage::render::money(&b.usage, pricing)
+        )?;
+        if let Some(rate) = b.burn_rate(pricing) {
+            writeln!(
+                out,
+                "  burn rate {:.0} tokens/min ({:.0} input+output)  ${:.2}/h",
+                rate.tokens_per_minute, rate.tokens_per_minute_for_indicator, rate.cost_per_hour
+            )?;
+        }
+        if let Some(p) = b.projection(pricing, now) {
+            let status = limit
+                .map(|l| {
+                    format!(
+                        "  limit {}: {}",
+                        aegon::usage::render::thousands(l),
+                        blocks::limit_status(p.total_tokens, l)
+                    )
+                })
+                .unwrap_or_default();
+            writeln!(
+                out,
+                "  projection {} tokens  ${:.2} at the block's end{status}",
+                aegon::usage::render::thousands(p.total_tokens),
+                p.total_cost
+            )?;
+        }
+    }
+    if !readings.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "{bold}Official limits{reset} (Claude Code's rate_limits, as last read by aegon statusline)")?;
+        for r in readings {
+            writeln!(
+                out,
+                "  {:<10} {:>5.1}% used  resets {}  read {} ago",
+                r.window,
+                r.used_percent,
+                r.resets_at_ms
+                    .map_or_else(|| "unknown".to_owned(), |ms| local_time(ms, tz)),
+                hm((now - r.read_ms) / 60_000)
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn block_json(b: &Block, pricing: &Pricing, now: i64, limit: Option<u64>) -> Value {
+    let t = b.usage.tokens();
+    let total = total_tokens(&t);
+    let id = if b.is_gap {
+        format!("gap-{}", rfc3339(b.start_ms))
+    } else {
+        rfc3339(b.start_ms)
+    };
+    let mut v = json!({
+        "id": id,
+        "startTime": rfc3339(b.start_ms),
+        "endTime": rfc3339(b.end_ms),
+        "endSource": b.end_source.as_str(),
+        "actualEndTime": b.actual_end_ms.map(rfc3339),
+        "isActive": b.is_active,
+        "isGap": b.is_gap,
+        "entries": b.usage.responses,
+        "tokenCounts": {
+            "inputTokens": t.input,
+            "outputTokens": t.output,
+            "cacheCreationInputTokens": t.cache_write_5m.saturating_add(t.cache_write_1h),
+            "cacheReadInputTokens": t.cache_read,
+        },
+        "totalTokens": total,
+        "costUSD": b.usage.priced_cost(pricing),
+        "unpricedModels": b.usage.unpriced(pricing),
+        "models": b.usage.models(),
+        "burnRate": b.burn_rate(pricing).map(|r| json!({
+            "tokensPerMinute": r.tokens_per_minute,
+            "tokensPerMinuteForIndicator": r.tokens_per_minute_for_indicator,
+            "costPerHour": r.cost_per_hour,
+        })),
+        "projection": b.projection(pricing, now).map(|p| json!({
+            "totalTokens": p.total_tokens,
+            "totalCost": p.total_cost,
+            "remainingMinutes": p.remaining_minutes,
+        })),
+    });
+    if let (Some(l), false) = (limit, b.is_gap) {
+        let projected = b.projection(pricing, now).map_or(total, |p| p.total_tokens);
+        v["tokenLimitStatus"] = json!({
+            "limit": l,
+            "projectedUsage": projected,
+            "percentUsed": if l > 0 { projected as f64 * 100.0 / l as f64 } else { 0.0 },
+            "status": blocks::limit_status(projected, l),
+        });
+    }
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(a: &[&str]) -> Vec<OsString> {
+        a.iter().map(OsString::from).collect()
+    }
+
+    #[test]
+    fn reports_options_and_paths() {
+        let o = parse(args(&["weekly", "--week-start", "sun", "dir"]), 0)
+            .unwrap()
+            .unwrap();
+        assert_eq!(o.kind, Kind::Weekly);
+        assert_eq!(o.week_start, Weekday::Sunday);
+        assert_eq!(o.paths, [PathBuf::from("dir")]);
+        let o = parse(args(&["some/file.jsonl"]), 0).unwrap().unwrap();
+        assert_eq!(o.kind, Kind::Daily);
+        assert!(parse(args(&["daily", "--token-limit", "max"]), 0).is_err());
+        assert!(parse(args(&["--since", "soon"]), 0).is_err());
+        assert!(parse(args(&["--by", "color"]), 0).is_err());
+    }
+}

@@ -1,0 +1,293 @@
+//! Each entry counts once, by its identity, wherever and however often it is written
+//! (issue 11, kind 1): re-appended lines, a resumed session copied into a new file under a
+//! new session id, the same session split over files. The right values come from
+//! `fixtures/bugs/README.md`; the property tests compare against the session read once.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+mod common;
+
+use common::root;
+
+fn bug(name: &str) -> PathBuf {
+    root().join("fixtures/bugs").join(name)
+}
+
+fn temp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("aegon-identity-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// `aegon --summary --json ARGS…`: stdout as bytes (exit 0 or 1 allowed) and as JSON.
+fn summary(args: &[&str], paths: &[&Path]) -> (Vec<u8>, Value) {
+    let out = Command::new(env!("CARGO_BIN_EXE_aegon"))
+        .args(["--summary", "--json"])
+        .args(args)
+        .args(paths)
+        .output()
+        .unwrap();
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc = serde_json::from_slice(&out.stdout).unwrap();
+    (out.stdout, doc)
+}
+
+fn session<'a>(doc: &'a Value, id: &str) -> &'a Value {
+    doc["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["session_id"] == id)
+        .unwrap_or_else(|| panic!("no session {id} in {doc}"))
+}
+
+/// Sums of the NDJSON usage events and counts of the other kinds, for the same input.
+fn ndjson_totals(paths: &[&Path]) -> (Value, u64, u64, u64) {
+    let out = Command::new(env!("CARGO_BIN_EXE_aegon"))
+        .arg("--ndjson")
+        .args(paths)
+        .output()
+        .unwrap();
+    let mut tokens = [0u64; 5];
+    let (mut calls, mut prompts, mut tool_calls) = (0, 0, 0);
+    for line in String::from_utf8(out.stdout).unwrap().lines() {
+        let e: Value = serde_json::from_str(line).unwrap();
+        match e["kind"].as_str().unwrap() {
+            "usage" => {
+                for (i, k) in [
+                    "input",
+                    "output",
+                    "cache_read",
+                    "cache_write_5m",
+                    "cache_write_1h",
+                ]
+                .iter()
+                .enumerate()
+                {
+                    tokens[i] += e[*k].as_u64().unwrap();
+                }
+                if e["increment"] == false {
+                    calls += 1;
+                }
+            }
+            "user_prompt" => prompts += 1,
+            "tool_call" => tool_calls += 1,
+            _ => {}
+        }
+    }
+    let tokens = serde_json::json!({
+        "input": tokens[0], "output": tokens[1], "cache_read": tokens[2],
+        "cache_write_5m": tokens[3], "cache_write_1h": tokens[4],
+    });
+    (tokens, calls, prompts, tool_calls)
+}
+
+#[test]
+fn a_replayed_entry_counts_once() {
+    // 07: the session's first four lines written again (same uuids and tool_use id), then a
+    // new turn.
+    let file = bug("07-replayed-duplicate-entries.jsonl");
+    let (_, doc) = summary(&[], &[&file]);
+    let s = &doc["sessions"][0];
+    assert_eq!(doc["sessions"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        (&s["prompts"], &s["tool_calls"], &s["api_calls"]),
+        (&Value::from(2), &Value::from(1), &Value::from(3))
+    );
+    // The stream agrees: the repeated lines yield no events.
+    let (tokens, calls, prompts, tool_calls) = ndjson_totals(&[&file]);
+    assert_eq!((calls, prompts, tool_calls), (3, 2, 1));
+    assert_eq!(tokens, doc["totals"]["tokens"]);
+}
+
+/// The right values of 08: A keeps its two calls, B has only its own.
+fn assert_resume_copy(doc: &Value, a: &str, b: &str) {
+    let t = &doc["totals"];
+    assert_eq!(t["api_calls"], 3, "{doc}");
+    assert_eq!(t["tool_calls"], 1, "{doc}");
+    assert_eq!(t["cost_usd"], 0.0148, "{doc}");
+    let (a, b) = (session(doc, a), session(doc, b));
+    assert_eq!(
+        (&a["api_calls"], &a["cost_usd"]),
+        (&Value::from(2), &Value::from(0.0112))
+    );
+    assert_eq!(
+        (&b["api_calls"], &b["cost_usd"]),
+        (&Value::from(1), &Value::from(0.0036))
+    );
+    assert_eq!(a["tool_calls"], 1);
+    assert_eq!(b["tool_calls"], 0);
+}
+
+#[test]
+fn a_resumed_copy_counts_in_the_session_it_was_copied_from_whatever_the_order() {
+    let dir = bug("08-resume-copy");
+    let a_id = "11111111-2222-4333-8444-5555555555a8";
+    let b_id = "11111111-2222-4333-8444-5555555555b8";
+    let a = dir.join(format!("{a_id}.jsonl"));
+    let b = dir.join(format!("{b_id}.jsonl"));
+    let (first, doc) = summary(&[], &[&dir]);
+    assert_resume_copy(&doc, a_id, b_id);
+    // Byte-identical on every run, with 1 or N workers, in any order files are named in.
+    for round in 0..5 {
+        for threads in ["1", "2", "3"] {
+            for paths in [[&a, &b], [&b, &a]] {
+                let (again, _) = summary(&["--threads", threads], &[paths[0], paths[1]]);
+                assert_eq!(again, first, "round {round}, {threads} threads, {paths:?}");
+            }
+        }
+    }
+    // File names do not decide it either: the copy named so that it sorts (and is sniffed)
+    // first, and the original last.
+    let tmp = temp("renamed");
+    std::fs::copy(&b, tmp.join("0-first.jsonl")).unwrap();
+    std::fs::copy(&a, tmp.join("z-last.jsonl")).unwrap();
+    let (renamed, doc) = summary(&["-j", "1"], &[&tmp]);
+    assert_resume_copy(&doc, a_id, b_id);
+    assert_eq!(summary(&["-j", "2"], &[&tmp]).0, renamed);
+    // The stream's usage sums equal the summary's totals.
+    let (tokens, calls, _, tool_calls) = ndjson_totals(&[&b, &a]);
+    assert_eq!(tokens, doc["totals"]["tokens"]);
+    assert_eq!((calls, tool_calls), (3, 1));
+    let _ = std::fs::remove_dir_all(tmp);
+}
+
+#[test]
+fn lines_without_a_session_id_belong_to_their_file() {
+    let file = bug("17-no-session-id.jsonl");
+    let (_, doc) = summary(&[], &[&file]);
+    let sessions = doc["sessions"].as_array().unwrap();
+    assert_eq!(sessions.len(), 1, "{doc}");
+    let s = &sessions[0];
+    assert_eq!(s["session_id"], "17-no-session-id");
+    assert_eq!(
+        (&s["prompts"], &s["tool_calls"], &s["api_calls"]),
+        (&Value::from(2), &Value::from(1), &Value::from(1))
+    );
+    // In Claude Code's layout the session is the one the path names, subagents too.
+    let tmp = temp("layout");
+    let id = "22222222-3333-4444-8555-666666666666";
+    let sub = tmp.join(id).join("subagents");
+    std::fs::create_dir_all(&sub).unwrap();
+    std::fs::copy(&file, tmp.join(format!("{id}.jsonl"))).unwrap();
+    let (_, doc) = summary(&[], &[&tmp.join(format!("{id}.jsonl"))]);
+    assert_eq!(doc["sessions"][0]["session_id"], id);
+    std::fs::copy(&file, sub.join("agent-a1.jsonl")).unwrap();
+    let (_, doc) = summary(&[], &[&sub.join("agent-a1.jsonl")]);
+    assert_eq!(doc["sessions"][0]["session_id"], id);
+    let _ = std::fs::remove_dir_all(tmp);
+}
+
+/// A small deterministic generator (xorshift), so that a failing case can be replayed.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+/// What must not change however the lines are split, repeated and ordered.
+fn invariants(doc: &Value) -> Value {
+    let t = &doc["totals"];
+    serde_json::json!({
+        "tokens": t["tokens"], "api_calls": t["api_calls"], "cost_usd": t["cost_usd"],
+        "tool_calls": t["tool_calls"],
+        "prompts": doc["sessions"].as_array().unwrap().iter()
+            .map(|s| s["prompts"].as_u64().unwrap()).sum::<u64>(),
+    })
+}
+
+#[test]
+fn totals_do_not_depend_on_how_a_session_is_split_repeated_or_ordered() {
+    let sources = [
+        "marot__spotter__test__fixtures__transcripts__tool_heavy.jsonl",
+        "chiphuyen__sniffly__tests__mock-data__-Users-chip-dev-ai-music__ba79134d-b6e9-4867-af0c-6941038c9e4b.jsonl",
+        "kfischer-okarin__scripts-and-tools__src__claude-history__test__fixtures__claude-projects__-Users-user-project__b3edadab-bca0-4054-9b41-f7ffa6941260.jsonl",
+    ];
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    for source in sources {
+        let path = common::fixture(source);
+        let (_, whole) = summary(&[], &[&path]);
+        let want = invariants(&whole);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        for case in 0..8 {
+            let dir = temp(&format!("split-{case}"));
+            let files = 1 + rng.below(4);
+            let mut parts: Vec<Vec<&str>> = vec![Vec::new(); files];
+            for &line in &lines {
+                // Every line lands somewhere; a third of them twice (maybe in the same file).
+                parts[rng.below(files)].push(line);
+                if rng.below(3) == 0 {
+                    parts[rng.below(files)].push(line);
+                }
+            }
+            for (i, part) in parts.iter_mut().enumerate() {
+                // Neighbouring lines swapped now and then (lines are not strictly ordered).
+                for j in 1..part.len() {
+                    if rng.below(6) == 0 {
+                        part.swap(j - 1, j);
+                    }
+                }
+                let name = format!("{:x}-{i}.jsonl", rng.next());
+                std::fs::write(dir.join(name), part.join("\n") + "\n").unwrap();
+            }
+            let (one, doc) = summary(&["-j", "1"], &[&dir]);
+            assert_eq!(invariants(&doc), want, "{source}, case {case}");
+            let (two, _) = summary(&["-j", "2"], &[&dir]);
+            assert_eq!(one, two, "{source}, case {case}: 1 and 2 workers differ");
+            let (tokens, ..) = ndjson_totals(&[&dir]);
+            assert_eq!(tokens, want["tokens"], "{source}, case {case}: NDJSON sums");
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+#[test]
+fn a_copy_under_a_new_session_id_counts_once_in_the_original() {
+    // Claude Code's resume: the session's lines copied into a new file under the new id, then
+    // the new session's own turns. Built from a real transcript.
+    let path = common::fixture("marot__spotter__test__fixtures__transcripts__tool_heavy.jsonl");
+    let (_, whole) = summary(&[], &[&path]);
+    let original = whole["sessions"][0]["session_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let text = std::fs::read_to_string(&path).unwrap();
+    let copy_id = "99999999-8888-4777-8666-555555555555";
+    let own_turn = format!(
+        "{{\"type\":\"user\",\"sessionId\":\"{copy_id}\",\"uuid\":\"new-1\",\"timestamp\":\"2099-01-01T00:00:00.000Z\",\"message\":{{\"role\":\"user\",\"content\":\"and now?\"}}}}\n"
+    );
+    let copy = text.replace(&original, copy_id) + &own_turn;
+    let dir = temp("copy");
+    // Names chosen so that the copy sorts first.
+    std::fs::copy(&path, dir.join("b.jsonl")).unwrap();
+    std::fs::write(dir.join("a.jsonl"), copy).unwrap();
+    let (bytes, doc) = summary(&[], &[&dir]);
+    assert_eq!(invariants(&doc)["tokens"], invariants(&whole)["tokens"]);
+    let o = session(&doc, &original);
+    assert_eq!(o["api_calls"], whole["sessions"][0]["api_calls"]);
+    assert_eq!(o["tool_calls"], whole["sessions"][0]["tool_calls"]);
+    let c = session(&doc, copy_id);
+    assert_eq!(
+        (&c["api_calls"], &c["prompts"]),
+        (&Value::from(0), &Value::from(1))
+    );
+    assert_eq!(summary(&["-j", "1"], &[&dir]).0, bytes);
+    let _ = std::fs::remove_dir_all(dir);
+}

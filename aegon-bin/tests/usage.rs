@@ -1,0 +1,589 @@
+//! `aegon usage` and `aegon statusline` end to end: reports against independent computations,
+//! the index against a fresh read and against `--summary`, concurrent writers, a killed
+//! writer, the JSON Schema.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+
+mod common;
+
+use common::{fixture, fixtures, root};
+
+/// A fresh temporary folder.
+fn temp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("aegon-usage-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// `aegon ARGS` with its index in `data`; stdout parsed as JSON (asserting success).
+fn run_json(data: &Path, args: &[&str]) -> Value {
+    let out = aegon(data, args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn aegon(data: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_aegon"));
+    c.args(args)
+        .env("AEGON_DATA_DIR", data)
+        .env("CLAUDE_CONFIG_DIR", data.join("no-claude-here"))
+        .env_remove("NO_COLOR")
+        .stdin(Stdio::null());
+    c
+}
+
+fn num(v: &Value) -> u64 {
+    v.as_u64().unwrap_or(0)
+}
+
+/// The token fields of usage totals, in summary order: input, output, cache read, 5 m, 1 h.
+fn usage_tokens(t: &Value) -> [u64; 5] {
+    [
+        num(&t["inputTokens"]),
+        num(&t["outputTokens"]),
+        num(&t["cacheReadTokens"]),
+        num(&t["cacheCreation5mTokens"]),
+        num(&t["cacheCreation1hTokens"]),
+    ]
+}
+
+#[test]
+fn daily_totals_equal_summary_totals_on_the_corpus() {
+    let data = temp("totals");
+    let corpus = root().join("fixtures/corpus");
+    let corpus = corpus.to_str().unwrap();
+    let summary = common::aegon_stdout(["--summary", "--json", corpus]);
+    let summary: Value = serde_json::from_str(&summary).unwrap();
+    let s = &summary["totals"];
+    let want = [
+        num(&s["tokens"]["input"]),
+        num(&s["tokens"]["output"]),
+        num(&s["tokens"]["cache_read"]),
+        num(&s["tokens"]["cache_write_5m"]),
+        num(&s["tokens"]["cache_write_1h"]),
+    ];
+    assert!(want[2] > 100_000_000, "the corpus is read: {want:?}");
+    // From the index (built, then read warm) and afresh.
+    for args in [
+        vec!["usage", "daily", "--json", corpus],
+        vec!["usage", "daily", "--json", corpus],
+        vec!["usage", "daily", "--json", "--no-index", corpus],
+        vec!["usage", "monthly", "--json", "--tz", "Asia/Kolkata", corpus],
+        vec!["usage", "sessions", "--json", corpus],
+    ] {
+        let doc = run_json(&data, &args);
+        let t = &doc["totals"];
+        assert_eq!(usage_tokens(t), want, "{args:?}");
+        assert_eq!(num(&t["apiCalls"]), num(&s["api_calls"]), "{args:?}");
+        let priced = s["priced_cost_usd"].as_f64().unwrap();
+        assert!(
+            (t["totalCost"].as_f64().unwrap() - priced).abs() < 0.001,
+            "{args:?}: {} vs {priced}",
+            t["totalCost"]
+        );
+        // The rows add up to the totals.
+        let key = doc["report"].as_str().unwrap().to_owned();
+        let rows = doc[&key].as_array().unwrap();
+        let sum: u64 = rows.iter().map(|r| num(&r["totalTokens"])).sum();
+        assert_eq!(sum, num(&t["totalTokens"]), "{args:?}");
+    }
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+// ---- local days, computed without aegon's or jiff's code -------------------------------
+
+/// Days since 1970-01-01 of a civil date (H. Hinnant's algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The civil date of a day number.
+fn civil_from_days(z: i64) -> String {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// Seconds since the epoch of `YYYY-MM-DDTHH:MM:SS[.fff]Z`.
+fn epoch_seconds(ts: &str) -> i64 {
+    let n = |a: usize, b: usize| ts[a..b].parse::<i64>().unwrap();
+    days_from_civil(n(0, 4), n(5, 7), n(8, 10)) * 86_400
+        + n(11, 13) * 3600
+        + n(14, 16) * 60
+        + n(17, 19)
+}
+
+/// Total tokens per local day over the corpus fixtures, with a fixed UTC offset: each API
+/// response once (max per field over its lines, FORMAT.md §6), dated by its first line.
+fn expected_days(files: &[PathBuf], offset_seconds: i64) -> BTreeMap<String, u64> {
+    // key → (first timestamp, max counts)
+    let mut responses: BTreeMap<String, (String, [u64; 5])> = BTreeMap::new();
+    for f in files {
+        for line in std::fs::read_to_string(f).unwrap().lines() {
+            let Ok(v) = serde_json::from_str::<Value>(line) else {
+                continue;
+            };
+            let usage = &v["message"]["usage"];
+            if v["type"] != "assistant" || usage.is_null() || v["message"]["model"] == "<synthetic>"
+            {
+                continue;
+            }
+            let Some(ts) = v["timestamp"].as_str() else {
+                continue;
+            };
+            let key = match v["message"]["id"].as_str() {
+                Some(id) => format!("{id}/{}", v["requestId"].as_str().unwrap_or("")),
+                None => format!("uuid:{}", v["uuid"].as_str().unwrap_or("")),
+            };
+            let one = |u: &Value| {
+                [
+                    num(&u["input_tokens"]),
+                    num(&u["output_tokens"]),
+                    num(&u["cache_read_input_tokens"]),
+                    num(&u["cache_creation_input_tokens"]),
+                    0,
+                ]
+            };
+            let counts = match usage["iterations"].as_array().filter(|a| !a.is_empty()) {
+                Some(its) => its
+                    .iter()
+                    .map(one)
+                    .fold([0; 5], |a, b| std::array::from_fn(|i| a[i] + b[i])),
+                None => one(usage),
+            };
+            let e = responses
+                .entry(key)
+                .or_insert_with(|| (ts.to_owned(), [0; 5]));
+            for (slot, n) in e.1.iter_mut().zip(counts) {
+                *slot = (*slot).max(n);
+            }
+        }
+    }
+    let mut days = BTreeMap::new();
+    for (ts, t) in responses.into_values() {
+        let day = civil_from_days((epoch_seconds(&ts) + offset_seconds).div_euclid(86_400));
+        *days.entry(day).or_insert(0) += t.iter().sum::<u64>();
+    }
+    days.retain(|_, v| *v > 0);
+    days
+}
+
+fn got_days(doc: &Value) -> BTreeMap<String, u64> {
+    doc["daily"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["date"].as_str().unwrap().to_owned(),
+                num(&r["totalTokens"]),
+            )
+        })
+        .filter(|(_, n)| *n > 0)
+        .collect()
+}
+
+#[test]
+fn local_days_in_a_half_hour_zone_match_an_independent_count() {
+    let data = temp("kolkata");
+    let files = fixtures();
+    let mut args = vec!["usage", "daily", "--json", "--tz", "Asia/Kolkata"];
+    let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+    args.extend(names.iter().map(String::as_str));
+    let doc = run_json(&data, &args);
+    assert_eq!(doc["timezone"], "Asia/Kolkata");
+    // India: UTC+05:30 all year, no DST since 1945.
+    let want = expected_days(&files, 5 * 3600 + 30 * 60);
+    assert!(want.len() >= 15, "{want:?}");
+    assert_eq!(got_days(&doc), want);
+    // Some responses fall on another day in UTC: the zone matters on this data.
+    assert_ne!(expected_days(&files, 0), want);
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+/// One assistant line with usage.
+fn response(id: &str, ts: &str, output: u64) -> String {
+    format!(
+        r#"{{"type":"assistant","sessionId":"s-dst","cwd":"/p","timestamp":"{ts}","requestId":"r{id}","uuid":"u{id}","message":{{"id":"m{id}","model":"claude-sonnet-4-5","role":"assistant","content":[],"usage":{{"input_tokens":1,"output_tokens":{output},"cache_read_input_tokens":0,"cache_creation_input_tokens":0}}}}}}"#
+    ) + "\n"
+}
+
+#[test]
+fn local_days_across_a_dst_change() {
+    let data = temp("dst");
+    // New York left EST (-05:00) for EDT (-04:00) at 2026-03-08T07:00Z. By hand:
+    //   03-08T04:30Z = 03-07 23:30 EST   → 2026-03-07
+    //   03-08T05:30Z = 03-08 00:30 EST   → 2026-03-08
+    //   03-09T03:30Z = 03-08 23:30 EDT   → 2026-03-08
+    //   03-09T04:30Z = 03-09 00:30 EDT   → 2026-03-09 (a fixed -05:00 would say 03-08)
+    let file = data.join("s.jsonl");
+    let lines = [
+        response("1", "2026-03-08T04:30:00.000Z", 10),
+        response("2", "2026-03-08T05:30:00.000Z", 20),
+        response("3", "2026-03-09T03:30:00.000Z", 40),
+        response("4", "2026-03-09T04:30:00.000Z", 80),
+    ];
+    std::fs::write(&file, lines.concat()).unwrap();
+    let f = file.to_str().unwrap();
+    let doc = run_json(
+        &data,
+        &["usage", "daily", "--json", "--tz", "America/New_York", f],
+    );
+    let want: BTreeMap<String, u64> = [
+        ("2026-03-07".to_owned(), 11),
+        ("2026-03-08".to_owned(), 21 + 41),
+        ("2026-03-09".to_owned(), 81),
+    ]
+    .into();
+    assert_eq!(got_days(&doc), want);
+    // Weeks from Sunday: 03-07 is a Saturday (week of 03-01), 03-08 a Sunday.
+    let doc = run_json(
+        &data,
+        &[
+            "usage",
+            "weekly",
+            "--json",
+            "--tz",
+            "America/New_York",
+            "--week-start",
+            "sunday",
+            f,
+        ],
+    );
+    let weeks: Vec<(String, u64)> = doc["weekly"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["week"].as_str().unwrap().to_owned(),
+                num(&r["totalTokens"]),
+            )
+        })
+        .collect();
+    assert_eq!(
+        weeks,
+        [
+            ("2026-03-01".to_owned(), 11),
+            ("2026-03-08".to_owned(), 21 + 41 + 81)
+        ]
+    );
+    // --since / --until are local dates, inclusive.
+    let doc = run_json(
+        &data,
+        &[
+            "usage",
+            "daily",
+            "--json",
+            "--tz",
+            "America/New_York",
+            "--since",
+            "20260308",
+            "--until",
+            "2026-03-08",
+            f,
+        ],
+    );
+    assert_eq!(num(&doc["totals"]["totalTokens"]), 21 + 41);
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+#[test]
+fn an_unknown_zone_is_an_error() {
+    let data = temp("badzone");
+    let out = aegon(&data, &["usage", "--tz", "Mars/Olympus", "x.jsonl"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown time zone"));
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+// ---- the index against a fresh read ------------------------------------------------------
+
+fn totals(doc: &Value) -> [u64; 5] {
+    usage_tokens(&doc["totals"])
+}
+
+/// A Claude-like tree with the corpus fixtures in two projects.
+fn tree(data: &Path) -> PathBuf {
+    let projects = data.join("claude/projects");
+    for (i, f) in fixtures().iter().enumerate() {
+        let dir = projects.join(format!("-p{}", i % 2));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::copy(f, dir.join(f.file_name().unwrap())).unwrap();
+    }
+    projects
+}
+
+#[test]
+fn the_index_equals_a_fresh_read_as_files_grow_are_recreated_and_deleted() {
+    let data = temp("fresh");
+    let projects = tree(&data);
+    let p = projects.to_str().unwrap();
+    let check = |what: &str| {
+        let indexed = run_json(&data, &["usage", "daily", "--json", p]);
+        let fresh = run_json(&data, &["usage", "daily", "--json", "--no-index", p]);
+        assert_eq!(totals(&indexed), totals(&fresh), "{what}");
+        assert_eq!(indexed["daily"], fresh["daily"], "{what}");
+    };
+    // A new file written in two halves, cut mid-line.
+    let src = std::fs::read(fixture("AlexandreVassard__will-it-rain__claude.jsonl")).unwrap();
+    let grown = projects.join("-p0/grown.jsonl");
+    std::fs::write(&grown, &src[..src.len() / 3]).unwrap();
+    check("first third");
+    std::fs::write(&grown, &src).unwrap();
+    check("appended");
+    // Re-created with other content (the same responses as another file: counted once).
+    std::fs::remove_file(&grown).unwrap();
+    let other = std::fs::read(fixture("mattjoyce__vestig__session.jsonl")).unwrap();
+    std::fs::write(&grown, &other).unwrap();
+    check("re-created");
+    // Deleted: the index keeps its history, a fresh read cannot.
+    let before = run_json(&data, &["usage", "daily", "--json", p]);
+    // The first transcript of the second project with usage of its own.
+    let (victim, gone) = fixtures()
+        .iter()
+        .skip(1)
+        .step_by(2)
+        .map(|f| {
+            let victim = projects.join("-p1").join(f.file_name().unwrap());
+            let path = victim.to_str().unwrap().to_owned();
+            let alone = run_json(&data, &["usage", "daily", "--json", "--no-index", &path]);
+            (victim, alone)
+        })
+        .find(|(_, alone)| num(&alone["totals"]["totalTokens"]) > 0)
+        .unwrap();
+    std::fs::remove_file(&victim).unwrap();
+    let after = run_json(&data, &["usage", "daily", "--json", p]);
+    assert_eq!(totals(&after), totals(&before), "history survives deletion");
+    let fresh = run_json(&data, &["usage", "daily", "--json", "--no-index", p]);
+    let lost: Vec<u64> = totals(&before)
+        .iter()
+        .zip(totals(&fresh))
+        .map(|(a, b)| a - b)
+        .collect();
+    assert_eq!(
+        lost,
+        totals(&gone).to_vec(),
+        "a fresh read misses exactly the deleted file"
+    );
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+#[test]
+fn several_writers_at_once_and_a_killed_one_leave_right_totals() {
+    let data = temp("concurrent");
+    let projects = tree(&data);
+    let p = projects.to_str().unwrap();
+    let fresh = totals(&run_json(
+        &data,
+        &["usage", "daily", "--json", "--no-index", p],
+    ));
+    // A writer killed mid-index, then six writers and three status lines at once on the
+    // same new index.
+    let mut killed = aegon(&data, &["usage", "daily", p])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(30));
+    let _ = killed.kill();
+    let _ = killed.wait();
+    let mut children = Vec::new();
+    for i in 0..9 {
+        let mut c = if i % 3 == 2 {
+            let mut c = aegon(&data, &["statusline"]);
+            c.env("CLAUDE_CONFIG_DIR", data.join("claude"))
+                .stdin(Stdio::piped());
+            c
+        } else {
+            aegon(&data, &["usage", "daily", "--json", p])
+        };
+        let mut child = c
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        if let Some(mut stdin) = child.stdin.take() {
+            use std::io::Write;
+            let _ = stdin.write_all(
+                br#"{"model":{"display_name":"Opus"},"rate_limits":{"five_hour":{"used_percentage":12.5,"resets_at":4102444800}}}"#,
+            );
+        }
+        children.push((i, child));
+    }
+    for (i, child) in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{i}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        if i % 3 != 2 {
+            let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+            assert_eq!(totals(&doc), fresh, "writer {i}");
+        } else {
+            assert!(String::from_utf8_lossy(&out.stdout).contains("Opus"));
+        }
+    }
+    assert_eq!(
+        totals(&run_json(&data, &["usage", "daily", "--json", p])),
+        fresh
+    );
+    // The status lines' readings are in the index, with their age.
+    let blocks = run_json(&data, &["usage", "blocks", "--json", p]);
+    let official = blocks["official"].as_array().unwrap();
+    assert_eq!(official.len(), 1);
+    assert_eq!(official[0]["usedPercent"], 12.5);
+    assert_eq!(official[0]["resetsAt"], "2100-01-01T00:00:00Z");
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+#[test]
+fn a_damaged_index_is_reported_and_rebuilt() {
+    let data = temp("damaged");
+    std::fs::write(
+        data.join("usage.sqlite3"),
+        vec![0x5a; 8192], // not a database
+    )
+    .unwrap();
+    let f = fixture("mattjoyce__vestig__session.jsonl");
+    let f = f.to_str().unwrap();
+    let out = aegon(&data, &["usage", "daily", "--json", f])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("moved to"), "{stderr}");
+    let indexed: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let fresh = run_json(&data, &["usage", "daily", "--json", "--no-index", f]);
+    assert_eq!(totals(&indexed), totals(&fresh));
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+// ---- blocks, the status line, the schema --------------------------------------------------
+
+#[test]
+fn blocks_follow_the_rule_and_a_written_reset_wins() {
+    let data = temp("blocks");
+    let f = fixture("AlexandreVassard__will-it-rain__claude.jsonl");
+    let doc = run_json(&data, &["usage", "blocks", "--json", f.to_str().unwrap()]);
+    let blocks = doc["blocks"].as_array().unwrap();
+    // The file's limit line (2026-01-28T20:29:11Z) says "resets 1am (Europe/Paris)": 1am in
+    // Paris (+01:00 in January) is 2026-01-29T00:00:00Z, which ends the block.
+    let hit = blocks
+        .iter()
+        .find(|b| b["endSource"] == "transcript")
+        .expect("a block ended by the limit message");
+    assert_eq!(hit["endTime"], "2026-01-29T00:00:00Z");
+    for b in blocks.iter().filter(|b| b["isGap"] == false) {
+        let start = b["startTime"].as_str().unwrap();
+        assert!(start.ends_with(":00:00Z"), "floored to the hour: {start}");
+    }
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+#[test]
+fn the_status_line_always_answers() {
+    let data = temp("statusline");
+    for input in [
+        "",
+        "not json",
+        "[]",
+        r#"{"model":42,"cost":"x","rate_limits":null}"#,
+    ] {
+        let mut child = aegon(&data, &["statusline"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        {
+            use std::io::Write;
+            let _ = child.stdin.take().unwrap().write_all(input.as_bytes());
+        }
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{input}");
+        assert!(
+            !String::from_utf8_lossy(&out.stdout).trim().is_empty(),
+            "{input}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+#[test]
+fn usage_json_fits_its_schema() {
+    let data = temp("schema");
+    let text = std::fs::read_to_string(root().join("schemas/usage.v1.schema.json")).unwrap();
+    let schema: Value = serde_json::from_str(&text).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let corpus = root().join("fixtures/corpus");
+    let c = corpus.to_str().unwrap();
+    for args in [
+        vec!["usage", "daily", "--json", c],
+        vec!["usage", "weekly", "--json", "--by", "model", c],
+        vec!["usage", "monthly", "--json", "--by", "agent", c],
+        vec!["usage", "sessions", "--json", c],
+        vec!["usage", "projects", "--json", c],
+        vec!["usage", "blocks", "--json", "--token-limit", "max", c],
+    ] {
+        let doc = run_json(&data, &args);
+        if let Err(e) = validator.validate(&doc) {
+            panic!("{args:?}: {e}");
+        }
+    }
+    let mut drifted = run_json(&data, &["usage", "daily", "--json", c]);
+    drifted["totals"]["totalCost"] = Value::from("free");
+    assert!(validator.validate(&drifted).is_err());
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+#[test]
+fn summary_alone_on_a_terminal_reads_claude_codes_folders() {
+    // `script` gives aegon a terminal for stdin (util-linux; skipped where it is missing).
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("script(1) not found: skipped");
+        return;
+    }
+    let data = temp("summary-tty");
+    let projects = tree(&data);
+    let cmd = format!("{} --summary --json", env!("CARGO_BIN_EXE_aegon"));
+    let out = Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .env("CLAUDE_CONFIG_DIR", data.join("claude"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout).replace('\r', "");
+    let doc: Value = serde_json::from_str(&text).unwrap();
+    let named = common::aegon_stdout(["--summary", "--json", projects.to_str().unwrap()]);
+    let named: Value = serde_json::from_str(&named).unwrap();
+    assert_eq!(doc["totals"], named["totals"]);
+    let _ = std::fs::remove_dir_all(&data);
+}

@@ -1,0 +1,264 @@
+//! What the ledger keeps of a stream of events: one row per API response, per tool call and per
+//! limit message, merged the way the session core merges them.
+//!
+//! A [`Collector`] is a [`Renderer`]: push a file (or several) through a [`crate::Pipeline`]
+//! into it, then read its rows. The same collector fills the index (one file at a time, then
+//! upserted) and serves `--no-index` (all files at once, in memory), so both give the same
+//! numbers by construction.
+//!
+//! **One row per response.** The pipeline's correlator hands on a response's first usage and
+//! then only what later lines added (`increment`); the collector adds those increments, so a
+//! row holds, field by field, the largest count any of the response's lines reported (FORMAT.md
+//! §6; [`crate::correlate`]). The index merges a row with one already stored the same way
+//! (field-wise maximum), so a response whose lines straddle two reads, a resumed copy of a
+//! session in another file and a file read again never count twice.
+
+use std::collections::HashMap;
+use std::io;
+use std::ops::ControlFlow;
+
+use crate::event::{Event, EventKind};
+use crate::render::{Flow, Renderer};
+use crate::timestamp::parse_millis;
+use crate::tokens::Tokens;
+
+/// One API response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Response {
+    /// When its first line was written, in milliseconds since the Unix epoch (UTC); `None`
+    /// when that line had no readable timestamp.
+    pub ts_ms: Option<i64>,
+    /// `sessionId` of its first line (the parent session's for a subagent).
+    pub session: Option<String>,
+    /// `cwd` of its first line: the project.
+    pub project: Option<String>,
+    /// The model that answered.
+    pub model: Option<String>,
+    /// True when a subagent made the call.
+    pub subagent: bool,
+    /// Its tokens: field by field, the largest count of its lines.
+    pub tokens: Tokens,
+}
+
+/// One tool call (keyed by its `tool_use_id`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ToolUse {
+    /// When the call (or, if the call was not seen, its result) was written, ms since the epoch.
+    pub ts_ms: Option<i64>,
+    /// Its session.
+    pub session: Option<String>,
+    /// Its project (`cwd`).
+    pub project: Option<String>,
+    /// The tool's name, when known.
+    pub tool: Option<String>,
+    /// True when a subagent made the call.
+    pub subagent: bool,
+    /// True when its result was an error.
+    pub is_error: bool,
+}
+
+/// A limit message found in a transcript: the synthetic line Claude Code writes when a usage
+/// limit is hit ("You've hit your limit · resets 1am (Europe/Paris)").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LimitHit {
+    /// When it was written, ms since the epoch.
+    pub ts_ms: i64,
+    /// Its session.
+    pub session: Option<String>,
+    /// The message as written.
+    pub text: String,
+}
+
+/// Collects [`Response`]s, [`ToolUse`]s and [`LimitHit`]s by identity. See the
+/// [module documentation](self).
+#[derive(Debug, Default)]
+pub struct Collector {
+    responses: HashMap<String, Response>,
+    tools: HashMap<String, ToolUse>,
+    limits: HashMap<String, LimitHit>,
+}
+
+impl Collector {
+    /// An empty collector.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The responses, by identity key (`m:` message id and request id, or `u:` line uuid).
+    pub fn responses(&self) -> &HashMap<String, Response> {
+        &self.responses
+    }
+
+    /// The tool calls, by `tool_use_id`.
+    pub fn tools(&self) -> &HashMap<String, ToolUse> {
+        &self.tools
+    }
+
+    /// The limit messages, by identity key (the line's uuid, or file and offset).
+    pub fn limits(&self) -> &HashMap<String, LimitHit> {
+        &self.limits
+    }
+
+    /// Everything collected: responses, tool calls and limit messages.
+    pub fn into_parts(
+        self,
+    ) -> (
+        HashMap<String, Response>,
+        HashMap<String, ToolUse>,
+        HashMap<String, LimitHit>,
+    ) {
+        (self.responses, self.tools, self.limits)
+    }
+}
+
+/// A response's identity, as the correlator keys it: `message.id` with `requestId`, else the
+/// line's `uuid`; else (neither written) the line's place in its file.
+pub fn response_key(
+    event: &Event<'_>,
+    message_id: Option<&str>,
+    request_id: Option<&str>,
+) -> String {
+    match (message_id, event.uuid.as_deref()) {
+        (Some(id), _) => format!("m:{id}\u{1f}{}", request_id.unwrap_or("")),
+        (None, Some(uuid)) => format!("u:{uuid}"),
+        (None, None) => format!("l:{}\u{1f}{}", event.source.file, event.source.offset),
+    }
+}
+
+fn owned(text: Option<&str>) -> Option<String> {
+    text.map(str::to_owned)
+}
+
+/// Whether an API error's text is a usage-limit message.
+pub fn is_limit_message(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    (lower.contains("limit") && lower.contains("resets")) || lower.contains("usage limit reached|")
+}
+
+impl Renderer for Collector {
+    fn on_event(&mut self, event: &Event<'_>) -> io::Result<Flow> {
+        let ts_ms = event.timestamp.as_deref().and_then(parse_millis);
+        match &event.kind {
+            EventKind::Usage {
+                message_id,
+                request_id,
+                model,
+                tokens,
+                increment,
+                ..
+            } => {
+                let key = response_key(event, message_id.as_deref(), request_id.as_deref());
+                match self.responses.get_mut(&key) {
+                    // A later line of a response seen in this run: the correlator gives what
+                    // grew, so the sum is the maximum.
+                    Some(row) if *increment => row.tokens = row.tokens.saturating_add(*tokens),
+                    // The correlator forgot the response (over a million later): merge.
+                    Some(row) => row.tokens = row.tokens.max(*tokens),
+                    None => {
+                        self.responses.insert(
+                            key,
+                            Response {
+                                ts_ms,
+                                session: owned(event.session_id.as_deref()),
+                                project: owned(event.cwd.as_deref()),
+                                model: owned(model.as_deref()),
+                                subagent: event.sidechain,
+                                tokens: *tokens,
+                            },
+                        );
+                    }
+                }
+            }
+            EventKind::ToolCall {
+                tool_use_id: Some(id),
+                tool,
+                ..
+            } => {
+                self.tools
+                    .entry(id.to_string())
+                    .and_modify(|t| {
+                        if t.tool.is_none() {
+                            t.tool = Some(tool.to_string());
+                        }
+                    })
+                    .or_insert_with(|| ToolUse {
+                        ts_ms,
+                        session: owned(event.session_id.as_deref()),
+                        project: owned(event.cwd.as_deref()),
+                        tool: Some(tool.to_string()),
+                        subagent: event.sidechain,
+                        is_error: false,
+                    });
+            }
+            EventKind::ToolResult {
+                tool_use_id: Some(id),
+                is_error: true,
+                tool,
+                ..
+            } => {
+                self.tools
+                    .entry(id.to_string())
+                    .and_modify(|t| t.is_error = true)
+                    .or_insert_with(|| ToolUse {
+                        ts_ms,
+                        session: owned(event.session_id.as_deref()),
+                        project: owned(event.cwd.as_deref()),
+                        tool: owned(tool.as_deref()),
+                        subagent: event.sidechain,
+                        is_error: true,
+                    });
+            }
+            EventKind::ApiError {
+                text: Some(text), ..
+            } if is_limit_message(text) => {
+                if let Some(ts_ms) = ts_ms {
+                    let key = match event.uuid.as_deref() {
+                        Some(uuid) => format!("u:{uuid}"),
+                        None => format!("l:{}\u{1f}{}", event.source.file, event.source.offset),
+                    };
+                    self.limits.entry(key).or_insert_with(|| LimitHit {
+                        ts_ms,
+                        session: owned(event.session_id.as_deref()),
+                        text: text.to_string(),
+                    });
+                }
+            }
+            _ => {}
+        }
+        Ok(ControlFlow::Continue(()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pipeline::{Options, Pipeline};
+
+    fn line(id: &str, output: u64, ts: &str) -> String {
+        format!(
+            r#"{{"type":"assistant","sessionId":"s1","cwd":"/p","timestamp":"{ts}","requestId":"r-{id}","message":{{"id":"{id}","model":"claude-opus-4-6","content":[],"usage":{{"input_tokens":3,"output_tokens":{output},"cache_read_input_tokens":100}}}}}}"#
+        ) + "\n"
+    }
+
+    #[test]
+    fn a_response_is_one_row_at_its_largest_counts() {
+        let text = [
+            line("a", 10, "2026-01-01T00:00:00Z"),
+            line("a", 441, "2026-01-01T00:00:01Z"),
+            line("a", 300, "2026-01-01T00:00:02Z"),
+            line("b", 5, "2026-01-01T00:00:03Z"),
+        ]
+        .concat();
+        let mut p = Pipeline::new(Options::default(), Collector::new());
+        let _ = p.read_to_end("t", text.as_bytes()).unwrap();
+        let (c, _) = p.finish().unwrap();
+        let a = &c.responses()["m:a\u{1f}r-a"];
+        // Independent: the largest output of a's lines is 441; input is 3 on each line.
+        assert_eq!(
+            (a.tokens.output, a.tokens.input, a.tokens.cache_read),
+            (441, 3, 100)
+        );
+        assert_eq!(a.ts_ms, Some(1_767_225_600_000));
+        assert_eq!(c.responses().len(), 2);
+    }
+}

@@ -1,0 +1,1238 @@
+//! The usage ledger: a durable, incremental index of every API response in the transcripts
+//! (feature `ledger`).
+//!
+//! Claude Code deletes transcripts older than `cleanupPeriodDays` (30 by default), and reading
+//! gigabytes again on every status-line refresh is far too slow; the ledger keeps what was read
+//! in SQLite (through `rusqlite`, SQLite compiled in), in the user's data directory
+//! ([`default_path`]).
+//!
+//! - **Incremental.** Per transcript file it keeps the device, inode, bytes consumed and the
+//!   line number there. An update parses only what was appended since ([`crate::Pipeline::start_at`]);
+//!   a partial last line is not consumed (unless it is already a whole JSON value: then it is,
+//!   and the newline that follows later is skipped). A file shorter than what was consumed
+//!   (truncated) or with another inode (replaced) is read again from its start; a deleted file
+//!   keeps its history.
+//! - **Once per response.** Rows are keyed by the response's identity ([`collect::response_key`],
+//!   the correlator's rule) and merged field by field with the maximum, so re-reading, resumed
+//!   copies of a session and moved files never count twice; a response belongs to the file and
+//!   session where it was first indexed.
+//! - **Safe.** WAL mode and a busy timeout let several processes (several status lines) write
+//!   at once; each file's rows and its progress are committed in one transaction, so a killed
+//!   process leaves the index as it was before that file, or after it. Every write is
+//!   idempotent, so two processes indexing the same bytes give the same rows.
+//! - **Never silently wrong.** A file that is not an aegon index, is corrupt, or was written by
+//!   a newer schema is reported, moved aside (`*.unusable-<ms>`, never deleted) and rebuilt
+//!   from the transcripts that remain ([`Ledger::open`]).
+//!
+//! Reports over the rows are in [`crate::usage`].
+
+pub mod collect;
+pub mod schema;
+
+use std::collections::{HashMap, HashSet};
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+
+use crate::pipeline::{Options, Pipeline};
+use crate::timestamp::now_ms;
+use crate::tokens::Tokens;
+use collect::{Collector, LimitHit, Response, ToolUse};
+
+/// File name of the index inside the data directory.
+pub const FILE_NAME: &str = "usage.sqlite3";
+
+/// How long a writer waits for another one before giving up.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Bytes read from a transcript at a time.
+const CHUNK: usize = 256 << 10;
+
+/// What went wrong with the index.
+#[derive(Debug)]
+pub enum Error {
+    /// SQLite refused (locked past the timeout, disk full, corrupt, …).
+    Sqlite(rusqlite::Error),
+    /// A file could not be read or the data directory made.
+    Io(io::Error),
+    /// No data directory is known (no `HOME`) and `AEGON_DATA_DIR` is not set.
+    NoDataDir,
+}
+
+impl Error {
+    /// Whether the error says the database file is damaged or not a database: the index should
+    /// be moved aside and rebuilt ([`Ledger::rebuild`]).
+    pub fn is_corrupt(&self) -> bool {
+        matches!(
+            self,
+            Error::Sqlite(rusqlite::Error::SqliteFailure(e, _))
+                if matches!(e.code, rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)
+        )
+    }
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Error::Sqlite(e) => write!(f, "usage index: {e}"),
+            Error::Io(e) => write!(f, "usage index: {e}"),
+            Error::NoDataDir => write!(
+                f,
+                "usage index: no data directory (HOME is not set); set AEGON_DATA_DIR"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        Error::Sqlite(e)
+    }
+}
+
+impl From<io::Error> for Error {
+    fn from(e: io::Error) -> Self {
+        Error::Io(e)
+    }
+}
+
+/// Where the index lives: `$AEGON_DATA_DIR/usage.sqlite3` when that is set, else in the
+/// platform's data directory: `$XDG_DATA_HOME/aegon` or `~/.local/share/aegon` on Linux,
+/// `~/Library/Application Support/aegon` on macOS, `%APPDATA%\aegon\data` on Windows (the
+/// `directories` crate's `ProjectDirs::data_dir`).
+pub fn default_path() -> Result<PathBuf, Error> {
+    if let Some(dir) = std::env::var_os("AEGON_DATA_DIR").filter(|d| !d.is_empty()) {
+        return Ok(PathBuf::from(dir).join(FILE_NAME));
+    }
+    directories::ProjectDirs::from("", "", "aegon")
+        .map(|d| d.data_dir().join(FILE_NAME))
+        .ok_or(Error::NoDataDir)
+}
+
+/// Why a file is read again from its start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reread {
+    /// It is shorter than what was consumed.
+    Truncated,
+    /// It has another device or inode (rotated, re-created, or replaced by a copy).
+    Replaced,
+}
+
+/// What [`Ledger::update_file`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileUpdate {
+    /// Nothing new since the last read.
+    Unchanged,
+    /// Read `bytes` new bytes (from the start when `reread` says why).
+    Read {
+        /// Bytes read.
+        bytes: u64,
+        /// Why it was read from the start again, if it was.
+        reread: Option<Reread>,
+    },
+    /// Not a regular file (or gone): nothing read.
+    Missing,
+}
+
+/// Counters of one [`Ledger::update`].
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct UpdateStats {
+    /// Transcript files looked at.
+    pub files: u64,
+    /// Files with new bytes.
+    pub files_read: u64,
+    /// Bytes read.
+    pub bytes: u64,
+    /// Files read again from their start, with why.
+    pub rereads: Vec<(String, Reread)>,
+    /// Files known to the index under the roots that are gone from disk (history kept).
+    pub gone: u64,
+}
+
+/// The index, open. See the [module documentation](self).
+#[derive(Debug)]
+pub struct Ledger {
+    conn: Connection,
+    path: PathBuf,
+}
+
+/// The key a path is stored under.
+fn path_key(path: &Path) -> String {
+    path.to_string_lossy().into_owned()
+}
+
+#[cfg(unix)]
+fn identity(meta: &std::fs::Metadata) -> (i64, i64) {
+    use std::os::unix::fs::MetadataExt;
+    (meta.dev() as i64, meta.ino() as i64)
+}
+
+#[cfg(not(unix))]
+fn identity(_meta: &std::fs::Metadata) -> (i64, i64) {
+    // No inode: replacement is then seen only when the file shrinks.
+    (0, 0)
+}
+
+/// A file's row in `files`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FileRow {
+    id: i64,
+    dev: i64,
+    ino: i64,
+    consumed: i64,
+    line: i64,
+    open_tail: bool,
+}
+
+impl Ledger {
+    /// Opens (creating if needed) the index at `path`, migrating an older schema. An
+    /// unusable file (not a database, corrupt, not aegon's, or from a newer schema) is moved
+    /// aside and a new index started; `note` is told why and where the old file went.
+    pub fn open(path: &Path, note: &mut dyn FnMut(&str)) -> Result<Ledger, Error> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)?;
+        }
+        match Self::try_open(path) {
+            Ok(Ok(ledger)) => Ok(ledger),
+            Ok(Err(reason)) => {
+                let aside = Self::move_aside(path)?;
+                note(&format!(
+                    "{}: {reason}; moved to {} and rebuilt from the transcripts on disk",
+                    path.display(),
+                    aside.display()
+                ));
+                Self::try_open(path)?.map_err(|reason| {
+                    Error::Io(io::Error::other(format!("{}: {reason}", path.display())))
+                })
+            }
+            Err(e) if e.is_corrupt() => {
+                let aside = Self::move_aside(path)?;
+                note(&format!(
+                    "{}: damaged ({e}); moved to {} and rebuilt from the transcripts on disk",
+                    path.display(),
+                    aside.display()
+                ));
+                Self::try_open(path)?.map_err(|reason| {
+                    Error::Io(io::Error::other(format!("{}: {reason}", path.display())))
+                })
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Moves the index at `path` aside (as after damage found mid-run) and opens a new one.
+    pub fn rebuild(path: &Path, why: &str, note: &mut dyn FnMut(&str)) -> Result<Ledger, Error> {
+        let aside = Self::move_aside(path)?;
+        note(&format!(
+            "{}: {why}; moved to {} and rebuilt from the transcripts on disk",
+            path.display(),
+            aside.display()
+        ));
+        Self::open(path, note)
+    }
+
+    /// Where the index is.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Renames the database and its WAL files to `*.unusable-<ms>`; returns the new name.
+    fn move_aside(path: &Path) -> Result<PathBuf, Error> {
+        let mut aside = path.as_os_str().to_owned();
+        aside.push(format!(".unusable-{}", now_ms()));
+        let aside = PathBuf::from(aside);
+        std::fs::rename(path, &aside)?;
+        for suffix in ["-wal", "-shm"] {
+            let mut from = path.as_os_str().to_owned();
+            from.push(suffix);
+            let mut to = aside.as_os_str().to_owned();
+            to.push(suffix);
+            let _ = std::fs::rename(&from, &to);
+        }
+        Ok(aside)
+    }
+
+    /// Opens and checks; `Ok(Err(reason))` when the file is not a usable index.
+    fn try_open(path: &Path) -> Result<Result<Ledger, String>, Error> {
+        let conn = Connection::open(path)?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        // The first statement reads the header: a file that is not a database fails here.
+        let mode: String = match conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0)) {
+            Ok(m) => m,
+            Err(e) => {
+                let e = Error::Sqlite(e);
+                if e.is_corrupt() {
+                    return Ok(Err(format!("not a usable database ({e})")));
+                }
+                return Err(e);
+            }
+        };
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(Error::Io(io::Error::other(format!(
+                "{}: SQLite kept journal mode {mode} (WAL needed for concurrent writers)",
+                path.display()
+            ))));
+        }
+        // WAL with synchronous=NORMAL never corrupts on a crash; a power cut can lose the last
+        // transactions, which the next update reads again.
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // The last connection to close would checkpoint the WAL into the database (an fsync):
+        // most of a status line's time. SQLite's automatic checkpoint (every 1000 pages)
+        // still runs, in whichever process commits past it.
+        conn.set_db_config(
+            rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+            true,
+        )?;
+        let app: i32 = conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
+        let version: i32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if app != 0 && app != schema::APPLICATION_ID {
+            return Ok(Err(format!("not an aegon index (application id {app:#x})")));
+        }
+        if app == 0 && version != 0 {
+            return Ok(Err("not an aegon index (no application id)".to_owned()));
+        }
+        if version > schema::VERSION {
+            return Ok(Err(format!(
+                "written by a newer aegon (schema version {version}; this one reads up to {})",
+                schema::VERSION
+            )));
+        }
+        let mut ledger = Ledger {
+            conn,
+            path: path.to_owned(),
+        };
+        if version < schema::VERSION {
+            ledger.migrate()?;
+        }
+        Ok(Ok(ledger))
+    }
+
+    /// Brings the schema to [`schema::VERSION`], one migration per transaction (several
+    /// processes may try at once: each re-reads the version inside its transaction).
+    fn migrate(&mut self) -> Result<(), Error> {
+        loop {
+            let tx = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let version: i32 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+            if version >= schema::VERSION {
+                return Ok(());
+            }
+            let Some(step) = usize::try_from(version)
+                .ok()
+                .and_then(|v| schema::MIGRATIONS.get(v))
+            else {
+                return Err(Error::Io(io::Error::other(format!(
+                    "no migration from schema version {version}"
+                ))));
+            };
+            tx.execute_batch(step)?;
+            tx.pragma_update(None, "application_id", schema::APPLICATION_ID)?;
+            tx.pragma_update(None, "user_version", version + 1)?;
+            tx.commit()?;
+        }
+    }
+
+    fn file_row(conn: &Connection, key: &str) -> Result<Option<FileRow>, Error> {
+        Ok(conn
+            .prepare_cached(
+                "SELECT id, dev, ino, consumed, line, open_tail FROM files WHERE path = ?1",
+            )?
+            .query_row([key], |r| {
+                Ok(FileRow {
+                    id: r.get(0)?,
+                    dev: r.get(1)?,
+                    ino: r.get(2)?,
+                    consumed: r.get(3)?,
+                    line: r.get(4)?,
+                    open_tail: r.get(5)?,
+                })
+            })
+            .optional()?)
+    }
+
+    /// Reads what was appended to the transcript at `path` since the last update and records
+    /// it. See the [module documentation](self).
+    pub fn update_file(&mut self, path: &Path) -> Result<FileUpdate, Error> {
+        let meta = match std::fs::metadata(path) {
+            Ok(m) if m.is_file() => m,
+            Ok(_) => return Ok(FileUpdate::Missing),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(FileUpdate::Missing),
+            Err(e) => return Err(e.into()),
+        };
+        let key = path_key(path);
+        let (dev, ino) = identity(&meta);
+        let size = i64::try_from(meta.len()).unwrap_or(i64::MAX);
+        let before = Self::file_row(&self.conn, &key)?;
+        let (start, line, open_tail, reread) = match before {
+            Some(r) if (r.dev, r.ino) != (dev, ino) => (0, 1, false, Some(Reread::Replaced)),
+            Some(r) if size < r.consumed => (0, 1, false, Some(Reread::Truncated)),
+            Some(r) => (r.consumed, r.line, r.open_tail, None),
+            None => (0, 1, false, None),
+        };
+        if before.is_some() && reread.is_none() && size == start {
+            self.conn
+                .prepare_cached("UPDATE files SET present = 1 WHERE path = ?1 AND present = 0")?
+                .execute([&key])?;
+            return Ok(FileUpdate::Unchanged);
+        }
+        let read = read_from(path, &key, start as u64, line as u64, open_tail)?;
+        self.commit_file(&key, (dev, ino), before, &read)?;
+        Ok(FileUpdate::Read {
+            bytes: read.end.saturating_sub(start as u64),
+            reread,
+        })
+    }
+
+    /// Records one file's rows and progress in one transaction.
+    fn commit_file(
+        &mut self,
+        key: &str,
+        (dev, ino): (i64, i64),
+        before: Option<FileRow>,
+        read: &FileRead,
+    ) -> Result<(), Error> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let now = now_ms();
+        let current = Self::file_row(&tx, key)?;
+        let file_id = match current {
+            None => {
+                tx.prepare_cached(
+                    "INSERT INTO files (path, dev, ino, consumed, line, open_tail, present, updated_ms)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7)",
+                )?
+                .execute(params![
+                    key,
+                    dev,
+                    ino,
+                    read.consumed as i64,
+                    read.next_line as i64,
+                    read.open_tail,
+                    now
+                ])?;
+                tx.last_insert_rowid()
+            }
+            Some(row) => {
+                // Another process may have moved the file on meanwhile: progress only from the
+                // state this read started at, or beyond what it recorded on the same file.
+                let ours_is_newer = Some(row) == before
+                    || ((row.dev, row.ino) == (dev, ino) && (read.consumed as i64) > row.consumed);
+                if ours_is_newer {
+                    tx.prepare_cached(
+                        "UPDATE files SET dev = ?2, ino = ?3, consumed = ?4, line = ?5, open_tail = ?6,
+                         present = 1, updated_ms = ?7 WHERE id = ?1",
+                    )?
+                    .execute(params![
+                        row.id,
+                        dev,
+                        ino,
+                        read.consumed as i64,
+                        read.next_line as i64,
+                        read.open_tail,
+                        now
+                    ])?;
+                }
+                row.id
+            }
+        };
+        let mut names = Names::default();
+        {
+            let mut upsert = tx.prepare_cached(
+                "INSERT INTO responses (key, file_id, ts_ms, session, project, model, subagent,
+                     input, output, cache_read, cache_5m, cache_1h)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+                 ON CONFLICT(key) DO UPDATE SET
+                     input = max(input, excluded.input),
+                     output = max(output, excluded.output),
+                     cache_read = max(cache_read, excluded.cache_read),
+                     cache_5m = max(cache_5m, excluded.cache_5m),
+                     cache_1h = max(cache_1h, excluded.cache_1h),
+                     ts_ms = coalesce(ts_ms, excluded.ts_ms),
+                     model = coalesce(model, excluded.model),
+                     session = coalesce(session, excluded.session),
+                     project = coalesce(project, excluded.project)",
+            )?;
+            for (k, r) in &read.responses {
+                let t = r.tokens;
+                upsert.execute(params![
+                    k,
+                    file_id,
+                    r.ts_ms,
+                    names.id(&tx, r.session.as_deref())?,
+                    names.id(&tx, r.project.as_deref())?,
+                    names.id(&tx, r.model.as_deref())?,
+                    r.subagent,
+                    t.input as i64,
+                    t.output as i64,
+                    t.cache_read as i64,
+                    t.cache_write_5m as i64,
+                    t.cache_write_1h as i64,
+                ])?;
+            }
+            let mut upsert = tx.prepare_cached(
+                "INSERT INTO tools (key, file_id, ts_ms, session, project, tool, subagent, is_error)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                 ON CONFLICT(key) DO UPDATE SET
+                     is_error = max(is_error, excluded.is_error),
+                     tool = coalesce(tool, excluded.tool),
+                     ts_ms = coalesce(ts_ms, excluded.ts_ms)",
+            )?;
+            for (k, t) in &read.tools {
+                upsert.execute(params![
+                    k,
+                    file_id,
+                    t.ts_ms,
+                    names.id(&tx, t.session.as_deref())?,
+                    names.id(&tx, t.project.as_deref())?,
+                    names.id(&tx, t.tool.as_deref())?,
+                    t.subagent,
+                    t.is_error,
+                ])?;
+            }
+            let mut insert = tx.prepare_cached(
+                "INSERT OR IGNORE INTO limit_hits (key, file_id, ts_ms, session, text)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
+            for (k, l) in &read.limits {
+                insert.execute(params![
+                    k,
+                    file_id,
+                    l.ts_ms,
+                    names.id(&tx, l.session.as_deref())?,
+                    l.text
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Updates the index from every transcript below `roots` and the `files` named, in path
+    /// order; files under the roots that the index knows but the disk no longer has are marked
+    /// gone (their history stays). `problem` is told about what cannot be read.
+    pub fn update(
+        &mut self,
+        roots: &[PathBuf],
+        files: &[PathBuf],
+        problem: &mut dyn FnMut(&Path, &str),
+    ) -> Result<UpdateStats, Error> {
+        let mut stats = UpdateStats::default();
+        let mut seen = HashSet::new();
+        let mut all: Vec<PathBuf> = Vec::new();
+        for root in roots {
+            all.extend(crate::tree::transcripts_below(root, |p, e| {
+                problem(p, &e.to_string())
+            }));
+        }
+        all.extend(files.iter().cloned());
+        for path in &all {
+            stats.files += 1;
+            seen.insert(path_key(path));
+            match self.update_file(path) {
+                Ok(FileUpdate::Read { bytes, reread }) => {
+                    stats.files_read += 1;
+                    stats.bytes += bytes;
+                    if let Some(why) = reread {
+                        stats.rereads.push((path_key(path), why));
+                    }
+                }
+                Ok(FileUpdate::Unchanged | FileUpdate::Missing) => {}
+                Err(Error::Io(e)) => problem(path, &e.to_string()),
+                Err(e) => return Err(e),
+            }
+        }
+        if !roots.is_empty() {
+            let known = self.files_under(roots)?;
+            let tx = self.conn.transaction()?;
+            for (id, path, present) in known {
+                if !seen.contains(&path) {
+                    stats.gone += 1;
+                    if present {
+                        tx.execute("UPDATE files SET present = 0 WHERE id = ?1", [id])?;
+                    }
+                }
+            }
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES ('last_scan_ms', ?1)
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                [now_ms().to_string()],
+            )?;
+            tx.commit()?;
+        }
+        Ok(stats)
+    }
+
+    /// When the last [`Ledger::update`] over folders finished, in ms since the epoch.
+    pub fn last_scan_ms(&self) -> Result<Option<i64>, Error> {
+        let v: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'last_scan_ms'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(v.and_then(|v| v.parse().ok()))
+    }
+
+    /// `(id, path, present)` of every known file below one of `roots` (by path text).
+    fn files_under(&self, roots: &[PathBuf]) -> Result<Vec<(i64, String, bool)>, Error> {
+        let prefixes: Vec<String> = roots.iter().map(|r| dir_prefix(r)).collect();
+        let mut stmt = self.conn.prepare("SELECT id, path, present FROM files")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, path, present): (i64, String, bool) = row?;
+            if prefixes.iter().any(|p| path.starts_with(p.as_str())) {
+                out.push((id, path, present));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The responses of the files below `scope` (or all, for [`Scope::All`]), with their names
+    /// resolved, from `since_ms` on (all when `None`).
+    pub fn entries(&self, scope: &Scope, since_ms: Option<i64>) -> Result<Entries, Error> {
+        let mut names = vec![String::new()];
+        {
+            let mut stmt = self.conn.prepare("SELECT id, text FROM names")?;
+            let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+            for row in rows {
+                let (id, text) = row?;
+                let id = usize::try_from(id).unwrap_or(0);
+                if id >= names.len() {
+                    names.resize(id + 1, String::new());
+                }
+                names[id] = text;
+            }
+        }
+        let files: Option<HashSet<i64>> = match scope {
+            Scope::All => None,
+            Scope::Paths { roots, files } => {
+                let mut ids: HashSet<i64> = self
+                    .files_under(roots)?
+                    .into_iter()
+                    .map(|(id, _, _)| id)
+                    .collect();
+                for f in files {
+                    if let Some(row) = Self::file_row(&self.conn, &path_key(f))? {
+                        ids.insert(row.id);
+                    }
+                }
+                Some(ids)
+            }
+        };
+        let mut out = Entries {
+            names,
+            ..Entries::default()
+        };
+        // Two statements: `?1 IS NULL OR ts_ms >= ?1` would keep SQLite off the time index.
+        let mut stmt = self.conn.prepare_cached(if since_ms.is_some() {
+            "SELECT file_id, ts_ms, session, project, model, subagent,
+                    input, output, cache_read, cache_5m, cache_1h
+             FROM responses WHERE ts_ms >= ?1"
+        } else {
+            "SELECT file_id, ts_ms, session, project, model, subagent,
+                    input, output, cache_read, cache_5m, cache_1h
+             FROM responses WHERE ?1 IS NULL"
+        })?;
+        let mut rows = stmt.query([since_ms])?;
+        while let Some(r) = rows.next()? {
+            let file_id: i64 = r.get(0)?;
+            if files.as_ref().is_some_and(|ids| !ids.contains(&file_id)) {
+                continue;
+            }
+            let name = |i: usize| -> rusqlite::Result<u32> {
+                Ok(r.get::<_, Option<i64>>(i)?
+                    .and_then(|v| u32::try_from(v).ok())
+                    .unwrap_or(0))
+            };
+            let tokens = Tokens {
+                input: r.get::<_, i64>(6)? as u64,
+                output: r.get::<_, i64>(7)? as u64,
+                cache_read: r.get::<_, i64>(8)? as u64,
+                cache_write_5m: r.get::<_, i64>(9)? as u64,
+                cache_write_1h: r.get::<_, i64>(10)? as u64,
+            };
+            match r.get::<_, Option<i64>>(1)? {
+                Some(ts_ms) => out.rows.push(Entry {
+                    ts_ms,
+                    session: name(2)?,
+                    project: name(3)?,
+                    model: name(4)?,
+                    subagent: r.get(5)?,
+                    tokens,
+                }),
+                None => {
+                    out.undated += 1;
+                    out.undated_tokens = out.undated_tokens.saturating_add(tokens);
+                }
+            }
+        }
+        out.rows.sort_by_key(|e| e.ts_ms);
+        // What remains on disk starts where the oldest present file's oldest response is
+        // (a scan of every row: only for reports over all history).
+        out.oldest_on_disk_ms = if since_ms.is_some() {
+            None
+        } else {
+            self.conn
+                .query_row(
+                    "SELECT min(r.ts_ms) FROM responses r JOIN files f ON f.id = r.file_id
+                 WHERE f.present = 1",
+                    [],
+                    |r| r.get(0),
+                )
+                .optional()?
+                .flatten()
+        };
+        out.limit_hits = self.limit_hits()?;
+        Ok(out)
+    }
+
+    /// Records an official limit reading (from the status line's `rate_limits`): `window` is
+    /// `five_hour`, `seven_day`, …; `used_percent` 0–100; times in ms since the epoch.
+    pub fn record_reading(&mut self, reading: &LimitReading) -> Result<(), Error> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO limit_readings (read_ms, window, used_percent, resets_at_ms, session)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![
+                reading.read_ms,
+                reading.window,
+                reading.used_percent,
+                reading.resets_at_ms,
+                reading.session
+            ])?;
+        Ok(())
+    }
+
+    /// The latest official reading of each window.
+    pub fn latest_readings(&self) -> Result<Vec<LimitReading>, Error> {
+        let mut stmt = self.conn.prepare(
+            "SELECT read_ms, window, used_percent, resets_at_ms, session FROM limit_readings l
+             WHERE read_ms = (SELECT max(read_ms) FROM limit_readings m WHERE m.window = l.window)
+             GROUP BY window ORDER BY window",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(LimitReading {
+                read_ms: r.get(0)?,
+                window: r.get(1)?,
+                used_percent: r.get(2)?,
+                resets_at_ms: r.get(3)?,
+                session: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The limit messages found in transcripts, oldest first: `(time ms, text)`.
+    pub fn limit_hits(&self) -> Result<Vec<(i64, String)>, Error> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT ts_ms, text FROM limit_hits ORDER BY ts_ms")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Tokens by model of one session (all its history), `unknown` for responses naming no
+    /// model.
+    pub fn session_usage(&self, session: &str) -> Result<Vec<(String, Tokens)>, Error> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT coalesce(m.text, 'unknown'), sum(input), sum(output), sum(cache_read),
+                    sum(cache_5m), sum(cache_1h)
+             FROM responses r LEFT JOIN names m ON m.id = r.model
+             WHERE r.session = (SELECT id FROM names WHERE text = ?1)
+             GROUP BY r.model",
+        )?;
+        let rows = stmt.query_map([session], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                Tokens {
+                    input: r.get::<_, i64>(1)? as u64,
+                    output: r.get::<_, i64>(2)? as u64,
+                    cache_read: r.get::<_, i64>(3)? as u64,
+                    cache_write_5m: r.get::<_, i64>(4)? as u64,
+                    cache_write_1h: r.get::<_, i64>(5)? as u64,
+                },
+            ))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Tool calls and failed ones recorded, in all history.
+    pub fn tool_counts(&self) -> Result<(u64, u64), Error> {
+        Ok(self.conn.query_row(
+            "SELECT count(*), coalesce(sum(is_error), 0) FROM tools",
+            [],
+            |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64)),
+        )?)
+    }
+}
+
+/// `dir` as a prefix of the paths below it (with a trailing separator).
+fn dir_prefix(dir: &Path) -> String {
+    let mut s = path_key(dir);
+    if !s.ends_with(std::path::MAIN_SEPARATOR) {
+        s.push(std::path::MAIN_SEPARATOR);
+    }
+    s
+}
+
+/// Names interned while one transaction lasts.
+#[derive(Default)]
+struct Names(HashMap<String, i64>);
+
+impl Names {
+    fn id(&mut self, tx: &Connection, text: Option<&str>) -> rusqlite::Result<Option<i64>> {
+        let Some(text) = text else { return Ok(None) };
+        if let Some(&id) = self.0.get(text) {
+            return Ok(Some(id));
+        }
+        let id: i64 = tx
+            .prepare_cached(
+                "INSERT INTO names (text) VALUES (?1)
+                 ON CONFLICT(text) DO UPDATE SET text = excluded.text RETURNING id",
+            )?
+            .query_row([text], |r| r.get(0))?;
+        self.0.insert(text.to_owned(), id);
+        Ok(Some(id))
+    }
+}
+
+/// What one read of a file found.
+struct FileRead {
+    /// Where the read ended (end of file at the time).
+    end: u64,
+    /// Bytes consumed: through the last whole line.
+    consumed: u64,
+    /// The line number at `consumed`.
+    next_line: u64,
+    /// A whole JSON value without its newline was consumed last.
+    open_tail: bool,
+    responses: HashMap<String, Response>,
+    tools: HashMap<String, ToolUse>,
+    limits: HashMap<String, LimitHit>,
+}
+
+/// Reads `path` from `start` (line `line`) to its end through a pipeline into a collector.
+fn read_from(
+    path: &Path,
+    name: &str,
+    start: u64,
+    line: u64,
+    open_tail: bool,
+) -> Result<FileRead, Error> {
+    let mut file = File::open(path)?;
+    file.seek(SeekFrom::Start(start))?;
+    let mut pipeline = Pipeline::new(Options::default(), Collector::new());
+    let mut input = pipeline.open(name);
+    let mut pos = start;
+    let mut first = true;
+    // The offset just after the last newline pushed.
+    let mut line_end = start;
+    let mut buf = vec![0u8; CHUNK];
+    // The bytes of the unfinished last line, while short enough to check as JSON.
+    let mut tail: Vec<u8> = Vec::new();
+    let max_tail = Options::default().max_line;
+    pipeline.start_at(&mut input, start, line);
+    loop {
+        let n = match file.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e.into()),
+        };
+        let mut chunk = &buf[..n];
+        if first && open_tail {
+            // The newline after a last line consumed whole: not a line of its own.
+            if chunk.first() == Some(&b'\n') {
+                chunk = &chunk[1..];
+                pos += 1;
+                line_end = pos;
+                pipeline.start_at(&mut input, pos, line);
+            }
+        }
+        first = false;
+        // Errors from the collector cannot happen (it writes nothing).
+        let _ = pipeline.push(&mut input, chunk)?;
+        match memchr::memrchr(b'\n', chunk) {
+            Some(i) => {
+                line_end = pos + i as u64 + 1;
+                tail.clear();
+                if chunk.len() - i - 1 <= max_tail {
+                    tail.extend_from_slice(&chunk[i + 1..]);
+                }
+            }
+            None if tail.len() + chunk.len() <= max_tail => tail.extend_from_slice(chunk),
+            None => tail.clear(),
+        }
+        pos += chunk.len() as u64;
+    }
+    let mut consumed = line_end;
+    let mut new_open_tail = false;
+    if pos > line_end
+        && tail.len() as u64 == pos - line_end
+        && serde_json::from_slice::<serde::de::IgnoredAny>(&tail).is_ok()
+        && tail.iter().any(|b| !b.is_ascii_whitespace())
+    {
+        // A whole JSON value whose newline has not come: read it now.
+        let _ = pipeline.push(&mut input, b"\n")?;
+        consumed = pos;
+        new_open_tail = true;
+    }
+    let lines = pipeline.stats().lines;
+    let (collector, _) = pipeline.finish()?;
+    let (responses, tools, limits) = collector.into_parts();
+    Ok(FileRead {
+        end: pos,
+        consumed,
+        next_line: line + lines,
+        open_tail: new_open_tail,
+        responses,
+        tools,
+        limits,
+    })
+}
+
+/// Which files a report covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// Everything in the index.
+    All,
+    /// The files below these folders (gone ones included) and these files.
+    Paths {
+        /// Folders.
+        roots: Vec<PathBuf>,
+        /// Files.
+        files: Vec<PathBuf>,
+    },
+}
+
+/// One API response, ready for reports: names are indexes into [`Entries::names`] (0: none).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Entry {
+    /// When, in ms since the Unix epoch (UTC).
+    pub ts_ms: i64,
+    /// Session id.
+    pub session: u32,
+    /// Project (`cwd`).
+    pub project: u32,
+    /// Model.
+    pub model: u32,
+    /// Made by a subagent.
+    pub subagent: bool,
+    /// Tokens.
+    pub tokens: Tokens,
+}
+
+/// The responses a report reads, oldest first.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Entries {
+    /// Interned names; index 0 is the empty name (none).
+    pub names: Vec<String>,
+    /// The dated responses, oldest first.
+    pub rows: Vec<Entry>,
+    /// Responses without a readable timestamp (left out of reports by period).
+    pub undated: u64,
+    /// Their tokens.
+    pub undated_tokens: Tokens,
+    /// The oldest response of a file still on disk (None: none, or read without the index).
+    pub oldest_on_disk_ms: Option<i64>,
+    /// Limit messages found in the transcripts: (written, ms since the epoch; text).
+    pub limit_hits: Vec<(i64, String)>,
+}
+
+impl Entries {
+    /// The name at `id` (`""` for none).
+    pub fn name(&self, id: u32) -> &str {
+        self.names.get(id as usize).map_or("", String::as_str)
+    }
+
+    /// The entries of a collector's responses (a read without the index).
+    pub fn from_responses(responses: HashMap<String, Response>) -> Entries {
+        let mut ids: HashMap<String, u32> = HashMap::new();
+        let mut out = Entries {
+            names: vec![String::new()],
+            ..Entries::default()
+        };
+        let mut intern = |names: &mut Vec<String>, text: Option<String>| -> u32 {
+            let Some(text) = text else { return 0 };
+            *ids.entry(text).or_insert_with_key(|t| {
+                names.push(t.clone());
+                (names.len() - 1) as u32
+            })
+        };
+        for r in responses.into_values() {
+            match r.ts_ms {
+                Some(ts_ms) => {
+                    let session = intern(&mut out.names, r.session);
+                    let project = intern(&mut out.names, r.project);
+                    let model = intern(&mut out.names, r.model);
+                    out.rows.push(Entry {
+                        ts_ms,
+                        session,
+                        project,
+                        model,
+                        subagent: r.subagent,
+                        tokens: r.tokens,
+                    });
+                }
+                None => {
+                    out.undated += 1;
+                    out.undated_tokens = out.undated_tokens.saturating_add(r.tokens);
+                }
+            }
+        }
+        out.rows.sort_by_key(|e| e.ts_ms);
+        out
+    }
+}
+
+/// Reads `files` without the index: every response once, as the index would hold it.
+pub fn read_fresh(files: &[PathBuf], problem: &mut dyn FnMut(&Path, &str)) -> Entries {
+    let mut pipeline = Pipeline::new(Options::default(), Collector::new());
+    for path in files {
+        let name = path_key(path);
+        match File::open(path) {
+            Ok(f) => {
+                if let Err(e) = pipeline.read_to_end(&name, io::BufReader::with_capacity(CHUNK, f))
+                {
+                    problem(path, &e.to_string());
+                }
+            }
+            Err(e) => problem(path, &e.to_string()),
+        }
+    }
+    match pipeline.finish() {
+        Ok((collector, _)) => {
+            let (responses, _, limits) = collector.into_parts();
+            let mut entries = Entries::from_responses(responses);
+            entries.limit_hits = limits.into_values().map(|l| (l.ts_ms, l.text)).collect();
+            entries.limit_hits.sort();
+            entries
+        }
+        Err(_) => Entries::default(),
+    }
+}
+
+/// An official limit reading, as the status line's `rate_limits` gives it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LimitReading {
+    /// When it was read, ms since the epoch.
+    pub read_ms: i64,
+    /// `five_hour`, `seven_day`, `seven_day_opus`, `seven_day_sonnet`.
+    pub window: String,
+    /// Used, 0–100.
+    pub used_percent: f64,
+    /// When the window resets, ms since the epoch.
+    pub resets_at_ms: Option<i64>,
+    /// The session whose status line read it.
+    pub session: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A real transcript (fixtures/corpus; 1.3 MB, responses written over several lines).
+    const CORPUS: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../fixtures/corpus/AlexandreVassard__will-it-rain__claude.jsonl"
+    );
+
+    fn temp(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("aegon-ledger-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    /// Rows as comparable values, names resolved.
+    fn rows(e: &Entries) -> Vec<(i64, String, String, String, bool, Tokens)> {
+        let mut v: Vec<_> = e
+            .rows
+            .iter()
+            .map(|r| {
+                (
+                    r.ts_ms,
+                    e.name(r.session).to_owned(),
+                    e.name(r.project).to_owned(),
+                    e.name(r.model).to_owned(),
+                    r.subagent,
+                    r.tokens,
+                )
+            })
+            .collect();
+        v.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
+        v
+    }
+
+    fn no_problem(p: &Path, e: &str) {
+        panic!("{}: {e}", p.display());
+    }
+
+    #[test]
+    fn appending_in_pieces_equals_a_fresh_read_of_what_was_written() {
+        let dir = temp("pieces");
+        let bytes = std::fs::read(CORPUS).unwrap();
+        let file = dir.join("s.jsonl");
+        let mut ledger = Ledger::open(&dir.join("i.sqlite3"), &mut |_| {}).unwrap();
+        // Cut points mid-line and on line ends, chosen by a simple generator (not by the code).
+        let mut cuts: Vec<usize> = (1..23).map(|i| i * 7919 * 7 % bytes.len()).collect();
+        cuts.push(bytes.len());
+        cuts.sort_unstable();
+        for cut in cuts {
+            std::fs::write(&file, &bytes[..cut]).unwrap();
+            ledger
+                .update(&[], std::slice::from_ref(&file), &mut no_problem)
+                .unwrap();
+            let indexed = ledger.entries(&Scope::All, None).unwrap();
+            let fresh = read_fresh(std::slice::from_ref(&file), &mut no_problem);
+            assert_eq!(rows(&indexed), rows(&fresh), "after {cut} bytes");
+        }
+        let all = ledger.entries(&Scope::All, None).unwrap();
+        assert!(all.rows.len() > 50, "the corpus file has many responses");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn truncation_replacement_copies_and_deletion_never_count_twice() {
+        let dir = temp("rewrite");
+        let bytes = std::fs::read(CORPUS).unwrap();
+        let half = bytes.len() / 2;
+        let a = dir.join("a.jsonl");
+        let seen = dir.join("seen");
+        std::fs::create_dir_all(&seen).unwrap();
+        let mut snapshots: Vec<PathBuf> = Vec::new();
+        let mut snapshot = |content: &[u8]| {
+            let p = seen.join(format!("{}.jsonl", snapshots.len()));
+            std::fs::write(&p, content).unwrap();
+            snapshots.push(p);
+            snapshots.clone()
+        };
+        let mut ledger = Ledger::open(&dir.join("i.sqlite3"), &mut |_| {}).unwrap();
+        let check = |ledger: &mut Ledger, files: &[PathBuf], shown: Vec<PathBuf>| {
+            let stats = ledger.update(&[], files, &mut |_, _| {}).unwrap();
+            let indexed = ledger.entries(&Scope::All, None).unwrap();
+            // Everything the index was shown, read fresh at once: each response once.
+            let fresh = read_fresh(&shown, &mut no_problem);
+            assert_eq!(rows(&indexed), rows(&fresh));
+            stats
+        };
+        // The second half first, then the file truncated to the first half (shorter: re-read).
+        std::fs::write(&a, &bytes[half..]).unwrap();
+        let shown = snapshot(&bytes[half..]);
+        check(&mut ledger, std::slice::from_ref(&a), shown);
+        std::fs::write(&a, &bytes[..half / 2]).unwrap();
+        let shown = snapshot(&bytes[..half / 2]);
+        let stats = check(&mut ledger, std::slice::from_ref(&a), shown);
+        assert_eq!(stats.rereads, [(path_key(&a), Reread::Truncated)]);
+        // Replaced by another file (new inode) holding the whole transcript.
+        let tmp = dir.join("a.tmp");
+        std::fs::write(&tmp, &bytes).unwrap();
+        std::fs::rename(&tmp, &a).unwrap();
+        let shown = snapshot(&bytes);
+        let stats = check(&mut ledger, std::slice::from_ref(&a), shown.clone());
+        if cfg!(unix) {
+            assert_eq!(stats.rereads, [(path_key(&a), Reread::Replaced)]);
+        }
+        // A resumed copy in another file and a moved file add nothing.
+        let before = rows(&ledger.entries(&Scope::All, None).unwrap());
+        let copy = dir.join("copy.jsonl");
+        std::fs::write(&copy, &bytes).unwrap();
+        let moved = dir.join("moved.jsonl");
+        std::fs::rename(&a, &moved).unwrap();
+        check(&mut ledger, &[copy.clone(), moved.clone()], shown.clone());
+        assert_eq!(rows(&ledger.entries(&Scope::All, None).unwrap()), before);
+        // Deleted: the history stays.
+        std::fs::remove_file(&copy).unwrap();
+        std::fs::remove_file(&moved).unwrap();
+        check(&mut ledger, &[copy, moved], shown);
+        assert_eq!(rows(&ledger.entries(&Scope::All, None).unwrap()), before);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_valid_last_line_without_newline_is_read_once() {
+        let dir = temp("tail");
+        let bytes = std::fs::read(CORPUS).unwrap();
+        let end = bytes.len() - 1; // the whole file but its final newline
+        let f = dir.join("t.jsonl");
+        std::fs::write(&f, &bytes[..end]).unwrap();
+        let mut ledger = Ledger::open(&dir.join("i.sqlite3"), &mut |_| {}).unwrap();
+        ledger
+            .update(&[], std::slice::from_ref(&f), &mut no_problem)
+            .unwrap();
+        let first = rows(&ledger.entries(&Scope::All, None).unwrap());
+        assert_eq!(
+            first,
+            rows(&read_fresh(std::slice::from_ref(&f), &mut no_problem))
+        );
+        // The newline arrives, then more lines: the same file read whole.
+        let mut more = bytes.clone();
+        more.extend_from_slice(&bytes);
+        std::fs::write(&f, &more).unwrap();
+        ledger
+            .update(&[], std::slice::from_ref(&f), &mut no_problem)
+            .unwrap();
+        assert_eq!(
+            rows(&ledger.entries(&Scope::All, None).unwrap()),
+            rows(&read_fresh(std::slice::from_ref(&f), &mut no_problem))
+        );
+        let row = Ledger::file_row(&ledger.conn, &path_key(&f))
+            .unwrap()
+            .unwrap();
+        let lines = more.iter().filter(|&&b| b == b'\n').count() as i64;
+        assert_eq!((row.consumed, row.line), (more.len() as i64, lines + 1));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn unusable_files_are_moved_aside_and_rebuilt() {
+        let dir = temp("unusable");
+        let path = dir.join("i.sqlite3");
+        std::fs::write(
+            &path,
+            b"this is not a database, and it is long enough to have a header",
+        )
+        .unwrap();
+        let mut notes = Vec::new();
+        let ledger = Ledger::open(&path, &mut |n| notes.push(n.to_owned())).unwrap();
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert!(notes[0].contains("moved to"), "{notes:?}");
+        drop(ledger);
+        // A newer schema is not read by this build.
+        let conn = Connection::open(&path).unwrap();
+        conn.pragma_update(None, "user_version", schema::VERSION + 1)
+            .unwrap();
+        drop(conn);
+        let mut notes = Vec::new();
+        let ledger = Ledger::open(&path, &mut |n| notes.push(n.to_owned())).unwrap();
+        assert!(notes[0].contains("newer aegon"), "{notes:?}");
+        let v: i32 = ledger
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, schema::VERSION);
+        let aside = std::fs::read_dir(&dir)
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .contains(".unusable-")
+            })
+            .count();
+        assert!(aside >= 2, "the old files are kept");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -1,0 +1,95 @@
+//! The index's schema and its migrations.
+//!
+//! The schema version is SQLite's `PRAGMA user_version`; `PRAGMA application_id` marks the file
+//! as aegon's. [`MIGRATIONS`]`[n]` takes a database from version `n` to `n + 1`, each in the
+//! transaction that also sets the new version, so a crash mid-migration leaves the old
+//! version whole.
+//!
+//! Tables (version 1):
+//!
+//! | table | one row per | holds |
+//! |---|---|---|
+//! | `names` | distinct text | session ids, project paths (`cwd`), model and tool names, interned |
+//! | `files` | transcript path | device, inode, bytes consumed, line number there, whether a valid last line without its newline was consumed, present on disk at the last scan |
+//! | `responses` | API response (identity key) | first file, time (UTC ms), session, project, model, subagent flag, the five token counts |
+//! | `tools` | tool call (`tool_use_id`) | first file, time, session, project, tool, subagent flag, error flag |
+//! | `limit_hits` | limit message in a transcript | time, session, text |
+//! | `limit_readings` | official reading from the status line | time read, window (`five_hour`, `seven_day`, …), used %, reset time |
+//! | `meta` | key | small settings (`last_scan_ms`) |
+//!
+//! Costs are not stored: they are computed at report time from the token counts per model
+//! ([`crate::pricing`]), so a corrected or user-supplied price applies to all history.
+
+/// `PRAGMA application_id` of an aegon index ("AEGN").
+pub const APPLICATION_ID: i32 = 0x4145_474E;
+
+/// The schema version this build writes (`PRAGMA user_version`).
+pub const VERSION: i32 = 1;
+
+/// `MIGRATIONS[n]` takes the schema from version `n` to `n + 1`.
+pub const MIGRATIONS: &[&str] = &[
+    // 0 → 1: the first schema.
+    "
+    CREATE TABLE names (
+        id   INTEGER PRIMARY KEY,
+        text TEXT NOT NULL UNIQUE
+    );
+    CREATE TABLE files (
+        id         INTEGER PRIMARY KEY,
+        path       TEXT NOT NULL UNIQUE,
+        dev        INTEGER NOT NULL,
+        ino        INTEGER NOT NULL,
+        consumed   INTEGER NOT NULL,
+        line       INTEGER NOT NULL,
+        open_tail  INTEGER NOT NULL DEFAULT 0,
+        present    INTEGER NOT NULL DEFAULT 1,
+        updated_ms INTEGER NOT NULL
+    );
+    CREATE TABLE responses (
+        key        TEXT PRIMARY KEY,
+        file_id    INTEGER NOT NULL,
+        ts_ms      INTEGER,
+        session    INTEGER,
+        project    INTEGER,
+        model      INTEGER,
+        subagent   INTEGER NOT NULL,
+        input      INTEGER NOT NULL,
+        output     INTEGER NOT NULL,
+        cache_read INTEGER NOT NULL,
+        cache_5m   INTEGER NOT NULL,
+        cache_1h   INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX responses_ts ON responses(ts_ms);
+    CREATE INDEX responses_session ON responses(session);
+    CREATE TABLE tools (
+        key      TEXT PRIMARY KEY,
+        file_id  INTEGER NOT NULL,
+        ts_ms    INTEGER,
+        session  INTEGER,
+        project  INTEGER,
+        tool     INTEGER,
+        subagent INTEGER NOT NULL,
+        is_error INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE limit_hits (
+        key     TEXT PRIMARY KEY,
+        file_id INTEGER NOT NULL,
+        ts_ms   INTEGER NOT NULL,
+        session INTEGER,
+        text    TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE limit_readings (
+        id           INTEGER PRIMARY KEY,
+        read_ms      INTEGER NOT NULL,
+        window       TEXT NOT NULL,
+        used_percent REAL NOT NULL,
+        resets_at_ms INTEGER,
+        session      TEXT
+    );
+    CREATE INDEX limit_readings_time ON limit_readings(window, read_ms);
+    CREATE TABLE meta (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    ",
+];

@@ -1,0 +1,271 @@
+//! Repairs for damage a line can survive, shared by [`crate::decode`].
+//!
+//! Two kinds of damage leave a record readable:
+//!
+//! - **Lone UTF-16 surrogate escapes** (`\ud83d` with no low half, `\udc00` alone). Claude Code
+//!   before 2.1.132 wrote them when it cut text in the middle of an emoji; JSON's grammar allows
+//!   them but they are no character, so serde rejects them in strings it decodes and passes
+//!   them on in raw values it does not. [`lone_surrogates`] finds them and rewrites each, in a
+//!   copy of the line, as `\uFFFD` (the replacement character): six bytes for six, so every
+//!   offset in the line stays where it was. Paired surrogates (`\ud83d\ude00`) are left alone,
+//!   and a `\u` after an escaped backslash (`\\ud83d`) is text, not an escape.
+//! - **Crash padding**: NUL bytes (a pre-allocated file that was never written, a crash that
+//!   left zeros) or other C0 control bytes before or after a record on its line. JSON never
+//!   allows those bytes raw, inside strings or out, so [`segments`] can cut the line at runs of
+//!   them and each piece be read on its own.
+//!
+//! Neither costs anything on a clean line. Both are looked for only when reading failed
+//! somewhere (a line that would not parse, a member serde could not decode), and in the raw
+//! JSON values passed on undecoded (tool inputs and results, error objects), which
+//! [`has_lone_surrogate`] checks with one SIMD search for `\u` over their bytes alone.
+
+use std::sync::OnceLock;
+
+use memchr::memmem::Finder;
+
+/// A line with its lone surrogate escapes replaced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Repaired {
+    /// The line, each lone surrogate escape rewritten as `\uFFFD` (same length as the input).
+    pub text: String,
+    /// Byte offset of the first lone surrogate escape's backslash.
+    pub first: usize,
+    /// Lone surrogate escapes replaced.
+    pub count: usize,
+}
+
+fn escape_finder() -> &'static Finder<'static> {
+    static FINDER: OnceLock<Finder<'static>> = OnceLock::new();
+    FINDER.get_or_init(|| Finder::new(b"\\u"))
+}
+
+/// The value of the four hex digits at `b[at..at + 4]`, if they are four hex digits.
+fn hex4(b: &[u8], at: usize) -> Option<u32> {
+    let digits = b.get(at..at + 4)?;
+    let mut n = 0u32;
+    for &d in digits {
+        n = n * 16 + char::from(d).to_digit(16)?;
+    }
+    Some(n)
+}
+
+/// Calls `found(offset)` for each lone surrogate escape in `b` (JSON text), in order, until it
+/// returns false.
+fn each_lone_surrogate(b: &[u8], mut found: impl FnMut(usize) -> bool) {
+    let finder = escape_finder();
+    let mut pos = 0;
+    while let Some(k) = finder.find(&b[pos..]) {
+        let at = pos + k;
+        pos = at + 2;
+        // An odd run of backslashes before this one escapes it: `\\u` is a backslash and a `u`.
+        let run = b[..at].iter().rev().take_while(|&&c| c == b'\\').count();
+        if run % 2 == 1 {
+            continue;
+        }
+        let lone = match hex4(b, at + 2) {
+            Some(0xD800..=0xDBFF) => {
+                let paired = b.get(at + 6..at + 8) == Some(b"\\u")
+                    && matches!(hex4(b, at + 8), Some(0xDC00..=0xDFFF));
+                pos = if paired { at + 12 } else { at + 6 };
+                !paired
+            }
+            Some(0xDC00..=0xDFFF) => {
+                pos = at + 6;
+                true
+            }
+            Some(_) => {
+                pos = at + 6;
+                false
+            }
+            None => false,
+        };
+        if lone && !found(at) {
+            return;
+        }
+    }
+}
+
+/// True when the JSON text `raw` holds a lone surrogate escape.
+pub fn has_lone_surrogate(raw: &str) -> bool {
+    let mut any = false;
+    each_lone_surrogate(raw.as_bytes(), |_| {
+        any = true;
+        false
+    });
+    any
+}
+
+/// `text` (a JSON line) with every lone UTF-16 surrogate escape rewritten as `\\uFFFD`, or
+/// `None` when it has none (no copy is made). See the [module documentation](self).
+pub fn lone_surrogates(text: &str) -> Option<Repaired> {
+    let mut lone: Vec<usize> = Vec::new();
+    each_lone_surrogate(text.as_bytes(), |at| {
+        lone.push(at);
+        true
+    });
+    let first = *lone.first()?;
+    let mut fixed = text.to_owned();
+    for &at in &lone {
+        // Four ASCII hex digits for four: the string stays valid UTF-8 and the same length.
+        fixed.replace_range(at + 2..at + 6, "FFFD");
+    }
+    Some(Repaired {
+        text: fixed,
+        first,
+        count: lone.len(),
+    })
+}
+
+/// True for a byte a crash leaves around records: NUL and the other C0 control bytes but tab,
+/// line feed and carriage return (JSON whitespace). JSON never allows these raw.
+pub fn is_padding(b: u8) -> bool {
+    b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')
+}
+
+/// Padding found on a line: where it starts, how much there is, and whether it holds NULs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Padding {
+    /// Offset of the first padding byte.
+    pub first: usize,
+    /// Padding bytes in all.
+    pub bytes: usize,
+    /// True when some of them are NUL.
+    pub nul: bool,
+}
+
+/// The pieces of `text` between runs of padding bytes, with their offsets, trimmed of JSON
+/// whitespace (empty pieces left out), and what padding there was; `None` when `text` has no
+/// padding byte.
+pub fn segments(text: &str) -> Option<(Vec<(usize, &str)>, Padding)> {
+    let b = text.as_bytes();
+    let first = b.iter().position(|&c| is_padding(c))?;
+    let mut padding = Padding {
+        first,
+        bytes: 0,
+        nul: false,
+    };
+    let mut pieces = Vec::new();
+    let mut start = 0;
+    let mut push = |start: usize, end: usize| {
+        // Padding bytes are ASCII, so both ends are character boundaries.
+        if let Some(piece) = text.get(start..end) {
+            let trimmed = piece.trim_start_matches([' ', '\t', '\n', '\r']);
+            let lead = piece.len() - trimmed.len();
+            let trimmed = trimmed.trim_end_matches([' ', '\t', '\n', '\r']);
+            if !trimmed.is_empty() {
+                pieces.push((start + lead, trimmed));
+            }
+        }
+    };
+    for (i, &c) in b.iter().enumerate() {
+        if is_padding(c) {
+            padding.bytes += 1;
+            padding.nul |= c == 0;
+            if start < i {
+                push(start, i);
+            }
+            start = i + 1;
+        }
+    }
+    if start < b.len() {
+        push(start, b.len());
+    }
+    Some((pieces, padding))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixed(text: &str) -> Option<(String, usize, usize)> {
+        lone_surrogates(text).map(|r| (r.text, r.first, r.count))
+    }
+
+    #[test]
+    fn lone_surrogates_become_replacement_escapes_in_place() {
+        assert_eq!(
+            fixed(r#"{"a":"cut \ud83d here"}"#),
+            Some((r#"{"a":"cut \uFFFD here"}"#.to_owned(), 10, 1))
+        );
+        // A low half alone, upper-case hex, at the very end of a string.
+        assert_eq!(
+            fixed(r#"{"a":"\uDC00","b":"x\udfff"}"#),
+            Some((r#"{"a":"\uFFFD","b":"x\uFFFD"}"#.to_owned(), 6, 2))
+        );
+        // Two high halves in a row: both lone; then a real pair, kept.
+        assert_eq!(
+            fixed(r#""\ud800\ud800\ud83d\ude00""#),
+            Some((r#""\uFFFD\uFFFD\ud83d\ude00""#.to_owned(), 1, 2))
+        );
+        // A high half followed by a non-surrogate escape.
+        assert_eq!(
+            fixed(r#""\ud83d\u0041""#),
+            Some((r#""\uFFFD\u0041""#.to_owned(), 1, 1))
+        );
+    }
+
+    #[test]
+    fn escaped_backslashes_before_u_are_text() {
+        // `\\ud83d` is a backslash and the letters `ud83d`; `\\\ud83d` is a backslash and an
+        // escape.
+        assert_eq!(fixed(r#"{"a":"C:\\ud83d"}"#), None);
+        assert_eq!(fixed(r#"{"a":"\\\\ud83d"}"#), None);
+        assert_eq!(
+            fixed(r#"{"a":"\\\ud83d"}"#),
+            Some((r#"{"a":"\\\uFFFD"}"#.to_owned(), 8, 1))
+        );
+    }
+
+    #[test]
+    fn detection_agrees_with_repair() {
+        for text in [
+            r#""\ud83d""#,
+            r#""\\ud83d""#,
+            r#""\ud83d\ude00""#,
+            r#""x\udc00""#,
+            r#""\u0041""#,
+        ] {
+            assert_eq!(
+                has_lone_surrogate(text),
+                lone_surrogates(text).is_some(),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn clean_lines_are_not_copied() {
+        assert_eq!(fixed(r#"{"a":"\u001b[31m \u00e9 \ud83d\ude00 \u"}"#), None);
+        assert_eq!(fixed(""), None);
+        assert_eq!(fixed(r#"\u12"#), None);
+    }
+
+    #[test]
+    fn repaired_lines_parse_as_the_replacement_character() {
+        let r = lone_surrogates(r#"{"a":"x\udc00y","b":{"c":"\ud83d"}}"#).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&r.text).unwrap();
+        assert_eq!(v["a"], "x\u{fffd}y");
+        assert_eq!(v["b"]["c"], "\u{fffd}");
+    }
+
+    #[test]
+    fn segments_between_padding() {
+        let (pieces, padding) = segments("{\"a\":1}\0\0\0").unwrap();
+        assert_eq!(pieces, [(0, "{\"a\":1}")]);
+        assert_eq!(
+            padding,
+            Padding {
+                first: 7,
+                bytes: 3,
+                nul: true
+            }
+        );
+        let (pieces, padding) = segments("\x01\x1a {\"a\":1} \0{\"b\":").unwrap();
+        assert_eq!(pieces, [(3, "{\"a\":1}"), (12, "{\"b\":")]);
+        assert_eq!((padding.first, padding.bytes, padding.nul), (0, 3, true));
+        let (pieces, padding) = segments("\0\0").unwrap();
+        assert!(pieces.is_empty());
+        assert_eq!(padding.bytes, 2);
+        assert_eq!(segments("{\"a\":\"\t\"}"), None);
+    }
+}

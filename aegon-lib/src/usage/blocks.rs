@@ -1,0 +1,408 @@
+//! 5-hour blocks: an estimate of Claude's session-limit windows from local usage.
+//!
+//! The rule is ccusage's (v20 `blocks.rs`; shared/usage-over-time.md §2.1), so numbers can be
+//! compared:
+//!
+//! - responses are taken in time order; a block starts at its first response's time **floored
+//!   to the UTC hour** and lasts 5 hours;
+//! - a response more than 5 h after the block's start, or more than 5 h after the previous
+//!   response, starts a new block (both tests strict);
+//! - when the previous response is more than 5 h back, a gap block runs from it + 5 h to the
+//!   new response;
+//! - a block is active when the last response is less than 5 h ago and now is before its end.
+//!
+//! Anthropic does not document the window; these blocks are **estimates** and are labelled so.
+//! Where the truth is known it wins (`end_source`):
+//!
+//! - `transcript`: a limit message in a transcript ("You've hit your limit · resets 1am
+//!   (Europe/Paris)", [`super::limits`]) written inside the block, announcing a reset at most
+//!   5 h later, sets the block's end to that reset; responses before it stay in the block;
+//! - `official`: a `five_hour` reading recorded by `aegon statusline` (Claude Code's
+//!   `rate_limits.five_hour.resets_at`) taken during the active block sets its end.
+//!
+//! Burn rate: all tokens (cache included) per minute and dollars per hour over the span from
+//! the block's first to its last response (none when that span is 0); also input + output per
+//! minute (ccusage's "indicator"). Projection (active block only): the current figures plus
+//! the rate times the minutes left to the block's end.
+
+use jiff::tz::TimeZone;
+
+use super::limits::reset_after;
+use super::time::{local_date, within, Bound};
+use super::{total_tokens, Usage};
+use crate::ledger::{Entries, LimitReading};
+use crate::pricing::Pricing;
+
+/// Length of a block: 5 hours, in ms.
+pub const BLOCK_MS: i64 = 5 * 3_600_000;
+
+/// ccusage's warning threshold: a projection above 80% of the token limit.
+pub const WARNING_THRESHOLD: f64 = 0.8;
+
+/// Where a block's end comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndSource {
+    /// Start (floored to the hour) + 5 h: an estimate.
+    Estimate,
+    /// A limit message in a transcript gave the reset.
+    Transcript,
+    /// The status line's official `rate_limits.five_hour.resets_at`.
+    Official,
+}
+
+impl EndSource {
+    /// `estimate`, `transcript`, `official`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EndSource::Estimate => "estimate",
+            EndSource::Transcript => "transcript",
+            EndSource::Official => "official",
+        }
+    }
+}
+
+/// One block (or a gap between blocks).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Block {
+    /// Start, ms since the epoch (a whole UTC hour for a usage block).
+    pub start_ms: i64,
+    /// End, ms since the epoch.
+    pub end_ms: i64,
+    /// Where the end comes from.
+    pub end_source: EndSource,
+    /// The last response's time (usage blocks only).
+    pub actual_end_ms: Option<i64>,
+    /// A gap without usage.
+    pub is_gap: bool,
+    /// The block now running.
+    pub is_active: bool,
+    /// Its usage.
+    pub usage: Usage,
+}
+
+/// Burn rate of a block.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BurnRate {
+    /// All tokens per minute.
+    pub tokens_per_minute: f64,
+    /// Input + output tokens per minute.
+    pub tokens_per_minute_for_indicator: f64,
+    /// Dollars per hour (models with a known price).
+    pub cost_per_hour: f64,
+}
+
+/// Where an active block is heading.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Projection {
+    /// Tokens at the block's end at the current rate.
+    pub total_tokens: u64,
+    /// Dollars at the block's end, rounded to cents.
+    pub total_cost: f64,
+    /// Minutes left.
+    pub remaining_minutes: i64,
+}
+
+impl Block {
+    /// The burn rate over first → last response; `None` for gaps and single instants.
+    pub fn burn_rate(&self, pricing: &Pricing) -> Option<BurnRate> {
+        let (first, last) = (self.usage.first_ms?, self.usage.last_ms?);
+        let minutes = (last - first) as f64 / 60_000.0;
+        if self.is_gap || minutes <= 0.0 {
+            return None;
+        }
+        let t = self.usage.tokens();
+        Some(BurnRate {
+            tokens_per_minute: total_tokens(&t) as f64 / minutes,
+            tokens_per_minute_for_indicator: t.input.saturating_add(t.output) as f64 / minutes,
+            cost_per_hour: self.usage.priced_cost(pricing) / minutes * 60.0,
+        })
+    }
+
+    /// The projection to the block's end, for the active block.
+    pub fn projection(&self, pricing: &Pricing, now_ms: i64) -> Option<Projection> {
+        if !self.is_active {
+            return None;
+        }
+        let rate = self.burn_rate(pricing)?;
+        let remaining = (self.end_ms - now_ms).max(0) as f64 / 60_000.0;
+        let tokens = total_tokens(&self.usage.tokens()) as f64 + rate.tokens_per_minute * remaining;
+        let cost = self.usage.priced_cost(pricing) + rate.cost_per_hour / 60.0 * remaining;
+        Some(Projection {
+            total_tokens: tokens.round() as u64,
+            total_cost: (cost * 100.0).round() / 100.0,
+            remaining_minutes: remaining.round() as i64,
+        })
+    }
+}
+
+/// `ts_ms` floored to the UTC hour.
+pub fn floor_hour(ts_ms: i64) -> i64 {
+    ts_ms.div_euclid(3_600_000) * 3_600_000
+}
+
+/// Splits `entries` (oldest first) into blocks by the rule in the [module documentation](self).
+/// `hits` are limit messages `(written ms, text)`; `official` the latest `five_hour` reading;
+/// `local` the zone assumed for reset texts that name none; `now_ms` decides the active block.
+pub fn blocks(
+    entries: &Entries,
+    hits: &[(i64, String)],
+    official: Option<&LimitReading>,
+    local: &TimeZone,
+    now_ms: i64,
+    project: Option<&str>,
+) -> Vec<Block> {
+    // Resets announced by limit messages, (written, reset), in time order; only those within
+    // a 5-hour window of the message (weekly-limit messages are not about this window).
+    let mut resets: Vec<(i64, i64)> = hits
+        .iter()
+        .filter_map(|(written, text)| {
+            let reset = reset_after(text, *written, local)?;
+            (reset > *written && reset - written <= BLOCK_MS).then_some((*written, reset))
+        })
+        .collect();
+    resets.sort_unstable();
+    let mut out: Vec<Block> = Vec::new();
+    let mut current: Option<Block> = None;
+    let mut next_reset = 0;
+    for e in &entries.rows {
+        if let Some(p) = project {
+            if !entries.name(e.project).contains(p) {
+                continue;
+            }
+        }
+        let model = match entries.name(e.model) {
+            "" => "unknown",
+            m => m,
+        };
+        // Limit messages up to this response adjust the block they were written in.
+        while let Some(&(written, reset)) = resets.get(next_reset) {
+            if written > e.ts_ms {
+                break;
+            }
+            if let Some(b) = current.as_mut() {
+                if written >= b.start_ms && written <= b.end_ms {
+                    b.end_ms = reset;
+                    b.end_source = EndSource::Transcript;
+                }
+            }
+            next_reset += 1;
+        }
+        let starts_new = match &current {
+            None => true,
+            Some(b) => {
+                let since_last = e.ts_ms - b.usage.last_ms.unwrap_or(b.start_ms);
+                let past_end = match b.end_source {
+                    EndSource::Estimate => e.ts_ms - b.start_ms > BLOCK_MS,
+                    _ => e.ts_ms >= b.end_ms,
+                };
+                past_end || since_last > BLOCK_MS
+            }
+        };
+        if starts_new {
+            let mut start = floor_hour(e.ts_ms);
+            if let Some(prev) = current.take() {
+                let last = prev.usage.last_ms.unwrap_or(prev.start_ms);
+                if prev.end_source != EndSource::Estimate {
+                    start = start.max(prev.end_ms);
+                }
+                out.push(prev);
+                if e.ts_ms - last > BLOCK_MS {
+                    out.push(Block {
+                        start_ms: last + BLOCK_MS,
+                        end_ms: e.ts_ms,
+                        end_source: EndSource::Estimate,
+                        actual_end_ms: None,
+                        is_gap: true,
+                        is_active: false,
+                        usage: Usage::default(),
+                    });
+                }
+            }
+            current = Some(Block {
+                start_ms: start,
+                end_ms: start + BLOCK_MS,
+                end_source: EndSource::Estimate,
+                actual_end_ms: None,
+                is_gap: false,
+                is_active: false,
+                usage: Usage::default(),
+            });
+        }
+        if let Some(b) = current.as_mut() {
+            b.usage.add(model, e.tokens, e.ts_ms);
+            b.actual_end_ms = b.usage.last_ms;
+        }
+    }
+    // Messages after the last response still adjust the last block.
+    if let Some(b) = current.as_mut() {
+        for &(written, reset) in &resets[next_reset.min(resets.len())..] {
+            if written >= b.start_ms && written <= b.end_ms {
+                b.end_ms = reset;
+                b.end_source = EndSource::Transcript;
+            }
+        }
+    }
+    if let Some(mut b) = current {
+        let last = b.usage.last_ms.unwrap_or(b.start_ms);
+        if let Some(r) = official {
+            if r.read_ms >= b.start_ms && r.resets_at_ms.is_some_and(|at| at > r.read_ms) {
+                if let Some(at) = r.resets_at_ms {
+                    b.end_ms = at;
+                    b.end_source = EndSource::Official;
+                }
+            }
+        }
+        b.is_active = now_ms - last < BLOCK_MS && now_ms < b.end_ms;
+        out.push(b);
+    }
+    out
+}
+
+/// Keeps the blocks whose start's local date is within the bounds.
+pub fn filter_by_start(
+    blocks: Vec<Block>,
+    since: Option<Bound>,
+    until: Option<Bound>,
+    tz: &TimeZone,
+) -> Vec<Block> {
+    blocks
+        .into_iter()
+        .filter(|b| within(b.start_ms, local_date(b.start_ms, tz), since, until))
+        .collect()
+}
+
+/// The largest token total of a completed usage block (ccusage's `--token-limit max`),
+/// computed over all blocks before any filter.
+pub fn max_completed_tokens(blocks: &[Block]) -> u64 {
+    blocks
+        .iter()
+        .filter(|b| !b.is_gap && !b.is_active)
+        .map(|b| total_tokens(&b.usage.tokens()))
+        .max()
+        .unwrap_or(0)
+}
+
+/// `ok`, `warning` (above 80% of `limit`) or `exceeds`, for `tokens` (projected, or current).
+pub fn limit_status(tokens: u64, limit: u64) -> &'static str {
+    if limit == 0 {
+        "ok"
+    } else if tokens > limit {
+        "exceeds"
+    } else if tokens as f64 > limit as f64 * WARNING_THRESHOLD {
+        "warning"
+    } else {
+        "ok"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::Entry;
+    use crate::tokens::Tokens;
+
+    const H: i64 = 3_600_000;
+    const M: i64 = 60_000;
+
+    fn entries(times: &[i64]) -> Entries {
+        Entries {
+            names: vec![String::new(), "claude-sonnet-4-5".into()],
+            rows: times
+                .iter()
+                .map(|&ts_ms| Entry {
+                    ts_ms,
+                    session: 0,
+                    project: 0,
+                    model: 1,
+                    subagent: false,
+                    tokens: Tokens {
+                        input: 10,
+                        output: 90,
+                        ..Tokens::default()
+                    },
+                })
+                .collect(),
+            ..Entries::default()
+        }
+    }
+
+    #[test]
+    fn the_ccusage_rule_by_hand() {
+        let t0 = 1_000 * H; // a whole hour
+                            // 10:20 → block 10:00–15:00; 14:59 stays (4h39 after the floored start);
+                            // 15:01 is past the floored end → new block from 15:00;
+                            // 20:30 is > 5 h after 15:01 → new block 20:00 and a gap 20:01–20:30.
+        let times = [
+            t0 + 20 * M,
+            t0 + 4 * H + 59 * M,
+            t0 + 5 * H + M,
+            t0 + 10 * H + 30 * M,
+        ];
+        let b = blocks(
+            &entries(&times),
+            &[],
+            None,
+            &TimeZone::UTC,
+            t0 + 100 * H,
+            None,
+        );
+        let shape: Vec<(i64, i64, bool, u64)> = b
+            .iter()
+            .map(|b| (b.start_ms - t0, b.end_ms - t0, b.is_gap, b.usage.responses))
+            .collect();
+        assert_eq!(
+            shape,
+            [
+                (0, 5 * H, false, 2),
+                (5 * H, 10 * H, false, 1),
+                (5 * H + M + 5 * H, 10 * H + 30 * M, true, 0),
+                (10 * H, 15 * H, false, 1),
+            ]
+        );
+        assert!(b.iter().all(|b| !b.is_active));
+    }
+
+    #[test]
+    fn a_reset_in_a_transcript_wins_and_the_active_block_projects() {
+        // 1_000 * 24 hours: a UTC midnight; the block runs from 10:00.
+        let t0 = 1_000 * 24 * H + 10 * H;
+        // A limit hit at 10:30 says the window resets at 12:00 UTC: the block ends then, and
+        // a response at 12:10 starts a new block at 12:00.
+        let hits = vec![(
+            t0 + 30 * M,
+            "You've hit your limit · resets 12pm (UTC)".to_owned(),
+        )];
+        let times = [
+            t0 + 10 * M,
+            t0 + 20 * M,
+            t0 + 2 * H + 10 * M,
+            t0 + 2 * H + 40 * M,
+        ];
+        let now = t0 + 2 * H + 50 * M;
+        let b = blocks(&entries(&times), &hits, None, &TimeZone::UTC, now, None);
+        assert_eq!(b.len(), 2);
+        assert_eq!(
+            (b[0].end_ms, b[0].end_source),
+            (t0 + 2 * H, EndSource::Transcript)
+        );
+        assert_eq!(b[1].start_ms, t0 + 2 * H);
+        assert!(b[1].is_active);
+        // 2 responses of 100 tokens over 30 minutes: 200/30 tokens a minute; 12:50 → 17:00 is 4h10.
+        let p = Pricing::built_in();
+        let rate = b[1].burn_rate(&p).unwrap();
+        assert!((rate.tokens_per_minute - 200.0 / 30.0).abs() < 1e-9);
+        let proj = b[1].projection(&p, now).unwrap();
+        assert_eq!(proj.remaining_minutes, 250);
+        assert_eq!(
+            proj.total_tokens,
+            (200.0 + 200.0 / 30.0 * 250.0_f64).round() as u64
+        );
+    }
+
+    #[test]
+    fn limits() {
+        assert_eq!(limit_status(81, 100), "warning");
+        assert_eq!(limit_status(80, 100), "ok");
+        assert_eq!(limit_status(101, 100), "exceeds");
+    }
+}

@@ -1,0 +1,283 @@
+//! Reports as JSON (ccusage's field names, plus aegon's) and as aligned tables for people.
+//!
+//! JSON (schema `schemas/usage.v1.schema.json`, version in `v`):
+//!
+//! ```text
+//! {"v":1, "report":"daily", "timezone":"Asia/Kolkata", "weekStart":"monday"?, "groupBy":"model"?,
+//!  "daily":[{"date":"2026-01-28", "model":"…"?, "inputTokens":…, "outputTokens":…,
+//!            "cacheCreationTokens":…, "cacheCreation5mTokens":…, "cacheCreation1hTokens":…,
+//!            "cacheReadTokens":…, "totalTokens":…, "totalCost":…, "unpricedModels":[…],
+//!            "apiCalls":…, "modelsUsed":[…], "modelBreakdowns":[{"modelName":…, "inputTokens":…,
+//!            "outputTokens":…, "cacheCreationTokens":…, "cacheReadTokens":…, "cost":…}]}],
+//!  "totals":{…the same token and cost fields…}, "notes":[…]}
+//! ```
+//!
+//! `totalCost` is in dollars, of the models with a known price; `unpricedModels` lists the
+//! others (then the cost is a lower bound). Session rows add `sessionId`, `projectPath`,
+//! `firstActivity`, `lastActivity` (RFC 3339, UTC).
+
+use serde_json::{json, Map, Value};
+
+use super::time::weekday_name;
+use super::{total_tokens, By, Report, ReportKind, Usage};
+use crate::pricing::Pricing;
+use crate::tokens::Tokens;
+
+/// Version of the usage JSON (its `v` field).
+pub const USAGE_SCHEMA_VERSION: u32 = 1;
+
+fn token_fields(m: &mut Map<String, Value>, t: &Tokens) {
+    m.insert("inputTokens".into(), json!(t.input));
+    m.insert("outputTokens".into(), json!(t.output));
+    m.insert(
+        "cacheCreationTokens".into(),
+        json!(t.cache_write_5m.saturating_add(t.cache_write_1h)),
+    );
+    m.insert("cacheCreation5mTokens".into(), json!(t.cache_write_5m));
+    m.insert("cacheCreation1hTokens".into(), json!(t.cache_write_1h));
+    m.insert("cacheReadTokens".into(), json!(t.cache_read));
+    m.insert("totalTokens".into(), json!(total_tokens(t)));
+}
+
+/// The token and cost fields of a group (a row or the totals).
+pub fn usage_fields(u: &Usage, pricing: &Pricing) -> Map<String, Value> {
+    let mut m = Map::new();
+    token_fields(&mut m, &u.tokens());
+    m.insert("totalCost".into(), json!(u.priced_cost(pricing)));
+    m.insert("unpricedModels".into(), json!(u.unpriced(pricing)));
+    m.insert("apiCalls".into(), json!(u.responses));
+    m
+}
+
+/// RFC 3339 UTC of `ms`.
+pub fn rfc3339(ms: i64) -> String {
+    jiff::Timestamp::from_millisecond(ms).map_or_else(|_| ms.to_string(), |t| t.to_string())
+}
+
+/// The report as one JSON value.
+pub fn report_json(r: &Report, pricing: &Pricing) -> Value {
+    let mut doc = Map::new();
+    doc.insert("v".into(), json!(USAGE_SCHEMA_VERSION));
+    doc.insert("report".into(), json!(r.kind.json_key()));
+    doc.insert("timezone".into(), json!(r.zone));
+    if let ReportKind::Period(super::time::Period::Week(w)) = r.kind {
+        doc.insert("weekStart".into(), json!(weekday_name(w)));
+    }
+    if let Some(f) = r.by.field() {
+        doc.insert("groupBy".into(), json!(f));
+    }
+    let rows: Vec<Value> = r
+        .rows
+        .iter()
+        .map(|row| {
+            let mut m = Map::new();
+            m.insert(r.kind.row_field().into(), json!(row.key));
+            if let (Some(f), Some(v)) = (r.by.field(), &row.by) {
+                m.insert(f.into(), json!(v));
+            }
+            if r.kind == ReportKind::Sessions {
+                m.insert("projectPath".into(), json!(row.project));
+                m.insert(
+                    "firstActivity".into(),
+                    json!(row.usage.first_ms.map(rfc3339)),
+                );
+                m.insert("lastActivity".into(), json!(row.usage.last_ms.map(rfc3339)));
+            }
+            m.extend(usage_fields(&row.usage, pricing));
+            m.insert("modelsUsed".into(), json!(row.usage.models()));
+            let breakdowns: Vec<Value> = row
+                .usage
+                .by_model
+                .iter()
+                .filter(|(_, t)| !t.is_zero())
+                .map(|(model, t)| {
+                    let mut b = Map::new();
+                    b.insert("modelName".into(), json!(model));
+                    token_fields(&mut b, t);
+                    b.insert("cost".into(), json!(pricing.cost(model, t)));
+                    Value::Object(b)
+                })
+                .collect();
+            m.insert("modelBreakdowns".into(), Value::Array(breakdowns));
+            Value::Object(m)
+        })
+        .collect();
+    doc.insert(r.kind.json_key().into(), Value::Array(rows));
+    doc.insert(
+        "totals".into(),
+        Value::Object(usage_fields(&r.totals, pricing)),
+    );
+    doc.insert("notes".into(), json!(r.notes));
+    Value::Object(doc)
+}
+
+/// `1,234,567`.
+pub fn thousands(n: u64) -> String {
+    crate::render::text::thousands(n)
+}
+
+/// A model name made short for tables: `claude-` and a trailing date dropped.
+pub fn short_model(m: &str) -> String {
+    let m = m.strip_prefix("claude-").unwrap_or(m);
+    match m.rsplit_once('-') {
+        Some((head, date)) if date.len() == 8 && date.bytes().all(|b| b.is_ascii_digit()) => {
+            head.to_owned()
+        }
+        _ => m.to_owned(),
+    }
+}
+
+/// Dollars for a table: `$1.23`, with `+` when some models have no price.
+pub fn money(u: &Usage, pricing: &Pricing) -> String {
+    let plus = if u.unpriced(pricing).is_empty() {
+        ""
+    } else {
+        "+"
+    };
+    format!("${:.2}{plus}", u.priced_cost(pricing))
+}
+
+/// Table options.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TableOptions {
+    /// ANSI colours (bold header and totals, dim breakdown rows).
+    pub color: bool,
+    /// A sub-row per model under each row.
+    pub breakdown: bool,
+}
+
+/// The report as an aligned table for people, text made inert.
+pub fn report_table(r: &Report, pricing: &Pricing, options: TableOptions) -> String {
+    let first = match r.kind {
+        ReportKind::Period(super::time::Period::Day) => "Date",
+        ReportKind::Period(super::time::Period::Week(_)) => "Week",
+        ReportKind::Period(super::time::Period::Month) => "Month",
+        ReportKind::Sessions => "Session",
+        ReportKind::Projects => "Project",
+    };
+    let mut header = vec![first.to_owned()];
+    if let Some(f) = r.by.field() {
+        let mut f = f.to_owned();
+        f[..1].make_ascii_uppercase();
+        header.push(f);
+    }
+    header.extend(
+        [
+            "Models",
+            "Input",
+            "Output",
+            "Cache write",
+            "Cache read",
+            "Total tokens",
+            "Cost",
+        ]
+        .map(str::to_owned),
+    );
+    let numbers = |u: &Usage| {
+        let t = u.tokens();
+        vec![
+            thousands(t.input),
+            thousands(t.output),
+            thousands(t.cache_write_5m.saturating_add(t.cache_write_1h)),
+            thousands(t.cache_read),
+            thousands(total_tokens(&t)),
+            money(u, pricing),
+        ]
+    };
+    // (cells, style): style 0 normal, 1 dim (breakdown), 2 bold (header, totals).
+    let mut lines: Vec<(Vec<String>, u8)> = vec![(header.clone(), 2)];
+    for row in &r.rows {
+        let key = if r.kind == ReportKind::Sessions {
+            row.key.chars().take(8).collect()
+        } else {
+            row.key.clone()
+        };
+        let mut cells = vec![key];
+        if r.by != By::Nothing {
+            cells.push(row.by.clone().unwrap_or_default());
+        }
+        let models: Vec<String> = row.usage.models().iter().map(|m| short_model(m)).collect();
+        cells.push(models.join(", "));
+        cells.extend(numbers(&row.usage));
+        lines.push((cells, 0));
+        if options.breakdown {
+            for (model, t) in row.usage.by_model.iter().filter(|(_, t)| !t.is_zero()) {
+                let mut one = Usage::default();
+                one.by_model.insert(model.clone(), *t);
+                let mut cells = vec![String::new()];
+                if r.by != By::Nothing {
+                    cells.push(String::new());
+                }
+                cells.push(format!("  └ {}", short_model(model)));
+                cells.extend(numbers(&one));
+                lines.push((cells, 1));
+            }
+        }
+    }
+    let mut total = vec!["Total".to_owned()];
+    if r.by != By::Nothing {
+        total.push(String::new());
+    }
+    total.push(String::new());
+    total.extend(numbers(&r.totals));
+    lines.push((total, 2));
+    // Inert text (names come from transcripts), then widths.
+    for (cells, _) in &mut lines {
+        for c in cells.iter_mut() {
+            *c = crate::render::text::inert(c);
+        }
+    }
+    let columns = header.len();
+    let mut widths = vec![0usize; columns];
+    for (cells, _) in &lines {
+        for (i, c) in cells.iter().enumerate() {
+            widths[i] = widths[i].max(c.chars().count());
+        }
+    }
+    // Text columns left-aligned, numbers right-aligned.
+    let text_columns = columns - 6;
+    let mut out = String::new();
+    for (n, (cells, style)) in lines.iter().enumerate() {
+        if n == lines.len() - 1 {
+            let rule: Vec<String> = widths.iter().map(|w| "─".repeat(*w)).collect();
+            out.push_str(&rule.join("  "));
+            out.push('\n');
+        }
+        let mut line = String::new();
+        for (i, c) in cells.iter().enumerate() {
+            let pad = widths[i].saturating_sub(c.chars().count());
+            if i > 0 {
+                line.push_str("  ");
+            }
+            if i < text_columns {
+                line.push_str(c);
+                if i + 1 < cells.len() {
+                    line.push_str(&" ".repeat(pad));
+                }
+            } else {
+                line.push_str(&" ".repeat(pad));
+                line.push_str(c);
+            }
+        }
+        let line = line.trim_end();
+        match (options.color, style) {
+            (true, 1) => out.push_str(&format!("\x1b[2m{line}\x1b[0m")),
+            (true, 2) => out.push_str(&format!("\x1b[1m{line}\x1b[0m")),
+            _ => out.push_str(line),
+        }
+        out.push('\n');
+    }
+    out.push_str(&format!("times in {}", r.zone));
+    let unpriced = r.totals.unpriced(pricing);
+    if !unpriced.is_empty() {
+        out.push_str(&format!(
+            "; + cost without {} (no price known)",
+            unpriced.join(", ")
+        ));
+    }
+    out.push('\n');
+    for note in &r.notes {
+        out.push_str(&format!("note: {note}\n"));
+    }
+    out
+}
