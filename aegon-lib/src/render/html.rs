@@ -267,11 +267,7 @@ fn session_article(
             money(c)
         ),
         None => {
-            let unpriced: Vec<String> = s
-                .unpriced_models()
-                .into_iter()
-                .map(escaped)
-                .collect();
+            let unpriced: Vec<String> = s.unpriced_models().into_iter().map(escaped).collect();
             format!(
                 "<span class=\"cost\" data-usd=\"\">unknown</span>: at least {}, no price for {}",
                 money(s.priced_cost()),
