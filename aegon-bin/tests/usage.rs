@@ -161,6 +161,40 @@ fn reports_price_each_response_as_billed_like_the_summary() {
     }
 }
 
+#[test]
+fn a_speed_without_a_price_is_an_unknown_cost_as_in_the_summary() {
+    let data = temp("unpriced-speed");
+    // Fixture 06 with its fast response at a speed the table has no multiplier for.
+    let text = std::fs::read_to_string(root().join("fixtures/bugs/06-fast-mode-speed.jsonl"))
+        .unwrap()
+        .replace(r#""speed":"fast""#, r#""speed":"ludicrous""#);
+    let file = data.join("ludicrous.jsonl");
+    std::fs::write(&file, text).unwrap();
+    let file = file.to_str().unwrap();
+    let summary: Value =
+        serde_json::from_str(&common::aegon_stdout(["--summary", "--json", file])).unwrap();
+    let s = &summary["totals"];
+    assert_eq!(s["cost_usd"], Value::Null);
+    for args in [
+        vec!["usage", "daily", "--json", file],
+        vec!["usage", "daily", "--json", "--no-index", file],
+    ] {
+        let t = run_json(&data, &args)["totals"].clone();
+        // Only the standard response is priced: half of the README's $0.41 for both.
+        let cost = t["totalCost"].as_f64().unwrap();
+        assert!((cost - 0.205).abs() < 1e-9, "{args:?}: {cost}");
+        assert!((cost - s["priced_cost_usd"].as_f64().unwrap()).abs() < 0.00005);
+        assert_eq!(t["unpricedModels"], serde_json::json!(["claude-opus-4-6"]));
+        assert_eq!(t["unpricedModels"], s["unpriced_models"]);
+    }
+    let out = aegon(&data, &["usage", "daily", "--color", "never", file])
+        .output()
+        .unwrap();
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(table.contains("$0.20+"), "{table}");
+    let _ = std::fs::remove_dir_all(&data);
+}
+
 /// `YYYY-MM-DDTHH:MM:SSZ` of `secs` since the epoch (UTC).
 fn rfc3339_utc(secs: i64) -> String {
     let day = secs.div_euclid(86_400);
