@@ -84,17 +84,188 @@ fn daily_totals_equal_summary_totals_on_the_corpus() {
         let t = &doc["totals"];
         assert_eq!(usage_tokens(t), want, "{args:?}");
         assert_eq!(num(&t["apiCalls"]), num(&s["api_calls"]), "{args:?}");
+        // Each response priced as the session core prices it: equal to the summary's
+        // (rounded to 4 decimals there), so to the cent.
         let priced = s["priced_cost_usd"].as_f64().unwrap();
         assert!(
-            (t["totalCost"].as_f64().unwrap() - priced).abs() < 0.001,
+            (t["totalCost"].as_f64().unwrap() - priced).abs() <= 0.00005 + 1e-9,
             "{args:?}: {} vs {priced}",
             t["totalCost"]
         );
+        assert_eq!(t["unpricedModels"], s["unpriced_models"], "{args:?}");
         // The rows add up to the totals.
         let key = doc["report"].as_str().unwrap().to_owned();
         let rows = doc[&key].as_array().unwrap();
         let sum: u64 = rows.iter().map(|r| num(&r["totalTokens"])).sum();
         assert_eq!(sum, num(&t["totalTokens"]), "{args:?}");
+    }
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+/// The pricing fixtures of fixtures/bugs with their right costs (its README): fast mode
+/// (one of two responses at 6× the standard rates) and a Sonnet 4.5 request above 200K input
+/// tokens (priced whole at the long-context rates).
+const PRICED_FIXTURES: [(&str, f64); 2] = [
+    ("06-fast-mode-speed.jsonl", 1.435),
+    ("10-sonnet45-over-200k.jsonl", 1.8976),
+];
+
+#[test]
+fn reports_price_each_response_as_billed_like_the_summary() {
+    for (name, right) in PRICED_FIXTURES {
+        let data = temp(&format!("priced-{}", &name[..2]));
+        let file = root().join("fixtures/bugs").join(name);
+        let file = file.to_str().unwrap();
+        let summary: Value =
+            serde_json::from_str(&common::aegon_stdout(["--summary", "--json", file])).unwrap();
+        let summary = summary["totals"]["priced_cost_usd"].as_f64().unwrap();
+        // The README gives 4 decimals.
+        assert!(
+            (summary - right).abs() < 0.00005,
+            "{name}: summary {summary}"
+        );
+        for args in [
+            vec!["usage", "daily", "--json", file],
+            vec!["usage", "daily", "--json", file],
+            vec!["usage", "daily", "--json", "--no-index", file],
+            vec!["usage", "sessions", "--json", file],
+            vec!["usage", "daily", "--json", "--by", "model", file],
+        ] {
+            let doc = run_json(&data, &args);
+            let t = &doc["totals"];
+            let cost = t["totalCost"].as_f64().unwrap();
+            assert!((cost - right).abs() < 0.00005, "{name} {args:?}: {cost}");
+            assert!((cost - summary).abs() <= 0.00005 + 1e-9, "{name} {args:?}");
+            assert_eq!(t["unpricedModels"], serde_json::json!([]), "{name}");
+            // The rows, and the models within them, add up to the totals.
+            let key = doc["report"].as_str().unwrap().to_owned();
+            let rows = doc[&key].as_array().unwrap();
+            let sum: f64 = rows.iter().map(|r| r["totalCost"].as_f64().unwrap()).sum();
+            assert!((sum - cost).abs() < 1e-9, "{name} {args:?}");
+            let by_model: f64 = rows
+                .iter()
+                .flat_map(|r| r["modelBreakdowns"].as_array().unwrap())
+                .map(|b| b["cost"].as_f64().unwrap())
+                .sum();
+            assert!((by_model - cost).abs() < 1e-9, "{name} {args:?}");
+        }
+        let doc = run_json(&data, &["usage", "blocks", "--json", file]);
+        let blocks: f64 = doc["blocks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b["costUSD"].as_f64().unwrap())
+            .sum();
+        assert!((blocks - right).abs() < 0.00005, "{name} blocks: {blocks}");
+        let _ = std::fs::remove_dir_all(&data);
+    }
+}
+
+#[test]
+fn a_speed_without_a_price_is_an_unknown_cost_as_in_the_summary() {
+    let data = temp("unpriced-speed");
+    // Fixture 06 with its fast response at a speed the table has no multiplier for.
+    let text = std::fs::read_to_string(root().join("fixtures/bugs/06-fast-mode-speed.jsonl"))
+        .unwrap()
+        .replace(r#""speed":"fast""#, r#""speed":"ludicrous""#);
+    let file = data.join("ludicrous.jsonl");
+    std::fs::write(&file, text).unwrap();
+    let file = file.to_str().unwrap();
+    let summary: Value =
+        serde_json::from_str(&common::aegon_stdout(["--summary", "--json", file])).unwrap();
+    let s = &summary["totals"];
+    assert_eq!(s["cost_usd"], Value::Null);
+    for args in [
+        vec!["usage", "daily", "--json", file],
+        vec!["usage", "daily", "--json", "--no-index", file],
+    ] {
+        let t = run_json(&data, &args)["totals"].clone();
+        // Only the standard response is priced: half of the README's $0.41 for both.
+        let cost = t["totalCost"].as_f64().unwrap();
+        assert!((cost - 0.205).abs() < 1e-9, "{args:?}: {cost}");
+        assert!((cost - s["priced_cost_usd"].as_f64().unwrap()).abs() < 0.00005);
+        assert_eq!(t["unpricedModels"], serde_json::json!(["claude-opus-4-6"]));
+        assert_eq!(t["unpricedModels"], s["unpriced_models"]);
+    }
+    let out = aegon(&data, &["usage", "daily", "--color", "never", file])
+        .output()
+        .unwrap();
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(table.contains("$0.20+"), "{table}");
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ` of `secs` since the epoch (UTC).
+fn rfc3339_utc(secs: i64) -> String {
+    let day = secs.div_euclid(86_400);
+    let s = secs.rem_euclid(86_400);
+    format!(
+        "{}T{:02}:{:02}:{:02}Z",
+        civil_from_days(day),
+        s / 3600,
+        s / 60 % 60,
+        s % 60
+    )
+}
+
+#[test]
+fn the_status_line_prices_the_session_and_today_like_the_summary() {
+    let data = temp("statusline-cost");
+    for (name, right) in PRICED_FIXTURES {
+        // The fixture with its lines dated now, so that its responses are today's and in the
+        // active block.
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        let text = std::fs::read_to_string(root().join("fixtures/bugs").join(name)).unwrap();
+        let mut session = String::new();
+        let mut dated = String::new();
+        for line in text.lines() {
+            let mut v: Value = serde_json::from_str(line).unwrap();
+            v["timestamp"] = Value::String(rfc3339_utc(now));
+            session = v["sessionId"].as_str().unwrap().to_owned();
+            dated.push_str(&v.to_string());
+            dated.push('\n');
+        }
+        let path = data.join(name);
+        std::fs::write(&path, dated).unwrap();
+        let input = serde_json::json!({"session_id": session, "transcript_path": path});
+        let mut child = aegon(
+            &data,
+            &[
+                "statusline",
+                "--tz",
+                "UTC",
+                "--color",
+                "never",
+                "--format",
+                "{session_cost}|{today_cost}|{block_cost}",
+            ],
+        )
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+        {
+            use std::io::Write;
+            let _ = child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(input.to_string().as_bytes());
+        }
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success());
+        // Today holds this fixture and those of the runs before it.
+        let today: f64 = PRICED_FIXTURES
+            .iter()
+            .take_while(|(n, _)| *n != name)
+            .map(|(_, c)| c)
+            .sum::<f64>()
+            + right;
+        let want = format!("${right:.2} session|${today:.2} today|${today:.2} block");
+        assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), want, "{name}");
     }
     let _ = std::fs::remove_dir_all(&data);
 }

@@ -123,19 +123,16 @@ pub struct ModelUsage {
     pub unpriced: u64,
 }
 
-/// Picodollars per dollar.
-const PICO: f64 = 1e12;
-
 impl ModelUsage {
     /// Adds one usage event's cost (dollars, rounded to the picodollar).
     fn add_cost(&mut self, usd: f64) {
         // `as` saturates: NaN → 0, beyond u128::MAX → u128::MAX.
-        self.cost_pico = self.cost_pico.saturating_add((usd * PICO).round() as u128);
+        self.cost_pico = self.cost_pico.saturating_add(crate::pricing::to_pico(usd));
     }
 
     /// The cost of the priced events in dollars.
     pub fn cost_usd(&self) -> f64 {
-        self.cost_pico as f64 / PICO
+        crate::pricing::from_pico(self.cost_pico)
     }
 }
 
@@ -857,7 +854,7 @@ impl Session {
             .usage
             .values()
             .fold(0u128, |sum, u| sum.saturating_add(u.cost_pico));
-        pico as f64 / PICO
+        crate::pricing::from_pico(pico)
     }
 
     /// Models with a response that has no known price (the model is not in the table, or a

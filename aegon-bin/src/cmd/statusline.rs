@@ -153,17 +153,24 @@ impl Input {
     }
 }
 
-/// The figures the line is made of (each `None` when unknown).
+/// The figures the line is made of (each `None` when unknown). Costs are aegon's: each API
+/// response priced as a request of its own, as `aegon --summary` and `aegon usage` price it.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Figures {
-    /// The session's cost from the index (aegon's prices).
+    /// The session's cost from the index; `None` when a response of it has no known price
+    /// (the line then shows Claude Code's own estimate, if given).
     pub session_cost: Option<f64>,
-    /// Today's cost over all sessions.
+    /// Today's cost over all sessions (of the responses with a known price).
     pub today_cost: Option<f64>,
+    /// Some response of today has no known price: `today_cost` is a lower bound (shown `$1.23+`).
+    pub today_partial: bool,
     /// The active block, when there is one.
     pub block: Option<Block>,
-    /// Its cost.
+    /// Its cost (of the responses with a known price).
     pub block_cost: Option<f64>,
+    /// Some response of the block has no known price: `block_cost` and the $/h rate are lower
+    /// bounds.
+    pub block_partial: bool,
     /// Its burn rate: tokens/min, input+output tokens/min, $/h.
     pub burn: Option<(f64, f64, f64)>,
 }
@@ -227,26 +234,26 @@ fn figures(input: &Input, tz: &TimeZone, pricing: &Pricing, now: i64) -> Result<
     let path = ledger::default_path().map_err(|e| e.to_string())?;
     let mut note = |n: &str| warn(n);
     let mut ledger = Ledger::open(&path, &mut note).map_err(|e| e.to_string())?;
-    let result = update_and_read(&mut ledger, input, now);
+    let result = update_and_read(&mut ledger, input, pricing, now);
     let (entries, readings) = match result {
         Ok(v) => v,
         Err(e) if e.is_corrupt() => {
             drop(ledger);
             ledger = Ledger::rebuild(&path, &format!("damaged ({e})"), &mut note)
                 .map_err(|e| e.to_string())?;
-            update_and_read(&mut ledger, input, now).map_err(|e| e.to_string())?
+            update_and_read(&mut ledger, input, pricing, now).map_err(|e| e.to_string())?
         }
         Err(e) => return Err(e.to_string()),
     };
     let session_cost = match &input.session_id {
         Some(id) => {
-            let by_model = ledger.session_usage(id).map_err(|e| e.to_string())?;
-            let mut u = Usage::default();
-            for (model, tokens) in by_model {
-                u.by_model.insert(model, tokens);
-            }
-            (!u.by_model.is_empty() && u.unpriced(pricing).is_empty())
-                .then(|| u.priced_cost(pricing))
+            let u = Usage {
+                by_model: ledger
+                    .session_usage(id, pricing)
+                    .map_err(|e| e.to_string())?,
+                ..Usage::default()
+            };
+            u.cost().filter(|_| !u.by_model.is_empty())
         }
         None => None,
     };
@@ -257,12 +264,16 @@ fn figures(input: &Input, tz: &TimeZone, pricing: &Pricing, now: i64) -> Result<
         .iter()
         .filter(|e| time::local_date(e.ts_ms, tz) == today)
     {
-        today_usage.add(entries.name(e.model), e.tokens, e.ts_ms);
+        let model = match entries.name(e.model) {
+            "" => "unknown",
+            m => m,
+        };
+        today_usage.add(model, e.tokens, e.cost_pico, e.ts_ms);
     }
     let official = readings.iter().find(|r| r.window == "five_hour");
     let all = blocks::blocks(&entries, &entries.limit_hits, official, tz, now, None);
     let block = all.into_iter().rev().find(|b| b.is_active);
-    let burn = block.as_ref().and_then(|b| b.burn_rate(pricing)).map(|r| {
+    let burn = block.as_ref().and_then(|b| b.burn_rate()).map(|r| {
         (
             r.tokens_per_minute,
             r.tokens_per_minute_for_indicator,
@@ -271,8 +282,12 @@ fn figures(input: &Input, tz: &TimeZone, pricing: &Pricing, now: i64) -> Result<
     });
     Ok(Figures {
         session_cost,
-        today_cost: Some(today_usage.priced_cost(pricing)),
-        block_cost: block.as_ref().map(|b| b.usage.priced_cost(pricing)),
+        today_cost: Some(today_usage.priced_cost()),
+        today_partial: !today_usage.unpriced().is_empty(),
+        block_cost: block.as_ref().map(|b| b.usage.priced_cost()),
+        block_partial: block
+            .as_ref()
+            .is_some_and(|b| !b.usage.unpriced().is_empty()),
         block,
         burn,
     })
@@ -285,6 +300,7 @@ fn figures(input: &Input, tz: &TimeZone, pricing: &Pricing, now: i64) -> Result<
 fn update_and_read(
     ledger: &mut Ledger,
     input: &Input,
+    pricing: &Pricing,
     now: i64,
 ) -> Result<(Entries, Vec<LimitReading>), ledger::Error> {
     let mut quiet = |_: &Path, _: &str| {};
@@ -310,7 +326,7 @@ fn update_and_read(
             session: input.session_id.clone(),
         })?;
     }
-    let entries = ledger.entries(&Scope::All, Some(now - 48 * 3_600_000))?;
+    let entries = ledger.entries(&Scope::All, Some(now - 48 * 3_600_000), pricing)?;
     Ok((entries, ledger.latest_readings()?))
 }
 
@@ -320,6 +336,11 @@ fn money(v: f64) -> String {
     } else {
         format!("${v:.2}")
     }
+}
+
+/// [`money`], with `+` when the amount is a lower bound (some response has no known price).
+fn money_at_least(v: f64, partial: bool) -> String {
+    format!("{}{}", money(v), if partial { "+" } else { "" })
 }
 
 fn left(ms: i64) -> String {
@@ -397,13 +418,15 @@ fn fields(
     );
     push(
         "today_cost",
-        f.today_cost.map(|c| format!("{} today", money(c))),
+        f.today_cost
+            .map(|c| format!("{} today", money_at_least(c, f.today_partial))),
         0,
     );
     let block = f.block.as_ref();
     push(
         "block_cost",
-        f.block_cost.map(|c| format!("{} block", money(c))),
+        f.block_cost
+            .map(|c| format!("{} block", money_at_least(c, f.block_partial))),
         0,
     );
     let estimate = block.is_some_and(|b| b.end_source == blocks::EndSource::Estimate);
@@ -435,7 +458,8 @@ fn fields(
     );
     push(
         "cost_rate",
-        f.burn.map(|(_, _, c)| format!("{}/h", money(c))),
+        f.burn
+            .map(|(_, _, c)| format!("{}/h", money_at_least(c, f.block_partial))),
         0,
     );
     for (window, label) in [("five_hour", "5h"), ("seven_day", "7d")] {

@@ -67,8 +67,10 @@ OPTIONS:
     -q, --quiet           Do not report unreadable files one by one.
     -h, --help            Print this help.
 
-Costs are computed from the tokens of each model with the price table; a model with
-no known price is named and its cost left out (marked +), never counted as $0.
+Each API response is priced as the request it was (its model, tokens, speed, service
+tier, inference geo and prompt size; as aegon --summary prices it) with the price
+table at report time. A response with no known price is named by its model and its
+cost left out (marked +), never counted as $0.
 Usage on claude.ai, the desktop and mobile apps and other machines is not in local
 transcripts, so it is not here either.
 ";
@@ -269,13 +271,13 @@ pub fn run(args: Vec<OsString>) -> io::Result<ExitCode> {
             warn(&format!("{}: {e}", p.display()));
         }
     };
-    let (entries, readings) = load(&roots, &files, o.no_index, &mut problem);
+    let (entries, readings) = load(&roots, &files, o.no_index, &pricing, &mut problem);
     let color = o.color.unwrap_or_else(|| {
         io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
     });
     let mut out = io::stdout().lock();
     if o.kind == Kind::Blocks {
-        write_blocks(&mut out, &o, &entries, &readings, &tz, &pricing, now, color)?;
+        write_blocks(&mut out, &o, &entries, &readings, &tz, now, color)?;
     } else {
         let kind = match o.kind {
             Kind::Daily => ReportKind::Period(Period::Day),
@@ -291,14 +293,14 @@ pub fn run(args: Vec<OsString>) -> io::Result<ExitCode> {
         };
         let r = report(&entries, kind, o.by, &filter, &tz);
         if o.json {
-            serde_json::to_writer_pretty(&mut out, &report_json(&r, &pricing))?;
+            serde_json::to_writer_pretty(&mut out, &report_json(&r))?;
             writeln!(out)?;
         } else {
             let options = TableOptions {
                 color,
                 breakdown: o.breakdown,
             };
-            out.write_all(report_table(&r, &pricing, options).as_bytes())?;
+            out.write_all(report_table(&r, options).as_bytes())?;
         }
     }
     out.flush()?;
@@ -320,16 +322,17 @@ pub fn split_paths(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<PathBuf>), St
 }
 
 /// The responses of `roots` and `files`, from the index brought up to date (or read afresh
-/// with `no_index`, or when the index cannot be used: then aegon says so), and the latest
-/// official limit readings.
+/// with `no_index`, or when the index cannot be used: then aegon says so), each priced with
+/// `pricing`, and the latest official limit readings.
 pub fn load(
     roots: &[PathBuf],
     files: &[PathBuf],
     no_index: bool,
+    pricing: &Pricing,
     problem: &mut dyn FnMut(&Path, &str),
 ) -> (Entries, Vec<LimitReading>) {
     if !no_index {
-        match indexed(roots, files, problem) {
+        match indexed(roots, files, pricing, problem) {
             Ok(v) => return v,
             Err(e) => warn(&format!(
                 "{e}; reading the transcripts afresh instead (history deleted from disk is missing)"
@@ -343,12 +346,13 @@ pub fn load(
         }));
     }
     all.extend(files.iter().cloned());
-    (ledger::read_fresh(&all, problem), Vec::new())
+    (ledger::read_fresh(&all, pricing, problem), Vec::new())
 }
 
 fn indexed(
     roots: &[PathBuf],
     files: &[PathBuf],
+    pricing: &Pricing,
     problem: &mut dyn FnMut(&Path, &str),
 ) -> Result<(Entries, Vec<LimitReading>), ledger::Error> {
     let path = ledger::default_path()?;
@@ -360,14 +364,14 @@ fn indexed(
     };
     let result = ledger
         .update(roots, files, problem)
-        .and_then(|_| ledger.entries(&scope, None));
+        .and_then(|_| ledger.entries(&scope, None, pricing));
     let entries = match result {
         Ok(e) => e,
         Err(e) if e.is_corrupt() => {
             drop(ledger);
             ledger = Ledger::rebuild(&path, &format!("damaged ({e})"), &mut note)?;
             ledger.update(roots, files, problem)?;
-            ledger.entries(&scope, None)?
+            ledger.entries(&scope, None, pricing)?
         }
         Err(e) => return Err(e),
     };
@@ -387,14 +391,12 @@ fn local_time(ms: i64, tz: &TimeZone) -> String {
     time::format_local(ms, tz)
 }
 
-#[allow(clippy::too_many_arguments)]
 fn write_blocks(
     out: &mut impl Write,
     o: &Options,
     entries: &Entries,
     readings: &[LimitReading],
     tz: &TimeZone,
-    pricing: &Pricing,
     now: i64,
     color: bool,
 ) -> io::Result<()> {
@@ -429,10 +431,7 @@ fn write_blocks(
         })
         .collect();
     if o.json {
-        let list: Vec<Value> = shown
-            .iter()
-            .map(|b| block_json(b, pricing, now, limit))
-            .collect();
+        let list: Vec<Value> = shown.iter().map(|b| block_json(b, now, limit)).collect();
         let doc = json!({
             "v": aegon::usage::render::USAGE_SCHEMA_VERSION,
             "report": "blocks",
@@ -489,7 +488,7 @@ fn write_blocks(
             if b.is_gap {
                 String::new()
             } else {
-                aegon::usage::render::money(&b.usage, pricing)
+                aegon::usage::render::money(&b.usage)
             },
         ]);
     }
@@ -549,16 +548,16 @@ fn write_blocks(
             out,
             "  tokens {}  cost {}",
             aegon::usage::render::thousands(tokens),
-            aegon::usage::render::money(&b.usage, pricing)
+            aegon::usage::render::money(&b.usage)
         )?;
-        if let Some(rate) = b.burn_rate(pricing) {
+        if let Some(rate) = b.burn_rate() {
             writeln!(
                 out,
                 "  burn rate {:.0} tokens/min ({:.0} input+output)  ${:.2}/h",
                 rate.tokens_per_minute, rate.tokens_per_minute_for_indicator, rate.cost_per_hour
             )?;
         }
-        if let Some(p) = b.projection(pricing, now) {
+        if let Some(p) = b.projection(now) {
             let status = limit
                 .map(|l| {
                     format!(
@@ -594,7 +593,7 @@ fn write_blocks(
     Ok(())
 }
 
-fn block_json(b: &Block, pricing: &Pricing, now: i64, limit: Option<u64>) -> Value {
+fn block_json(b: &Block, now: i64, limit: Option<u64>) -> Value {
     let t = b.usage.tokens();
     let total = total_tokens(&t);
     let id = if b.is_gap {
@@ -618,22 +617,22 @@ fn block_json(b: &Block, pricing: &Pricing, now: i64, limit: Option<u64>) -> Val
             "cacheReadInputTokens": t.cache_read,
         },
         "totalTokens": total,
-        "costUSD": b.usage.priced_cost(pricing),
-        "unpricedModels": b.usage.unpriced(pricing),
+        "costUSD": b.usage.priced_cost(),
+        "unpricedModels": b.usage.unpriced(),
         "models": b.usage.models(),
-        "burnRate": b.burn_rate(pricing).map(|r| json!({
+        "burnRate": b.burn_rate().map(|r| json!({
             "tokensPerMinute": r.tokens_per_minute,
             "tokensPerMinuteForIndicator": r.tokens_per_minute_for_indicator,
             "costPerHour": r.cost_per_hour,
         })),
-        "projection": b.projection(pricing, now).map(|p| json!({
+        "projection": b.projection(now).map(|p| json!({
             "totalTokens": p.total_tokens,
             "totalCost": p.total_cost,
             "remainingMinutes": p.remaining_minutes,
         })),
     });
     if let (Some(l), false) = (limit, b.is_gap) {
-        let projected = b.projection(pricing, now).map_or(total, |p| p.total_tokens);
+        let projected = b.projection(now).map_or(total, |p| p.total_tokens);
         v["tokenLimitStatus"] = json!({
             "limit": l,
             "projectedUsage": projected,

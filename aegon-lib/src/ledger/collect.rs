@@ -12,6 +12,13 @@
 //! §6; [`crate::correlate`]). The index merges a row with one already stored the same way
 //! (field-wise maximum), so a response whose lines straddle two reads, a resumed copy of a
 //! session in another file and a file read again never count twice.
+//!
+//! **Its price factors.** A row keeps what decides its price besides model and tokens
+//! ([`PriceFactors`]: speed, service tier, inference geo, prompt size), so that a report prices
+//! it as the session core does, as a request of its own ([`crate::pricing::Pricing::request_cost`]).
+//! Each line repeats them; where lines disagree (one writes `speed: "standard"`, another
+//! none), the first line that names a factor gives it ([`merge_factors`]), and the prompt size
+//! is the largest reported.
 
 use std::collections::HashMap;
 use std::io;
@@ -20,7 +27,7 @@ use std::ops::ControlFlow;
 use crate::event::{Event, EventKind};
 use crate::render::{Flow, Renderer};
 use crate::timestamp::parse_millis;
-use crate::tokens::Tokens;
+use crate::tokens::{PriceFactors, Tokens};
 
 /// One API response.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,6 +45,25 @@ pub struct Response {
     pub subagent: bool,
     /// Its tokens: field by field, the largest count of its lines.
     pub tokens: Tokens,
+    /// What decides its price besides model and tokens ([`merge_factors`] of its lines').
+    pub factors: PriceFactors,
+}
+
+/// Merges the price factors of another line of a response into `into`: a factor `into` does
+/// not name is taken from `other`; the prompt size is the larger. The same rule as the index
+/// applies when it merges rows (`coalesce`, `max`), so a response read in one go or in
+/// pieces is priced alike.
+pub fn merge_factors(into: &mut PriceFactors, other: &PriceFactors) {
+    if into.speed.is_none() {
+        into.speed.clone_from(&other.speed);
+    }
+    if into.service_tier.is_none() {
+        into.service_tier.clone_from(&other.service_tier);
+    }
+    if into.inference_geo.is_none() {
+        into.inference_geo.clone_from(&other.inference_geo);
+    }
+    into.prompt_tokens = into.prompt_tokens.max(other.prompt_tokens);
 }
 
 /// One tool call (keyed by its `tool_use_id`).
@@ -145,15 +171,22 @@ impl Renderer for Collector {
                 model,
                 tokens,
                 increment,
+                factors,
                 ..
             } => {
                 let key = response_key(event, message_id.as_deref(), request_id.as_deref());
                 match self.responses.get_mut(&key) {
                     // A later line of a response seen in this run: the correlator gives what
                     // grew, so the sum is the maximum.
-                    Some(row) if *increment => row.tokens = row.tokens.saturating_add(*tokens),
+                    Some(row) if *increment => {
+                        row.tokens = row.tokens.saturating_add(*tokens);
+                        merge_factors(&mut row.factors, factors);
+                    }
                     // The correlator forgot the response (over a million later): merge.
-                    Some(row) => row.tokens = row.tokens.max(*tokens),
+                    Some(row) => {
+                        row.tokens = row.tokens.max(*tokens);
+                        merge_factors(&mut row.factors, factors);
+                    }
                     None => {
                         self.responses.insert(
                             key,
@@ -164,6 +197,7 @@ impl Renderer for Collector {
                                 model: owned(model.as_deref()),
                                 subagent: event.sidechain,
                                 tokens: *tokens,
+                                factors: factors.clone(),
                             },
                         );
                     }
@@ -260,5 +294,31 @@ mod tests {
         );
         assert_eq!(a.ts_ms, Some(1_767_225_600_000));
         assert_eq!(c.responses().len(), 2);
+    }
+
+    #[test]
+    fn a_response_keeps_the_first_factor_named_and_its_largest_prompt() {
+        // Written by hand: a response whose first line names no speed and a shorter cache
+        // read, a second line says `fast` and `us`, a third `standard`.
+        let line = |output: u64, cache_read: u64, extra: &str| {
+            format!(
+                r#"{{"type":"assistant","sessionId":"s1","timestamp":"2026-01-01T00:00:00Z","requestId":"r","message":{{"id":"a","model":"claude-opus-4-6","content":[],"usage":{{"input_tokens":3,"output_tokens":{output},"cache_read_input_tokens":{cache_read}{extra}}}}}}}"#
+            ) + "\n"
+        };
+        let text = [
+            line(10, 100, ""),
+            line(20, 200, r#","speed":"fast","inference_geo":"us""#),
+            line(30, 200, r#","speed":"standard","inference_geo":"global""#),
+        ]
+        .concat();
+        let mut p = Pipeline::new(Options::default(), Collector::new());
+        let _ = p.read_to_end("t", text.as_bytes()).unwrap();
+        let (c, _) = p.finish().unwrap();
+        let f = &c.responses()["m:a\u{1f}r"].factors;
+        assert_eq!(f.speed.as_deref(), Some("fast"));
+        assert_eq!(f.inference_geo.as_deref(), Some("us"));
+        assert_eq!(f.service_tier, None);
+        // 3 input + 200 cache read.
+        assert_eq!(f.prompt_tokens, 203);
     }
 }

@@ -24,12 +24,19 @@
 //!   a newer schema is reported, moved aside (`*.unusable-<ms>`, never deleted) and rebuilt
 //!   from the transcripts that remain ([`Ledger::open`]).
 //!
+//! - **Priced as billed, at report time.** Each row keeps its response's price factors (speed,
+//!   service tier, inference geo, prompt size); [`Ledger::entries`] prices every response as a
+//!   request of its own with the [`Pricing`] table given ([`Pricing::request_cost`]), rounded
+//!   to the picodollar, exactly as the session core does: report totals equal `--summary`'s,
+//!   and a corrected or user-supplied price applies to all history.
+//!
 //! Reports over the rows are in [`crate::usage`].
 
 pub mod collect;
 pub mod schema;
 
-use std::collections::{HashMap, HashSet};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
@@ -38,8 +45,10 @@ use std::time::Duration;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use crate::pipeline::{Options, Pipeline};
+use crate::pricing::{to_pico, Pricing};
 use crate::timestamp::now_ms;
-use crate::tokens::Tokens;
+use crate::tokens::{PriceFactors, Tokens};
+use crate::usage::ModelTotals;
 use collect::{Collector, LimitHit, Response, ToolUse};
 
 /// File name of the index inside the data directory.
@@ -446,8 +455,9 @@ impl Ledger {
         {
             let mut upsert = tx.prepare_cached(
                 "INSERT INTO responses (key, file_id, ts_ms, session, project, model, subagent,
-                     input, output, cache_read, cache_5m, cache_1h)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+                     input, output, cache_read, cache_5m, cache_1h,
+                     speed, service_tier, inference_geo, prompt_tokens)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
                  ON CONFLICT(key) DO UPDATE SET
                      input = max(input, excluded.input),
                      output = max(output, excluded.output),
@@ -457,10 +467,15 @@ impl Ledger {
                      ts_ms = coalesce(ts_ms, excluded.ts_ms),
                      model = coalesce(model, excluded.model),
                      session = coalesce(session, excluded.session),
-                     project = coalesce(project, excluded.project)",
+                     project = coalesce(project, excluded.project),
+                     speed = coalesce(speed, excluded.speed),
+                     service_tier = coalesce(service_tier, excluded.service_tier),
+                     inference_geo = coalesce(inference_geo, excluded.inference_geo),
+                     prompt_tokens = max(coalesce(prompt_tokens, 0), excluded.prompt_tokens)",
             )?;
             for (k, r) in &read.responses {
                 let t = r.tokens;
+                let f = &r.factors;
                 upsert.execute(params![
                     k,
                     file_id,
@@ -474,6 +489,10 @@ impl Ledger {
                     t.cache_read as i64,
                     t.cache_write_5m as i64,
                     t.cache_write_1h as i64,
+                    names.id(&tx, f.speed.as_deref())?,
+                    names.id(&tx, f.service_tier.as_deref())?,
+                    names.id(&tx, f.inference_geo.as_deref())?,
+                    i64::try_from(f.prompt_tokens).unwrap_or(i64::MAX),
                 ])?;
             }
             let mut upsert = tx.prepare_cached(
@@ -597,22 +616,33 @@ impl Ledger {
         Ok(out)
     }
 
-    /// The responses of the files below `scope` (or all, for [`Scope::All`]), with their names
-    /// resolved, from `since_ms` on (all when `None`).
-    pub fn entries(&self, scope: &Scope, since_ms: Option<i64>) -> Result<Entries, Error> {
+    /// Every interned name, by id (index 0, and ids no longer used: `""`).
+    fn names(&self) -> Result<Vec<String>, Error> {
         let mut names = vec![String::new()];
-        {
-            let mut stmt = self.conn.prepare("SELECT id, text FROM names")?;
-            let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
-            for row in rows {
-                let (id, text) = row?;
-                let id = usize::try_from(id).unwrap_or(0);
-                if id >= names.len() {
-                    names.resize(id + 1, String::new());
-                }
-                names[id] = text;
+        let mut stmt = self.conn.prepare("SELECT id, text FROM names")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+        for row in rows {
+            let (id, text) = row?;
+            let id = usize::try_from(id).unwrap_or(0);
+            if id >= names.len() {
+                names.resize(id + 1, String::new());
             }
+            names[id] = text;
         }
+        Ok(names)
+    }
+
+    /// The responses of the files below `scope` (or all, for [`Scope::All`]), with their names
+    /// resolved, from `since_ms` on (all when `None`), each priced with `pricing` as a request
+    /// of its own ([`Entry::cost_pico`]).
+    pub fn entries(
+        &self,
+        scope: &Scope,
+        since_ms: Option<i64>,
+        pricing: &Pricing,
+    ) -> Result<Entries, Error> {
+        let names = self.names()?;
+        let mut pricer = RowPricer::new(pricing);
         let files: Option<HashSet<i64>> = match scope {
             Scope::All => None,
             Scope::Paths { roots, files } => {
@@ -636,11 +666,13 @@ impl Ledger {
         // Two statements: `?1 IS NULL OR ts_ms >= ?1` would keep SQLite off the time index.
         let mut stmt = self.conn.prepare_cached(if since_ms.is_some() {
             "SELECT file_id, ts_ms, session, project, model, subagent,
-                    input, output, cache_read, cache_5m, cache_1h
+                    input, output, cache_read, cache_5m, cache_1h,
+                    speed, service_tier, inference_geo, prompt_tokens
              FROM responses WHERE ts_ms >= ?1"
         } else {
             "SELECT file_id, ts_ms, session, project, model, subagent,
-                    input, output, cache_read, cache_5m, cache_1h
+                    input, output, cache_read, cache_5m, cache_1h,
+                    speed, service_tier, inference_geo, prompt_tokens
              FROM responses WHERE ?1 IS NULL"
         })?;
         let mut rows = stmt.query([since_ms])?;
@@ -654,21 +686,25 @@ impl Ledger {
                     .and_then(|v| u32::try_from(v).ok())
                     .unwrap_or(0))
             };
-            let tokens = Tokens {
-                input: r.get::<_, i64>(6)? as u64,
-                output: r.get::<_, i64>(7)? as u64,
-                cache_read: r.get::<_, i64>(8)? as u64,
-                cache_write_5m: r.get::<_, i64>(9)? as u64,
-                cache_write_1h: r.get::<_, i64>(10)? as u64,
-            };
+            let tokens = tokens_at(r, 6)?;
+            let model = name(4)?;
+            let (cost_pico, estimated) = pricer.price(
+                model_name(&out.names, model),
+                &tokens,
+                &out.names,
+                [r.get(11)?, r.get(12)?, r.get(13)?],
+                r.get(14)?,
+            );
             match r.get::<_, Option<i64>>(1)? {
                 Some(ts_ms) => out.rows.push(Entry {
                     ts_ms,
                     session: name(2)?,
                     project: name(3)?,
-                    model: name(4)?,
+                    model,
                     subagent: r.get(5)?,
                     tokens,
+                    cost_pico,
+                    estimated,
                 }),
                 None => {
                     out.undated += 1;
@@ -742,29 +778,48 @@ impl Ledger {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Tokens by model of one session (all its history), `unknown` for responses naming no
-    /// model.
-    pub fn session_usage(&self, session: &str) -> Result<Vec<(String, Tokens)>, Error> {
+    /// Tokens and cost by model of one session (all its history, undated responses included),
+    /// `unknown` for responses naming no model; each response priced with `pricing` as a
+    /// request of its own, as [`Ledger::entries`] prices it.
+    pub fn session_usage(
+        &self,
+        session: &str,
+        pricing: &Pricing,
+    ) -> Result<BTreeMap<String, ModelTotals>, Error> {
+        let Some(id) = self
+            .conn
+            .prepare_cached("SELECT id FROM names WHERE text = ?1")?
+            .query_row([session], |r| r.get::<_, i64>(0))
+            .optional()?
+        else {
+            return Ok(BTreeMap::new());
+        };
+        let names = self.names()?;
+        let mut pricer = RowPricer::new(pricing);
+        let mut out: BTreeMap<String, ModelTotals> = BTreeMap::new();
         let mut stmt = self.conn.prepare_cached(
-            "SELECT coalesce(m.text, 'unknown'), sum(input), sum(output), sum(cache_read),
-                    sum(cache_5m), sum(cache_1h)
-             FROM responses r LEFT JOIN names m ON m.id = r.model
-             WHERE r.session = (SELECT id FROM names WHERE text = ?1)
-             GROUP BY r.model",
+            "SELECT model, input, output, cache_read, cache_5m, cache_1h,
+                    speed, service_tier, inference_geo, prompt_tokens
+             FROM responses WHERE session = ?1",
         )?;
-        let rows = stmt.query_map([session], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                Tokens {
-                    input: r.get::<_, i64>(1)? as u64,
-                    output: r.get::<_, i64>(2)? as u64,
-                    cache_read: r.get::<_, i64>(3)? as u64,
-                    cache_write_5m: r.get::<_, i64>(4)? as u64,
-                    cache_write_1h: r.get::<_, i64>(5)? as u64,
-                },
-            ))
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let mut rows = stmt.query([id])?;
+        while let Some(r) = rows.next()? {
+            let model = r
+                .get::<_, Option<i64>>(0)?
+                .and_then(|v| u32::try_from(v).ok())
+                .unwrap_or(0);
+            let model = model_name(&names, model);
+            let tokens = tokens_at(r, 1)?;
+            let (cost, _) = pricer.price(
+                model,
+                &tokens,
+                &names,
+                [r.get(6)?, r.get(7)?, r.get(8)?],
+                r.get(9)?,
+            );
+            out.entry(model.to_owned()).or_default().add(tokens, cost);
+        }
+        Ok(out)
     }
 
     /// Tool calls and failed ones recorded, in all history.
@@ -784,6 +839,89 @@ fn dir_prefix(dir: &Path) -> String {
         s.push(std::path::MAIN_SEPARATOR);
     }
     s
+}
+
+/// The five token counts of a `responses` row, from column `at` on.
+fn tokens_at(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Tokens> {
+    Ok(Tokens {
+        input: r.get::<_, i64>(at)? as u64,
+        output: r.get::<_, i64>(at + 1)? as u64,
+        cache_read: r.get::<_, i64>(at + 2)? as u64,
+        cache_write_5m: r.get::<_, i64>(at + 3)? as u64,
+        cache_write_1h: r.get::<_, i64>(at + 4)? as u64,
+    })
+}
+
+/// The model at name id `id` in `names`, `unknown` for none (the session core's name).
+fn model_name(names: &[String], id: u32) -> &str {
+    match names.get(id as usize).map_or("", String::as_str) {
+        "" => "unknown",
+        m => m,
+    }
+}
+
+/// A response's cost in whole picodollars ([`to_pico`], as the session core rounds each
+/// response), or `None` when it has no price. `factors: None` (not recorded) prices it at
+/// standard speed, tier and geo, its long-context tier decided by its own tokens.
+fn response_cost(
+    pricing: &Pricing,
+    model: &str,
+    tokens: &Tokens,
+    factors: Option<&PriceFactors>,
+) -> Option<u64> {
+    let usd = match factors {
+        Some(f) => pricing.request_cost(model, tokens, f)?,
+        None => pricing.cost(model, tokens)?,
+    };
+    Some(u64::try_from(to_pico(usd)).unwrap_or(u64::MAX))
+}
+
+/// Prices `responses` rows: their speed, tier and geo are name ids; the [`PriceFactors`] of
+/// each combination is built once.
+struct RowPricer<'p> {
+    pricing: &'p Pricing,
+    factors: HashMap<[Option<i64>; 3], PriceFactors>,
+}
+
+impl<'p> RowPricer<'p> {
+    fn new(pricing: &'p Pricing) -> Self {
+        RowPricer {
+            pricing,
+            factors: HashMap::new(),
+        }
+    }
+
+    /// `(cost in picodollars, estimated)`: `ids` are the row's speed, service tier and
+    /// inference geo (ids in `names`), `prompt` its prompt size; a NULL prompt size (a row
+    /// indexed before the factors were recorded) is priced without them, and `estimated`.
+    fn price(
+        &mut self,
+        model: &str,
+        tokens: &Tokens,
+        names: &[String],
+        ids: [Option<i64>; 3],
+        prompt: Option<i64>,
+    ) -> (Option<u64>, bool) {
+        let Some(prompt) = prompt else {
+            return (response_cost(self.pricing, model, tokens, None), true);
+        };
+        let text = |id: Option<i64>| {
+            id.and_then(|i| usize::try_from(i).ok())
+                .and_then(|i| names.get(i))
+                .map(|t| Cow::Owned(t.clone()))
+        };
+        let factors = self.factors.entry(ids).or_insert_with(|| PriceFactors {
+            speed: text(ids[0]),
+            service_tier: text(ids[1]),
+            inference_geo: text(ids[2]),
+            prompt_tokens: 0,
+        });
+        factors.prompt_tokens = u64::try_from(prompt).unwrap_or(0);
+        (
+            response_cost(self.pricing, model, tokens, Some(factors)),
+            false,
+        )
+    }
 }
 
 /// Names interned while one transaction lasts.
@@ -931,6 +1069,13 @@ pub struct Entry {
     pub subagent: bool,
     /// Tokens.
     pub tokens: Tokens,
+    /// Its cost in picodollars (10⁻¹² $), priced when read as a request of its own with its
+    /// price factors ([`Pricing::request_cost`]) and rounded as the session core rounds it;
+    /// `None` when its model, speed, service tier or inference geo has no price.
+    pub cost_pico: Option<u64>,
+    /// Priced without its speed, service tier and inference geo: indexed by an aegon that did
+    /// not record them (schema version 1), from a transcript no longer on disk.
+    pub estimated: bool,
 }
 
 /// The responses a report reads, oldest first.
@@ -956,8 +1101,9 @@ impl Entries {
         self.names.get(id as usize).map_or("", String::as_str)
     }
 
-    /// The entries of a collector's responses (a read without the index).
-    pub fn from_responses(responses: HashMap<String, Response>) -> Entries {
+    /// The entries of a collector's responses (a read without the index), priced with
+    /// `pricing`.
+    pub fn from_responses(responses: HashMap<String, Response>, pricing: &Pricing) -> Entries {
         let mut ids: HashMap<String, u32> = HashMap::new();
         let mut out = Entries {
             names: vec![String::new()],
@@ -973,6 +1119,12 @@ impl Entries {
         for r in responses.into_values() {
             match r.ts_ms {
                 Some(ts_ms) => {
+                    let cost_pico = response_cost(
+                        pricing,
+                        r.model.as_deref().unwrap_or("unknown"),
+                        &r.tokens,
+                        Some(&r.factors),
+                    );
                     let session = intern(&mut out.names, r.session);
                     let project = intern(&mut out.names, r.project);
                     let model = intern(&mut out.names, r.model);
@@ -983,6 +1135,8 @@ impl Entries {
                         model,
                         subagent: r.subagent,
                         tokens: r.tokens,
+                        cost_pico,
+                        estimated: false,
                     });
                 }
                 None => {
@@ -996,8 +1150,13 @@ impl Entries {
     }
 }
 
-/// Reads `files` without the index: every response once, as the index would hold it.
-pub fn read_fresh(files: &[PathBuf], problem: &mut dyn FnMut(&Path, &str)) -> Entries {
+/// Reads `files` without the index: every response once, as the index would hold it, priced
+/// with `pricing`.
+pub fn read_fresh(
+    files: &[PathBuf],
+    pricing: &Pricing,
+    problem: &mut dyn FnMut(&Path, &str),
+) -> Entries {
     let mut pipeline = Pipeline::new(Options::default(), Collector::new());
     for path in files {
         let name = path_key(path);
@@ -1014,7 +1173,7 @@ pub fn read_fresh(files: &[PathBuf], problem: &mut dyn FnMut(&Path, &str)) -> En
     match pipeline.finish() {
         Ok((collector, _)) => {
             let (responses, _, limits) = collector.into_parts();
-            let mut entries = Entries::from_responses(responses);
+            let mut entries = Entries::from_responses(responses, pricing);
             entries.limit_hits = limits.into_values().map(|l| (l.ts_ms, l.text)).collect();
             entries.limit_hits.sort();
             entries
@@ -1055,8 +1214,13 @@ mod tests {
         dir
     }
 
+    fn prices() -> Pricing {
+        Pricing::built_in()
+    }
+
     /// Rows as comparable values, names resolved.
-    fn rows(e: &Entries) -> Vec<(i64, String, String, String, bool, Tokens)> {
+    #[allow(clippy::type_complexity)]
+    fn rows(e: &Entries) -> Vec<(i64, String, String, String, bool, Tokens, Option<u64>, bool)> {
         let mut v: Vec<_> = e
             .rows
             .iter()
@@ -1068,6 +1232,8 @@ mod tests {
                     e.name(r.model).to_owned(),
                     r.subagent,
                     r.tokens,
+                    r.cost_pico,
+                    r.estimated,
                 )
             })
             .collect();
@@ -1094,11 +1260,11 @@ mod tests {
             ledger
                 .update(&[], std::slice::from_ref(&file), &mut no_problem)
                 .unwrap();
-            let indexed = ledger.entries(&Scope::All, None).unwrap();
-            let fresh = read_fresh(std::slice::from_ref(&file), &mut no_problem);
+            let indexed = ledger.entries(&Scope::All, None, &prices()).unwrap();
+            let fresh = read_fresh(std::slice::from_ref(&file), &prices(), &mut no_problem);
             assert_eq!(rows(&indexed), rows(&fresh), "after {cut} bytes");
         }
-        let all = ledger.entries(&Scope::All, None).unwrap();
+        let all = ledger.entries(&Scope::All, None, &prices()).unwrap();
         assert!(all.rows.len() > 50, "the corpus file has many responses");
         let _ = std::fs::remove_dir_all(&dir);
     }
@@ -1121,9 +1287,9 @@ mod tests {
         let mut ledger = Ledger::open(&dir.join("i.sqlite3"), &mut |_| {}).unwrap();
         let check = |ledger: &mut Ledger, files: &[PathBuf], shown: Vec<PathBuf>| {
             let stats = ledger.update(&[], files, &mut |_, _| {}).unwrap();
-            let indexed = ledger.entries(&Scope::All, None).unwrap();
+            let indexed = ledger.entries(&Scope::All, None, &prices()).unwrap();
             // Everything the index was shown, read fresh at once: each response once.
-            let fresh = read_fresh(&shown, &mut no_problem);
+            let fresh = read_fresh(&shown, &prices(), &mut no_problem);
             assert_eq!(rows(&indexed), rows(&fresh));
             stats
         };
@@ -1145,18 +1311,24 @@ mod tests {
             assert_eq!(stats.rereads, [(path_key(&a), Reread::Replaced)]);
         }
         // A resumed copy in another file and a moved file add nothing.
-        let before = rows(&ledger.entries(&Scope::All, None).unwrap());
+        let before = rows(&ledger.entries(&Scope::All, None, &prices()).unwrap());
         let copy = dir.join("copy.jsonl");
         std::fs::write(&copy, &bytes).unwrap();
         let moved = dir.join("moved.jsonl");
         std::fs::rename(&a, &moved).unwrap();
         check(&mut ledger, &[copy.clone(), moved.clone()], shown.clone());
-        assert_eq!(rows(&ledger.entries(&Scope::All, None).unwrap()), before);
+        assert_eq!(
+            rows(&ledger.entries(&Scope::All, None, &prices()).unwrap()),
+            before
+        );
         // Deleted: the history stays.
         std::fs::remove_file(&copy).unwrap();
         std::fs::remove_file(&moved).unwrap();
         check(&mut ledger, &[copy, moved], shown);
-        assert_eq!(rows(&ledger.entries(&Scope::All, None).unwrap()), before);
+        assert_eq!(
+            rows(&ledger.entries(&Scope::All, None, &prices()).unwrap()),
+            before
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 
@@ -1171,10 +1343,14 @@ mod tests {
         ledger
             .update(&[], std::slice::from_ref(&f), &mut no_problem)
             .unwrap();
-        let first = rows(&ledger.entries(&Scope::All, None).unwrap());
+        let first = rows(&ledger.entries(&Scope::All, None, &prices()).unwrap());
         assert_eq!(
             first,
-            rows(&read_fresh(std::slice::from_ref(&f), &mut no_problem))
+            rows(&read_fresh(
+                std::slice::from_ref(&f),
+                &prices(),
+                &mut no_problem
+            ))
         );
         // The newline arrives, then more lines: the same file read whole.
         let mut more = bytes.clone();
@@ -1184,14 +1360,112 @@ mod tests {
             .update(&[], std::slice::from_ref(&f), &mut no_problem)
             .unwrap();
         assert_eq!(
-            rows(&ledger.entries(&Scope::All, None).unwrap()),
-            rows(&read_fresh(std::slice::from_ref(&f), &mut no_problem))
+            rows(&ledger.entries(&Scope::All, None, &prices()).unwrap()),
+            rows(&read_fresh(
+                std::slice::from_ref(&f),
+                &prices(),
+                &mut no_problem
+            ))
         );
         let row = Ledger::file_row(&ledger.conn, &path_key(&f))
             .unwrap()
             .unwrap();
         let lines = more.iter().filter(|&&b| b == b'\n').count() as i64;
         assert_eq!((row.consumed, row.line), (more.len() as i64, lines + 1));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// The columns of `responses` in the index at `path`: (name, type).
+    fn response_columns(conn: &Connection) -> Vec<(String, String)> {
+        let mut stmt = conn.prepare("PRAGMA table_info(responses)").unwrap();
+        let rows = stmt.query_map([], |r| Ok((r.get(1)?, r.get(2)?))).unwrap();
+        rows.collect::<Result<_, _>>().unwrap()
+    }
+
+    /// Makes the index at `path` what schema version 1 wrote: its rows without price factors.
+    fn downgrade_to_version_1(path: &Path) {
+        let conn = Connection::open(path).unwrap();
+        for column in ["speed", "service_tier", "inference_geo", "prompt_tokens"] {
+            conn.execute_batch(&format!("ALTER TABLE responses DROP COLUMN {column}"))
+                .unwrap();
+        }
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        // The same table as the first schema creates.
+        let v1 = Connection::open_in_memory().unwrap();
+        v1.execute_batch(schema::MIGRATIONS[0]).unwrap();
+        assert_eq!(response_columns(&conn), response_columns(&v1));
+    }
+
+    #[test]
+    fn a_version_1_index_is_migrated_and_factors_filled_in_from_the_transcripts_left() {
+        let dir = temp("migrate");
+        let bugs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/bugs");
+        let transcripts = dir.join("projects");
+        std::fs::create_dir_all(&transcripts).unwrap();
+        let fast = transcripts.join("fast.jsonl");
+        let long = transcripts.join("long.jsonl");
+        std::fs::copy(bugs.join("06-fast-mode-speed.jsonl"), &fast).unwrap();
+        std::fs::copy(bugs.join("10-sonnet45-over-200k.jsonl"), &long).unwrap();
+        let path = dir.join("i.sqlite3");
+        let roots = [transcripts.clone()];
+        Ledger::open(&path, &mut |_| {})
+            .unwrap()
+            .update(&roots, &[], &mut no_problem)
+            .unwrap();
+        downgrade_to_version_1(&path);
+        // The long-context transcript is deleted since (its history stays in the index).
+        std::fs::remove_file(&long).unwrap();
+        let mut notes = Vec::new();
+        let mut ledger = Ledger::open(&path, &mut |n| notes.push(n.to_owned())).unwrap();
+        assert!(notes.is_empty(), "migrated, not moved aside: {notes:?}");
+        let v: i32 = ledger
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, schema::VERSION);
+        let cost_of = |e: &Entries, model: &str| -> (u64, Vec<bool>) {
+            let rows: Vec<&Entry> = e
+                .rows
+                .iter()
+                .filter(|r| e.name(r.model).starts_with(model))
+                .collect();
+            let pico = rows.iter().map(|r| r.cost_pico.unwrap()).sum();
+            (pico, rows.iter().map(|r| r.estimated).collect())
+        };
+        // Before an update every row lacks its factors.
+        let before = ledger.entries(&Scope::All, None, &prices()).unwrap();
+        assert_eq!(before.rows.len(), 4);
+        assert!(before.rows.iter().all(|r| r.estimated));
+        ledger.update(&roots, &[], &mut no_problem).unwrap();
+        let after = ledger.entries(&Scope::All, None, &prices()).unwrap();
+        // Read again, nothing counted twice.
+        let tokens = |e: &Entries| {
+            e.rows
+                .iter()
+                .fold(Tokens::default(), |a, r| a.saturating_add(r.tokens))
+        };
+        assert_eq!(after.rows.len(), 4);
+        assert_eq!(tokens(&after), tokens(&before));
+        // fixtures/bugs/README.md: the fast-mode transcript costs $1.435 (its first response
+        // at 6× the standard rates), not the $0.41 of two standard responses.
+        assert_eq!(
+            cost_of(&before, "claude-opus"),
+            (410_000_000_000, vec![true; 2])
+        );
+        assert_eq!(
+            cost_of(&after, "claude-opus"),
+            (1_435_000_000_000, vec![false; 2])
+        );
+        // The deleted transcript's responses stay priced without speed, tier and geo, and
+        // say so; here their own tokens decide the long-context tier right: 120,008 input
+        // tokens at standard rates (8 × $3 + 120,000 × $6 1-hour writes + 500 × $15 a
+        // million = $0.727524) and 210,012 above 200K at the long-context rates (12 × $6 +
+        // 90,000 × $12 + 120,000 × $0.60 + 800 × $22.50 = $1.170072): $1.897596 (the README's
+        // $1.8976).
+        assert_eq!(
+            cost_of(&after, "claude-sonnet"),
+            (1_897_596_000_000, vec![true; 2])
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 

@@ -11,20 +11,28 @@
 //! |---|---|---|
 //! | `names` | distinct text | session ids, project paths (`cwd`), model and tool names, interned |
 //! | `files` | transcript path | device, inode, bytes consumed, line number there, whether a valid last line without its newline was consumed, present on disk at the last scan |
-//! | `responses` | API response (identity key) | first file, time (UTC ms), session, project, model, subagent flag, the five token counts |
+//! | `responses` | API response (identity key) | first file, time (UTC ms), session, project, model, subagent flag, the five token counts; since version 2 its price factors: speed, service tier, inference geo (names; NULL when the transcript names none) and prompt size in tokens (NULL: not recorded, see below) |
 //! | `tools` | tool call (`tool_use_id`) | first file, time, session, project, tool, subagent flag, error flag |
 //! | `limit_hits` | limit message in a transcript | time, session, text |
 //! | `limit_readings` | official reading from the status line | time read, window (`five_hour`, `seven_day`, …), used %, reset time |
 //! | `meta` | key | small settings (`last_scan_ms`) |
 //!
-//! Costs are not stored: they are computed at report time from the token counts per model
-//! ([`crate::pricing`]), so a corrected or user-supplied price applies to all history.
+//! Costs are not stored: each response is priced at report time from its model, token counts
+//! and price factors ([`crate::pricing::Pricing::request_cost`], as the session core prices
+//! it), so a corrected or user-supplied price applies to all history.
+//!
+//! Version 2 added the price factors. Migrating from version 1 adds the columns (NULL) and
+//! sets every file's progress back to its start, so the next update reads the transcripts
+//! still on disk again and fills in their responses' factors (rows merge by identity: nothing
+//! counts twice). Responses of transcripts deleted since keep `prompt_tokens` NULL: reports
+//! price them at standard speed, tier and geo and say how many they are
+//! ([`crate::ledger::Entry::estimated`]).
 
 /// `PRAGMA application_id` of an aegon index ("AEGN").
 pub const APPLICATION_ID: i32 = 0x4145_474E;
 
 /// The schema version this build writes (`PRAGMA user_version`).
-pub const VERSION: i32 = 1;
+pub const VERSION: i32 = 2;
 
 /// `MIGRATIONS[n]` takes the schema from version `n` to `n + 1`.
 pub const MIGRATIONS: &[&str] = &[
@@ -91,5 +99,14 @@ pub const MIGRATIONS: &[&str] = &[
         key   TEXT PRIMARY KEY,
         value TEXT NOT NULL
     );
+    ",
+    // 1 → 2: each response's price factors (speed, tier and geo as `names` ids), and every
+    // file read again from its start to fill them in.
+    "
+    ALTER TABLE responses ADD COLUMN speed INTEGER;
+    ALTER TABLE responses ADD COLUMN service_tier INTEGER;
+    ALTER TABLE responses ADD COLUMN inference_geo INTEGER;
+    ALTER TABLE responses ADD COLUMN prompt_tokens INTEGER;
+    UPDATE files SET consumed = 0, line = 1, open_tail = 0;
     ",
 ];

@@ -31,7 +31,6 @@ use super::limits::reset_after;
 use super::time::{local_date, within, Bound};
 use super::{total_tokens, Usage};
 use crate::ledger::{Entries, LimitReading};
-use crate::pricing::Pricing;
 
 /// Length of a block: 5 hours, in ms.
 pub const BLOCK_MS: i64 = 5 * 3_600_000;
@@ -104,7 +103,7 @@ pub struct Projection {
 
 impl Block {
     /// The burn rate over first → last response; `None` for gaps and single instants.
-    pub fn burn_rate(&self, pricing: &Pricing) -> Option<BurnRate> {
+    pub fn burn_rate(&self) -> Option<BurnRate> {
         let (first, last) = (self.usage.first_ms?, self.usage.last_ms?);
         let minutes = (last - first) as f64 / 60_000.0;
         if self.is_gap || minutes <= 0.0 {
@@ -114,19 +113,19 @@ impl Block {
         Some(BurnRate {
             tokens_per_minute: total_tokens(&t) as f64 / minutes,
             tokens_per_minute_for_indicator: t.input.saturating_add(t.output) as f64 / minutes,
-            cost_per_hour: self.usage.priced_cost(pricing) / minutes * 60.0,
+            cost_per_hour: self.usage.priced_cost() / minutes * 60.0,
         })
     }
 
     /// The projection to the block's end, for the active block.
-    pub fn projection(&self, pricing: &Pricing, now_ms: i64) -> Option<Projection> {
+    pub fn projection(&self, now_ms: i64) -> Option<Projection> {
         if !self.is_active {
             return None;
         }
-        let rate = self.burn_rate(pricing)?;
+        let rate = self.burn_rate()?;
         let remaining = (self.end_ms - now_ms).max(0) as f64 / 60_000.0;
         let tokens = total_tokens(&self.usage.tokens()) as f64 + rate.tokens_per_minute * remaining;
-        let cost = self.usage.priced_cost(pricing) + rate.cost_per_hour / 60.0 * remaining;
+        let cost = self.usage.priced_cost() + rate.cost_per_hour / 60.0 * remaining;
         Some(Projection {
             total_tokens: tokens.round() as u64,
             total_cost: (cost * 100.0).round() / 100.0,
@@ -229,7 +228,7 @@ pub fn blocks(
             });
         }
         if let Some(b) = current.as_mut() {
-            b.usage.add(model, e.tokens, e.ts_ms);
+            b.usage.add(model, e.tokens, e.cost_pico, e.ts_ms);
             b.actual_end_ms = b.usage.last_ms;
         }
     }
@@ -320,6 +319,9 @@ mod tests {
                         output: 90,
                         ..Tokens::default()
                     },
+                    // $0.00138 each (10 × $3 + 90 × $15 a million).
+                    cost_pico: Some(1_380_000_000),
+                    estimated: false,
                 })
                 .collect(),
             ..Entries::default()
@@ -388,10 +390,11 @@ mod tests {
         assert_eq!(b[1].start_ms, t0 + 2 * H);
         assert!(b[1].is_active);
         // 2 responses of 100 tokens over 30 minutes: 200/30 tokens a minute; 12:50 → 17:00 is 4h10.
-        let p = Pricing::built_in();
-        let rate = b[1].burn_rate(&p).unwrap();
+        let rate = b[1].burn_rate().unwrap();
         assert!((rate.tokens_per_minute - 200.0 / 30.0).abs() < 1e-9);
-        let proj = b[1].projection(&p, now).unwrap();
+        // $0.00276 over half an hour.
+        assert!((rate.cost_per_hour - 0.00552).abs() < 1e-12);
+        let proj = b[1].projection(now).unwrap();
         assert_eq!(proj.remaining_minutes, 250);
         assert_eq!(
             proj.total_tokens,

@@ -3,9 +3,11 @@
 //!
 //! A report reads [`Entries`] (one per API response, from the [`crate::ledger`] index or read
 //! fresh) and groups them. Instants are UTC; periods are local dates in the zone given
-//! ([`time`]). Costs are computed here from the token counts per model with a
-//! [`Pricing`] table, so a model with no known price makes the cost a lower bound that says so
-//! (`unpriced_models`), never $0.
+//! ([`time`]). Each entry comes priced as a request of its own, as the session core prices it
+//! ([`crate::ledger::Entry::cost_pico`]: its speed, tier, geo and long-context tier), and a
+//! group's cost is the sum of its entries' in whole picodollars, so a report's totals equal
+//! `aegon --summary`'s whatever the grouping. A response with no known price makes its
+//! group's cost a lower bound that says so (`unpriced_models`), never $0.
 //!
 //! Row and total field names follow ccusage's JSON (`date`/`week`/`month`, `inputTokens`,
 //! `outputTokens`, `cacheCreationTokens`, `cacheReadTokens`, `totalTokens`, `totalCost`,
@@ -22,7 +24,7 @@ use std::collections::BTreeMap;
 use jiff::tz::TimeZone;
 
 use crate::ledger::Entries;
-use crate::pricing::Pricing;
+use crate::pricing::from_pico;
 use crate::tokens::Tokens;
 use time::{local_date, within, Bound, Period};
 
@@ -97,11 +99,46 @@ pub struct Filter {
     pub project: Option<String>,
 }
 
+/// Tokens and cost of one model's responses in a group.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ModelTotals {
+    /// Tokens.
+    pub tokens: Tokens,
+    /// Cost of the responses with a known price, in picodollars (10⁻¹² $).
+    pub cost_pico: u128,
+    /// Responses with no known price (unknown model, or a speed, tier or geo the table has no
+    /// multiplier for): while non-zero, the cost is unknown and `cost_pico` a lower bound.
+    pub unpriced: u64,
+}
+
+impl ModelTotals {
+    /// Adds one response: its tokens and its cost in picodollars (`None`: no price known).
+    pub fn add(&mut self, tokens: Tokens, cost_pico: Option<u64>) {
+        self.tokens = self.tokens.saturating_add(tokens);
+        match cost_pico {
+            Some(c) => self.cost_pico = self.cost_pico.saturating_add(u128::from(c)),
+            None => self.unpriced += 1,
+        }
+    }
+
+    /// Adds another model total.
+    pub fn merge(&mut self, other: &ModelTotals) {
+        self.tokens = self.tokens.saturating_add(other.tokens);
+        self.cost_pico = self.cost_pico.saturating_add(other.cost_pico);
+        self.unpriced += other.unpriced;
+    }
+
+    /// The cost in dollars, `None` when a response has no known price.
+    pub fn cost(&self) -> Option<f64> {
+        (self.unpriced == 0).then(|| from_pico(self.cost_pico))
+    }
+}
+
 /// Tokens and cost of a group of responses.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Usage {
-    /// Tokens by model (`unknown` when the transcript names none).
-    pub by_model: BTreeMap<String, Tokens>,
+    /// Tokens and cost by model (`unknown` when the transcript names none).
+    pub by_model: BTreeMap<String, ModelTotals>,
     /// API responses.
     pub responses: u64,
     /// First response, ms since the epoch.
@@ -111,10 +148,17 @@ pub struct Usage {
 }
 
 impl Usage {
-    /// Adds one response.
-    pub fn add(&mut self, model: &str, tokens: Tokens, ts_ms: i64) {
-        let slot = self.by_model.entry(model.to_owned()).or_default();
-        *slot = slot.saturating_add(tokens);
+    /// Adds one response: its model, tokens, cost in picodollars (`None`: no price known) and
+    /// time (ms since the epoch).
+    pub fn add(&mut self, model: &str, tokens: Tokens, cost_pico: Option<u64>, ts_ms: i64) {
+        match self.by_model.get_mut(model) {
+            Some(slot) => slot.add(tokens, cost_pico),
+            None => {
+                let mut slot = ModelTotals::default();
+                slot.add(tokens, cost_pico);
+                self.by_model.insert(model.to_owned(), slot);
+            }
+        }
         self.responses += 1;
         self.first_ms = Some(self.first_ms.map_or(ts_ms, |f| f.min(ts_ms)));
         self.last_ms = Some(self.last_ms.map_or(ts_ms, |l| l.max(ts_ms)));
@@ -123,8 +167,7 @@ impl Usage {
     /// Adds another group.
     pub fn merge(&mut self, other: &Usage) {
         for (m, t) in &other.by_model {
-            let slot = self.by_model.entry(m.clone()).or_default();
-            *slot = slot.saturating_add(*t);
+            self.by_model.entry(m.clone()).or_default().merge(t);
         }
         self.responses += other.responses;
         for ms in [other.first_ms, other.last_ms].into_iter().flatten() {
@@ -137,22 +180,31 @@ impl Usage {
     pub fn tokens(&self) -> Tokens {
         self.by_model
             .values()
-            .fold(Tokens::default(), |a, t| a.saturating_add(*t))
+            .fold(Tokens::default(), |a, t| a.saturating_add(t.tokens))
     }
 
-    /// Cost of the models with a known price, in dollars.
-    pub fn priced_cost(&self, pricing: &Pricing) -> f64 {
-        self.by_model
-            .iter()
-            .filter_map(|(m, t)| pricing.cost(m, t))
-            .fold(0.0, |a, c| a + c)
+    /// Cost in dollars of the responses with a known price (a lower bound while
+    /// [`Usage::unpriced`] names a model), added up in whole picodollars.
+    pub fn priced_cost(&self) -> f64 {
+        from_pico(
+            self.by_model
+                .values()
+                .fold(0u128, |a, t| a.saturating_add(t.cost_pico)),
+        )
     }
 
-    /// Models with no known price (their cost is missing from [`Usage::priced_cost`]).
-    pub fn unpriced(&self, pricing: &Pricing) -> Vec<String> {
+    /// Cost in dollars, `None` when a response has no known price.
+    pub fn cost(&self) -> Option<f64> {
+        self.unpriced().is_empty().then(|| self.priced_cost())
+    }
+
+    /// Models with a response that has no known price (its cost is missing from
+    /// [`Usage::priced_cost`]): the model, or its speed, service tier or inference geo, is
+    /// not in the price table.
+    pub fn unpriced(&self) -> Vec<String> {
         self.by_model
             .iter()
-            .filter(|(m, t)| !t.is_zero() && pricing.rates(m).is_none())
+            .filter(|(_, t)| t.unpriced > 0)
             .map(|(m, _)| m.clone())
             .collect()
     }
@@ -161,7 +213,7 @@ impl Usage {
     pub fn models(&self) -> Vec<String> {
         self.by_model
             .iter()
-            .filter(|(_, t)| !t.is_zero())
+            .filter(|(_, t)| !t.tokens.is_zero())
             .map(|(m, _)| m.clone())
             .collect()
     }
@@ -202,6 +254,15 @@ pub struct Report {
     pub notes: Vec<String>,
 }
 
+/// The note for `n` responses priced without their speed, tier and geo
+/// ([`crate::ledger::Entry::estimated`]).
+pub fn estimated_note(n: u64) -> String {
+    format!(
+        "{n} API response{} indexed by an earlier aegon, whose transcripts are gone, priced at standard speed, service tier and inference geo (not recorded then)",
+        if n == 1 { "" } else { "s" }
+    )
+}
+
 /// Claude Code's default `cleanupPeriodDays`: transcripts older than this are deleted.
 pub const CLEANUP_DAYS: i64 = 30;
 
@@ -215,6 +276,7 @@ pub fn report(
 ) -> Report {
     let mut groups: BTreeMap<(String, String), (Option<String>, Usage)> = BTreeMap::new();
     let mut totals = Usage::default();
+    let mut estimated = 0u64;
     for e in &entries.rows {
         let project = entries.name(e.project);
         if let Some(want) = &filter.project {
@@ -247,8 +309,9 @@ pub fn report(
                 Usage::default(),
             )
         });
-        slot.1.add(model, e.tokens, e.ts_ms);
-        totals.add(model, e.tokens, e.ts_ms);
+        slot.1.add(model, e.tokens, e.cost_pico, e.ts_ms);
+        totals.add(model, e.tokens, e.cost_pico, e.ts_ms);
+        estimated += u64::from(e.estimated);
     }
     let mut rows: Vec<Row> = groups
         .into_iter()
@@ -273,6 +336,9 @@ pub fn report(
             if entries.undated == 1 { "" } else { "s" },
             total_tokens(&entries.undated_tokens)
         ));
+    }
+    if estimated > 0 {
+        notes.push(estimated_note(estimated));
     }
     if let (Some(first), Some(oldest)) = (totals.first_ms, entries.oldest_on_disk_ms) {
         if first < oldest {

@@ -12,15 +12,16 @@
 //!  "totals":{…the same token and cost fields…}, "notes":[…]}
 //! ```
 //!
-//! `totalCost` is in dollars, of the models with a known price; `unpricedModels` lists the
-//! others (then the cost is a lower bound). Session rows add `sessionId`, `projectPath`,
+//! `totalCost` is in dollars, of the responses with a known price, each priced as a request of
+//! its own (speed, tier, geo, long context; [`crate::ledger::Entry::cost_pico`]);
+//! `unpricedModels` lists the models with a response that has none (then the cost is a lower
+//! bound). A breakdown's `cost` is `null` when its model has such a response. Session rows add `sessionId`, `projectPath`,
 //! `firstActivity`, `lastActivity` (RFC 3339, UTC).
 
 use serde_json::{json, Map, Value};
 
 use super::time::weekday_name;
 use super::{total_tokens, By, Report, ReportKind, Usage};
-use crate::pricing::Pricing;
 use crate::tokens::Tokens;
 
 /// Version of the usage JSON (its `v` field).
@@ -40,11 +41,11 @@ fn token_fields(m: &mut Map<String, Value>, t: &Tokens) {
 }
 
 /// The token and cost fields of a group (a row or the totals).
-pub fn usage_fields(u: &Usage, pricing: &Pricing) -> Map<String, Value> {
+pub fn usage_fields(u: &Usage) -> Map<String, Value> {
     let mut m = Map::new();
     token_fields(&mut m, &u.tokens());
-    m.insert("totalCost".into(), json!(u.priced_cost(pricing)));
-    m.insert("unpricedModels".into(), json!(u.unpriced(pricing)));
+    m.insert("totalCost".into(), json!(u.priced_cost()));
+    m.insert("unpricedModels".into(), json!(u.unpriced()));
     m.insert("apiCalls".into(), json!(u.responses));
     m
 }
@@ -55,7 +56,7 @@ pub fn rfc3339(ms: i64) -> String {
 }
 
 /// The report as one JSON value.
-pub fn report_json(r: &Report, pricing: &Pricing) -> Value {
+pub fn report_json(r: &Report) -> Value {
     let mut doc = Map::new();
     doc.insert("v".into(), json!(USAGE_SCHEMA_VERSION));
     doc.insert("report".into(), json!(r.kind.json_key()));
@@ -83,18 +84,18 @@ pub fn report_json(r: &Report, pricing: &Pricing) -> Value {
                 );
                 m.insert("lastActivity".into(), json!(row.usage.last_ms.map(rfc3339)));
             }
-            m.extend(usage_fields(&row.usage, pricing));
+            m.extend(usage_fields(&row.usage));
             m.insert("modelsUsed".into(), json!(row.usage.models()));
             let breakdowns: Vec<Value> = row
                 .usage
                 .by_model
                 .iter()
-                .filter(|(_, t)| !t.is_zero())
+                .filter(|(_, t)| !t.tokens.is_zero())
                 .map(|(model, t)| {
                     let mut b = Map::new();
                     b.insert("modelName".into(), json!(model));
-                    token_fields(&mut b, t);
-                    b.insert("cost".into(), json!(pricing.cost(model, t)));
+                    token_fields(&mut b, &t.tokens);
+                    b.insert("cost".into(), json!(t.cost()));
                     Value::Object(b)
                 })
                 .collect();
@@ -103,10 +104,7 @@ pub fn report_json(r: &Report, pricing: &Pricing) -> Value {
         })
         .collect();
     doc.insert(r.kind.json_key().into(), Value::Array(rows));
-    doc.insert(
-        "totals".into(),
-        Value::Object(usage_fields(&r.totals, pricing)),
-    );
+    doc.insert("totals".into(), Value::Object(usage_fields(&r.totals)));
     doc.insert("notes".into(), json!(r.notes));
     Value::Object(doc)
 }
@@ -128,13 +126,9 @@ pub fn short_model(m: &str) -> String {
 }
 
 /// Dollars for a table: `$1.23`, with `+` when some models have no price.
-pub fn money(u: &Usage, pricing: &Pricing) -> String {
-    let plus = if u.unpriced(pricing).is_empty() {
-        ""
-    } else {
-        "+"
-    };
-    format!("${:.2}{plus}", u.priced_cost(pricing))
+pub fn money(u: &Usage) -> String {
+    let plus = if u.unpriced().is_empty() { "" } else { "+" };
+    format!("${:.2}{plus}", u.priced_cost())
 }
 
 /// Table options.
@@ -147,7 +141,7 @@ pub struct TableOptions {
 }
 
 /// The report as an aligned table for people, text made inert.
-pub fn report_table(r: &Report, pricing: &Pricing, options: TableOptions) -> String {
+pub fn report_table(r: &Report, options: TableOptions) -> String {
     let first = match r.kind {
         ReportKind::Period(super::time::Period::Day) => "Date",
         ReportKind::Period(super::time::Period::Week(_)) => "Week",
@@ -181,7 +175,7 @@ pub fn report_table(r: &Report, pricing: &Pricing, options: TableOptions) -> Str
             thousands(t.cache_write_5m.saturating_add(t.cache_write_1h)),
             thousands(t.cache_read),
             thousands(total_tokens(&t)),
-            money(u, pricing),
+            money(u),
         ]
     };
     // (cells, style): style 0 normal, 1 dim (breakdown), 2 bold (header, totals).
@@ -201,7 +195,12 @@ pub fn report_table(r: &Report, pricing: &Pricing, options: TableOptions) -> Str
         cells.extend(numbers(&row.usage));
         lines.push((cells, 0));
         if options.breakdown {
-            for (model, t) in row.usage.by_model.iter().filter(|(_, t)| !t.is_zero()) {
+            for (model, t) in row
+                .usage
+                .by_model
+                .iter()
+                .filter(|(_, t)| !t.tokens.is_zero())
+            {
                 let mut one = Usage::default();
                 one.by_model.insert(model.clone(), *t);
                 let mut cells = vec![String::new()];
@@ -268,7 +267,7 @@ pub fn report_table(r: &Report, pricing: &Pricing, options: TableOptions) -> Str
         out.push('\n');
     }
     out.push_str(&format!("times in {}", r.zone));
-    let unpriced = r.totals.unpriced(pricing);
+    let unpriced = r.totals.unpriced();
     if !unpriced.is_empty() {
         out.push_str(&format!(
             "; + cost without {} (no price known)",
