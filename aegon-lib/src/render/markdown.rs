@@ -13,11 +13,11 @@
 //! may go to one), and for GitHub's Markdown renderer: nothing from a transcript can write raw
 //! HTML (a `<!--` in a title would hide the rest of an issue, a `</details>` would break the
 //! folding). Titles, prompts, image types and interruptions are escaped as Markdown text
-//! ([`md_text`]: `\<`, `\*`…), so they show as written; project, models and field names are
+//! (`\<`, `\*`…), so they show as written; project, models and field names are
 //! code spans whose fence nothing inside can close; tool input and output are in code fences
 //! the same way; the HTML this writes itself (`<details>`, `<summary>`) holds only escaped
 //! text. The assistant's text stays Markdown, but its raw HTML is neutralised
-//! ([`neutral_markdown`]: pulldown-cmark finds it, its `<` becomes `&lt;`) and a code fence it
+//! (pulldown-cmark finds it, its `<` becomes `&lt;`) and a code fence it
 //! leaves open is closed, so it cannot swallow what follows.
 
 use std::collections::HashMap;
