@@ -148,6 +148,8 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, lexopt
     let mut speed_given = false;
     let mut detail = None;
     let mut summary = false;
+    // The output options given, in order (each is one output; two different ones conflict).
+    let mut outputs: Vec<&'static str> = Vec::new();
     let mut json = false;
     let mut only: Option<KindSet> = None;
     let mut skip = KindSet::NONE;
@@ -156,29 +158,35 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, lexopt
             Short('h') | Long("help") => return Ok(Command::Help),
             Short('V') | Long("version") => return Ok(Command::Version),
             Long("ndjson") => {
+                outputs.push("--ndjson");
                 config.format = Format::Ndjson;
                 config.format_given = true;
             }
             Long("plain") => {
+                outputs.push("--plain");
                 config.format = Format::Plain;
                 config.format_given = true;
             }
             Short('s') | Long("summary") => {
+                outputs.push("--summary");
                 summary = true;
                 config.format_given = true;
             }
             Long("detached") => config.detached = true,
             Long("html") => {
+                outputs.push("--html");
                 config.format = Format::Html;
                 config.format_given = true;
             }
             Long("markdown") => {
+                outputs.push("--markdown");
                 config.format = Format::Markdown(Default::default());
                 config.format_given = true;
             }
             Long("detail") => detail = Some(crate::cmd::html::parse_detail(&parser.value()?)?),
             Short('o') | Long("output") => config.output = Some(parser.value()?.into()),
             Long("otlp") => {
+                outputs.push("--otlp");
                 config.format = Format::Otlp;
                 config.format_given = true;
             }
@@ -296,9 +304,15 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, lexopt
             _ => return Err(arg.unexpected()),
         }
     }
-    if summary && config.format == Format::Otlp {
+    if let Some(second) = outputs.iter().find(|o| **o != outputs[0]) {
+        let first = outputs[0];
+        let endpoint = if first == "--otlp" || *second == "--otlp" {
+            " (--otlp-endpoint goes with any)"
+        } else {
+            ""
+        };
         return Err(lexopt::Error::Custom(
-            "--otlp and --summary are two outputs; pick one (--otlp-endpoint goes with any)".into(),
+            format!("{first} and {second} are two outputs; pick one{endpoint}").into(),
         ));
     }
     if summary {

@@ -224,6 +224,46 @@ fn usage_errors_exit_2_with_a_hint() {
 }
 
 #[test]
+fn two_outputs_are_a_usage_error_in_either_order() {
+    let outputs = [
+        "--ndjson",
+        "--plain",
+        "--summary",
+        "--html",
+        "--markdown",
+        "--otlp",
+    ];
+    for a in outputs {
+        for b in outputs.iter().filter(|b| **b != a) {
+            let out = run(&[a, b], SESSION.as_bytes());
+            assert_eq!(out.status.code(), Some(2), "{a} {b}");
+            assert!(out.stdout.is_empty(), "{a} {b}: nothing written");
+            assert_eq!(
+                stderr(&out).lines().next().unwrap_or(""),
+                format!(
+                    "aegon: {a} and {b} are two outputs; pick one{}",
+                    if a == "--otlp" || *b == "--otlp" {
+                        " (--otlp-endpoint goes with any)"
+                    } else {
+                        ""
+                    }
+                ),
+                "{a} {b}"
+            );
+        }
+        // One output named twice is still one output.
+        let out = run(&[a, a], SESSION.as_bytes());
+        assert_eq!(out.status.code(), Some(0), "{a} {a}: {}", stderr(&out));
+    }
+    // The short -s is --summary, and --json goes with it.
+    let out = run(&["-s", "--html"], SESSION.as_bytes());
+    assert_eq!(out.status.code(), Some(2));
+    let out = run(&["--summary", "--json"], SESSION.as_bytes());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let _: Value = serde_json::from_slice(&out.stdout).unwrap();
+}
+
+#[test]
 fn a_missing_file_exits_2_but_the_others_are_read() {
     let dir = temp_dir("missing");
     let good = write(&dir, "good.jsonl", SESSION.as_bytes());

@@ -103,3 +103,100 @@ fn misused_options_are_usage_errors() {
         .unwrap()
         .contains("aegon html [OPTIONS] PATH... -o OUT/"));
 }
+
+#[test]
+fn report_names_never_collide_with_the_index_or_each_other() {
+    // One real session copied under ids that would overwrite index.html, or each other on a
+    // case-insensitive file system.
+    let fixture = std::fs::read_to_string(
+        root().join("fixtures/corpus/marot__spotter__test__fixtures__transcripts__short.jsonl"),
+    )
+    .unwrap();
+    let id = "55604662-cf2a-4331-851a-ec234028f8ca";
+    assert!(fixture.contains(id));
+    let input = temp_dir("collide-in");
+    std::fs::create_dir_all(&input).unwrap();
+    let ids = ["index", "Abc", "abc", "INDEX"];
+    for (i, new_id) in ids.iter().enumerate() {
+        // Fresh record and message ids too, so the copies are not taken for one another.
+        let copy: String = fixture
+            .lines()
+            .map(|line| {
+                let mut v: serde_json::Value = serde_json::from_str(line).unwrap();
+                renumber(&mut v, i);
+                format!("{}\n", v.to_string().replace(&format!("{id}-{i}"), new_id))
+            })
+            .collect();
+        std::fs::write(input.join(format!("{i}.jsonl")), copy).unwrap();
+    }
+    let out = temp_dir("collide-out");
+    let run = aegon(&[
+        "html",
+        "-q",
+        input.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let mut names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    // Four reports and the index, no two equal ignoring case.
+    assert_eq!(names.len(), ids.len() + 1, "{names:?}");
+    let mut lower: Vec<String> = names.iter().map(|n| n.to_ascii_lowercase()).collect();
+    lower.dedup();
+    assert_eq!(lower.len(), names.len(), "{names:?}");
+    let index = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(
+        index.contains("<table class=\"index\">"),
+        "the index is the index"
+    );
+    for name in names.iter().filter(|n| *n != "index.html") {
+        assert!(
+            index.contains(&format!("<a href=\"{name}\"")),
+            "{name} is not linked"
+        );
+        let report = std::fs::read_to_string(out.join(name)).unwrap();
+        assert!(
+            !report.contains("<table class=\"index\">"),
+            "{name} is a report"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&input);
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+/// Appends `-i` to every id-like string in `v` (record, message, request and tool ids).
+fn renumber(v: &mut serde_json::Value, i: usize) {
+    match v {
+        serde_json::Value::Object(map) => {
+            for (key, value) in map.iter_mut() {
+                match value {
+                    serde_json::Value::String(s)
+                        if matches!(
+                            key.as_str(),
+                            "uuid"
+                                | "parentUuid"
+                                | "sessionId"
+                                | "id"
+                                | "requestId"
+                                | "tool_use_id"
+                        ) =>
+                    {
+                        s.push_str(&format!("-{i}"))
+                    }
+                    _ => renumber(value, i),
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(|x| renumber(x, i)),
+        _ => {}
+    }
+}

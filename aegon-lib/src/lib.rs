@@ -36,6 +36,7 @@
 //! | `simd-utf8` | yes | SIMD UTF-8 validation of lines (`simdutf8`) |
 //! | `tui` | no | `aegon::dashboard` (`ratatui`, no terminal backend) |
 //! | `watch` | no | `aegon::watch`: followed files and watched folders (`notify`) |
+//! | `markdown` | yes | `aegon::render::markdown`: sessions as GitHub-flavoured Markdown (`pulldown-cmark`, to neutralise raw HTML in assistant text) |
 //! | `html` | no | `aegon::render::html`: the self-contained HTML report (`pulldown-cmark`, `sha2`) |
 //! | `ledger` | no | `aegon::ledger` (a durable usage index in SQLite: `rusqlite`, `directories`) and `aegon::usage` (reports by day, week, month, session, project and 5-hour block; `jiff`) |
 //!

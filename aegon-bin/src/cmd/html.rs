@@ -29,7 +29,8 @@ USAGE:
 
     Reads the transcripts named (a directory stands for every *.jsonl below it,
     subagent transcripts included) and writes OUT/<session-id>.html for each session
-    with anything in it, and OUT/index.html linking them, newest first. Subagent
+    with anything in it (a suffix, -2, -3…, when two would share a name, case
+    ignored), and OUT/index.html linking them, newest first. Subagent
     runs go into their parent session's report, under the call that started them.
     The reports load nothing from anywhere: open them from disk, attach them to a
     pull request or keep them as CI artifacts. For one session on stdout:
@@ -183,12 +184,10 @@ pub fn run(command: HtmlCommand) -> io::Result<ExitCode> {
         return Ok(ExitCode::from(2));
     }
     let mut rows = Vec::new();
-    let mut used = std::collections::HashSet::new();
+    // The index's name is taken first, so no report can overwrite it.
+    let mut used = std::collections::HashSet::from(["index.html".to_owned()]);
     for (n, (s, log)) in report_sessions(&sessions, &logs).into_iter().enumerate() {
-        let mut file = report_file_name(&s.id, n + 1);
-        if !used.insert(file.clone()) {
-            file = format!("session-{}.html", n + 1);
-        }
+        let file = unique_name(report_file_name(&s.id, n + 1), &mut used);
         let html = document(&[(s, log)]);
         write_file(&args.out_dir.join(&file), html.as_bytes())?;
         rows.push(IndexRow::new(s, file));
@@ -209,6 +208,24 @@ pub fn run(command: HtmlCommand) -> io::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// `file` (a name ending in `.html`), or `stem-2.html`, `stem-3.html`… when that name is in
+/// `used` ignoring ASCII case (case-insensitive file systems, macOS's and Windows' by default,
+/// would otherwise write two reports into one file); the name returned is added to `used`.
+fn unique_name(file: String, used: &mut std::collections::HashSet<String>) -> String {
+    if used.insert(file.to_ascii_lowercase()) {
+        return file;
+    }
+    let stem = file.strip_suffix(".html").unwrap_or(&file);
+    let mut k = 2usize;
+    loop {
+        let candidate = format!("{stem}-{k}.html");
+        if used.insert(candidate.to_ascii_lowercase()) {
+            return candidate;
+        }
+        k += 1;
+    }
 }
 
 fn write_file(path: &Path, bytes: &[u8]) -> io::Result<()> {

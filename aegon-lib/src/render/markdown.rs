@@ -10,12 +10,21 @@
 //! their size said (GitHub takes 65,536 characters per comment).
 //!
 //! Text is made inert for a terminal (control characters become visible pictures: the output
-//! may go to one); the HTML this writes itself (`<details>`, `<summary>`) holds only escaped
-//! transcript text.
+//! may go to one), and for GitHub's Markdown renderer: nothing from a transcript can write raw
+//! HTML (a `<!--` in a title would hide the rest of an issue, a `</details>` would break the
+//! folding). Titles, prompts, image types and interruptions are escaped as Markdown text
+//! (`\<`, `\*`…), so they show as written; project, models and field names are
+//! code spans whose fence nothing inside can close; tool input and output are in code fences
+//! the same way; the HTML this writes itself (`<details>`, `<summary>`) holds only escaped
+//! text. The assistant's text stays Markdown, but its raw HTML is neutralised
+//! (pulldown-cmark finds it, its `<` becomes `&lt;`) and a code fence it
+//! leaves open is closed, so it cannot swallow what follows.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io::{self, Write};
+
+use pulldown_cmark::{CodeBlockKind, Event as MdEvent, Options, Parser, Tag};
 
 use crate::event::Event;
 use crate::pipeline::Stats;
@@ -141,15 +150,122 @@ fn html_text(text: &str) -> String {
     out
 }
 
+/// `text` escaped as Markdown text: shown as written, with no markup of its own. Every
+/// character that can start Markdown or HTML syntax inline (`\ ` * _ [ ] < > & # | ~`; `!`
+/// needs none once `[` has one) is backslash-escaped (CommonMark §2.4: any ASCII punctuation may be), and so is what makes a
+/// line a list item, heading underline or ordered item (`-`, `+`, `=` first on a line, the
+/// `.` or `)` after leading digits). Control characters become pictures ([`inert`]).
+fn md_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    for (i, line) in inert(text).split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let indent = line.len() - line.trim_start_matches([' ', '\t']).len();
+        let body = &line[indent..];
+        out.push_str(&line[..indent]);
+        let digits = body.len() - body.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        for (j, c) in body.char_indices() {
+            let structural = (j == 0 && matches!(c, '-' | '+' | '='))
+                || (j == digits && digits > 0 && matches!(c, '.' | ')'));
+            if structural || "\\`*_[]<>&#|~".contains(c) {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The options GitHub-flavoured Markdown is parsed with here.
+fn gfm() -> Options {
+    Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS
+}
+
+/// The assistant's Markdown `text` with its raw HTML neutralised and an open code fence
+/// closed, so that it renders as Markdown but cannot write an element or comment, nor run on
+/// into what follows it.
+///
+/// pulldown-cmark (a CommonMark parser, GitHub's dialect for tables, strikethrough and task
+/// lists) finds the raw HTML (HTML blocks and inline HTML), whose `<` become `&lt;` (shown as
+/// `<`); the rest of the text is left byte for byte. Escaping can change how the text around
+/// it parses (a `<` that opened an HTML block no longer does), so this repeats until a parse
+/// finds no raw HTML; each round removes at least one `<`, so it ends. Then, if a line after
+/// the text would still be inside a fenced code block, the block's fence is written after the
+/// text; when that is not enough (never seen), the whole text goes into a code fence.
+fn neutral_markdown(text: &str) -> String {
+    let mut text = text.to_owned();
+    loop {
+        let ranges: Vec<std::ops::Range<usize>> = Parser::new_ext(&text, gfm())
+            .into_offset_iter()
+            .filter(|(e, _)| matches!(e, MdEvent::Html(_) | MdEvent::InlineHtml(_)))
+            .map(|(_, r)| r)
+            .filter(|r| text.get(r.clone()).is_some_and(|s| s.contains('<')))
+            .collect();
+        if ranges.is_empty() {
+            break;
+        }
+        let mut next = String::with_capacity(text.len() + 16);
+        let mut at = 0;
+        for r in ranges {
+            if r.start < at {
+                continue;
+            }
+            next.push_str(&text[at..r.start]);
+            next.push_str(&text[r.clone()].replace('<', "&lt;"));
+            at = r.end;
+        }
+        next.push_str(&text[at..]);
+        text = next;
+    }
+    for _ in 0..4 {
+        match open_fence(&text) {
+            None => return text,
+            Some(fence) => {
+                text.push('\n');
+                text.push_str(&fence);
+            }
+        }
+    }
+    let mut out = String::new();
+    fence(&mut out, "markdown", &text);
+    out
+}
+
+/// The fence that closes the top-level fenced code block `text` leaves open, if it does
+/// (`Some("")` when a line written after `text` would not be top-level text for another
+/// reason): found by parsing `text` with a probe line after it.
+fn open_fence(text: &str) -> Option<String> {
+    let probed = format!("{text}\n\naegon-probe\n");
+    let probe_at = text.len() + 2;
+    let mut depth = 0usize;
+    for (event, range) in Parser::new_ext(&probed, gfm()).into_offset_iter() {
+        match event {
+            MdEvent::Start(tag) => {
+                if depth == 0 && range.start <= probe_at && probe_at < range.end {
+                    return match tag {
+                        Tag::Paragraph if range.start == probe_at => None,
+                        Tag::CodeBlock(CodeBlockKind::Fenced(_)) => {
+                            let opener = probed[range.start..].trim_start_matches(' ');
+                            let c = opener.chars().next().unwrap_or('`');
+                            let n = opener.len() - opener.trim_start_matches(c).len();
+                            Some(c.to_string().repeat(n.max(3)))
+                        }
+                        _ => Some(String::new()),
+                    };
+                }
+                depth += 1;
+            }
+            MdEvent::End(_) => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Some(String::new())
+}
+
 /// A fenced code block around `text`, its fence longer than any backtick run inside.
 fn fence(out: &mut String, lang: &str, text: &str) {
-    let mut longest = 0;
-    let mut run = 0;
-    for c in text.chars() {
-        run = if c == '`' { run + 1 } else { 0 };
-        longest = longest.max(run);
-    }
-    let ticks = "`".repeat(longest.max(2) + 1);
+    let ticks = "`".repeat(longest_run(text, '`').max(2) + 1);
     let _ = writeln!(out, "{ticks}{lang}");
     out.push_str(&inert(text));
     if !text.ends_with('\n') {
@@ -170,7 +286,7 @@ fn cut_note(out: &mut String, text: &Clipped) {
 
 fn session(out: &mut String, s: &Session, log: &SessionLog, detail: Detail) {
     let title = session_title(s);
-    let _ = writeln!(out, "# {}\n", inert(&title).replace('\n', " "));
+    let _ = writeln!(out, "# {}\n", md_text(&title.replace('\n', " ")));
     let mut facts = Vec::new();
     if let Some(cwd) = &s.cwd {
         facts.push(format!("**Project** {}", code_span(cwd)));
@@ -234,12 +350,27 @@ fn session(out: &mut String, s: &Session, log: &SessionLog, detail: Detail) {
     }
 }
 
-/// `` `text` `` with a fence of backticks that `text` cannot close, on one line.
+/// `` `text` `` with a fence of backticks that `text` cannot close (one longer than any run
+/// inside), on one line; a code span shows its text as written, raw HTML included.
 fn code_span(text: &str) -> String {
-    let text = inert(text).replace('\n', " ");
-    let ticks = if text.contains('`') { "`` " } else { "`" };
-    let close = if text.contains('`') { " ``" } else { "`" };
-    format!("{ticks}{text}{close}")
+    let text = inert(text).replace(['\n', '\r'], " ");
+    let ticks = "`".repeat(longest_run(&text, '`') + 1);
+    if text.contains('`') || text.starts_with(' ') || text.ends_with(' ') {
+        format!("{ticks} {text} {ticks}")
+    } else {
+        format!("{ticks}{text}{ticks}")
+    }
+}
+
+/// The length of the longest run of `c` in `text`.
+fn longest_run(text: &str, c: char) -> usize {
+    let mut longest = 0;
+    let mut run = 0;
+    for ch in text.chars() {
+        run = if ch == c { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    longest
 }
 
 struct Writer<'a> {
@@ -284,7 +415,7 @@ impl<'a> Writer<'a> {
         match &entry.kind {
             EntryKind::Prompt(text) => {
                 let _ = writeln!(out, "**Prompt** {time}\n");
-                for line in inert(&text.text).lines() {
+                for line in md_text(&text.text).lines() {
                     let _ = writeln!(out, "> {line}");
                 }
                 out.push('\n');
@@ -292,7 +423,7 @@ impl<'a> Writer<'a> {
             }
             EntryKind::Assistant { text, .. } => {
                 let _ = writeln!(out, "**Claude** {time}\n");
-                out.push_str(&inert(&text.text));
+                out.push_str(&inert(&neutral_markdown(&text.text)));
                 out.push_str("\n\n");
                 cut_note(out, text);
             }
@@ -312,12 +443,12 @@ impl<'a> Writer<'a> {
                 let _ = writeln!(
                     out,
                     "*[{}, {} — not included]*\n",
-                    inert(img.media_type.as_deref().unwrap_or("image")),
+                    md_text(img.media_type.as_deref().unwrap_or("image")),
                     bytes(img.len)
                 );
             }
             EntryKind::Interrupt(text) => {
-                let _ = writeln!(out, "*{}* {time}\n", inert(text).replace('*', "\\*"));
+                let _ = writeln!(out, "*{}* {time}\n", md_text(&text.replace('\n', " ")));
             }
             EntryKind::Compact {
                 pre_tokens,
@@ -420,12 +551,12 @@ impl<'a> Writer<'a> {
                             let _ = writeln!(
                                 out,
                                 "*[{}, {}]*",
-                                inert(img.media_type.as_deref().unwrap_or("image")),
+                                md_text(img.media_type.as_deref().unwrap_or("image")),
                                 bytes(img.len)
                             );
                         }
                         ResultPart::Other(kind) => {
-                            let _ = writeln!(out, "*[{}]*", inert(kind));
+                            let _ = writeln!(out, "*[{}]*", md_text(kind));
                         }
                     }
                 }
@@ -441,6 +572,9 @@ impl<'a> Writer<'a> {
         }
     }
 }
+
+#[cfg(test)]
+mod injection;
 
 #[cfg(test)]
 mod tests {
@@ -525,5 +659,6 @@ mod tests {
         assert_eq!(html_text("<b>*x*</b>\n"), "&lt;b&gt;&#42;x&#42;&lt;/b&gt; ");
         assert_eq!(inert("a\u{1b}[1mb\n"), "a␛[1mb\n");
         assert_eq!(code_span("a`b"), "`` a`b ``");
+        assert_eq!(code_span("<!--"), "`<!--`");
     }
 }

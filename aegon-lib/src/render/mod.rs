@@ -3,8 +3,9 @@
 //! The [`crate::pipeline::Pipeline`] pushes each event to a [`Renderer`]; a renderer never reads
 //! input itself and does not know where lines came from. Implementations here: [`plain`]
 //! (coloured lines for a terminal) and [`ndjson`] (one documented JSON object per event);
-//! documents written when the input ends: [`summary`], [`markdown`] and `html` (feature
-//! `html`), the last two over the transcripts kept by [`transcript`].
+//! documents written when the input ends: [`summary`], `markdown` (feature `markdown`, on by
+//! default) and `html` (feature `html`), the last two over the transcripts kept by
+//! [`transcript`].
 //! [`Filtered`] wraps any renderer to pass on only some kinds.
 
 use std::io;
@@ -15,6 +16,7 @@ use crate::pipeline::Stats;
 
 #[cfg(feature = "html")]
 pub mod html;
+#[cfg(feature = "markdown")]
 pub mod markdown;
 pub mod ndjson;
 pub mod otlp;
