@@ -758,3 +758,87 @@ fn summary_alone_on_a_terminal_reads_claude_codes_folders() {
     assert_eq!(doc["totals"], named["totals"]);
     let _ = std::fs::remove_dir_all(&data);
 }
+
+/// The number of API calls in a report's totals.
+fn calls(doc: &Value) -> u64 {
+    num(&doc["totals"]["apiCalls"])
+}
+
+#[test]
+fn a_file_or_folder_named_by_another_path_gives_the_same_totals() {
+    let data = temp("spelling");
+    let cfg = data.join("cfg");
+    let proj = cfg.join("projects/-p");
+    std::fs::create_dir_all(&proj).unwrap();
+    // fixtures/bugs/README.md: 06-fast-mode-speed holds 2 API calls.
+    let f = proj.join("f.jsonl");
+    std::fs::copy(root().join("fixtures/bugs/06-fast-mode-speed.jsonl"), &f).unwrap();
+    let run = |args: &[&str]| -> Value {
+        let out = aegon(&data, args)
+            .env("CLAUDE_CONFIG_DIR", &cfg)
+            .current_dir(&data)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let first = run(&["usage", "daily", "--json"]);
+    assert_eq!(calls(&first), 2);
+    let want = totals(&first);
+    assert!(want.iter().sum::<u64>() > 0);
+    for args in [
+        vec!["usage", "daily", "--json", "cfg/projects"],
+        vec!["usage", "daily", "--json", "cfg/projects/-p/f.jsonl"],
+        vec!["usage", "daily", "--json", "cfg/projects/-p/../-p/f.jsonl"],
+    ] {
+        let doc = run(&args);
+        assert_eq!((calls(&doc), totals(&doc)), (2, want), "{args:?}");
+    }
+    #[cfg(unix)]
+    {
+        // A link to the folder, and a config folder that is a link (dotfiles).
+        std::os::unix::fs::symlink(cfg.join("projects"), data.join("link")).unwrap();
+        let doc = run(&["usage", "daily", "--json", "link"]);
+        assert_eq!((calls(&doc), totals(&doc)), (2, want), "through a link");
+        std::os::unix::fs::symlink(&cfg, data.join("dot")).unwrap();
+        let out = aegon(&data, &["usage", "daily", "--json"])
+            .env("CLAUDE_CONFIG_DIR", data.join("dot"))
+            .output()
+            .unwrap();
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(
+            (calls(&doc), totals(&doc)),
+            (2, want),
+            "config folder as a link"
+        );
+        // A link inside the tree to a file indexed by its own path: one file, counted once.
+        std::os::unix::fs::symlink(&f, proj.join("g.jsonl")).unwrap();
+        let doc = run(&["usage", "daily", "--json", "link/-p/g.jsonl"]);
+        assert_eq!((calls(&doc), totals(&doc)), (2, want), "a linked file");
+        let doc = run(&["usage", "daily", "--json"]);
+        assert_eq!((calls(&doc), totals(&doc)), (2, want), "a link in the tree");
+    }
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+#[test]
+fn a_missing_path_is_an_error_with_or_without_the_index() {
+    let data = temp("bogus");
+    for extra in [&[][..], &["--no-index"][..]] {
+        let mut args = vec!["usage", "daily"];
+        args.extend_from_slice(extra);
+        args.push("bogus");
+        let out = aegon(&data, &args).current_dir(&data).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains("bogus: No such file or directory"),
+            "{args:?}: {err}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&data);
+}

@@ -358,20 +358,21 @@ fn indexed(
     let path = ledger::default_path()?;
     let mut note = |n: &str| warn(n);
     let mut ledger = Ledger::open(&path, &mut note)?;
-    let scope = Scope::Paths {
+    let scope = |stats: ledger::UpdateStats| Scope::Paths {
         roots: roots.to_vec(),
         files: files.to_vec(),
+        ids: stats.file_ids,
     };
     let result = ledger
         .update(roots, files, problem)
-        .and_then(|_| ledger.entries(&scope, None, pricing));
+        .and_then(|stats| ledger.entries(&scope(stats), None, pricing));
     let entries = match result {
         Ok(e) => e,
         Err(e) if e.is_corrupt() => {
             drop(ledger);
             ledger = Ledger::rebuild(&path, &format!("damaged ({e})"), &mut note)?;
-            ledger.update(roots, files, problem)?;
-            ledger.entries(&scope, None, pricing)?
+            let stats = ledger.update(roots, files, problem)?;
+            ledger.entries(&scope(stats), None, pricing)?
         }
         Err(e) => return Err(e),
     };

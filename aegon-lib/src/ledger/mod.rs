@@ -161,6 +161,9 @@ pub struct UpdateStats {
     pub rereads: Vec<(String, Reread)>,
     /// Files known to the index under the roots that are gone from disk (history kept).
     pub gone: u64,
+    /// The index's ids of the files looked at (a file known under another spelling of its
+    /// path, through a link, by that row's id): what [`Scope::Paths`]`::ids` takes.
+    pub file_ids: Vec<i64>,
 }
 
 /// The index, open. See the [module documentation](self).
@@ -173,6 +176,15 @@ pub struct Ledger {
 /// The key a path is stored under.
 fn path_key(path: &Path) -> String {
     path.to_string_lossy().into_owned()
+}
+
+/// `path` with its links resolved and made absolute ([`std::fs::canonicalize`]), so that a
+/// folder or file is known by one spelling however it is named (relative, through a link);
+/// as given (made absolute when it can be) when it cannot be resolved (it is gone).
+pub fn canonical(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path)
+        .or_else(|_| std::path::absolute(path))
+        .unwrap_or_else(|_| path.to_owned())
 }
 
 #[cfg(unix)]
@@ -368,34 +380,70 @@ impl Ledger {
     /// Reads what was appended to the transcript at `path` since the last update and records
     /// it. See the [module documentation](self).
     pub fn update_file(&mut self, path: &Path) -> Result<FileUpdate, Error> {
+        Ok(self.update_file_row(path)?.0)
+    }
+
+    /// The row of the file known under another path that names the same file now (same
+    /// device and inode, and that path still leads to it: a link or another spelling), if
+    /// any. A path whose file is gone is not matched (its inode may have been reused).
+    fn alias_row(&self, (dev, ino): (i64, i64)) -> Result<Option<String>, Error> {
+        if (dev, ino) == (0, 0) {
+            return Ok(None);
+        }
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT path FROM files WHERE dev = ?1 AND ino = ?2")?;
+        let paths = stmt
+            .query_map([dev, ino], |r| r.get::<_, String>(0))?
+            .collect::<Result<Vec<String>, _>>()?;
+        Ok(paths.into_iter().find(|p| {
+            std::fs::metadata(p).is_ok_and(|m| m.is_file() && identity(&m) == (dev, ino))
+        }))
+    }
+
+    /// [`Ledger::update_file`], with the id of the file's row (`None` when nothing is known
+    /// of it).
+    fn update_file_row(&mut self, path: &Path) -> Result<(FileUpdate, Option<i64>), Error> {
         let meta = match std::fs::metadata(path) {
             Ok(m) if m.is_file() => m,
-            Ok(_) => return Ok(FileUpdate::Missing),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(FileUpdate::Missing),
+            Ok(_) => return Ok((FileUpdate::Missing, None)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Ok((FileUpdate::Missing, None))
+            }
             Err(e) => return Err(e.into()),
         };
-        let key = path_key(path);
         let (dev, ino) = identity(&meta);
+        let mut key = path_key(path);
+        let mut before = Self::file_row(&self.conn, &key)?;
+        if before.is_none() {
+            // The same file indexed under another spelling of its path: go on from there.
+            if let Some(other) = self.alias_row((dev, ino))? {
+                before = Self::file_row(&self.conn, &other)?;
+                key = other;
+            }
+        }
         let size = i64::try_from(meta.len()).unwrap_or(i64::MAX);
-        let before = Self::file_row(&self.conn, &key)?;
         let (start, line, open_tail, reread) = match before {
             Some(r) if (r.dev, r.ino) != (dev, ino) => (0, 1, false, Some(Reread::Replaced)),
             Some(r) if size < r.consumed => (0, 1, false, Some(Reread::Truncated)),
             Some(r) => (r.consumed, r.line, r.open_tail, None),
             None => (0, 1, false, None),
         };
-        if before.is_some() && reread.is_none() && size == start {
+        if let (Some(row), None, true) = (before, reread, size == start) {
             self.conn
                 .prepare_cached("UPDATE files SET present = 1 WHERE path = ?1 AND present = 0")?
                 .execute([&key])?;
-            return Ok(FileUpdate::Unchanged);
+            return Ok((FileUpdate::Unchanged, Some(row.id)));
         }
         let read = read_from(path, &key, start as u64, line as u64, open_tail)?;
-        self.commit_file(&key, (dev, ino), before, &read)?;
-        Ok(FileUpdate::Read {
-            bytes: read.end.saturating_sub(start as u64),
-            reread,
-        })
+        let id = self.commit_file(&key, (dev, ino), before, &read)?;
+        Ok((
+            FileUpdate::Read {
+                bytes: read.end.saturating_sub(start as u64),
+                reread,
+            },
+            Some(id),
+        ))
     }
 
     /// Records one file's rows and progress in one transaction.
@@ -405,7 +453,7 @@ impl Ledger {
         (dev, ino): (i64, i64),
         before: Option<FileRow>,
         read: &FileRead,
-    ) -> Result<(), Error> {
+    ) -> Result<i64, Error> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -530,7 +578,7 @@ impl Ledger {
             }
         }
         tx.commit()?;
-        Ok(())
+        Ok(file_id)
     }
 
     /// Updates the index from every transcript below `roots` and the `files` named, in path
@@ -544,34 +592,46 @@ impl Ledger {
     ) -> Result<UpdateStats, Error> {
         let mut stats = UpdateStats::default();
         let mut seen = HashSet::new();
+        let roots: Vec<PathBuf> = roots.iter().map(|r| canonical(r)).collect();
         let mut all: Vec<PathBuf> = Vec::new();
-        for root in roots {
+        for root in &roots {
             all.extend(crate::tree::transcripts_below(root, |p, e| {
                 problem(p, &e.to_string())
             }));
         }
-        all.extend(files.iter().cloned());
+        for f in files {
+            // A file named that cannot be read is said, as a fresh read says it.
+            match std::fs::metadata(f) {
+                Ok(m) if m.is_file() => all.push(canonical(f)),
+                Ok(_) => problem(f, "not a regular file"),
+                Err(e) => problem(f, &e.to_string()),
+            }
+        }
         for path in &all {
             stats.files += 1;
-            seen.insert(path_key(path));
-            match self.update_file(path) {
-                Ok(FileUpdate::Read { bytes, reread }) => {
-                    stats.files_read += 1;
-                    stats.bytes += bytes;
-                    if let Some(why) = reread {
-                        stats.rereads.push((path_key(path), why));
+            match self.update_file_row(path) {
+                Ok((update, id)) => {
+                    if let Some(id) = id {
+                        seen.insert(id);
+                        stats.file_ids.push(id);
+                    }
+                    if let FileUpdate::Read { bytes, reread } = update {
+                        stats.files_read += 1;
+                        stats.bytes += bytes;
+                        if let Some(why) = reread {
+                            stats.rereads.push((path_key(path), why));
+                        }
                     }
                 }
-                Ok(FileUpdate::Unchanged | FileUpdate::Missing) => {}
                 Err(Error::Io(e)) => problem(path, &e.to_string()),
                 Err(e) => return Err(e),
             }
         }
         if !roots.is_empty() {
-            let known = self.files_under(roots)?;
+            let known = self.files_under(&roots)?;
             let tx = self.conn.transaction()?;
-            for (id, path, present) in known {
-                if !seen.contains(&path) {
+            for (id, _, present) in known {
+                if !seen.contains(&id) {
                     stats.gone += 1;
                     if present {
                         tx.execute("UPDATE files SET present = 0 WHERE id = ?1", [id])?;
@@ -645,18 +705,31 @@ impl Ledger {
         let mut pricer = RowPricer::new(pricing);
         let files: Option<HashSet<i64>> = match scope {
             Scope::All => None,
-            Scope::Paths { roots, files } => {
-                let mut ids: HashSet<i64> = self
-                    .files_under(roots)?
+            Scope::Paths { roots, files, ids } => {
+                let roots: Vec<PathBuf> = roots.iter().map(|r| canonical(r)).collect();
+                let mut all: HashSet<i64> = self
+                    .files_under(&roots)?
                     .into_iter()
                     .map(|(id, _, _)| id)
                     .collect();
+                all.extend(ids.iter().copied());
                 for f in files {
-                    if let Some(row) = Self::file_row(&self.conn, &path_key(f))? {
-                        ids.insert(row.id);
+                    let f = canonical(f);
+                    let row = match Self::file_row(&self.conn, &path_key(&f))? {
+                        Some(row) => Some(row),
+                        None => match std::fs::metadata(&f) {
+                            Ok(m) => match self.alias_row(identity(&m))? {
+                                Some(other) => Self::file_row(&self.conn, &other)?,
+                                None => None,
+                            },
+                            Err(_) => None,
+                        },
+                    };
+                    if let Some(row) = row {
+                        all.insert(row.id);
                     }
                 }
-                Some(ids)
+                Some(all)
             }
         };
         let mut out = Entries {
@@ -1045,12 +1118,17 @@ fn read_from(
 pub enum Scope {
     /// Everything in the index.
     All,
-    /// The files below these folders (gone ones included) and these files.
+    /// The files below these folders (gone ones included) and these files, however their
+    /// paths are spelled (relative, through links: resolved with [`canonical`], and a file
+    /// known under another path to the same device and inode), and the files with these ids.
     Paths {
         /// Folders.
         roots: Vec<PathBuf>,
         /// Files.
         files: Vec<PathBuf>,
+        /// Files by their index ids ([`UpdateStats::file_ids`]: what an update over the same
+        /// paths looked at, which covers the files reached through links below the folders).
+        ids: Vec<i64>,
     },
 }
 
@@ -1385,6 +1463,11 @@ mod tests {
     /// Makes the index at `path` what schema version 1 wrote: its rows without price factors.
     fn downgrade_to_version_1(path: &Path) {
         let conn = Connection::open(path).unwrap();
+        // What version 3 added.
+        conn.execute_batch(
+            "DROP INDEX files_identity; DROP TABLE session_spans; DROP TABLE response_sessions;",
+        )
+        .unwrap();
         for column in ["speed", "service_tier", "inference_geo", "prompt_tokens"] {
             conn.execute_batch(&format!("ALTER TABLE responses DROP COLUMN {column}"))
                 .unwrap();
