@@ -842,3 +842,102 @@ fn a_missing_path_is_an_error_with_or_without_the_index() {
     }
     let _ = std::fs::remove_dir_all(&data);
 }
+
+/// `(session id, API calls, cost rounded to 1/10,000 $)` of a sessions report.
+fn session_rows(doc: &Value) -> Vec<(String, u64, String)> {
+    let mut rows: Vec<_> = doc["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["sessionId"].as_str().unwrap().to_owned(),
+                num(&s["apiCalls"]),
+                format!("{:.4}", s["totalCost"].as_f64().unwrap()),
+            )
+        })
+        .collect();
+    rows.sort();
+    rows
+}
+
+#[test]
+fn a_resumed_copy_counts_where_it_first_occurred_whatever_the_indexing_order() {
+    // fixtures/bugs/README.md (08): A: 2 calls, $0.0112; B: 1 call, $0.0036. The copy (B)
+    // sits in the folder read first, so indexing order alone would give it all three.
+    let src = root().join("fixtures/bugs/08-resume-copy");
+    let id = |c: &str| format!("11111111-2222-4333-8444-5555555555{c}8");
+    let want = vec![
+        (id("a"), 2, "0.0112".to_owned()),
+        (id("b"), 1, "0.0036".to_owned()),
+    ];
+    for later in [false, true] {
+        let data = temp(&format!("resume-{later}"));
+        let projects = data.join("projects");
+        for (dir, c) in [("a-proj", "b"), ("b-proj", "a")] {
+            std::fs::create_dir_all(projects.join(dir)).unwrap();
+            let name = format!("{}.jsonl", id(c));
+            std::fs::copy(src.join(&name), projects.join(dir).join(&name)).unwrap();
+        }
+        let p = projects.to_str().unwrap();
+        if later {
+            // B alone first, A in a later run.
+            let b = projects.join("a-proj");
+            run_json(&data, &["usage", "sessions", "--json", b.to_str().unwrap()]);
+        }
+        let doc = run_json(&data, &["usage", "sessions", "--json", p]);
+        assert_eq!(session_rows(&doc), want, "indexed later: {later}");
+        let fresh = run_json(&data, &["usage", "sessions", "--json", "--no-index", p]);
+        assert_eq!(session_rows(&fresh), want, "--no-index");
+        let _ = std::fs::remove_dir_all(&data);
+    }
+}
+
+#[test]
+fn lines_without_a_session_id_belong_to_their_files_session() {
+    // fixtures/bugs/README.md (17): one session, named after the file, 1 API call.
+    let data = temp("no-session");
+    let dir = data.join("projects/-p");
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("17-no-session-id.jsonl");
+    std::fs::copy(root().join("fixtures/bugs/17-no-session-id.jsonl"), &f).unwrap();
+    // Its lines, under new ids, as a subagent's file of a session in Claude Code's layout.
+    let parent = "0aaaaaaa-1111-4222-8333-444444444444";
+    let sub = dir.join(parent).join("subagents");
+    std::fs::create_dir_all(&sub).unwrap();
+    let text = std::fs::read_to_string(&f).unwrap().replace("17\"", "99\""); // new uuids, message, request and tool ids
+    std::fs::write(sub.join("agent-1.jsonl"), text).unwrap();
+    let summary: Value = serde_json::from_str(&common::aegon_stdout([
+        "--summary",
+        "--json",
+        data.join("projects").to_str().unwrap(),
+    ]))
+    .unwrap();
+    let mut named: Vec<String> = summary["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["session_id"].as_str().unwrap_or("").to_owned())
+        .collect();
+    named.sort();
+    for extra in [&[][..], &["--no-index"][..]] {
+        let mut args = vec!["usage", "sessions", "--json"];
+        args.extend_from_slice(extra);
+        let p = data.join("projects");
+        args.push(p.to_str().unwrap());
+        let doc = run_json(&data, &args);
+        let rows = session_rows(&doc);
+        let ids: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
+        assert_eq!(
+            ids,
+            ["0aaaaaaa-1111-4222-8333-444444444444", "17-no-session-id"]
+        );
+        assert_eq!(rows.iter().map(|r| r.1).collect::<Vec<_>>(), [1, 1]);
+        assert_eq!(
+            ids,
+            named.iter().map(String::as_str).collect::<Vec<_>>(),
+            "as --summary names them"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&data);
+}

@@ -14,8 +14,13 @@
 //!   keeps its history.
 //! - **Once per response.** Rows are keyed by the response's identity ([`collect::response_key`],
 //!   the correlator's rule) and merged field by field with the maximum, so re-reading, resumed
-//!   copies of a session and moved files never count twice; a response belongs to the file and
-//!   session where it was first indexed.
+//!   copies of a session and moved files never count twice. A response belongs to the file
+//!   where it was first indexed; the session it counts in is decided at report time by
+//!   `--summary`'s rule ([`collect::first_occurred`], over each session's first and last line
+//!   and the other sessions the response was written in), never by indexing order.
+//! - **One file, one row.** Folders and files named are resolved ([`canonical`]); a file
+//!   reached by another path (a link) is matched by device and inode to the row of the path
+//!   that still leads to it.
 //! - **Safe.** WAL mode and a busy timeout let several processes (several status lines) write
 //!   at once; each file's rows and its progress are committed in one transaction, so a killed
 //!   process leaves the index as it was before that file, or after it. Every write is
@@ -521,9 +526,38 @@ impl Ledger {
                      inference_geo = coalesce(inference_geo, excluded.inference_geo),
                      prompt_tokens = max(coalesce(prompt_tokens, 0), excluded.prompt_tokens)",
             )?;
+            let mut stored_session =
+                tx.prepare_cached("SELECT session FROM responses WHERE key = ?1")?;
+            let mut also = tx.prepare_cached(
+                "INSERT OR IGNORE INTO response_sessions (key, session, project)
+                 VALUES (?1, ?2, ?3)",
+            )?;
             for (k, r) in &read.responses {
                 let t = r.tokens;
                 let f = &r.factors;
+                // Written in another session before: note this one too (the owner is decided
+                // at report time, by the rule, never by the order files were indexed in).
+                let stored: Option<Option<i64>> =
+                    stored_session.query_row([k], |row| row.get(0)).optional()?;
+                let mut sessions = r
+                    .session
+                    .iter()
+                    .map(|s| (s, &r.project))
+                    .chain(r.also.iter().map(|(s, p)| (s, p)));
+                // A new row takes the first; any other session is noted beside the row's.
+                let row_session = match stored {
+                    Some(s) => s,
+                    None => match sessions.next() {
+                        Some((s, _)) => names.id(&tx, Some(s))?,
+                        None => None,
+                    },
+                };
+                for (session, project) in sessions {
+                    let id = names.id(&tx, Some(session))?;
+                    if id != row_session {
+                        also.execute(params![k, id, names.id(&tx, project.as_deref())?])?;
+                    }
+                }
                 upsert.execute(params![
                     k,
                     file_id,
@@ -562,6 +596,15 @@ impl Ledger {
                     t.subagent,
                     t.is_error,
                 ])?;
+            }
+            let mut span = tx.prepare_cached(
+                "INSERT INTO session_spans (session, first_ms, last_ms) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(session) DO UPDATE SET
+                     first_ms = min(first_ms, excluded.first_ms),
+                     last_ms = max(last_ms, excluded.last_ms)",
+            )?;
+            for (session, (first, last)) in &read.spans {
+                span.execute(params![names.id(&tx, Some(session))?, first, last])?;
             }
             let mut insert = tx.prepare_cached(
                 "INSERT OR IGNORE INTO limit_hits (key, file_id, ts_ms, session, text)
@@ -676,6 +719,34 @@ impl Ledger {
         Ok(out)
     }
 
+    /// What decides which session a response written in several counts in: each session's
+    /// span (earliest, latest line; by name id) and the other sessions (with their
+    /// projects) of each response written in more than one.
+    fn owners(&self) -> Result<Owners, Error> {
+        let mut spans = HashMap::new();
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT session, first_ms, last_ms FROM session_spans")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            spans.insert(r.get::<_, i64>(0)?, (r.get(1)?, r.get(2)?));
+        }
+        let mut also: HashMap<String, Vec<(u32, u32)>> = HashMap::new();
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT key, session, project FROM response_sessions")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let id = |i: usize| -> rusqlite::Result<u32> {
+                Ok(r.get::<_, Option<i64>>(i)?
+                    .and_then(|v| u32::try_from(v).ok())
+                    .unwrap_or(0))
+            };
+            also.entry(r.get(0)?).or_default().push((id(1)?, id(2)?));
+        }
+        Ok(Owners { spans, also })
+    }
+
     /// Every interned name, by id (index 0, and ids no longer used: `""`).
     fn names(&self) -> Result<Vec<String>, Error> {
         let mut names = vec![String::new()];
@@ -740,14 +811,15 @@ impl Ledger {
         let mut stmt = self.conn.prepare_cached(if since_ms.is_some() {
             "SELECT file_id, ts_ms, session, project, model, subagent,
                     input, output, cache_read, cache_5m, cache_1h,
-                    speed, service_tier, inference_geo, prompt_tokens
+                    speed, service_tier, inference_geo, prompt_tokens, key
              FROM responses WHERE ts_ms >= ?1"
         } else {
             "SELECT file_id, ts_ms, session, project, model, subagent,
                     input, output, cache_read, cache_5m, cache_1h,
-                    speed, service_tier, inference_geo, prompt_tokens
+                    speed, service_tier, inference_geo, prompt_tokens, key
              FROM responses WHERE ?1 IS NULL"
         })?;
+        let owners = self.owners()?;
         let mut rows = stmt.query([since_ms])?;
         while let Some(r) = rows.next()? {
             let file_id: i64 = r.get(0)?;
@@ -768,11 +840,17 @@ impl Ledger {
                 [r.get(11)?, r.get(12)?, r.get(13)?],
                 r.get(14)?,
             );
+            let (session, project) = if owners.also.is_empty() {
+                (name(2)?, name(3)?)
+            } else {
+                let key = r.get_ref(15)?.as_str().unwrap_or("");
+                owners.owner(key, (name(2)?, name(3)?), &out.names)
+            };
             match r.get::<_, Option<i64>>(1)? {
                 Some(ts_ms) => out.rows.push(Entry {
                     ts_ms,
-                    session: name(2)?,
-                    project: name(3)?,
+                    session,
+                    project,
                     model,
                     subagent: r.get(5)?,
                     tokens,
@@ -870,13 +948,26 @@ impl Ledger {
         let names = self.names()?;
         let mut pricer = RowPricer::new(pricing);
         let mut out: BTreeMap<String, ModelTotals> = BTreeMap::new();
+        let owners = self.owners()?;
+        // Its responses, and those also written in it: each counts where it first occurred.
         let mut stmt = self.conn.prepare_cached(
             "SELECT model, input, output, cache_read, cache_5m, cache_1h,
-                    speed, service_tier, inference_geo, prompt_tokens
-             FROM responses WHERE session = ?1",
+                    speed, service_tier, inference_geo, prompt_tokens, key, session, project
+             FROM responses
+             WHERE session = ?1 OR key IN (SELECT key FROM response_sessions WHERE session = ?1)",
         )?;
         let mut rows = stmt.query([id])?;
         while let Some(r) = rows.next()? {
+            let name_id = |i: usize| -> rusqlite::Result<u32> {
+                Ok(r.get::<_, Option<i64>>(i)?
+                    .and_then(|v| u32::try_from(v).ok())
+                    .unwrap_or(0))
+            };
+            let key = r.get_ref(10)?.as_str().unwrap_or("");
+            let (owner, _) = owners.owner(key, (name_id(11)?, name_id(12)?), &names);
+            if i64::from(owner) != id {
+                continue;
+            }
             let model = r
                 .get::<_, Option<i64>>(0)?
                 .and_then(|v| u32::try_from(v).ok())
@@ -902,6 +993,37 @@ impl Ledger {
             [],
             |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64)),
         )?)
+    }
+}
+
+/// The sessions of responses written in several ([`Ledger::owners`]).
+struct Owners {
+    /// Per session name id: (earliest, latest) line, ms since the epoch.
+    spans: HashMap<i64, (i64, i64)>,
+    /// Per response key: the other sessions it was written in, with their projects (name ids).
+    also: HashMap<String, Vec<(u32, u32)>>,
+}
+
+impl Owners {
+    /// The (session, project) response `key`, stored with `row`, counts in
+    /// ([`collect::first_occurred`]).
+    fn owner(&self, key: &str, row: (u32, u32), names: &[String]) -> (u32, u32) {
+        let Some(also) = self.also.get(key) else {
+            return row;
+        };
+        let ranked = |(s, _): (u32, u32)| {
+            (
+                names.get(s as usize).map_or("", String::as_str),
+                self.spans.get(&i64::from(s)).copied(),
+            )
+        };
+        also.iter().fold(row, |best, &other| {
+            if best.0 != 0 && collect::first_occurred(ranked(best), ranked(other)) {
+                best
+            } else {
+                other
+            }
+        })
     }
 }
 
@@ -1031,6 +1153,8 @@ struct FileRead {
     responses: HashMap<String, Response>,
     tools: HashMap<String, ToolUse>,
     limits: HashMap<String, LimitHit>,
+    /// Per session: its earliest and latest dated line read, ms since the epoch.
+    spans: HashMap<String, (i64, i64)>,
 }
 
 /// Reads `path` from `start` (line `line`) to its end through a pipeline into a collector.
@@ -1101,6 +1225,7 @@ fn read_from(
     }
     let lines = pipeline.stats().lines;
     let (collector, _) = pipeline.finish()?;
+    let spans = collector.spans().clone();
     let (responses, tools, limits) = collector.into_parts();
     Ok(FileRead {
         end: pos,
@@ -1110,6 +1235,7 @@ fn read_from(
         responses,
         tools,
         limits,
+        spans,
     })
 }
 
@@ -1235,9 +1361,11 @@ pub fn read_fresh(
     pricing: &Pricing,
     problem: &mut dyn FnMut(&Path, &str),
 ) -> Entries {
-    let mut pipeline = Pipeline::new(Options::default(), Collector::new());
+    // Each file on its own, merged as the index merges them, so both give the same rows.
+    let mut all = Collector::new();
     for path in files {
         let name = path_key(path);
+        let mut pipeline = Pipeline::new(Options::default(), Collector::new());
         match File::open(path) {
             Ok(f) => {
                 if let Err(e) = pipeline.read_to_end(&name, io::BufReader::with_capacity(CHUNK, f))
@@ -1247,17 +1375,20 @@ pub fn read_fresh(
             }
             Err(e) => problem(path, &e.to_string()),
         }
-    }
-    match pipeline.finish() {
-        Ok((collector, _)) => {
-            let (responses, _, limits) = collector.into_parts();
-            let mut entries = Entries::from_responses(responses, pricing);
-            entries.limit_hits = limits.into_values().map(|l| (l.ts_ms, l.text)).collect();
-            entries.limit_hits.sort();
-            entries
+        match pipeline.finish() {
+            Ok((collector, _)) => all.merge(collector),
+            Err(e) => problem(path, &e.to_string()),
         }
-        Err(_) => Entries::default(),
     }
+    let limits: Vec<(i64, String)> = all
+        .limits()
+        .values()
+        .map(|l| (l.ts_ms, l.text.clone()))
+        .collect();
+    let mut entries = Entries::from_responses(all.owned_responses(), pricing);
+    entries.limit_hits = limits;
+    entries.limit_hits.sort();
+    entries
 }
 
 /// An official limit reading, as the status line's `rate_limits` gives it.
