@@ -941,3 +941,66 @@ fn lines_without_a_session_id_belong_to_their_files_session() {
     }
     let _ = std::fs::remove_dir_all(&data);
 }
+
+#[test]
+fn the_status_line_drops_absurd_numbers_says_what_it_ignores_and_never_waits_long() {
+    use std::io::Write as _;
+    let data = temp("statusline-robust");
+    let line = |json: &str, extra: &[&str]| -> (String, String) {
+        let mut args = vec!["statusline", "--color", "never"];
+        args.extend_from_slice(extra);
+        let mut child = aegon(&data, &args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(json.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success());
+        (
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    for json in [
+        r#"{"context_window":{"used_percentage":1e308}}"#,
+        r#"{"context_window":{"used_percentage":-5}}"#,
+        r#"{"cost":{"total_cost_usd":-1e300}}"#,
+        r#"{"cost":{"total_cost_usd":1e300}}"#,
+    ] {
+        let (out, _) = line(json, &[]);
+        let longest_number = out
+            .split(|c: char| !c.is_ascii_digit())
+            .map(str::len)
+            .max()
+            .unwrap_or(0);
+        assert!(longest_number < 10, "{json}: {out}");
+        assert!(!out.contains("-5"), "{json}: {out}");
+        assert!(!out.trim().is_empty());
+    }
+    let (out, err) = line("{}", &["--tz", "Nowhere/X", "--pricing", "/nonexistent"]);
+    assert!(!out.trim().is_empty());
+    assert!(err.contains("Nowhere/X"), "{err}");
+    assert!(err.contains("/nonexistent"), "{err}");
+    // A stdin that stays open: the line comes anyway, within the wait (1 s) and some slack.
+    let started = std::time::Instant::now();
+    let mut child = aegon(&data, &["statusline", "--color", "never"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let open = child.stdin.take().unwrap();
+    let out = child.wait_with_output().unwrap();
+    drop(open);
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    assert!(out.status.success());
+    assert!(!String::from_utf8_lossy(&out.stdout).trim().is_empty());
+    let _ = std::fs::remove_dir_all(&data);
+}
