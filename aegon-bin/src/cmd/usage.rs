@@ -222,6 +222,16 @@ fn parse(args: Vec<OsString>, now: i64) -> Result<Option<Options>, lexopt::Error
             _ => return Err(arg.unexpected()),
         }
     }
+    let empty = match (&o.since, &o.until) {
+        (Some(Bound::Date(a)), Some(Bound::Date(b))) => a > b,
+        (Some(Bound::Instant(a)), Some(Bound::Instant(b))) => a > b,
+        _ => false,
+    };
+    if empty {
+        return Err(custom(
+            "--since is after --until: no day can be in both".into(),
+        ));
+    }
     if (o.token_limit.is_some() || o.active) && o.kind != Kind::Blocks {
         return Err(custom("--token-limit and --active go with blocks".into()));
     }
@@ -665,5 +675,8 @@ mod tests {
         assert!(parse(args(&["daily", "--token-limit", "max"]), 0).is_err());
         assert!(parse(args(&["--since", "soon"]), 0).is_err());
         assert!(parse(args(&["--by", "color"]), 0).is_err());
+        // An empty range is a mistake, not an empty report.
+        assert!(parse(args(&["--since", "2026-08-01", "--until", "2026-01-01"]), 0).is_err());
+        assert!(parse(args(&["--since", "2026-01-01", "--until", "2026-01-01"]), 0).is_ok());
     }
 }
