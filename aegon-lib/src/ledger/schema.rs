@@ -26,7 +26,7 @@
 //! and latest line, UTC ms) and `response_sessions` (a response also written in another
 //! session than its row's, with that session's project): a report counts each response in
 //! the session where it first occurred by the `--summary` rule
-//! ([`crate::ledger::first_occurred`]). Migrating reads every file again to fill them.
+//! ([`crate::ledger::collect::first_occurred`]). Migrating reads every file again to fill them.
 //!
 //! Version 2 added the price factors. Migrating from version 1 adds the columns (NULL) and
 //! sets every file's progress back to its start, so the next update reads the transcripts
