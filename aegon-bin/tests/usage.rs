@@ -758,3 +758,249 @@ fn summary_alone_on_a_terminal_reads_claude_codes_folders() {
     assert_eq!(doc["totals"], named["totals"]);
     let _ = std::fs::remove_dir_all(&data);
 }
+
+/// The number of API calls in a report's totals.
+fn calls(doc: &Value) -> u64 {
+    num(&doc["totals"]["apiCalls"])
+}
+
+#[test]
+fn a_file_or_folder_named_by_another_path_gives_the_same_totals() {
+    let data = temp("spelling");
+    let cfg = data.join("cfg");
+    let proj = cfg.join("projects/-p");
+    std::fs::create_dir_all(&proj).unwrap();
+    // fixtures/bugs/README.md: 06-fast-mode-speed holds 2 API calls.
+    let f = proj.join("f.jsonl");
+    std::fs::copy(root().join("fixtures/bugs/06-fast-mode-speed.jsonl"), &f).unwrap();
+    let run = |args: &[&str]| -> Value {
+        let out = aegon(&data, args)
+            .env("CLAUDE_CONFIG_DIR", &cfg)
+            .current_dir(&data)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let first = run(&["usage", "daily", "--json"]);
+    assert_eq!(calls(&first), 2);
+    let want = totals(&first);
+    assert!(want.iter().sum::<u64>() > 0);
+    for args in [
+        vec!["usage", "daily", "--json", "cfg/projects"],
+        vec!["usage", "daily", "--json", "cfg/projects/-p/f.jsonl"],
+        vec!["usage", "daily", "--json", "cfg/projects/-p/../-p/f.jsonl"],
+    ] {
+        let doc = run(&args);
+        assert_eq!((calls(&doc), totals(&doc)), (2, want), "{args:?}");
+    }
+    #[cfg(unix)]
+    {
+        // A link to the folder, and a config folder that is a link (dotfiles).
+        std::os::unix::fs::symlink(cfg.join("projects"), data.join("link")).unwrap();
+        let doc = run(&["usage", "daily", "--json", "link"]);
+        assert_eq!((calls(&doc), totals(&doc)), (2, want), "through a link");
+        std::os::unix::fs::symlink(&cfg, data.join("dot")).unwrap();
+        let out = aegon(&data, &["usage", "daily", "--json"])
+            .env("CLAUDE_CONFIG_DIR", data.join("dot"))
+            .output()
+            .unwrap();
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(
+            (calls(&doc), totals(&doc)),
+            (2, want),
+            "config folder as a link"
+        );
+        // A link inside the tree to a file indexed by its own path: one file, counted once.
+        std::os::unix::fs::symlink(&f, proj.join("g.jsonl")).unwrap();
+        let doc = run(&["usage", "daily", "--json", "link/-p/g.jsonl"]);
+        assert_eq!((calls(&doc), totals(&doc)), (2, want), "a linked file");
+        let doc = run(&["usage", "daily", "--json"]);
+        assert_eq!((calls(&doc), totals(&doc)), (2, want), "a link in the tree");
+    }
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+#[test]
+fn a_missing_path_is_an_error_with_or_without_the_index() {
+    let data = temp("bogus");
+    for extra in [&[][..], &["--no-index"][..]] {
+        let mut args = vec!["usage", "daily"];
+        args.extend_from_slice(extra);
+        args.push("bogus");
+        let out = aegon(&data, &args).current_dir(&data).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains("bogus: No such file or directory"),
+            "{args:?}: {err}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+/// `(session id, API calls, cost rounded to 1/10,000 $)` of a sessions report.
+fn session_rows(doc: &Value) -> Vec<(String, u64, String)> {
+    let mut rows: Vec<_> = doc["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["sessionId"].as_str().unwrap().to_owned(),
+                num(&s["apiCalls"]),
+                format!("{:.4}", s["totalCost"].as_f64().unwrap()),
+            )
+        })
+        .collect();
+    rows.sort();
+    rows
+}
+
+#[test]
+fn a_resumed_copy_counts_where_it_first_occurred_whatever_the_indexing_order() {
+    // fixtures/bugs/README.md (08): A: 2 calls, $0.0112; B: 1 call, $0.0036. The copy (B)
+    // sits in the folder read first, so indexing order alone would give it all three.
+    let src = root().join("fixtures/bugs/08-resume-copy");
+    let id = |c: &str| format!("11111111-2222-4333-8444-5555555555{c}8");
+    let want = vec![
+        (id("a"), 2, "0.0112".to_owned()),
+        (id("b"), 1, "0.0036".to_owned()),
+    ];
+    for later in [false, true] {
+        let data = temp(&format!("resume-{later}"));
+        let projects = data.join("projects");
+        for (dir, c) in [("a-proj", "b"), ("b-proj", "a")] {
+            std::fs::create_dir_all(projects.join(dir)).unwrap();
+            let name = format!("{}.jsonl", id(c));
+            std::fs::copy(src.join(&name), projects.join(dir).join(&name)).unwrap();
+        }
+        let p = projects.to_str().unwrap();
+        if later {
+            // B alone first, A in a later run.
+            let b = projects.join("a-proj");
+            run_json(&data, &["usage", "sessions", "--json", b.to_str().unwrap()]);
+        }
+        let doc = run_json(&data, &["usage", "sessions", "--json", p]);
+        assert_eq!(session_rows(&doc), want, "indexed later: {later}");
+        let fresh = run_json(&data, &["usage", "sessions", "--json", "--no-index", p]);
+        assert_eq!(session_rows(&fresh), want, "--no-index");
+        let _ = std::fs::remove_dir_all(&data);
+    }
+}
+
+#[test]
+fn lines_without_a_session_id_belong_to_their_files_session() {
+    // fixtures/bugs/README.md (17): one session, named after the file, 1 API call.
+    let data = temp("no-session");
+    let dir = data.join("projects/-p");
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("17-no-session-id.jsonl");
+    std::fs::copy(root().join("fixtures/bugs/17-no-session-id.jsonl"), &f).unwrap();
+    // Its lines, under new ids, as a subagent's file of a session in Claude Code's layout.
+    let parent = "0aaaaaaa-1111-4222-8333-444444444444";
+    let sub = dir.join(parent).join("subagents");
+    std::fs::create_dir_all(&sub).unwrap();
+    let text = std::fs::read_to_string(&f).unwrap().replace("17\"", "99\""); // new uuids, message, request and tool ids
+    std::fs::write(sub.join("agent-1.jsonl"), text).unwrap();
+    let summary: Value = serde_json::from_str(&common::aegon_stdout([
+        "--summary",
+        "--json",
+        data.join("projects").to_str().unwrap(),
+    ]))
+    .unwrap();
+    let mut named: Vec<String> = summary["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["session_id"].as_str().unwrap_or("").to_owned())
+        .collect();
+    named.sort();
+    for extra in [&[][..], &["--no-index"][..]] {
+        let mut args = vec!["usage", "sessions", "--json"];
+        args.extend_from_slice(extra);
+        let p = data.join("projects");
+        args.push(p.to_str().unwrap());
+        let doc = run_json(&data, &args);
+        let rows = session_rows(&doc);
+        let ids: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
+        assert_eq!(
+            ids,
+            ["0aaaaaaa-1111-4222-8333-444444444444", "17-no-session-id"]
+        );
+        assert_eq!(rows.iter().map(|r| r.1).collect::<Vec<_>>(), [1, 1]);
+        assert_eq!(
+            ids,
+            named.iter().map(String::as_str).collect::<Vec<_>>(),
+            "as --summary names them"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+#[test]
+fn the_status_line_drops_absurd_numbers_says_what_it_ignores_and_never_waits_long() {
+    use std::io::Write as _;
+    let data = temp("statusline-robust");
+    let line = |json: &str, extra: &[&str]| -> (String, String) {
+        let mut args = vec!["statusline", "--color", "never"];
+        args.extend_from_slice(extra);
+        let mut child = aegon(&data, &args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(json.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success());
+        (
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    for json in [
+        r#"{"context_window":{"used_percentage":1e308}}"#,
+        r#"{"context_window":{"used_percentage":-5}}"#,
+        r#"{"cost":{"total_cost_usd":-1e300}}"#,
+        r#"{"cost":{"total_cost_usd":1e300}}"#,
+    ] {
+        let (out, _) = line(json, &[]);
+        let longest_number = out
+            .split(|c: char| !c.is_ascii_digit())
+            .map(str::len)
+            .max()
+            .unwrap_or(0);
+        assert!(longest_number < 10, "{json}: {out}");
+        assert!(!out.contains("-5"), "{json}: {out}");
+        assert!(!out.trim().is_empty());
+    }
+    let (out, err) = line("{}", &["--tz", "Nowhere/X", "--pricing", "/nonexistent"]);
+    assert!(!out.trim().is_empty());
+    assert!(err.contains("Nowhere/X"), "{err}");
+    assert!(err.contains("/nonexistent"), "{err}");
+    // A stdin that stays open: the line comes anyway, within the wait (1 s) and some slack.
+    let started = std::time::Instant::now();
+    let mut child = aegon(&data, &["statusline", "--color", "never"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let open = child.stdin.take().unwrap();
+    let out = child.wait_with_output().unwrap();
+    drop(open);
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    assert!(out.status.success());
+    assert!(!String::from_utf8_lossy(&out.stdout).trim().is_empty());
+    let _ = std::fs::remove_dir_all(&data);
+}

@@ -114,29 +114,48 @@ pub struct Input {
     pub limits: Vec<(String, f64, Option<i64>)>,
 }
 
+/// The largest session cost believed from Claude Code's JSON, in USD: beyond it (or below 0)
+/// the value is dropped as absurd.
+const MAX_COST_USD: f64 = 1e6;
+
+/// How long the status line waits for its JSON on stdin before answering with what it knows.
+const STDIN_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// A percentage as given, if sane: finite and 0–1000 (clamped to 100), else `None`.
+fn percent(p: f64) -> Option<f64> {
+    (p.is_finite() && (0.0..=1000.0).contains(&p)).then(|| p.min(100.0))
+}
+
 impl Input {
-    /// Reads what is there; anything missing or of another type is `None`.
+    /// Reads what is there (absurd numbers dropped: a percentage outside 0–1000, clamped to
+    /// 100; a negative or non-finite cost or one above [`MAX_COST_USD`]); anything missing or of another type is `None`.
     pub fn from_json(v: &Value) -> Input {
         let s = |v: &Value| v.as_str().map(str::to_owned);
         let cw = &v["context_window"];
-        let context_percent = cw["used_percentage"].as_f64().or_else(|| {
-            let u = &cw["current_usage"];
-            let size = cw["context_window_size"].as_f64().filter(|s| *s > 0.0)?;
-            let used = [
-                "input_tokens",
-                "cache_creation_input_tokens",
-                "cache_read_input_tokens",
-            ]
-            .iter()
-            .map(|k| u[*k].as_f64())
-            .sum::<Option<f64>>()?;
-            Some(used * 100.0 / size)
-        });
+        let context_percent = cw["used_percentage"]
+            .as_f64()
+            .and_then(percent)
+            .or_else(|| {
+                let u = &cw["current_usage"];
+                let size = cw["context_window_size"].as_f64().filter(|s| *s > 0.0)?;
+                let used = [
+                    "input_tokens",
+                    "cache_creation_input_tokens",
+                    "cache_read_input_tokens",
+                ]
+                .iter()
+                .map(|k| u[*k].as_f64())
+                .sum::<Option<f64>>()?;
+                percent(used * 100.0 / size)
+            });
         let mut limits = Vec::new();
         if let Some(map) = v["rate_limits"].as_object() {
             for (window, w) in map {
-                if let Some(used) = w["used_percentage"].as_f64() {
-                    let resets = w["resets_at"].as_f64().map(|secs| (secs * 1000.0) as i64);
+                if let Some(used) = w["used_percentage"].as_f64().and_then(percent) {
+                    let resets = w["resets_at"]
+                        .as_f64()
+                        .filter(|secs| secs.is_finite() && (0.0..1e11).contains(secs))
+                        .map(|secs| (secs * 1000.0) as i64);
                     limits.push((window.clone(), used, resets));
                 }
             }
@@ -145,7 +164,9 @@ impl Input {
             session_id: s(&v["session_id"]),
             transcript_path: s(&v["transcript_path"]).map(PathBuf::from),
             model: s(&v["model"]["display_name"]).or_else(|| s(&v["model"]["id"])),
-            cc_cost: v["cost"]["total_cost_usd"].as_f64(),
+            cc_cost: v["cost"]["total_cost_usd"]
+                .as_f64()
+                .filter(|c| c.is_finite() && (0.0..=MAX_COST_USD).contains(c)),
             context_percent,
             project: s(&v["workspace"]["project_dir"]).or_else(|| s(&v["cwd"])),
             limits,
@@ -191,12 +212,32 @@ pub fn run(args: Vec<OsString>) -> io::Result<ExitCode> {
     };
     let mut text = String::new();
     if !io::stdin().is_terminal() {
-        let _ = io::stdin().lock().take(MAX_INPUT).read_to_string(&mut text);
+        // A stdin that never closes must not hang the line: wait a little, then answer with
+        // what is known (the reading thread is left behind; the process ends anyway).
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = io::stdin().lock().take(MAX_INPUT).read_to_string(&mut text);
+            let _ = tx.send(text);
+        });
+        match rx.recv_timeout(STDIN_WAIT) {
+            Ok(t) => text = t,
+            Err(_) => warn(&format!(
+                "statusline: no complete JSON on stdin within {} s; answering without it",
+                STDIN_WAIT.as_secs()
+            )),
+        }
     }
     let input = Input::from_json(&serde_json::from_str(&text).unwrap_or(Value::Null));
     let now = now_ms();
-    let tz = time::zone(o.tz.as_deref()).unwrap_or(TimeZone::UTC);
-    let pricing = crate::load_pricing_file(o.pricing.as_deref()).unwrap_or_default();
+    let tz = time::zone(o.tz.as_deref()).unwrap_or_else(|e| {
+        warn(&format!("statusline: {e}; using UTC"));
+        TimeZone::UTC
+    });
+    let pricing = crate::load_pricing_file(o.pricing.as_deref()).unwrap_or_else(|e| {
+        warn(&format!("statusline: {e}; using the built-in prices"));
+        Pricing::default()
+    });
     let figures = if o.no_index {
         Figures::default()
     } else {

@@ -222,6 +222,16 @@ fn parse(args: Vec<OsString>, now: i64) -> Result<Option<Options>, lexopt::Error
             _ => return Err(arg.unexpected()),
         }
     }
+    let empty = match (&o.since, &o.until) {
+        (Some(Bound::Date(a)), Some(Bound::Date(b))) => a > b,
+        (Some(Bound::Instant(a)), Some(Bound::Instant(b))) => a > b,
+        _ => false,
+    };
+    if empty {
+        return Err(custom(
+            "--since is after --until: no day can be in both".into(),
+        ));
+    }
     if (o.token_limit.is_some() || o.active) && o.kind != Kind::Blocks {
         return Err(custom("--token-limit and --active go with blocks".into()));
     }
@@ -358,20 +368,21 @@ fn indexed(
     let path = ledger::default_path()?;
     let mut note = |n: &str| warn(n);
     let mut ledger = Ledger::open(&path, &mut note)?;
-    let scope = Scope::Paths {
+    let scope = |stats: ledger::UpdateStats| Scope::Paths {
         roots: roots.to_vec(),
         files: files.to_vec(),
+        ids: stats.file_ids,
     };
     let result = ledger
         .update(roots, files, problem)
-        .and_then(|_| ledger.entries(&scope, None, pricing));
+        .and_then(|stats| ledger.entries(&scope(stats), None, pricing));
     let entries = match result {
         Ok(e) => e,
         Err(e) if e.is_corrupt() => {
             drop(ledger);
             ledger = Ledger::rebuild(&path, &format!("damaged ({e})"), &mut note)?;
-            ledger.update(roots, files, problem)?;
-            ledger.entries(&scope, None, pricing)?
+            let stats = ledger.update(roots, files, problem)?;
+            ledger.entries(&scope(stats), None, pricing)?
         }
         Err(e) => return Err(e),
     };
@@ -664,5 +675,8 @@ mod tests {
         assert!(parse(args(&["daily", "--token-limit", "max"]), 0).is_err());
         assert!(parse(args(&["--since", "soon"]), 0).is_err());
         assert!(parse(args(&["--by", "color"]), 0).is_err());
+        // An empty range is a mistake, not an empty report.
+        assert!(parse(args(&["--since", "2026-08-01", "--until", "2026-01-01"]), 0).is_err());
+        assert!(parse(args(&["--since", "2026-01-01", "--until", "2026-01-01"]), 0).is_ok());
     }
 }

@@ -35,7 +35,9 @@ pub struct Response {
     /// When its first line was written, in milliseconds since the Unix epoch (UTC); `None`
     /// when that line had no readable timestamp.
     pub ts_ms: Option<i64>,
-    /// `sessionId` of its first line (the parent session's for a subagent).
+    /// `sessionId` of its first line (the parent session's for a subagent); for a line that
+    /// names none, its file's session as `--summary` names it (the session id in its path,
+    /// else the first its file's lines named, else the file's name).
     pub session: Option<String>,
     /// `cwd` of its first line: the project.
     pub project: Option<String>,
@@ -47,6 +49,23 @@ pub struct Response {
     pub tokens: Tokens,
     /// What decides its price besides model and tokens ([`merge_factors`] of its lines').
     pub factors: PriceFactors,
+    /// The other sessions it was also written in (a resumed copy), each with its project,
+    /// in the order met: which one it counts in is decided by [`first_occurred`].
+    pub also: Vec<(String, Option<String>)>,
+}
+
+/// Which of two sessions a response written in both counts in: the one where it **first
+/// occurred**, by `--summary`'s rule (README "Counting rules"): the session whose latest line
+/// is the earliest (a resumed copy goes on after the session it copies has ended), then the
+/// one whose earliest line is the earliest, then the session id in byte order. `span`: the
+/// times of a session's earliest and latest line (ms since the epoch; `None`: no dated line,
+/// ranked last). Returns true when `a` wins over `b`.
+pub fn first_occurred(a: (&str, Option<(i64, i64)>), b: (&str, Option<(i64, i64)>)) -> bool {
+    let rank = |(name, span): (&str, Option<(i64, i64)>)| {
+        let (first, last) = span.unwrap_or((i64::MAX, i64::MAX));
+        (last, first, name.as_bytes().to_vec())
+    };
+    rank(a) <= rank(b)
 }
 
 /// Merges the price factors of another line of a response into `into`: a factor `into` does
@@ -102,6 +121,10 @@ pub struct Collector {
     responses: HashMap<String, Response>,
     tools: HashMap<String, ToolUse>,
     limits: HashMap<String, LimitHit>,
+    /// Per session: the times of its earliest and latest dated line, ms since the epoch.
+    spans: HashMap<String, (i64, i64)>,
+    /// Per file: the first session one of its lines named.
+    file_sessions: HashMap<String, String>,
 }
 
 impl Collector {
@@ -123,6 +146,76 @@ impl Collector {
     /// The limit messages, by identity key (the line's uuid, or file and offset).
     pub fn limits(&self) -> &HashMap<String, LimitHit> {
         &self.limits
+    }
+
+    /// Per session: the times of its earliest and latest dated line (ms since the epoch), for
+    /// [`first_occurred`].
+    pub fn spans(&self) -> &HashMap<String, (i64, i64)> {
+        &self.spans
+    }
+
+    /// Adds what `other` collected (another file read on its own) as the index merges it:
+    /// a response already here keeps its row, grows field by field to the larger counts,
+    /// and notes `other`'s session among those it was also written in.
+    pub fn merge(&mut self, other: Collector) {
+        for (key, r) in other.responses {
+            match self.responses.get_mut(&key) {
+                None => {
+                    self.responses.insert(key, r);
+                }
+                Some(row) => {
+                    row.tokens = row.tokens.max(r.tokens);
+                    merge_factors(&mut row.factors, &r.factors);
+                    row.ts_ms = row.ts_ms.or(r.ts_ms);
+                    row.model = row.model.take().or(r.model);
+                    let theirs = r.session.map(|s| (s, r.project)).into_iter();
+                    for (session, project) in theirs.chain(r.also) {
+                        if row.session.as_deref() != Some(session.as_str())
+                            && !row.also.iter().any(|(s, _)| *s == session)
+                        {
+                            row.also.push((session, project));
+                        }
+                    }
+                }
+            }
+        }
+        for (key, t) in other.tools {
+            match self.tools.get_mut(&key) {
+                Some(row) => {
+                    row.is_error |= t.is_error;
+                    row.tool = row.tool.take().or(t.tool);
+                    row.ts_ms = row.ts_ms.or(t.ts_ms);
+                }
+                None => {
+                    self.tools.insert(key, t);
+                }
+            }
+        }
+        for (key, l) in other.limits {
+            self.limits.entry(key).or_insert(l);
+        }
+        for (session, (first, last)) in other.spans {
+            let span = self.spans.entry(session).or_insert((first, last));
+            *span = (span.0.min(first), span.1.max(last));
+        }
+    }
+
+    /// Responses with the session each counts in ([`first_occurred`] over the sessions it
+    /// was written in, by [`Collector::spans`]), and its project there.
+    pub fn owned_responses(self) -> HashMap<String, Response> {
+        let spans = self.spans;
+        let mut responses = self.responses;
+        for r in responses.values_mut() {
+            for (session, project) in std::mem::take(&mut r.also) {
+                let here = r.session.as_deref().map(|s| (s, spans.get(s).copied()));
+                let there = (session.as_str(), spans.get(&session).copied());
+                if here.is_none_or(|h| !first_occurred(h, there)) {
+                    r.session = Some(session);
+                    r.project = project;
+                }
+            }
+        }
+        responses
     }
 
     /// Everything collected: responses, tool calls and limit messages.
@@ -164,6 +257,24 @@ pub fn is_limit_message(text: &str) -> bool {
 impl Renderer for Collector {
     fn on_event(&mut self, event: &Event<'_>) -> io::Result<Flow> {
         let ts_ms = event.timestamp.as_deref().and_then(parse_millis);
+        let file = event.source.file;
+        // The line's session, or for a line that names none its file's (as --summary says).
+        let session = match event.session_id.as_deref() {
+            Some(id) => {
+                if !self.file_sessions.contains_key(file) {
+                    self.file_sessions.insert(file.to_owned(), id.to_owned());
+                }
+                id.to_owned()
+            }
+            None => crate::render::summary::session_of_unnamed_line(
+                file,
+                self.file_sessions.get(file).map(String::as_str),
+            ),
+        };
+        if let Some(ts) = ts_ms {
+            let span = self.spans.entry(session.clone()).or_insert((ts, ts));
+            *span = (span.0.min(ts), span.1.max(ts));
+        }
         match &event.kind {
             EventKind::Usage {
                 message_id,
@@ -178,26 +289,32 @@ impl Renderer for Collector {
                 match self.responses.get_mut(&key) {
                     // A later line of a response seen in this run: the correlator gives what
                     // grew, so the sum is the maximum.
-                    Some(row) if *increment => {
-                        row.tokens = row.tokens.saturating_add(*tokens);
-                        merge_factors(&mut row.factors, factors);
-                    }
-                    // The correlator forgot the response (over a million later): merge.
                     Some(row) => {
-                        row.tokens = row.tokens.max(*tokens);
+                        if *increment {
+                            row.tokens = row.tokens.saturating_add(*tokens);
+                        } else {
+                            // The correlator forgot the response (over a million later).
+                            row.tokens = row.tokens.max(*tokens);
+                        }
                         merge_factors(&mut row.factors, factors);
+                        if row.session.as_deref() != Some(session.as_str())
+                            && !row.also.iter().any(|(s, _)| *s == session)
+                        {
+                            row.also.push((session, owned(event.cwd.as_deref())));
+                        }
                     }
                     None => {
                         self.responses.insert(
                             key,
                             Response {
                                 ts_ms,
-                                session: owned(event.session_id.as_deref()),
+                                session: Some(session),
                                 project: owned(event.cwd.as_deref()),
                                 model: owned(model.as_deref()),
                                 subagent: event.sidechain,
                                 tokens: *tokens,
                                 factors: factors.clone(),
+                                also: Vec::new(),
                             },
                         );
                     }
@@ -217,7 +334,7 @@ impl Renderer for Collector {
                     })
                     .or_insert_with(|| ToolUse {
                         ts_ms,
-                        session: owned(event.session_id.as_deref()),
+                        session: Some(session),
                         project: owned(event.cwd.as_deref()),
                         tool: Some(tool.to_string()),
                         subagent: event.sidechain,
@@ -235,7 +352,7 @@ impl Renderer for Collector {
                     .and_modify(|t| t.is_error = true)
                     .or_insert_with(|| ToolUse {
                         ts_ms,
-                        session: owned(event.session_id.as_deref()),
+                        session: Some(session),
                         project: owned(event.cwd.as_deref()),
                         tool: owned(tool.as_deref()),
                         subagent: event.sidechain,
@@ -252,7 +369,7 @@ impl Renderer for Collector {
                     };
                     self.limits.entry(key).or_insert_with(|| LimitHit {
                         ts_ms,
-                        session: owned(event.session_id.as_deref()),
+                        session: Some(session),
                         text: text.to_string(),
                     });
                 }

@@ -14,8 +14,13 @@
 //!   keeps its history.
 //! - **Once per response.** Rows are keyed by the response's identity ([`collect::response_key`],
 //!   the correlator's rule) and merged field by field with the maximum, so re-reading, resumed
-//!   copies of a session and moved files never count twice; a response belongs to the file and
-//!   session where it was first indexed.
+//!   copies of a session and moved files never count twice. A response belongs to the file
+//!   where it was first indexed; the session it counts in is decided at report time by
+//!   `--summary`'s rule ([`collect::first_occurred`], over each session's first and last line
+//!   and the other sessions the response was written in), never by indexing order.
+//! - **One file, one row.** Folders and files named are resolved ([`canonical`]); a file
+//!   reached by another path (a link) is matched by device and inode to the row of the path
+//!   that still leads to it.
 //! - **Safe.** WAL mode and a busy timeout let several processes (several status lines) write
 //!   at once; each file's rows and its progress are committed in one transaction, so a killed
 //!   process leaves the index as it was before that file, or after it. Every write is
@@ -161,6 +166,9 @@ pub struct UpdateStats {
     pub rereads: Vec<(String, Reread)>,
     /// Files known to the index under the roots that are gone from disk (history kept).
     pub gone: u64,
+    /// The index's ids of the files looked at (a file known under another spelling of its
+    /// path, through a link, by that row's id): what [`Scope::Paths`]`::ids` takes.
+    pub file_ids: Vec<i64>,
 }
 
 /// The index, open. See the [module documentation](self).
@@ -173,6 +181,15 @@ pub struct Ledger {
 /// The key a path is stored under.
 fn path_key(path: &Path) -> String {
     path.to_string_lossy().into_owned()
+}
+
+/// `path` with its links resolved and made absolute ([`std::fs::canonicalize`]), so that a
+/// folder or file is known by one spelling however it is named (relative, through a link);
+/// as given (made absolute when it can be) when it cannot be resolved (it is gone).
+pub fn canonical(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path)
+        .or_else(|_| std::path::absolute(path))
+        .unwrap_or_else(|_| path.to_owned())
 }
 
 #[cfg(unix)]
@@ -368,34 +385,70 @@ impl Ledger {
     /// Reads what was appended to the transcript at `path` since the last update and records
     /// it. See the [module documentation](self).
     pub fn update_file(&mut self, path: &Path) -> Result<FileUpdate, Error> {
+        Ok(self.update_file_row(path)?.0)
+    }
+
+    /// The row of the file known under another path that names the same file now (same
+    /// device and inode, and that path still leads to it: a link or another spelling), if
+    /// any. A path whose file is gone is not matched (its inode may have been reused).
+    fn alias_row(&self, (dev, ino): (i64, i64)) -> Result<Option<String>, Error> {
+        if (dev, ino) == (0, 0) {
+            return Ok(None);
+        }
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT path FROM files WHERE dev = ?1 AND ino = ?2")?;
+        let paths = stmt
+            .query_map([dev, ino], |r| r.get::<_, String>(0))?
+            .collect::<Result<Vec<String>, _>>()?;
+        Ok(paths.into_iter().find(|p| {
+            std::fs::metadata(p).is_ok_and(|m| m.is_file() && identity(&m) == (dev, ino))
+        }))
+    }
+
+    /// [`Ledger::update_file`], with the id of the file's row (`None` when nothing is known
+    /// of it).
+    fn update_file_row(&mut self, path: &Path) -> Result<(FileUpdate, Option<i64>), Error> {
         let meta = match std::fs::metadata(path) {
             Ok(m) if m.is_file() => m,
-            Ok(_) => return Ok(FileUpdate::Missing),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(FileUpdate::Missing),
+            Ok(_) => return Ok((FileUpdate::Missing, None)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Ok((FileUpdate::Missing, None))
+            }
             Err(e) => return Err(e.into()),
         };
-        let key = path_key(path);
         let (dev, ino) = identity(&meta);
+        let mut key = path_key(path);
+        let mut before = Self::file_row(&self.conn, &key)?;
+        if before.is_none() {
+            // The same file indexed under another spelling of its path: go on from there.
+            if let Some(other) = self.alias_row((dev, ino))? {
+                before = Self::file_row(&self.conn, &other)?;
+                key = other;
+            }
+        }
         let size = i64::try_from(meta.len()).unwrap_or(i64::MAX);
-        let before = Self::file_row(&self.conn, &key)?;
         let (start, line, open_tail, reread) = match before {
             Some(r) if (r.dev, r.ino) != (dev, ino) => (0, 1, false, Some(Reread::Replaced)),
             Some(r) if size < r.consumed => (0, 1, false, Some(Reread::Truncated)),
             Some(r) => (r.consumed, r.line, r.open_tail, None),
             None => (0, 1, false, None),
         };
-        if before.is_some() && reread.is_none() && size == start {
+        if let (Some(row), None, true) = (before, reread, size == start) {
             self.conn
                 .prepare_cached("UPDATE files SET present = 1 WHERE path = ?1 AND present = 0")?
                 .execute([&key])?;
-            return Ok(FileUpdate::Unchanged);
+            return Ok((FileUpdate::Unchanged, Some(row.id)));
         }
         let read = read_from(path, &key, start as u64, line as u64, open_tail)?;
-        self.commit_file(&key, (dev, ino), before, &read)?;
-        Ok(FileUpdate::Read {
-            bytes: read.end.saturating_sub(start as u64),
-            reread,
-        })
+        let id = self.commit_file(&key, (dev, ino), before, &read)?;
+        Ok((
+            FileUpdate::Read {
+                bytes: read.end.saturating_sub(start as u64),
+                reread,
+            },
+            Some(id),
+        ))
     }
 
     /// Records one file's rows and progress in one transaction.
@@ -405,7 +458,7 @@ impl Ledger {
         (dev, ino): (i64, i64),
         before: Option<FileRow>,
         read: &FileRead,
-    ) -> Result<(), Error> {
+    ) -> Result<i64, Error> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -473,9 +526,38 @@ impl Ledger {
                      inference_geo = coalesce(inference_geo, excluded.inference_geo),
                      prompt_tokens = max(coalesce(prompt_tokens, 0), excluded.prompt_tokens)",
             )?;
+            let mut stored_session =
+                tx.prepare_cached("SELECT session FROM responses WHERE key = ?1")?;
+            let mut also = tx.prepare_cached(
+                "INSERT OR IGNORE INTO response_sessions (key, session, project)
+                 VALUES (?1, ?2, ?3)",
+            )?;
             for (k, r) in &read.responses {
                 let t = r.tokens;
                 let f = &r.factors;
+                // Written in another session before: note this one too (the owner is decided
+                // at report time, by the rule, never by the order files were indexed in).
+                let stored: Option<Option<i64>> =
+                    stored_session.query_row([k], |row| row.get(0)).optional()?;
+                let mut sessions = r
+                    .session
+                    .iter()
+                    .map(|s| (s, &r.project))
+                    .chain(r.also.iter().map(|(s, p)| (s, p)));
+                // A new row takes the first; any other session is noted beside the row's.
+                let row_session = match stored {
+                    Some(s) => s,
+                    None => match sessions.next() {
+                        Some((s, _)) => names.id(&tx, Some(s))?,
+                        None => None,
+                    },
+                };
+                for (session, project) in sessions {
+                    let id = names.id(&tx, Some(session))?;
+                    if id != row_session {
+                        also.execute(params![k, id, names.id(&tx, project.as_deref())?])?;
+                    }
+                }
                 upsert.execute(params![
                     k,
                     file_id,
@@ -515,6 +597,15 @@ impl Ledger {
                     t.is_error,
                 ])?;
             }
+            let mut span = tx.prepare_cached(
+                "INSERT INTO session_spans (session, first_ms, last_ms) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(session) DO UPDATE SET
+                     first_ms = min(first_ms, excluded.first_ms),
+                     last_ms = max(last_ms, excluded.last_ms)",
+            )?;
+            for (session, (first, last)) in &read.spans {
+                span.execute(params![names.id(&tx, Some(session))?, first, last])?;
+            }
             let mut insert = tx.prepare_cached(
                 "INSERT OR IGNORE INTO limit_hits (key, file_id, ts_ms, session, text)
                  VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -530,7 +621,7 @@ impl Ledger {
             }
         }
         tx.commit()?;
-        Ok(())
+        Ok(file_id)
     }
 
     /// Updates the index from every transcript below `roots` and the `files` named, in path
@@ -544,34 +635,46 @@ impl Ledger {
     ) -> Result<UpdateStats, Error> {
         let mut stats = UpdateStats::default();
         let mut seen = HashSet::new();
+        let roots: Vec<PathBuf> = roots.iter().map(|r| canonical(r)).collect();
         let mut all: Vec<PathBuf> = Vec::new();
-        for root in roots {
+        for root in &roots {
             all.extend(crate::tree::transcripts_below(root, |p, e| {
                 problem(p, &e.to_string())
             }));
         }
-        all.extend(files.iter().cloned());
+        for f in files {
+            // A file named that cannot be read is said, as a fresh read says it.
+            match std::fs::metadata(f) {
+                Ok(m) if m.is_file() => all.push(canonical(f)),
+                Ok(_) => problem(f, "not a regular file"),
+                Err(e) => problem(f, &e.to_string()),
+            }
+        }
         for path in &all {
             stats.files += 1;
-            seen.insert(path_key(path));
-            match self.update_file(path) {
-                Ok(FileUpdate::Read { bytes, reread }) => {
-                    stats.files_read += 1;
-                    stats.bytes += bytes;
-                    if let Some(why) = reread {
-                        stats.rereads.push((path_key(path), why));
+            match self.update_file_row(path) {
+                Ok((update, id)) => {
+                    if let Some(id) = id {
+                        seen.insert(id);
+                        stats.file_ids.push(id);
+                    }
+                    if let FileUpdate::Read { bytes, reread } = update {
+                        stats.files_read += 1;
+                        stats.bytes += bytes;
+                        if let Some(why) = reread {
+                            stats.rereads.push((path_key(path), why));
+                        }
                     }
                 }
-                Ok(FileUpdate::Unchanged | FileUpdate::Missing) => {}
                 Err(Error::Io(e)) => problem(path, &e.to_string()),
                 Err(e) => return Err(e),
             }
         }
         if !roots.is_empty() {
-            let known = self.files_under(roots)?;
+            let known = self.files_under(&roots)?;
             let tx = self.conn.transaction()?;
-            for (id, path, present) in known {
-                if !seen.contains(&path) {
+            for (id, _, present) in known {
+                if !seen.contains(&id) {
                     stats.gone += 1;
                     if present {
                         tx.execute("UPDATE files SET present = 0 WHERE id = ?1", [id])?;
@@ -616,6 +719,34 @@ impl Ledger {
         Ok(out)
     }
 
+    /// What decides which session a response written in several counts in: each session's
+    /// span (earliest, latest line; by name id) and the other sessions (with their
+    /// projects) of each response written in more than one.
+    fn owners(&self) -> Result<Owners, Error> {
+        let mut spans = HashMap::new();
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT session, first_ms, last_ms FROM session_spans")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            spans.insert(r.get::<_, i64>(0)?, (r.get(1)?, r.get(2)?));
+        }
+        let mut also: HashMap<String, Vec<(u32, u32)>> = HashMap::new();
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT key, session, project FROM response_sessions")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let id = |i: usize| -> rusqlite::Result<u32> {
+                Ok(r.get::<_, Option<i64>>(i)?
+                    .and_then(|v| u32::try_from(v).ok())
+                    .unwrap_or(0))
+            };
+            also.entry(r.get(0)?).or_default().push((id(1)?, id(2)?));
+        }
+        Ok(Owners { spans, also })
+    }
+
     /// Every interned name, by id (index 0, and ids no longer used: `""`).
     fn names(&self) -> Result<Vec<String>, Error> {
         let mut names = vec![String::new()];
@@ -645,18 +776,31 @@ impl Ledger {
         let mut pricer = RowPricer::new(pricing);
         let files: Option<HashSet<i64>> = match scope {
             Scope::All => None,
-            Scope::Paths { roots, files } => {
-                let mut ids: HashSet<i64> = self
-                    .files_under(roots)?
+            Scope::Paths { roots, files, ids } => {
+                let roots: Vec<PathBuf> = roots.iter().map(|r| canonical(r)).collect();
+                let mut all: HashSet<i64> = self
+                    .files_under(&roots)?
                     .into_iter()
                     .map(|(id, _, _)| id)
                     .collect();
+                all.extend(ids.iter().copied());
                 for f in files {
-                    if let Some(row) = Self::file_row(&self.conn, &path_key(f))? {
-                        ids.insert(row.id);
+                    let f = canonical(f);
+                    let row = match Self::file_row(&self.conn, &path_key(&f))? {
+                        Some(row) => Some(row),
+                        None => match std::fs::metadata(&f) {
+                            Ok(m) => match self.alias_row(identity(&m))? {
+                                Some(other) => Self::file_row(&self.conn, &other)?,
+                                None => None,
+                            },
+                            Err(_) => None,
+                        },
+                    };
+                    if let Some(row) = row {
+                        all.insert(row.id);
                     }
                 }
-                Some(ids)
+                Some(all)
             }
         };
         let mut out = Entries {
@@ -667,14 +811,15 @@ impl Ledger {
         let mut stmt = self.conn.prepare_cached(if since_ms.is_some() {
             "SELECT file_id, ts_ms, session, project, model, subagent,
                     input, output, cache_read, cache_5m, cache_1h,
-                    speed, service_tier, inference_geo, prompt_tokens
+                    speed, service_tier, inference_geo, prompt_tokens, key
              FROM responses WHERE ts_ms >= ?1"
         } else {
             "SELECT file_id, ts_ms, session, project, model, subagent,
                     input, output, cache_read, cache_5m, cache_1h,
-                    speed, service_tier, inference_geo, prompt_tokens
+                    speed, service_tier, inference_geo, prompt_tokens, key
              FROM responses WHERE ?1 IS NULL"
         })?;
+        let owners = self.owners()?;
         let mut rows = stmt.query([since_ms])?;
         while let Some(r) = rows.next()? {
             let file_id: i64 = r.get(0)?;
@@ -695,11 +840,17 @@ impl Ledger {
                 [r.get(11)?, r.get(12)?, r.get(13)?],
                 r.get(14)?,
             );
+            let (session, project) = if owners.also.is_empty() {
+                (name(2)?, name(3)?)
+            } else {
+                let key = r.get_ref(15)?.as_str().unwrap_or("");
+                owners.owner(key, (name(2)?, name(3)?), &out.names)
+            };
             match r.get::<_, Option<i64>>(1)? {
                 Some(ts_ms) => out.rows.push(Entry {
                     ts_ms,
-                    session: name(2)?,
-                    project: name(3)?,
+                    session,
+                    project,
                     model,
                     subagent: r.get(5)?,
                     tokens,
@@ -797,13 +948,26 @@ impl Ledger {
         let names = self.names()?;
         let mut pricer = RowPricer::new(pricing);
         let mut out: BTreeMap<String, ModelTotals> = BTreeMap::new();
+        let owners = self.owners()?;
+        // Its responses, and those also written in it: each counts where it first occurred.
         let mut stmt = self.conn.prepare_cached(
             "SELECT model, input, output, cache_read, cache_5m, cache_1h,
-                    speed, service_tier, inference_geo, prompt_tokens
-             FROM responses WHERE session = ?1",
+                    speed, service_tier, inference_geo, prompt_tokens, key, session, project
+             FROM responses
+             WHERE session = ?1 OR key IN (SELECT key FROM response_sessions WHERE session = ?1)",
         )?;
         let mut rows = stmt.query([id])?;
         while let Some(r) = rows.next()? {
+            let name_id = |i: usize| -> rusqlite::Result<u32> {
+                Ok(r.get::<_, Option<i64>>(i)?
+                    .and_then(|v| u32::try_from(v).ok())
+                    .unwrap_or(0))
+            };
+            let key = r.get_ref(10)?.as_str().unwrap_or("");
+            let (owner, _) = owners.owner(key, (name_id(11)?, name_id(12)?), &names);
+            if i64::from(owner) != id {
+                continue;
+            }
             let model = r
                 .get::<_, Option<i64>>(0)?
                 .and_then(|v| u32::try_from(v).ok())
@@ -829,6 +993,37 @@ impl Ledger {
             [],
             |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64)),
         )?)
+    }
+}
+
+/// The sessions of responses written in several ([`Ledger::owners`]).
+struct Owners {
+    /// Per session name id: (earliest, latest) line, ms since the epoch.
+    spans: HashMap<i64, (i64, i64)>,
+    /// Per response key: the other sessions it was written in, with their projects (name ids).
+    also: HashMap<String, Vec<(u32, u32)>>,
+}
+
+impl Owners {
+    /// The (session, project) response `key`, stored with `row`, counts in
+    /// ([`collect::first_occurred`]).
+    fn owner(&self, key: &str, row: (u32, u32), names: &[String]) -> (u32, u32) {
+        let Some(also) = self.also.get(key) else {
+            return row;
+        };
+        let ranked = |(s, _): (u32, u32)| {
+            (
+                names.get(s as usize).map_or("", String::as_str),
+                self.spans.get(&i64::from(s)).copied(),
+            )
+        };
+        also.iter().fold(row, |best, &other| {
+            if best.0 != 0 && collect::first_occurred(ranked(best), ranked(other)) {
+                best
+            } else {
+                other
+            }
+        })
     }
 }
 
@@ -958,6 +1153,8 @@ struct FileRead {
     responses: HashMap<String, Response>,
     tools: HashMap<String, ToolUse>,
     limits: HashMap<String, LimitHit>,
+    /// Per session: its earliest and latest dated line read, ms since the epoch.
+    spans: HashMap<String, (i64, i64)>,
 }
 
 /// Reads `path` from `start` (line `line`) to its end through a pipeline into a collector.
@@ -1028,6 +1225,7 @@ fn read_from(
     }
     let lines = pipeline.stats().lines;
     let (collector, _) = pipeline.finish()?;
+    let spans = collector.spans().clone();
     let (responses, tools, limits) = collector.into_parts();
     Ok(FileRead {
         end: pos,
@@ -1037,6 +1235,7 @@ fn read_from(
         responses,
         tools,
         limits,
+        spans,
     })
 }
 
@@ -1045,12 +1244,17 @@ fn read_from(
 pub enum Scope {
     /// Everything in the index.
     All,
-    /// The files below these folders (gone ones included) and these files.
+    /// The files below these folders (gone ones included) and these files, however their
+    /// paths are spelled (relative, through links: resolved with [`canonical`], and a file
+    /// known under another path to the same device and inode), and the files with these ids.
     Paths {
         /// Folders.
         roots: Vec<PathBuf>,
         /// Files.
         files: Vec<PathBuf>,
+        /// Files by their index ids ([`UpdateStats::file_ids`]: what an update over the same
+        /// paths looked at, which covers the files reached through links below the folders).
+        ids: Vec<i64>,
     },
 }
 
@@ -1157,9 +1361,11 @@ pub fn read_fresh(
     pricing: &Pricing,
     problem: &mut dyn FnMut(&Path, &str),
 ) -> Entries {
-    let mut pipeline = Pipeline::new(Options::default(), Collector::new());
+    // Each file on its own, merged as the index merges them, so both give the same rows.
+    let mut all = Collector::new();
     for path in files {
         let name = path_key(path);
+        let mut pipeline = Pipeline::new(Options::default(), Collector::new());
         match File::open(path) {
             Ok(f) => {
                 if let Err(e) = pipeline.read_to_end(&name, io::BufReader::with_capacity(CHUNK, f))
@@ -1169,17 +1375,20 @@ pub fn read_fresh(
             }
             Err(e) => problem(path, &e.to_string()),
         }
-    }
-    match pipeline.finish() {
-        Ok((collector, _)) => {
-            let (responses, _, limits) = collector.into_parts();
-            let mut entries = Entries::from_responses(responses, pricing);
-            entries.limit_hits = limits.into_values().map(|l| (l.ts_ms, l.text)).collect();
-            entries.limit_hits.sort();
-            entries
+        match pipeline.finish() {
+            Ok((collector, _)) => all.merge(collector),
+            Err(e) => problem(path, &e.to_string()),
         }
-        Err(_) => Entries::default(),
     }
+    let limits: Vec<(i64, String)> = all
+        .limits()
+        .values()
+        .map(|l| (l.ts_ms, l.text.clone()))
+        .collect();
+    let mut entries = Entries::from_responses(all.owned_responses(), pricing);
+    entries.limit_hits = limits;
+    entries.limit_hits.sort();
+    entries
 }
 
 /// An official limit reading, as the status line's `rate_limits` gives it.
@@ -1385,6 +1594,11 @@ mod tests {
     /// Makes the index at `path` what schema version 1 wrote: its rows without price factors.
     fn downgrade_to_version_1(path: &Path) {
         let conn = Connection::open(path).unwrap();
+        // What version 3 added.
+        conn.execute_batch(
+            "DROP INDEX files_identity; DROP TABLE session_spans; DROP TABLE response_sessions;",
+        )
+        .unwrap();
         for column in ["speed", "service_tier", "inference_geo", "prompt_tokens"] {
             conn.execute_batch(&format!("ALTER TABLE responses DROP COLUMN {column}"))
                 .unwrap();

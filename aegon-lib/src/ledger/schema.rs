@@ -21,6 +21,13 @@
 //! and price factors ([`crate::pricing::Pricing::request_cost`], as the session core prices
 //! it), so a corrected or user-supplied price applies to all history.
 //!
+//! Version 3 added an index of `files` by device and inode (a file named by another path is
+//! found as the one indexed), `session_spans` (per session name id: the time of its earliest
+//! and latest line, UTC ms) and `response_sessions` (a response also written in another
+//! session than its row's, with that session's project): a report counts each response in
+//! the session where it first occurred by the `--summary` rule
+//! ([`crate::ledger::collect::first_occurred`]). Migrating reads every file again to fill them.
+//!
 //! Version 2 added the price factors. Migrating from version 1 adds the columns (NULL) and
 //! sets every file's progress back to its start, so the next update reads the transcripts
 //! still on disk again and fills in their responses' factors (rows merge by identity: nothing
@@ -32,7 +39,7 @@
 pub const APPLICATION_ID: i32 = 0x4145_474E;
 
 /// The schema version this build writes (`PRAGMA user_version`).
-pub const VERSION: i32 = 2;
+pub const VERSION: i32 = 3;
 
 /// `MIGRATIONS[n]` takes the schema from version `n` to `n + 1`.
 pub const MIGRATIONS: &[&str] = &[
@@ -107,6 +114,24 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE responses ADD COLUMN service_tier INTEGER;
     ALTER TABLE responses ADD COLUMN inference_geo INTEGER;
     ALTER TABLE responses ADD COLUMN prompt_tokens INTEGER;
+    UPDATE files SET consumed = 0, line = 1, open_tail = 0;
+    ",
+    // 2 → 3: files found by identity (a path spelled otherwise, a link); each session's
+    // first and last line, and the other sessions a response was also written in, to decide
+    // the session it counts in by the summary's rule; every file read again to fill them.
+    "
+    CREATE INDEX files_identity ON files(dev, ino);
+    CREATE TABLE session_spans (
+        session  INTEGER PRIMARY KEY,
+        first_ms INTEGER NOT NULL,
+        last_ms  INTEGER NOT NULL
+    );
+    CREATE TABLE response_sessions (
+        key     TEXT NOT NULL,
+        session INTEGER NOT NULL,
+        project INTEGER,
+        PRIMARY KEY (key, session)
+    ) WITHOUT ROWID;
     UPDATE files SET consumed = 0, line = 1, open_tail = 0;
     ",
 ];

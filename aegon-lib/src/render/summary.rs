@@ -167,15 +167,23 @@ pub(crate) fn apply_to_its_session(sessions: &mut Sessions, event: &Event<'_>, n
         None if matches!(event.kind, EventKind::FileSnapshot { .. }) => {}
         None => {
             let file = event.source.file;
-            let id = match session_id_of_file(file) {
-                Some(id) => id.to_owned(),
-                None => match sessions.file_session(file) {
-                    Some(id) => id.to_owned(),
-                    None => file_stem(file),
-                },
-            };
+            let id = session_of_unnamed_line(file, sessions.file_session(file));
             sessions.apply_to(&id, event, now_ms);
         }
+    }
+}
+
+/// The session a line that names none belongs to, in transcript `file`: the session id in the
+/// file's path in Claude Code's layout ([`session_id_of_file`]), else `first_named` (the
+/// first session a line of that file named), else the file's name without `.jsonl`. The rule
+/// of `--summary` ([`apply_to_its_session`]), shared with the usage ledger.
+pub(crate) fn session_of_unnamed_line(file: &str, first_named: Option<&str>) -> String {
+    match session_id_of_file(file) {
+        Some(id) => id.to_owned(),
+        None => match first_named {
+            Some(id) => id.to_owned(),
+            None => file_stem(file),
+        },
     }
 }
 
