@@ -68,7 +68,13 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, dashboard: &Dashboard, view: &Vie
     }
     if room > 0 {
         let mut lines = vec![Line::styled("Steps", theme::dim())];
-        lines.extend(step_lines(session, dashboard, inner.width, room - 1, now_ms));
+        lines.extend(step_lines(
+            session,
+            dashboard,
+            inner.width,
+            room - 1,
+            now_ms,
+        ));
         frame.render_widget(Paragraph::new(lines), take(room));
     }
 }
@@ -105,7 +111,10 @@ fn tokens_sparkline(
         Constraint::Min(0),
     ])
     .areas(row);
-    frame.render_widget(Paragraph::new(Span::styled(label, theme::dim())), label_area);
+    frame.render_widget(
+        Paragraph::new(Span::styled(label, theme::dim())),
+        label_area,
+    );
     frame.render_widget(
         Sparkline::default()
             .data(&data)

@@ -73,11 +73,8 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, dashboard: &Dashboard, now_ms: i6
 fn draw_figures(frame: &mut Frame<'_>, area: Rect, f: &UsageFigures, now_ms: i64) {
     let summary_rows = 3 + f.limits.len().max(1) + usize::from(f.block.is_some()) + f.notes.len();
     let summary_height = (summary_rows as u16 + 2).min(area.height);
-    let [summary, rest] = Layout::vertical([
-        Constraint::Length(summary_height),
-        Constraint::Min(0),
-    ])
-    .areas(area);
+    let [summary, rest] =
+        Layout::vertical([Constraint::Length(summary_height), Constraint::Min(0)]).areas(area);
     draw_summary(frame, summary, f, now_ms);
     if rest.height < 5 {
         return;
@@ -91,13 +88,14 @@ fn draw_figures(frame: &mut Frame<'_>, area: Rect, f: &UsageFigures, now_ms: i64
     let side_by_side = rest.width >= SIDE_BY_SIDE_WIDTH;
     // Stacked, each chart wants 5 rows and each share list its own rows.
     let charts_min = if side_by_side { 8 } else { 10 };
-    let shares_height = if side_by_side { share_rows } else { share_rows * 2 };
+    let shares_height = if side_by_side {
+        share_rows
+    } else {
+        share_rows * 2
+    };
     let (charts, shares) = if rest.height >= charts_min + shares_height {
-        let [c, s] = Layout::vertical([
-            Constraint::Min(0),
-            Constraint::Length(shares_height),
-        ])
-        .areas(rest);
+        let [c, s] =
+            Layout::vertical([Constraint::Min(0), Constraint::Length(shares_height)]).areas(rest);
         (c, Some(s))
     } else {
         (rest, None)
@@ -248,10 +246,7 @@ fn draw_summary(frame: &mut Frame<'_>, area: Rect, f: &UsageFigures, now_ms: i64
                 money(cost, b.amount.unpriced),
                 compact(tokens.round() as u64)
             ))),
-            _ => spans.push(Span::styled(
-                "not yet (one response so far)",
-                theme::dim(),
-            )),
+            _ => spans.push(Span::styled("not yet (one response so far)", theme::dim())),
         }
         if let (Some(cost), Some(tokens)) = (b.projected_cost, b.projected_tokens) {
             spans.push(Span::raw(format!(
@@ -265,7 +260,11 @@ fn draw_summary(frame: &mut Frame<'_>, area: Rect, f: &UsageFigures, now_ms: i64
         line(frame, &mut rows, spans);
     }
     for note in &f.notes {
-        line(frame, &mut rows, vec![Span::styled(inert(note), theme::warning())]);
+        line(
+            frame,
+            &mut rows,
+            vec![Span::styled(inert(note), theme::warning())],
+        );
     }
 }
 
@@ -309,10 +308,7 @@ fn limit_row(frame: &mut Frame<'_>, row: Rect, limit: &Limit, now_ms: i64) {
         0.0
     };
     let high = percent >= 80.0;
-    let mut label = format!(
-        "{}{percent:.0}% · {read}",
-        if high { "⚠ " } else { "" }
-    );
+    let mut label = format!("{}{percent:.0}% · {read}", if high { "⚠ " } else { "" });
     if let Some(at) = &limit.resets_label {
         label.push_str(&format!(" · resets {at}"));
     }
