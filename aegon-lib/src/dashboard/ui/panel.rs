@@ -141,7 +141,7 @@ fn context_chart(frame: &mut Frame<'_>, area: Rect, session: &Session, series: &
     let peak = samples.iter().map(|s| s.percent()).fold(0.0, f64::max);
     let compactions = session.compactions;
     let mut title = vec![
-        Span::styled("Context over time ", theme::dim()),
+        Span::styled("Context over time · ", theme::dim()),
         Span::raw(format!("peak {peak:.0}% · now {:.0}%", last.percent())),
     ];
     if compactions > 0 {
@@ -164,7 +164,11 @@ fn context_chart(frame: &mut Frame<'_>, area: Rect, session: &Session, series: &
         .map(|s| (minutes(s), s.percent()))
         .collect();
     let span = minutes(last).max(1.0);
-    let top = peak.max(100.0);
+    // The smallest of 10, 25, 50 and 100% that holds the peak, so a low fill is not flat.
+    let top = [10.0, 25.0, 50.0]
+        .into_iter()
+        .find(|&t| peak <= t)
+        .unwrap_or(peak.max(100.0));
     let color = theme::context(last.percent() / 100.0);
     let chart = Chart::new(vec![
         Dataset::default()

@@ -366,6 +366,14 @@ fn cost_bars(frame: &mut Frame<'_>, area: Rect, title: &str, buckets: &[Bucket],
     };
     let slot = bar_width + gap;
     let shown = usize::from(((width + gap) / slot).min(n));
+    // Centred in what is left over.
+    let used = (shown as u16 * slot).saturating_sub(gap);
+    let margin = (width - used.min(width)) / 2;
+    let bars_area = Rect {
+        x: bars_area.x + margin,
+        width: bars_area.width - margin,
+        ..bars_area
+    };
     let shown_buckets = &buckets[buckets.len() - shown..];
     let bars: Vec<Bar<'_>> = shown_buckets
         .iter()
@@ -392,7 +400,7 @@ fn cost_bars(frame: &mut Frame<'_>, area: Rect, title: &str, buckets: &[Bucket],
     );
     // Labels under their bars, every k-th from the newest, where two columns and a space fit.
     let k = usize::from(3u16.div_ceil(slot)).max(1);
-    let mut row: Vec<char> = vec![' '; usize::from(width)];
+    let mut row: Vec<char> = vec![' '; usize::from(width - margin)];
     for (i, b) in shown_buckets.iter().enumerate() {
         if (shown - 1 - i) % k != 0 {
             continue;
@@ -404,6 +412,11 @@ fn cost_bars(frame: &mut Frame<'_>, area: Rect, title: &str, buckets: &[Bucket],
         }
     }
     let row: String = row.into_iter().collect();
+    let axis = Rect {
+        x: axis.x + margin,
+        width: axis.width - margin,
+        ..axis
+    };
     frame.render_widget(Paragraph::new(Span::styled(row, theme::dim())), axis);
 }
 
