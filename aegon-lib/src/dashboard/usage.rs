@@ -189,7 +189,8 @@ mod compute {
 
         /// The figures at `now_ms` from `entries` (at least from [`UsageFigures::since_ms`]
         /// on, oldest first, as [`crate::ledger::Ledger::entries`] gives them), the latest
-        /// official `readings`, prices and the local zone.
+        /// official `readings`, prices and the local zone. Responses dated after `now_ms` are
+        /// left out.
         pub fn compute(
             entries: &Entries,
             readings: &[LimitReading],
@@ -226,6 +227,10 @@ mod compute {
             let mut models: BTreeMap<String, Usage> = BTreeMap::new();
             let mut projects: BTreeMap<String, Usage> = BTreeMap::new();
             for e in &entries.rows {
+                // Responses dated after now (a clock ahead) wait for their time.
+                if e.ts_ms > now_ms {
+                    continue;
+                }
                 let model = match entries.name(e.model) {
                     "" => "unknown",
                     m => m,
@@ -262,7 +267,19 @@ mod compute {
             }
 
             let official = readings.iter().find(|r| r.window == "five_hour");
-            let all = blocks(entries, &entries.limit_hits, official, tz, now_ms, None);
+            let cut = entries.rows.partition_point(|e| e.ts_ms <= now_ms);
+            let past;
+            let until_now = if cut < entries.rows.len() {
+                past = Entries {
+                    rows: entries.rows[..cut].to_vec(),
+                    names: entries.names.clone(),
+                    ..Entries::default()
+                };
+                &past
+            } else {
+                entries
+            };
+            let all = blocks(until_now, &entries.limit_hits, official, tz, now_ms, None);
             let block = all
                 .iter()
                 .rev()
