@@ -429,7 +429,8 @@ impl Renderer for Tally {
 
 fn tally(name: &str) -> Tally {
     let mut p = Pipeline::new(Options::default(), Tally::default());
-    p.read_to_end(name, std::fs::File::open(fixture(name)).unwrap())
+    let _ = p
+        .read_to_end(name, std::fs::File::open(fixture(name)).unwrap())
         .unwrap();
     p.finish().unwrap().0
 }
