@@ -28,9 +28,9 @@
 mod detail;
 mod feed;
 mod model;
-mod series;
+pub mod series;
 pub mod ui;
-mod usage;
+pub mod usage;
 mod view;
 
 pub use detail::{read_line_at, Detail};
