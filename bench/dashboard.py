@@ -16,7 +16,13 @@ BENCH_FILES files, plus one live session file. Then it measures:
                 capture-pane costs a few ms, which the figures include)
   sustained     BENCH_RATE lines/s for BENCH_SECONDS: the header's event count must reach
                 history + appended (nothing lost), and the lag after the last line is printed
+  usage view    `u` pressed → the Usage view filled ("By model" on screen): the first read
+                indexes the whole history into a usage index in the temporary directory
+                (AEGON_DATA_DIR), with peak RSS after it (BENCH_USAGE=0 skips this, for a
+                binary without the view)
   idle          aegon's CPU time over 10 s with nothing written
+
+BENCH_AEGON=PATH runs that binary instead of building this checkout's (to compare builds).
 """
 import json
 import os
@@ -28,8 +34,10 @@ import tempfile
 import time
 
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-subprocess.run(["cargo", "build", "--release", "-q", "-p", "aegon-bin"], cwd=root, check=True)
-aegon = os.path.join(root, "target", "release", "aegon")
+aegon = os.environ.get("BENCH_AEGON")
+if not aegon:
+    subprocess.run(["cargo", "build", "--release", "-q", "-p", "aegon-bin"], cwd=root, check=True)
+    aegon = os.path.join(root, "target", "release", "aegon")
 history_mb = float(os.environ.get("BENCH_HISTORY_MB", "256"))
 files_wanted = int(os.environ.get("BENCH_FILES", "1000"))
 seconds = float(os.environ.get("BENCH_SECONDS", "10"))
@@ -116,7 +124,7 @@ with tempfile.TemporaryDirectory() as tmp:
 
     started = time.monotonic()
     tmux("new-session", "-d", "-x", "160", "-y", "45", "-e", f"CLAUDE_CONFIG_DIR={tmp}",
-         f"{aegon}; sleep 600")
+         "-e", f"AEGON_DATA_DIR={os.path.join(tmp, 'data')}", f"{aegon}; sleep 600")
     while " aegon " not in header():
         time.sleep(0.002)
     first_frame = time.monotonic() - started
@@ -167,6 +175,19 @@ with tempfile.TemporaryDirectory() as tmp:
     print(f"sustained: {n:,} lines in {wrote:.1f} s ({n / wrote:,.0f}/s); events on screen "
           f"{shown:,} of {expected:,} ({'none lost' if shown == expected else 'LOST'}); "
           f"caught up {lag * 1000:.0f} ms after the last line; peak RSS {peak_rss_mb(pid):.1f} MB")
+
+    if os.environ.get("BENCH_USAGE", "1") == "1":
+        t0 = time.monotonic()
+        tmux("send-keys", "u")
+        while "By model" not in screen() and "No usage index" not in screen():
+            if time.monotonic() - t0 > 600:
+                raise SystemExit("the Usage view never filled")
+            time.sleep(0.05)
+        filled = time.monotonic() - t0
+        print(f"usage view: filled {filled:.2f} s after u (the first index of the history); "
+              f"peak RSS {peak_rss_mb(pid):.1f} MB")
+        tmux("send-keys", "Escape")
+        time.sleep(1)
 
     c0 = cpu_seconds(pid)
     time.sleep(10)

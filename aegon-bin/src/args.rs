@@ -108,6 +108,8 @@ pub struct Config {
     pub threads: Option<usize>,
     /// `-o FILE`: where `--html` or `--markdown` write (stdout when not given).
     pub output: Option<PathBuf>,
+    /// `--no-index` (with `watch`): the dashboard's Usage view reads no usage index.
+    pub no_index: bool,
 }
 
 impl Config {
@@ -144,6 +146,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, lexopt
         otlp: Default::default(),
         threads: None,
         output: None,
+        no_index: false,
     };
     let mut speed_given = false;
     let mut detail = None;
@@ -265,6 +268,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, lexopt
             Short('f') | Long("follow") => config.follow = true,
             Long("from-end") => config.from_end = true,
             Long("poll") => config.poll = true,
+            Long("no-index") => config.no_index = true,
             Long("since") => {
                 let value = parser.value()?;
                 config.since = parse_since(&value).ok_or_else(|| {
@@ -410,6 +414,10 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, lexopt
     } else if config.from_end || config.poll {
         return Err(lexopt::Error::Custom(
             "--from-end goes with -f, --poll with -f or watch".into(),
+        ));
+    } else if config.no_index {
+        return Err(lexopt::Error::Custom(
+            "--no-index goes with watch (and aegon usage, aegon statusline)".into(),
         ));
     }
     if config.inputs.is_empty() {

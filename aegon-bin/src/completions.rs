@@ -112,6 +112,11 @@ pub const FLAGS: &[Flag] = &[
     flag("follow", Some('f'), "keep reading files as they grow"),
     flag("from-end", None, "with -f: only new lines"),
     flag("poll", None, "poll instead of file notifications"),
+    flag(
+        "no-index",
+        None,
+        "with watch: the Usage view reads no usage index",
+    ),
     valued(
         "since",
         None,
@@ -414,7 +419,7 @@ mod tests {
             // Options that only go with others are checked with them.
             let context: &[&str] = match f.long {
                 "speed" => &["demo"],
-                "detached" | "since" | "poll" => &["watch"],
+                "detached" | "since" | "poll" | "no-index" => &["watch"],
                 "from-end" => &["-f", "x.jsonl"],
                 "json" => &["--summary"],
                 "detail" => &["--markdown"],

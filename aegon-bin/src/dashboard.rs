@@ -7,6 +7,13 @@
 //! turns, else a second, for clocks and LIVE/IDLE). The terminal is restored on q, Esc, Ctrl-C,
 //! SIGINT, SIGTERM, SIGHUP and on a panic (which then ends the process, so nothing draws on a
 //! restored screen).
+//!
+//! A fourth thread reads the usage index for the Usage view (`u`), only once the view is
+//! opened: it brings the index up to date with what the watched folders gained, queries it,
+//! and hands the figures to the dashboard ([`Dashboard::set_usage`]); again when the view is
+//! opened with figures older than [`USAGE_STALE`], and every [`USAGE_REFRESH`] while it stays
+//! open. Nothing of it runs on the drawing thread, and a dashboard whose Usage view is never
+//! opened never touches the index.
 
 use std::io;
 use std::path::PathBuf;
@@ -17,8 +24,10 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use aegon::dashboard::{
-    read_line_at, system_clock, ui, Action, Clock, Dashboard, Detail, Key, Origin, View,
+    read_line_at, system_clock, ui, Action, Clock, Dashboard, Detail, Key, Origin, Screen,
+    UsageData, UsageFigures, View,
 };
+use aegon::ledger::{self, Ledger, Scope};
 use aegon::pipeline::{Options, Pipeline};
 use aegon::pricing::Pricing;
 use aegon::render::{Flow, Renderer};
@@ -36,6 +45,10 @@ const FRAME: Duration = Duration::from_millis(33);
 const SPINNER_TICK: Duration = Duration::from_millis(100);
 /// Tick otherwise (clocks, LIVE/IDLE).
 const IDLE_TICK: Duration = Duration::from_secs(1);
+/// The Usage view's figures are read again this often while it is open.
+const USAGE_REFRESH: Duration = Duration::from_secs(60);
+/// Opening the Usage view reads its figures again when they are older than this.
+const USAGE_STALE: Duration = Duration::from_secs(30);
 /// Warnings repeated on stderr after the terminal is restored.
 const WARNINGS_KEPT: usize = 20;
 
@@ -73,6 +86,20 @@ pub struct Settings {
     pub color: bool,
     /// Also send traces and metrics as these settings say.
     pub export: Option<crate::cmd::otlp::Settings>,
+    /// Where the Usage view's figures come from.
+    pub usage: UsageSource,
+}
+
+/// Where the Usage view's figures come from.
+pub enum UsageSource {
+    /// The usage index, brought up to date from these folders (and scoped to them, as
+    /// `aegon usage FOLDER…` is).
+    Index {
+        /// The watched folders.
+        roots: Vec<PathBuf>,
+    },
+    /// No index; the view says why.
+    Off(String),
 }
 
 /// What the screen thread waits for.
@@ -189,6 +216,7 @@ pub fn run(source: Source, settings: Settings) -> io::Result<ExitCode> {
         .export
         .as_ref()
         .map(|e| e.http_renderer(settings.pricing.clone()));
+    let usage_pricing = settings.pricing.clone();
     let mut model = Dashboard::with(settings.pricing, clock.clone());
     model.set_feed_kinds(settings.feed_kinds);
     let memory = match &source {
@@ -240,8 +268,9 @@ pub fn run(source: Source, settings: Settings) -> io::Result<ExitCode> {
     );
     spawn_input(tx.clone());
     spawn_signals(tx.clone());
+    let usage = spawn_usage(settings.usage, usage_pricing, shared.clone(), tx.clone());
 
-    let result = screen_loop(&mut terminal, &shared, &rx, memory, settings.color);
+    let result = screen_loop(&mut terminal, &shared, &rx, memory, settings.color, &usage);
     shared.quit.store(true, Ordering::Relaxed);
     ratatui::restore();
     divert_warnings(None);
@@ -264,8 +293,17 @@ fn screen_loop(
     rx: &mpsc::Receiver<Wakeup>,
     memory: Option<(String, Arc<[u8]>)>,
     color: bool,
+    usage: &Sender<()>,
 ) -> io::Result<()> {
     let mut view = View::default();
+    // When the Usage view's figures were last asked for.
+    let mut usage_asked: Option<Instant> = None;
+    let ask_usage = |asked: &mut Option<Instant>, older_than: Duration| {
+        if asked.is_none_or(|t| t.elapsed() >= older_than) {
+            *asked = Some(Instant::now());
+            let _ = usage.send(());
+        }
+    };
     let mut dirty = true;
     let mut last_draw: Option<Instant> = None;
     let mut spinning = false;
@@ -276,6 +314,9 @@ fn screen_loop(
         }
     };
     loop {
+        if view.screen == Screen::Usage {
+            ask_usage(&mut usage_asked, USAGE_REFRESH);
+        }
         let since_draw = last_draw.map_or(FRAME, |t| t.elapsed());
         if dirty && since_draw >= FRAME {
             // Events after this point wake the screen again (one wake-up per frame at most:
@@ -311,6 +352,10 @@ fn screen_loop(
                     Action::Quit => return Ok(()),
                     Action::Nothing => {}
                     Action::Redraw => dirty = true,
+                    Action::OpenUsage => {
+                        ask_usage(&mut usage_asked, USAGE_STALE);
+                        dirty = true;
+                    }
                     Action::OpenDetail(seq) => {
                         if let Some(item) = model.feed().get(seq) {
                             view.detail = Some(Detail::load(&model, item, &read));
@@ -410,6 +455,110 @@ fn spawn_source(
         let result = result.and_then(|()| pipeline.finish().map(|_| ()));
         let _ = tx.send(Wakeup::SourceEnded(result.err().map(|e| e.to_string())));
     });
+}
+
+/// Starts the thread that reads the usage index when asked (see the module documentation);
+/// returns where to ask.
+fn spawn_usage(
+    source: UsageSource,
+    pricing: Pricing,
+    shared: Arc<Shared>,
+    tx: Sender<Wakeup>,
+) -> Sender<()> {
+    let (ask, asked) = mpsc::channel::<()>();
+    std::thread::spawn(move || {
+        let roots = match source {
+            UsageSource::Off(why) => {
+                while asked.recv().is_ok() {
+                    let mut model = shared.lock();
+                    if *model.usage() == UsageData::NotRead {
+                        model.set_usage(UsageData::Unavailable(why.clone()));
+                    }
+                    drop(model);
+                    shared.wake(&tx);
+                }
+                return;
+            }
+            UsageSource::Index { roots } => roots,
+        };
+        let tz = aegon::usage::time::zone(None).unwrap_or_else(|e| {
+            shared.lock().notice(format!("{e}; usage by day in UTC"));
+            aegon::usage::time::TimeZone::UTC
+        });
+        let mut index: Option<Ledger> = None;
+        while asked.recv().is_ok() {
+            // Asked again meanwhile: one read answers all.
+            while asked.try_recv().is_ok() {}
+            let mut model = shared.lock();
+            if *model.usage() == UsageData::NotRead {
+                model.set_usage(UsageData::Reading);
+            }
+            drop(model);
+            shared.wake(&tx);
+            let mut notes: Vec<String> = Vec::new();
+            let result = read_usage(&mut index, &roots, &pricing, &tz, &mut notes);
+            let mut model = shared.lock();
+            for note in notes {
+                model.notice(note);
+            }
+            match result {
+                Ok(figures) => model.set_usage(UsageData::Ready(Box::new(figures))),
+                Err(e) => {
+                    // Figures read before stay on screen; the footer says what failed.
+                    if matches!(model.usage(), UsageData::Ready(_)) {
+                        model.notice(format!("usage index: {e}"));
+                    } else {
+                        model.set_usage(UsageData::Unavailable(e));
+                    }
+                }
+            }
+            drop(model);
+            shared.wake(&tx);
+        }
+    });
+    ask
+}
+
+/// Brings the index (opened on first use) up to date with `roots` and computes the Usage
+/// view's figures from it; a damaged index is moved aside and rebuilt once.
+fn read_usage(
+    index: &mut Option<Ledger>,
+    roots: &[PathBuf],
+    pricing: &Pricing,
+    tz: &aegon::usage::time::TimeZone,
+    notes: &mut Vec<String>,
+) -> Result<UsageFigures, String> {
+    let path = ledger::default_path().map_err(|e| e.to_string())?;
+    let mut note = |n: &str| notes.push(n.to_owned());
+    let mut ledger = match index.take() {
+        Some(l) => l,
+        None => Ledger::open(&path, &mut note).map_err(|e| e.to_string())?,
+    };
+    let mut quiet = |_: &std::path::Path, _: &str| {};
+    let mut query = |ledger: &mut Ledger| {
+        let now = aegon::timestamp::now_ms();
+        let stats = ledger.update(roots, &[], &mut quiet)?;
+        let scope = Scope::Paths {
+            roots: roots.to_vec(),
+            files: Vec::new(),
+            ids: stats.file_ids,
+        };
+        let entries = ledger.entries(&scope, Some(UsageFigures::since_ms(now, tz)), pricing)?;
+        let readings = ledger.latest_readings()?;
+        Ok::<_, ledger::Error>(UsageFigures::compute(&entries, &readings, tz, now))
+    };
+    let figures = match query(&mut ledger) {
+        Ok(f) => f,
+        Err(e) if e.is_corrupt() => {
+            drop(ledger);
+            ledger = Ledger::rebuild(&path, &format!("damaged ({e})"), &mut note)
+                .map_err(|e| e.to_string())?;
+            query(&mut ledger).map_err(|e| e.to_string())?
+        }
+        Err(e) => return Err(e.to_string()),
+    };
+    *index = Some(ledger);
+    Ok(figures)
 }
 
 fn spawn_input(tx: Sender<Wakeup>) {

@@ -60,7 +60,9 @@ DASHBOARD:
     retries, context gauge, tokens and cost, the flow, running and finished steps)
     and the list of sessions. Keys: ↑↓/jk move, Enter opens an event (full tool
     input and output), Tab switches between feed and sessions, / filters, space
-    pauses, ? helps, q or Esc quits. With --ndjson or --plain, or when the output
+    pauses, u shows usage over time (today, week, month, the 5-hour block, cost
+    per hour and per day, by model and project, from the usage index), ? helps,
+    q or Esc quits. With --ndjson or --plain, or when the output
     is not a terminal, the same events stream as lines instead.
         aegon demo                  a real session shipped in aegon, replayed
         aegon replay s.jsonl --speed 4
@@ -159,6 +161,7 @@ OPTIONS:
         --since AGE       With watch: read the history of transcripts written within
                           AGE (30m, 2h, 1d, all; 0 for none) [default: 1h]; the
                           others show only what is written from now on.
+        --no-index        With watch: the Usage view (u) reads no usage index.
         --speed N         With replay and demo: play N times as fast as recorded
                           (pauses cut to 3 s) [default: 1; demo: 8].
         --detached        Open the dashboard in a new window (tmux, screen,
@@ -346,6 +349,15 @@ fn run() -> io::Result<ExitCode> {
         }
     };
     if config.dashboard_capable() && !config.format_given && on_terminal {
+        let usage = match (&recording, config.no_index) {
+            (Some(_), _) => dashboard::UsageSource::Off(
+                "a replay has no usage index (aegon watch reads it)".to_owned(),
+            ),
+            (None, true) => dashboard::UsageSource::Off("--no-index".to_owned()),
+            (None, false) => dashboard::UsageSource::Index {
+                roots: watch_roots.clone(),
+            },
+        };
         let source = match recording {
             Some((name, bytes)) => dashboard::Source::Replay {
                 name,
@@ -369,6 +381,7 @@ fn run() -> io::Result<ExitCode> {
             feed_kinds,
             color: use_color(config.color, true),
             export: sending.cloned(),
+            usage,
         };
         return dashboard::run(source, settings);
     }

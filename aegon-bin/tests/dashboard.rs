@@ -197,3 +197,117 @@ fn detached_opens_a_tmux_window_with_the_same_command() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("no terminal window"));
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// A copy of a fixture whose timestamps are moved so that its last line was written
+/// `ago_ms` before now (the dashboard's Usage view counts by the clock).
+fn shifted_copy(name: &str, to: &Path, ago_ms: i64) {
+    let text = std::fs::read_to_string(fixture(name)).unwrap();
+    let millis = |v: &serde_json::Value| {
+        v["timestamp"]
+            .as_str()
+            .and_then(aegon::timestamp::parse_millis)
+    };
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let last = lines.iter().filter_map(millis).max().unwrap();
+    let now = aegon::timestamp::now_ms();
+    let shift = now - ago_ms - last;
+    let mut out = String::new();
+    for mut v in lines {
+        if let Some(ms) = millis(&v) {
+            v["timestamp"] = aegon::usage::render::rfc3339(ms + shift).into();
+        }
+        out.push_str(&v.to_string());
+        out.push('\n');
+    }
+    std::fs::write(to, out).unwrap();
+}
+
+#[test]
+fn u_opens_the_usage_view_over_a_real_tree() {
+    let base = std::env::temp_dir().join(format!("aegon-dash-usage-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&base);
+    let project = base.join("claude/projects/-home-me-proj");
+    let data = base.join("data");
+    std::fs::create_dir_all(&project).unwrap();
+    std::fs::create_dir_all(&data).unwrap();
+    // The session as if it ended two minutes ago, beside an old one left as it was.
+    let live = project.join("a263b894-c8c2-44af-8845-663362b5a201.jsonl");
+    shifted_copy(APANLOCO, &live, 120_000);
+    let old = "chiphuyen__sniffly__tests__mock-data__-Users-chip-dev-ai-music__fed8ce56-bc79-401f-a83e-af084253362f.jsonl";
+    std::fs::copy(
+        fixture(old),
+        project.join("fed8ce56-bc79-401f-a83e-af084253362f.jsonl"),
+    )
+    .unwrap();
+    // What it cost, by the session core (aegon --summary).
+    let summary: serde_json::Value = serde_json::from_str(&aegon_stdout([
+        "--summary".as_ref(),
+        "--json".as_ref(),
+        live.as_os_str(),
+    ]))
+    .unwrap();
+    let cost = format!("${:.2}", summary["totals"]["cost_usd"].as_f64().unwrap());
+
+    let aegon = env!("CARGO_BIN_EXE_aegon");
+    let env = [
+        ("CLAUDE_CONFIG_DIR", base.join("claude")),
+        ("AEGON_DATA_DIR", data.clone()),
+        ("TZ", PathBuf::from("UTC")),
+    ];
+    let env: Vec<(&str, &Path)> = env.iter().map(|(k, v)| (*k, v.as_path())).collect();
+    let pane = Pane::start("usage", &format!("{aegon}; sleep 30"), &env, 130, 40);
+    let screen = pane.wait_for("hi!");
+    assert!(screen.contains("u usage"), "{screen}");
+    assert!(
+        !data.join("usage.sqlite3").exists(),
+        "the index is not touched before the view opens"
+    );
+    pane.keys(&["u"]);
+    let screen = pane.wait_for("By model · 30 days");
+    // The session's two minutes ago: the last 30 days, this block and the model hold its cost
+    // (today too, unless midnight fell within the session's 22 minutes).
+    for expected in [
+        format!("Cost per day · 30 days · total {cost}"),
+        format!("opus-4-6 {cost}"),
+        "Block ".to_owned(),
+        "(estimate)".to_owned(),
+        "Usage · UTC · updated".to_owned(),
+        "u or Esc back to the sessions".to_owned(),
+    ] {
+        assert!(
+            screen.contains(&expected),
+            "{expected:?} missing:\n{screen}"
+        );
+    }
+    assert!(data.join("usage.sqlite3").exists());
+    // Esc goes back to the sessions, whose panel now charts tokens per minute.
+    pane.keys(&["Escape"]);
+    let screen = pane.wait_for("Tok/min");
+    assert!(screen.contains("Context over time"), "{screen}");
+    pane.keys(&["q"]);
+    drop(pane);
+
+    // With --no-index the view says there is none, and no index is made.
+    let data = base.join("data-none");
+    let env = [
+        ("CLAUDE_CONFIG_DIR", base.join("claude")),
+        ("AEGON_DATA_DIR", data.clone()),
+    ];
+    let env: Vec<(&str, &Path)> = env.iter().map(|(k, v)| (*k, v.as_path())).collect();
+    let pane = Pane::start(
+        "usage-none",
+        &format!("{aegon} watch --no-index; sleep 30"),
+        &env,
+        100,
+        30,
+    );
+    pane.wait_for("hi!");
+    pane.keys(&["u"]);
+    pane.wait_for("No usage index: --no-index");
+    assert!(!data.exists());
+    drop(pane);
+    let _ = std::fs::remove_dir_all(base);
+}

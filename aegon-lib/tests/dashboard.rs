@@ -461,12 +461,12 @@ fn panes_alone_at_fixed_sizes() {
 │Tokens   in 42  out 6.9k  cache read 506.7k  write 18…│
 │Cost     $0.61  22 API calls · 12 tool calls          │
 │Flow … ASST → USER → THINK → Glob → Bash → ASST → USER│
+│Tok/min                ▁▁ ▅▁█       ▁ ▂▁  ▄ max 153.1k│
 │Steps                                                 │
 │ ✓ Bash wc -l /home/da/.claude/projects/-home-d… 113ms│
 │ ✓ Glob **/* in /home/da/.claude/projects/-home-… 81ms│
 │ ✓ Bash git add index.html LICENSE && git commi… 178ms│
 │ ✓ Bash git log --oneline -5 2>/dev/null; echo … 136ms│
-│ ✓ Bash git init                                 144ms│
 └──────────────────────────────────────────────────────┘
 "
     );

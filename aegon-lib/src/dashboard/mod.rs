@@ -28,10 +28,14 @@
 mod detail;
 mod feed;
 mod model;
+pub mod series;
 pub mod ui;
+pub mod usage;
 mod view;
 
 pub use detail::{read_line_at, Detail};
 pub use feed::{Feed, FeedItem, Origin, FEED_CAPACITY, SUMMARY_COLUMNS};
 pub use model::{system_clock, Clock, Dashboard, Notice, PullRequest, FEED_KINDS};
-pub use view::{Action, Key, Pane, View};
+pub use series::{ContextSample, Series, SessionSeries, CONTEXT_SAMPLES, MINUTES, SERIES_SESSIONS};
+pub use usage::{Amount, BlockFigures, Bucket, Limit, Share, UsageData, UsageFigures, DAYS, HOURS};
+pub use view::{Action, Key, Pane, Screen, View};

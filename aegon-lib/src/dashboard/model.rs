@@ -8,6 +8,8 @@ use std::sync::Arc;
 use memchr::memmem;
 
 use super::feed::{Feed, FeedItem, Origin, SUMMARY_COLUMNS};
+use super::series::{ContextSample, Series, SessionSeries};
+use super::usage::UsageData;
 use crate::event::{Event, EventKind, Kind, KindSet};
 use crate::pricing::Pricing;
 use crate::render::plain::{kind_label, push_summary};
@@ -88,6 +90,10 @@ pub struct Dashboard {
     /// The file of the previous event (shared by the rows of one file) and its line, to number
     /// the events of one line.
     last_origin: Option<(Arc<str>, u64, u32)>,
+    /// Tokens per minute and context fill of the latest sessions.
+    series: Series,
+    /// The Usage view's figures, handed in by the binary.
+    usage: UsageData,
 }
 
 impl std::fmt::Debug for Dashboard {
@@ -130,6 +136,8 @@ impl Dashboard {
             generation: 0,
             status: None,
             last_origin: None,
+            series: Series::default(),
+            usage: UsageData::NotRead,
         }
     }
 
@@ -198,6 +206,23 @@ impl Dashboard {
         self.status.as_deref()
     }
 
+    /// The time series of session `id` (tokens per minute, context fill), when it keeps one
+    /// (the [`super::SERIES_SESSIONS`] most recently active sessions do).
+    pub fn series(&self, id: &str) -> Option<&SessionSeries> {
+        self.series.get(id)
+    }
+
+    /// What the Usage view shows.
+    pub fn usage(&self) -> &UsageData {
+        &self.usage
+    }
+
+    /// Hands the Usage view its figures (or why there are none).
+    pub fn set_usage(&mut self, usage: UsageData) {
+        self.usage = usage;
+        self.generation += 1;
+    }
+
     /// Events applied.
     pub fn events(&self) -> u64 {
         self.events
@@ -220,6 +245,7 @@ impl Dashboard {
         let timestamp_ms = event.timestamp.as_deref().and_then(parse_millis);
         let now_ms = timestamp_ms.unwrap_or_else(|| self.now_ms());
         apply_to_its_session(&mut self.sessions, event, now_ms);
+        self.note_series(event, now_ms);
         if let EventKind::Malformed(_) = event.kind {
             self.malformed += 1;
         }
@@ -257,6 +283,27 @@ impl Dashboard {
             line: source.line,
             offset: source.offset,
             index,
+        }
+    }
+
+    /// Tokens per minute and the context fill after `event` (at `at_ms`), for sessions named
+    /// by the event (a line without a session id is left out of the series).
+    fn note_series(&mut self, event: &Event<'_>, at_ms: i64) {
+        let tokens = match &event.kind {
+            EventKind::Usage { tokens, .. } => Some(*tokens),
+            EventKind::Compact { .. } | EventKind::CompactSummary { .. } => None,
+            _ => return,
+        };
+        let Some(id) = event.session_id.as_deref() else {
+            return;
+        };
+        let context = self.sessions.get(id).and_then(|s| s.context.as_ref());
+        let series = self.series.entry(id, at_ms);
+        if let Some(t) = tokens {
+            series.add_tokens(at_ms, t.total_input().saturating_add(t.output));
+        }
+        if let Some(c) = context {
+            series.add_context(ContextSample::new(at_ms, c.tokens, c.window, c.compacted));
         }
     }
 

@@ -47,6 +47,16 @@ pub enum Pane {
     Sessions,
 }
 
+/// What fills the screen between the header and the footer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Screen {
+    /// The feed, the session panel and the session list.
+    #[default]
+    Sessions,
+    /// Usage over time: today, this week, this month, the 5-hour block, charts (`u`).
+    Usage,
+}
+
 /// What the caller should do after a key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
@@ -57,6 +67,9 @@ pub enum Action {
     /// Open the detail of the feed row with this sequence number (the caller reads its line
     /// and sets [`View::detail`]).
     OpenDetail(u64),
+    /// The Usage view opened: the caller refreshes its figures if they are old
+    /// ([`super::Dashboard::set_usage`]), and draws.
+    OpenUsage,
     /// Leave.
     Quit,
 }
@@ -64,6 +77,8 @@ pub enum Action {
 /// The dashboard's view state: what the person chose, changed by [`View::on_key`].
 #[derive(Debug, Clone, Default)]
 pub struct View {
+    /// What the screen shows.
+    pub screen: Screen,
     /// The pane that takes ↑/↓.
     pub focus: Pane,
     /// The selected feed row (its sequence number); `None` follows the newest.
@@ -146,8 +161,26 @@ impl View {
         if self.editing_filter {
             return self.filter_key(key);
         }
+        if self.screen == Screen::Usage {
+            return match key {
+                Key::Char('q') => Action::Quit,
+                Key::Char('?') => {
+                    self.help = true;
+                    Action::Redraw
+                }
+                Key::Char('u') | Key::Esc | Key::Backspace => {
+                    self.screen = Screen::Sessions;
+                    Action::Redraw
+                }
+                _ => Action::Nothing,
+            };
+        }
         match key {
             Key::Char('q') => Action::Quit,
+            Key::Char('u') => {
+                self.screen = Screen::Usage;
+                Action::OpenUsage
+            }
             Key::Esc if !self.filter.is_empty() => {
                 self.filter.clear();
                 self.selected = None;

@@ -54,6 +54,17 @@ pub fn footer(frame: &mut Frame<'_>, area: Rect, dashboard: &Dashboard, view: &V
             Span::raw(format!("{}▏", view.filter)),
             text("  Enter keep · Esc clear"),
         ]
+    } else if view.screen == crate::dashboard::view::Screen::Usage && !view.help {
+        vec![
+            key(" u"),
+            text(" or "),
+            key("Esc"),
+            text(" back to the sessions  "),
+            key("?"),
+            text(" help  "),
+            key("q"),
+            text(" quit"),
+        ]
     } else if view.detail.is_some() {
         vec![
             key(" ↑↓ PgUp PgDn"),
@@ -73,6 +84,8 @@ pub fn footer(frame: &mut Frame<'_>, area: Rect, dashboard: &Dashboard, view: &V
             text(" filter  "),
             key("␣"),
             text(" pause  "),
+            key("u"),
+            text(" usage  "),
             key("?"),
             text(" help  "),
             key("q"),

@@ -9,6 +9,8 @@
 //! └ keys ──────────────────────────────────────────────────────────────────────────┘
 //! ```
 //!
+//! `u` shows the [`usage`] view in the body instead.
+//!
 //! Below [`SPLIT_MIN_WIDTH`] columns only the feed is shown; below [`MIN_WIDTH`] ×
 //! [`MIN_HEIGHT`] a one-line notice asks for a larger terminal.
 
@@ -18,6 +20,7 @@ pub mod list;
 pub mod overlay;
 pub mod panel;
 pub mod theme;
+pub mod usage;
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -27,7 +30,7 @@ use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use super::model::Dashboard;
-use super::view::View;
+use super::view::{Screen, View};
 use crate::render::text::{char_width, str_width};
 
 /// Narrowest terminal drawn.
@@ -54,7 +57,9 @@ pub fn draw(frame: &mut Frame<'_>, dashboard: &Dashboard, view: &mut View) {
     .areas(area);
     bars::header(frame, header, dashboard, view, now_ms);
     bars::footer(frame, footer, dashboard, view, now_ms);
-    if body.width >= SPLIT_MIN_WIDTH {
+    if view.screen == Screen::Usage {
+        usage::draw(frame, body, dashboard, now_ms);
+    } else if body.width >= SPLIT_MIN_WIDTH {
         let [left, right] =
             Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)])
                 .areas(body);
@@ -111,6 +116,20 @@ pub(crate) fn fit(text: &str, width: u16) -> String {
         out.push(c);
     }
     out
+}
+
+/// The end of `text` in `width` columns, `…` in front when cut (the flow's latest steps).
+pub(crate) fn fit_tail(text: &str, width: u16) -> String {
+    if str_width(text) <= usize::from(width) {
+        return text.to_owned();
+    }
+    let reversed: String = text.chars().rev().collect();
+    let cut = fit(&reversed, width);
+    let mut tail: String = cut.trim_end_matches('…').chars().rev().collect();
+    if width > 0 {
+        tail.insert(0, '…');
+    }
+    tail
 }
 
 /// `spans` as one line cut to `width` columns (the span that crosses the edge ends in `…`).

@@ -10,7 +10,7 @@ use super::{centred, fit, theme};
 use crate::dashboard::view::View;
 
 /// The keys, as the help overlay lists them.
-pub const KEYS: [(&str, &str); 12] = [
+pub const KEYS: [(&str, &str); 13] = [
     ("↑ ↓  k j", "move in the feed or the session list"),
     ("PgUp PgDn", "move a page"),
     ("Home g / End G", "newest (and follow) / oldest"),
@@ -18,6 +18,10 @@ pub const KEYS: [(&str, &str); 12] = [
     ("Tab", "switch between the feed and the session list"),
     ("/", "filter the feed (Enter keeps it, Esc clears it)"),
     ("space", "pause the feed (events still count)"),
+    (
+        "u",
+        "usage over time: today, week, month, 5-hour block, charts (u, Esc back)",
+    ),
     ("?", "this help"),
     ("Esc", "close, clear the filter, or quit"),
     ("q", "quit"),

@@ -1,14 +1,17 @@
-//! The session panel: header, badges, context gauge, tokens and cost, flow, steps.
+//! The session panel: header, badges, context gauge, tokens and cost, flow, a sparkline of
+//! tokens per minute, a chart of the context fill over the session's life, steps.
 
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
+use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph};
+use ratatui::widgets::{Axis, Block, Chart, Dataset, GraphType, Paragraph, Sparkline};
 use ratatui::Frame;
 
 use super::feed::short;
-use super::{clip, compact, fit, theme};
+use super::{clip, compact, fit, fit_tail, theme};
 use crate::dashboard::model::Dashboard;
+use crate::dashboard::series::{ContextSample, SessionSeries, MINUTES};
 use crate::dashboard::view::View;
 use crate::render::text::{duration, inert, str_width};
 use crate::session::{Activity, Session, Step, StepStatus};
@@ -16,7 +19,8 @@ use crate::session::{Activity, Session, Step, StepStatus};
 /// Spinner frames, one per 100 ms.
 const SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
-/// Draws the panel of the session the view shows.
+/// Draws the panel of the session the view shows: its facts, then (room allowing) a sparkline
+/// of tokens per minute and a chart of the context fill over the session's life, then steps.
 pub fn draw(frame: &mut Frame<'_>, area: Rect, dashboard: &Dashboard, view: &View, now_ms: i64) {
     let block = Block::bordered()
         .title(" Session ")
@@ -30,22 +34,198 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, dashboard: &Dashboard, view: &Vie
         );
         return;
     };
-    let lines = lines(
-        session,
-        dashboard,
-        inner.width,
-        usize::from(inner.height),
-        now_ms,
-    );
-    frame.render_widget(Paragraph::new(lines), inner);
+    let head = head_lines(session, dashboard, inner.width, now_ms);
+    let height = usize::from(inner.height);
+    let head_rows = head.len().min(height);
+    let mut y = inner.y;
+    let mut take = |rows: usize| -> Rect {
+        let r = Rect {
+            x: inner.x,
+            y,
+            width: inner.width,
+            height: rows as u16,
+        };
+        y += rows as u16;
+        r
+    };
+    frame.render_widget(Paragraph::new(head), take(head_rows));
+    let mut room = height - head_rows;
+    let series = dashboard.series(&session.id);
+    // The sparkline when a step still fits below it; the chart when five of its rows and two
+    // steps do.
+    if let Some(series) = series.filter(|s| s.last_minute().is_some()) {
+        if room >= 3 {
+            tokens_sparkline(frame, take(1), session, series, now_ms);
+            room -= 1;
+        }
+    }
+    if let Some(series) = series.filter(|s| !s.context().is_empty()) {
+        if room >= CHART_MIN_ROWS + 3 {
+            let rows = (room / 2).clamp(CHART_MIN_ROWS, CHART_MAX_ROWS);
+            context_chart(frame, take(rows), session, series);
+            room -= rows;
+        }
+    }
+    if room > 0 {
+        let mut lines = vec![Line::styled("Steps", theme::dim())];
+        lines.extend(step_lines(
+            session,
+            dashboard,
+            inner.width,
+            room - 1,
+            now_ms,
+        ));
+        frame.render_widget(Paragraph::new(lines), take(room));
+    }
 }
 
-/// The panel's lines for `session` in `width` × `height`.
+/// Rows of the context chart: its title line, the plot, the axis and its labels.
+const CHART_MIN_ROWS: usize = 5;
+const CHART_MAX_ROWS: usize = 9;
+
+/// `Tok/min ▁▂█▅▁  max 12.3k`: all tokens of the session's responses per minute, up to now for
+/// a live session, else up to its last response's minute.
+fn tokens_sparkline(
+    frame: &mut Frame<'_>,
+    row: Rect,
+    session: &Session,
+    series: &SessionSeries,
+    now_ms: i64,
+) {
+    let last = series.last_minute().unwrap_or(0);
+    let end = if session.activity(now_ms) == Activity::Live {
+        now_ms.div_euclid(60_000).max(last)
+    } else {
+        last
+    };
+    let label = "Tok/min  ";
+    let room = usize::from(row.width).saturating_sub(label.len());
+    let probe = series.per_minute(end, room.min(MINUTES));
+    let max = probe.iter().copied().max().unwrap_or(0);
+    let right = format!(" max {}", compact(max));
+    let bars = room.saturating_sub(right.len()).min(MINUTES);
+    let data = series.per_minute(end, bars);
+    let [label_area, spark_area, right_area] = Layout::horizontal([
+        Constraint::Length(label.len() as u16),
+        Constraint::Length(bars as u16),
+        Constraint::Min(0),
+    ])
+    .areas(row);
+    frame.render_widget(
+        Paragraph::new(Span::styled(label, theme::dim())),
+        label_area,
+    );
+    frame.render_widget(
+        Sparkline::default()
+            .data(&data)
+            .style(Style::new().fg(Color::Cyan)),
+        spark_area,
+    );
+    let shown_max = data.iter().copied().max().unwrap_or(0);
+    frame.render_widget(
+        Paragraph::new(Span::styled(
+            fit(&format!(" max {}", compact(shown_max)), right_area.width),
+            theme::dim(),
+        )),
+        right_area,
+    );
+}
+
+/// A line of the context fill (% of the window) over the session's life; compactions are its
+/// drops, each marked with a dot.
+fn context_chart(frame: &mut Frame<'_>, area: Rect, session: &Session, series: &SessionSeries) {
+    let samples = series.context();
+    let (Some(first), Some(last)) = (samples.first(), samples.last()) else {
+        return;
+    };
+    let peak = samples.iter().map(|s| s.percent()).fold(0.0, f64::max);
+    let compactions = session.compactions;
+    let mut title = vec![
+        Span::styled("Context over time · ", theme::dim()),
+        Span::raw(format!("peak {peak:.0}% · now {:.0}%", last.percent())),
+    ];
+    if compactions > 0 {
+        title.push(Span::styled(
+            format!(
+                " · ⇊ {compactions} compaction{} (•)",
+                if compactions == 1 { "" } else { "s" }
+            ),
+            Style::new().fg(Color::Magenta),
+        ));
+    }
+    let [title_row, plot] =
+        Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
+    frame.render_widget(Paragraph::new(clip(title, title_row.width)), title_row);
+    let minutes = |s: &ContextSample| (s.at_ms - first.at_ms) as f64 / 60_000.0;
+    let line: Vec<(f64, f64)> = samples.iter().map(|s| (minutes(s), s.percent())).collect();
+    let drops: Vec<(f64, f64)> = samples
+        .iter()
+        .filter(|s| s.compacted)
+        .map(|s| (minutes(s), s.percent()))
+        .collect();
+    let span = minutes(last).max(1.0);
+    // The smallest of 10, 25, 50 and 100% that holds the peak, so a low fill is not flat.
+    let top = [10.0, 25.0, 50.0]
+        .into_iter()
+        .find(|&t| peak <= t)
+        .unwrap_or(peak.max(100.0));
+    let color = theme::context(last.percent() / 100.0);
+    let chart = Chart::new(vec![
+        Dataset::default()
+            .graph_type(GraphType::Line)
+            .marker(Marker::Braille)
+            .style(Style::new().fg(color))
+            .data(&line),
+        Dataset::default()
+            .graph_type(GraphType::Scatter)
+            .marker(Marker::Dot)
+            .style(Style::new().fg(Color::Magenta).add_modifier(Modifier::BOLD))
+            .data(&drops),
+    ])
+    .x_axis(
+        Axis::default()
+            .bounds([0.0, span])
+            .style(theme::dim())
+            .labels([clock(first.at_ms), clock(last.at_ms)]),
+    )
+    .y_axis(
+        Axis::default()
+            .bounds([0.0, top])
+            .style(theme::dim())
+            .labels(["0%".to_owned(), format!("{top:.0}%")]),
+    );
+    frame.render_widget(chart, plot);
+}
+
+/// `HH:MM` (UTC, as the feed's clocks) of `ms`.
+fn clock(ms: i64) -> String {
+    let minutes = ms.div_euclid(60_000).rem_euclid(24 * 60);
+    format!("{:02}:{:02}", minutes / 60, minutes % 60)
+}
+
+/// The panel's lines for `session` in `width` × `height`, without the charts: its facts, then
+/// the steps that fit.
 pub fn lines<'a>(
     session: &'a Session,
     dashboard: &'a Dashboard,
     width: u16,
     height: usize,
+    now_ms: i64,
+) -> Vec<Line<'a>> {
+    let mut out = head_lines(session, dashboard, width, now_ms);
+    let room = height.saturating_sub(out.len() + 1);
+    if room > 0 {
+        out.push(Line::styled("Steps", theme::dim()));
+        out.extend(step_lines(session, dashboard, width, room, now_ms));
+    }
+    out
+}
+
+/// Title, facts, badges, context, tokens and cost, flow.
+fn head_lines<'a>(
+    session: &'a Session,
+    dashboard: &'a Dashboard,
+    width: u16,
     now_ms: i64,
 ) -> Vec<Line<'a>> {
     let mut out = vec![
@@ -63,11 +243,6 @@ pub fn lines<'a>(
             Span::styled("Flow ", theme::dim()),
             Span::raw(fit_tail(&flow, width.saturating_sub(5))),
         ]));
-    }
-    let room = height.saturating_sub(out.len() + 1);
-    if room > 0 {
-        out.push(Line::styled("Steps", theme::dim()));
-        out.extend(step_lines(session, dashboard, width, room, now_ms));
     }
     out
 }
@@ -336,20 +511,6 @@ fn step_line(
         Span::raw(" ".repeat(pad + 1)),
         Span::styled(time, theme::dim()),
     ])
-}
-
-/// The end of `text` in `width` columns, `…` in front when cut (the flow's latest steps).
-fn fit_tail(text: &str, width: u16) -> String {
-    if str_width(text) <= usize::from(width) {
-        return text.to_owned();
-    }
-    let reversed: String = text.chars().rev().collect();
-    let cut = fit(&reversed, width);
-    let mut tail: String = cut.trim_end_matches('…').chars().rev().collect();
-    if width > 0 {
-        tail.insert(0, '…');
-    }
-    tail
 }
 
 #[cfg(test)]
