@@ -80,6 +80,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::hash::{Hash, Hasher};
 
 use crate::event::{Event, EventKind};
+use crate::hashing::Generations;
 use crate::pricing::Pricing;
 use crate::timestamp::parse_millis;
 use crate::tokens::{PriceFactors, Tokens};
@@ -713,15 +714,26 @@ pub struct UsageCost {
     pub cache: Option<CacheFigures>,
 }
 
+/// Chains whose previous request a [`CacheTracker`] remembers: the latest hundred thousand or
+/// so (a chain forgotten looks like a new one: its next rebuild is called `first_request`).
+pub const CHAINS_REMEMBERED: usize = 100_000;
+
 /// The per-stream state that gives NDJSON usage events their cost and cache figures: the same
 /// rules as [`CostExplained`], keyed by session and chain, without the rest of a session.
-/// Memory: about 80 bytes per chain seen (sessions × their subagents).
-#[derive(Debug, Default)]
+/// Memory: about 80 bytes per chain, for the latest [`CHAINS_REMEMBERED`].
+#[derive(Debug)]
 pub struct CacheTracker {
     pricing: Pricing,
-    chains: HashMap<u64, ChainState>,
+    /// By a 64-bit hash of session and chain.
+    chains: Generations<ChainState>,
     /// 1.0.x inline sidechain runs started, by session (hash).
-    inline_runs: HashMap<u64, u32>,
+    inline_runs: Generations<u32>,
+}
+
+impl Default for CacheTracker {
+    fn default() -> Self {
+        CacheTracker::new(Pricing::built_in())
+    }
 }
 
 impl CacheTracker {
@@ -729,7 +741,8 @@ impl CacheTracker {
     pub fn new(pricing: Pricing) -> Self {
         CacheTracker {
             pricing,
-            ..Self::default()
+            chains: Generations::with_limit(Some(CHAINS_REMEMBERED)),
+            inline_runs: Generations::with_limit(Some(CHAINS_REMEMBERED)),
         }
     }
 
@@ -750,27 +763,35 @@ impl CacheTracker {
                 } else {
                     let at = event.timestamp.as_deref().and_then(parse_millis);
                     let key = self.chain_key(event);
-                    let chain = self.chains.entry(key).or_default();
-                    Some(chain.observe(at, model, tokens, factors, &self.pricing))
+                    chain_mut(&mut self.chains, key)
+                        .map(|chain| chain.observe(at, model, tokens, factors, &self.pricing))
                 };
                 Some(UsageCost { cost_usd, cache })
             }
             EventKind::Compact { .. } | EventKind::CompactSummary { .. } => {
                 let key = self.chain_key(event);
-                self.chains.entry(key).or_default().on_compaction();
+                if let Some(chain) = chain_mut(&mut self.chains, key) {
+                    chain.on_compaction();
+                }
                 None
             }
             EventKind::ApiError { .. } => {
                 let key = self.chain_key(event);
-                self.chains.entry(key).or_default().on_api_error();
+                if let Some(chain) = chain_mut(&mut self.chains, key) {
+                    chain.on_api_error();
+                }
                 None
             }
             EventKind::UserPrompt { .. } | EventKind::UserMeta { .. }
                 if event.sidechain && event.agent_id.is_none() =>
             {
                 // A 1.0.x inline sidechain prompt starts a new run (as the session core counts).
-                let session = hash_str(event.session_id.as_deref().unwrap_or(""));
-                *self.inline_runs.entry(session).or_default() += 1;
+                let session = fnv(
+                    FNV_START,
+                    event.session_id.as_deref().unwrap_or("").as_bytes(),
+                );
+                let runs = self.inline_runs.get(&session).copied().unwrap_or(0);
+                self.inline_runs.insert(session, runs + 1);
                 None
             }
             _ => None,
@@ -779,24 +800,39 @@ impl CacheTracker {
 
     /// A hash of the event's session and chain (the agent id, or the inline run).
     fn chain_key(&self, event: &Event<'_>) -> u64 {
-        let session = event.session_id.as_deref().unwrap_or("");
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        session.hash(&mut h);
+        let session = fnv(
+            FNV_START,
+            event.session_id.as_deref().unwrap_or("").as_bytes(),
+        );
         match (&event.agent_id, event.sidechain) {
-            (Some(id), _) => (1u8, id.as_ref()).hash(&mut h),
+            (Some(id), _) => fnv(fnv(session, b"\x01"), id.as_bytes()),
             (None, true) => {
-                let run = self
-                    .inline_runs
-                    .get(&hash_str(session))
-                    .copied()
-                    .unwrap_or(0)
-                    .max(1);
-                (2u8, run).hash(&mut h)
+                let run = self.inline_runs.get(&session).copied().unwrap_or(0).max(1);
+                fnv(fnv(session, b"\x02"), &run.to_le_bytes())
             }
-            (None, false) => 0u8.hash(&mut h),
+            (None, false) => session,
         }
-        h.finish()
     }
+}
+
+/// The state of the chain `key`, a new one if it is not known.
+fn chain_mut(chains: &mut Generations<ChainState>, key: u64) -> Option<&mut ChainState> {
+    if !chains.contains_key(&key) {
+        chains.insert(key, ChainState::default());
+    }
+    chains.get_mut(&key)
+}
+
+/// The FNV-1a offset basis.
+const FNV_START: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// FNV-1a over `bytes`, from `h`: cheap for the short ids hashed once per event (a 64-bit
+/// hash: a collision between two of a stream's chains is vanishingly unlikely).
+fn fnv(mut h: u64, bytes: &[u8]) -> u64 {
+    for &b in bytes {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    h
 }
 
 /// One human prompt's cost with the subagents it spawned ([`Session::cost_by_prompt`]).
@@ -859,5 +895,393 @@ impl crate::session::Session {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+
+    use super::*;
+    use crate::event::Source;
+    use crate::session::Sessions;
+
+    /// Opus 4.6 at Anthropic's list prices: $5 input, $25 output, 5-minute writes 1.25×
+    /// ($6.25), 1-hour writes 2× ($10), reads 0.1× ($0.50), per million tokens.
+    const OPUS: &str = "claude-opus-4-6";
+
+    fn t(read: u64, w5: u64, w1h: u64) -> Tokens {
+        Tokens {
+            input: 3,
+            output: 10,
+            cache_read: read,
+            cache_write_5m: w5,
+            cache_write_1h: w1h,
+        }
+    }
+
+    /// A chain whose first request cached 100,000 tokens (1-hour writes when `one_hour`) at
+    /// t = 0, and what the second request, `gap_ms` later, is judged.
+    fn second(one_hour: bool, gap_ms: Option<i64>, model: &str, second: Tokens) -> CacheFigures {
+        second_after(one_hour, gap_ms, model, second, |_| {})
+    }
+
+    fn second_after(
+        one_hour: bool,
+        gap_ms: Option<i64>,
+        model: &str,
+        second: Tokens,
+        between: impl FnOnce(&mut ChainState),
+    ) -> CacheFigures {
+        let p = Pricing::built_in();
+        let f = PriceFactors::default();
+        let mut c = ChainState::default();
+        let first = if one_hour {
+            t(90_000, 0, 10_000)
+        } else {
+            t(90_000, 10_000, 0)
+        };
+        c.observe(Some(0), OPUS, &first, &f, &p);
+        between(&mut c);
+        c.observe(gap_ms, model, &second, &f, &p)
+    }
+
+    fn cause(f: &CacheFigures) -> Option<RebuildCause> {
+        f.rebuild.map(|r| r.cause)
+    }
+
+    /// Rebuilt from scratch: nothing read, the whole prefix and 2,000 new tokens written.
+    fn rebuilt(one_hour: bool) -> Tokens {
+        if one_hour {
+            t(0, 0, 102_000)
+        } else {
+            t(0, 102_000, 0)
+        }
+    }
+
+    #[test]
+    fn the_first_request_of_a_chain() {
+        let p = Pricing::built_in();
+        let mut c = ChainState::default();
+        let f = c.observe(
+            Some(0),
+            OPUS,
+            &t(0, 0, 20_000),
+            &PriceFactors::default(),
+            &p,
+        );
+        let r = f.rebuild.unwrap();
+        assert_eq!((r.cause, r.tokens), (RebuildCause::FirstRequest, 20_000));
+        // 20,000 × ($10 − $0.50) per million.
+        assert!((r.cost_usd.unwrap() - 0.19).abs() < 1e-12);
+        assert_eq!(f.gap_ms, None);
+        // A first request that writes little beside a large read is no rebuild.
+        let mut c = ChainState::default();
+        let f = c.observe(
+            Some(0),
+            OPUS,
+            &t(160_000, 0, 2_500),
+            &PriceFactors::default(),
+            &p,
+        );
+        assert_eq!(f.rebuild, None);
+        assert!((f.hit_ratio.unwrap() - 160_000.0 / 162_503.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_cache_read_whole_is_no_rebuild_nor_a_small_miss() {
+        // Everything cached read back, new content written: the normal turn.
+        let f = second(false, Some(10_000), OPUS, t(100_000, 30_000, 0));
+        assert_eq!(f.rebuild, None);
+        assert_eq!(f.gap_ms, Some(10_000));
+        // 8 % of the prefix missed (as behind one gateway on the corpus): under a tenth.
+        assert_eq!(
+            second(false, Some(10_000), OPUS, t(92_000, 10_000, 0)).rebuild,
+            None
+        );
+        // 10 % missed: a rebuild.
+        let f = second(false, Some(10_000), OPUS, t(90_000, 12_000, 0));
+        assert_eq!(f.rebuild.map(|r| r.tokens), Some(10_000));
+    }
+
+    #[test]
+    fn expiry_after_five_minutes_with_5m_writes() {
+        let under = second(false, Some(TTL_5M_MS - 1), OPUS, rebuilt(false));
+        assert_eq!(cause(&under), Some(RebuildCause::SystemOrTools));
+        let at = second(false, Some(TTL_5M_MS), OPUS, rebuilt(false));
+        assert_eq!(
+            cause(&at),
+            Some(RebuildCause::SystemOrTools),
+            "equal is not over"
+        );
+        let over = second(false, Some(TTL_5M_MS + 1), OPUS, rebuilt(false));
+        assert_eq!(cause(&over), Some(RebuildCause::Expired));
+        let r = over.rebuild.unwrap();
+        // Missed 100,000, wrote 102,000: 100,000 rebuilt × ($6.25 − $0.50) per million.
+        assert_eq!(r.tokens, 100_000);
+        assert!((r.cost_usd.unwrap() - 0.575).abs() < 1e-12);
+        assert_eq!(over.gap_ms, Some(TTL_5M_MS as u64 + 1));
+    }
+
+    #[test]
+    fn expiry_after_an_hour_with_1h_writes() {
+        let six_minutes = second(true, Some(6 * 60_000), OPUS, rebuilt(true));
+        assert_eq!(cause(&six_minutes), Some(RebuildCause::SystemOrTools));
+        let under = second(true, Some(TTL_1H_MS - 1), OPUS, rebuilt(true));
+        assert_eq!(cause(&under), Some(RebuildCause::SystemOrTools));
+        let over = second(true, Some(TTL_1H_MS + 1), OPUS, rebuilt(true));
+        assert_eq!(cause(&over), Some(RebuildCause::Expired));
+        // 100,000 × ($10 − $0.50) per million.
+        assert!((over.rebuild.unwrap().cost_usd.unwrap() - 0.95).abs() < 1e-12);
+        // The TTL is the latest write's: a later request writing 5-minute tokens shortens it.
+        let p = Pricing::built_in();
+        let f = PriceFactors::default();
+        let mut c = ChainState::default();
+        c.observe(Some(0), OPUS, &t(0, 0, 50_000), &f, &p);
+        c.observe(Some(1_000), OPUS, &t(50_000, 5_000, 0), &f, &p);
+        let late = c.observe(Some(1_000 + TTL_5M_MS + 1), OPUS, &t(0, 60_000, 0), &f, &p);
+        assert_eq!(cause(&late), Some(RebuildCause::Expired));
+    }
+
+    #[test]
+    fn compaction_model_switch_retry_and_inferred_changes() {
+        let compacted = second_after(false, Some(1_000), OPUS, t(15_000, 20_000, 0), |c| {
+            c.on_compaction()
+        });
+        let r = compacted.rebuild.unwrap();
+        // Missed 85,000 but wrote 20,000: only what was written counts.
+        assert_eq!((r.cause, r.tokens), (RebuildCause::Compaction, 20_000));
+        let switched = second(false, Some(1_000), "claude-sonnet-4-6", rebuilt(false));
+        assert_eq!(cause(&switched), Some(RebuildCause::ModelSwitch));
+        // Sonnet 4.6's rates: 100,000 × ($3.75 − $0.30) per million.
+        assert!((switched.rebuild.unwrap().cost_usd.unwrap() - 0.345).abs() < 1e-12);
+        let retried = second_after(false, Some(60_000), OPUS, rebuilt(false), |c| {
+            c.on_api_error()
+        });
+        assert_eq!(cause(&retried), Some(RebuildCause::Retry));
+        // Expiry wins over a retry: the cache was gone whatever else happened.
+        let both = second_after(false, Some(TTL_5M_MS + 1), OPUS, rebuilt(false), |c| {
+            c.on_api_error()
+        });
+        assert_eq!(cause(&both), Some(RebuildCause::Expired));
+        // The tools and system prompt read, the conversation not.
+        let partial = second(false, Some(60_000), OPUS, t(18_000, 84_000, 0));
+        assert_eq!(cause(&partial), Some(RebuildCause::ConversationChanged));
+        // Without a time, expiry cannot be ruled out.
+        let untimed = second(false, None, OPUS, rebuilt(false));
+        assert_eq!(cause(&untimed), Some(RebuildCause::Unknown));
+        // A model with no price: the rebuild is found, its cost unknown.
+        let unpriced = second(false, Some(1_000), "MiniMax-M3", rebuilt(false));
+        assert_eq!(unpriced.rebuild.map(|r| r.cost_usd), Some(None));
+    }
+
+    /// Builds events the way the decoder emits them, for one session `s1`.
+    struct Stream {
+        sessions: Sessions,
+    }
+
+    impl Stream {
+        fn push(
+            &mut self,
+            ts: &'static str,
+            agent: Option<&'static str>,
+            kind: EventKind<'static>,
+        ) {
+            let event = Event {
+                source: Source {
+                    file: "t",
+                    line: 1,
+                    offset: 0,
+                },
+                session_id: Some(Cow::Borrowed("s1")),
+                timestamp: Some(Cow::Borrowed(ts)),
+                uuid: None,
+                agent_id: agent.map(Cow::Borrowed),
+                sidechain: agent.is_some(),
+                cwd: None,
+                git_branch: None,
+                version: None,
+                kind,
+            };
+            self.sessions.apply(&event, parse_millis(ts).unwrap_or(0));
+        }
+    }
+
+    fn usage(id: &'static str, tokens: Tokens, increment: bool) -> EventKind<'static> {
+        EventKind::Usage {
+            message_id: Some(Cow::Borrowed(id)),
+            request_id: None,
+            model: Some(Cow::Borrowed(OPUS)),
+            tokens,
+            increment,
+            factors: PriceFactors::default(),
+        }
+    }
+
+    fn call(id: &'static str, tool: &'static str, message: &'static str) -> EventKind<'static> {
+        EventKind::ToolCall {
+            message_id: Some(Cow::Borrowed(message)),
+            tool_use_id: Some(Cow::Borrowed(id)),
+            tool: Cow::Borrowed(tool),
+            input: None,
+        }
+    }
+
+    fn prompt(text: &'static str) -> EventKind<'static> {
+        EventKind::UserPrompt { text: text.into() }
+    }
+
+    /// Output-only usage: $25 per million output tokens on Opus 4.6, so `n` tokens cost
+    /// n × 25 µ$.
+    fn out(n: u64) -> Tokens {
+        Tokens {
+            output: n,
+            ..Tokens::default()
+        }
+    }
+
+    #[test]
+    fn cost_is_charged_to_prompts_subagents_and_tools() {
+        let mut s = Stream {
+            sessions: Sessions::new(),
+        };
+        s.push(
+            "2026-01-01T00:00:00.000Z",
+            None,
+            usage("m0", out(1_000), false),
+        );
+        s.push(
+            "2026-01-01T00:00:01.000Z",
+            None,
+            prompt("first\nsecond line"),
+        );
+        // A response whose first line is a tool call (blocks come before the line's usage),
+        // then a second call and a later line adding output.
+        s.push("2026-01-01T00:00:02.000Z", None, call("c1", "Read", "m1"));
+        s.push(
+            "2026-01-01T00:00:02.000Z",
+            None,
+            usage("m1", out(3_000), false),
+        );
+        s.push("2026-01-01T00:00:02.500Z", None, call("c2", "Bash", "m1"));
+        s.push("2026-01-01T00:00:03.000Z", None, call("c3", "Read", "m1"));
+        s.push(
+            "2026-01-01T00:00:03.000Z",
+            None,
+            usage("m1", out(3_000), true),
+        );
+        s.push("2026-01-01T00:00:04.000Z", None, call("task", "Task", "m2"));
+        s.push(
+            "2026-01-01T00:00:04.000Z",
+            None,
+            usage("m2", out(2_000), false),
+        );
+        s.push("2026-01-01T00:00:09.000Z", None, prompt("next"));
+        s.push(
+            "2026-01-01T00:00:10.000Z",
+            None,
+            usage("m3", out(4_000), false),
+        );
+        // The subagent's file is read after the main one: its lines come last, yet its cost
+        // belongs to the prompt whose Task call spawned it.
+        s.push(
+            "2026-01-01T00:00:05.000Z",
+            Some("a1"),
+            usage("s1", out(8_000), false),
+        );
+        s.push(
+            "2026-01-01T00:00:11.000Z",
+            None,
+            EventKind::ToolResult {
+                tool_use_id: Some(Cow::Borrowed("task")),
+                is_error: false,
+                tool: None,
+                duration_ms: None,
+                content: None,
+                spawned_agent_id: Some(Cow::Borrowed("a1")),
+                raw_result: None,
+            },
+        );
+        let sess = s.sessions.get("s1").unwrap();
+        let pico_per_token = 25_000_000u128; // $25 per million = 25 µ$ = 25,000,000 p$.
+        let total: u128 = sess.usage.values().map(|u| u.cost_pico).sum();
+        assert_eq!(total, 21_000 * pico_per_token);
+        let by_prompt = sess.cost_by_prompt();
+        let got: Vec<(usize, u128, u128, usize)> = by_prompt
+            .iter()
+            .map(|p| {
+                (
+                    p.index,
+                    p.prompt.cost.pico,
+                    p.subagents.pico,
+                    p.subagent_count,
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (0, 1_000 * pico_per_token, 0, 0),
+                (1, 8_000 * pico_per_token, 8_000 * pico_per_token, 1),
+                (2, 4_000 * pico_per_token, 0, 0),
+            ]
+        );
+        assert_eq!(by_prompt[1].prompt.text, "first");
+        assert_eq!(
+            (
+                by_prompt[1].prompt.api_calls,
+                by_prompt[1].prompt.tool_calls
+            ),
+            (2, 4)
+        );
+        assert_eq!(sess.subagent_prompt("a1"), 1);
+        // m1 (6,000 tokens) in thirds: two to Read, one to Bash; m2 to Task; m0, m3 and the
+        // subagent's answer to no tool.
+        let (tools, none) = sess.cost_explained.tools();
+        assert_eq!(tools["Read"].pico, 4_000 * pico_per_token);
+        assert_eq!(tools["Bash"].pico, 2_000 * pico_per_token);
+        assert_eq!(tools["Task"].pico, 2_000 * pico_per_token);
+        assert_eq!(none.pico, 13_000 * pico_per_token);
+    }
+
+    #[test]
+    fn the_session_keeps_its_costliest_rebuilds_and_tallies_causes() {
+        let mut s = Stream {
+            sessions: Sessions::new(),
+        };
+        let steps: [(&'static str, &'static str, Tokens); 5] = [
+            ("2026-01-01T00:00:00.000Z", "r1", t(0, 0, 40_000)),
+            ("2026-01-01T00:00:10.000Z", "r2", t(40_000, 0, 1_000)),
+            // 2 hours later: expired, 41,000 rebuilt.
+            ("2026-01-01T02:00:10.000Z", "r3", t(0, 0, 42_000)),
+            ("2026-01-01T02:00:20.000Z", "r4", t(42_000, 0, 500)),
+            // Conversation changed: 20,000 of 42,500 read.
+            ("2026-01-01T02:00:30.000Z", "r5", t(20_000, 0, 23_000)),
+        ];
+        for (ts, id, tokens) in steps {
+            s.push(ts, None, usage(id, tokens, false));
+        }
+        let e = &s.sessions.get("s1").unwrap().cost_explained;
+        let kept: Vec<(RebuildCause, u64)> = e
+            .costliest
+            .iter()
+            .map(|r| (r.rebuild.cause, r.rebuild.tokens))
+            .collect();
+        assert_eq!(
+            kept,
+            [
+                (RebuildCause::Expired, 41_000),
+                (RebuildCause::FirstRequest, 40_000),
+                (RebuildCause::ConversationChanged, 22_500),
+            ]
+        );
+        assert_eq!(e.cause(RebuildCause::Expired).rebuilds, 1);
+        let all = e.rebuilds();
+        assert_eq!((all.rebuilds, all.tokens), (3, 103_500));
+        // 103,500 × ($10 − $0.50) per million.
+        assert!((all.cost.cost_usd().unwrap() - 0.98325).abs() < 1e-9);
+        let read: u64 = 40_000 + 42_000 + 20_000;
+        let input: u64 = steps.iter().map(|(_, _, t)| t.total_input()).sum();
+        assert!((e.hit_ratio().unwrap() - read as f64 / input as f64).abs() < 1e-12);
     }
 }
