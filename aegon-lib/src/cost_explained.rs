@@ -835,7 +835,7 @@ fn fnv(mut h: u64, bytes: &[u8]) -> u64 {
     h
 }
 
-/// One human prompt's cost with the subagents it spawned ([`Session::cost_by_prompt`]).
+/// One human prompt's cost with the subagents it spawned ([`Session::cost_by_prompt`](crate::session::Session::cost_by_prompt)).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PromptCharge<'a> {
     /// 0 for the session's start (before any prompt), `n` for the `n`th prompt.

@@ -30,7 +30,7 @@ fn corpus() -> Vec<(String, Vec<u8>)> {
 fn sessions() -> Sessions {
     let mut p = Pipeline::new(Options::default(), SessionCollector::default());
     for (name, bytes) in corpus() {
-        p.read_to_end(&name, bytes.as_slice()).unwrap();
+        let _ = p.read_to_end(&name, bytes.as_slice()).unwrap();
     }
     p.finish().unwrap().0.into_sessions()
 }
@@ -38,7 +38,7 @@ fn sessions() -> Sessions {
 fn ndjson() -> Vec<Value> {
     let mut p = Pipeline::new(Options::default(), NdjsonRenderer::new(Vec::new()));
     for (name, bytes) in corpus() {
-        p.read_to_end(&name, bytes.as_slice()).unwrap();
+        let _ = p.read_to_end(&name, bytes.as_slice()).unwrap();
     }
     let out = p.finish().unwrap().0.into_inner();
     String::from_utf8(out)
