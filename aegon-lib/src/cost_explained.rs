@@ -435,6 +435,8 @@ pub struct CostExplained {
     pub causes: [CauseTally; 8],
     /// The costliest rebuilds, costliest first (at most [`COSTLIEST`]).
     pub costliest: Vec<RebuildRecord>,
+    /// The latest rebuild (by time; in stream order when times are missing).
+    pub last_rebuild: Option<RebuildRecord>,
     /// Main-chain responses before the first human prompt.
     pub preamble: PromptCost,
     /// Human prompts in the order written, each with its main-chain responses.
@@ -576,15 +578,27 @@ impl CostExplained {
             tally.rebuilds += 1;
             tally.tokens = tally.tokens.saturating_add(rebuild.tokens);
             tally.cost.add(rebuild.cost_usd);
-            self.keep_costliest(RebuildRecord {
+            let record = RebuildRecord {
                 at: at.map(|(ms, t)| (ms, t.to_owned())),
                 agent: chain.map(str::to_owned),
                 model: model.to_owned(),
                 gap_ms: figures.gap_ms,
                 rebuild,
-            });
+            };
+            self.note_last(&record);
+            self.keep_costliest(record);
         }
         Some(figures)
+    }
+
+    fn note_last(&mut self, record: &RebuildRecord) {
+        let later = match (&self.last_rebuild, &record.at) {
+            (Some(last), Some(at)) => last.at.as_ref().is_none_or(|l| at.0 >= l.0),
+            _ => true,
+        };
+        if later {
+            self.last_rebuild = Some(record.clone());
+        }
     }
 
     fn keep_costliest(&mut self, record: RebuildRecord) {
@@ -637,6 +651,9 @@ impl CostExplained {
         }
         for r in theirs.costliest {
             self.keep_costliest(r);
+        }
+        if let Some(r) = &theirs.last_rebuild {
+            self.note_last(r);
         }
         self.preamble.cost.add_charge(theirs.preamble.cost);
         self.preamble.api_calls += theirs.preamble.api_calls;
@@ -1276,6 +1293,11 @@ mod tests {
             ]
         );
         assert_eq!(e.cause(RebuildCause::Expired).rebuilds, 1);
+        let last = e.last_rebuild.as_ref().unwrap();
+        assert_eq!(
+            (last.rebuild.cause, last.gap_ms),
+            (RebuildCause::ConversationChanged, Some(10_000))
+        );
         let all = e.rebuilds();
         assert_eq!((all.rebuilds, all.tokens), (3, 103_500));
         // 103,500 × ($10 − $0.50) per million.
