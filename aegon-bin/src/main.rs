@@ -388,7 +388,7 @@ fn run() -> io::Result<ExitCode> {
     let export_pricing = sending.map(|_| pricing.clone());
     let stdout = io::stdout();
     let renderer: Box<dyn Renderer> = match config.format {
-        Format::Ndjson => Box::new(NdjsonRenderer::new(stdout.lock())),
+        Format::Ndjson => Box::new(NdjsonRenderer::with_pricing(stdout.lock(), pricing)),
         Format::Summary => Box::new(SummaryRenderer::new(
             stdout.lock(),
             SummaryFormat::Table,

@@ -270,7 +270,10 @@ fn a_tree_of_10000_files_with_a_symlink_loop_a_pipe_and_a_broken_link() {
         "every file, once (no loop)"
     );
     if let Some(mb) = rss {
-        assert!(mb < 64.0, "peak RSS {mb:.1} MB for 10,000 files");
+        // 10,000 sessions: about 8 KB each since each session keeps its cost explained (per
+        // prompt, per chain; 82 MB measured on 2026-11-29, 38 MB before), so the bound is on
+        // growth with sessions, not with bytes read.
+        assert!(mb < 112.0, "peak RSS {mb:.1} MB for 10,000 files");
     }
     // Watched: every file's history arrives, the same problems are said, nothing hangs.
     let mut child = Command::new(env!("CARGO_BIN_EXE_aegon"))

@@ -96,6 +96,12 @@ enum Kind {
         service_tier: Option<String>,
         inference_geo: Option<String>,
         prompt_tokens: u64,
+        cost_usd: Option<f64>,
+        cache_hit_ratio: Option<f64>,
+        gap_ms: Option<u64>,
+        rebuild: Option<RebuildCause>,
+        rebuild_tokens: Option<u64>,
+        rebuild_cost_usd: Option<f64>,
     },
     System {
         subtype: Option<String>,
@@ -174,6 +180,20 @@ enum TitleSource {
     Summary,
 }
 
+/// Why a response built its cache again (`rebuild`).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum RebuildCause {
+    FirstRequest,
+    ModelSwitch,
+    Compaction,
+    Expired,
+    Retry,
+    Unknown,
+    SystemOrTools,
+    ConversationChanged,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "snake_case")]
 enum Reason {
@@ -217,6 +237,12 @@ fn kind_fields_present(kind: &str) -> &'static [&'static str] {
             "service_tier",
             "inference_geo",
             "prompt_tokens",
+            "cost_usd",
+            "cache_hit_ratio",
+            "gap_ms",
+            "rebuild",
+            "rebuild_tokens",
+            "rebuild_cost_usd",
         ],
         "system" => &["subtype", "level", "text", "duration_ms"],
         "compact" => &["trigger", "pre_tokens", "post_tokens"],

@@ -21,7 +21,8 @@
 //! - [`render`]: the [`Renderer`] trait, [`render::plain`], [`render::ndjson`] and
 //!   [`render::summary`].
 //! - [`session`]: the session core: tokens, cost ([`pricing`]), steps, flow, subagents, context
-//!   fill, as a pure state machine (the clock is passed in).
+//!   fill, as a pure state machine (the clock is passed in); [`cost_explained`]: cache hits,
+//!   cache rebuilds and their likely causes, cost by prompt, subagent and tool.
 //! - [`follow`]: follow a file as it grows, like `tail -F`, without threads or clocks;
 //!   [`tree`]: the transcripts below a folder.
 //! - `watch` (feature `watch`): follow files and watch folder trees, woken by file-system
@@ -84,6 +85,7 @@
 #![deny(missing_docs)]
 
 pub mod correlate;
+pub mod cost_explained;
 #[cfg(feature = "tui")]
 pub mod dashboard;
 pub mod decode;

@@ -17,6 +17,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
+use crate::cost_explained::CostExplained;
 use crate::event::{Event, EventKind, TitleSource};
 use crate::histogram::Histogram;
 use crate::leaves::{LeafIndex, Resolved};
@@ -253,6 +254,8 @@ pub struct Session {
     pub events: u64,
     /// When the latest event was applied (the clock passed in).
     pub last_seen_ms: Option<i64>,
+    /// Cache efficiency, rebuilds and their causes, and cost by prompt, subagent and tool.
+    pub cost_explained: CostExplained,
     running: BTreeMap<String, Step>,
     recent: VecDeque<Step>,
     flow: VecDeque<FlowNode>,
@@ -504,6 +507,7 @@ impl Session {
                         .unwrap_or("");
                     self.first_prompt = Some(line.to_owned());
                 }
+                self.cost_explained.on_prompt(at, text);
                 self.close_running(StepStatus::Abandoned);
                 self.push_flow(FlowNode::User);
             }
@@ -520,6 +524,13 @@ impl Session {
                 if let (Some(id), Some(prompt)) = (tool_use_id, task_prompt(tool, *input)) {
                     self.task_prompts.insert(prompt, id.to_string());
                 }
+                self.cost_explained.on_tool_call(
+                    agent.as_deref(),
+                    message_id.as_deref(),
+                    tool,
+                    tool_use_id.as_deref(),
+                    ms,
+                );
                 let stats = self.tools.entry(tool.to_string()).or_default();
                 stats.calls += 1;
                 if let Some(key) = &agent {
@@ -598,6 +609,7 @@ impl Session {
                 }
             }
             EventKind::Usage {
+                message_id,
                 model,
                 tokens,
                 increment,
@@ -608,10 +620,22 @@ impl Session {
                 let usage = self.usage.entry(model.clone()).or_default();
                 usage.tokens = usage.tokens.saturating_add(*tokens);
                 // Priced now, as its own request: the premium and the speed are per request.
-                match pricing.request_cost(&model, tokens, factors) {
+                let cost = pricing.request_cost(&model, tokens, factors);
+                match cost {
                     Some(cost) => usage.add_cost(cost),
                     None => usage.unpriced += 1,
                 }
+                self.cost_explained.on_usage(
+                    agent.as_deref(),
+                    at,
+                    message_id.as_deref(),
+                    &model,
+                    tokens,
+                    factors,
+                    *increment,
+                    cost,
+                    pricing,
+                );
                 if !increment {
                     usage.api_calls += 1;
                 }
@@ -642,6 +666,7 @@ impl Session {
                 }
             }
             EventKind::Compact { post_tokens, .. } => {
+                self.cost_explained.on_compaction(agent.as_deref());
                 self.compactions += 1;
                 self.awaiting_summary = true;
                 self.reset_context(post_tokens.unwrap_or(0));
@@ -649,11 +674,13 @@ impl Session {
             }
             // 1.0.90 wrote no boundary line: the summary alone marks the compaction.
             EventKind::CompactSummary { .. } if !std::mem::take(&mut self.awaiting_summary) => {
+                self.cost_explained.on_compaction(agent.as_deref());
                 self.compactions += 1;
                 self.reset_context(0);
                 self.push_flow(FlowNode::Compact);
             }
             EventKind::ApiError { fatal, .. } => {
+                self.cost_explained.on_api_error(agent.as_deref());
                 if *fatal {
                     self.api_errors += 1;
                     if agent.is_none() {
@@ -688,6 +715,7 @@ impl Session {
             self.title = theirs.title.or(self.title.take());
         }
         self.models.extend(theirs.models);
+        self.cost_explained.merge(theirs.cost_explained);
         for (model, u) in theirs.usage {
             let ours = self.usage.entry(model).or_default();
             ours.tokens = ours.tokens.saturating_add(u.tokens);

@@ -6,13 +6,20 @@
 //! written in the transcript, or null), `source` (`{"file","line","offset"}`), and `uuid`,
 //! `agent_id`, `sidechain` when the line has them; then the fields of its kind. Fields of a kind
 //! are always present (null when unknown), so consumers can rely on the shape.
+//!
+//! Usage events also carry their cost and cache figures (`cost_usd`, `cache_hit_ratio`,
+//! `gap_ms`, `rebuild`, `rebuild_tokens`, `rebuild_cost_usd`), computed by a
+//! [`CacheTracker`] the renderer keeps: the rules of [`crate::cost_explained`], with the
+//! prices given to [`NdjsonRenderer::with_pricing`] (the built-in table by default).
 
 use std::io::{self, Write};
 use std::ops::ControlFlow;
 
 use serde_json::value::RawValue;
 
+use crate::cost_explained::{CacheTracker, UsageCost};
 use crate::event::{Event, EventKind};
+use crate::pricing::Pricing;
 use crate::render::text::result_preview;
 use crate::render::{Flow, Renderer};
 use crate::text::{raw_prefix, Text};
@@ -31,14 +38,22 @@ const FLUSH_AT: usize = 64 << 10;
 pub struct NdjsonRenderer<W: Write> {
     out: W,
     buf: Vec<u8>,
+    tracker: CacheTracker,
 }
 
 impl<W: Write> NdjsonRenderer<W> {
-    /// A renderer writing to `out` (buffered internally; no need for a `BufWriter`).
+    /// A renderer writing to `out` (buffered internally; no need for a `BufWriter`), pricing
+    /// usage events with the built-in table.
     pub fn new(out: W) -> Self {
+        Self::with_pricing(out, Pricing::built_in())
+    }
+
+    /// A renderer writing to `out`, pricing usage events with `pricing`.
+    pub fn with_pricing(out: W, pricing: Pricing) -> Self {
         NdjsonRenderer {
             out,
             buf: Vec::with_capacity(FLUSH_AT * 2),
+            tracker: CacheTracker::new(pricing),
         }
     }
 
@@ -50,7 +65,8 @@ impl<W: Write> NdjsonRenderer<W> {
 
 impl<W: Write> Renderer for NdjsonRenderer<W> {
     fn on_event(&mut self, event: &Event<'_>) -> io::Result<Flow> {
-        write_event(&mut self.buf, event)?;
+        let cost = self.tracker.observe(event);
+        write_event_with_cost(&mut self.buf, event, cost.as_ref())?;
         if self.buf.len() >= FLUSH_AT {
             self.out.write_all(&self.buf)?;
             self.buf.clear();
@@ -67,18 +83,30 @@ impl<W: Write> Renderer for NdjsonRenderer<W> {
     }
 }
 
-/// Appends one event as a JSON object and a newline to `buf`.
+/// Appends one event as a JSON object and a newline to `buf`; a usage event's cost fields are
+/// null (see [`write_event_with_cost`]).
 ///
 /// U+2028 and U+2029 are written as `\u2028` and `\u2029`, wherever they are (text passed
 /// through as written included), so JavaScript's and Python's line readers see one line.
 pub fn write_event(buf: &mut Vec<u8>, event: &Event<'_>) -> io::Result<()> {
+    write_event_with_cost(buf, event, None)
+}
+
+/// Appends one event as a JSON object and a newline to `buf`, a usage event with the cost
+/// fields `cost` gives (null where it is `None` or says nothing); line separators escaped as
+/// in [`write_event`].
+pub fn write_event_with_cost(
+    buf: &mut Vec<u8>,
+    event: &Event<'_>,
+    cost: Option<&UsageCost>,
+) -> io::Result<()> {
     let start = buf.len();
-    write_object(buf, event)?;
+    write_object(buf, event, cost)?;
     crate::render::escape_line_separators(buf, start);
     Ok(())
 }
 
-fn write_object(buf: &mut Vec<u8>, event: &Event<'_>) -> io::Result<()> {
+fn write_object(buf: &mut Vec<u8>, event: &Event<'_>, cost: Option<&UsageCost>) -> io::Result<()> {
     let mut o = Obj { buf };
     o.buf.extend_from_slice(b"{\"v\":");
     push_u64(o.buf, u64::from(SCHEMA_VERSION));
@@ -198,6 +226,14 @@ fn write_object(buf: &mut Vec<u8>, event: &Event<'_>) -> io::Result<()> {
             o.opt_str("service_tier", factors.service_tier.as_deref())?;
             o.opt_str("inference_geo", factors.inference_geo.as_deref())?;
             o.u64("prompt_tokens", factors.prompt_tokens);
+            let cache = cost.and_then(|c| c.cache);
+            let rebuild = cache.and_then(|c| c.rebuild);
+            o.opt_f64("cost_usd", cost.and_then(|c| c.cost_usd))?;
+            o.opt_f64("cache_hit_ratio", cache.and_then(|c| c.hit_ratio))?;
+            o.opt_u64("gap_ms", cache.and_then(|c| c.gap_ms));
+            o.opt_str("rebuild", rebuild.map(|r| r.cause.as_str()))?;
+            o.opt_u64("rebuild_tokens", rebuild.map(|r| r.tokens));
+            o.opt_f64("rebuild_cost_usd", rebuild.and_then(|r| r.cost_usd))?;
         }
         EventKind::System {
             subtype,
@@ -361,6 +397,16 @@ impl Obj<'_> {
                 self.buf.extend_from_slice(b"null");
             }
         }
+    }
+
+    /// A finite number as JSON (shortest form that reads back the same); null otherwise.
+    fn opt_f64(&mut self, key: &str, value: Option<f64>) -> io::Result<()> {
+        self.key(key);
+        match value.filter(|v| v.is_finite()) {
+            Some(v) => serde_json::to_writer(&mut *self.buf, &v)?,
+            None => self.buf.extend_from_slice(b"null"),
+        }
+        Ok(())
     }
 
     fn bool(&mut self, key: &str, value: bool) {

@@ -10,6 +10,7 @@ use std::path::Path;
 
 use serde_json::{json, Map, Value};
 
+use crate::cost_explained::{Charge, RebuildCause};
 use crate::event::{Event, EventKind};
 use crate::pipeline::Stats;
 use crate::pricing::Pricing;
@@ -24,6 +25,9 @@ pub const SUMMARY_SCHEMA_VERSION: u32 = 1;
 
 /// Tools listed per session in the table (the JSON lists all).
 const TOP_TOOLS: usize = 6;
+
+/// Prompts and subagents listed per session in the table, costliest first (the JSON lists all).
+const TOP_PROMPTS: usize = 3;
 
 /// Table for people or JSON for programs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -272,8 +276,12 @@ impl<'a> SummaryDoc<'a> {
         let mut priced = 0.0;
         let mut unpriced_total = std::collections::BTreeSet::new();
         let (mut api_calls, mut tool_calls, mut tool_errors, mut subagents) = (0, 0, 0, 0);
+        let (mut cache_read, mut input, mut rebuilds) = (0u64, 0u64, CauseTotals::default());
         let list = chronological(sessions);
         for s in &list {
+            cache_read = cache_read.saturating_add(s.cost_explained.cache_read);
+            input = input.saturating_add(s.cost_explained.input);
+            rebuilds.add(s);
             priced += s.priced_cost();
             unpriced_total.extend(s.unpriced_models());
             total = total.saturating_add(s.tokens());
@@ -296,6 +304,9 @@ impl<'a> SummaryDoc<'a> {
             "tool_calls": tool_calls,
             "tool_errors": tool_errors,
             "subagents": subagents,
+            "cache_hit_ratio": ratio((input > 0).then(|| cache_read as f64 / input as f64)),
+            "rebuilds": rebuilds.rebuilds,
+            "rebuild_cost_usd": charge_usd(rebuilds.cost),
         });
         SummaryDoc {
             sessions: list,
@@ -391,7 +402,10 @@ fn session_json(s: &Session) -> Value {
             "api_calls": a.api_calls,
             "tool_calls": a.tool_calls,
             "tokens": tokens_json(&a.tokens),
+            "cost_usd": charge_usd(s.cost_explained.agents.get(id).map(|c| c.cost).unwrap_or_default()),
+            "prompt": s.subagent_prompt(id),
         })).collect::<Vec<_>>(),
+        "cost_explained": cost_explained_json(s),
         "prompts": s.prompts,
         "api_errors": s.api_errors,
         "retries": s.retries,
@@ -405,6 +419,222 @@ fn session_json(s: &Session) -> Value {
         "first": s.first.as_ref().map(|f| f.1.clone()),
         "last": s.last.as_ref().map(|l| l.1.clone()),
         "duration_ms": s.duration_ms(),
+    })
+}
+
+/// Rebuilds over sessions.
+#[derive(Default)]
+struct CauseTotals {
+    rebuilds: u64,
+    cost: Charge,
+}
+
+impl CauseTotals {
+    fn add(&mut self, s: &Session) {
+        let t = s.cost_explained.rebuilds();
+        self.rebuilds += t.rebuilds;
+        self.cost.pico = self.cost.pico.saturating_add(t.cost.pico);
+        self.cost.unpriced += t.cost.unpriced;
+    }
+}
+
+/// `$1.23`, or `$≥1.23` when part of it has no price.
+fn charge_money(c: Charge) -> String {
+    match c.cost_usd() {
+        Some(usd) => format!("${usd:.2}"),
+        None => format!("$≥{:.2}", crate::cost_explained::usd(c.pico)),
+    }
+}
+
+/// The cache, rebuild, prompt and subagent lines of a session's block.
+fn write_cost_explained(out: &mut impl Write, s: &Session) -> io::Result<()> {
+    let e = &s.cost_explained;
+    let Some(hit) = e.hit_ratio() else {
+        return Ok(());
+    };
+    let all = e.rebuilds();
+    let mut line = format!("  cache     hit {:.1}%", hit * 100.0);
+    if all.rebuilds > 0 {
+        let causes: Vec<String> = RebuildCause::ALL
+            .iter()
+            .map(|&c| (c, e.cause(c)))
+            .filter(|(_, t)| t.rebuilds > 0)
+            .map(|(c, t)| format!("{} {} ×{}", c.label(), charge_money(t.cost), t.rebuilds))
+            .collect();
+        line.push_str(&format!(
+            "   rebuilds {} cost {} beyond cache hits: {}",
+            all.rebuilds,
+            charge_money(all.cost),
+            causes.join(", ")
+        ));
+    }
+    writeln!(out, "{line}")?;
+    for (i, r) in e.costliest.iter().enumerate() {
+        let label = if i == 0 { "rebuilt" } else { "" };
+        let when = r.at.as_ref().map_or("-", |a| a.1.as_str());
+        let cost = r
+            .rebuild
+            .cost_usd
+            .map_or("$?".to_owned(), |c| format!("${c:.2}"));
+        let gap = r
+            .gap_ms
+            .map_or(String::new(), |g| format!("  after {}", duration(g)));
+        let agent = r
+            .agent
+            .as_ref()
+            .map_or(String::new(), |a| format!("  agent {a}"));
+        writeln!(
+            out,
+            "  {label:<9} {when}  {:<31} {:>9} tokens {cost:>8}{gap}{agent}",
+            r.rebuild.cause.label(),
+            thousands(r.rebuild.tokens),
+        )?;
+    }
+    let mut prompts = s.cost_by_prompt();
+    prompts.retain(|p| p.index > 0 || p.prompt.api_calls > 0 || p.subagent_count > 0);
+    prompts.sort_by(|a, b| {
+        b.total()
+            .pico
+            .cmp(&a.total().pico)
+            .then(a.index.cmp(&b.index))
+    });
+    for (i, p) in prompts.iter().take(TOP_PROMPTS).enumerate() {
+        let label = if i == 0 { "prompts" } else { "" };
+        let mut text = String::new();
+        if p.index == 0 {
+            text.push_str("(before the first prompt)");
+        } else {
+            text.push('“');
+            crate::render::text::push_inert(&mut text, &p.prompt.text, 48);
+            text.push('”');
+        }
+        let agents = if p.subagent_count > 0 {
+            format!(
+                "  ({} subagent{} {})",
+                p.subagent_count,
+                if p.subagent_count == 1 { "" } else { "s" },
+                charge_money(p.subagents)
+            )
+        } else {
+            String::new()
+        };
+        writeln!(
+            out,
+            "  {label:<9} #{:<3} {:>8}  {text}{agents}",
+            p.index,
+            charge_money(p.total())
+        )?;
+    }
+    if prompts.len() > TOP_PROMPTS {
+        writeln!(
+            out,
+            "            … {} more prompts",
+            prompts.len() - TOP_PROMPTS
+        )?;
+    }
+    let mut agents: Vec<(&String, Charge)> = e.agents.iter().map(|(id, a)| (id, a.cost)).collect();
+    agents.sort_by(|a, b| b.1.pico.cmp(&a.1.pico).then(a.0.cmp(b.0)));
+    for (i, (id, cost)) in agents.iter().take(TOP_PROMPTS).enumerate() {
+        let label = if i == 0 { "agents" } else { "" };
+        let mut shown = String::new();
+        crate::render::text::push_inert(&mut shown, id, 24);
+        let spawned = s
+            .subagents
+            .get(*id)
+            .and_then(|a| a.spawned_by.as_deref())
+            .map_or(String::new(), |call| {
+                let mut c = String::new();
+                crate::render::text::push_inert(&mut c, call, 40);
+                format!("  by {c}")
+            });
+        writeln!(
+            out,
+            "  {label:<9} {shown:<24} {:>8}  prompt #{}{spawned}",
+            charge_money(*cost),
+            s.subagent_prompt(id)
+        )?;
+    }
+    if agents.len() > TOP_PROMPTS {
+        writeln!(
+            out,
+            "            … {} more subagents",
+            agents.len() - TOP_PROMPTS
+        )?;
+    }
+    Ok(())
+}
+
+/// A charge in dollars (to a hundredth of a cent), null when part of it has no price.
+fn charge_usd(c: Charge) -> Option<f64> {
+    c.cost_usd().map(round_cents)
+}
+
+/// A ratio to four decimals.
+fn ratio(r: Option<f64>) -> Option<f64> {
+    r.map(|r| (r * 10_000.0).round() / 10_000.0)
+}
+
+/// The session's cost explained (see [`crate::cost_explained`]).
+fn cost_explained_json(s: &Session) -> Value {
+    let e = &s.cost_explained;
+    let all = e.rebuilds();
+    let mut by_cause = Map::new();
+    for cause in RebuildCause::ALL {
+        let t = e.cause(cause);
+        by_cause.insert(
+            cause.as_str().to_owned(),
+            json!({"rebuilds": t.rebuilds, "tokens": t.tokens, "cost_usd": charge_usd(t.cost)}),
+        );
+    }
+    let costliest: Vec<Value> = e
+        .costliest
+        .iter()
+        .map(|r| {
+            json!({
+                "timestamp": r.at.as_ref().map(|a| a.1.clone()),
+                "cause": r.rebuild.cause.as_str(),
+                "agent_id": r.agent,
+                "model": r.model,
+                "tokens": r.rebuild.tokens,
+                "cost_usd": r.rebuild.cost_usd.map(round_cents),
+                "gap_ms": r.gap_ms,
+            })
+        })
+        .collect();
+    let prompts: Vec<Value> = s
+        .cost_by_prompt()
+        .iter()
+        // The session's start only when something was spent before the first prompt.
+        .filter(|p| p.index > 0 || p.prompt.api_calls > 0 || p.subagent_count > 0)
+        .map(|p| {
+            json!({
+                "index": p.index,
+                "timestamp": p.prompt.at.as_ref().map(|a| a.1.clone()),
+                "text": (p.index > 0).then(|| p.prompt.text.clone()),
+                "api_calls": p.prompt.api_calls,
+                "tool_calls": p.prompt.tool_calls,
+                "cost_usd": charge_usd(p.total()),
+                "main_cost_usd": charge_usd(p.prompt.cost),
+                "subagents": p.subagent_count,
+                "subagents_cost_usd": charge_usd(p.subagents),
+            })
+        })
+        .collect();
+    let (tools, none) = e.tools();
+    let tools: Map<String, Value> = tools
+        .into_iter()
+        .map(|(name, c)| (name, json!(charge_usd(c))))
+        .collect();
+    json!({
+        "cache_hit_ratio": ratio(e.hit_ratio()),
+        "rebuilds": all.rebuilds,
+        "rebuild_tokens": all.tokens,
+        "rebuild_cost_usd": charge_usd(all.cost),
+        "by_cause": by_cause,
+        "costliest_rebuilds": costliest,
+        "prompts": prompts,
+        "tools": tools,
+        "no_tool_usd": charge_usd(none),
     })
 }
 
@@ -491,6 +721,8 @@ fn write_table(out: &mut impl Write, sessions: &Sessions, stats: &Stats) -> io::
         if !extras.is_empty() {
             writeln!(out, "  events    {}", extras.join("   "))?;
         }
+        write_cost_explained(out, s)?;
+        let (tool_cost, _) = s.cost_explained.tools();
         let mut tools: Vec<(&String, &crate::session::ToolStats)> = s.tools.iter().collect();
         tools.sort_by(|a, b| b.1.calls.cmp(&a.1.calls).then(a.0.cmp(b.0)));
         for (i, (name, t)) in tools.iter().take(TOP_TOOLS).enumerate() {
@@ -498,9 +730,12 @@ fn write_table(out: &mut impl Write, sessions: &Sessions, stats: &Stats) -> io::
             let p = |q: f64| t.durations.percentile(q).map_or("-".to_owned(), duration);
             let mut shown = String::new();
             crate::render::text::push_inert(&mut shown, name, 32);
+            let cost = tool_cost
+                .get(*name)
+                .map_or("-".to_owned(), |c| charge_money(*c));
             writeln!(
                 out,
-                "  {label:<9} {shown:<24} {:>5} calls {:>4} errors   p50 {:>7}   p95 {:>7}",
+                "  {label:<9} {shown:<24} {:>5} calls {:>4} errors   p50 {:>7}   p95 {:>7}   {cost:>8}",
                 t.calls,
                 t.errors,
                 p(50.0),
