@@ -100,6 +100,40 @@ fn summary_and_plain_reading_find_the_session_in_a_linked_project_folder() {
 }
 
 #[test]
+fn a_link_written_as_a_placeholder_file_is_followed_too() {
+    // Where links cannot be made (git with core.symlinks=false, copies that flatten links) the
+    // link is a small file holding its target's path: case 15 as such a copy holds it.
+    let dir = temp_dir("placeholder");
+    let shared = dir.join("shared/-home-user-proj");
+    std::fs::create_dir_all(&shared).unwrap();
+    std::fs::create_dir_all(dir.join("config-one/projects")).unwrap();
+    let file = format!("{LINKED_SESSION}.jsonl");
+    std::fs::copy(
+        case15().join("shared/-home-user-proj").join(&file),
+        shared.join(&file),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("config-one/projects/-home-user-proj"),
+        "../../shared/-home-user-proj",
+    )
+    .unwrap();
+    let out = run(
+        &dir,
+        &[
+            "--summary".as_ref(),
+            "--json".as_ref(),
+            "config-one/projects".as_ref(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["totals"]["sessions"], 1);
+    assert_eq!(doc["sessions"][0]["session_id"], LINKED_SESSION);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
 fn the_same_real_file_through_a_link_and_directly_is_read_once() {
     // The linked folder, the folder it points to and the file itself, all named: one session,
     // counted once.

@@ -266,9 +266,42 @@ impl Walker {
                     Ok(meta) => walk.file(path, &meta, via_link),
                     Err(e) => (walk.problem)(&path, &e),
                 }
+            } else if let Some(target) = link_placeholder(dir, &entry) {
+                // Followed like the link it stands for (loops and repeats told apart by the
+                // target's identity), through the target's own path, which exists.
+                match FileId::of(&target) {
+                    Ok(id) => walk.links.push(Link {
+                        path: target,
+                        target: id,
+                        ancestors: ancestors.clone(),
+                    }),
+                    Err(e) => (walk.problem)(&path, &e),
+                }
             }
         }
     }
+}
+
+/// Largest file read to see whether it stands for a symbolic link.
+const PLACEHOLDER_MAX: u64 = 4096;
+
+/// The folder a symbolic link's placeholder names: where links cannot be made (a git checkout
+/// with `core.symlinks=false`, as on Windows, or a copy that flattened links) a link becomes a
+/// small regular file holding its target's path. A file of at most [`PLACEHOLDER_MAX`] bytes
+/// whose whole text is one path (relative to `dir`, or absolute) to an existing folder is taken
+/// for one; anything else is `None`.
+fn link_placeholder(dir: &Path, entry: &fs::DirEntry) -> Option<PathBuf> {
+    let meta = entry.metadata().ok()?;
+    if !meta.is_file() || meta.len() == 0 || meta.len() > PLACEHOLDER_MAX {
+        return None;
+    }
+    let text = fs::read_to_string(entry.path()).ok()?;
+    let target = text.strip_suffix('\n').unwrap_or(&text);
+    if target.is_empty() || target.chars().any(char::is_control) {
+        return None;
+    }
+    let target = dir.join(target);
+    fs::metadata(&target).ok()?.is_dir().then_some(target)
 }
 
 impl Walk<'_> {
@@ -428,6 +461,30 @@ mod tests {
     }
 
     #[cfg(unix)]
+    #[test]
+    fn a_link_placeholder_file_is_followed_like_the_link_it_stands_for() {
+        // What git writes for a symbolic link where it cannot make one: the target's path.
+        let base = temp_root("placeholder");
+        fs::create_dir_all(base.join("shared/-p")).unwrap();
+        fs::create_dir_all(base.join("one/projects")).unwrap();
+        fs::write(base.join("shared/-p/s1.jsonl"), "{}\n").unwrap();
+        fs::write(base.join("one/projects/-p"), "../../shared/-p").unwrap();
+        // Not placeholders: a path to nothing, text that is not one path, a loop to itself.
+        fs::write(base.join("one/projects/-gone"), "../../nowhere").unwrap();
+        fs::write(base.join("one/projects/notes"), "two\nlines").unwrap();
+        fs::write(base.join("one/projects/-loop"), ".").unwrap();
+        let mut problems = Vec::new();
+        let mut walker = Walker::default();
+        let found = walker.walk(&base.join("one/projects"), &mut |p, e| {
+            problems.push(format!("{}: {e}", p.display()))
+        });
+        let paths: Vec<PathBuf> = found.transcripts.iter().map(|t| t.path.clone()).collect();
+        assert_eq!(paths, [base.join("one/projects/../../shared/-p/s1.jsonl")]);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].contains("a loop"), "{problems:?}");
+        let _ = fs::remove_dir_all(base);
+    }
+
     #[test]
     fn a_walker_lists_a_real_file_once_across_roots_and_named_files() {
         use std::os::unix::fs::symlink;
