@@ -2,7 +2,7 @@
 //!
 //! Files are grouped: a session's file, the files it was split into and its subagent files
 //! all carry the session's `sessionId` on their lines, so files are grouped by the first
-//! `sessionId` in their first 256 KiB (by the last UUID in their path, or their name, when
+//! `sessionId` in their first 256 KiB (by the first UUID in their path, or their name, when
 //! there is none). Each group is read on its own (files in path order, with a pipeline of its
 //! own), on whichever worker is free, and notes the identity of every entry it counted: line
 //! uuids, tool call and result ids, API responses ([`aegon::correlate`]).
@@ -250,12 +250,14 @@ fn on_workers<T: Sync, R: Send>(
 
 /// For each group, the identities it holds that count in another group (empty for most).
 fn entries_owned_elsewhere(reads: &[GroupRead], keys: &[String]) -> Vec<HashSet<u64>> {
+    // Each group's key once (it looks at all the group's sessions), not once per comparison.
+    let order: Vec<_> = reads
+        .iter()
+        .zip(keys)
+        .map(|(r, k)| r.order_key(k))
+        .collect();
     let mut rank: Vec<usize> = (0..reads.len()).collect();
-    rank.sort_by(|&a, &b| {
-        reads[a]
-            .order_key(&keys[a])
-            .cmp(&reads[b].order_key(&keys[b]))
-    });
+    rank.sort_by(|&a, &b| order[a].cmp(&order[b]));
     let mut place = vec![0u32; reads.len()];
     for (position, &group) in rank.iter().enumerate() {
         place[group] = position as u32;

@@ -191,9 +191,9 @@ pub(crate) fn session_of_unnamed_line(file: &str, first_named: Option<&str>) -> 
     }
 }
 
-/// The session a transcript's path names in Claude Code's layout: the last UUID in it
-/// (`…/<uuid>.jsonl`, `…/<uuid>/subagents/agent-*.jsonl`, or a copy whose name ends with the
-/// uuid), if there is one.
+/// The session a transcript's path names in Claude Code's layout: the UUID its file name ends
+/// with (`…/<uuid>.jsonl`, or a copy whose name ends with the uuid), else for a subagent's
+/// `…/<uuid>/subagents/agent-*.jsonl` the session folder's, if there is one.
 fn session_id_of_file(path: &str) -> Option<&str> {
     let p = Path::new(path);
     let stem = p.file_stem()?.to_str()?;
