@@ -11,9 +11,9 @@
 
 use std::time::Duration;
 
-use aegon::follow::{Change, Tail};
 use aegon::render::text::result_preview;
 use aegon::render::Flow;
+use aegon::source::follow::{Change, Tail};
 use aegon::{Event, EventKind, Options, Pipeline, Renderer};
 
 /// Reacts to failed tool results.

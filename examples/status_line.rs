@@ -12,8 +12,8 @@
 use std::collections::HashSet;
 use std::fs::File;
 
-use aegon::pricing::Pricing;
 use aegon::render::Flow;
+use aegon::session::pricing::Pricing;
 use aegon::{Event, EventKind, Options, Pipeline, Renderer};
 
 #[derive(Default)]

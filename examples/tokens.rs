@@ -7,8 +7,8 @@
 use std::collections::BTreeMap;
 use std::fs::File;
 
-use aegon::pricing::Pricing;
 use aegon::render::Flow;
+use aegon::session::pricing::Pricing;
 use aegon::{Event, EventKind, Options, Pipeline, Renderer, Tokens};
 
 /// A renderer that only adds up usage events (each API response counts once), pricing each

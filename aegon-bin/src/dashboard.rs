@@ -29,8 +29,8 @@ use aegon::dashboard::{
 };
 use aegon::ledger::{self, Ledger, Scope};
 use aegon::pipeline::{Options, Pipeline};
-use aegon::pricing::Pricing;
 use aegon::render::{Flow, Renderer};
+use aegon::session::pricing::Pricing;
 use aegon::{Event, KindSet};
 use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
@@ -438,9 +438,9 @@ fn spawn_source(
                     shared.lock().set_status(None);
                     shared.wake(&tx);
                 };
-                let options = aegon::watch::FolderOptions { since, poll };
+                let options = aegon::source::watch::FolderOptions { since, poll };
                 let mut notes = crate::report::notes(false);
-                aegon::watch::watch_folders(
+                aegon::source::watch::watch_folders(
                     &roots,
                     options,
                     &mut pipeline,

@@ -2,14 +2,14 @@
 //!
 //! A directory stands for every `*.jsonl` file below it (subagent folders included), sorted by
 //! path so that a session's main file comes before its `<session>/subagents/` files. Symbolic
-//! links to directories and files are followed ([`aegon::tree`]); a real file reached twice
+//! links to directories and files are followed ([`aegon::source::tree`]); a real file reached twice
 //! (through a link and directly, through two arguments, named and inside a named directory) is
 //! read once, by its first path; a link that loops is reported and not followed; unreadable
 //! directories are reported and skipped.
 
 use std::path::Path;
 
-use aegon::tree::Walker;
+use aegon::source::tree::Walker;
 
 use crate::args::InputArg;
 

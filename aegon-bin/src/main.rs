@@ -19,12 +19,12 @@ use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal, Write};
 use std::process::ExitCode;
 
 use aegon::pipeline::{Options, Pipeline, ReadError};
-use aegon::pricing::Pricing;
 use aegon::render::ndjson::NdjsonRenderer;
 use aegon::render::otlp::{LineSink, OtlpRenderer};
 use aegon::render::plain::{PlainOptions, PlainRenderer};
 use aegon::render::summary::{SummaryFormat, SummaryRenderer};
 use aegon::render::{Filtered, Renderer, Tee};
+use aegon::session::pricing::Pricing;
 
 use args::{ColorChoice, Command, Config, Format, InputArg};
 use report::{warn, Reporting};
@@ -268,7 +268,7 @@ fn run() -> io::Result<ExitCode> {
         && matches!(config.format, Format::Summary | Format::SummaryJson)
     {
         // `aegon --summary` alone: Claude Code's folders, as a ccusage user expects.
-        match aegon::watch::default_roots() {
+        match aegon::source::watch::default_roots() {
             Ok(roots) => {
                 config.inputs = roots.into_iter().map(InputArg::Path).collect();
                 config.implicit_stdin = false;
@@ -450,12 +450,18 @@ fn run() -> io::Result<ExitCode> {
         });
     }
     if config.watch {
-        let options = aegon::watch::FolderOptions {
+        let options = aegon::source::watch::FolderOptions {
             since: config.since,
             poll: config.poll,
         };
         let mut notes = report::notes(config.quiet);
-        aegon::watch::watch_folders(&watch_roots, options, &mut pipeline, &mut notes, || {})?;
+        aegon::source::watch::watch_folders(
+            &watch_roots,
+            options,
+            &mut pipeline,
+            &mut notes,
+            || {},
+        )?;
         pipeline.finish()?;
         return Ok(ExitCode::SUCCESS);
     }
@@ -468,7 +474,7 @@ fn run() -> io::Result<ExitCode> {
             })
             .collect();
         let mut notes = report::notes(config.quiet);
-        aegon::watch::follow_files(
+        aegon::source::watch::follow_files(
             &paths,
             config.from_end,
             config.poll,
@@ -510,7 +516,7 @@ fn recording(config: &Config) -> Result<Option<Recording>, String> {
 /// The folders `aegon watch` watches: those named (each must be a folder), else Claude Code's.
 fn watch_roots(config: &Config) -> Result<Vec<std::path::PathBuf>, String> {
     if config.inputs.is_empty() {
-        return aegon::watch::default_roots();
+        return aegon::source::watch::default_roots();
     }
     config
         .inputs

@@ -5,7 +5,7 @@
 //! `sessionId` in their first 256 KiB (by the first UUID in their path, or their name, when
 //! there is none). Each group is read on its own (files in path order, with a pipeline of its
 //! own), on whichever worker is free, and notes the identity of every entry it counted: line
-//! uuids, tool call and result ids, API responses ([`aegon::correlate`]).
+//! uuids, tool call and result ids, API responses ([`aegon::session::correlate`]).
 //!
 //! An entry can be in several groups: a session resumed into a new session id copies its
 //! lines into the new file, a session can be copied whole. It counts once, in the group where
@@ -25,10 +25,10 @@ use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use aegon::correlate::Correlator;
 use aegon::pipeline::{Options, Pipeline, Stats};
-use aegon::pricing::Pricing;
 use aegon::render::summary::SessionCollector;
+use aegon::session::correlate::Correlator;
+use aegon::session::pricing::Pricing;
 use aegon::session::Sessions;
 
 use crate::args::InputArg;

@@ -8,8 +8,8 @@ use std::io;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
+use aegon::format::claude::record::parse_record;
 use aegon::pipeline::Pipeline;
-use aegon::record::parse_record;
 use aegon::render::Renderer;
 use aegon::timestamp::{now_ms, parse_millis};
 

@@ -1,7 +1,7 @@
 //! Hostile inputs, each through the real binary: no panic, bounded memory, a clear message
 //! that says where, and everything else still read. (NUL bytes, binary files, over-long and
 //! truncated lines, UTF-16 and escape sequences in text and file names are in `cli.rs`; a file
-//! truncated while followed in `follow.rs`; the dashboard's screen in aegon-lib's tests.)
+//! truncated while followed in `source/follow.rs`; the dashboard's screen in aegon-lib's tests.)
 
 mod common;
 

@@ -10,9 +10,9 @@ use std::hint::black_box;
 use std::ops::ControlFlow;
 use std::time::Instant;
 
-use aegon::lines::Line;
 use aegon::render::ndjson::NdjsonRenderer;
 use aegon::render::plain::{PlainOptions, PlainRenderer};
+use aegon::source::lines::Line;
 use aegon::{Options, Pipeline};
 
 fn corpus() -> Vec<u8> {
@@ -83,12 +83,15 @@ fn main() {
         .collect();
     measure("lone surrogate search (repair)", data.len(), || {
         for text in &texts {
-            black_box(aegon::repair::lone_surrogates(text));
+            black_box(aegon::format::claude::repair::lone_surrogates(text));
         }
     });
     measure("aegon record parse", data.len(), || {
         for l in &lines {
-            black_box(aegon::record::parse_record(std::str::from_utf8(l).unwrap()).unwrap());
+            black_box(
+                aegon::format::claude::record::parse_record(std::str::from_utf8(l).unwrap())
+                    .unwrap(),
+            );
         }
     });
     measure("aegon decode to events", data.len(), || {
@@ -99,7 +102,7 @@ fn main() {
                 offset: 0,
                 terminated: true,
             };
-            let _ = aegon::decode::decode_line("bench", line, |e| {
+            let _ = aegon::format::claude::decode::decode_line("bench", line, |e| {
                 black_box(&e);
                 ControlFlow::Continue(())
             });

@@ -5,9 +5,9 @@
 
 use std::ops::ControlFlow;
 
-use crate::lines::{LineItem, LineSplitter};
 use crate::render::ndjson::NdjsonRenderer;
 use crate::render::plain::{PlainOptions, PlainRenderer};
+use crate::source::lines::{LineItem, LineSplitter};
 use crate::{Options, Pipeline};
 
 /// Splits `data` whole and in chunks whose sizes come from its first bytes; the lines must be
@@ -53,16 +53,16 @@ pub fn collect_lines(chunks: &[&[u8]], max: usize) -> Vec<String> {
 pub fn record(data: &[u8]) {
     for (i, line) in data.split(|&b| b == b'\n').enumerate() {
         if let Ok(text) = std::str::from_utf8(line) {
-            let _ = crate::record::parse_record(text.trim_end_matches('\r'));
+            let _ = crate::format::claude::record::parse_record(text.trim_end_matches('\r'));
         }
-        let item = crate::lines::Line {
+        let item = crate::source::lines::Line {
             bytes: line,
             number: i as u64 + 1,
             offset: 0,
             terminated: true,
         };
         let mut events = 0usize;
-        let _ = crate::decode::decode_line("fuzz", item, |_| {
+        let _ = crate::format::claude::decode::decode_line("fuzz", item, |_| {
             events += 1;
             ControlFlow::Continue(())
         });
@@ -139,7 +139,7 @@ pub fn dashboard(data: &[u8]) {
     let mut pipeline = Pipeline::new(
         Options { max_line: 4096 },
         Dashboard::with(
-            crate::pricing::Pricing::built_in(),
+            crate::session::pricing::Pricing::built_in(),
             std::sync::Arc::new(|| 1_800_000_000_000),
         ),
     );

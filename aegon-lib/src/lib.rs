@@ -11,22 +11,28 @@
 //!                                  per line)
 //! ```
 //!
-//! - [`lines`]: a rolling-buffer line splitter with absolute offsets and a line-length cap.
-//! - [`scan`] and [`record`]: the borrowed input types, parsed leniently: members aegon does not
-//!   read are skipped at memchr speed, the rest parsed with serde, strings borrowed from the line.
-//! - [`decode`]: one line → events; bad lines become [`EventKind::Malformed`] events, and
-//!   damage a line can survive ([`repair`]: lone surrogates, crash padding) is repaired.
-//! - [`correlate`]: usage counted once per API response, tool results matched to their calls.
+//! The folders follow the pipeline; arrows point down it only:
+//!
+//! - [`source`]: bytes in: [`source::lines`] (a rolling-buffer line splitter with absolute
+//!   offsets and a line-length cap), [`source::follow`] (a file as it grows, like `tail -F`,
+//!   without threads or clocks), [`source::tree`] (the transcripts below a folder) and `watch`
+//!   (feature `watch`: followed files and watched folders, woken by file-system notifications).
+//! - [`format`](mod@format): one folder per agent's transcript format, each turning lines into [`Event`]s;
+//!   [`format::claude`] reads Claude Code's: borrowed input types parsed leniently
+//!   ([`format::claude::scan`], [`format::claude::record`]), one line → events
+//!   ([`format::claude::decode`]; bad lines become [`EventKind::Malformed`] events) and damage a
+//!   line can survive ([`format::claude::repair`]).
+//! - [`event`], [`tokens`], [`text`], [`timestamp`]: the common event model every format
+//!   produces.
+//! - [`session`]: the pure session core (the clock is passed in): tokens, cost
+//!   ([`session::pricing`]), steps, flow, subagents, context fill; usage counted once per API
+//!   response and tool results matched to their calls ([`session::correlate`]); conversation
+//!   branches ([`session::leaves`]); cache hits, rebuilds and cost by prompt, subagent and tool
+//!   ([`session::cost_explained`]).
 //! - [`pipeline`]: the driver that reads inputs and pushes events to a renderer.
-//! - [`render`]: the [`Renderer`] trait, [`render::plain`], [`render::ndjson`] and
-//!   [`render::summary`].
-//! - [`session`]: the session core: tokens, cost ([`pricing`]), steps, flow, subagents, context
-//!   fill, as a pure state machine (the clock is passed in); [`cost_explained`]: cache hits,
-//!   cache rebuilds and their likely causes, cost by prompt, subagent and tool.
-//! - [`follow`]: follow a file as it grows, like `tail -F`, without threads or clocks;
-//!   [`tree`]: the transcripts below a folder.
-//! - `watch` (feature `watch`): follow files and watch folder trees, woken by file-system
-//!   notifications, with a polling fallback.
+//! - [`render`]: the [`Renderer`] trait, [`render::plain`], [`render::ndjson`],
+//!   [`render::summary`], OTLP, Markdown and HTML.
+//! - `ledger` and `usage` (feature `ledger`): the durable usage index and reports over time.
 //! - `dashboard` (feature `tui`): the `aegon watch` dashboard's state, keys and ratatui widgets.
 //! - [`fuzzing`]: the bodies of the `fuzz/` targets, runnable on stable.
 //!
@@ -36,7 +42,7 @@
 //! |---|---|---|
 //! | `simd-utf8` | yes | SIMD UTF-8 validation of lines (`simdutf8`) |
 //! | `tui` | no | `aegon::dashboard` (`ratatui`, no terminal backend) |
-//! | `watch` | no | `aegon::watch`: followed files and watched folders (`notify`) |
+//! | `watch` | no | `aegon::source::watch`: followed files and watched folders (`notify`) |
 //! | `markdown` | yes | `aegon::render::markdown`: sessions as GitHub-flavoured Markdown (`pulldown-cmark`, to neutralise raw HTML in assistant text) |
 //! | `html` | no | `aegon::render::html`: the self-contained HTML report (`pulldown-cmark`, `sha2`) |
 //! | `ledger` | no | `aegon::ledger` (a durable usage index in SQLite: `rusqlite`, `directories`) and `aegon::usage` (reports by day, week, month, session, project and 5-hour block; `jiff`) |
@@ -84,36 +90,23 @@
 //! ```
 #![deny(missing_docs)]
 
-pub mod correlate;
-pub mod cost_explained;
 #[cfg(feature = "tui")]
 pub mod dashboard;
-pub mod decode;
 pub mod event;
-pub mod follow;
+pub mod format;
 pub mod fuzzing;
 mod hashing;
-pub mod histogram;
-pub mod leaves;
 #[cfg(feature = "ledger")]
 pub mod ledger;
-pub mod lines;
 pub mod pipeline;
-pub mod pricing;
-pub mod record;
 pub mod render;
-pub mod repair;
-pub mod scan;
 pub mod session;
+pub mod source;
 pub mod text;
 pub mod timestamp;
 pub mod tokens;
-pub mod tree;
 #[cfg(feature = "ledger")]
 pub mod usage;
-pub mod utf8;
-#[cfg(feature = "watch")]
-pub mod watch;
 
 pub use event::{Event, EventKind, Kind, KindSet, Malformed, MalformedReason, Source, TitleSource};
 pub use pipeline::{Options, Pipeline, ReadError, Stats};

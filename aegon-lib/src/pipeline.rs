@@ -9,11 +9,11 @@
 use std::io::{self, Read};
 use std::ops::ControlFlow;
 
-use crate::correlate::Correlator;
-use crate::decode::{decode_line, too_long_event};
 use crate::event::{Event, EventKind, MalformedReason};
-use crate::lines::{LineItem, LineSplitter};
+use crate::format::claude::decode::{decode_line, too_long_event};
 use crate::render::{Flow, Renderer};
+use crate::session::correlate::Correlator;
+use crate::source::lines::{LineItem, LineSplitter};
 
 /// Default `--max-line`: 16 MiB, 20 times the largest line seen in real transcripts (0.8 MB of
 /// pasted images). A longer line is reported and skipped without being held in memory.
@@ -38,7 +38,7 @@ pub struct Stats {
     /// Events produced (before any renderer-side filtering), malformed ones included.
     pub events: u64,
     /// Lines that repeat an earlier line (the same `uuid`): read, and skipped, since the
-    /// entry they hold counts once, where it first occurred (see [`crate::correlate`]).
+    /// entry they hold counts once, where it first occurred (see [`crate::session::correlate`]).
     pub repeated_lines: u64,
     /// Lines with a problem, by reason (a line whose invalid UTF-8 was repaired counts here too).
     pub malformed: MalformedCounts,

@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use crate::record::Usage;
+use crate::format::claude::record::Usage;
 
 /// Token counts by kind. Arithmetic saturates: absurd counts never wrap around.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Hash)]
@@ -142,7 +142,7 @@ impl PriceFactors {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::CacheCreation;
+    use crate::format::claude::record::CacheCreation;
 
     fn usage(input: u64, output: u64, write: u64, split: Option<(u64, u64)>) -> Usage {
         Usage {

@@ -5,9 +5,9 @@
 
 use std::collections::BTreeMap;
 
-use aegon::cost_explained::RebuildCause;
 use aegon::render::ndjson::NdjsonRenderer;
 use aegon::render::summary::SessionCollector;
+use aegon::session::cost_explained::RebuildCause;
 use aegon::session::Sessions;
 use aegon::{Options, Pipeline};
 use serde_json::Value;

@@ -9,7 +9,7 @@ use aegon::dashboard::{
     read_line_at, ui, Action, Dashboard, Detail, Key, Pane, View, FEED_CAPACITY,
 };
 use aegon::pipeline::{Options, Pipeline};
-use aegon::pricing::Pricing;
+use aegon::session::pricing::Pricing;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::style::Color;

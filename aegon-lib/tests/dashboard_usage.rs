@@ -12,8 +12,8 @@ use aegon::dashboard::{ui, Action, Dashboard, Key, Screen, UsageData, UsageFigur
 use aegon::event::EventKind;
 use aegon::ledger::{read_fresh, Entries, LimitReading};
 use aegon::pipeline::{Options, Pipeline};
-use aegon::pricing::Pricing;
 use aegon::render::{Flow, Renderer};
+use aegon::session::pricing::Pricing;
 use aegon::usage::time::{Bound, Period, TimeZone};
 use aegon::usage::{report, total_tokens, By, Filter, ReportKind};
 use aegon::Event;

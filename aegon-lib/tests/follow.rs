@@ -5,8 +5,8 @@ use std::fs::{self, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use aegon::follow::{Change, Tail};
 use aegon::render::{Flow, Renderer};
+use aegon::source::follow::{Change, Tail};
 use aegon::{Event, EventKind, Options, Pipeline};
 
 /// What reached the renderer: one entry per event, `kind@line:offset` with the prompt text.

@@ -11,11 +11,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use aegon::pipeline::{Options, Pipeline, DEFAULT_MAX_LINE};
-use aegon::pricing::Pricing;
 use aegon::render::html::{document, index_document, report_file_name, HtmlRenderer, IndexRow};
 use aegon::render::markdown::{Detail, MarkdownRenderer};
 use aegon::render::transcript::{report_sessions, Limits, TranscriptCollector};
 use aegon::render::Renderer;
+use aegon::session::pricing::Pricing;
 
 use crate::args::InputArg;
 use crate::report::{warn, Reporting};

@@ -28,9 +28,9 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
-use aegon::pricing::Pricing;
 use aegon::render::otlp::{OtlpOptions, OtlpRenderer, Signal, Temporality};
 use aegon::render::{Flow, Renderer};
+use aegon::session::pricing::Pricing;
 use aegon::{Event, Stats};
 
 use crate::otlp_http::HttpSink;

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use aegon::ledger::{self, Entries, Ledger, LimitReading, Scope};
-use aegon::pricing::Pricing;
+use aegon::session::pricing::Pricing;
 use aegon::timestamp::now_ms;
 use aegon::usage::blocks::{self, Block};
 use aegon::usage::time::{self, TimeZone};
@@ -354,7 +354,7 @@ fn update_and_read(
         .last_scan_ms()?
         .is_none_or(|at| now - at > SCAN_EVERY.as_millis() as i64 || at > now);
     if stale {
-        if let Ok(roots) = aegon::watch::default_roots() {
+        if let Ok(roots) = aegon::source::watch::default_roots() {
             ledger.update(&roots, &[], &mut quiet)?;
         }
     }

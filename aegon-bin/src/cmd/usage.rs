@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use aegon::ledger::{self, Entries, Ledger, LimitReading, Scope};
-use aegon::pricing::Pricing;
+use aegon::session::pricing::Pricing;
 use aegon::timestamp::now_ms;
 use aegon::usage::blocks::{self, Block};
 use aegon::usage::render::{report_json, report_table, rfc3339, short_model, TableOptions};
@@ -324,7 +324,7 @@ pub fn run(args: Vec<OsString>) -> io::Result<ExitCode> {
 /// Folders and files named, or Claude Code's folders when none.
 pub fn split_paths(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<PathBuf>), String> {
     if paths.is_empty() {
-        return Ok((aegon::watch::default_roots()?, Vec::new()));
+        return Ok((aegon::source::watch::default_roots()?, Vec::new()));
     }
     let (roots, files): (Vec<PathBuf>, Vec<PathBuf>) =
         paths.iter().cloned().partition(|p| p.is_dir());
@@ -351,7 +351,7 @@ pub fn load(
     }
     let mut all: Vec<PathBuf> = Vec::new();
     for root in roots {
-        all.extend(aegon::tree::transcripts_below(root, |p, e| {
+        all.extend(aegon::source::tree::transcripts_below(root, |p, e| {
             problem(p, &e.to_string())
         }));
     }

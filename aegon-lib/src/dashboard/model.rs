@@ -11,10 +11,10 @@ use super::feed::{Feed, FeedItem, Origin, SUMMARY_COLUMNS};
 use super::series::{ContextSample, Series, SessionSeries};
 use super::usage::UsageData;
 use crate::event::{Event, EventKind, Kind, KindSet};
-use crate::pricing::Pricing;
 use crate::render::plain::{kind_label, push_summary};
 use crate::render::summary::apply_to_its_session;
 use crate::render::{Flow, Renderer};
+use crate::session::pricing::Pricing;
 use crate::session::Sessions;
 use crate::timestamp::{clock_part, parse_millis};
 

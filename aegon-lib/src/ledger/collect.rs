@@ -9,13 +9,13 @@
 //! **One row per response.** The pipeline's correlator hands on a response's first usage and
 //! then only what later lines added (`increment`); the collector adds those increments, so a
 //! row holds, field by field, the largest count any of the response's lines reported (FORMAT.md
-//! §6; [`crate::correlate`]). The index merges a row with one already stored the same way
+//! §6; [`crate::session::correlate`]). The index merges a row with one already stored the same way
 //! (field-wise maximum), so a response whose lines straddle two reads, a resumed copy of a
 //! session in another file and a file read again never count twice.
 //!
 //! **Its price factors.** A row keeps what decides its price besides model and tokens
 //! ([`PriceFactors`]: speed, service tier, inference geo, prompt size), so that a report prices
-//! it as the session core does, as a request of its own ([`crate::pricing::Pricing::request_cost`]).
+//! it as the session core does, as a request of its own ([`crate::session::pricing::Pricing::request_cost`]).
 //! Each line repeats them; where lines disagree (one writes `speed: "standard"`, another
 //! none), the first line that names a factor gives it ([`merge_factors`]), and the prompt size
 //! is the largest reported.

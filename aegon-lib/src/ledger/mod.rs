@@ -50,7 +50,7 @@ use std::time::Duration;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use crate::pipeline::{Options, Pipeline};
-use crate::pricing::{to_pico, Pricing};
+use crate::session::pricing::{to_pico, Pricing};
 use crate::timestamp::now_ms;
 use crate::tokens::{PriceFactors, Tokens};
 use crate::usage::ModelTotals;
@@ -638,7 +638,7 @@ impl Ledger {
         let roots: Vec<PathBuf> = roots.iter().map(|r| canonical(r)).collect();
         let mut all: Vec<PathBuf> = Vec::new();
         for root in &roots {
-            all.extend(crate::tree::transcripts_below(root, |p, e| {
+            all.extend(crate::source::tree::transcripts_below(root, |p, e| {
                 problem(p, &e.to_string())
             }));
         }

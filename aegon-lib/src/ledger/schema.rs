@@ -18,7 +18,7 @@
 //! | `meta` | key | small settings (`last_scan_ms`) |
 //!
 //! Costs are not stored: each response is priced at report time from its model, token counts
-//! and price factors ([`crate::pricing::Pricing::request_cost`], as the session core prices
+//! and price factors ([`crate::session::pricing::Pricing::request_cost`], as the session core prices
 //! it), so a corrected or user-supplied price applies to all history.
 //!
 //! Version 3 added an index of `files` by device and inode (a file named by another path is

@@ -34,13 +34,13 @@ use sha2::{Digest, Sha256};
 use self::escape::{escaped, push_escaped};
 use crate::event::Event;
 use crate::pipeline::Stats;
-use crate::pricing::Pricing;
 use crate::render::text::{bytes, duration, thousands};
 use crate::render::transcript::{
     clock, date_time, report_sessions, session_title, spawned_by_call, Clipped, Entry, EntryKind,
     Image, Limits, ResultPart, SessionLog, ToolEntry, ToolResultEntry, TranscriptCollector,
 };
 use crate::render::{Flow, Renderer};
+use crate::session::pricing::Pricing;
 use crate::session::Session;
 
 /// The report's style sheet (hashed into the Content-Security-Policy).

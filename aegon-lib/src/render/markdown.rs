@@ -28,13 +28,13 @@ use pulldown_cmark::{CodeBlockKind, Event as MdEvent, Options, Parser, Tag};
 
 use crate::event::Event;
 use crate::pipeline::Stats;
-use crate::pricing::Pricing;
 use crate::render::text::{bytes, duration, first_line, inert_char, thousands};
 use crate::render::transcript::{
     clock, date_time, report_sessions, session_title, spawned_by_call, Clipped, Entry, EntryKind,
     Limits, ResultPart, SessionLog, ToolEntry, TranscriptCollector,
 };
 use crate::render::{Flow, Renderer};
+use crate::session::pricing::Pricing;
 use crate::session::{Session, Sessions};
 
 /// Bytes of a tool input field or result written before it is cut.

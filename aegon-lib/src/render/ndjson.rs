@@ -9,7 +9,7 @@
 //!
 //! Usage events also carry their cost and cache figures (`cost_usd`, `cache_hit_ratio`,
 //! `gap_ms`, `rebuild`, `rebuild_tokens`, `rebuild_cost_usd`), computed by a
-//! [`CacheTracker`] the renderer keeps: the rules of [`crate::cost_explained`], with the
+//! [`CacheTracker`] the renderer keeps: the rules of [`crate::session::cost_explained`], with the
 //! prices given to [`NdjsonRenderer::with_pricing`] (the built-in table by default).
 
 use std::io::{self, Write};
@@ -17,11 +17,11 @@ use std::ops::ControlFlow;
 
 use serde_json::value::RawValue;
 
-use crate::cost_explained::{CacheTracker, UsageCost};
 use crate::event::{Event, EventKind};
-use crate::pricing::Pricing;
 use crate::render::text::result_preview;
 use crate::render::{Flow, Renderer};
+use crate::session::cost_explained::{CacheTracker, UsageCost};
+use crate::session::pricing::Pricing;
 use crate::text::{raw_prefix, Text};
 
 /// Version of the NDJSON event schema (the `v` field).

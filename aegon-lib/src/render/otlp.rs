@@ -50,8 +50,8 @@ use serde_json::{json, Value};
 
 use crate::event::{Event, EventKind};
 use crate::pipeline::Stats;
-use crate::pricing::Pricing;
 use crate::render::{Flow, Renderer};
+use crate::session::pricing::Pricing;
 use crate::session::{IDLE_AFTER_MS, RUNNING_LIVE_MS};
 use crate::timestamp::parse_millis;
 use crate::tokens::Tokens;

@@ -10,12 +10,12 @@ use std::path::Path;
 
 use serde_json::{json, Map, Value};
 
-use crate::cost_explained::{Charge, RebuildCause};
 use crate::event::{Event, EventKind};
 use crate::pipeline::Stats;
-use crate::pricing::Pricing;
 use crate::render::text::{duration, thousands};
 use crate::render::{Flow, Renderer};
+use crate::session::cost_explained::{Charge, RebuildCause};
+use crate::session::pricing::Pricing;
 use crate::session::{Session, Sessions};
 use crate::timestamp::parse_millis;
 use crate::tokens::Tokens;
@@ -442,7 +442,7 @@ impl CauseTotals {
 fn charge_money(c: Charge) -> String {
     match c.cost_usd() {
         Some(usd) => format!("${usd:.2}"),
-        None => format!("$≥{:.2}", crate::cost_explained::usd(c.pico)),
+        None => format!("$≥{:.2}", crate::session::cost_explained::usd(c.pico)),
     }
 }
 
@@ -574,7 +574,7 @@ fn ratio(r: Option<f64>) -> Option<f64> {
     r.map(|r| (r * 10_000.0).round() / 10_000.0)
 }
 
-/// The session's cost explained (see [`crate::cost_explained`]).
+/// The session's cost explained (see [`crate::session::cost_explained`]).
 fn cost_explained_json(s: &Session) -> Value {
     let e = &s.cost_explained;
     let all = e.rebuilds();

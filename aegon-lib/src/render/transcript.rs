@@ -18,9 +18,9 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::event::{Event, EventKind};
-use crate::pricing::{Pricing, LARGE_CONTEXT_WINDOW};
 use crate::render::summary::SessionCollector;
 use crate::render::{Flow, Renderer};
+use crate::session::pricing::{Pricing, LARGE_CONTEXT_WINDOW};
 use crate::session::{Session, Sessions, INLINE_SIDECHAIN};
 use crate::text::Text;
 use crate::timestamp::parse_millis;

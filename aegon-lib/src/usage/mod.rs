@@ -24,7 +24,7 @@ use std::collections::BTreeMap;
 use jiff::tz::TimeZone;
 
 use crate::ledger::Entries;
-use crate::pricing::from_pico;
+use crate::session::pricing::from_pico;
 use crate::tokens::Tokens;
 use time::{local_date, within, Bound, Period};
 

@@ -16,9 +16,9 @@ use std::time::Duration;
 use notify::RecursiveMode;
 
 use super::notifications::{watch_changes, Notification};
-use crate::follow::{Change, Tail};
 use crate::pipeline::Pipeline;
 use crate::render::Renderer;
+use crate::source::follow::{Change, Tail};
 
 /// How often files are checked when polling.
 pub const POLL_INTERVAL: Duration = Duration::from_millis(100);

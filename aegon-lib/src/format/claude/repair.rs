@@ -1,4 +1,4 @@
-//! Repairs for damage a line can survive, shared by [`crate::decode`].
+//! Repairs for damage a line can survive, shared by [`crate::format::claude::decode`].
 //!
 //! Two kinds of damage leave a record readable:
 //!

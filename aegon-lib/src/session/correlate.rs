@@ -235,9 +235,12 @@ impl Correlator {
                 if let Some(call) = self.calls.remove(id.as_ref()) {
                     // Only a subagent call's result names the subagent it ran.
                     if matches!(&*call.tool, "Task" | "Agent") {
-                        *spawned_agent_id = raw_result
-                            .filter(|raw| raw.starts_with('{'))
-                            .and_then(|raw| crate::record::member_string(raw, "agentId"));
+                        *spawned_agent_id =
+                            raw_result
+                                .filter(|raw| raw.starts_with('{'))
+                                .and_then(|raw| {
+                                    crate::format::claude::record::member_string(raw, "agentId")
+                                });
                     }
                     let ended_ms = event.timestamp.as_deref().and_then(parse_millis);
                     if let (Some(start), Some(end)) = (call.started_ms, ended_ms) {

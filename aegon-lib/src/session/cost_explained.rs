@@ -81,7 +81,7 @@ use std::hash::{Hash, Hasher};
 
 use crate::event::{Event, EventKind};
 use crate::hashing::Generations;
-use crate::pricing::Pricing;
+use crate::session::pricing::Pricing;
 use crate::timestamp::parse_millis;
 use crate::tokens::{PriceFactors, Tokens};
 

@@ -8,7 +8,7 @@
 //! many watches, network file systems) or with `--poll`, the rescan runs every 500 ms, and aegon
 //! says so. Quiet files are parked (their handles closed) so thousands can be followed.
 //!
-//! Symbolic links to folders and files are followed as [`crate::tree`] walks them (each real
+//! Symbolic links to folders and files are followed as [`crate::source::tree`] walks them (each real
 //! file once, loops reported and not followed). Notifications do not follow links (aegon asks
 //! notify not to, so that loops stay under the walk's control), so each folder the walk reached
 //! through a link is watched too, by its real path, and what notifications name there is named
@@ -27,10 +27,10 @@ use std::time::{Duration, Instant, SystemTime};
 use notify::{RecursiveMode, Watcher};
 
 use super::notifications::{watch_changes, Notification};
-use crate::follow::{Change, Tail};
 use crate::pipeline::Pipeline;
 use crate::render::Renderer;
-use crate::tree::{is_transcript, FileId, Found, Walker};
+use crate::source::follow::{Change, Tail};
+use crate::source::tree::{is_transcript, FileId, Found, Walker};
 
 /// Rescan interval while notifications work.
 /// (A safety net: notifications miss nothing short of a queue overflow, which notify reports

@@ -7,7 +7,7 @@
 //!
 //! Recursive watches do not follow symbolic links (notify's default does, with its own loop
 //! rules and on some platforms only): `aegon watch` asks separately about each folder its walk
-//! reached through a link ([`crate::tree`] decides what is followed, and loops are not).
+//! reached through a link ([`crate::source::tree`] decides what is followed, and loops are not).
 
 use std::path::Path;
 use std::sync::mpsc;

@@ -3,7 +3,7 @@
 //! [`decode_line`] checks the line (UTF-8, NUL bytes, JSON), parses it into a borrowed
 //! [`Record`] and walks it, calling `emit` for each event. It keeps no state between lines: the
 //! usage of a response is reported as written on every line, and tool results carry no
-//! duration; [`crate::correlate::Correlator`] does the work that spans lines.
+//! duration; [`crate::session::correlate::Correlator`] does the work that spans lines.
 
 use std::borrow::Cow;
 use std::ops::ControlFlow;
@@ -12,8 +12,8 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::event::{Event, EventKind, Malformed, MalformedReason, Source, TitleSource};
-use crate::lines::Line;
-use crate::record::{Block, BlockShape, Content, Message, Record, RecordError};
+use crate::format::claude::record::{Block, BlockShape, Content, Message, Record, RecordError};
+use crate::source::lines::Line;
 use crate::text::Text;
 use crate::tokens::{PriceFactors, Tokens};
 
@@ -24,11 +24,11 @@ const SYNTHETIC_MODEL: &str = "<synthetic>";
 /// Blank lines (only whitespace) yield nothing.
 ///
 /// Damage a line can survive does not lose it: invalid UTF-8 is replaced by U+FFFD, lone
-/// surrogate escapes become U+FFFD in every string of the line ([`crate::repair::lone_surrogates`],
+/// surrogate escapes become U+FFFD in every string of the line ([`crate::format::claude::repair::lone_surrogates`],
 /// silently: the text is what Claude Code meant to write; looked for only when reading failed
 /// somewhere or in the raw values passed on undecoded, so a clean line pays nothing), records padded with NUL or other control bytes on their
-/// line are cut out and read ([`crate::repair::segments`]), and members that cannot be read are
-/// skipped ([`crate::record::Record::problems`]). Each of these but the surrogates is said in
+/// line are cut out and read ([`crate::format::claude::repair::segments`]), and members that cannot be read are
+/// skipped ([`crate::format::claude::record::Record::problems`]). Each of these but the surrogates is said in
 /// one `Malformed` event with `recovered: true`, before the line's other events.
 pub fn decode_line<F>(file: &str, line: Line<'_>, mut emit: F) -> ControlFlow<()>
 where
@@ -44,7 +44,7 @@ where
     }
     let mut report = Report::default();
     // Keep what can be kept: read a line with invalid UTF-8 with the bad bytes replaced.
-    let text = match crate::utf8::validate(line.bytes) {
+    let text = match crate::source::utf8::validate(line.bytes) {
         Ok(text) => Cow::Borrowed(text),
         Err(valid) => {
             let bad_at = line.offset + valid as u64;
@@ -58,17 +58,17 @@ where
             String::from_utf8_lossy(line.bytes)
         }
     };
-    let mut parsed = crate::record::parse_record(&text);
+    let mut parsed = crate::format::claude::record::parse_record(&text);
     // Lone surrogate escapes, looked for only where they would do harm: when reading failed
     // somewhere, or in raw values passed on undecoded. Repaired in a copy of the same length,
     // read again.
     let repaired = if may_hold_lone_surrogates(&parsed) {
-        crate::repair::lone_surrogates(&text)
+        crate::format::claude::repair::lone_surrogates(&text)
     } else {
         None
     };
     if let Some(r) = &repaired {
-        parsed = crate::record::parse_record(&r.text);
+        parsed = crate::format::claude::record::parse_record(&r.text);
     }
     let text: &str = repaired.as_ref().map_or(&text, |r| &r.text);
     match parsed {
@@ -87,14 +87,14 @@ where
             record_events(source, record, &mut emit)
         }
         Err(err) => {
-            let Some((pieces, padding)) = crate::repair::segments(text) else {
+            let Some((pieces, padding)) = crate::format::claude::repair::segments(text) else {
                 return emit(malformed_event(source, &line, &err, repaired.as_ref()));
             };
             // Crash padding: the records between the runs of control bytes, each on its own.
             let mut records = Vec::new();
             let mut lost = Vec::new();
             for (at, piece) in pieces {
-                match crate::record::parse_record(piece) {
+                match crate::format::claude::record::parse_record(piece) {
                     Ok(record) => records.push((at, record)),
                     Err(e) => lost.push((at, e)),
                 }
@@ -148,7 +148,7 @@ where
 /// member could not be decoded, or a raw value passed on undecoded (a tool input or result, an
 /// error object) holds one.
 fn may_hold_lone_surrogates(parsed: &Result<Record<'_>, RecordError>) -> bool {
-    use crate::repair::has_lone_surrogate;
+    use crate::format::claude::repair::has_lone_surrogate;
     let record = match parsed {
         Err(_) => return true,
         Ok(record) if !record.problems.is_empty() => return true,
@@ -266,7 +266,7 @@ fn usage_not_counted(record: &Record<'_>) -> Option<String> {
 fn padding_event<'e>(
     source: Source<'e>,
     line: &Line<'_>,
-    padding: crate::repair::Padding,
+    padding: crate::format::claude::repair::Padding,
     lost: &[(usize, RecordError)],
 ) -> Event<'e> {
     let len = line.bytes.len();
@@ -366,7 +366,7 @@ fn malformed_event<'e>(
     source: Source<'e>,
     line: &Line<'_>,
     err: &RecordError,
-    repaired: Option<&crate::repair::Repaired>,
+    repaired: Option<&crate::format::claude::repair::Repaired>,
 ) -> Event<'e> {
     let len = line.bytes.len() as u64;
     let (reason, mut message) = if err.eof && !line.terminated {

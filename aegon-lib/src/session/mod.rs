@@ -15,13 +15,19 @@
 //! (exact deduplication across files) and [`LeafIndex`]'s line uuids (to find the session a
 //! `summary` describes, 20 bytes per line uuid, exact): together about 20 bytes per transcript line.
 
+pub mod correlate;
+pub mod cost_explained;
+pub mod histogram;
+pub mod leaves;
+pub mod pricing;
+
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
-use crate::cost_explained::CostExplained;
+use self::cost_explained::CostExplained;
+use self::histogram::Histogram;
+use self::leaves::{LeafIndex, Resolved};
+use self::pricing::{Pricing, LARGE_CONTEXT_WINDOW};
 use crate::event::{Event, EventKind, TitleSource};
-use crate::histogram::Histogram;
-use crate::leaves::{LeafIndex, Resolved};
-use crate::pricing::{Pricing, LARGE_CONTEXT_WINDOW};
 use crate::timestamp::parse_millis;
 use crate::tokens::Tokens;
 
@@ -128,12 +134,14 @@ impl ModelUsage {
     /// Adds one usage event's cost (dollars, rounded to the picodollar).
     fn add_cost(&mut self, usd: f64) {
         // `as` saturates: NaN → 0, beyond u128::MAX → u128::MAX.
-        self.cost_pico = self.cost_pico.saturating_add(crate::pricing::to_pico(usd));
+        self.cost_pico = self
+            .cost_pico
+            .saturating_add(crate::session::pricing::to_pico(usd));
     }
 
     /// The cost of the priced events in dollars.
     pub fn cost_usd(&self) -> f64 {
-        crate::pricing::from_pico(self.cost_pico)
+        crate::session::pricing::from_pico(self.cost_pico)
     }
 }
 
@@ -882,7 +890,7 @@ impl Session {
             .usage
             .values()
             .fold(0u128, |sum, u| sum.saturating_add(u.cost_pico));
-        crate::pricing::from_pico(pico)
+        crate::session::pricing::from_pico(pico)
     }
 
     /// Models with a response that has no known price (the model is not in the table, or a

@@ -7,7 +7,7 @@
 //! They say what happens to the files (truncated, replaced, unreadable, notifications
 //! unavailable) through a `notes` callback, as ready-to-show sentences; the `aegon` binary
 //! writes them to stderr, the dashboard to its footer. The reading itself is
-//! [`crate::follow::Tail`]: only ever read-only.
+//! [`crate::source::follow::Tail`]: only ever read-only.
 
 mod files;
 mod folders;

@@ -18,7 +18,7 @@ use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use crate::scan::{for_each_element, for_each_member, plain_str, ScanError};
+use crate::format::claude::scan::{for_each_element, for_each_member, plain_str, ScanError};
 use crate::text::Text;
 
 /// One transcript line, with the fields of all record types flattened together. Built by
@@ -1079,7 +1079,7 @@ impl RecordError {
 
 /// Parses one line (without its newline) into a [`Record`].
 ///
-/// The top level is walked by [`crate::scan`]: members aegon does not read are skipped without
+/// The top level is walked by [`crate::format::claude::scan`]: members aegon does not read are skipped without
 /// being decoded, members it reads are parsed from their own slice. A member of an unexpected
 /// type is treated as absent (the format evolves). A member that cannot be decoded, and a
 /// `message` of the wrong shape, do not lose the line: the rest is read and the fault is listed
@@ -1199,7 +1199,7 @@ impl Reader {
 
     /// A serde error in `value` (at `at` in the line), for the member `name`.
     fn error(&mut self, name: &str, err: &serde_json::Error, value: &str, at: usize, kept: &str) {
-        if let Some(r) = crate::repair::lone_surrogates(value) {
+        if let Some(r) = crate::format::claude::repair::lone_surrogates(value) {
             // serde's words for it ("unexpected end of hex escape") hide what is wrong.
             let offset = at + r.first;
             let escape = value.get(r.first..r.first + 6).unwrap_or("\\u");
