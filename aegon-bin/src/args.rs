@@ -73,6 +73,11 @@ pub struct Config {
     pub color: ColorChoice,
     /// Line length limit in bytes.
     pub max_line: usize,
+    /// `--format NAME`: read every input as this transcript format (`None`: told from each
+    /// input's content).
+    pub input_format: Option<aegon::format::Format>,
+    /// `--agent NAME` (repeatable): only these agents' events and sessions (`None`: all).
+    pub agents: Option<Vec<aegon::Agent>>,
     /// Kinds of events to output.
     pub kinds: KindSet,
     /// Do not report problem lines one by one on stderr.
@@ -129,6 +134,8 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, lexopt
         format: Format::Plain,
         color: ColorChoice::Auto,
         max_line: DEFAULT_MAX_LINE,
+        input_format: None,
+        agents: None,
         kinds: KindSet::ALL,
         quiet: false,
         implicit_stdin: false,
@@ -258,6 +265,48 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, lexopt
                         option: "--max-line".into(),
                         value: value.clone(),
                     })?;
+            }
+            Long("format") => {
+                let value = parser.value()?;
+                let format = value
+                    .to_str()
+                    .and_then(aegon::format::Format::from_name)
+                    .ok_or_else(|| {
+                        lexopt::Error::Custom(
+                            format!(
+                                "--format: unknown format {:?}; one of: {}",
+                                value.to_string_lossy(),
+                                aegon::format::Format::ALL
+                                    .iter()
+                                    .map(|f| f.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            )
+                            .into(),
+                        )
+                    })?;
+                config.input_format = Some(format);
+            }
+            Long("agent") => {
+                let value = parser.value()?;
+                let agent = value
+                    .to_str()
+                    .and_then(aegon::Agent::from_name)
+                    .ok_or_else(|| {
+                        lexopt::Error::Custom(
+                            format!(
+                                "--agent: unknown agent {:?}; one of: {}",
+                                value.to_string_lossy(),
+                                aegon::Agent::ALL
+                                    .iter()
+                                    .map(|a| a.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            )
+                            .into(),
+                        )
+                    })?;
+                config.agents.get_or_insert_with(Vec::new).push(agent);
             }
             Short('k') | Long("kind") => {
                 let set = parse_kinds(&parser.value()?)?;

@@ -194,6 +194,10 @@ OPTIONS:
         --detail LEVEL    With --markdown: full (default), tools (prompts, answers and
                           one line per tool call) or prompts (prompts and answers).
     -o, --output FILE     With --html or --markdown: write FILE instead of stdout.
+        --format NAME     Read every input as this transcript format instead of telling
+                          it from the content: claude (Claude Code).
+        --agent NAME      Only this agent's sessions (repeatable): claude-code, codex,
+                          gemini-cli, opencode, copilot-cli, qwen-code.
         --max-line SIZE   Report and skip lines longer than SIZE bytes, without
                           holding them in memory (K, M, G suffixes) [default: 16M].
     -q, --quiet           Do not report problem lines one by one (the summary stays).
@@ -322,6 +326,11 @@ fn run() -> io::Result<ExitCode> {
     };
     let options = Options {
         max_line: config.max_line,
+        format: config.input_format,
+        agents: config
+            .agents
+            .as_ref()
+            .map_or(aegon::AgentSet::ALL, |a| a.iter().copied().collect()),
     };
     // The OpenTelemetry settings, read (environment included) only when asked for.
     let otlp = if config.otlp.sends() || config.format == Format::Otlp {

@@ -88,7 +88,7 @@ fn the_summary_of_every_fixture_validates() {
 fn drifted_documents_do_not_validate() {
     let events = validator("event.v1.schema.json");
     let good: Value = serde_json::json!({
-        "v": 1, "kind": "user_prompt", "session_id": "s", "timestamp": null,
+        "v": 1, "kind": "user_prompt", "agent": "claude-code", "session_id": "s", "timestamp": null,
         "source": {"file": "f", "line": 1, "offset": 0}, "text": "hi"
     });
     assert!(events.is_valid(&good));
@@ -97,6 +97,7 @@ fn drifted_documents_do_not_validate() {
         serde_json::json!({"text": 5}),
         serde_json::json!({"extra": true}),
         serde_json::json!({"kind": "no_such_kind"}),
+        serde_json::json!({"agent": "no-such-agent"}),
     ] {
         let mut doc = good.clone();
         for (k, v) in drift.as_object().unwrap() {

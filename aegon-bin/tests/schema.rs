@@ -14,6 +14,7 @@ use serde_json::Value;
 struct Common {
     v: u32,
     kind: String,
+    agent: String,
     session_id: Option<String>,
     timestamp: Option<String>,
     #[serde(default)]
@@ -96,6 +97,7 @@ enum Kind {
         service_tier: Option<String>,
         inference_geo: Option<String>,
         prompt_tokens: u64,
+        reasoning_output: Option<u64>,
         cost_usd: Option<f64>,
         cache_hit_ratio: Option<f64>,
         gap_ms: Option<u64>,
@@ -237,6 +239,7 @@ fn kind_fields_present(kind: &str) -> &'static [&'static str] {
             "service_tier",
             "inference_geo",
             "prompt_tokens",
+            "reasoning_output",
             "cost_usd",
             "cache_hit_ratio",
             "gap_ms",
@@ -271,6 +274,7 @@ fn kind_fields_present(kind: &str) -> &'static [&'static str] {
 const COMMON_KEYS: &[&str] = &[
     "v",
     "kind",
+    "agent",
     "session_id",
     "timestamp",
     "uuid",
@@ -291,7 +295,7 @@ fn check_line(line: &str) -> Result<(), String> {
             rest.insert(k.clone(), v.clone());
         }
     }
-    for required in ["v", "kind", "session_id", "timestamp", "source"] {
+    for required in ["v", "kind", "agent", "session_id", "timestamp", "source"] {
         if !common.contains_key(required) {
             return Err(format!("missing {required}"));
         }
@@ -436,7 +440,7 @@ fn pr_links_and_partly_read_lines_fit_the_schema() {
 #[test]
 fn the_mirror_rejects_drift() {
     // An extra field, a missing field and a wrong type are all caught.
-    let base = r#"{"v":1,"kind":"mode","session_id":null,"timestamp":null,"source":{"file":"f","line":1,"offset":0},"mode":"normal"}"#;
+    let base = r#"{"v":1,"kind":"mode","agent":"claude-code","session_id":null,"timestamp":null,"source":{"file":"f","line":1,"offset":0},"mode":"normal"}"#;
     assert!(check_line(base).is_ok());
     assert!(
         check_line(&base.replace(r#""mode":"normal""#, r#""mode":"normal","extra":1"#)).is_err()

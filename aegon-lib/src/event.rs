@@ -23,9 +23,108 @@ pub struct Source<'a> {
     pub offset: u64,
 }
 
+/// The coding agent whose transcript an event comes from.
+///
+/// The names ([`Agent::as_str`]) are the `agent` field of the NDJSON output and of reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[non_exhaustive]
+pub enum Agent {
+    /// Anthropic's Claude Code (`~/.claude/projects/**/*.jsonl`).
+    #[default]
+    ClaudeCode,
+    /// OpenAI's Codex CLI (`~/.codex/sessions/YYYY/MM/DD/rollout-*.jsonl`).
+    Codex,
+    /// Google's Gemini CLI (`~/.gemini/tmp/<project>/chats/session-*.json[l]`).
+    GeminiCli,
+    /// OpenCode (`opencode export` files and its storage folder).
+    OpenCode,
+    /// GitHub Copilot CLI (`~/.copilot/session-state/<uuid>/events.jsonl`).
+    CopilotCli,
+    /// Qwen Code (`~/.qwen/projects/<cwd>/chats/<uuid>.jsonl`).
+    QwenCode,
+}
+
+impl Agent {
+    /// Every agent, in the order of the enum.
+    pub const ALL: [Agent; 6] = [
+        Agent::ClaudeCode,
+        Agent::Codex,
+        Agent::GeminiCli,
+        Agent::OpenCode,
+        Agent::CopilotCli,
+        Agent::QwenCode,
+    ];
+
+    /// The agent's name in outputs: `claude-code`, `codex`, `gemini-cli`, `opencode`,
+    /// `copilot-cli`, `qwen-code`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Agent::ClaudeCode => "claude-code",
+            Agent::Codex => "codex",
+            Agent::GeminiCli => "gemini-cli",
+            Agent::OpenCode => "opencode",
+            Agent::CopilotCli => "copilot-cli",
+            Agent::QwenCode => "qwen-code",
+        }
+    }
+
+    /// The agent named `name` (as [`Agent::as_str`] writes it; `claude` and `gemini` are
+    /// accepted too), or `None`.
+    pub fn from_name(name: &str) -> Option<Agent> {
+        match name {
+            "claude" | "claude-code" => Some(Agent::ClaudeCode),
+            "gemini" => Some(Agent::GeminiCli),
+            "copilot" => Some(Agent::CopilotCli),
+            "qwen" => Some(Agent::QwenCode),
+            _ => Agent::ALL.into_iter().find(|a| a.as_str() == name),
+        }
+    }
+}
+
+/// A set of [`Agent`]s (a bit set): what `--agent` keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AgentSet(u8);
+
+impl AgentSet {
+    /// Every agent.
+    pub const ALL: AgentSet = AgentSet(u8::MAX);
+    /// No agent.
+    pub const NONE: AgentSet = AgentSet(0);
+
+    /// Whether `agent` is in the set.
+    pub fn contains(self, agent: Agent) -> bool {
+        self.0 & (1 << agent as u8) != 0
+    }
+
+    /// The set with `agent` added.
+    pub fn with(self, agent: Agent) -> AgentSet {
+        AgentSet(self.0 | (1 << agent as u8))
+    }
+}
+
+impl Default for AgentSet {
+    fn default() -> Self {
+        AgentSet::ALL
+    }
+}
+
+impl FromIterator<Agent> for AgentSet {
+    fn from_iter<I: IntoIterator<Item = Agent>>(iter: I) -> Self {
+        iter.into_iter().fold(AgentSet::NONE, AgentSet::with)
+    }
+}
+
+impl std::fmt::Display for Agent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One event. The header fields come from the line's envelope; `kind` says what happened.
 #[derive(Debug, Clone)]
 pub struct Event<'a> {
+    /// The agent whose transcript this is.
+    pub agent: Agent,
     /// Where the line is.
     pub source: Source<'a>,
     /// `sessionId` of the line (the parent session's, for subagent lines), if it has one.
@@ -223,6 +322,10 @@ pub enum EventKind<'a> {
         /// What else decides the price (speed, service tier, inference geo, the request's
         /// whole input), from this line's full usage: an increment is priced like its response.
         factors: PriceFactors,
+        /// Output tokens spent on reasoning (a part of `tokens.output`), when the agent reports
+        /// them apart (Codex `reasoning_output_tokens`, Gemini `thoughts`, OpenCode `reasoning`);
+        /// `None` for Claude Code, whose thinking tokens are not reported apart.
+        reasoning: Option<u64>,
     },
     /// A `system` line not covered by a more specific kind.
     System {

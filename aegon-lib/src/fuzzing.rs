@@ -102,7 +102,13 @@ pub fn sessions(data: &[u8]) {
         collector: SessionCollector::default(),
         usage: Default::default(),
     };
-    let mut pipeline = Pipeline::new(Options { max_line: 4096 }, both);
+    let mut pipeline = Pipeline::new(
+        Options {
+            max_line: 4096,
+            ..Options::default()
+        },
+        both,
+    );
     let _ = pipeline.read_to_end("fuzz", data);
     let (both, stats) = pipeline.finish().expect("finish");
     let mut sessions = both.collector.into_sessions();
@@ -137,7 +143,10 @@ pub fn dashboard(data: &[u8]) {
     use ratatui::{backend::TestBackend, Terminal};
 
     let mut pipeline = Pipeline::new(
-        Options { max_line: 4096 },
+        Options {
+            max_line: 4096,
+            ..Options::default()
+        },
         Dashboard::with(
             crate::session::pricing::Pricing::built_in(),
             std::sync::Arc::new(|| 1_800_000_000_000),
@@ -196,7 +205,13 @@ pub fn pipeline(data: &[u8]) {
 }
 
 fn run<R: crate::Renderer>(data: &[u8], renderer: R) -> R {
-    let mut pipeline = Pipeline::new(Options { max_line: 4096 }, renderer);
+    let mut pipeline = Pipeline::new(
+        Options {
+            max_line: 4096,
+            ..Options::default()
+        },
+        renderer,
+    );
     // Errors cannot happen writing to a Vec; a panic here is a finding.
     let _ = pipeline.read_to_end("fuzz", data);
     let (renderer, stats) = pipeline.finish().expect("finish");

@@ -108,7 +108,10 @@ pub mod tokens;
 #[cfg(feature = "ledger")]
 pub mod usage;
 
-pub use event::{Event, EventKind, Kind, KindSet, Malformed, MalformedReason, Source, TitleSource};
+pub use event::{
+    Agent, AgentSet, Event, EventKind, Kind, KindSet, Malformed, MalformedReason, Source,
+    TitleSource,
+};
 pub use pipeline::{Options, Pipeline, ReadError, Stats};
 pub use render::Renderer;
 pub use text::Text;

@@ -9,8 +9,9 @@
 use std::io::{self, Read};
 use std::ops::ControlFlow;
 
-use crate::event::{Event, EventKind, MalformedReason};
-use crate::format::claude::decode::{decode_line, too_long_event};
+use crate::event::{AgentSet, Event, EventKind, MalformedReason};
+use crate::format::claude::decode::too_long_event;
+use crate::format::{Decoder, Format};
 use crate::render::{Flow, Renderer};
 use crate::session::correlate::Correlator;
 use crate::source::lines::{LineItem, LineSplitter};
@@ -137,12 +138,19 @@ impl MalformedCounts {
 pub struct Options {
     /// Lines longer than this many bytes are reported and skipped.
     pub max_line: usize,
+    /// Read every input as this format instead of telling it from the content
+    /// (see [`crate::format`]).
+    pub format: Option<Format>,
+    /// Only these agents' events are kept (problem-line events always are).
+    pub agents: AgentSet,
 }
 
 impl Default for Options {
     fn default() -> Self {
         Options {
             max_line: DEFAULT_MAX_LINE,
+            format: None,
+            agents: AgentSet::ALL,
         }
     }
 }
@@ -152,6 +160,7 @@ impl Default for Options {
 pub struct Input {
     name: String,
     splitter: LineSplitter,
+    decoder: Decoder,
 }
 
 impl Input {
@@ -168,6 +177,11 @@ impl Input {
     /// Whether a partial line is waiting for its newline.
     pub fn has_partial_line(&self) -> bool {
         self.splitter.has_partial()
+    }
+
+    /// The input's format, once its first line told it (or when it was forced).
+    pub fn format(&self) -> Option<Format> {
+        self.decoder.format()
     }
 
     /// Gives back the buffer kept from earlier long lines, when no line is pending.
@@ -249,21 +263,27 @@ impl<R: Renderer> Pipeline<R> {
         Input {
             name: name.into(),
             splitter: LineSplitter::new(self.options.max_line),
+            decoder: Decoder::new(self.options.format),
         }
     }
 
     /// Feeds a chunk of `input`'s bytes; complete lines are decoded and rendered.
     pub fn push(&mut self, input: &mut Input, chunk: &[u8]) -> io::Result<Flow> {
         self.stats.bytes += chunk.len() as u64;
-        let Input { name, splitter } = input;
+        let Input {
+            name,
+            splitter,
+            decoder,
+        } = input;
         let mut sink = EventSink {
             max_line: self.options.max_line,
+            agents: self.options.agents,
             correlator: &mut self.correlator,
             stats: &mut self.stats,
             renderer: &mut self.renderer,
             error: None,
         };
-        let flow = splitter.push(chunk, |item| sink.line(name, item));
+        let flow = splitter.push(chunk, |item| sink.line(name, decoder, item));
         sink.done(flow)
     }
 
@@ -273,6 +293,7 @@ impl<R: Renderer> Pipeline<R> {
     pub fn rewind(&mut self, input: &mut Input) -> u64 {
         let dropped = input.splitter.partial_len();
         input.splitter.reset(0, 1);
+        input.decoder = Decoder::new(self.options.format);
         dropped
     }
 
@@ -286,15 +307,23 @@ impl<R: Renderer> Pipeline<R> {
         if input.splitter.bytes_seen() == 0 {
             self.stats.empty_inputs += 1;
         }
-        let Input { name, splitter } = &mut input;
+        let Input {
+            name,
+            splitter,
+            decoder,
+        } = &mut input;
         let mut sink = EventSink {
             max_line: self.options.max_line,
+            agents: self.options.agents,
             correlator: &mut self.correlator,
             stats: &mut self.stats,
             renderer: &mut self.renderer,
             error: None,
         };
-        let flow = splitter.finish(|item| sink.line(name, item));
+        let mut flow = splitter.finish(|item| sink.line(name, decoder, item));
+        if flow.is_continue() {
+            flow = decoder.finish(name, &mut |event| sink.event(event));
+        }
         sink.done(flow)
     }
 
@@ -340,6 +369,7 @@ impl<R: Renderer> Pipeline<R> {
 /// Borrowed pieces of a pipeline, lent to the splitter's callback.
 struct EventSink<'p, R> {
     max_line: usize,
+    agents: AgentSet,
     correlator: &'p mut Correlator,
     stats: &'p mut Stats,
     renderer: &'p mut R,
@@ -347,7 +377,7 @@ struct EventSink<'p, R> {
 }
 
 impl<R: Renderer> EventSink<'_, R> {
-    fn line(&mut self, file: &str, item: LineItem<'_>) -> ControlFlow<()> {
+    fn line(&mut self, file: &str, decoder: &mut Decoder, item: LineItem<'_>) -> ControlFlow<()> {
         self.stats.lines += 1;
         self.correlator.begin_line();
         match item {
@@ -357,7 +387,7 @@ impl<R: Renderer> EventSink<'_, R> {
                     return ControlFlow::Continue(());
                 }
                 let repeated = self.correlator.repeated_lines();
-                let flow = decode_line(file, line, |event| self.event(event));
+                let flow = decoder.line(file, line, &mut |event| self.event(event));
                 if self.correlator.repeated_lines() > repeated {
                     self.stats.repeated_lines += 1;
                 }
@@ -375,6 +405,8 @@ impl<R: Renderer> EventSink<'_, R> {
     fn event(&mut self, mut event: Event<'_>) -> ControlFlow<()> {
         if let EventKind::Malformed(m) = &event.kind {
             self.stats.malformed.count(m.reason, m.recovered);
+        } else if !self.agents.contains(event.agent) {
+            return ControlFlow::Continue(());
         }
         if !self.correlator.apply(&mut event) {
             return ControlFlow::Continue(());

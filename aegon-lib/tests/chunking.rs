@@ -23,7 +23,13 @@ fn chunks<'a>(input: &'a [u8], cuts: &[usize]) -> Vec<&'a [u8]> {
 }
 
 fn render(chunks: &[&[u8]], max_line: usize) -> Vec<u8> {
-    let mut pipeline = Pipeline::new(Options { max_line }, NdjsonRenderer::new(Vec::new()));
+    let mut pipeline = Pipeline::new(
+        Options {
+            max_line,
+            ..Options::default()
+        },
+        NdjsonRenderer::new(Vec::new()),
+    );
     let mut input = pipeline.open("input");
     for c in chunks {
         let _ = pipeline.push(&mut input, c).unwrap();

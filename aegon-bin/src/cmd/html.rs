@@ -173,6 +173,7 @@ pub fn run(command: HtmlCommand) -> io::Result<ExitCode> {
     let mut pipeline = Pipeline::new(
         Options {
             max_line: args.max_line,
+            ..Options::default()
         },
         Reporting::new(collector, args.quiet),
     );

@@ -112,6 +112,8 @@ fn write_object(buf: &mut Vec<u8>, event: &Event<'_>, cost: Option<&UsageCost>) 
     push_u64(o.buf, u64::from(SCHEMA_VERSION));
     o.buf.extend_from_slice(b",\"kind\":\"");
     o.buf.extend_from_slice(event.kind().as_str().as_bytes());
+    o.buf.extend_from_slice(b"\",\"agent\":\"");
+    o.buf.extend_from_slice(event.agent.as_str().as_bytes());
     o.buf.push(b'"');
     o.opt_str("session_id", event.session_id.as_deref())?;
     o.opt_str("timestamp", event.timestamp.as_deref())?;
@@ -212,6 +214,7 @@ fn write_object(buf: &mut Vec<u8>, event: &Event<'_>, cost: Option<&UsageCost>) 
             tokens,
             increment,
             factors,
+            reasoning,
         } => {
             o.opt_str("message_id", message_id.as_deref())?;
             o.opt_str("request_id", request_id.as_deref())?;
@@ -226,6 +229,7 @@ fn write_object(buf: &mut Vec<u8>, event: &Event<'_>, cost: Option<&UsageCost>) 
             o.opt_str("service_tier", factors.service_tier.as_deref())?;
             o.opt_str("inference_geo", factors.inference_geo.as_deref())?;
             o.u64("prompt_tokens", factors.prompt_tokens);
+            o.opt_u64("reasoning_output", *reasoning);
             let cache = cost.and_then(|c| c.cache);
             let rebuild = cache.and_then(|c| c.rebuild);
             o.opt_f64("cost_usd", cost.and_then(|c| c.cost_usd))?;

@@ -312,6 +312,7 @@ mod tests {
 
     fn event(kind: EventKind<'static>, ts: &'static str) -> Event<'static> {
         Event {
+            agent: crate::event::Agent::ClaudeCode,
             source: Source {
                 file: "t",
                 line: 1,
@@ -343,6 +344,7 @@ mod tests {
                 },
                 increment: false,
                 factors: Default::default(),
+                reasoning: None,
             },
             "2026-01-01T00:00:00.000Z",
         )

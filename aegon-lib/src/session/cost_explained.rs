@@ -1105,6 +1105,7 @@ mod tests {
             kind: EventKind<'static>,
         ) {
             let event = Event {
+                agent: crate::event::Agent::ClaudeCode,
                 source: Source {
                     file: "t",
                     line: 1,
@@ -1132,6 +1133,7 @@ mod tests {
             tokens,
             increment,
             factors: PriceFactors::default(),
+            reasoning: None,
         }
     }
 

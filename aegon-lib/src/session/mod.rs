@@ -1043,6 +1043,7 @@ mod tests {
             kind: EventKind<'static>,
         ) -> &mut Self {
             let event = Event {
+                agent: crate::event::Agent::ClaudeCode,
                 source: Source {
                     file: "t",
                     line: 1,
@@ -1116,6 +1117,7 @@ mod tests {
             },
             increment,
             factors,
+            reasoning: None,
         }
     }
 

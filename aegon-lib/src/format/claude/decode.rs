@@ -349,6 +349,7 @@ pub fn too_long_event(file: &str, number: u64, offset: u64, len: u64, max: usize
 
 fn bare_event<'a>(source: Source<'a>, kind: EventKind<'static>) -> Event<'a> {
     Event {
+        agent: crate::event::Agent::ClaudeCode,
         source,
         session_id: None,
         timestamp: None,
@@ -424,6 +425,7 @@ struct Header<'a> {
 impl<'a> Header<'a> {
     fn event(&self, kind: EventKind<'a>) -> Event<'a> {
         Event {
+            agent: crate::event::Agent::ClaudeCode,
             source: self.source,
             session_id: self.session_id.clone(),
             timestamp: self.timestamp.clone(),
@@ -709,6 +711,7 @@ where
             tokens: Tokens::from_usage(&usage),
             increment: false,
             factors: PriceFactors::from_usage(&usage),
+            reasoning: None,
         }),
         // Nothing to show and no usage (no message, or an empty one): still one event, so
         // that no line disappears without a trace.
