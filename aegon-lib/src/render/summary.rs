@@ -412,6 +412,7 @@ fn session_json(s: &Session) -> Value {
         "interruptions": s.interruptions,
         "compactions": s.compactions,
         "context": s.context.as_ref().map(|c| json!({"tokens": c.tokens, "window": c.window})),
+        "agent": s.agent.as_str(),
         "cwd": s.cwd,
         "git_branch": s.git_branch,
         "version": s.version,
@@ -685,6 +686,14 @@ fn write_table(out: &mut impl Write, sessions: &Sessions, stats: &Stats) -> io::
             _ => "no timestamps".to_owned(),
         };
         writeln!(out, "  when      {when}")?;
+        match &s.version {
+            Some(v) => {
+                let mut version = String::new();
+                crate::render::text::push_inert(&mut version, v, 40);
+                writeln!(out, "  agent     {} {version}", s.agent)?
+            }
+            None => writeln!(out, "  agent     {}", s.agent)?,
+        }
         writeln!(
             out,
             "  models    {}",

@@ -222,6 +222,8 @@ pub struct Title {
 pub struct Session {
     /// Session id.
     pub id: String,
+    /// The coding agent that wrote the session (from its events; Claude Code by default).
+    pub agent: crate::event::Agent,
     /// Best title so far.
     pub title: Option<Title>,
     /// Models used.
@@ -488,6 +490,9 @@ impl Session {
             event.git_branch.as_deref().filter(|b| !b.is_empty()),
         );
         set_if_some(&mut self.version, event.version.as_deref());
+        if !matches!(event.kind, EventKind::Malformed(_)) {
+            self.agent = event.agent;
+        }
         let agent = self.subagent_key(event);
         if let Some(key) = &agent {
             let sub = self
@@ -767,6 +772,7 @@ impl Session {
             self.cwd = theirs.cwd.or(self.cwd.take());
             self.git_branch = theirs.git_branch.or(self.git_branch.take());
             self.version = theirs.version.or(self.version.take());
+            self.agent = theirs.agent;
             self.permission_mode = theirs.permission_mode.or(self.permission_mode.take());
             self.context = theirs.context.or(self.context.take());
             self.flow = theirs.flow;
