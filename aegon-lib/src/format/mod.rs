@@ -64,6 +64,15 @@ impl Format {
         }
     }
 
+    /// Whether files of this format found in a folder are read (a format that only repeats
+    /// what another holds, such as Gemini CLI's `logs.json` of prompts beside its chats, is
+    /// read only when named).
+    pub fn found_in_folders(self) -> bool {
+        match self {
+            Format::Claude => true,
+        }
+    }
+
     /// True for formats read whole as one JSON document rather than line by line.
     pub fn is_document(self) -> bool {
         match self {
