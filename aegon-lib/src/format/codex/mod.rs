@@ -551,19 +551,21 @@ impl Decoder {
                 };
                 let parts: Vec<Part<'l>> = match serde_json::from_str(content.get()) {
                     Ok(parts) => parts,
-                    Err(e) => return emit(self.event(
-                        source,
-                        ts,
-                        EventKind::Malformed(Malformed {
-                            reason: MalformedReason::UnexpectedShape,
-                            message: format!(
+                    Err(e) => {
+                        return emit(self.event(
+                            source,
+                            ts,
+                            EventKind::Malformed(Malformed {
+                                reason: MalformedReason::UnexpectedShape,
+                                message: format!(
                                 "partly read: `content` of a message is not a list of parts ({e})"
                             ),
-                            error_offset: source.offset,
-                            len: 0,
-                            recovered: true,
-                        }),
-                    )),
+                                error_offset: source.offset,
+                                len: 0,
+                                recovered: true,
+                            }),
+                        ))
+                    }
                 };
                 let model = self.model.as_deref().map(Cow::Borrowed);
                 let id = message_id;
