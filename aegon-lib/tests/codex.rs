@@ -286,3 +286,42 @@ fn damaged_input_is_reported_not_fatal() {
         before.requests
     );
 }
+
+#[test]
+fn joined_rollouts_are_read_as_separate_sessions() {
+    // `cat a.jsonl b.jsonl | aegon`: each session as if read alone.
+    let parts = [
+        "019b5669-8da8",
+        "2025-08-26T03-00-12",
+        "019a802a-aab1",
+        "019d781a-be34",
+    ];
+    let mut joined = Vec::new();
+    let mut expected = Counts::default();
+    let mut sessions = HashSet::new();
+    for part in parts {
+        let bytes = std::fs::read(fixture(part)).unwrap();
+        let c = count(std::str::from_utf8(&bytes).unwrap());
+        expected = Counts {
+            requests: expected.requests + c.requests,
+            input: expected.input + c.input,
+            cache_read: expected.cache_read + c.cache_read,
+            output: expected.output + c.output,
+            reasoning: expected.reasoning + c.reasoning,
+            prompts: expected.prompts + c.prompts,
+            tool_calls: expected.tool_calls + c.tool_calls,
+            tool_results: expected.tool_results + c.tool_results,
+            tool_errors: expected.tool_errors + c.tool_errors,
+            api_errors: expected.api_errors + c.api_errors,
+            interrupts: expected.interrupts + c.interrupts,
+            assistant_texts: expected.assistant_texts + c.assistant_texts,
+        };
+        joined.extend_from_slice(&bytes);
+    }
+    let evs = events("<stdin>", &joined);
+    assert_eq!(tally(&evs), expected);
+    for e in &evs {
+        sessions.insert(e["session_id"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(sessions.len(), 4, "{sessions:?}");
+}

@@ -47,6 +47,7 @@ pub fn count(text: &str) -> Counts {
     let mut previous_total: Option<u64> = None;
     let mut review = false;
     let mut own_id: Option<String> = None;
+    let mut forked_from: Option<String> = None;
     let mut replay_last: Option<i64> = None;
     let mut in_replay = false;
     let mut ended: HashMap<String, bool> = HashMap::new();
@@ -58,12 +59,14 @@ pub fn count(text: &str) -> Counts {
         let p = if legacy { &v } else { &v["payload"] };
         let top = v["type"].as_str().unwrap_or("");
         let kind = p["type"].as_str().unwrap_or("");
-        // A fork's replay: after a second session_meta, until a gap of more than a second.
+        // A fork's replay: from the session_meta of the session it was forked from, until a
+        // gap of more than a second between lines.
         if top == "session_meta" {
             let id = p["id"].as_str().map(str::to_owned);
             if own_id.is_none() {
                 own_id = id;
-            } else if id != own_id {
+                forked_from = p["forked_from_id"].as_str().map(str::to_owned);
+            } else if id.is_some() && id == forked_from {
                 in_replay = true;
                 replay_last = v["timestamp"].as_str().and_then(millis);
             }

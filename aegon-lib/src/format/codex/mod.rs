@@ -78,16 +78,22 @@
 //! review, an exact repeat of its last one before, is not new usage. The `user_message` of
 //! that window (the review request) is `UserMeta`.
 //!
-//! **Forks.** A forked rollout holds two `session_meta` lines (the child's, then its parent's)
-//! and then a replay of the parent's history, token counts included, written in one burst. The
-//! replay is every line after the second `session_meta` until the first whose timestamp is more
-//! than [`FORK_REPLAY_GAP_MS`] after the line before it (the burst took ~30 ms in the corpus; the
-//! child's first request needs a model round trip). Replayed lines yield **no** events (the
+//! **Forks.** A forked rollout holds two `session_meta` lines (the child's, with
+//! `forked_from_id`, then its parent's) and then a replay of the parent's history, token counts
+//! included, written in one burst. The replay starts at the `session_meta` whose `id` is the
+//! child's `forked_from_id` and goes on until the first line whose timestamp is more than
+//! [`FORK_REPLAY_GAP_MS`] after the line before it (the burst took ~30 ms in the corpus; the
+//! child's first request needs a model round trip); an ancestor's `session_meta` inside it (a
+//! fork of a fork) is part of it. Replayed lines yield **no** events (the
 //! parent's own file has them): the model, review windows and the cumulative total are followed
 //! through them, so the child's first request is measured from the parent's final total and
 //! the child's usage is its final total minus the total at the end of the replay. The parent's
 //! `session_meta` yields one `System{subtype:"fork_replay"}` saying so. Malformed replayed
 //! lines are still reported.
+//!
+//! **Joined inputs.** A `session_meta` (or legacy header) of another session that is not the
+//! fork's parent starts that session afresh (`cat rollout-*.jsonl | aegon`): each session is
+//! read as if alone.
 //!
 //! Lines that cannot be read give [`EventKind::Malformed`] with Claude Code's reasons
 //! (invalid UTF-8 is read with the bad bytes replaced, lone surrogate escapes are replaced,
@@ -244,6 +250,8 @@ pub struct Decoder {
     current_total: u64,
     /// Inside `entered_review_mode` … `exited_review_mode`.
     review: bool,
+    /// `forked_from_id` of the file's session: the `session_meta` that starts the replay.
+    forked_from: Option<String>,
     /// Inside a fork's replay of its parent: the latest replayed line's time.
     replay: Option<Option<i64>>,
     /// Failure of a call told by its `*_end` event, until its output comes.
@@ -371,9 +379,6 @@ impl Decoder {
         };
         let top = kind.as_deref().unwrap_or("");
         let ts = timestamp.0.clone();
-        if top == "session_meta" {
-            return self.session_meta(source, ts, payload, emit);
-        }
         if let Some(last) = &mut self.replay {
             let ms = ts.as_deref().and_then(parse_millis);
             match (ms, *last) {
@@ -392,6 +397,7 @@ impl Decoder {
             }
         }
         match top {
+            "session_meta" => self.session_meta(source, ts, payload, emit),
             "turn_context" => {
                 self.turn_context(payload);
                 ControlFlow::Continue(())
@@ -417,7 +423,18 @@ impl Decoder {
         }
     }
 
-    /// State kept from a replayed line (no event).
+    /// Forgets the session read so far (another one follows on the same input).
+    fn restart(&mut self) {
+        let file_session = self.file_session.take();
+        *self = Decoder {
+            started: true,
+            file_session,
+            ..Decoder::default()
+        };
+    }
+
+    /// State kept from a replayed line (no event); an ancestor's `session_meta` (a fork of a
+    /// fork) is part of the replay.
     fn replayed(&mut self, top: &str, payload: &Item<'_>) {
         match (top, payload.kind.as_deref()) {
             ("turn_context", _) => self.turn_context(payload),
@@ -454,9 +471,27 @@ impl Decoder {
         F: for<'e> FnMut(Event<'e>) -> ControlFlow<()>,
     {
         let id = payload.id.as_deref();
+        if let Some(own) = self.session.as_deref() {
+            if id.is_some() && self.forked_from.as_deref() == id {
+                // A fork: the parent's history follows, replayed.
+                self.replay = Some(ts.as_deref().and_then(parse_millis));
+                let text = format!(
+                    "the history of session {} follows, replayed into this fork: not read as this session's",
+                    id.unwrap_or("?")
+                );
+                let kind = system("fork_replay", Some(Text::Plain(Cow::Owned(text))), None);
+                return emit(self.event(source, ts, kind));
+            }
+            if id.is_none_or(|id| id == own) {
+                return emit(self.event(source, ts, system("session_meta", None, None)));
+            }
+            // Another session's rollout follows (inputs joined): start again.
+            self.restart();
+        }
         match &self.session {
             None => {
                 self.session = id.map(str::to_owned);
+                self.forked_from = payload.forked_from_id.as_deref().map(str::to_owned);
                 self.cwd = payload.cwd.as_deref().map(str::to_owned);
                 self.version = payload.cli_version.as_deref().map(str::to_owned);
                 self.branch = branch(payload.git);
@@ -476,19 +511,6 @@ impl Decoder {
                 }
                 emit(self.event(source, ts, system("session_meta", None, None)))
             }
-            Some(own) if id.is_some_and(|id| id != own) => {
-                // A fork: the parent's history follows, replayed.
-                self.replay = Some(ts.as_deref().and_then(parse_millis));
-                let text = format!(
-                    "the history of session {} follows, replayed into this fork: not read as this session's",
-                    id.unwrap_or("?")
-                );
-                emit(self.event(
-                    source,
-                    ts,
-                    system("fork_replay", Some(Text::Plain(Cow::Owned(text))), None),
-                ))
-            }
             Some(_) => emit(self.event(source, ts, system("session_meta", None, None))),
         }
     }
@@ -502,6 +524,10 @@ impl Decoder {
     where
         F: for<'e> FnMut(Event<'e>) -> ControlFlow<()>,
     {
+        let id = item.id.as_deref();
+        if self.session.is_some() && id.is_some() && self.session.as_deref() != id {
+            self.restart();
+        }
         if self.session.is_none() {
             self.session = item.id.as_deref().map(str::to_owned);
             self.branch = branch(item.git);
