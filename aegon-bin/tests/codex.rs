@@ -189,3 +189,43 @@ fn plain_summary_and_stream_run_on_every_fixture() {
         let _ = common::aegon_stdout([&path]);
     }
 }
+
+#[test]
+fn a_line_too_long_in_a_codex_file_names_the_codex_agent() {
+    let dir = temp_dir("long");
+    let path = dir.join("r.jsonl");
+    let long = "x".repeat(3000);
+    std::fs::write(
+        &path,
+        format!(
+            concat!(
+                r#"{{"timestamp":"2025-01-01T00:00:00.000Z","type":"session_meta","payload":{{"id":"a"}}}}"#,
+                "\n",
+                r#"{{"timestamp":"2025-01-01T00:00:01.000Z","type":"event_msg","payload":{{"type":"user_message","message":"{}"}}}}"#,
+                "\n"
+            ),
+            long
+        ),
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_aegon"))
+        .args([
+            Path::new("--ndjson"),
+            Path::new("--max-line"),
+            Path::new("1000"),
+            &path,
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let malformed: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|e| e["kind"] == "malformed")
+        .collect();
+    assert_eq!(malformed.len(), 1, "{stdout}");
+    assert_eq!(malformed[0]["reason"], "too_long");
+    assert_eq!(malformed[0]["agent"], "codex");
+    assert_eq!(malformed[0]["source"]["line"], 2);
+    let _ = std::fs::remove_dir_all(&dir);
+}
