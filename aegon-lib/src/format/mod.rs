@@ -75,7 +75,19 @@ impl Format {
     /// read only when named).
     pub fn found_in_folders(self) -> bool {
         match self {
-            Format::Claude => true,
+            Format::Claude | Format::Codex => true,
+        }
+    }
+
+    /// Whether a reader that goes on from where it stopped (the usage ledger) must read the
+    /// file again from its start when it changes: documents (rewritten whole) and line formats
+    /// whose lines depend on earlier ones (a Codex rollout names its session and model once,
+    /// and counts usage cumulatively). Identities keep what was read before from counting
+    /// twice.
+    pub fn read_from_start(self) -> bool {
+        match self {
+            Format::Claude => false,
+            Format::Codex => true,
         }
     }
 
