@@ -432,6 +432,45 @@ fn rebuilds_on_chat_spans_are_the_ndjson_streams() {
     assert_eq!(got_ratios, want_ratios);
 }
 
+#[test]
+fn a_kind_filter_leaves_the_cost_figures_alone() {
+    // `-k usage` shows only usage events, but the compactions, API errors and inline
+    // sidechain prompts left out still decide the rebuild causes (the corpus has two
+    // compaction rebuilds, which the filtered stream would otherwise call something else).
+    let usage_lines = |args: &[&str]| -> Vec<String> {
+        aegon_stdout(fixture_args(args))
+            .lines()
+            .filter(|l| l.contains(r#""kind":"usage""#))
+            .map(str::to_owned)
+            .collect()
+    };
+    let all = usage_lines(&["--ndjson", "-q"]);
+    assert!(all.iter().any(|l| l.contains(r#""rebuild":"compaction""#)));
+    assert_eq!(usage_lines(&["--ndjson", "-q", "-k", "usage"]), all);
+    // The same for the chat spans of `--otlp -k usage`.
+    let chat_costs = |args: &[&str]| -> BTreeMap<(String, String), BTreeMap<String, String>> {
+        let requests: Vec<Value> = aegon_stdout(fixture_args(args))
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        spans_with_session(&requests)
+            .into_iter()
+            .filter(|(_, s)| s["name"].as_str().unwrap().starts_with("chat "))
+            .map(|(session, span)| {
+                let id = attr_value(&span, "gen_ai.response.id").unwrap();
+                let attrs = cost_attrs(std::slice::from_ref(&span))
+                    .into_values()
+                    .next()
+                    .unwrap();
+                ((session, id.as_str().unwrap().to_owned()), attrs)
+            })
+            .collect()
+    };
+    let whole = chat_costs(&["--otlp", "-q"]);
+    assert!(whole.len() > 1_000);
+    assert_eq!(chat_costs(&["--otlp", "-q", "-k", "usage"]), whole);
+}
+
 /// Claude Code's metrics as its monitoring documentation gives them (code.claude.com
 /// docs/en/monitoring-usage, "Metrics" and "Metric details", read 2026-08): name → unit, the
 /// attribute keys a point may carry (besides the standard ones) and the values of `type`.

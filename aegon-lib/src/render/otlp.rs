@@ -697,6 +697,12 @@ impl<S: OtlpSink> Renderer for OtlpRenderer<S> {
         Ok(ControlFlow::Continue(()))
     }
 
+    /// An event left out (`-k`, `-x`) makes no span, but still counts for the cache rules,
+    /// as in the NDJSON stream.
+    fn on_skipped(&mut self, event: &Event<'_>) {
+        let _ = self.tracker.observe(event);
+    }
+
     fn flush(&mut self) -> io::Result<()> {
         self.export_done()?;
         self.sink.flush()
