@@ -463,11 +463,26 @@ pub struct CostExplained {
     no_tool: Charge,
     chains: HashMap<Option<String>, ChainState>,
     open: HashMap<Option<String>, OpenResponse>,
+    /// Prompts are not kept (see [`CostExplained::without_prompts`]).
+    no_prompts: bool,
 }
 
 impl CostExplained {
+    /// A session's cost explained that keeps no cost per prompt when `drop` is true: every
+    /// main-chain response then counts in [`CostExplained::preamble`] (for views that never
+    /// show prompts, so that memory does not grow with them).
+    pub fn without_prompts(drop: bool) -> Self {
+        CostExplained {
+            no_prompts: drop,
+            ..CostExplained::default()
+        }
+    }
+
     /// A human prompt on the main chain.
     pub(crate) fn on_prompt(&mut self, at: Option<(i64, &str)>, text: &crate::text::Text<'_>) {
+        if self.no_prompts {
+            return;
+        }
         let (start, _) = text.prefix(PROMPT_CHARS);
         let line = start
             .lines()
