@@ -1,6 +1,7 @@
 //! Transcript formats: one folder per agent, each turning lines into the common [`Event`]s.
 //!
 //! - [`claude`]: Claude Code's JSONL transcripts (`~/.claude/projects/**/*.jsonl`).
+//! - [`opencode`]: OpenCode's `opencode export` documents and storage files (JSON documents).
 //!
 //! ## Recognised by content
 //!
@@ -19,6 +20,7 @@ use crate::event::{Agent, Event, EventKind, Malformed, MalformedReason, Source};
 use crate::source::lines::Line;
 
 pub mod claude;
+pub mod opencode;
 
 /// The largest JSON document (a pretty-printed chat file, an export) read whole: 256 MiB,
 /// 150 times the largest document in the corpus of other agents' files. A larger one is
@@ -31,16 +33,19 @@ pub const MAX_DOCUMENT: usize = 256 << 20;
 pub enum Format {
     /// Claude Code's JSONL transcript: one record per line.
     Claude,
+    /// OpenCode's JSON documents: an `opencode export`, or one file of its storage folder.
+    OpenCode,
 }
 
 impl Format {
     /// Every format, in the order they are tried.
-    pub const ALL: &'static [Format] = &[Format::Claude];
+    pub const ALL: &'static [Format] = &[Format::Claude, Format::OpenCode];
 
     /// The name `--format` takes and reports print: `claude`, …
     pub fn as_str(self) -> &'static str {
         match self {
             Format::Claude => "claude",
+            Format::OpenCode => "opencode",
         }
     }
 
@@ -61,6 +66,7 @@ impl Format {
     pub fn agent(self) -> Agent {
         match self {
             Format::Claude => Agent::ClaudeCode,
+            Format::OpenCode => Agent::OpenCode,
         }
     }
 
@@ -68,6 +74,7 @@ impl Format {
     pub fn is_document(self) -> bool {
         match self {
             Format::Claude => false,
+            Format::OpenCode => true,
         }
     }
 }
@@ -81,14 +88,18 @@ impl std::fmt::Display for Format {
 /// The line-oriented format whose files begin with `first` (the first non-blank line, a whole
 /// JSON object), Claude Code's when no other recognises it.
 pub fn sniff_line(first: &[u8]) -> Format {
-    let _ = first;
+    if opencode::sniff_line(first) {
+        return Format::OpenCode;
+    }
     Format::Claude
 }
 
 /// The document format of `head` (the first bytes of a JSON document, up to 64 KiB), if any
 /// recognises it.
 pub fn sniff_document(head: &[u8]) -> Option<Format> {
-    let _ = head;
+    if opencode::sniff(head) {
+        return Some(Format::OpenCode);
+    }
     None
 }
 
@@ -204,7 +215,9 @@ impl Decoder {
 /// The state of a line-oriented format.
 fn line_state(format: Format) -> State {
     match format {
-        Format::Claude => State::Claude,
+        // Document formats never reach here (`Decoder::line` gathers them); Claude's is the
+        // line format to fall back on.
+        Format::Claude | Format::OpenCode => State::Claude,
     }
 }
 
@@ -253,6 +266,9 @@ impl Document {
         }
         let head = &self.text[..self.text.len().min(64 << 10)];
         match self.format.or_else(|| sniff_document(head)) {
+            Some(Format::OpenCode) => {
+                opencode::decode_document(file, &self.text, self.line, self.offset, emit)
+            }
             // No document format recognises it: not a transcript aegon knows.
             Some(Format::Claude) | None => emit(malformed(
                 source,
