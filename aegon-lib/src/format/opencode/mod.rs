@@ -844,3 +844,86 @@ where
             }),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn record_kinds_and_versions() {
+        let export = json!({"info": {"id": "ses_0922c7a27ffesprkDLUo8I7EY3", "version": "1.15.6"}, "messages": []});
+        assert_eq!(record_kind(&export).as_deref(), Some("export"));
+        assert_eq!(cli_version(&export).as_deref(), Some("1.15.6"));
+        let session =
+            json!({"id": "ses_4343439b2ffe8vCbtGr04gHePJ", "version": "0.5.28", "title": "t"});
+        assert_eq!(record_kind(&session).as_deref(), Some("session"));
+        assert_eq!(cli_version(&session).as_deref(), Some("0.5.28"));
+        let message = json!({"id": "msg_bcbcbc65b001tpD34xyO4SSbxB", "role": "user"});
+        assert_eq!(record_kind(&message).as_deref(), Some("message/user"));
+        assert_eq!(cli_version(&message), None);
+        let element = json!({"info": {"role": "assistant"}, "parts": []});
+        assert_eq!(record_kind(&element).as_deref(), Some("message/assistant"));
+        let part =
+            json!({"id": "prt_bcbcbc65b002SwH1YjbLrWc4db", "type": "tool", "messageID": "m"});
+        assert_eq!(record_kind(&part).as_deref(), Some("part/tool"));
+        assert_eq!(record_kind(&json!({"type": "user"})), None);
+        assert_eq!(record_kind(&json!([1])), None);
+    }
+
+    #[test]
+    fn sniffing_knows_opencode_ids_and_not_claude_lines() {
+        assert!(sniff(
+            b"{\n  \"info\": {\n    \"id\": \"ses_0922c7a27ffesprkDLUo8I7EY3\","
+        ));
+        assert!(sniff(
+            b"{\"id\":\"prt_bcbcbc65b002SwH1YjbLrWc4db\",\"type\":\"text\"}"
+        ));
+        assert!(!sniff(b"{\"id\": \"ses_short\"}"));
+        assert!(!sniff(
+            b"{\"sessionId\": \"ses_0922c7a27ffesprkDLUo8I7EY3\"}"
+        ));
+        // A Claude Code assistant line: its message id is nested and the line has a uuid.
+        let claude = br#"{"type":"assistant","uuid":"u","message":{"id":"msg_01XFDUDYJgAACzvnptvVoYELab","role":"assistant"}}"#;
+        assert!(!sniff_line(claude));
+        assert!(sniff_line(
+            br#"{"id":"msg_bcbcbc65b001tpD34xyO4SSbxB","role":"user","sessionID":"s"}"#
+        ));
+    }
+
+    fn counts(total: Option<u64>, input: u64, output: u64, reasoning: u64) -> TokenCounts {
+        TokenCounts {
+            total,
+            input,
+            output,
+            reasoning,
+            cache: record::CacheCounts {
+                read: 128,
+                write: 0,
+            },
+        }
+    }
+
+    #[test]
+    fn output_holds_the_reasoning_as_the_total_says() {
+        // The first assistant message of the w12z export: total 11783 = 10739 + 318 + 598 + 128.
+        let t = counts(Some(11_783), 10_739, 318, 598);
+        assert!(!output_includes_reasoning(&t));
+        assert_eq!(tokens(&t).output, 916);
+        // A total without the reasoning: output already holds it.
+        let t = counts(Some(10_739 + 916 + 128), 10_739, 916, 598);
+        assert!(output_includes_reasoning(&t));
+        assert_eq!(tokens(&t).output, 916);
+        // No total: output holds it unless it is smaller than the reasoning.
+        assert_eq!(tokens(&counts(None, 1, 916, 598)).output, 916);
+        assert_eq!(tokens(&counts(None, 1, 318, 598)).output, 916);
+        assert_eq!(tokens(&counts(None, 1, 318, 598)).cache_read, 128);
+    }
+
+    #[test]
+    fn compacting_keeps_strings() {
+        let pretty = "{\n  \"a\": \"x \\\" \\n y\",\n  \"b\": [\n    1,\n    2\n  ]\n}";
+        assert_eq!(compact(pretty), "{\"a\":\"x \\\" \\n y\",\"b\":[1,2]}");
+        assert!(matches!(compact("{\"a\": 1}"), Cow::Borrowed(_)));
+    }
+}
