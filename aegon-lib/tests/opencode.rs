@@ -405,3 +405,29 @@ fn a_storage_object_on_one_line_is_told_by_content() {
     assert_eq!(kinds(&got), BTreeMap::from([("user_prompt".to_owned(), 1)]));
     assert_eq!(got[0]["text"], v["text"]);
 }
+
+#[test]
+fn fuzz_bodies_accept_the_fixtures_and_damaged_copies() {
+    // The pipeline and session bodies reach the OpenCode decoder through sniffing.
+    let mut inputs: Vec<Vec<u8>> = storage_files().iter().map(|n| read(n)).collect();
+    let export = read(EXPORT);
+    inputs.push(export[..200_000].to_vec());
+    inputs.push(export.clone());
+    for input in &inputs {
+        aegon::fuzzing::pipeline(input);
+        aegon::fuzzing::sessions(input);
+    }
+    // Every byte of a small storage file replaced in turn, and every cut of it: no panic, and
+    // the events still name their agent.
+    let small = read(&storage_files()[3]);
+    for i in 0..small.len() {
+        for b in [b'"', b'{', 0xFF, b'0'] {
+            let mut bad = small.clone();
+            bad[i] = b;
+            for e in events(&[("bad", &bad)]) {
+                assert!(e["agent"] == "opencode" || e["kind"] == "malformed", "{e}");
+            }
+        }
+        let _ = events(&[("cut", &small[..i])]);
+    }
+}
