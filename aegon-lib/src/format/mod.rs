@@ -1,6 +1,7 @@
 //! Transcript formats: one folder per agent, each turning lines into the common [`Event`]s.
 //!
 //! - [`claude`]: Claude Code's JSONL transcripts (`~/.claude/projects/**/*.jsonl`).
+//! - [`copilot`]: GitHub Copilot CLI's `events.jsonl` session logs.
 //! - [`opencode`]: OpenCode's `opencode export` documents and storage files (JSON documents).
 //!
 //! ## Recognised by content
@@ -20,6 +21,7 @@ use crate::event::{Agent, Event, EventKind, Malformed, MalformedReason, Source};
 use crate::source::lines::Line;
 
 pub mod claude;
+pub mod copilot;
 pub mod opencode;
 
 /// The largest JSON document (a pretty-printed chat file, an export) read whole: 256 MiB,
@@ -35,17 +37,20 @@ pub enum Format {
     Claude,
     /// OpenCode's JSON documents: an `opencode export`, or one file of its storage folder.
     OpenCode,
+    /// GitHub Copilot CLI's `events.jsonl`: one event per line.
+    Copilot,
 }
 
 impl Format {
     /// Every format, in the order they are tried.
-    pub const ALL: &'static [Format] = &[Format::Claude, Format::OpenCode];
+    pub const ALL: &'static [Format] = &[Format::Claude, Format::OpenCode, Format::Copilot];
 
     /// The name `--format` takes and reports print: `claude`, …
     pub fn as_str(self) -> &'static str {
         match self {
             Format::Claude => "claude",
             Format::OpenCode => "opencode",
+            Format::Copilot => "copilot",
         }
     }
 
@@ -67,6 +72,7 @@ impl Format {
         match self {
             Format::Claude => Agent::ClaudeCode,
             Format::OpenCode => Agent::OpenCode,
+            Format::Copilot => Agent::CopilotCli,
         }
     }
 
@@ -75,6 +81,7 @@ impl Format {
         match self {
             Format::Claude => false,
             Format::OpenCode => true,
+            Format::Copilot => false,
         }
     }
 }
@@ -90,6 +97,9 @@ impl std::fmt::Display for Format {
 pub fn sniff_line(first: &[u8]) -> Format {
     if opencode::sniff_line(first) {
         return Format::OpenCode;
+    }
+    if copilot::sniff_line(first) {
+        return Format::Copilot;
     }
     Format::Claude
 }
@@ -128,6 +138,8 @@ enum State {
     Sniffing(Option<Format>),
     /// Claude Code JSONL: stateless line by line.
     Claude,
+    /// Copilot CLI JSONL: the session's facts from `session.start`.
+    Copilot(copilot::Decoder),
     /// A JSON document being gathered.
     Document(Document),
 }
@@ -159,6 +171,7 @@ impl Decoder {
         match &self.state {
             State::Sniffing(forced) => *forced,
             State::Claude => Some(Format::Claude),
+            State::Copilot(_) => Some(Format::Copilot),
             State::Document(doc) => doc.format,
         }
     }
@@ -190,6 +203,7 @@ impl Decoder {
         match &mut self.state {
             State::Sniffing(_) => ControlFlow::Continue(()),
             State::Claude => claude::decode::decode_line(file, line, &mut *emit),
+            State::Copilot(d) => d.line(file, line, emit),
             State::Document(doc) => {
                 doc.push(line.bytes);
                 ControlFlow::Continue(())
@@ -204,6 +218,11 @@ impl Decoder {
     {
         match std::mem::replace(&mut self.state, State::Sniffing(None)) {
             State::Document(doc) => doc.decode(file, emit),
+            State::Copilot(mut d) => {
+                let flow = d.finish(file, emit);
+                self.state = State::Copilot(d);
+                flow
+            }
             other => {
                 self.state = other;
                 ControlFlow::Continue(())
@@ -218,6 +237,7 @@ fn line_state(format: Format) -> State {
         // Document formats never reach here (`Decoder::line` gathers them); Claude's is the
         // line format to fall back on.
         Format::Claude | Format::OpenCode => State::Claude,
+        Format::Copilot => State::Copilot(copilot::Decoder::default()),
     }
 }
 
@@ -270,7 +290,7 @@ impl Document {
                 opencode::decode_document(file, &self.text, self.line, self.offset, emit)
             }
             // No document format recognises it: not a transcript aegon knows.
-            Some(Format::Claude) | None => emit(malformed(
+            Some(Format::Claude | Format::Copilot) | None => emit(malformed(
                 source,
                 MalformedReason::UnexpectedShape,
                 "a JSON document that no known transcript format recognises (try --format)"
