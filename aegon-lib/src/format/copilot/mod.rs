@@ -569,3 +569,33 @@ fn usage<'a>(
         reasoning: None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn record_kinds_and_versions() {
+        let start =
+            json!({"type": "session.start", "data": {"copilotVersion": "unknown"}, "id": "x"});
+        assert_eq!(record_kind(&start).as_deref(), Some("session.start"));
+        assert_eq!(cli_version(&start).as_deref(), Some("unknown"));
+        let msg = json!({"type": "assistant.message", "data": {"outputTokens": 3}});
+        assert_eq!(record_kind(&msg).as_deref(), Some("assistant.message"));
+        assert_eq!(cli_version(&msg), None);
+        assert_eq!(record_kind(&json!([1])), None);
+    }
+
+    #[test]
+    fn sniffing_knows_copilot_lines_and_not_claude_ones() {
+        assert!(sniff_line(
+            br#"{"type":"session.start","data":{"sessionId":"s"},"id":"b6","timestamp":"t","parentId":null}"#
+        ));
+        // Claude Code: `type` without a dot, `data` only on progress lines, no `id`.
+        assert!(!sniff_line(
+            br#"{"type":"progress","data":{"type":"hook_progress"},"uuid":"u"}"#
+        ));
+        assert!(!sniff_line(br#"{"type":"user","message":{"content":"x"}}"#));
+    }
+}
