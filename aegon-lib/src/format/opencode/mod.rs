@@ -214,10 +214,10 @@ where
 {
     let start = Source { file, line, offset };
     let len = text.len() as u64;
-    let text: Cow<'_, str> = match std::str::from_utf8(text) {
+    let text: Cow<'_, str> = match crate::source::utf8::validate(text) {
         Ok(s) => Cow::Borrowed(s),
-        Err(e) => {
-            let at = offset + e.valid_up_to() as u64;
+        Err(valid) => {
+            let at = offset + valid as u64;
             emit(malformed(
                 start,
                 MalformedReason::InvalidUtf8,
@@ -370,41 +370,51 @@ impl<'d> Doc<'d> {
 /// events pass tool inputs and outputs on as written, and NDJSON needs them on one line.
 /// Strings are kept as they are.
 fn compact(json: &str) -> Cow<'_, str> {
-    if memchr::memchr2(b'\n', b'\r', json.as_bytes()).is_none() {
+    let bytes = json.as_bytes();
+    if memchr::memchr2(b'\n', b'\r', bytes).is_none() {
         return Cow::Borrowed(json);
     }
-    let bytes = json.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
+    let mut out = String::with_capacity(bytes.len());
+    // Copied in runs between whitespace; every cut is at an ASCII byte (a char boundary).
+    let mut run = 0;
     let mut i = 0;
     while i < bytes.len() {
-        let b = bytes[i];
-        if b == b'"' {
-            // Copy the string through its closing quote, escapes included.
-            let start = i;
-            i += 1;
-            while i < bytes.len() {
-                match bytes[i] {
-                    b'\\' => i += 2,
-                    b'"' => {
-                        i += 1;
-                        break;
+        match bytes[i] {
+            b'"' => {
+                // Skip the string to its closing quote, escapes included.
+                i += 1;
+                loop {
+                    match memchr::memchr2(b'"', b'\\', &bytes[i.min(bytes.len())..]) {
+                        Some(k) if bytes[i + k] == b'\\' => i += k + 2,
+                        Some(k) => {
+                            i += k + 1;
+                            break;
+                        }
+                        None => {
+                            i = bytes.len();
+                            break;
+                        }
                     }
-                    _ => i += 1,
                 }
             }
-            out.extend_from_slice(&bytes[start..i.min(bytes.len())]);
-            continue;
+            b' ' | b'\t' | b'\n' | b'\r' => {
+                let Some(kept) = json.get(run..i) else {
+                    return Cow::Borrowed(json);
+                };
+                out.push_str(kept);
+                while i < bytes.len() && matches!(bytes[i], b' ' | b'\t' | b'\n' | b'\r') {
+                    i += 1;
+                }
+                run = i;
+            }
+            _ => i += 1,
         }
-        if !matches!(b, b' ' | b'\t' | b'\n' | b'\r') {
-            out.push(b);
-        }
-        i += 1;
     }
-    // Only ASCII whitespace between tokens was removed: still UTF-8.
-    match String::from_utf8(out) {
-        Ok(s) => Cow::Owned(s),
-        Err(_) => Cow::Borrowed(json),
+    match json.get(run.min(bytes.len())..) {
+        Some(rest) => out.push_str(rest),
+        None => return Cow::Borrowed(json),
     }
+    Cow::Owned(out)
 }
 
 /// A `Malformed` event.
@@ -925,5 +935,8 @@ mod tests {
         let pretty = "{\n  \"a\": \"x \\\" \\n y\",\n  \"b\": [\n    1,\n    2\n  ]\n}";
         assert_eq!(compact(pretty), "{\"a\":\"x \\\" \\n y\",\"b\":[1,2]}");
         assert!(matches!(compact("{\"a\": 1}"), Cow::Borrowed(_)));
+        // Not JSON (never passed in, but no panic): a string cut after a backslash.
+        assert_eq!(compact("{\n \"a\\"), "{\"a\\");
+        assert_eq!(compact("[\n \"é\" ,\n 1 ]"), "[\"é\",1]");
     }
 }
