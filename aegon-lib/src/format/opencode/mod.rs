@@ -939,4 +939,82 @@ mod tests {
         assert_eq!(compact("{\n \"a\\"), "{\"a\\");
         assert_eq!(compact("[\n \"é\" ,\n 1 ]"), "[\"é\",1]");
     }
+
+    /// The events of a document, as `(kind, session, agent_id, sidechain, detail)`.
+    fn decode(text: &str) -> Vec<(String, Option<String>, Option<String>, bool, String)> {
+        let mut out = Vec::new();
+        let _ = decode_document("t", text.as_bytes(), 1, 0, &mut |e: Event<'_>| {
+            let detail = match &e.kind {
+                EventKind::ToolResult {
+                    spawned_agent_id,
+                    duration_ms,
+                    is_error,
+                    ..
+                } => format!("{spawned_agent_id:?} {duration_ms:?} {is_error}"),
+                EventKind::Usage { tokens, .. } => format!("{}", tokens.output),
+                _ => String::new(),
+            };
+            out.push((
+                e.kind().as_str().to_owned(),
+                e.session_id.as_deref().map(str::to_owned),
+                e.agent_id.as_deref().map(str::to_owned),
+                e.sidechain,
+                detail,
+            ));
+            ControlFlow::Continue(())
+        });
+        out
+    }
+
+    #[test]
+    fn a_task_call_names_its_child_session_and_a_child_export_is_a_sidechain() {
+        // Invented, in the shapes of OpenCode's task tool (`metadata.sessionId`, its source)
+        // and of child sessions (`parentID`): the saved files hold no child session.
+        let parent = r#"{"info": {"id": "ses_0000000000000000000000PARENT", "title": "p",
+            "time": {"created": 1, "updated": 2}},
+          "messages": [{"info": {"id": "msg_00000000000000000000000001", "role": "assistant",
+              "sessionID": "ses_0000000000000000000000PARENT", "modelID": "m",
+              "tokens": {"input": 5, "output": 1, "reasoning": 0, "cache": {"read": 0, "write": 0}}},
+            "parts": [{"type": "tool", "tool": "task", "callID": "c1", "state": {"status": "completed",
+              "input": {"prompt": "x"}, "output": "done",
+              "metadata": {"sessionId": "ses_00000000000000000000000CHILD"},
+              "time": {"start": 1000, "end": 1500}}}]}]}"#;
+        let events = decode(parent);
+        assert_eq!(events[0].0, "title");
+        assert_eq!(events[1].0, "tool_call");
+        assert_eq!(events[2].0, "tool_result");
+        assert_eq!(
+            events[2].4,
+            "Some(\"ses_00000000000000000000000CHILD\") Some(500) false"
+        );
+        assert_eq!(events[3].0, "usage");
+        let child = r#"{"info": {"id": "ses_00000000000000000000000CHILD",
+            "parentID": "ses_0000000000000000000000PARENT", "title": "x (@general subagent)"},
+          "messages": [{"info": {"id": "msg_00000000000000000000000002", "role": "user",
+              "sessionID": "ses_00000000000000000000000CHILD"},
+            "parts": [{"type": "text", "text": "x"}]}]}"#;
+        for (kind, session, agent, sidechain, _) in decode(child) {
+            assert_eq!(
+                session.as_deref(),
+                Some("ses_0000000000000000000000PARENT"),
+                "{kind}"
+            );
+            assert_eq!(agent.as_deref(), Some("ses_00000000000000000000000CHILD"));
+            assert!(sidechain);
+        }
+    }
+
+    #[test]
+    fn aborted_and_failed_messages() {
+        let doc = r#"{"info": {"id": "ses_00000000000000000000000000AB"},
+          "messages": [{"info": {"id": "msg_00000000000000000000000003", "role": "assistant",
+              "error": {"name": "MessageAbortedError", "data": {"message": "Aborted"}}},
+            "parts": [{"type": "tool", "tool": "bash", "callID": "c2",
+              "state": {"status": "running", "input": {}}}]},
+            {"info": {"id": "msg_00000000000000000000000004", "role": "assistant",
+              "error": {"name": "APIError", "data": {"message": "quota", "statusCode": 402}}},
+            "parts": []}]}"#;
+        let kinds: Vec<String> = decode(doc).into_iter().map(|e| e.0).collect();
+        assert_eq!(kinds, ["tool_call", "interrupt", "api_error"]);
+    }
 }
