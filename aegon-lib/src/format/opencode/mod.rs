@@ -940,8 +940,11 @@ mod tests {
         assert_eq!(compact("[\n \"é\" ,\n 1 ]"), "[\"é\",1]");
     }
 
-    /// The events of a document, as `(kind, session, agent_id, sidechain, detail)`.
-    fn decode(text: &str) -> Vec<(String, Option<String>, Option<String>, bool, String)> {
+    /// An event as `(kind, session, agent_id, sidechain, detail)`.
+    type Seen = (String, Option<String>, Option<String>, bool, String);
+
+    /// The events of a document.
+    fn decode(text: &str) -> Vec<Seen> {
         let mut out = Vec::new();
         let _ = decode_document("t", text.as_bytes(), 1, 0, &mut |e: Event<'_>| {
             let detail = match &e.kind {
