@@ -2,6 +2,8 @@
 //!
 //! - [`claude`]: Claude Code's JSONL transcripts (`~/.claude/projects/**/*.jsonl`).
 //! - [`codex`]: OpenAI Codex CLI rollouts (`~/.codex/sessions/YYYY/MM/DD/rollout-*.jsonl`).
+//! - [`copilot`]: GitHub Copilot CLI's `events.jsonl` session logs.
+//! - [`opencode`]: OpenCode's `opencode export` documents and storage files (JSON documents).
 //!
 //! ## Recognised by content
 //!
@@ -21,6 +23,8 @@ use crate::source::lines::Line;
 
 pub mod claude;
 pub mod codex;
+pub mod copilot;
+pub mod opencode;
 
 /// The largest JSON document (a pretty-printed chat file, an export) read whole: 256 MiB,
 /// 150 times the largest document in the corpus of other agents' files. A larger one is
@@ -35,17 +39,28 @@ pub enum Format {
     Claude,
     /// OpenAI Codex CLI's JSONL rollout (envelope lines, or the legacy bare items).
     Codex,
+    /// OpenCode's JSON documents: an `opencode export`, or one file of its storage folder.
+    OpenCode,
+    /// GitHub Copilot CLI's `events.jsonl`: one event per line.
+    Copilot,
 }
 
 impl Format {
     /// Every format, in the order they are tried.
-    pub const ALL: &'static [Format] = &[Format::Claude, Format::Codex];
+    pub const ALL: &'static [Format] = &[
+        Format::Claude,
+        Format::Codex,
+        Format::OpenCode,
+        Format::Copilot,
+    ];
 
     /// The name `--format` takes and reports print: `claude`, …
     pub fn as_str(self) -> &'static str {
         match self {
             Format::Claude => "claude",
             Format::Codex => "codex",
+            Format::OpenCode => "opencode",
+            Format::Copilot => "copilot",
         }
     }
 
@@ -67,6 +82,8 @@ impl Format {
         match self {
             Format::Claude => Agent::ClaudeCode,
             Format::Codex => Agent::Codex,
+            Format::OpenCode => Agent::OpenCode,
+            Format::Copilot => Agent::CopilotCli,
         }
     }
 
@@ -75,7 +92,7 @@ impl Format {
     /// read only when named).
     pub fn found_in_folders(self) -> bool {
         match self {
-            Format::Claude | Format::Codex => true,
+            Format::Claude | Format::Codex | Format::OpenCode | Format::Copilot => true,
         }
     }
 
@@ -87,14 +104,17 @@ impl Format {
     pub fn read_from_start(self) -> bool {
         match self {
             Format::Claude => false,
-            Format::Codex => true,
+            // Session, model and version come from `session.start` and `model_change`.
+            Format::Codex | Format::Copilot => true,
+            Format::OpenCode => true,
         }
     }
 
     /// True for formats read whole as one JSON document rather than line by line.
     pub fn is_document(self) -> bool {
         match self {
-            Format::Claude | Format::Codex => false,
+            Format::Claude | Format::Codex | Format::Copilot => false,
+            Format::OpenCode => true,
         }
     }
 }
@@ -111,13 +131,21 @@ pub fn sniff_line(first: &[u8]) -> Format {
     if codex::sniff(first) {
         return Format::Codex;
     }
+    if opencode::sniff_line(first) {
+        return Format::OpenCode;
+    }
+    if copilot::sniff_line(first) {
+        return Format::Copilot;
+    }
     Format::Claude
 }
 
 /// The document format of `head` (the first bytes of a JSON document, up to 64 KiB), if any
 /// recognises it.
 pub fn sniff_document(head: &[u8]) -> Option<Format> {
-    let _ = head;
+    if opencode::sniff(head) {
+        return Some(Format::OpenCode);
+    }
     None
 }
 
@@ -149,6 +177,8 @@ enum State {
     /// Codex rollout: session, model and cumulative usage carried across lines (boxed: the
     /// state is larger than the other variants).
     Codex(Box<codex::Decoder>),
+    /// Copilot CLI JSONL: the session's facts from `session.start`.
+    Copilot(copilot::Decoder),
     /// A JSON document being gathered.
     Document(Document),
 }
@@ -181,6 +211,7 @@ impl Decoder {
             State::Sniffing(forced) => *forced,
             State::Claude => Some(Format::Claude),
             State::Codex(_) => Some(Format::Codex),
+            State::Copilot(_) => Some(Format::Copilot),
             State::Document(doc) => doc.format,
         }
     }
@@ -213,6 +244,7 @@ impl Decoder {
             State::Sniffing(_) => ControlFlow::Continue(()),
             State::Claude => claude::decode::decode_line(file, line, &mut *emit),
             State::Codex(decoder) => decoder.line(file, line, emit),
+            State::Copilot(d) => d.line(file, line, emit),
             State::Document(doc) => {
                 doc.push(line.bytes);
                 ControlFlow::Continue(())
@@ -232,6 +264,11 @@ impl Decoder {
                 self.state = State::Codex(decoder);
                 flow
             }
+            State::Copilot(mut d) => {
+                let flow = d.finish(file, emit);
+                self.state = State::Copilot(d);
+                flow
+            }
             other => {
                 self.state = other;
                 ControlFlow::Continue(())
@@ -243,8 +280,11 @@ impl Decoder {
 /// The state of a line-oriented format.
 fn line_state(format: Format) -> State {
     match format {
-        Format::Claude => State::Claude,
         Format::Codex => State::Codex(Box::default()),
+        // Document formats never reach here (`Decoder::line` gathers them); Claude's is the
+        // line format to fall back on.
+        Format::Claude | Format::OpenCode => State::Claude,
+        Format::Copilot => State::Copilot(copilot::Decoder::default()),
     }
 }
 
@@ -293,8 +333,11 @@ impl Document {
         }
         let head = &self.text[..self.text.len().min(64 << 10)];
         match self.format.or_else(|| sniff_document(head)) {
+            Some(Format::OpenCode) => {
+                opencode::decode_document(file, &self.text, self.line, self.offset, emit)
+            }
             // No document format recognises it: not a transcript aegon knows.
-            Some(Format::Claude | Format::Codex) | None => emit(malformed(
+            Some(Format::Claude | Format::Codex | Format::Copilot) | None => emit(malformed(
                 source,
                 MalformedReason::UnexpectedShape,
                 "a JSON document that no known transcript format recognises (try --format)"
