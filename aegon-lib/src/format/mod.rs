@@ -1,6 +1,8 @@
 //! Transcript formats: one folder per agent, each turning lines into the common [`Event`]s.
 //!
 //! - [`claude`]: Claude Code's JSONL transcripts (`~/.claude/projects/**/*.jsonl`).
+//! - [`audit`]: what `aegon audit` reports of each format (record kinds, fields never seen
+//!   before, versions), with each format's hooks in one table.
 //!
 //! ## Recognised by content
 //!
@@ -18,6 +20,7 @@ use std::ops::ControlFlow;
 use crate::event::{Agent, Event, EventKind, Malformed, MalformedReason, Source};
 use crate::source::lines::Line;
 
+pub mod audit;
 pub mod claude;
 
 /// The largest JSON document (a pretty-printed chat file, an export) read whole: 256 MiB,
@@ -149,6 +152,16 @@ impl Decoder {
             State::Sniffing(forced) => *forced,
             State::Claude => Some(Format::Claude),
             State::Document(doc) => doc.format,
+        }
+    }
+
+    /// The JSON document gathered so far, when the input is one (it is decoded at
+    /// [`Decoder::finish`]): its bytes, lines joined with `\n`, at most [`MAX_DOCUMENT`] of them
+    /// (a longer document is not read). `None` for a line-oriented input.
+    pub fn document(&self) -> Option<&[u8]> {
+        match &self.state {
+            State::Document(doc) => Some(&doc.text),
+            _ => None,
         }
     }
 
