@@ -164,7 +164,10 @@ pub fn run(args: Vec<OsString>) -> io::Result<ExitCode> {
     );
     for input in &inputs {
         let (name, result) = match input {
-            InputArg::Stdin => ("<stdin>".to_owned(), audit.read("<stdin>", io::stdin().lock())),
+            InputArg::Stdin => (
+                "<stdin>".to_owned(),
+                audit.read("<stdin>", io::stdin().lock()),
+            ),
             InputArg::Path(path) => {
                 let name = path.display().to_string();
                 let result = File::open(path).and_then(|f| audit.read(&name, f));
@@ -293,19 +296,28 @@ fn format_section(out: &mut String, r: &Report<'_>, style: &Style) {
     ));
     let counted = |title: &str, map: &std::collections::BTreeMap<String, u64>| {
         let mut rows = vec![vec![title.to_owned(), "Count".to_owned()]];
-        rows.extend(
-            map.iter()
-                .map(|(k, n)| vec![inert(k), thousands(*n)]),
-        );
+        rows.extend(map.iter().map(|(k, n)| vec![inert(k), thousands(*n)]));
         rows
     };
     if !t.kinds.is_empty() {
         out.push('\n');
-        push_aligned(out, &counted("Record kind", &t.kinds), &[false, true], style, "");
+        push_aligned(
+            out,
+            &counted("Record kind", &t.kinds),
+            &[false, true],
+            style,
+            "",
+        );
     }
     if !t.blocks.is_empty() {
         out.push('\n');
-        push_aligned(out, &counted("Block kind", &t.blocks), &[false, true], style, "");
+        push_aligned(
+            out,
+            &counted("Block kind", &t.blocks),
+            &[false, true],
+            style,
+            "",
+        );
     }
     out.push('\n');
     let versions = sorted_versions(t);
@@ -319,7 +331,8 @@ fn format_section(out: &mut String, r: &Report<'_>, style: &Style) {
             "Last".to_owned(),
         ]];
         for (name, v) in versions {
-            let time = |t: &Option<(i64, String)>| t.as_ref().map_or("-".to_owned(), |t| inert(&t.1));
+            let time =
+                |t: &Option<(i64, String)>| t.as_ref().map_or("-".to_owned(), |t| inert(&t.1));
             rows.push(vec![
                 inert(name),
                 thousands(v.records),
@@ -389,8 +402,16 @@ fn push_malformed(out: &mut String, t: &Tally, style: &Style) {
         "First places".to_owned(),
     ]];
     for (reason, p) in &t.malformed {
-        let places: Vec<String> = p.examples.iter().map(|(at, _)| inert(&at.to_string())).collect();
-        rows.push(vec![(*reason).to_owned(), thousands(p.count), places.join(" ")]);
+        let places: Vec<String> = p
+            .examples
+            .iter()
+            .map(|(at, _)| inert(&at.to_string()))
+            .collect();
+        rows.push(vec![
+            (*reason).to_owned(),
+            thousands(p.count),
+            places.join(" "),
+        ]);
     }
     push_rows_mixed(out, &rows, style, style.bad);
     if let Some((at, message)) = t.malformed.values().flat_map(|p| p.examples.first()).next() {
@@ -451,9 +472,11 @@ mod tests {
 
     #[test]
     fn options_and_paths() {
-        let o = parse(args(&["--json", "--strict", "a", "-", "--format", "claude"]))
-            .unwrap()
-            .unwrap();
+        let o = parse(args(&[
+            "--json", "--strict", "a", "-", "--format", "claude",
+        ]))
+        .unwrap()
+        .unwrap();
         assert!(o.json && o.strict);
         assert_eq!(o.format, Some(Format::Claude));
         assert_eq!(
@@ -464,14 +487,18 @@ mod tests {
         assert!(parse(args(&["--color", "sometimes"])).is_err());
         assert!(parse(args(&["--max-line", "big"])).is_err());
         assert!(parse(args(&["--help"])).unwrap().is_none());
-        let o = parse(args(&["--write-known", "claude-code"])).unwrap().unwrap();
+        let o = parse(args(&["--write-known", "claude-code"]))
+            .unwrap()
+            .unwrap();
         assert_eq!(o.write_known, Some(Format::Claude));
     }
 
     #[test]
     fn the_help_lists_every_option_the_parser_takes() {
         let section = HELP.split("\nOPTIONS:\n").nth(1).unwrap_or("");
-        for option in ["json", "strict", "format", "max-line", "color", "quiet", "help"] {
+        for option in [
+            "json", "strict", "format", "max-line", "color", "quiet", "help",
+        ] {
             assert!(section.contains(&format!("--{option}")), "--{option}");
         }
     }

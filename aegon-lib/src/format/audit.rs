@@ -129,16 +129,14 @@ impl Profile {
 
 /// The formats with hooks of their own, one line each. A format not listed gets
 /// [`Profile::generic`].
-pub const PROFILES: &[Profile] = &[
-    Profile::new(
-        Format::Claude,
-        claude::record_kind,
-        claude::cli_version,
-        Some(claude::KNOWN_FIELDS),
-    )
-    .blocks(claude::block_kinds)
-    .timestamp(claude::timestamp),
-];
+pub const PROFILES: &[Profile] = &[Profile::new(
+    Format::Claude,
+    claude::record_kind,
+    claude::cli_version,
+    Some(claude::KNOWN_FIELDS),
+)
+.blocks(claude::block_kinds)
+.timestamp(claude::timestamp)];
 
 /// The profile of `format`: its row in [`PROFILES`], else [`Profile::generic`].
 pub fn profile(format: Format) -> Profile {
@@ -473,7 +471,9 @@ impl Report<'_> {
     /// Whether anything was found that aegon does not know: a new field, an unknown kind or
     /// a malformed line.
     pub fn anything_new(&self) -> bool {
-        !self.new_fields.is_empty() || !self.tally.unknown.is_empty() || !self.tally.malformed.is_empty()
+        !self.new_fields.is_empty()
+            || !self.tally.unknown.is_empty()
+            || !self.tally.malformed.is_empty()
     }
 }
 
@@ -769,7 +769,9 @@ impl InputState {
                 self.tally.problem(
                     MalformedReason::TooLong,
                     place,
-                    &format!("a line of {len} bytes, over the {max}-byte limit (--max-line); not read"),
+                    &format!(
+                        "a line of {len} bytes, over the {max}-byte limit (--max-line); not read"
+                    ),
                 );
                 return;
             }
@@ -925,7 +927,14 @@ mod tests {
         );
         let opaque: BTreeSet<String> = ["a.b".to_owned()].into();
         let mut fields = HashMap::new();
-        walk(&v, &mut String::new(), 0, Some(&opaque), &place, &mut fields);
+        walk(
+            &v,
+            &mut String::new(),
+            0,
+            Some(&opaque),
+            &place,
+            &mut fields,
+        );
         assert!(fields.contains_key("a.b") && !fields.contains_key("a.b.c"));
         assert_eq!(parent("l[][].y"), Some("l"));
         assert_eq!(parent("a.b"), Some("a"));
@@ -989,10 +998,16 @@ mod tests {
     #[test]
     fn too_long_lines_are_problems_with_their_place() {
         let mut a = Audit::new(16, None);
-        a.read("t", &b"{\"type\":\"user\"}\n{\"type\":\"user\",\"pad\":\"xxxxxxxxxx\"}\n"[..])
-            .unwrap();
+        a.read(
+            "t",
+            &b"{\"type\":\"user\"}\n{\"type\":\"user\",\"pad\":\"xxxxxxxxxx\"}\n"[..],
+        )
+        .unwrap();
         let r = &a.reports()[0];
         let p = &r.tally.malformed["too_long"];
-        assert_eq!((p.count, p.examples[0].0.line, p.examples[0].0.offset), (1, 2, 16));
+        assert_eq!(
+            (p.count, p.examples[0].0.line, p.examples[0].0.offset),
+            (1, 2, 16)
+        );
     }
 }

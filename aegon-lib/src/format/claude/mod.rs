@@ -47,7 +47,10 @@ pub fn block_kinds(value: &Value) -> Vec<String> {
     else {
         return Vec::new();
     };
-    let kind = value.get("type").and_then(Value::as_str).unwrap_or("(none)");
+    let kind = value
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or("(none)");
     blocks
         .iter()
         .map(|b| {
@@ -103,9 +106,11 @@ mod tests {
             serde_json::from_str(r#"{"type":"attachment","attachment":{"type":"file"}}"#).unwrap();
         assert_eq!(record_kind(&att).as_deref(), Some("attachment/file"));
         let prog: Value =
-            serde_json::from_str(r#"{"type":"progress","data":{"type":"hook_progress"}}"#)
-                .unwrap();
-        assert_eq!(record_kind(&prog).as_deref(), Some("progress/hook_progress"));
+            serde_json::from_str(r#"{"type":"progress","data":{"type":"hook_progress"}}"#).unwrap();
+        assert_eq!(
+            record_kind(&prog).as_deref(),
+            Some("progress/hook_progress")
+        );
         let snap: Value = serde_json::from_str(
             r#"{"type":"file-history-snapshot","snapshot":{"timestamp":"2026-01-01T00:00:00Z"}}"#,
         )
