@@ -127,16 +127,27 @@ impl Profile {
     }
 }
 
-/// The formats with hooks of their own, one line each. A format not listed gets
-/// [`Profile::generic`].
-pub const PROFILES: &[Profile] = &[Profile::new(
+/// Claude Code's profile: kinds with subtypes, content blocks, the snapshot's time.
+const CLAUDE: Profile = Profile::new(
     Format::Claude,
     claude::record_kind,
     claude::cli_version,
     Some(claude::KNOWN_FIELDS),
 )
 .blocks(claude::block_kinds)
-.timestamp(claude::timestamp)];
+.timestamp(claude::timestamp);
+
+/// The formats with hooks of their own, one line each. A format not listed gets
+/// [`Profile::generic`].
+pub const PROFILES: &[Profile] = &[
+    CLAUDE,
+    // One line per format; each adapter exports `record_kind` and `cli_version`, e.g.
+    // Profile::new(Format::Codex, codex::record_kind, codex::cli_version, None),
+    // and a document format whose records are not its array or `messages[]` adds
+    // `.records(its_records)`. `None`: fields are not checked until a list is generated
+    // (`aegon audit --write-known NAME FILES… > format/NAME/known_fields.txt`, then
+    // `Some(include_str!("NAME/known_fields.txt"))`).
+];
 
 /// The profile of `format`: its row in [`PROFILES`], else [`Profile::generic`].
 pub fn profile(format: Format) -> Profile {
@@ -993,6 +1004,41 @@ mod tests {
         assert_eq!(a.unrecognised.files, 1);
         assert_eq!(a.unrecognised.malformed["unexpected_shape"].count, 1);
         assert!(a.reports().is_empty());
+    }
+
+    #[test]
+    fn chunk_sizes_do_not_change_the_findings() {
+        let text: &[u8] = b"{\"type\":\"user\",\"version\":\"2.1.9\",\"zz\":[{\"a\":1}]}\n\
+            {\"type\":\"odd\"}\nnot json\n\n{\"type\":\"assistant\",\"message\":{\"content\":[{\"type\":\"text\"}]}}";
+        let whole = audit(text).to_json();
+        for size in [1, 2, 7, 64] {
+            let mut a = Audit::new(1 << 20, None);
+            let mut input = a.open("t.jsonl");
+            for chunk in text.chunks(size) {
+                a.push(&mut input, chunk);
+            }
+            a.close(input);
+            assert_eq!(a.to_json(), whole, "chunks of {size}");
+        }
+        assert_eq!(whole["formats"][0]["records"], 3);
+        assert_eq!(whole["formats"][0]["blocks"]["assistant/text"], 1);
+    }
+
+    #[test]
+    fn a_format_without_a_row_gets_the_generic_profile() {
+        let p = Profile::generic(Format::Claude);
+        let v = serde_json::json!({"type": "x", "version": "1.2", "timestamp": "t"});
+        assert_eq!((p.record_kind)(&v).as_deref(), Some("x"));
+        assert_eq!((p.cli_version)(&v).as_deref(), Some("1.2"));
+        assert_eq!((p.timestamp)(&v), Some("t"));
+        assert!((p.block_kinds)(&v).is_empty());
+        let doc = serde_json::json!({"messages": [{"a": 1}, {"b": 2}]});
+        assert_eq!((p.records)(&doc).len(), 2);
+        let list = serde_json::json!([1, 2, 3]);
+        assert_eq!((p.records)(&list).len(), 3);
+        assert_eq!((p.records)(&v), [&v]);
+        assert!(p.known_fields.is_none());
+        assert!(profile(Format::Claude).known_fields.is_some());
     }
 
     #[test]
