@@ -137,8 +137,9 @@ OPTIONS:
     -j, --threads N       With --summary over files: read on N threads [default: one per
                           core]. The answer is the same with any N: an entry written twice
                           (resumed or copied sessions) counts once, where it first occurred.
-        --pricing FILE    Prices that extend or override the built-in table (Anthropic's
-                          list read 2026-11-29), as JSON ($ per million tokens):
+        --pricing FILE    Prices that extend or override the built-in table (Anthropic's,
+                          OpenAI's, Google's and Z.ai's lists read 2026-11-29), as JSON
+                          ($ per million tokens):
                           {\"MODEL\": {\"input\": 3, \"output\": 15, \"cache_write_5m\": 3.75,
                           \"cache_write_1h\": 6, \"cache_read\": 0.3, \"speed\": {\"fast\": 6},
                           \"long_context\": {\"above\": 200000, \"input\": 6, ...}},

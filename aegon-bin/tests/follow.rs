@@ -219,6 +219,9 @@ fn watch_uses_claude_config_dir_and_says_when_there_is_nothing() {
     let dir = temp_dir("watch-empty");
     let out = Command::new(env!("CARGO_BIN_EXE_aegon"))
         .arg("watch")
+        .env("HOME", "/nonexistent-aegon-home")
+        .env_remove("CODEX_HOME")
+        .env_remove("XDG_DATA_HOME")
         .env("CLAUDE_CONFIG_DIR", &dir)
         .output()
         .unwrap();

@@ -1,7 +1,8 @@
 //! Costs as billed, through the real binary: the issue-11 fault inputs of `fixtures/bugs/`
-//! (their right values come from its README), variants of them with the other modifiers, and
-//! `--pricing` files that change a modifier. Every expected cost is computed by hand here, from
-//! Anthropic's published rates, not by aegon's code.
+//! (their right values come from its README), variants of them with the other modifiers,
+//! `--pricing` files that change a modifier, and another vendor's model. Every expected cost is
+//! computed by hand here, from the published rates (Anthropic's; OpenAI's as litellm's table
+//! has them), not by aegon's code.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -320,4 +321,74 @@ fn the_table_names_the_prices_it_used() {
         text.contains("prices: Anthropic's list read 2026-11-29"),
         "{text}"
     );
+}
+
+/// The fast-mode fixture as a gateway would log it for OpenAI's GPT-5.5 (`openai/gpt-5.5`,
+/// standard speed), a session of its own: id `…507`, its own line, message and request ids.
+fn gpt55_fixture() -> String {
+    fast_fixture_with(|l| {
+        l.replace(
+            r#""model":"claude-opus-4-6""#,
+            r#""model":"openai/gpt-5.5""#,
+        )
+        .replace(r#","speed":"fast""#, "")
+        .replace("555555555506", "555555555507")
+        .replace("FAST", "GPT5")
+        .replace("SLOW", "GPTS")
+        .replace("-4080-", "-4081-")
+        .replace("-46fc-", "-46fd-")
+        .replace("-4fdb-", "-4fdc-")
+        .replace("-47f0-", "-47f1-")
+    })
+}
+
+/// Each of its two responses by hand at GPT-5.5's rates (OpenAI via litellm's table: input 5,
+/// cached input 0.50, output 30, no cache-write price; 111,000 input tokens, under the 272K
+/// tier): 1,000×5 + 10,000×0 + 100,000×0.5 + 2,000×30.
+const GPT_55_RESPONSE: f64 = (1_000.0 * 5.0 + 100_000.0 * 0.5 + 2_000.0 * 30.0) / 1e6;
+
+#[test]
+fn another_vendors_model_is_priced_and_its_list_named() {
+    let dir = scratch("vendors");
+    let gpt = write(&dir, "gpt.jsonl", &gpt55_fixture());
+    let doc = summary(&[&gpt]);
+    assert_cost(&doc, 2.0 * GPT_55_RESPONSE);
+    let vendors = &doc["price_table"]["vendors"];
+    assert_eq!(vendors.as_array().map(Vec::len), Some(1), "{vendors}");
+    assert_eq!(vendors[0]["vendor"], "OpenAI");
+    assert!(vendors[0]["source"]
+        .as_str()
+        .is_some_and(|s| s.contains("litellm")));
+    // Beside a Claude session: both lists named, in the table's line too.
+    let both = summary(&[&gpt, &bug("06-fast-mode-speed.jsonl")]);
+    assert_cost(&both, 2.0 * GPT_55_RESPONSE + OPUS_46_RESPONSE * 7.0);
+    let names: Vec<&str> = both["price_table"]["vendors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v["vendor"].as_str())
+        .collect();
+    assert_eq!(names, ["Anthropic", "OpenAI"]);
+    let out = Command::new(env!("CARGO_BIN_EXE_aegon"))
+        .arg("--summary")
+        .arg(&gpt)
+        .arg(bug("06-fast-mode-speed.jsonl"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("prices: Anthropic's and OpenAI's lists read 2026-11-29"),
+        "{text}"
+    );
+    // An Ollama model has no price: the session's cost is unknown, never $0.
+    let local = write(
+        &dir,
+        "local.jsonl",
+        &gpt55_fixture().replace("openai/gpt-5.5", "kimi-k2.5:cloud"),
+    );
+    let doc = summary(&[&local]);
+    assert_eq!(doc["totals"]["cost_usd"], Value::Null);
+    assert_eq!(doc["totals"]["unpriced_models"][0], "kimi-k2.5:cloud");
+    assert_eq!(doc["price_table"]["vendors"], serde_json::json!([]));
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -35,6 +35,9 @@ fn aegon(data: &Path, args: &[&str]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_aegon"));
     c.args(args)
         .env("AEGON_DATA_DIR", data)
+        .env("HOME", "/nonexistent-aegon-home")
+        .env_remove("CODEX_HOME")
+        .env_remove("XDG_DATA_HOME")
         .env("CLAUDE_CONFIG_DIR", data.join("no-claude-here"))
         .env_remove("NO_COLOR")
         .stdin(Stdio::null());
@@ -586,7 +589,10 @@ fn several_writers_at_once_and_a_killed_one_leave_right_totals() {
     for i in 0..9 {
         let mut c = if i % 3 == 2 {
             let mut c = aegon(&data, &["statusline"]);
-            c.env("CLAUDE_CONFIG_DIR", data.join("claude"))
+            c.env("HOME", "/nonexistent-aegon-home")
+                .env_remove("CODEX_HOME")
+                .env_remove("XDG_DATA_HOME")
+                .env("CLAUDE_CONFIG_DIR", data.join("claude"))
                 .stdin(Stdio::piped());
             c
         } else {
@@ -716,6 +722,7 @@ fn usage_json_fits_its_schema() {
         vec!["usage", "daily", "--json", c],
         vec!["usage", "weekly", "--json", "--by", "model", c],
         vec!["usage", "monthly", "--json", "--by", "agent", c],
+        vec!["usage", "monthly", "--json", "--by", "subagent", c],
         vec!["usage", "sessions", "--json", c],
         vec!["usage", "projects", "--json", c],
         vec!["usage", "blocks", "--json", "--token-limit", "max", c],
@@ -743,6 +750,9 @@ fn summary_alone_on_a_terminal_reads_claude_codes_folders() {
     let cmd = format!("{} --summary --json", env!("CARGO_BIN_EXE_aegon"));
     let out = Command::new("script")
         .args(["-qec", &cmd, "/dev/null"])
+        .env("HOME", "/nonexistent-aegon-home")
+        .env_remove("CODEX_HOME")
+        .env_remove("XDG_DATA_HOME")
         .env("CLAUDE_CONFIG_DIR", data.join("claude"))
         .output()
         .unwrap();
@@ -775,6 +785,9 @@ fn a_file_or_folder_named_by_another_path_gives_the_same_totals() {
     std::fs::copy(root().join("fixtures/bugs/06-fast-mode-speed.jsonl"), &f).unwrap();
     let run = |args: &[&str]| -> Value {
         let out = aegon(&data, args)
+            .env("HOME", "/nonexistent-aegon-home")
+            .env_remove("CODEX_HOME")
+            .env_remove("XDG_DATA_HOME")
             .env("CLAUDE_CONFIG_DIR", &cfg)
             .current_dir(&data)
             .output()
@@ -806,6 +819,9 @@ fn a_file_or_folder_named_by_another_path_gives_the_same_totals() {
         assert_eq!((calls(&doc), totals(&doc)), (2, want), "through a link");
         std::os::unix::fs::symlink(&cfg, data.join("dot")).unwrap();
         let out = aegon(&data, &["usage", "daily", "--json"])
+            .env("HOME", "/nonexistent-aegon-home")
+            .env_remove("CODEX_HOME")
+            .env_remove("XDG_DATA_HOME")
             .env("CLAUDE_CONFIG_DIR", data.join("dot"))
             .output()
             .unwrap();

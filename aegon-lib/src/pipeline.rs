@@ -307,11 +307,30 @@ impl<R: Renderer> Pipeline<R> {
         if input.splitter.bytes_seen() == 0 {
             self.stats.empty_inputs += 1;
         }
+        self.finish_input(&mut input)
+    }
+
+    /// For an input read whole as one JSON document ([`Format::is_document`], a chat file
+    /// that its agent rewrites as it grows): decodes the document gathered so far, then
+    /// starts the input over as [`Pipeline::rewind`] does, ready for the file to be read again
+    /// from its start once it changes. Entries already seen count once (the correlator knows
+    /// their identities). `None` when `input` is not a document (nothing is done).
+    pub fn end_document(&mut self, input: &mut Input) -> io::Result<Option<Flow>> {
+        if !input.format().is_some_and(Format::is_document) {
+            return Ok(None);
+        }
+        let flow = self.finish_input(input)?;
+        self.rewind(input);
+        Ok(Some(flow))
+    }
+
+    /// Decodes `input`'s last line and a gathered document.
+    fn finish_input(&mut self, input: &mut Input) -> io::Result<Flow> {
         let Input {
             name,
             splitter,
             decoder,
-        } = &mut input;
+        } = input;
         let mut sink = EventSink {
             max_line: self.options.max_line,
             agents: self.options.agents,
@@ -398,7 +417,14 @@ impl<R: Renderer> EventSink<'_, R> {
                 offset,
                 len,
                 ..
-            } => self.event(too_long_event(file, number, offset, len, self.max_line)),
+            } => {
+                let mut event = too_long_event(file, number, offset, len, self.max_line);
+                // The input's agent, once its format is known (the line itself is not read).
+                if let Some(format) = decoder.format() {
+                    event.agent = format.agent();
+                }
+                self.event(event)
+            }
         }
     }
 

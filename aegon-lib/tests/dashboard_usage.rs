@@ -110,6 +110,7 @@ fn reported(entries: &Entries, kind: ReportKind, since: &str, until: &str) -> (f
             Bound::Date(until.parse().unwrap())
         }),
         project: None,
+        agents: None,
     };
     let r = report(entries, kind, By::Nothing, &filter, &TimeZone::UTC);
     (r.totals.priced_cost(), total_tokens(&r.totals.tokens()))

@@ -55,8 +55,10 @@ OPTIONS:
         --week-start DAY  First day of weeks: monday…sunday [default: monday, ISO 8601].
         --breakdown       A sub-row per model under each row (JSON always has
                           modelBreakdowns).
-        --by WHAT         Split each row by project, model or agent (main/subagent).
+        --by WHAT         Split each row by project, model, agent (claude-code, codex,
+                          gemini-cli, opencode, …) or subagent (main/subagent).
         --project TEXT    Only projects whose path contains TEXT.
+        --agent NAME      Only this coding agent's usage (repeatable).
         --token-limit N   With blocks: a token limit per block, or max (the largest
                           completed block); shows % used and ok/warning/exceeds.
         --active          With blocks: only the active block.
@@ -87,6 +89,7 @@ struct Options {
     breakdown: bool,
     by: By,
     project: Option<String>,
+    agents: Option<aegon::AgentSet>,
     token_limit: Option<TokenLimit>,
     active: bool,
     no_index: bool,
@@ -129,6 +132,7 @@ fn parse(args: Vec<OsString>, now: i64) -> Result<Option<Options>, lexopt::Error
         breakdown: false,
         by: By::Nothing,
         project: None,
+        agents: None,
         token_limit: None,
         active: false,
         no_index: false,
@@ -170,14 +174,25 @@ fn parse(args: Vec<OsString>, now: i64) -> Result<Option<Options>, lexopt::Error
                     "project" => By::Project,
                     "model" => By::Model,
                     "agent" => By::Agent,
+                    "subagent" => By::Subagent,
                     _ => {
                         return Err(custom(format!(
-                            "--by: '{v}'? rows split by project, model or agent"
+                            "--by: '{v}'? rows split by project, model, agent or subagent"
                         )))
                     }
                 };
             }
             Long("project") => o.project = Some(parser.value()?.to_string_lossy().into_owned()),
+            Long("agent") => {
+                let v = parser.value()?.to_string_lossy().into_owned();
+                let agent = aegon::Agent::from_name(&v).ok_or_else(|| {
+                    custom(format!(
+                        "--agent: '{v}'? one of {}",
+                        aegon::Agent::ALL.map(|a| a.as_str()).join(", ")
+                    ))
+                })?;
+                o.agents = Some(o.agents.unwrap_or(aegon::AgentSet::NONE).with(agent));
+            }
             Long("token-limit") => {
                 let v = parser.value()?.to_string_lossy().into_owned();
                 o.token_limit = Some(match v.as_str() {
@@ -300,6 +315,7 @@ pub fn run(args: Vec<OsString>) -> io::Result<ExitCode> {
             since: o.since,
             until: o.until,
             project: o.project.clone(),
+            agents: o.agents,
         };
         let r = report(&entries, kind, o.by, &filter, &tz);
         if o.json {

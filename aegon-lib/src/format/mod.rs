@@ -1,6 +1,7 @@
 //! Transcript formats: one folder per agent, each turning lines into the common [`Event`]s.
 //!
 //! - [`claude`]: Claude Code's JSONL transcripts (`~/.claude/projects/**/*.jsonl`).
+//! - [`codex`]: OpenAI Codex CLI rollouts (`~/.codex/sessions/YYYY/MM/DD/rollout-*.jsonl`).
 //! - [`audit`]: what `aegon audit` reports of each format (record kinds, fields never seen
 //!   before, versions), with each format's hooks in one table.
 //!
@@ -22,6 +23,7 @@ use crate::source::lines::Line;
 
 pub mod audit;
 pub mod claude;
+pub mod codex;
 
 /// The largest JSON document (a pretty-printed chat file, an export) read whole: 256 MiB,
 /// 150 times the largest document in the corpus of other agents' files. A larger one is
@@ -34,16 +36,19 @@ pub const MAX_DOCUMENT: usize = 256 << 20;
 pub enum Format {
     /// Claude Code's JSONL transcript: one record per line.
     Claude,
+    /// OpenAI Codex CLI's JSONL rollout (envelope lines, or the legacy bare items).
+    Codex,
 }
 
 impl Format {
     /// Every format, in the order they are tried.
-    pub const ALL: &'static [Format] = &[Format::Claude];
+    pub const ALL: &'static [Format] = &[Format::Claude, Format::Codex];
 
     /// The name `--format` takes and reports print: `claude`, …
     pub fn as_str(self) -> &'static str {
         match self {
             Format::Claude => "claude",
+            Format::Codex => "codex",
         }
     }
 
@@ -64,13 +69,23 @@ impl Format {
     pub fn agent(self) -> Agent {
         match self {
             Format::Claude => Agent::ClaudeCode,
+            Format::Codex => Agent::Codex,
+        }
+    }
+
+    /// Whether files of this format found in a folder are read (a format that only repeats
+    /// what another holds, such as Gemini CLI's `logs.json` of prompts beside its chats, is
+    /// read only when named).
+    pub fn found_in_folders(self) -> bool {
+        match self {
+            Format::Claude => true,
         }
     }
 
     /// True for formats read whole as one JSON document rather than line by line.
     pub fn is_document(self) -> bool {
         match self {
-            Format::Claude => false,
+            Format::Claude | Format::Codex => false,
         }
     }
 }
@@ -84,7 +99,9 @@ impl std::fmt::Display for Format {
 /// The line-oriented format whose files begin with `first` (the first non-blank line, a whole
 /// JSON object), Claude Code's when no other recognises it.
 pub fn sniff_line(first: &[u8]) -> Format {
-    let _ = first;
+    if codex::sniff(first) {
+        return Format::Codex;
+    }
     Format::Claude
 }
 
@@ -120,6 +137,9 @@ enum State {
     Sniffing(Option<Format>),
     /// Claude Code JSONL: stateless line by line.
     Claude,
+    /// Codex rollout: session, model and cumulative usage carried across lines (boxed: the
+    /// state is larger than the other variants).
+    Codex(Box<codex::Decoder>),
     /// A JSON document being gathered.
     Document(Document),
 }
@@ -151,6 +171,7 @@ impl Decoder {
         match &self.state {
             State::Sniffing(forced) => *forced,
             State::Claude => Some(Format::Claude),
+            State::Codex(_) => Some(Format::Codex),
             State::Document(doc) => doc.format,
         }
     }
@@ -192,6 +213,7 @@ impl Decoder {
         match &mut self.state {
             State::Sniffing(_) => ControlFlow::Continue(()),
             State::Claude => claude::decode::decode_line(file, line, &mut *emit),
+            State::Codex(decoder) => decoder.line(file, line, emit),
             State::Document(doc) => {
                 doc.push(line.bytes);
                 ControlFlow::Continue(())
@@ -206,6 +228,11 @@ impl Decoder {
     {
         match std::mem::replace(&mut self.state, State::Sniffing(None)) {
             State::Document(doc) => doc.decode(file, emit),
+            State::Codex(mut decoder) => {
+                let flow = decoder.finish(file, emit);
+                self.state = State::Codex(decoder);
+                flow
+            }
             other => {
                 self.state = other;
                 ControlFlow::Continue(())
@@ -218,6 +245,7 @@ impl Decoder {
 fn line_state(format: Format) -> State {
     match format {
         Format::Claude => State::Claude,
+        Format::Codex => State::Codex(Box::default()),
     }
 }
 
@@ -267,7 +295,7 @@ impl Document {
         let head = &self.text[..self.text.len().min(64 << 10)];
         match self.format.or_else(|| sniff_document(head)) {
             // No document format recognises it: not a transcript aegon knows.
-            Some(Format::Claude) | None => emit(malformed(
+            Some(Format::Claude | Format::Codex) | None => emit(malformed(
                 source,
                 MalformedReason::UnexpectedShape,
                 "a JSON document that no known transcript format recognises (try --format)"

@@ -45,6 +45,8 @@ pub struct Response {
     pub model: Option<String>,
     /// True when a subagent made the call.
     pub subagent: bool,
+    /// The coding agent whose transcript holds it.
+    pub agent: crate::event::Agent,
     /// Its tokens: field by field, the largest count of its lines.
     pub tokens: Tokens,
     /// What decides its price besides model and tokens ([`merge_factors`] of its lines').
@@ -98,6 +100,8 @@ pub struct ToolUse {
     pub tool: Option<String>,
     /// True when a subagent made the call.
     pub subagent: bool,
+    /// The coding agent whose transcript holds it.
+    pub agent: crate::event::Agent,
     /// True when its result was an error.
     pub is_error: bool,
 }
@@ -312,6 +316,7 @@ impl Renderer for Collector {
                                 project: owned(event.cwd.as_deref()),
                                 model: owned(model.as_deref()),
                                 subagent: event.sidechain,
+                                agent: event.agent,
                                 tokens: *tokens,
                                 factors: factors.clone(),
                                 also: Vec::new(),
@@ -338,6 +343,7 @@ impl Renderer for Collector {
                         project: owned(event.cwd.as_deref()),
                         tool: Some(tool.to_string()),
                         subagent: event.sidechain,
+                        agent: event.agent,
                         is_error: false,
                     });
             }
@@ -356,6 +362,7 @@ impl Renderer for Collector {
                         project: owned(event.cwd.as_deref()),
                         tool: owned(tool.as_deref()),
                         subagent: event.sidechain,
+                        agent: event.agent,
                         is_error: true,
                     });
             }

@@ -135,6 +135,8 @@ pub enum Reread {
     Truncated,
     /// It has another device or inode (rotated, re-created, or replaced by a copy).
     Replaced,
+    /// It is a JSON document read whole, and its size changed (such files are rewritten).
+    Rewritten,
 }
 
 /// What [`Ledger::update_file`] did.
@@ -213,6 +215,7 @@ struct FileRow {
     consumed: i64,
     line: i64,
     open_tail: bool,
+    whole: bool,
 }
 
 impl Ledger {
@@ -367,7 +370,7 @@ impl Ledger {
     fn file_row(conn: &Connection, key: &str) -> Result<Option<FileRow>, Error> {
         Ok(conn
             .prepare_cached(
-                "SELECT id, dev, ino, consumed, line, open_tail FROM files WHERE path = ?1",
+                "SELECT id, dev, ino, consumed, line, open_tail, whole FROM files WHERE path = ?1",
             )?
             .query_row([key], |r| {
                 Ok(FileRow {
@@ -377,6 +380,7 @@ impl Ledger {
                     consumed: r.get(3)?,
                     line: r.get(4)?,
                     open_tail: r.get(5)?,
+                    whole: r.get(6)?,
                 })
             })
             .optional()?)
@@ -431,6 +435,8 @@ impl Ledger {
         let (start, line, open_tail, reread) = match before {
             Some(r) if (r.dev, r.ino) != (dev, ino) => (0, 1, false, Some(Reread::Replaced)),
             Some(r) if size < r.consumed => (0, 1, false, Some(Reread::Truncated)),
+            // A JSON document is rewritten, not appended to: read it whole again.
+            Some(r) if r.whole && size != r.consumed => (0, 1, false, Some(Reread::Rewritten)),
             Some(r) => (r.consumed, r.line, r.open_tail, None),
             None => (0, 1, false, None),
         };
@@ -467,8 +473,9 @@ impl Ledger {
         let file_id = match current {
             None => {
                 tx.prepare_cached(
-                    "INSERT INTO files (path, dev, ino, consumed, line, open_tail, present, updated_ms)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7)",
+                    "INSERT INTO files (path, dev, ino, consumed, line, open_tail, present, updated_ms,
+                         whole)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7, ?8)",
                 )?
                 .execute(params![
                     key,
@@ -477,7 +484,8 @@ impl Ledger {
                     read.consumed as i64,
                     read.next_line as i64,
                     read.open_tail,
-                    now
+                    now,
+                    read.whole
                 ])?;
                 tx.last_insert_rowid()
             }
@@ -489,7 +497,7 @@ impl Ledger {
                 if ours_is_newer {
                     tx.prepare_cached(
                         "UPDATE files SET dev = ?2, ino = ?3, consumed = ?4, line = ?5, open_tail = ?6,
-                         present = 1, updated_ms = ?7 WHERE id = ?1",
+                         present = 1, updated_ms = ?7, whole = ?8 WHERE id = ?1",
                     )?
                     .execute(params![
                         row.id,
@@ -498,7 +506,8 @@ impl Ledger {
                         read.consumed as i64,
                         read.next_line as i64,
                         read.open_tail,
-                        now
+                        now,
+                        read.whole
                     ])?;
                 }
                 row.id
@@ -509,8 +518,8 @@ impl Ledger {
             let mut upsert = tx.prepare_cached(
                 "INSERT INTO responses (key, file_id, ts_ms, session, project, model, subagent,
                      input, output, cache_read, cache_5m, cache_1h,
-                     speed, service_tier, inference_geo, prompt_tokens)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+                     speed, service_tier, inference_geo, prompt_tokens, agent)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
                  ON CONFLICT(key) DO UPDATE SET
                      input = max(input, excluded.input),
                      output = max(output, excluded.output),
@@ -524,7 +533,8 @@ impl Ledger {
                      speed = coalesce(speed, excluded.speed),
                      service_tier = coalesce(service_tier, excluded.service_tier),
                      inference_geo = coalesce(inference_geo, excluded.inference_geo),
-                     prompt_tokens = max(coalesce(prompt_tokens, 0), excluded.prompt_tokens)",
+                     prompt_tokens = max(coalesce(prompt_tokens, 0), excluded.prompt_tokens),
+                     agent = coalesce(agent, excluded.agent)",
             )?;
             let mut stored_session =
                 tx.prepare_cached("SELECT session FROM responses WHERE key = ?1")?;
@@ -575,11 +585,13 @@ impl Ledger {
                     names.id(&tx, f.service_tier.as_deref())?,
                     names.id(&tx, f.inference_geo.as_deref())?,
                     i64::try_from(f.prompt_tokens).unwrap_or(i64::MAX),
+                    names.id(&tx, Some(r.agent.as_str()))?,
                 ])?;
             }
             let mut upsert = tx.prepare_cached(
-                "INSERT INTO tools (key, file_id, ts_ms, session, project, tool, subagent, is_error)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                "INSERT INTO tools (key, file_id, ts_ms, session, project, tool, subagent, is_error,
+                     agent)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
                  ON CONFLICT(key) DO UPDATE SET
                      is_error = max(is_error, excluded.is_error),
                      tool = coalesce(tool, excluded.tool),
@@ -595,6 +607,7 @@ impl Ledger {
                     names.id(&tx, t.tool.as_deref())?,
                     t.subagent,
                     t.is_error,
+                    names.id(&tx, Some(t.agent.as_str()))?,
                 ])?;
             }
             let mut span = tx.prepare_cached(
@@ -811,12 +824,12 @@ impl Ledger {
         let mut stmt = self.conn.prepare_cached(if since_ms.is_some() {
             "SELECT file_id, ts_ms, session, project, model, subagent,
                     input, output, cache_read, cache_5m, cache_1h,
-                    speed, service_tier, inference_geo, prompt_tokens, key
+                    speed, service_tier, inference_geo, prompt_tokens, key, agent
              FROM responses WHERE ts_ms >= ?1"
         } else {
             "SELECT file_id, ts_ms, session, project, model, subagent,
                     input, output, cache_read, cache_5m, cache_1h,
-                    speed, service_tier, inference_geo, prompt_tokens, key
+                    speed, service_tier, inference_geo, prompt_tokens, key, agent
              FROM responses WHERE ?1 IS NULL"
         })?;
         let owners = self.owners()?;
@@ -853,6 +866,9 @@ impl Ledger {
                     project,
                     model,
                     subagent: r.get(5)?,
+                    agent: name(16).map(|id| {
+                        crate::event::Agent::from_name(out.name(id)).unwrap_or_default()
+                    })?,
                     tokens,
                     cost_pico,
                     estimated,
@@ -1150,6 +1166,8 @@ struct FileRead {
     next_line: u64,
     /// A whole JSON value without its newline was consumed last.
     open_tail: bool,
+    /// The file is one JSON document, read whole (see the schema's version 4).
+    whole: bool,
     responses: HashMap<String, Response>,
     tools: HashMap<String, ToolUse>,
     limits: HashMap<String, LimitHit>,
@@ -1223,6 +1241,15 @@ fn read_from(
         consumed = pos;
         new_open_tail = true;
     }
+    let whole = input
+        .format()
+        .is_some_and(crate::format::Format::is_document);
+    if whole {
+        // A document is decoded at its end, and is consumed whole.
+        let _ = pipeline.close(input)?;
+        consumed = pos;
+        new_open_tail = false;
+    }
     let lines = pipeline.stats().lines;
     let (collector, _) = pipeline.finish()?;
     let spans = collector.spans().clone();
@@ -1232,6 +1259,7 @@ fn read_from(
         consumed,
         next_line: line + lines,
         open_tail: new_open_tail,
+        whole,
         responses,
         tools,
         limits,
@@ -1271,6 +1299,8 @@ pub struct Entry {
     pub model: u32,
     /// Made by a subagent.
     pub subagent: bool,
+    /// The coding agent (Claude Code for rows indexed before schema version 4).
+    pub agent: crate::event::Agent,
     /// Tokens.
     pub tokens: Tokens,
     /// Its cost in picodollars (10⁻¹² $), priced when read as a request of its own with its
@@ -1338,6 +1368,7 @@ impl Entries {
                         project,
                         model,
                         subagent: r.subagent,
+                        agent: r.agent,
                         tokens: r.tokens,
                         cost_pico,
                         estimated: false,
@@ -1594,6 +1625,12 @@ mod tests {
     /// Makes the index at `path` what schema version 1 wrote: its rows without price factors.
     fn downgrade_to_version_1(path: &Path) {
         let conn = Connection::open(path).unwrap();
+        // What version 4 added.
+        conn.execute_batch(
+            "ALTER TABLE responses DROP COLUMN agent; ALTER TABLE tools DROP COLUMN agent;
+             ALTER TABLE files DROP COLUMN whole;",
+        )
+        .unwrap();
         // What version 3 added.
         conn.execute_batch(
             "DROP INDEX files_identity; DROP TABLE session_spans; DROP TABLE response_sessions;",

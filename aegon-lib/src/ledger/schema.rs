@@ -28,6 +28,12 @@
 //! the session where it first occurred by the `--summary` rule
 //! ([`crate::ledger::collect::first_occurred`]). Migrating reads every file again to fill them.
 //!
+//! Version 4 added `agent` to `responses` and `tools` (a `names` id of the agent's name,
+//! [`crate::Agent::as_str`]; NULL for rows indexed before, all Claude Code's) and `whole` to
+//! `files`: a file read whole as one JSON document (a Gemini CLI chat, an OpenCode export) is
+//! read again from its start whenever its size changes, as such files are rewritten, not
+//! appended to; its rows merge by identity, so nothing counts twice.
+//!
 //! Version 2 added the price factors. Migrating from version 1 adds the columns (NULL) and
 //! sets every file's progress back to its start, so the next update reads the transcripts
 //! still on disk again and fills in their responses' factors (rows merge by identity: nothing
@@ -39,7 +45,7 @@
 pub const APPLICATION_ID: i32 = 0x4145_474E;
 
 /// The schema version this build writes (`PRAGMA user_version`).
-pub const VERSION: i32 = 3;
+pub const VERSION: i32 = 4;
 
 /// `MIGRATIONS[n]` takes the schema from version `n` to `n + 1`.
 pub const MIGRATIONS: &[&str] = &[
@@ -133,5 +139,13 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (key, session)
     ) WITHOUT ROWID;
     UPDATE files SET consumed = 0, line = 1, open_tail = 0;
+    ",
+    // 3 → 4: the agent of each response and tool call (NULL: Claude Code, the only agent
+    // read before), and files read whole (JSON documents: read again from their start when
+    // they change). Nothing to read again.
+    "
+    ALTER TABLE responses ADD COLUMN agent INTEGER;
+    ALTER TABLE tools ADD COLUMN agent INTEGER;
+    ALTER TABLE files ADD COLUMN whole INTEGER NOT NULL DEFAULT 0;
     ",
 ];

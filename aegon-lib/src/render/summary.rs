@@ -4,6 +4,7 @@
 //! Events are applied to [`Sessions`] with the clock taken from the stream itself (the latest
 //! timestamp seen), so the same input always gives the same summary.
 
+use std::collections::BTreeSet;
 use std::io::{self, Write};
 use std::ops::ControlFlow;
 use std::path::Path;
@@ -15,7 +16,7 @@ use crate::pipeline::Stats;
 use crate::render::text::{duration, thousands};
 use crate::render::{Flow, Renderer};
 use crate::session::cost_explained::{Charge, RebuildCause};
-use crate::session::pricing::Pricing;
+use crate::session::pricing::{Pricing, Vendor};
 use crate::session::{Session, Sessions};
 use crate::timestamp::parse_millis;
 use crate::tokens::Tokens;
@@ -308,10 +309,11 @@ impl<'a> SummaryDoc<'a> {
             "rebuilds": rebuilds.rebuilds,
             "rebuild_cost_usd": charge_usd(rebuilds.cost),
         });
+        let price_table = price_table_json(pricing, &vendors_used(pricing, &list));
         SummaryDoc {
             sessions: list,
             totals,
-            price_table: price_table_json(pricing),
+            price_table,
             malformed_lines: stats.malformed.total(),
         }
     }
@@ -337,19 +339,44 @@ impl serde::Serialize for SummaryDoc<'_> {
     }
 }
 
-/// Which prices the costs used: the built-in table's date and what a user's file added.
-fn price_table_json(pricing: &Pricing) -> Value {
+/// The vendors whose built-in prices priced some model of `sessions` (a model only a user's
+/// price file names has none).
+fn vendors_used(pricing: &Pricing, sessions: &[&Session]) -> BTreeSet<Vendor> {
+    sessions
+        .iter()
+        .flat_map(|s| &s.models)
+        .filter_map(|m| pricing.model(m).and_then(|p| p.vendor))
+        .collect()
+}
+
+/// Which prices the costs used: the built-in table's date, the vendors whose lists priced the
+/// sessions' models with where those lists were read, and what a user's file added.
+fn price_table_json(pricing: &Pricing, vendors: &BTreeSet<Vendor>) -> Value {
+    let vendors: Vec<Value> = vendors
+        .iter()
+        .map(|v| json!({ "vendor": v.name(), "source": v.source() }))
+        .collect();
     json!({
         "date": pricing.table_date(),
+        "vendors": vendors,
         "user_entries": pricing.user_entries(),
         "user_date": pricing.user_date(),
     })
 }
 
 /// The prices line under the table's total: `Anthropic's list read 2026-11-29 + 2 user
-/// entries of 2026-12-01`.
-fn price_table_line(pricing: &Pricing) -> String {
-    let mut line = format!("Anthropic's list read {}", pricing.table_date());
+/// entries of 2026-12-01`; with other vendors' models `Anthropic's and OpenAI's lists read …`.
+fn price_table_line(pricing: &Pricing, vendors: &BTreeSet<Vendor>) -> String {
+    let names: Vec<String> = vendors.iter().map(|v| format!("{}'s", v.name())).collect();
+    let mut line = match names.as_slice() {
+        [] => format!("Anthropic's list read {}", pricing.table_date()),
+        [one] => format!("{one} list read {}", pricing.table_date()),
+        [rest @ .., last] => format!(
+            "{} and {last} lists read {}",
+            rest.join(", "),
+            pricing.table_date()
+        ),
+    };
     if pricing.user_entries() > 0 {
         let n = pricing.user_entries();
         line.push_str(&format!(
@@ -780,7 +807,11 @@ fn write_table(out: &mut impl Write, sessions: &Sessions, stats: &Stats) -> io::
         money(cost, priced, &unpriced)
     )?;
     writeln!(out, "       {}", tokens_line(&total))?;
-    writeln!(out, "       prices: {}", price_table_line(pricing))?;
+    writeln!(
+        out,
+        "       prices: {}",
+        price_table_line(pricing, &vendors_used(pricing, &list))
+    )?;
     if stats.malformed.total() > 0 {
         writeln!(
             out,
@@ -794,6 +825,41 @@ fn write_table(out: &mut impl Write, sessions: &Sessions, stats: &Stats) -> io::
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_prices_line_names_each_vendors_list() {
+        let p = Pricing::built_in();
+        let line = |v: &[Vendor]| price_table_line(&p, &v.iter().copied().collect());
+        assert_eq!(line(&[]), "Anthropic's list read 2026-11-29");
+        assert_eq!(
+            line(&[Vendor::Anthropic]),
+            "Anthropic's list read 2026-11-29"
+        );
+        assert_eq!(line(&[Vendor::Google]), "Google's list read 2026-11-29");
+        assert_eq!(
+            line(&[Vendor::Google, Vendor::Anthropic]),
+            "Anthropic's and Google's lists read 2026-11-29"
+        );
+        assert_eq!(
+            line(&[
+                Vendor::ZAi,
+                Vendor::OpenAI,
+                Vendor::Google,
+                Vendor::Anthropic
+            ]),
+            "Anthropic's, OpenAI's, Google's and Z.ai's lists read 2026-11-29"
+        );
+        let mut user = Pricing::built_in();
+        user.merge_json(r#"{"date":"2026-12-01","my-model":{"input":1,"output":2,"cache_write_5m":0,"cache_write_1h":0,"cache_read":0}}"#)
+            .unwrap();
+        assert_eq!(
+            price_table_line(&user, &[Vendor::OpenAI].into_iter().collect()),
+            "OpenAI's list read 2026-11-29 + 1 user entry of 2026-12-01"
+        );
+        let json = price_table_json(&p, &[Vendor::Google].into_iter().collect());
+        assert_eq!(json["vendors"][0]["vendor"], "Google");
+        assert_eq!(json["vendors"][0]["source"], Vendor::Google.source());
+    }
 
     #[test]
     fn session_ids_from_file_names() {

@@ -76,6 +76,9 @@ struct Open {
     /// Bytes read so far (the file's read position).
     offset: u64,
     input: Input,
+    /// The file is one JSON document (a chat its agent rewrites as it grows): decoded after
+    /// each read, and read again from its start whenever its size changes.
+    document: bool,
 }
 
 /// One followed path. See the [module documentation](self).
@@ -167,7 +170,17 @@ impl Tail {
             }
             match &current {
                 Ok(meta) if same_file => {
-                    if meta.len() < open.offset {
+                    if open.document && meta.len() != open.offset {
+                        // Rewritten: read it whole again (end_document started the input over).
+                        open.offset = 0;
+                        if let Some(file) = &mut open.file {
+                            if let Err(e) = file.seek(SeekFrom::Start(0)) {
+                                self.open = None;
+                                on_change(&self.path, Change::Unreadable(e));
+                                return Ok((read, Flow::Continue(())));
+                            }
+                        }
+                    } else if meta.len() < open.offset {
                         let dropped = pipeline.rewind(&mut open.input);
                         open.offset = 0;
                         let rewound = match &mut open.file {
@@ -219,7 +232,18 @@ impl Tail {
                     Ok(mut file) => {
                         let mut input = pipeline.open(self.name.clone());
                         let mut start = 0;
+                        let mut document = false;
                         if let (Some(limit), false) = (self.skip, self.opened_once) {
+                            if let Some(end) = document_end(&mut file, limit) {
+                                // A JSON document is read whole or not at all: from its
+                                // next rewrite on.
+                                start = end;
+                                document = true;
+                            }
+                        }
+                        if let (Some(limit), false, false) =
+                            (self.skip, self.opened_once, document)
+                        {
                             // After the last complete line (a line being written is read
                             // whole), with line numbers counted, so reports stay true.
                             match end_of_last_line(&mut file, limit.unwrap_or(u64::MAX)) {
@@ -240,6 +264,7 @@ impl Tail {
                             id: file_id(meta),
                             offset: start,
                             input,
+                            document,
                         });
                         on_change(&self.path, Change::Opened { offset: start });
                     }
@@ -264,7 +289,14 @@ impl Tail {
         let Some(open) = &mut self.open else {
             return Ok((read, Flow::Continue(())));
         };
-        let (n, flow) = drain(open, pipeline)?;
+        let (n, mut flow) = drain(open, pipeline)?;
+        if n > 0 && flow.is_continue() {
+            if let Some(decoded) = pipeline.end_document(&mut open.input)? {
+                open.document = true;
+                flow = decoded;
+                pipeline.renderer().flush()?;
+            }
+        }
         Ok((read + n, flow))
     }
 
@@ -318,6 +350,24 @@ fn end_of_last_line(file: &mut File, limit: u64) -> io::Result<(u64, u64)> {
     }
     file.seek(SeekFrom::Start(end))?;
     Ok((end, lines))
+}
+
+/// When `file` is one JSON document (its first bytes recognised by a document format), the
+/// size to start after (`limit`, else the file's length), the file left there; `None`
+/// otherwise (the file left at its start).
+fn document_end(file: &mut File, limit: Option<u64>) -> Option<u64> {
+    let mut head = Vec::new();
+    let read = (&mut *file)
+        .take(crate::source::tree::SNIFF_BYTES as u64)
+        .read_to_end(&mut head);
+    let rewound = file.seek(SeekFrom::Start(0));
+    if read.is_err() || rewound.is_err() || crate::format::sniff_document(&head).is_none() {
+        return None;
+    }
+    let len = file.metadata().ok()?.len();
+    let end = limit.map_or(len, |l| l.min(len));
+    file.seek(SeekFrom::Start(end)).ok()?;
+    Some(end)
 }
 
 /// Reads `open` to its current end into the pipeline. A read error ends the drain quietly

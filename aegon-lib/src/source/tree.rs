@@ -1,7 +1,8 @@
 //! Transcript files below a folder, as users lay folders out: symbolic links followed, each real
 //! file once.
 //!
-//! A folder stands for every `*.jsonl` regular file below it (subagent folders included), sorted
+//! A folder stands for every transcript below it ([`is_transcript`]: `*.jsonl` regular files, and
+//! `*.json` ones a document format recognises; subagent folders included), sorted
 //! by path so that a session's main file comes before its `<session>/subagents/` files.
 //!
 //! Symbolic links are followed, to folders and to files (people keep a project's transcripts
@@ -337,16 +338,47 @@ fn outer_folders(root: &Path) -> Vec<FileId> {
     outer
 }
 
-/// Every transcript (`*.jsonl`) below `dir`, each real file once, sorted by the path's text
+/// Every transcript ([`is_transcript`]) below `dir`, each real file once, sorted by the path's text
 /// (`s1.jsonl` before `s1/subagents/…`, as '.' < '/'); `problem` is told about what cannot
 /// be read and about links that loop. (A [`Walker`] does the same across several folders.)
 pub fn transcripts_below(dir: &Path, mut problem: impl FnMut(&Path, &io::Error)) -> Vec<PathBuf> {
     Walker::default().walk(dir, &mut problem).paths()
 }
 
-/// Whether `path` names a transcript: a `.jsonl` file.
+/// Whether `path` names a transcript: a `.jsonl` file, or a `.json` file whose first bytes a
+/// document format recognises (a Gemini CLI chat, an OpenCode export or storage file: see
+/// [`crate::format::sniff_document`]; other JSON files, such as settings or checkpoints, are not
+/// transcripts). A `.json` file is opened to look: at most [`SNIFF_BYTES`] are read.
 pub fn is_transcript(path: &Path) -> bool {
-    path.extension().is_some_and(|e| e == "jsonl")
+    match path.extension() {
+        Some(e) if e == "jsonl" => true,
+        Some(e) if e == "json" => json_transcript(path),
+        _ => false,
+    }
+}
+
+/// How much of a `.json` file is read to tell whether it is a transcript.
+pub const SNIFF_BYTES: usize = 64 << 10;
+
+fn json_transcript(path: &Path) -> bool {
+    use std::io::Read;
+    // Never open what is not a regular file (a named pipe would wait for a writer forever).
+    if !fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        return false;
+    }
+    let Ok(file) = fs::File::open(path) else {
+        // Not readable: a candidate, so that the problem is reported where it is read.
+        return true;
+    };
+    let mut head = Vec::with_capacity(4096);
+    if file
+        .take(SNIFF_BYTES as u64)
+        .read_to_end(&mut head)
+        .is_err()
+    {
+        return true;
+    }
+    crate::format::sniff_document(&head).is_some_and(crate::format::Format::found_in_folders)
 }
 
 #[cfg(test)]

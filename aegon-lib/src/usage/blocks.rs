@@ -314,6 +314,7 @@ mod tests {
                     project: 0,
                     model: 1,
                     subagent: false,
+                    agent: crate::event::Agent::ClaudeCode,
                     tokens: Tokens {
                         input: 10,
                         output: 90,

@@ -72,18 +72,21 @@ pub enum By {
     Project,
     /// Model.
     Model,
-    /// Agent: `main` or `subagent`.
+    /// The coding agent that wrote the transcript: `claude-code`, `codex`, … ([`crate::Agent`]).
     Agent,
+    /// Who made the call: `main` (the conversation) or `subagent`.
+    Subagent,
 }
 
 impl By {
-    /// The JSON field of the second key (`project`, `model`, `agent`).
+    /// The JSON field of the second key (`project`, `model`, `agent`, `subagent`).
     pub fn field(self) -> Option<&'static str> {
         match self {
             By::Nothing => None,
             By::Project => Some("project"),
             By::Model => Some("model"),
             By::Agent => Some("agent"),
+            By::Subagent => Some("subagent"),
         }
     }
 }
@@ -97,6 +100,8 @@ pub struct Filter {
     pub until: Option<Bound>,
     /// Only projects whose path contains this text (or equals it).
     pub project: Option<String>,
+    /// Only these coding agents' responses (`None`: all).
+    pub agents: Option<crate::event::AgentSet>,
 }
 
 /// Tokens and cost of one model's responses in a group.
@@ -278,6 +283,9 @@ pub fn report(
     let mut totals = Usage::default();
     let mut estimated = 0u64;
     for e in &entries.rows {
+        if filter.agents.is_some_and(|set| !set.contains(e.agent)) {
+            continue;
+        }
         let project = entries.name(e.project);
         if let Some(want) = &filter.project {
             if !project.contains(want.as_str()) {
@@ -301,7 +309,8 @@ pub fn report(
             By::Nothing => String::new(),
             By::Project => project.to_owned(),
             By::Model => model.to_owned(),
-            By::Agent => if e.subagent { "subagent" } else { "main" }.to_owned(),
+            By::Agent => e.agent.as_str().to_owned(),
+            By::Subagent => if e.subagent { "subagent" } else { "main" }.to_owned(),
         };
         let slot = groups.entry((key, second)).or_insert_with(|| {
             (

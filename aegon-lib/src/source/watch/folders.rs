@@ -42,10 +42,11 @@ const RESCAN_POLLING: Duration = Duration::from_millis(500);
 /// A file unchanged this long has its handle closed.
 const PARK_AFTER: Duration = Duration::from_secs(10);
 
-/// The Claude Code folders watched by default: `projects/` and `sessions/` under each directory
-/// of `CLAUDE_CONFIG_DIR` (comma-separated; a leading `~/` is the home folder, as the shell
-/// does not expand it after a comma), else under `~/.claude`. Only those that exist (symbolic
-/// links followed), each real folder once.
+/// The folders read by default: Claude Code's (`projects/` and `sessions/` under each
+/// directory of `CLAUDE_CONFIG_DIR`, comma-separated, a leading `~/` being the home folder as
+/// the shell does not expand it after a comma; else under `~/.claude`), then other agents'
+/// ([`other_agent_roots`]). Only those that exist (symbolic links followed), each real folder
+/// once.
 ///
 /// Errors: a sentence saying which folders were tried, when none exists (or `HOME` is unset).
 pub fn default_roots() -> Result<Vec<PathBuf>, String> {
@@ -64,13 +65,20 @@ pub fn default_roots() -> Result<Vec<PathBuf>, String> {
             .collect(),
         _ => match &home {
             Some(home) => vec![home.join(".claude")],
-            None => return Err("HOME is not set; give the folders to watch".into()),
+            None => return Err("HOME is not set; give the folders to read".into()),
         },
     };
+    let env = |name: &str| {
+        std::env::var_os(name)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    let others = other_agent_roots(home.as_deref(), &env);
     let mut seen = BTreeSet::new();
     let roots: Vec<PathBuf> = bases
         .iter()
         .flat_map(|b| [b.join("projects"), b.join("sessions")])
+        .chain(others.iter().map(|(_, p)| p.clone()))
         .filter(|d| d.is_dir())
         .filter(|d| FileId::of(d).map_or(true, |id| seen.insert(id)))
         .collect();
@@ -78,13 +86,51 @@ pub fn default_roots() -> Result<Vec<PathBuf>, String> {
         let tried: Vec<String> = bases
             .iter()
             .map(|b| b.join("projects").display().to_string())
+            .chain(others.iter().map(|(_, p)| p.display().to_string()))
             .collect();
         return Err(format!(
-            "no Claude Code transcripts found ({} does not exist); set CLAUDE_CONFIG_DIR or give the folders to watch (aegon demo shows the dashboard on a session shipped with aegon)",
+            "no transcripts found (none of {} exists); set CLAUDE_CONFIG_DIR or give the folders to read (aegon demo shows the dashboard on a session shipped with aegon)",
             tried.join(", ")
         ));
     }
     Ok(roots)
+}
+
+/// Other agents' session folders, whether or not they exist, in this order:
+///
+/// | agent | folder |
+/// |---|---|
+/// | Codex CLI | `$CODEX_HOME/sessions`, else `~/.codex/sessions` |
+/// | Gemini CLI | `~/.gemini/tmp` (chats below `<project>/chats/`) |
+/// | OpenCode | `$XDG_DATA_HOME/opencode/storage` and `…/opencode/project` (the older per-project layout), else under `~/.local/share` |
+/// | Copilot CLI | `~/.copilot/session-state` |
+/// | Qwen Code | `~/.qwen/projects` |
+///
+/// `env` reads an environment variable (empty counts as unset); `home` is the home folder.
+pub fn other_agent_roots(
+    home: Option<&std::path::Path>,
+    env: &dyn Fn(&str) -> Option<PathBuf>,
+) -> Vec<(crate::event::Agent, PathBuf)> {
+    use crate::event::Agent;
+    let mut roots = Vec::new();
+    let under_home = |rel: &str| home.map(|h| h.join(rel));
+    if let Some(codex) = env("CODEX_HOME").or_else(|| under_home(".codex")) {
+        roots.push((Agent::Codex, codex.join("sessions")));
+    }
+    if let Some(gemini) = under_home(".gemini/tmp") {
+        roots.push((Agent::GeminiCli, gemini));
+    }
+    if let Some(data) = env("XDG_DATA_HOME").or_else(|| under_home(".local/share")) {
+        roots.push((Agent::OpenCode, data.join("opencode/storage")));
+        roots.push((Agent::OpenCode, data.join("opencode/project")));
+    }
+    if let Some(copilot) = under_home(".copilot/session-state") {
+        roots.push((Agent::CopilotCli, copilot));
+    }
+    if let Some(qwen) = under_home(".qwen/projects") {
+        roots.push((Agent::QwenCode, qwen));
+    }
+    roots
 }
 
 /// How [`watch_folders`] watches.
@@ -475,4 +521,44 @@ fn note(path: &Path, change: Change, notes: &mut dyn FnMut(&str)) {
         Change::Opened { .. } | Change::Replaced | Change::Vanished => return,
     };
     notes(&format!("{}: {what}", path.display()));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::Agent;
+    use std::path::Path;
+
+    #[test]
+    fn other_agents_folders_follow_their_environment_variables() {
+        let home = Path::new("/home/u");
+        let none = |_: &str| None;
+        let roots = other_agent_roots(Some(home), &none);
+        let expect = [
+            (Agent::Codex, "/home/u/.codex/sessions"),
+            (Agent::GeminiCli, "/home/u/.gemini/tmp"),
+            (Agent::OpenCode, "/home/u/.local/share/opencode/storage"),
+            (Agent::OpenCode, "/home/u/.local/share/opencode/project"),
+            (Agent::CopilotCli, "/home/u/.copilot/session-state"),
+            (Agent::QwenCode, "/home/u/.qwen/projects"),
+        ];
+        let got: Vec<(Agent, &str)> = roots
+            .iter()
+            .map(|(a, p)| (*a, p.to_str().unwrap()))
+            .collect();
+        assert_eq!(got, expect);
+
+        let set = |name: &str| match name {
+            "CODEX_HOME" => Some(PathBuf::from("/c")),
+            "XDG_DATA_HOME" => Some(PathBuf::from("/d")),
+            _ => None,
+        };
+        let roots = other_agent_roots(Some(home), &set);
+        assert_eq!(roots[0].1, Path::new("/c/sessions"));
+        assert_eq!(roots[2].1, Path::new("/d/opencode/storage"));
+        // Without a home, only what the environment names.
+        let roots = other_agent_roots(None, &set);
+        let agents: Vec<Agent> = roots.iter().map(|r| r.0).collect();
+        assert_eq!(agents, [Agent::Codex, Agent::OpenCode, Agent::OpenCode]);
+    }
 }
