@@ -78,7 +78,7 @@ impl Format {
     /// read only when named).
     pub fn found_in_folders(self) -> bool {
         match self {
-            Format::Claude => true,
+            Format::Claude | Format::Codex => true,
         }
     }
 
