@@ -411,23 +411,124 @@ fn a_closed_pipe_ends_quietly() {
 }
 
 #[test]
-fn write_known_regenerates_the_committed_list() {
-    // The committed list is what the corpus gives (plus its header and .* lines): a
-    // regenerated list equals it, so a change in the walk shows here.
-    let out = audit(&[
-        "--write-known".as_ref(),
-        "claude".as_ref(),
-        root().join("fixtures/corpus").as_os_str(),
-    ]);
-    assert_eq!(out.status.code(), Some(0));
-    let committed =
-        std::fs::read_to_string(root().join("aegon-lib/src/format/claude/known_fields.txt"))
-            .unwrap();
-    assert_eq!(String::from_utf8(out.stdout).unwrap(), committed);
-    let lines: Vec<&str> = committed.lines().filter(|l| !l.starts_with('#')).collect();
-    let mut sorted = lines.clone();
-    sorted.sort();
-    assert_eq!(lines, sorted, "sorted");
-    assert!(lines.contains(&"message.usage.cache_creation.ephemeral_1h_input_tokens"));
-    assert!(lines.len() < 400, "small: {}", lines.len());
+fn write_known_regenerates_the_committed_lists() {
+    // Each committed list is what its fixtures give (plus its header and .* lines): a
+    // regenerated list equals it, so a change in the walk or a fixture shows here.
+    for (format, files, example) in [
+        (
+            "claude",
+            "fixtures/corpus",
+            "message.usage.cache_creation.ephemeral_1h_input_tokens",
+        ),
+        (
+            "codex",
+            "fixtures/agents/codex",
+            "payload.info.last_token_usage.cached_input_tokens",
+        ),
+    ] {
+        let out = audit(&[
+            "--write-known".as_ref(),
+            format.as_ref(),
+            root().join(files).as_os_str(),
+        ]);
+        assert_eq!(out.status.code(), Some(0));
+        let path = format!("aegon-lib/src/format/{format}/known_fields.txt");
+        let committed = std::fs::read_to_string(root().join(&path)).unwrap();
+        assert_eq!(String::from_utf8(out.stdout).unwrap(), committed, "{path}");
+        let lines: Vec<&str> = committed.lines().filter(|l| !l.starts_with('#')).collect();
+        let mut sorted = lines.clone();
+        sorted.sort();
+        assert_eq!(lines, sorted, "{path}: sorted");
+        assert!(lines.contains(&example), "{path}");
+        assert!(lines.len() < 400, "{path}: small: {}", lines.len());
+    }
+}
+
+/// A Codex rollout record's kind by FORMAT.md (other agents) §1.2–1.3: the envelope's `type`,
+/// with `payload.type` for `event_msg` and `response_item`; legacy lines: the bare item's
+/// `type`, `record_type/<record_type>`, or `header` for the first line (`id`, no `type`).
+fn codex_kind(v: &Value) -> String {
+    match (v["type"].as_str(), v.get("payload")) {
+        (Some(t @ ("event_msg" | "response_item")), Some(p)) if p["type"].is_string() => {
+            format!("{t}/{}", p["type"].as_str().unwrap())
+        }
+        (Some(t), _) => t.to_owned(),
+        (None, _) if v["record_type"].is_string() => {
+            format!("record_type/{}", v["record_type"].as_str().unwrap())
+        }
+        (None, _) if v.get("id").is_some() => "header".to_owned(),
+        _ => "(none)".to_owned(),
+    }
+}
+
+#[test]
+fn codex_and_claude_side_by_side_each_counted_as_its_format() {
+    let dir = root().join("fixtures/agents/codex");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    let claude = fixture("marot__spotter__test__fixtures__transcripts__short.jsonl");
+    let out = audit(&["--json".as_ref(), dir.as_os_str(), claude.as_os_str()]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc = json_of(&out);
+    let names: Vec<&str> = doc["formats"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["format"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["claude", "codex"]);
+    assert_eq!(doc["formats"][0]["files"], 1);
+    let codex = &doc["formats"][1];
+    assert_eq!(codex["agent"], "codex");
+    assert_eq!(codex["files"], files.len() as u64);
+    let mut kinds: BTreeMap<String, u64> = BTreeMap::new();
+    let mut versions: BTreeMap<String, u64> = BTreeMap::new();
+    let mut records = 0u64;
+    for file in &files {
+        let mut version: Option<String> = None;
+        for line in std::fs::read_to_string(file).unwrap().lines() {
+            let Ok(v) = serde_json::from_str::<Value>(line) else {
+                continue;
+            };
+            records += 1;
+            *kinds.entry(codex_kind(&v)).or_default() += 1;
+            if v["type"] == "session_meta" {
+                if let Some(cli) = v["payload"]["cli_version"].as_str() {
+                    version = Some(cli.to_owned());
+                }
+            }
+            if let Some(ver) = &version {
+                *versions.entry(ver.clone()).or_default() += 1;
+            }
+        }
+    }
+    assert_eq!(codex["records"], records);
+    assert_eq!(counts_of(&codex["kinds"]), kinds);
+    let got: BTreeMap<String, u64> = codex["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            (
+                v["version"].as_str().unwrap().to_owned(),
+                v["records"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(got, versions);
+    // FORMAT.md: cli 0.35.0 … 0.144.1, in version order (numbers compared as numbers).
+    let listed = codex["versions"].as_array().unwrap();
+    assert_eq!(listed.first().unwrap()["version"], "0.35.0");
+    assert_eq!(listed.last().unwrap()["version"], "0.144.1");
+    // The known list was generated from these files.
+    assert_eq!(codex["fields_checked"], true);
+    assert_eq!(codex["new_fields"], serde_json::json!([]));
 }

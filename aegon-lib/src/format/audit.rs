@@ -46,7 +46,7 @@ use std::ops::ControlFlow;
 
 use serde_json::{json, Value};
 
-use super::{claude, sniff_document, Decoder, Format};
+use super::{claude, codex, sniff_document, Decoder, Format};
 use crate::event::{Event, EventKind, MalformedReason};
 use crate::source::lines::{Line, LineItem, LineSplitter};
 
@@ -137,10 +137,19 @@ const CLAUDE: Profile = Profile::new(
 .blocks(claude::block_kinds)
 .timestamp(claude::timestamp);
 
+/// Codex CLI's known key paths (`format/codex/known_fields.txt`, from the Codex fixtures).
+const CODEX_KNOWN: &str = include_str!("codex/known_fields.txt");
+
 /// The formats with hooks of their own, one line each. A format not listed gets
 /// [`Profile::generic`].
 pub const PROFILES: &[Profile] = &[
     CLAUDE,
+    Profile::new(
+        Format::Codex,
+        codex::record_kind,
+        codex::cli_version,
+        Some(CODEX_KNOWN),
+    ),
     // One line per format; each adapter exports `record_kind` and `cli_version`, e.g.
     // Profile::new(Format::Codex, codex::record_kind, codex::cli_version, None),
     // and a document format whose records are not its array or `messages[]` adds
