@@ -29,8 +29,9 @@ USAGE:
     aegon watch and aegon usage read them), it reports: the files, lines and records
     read; the record kinds (Claude Code: type, system/SUBTYPE, attachment/TYPE,
     progress/TYPE; Codex CLI: event_msg/TYPE, response_item/TYPE, …) and the content
-    block kinds (assistant/tool_use, user/tool_result, …) with counts; the fields never seen before (key paths up to four keys deep,
-    array elements as [], that are not in the format's list of known fields, e.g.
+    block kinds (assistant/tool_use, user/tool_result, …) with counts; the fields
+    never seen before (key paths up to four keys deep, array elements as [], that are
+    not in the format's list of known fields, e.g.
     message.usage.cache_creation.ephemeral_1h_input_tokens); the kinds aegon reads as
     unknown; malformed lines by reason with their first places (FILE:LINE:OFFSET, the
     offset in bytes of the problem); and the agent versions seen, with their records
