@@ -82,6 +82,18 @@ impl Format {
         }
     }
 
+    /// Whether a reader that goes on from where it stopped (the usage ledger) must read the
+    /// file again from its start when it changes: documents (rewritten whole) and line formats
+    /// whose lines depend on earlier ones (a Codex rollout names its session and model once,
+    /// and counts usage cumulatively). Identities keep what was read before from counting
+    /// twice.
+    pub fn read_from_start(self) -> bool {
+        match self {
+            Format::Claude => false,
+            Format::Codex => true,
+        }
+    }
+
     /// True for formats read whole as one JSON document rather than line by line.
     pub fn is_document(self) -> bool {
         match self {
