@@ -40,6 +40,7 @@
 //! `.blocks(…)`, `.timestamp(…)` or `.records(…)` where the defaults
 //! ([`Profile::generic`]) do not fit. A format not in the table is audited with the defaults.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{self, Read};
 use std::ops::ControlFlow;
@@ -72,11 +73,12 @@ pub struct Profile {
     pub block_kinds: fn(&Value) -> Vec<String>,
     /// The agent version the record names, if any.
     pub cli_version: fn(&Value) -> Option<String>,
-    /// When the record was written, as written (RFC 3339); default: a top-level string
-    /// `timestamp`.
-    pub timestamp: fn(&Value) -> Option<&str>,
-    /// The records of a JSON document of this format; default: the elements of a top-level
-    /// array, else of a top-level `messages` array, else the document itself.
+    /// When the record was written, RFC 3339 (as written, or made from the format's epoch
+    /// milliseconds); default: a top-level string `timestamp`.
+    pub timestamp: fn(&Value) -> Option<Cow<'_, str>>,
+    /// The records of a JSON document of this format; default ([`document_records`]): a
+    /// top-level array's elements, else the document itself, then its `messages[]` each
+    /// followed by its `parts[]`.
     pub records: fn(&Value) -> Vec<&Value>,
     /// The known key paths (see the [module documentation](self)); `None`: not checked.
     pub known_fields: Option<&'static str>,
@@ -115,7 +117,7 @@ impl Profile {
     }
 
     /// With `timestamp` as the time hook.
-    pub const fn timestamp(mut self, timestamp: fn(&Value) -> Option<&str>) -> Profile {
+    pub const fn timestamp(mut self, timestamp: fn(&Value) -> Option<Cow<'_, str>>) -> Profile {
         self.timestamp = timestamp;
         self
     }
@@ -183,20 +185,36 @@ fn top_level_version(value: &Value) -> Option<String> {
         .map(str::to_owned)
 }
 
-fn top_level_timestamp(value: &Value) -> Option<&str> {
-    value.get("timestamp")?.as_str()
+fn top_level_timestamp(value: &Value) -> Option<Cow<'_, str>> {
+    value.get("timestamp")?.as_str().map(Cow::Borrowed)
 }
 
-/// The default [`Profile::records`]: a top-level array's elements, else a top-level
-/// `messages` array's, else the document itself.
+/// The default [`Profile::records`]: a top-level array's elements (Gemini CLI's `logs.json`);
+/// else the document itself (a chat's or an export's header: its kind, its version), then
+/// each element of its `messages` array followed by the elements of that message's `parts`
+/// array (OpenCode's export: `{info, messages[{info, parts[]}]}`). The document's own walk
+/// covers its `messages[]` too, so those paths appear under both names.
 pub fn document_records(doc: &Value) -> Vec<&Value> {
-    match doc {
-        Value::Array(items) => items.iter().collect(),
-        _ => match doc.get("messages").and_then(Value::as_array) {
-            Some(items) => items.iter().collect(),
-            None => vec![doc],
-        },
+    if let Value::Array(items) = doc {
+        return items.iter().collect();
     }
+    let mut out = vec![doc];
+    for message in doc
+        .get("messages")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        out.push(message);
+        out.extend(
+            message
+                .get("parts")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten(),
+        );
+    }
+    out
 }
 
 /// A format's known key paths, parsed.
@@ -389,8 +407,9 @@ impl Tally {
             Some(v) => {
                 let entry = self.versions.entry(v.clone()).or_default();
                 entry.records += 1;
-                let time = (profile.timestamp)(record)
-                    .and_then(|t| crate::timestamp::parse_millis(t).map(|ms| (ms, t.to_owned())));
+                let time = (profile.timestamp)(record).and_then(|t| {
+                    crate::timestamp::parse_millis(&t).map(|ms| (ms, t.into_owned()))
+                });
                 if let Some(time) = time {
                     widen(&mut entry.first, time.clone(), |new, old| new < old);
                     widen(&mut entry.last, time, |new, old| new > old);
@@ -1039,10 +1058,14 @@ mod tests {
         let v = serde_json::json!({"type": "x", "version": "1.2", "timestamp": "t"});
         assert_eq!((p.record_kind)(&v).as_deref(), Some("x"));
         assert_eq!((p.cli_version)(&v).as_deref(), Some("1.2"));
-        assert_eq!((p.timestamp)(&v), Some("t"));
+        assert_eq!((p.timestamp)(&v).as_deref(), Some("t"));
         assert!((p.block_kinds)(&v).is_empty());
-        let doc = serde_json::json!({"messages": [{"a": 1}, {"b": 2}]});
-        assert_eq!((p.records)(&doc).len(), 2);
+        let doc = serde_json::json!({"messages": [{"a": 1}, {"parts": [{"c": 3}, {"d": 4}]}]});
+        let records = (p.records)(&doc);
+        assert_eq!(records.len(), 5);
+        assert_eq!(records[0], &doc);
+        assert_eq!(records[2], &doc["messages"][1]);
+        assert_eq!(records[4], &doc["messages"][1]["parts"][1]);
         let list = serde_json::json!([1, 2, 3]);
         assert_eq!((p.records)(&list).len(), 3);
         assert_eq!((p.records)(&v), [&v]);

@@ -11,6 +11,8 @@ pub mod record;
 pub mod repair;
 pub mod scan;
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 /// The key paths seen in real Claude Code transcripts, one a line, sorted (what `aegon audit`
@@ -72,11 +74,12 @@ pub fn cli_version(value: &Value) -> Option<String> {
 
 /// When the record was written: its `timestamp`, or for a `file-history-snapshot` the
 /// snapshot's (FORMAT.md §3), as written (RFC 3339).
-pub fn timestamp(value: &Value) -> Option<&str> {
+pub fn timestamp(value: &Value) -> Option<Cow<'_, str>> {
     value
         .get("timestamp")
         .or_else(|| value.get("snapshot").and_then(|s| s.get("timestamp")))
         .and_then(Value::as_str)
+        .map(Cow::Borrowed)
 }
 
 #[cfg(test)]
@@ -96,7 +99,7 @@ mod tests {
             ["assistant/text", "assistant/tool_use", "assistant/(none)"]
         );
         assert_eq!(cli_version(&v).as_deref(), Some("2.1.39"));
-        assert_eq!(timestamp(&v), Some("2026-01-02T03:04:05.678Z"));
+        assert_eq!(timestamp(&v).as_deref(), Some("2026-01-02T03:04:05.678Z"));
         let sys: Value =
             serde_json::from_str(r#"{"type":"system","subtype":"turn_duration","version":""}"#)
                 .unwrap();
@@ -115,7 +118,7 @@ mod tests {
             r#"{"type":"file-history-snapshot","snapshot":{"timestamp":"2026-01-01T00:00:00Z"}}"#,
         )
         .unwrap();
-        assert_eq!(timestamp(&snap), Some("2026-01-01T00:00:00Z"));
+        assert_eq!(timestamp(&snap).as_deref(), Some("2026-01-01T00:00:00Z"));
         assert_eq!(record_kind(&serde_json::json!({"role": "user"})), None);
         assert!(block_kinds(&serde_json::json!({"message": {"content": "text"}})).is_empty());
     }
