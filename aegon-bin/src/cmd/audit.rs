@@ -261,7 +261,9 @@ fn table(audit: &Audit, color: bool) -> String {
             audit.unrecognised.files,
             plural(audit.unrecognised.files)
         ));
-        push_malformed(&mut out, &audit.unrecognised, &style);
+        if !audit.unrecognised.malformed.is_empty() {
+            push_malformed(&mut out, &audit.unrecognised, &style);
+        }
     }
     if audit.empty_files > 0 {
         out.push_str(&format!(
@@ -350,11 +352,12 @@ fn format_section(out: &mut String, r: &Report<'_>, style: &Style) {
             ));
         }
     }
-    out.push('\n');
+    // Tables for what was found, each after a blank line; then one line for what was not.
+    let mut nothing: Vec<&str> = Vec::new();
     if !r.fields_checked {
-        out.push_str("  Fields not checked: no list of known fields for this format yet.\n");
+        nothing.push("fields not checked (no list of known fields for this format yet)");
     } else if r.new_fields.is_empty() {
-        out.push_str("  New fields: none.\n");
+        nothing.push("no new fields");
     } else {
         let mut rows = vec![vec![
             "New field".to_owned(),
@@ -368,12 +371,12 @@ fn format_section(out: &mut String, r: &Report<'_>, style: &Style) {
                 inert(&seen.first.to_string()),
             ]);
         }
+        out.push('\n');
         push_rows_mixed(out, &rows, style, style.new);
     }
     if t.unknown.is_empty() {
-        out.push_str("  Unknown kinds: none.\n");
+        nothing.push("no unknown kinds");
     } else {
-        out.push('\n');
         let mut rows = vec![vec![
             "Unknown kind".to_owned(),
             "Count".to_owned(),
@@ -386,16 +389,32 @@ fn format_section(out: &mut String, r: &Report<'_>, style: &Style) {
                 inert(&seen.first.to_string()),
             ]);
         }
+        out.push('\n');
         push_rows_mixed(out, &rows, style, style.new);
     }
-    push_malformed(out, t, style);
+    if t.malformed.is_empty() {
+        nothing.push("no malformed lines");
+    } else {
+        push_malformed(out, t, style);
+    }
+    push_nothing(out, &nothing);
 }
 
-fn push_malformed(out: &mut String, t: &Tally, style: &Style) {
-    if t.malformed.is_empty() {
-        out.push_str("  Malformed lines: none.\n");
-        return;
+/// `  No new fields, no unknown kinds.` after a blank line (nothing when `what` is empty).
+fn push_nothing(out: &mut String, what: &[&str]) {
+    let text = what.join(", ");
+    let mut chars = text.chars();
+    if let Some(first) = chars.next() {
+        out.push_str(&format!(
+            "\n  {}{}.\n",
+            first.to_uppercase(),
+            chars.as_str()
+        ));
     }
+}
+
+/// The malformed lines table (after a blank line) and the first problem's explanation.
+fn push_malformed(out: &mut String, t: &Tally, style: &Style) {
     out.push('\n');
     let mut rows = vec![vec![
         "Malformed".to_owned(),
