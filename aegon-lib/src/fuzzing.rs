@@ -112,6 +112,43 @@ pub fn codex(data: &[u8]) {
     let _ = decoder.finish("fuzz", &mut |_| ControlFlow::Continue(()));
 }
 
+/// Audits `data` as `aegon audit` does ([`crate::format::audit`]), whole and in chunks whose
+/// sizes come from its bytes: nothing may panic, the findings must not depend on the chunking,
+/// and every malformed place must lie inside the input.
+pub fn audit(data: &[u8]) {
+    use crate::format::audit::Audit;
+    let mut whole = Audit::new(4096, None);
+    let _ = whole.read("fuzz", data);
+    let json = whole.to_json();
+    let mut chunked = Audit::new(4096, None);
+    let mut input = chunked.open("fuzz");
+    let mut sizes = data.iter().cycle().map(|b| usize::from(*b % 13) + 1);
+    let mut at = 0;
+    while at < data.len() {
+        let n = sizes.next().unwrap_or(1).min(data.len() - at);
+        chunked.push(&mut input, &data[at..at + n]);
+        at += n;
+    }
+    chunked.close(input);
+    assert_eq!(json, chunked.to_json(), "chunking changed the findings");
+    let lists = json["formats"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .chain([&json["unrecognised"]]);
+    for list in lists {
+        for problem in list["malformed"].as_array().into_iter().flatten() {
+            for example in problem["examples"].as_array().into_iter().flatten() {
+                let offset = example["offset"].as_u64().unwrap_or(u64::MAX);
+                assert!(
+                    offset <= data.len() as u64,
+                    "a place past the input: {example}"
+                );
+            }
+        }
+    }
+}
+
 /// Runs `data` through the pipeline into the session core: the usage each session counts must
 /// add up to the usage events of the stream (tokens are never lost or counted twice), and the
 /// summary of it, as JSON, must parse.

@@ -39,6 +39,7 @@ fn targets() -> Vec<Target> {
         ("sessions", aegon::fuzzing::sessions),
         ("pipeline", aegon::fuzzing::pipeline),
         ("codex", aegon::fuzzing::codex),
+        ("audit", aegon::fuzzing::audit),
     ];
     // Not `let mut` and `push`: without `tui` the `mut` would be unused (a clippy error).
     #[cfg(feature = "tui")]

@@ -4,6 +4,8 @@
 //! - [`codex`]: OpenAI Codex CLI rollouts (`~/.codex/sessions/YYYY/MM/DD/rollout-*.jsonl`).
 //! - [`copilot`]: GitHub Copilot CLI's `events.jsonl` session logs.
 //! - [`opencode`]: OpenCode's `opencode export` documents and storage files (JSON documents).
+//! - [`audit`]: what `aegon audit` reports of each format (record kinds, fields never seen
+//!   before, versions), with each format's hooks in one table.
 //!
 //! ## Recognised by content
 //!
@@ -21,6 +23,7 @@ use std::ops::ControlFlow;
 use crate::event::{Agent, Event, EventKind, Malformed, MalformedReason, Source};
 use crate::source::lines::Line;
 
+pub mod audit;
 pub mod claude;
 pub mod codex;
 pub mod copilot;
@@ -213,6 +216,16 @@ impl Decoder {
             State::Codex(_) => Some(Format::Codex),
             State::Copilot(_) => Some(Format::Copilot),
             State::Document(doc) => doc.format,
+        }
+    }
+
+    /// The JSON document gathered so far, when the input is one (it is decoded at
+    /// [`Decoder::finish`]): its bytes, lines joined with `\n`, at most [`MAX_DOCUMENT`] of them
+    /// (a longer document is not read). `None` for a line-oriented input.
+    pub fn document(&self) -> Option<&[u8]> {
+        match &self.state {
+            State::Document(doc) => Some(&doc.text),
+            _ => None,
         }
     }
 
