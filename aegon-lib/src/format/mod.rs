@@ -1,6 +1,7 @@
 //! Transcript formats: one folder per agent, each turning lines into the common [`Event`]s.
 //!
 //! - [`claude`]: Claude Code's JSONL transcripts (`~/.claude/projects/**/*.jsonl`).
+//! - [`gemini`]: Gemini CLI's chat files (JSON documents and JSONL) and `logs.json`.
 //!
 //! ## Recognised by content
 //!
@@ -19,6 +20,7 @@ use crate::event::{Agent, Event, EventKind, Malformed, MalformedReason, Source};
 use crate::source::lines::Line;
 
 pub mod claude;
+pub mod gemini;
 
 /// The largest JSON document (a pretty-printed chat file, an export) read whole: 256 MiB,
 /// 150 times the largest document in the corpus of other agents' files. A larger one is
@@ -31,16 +33,30 @@ pub const MAX_DOCUMENT: usize = 256 << 20;
 pub enum Format {
     /// Claude Code's JSONL transcript: one record per line.
     Claude,
+    /// Gemini CLI's JSON chat file (`chats/session-*.json`): a document.
+    GeminiChat,
+    /// Gemini CLI's JSONL chat file (`chats/session-*.jsonl`, 2026-04 on).
+    GeminiJsonl,
+    /// Gemini CLI's `logs.json`: the prompts typed, a document.
+    GeminiLogs,
 }
 
 impl Format {
     /// Every format, in the order they are tried.
-    pub const ALL: &'static [Format] = &[Format::Claude];
+    pub const ALL: &'static [Format] = &[
+        Format::Claude,
+        Format::GeminiChat,
+        Format::GeminiJsonl,
+        Format::GeminiLogs,
+    ];
 
     /// The name `--format` takes and reports print: `claude`, …
     pub fn as_str(self) -> &'static str {
         match self {
             Format::Claude => "claude",
+            Format::GeminiChat => "gemini-json",
+            Format::GeminiJsonl => "gemini-jsonl",
+            Format::GeminiLogs => "gemini-logs",
         }
     }
 
@@ -61,13 +77,15 @@ impl Format {
     pub fn agent(self) -> Agent {
         match self {
             Format::Claude => Agent::ClaudeCode,
+            Format::GeminiChat | Format::GeminiJsonl | Format::GeminiLogs => Agent::GeminiCli,
         }
     }
 
     /// True for formats read whole as one JSON document rather than line by line.
     pub fn is_document(self) -> bool {
         match self {
-            Format::Claude => false,
+            Format::Claude | Format::GeminiJsonl => false,
+            Format::GeminiChat | Format::GeminiLogs => true,
         }
     }
 }
@@ -81,15 +99,13 @@ impl std::fmt::Display for Format {
 /// The line-oriented format whose files begin with `first` (the first non-blank line, a whole
 /// JSON object), Claude Code's when no other recognises it.
 pub fn sniff_line(first: &[u8]) -> Format {
-    let _ = first;
-    Format::Claude
+    gemini::sniff_line(first).unwrap_or(Format::Claude)
 }
 
 /// The document format of `head` (the first bytes of a JSON document, up to 64 KiB), if any
 /// recognises it.
 pub fn sniff_document(head: &[u8]) -> Option<Format> {
-    let _ = head;
-    None
+    gemini::sniff_document(head)
 }
 
 /// Whether a first line opens a JSON document rather than holding one JSONL record: `[`
@@ -119,6 +135,8 @@ enum State {
     Claude,
     /// A JSON document being gathered.
     Document(Document),
+    /// Gemini CLI JSONL: the header and the message ids met.
+    Gemini(gemini::Decoder),
 }
 
 /// A JSON document gathered line by line, decoded at the end of its input.
@@ -148,6 +166,7 @@ impl Decoder {
         match &self.state {
             State::Sniffing(forced) => *forced,
             State::Claude => Some(Format::Claude),
+            State::Gemini(_) => Some(Format::GeminiJsonl),
             State::Document(doc) => doc.format,
         }
     }
@@ -179,6 +198,7 @@ impl Decoder {
         match &mut self.state {
             State::Sniffing(_) => ControlFlow::Continue(()),
             State::Claude => claude::decode::decode_line(file, line, &mut *emit),
+            State::Gemini(d) => d.line(file, line, emit),
             State::Document(doc) => {
                 doc.push(line.bytes);
                 ControlFlow::Continue(())
@@ -193,6 +213,11 @@ impl Decoder {
     {
         match std::mem::replace(&mut self.state, State::Sniffing(None)) {
             State::Document(doc) => doc.decode(file, emit),
+            State::Gemini(mut d) => {
+                let flow = d.finish(file, emit);
+                self.state = State::Gemini(d);
+                flow
+            }
             other => {
                 self.state = other;
                 ControlFlow::Continue(())
@@ -205,6 +230,9 @@ impl Decoder {
 fn line_state(format: Format) -> State {
     match format {
         Format::Claude => State::Claude,
+        Format::GeminiJsonl => State::Gemini(gemini::Decoder::default()),
+        // Document formats are gathered, never decoded line by line.
+        Format::GeminiChat | Format::GeminiLogs => State::Claude,
     }
 }
 
@@ -253,6 +281,9 @@ impl Document {
         }
         let head = &self.text[..self.text.len().min(64 << 10)];
         match self.format.or_else(|| sniff_document(head)) {
+            Some(Format::GeminiChat | Format::GeminiLogs | Format::GeminiJsonl) => {
+                gemini::decode_document(file, &self.text, self.line, self.offset, emit)
+            }
             // No document format recognises it: not a transcript aegon knows.
             Some(Format::Claude) | None => emit(malformed(
                 source,
