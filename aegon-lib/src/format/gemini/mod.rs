@@ -495,13 +495,18 @@ pub fn sniff_line(first: &[u8]) -> Option<super::Format> {
 }
 
 /// Whether `head` (the start of a JSON document) is a Gemini CLI chat file (an object with
-/// `sessionId` and `projectHash` keys near its top) or a `logs.json` (an array whose first
+/// `sessionId` and `projectHash` keys near its top, or `sessionId` first, as the CLI writes
+/// it: so a file cut inside its header is still told) or a `logs.json` (an array whose first
 /// entry has `sessionId` and `messageId`).
 pub fn sniff_document(head: &[u8]) -> Option<super::Format> {
     let top = &head[..head.len().min(4096)];
     let has = |key: &[u8]| memchr::memmem::find(top, key).is_some();
-    match top.trim_ascii_start().first() {
-        Some(b'{') if has(b"\"sessionId\"") && has(b"\"projectHash\"") => {
+    let start = top.trim_ascii_start();
+    match start.first() {
+        Some(b'{')
+            if (has(b"\"sessionId\"") && has(b"\"projectHash\""))
+                || start[1..].trim_ascii_start().starts_with(b"\"sessionId\"") =>
+        {
             Some(super::Format::GeminiChat)
         }
         Some(b'[') if has(b"\"sessionId\"") && has(b"\"messageId\"") => {
@@ -636,6 +641,12 @@ mod tests {
             sniff_document(b"[\n  {\n    \"sessionId\": 17,\n    \"messageId\": 0,"),
             Some(Format::GeminiLogs)
         );
+        assert_eq!(
+            sniff_document(b"{\n  \"sessionId\": \"01b2c6"),
+            Some(Format::GeminiChat),
+            "cut inside the header"
+        );
+        assert_eq!(sniff_document(b"{\n  \"info\": {\"sessionId\": 1}"), None);
         assert_eq!(sniff_document(b"[]"), None);
     }
 }
