@@ -306,9 +306,8 @@ fn a_subagent_file_is_a_sidechain_of_the_session_its_folder_names() {
     assert_eq!(doc["kind"], "subagent");
     for name in [
         SUBAGENT.to_owned(),
-        format!(
-            "/home/u/.gemini/tmp/agunginsani/chats/01b2c62e-cba4-4088-8755-b240504efb70/ngzcxj.json"
-        ),
+        "/home/u/.gemini/tmp/agunginsani/chats/01b2c62e-cba4-4088-8755-b240504efb70/ngzcxj.json"
+            .to_owned(),
     ] {
         let events = events(&name, &bytes);
         assert!(!events.is_empty());

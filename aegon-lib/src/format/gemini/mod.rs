@@ -134,7 +134,6 @@ where
         }
     }
     let mut lines = document::LineCounter::new(text, line);
-    let mut recovered = false;
     if top.array {
         for raw in &top.elements {
             let at = document::offset_of(text, raw);
@@ -143,7 +142,6 @@ where
                 line: lines.line_of(at),
                 offset: offset + at as u64,
             };
-            recovered = true;
             match serde_json::from_str::<LogEntry<'_>>(raw.get()) {
                 Ok(entry) => decode::log_events(source, entry, emit)?,
                 Err(e) => emit(shape_error(
@@ -182,7 +180,6 @@ where
                 line: lines.line_of(at),
                 offset: offset + at as u64,
             };
-            recovered = true;
             match serde_json::from_str::<Message<'_>>(raw.get()) {
                 Ok(msg) => decode::message_events(&ctx, source, msg, false, emit)?,
                 Err(e) => emit(shape_error(source, &e, raw.get().len(), "a chat message"))?,
@@ -241,7 +238,9 @@ where
             ),
             at,
             len,
-            recovered,
+            // What follows the damage is lost (the messages before it were whole, not
+            // recovered from it).
+            false,
         ));
     }
     ControlFlow::Continue(())
