@@ -275,3 +275,51 @@ fn format_and_agent_options_name_gemini() {
     ]);
     assert_eq!(kept, "", "--agent claude-code keeps no Gemini event");
 }
+
+#[test]
+fn qwen_code_usage_counts_once_beside_its_telemetry() {
+    let dir = common::root().join("fixtures/agents/qwen");
+    let f = std::fs::read_dir(&dir)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    // Independently (FORMAT.md §5): usageMetadata of assistant lines; the telemetry line
+    // repeats the same numbers, counted once.
+    let text = std::fs::read_to_string(&f).unwrap();
+    let mut want = [0u64; 3];
+    let mut telemetry = [0u64; 3];
+    let mut session = String::new();
+    for line in text.lines() {
+        let v: Value = serde_json::from_str(line).unwrap();
+        session = v["sessionId"].as_str().unwrap().to_owned();
+        let u = &v["usageMetadata"];
+        if v["type"] == "assistant" && u.is_object() {
+            let cached = num(&u["cachedContentTokenCount"]);
+            want[0] += num(&u["promptTokenCount"]) - cached;
+            want[1] += num(&u["candidatesTokenCount"]) + num(&u["thoughtsTokenCount"]);
+            want[2] += cached;
+        }
+        let t = &v["systemPayload"]["uiEvent"];
+        if t.is_object() {
+            let cached = num(&t["cached_content_token_count"]);
+            telemetry[0] += num(&t["input_token_count"]) - cached;
+            telemetry[1] += num(&t["output_token_count"]) + num(&t["thoughts_token_count"]);
+            telemetry[2] += cached;
+        }
+    }
+    assert_eq!(want, telemetry, "the telemetry repeats the usage");
+    assert!(want[0] > 0);
+    let json = summary(&[&f]);
+    let s = &json["sessions"][0];
+    assert_eq!(s["session_id"], session.as_str());
+    let t = &s["tokens"];
+    assert_eq!(
+        [num(&t["input"]), num(&t["output"]), num(&t["cache_read"])],
+        want
+    );
+    assert_eq!(s["api_calls"], 1);
+    let out = common::aegon_stdout([Path::new("--ndjson"), &f]);
+    assert!(out.lines().all(|l| l.contains("\"agent\":\"qwen-code\"")));
+}

@@ -2,6 +2,7 @@
 //!
 //! - [`claude`]: Claude Code's JSONL transcripts (`~/.claude/projects/**/*.jsonl`).
 //! - [`gemini`]: Gemini CLI's chat files (JSON documents and JSONL) and `logs.json`.
+//! - [`qwen`]: Qwen Code's JSONL chat files.
 //!
 //! ## Recognised by content
 //!
@@ -21,6 +22,7 @@ use crate::source::lines::Line;
 
 pub mod claude;
 pub mod gemini;
+pub mod qwen;
 
 /// The largest JSON document (a pretty-printed chat file, an export) read whole: 256 MiB,
 /// 150 times the largest document in the corpus of other agents' files. A larger one is
@@ -39,6 +41,8 @@ pub enum Format {
     GeminiJsonl,
     /// Gemini CLI's `logs.json`: the prompts typed, a document.
     GeminiLogs,
+    /// Qwen Code's JSONL chat file.
+    Qwen,
 }
 
 impl Format {
@@ -48,6 +52,7 @@ impl Format {
         Format::GeminiChat,
         Format::GeminiJsonl,
         Format::GeminiLogs,
+        Format::Qwen,
     ];
 
     /// The name `--format` takes and reports print: `claude`, …
@@ -57,6 +62,7 @@ impl Format {
             Format::GeminiChat => "gemini-json",
             Format::GeminiJsonl => "gemini-jsonl",
             Format::GeminiLogs => "gemini-logs",
+            Format::Qwen => "qwen",
         }
     }
 
@@ -78,13 +84,14 @@ impl Format {
         match self {
             Format::Claude => Agent::ClaudeCode,
             Format::GeminiChat | Format::GeminiJsonl | Format::GeminiLogs => Agent::GeminiCli,
+            Format::Qwen => Agent::QwenCode,
         }
     }
 
     /// True for formats read whole as one JSON document rather than line by line.
     pub fn is_document(self) -> bool {
         match self {
-            Format::Claude | Format::GeminiJsonl => false,
+            Format::Claude | Format::GeminiJsonl | Format::Qwen => false,
             Format::GeminiChat | Format::GeminiLogs => true,
         }
     }
@@ -99,6 +106,9 @@ impl std::fmt::Display for Format {
 /// The line-oriented format whose files begin with `first` (the first non-blank line, a whole
 /// JSON object), Claude Code's when no other recognises it.
 pub fn sniff_line(first: &[u8]) -> Format {
+    if qwen::sniff_line(first) {
+        return Format::Qwen;
+    }
     gemini::sniff_line(first).unwrap_or(Format::Claude)
 }
 
@@ -137,6 +147,8 @@ enum State {
     Document(Document),
     /// Gemini CLI JSONL: the header and the message ids met.
     Gemini(gemini::Decoder),
+    /// Qwen Code JSONL: stateless line by line.
+    Qwen(qwen::Decoder),
 }
 
 /// A JSON document gathered line by line, decoded at the end of its input.
@@ -167,6 +179,7 @@ impl Decoder {
             State::Sniffing(forced) => *forced,
             State::Claude => Some(Format::Claude),
             State::Gemini(_) => Some(Format::GeminiJsonl),
+            State::Qwen(_) => Some(Format::Qwen),
             State::Document(doc) => doc.format,
         }
     }
@@ -199,6 +212,7 @@ impl Decoder {
             State::Sniffing(_) => ControlFlow::Continue(()),
             State::Claude => claude::decode::decode_line(file, line, &mut *emit),
             State::Gemini(d) => d.line(file, line, emit),
+            State::Qwen(d) => d.line(file, line, emit),
             State::Document(doc) => {
                 doc.push(line.bytes);
                 ControlFlow::Continue(())
@@ -231,6 +245,7 @@ fn line_state(format: Format) -> State {
     match format {
         Format::Claude => State::Claude,
         Format::GeminiJsonl => State::Gemini(gemini::Decoder::default()),
+        Format::Qwen => State::Qwen(qwen::Decoder),
         // Document formats are gathered, never decoded line by line.
         Format::GeminiChat | Format::GeminiLogs => State::Claude,
     }
@@ -285,7 +300,7 @@ impl Document {
                 gemini::decode_document(file, &self.text, self.line, self.offset, emit)
             }
             // No document format recognises it: not a transcript aegon knows.
-            Some(Format::Claude) | None => emit(malformed(
+            Some(Format::Claude | Format::Qwen) | None => emit(malformed(
                 source,
                 MalformedReason::UnexpectedShape,
                 "a JSON document that no known transcript format recognises (try --format)"

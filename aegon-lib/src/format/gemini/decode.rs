@@ -97,9 +97,13 @@ fn text_of(content: &RawValue) -> Option<Text<'_>> {
     texts_of(&parts)
 }
 
-/// The text parts of `parts`: one borrowed as written, several joined with newlines.
-fn texts_of<'a>(parts: &[Part<'a>]) -> Option<Text<'a>> {
-    let mut texts = parts.iter().filter_map(|p| p.text.and_then(Text::from_raw));
+/// The text parts of `parts` (thought parts left out): one borrowed as written, several
+/// joined with newlines.
+pub(crate) fn texts_of<'a>(parts: &[Part<'a>]) -> Option<Text<'a>> {
+    let mut texts = parts
+        .iter()
+        .filter(|p| p.thought != Some(true))
+        .filter_map(|p| p.text.and_then(Text::from_raw));
     let first = texts.next()?;
     let Some(second) = texts.next() else {
         return Some(first);
@@ -289,7 +293,7 @@ where
 }
 
 /// A tool result from a `functionResponse`: the output (or error) as written.
-fn tool_result(response: FunctionResponse<'_>, is_error: bool) -> EventKind<'_> {
+pub(crate) fn tool_result(response: FunctionResponse<'_>, is_error: bool) -> EventKind<'_> {
     let content = response.response.and_then(|r| r.output.or(r.error));
     EventKind::ToolResult {
         tool_use_id: response.id,

@@ -82,6 +82,8 @@ use std::ops::ControlFlow;
 use serde::de::IgnoredAny;
 use serde::Deserialize;
 
+#[cfg(doc)]
+use crate::event::EventKind;
 use crate::event::{Event, MalformedReason, Source};
 use crate::source::lines::Line;
 
@@ -426,7 +428,11 @@ impl Decoder {
 
 /// A JSONL line that could not be read: cut off at the end of the input, not JSON, or JSON of
 /// another shape.
-fn line_error<'a>(source: Source<'a>, line: &Line<'_>, e: &serde_json::Error) -> Event<'a> {
+pub(crate) fn line_error<'a>(
+    source: Source<'a>,
+    line: &Line<'_>,
+    e: &serde_json::Error,
+) -> Event<'a> {
     use serde_json::error::Category;
     let len = line.bytes.len() as u64;
     let text = e.to_string();

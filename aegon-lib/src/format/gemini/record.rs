@@ -125,12 +125,29 @@ pub struct Part<'a> {
     /// Inline data (an image).
     #[serde(rename = "inlineData", borrow)]
     pub inline_data: Option<InlineData<'a>>,
-    /// A tool call written as a part (not observed in chat files).
-    #[serde(rename = "functionCall")]
-    pub function_call: Option<IgnoredAny>,
+    /// A tool call written as a part (Qwen Code's model messages; not observed in Gemini
+    /// CLI's chat files, which keep calls in `toolCalls[]`).
+    #[serde(rename = "functionCall", borrow)]
+    pub function_call: Option<FunctionCall<'a>>,
+    /// True on a thought summary part (Gemini API `thought`).
+    pub thought: Option<bool>,
     /// A file reference (not observed).
     #[serde(rename = "fileData")]
     pub file_data: Option<IgnoredAny>,
+}
+
+/// `functionCall` of a part.
+#[derive(Debug, Default, Deserialize)]
+pub struct FunctionCall<'a> {
+    /// The call id, matched by its `functionResponse.id`.
+    #[serde(borrow)]
+    pub id: Option<Cow<'a, str>>,
+    /// The tool.
+    #[serde(borrow)]
+    pub name: Option<Cow<'a, str>>,
+    /// Its arguments, as written.
+    #[serde(borrow)]
+    pub args: Option<&'a RawValue>,
 }
 
 /// `functionResponse` of a part.
