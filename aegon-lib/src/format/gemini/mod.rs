@@ -117,13 +117,13 @@ where
                 doc_source,
                 MalformedReason::InvalidUtf8,
                 format!(
-                    "invalid UTF-8 (first bad byte at offset {at}); read with the bad bytes replaced by U+FFFD"
+                    "invalid UTF-8 (first bad byte at offset {at}); read with each bad byte replaced by `?`, so that the places of what follows stay the file's"
                 ),
                 at,
                 len,
                 true,
             ))?;
-            String::from_utf8_lossy(text)
+            Cow::Owned(replace_invalid_utf8(text))
         }
     };
     let text: &str = &text;
@@ -246,6 +246,28 @@ where
         ));
     }
     ControlFlow::Continue(())
+}
+
+/// `bytes` with each byte that is not part of valid UTF-8 replaced by `?`: the same length,
+/// so every offset in it is the input's.
+fn replace_invalid_utf8(mut bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    loop {
+        match std::str::from_utf8(bytes) {
+            Ok(rest) => {
+                out.push_str(rest);
+                return out;
+            }
+            Err(e) => {
+                let (good, bad) = bytes.split_at(e.valid_up_to());
+                // `good` is valid UTF-8 (checked just above).
+                out.push_str(std::str::from_utf8(good).unwrap_or_default());
+                let skip = e.error_len().unwrap_or(bad.len()).max(1);
+                out.extend(std::iter::repeat_n('?', skip));
+                bytes = &bad[skip..];
+            }
+        }
+    }
 }
 
 /// A JSONL chat file's text read line by line (a forced document format).
@@ -560,6 +582,15 @@ pub fn cli_version(value: &serde_json::Value) -> Option<String> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn bad_bytes_keep_their_places() {
+        let bytes = b"{\"a\": \"caf\xE9\xFF\", \"b\": \"\xE2\x82\"}";
+        let text = replace_invalid_utf8(bytes);
+        assert_eq!(text.len(), bytes.len());
+        assert_eq!(text, "{\"a\": \"caf??\", \"b\": \"??\"}");
+        assert_eq!(replace_invalid_utf8("é€".as_bytes()), "é€");
+    }
 
     #[test]
     fn record_kinds() {
