@@ -550,3 +550,35 @@ fn usage_counts_once_when_a_file_is_read_twice() {
     assert_eq!(usage as u64, want.usage_events);
     assert_eq!(calls as u64, want.tool_calls);
 }
+
+#[test]
+fn offsets_stay_the_files_with_crlf_a_bom_and_blank_lines() {
+    // The same chat as a Windows checkout would write it (CRLF), with a BOM and blank lines
+    // (whitespace between tokens): every event still points at its message's `{`, on its line.
+    let name = "agunginsani__expenses-tracker__.gemini__tmp__agunginsani__chats__01b2c62e-cba4-4088-8755-b240504efb70__shcg5o.json";
+    let lf = std::fs::read(dir().join(name)).unwrap();
+    let mut bytes = b"\xEF\xBB\xBF".to_vec();
+    for (i, line) in lf.split(|&b| b == b'\n').enumerate() {
+        if i > 0 {
+            bytes.extend_from_slice(b"\r\n");
+        }
+        if i == 3 {
+            bytes.extend_from_slice(b"  \r\n\r\n");
+        }
+        bytes.extend_from_slice(line);
+    }
+    let plain = events(name, &lf);
+    let events = events(name, &bytes);
+    assert_eq!(kinds(&events), kinds(&plain));
+    assert_eq!(kinds(&events).get("malformed"), None);
+    let line_starts: Vec<usize> = std::iter::once(0)
+        .chain(memchr_positions(&bytes).map(|i| i + 1))
+        .collect();
+    for e in &events {
+        let offset = num(&e["source"]["offset"]) as usize;
+        let line = num(&e["source"]["line"]) as usize;
+        let want = if e["kind"] == "title" { b'"' } else { b'{' };
+        assert_eq!(bytes[offset], want, "{e}");
+        assert!(line_starts[line - 1] <= offset && offset < line_starts[line]);
+    }
+}

@@ -156,13 +156,18 @@ enum State {
 struct Document {
     /// The format, when forced or told from the first line.
     format: Option<Format>,
-    /// The document's bytes, lines joined with `\n` as they were.
+    /// The document's bytes, lines joined so that every byte keeps its offset and line: the
+    /// line breaks as `\n`, what else lay between two lines (a `\r`, blank lines, which the
+    /// pipeline does not pass on) as spaces and `\n`s. JSON reads them all as whitespace.
     text: Vec<u8>,
     /// Where it started.
     line: u64,
     offset: u64,
     /// Bytes seen beyond [`MAX_DOCUMENT`] (the document is then not read).
     overflow: u64,
+    /// The last line pushed: its number and the offset just past it.
+    last_line: u64,
+    last_end: u64,
 }
 
 impl Decoder {
@@ -214,7 +219,7 @@ impl Decoder {
             State::Gemini(d) => d.line(file, line, emit),
             State::Qwen(d) => d.line(file, line, emit),
             State::Document(doc) => {
-                doc.push(line.bytes);
+                doc.push(&line);
                 ControlFlow::Continue(())
             }
         }
@@ -259,18 +264,30 @@ impl Document {
             line,
             offset,
             overflow: 0,
+            last_line: 0,
+            last_end: 0,
         }
     }
 
-    fn push(&mut self, bytes: &[u8]) {
-        let add = bytes.len() + usize::from(!self.text.is_empty());
+    fn push(&mut self, line: &Line<'_>) {
+        let bytes = line.bytes;
+        // What lay between the last line and this one: `\r`s and blank lines included.
+        let (gap, breaks) = if self.last_line == 0 {
+            (0, 0)
+        } else {
+            let breaks = line.number.saturating_sub(self.last_line).max(1);
+            let gap = line.offset.saturating_sub(self.last_end).max(breaks);
+            (gap as usize, breaks as usize)
+        };
+        self.last_line = line.number;
+        self.last_end = line.offset + bytes.len() as u64;
+        let add = bytes.len() + gap;
         if self.overflow > 0 || self.text.len() + add > MAX_DOCUMENT {
             self.overflow += add as u64;
             return;
         }
-        if !self.text.is_empty() {
-            self.text.push(b'\n');
-        }
+        self.text.resize(self.text.len() + gap - breaks, b' ');
+        self.text.resize(self.text.len() + breaks, b'\n');
         self.text.extend_from_slice(bytes);
     }
 
