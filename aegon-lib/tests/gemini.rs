@@ -582,3 +582,27 @@ fn offsets_stay_the_files_with_crlf_a_bom_and_blank_lines() {
         assert!(line_starts[line - 1] <= offset && offset < line_starts[line]);
     }
 }
+
+#[test]
+fn a_message_of_another_shape_is_said_and_the_others_read() {
+    // The small real chat with one message's `tokens` turned into a string by this test.
+    let name = "agunginsani__expenses-tracker__.gemini__tmp__agunginsani__chats__01b2c62e-cba4-4088-8755-b240504efb70__shcg5o.json";
+    let text = std::fs::read_to_string(dir().join(name)).unwrap();
+    let at = text.find("\"tokens\": {").expect("a message with tokens");
+    let damaged = format!(
+        "{}\"tokens\": \"many\", \"x\": {}",
+        &text[..at],
+        &text[at + 10..]
+    );
+    let clean = events(name, text.as_bytes());
+    let events = events(name, damaged.as_bytes());
+    let malformed: Vec<_> = events.iter().filter(|e| e["kind"] == "malformed").collect();
+    assert_eq!(malformed.len(), 1);
+    assert_eq!(malformed[0]["reason"], "unexpected_shape");
+    // Placed at the damaged message's `{`: the last one opening before the damage.
+    let start = damaged[..at].rfind("\n    {").unwrap() + 5;
+    assert_eq!(num(&malformed[0]["source"]["offset"]), start as u64);
+    // The other messages are all read: one usage fewer.
+    let usage = |ev: &[Value]| ev.iter().filter(|e| e["kind"] == "usage").count();
+    assert_eq!(usage(&events), usage(&clean) - 1);
+}
