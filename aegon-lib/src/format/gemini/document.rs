@@ -16,48 +16,28 @@ pub struct ScanError {
     pub eof: bool,
 }
 
-/// A document's top level: its members, each raw, the elements of its array, each read as a
-/// `T` (with where it starts, or why it is not a `T`), and the error that stopped the reading,
-/// if any.
-#[derive(Debug)]
-pub struct TopLevel<'a, T> {
+/// A document's top level: its members (the array's elements, for an array), each raw, and
+/// the error that stopped the reading, if any.
+#[derive(Debug, Default)]
+pub struct TopLevel<'a> {
     /// True when the document is an array (its elements are in `elements`).
     pub array: bool,
     /// Members other than `array_member`, in order: name and value.
     pub members: Vec<(std::borrow::Cow<'a, str>, &'a RawValue)>,
-    /// The elements of the top-level array, or of the object's member named `array_member`:
-    /// each one's byte offset and length, and the element read as a `T`, or why it is JSON of
-    /// another shape (serde's message).
-    pub elements: Vec<Element<T>>,
+    /// The elements of the top-level array, or of the object's member named `array_member`.
+    pub elements: Vec<&'a RawValue>,
     /// Whether the object had the member `array_member` (always true for an array).
     pub has_array: bool,
     /// Why the reading stopped before the document's end, if it did.
     pub error: Option<ScanError>,
 }
 
-/// One element of the array: where it starts, its length, and what it reads as.
-#[derive(Debug)]
-pub struct Element<T> {
-    /// Byte offset of its first byte in the document.
-    pub offset: usize,
-    /// Its length in bytes.
-    pub len: usize,
-    /// The element, or serde's message when it is JSON but not a `T`.
-    pub value: Result<T, String>,
-}
-
 /// Reads `text` (one JSON document) as a top-level object whose member `array_member` is an
-/// array read element by element, or as a top-level array read likewise, each element parsed
-/// once, as a `T`. Never fails: what could be read is returned with the error that stopped it.
-pub fn scan<'a, T: Deserialize<'a>>(text: &'a str, array_member: &str) -> TopLevel<'a, T> {
+/// array read element by element, or as a top-level array read likewise. Never fails: what
+/// could be read is returned with the error that stopped it.
+pub fn scan<'a>(text: &'a str, array_member: &str) -> TopLevel<'a> {
     let mut s = Scanner { text, pos: 0 };
-    let mut top = TopLevel {
-        array: false,
-        members: Vec::new(),
-        elements: Vec::new(),
-        has_array: false,
-        error: None,
-    };
+    let mut top = TopLevel::default();
     if let Err(e) = s.top(array_member, &mut top) {
         top.error = Some(e);
     }
@@ -70,11 +50,7 @@ struct Scanner<'a> {
 }
 
 impl<'a> Scanner<'a> {
-    fn top<T: Deserialize<'a>>(
-        &mut self,
-        array_member: &str,
-        top: &mut TopLevel<'a, T>,
-    ) -> Result<(), ScanError> {
+    fn top(&mut self, array_member: &str, top: &mut TopLevel<'a>) -> Result<(), ScanError> {
         self.ws();
         match self.peek() {
             Some(b'[') => {
@@ -137,7 +113,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// Reads an array at the current position into `out`, element by element.
-    fn elements<T: Deserialize<'a>>(&mut self, out: &mut Vec<Element<T>>) -> Result<(), ScanError> {
+    fn elements(&mut self, out: &mut Vec<&'a RawValue>) -> Result<(), ScanError> {
         self.expect(b'[', "expected `[`")?;
         self.ws();
         if self.peek() == Some(b']') {
@@ -146,7 +122,7 @@ impl<'a> Scanner<'a> {
         }
         loop {
             self.ws();
-            out.push(self.element()?);
+            out.push(self.value()?);
             self.ws();
             match self.peek() {
                 Some(b',') => self.pos += 1,
@@ -156,41 +132,6 @@ impl<'a> Scanner<'a> {
                 }
                 _ => return Err(self.here("expected `,` or `]`")),
             }
-        }
-    }
-
-    /// One element at the current position, read as a `T` by serde (a value of another shape
-    /// is skipped and said; a syntax error stops the reading).
-    fn element<T: Deserialize<'a>>(&mut self) -> Result<Element<T>, ScanError> {
-        let start = self.pos;
-        let rest = &self.text[start..];
-        let mut values = serde_json::Deserializer::from_str(rest).into_iter::<T>();
-        match values.next() {
-            Some(Ok(value)) => {
-                let len = values.byte_offset();
-                self.pos = start + len;
-                Ok(Element {
-                    offset: start,
-                    len,
-                    value: Ok(value),
-                })
-            }
-            Some(Err(e)) if e.is_data() => {
-                // JSON of another shape: skipped whole, said.
-                let raw = self.value()?;
-                let text = e.to_string();
-                let message = match text.rfind(" at line ") {
-                    Some(at) => text[..at].to_owned(),
-                    None => text,
-                };
-                Ok(Element {
-                    offset: start,
-                    len: raw.get().len(),
-                    value: Err(message),
-                })
-            }
-            Some(Err(e)) => Err(self.serde_error(&e)),
-            None => Err(self.error_at(self.text.len(), "expected a value".to_owned())),
         }
     }
 
@@ -315,27 +256,23 @@ mod tests {
     #[test]
     fn members_and_elements_with_their_offsets() {
         let text = "{\n  \"a\": 1,\n  \"messages\": [\n    {\"id\": \"x\"},\n    {\"id\": \"y\"}\n  ],\n  \"kind\": \"main\"\n}";
-        let top = scan::<serde_json::Value>(text, "messages");
+        let top = scan(text, "messages");
         assert!(top.error.is_none(), "{:?}", top.error);
         assert!(top.has_array && !top.array);
         assert_eq!(top.members.len(), 2);
         assert_eq!(top.members[1].0, "kind");
         assert_eq!(top.elements.len(), 2);
-        let second = &top.elements[1];
-        assert_eq!(
-            &text[second.offset..second.offset + second.len],
-            "{\"id\": \"y\"}"
-        );
-        assert_eq!(second.value.as_ref().unwrap()["id"], "y");
+        let second = offset_of(text, top.elements[1]);
+        assert_eq!(&text[second..second + 11], "{\"id\": \"y\"}");
         let mut lines = LineCounter::new(text, 1);
-        assert_eq!(lines.line_of(top.elements[0].offset), 4);
-        assert_eq!(lines.line_of(second.offset), 5);
+        assert_eq!(lines.line_of(offset_of(text, top.elements[0])), 4);
+        assert_eq!(lines.line_of(second), 5);
     }
 
     #[test]
     fn a_cut_document_keeps_what_came_before_the_cut() {
         let text = "[{\"a\": 1}, {\"b\": 2}, {\"c\": ";
-        let top = scan::<serde_json::Value>(text, "messages");
+        let top = scan(text, "messages");
         assert!(top.array);
         assert_eq!(top.elements.len(), 2);
         let e = top.error.expect("an error");
@@ -344,36 +281,15 @@ mod tests {
     }
 
     #[test]
-    fn an_element_of_another_shape_is_skipped_and_said() {
-        #[derive(Deserialize)]
-        struct Id {
-            #[allow(dead_code)]
-            id: String,
-        }
-        let text = "[{\"id\": \"a\"}, {\"id\": [1, {\"x\": 2}]}, {\"id\": \"c\"}]";
-        let top = scan::<Id>(text, "messages");
-        assert!(top.error.is_none());
-        let shapes: Vec<bool> = top.elements.iter().map(|e| e.value.is_ok()).collect();
-        assert_eq!(shapes, [true, false, true]);
-        let bad = &top.elements[1];
-        assert_eq!(
-            &text[bad.offset..bad.offset + bad.len],
-            "{\"id\": [1, {\"x\": 2}]}"
-        );
-    }
-
-    #[test]
     fn a_syntax_error_is_placed_where_it_is() {
         let text = "{\"messages\": [\n{\"a\": 1},\n{\"b\": x}\n]}";
-        let top = scan::<serde_json::Value>(text, "messages");
+        let top = scan(text, "messages");
         assert_eq!(top.elements.len(), 1);
         let e = top.error.expect("an error");
         assert!(!e.eof);
         assert_eq!(&text[e.offset..e.offset + 1], "x", "{e:?}");
         let text = "{\"messages\": []} trailing";
-        let e = scan::<serde_json::Value>(text, "messages")
-            .error
-            .expect("an error");
+        let e = scan(text, "messages").error.expect("an error");
         assert_eq!(e.offset, 17);
     }
 }

@@ -127,21 +127,8 @@ where
         }
     };
     let text: &str = &text;
-    if text.trim_start().starts_with('[') {
-        let top = document::scan::<LogEntry<'_>>(text, "");
-        let mut lines = document::LineCounter::new(text, line);
-        let read = top.elements.len();
-        for element in top.elements {
-            let source = element_source(file, &mut lines, offset, element.offset);
-            match element.value {
-                Ok(entry) => decode::log_events(source, entry, emit)?,
-                Err(e) => emit(shape_error(source, &e, element.len, "a logs.json entry"))?,
-            }
-        }
-        return top_error(file, &mut lines, offset, len, top.error, (read, true), emit);
-    }
-    let top = document::scan::<Message<'_>>(text, "messages");
-    if !top.has_array && text.trim_start().starts_with('{') && text.contains('\n') {
+    let top = document::scan(text, "messages");
+    if !top.array && !top.has_array && text.trim_start().starts_with('{') && text.contains('\n') {
         // Not a chat document: perhaps a JSONL chat file read as one (a forced format).
         let first = text.lines().next().unwrap_or_default();
         if serde_json::from_str::<IgnoredAny>(first).is_ok() {
@@ -149,8 +136,25 @@ where
         }
     }
     let mut lines = document::LineCounter::new(text, line);
-    let read = top.elements.len();
-    if top.has_array {
+    if top.array {
+        for raw in &top.elements {
+            let at = document::offset_of(text, raw);
+            let source = Source {
+                file,
+                line: lines.line_of(at),
+                offset: offset + at as u64,
+            };
+            match serde_json::from_str::<LogEntry<'_>>(raw.get()) {
+                Ok(entry) => decode::log_events(source, entry, emit)?,
+                Err(e) => emit(shape_error(
+                    source,
+                    &e,
+                    raw.get().len(),
+                    "a logs.json entry",
+                ))?,
+            }
+        }
+    } else if top.has_array {
         let header = header_of(&top.members);
         let parent = parent_session(file);
         let subagent = match header.kind.as_deref() {
@@ -171,11 +175,16 @@ where
                 ..Context::default()
             }
         };
-        for element in top.elements {
-            let source = element_source(file, &mut lines, offset, element.offset);
-            match element.value {
+        for raw in &top.elements {
+            let at = document::offset_of(text, raw);
+            let source = Source {
+                file,
+                line: lines.line_of(at),
+                offset: offset + at as u64,
+            };
+            match serde_json::from_str::<Message<'_>>(raw.get()) {
                 Ok(msg) => decode::message_events(&ctx, source, msg, false, emit)?,
-                Err(e) => emit(shape_error(source, &e, element.len, "a chat message"))?,
+                Err(e) => emit(shape_error(source, &e, raw.get().len(), "a chat message"))?,
             }
         }
         if let (false, Some(summary)) = (subagent, header.summary) {
@@ -199,81 +208,44 @@ where
             false,
         ));
     }
-    top_error(
-        file,
-        &mut lines,
-        offset,
-        len,
-        top.error,
-        (read, false),
-        emit,
-    )
-}
-
-/// The source of an element starting at byte `at` of a document that starts at `offset`.
-fn element_source<'a>(
-    file: &'a str,
-    lines: &mut document::LineCounter<'_>,
-    offset: u64,
-    at: usize,
-) -> Source<'a> {
-    Source {
-        file,
-        line: lines.line_of(at),
-        offset: offset + at as u64,
+    if let Some(e) = top.error {
+        let at = offset + e.offset as u64;
+        let source = Source {
+            file,
+            line: lines.line_of(e.offset),
+            offset: at,
+        };
+        let (reason, what) = if e.eof {
+            (
+                MalformedReason::Truncated,
+                "the JSON document ends early (cut off, or still being written)",
+            )
+        } else {
+            (MalformedReason::InvalidJson, "invalid JSON in the document")
+        };
+        let read = top.elements.len();
+        let noun = if top.array { "entr" } else { "message" };
+        let plural = match (top.array, read == 1) {
+            (true, true) => "y",
+            (true, false) => "ies",
+            (false, true) => "",
+            (false, false) => "s",
+        };
+        return emit(malformed(
+            source,
+            reason,
+            format!(
+                "{what}: {} at byte {at} (line {}); the {read} whole {noun}{plural} before it were read",
+                e.message, source.line
+            ),
+            at,
+            len,
+            // What follows the damage is lost (the messages before it were whole, not
+            // recovered from it).
+            false,
+        ));
     }
-}
-
-/// The one [`EventKind::Malformed`] event of a document whose reading stopped early (`error`),
-/// saying where and how many messages (or, in `logs.json`, entries) were read before.
-fn top_error<F>(
-    file: &str,
-    lines: &mut document::LineCounter<'_>,
-    offset: u64,
-    len: u64,
-    error: Option<document::ScanError>,
-    (read, logs): (usize, bool),
-    emit: &mut F,
-) -> ControlFlow<()>
-where
-    F: for<'e> FnMut(Event<'e>) -> ControlFlow<()>,
-{
-    let Some(e) = error else {
-        return ControlFlow::Continue(());
-    };
-    let at = offset + e.offset as u64;
-    let source = Source {
-        file,
-        line: lines.line_of(e.offset),
-        offset: at,
-    };
-    let (reason, what) = if e.eof {
-        (
-            MalformedReason::Truncated,
-            "the JSON document ends early (cut off, or still being written)",
-        )
-    } else {
-        (MalformedReason::InvalidJson, "invalid JSON in the document")
-    };
-    let noun = match (logs, read == 1) {
-        (true, true) => "entry",
-        (true, false) => "entries",
-        (false, true) => "message",
-        (false, false) => "messages",
-    };
-    emit(malformed(
-        source,
-        reason,
-        format!(
-            "{what}: {} at byte {at} (line {}); the {read} whole {noun} before it were read",
-            e.message, source.line
-        ),
-        at,
-        len,
-        // What follows the damage is lost (the messages before it were whole, not
-        // recovered from it).
-        false,
-    ))
+    ControlFlow::Continue(())
 }
 
 /// `bytes` with each byte that is not part of valid UTF-8 replaced by `?`: the same length,
@@ -324,7 +296,12 @@ where
 }
 
 /// A message (or entry) that is JSON but not of the expected shape.
-fn shape_error<'a>(source: Source<'a>, message: &str, len: usize, what: &str) -> Event<'a> {
+fn shape_error<'a>(source: Source<'a>, e: &serde_json::Error, len: usize, what: &str) -> Event<'a> {
+    let text = e.to_string();
+    let message = match text.rfind(" at line ") {
+        Some(at) => &text[..at],
+        None => &text,
+    };
     malformed(
         source,
         MalformedReason::UnexpectedShape,
