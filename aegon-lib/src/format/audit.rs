@@ -47,7 +47,7 @@ use std::ops::ControlFlow;
 
 use serde_json::{json, Value};
 
-use super::{claude, codex, copilot, opencode, sniff_document, Decoder, Format};
+use super::{claude, codex, copilot, gemini, opencode, qwen, sniff_document, Decoder, Format};
 use crate::event::{Event, EventKind, MalformedReason};
 use crate::source::lines::{Line, LineItem, LineSplitter};
 
@@ -164,6 +164,30 @@ pub const PROFILES: &[Profile] = &[
         copilot::record_kind,
         copilot::cli_version,
         Some(include_str!("copilot/known_fields.txt")),
+    ),
+    Profile::new(
+        Format::GeminiChat,
+        gemini::record_kind,
+        gemini::cli_version,
+        Some(include_str!("gemini/known_fields_json.txt")),
+    ),
+    Profile::new(
+        Format::GeminiJsonl,
+        gemini::record_kind,
+        gemini::cli_version,
+        Some(include_str!("gemini/known_fields_jsonl.txt")),
+    ),
+    Profile::new(
+        Format::GeminiLogs,
+        gemini::record_kind,
+        gemini::cli_version,
+        None,
+    ),
+    Profile::new(
+        Format::Qwen,
+        qwen::record_kind,
+        qwen::cli_version,
+        Some(include_str!("qwen/known_fields.txt")),
     ),
     // One line per format; each adapter exports `record_kind` and `cli_version`, e.g.
     // Profile::new(Format::Codex, codex::record_kind, codex::cli_version, None),
