@@ -267,6 +267,12 @@ impl Decoder {
         }
     }
 
+    /// Whether the input is a JSON document being gathered whole (its format, if not forced,
+    /// is known only at its end).
+    pub fn is_document(&self) -> bool {
+        matches!(self.state, State::Document(_))
+    }
+
     /// The JSON document gathered so far, when the input is one (it is decoded at
     /// [`Decoder::finish`]): its bytes, lines joined with `\n`, at most [`MAX_DOCUMENT`] of them
     /// (a longer document is not read). `None` for a line-oriented input.
