@@ -1074,7 +1074,10 @@ fn other_agents_usage_in_the_index_equals_the_summary() {
         let summary: Value =
             serde_json::from_str(&common::aegon_stdout(["--summary", "--json", d])).unwrap();
         let (u, t) = (&report["totals"], &summary["totals"]["tokens"]);
-        assert!(num(&u["inputTokens"]) + num(&u["outputTokens"]) > 0, "{agent}");
+        assert!(
+            num(&u["inputTokens"]) + num(&u["outputTokens"]) > 0,
+            "{agent}"
+        );
         assert_eq!(num(&u["inputTokens"]), num(&t["input"]), "{agent}");
         assert_eq!(num(&u["outputTokens"]), num(&t["output"]), "{agent}");
         assert_eq!(num(&u["cacheReadTokens"]), num(&t["cache_read"]), "{agent}");
