@@ -269,17 +269,20 @@ fn reading_does_not_wake_the_watcher_again() {
     }
 }
 
-/// The `usage` events arriving within `wait` (their message ids).
-fn usage_ids(f: &Following, wait: Duration) -> Vec<String> {
-    let mut ids = Vec::new();
+/// The `usage` events arriving within `wait` (their message ids), and how many events of
+/// other kinds came.
+fn usage_ids(f: &Following, wait: Duration) -> (Vec<String>, usize) {
+    let (mut ids, mut others) = (Vec::new(), 0);
     while let Ok(line) = f.lines.recv_timeout(wait) {
         let v: serde_json::Value = serde_json::from_str(&line).unwrap();
         assert_ne!(v["kind"], "malformed", "{line}");
         if v["kind"] == "usage" {
             ids.push(v["message_id"].as_str().unwrap_or_default().to_owned());
+        } else {
+            others += 1;
         }
     }
-    ids
+    (ids, others)
 }
 
 #[test]
@@ -314,13 +317,26 @@ fn a_followed_json_chat_is_read_whole_each_time_it_is_rewritten() {
     let dir = temp_dir("json-chat");
     let chat = dir.join("session.json");
     std::fs::write(&chat, chat_text(half)).unwrap();
-    let f = Following::start(&chat, &["-k", "usage,malformed"]);
-    let mut seen = usage_ids(&f, Duration::from_secs(3));
+    let f = Following::start(&chat, &[]);
+    let (mut seen, mut others) = usage_ids(&f, Duration::from_secs(3));
     assert_eq!(seen, with_tokens(half));
-    // Rewritten whole with every message: only the new responses arrive.
+    // Rewritten whole with every message: only what is new arrives (no prompt, text or
+    // thinking again): as many events as one read of the whole file gives.
     std::fs::write(&chat, chat_text(messages.len())).unwrap();
-    seen.extend(usage_ids(&f, Duration::from_secs(3)));
+    let (more, more_others) = usage_ids(&f, Duration::from_secs(3));
+    seen.extend(more);
+    others += more_others;
     assert_eq!(seen, with_tokens(messages.len()));
     assert!(half > 2 && seen.len() > with_tokens(half).len());
+    let once = String::from_utf8(
+        Command::new(env!("CARGO_BIN_EXE_aegon"))
+            .args(["--ndjson", "-q"])
+            .arg(&chat)
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(seen.len() + others, once.lines().count());
     let _ = std::fs::remove_dir_all(&dir);
 }

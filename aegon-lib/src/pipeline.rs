@@ -284,6 +284,7 @@ impl<R: Renderer> Pipeline<R> {
         let mut sink = EventSink {
             max_line: self.options.max_line,
             agents: self.options.agents,
+            document: None,
             correlator: &mut self.correlator,
             stats: &mut self.stats,
             renderer: &mut self.renderer,
@@ -340,6 +341,7 @@ impl<R: Renderer> Pipeline<R> {
         let mut sink = EventSink {
             max_line: self.options.max_line,
             agents: self.options.agents,
+            document: None,
             correlator: &mut self.correlator,
             stats: &mut self.stats,
             renderer: &mut self.renderer,
@@ -347,6 +349,9 @@ impl<R: Renderer> Pipeline<R> {
         };
         let mut flow = splitter.finish(|item| sink.line(name, decoder, item));
         if flow.is_continue() {
+            if decoder.is_document() {
+                sink.document = Some((u64::MAX, 0));
+            }
             flow = decoder.finish(name, &mut |event| sink.event(event));
         }
         sink.done(flow)
@@ -395,6 +400,10 @@ impl<R: Renderer> Pipeline<R> {
 struct EventSink<'p, R> {
     max_line: usize,
     agents: AgentSet,
+    /// The events come from a JSON document read whole: those without an identity of their
+    /// own are known by their place ([`Correlator::seen_document_event`]), so a document
+    /// read again as it is rewritten yields each once.
+    document: Option<(u64, u32)>,
     correlator: &'p mut Correlator,
     stats: &'p mut Stats,
     renderer: &'p mut R,
@@ -439,6 +448,16 @@ impl<R: Renderer> EventSink<'_, R> {
             self.stats.malformed.count(m.reason, m.recovered);
         } else if !self.agents.contains(event.agent) {
             return ControlFlow::Continue(());
+        } else if let (Some((offset, ordinal)), None) = (&mut self.document, &event.uuid) {
+            if *offset == event.source.offset {
+                *ordinal += 1;
+            } else {
+                (*offset, *ordinal) = (event.source.offset, 0);
+            }
+            let (file, at) = (event.source.file, event.source.offset);
+            if self.correlator.seen_document_event(file, at, *ordinal) {
+                return ControlFlow::Continue(());
+            }
         }
         if !self.correlator.apply(&mut event) {
             return ControlFlow::Continue(());

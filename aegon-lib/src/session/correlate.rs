@@ -133,6 +133,15 @@ impl Correlator {
         self.line = LineState::Unchecked;
     }
 
+    /// Whether an event of a JSON document read again was met before: the `ordinal`-th event
+    /// of the entry at byte `offset` of `file`. A document its agent rewrites keeps the place
+    /// of what it held before (it grows at its end, or an entry gains members in place), so a
+    /// document followed as it grows yields each of its events once. Notes it if not.
+    pub fn seen_document_event(&mut self, file: &str, offset: u64, ordinal: u32) -> bool {
+        let id = format!("{file}\u{0}{offset}\u{0}{ordinal}");
+        self.known(identity(Entry::DocumentEvent, &id))
+    }
+
     /// Whether `key` was met before (or counts elsewhere); notes it if not.
     fn known(&mut self, key: u64) -> bool {
         if self.skipped.contains(&key) || self.seen.contains_key(&key) {
@@ -272,6 +281,7 @@ enum Entry {
     Line,
     ToolCall,
     ToolResult,
+    DocumentEvent,
 }
 
 /// The identity of an entry: a 64-bit hash of its kind and id.
