@@ -10,7 +10,8 @@ The first form checks `aegon --otlp` output: each line must parse with
 google.protobuf.json_format (unknown fields rejected) as an ExportTraceServiceRequest (a line
 with `resourceSpans`) or an ExportMetricsServiceRequest (`resourceMetrics`); trace and span ids
 must be the hex of 16 and 8 bytes (OTLP/JSON's encoding) and each span once; every span must
-have a name and a start no later than its end; token attributes must be integers; every metric
+have a name and a start no later than its end; token attributes must be integers, costs and the
+cache hit ratio doubles; every metric
 must be a monotonic sum with points whose start is no later than their time.
 
 The second form also runs AEGON on the INPUTs with `--otlp-export`, sending OTLP/HTTP protobuf
@@ -102,6 +103,10 @@ def check_file(path):
                         for a in span["attributes"]:
                             if a["key"].startswith("gen_ai.usage.") and "intValue" not in a["value"]:
                                 sys.exit(f"line {number}: {a['key']} is not an integer")
+                            money = a["key"].endswith("_usd") or ".lost_usd." in a["key"]
+                            if (money or a["key"] in ("aegon.cost.usd", "aegon.cache.hit_ratio")) \
+                                    and "doubleValue" not in a["value"]:
+                                sys.exit(f"line {number}: {a['key']} is not a double")
             for span in spans_of(request) if "resourceSpans" in raw else []:
                 if not span.name:
                     sys.exit(f"line {number}: a span without a name")

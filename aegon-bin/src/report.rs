@@ -63,6 +63,10 @@ impl<R: Renderer> Renderer for Reporting<R> {
         self.inner.on_event(event)
     }
 
+    fn on_skipped(&mut self, event: &Event<'_>) {
+        self.inner.on_skipped(event)
+    }
+
     fn flush(&mut self) -> io::Result<()> {
         self.inner.flush()
     }

@@ -107,6 +107,77 @@ fn points_of(requests: &[Value]) -> Vec<Point> {
     points
 }
 
+/// An attribute's value as JSON: a number for `intValue` (a decimal string in OTLP/JSON) and
+/// `doubleValue`, a string for `stringValue`; `None` when the span lacks it.
+fn attr_value(span: &Value, key: &str) -> Option<Value> {
+    let value = &span["attributes"]
+        .as_array()?
+        .iter()
+        .find(|a| a["key"] == key)?["value"];
+    if let Some(i) = value["intValue"].as_str() {
+        return Some(Value::from(i.parse::<u64>().unwrap()));
+    }
+    if let Some(i) = value["intValue"].as_u64() {
+        return Some(Value::from(i));
+    }
+    if let Some(d) = value.get("doubleValue") {
+        assert!(d.is_f64(), "{key}: a double, {d}");
+        return Some(d.clone());
+    }
+    Some(value["stringValue"].clone())
+}
+
+/// A double attribute (cost, ratio).
+fn f64_attr(span: &Value, key: &str) -> Option<f64> {
+    attr_value(span, key).map(|v| v.as_f64().unwrap())
+}
+
+/// The cost-explained attributes of every span (`aegon.cost.*`, `aegon.cache.*`), by trace and
+/// span id, values as JSON text.
+fn cost_attrs(spans: &[Value]) -> BTreeMap<(String, String), BTreeMap<String, String>> {
+    spans
+        .iter()
+        .map(|s| {
+            let keys: BTreeMap<String, String> = s["attributes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|a| a["key"].as_str())
+                .filter(|k| k.starts_with("aegon.cost.") || k.starts_with("aegon.cache."))
+                .map(|k| (k.to_owned(), attr_value(s, k).unwrap().to_string()))
+                .collect();
+            let id = (
+                s["traceId"].as_str().unwrap().to_owned(),
+                s["spanId"].as_str().unwrap().to_owned(),
+            );
+            (id, keys)
+        })
+        .collect()
+}
+
+/// The `session.id` of each span, from its resource.
+fn spans_with_session(requests: &[Value]) -> Vec<(String, Value)> {
+    let mut out = Vec::new();
+    for r in requests {
+        for rs in r["resourceSpans"].as_array().cloned().unwrap_or_default() {
+            let session = rs["resource"]["attributes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|a| a["key"] == "session.id")
+                .and_then(|a| a["value"]["stringValue"].as_str())
+                .unwrap()
+                .to_owned();
+            for ss in rs["scopeSpans"].as_array().cloned().unwrap_or_default() {
+                for span in ss["spans"].as_array().cloned().unwrap_or_default() {
+                    out.push((session.clone(), span));
+                }
+            }
+        }
+    }
+    out
+}
+
 fn int_attr(span: &Value, key: &str) -> u64 {
     span["attributes"]
         .as_array()
@@ -211,6 +282,193 @@ fn traces_count_what_the_summary_counts() {
         .filter(|s| s.get("parentSpanId").is_none())
         .count();
     assert_eq!(roots, by_trace.len(), "one root per trace");
+}
+
+/// Within the summary's rounding (1/100 of a cent, 1/10,000 of a ratio), and so to the cent.
+fn close(got: f64, want: f64, what: &str) {
+    assert!((got - want).abs() <= 0.000_051, "{what}: {got} vs {want}");
+}
+
+#[test]
+fn cost_explained_on_spans_agrees_with_the_summary() {
+    let spans = spans_with_session(&expected_requests());
+    let summary: Value =
+        serde_json::from_str(&aegon_stdout(fixture_args(&["--summary", "--json", "-q"]))).unwrap();
+    let mut checked = (0, 0, 0);
+    for s in summary["sessions"].as_array().unwrap() {
+        let id = s["session_id"].as_str().unwrap();
+        let mine: Vec<&Value> = spans
+            .iter()
+            .filter(|(sid, _)| sid == id)
+            .map(|(_, span)| span)
+            .collect();
+        let chats: Vec<&&Value> = mine
+            .iter()
+            .filter(|sp| sp["name"].as_str().unwrap().starts_with("chat "))
+            .collect();
+        let root = mine
+            .iter()
+            .find(|sp| sp["name"] == "claude_code.session")
+            .unwrap();
+        // The chat spans' costs add up to the session's (of what has a price).
+        let priced = s["priced_cost_usd"].as_f64().unwrap();
+        let sum: f64 = chats
+            .iter()
+            .filter_map(|sp| f64_attr(sp, "aegon.cost.usd"))
+            .sum();
+        close(sum, priced, id);
+        match s["cost_usd"].as_f64() {
+            Some(cost) => close(f64_attr(root, "aegon.cost.usd").unwrap(), cost, id),
+            None => assert_eq!(attr_value(root, "aegon.cost.usd"), None, "{id}: unknown"),
+        }
+        let e = &s["cost_explained"];
+        match e["cache_hit_ratio"].as_f64() {
+            Some(r) => close(f64_attr(root, "aegon.cache.hit_ratio").unwrap(), r, id),
+            None => assert_eq!(attr_value(root, "aegon.cache.hit_ratio"), None, "{id}"),
+        }
+        assert_eq!(
+            attr_value(root, "aegon.cache.rebuilds"),
+            Some(e["rebuilds"].clone()),
+            "{id}"
+        );
+        let rebuilds = chats
+            .iter()
+            .filter(|sp| attr_value(sp, "aegon.cache.rebuild.cause").is_some())
+            .count() as u64;
+        assert_eq!(rebuilds, e["rebuilds"].as_u64().unwrap(), "{id}");
+        for (cause, t) in e["by_cause"].as_object().unwrap() {
+            let key = format!("aegon.cache.rebuild.lost_usd.{cause}");
+            match t["cost_usd"].as_f64().filter(|_| t["rebuilds"] != 0) {
+                Some(lost) => {
+                    close(f64_attr(root, &key).unwrap(), lost, &key);
+                    checked.0 += 1;
+                }
+                None => assert_eq!(attr_value(root, &key), None, "{id} {key}"),
+            }
+        }
+        if e["rebuilds"] != 0 {
+            close(
+                f64_attr(root, "aegon.cache.rebuild.cost_usd").unwrap(),
+                e["rebuild_cost_usd"].as_f64().unwrap(),
+                id,
+            );
+        }
+        // Each subagent's span carries its cost.
+        for a in s["agents"].as_array().unwrap() {
+            let name = format!("invoke_agent {}", a["agent_id"].as_str().unwrap());
+            if let Some(span) = mine.iter().find(|sp| sp["name"] == name.as_str()) {
+                close(
+                    f64_attr(span, "aegon.cost.usd").unwrap(),
+                    a["cost_usd"].as_f64().unwrap(),
+                    &name,
+                );
+                checked.1 += 1;
+            }
+        }
+        checked.2 += 1;
+    }
+    assert!(checked.0 >= 8, "causes checked: {checked:?}");
+    assert!(checked.1 >= 4, "subagents checked: {checked:?}");
+    assert!(checked.2 >= 18, "sessions checked: {checked:?}");
+}
+
+#[test]
+fn rebuilds_on_chat_spans_are_the_ndjson_streams() {
+    // The responses the NDJSON stream marks as rebuilds, by session and message id, with their
+    // cause, tokens and cost; and every first usage event's hit ratio.
+    let ndjson = aegon_stdout(fixture_args(&["--ndjson", "-q"]));
+    let mut want_rebuilds = BTreeMap::new();
+    let mut want_ratios = BTreeMap::new();
+    for line in ndjson.lines() {
+        let e: Value = serde_json::from_str(line).unwrap();
+        if e["kind"] != "usage" || e["increment"] == true {
+            continue;
+        }
+        let key = (
+            e["session_id"].as_str().unwrap().to_owned(),
+            e["message_id"].as_str().unwrap().to_owned(),
+        );
+        want_ratios.insert(key.clone(), e["cache_hit_ratio"].to_string());
+        if let Some(cause) = e["rebuild"].as_str() {
+            want_rebuilds.insert(
+                key,
+                (
+                    cause.to_owned(),
+                    e["rebuild_tokens"].as_u64().unwrap(),
+                    e["rebuild_cost_usd"].to_string(),
+                ),
+            );
+        }
+    }
+    let mut got_rebuilds = BTreeMap::new();
+    let mut got_ratios = BTreeMap::new();
+    for (session, span) in spans_with_session(&expected_requests()) {
+        if !span["name"].as_str().unwrap().starts_with("chat ") {
+            continue;
+        }
+        let id = attr_value(&span, "gen_ai.response.id").unwrap();
+        let key = (session, id.as_str().unwrap().to_owned());
+        let ratio = attr_value(&span, "aegon.cache.hit_ratio").unwrap_or(Value::Null);
+        got_ratios.insert(key.clone(), ratio.to_string());
+        if let Some(cause) = attr_value(&span, "aegon.cache.rebuild.cause") {
+            let tokens = attr_value(&span, "aegon.cache.rebuild.tokens").unwrap();
+            let cost = attr_value(&span, "aegon.cache.rebuild.cost_usd").unwrap_or(Value::Null);
+            got_rebuilds.insert(
+                key,
+                (
+                    cause.as_str().unwrap().to_owned(),
+                    tokens.as_u64().unwrap(),
+                    cost.to_string(),
+                ),
+            );
+        }
+    }
+    assert!(want_rebuilds.len() >= 30, "{}", want_rebuilds.len());
+    assert!(
+        want_rebuilds.values().any(|r| r.0 == "expired")
+            && want_rebuilds.values().any(|r| r.0 == "compaction")
+    );
+    assert_eq!(got_rebuilds, want_rebuilds);
+    assert_eq!(got_ratios, want_ratios);
+}
+
+#[test]
+fn a_kind_filter_leaves_the_cost_figures_alone() {
+    // `-k usage` shows only usage events, but the compactions, API errors and inline
+    // sidechain prompts left out still decide the rebuild causes (the corpus has two
+    // compaction rebuilds, which the filtered stream would otherwise call something else).
+    let usage_lines = |args: &[&str]| -> Vec<String> {
+        aegon_stdout(fixture_args(args))
+            .lines()
+            .filter(|l| l.contains(r#""kind":"usage""#))
+            .map(str::to_owned)
+            .collect()
+    };
+    let all = usage_lines(&["--ndjson", "-q"]);
+    assert!(all.iter().any(|l| l.contains(r#""rebuild":"compaction""#)));
+    assert_eq!(usage_lines(&["--ndjson", "-q", "-k", "usage"]), all);
+    // The same for the chat spans of `--otlp -k usage`.
+    let chat_costs = |args: &[&str]| -> BTreeMap<(String, String), BTreeMap<String, String>> {
+        let requests: Vec<Value> = aegon_stdout(fixture_args(args))
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        spans_with_session(&requests)
+            .into_iter()
+            .filter(|(_, s)| s["name"].as_str().unwrap().starts_with("chat "))
+            .map(|(session, span)| {
+                let id = attr_value(&span, "gen_ai.response.id").unwrap();
+                let attrs = cost_attrs(std::slice::from_ref(&span))
+                    .into_values()
+                    .next()
+                    .unwrap();
+                ((session, id.as_str().unwrap().to_owned()), attrs)
+            })
+            .collect()
+    };
+    let whole = chat_costs(&["--otlp", "-q"]);
+    assert!(whole.len() > 1_000);
+    assert_eq!(chat_costs(&["--otlp", "-q", "-k", "usage"]), whole);
 }
 
 /// Claude Code's metrics as its monitoring documentation gives them (code.claude.com
@@ -715,6 +973,17 @@ fn assert_everything_once(receiver: &Receiver, expected: &[Value]) {
     let spans = span_ids(&spans_of(&accepted));
     assert!(spans.len() > 100, "{} spans", spans.len());
     same(&spans, &span_ids(&spans_of(expected)), "spans");
+    // The cost explained attributes went through the encoding (protobuf doubles and ints).
+    let costs = cost_attrs(&spans_of(&accepted));
+    assert!(
+        costs
+            .values()
+            .filter(|a| a.contains_key("aegon.cost.usd"))
+            .count()
+            > 100,
+        "costs sent"
+    );
+    assert_eq!(costs, cost_attrs(&spans_of(expected)), "cost attributes");
     let points = point_keys(&points_of(&accepted));
     assert!(points.len() > 100, "{} points", points.len());
     same(&points, &point_keys(&points_of(expected)), "metric points");

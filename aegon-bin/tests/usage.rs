@@ -1020,3 +1020,44 @@ fn the_status_line_drops_absurd_numbers_says_what_it_ignores_and_never_waits_lon
     assert!(!String::from_utf8_lossy(&out.stdout).trim().is_empty());
     let _ = std::fs::remove_dir_all(&data);
 }
+
+#[test]
+fn a_growing_codex_rollout_is_indexed_as_read_whole() {
+    // A Codex rollout names its session and model once and counts usage cumulatively, so the
+    // index reads it again from its start when it grows: the totals after two updates equal
+    // the summary of the whole file.
+    let data = temp("codex-growing");
+    let dir = data.join("sessions");
+    std::fs::create_dir_all(&dir).unwrap();
+    let name = "0h-n0__local-voice-assistant-codex__.codex__sessions__2025__12__25__rollout-2025-12-25T22-45-23-019b55c1-d022-7061-bbb9-b0c90708472b.jsonl";
+    let whole = std::fs::read(root().join("fixtures/agents/codex").join(name)).unwrap();
+    let cut = whole
+        .iter()
+        .enumerate()
+        .filter(|(_, &b)| b == b'\n')
+        .nth(1000)
+        .map(|(i, _)| i + 1)
+        .unwrap();
+    let file = dir.join("rollout.jsonl");
+    std::fs::write(&file, &whole[..cut]).unwrap();
+    let d = dir.to_str().unwrap();
+    let first = run_json(&data, &["usage", "daily", "--json", d]);
+    std::fs::write(&file, &whole).unwrap();
+    let report = run_json(&data, &["usage", "daily", "--json", d]);
+    let summary: Value = serde_json::from_str(&common::aegon_stdout([
+        "--summary",
+        "--json",
+        file.to_str().unwrap(),
+    ]))
+    .unwrap();
+    let t = &summary["totals"];
+    let u = &report["totals"];
+    assert!(num(&first["totals"]["inputTokens"]) < num(&u["inputTokens"]));
+    assert_eq!(num(&u["inputTokens"]), num(&t["tokens"]["input"]));
+    assert_eq!(num(&u["outputTokens"]), num(&t["tokens"]["output"]));
+    assert_eq!(num(&u["cacheReadTokens"]), num(&t["tokens"]["cache_read"]));
+    assert_eq!(num(&u["apiCalls"]), num(&t["api_calls"]));
+    // Every request is priced by its model (named once, early in the file).
+    assert_eq!(u["unpricedModels"], serde_json::json!([]), "{u}");
+    let _ = std::fs::remove_dir_all(&data);
+}

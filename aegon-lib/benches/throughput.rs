@@ -131,6 +131,7 @@ fn main() {
         let _ = p.read_to_end("bench", &data[..]).unwrap();
         black_box(p.finish().unwrap());
     });
+    codex();
     #[cfg(feature = "tui")]
     measure(
         "pipeline → dashboard (--features tui)",
@@ -141,4 +142,70 @@ fn main() {
             black_box(p.finish().unwrap());
         },
     );
+}
+
+/// The Codex stages, on the Codex fixtures (`fixtures/agents/codex`) repeated to about 64 MB:
+/// beside the Claude stages above, the cost of the second adapter.
+fn codex() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/agents/codex");
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .expect("Codex fixtures")
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
+        .collect();
+    files.sort();
+    let mut one = Vec::new();
+    for f in files {
+        one.extend_from_slice(&std::fs::read(f).unwrap());
+    }
+    let mut data = Vec::with_capacity(64 << 20);
+    while data.len() < 64 << 20 {
+        data.extend_from_slice(&one);
+    }
+    let lines: Vec<&[u8]> = data
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .collect();
+    println!(
+        "codex input: {:.1} MB, {} lines",
+        data.len() as f64 / 1e6,
+        lines.len()
+    );
+    measure(
+        "codex serde_json IgnoredAny (bare parse)",
+        data.len(),
+        || {
+            for l in &lines {
+                black_box(serde_json::from_slice::<serde::de::IgnoredAny>(l).unwrap());
+            }
+        },
+    );
+    measure("codex decode to events", data.len(), || {
+        let mut decoder = aegon::format::codex::Decoder::default();
+        for (i, l) in lines.iter().enumerate() {
+            let line = Line {
+                bytes: l,
+                number: i as u64 + 1,
+                offset: 0,
+                terminated: true,
+            };
+            let _ = decoder.line("bench", line, &mut |e| {
+                black_box(&e);
+                ControlFlow::Continue(())
+            });
+        }
+    });
+    let mut sink = Vec::with_capacity(data.len());
+    measure("codex pipeline → NDJSON", data.len(), || {
+        sink.clear();
+        let mut p = Pipeline::new(Options::default(), NdjsonRenderer::new(&mut sink));
+        let _ = p.read_to_end("bench", &data[..]).unwrap();
+        p.finish().unwrap();
+    });
+    measure("codex pipeline → session core", data.len(), || {
+        let collector = aegon::render::summary::SessionCollector::default();
+        let mut p = Pipeline::new(Options::default(), collector);
+        let _ = p.read_to_end("bench", &data[..]).unwrap();
+        black_box(p.finish().unwrap());
+    });
 }

@@ -76,6 +76,42 @@ pub fn record(data: &[u8]) {
     }
 }
 
+/// Decodes `data` line by line as a Codex rollout (whatever it looks like): nothing may panic,
+/// every event names the Codex agent, and a non-blank line that is not a JSON object must come
+/// out as a `malformed` event (a line that is one may yield nothing: turn contexts, mirrored
+/// events and repeated token counts are read into state).
+pub fn codex(data: &[u8]) {
+    let mut decoder = crate::format::codex::Decoder::default();
+    let mut offset = 0u64;
+    for (i, line) in data.split(|&b| b == b'\n').enumerate() {
+        let item = crate::source::lines::Line {
+            bytes: line,
+            number: i as u64 + 1,
+            offset,
+            terminated: true,
+        };
+        offset += line.len() as u64 + 1;
+        let mut malformed = 0usize;
+        let _ = decoder.line("fuzz", item, &mut |e| {
+            assert_eq!(e.agent, crate::Agent::Codex, "an event of another agent");
+            if let crate::EventKind::Malformed(m) = &e.kind {
+                assert!(m.error_offset >= item.offset, "malformed before its line");
+                malformed += 1;
+            }
+            ControlFlow::Continue(())
+        });
+        let blank = line.iter().all(u8::is_ascii_whitespace);
+        let object = serde_json::from_slice::<serde_json::Value>(line).is_ok_and(|v| v.is_object());
+        assert!(
+            blank || object || malformed > 0,
+            "line {} is not a JSON object and gave no malformed event: {:?}",
+            i + 1,
+            String::from_utf8_lossy(line)
+        );
+    }
+    let _ = decoder.finish("fuzz", &mut |_| ControlFlow::Continue(()));
+}
+
 /// Runs `data` through the pipeline into the session core: the usage each session counts must
 /// add up to the usage events of the stream (tokens are never lost or counted twice), and the
 /// summary of it, as JSON, must parse.

@@ -417,7 +417,14 @@ impl<R: Renderer> EventSink<'_, R> {
                 offset,
                 len,
                 ..
-            } => self.event(too_long_event(file, number, offset, len, self.max_line)),
+            } => {
+                let mut event = too_long_event(file, number, offset, len, self.max_line);
+                // The input's agent, once its format is known (the line itself is not read).
+                if let Some(format) = decoder.format() {
+                    event.agent = format.agent();
+                }
+                self.event(event)
+            }
         }
     }
 

@@ -131,6 +131,42 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
+/// An epoch-milliseconds time (UTC) as RFC 3339 in Claude Code's shape,
+/// `YYYY-MM-DDTHH:MM:SS.mmmZ`, for formats that write epoch milliseconds (OpenCode). `None`
+/// outside the years 0000–9999, which that shape cannot write.
+pub fn format_millis(ms: i64) -> Option<String> {
+    let days = ms.div_euclid(86_400_000);
+    let rest = ms.rem_euclid(86_400_000);
+    let (year, month, day) = civil_from_days(days);
+    if !(0..=9999).contains(&year) {
+        return None;
+    }
+    let (h, m, s, milli) = (
+        rest / 3_600_000,
+        rest / 60_000 % 60,
+        rest / 1_000 % 60,
+        rest % 1_000,
+    );
+    Some(format!(
+        "{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}.{milli:03}Z"
+    ))
+}
+
+/// The proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's algorithm,
+/// the inverse of [`days_from_civil`]).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -177,5 +213,38 @@ mod tests {
         assert_eq!(clock_part("garbage"), None);
         assert_eq!(clock_part("2026-02-10T21:11:\0\0.846Z"), None);
         assert_eq!(clock_part("2026-02-10T21:1\u{1b}:56.846Z"), None);
+    }
+
+    #[test]
+    fn epoch_millis_are_written_as_rfc3339() {
+        // Known values: the epoch; `date -u -d @1768650688.078` = 2026-01-17 11:51:28.078 UTC
+        // (the OpenCode session created at "New session - 2026-01-17T11:51:28.078Z"); a leap
+        // day; the day before the epoch.
+        assert_eq!(
+            format_millis(0).as_deref(),
+            Some("1970-01-01T00:00:00.000Z")
+        );
+        assert_eq!(
+            format_millis(1_768_650_688_078).as_deref(),
+            Some("2026-01-17T11:51:28.078Z")
+        );
+        assert_eq!(
+            format_millis(951_825_600_001).as_deref(),
+            Some("2000-02-29T12:00:00.001Z")
+        );
+        assert_eq!(
+            format_millis(-1).as_deref(),
+            Some("1969-12-31T23:59:59.999Z")
+        );
+        assert_eq!(format_millis(i64::MAX), None);
+        for ms in [
+            0,
+            1_768_650_688_078,
+            951_825_600_001,
+            -1,
+            253_402_300_799_999,
+        ] {
+            assert_eq!(parse_millis(&format_millis(ms).unwrap()), Some(ms));
+        }
     }
 }

@@ -167,3 +167,35 @@ fn rebuilds_match_an_independent_reading() {
         .collect();
     assert_eq!(found, want);
 }
+
+#[test]
+fn sessions_without_prompt_costs_keep_no_prompts_and_the_same_totals() {
+    // The dashboard's sessions keep no cost per prompt (its memory must not grow with the
+    // prompts read); everything else, and the main chain's cost, stay the same.
+    let full = sessions();
+    let mut p = Pipeline::new(
+        Options::default(),
+        SessionCollector::from_sessions(Sessions::default().without_prompt_costs()),
+    );
+    for (name, bytes) in corpus() {
+        let _ = p.read_to_end(&name, bytes.as_slice()).unwrap();
+    }
+    let lean = p.finish().unwrap().0.into_sessions();
+    let mut prompts_seen = 0;
+    for (a, b) in full.iter().zip(lean.iter()) {
+        assert_eq!(a.id, b.id);
+        assert!(b.cost_explained.prompts.is_empty(), "{}", b.id);
+        prompts_seen += a.cost_explained.prompts.len();
+        assert_eq!(a.tokens(), b.tokens(), "{}", b.id);
+        assert_eq!(a.cost(), b.cost(), "{}", b.id);
+        assert_eq!(a.cost_explained.causes, b.cost_explained.causes, "{}", b.id);
+        // The main chain's cost: spread over prompts in one, all in the preamble in the other.
+        let mut main = a.cost_explained.preamble.cost;
+        for p in &a.cost_explained.prompts {
+            main.add_charge(p.cost);
+        }
+        assert_eq!(main, b.cost_explained.preamble.cost, "{}", b.id);
+    }
+    assert_eq!(full.iter().count(), lean.iter().count());
+    assert!(prompts_seen > 100, "{prompts_seen}");
+}

@@ -450,7 +450,9 @@ fn panes_alone_at_fixed_sizes() {
 "
     );
     // The numbers are the session core's (aegon --summary shows the same: in 42, out 6,911,
-    // cache read 506,652, write 1h 18,495, $0.61, 22 API calls, 12 tool calls).
+    // cache read 506,652, write 1h 18,495, $0.61, 22 API calls, 12 tool calls; cache hit
+    // 506,652 / 525,189 = 96.5%, its one rebuild the first request at 05:25:41, 6,892 1-hour
+    // tokens × ($10 − $0.50) per million = $0.065).
     assert_eq!(
         text(&panel),
         "\
@@ -460,13 +462,13 @@ fn panes_alone_at_fixed_sizes() {
 │Context  █░░░░░░░░░░░░░░░░░░░░░░░░░░░░   3% 27.0k/1.0M│
 │Tokens   in 42  out 6.9k  cache read 506.7k  write 18…│
 │Cost     $0.61  22 API calls · 12 tool calls          │
+│Cache    96% hit · ↻ 05:25 first request $0.07        │
 │Flow … ASST → USER → THINK → Glob → Bash → ASST → USER│
 │Tok/min                ▁▁ ▅▁█       ▁ ▂▁  ▄ max 153.1k│
 │Steps                                                 │
 │ ✓ Bash wc -l /home/da/.claude/projects/-home-d… 113ms│
 │ ✓ Glob **/* in /home/da/.claude/projects/-home-… 81ms│
 │ ✓ Bash git add index.html LICENSE && git commi… 178ms│
-│ ✓ Bash git log --oneline -5 2>/dev/null; echo … 136ms│
 └──────────────────────────────────────────────────────┘
 "
     );
@@ -537,4 +539,84 @@ fn a_selected_window_holds_still_while_events_arrive() {
     view.on_key(Key::Home, pipeline.renderer());
     let now = text(&render(pipeline.renderer(), &mut view, 100, 12));
     assert!(now.contains("prompt 54"), "{now}");
+}
+
+const POSTHOG: &str = "leolin84200704__posthog-impact-dashboard__claude-session.jsonl";
+
+/// The panel's row that starts with `Cache`, trimmed of its borders.
+fn cache_row(buffer: &Buffer) -> String {
+    text(buffer)
+        .lines()
+        .find_map(|l| l.trim_start_matches('│').strip_prefix("Cache"))
+        .map(|l| format!("Cache{}", l.trim_end_matches('│').trim_end()))
+        .unwrap_or_default()
+}
+
+#[test]
+fn the_panel_tells_cache_efficiency_and_the_last_rebuild_at_every_width() {
+    // The session's last rebuild, read from the transcript by hand: the main chain's response
+    // at 23:01:19.313 cached 72,365 read + 51 written = 72,416 tokens (5-minute writes); the
+    // next, at 23:07:41.534 (6 min 22 s later: past the 5-minute TTL), read 16,325 and wrote
+    // 61,449, so it rebuilt 72,416 − 16,325 = 56,091 tokens at Opus 4.7's 5-minute write rate
+    // ($6.25) instead of its read rate ($0.50): 56,091 × $5.75 / 1e6 = $0.3225.
+    let dashboard = load(&[POSTHOG], 0);
+    let session = dashboard.sessions().iter().next().unwrap();
+    let ratio = session.cost_explained.hit_ratio().unwrap() * 100.0;
+    let view = View::default();
+    let panel = |width: u16, height: u16| {
+        pane(width, height, |f| {
+            ui::panel::draw(f, f.area(), &dashboard, &view, 0)
+        })
+    };
+    let wide = panel(100, 16);
+    assert_eq!(
+        cache_row(&wide),
+        format!("Cache    {ratio:.1}% hit · ↻ last rebuild 23:07 cache expired (gap 6m) $0.32")
+    );
+    assert_eq!(format!("{ratio:.1}"), "96.9", "--summary's 0.9695");
+    // Narrower: shorter forms, never a cut word while one fits.
+    for (width, row) in [
+        (
+            70,
+            "Cache    97% hit · ↻ 23:07 cache expired (gap 6m) $0.32",
+        ),
+        (56, "Cache    97% hit · ↻ 23:07 expired $0.32"),
+        (40, "Cache    97% hit · ↻ expired"),
+        (24, "Cache    97% hit · ↻ …"),
+    ] {
+        assert_eq!(cache_row(&panel(width, 16)), row, "{width} columns");
+    }
+    // A tiny panel: no cache row when the head does not fit, and no panic.
+    for (width, height) in [(3, 3), (12, 4), (20, 6), (20, 9)] {
+        panel(width, height);
+    }
+    assert_eq!(cache_row(&panel(20, 12)), "Cache    97% hit …");
+    // The rebuild is marked in colour (yellow, a warning) and in text: under NO_COLOR the
+    // symbol and the words stay, the cost stays bold.
+    let (x, y) = find(&wide, "↻ last rebuild").unwrap();
+    assert_eq!(wide[(x, y)].fg, Color::Yellow);
+    let mut mono = wide.clone();
+    ui::monochrome(&mut mono);
+    assert_eq!(cache_row(&mono), cache_row(&wide));
+    assert_eq!(mono[(x, y)].fg, Color::Reset);
+    let (x, y) = find(&mono, "$0.32").unwrap();
+    assert!(mono[(x, y)]
+        .modifier
+        .contains(ratatui::style::Modifier::BOLD));
+}
+
+#[test]
+fn a_session_without_rebuilds_says_so() {
+    // Two responses a second apart: the first writes 500 tokens (under the 1,024 a rebuild
+    // needs), the second reads them back and writes 100: 500 read of 600 + 6 of input.
+    let lines = br#"{"type":"assistant","sessionId":"s","timestamp":"2026-01-01T10:00:00Z","message":{"id":"m1","model":"claude-opus-4-6","content":[],"usage":{"input_tokens":3,"output_tokens":1,"cache_creation_input_tokens":500}}}
+{"type":"assistant","sessionId":"s","timestamp":"2026-01-01T10:00:01Z","message":{"id":"m2","model":"claude-opus-4-6","content":[],"usage":{"input_tokens":3,"output_tokens":1,"cache_read_input_tokens":500,"cache_creation_input_tokens":100}}}
+"#;
+    let dashboard = dashboard_of(&[("s.jsonl", lines)], 0);
+    let view = View::default();
+    let buffer = pane(60, 14, |f| {
+        ui::panel::draw(f, f.area(), &dashboard, &view, 0)
+    });
+    // 500 / (3 + 500 + 3 + 500 + 100) = 45.2%.
+    assert_eq!(cache_row(&buffer), "Cache    45.2% hit · no rebuild");
 }

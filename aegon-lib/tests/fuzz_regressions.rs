@@ -38,6 +38,7 @@ fn targets() -> Vec<Target> {
         ("record", aegon::fuzzing::record),
         ("sessions", aegon::fuzzing::sessions),
         ("pipeline", aegon::fuzzing::pipeline),
+        ("codex", aegon::fuzzing::codex),
     ];
     // Not `let mut` and `push`: without `tui` the `mut` would be unused (a clippy error).
     #[cfg(feature = "tui")]
@@ -73,4 +74,23 @@ fn saved_inputs_of_every_target_still_pass() {
     for (name, body) in targets() {
         replay(name, body);
     }
+}
+
+#[test]
+fn codex_fixtures_pass_every_target() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/agents/codex");
+    let mut files = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "jsonl") {
+            let bytes = std::fs::read(&path).unwrap();
+            for (name, body) in targets() {
+                if name != "split_lines" {
+                    body(&bytes);
+                }
+            }
+            files += 1;
+        }
+    }
+    assert!(files >= 13, "{files} Codex fixtures");
 }

@@ -426,6 +426,13 @@ impl Renderer for Live {
         Ok(Flow::Continue(()))
     }
 
+    fn on_skipped(&mut self, event: &Event<'_>) {
+        let _ = self.with(|r| {
+            r.on_skipped(event);
+            Ok(())
+        });
+    }
+
     fn flush(&mut self) -> std::io::Result<()> {
         self.with(|r| r.flush())
     }

@@ -120,7 +120,8 @@ impl Dashboard {
 
     /// An empty dashboard pricing with `pricing` and telling time with `clock`.
     pub fn with(pricing: Pricing, clock: Clock) -> Self {
-        let mut sessions = Sessions::with_pricing(pricing);
+        // The dashboard shows no cost per prompt: keep memory flat as prompts are read.
+        let mut sessions = Sessions::with_pricing(pricing).without_prompt_costs();
         sessions.remember_lines(LINES_REMEMBERED);
         Dashboard {
             sessions,

@@ -1,6 +1,9 @@
 //! Transcript formats: one folder per agent, each turning lines into the common [`Event`]s.
 //!
 //! - [`claude`]: Claude Code's JSONL transcripts (`~/.claude/projects/**/*.jsonl`).
+//! - [`codex`]: OpenAI Codex CLI rollouts (`~/.codex/sessions/YYYY/MM/DD/rollout-*.jsonl`).
+//! - [`copilot`]: GitHub Copilot CLI's `events.jsonl` session logs.
+//! - [`opencode`]: OpenCode's `opencode export` documents and storage files (JSON documents).
 //!
 //! ## Recognised by content
 //!
@@ -19,6 +22,9 @@ use crate::event::{Agent, Event, EventKind, Malformed, MalformedReason, Source};
 use crate::source::lines::Line;
 
 pub mod claude;
+pub mod codex;
+pub mod copilot;
+pub mod opencode;
 
 /// The largest JSON document (a pretty-printed chat file, an export) read whole: 256 MiB,
 /// 150 times the largest document in the corpus of other agents' files. A larger one is
@@ -31,16 +37,30 @@ pub const MAX_DOCUMENT: usize = 256 << 20;
 pub enum Format {
     /// Claude Code's JSONL transcript: one record per line.
     Claude,
+    /// OpenAI Codex CLI's JSONL rollout (envelope lines, or the legacy bare items).
+    Codex,
+    /// OpenCode's JSON documents: an `opencode export`, or one file of its storage folder.
+    OpenCode,
+    /// GitHub Copilot CLI's `events.jsonl`: one event per line.
+    Copilot,
 }
 
 impl Format {
     /// Every format, in the order they are tried.
-    pub const ALL: &'static [Format] = &[Format::Claude];
+    pub const ALL: &'static [Format] = &[
+        Format::Claude,
+        Format::Codex,
+        Format::OpenCode,
+        Format::Copilot,
+    ];
 
     /// The name `--format` takes and reports print: `claude`, …
     pub fn as_str(self) -> &'static str {
         match self {
             Format::Claude => "claude",
+            Format::Codex => "codex",
+            Format::OpenCode => "opencode",
+            Format::Copilot => "copilot",
         }
     }
 
@@ -61,6 +81,9 @@ impl Format {
     pub fn agent(self) -> Agent {
         match self {
             Format::Claude => Agent::ClaudeCode,
+            Format::Codex => Agent::Codex,
+            Format::OpenCode => Agent::OpenCode,
+            Format::Copilot => Agent::CopilotCli,
         }
     }
 
@@ -69,14 +92,29 @@ impl Format {
     /// read only when named).
     pub fn found_in_folders(self) -> bool {
         match self {
-            Format::Claude => true,
+            Format::Claude | Format::Codex | Format::OpenCode | Format::Copilot => true,
+        }
+    }
+
+    /// Whether a reader that goes on from where it stopped (the usage ledger) must read the
+    /// file again from its start when it changes: documents (rewritten whole) and line formats
+    /// whose lines depend on earlier ones (a Codex rollout names its session and model once,
+    /// and counts usage cumulatively). Identities keep what was read before from counting
+    /// twice.
+    pub fn read_from_start(self) -> bool {
+        match self {
+            Format::Claude => false,
+            // Session, model and version come from `session.start` and `model_change`.
+            Format::Codex | Format::Copilot => true,
+            Format::OpenCode => true,
         }
     }
 
     /// True for formats read whole as one JSON document rather than line by line.
     pub fn is_document(self) -> bool {
         match self {
-            Format::Claude => false,
+            Format::Claude | Format::Codex | Format::Copilot => false,
+            Format::OpenCode => true,
         }
     }
 }
@@ -90,14 +128,24 @@ impl std::fmt::Display for Format {
 /// The line-oriented format whose files begin with `first` (the first non-blank line, a whole
 /// JSON object), Claude Code's when no other recognises it.
 pub fn sniff_line(first: &[u8]) -> Format {
-    let _ = first;
+    if codex::sniff(first) {
+        return Format::Codex;
+    }
+    if opencode::sniff_line(first) {
+        return Format::OpenCode;
+    }
+    if copilot::sniff_line(first) {
+        return Format::Copilot;
+    }
     Format::Claude
 }
 
 /// The document format of `head` (the first bytes of a JSON document, up to 64 KiB), if any
 /// recognises it.
 pub fn sniff_document(head: &[u8]) -> Option<Format> {
-    let _ = head;
+    if opencode::sniff(head) {
+        return Some(Format::OpenCode);
+    }
     None
 }
 
@@ -126,6 +174,11 @@ enum State {
     Sniffing(Option<Format>),
     /// Claude Code JSONL: stateless line by line.
     Claude,
+    /// Codex rollout: session, model and cumulative usage carried across lines (boxed: the
+    /// state is larger than the other variants).
+    Codex(Box<codex::Decoder>),
+    /// Copilot CLI JSONL: the session's facts from `session.start`.
+    Copilot(copilot::Decoder),
     /// A JSON document being gathered.
     Document(Document),
 }
@@ -157,6 +210,8 @@ impl Decoder {
         match &self.state {
             State::Sniffing(forced) => *forced,
             State::Claude => Some(Format::Claude),
+            State::Codex(_) => Some(Format::Codex),
+            State::Copilot(_) => Some(Format::Copilot),
             State::Document(doc) => doc.format,
         }
     }
@@ -188,6 +243,8 @@ impl Decoder {
         match &mut self.state {
             State::Sniffing(_) => ControlFlow::Continue(()),
             State::Claude => claude::decode::decode_line(file, line, &mut *emit),
+            State::Codex(decoder) => decoder.line(file, line, emit),
+            State::Copilot(d) => d.line(file, line, emit),
             State::Document(doc) => {
                 doc.push(line.bytes);
                 ControlFlow::Continue(())
@@ -202,6 +259,16 @@ impl Decoder {
     {
         match std::mem::replace(&mut self.state, State::Sniffing(None)) {
             State::Document(doc) => doc.decode(file, emit),
+            State::Codex(mut decoder) => {
+                let flow = decoder.finish(file, emit);
+                self.state = State::Codex(decoder);
+                flow
+            }
+            State::Copilot(mut d) => {
+                let flow = d.finish(file, emit);
+                self.state = State::Copilot(d);
+                flow
+            }
             other => {
                 self.state = other;
                 ControlFlow::Continue(())
@@ -213,7 +280,11 @@ impl Decoder {
 /// The state of a line-oriented format.
 fn line_state(format: Format) -> State {
     match format {
-        Format::Claude => State::Claude,
+        Format::Codex => State::Codex(Box::default()),
+        // Document formats never reach here (`Decoder::line` gathers them); Claude's is the
+        // line format to fall back on.
+        Format::Claude | Format::OpenCode => State::Claude,
+        Format::Copilot => State::Copilot(copilot::Decoder::default()),
     }
 }
 
@@ -262,8 +333,11 @@ impl Document {
         }
         let head = &self.text[..self.text.len().min(64 << 10)];
         match self.format.or_else(|| sniff_document(head)) {
+            Some(Format::OpenCode) => {
+                opencode::decode_document(file, &self.text, self.line, self.offset, emit)
+            }
             // No document format recognises it: not a transcript aegon knows.
-            Some(Format::Claude) | None => emit(malformed(
+            Some(Format::Claude | Format::Codex | Format::Copilot) | None => emit(malformed(
                 source,
                 MalformedReason::UnexpectedShape,
                 "a JSON document that no known transcript format recognises (try --format)"

@@ -135,7 +135,8 @@ pub enum Reread {
     Truncated,
     /// It has another device or inode (rotated, re-created, or replaced by a copy).
     Replaced,
-    /// It is a JSON document read whole, and its size changed (such files are rewritten).
+    /// It is read whole each time (a JSON document, which its agent rewrites, or a format
+    /// whose lines need earlier ones: `Format::read_from_start`), and its size changed.
     Rewritten,
 }
 
@@ -435,7 +436,8 @@ impl Ledger {
         let (start, line, open_tail, reread) = match before {
             Some(r) if (r.dev, r.ino) != (dev, ino) => (0, 1, false, Some(Reread::Replaced)),
             Some(r) if size < r.consumed => (0, 1, false, Some(Reread::Truncated)),
-            // A JSON document is rewritten, not appended to: read it whole again.
+            // A JSON document is rewritten, not appended to; some line formats need their
+            // earlier lines (`Format::read_from_start`): read it whole again.
             Some(r) if r.whole && size != r.consumed => (0, 1, false, Some(Reread::Rewritten)),
             Some(r) => (r.consumed, r.line, r.open_tail, None),
             None => (0, 1, false, None),
@@ -1243,9 +1245,10 @@ fn read_from(
     }
     let whole = input
         .format()
-        .is_some_and(crate::format::Format::is_document);
+        .is_some_and(|f| f.is_document() || f.read_from_start());
     if whole {
-        // A document is decoded at its end, and is consumed whole.
+        // A document is decoded at its end; a format read from the start each time (see
+        // `Format::read_from_start`) is consumed whole too.
         let _ = pipeline.close(input)?;
         consumed = pos;
         new_open_tail = false;

@@ -30,9 +30,10 @@
 //!
 //! Version 4 added `agent` to `responses` and `tools` (a `names` id of the agent's name,
 //! [`crate::Agent::as_str`]; NULL for rows indexed before, all Claude Code's) and `whole` to
-//! `files`: a file read whole as one JSON document (a Gemini CLI chat, an OpenCode export) is
-//! read again from its start whenever its size changes, as such files are rewritten, not
-//! appended to; its rows merge by identity, so nothing counts twice.
+//! `files`: a file read whole as one JSON document (a Gemini CLI chat, an OpenCode export, which
+//! are rewritten, not appended to) or in a format whose lines need earlier ones (a Codex
+//! rollout) is read again from its start whenever its size changes; its rows merge by
+//! identity, so nothing counts twice.
 //!
 //! Version 2 added the price factors. Migrating from version 1 adds the columns (NULL) and
 //! sets every file's progress back to its start, so the next update reads the transcripts

@@ -84,6 +84,14 @@ pub trait Renderer {
     /// full disk); `Break` stops it quietly.
     fn on_event(&mut self, event: &Event<'_>) -> io::Result<Flow>;
 
+    /// Called instead of [`Renderer::on_event`] for an event a [`Filtered`] leaves out (`-k`,
+    /// `-x`): a renderer whose figures depend on the whole stream (the cost and cache fields
+    /// of usage events: a compaction or an API error changes a rebuild's cause) notes it
+    /// without showing it. Nothing by default.
+    fn on_skipped(&mut self, event: &Event<'_>) {
+        let _ = event;
+    }
+
     /// Called when the driver has no more input at hand (after each chunk read): write out
     /// anything buffered so a slow stream is shown as it comes.
     fn flush(&mut self) -> io::Result<()> {
@@ -101,6 +109,9 @@ impl<R: Renderer + ?Sized> Renderer for &mut R {
     fn on_event(&mut self, event: &Event<'_>) -> io::Result<Flow> {
         (**self).on_event(event)
     }
+    fn on_skipped(&mut self, event: &Event<'_>) {
+        (**self).on_skipped(event)
+    }
     fn flush(&mut self) -> io::Result<()> {
         (**self).flush()
     }
@@ -112,6 +123,9 @@ impl<R: Renderer + ?Sized> Renderer for &mut R {
 impl<R: Renderer + ?Sized> Renderer for Box<R> {
     fn on_event(&mut self, event: &Event<'_>) -> io::Result<Flow> {
         (**self).on_event(event)
+    }
+    fn on_skipped(&mut self, event: &Event<'_>) {
+        (**self).on_skipped(event)
     }
     fn flush(&mut self) -> io::Result<()> {
         (**self).flush()
@@ -136,6 +150,10 @@ impl<A: Renderer, B: Renderer> Renderer for Tee<A, B> {
             ControlFlow::Continue(())
         })
     }
+    fn on_skipped(&mut self, event: &Event<'_>) {
+        self.0.on_skipped(event);
+        self.1.on_skipped(event);
+    }
     fn flush(&mut self) -> io::Result<()> {
         self.0.flush()?;
         self.1.flush()
@@ -146,7 +164,8 @@ impl<A: Renderer, B: Renderer> Renderer for Tee<A, B> {
     }
 }
 
-/// Passes on only events whose kind is in a set.
+/// Passes on only events whose kind is in a set; the others go to
+/// [`Renderer::on_skipped`].
 #[derive(Debug)]
 pub struct Filtered<R> {
     kinds: KindSet,
@@ -170,8 +189,12 @@ impl<R: Renderer> Renderer for Filtered<R> {
         if self.kinds.contains(event.kind()) {
             self.inner.on_event(event)
         } else {
+            self.inner.on_skipped(event);
             Ok(ControlFlow::Continue(()))
         }
+    }
+    fn on_skipped(&mut self, event: &Event<'_>) {
+        self.inner.on_skipped(event)
     }
     fn flush(&mut self) -> io::Result<()> {
         self.inner.flush()

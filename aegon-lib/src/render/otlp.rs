@@ -7,6 +7,17 @@
 //! conventions (`gen_ai.usage.input_tokens`, `gen_ai.tool.name`, …). Ids are derived from the
 //! session, message and call ids, so exporting the same transcript twice gives the same spans.
 //!
+//! **Cost explained** ([`crate::session::cost_explained`]), in aegon's own `aegon.` namespace
+//! (the GenAI conventions have no cost or cache-efficiency attributes): a chat span has
+//! [`COST_USD`] (the response's cost, increments included, as `--summary` prices it),
+//! [`HIT_RATIO`], and when the response rebuilt the cache [`REBUILD_CAUSE`],
+//! [`REBUILD_TOKENS`] and [`REBUILD_COST_USD`]; an `invoke_agent` span the subagent's cost;
+//! the root span the trace's cost, hit ratio, `aegon.cache.rebuilds`, their tokens and cost,
+//! and `aegon.cache.rebuild.lost_usd.<cause>` for each cause that happened. The figures come
+//! from a [`CacheTracker`] fed every event, as the NDJSON renderer's is, so the stream, the
+//! spans and the summary agree. A cost with no price is left out, never sent as 0; costs
+//! and ratios are doubles.
+//!
 //! **Metrics.** The counters Claude Code's own telemetry exports, with its metric names,
 //! units and attribute keys (Claude Code's monitoring documentation, "Metrics" and "Metric
 //! details", read 2026-08 from code.claude.com/docs/en/monitoring-usage), so dashboards built
@@ -51,6 +62,9 @@ use serde_json::{json, Value};
 use crate::event::{Event, EventKind};
 use crate::pipeline::Stats;
 use crate::render::{Flow, Renderer};
+use crate::session::cost_explained::{
+    CacheFigures, CacheTracker, CauseTally, Charge, RebuildCause,
+};
 use crate::session::pricing::Pricing;
 use crate::session::{IDLE_AFTER_MS, RUNNING_LIVE_MS};
 use crate::timestamp::parse_millis;
@@ -80,6 +94,19 @@ const SESSION_COUNT: &str = "claude_code.session.count";
 const LINES_OF_CODE: &str = "claude_code.lines_of_code.count";
 const COST_USAGE: &str = "claude_code.cost.usage";
 const TOKEN_USAGE: &str = "claude_code.token.usage";
+
+/// Span attributes of cost explained ([`crate::session::cost_explained`]): a span's cost in
+/// dollars (a chat span's response, a subagent's responses, a session's), as `--summary`
+/// prices it.
+pub const COST_USD: &str = "aegon.cost.usd";
+/// Cache reads / all input (a double from 0 to 1).
+pub const HIT_RATIO: &str = "aegon.cache.hit_ratio";
+/// A chat span's rebuild cause ([`RebuildCause::as_str`]).
+pub const REBUILD_CAUSE: &str = "aegon.cache.rebuild.cause";
+/// Tokens written again (a chat span's rebuild; a session's, added up).
+pub const REBUILD_TOKENS: &str = "aegon.cache.rebuild.tokens";
+/// What the rebuilt tokens cost beyond reading them from the cache, in dollars.
+pub const REBUILD_COST_USD: &str = "aegon.cache.rebuild.cost_usd";
 
 /// Which kind of telemetry a request carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -208,6 +235,10 @@ struct OpenResponse {
     tokens: Tokens,
     start_ms: Option<i64>,
     end_ms: Option<i64>,
+    /// The cost of its usage events (an increment's too), as `--summary` adds it up.
+    cost: Charge,
+    /// The cache figures of its first usage event (the NDJSON stream's).
+    cache: Option<CacheFigures>,
 }
 
 /// A tool call waiting for its result.
@@ -270,6 +301,14 @@ struct SessionTrace {
     done: Vec<SpanDraft>,
     responses: u64,
     tokens: Tokens,
+    /// The segment's cost explained: its responses' cost, cache reads and all input of their
+    /// first usage events, rebuilds by cause (in [`RebuildCause::ALL`] order), and each
+    /// subagent's cost.
+    cost: Charge,
+    cache_read: u64,
+    input: u64,
+    causes: [CauseTally; 8],
+    agent_costs: HashMap<String, Charge>,
     /// The latest API response id seen and the session's last time before its first line.
     message_start: Option<(String, Option<i64>)>,
     /// The latest model per chain (main or subagent), for the calls its responses make.
@@ -296,6 +335,9 @@ pub struct OtlpRenderer<S: OtlpSink> {
     sink: S,
     options: OtlpOptions,
     sessions: BTreeMap<String, SessionTrace>,
+    /// Each usage event's cost and cache figures, by the rules the NDJSON stream and
+    /// `--summary` use ([`crate::session::cost_explained`]).
+    tracker: CacheTracker,
 }
 
 impl<S: OtlpSink> OtlpRenderer<S> {
@@ -308,6 +350,7 @@ impl<S: OtlpSink> OtlpRenderer<S> {
     pub fn with_options(sink: S, options: OtlpOptions) -> Self {
         OtlpRenderer {
             sink,
+            tracker: CacheTracker::new(options.pricing.clone()),
             options,
             sessions: BTreeMap::new(),
         }
@@ -389,6 +432,9 @@ impl<S: OtlpSink> OtlpRenderer<S> {
 
 impl<S: OtlpSink> Renderer for OtlpRenderer<S> {
     fn on_event(&mut self, event: &Event<'_>) -> io::Result<Flow> {
+        // Every event, as the NDJSON renderer feeds its tracker: the same stream gives the
+        // same figures.
+        let usage_cost = self.tracker.observe(event);
         let Some(session_id) = event.session_id.as_deref() else {
             return Ok(ControlFlow::Continue(()));
         };
@@ -515,6 +561,19 @@ impl<S: OtlpSink> Renderer for OtlpRenderer<S> {
                         }
                     }
                 }
+                let cost = usage_cost.and_then(|u| u.cost_usd);
+                let cache = usage_cost.and_then(|u| u.cache);
+                s.cost.add(cost);
+                if let Some(a) = &agent {
+                    s.agent_costs.entry(a.clone()).or_default().add(cost);
+                }
+                if let Some(figures) = &cache {
+                    s.cache_read = s.cache_read.saturating_add(tokens.cache_read);
+                    s.input = s.input.saturating_add(tokens.total_input());
+                    if let Some(rebuild) = &figures.rebuild {
+                        s.causes[rebuild.cause.index()].add(rebuild);
+                    }
+                }
                 if let Some(message_id) = message_id {
                     s.tokens = s.tokens.saturating_add(*tokens);
                     let closed = s
@@ -524,6 +583,7 @@ impl<S: OtlpSink> Renderer for OtlpRenderer<S> {
                         Some(open) if open.message_id == *message_id => {
                             open.tokens = open.tokens.saturating_add(*tokens);
                             open.end_ms = max_time(open.end_ms, at);
+                            open.cost.add(cost);
                         }
                         // A late line of a response already exported: its span is out.
                         _ if closed => {}
@@ -539,6 +599,12 @@ impl<S: OtlpSink> Renderer for OtlpRenderer<S> {
                                     _ => s.last_ms.or(at),
                                 },
                                 end_ms: at,
+                                cost: {
+                                    let mut c = Charge::default();
+                                    c.add(cost);
+                                    c
+                                },
+                                cache,
                             };
                             s.responses_open.insert(agent.clone(), open);
                         }
@@ -629,6 +695,12 @@ impl<S: OtlpSink> Renderer for OtlpRenderer<S> {
         s.first_ms = min_time(s.first_ms, at);
         s.last_ms = max_time(s.last_ms, at);
         Ok(ControlFlow::Continue(()))
+    }
+
+    /// An event left out (`-k`, `-x`) makes no span, but still counts for the cache rules,
+    /// as in the NDJSON stream.
+    fn on_skipped(&mut self, event: &Event<'_>) {
+        let _ = self.tracker.observe(event);
     }
 
     fn flush(&mut self) -> io::Result<()> {
@@ -880,6 +952,7 @@ fn end_segment(id: &str, s: &mut SessionTrace, options: &OtlpOptions) {
     let segment = s.segment;
     let calls: Vec<(String, OpenCall)> = s.calls.drain().collect();
     let agents = std::mem::take(&mut s.agents);
+    let agent_costs = std::mem::take(&mut s.agent_costs);
     let prompts = std::mem::take(&mut s.prompts);
     if options.traces {
         for (call_id, call) in calls {
@@ -896,6 +969,13 @@ fn end_segment(id: &str, s: &mut SessionTrace, options: &OtlpOptions) {
             });
         }
         for (agent, (first, last, spawned_by)) in &agents {
+            let mut attributes = vec![
+                ("gen_ai.operation.name".into(), json!("invoke_agent")),
+                ("gen_ai.agent.id".into(), json!(agent)),
+            ];
+            if let Some(cost) = agent_costs.get(agent).and_then(Charge::cost_usd) {
+                attributes.push((COST_USD.into(), json!(cost)));
+            }
             s.done.push(SpanDraft {
                 segment,
                 span_id: span_id(id, "agent", agent),
@@ -906,10 +986,7 @@ fn end_segment(id: &str, s: &mut SessionTrace, options: &OtlpOptions) {
                 name: format!("invoke_agent {agent}"),
                 start_ms: *first,
                 end_ms: *last,
-                attributes: vec![
-                    ("gen_ai.operation.name".into(), json!("invoke_agent")),
-                    ("gen_ai.agent.id".into(), json!(agent)),
-                ],
+                attributes,
                 events: Vec::new(),
                 error: None,
             });
@@ -923,6 +1000,7 @@ fn end_segment(id: &str, s: &mut SessionTrace, options: &OtlpOptions) {
             ),
             ("gen_ai.usage.output_tokens".into(), json!(s.tokens.output)),
         ];
+        session_cost_attributes(s, &mut attributes);
         if segment > 0 {
             attributes.push(("aegon.segment".into(), json!(segment)));
         }
@@ -943,7 +1021,49 @@ fn end_segment(id: &str, s: &mut SessionTrace, options: &OtlpOptions) {
     s.last_ms = None;
     s.responses = 0;
     s.tokens = Tokens::default();
+    s.cost = Charge::default();
+    s.cache_read = 0;
+    s.input = 0;
+    s.causes = Default::default();
     s.message_start = None;
+}
+
+/// The cost explained of a session's trace on its root span: its cost, cache hit ratio,
+/// rebuilds, their tokens and cost beyond cache hits, and that cost by cause (each cause that
+/// happened). Costs only where every part has a price (an unknown price is never sent as 0).
+fn session_cost_attributes(s: &SessionTrace, attributes: &mut Vec<(String, Value)>) {
+    if let Some(cost) = s.cost.cost_usd() {
+        attributes.push((COST_USD.into(), json!(cost)));
+    }
+    if s.input > 0 {
+        let ratio = s.cache_read as f64 / s.input as f64;
+        attributes.push((HIT_RATIO.into(), json!(ratio)));
+    }
+    let mut all = CauseTally::default();
+    for t in &s.causes {
+        all.rebuilds += t.rebuilds;
+        all.tokens = all.tokens.saturating_add(t.tokens);
+        all.cost.add_charge(t.cost);
+    }
+    attributes.push(("aegon.cache.rebuilds".into(), json!(all.rebuilds)));
+    if all.rebuilds == 0 {
+        return;
+    }
+    attributes.push((REBUILD_TOKENS.into(), json!(all.tokens)));
+    if let Some(cost) = all.cost.cost_usd() {
+        attributes.push((REBUILD_COST_USD.into(), json!(cost)));
+    }
+    for (cause, t) in RebuildCause::ALL.iter().zip(&s.causes) {
+        if t.rebuilds == 0 {
+            continue;
+        }
+        if let Some(cost) = t.cost.cost_usd() {
+            attributes.push((
+                format!("aegon.cache.rebuild.lost_usd.{}", cause.as_str()),
+                json!(cost),
+            ));
+        }
+    }
 }
 
 /// Moves the open response of a chain (main or subagent), if any, to the finished spans.
@@ -992,6 +1112,21 @@ fn close_response(
     ];
     if let Some(agent) = &r.agent {
         attrs.push(("gen_ai.agent.id".into(), json!(agent)));
+    }
+    if let Some(cost) = r.cost.cost_usd() {
+        attrs.push((COST_USD.into(), json!(cost)));
+    }
+    if let Some(cache) = &r.cache {
+        if let Some(ratio) = cache.hit_ratio {
+            attrs.push((HIT_RATIO.into(), json!(ratio)));
+        }
+        if let Some(rebuild) = &cache.rebuild {
+            attrs.push((REBUILD_CAUSE.into(), json!(rebuild.cause.as_str())));
+            attrs.push((REBUILD_TOKENS.into(), json!(rebuild.tokens)));
+            if let Some(cost) = rebuild.cost_usd {
+                attrs.push((REBUILD_COST_USD.into(), json!(cost)));
+            }
+        }
     }
     s.done.push(SpanDraft {
         segment: s.segment,
@@ -1057,15 +1192,18 @@ fn span_json(session_id: &str, d: &SpanDraft) -> Value {
     span
 }
 
-/// OTLP attributes: strings, booleans, and integers (as decimal strings, as OTLP/JSON writes
-/// 64-bit integers).
+/// OTLP attributes: strings, booleans, integers (as decimal strings, as OTLP/JSON writes
+/// 64-bit integers) and doubles (a JSON number; a float value in `pairs`).
 fn attributes(pairs: &[(String, Value)]) -> Vec<Value> {
     pairs
         .iter()
         .map(|(key, value)| {
             let value = match value {
                 Value::Bool(b) => json!({ "boolValue": b }),
-                Value::Number(n) => json!({ "intValue": n.to_string() }),
+                Value::Number(n) => match n.as_f64().filter(|_| n.is_f64()) {
+                    Some(d) => json!({ "doubleValue": d }),
+                    None => json!({ "intValue": n.to_string() }),
+                },
                 Value::String(s) => json!({ "stringValue": s }),
                 other => json!({ "stringValue": other.to_string() }),
             };
@@ -1338,6 +1476,41 @@ mod tests {
         assert_eq!(input[0]["timeUnixNano"], "1767261600000000000");
         assert_eq!(input[1]["startTimeUnixNano"], "1767261600000000000");
         assert_eq!(input[1]["timeUnixNano"], "1767261600000000001");
+    }
+
+    #[test]
+    fn cost_and_rebuilds_are_span_attributes() {
+        // Opus 4.6: 5-minute writes $6.25, reads $0.50 per million. Two responses ten
+        // minutes apart, each writing its whole prefix: a first request, then an expiry.
+        let t = concat!(
+            r#"{"type":"assistant","sessionId":"s","timestamp":"2026-01-01T10:00:00.000Z","message":{"id":"m1","model":"claude-opus-4-6","content":[],"usage":{"input_tokens":0,"output_tokens":0,"cache_creation_input_tokens":20000,"cache_creation":{"ephemeral_5m_input_tokens":20000,"ephemeral_1h_input_tokens":0}}}}"#,
+            "\n",
+            r#"{"type":"assistant","sessionId":"s","timestamp":"2026-01-01T10:10:00.000Z","message":{"id":"m2","model":"claude-opus-4-6","content":[],"usage":{"input_tokens":0,"output_tokens":0,"cache_creation_input_tokens":21000,"cache_creation":{"ephemeral_5m_input_tokens":21000,"ephemeral_1h_input_tokens":0}}}}"#,
+            "\n",
+        );
+        let spans = export(t);
+        let double = |span: &Value, key: &str| attr(span, key).unwrap()["doubleValue"].as_f64();
+        let near = |got: Option<f64>, want: f64| assert!((got.unwrap() - want).abs() < 1e-9);
+        let (m1, m2, root) = (&spans[0], &spans[1], &spans[2]);
+        near(double(m1, COST_USD), 20_000.0 * 6.25e-6);
+        near(double(m2, COST_USD), 21_000.0 * 6.25e-6);
+        near(double(m1, HIT_RATIO), 0.0);
+        assert_eq!(
+            attr(m1, REBUILD_CAUSE).unwrap()["stringValue"],
+            "first_request"
+        );
+        assert_eq!(attr(m2, REBUILD_CAUSE).unwrap()["stringValue"], "expired");
+        // The second missed the 20,000 cached and wrote 21,000: 20,000 rebuilt.
+        assert_eq!(attr(m2, REBUILD_TOKENS).unwrap()["intValue"], "20000");
+        near(double(m2, REBUILD_COST_USD), 20_000.0 * (6.25 - 0.5) * 1e-6);
+        assert_eq!(root["name"], "claude_code.session");
+        near(double(root, COST_USD), 41_000.0 * 6.25e-6);
+        assert_eq!(attr(root, "aegon.cache.rebuilds").unwrap()["intValue"], "2");
+        for cause in ["first_request", "expired"] {
+            let key = format!("aegon.cache.rebuild.lost_usd.{cause}");
+            near(double(root, &key), 20_000.0 * 5.75e-6);
+        }
+        assert_eq!(attr(root, "aegon.cache.rebuild.lost_usd.compaction"), None);
     }
 
     #[test]

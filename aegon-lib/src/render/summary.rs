@@ -56,6 +56,15 @@ impl SessionCollector {
         }
     }
 
+    /// A collector that goes on from `sessions` (for instance sessions made
+    /// [`Sessions::without_prompt_costs`]).
+    pub fn from_sessions(sessions: Sessions) -> Self {
+        SessionCollector {
+            sessions,
+            now_ms: 0,
+        }
+    }
+
     /// The sessions collected so far.
     pub fn sessions(&self) -> &Sessions {
         &self.sessions

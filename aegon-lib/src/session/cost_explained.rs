@@ -169,7 +169,8 @@ impl RebuildCause {
         }
     }
 
-    fn index(self) -> usize {
+    /// Its place in [`RebuildCause::ALL`] (and in [`CostExplained::causes`]).
+    pub fn index(self) -> usize {
         self as usize
     }
 }
@@ -348,14 +349,16 @@ pub struct Charge {
 }
 
 impl Charge {
-    fn add(&mut self, cost: Option<f64>) {
+    /// Adds one usage event's (or rebuild's) cost in dollars, `None` when it has no price.
+    pub fn add(&mut self, cost: Option<f64>) {
         match cost {
             Some(c) => self.pico = self.pico.saturating_add(pico(c)),
             None => self.unpriced += 1,
         }
     }
 
-    fn add_charge(&mut self, other: Charge) {
+    /// Adds another bucket's charge.
+    pub fn add_charge(&mut self, other: Charge) {
         self.pico = self.pico.saturating_add(other.pico);
         self.unpriced += other.unpriced;
     }
@@ -375,6 +378,15 @@ pub struct CauseTally {
     pub tokens: u64,
     /// Their cost beyond cache hits.
     pub cost: Charge,
+}
+
+impl CauseTally {
+    /// Counts one rebuild (of this tally's cause, or of any for a total).
+    pub fn add(&mut self, rebuild: &Rebuild) {
+        self.rebuilds += 1;
+        self.tokens = self.tokens.saturating_add(rebuild.tokens);
+        self.cost.add(rebuild.cost_usd);
+    }
 }
 
 /// One rebuild, kept among a session's costliest.
@@ -451,11 +463,26 @@ pub struct CostExplained {
     no_tool: Charge,
     chains: HashMap<Option<String>, ChainState>,
     open: HashMap<Option<String>, OpenResponse>,
+    /// Prompts are not kept (see [`CostExplained::without_prompts`]).
+    no_prompts: bool,
 }
 
 impl CostExplained {
+    /// A session's cost explained that keeps no cost per prompt when `drop` is true: every
+    /// main-chain response then counts in [`CostExplained::preamble`] (for views that never
+    /// show prompts, so that memory does not grow with them).
+    pub fn without_prompts(drop: bool) -> Self {
+        CostExplained {
+            no_prompts: drop,
+            ..CostExplained::default()
+        }
+    }
+
     /// A human prompt on the main chain.
     pub(crate) fn on_prompt(&mut self, at: Option<(i64, &str)>, text: &crate::text::Text<'_>) {
+        if self.no_prompts {
+            return;
+        }
         let (start, _) = text.prefix(PROMPT_CHARS);
         let line = start
             .lines()
@@ -574,10 +601,7 @@ impl CostExplained {
             self.chain(chain)
                 .observe(at.map(|(ms, _)| ms), model, tokens, factors, pricing);
         if let Some(rebuild) = figures.rebuild {
-            let tally = &mut self.causes[rebuild.cause.index()];
-            tally.rebuilds += 1;
-            tally.tokens = tally.tokens.saturating_add(rebuild.tokens);
-            tally.cost.add(rebuild.cost_usd);
+            self.causes[rebuild.cause.index()].add(&rebuild);
             let record = RebuildRecord {
                 at: at.map(|(ms, t)| (ms, t.to_owned())),
                 agent: chain.map(str::to_owned),

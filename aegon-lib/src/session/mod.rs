@@ -68,6 +68,8 @@ pub struct Sessions {
     /// Input name → the first session a line of it named, for its lines that name none.
     file_sessions: HashMap<Box<str>, Box<str>>,
     last_noted_file: Option<Box<str>>,
+    /// Cost per human prompt is not kept (see [`Sessions::without_prompt_costs`]).
+    no_prompt_costs: bool,
 }
 
 /// How a tool call ended (or has not yet).
@@ -293,6 +295,15 @@ impl Sessions {
         }
     }
 
+    /// These sessions keep no cost per human prompt ([`CostExplained::prompts`] stays empty;
+    /// responses count in [`CostExplained::preamble`]): for a long-lived view that never shows
+    /// them (the dashboard), so that memory does not grow with the prompts read (about 250
+    /// bytes each). Everything else is unchanged.
+    pub fn without_prompt_costs(mut self) -> Self {
+        self.no_prompt_costs = true;
+        self
+    }
+
     /// The prices in use.
     pub fn pricing(&self) -> &Pricing {
         &self.pricing
@@ -321,6 +332,7 @@ impl Sessions {
                 id.to_owned(),
                 Box::new(Session {
                     id: id.to_owned(),
+                    cost_explained: CostExplained::without_prompts(self.no_prompt_costs),
                     ..Session::default()
                 }),
             );

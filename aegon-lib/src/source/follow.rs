@@ -241,8 +241,7 @@ impl Tail {
                                 document = true;
                             }
                         }
-                        if let (Some(limit), false, false) =
-                            (self.skip, self.opened_once, document)
+                        if let (Some(limit), false, false) = (self.skip, self.opened_once, document)
                         {
                             // After the last complete line (a line being written is read
                             // whole), with line numbers counted, so reports stay true.

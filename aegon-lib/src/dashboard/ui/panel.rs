@@ -1,5 +1,6 @@
-//! The session panel: header, badges, context gauge, tokens and cost, flow, a sparkline of
-//! tokens per minute, a chart of the context fill over the session's life, steps.
+//! The session panel: header, badges, context gauge, tokens and cost, cache efficiency and
+//! the last cache rebuild, flow, a sparkline of tokens per minute, a chart of the context fill
+//! over the session's life, steps.
 
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
@@ -14,6 +15,7 @@ use crate::dashboard::model::Dashboard;
 use crate::dashboard::series::{ContextSample, SessionSeries, MINUTES};
 use crate::dashboard::view::View;
 use crate::render::text::{duration, inert, str_width};
+use crate::session::cost_explained::RebuildCause;
 use crate::session::{Activity, Session, Step, StepStatus};
 
 /// Spinner frames, one per 100 ms.
@@ -221,7 +223,7 @@ pub fn lines<'a>(
     out
 }
 
-/// Title, facts, badges, context, tokens and cost, flow.
+/// Title, facts, badges, context, tokens and cost, cache, flow.
 fn head_lines<'a>(
     session: &'a Session,
     dashboard: &'a Dashboard,
@@ -237,6 +239,7 @@ fn head_lines<'a>(
     }
     out.push(context_line(session, width));
     out.extend(token_lines(session, width));
+    out.extend(cache_line(session, width));
     let flow = session.flow_line();
     if !flow.is_empty() {
         out.push(Line::from(vec![
@@ -423,6 +426,136 @@ fn token_lines(session: &Session, width: u16) -> Vec<Line<'static>> {
             ),
         ]),
     ]
+}
+
+/// `Cache    96.5% hit · ↻ last rebuild 14:02 cache expired (gap 7m) $0.42`: the session's
+/// cache hit ratio and its latest rebuild ([`CostExplained::last_rebuild`]) with its time
+/// (UTC, as the feed's clocks), cause, the gap since the chain's previous request and its cost
+/// beyond a cache hit; `no rebuild` when there was none. Narrower panels get shorter forms
+/// (`96% hit · ↻ 14:02 cache expired (gap 7m) $0.42`, `96% hit · ↻ 14:02 expired $0.42`,
+/// `96% hit · ↻ expired`), then the last one cut.
+/// The rebuild is marked `↻` and in words, its colour adds nothing the text does not say.
+/// `None` before the session's first response.
+///
+/// [`CostExplained::last_rebuild`]: crate::session::cost_explained::CostExplained::last_rebuild
+fn cache_line(session: &Session, width: u16) -> Option<Line<'static>> {
+    let e = &session.cost_explained;
+    let ratio = e.hit_ratio()?;
+    let label = || Span::styled("Cache    ", theme::dim());
+    let sep = || Span::styled(" · ", theme::dim());
+    let precise = Span::raw(format!("{:.1}% hit", ratio * 100.0));
+    let rounded = Span::raw(format!("{:.0}% hit", ratio * 100.0));
+    let Some(last) = &e.last_rebuild else {
+        let variants = [vec![
+            label(),
+            precise,
+            sep(),
+            Span::styled("no rebuild", theme::dim()),
+        ]];
+        return Some(widest_fitting(variants, width));
+    };
+    let r = &last.rebuild;
+    let mark = theme::warning();
+    let at = last.at.as_ref().map(|(ms, _)| clock(*ms));
+    let cost = r.cost_usd.map(|c| {
+        Span::styled(
+            format!(" ${c:.2}"),
+            Style::new().add_modifier(Modifier::BOLD),
+        )
+    });
+    let gap = match (r.cause, last.gap_ms) {
+        (RebuildCause::FirstRequest, _) | (_, None) => None,
+        (_, Some(ms)) => Some(Span::styled(
+            format!(" (gap {})", gap_words(ms)),
+            theme::dim(),
+        )),
+    };
+    let when = |prefix: &str| match &at {
+        Some(t) => format!("{prefix}{t} "),
+        None => prefix.to_owned(),
+    };
+    let full = [
+        Some(label()),
+        Some(precise),
+        Some(sep()),
+        Some(Span::styled(when("↻ last rebuild "), mark)),
+        Some(Span::styled(r.cause.label(), mark)),
+        gap.clone(),
+        cost.clone(),
+    ];
+    let timed = [
+        Some(label()),
+        Some(rounded.clone()),
+        Some(sep()),
+        Some(Span::styled(when("↻ "), mark)),
+        Some(Span::styled(r.cause.label(), mark)),
+        gap,
+        cost.clone(),
+    ];
+    let short = [
+        Some(label()),
+        Some(rounded.clone()),
+        Some(sep()),
+        Some(Span::styled(when("↻ "), mark)),
+        Some(Span::styled(short_cause(r.cause), mark)),
+        cost,
+    ];
+    let shortest = [
+        Some(label()),
+        Some(rounded),
+        Some(sep()),
+        Some(Span::styled(format!("↻ {}", short_cause(r.cause)), mark)),
+    ];
+    let variants = [
+        full.into_iter().flatten().collect(),
+        timed.into_iter().flatten().collect(),
+        short.into_iter().flatten().collect(),
+        shortest.into_iter().flatten().collect(),
+    ];
+    Some(widest_fitting(variants, width))
+}
+
+/// The first of `variants` (most detailed first) that fits `width` columns, else the last cut
+/// to fit.
+fn widest_fitting<const N: usize>(variants: [Vec<Span<'static>>; N], width: u16) -> Line<'static> {
+    let fits = |v: &Vec<Span<'static>>| {
+        v.iter().map(|s| str_width(&s.content)).sum::<usize>() <= usize::from(width)
+    };
+    let mut chosen = None;
+    let mut last = None;
+    for v in variants {
+        if chosen.is_none() && fits(&v) {
+            chosen = Some(v);
+        } else {
+            last = Some(v);
+        }
+    }
+    clip(chosen.or(last).unwrap_or_default(), width)
+}
+
+/// A cause in a word or two: `expired`, `compaction`, `conversation changed?` (inferred
+/// causes keep their question mark).
+fn short_cause(cause: RebuildCause) -> &'static str {
+    match cause {
+        RebuildCause::FirstRequest => "first request",
+        RebuildCause::ModelSwitch => "model switch",
+        RebuildCause::Compaction => "compaction",
+        RebuildCause::Expired => "expired",
+        RebuildCause::Retry => "retry",
+        RebuildCause::Unknown => "unknown",
+        RebuildCause::SystemOrTools => "prompt/tools?",
+        RebuildCause::ConversationChanged => "conversation?",
+    }
+}
+
+/// A gap in the largest unit that says it: `45s`, `7m`, `1h05m`.
+fn gap_words(ms: u64) -> String {
+    let s = ms / 1_000;
+    match s {
+        0..=59 => format!("{s}s"),
+        60..=3_599 => format!("{}m", s / 60),
+        _ => format!("{}h{:02}m", s / 3_600, (s / 60) % 60),
+    }
 }
 
 /// Running steps first (spinner, elapsed), then finished ones newest first.

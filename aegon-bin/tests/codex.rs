@@ -1,0 +1,231 @@
+//! `aegon` on Codex CLI rollouts (`fixtures/agents/codex/`): `--summary --json` totals against
+//! the independent count of `aegon-lib/tests/codex_rules` (FORMAT.md §1's rules on
+//! serde_json Values), `--ndjson`, a renamed file, copies, the review pair and a fork.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+mod common;
+
+#[path = "../../aegon-lib/tests/codex_rules/mod.rs"]
+mod codex_rules;
+
+use codex_rules::{count, fork_of_review_child, Counts};
+
+fn fixtures() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(common::root().join("fixtures/agents/codex"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 13);
+    files
+}
+
+fn fixture(part: &str) -> PathBuf {
+    let found: Vec<PathBuf> = fixtures()
+        .into_iter()
+        .filter(|p| p.to_string_lossy().contains(part))
+        .collect();
+    assert_eq!(found.len(), 1, "{part}");
+    found.into_iter().next().unwrap()
+}
+
+fn summary(files: &[&Path]) -> Value {
+    let mut args = vec![Path::new("--summary"), Path::new("--json")];
+    args.extend_from_slice(files);
+    serde_json::from_str(&common::aegon_stdout(args)).unwrap()
+}
+
+fn counted(path: &Path) -> Counts {
+    count(&std::fs::read_to_string(path).unwrap())
+}
+
+/// The summary's total tokens and API calls.
+fn totals(summary: &Value) -> (u64, u64, u64, u64) {
+    let t = &summary["totals"];
+    (
+        t["tokens"]["input"].as_u64().unwrap(),
+        t["tokens"]["cache_read"].as_u64().unwrap(),
+        t["tokens"]["output"].as_u64().unwrap(),
+        t["api_calls"].as_u64().unwrap(),
+    )
+}
+
+fn expected(c: &[&Counts]) -> (u64, u64, u64, u64) {
+    c.iter().fold((0, 0, 0, 0), |a, c| {
+        (
+            a.0 + c.input,
+            a.1 + c.cache_read,
+            a.2 + c.output,
+            a.3 + c.requests,
+        )
+    })
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("aegon-codex-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn summary_totals_equal_the_independent_count_per_file() {
+    for path in fixtures() {
+        let c = counted(&path);
+        let s = summary(&[&path]);
+        assert_eq!(totals(&s), expected(&[&c]), "{}", path.display());
+        assert_eq!(
+            s["totals"]["tool_calls"],
+            c.tool_calls,
+            "{}",
+            path.display()
+        );
+        assert_eq!(
+            s["totals"]["tool_errors"],
+            c.tool_errors,
+            "{}",
+            path.display()
+        );
+        assert_eq!(s["malformed_lines"], 0);
+        let sessions = s["sessions"].as_array().unwrap();
+        if c.prompts + c.requests + c.tool_calls == 0 {
+            // Only injected context (the 0.38.0 three-line file): an empty session, not listed.
+            assert!(sessions.is_empty(), "{}", path.display());
+            continue;
+        }
+        assert_eq!(sessions.len(), 1, "{}", path.display());
+        let session = &sessions[0];
+        // Prompts of a subagent's file are its brief, not the user's.
+        if session["subagents"] == 0 {
+            assert_eq!(session["prompts"], c.prompts, "{}", path.display());
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let meta: Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+        if let Some(version) = meta["payload"]["cli_version"].as_str() {
+            assert_eq!(session["version"], version);
+            assert_eq!(session["cwd"], meta["payload"]["cwd"]);
+        }
+    }
+}
+
+#[test]
+fn ndjson_names_the_agent_and_carries_the_same_usage() {
+    let path = fixture("019b55c1-d022-7061-bbb9-b0c90708472b");
+    let c = counted(&path);
+    let out = common::aegon_stdout([Path::new("--ndjson"), &path]);
+    let (mut n, mut tokens) = (0, 0);
+    for line in out.lines() {
+        let e: Value = serde_json::from_str(line).unwrap();
+        assert_eq!(e["agent"], "codex");
+        assert_eq!(e["session_id"], "019b55c1-d022-7061-bbb9-b0c90708472b");
+        if e["kind"] == "usage" {
+            n += 1;
+            tokens += e["input"].as_u64().unwrap()
+                + e["cache_read"].as_u64().unwrap()
+                + e["output"].as_u64().unwrap();
+        }
+    }
+    assert_eq!(n, c.requests);
+    assert_eq!(tokens, c.input + c.cache_read + c.output);
+}
+
+#[test]
+fn review_parent_and_child_together_count_each_request_once() {
+    let parent = fixture("019b55c1-d022-7061-bbb9-b0c90708472b");
+    let child = fixture("019b5669-8da8-7bc3-bed8-e1c1b805dad5");
+    let s = summary(&[&parent, &child]);
+    let (p, c) = (counted(&parent), counted(&child));
+    assert_eq!(totals(&s), expected(&[&p, &c]));
+    assert_eq!(s["totals"]["sessions"], 2);
+    // The child's figure is its own file's final cumulative total (FORMAT.md §1.4).
+    assert_eq!(c.input + c.cache_read + c.output, 74_831);
+}
+
+#[test]
+fn renamed_and_copied_files_are_told_by_content_and_counted_once() {
+    let dir = temp_dir("renamed");
+    let path = fixture("019a802a-aab1-7c31-9831-d2510c7a74a2");
+    let renamed = dir.join("notes.txt");
+    std::fs::copy(&path, &renamed).unwrap();
+    let c = counted(&path);
+    let s = summary(&[&renamed]);
+    assert_eq!(totals(&s), expected(&[&c]));
+    assert_eq!(
+        s["sessions"][0]["session_id"],
+        "019a802a-aab1-7c31-9831-d2510c7a74a2"
+    );
+    // The same session read twice (a copy of the file): its requests count once.
+    let s = summary(&[&renamed, &path]);
+    assert_eq!(totals(&s), expected(&[&c]));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn fork_counts_its_own_requests_and_not_the_replayed_parent() {
+    let dir = temp_dir("fork");
+    let parent = fixture("019b5669-8da8-7bc3-bed8-e1c1b805dad5");
+    let (text, own) = fork_of_review_child(&parent);
+    let fork = dir.join("rollout-2026-04-01T10-00-00-0199aaaa-0000-7000-8000-00000000f0c4.jsonl");
+    std::fs::write(&fork, &text).unwrap();
+    let s = summary(&[&fork]);
+    let (input, cache, output, calls) = totals(&s);
+    assert_eq!((input + cache + output, calls), (own, 2));
+    assert_eq!(totals(&s), expected(&[&count(&text)]));
+    let s = summary(&[&fork, &parent]);
+    let (input, cache, output, calls) = totals(&s);
+    assert_eq!((input + cache + output, calls), (own + 74_831, 2 + 5));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn plain_summary_and_stream_run_on_every_fixture() {
+    for path in fixtures() {
+        let out = common::aegon_stdout([Path::new("--summary"), &path]);
+        assert!(out.contains("TOTAL"), "{}", path.display());
+        let _ = common::aegon_stdout([&path]);
+    }
+}
+
+#[test]
+fn a_line_too_long_in_a_codex_file_names_the_codex_agent() {
+    let dir = temp_dir("long");
+    let path = dir.join("r.jsonl");
+    let long = "x".repeat(3000);
+    std::fs::write(
+        &path,
+        format!(
+            concat!(
+                r#"{{"timestamp":"2025-01-01T00:00:00.000Z","type":"session_meta","payload":{{"id":"a"}}}}"#,
+                "\n",
+                r#"{{"timestamp":"2025-01-01T00:00:01.000Z","type":"event_msg","payload":{{"type":"user_message","message":"{}"}}}}"#,
+                "\n"
+            ),
+            long
+        ),
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_aegon"))
+        .args([
+            Path::new("--ndjson"),
+            Path::new("--max-line"),
+            Path::new("1000"),
+            &path,
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let malformed: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|e| e["kind"] == "malformed")
+        .collect();
+    assert_eq!(malformed.len(), 1, "{stdout}");
+    assert_eq!(malformed[0]["reason"], "too_long");
+    assert_eq!(malformed[0]["agent"], "codex");
+    assert_eq!(malformed[0]["source"]["line"], 2);
+    let _ = std::fs::remove_dir_all(&dir);
+}

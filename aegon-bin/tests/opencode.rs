@@ -1,0 +1,181 @@
+//! `aegon` on OpenCode files (fixtures/agents/opencode/): NDJSON and `--summary --json`,
+//! checked against counts made here on the JSON from the corpus FORMAT.md §3 rules; a renamed
+//! file is told by its content.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde_json::Value;
+
+mod common;
+
+fn fixture(name: &str) -> PathBuf {
+    common::root().join("fixtures/agents/opencode").join(name)
+}
+
+const EXPORT: &str = "w12z__Cap__opencode-session.json";
+
+fn n(v: &Value) -> u64 {
+    v.as_u64().unwrap_or(0)
+}
+
+/// Independent totals of an export: [input, output (reasoning included), cache read, cache
+/// write], API calls (assistant messages with tokens), prompts, tool calls, tool errors.
+fn expected(doc: &Value) -> ([u64; 4], u64, u64, u64, u64) {
+    let mut tokens = [0u64; 4];
+    let (mut calls, mut prompts, mut tools, mut errors) = (0, 0, 0, 0);
+    for m in doc["messages"].as_array().unwrap() {
+        let info = &m["info"];
+        for p in m["parts"].as_array().unwrap() {
+            if info["role"] == "user" && p["type"] == "text" && p["synthetic"] != true {
+                prompts += 1;
+            }
+            if p["type"] == "tool" {
+                tools += 1;
+                if p["state"]["status"] == "error" {
+                    errors += 1;
+                }
+            }
+        }
+        if info["role"] != "assistant" {
+            continue;
+        }
+        let t = &info["tokens"];
+        let c = [
+            n(&t["input"]),
+            // `output` leaves the reasoning out in this export (total = the sum of all five).
+            n(&t["output"]) + n(&t["reasoning"]),
+            n(&t["cache"]["read"]),
+            n(&t["cache"]["write"]),
+        ];
+        if c.iter().any(|x| *x > 0) {
+            calls += 1;
+        }
+        for (a, b) in tokens.iter_mut().zip(c) {
+            *a += b;
+        }
+    }
+    (tokens, calls, prompts, tools, errors)
+}
+
+fn summary_of(path: &std::path::Path) -> Value {
+    let out = common::aegon_stdout(["--summary".as_ref(), "--json".as_ref(), path.as_os_str()]);
+    serde_json::from_str(&out).unwrap()
+}
+
+fn check_summary(summary: &Value, doc: &Value) {
+    let (tokens, calls, prompts, tools, errors) = expected(doc);
+    let sessions = summary["sessions"].as_array().unwrap();
+    assert_eq!(sessions.len(), 1);
+    let s = &sessions[0];
+    assert_eq!(s["session_id"], doc["info"]["id"]);
+    assert_eq!(s["title"], doc["info"]["title"]);
+    assert_eq!(s["version"], doc["info"]["version"]);
+    let t = &s["tokens"];
+    assert_eq!(
+        [
+            n(&t["input"]),
+            n(&t["output"]),
+            n(&t["cache_read"]),
+            n(&t["cache_write_5m"])
+        ],
+        tokens
+    );
+    assert_eq!(n(&t["cache_write_1h"]), 0);
+    assert_eq!(n(&s["api_calls"]), calls);
+    assert_eq!(n(&s["prompts"]), prompts);
+    assert_eq!(n(&s["tool_calls"]), tools);
+    assert_eq!(n(&s["tool_errors"]), errors);
+    assert_eq!(summary["malformed_lines"], 0);
+}
+
+#[test]
+fn summary_json_of_an_export_equals_the_independent_count() {
+    let path = fixture(EXPORT);
+    let doc: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let summary = summary_of(&path);
+    check_summary(&summary, &doc);
+    let s = &summary["sessions"][0];
+    let mut models: Vec<&str> = s["models"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m.as_str().unwrap())
+        .collect();
+    models.sort_unstable();
+    assert_eq!(
+        models,
+        ["glm-5.2", "gpt-5.6-sol"],
+        "modelID, provider left out"
+    );
+    assert_eq!(
+        n(&s["interruptions"]),
+        3,
+        "FORMAT.md: 3 MessageAbortedError"
+    );
+}
+
+#[test]
+fn a_renamed_export_is_told_by_its_content() {
+    let dir = std::env::temp_dir().join(format!("aegon-opencode-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let renamed = dir.join("session-notes.txt");
+    std::fs::copy(fixture(EXPORT), &renamed).unwrap();
+    let doc: Value = serde_json::from_slice(&std::fs::read(&renamed).unwrap()).unwrap();
+    check_summary(&summary_of(&renamed), &doc);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn ndjson_of_an_export_has_every_prompt_call_and_usage() {
+    let path = fixture(EXPORT);
+    let doc: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let (tokens, calls, prompts, tools, _) = expected(&doc);
+    let out = common::aegon_stdout(["--ndjson".as_ref(), path.as_os_str()]);
+    let mut kinds: BTreeMap<String, u64> = BTreeMap::new();
+    let mut sum = [0u64; 4];
+    for line in out.lines() {
+        let e: Value = serde_json::from_str(line).unwrap();
+        assert_eq!(e["agent"], "opencode");
+        *kinds
+            .entry(e["kind"].as_str().unwrap().to_owned())
+            .or_default() += 1;
+        if e["kind"] == "usage" {
+            for (i, k) in ["input", "output", "cache_read", "cache_write_5m"]
+                .iter()
+                .enumerate()
+            {
+                sum[i] += n(&e[k]);
+            }
+        }
+    }
+    assert_eq!(sum, tokens);
+    assert_eq!(kinds["usage"], calls);
+    assert_eq!(kinds["user_prompt"], prompts);
+    assert_eq!(kinds["tool_call"], tools);
+}
+
+#[test]
+fn storage_files_through_the_binary() {
+    let dir = common::root().join("fixtures/agents/opencode");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("Saintcyberwarrior__"))
+        })
+        .collect();
+    files.sort();
+    let mut args = vec!["--summary".into(), "--json".into()];
+    args.extend(files.iter().map(|p| p.clone().into_os_string()));
+    let summary: Value = serde_json::from_str(&common::aegon_stdout(args)).unwrap();
+    let s = &summary["sessions"][0];
+    // FORMAT.md §3.2: one prompt, an error, zero tokens.
+    assert_eq!(s["session_id"], "ses_4343439b2ffe8vCbtGr04gHePJ");
+    assert_eq!(n(&s["prompts"]), 1);
+    assert_eq!(n(&s["api_calls"]), 0);
+    assert_eq!(n(&s["api_errors"]), 1);
+    assert_eq!(summary["malformed_lines"], 0);
+}

@@ -1,0 +1,1189 @@
+//! OpenAI Codex CLI rollouts (`~/.codex/sessions/YYYY/MM/DD/rollout-*.jsonl`): one JSON
+//! object per line, described in the agents corpus's FORMAT.md §1.
+//!
+//! Two generations are read, told apart line by line:
+//!
+//! - **Envelope** (cli 0.35 → 0.144): `{"timestamp","type","payload"}`, `type` one of
+//!   `session_meta`, `turn_context`, `response_item`, `event_msg`, `compacted`, `world_state`.
+//! - **Legacy** (2025-08): a header `{"id","timestamp","instructions","git"}`, then bare
+//!   Responses-API items (`message`, `reasoning`, `function_call`, `function_call_output`) and
+//!   `{"record_type":"state"}` lines. No per-line timestamp, no model, no usage: none is
+//!   invented.
+//!
+//! ## Events
+//!
+//! | record | event |
+//! |---|---|
+//! | `session_meta` (the first) | `System{subtype:"session_meta"}`; sets the header fields below |
+//! | `turn_context` | none: sets the model (and cwd) of what follows |
+//! | `event_msg/user_message` | `UserPrompt` (what the user typed); `UserMeta` inside review mode |
+//! | `response_item/message` `user`, `developer` | `UserMeta` (injected context); legacy `user`: `UserPrompt` unless it starts with a `<tag>` or `# AGENTS.md instructions` |
+//! | `response_item/message` `assistant` | `AssistantText` per `output_text` part (`event_msg/agent_message`, its mirror, gives none) |
+//! | `response_item/reasoning` | `Thinking` per summary part; one empty `Thinking` (`redacted` when `encrypted_content` is kept) when there is no summary (`event_msg/agent_reasoning`, its mirror, gives none) |
+//! | `input_image` parts | `Image` (`event_msg/user_message.images`, the same image again, gives none) |
+//! | `function_call`, `custom_tool_call` | `ToolCall`: `input` is `arguments` (a JSON string) or `input` (raw text, a JSON string) exactly as written |
+//! | `function_call_output`, `custom_tool_call_output` | `ToolResult` paired by `call_id`, `content` = `output` as written |
+//! | `event_msg/token_count` | `Usage`, by the rule below |
+//! | `event_msg/error` | `ApiError{fatal:true}` (retries exhausted); `stream_error`: `ApiError{fatal:false}` |
+//! | `event_msg/turn_aborted` | `Interrupt` (`during_tool` when a call had no output yet) |
+//! | `event_msg/thread_name_updated` | `Title` (source `custom`: the file does not say who named it) |
+//! | `compacted` | `Compact`, and `CompactSummary` with its `message` |
+//! | `task_complete` (with `duration_ms`), `entered_review_mode`, `exited_review_mode`, `ghost_snapshot`, `world_state`, `context_compacted`, `web_search_end`, `web_search_call`, `view_image_tool_call`, `thread_settings_applied`, `item_completed` | `System{subtype}` |
+//! | `agent_message`, `agent_reasoning*`, `task_started`, `exec_command_begin/end`, `patch_apply_begin/end`, legacy `record_type` lines | none (mirrors, or read into state) |
+//! | anything else | `Unknown{record_type:"event_msg/…"}` (or `response_item/…`, or the top-level type) |
+//!
+//! **Tool errors.** `is_error` of a result is, in order: `exec_command_end.exit_code != 0` or
+//! `patch_apply_end.success == false` for its `call_id` (these come before the output, 151 of
+//! 151 in the corpus; one arriving after it is ignored, so a result is never reported twice);
+//! else the exit code the output itself starts with (`Exit code: N`, 0.77+) or ends with
+//! (`{"output":…,"metadata":{"exit_code":N}}` as a JSON string, up to 0.58); else false.
+//!
+//! **Header fields.** `session_id`: `session_meta.payload.id` (legacy: the header's `id`) — for a
+//! spawned subagent (`source.subagent.thread_spawn.parent_thread_id`, or a top-level
+//! `parent_thread_id` in later versions) the **parent thread's** id, with `agent_id` = the
+//! child's id and `sidechain` set, as Claude Code's subagent files are attributed to their
+//! parent. A review child (`source: {"subagent":"review"}`) names no parent: it keeps its own id
+//! as `session_id`, with `agent_id` = that id and `sidechain` set. Either way its usage is counted
+//! once: its own file holds it, and the parent's copy is skipped (below). `version`:
+//! `cli_version`; `cwd`: `session_meta`, then each `turn_context`; `git_branch`: `git.branch`;
+//! `timestamp`: the line's, as written (legacy items have none; the header's is its own). No
+//! event has a `uuid` (Codex writes none).
+//!
+//! ## Usage
+//!
+//! `event_msg/token_count.info` holds `total_token_usage` (cumulative for the thread) and
+//! `last_token_usage` (the request just made). An event is **counted** (one `Usage` of its
+//! `last_token_usage`) when its `total_token_usage.total_tokens` differs from the previous
+//! event's: repeats are exact copies, and a drop of the total starts a new segment (its
+//! event differs, so it counts). `info: null` events (rate limits only) carry nothing.
+//! `tokens.input` = `input_tokens − cached_input_tokens`, `cache_read` = `cached_input_tokens`,
+//! `output` = `output_tokens` (reasoning included), `reasoning` = `reasoning_output_tokens`;
+//! `factors.prompt_tokens` = `input_tokens`. The model is the latest `turn_context.model`.
+//!
+//! **Identity.** A counted request is `message_id` = `<session>:<before>` and `request_id` =
+//! `<after>`, where `<after>` is its `total_tokens` (the thread's cumulative total after it),
+//! `<before>` = `<after> − last_token_usage.total_tokens` (the total before it) and
+//! `<session>` the file's own session id (`session_meta.id`; without one, the UUID its file name
+//! ends with). Within a segment totals only grow, so the pair is unique; across segments it
+//! differs unless two requests have both the same start and the same size. It is computed from
+//! the event alone, so the same request read from two files (a copy, a file committed as it
+//! grew) or from the middle of a file (the ledger's incremental reads) counts once. Calls,
+//! answers and reasoning get `message_id` = `<session>:<total so far>`, which is the `<before>`
+//! of the request that produced them (its `token_count` comes after them): the session core
+//! charges a response's cost to the tools it called by this shared id.
+//!
+//! **Review mode.** Between `event_msg/entered_review_mode` and `exited_review_mode` a parent
+//! file's `token_count` events carry the review child's counter (its own file's totals): they
+//! are skipped and do not become "the previous event", so the parent's first event after the
+//! review, an exact repeat of its last one before, is not new usage. The `user_message` of
+//! that window (the review request) is `UserMeta`.
+//!
+//! **Forks.** A forked rollout holds two `session_meta` lines (the child's, with
+//! `forked_from_id`, then its parent's) and then a replay of the parent's history, token counts
+//! included, written in one burst. The replay starts at the `session_meta` whose `id` is the
+//! child's `forked_from_id` and goes on until the first line whose timestamp is more than
+//! [`FORK_REPLAY_GAP_MS`] after the line before it (the burst took ~30 ms in the corpus; the
+//! child's first request needs a model round trip); an ancestor's `session_meta` inside it (a
+//! fork of a fork) is part of it. Replayed lines yield **no** events (the
+//! parent's own file has them): the model, review windows and the cumulative total are followed
+//! through them, so the child's first request is measured from the parent's final total and
+//! the child's usage is its final total minus the total at the end of the replay. The parent's
+//! `session_meta` yields one `System{subtype:"fork_replay"}` saying so. Malformed replayed
+//! lines are still reported.
+//!
+//! **Joined inputs.** A `session_meta` (or legacy header) of another session that is not the
+//! fork's parent starts that session afresh (`cat rollout-*.jsonl | aegon`): each session is
+//! read as if alone.
+//!
+//! Lines that cannot be read give [`EventKind::Malformed`] with Claude Code's reasons
+//! (invalid UTF-8 is read with the bad bytes replaced, lone surrogate escapes are replaced,
+//! invalid JSON, truncated last line, not an object).
+
+pub mod record;
+
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
+use std::ops::ControlFlow;
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use crate::event::{Agent, Event, EventKind, Malformed, MalformedReason, Source, TitleSource};
+use crate::source::lines::Line;
+use crate::text::Text;
+use crate::timestamp::parse_millis;
+use crate::tokens::{PriceFactors, Tokens};
+use record::{Info, Item, Part, Str};
+
+/// The largest gap between two lines of a fork's replay of its parent, in milliseconds: the
+/// replay ends at the first line written later than this after the one before it. The corpus's
+/// fork replayed its parent within ~30 ms; ccusage uses the same one-second bound.
+pub const FORK_REPLAY_GAP_MS: i64 = 1000;
+
+/// Tool calls remembered while they wait for their output (calls left open by interrupted
+/// sessions would otherwise accumulate); beyond it the bookkeeping starts again.
+const MAX_PENDING: usize = 10_000;
+
+/// Whether `first` (the first non-blank line of an input, a whole JSON object) is a Codex
+/// rollout line: an envelope line of a known type, a legacy header, a legacy `record_type`
+/// line, or a bare Responses-API item (an input read from the middle of a legacy file).
+pub fn sniff(first: &[u8]) -> bool {
+    #[derive(Deserialize)]
+    struct Probe<'a> {
+        #[serde(borrow, default, rename = "type")]
+        kind: Str<'a>,
+        #[serde(default)]
+        payload: Option<serde::de::IgnoredAny>,
+        #[serde(default)]
+        id: Option<serde::de::IgnoredAny>,
+        #[serde(default)]
+        instructions: Option<serde::de::IgnoredAny>,
+        #[serde(default)]
+        git: Option<serde::de::IgnoredAny>,
+        #[serde(borrow, default)]
+        record_type: Str<'a>,
+        #[serde(default, rename = "sessionId")]
+        session_id: Option<serde::de::IgnoredAny>,
+    }
+    let Ok(text) = std::str::from_utf8(first) else {
+        return false;
+    };
+    let Ok(probe) = serde_json::from_str::<Probe<'_>>(text) else {
+        return false;
+    };
+    if probe.session_id.is_some() {
+        return false;
+    }
+    match probe.kind.as_deref() {
+        Some(kind) if probe.payload.is_some() => ENVELOPE_TYPES.contains(&kind),
+        Some(kind) => LEGACY_ITEM_TYPES.contains(&kind),
+        None => {
+            probe.record_type.as_deref() == Some("state")
+                || (probe.id.is_some() && (probe.instructions.is_some() || probe.git.is_some()))
+        }
+    }
+}
+
+/// Top-level `type`s of envelope lines.
+const ENVELOPE_TYPES: &[&str] = &[
+    "session_meta",
+    "turn_context",
+    "response_item",
+    "event_msg",
+    "compacted",
+    "world_state",
+];
+
+/// Responses-API item types written bare by the legacy generation.
+const LEGACY_ITEM_TYPES: &[&str] = &[
+    "message",
+    "reasoning",
+    "function_call",
+    "function_call_output",
+    "custom_tool_call",
+    "custom_tool_call_output",
+];
+
+/// The record's kind as FORMAT.md names it, for `aegon audit`: `session_meta`,
+/// `turn_context`, `event_msg/token_count`, `response_item/function_call`, … for envelope
+/// lines; for legacy lines the bare item's `type` (`message`, …), `record_type/state`, or
+/// `header` (the first line). `None` for a value that is none of these.
+pub fn record_kind(value: &serde_json::Value) -> Option<String> {
+    let obj = value.as_object()?;
+    let kind = obj.get("type").and_then(serde_json::Value::as_str);
+    match (kind, obj.get("payload")) {
+        (Some(kind), Some(payload)) => {
+            match payload.get("type").and_then(serde_json::Value::as_str) {
+                Some(sub) if kind == "event_msg" || kind == "response_item" => {
+                    Some(format!("{kind}/{sub}"))
+                }
+                _ => Some(kind.to_owned()),
+            }
+        }
+        (Some(kind), None) => Some(kind.to_owned()),
+        (None, _) => {
+            if let Some(rt) = obj.get("record_type").and_then(serde_json::Value::as_str) {
+                Some(format!("record_type/{rt}"))
+            } else if obj.contains_key("id") {
+                Some("header".to_owned())
+            } else {
+                None
+            }
+        }
+    }
+}
+
+/// The CLI version a record carries: `session_meta.payload.cli_version` (legacy files carry
+/// none).
+pub fn cli_version(value: &serde_json::Value) -> Option<String> {
+    if value.get("type")?.as_str()? != "session_meta" {
+        return None;
+    }
+    Some(
+        value
+            .get("payload")?
+            .get("cli_version")?
+            .as_str()?
+            .to_owned(),
+    )
+}
+
+/// One input's decoding state. See the [module documentation](self) for the rules.
+#[derive(Debug, Default)]
+pub struct Decoder {
+    started: bool,
+    /// The file's own session id: the first `session_meta.id` (or legacy header `id`).
+    session: Option<String>,
+    /// The UUID the input's name ends with, for message ids before any `session_meta`.
+    file_session: Option<String>,
+    /// The parent thread of a spawned subagent: the events' `session_id`.
+    parent: Option<String>,
+    /// The file is a subagent's (review or spawned).
+    subagent: bool,
+    cwd: Option<String>,
+    branch: Option<String>,
+    version: Option<String>,
+    model: Option<String>,
+    /// `total_tokens` of the previous token_count event (outside review windows).
+    previous_total: Option<u64>,
+    /// The thread's cumulative total after the latest request.
+    current_total: u64,
+    /// Inside `entered_review_mode` … `exited_review_mode`.
+    review: bool,
+    /// `forked_from_id` of the file's session: the `session_meta` that starts the replay.
+    forked_from: Option<String>,
+    /// Inside a fork's replay of its parent: the latest replayed line's time.
+    replay: Option<Option<i64>>,
+    /// Failure of a call told by its `*_end` event, until its output comes.
+    ended: HashMap<Box<str>, bool>,
+    /// Calls without an output yet.
+    open: HashSet<Box<str>>,
+}
+
+impl Decoder {
+    /// Decodes one line, emitting its events (a [`EventKind::Malformed`] one for a line that
+    /// cannot be read). Blank lines yield nothing.
+    pub fn line<F>(&mut self, file: &str, line: Line<'_>, emit: &mut F) -> ControlFlow<()>
+    where
+        F: for<'e> FnMut(Event<'e>) -> ControlFlow<()>,
+    {
+        let source = Source {
+            file,
+            line: line.number,
+            offset: line.offset,
+        };
+        if line.bytes.iter().all(u8::is_ascii_whitespace) {
+            return ControlFlow::Continue(());
+        }
+        if !self.started {
+            self.started = true;
+            self.file_session = uuid_suffix(file);
+        }
+        let len = line.bytes.len() as u64;
+        let text = match crate::source::utf8::validate(line.bytes) {
+            Ok(text) => Cow::Borrowed(text),
+            Err(valid) => {
+                let at = line.offset + valid as u64;
+                emit(malformed(
+                    source,
+                    MalformedReason::InvalidUtf8,
+                    format!(
+                        "invalid UTF-8 (first bad byte at offset {at}); read with the bad bytes replaced by U+FFFD"
+                    ),
+                    at,
+                    len,
+                    true,
+                ))?;
+                String::from_utf8_lossy(line.bytes)
+            }
+        };
+        let trimmed = text.trim_start();
+        if !trimmed.starts_with('{') {
+            let what = if trimmed.starts_with('[') || trimmed.starts_with('"') {
+                "not a rollout record: a JSON value that is not an object"
+            } else {
+                "invalid JSON: expected a JSON object"
+            };
+            let reason = if what.starts_with("invalid") {
+                MalformedReason::InvalidJson
+            } else {
+                MalformedReason::UnexpectedShape
+            };
+            return emit(malformed(
+                source,
+                reason,
+                what.to_owned(),
+                line.offset,
+                len,
+                false,
+            ));
+        }
+        let first = serde_json::from_str::<Item<'_>>(&text);
+        let repaired = match &first {
+            Err(_) => crate::format::claude::repair::lone_surrogates(&text),
+            Ok(_) => None,
+        };
+        let parsed = match (&repaired, first) {
+            (Some(r), Err(_)) => serde_json::from_str::<Item<'_>>(&r.text),
+            (_, first) => first,
+        };
+        match parsed {
+            Ok(item) => self.record(source, item, emit),
+            Err(err) => emit(json_error(source, &line, &err)),
+        }
+    }
+
+    /// Ends the input (nothing is pending between lines).
+    pub fn finish<F>(&mut self, file: &str, emit: &mut F) -> ControlFlow<()>
+    where
+        F: for<'e> FnMut(Event<'e>) -> ControlFlow<()>,
+    {
+        let _ = (file, emit);
+        ControlFlow::Continue(())
+    }
+
+    fn record<'l, F>(&mut self, source: Source<'l>, item: Item<'l>, emit: &mut F) -> ControlFlow<()>
+    where
+        F: for<'e> FnMut(Event<'e>) -> ControlFlow<()>,
+    {
+        let Item {
+            kind,
+            timestamp,
+            payload,
+            record_type,
+            ..
+        } = &item;
+        let Some(payload) = payload else {
+            // Legacy generation.
+            if let Some(rt) = record_type.as_deref() {
+                if rt == "state" {
+                    return ControlFlow::Continue(());
+                }
+                let name = format!("record_type/{rt}");
+                return emit(self.event(source, None, unknown(name)));
+            }
+            if kind.0.is_none() && item.id.0.is_some() {
+                return self.legacy_header(source, &item, emit);
+            }
+            return match kind.as_deref() {
+                Some(_) => self.response_item(source, None, &item, true, emit),
+                None => emit(malformed(
+                    source,
+                    MalformedReason::UnexpectedShape,
+                    "not a rollout record: no `type`, `payload`, `record_type` or `id`".to_owned(),
+                    source.offset,
+                    0,
+                    false,
+                )),
+            };
+        };
+        let top = kind.as_deref().unwrap_or("");
+        let ts = timestamp.0.clone();
+        if let Some(last) = &mut self.replay {
+            let ms = ts.as_deref().and_then(parse_millis);
+            match (ms, *last) {
+                (Some(ms), Some(prev)) if ms.saturating_sub(prev) > FORK_REPLAY_GAP_MS => {
+                    self.replay = None;
+                }
+                (Some(ms), _) => {
+                    *last = Some(ms);
+                    self.replayed(top, payload);
+                    return ControlFlow::Continue(());
+                }
+                (None, _) => {
+                    self.replayed(top, payload);
+                    return ControlFlow::Continue(());
+                }
+            }
+        }
+        match top {
+            "session_meta" => self.session_meta(source, ts, payload, emit),
+            "turn_context" => {
+                self.turn_context(payload);
+                ControlFlow::Continue(())
+            }
+            "response_item" => self.response_item(source, ts, payload, false, emit),
+            "event_msg" => self.event_msg(source, ts, payload, emit),
+            "compacted" => {
+                let compact = EventKind::Compact {
+                    trigger: None,
+                    pre_tokens: None,
+                    post_tokens: None,
+                };
+                emit(self.event(source, ts.clone(), compact))?;
+                match payload.message.and_then(Text::from_raw) {
+                    Some(text) if !text.is_blank() => {
+                        emit(self.event(source, ts, EventKind::CompactSummary { text }))
+                    }
+                    _ => ControlFlow::Continue(()),
+                }
+            }
+            "world_state" => emit(self.event(source, ts, system("world_state", None, None))),
+            _ => emit(self.event(source, ts, unknown(top.to_owned()))),
+        }
+    }
+
+    /// Forgets the session read so far (another one follows on the same input).
+    fn restart(&mut self) {
+        let file_session = self.file_session.take();
+        *self = Decoder {
+            started: true,
+            file_session,
+            ..Decoder::default()
+        };
+    }
+
+    /// State kept from a replayed line (no event); an ancestor's `session_meta` (a fork of a
+    /// fork) is part of the replay.
+    fn replayed(&mut self, top: &str, payload: &Item<'_>) {
+        match (top, payload.kind.as_deref()) {
+            ("turn_context", _) => self.turn_context(payload),
+            ("event_msg", Some("entered_review_mode")) => self.review = true,
+            ("event_msg", Some("exited_review_mode")) => self.review = false,
+            ("event_msg", Some("token_count")) => {
+                let _ = self.count(payload);
+            }
+            _ => {}
+        }
+    }
+
+    fn turn_context(&mut self, payload: &Item<'_>) {
+        if let Some(model) = payload.model.as_deref() {
+            if self.model.as_deref() != Some(model) {
+                self.model = Some(model.to_owned());
+            }
+        }
+        if let Some(cwd) = payload.cwd.as_deref() {
+            if self.cwd.as_deref() != Some(cwd) {
+                self.cwd = Some(cwd.to_owned());
+            }
+        }
+    }
+
+    fn session_meta<'l, F>(
+        &mut self,
+        source: Source<'l>,
+        ts: Option<Cow<'l, str>>,
+        payload: &Item<'l>,
+        emit: &mut F,
+    ) -> ControlFlow<()>
+    where
+        F: for<'e> FnMut(Event<'e>) -> ControlFlow<()>,
+    {
+        let id = payload.id.as_deref();
+        if let Some(own) = self.session.as_deref() {
+            if id.is_some() && self.forked_from.as_deref() == id {
+                // A fork: the parent's history follows, replayed.
+                self.replay = Some(ts.as_deref().and_then(parse_millis));
+                let text = format!(
+                    "the history of session {} follows, replayed into this fork: not read as this session's",
+                    id.unwrap_or("?")
+                );
+                let kind = system("fork_replay", Some(Text::Plain(Cow::Owned(text))), None);
+                return emit(self.event(source, ts, kind));
+            }
+            if id.is_none_or(|id| id == own) {
+                return emit(self.event(source, ts, system("session_meta", None, None)));
+            }
+            // Another session's rollout follows (inputs joined): start again.
+            self.restart();
+        }
+        match &self.session {
+            None => {
+                self.session = id.map(str::to_owned);
+                self.forked_from = payload.forked_from_id.as_deref().map(str::to_owned);
+                self.cwd = payload.cwd.as_deref().map(str::to_owned);
+                self.version = payload.cli_version.as_deref().map(str::to_owned);
+                self.branch = branch(payload.git);
+                let (subagent, parent) = payload
+                    .source
+                    .map_or((false, None), record::subagent_source);
+                self.subagent = subagent || payload.thread_source.as_deref() == Some("subagent");
+                self.parent = parent.or_else(|| {
+                    payload
+                        .parent_thread_id
+                        .as_deref()
+                        .filter(|p| Some(*p) != id)
+                        .map(str::to_owned)
+                });
+                if self.parent.is_some() {
+                    self.subagent = true;
+                }
+                emit(self.event(source, ts, system("session_meta", None, None)))
+            }
+            Some(_) => emit(self.event(source, ts, system("session_meta", None, None))),
+        }
+    }
+
+    fn legacy_header<'l, F>(
+        &mut self,
+        source: Source<'l>,
+        item: &Item<'l>,
+        emit: &mut F,
+    ) -> ControlFlow<()>
+    where
+        F: for<'e> FnMut(Event<'e>) -> ControlFlow<()>,
+    {
+        let id = item.id.as_deref();
+        if self.session.is_some() && id.is_some() && self.session.as_deref() != id {
+            self.restart();
+        }
+        if self.session.is_none() {
+            self.session = item.id.as_deref().map(str::to_owned);
+            self.branch = branch(item.git);
+        }
+        emit(self.event(
+            source,
+            item.timestamp.0.clone(),
+            system("session_meta", None, None),
+        ))
+    }
+
+    /// The id shared by the request being produced and its calls, answers and reasoning.
+    fn response_id(&self) -> String {
+        format!("{}:{}", self.own_id(), self.current_total)
+    }
+
+    fn own_id(&self) -> &str {
+        self.session
+            .as_deref()
+            .or(self.file_session.as_deref())
+            .unwrap_or("")
+    }
+
+    fn response_item<'l, F>(
+        &mut self,
+        source: Source<'l>,
+        ts: Option<Cow<'l, str>>,
+        item: &Item<'l>,
+        legacy: bool,
+        emit: &mut F,
+    ) -> ControlFlow<()>
+    where
+        F: for<'e> FnMut(Event<'e>) -> ControlFlow<()>,
+    {
+        let kind = item.kind.as_deref().unwrap_or("");
+        // Legacy files have no usage to share an id with: the item's own id.
+        let message_id = if legacy {
+            item.id.0.clone()
+        } else {
+            Some(Cow::Owned(self.response_id()))
+        };
+        match kind {
+            "message" => {
+                let role = item.role.as_deref().unwrap_or("");
+                let Some(content) = item.content else {
+                    return emit(self.event(source, ts, unknown_block("message", "<no content>")));
+                };
+                let parts: Vec<Part<'l>> = match serde_json::from_str(content.get()) {
+                    Ok(parts) => parts,
+                    Err(e) => {
+                        return emit(self.event(
+                            source,
+                            ts,
+                            EventKind::Malformed(Malformed {
+                                reason: MalformedReason::UnexpectedShape,
+                                message: format!(
+                                "partly read: `content` of a message is not a list of parts ({e})"
+                            ),
+                                error_offset: source.offset,
+                                len: 0,
+                                recovered: true,
+                            }),
+                        ))
+                    }
+                };
+                let model = self.model.as_deref().map(Cow::Borrowed);
+                let id = message_id;
+                for part in parts {
+                    let kind = match (part.kind.as_deref(), part.text.and_then(Text::from_raw)) {
+                        (Some("output_text"), Some(text)) if role == "assistant" => {
+                            EventKind::AssistantText {
+                                message_id: id.clone(),
+                                model: model.clone(),
+                                text,
+                            }
+                        }
+                        (Some("input_text"), Some(text)) => {
+                            if legacy && role == "user" && !is_injected(&text) {
+                                EventKind::UserPrompt { text }
+                            } else {
+                                EventKind::UserMeta { text }
+                            }
+                        }
+                        (Some("input_image"), _) => image(part.image_url),
+                        (other, _) => unknown_block(
+                            "message",
+                            &format!("{role}/{}", other.unwrap_or("<no type>")),
+                        ),
+                    };
+                    emit(self.event(source, ts.clone(), kind))?;
+                }
+                ControlFlow::Continue(())
+            }
+            "reasoning" => {
+                let parts: Vec<Part<'l>> = item
+                    .summary
+                    .and_then(|s| serde_json::from_str(s.get()).ok())
+                    .unwrap_or_default();
+                let id = message_id;
+                let mut any = false;
+                for part in parts {
+                    if let Some(text) = part.text.and_then(Text::from_raw) {
+                        any = true;
+                        let kind = EventKind::Thinking {
+                            message_id: id.clone(),
+                            text,
+                            redacted: false,
+                        };
+                        emit(self.event(source, ts.clone(), kind))?;
+                    }
+                }
+                if any {
+                    return ControlFlow::Continue(());
+                }
+                let kind = EventKind::Thinking {
+                    message_id: id,
+                    text: Text::default(),
+                    redacted: item.encrypted_content.is_some(),
+                };
+                emit(self.event(source, ts, kind))
+            }
+            "function_call" | "custom_tool_call" => {
+                let call_id = item.call_id.0.clone();
+                if let Some(id) = call_id.as_deref() {
+                    if self.open.len() >= MAX_PENDING {
+                        self.open.clear();
+                    }
+                    self.open.insert(Box::from(id));
+                }
+                let input = if kind == "function_call" {
+                    item.arguments
+                } else {
+                    item.input
+                };
+                let tool = item.name.0.clone().unwrap_or(Cow::Borrowed("?"));
+                let event = EventKind::ToolCall {
+                    message_id,
+                    tool_use_id: call_id,
+                    tool,
+                    input,
+                };
+                emit(self.event(source, ts, event))
+            }
+            "function_call_output" | "custom_tool_call_output" => {
+                let call_id = item.call_id.0.clone();
+                let told = call_id.as_deref().and_then(|id| {
+                    self.open.remove(id);
+                    self.ended.remove(id)
+                });
+                let is_error = told.unwrap_or_else(|| item.output.is_some_and(output_failed));
+                let event = EventKind::ToolResult {
+                    tool_use_id: call_id,
+                    is_error,
+                    tool: None,
+                    duration_ms: None,
+                    content: item.output,
+                    spawned_agent_id: None,
+                    raw_result: None,
+                };
+                emit(self.event(source, ts, event))
+            }
+            "ghost_snapshot" | "web_search_call" => {
+                emit(self.event(source, ts, system(kind, None, None)))
+            }
+            _ if legacy => emit(self.event(source, ts, unknown(kind.to_owned()))),
+            _ => emit(self.event(source, ts, unknown(format!("response_item/{kind}")))),
+        }
+    }
+
+    fn event_msg<'l, F>(
+        &mut self,
+        source: Source<'l>,
+        ts: Option<Cow<'l, str>>,
+        payload: &Item<'l>,
+        emit: &mut F,
+    ) -> ControlFlow<()>
+    where
+        F: for<'e> FnMut(Event<'e>) -> ControlFlow<()>,
+    {
+        let kind = payload.kind.as_deref().unwrap_or("");
+        match kind {
+            "token_count" => match self.count(payload) {
+                Ok(Some(usage)) => emit(self.event(source, ts, usage)),
+                Ok(None) => ControlFlow::Continue(()),
+                Err(message) => emit(self.event(
+                    source,
+                    ts,
+                    EventKind::Malformed(Malformed {
+                        reason: MalformedReason::UnexpectedShape,
+                        message,
+                        error_offset: source.offset,
+                        len: 0,
+                        recovered: true,
+                    }),
+                )),
+            },
+            "user_message" => match payload.message.and_then(Text::from_raw) {
+                Some(text) => {
+                    let kind = if self.review {
+                        EventKind::UserMeta { text }
+                    } else {
+                        EventKind::UserPrompt { text }
+                    };
+                    emit(self.event(source, ts, kind))
+                }
+                None => emit(self.event(
+                    source,
+                    ts,
+                    unknown_block("event_msg/user_message", "<no message>"),
+                )),
+            },
+            "agent_message"
+            | "agent_reasoning"
+            | "agent_reasoning_raw_content"
+            | "agent_reasoning_section_break"
+            | "task_started"
+            | "exec_command_begin"
+            | "patch_apply_begin" => ControlFlow::Continue(()),
+            "exec_command_end" | "patch_apply_end" => {
+                let failed = if kind == "exec_command_end" {
+                    payload
+                        .exit_code
+                        .and_then(|raw| raw.get().parse::<i64>().ok())
+                        .map(|code| code != 0)
+                } else {
+                    payload.success.map(|raw| raw.get() == "false")
+                };
+                if let (Some(id), Some(failed)) = (payload.call_id.as_deref(), failed) {
+                    if self.open.contains(id) {
+                        if self.ended.len() >= MAX_PENDING {
+                            self.ended.clear();
+                        }
+                        self.ended.insert(Box::from(id), failed);
+                    }
+                }
+                ControlFlow::Continue(())
+            }
+            "error" | "stream_error" => {
+                let text = payload.message.and_then(|raw| {
+                    serde_json::from_str::<Cow<'_, str>>(raw.get())
+                        .ok()
+                        .map(|t| Cow::Owned(t.into_owned()))
+                });
+                let event = EventKind::ApiError {
+                    status: None,
+                    text,
+                    retry_attempt: None,
+                    max_retries: None,
+                    retry_in_ms: None,
+                    fatal: kind == "error",
+                };
+                emit(self.event(source, ts, event))
+            }
+            "turn_aborted" => {
+                let text = payload
+                    .reason
+                    .and_then(Text::from_raw)
+                    .unwrap_or(Text::Plain(Cow::Borrowed("aborted")));
+                let event = EventKind::Interrupt {
+                    text,
+                    during_tool: !self.open.is_empty(),
+                };
+                self.open.clear();
+                self.ended.clear();
+                emit(self.event(source, ts, event))
+            }
+            "entered_review_mode" | "exited_review_mode" => {
+                self.review = kind == "entered_review_mode";
+                let text = payload.user_facing_hint.and_then(Text::from_raw);
+                emit(self.event(source, ts, system(kind, text, None)))
+            }
+            "task_complete" => {
+                let d = payload.duration_ms.0;
+                emit(self.event(source, ts, system(kind, None, d)))
+            }
+            "thread_name_updated" => match payload.thread_name.0.clone() {
+                Some(title) => emit(self.event(
+                    source,
+                    ts,
+                    EventKind::Title {
+                        title,
+                        source: TitleSource::Custom,
+                        leaf_uuid: None,
+                    },
+                )),
+                None => emit(self.event(
+                    source,
+                    ts,
+                    unknown_block("event_msg/thread_name_updated", "<no thread_name>"),
+                )),
+            },
+            "context_compacted"
+            | "web_search_end"
+            | "view_image_tool_call"
+            | "thread_settings_applied"
+            | "item_completed" => emit(self.event(source, ts, system(kind, None, None))),
+            _ => emit(self.event(source, ts, unknown(format!("event_msg/{kind}")))),
+        }
+    }
+
+    /// Applies a `token_count` event: the `Usage` to emit when it is counted, `None` when it
+    /// is not (no info, a repeat, review mode), or why its `info` could not be read.
+    fn count(&mut self, payload: &Item<'_>) -> Result<Option<EventKind<'static>>, String> {
+        let Some(raw) = payload.info else {
+            return Ok(None);
+        };
+        let info: Info = serde_json::from_str(raw.get()).map_err(|e| {
+            format!(
+                "partly read: `info` of a token_count event is not token usage ({e}): not counted"
+            )
+        })?;
+        if self.review {
+            return Ok(None);
+        }
+        let (before, after, last) = match (info.total_token_usage, info.last_token_usage) {
+            (Some(total), last) => {
+                let after = total.total();
+                if self.previous_total == Some(after) {
+                    return Ok(None);
+                }
+                self.previous_total = Some(after);
+                self.current_total = after;
+                let Some(last) = last else {
+                    return Ok(None);
+                };
+                (after.saturating_sub(last.total()), after, last)
+            }
+            (None, Some(last)) => {
+                let before = self.current_total;
+                let after = before.saturating_add(last.total());
+                self.current_total = after;
+                (before, after, last)
+            }
+            (None, None) => return Ok(None),
+        };
+        let input = last.input_tokens.0.unwrap_or(0);
+        let cached = last.cached_input_tokens.0.unwrap_or(0);
+        let tokens = Tokens {
+            input: input.saturating_sub(cached),
+            output: last.output_tokens.0.unwrap_or(0),
+            cache_read: cached,
+            cache_write_5m: 0,
+            cache_write_1h: 0,
+        };
+        Ok(Some(EventKind::Usage {
+            message_id: Some(Cow::Owned(format!("{}:{before}", self.own_id()))),
+            request_id: Some(Cow::Owned(after.to_string())),
+            model: self.model.clone().map(Cow::Owned),
+            tokens,
+            increment: false,
+            factors: PriceFactors {
+                prompt_tokens: input,
+                ..PriceFactors::default()
+            },
+            reasoning: last.reasoning_output_tokens.0,
+        }))
+    }
+
+    /// An event of this input with its header fields.
+    fn event<'e>(
+        &'e self,
+        source: Source<'e>,
+        timestamp: Option<Cow<'e, str>>,
+        kind: EventKind<'e>,
+    ) -> Event<'e> {
+        let own = self.session.as_deref().map(Cow::Borrowed);
+        Event {
+            agent: Agent::Codex,
+            source,
+            session_id: self.parent.as_deref().map(Cow::Borrowed).or(own.clone()),
+            timestamp,
+            uuid: None,
+            agent_id: if self.subagent { own } else { None },
+            sidechain: self.subagent,
+            cwd: self.cwd.as_deref().map(Cow::Borrowed),
+            git_branch: self.branch.as_deref().map(Cow::Borrowed),
+            version: self.version.as_deref().map(Cow::Borrowed),
+            kind,
+        }
+    }
+}
+
+fn branch(git: Option<&RawValue>) -> Option<String> {
+    let git: record::Git<'_> = serde_json::from_str(git?.get()).ok()?;
+    git.branch.0.map(Cow::into_owned)
+}
+
+fn system<'a>(subtype: &str, text: Option<Text<'a>>, duration_ms: Option<u64>) -> EventKind<'a> {
+    EventKind::System {
+        subtype: Some(Cow::Owned(subtype.to_owned())),
+        level: None,
+        text,
+        duration_ms,
+    }
+}
+
+fn unknown(record_type: String) -> EventKind<'static> {
+    EventKind::Unknown {
+        record_type: Some(Cow::Owned(record_type)),
+        block_type: None,
+    }
+}
+
+fn unknown_block(record_type: &str, block_type: &str) -> EventKind<'static> {
+    EventKind::Unknown {
+        record_type: Some(Cow::Owned(record_type.to_owned())),
+        block_type: Some(Cow::Owned(block_type.to_owned())),
+    }
+}
+
+/// An `input_image` part: a `data:<media type>;base64,<data>` URL (or another URL).
+fn image(url: Str<'_>) -> EventKind<'_> {
+    let Some(url) = url.0 else {
+        return EventKind::Image {
+            media_type: None,
+            data_len: 0,
+            data: None,
+        };
+    };
+    let split = |s: &str| -> Option<(usize, usize)> {
+        let rest = s.strip_prefix("data:")?;
+        let semi = rest.find(';')?;
+        let comma = rest.find(',')?;
+        Some((5 + semi, 5 + comma + 1))
+    };
+    match (&url, split(&url)) {
+        (Cow::Borrowed(s), Some((semi, data))) => EventKind::Image {
+            media_type: Some(Cow::Borrowed(&s[5..semi])),
+            data_len: (s.len() - data) as u64,
+            data: Some(&s[data..]),
+        },
+        (s, Some((semi, data))) => EventKind::Image {
+            media_type: Some(Cow::Owned(s[5..semi].to_owned())),
+            data_len: (s.len() - data) as u64,
+            data: None,
+        },
+        (_, None) => EventKind::Image {
+            media_type: None,
+            data_len: 0,
+            data: None,
+        },
+    }
+}
+
+/// Whether a legacy user message is injected context rather than typed: it starts with a
+/// `<tag>` (`<environment_context>`, `<user_instructions>`, …) or `# AGENTS.md instructions`.
+fn is_injected(text: &Text<'_>) -> bool {
+    let (start, _) = text.prefix(64);
+    let start = start.trim_start();
+    let tag = start.strip_prefix('<').is_some_and(|rest| {
+        rest.chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+    });
+    tag || start.starts_with("# AGENTS.md instructions")
+}
+
+/// Whether a tool output (a JSON value as written) says its command failed: it starts with
+/// `Exit code: N` or ends with the metadata `"exit_code":N` (an escaped JSON object in a
+/// string), N ≠ 0. Only the start and the last bytes are looked at.
+fn output_failed(raw: &RawValue) -> bool {
+    let bytes = raw.get().as_bytes();
+    if let Some(rest) = bytes.strip_prefix(b"\"Exit code: ") {
+        return leading_int(rest).is_some_and(|n| n != 0);
+    }
+    if bytes.starts_with(b"\"{") {
+        let tail = &bytes[bytes.len().saturating_sub(200)..];
+        const KEY: &[u8] = br#"\"exit_code\":"#;
+        if let Some(at) = memchr::memmem::rfind(tail, KEY) {
+            return leading_int(&tail[at + KEY.len()..]).is_some_and(|n| n != 0);
+        }
+    }
+    false
+}
+
+fn leading_int(bytes: &[u8]) -> Option<i64> {
+    let (neg, digits) = match bytes.first() {
+        Some(b'-') => (true, &bytes[1..]),
+        _ => (false, bytes),
+    };
+    let end = digits
+        .iter()
+        .position(|b| !b.is_ascii_digit())
+        .unwrap_or(digits.len());
+    let n: i64 = std::str::from_utf8(&digits[..end]).ok()?.parse().ok()?;
+    Some(if neg { -n } else { n })
+}
+
+/// The UUID an input's file name ends with (`rollout-…-<uuid>.jsonl`), if any.
+fn uuid_suffix(file: &str) -> Option<String> {
+    let name = file.rsplit(['/', '\\']).next()?;
+    let stem = name.strip_suffix(".jsonl").unwrap_or(name);
+    let b = stem.as_bytes();
+    let candidate = b.get(b.len().checked_sub(36)?..)?;
+    let uuid = candidate.iter().enumerate().all(|(i, &c)| match i {
+        8 | 13 | 18 | 23 => c == b'-',
+        _ => c.is_ascii_hexdigit(),
+    });
+    uuid.then(|| String::from_utf8_lossy(candidate).into_owned())
+}
+
+/// A line-level problem.
+fn malformed(
+    source: Source<'_>,
+    reason: MalformedReason,
+    message: String,
+    error_offset: u64,
+    len: u64,
+    recovered: bool,
+) -> Event<'_> {
+    Event {
+        agent: Agent::Codex,
+        source,
+        session_id: None,
+        timestamp: None,
+        uuid: None,
+        agent_id: None,
+        sidechain: false,
+        cwd: None,
+        git_branch: None,
+        version: None,
+        kind: EventKind::Malformed(Malformed {
+            reason,
+            message,
+            error_offset,
+            len,
+            recovered,
+        }),
+    }
+}
+
+/// The event for a line that is not valid JSON (reasons and words as Claude Code's decoder).
+fn json_error<'e>(source: Source<'e>, line: &Line<'_>, err: &serde_json::Error) -> Event<'e> {
+    use serde_json::error::Category;
+    let len = line.bytes.len() as u64;
+    // serde_json counts columns in bytes on a one-line input.
+    let at = line.offset + (err.column().saturating_sub(1) as u64).min(len);
+    let nul = memchr::memchr(0, line.bytes).is_some();
+    let (reason, message) = match err.classify() {
+        Category::Eof if !line.terminated => (
+            MalformedReason::Truncated,
+            format!(
+                "input ends inside this line ({err}); it was cut off or is still being written"
+            ),
+        ),
+        _ if nul => (
+            MalformedReason::NulBytes,
+            format!("NUL bytes in the line: invalid JSON ({err})"),
+        ),
+        Category::Eof | Category::Syntax | Category::Io => {
+            (MalformedReason::InvalidJson, format!("invalid JSON: {err}"))
+        }
+        Category::Data => (
+            MalformedReason::UnexpectedShape,
+            format!("not a rollout record: {err}"),
+        ),
+    };
+    malformed(source, reason, message, at, len, false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn record_kinds() {
+        let tc = json!({"timestamp":"t","type":"event_msg","payload":{"type":"token_count"}});
+        assert_eq!(record_kind(&tc).as_deref(), Some("event_msg/token_count"));
+        let fc = json!({"type":"response_item","payload":{"type":"function_call"}});
+        assert_eq!(
+            record_kind(&fc).as_deref(),
+            Some("response_item/function_call")
+        );
+        let tcx = json!({"type":"turn_context","payload":{"model":"gpt-5"}});
+        assert_eq!(record_kind(&tcx).as_deref(), Some("turn_context"));
+        let st = json!({"record_type":"state"});
+        assert_eq!(record_kind(&st).as_deref(), Some("record_type/state"));
+        let header = json!({"id":"x","timestamp":"t","instructions":"","git":null});
+        assert_eq!(record_kind(&header).as_deref(), Some("header"));
+        let bare = json!({"type":"reasoning","id":"rs_1","summary":[]});
+        assert_eq!(record_kind(&bare).as_deref(), Some("reasoning"));
+        assert_eq!(record_kind(&json!([1])), None);
+    }
+
+    #[test]
+    fn cli_versions() {
+        let meta = json!({"type":"session_meta","payload":{"id":"a","cli_version":"0.77.0"}});
+        assert_eq!(cli_version(&meta).as_deref(), Some("0.77.0"));
+        let other = json!({"type":"turn_context","payload":{"cli_version":"1"}});
+        assert_eq!(cli_version(&other), None);
+        let legacy = json!({"id":"a","timestamp":"t","instructions":""});
+        assert_eq!(cli_version(&legacy), None);
+    }
+
+    #[test]
+    fn sniffs_both_generations_and_not_claude() {
+        assert!(sniff(
+            br#"{"timestamp":"t","type":"session_meta","payload":{"id":"a"}}"#
+        ));
+        assert!(sniff(
+            br#"{"timestamp":"t","type":"event_msg","payload":{"type":"token_count"}}"#
+        ));
+        assert!(sniff(
+            br#"{"id":"a","timestamp":"t","instructions":"x","git":null}"#
+        ));
+        assert!(sniff(br#"{"record_type":"state"}"#));
+        assert!(sniff(br#"{"type":"message","role":"user","content":[]}"#));
+        assert!(!sniff(
+            br#"{"type":"user","sessionId":"s","uuid":"u","message":{}}"#
+        ));
+        assert!(!sniff(
+            br#"{"type":"summary","summary":"x","leafUuid":"u"}"#
+        ));
+        assert!(!sniff(
+            br#"{"type":"session_meta","payload":{},"sessionId":"s"}"#
+        ));
+        assert!(!sniff(b"not json"));
+    }
+
+    #[test]
+    fn output_exit_codes() {
+        let raw = |s: &str| RawValue::from_string(s.to_owned()).unwrap();
+        assert!(!output_failed(&raw(
+            r#""Exit code: 0\nWall time: 0 seconds""#
+        )));
+        assert!(output_failed(&raw(
+            r#""Exit code: 127\nWall time: 0 seconds""#
+        )));
+        assert!(output_failed(&raw(
+            r#""{\"output\":\"x\",\"metadata\":{\"exit_code\":1,\"duration_seconds\":0.2}}""#
+        )));
+        assert!(!output_failed(&raw(
+            r#""{\"output\":\"x\",\"metadata\":{\"exit_code\":0,\"duration_seconds\":0.2}}""#
+        )));
+        assert!(!output_failed(&raw(
+            r#"[{"type":"input_text","text":"x"}]"#
+        )));
+    }
+
+    #[test]
+    fn uuid_from_file_names() {
+        assert_eq!(
+            uuid_suffix("a/rollout-2025-12-25T22-45-23-019b55c1-d022-7061-bbb9-b0c90708472b.jsonl")
+                .as_deref(),
+            Some("019b55c1-d022-7061-bbb9-b0c90708472b")
+        );
+        assert_eq!(uuid_suffix("codex-session.jsonl"), None);
+    }
+
+    #[test]
+    fn injected_context_is_not_a_prompt() {
+        let t = |s: &'static str| Text::Plain(Cow::Borrowed(s));
+        assert!(is_injected(&t("<environment_context>\n  <cwd>/x</cwd>")));
+        assert!(is_injected(&t("# AGENTS.md instructions for /x")));
+        assert!(!is_injected(&t("fix the bug")));
+        assert!(!is_injected(&t("< 3 items please")));
+    }
+}

@@ -1,0 +1,601 @@
+//! GitHub Copilot CLI's session logs, `~/.copilot/session-state/<uuid>/events.jsonl` (corpus
+//! FORMAT.md §4): one event per line, `{type, data, id, timestamp, parentId}`, read by
+//! [`Decoder`] (it keeps the session's id, folder, branch and model from `session.start`).
+//!
+//! ## Events
+//!
+//! - `user.message` → [`EventKind::UserPrompt`] (`content`, what was typed;
+//!   `transformedContent`, the prompt with the context Copilot added, is not shown).
+//! - `assistant.message` → [`EventKind::Thinking`] (`reasoningText`), then
+//!   [`EventKind::AssistantText`] (`content`, when not empty), then one
+//!   [`EventKind::ToolCall`] per `toolRequests[]` element (`toolCallId`, `name`, `arguments` as
+//!   written), then its [`EventKind::Usage`].
+//! - `tool.execution_start` → [`EventKind::Progress`] (the call starts running);
+//!   `tool.execution_complete` → [`EventKind::ToolResult`] (`success: false` → `is_error`;
+//!   content `result`, else `error`).
+//! - `session.compaction_complete` → [`EventKind::Compact`] (`preCompactionTokens`) and its
+//!   summary as [`EventKind::CompactSummary`], and the compaction request's own usage.
+//! - `session.error` → [`EventKind::ApiError`] (`statusCode`, `message`; `fatal`: Copilot
+//!   stops the turn).
+//! - `session.start`, `session.resume`, `session.model_change`, `session.shutdown`,
+//!   `session.compaction_start`, `assistant.turn_start`/`turn_end` and other `session.*`
+//!   lines → [`EventKind::System`] with the type as subtype (a shutdown with model metrics gives
+//!   usage events instead); other types → [`EventKind::Unknown`].
+//!
+//! ## Usage
+//!
+//! Copilot writes only `outputTokens` per `assistant.message`; input and cache counts exist
+//! only as session totals per model in `session.shutdown.modelMetrics[model].usage`
+//! (`inputTokens`, `outputTokens`, `cacheReadTokens`, `cacheWriteTokens`). So:
+//! - each `assistant.message` → a `Usage` with `message_id` = `messageId`, the current model
+//!   (`session.start.selectedModel`, then `session.model_change.newModel`) and only its
+//!   output: one API call each (16 messages = `requests.count` 16 in the saved file);
+//! - each `session.shutdown` → per model, a `Usage` with `message_id`
+//!   `<sessionId>/shutdown/<model>`, `increment: true` (not another API call) and the input
+//!   and cache counts. `inputTokens` includes the cache reads (1.88 M input beside 1.50 M cache
+//!   reads over 16 requests of a ~116 K-token context, FORMAT.md §4): `tokens.input` =
+//!   `inputTokens − cacheReadTokens − cacheWriteTokens` (saturating; writes are assumed to be
+//!   inside `inputTokens` too, and 5-minute writes: never non-zero in the saved file). Its
+//!   output is what the shutdown counts beyond the messages' outputs seen in this input (0
+//!   when they add up, as they do in the saved file: 6,391), so nothing is counted twice.
+//!   A resumed session writes a second shutdown under the same identity: the correlator
+//!   counts only what grew, which is right if the second shutdown's metrics cover the whole
+//!   session (**not determined** from the saved file; if they covered only the resumed part,
+//!   the input would be undercounted).
+//! - `session.compaction_complete.compactionTokensUsed {input, output, cachedInput}` is the
+//!   compaction request (not in the shutdown's output, which equals the messages' sum): a
+//!   `Usage` with `message_id` = its `requestId`, input = `input − cachedInput`.
+//!
+//! Header fields: `uuid` = the line's `id` (a line read twice counts once), `timestamp` as
+//! written, `session_id`, `cwd` (`context.cwd`), `git_branch` (`context.branch`) and `version`
+//! (`copilotVersion`, left out when `"unknown"`) from `session.start`.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::ops::ControlFlow;
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use crate::event::{Agent, Event, EventKind, Malformed, MalformedReason, Source};
+use crate::format::claude::record::{lenient_opt_u64, lenient_u64};
+use crate::source::lines::Line;
+use crate::text::Text;
+use crate::tokens::{PriceFactors, Tokens};
+
+/// Whether a JSONL line (a whole JSON object) is a Copilot CLI event: a dotted `type` among
+/// Copilot's (`session.`, `user.`, `assistant.`, `tool.`) beside `data` and `id`.
+pub fn sniff_line(line: &[u8]) -> bool {
+    #[derive(Deserialize)]
+    struct Probe<'a> {
+        #[serde(borrow, default, rename = "type")]
+        kind: Option<Cow<'a, str>>,
+        #[serde(borrow, default)]
+        data: Option<&'a RawValue>,
+        #[serde(borrow, default)]
+        id: Option<&'a RawValue>,
+    }
+    if memchr::memmem::find(line, b"\"data\"").is_none() {
+        return false;
+    }
+    match serde_json::from_slice::<Probe<'_>>(line) {
+        Ok(Probe {
+            kind: Some(kind),
+            data: Some(data),
+            id: Some(_),
+        }) => {
+            data.get().starts_with('{')
+                && ["session.", "user.", "assistant.", "tool."]
+                    .iter()
+                    .any(|p| kind.starts_with(p))
+        }
+        _ => false,
+    }
+}
+
+/// The kind of a Copilot CLI line as the format names it (its `type`, such as
+/// `assistant.message`), for `aegon audit`.
+pub fn record_kind(value: &serde_json::Value) -> Option<String> {
+    value.get("type")?.as_str().map(str::to_owned)
+}
+
+/// The Copilot CLI version a line records: `session.start`'s `data.copilotVersion` (all saved
+/// files say `"unknown"`, returned as written).
+pub fn cli_version(value: &serde_json::Value) -> Option<String> {
+    value
+        .get("data")?
+        .get("copilotVersion")?
+        .as_str()
+        .map(str::to_owned)
+}
+
+/// One line's envelope.
+#[derive(Debug, Deserialize)]
+struct Envelope<'a> {
+    #[serde(borrow, default, rename = "type")]
+    kind: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    data: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    id: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    timestamp: Option<Cow<'a, str>>,
+}
+
+/// `data` of the line types read, all fields together (each type has some).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Data<'a> {
+    // session.start
+    #[serde(borrow, default)]
+    session_id: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    copilot_version: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    selected_model: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    context: Option<Context<'a>>,
+    // session.model_change
+    #[serde(borrow, default)]
+    new_model: Option<Cow<'a, str>>,
+    // user.message, assistant.message
+    #[serde(borrow, default)]
+    content: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    message_id: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    reasoning_text: Option<Text<'a>>,
+    #[serde(borrow, default)]
+    tool_requests: Option<Vec<ToolRequest<'a>>>,
+    #[serde(default, deserialize_with = "lenient_opt_u64")]
+    output_tokens: Option<u64>,
+    // tool.execution_*
+    #[serde(borrow, default)]
+    tool_call_id: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    tool_name: Option<Cow<'a, str>>,
+    #[serde(default)]
+    success: Option<bool>,
+    #[serde(borrow, default)]
+    result: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    error: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    model: Option<Cow<'a, str>>,
+    // session.error
+    #[serde(borrow, default)]
+    error_type: Option<Cow<'a, str>>,
+    #[serde(default, deserialize_with = "lenient_opt_u64")]
+    status_code: Option<u64>,
+    #[serde(borrow, default)]
+    message: Option<Cow<'a, str>>,
+    // session.compaction_complete
+    #[serde(default, deserialize_with = "lenient_opt_u64")]
+    pre_compaction_tokens: Option<u64>,
+    #[serde(borrow, default)]
+    summary_content: Option<Text<'a>>,
+    #[serde(default)]
+    compaction_tokens_used: Option<CompactionTokens>,
+    #[serde(borrow, default)]
+    request_id: Option<Cow<'a, str>>,
+    // session.shutdown
+    #[serde(borrow, default)]
+    model_metrics: Option<HashMap<Cow<'a, str>, ModelMetrics>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct Context<'a> {
+    #[serde(borrow, default)]
+    cwd: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    branch: Option<Cow<'a, str>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ToolRequest<'a> {
+    #[serde(borrow, default)]
+    tool_call_id: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    name: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    arguments: Option<&'a RawValue>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CompactionTokens {
+    #[serde(default, deserialize_with = "lenient_u64")]
+    input: u64,
+    #[serde(default, deserialize_with = "lenient_u64")]
+    output: u64,
+    #[serde(default, deserialize_with = "lenient_u64")]
+    cached_input: u64,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ModelMetrics {
+    #[serde(default)]
+    usage: MetricsUsage,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct MetricsUsage {
+    #[serde(default, deserialize_with = "lenient_u64")]
+    input_tokens: u64,
+    #[serde(default, deserialize_with = "lenient_u64")]
+    output_tokens: u64,
+    #[serde(default, deserialize_with = "lenient_u64")]
+    cache_read_tokens: u64,
+    #[serde(default, deserialize_with = "lenient_u64")]
+    cache_write_tokens: u64,
+}
+
+/// One input's state: what `session.start` said, the current model, and the output tokens of
+/// the messages seen per model (for the shutdown's remainder).
+#[derive(Debug, Default)]
+pub struct Decoder {
+    session_id: Option<String>,
+    cwd: Option<String>,
+    git_branch: Option<String>,
+    version: Option<String>,
+    model: Option<String>,
+    output_seen: HashMap<String, u64>,
+}
+
+impl Decoder {
+    /// Decodes one line and emits its events (a [`EventKind::Malformed`] one for a bad line).
+    pub fn line<F>(&mut self, file: &str, line: Line<'_>, emit: &mut F) -> ControlFlow<()>
+    where
+        F: for<'e> FnMut(Event<'e>) -> ControlFlow<()>,
+    {
+        let source = Source {
+            file,
+            line: line.number,
+            offset: line.offset,
+        };
+        if line.bytes.iter().all(u8::is_ascii_whitespace) {
+            return ControlFlow::Continue(());
+        }
+        let len = line.bytes.len() as u64;
+        let text = match std::str::from_utf8(line.bytes) {
+            Ok(s) => Cow::Borrowed(s),
+            Err(e) => {
+                let at = line.offset + e.valid_up_to() as u64;
+                emit(self.malformed(
+                    source,
+                    MalformedReason::InvalidUtf8,
+                    format!(
+                        "invalid UTF-8 (first bad byte at offset {at}); read with the bad bytes replaced by U+FFFD"
+                    ),
+                    at,
+                    len,
+                    true,
+                ))?;
+                String::from_utf8_lossy(line.bytes)
+            }
+        };
+        let envelope: Envelope<'_> = match serde_json::from_str(&text) {
+            Ok(e) => e,
+            Err(e) => {
+                let at = line.offset + (e.column().saturating_sub(1) as u64).min(len);
+                let (reason, message) = if e.is_eof() && !line.terminated {
+                    (
+                        MalformedReason::Truncated,
+                        format!("input ends inside this line ({e}); it was cut off or is still being written"),
+                    )
+                } else if e.is_data() {
+                    (
+                        MalformedReason::UnexpectedShape,
+                        format!("not a Copilot CLI event: {e}"),
+                    )
+                } else {
+                    (MalformedReason::InvalidJson, format!("invalid JSON: {e}"))
+                };
+                return emit(self.malformed(source, reason, message, at, len, false));
+            }
+        };
+        let data: Data<'_> = match envelope.data.map(|d| serde_json::from_str(d.get())) {
+            Some(Ok(d)) => d,
+            None => Data::default(),
+            Some(Err(e)) => {
+                return emit(self.malformed(
+                    source,
+                    MalformedReason::UnexpectedShape,
+                    format!(
+                        "`data` of a `{}` line cannot be read: {e}",
+                        envelope.kind.as_deref().unwrap_or("?")
+                    ),
+                    line.offset,
+                    len,
+                    false,
+                ))
+            }
+        };
+        self.events(source, envelope, data, emit)
+    }
+
+    /// Ends the input (nothing is pending).
+    pub fn finish<F>(&mut self, _file: &str, _emit: &mut F) -> ControlFlow<()>
+    where
+        F: for<'e> FnMut(Event<'e>) -> ControlFlow<()>,
+    {
+        ControlFlow::Continue(())
+    }
+
+    fn malformed<'a>(
+        &self,
+        source: Source<'a>,
+        reason: MalformedReason,
+        message: String,
+        error_offset: u64,
+        len: u64,
+        recovered: bool,
+    ) -> Event<'a> {
+        let mut event = self.event(
+            source,
+            None,
+            None,
+            EventKind::System {
+                subtype: None,
+                level: None,
+                text: None,
+                duration_ms: None,
+            },
+        );
+        event.kind = EventKind::Malformed(Malformed {
+            reason,
+            message,
+            error_offset,
+            len,
+            recovered,
+        });
+        event
+    }
+
+    fn event<'a>(
+        &self,
+        source: Source<'a>,
+        uuid: Option<Cow<'a, str>>,
+        timestamp: Option<Cow<'a, str>>,
+        kind: EventKind<'a>,
+    ) -> Event<'a> {
+        let own = |s: &Option<String>| s.as_ref().map(|s| Cow::Owned(s.clone()));
+        Event {
+            agent: Agent::CopilotCli,
+            source,
+            session_id: own(&self.session_id),
+            timestamp,
+            uuid,
+            agent_id: None,
+            sidechain: false,
+            cwd: own(&self.cwd),
+            git_branch: own(&self.git_branch),
+            version: own(&self.version),
+            kind,
+        }
+    }
+
+    fn events<'a, F>(
+        &mut self,
+        source: Source<'a>,
+        envelope: Envelope<'a>,
+        data: Data<'a>,
+        emit: &mut F,
+    ) -> ControlFlow<()>
+    where
+        F: for<'e> FnMut(Event<'e>) -> ControlFlow<()>,
+    {
+        let kind = envelope.kind.clone().unwrap_or(Cow::Borrowed(""));
+        match kind.as_ref() {
+            "session.start" => {
+                self.session_id = data.session_id.as_deref().map(str::to_owned);
+                self.version = data
+                    .copilot_version
+                    .as_deref()
+                    .filter(|v| *v != "unknown")
+                    .map(str::to_owned);
+                self.model = data.selected_model.as_deref().map(str::to_owned);
+                if let Some(c) = &data.context {
+                    self.cwd = c.cwd.as_deref().map(str::to_owned);
+                    self.git_branch = c.branch.as_deref().map(str::to_owned);
+                }
+            }
+            "session.model_change" => {
+                if let Some(m) = &data.new_model {
+                    self.model = Some(m.to_string());
+                }
+            }
+            _ => {}
+        }
+        let e = |kind: EventKind<'a>| {
+            self.event(
+                source,
+                envelope.id.clone(),
+                envelope.timestamp.clone(),
+                kind,
+            )
+        };
+        match kind.as_ref() {
+            "user.message" => emit(e(EventKind::UserPrompt {
+                text: data.content.and_then(Text::from_raw).unwrap_or_default(),
+            })),
+            "assistant.message" => {
+                let message_id = data.message_id.clone();
+                let model = self.model.clone().map(Cow::Owned);
+                if let Some(text) = data.reasoning_text {
+                    emit(e(EventKind::Thinking {
+                        message_id: message_id.clone(),
+                        text,
+                        redacted: false,
+                    }))?;
+                }
+                if let Some(text) = data.content.and_then(Text::from_raw) {
+                    if !text.is_blank() {
+                        emit(e(EventKind::AssistantText {
+                            message_id: message_id.clone(),
+                            model: model.clone(),
+                            text,
+                        }))?;
+                    }
+                }
+                for request in data.tool_requests.into_iter().flatten() {
+                    emit(e(EventKind::ToolCall {
+                        message_id: message_id.clone(),
+                        tool_use_id: request.tool_call_id,
+                        tool: request.name.unwrap_or(Cow::Borrowed("?")),
+                        input: request.arguments,
+                    }))?;
+                }
+                let output = data.output_tokens.unwrap_or(0);
+                if let Some(m) = &self.model {
+                    let seen = self.output_seen.entry(m.clone()).or_default();
+                    *seen = seen.saturating_add(output);
+                }
+                let tokens = Tokens {
+                    output,
+                    ..Tokens::default()
+                };
+                let e = self.event(
+                    source,
+                    envelope.id.clone(),
+                    envelope.timestamp.clone(),
+                    usage(message_id, model, tokens, false),
+                );
+                emit(e)
+            }
+            "tool.execution_start" => emit(e(EventKind::Progress {
+                data_type: Some(kind.clone()),
+                tool_use_id: data.tool_call_id,
+                parent_tool_use_id: None,
+            })),
+            "tool.execution_complete" => {
+                let is_error = data.success == Some(false);
+                emit(e(EventKind::ToolResult {
+                    tool_use_id: data.tool_call_id,
+                    is_error,
+                    tool: data.tool_name,
+                    duration_ms: None,
+                    content: data.result.or(data.error),
+                    spawned_agent_id: None,
+                    raw_result: None,
+                }))
+            }
+            "session.error" => emit(e(EventKind::ApiError {
+                status: data.status_code,
+                text: data.message.or(data.error_type),
+                retry_attempt: None,
+                max_retries: None,
+                retry_in_ms: None,
+                fatal: true,
+            })),
+            "session.compaction_complete" => {
+                emit(e(EventKind::Compact {
+                    trigger: None,
+                    pre_tokens: data.pre_compaction_tokens,
+                    post_tokens: None,
+                }))?;
+                if let Some(text) = data.summary_content {
+                    emit(e(EventKind::CompactSummary { text }))?;
+                }
+                match data.compaction_tokens_used {
+                    Some(t) => {
+                        let tokens = Tokens {
+                            input: t.input.saturating_sub(t.cached_input),
+                            output: t.output,
+                            cache_read: t.cached_input,
+                            ..Tokens::default()
+                        };
+                        let model = data.model.or_else(|| self.model.clone().map(Cow::Owned));
+                        emit(e(usage(data.request_id, model, tokens, false)))
+                    }
+                    None => ControlFlow::Continue(()),
+                }
+            }
+            "session.shutdown" if data.model_metrics.as_ref().is_some_and(|m| !m.is_empty()) => {
+                let mut metrics: Vec<_> = data.model_metrics.into_iter().flatten().collect();
+                metrics.sort_by(|a, b| a.0.cmp(&b.0));
+                for (model, m) in metrics {
+                    let u = m.usage;
+                    let seen = self.output_seen.get(model.as_ref()).copied().unwrap_or(0);
+                    let tokens = Tokens {
+                        input: u
+                            .input_tokens
+                            .saturating_sub(u.cache_read_tokens)
+                            .saturating_sub(u.cache_write_tokens),
+                        output: u.output_tokens.saturating_sub(seen),
+                        cache_read: u.cache_read_tokens,
+                        cache_write_5m: u.cache_write_tokens,
+                        cache_write_1h: 0,
+                    };
+                    let id = format!(
+                        "{}/shutdown/{model}",
+                        self.session_id.as_deref().unwrap_or("")
+                    );
+                    emit(e(usage(Some(Cow::Owned(id)), Some(model), tokens, true)))?;
+                }
+                ControlFlow::Continue(())
+            }
+            t if t.starts_with("session.") || t.starts_with("assistant.turn_") => {
+                emit(e(EventKind::System {
+                    subtype: Some(kind.clone()),
+                    level: None,
+                    text: None,
+                    duration_ms: None,
+                }))
+            }
+            _ => emit(e(EventKind::Unknown {
+                record_type: envelope.kind.clone(),
+                block_type: None,
+            })),
+        }
+    }
+}
+
+fn usage<'a>(
+    message_id: Option<Cow<'a, str>>,
+    model: Option<Cow<'a, str>>,
+    tokens: Tokens,
+    increment: bool,
+) -> EventKind<'a> {
+    EventKind::Usage {
+        message_id,
+        request_id: None,
+        model,
+        tokens,
+        increment,
+        factors: PriceFactors::default(),
+        reasoning: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn record_kinds_and_versions() {
+        let start =
+            json!({"type": "session.start", "data": {"copilotVersion": "unknown"}, "id": "x"});
+        assert_eq!(record_kind(&start).as_deref(), Some("session.start"));
+        assert_eq!(cli_version(&start).as_deref(), Some("unknown"));
+        let msg = json!({"type": "assistant.message", "data": {"outputTokens": 3}});
+        assert_eq!(record_kind(&msg).as_deref(), Some("assistant.message"));
+        assert_eq!(cli_version(&msg), None);
+        assert_eq!(record_kind(&json!([1])), None);
+    }
+
+    #[test]
+    fn sniffing_knows_copilot_lines_and_not_claude_ones() {
+        assert!(sniff_line(
+            br#"{"type":"session.start","data":{"sessionId":"s"},"id":"b6","timestamp":"t","parentId":null}"#
+        ));
+        // Claude Code: `type` without a dot, `data` only on progress lines, no `id`.
+        assert!(!sniff_line(
+            br#"{"type":"progress","data":{"type":"hook_progress"},"uuid":"u"}"#
+        ));
+        assert!(!sniff_line(br#"{"type":"user","message":{"content":"x"}}"#));
+    }
+}

@@ -1,0 +1,327 @@
+//! The Codex CLI adapter on the real rollouts of `fixtures/agents/codex/` (provenance in
+//! `fixtures/agents/README.md`): per file, what the NDJSON stream says is checked against counts
+//! made here, independently, by walking each line as a `serde_json::Value` with the rules of the
+//! agents corpus's FORMAT.md §1 (never the adapter's code). Also: a fork built from a real file,
+//! chunk invariance, damaged input.
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+
+use aegon::render::ndjson::NdjsonRenderer;
+use aegon::{Options, Pipeline};
+use serde_json::Value;
+
+mod codex_rules;
+use codex_rules::{count, fork_of_review_child, Counts};
+
+fn dir() -> PathBuf {
+    PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../fixtures/agents/codex"
+    ))
+}
+
+fn fixtures() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 13, "the Codex fixtures");
+    files
+}
+
+fn fixture(part: &str) -> PathBuf {
+    let found: Vec<PathBuf> = fixtures()
+        .into_iter()
+        .filter(|p| p.to_string_lossy().contains(part))
+        .collect();
+    assert_eq!(found.len(), 1, "{part}");
+    found.into_iter().next().unwrap()
+}
+
+/// NDJSON of `bytes` pushed through a pipeline in the given chunk sizes (cycled), as values.
+fn ndjson_chunked(name: &str, bytes: &[u8], sizes: &[usize]) -> Vec<u8> {
+    let mut pipeline = Pipeline::new(Options::default(), NdjsonRenderer::new(Vec::new()));
+    let mut input = pipeline.open(name);
+    let mut at = 0;
+    let mut i = 0;
+    while at < bytes.len() {
+        let n = if sizes.is_empty() {
+            bytes.len()
+        } else {
+            sizes[i % sizes.len()].max(1)
+        };
+        let end = (at + n).min(bytes.len());
+        let _ = pipeline.push(&mut input, &bytes[at..end]).unwrap();
+        at = end;
+        i += 1;
+    }
+    let _ = pipeline.close(input).unwrap();
+    let (renderer, _) = pipeline.finish().unwrap();
+    renderer.into_inner()
+}
+
+fn events(name: &str, bytes: &[u8]) -> Vec<Value> {
+    let out = ndjson_chunked(name, bytes, &[]);
+    String::from_utf8(out)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// The same figures read from the adapter's NDJSON.
+fn tally(events: &[Value]) -> Counts {
+    let mut c = Counts::default();
+    let mut ids = HashSet::new();
+    for e in events {
+        assert_eq!(e["agent"], "codex", "{e}");
+        match e["kind"].as_str().unwrap() {
+            "usage" => {
+                c.requests += 1;
+                c.input += e["input"].as_u64().unwrap();
+                c.cache_read += e["cache_read"].as_u64().unwrap();
+                c.output += e["output"].as_u64().unwrap();
+                c.reasoning += e["reasoning_output"].as_u64().unwrap_or(0);
+                assert_eq!(e["cache_write_5m"], 0);
+                assert!(e["model"].is_string(), "a model for every request: {e}");
+                let id = (e["message_id"].to_string(), e["request_id"].to_string());
+                assert!(ids.insert(id), "request identities are unique: {e}");
+            }
+            "user_prompt" => c.prompts += 1,
+            "tool_call" => c.tool_calls += 1,
+            "tool_result" => {
+                c.tool_results += 1;
+                if e["is_error"] == true {
+                    c.tool_errors += 1;
+                }
+            }
+            "api_error" => c.api_errors += 1,
+            "interrupt" => c.interrupts += 1,
+            "assistant_text" => c.assistant_texts += 1,
+            "malformed" => panic!("no malformed line in the fixtures: {e}"),
+            _ => {}
+        }
+    }
+    c
+}
+
+#[test]
+fn every_fixture_matches_the_independent_count() {
+    let mut with_usage = 0;
+    for path in fixtures() {
+        let bytes = std::fs::read(&path).unwrap();
+        let expected = count(std::str::from_utf8(&bytes).unwrap());
+        let got = tally(&events(&path.to_string_lossy(), &bytes));
+        assert_eq!(got, expected, "{}", path.display());
+        if expected.requests > 0 {
+            with_usage += 1;
+        }
+    }
+    // Files with usage: all but the legacy one, the 0.38.0 three-line file and the 0.39.0 image
+    // file (FORMAT.md §1.4).
+    assert_eq!(with_usage, 10);
+}
+
+#[test]
+fn review_parent_skips_the_childs_counter_and_the_repeat_after_it() {
+    // Figures read off the files by hand (FORMAT.md §1.4): the child's own file ends at a
+    // cumulative 74,831 after 5 requests; the parent's window holds the same counter.
+    let child = fixture("019b5669-8da8-7bc3-bed8-e1c1b805dad5");
+    let parent = fixture("019b55c1-d022-7061-bbb9-b0c90708472b");
+    let child_events = events("child", &std::fs::read(&child).unwrap());
+    let usage: Vec<&Value> = child_events
+        .iter()
+        .filter(|e| e["kind"] == "usage")
+        .collect();
+    assert_eq!(usage.len(), 5);
+    let sum: u64 = usage
+        .iter()
+        .map(|e| {
+            e["input"].as_u64().unwrap()
+                + e["cache_read"].as_u64().unwrap()
+                + e["output"].as_u64().unwrap()
+        })
+        .sum();
+    assert_eq!(sum, 74_831);
+    // A review child names no parent: its own id, marked as a subagent.
+    for e in &child_events {
+        assert_eq!(e["session_id"], "019b5669-8da8-7bc3-bed8-e1c1b805dad5");
+        assert_eq!(e["agent_id"], "019b5669-8da8-7bc3-bed8-e1c1b805dad5");
+        assert_eq!(e["sidechain"], true);
+    }
+    let parent_events = events("parent", &std::fs::read(&parent).unwrap());
+    let in_window: Vec<&Value> = parent_events
+        .iter()
+        .filter(|e| {
+            let line = e["source"]["line"].as_u64().unwrap();
+            (1336..=1356).contains(&line) || line == 1363
+        })
+        .collect();
+    assert!(in_window.iter().all(|e| e["kind"] != "usage"));
+    assert!(in_window.iter().all(|e| e["kind"] != "user_prompt"));
+    assert_eq!(
+        in_window
+            .iter()
+            .filter(|e| e["kind"] == "user_meta")
+            .count(),
+        3,
+        "the review request twice and the review's <user_action>"
+    );
+}
+
+#[test]
+fn legacy_file_has_no_usage_and_still_reads_calls_and_messages() {
+    let path = fixture("2025-08-26T03-00-12-9cbb079c");
+    let evs = events("legacy", &std::fs::read(&path).unwrap());
+    let kinds = |k: &str| evs.iter().filter(|e| e["kind"] == k).count();
+    assert_eq!(kinds("usage"), 0);
+    // Counted with grep on the file: 30 calls, 30 outputs, 4 assistant messages, 2 user ones.
+    assert_eq!(kinds("tool_call"), 30);
+    assert_eq!(kinds("tool_result"), 30);
+    assert_eq!(kinds("assistant_text"), 4);
+    assert_eq!(kinds("user_prompt"), 2);
+    assert!(evs
+        .iter()
+        .all(|e| e["session_id"] == "9cbb079c-4460-466e-815d-a66acb063521"));
+}
+
+#[test]
+fn subagent_file_is_attributed_to_its_parent_thread() {
+    let path = fixture("019d781a-be34-7041-abb1-577f9360b907");
+    let evs = events("spawned", &std::fs::read(&path).unwrap());
+    assert!(!evs.is_empty());
+    for e in &evs {
+        assert_eq!(e["session_id"], "019d50e7-0024-70b2-ad77-923977703877");
+        assert_eq!(e["agent_id"], "019d781a-be34-7041-abb1-577f9360b907");
+        assert_eq!(e["sidechain"], true);
+    }
+}
+
+#[test]
+fn fork_counts_only_the_childs_own_requests() {
+    let (text, own) = fork_of_review_child(&fixture("019b5669-8da8-7bc3-bed8-e1c1b805dad5"));
+    let evs = events("fork", text.as_bytes());
+    let usage: Vec<&Value> = evs.iter().filter(|e| e["kind"] == "usage").collect();
+    assert_eq!(usage.len(), 2);
+    let sum: u64 = usage
+        .iter()
+        .map(|e| {
+            e["input"].as_u64().unwrap()
+                + e["cache_read"].as_u64().unwrap()
+                + e["output"].as_u64().unwrap()
+        })
+        .sum();
+    assert_eq!(
+        sum, own,
+        "final total minus the total at the end of the replay"
+    );
+    assert!(usage.iter().all(|e| e["model"] == "gpt-5.4"));
+    // The replay yields nothing of its own: one prompt (the child's), no replayed calls.
+    let kinds = |k: &str| evs.iter().filter(|e| e["kind"] == k).count();
+    assert_eq!(kinds("user_prompt"), 1);
+    assert_eq!(kinds("tool_call"), 0);
+    assert_eq!(
+        kinds("system"),
+        2,
+        "the child's session_meta and the fork_replay notice"
+    );
+    assert!(evs
+        .iter()
+        .all(|e| e["session_id"] == "0199aaaa-0000-7000-8000-00000000f0c4"));
+    // And the independent count agrees.
+    assert_eq!(tally(&evs), count(&text));
+}
+
+#[test]
+fn chunking_does_not_change_the_output() {
+    for part in ["019b5669-8da8", "2025-08-26T03-00-12", "019d781a-be34"] {
+        let bytes = std::fs::read(fixture(part)).unwrap();
+        let whole = ndjson_chunked("f", &bytes, &[]);
+        for sizes in [&[1usize, 7, 300][..], &[4096], &[13, 1, 65_537, 2]] {
+            assert_eq!(
+                ndjson_chunked("f", &bytes, sizes),
+                whole,
+                "{part} {sizes:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn damaged_input_is_reported_not_fatal() {
+    let good = std::fs::read(fixture("019b5669-8da8")).unwrap();
+    let mut bytes = good.clone();
+    let garbage_at = bytes.len() as u64;
+    bytes.extend_from_slice(b"this is not json\n");
+    let bad_utf8_at = bytes.len() as u64;
+    bytes.extend_from_slice(
+        b"{\"timestamp\":\"2025-12-25T16:50:00.000Z\",\"type\":\"event_msg\",\"payload\":{\"type\":\"user_message\",\"message\":\"caf\xE9\"}}\n",
+    );
+    let truncated_at = bytes.len() as u64;
+    bytes.extend_from_slice(
+        b"{\"timestamp\":\"2025-12-25T16:50:01.000Z\",\"type\":\"event_msg\",\"pay",
+    );
+    let evs = events("damaged", &bytes);
+    let lines = good.iter().filter(|&&b| b == b'\n').count() as u64;
+    let malformed: Vec<&Value> = evs.iter().filter(|e| e["kind"] == "malformed").collect();
+    assert_eq!(malformed.len(), 3, "{malformed:?}");
+    assert_eq!(malformed[0]["source"]["line"], lines + 1);
+    assert_eq!(malformed[0]["source"]["offset"], garbage_at);
+    assert_eq!(malformed[0]["reason"], "invalid_json");
+    assert_eq!(malformed[1]["source"]["offset"], bad_utf8_at);
+    assert_eq!(malformed[1]["reason"], "invalid_utf8");
+    assert_eq!(malformed[1]["recovered"], true);
+    assert_eq!(malformed[2]["source"]["offset"], truncated_at);
+    assert_eq!(malformed[2]["reason"], "truncated");
+    // The line with invalid UTF-8 was still read.
+    let prompt = evs.iter().rfind(|e| e["kind"] == "user_prompt").unwrap();
+    assert_eq!(prompt["source"]["offset"], bad_utf8_at);
+    // The rest of the file is unaffected.
+    let before = tally(&events("good", &good));
+    assert_eq!(
+        evs.iter().filter(|e| e["kind"] == "usage").count() as u64,
+        before.requests
+    );
+}
+
+#[test]
+fn joined_rollouts_are_read_as_separate_sessions() {
+    // `cat a.jsonl b.jsonl | aegon`: each session as if read alone.
+    let parts = [
+        "019b5669-8da8",
+        "2025-08-26T03-00-12",
+        "019a802a-aab1",
+        "019d781a-be34",
+    ];
+    let mut joined = Vec::new();
+    let mut expected = Counts::default();
+    let mut sessions = HashSet::new();
+    for part in parts {
+        let bytes = std::fs::read(fixture(part)).unwrap();
+        let c = count(std::str::from_utf8(&bytes).unwrap());
+        expected = Counts {
+            requests: expected.requests + c.requests,
+            input: expected.input + c.input,
+            cache_read: expected.cache_read + c.cache_read,
+            output: expected.output + c.output,
+            reasoning: expected.reasoning + c.reasoning,
+            prompts: expected.prompts + c.prompts,
+            tool_calls: expected.tool_calls + c.tool_calls,
+            tool_results: expected.tool_results + c.tool_results,
+            tool_errors: expected.tool_errors + c.tool_errors,
+            api_errors: expected.api_errors + c.api_errors,
+            interrupts: expected.interrupts + c.interrupts,
+            assistant_texts: expected.assistant_texts + c.assistant_texts,
+        };
+        joined.extend_from_slice(&bytes);
+    }
+    let evs = events("<stdin>", &joined);
+    assert_eq!(tally(&evs), expected);
+    for e in &evs {
+        sessions.insert(e["session_id"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(sessions.len(), 4, "{sessions:?}");
+}
