@@ -255,7 +255,11 @@ mod tests {
             let total = decoded.chars().count();
             for n in 0..=total + 1 {
                 let want: String = decoded.chars().take(n).collect();
-                assert_eq!(decode_prefix(literal, n), (want, total > n), "{literal} {n}");
+                assert_eq!(
+                    decode_prefix(literal, n),
+                    (want, total > n),
+                    "{literal} {n}"
+                );
             }
         }
     }
