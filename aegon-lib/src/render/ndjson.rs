@@ -74,12 +74,6 @@ impl<W: Write> Renderer for NdjsonRenderer<W> {
         Ok(ControlFlow::Continue(()))
     }
 
-    /// An event left out of the stream still counts for the cache rules (a compaction, an API
-    /// error, a chain's start), so `-k usage` gives the figures the whole stream gives.
-    fn on_skipped(&mut self, event: &Event<'_>) {
-        let _ = self.tracker.observe(event);
-    }
-
     fn flush(&mut self) -> io::Result<()> {
         if !self.buf.is_empty() {
             self.out.write_all(&self.buf)?;
@@ -134,7 +128,7 @@ fn write_object(buf: &mut Vec<u8>, event: &Event<'_>, cost: Option<&UsageCost>) 
     }
     o.key("source");
     o.buf.extend_from_slice(b"{\"file\":");
-    push_json_str(o.buf, event.source.file)?;
+    serde_json::to_writer(&mut *o.buf, event.source.file)?;
     o.u64("line", event.source.line);
     o.u64("offset", event.source.offset);
     o.buf.push(b'}');
@@ -362,7 +356,8 @@ impl Obj<'_> {
 
     fn str(&mut self, key: &str, value: &str) -> io::Result<()> {
         self.key(key);
-        push_json_str(self.buf, value)
+        serde_json::to_writer(&mut *self.buf, value)?;
+        Ok(())
     }
 
     fn text(&mut self, key: &str, value: &Text<'_>) -> io::Result<()> {
@@ -433,21 +428,6 @@ impl Obj<'_> {
     }
 }
 
-/// Appends `value` as a JSON string. Most strings here (ids, timestamps, names, paths) need no
-/// escape: they are copied between quotes as they are; others go through serde_json, whose
-/// output for the first kind is the same bytes (it escapes only `"`, `\\` and controls).
-fn push_json_str(buf: &mut Vec<u8>, value: &str) -> io::Result<()> {
-    if value.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
-        buf.reserve(value.len() + 2);
-        buf.push(b'"');
-        buf.extend_from_slice(value.as_bytes());
-        buf.push(b'"');
-        Ok(())
-    } else {
-        Ok(serde_json::to_writer(&mut *buf, value)?)
-    }
-}
-
 /// Appends the decimal digits of `n`.
 fn push_u64(buf: &mut Vec<u8>, mut n: u64) {
     let mut digits = [0u8; 20];
@@ -461,27 +441,4 @@ fn push_u64(buf: &mut Vec<u8>, mut n: u64) {
         }
     }
     buf.extend_from_slice(&digits[i..]);
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn strings_are_the_bytes_serde_json_writes() {
-        for s in [
-            "",
-            "msg_01ABC",
-            "2025-08-30T10:00:00.000Z",
-            "C:\\Users\\x",
-            "say \"hi\"",
-            "tab\there\nnew\u{1}\u{1f}",
-            "日本語 ✓ \u{7f}",
-            "\u{2028}",
-        ] {
-            let mut buf = Vec::new();
-            push_json_str(&mut buf, s).unwrap();
-            assert_eq!(buf, serde_json::to_vec(s).unwrap(), "{s:?}");
-        }
-    }
 }
