@@ -12,7 +12,7 @@ import os
 
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 corpus = os.path.join(root, "fixtures", "corpus")
-targets = ["record", "sessions", "pipeline", "dashboard", "split_lines"]
+targets = ["record", "sessions", "pipeline", "dashboard", "split_lines", "audit"]
 MAX_LINES, MAX_BYTES = 24, 48 << 10
 
 pieces = []

@@ -237,6 +237,10 @@ pub const SUBCOMMANDS: &[(&str, &str)] = &[
     ),
     ("man", "print the man page"),
     (
+        "audit",
+        "record kinds, new fields, unknown kinds, malformed lines and versions per format",
+    ),
+    (
         "html",
         "a report per session and an index page: html DIR -o OUT/",
     ),

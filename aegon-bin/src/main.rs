@@ -45,6 +45,7 @@ USAGE:
     aegon html [OPTIONS] PATH... -o OUT/  (a report per session; aegon html --help)
     aegon usage [daily|weekly|monthly|sessions|projects|blocks] [OPTIONS] [PATH]...
     aegon statusline [OPTIONS]            (Claude Code's statusLine command)
+    aegon audit [OPTIONS] [PATH]...       (what transcripts hold that aegon does not know)
     aegon completions bash|zsh|fish      (a completion script)
     aegon man                             (this help as a man page)
 
@@ -238,6 +239,7 @@ fn run() -> io::Result<ExitCode> {
     let mut args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
     match args.first().and_then(|a| a.to_str()) {
         Some("usage") => return cmd::usage::run(args.split_off(1)),
+        Some("audit") => return cmd::audit::run(args.split_off(1)),
         Some("statusline") => return cmd::statusline::run(args.split_off(1)),
         _ => {}
     }

@@ -311,3 +311,51 @@ fn u_opens_the_usage_view_over_a_real_tree() {
     drop(pane);
     let _ = std::fs::remove_dir_all(base);
 }
+
+#[test]
+fn watch_shows_a_codex_session_beside_a_claude_one() {
+    // Claude Code's folder and Codex's default one (~/.codex/sessions), each with a real
+    // session: the dashboard lists both, each row naming its agent.
+    let base = std::env::temp_dir().join(format!("aegon-dash-agents-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&base);
+    let project = base.join("claude/projects/-home-me-proj");
+    let day = base.join("home/.codex/sessions/2025/12/26");
+    std::fs::create_dir_all(&project).unwrap();
+    std::fs::create_dir_all(&day).unwrap();
+    std::fs::copy(
+        fixture(APANLOCO),
+        project.join("a263b894-c8c2-44af-8845-663362b5a201.jsonl"),
+    )
+    .unwrap();
+    let rollout = "rollout-2025-12-26T01-48-36-019b5669-8da8-7bc3-bed8-e1c1b805dad5.jsonl";
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../fixtures/agents/codex")
+            .join(format!(
+                "0h-n0__local-voice-assistant-codex__.codex__sessions__2025__12__26__{rollout}"
+            )),
+        day.join(rollout),
+    )
+    .unwrap();
+    let aegon = env!("CARGO_BIN_EXE_aegon");
+    let env = [
+        ("CLAUDE_CONFIG_DIR", base.join("claude")),
+        ("HOME", base.join("home")),
+        ("AEGON_DATA_DIR", base.join("data")),
+    ];
+    let env: Vec<(&str, &Path)> = env.iter().map(|(k, v)| (*k, v.as_path())).collect();
+    let pane = Pane::start("agents", &format!("{aegon} watch; sleep 30"), &env, 140, 40);
+    let screen = pane.wait_for("Sessions 2");
+    let rows: Vec<&str> = screen.lines().collect();
+    assert!(
+        rows.iter().any(|l| l.contains("codex    ")),
+        "no codex row:\n{screen}"
+    );
+    assert!(
+        rows.iter().any(|l| l.contains("claude   ")),
+        "no claude row:\n{screen}"
+    );
+    pane.keys(&["q"]);
+    drop(pane);
+    let _ = std::fs::remove_dir_all(&base);
+}

@@ -268,3 +268,59 @@ fn reading_does_not_wake_the_watcher_again() {
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
+
+/// The `usage` events arriving within `wait` (their message ids).
+fn usage_ids(f: &Following, wait: Duration) -> Vec<String> {
+    let mut ids = Vec::new();
+    while let Ok(line) = f.lines.recv_timeout(wait) {
+        let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_ne!(v["kind"], "malformed", "{line}");
+        if v["kind"] == "usage" {
+            ids.push(v["message_id"].as_str().unwrap_or_default().to_owned());
+        }
+    }
+    ids
+}
+
+#[test]
+fn a_followed_json_chat_is_read_whole_each_time_it_is_rewritten() {
+    // Gemini CLI rewrites its JSON chat file whole as the session grows (pretty-printed, no
+    // trailing newline): each version is read whole, and each response counts once.
+    let full_path = Path::new(env!("CARGO_MANIFEST_DIR")).join(
+        "../fixtures/agents/gemini/7567491__ren__.gemini__tmp__cd8c738c7a1a18392f8c7b8478cd36a4fd00c22700c909f29113a59918ee224a__chats__session-2026-01-03T08-29-d667b4d8.json",
+    );
+    let full: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&full_path).unwrap()).unwrap();
+    let messages = full["messages"].as_array().unwrap();
+    let with_tokens = |upto: usize| -> Vec<String> {
+        messages[..upto]
+            .iter()
+            .filter(|m| m["type"] == "gemini" && m.get("tokens").is_some())
+            .map(|m| m["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    // The chat with its first `upto` messages, keys in the CLI's order (session id first).
+    let chat_text = |upto: usize| {
+        format!(
+            "{{\n  \"sessionId\": {},\n  \"projectHash\": {},\n  \"startTime\": {},\n  \"lastUpdated\": {},\n  \"messages\": {}\n}}",
+            full["sessionId"],
+            full["projectHash"],
+            full["startTime"],
+            full["lastUpdated"],
+            serde_json::to_string_pretty(&messages[..upto]).unwrap()
+        )
+    };
+    let half = messages.len() / 2;
+    let dir = temp_dir("json-chat");
+    let chat = dir.join("session.json");
+    std::fs::write(&chat, chat_text(half)).unwrap();
+    let f = Following::start(&chat, &["-k", "usage,malformed"]);
+    let mut seen = usage_ids(&f, Duration::from_secs(3));
+    assert_eq!(seen, with_tokens(half));
+    // Rewritten whole with every message: only the new responses arrive.
+    std::fs::write(&chat, chat_text(messages.len())).unwrap();
+    seen.extend(usage_ids(&f, Duration::from_secs(3)));
+    assert_eq!(seen, with_tokens(messages.len()));
+    assert!(half > 2 && seen.len() > with_tokens(half).len());
+    let _ = std::fs::remove_dir_all(&dir);
+}

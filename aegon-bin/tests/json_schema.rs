@@ -111,3 +111,48 @@ fn drifted_documents_do_not_validate() {
     let summary = validator("summary.v1.schema.json");
     assert!(!summary.is_valid(&serde_json::json!({"v": 1, "sessions": []})));
 }
+
+#[test]
+fn the_audit_of_the_fixtures_and_of_bad_input_validates() {
+    let audit = validator("audit.v1.schema.json");
+    let doc: Value = serde_json::from_str(&aegon_stdout([
+        "audit".as_ref(),
+        "--json".as_ref(),
+        root().join("fixtures/corpus").as_os_str(),
+    ]))
+    .unwrap();
+    check(&audit, "the audit of the fixtures", &doc);
+    assert!(!doc["formats"][0]["versions"].as_array().unwrap().is_empty());
+    // Everything optional present: new fields, unknown kinds, malformed lines, an empty
+    // file and a document no format recognises.
+    let dir = std::env::temp_dir().join(format!("aegon-jsonschema-audit-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("bad.jsonl"),
+        b"{\"type\":\"new-kind\",\"zz\":1,\"version\":\"1\"}\nnot json\n\xff\n{\"type\":\"user\"",
+    )
+    .unwrap();
+    std::fs::write(dir.join("empty.jsonl"), b"").unwrap();
+    std::fs::write(dir.join("doc.jsonl"), b"{\n\"x\": 1\n}\n").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_aegon"))
+        .args(["audit", "--json"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    check(&audit, "the audit of bad input", &doc);
+    assert_eq!(doc["empty_files"], 1, "{doc}");
+    assert_eq!(doc["unrecognised"]["files"], 1, "{doc}");
+    assert!(!doc["formats"][0]["new_fields"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+    assert!(!doc["formats"][0]["unknown_kinds"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+    let mut drifted = doc.clone();
+    drifted["formats"][0]["extra"] = true.into();
+    assert!(!audit.is_valid(&drifted));
+    let _ = std::fs::remove_dir_all(dir);
+}

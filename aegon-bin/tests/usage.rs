@@ -1061,3 +1061,31 @@ fn a_growing_codex_rollout_is_indexed_as_read_whole() {
     assert_eq!(u["unpricedModels"], serde_json::json!([]), "{u}");
     let _ = std::fs::remove_dir_all(&data);
 }
+
+#[test]
+fn other_agents_usage_in_the_index_equals_the_summary() {
+    // Every agent's folder of fixtures: the index (documents read whole, rollouts read from
+    // their start) reports the tokens the summary counts.
+    let data = temp("agents");
+    for agent in ["codex", "gemini", "opencode", "copilot", "qwen"] {
+        let dir = root().join("fixtures/agents").join(agent);
+        let d = dir.to_str().unwrap();
+        let report = run_json(&data, &["usage", "daily", "--json", d]);
+        let summary: Value =
+            serde_json::from_str(&common::aegon_stdout(["--summary", "--json", d])).unwrap();
+        let (u, t) = (&report["totals"], &summary["totals"]["tokens"]);
+        assert!(
+            num(&u["inputTokens"]) + num(&u["outputTokens"]) > 0,
+            "{agent}"
+        );
+        assert_eq!(num(&u["inputTokens"]), num(&t["input"]), "{agent}");
+        assert_eq!(num(&u["outputTokens"]), num(&t["output"]), "{agent}");
+        assert_eq!(num(&u["cacheReadTokens"]), num(&t["cache_read"]), "{agent}");
+        let by_agent = run_json(&data, &["usage", "monthly", "--json", "--by", "agent", d]);
+        for row in by_agent["monthly"].as_array().unwrap() {
+            let want = summary["sessions"][0]["agent"].as_str().unwrap();
+            assert_eq!(row["agent"], want, "{agent}");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&data);
+}

@@ -112,6 +112,109 @@ pub fn codex(data: &[u8]) {
     let _ = decoder.finish("fuzz", &mut |_| ControlFlow::Continue(()));
 }
 
+/// Audits `data` as `aegon audit` does ([`crate::format::audit`]), whole and in chunks whose
+/// sizes come from its bytes: nothing may panic, the findings must not depend on the chunking,
+/// and every malformed place must lie inside the input.
+pub fn audit(data: &[u8]) {
+    use crate::format::audit::Audit;
+    let mut whole = Audit::new(4096, None);
+    let _ = whole.read("fuzz", data);
+    let json = whole.to_json();
+    let mut chunked = Audit::new(4096, None);
+    let mut input = chunked.open("fuzz");
+    let mut sizes = data.iter().cycle().map(|b| usize::from(*b % 13) + 1);
+    let mut at = 0;
+    while at < data.len() {
+        let n = sizes.next().unwrap_or(1).min(data.len() - at);
+        chunked.push(&mut input, &data[at..at + n]);
+        at += n;
+    }
+    chunked.close(input);
+    assert_eq!(json, chunked.to_json(), "chunking changed the findings");
+    let lists = json["formats"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .chain([&json["unrecognised"]]);
+    for list in lists {
+        for problem in list["malformed"].as_array().into_iter().flatten() {
+            for example in problem["examples"].as_array().into_iter().flatten() {
+                let offset = example["offset"].as_u64().unwrap_or(u64::MAX);
+                assert!(
+                    offset <= data.len() as u64,
+                    "a place past the input: {example}"
+                );
+            }
+        }
+    }
+}
+
+/// Decodes `data` as a Gemini CLI document (chat file or `logs.json`) and, line by line, as a
+/// Gemini CLI JSONL chat file and as a Qwen Code file (whatever it looks like): nothing may
+/// panic, every event names the agent, a problem's offset lies inside the input, a document
+/// that is not valid JSON must yield a `malformed` event, and so must a non-blank line that is
+/// not a JSON object.
+pub fn gemini(data: &[u8]) {
+    let mut malformed = 0usize;
+    let _ = crate::format::gemini::decode_document("fuzz", data, 1, 0, &mut |e| {
+        assert_eq!(
+            e.agent,
+            crate::Agent::GeminiCli,
+            "an event of another agent"
+        );
+        if let crate::EventKind::Malformed(m) = &e.kind {
+            assert!(
+                m.error_offset <= data.len() as u64,
+                "a problem past the end"
+            );
+            malformed += 1;
+        }
+        ControlFlow::Continue(())
+    });
+    let valid = serde_json::from_slice::<serde_json::Value>(data).is_ok();
+    // A text whose first line is a JSON object is read as JSONL lines.
+    let first = data.split(|&b| b == b'\n').next().unwrap_or_default();
+    let lines = serde_json::from_slice::<serde_json::Value>(first).is_ok_and(|v| v.is_object());
+    assert!(
+        valid || lines || malformed > 0,
+        "invalid JSON document, no malformed event"
+    );
+    let mut gemini = crate::format::gemini::Decoder::default();
+    let mut qwen = crate::format::qwen::Decoder;
+    let mut offset = 0u64;
+    for (i, line) in data.split(|&b| b == b'\n').enumerate() {
+        let item = crate::source::lines::Line {
+            bytes: line,
+            number: i as u64 + 1,
+            offset,
+            terminated: true,
+        };
+        offset += line.len() as u64 + 1;
+        let mut malformed = 0usize;
+        let mut check = |e: crate::Event<'_>, agent: crate::Agent| {
+            assert_eq!(e.agent, agent, "an event of another agent");
+            if let crate::EventKind::Malformed(m) = &e.kind {
+                assert!(
+                    m.error_offset >= item.offset && m.error_offset <= offset,
+                    "a problem outside its line"
+                );
+                malformed += 1;
+            }
+            ControlFlow::Continue(())
+        };
+        let _ = gemini.line("fuzz", item, &mut |e| check(e, crate::Agent::GeminiCli));
+        let _ = qwen.line("fuzz", item, &mut |e| check(e, crate::Agent::QwenCode));
+        let blank = line.iter().all(u8::is_ascii_whitespace);
+        let object = serde_json::from_slice::<serde_json::Value>(line).is_ok_and(|v| v.is_object());
+        assert!(
+            blank || object || malformed >= 2,
+            "line {} is not a JSON object and gave no malformed event: {:?}",
+            i + 1,
+            String::from_utf8_lossy(line)
+        );
+    }
+}
+
 /// Runs `data` through the pipeline into the session core: the usage each session counts must
 /// add up to the usage events of the stream (tokens are never lost or counted twice), and the
 /// summary of it, as JSON, must parse.

@@ -184,6 +184,12 @@ impl Input {
         self.decoder.format()
     }
 
+    /// Whether the input is a JSON document gathered whole, decoded when it is closed (its
+    /// format may be known only then).
+    pub fn is_document(&self) -> bool {
+        self.decoder.is_document()
+    }
+
     /// Gives back the buffer kept from earlier long lines, when no line is pending.
     pub fn release_memory(&mut self) {
         self.splitter.release_memory();
@@ -316,7 +322,7 @@ impl<R: Renderer> Pipeline<R> {
     /// from its start once it changes. Entries already seen count once (the correlator knows
     /// their identities). `None` when `input` is not a document (nothing is done).
     pub fn end_document(&mut self, input: &mut Input) -> io::Result<Option<Flow>> {
-        if !input.format().is_some_and(Format::is_document) {
+        if !input.is_document() {
             return Ok(None);
         }
         let flow = self.finish_input(input)?;

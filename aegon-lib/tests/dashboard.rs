@@ -620,3 +620,47 @@ fn a_session_without_rebuilds_says_so() {
     // 500 / (3 + 500 + 3 + 500 + 100) = 45.2%.
     assert_eq!(cache_row(&buffer), "Cache    45.2% hit · no rebuild");
 }
+
+#[test]
+fn a_codex_session_beside_a_claude_one_names_its_agent() {
+    // The review child of a real Codex rollout (fixtures/agents/codex, provenance in its
+    // README) read beside a real Claude Code session: the list names each row's agent, the
+    // panel of the Codex session names Codex and its version, and its numbers are the session
+    // core's.
+    let codex = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(
+        "../fixtures/agents/codex/0h-n0__local-voice-assistant-codex__.codex__sessions__2025__12__26__rollout-2025-12-26T01-48-36-019b5669-8da8-7bc3-bed8-e1c1b805dad5.jsonl",
+    );
+    let codex_bytes = std::fs::read(&codex).unwrap();
+    let claude_bytes = std::fs::read(fixture(APANLOCO)).unwrap();
+    let dashboard = dashboard_of(
+        &[
+            (codex.to_str().unwrap(), &codex_bytes[..]),
+            ("apanloco.jsonl", &claude_bytes[..]),
+        ],
+        APANLOCO_END_MS,
+    );
+    let id = "019b5669-8da8-7bc3-bed8-e1c1b805dad5";
+    let session = dashboard.sessions().get(id).unwrap();
+    assert_eq!(session.agent, aegon::Agent::Codex);
+    let mut view = View::default();
+    let screen = text(&render(&dashboard, &mut view, 140, 40));
+    assert!(screen.contains("Sessions 2"), "{screen}");
+    let list: Vec<&str> = screen
+        .lines()
+        .filter(|l| l.contains("○ codex") || l.contains("● codex") || l.contains("claude "))
+        .collect();
+    assert!(
+        list.iter().any(|l| l.contains("codex    ")),
+        "no codex row:\n{screen}"
+    );
+    assert!(
+        list.iter().any(|l| l.contains("claude   ")),
+        "no claude row:\n{screen}"
+    );
+    // Choose the Codex session: its panel says so, with its version and its cost.
+    view.session = Some(id.to_owned());
+    let screen = text(&render(&dashboard, &mut view, 140, 40));
+    assert!(screen.contains("019b5669 · codex 0.77.0 ·"), "{screen}");
+    let cost = session.cost().unwrap();
+    assert!(screen.contains(&format!("${cost:.2}")), "{screen}");
+}

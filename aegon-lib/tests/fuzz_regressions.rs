@@ -39,6 +39,8 @@ fn targets() -> Vec<Target> {
         ("sessions", aegon::fuzzing::sessions),
         ("pipeline", aegon::fuzzing::pipeline),
         ("codex", aegon::fuzzing::codex),
+        ("audit", aegon::fuzzing::audit),
+        ("gemini", aegon::fuzzing::gemini),
     ];
     // Not `let mut` and `push`: without `tui` the `mut` would be unused (a clippy error).
     #[cfg(feature = "tui")]
@@ -93,4 +95,34 @@ fn codex_fixtures_pass_every_target() {
         }
     }
     assert!(files >= 13, "{files} Codex fixtures");
+}
+
+#[test]
+fn gemini_fixtures_and_every_cut_of_one_pass_every_target() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/agents");
+    let mut files = 0;
+    for agent in ["gemini", "qwen"] {
+        for entry in std::fs::read_dir(dir.join(agent)).unwrap() {
+            let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+            for (name, body) in targets() {
+                if name != "split_lines" {
+                    body(&bytes);
+                }
+            }
+            files += 1;
+        }
+    }
+    assert!(files >= 17, "{files} fixtures");
+    // Every prefix and every one-byte damage of the smallest chat file (721 bytes).
+    let small = std::fs::read(dir.join(
+        "gemini/Ju-l-e-s__Myflix__.gemini__tmp__jules__chats__session-2026-02-25T17-54-48c7bcc7.json",
+    ))
+    .unwrap();
+    for cut in 0..small.len() {
+        aegon::fuzzing::gemini(&small[..cut]);
+        aegon::fuzzing::pipeline(&small[..cut]);
+        let mut damaged = small.clone();
+        damaged[cut] = [b'"', b'}', 0xFF, b'\n'][cut % 4];
+        aegon::fuzzing::gemini(&damaged);
+    }
 }

@@ -4,6 +4,10 @@
 //! - [`codex`]: OpenAI Codex CLI rollouts (`~/.codex/sessions/YYYY/MM/DD/rollout-*.jsonl`).
 //! - [`copilot`]: GitHub Copilot CLI's `events.jsonl` session logs.
 //! - [`opencode`]: OpenCode's `opencode export` documents and storage files (JSON documents).
+//! - [`audit`]: what `aegon audit` reports of each format (record kinds, fields never seen
+//!   before, versions), with each format's hooks in one table.
+//! - [`gemini`]: Gemini CLI's chat files (JSON documents and JSONL) and `logs.json`.
+//! - [`qwen`]: Qwen Code's JSONL chat files.
 //!
 //! ## Recognised by content
 //!
@@ -21,10 +25,13 @@ use std::ops::ControlFlow;
 use crate::event::{Agent, Event, EventKind, Malformed, MalformedReason, Source};
 use crate::source::lines::Line;
 
+pub mod audit;
 pub mod claude;
 pub mod codex;
 pub mod copilot;
+pub mod gemini;
 pub mod opencode;
+pub mod qwen;
 
 /// The largest JSON document (a pretty-printed chat file, an export) read whole: 256 MiB,
 /// 150 times the largest document in the corpus of other agents' files. A larger one is
@@ -43,6 +50,14 @@ pub enum Format {
     OpenCode,
     /// GitHub Copilot CLI's `events.jsonl`: one event per line.
     Copilot,
+    /// Gemini CLI's JSON chat file (`chats/session-*.json`): a document.
+    GeminiChat,
+    /// Gemini CLI's JSONL chat file (`chats/session-*.jsonl`, 2026-04 on).
+    GeminiJsonl,
+    /// Gemini CLI's `logs.json`: the prompts typed, a document.
+    GeminiLogs,
+    /// Qwen Code's JSONL chat file.
+    Qwen,
 }
 
 impl Format {
@@ -52,6 +67,10 @@ impl Format {
         Format::Codex,
         Format::OpenCode,
         Format::Copilot,
+        Format::GeminiChat,
+        Format::GeminiJsonl,
+        Format::GeminiLogs,
+        Format::Qwen,
     ];
 
     /// The name `--format` takes and reports print: `claude`, …
@@ -61,6 +80,10 @@ impl Format {
             Format::Codex => "codex",
             Format::OpenCode => "opencode",
             Format::Copilot => "copilot",
+            Format::GeminiChat => "gemini-json",
+            Format::GeminiJsonl => "gemini-jsonl",
+            Format::GeminiLogs => "gemini-logs",
+            Format::Qwen => "qwen",
         }
     }
 
@@ -84,6 +107,8 @@ impl Format {
             Format::Codex => Agent::Codex,
             Format::OpenCode => Agent::OpenCode,
             Format::Copilot => Agent::CopilotCli,
+            Format::GeminiChat | Format::GeminiJsonl | Format::GeminiLogs => Agent::GeminiCli,
+            Format::Qwen => Agent::QwenCode,
         }
     }
 
@@ -92,7 +117,14 @@ impl Format {
     /// read only when named).
     pub fn found_in_folders(self) -> bool {
         match self {
-            Format::Claude | Format::Codex | Format::OpenCode | Format::Copilot => true,
+            Format::GeminiLogs => false,
+            Format::Claude
+            | Format::Codex
+            | Format::OpenCode
+            | Format::Copilot
+            | Format::GeminiChat
+            | Format::GeminiJsonl
+            | Format::Qwen => true,
         }
     }
 
@@ -103,18 +135,23 @@ impl Format {
     /// twice.
     pub fn read_from_start(self) -> bool {
         match self {
-            Format::Claude => false,
-            // Session, model and version come from `session.start` and `model_change`.
-            Format::Codex | Format::Copilot => true,
-            Format::OpenCode => true,
+            Format::Claude | Format::Qwen => false,
+            // Session, model and version come from `session.start` and `model_change`; a
+            // Gemini JSONL chat's header names the session, and its messages are re-appended.
+            Format::Codex | Format::Copilot | Format::GeminiJsonl => true,
+            Format::OpenCode | Format::GeminiChat | Format::GeminiLogs => true,
         }
     }
 
     /// True for formats read whole as one JSON document rather than line by line.
     pub fn is_document(self) -> bool {
         match self {
-            Format::Claude | Format::Codex | Format::Copilot => false,
-            Format::OpenCode => true,
+            Format::Claude
+            | Format::Codex
+            | Format::Copilot
+            | Format::GeminiJsonl
+            | Format::Qwen => false,
+            Format::OpenCode | Format::GeminiChat | Format::GeminiLogs => true,
         }
     }
 }
@@ -137,7 +174,10 @@ pub fn sniff_line(first: &[u8]) -> Format {
     if copilot::sniff_line(first) {
         return Format::Copilot;
     }
-    Format::Claude
+    if qwen::sniff_line(first) {
+        return Format::Qwen;
+    }
+    gemini::sniff_line(first).unwrap_or(Format::Claude)
 }
 
 /// The document format of `head` (the first bytes of a JSON document, up to 64 KiB), if any
@@ -146,7 +186,7 @@ pub fn sniff_document(head: &[u8]) -> Option<Format> {
     if opencode::sniff(head) {
         return Some(Format::OpenCode);
     }
-    None
+    gemini::sniff_document(head)
 }
 
 /// Whether a first line opens a JSON document rather than holding one JSONL record: `[`
@@ -181,6 +221,10 @@ enum State {
     Copilot(copilot::Decoder),
     /// A JSON document being gathered.
     Document(Document),
+    /// Gemini CLI JSONL: the header and the message ids met.
+    Gemini(gemini::Decoder),
+    /// Qwen Code JSONL: stateless line by line.
+    Qwen(qwen::Decoder),
 }
 
 /// A JSON document gathered line by line, decoded at the end of its input.
@@ -188,13 +232,18 @@ enum State {
 struct Document {
     /// The format, when forced or told from the first line.
     format: Option<Format>,
-    /// The document's bytes, lines joined with `\n` as they were.
+    /// The document's bytes, lines joined so that every byte keeps its offset and line: the
+    /// line breaks as `\n`, what else lay between two lines (a `\r`, blank lines, which the
+    /// pipeline does not pass on) as spaces and `\n`s. JSON reads them all as whitespace.
     text: Vec<u8>,
     /// Where it started.
     line: u64,
     offset: u64,
     /// Bytes seen beyond [`MAX_DOCUMENT`] (the document is then not read).
     overflow: u64,
+    /// The last line pushed: its number and the offset just past it.
+    last_line: u64,
+    last_end: u64,
 }
 
 impl Decoder {
@@ -212,7 +261,25 @@ impl Decoder {
             State::Claude => Some(Format::Claude),
             State::Codex(_) => Some(Format::Codex),
             State::Copilot(_) => Some(Format::Copilot),
+            State::Gemini(_) => Some(Format::GeminiJsonl),
+            State::Qwen(_) => Some(Format::Qwen),
             State::Document(doc) => doc.format,
+        }
+    }
+
+    /// Whether the input is a JSON document being gathered whole (its format, if not forced,
+    /// is known only at its end).
+    pub fn is_document(&self) -> bool {
+        matches!(self.state, State::Document(_))
+    }
+
+    /// The JSON document gathered so far, when the input is one (it is decoded at
+    /// [`Decoder::finish`]): its bytes, lines joined with `\n`, at most [`MAX_DOCUMENT`] of them
+    /// (a longer document is not read). `None` for a line-oriented input.
+    pub fn document(&self) -> Option<&[u8]> {
+        match &self.state {
+            State::Document(doc) => Some(&doc.text),
+            _ => None,
         }
     }
 
@@ -245,8 +312,10 @@ impl Decoder {
             State::Claude => claude::decode::decode_line(file, line, &mut *emit),
             State::Codex(decoder) => decoder.line(file, line, emit),
             State::Copilot(d) => d.line(file, line, emit),
+            State::Gemini(d) => d.line(file, line, emit),
+            State::Qwen(d) => d.line(file, line, emit),
             State::Document(doc) => {
-                doc.push(line.bytes);
+                doc.push(&line);
                 ControlFlow::Continue(())
             }
         }
@@ -269,6 +338,11 @@ impl Decoder {
                 self.state = State::Copilot(d);
                 flow
             }
+            State::Gemini(mut d) => {
+                let flow = d.finish(file, emit);
+                self.state = State::Gemini(d);
+                flow
+            }
             other => {
                 self.state = other;
                 ControlFlow::Continue(())
@@ -280,11 +354,14 @@ impl Decoder {
 /// The state of a line-oriented format.
 fn line_state(format: Format) -> State {
     match format {
+        Format::Claude => State::Claude,
         Format::Codex => State::Codex(Box::default()),
-        // Document formats never reach here (`Decoder::line` gathers them); Claude's is the
-        // line format to fall back on.
-        Format::Claude | Format::OpenCode => State::Claude,
         Format::Copilot => State::Copilot(copilot::Decoder::default()),
+        Format::GeminiJsonl => State::Gemini(gemini::Decoder::default()),
+        Format::Qwen => State::Qwen(qwen::Decoder),
+        // Document formats are gathered, never decoded line by line; Claude's is the line
+        // format to fall back on.
+        Format::OpenCode | Format::GeminiChat | Format::GeminiLogs => State::Claude,
     }
 }
 
@@ -296,18 +373,30 @@ impl Document {
             line,
             offset,
             overflow: 0,
+            last_line: 0,
+            last_end: 0,
         }
     }
 
-    fn push(&mut self, bytes: &[u8]) {
-        let add = bytes.len() + usize::from(!self.text.is_empty());
+    fn push(&mut self, line: &Line<'_>) {
+        let bytes = line.bytes;
+        // What lay between the last line and this one: `\r`s and blank lines included.
+        let (gap, breaks) = if self.last_line == 0 {
+            (0, 0)
+        } else {
+            let breaks = line.number.saturating_sub(self.last_line).max(1);
+            let gap = line.offset.saturating_sub(self.last_end).max(breaks);
+            (gap as usize, breaks as usize)
+        };
+        self.last_line = line.number;
+        self.last_end = line.offset + bytes.len() as u64;
+        let add = bytes.len() + gap;
         if self.overflow > 0 || self.text.len() + add > MAX_DOCUMENT {
             self.overflow += add as u64;
             return;
         }
-        if !self.text.is_empty() {
-            self.text.push(b'\n');
-        }
+        self.text.resize(self.text.len() + gap - breaks, b' ');
+        self.text.resize(self.text.len() + breaks, b'\n');
         self.text.extend_from_slice(bytes);
     }
 
@@ -336,14 +425,19 @@ impl Document {
             Some(Format::OpenCode) => {
                 opencode::decode_document(file, &self.text, self.line, self.offset, emit)
             }
+            Some(Format::GeminiChat | Format::GeminiLogs | Format::GeminiJsonl) => {
+                gemini::decode_document(file, &self.text, self.line, self.offset, emit)
+            }
             // No document format recognises it: not a transcript aegon knows.
-            Some(Format::Claude | Format::Codex | Format::Copilot) | None => emit(malformed(
-                source,
-                MalformedReason::UnexpectedShape,
-                "a JSON document that no known transcript format recognises (try --format)"
-                    .to_owned(),
-                len,
-            )),
+            Some(Format::Claude | Format::Codex | Format::Copilot | Format::Qwen) | None => {
+                emit(malformed(
+                    source,
+                    MalformedReason::UnexpectedShape,
+                    "a JSON document that no known transcript format recognises (try --format)"
+                        .to_owned(),
+                    len,
+                ))
+            }
         }
     }
 }

@@ -1243,9 +1243,10 @@ fn read_from(
         consumed = pos;
         new_open_tail = true;
     }
-    let whole = input
-        .format()
-        .is_some_and(|f| f.is_document() || f.read_from_start());
+    let whole = input.is_document()
+        || input
+            .format()
+            .is_some_and(crate::format::Format::read_from_start);
     if whole {
         // A document is decoded at its end; a format read from the start each time (see
         // `Format::read_from_start`) is consumed whole too.

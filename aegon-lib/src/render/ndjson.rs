@@ -422,9 +422,37 @@ impl Obj<'_> {
     fn raw(&mut self, key: &str, value: Option<&RawValue>) {
         self.key(key);
         match value {
-            Some(v) => self.buf.extend_from_slice(v.get().as_bytes()),
+            Some(v) => push_compact(self.buf, v.get().as_bytes()),
             None => self.buf.extend_from_slice(b"null"),
         }
+    }
+}
+
+/// Appends the JSON value `raw` as written, but on one line: a value from a pretty-printed
+/// document (Gemini CLI's chat files, exports) has line breaks between its tokens, which are
+/// dropped with the whitespace around them. JSON strings hold no raw line break, so a value
+/// without one is copied as is.
+fn push_compact(buf: &mut Vec<u8>, raw: &[u8]) {
+    if memchr::memchr2(b'\n', b'\r', raw).is_none() {
+        buf.extend_from_slice(raw);
+        return;
+    }
+    let (mut in_string, mut escaped) = (false, false);
+    for &b in raw {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+        } else if b == b'"' {
+            in_string = true;
+        } else if matches!(b, b' ' | b'\t' | b'\n' | b'\r') {
+            continue;
+        }
+        buf.push(b);
     }
 }
 
@@ -441,4 +469,26 @@ fn push_u64(buf: &mut Vec<u8>, mut n: u64) {
         }
     }
     buf.extend_from_slice(&digits[i..]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::push_compact;
+
+    #[test]
+    fn pretty_printed_raw_values_come_out_on_one_line() {
+        let pretty = "{\n  \"a\": [1, 2],\n  \"b\": \"x y\\\" \\n z\"\r\n}";
+        let mut out = Vec::new();
+        push_compact(&mut out, pretty.as_bytes());
+        let out = String::from_utf8(out).unwrap();
+        assert_eq!(out, "{\"a\":[1,2],\"b\":\"x y\\\" \\n z\"}");
+        let same: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(
+            same,
+            serde_json::from_str::<serde_json::Value>(pretty).unwrap()
+        );
+        let mut kept = Vec::new();
+        push_compact(&mut kept, b"{\"a\": 1}");
+        assert_eq!(kept, b"{\"a\": 1}", "a one-line value is copied as written");
+    }
 }

@@ -35,6 +35,10 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, dashboard: &Dashboard, view: &Vie
         .and_then(|id| sessions.iter().position(|s| s.id == id))
         .map_or(0, |i| i + 1);
     let start = (chosen + 1).saturating_sub(rows);
+    // Sessions of several agents: each row names its agent (short, dim) before its title.
+    let mixed = sessions
+        .iter()
+        .any(|s| s.agent != sessions.first().map_or(s.agent, |f| f.agent));
     let mut lines = Vec::with_capacity(rows);
     for index in start..(sessions.len() + 1).min(start + rows) {
         let mut line = if index == 0 {
@@ -63,11 +67,19 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, dashboard: &Dashboard, view: &Vie
                 .map(|t| t.text.as_str())
                 .or(s.first_prompt.as_deref())
                 .unwrap_or(&s.id);
-            let room = inner.width.saturating_sub(2 + str_width(&right) as u16);
+            let tag = if mixed {
+                format!("{:<9}", agent_tag(s.agent))
+            } else {
+                String::new()
+            };
+            let room = inner
+                .width
+                .saturating_sub(2 + str_width(&right) as u16 + str_width(&tag) as u16);
             let title = fit(&inert(title), room);
             let pad = usize::from(room).saturating_sub(str_width(&title));
             Line::from(vec![
                 Span::styled(dot, dot_style),
+                Span::styled(tag, theme::dim()),
                 Span::raw(title),
                 Span::raw(" ".repeat(pad)),
                 Span::styled(right, theme::dim()),
@@ -79,4 +91,17 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, dashboard: &Dashboard, view: &Vie
         lines.push(line);
     }
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// A session list's short name for `agent` (at most 8 columns).
+fn agent_tag(agent: crate::event::Agent) -> &'static str {
+    use crate::event::Agent;
+    match agent {
+        Agent::ClaudeCode => "claude",
+        Agent::Codex => "codex",
+        Agent::GeminiCli => "gemini",
+        Agent::OpenCode => "opencode",
+        Agent::CopilotCli => "copilot",
+        Agent::QwenCode => "qwen",
+    }
 }

@@ -276,6 +276,14 @@ fn facts_line(session: &Session, width: u16) -> Line<'static> {
         short(&session.id),
         format!("{} events", crate::render::text::thousands(session.events)),
     ];
+    // Claude Code, the common case, goes unsaid; another agent is named with its version.
+    if session.agent != crate::event::Agent::ClaudeCode {
+        let agent = match &session.version {
+            Some(v) => format!("{} {v}", session.agent),
+            None => session.agent.to_string(),
+        };
+        facts.insert(1, agent);
+    }
     if let Some(model) = session.models.iter().next_back() {
         facts.push(model.trim_start_matches("claude-").to_owned());
     }

@@ -1,0 +1,295 @@
+//! Reading a JSON document's top level by hand, each member and array element with serde:
+//! where each message starts is known exactly (for `source.line`/`offset`), and a document cut
+//! off in the middle still gives the messages before the cut.
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+/// Where and why reading a document stopped early.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScanError {
+    /// Byte offset of the problem in the document.
+    pub offset: usize,
+    /// What is wrong (serde's message, without its line and column).
+    pub message: String,
+    /// The document ended too early (cut off).
+    pub eof: bool,
+}
+
+/// A document's top level: its members (the array's elements, for an array), each raw, and
+/// the error that stopped the reading, if any.
+#[derive(Debug, Default)]
+pub struct TopLevel<'a> {
+    /// True when the document is an array (its elements are in `elements`).
+    pub array: bool,
+    /// Members other than `array_member`, in order: name and value.
+    pub members: Vec<(std::borrow::Cow<'a, str>, &'a RawValue)>,
+    /// The elements of the top-level array, or of the object's member named `array_member`.
+    pub elements: Vec<&'a RawValue>,
+    /// Whether the object had the member `array_member` (always true for an array).
+    pub has_array: bool,
+    /// Why the reading stopped before the document's end, if it did.
+    pub error: Option<ScanError>,
+}
+
+/// Reads `text` (one JSON document) as a top-level object whose member `array_member` is an
+/// array read element by element, or as a top-level array read likewise. Never fails: what
+/// could be read is returned with the error that stopped it.
+pub fn scan<'a>(text: &'a str, array_member: &str) -> TopLevel<'a> {
+    let mut s = Scanner { text, pos: 0 };
+    let mut top = TopLevel::default();
+    if let Err(e) = s.top(array_member, &mut top) {
+        top.error = Some(e);
+    }
+    top
+}
+
+struct Scanner<'a> {
+    text: &'a str,
+    pos: usize,
+}
+
+impl<'a> Scanner<'a> {
+    fn top(&mut self, array_member: &str, top: &mut TopLevel<'a>) -> Result<(), ScanError> {
+        self.ws();
+        match self.peek() {
+            Some(b'[') => {
+                top.array = true;
+                top.has_array = true;
+                self.elements(&mut top.elements)?;
+            }
+            Some(b'{') => {
+                self.pos += 1;
+                self.ws();
+                if self.peek() == Some(b'}') {
+                    self.pos += 1;
+                } else {
+                    loop {
+                        self.ws();
+                        let key = self.value()?;
+                        let Some(name) = super::record::string_of(key) else {
+                            return Err(self.error_at(
+                                offset_of(self.text, key),
+                                "key must be a string".to_owned(),
+                            ));
+                        };
+                        self.ws();
+                        self.expect(b':', "expected `:`")?;
+                        self.ws();
+                        if name == array_member && self.peek() == Some(b'[') {
+                            top.has_array = true;
+                            self.elements(&mut top.elements)?;
+                        } else {
+                            let value = self.value()?;
+                            top.members.push((name, value));
+                        }
+                        self.ws();
+                        match self.peek() {
+                            Some(b',') => self.pos += 1,
+                            Some(b'}') => {
+                                self.pos += 1;
+                                break;
+                            }
+                            _ => return Err(self.here("expected `,` or `}`")),
+                        }
+                    }
+                }
+            }
+            _ => {
+                // Not an object or array: let serde say what it is (or what is wrong).
+                self.value()?;
+                return Err(ScanError {
+                    offset: 0,
+                    message: "not a JSON object or array".to_owned(),
+                    eof: false,
+                });
+            }
+        }
+        self.ws();
+        if self.pos < self.text.len() {
+            return Err(self.here("trailing characters after the document"));
+        }
+        Ok(())
+    }
+
+    /// Reads an array at the current position into `out`, element by element.
+    fn elements(&mut self, out: &mut Vec<&'a RawValue>) -> Result<(), ScanError> {
+        self.expect(b'[', "expected `[`")?;
+        self.ws();
+        if self.peek() == Some(b']') {
+            self.pos += 1;
+            return Ok(());
+        }
+        loop {
+            self.ws();
+            out.push(self.value()?);
+            self.ws();
+            match self.peek() {
+                Some(b',') => self.pos += 1,
+                Some(b']') => {
+                    self.pos += 1;
+                    return Ok(());
+                }
+                _ => return Err(self.here("expected `,` or `]`")),
+            }
+        }
+    }
+
+    /// One JSON value at the current position, checked by serde.
+    fn value(&mut self) -> Result<&'a RawValue, ScanError> {
+        let rest = &self.text[self.pos..];
+        let mut de = serde_json::Deserializer::from_str(rest);
+        match <&'a RawValue>::deserialize(&mut de) {
+            Ok(raw) => {
+                self.pos = offset_of(self.text, raw) + raw.get().len();
+                Ok(raw)
+            }
+            Err(e) => Err(self.serde_error(&e)),
+        }
+    }
+
+    fn serde_error(&self, e: &serde_json::Error) -> ScanError {
+        let text = e.to_string();
+        let message = match text.rfind(" at line ") {
+            Some(at) => text[..at].to_owned(),
+            None => text,
+        };
+        let eof = e.classify() == serde_json::error::Category::Eof;
+        let offset = if eof {
+            self.text.len()
+        } else {
+            // serde's line and column (1-based, the column in bytes) from the value's start.
+            let rest = &self.text.as_bytes()[self.pos..];
+            let line_start = if e.line() <= 1 {
+                0
+            } else {
+                memchr::memchr_iter(b'\n', rest)
+                    .nth(e.line() - 2)
+                    .map_or(rest.len(), |at| at + 1)
+            };
+            (self.pos + line_start + e.column().saturating_sub(1)).min(self.text.len())
+        };
+        ScanError {
+            offset,
+            message,
+            eof,
+        }
+    }
+
+    fn ws(&mut self) {
+        let bytes = self.text.as_bytes();
+        while self.pos < bytes.len() && matches!(bytes[self.pos], b' ' | b'\t' | b'\n' | b'\r') {
+            self.pos += 1;
+        }
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.text.as_bytes().get(self.pos).copied()
+    }
+
+    fn expect(&mut self, byte: u8, what: &str) -> Result<(), ScanError> {
+        if self.peek() == Some(byte) {
+            self.pos += 1;
+            Ok(())
+        } else {
+            Err(self.here(what))
+        }
+    }
+
+    fn here(&self, what: &str) -> ScanError {
+        self.error_at(self.pos, what.to_owned())
+    }
+
+    fn error_at(&self, offset: usize, message: String) -> ScanError {
+        let eof = offset >= self.text.len();
+        ScanError {
+            offset,
+            message: if eof {
+                format!("EOF while parsing ({message})")
+            } else {
+                message
+            },
+            eof,
+        }
+    }
+}
+
+/// Byte offset of `raw` (a value borrowed from `text`) in `text`.
+pub fn offset_of(text: &str, raw: &RawValue) -> usize {
+    (raw.get().as_ptr() as usize).saturating_sub(text.as_ptr() as usize)
+}
+
+/// Counts lines incrementally: the 1-based line of increasing byte offsets in a text.
+#[derive(Debug)]
+pub struct LineCounter<'a> {
+    bytes: &'a [u8],
+    at: usize,
+    line: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    /// A counter over `text` whose first byte is on line `first_line`.
+    pub fn new(text: &'a str, first_line: u64) -> Self {
+        LineCounter {
+            bytes: text.as_bytes(),
+            at: 0,
+            line: first_line,
+        }
+    }
+
+    /// The line of byte `offset` (offsets must not decrease between calls; a smaller one
+    /// gives the line of the last).
+    pub fn line_of(&mut self, offset: usize) -> u64 {
+        let offset = offset.min(self.bytes.len());
+        if offset > self.at {
+            self.line += memchr::memchr_iter(b'\n', &self.bytes[self.at..offset]).count() as u64;
+            self.at = offset;
+        }
+        self.line
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn members_and_elements_with_their_offsets() {
+        let text = "{\n  \"a\": 1,\n  \"messages\": [\n    {\"id\": \"x\"},\n    {\"id\": \"y\"}\n  ],\n  \"kind\": \"main\"\n}";
+        let top = scan(text, "messages");
+        assert!(top.error.is_none(), "{:?}", top.error);
+        assert!(top.has_array && !top.array);
+        assert_eq!(top.members.len(), 2);
+        assert_eq!(top.members[1].0, "kind");
+        assert_eq!(top.elements.len(), 2);
+        let second = offset_of(text, top.elements[1]);
+        assert_eq!(&text[second..second + 11], "{\"id\": \"y\"}");
+        let mut lines = LineCounter::new(text, 1);
+        assert_eq!(lines.line_of(offset_of(text, top.elements[0])), 4);
+        assert_eq!(lines.line_of(second), 5);
+    }
+
+    #[test]
+    fn a_cut_document_keeps_what_came_before_the_cut() {
+        let text = "[{\"a\": 1}, {\"b\": 2}, {\"c\": ";
+        let top = scan(text, "messages");
+        assert!(top.array);
+        assert_eq!(top.elements.len(), 2);
+        let e = top.error.expect("an error");
+        assert!(e.eof);
+        assert_eq!(e.offset, text.len());
+    }
+
+    #[test]
+    fn a_syntax_error_is_placed_where_it_is() {
+        let text = "{\"messages\": [\n{\"a\": 1},\n{\"b\": x}\n]}";
+        let top = scan(text, "messages");
+        assert_eq!(top.elements.len(), 1);
+        let e = top.error.expect("an error");
+        assert!(!e.eof);
+        assert_eq!(&text[e.offset..e.offset + 1], "x", "{e:?}");
+        let text = "{\"messages\": []} trailing";
+        let e = scan(text, "messages").error.expect("an error");
+        assert_eq!(e.offset, 17);
+    }
+}
