@@ -74,6 +74,12 @@ impl<W: Write> Renderer for NdjsonRenderer<W> {
         Ok(ControlFlow::Continue(()))
     }
 
+    /// An event left out of the stream still counts for the cache rules (a compaction, an API
+    /// error, a chain's start), so `-k usage` gives the figures the whole stream gives.
+    fn on_skipped(&mut self, event: &Event<'_>) {
+        let _ = self.tracker.observe(event);
+    }
+
     fn flush(&mut self) -> io::Result<()> {
         if !self.buf.is_empty() {
             self.out.write_all(&self.buf)?;
