@@ -191,7 +191,16 @@ pub const FLAGS: &[Flag] = &[
         "format",
         None,
         "NAME",
-        &["claude"],
+        &[
+            "claude",
+            "codex",
+            "gemini-json",
+            "gemini-jsonl",
+            "gemini-logs",
+            "qwen",
+            "opencode",
+            "copilot",
+        ],
         "read every input as this transcript format",
     ),
     valued(

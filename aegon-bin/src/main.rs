@@ -30,11 +30,13 @@ use args::{ColorChoice, Command, Config, Format, InputArg};
 use report::{warn, Reporting};
 
 const HELP: &str = "\
-aegon — observability for Claude Code sessions
+aegon — observability for Claude Code sessions (and other coding agents')
 
 Reads Claude Code transcripts (the JSONL files under ~/.claude/projects/) and prints
 one line per event: prompts, thinking, tool calls and results with their timing,
-token usage counted once per API response, compactions, API errors.
+token usage counted once per API response, compactions, API errors. Codex CLI,
+Gemini CLI, OpenCode, Copilot CLI and Qwen Code session files are read the same way,
+told by their content.
 
 USAGE:
     aegon [OPTIONS] [FILE]...
@@ -52,7 +54,8 @@ USAGE:
     With no FILE, or where FILE is -, reads standard input. When nothing is piped in
     and no FILE is named, aegon opens the dashboard if its output is a terminal, and
     otherwise says so and exits with 2 rather than wait. A directory stands for every
-    *.jsonl file below it, subagent transcripts included.
+    *.jsonl file below it, subagent transcripts included, and every *.json file a
+    transcript format recognises (Gemini CLI chats, OpenCode files).
 
 DASHBOARD:
     On a terminal, aegon watch (or aegon run, or aegon alone with nothing piped in)
@@ -197,7 +200,9 @@ OPTIONS:
                           one line per tool call) or prompts (prompts and answers).
     -o, --output FILE     With --html or --markdown: write FILE instead of stdout.
         --format NAME     Read every input as this transcript format instead of telling
-                          it from the content: claude (Claude Code).
+                          it from the content: claude, codex, gemini-json, gemini-jsonl,
+                          gemini-logs, qwen, opencode, copilot (an agent's name, such as
+                          gemini-cli, names its main format).
         --agent NAME      Only this agent's sessions (repeatable): claude-code, codex,
                           gemini-cli, opencode, copilot-cli, qwen-code.
         --max-line SIZE   Report and skip lines longer than SIZE bytes, without

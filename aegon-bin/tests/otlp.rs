@@ -1364,3 +1364,48 @@ fn the_environments_resource_and_signals_shape_the_output() {
         last.insert(key, (start, p.value()));
     }
 }
+
+#[test]
+fn spans_name_the_provider_of_each_agents_model() {
+    // A Gemini CLI chat and a Codex rollout: chat spans name Google's and OpenAI's GenAI
+    // provider (not Anthropic), and the resource names the agent.
+    let agents = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/agents");
+    for (file, provider, agent) in [
+        (
+            "gemini/7567491__ren__.gemini__tmp__cd8c738c7a1a18392f8c7b8478cd36a4fd00c22700c909f29113a59918ee224a__chats__session-2026-01-03T08-29-d667b4d8.json",
+            "gcp.gemini",
+            "gemini-cli",
+        ),
+        (
+            "codex/0h-n0__local-voice-assistant-codex__.codex__sessions__2025__12__26__rollout-2025-12-26T01-48-36-019b5669-8da8-7bc3-bed8-e1c1b805dad5.jsonl",
+            "openai",
+            "codex",
+        ),
+    ] {
+        let out = common::aegon_stdout(["--otlp", agents.join(file).to_str().unwrap()]);
+        let mut providers = std::collections::BTreeSet::new();
+        let mut named = false;
+        for line in out.lines() {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            let mut stack = vec![&v];
+            while let Some(x) = stack.pop() {
+                match x {
+                    serde_json::Value::Object(o) => {
+                        if o.get("key").and_then(|k| k.as_str()) == Some("gen_ai.provider.name") {
+                            providers.insert(o["value"]["stringValue"].as_str().unwrap().to_owned());
+                        }
+                        if o.get("key").and_then(|k| k.as_str()) == Some("aegon.agent") {
+                            assert_eq!(o["value"]["stringValue"], agent);
+                            named = true;
+                        }
+                        stack.extend(o.values());
+                    }
+                    serde_json::Value::Array(a) => stack.extend(a.iter()),
+                    _ => {}
+                }
+            }
+        }
+        assert_eq!(providers.into_iter().collect::<Vec<_>>(), [provider], "{file}");
+        assert!(named, "{file}: no aegon.agent");
+    }
+}

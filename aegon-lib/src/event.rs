@@ -68,6 +68,32 @@ impl Agent {
         }
     }
 
+    /// The agent's name for people: `Claude Code`, `Codex CLI`, `Gemini CLI`, `OpenCode`,
+    /// `Copilot CLI`, `Qwen Code`.
+    pub fn display_name(self) -> &'static str {
+        match self {
+            Agent::ClaudeCode => "Claude Code",
+            Agent::Codex => "Codex CLI",
+            Agent::GeminiCli => "Gemini CLI",
+            Agent::OpenCode => "OpenCode",
+            Agent::CopilotCli => "Copilot CLI",
+            Agent::QwenCode => "Qwen Code",
+        }
+    }
+
+    /// Who answers in the agent's transcripts, as reports label the answers: `Claude`,
+    /// `Codex`, `Gemini`, `OpenCode`, `Copilot`, `Qwen`.
+    pub fn assistant_name(self) -> &'static str {
+        match self {
+            Agent::ClaudeCode => "Claude",
+            Agent::Codex => "Codex",
+            Agent::GeminiCli => "Gemini",
+            Agent::OpenCode => "OpenCode",
+            Agent::CopilotCli => "Copilot",
+            Agent::QwenCode => "Qwen",
+        }
+    }
+
     /// The agent named `name` (as [`Agent::as_str`] writes it; `claude` and `gemini` are
     /// accepted too), or `None`.
     pub fn from_name(name: &str) -> Option<Agent> {

@@ -25,7 +25,9 @@ USAGE:
     aegon usage [daily|weekly|monthly|sessions|projects|blocks] [OPTIONS] [PATH]...
 
     Reads Claude Code's folders (projects/ and sessions/ under CLAUDE_CONFIG_DIR, else
-    ~/.claude), or the folders and files given. Each run first adds to the usage index
+    ~/.claude) and the other agents' that exist (~/.codex/sessions, ~/.gemini/tmp,
+    OpenCode's, ~/.copilot/session-state, ~/.qwen/projects), or the folders and files
+    given. Each run first adds to the usage index
     what was appended since the last one, then reports from the index, so history
     survives Claude Code deleting transcripts after cleanupPeriodDays (30 by default).
     The index is $AEGON_DATA_DIR/usage.sqlite3, else in the data directory

@@ -238,7 +238,7 @@ fn session_article(out: &mut String, index: usize, s: &Session, log: &SessionLog
         meta.push(format!("lasted {}", duration(d)));
     }
     if let Some(v) = &s.version {
-        meta.push(format!("Claude Code {}", escaped(v)));
+        meta.push(format!("{} {}", s.agent.display_name(), escaped(v)));
     }
     meta.push(format!("session <code>{}</code>", escaped(&s.id)));
     out.push_str(&meta.join(" · "));
@@ -533,7 +533,8 @@ impl<'a> Chain<'a> {
             EntryKind::Assistant { text, .. } => {
                 let _ = write!(
                     out,
-                    "<section class=\"entry assistant k-assistant\"><h3 class=\"who\">Claude{time}</h3><div class=\"md\">"
+                    "<section class=\"entry assistant k-assistant\"><h3 class=\"who\">{}{time}</h3><div class=\"md\">",
+                    self.session.agent.assistant_name()
                 );
                 markdown::push_markdown(out, &text.text);
                 cut_note(out, text);

@@ -301,6 +301,10 @@ fn session(out: &mut String, s: &Session, log: &SessionLog, detail: Detail) {
         let models: Vec<String> = s.models.iter().map(|m| code_span(m)).collect();
         facts.push(format!("**Models** {}", models.join(", ")));
     }
+    // Claude Code, the common case, goes unsaid (as in the dashboard).
+    if s.agent != crate::event::Agent::ClaudeCode {
+        facts.push(format!("**Agent** {}", s.agent.display_name()));
+    }
     facts.push(format!(
         "**Cost** {}",
         match s.cost() {
@@ -422,7 +426,7 @@ impl<'a> Writer<'a> {
                 cut_note(out, text);
             }
             EntryKind::Assistant { text, .. } => {
-                let _ = writeln!(out, "**Claude** {time}\n");
+                let _ = writeln!(out, "**{}** {time}\n", self.session.agent.assistant_name());
                 out.push_str(&inert(&neutral_markdown(&text.text)));
                 out.push_str("\n\n");
                 cut_note(out, text);

@@ -445,10 +445,17 @@ impl<S: OtlpSink> Renderer for OtlpRenderer<S> {
         if s.resource.is_empty() {
             s.resource = base_resource(session_id, options);
         }
+        // Claude Code's version keeps Claude Code's own key; another agent is named, with its
+        // version, in aegon's namespace.
+        let (version_key, agent) = match event.agent {
+            crate::event::Agent::ClaudeCode => ("claude_code.version", None),
+            other => ("aegon.agent.version", Some(other.as_str())),
+        };
         for (key, value) in [
             ("process.working_directory", event.cwd.as_deref()),
             ("vcs.ref.head.name", event.git_branch.as_deref()),
-            ("claude_code.version", event.version.as_deref()),
+            (version_key, event.version.as_deref()),
+            ("aegon.agent", agent),
         ] {
             if let Some(v) = value {
                 let v = json!(bounded(v, ATTRIBUTE_MAX));
@@ -714,6 +721,30 @@ impl<S: OtlpSink> Renderer for OtlpRenderer<S> {
         }
         self.export_done()?;
         self.sink.close()
+    }
+}
+
+/// The OpenTelemetry GenAI provider name (`gen_ai.provider.name`'s well-known values) of a
+/// model, from its name: `anthropic` for Claude models, `openai` for GPT, o-series and Codex
+/// models, `gcp.gemini` for Gemini models; `None` for others (the span says `_OTHER`, as the
+/// conventions ask for a provider they do not list).
+fn provider_of(model: &str) -> Option<&'static str> {
+    let name = model
+        .rsplit('/')
+        .next()
+        .unwrap_or(model)
+        .to_ascii_lowercase();
+    if name.contains("claude") {
+        Some("anthropic")
+    } else if name.starts_with("gpt-")
+        || name.contains("codex")
+        || ["o1", "o3", "o4"].iter().any(|p| name.starts_with(p))
+    {
+        Some("openai")
+    } else if name.starts_with("gemini") {
+        Some("gcp.gemini")
+    } else {
+        None
     }
 }
 
@@ -1088,7 +1119,10 @@ fn close_response(
     let model = r.model.clone().unwrap_or_else(|| "unknown".to_owned());
     let mut attrs = vec![
         ("gen_ai.operation.name".into(), json!("chat")),
-        ("gen_ai.provider.name".into(), json!("anthropic")),
+        (
+            "gen_ai.provider.name".into(),
+            json!(provider_of(&model).unwrap_or("_OTHER")),
+        ),
         ("gen_ai.request.model".into(), json!(model)),
         ("gen_ai.response.model".into(), json!(model)),
         ("gen_ai.response.id".into(), json!(r.message_id)),
