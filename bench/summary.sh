@@ -2,7 +2,7 @@
 # Benchmark of `aegon --summary` over a tree of many transcripts, beside ccusage on the same
 # data in the same run: wall time, throughput, peak RSS, and the token totals each reports.
 #
-#   bash bench/summary.sh              # BENCH_COPIES=40 (the corpus, ~12 MB, copied 40 times)
+#   bash bench/summary.sh              # BENCH_COPIES=40 BENCH_RUNS=3 (the corpus, ~12 MB, copied 40 times)
 #
 # The tree is laid out as Claude Code does (HOME/.claude/projects/<project>/<session>.jsonl,
 # subagents under <session>/subagents/), in a temporary HOME so ccusage reads only it.
@@ -14,13 +14,14 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
 copies=${BENCH_COPIES:-40}
-corpus=${AEGON_CORPUS:-$root/fixtures/corpus}
+corpus=${AEGON_CORPUS:-/work/shared/corpus}
+[ -d "$corpus" ] || corpus=$root/fixtures/corpus
 runs=${BENCH_RUNS:-3}
 
 cargo build --release -q -p aegon-bin
 aegon=$root/target/release/aegon
 
-home=$root/bench/data/home-$copies
+home=${BENCH_DIR:-/tmp/aegon-bench}/home-$copies
 projects=$home/.claude/projects
 if [ ! -d "$projects" ]; then
   for c in $(seq "$copies"); do
@@ -33,33 +34,52 @@ if [ ! -d "$projects" ]; then
 fi
 bytes=$(du -sb "$projects" | cut -f1)
 files=$(find "$projects" -name '*.jsonl' | wc -l)
+cat $(find "$projects" -name '*.jsonl') > /dev/null  # warm the page cache
 
-timing=$(mktemp); trap 'rm -f "$timing"' EXIT
-# run NAME CMD: best wall time of $runs runs, and peak RSS.
-run() {
-  local best="" rss=0 start t m
-  for _ in $(seq "$runs"); do
-    start=$EPOCHREALTIME
-    /usr/bin/time -o "$timing" -f '%M' bash -c "$2" > /dev/null 2>&1 || { echo "  $1: failed" >&2; return 0; }
-    t=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN{printf "%.3f", b-a}')
-    m=$(tail -1 "$timing")
-    if [ -z "$best" ] || awk -v a="$t" -v b="$best" 'BEGIN{exit !(a<b)}'; then best=$t; fi
-    [ "$m" -gt "$rss" ] && rss=$m
-  done
-  printf '%-46s %8s s %9.0f MB/s %9.1f MB\n' "$1" "$best" "$(awk -v b="$bytes" -v t="$best" 'BEGIN{print b/t/1e6}')" "$(awk -v m="$rss" 'BEGIN{print m/1024}')"
-}
-
-printf 'aegon --summary benchmark — %s, %d cores, %d files, %.1f MB, best of %d\n\n' \
-  "$(date -u +%Y-%m-%dT%H:%MZ)" "$(nproc)" "$files" "$(awk -v b="$bytes" 'BEGIN{print b/1e6}')" "$runs"
-printf '%-46s %10s %14s %12s\n' command wall throughput "peak RSS"
-run "aegon --summary --json DIR" "$aegon --summary --json $projects"
-run "aegon --summary --json DIR (one core)" "taskset -c 0 $aegon --summary --json $projects"
 have_ccusage=0
 if command -v ccusage >/dev/null && HOME=$home ccusage --version >/dev/null 2>&1; then
   have_ccusage=1
-  runs=1 run "ccusage session --json --offline (1 run)" "HOME=$home ccusage session --json --offline"
+else
+  echo "ccusage not installed (npm install -g ccusage@20.0.24): aegon measured alone" >&2
 fi
 
+# Interleaved rounds (each command once per round), best wall time kept, so the ratios compare
+# runs taken under the same load; CPU is (user + system) / wall of the best run: 200% is both
+# cores busy the whole run.
+timing=$(mktemp); trap 'rm -f "$timing"' EXIT
+names=("aegon --summary --json DIR" "aegon --summary --json DIR (one core)")
+cmds=("$aegon --summary --json $projects" "taskset -c 0 $aegon --summary --json $projects")
+if [ "$have_ccusage" = 1 ]; then
+  names+=("ccusage session --json --offline")
+  cmds+=("HOME=$home ccusage session --json --offline")
+fi
+declare -A best rss cpu
+for _ in $(seq "$runs"); do
+  for i in "${!names[@]}"; do
+    n=${names[$i]}
+    start=$EPOCHREALTIME
+    /usr/bin/time -o "$timing" -f '%M %U %S' bash -c "${cmds[$i]}" > /dev/null 2>&1 || { echo "  $n: failed" >&2; continue; }
+    t=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN{printf "%.3f", b-a}')
+    read -r m u sy < <(tail -1 "$timing")
+    if [ -z "${best[$n]:-}" ] || awk -v a="$t" -v b="${best[$n]}" 'BEGIN{exit !(a<b)}'; then
+      best[$n]=$t; cpu[$n]=$(awk -v u="$u" -v s="$sy" -v t="$t" 'BEGIN{printf "%.0f%%", 100*(u+s)/t}')
+    fi
+    [ "$m" -gt "${rss[$n]:-0}" ] && rss[$n]=$m
+  done
+done
+
+printf 'aegon --summary benchmark — %s, %d cores (load %s), %d files, %.1f MB, best of %d interleaved rounds\n\n' \
+  "$(date -u +%Y-%m-%dT%H:%MZ)" "$(nproc)" "$(cut -d' ' -f1 /proc/loadavg)" "$files" "$(awk -v b="$bytes" 'BEGIN{print b/1e6}')" "$runs"
+printf '%-40s %8s %10s %6s %10s\n' command wall MB/s CPU "peak RSS"
+for n in "${names[@]}"; do
+  [ -n "${best[$n]:-}" ] || continue
+  printf '%-40s %7ss %10.0f %6s %8.1f MB\n' "$n" "${best[$n]}" \
+    "$(awk -v b="$bytes" -v t="${best[$n]}" 'BEGIN{print b/t/1e6}')" "${cpu[$n]}" "$(awk -v m="${rss[$n]}" 'BEGIN{print m/1024}')"
+done
+if [ "$have_ccusage" = 1 ] && [ -n "${best["ccusage session --json --offline"]:-}" ]; then
+  printf '\naegon (2 cores) ÷ ccusage, same run: %s× (target >= 3)\n' \
+    "$(awk -v a="${best["ccusage session --json --offline"]}" -v b="${best["aegon --summary --json DIR"]}" 'BEGIN{printf "%.2f", a/b}')"
+fi
 echo
 echo "Token totals (deduplicated; copies share message ids):"
 "$aegon" --summary --json "$projects" | jq -r '.totals | "  aegon    input \(.tokens.input)  output \(.tokens.output)  cache read \(.tokens.cache_read)  cache write \(.tokens.cache_write_5m + .tokens.cache_write_1h)  cost \(.cost_usd // "unknown") (priced \(.priced_cost_usd))"'

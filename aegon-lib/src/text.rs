@@ -152,12 +152,30 @@ fn inner(raw: &str) -> Option<&str> {
 /// Decodes up to `max_chars` characters of the JSON string literal `raw` (which starts with a
 /// quote); returns them and whether the string goes on. Lone surrogates become U+FFFD.
 pub fn decode_prefix(raw: &str, max_chars: usize) -> (String, bool) {
-    let mut out = String::new();
+    let mut out = String::with_capacity(raw.len().min(max_chars.saturating_add(16)));
     let mut count = 0;
     let body = raw.strip_prefix('"').unwrap_or(raw);
     let mut chars = body.chars();
     let mut pending_high: Option<u32> = None;
     loop {
+        // A run without escapes is copied whole (as far as the budget goes), not a character
+        // at a time; what ends it (an escape, the closing quote) is handled below.
+        if pending_high.is_none() {
+            let rest = chars.as_str();
+            let stop = memchr::memchr2(b'\\', b'"', rest.as_bytes()).unwrap_or(rest.len());
+            let room = max_chars.saturating_sub(count);
+            let (mut taken, mut at) = (0, stop);
+            for (i, _) in rest[..stop].char_indices() {
+                if taken == room {
+                    at = i;
+                    break;
+                }
+                taken += 1;
+            }
+            out.push_str(&rest[..at]);
+            count += taken;
+            chars = rest[at..].chars();
+        }
         let c = match chars.next() {
             None | Some('"') => {
                 if pending_high.is_some() {
@@ -219,6 +237,31 @@ mod tests {
 
     fn json(s: &str) -> Text<'_> {
         Text::Json(s)
+    }
+
+    #[test]
+    fn prefixes_agree_with_serde_json_at_every_length() {
+        // Right values from serde_json's own decoding of the literal, cut at n characters.
+        let literals = [
+            r#""""#,
+            r#""plain ascii text""#,
+            r#""caf\u00e9 \"quoted\"\\back\tslash\nnext line""#,
+            r#""日本語 mixed with ascii and 😀 emoji\u00e9""#,
+            r#""\ud83d\ude00 pair first, then text""#,
+            r#""ends with escape\n""#,
+        ];
+        for literal in literals {
+            let decoded: String = serde_json::from_str(literal).unwrap();
+            let total = decoded.chars().count();
+            for n in 0..=total + 1 {
+                let want: String = decoded.chars().take(n).collect();
+                assert_eq!(
+                    decode_prefix(literal, n),
+                    (want, total > n),
+                    "{literal} {n}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -147,6 +147,20 @@ impl Line<'_> {
         self.used += str_width(text);
     }
 
+    /// Text of ours that `write` appends to the line, in `style` (as [`Line::styled`]).
+    fn styled_with(&mut self, style: &str, write: impl FnOnce(&mut String)) {
+        let color = self.color && !style.is_empty();
+        if color {
+            self.out.push_str(style);
+        }
+        let start = self.out.len();
+        write(self.out);
+        self.used += str_width(&self.out[start..]);
+        if color {
+            self.out.push_str(style::RESET);
+        }
+    }
+
     fn plain(&mut self, text: &str) {
         self.styled("", text);
     }
@@ -217,22 +231,29 @@ fn format_event(line: &mut Line<'_>, event: &Event<'_>, width: Option<usize>) {
     line.styled(style::DIM, time);
     line.plain(" ");
     let (label, label_style) = label(&event.kind);
-    line.styled(label_style, &format!("{label:<LABEL_WIDTH$}"));
-    line.plain(" ");
-    let mut marker = String::new();
-    match event.session_id.as_deref() {
-        Some(id) => marker.extend(id.chars().take(8).map(crate::render::text::inert_char)),
-        None => marker.push_str("--------"),
-    }
-    match (event.agent_id.as_deref(), event.sidechain) {
-        (Some(agent), _) => {
-            marker.push('›');
-            marker.extend(agent.chars().take(12).map(crate::render::text::inert_char));
+    // The label padded to its column, and the session marker, written straight into the line
+    // (no `format!` or string of their own per event).
+    line.styled_with(label_style, |out| {
+        out.push_str(label);
+        for _ in label.len()..LABEL_WIDTH {
+            out.push(' ');
         }
-        (None, true) => marker.push_str("›sidechain"),
-        (None, false) => {}
-    }
-    line.styled(style::DIM, &marker);
+    });
+    line.plain(" ");
+    line.styled_with(style::DIM, |marker| {
+        match event.session_id.as_deref() {
+            Some(id) => marker.extend(id.chars().take(8).map(crate::render::text::inert_char)),
+            None => marker.push_str("--------"),
+        }
+        match (event.agent_id.as_deref(), event.sidechain) {
+            (Some(agent), _) => {
+                marker.push('›');
+                marker.extend(agent.chars().take(12).map(crate::render::text::inert_char));
+            }
+            (None, true) => marker.push_str("›sidechain"),
+            (None, false) => {}
+        }
+    });
     line.plain(" ");
     let budget = match width {
         Some(w) => w.saturating_sub(line.used),

@@ -23,6 +23,23 @@ pub fn push_inert(out: &mut String, text: &str, max_width: usize) -> usize {
 pub fn push_inert_start(out: &mut String, start: &str, continues: bool, max_width: usize) -> usize {
     let (line, more) = first_line_and_more(start);
     let more = more || continues;
+    // Fast path: a head of printable ASCII is shown as is, one column a byte, so it is copied
+    // whole rather than a character at a time. The head is the bytes that decide the outcome:
+    // the line if it may fit, else the `max_width - 1` bytes kept before the `…`.
+    let head = &line.as_bytes()[..line.len().min(max_width.saturating_add(1))];
+    if head.iter().all(|&b| (b' '..=b'~').contains(&b)) {
+        if !more && line.len() <= max_width {
+            out.push_str(line);
+            return line.len();
+        }
+        if max_width == 0 {
+            return 0;
+        }
+        let kept = line.len().min(max_width - 1);
+        out.push_str(&line[..kept]); // ASCII: any byte offset is a character boundary
+        out.push('…');
+        return kept + 1;
+    }
     if !more && width_up_to(line, max_width + 1) <= max_width {
         let mut used = 0;
         for c in line.chars() {
@@ -109,6 +126,9 @@ pub fn inert_char(c: char) -> char {
 /// Unicode's East Asian Width good enough for truncating summaries.
 pub fn char_width(c: char) -> usize {
     let u = c as u32;
+    if u < 0x0300 {
+        return 1; // below the first zero-width range: the common case, decided in one compare
+    }
     match u {
         0x0300..=0x036F
         | 0x0483..=0x0489
@@ -140,6 +160,9 @@ pub fn char_width(c: char) -> usize {
 
 /// Columns a string takes (see [`char_width`]).
 pub fn str_width(s: &str) -> usize {
+    if s.is_ascii() {
+        return s.len(); // every ASCII character is one column (see `char_width`)
+    }
     s.chars().map(char_width).sum()
 }
 
@@ -246,6 +269,65 @@ mod tests {
         assert_eq!(inert("hello world", 5), "hell…");
         assert_eq!(inert("hello", 5), "hello");
         assert_eq!(inert("日本語テキスト", 6), "日本…");
+    }
+
+    /// The rule written out character by character, without the ASCII fast path: the right
+    /// values for `push_inert_start`.
+    fn reference(start: &str, continues: bool, max: usize) -> (String, usize) {
+        let (line, more) = first_line_and_more(start);
+        let shown: Vec<char> = line.chars().map(inert_char).collect();
+        let width: usize = shown.iter().map(|&c| char_width(c)).sum();
+        if !(more || continues) && width <= max {
+            return (shown.into_iter().collect(), width);
+        }
+        if max == 0 {
+            return (String::new(), 0);
+        }
+        let (mut out, mut used) = (String::new(), 0);
+        for c in shown {
+            if used + char_width(c) > max - 1 {
+                break;
+            }
+            used += char_width(c);
+            out.push(c);
+        }
+        out.push('…');
+        (out, used + 1)
+    }
+
+    #[test]
+    fn ascii_fast_path_agrees_with_the_character_rule() {
+        let texts = [
+            "",
+            "hello",
+            "hello world",
+            "  padded  \n",
+            "tab\there",
+            "ctl\u{1b}[0m",
+            "wide 日本語",
+            "café au lait",
+            "ascii then ✓ later in a long line of text",
+            "two\nlines",
+        ];
+        for text in texts {
+            for continues in [false, true] {
+                for max in 0..16 {
+                    let mut out = String::from(">");
+                    let used = push_inert_start(&mut out, text, continues, max);
+                    let (want, want_used) = reference(text, continues, max);
+                    assert_eq!(
+                        (&out[1..], used),
+                        (want.as_str(), want_used),
+                        "{text:?} {continues} {max}"
+                    );
+                }
+            }
+            assert_eq!(
+                str_width(text),
+                text.chars().map(char_width).sum::<usize>(),
+                "{text:?}"
+            );
+        }
     }
 
     #[test]

@@ -18,7 +18,9 @@ use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use crate::format::claude::scan::{for_each_element, for_each_member, plain_str, ScanError};
+use crate::format::claude::scan::{
+    for_each_element, for_each_member, for_each_member_at, plain_str, value_end, ScanError,
+};
 use crate::text::Text;
 
 /// One transcript line, with the fields of all record types flattened together. Built by
@@ -1104,7 +1106,18 @@ pub fn parse_record(line: &str) -> Result<Record<'_>, RecordError> {
 fn parse_members(line: &str) -> Result<Record<'_>, RecordError> {
     let mut r = Record::default();
     let mut p = Reader::default();
-    for_each_member(line, |key, value, at| {
+    for_each_member_at(line, |key, at| {
+        // The message (about half of a transcript's bytes) is parsed where it stands: serde
+        // finds its end, so the scanner does not pass over it first. When serde cannot read it
+        // whole, it is skipped and read as before (member by member).
+        if key == "message" && line.as_bytes().get(at) == Some(&b'{') {
+            if let Some((message, end)) = p.message_in_place(line, at) {
+                r.message = Some(message);
+                return Ok(end);
+            }
+        }
+        let end = value_end(line, at)?;
+        let value = &line[at..end];
         match key {
             "type" => r.kind = p.string(key, value, at),
             "uuid" => r.uuid = p.string(key, value, at),
@@ -1165,7 +1178,7 @@ fn parse_members(line: &str) -> Result<Record<'_>, RecordError> {
             }
             _ => {}
         }
-        Ok::<(), RecordError>(())
+        Ok::<usize, RecordError>(end)
     })?;
     if r.kind.is_none() {
         // Other tools' minimal lines: no `type`, the message says what it is.
@@ -1373,6 +1386,20 @@ impl Reader {
         }
     }
 
+    /// The object `message` starting at byte `at` of `line`, read by serde where it stands,
+    /// and the offset just past it; `None` when serde cannot read it whole (then
+    /// [`Reader::message`] reads the skipped value, leniently).
+    fn message_in_place<'a>(&mut self, line: &'a str, at: usize) -> Option<(Message<'a>, usize)> {
+        let mut stream =
+            serde_json::Deserializer::from_str(line.get(at..)?).into_iter::<Message<'a>>();
+        let mut m = stream.next()?.ok()?;
+        let end = at + stream.byte_offset();
+        for note in m.notes.drain(..) {
+            self.note(at, note, false);
+        }
+        Some((m, end))
+    }
+
     /// A message serde could not read whole: each member on its own, so one bad member (a
     /// text with a bad escape) does not lose the others (the usage).
     fn message_by_members<'a>(&mut self, value: &'a str, at: usize) -> Message<'a> {
@@ -1554,6 +1581,38 @@ mod tests {
                 .contains("lone surrogate `\\ud800` at byte 22"),
             "{:?}",
             r.problems
+        );
+    }
+
+    #[test]
+    fn a_message_read_in_place_leaves_the_members_after_it_readable() {
+        // A message serde reads whole, then members after it (read where the message ended).
+        let r = parse_record(
+            r#"{"type":"assistant","message":{"model":"m","id":"x","content":[{"type":"text","text":"}]\"{"}]} , "uuid":"u1","version":"2"}"#,
+        )
+        .unwrap();
+        let m = r.message.as_ref().unwrap();
+        assert_eq!(
+            (m.model.as_deref(), m.id.as_deref()),
+            (Some("m"), Some("x"))
+        );
+        assert_eq!(
+            (r.uuid.as_deref(), r.version.as_deref()),
+            (Some("u1"), Some("2"))
+        );
+        assert!(r.problems.is_empty(), "{:?}", r.problems);
+        // A message serde cannot read whole (a bad escape) is skipped and read member by
+        // member, as before: its model kept, the members after it read, the fault reported.
+        let r = parse_record(
+            r#"{"type":"assistant","message":{"model":"m","content":[{"type":"text","text":"a\qb"}]},"uuid":"u2"}"#,
+        )
+        .unwrap();
+        assert_eq!(r.message.as_ref().unwrap().model.as_deref(), Some("m"));
+        assert_eq!(r.uuid.as_deref(), Some("u2"));
+        assert!(!r.problems.is_empty());
+        // A message cut off ends the line as a truncated one, as the scanner reports it.
+        assert!(
+            parse_record(r#"{"type":"assistant","message":{"model":"m","content":[{"#).is_err()
         );
     }
 

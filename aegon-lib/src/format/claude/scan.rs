@@ -50,6 +50,25 @@ pub fn for_each_member<'a, E>(
 where
     E: From<ScanError>,
 {
+    for_each_member_at(line, |key, at| {
+        let end = value_end(line, at)?;
+        member(key, &line[at..end], at)?;
+        Ok(end)
+    })
+}
+
+/// Like [`for_each_member`], but the caller finds each value's end: `member(key, at)` is given
+/// the offset in `line` where the value starts and returns the offset just past it, either by
+/// calling [`value_end`] or by reading the value itself (a serde parse of the same bytes, which
+/// then spares the scanner a pass over them). Stops at the first error, the scanner's or
+/// `member`'s.
+pub fn for_each_member_at<'a, E>(
+    line: &'a str,
+    mut member: impl FnMut(&'a str, usize) -> Result<usize, E>,
+) -> Result<(), E>
+where
+    E: From<ScanError>,
+{
     let b = line.as_bytes();
     let mut i = skip_ws(b, 0);
     match b.get(i) {
@@ -75,8 +94,7 @@ where
             Some(_) => return Err(ScanError::at(i, "expected ':'").into()),
             None => return Err(ScanError::eof(i, "expected ':'").into()),
         }
-        let value_end = skip_value(b, i)?;
-        member(key, &line[i..value_end], i)?;
+        let value_end = member(key, i)?;
         i = skip_ws(b, value_end);
         match b.get(i) {
             Some(b',') => i = skip_ws(b, i + 1),
@@ -85,6 +103,12 @@ where
             None => return Err(ScanError::eof(i, "expected ',' or '}'").into()),
         }
     }
+}
+
+/// The offset just past the JSON value starting at byte `at` of `line` (skipped as
+/// [`for_each_member`] skips values: balanced strings and brackets), or where it breaks off.
+pub fn value_end(line: &str, at: usize) -> Result<usize, ScanError> {
+    skip_value(line.as_bytes(), at)
 }
 
 /// Calls `element(value, value_offset)` for each element of the array `text` holds, in order,
