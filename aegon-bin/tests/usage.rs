@@ -1089,3 +1089,44 @@ fn other_agents_usage_in_the_index_equals_the_summary() {
     }
     let _ = std::fs::remove_dir_all(&data);
 }
+
+/// Lines that cannot be read are said on every report, where the first is, with or without
+/// the index (which remembers them: the second indexed run reads nothing new and says it too),
+/// and `--quiet` keeps it off; the report is still made and the exit code is 0.
+#[test]
+fn unreadable_lines_are_said_on_every_report() {
+    let data = temp("unread");
+    let dir = data.join("t");
+    std::fs::create_dir_all(&dir).unwrap();
+    let real = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/bugs/06-fast-mode-speed.jsonl"),
+    )
+    .unwrap();
+    let mut lines: Vec<String> = real.lines().map(str::to_owned).collect();
+    assert!(lines.len() >= 3);
+    // The second line cut short: not JSON, its usage lost.
+    let cut = lines[1].len() / 3;
+    lines[1].truncate(cut);
+    let file = dir.join("s.jsonl");
+    std::fs::write(&file, lines.join("\n") + "\n").unwrap();
+    let path = file.to_str().unwrap();
+    for extra in [&[][..], &[][..], &["--no-index"][..]] {
+        let mut args = vec!["usage", "daily", "--json"];
+        args.extend_from_slice(extra);
+        args.push(path);
+        let out = aegon(&data, &args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
+        assert!(
+            err.contains("1 line in 1 transcript could not be read"),
+            "{args:?}: {err}"
+        );
+        assert!(err.contains("s.jsonl:2: byte "), "{args:?}: {err}");
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert!(doc.is_object(), "the report is still made");
+        args.push("--quiet");
+        let out = aegon(&data, &args).output().unwrap();
+        assert!(!String::from_utf8_lossy(&out.stderr).contains("could not be read"));
+    }
+    let _ = std::fs::remove_dir_all(&data);
+}

@@ -335,9 +335,10 @@ fn figures(input: &Input, tz: &TimeZone, pricing: &Pricing, now: i64) -> Result<
 }
 
 /// Brings the index up to date (the session's transcript always; the other transcripts when
-/// the last scan is older than a minute), records the official readings, and reads the last
-/// 48 hours (enough for today and for the block running now, short of more than 48 hours
-/// of use without a 5-hour pause).
+/// the last scan is older than a minute), records the official readings, and reads recent
+/// history: the last 48 hours, or further back to the last pause of more than 5 hours when
+/// use went on longer ([`blocks::recent`]), so the block running now is the one a report
+/// over all history shows.
 fn update_and_read(
     ledger: &mut Ledger,
     input: &Input,
@@ -367,7 +368,7 @@ fn update_and_read(
             session: input.session_id.clone(),
         })?;
     }
-    let entries = ledger.entries(&Scope::All, Some(now - 48 * 3_600_000), pricing)?;
+    let entries = blocks::recent(now, |since| ledger.entries(&Scope::All, since, pricing))?;
     Ok((entries, ledger.latest_readings()?))
 }
 

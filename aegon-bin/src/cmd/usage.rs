@@ -332,11 +332,35 @@ pub fn run(args: Vec<OsString>) -> io::Result<ExitCode> {
         }
     }
     out.flush()?;
+    if !quiet {
+        if let Some(note) = unread_note(&entries.unread) {
+            warn(&note);
+        }
+    }
     Ok(if failed {
         ExitCode::from(2)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The closing line about transcript lines that could not be read, if any: a report is
+/// complete only for the lines that could be.
+pub fn unread_note(unread: &ledger::Unread) -> Option<String> {
+    if unread.lines == 0 {
+        return None;
+    }
+    let plural = |n: u64, one: &'static str, many: &'static str| if n == 1 { one } else { many };
+    Some(format!(
+        "{} line{} in {} transcript{} could not be read and {} not counted (first: {}); \
+         `aegon audit FILE` lists every one",
+        unread.lines,
+        plural(unread.lines, "", "s"),
+        unread.files,
+        plural(unread.files, "", "s"),
+        plural(unread.lines, "is", "are"),
+        unread.first.as_deref().unwrap_or("?"),
+    ))
 }
 
 /// Folders and files named, or Claude Code's folders when none.

@@ -129,6 +129,8 @@ pub struct Collector {
     spans: HashMap<String, (i64, i64)>,
     /// Per file: the first session one of its lines named.
     file_sessions: HashMap<String, String>,
+    /// Lines that could not be read (malformed and not recovered): their responses are missing.
+    unread: super::Unread,
 }
 
 impl Collector {
@@ -156,6 +158,12 @@ impl Collector {
     /// [`first_occurred`].
     pub fn spans(&self) -> &HashMap<String, (i64, i64)> {
         &self.spans
+    }
+
+    /// The lines read that could not be read as transcript records and were lost (a line read
+    /// with invalid UTF-8 replaced is not lost), with the first of them.
+    pub fn unread(&self) -> &super::Unread {
+        &self.unread
     }
 
     /// Adds what `other` collected (another file read on its own) as the index merges it:
@@ -202,6 +210,7 @@ impl Collector {
             let span = self.spans.entry(session).or_insert((first, last));
             *span = (span.0.min(first), span.1.max(last));
         }
+        self.unread.add(other.unread);
     }
 
     /// Responses with the session each counts in ([`first_occurred`] over the sessions it
@@ -379,6 +388,20 @@ impl Renderer for Collector {
                         session: Some(session),
                         text: text.to_string(),
                     });
+                }
+            }
+            EventKind::Malformed(m) if !m.recovered => {
+                if self.unread.lines == 0 {
+                    self.unread.files += 1;
+                }
+                self.unread.lines += 1;
+                if self.unread.first.is_none() {
+                    self.unread.first = Some(super::unread_place(
+                        file,
+                        event.source.line,
+                        m.error_offset,
+                        &m.message,
+                    ));
                 }
             }
             _ => {}

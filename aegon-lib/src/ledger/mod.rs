@@ -174,6 +174,36 @@ pub struct UpdateStats {
     pub file_ids: Vec<i64>,
 }
 
+/// Lines of transcripts that could not be read as records (not JSON, truncated, over-long,
+/// binary): whatever usage they held is missing from reports. A line read with its invalid
+/// UTF-8 replaced by U+FFFD is read, not counted here.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Unread {
+    /// Lines lost.
+    pub lines: u64,
+    /// Files holding at least one of them.
+    pub files: u64,
+    /// The first of them, as `FILE:LINE: byte OFFSET: message` (the filter reports a
+    /// malformed line in the same form).
+    pub first: Option<String>,
+}
+
+impl Unread {
+    /// Adds `other`'s lines and files; keeps this one's first, else takes `other`'s.
+    pub fn add(&mut self, other: Unread) {
+        self.lines += other.lines;
+        self.files += other.files;
+        if self.first.is_none() {
+            self.first = other.first;
+        }
+    }
+}
+
+/// `FILE:LINE: byte OFFSET: message`, the place of an unread line.
+fn unread_place(file: &str, line: u64, offset: u64, message: &str) -> String {
+    format!("{file}:{line}: byte {offset}: {message}")
+}
+
 /// The index, open. See the [module documentation](self).
 #[derive(Debug)]
 pub struct Ledger {
@@ -476,8 +506,8 @@ impl Ledger {
             None => {
                 tx.prepare_cached(
                     "INSERT INTO files (path, dev, ino, consumed, line, open_tail, present, updated_ms,
-                         whole)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7, ?8)",
+                         whole, unread_lines, first_unread)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7, ?8, ?9, ?10)",
                 )?
                 .execute(params![
                     key,
@@ -487,7 +517,9 @@ impl Ledger {
                     read.next_line as i64,
                     read.open_tail,
                     now,
-                    read.whole
+                    read.whole,
+                    read.unread.lines as i64,
+                    read.unread.first
                 ])?;
                 tx.last_insert_rowid()
             }
@@ -497,9 +529,14 @@ impl Ledger {
                 let ours_is_newer = Some(row) == before
                     || ((row.dev, row.ino) == (dev, ino) && (read.consumed as i64) > row.consumed);
                 if ours_is_newer {
+                    // Lines unread: this read's, added to the earlier reads' unless this one
+                    // started over from the file's start.
                     tx.prepare_cached(
                         "UPDATE files SET dev = ?2, ino = ?3, consumed = ?4, line = ?5, open_tail = ?6,
-                         present = 1, updated_ms = ?7, whole = ?8 WHERE id = ?1",
+                         present = 1, updated_ms = ?7, whole = ?8,
+                         unread_lines = CASE WHEN ?9 THEN ?10 ELSE unread_lines + ?10 END,
+                         first_unread = CASE WHEN ?9 THEN ?11 ELSE coalesce(first_unread, ?11) END
+                         WHERE id = ?1",
                     )?
                     .execute(params![
                         row.id,
@@ -509,7 +546,10 @@ impl Ledger {
                         read.next_line as i64,
                         read.open_tail,
                         now,
-                        read.whole
+                        read.whole,
+                        read.start == 0,
+                        read.unread.lines as i64,
+                        read.unread.first
                     ])?;
                 }
                 row.id
@@ -898,6 +938,29 @@ impl Ledger {
                 .flatten()
         };
         out.limit_hits = self.limit_hits()?;
+        out.unread = self.unread(files.as_ref())?;
+        Ok(out)
+    }
+
+    /// The lines that could not be read in the files with these ids (all files: `None`), the
+    /// first of them from the file indexed first.
+    fn unread(&self, files: Option<&HashSet<i64>>) -> Result<Unread, Error> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, unread_lines, first_unread FROM files WHERE unread_lines > 0 ORDER BY id",
+        )?;
+        let mut rows = stmt.query([])?;
+        let mut out = Unread::default();
+        while let Some(r) = rows.next()? {
+            let id: i64 = r.get(0)?;
+            if files.is_some_and(|ids| !ids.contains(&id)) {
+                continue;
+            }
+            out.add(Unread {
+                lines: u64::try_from(r.get::<_, i64>(1)?).unwrap_or(0),
+                files: 1,
+                first: r.get(2)?,
+            });
+        }
         Ok(out)
     }
 
@@ -1160,6 +1223,8 @@ impl Names {
 
 /// What one read of a file found.
 struct FileRead {
+    /// Where the read started.
+    start: u64,
     /// Where the read ended (end of file at the time).
     end: u64,
     /// Bytes consumed: through the last whole line.
@@ -1168,6 +1233,8 @@ struct FileRead {
     next_line: u64,
     /// A whole JSON value without its newline was consumed last.
     open_tail: bool,
+    /// Lines of this read that could not be read.
+    unread: Unread,
     /// The file is one JSON document, read whole (see the schema's version 4).
     whole: bool,
     responses: HashMap<String, Response>,
@@ -1257,12 +1324,15 @@ fn read_from(
     let lines = pipeline.stats().lines;
     let (collector, _) = pipeline.finish()?;
     let spans = collector.spans().clone();
+    let unread = collector.unread().clone();
     let (responses, tools, limits) = collector.into_parts();
     Ok(FileRead {
+        start,
         end: pos,
         consumed,
         next_line: line + lines,
         open_tail: new_open_tail,
+        unread,
         whole,
         responses,
         tools,
@@ -1331,6 +1401,8 @@ pub struct Entries {
     pub oldest_on_disk_ms: Option<i64>,
     /// Limit messages found in the transcripts: (written, ms since the epoch; text).
     pub limit_hits: Vec<(i64, String)>,
+    /// Lines of the covered transcripts that could not be read (their usage is missing).
+    pub unread: Unread,
 }
 
 impl Entries {
@@ -1420,7 +1492,9 @@ pub fn read_fresh(
         .values()
         .map(|l| (l.ts_ms, l.text.clone()))
         .collect();
+    let unread = all.unread().clone();
     let mut entries = Entries::from_responses(all.owned_responses(), pricing);
+    entries.unread = unread;
     entries.limit_hits = limits;
     entries.limit_hits.sort();
     entries
@@ -1507,9 +1581,65 @@ mod tests {
             let indexed = ledger.entries(&Scope::All, None, &prices()).unwrap();
             let fresh = read_fresh(std::slice::from_ref(&file), &prices(), &mut no_problem);
             assert_eq!(rows(&indexed), rows(&fresh), "after {cut} bytes");
+            // A line still being written is not a line that could not be read.
+            assert_eq!(indexed.unread, Unread::default(), "after {cut} bytes");
         }
         let all = ledger.entries(&Scope::All, None, &prices()).unwrap();
         assert!(all.rows.len() > 50, "the corpus file has many responses");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// Lines that cannot be read are counted per file, by the index as by a fresh read: read
+    /// in pieces they add up, read again from the start they are counted anew.
+    #[test]
+    fn unread_lines_are_counted_and_said_where() {
+        let dir = temp("unread");
+        let bytes = std::fs::read(CORPUS).unwrap();
+        let text = String::from_utf8(bytes).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines.len() > 20);
+        // Line 6 cut in half (not JSON), line 12 replaced by NUL bytes: both lost.
+        let mut damaged: Vec<String> = lines.iter().map(|l| (*l).to_owned()).collect();
+        damaged[5] = lines[5][..lines[5].len() / 2].to_owned();
+        damaged[11] = "\0".repeat(40);
+        let content = damaged.join("\n") + "\n";
+        let file = dir.join("s.jsonl");
+        std::fs::write(&file, &content).unwrap();
+        let name = path_key(&canonical(&file));
+        let mut ledger = Ledger::open(&dir.join("i.sqlite3"), &mut |_| {}).unwrap();
+        ledger
+            .update(&[], std::slice::from_ref(&file), &mut no_problem)
+            .unwrap();
+        let indexed = ledger.entries(&Scope::All, None, &prices()).unwrap();
+        let fresh = read_fresh(
+            std::slice::from_ref(&canonical(&file)),
+            &prices(),
+            &mut no_problem,
+        );
+        assert_eq!(indexed.unread.lines, 2);
+        assert_eq!(indexed.unread.files, 1);
+        let first = indexed.unread.first.clone().unwrap_or_default();
+        assert!(first.starts_with(&format!("{name}:6: byte ")), "{first}");
+        assert_eq!(fresh.unread, indexed.unread);
+        // An appended bad line adds one; the earlier first stays.
+        let mut more = content.clone();
+        more.push_str("{\"type\":\n");
+        std::fs::write(&file, &more).unwrap();
+        ledger
+            .update(&[], std::slice::from_ref(&file), &mut no_problem)
+            .unwrap();
+        let indexed = ledger.entries(&Scope::All, None, &prices()).unwrap();
+        assert_eq!(
+            (indexed.unread.lines, indexed.unread.first),
+            (3, Some(first))
+        );
+        // Rewritten shorter with the good lines only: read from the start, nothing unread.
+        std::fs::write(&file, lines[..4].join("\n") + "\n").unwrap();
+        ledger
+            .update(&[], std::slice::from_ref(&file), &mut no_problem)
+            .unwrap();
+        let indexed = ledger.entries(&Scope::All, None, &prices()).unwrap();
+        assert_eq!(indexed.unread, Unread::default());
         let _ = std::fs::remove_dir_all(&dir);
     }
 
@@ -1629,6 +1759,11 @@ mod tests {
     /// Makes the index at `path` what schema version 1 wrote: its rows without price factors.
     fn downgrade_to_version_1(path: &Path) {
         let conn = Connection::open(path).unwrap();
+        // What version 5 added.
+        conn.execute_batch(
+            "ALTER TABLE files DROP COLUMN unread_lines; ALTER TABLE files DROP COLUMN first_unread;",
+        )
+        .unwrap();
         // What version 4 added.
         conn.execute_batch(
             "ALTER TABLE responses DROP COLUMN agent; ALTER TABLE tools DROP COLUMN agent;

@@ -35,6 +35,11 @@
 //! rollout) is read again from its start whenever its size changes; its rows merge by
 //! identity, so nothing counts twice.
 //!
+//! Version 5 added `unread_lines` and `first_unread` to `files`: how many lines of the file
+//! could not be read as records (their usage is missing from reports) and the first of them
+//! as `FILE:LINE: byte OFFSET: message`. A read from the file's start sets them, a read of
+//! appended lines adds to them. Migrating reads every file again to count them.
+//!
 //! Version 2 added the price factors. Migrating from version 1 adds the columns (NULL) and
 //! sets every file's progress back to its start, so the next update reads the transcripts
 //! still on disk again and fills in their responses' factors (rows merge by identity: nothing
@@ -46,7 +51,7 @@
 pub const APPLICATION_ID: i32 = 0x4145_474E;
 
 /// The schema version this build writes (`PRAGMA user_version`).
-pub const VERSION: i32 = 4;
+pub const VERSION: i32 = 5;
 
 /// `MIGRATIONS[n]` takes the schema from version `n` to `n + 1`.
 pub const MIGRATIONS: &[&str] = &[
@@ -148,5 +153,13 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE responses ADD COLUMN agent INTEGER;
     ALTER TABLE tools ADD COLUMN agent INTEGER;
     ALTER TABLE files ADD COLUMN whole INTEGER NOT NULL DEFAULT 0;
+    ",
+    // 4 → 5: per file, the lines that could not be read (malformed, truncated, binary) and
+    // where the first is, so every report can say what is missing; every file read again to
+    // count them.
+    "
+    ALTER TABLE files ADD COLUMN unread_lines INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE files ADD COLUMN first_unread TEXT;
+    UPDATE files SET consumed = 0, line = 1, open_tail = 0;
     ",
 ];

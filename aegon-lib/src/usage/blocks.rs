@@ -281,6 +281,54 @@ pub fn max_completed_tokens(blocks: &[Block]) -> u64 {
         .unwrap_or(0)
 }
 
+/// Whether the blocks of `entries`, the responses from `since_ms` on in time order, are the
+/// blocks a read of all history gives: true when some response in them starts a block
+/// whatever came before it, because it is more than 5 h after the response before it, or,
+/// for the first, at least 5 h after `since_ms` (every earlier response is before
+/// `since_ms`). False also when there are no responses: nothing shows where a block starts.
+/// A reader of recent history (the status line) reads further back until this holds.
+pub fn settled_since(entries: &Entries, since_ms: i64) -> bool {
+    let mut previous = None;
+    for e in &entries.rows {
+        let gap = match previous {
+            None => e.ts_ms.saturating_sub(since_ms) >= BLOCK_MS,
+            Some(p) => e.ts_ms.saturating_sub(p) > BLOCK_MS,
+        };
+        if gap {
+            return true;
+        }
+        previous = Some(e.ts_ms);
+    }
+    false
+}
+
+/// How far back [`recent`] reads at first: 48 h, enough for today in any time zone.
+const RECENT_FIRST_MS: i64 = 48 * 3_600_000;
+
+/// How far back [`recent`] reads before it reads all history: 32 days.
+const RECENT_MAX_MS: i64 = 32 * 24 * 3_600_000;
+
+/// The responses a reader of recent history needs (today's, and the blocks running now, as
+/// a read of all history gives them): `read(since)` gives the responses from `since` on, in
+/// time order (`None`: all of them). The window starts 48 h before `now_ms` and doubles
+/// until [`settled_since`] holds (use without a pause of more than 5 h can start the block
+/// running now days back); past 32 days, all history is read. Errors are `read`'s.
+pub fn recent<E>(
+    now_ms: i64,
+    mut read: impl FnMut(Option<i64>) -> Result<Entries, E>,
+) -> Result<Entries, E> {
+    let mut back = RECENT_FIRST_MS;
+    while back <= RECENT_MAX_MS {
+        let since = now_ms.saturating_sub(back);
+        let entries = read(Some(since))?;
+        if settled_since(&entries, since) {
+            return Ok(entries);
+        }
+        back *= 2;
+    }
+    read(None)
+}
+
 /// `ok`, `warning` (above 80% of `limit`) or `exceeds`, for `tokens` (projected, or current).
 pub fn limit_status(tokens: u64, limit: u64) -> &'static str {
     if limit == 0 {
@@ -327,6 +375,76 @@ mod tests {
                 .collect(),
             ..Entries::default()
         }
+    }
+
+    #[test]
+    fn recent_history_is_settled_only_after_a_pause_of_more_than_a_block() {
+        let t0 = 1_000 * H;
+        // Use every 4 h since t0: no pause long enough, whatever the window.
+        let steady: Vec<i64> = (0..30).map(|i| t0 + i * 4 * H).collect();
+        for back in [0, 2, 10, 20] {
+            let since = steady[back] - H;
+            let window = entries(&steady[back..]);
+            assert!(!settled_since(&window, since), "window from {back}");
+        }
+        // A pause of 5 h 1 min settles the blocks after it; exactly 5 h does not (strict).
+        let paused = [t0, t0 + H, t0 + 6 * H + M, t0 + 7 * H];
+        assert!(settled_since(&entries(&paused), t0 - H));
+        let exact = [t0, t0 + H, t0 + 6 * H, t0 + 7 * H];
+        assert!(!settled_since(&entries(&exact), t0 - H));
+        // The first response 5 h after the window's start: anything earlier is further back.
+        assert!(settled_since(&entries(&[t0 + 5 * H]), t0));
+        assert!(!settled_since(&entries(&[t0 + 5 * H - 1]), t0));
+        assert!(!settled_since(&entries(&[]), t0));
+    }
+
+    /// Use without a pause of more than 5 h for longer than 48 h: the last 48 h alone give
+    /// the wrong block running now; [`recent`] reads back to the pause and gets it right.
+    #[test]
+    fn recent_history_reads_back_to_a_pause() {
+        let t0 = 1_000 * H;
+        // A 6 h pause, then 70 h of use every 3 h 10 min, which starts blocks at 17 min past
+        // an hour at first and drifts.
+        let mut times = vec![t0 - 6 * H - 30 * M];
+        times.extend((0..23).map(|i| t0 + 17 * M + i * (3 * H + 10 * M)));
+        let now = *times.last().unwrap_or(&t0) + 20 * M;
+        let all = entries(&times);
+        let active = |e: &Entries| {
+            blocks(e, &[], None, &TimeZone::UTC, now, None)
+                .into_iter()
+                .find(|b| b.is_active)
+                .map(|b| (b.start_ms, b.end_ms, b.usage.responses))
+        };
+        let truth = active(&all);
+        assert!(truth.is_some());
+        let read = |since: Option<i64>| -> Result<Entries, ()> {
+            let kept: Vec<i64> = times
+                .iter()
+                .copied()
+                .filter(|&t| since.is_none_or(|s| t >= s))
+                .collect();
+            Ok(entries(&kept))
+        };
+        let last_48h = read(Some(now - 48 * H)).unwrap_or_default();
+        assert_ne!(
+            active(&last_48h),
+            truth,
+            "the case must need more than 48 h"
+        );
+        let got = recent(now, read).unwrap_or_default();
+        assert_eq!(active(&got), truth);
+        assert!(got.rows.len() < times.len() + 1);
+        // With a pause inside the last 48 h, 48 h are read and suffice.
+        let short = [now - 30 * H, now - 20 * H, now - H];
+        let read_short = |since: Option<i64>| -> Result<Entries, ()> {
+            let kept: Vec<i64> = short
+                .iter()
+                .copied()
+                .filter(|&t| since.is_none_or(|s| t >= s))
+                .collect();
+            Ok(entries(&kept))
+        };
+        assert_eq!(recent(now, read_short).map(|e| e.rows.len()), Ok(3));
     }
 
     #[test]
