@@ -5,7 +5,9 @@
 //! - **dashboard**: the dashboard's history path, as `aegon watch` runs it while it reads
 //!   history: each event applied to a [`Dashboard`] behind the binary's mutex, with the
 //!   binary's per-event checks and wake-up (see `Feeder` in `aegon-bin/src/dashboard.rs`).
-//!   No frame is drawn here (the screen thread draws at most 30 a second, off this thread).
+//!   No frame is drawn unless `--frames` is given: then one is drawn every 33 ms, as the
+//!   screen thread does, and counted against the dashboard (the source waits for the lock
+//!   while a frame is drawn).
 //!
 //! Rounds are interleaved (core, dashboard, core, dashboard, …) and the best round of each is
 //! kept, so the ratio compares runs taken under the same load. Each round reads every file once
@@ -16,7 +18,7 @@
 //!
 //! ```sh
 //! cargo build --release -p aegon-lib --features tui --example history
-//! target/release/examples/history [--rounds 7] [--passes 5] [DIR|FILE.jsonl]…
+//! target/release/examples/history [--rounds 7] [--passes 5] [--frames] [DIR|FILE.jsonl]…
 //! # instructions per event, one path once (callgrind is repeatable on a busy machine):
 //! valgrind --tool=callgrind target/release/examples/history --only core --rounds 1 --passes 1
 //! valgrind --tool=callgrind target/release/examples/history --only dashboard --rounds 1 --passes 1
@@ -100,10 +102,54 @@ impl Shared {
     }
 }
 
-/// The binary's `Feeder`, per event what it does while history is read.
+/// The binary's `Feeder`, per event what it does while history is read; with `frames`, also
+/// the screen thread's frames: one drawn (to a 160 × 48 `TestBackend`) every [`FRAME`] of
+/// wall time, on this thread, since the binary's source waits for the lock while the screen
+/// draws.
 struct Feeder {
     shared: Arc<Shared>,
     tx: Sender<()>,
+    frames: Option<Frames>,
+}
+
+/// The binary's shortest time between two frames.
+const FRAME: Duration = Duration::from_millis(33);
+
+struct Frames {
+    terminal: ratatui::Terminal<ratatui::backend::TestBackend>,
+    view: aegon::dashboard::View,
+    last: Instant,
+    events: u32,
+    drawn: u64,
+}
+
+impl Frames {
+    fn new() -> Frames {
+        Frames {
+            terminal: ratatui::Terminal::new(ratatui::backend::TestBackend::new(160, 48))
+                .unwrap_or_else(|e| panic!("{e}")),
+            view: aegon::dashboard::View::default(),
+            last: Instant::now(),
+            events: 0,
+            drawn: 0,
+        }
+    }
+
+    /// Draws a frame when one is due (the clock is read every 64 events).
+    fn tick(&mut self, shared: &Shared) {
+        self.events += 1;
+        if self.events % 64 != 0 || self.last.elapsed() < FRAME {
+            return;
+        }
+        let model = shared.lock();
+        let view = &mut self.view;
+        let _ = self
+            .terminal
+            .draw(|frame| aegon::dashboard::ui::draw(frame, &model, view));
+        drop(model);
+        self.drawn += 1;
+        self.last = Instant::now();
+    }
 }
 
 impl Renderer for Feeder {
@@ -120,13 +166,17 @@ impl Renderer for Feeder {
         }
         let export = self.shared.export.lock().unwrap_or_else(|p| p.into_inner());
         std::hint::black_box(&*export);
+        drop(export);
+        if let Some(frames) = &mut self.frames {
+            frames.tick(&self.shared);
+        }
         Ok(Flow::Continue(()))
     }
 }
 
 /// One pass over every file through `path`; returns events applied and a figure of the end
 /// state (sessions) so the work cannot be left out.
-fn pass(path: Path_, files: &[(String, Vec<u8>)]) -> (u64, usize) {
+fn pass(path: Path_, files: &[(String, Vec<u8>)], frames: bool) -> (u64, usize) {
     fn feed<R: Renderer>(files: &[(String, Vec<u8>)], renderer: R) -> Counting<R> {
         let mut pipeline = Pipeline::new(
             Options::default(),
@@ -170,6 +220,7 @@ fn pass(path: Path_, files: &[(String, Vec<u8>)]) -> (u64, usize) {
                 Feeder {
                     shared: shared.clone(),
                     tx,
+                    frames: frames.then(Frames::new),
                 },
             );
             drop(rx);
@@ -203,6 +254,7 @@ fn peak_rss_kib() -> Option<u64> {
 fn main() {
     let mut args = std::env::args().skip(1);
     let (mut rounds, mut passes, mut only, mut rss) = (7usize, 5usize, None, false);
+    let mut frames = false;
     let mut paths = Vec::new();
     while let Some(arg) = args.next() {
         let mut number = |name: &str| -> usize {
@@ -221,6 +273,7 @@ fn main() {
                 }
             }
             "--rss" => rss = true,
+            "--frames" => frames = true,
             _ => paths.push(PathBuf::from(arg)),
         }
     }
@@ -263,7 +316,7 @@ fn main() {
             let start = Instant::now();
             let mut seen = 0;
             for _ in 0..passes {
-                let (n, sessions) = pass(path, &files);
+                let (n, sessions) = pass(path, &files, frames);
                 std::hint::black_box(sessions);
                 seen += n;
             }

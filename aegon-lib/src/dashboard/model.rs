@@ -91,6 +91,8 @@ pub struct Dashboard {
     /// The file of the previous event (shared by the rows of one file) and its line, to number
     /// the events of one line.
     last_origin: Option<(Arc<str>, u64, u32)>,
+    /// The session id of the previous feed row, shared by the next rows of that session.
+    last_session: Option<Arc<str>>,
     /// Tokens per minute and context fill of the latest sessions.
     series: Series,
     /// The Usage view's figures, handed in by the binary.
@@ -138,6 +140,7 @@ impl Dashboard {
             generation: 0,
             status: None,
             last_origin: None,
+            last_session: None,
             series: Series::default(),
             usage: UsageData::NotRead,
         }
@@ -274,8 +277,19 @@ impl Dashboard {
         }
         let origin = self.origin(event);
         if self.feed_kinds.contains(event.kind()) {
-            self.feed
-                .push(feed_item(event, timestamp_ms, origin, argument.as_deref()));
+            let session = event
+                .session_id
+                .as_deref()
+                .map(|id| match &self.last_session {
+                    Some(last) if **last == *id => last.clone(),
+                    _ => {
+                        let new = Arc::<str>::from(id);
+                        self.last_session = Some(new.clone());
+                        new
+                    }
+                });
+            let item = feed_item(event, timestamp_ms, origin, session, argument.as_deref());
+            self.feed.push(item);
         }
     }
 
@@ -404,6 +418,7 @@ fn feed_item(
     event: &Event<'_>,
     timestamp_ms: Option<i64>,
     origin: Origin,
+    session: Option<Arc<str>>,
     argument: Option<&str>,
 ) -> FeedItem {
     let mut summary = String::new();
@@ -442,7 +457,7 @@ fn feed_item(
             .and_then(clock_part)
             .map(Into::into),
         timestamp_ms,
-        session: event.session_id.as_deref().map(Into::into),
+        session,
         agent,
         summary: summary.into(),
         failed,
@@ -580,7 +595,7 @@ mod tests {
             let path = entry.unwrap().path();
             if path.extension().is_some_and(|e| e == "jsonl") {
                 let file = std::fs::File::open(&path).unwrap();
-                pipeline
+                let _ = pipeline
                     .read_to_end(&path.display().to_string(), file)
                     .unwrap();
             }
