@@ -30,9 +30,27 @@
 //! Built as an example of aegon-lib (declared in its Cargo.toml, feature `tui`) so it shares
 //! aegon's lockfile and adds no crate; it lives in `bench/` because it is a benchmark.
 //!
-//! Figures (this machine, 2 shared cores, the shared corpus: 26 files, 12.25 MB; callgrind
-//! instructions per event, whole process, one pass; events/s best of 7 rounds × 5 passes):
-//! see the table at the end of this comment once measured.
+//! Figures (2026-11-29, 2 shared cores; the shared corpus: 26 files, 12.25 MB, 6,867 lines,
+//! 8,233 events, 4,544 of them feed rows). Instructions (callgrind, whole process, one pass,
+//! `--only core|dashboard --rounds 1 --passes 1`) decide; events/s are noisy on this machine:
+//!
+//! | | core | dashboard before | dashboard after |
+//! |---|---|---|---|
+//! | instructions (M) | 184.35 | 243.67 | 233.62 |
+//! | instructions per event | 22,392 | 29,597 | 28,376 |
+//! | ratio core/dashboard by instructions | | 0.757 | 0.789 |
+//! | ratio of events/s, same run | | 0.68–0.69 | 0.67–0.82 |
+//! | peak RSS (of which 14.5 MB the transcripts) | 16.2 MB | 18.0 MB | 18.2 MB |
+//!
+//! Where the dashboard's extra instructions go (after; 49 M in all, ~6,000 per event): the
+//! feed rows' summaries (result previews 4.5 M, tool-call text 4.0 M, text prefixes and inert
+//! copies 3.6 M, and the rest inlined), the tool calls' key argument 7.8 M (once per call now:
+//! it was parsed twice, for the row and for the steps list, 15.6 M), pull-request links in
+//! results and answers 3 M, series 1.3 M, freeing the feed at the end 3.5 M. The session
+//! core's own share is the same on both paths (31.6 M). What is left is mostly the rows'
+//! summaries, built per event because the event's text is gone once it is applied; building
+//! them only for rows drawn needs the row's line read again from its file (as the detail view
+//! does), not done here.
 
 use std::io;
 use std::path::{Path, PathBuf};
