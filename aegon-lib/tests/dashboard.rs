@@ -664,3 +664,58 @@ fn a_codex_session_beside_a_claude_one_names_its_agent() {
     let cost = session.cost().unwrap();
     assert!(screen.contains(&format!("${cost:.2}")), "{screen}");
 }
+
+/// A call left without its result (the transcript ends on its tool_use line) is running while
+/// the session is live, and abandoned once it is not: as `--summary` reports it at the end of
+/// input, never with the age of the call (a tester saw `5203h` on a months-old transcript).
+#[test]
+fn a_call_without_its_result_is_abandoned_once_the_session_is_not_live() {
+    // The fixture up to its last call's line (line 92, `Bash wc -l …`, 05:44:13.142Z).
+    let bytes = std::fs::read(fixture(APANLOCO)).unwrap();
+    let cut: Vec<&[u8]> = bytes.split(|&b| b == b'\n').take(92).collect();
+    assert!(String::from_utf8_lossy(cut[91]).contains(r#""name":"Bash","input":{"command":"wc -l"#));
+    let mut lines = cut.join(&b'\n');
+    lines.push(b'\n');
+    let call_ms: i64 = 1_776_145_453_142;
+    let name = fixture(APANLOCO).to_str().unwrap().to_owned();
+    let steps_of = |now_ms: i64| {
+        let dashboard = dashboard_of(&[(name.as_str(), &lines)], now_ms);
+        let panel = pane(56, 14, |f| {
+            ui::panel::draw(f, f.area(), &dashboard, &View::default(), now_ms)
+        });
+        let (x, y) = find(&panel, "Bash wc -l").expect("the call in the steps");
+        let row: String = (1..55).map(|x| panel[(x, y)].symbol()).collect();
+        (
+            row,
+            panel[(x - 2, y)].symbol().to_owned(),
+            panel[(x - 2, y)].fg,
+        )
+    };
+
+    // Ten seconds after the call: live, a spinner and the time it has run.
+    let (row, mark, fg) = steps_of(call_ms + 10_000);
+    assert!(row.trim_end().ends_with("10.0s"), "{row}");
+    assert!("⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏".contains(mark.as_str()), "{row}");
+    assert_eq!(fg, Color::Cyan);
+
+    // 5,203 hours later: idle. What --summary says of the same input: the call abandoned, no
+    // duration.
+    let mut pipeline = Pipeline::new(
+        Options::default(),
+        aegon::render::summary::SessionCollector::new(Pricing::built_in()),
+    );
+    let mut input = pipeline.open(name.as_str());
+    let _ = pipeline.push(&mut input, &lines).unwrap();
+    let _ = pipeline.close(input).unwrap();
+    let mut sessions = pipeline.finish().unwrap().0.into_sessions();
+    sessions.end_of_input();
+    let session = sessions.iter().next().unwrap();
+    let last = session.recent_steps().last().unwrap();
+    assert_eq!(
+        (last.tool.as_str(), last.status, last.duration_ms),
+        ("Bash", aegon::session::StepStatus::Abandoned, None)
+    );
+    let (row, mark, fg) = steps_of(call_ms + 5_203 * 3_600_000);
+    assert!(!row.contains("5203h"), "no age: {row}");
+    assert_eq!((mark.as_str(), fg), ("…", Color::DarkGray), "{row}");
+}

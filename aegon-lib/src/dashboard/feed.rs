@@ -39,8 +39,8 @@ pub struct FeedItem {
     pub clock: Option<Box<str>>,
     /// Milliseconds since the epoch, when the event has a timestamp.
     pub timestamp_ms: Option<i64>,
-    /// The session id.
-    pub session: Option<Box<str>>,
+    /// The session id (shared by the rows of one session in a row).
+    pub session: Option<Arc<str>>,
     /// The subagent (agent id, or `sidechain` for 1.0.x inline runs) whose event this is.
     pub agent: Option<Box<str>>,
     /// One-line summary, inert, at most [`SUMMARY_COLUMNS`] wide.

@@ -13,6 +13,7 @@ use super::usage::UsageData;
 use crate::event::{Event, EventKind, Kind, KindSet};
 use crate::render::plain::{kind_label, push_summary};
 use crate::render::summary::apply_to_its_session;
+use crate::render::text::push_inert;
 use crate::render::{Flow, Renderer};
 use crate::session::pricing::Pricing;
 use crate::session::Sessions;
@@ -90,6 +91,8 @@ pub struct Dashboard {
     /// The file of the previous event (shared by the rows of one file) and its line, to number
     /// the events of one line.
     last_origin: Option<(Arc<str>, u64, u32)>,
+    /// The session id of the previous feed row, shared by the next rows of that session.
+    last_session: Option<Arc<str>>,
     /// Tokens per minute and context fill of the latest sessions.
     series: Series,
     /// The Usage view's figures, handed in by the binary.
@@ -137,6 +140,7 @@ impl Dashboard {
             generation: 0,
             status: None,
             last_origin: None,
+            last_session: None,
             series: Series::default(),
             usage: UsageData::NotRead,
         }
@@ -253,17 +257,39 @@ impl Dashboard {
         if let Some(id) = event.session_id.as_deref() {
             self.note_pull_requests(id, &event.kind);
         }
-        if let EventKind::ToolCall {
-            tool_use_id: Some(id),
-            input: Some(input),
-            ..
-        } = &event.kind
+        // A call's key argument, parsed out of its input once for both the steps list and
+        // the feed row (the input can be a whole file being written).
+        let argument = match &event.kind {
+            EventKind::ToolCall {
+                input: Some(input), ..
+            } => crate::render::plain::key_argument(input),
+            _ => None,
+        };
+        if let (
+            EventKind::ToolCall {
+                tool_use_id: Some(id),
+                ..
+            },
+            Some(argument),
+        ) = (&event.kind, argument.as_deref())
         {
-            self.note_step_argument(id, input);
+            self.note_step_argument(id, argument);
         }
         let origin = self.origin(event);
         if self.feed_kinds.contains(event.kind()) {
-            self.feed.push(feed_item(event, timestamp_ms, origin));
+            let session = event
+                .session_id
+                .as_deref()
+                .map(|id| match &self.last_session {
+                    Some(last) if **last == *id => last.clone(),
+                    _ => {
+                        let new = Arc::<str>::from(id);
+                        self.last_session = Some(new.clone());
+                        new
+                    }
+                });
+            let item = feed_item(event, timestamp_ms, origin, session, argument.as_deref());
+            self.feed.push(item);
         }
     }
 
@@ -308,10 +334,7 @@ impl Dashboard {
         }
     }
 
-    fn note_step_argument(&mut self, id: &str, input: &serde_json::value::RawValue) {
-        let Some(argument) = crate::render::plain::key_argument(input) else {
-            return;
-        };
+    fn note_step_argument(&mut self, id: &str, argument: &str) {
         let argument: String = argument
             .chars()
             .take(STEP_ARGUMENT_CHARS)
@@ -379,14 +402,32 @@ impl Renderer for Dashboard {
     }
 }
 
-/// A feed row for `event`.
-fn feed_item(event: &Event<'_>, timestamp_ms: Option<i64>, origin: Origin) -> FeedItem {
+/// The feed's summary of a tool call: what [`push_summary`] writes for it (the tool, a space and
+/// the key argument, inert, in [`SUMMARY_COLUMNS`]), from the key argument already parsed.
+fn call_summary(out: &mut String, tool: &str, argument: Option<&str>) {
+    let used = push_inert(out, tool, SUMMARY_COLUMNS);
+    if let Some(argument) = argument {
+        out.push(' ');
+        push_inert(out, argument, SUMMARY_COLUMNS.saturating_sub(used + 1));
+    }
+}
+
+/// A feed row for `event`; `argument` is a tool call's key argument
+/// ([`crate::render::plain::key_argument`] of its input).
+fn feed_item(
+    event: &Event<'_>,
+    timestamp_ms: Option<i64>,
+    origin: Origin,
+    session: Option<Arc<str>>,
+    argument: Option<&str>,
+) -> FeedItem {
     let mut summary = String::new();
     match &event.kind {
         EventKind::Malformed(m) => summary.push_str(&format!(
             "{}:{}: byte {}: {}",
             event.source.file, event.source.line, m.error_offset, m.message
         )),
+        EventKind::ToolCall { tool, .. } => call_summary(&mut summary, tool, argument),
         kind => {
             push_summary(&mut summary, kind, SUMMARY_COLUMNS);
         }
@@ -416,7 +457,7 @@ fn feed_item(event: &Event<'_>, timestamp_ms: Option<i64>, origin: Origin) -> Fe
             .and_then(clock_part)
             .map(Into::into),
         timestamp_ms,
-        session: event.session_id.as_deref().map(Into::into),
+        session,
         agent,
         summary: summary.into(),
         failed,
@@ -456,8 +497,11 @@ fn linked_pull_request(
 /// GitHub pull-request URLs in `text` (JSON-escaped text is fine: the URL has no escapes).
 pub(crate) fn pull_request_links(text: &str) -> Vec<PullRequest> {
     const HOST: &str = "github.com/";
+    // Built once: a searcher costs more to build than most texts take to search.
+    static FINDER: std::sync::LazyLock<memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memmem::Finder::new(HOST));
     let mut found = Vec::new();
-    for start in memmem::find_iter(text.as_bytes(), HOST) {
+    for start in FINDER.find_iter(text.as_bytes()) {
         let rest = &text[start + HOST.len()..];
         let mut parts = rest.splitn(4, '/');
         let (Some(owner), Some(repo), Some("pull"), Some(tail)) =
@@ -519,6 +563,54 @@ mod tests {
         );
         assert_eq!(linked_pull_request(None, None, Some("o/r")), None);
         assert_eq!(linked_pull_request(Some(1), None, Some("bad repo")), None);
+    }
+
+    /// The feed's tool-call summary, built from the key argument parsed once, is what the
+    /// plain renderer's summary writes, for every tool call of the real corpus.
+    #[test]
+    fn call_summaries_are_the_plain_summaries() {
+        struct Compare {
+            calls: usize,
+        }
+        impl Renderer for Compare {
+            fn on_event(&mut self, event: &Event<'_>) -> io::Result<Flow> {
+                if let EventKind::ToolCall { tool, input, .. } = &event.kind {
+                    let mut plain = String::new();
+                    push_summary(&mut plain, &event.kind, SUMMARY_COLUMNS);
+                    let argument = input.and_then(crate::render::plain::key_argument);
+                    let mut ours = String::new();
+                    call_summary(&mut ours, tool, argument.as_deref());
+                    assert_eq!(ours, plain, "{}:{}", event.source.file, event.source.line);
+                    self.calls += 1;
+                }
+                Ok(ControlFlow::Continue(()))
+            }
+        }
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/corpus");
+        let mut pipeline = crate::pipeline::Pipeline::new(
+            crate::pipeline::Options::default(),
+            Compare { calls: 0 },
+        );
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "jsonl") {
+                let file = std::fs::File::open(&path).unwrap();
+                let _ = pipeline
+                    .read_to_end(&path.display().to_string(), file)
+                    .unwrap();
+            }
+        }
+        let (compare, _) = pipeline.finish().unwrap();
+        assert!(compare.calls > 1_000, "{} calls", compare.calls);
+        // Edge cases: a wide argument cut with `…`, control characters, no argument.
+        let long = "x".repeat(400);
+        let mut s = String::new();
+        call_summary(&mut s, "Bash", Some(&long));
+        assert_eq!(s.chars().count(), SUMMARY_COLUMNS);
+        assert!(s.ends_with('…') && s.starts_with("Bash xx"));
+        s.clear();
+        call_summary(&mut s, "Read", None);
+        assert_eq!(s, "Read");
     }
 
     #[test]

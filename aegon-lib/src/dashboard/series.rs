@@ -199,7 +199,14 @@ impl Series {
                 self.sessions.remove(&oldest);
             }
         }
-        let series = self.sessions.entry(id.into()).or_default();
+        // Looked up first: the key is allocated only for a new session.
+        if !self.sessions.contains_key(id) {
+            self.sessions.insert(id.into(), SessionSeries::default());
+        }
+        let series = self
+            .sessions
+            .get_mut(id)
+            .unwrap_or_else(|| unreachable!("inserted above"));
         series.last_ms = series.last_ms.max(at_ms);
         series
     }

@@ -567,6 +567,10 @@ fn gap_words(ms: u64) -> String {
 }
 
 /// Running steps first (spinner, elapsed), then finished ones newest first.
+///
+/// A call without its result in a session that is no longer live (Claude Code closed while it
+/// ran, or the transcript is old) is not running any more: it is shown as `--summary` reports
+/// it at the end of input, abandoned (a dim `…`, no time), not with a spinner or an age.
 fn step_lines(
     session: &Session,
     dashboard: &Dashboard,
@@ -576,39 +580,41 @@ fn step_lines(
 ) -> Vec<Line<'static>> {
     let mut running: Vec<&Step> = session.running().collect();
     running.sort_by_key(|s| std::cmp::Reverse(s.started_ms));
-    // A spinner turns for a live session; an idle one's unfinished calls (Claude Code closed
-    // while they ran) show a still mark.
-    let frame = if session.activity(now_ms) == Activity::Live {
-        SPINNER[usize::try_from(now_ms.rem_euclid(1000) / 100).unwrap_or(0)]
-    } else {
-        '…'
-    };
+    let live = session.activity(now_ms) == Activity::Live;
     let mut out: Vec<Line<'static>> = Vec::new();
     for step in running.into_iter().take(room) {
-        let elapsed = step
-            .started_ms
-            .map(|t| duration(u64::try_from(now_ms - t).unwrap_or(0)))
-            .unwrap_or_default();
-        out.push(step_line(
-            step,
-            dashboard,
-            frame.to_string(),
-            Style::new().fg(Color::Cyan),
-            elapsed,
-            width,
-        ));
+        let line = if live {
+            let frame = SPINNER[usize::try_from(now_ms.rem_euclid(1000) / 100).unwrap_or(0)];
+            let elapsed = step
+                .started_ms
+                .map(|t| duration(u64::try_from(now_ms - t).unwrap_or(0)))
+                .unwrap_or_default();
+            step_line(
+                step,
+                dashboard,
+                frame.to_string(),
+                Style::new().fg(Color::Cyan),
+                elapsed,
+                width,
+            )
+        } else {
+            let (mark, style) = finished_mark(StepStatus::Abandoned);
+            step_line(
+                step,
+                dashboard,
+                mark.to_owned(),
+                style,
+                String::new(),
+                width,
+            )
+        };
+        out.push(line);
     }
     for step in session.recent_steps().collect::<Vec<_>>().into_iter().rev() {
         if out.len() >= room {
             break;
         }
-        let (mark, style) = match step.status {
-            StepStatus::Ok => ("✓", theme::ok()),
-            StepStatus::Error => ("✗", theme::bad()),
-            StepStatus::Interrupted => ("⊘", theme::warning()),
-            StepStatus::Abandoned => ("…", theme::dim()),
-            StepStatus::Running => ("·", theme::dim()),
-        };
+        let (mark, style) = finished_mark(step.status);
         let took = step.duration_ms.map(duration).unwrap_or_default();
         out.push(step_line(
             step,
@@ -620,6 +626,17 @@ fn step_lines(
         ));
     }
     out
+}
+
+/// The mark and style of a step that ended with `status`.
+fn finished_mark(status: StepStatus) -> (&'static str, Style) {
+    match status {
+        StepStatus::Ok => ("✓", theme::ok()),
+        StepStatus::Error => ("✗", theme::bad()),
+        StepStatus::Interrupted => ("⊘", theme::warning()),
+        StepStatus::Abandoned => ("…", theme::dim()),
+        StepStatus::Running => ("·", theme::dim()),
+    }
 }
 
 /// ` ✓ Bash npm test ›agent      1.2s`: mark, tool, what it did, subagent, time.

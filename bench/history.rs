@@ -1,0 +1,395 @@
+//! The dashboard's history load beside the session core alone (issue 14): the same transcripts,
+//! read from memory through the same pipeline into
+//!
+//! - **core**: the session core alone ([`SessionCollector`], what `aegon --summary` feeds), and
+//! - **dashboard**: the dashboard's history path, as `aegon watch` runs it while it reads
+//!   history: each event applied to a [`Dashboard`] behind the binary's mutex, with the
+//!   binary's per-event checks and wake-up (see `Feeder` in `aegon-bin/src/dashboard.rs`).
+//!   No frame is drawn unless `--frames` is given: then one is drawn every 33 ms, as the
+//!   screen thread does, and counted against the dashboard (the source waits for the lock
+//!   while a frame is drawn).
+//!
+//! Rounds are interleaved (core, dashboard, core, dashboard, …) and the best round of each is
+//! kept, so the ratio compares runs taken under the same load. Each round reads every file once
+//! `--passes` times (a fresh pipeline and state per pass). Figures: events applied per second
+//! (parse included, as in the dashboard's header count), their ratio, and the peak RSS of each
+//! path alone (a child process per path: the transcripts held in memory are counted in both,
+//! and given apart).
+//!
+//! ```sh
+//! cargo build --release -p aegon-lib --features tui --example history
+//! target/release/examples/history [--rounds 7] [--passes 5] [--frames] [DIR|FILE.jsonl]…
+//! # instructions per event, one path once (callgrind is repeatable on a busy machine):
+//! valgrind --tool=callgrind target/release/examples/history --only core --rounds 1 --passes 1
+//! valgrind --tool=callgrind target/release/examples/history --only dashboard --rounds 1 --passes 1
+//! ```
+//!
+//! Without paths it reads `$AEGON_CORPUS` or `/work/shared/corpus` if there, else
+//! `fixtures/corpus` (every `*.jsonl` of a folder, not its subfolders).
+//!
+//! Built as an example of aegon-lib (declared in its Cargo.toml, feature `tui`) so it shares
+//! aegon's lockfile and adds no crate; it lives in `bench/` because it is a benchmark.
+//!
+//! Figures (2026-11-29, 2 shared cores; the shared corpus: 26 files, 12.25 MB, 6,867 lines,
+//! 8,233 events, 4,544 of them feed rows). Instructions (callgrind, whole process, one pass,
+//! `--only core|dashboard --rounds 1 --passes 1`) decide; events/s are noisy on this machine:
+//!
+//! | | core | dashboard before | dashboard after |
+//! |---|---|---|---|
+//! | instructions (M) | 184.35 | 243.67 | 233.62 |
+//! | instructions per event | 22,392 | 29,597 | 28,376 |
+//! | ratio core/dashboard by instructions | | 0.757 | 0.789 |
+//! | ratio of events/s, same run | | 0.68–0.69 | 0.67–0.82 |
+//! | peak RSS (of which 14.5 MB the transcripts) | 16.2 MB | 18.0 MB | 18.2 MB |
+//!
+//! Where the dashboard's extra instructions go (after; 49 M in all, ~6,000 per event): the
+//! feed rows' summaries (result previews 4.5 M, tool-call text 4.0 M, text prefixes and inert
+//! copies 3.6 M, and the rest inlined), the tool calls' key argument 7.8 M (once per call now:
+//! it was parsed twice, for the row and for the steps list, 15.6 M), pull-request links in
+//! results and answers 3 M, series 1.3 M, freeing the feed at the end 3.5 M. The session
+//! core's own share is the same on both paths (31.6 M). What is left is mostly the rows'
+//! summaries, built per event because the event's text is gone once it is applied; building
+//! them only for rows drawn needs the row's line read again from its file (as the detail view
+//! does), not done here.
+
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Sender};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use aegon::dashboard::Dashboard;
+use aegon::pipeline::{Options, Pipeline};
+use aegon::render::summary::SessionCollector;
+use aegon::render::{Flow, Renderer};
+use aegon::session::pricing::Pricing;
+use aegon::Event;
+
+/// Which path a run takes.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Path_ {
+    Core,
+    Dashboard,
+}
+
+impl Path_ {
+    fn name(self) -> &'static str {
+        match self {
+            Path_::Core => "core",
+            Path_::Dashboard => "dashboard",
+        }
+    }
+}
+
+/// Counts events, then hands them on (both paths pay it alike).
+struct Counting<R> {
+    events: u64,
+    inner: R,
+}
+
+impl<R: Renderer> Renderer for Counting<R> {
+    fn on_event(&mut self, event: &Event<'_>) -> io::Result<Flow> {
+        self.events += 1;
+        self.inner.on_event(event)
+    }
+    fn on_skipped(&mut self, event: &Event<'_>) {
+        self.inner.on_skipped(event);
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+    fn finish(&mut self, stats: &aegon::Stats) -> io::Result<()> {
+        self.inner.finish(stats)
+    }
+}
+
+/// What the binary's source thread shares with its screen thread (`Shared` there).
+struct Shared {
+    model: Mutex<Dashboard>,
+    screen_waiting: AtomicBool,
+    wake_pending: AtomicBool,
+    quit: AtomicBool,
+    /// Stands for the OTLP export slot, locked per event there (`with_export`).
+    export: Mutex<Option<()>>,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Dashboard> {
+        self.model.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// The binary's `Feeder`, per event what it does while history is read; with `frames`, also
+/// the screen thread's frames: one drawn (to a 160 × 48 `TestBackend`) every [`FRAME`] of
+/// wall time, on this thread, since the binary's source waits for the lock while the screen
+/// draws.
+struct Feeder {
+    shared: Arc<Shared>,
+    tx: Sender<()>,
+    frames: Option<Frames>,
+}
+
+/// The binary's shortest time between two frames.
+const FRAME: Duration = Duration::from_millis(33);
+
+struct Frames {
+    terminal: ratatui::Terminal<ratatui::backend::TestBackend>,
+    view: aegon::dashboard::View,
+    last: Instant,
+    events: u32,
+    drawn: u64,
+}
+
+impl Frames {
+    fn new() -> Frames {
+        Frames {
+            terminal: ratatui::Terminal::new(ratatui::backend::TestBackend::new(160, 48))
+                .unwrap_or_else(|e| panic!("{e}")),
+            view: aegon::dashboard::View::default(),
+            last: Instant::now(),
+            events: 0,
+            drawn: 0,
+        }
+    }
+
+    /// Draws a frame when one is due (the clock is read every 64 events).
+    fn tick(&mut self, shared: &Shared) {
+        self.events += 1;
+        if self.events % 64 != 0 || self.last.elapsed() < FRAME {
+            return;
+        }
+        let model = shared.lock();
+        let view = &mut self.view;
+        let _ = self
+            .terminal
+            .draw(|frame| aegon::dashboard::ui::draw(frame, &model, view));
+        drop(model);
+        self.drawn += 1;
+        self.last = Instant::now();
+    }
+}
+
+impl Renderer for Feeder {
+    fn on_event(&mut self, event: &Event<'_>) -> io::Result<Flow> {
+        if self.shared.quit.load(Ordering::Relaxed) {
+            return Ok(Flow::Break(()));
+        }
+        while self.shared.screen_waiting.load(Ordering::Acquire) {
+            std::thread::yield_now();
+        }
+        self.shared.lock().apply(event);
+        if !self.shared.wake_pending.swap(true, Ordering::AcqRel) {
+            let _ = self.tx.send(());
+        }
+        let export = self.shared.export.lock().unwrap_or_else(|p| p.into_inner());
+        std::hint::black_box(&*export);
+        drop(export);
+        if let Some(frames) = &mut self.frames {
+            frames.tick(&self.shared);
+        }
+        Ok(Flow::Continue(()))
+    }
+}
+
+/// One pass over every file through `path`; returns events applied and a figure of the end
+/// state (sessions) so the work cannot be left out.
+fn pass(path: Path_, files: &[(String, Vec<u8>)], frames: bool) -> (u64, usize) {
+    fn feed<R: Renderer>(files: &[(String, Vec<u8>)], renderer: R) -> Counting<R> {
+        let mut pipeline = Pipeline::new(
+            Options::default(),
+            Counting {
+                events: 0,
+                inner: renderer,
+            },
+        );
+        for (name, bytes) in files {
+            let mut input = pipeline.open(name.clone());
+            // The watcher reads a file in chunks of its buffer; the pipeline splits lines the
+            // same whatever the chunks (its chunk-invariance property).
+            for chunk in bytes.chunks(256 << 10) {
+                let _ = pipeline.push(&mut input, chunk);
+            }
+            let _ = pipeline.close(input);
+        }
+        match pipeline.finish() {
+            Ok((renderer, _)) => renderer,
+            Err(e) => panic!("pipeline: {e}"),
+        }
+    }
+    match path {
+        Path_::Core => {
+            let done = feed(files, SessionCollector::new(Pricing::built_in()));
+            (done.events, done.inner.sessions().len())
+        }
+        Path_::Dashboard => {
+            let mut model = Dashboard::with(Pricing::built_in(), aegon::dashboard::system_clock());
+            model.set_status(Some("reading history…".to_owned()));
+            let shared = Arc::new(Shared {
+                model: Mutex::new(model),
+                screen_waiting: AtomicBool::new(false),
+                wake_pending: AtomicBool::new(false),
+                quit: AtomicBool::new(false),
+                export: Mutex::new(None),
+            });
+            let (tx, rx) = mpsc::channel();
+            let done = feed(
+                files,
+                Feeder {
+                    shared: shared.clone(),
+                    tx,
+                    frames: frames.then(Frames::new),
+                },
+            );
+            drop(rx);
+            let model = shared.lock();
+            assert_eq!(model.events(), done.events, "the dashboard saw every event");
+            (done.events, model.sessions().len())
+        }
+    }
+}
+
+fn jsonl_in(path: &Path, out: &mut Vec<PathBuf>) {
+    if path.is_dir() {
+        let mut found: Vec<PathBuf> = std::fs::read_dir(path)
+            .map(|d| d.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default();
+        found.retain(|p| p.extension().is_some_and(|e| e == "jsonl") && p.is_file());
+        found.sort();
+        out.extend(found);
+    } else {
+        out.push(path.to_owned());
+    }
+}
+
+/// Peak resident memory of this process, in KiB (Linux `VmHWM`), if known.
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let (mut rounds, mut passes, mut only, mut rss) = (7usize, 5usize, None, false);
+    let mut frames = false;
+    let mut paths = Vec::new();
+    while let Some(arg) = args.next() {
+        let mut number = |name: &str| -> usize {
+            args.next()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or_else(|| panic!("{name} wants a number"))
+        };
+        match arg.as_str() {
+            "--rounds" => rounds = number("--rounds").max(1),
+            "--passes" => passes = number("--passes").max(1),
+            "--only" => {
+                only = match args.next().as_deref() {
+                    Some("core") => Some(Path_::Core),
+                    Some("dashboard") => Some(Path_::Dashboard),
+                    other => panic!("--only core|dashboard, not {other:?}"),
+                }
+            }
+            "--rss" => rss = true,
+            "--frames" => frames = true,
+            _ => paths.push(PathBuf::from(arg)),
+        }
+    }
+    if paths.is_empty() {
+        let shared = PathBuf::from(
+            std::env::var_os("AEGON_CORPUS").unwrap_or_else(|| "/work/shared/corpus".into()),
+        );
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/corpus");
+        paths.push(if shared.is_dir() { shared } else { fixtures });
+    }
+    let mut files_found = Vec::new();
+    for p in &paths {
+        jsonl_in(p, &mut files_found);
+    }
+    let files: Vec<(String, Vec<u8>)> = files_found
+        .iter()
+        .map(|p| {
+            let bytes = std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+            (p.display().to_string(), bytes)
+        })
+        .collect();
+    let bytes: usize = files.iter().map(|(_, b)| b.len()).sum();
+    let loaded_kib = peak_rss_kib();
+
+    let chosen: Vec<Path_> = match only {
+        Some(p) => vec![p],
+        None => vec![Path_::Core, Path_::Dashboard],
+    };
+    if !rss {
+        println!(
+            "{} files, {:.2} MB; {rounds} rounds of {passes} passes, interleaved, best kept",
+            files.len(),
+            bytes as f64 / 1e6
+        );
+    }
+    let mut best = vec![Duration::MAX; chosen.len()];
+    let mut events = vec![0u64; chosen.len()];
+    for _ in 0..rounds {
+        for (i, &path) in chosen.iter().enumerate() {
+            let start = Instant::now();
+            let mut seen = 0;
+            for _ in 0..passes {
+                let (n, sessions) = pass(path, &files, frames);
+                std::hint::black_box(sessions);
+                seen += n;
+            }
+            best[i] = best[i].min(start.elapsed());
+            events[i] = seen / passes as u64;
+        }
+    }
+    if rss {
+        // One path alone in this process: its peak, and what the transcripts took before.
+        println!(
+            "{} {}",
+            peak_rss_kib().unwrap_or(0),
+            loaded_kib.unwrap_or(0)
+        );
+        return;
+    }
+    let rate = |i: usize| (events[i] * passes as u64) as f64 / best[i].as_secs_f64();
+    for (i, path) in chosen.iter().enumerate() {
+        println!(
+            "{:<10} {:>9} events/pass  {:>12.0} events/s  {:>8.1} MB/s",
+            path.name(),
+            events[i],
+            rate(i),
+            (bytes * passes) as f64 / best[i].as_secs_f64() / 1e6
+        );
+    }
+    if chosen.len() == 2 {
+        assert_eq!(events[0], events[1], "both paths see the same events");
+        println!("ratio      dashboard / core = {:.3}", rate(1) / rate(0));
+        // Peak RSS of each path alone, one pass, in a child process each.
+        if let Ok(me) = std::env::current_exe() {
+            for path in &chosen {
+                let out = std::process::Command::new(&me)
+                    .args([
+                        "--only",
+                        path.name(),
+                        "--rounds",
+                        "1",
+                        "--passes",
+                        "1",
+                        "--rss",
+                    ])
+                    .args(&files_found)
+                    .output();
+                let text = out.map(|o| String::from_utf8_lossy(&o.stdout).into_owned());
+                let mut figures = text.as_deref().unwrap_or("").split_whitespace();
+                let peak: u64 = figures.next().and_then(|v| v.parse().ok()).unwrap_or(0);
+                let loaded: u64 = figures.next().and_then(|v| v.parse().ok()).unwrap_or(0);
+                println!(
+                    "peak RSS   {:<10} {:>7.1} MB ({:.1} MB before the pass: the transcripts in memory)",
+                    path.name(),
+                    peak as f64 / 1024.0,
+                    loaded as f64 / 1024.0
+                );
+            }
+        }
+    }
+}
