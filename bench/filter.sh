@@ -5,31 +5,45 @@
 # Speed and memory targets live here, not in tests.
 #
 #   bash bench/filter.sh               # BENCH_MB=100 BENCH_RUNS=7 BENCH_JQ_MB=10
-#   bash bench/filter.sh profile       # callgrind: instructions per function, the corpus once (~12 MB)
+#   bash bench/filter.sh profile       # callgrind: per stage and per function, the corpus once and twice
 #
 # The machine may be shared, so the commands are run interleaved (round after round, each command
 # once per round) and the best of the rounds is kept: a ratio then compares runs taken under the
 # same load. aegon and the bare parse are pinned to one core (taskset); `cat | …` rows are two
 # processes, as a real pipe is. The input lives in $BENCH_DIR (default /tmp/aegon-bench).
 #
-# Where the instructions go (callgrind, `bash bench/filter.sh profile`: the shared corpus once,
-# 12.25 MB, 6,867 lines; instructions executed per input byte, inclusive, by stage; 2026-11-29).
-# The bare serde_json parse of the same lines is 7.0 per byte.
+# Where the instructions go (callgrind, `bash bench/filter.sh profile`; instructions executed per
+# input byte, inclusive, by stage, `--ndjson`; 2026-11-29, issue 14). Three inputs: ONCE = the
+# shared corpus once (12.25 MB, 6,867 lines, no line repeats another: every line is parsed),
+# TWICE = it twice (the second copy's lines all repeat the first's), FILE = the benchmark input
+# (110 MB, the corpus 9 times: 45,416 of 61,803 lines repeat an earlier uuid). The bare
+# serde_json parse is 7.0 per byte on each. "before" is the build before issue 14's parse work
+# (c24a13a), "after" this one.
 #
-#   stage                              --ndjson before  after   plain before  after
-#   line split (memchr, carry)                   0.21   0.22          0.22   0.22
-#   UTF-8 check (simdutf8)                       0.26   0.26       inlined   0.26
-#   record parse (scan + serde message)         11.27   9.64         11.27   9.64
-#   decode to events                             0.61   0.60          0.61   0.60
-#   correlate (ids, dedup)                       0.80   0.81          0.81   0.81
-#   render (NDJSON / plain line)                 3.65   3.65         13.49   4.03
-#   whole process                               17.48  15.82         27.33  16.21
+#   stage                              ONCE before  after   TWICE before  after   FILE before  after
+#   line split (memchr, carry)                0.22   0.21            0.22   0.22          0.22   0.22
+#   line hash (foldhash)                         -   0.45               -   0.45             -   0.45
+#   UTF-8 check (simdutf8)                    0.28   0.28            0.28   0.15          0.28   0.05
+#   record parse (scan + serde message)       9.64   9.67            9.64   5.16          9.64   1.65
+#   decode to events                          0.60   0.60            0.60   0.33          0.60   0.12
+#   correlate (ids, dedup)                    0.72   0.39            0.48   0.20          0.30   0.05
+#   render (NDJSON line)                      3.58   3.58            1.91   1.91          0.60   0.60
+#   whole process                            15.79  16.04           13.84   8.91         12.30   3.37
 #
-# Record parse: the scanner's string skipping (skip_string, ~4 per byte: every string, by quote
-# search) and serde's parse of the message (skip_to_escape) dominate; the message is now parsed
-# where it stands instead of being skipped first and parsed again. Plain rendering spent 5.4 per
-# byte in char_width a character at a time; ASCII runs are now copied whole. Syscalls (reads,
-# writes, pipe copies) are not in these counts: `perf` puts the kernel's copy at ~7% of cycles.
+# A line met again byte for byte (a resumed session's copy, a file read twice, the corpus
+# repeated here) is known by a hash of its bytes and counted as repeated without being parsed
+# (`pipeline::CleanLines`): it costs the hash (0.45 per byte, paid by every line) instead of a
+# parse and decode (~10.5) whose events the correlator would drop. Lines with a problem report,
+# without uuid, or with a uuid the correlator has forgotten are read whole as before. The
+# correlator's identities moved from SipHash to foldhash (correlate 0.72 -> 0.39), which pays
+# for most of the hash on input without repeats: ONCE is 1.6% more instructions than before.
+#
+# Left as it was, and why: on ONCE the scanner's string skipping (skip_string, ~2.7 per byte:
+# a 64-byte SWAR window, then memchr, restarted after each escaped quote) and serde's parse of
+# the message (skip_to_escape, ~1.4) still dominate the record parse. Its window length was
+# measured again (8, 16, 32, 64, 128 bytes: 64 is best) and a byte loop for keys gained
+# nothing; 16-byte SSE2 masks would need `unsafe` (intrinsics are unsafe to call outside a
+# target_feature function), which the project has none of. Syscalls are not in these counts.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -61,17 +75,49 @@ build_input() {
 }
 mkdir -p "$dir"
 
+once=$dir/corpus-once.jsonl  # the corpus once (~12 MB): every transcript, each once
+cat "$corpus"/*.jsonl > "$once"
+once_bytes=$(stat -c %s "$once")
+
+# stages OUT BYTES: instructions per input byte by stage (inclusive counts of the functions
+# that begin each stage; the table at the top of this file).
+stages() {
+  # Run from / : from the repository, callgrind_annotate shortens paths and splits the counts.
+  local incl f; f=$(realpath "$1")
+  incl=$(cd / && callgrind_annotate --inclusive=yes --threshold=100 "$f" 2>/dev/null | grep -E '\[/')
+  get() { grep -F ":$1 [" <<< "$incl" | head -1 | awk '{gsub(",","",$1); print $1}'; }
+  local push line key utf parse rec ev cor ren bytes=$2
+  push=$(get 'aegon::pipeline::Pipeline<R>::push'); line=$(get 'aegon::pipeline::EventSink<R>::line')
+  key=$(get 'aegon::pipeline::CleanLines::key'); utf=$(get 'aegon::source::utf8::validate')
+  parse=$(get 'aegon::format::claude::record::parse_record')
+  rec=$(get 'aegon::format::claude::decode::record_events'); ev=$(get 'aegon::pipeline::EventSink<R>::event')
+  cor=$(get 'aegon::session::correlate::Correlator::apply')
+  ren=$(get '<aegon::render::ndjson::NdjsonRenderer<W> as aegon::render::Renderer>::on_event')
+  row() { awk -v a="${2:-0}" -v b="$bytes" -v n="$1" 'BEGIN{printf "   %-36s %6.2f\n", n, a/b}'; }
+  row "line split (memchr, carry)" $(( ${push:-0} - ${line:-0} ))
+  row "line hash (foldhash)" "${key:-0}"
+  row "UTF-8 check (simdutf8)" "${utf:-0}"
+  row "record parse (scan + serde message)" "${parse:-0}"
+  row "decode to events" $(( ${rec:-0} - ${ev:-0} ))
+  row "correlate (ids, dedup)" "${cor:-0}"
+  row "render (NDJSON line)" "${ren:-0}"
+}
+
 if [ "${1:-}" = profile ]; then
   need valgrind "apt-get install valgrind"
-  slice=$dir/corpus-once.jsonl  # the corpus once (~12 MB): every transcript, each once
-  cat "$corpus"/*.jsonl > "$slice"
-  bytes=$(stat -c %s "$slice")
-  for mode in "--ndjson" "--color never" "bare"; do
-    out=$dir/callgrind.$(echo "$mode" | tr -dc a-z)
-    if [ "$mode" = bare ]; then cmd=("$bare" "$slice"); else cmd=("$aegon" $mode "$slice"); fi
+  twice=$dir/corpus-twice.jsonl  # the corpus twice: the second copy's lines all repeat
+  cat "$once" "$once" > "$twice"
+  for run in "--ndjson once" "--color never once" "bare once" "--ndjson twice" "bare twice"; do
+    read -r -a words <<< "$run"
+    input=$once; [ "${words[-1]}" = twice ] && input=$twice
+    bytes=$(stat -c %s "$input")
+    mode=("${words[@]:0:${#words[@]}-1}")
+    out=$dir/callgrind.$(echo "$run" | tr -dc a-z)
+    if [ "${mode[0]}" = bare ]; then cmd=("$bare" "$input"); else cmd=("$aegon" "${mode[@]}" "$input"); fi
     valgrind --tool=callgrind --callgrind-out-file="$out" "${cmd[@]}" > /dev/null 2>&1
     total=$(callgrind_annotate "$out" 2>/dev/null | awk '/PROGRAM TOTALS/{gsub(",","",$1); print $1}')
-    printf '\n== %s: %s Ir, %.1f Ir per input byte\n' "$mode" "$total" "$(awk -v t="$total" -v b="$bytes" 'BEGIN{print t/b}')"
+    printf '\n== %s (%s bytes): %s Ir, %.2f Ir per input byte\n' "$run" "$bytes" "$total" "$(awk -v t="$total" -v b="$bytes" 'BEGIN{print t/b}')"
+    if [ "${mode[0]}" = --ndjson ]; then stages "$out" "$bytes"; fi
     callgrind_annotate "$out" 2>/dev/null | sed -n '/^Ir/,$p' | sed -n '3,30p' || true
   done
   exit 0
@@ -94,12 +140,17 @@ add "bare serde_json parse FILE"       "$pin $bare $input"
 add "aegon --ndjson FILE"              "$pin $aegon --ndjson $input"
 add "cat FILE | aegon --ndjson"        "cat $input | $pin $aegon --ndjson"
 add "aegon --color never FILE (plain)" "$pin $aegon --color never $input"
+# The corpus once: no line repeats an earlier one, so every line is parsed (FILE repeats the
+# corpus, and its repeated lines are known by their bytes without a parse).
+add "bare serde_json parse ONCE"       "$pin $bare $once" "$once_bytes"
+add "aegon --ndjson ONCE"              "$pin $aegon --ndjson $once" "$once_bytes"
 # BENCH_BEFORE=path/to/an/older/aegon adds its rows to the same rounds, for a before/after.
 before=${BENCH_BEFORE:-}
 if [ -n "$before" ]; then
   add "before: aegon --ndjson FILE"       "$pin $before --ndjson $input"
   add "before: cat FILE | aegon --ndjson" "cat $input | $pin $before --ndjson"
   add "before: aegon --color never FILE"  "$pin $before --color never $input"
+  add "before: aegon --ndjson ONCE"       "$pin $before --ndjson $once" "$once_bytes"
 fi
 has_jq=0
 if command -v jq >/dev/null && [ "$jq_mb" != 0 ]; then
@@ -135,6 +186,7 @@ done
 echo
 printf '%-58s %6s  %s\n' "ratio (speed ÷ speed, same run)" "" target
 printf '%-58s %5s×  %s\n' "aegon --ndjson FILE ÷ bare serde_json parse" "$(ratio "aegon --ndjson FILE" "bare serde_json parse FILE")" ">= 0.8"
+printf '%-58s %5s×\n' "aegon --ndjson ONCE ÷ bare (the corpus once, no repeats)" "$(ratio "aegon --ndjson ONCE" "bare serde_json parse ONCE")"
 printf '%-58s %5s×  %s\n' "cat FILE | aegon --ndjson ÷ aegon --ndjson FILE" "$(ratio "cat FILE | aegon --ndjson" "aegon --ndjson FILE")" ">= 0.9"
 printf '%-58s %5s×  %s\n' "cat FILE | aegon --ndjson ÷ cat FILE | cat" "$(ratio "cat FILE | aegon --ndjson" "cat FILE | cat")" ""
 printf '%-58s %5s×  %s\n' "aegon plain ÷ aegon --ndjson" "$(ratio "aegon --color never FILE (plain)" "aegon --ndjson FILE")" ">= 1"
@@ -143,6 +195,8 @@ if [ -n "$before" ]; then
   printf '%-58s %5s×\n' "cat FILE | aegon --ndjson ÷ before" "$(ratio "cat FILE | aegon --ndjson" "before: cat FILE | aegon --ndjson")"
   printf '%-58s %5s×\n' "aegon plain ÷ before" "$(ratio "aegon --color never FILE (plain)" "before: aegon --color never FILE")"
   printf '%-58s %5s×\n' "before: ndjson ÷ bare" "$(ratio "before: aegon --ndjson FILE" "bare serde_json parse FILE")"
+  printf '%-58s %5s×\n' "aegon --ndjson ONCE ÷ before" "$(ratio "aegon --ndjson ONCE" "before: aegon --ndjson ONCE")"
+  printf '%-58s %5s×\n' "before: ndjson ONCE ÷ bare ONCE" "$(ratio "before: aegon --ndjson ONCE" "bare serde_json parse ONCE")"
 fi
 if [ "$has_jq" = 1 ]; then
   jqn="jq -c . SLICE (${jq_mb} MB, 1 run)"

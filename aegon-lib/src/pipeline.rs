@@ -12,6 +12,7 @@ use std::ops::ControlFlow;
 use crate::event::{AgentSet, Event, EventKind, MalformedReason};
 use crate::format::claude::decode::too_long_event;
 use crate::format::{Decoder, Format};
+use crate::hashing::Generations;
 use crate::render::{Flow, Renderer};
 use crate::session::correlate::Correlator;
 use crate::source::lines::{LineItem, LineSplitter};
@@ -22,6 +23,47 @@ pub const DEFAULT_MAX_LINE: usize = 16 << 20;
 
 /// Size of the buffer inputs are read with.
 const READ_CHUNK: usize = 256 << 10;
+
+/// Clean lines remembered by their bytes (see [`CleanLines`]): the latest million or so,
+/// about 32 bytes each at most.
+const CLEAN_LINES_REMEMBERED: usize = 1_000_000;
+
+/// Lines already read whole, known by a 64-bit hash of their bytes, so that the same bytes
+/// met again are known to repeat an entry without being parsed.
+///
+/// A Claude Code line is decoded without state (the same bytes give the same events), and a
+/// line whose uuid was met before yields no event but its problem report. So a line that
+/// (1) decoded without a problem report, (2) had its uuid checked by the correlator, is
+/// remembered here with that uuid's identity; when the same bytes come again and the
+/// correlator still knows the identity, reading the line would only find it repeated, and
+/// that is all that is done ([`Correlator::repeat_known_line`]). Same output, same counters;
+/// the line costs a hash of its bytes instead of a parse (transcripts copied into a resumed
+/// session, a file read twice, the same session in two folders).
+///
+/// The hash is foldhash's with a seed drawn per process, so lines cannot be made to collide
+/// on purpose; two different lines collide by chance with odds of about n²/2⁶⁴.
+#[derive(Debug)]
+struct CleanLines {
+    hasher: foldhash::fast::RandomState,
+    /// Hash of a line's bytes → identity of its uuid.
+    lines: Generations<u64>,
+}
+
+impl Default for CleanLines {
+    fn default() -> Self {
+        CleanLines {
+            hasher: foldhash::fast::RandomState::default(),
+            lines: Generations::with_limit(Some(CLEAN_LINES_REMEMBERED)),
+        }
+    }
+}
+
+impl CleanLines {
+    fn key(&self, bytes: &[u8]) -> u64 {
+        use std::hash::BuildHasher;
+        self.hasher.hash_one(bytes)
+    }
+}
 
 /// Counters over everything a pipeline has read.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -227,6 +269,7 @@ impl std::error::Error for ReadError {
 pub struct Pipeline<R> {
     options: Options,
     correlator: Correlator,
+    clean_lines: CleanLines,
     stats: Stats,
     renderer: R,
 }
@@ -243,6 +286,7 @@ impl<R: Renderer> Pipeline<R> {
         Pipeline {
             options,
             correlator,
+            clean_lines: CleanLines::default(),
             stats: Stats::default(),
             renderer,
         }
@@ -286,6 +330,8 @@ impl<R: Renderer> Pipeline<R> {
             agents: self.options.agents,
             document: None,
             correlator: &mut self.correlator,
+            clean_lines: &mut self.clean_lines,
+            line_reported: false,
             stats: &mut self.stats,
             renderer: &mut self.renderer,
             error: None,
@@ -343,6 +389,8 @@ impl<R: Renderer> Pipeline<R> {
             agents: self.options.agents,
             document: None,
             correlator: &mut self.correlator,
+            clean_lines: &mut self.clean_lines,
+            line_reported: false,
             stats: &mut self.stats,
             renderer: &mut self.renderer,
             error: None,
@@ -405,6 +453,9 @@ struct EventSink<'p, R> {
     /// read again as it is rewritten yields each once.
     document: Option<(u64, u32)>,
     correlator: &'p mut Correlator,
+    clean_lines: &'p mut CleanLines,
+    /// Whether the line being decoded yielded a problem report (`Malformed` event).
+    line_reported: bool,
     stats: &'p mut Stats,
     renderer: &'p mut R,
     error: Option<io::Error>,
@@ -420,10 +471,28 @@ impl<R: Renderer> EventSink<'_, R> {
                     self.stats.blank_lines += 1;
                     return ControlFlow::Continue(());
                 }
+                // Only Claude Code lines are decoded without state (see `CleanLines`).
+                let stateless = decoder.format() == Some(Format::Claude) && !decoder.is_document();
+                let key = stateless.then(|| self.clean_lines.key(line.bytes));
+                if let Some(&identity) = key.and_then(|key| self.clean_lines.lines.get(&key)) {
+                    if self.correlator.repeat_known_line(identity) {
+                        self.stats.repeated_lines += 1;
+                        return ControlFlow::Continue(());
+                    }
+                }
                 let repeated = self.correlator.repeated_lines();
+                self.line_reported = false;
                 let flow = decoder.line(file, line, &mut |event| self.event(event));
                 if self.correlator.repeated_lines() > repeated {
                     self.stats.repeated_lines += 1;
+                }
+                if let (Some(key), Some(identity), false, true) = (
+                    key,
+                    self.correlator.line_identity(),
+                    self.line_reported,
+                    flow.is_continue(),
+                ) {
+                    self.clean_lines.lines.insert(key, identity);
                 }
                 flow
             }
@@ -445,6 +514,7 @@ impl<R: Renderer> EventSink<'_, R> {
 
     fn event(&mut self, mut event: Event<'_>) -> ControlFlow<()> {
         if let EventKind::Malformed(m) = &event.kind {
+            self.line_reported = true;
             self.stats.malformed.count(m.reason, m.recovered);
         } else if !self.agents.contains(event.agent) {
             return ControlFlow::Continue(());

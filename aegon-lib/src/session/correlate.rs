@@ -60,6 +60,8 @@ pub struct Correlator {
     recorded: Option<Vec<u64>>,
     /// Whether the line being decoded repeats an earlier one.
     line: LineState,
+    /// The identity of the uuid the line being decoded was checked by, once it was.
+    line_identity: Option<u64>,
     repeated_lines: u64,
 }
 
@@ -91,6 +93,7 @@ impl Default for Correlator {
             skipped: HashSet::default(),
             recorded: None,
             line: LineState::Unchecked,
+            line_identity: None,
             repeated_lines: 0,
         }
     }
@@ -131,6 +134,28 @@ impl Correlator {
     /// Tells the correlator that the events that follow come from a new line.
     pub fn begin_line(&mut self) {
         self.line = LineState::Unchecked;
+        self.line_identity = None;
+    }
+
+    /// The identity of the uuid the current line's first event carried (the one checked to
+    /// tell whether the line repeats an earlier one), once an event of it was applied; `None`
+    /// before, and for a line without uuid.
+    pub fn line_identity(&self) -> Option<u64> {
+        self.line_identity
+    }
+
+    /// For a line known to carry the uuid of identity `identity` (from
+    /// [`Correlator::line_identity`] of a line with the same bytes): when that uuid was met
+    /// before (or counts elsewhere), counts the line as repeated, as applying its events
+    /// would, and returns true; the line need not be decoded. Returns false, changing
+    /// nothing, when the uuid is not known (any more): the line must be decoded.
+    pub fn repeat_known_line(&mut self, identity: u64) -> bool {
+        if self.skipped.contains(&identity) || self.seen.contains_key(&identity) {
+            self.repeated_lines += 1;
+            true
+        } else {
+            false
+        }
     }
 
     /// Whether an event of a JSON document read again was met before: the `ordinal`-th event
@@ -162,8 +187,13 @@ impl Correlator {
             return true;
         }
         if self.line == LineState::Unchecked {
-            self.line = match event.uuid.as_deref() {
-                Some(uuid) if self.known(identity(Entry::Line, uuid)) => {
+            let line = event
+                .uuid
+                .as_deref()
+                .map(|uuid| identity(Entry::Line, uuid));
+            self.line_identity = line;
+            self.line = match line {
+                Some(line) if self.known(line) => {
                     self.repeated_lines += 1;
                     LineState::Repeated
                 }
@@ -284,9 +314,18 @@ enum Entry {
     DocumentEvent,
 }
 
+/// The hasher of identities: foldhash's quality variant, with a fixed seed so that identities
+/// agree between the correlators of one run (see [`Correlator::with_skipped`]). About a fifth
+/// of the instructions of std's SipHash on a uuid; identities are compared within one process,
+/// never stored.
+fn identity_hasher() -> impl Hasher {
+    use std::hash::BuildHasher;
+    foldhash::quality::FixedState::with_seed(0x5eed_ae90_1d3e_7117).build_hasher()
+}
+
 /// The identity of an entry: a 64-bit hash of its kind and id.
 fn identity(entry: Entry, id: &str) -> u64 {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
+    let mut h = identity_hasher();
     2u8.hash(&mut h);
     entry.hash(&mut h);
     id.hash(&mut h);
@@ -299,7 +338,7 @@ fn response_key(
     request_id: Option<&str>,
     uuid: Option<&str>,
 ) -> Option<u64> {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
+    let mut h = identity_hasher();
     match (message_id, uuid) {
         (Some(id), _) => {
             0u8.hash(&mut h);

@@ -214,25 +214,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for Message<'a> {
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
                 let mut m = Message::default();
                 while let Some(key) = map.next_key::<MessageKey>()? {
-                    match key {
-                        MessageKey::Role => m.role = map.next_value::<LenientStr<'de>>()?.0,
-                        MessageKey::Model => m.model = map.next_value::<LenientStr<'de>>()?.0,
-                        MessageKey::Id => m.id = map.next_value::<LenientStr<'de>>()?.0,
-                        MessageKey::Content => m.content = map.next_value()?,
-                        MessageKey::Usage => match map.next_value::<UsageField>()? {
-                            UsageField::Object(u) => m.usage = Some(u),
-                            UsageField::Null => m.usage = None,
-                            UsageField::Other(what) => {
-                                m.usage = None;
-                                m.notes.push(format!(
-                                    "`message.usage` is {what}, not an object: no tokens read"
-                                ));
-                            }
-                        },
-                        MessageKey::Other => {
-                            map.next_value::<IgnoredAny>()?;
-                        }
-                    }
+                    read_message_member(&mut m, key, &mut map)?;
                 }
                 if let Some(Content::Blocks(blocks)) = &m.content {
                     for (i, block) in blocks.iter().enumerate() {
@@ -255,6 +237,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for Message<'a> {
 }
 
 /// The members of a message aegon reads (keys matched without being allocated).
+#[derive(Clone, Copy)]
 enum MessageKey {
     Role,
     Model,
@@ -262,6 +245,86 @@ enum MessageKey {
     Content,
     Usage,
     Other,
+}
+
+impl MessageKey {
+    fn of(name: &str) -> MessageKey {
+        match name {
+            "role" => MessageKey::Role,
+            "model" => MessageKey::Model,
+            "id" => MessageKey::Id,
+            "content" => MessageKey::Content,
+            "usage" => MessageKey::Usage,
+            _ => MessageKey::Other,
+        }
+    }
+}
+
+/// The value of one member of a `message`, read from where the message is being read: serde's
+/// map access when the message is read whole ([`Message`]'s `Deserialize`), or a member the
+/// scanner lent when serde could not read it whole ([`Reader::message_by_members`], each fault
+/// noted and the other members kept).
+trait MessageValue<'a> {
+    type Error;
+    /// A string member (`role`, `model`, `id`): `None` for another type, or a fault noted.
+    fn string(&mut self, name: &str) -> Result<Option<Cow<'a, str>>, Self::Error>;
+    /// `content`.
+    fn content(&mut self) -> Result<Option<Content<'a>>, Self::Error>;
+    /// `usage`: `None` when it could not be read (noted).
+    fn usage(&mut self) -> Result<Option<UsageField>, Self::Error>;
+    /// A `usage` that is `what`, not an object: noted, with what it does to `m.usage`.
+    fn usage_not_object(&mut self, m: &mut Message<'a>, what: &'static str);
+    /// A member aegon does not read.
+    fn skip(&mut self) -> Result<(), Self::Error>;
+}
+
+/// Reads the member `key` of a message into `m`, its value from `value`. The one place that
+/// says which members of a message are read and how, for both ways a message is read.
+fn read_message_member<'a, V: MessageValue<'a>>(
+    m: &mut Message<'a>,
+    key: MessageKey,
+    value: &mut V,
+) -> Result<(), V::Error> {
+    match key {
+        MessageKey::Role => m.role = value.string("message.role")?,
+        MessageKey::Model => m.model = value.string("message.model")?,
+        MessageKey::Id => m.id = value.string("message.id")?,
+        MessageKey::Content => m.content = value.content()?,
+        MessageKey::Usage => match value.usage()? {
+            Some(UsageField::Object(u)) => m.usage = Some(u),
+            Some(UsageField::Null) => m.usage = None,
+            Some(UsageField::Other(what)) => value.usage_not_object(m, what),
+            None => {}
+        },
+        MessageKey::Other => value.skip()?,
+    }
+    Ok(())
+}
+
+/// The note for a `usage` that is not an object.
+fn usage_note(what: &str) -> String {
+    format!("`message.usage` is {what}, not an object: no tokens read")
+}
+
+/// A message read whole by serde: the members' values from its map access.
+impl<'de, A: MapAccess<'de>> MessageValue<'de> for A {
+    type Error = A::Error;
+    fn string(&mut self, _: &str) -> Result<Option<Cow<'de, str>>, A::Error> {
+        Ok(self.next_value::<LenientStr<'de>>()?.0)
+    }
+    fn content(&mut self) -> Result<Option<Content<'de>>, A::Error> {
+        self.next_value()
+    }
+    fn usage(&mut self) -> Result<Option<UsageField>, A::Error> {
+        self.next_value().map(Some)
+    }
+    fn usage_not_object(&mut self, m: &mut Message<'de>, what: &'static str) {
+        m.usage = None;
+        m.notes.push(usage_note(what));
+    }
+    fn skip(&mut self) -> Result<(), A::Error> {
+        self.next_value::<IgnoredAny>().map(|_| ())
+    }
 }
 
 impl<'de> Deserialize<'de> for MessageKey {
@@ -273,14 +336,7 @@ impl<'de> Deserialize<'de> for MessageKey {
                 f.write_str("a member name")
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<MessageKey, E> {
-                Ok(match v {
-                    "role" => MessageKey::Role,
-                    "model" => MessageKey::Model,
-                    "id" => MessageKey::Id,
-                    "content" => MessageKey::Content,
-                    "usage" => MessageKey::Usage,
-                    _ => MessageKey::Other,
-                })
+                Ok(MessageKey::of(v))
             }
         }
         deserializer.deserialize_identifier(KeyVisitor)
@@ -1405,25 +1461,12 @@ impl Reader {
     fn message_by_members<'a>(&mut self, value: &'a str, at: usize) -> Message<'a> {
         let mut m = Message::default();
         let walked = for_each_member(value, |key, v, off| {
-            let off = at + off;
-            match key {
-                "role" => m.role = self.lenient_string("message.role", v, off),
-                "model" => m.model = self.lenient_string("message.model", v, off),
-                "id" => m.id = self.lenient_string("message.id", v, off),
-                "content" => m.content = self.content(v, off),
-                "usage" => match serde_json::from_str::<UsageField>(v) {
-                    Ok(UsageField::Object(u)) => m.usage = Some(u),
-                    Ok(UsageField::Null) => m.usage = None,
-                    Ok(UsageField::Other(what)) => self.note(
-                        off,
-                        format!("`message.usage` is {what}, not an object: no tokens read"),
-                        false,
-                    ),
-                    Err(e) => self.error("message.usage", &e, v, off, "no tokens read"),
-                },
-                _ => {}
-            }
-            Ok::<(), ScanError>(())
+            let mut member = ScannedMember {
+                reader: self,
+                value: v,
+                at: at + off,
+            };
+            read_message_member(&mut m, MessageKey::of(key), &mut member)
         });
         if let Err(e) = walked {
             self.note(
@@ -1518,6 +1561,42 @@ impl Reader {
                 false,
             ),
         }
+    }
+}
+
+/// A member of a message that serde could not read whole, lent by the scanner: its value is
+/// read on its own, a fault noted at its offset (`at`, in the line) and the member left out.
+struct ScannedMember<'r, 'a> {
+    reader: &'r mut Reader,
+    value: &'a str,
+    at: usize,
+}
+
+impl<'a> MessageValue<'a> for ScannedMember<'_, 'a> {
+    type Error = ScanError;
+    fn string(&mut self, name: &str) -> Result<Option<Cow<'a, str>>, ScanError> {
+        Ok(self.reader.lenient_string(name, self.value, self.at))
+    }
+    fn content(&mut self) -> Result<Option<Content<'a>>, ScanError> {
+        Ok(self.reader.content(self.value, self.at))
+    }
+    fn usage(&mut self) -> Result<Option<UsageField>, ScanError> {
+        Ok(match serde_json::from_str::<UsageField>(self.value) {
+            Ok(usage) => Some(usage),
+            Err(e) => {
+                let (value, at) = (self.value, self.at);
+                self.reader
+                    .error("message.usage", &e, value, at, "no tokens read");
+                None
+            }
+        })
+    }
+    fn usage_not_object(&mut self, _: &mut Message<'a>, what: &'static str) {
+        // Noted where the member is; a `usage` read before it is kept.
+        self.reader.note(self.at, usage_note(what), false);
+    }
+    fn skip(&mut self) -> Result<(), ScanError> {
+        Ok(())
     }
 }
 
