@@ -32,6 +32,7 @@ pub mod copilot;
 pub mod gemini;
 pub mod opencode;
 pub mod qwen;
+pub mod utf8;
 
 /// The largest JSON document (a pretty-printed chat file, an export) read whole: 256 MiB,
 /// 150 times the largest document in the corpus of other agents' files. A larger one is
@@ -412,12 +413,15 @@ impl Document {
         let len = self.text.len() as u64 + self.overflow;
         if self.overflow > 0 {
             return emit(malformed(
+                Agent::default(),
                 source,
                 MalformedReason::TooLong,
                 format!(
                     "a JSON document of {len} bytes or more, over the {MAX_DOCUMENT}-byte limit for documents read whole; not read"
                 ),
+                source.offset,
                 len,
+                false,
             ));
         }
         let head = &self.text[..self.text.len().min(64 << 10)];
@@ -431,21 +435,53 @@ impl Document {
             // No document format recognises it: not a transcript aegon knows.
             Some(Format::Claude | Format::Codex | Format::Copilot | Format::Qwen) | None => {
                 emit(malformed(
+                    Agent::default(),
                     source,
                     MalformedReason::UnexpectedShape,
                     "a JSON document that no known transcript format recognises (try --format)"
                         .to_owned(),
+                    source.offset,
                     len,
+                    false,
                 ))
             }
         }
     }
 }
 
-/// A [`EventKind::Malformed`] event for a whole input or document at `source`.
-fn malformed(source: Source<'_>, reason: MalformedReason, message: String, len: u64) -> Event<'_> {
+/// The [`EventKind::Malformed`] kind every adapter reports a record it could not read with:
+/// `reason`, a human-readable `message`, the absolute byte offset of the problem in the input
+/// (`error_offset`), the record's length in bytes (`len`) and whether events were still
+/// recovered from it (`recovered`). See [`Malformed`].
+pub fn malformed_kind(
+    reason: MalformedReason,
+    message: String,
+    error_offset: u64,
+    len: u64,
+    recovered: bool,
+) -> EventKind<'static> {
+    EventKind::Malformed(Malformed {
+        reason,
+        message,
+        error_offset,
+        len,
+        recovered,
+    })
+}
+
+/// A [`EventKind::Malformed`] event of `agent` at `source` carrying no header (no session,
+/// time or uuid): the one builder the adapters share; the fields are [`malformed_kind`]'s.
+pub fn malformed(
+    agent: Agent,
+    source: Source<'_>,
+    reason: MalformedReason,
+    message: String,
+    error_offset: u64,
+    len: u64,
+    recovered: bool,
+) -> Event<'_> {
     Event {
-        agent: Agent::default(),
+        agent,
         source,
         session_id: None,
         timestamp: None,
@@ -455,12 +491,6 @@ fn malformed(source: Source<'_>, reason: MalformedReason, message: String, len: 
         cwd: None,
         git_branch: None,
         version: None,
-        kind: EventKind::Malformed(Malformed {
-            reason,
-            message,
-            error_offset: source.offset,
-            len,
-            recovered: false,
-        }),
+        kind: malformed_kind(reason, message, error_offset, len, recovered),
     }
 }

@@ -95,7 +95,7 @@ use std::ops::ControlFlow;
 
 use serde_json::value::RawValue;
 
-use crate::event::{Agent, Event, EventKind, Malformed, MalformedReason, Source, TitleSource};
+use crate::event::{Agent, Event, EventKind, MalformedReason, Source, TitleSource};
 use crate::text::Text;
 use crate::timestamp::format_millis;
 use crate::tokens::{PriceFactors, Tokens};
@@ -213,31 +213,15 @@ where
     F: for<'e> FnMut(Event<'e>) -> ControlFlow<()>,
 {
     let start = Source { file, line, offset };
-    let len = text.len() as u64;
-    let text: Cow<'_, str> = match crate::source::utf8::validate(text) {
-        Ok(s) => Cow::Borrowed(s),
-        Err(valid) => {
-            let at = offset + valid as u64;
-            emit(malformed(
-                start,
-                MalformedReason::InvalidUtf8,
-                format!(
-                    "invalid UTF-8 (first bad byte at offset {at}); read with the bad bytes replaced by U+FFFD"
-                ),
-                at,
-                len,
-                true,
-            ))?;
-            String::from_utf8_lossy(text)
-        }
-    };
+    let text = super::utf8::document_text(Agent::OpenCode, file, text, line, offset, emit)?;
     let doc = Doc {
         file,
-        text: &text,
+        text: &text.text,
         line,
         offset,
+        map: &text,
     };
-    let top: Top<'_> = match serde_json::from_str(&text) {
+    let top: Top<'_> = match serde_json::from_str(doc.text) {
         Ok(top) => top,
         Err(e) => return emit(doc.json_error(&e, "an OpenCode document")),
     };
@@ -246,7 +230,7 @@ where
         return export_events(&doc, &top, emit);
     }
     // Pretty-printed: raw values passed on (tool inputs and outputs) must be on one line.
-    let text = compact(&text);
+    let text = compact(doc.text);
     match shape {
         Some(Shape::Export) => ControlFlow::Continue(()),
         Some(Shape::Session) => match serde_json::from_str::<Session<'_>>(&text) {
@@ -298,12 +282,14 @@ where
     }
 }
 
-/// The document being decoded: its text and where it starts.
+/// The document being decoded: its text, where it starts, and the map from positions in the
+/// text to the input's offsets (they differ after invalid UTF-8 replaced).
 struct Doc<'d> {
     file: &'d str,
     text: &'d str,
     line: u64,
     offset: u64,
+    map: &'d super::utf8::DocumentText<'d>,
 }
 
 impl<'d> Doc<'d> {
@@ -316,7 +302,7 @@ impl<'d> Doc<'d> {
         Source {
             file: self.file,
             line: from.1,
-            offset: self.offset + pos as u64,
+            offset: self.offset + self.map.input_offset(pos),
         }
     }
 
@@ -336,7 +322,7 @@ impl<'d> Doc<'d> {
                 .map_or(self.text.len(), |nl| nl + 1)
         };
         let at = (line_start + e.column().saturating_sub(1)).min(self.text.len());
-        let error_offset = self.offset + at as u64;
+        let error_offset = self.offset + self.map.input_offset(at);
         let (reason, message) = match e.classify() {
             serde_json::error::Category::Eof => (
                 MalformedReason::Truncated,
@@ -417,7 +403,7 @@ fn compact(json: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// A `Malformed` event.
+/// A `Malformed` event of OpenCode.
 fn malformed(
     source: Source<'_>,
     reason: MalformedReason,
@@ -426,13 +412,15 @@ fn malformed(
     len: u64,
     recovered: bool,
 ) -> Event<'_> {
-    Header::bare(source).event(EventKind::Malformed(Malformed {
+    super::malformed(
+        Agent::OpenCode,
+        source,
         reason,
         message,
         error_offset,
         len,
         recovered,
-    }))
+    )
 }
 
 /// The envelope shared by the events of one object.
