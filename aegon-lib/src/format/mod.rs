@@ -190,6 +190,98 @@ pub fn sniff_document(head: &[u8]) -> Option<Format> {
     gemini::sniff_document(head)
 }
 
+/// An input that a forced format (`--format NAME`) does not read: its first non-blank line
+/// is recognised as another agent's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Misfit {
+    /// The format forced.
+    pub forced: Format,
+    /// The first line not understood (1-based) and the byte offset where it starts.
+    pub line: u64,
+    /// See `line`.
+    pub offset: u64,
+    /// The format the content is recognised as.
+    pub looks_like: Format,
+}
+
+impl std::fmt::Display for Misfit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "line {}, byte {}: --format {} does not read this input: the line is a {} record (format {}); leave out --format to tell the format from the content",
+            self.line,
+            self.offset,
+            self.forced,
+            self.looks_like.agent().as_str(),
+            self.looks_like,
+        )
+    }
+}
+
+/// Whether `head` (an input's first bytes) is not of the `forced` format: its first
+/// non-blank line (complete in `head`) is recognised as another agent's, positively (a
+/// document format's or a line format's own check; for Claude Code, a record with a string
+/// `type` and a `uuid`, `sessionId`, `leafUuid` or `messageId`). `None` when it fits, or when
+/// nothing can be told (a damaged or unknown first line, which the forced format reads and
+/// reports as it can): forcing a format is how a file that sniffing misjudges is read.
+pub fn misfit(forced: Format, head: &[u8]) -> Option<Misfit> {
+    let mut start = if head.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
+    let mut line = 1u64;
+    let first = loop {
+        let end = memchr::memchr(b'\n', &head[start..])?;
+        let bytes = head[start..start + end].trim_ascii();
+        if !bytes.is_empty() {
+            break bytes;
+        }
+        start += end + 1;
+        line += 1;
+    };
+    let looks_like = if opens_document(first) {
+        sniff_document(&head[start..])?
+    } else {
+        recognise_line(first)?
+    };
+    (looks_like.agent() != forced.agent()).then_some(Misfit {
+        forced,
+        line,
+        offset: start as u64,
+        looks_like,
+    })
+}
+
+/// The format a JSONL line (a whole JSON object) is positively recognised as, Claude Code's
+/// included (unlike [`sniff_line`], which falls back on it).
+fn recognise_line(line: &[u8]) -> Option<Format> {
+    #[derive(serde::Deserialize)]
+    struct ClaudeProbe<'a> {
+        #[serde(rename = "type", borrow, default)]
+        kind: Option<std::borrow::Cow<'a, str>>,
+        #[serde(default)]
+        uuid: Option<serde::de::IgnoredAny>,
+        #[serde(default, rename = "sessionId")]
+        session_id: Option<serde::de::IgnoredAny>,
+        #[serde(default, rename = "leafUuid")]
+        leaf_uuid: Option<serde::de::IgnoredAny>,
+        #[serde(default, rename = "messageId")]
+        message_id: Option<serde::de::IgnoredAny>,
+    }
+    match sniff_line(line) {
+        Format::Claude => {
+            let p: ClaudeProbe<'_> = serde_json::from_slice(line).ok()?;
+            let keyed = p.uuid.is_some()
+                || p.session_id.is_some()
+                || p.leaf_uuid.is_some()
+                || p.message_id.is_some();
+            (p.kind.is_some() && keyed).then_some(Format::Claude)
+        }
+        other => Some(other),
+    }
+}
+
 /// Whether a first line opens a JSON document rather than holding one JSONL record: `[`
 /// first, or a `{` left open on its line (pretty-printed files begin with `{` alone).
 fn opens_document(line: &[u8]) -> bool {
@@ -492,5 +584,36 @@ pub fn malformed(
         git_branch: None,
         version: None,
         kind: malformed_kind(reason, message, error_offset, len, recovered),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_forced_format_misfits_only_another_agents_recognised_content() {
+        let claude = br#"{"type":"user","sessionId":"s","uuid":"u","message":{"role":"user","content":"hi"}}"#;
+        let codex = br#"{"timestamp":"t","type":"session_meta","payload":{"id":"x"}}"#;
+        let with = |pre: &[u8], line: &[u8]| [pre, line, b"\n"].concat();
+        let m = misfit(Format::Codex, &with(b"\n \r\n", claude)).expect("a misfit");
+        assert_eq!((m.line, m.offset, m.looks_like), (3, 4, Format::Claude));
+        assert_eq!(misfit(Format::Claude, &with(b"", claude)), None);
+        assert_eq!(
+            misfit(Format::Claude, &with(b"", codex)).map(|m| m.looks_like),
+            Some(Format::Codex)
+        );
+        // Nothing to tell: a damaged line, an object of no known agent, a cut first line.
+        assert_eq!(misfit(Format::Codex, b"{\"type\": \n"), None);
+        assert_eq!(misfit(Format::Codex, b"{\"a\": 1}\n"), None);
+        assert_eq!(misfit(Format::Codex, &claude[..]), None);
+        // A document of another agent; the same agent's other format fits.
+        let chat =
+            b"{\n  \"sessionId\": \"s\",\n  \"projectHash\": \"h\",\n  \"messages\": []\n}\n";
+        assert_eq!(
+            misfit(Format::OpenCode, chat).map(|m| m.looks_like),
+            Some(Format::GeminiChat)
+        );
+        assert_eq!(misfit(Format::GeminiLogs, chat), None);
     }
 }
