@@ -321,7 +321,12 @@ impl<'d> Doc<'d> {
                 .nth(e.line() - 2)
                 .map_or(self.text.len(), |nl| nl + 1)
         };
-        let at = (line_start + e.column().saturating_sub(1)).min(self.text.len());
+        let at = if e.classify() == serde_json::error::Category::Eof {
+            // Cut off: the problem is where the text ends.
+            self.text.len()
+        } else {
+            (line_start + e.column().saturating_sub(1)).min(self.text.len())
+        };
         let error_offset = self.offset + self.map.input_offset(at);
         let (reason, message) = match e.classify() {
             serde_json::error::Category::Eof => (
@@ -337,12 +342,14 @@ impl<'d> Doc<'d> {
                 format!("not {what}: {e}"),
             ),
         };
+        // On the line of the problem (serde's line, counted from the document's first).
+        let source = Source {
+            file: self.file,
+            line: self.line + e.line().saturating_sub(1) as u64,
+            offset: self.offset + self.map.input_offset(line_start),
+        };
         malformed(
-            Source {
-                file: self.file,
-                line: self.line,
-                offset: self.offset,
-            },
+            source,
             reason,
             message,
             error_offset,
