@@ -110,18 +110,16 @@ where
 {
     let doc_source = Source { file, line, offset };
     let len = text.len() as u64;
+    if is_jsonl(text) {
+        // Not a chat document: a JSONL chat file read as one (a forced format), line by line
+        // from its own bytes (each line's invalid UTF-8 reported by the line decoder).
+        return decode_lines(file, text, line, offset, emit);
+    }
     let doc = super::utf8::document_text(Agent::GeminiCli, file, text, line, offset, emit)?;
     // Byte offset in the input of a position in the text.
     let at_input = |pos: usize| offset + doc.input_offset(pos);
     let text: &str = &doc.text;
     let top = document::scan(text, "messages");
-    if !top.array && !top.has_array && text.trim_start().starts_with('{') && text.contains('\n') {
-        // Not a chat document: perhaps a JSONL chat file read as one (a forced format).
-        let first = text.lines().next().unwrap_or_default();
-        if serde_json::from_str::<IgnoredAny>(first).is_ok() {
-            return decode_lines(file, text, line, offset, emit);
-        }
-    }
     let mut lines = document::LineCounter::new(text, line);
     if top.array {
         for (i, raw) in top.elements.iter().enumerate() {
@@ -306,17 +304,35 @@ where
     ControlFlow::Continue(())
 }
 
-/// A JSONL chat file's text read line by line (a forced document format).
-fn decode_lines<F>(file: &str, text: &str, line: u64, offset: u64, emit: &mut F) -> ControlFlow<()>
+/// Whether a gathered document is rather a JSONL chat file: more than one line, the first a
+/// whole JSON object with no `messages` (a chat document's first line is `{` alone, or the
+/// whole chat on one line).
+fn is_jsonl(text: &[u8]) -> bool {
+    #[derive(Deserialize)]
+    struct Probe {
+        messages: Option<IgnoredAny>,
+    }
+    let Some(nl) = memchr::memchr(b'\n', text) else {
+        return false;
+    };
+    let first = &text[..nl];
+    let first = first.strip_suffix(b"\r").unwrap_or(first);
+    first.starts_with(b"{")
+        && serde_json::from_str::<Probe>(&String::from_utf8_lossy(first))
+            .is_ok_and(|p| p.messages.is_none())
+}
+
+/// A JSONL chat file's bytes read line by line (a forced document format).
+fn decode_lines<F>(file: &str, text: &[u8], line: u64, offset: u64, emit: &mut F) -> ControlFlow<()>
 where
     F: for<'e> FnMut(Event<'e>) -> ControlFlow<()>,
 {
     let mut decoder = Decoder::default();
     let mut at = 0usize;
-    for (i, piece) in text.split('\n').enumerate() {
+    for (i, piece) in text.split(|&b| b == b'\n').enumerate() {
         let start = at;
         at += piece.len() + 1;
-        let bytes = piece.strip_suffix('\r').unwrap_or(piece).as_bytes();
+        let bytes = piece.strip_suffix(b"\r").unwrap_or(piece);
         if bytes.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
