@@ -607,6 +607,14 @@ fn a_message_of_another_shape_is_said_and_the_others_read() {
     assert_eq!(usage(&events), usage(&clean) - 1);
 }
 
+/// The text of the main chat fixture and its messages (serde_json).
+fn main_chat() -> (String, Vec<Value>) {
+    let clean = std::fs::read_to_string(dir().join(MAIN)).unwrap();
+    let doc: Value = serde_json::from_str(&clean).unwrap();
+    let all = doc["messages"].as_array().unwrap().clone();
+    (clean, all)
+}
+
 /// Where message `i` of a pretty-printed chat starts (its `{`, 4 spaces in) and the line it is
 /// on, found from its `id` in the text.
 fn message_start(text: &str, id: &str) -> (usize, u64) {
@@ -619,9 +627,7 @@ fn message_start(text: &str, id: &str) -> (usize, u64) {
 #[test]
 fn a_damaged_message_is_skipped_and_the_messages_after_it_are_read() {
     let name = MAIN;
-    let clean = std::fs::read_to_string(dir().join(name)).unwrap();
-    let doc: Value = serde_json::from_str(&clean).unwrap();
-    let all = doc["messages"].as_array().unwrap();
+    let (clean, all) = main_chat();
     // A message in the middle with usage, followed by another.
     let k = (all.len() / 2..all.len() - 1)
         .find(|&i| all[i]["tokens"].is_object())
@@ -675,9 +681,7 @@ fn a_damaged_message_is_skipped_and_the_messages_after_it_are_read() {
 #[test]
 fn a_damaged_last_message_says_how_much_of_the_document_is_lost() {
     let name = MAIN;
-    let clean = std::fs::read_to_string(dir().join(name)).unwrap();
-    let doc: Value = serde_json::from_str(&clean).unwrap();
-    let all = doc["messages"].as_array().unwrap();
+    let (clean, all) = main_chat();
     let last = all.len() - 1;
     let (start, _) = message_start(&clean, all[last]["id"].as_str().unwrap());
     let colon = clean[start..].find("\"id\":").unwrap() + start + 4;
@@ -700,9 +704,7 @@ fn a_damaged_last_message_says_how_much_of_the_document_is_lost() {
 #[test]
 fn invalid_utf8_in_a_chat_is_placed_on_its_line_and_moves_nothing_after_it() {
     let name = MAIN;
-    let clean = std::fs::read_to_string(dir().join(name)).unwrap();
-    let doc: Value = serde_json::from_str(&clean).unwrap();
-    let all = doc["messages"].as_array().unwrap();
+    let (clean, all) = main_chat();
     // The first letter of a message's `"id"` value, far into the file, becomes a bad byte.
     let (start, _) = message_start(&clean, all[all.len() / 3]["id"].as_str().unwrap());
     let bad = clean[start..].find("\"id\": \"").unwrap() + start + 7;

@@ -316,6 +316,14 @@ fn a_truncated_export_is_one_malformed_event() {
     assert_eq!(got[0]["kind"], "malformed");
     assert_eq!(got[0]["reason"], "truncated");
     assert_eq!(got[0]["agent"], "opencode");
+    // On the last line of the cut text (counted here), at its start; the problem where the
+    // text ends.
+    let m = &got[0];
+    let line = 1 + cut.iter().filter(|&&b| b == b'\n').count() as u64;
+    let start = cut.iter().rposition(|&b| b == b'\n').map_or(0, |nl| nl + 1);
+    assert_eq!(n(&m["source"]["line"]), line);
+    assert_eq!(n(&m["source"]["offset"]), start as u64);
+    assert_eq!(n(&m["error_offset"]), cut.len() as u64);
 }
 
 #[test]
@@ -463,20 +471,4 @@ fn invalid_utf8_is_placed_on_its_line_and_moves_no_message_after_it() {
         "events after the bad byte"
     );
     assert_eq!(places(&got), clean);
-}
-
-#[test]
-fn a_cut_export_is_reported_on_the_line_where_it_ends() {
-    let bytes = read(EXPORT);
-    let cut = &bytes[..bytes.len() / 2];
-    let got = events(&[("cut.json", cut)]);
-    assert_eq!(got.len(), 1, "{got:?}");
-    let m = &got[0];
-    assert_eq!(m["reason"], "truncated");
-    // The last line of the cut text, counted here; the event at its start.
-    let line = 1 + cut.iter().filter(|&&b| b == b'\n').count() as u64;
-    let start = cut.iter().rposition(|&b| b == b'\n').map_or(0, |nl| nl + 1);
-    assert_eq!(n(&m["source"]["line"]), line);
-    assert_eq!(n(&m["source"]["offset"]), start as u64);
-    assert_eq!(n(&m["error_offset"]), cut.len() as u64);
 }

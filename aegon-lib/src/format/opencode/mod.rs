@@ -348,7 +348,8 @@ impl<'d> Doc<'d> {
             line: self.line + e.line().saturating_sub(1) as u64,
             offset: self.offset + self.map.input_offset(line_start),
         };
-        malformed(
+        super::malformed(
+            Agent::OpenCode,
             source,
             reason,
             message,
@@ -408,26 +409,6 @@ fn compact(json: &str) -> Cow<'_, str> {
         None => return Cow::Borrowed(json),
     }
     Cow::Owned(out)
-}
-
-/// A `Malformed` event of OpenCode.
-fn malformed(
-    source: Source<'_>,
-    reason: MalformedReason,
-    message: String,
-    error_offset: u64,
-    len: u64,
-    recovered: bool,
-) -> Event<'_> {
-    super::malformed(
-        Agent::OpenCode,
-        source,
-        reason,
-        message,
-        error_offset,
-        len,
-        recovered,
-    )
 }
 
 /// The envelope shared by the events of one object.
@@ -560,7 +541,8 @@ where
         let text = compact(raw.get());
         match serde_json::from_str::<ExportMessage<'_>>(&text) {
             Ok(message) => message_events(&h, &message.info, &message.parts, emit)?,
-            Err(e) => emit(malformed(
+            Err(e) => emit(super::malformed(
+                Agent::OpenCode,
                 source,
                 if e.is_data() {
                     MalformedReason::UnexpectedShape
