@@ -71,9 +71,15 @@
 //!
 //! A document's events are placed at the line and byte offset where their message's object
 //! starts (the top level is read by hand, each message with serde, so this is exact and costs
-//! a newline count). A document cut off or broken in the middle yields the messages before the
-//! damage and one [`EventKind::Malformed`] event (`truncated` when the text ends early,
-//! `invalid_json` otherwise) at the line and offset of the damage.
+//! a newline count). A message that is not valid JSON is skipped when the next one can be
+//! found (the next line with its indentation that holds a whole message: see [`document`]):
+//! one `invalid_json` [`EventKind::Malformed`] event at the message says where the damage is
+//! and which bytes were lost, and the messages after it are read. A document cut off, or
+//! broken where nothing after can be found, yields the messages before the damage and one
+//! `Malformed` event (`truncated` when the text ends early, `invalid_json` otherwise) at the
+//! line and offset of the damage, saying how many bytes from there were lost. Invalid UTF-8 is
+//! read with U+FFFD (one recovered event on the line of the first bad byte); offsets stay the
+//! file's ([`super::utf8`]).
 
 use std::borrow::Cow;
 use std::collections::HashSet;

@@ -84,9 +84,11 @@
 //!
 //! ## Damage
 //!
-//! Invalid UTF-8 is read with U+FFFD (one recovered [`EventKind::Malformed`]); a document that
-//! is not JSON (cut off: [`MalformedReason::Truncated`]) is one `Malformed` event; an export
-//! message that cannot be read is one `Malformed` event at the message, the others are read.
+//! Invalid UTF-8 is read with U+FFFD (one recovered [`EventKind::Malformed`] on the line of the
+//! first bad byte; offsets stay the file's: [`super::utf8`]); a document that is not JSON (cut
+//! off: [`MalformedReason::Truncated`]) is one `Malformed` event on the line of the problem; an
+//! export message that cannot be read is one `Malformed` event at the message, the others are
+//! read.
 
 pub mod record;
 
