@@ -9,7 +9,7 @@
 
 use std::path::Path;
 
-use aegon::source::tree::Walker;
+use aegon::source::tree::{JsonSkip, Walker};
 
 use crate::args::InputArg;
 
@@ -17,9 +17,16 @@ use crate::args::InputArg;
 /// is told about what cannot be read, about links that loop, and about a directory with no
 /// transcript in it (most likely a wrong path; one whose transcripts were all met before is
 /// not reported).
-pub fn expand(
+pub fn expand(inputs: &[InputArg], problem: impl FnMut(&Path, &std::io::Error)) -> Vec<InputArg> {
+    expand_noting_skipped(inputs, problem, |_, _| {})
+}
+
+/// [`expand`], telling `skipped` about each `.json` file met in a folder and not taken for a
+/// transcript, with why (what `aegon audit` lists).
+pub fn expand_noting_skipped(
     inputs: &[InputArg],
     mut problem: impl FnMut(&Path, &std::io::Error),
+    mut skipped: impl FnMut(&Path, JsonSkip),
 ) -> Vec<InputArg> {
     let mut walker = Walker::default();
     let mut out = Vec::new();
@@ -27,6 +34,9 @@ pub fn expand(
         match input {
             InputArg::Path(path) if path.is_dir() => {
                 let found = walker.walk(path, &mut problem);
+                for (file, why) in &found.skipped {
+                    skipped(file, *why);
+                }
                 if found.transcripts.is_empty() && found.repeated == 0 {
                     problem(
                         path,

@@ -202,7 +202,9 @@ OPTIONS:
         --format NAME     Read every input as this transcript format instead of telling
                           it from the content: claude, codex, gemini-json, gemini-jsonl,
                           gemini-logs, qwen, opencode, copilot (an agent's name, such as
-                          gemini-cli, names its main format).
+                          gemini-cli, names its main format). An input whose first line
+                          is another agent's is not read: reported with its line and
+                          byte offset, exit 2.
         --agent NAME      Only this agent's sessions (repeatable): claude-code, codex,
                           gemini-cli, opencode, copilot-cli, qwen-code.
         --max-line SIZE   Report and skip lines longer than SIZE bytes, without
@@ -556,6 +558,7 @@ pub(crate) fn read_inputs<R: Renderer>(
     pipeline: &mut Pipeline<R>,
 ) -> io::Result<bool> {
     let mut failed = false;
+    let forced = pipeline.options().format;
     for input in inputs {
         let (name, result) = match input {
             InputArg::Stdin => {
@@ -564,7 +567,7 @@ pub(crate) fn read_inputs<R: Renderer>(
                 let stdin = BufReader::with_capacity(256 << 10, io::stdin().lock());
                 (
                     "<stdin>".to_owned(),
-                    read_one("<stdin>", quiet, stdin, pipeline),
+                    read_one("<stdin>", quiet, forced, stdin, pipeline),
                 )
             }
             InputArg::Path(path) => {
@@ -576,6 +579,7 @@ pub(crate) fn read_inputs<R: Renderer>(
                     Ok(file) => read_one(
                         &name,
                         quiet,
+                        forced,
                         BufReader::with_capacity(256 << 10, file),
                         pipeline,
                     ),
@@ -618,10 +622,13 @@ fn widen_stdin_pipe() {
     }
 }
 
-/// Reads one input, after checking that it is not UTF-16 (which Windows tools can produce).
+/// Reads one input, after checking that it is not UTF-16 (which Windows tools can produce)
+/// and, when a format is `forced`, that its first line is not another agent's
+/// ([`aegon::format::misfit`]).
 fn read_one<R: Renderer>(
     name: &str,
     quiet: bool,
+    forced: Option<aegon::format::Format>,
     mut reader: impl BufRead,
     pipeline: &mut Pipeline<R>,
 ) -> Result<aegon::render::Flow, ReadError> {
@@ -636,6 +643,10 @@ fn read_one<R: Renderer>(
         return Err(ReadError::Input(io::Error::other(
             "UTF-16 encoded; Claude Code writes UTF-8. Convert it with: iconv -f UTF-16 -t UTF-8",
         )));
+    }
+    if let Some(misfit) = forced.and_then(|f| aegon::format::misfit(f, head)) {
+        // Read as the wrong format it would yield nothing, silently: an input error instead.
+        return Err(ReadError::Input(io::Error::other(misfit.to_string())));
     }
     let empty = head.is_empty();
     let flow = pipeline.read_to_end(name, reader)?;

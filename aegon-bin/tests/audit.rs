@@ -532,3 +532,51 @@ fn codex_and_claude_side_by_side_each_counted_as_its_format() {
     assert_eq!(codex["fields_checked"], true);
     assert_eq!(codex["new_fields"], serde_json::json!([]));
 }
+
+#[test]
+fn files_a_folder_walk_leaves_out_are_in_the_audit() {
+    // A Gemini CLI folder as found on disk: a real chat, its logs.json, an empty chat just
+    // created, and a settings file of no transcript format.
+    let gemini = root().join("fixtures/agents/gemini");
+    let chat = "agunginsani__expenses-tracker__.gemini__tmp__agunginsani__chats__session-2026-04-12T01-18-01b2c62e.json";
+    let logs = "agunginsani__expenses-tracker__.gemini__tmp__agunginsani__logs.json";
+    let dir = temp_dir("skipped");
+    std::fs::create_dir_all(dir.join("chats")).unwrap();
+    std::fs::copy(gemini.join(chat), dir.join("chats/session-a.json")).unwrap();
+    std::fs::copy(gemini.join(logs), dir.join("logs.json")).unwrap();
+    std::fs::write(dir.join("chats/session-b.json"), b"").unwrap();
+    std::fs::write(dir.join("settings.json"), b"{\n  \"theme\": \"dark\"\n}\n").unwrap();
+    let out = audit(&["--json".as_ref(), dir.as_os_str()]);
+    let v = json_of(&out);
+    assert_eq!(v["empty_files"], 1, "the 0-byte chat is counted");
+    let skipped: Vec<(String, String)> = v["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            let file = s["file"].as_str().unwrap();
+            let name = Path::new(file).file_name().unwrap().to_string_lossy();
+            (name.into_owned(), s["reason"].as_str().unwrap().to_owned())
+        })
+        .collect();
+    assert_eq!(skipped.len(), 2, "{skipped:?}");
+    assert_eq!(skipped[0].0, "logs.json");
+    assert!(skipped[0].1.starts_with("gemini-logs"), "{skipped:?}");
+    assert_eq!(skipped[1].0, "settings.json");
+    assert!(skipped[1].1.contains("no transcript format"), "{skipped:?}");
+    let formats: Vec<_> = v["formats"].as_array().unwrap().iter().collect();
+    assert_eq!(formats.len(), 1);
+    assert_eq!(
+        (&formats[0]["format"], &formats[0]["files"]),
+        (&"gemini-json".into(), &1.into())
+    );
+    // The table says so too.
+    let out = audit(&["--color".as_ref(), "never".as_ref(), dir.as_os_str()]);
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        table.contains("Skipped: 2 files") && table.contains("settings.json: no transcript"),
+        "{table}"
+    );
+    assert!(table.contains("1 empty file"), "{table}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -630,3 +630,54 @@ fn completions_and_man_page() {
     }
     assert!(page.contains(".B \\-\\-ndjson"), "options are roff items");
 }
+
+#[test]
+fn a_format_forced_on_another_agents_file_is_an_input_error_that_says_where() {
+    // A real Claude Code transcript (fixtures/corpus) read as a Codex rollout, after two
+    // blank lines: the first line not understood is line 3, at byte 2.
+    let corpus = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../fixtures/corpus/apanloco__random__session.jsonl"
+    );
+    let mut bytes = b"\n\n".to_vec();
+    bytes.extend_from_slice(&std::fs::read(corpus).unwrap());
+    let first: Value =
+        serde_json::from_slice(bytes[2..].split(|&b| b == b'\n').next().unwrap()).unwrap();
+    assert!(
+        first["type"].is_string() && first["sessionId"].is_string(),
+        "a Claude record"
+    );
+    let dir = temp_dir("misfit");
+    let claude = write(&dir, "claude.jsonl", &bytes);
+    let good = write(&dir, "good.jsonl", SESSION.as_bytes());
+    for args in [
+        vec!["--ndjson", "--format", "codex", &claude, &good],
+        vec!["--summary", "--json", "--format", "codex", &claude, &good],
+    ] {
+        let out = run(&args, b"");
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: as unreadable inputs do"
+        );
+        let err = stderr(&out);
+        assert!(
+            err.contains(&format!("{claude}: line 3, byte 2: --format codex"))
+                && err.contains("claude-code record"),
+            "{err}"
+        );
+        // The other file is still read (as a Codex rollout it is not: also reported).
+        assert!(err.contains(&format!("{good}: line 1, byte 0")), "{err}");
+    }
+    // The same through stdin, and the right format reads it.
+    let out = run(&["--ndjson", "--format", "qwen"], &bytes);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("<stdin>: line 3, byte 2"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(&["--ndjson", "--format", "claude", &claude], b"");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!kinds(&out).is_empty());
+}

@@ -297,6 +297,11 @@ impl<R: Renderer> Pipeline<R> {
         &mut self.correlator
     }
 
+    /// The options it was made with.
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
     /// Counters so far.
     pub fn stats(&self) -> &Stats {
         &self.stats

@@ -325,3 +325,46 @@ fn joined_rollouts_are_read_as_separate_sessions() {
     }
     assert_eq!(sessions.len(), 4, "{sessions:?}");
 }
+
+/// The sessions `--summary` lists for `files` (empty ones left out, as it does).
+fn listed_sessions(files: &[PathBuf]) -> Vec<(String, u64)> {
+    let mut p = Pipeline::new(
+        Options::default(),
+        aegon::render::summary::SessionCollector::default(),
+    );
+    for f in files {
+        let bytes = std::fs::read(f).unwrap();
+        let _ = p
+            .read_to_end(&f.to_string_lossy(), bytes.as_slice())
+            .unwrap();
+    }
+    let sessions = p.finish().unwrap().0.into_sessions();
+    sessions
+        .iter()
+        .filter(|s| !s.is_empty())
+        .map(|s| (s.id.to_string(), s.api_calls()))
+        .collect()
+}
+
+#[test]
+fn a_header_only_rollout_is_a_session_without_requests() {
+    // Codex 0.38 wrote `session_meta` and the injected context when the session opened; the
+    // user left before any turn.
+    let path = fixture("2025-09-19T02-26-55-f601c84d");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines[0]["type"], "session_meta");
+    assert!(lines
+        .iter()
+        .all(|l| l["type"] == "session_meta" || l["payload"]["role"] == "user"));
+    let id = lines[0]["payload"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(listed_sessions(&[path]), [(id, 0)]);
+    // As a Claude Code session with a prompt and no answer is one.
+    let claude = dir().join("../../corpus/KaisaLabs__octora__claude-session.jsonl");
+    let got = listed_sessions(&[claude]);
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].1, 0);
+}

@@ -244,3 +244,42 @@ fn fuzz_bodies_accept_the_file() {
     aegon::fuzzing::sessions(&bytes);
     aegon::fuzzing::record(&bytes);
 }
+
+#[test]
+fn the_cache_hit_ratio_counts_the_shutdown_totals() {
+    // FORMAT.md §4: input and cache counts exist only as the shutdown's per-model totals
+    // (`inputTokens` includes the cache reads) and on a compaction (`input` includes
+    // `cachedInput`). Cache reads / all input, summed here from the raw lines.
+    let bytes = std::fs::read(FILE).unwrap();
+    let (mut read, mut input) = (0u64, 0u64);
+    for line in bytes.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+        let v: Value = serde_json::from_slice(line).unwrap();
+        match v["type"].as_str() {
+            Some("session.shutdown") => {
+                for m in v["data"]["modelMetrics"].as_object().unwrap().values() {
+                    read += n(&m["usage"]["cacheReadTokens"]);
+                    input += n(&m["usage"]["inputTokens"]);
+                }
+            }
+            Some("session.compaction_complete") => {
+                let t = &v["data"]["compactionTokensUsed"];
+                read += n(&t["cachedInput"]);
+                input += n(&t["input"]);
+            }
+            _ => {}
+        }
+    }
+    assert!(read > 1_000_000, "the saved file has 1.5 M cache reads");
+    let mut p = Pipeline::new(
+        Options::default(),
+        aegon::render::summary::SessionCollector::default(),
+    );
+    let _ = p.read_to_end(FILE, bytes.as_slice()).unwrap();
+    let sessions = p.finish().unwrap().0.into_sessions();
+    let s = sessions.iter().next().unwrap();
+    let got = s.cost_explained.hit_ratio().unwrap();
+    assert!(
+        (got - read as f64 / input as f64).abs() < 1e-12,
+        "{got} vs {read}/{input}"
+    );
+}

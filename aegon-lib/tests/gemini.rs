@@ -606,3 +606,138 @@ fn a_message_of_another_shape_is_said_and_the_others_read() {
     let usage = |ev: &[Value]| ev.iter().filter(|e| e["kind"] == "usage").count();
     assert_eq!(usage(&events), usage(&clean) - 1);
 }
+
+/// The text of the main chat fixture and its messages (serde_json).
+fn main_chat() -> (String, Vec<Value>) {
+    let clean = std::fs::read_to_string(dir().join(MAIN)).unwrap();
+    let doc: Value = serde_json::from_str(&clean).unwrap();
+    let all = doc["messages"].as_array().unwrap().clone();
+    (clean, all)
+}
+
+/// Where message `i` of a pretty-printed chat starts (its `{`, 4 spaces in) and the line it is
+/// on, found from its `id` in the text.
+fn message_start(text: &str, id: &str) -> (usize, u64) {
+    let at = text.find(&format!("\"id\": \"{id}\"")).unwrap();
+    let start = text[..at].rfind("\n    {").unwrap() + 5;
+    let line = 1 + text[..start].matches('\n').count() as u64;
+    (start, line)
+}
+
+#[test]
+fn a_damaged_message_is_skipped_and_the_messages_after_it_are_read() {
+    let name = MAIN;
+    let (clean, all) = main_chat();
+    // A message in the middle with usage, followed by another.
+    let k = (all.len() / 2..all.len() - 1)
+        .find(|&i| all[i]["tokens"].is_object())
+        .unwrap();
+    let id = all[k]["id"].as_str().unwrap();
+    let (start, line) = message_start(&clean, id);
+    let (end, _) = message_start(&clean, all[k + 1]["id"].as_str().unwrap());
+    // One bad spot: the `:` after the message's `"id"` becomes `@`.
+    let colon = clean[start..].find("\"id\":").unwrap() + start + 4;
+    let mut bytes = clean.clone().into_bytes();
+    bytes[colon] = b'@';
+    let events = events(name, &bytes);
+    let malformed: Vec<_> = events.iter().filter(|e| e["kind"] == "malformed").collect();
+    assert_eq!(malformed.len(), 1, "{malformed:?}");
+    let m = malformed[0];
+    assert_eq!(m["reason"], "invalid_json");
+    assert_eq!(num(&m["source"]["offset"]), start as u64, "at the message");
+    assert_eq!(num(&m["source"]["line"]), line);
+    assert_eq!(num(&m["error_offset"]), colon as u64, "at the bad spot");
+    assert_eq!(num(&m["len"]), (end - start) as u64, "the bytes lost");
+    let text = m["message"].as_str().unwrap();
+    assert!(
+        text.contains(&format!("message {}", k + 1)) && text.contains(&format!("{start}..{end}")),
+        "{text}"
+    );
+    // Every other message is read: the usage of all but message k, by an independent sum.
+    let want: Vec<u64> = all
+        .iter()
+        .enumerate()
+        .filter(|&(i, m)| i != k && m["tokens"].is_object())
+        .map(|(_, m)| num(&m["tokens"]["output"]) + num(&m["tokens"]["thoughts"]))
+        .collect();
+    let got: Vec<u64> = events
+        .iter()
+        .filter(|e| e["kind"] == "usage")
+        .map(|e| num(&e["output"]))
+        .collect();
+    assert_eq!(got, want);
+    // And the events after the damage are where they were.
+    let after = |evs: &[Value]| -> Vec<(u64, u64)> {
+        evs.iter()
+            .filter(|e| num(&e["source"]["offset"]) >= end as u64)
+            .map(|e| (num(&e["source"]["line"]), num(&e["source"]["offset"])))
+            .collect()
+    };
+    let clean_events = self::events(name, clean.as_bytes());
+    assert_eq!(after(&events), after(&clean_events));
+    assert!(!after(&events).is_empty());
+}
+
+#[test]
+fn a_damaged_last_message_says_how_much_of_the_document_is_lost() {
+    let name = MAIN;
+    let (clean, all) = main_chat();
+    let last = all.len() - 1;
+    let (start, _) = message_start(&clean, all[last]["id"].as_str().unwrap());
+    let colon = clean[start..].find("\"id\":").unwrap() + start + 4;
+    let mut bytes = clean.clone().into_bytes();
+    bytes[colon] = b'@';
+    let events = events(name, &bytes);
+    let malformed: Vec<_> = events.iter().filter(|e| e["kind"] == "malformed").collect();
+    assert_eq!(malformed.len(), 1);
+    let m = malformed[0];
+    assert_eq!(num(&m["error_offset"]), colon as u64);
+    let lost = bytes.len() - colon;
+    let text = m["message"].as_str().unwrap();
+    assert!(
+        text.contains(&format!("the {last} whole messages before it were read"))
+            && text.contains(&format!("({lost} bytes from byte {colon}) is lost")),
+        "{text}"
+    );
+}
+
+#[test]
+fn invalid_utf8_in_a_chat_is_placed_on_its_line_and_moves_nothing_after_it() {
+    let name = MAIN;
+    let (clean, all) = main_chat();
+    // The first letter of a message's `"id"` value, far into the file, becomes a bad byte.
+    let (start, _) = message_start(&clean, all[all.len() / 3]["id"].as_str().unwrap());
+    let bad = clean[start..].find("\"id\": \"").unwrap() + start + 7;
+    let mut bytes = clean.clone().into_bytes();
+    bytes[bad] = 0xFF;
+    let events = events(name, &bytes);
+    let malformed: Vec<_> = events.iter().filter(|e| e["kind"] == "malformed").collect();
+    assert_eq!(malformed.len(), 1);
+    let m = malformed[0];
+    assert_eq!(m["reason"], "invalid_utf8");
+    assert_eq!(m["recovered"], true);
+    assert_eq!(num(&m["error_offset"]), bad as u64);
+    let line = 1 + clean[..bad].matches('\n').count() as u64;
+    assert_eq!(num(&m["source"]["line"]), line, "the bad byte's line");
+    let line_start = clean[..bad].rfind('\n').unwrap() + 1;
+    assert_eq!(num(&m["source"]["offset"]), line_start as u64);
+    assert!(m["message"].as_str().unwrap().contains("U+FFFD"));
+    // The rest is read, each event where it was in the clean file (U+FFFD is 3 bytes, the
+    // bad byte 1: offsets are mapped back to the file's).
+    let places = |evs: &[Value]| -> Vec<(String, u64, u64)> {
+        evs.iter()
+            .filter(|e| e["kind"] != "malformed")
+            .map(|e| {
+                (
+                    e["kind"].as_str().unwrap().to_owned(),
+                    num(&e["source"]["line"]),
+                    num(&e["source"]["offset"]),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        places(&events),
+        places(&self::events(name, clean.as_bytes()))
+    );
+}

@@ -316,6 +316,14 @@ fn a_truncated_export_is_one_malformed_event() {
     assert_eq!(got[0]["kind"], "malformed");
     assert_eq!(got[0]["reason"], "truncated");
     assert_eq!(got[0]["agent"], "opencode");
+    // On the last line of the cut text (counted here), at its start; the problem where the
+    // text ends.
+    let m = &got[0];
+    let line = 1 + cut.iter().filter(|&&b| b == b'\n').count() as u64;
+    let start = cut.iter().rposition(|&b| b == b'\n').map_or(0, |nl| nl + 1);
+    assert_eq!(n(&m["source"]["line"]), line);
+    assert_eq!(n(&m["source"]["offset"]), start as u64);
+    assert_eq!(n(&m["error_offset"]), cut.len() as u64);
 }
 
 #[test]
@@ -430,4 +438,37 @@ fn fuzz_bodies_accept_the_fixtures_and_damaged_copies() {
         }
         let _ = events(&[("cut", &small[..i])]);
     }
+}
+
+#[test]
+fn invalid_utf8_is_placed_on_its_line_and_moves_no_message_after_it() {
+    let bytes = read(EXPORT);
+    let at = bytes
+        .windows(9)
+        .position(|w| w == "captialis".as_bytes())
+        .unwrap();
+    let mut bad = bytes.clone();
+    bad[at] = 0xFF;
+    let got = events(&[(EXPORT, &bad)]);
+    let m = got.iter().find(|e| e["kind"] == "malformed").unwrap();
+    // The line of the bad byte, counted here; the event sits at that line's start.
+    let line = 1 + bytes[..at].iter().filter(|&&b| b == b'\n').count() as u64;
+    let line_start = bytes[..at].iter().rposition(|&b| b == b'\n').unwrap() + 1;
+    assert_eq!(n(&m["source"]["line"]), line);
+    assert_eq!(n(&m["source"]["offset"]), line_start as u64);
+    assert!(m["message"].as_str().unwrap().contains("U+FFFD"));
+    // Every other event where the clean file has it (the 1-byte bad byte became 3 bytes of
+    // U+FFFD in the text read; offsets are the file's).
+    let places = |evs: &[Value]| -> Vec<(u64, u64)> {
+        evs.iter()
+            .filter(|e| e["kind"] != "malformed")
+            .map(|e| (n(&e["source"]["line"]), n(&e["source"]["offset"])))
+            .collect()
+    };
+    let clean = places(&events(&[(EXPORT, &bytes)]));
+    assert!(
+        clean.iter().any(|&(_, o)| o > at as u64),
+        "events after the bad byte"
+    );
+    assert_eq!(places(&got), clean);
 }

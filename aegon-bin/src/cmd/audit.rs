@@ -12,6 +12,7 @@ use std::process::ExitCode;
 use aegon::format::audit::{sorted_versions, Audit, Report, Tally};
 use aegon::format::Format;
 use aegon::render::text::{inert, str_width, thousands};
+use aegon::source::tree::JsonSkip;
 
 use crate::args::InputArg;
 use crate::report::warn;
@@ -153,16 +154,29 @@ pub fn run(args: Vec<OsString>) -> io::Result<ExitCode> {
     };
     let mut failed = false;
     let quiet = o.quiet;
-    let inputs = crate::inputs::expand(&named, |path, e| {
-        failed = true;
-        if !quiet {
-            warn(&format!("{}: {e}", path.display()));
-        }
-    });
+    let mut skipped = Vec::new();
+    let mut inputs = crate::inputs::expand_noting_skipped(
+        &named,
+        |path, e| {
+            failed = true;
+            if !quiet {
+                warn(&format!("{}: {e}", path.display()));
+            }
+        },
+        |path, why| skipped.push((path.to_path_buf(), why)),
+    );
     let mut audit = Audit::new(
         o.max_line.unwrap_or(aegon::pipeline::DEFAULT_MAX_LINE),
         o.format,
     );
+    // Files a folder walk leaves out are findings too: an empty chat is read (an empty
+    // file, as an empty .jsonl is), the others are listed with why.
+    for (path, why) in skipped {
+        match why {
+            JsonSkip::Empty => inputs.push(InputArg::Path(path)),
+            _ => audit.skip(path.display().to_string(), why.to_string()),
+        }
+    }
     for input in &inputs {
         let (name, result) = match input {
             InputArg::Stdin => (
@@ -271,6 +285,18 @@ fn table(audit: &Audit, color: bool) -> String {
             audit.empty_files,
             plural(audit.empty_files)
         ));
+    }
+    if !audit.skipped.is_empty() {
+        let n = audit.skipped.len() as u64;
+        out.push_str(&format!(
+            "\n{}Skipped{}: {n} file{} met in folders and not read:\n",
+            style.bold,
+            style.reset,
+            plural(n)
+        ));
+        for (file, why) in &audit.skipped {
+            out.push_str(&format!("  {}: {}\n", inert(file), why));
+        }
     }
     out
 }

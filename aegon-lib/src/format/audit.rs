@@ -575,6 +575,8 @@ pub struct Audit {
     pub unrecognised: Tally,
     /// Inputs with nothing but blank lines (or no bytes).
     pub empty_files: u64,
+    /// Files met in a folder and not read, with why ([`Audit::skip`]), in the order given.
+    pub skipped: Vec<(String, String)>,
 }
 
 /// One input being read by an [`Audit`].
@@ -612,7 +614,14 @@ impl Audit {
             formats: BTreeMap::new(),
             unrecognised: Tally::default(),
             empty_files: 0,
+            skipped: Vec::new(),
         }
+    }
+
+    /// Notes a file met in a folder and not read (a `.json` file no format recognises, one
+    /// read only when named): listed in the findings, so that no file is skipped unseen.
+    pub fn skip(&mut self, name: impl Into<String>, why: impl Into<String>) {
+        self.skipped.push((name.into(), why.into()));
     }
 
     /// Starts an input called `name`.
@@ -758,6 +767,11 @@ impl Audit {
                 "malformed": malformed_json(&self.unrecognised),
             },
             "empty_files": self.empty_files,
+            "skipped": self
+                .skipped
+                .iter()
+                .map(|(file, why)| json!({"file": file, "reason": why}))
+                .collect::<Vec<_>>(),
         })
     }
 }

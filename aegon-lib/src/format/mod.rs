@@ -32,6 +32,7 @@ pub mod copilot;
 pub mod gemini;
 pub mod opencode;
 pub mod qwen;
+pub mod utf8;
 
 /// The largest JSON document (a pretty-printed chat file, an export) read whole: 256 MiB,
 /// 150 times the largest document in the corpus of other agents' files. A larger one is
@@ -187,6 +188,98 @@ pub fn sniff_document(head: &[u8]) -> Option<Format> {
         return Some(Format::OpenCode);
     }
     gemini::sniff_document(head)
+}
+
+/// An input that a forced format (`--format NAME`) does not read: its first non-blank line
+/// is recognised as another agent's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Misfit {
+    /// The format forced.
+    pub forced: Format,
+    /// The first line not understood (1-based) and the byte offset where it starts.
+    pub line: u64,
+    /// See `line`.
+    pub offset: u64,
+    /// The format the content is recognised as.
+    pub looks_like: Format,
+}
+
+impl std::fmt::Display for Misfit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "line {}, byte {}: --format {} does not read this input: the line is a {} record (format {}); leave out --format to tell the format from the content",
+            self.line,
+            self.offset,
+            self.forced,
+            self.looks_like.agent().as_str(),
+            self.looks_like,
+        )
+    }
+}
+
+/// Whether `head` (an input's first bytes) is not of the `forced` format: its first
+/// non-blank line (complete in `head`) is recognised as another agent's, positively (a
+/// document format's or a line format's own check; for Claude Code, a record with a string
+/// `type` and a `uuid`, `sessionId`, `leafUuid` or `messageId`). `None` when it fits, or when
+/// nothing can be told (a damaged or unknown first line, which the forced format reads and
+/// reports as it can): forcing a format is how a file that sniffing misjudges is read.
+pub fn misfit(forced: Format, head: &[u8]) -> Option<Misfit> {
+    let mut start = if head.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
+    let mut line = 1u64;
+    let first = loop {
+        let end = memchr::memchr(b'\n', &head[start..])?;
+        let bytes = head[start..start + end].trim_ascii();
+        if !bytes.is_empty() {
+            break bytes;
+        }
+        start += end + 1;
+        line += 1;
+    };
+    let looks_like = if opens_document(first) {
+        sniff_document(&head[start..])?
+    } else {
+        recognise_line(first)?
+    };
+    (looks_like.agent() != forced.agent()).then_some(Misfit {
+        forced,
+        line,
+        offset: start as u64,
+        looks_like,
+    })
+}
+
+/// The format a JSONL line (a whole JSON object) is positively recognised as, Claude Code's
+/// included (unlike [`sniff_line`], which falls back on it).
+fn recognise_line(line: &[u8]) -> Option<Format> {
+    #[derive(serde::Deserialize)]
+    struct ClaudeProbe<'a> {
+        #[serde(rename = "type", borrow, default)]
+        kind: Option<std::borrow::Cow<'a, str>>,
+        #[serde(default)]
+        uuid: Option<serde::de::IgnoredAny>,
+        #[serde(default, rename = "sessionId")]
+        session_id: Option<serde::de::IgnoredAny>,
+        #[serde(default, rename = "leafUuid")]
+        leaf_uuid: Option<serde::de::IgnoredAny>,
+        #[serde(default, rename = "messageId")]
+        message_id: Option<serde::de::IgnoredAny>,
+    }
+    match sniff_line(line) {
+        Format::Claude => {
+            let p: ClaudeProbe<'_> = serde_json::from_slice(line).ok()?;
+            let keyed = p.uuid.is_some()
+                || p.session_id.is_some()
+                || p.leaf_uuid.is_some()
+                || p.message_id.is_some();
+            (p.kind.is_some() && keyed).then_some(Format::Claude)
+        }
+        other => Some(other),
+    }
 }
 
 /// Whether a first line opens a JSON document rather than holding one JSONL record: `[`
@@ -412,12 +505,15 @@ impl Document {
         let len = self.text.len() as u64 + self.overflow;
         if self.overflow > 0 {
             return emit(malformed(
+                Agent::default(),
                 source,
                 MalformedReason::TooLong,
                 format!(
                     "a JSON document of {len} bytes or more, over the {MAX_DOCUMENT}-byte limit for documents read whole; not read"
                 ),
+                source.offset,
                 len,
+                false,
             ));
         }
         let head = &self.text[..self.text.len().min(64 << 10)];
@@ -431,21 +527,53 @@ impl Document {
             // No document format recognises it: not a transcript aegon knows.
             Some(Format::Claude | Format::Codex | Format::Copilot | Format::Qwen) | None => {
                 emit(malformed(
+                    Agent::default(),
                     source,
                     MalformedReason::UnexpectedShape,
                     "a JSON document that no known transcript format recognises (try --format)"
                         .to_owned(),
+                    source.offset,
                     len,
+                    false,
                 ))
             }
         }
     }
 }
 
-/// A [`EventKind::Malformed`] event for a whole input or document at `source`.
-fn malformed(source: Source<'_>, reason: MalformedReason, message: String, len: u64) -> Event<'_> {
+/// The [`EventKind::Malformed`] kind every adapter reports a record it could not read with:
+/// `reason`, a human-readable `message`, the absolute byte offset of the problem in the input
+/// (`error_offset`), the record's length in bytes (`len`) and whether events were still
+/// recovered from it (`recovered`). See [`Malformed`].
+pub fn malformed_kind(
+    reason: MalformedReason,
+    message: String,
+    error_offset: u64,
+    len: u64,
+    recovered: bool,
+) -> EventKind<'static> {
+    EventKind::Malformed(Malformed {
+        reason,
+        message,
+        error_offset,
+        len,
+        recovered,
+    })
+}
+
+/// A [`EventKind::Malformed`] event of `agent` at `source` carrying no header (no session,
+/// time or uuid): the one builder the adapters share; the fields are [`malformed_kind`]'s.
+pub fn malformed(
+    agent: Agent,
+    source: Source<'_>,
+    reason: MalformedReason,
+    message: String,
+    error_offset: u64,
+    len: u64,
+    recovered: bool,
+) -> Event<'_> {
     Event {
-        agent: Agent::default(),
+        agent,
         source,
         session_id: None,
         timestamp: None,
@@ -455,12 +583,37 @@ fn malformed(source: Source<'_>, reason: MalformedReason, message: String, len: 
         cwd: None,
         git_branch: None,
         version: None,
-        kind: EventKind::Malformed(Malformed {
-            reason,
-            message,
-            error_offset: source.offset,
-            len,
-            recovered: false,
-        }),
+        kind: malformed_kind(reason, message, error_offset, len, recovered),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_forced_format_misfits_only_another_agents_recognised_content() {
+        let claude = br#"{"type":"user","sessionId":"s","uuid":"u","message":{"role":"user","content":"hi"}}"#;
+        let codex = br#"{"timestamp":"t","type":"session_meta","payload":{"id":"x"}}"#;
+        let with = |pre: &[u8], line: &[u8]| [pre, line, b"\n"].concat();
+        let m = misfit(Format::Codex, &with(b"\n \r\n", claude)).expect("a misfit");
+        assert_eq!((m.line, m.offset, m.looks_like), (3, 4, Format::Claude));
+        assert_eq!(misfit(Format::Claude, &with(b"", claude)), None);
+        assert_eq!(
+            misfit(Format::Claude, &with(b"", codex)).map(|m| m.looks_like),
+            Some(Format::Codex)
+        );
+        // Nothing to tell: a damaged line, an object of no known agent, a cut first line.
+        assert_eq!(misfit(Format::Codex, b"{\"type\": \n"), None);
+        assert_eq!(misfit(Format::Codex, b"{\"a\": 1}\n"), None);
+        assert_eq!(misfit(Format::Codex, &claude[..]), None);
+        // A document of another agent; the same agent's other format fits.
+        let chat =
+            b"{\n  \"sessionId\": \"s\",\n  \"projectHash\": \"h\",\n  \"messages\": []\n}\n";
+        assert_eq!(
+            misfit(Format::OpenCode, chat).map(|m| m.looks_like),
+            Some(Format::GeminiChat)
+        );
+        assert_eq!(misfit(Format::GeminiLogs, chat), None);
     }
 }

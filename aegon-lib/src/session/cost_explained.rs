@@ -439,9 +439,10 @@ struct OpenResponse {
 /// A session's cost explained. See the [module documentation](self).
 #[derive(Debug, Clone, Default)]
 pub struct CostExplained {
-    /// Cache reads over all responses (main chain and subagents).
+    /// Cache reads over all usage events, increments included (main chain and subagents).
     pub cache_read: u64,
-    /// All input over all responses: uncached, cache reads and cache writes.
+    /// All input over all usage events, increments included: uncached, cache reads and
+    /// cache writes.
     pub input: u64,
     /// Rebuilds by cause, in [`RebuildCause::ALL`] order.
     pub causes: [CauseTally; 8],
@@ -592,11 +593,14 @@ impl CostExplained {
                 }
             }
         }
+        // An increment carries only what grew, so summing every event gives the session's
+        // totals: input and cache reads that arrive only on one (Copilot CLI's shutdown
+        // totals, FORMAT.md §4) count in the hit ratio too.
+        self.cache_read = self.cache_read.saturating_add(tokens.cache_read);
+        self.input = self.input.saturating_add(tokens.total_input());
         if increment {
             return None;
         }
-        self.cache_read = self.cache_read.saturating_add(tokens.cache_read);
-        self.input = self.input.saturating_add(tokens.total_input());
         let figures =
             self.chain(chain)
                 .observe(at.map(|(ms, _)| ms), model, tokens, factors, pricing);

@@ -242,6 +242,10 @@ pub struct Session {
     pub usage: BTreeMap<String, ModelUsage>,
     /// Human prompts.
     pub prompts: u64,
+    /// User-role text of the main chain not typed by the human ([`EventKind::UserMeta`]:
+    /// context the agent injects when a session starts, command wrappers): a session opened,
+    /// even when nothing was typed (a Codex rollout that holds only its header and context).
+    pub meta: u64,
     /// The start of the first human prompt (what `/resume` shows for an untitled session).
     pub first_prompt: Option<String>,
     /// API errors shown to the user.
@@ -520,6 +524,9 @@ impl Session {
             }
         }
         let ms = at.map(|(ms, _)| ms);
+        if matches!(event.kind, EventKind::UserMeta { .. }) && agent.is_none() {
+            self.meta += 1;
+        }
         match &event.kind {
             EventKind::UserPrompt { text } if agent.is_none() => {
                 self.prompts += 1;
@@ -763,6 +770,7 @@ impl Session {
             ours.compaction |= sub.compaction;
         }
         self.prompts += theirs.prompts;
+        self.meta += theirs.meta;
         self.api_errors += theirs.api_errors;
         self.retries += theirs.retries;
         self.interruptions += theirs.interruptions;
@@ -921,11 +929,15 @@ impl Session {
             .collect()
     }
 
-    /// True for a session with nothing of its own: no API call, prompt, tool call or title
-    /// (a 2.0.x "Warmup" subagent file names such a session; FORMAT.md §1).
+    /// True for a session with nothing of its own: no API call, prompt, injected context or
+    /// command of its main chain ([`Session::meta`]), tool call or title (a 2.0.x "Warmup"
+    /// subagent file names such a session; FORMAT.md §1). A session opened and left before
+    /// any request is not empty, whatever the agent: a Claude Code session with a prompt and
+    /// no answer, a Codex rollout with only its header and context.
     pub fn is_empty(&self) -> bool {
         self.api_calls() == 0
             && self.prompts == 0
+            && self.meta == 0
             && self.tool_calls() == 0
             && self.title.is_none()
             && self.api_errors == 0

@@ -77,6 +77,36 @@ pub struct Found {
     /// Transcripts and folders left out because the walker had found them already (through
     /// another path or an earlier root): the folder was not empty.
     pub repeated: usize,
+    /// `.json` files met and not taken for transcripts, sorted by path, with why: what
+    /// `aegon audit` lists, so that no file is skipped unseen.
+    pub skipped: Vec<(PathBuf, JsonSkip)>,
+}
+
+/// Why a `.json` file met in a folder is not read as a transcript.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JsonSkip {
+    /// It has no bytes (a chat file just created, or emptied): nothing to tell it by.
+    Empty,
+    /// No document format recognises its first bytes (settings, checkpoints, other tools').
+    Unrecognised,
+    /// A format read only when named ([`crate::format::Format::found_in_folders`]), such as
+    /// Gemini CLI's `logs.json`.
+    NotInFolders(crate::format::Format),
+}
+
+impl std::fmt::Display for JsonSkip {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            JsonSkip::Empty => f.write_str("empty (0 bytes)"),
+            JsonSkip::Unrecognised => f.write_str("no transcript format recognises it"),
+            JsonSkip::NotInFolders(format) => {
+                write!(
+                    f,
+                    "{format}: read only when named (it repeats what other files hold)"
+                )
+            }
+        }
+    }
 }
 
 impl Found {
@@ -116,6 +146,7 @@ struct Walk<'a> {
     candidates: Vec<Candidate>,
     links: Vec<Link>,
     repeated: usize,
+    skipped: Vec<(PathBuf, JsonSkip)>,
 }
 
 impl Walker {
@@ -136,6 +167,7 @@ impl Walker {
             candidates: Vec::new(),
             links: Vec::new(),
             repeated: 0,
+            skipped: Vec::new(),
         };
         if self.folders.insert(id.clone()) {
             let mut ancestors = outer_folders(root);
@@ -183,6 +215,10 @@ impl Walker {
             .transcripts
             .sort_by(|a, b| a.path.as_os_str().cmp(b.path.as_os_str()));
         found.repeated = walk.repeated;
+        found.skipped = walk.skipped;
+        found
+            .skipped
+            .sort_by(|a, b| a.0.as_os_str().cmp(b.0.as_os_str()));
         found
     }
 
@@ -262,10 +298,14 @@ impl Walker {
                     // A broken link under another name is not a transcript (as before).
                     Err(_) => {}
                 }
-            } else if is_transcript(&path) {
-                match entry.metadata() {
-                    Ok(meta) => walk.file(path, &meta, via_link),
-                    Err(e) => (walk.problem)(&path, &e),
+            } else if let Some(verdict) = verdict(&path) {
+                match verdict {
+                    Ok(()) => match entry.metadata() {
+                        Ok(meta) => walk.file(path, &meta, via_link),
+                        Err(e) => (walk.problem)(&path, &e),
+                    },
+                    Err(Some(skip)) => walk.skipped.push((path, skip)),
+                    Err(None) => {}
                 }
             } else if let Some(target) = link_placeholder(dir, &entry) {
                 // Followed like the link it stands for (loops and repeats told apart by the
@@ -350,25 +390,34 @@ pub fn transcripts_below(dir: &Path, mut problem: impl FnMut(&Path, &io::Error))
 /// [`crate::format::sniff_document`]; other JSON files, such as settings or checkpoints, are not
 /// transcripts). A `.json` file is opened to look: at most [`SNIFF_BYTES`] are read.
 pub fn is_transcript(path: &Path) -> bool {
+    verdict(path).is_some_and(|v| v.is_ok())
+}
+
+/// What a folder walk makes of `path`: `None` for a file that is not a candidate at all (not
+/// `.jsonl` or `.json`), `Ok` for a transcript, `Err` for a `.json` file left out, with why
+/// (`Err(None)`: not a regular file).
+fn verdict(path: &Path) -> Option<Result<(), Option<JsonSkip>>> {
     match path.extension() {
-        Some(e) if e == "jsonl" => true,
-        Some(e) if e == "json" => json_transcript(path),
-        _ => false,
+        Some(e) if e == "jsonl" => Some(Ok(())),
+        Some(e) if e == "json" => Some(json_verdict(path)),
+        _ => None,
     }
 }
 
 /// How much of a `.json` file is read to tell whether it is a transcript.
 pub const SNIFF_BYTES: usize = 64 << 10;
 
-fn json_transcript(path: &Path) -> bool {
+/// Whether a `.json` file is a transcript (`Ok`), or why not (`Err(None)` for what is not a
+/// regular file).
+fn json_verdict(path: &Path) -> Result<(), Option<JsonSkip>> {
     use std::io::Read;
     // Never open what is not a regular file (a named pipe would wait for a writer forever).
     if !fs::metadata(path).is_ok_and(|m| m.is_file()) {
-        return false;
+        return Err(None);
     }
     let Ok(file) = fs::File::open(path) else {
         // Not readable: a candidate, so that the problem is reported where it is read.
-        return true;
+        return Ok(());
     };
     let mut head = Vec::with_capacity(4096);
     if file
@@ -376,9 +425,14 @@ fn json_transcript(path: &Path) -> bool {
         .read_to_end(&mut head)
         .is_err()
     {
-        return true;
+        return Ok(());
     }
-    crate::format::sniff_document(&head).is_some_and(crate::format::Format::found_in_folders)
+    match crate::format::sniff_document(&head) {
+        Some(format) if format.found_in_folders() => Ok(()),
+        Some(format) => Err(Some(JsonSkip::NotInFolders(format))),
+        None if head.is_empty() => Err(Some(JsonSkip::Empty)),
+        None => Err(Some(JsonSkip::Unrecognised)),
+    }
 }
 
 #[cfg(test)]

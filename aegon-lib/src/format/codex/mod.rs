@@ -108,7 +108,8 @@ use std::ops::ControlFlow;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use crate::event::{Agent, Event, EventKind, Malformed, MalformedReason, Source, TitleSource};
+use super::{malformed, malformed_kind};
+use crate::event::{Agent, Event, EventKind, MalformedReason, Source, TitleSource};
 use crate::source::lines::Line;
 use crate::text::Text;
 use crate::timestamp::parse_millis;
@@ -280,23 +281,7 @@ impl Decoder {
             self.file_session = uuid_suffix(file);
         }
         let len = line.bytes.len() as u64;
-        let text = match crate::source::utf8::validate(line.bytes) {
-            Ok(text) => Cow::Borrowed(text),
-            Err(valid) => {
-                let at = line.offset + valid as u64;
-                emit(malformed(
-                    source,
-                    MalformedReason::InvalidUtf8,
-                    format!(
-                        "invalid UTF-8 (first bad byte at offset {at}); read with the bad bytes replaced by U+FFFD"
-                    ),
-                    at,
-                    len,
-                    true,
-                ))?;
-                String::from_utf8_lossy(line.bytes)
-            }
-        };
+        let text = super::utf8::line_text(Agent::Codex, source, line.bytes, emit)?;
         let trimmed = text.trim_start();
         if !trimmed.starts_with('{') {
             let what = if trimmed.starts_with('[') || trimmed.starts_with('"') {
@@ -310,6 +295,7 @@ impl Decoder {
                 MalformedReason::UnexpectedShape
             };
             return emit(malformed(
+                Agent::Codex,
                 source,
                 reason,
                 what.to_owned(),
@@ -368,6 +354,7 @@ impl Decoder {
             return match kind.as_deref() {
                 Some(_) => self.response_item(source, None, &item, true, emit),
                 None => emit(malformed(
+                    Agent::Codex,
                     source,
                     MalformedReason::UnexpectedShape,
                     "not a rollout record: no `type`, `payload`, `record_type` or `id`".to_owned(),
@@ -581,15 +568,15 @@ impl Decoder {
                         return emit(self.event(
                             source,
                             ts,
-                            EventKind::Malformed(Malformed {
-                                reason: MalformedReason::UnexpectedShape,
-                                message: format!(
+                            malformed_kind(
+                                MalformedReason::UnexpectedShape,
+                                format!(
                                 "partly read: `content` of a message is not a list of parts ({e})"
                             ),
-                                error_offset: source.offset,
-                                len: 0,
-                                recovered: true,
-                            }),
+                                source.offset,
+                                0,
+                                true,
+                            ),
                         ))
                     }
                 };
@@ -715,13 +702,13 @@ impl Decoder {
                 Err(message) => emit(self.event(
                     source,
                     ts,
-                    EventKind::Malformed(Malformed {
-                        reason: MalformedReason::UnexpectedShape,
+                    malformed_kind(
+                        MalformedReason::UnexpectedShape,
                         message,
-                        error_offset: source.offset,
-                        len: 0,
-                        recovered: true,
-                    }),
+                        source.offset,
+                        0,
+                        true,
+                    ),
                 )),
             },
             "user_message" => match payload.message.and_then(Text::from_raw) {
@@ -1029,36 +1016,6 @@ fn uuid_suffix(file: &str) -> Option<String> {
     uuid.then(|| String::from_utf8_lossy(candidate).into_owned())
 }
 
-/// A line-level problem.
-fn malformed(
-    source: Source<'_>,
-    reason: MalformedReason,
-    message: String,
-    error_offset: u64,
-    len: u64,
-    recovered: bool,
-) -> Event<'_> {
-    Event {
-        agent: Agent::Codex,
-        source,
-        session_id: None,
-        timestamp: None,
-        uuid: None,
-        agent_id: None,
-        sidechain: false,
-        cwd: None,
-        git_branch: None,
-        version: None,
-        kind: EventKind::Malformed(Malformed {
-            reason,
-            message,
-            error_offset,
-            len,
-            recovered,
-        }),
-    }
-}
-
 /// The event for a line that is not valid JSON (reasons and words as Claude Code's decoder).
 fn json_error<'e>(source: Source<'e>, line: &Line<'_>, err: &serde_json::Error) -> Event<'e> {
     use serde_json::error::Category;
@@ -1085,7 +1042,7 @@ fn json_error<'e>(source: Source<'e>, line: &Line<'_>, err: &serde_json::Error) 
             format!("not a rollout record: {err}"),
         ),
     };
-    malformed(source, reason, message, at, len, false)
+    malformed(Agent::Codex, source, reason, message, at, len, false)
 }
 
 #[cfg(test)]

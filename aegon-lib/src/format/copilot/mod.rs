@@ -57,7 +57,7 @@ use std::ops::ControlFlow;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use crate::event::{Agent, Event, EventKind, Malformed, MalformedReason, Source};
+use crate::event::{Agent, Event, EventKind, MalformedReason, Source};
 use crate::format::claude::record::{lenient_opt_u64, lenient_u64};
 use crate::source::lines::Line;
 use crate::text::Text;
@@ -333,25 +333,8 @@ impl Decoder {
         len: u64,
         recovered: bool,
     ) -> Event<'a> {
-        let mut event = self.event(
-            source,
-            None,
-            None,
-            EventKind::System {
-                subtype: None,
-                level: None,
-                text: None,
-                duration_ms: None,
-            },
-        );
-        event.kind = EventKind::Malformed(Malformed {
-            reason,
-            message,
-            error_offset,
-            len,
-            recovered,
-        });
-        event
+        let kind = super::malformed_kind(reason, message, error_offset, len, recovered);
+        self.event(source, None, None, kind)
     }
 
     fn event<'a>(

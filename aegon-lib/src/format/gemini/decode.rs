@@ -7,7 +7,7 @@ use std::ops::ControlFlow;
 use serde_json::value::RawValue;
 
 use super::record::{string_of, FunctionResponse, LogEntry, Message, Part, ToolCall};
-use crate::event::{Agent, Event, EventKind, Malformed, MalformedReason, Source, TitleSource};
+use crate::event::{Agent, Event, EventKind, Source, TitleSource};
 use crate::text::Text;
 use crate::tokens::{PriceFactors, Tokens};
 
@@ -45,36 +45,6 @@ impl<'a> Context<'a> {
             version: None,
             kind,
         }
-    }
-}
-
-/// A [`EventKind::Malformed`] event of the Gemini CLI at `source`.
-pub fn malformed(
-    source: Source<'_>,
-    reason: MalformedReason,
-    message: String,
-    error_offset: u64,
-    len: u64,
-    recovered: bool,
-) -> Event<'_> {
-    Event {
-        agent: Agent::GeminiCli,
-        source,
-        session_id: None,
-        timestamp: None,
-        uuid: None,
-        agent_id: None,
-        sidechain: false,
-        cwd: None,
-        git_branch: None,
-        version: None,
-        kind: EventKind::Malformed(Malformed {
-            reason,
-            message,
-            error_offset,
-            len,
-            recovered,
-        }),
     }
 }
 

@@ -1,6 +1,12 @@
 //! Reading a JSON document's top level by hand, each member and array element with serde:
 //! where each message starts is known exactly (for `source.line`/`offset`), and a document cut
 //! off in the middle still gives the messages before the cut.
+//!
+//! An element of the array that is not valid JSON (a damaged message) is skipped when the
+//! document is pretty-printed, as the agents write it: the next element is the next line
+//! that starts with the damaged element's indentation and the same opening byte, and reads as
+//! a whole element (followed by `,` or `]`). The elements after it are read, and the damaged
+//! one is reported ([`Skipped`]). A damage that leaves no such line ends the reading there.
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -28,8 +34,23 @@ pub struct TopLevel<'a> {
     pub elements: Vec<&'a RawValue>,
     /// Whether the object had the member `array_member` (always true for an array).
     pub has_array: bool,
+    /// Damaged elements that were skipped, the elements after them read.
+    pub skipped: Vec<Skipped>,
     /// Why the reading stopped before the document's end, if it did.
     pub error: Option<ScanError>,
+}
+
+/// An array element skipped because it is not valid JSON.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// Its place among the elements: the number of elements read before it.
+    pub index: usize,
+    /// Byte offsets of its start and of the next element's start (where reading resumed).
+    pub start: usize,
+    /// See `start`.
+    pub end: usize,
+    /// What is wrong with it.
+    pub error: ScanError,
 }
 
 /// Reads `text` (one JSON document) as a top-level object whose member `array_member` is an
@@ -56,7 +77,7 @@ impl<'a> Scanner<'a> {
             Some(b'[') => {
                 top.array = true;
                 top.has_array = true;
-                self.elements(&mut top.elements)?;
+                self.elements(&mut top.elements, &mut top.skipped)?;
             }
             Some(b'{') => {
                 self.pos += 1;
@@ -78,7 +99,7 @@ impl<'a> Scanner<'a> {
                         self.ws();
                         if name == array_member && self.peek() == Some(b'[') {
                             top.has_array = true;
-                            self.elements(&mut top.elements)?;
+                            self.elements(&mut top.elements, &mut top.skipped)?;
                         } else {
                             let value = self.value()?;
                             top.members.push((name, value));
@@ -112,8 +133,13 @@ impl<'a> Scanner<'a> {
         Ok(())
     }
 
-    /// Reads an array at the current position into `out`, element by element.
-    fn elements(&mut self, out: &mut Vec<&'a RawValue>) -> Result<(), ScanError> {
+    /// Reads an array at the current position into `out`, element by element; a damaged
+    /// element is skipped when the next one can be found ([`Scanner::resume`]).
+    fn elements(
+        &mut self,
+        out: &mut Vec<&'a RawValue>,
+        skipped: &mut Vec<Skipped>,
+    ) -> Result<(), ScanError> {
         self.expect(b'[', "expected `[`")?;
         self.ws();
         if self.peek() == Some(b']') {
@@ -122,7 +148,22 @@ impl<'a> Scanner<'a> {
         }
         loop {
             self.ws();
-            out.push(self.value()?);
+            let start = self.pos;
+            match self.value() {
+                Ok(value) => out.push(value),
+                Err(error) => {
+                    let Some((end, value)) = self.resume(start) else {
+                        return Err(error);
+                    };
+                    skipped.push(Skipped {
+                        index: out.len(),
+                        start,
+                        end,
+                        error,
+                    });
+                    out.push(value);
+                }
+            }
             self.ws();
             match self.peek() {
                 Some(b',') => self.pos += 1,
@@ -133,6 +174,39 @@ impl<'a> Scanner<'a> {
                 _ => return Err(self.here("expected `,` or `]`")),
             }
         }
+    }
+
+    /// After a damaged element that starts at `start`: the start of the next element and the element, read, when a later line begins with the same
+    /// indentation and opening byte and holds a whole element followed by `,` or `]`; `None`
+    /// when the document is not laid out one element a line or no such line follows. The
+    /// position is left after the element.
+    fn resume(&mut self, start: usize) -> Option<(usize, &'a RawValue)> {
+        let bytes = self.text.as_bytes();
+        let line_start = memchr::memrchr(b'\n', &bytes[..start]).map_or(0, |nl| nl + 1);
+        let indent = &bytes[line_start..start];
+        if line_start == 0 || !indent.iter().all(|b| matches!(b, b' ' | b'\t')) {
+            return None;
+        }
+        let open = *bytes.get(start)?;
+        let mut from = start;
+        while let Some(nl) = memchr::memchr(b'\n', &bytes[from..]) {
+            let at = from + nl + 1;
+            from = at;
+            let candidate = at + indent.len();
+            if bytes.get(at..candidate) != Some(indent) || bytes.get(candidate) != Some(&open) {
+                continue;
+            }
+            self.pos = candidate;
+            if let Ok(value) = self.value() {
+                let after = self.pos;
+                self.ws();
+                if matches!(self.peek(), Some(b',' | b']')) {
+                    self.pos = after;
+                    return Some((candidate, value));
+                }
+            }
+        }
+        None
     }
 
     /// One JSON value at the current position, checked by serde.

@@ -71,9 +71,15 @@
 //!
 //! A document's events are placed at the line and byte offset where their message's object
 //! starts (the top level is read by hand, each message with serde, so this is exact and costs
-//! a newline count). A document cut off or broken in the middle yields the messages before the
-//! damage and one [`EventKind::Malformed`] event (`truncated` when the text ends early,
-//! `invalid_json` otherwise) at the line and offset of the damage.
+//! a newline count). A message that is not valid JSON is skipped when the next one can be
+//! found (the next line with its indentation that holds a whole message: see [`document`]):
+//! one `invalid_json` [`EventKind::Malformed`] event at the message says where the damage is
+//! and which bytes were lost, and the messages after it are read. A document cut off, or
+//! broken where nothing after can be found, yields the messages before the damage and one
+//! `Malformed` event (`truncated` when the text ends early, `invalid_json` otherwise) at the
+//! line and offset of the damage, saying how many bytes from there were lost. Invalid UTF-8 is
+//! read with U+FFFD (one recovered event on the line of the first bad byte); offsets stay the
+//! file's ([`super::utf8`]).
 
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -82,16 +88,17 @@ use std::ops::ControlFlow;
 use serde::de::IgnoredAny;
 use serde::Deserialize;
 
+use super::malformed;
 #[cfg(doc)]
 use crate::event::EventKind;
-use crate::event::{Event, MalformedReason, Source};
+use crate::event::{Agent, Event, MalformedReason, Source};
 use crate::source::lines::Line;
 
 pub mod decode;
 pub mod document;
 pub mod record;
 
-use decode::{malformed, Context};
+use decode::Context;
 use record::{string_of, LogEntry, Message};
 
 /// Decodes a gathered JSON document: a chat file (an object with `messages`) or `logs.json`
@@ -109,40 +116,25 @@ where
 {
     let doc_source = Source { file, line, offset };
     let len = text.len() as u64;
-    let text: Cow<'_, str> = match crate::source::utf8::validate(text) {
-        Ok(s) => Cow::Borrowed(s),
-        Err(valid) => {
-            let at = offset + valid as u64;
-            emit(malformed(
-                doc_source,
-                MalformedReason::InvalidUtf8,
-                format!(
-                    "invalid UTF-8 (first bad byte at offset {at}); read with each bad byte replaced by `?`, so that the places of what follows stay the file's"
-                ),
-                at,
-                len,
-                true,
-            ))?;
-            Cow::Owned(replace_invalid_utf8(text))
-        }
-    };
-    let text: &str = &text;
-    let top = document::scan(text, "messages");
-    if !top.array && !top.has_array && text.trim_start().starts_with('{') && text.contains('\n') {
-        // Not a chat document: perhaps a JSONL chat file read as one (a forced format).
-        let first = text.lines().next().unwrap_or_default();
-        if serde_json::from_str::<IgnoredAny>(first).is_ok() {
-            return decode_lines(file, text, line, offset, emit);
-        }
+    if is_jsonl(text) {
+        // Not a chat document: a JSONL chat file read as one (a forced format), line by line
+        // from its own bytes (each line's invalid UTF-8 reported by the line decoder).
+        return decode_lines(file, text, line, offset, emit);
     }
+    let doc = super::utf8::document_text(Agent::GeminiCli, file, text, line, offset, emit)?;
+    // Byte offset in the input of a position in the text.
+    let at_input = |pos: usize| offset + doc.input_offset(pos);
+    let text: &str = &doc.text;
+    let top = document::scan(text, "messages");
     let mut lines = document::LineCounter::new(text, line);
     if top.array {
-        for raw in &top.elements {
+        for (i, raw) in top.elements.iter().enumerate() {
+            skipped_events(file, text, &top, i, &mut lines, &at_input, emit)?;
             let at = document::offset_of(text, raw);
             let source = Source {
                 file,
                 line: lines.line_of(at),
-                offset: offset + at as u64,
+                offset: at_input(at),
             };
             match serde_json::from_str::<LogEntry<'_>>(raw.get()) {
                 Ok(entry) => decode::log_events(source, entry, emit)?,
@@ -175,12 +167,13 @@ where
                 ..Context::default()
             }
         };
-        for raw in &top.elements {
+        for (i, raw) in top.elements.iter().enumerate() {
+            skipped_events(file, text, &top, i, &mut lines, &at_input, emit)?;
             let at = document::offset_of(text, raw);
             let source = Source {
                 file,
                 line: lines.line_of(at),
-                offset: offset + at as u64,
+                offset: at_input(at),
             };
             match serde_json::from_str::<Message<'_>>(raw.get()) {
                 Ok(msg) => decode::message_events(&ctx, source, msg, false, emit)?,
@@ -192,7 +185,7 @@ where
             let source = Source {
                 file,
                 line: line + memchr::memchr_iter(b'\n', &text.as_bytes()[..at]).count() as u64,
-                offset: offset + at as u64,
+                offset: at_input(at),
             };
             if let Some(event) = decode::title_event(&ctx, source, summary) {
                 emit(event)?;
@@ -200,6 +193,7 @@ where
         }
     } else if top.error.is_none() {
         return emit(malformed(
+            Agent::GeminiCli,
             doc_source,
             MalformedReason::UnexpectedShape,
             "a JSON object without `messages`: not a Gemini CLI chat file".to_owned(),
@@ -208,8 +202,8 @@ where
             false,
         ));
     }
-    if let Some(e) = top.error {
-        let at = offset + e.offset as u64;
+    if let Some(e) = &top.error {
+        let at = at_input(e.offset);
         let source = Source {
             file,
             line: lines.line_of(e.offset),
@@ -223,20 +217,15 @@ where
         } else {
             (MalformedReason::InvalidJson, "invalid JSON in the document")
         };
-        let read = top.elements.len();
-        let noun = if top.array { "entr" } else { "message" };
-        let plural = match (top.array, read == 1) {
-            (true, true) => "y",
-            (true, false) => "ies",
-            (false, true) => "",
-            (false, false) => "s",
-        };
+        let read = Noun::of(&top).whole(top.elements.len());
+        let lost = len.saturating_sub(at - offset);
         return emit(malformed(
+            Agent::GeminiCli,
             source,
             reason,
             format!(
-                "{what}: {} at byte {at} (line {}); the {read} whole {noun}{plural} before it were read",
-                e.message, source.line
+                "{what}: {} at byte {at} (line {}); the {read} before it were read, the rest of the document ({lost} bytes from byte {at}) is lost",
+                e.message, source.line,
             ),
             at,
             len,
@@ -248,39 +237,108 @@ where
     ControlFlow::Continue(())
 }
 
-/// `bytes` with each byte that is not part of valid UTF-8 replaced by `?`: the same length,
-/// so every offset in it is the input's.
-fn replace_invalid_utf8(mut bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len());
-    loop {
-        match std::str::from_utf8(bytes) {
-            Ok(rest) => {
-                out.push_str(rest);
-                return out;
+/// What the elements of a document are called in messages: a chat's messages, a
+/// `logs.json`'s entries.
+struct Noun {
+    one: &'static str,
+    many: &'static str,
+}
+
+impl Noun {
+    fn of(top: &document::TopLevel<'_>) -> Noun {
+        if top.array {
+            Noun {
+                one: "entry",
+                many: "entries",
             }
-            Err(e) => {
-                let (good, bad) = bytes.split_at(e.valid_up_to());
-                // `good` is valid UTF-8 (checked just above).
-                out.push_str(std::str::from_utf8(good).unwrap_or_default());
-                let skip = e.error_len().unwrap_or(bad.len()).max(1);
-                out.extend(std::iter::repeat_n('?', skip));
-                bytes = &bad[skip..];
+        } else {
+            Noun {
+                one: "message",
+                many: "messages",
             }
         }
     }
+
+    /// `n` whole elements: `1 whole message`, `3 whole entries`.
+    fn whole(&self, n: usize) -> String {
+        format!("{n} whole {}", if n == 1 { self.one } else { self.many })
+    }
 }
 
-/// A JSONL chat file's text read line by line (a forced document format).
-fn decode_lines<F>(file: &str, text: &str, line: u64, offset: u64, emit: &mut F) -> ControlFlow<()>
+/// The events of the damaged elements skipped just before element `index` of `text`: one
+/// `invalid_json` event each, at the element's start, saying where the damage is, what was
+/// lost (that element: its bytes) and that the reading went on after it.
+fn skipped_events<F>(
+    file: &str,
+    text: &str,
+    top: &document::TopLevel<'_>,
+    index: usize,
+    lines: &mut document::LineCounter<'_>,
+    at_input: &dyn Fn(usize) -> u64,
+    emit: &mut F,
+) -> ControlFlow<()>
+where
+    F: for<'e> FnMut(Event<'e>) -> ControlFlow<()>,
+{
+    let noun = Noun::of(top);
+    for skip in top.skipped.iter().filter(|s| s.index == index) {
+        let (start, end) = (at_input(skip.start), at_input(skip.end));
+        let at = at_input(skip.error.offset);
+        let source = Source {
+            file,
+            line: lines.line_of(skip.start),
+            offset: start,
+        };
+        let damage = &text.as_bytes()[skip.start..skip.error.offset.max(skip.start)];
+        let damage_line = source.line + memchr::memchr_iter(b'\n', damage).count() as u64;
+        emit(malformed(
+            Agent::GeminiCli,
+            source,
+            MalformedReason::InvalidJson,
+            format!(
+                "invalid JSON in {one} {n} of the document: {m} at byte {at} (line {damage_line}); that {one} (bytes {start}..{end}, {len} bytes) lost, the reading went on after it",
+                one = noun.one,
+                n = skip.index + 1,
+                m = skip.error.message,
+                len = end - start,
+            ),
+            at,
+            end - start,
+            false,
+        ))?;
+    }
+    ControlFlow::Continue(())
+}
+
+/// Whether a gathered document is rather a JSONL chat file: more than one line, the first a
+/// whole JSON object with no `messages` (a chat document's first line is `{` alone, or the
+/// whole chat on one line).
+fn is_jsonl(text: &[u8]) -> bool {
+    #[derive(Deserialize)]
+    struct Probe {
+        messages: Option<IgnoredAny>,
+    }
+    let Some(nl) = memchr::memchr(b'\n', text) else {
+        return false;
+    };
+    let first = &text[..nl];
+    let first = first.strip_suffix(b"\r").unwrap_or(first);
+    first.starts_with(b"{")
+        && serde_json::from_str::<Probe>(&String::from_utf8_lossy(first))
+            .is_ok_and(|p| p.messages.is_none())
+}
+
+/// A JSONL chat file's bytes read line by line (a forced document format).
+fn decode_lines<F>(file: &str, text: &[u8], line: u64, offset: u64, emit: &mut F) -> ControlFlow<()>
 where
     F: for<'e> FnMut(Event<'e>) -> ControlFlow<()>,
 {
     let mut decoder = Decoder::default();
     let mut at = 0usize;
-    for (i, piece) in text.split('\n').enumerate() {
+    for (i, piece) in text.split(|&b| b == b'\n').enumerate() {
         let start = at;
         at += piece.len() + 1;
-        let bytes = piece.strip_suffix('\r').unwrap_or(piece).as_bytes();
+        let bytes = piece.strip_suffix(b"\r").unwrap_or(piece);
         if bytes.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
@@ -303,6 +361,7 @@ fn shape_error<'a>(source: Source<'a>, e: &serde_json::Error, len: usize, what: 
         None => &text,
     };
     malformed(
+        Agent::GeminiCli,
         source,
         MalformedReason::UnexpectedShape,
         format!("not {what}: {message}"),
@@ -384,27 +443,10 @@ impl Decoder {
             line: line.number,
             offset: line.offset,
         };
-        let len = line.bytes.len() as u64;
         if line.bytes.iter().all(u8::is_ascii_whitespace) {
             return ControlFlow::Continue(());
         }
-        let text: Cow<'_, str> = match crate::source::utf8::validate(line.bytes) {
-            Ok(s) => Cow::Borrowed(s),
-            Err(valid) => {
-                let at = line.offset + valid as u64;
-                emit(malformed(
-                    source,
-                    MalformedReason::InvalidUtf8,
-                    format!(
-                        "invalid UTF-8 (first bad byte at offset {at}); read with the bad bytes replaced by U+FFFD"
-                    ),
-                    at,
-                    len,
-                    true,
-                ))?;
-                String::from_utf8_lossy(line.bytes)
-            }
-        };
+        let text = super::utf8::line_text(Agent::GeminiCli, source, line.bytes, emit)?;
         let msg: Message<'_> = match serde_json::from_str(&text) {
             Ok(msg) => msg,
             Err(e) => return emit(line_error(source, &line, &e)),
@@ -483,7 +525,15 @@ pub(crate) fn line_error<'a>(
             format!("not a Gemini CLI record: {message}"),
         ),
     };
-    malformed(source, reason, message, line.offset + column, len, false)
+    malformed(
+        Agent::GeminiCli,
+        source,
+        reason,
+        message,
+        line.offset + column,
+        len,
+        false,
+    )
 }
 
 /// What the first line of a JSONL input says, when it is Gemini CLI's.
@@ -582,15 +632,6 @@ pub fn cli_version(value: &serde_json::Value) -> Option<String> {
 mod tests {
     use super::*;
     use serde_json::json;
-
-    #[test]
-    fn bad_bytes_keep_their_places() {
-        let bytes = b"{\"a\": \"caf\xE9\xFF\", \"b\": \"\xE2\x82\"}";
-        let text = replace_invalid_utf8(bytes);
-        assert_eq!(text.len(), bytes.len());
-        assert_eq!(text, "{\"a\": \"caf??\", \"b\": \"??\"}");
-        assert_eq!(replace_invalid_utf8("é€".as_bytes()), "é€");
-    }
 
     #[test]
     fn record_kinds() {

@@ -84,9 +84,11 @@
 //!
 //! ## Damage
 //!
-//! Invalid UTF-8 is read with U+FFFD (one recovered [`EventKind::Malformed`]); a document that
-//! is not JSON (cut off: [`MalformedReason::Truncated`]) is one `Malformed` event; an export
-//! message that cannot be read is one `Malformed` event at the message, the others are read.
+//! Invalid UTF-8 is read with U+FFFD (one recovered [`EventKind::Malformed`] on the line of the
+//! first bad byte; offsets stay the file's: [`super::utf8`]); a document that is not JSON (cut
+//! off: [`MalformedReason::Truncated`]) is one `Malformed` event on the line of the problem; an
+//! export message that cannot be read is one `Malformed` event at the message, the others are
+//! read.
 
 pub mod record;
 
@@ -95,7 +97,7 @@ use std::ops::ControlFlow;
 
 use serde_json::value::RawValue;
 
-use crate::event::{Agent, Event, EventKind, Malformed, MalformedReason, Source, TitleSource};
+use crate::event::{Agent, Event, EventKind, MalformedReason, Source, TitleSource};
 use crate::text::Text;
 use crate::timestamp::format_millis;
 use crate::tokens::{PriceFactors, Tokens};
@@ -213,31 +215,15 @@ where
     F: for<'e> FnMut(Event<'e>) -> ControlFlow<()>,
 {
     let start = Source { file, line, offset };
-    let len = text.len() as u64;
-    let text: Cow<'_, str> = match crate::source::utf8::validate(text) {
-        Ok(s) => Cow::Borrowed(s),
-        Err(valid) => {
-            let at = offset + valid as u64;
-            emit(malformed(
-                start,
-                MalformedReason::InvalidUtf8,
-                format!(
-                    "invalid UTF-8 (first bad byte at offset {at}); read with the bad bytes replaced by U+FFFD"
-                ),
-                at,
-                len,
-                true,
-            ))?;
-            String::from_utf8_lossy(text)
-        }
-    };
+    let text = super::utf8::document_text(Agent::OpenCode, file, text, line, offset, emit)?;
     let doc = Doc {
         file,
-        text: &text,
+        text: &text.text,
         line,
         offset,
+        map: &text,
     };
-    let top: Top<'_> = match serde_json::from_str(&text) {
+    let top: Top<'_> = match serde_json::from_str(doc.text) {
         Ok(top) => top,
         Err(e) => return emit(doc.json_error(&e, "an OpenCode document")),
     };
@@ -246,7 +232,7 @@ where
         return export_events(&doc, &top, emit);
     }
     // Pretty-printed: raw values passed on (tool inputs and outputs) must be on one line.
-    let text = compact(&text);
+    let text = compact(doc.text);
     match shape {
         Some(Shape::Export) => ControlFlow::Continue(()),
         Some(Shape::Session) => match serde_json::from_str::<Session<'_>>(&text) {
@@ -298,12 +284,14 @@ where
     }
 }
 
-/// The document being decoded: its text and where it starts.
+/// The document being decoded: its text, where it starts, and the map from positions in the
+/// text to the input's offsets (they differ after invalid UTF-8 replaced).
 struct Doc<'d> {
     file: &'d str,
     text: &'d str,
     line: u64,
     offset: u64,
+    map: &'d super::utf8::DocumentText<'d>,
 }
 
 impl<'d> Doc<'d> {
@@ -316,7 +304,7 @@ impl<'d> Doc<'d> {
         Source {
             file: self.file,
             line: from.1,
-            offset: self.offset + pos as u64,
+            offset: self.offset + self.map.input_offset(pos),
         }
     }
 
@@ -335,8 +323,13 @@ impl<'d> Doc<'d> {
                 .nth(e.line() - 2)
                 .map_or(self.text.len(), |nl| nl + 1)
         };
-        let at = (line_start + e.column().saturating_sub(1)).min(self.text.len());
-        let error_offset = self.offset + at as u64;
+        let at = if e.classify() == serde_json::error::Category::Eof {
+            // Cut off: the problem is where the text ends.
+            self.text.len()
+        } else {
+            (line_start + e.column().saturating_sub(1)).min(self.text.len())
+        };
+        let error_offset = self.offset + self.map.input_offset(at);
         let (reason, message) = match e.classify() {
             serde_json::error::Category::Eof => (
                 MalformedReason::Truncated,
@@ -351,12 +344,15 @@ impl<'d> Doc<'d> {
                 format!("not {what}: {e}"),
             ),
         };
-        malformed(
-            Source {
-                file: self.file,
-                line: self.line,
-                offset: self.offset,
-            },
+        // On the line of the problem (serde's line, counted from the document's first).
+        let source = Source {
+            file: self.file,
+            line: self.line + e.line().saturating_sub(1) as u64,
+            offset: self.offset + self.map.input_offset(line_start),
+        };
+        super::malformed(
+            Agent::OpenCode,
+            source,
             reason,
             message,
             error_offset,
@@ -415,24 +411,6 @@ fn compact(json: &str) -> Cow<'_, str> {
         None => return Cow::Borrowed(json),
     }
     Cow::Owned(out)
-}
-
-/// A `Malformed` event.
-fn malformed(
-    source: Source<'_>,
-    reason: MalformedReason,
-    message: String,
-    error_offset: u64,
-    len: u64,
-    recovered: bool,
-) -> Event<'_> {
-    Header::bare(source).event(EventKind::Malformed(Malformed {
-        reason,
-        message,
-        error_offset,
-        len,
-        recovered,
-    }))
 }
 
 /// The envelope shared by the events of one object.
@@ -565,7 +543,8 @@ where
         let text = compact(raw.get());
         match serde_json::from_str::<ExportMessage<'_>>(&text) {
             Ok(message) => message_events(&h, &message.info, &message.parts, emit)?,
-            Err(e) => emit(malformed(
+            Err(e) => emit(super::malformed(
+                Agent::OpenCode,
                 source,
                 if e.is_data() {
                     MalformedReason::UnexpectedShape

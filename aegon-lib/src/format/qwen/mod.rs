@@ -30,7 +30,7 @@ use std::ops::ControlFlow;
 use serde::de::IgnoredAny;
 use serde::Deserialize;
 
-use crate::event::{Agent, Event, EventKind, MalformedReason, Source};
+use crate::event::{Agent, Event, EventKind, Source};
 use crate::format::gemini::decode::{texts_of, tool_result};
 use crate::format::gemini::record::Part;
 use crate::source::lines::Line;
@@ -115,25 +115,7 @@ impl Decoder {
         if line.bytes.iter().all(u8::is_ascii_whitespace) {
             return ControlFlow::Continue(());
         }
-        let text: Cow<'_, str> = match crate::source::utf8::validate(line.bytes) {
-            Ok(s) => Cow::Borrowed(s),
-            Err(valid) => {
-                let at = line.offset + valid as u64;
-                let mut e = crate::format::gemini::decode::malformed(
-                    source,
-                    MalformedReason::InvalidUtf8,
-                    format!(
-                        "invalid UTF-8 (first bad byte at offset {at}); read with the bad bytes replaced by U+FFFD"
-                    ),
-                    at,
-                    line.bytes.len() as u64,
-                    true,
-                );
-                e.agent = Agent::QwenCode;
-                emit(e)?;
-                String::from_utf8_lossy(line.bytes)
-            }
-        };
+        let text = crate::format::utf8::line_text(Agent::QwenCode, source, line.bytes, emit)?;
         let record: Record<'_> = match serde_json::from_str(&text) {
             Ok(r) => r,
             Err(e) => {
