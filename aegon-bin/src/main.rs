@@ -576,11 +576,14 @@ pub(crate) fn read_inputs<R: Renderer>(
                     Ok(file) if file.metadata().is_ok_and(|m| m.is_dir()) => Err(ReadError::Input(
                         io::Error::other("is a directory (give the .jsonl files in it)"),
                     )),
+                    // A small buffer, for the look at the file's first bytes: the pipeline reads
+                    // past it in its own 256 KiB chunks (a 256 KiB one was filled, then copied
+                    // out, for every file: more than a small file's own bytes).
                     Ok(file) => read_one(
                         &name,
                         quiet,
                         forced,
-                        BufReader::with_capacity(256 << 10, file),
+                        BufReader::with_capacity(8 << 10, file),
                         pipeline,
                     ),
                     Err(e) => Err(ReadError::Input(e)),
