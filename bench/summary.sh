@@ -80,9 +80,13 @@ if [ "$have_ccusage" = 1 ] && [ -n "${best["ccusage session --json --offline"]:-
   printf '\naegon (2 cores) ÷ ccusage, same run: %s× (target >= 3)\n' \
     "$(awk -v a="${best["ccusage session --json --offline"]}" -v b="${best["aegon --summary --json DIR"]}" 'BEGIN{printf "%.2f", a/b}')"
 fi
+repeated=$("$aegon" --summary --json "$projects" 2>&1 >/dev/null | sed -n 's/^aegon: \([0-9]*\) lines repeated.*/\1/p')
+lines=$(cat $(find "$projects" -name '*.jsonl') | wc -l)
+printf '\nLines repeating an earlier entry (the copies): %s of %s (%s%%); aegon hashes these instead of\nparsing them (Pipeline::skip_repeated_lines), so its figure above is mostly hashing and reading.\n' \
+  "${repeated:-0}" "$lines" "$(awk -v r="${repeated:-0}" -v l="$lines" 'BEGIN{printf "%.1f", l ? 100*r/l : 0}')"
 echo
 echo "Token totals (deduplicated; copies share message ids):"
-"$aegon" --summary --json "$projects" | jq -r '.totals | "  aegon    input \(.tokens.input)  output \(.tokens.output)  cache read \(.tokens.cache_read)  cache write \(.tokens.cache_write_5m + .tokens.cache_write_1h)  cost \(.cost_usd // "unknown") (priced \(.priced_cost_usd))"'
+"$aegon" --summary --json "$projects" 2>/dev/null | jq -r '.totals | "  aegon    input \(.tokens.input)  output \(.tokens.output)  cache read \(.tokens.cache_read)  cache write \(.tokens.cache_write_5m + .tokens.cache_write_1h)  cost \(.cost_usd // "unknown") (priced \(.priced_cost_usd))"'
 if [ "$have_ccusage" = 1 ]; then
   HOME=$home ccusage session --json --offline 2>/dev/null | jq -r '.totals | "  ccusage  input \(.inputTokens)  output \(.outputTokens)  cache read \(.cacheReadTokens)  cache write \(.cacheCreationTokens)  cost \(.totalCost)"'
 fi

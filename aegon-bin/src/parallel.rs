@@ -86,7 +86,11 @@ fn session_id_in(bytes: &[u8]) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// The first UUID in the path, else its file name.
+/// The first UUID in the path, else its file name. Not the summary's rule for the session a
+/// path names (`render::summary`'s `session_id_of_file`: a UUID ending the file name, or a
+/// `<uuid>/subagents/` folder, else none): this one only groups files, so it also takes a UUID
+/// in the middle of a flattened copy's name (`x__<uuid>__subagents__agent-a.jsonl`) or of a
+/// folder, and always gives a key.
 fn path_key(path: &Path) -> String {
     let text = path.to_string_lossy();
     let b = text.as_bytes();
