@@ -22,7 +22,7 @@ use crate::render::text::result_preview;
 use crate::render::{Flow, Renderer};
 use crate::session::cost_explained::{CacheTracker, UsageCost};
 use crate::session::pricing::Pricing;
-use crate::text::{raw_prefix, Text};
+use crate::text::Text;
 
 /// Version of the NDJSON event schema (the `v` field).
 pub const SCHEMA_VERSION: u32 = 1;
@@ -39,6 +39,8 @@ pub struct NdjsonRenderer<W: Write> {
     out: W,
     buf: Vec<u8>,
     tracker: CacheTracker,
+    /// The last input name seen and its JSON string: every event of an input has the same.
+    file: (String, Vec<u8>),
 }
 
 impl<W: Write> NdjsonRenderer<W> {
@@ -54,6 +56,7 @@ impl<W: Write> NdjsonRenderer<W> {
             out,
             buf: Vec::with_capacity(FLUSH_AT * 2),
             tracker: CacheTracker::new(pricing),
+            file: (String::new(), b"\"\"".to_vec()),
         }
     }
 
@@ -66,7 +69,13 @@ impl<W: Write> NdjsonRenderer<W> {
 impl<W: Write> Renderer for NdjsonRenderer<W> {
     fn on_event(&mut self, event: &Event<'_>) -> io::Result<Flow> {
         let cost = self.tracker.observe(event);
-        write_event_with_cost(&mut self.buf, event, cost.as_ref())?;
+        let file = event.source.file;
+        if self.file.0 != file {
+            self.file.0 = file.to_owned();
+            self.file.1.clear();
+            push_str(&mut self.file.1, file);
+        }
+        write_object(&mut self.buf, event, cost.as_ref(), Some(&self.file.1));
         if self.buf.len() >= FLUSH_AT {
             self.out.write_all(&self.buf)?;
             self.buf.clear();
@@ -106,7 +115,7 @@ pub fn write_event_with_cost(
     event: &Event<'_>,
     cost: Option<&UsageCost>,
 ) -> io::Result<()> {
-    write_object(buf, event, cost);
+    write_object(buf, event, cost, None);
     Ok(())
 }
 
@@ -123,7 +132,14 @@ const _: () = assert!(SCHEMA_VERSION == 1, "HEAD spells the schema version out")
 
 /// Writes the object: every string escaped by [`push_str`] or passed through by
 /// [`push_literal`], both of which escape U+2028 and U+2029 as they go (no second pass).
-fn write_object(buf: &mut Vec<u8>, event: &Event<'_>, cost: Option<&UsageCost>) {
+///
+/// `file_json` is `event.source.file` already written as a JSON string, when the caller has it.
+fn write_object(
+    buf: &mut Vec<u8>,
+    event: &Event<'_>,
+    cost: Option<&UsageCost>,
+    file_json: Option<&[u8]>,
+) {
     let mut o = Obj { buf };
     o.buf.extend_from_slice(HEAD);
     o.buf.extend_from_slice(event.kind().as_str().as_bytes());
@@ -143,7 +159,10 @@ fn write_object(buf: &mut Vec<u8>, event: &Event<'_>, cost: Option<&UsageCost>) 
     }
     o.key(k!("source"));
     o.buf.extend_from_slice(b"{\"file\":");
-    push_str(o.buf, event.source.file);
+    match file_json {
+        Some(json) => o.buf.extend_from_slice(json),
+        None => push_str(o.buf, event.source.file),
+    }
     o.u64(k!("line"), event.source.line);
     o.u64(k!("offset"), event.source.offset);
     o.buf.push(b'}');
@@ -206,7 +225,7 @@ fn write_object(buf: &mut Vec<u8>, event: &Event<'_>, cost: Option<&UsageCost>) 
             o.bool(k!("is_error"), *is_error);
             o.opt_u64(k!("duration_ms"), *duration_ms);
             o.key(k!("preview"));
-            match content.and_then(|c| raw_prefix(c.get(), PREVIEW_CHARS)) {
+            match content.and_then(|c| literal_prefix(c.get(), PREVIEW_CHARS)) {
                 // A string result: its start, passed through as written.
                 Some(start) => {
                     push_literal(o.buf, start.as_bytes(), false);
@@ -365,25 +384,30 @@ struct Obj<'b> {
 }
 
 impl Obj<'_> {
+    #[inline(always)]
     fn key(&mut self, key: &str) {
         self.buf.extend_from_slice(key.as_bytes());
     }
 
+    #[inline(always)]
     fn null(&mut self, key: &str) {
         self.key(key);
         self.buf.extend_from_slice(b"null");
     }
 
+    #[inline(always)]
     fn str(&mut self, key: &str, value: &str) {
         self.key(key);
         push_str(self.buf, value);
     }
 
+    #[inline(always)]
     fn text(&mut self, key: &str, value: &Text<'_>) {
         self.key(key);
         push_text(self.buf, value);
     }
 
+    #[inline(always)]
     fn opt_text(&mut self, key: &str, value: Option<&Text<'_>>) {
         match value {
             Some(v) => self.text(key, v),
@@ -391,6 +415,7 @@ impl Obj<'_> {
         }
     }
 
+    #[inline(always)]
     fn opt_str(&mut self, key: &str, value: Option<&str>) {
         match value {
             Some(v) => self.str(key, v),
@@ -398,11 +423,13 @@ impl Obj<'_> {
         }
     }
 
+    #[inline(always)]
     fn u64(&mut self, key: &str, value: u64) {
         self.key(key);
         push_u64(self.buf, value);
     }
 
+    #[inline(always)]
     fn opt_u64(&mut self, key: &str, value: Option<u64>) {
         match value {
             Some(v) => self.u64(key, v),
@@ -425,12 +452,14 @@ impl Obj<'_> {
         }
     }
 
+    #[inline(always)]
     fn bool(&mut self, key: &str, value: bool) {
         self.key(key);
         self.buf
             .extend_from_slice(if value { b"true" } else { b"false" });
     }
 
+    #[inline(always)]
     fn raw(&mut self, key: &str, value: Option<&RawValue>) {
         self.key(key);
         match value {
@@ -507,6 +536,83 @@ fn word_needs_escape(w: u64) -> bool {
     (control | quote | backslash | e2) & HI != 0
 }
 
+/// The eight bytes of `chunk` (exactly eight) as a word.
+#[inline(always)]
+fn word(chunk: &[u8]) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(chunk);
+    u64::from_ne_bytes(w)
+}
+
+/// True when no byte of `bytes` needs escaping or looking at ([`word_needs_escape`]), tested a
+/// word at a time; the last word overlaps the one before it rather than going byte by byte.
+#[inline]
+fn needs_no_escape(bytes: &[u8]) -> bool {
+    if bytes.len() < 8 {
+        return bytes
+            .iter()
+            .all(|&b| b >= 0x20 && b != b'"' && b != b'\\' && b != 0xE2);
+    }
+    let mut chunks = bytes.chunks_exact(8);
+    if chunks.by_ref().any(|c| word_needs_escape(word(c))) {
+        return false;
+    }
+    chunks.remainder().is_empty() || !word_needs_escape(word(&bytes[bytes.len() - 8..]))
+}
+
+/// [`raw_prefix`] (the start of a JSON string literal, up to `max_chars` characters, or `None`
+/// when a `\u` escape comes first), with runs free of `"` and `\` counted a word at a time:
+/// characters are the bytes that are not UTF-8 continuation bytes.
+fn literal_prefix(raw: &str, max_chars: usize) -> Option<&str> {
+    const LO7: u64 = lanes(0x7F);
+    let b = raw.as_bytes();
+    if b.first() != Some(&b'"') {
+        return None;
+    }
+    let (mut i, mut count) = (1, 0);
+    while i < b.len() {
+        if count >= max_chars {
+            // The last character counted may have continuation bytes: they belong to it.
+            while b.get(i).is_some_and(|&c| c & 0xC0 == 0x80) {
+                i += 1;
+            }
+            break;
+        }
+        if count + 8 <= max_chars {
+            if let Some(chunk) = b.get(i..i + 8) {
+                let w = word(chunk);
+                let quote = (w ^ lanes(b'"')).wrapping_sub(lanes(0x01)) & !(w ^ lanes(b'"'));
+                let backslash = (w ^ lanes(b'\\')).wrapping_sub(lanes(0x01)) & !(w ^ lanes(b'\\'));
+                if (quote | backslash) & lanes(0x80) == 0 {
+                    // Continuation bytes are 10xxxxxx: zero after masking with 0xC0 and
+                    // flipping 0x80. Exact zero-byte mask, then count.
+                    let y = (w & lanes(0xC0)) ^ lanes(0x80);
+                    let zero = !(((y & LO7).wrapping_add(LO7)) | y | LO7);
+                    count += 8 - zero.count_ones() as usize;
+                    i += 8;
+                    continue;
+                }
+            }
+        }
+        match b[i] {
+            b'"' => break,
+            b'\\' => {
+                if b.get(i + 1) == Some(&b'u') {
+                    return None;
+                }
+                i += 2;
+                count += 1;
+            }
+            c if c & 0xC0 == 0x80 => i += 1,
+            _ => {
+                i += 1;
+                count += 1;
+            }
+        }
+    }
+    raw.get(..i.min(b.len()))
+}
+
 /// Lower-case hexadecimal digits, as serde_json writes `\u00XX` escapes.
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
@@ -518,6 +624,11 @@ fn push_str(buf: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
     buf.reserve(bytes.len() + 2);
     buf.push(b'"');
+    if needs_no_escape(bytes) {
+        buf.extend_from_slice(bytes);
+        buf.push(b'"');
+        return;
+    }
     let mut copied = 0;
     let mut i = 0;
     while i < bytes.len() {
@@ -627,9 +738,10 @@ fn push_u64(buf: &mut Vec<u8>, mut n: u64) {
 
 #[cfg(test)]
 mod tests {
-    use super::{push_compact, push_str, push_text, write_event};
+    use super::{literal_prefix, push_compact, push_str, push_text, write_event};
     use crate::event::{Event, EventKind};
     use crate::render::{escape_line_separators, Flow, Renderer};
+    use crate::text::raw_prefix;
     use crate::text::Text;
     use crate::{Options, Pipeline};
     use proptest::prelude::*;
@@ -681,6 +793,14 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn literal_prefixes_agree_with_raw_prefix(s in "[a-z é日😀\"\\\\\n\u{1}]{0,80}", max in 0usize..40, odd in 0usize..5) {
+            let mut literal = String::from_utf8(serde_json::to_vec(&s).unwrap()).unwrap();
+            let extra = ["\\ud800", "\\n", "é日本😀", "\\\\u", ""][odd];
+            literal.insert_str(1, extra);
+            prop_assert_eq!(literal_prefix(&literal, max), raw_prefix(&literal, max));
+        }
+
         #[test]
         fn any_string_is_escaped_as_serde_json_escapes_it(s in any::<String>()) {
             prop_assert_eq!(ours(&s), serde_str(&s));
@@ -771,6 +891,13 @@ mod tests {
                     self.texts += 1;
                 }
                 EventKind::ToolCall { tool, .. } => field("tool", serde_str(tool)),
+                EventKind::ToolResult {
+                    content: Some(c), ..
+                } => {
+                    for max in [0, 1, 7, 8, 9, 63, 400] {
+                        assert_eq!(literal_prefix(c.get(), max), raw_prefix(c.get(), max));
+                    }
+                }
                 _ => {}
             }
             self.events += 1;

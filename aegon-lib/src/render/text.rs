@@ -15,6 +15,17 @@ use serde_json::value::RawValue;
 /// [module documentation](self)), in at most `max_width` columns; returns the columns used.
 /// A `…` (within the budget) marks a cut line, or more lines after it.
 pub fn push_inert(out: &mut String, text: &str, max_width: usize) -> usize {
+    // Fast path: a text that fits and is printable ASCII without blanks at either end is its
+    // own first line, shown as it is.
+    let b = text.as_bytes();
+    if b.len() <= max_width
+        && b.first().is_some_and(|&c| c != b' ')
+        && b.last().is_some_and(|&c| c != b' ')
+        && b.iter().all(|&c| (b' '..=b'~').contains(&c))
+    {
+        out.push_str(text);
+        return text.len();
+    }
     push_inert_start(out, text, false, max_width)
 }
 
@@ -438,6 +449,9 @@ mod tests {
             "café au lait",
             "ascii then ✓ later in a long line of text",
             "two\nlines",
+            "fits exactly",
+            " lead",
+            "trail ",
         ];
         for text in texts {
             for continues in [false, true] {
@@ -450,6 +464,15 @@ mod tests {
                         (want.as_str(), want_used),
                         "{text:?} {continues} {max}"
                     );
+                    if !continues {
+                        let mut out = String::from(">");
+                        let used = push_inert(&mut out, text, max);
+                        assert_eq!(
+                            (&out[1..], used),
+                            (want.as_str(), want_used),
+                            "{text:?} {max}"
+                        );
+                    }
                 }
             }
             assert_eq!(
