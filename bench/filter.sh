@@ -94,6 +94,7 @@ add "bare serde_json parse FILE"       "$pin $bare $input"
 add "aegon --ndjson FILE"              "$pin $aegon --ndjson $input"
 add "cat FILE | aegon --ndjson"        "cat $input | $pin $aegon --ndjson"
 add "aegon --color never FILE (plain)" "$pin $aegon --color never $input"
+add "aegon --color always FILE"        "$pin $aegon --color always $input"
 # BENCH_BEFORE=path/to/an/older/aegon adds its rows to the same rounds, for a before/after.
 before=${BENCH_BEFORE:-}
 if [ -n "$before" ]; then
@@ -138,6 +139,7 @@ printf '%-58s %5s×  %s\n' "aegon --ndjson FILE ÷ bare serde_json parse" "$(rat
 printf '%-58s %5s×  %s\n' "cat FILE | aegon --ndjson ÷ aegon --ndjson FILE" "$(ratio "cat FILE | aegon --ndjson" "aegon --ndjson FILE")" ">= 0.9"
 printf '%-58s %5s×  %s\n' "cat FILE | aegon --ndjson ÷ cat FILE | cat" "$(ratio "cat FILE | aegon --ndjson" "cat FILE | cat")" ""
 printf '%-58s %5s×  %s\n' "aegon plain ÷ aegon --ndjson" "$(ratio "aegon --color never FILE (plain)" "aegon --ndjson FILE")" ">= 1"
+printf '%-58s %5s×  %s\n' "aegon --color always ÷ aegon --ndjson" "$(ratio "aegon --color always FILE" "aegon --ndjson FILE")" ">= 1"
 if [ -n "$before" ]; then
   printf '%-58s %5s×\n' "aegon --ndjson FILE ÷ before" "$(ratio "aegon --ndjson FILE" "before: aegon --ndjson FILE")"
   printf '%-58s %5s×\n' "cat FILE | aegon --ndjson ÷ before" "$(ratio "cat FILE | aegon --ndjson" "before: cat FILE | aegon --ndjson")"

@@ -41,31 +41,53 @@ pub fn push_inert_start(out: &mut String, start: &str, continues: bool, max_widt
     if head.iter().all(|&b| (b' '..=b'~').contains(&b)) {
         return push_ascii_line(out, line, more, max_width);
     }
-    if !more && width_up_to(line, max_width + 1) <= max_width {
-        let mut used = 0;
-        for c in line.chars() {
-            let shown = inert_char(c);
-            used += char_width(shown);
-            out.push(shown);
+    let from = out.len();
+    if !more {
+        // Shown whole if it fits: pushed until a character would not fit.
+        let (used, whole) = push_inert_columns(out, line, max_width);
+        if whole {
+            return used;
         }
-        return used;
+        out.truncate(from);
     }
     if max_width == 0 {
         return 0;
     }
-    let budget = max_width - 1;
+    let (used, _) = push_inert_columns(out, line, max_width - 1);
+    out.push('…');
+    used + 1
+}
+
+/// Appends the characters of `line` made inert ([`inert_char`]) while they fit in `budget`
+/// columns; returns the columns used and whether the whole line was appended. Runs of
+/// printable ASCII (one column a byte, shown as they are) are copied whole.
+fn push_inert_columns(out: &mut String, line: &str, budget: usize) -> (usize, bool) {
     let mut used = 0;
-    for c in line.chars() {
+    let mut rest = line;
+    loop {
+        let run = rest
+            .bytes()
+            .take_while(|b| (b' '..=b'~').contains(b))
+            .count();
+        let take = run.min(budget - used);
+        out.push_str(&rest[..take]); // ASCII: any byte offset is a character boundary
+        used += take;
+        if take < run {
+            return (used, false);
+        }
+        rest = &rest[run..];
+        let Some(c) = rest.chars().next() else {
+            return (used, true);
+        };
         let shown = inert_char(c);
         let w = char_width(shown);
         if used + w > budget {
-            break;
+            return (used, false);
         }
         out.push(shown);
         used += w;
+        rest = &rest[c.len_utf8()..];
     }
-    out.push('…');
-    used + 1
 }
 
 /// The rule of [`push_inert_start`] for a first line whose first `max_width + 1` bytes are
@@ -183,18 +205,6 @@ fn first_line_and_more(text: &str) -> (&str, bool) {
         }
         rest = after;
     }
-}
-
-/// Display width of `s`, counting no further than `limit`.
-fn width_up_to(s: &str, limit: usize) -> usize {
-    let mut w = 0;
-    for c in s.chars() {
-        w += char_width(inert_char(c));
-        if w >= limit {
-            break;
-        }
-    }
-    w
 }
 
 /// All of `text`, made inert ([`inert_char`] on every character), on one line.
@@ -450,6 +460,10 @@ mod tests {
             "ascii then ✓ later in a long line of text",
             "two\nlines",
             "fits exactly",
+            "é then a long ascii run",
+            "ab\u{301}cd combining",
+            "日本 mixed ascii 日本 again",
+            "tab\t\u{1b}[1m and wide 日 at the end 日",
             " lead",
             "trail ",
         ];
