@@ -22,7 +22,7 @@ use crate::render::text::result_preview;
 use crate::render::{Flow, Renderer};
 use crate::session::cost_explained::{CacheTracker, UsageCost};
 use crate::session::pricing::Pricing;
-use crate::text::{raw_prefix, Text};
+use crate::text::Text;
 
 /// Version of the NDJSON event schema (the `v` field).
 pub const SCHEMA_VERSION: u32 = 1;
@@ -39,6 +39,8 @@ pub struct NdjsonRenderer<W: Write> {
     out: W,
     buf: Vec<u8>,
     tracker: CacheTracker,
+    /// The last input name seen and its JSON string: every event of an input has the same.
+    file: (String, Vec<u8>),
 }
 
 impl<W: Write> NdjsonRenderer<W> {
@@ -54,6 +56,7 @@ impl<W: Write> NdjsonRenderer<W> {
             out,
             buf: Vec::with_capacity(FLUSH_AT * 2),
             tracker: CacheTracker::new(pricing),
+            file: (String::new(), b"\"\"".to_vec()),
         }
     }
 
@@ -66,7 +69,13 @@ impl<W: Write> NdjsonRenderer<W> {
 impl<W: Write> Renderer for NdjsonRenderer<W> {
     fn on_event(&mut self, event: &Event<'_>) -> io::Result<Flow> {
         let cost = self.tracker.observe(event);
-        write_event_with_cost(&mut self.buf, event, cost.as_ref())?;
+        let file = event.source.file;
+        if self.file.0 != file {
+            self.file.0 = file.to_owned();
+            self.file.1.clear();
+            push_str(&mut self.file.1, file);
+        }
+        write_object(&mut self.buf, event, cost.as_ref(), Some(&self.file.1));
         if self.buf.len() >= FLUSH_AT {
             self.out.write_all(&self.buf)?;
             self.buf.clear();
@@ -106,71 +115,90 @@ pub fn write_event_with_cost(
     event: &Event<'_>,
     cost: Option<&UsageCost>,
 ) -> io::Result<()> {
-    let start = buf.len();
-    write_object(buf, event, cost)?;
-    crate::render::escape_line_separators(buf, start);
+    write_object(buf, event, cost, None);
     Ok(())
 }
 
-fn write_object(buf: &mut Vec<u8>, event: &Event<'_>, cost: Option<&UsageCost>) -> io::Result<()> {
+/// `,"key":` for a key of the schema (plain ASCII: nothing to escape), as one literal.
+macro_rules! k {
+    ($key:literal) => {
+        concat!(",\"", $key, "\":")
+    };
+}
+
+/// The start of every object: `{"v":1,"kind":"` ([`SCHEMA_VERSION`] is 1).
+const HEAD: &[u8] = b"{\"v\":1,\"kind\":\"";
+const _: () = assert!(SCHEMA_VERSION == 1, "HEAD spells the schema version out");
+
+/// Writes the object: every string escaped by [`push_str`] or passed through by
+/// [`push_literal`], both of which escape U+2028 and U+2029 as they go (no second pass).
+///
+/// `file_json` is `event.source.file` already written as a JSON string, when the caller has it.
+fn write_object(
+    buf: &mut Vec<u8>,
+    event: &Event<'_>,
+    cost: Option<&UsageCost>,
+    file_json: Option<&[u8]>,
+) {
     let mut o = Obj { buf };
-    o.buf.extend_from_slice(b"{\"v\":");
-    push_u64(o.buf, u64::from(SCHEMA_VERSION));
-    o.buf.extend_from_slice(b",\"kind\":\"");
+    o.buf.extend_from_slice(HEAD);
     o.buf.extend_from_slice(event.kind().as_str().as_bytes());
     o.buf.extend_from_slice(b"\",\"agent\":\"");
     o.buf.extend_from_slice(event.agent.as_str().as_bytes());
     o.buf.push(b'"');
-    o.opt_str("session_id", event.session_id.as_deref())?;
-    o.opt_str("timestamp", event.timestamp.as_deref())?;
+    o.opt_str(k!("session_id"), event.session_id.as_deref());
+    o.opt_str(k!("timestamp"), event.timestamp.as_deref());
     if let Some(uuid) = &event.uuid {
-        o.str("uuid", uuid)?;
+        o.str(k!("uuid"), uuid);
     }
     if let Some(agent) = &event.agent_id {
-        o.str("agent_id", agent)?;
+        o.str(k!("agent_id"), agent);
     }
     if event.sidechain {
-        o.bool("sidechain", true);
+        o.bool(k!("sidechain"), true);
     }
-    o.key("source");
+    o.key(k!("source"));
     o.buf.extend_from_slice(b"{\"file\":");
-    serde_json::to_writer(&mut *o.buf, event.source.file)?;
-    o.u64("line", event.source.line);
-    o.u64("offset", event.source.offset);
+    match file_json {
+        Some(json) => o.buf.extend_from_slice(json),
+        None => push_str(o.buf, event.source.file),
+    }
+    o.u64(k!("line"), event.source.line);
+    o.u64(k!("offset"), event.source.offset);
     o.buf.push(b'}');
     match &event.kind {
         EventKind::UserPrompt { text }
         | EventKind::UserMeta { text }
-        | EventKind::CompactSummary { text } => o.text("text", text)?,
+        | EventKind::CompactSummary { text } => o.text(k!("text"), text),
         EventKind::Interrupt { text, during_tool } => {
-            o.text("text", text)?;
-            o.bool("during_tool", *during_tool);
+            o.text(k!("text"), text);
+            o.bool(k!("during_tool"), *during_tool);
         }
         EventKind::Image {
             media_type,
             data_len,
             ..
         } => {
-            o.opt_str("media_type", media_type.as_deref())?;
-            o.u64("data_len", *data_len);
+            o.opt_str(k!("media_type"), media_type.as_deref());
+            o.u64(k!("data_len"), *data_len);
         }
         EventKind::AssistantText {
             message_id,
             model,
             text,
         } => {
-            o.opt_str("message_id", message_id.as_deref())?;
-            o.opt_str("model", model.as_deref())?;
-            o.text("text", text)?;
+            o.opt_str(k!("message_id"), message_id.as_deref());
+            o.opt_str(k!("model"), model.as_deref());
+            o.text(k!("text"), text);
         }
         EventKind::Thinking {
             message_id,
             text,
             redacted,
         } => {
-            o.opt_str("message_id", message_id.as_deref())?;
-            o.text("text", text)?;
-            o.bool("redacted", *redacted);
+            o.opt_str(k!("message_id"), message_id.as_deref());
+            o.text(k!("text"), text);
+            o.bool(k!("redacted"), *redacted);
         }
         EventKind::ToolCall {
             message_id,
@@ -178,10 +206,10 @@ fn write_object(buf: &mut Vec<u8>, event: &Event<'_>, cost: Option<&UsageCost>) 
             tool,
             input,
         } => {
-            o.opt_str("message_id", message_id.as_deref())?;
-            o.opt_str("tool_use_id", tool_use_id.as_deref())?;
-            o.str("tool", tool)?;
-            o.raw("input", *input);
+            o.opt_str(k!("message_id"), message_id.as_deref());
+            o.opt_str(k!("tool_use_id"), tool_use_id.as_deref());
+            o.str(k!("tool"), tool);
+            o.raw(k!("input"), *input);
         }
         EventKind::ToolResult {
             tool_use_id,
@@ -192,26 +220,29 @@ fn write_object(buf: &mut Vec<u8>, event: &Event<'_>, cost: Option<&UsageCost>) 
             spawned_agent_id,
             ..
         } => {
-            o.opt_str("tool_use_id", tool_use_id.as_deref())?;
-            o.opt_str("tool", tool.as_deref())?;
-            o.bool("is_error", *is_error);
-            o.opt_u64("duration_ms", *duration_ms);
-            o.key("preview");
-            match content.and_then(|c| raw_prefix(c.get(), PREVIEW_CHARS)) {
+            o.opt_str(k!("tool_use_id"), tool_use_id.as_deref());
+            o.opt_str(k!("tool"), tool.as_deref());
+            o.bool(k!("is_error"), *is_error);
+            o.opt_u64(k!("duration_ms"), *duration_ms);
+            o.key(k!("preview"));
+            match content.and_then(|c| literal_prefix(c.get(), PREVIEW_CHARS)) {
                 // A string result: its start, passed through as written.
                 Some(start) => {
-                    o.buf.extend_from_slice(start.as_bytes());
+                    push_literal(o.buf, start.as_bytes(), false);
                     o.buf.push(b'"');
                 }
                 None => {
                     let preview = content
                         .map(|c| result_preview(c, PREVIEW_CHARS))
                         .unwrap_or_default();
-                    serde_json::to_writer(&mut *o.buf, &preview)?;
+                    push_str(o.buf, &preview);
                 }
             }
-            o.u64("content_bytes", content.map_or(0, |c| c.get().len() as u64));
-            o.opt_str("spawned_agent_id", spawned_agent_id.as_deref())?;
+            o.u64(
+                k!("content_bytes"),
+                content.map_or(0, |c| c.get().len() as u64),
+            );
+            o.opt_str(k!("spawned_agent_id"), spawned_agent_id.as_deref());
         }
         EventKind::Usage {
             message_id,
@@ -222,28 +253,28 @@ fn write_object(buf: &mut Vec<u8>, event: &Event<'_>, cost: Option<&UsageCost>) 
             factors,
             reasoning,
         } => {
-            o.opt_str("message_id", message_id.as_deref())?;
-            o.opt_str("request_id", request_id.as_deref())?;
-            o.opt_str("model", model.as_deref())?;
-            o.u64("input", tokens.input);
-            o.u64("output", tokens.output);
-            o.u64("cache_read", tokens.cache_read);
-            o.u64("cache_write_5m", tokens.cache_write_5m);
-            o.u64("cache_write_1h", tokens.cache_write_1h);
-            o.bool("increment", *increment);
-            o.opt_str("speed", factors.speed.as_deref())?;
-            o.opt_str("service_tier", factors.service_tier.as_deref())?;
-            o.opt_str("inference_geo", factors.inference_geo.as_deref())?;
-            o.u64("prompt_tokens", factors.prompt_tokens);
-            o.opt_u64("reasoning_output", *reasoning);
+            o.opt_str(k!("message_id"), message_id.as_deref());
+            o.opt_str(k!("request_id"), request_id.as_deref());
+            o.opt_str(k!("model"), model.as_deref());
+            o.u64(k!("input"), tokens.input);
+            o.u64(k!("output"), tokens.output);
+            o.u64(k!("cache_read"), tokens.cache_read);
+            o.u64(k!("cache_write_5m"), tokens.cache_write_5m);
+            o.u64(k!("cache_write_1h"), tokens.cache_write_1h);
+            o.bool(k!("increment"), *increment);
+            o.opt_str(k!("speed"), factors.speed.as_deref());
+            o.opt_str(k!("service_tier"), factors.service_tier.as_deref());
+            o.opt_str(k!("inference_geo"), factors.inference_geo.as_deref());
+            o.u64(k!("prompt_tokens"), factors.prompt_tokens);
+            o.opt_u64(k!("reasoning_output"), *reasoning);
             let cache = cost.and_then(|c| c.cache);
             let rebuild = cache.and_then(|c| c.rebuild);
-            o.opt_f64("cost_usd", cost.and_then(|c| c.cost_usd))?;
-            o.opt_f64("cache_hit_ratio", cache.and_then(|c| c.hit_ratio))?;
-            o.opt_u64("gap_ms", cache.and_then(|c| c.gap_ms));
-            o.opt_str("rebuild", rebuild.map(|r| r.cause.as_str()))?;
-            o.opt_u64("rebuild_tokens", rebuild.map(|r| r.tokens));
-            o.opt_f64("rebuild_cost_usd", rebuild.and_then(|r| r.cost_usd))?;
+            o.opt_f64(k!("cost_usd"), cost.and_then(|c| c.cost_usd));
+            o.opt_f64(k!("cache_hit_ratio"), cache.and_then(|c| c.hit_ratio));
+            o.opt_u64(k!("gap_ms"), cache.and_then(|c| c.gap_ms));
+            o.opt_str(k!("rebuild"), rebuild.map(|r| r.cause.as_str()));
+            o.opt_u64(k!("rebuild_tokens"), rebuild.map(|r| r.tokens));
+            o.opt_f64(k!("rebuild_cost_usd"), rebuild.and_then(|r| r.cost_usd));
         }
         EventKind::System {
             subtype,
@@ -251,19 +282,19 @@ fn write_object(buf: &mut Vec<u8>, event: &Event<'_>, cost: Option<&UsageCost>) 
             text,
             duration_ms,
         } => {
-            o.opt_str("subtype", subtype.as_deref())?;
-            o.opt_str("level", level.as_deref())?;
-            o.opt_text("text", text.as_ref())?;
-            o.opt_u64("duration_ms", *duration_ms);
+            o.opt_str(k!("subtype"), subtype.as_deref());
+            o.opt_str(k!("level"), level.as_deref());
+            o.opt_text(k!("text"), text.as_ref());
+            o.opt_u64(k!("duration_ms"), *duration_ms);
         }
         EventKind::Compact {
             trigger,
             pre_tokens,
             post_tokens,
         } => {
-            o.opt_str("trigger", trigger.as_deref())?;
-            o.opt_u64("pre_tokens", *pre_tokens);
-            o.opt_u64("post_tokens", *post_tokens);
+            o.opt_str(k!("trigger"), trigger.as_deref());
+            o.opt_u64(k!("pre_tokens"), *pre_tokens);
+            o.opt_u64(k!("post_tokens"), *post_tokens);
         }
         EventKind::ApiError {
             status,
@@ -273,158 +304,162 @@ fn write_object(buf: &mut Vec<u8>, event: &Event<'_>, cost: Option<&UsageCost>) 
             retry_in_ms,
             fatal,
         } => {
-            o.opt_u64("status", *status);
-            o.opt_str("text", text.as_deref())?;
-            o.opt_u64("retry_attempt", *retry_attempt);
-            o.opt_u64("max_retries", *max_retries);
-            o.opt_u64("retry_in_ms", *retry_in_ms);
-            o.bool("fatal", *fatal);
+            o.opt_u64(k!("status"), *status);
+            o.opt_str(k!("text"), text.as_deref());
+            o.opt_u64(k!("retry_attempt"), *retry_attempt);
+            o.opt_u64(k!("max_retries"), *max_retries);
+            o.opt_u64(k!("retry_in_ms"), *retry_in_ms);
+            o.bool(k!("fatal"), *fatal);
         }
         EventKind::Title {
             title,
             source,
             leaf_uuid,
         } => {
-            o.str("title", title)?;
-            o.str("title_source", source.as_str())?;
-            o.opt_str("leaf_uuid", leaf_uuid.as_deref())?;
+            o.str(k!("title"), title);
+            o.str(k!("title_source"), source.as_str());
+            o.opt_str(k!("leaf_uuid"), leaf_uuid.as_deref());
         }
         EventKind::Progress {
             data_type,
             tool_use_id,
             parent_tool_use_id,
         } => {
-            o.opt_str("data_type", data_type.as_deref())?;
-            o.opt_str("tool_use_id", tool_use_id.as_deref())?;
-            o.opt_str("parent_tool_use_id", parent_tool_use_id.as_deref())?;
+            o.opt_str(k!("data_type"), data_type.as_deref());
+            o.opt_str(k!("tool_use_id"), tool_use_id.as_deref());
+            o.opt_str(k!("parent_tool_use_id"), parent_tool_use_id.as_deref());
         }
         EventKind::Attachment { attachment_type } => {
-            o.opt_str("attachment_type", attachment_type.as_deref())?;
+            o.opt_str(k!("attachment_type"), attachment_type.as_deref());
         }
         EventKind::FileSnapshot {
             message_id,
             files,
             update,
         } => {
-            o.opt_str("message_id", message_id.as_deref())?;
-            o.u64("files", *files);
-            o.bool("update", *update);
+            o.opt_str(k!("message_id"), message_id.as_deref());
+            o.u64(k!("files"), *files);
+            o.bool(k!("update"), *update);
         }
         EventKind::Queue { operation, text } => {
-            o.opt_str("operation", operation.as_deref())?;
-            o.opt_text("text", text.as_ref())?;
+            o.opt_str(k!("operation"), operation.as_deref());
+            o.opt_text(k!("text"), text.as_ref());
         }
         EventKind::LastPrompt { text, leaf_uuid } => {
-            o.opt_str("text", text.as_deref())?;
-            o.opt_str("leaf_uuid", leaf_uuid.as_deref())?;
+            o.opt_str(k!("text"), text.as_deref());
+            o.opt_str(k!("leaf_uuid"), leaf_uuid.as_deref());
         }
-        EventKind::Mode { mode } | EventKind::PermissionMode { mode } => o.str("mode", mode)?,
+        EventKind::Mode { mode } | EventKind::PermissionMode { mode } => o.str(k!("mode"), mode),
         EventKind::PrLink {
             number,
             url,
             repository,
         } => {
-            o.opt_u64("number", *number);
-            o.opt_str("url", url.as_deref())?;
-            o.opt_str("repository", repository.as_deref())?;
+            o.opt_u64(k!("number"), *number);
+            o.opt_str(k!("url"), url.as_deref());
+            o.opt_str(k!("repository"), repository.as_deref());
         }
         EventKind::Unknown {
             record_type,
             block_type,
         } => {
-            o.opt_str("record_type", record_type.as_deref())?;
-            o.opt_str("block_type", block_type.as_deref())?;
+            o.opt_str(k!("record_type"), record_type.as_deref());
+            o.opt_str(k!("block_type"), block_type.as_deref());
         }
         EventKind::Malformed(m) => {
-            o.str("reason", m.reason.as_str())?;
-            o.str("message", &m.message)?;
-            o.u64("error_offset", m.error_offset);
-            o.u64("len", m.len);
-            o.bool("recovered", m.recovered);
+            o.str(k!("reason"), m.reason.as_str());
+            o.str(k!("message"), &m.message);
+            o.u64(k!("error_offset"), m.error_offset);
+            o.u64(k!("len"), m.len);
+            o.bool(k!("recovered"), m.recovered);
         }
     }
     o.buf.extend_from_slice(b"}\n");
-    Ok(())
 }
 
-/// Writes `,"key":value` pairs into an object being built.
+/// Writes `,"key":value` pairs into an object being built; `key` is the framed `,"name":`
+/// (the [`k!`] macro).
 struct Obj<'b> {
     buf: &'b mut Vec<u8>,
 }
 
 impl Obj<'_> {
-    /// `,"key":` (keys are plain ASCII: no escaping needed).
+    #[inline(always)]
     fn key(&mut self, key: &str) {
-        self.buf.extend_from_slice(b",\"");
         self.buf.extend_from_slice(key.as_bytes());
-        self.buf.extend_from_slice(b"\":");
     }
 
-    fn str(&mut self, key: &str, value: &str) -> io::Result<()> {
+    #[inline(always)]
+    fn null(&mut self, key: &str) {
         self.key(key);
-        serde_json::to_writer(&mut *self.buf, value)?;
-        Ok(())
+        self.buf.extend_from_slice(b"null");
     }
 
-    fn text(&mut self, key: &str, value: &Text<'_>) -> io::Result<()> {
+    #[inline(always)]
+    fn str(&mut self, key: &str, value: &str) {
         self.key(key);
-        value.write_json(self.buf)?;
-        Ok(())
+        push_str(self.buf, value);
     }
 
-    fn opt_text(&mut self, key: &str, value: Option<&Text<'_>>) -> io::Result<()> {
+    #[inline(always)]
+    fn text(&mut self, key: &str, value: &Text<'_>) {
+        self.key(key);
+        push_text(self.buf, value);
+    }
+
+    #[inline(always)]
+    fn opt_text(&mut self, key: &str, value: Option<&Text<'_>>) {
         match value {
             Some(v) => self.text(key, v),
-            None => {
-                self.key(key);
-                self.buf.extend_from_slice(b"null");
-                Ok(())
-            }
+            None => self.null(key),
         }
     }
 
-    fn opt_str(&mut self, key: &str, value: Option<&str>) -> io::Result<()> {
+    #[inline(always)]
+    fn opt_str(&mut self, key: &str, value: Option<&str>) {
         match value {
             Some(v) => self.str(key, v),
-            None => {
-                self.key(key);
-                self.buf.extend_from_slice(b"null");
-                Ok(())
-            }
+            None => self.null(key),
         }
     }
 
+    #[inline(always)]
     fn u64(&mut self, key: &str, value: u64) {
         self.key(key);
         push_u64(self.buf, value);
     }
 
+    #[inline(always)]
     fn opt_u64(&mut self, key: &str, value: Option<u64>) {
         match value {
             Some(v) => self.u64(key, v),
-            None => {
-                self.key(key);
-                self.buf.extend_from_slice(b"null");
-            }
+            None => self.null(key),
         }
     }
 
-    /// A finite number as JSON (shortest form that reads back the same); null otherwise.
-    fn opt_f64(&mut self, key: &str, value: Option<f64>) -> io::Result<()> {
-        self.key(key);
+    /// A finite number as JSON (shortest form that reads back the same, as serde_json writes
+    /// it: both use `ryu`); null otherwise.
+    fn opt_f64(&mut self, key: &str, value: Option<f64>) {
         match value.filter(|v| v.is_finite()) {
-            Some(v) => serde_json::to_writer(&mut *self.buf, &v)?,
-            None => self.buf.extend_from_slice(b"null"),
+            Some(v) => {
+                self.key(key);
+                // Writing to a Vec cannot fail; a failure would leave a gap, so say null.
+                if serde_json::to_writer(&mut *self.buf, &v).is_err() {
+                    self.buf.extend_from_slice(b"null");
+                }
+            }
+            None => self.null(key),
         }
-        Ok(())
     }
 
+    #[inline(always)]
     fn bool(&mut self, key: &str, value: bool) {
         self.key(key);
         self.buf
             .extend_from_slice(if value { b"true" } else { b"false" });
     }
 
+    #[inline(always)]
     fn raw(&mut self, key: &str, value: Option<&RawValue>) {
         self.key(key);
         match value {
@@ -434,15 +469,238 @@ impl Obj<'_> {
     }
 }
 
+/// Appends transcript text as a JSON string: a literal as written is passed through
+/// ([`push_literal`]) unless it holds `\u` (re-encoded so a lone surrogate cannot reach the
+/// output, as [`Text::write_json`] does); decoded text is escaped ([`push_str`]).
+fn push_text(buf: &mut Vec<u8>, text: &Text<'_>) {
+    match text {
+        Text::Json(raw) if push_literal(buf, raw.as_bytes(), true) => {}
+        other => push_str(buf, &other.to_str()),
+    }
+}
+
+/// Appends `raw`, JSON text as written (a string literal or any value), with U+2028 and U+2029
+/// escaped ([`crate::render::escape_line_separators`]'s rule). With `refuse_u` it instead
+/// appends nothing and returns false when `raw` holds the two bytes `\u` anywhere (the test
+/// [`Text::write_json`] makes before passing a literal through).
+fn push_literal(buf: &mut Vec<u8>, raw: &[u8], refuse_u: bool) -> bool {
+    let mut copied = 0;
+    let start = buf.len();
+    let mut separator = |buf: &mut Vec<u8>, at: usize| {
+        if raw.get(at + 1) == Some(&0x80) && matches!(raw.get(at + 2), Some(0xA8 | 0xA9)) {
+            buf.extend_from_slice(&raw[copied..at]);
+            buf.extend_from_slice(if raw[at + 2] == 0xA8 {
+                b"\\u2028"
+            } else {
+                b"\\u2029"
+            });
+            copied = at + 3;
+        }
+    };
+    if refuse_u {
+        for at in memchr::memchr2_iter(b'\\', 0xE2, raw) {
+            if raw[at] == 0xE2 {
+                separator(buf, at);
+            } else if raw.get(at + 1) == Some(&b'u') {
+                buf.truncate(start);
+                return false;
+            }
+        }
+    } else {
+        for at in memchr::memchr_iter(0xE2, raw) {
+            separator(buf, at);
+        }
+    }
+    buf.extend_from_slice(&raw[copied..]);
+    true
+}
+
+/// Repeats a byte in every lane of a word (for the eight-bytes-at-a-time scan of [`push_str`]).
+const fn lanes(b: u8) -> u64 {
+    u64::from_ne_bytes([b; 8])
+}
+
+/// Whether any byte of the word (eight bytes of a string) must be escaped or looked at: a
+/// control character (below 0x20), `"`, `\`, or 0xE2 (the lead byte of U+2028 and U+2029).
+/// The classic SWAR tests: `(x - 0x01..) & !x & 0x80..` is non-zero exactly when a byte of `x` is
+/// zero, and `(x - n..) & !x & 0x80..` when a byte is below `n` (for `n` ≤ 0x80).
+#[inline]
+fn word_needs_escape(w: u64) -> bool {
+    const LO: u64 = lanes(0x01);
+    const HI: u64 = lanes(0x80);
+    let zero = |x: u64| x.wrapping_sub(LO) & !x;
+    let control = w.wrapping_sub(lanes(0x20)) & !w;
+    let quote = zero(w ^ lanes(b'"'));
+    let backslash = zero(w ^ lanes(b'\\'));
+    let e2 = zero(w ^ lanes(0xE2));
+    (control | quote | backslash | e2) & HI != 0
+}
+
+/// The eight bytes of `chunk` (exactly eight) as a word.
+#[inline(always)]
+fn word(chunk: &[u8]) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(chunk);
+    u64::from_ne_bytes(w)
+}
+
+/// True when no byte of `bytes` needs escaping or looking at ([`word_needs_escape`]), tested a
+/// word at a time; the last word overlaps the one before it rather than going byte by byte.
+#[inline]
+fn needs_no_escape(bytes: &[u8]) -> bool {
+    if bytes.len() < 8 {
+        return bytes
+            .iter()
+            .all(|&b| b >= 0x20 && b != b'"' && b != b'\\' && b != 0xE2);
+    }
+    let mut chunks = bytes.chunks_exact(8);
+    if chunks.by_ref().any(|c| word_needs_escape(word(c))) {
+        return false;
+    }
+    chunks.remainder().is_empty() || !word_needs_escape(word(&bytes[bytes.len() - 8..]))
+}
+
+/// [`raw_prefix`] (the start of a JSON string literal, up to `max_chars` characters, or `None`
+/// when a `\u` escape comes first), with runs free of `"` and `\` counted a word at a time:
+/// characters are the bytes that are not UTF-8 continuation bytes.
+fn literal_prefix(raw: &str, max_chars: usize) -> Option<&str> {
+    const LO7: u64 = lanes(0x7F);
+    let b = raw.as_bytes();
+    if b.first() != Some(&b'"') {
+        return None;
+    }
+    let (mut i, mut count) = (1, 0);
+    while i < b.len() {
+        if count >= max_chars {
+            // The last character counted may have continuation bytes: they belong to it.
+            while b.get(i).is_some_and(|&c| c & 0xC0 == 0x80) {
+                i += 1;
+            }
+            break;
+        }
+        if count + 8 <= max_chars {
+            if let Some(chunk) = b.get(i..i + 8) {
+                let w = word(chunk);
+                let quote = (w ^ lanes(b'"')).wrapping_sub(lanes(0x01)) & !(w ^ lanes(b'"'));
+                let backslash = (w ^ lanes(b'\\')).wrapping_sub(lanes(0x01)) & !(w ^ lanes(b'\\'));
+                if (quote | backslash) & lanes(0x80) == 0 {
+                    // Continuation bytes are 10xxxxxx: zero after masking with 0xC0 and
+                    // flipping 0x80. Exact zero-byte mask, then count.
+                    let y = (w & lanes(0xC0)) ^ lanes(0x80);
+                    let zero = !(((y & LO7).wrapping_add(LO7)) | y | LO7);
+                    count += 8 - zero.count_ones() as usize;
+                    i += 8;
+                    continue;
+                }
+            }
+        }
+        match b[i] {
+            b'"' => break,
+            b'\\' => {
+                if b.get(i + 1) == Some(&b'u') {
+                    return None;
+                }
+                i += 2;
+                count += 1;
+            }
+            c if c & 0xC0 == 0x80 => i += 1,
+            _ => {
+                i += 1;
+                count += 1;
+            }
+        }
+    }
+    raw.get(..i.min(b.len()))
+}
+
+/// Lower-case hexadecimal digits, as serde_json writes `\u00XX` escapes.
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// Appends `s` as a JSON string literal, byte for byte as `serde_json` writes it (`\"`, `\\`,
+/// `\b \t \n \f \r`, other control characters as `\u00XX`; everything else as is), and U+2028
+/// and U+2029 as `\u2028` and `\u2029`. Runs needing no escape are found eight bytes at a time
+/// and copied whole.
+fn push_str(buf: &mut Vec<u8>, s: &str) {
+    let bytes = s.as_bytes();
+    buf.reserve(bytes.len() + 2);
+    buf.push(b'"');
+    if needs_no_escape(bytes) {
+        buf.extend_from_slice(bytes);
+        buf.push(b'"');
+        return;
+    }
+    let mut copied = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        if let Some(word) = bytes.get(i..i + 8) {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(word);
+            if !word_needs_escape(u64::from_ne_bytes(w)) {
+                i += 8;
+                continue;
+            }
+        }
+        let b = bytes[i];
+        let escape: &[u8] = match b {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            0x08 => b"\\b",
+            0x09 => b"\\t",
+            0x0A => b"\\n",
+            0x0C => b"\\f",
+            0x0D => b"\\r",
+            0x00..=0x1F => {
+                buf.extend_from_slice(&bytes[copied..i]);
+                let hex = [
+                    b'\\',
+                    b'u',
+                    b'0',
+                    b'0',
+                    HEX[usize::from(b >> 4)],
+                    HEX[usize::from(b & 0xF)],
+                ];
+                buf.extend_from_slice(&hex);
+                i += 1;
+                copied = i;
+                continue;
+            }
+            0xE2 if bytes.get(i + 1) == Some(&0x80)
+                && matches!(bytes.get(i + 2), Some(0xA8 | 0xA9)) =>
+            {
+                buf.extend_from_slice(&bytes[copied..i]);
+                buf.extend_from_slice(if bytes[i + 2] == 0xA8 {
+                    b"\\u2028"
+                } else {
+                    b"\\u2029"
+                });
+                i += 3;
+                copied = i;
+                continue;
+            }
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        buf.extend_from_slice(&bytes[copied..i]);
+        buf.extend_from_slice(escape);
+        i += 1;
+        copied = i;
+    }
+    buf.extend_from_slice(&bytes[copied..]);
+    buf.push(b'"');
+}
+
 /// Appends the JSON value `raw` as written, but on one line: a value from a pretty-printed
 /// document (Gemini CLI's chat files, exports) has line breaks between its tokens, which are
 /// dropped with the whitespace around them. JSON strings hold no raw line break, so a value
 /// without one is copied as is.
 fn push_compact(buf: &mut Vec<u8>, raw: &[u8]) {
     if memchr::memchr2(b'\n', b'\r', raw).is_none() {
-        buf.extend_from_slice(raw);
+        push_literal(buf, raw, false);
         return;
     }
+    let from = buf.len();
     let (mut in_string, mut escaped) = (false, false);
     for &b in raw {
         if in_string {
@@ -460,6 +718,7 @@ fn push_compact(buf: &mut Vec<u8>, raw: &[u8]) {
         }
         buf.push(b);
     }
+    crate::render::escape_line_separators(buf, from);
 }
 
 /// Appends the decimal digits of `n`.
@@ -479,7 +738,237 @@ fn push_u64(buf: &mut Vec<u8>, mut n: u64) {
 
 #[cfg(test)]
 mod tests {
-    use super::push_compact;
+    use super::{literal_prefix, push_compact, push_str, push_text, write_event};
+    use crate::event::{Event, EventKind};
+    use crate::render::{escape_line_separators, Flow, Renderer};
+    use crate::text::raw_prefix;
+    use crate::text::Text;
+    use crate::{Options, Pipeline};
+    use proptest::prelude::*;
+    use std::ops::ControlFlow;
+
+    /// The right value for a string: serde_json's own serialization, line separators escaped
+    /// as every JSON writer of aegon does.
+    fn serde_str(s: &str) -> Vec<u8> {
+        let mut out = serde_json::to_vec(s).unwrap();
+        escape_line_separators(&mut out, 0);
+        out
+    }
+
+    /// The right value for transcript text: `Text::write_json` (serde_json for decoded or
+    /// re-encoded text), line separators escaped.
+    fn serde_text(t: &Text<'_>) -> Vec<u8> {
+        let mut out = Vec::new();
+        t.write_json(&mut out).unwrap();
+        escape_line_separators(&mut out, 0);
+        out
+    }
+
+    fn ours(s: &str) -> Vec<u8> {
+        let mut out = Vec::new();
+        push_str(&mut out, s);
+        out
+    }
+
+    #[test]
+    fn strings_are_escaped_as_serde_json_escapes_them() {
+        let mut every_char: String = (0u8..0x80).map(char::from).collect();
+        every_char.push_str("\u{80}\u{9f}é日本😀\u{2027}\u{2028}\u{2029}\u{202a}\u{fffd}");
+        let cases = [
+            "",
+            "plain",
+            "exactly8",
+            "\u{2028}",
+            "a\u{2029}",
+            "\u{1b}[31mred\u{1b}[0m",
+            "tab\tnew\nline\r\u{c}\u{8}\u{0}\u{7f}",
+            "quote \" and back \\ slash at the end\\",
+            "ends in a separator after eight bytes\u{2028}",
+            "\u{e2}\u{80}", // the characters, not the bytes
+            every_char.as_str(),
+        ];
+        for s in cases {
+            assert_eq!(ours(s), serde_str(s), "{s:?}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn literal_prefixes_agree_with_raw_prefix(s in "[a-z é日😀\"\\\\\n\u{1}]{0,80}", max in 0usize..40, odd in 0usize..5) {
+            let mut literal = String::from_utf8(serde_json::to_vec(&s).unwrap()).unwrap();
+            let extra = ["\\ud800", "\\n", "é日本😀", "\\\\u", ""][odd];
+            literal.insert_str(1, extra);
+            prop_assert_eq!(literal_prefix(&literal, max), raw_prefix(&literal, max));
+        }
+
+        #[test]
+        fn any_string_is_escaped_as_serde_json_escapes_it(s in any::<String>()) {
+            prop_assert_eq!(ours(&s), serde_str(&s));
+        }
+
+        #[test]
+        fn strings_of_awkward_characters(chars in proptest::collection::vec(
+            prop_oneof![
+                (0u32..0x20).prop_map(|c| char::from_u32(c).unwrap()),
+                Just('"'), Just('\\'), Just('a'), Just('\u{7f}'), Just('é'),
+                Just('\u{2028}'), Just('\u{2029}'), Just('\u{2027}'), Just('\u{20ac}'),
+                Just('😀'),
+            ],
+            0..40,
+        )) {
+            let s: String = chars.into_iter().collect();
+            prop_assert_eq!(ours(&s), serde_str(&s));
+        }
+
+        #[test]
+        fn literals_pass_through_or_are_reencoded_as_before(s in any::<String>(), odd in 0usize..6) {
+            // A literal as a transcript writes it, with an escape serde_json would not write.
+            let mut literal = String::from_utf8(serde_json::to_vec(&s).unwrap()).unwrap();
+            let extra = ["\\ud800", "\\u2028", "\u{2028}", "\\/", "\\\\u", ""][odd];
+            literal.insert_str(1, extra);
+            let text = Text::Json(&literal);
+            let mut out = Vec::new();
+            push_text(&mut out, &text);
+            prop_assert_eq!(&out, &serde_text(&text));
+            let back: String = serde_json::from_slice(&out).unwrap();
+            prop_assert_eq!(back, text.to_str().into_owned());
+        }
+    }
+
+    /// Checks each event's line against serde_json: valid JSON on one line, no raw line
+    /// separator, and every string field and text byte for byte as serde_json (or
+    /// `Text::write_json`) writes it.
+    #[derive(Default)]
+    struct Check {
+        events: usize,
+        texts: usize,
+    }
+
+    impl Renderer for Check {
+        fn on_event(&mut self, event: &Event<'_>) -> std::io::Result<Flow> {
+            let mut line = Vec::new();
+            write_event(&mut line, event)?;
+            let text = String::from_utf8(line.clone()).expect("UTF-8");
+            assert_eq!(text.find('\n'), Some(text.len() - 1), "{text}");
+            assert!(!text.contains(['\u{2028}', '\u{2029}']), "{text}");
+            let value: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
+            assert_eq!(value["source"]["file"], event.source.file);
+            let field = |key: &str, json: Vec<u8>| {
+                let mut want = format!("\"{key}\":").into_bytes();
+                want.extend_from_slice(&json);
+                assert!(
+                    line.windows(want.len()).any(|w| w == want.as_slice()),
+                    "{key}: want {} in {text}",
+                    String::from_utf8_lossy(&want)
+                );
+            };
+            field("file", serde_str(event.source.file));
+            for (key, v) in [
+                ("session_id", &event.session_id),
+                ("timestamp", &event.timestamp),
+                ("uuid", &event.uuid),
+                ("agent_id", &event.agent_id),
+            ] {
+                if let Some(v) = v {
+                    field(key, serde_str(v));
+                }
+            }
+            match &event.kind {
+                EventKind::UserPrompt { text }
+                | EventKind::UserMeta { text }
+                | EventKind::CompactSummary { text }
+                | EventKind::Interrupt { text, .. }
+                | EventKind::AssistantText { text, .. }
+                | EventKind::Thinking { text, .. }
+                | EventKind::System {
+                    text: Some(text), ..
+                }
+                | EventKind::Queue {
+                    text: Some(text), ..
+                } => {
+                    field("text", serde_text(text));
+                    assert_eq!(value["text"], *text.to_str());
+                    self.texts += 1;
+                }
+                EventKind::ToolCall { tool, .. } => field("tool", serde_str(tool)),
+                EventKind::ToolResult {
+                    content: Some(c), ..
+                } => {
+                    for max in [0, 1, 7, 8, 9, 63, 400] {
+                        assert_eq!(literal_prefix(c.get(), max), raw_prefix(c.get(), max));
+                    }
+                }
+                _ => {}
+            }
+            self.events += 1;
+            Ok(ControlFlow::Continue(()))
+        }
+    }
+
+    fn check_files(paths: impl IntoIterator<Item = std::path::PathBuf>) -> Check {
+        let mut pipeline = Pipeline::new(Options::default(), Check::default());
+        for path in paths {
+            let file = std::fs::File::open(&path).unwrap();
+            let name = path.display().to_string();
+            assert!(pipeline.read_to_end(&name, file).is_ok(), "{name}");
+        }
+        pipeline.finish().unwrap().0
+    }
+
+    fn jsonl_under(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                jsonl_under(&path, out);
+            } else if path.extension().is_some_and(|e| e == "jsonl") {
+                out.push(path);
+            }
+        }
+    }
+
+    #[test]
+    fn real_events_are_written_as_serde_json_writes_them() {
+        let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures");
+        let mut paths = Vec::new();
+        for dir in ["corpus", "bugs", "agents"] {
+            jsonl_under(&fixtures.join(dir), &mut paths);
+        }
+        paths.sort();
+        let check = check_files(paths);
+        assert!(check.events > 5_000, "{} events", check.events);
+        assert!(check.texts > 1_000, "{} texts", check.texts);
+    }
+
+    #[test]
+    fn odd_strings_come_out_as_valid_json() {
+        // Control characters, lone surrogates (replaced), escaped and raw line separators,
+        // escaped slashes and a backslash before `u`, in every field that holds text.
+        let dir = std::env::temp_dir().join(format!("aegon-ndjson-odd-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("odd\u{2028}name \"q\".jsonl");
+        let odd =
+            r#"a\u0000\u001b[1m\ud800 \udc00x\ud83d\ude00 \u2028\u2029 \/ C:\\users \"q\" \t"#;
+        let (ls, ps) = ('\u{2028}', '\u{2029}');
+        let lines = [
+            format!(
+                r#"{{"type":"user","sessionId":"s{odd}","uuid":"u1","timestamp":"t{odd}","message":{{"role":"user","content":"{odd}{ls}raw"}}}}"#
+            ),
+            format!(
+                r#"{{"type":"assistant","sessionId":"s","uuid":"u2","message":{{"id":"m{odd}","role":"assistant","model":"x","content":[{{"type":"text","text":"{odd}"}},{{"type":"tool_use","id":"t{odd}","name":"B{odd}","input":{{"command":"{odd}{ps}"}}}}]}}}}"#
+            ),
+            format!(
+                r#"{{"type":"user","sessionId":"s","uuid":"u3","message":{{"role":"user","content":[{{"type":"tool_result","tool_use_id":"t","content":"{odd}{ls}"}}]}}}}"#
+            ),
+            format!(r#"{{"type":"system","subtype":"x{odd}","content":"{odd}","uuid":"u4"}}"#),
+            format!(r#"{{"type":"summary","summary":"{odd}","leafUuid":"l{odd}"}}"#),
+            format!("{{\"type\":\"user\",\"message\":\"{ls}{odd}"),
+        ];
+        std::fs::write(&path, lines.join("\n")).unwrap();
+        let check = check_files([path]);
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(check.events >= 6, "{} events", check.events);
+        assert!(check.texts >= 3, "{} texts", check.texts);
+    }
 
     #[test]
     fn pretty_printed_raw_values_come_out_on_one_line() {

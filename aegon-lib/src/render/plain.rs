@@ -22,7 +22,8 @@ use serde_json::value::RawValue;
 
 use crate::event::{Event, EventKind};
 use crate::render::text::{
-    bytes, duration, push_inert, push_inert_start, result_preview, str_width, thousands,
+    bytes, duration, push_duration, push_inert, push_inert_chars, push_inert_start,
+    push_literal_preview, push_literal_start, push_thousands, result_preview, str_width, thousands,
 };
 use crate::render::{Flow, Renderer};
 use crate::text::Text;
@@ -168,15 +169,30 @@ impl Line<'_> {
     /// Transcript text kept as written ([`Text`]), made inert, in at most `max` columns: only
     /// its start is decoded.
     fn text(&mut self, style: &str, text: &Text<'_>, max: usize) {
-        let (start, continues) = text.prefix(max.saturating_add(DECODED_SLACK));
         let color = self.color && !style.is_empty();
         if color {
             self.out.push_str(style);
         }
-        self.used += push_inert_start(self.out, &start, continues, max);
+        // A literal whose first line is plain ASCII is shown without decoding it.
+        let fast = match text {
+            Text::Json(raw) => push_literal_start(self.out, raw, max),
+            Text::Plain(_) => None,
+        };
+        if let Some(used) = fast {
+            self.used += used;
+        } else {
+            let (start, continues) = text.prefix(max.saturating_add(DECODED_SLACK));
+            self.used += push_inert_start(self.out, &start, continues, max);
+        }
         if color {
             self.out.push_str(style::RESET);
         }
+    }
+
+    /// Text of ours that `write` appends, in `style`, after a space.
+    fn spaced_with(&mut self, style: &str, write: impl FnOnce(&mut String)) {
+        self.plain(" ");
+        self.styled_with(style, write);
     }
 
     /// Transcript text, made inert, in at most `max` columns.
@@ -242,13 +258,13 @@ fn format_event(line: &mut Line<'_>, event: &Event<'_>, width: Option<usize>) {
     line.plain(" ");
     line.styled_with(style::DIM, |marker| {
         match event.session_id.as_deref() {
-            Some(id) => marker.extend(id.chars().take(8).map(crate::render::text::inert_char)),
+            Some(id) => push_inert_chars(marker, id, 8),
             None => marker.push_str("--------"),
         }
         match (event.agent_id.as_deref(), event.sidechain) {
             (Some(agent), _) => {
                 marker.push('›');
-                marker.extend(agent.chars().take(12).map(crate::render::text::inert_char));
+                push_inert_chars(marker, agent, 12);
             }
             (None, true) => marker.push_str("›sidechain"),
             (None, false) => {}
@@ -288,7 +304,7 @@ fn summary(line: &mut Line<'_>, kind: &EventKind<'_>, budget: usize) {
         EventKind::Thinking { text, redacted, .. } => {
             if *redacted {
                 line.untrusted(style::DIM, "(redacted)", budget);
-            } else if text.is_blank() {
+            } else if !plainly_not_blank(text) && text.is_blank() {
                 line.untrusted(style::DIM, "(signature only)", budget);
             } else {
                 line.text(style::DIM_MAGENTA, text, budget);
@@ -319,14 +335,39 @@ fn summary(line: &mut Line<'_>, kind: &EventKind<'_>, budget: usize) {
             let name = tool.as_deref().or(tool_use_id.as_deref()).unwrap_or("?");
             line.untrusted(style::BOLD, name, left(line));
             if let Some(ms) = duration_ms {
-                line.plain(" ");
-                line.styled(style::DIM, &duration(*ms));
+                line.spaced_with(style::DIM, |out| push_duration(out, *ms));
             }
-            if let Some(content) = content {
+            let s = if *is_error { style::RED } else { style::DIM };
+            // A string result whose first line is plain ASCII is shown without decoding it,
+            // when its columns lie within the preview (the line after the space: `left - 1`).
+            let fast = match content {
+                Some(content) if left(line) > 1 && left(line) <= UNBOUNDED_SUMMARY_WIDTH => {
+                    let max = left(line) - 1;
+                    crate::render::text::literal_first_line(
+                        content.get(),
+                        max,
+                        UNBOUNDED_SUMMARY_WIDTH,
+                    )
+                    .map(|_| max)
+                }
+                _ => None,
+            };
+            if let (Some(max), Some(content)) = (fast, content) {
+                line.plain(" ");
+                let color = line.color && !s.is_empty();
+                if color {
+                    line.out.push_str(s);
+                }
+                line.used +=
+                    push_literal_preview(line.out, content.get(), UNBOUNDED_SUMMARY_WIDTH, max)
+                        .unwrap_or(0);
+                if color {
+                    line.out.push_str(style::RESET);
+                }
+            } else if let Some(content) = content {
                 let preview = result_preview(content, UNBOUNDED_SUMMARY_WIDTH);
                 if !preview.trim().is_empty() && left(line) > 1 {
                     line.plain(" ");
-                    let s = if *is_error { style::RED } else { style::DIM };
                     line.untrusted(s, &preview, left(line));
                 }
             }
@@ -339,30 +380,25 @@ fn summary(line: &mut Line<'_>, kind: &EventKind<'_>, budget: usize) {
             ..
         } => {
             let plus = if *increment { "+" } else { "" };
-            let mut text = String::new();
-            let _ = write!(
-                text,
-                "in {plus}{}  out {plus}{}  cache read {plus}{}",
-                thousands(tokens.input),
-                thousands(tokens.output),
-                thousands(tokens.cache_read)
-            );
+            let mut text = String::with_capacity(128);
+            // `in 1,234  out 56  cache read 7,890`, then the cache writes when there are some.
+            let count = |text: &mut String, label: &str, n: u64| {
+                text.push_str(label);
+                text.push_str(plus);
+                push_thousands(text, n);
+            };
+            count(&mut text, "in ", tokens.input);
+            count(&mut text, "  out ", tokens.output);
+            count(&mut text, "  cache read ", tokens.cache_read);
             if tokens.cache_write_5m > 0 {
-                let _ = write!(
-                    text,
-                    "  write 5m {plus}{}",
-                    thousands(tokens.cache_write_5m)
-                );
+                count(&mut text, "  write 5m ", tokens.cache_write_5m);
             }
             if tokens.cache_write_1h > 0 {
-                let _ = write!(
-                    text,
-                    "  write 1h {plus}{}",
-                    thousands(tokens.cache_write_1h)
-                );
+                count(&mut text, "  write 1h ", tokens.cache_write_1h);
             }
             if let Some(model) = model {
-                let _ = write!(text, "  {model}");
+                text.push_str("  ");
+                text.push_str(model);
             }
             // What changes the price, when it is not the default: `fast`, `batch`, `geo us`.
             for (label, value) in [
@@ -373,7 +409,9 @@ fn summary(line: &mut Line<'_>, kind: &EventKind<'_>, budget: usize) {
                 if let Some(v) =
                     value.filter(|v| !matches!(*v, "" | "standard" | "global" | "not_available"))
                 {
-                    let _ = write!(text, "  {label}{v}");
+                    text.push_str("  ");
+                    text.push_str(label);
+                    text.push_str(v);
                 }
             }
             line.untrusted(style::DIM, &text, budget);
@@ -387,8 +425,7 @@ fn summary(line: &mut Line<'_>, kind: &EventKind<'_>, budget: usize) {
             let sub = subtype.as_deref().unwrap_or("notice");
             line.untrusted("", sub, budget);
             if let Some(ms) = duration_ms {
-                line.plain(" ");
-                line.styled(style::DIM, &duration(*ms));
+                line.spaced_with(style::DIM, |out| push_duration(out, *ms));
             }
             if let Some(text) = text {
                 line.plain(" ");
@@ -506,6 +543,18 @@ fn summary(line: &mut Line<'_>, kind: &EventKind<'_>, budget: usize) {
             line.untrusted(style::DIM, &text, budget);
         }
         EventKind::Malformed(m) => line.untrusted(style::RED, &m.message, budget),
+    }
+}
+
+/// True when `text` is a literal that starts with a printable character other than a blank
+/// (so [`Text::is_blank`] need not decode it).
+fn plainly_not_blank(text: &Text<'_>) -> bool {
+    match text {
+        Text::Json(raw) => raw
+            .as_bytes()
+            .get(1)
+            .is_some_and(|&b| b.is_ascii_graphic() && b != b'\\' && b != b'"'),
+        Text::Plain(_) => false,
     }
 }
 

@@ -15,6 +15,17 @@ use serde_json::value::RawValue;
 /// [module documentation](self)), in at most `max_width` columns; returns the columns used.
 /// A `…` (within the budget) marks a cut line, or more lines after it.
 pub fn push_inert(out: &mut String, text: &str, max_width: usize) -> usize {
+    // Fast path: a text that fits and is printable ASCII without blanks at either end is its
+    // own first line, shown as it is.
+    let b = text.as_bytes();
+    if b.len() <= max_width
+        && b.first().is_some_and(|&c| c != b' ')
+        && b.last().is_some_and(|&c| c != b' ')
+        && b.iter().all(|&c| (b' '..=b'~').contains(&c))
+    {
+        out.push_str(text);
+        return text.len();
+    }
     push_inert_start(out, text, false, max_width)
 }
 
@@ -28,43 +39,148 @@ pub fn push_inert_start(out: &mut String, start: &str, continues: bool, max_widt
     // the line if it may fit, else the `max_width - 1` bytes kept before the `…`.
     let head = &line.as_bytes()[..line.len().min(max_width.saturating_add(1))];
     if head.iter().all(|&b| (b' '..=b'~').contains(&b)) {
-        if !more && line.len() <= max_width {
-            out.push_str(line);
-            return line.len();
-        }
-        if max_width == 0 {
-            return 0;
-        }
-        let kept = line.len().min(max_width - 1);
-        out.push_str(&line[..kept]); // ASCII: any byte offset is a character boundary
-        out.push('…');
-        return kept + 1;
+        return push_ascii_line(out, line, more, max_width);
     }
-    if !more && width_up_to(line, max_width + 1) <= max_width {
-        let mut used = 0;
-        for c in line.chars() {
-            let shown = inert_char(c);
-            used += char_width(shown);
-            out.push(shown);
+    let from = out.len();
+    if !more {
+        // Shown whole if it fits: pushed until a character would not fit.
+        let (used, whole) = push_inert_columns(out, line, max_width);
+        if whole {
+            return used;
         }
-        return used;
+        out.truncate(from);
     }
     if max_width == 0 {
         return 0;
     }
-    let budget = max_width - 1;
+    let (used, _) = push_inert_columns(out, line, max_width - 1);
+    out.push('…');
+    used + 1
+}
+
+/// Appends the characters of `line` made inert ([`inert_char`]) while they fit in `budget`
+/// columns; returns the columns used and whether the whole line was appended. Runs of
+/// printable ASCII (one column a byte, shown as they are) are copied whole.
+fn push_inert_columns(out: &mut String, line: &str, budget: usize) -> (usize, bool) {
     let mut used = 0;
-    for c in line.chars() {
+    let mut rest = line;
+    loop {
+        let run = rest
+            .bytes()
+            .take_while(|b| (b' '..=b'~').contains(b))
+            .count();
+        let take = run.min(budget - used);
+        out.push_str(&rest[..take]); // ASCII: any byte offset is a character boundary
+        used += take;
+        if take < run {
+            return (used, false);
+        }
+        rest = &rest[run..];
+        let Some(c) = rest.chars().next() else {
+            return (used, true);
+        };
         let shown = inert_char(c);
         let w = char_width(shown);
         if used + w > budget {
-            break;
+            return (used, false);
         }
         out.push(shown);
         used += w;
+        rest = &rest[c.len_utf8()..];
     }
+}
+
+/// The rule of [`push_inert_start`] for a first line whose first `max_width + 1` bytes are
+/// printable ASCII (one column each, shown as they are): the line when it fits and nothing
+/// follows, else its start and `…`. Returns the columns used.
+fn push_ascii_line(out: &mut String, line: &str, more: bool, max_width: usize) -> usize {
+    if !more && line.len() <= max_width {
+        out.push_str(line);
+        return line.len();
+    }
+    if max_width == 0 {
+        return 0;
+    }
+    let kept = line.len().min(max_width - 1);
+    // Callers guarantee `line[..kept]` is ASCII: any byte offset is a character boundary.
+    out.push_str(line.get(..kept).unwrap_or(line));
     out.push('…');
-    used + 1
+    kept + 1
+}
+
+/// Whether a byte of a JSON string literal stands for itself and is printable ASCII: not a
+/// control character, DEL, `"` or the `\` of an escape.
+fn plain_ascii(b: u8) -> bool {
+    (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\'
+}
+
+/// What [`push_inert_start`] shows of a text given as the JSON string literal `raw` (quotes
+/// included), read off the literal without decoding it, when its start makes that possible:
+/// the first line is a run of printable ASCII without escapes, starting with a non-blank, and
+/// then either more than `max_width` columns of it, the literal's end, or an escaped newline
+/// followed by another such character (so text follows). Returns the line (or its first
+/// `max_width + 1` bytes) and whether text follows; `None` when the start is anything else
+/// (the caller decodes). `cap` is the number of characters the caller would have decoded
+/// (`usize::MAX` for all): what lies beyond it does not count.
+pub fn literal_first_line(raw: &str, max_width: usize, cap: usize) -> Option<(&str, bool)> {
+    let inner = raw.strip_prefix('"')?;
+    let bytes = inner.as_bytes();
+    let limit = max_width.saturating_add(1);
+    if limit > cap || !bytes.first().is_some_and(|&b| b != b' ' && plain_ascii(b)) {
+        return None;
+    }
+    let scanned = &bytes[..bytes.len().min(limit)];
+    match scanned.iter().position(|&b| !plain_ascii(b)) {
+        // A run longer than the columns: cut whatever follows (a trailing blank might be
+        // trimmed away with the line's end, so that case is left to the slow path).
+        None if scanned.len() == limit => {
+            (bytes[limit - 1] != b' ').then(|| (&inner[..limit], true))
+        }
+        None => None,
+        Some(end) => {
+            let line = inner[..end].trim_end();
+            match (bytes[end], bytes.get(end + 1), bytes.get(end + 2)) {
+                (b'"', _, _) => Some((line, false)),
+                (b'\\', Some(b'n'), Some(&next)) if next != b' ' && plain_ascii(next) => {
+                    (end + 1 < cap).then_some((line, true))
+                }
+                _ => None,
+            }
+        }
+    }
+}
+
+/// [`push_inert_start`] for a text given as a JSON string literal, when
+/// [`literal_first_line`] can read its first line without decoding; `None` (and nothing
+/// written) otherwise. The same output as decoding the text's start and calling
+/// [`push_inert_start`].
+pub fn push_literal_start(out: &mut String, raw: &str, max_width: usize) -> Option<usize> {
+    let (line, more) = literal_first_line(raw, max_width, usize::MAX)?;
+    Some(push_ascii_line(out, line, more, max_width))
+}
+
+/// [`push_inert`] of a tool result's preview ([`result_preview`] with `preview_chars`) when
+/// the result is a string literal whose first line [`literal_first_line`] can read; `None`
+/// (and nothing written) otherwise.
+pub fn push_literal_preview(
+    out: &mut String,
+    raw: &str,
+    preview_chars: usize,
+    max_width: usize,
+) -> Option<usize> {
+    let (line, more) = literal_first_line(raw, max_width, preview_chars)?;
+    Some(push_ascii_line(out, line, more, max_width))
+}
+
+/// Appends the first at most `max` characters of `id` made inert ([`inert_char`]): what the
+/// session column shows. Printable ASCII is copied whole.
+pub fn push_inert_chars(out: &mut String, id: &str, max: usize) {
+    let head = &id.as_bytes()[..id.len().min(max)];
+    if head.iter().all(|&b| (b' '..=b'~').contains(&b)) {
+        out.push_str(id.get(..head.len()).unwrap_or(id));
+    } else {
+        out.extend(id.chars().take(max).map(inert_char));
+    }
 }
 
 /// The first line of `text` that is not blank, trimmed (or `""`).
@@ -89,18 +205,6 @@ fn first_line_and_more(text: &str) -> (&str, bool) {
         }
         rest = after;
     }
-}
-
-/// Display width of `s`, counting no further than `limit`.
-fn width_up_to(s: &str, limit: usize) -> usize {
-    let mut w = 0;
-    for c in s.chars() {
-        w += char_width(inert_char(c));
-        if w >= limit {
-            break;
-        }
-    }
-    w
 }
 
 /// All of `text`, made inert ([`inert_char`] on every character), on one line.
@@ -210,27 +314,74 @@ pub fn result_preview(content: &RawValue, max_chars: usize) -> String {
 
 /// `1234567` → `1,234,567`.
 pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+    let mut out = String::with_capacity(26);
+    push_thousands(&mut out, n);
+    out
+}
+
+/// Appends `n` in decimal with `,` between groups of three digits ([`thousands`]).
+pub fn push_thousands(out: &mut String, n: u64) {
+    let mut digits = [0u8; 20];
+    let first = fill_digits(&mut digits, n);
+    let len = digits.len() - first;
+    for (i, &d) in digits[first..].iter().enumerate() {
+        if i > 0 && (len - i) % 3 == 0 {
             out.push(',');
         }
-        out.push(c);
+        out.push(char::from(d));
     }
-    out
+}
+
+/// Writes the decimal digits of `n` at the end of `digits`; returns where they start.
+fn fill_digits(digits: &mut [u8; 20], mut n: u64) -> usize {
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return i;
+        }
+    }
+}
+
+/// Appends `n` in decimal, zero-padded to `width` digits.
+pub fn push_u64(out: &mut String, n: u64, width: usize) {
+    let mut digits = [0u8; 20];
+    let first = fill_digits(&mut digits, n);
+    for _ in digits.len() - first..width {
+        out.push('0');
+    }
+    for &d in &digits[first..] {
+        out.push(char::from(d));
+    }
 }
 
 /// A duration for people: `340ms`, `1.2s`, `2m05s`, `1h02m`.
 pub fn duration(ms: u64) -> String {
+    let mut out = String::with_capacity(12);
+    push_duration(&mut out, ms);
+    out
+}
+
+/// Appends [`duration`]`(ms)`.
+pub fn push_duration(out: &mut String, ms: u64) {
     if ms < 1_000 {
-        format!("{ms}ms")
+        push_u64(out, ms, 1);
+        out.push_str("ms");
     } else if ms < 60_000 {
-        format!("{:.1}s", ms as f64 / 1_000.0)
+        // Rounded as the float formatting rounds (ties of the binary value to even).
+        let _ = write!(out, "{:.1}s", ms as f64 / 1_000.0);
     } else if ms < 3_600_000 {
-        format!("{}m{:02}s", ms / 60_000, (ms / 1_000) % 60)
+        push_u64(out, ms / 60_000, 1);
+        out.push('m');
+        push_u64(out, (ms / 1_000) % 60, 2);
+        out.push('s');
     } else {
-        format!("{}h{:02}m", ms / 3_600_000, (ms / 60_000) % 60)
+        push_u64(out, ms / 3_600_000, 1);
+        out.push('h');
+        push_u64(out, (ms / 60_000) % 60, 2);
+        out.push('m');
     }
 }
 
@@ -308,6 +459,13 @@ mod tests {
             "café au lait",
             "ascii then ✓ later in a long line of text",
             "two\nlines",
+            "fits exactly",
+            "é then a long ascii run",
+            "ab\u{301}cd combining",
+            "日本 mixed ascii 日本 again",
+            "tab\t\u{1b}[1m and wide 日 at the end 日",
+            " lead",
+            "trail ",
         ];
         for text in texts {
             for continues in [false, true] {
@@ -320,6 +478,15 @@ mod tests {
                         (want.as_str(), want_used),
                         "{text:?} {continues} {max}"
                     );
+                    if !continues {
+                        let mut out = String::from(">");
+                        let used = push_inert(&mut out, text, max);
+                        assert_eq!(
+                            (&out[1..], used),
+                            (want.as_str(), want_used),
+                            "{text:?} {max}"
+                        );
+                    }
                 }
             }
             assert_eq!(
@@ -342,8 +509,101 @@ mod tests {
         assert_eq!(result_preview(&raw, 100), "a\n[image]");
     }
 
+    /// The right values: the text decoded by serde_json, then `push_inert_start` (or, for a
+    /// preview, `result_preview` then `push_inert`).
+    #[test]
+    fn literal_fast_paths_agree_with_decoding() {
+        let texts = [
+            "hello",
+            "hello world and more",
+            "short\nnext line",
+            "short  \n  indented next",
+            "trailing blanks   ",
+            "trailing blanks   \nnext",
+            "line\n\nafter a blank",
+            "line\n",
+            " leading blank",
+            "tab\there",
+            "esc \u{1b}[1m bold",
+            "ascii then ✓ later",
+            "quote \" inside",
+            "back \\ slash",
+            "cr\r\nlf",
+            "exactly ten",
+        ];
+        let mut fast = 0;
+        for text in texts {
+            let literal = serde_json::to_string(text).unwrap();
+            for max in 0..24 {
+                for cap in [usize::MAX, 8, 12, 40] {
+                    let decoded = crate::text::Text::Json(&literal);
+                    let mut want = String::from(">");
+                    let want_used = if cap == usize::MAX {
+                        let (start, continues) = decoded.prefix(max + 256);
+                        push_inert_start(&mut want, &start, continues, max)
+                    } else {
+                        let raw: Box<RawValue> = serde_json::from_str(&literal).unwrap();
+                        push_inert(&mut want, &result_preview(&raw, cap), max)
+                    };
+                    let mut got = String::from(">");
+                    let used = if cap == usize::MAX {
+                        push_literal_start(&mut got, &literal, max)
+                    } else {
+                        push_literal_preview(&mut got, &literal, cap, max)
+                    };
+                    match used {
+                        Some(used) => {
+                            fast += 1;
+                            assert_eq!((got, used), (want, want_used), "{text:?} {max} {cap}");
+                        }
+                        None => assert_eq!(got, ">", "nothing written when it declines"),
+                    }
+                }
+            }
+        }
+        assert!(fast > 300, "the fast path was taken {fast} times");
+    }
+
+    #[test]
+    fn session_columns_copy_ascii_whole() {
+        for (id, max) in [
+            ("abcdefghij", 8),
+            ("abc", 8),
+            ("ab\u{1b}cdefgh", 8),
+            ("日本語テキスト", 3),
+        ] {
+            let mut out = String::new();
+            push_inert_chars(&mut out, id, max);
+            let want: String = id.chars().take(max).map(inert_char).collect();
+            assert_eq!(out, want);
+        }
+    }
+
     #[test]
     fn numbers_for_people() {
+        for n in [
+            0, 7, 999, 1_000, 59_999, 60_000, 61_000, 3_599_999, 3_600_000, 86_400_000,
+        ] {
+            let mut padded = String::new();
+            push_u64(&mut padded, n, 7);
+            assert_eq!(padded, format!("{n:07}"));
+        }
+        for ms in (0..200_000)
+            .step_by(37)
+            .chain([1_050, 1_150, 1_250, 1_350, 59_950])
+        {
+            let want = if ms < 1_000 {
+                format!("{ms}ms")
+            } else if ms < 60_000 {
+                format!("{:.1}s", ms as f64 / 1_000.0)
+            } else {
+                format!("{}m{:02}s", ms / 60_000, (ms / 1_000) % 60)
+            };
+            assert_eq!(duration(ms), want, "{ms}");
+        }
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_000), "1,000");
+        assert_eq!(thousands(u64::MAX), "18,446,744,073,709,551,615");
         assert_eq!(thousands(0), "0");
         assert_eq!(thousands(1234567), "1,234,567");
         assert_eq!(duration(340), "340ms");
