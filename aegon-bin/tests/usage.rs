@@ -710,6 +710,37 @@ fn the_status_line_always_answers() {
     let _ = std::fs::remove_dir_all(&data);
 }
 
+/// One odd character in a field (a lone surrogate escape, invalid UTF-8, a byte-order mark)
+/// does not lose the whole input: the other fields are still shown.
+#[test]
+fn the_status_line_reads_odd_input_as_transcripts_are_read() {
+    let data = temp("statusline-odd");
+    let inputs: [&[u8]; 3] = [
+        br#"{"model":{"display_name":"a\ud800c"},"cost":{"total_cost_usd":2}}"#,
+        b"{\"model\":{\"display_name\":\"a\xffc\"},\"cost\":{\"total_cost_usd\":2}}",
+        b"\xEF\xBB\xBF{\"model\":{\"display_name\":\"a\xEF\xBF\xBDc\"},\"cost\":{\"total_cost_usd\":2}}",
+    ];
+    for input in inputs {
+        let mut child = aegon(&data, &["statusline"])
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        {
+            use std::io::Write;
+            let _ = child.stdin.take().unwrap().write_all(input);
+        }
+        let out = child.wait_with_output().unwrap();
+        let line = String::from_utf8_lossy(&out.stdout);
+        let shown = String::from_utf8_lossy(input);
+        assert!(out.status.success(), "{shown}");
+        assert!(line.contains("a\u{FFFD}c"), "{shown}: {line}");
+        assert!(line.contains("$2.00 session"), "{shown}: {line}");
+    }
+    let _ = std::fs::remove_dir_all(&data);
+}
+
 #[test]
 fn usage_json_fits_its_schema() {
     let data = temp("schema");

@@ -216,9 +216,9 @@ pub fn run(args: Vec<OsString>) -> io::Result<ExitCode> {
         // what is known (the reading thread is left behind; the process ends anyway).
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
-            let mut text = String::new();
-            let _ = io::stdin().lock().take(MAX_INPUT).read_to_string(&mut text);
-            let _ = tx.send(text);
+            let mut bytes = Vec::new();
+            let _ = io::stdin().lock().take(MAX_INPUT).read_to_end(&mut bytes);
+            let _ = tx.send(lenient_text(&bytes));
         });
         match rx.recv_timeout(STDIN_WAIT) {
             Ok(t) => text = t,
@@ -370,6 +370,19 @@ fn update_and_read(
     }
     let entries = blocks::recent(now, |since| ledger.entries(&Scope::All, since, pricing))?;
     Ok((entries, ledger.latest_readings()?))
+}
+
+/// Claude Code's status-line JSON as text, read as the transcripts are: a byte-order mark
+/// dropped, invalid UTF-8 replaced by U+FFFD, lone UTF-16 surrogate escapes (`\ud800`, which
+/// serde_json refuses) rewritten as `\uFFFD`, so one odd character in a field (a model or
+/// folder name) does not lose the whole input.
+fn lenient_text(bytes: &[u8]) -> String {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let text = String::from_utf8_lossy(bytes).into_owned();
+    match aegon::format::claude::repair::lone_surrogates(&text) {
+        Some(repaired) => repaired.text,
+        None => text,
+    }
 }
 
 fn money(v: f64) -> String {
