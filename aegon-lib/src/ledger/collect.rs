@@ -139,6 +139,24 @@ impl Collector {
         Self::default()
     }
 
+    /// A collector holding what one file's read collected (see [`Collector::into_parts`]).
+    pub(crate) fn from_parts(
+        responses: HashMap<String, Response>,
+        tools: HashMap<String, ToolUse>,
+        limits: HashMap<String, LimitHit>,
+        spans: HashMap<String, (i64, i64)>,
+        unread: super::Unread,
+    ) -> Self {
+        Collector {
+            responses,
+            tools,
+            limits,
+            spans,
+            file_sessions: HashMap::new(),
+            unread,
+        }
+    }
+
     /// The responses, by identity key (`m:` message id and request id, or `u:` line uuid).
     pub fn responses(&self) -> &HashMap<String, Response> {
         &self.responses

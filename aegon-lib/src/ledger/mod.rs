@@ -1468,22 +1468,21 @@ pub fn read_fresh(
     pricing: &Pricing,
     problem: &mut dyn FnMut(&Path, &str),
 ) -> Entries {
-    // Each file on its own, merged as the index merges them, so both give the same rows.
+    // Each file on its own, read as the index reads a file from its start (a last line without
+    // its newline that is not yet a whole JSON value is left for later, not reported), and
+    // merged as the index merges them, so both give the same rows and the same unread lines.
     let mut all = Collector::new();
     for path in files {
-        let name = path_key(path);
-        let mut pipeline = Pipeline::new(Options::default(), Collector::new());
-        match File::open(path) {
-            Ok(f) => {
-                if let Err(e) = pipeline.read_to_end(&name, io::BufReader::with_capacity(CHUNK, f))
-                {
-                    problem(path, &e.to_string());
-                }
-            }
-            Err(e) => problem(path, &e.to_string()),
-        }
-        match pipeline.finish() {
-            Ok((collector, _)) => all.merge(collector),
+        match read_from(path, &path_key(path), 0, 1, false) {
+            Ok(read) => all.merge(Collector::from_parts(
+                read.responses,
+                read.tools,
+                read.limits,
+                read.spans,
+                read.unread,
+            )),
+            // The transcript's own error, not the index's (there is none here).
+            Err(Error::Io(e)) => problem(path, &e.to_string()),
             Err(e) => problem(path, &e.to_string()),
         }
     }
@@ -1581,8 +1580,10 @@ mod tests {
             let indexed = ledger.entries(&Scope::All, None, &prices()).unwrap();
             let fresh = read_fresh(std::slice::from_ref(&file), &prices(), &mut no_problem);
             assert_eq!(rows(&indexed), rows(&fresh), "after {cut} bytes");
-            // A line still being written is not a line that could not be read.
+            // A line still being written is not a line that could not be read, with or
+            // without the index.
             assert_eq!(indexed.unread, Unread::default(), "after {cut} bytes");
+            assert_eq!(fresh.unread, Unread::default(), "after {cut} bytes");
         }
         let all = ledger.entries(&Scope::All, None, &prices()).unwrap();
         assert!(all.rows.len() > 50, "the corpus file has many responses");
