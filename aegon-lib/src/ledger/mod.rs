@@ -10,8 +10,10 @@
 //!   line number there. An update parses only what was appended since ([`crate::Pipeline::start_at`]);
 //!   a partial last line is not consumed (unless it is already a whole JSON value: then it is,
 //!   and the newline that follows later is skipped). A file shorter than what was consumed
-//!   (truncated) or with another inode (replaced) is read again from its start; a deleted file
-//!   keeps its history.
+//!   (truncated), with another inode (replaced), or whose up to 4 KiB before what was consumed
+//!   changed (written over in place: [`Reread::Overwritten`]; a fingerprint of them is kept,
+//!   so the check is one small read) is read again from its start; a deleted file keeps its
+//!   history.
 //! - **Once per response.** Rows are keyed by the response's identity ([`collect::response_key`],
 //!   the correlator's rule) and merged field by field with the maximum, so re-reading, resumed
 //!   copies of a session and moved files never count twice. A response belongs to the file
@@ -138,6 +140,10 @@ pub enum Reread {
     /// It is read whole each time (a JSON document, which its agent rewrites, or a format
     /// whose lines need earlier ones: `Format::read_from_start`), and its size changed.
     Rewritten,
+    /// It is the same file (device and inode) and not shorter, but the up to 4 KiB before what
+    /// was consumed changed: written over in place (`cp` onto it, restored from a copy). A
+    /// change only before those bytes is not seen (that would take reading all of them).
+    Overwritten,
 }
 
 /// What [`Ledger::update_file`] did.
@@ -247,6 +253,30 @@ struct FileRow {
     line: i64,
     open_tail: bool,
     whole: bool,
+    /// [`tail_hash`] of the bytes before `consumed` when they were read (`None`: not known).
+    tail_hash: Option<i64>,
+}
+
+/// Bytes before `consumed` that [`tail_hash`] fingerprints.
+const TAIL: u64 = 4096;
+
+/// The fingerprint of `file`'s up to [`TAIL`] bytes before `end`: SipHash-1-3 with keys 0
+/// (the `siphasher` crate, whose output is fixed, as an index kept across runs and builds
+/// needs), as a signed integer for SQLite. `None` when the file no longer holds `end` bytes.
+fn tail_hash(file: &mut File, end: u64) -> io::Result<Option<i64>> {
+    use std::hash::Hasher;
+    let from = end.saturating_sub(TAIL);
+    let mut buf = [0u8; TAIL as usize];
+    let buf = &mut buf[..(end - from) as usize];
+    file.seek(SeekFrom::Start(from))?;
+    match file.read_exact(buf) {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(None),
+        Err(e) => return Err(e),
+    }
+    let mut h = siphasher::sip::SipHasher13::new_with_keys(0, 0);
+    h.write(buf);
+    Ok(Some(h.finish() as i64))
 }
 
 impl Ledger {
@@ -401,7 +431,8 @@ impl Ledger {
     fn file_row(conn: &Connection, key: &str) -> Result<Option<FileRow>, Error> {
         Ok(conn
             .prepare_cached(
-                "SELECT id, dev, ino, consumed, line, open_tail, whole FROM files WHERE path = ?1",
+                "SELECT id, dev, ino, consumed, line, open_tail, whole, tail_hash FROM files
+                 WHERE path = ?1",
             )?
             .query_row([key], |r| {
                 Ok(FileRow {
@@ -412,6 +443,7 @@ impl Ledger {
                     line: r.get(4)?,
                     open_tail: r.get(5)?,
                     whole: r.get(6)?,
+                    tail_hash: r.get(7)?,
                 })
             })
             .optional()?)
@@ -463,9 +495,23 @@ impl Ledger {
             }
         }
         let size = i64::try_from(meta.len()).unwrap_or(i64::MAX);
+        // The same file, not shorter: are the bytes it ends what was consumed with unchanged?
+        let overwritten = match before {
+            Some(FileRow {
+                dev: d,
+                ino: i,
+                consumed,
+                tail_hash: Some(h),
+                ..
+            }) if (d, i) == (dev, ino) && size >= consumed => {
+                tail_hash(&mut File::open(path)?, consumed as u64)? != Some(h)
+            }
+            _ => false,
+        };
         let (start, line, open_tail, reread) = match before {
             Some(r) if (r.dev, r.ino) != (dev, ino) => (0, 1, false, Some(Reread::Replaced)),
             Some(r) if size < r.consumed => (0, 1, false, Some(Reread::Truncated)),
+            Some(_) if overwritten => (0, 1, false, Some(Reread::Overwritten)),
             // A JSON document is rewritten, not appended to; some line formats need their
             // earlier lines (`Format::read_from_start`): read it whole again.
             Some(r) if r.whole && size != r.consumed => (0, 1, false, Some(Reread::Rewritten)),
@@ -506,8 +552,8 @@ impl Ledger {
             None => {
                 tx.prepare_cached(
                     "INSERT INTO files (path, dev, ino, consumed, line, open_tail, present, updated_ms,
-                         whole, unread_lines, first_unread)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7, ?8, ?9, ?10)",
+                         whole, unread_lines, first_unread, tail_hash)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7, ?8, ?9, ?10, ?11)",
                 )?
                 .execute(params![
                     key,
@@ -519,7 +565,8 @@ impl Ledger {
                     now,
                     read.whole,
                     read.unread.lines as i64,
-                    read.unread.first
+                    read.unread.first,
+                    read.tail_hash
                 ])?;
                 tx.last_insert_rowid()
             }
@@ -535,7 +582,8 @@ impl Ledger {
                         "UPDATE files SET dev = ?2, ino = ?3, consumed = ?4, line = ?5, open_tail = ?6,
                          present = 1, updated_ms = ?7, whole = ?8,
                          unread_lines = CASE WHEN ?9 THEN ?10 ELSE unread_lines + ?10 END,
-                         first_unread = CASE WHEN ?9 THEN ?11 ELSE coalesce(first_unread, ?11) END
+                         first_unread = CASE WHEN ?9 THEN ?11 ELSE coalesce(first_unread, ?11) END,
+                         tail_hash = ?12
                          WHERE id = ?1",
                     )?
                     .execute(params![
@@ -549,7 +597,8 @@ impl Ledger {
                         read.whole,
                         read.start == 0,
                         read.unread.lines as i64,
-                        read.unread.first
+                        read.unread.first,
+                        read.tail_hash
                     ])?;
                 }
                 row.id
@@ -1237,6 +1286,8 @@ struct FileRead {
     unread: Unread,
     /// The file is one JSON document, read whole (see the schema's version 4).
     whole: bool,
+    /// [`tail_hash`] of the bytes before `consumed`.
+    tail_hash: Option<i64>,
     responses: HashMap<String, Response>,
     tools: HashMap<String, ToolUse>,
     limits: HashMap<String, LimitHit>,
@@ -1321,6 +1372,7 @@ fn read_from(
         consumed = pos;
         new_open_tail = false;
     }
+    let tail_hash = tail_hash(&mut file, consumed)?;
     let lines = pipeline.stats().lines;
     let (collector, _) = pipeline.finish()?;
     let spans = collector.spans().clone();
@@ -1334,6 +1386,7 @@ fn read_from(
         open_tail: new_open_tail,
         unread,
         whole,
+        tail_hash,
         responses,
         tools,
         limits,
@@ -1574,9 +1627,11 @@ mod tests {
         cuts.sort_unstable();
         for cut in cuts {
             std::fs::write(&file, &bytes[..cut]).unwrap();
-            ledger
+            let stats = ledger
                 .update(&[], std::slice::from_ref(&file), &mut no_problem)
                 .unwrap();
+            // Appended to: read on, never again from the start.
+            assert_eq!(stats.rereads, [], "after {cut} bytes");
             let indexed = ledger.entries(&Scope::All, None, &prices()).unwrap();
             let fresh = read_fresh(std::slice::from_ref(&file), &prices(), &mut no_problem);
             assert_eq!(rows(&indexed), rows(&fresh), "after {cut} bytes");
@@ -1587,6 +1642,11 @@ mod tests {
         }
         let all = ledger.entries(&Scope::All, None, &prices()).unwrap();
         assert!(all.rows.len() > 50, "the corpus file has many responses");
+        // Nothing written since: nothing read.
+        let stats = ledger
+            .update(&[], std::slice::from_ref(&file), &mut no_problem)
+            .unwrap();
+        assert_eq!((stats.files_read, stats.rereads), (0, vec![]));
         let _ = std::fs::remove_dir_all(&dir);
     }
 
@@ -1640,6 +1700,96 @@ mod tests {
             .update(&[], std::slice::from_ref(&file), &mut no_problem)
             .unwrap();
         let indexed = ledger.entries(&Scope::All, None, &prices()).unwrap();
+        assert_eq!(indexed.unread, Unread::default());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// Another real transcript, longer than [`CORPUS`]'s first 50 lines and sharing no
+    /// responses with it.
+    const OTHER: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../fixtures/corpus/leolin84200704__posthog-impact-dashboard__claude-session.jsonl"
+    );
+
+    /// The file's inode, to check a write went to the same file.
+    #[cfg(unix)]
+    fn inode(path: &Path) -> u64 {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(path).unwrap().ino()
+    }
+
+    /// A short transcript written over in place (same inode) by a longer, different one (the
+    /// tester's `cp other.jsonl s.jsonl`): read again from the start, not from the old offset
+    /// in the middle of a line of the new content; the old rows stay as history.
+    #[test]
+    fn a_file_written_over_in_place_by_a_longer_one_is_read_again() {
+        let dir = temp("overwritten");
+        let text = String::from_utf8(std::fs::read(CORPUS).unwrap()).unwrap();
+        let short: String = text.split_inclusive('\n').take(50).collect();
+        let other = std::fs::read(OTHER).unwrap();
+        assert!(other.len() > short.len());
+        let file = dir.join("s.jsonl");
+        std::fs::write(&file, &short).unwrap();
+        let mut ledger = Ledger::open(&dir.join("i.sqlite3"), &mut |_| {}).unwrap();
+        ledger
+            .update(&[], std::slice::from_ref(&file), &mut no_problem)
+            .unwrap();
+        #[cfg(unix)]
+        let ino = inode(&file);
+        std::fs::write(&file, &other).unwrap();
+        #[cfg(unix)]
+        assert_eq!(inode(&file), ino, "written over in place");
+        let stats = ledger
+            .update(&[], std::slice::from_ref(&file), &mut no_problem)
+            .unwrap();
+        assert_eq!(stats.rereads, [(path_key(&file), Reread::Overwritten)]);
+        assert_eq!(stats.bytes, other.len() as u64);
+        // Both contents read fresh, each from its own copy: the new one's responses and the
+        // old one's kept, nothing unread.
+        let (old, new) = (dir.join("old.jsonl"), dir.join("new.jsonl"));
+        std::fs::write(&old, &short).unwrap();
+        std::fs::write(&new, &other).unwrap();
+        let fresh_old = read_fresh(std::slice::from_ref(&old), &prices(), &mut no_problem);
+        let fresh_new = read_fresh(std::slice::from_ref(&new), &prices(), &mut no_problem);
+        let mut expected = rows(&fresh_old);
+        expected.extend(rows(&fresh_new));
+        expected.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
+        assert!(!fresh_old.rows.is_empty() && fresh_new.rows.len() > fresh_old.rows.len());
+        let indexed = ledger.entries(&Scope::All, None, &prices()).unwrap();
+        assert_eq!(rows(&indexed), expected);
+        assert_eq!(indexed.unread, Unread::default());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// A transcript whose last line was damaged (NUL bytes, as a crash leaves) is restored in
+    /// place from its clean copy, the same size: read again, the line read, nothing unread.
+    #[test]
+    fn a_damaged_file_restored_in_place_at_the_same_size_is_read_again() {
+        let dir = temp("restored");
+        let clean = std::fs::read(CORPUS).unwrap();
+        let last = clean[..clean.len() - 1]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .unwrap()
+            + 1;
+        let mut damaged = clean.clone();
+        damaged[last..clean.len() - 1].fill(0);
+        let file = dir.join("s.jsonl");
+        std::fs::write(&file, &damaged).unwrap();
+        let mut ledger = Ledger::open(&dir.join("i.sqlite3"), &mut |_| {}).unwrap();
+        ledger
+            .update(&[], std::slice::from_ref(&file), &mut no_problem)
+            .unwrap();
+        let indexed = ledger.entries(&Scope::All, None, &prices()).unwrap();
+        assert_eq!(indexed.unread.lines, 1);
+        std::fs::write(&file, &clean).unwrap();
+        let stats = ledger
+            .update(&[], std::slice::from_ref(&file), &mut no_problem)
+            .unwrap();
+        assert_eq!(stats.rereads, [(path_key(&file), Reread::Overwritten)]);
+        let indexed = ledger.entries(&Scope::All, None, &prices()).unwrap();
+        let fresh = read_fresh(std::slice::from_ref(&file), &prices(), &mut no_problem);
+        assert_eq!(rows(&indexed), rows(&fresh));
         assert_eq!(indexed.unread, Unread::default());
         let _ = std::fs::remove_dir_all(&dir);
     }
@@ -1762,7 +1912,8 @@ mod tests {
         let conn = Connection::open(path).unwrap();
         // What version 5 added.
         conn.execute_batch(
-            "ALTER TABLE files DROP COLUMN unread_lines; ALTER TABLE files DROP COLUMN first_unread;",
+            "ALTER TABLE files DROP COLUMN unread_lines; ALTER TABLE files DROP COLUMN first_unread;
+             ALTER TABLE files DROP COLUMN tail_hash;",
         )
         .unwrap();
         // What version 4 added.

@@ -38,7 +38,10 @@
 //! Version 5 added `unread_lines` and `first_unread` to `files`: how many lines of the file
 //! could not be read as records (their usage is missing from reports) and the first of them
 //! as `FILE:LINE: byte OFFSET: message`. A read from the file's start sets them, a read of
-//! appended lines adds to them. Migrating reads every file again to count them.
+//! appended lines adds to them. It also added `tail_hash`: the fingerprint of the up to 4 KiB
+//! before `consumed` (SipHash-1-3, keys 0, as a signed 64-bit integer; NULL: none), checked
+//! before reading on from `consumed`, so a file written over in place (same inode, as large
+//! or larger) is read again from its start. Migrating reads every file again to count them.
 //!
 //! Version 2 added the price factors. Migrating from version 1 adds the columns (NULL) and
 //! sets every file's progress back to its start, so the next update reads the transcripts
@@ -155,11 +158,13 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE files ADD COLUMN whole INTEGER NOT NULL DEFAULT 0;
     ",
     // 4 → 5: per file, the lines that could not be read (malformed, truncated, binary) and
-    // where the first is, so every report can say what is missing; every file read again to
-    // count them.
+    // where the first is, so every report can say what is missing; the fingerprint of the
+    // bytes before what was consumed, to see a file written over in place; every file read
+    // again to count and fill them.
     "
     ALTER TABLE files ADD COLUMN unread_lines INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE files ADD COLUMN first_unread TEXT;
+    ALTER TABLE files ADD COLUMN tail_hash INTEGER;
     UPDATE files SET consumed = 0, line = 1, open_tail = 0;
     ",
 ];
