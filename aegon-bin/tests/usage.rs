@@ -1161,3 +1161,34 @@ fn unreadable_lines_are_said_on_every_report() {
     }
     let _ = std::fs::remove_dir_all(&data);
 }
+
+#[test]
+fn a_copy_indexed_after_its_original_is_reported_over_its_own_path() {
+    // The tester's case: a transcript and a copy of it in another folder, indexed together,
+    // then a report over the copy's folder alone; and the resumed session of
+    // fixtures/bugs/08 over its own file. The index must give what --no-index gives.
+    let data = temp("copies");
+    let (proj, rep) = (data.join("proj"), data.join("rep"));
+    std::fs::create_dir_all(&proj).unwrap();
+    std::fs::create_dir_all(&rep).unwrap();
+    let a = proj.join("a.jsonl");
+    std::fs::copy(fixture("AlexandreVassard__will-it-rain__claude.jsonl"), &a).unwrap();
+    std::fs::copy(&a, rep.join("a-copy.jsonl")).unwrap();
+    let bugs = root().join("fixtures/bugs/08-resume-copy");
+    let (a8, b8) = (proj.join("a8.jsonl"), rep.join("b8.jsonl"));
+    std::fs::copy(bugs.join("11111111-2222-4333-8444-5555555555a8.jsonl"), &a8).unwrap();
+    std::fs::copy(bugs.join("11111111-2222-4333-8444-5555555555b8.jsonl"), &b8).unwrap();
+    let s = |p: &Path| p.to_str().unwrap().to_owned();
+    run_json(&data, &["usage", "daily", "--json", &s(&proj), &s(&rep)]);
+    for scope in [s(&rep), s(&b8), s(&rep.join("a-copy.jsonl"))] {
+        let indexed = run_json(&data, &["usage", "session", "--json", &scope]);
+        let fresh = run_json(&data, &["usage", "session", "--json", "--no-index", &scope]);
+        assert!(calls(&fresh) > 0, "{scope}");
+        assert_eq!(calls(&indexed), calls(&fresh), "{scope}");
+        assert_eq!(indexed, fresh, "{scope}");
+    }
+    // fixtures/bugs/README.md: session B alone holds 3 API calls (its copy of A's 2 and its own).
+    let b = run_json(&data, &["usage", "daily", "--json", &s(&b8)]);
+    assert_eq!(calls(&b), 3);
+    let _ = std::fs::remove_dir_all(&data);
+}

@@ -17,7 +17,9 @@
 //! - **Once per response.** Rows are keyed by the response's identity ([`collect::response_key`],
 //!   the correlator's rule) and merged field by field with the maximum, so re-reading, resumed
 //!   copies of a session and moved files never count twice. A response belongs to the file
-//!   where it was first indexed; the session it counts in is decided at report time by
+//!   where it was first indexed, and each other file it was read from is noted, so a report
+//!   over some paths holds every response written in them, as a read of those files alone
+//!   does; the session it counts in is decided at report time by
 //!   `--summary`'s rule ([`collect::first_occurred`], over each session's first and last line
 //!   and the other sessions the response was written in), never by indexing order.
 //! - **One file, one row.** Folders and files named are resolved ([`canonical`]); a file
@@ -627,36 +629,46 @@ impl Ledger {
                      prompt_tokens = max(coalesce(prompt_tokens, 0), excluded.prompt_tokens),
                      agent = coalesce(agent, excluded.agent)",
             )?;
-            let mut stored_session =
-                tx.prepare_cached("SELECT session FROM responses WHERE key = ?1")?;
+            let mut stored_row =
+                tx.prepare_cached("SELECT session, file_id FROM responses WHERE key = ?1")?;
             let mut also = tx.prepare_cached(
                 "INSERT OR IGNORE INTO response_sessions (key, session, project)
                  VALUES (?1, ?2, ?3)",
+            )?;
+            let mut also_file = tx.prepare_cached(
+                "INSERT OR IGNORE INTO response_files (key, file_id, session) VALUES (?1, ?2, ?3)",
             )?;
             for (k, r) in &read.responses {
                 let t = r.tokens;
                 let f = &r.factors;
                 // Written in another session before: note this one too (the owner is decided
                 // at report time, by the rule, never by the order files were indexed in).
-                let stored: Option<Option<i64>> =
-                    stored_session.query_row([k], |row| row.get(0)).optional()?;
+                let stored: Option<(Option<i64>, i64)> = stored_row
+                    .query_row([k], |row| Ok((row.get(0)?, row.get(1)?)))
+                    .optional()?;
                 let mut sessions = r
                     .session
                     .iter()
                     .map(|s| (s, &r.project))
-                    .chain(r.also.iter().map(|(s, p)| (s, p)));
-                // A new row takes the first; any other session is noted beside the row's.
-                let row_session = match stored {
-                    Some(s) => s,
-                    None => match sessions.next() {
-                        Some((s, _)) => names.id(&tx, Some(s))?,
-                        None => None,
+                    .chain(r.also.iter().map(|(s, p)| (s, p)))
+                    .peekable();
+                // A new row takes this file and its first session; any other session is noted
+                // beside the row's, and any other (file, session) it was read from in
+                // `response_files`, so a report over paths finds it in each.
+                let (row_session, row_file) = match stored {
+                    Some(row) => row,
+                    None => match sessions.peek() {
+                        Some((s, _)) => (names.id(&tx, Some(s))?, file_id),
+                        None => (None, file_id),
                     },
                 };
                 for (session, project) in sessions {
                     let id = names.id(&tx, Some(session))?;
                     if id != row_session {
                         also.execute(params![k, id, names.id(&tx, project.as_deref())?])?;
+                    }
+                    if id != row_session || file_id != row_file {
+                        also_file.execute(params![k, file_id, id])?;
                     }
                 }
                 upsert.execute(params![
@@ -924,17 +936,42 @@ impl Ledger {
              FROM responses WHERE ?1 IS NULL"
         })?;
         let owners = self.owners()?;
+        // Over paths: the sessions each response was also read in from files in scope (a
+        // copy, a resumed session first indexed from elsewhere).
+        let mut copies: HashMap<String, Vec<u32>> = HashMap::new();
+        if let Some(ids) = &files {
+            let mut stmt = self
+                .conn
+                .prepare_cached("SELECT key, file_id, session FROM response_files")?;
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                if ids.contains(&r.get(1)?) {
+                    let session = u32::try_from(r.get::<_, i64>(2)?).unwrap_or(0);
+                    copies.entry(r.get(0)?).or_default().push(session);
+                }
+            }
+        }
         let mut rows = stmt.query([since_ms])?;
         while let Some(r) = rows.next()? {
             let file_id: i64 = r.get(0)?;
-            if files.as_ref().is_some_and(|ids| !ids.contains(&file_id)) {
-                continue;
-            }
             let name = |i: usize| -> rusqlite::Result<u32> {
                 Ok(r.get::<_, Option<i64>>(i)?
                     .and_then(|v| u32::try_from(v).ok())
                     .unwrap_or(0))
             };
+            // Over paths: kept when read from a file in scope, counted in the session the rule
+            // picks among those it was written in there (as a read of those files alone).
+            let mut in_scope = Vec::new();
+            if let Some(ids) = &files {
+                let key = r.get_ref(15)?.as_str().unwrap_or("");
+                in_scope.extend(copies.get(key).into_iter().flatten());
+                if ids.contains(&file_id) {
+                    in_scope.push(name(2)?);
+                }
+                if in_scope.is_empty() {
+                    continue;
+                }
+            }
             let tokens = tokens_at(r, 6)?;
             let model = name(4)?;
             let (cost_pico, estimated) = pricer.price(
@@ -948,7 +985,8 @@ impl Ledger {
                 (name(2)?, name(3)?)
             } else {
                 let key = r.get_ref(15)?.as_str().unwrap_or("");
-                owners.owner(key, (name(2)?, name(3)?), &out.names)
+                let among = files.is_some().then_some(in_scope.as_slice());
+                owners.owner(key, (name(2)?, name(3)?), &out.names, among)
             };
             match r.get::<_, Option<i64>>(1)? {
                 Some(ts_ms) => out.rows.push(Entry {
@@ -1094,7 +1132,7 @@ impl Ledger {
                     .unwrap_or(0))
             };
             let key = r.get_ref(10)?.as_str().unwrap_or("");
-            let (owner, _) = owners.owner(key, (name_id(11)?, name_id(12)?), &names);
+            let (owner, _) = owners.owner(key, (name_id(11)?, name_id(12)?), &names, None);
             if i64::from(owner) != id {
                 continue;
             }
@@ -1136,8 +1174,15 @@ struct Owners {
 
 impl Owners {
     /// The (session, project) response `key`, stored with `row`, counts in
-    /// ([`collect::first_occurred`]).
-    fn owner(&self, key: &str, row: (u32, u32), names: &[String]) -> (u32, u32) {
+    /// ([`collect::first_occurred`]), among the sessions in `among` when given (those it was
+    /// written in within the files a report covers).
+    fn owner(
+        &self,
+        key: &str,
+        row: (u32, u32),
+        names: &[String],
+        among: Option<&[u32]>,
+    ) -> (u32, u32) {
         let Some(also) = self.also.get(key) else {
             return row;
         };
@@ -1147,7 +1192,14 @@ impl Owners {
                 self.spans.get(&i64::from(s)).copied(),
             )
         };
-        also.iter().fold(row, |best, &other| {
+        let mut candidates = std::iter::once(&row)
+            .chain(also)
+            .copied()
+            .filter(|(s, _)| among.is_none_or(|a| a.contains(s)));
+        let Some(first) = candidates.next() else {
+            return row;
+        };
+        candidates.fold(first, |best, other| {
             if best.0 != 0 && collect::first_occurred(ranked(best), ranked(other)) {
                 best
             } else {
@@ -1857,6 +1909,87 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
     }
 
+    /// Real transcripts (fixtures/corpus) and the resumed session of fixtures/bugs/08.
+    const SCOPED: [&str; 4] = [
+        "corpus/thejamesnick__agentic-wallet__claude-session.jsonl",
+        "corpus/marot__spotter__test__fixtures__transcripts__tool_heavy.jsonl",
+        "bugs/08-resume-copy/11111111-2222-4333-8444-5555555555a8.jsonl",
+        "bugs/08-resume-copy/11111111-2222-4333-8444-5555555555b8.jsonl",
+    ];
+
+    #[test]
+    fn a_report_over_paths_equals_a_fresh_read_of_them_whatever_was_indexed_before() {
+        let dir = temp("scoped");
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures");
+        let (proj, res, rep) = (dir.join("proj"), dir.join("res"), dir.join("rep"));
+        for d in [&proj, &res, &rep] {
+            std::fs::create_dir_all(d).unwrap();
+        }
+        let put = |to: PathBuf, from: &Path| {
+            std::fs::copy(from, &to).unwrap();
+            to
+        };
+        let a = put(proj.join("a.jsonl"), Path::new(CORPUS));
+        let w = put(proj.join("w.jsonl"), &fixtures.join(SCOPED[0]));
+        let t = put(proj.join("t.jsonl"), &fixtures.join(SCOPED[1]));
+        let a8 = put(res.join("a8.jsonl"), &fixtures.join(SCOPED[2]));
+        let b8 = put(res.join("b8.jsonl"), &fixtures.join(SCOPED[3]));
+        // Copies of whole transcripts, of the original and of its resumed session.
+        let copies = [
+            put(rep.join("a-copy.jsonl"), &a),
+            put(rep.join("t-copy.jsonl"), &t),
+            put(rep.join("a8-copy.jsonl"), &a8),
+            put(rep.join("b8-copy.jsonl"), &b8),
+        ];
+        let originals = [a, w, t, a8.clone(), b8.clone()];
+        let all: Vec<PathBuf> = originals.iter().chain(&copies).cloned().collect();
+        let mut orders = vec![all.clone(), all.iter().rev().cloned().collect()];
+        orders.push(copies.iter().chain(&originals).cloned().collect());
+        orders.push(vec![b8.clone(), copies[2].clone(), a8.clone()]);
+        orders[3].extend(all.iter().cloned());
+        // Scopes: folders, single files, a copy beside another folder.
+        let folder = |d: &Path| -> Vec<PathBuf> {
+            all.iter().filter(|f| f.starts_with(d)).cloned().collect()
+        };
+        let scopes: Vec<(Vec<PathBuf>, Vec<PathBuf>)> = vec![
+            (vec![rep.clone()], vec![]),
+            (vec![res.clone()], vec![]),
+            (vec![proj.clone()], vec![]),
+            (vec![], vec![b8.clone()]),
+            (vec![], vec![copies[2].clone()]),
+            (vec![], vec![copies[3].clone()]),
+            (vec![], vec![copies[0].clone()]),
+            (vec![res.clone()], vec![copies[0].clone()]),
+            (vec![], vec![a8.clone(), copies[3].clone()]),
+        ];
+        for (n, order) in orders.iter().enumerate() {
+            let mut ledger = Ledger::open(&dir.join(format!("i{n}.sqlite3")), &mut |_| {}).unwrap();
+            for f in order {
+                ledger
+                    .update(&[], std::slice::from_ref(f), &mut no_problem)
+                    .unwrap();
+            }
+            let indexed = ledger.entries(&Scope::All, None, &prices()).unwrap();
+            let fresh = read_fresh(&originals, &prices(), &mut no_problem);
+            assert_eq!(rows(&indexed), rows(&fresh), "order {n}, all");
+            for (roots, files) in &scopes {
+                let mut covered: Vec<PathBuf> = roots.iter().flat_map(|r| folder(r)).collect();
+                covered.extend(files.iter().cloned());
+                covered.sort();
+                let scope = Scope::Paths {
+                    roots: roots.clone(),
+                    files: files.clone(),
+                    ids: Vec::new(),
+                };
+                let indexed = ledger.entries(&scope, None, &prices()).unwrap();
+                let fresh = read_fresh(&covered, &prices(), &mut no_problem);
+                assert!(!fresh.rows.is_empty(), "{covered:?}");
+                assert_eq!(rows(&indexed), rows(&fresh), "order {n}, {covered:?}");
+            }
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
     #[test]
     fn a_valid_last_line_without_newline_is_read_once() {
         let dir = temp("tail");
@@ -1913,7 +2046,7 @@ mod tests {
         // What version 5 added.
         conn.execute_batch(
             "ALTER TABLE files DROP COLUMN unread_lines; ALTER TABLE files DROP COLUMN first_unread;
-             ALTER TABLE files DROP COLUMN tail_hash;",
+             ALTER TABLE files DROP COLUMN tail_hash; DROP TABLE response_files;",
         )
         .unwrap();
         // What version 4 added.

@@ -13,6 +13,7 @@
 //! | `files` | transcript path | device, inode, bytes consumed, line number there, whether a valid last line without its newline was consumed, present on disk at the last scan |
 //! | `responses` | API response (identity key) | first file, time (UTC ms), session, project, model, subagent flag, the five token counts; since version 2 its price factors: speed, service tier, inference geo (names; NULL when the transcript names none) and prompt size in tokens (NULL: not recorded, see below) |
 //! | `tools` | tool call (`tool_use_id`) | first file, time, session, project, tool, subagent flag, error flag |
+//! | `response_files` | response also read from another file or session than its row's (since version 5) | key, file, session there |
 //! | `limit_hits` | limit message in a transcript | time, session, text |
 //! | `limit_readings` | official reading from the status line | time read, window (`five_hour`, `seven_day`, …), used %, reset time |
 //! | `meta` | key | small settings (`last_scan_ms`) |
@@ -41,7 +42,11 @@
 //! appended lines adds to them. It also added `tail_hash`: the fingerprint of the up to 4 KiB
 //! before `consumed` (SipHash-1-3, keys 0, as a signed 64-bit integer; NULL: none), checked
 //! before reading on from `consumed`, so a file written over in place (same inode, as large
-//! or larger) is read again from its start. Migrating reads every file again to count them.
+//! or larger) is read again from its start; and `response_files`: each other file (and session
+//! there, a `names` id) a response was also read from besides its row's file and session (a
+//! copy, a resumed session), so a report over some paths finds every response written in
+//! them, not only those first indexed from them. Migrating reads every file again to count
+//! and fill them.
 //!
 //! Version 2 added the price factors. Migrating from version 1 adds the columns (NULL) and
 //! sets every file's progress back to its start, so the next update reads the transcripts
@@ -159,12 +164,19 @@ pub const MIGRATIONS: &[&str] = &[
     ",
     // 4 → 5: per file, the lines that could not be read (malformed, truncated, binary) and
     // where the first is, so every report can say what is missing; the fingerprint of the
-    // bytes before what was consumed, to see a file written over in place; every file read
-    // again to count and fill them.
+    // bytes before what was consumed, to see a file written over in place; the other files
+    // (and sessions there) each response was also read from, so a report over paths finds it;
+    // every file read again to count and fill them.
     "
     ALTER TABLE files ADD COLUMN unread_lines INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE files ADD COLUMN first_unread TEXT;
     ALTER TABLE files ADD COLUMN tail_hash INTEGER;
+    CREATE TABLE response_files (
+        key     TEXT NOT NULL,
+        file_id INTEGER NOT NULL,
+        session INTEGER NOT NULL,
+        PRIMARY KEY (key, file_id, session)
+    ) WITHOUT ROWID;
     UPDATE files SET consumed = 0, line = 1, open_tail = 0;
     ",
 ];
