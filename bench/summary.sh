@@ -82,7 +82,7 @@ if [ "$have_ccusage" = 1 ] && [ -n "${best["ccusage session --json --offline"]:-
 fi
 repeated=$("$aegon" --summary --json "$projects" 2>&1 >/dev/null | sed -n 's/^aegon: \([0-9]*\) lines repeated.*/\1/p')
 lines=$(cat $(find "$projects" -name '*.jsonl') | wc -l)
-printf '\nLines repeating an earlier entry (the copies): %s of %s (%s%%); aegon hashes these instead of\nparsing them (Pipeline::skip_repeated_lines), so its figure above is mostly hashing and reading.\n' \
+printf '\nLines repeating an earlier entry (the copies): %s of %s (%s%%); aegon hashes these instead of\nparsing them (see pipeline.rs, CleanLines), so its figure above is mostly hashing and reading.\n' \
   "${repeated:-0}" "$lines" "$(awk -v r="${repeated:-0}" -v l="$lines" 'BEGIN{printf "%.1f", l ? 100*r/l : 0}')"
 echo
 echo "Token totals (deduplicated; copies share message ids):"
