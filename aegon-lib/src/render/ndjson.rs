@@ -722,18 +722,10 @@ fn push_compact(buf: &mut Vec<u8>, raw: &[u8]) {
 }
 
 /// Appends the decimal digits of `n`.
-fn push_u64(buf: &mut Vec<u8>, mut n: u64) {
+fn push_u64(buf: &mut Vec<u8>, n: u64) {
     let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    buf.extend_from_slice(&digits[i..]);
+    let first = crate::render::text::fill_digits(&mut digits, n);
+    buf.extend_from_slice(&digits[first..]);
 }
 
 #[cfg(test)]

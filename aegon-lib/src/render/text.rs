@@ -333,7 +333,7 @@ pub fn push_thousands(out: &mut String, n: u64) {
 }
 
 /// Writes the decimal digits of `n` at the end of `digits`; returns where they start.
-fn fill_digits(digits: &mut [u8; 20], mut n: u64) -> usize {
+pub(crate) fn fill_digits(digits: &mut [u8; 20], mut n: u64) -> usize {
     let mut i = digits.len();
     loop {
         i -= 1;
