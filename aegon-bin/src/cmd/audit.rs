@@ -15,6 +15,7 @@ use aegon::render::text::{inert, str_width, thousands};
 use aegon::source::tree::JsonSkip;
 
 use crate::args::InputArg;
+use crate::cmd::usage::{color_value, custom};
 use crate::report::warn;
 
 /// The command's help.
@@ -73,10 +74,6 @@ struct Options {
     paths: Vec<InputArg>,
 }
 
-fn custom(message: String) -> lexopt::Error {
-    lexopt::Error::Custom(message.into())
-}
-
 fn format_named(option: &str, value: OsString) -> Result<Format, lexopt::Error> {
     value.to_str().and_then(Format::from_name).ok_or_else(|| {
         let names: Vec<&str> = Format::ALL.iter().map(|f| f.as_str()).collect();
@@ -110,15 +107,7 @@ fn parse(args: Vec<OsString>) -> Result<Option<Options>, lexopt::Error> {
                     ))
                 })?);
             }
-            Long("color") | Long("colour") => {
-                let v = parser.value()?.to_string_lossy().into_owned();
-                o.color = match v.as_str() {
-                    "auto" => None,
-                    "always" => Some(true),
-                    "never" => Some(false),
-                    _ => return Err(custom(format!("--color: '{v}'? auto, always or never"))),
-                };
-            }
+            Long("color") | Long("colour") => o.color = color_value(parser.value()?)?,
             Short('q') | Long("quiet") => o.quiet = true,
             Value(v) if v == "-" => o.paths.push(InputArg::Stdin),
             Value(v) => o.paths.push(InputArg::Path(PathBuf::from(v))),

@@ -117,8 +117,20 @@ enum TokenLimit {
     Tokens(u64),
 }
 
-fn custom(message: String) -> lexopt::Error {
+/// An option error with `message`.
+pub(crate) fn custom(message: String) -> lexopt::Error {
     lexopt::Error::Custom(message.into())
+}
+
+/// `--color`'s value for a subcommand that writes a table: `auto` (`None`: colour on a
+/// terminal unless NO_COLOR), `always` or `never`; anything else is a usage error.
+pub(crate) fn color_value(v: OsString) -> Result<Option<bool>, lexopt::Error> {
+    match v.to_string_lossy().as_ref() {
+        "auto" => Ok(None),
+        "always" => Ok(Some(true)),
+        "never" => Ok(Some(false)),
+        v => Err(custom(format!("--color: '{v}'? auto, always or never"))),
+    }
 }
 
 fn parse(args: Vec<OsString>, now: i64) -> Result<Option<Options>, lexopt::Error> {
@@ -209,15 +221,7 @@ fn parse(args: Vec<OsString>, now: i64) -> Result<Option<Options>, lexopt::Error
             Long("active") => o.active = true,
             Long("no-index") => o.no_index = true,
             Long("pricing") => o.pricing = Some(parser.value()?.into()),
-            Long("color") | Long("colour") => {
-                let v = parser.value()?.to_string_lossy().into_owned();
-                o.color = match v.as_str() {
-                    "auto" => None,
-                    "always" => Some(true),
-                    "never" => Some(false),
-                    _ => return Err(custom(format!("--color: '{v}'? auto, always or never"))),
-                };
-            }
+            Long("color") | Long("colour") => o.color = color_value(parser.value()?)?,
             Short('q') | Long("quiet") => o.quiet = true,
             Value(v) if !kind_given && o.paths.is_empty() => {
                 let kind = match v.to_str() {
