@@ -29,6 +29,17 @@ pub struct Line<'a> {
     pub terminated: bool,
 }
 
+impl Line<'_> {
+    /// Where the line stands in the input `file`: its number and the byte offset of its start.
+    pub fn source<'f>(&self, file: &'f str) -> crate::event::Source<'f> {
+        crate::event::Source {
+            file,
+            line: self.number,
+            offset: self.offset,
+        }
+    }
+}
+
 /// What the splitter hands to its callback.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LineItem<'a> {

@@ -34,11 +34,7 @@ pub fn decode_line<F>(file: &str, line: Line<'_>, mut emit: F) -> ControlFlow<()
 where
     F: for<'e> FnMut(Event<'e>) -> ControlFlow<()>,
 {
-    let source = Source {
-        file,
-        line: line.number,
-        offset: line.offset,
-    };
+    let source = line.source(file);
     if line.bytes.iter().all(u8::is_ascii_whitespace) {
         return ControlFlow::Continue(());
     }

@@ -107,11 +107,7 @@ impl Decoder {
     where
         F: for<'e> FnMut(Event<'e>) -> ControlFlow<()>,
     {
-        let source = Source {
-            file,
-            line: line.number,
-            offset: line.offset,
-        };
+        let source = line.source(file);
         if line.bytes.iter().all(u8::is_ascii_whitespace) {
             return ControlFlow::Continue(());
         }
