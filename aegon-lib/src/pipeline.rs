@@ -238,6 +238,18 @@ impl Input {
     }
 }
 
+/// What [`Pipeline::end_document`] did with an input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocumentEnd {
+    /// The input is read line by line, not as a document: nothing was done.
+    NotDocument,
+    /// The document was decoded (the renderer's answer), and the input started over.
+    Decoded(Flow),
+    /// The document ends before its JSON value does (read while still being written): kept
+    /// undecoded.
+    CutOff,
+}
+
 /// Where a [`Pipeline::read_to_end`] failed.
 #[derive(Debug)]
 pub enum ReadError {
@@ -376,14 +388,50 @@ impl<R: Renderer> Pipeline<R> {
     /// that its agent rewrites as it grows): decodes the document gathered so far, then
     /// starts the input over as [`Pipeline::rewind`] does, ready for the file to be read again
     /// from its start once it changes. Entries already seen count once (the correlator knows
-    /// their identities). `None` when `input` is not a document (nothing is done).
-    pub fn end_document(&mut self, input: &mut Input) -> io::Result<Option<Flow>> {
+    /// their identities).
+    ///
+    /// A document that ends before its JSON value does ([`DocumentEnd::CutOff`]: read while
+    /// its agent was still writing it) is kept, not decoded: the caller reads the file again
+    /// from its start (after [`Pipeline::rewind`]) when it changes, and if it never does,
+    /// [`Pipeline::close`] decodes and reports it as it stands.
+    pub fn end_document(&mut self, input: &mut Input) -> io::Result<DocumentEnd> {
         if !input.is_document() {
-            return Ok(None);
+            return Ok(DocumentEnd::NotDocument);
         }
-        let flow = self.finish_input(input)?;
+        // The last line, which a chat file does not end with a newline, joins the document.
+        let flow = self.finish_last_line(input)?;
+        if flow.is_continue() && input.decoder.document_ends_early() {
+            return Ok(DocumentEnd::CutOff);
+        }
+        let flow = match flow {
+            ControlFlow::Continue(()) => self.finish_input(input)?,
+            stop => stop,
+        };
         self.rewind(input);
-        Ok(Some(flow))
+        Ok(DocumentEnd::Decoded(flow))
+    }
+
+    /// Decodes `input`'s pending last line (one without a newline), if any; a document
+    /// gathers it.
+    fn finish_last_line(&mut self, input: &mut Input) -> io::Result<Flow> {
+        let Input {
+            name,
+            splitter,
+            decoder,
+        } = input;
+        let mut sink = EventSink {
+            max_line: self.options.max_line,
+            agents: self.options.agents,
+            document: None,
+            correlator: &mut self.correlator,
+            clean_lines: &mut self.clean_lines,
+            line_reported: false,
+            stats: &mut self.stats,
+            renderer: &mut self.renderer,
+            error: None,
+        };
+        let flow = splitter.finish(|item| sink.line(name, decoder, item));
+        sink.done(flow)
     }
 
     /// Decodes `input`'s last line and a gathered document.

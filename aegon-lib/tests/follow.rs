@@ -235,3 +235,61 @@ fn from_a_size_reads_what_came_after_it() {
         [format!("cut@2:{cut_at}"), format!("later@3:{later_at}")]
     );
 }
+
+/// The Gemini CLI chat file of the fixtures (a whole JSON document, no trailing newline).
+fn gemini_chat() -> String {
+    fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(
+        "../fixtures/agents/gemini/Ju-l-e-s__Myflix__.gemini__tmp__ai__chats__session-2026-02-22T10-41-6c9579c5.json",
+    ))
+    .unwrap()
+}
+
+/// Gemini CLI rewrites its chat file in place (truncate, then write): a poll can come while
+/// the document is half written. That half is held, not reported as cut off; the finished
+/// document is read whole once, and gives what one read of the finished file gives.
+#[test]
+fn a_json_document_read_mid_write_waits_for_its_end() {
+    let whole = gemini_chat();
+    let mut once = Fixture::new("doc-once");
+    once.append("chat.json", &whole);
+    let mut tail = Tail::new(once.path("chat.json"), "chat.json");
+    let expected = once.poll(&mut tail);
+    assert!(
+        expected.iter().any(|e| e.starts_with("usage@")),
+        "{expected:?}"
+    );
+    assert!(
+        !expected.iter().any(|e| e.starts_with("malformed")),
+        "{expected:?}"
+    );
+
+    let mut fx = Fixture::new("doc-mid-write");
+    let mut tail = Tail::new(fx.path("chat.json"), "chat.json");
+    let cut = whole.len() / 2;
+    fx.append("chat.json", &whole[..cut]);
+    assert_eq!(fx.poll(&mut tail), Vec::<String>::new());
+    // Nothing changed: still nothing to say.
+    assert_eq!(fx.poll(&mut tail), Vec::<String>::new());
+    fx.append("chat.json", &whole[cut..]);
+    assert_eq!(fx.poll(&mut tail), expected);
+}
+
+/// A document left cut off (its writer died mid-write) is reported as it stands when
+/// following stops: its whole messages are read and the cut is said, not lost silently.
+#[test]
+fn a_json_document_left_cut_off_is_reported_when_following_stops() {
+    let whole = gemini_chat();
+    let mut fx = Fixture::new("doc-cut-off");
+    let mut tail = Tail::new(fx.path("chat.json"), "chat.json");
+    fx.append("chat.json", &whole[..whole.len() * 3 / 4]);
+    assert_eq!(fx.poll(&mut tail), Vec::<String>::new());
+    let flow = tail.close(&mut fx.pipeline).unwrap();
+    assert!(flow.is_continue());
+    let seen = std::mem::take(&mut fx.pipeline.renderer().0);
+    assert!(seen.iter().any(|e| e.starts_with("usage@")), "{seen:?}");
+    assert_eq!(
+        seen.last().map(|e| e.starts_with("malformed@")),
+        Some(true),
+        "{seen:?}"
+    );
+}

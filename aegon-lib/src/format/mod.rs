@@ -376,6 +376,21 @@ impl Decoder {
         }
     }
 
+    /// Whether the JSON document gathered so far ends before its value does: it is cut off,
+    /// as a chat file is while its agent is still writing it (Gemini CLI truncates the file,
+    /// then writes it anew). False for a line-oriented input, for a whole or otherwise
+    /// damaged document, and for one over [`MAX_DOCUMENT`] (it is not read anyway). Parses the
+    /// document once, without keeping anything.
+    pub fn document_ends_early(&self) -> bool {
+        match &self.state {
+            State::Document(doc) if doc.overflow == 0 => {
+                serde_json::from_slice::<serde::de::IgnoredAny>(&doc.text)
+                    .is_err_and(|e| e.classify() == serde_json::error::Category::Eof)
+            }
+            _ => false,
+        }
+    }
+
     /// Decodes one non-blank line, emitting its events.
     pub fn line<F>(&mut self, file: &str, line: Line<'_>, emit: &mut F) -> ControlFlow<()>
     where

@@ -19,7 +19,7 @@ use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
-use crate::pipeline::{Input, Pipeline};
+use crate::pipeline::{DocumentEnd, Input, Pipeline};
 use crate::render::{Flow, Renderer};
 
 /// What a poll noticed about the followed path (besides new bytes).
@@ -171,7 +171,9 @@ impl Tail {
             match &current {
                 Ok(meta) if same_file => {
                     if open.document && meta.len() != open.offset {
-                        // Rewritten: read it whole again (end_document started the input over).
+                        // Rewritten: read it whole again (end_document started the input
+                        // over, unless the document was cut off and kept).
+                        pipeline.rewind(&mut open.input);
                         open.offset = 0;
                         if let Some(file) = &mut open.file {
                             if let Err(e) = file.seek(SeekFrom::Start(0)) {
@@ -290,10 +292,16 @@ impl Tail {
         };
         let (n, mut flow) = drain(open, pipeline)?;
         if n > 0 && flow.is_continue() {
-            if let Some(decoded) = pipeline.end_document(&mut open.input)? {
-                open.document = true;
-                flow = decoded;
-                pipeline.renderer().flush()?;
+            match pipeline.end_document(&mut open.input)? {
+                DocumentEnd::NotDocument => {}
+                DocumentEnd::Decoded(decoded) => {
+                    open.document = true;
+                    flow = decoded;
+                    pipeline.renderer().flush()?;
+                }
+                // Read mid-write: read whole again at its next change (or reported as it
+                // stands when following stops).
+                DocumentEnd::CutOff => open.document = true,
             }
         }
         Ok((read + n, flow))
