@@ -338,15 +338,9 @@ impl<R: Renderer> Pipeline<R> {
         }
     }
 
-    /// Feeds a chunk of `input`'s bytes; complete lines are decoded and rendered.
-    pub fn push(&mut self, input: &mut Input, chunk: &[u8]) -> io::Result<Flow> {
-        self.stats.bytes += chunk.len() as u64;
-        let Input {
-            name,
-            splitter,
-            decoder,
-        } = input;
-        let mut sink = EventSink {
+    /// The pipeline's parts lent to the line splitter's callback.
+    fn sink(&mut self) -> EventSink<'_, R> {
+        EventSink {
             max_line: self.options.max_line,
             agents: self.options.agents,
             document: None,
@@ -356,7 +350,18 @@ impl<R: Renderer> Pipeline<R> {
             stats: &mut self.stats,
             renderer: &mut self.renderer,
             error: None,
-        };
+        }
+    }
+
+    /// Feeds a chunk of `input`'s bytes; complete lines are decoded and rendered.
+    pub fn push(&mut self, input: &mut Input, chunk: &[u8]) -> io::Result<Flow> {
+        self.stats.bytes += chunk.len() as u64;
+        let Input {
+            name,
+            splitter,
+            decoder,
+        } = input;
+        let mut sink = self.sink();
         let flow = splitter.push(chunk, |item| sink.line(name, decoder, item));
         sink.done(flow)
     }
@@ -419,46 +424,22 @@ impl<R: Renderer> Pipeline<R> {
             splitter,
             decoder,
         } = input;
-        let mut sink = EventSink {
-            max_line: self.options.max_line,
-            agents: self.options.agents,
-            document: None,
-            correlator: &mut self.correlator,
-            clean_lines: &mut self.clean_lines,
-            line_reported: false,
-            stats: &mut self.stats,
-            renderer: &mut self.renderer,
-            error: None,
-        };
+        let mut sink = self.sink();
         let flow = splitter.finish(|item| sink.line(name, decoder, item));
         sink.done(flow)
     }
 
     /// Decodes `input`'s last line and a gathered document.
     fn finish_input(&mut self, input: &mut Input) -> io::Result<Flow> {
-        let Input {
-            name,
-            splitter,
-            decoder,
-        } = input;
-        let mut sink = EventSink {
-            max_line: self.options.max_line,
-            agents: self.options.agents,
-            document: None,
-            correlator: &mut self.correlator,
-            clean_lines: &mut self.clean_lines,
-            line_reported: false,
-            stats: &mut self.stats,
-            renderer: &mut self.renderer,
-            error: None,
-        };
-        let mut flow = splitter.finish(|item| sink.line(name, decoder, item));
-        if flow.is_continue() {
-            if decoder.is_document() {
-                sink.document = Some((u64::MAX, 0));
-            }
-            flow = decoder.finish(name, &mut |event| sink.event(event));
+        if self.finish_last_line(input)?.is_break() {
+            return Ok(ControlFlow::Break(()));
         }
+        let Input { name, decoder, .. } = input;
+        let mut sink = self.sink();
+        if decoder.is_document() {
+            sink.document = Some((u64::MAX, 0));
+        }
+        let flow = decoder.finish(name, &mut |event| sink.event(event));
         sink.done(flow)
     }
 
