@@ -487,11 +487,17 @@ impl Session {
         pricing: &Pricing,
     ) {
         self.events += 1;
-        self.last_seen_ms = Some(now_ms);
         let at = event
             .timestamp
             .as_deref()
             .and_then(|t| parse_millis(t).map(|ms| (ms, t)));
+        // A record without a timestamp (Claude Code's `last-prompt`, `permission-mode`, …)
+        // in a session that has them does not say when it was written: read from history it
+        // is old, and the clock passed in (the time it was read) would make a session ended
+        // months ago look live. Sessions without timestamps at all go by the clock.
+        if at.is_some() || self.last.is_none() {
+            self.last_seen_ms = Some(now_ms);
+        }
         if let Some((ms, text)) = at {
             if self.first.as_ref().is_none_or(|f| ms < f.0) {
                 self.first = Some((ms, text.to_owned()));
@@ -983,10 +989,12 @@ impl Session {
         let recent = self
             .last_seen_ms
             .is_some_and(|t| now_ms - t <= IDLE_AFTER_MS);
-        let running = self
-            .running
-            .values()
-            .any(|s| s.started_ms.is_none_or(|t| now_ms - t <= RUNNING_LIVE_MS));
+        // A call without a start time started no later than the latest event seen.
+        let running = self.running.values().any(|s| {
+            s.started_ms
+                .or(self.last_seen_ms)
+                .is_some_and(|t| now_ms - t <= RUNNING_LIVE_MS)
+        });
         if recent || running {
             Activity::Live
         } else {
@@ -1195,6 +1203,66 @@ mod tests {
         assert_eq!(sess.prompts, 2);
         assert_eq!(
             sess.activity(parse_millis("2026-01-01T00:10:00.000Z").unwrap()),
+            Activity::Idle
+        );
+    }
+
+    /// An event of `kind` without a timestamp, applied when the clock says `now`.
+    fn untimed(s: &mut Stream, now: &str, kind: EventKind<'static>) {
+        let event = Event {
+            agent: crate::event::Agent::ClaudeCode,
+            source: Source {
+                file: "t",
+                line: 2,
+                offset: 0,
+            },
+            session_id: at("s1"),
+            timestamp: None,
+            uuid: None,
+            agent_id: None,
+            sidechain: false,
+            cwd: None,
+            git_branch: None,
+            version: None,
+            kind,
+        };
+        s.sessions.apply(&event, parse_millis(now).unwrap());
+    }
+
+    #[test]
+    fn records_without_timestamps_do_not_make_an_old_session_live() {
+        // A session that ended long ago, read now: its last records (Claude Code's
+        // `last-prompt`, `permission-mode`) carry no timestamp.
+        let mut s = Stream::new();
+        s.push("2026-04-16T16:41:00.000Z", None, prompt());
+        let now = "2026-11-29T18:00:00.000Z";
+        untimed(
+            &mut s,
+            now,
+            EventKind::Unknown {
+                record_type: Some("last-prompt".into()),
+                block_type: None,
+            },
+        );
+        assert_eq!(s.session().events, 2);
+        assert_eq!(
+            s.session().activity(parse_millis(now).unwrap()),
+            Activity::Idle
+        );
+        // A call left without a result and without a start time: idle too.
+        untimed(&mut s, now, call("a", "Bash", "m1"));
+        assert_eq!(s.session().running().count(), 1);
+        assert_eq!(
+            s.session().activity(parse_millis(now).unwrap()),
+            Activity::Idle
+        );
+        // A session whose records have no timestamps at all goes by when they arrive.
+        let mut bare = Stream::new();
+        untimed(&mut bare, now, prompt());
+        let later = parse_millis(now).unwrap();
+        assert_eq!(bare.session().activity(later + 1_000), Activity::Live);
+        assert_eq!(
+            bare.session().activity(later + IDLE_AFTER_MS + 1),
             Activity::Idle
         );
     }
