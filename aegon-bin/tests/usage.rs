@@ -494,6 +494,28 @@ fn an_unknown_zone_is_an_error() {
     let _ = std::fs::remove_dir_all(&data);
 }
 
+#[test]
+fn an_argument_error_says_what_and_how_to_get_help_on_two_lines() {
+    let data = temp("badarg");
+    for args in [
+        &["usage", "--since", "yesterday"][..],
+        &["usage", "--week-start", "funday"],
+        &["audit", "--bogus"],
+    ] {
+        let out = aegon(&data, args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        let lines: Vec<&str> = err.lines().collect();
+        assert_eq!(lines.len(), 2, "{args:?}: {err:?}");
+        assert!(
+            lines[0].starts_with(&format!("aegon: {}: ", args[0])),
+            "{err:?}"
+        );
+        assert_eq!(lines[1], format!("Try 'aegon {} --help'.", args[0]));
+    }
+    let _ = std::fs::remove_dir_all(&data);
+}
+
 // ---- the index against a fresh read ------------------------------------------------------
 
 fn totals(doc: &Value) -> [u64; 5] {

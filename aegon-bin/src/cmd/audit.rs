@@ -16,7 +16,7 @@ use aegon::source::tree::JsonSkip;
 
 use crate::args::InputArg;
 use crate::cmd::usage::{color_value, custom};
-use crate::report::warn;
+use crate::report::{warn, warn_lines};
 
 /// The command's help.
 pub const HELP: &str = "\
@@ -126,7 +126,7 @@ pub fn run(args: Vec<OsString>) -> io::Result<ExitCode> {
             return Ok(ExitCode::SUCCESS);
         }
         Err(e) => {
-            warn(&format!("audit: {e}\nTry 'aegon audit --help'."));
+            warn_lines(&[&format!("audit: {e}"), "Try 'aegon audit --help'."]);
             return Ok(ExitCode::from(2));
         }
     };

@@ -15,7 +15,7 @@ use aegon::usage::time::{self, Bound, Period, TimeZone, Weekday};
 use aegon::usage::{report, total_tokens, By, Filter, ReportKind};
 use serde_json::{json, Value};
 
-use crate::report::warn;
+use crate::report::{warn, warn_lines};
 
 /// The command's help (also in `aegon --help`'s USAGE REPORTS section).
 pub const HELP: &str = "\
@@ -269,7 +269,7 @@ pub fn run(args: Vec<OsString>) -> io::Result<ExitCode> {
             return Ok(ExitCode::SUCCESS);
         }
         Err(e) => {
-            warn(&format!("usage: {e}\nTry 'aegon usage --help'."));
+            warn_lines(&[&format!("usage: {e}"), "Try 'aegon usage --help'."]);
             return Ok(ExitCode::from(2));
         }
     };
