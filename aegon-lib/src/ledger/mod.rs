@@ -281,6 +281,42 @@ fn tail_hash(file: &mut File, end: u64) -> io::Result<Option<i64>> {
     Ok(Some(h.finish() as i64))
 }
 
+/// The first table, column or index that [`schema::MIGRATIONS`] create and `conn` lacks
+/// (`files.tail_hash`, `index responses_by_time`), found by building the schema afresh in
+/// memory and comparing names. An index that says it is at [`schema::VERSION`] but lacks part
+/// of it (a development build wrote it) would fail on every query; it is moved aside instead.
+fn schema_gap(conn: &Connection) -> Result<Option<String>, Error> {
+    let reference = Connection::open_in_memory()?;
+    for step in schema::MIGRATIONS {
+        reference.execute_batch(step)?;
+    }
+    let names = |conn: &Connection, sql: &str, arg: &str| -> Result<Vec<String>, Error> {
+        let mut statement = conn.prepare(sql)?;
+        let rows = statement.query_map([arg], |r| r.get::<_, String>(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    };
+    let objects = "SELECT name FROM sqlite_master WHERE type = ?1 AND name NOT LIKE 'sqlite_%'";
+    let columns = "SELECT name FROM pragma_table_info(?1)";
+    for kind in ["table", "index"] {
+        let have = names(conn, objects, kind)?;
+        for name in names(&reference, objects, kind)? {
+            if !have.contains(&name) {
+                return Ok(Some(format!("{kind} {name}")));
+            }
+            if kind == "table" {
+                let have = names(conn, columns, &name)?;
+                if let Some(column) = names(&reference, columns, &name)?
+                    .into_iter()
+                    .find(|c| !have.contains(c))
+                {
+                    return Ok(Some(format!("column {name}.{column}")));
+                }
+            }
+        }
+    }
+    Ok(None)
+}
+
 impl Ledger {
     /// Opens (creating if needed) the index at `path`, migrating an older schema. An
     /// unusable file (not a database, corrupt, not aegon's, or from a newer schema) is moved
@@ -400,6 +436,12 @@ impl Ledger {
         };
         if version < schema::VERSION {
             ledger.migrate()?;
+        }
+        if let Some(missing) = schema_gap(&ledger.conn)? {
+            return Ok(Err(format!(
+                "schema version {} without {missing} (written by a development build?)",
+                version.max(schema::VERSION)
+            )));
         }
         Ok(Ok(ledger))
     }
@@ -2141,6 +2183,29 @@ mod tests {
             cost_of(&after, "claude-sonnet"),
             (1_897_596_000_000, vec![true; 2])
         );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn an_index_missing_part_of_its_schema_is_moved_aside_and_rebuilt() {
+        // Seen on a real machine: user_version 5 written by a development build whose schema
+        // 5 had no `files.tail_hash`; every query failed, on every run.
+        let dir = temp("schema-gap");
+        let path = dir.join("i.sqlite3");
+        drop(Ledger::open(&path, &mut |n| panic!("{n}")).unwrap());
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch("ALTER TABLE files DROP COLUMN tail_hash")
+            .unwrap();
+        drop(conn);
+        let mut notes = Vec::new();
+        let ledger = Ledger::open(&path, &mut |n| notes.push(n.to_owned())).unwrap();
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert!(notes[0].contains("column files.tail_hash"), "{notes:?}");
+        assert!(notes[0].contains("moved to"), "{notes:?}");
+        assert_eq!(schema_gap(&ledger.conn).unwrap(), None);
+        // A whole index that is aegon's, as this build writes it, opens without a note.
+        drop(ledger);
+        drop(Ledger::open(&path, &mut |n| panic!("{n}")).unwrap());
         let _ = std::fs::remove_dir_all(&dir);
     }
 
