@@ -204,10 +204,16 @@ pub fn blocks(
                 if prev.end_source != EndSource::Estimate {
                     start = start.max(prev.end_ms);
                 }
+                // The gap runs from the block's end: a known reset, else the estimate's
+                // last response + 5 h (ccusage's rule).
+                let gap_start = match prev.end_source {
+                    EndSource::Estimate => last + BLOCK_MS,
+                    _ => prev.end_ms,
+                };
                 out.push(prev);
-                if e.ts_ms - last > BLOCK_MS {
+                if e.ts_ms - last > BLOCK_MS && gap_start < e.ts_ms {
                     out.push(Block {
-                        start_ms: last + BLOCK_MS,
+                        start_ms: gap_start,
                         end_ms: e.ts_ms,
                         end_source: EndSource::Estimate,
                         actual_end_ms: None,
@@ -481,6 +487,39 @@ mod tests {
             ]
         );
         assert!(b.iter().all(|b| !b.is_active));
+    }
+
+    #[test]
+    fn the_gap_after_a_block_ended_by_a_known_reset_starts_at_the_reset() {
+        let t0 = 1_000 * 24 * H + 18 * H; // 18:00 UTC
+                                          // Responses at 18:10 and 18:42; a limit hit at 18:45 says it resets at 10pm; the next
+                                          // response comes the next day at 09:00: the gap runs 22:00 → 09:00, not 23:42 → 09:00.
+        let hits = vec![(
+            t0 + 45 * M,
+            "You've hit your limit · resets 10pm (UTC)".to_owned(),
+        )];
+        let times = [t0 + 10 * M, t0 + 42 * M, t0 + 15 * H];
+        let b = blocks(
+            &entries(&times),
+            &hits,
+            None,
+            &TimeZone::UTC,
+            t0 + 100 * H,
+            None,
+        );
+        let shape: Vec<(i64, i64, bool)> = b
+            .iter()
+            .map(|b| (b.start_ms - t0, b.end_ms - t0, b.is_gap))
+            .collect();
+        assert_eq!(
+            shape,
+            [
+                (0, 4 * H, false),
+                (4 * H, 15 * H, true),
+                (15 * H, 20 * H, false)
+            ]
+        );
+        assert_eq!(b[0].end_source, EndSource::Transcript);
     }
 
     #[test]
