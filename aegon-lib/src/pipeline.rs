@@ -230,7 +230,9 @@ impl BareLines {
     /// A line with the uuid of identity `identity` was read.
     fn uuid_line(&mut self, identity: u64) {
         self.after = Some(identity);
-        self.since.clear();
+        if !self.since.is_empty() {
+            self.since.clear();
+        }
     }
 
     /// The identity of the next line without uuid, whose bytes are `bytes`.
