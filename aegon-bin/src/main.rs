@@ -202,9 +202,9 @@ OPTIONS:
         --format NAME     Read every input as this transcript format instead of telling
                           it from the content: claude, codex, gemini-json, gemini-jsonl,
                           gemini-logs, qwen, opencode, copilot (an agent's name, such as
-                          gemini-cli, names its main format). An input whose first line
-                          is another agent's is not read: reported with its line and
-                          byte offset, exit 2.
+                          gemini-cli, names its main format). An input whose first
+                          JSON line is another agent's is not read: reported with its
+                          line and byte offset, exit 2.
         --agent NAME      Only this agent's sessions (repeatable): claude-code, codex,
                           gemini-cli, opencode, copilot-cli, qwen-code.
         --max-line SIZE   Report and skip lines longer than SIZE bytes, without
@@ -626,7 +626,7 @@ fn widen_stdin_pipe() {
 }
 
 /// Reads one input, after checking that it is not UTF-16 (which Windows tools can produce)
-/// and, when a format is `forced`, that its first line is not another agent's
+/// and, when a format is `forced`, that its first JSON line is not another agent's
 /// ([`aegon::format::misfit`]).
 fn read_one<R: Renderer>(
     name: &str,

@@ -85,7 +85,7 @@ impl<R: Renderer> Renderer for Reporting<R> {
 pub fn print_summary(stats: &Stats) {
     if stats.repeated_lines > 0 {
         warn(&format!(
-            "{} line{} repeated earlier entries (same uuid: re-appended, resumed or copied sessions) and counted once",
+            "{} line{} repeated earlier entries (same uuid, or for a line without one the same bytes after the same entry: re-appended, resumed or copied sessions) and counted once",
             stats.repeated_lines,
             plural(stats.repeated_lines),
         ));

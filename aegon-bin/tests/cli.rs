@@ -681,3 +681,42 @@ fn a_format_forced_on_another_agents_file_is_an_input_error_that_says_where() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(!kinds(&out).is_empty());
 }
+
+#[test]
+fn a_wrong_format_is_told_past_a_damaged_first_line() {
+    // The same real Claude Code transcript behind a first line of garbage (NUL padding a crash
+    // left, then text) and a record cut off: the first line that is JSON decides, and says
+    // where it is.
+    let corpus = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../fixtures/corpus/apanloco__random__session.jsonl"
+    );
+    let garbage = b"\0\0\0 not a record\n{\"type\":\"user\",\"sess\n".to_vec();
+    let mut bytes = garbage.clone();
+    bytes.extend_from_slice(&std::fs::read(corpus).unwrap());
+    let dir = temp_dir("misfit-garbage");
+    let claude = write(&dir, "claude.jsonl", &bytes);
+    for format in ["codex", "copilot", "qwen", "gemini-jsonl", "opencode"] {
+        let out = run(&["--ndjson", "--format", format, &claude], b"");
+        assert_eq!(out.status.code(), Some(2), "{format}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(
+            err.contains(&format!(
+                "{claude}: line 3, byte {}: --format {format}",
+                garbage.len()
+            )) && err.contains("claude-code record"),
+            "{format}: {err}"
+        );
+        assert!(kinds(&out).is_empty(), "{format}: nothing read");
+    }
+    // The right format reads it, and reports the two damaged lines.
+    let out = run(&["--ndjson", "--format", "claude", &claude], b"");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(
+        kinds(&out)
+            .iter()
+            .filter(|k| k.as_str() == "malformed")
+            .count(),
+        2
+    );
+}

@@ -291,3 +291,99 @@ fn a_copy_under_a_new_session_id_counts_once_in_the_original() {
     assert_eq!(summary(&["-j", "1"], &[&dir]).0, bytes);
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// `aegon ARGS… PATHS…`: stdout and stderr.
+fn run(args: &[&str], paths: &[&Path]) -> (String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_aegon"))
+        .args(args)
+        .args(paths)
+        .output()
+        .unwrap();
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{out:?}");
+    (
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn lines_without_uuid_count_once_when_their_file_is_read_twice() {
+    // Real transcripts full of lines without uuid (snapshots, queue operations, titles,
+    // permission modes, last prompts; some written several times in the file), and a copy of
+    // each beside it: the copy adds no event, and every one of its lines is a repeat.
+    for source in [
+        "Yael-Peretz__jgive-campaign-donation__transcript.jsonl",
+        "leolin84200704__posthog-impact-dashboard__claude-session.jsonl",
+        "marot__spotter__test__fixtures__transcripts__tool_heavy.jsonl",
+    ] {
+        let text = std::fs::read_to_string(common::fixture(source)).unwrap();
+        // Every line of these files is a JSON object that yields an event (checked: no line is
+        // blank or of a type aegon skips), so a copy repeats all of them.
+        let records = text
+            .lines()
+            .filter(|l| serde_json::from_str::<Value>(l).is_ok_and(|v| v.is_object()))
+            .count();
+        let without_uuid = text
+            .lines()
+            .filter(|l| serde_json::from_str::<Value>(l).is_ok_and(|v| v.get("uuid").is_none()))
+            .count();
+        assert!(without_uuid > 0, "{source}");
+        let dir = temp(&format!("twice-{}", &source[..10]));
+        let (a, b) = (dir.join("a.jsonl"), dir.join("b.jsonl"));
+        std::fs::write(&a, &text).unwrap();
+        std::fs::write(&b, &text).unwrap();
+        let (once, quiet) = run(&["--ndjson"], &[&a]);
+        assert!(!quiet.contains("repeated"), "{quiet}");
+        // The folder (the file and its copy), and the file named beside its folder.
+        for paths in [vec![dir.as_path()], vec![a.as_path(), dir.as_path()]] {
+            let (twice, note) = run(&["--ndjson"], &paths);
+            assert!(
+                twice == once,
+                "{source}: {} events instead of {}",
+                twice.lines().count(),
+                once.lines().count()
+            );
+            assert!(
+                note.contains(&format!("{records} lines repeated earlier entries")),
+                "{source}: {note}"
+            );
+            let (_, doc) = summary(&[], &paths);
+            assert_eq!(doc, summary(&[], &[&a]).1, "{source}");
+        }
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
+
+#[test]
+fn a_resumed_copy_repeats_the_snapshots_it_copies() {
+    // Claude Code's resume copies the session's lines, file-history snapshots included, into
+    // a new file under the new session id. Built from a real transcript.
+    let path = common::fixture("marot__spotter__test__fixtures__transcripts__tool_heavy.jsonl");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let (once, _) = run(&["--ndjson"], &[&path]);
+    let original = serde_json::from_str::<Value>(once.lines().nth(1).unwrap()).unwrap()
+        ["session_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let snapshots = text
+        .lines()
+        .filter(|l| {
+            serde_json::from_str::<Value>(l).is_ok_and(|v| v["type"] == "file-history-snapshot")
+        })
+        .count();
+    assert!(snapshots > 0);
+    let dir = temp("resumed-snapshots");
+    std::fs::copy(&path, dir.join("a.jsonl")).unwrap();
+    std::fs::write(
+        dir.join("b.jsonl"),
+        text.replace(&original, "99999999-8888-4777-8666-555555555555"),
+    )
+    .unwrap();
+    let (both, _) = run(&["--ndjson"], &[&dir]);
+    assert_eq!(
+        both.matches("\"kind\":\"file_snapshot\"").count(),
+        snapshots
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -6,15 +6,16 @@
 //! end with [`Pipeline::read_to_end`], or a followed file pushed as it grows with
 //! [`Pipeline::push`].
 
+use std::collections::HashMap;
 use std::io::{self, Read};
 use std::ops::ControlFlow;
 
-use crate::event::{AgentSet, Event, EventKind, MalformedReason};
+use crate::event::{Agent, AgentSet, Event, EventKind, MalformedReason};
 use crate::format::claude::decode::too_long_event;
 use crate::format::{Decoder, Format};
 use crate::hashing::Generations;
 use crate::render::{Flow, Renderer};
-use crate::session::correlate::Correlator;
+use crate::session::correlate::{bare_line_identity, line_bytes_hash, Correlator};
 use crate::source::lines::{LineItem, LineSplitter};
 
 /// Default `--max-line`: 16 MiB, 20 times the largest line seen in real transcripts (0.8 MB of
@@ -203,6 +204,44 @@ pub struct Input {
     name: String,
     splitter: LineSplitter,
     decoder: Decoder,
+    /// Where its lines without uuid stand (Claude Code's), which gives them their identity.
+    bare_lines: BareLines,
+}
+
+/// Of one input: what gives its Claude Code lines without uuid their identity
+/// ([`crate::session::correlate::bare_line_identity`]): the uuid of the last line before them
+/// that had one, their bytes, and how many lines of the same bytes came since that line.
+///
+/// So the same lines read twice (a file and its copy, the same bytes pushed twice into one
+/// input, entries re-appended after a line with a uuid, a resumed session's copy) get the
+/// same identities and count once, while a line written again later in the same session (the
+/// same `permission-mode` after a change and back) follows another uuid and stays a line of
+/// its own. Lines before the input's first line with a uuid follow none: in a second copy of
+/// a file pushed into the same input they follow the first copy's last line, and come again.
+#[derive(Debug, Default)]
+struct BareLines {
+    /// Identity of the uuid of the last line that had one.
+    after: Option<u64>,
+    /// Hash of a line's bytes → lines of those bytes since `after` (a few entries at most).
+    since: HashMap<u64, u32>,
+}
+
+impl BareLines {
+    /// A line with the uuid of identity `identity` was read.
+    fn uuid_line(&mut self, identity: u64) {
+        self.after = Some(identity);
+        if !self.since.is_empty() {
+            self.since.clear();
+        }
+    }
+
+    /// The identity of the next line without uuid, whose bytes are `bytes`.
+    fn identity(&mut self, bytes: &[u8]) -> u64 {
+        let hash = line_bytes_hash(bytes);
+        let seen = self.since.entry(hash).or_insert(0);
+        *seen = seen.saturating_add(1);
+        bare_line_identity(self.after, hash, *seen)
+    }
 }
 
 impl Input {
@@ -335,17 +374,20 @@ impl<R: Renderer> Pipeline<R> {
             name: name.into(),
             splitter: LineSplitter::new(self.options.max_line),
             decoder: Decoder::new(self.options.format),
+            bare_lines: BareLines::default(),
         }
     }
 
-    /// The pipeline's parts lent to the line splitter's callback.
-    fn sink(&mut self) -> EventSink<'_, R> {
+    /// The pipeline's parts lent to the line splitter's callback, with the input's
+    /// `bare_lines`.
+    fn sink<'p>(&'p mut self, bare_lines: &'p mut BareLines) -> EventSink<'p, R> {
         EventSink {
             max_line: self.options.max_line,
             agents: self.options.agents,
             document: None,
             correlator: &mut self.correlator,
             clean_lines: &mut self.clean_lines,
+            bare_lines,
             line_reported: false,
             stats: &mut self.stats,
             renderer: &mut self.renderer,
@@ -360,8 +402,9 @@ impl<R: Renderer> Pipeline<R> {
             name,
             splitter,
             decoder,
+            bare_lines,
         } = input;
-        let mut sink = self.sink();
+        let mut sink = self.sink(bare_lines);
         let flow = splitter.push(chunk, |item| sink.line(name, decoder, item));
         sink.done(flow)
     }
@@ -373,12 +416,15 @@ impl<R: Renderer> Pipeline<R> {
         let dropped = input.splitter.partial_len();
         input.splitter.reset(0, 1);
         input.decoder = Decoder::new(self.options.format);
+        // Read again from its start, its lines without uuid are met again as they were.
+        input.bare_lines = BareLines::default();
         dropped
     }
 
     /// Makes `input` start mid-file: at byte `offset`, which begins line `number`.
     pub fn start_at(&mut self, input: &mut Input, offset: u64, number: u64) {
         input.splitter.reset(offset, number);
+        input.bare_lines = BareLines::default();
     }
 
     /// Ends `input`: a last line without a newline is decoded (and reported if it is cut off).
@@ -423,8 +469,9 @@ impl<R: Renderer> Pipeline<R> {
             name,
             splitter,
             decoder,
+            bare_lines,
         } = input;
-        let mut sink = self.sink();
+        let mut sink = self.sink(bare_lines);
         let flow = splitter.finish(|item| sink.line(name, decoder, item));
         sink.done(flow)
     }
@@ -434,8 +481,13 @@ impl<R: Renderer> Pipeline<R> {
         if self.finish_last_line(input)?.is_break() {
             return Ok(ControlFlow::Break(()));
         }
-        let Input { name, decoder, .. } = input;
-        let mut sink = self.sink();
+        let Input {
+            name,
+            decoder,
+            bare_lines,
+            ..
+        } = input;
+        let mut sink = self.sink(bare_lines);
         if decoder.is_document() {
             sink.document = Some((u64::MAX, 0));
         }
@@ -505,6 +557,8 @@ struct EventSink<'p, R> {
     document: Option<(u64, u32)>,
     correlator: &'p mut Correlator,
     clean_lines: &'p mut CleanLines,
+    /// The input's lines without uuid met so far (see [`Input`]).
+    bare_lines: &'p mut BareLines,
     /// Whether the line being decoded yielded a problem report (`Malformed` event).
     line_reported: bool,
     stats: &'p mut Stats,
@@ -527,15 +581,20 @@ impl<R: Renderer> EventSink<'_, R> {
                 let key = stateless.then(|| self.clean_lines.key(line.bytes));
                 if let Some(&identity) = key.and_then(|key| self.clean_lines.lines.get(&key)) {
                     if self.correlator.repeat_known_line(identity) {
+                        self.bare_lines.uuid_line(identity);
                         self.stats.repeated_lines += 1;
                         return ControlFlow::Continue(());
                     }
                 }
                 let repeated = self.correlator.repeated_lines();
                 self.line_reported = false;
-                let flow = decoder.line(file, line, &mut |event| self.event(event));
+                let bytes = line.bytes;
+                let flow = decoder.line(file, line, &mut |event| self.line_event(event, bytes));
                 if self.correlator.repeated_lines() > repeated {
                     self.stats.repeated_lines += 1;
+                }
+                if let Some(identity) = self.correlator.line_identity() {
+                    self.bare_lines.uuid_line(identity);
                 }
                 if let (Some(key), Some(identity), false, true) = (
                     key,
@@ -561,6 +620,22 @@ impl<R: Renderer> EventSink<'_, R> {
                 self.event(event)
             }
         }
+    }
+
+    /// [`EventSink::event`] for an event of the line `bytes`. A Claude Code line without uuid
+    /// is known by its bytes and their rank in the input (see [`Input`]); it is decoded
+    /// without state, so the same bytes give the same events. Other formats' lines are not:
+    /// their decoders keep state across lines, and some of their records repeat the same
+    /// bytes in unrelated sessions.
+    fn line_event(&mut self, event: Event<'_>, bytes: &[u8]) -> ControlFlow<()> {
+        if event.agent == Agent::ClaudeCode
+            && self.agents.contains(event.agent)
+            && self.correlator.wants_bare_line(&event)
+        {
+            let identity = self.bare_lines.identity(bytes);
+            self.correlator.set_bare_line(identity);
+        }
+        self.event(event)
     }
 
     fn event(&mut self, mut event: Event<'_>) -> ControlFlow<()> {

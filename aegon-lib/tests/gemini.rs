@@ -599,9 +599,22 @@ fn a_message_of_another_shape_is_said_and_the_others_read() {
     let malformed: Vec<_> = events.iter().filter(|e| e["kind"] == "malformed").collect();
     assert_eq!(malformed.len(), 1);
     assert_eq!(malformed[0]["reason"], "unexpected_shape");
-    // Placed at the damaged message's `{`: the last one opening before the damage.
+    // Placed at the damage: the string where an object should be (serde stops on its closing
+    // quote), on its line; the bytes lost are the message's, from its `{`.
+    let quote = at + "\"tokens\": \"many".len();
+    assert_eq!(
+        &damaged[quote..quote + 3],
+        "\", ",
+        "{}",
+        &damaged[at..quote + 3]
+    );
+    assert_eq!(num(&malformed[0]["source"]["offset"]), quote as u64);
+    assert_eq!(num(&malformed[0]["error_offset"]), quote as u64);
+    let line = 1 + damaged[..quote].matches('\n').count() as u64;
+    assert_eq!(num(&malformed[0]["source"]["line"]), line);
     let start = damaged[..at].rfind("\n    {").unwrap() + 5;
-    assert_eq!(num(&malformed[0]["source"]["offset"]), start as u64);
+    let end = start + damaged[start..].find("\n    }").unwrap() + 6;
+    assert_eq!(num(&malformed[0]["len"]), (end - start) as u64);
     // The other messages are all read: one usage fewer.
     let usage = |ev: &[Value]| ev.iter().filter(|e| e["kind"] == "usage").count();
     assert_eq!(usage(&events), usage(&clean) - 1);
@@ -644,8 +657,10 @@ fn a_damaged_message_is_skipped_and_the_messages_after_it_are_read() {
     assert_eq!(malformed.len(), 1, "{malformed:?}");
     let m = malformed[0];
     assert_eq!(m["reason"], "invalid_json");
-    assert_eq!(num(&m["source"]["offset"]), start as u64, "at the message");
-    assert_eq!(num(&m["source"]["line"]), line);
+    // Placed at the bad spot itself, on its line (the message's second).
+    assert_eq!(num(&m["source"]["offset"]), colon as u64, "at the bad spot");
+    assert_eq!(num(&m["source"]["line"]), line + 1);
+    assert_eq!(1 + clean[..colon].matches('\n').count() as u64, line + 1);
     assert_eq!(num(&m["error_offset"]), colon as u64, "at the bad spot");
     assert_eq!(num(&m["len"]), (end - start) as u64, "the bytes lost");
     let text = m["message"].as_str().unwrap();
@@ -740,4 +755,120 @@ fn invalid_utf8_in_a_chat_is_placed_on_its_line_and_moves_nothing_after_it() {
         places(&events),
         places(&self::events(name, clean.as_bytes()))
     );
+}
+
+/// The output of every message's usage but those of `lost`, summed independently (serde_json
+/// over the clean chat), and the usage events' output in `events`.
+fn usage_but(all: &[Value], lost: Option<usize>, events: &[Value]) -> (Vec<u64>, Vec<u64>) {
+    let want = all
+        .iter()
+        .enumerate()
+        .filter(|&(i, m)| Some(i) != lost && m["tokens"].is_object())
+        .map(|(_, m)| num(&m["tokens"]["output"]) + num(&m["tokens"]["thoughts"]))
+        .collect();
+    let got = events
+        .iter()
+        .filter(|e| e["kind"] == "usage")
+        .map(|e| num(&e["output"]))
+        .collect();
+    (got, want)
+}
+
+/// `clean` with `what` put at byte `at`, read: its one problem report, and all its events.
+fn insert_and_read(clean: &str, at: usize, what: &str) -> (Value, Vec<Value>) {
+    let damaged = format!("{}{what}{}", &clean[..at], &clean[at..]);
+    let events = events(MAIN, damaged.as_bytes());
+    let malformed: Vec<_> = events.iter().filter(|e| e["kind"] == "malformed").collect();
+    assert_eq!(malformed.len(), 1, "{malformed:?}");
+    (malformed[0].clone(), events)
+}
+
+/// The 1-based line of byte `at` of `text`.
+fn line_of(text: &str, at: usize) -> u64 {
+    1 + text[..at].matches('\n').count() as u64
+}
+
+#[test]
+fn an_extra_closing_bracket_inside_a_message_costs_that_message_only() {
+    // The real chat with a `}` put after the `timestamp` member of a message in the middle
+    // that has usage: it closes the message early, and the rest of the message would be read
+    // as messages (or stop the reading).
+    let (clean, all) = main_chat();
+    let k = (all.len() / 2..all.len() - 1)
+        .find(|&i| all[i]["tokens"].is_object())
+        .unwrap();
+    let (start, _) = message_start(&clean, all[k]["id"].as_str().unwrap());
+    let (next, _) = message_start(&clean, all[k + 1]["id"].as_str().unwrap());
+    let member = clean[start..].find("\"timestamp\": \"").unwrap() + start;
+    let bracket = member + clean[member..].find("\",\n").unwrap() + 1;
+    let (m, events) = insert_and_read(&clean, bracket, "}");
+    assert_eq!(m["reason"], "invalid_json");
+    assert_eq!(m["recovered"], false);
+    // At the extra bracket itself, on its line; the message's bytes lost.
+    assert_eq!(num(&m["source"]["offset"]), bracket as u64);
+    assert_eq!(num(&m["error_offset"]), bracket as u64);
+    assert_eq!(num(&m["source"]["line"]), line_of(&clean, bracket));
+    assert_eq!(num(&m["len"]), (next + 1 - start) as u64);
+    let text = m["message"].as_str().unwrap();
+    assert!(text.contains(&format!("message {}", k + 1)), "{text}");
+    // Every other message is read: all usage but message k's.
+    let (got, want) = usage_but(&all, Some(k), &events);
+    assert_eq!(got, want);
+    // And the same number of events as the clean chat less message k's.
+    let clean_events = self::events(MAIN, clean.as_bytes());
+    let of_k = |e: &&Value| {
+        let at = num(&e["source"]["offset"]) as usize;
+        (start..next).contains(&at)
+    };
+    assert_eq!(
+        events.len() - 1,
+        clean_events.len() - clean_events.iter().filter(of_k).count()
+    );
+}
+
+#[test]
+fn extra_closing_brackets_between_messages_cost_nothing() {
+    // The real chat with a `}` or a `]` put right after a message's closing `}`: skipped and
+    // reported there; every message is read.
+    let (clean, all) = main_chat();
+    let k = all.len() / 3;
+    let (next, _) = message_start(&clean, all[k + 1]["id"].as_str().unwrap());
+    // The message's closing `}` is the last on the line before the next message.
+    let close = clean[..next].rfind("\n    },").unwrap() + 6;
+    assert_eq!(&clean[close - 1..close + 1], "},");
+    for extra in ["}", "]", "]]", "}]"] {
+        let (m, events) = insert_and_read(&clean, close, extra);
+        assert_eq!(m["reason"], "invalid_json", "{extra}");
+        assert_eq!(m["recovered"], true, "{extra}: nothing lost");
+        assert_eq!(num(&m["source"]["offset"]), close as u64, "{extra}");
+        assert_eq!(num(&m["source"]["line"]), line_of(&clean, close), "{extra}");
+        // From the stray bytes to the next message.
+        assert_eq!(
+            num(&m["len"]),
+            (next + extra.len() - close) as u64,
+            "{extra}"
+        );
+        let (got, want) = usage_but(&all, None, &events);
+        assert_eq!(got, want, "{extra}");
+        let clean_events = self::events(MAIN, clean.as_bytes());
+        assert_eq!(events.len() - 1, clean_events.len(), "{extra}");
+    }
+}
+
+#[test]
+fn an_extra_closing_bracket_in_a_message_s_array_costs_that_message_only() {
+    // A `]` doubled where a message closes one of its arrays (its `thoughts` or tool calls).
+    let (clean, all) = main_chat();
+    let k = (1..all.len() - 1)
+        .find(|&i| all[i]["tokens"].is_object() && all[i]["thoughts"].is_array())
+        .unwrap();
+    let (start, _) = message_start(&clean, all[k]["id"].as_str().unwrap());
+    let (next, _) = message_start(&clean, all[k + 1]["id"].as_str().unwrap());
+    let close = start + clean[start..next].find("\n      ]").unwrap() + 8;
+    let (m, events) = insert_and_read(&clean, close, "]");
+    assert_eq!(m["recovered"], false);
+    assert_eq!(num(&m["source"]["offset"]), close as u64);
+    assert_eq!(num(&m["source"]["line"]), line_of(&clean, close));
+    let (got, want) = usage_but(&all, Some(k), &events);
+    assert_eq!(got, want);
 }

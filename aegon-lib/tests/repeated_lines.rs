@@ -33,28 +33,121 @@ fn lines_with_uuid(data: &[u8]) -> u64 {
         .count() as u64
 }
 
+/// Lines of `data` that are JSON objects without a `uuid`, before the first with one and
+/// after it.
+fn lines_without_uuid(data: &[u8]) -> (u64, u64) {
+    let mut seen_uuid = false;
+    let (mut before, mut after) = (0, 0);
+    for v in data
+        .split(|&b| b == b'\n')
+        .filter_map(|l| serde_json::from_slice::<serde_json::Value>(l).ok())
+        .filter(serde_json::Value::is_object)
+    {
+        match (
+            v.get("uuid").is_some_and(serde_json::Value::is_string),
+            seen_uuid,
+        ) {
+            (true, _) => seen_uuid = true,
+            (false, false) => before += 1,
+            (false, true) => after += 1,
+        }
+    }
+    (before, after)
+}
+
+/// Reads each of `inputs` as an input of its own, all named `input`.
+fn read_inputs(inputs: &[&[u8]]) -> (String, Stats) {
+    let mut pipeline = Pipeline::new(Options::default(), NdjsonRenderer::new(Vec::new()));
+    for bytes in inputs {
+        let mut input = pipeline.open("input");
+        let _ = pipeline.push(&mut input, bytes).unwrap();
+        let _ = pipeline.close(input).unwrap();
+    }
+    let (renderer, stats) = pipeline.finish().unwrap();
+    (String::from_utf8(renderer.into_inner()).unwrap(), stats)
+}
+
 #[test]
 fn a_file_read_three_times_yields_its_events_once() {
     let once = fixture("marot__spotter__test__fixtures__transcripts__tool_heavy.jsonl");
     let (out_once, stats_once) = read(&[&once]);
+    let with_uuid = lines_with_uuid(&once);
+    let (leading, later) = lines_without_uuid(&once);
+    // The real file has lines without uuid (snapshots, queue operations), one of them first.
+    assert!(leading > 0 && later > 0, "{leading} {later}");
+    assert_eq!(stats_once.repeated_lines, 0);
+    // Three inputs: every line of the second and third is a repeat, lines without uuid too
+    // (every line of this file yields an event).
+    let (out_thrice, stats) = read_inputs(&[&once, &once, &once]);
+    assert_eq!(out_thrice, out_once);
+    assert_eq!(stats.lines, 3 * stats_once.lines);
+    assert_eq!(stats.repeated_lines, 2 * (with_uuid + leading + later));
+    // One input holding the file three times: a line without uuid is known by the line with
+    // a uuid before it, so only those before the first such line come again.
     let thrice = [once.as_slice(), &once, &once].concat();
     let (out_thrice, stats) = read(&[&thrice]);
-    // Events of lines with a uuid come once; those of lines without one (snapshots, queue
-    // operations) come with each copy.
-    let split = |out: &str| -> (Vec<String>, usize) {
-        let (with, without): (Vec<&str>, Vec<&str>) =
-            out.lines().partition(|l| l.contains("\"uuid\":"));
-        (with.into_iter().map(str::to_owned).collect(), without.len())
+    let n = stats_once.lines;
+    let first_uuid_line = 1 + once
+        .split(|&b| b == b'\n')
+        .position(|l| {
+            serde_json::from_slice::<serde_json::Value>(l)
+                .is_ok_and(|v| v.get("uuid").is_some_and(serde_json::Value::is_string))
+        })
+        .unwrap() as u64;
+    let (mut first_copy, mut later_copies) = (Vec::new(), 0);
+    for event in out_thrice.lines() {
+        let v: serde_json::Value = serde_json::from_str(event).unwrap();
+        let line = v["source"]["line"].as_u64().unwrap();
+        if line <= n {
+            first_copy.push(event);
+        } else {
+            // Only lines before the first with a uuid, and no line with a uuid, come again.
+            assert!((line - 1) % n + 1 < first_uuid_line, "{event}");
+            assert!(
+                v.get("uuid").is_none_or(serde_json::Value::is_null),
+                "{event}"
+            );
+            later_copies += 1;
+        }
+    }
+    assert_eq!(first_copy, out_once.lines().collect::<Vec<_>>());
+    // The second copy's come after the first copy's last line, and so do the third's: they
+    // come once more, not twice.
+    assert_eq!(later_copies, leading);
+    assert_eq!(stats.repeated_lines, 2 * (with_uuid + later) + leading);
+}
+
+#[test]
+fn a_state_line_written_again_later_is_not_a_repeat() {
+    // Claude Code writes `permission-mode` again when the mode changes back, and re-appends
+    // a title: one file read once keeps them all; a second copy read after it adds nothing.
+    let prompt = |uuid: &str| {
+        format!(
+            r#"{{"type":"user","uuid":"{uuid}","sessionId":"s","message":{{"role":"user","content":"hi"}}}}"#
+        )
     };
-    let (with_once, without_once) = split(&out_once);
-    let (with_thrice, without_thrice) = split(&out_thrice);
-    assert_eq!(with_thrice, with_once);
-    assert!(without_once > 0);
-    assert_eq!(without_thrice, 3 * without_once);
-    assert_eq!(stats.lines, 3 * stats_once.lines);
-    assert_eq!(stats_once.repeated_lines, 0);
-    assert_eq!(stats.repeated_lines, 2 * lines_with_uuid(&once));
-    assert!(stats.repeated_lines > 0);
+    let mode =
+        |m: &str| format!(r#"{{"type":"permission-mode","permissionMode":"{m}","sessionId":"s"}}"#);
+    let lines = [
+        mode("default"),
+        prompt("u-1"),
+        mode("plan"),
+        mode("plan"),
+        prompt("u-2"),
+        mode("default"),
+        mode("default"),
+    ];
+    let file = lines.join("\n") + "\n";
+    let (out, stats) = read(&[file.as_bytes()]);
+    assert_eq!(
+        out.matches("\"kind\":\"permission_mode\"").count(),
+        5,
+        "{out}"
+    );
+    assert_eq!(stats.repeated_lines, 0);
+    let (twice, stats) = read_inputs(&[file.as_bytes(), file.as_bytes()]);
+    assert_eq!(twice, out);
+    assert_eq!(stats.repeated_lines, lines.len() as u64);
 }
 
 #[test]
@@ -74,14 +167,21 @@ fn a_repeated_line_with_a_problem_still_reports_it() {
 #[test]
 fn same_uuid_other_bytes_and_lines_without_uuid() {
     // A clean line, then the same uuid with other bytes (a resumed session's copy), then the
-    // first bytes again: the two repeats are repeats; a line without uuid is never one.
+    // first bytes again: the two repeats are repeats; so is a line without uuid that comes
+    // again after the same entry.
     let a = br#"{"type":"user","uuid":"u-1","sessionId":"s1","message":{"role":"user","content":"hi"}}"#;
     let b = br#"{"type":"user","uuid":"u-1","sessionId":"s2","message":{"role":"user","content":"hi"}}"#;
     let c = br#"{"type":"summary","summary":"title","leafUuid":"u-1"}"#;
     let input = [a.as_slice(), b"\n", c, b"\n", b, b"\n", a, b"\n", c, b"\n"].concat();
     let (out, stats) = read(&[&input]);
-    assert_eq!(stats.repeated_lines, 2);
+    assert_eq!(stats.repeated_lines, 3);
     assert_eq!(out.matches("\"kind\":\"user_prompt\"").count(), 1, "{out}");
+    assert_eq!(out.matches("\"kind\":\"title\"").count(), 1, "{out}");
+    // After another entry, the same line without uuid is a line of its own.
+    let d = br#"{"type":"user","uuid":"u-2","sessionId":"s1","message":{"role":"user","content":"more"}}"#;
+    let input = [input.as_slice(), d, b"\n", c, b"\n"].concat();
+    let (out, stats) = read(&[&input]);
+    assert_eq!(stats.repeated_lines, 3);
     assert_eq!(out.matches("\"kind\":\"title\"").count(), 2, "{out}");
 }
 

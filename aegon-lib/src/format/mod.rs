@@ -190,7 +190,7 @@ pub fn sniff_document(head: &[u8]) -> Option<Format> {
     gemini::sniff_document(head)
 }
 
-/// An input that a forced format (`--format NAME`) does not read: its first non-blank line
+/// An input that a forced format (`--format NAME`) does not read: its first line that is JSON
 /// is recognised as another agent's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Misfit {
@@ -218,12 +218,15 @@ impl std::fmt::Display for Misfit {
     }
 }
 
-/// Whether `head` (an input's first bytes) is not of the `forced` format: its first
-/// non-blank line (complete in `head`) is recognised as another agent's, positively (a
-/// document format's or a line format's own check; for Claude Code, a record with a string
-/// `type` and a `uuid`, `sessionId`, `leafUuid` or `messageId`). `None` when it fits, or when
-/// nothing can be told (a damaged or unknown first line, which the forced format reads and
-/// reports as it can): forcing a format is how a file that sniffing misjudges is read.
+/// Whether `head` (an input's first bytes) is not of the `forced` format: its first line that
+/// is JSON (complete in `head`; blank lines and lines that are not JSON, such as garbage or a
+/// cut-off record, are passed over) is recognised as another agent's, positively (a document
+/// format's or a line format's own check; for Claude Code, a record with a string `type` and a
+/// `uuid`, `sessionId`, `leafUuid` or `messageId`). A line opening a JSON document (`{` or
+/// `[` alone, or a `[` line) decides by the document format that recognises what follows.
+/// `None` when it fits, or when nothing can be told (no JSON line in `head`, an object or a
+/// document of no known agent, which the forced format reads and reports as it can): forcing
+/// a format is how a file that sniffing misjudges is read.
 pub fn misfit(forced: Format, head: &[u8]) -> Option<Misfit> {
     let mut start = if head.starts_with(b"\xEF\xBB\xBF") {
         3
@@ -231,19 +234,23 @@ pub fn misfit(forced: Format, head: &[u8]) -> Option<Misfit> {
         0
     };
     let mut line = 1u64;
-    let first = loop {
+    let looks_like = loop {
         let end = memchr::memchr(b'\n', &head[start..])?;
         let bytes = head[start..start + end].trim_ascii();
-        if !bytes.is_empty() {
-            break bytes;
+        let json = || serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok();
+        if opens_document(bytes) {
+            match sniff_document(&head[start..]) {
+                Some(format) => break format,
+                // A document no format recognises: nothing to tell.
+                None if bytes.len() == 1 || json() => return None,
+                // A line of garbage that happens to start with `[`.
+                None => {}
+            }
+        } else if !bytes.is_empty() && json() {
+            break recognise_line(bytes)?;
         }
         start += end + 1;
         line += 1;
-    };
-    let looks_like = if opens_document(first) {
-        sniff_document(&head[start..])?
-    } else {
-        recognise_line(first)?
     };
     (looks_like.agent() != forced.agent()).then_some(Misfit {
         forced,
@@ -620,6 +627,17 @@ mod tests {
         );
         // Nothing to tell: a damaged line, an object of no known agent, a cut first line.
         assert_eq!(misfit(Format::Codex, b"{\"type\": \n"), None);
+        // Lines that are not JSON are passed over: the first JSON line decides, at its place.
+        let m = misfit(
+            Format::Codex,
+            &with(b"\x00\x00garbage\n{\"type\": \n[x\n", claude),
+        );
+        assert_eq!(
+            m.map(|m| (m.line, m.offset, m.looks_like)),
+            Some((4, 23, Format::Claude))
+        );
+        assert_eq!(misfit(Format::Codex, &with(b"{\"a\": 1}\n", claude)), None);
+        assert_eq!(misfit(Format::Claude, &with(b"garbage\n", claude)), None);
         assert_eq!(misfit(Format::Codex, b"{\"a\": 1}\n"), None);
         assert_eq!(misfit(Format::Codex, &claude[..]), None);
         // A document of another agent; the same agent's other format fits.

@@ -4,7 +4,13 @@
 //!   id, a tool result the call id it answers, an API response its `message.id` +
 //!   `requestId`. A line whose `uuid` was seen before (an entry written again: re-appended
 //!   lines, a resumed session copied into a new file, the same session in two files) yields
-//!   no event; nor does a tool call or result whose id was seen before. The first occurrence
+//!   no event; nor does a tool call or result whose id was seen before. A Claude Code line
+//!   without `uuid` (`file-history-snapshot`, `queue-operation`, `summary`, `permission-mode`,
+//!   `ai-title`… records) is known by its bytes and its place: the uuid of the line before it
+//!   that had one ([`bare_line_identity`], given by the pipeline through
+//!   [`Correlator::set_bare_line`]). The second copy of a file, or a resumed session's copy of
+//!   a snapshot, is a repeat, while a state line Claude Code writes again later in one file
+//!   (the same `permission-mode` after a change and back) is not. The first occurrence
 //!   on the stream counts; [`Correlator::repeated_lines`] counts the rest. (`--summary` over
 //!   files decides "first" by a rule that does not depend on the order they are read in:
 //!   see `Correlator::with_skipped` and the binary's `parallel` module.)
@@ -62,6 +68,9 @@ pub struct Correlator {
     line: LineState,
     /// The identity of the uuid the line being decoded was checked by, once it was.
     line_identity: Option<u64>,
+    /// The identity the line being decoded has when it carries no uuid, when known
+    /// ([`Correlator::set_bare_line`]).
+    bare_line: Option<u64>,
     repeated_lines: u64,
 }
 
@@ -94,6 +103,7 @@ impl Default for Correlator {
             recorded: None,
             line: LineState::Unchecked,
             line_identity: None,
+            bare_line: None,
             repeated_lines: 0,
         }
     }
@@ -126,7 +136,8 @@ impl Correlator {
         self.recorded.take().unwrap_or_default()
     }
 
-    /// Lines skipped because their uuid was seen before (or counts elsewhere).
+    /// Lines skipped because their uuid (or, for a line without uuid, its identity from
+    /// [`Correlator::set_bare_line`]) was seen before (or counts elsewhere).
     pub fn repeated_lines(&self) -> u64 {
         self.repeated_lines
     }
@@ -135,6 +146,25 @@ impl Correlator {
     pub fn begin_line(&mut self) {
         self.line = LineState::Unchecked;
         self.line_identity = None;
+        self.bare_line = None;
+    }
+
+    /// Whether applying `event` would decide, with no uuid to go by, whether its line repeats
+    /// an earlier one: it is the line's first event that is not a problem report, and it
+    /// carries no uuid. The caller then gives the line an identity of its own with
+    /// [`Correlator::set_bare_line`] (if it has one) before [`Correlator::apply`].
+    pub fn wants_bare_line(&self, event: &Event<'_>) -> bool {
+        self.line == LineState::Unchecked
+            && event.uuid.is_none()
+            && !matches!(event.kind, EventKind::Malformed(_))
+    }
+
+    /// Gives the line being decoded, which carries no uuid, the identity `identity` (from
+    /// [`bare_line_identity`]): its events are dropped, and it counts as repeated, when that
+    /// identity was met before (or counts elsewhere), as for a line whose uuid was. Lasts until
+    /// the next [`Correlator::begin_line`].
+    pub fn set_bare_line(&mut self, identity: u64) {
+        self.bare_line = Some(identity);
     }
 
     /// The identity of the uuid the current line's first event carried (the one checked to
@@ -192,7 +222,7 @@ impl Correlator {
                 .as_deref()
                 .map(|uuid| identity(Entry::Line, uuid));
             self.line_identity = line;
-            self.line = match line {
+            self.line = match line.or(self.bare_line) {
                 Some(line) if self.known(line) => {
                     self.repeated_lines += 1;
                     LineState::Repeated
@@ -312,6 +342,7 @@ enum Entry {
     ToolCall,
     ToolResult,
     DocumentEvent,
+    BareLine,
 }
 
 /// The hasher of identities: foldhash's quality variant, with a fixed seed so that identities
@@ -329,6 +360,32 @@ fn identity(entry: Entry, id: &str) -> u64 {
     2u8.hash(&mut h);
     entry.hash(&mut h);
     id.hash(&mut h);
+    h.finish()
+}
+
+/// A 64-bit hash of a line's bytes, with the seed identities are hashed with (so that it
+/// agrees between the correlators of one run): the key under which the pipeline counts how
+/// often the same bytes came in one input (see [`bare_line_identity`]).
+pub fn line_bytes_hash(bytes: &[u8]) -> u64 {
+    let mut h = identity_hasher();
+    bytes.hash(&mut h);
+    h.finish()
+}
+
+/// The identity of a line without uuid: `after`, the identity of the uuid of the last line
+/// before it in its input that had one (`None` before the first), the hash of its bytes
+/// ([`line_bytes_hash`]) and `ordinal`, its rank among the lines of the same bytes since that
+/// line (1 for the first). A line is the same entry as another when both hold the same bytes
+/// at the same place in the conversation: the same file read twice, or copied, yields the same
+/// identities, while a line written again later in one file (after other entries) stays a line
+/// of its own.
+pub fn bare_line_identity(after: Option<u64>, bytes_hash: u64, ordinal: u32) -> u64 {
+    let mut h = identity_hasher();
+    2u8.hash(&mut h);
+    Entry::BareLine.hash(&mut h);
+    after.hash(&mut h);
+    bytes_hash.hash(&mut h);
+    ordinal.hash(&mut h);
     h.finish()
 }
 

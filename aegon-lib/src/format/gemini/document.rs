@@ -4,9 +4,18 @@
 //!
 //! An element of the array that is not valid JSON (a damaged message) is skipped when the
 //! document is pretty-printed, as the agents write it: the next element is the next line
-//! that starts with the damaged element's indentation and the same opening byte, and reads as
-//! a whole element (followed by `,` or `]`). The elements after it are read, and the damaged
-//! one is reported ([`Skipped`]). A damage that leaves no such line ends the reading there.
+//! that starts with the elements' indentation and opening byte, and reads as a whole element
+//! (followed by `,` or `]`). The elements after it are read, and the damaged one is reported
+//! ([`Skipped`]). A damage that leaves no such line ends the reading there.
+//!
+//! In a pretty-printed array (its first element starts a line of its own) each element must
+//! also sit where the layout puts it: starting at the elements' indentation, and, when it
+//! spans lines, closing on a line of its own at that indentation. An element that closes
+//! elsewhere was closed early by an extra closing bracket inside it (what follows of it would
+//! otherwise be read as elements, or stop the reading): it is skipped as damaged. Bytes
+//! between two elements that are neither `,` nor the array's end (an extra bracket after an
+//! element, or a `]` not on a line of its own) are skipped to the next element, the element
+//! before them kept.
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -40,7 +49,8 @@ pub struct TopLevel<'a> {
     pub error: Option<ScanError>,
 }
 
-/// An array element skipped because it is not valid JSON.
+/// Bytes of an array skipped because they are not valid JSON: a damaged element, or stray
+/// bytes between two elements.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Skipped {
     /// Its place among the elements: the number of elements read before it.
@@ -49,8 +59,19 @@ pub struct Skipped {
     pub start: usize,
     /// See `start`.
     pub end: usize,
-    /// What is wrong with it.
+    /// What is wrong with it; `error.offset` is where the damage is.
     pub error: ScanError,
+    /// True when an element was lost (a damaged element); false for stray bytes after a whole
+    /// element, which is read.
+    pub lost: bool,
+}
+
+/// How a pretty-printed array lays out its elements, learnt from its first one: the
+/// indentation before each element and the byte it opens with.
+#[derive(Debug, Clone, Copy)]
+struct Layout<'a> {
+    indent: &'a [u8],
+    open: u8,
 }
 
 /// Reads `text` (one JSON document) as a top-level object whose member `array_member` is an
@@ -134,7 +155,8 @@ impl<'a> Scanner<'a> {
     }
 
     /// Reads an array at the current position into `out`, element by element; a damaged
-    /// element is skipped when the next one can be found ([`Scanner::resume`]).
+    /// element, or stray bytes after one, are skipped when the next element can be found
+    /// ([`Scanner::resume`]).
     fn elements(
         &mut self,
         out: &mut Vec<&'a RawValue>,
@@ -146,13 +168,21 @@ impl<'a> Scanner<'a> {
             self.pos += 1;
             return Ok(());
         }
+        let mut layout: Option<Layout<'a>> = None;
         loop {
             self.ws();
             let start = self.pos;
-            match self.value() {
-                Ok(value) => out.push(value),
+            // The first element is held to its own layout (it must close at its indentation).
+            let value = match self.element(layout.or_else(|| self.layout_at(start)), start) {
+                Ok(value) => {
+                    layout = layout.or_else(|| self.layout_at(start));
+                    value
+                }
                 Err(error) => {
-                    let Some((end, value)) = self.resume(start) else {
+                    let found = layout
+                        .or_else(|| self.layout_at(start))
+                        .and_then(|l| self.resume(l, start));
+                    let Some((end, value)) = found else {
                         return Err(error);
                     };
                     skipped.push(Skipped {
@@ -160,44 +190,130 @@ impl<'a> Scanner<'a> {
                         start,
                         end,
                         error,
+                        lost: true,
                     });
-                    out.push(value);
+                    value
                 }
-            }
-            self.ws();
-            match self.peek() {
-                Some(b',') => self.pos += 1,
-                Some(b']') => {
-                    self.pos += 1;
-                    return Ok(());
+            };
+            out.push(value);
+            // What follows an element: `,`, the array's end, or stray bytes to skip.
+            loop {
+                self.ws();
+                let at = self.pos;
+                match self.peek() {
+                    Some(b',') => {
+                        self.pos += 1;
+                        break;
+                    }
+                    Some(b']') if layout.is_none() || self.starts_line(at) => {
+                        self.pos += 1;
+                        return Ok(());
+                    }
+                    _ => {
+                        let error = self.here("expected `,` or `]` after an element");
+                        match layout.and_then(|l| self.resume(l, at)) {
+                            Some((end, value)) => {
+                                skipped.push(Skipped {
+                                    index: out.len(),
+                                    start: at,
+                                    end,
+                                    error,
+                                    lost: false,
+                                });
+                                out.push(value);
+                            }
+                            // A `]` out of its place with nothing after it: the end after all.
+                            None if self.peek() == Some(b']') => {
+                                self.pos = at + 1;
+                                return Ok(());
+                            }
+                            None => {
+                                self.pos = at;
+                                return Err(error);
+                            }
+                        }
+                    }
                 }
-                _ => return Err(self.here("expected `,` or `]`")),
             }
         }
     }
 
-    /// After a damaged element that starts at `start`: the start of the next element and the element, read, when a later line begins with the same
-    /// indentation and opening byte and holds a whole element followed by `,` or `]`; `None`
-    /// when the document is not laid out one element a line or no such line follows. The
-    /// position is left after the element.
-    fn resume(&mut self, start: usize) -> Option<(usize, &'a RawValue)> {
+    /// One element at `start` (the current position), which must sit where `layout` (when
+    /// known) puts elements: starting at its indentation and, when it spans lines, closing on
+    /// a line of its own at that indentation.
+    fn element(
+        &mut self,
+        layout: Option<Layout<'a>>,
+        start: usize,
+    ) -> Result<&'a RawValue, ScanError> {
+        let value = self.value()?;
+        let Some(layout) = layout else {
+            return Ok(value);
+        };
+        let bytes = self.text.as_bytes();
+        let line_start = memchr::memrchr(b'\n', &bytes[..start]).map_or(0, |nl| nl + 1);
+        if &bytes[line_start..start] != layout.indent || bytes[start] != layout.open {
+            return Err(self.error_at(
+                start,
+                "an element that does not start where the array's elements do (on a line of its own, at their indentation)".to_owned(),
+            ));
+        }
+        let end = self.pos;
+        let last = end.saturating_sub(1);
+        if memchr::memchr(b'\n', &bytes[start..end]).is_some() {
+            let last_line = memchr::memrchr(b'\n', &bytes[..last]).map_or(0, |nl| nl + 1);
+            if &bytes[last_line..last] != layout.indent {
+                return Err(self.error_at(
+                    last,
+                    "the element is closed here, not on a line of its own at its indentation (an extra closing bracket?)".to_owned(),
+                ));
+            }
+        }
+        Ok(value)
+    }
+
+    /// The layout of an array whose element starts at `start`: the indentation before it, when
+    /// it starts a line of its own (not the document's first line), and its first byte.
+    fn layout_at(&self, start: usize) -> Option<Layout<'a>> {
         let bytes = self.text.as_bytes();
         let line_start = memchr::memrchr(b'\n', &bytes[..start]).map_or(0, |nl| nl + 1);
         let indent = &bytes[line_start..start];
         if line_start == 0 || !indent.iter().all(|b| matches!(b, b' ' | b'\t')) {
             return None;
         }
-        let open = *bytes.get(start)?;
-        let mut from = start;
+        Some(Layout {
+            indent,
+            open: *bytes.get(start)?,
+        })
+    }
+
+    /// Whether only spaces and tabs come before byte `at` on its line.
+    fn starts_line(&self, at: usize) -> bool {
+        let bytes = self.text.as_bytes();
+        let line_start = memchr::memrchr(b'\n', &bytes[..at]).map_or(0, |nl| nl + 1);
+        bytes[line_start..at]
+            .iter()
+            .all(|b| matches!(b, b' ' | b'\t'))
+    }
+
+    /// After damage at `from`: the start of the next element and the element, read, when a
+    /// later line begins with `layout`'s indentation and opening byte and holds a whole
+    /// element, in its place, followed by `,` or `]`; `None` when no such line follows. The
+    /// position is left after the element.
+    fn resume(&mut self, layout: Layout<'a>, from: usize) -> Option<(usize, &'a RawValue)> {
+        let bytes = self.text.as_bytes();
+        let mut from = from;
         while let Some(nl) = memchr::memchr(b'\n', &bytes[from..]) {
             let at = from + nl + 1;
             from = at;
-            let candidate = at + indent.len();
-            if bytes.get(at..candidate) != Some(indent) || bytes.get(candidate) != Some(&open) {
+            let candidate = at + layout.indent.len();
+            if bytes.get(at..candidate) != Some(layout.indent)
+                || bytes.get(candidate) != Some(&layout.open)
+            {
                 continue;
             }
             self.pos = candidate;
-            if let Ok(value) = self.value() {
+            if let Ok(value) = self.element(Some(layout), candidate) {
                 let after = self.pos;
                 self.ws();
                 if matches!(self.peek(), Some(b',' | b']')) {
@@ -352,6 +468,34 @@ mod tests {
         let e = top.error.expect("an error");
         assert!(e.eof);
         assert_eq!(e.offset, text.len());
+    }
+
+    #[test]
+    fn the_layout_of_a_pretty_array_tells_stray_and_early_closing_brackets() {
+        let element = |id: &str| format!("  {{\n    \"id\": \"{id}\"\n  }}");
+        let (a, b, c) = (element("a"), element("b"), element("c"));
+        // A `}` closing `b` early: `b` lost, `a` and `c` read, the damage at the bracket.
+        let early = b.replace("\"b\"\n", "\"b\"}\n");
+        let text = format!("[\n{a},\n{early},\n{c}\n]");
+        let top = scan(&text, "messages");
+        assert!(top.error.is_none(), "{:?}", top.error);
+        assert_eq!(top.elements.len(), 2);
+        assert_eq!(top.skipped.len(), 1);
+        let skip = &top.skipped[0];
+        assert!(skip.lost);
+        assert_eq!(skip.index, 1);
+        assert_eq!(skip.error.offset, text.find("\"b\"}").unwrap() + 3);
+        // A `]` after `a`: skipped, all three read.
+        let text = format!("[\n{a}],\n{b},\n{c}\n]");
+        let top = scan(&text, "messages");
+        assert!(top.error.is_none(), "{:?}", top.error);
+        assert_eq!(top.elements.len(), 3);
+        assert!(!top.skipped[0].lost);
+        assert_eq!(top.skipped[0].start, a.len() + 2);
+        // On one line there is no layout to go by: the `]` ends the array (as before).
+        let top = scan("[{\"id\": 1}], {\"id\": 2}]", "messages");
+        assert_eq!(top.elements.len(), 1);
+        assert!(top.error.is_some());
     }
 
     #[test]

@@ -72,9 +72,13 @@
 //! A document's events are placed at the line and byte offset where their message's object
 //! starts (the top level is read by hand, each message with serde, so this is exact and costs
 //! a newline count). A message that is not valid JSON is skipped when the next one can be
-//! found (the next line with its indentation that holds a whole message: see [`document`]):
-//! one `invalid_json` [`EventKind::Malformed`] event at the message says where the damage is
-//! and which bytes were lost, and the messages after it are read. A document cut off, or
+//! found (the next line with the messages' indentation that holds a whole message, in its
+//! place: see [`document`]; an extra closing bracket that closes a message early damages that
+//! message only): one `invalid_json` [`EventKind::Malformed`] event, placed at the damage
+//! itself (its line and byte offset), says which bytes were lost, and the messages after it
+//! are read. Stray bytes between two messages are skipped the same way, both messages read
+//! (`recovered: true`). A message that is JSON but not of a message's shape is reported
+//! (`unexpected_shape`) where serde found the problem in it. A document cut off, or
 //! broken where nothing after can be found, yields the messages before the damage and one
 //! `Malformed` event (`truncated` when the text ends early, `invalid_json` otherwise) at the
 //! line and offset of the damage, saying how many bytes from there were lost. Invalid UTF-8 is
@@ -141,7 +145,8 @@ where
                 Err(e) => emit(shape_error(
                     source,
                     &e,
-                    raw.get().len(),
+                    (raw.get(), at),
+                    &at_input,
                     "a logs.json entry",
                 ))?,
             }
@@ -177,7 +182,13 @@ where
             };
             match serde_json::from_str::<Message<'_>>(raw.get()) {
                 Ok(msg) => decode::message_events(&ctx, source, msg, false, emit)?,
-                Err(e) => emit(shape_error(source, &e, raw.get().len(), "a chat message"))?,
+                Err(e) => emit(shape_error(
+                    source,
+                    &e,
+                    (raw.get(), at),
+                    &at_input,
+                    "a chat message",
+                ))?,
             }
         }
         if let (false, Some(summary)) = (subagent, header.summary) {
@@ -265,9 +276,10 @@ impl Noun {
     }
 }
 
-/// The events of the damaged elements skipped just before element `index` of `text`: one
-/// `invalid_json` event each, at the element's start, saying where the damage is, what was
-/// lost (that element: its bytes) and that the reading went on after it.
+/// The events of the bytes skipped just before element `index` of `text`: one
+/// `invalid_json` event each, placed at the damage itself (its line and byte offset), saying
+/// what was lost (a damaged element: its bytes, `recovered: false`) or skipped (stray bytes
+/// after a whole element, which was read: `recovered: true`) and that the reading went on.
 fn skipped_events<F>(
     file: &str,
     text: &str,
@@ -283,28 +295,41 @@ where
     let noun = Noun::of(top);
     for skip in top.skipped.iter().filter(|s| s.index == index) {
         let (start, end) = (at_input(skip.start), at_input(skip.end));
-        let at = at_input(skip.error.offset);
+        // Where serde noticed, kept within the skipped bytes (an unclosed string is noticed
+        // far after it), and counted from their start so that lines after them stay right.
+        let damage = skip
+            .error
+            .offset
+            .clamp(skip.start, skip.end.saturating_sub(1).max(skip.start));
+        let start_line = lines.line_of(skip.start);
+        let line = start_line
+            + memchr::memchr_iter(b'\n', &text.as_bytes()[skip.start..damage]).count() as u64;
+        let at = at_input(damage);
         let source = Source {
             file,
-            line: lines.line_of(skip.start),
-            offset: start,
+            line,
+            offset: at,
         };
-        let damage = &text.as_bytes()[skip.start..skip.error.offset.max(skip.start)];
-        let damage_line = source.line + memchr::memchr_iter(b'\n', damage).count() as u64;
+        let (one, m, len) = (noun.one, &skip.error.message, end - start);
+        let message = if skip.lost {
+            format!(
+                "invalid JSON in {one} {n} of the document: {m} at byte {at} (line {line}); that {one} (bytes {start}..{end}, {len} bytes) lost, the reading went on after it",
+                n = skip.index + 1,
+            )
+        } else {
+            format!(
+                "invalid JSON after {one} {n} of the document: {m} at byte {at} (line {line}); bytes {start}..{end} ({len} bytes) skipped, the {one} before them and those after read",
+                n = skip.index,
+            )
+        };
         emit(malformed(
             Agent::GeminiCli,
             source,
             MalformedReason::InvalidJson,
-            format!(
-                "invalid JSON in {one} {n} of the document: {m} at byte {at} (line {damage_line}); that {one} (bytes {start}..{end}, {len} bytes) lost, the reading went on after it",
-                one = noun.one,
-                n = skip.index + 1,
-                m = skip.error.message,
-                len = end - start,
-            ),
+            message,
             at,
-            end - start,
-            false,
+            len,
+            !skip.lost,
         ))?;
     }
     ControlFlow::Continue(())
@@ -353,20 +378,48 @@ where
     decoder.finish(file, emit)
 }
 
-/// A message (or entry) that is JSON but not of the expected shape.
-fn shape_error<'a>(source: Source<'a>, e: &serde_json::Error, len: usize, what: &str) -> Event<'a> {
+/// A message (or entry) that is JSON but not of the expected shape: `raw`, at `source`. The
+/// event is placed where serde found the problem in it (its line and byte offset: the end of
+/// the value of the wrong type, or of the object missing a member); its `len` is the
+/// message's. `at` is where `raw` starts in the document's text, `at_input` turns a place in
+/// the text into a byte offset in the input.
+fn shape_error<'a>(
+    source: Source<'a>,
+    e: &serde_json::Error,
+    (raw, at): (&str, usize),
+    at_input: &dyn Fn(usize) -> u64,
+    what: &str,
+) -> Event<'a> {
     let text = e.to_string();
     let message = match text.rfind(" at line ") {
         Some(at) => &text[..at],
         None => &text,
     };
+    // serde's line and column (1-based, the column in bytes) from the message's start.
+    let bytes = raw.as_bytes();
+    let line_start = match e.line() {
+        0 | 1 => 0,
+        n => memchr::memchr_iter(b'\n', bytes)
+            .nth(n - 2)
+            .map_or(bytes.len(), |at| at + 1),
+    };
+    let within = (line_start + e.column().saturating_sub(1)).min(bytes.len().saturating_sub(1));
+    let at = Source {
+        line: source.line + e.line().saturating_sub(1) as u64,
+        offset: at_input(at + within),
+        ..source
+    };
+    let at = if e.line() == 0 { source } else { at };
     malformed(
         Agent::GeminiCli,
-        source,
+        at,
         MalformedReason::UnexpectedShape,
-        format!("not {what}: {message}"),
-        source.offset,
-        len as u64,
+        format!(
+            "not {what}: {message} at byte {} (line {})",
+            at.offset, at.line
+        ),
+        at.offset,
+        raw.len() as u64,
         false,
     )
 }
