@@ -347,6 +347,19 @@ impl Renderer for Heard {
     }
 }
 
+/// The Gemini CLI chat `full` holding `messages` instead of its own, as the CLI writes it
+/// (its header first, two-space indent).
+fn chat_with(full: &serde_json::Value, messages: &[serde_json::Value]) -> String {
+    format!(
+        "{{\n  \"sessionId\": {},\n  \"projectHash\": {},\n  \"startTime\": {},\n  \"lastUpdated\": {},\n  \"messages\": {}\n}}",
+        full["sessionId"],
+        full["projectHash"],
+        full["startTime"],
+        full["lastUpdated"],
+        serde_json::to_string_pretty(messages).unwrap()
+    )
+}
+
 /// Gemini CLI writes a message first, then rewrites the whole file as the message gains its
 /// `tokens` and its `toolCalls` (their results once they finish). A real chat followed
 /// through such versions (a message without its tool calls and with fewer tokens; with its
@@ -374,17 +387,7 @@ fn a_json_chat_rewritten_as_a_message_gains_tool_calls_and_tokens_gives_one_read
         })
         .unwrap();
     assert!(at + 1 < messages.len());
-    // The chat holding `messages`, as the CLI writes it (session id first, two-space indent).
-    let chat = |messages: &[Value]| {
-        format!(
-            "{{\n  \"sessionId\": {},\n  \"projectHash\": {},\n  \"startTime\": {},\n  \"lastUpdated\": {},\n  \"messages\": {}\n}}",
-            full["sessionId"],
-            full["projectHash"],
-            full["startTime"],
-            full["lastUpdated"],
-            serde_json::to_string_pretty(messages).unwrap()
-        )
-    };
+    let chat = |messages: &[Value]| chat_with(&full, messages);
     let as_written = messages[..=at].to_vec();
     // A tenth of the output written: one digit fewer, so the file's size changes.
     let mut smaller = as_written.clone();
@@ -420,6 +423,7 @@ fn a_json_chat_rewritten_as_a_message_gains_tool_calls_and_tokens_gives_one_read
     assert!(flow.is_continue());
     let (once, _) = once.finish().unwrap();
     assert!(once.said.iter().any(|s| s.kind == "tool_call"));
+    assert!(!once.said.iter().any(|s| s.kind == "malformed"));
 
     // Followed through the versions, each written over the last in place.
     let dir = std::env::temp_dir().join(format!(
@@ -463,4 +467,67 @@ fn a_json_chat_rewritten_as_a_message_gains_tool_calls_and_tokens_gives_one_read
     assert_eq!(followed.said, once.said);
     // The output that grew in the rewrite came as an increment (summed above).
     assert!(followed.increments >= 1, "{followed:?}");
+}
+
+/// A chat rewritten to the same size (a message's token count grown by as many digits) is
+/// read again too: a follower that went by the size alone would miss the growth for good
+/// when no later rewrite came.
+#[test]
+fn a_json_chat_rewritten_to_the_same_size_is_read_again() {
+    use serde_json::Value;
+    let text = gemini_chat();
+    let full: Value = serde_json::from_str(&text).unwrap();
+    let messages = full["messages"].as_array().unwrap();
+    let digits = |n: u64| n.to_string().len() as u32;
+    // The last Gemini message with thoughts of two digits or more, the chat cut after it.
+    let at = messages
+        .iter()
+        .rposition(|m| m["type"] == "gemini" && m["tokens"]["thoughts"].as_u64() > Some(10))
+        .unwrap();
+    let as_written = messages[..=at].to_vec();
+    let mut smaller = as_written.clone();
+    let tokens = &mut smaller[at]["tokens"];
+    let thoughts = tokens["thoughts"].as_u64().unwrap();
+    let total = tokens["total"].as_u64().unwrap();
+    // The smallest count of as many digits: the file keeps its size.
+    let fewer = 10u64.pow(digits(thoughts) - 1);
+    assert_eq!(digits(total), digits(total - (thoughts - fewer)));
+    tokens["thoughts"] = fewer.into();
+    tokens["total"] = (total - (thoughts - fewer)).into();
+    let chat = |messages: &[Value]| chat_with(&full, messages);
+    let (before, after) = (chat(&smaller), chat(&as_written));
+    assert_eq!(before.len(), after.len());
+    assert_ne!(before, after);
+
+    let mut once = Pipeline::new(Options::default(), Heard::default());
+    let flow = once.read_to_end("chat.json", after.as_bytes()).unwrap();
+    assert!(flow.is_continue());
+    let (once, _) = once.finish().unwrap();
+    assert!(once.responses > 1 && !once.said.iter().any(|s| s.kind == "malformed"));
+
+    let dir = std::env::temp_dir().join(format!(
+        "aegon-follow-gemini-same-size-{}",
+        std::process::id()
+    ));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("chat.json");
+    let mut pipeline = Pipeline::new(Options::default(), Heard::default());
+    let mut tail = Tail::new(&path, "chat.json");
+    let start = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
+    for (i, version) in [&before, &after].into_iter().enumerate() {
+        fs::write(&path, version).unwrap();
+        // Distinct modification times, whatever the file system's resolution.
+        let file = OpenOptions::new().write(true).open(&path).unwrap();
+        file.set_modified(start + std::time::Duration::from_secs(i as u64))
+            .unwrap();
+        drop(file);
+        let (_, flow) = tail.poll(&mut pipeline, |_: &Path, _| {}).unwrap();
+        assert!(flow.is_continue());
+    }
+    let (followed, _) = pipeline.finish().unwrap();
+    let _ = fs::remove_dir_all(&dir);
+    assert_eq!(followed.tokens, once.tokens);
+    assert_eq!(followed.said, once.said);
+    assert_eq!(followed.increments, 1, "{followed:?}");
 }
