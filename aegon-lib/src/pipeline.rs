@@ -552,8 +552,10 @@ struct EventSink<'p, R> {
     max_line: usize,
     agents: AgentSet,
     /// The events come from a JSON document read whole: those without an identity of their
-    /// own are known by their place ([`Correlator::seen_document_event`]), so a document
-    /// read again as it is rewritten yields each once.
+    /// own ([`Correlator::has_identity`]) are known by their place
+    /// ([`Correlator::seen_document_event`]: the offset of their entry and their number among
+    /// its placed events), so a document read again as it is rewritten yields each once; the
+    /// others are counted by their identity, as on any input.
     document: Option<(u64, u32)>,
     correlator: &'p mut Correlator,
     clean_lines: &'p mut CleanLines,
@@ -644,7 +646,14 @@ impl<R: Renderer> EventSink<'_, R> {
             self.stats.malformed.count(m.reason, m.recovered);
         } else if !self.agents.contains(event.agent) {
             return ControlFlow::Continue(());
-        } else if let (Some((offset, ordinal)), None) = (&mut self.document, &event.uuid) {
+        } else if let (Some((offset, ordinal)), false) =
+            (&mut self.document, Correlator::has_identity(&event))
+        {
+            // Only events without an identity of their own are known by their place (and
+            // numbered within it): a tool call, a result or a usage is counted by its id, so
+            // one added to an entry in a rewrite (Gemini CLI adds a message's `toolCalls` and
+            // grows its `tokens` after writing it) moves no other event's place, and a usage
+            // grown in the rewrite passes as its increase.
             if *offset == event.source.offset {
                 *ordinal += 1;
             } else {

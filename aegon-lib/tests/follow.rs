@@ -293,3 +293,241 @@ fn a_json_document_left_cut_off_is_reported_when_following_stops() {
         "{seen:?}"
     );
 }
+
+/// What one event says, to compare a followed document with one read of it: its kind, its
+/// tool call id (calls and results) and where it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Said {
+    kind: String,
+    id: Option<String>,
+    line: u64,
+    offset: u64,
+}
+
+/// The events other than usage, the usage summed, and the responses (usage events that are
+/// not increments) and increments counted.
+#[derive(Debug, Default)]
+struct Heard {
+    said: Vec<Said>,
+    tokens: aegon::Tokens,
+    responses: usize,
+    increments: usize,
+}
+
+impl Renderer for Heard {
+    fn on_event(&mut self, event: &Event<'_>) -> io::Result<Flow> {
+        match &event.kind {
+            EventKind::Usage {
+                tokens, increment, ..
+            } => {
+                self.tokens = self.tokens.saturating_add(*tokens);
+                if *increment {
+                    self.increments += 1;
+                } else {
+                    self.responses += 1;
+                }
+            }
+            kind => {
+                let id = match kind {
+                    EventKind::ToolCall { tool_use_id, .. }
+                    | EventKind::ToolResult { tool_use_id, .. } => {
+                        tool_use_id.as_deref().map(str::to_owned)
+                    }
+                    _ => None,
+                };
+                self.said.push(Said {
+                    kind: kind.kind().as_str().to_owned(),
+                    id,
+                    line: event.source.line,
+                    offset: event.source.offset,
+                });
+            }
+        }
+        Ok(Flow::Continue(()))
+    }
+}
+
+/// The Gemini CLI chat `full` holding `messages` instead of its own, as the CLI writes it
+/// (its header first, two-space indent).
+fn chat_with(full: &serde_json::Value, messages: &[serde_json::Value]) -> String {
+    format!(
+        "{{\n  \"sessionId\": {},\n  \"projectHash\": {},\n  \"startTime\": {},\n  \"lastUpdated\": {},\n  \"messages\": {}\n}}",
+        full["sessionId"],
+        full["projectHash"],
+        full["startTime"],
+        full["lastUpdated"],
+        serde_json::to_string_pretty(messages).unwrap()
+    )
+}
+
+/// Gemini CLI writes a message first, then rewrites the whole file as the message gains its
+/// `tokens` and its `toolCalls` (their results once they finish). A real chat followed
+/// through such versions (a message without its tool calls and with fewer tokens; with its
+/// tool calls; with its tokens as written; then with the messages after it) gives, over all its reads, exactly what
+/// one read of the final file gives: every tool call and result once, the other events once
+/// at their places, and the usage summing to the final file's (its growth as an increment).
+#[test]
+fn a_json_chat_rewritten_as_a_message_gains_tool_calls_and_tokens_gives_one_reads_events() {
+    use serde_json::Value;
+    let text = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(
+        "../fixtures/agents/gemini/7567491__ren__.gemini__tmp__cd8c738c7a1a18392f8c7b8478cd36a4fd00c22700c909f29113a59918ee224a__chats__session-2026-01-03T08-29-d667b4d8.json",
+    ))
+    .unwrap();
+    let full: Value = serde_json::from_str(&text).unwrap();
+    let messages = full["messages"].as_array().unwrap();
+    // The first Gemini message with a finished tool call and tokens, messages after it.
+    let at = messages
+        .iter()
+        .position(|m| {
+            m["type"] == "gemini"
+                && m["toolCalls"].as_array().is_some_and(|calls| {
+                    !calls.is_empty() && calls.iter().all(|c| c["status"] == "success")
+                })
+                && m["tokens"]["output"].as_u64().is_some_and(|n| n >= 10)
+        })
+        .unwrap();
+    assert!(at + 1 < messages.len());
+    let chat = |messages: &[Value]| chat_with(&full, messages);
+    let as_written = messages[..=at].to_vec();
+    // A tenth of the output written: one digit fewer, so the file's size changes.
+    let mut smaller = as_written.clone();
+    let tokens = &mut smaller[at]["tokens"];
+    let output = tokens["output"].as_u64().unwrap();
+    let total = tokens["total"].as_u64().unwrap();
+    tokens["output"] = (output / 10).into();
+    tokens["total"] = (total - output + output / 10).into();
+    let mut without_calls = smaller.clone();
+    without_calls[at]
+        .as_object_mut()
+        .unwrap()
+        .remove("toolCalls");
+    let versions = [
+        chat(&without_calls),
+        chat(&smaller),
+        chat(&as_written),
+        chat(messages),
+    ];
+    for pair in versions.windows(2) {
+        assert_ne!(
+            pair[0].len(),
+            pair[1].len(),
+            "a follower tells a rewrite by its size"
+        );
+    }
+
+    // One read of the final file.
+    let mut once = Pipeline::new(Options::default(), Heard::default());
+    let flow = once
+        .read_to_end("chat.json", versions[3].as_bytes())
+        .unwrap();
+    assert!(flow.is_continue());
+    let (once, _) = once.finish().unwrap();
+    assert!(once.said.iter().any(|s| s.kind == "tool_call"));
+    assert!(!once.said.iter().any(|s| s.kind == "malformed"));
+
+    // Followed through the versions, each written over the last in place.
+    let dir = std::env::temp_dir().join(format!(
+        "aegon-follow-gemini-rewrites-{}",
+        std::process::id()
+    ));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("chat.json");
+    let mut pipeline = Pipeline::new(Options::default(), Heard::default());
+    let mut tail = Tail::new(&path, "chat.json");
+    let mut calls_after = Vec::new();
+    for version in &versions {
+        fs::write(&path, version).unwrap();
+        let (_, flow) = tail.poll(&mut pipeline, |_: &Path, _| {}).unwrap();
+        assert!(flow.is_continue());
+        let heard = pipeline.renderer();
+        calls_after.push(heard.said.iter().filter(|s| s.kind == "tool_call").count());
+    }
+    let (followed, _) = pipeline.finish().unwrap();
+    let _ = fs::remove_dir_all(&dir);
+
+    // The message's tool calls came with the version that added them, not before.
+    let calls = |upto: usize| -> usize {
+        messages[..upto]
+            .iter()
+            .map(|m| m["toolCalls"].as_array().map_or(0, Vec::len))
+            .sum()
+    };
+    assert_eq!(followed.tokens, once.tokens);
+    assert_eq!(followed.responses, once.responses);
+    assert_eq!(
+        calls_after,
+        [
+            calls(at),
+            calls(at + 1),
+            calls(at + 1),
+            calls(messages.len())
+        ]
+    );
+    assert_eq!(followed.said, once.said);
+    // The output that grew in the rewrite came as an increment (summed above).
+    assert!(followed.increments >= 1, "{followed:?}");
+}
+
+/// A chat rewritten to the same size (a message's token count grown by as many digits) is
+/// read again too: a follower that went by the size alone would miss the growth for good
+/// when no later rewrite came.
+#[test]
+fn a_json_chat_rewritten_to_the_same_size_is_read_again() {
+    use serde_json::Value;
+    let text = gemini_chat();
+    let full: Value = serde_json::from_str(&text).unwrap();
+    let messages = full["messages"].as_array().unwrap();
+    let digits = |n: u64| n.to_string().len() as u32;
+    // The last Gemini message with thoughts of two digits or more, the chat cut after it.
+    let at = messages
+        .iter()
+        .rposition(|m| m["type"] == "gemini" && m["tokens"]["thoughts"].as_u64() > Some(10))
+        .unwrap();
+    let as_written = messages[..=at].to_vec();
+    let mut smaller = as_written.clone();
+    let tokens = &mut smaller[at]["tokens"];
+    let thoughts = tokens["thoughts"].as_u64().unwrap();
+    let total = tokens["total"].as_u64().unwrap();
+    // The smallest count of as many digits: the file keeps its size.
+    let fewer = 10u64.pow(digits(thoughts) - 1);
+    assert_eq!(digits(total), digits(total - (thoughts - fewer)));
+    tokens["thoughts"] = fewer.into();
+    tokens["total"] = (total - (thoughts - fewer)).into();
+    let chat = |messages: &[Value]| chat_with(&full, messages);
+    let (before, after) = (chat(&smaller), chat(&as_written));
+    assert_eq!(before.len(), after.len());
+    assert_ne!(before, after);
+
+    let mut once = Pipeline::new(Options::default(), Heard::default());
+    let flow = once.read_to_end("chat.json", after.as_bytes()).unwrap();
+    assert!(flow.is_continue());
+    let (once, _) = once.finish().unwrap();
+    assert!(once.responses > 1 && !once.said.iter().any(|s| s.kind == "malformed"));
+
+    let dir = std::env::temp_dir().join(format!(
+        "aegon-follow-gemini-same-size-{}",
+        std::process::id()
+    ));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("chat.json");
+    let mut pipeline = Pipeline::new(Options::default(), Heard::default());
+    let mut tail = Tail::new(&path, "chat.json");
+    let start = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
+    for (i, version) in [&before, &after].into_iter().enumerate() {
+        fs::write(&path, version).unwrap();
+        // Distinct modification times, whatever the file system's resolution.
+        let file = OpenOptions::new().write(true).open(&path).unwrap();
+        file.set_modified(start + std::time::Duration::from_secs(i as u64))
+            .unwrap();
+        drop(file);
+        let (_, flow) = tail.poll(&mut pipeline, |_: &Path, _| {}).unwrap();
+        assert!(flow.is_continue());
+    }
+    let (followed, _) = pipeline.finish().unwrap();
+    let _ = fs::remove_dir_all(&dir);
+    assert_eq!(followed.tokens, once.tokens);
+    assert_eq!(followed.said, once.said);
+    assert_eq!(followed.increments, 1, "{followed:?}");
+}

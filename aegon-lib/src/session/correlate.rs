@@ -189,12 +189,29 @@ impl Correlator {
     }
 
     /// Whether an event of a JSON document read again was met before: the `ordinal`-th event
-    /// of the entry at byte `offset` of `file`. A document its agent rewrites keeps the place
+    /// without an identity of its own ([`Correlator::has_identity`]) of the entry at byte
+    /// `offset` of `file`. A document its agent rewrites keeps the place
     /// of what it held before (it grows at its end, or an entry gains members in place), so a
     /// document followed as it grows yields each of its events once. Notes it if not.
     pub fn seen_document_event(&mut self, file: &str, offset: u64, ordinal: u32) -> bool {
         let id = format!("{file}\u{0}{offset}\u{0}{ordinal}");
         self.known(identity(Entry::DocumentEvent, &id))
+    }
+
+    /// Whether `event` is counted once by an identity of its own (its line's `uuid`, a tool
+    /// call's or result's id, an API response's `message_id` + `request_id`), which
+    /// [`Correlator::apply`] checks: an event of a document read again needs no place
+    /// ([`Correlator::seen_document_event`]) then. Such an event may carry more than it did at
+    /// its first reading (a response's usage grown: its increase passes, as an increment), so
+    /// it must not be dropped for its place.
+    pub fn has_identity(event: &Event<'_>) -> bool {
+        event.uuid.is_some()
+            || match &event.kind {
+                EventKind::ToolCall { tool_use_id, .. }
+                | EventKind::ToolResult { tool_use_id, .. } => tool_use_id.is_some(),
+                EventKind::Usage { message_id, .. } => message_id.is_some(),
+                _ => false,
+            }
     }
 
     /// Whether `key` was met before (or counts elsewhere); notes it if not.

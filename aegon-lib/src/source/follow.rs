@@ -18,6 +18,7 @@
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use crate::pipeline::{DocumentEnd, Input, Pipeline};
 use crate::render::{Flow, Renderer};
@@ -77,8 +78,13 @@ struct Open {
     offset: u64,
     input: Input,
     /// The file is one JSON document (a chat its agent rewrites as it grows): decoded after
-    /// each read, and read again from its start whenever its size changes.
+    /// each read, and read again from its start whenever its size or modification time
+    /// changes.
     document: bool,
+    /// The modification time the file had when it was last looked at before reading it
+    /// (`None` where the platform gives none): a document rewritten to the same size (a
+    /// token count or a status changed for one of as many digits) is told by it.
+    modified: Option<SystemTime>,
 }
 
 /// One followed path. See the [module documentation](self).
@@ -170,9 +176,12 @@ impl Tail {
             }
             match &current {
                 Ok(meta) if same_file => {
-                    if open.document && meta.len() != open.offset {
-                        // Rewritten: read it whole again (end_document started the input
-                        // over, unless the document was cut off and kept).
+                    let modified = meta.modified().ok();
+                    let touched = std::mem::replace(&mut open.modified, modified) != modified;
+                    if open.document && (meta.len() != open.offset || touched) {
+                        // Rewritten (another size or modification time): read it whole
+                        // again (end_document started the input over, unless the document
+                        // was cut off and kept).
                         pipeline.rewind(&mut open.input);
                         open.offset = 0;
                         if let Some(file) = &mut open.file {
@@ -263,6 +272,7 @@ impl Tail {
                         self.open = Some(Open {
                             file: Some(file),
                             id: file_id(meta),
+                            modified: meta.modified().ok(),
                             offset: start,
                             input,
                             document,

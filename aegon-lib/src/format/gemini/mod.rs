@@ -53,7 +53,11 @@
 //! finish, carrying the calls. The [`Decoder`] remembers the ids of its input: a message seen
 //! before yields only its usage (counted once by its `message_id`) and its tool calls and
 //! results (counted once by their ids). A document is one "line" to the correlator, so a uuid
-//! there would drop a whole file for one repeated message. Two files with the same `sessionId`
+//! there would drop a whole file for one repeated message. A JSON chat read again as the CLI
+//! rewrites it (a message gains its `toolCalls`, their results and its `tokens` after it was
+//! first written) brings those: calls and results count once by their ids, the usage once by
+//! the message id with a grown count passing as an increment; the other events are known by
+//! their place in the document (see [`crate::pipeline`]). Two files with the same `sessionId`
 //! exist (FORMAT.md §2.1): nothing here assumes one file per session.
 //!
 //! ## Sessions and subagents
