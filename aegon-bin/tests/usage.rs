@@ -1392,3 +1392,33 @@ fn unreadable_lines_name_the_file_as_given_with_or_without_the_index() {
     }
     let _ = std::fs::remove_dir_all(&data);
 }
+
+#[test]
+fn a_copys_limit_message_counts_over_the_copy_as_without_the_index() {
+    // The limit message of will-it-rain (2026-01-28T20:29:11Z, "resets 1am (Europe/Paris)")
+    // in a transcript and in a copy of it indexed after it: over the copy alone, the index
+    // must end the block at that reset as a fresh read of the copy does.
+    let data = temp("hits-copy");
+    let (proj, rep) = (data.join("proj"), data.join("rep"));
+    std::fs::create_dir_all(&proj).unwrap();
+    std::fs::create_dir_all(&rep).unwrap();
+    let a = proj.join("a.jsonl");
+    std::fs::copy(fixture("AlexandreVassard__will-it-rain__claude.jsonl"), &a).unwrap();
+    std::fs::copy(&a, rep.join("a-copy.jsonl")).unwrap();
+    let s = |p: &Path| p.to_str().unwrap().to_owned();
+    run_json(&data, &["usage", "blocks", "--json", &s(&proj), &s(&rep)]);
+    for scope in [s(&rep), s(&rep.join("a-copy.jsonl")), s(&proj), s(&data)] {
+        let indexed = run_json(&data, &["usage", "blocks", "--json", &scope]);
+        let fresh = run_json(&data, &["usage", "blocks", "--json", "--no-index", &scope]);
+        let ends: Vec<&Value> = fresh["blocks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|b| b["endSource"] == "transcript")
+            .map(|b| &b["endTime"])
+            .collect();
+        assert_eq!(ends, ["2026-01-29T00:00:00Z"], "{scope}");
+        assert_eq!(indexed["blocks"], fresh["blocks"], "{scope}");
+    }
+    let _ = std::fs::remove_dir_all(&data);
+}

@@ -66,6 +66,10 @@ pub const FILE_NAME: &str = "usage.sqlite3";
 /// How long a writer waits for another one before giving up.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Between a limit message's key and the id of the file it was read from, in `limit_hits`
+/// keys (a record separator: in neither a uuid nor the file-and-offset key).
+const HIT_FILE: char = '\u{1e}';
+
 /// Bytes read from a transcript at a time.
 const CHUNK: usize = 256 << 10;
 
@@ -726,9 +730,12 @@ impl Ledger {
                 "INSERT OR IGNORE INTO limit_hits (key, file_id, ts_ms, session, text)
                  VALUES (?1, ?2, ?3, ?4, ?5)",
             )?;
+            // Keyed by the message and the file it was read from, so a report over a copy of a
+            // file holds the copy's message too (an index from before keyed by the message
+            // alone: [`Ledger::limit_hits_in`] takes both spellings, each message once).
             for (k, l) in &read.limits {
                 insert.execute(params![
-                    k,
+                    format!("{k}{HIT_FILE}{file_id}"),
                     file_id,
                     l.ts_ms,
                     names.id(&tx, l.session.as_deref())?,
@@ -1101,19 +1108,32 @@ impl Ledger {
     }
 
     /// The limit messages found in the files with these ids (all files: `None`), oldest
-    /// first: `(time ms, text)`. A message is kept under the file it was first indexed from,
-    /// so one that a copy of that file also holds counts only over the first file.
+    /// first: `(time ms, text)`, each message once however many files (copies) hold it.
     fn limit_hits_in(&self, files: Option<&HashSet<i64>>) -> Result<Vec<(i64, String)>, Error> {
         let mut stmt = self
             .conn
-            .prepare("SELECT ts_ms, text, file_id FROM limit_hits ORDER BY ts_ms")?;
+            .prepare("SELECT key, ts_ms, text, file_id FROM limit_hits ORDER BY ts_ms, key")?;
         let rows = stmt.query_map([], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get(2)?))
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, i64>(3)?,
+            ))
         })?;
+        let mut seen = HashSet::new();
         let mut out = Vec::new();
         for row in rows {
-            let (ts_ms, text, file_id): (i64, String, i64) = row?;
-            if files.is_none_or(|ids| ids.contains(&file_id)) {
+            let (key, ts_ms, text, file_id) = row?;
+            if files.is_some_and(|ids| !ids.contains(&file_id)) {
+                continue;
+            }
+            // The message's own key, without the file a row of this version adds.
+            let message = match key.rsplit_once(HIT_FILE) {
+                Some((message, id)) if id == file_id.to_string() => message.to_owned(),
+                _ => key,
+            };
+            if seen.insert(message) {
                 out.push((ts_ms, text));
             }
         }
@@ -2014,6 +2034,50 @@ mod tests {
         "bugs/08-resume-copy/11111111-2222-4333-8444-5555555555a8.jsonl",
         "bugs/08-resume-copy/11111111-2222-4333-8444-5555555555b8.jsonl",
     ];
+
+    #[test]
+    fn a_limit_message_in_copies_is_kept_per_file_and_reported_once() {
+        // CORPUS holds one limit message (2026-01-28T20:29:11.494Z); a copy holds it too.
+        let dir = temp("hit-copies");
+        let a = dir.join("a.jsonl");
+        let b = dir.join("b.jsonl");
+        std::fs::copy(CORPUS, &a).unwrap();
+        std::fs::copy(CORPUS, &b).unwrap();
+        let mut ledger = Ledger::open(&dir.join("i.sqlite3"), &mut |_| {}).unwrap();
+        let stats = ledger
+            .update(&[], &[a.clone(), b.clone()], &mut no_problem)
+            .unwrap();
+        let rows: i64 = ledger
+            .conn
+            .query_row("SELECT count(*) FROM limit_hits", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(rows, 2, "one row per file holding it");
+        let want = vec![(1_769_632_151_494, String::new())];
+        let times = |hits: Vec<(i64, String)>| -> Vec<(i64, String)> {
+            hits.into_iter().map(|(t, _)| (t, String::new())).collect()
+        };
+        assert_eq!(times(ledger.limit_hits().unwrap()), want);
+        for (file, id) in [(&a, stats.file_ids[0]), (&b, stats.file_ids[1])] {
+            let scope = Scope::Paths {
+                roots: vec![],
+                files: vec![file.clone()],
+                ids: vec![id],
+            };
+            let e = ledger.entries(&scope, None, &prices()).unwrap();
+            assert_eq!(times(e.limit_hits), want, "{}", file.display());
+        }
+        // A row written before (keyed by the message alone) beside this version's: once.
+        ledger
+            .conn
+            .execute(
+                "UPDATE limit_hits SET key = substr(key, 1, instr(key, char(30)) - 1)
+                 WHERE file_id = ?1",
+                [stats.file_ids[0]],
+            )
+            .unwrap();
+        assert_eq!(times(ledger.limit_hits().unwrap()), want);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     #[test]
     fn a_report_over_paths_equals_a_fresh_read_of_them_whatever_was_indexed_before() {
