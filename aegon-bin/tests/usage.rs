@@ -1214,3 +1214,233 @@ fn a_copy_indexed_after_its_original_is_reported_over_its_own_path() {
     assert_eq!(calls(&b), 3);
     let _ = std::fs::remove_dir_all(&data);
 }
+
+#[test]
+fn a_missing_path_gives_no_report_and_the_others_are_still_reported() {
+    // Like ripgrep: each path that does not exist is said (what and where), the others are
+    // read, and the exit status is 2; with none left there is no report at all.
+    let data = temp("missing");
+    let f = fixture("AlexandreVassard__will-it-rain__claude.jsonl");
+    let f = f.to_str().unwrap();
+    let alone = run_json(&data, &["usage", "daily", "--json", "--no-index", f]);
+    assert!(calls(&alone) > 0);
+    for extra in [&[][..], &["--no-index"][..]] {
+        for json in [true, false] {
+            let mut args = vec!["usage", "daily"];
+            args.extend_from_slice(extra);
+            if json {
+                args.push("--json");
+            }
+            args.push("bogus");
+            let out = aegon(&data, &args).current_dir(&data).output().unwrap();
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+            assert!(err.contains("bogus: No such file or directory"), "{err}");
+            assert_eq!(
+                String::from_utf8_lossy(&out.stdout),
+                "",
+                "{args:?}: no report"
+            );
+        }
+        let mut args = vec!["usage", "daily", "--json"];
+        args.extend_from_slice(extra);
+        args.extend(["bogus", f]);
+        let out = aegon(&data, &args).current_dir(&data).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("bogus: No such file or directory"), "{err}");
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(doc, alone, "{args:?}: the path that exists, reported");
+    }
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+#[test]
+fn a_dash_reads_a_transcript_from_standard_input() {
+    let data = temp("stdin");
+    let a = fixture("AlexandreVassard__will-it-rain__claude.jsonl");
+    let b = fixture("KaisaLabs__octora__claude-session.jsonl");
+    let (a, b) = (a.to_str().unwrap(), b.to_str().unwrap());
+    let piped = |args: &[&str], input: &str| -> Value {
+        let mut child = aegon(&data, args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let bytes = std::fs::read(input).unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        std::io::Write::write_all(&mut stdin, &bytes).unwrap();
+        drop(stdin);
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{args:?}: {err}");
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    // The stream gives what the file gives, alone and beside another path.
+    let file = run_json(&data, &["usage", "daily", "--json", "--no-index", a]);
+    assert!(calls(&file) > 0);
+    assert_eq!(piped(&["usage", "daily", "--json", "-"], a), file);
+    let both = run_json(&data, &["usage", "daily", "--json", "--no-index", a, b]);
+    assert_eq!(piped(&["usage", "daily", "--json", b, "-"], a), both);
+    // A stream is not indexed.
+    assert!(!data.join("usage.sqlite3").exists());
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+#[test]
+fn limit_messages_count_only_over_the_paths_reported() {
+    // Project a holds a limit message written 2026-01-28T20:29:11Z ("resets 1am
+    // (Europe/Paris)" = 2026-01-29T00:00:00Z); project b has a block from 17:00Z (first
+    // response 17:10Z) that spans it. Over b alone that message is not b's: b's block ends
+    // at its estimate, 17:00 + 5 h = 22:00Z, with the index as without it.
+    let data = temp("hits-scope");
+    let (a, b) = (data.join("a"), data.join("b"));
+    std::fs::create_dir_all(&a).unwrap();
+    std::fs::create_dir_all(&b).unwrap();
+    std::fs::copy(
+        fixture("AlexandreVassard__will-it-rain__claude.jsonl"),
+        a.join("a.jsonl"),
+    )
+    .unwrap();
+    let lines = [
+        response("1", "2026-01-28T17:10:00.000Z", 10),
+        response("2", "2026-01-28T20:40:00.000Z", 20),
+    ];
+    std::fs::write(b.join("b.jsonl"), lines.concat()).unwrap();
+    let s = |p: &Path| p.to_str().unwrap().to_owned();
+    // Index both first, so the index holds a's message.
+    let both = run_json(&data, &["usage", "blocks", "--json", &s(&a), &s(&b)]);
+    assert!(both["blocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|x| x["endSource"] == "transcript"));
+    for extra in [&[][..], &["--no-index"][..]] {
+        let mut args = vec!["usage", "blocks", "--json"];
+        args.extend_from_slice(extra);
+        let bs = s(&b);
+        args.push(&bs);
+        let doc = run_json(&data, &args);
+        let blocks: Vec<&Value> = doc["blocks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|x| x["isGap"] == false)
+            .collect();
+        assert_eq!(blocks.len(), 1, "{args:?}");
+        assert_eq!(blocks[0]["startTime"], "2026-01-28T17:00:00Z", "{args:?}");
+        assert_eq!(blocks[0]["endTime"], "2026-01-28T22:00:00Z", "{args:?}");
+        assert_eq!(blocks[0]["endSource"], "estimate", "{args:?}");
+    }
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+#[test]
+fn verbose_says_which_files_were_read_again_from_their_start() {
+    let data = temp("verbose");
+    let dir = data.join("t");
+    std::fs::create_dir_all(&dir).unwrap();
+    let lines = [
+        response("1", "2026-01-28T17:10:00.000Z", 10),
+        response("2", "2026-01-28T17:20:00.000Z", 20),
+    ];
+    let file = dir.join("s.jsonl");
+    std::fs::write(&file, lines.concat()).unwrap();
+    let run = || {
+        let out = aegon(&data, &["usage", "daily", "--json", "-v", "t"])
+            .current_dir(&data)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let first = run();
+    let size = lines.concat().len();
+    assert!(
+        first.contains(&format!(
+            "index: 1 transcript looked at, 1 read ({size} bytes), 0 read again from the start"
+        )),
+        "{first}"
+    );
+    // Truncated to its first line: read again from its start, and said, named as given.
+    std::fs::write(&file, &lines[0]).unwrap();
+    let second = run();
+    let want = "1 read again from the start";
+    assert!(second.contains(want), "{second}");
+    assert!(
+        second.contains("\n  read again from the start: t/s.jsonl: shorter than what was read"),
+        "{second}"
+    );
+    // Without -v, nothing of it.
+    let out = aegon(&data, &["usage", "daily", "--json", "t"])
+        .current_dir(&data)
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+#[test]
+fn unreadable_lines_name_the_file_as_given_with_or_without_the_index() {
+    let data = temp("unread-named");
+    let dir = data.join("t");
+    std::fs::create_dir_all(&dir).unwrap();
+    let lines = [
+        response("1", "2026-01-28T17:10:00.000Z", 10),
+        "{\"type\":\"assistant\",\"cut".to_owned() + "\n",
+        response("2", "2026-01-28T17:20:00.000Z", 20),
+    ];
+    std::fs::write(dir.join("s.jsonl"), lines.concat()).unwrap();
+    // Indexed first under its absolute path, then reported over a relative one.
+    run_json(&data, &["usage", "daily", "--json", dir.to_str().unwrap()]);
+    for extra in [&[][..], &["--no-index"][..]] {
+        for named in ["t", "t/s.jsonl", "./t"] {
+            let mut args = vec!["usage", "daily", "--json"];
+            args.extend_from_slice(extra);
+            args.push(named);
+            let out = aegon(&data, &args).current_dir(&data).output().unwrap();
+            let err = String::from_utf8_lossy(&out.stderr);
+            let file = if named.ends_with(".jsonl") {
+                named.to_owned()
+            } else {
+                format!("{named}/s.jsonl")
+            };
+            assert!(
+                err.contains(&format!("(first: {file}:2: byte ")),
+                "{args:?}: {err}"
+            );
+        }
+    }
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+#[test]
+fn a_copys_limit_message_counts_over_the_copy_as_without_the_index() {
+    // The limit message of will-it-rain (2026-01-28T20:29:11Z, "resets 1am (Europe/Paris)")
+    // in a transcript and in a copy of it indexed after it: over the copy alone, the index
+    // must end the block at that reset as a fresh read of the copy does.
+    let data = temp("hits-copy");
+    let (proj, rep) = (data.join("proj"), data.join("rep"));
+    std::fs::create_dir_all(&proj).unwrap();
+    std::fs::create_dir_all(&rep).unwrap();
+    let a = proj.join("a.jsonl");
+    std::fs::copy(fixture("AlexandreVassard__will-it-rain__claude.jsonl"), &a).unwrap();
+    std::fs::copy(&a, rep.join("a-copy.jsonl")).unwrap();
+    let s = |p: &Path| p.to_str().unwrap().to_owned();
+    run_json(&data, &["usage", "blocks", "--json", &s(&proj), &s(&rep)]);
+    for scope in [s(&rep), s(&rep.join("a-copy.jsonl")), s(&proj), s(&data)] {
+        let indexed = run_json(&data, &["usage", "blocks", "--json", &scope]);
+        let fresh = run_json(&data, &["usage", "blocks", "--json", "--no-index", &scope]);
+        let ends: Vec<&Value> = fresh["blocks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|b| b["endSource"] == "transcript")
+            .map(|b| &b["endTime"])
+            .collect();
+        assert_eq!(ends, ["2026-01-29T00:00:00Z"], "{scope}");
+        assert_eq!(indexed["blocks"], fresh["blocks"], "{scope}");
+    }
+    let _ = std::fs::remove_dir_all(&data);
+}

@@ -121,14 +121,15 @@ const MAX_COST_USD: f64 = 1e6;
 /// How long the status line waits for its JSON on stdin before answering with what it knows.
 const STDIN_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
 
-/// A percentage as given, if sane: finite and 0–1000 (clamped to 100), else `None`.
+/// A percentage as given, if sane: finite and 0–1000, else `None`. Over 100 is kept: a
+/// window used past its limit (or a context past its size) is news, not noise.
 fn percent(p: f64) -> Option<f64> {
-    (p.is_finite() && (0.0..=1000.0).contains(&p)).then(|| p.min(100.0))
+    (p.is_finite() && (0.0..=1000.0).contains(&p)).then_some(p)
 }
 
 impl Input {
-    /// Reads what is there (absurd numbers dropped: a percentage outside 0–1000, clamped to
-    /// 100; a negative or non-finite cost or one above [`MAX_COST_USD`]); anything missing or of another type is `None`.
+    /// Reads what is there (absurd numbers dropped: a percentage outside 0–1000 (over 100
+    /// kept as given); a negative or non-finite cost or one above [`MAX_COST_USD`]); anything missing or of another type is `None`.
     pub fn from_json(v: &Value) -> Input {
         let s = |v: &Value| v.as_str().map(str::to_owned);
         let cw = &v["context_window"];
@@ -677,6 +678,32 @@ mod tests {
             i.limits,
             [("seven_day".to_owned(), 41.5, Some(1_769_644_800_000))]
         );
+    }
+
+    #[test]
+    fn a_window_used_past_its_limit_shows_the_real_figure() {
+        // Claude Code's rate_limits can pass 100 (a tester's 7-day window read 101).
+        let v: Value = serde_json::from_str(
+            r#"{"rate_limits":{"seven_day":{"used_percentage":101},
+                               "five_hour":{"used_percentage":250.4}}}"#,
+        )
+        .unwrap();
+        let i = Input::from_json(&v);
+        let line = render(
+            &i,
+            &Figures::default(),
+            Some("{five_hour} {seven_day}"),
+            false,
+            None,
+            0,
+            &TimeZone::UTC,
+        );
+        assert_eq!(line, "5h 250% 7d 101%");
+        // Beyond 1000 is absurd and dropped, as before.
+        let v: Value =
+            serde_json::from_str(r#"{"rate_limits":{"seven_day":{"used_percentage":1001}}}"#)
+                .unwrap();
+        assert_eq!(Input::from_json(&v).limits, []);
     }
 
     #[test]

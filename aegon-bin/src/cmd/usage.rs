@@ -32,6 +32,10 @@ USAGE:
     survives Claude Code deleting transcripts after cleanupPeriodDays (30 by default).
     The index is $AEGON_DATA_DIR/usage.sqlite3, else in the data directory
     ($XDG_DATA_HOME/aegon or ~/.local/share/aegon on Linux).
+    A PATH that does not exist is said on stderr and the exit status is 2; the paths
+    that exist are still reported, and no report is made when none does. PATH - reads
+    one transcript from standard input (cat a.jsonl | aegon usage -); a stream cannot
+    be indexed, so a run given - reads all its paths afresh, as with --no-index.
 
 REPORTS:
     daily      one row per local day (the default)
@@ -69,6 +73,9 @@ OPTIONS:
         --pricing FILE    Prices that extend or override the built-in table.
         --color WHEN      auto, always or never [default: auto]; auto honours NO_COLOR.
     -q, --quiet           Do not report unreadable files one by one.
+    -v, --verbose         Say on stderr what the index update did: transcripts looked
+                          at, read (bytes), read again from their start (which and
+                          why), gone from disk (history kept).
     -h, --help            Print this help.
 
 Each API response is priced as the request it was (its model, tokens, speed, service
@@ -98,6 +105,7 @@ struct Options {
     pricing: Option<PathBuf>,
     color: Option<bool>,
     quiet: bool,
+    verbose: bool,
     paths: Vec<PathBuf>,
 }
 
@@ -153,6 +161,7 @@ fn parse(args: Vec<OsString>, now: i64) -> Result<Option<Options>, lexopt::Error
         pricing: None,
         color: None,
         quiet: false,
+        verbose: false,
         paths: Vec::new(),
     };
     let mut kind_given = false;
@@ -223,6 +232,7 @@ fn parse(args: Vec<OsString>, now: i64) -> Result<Option<Options>, lexopt::Error
             Long("pricing") => o.pricing = Some(parser.value()?.into()),
             Long("color") | Long("colour") => o.color = color_value(parser.value()?)?,
             Short('q') | Long("quiet") => o.quiet = true,
+            Short('v') | Long("verbose") => o.verbose = true,
             Value(v) if !kind_given && o.paths.is_empty() => {
                 let kind = match v.to_str() {
                     Some("daily") => Some(Kind::Daily),
@@ -287,13 +297,6 @@ pub fn run(args: Vec<OsString>) -> io::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
-    let (roots, files) = match split_paths(&o.paths) {
-        Ok(v) => v,
-        Err(message) => {
-            warn(&message);
-            return Ok(ExitCode::from(2));
-        }
-    };
     let mut failed = false;
     let quiet = o.quiet;
     let mut problem = |p: &Path, e: &str| {
@@ -302,7 +305,37 @@ pub fn run(args: Vec<OsString>) -> io::Result<ExitCode> {
             warn(&format!("{}: {e}", p.display()));
         }
     };
-    let (entries, readings) = load(&roots, &files, o.no_index, &pricing, &mut problem);
+    // `-` is standard input; a path that does not exist is an error said like ripgrep says
+    // it (the others are still reported; nothing is when no path given is left).
+    let stdin = o.paths.iter().any(|p| p.as_os_str() == "-");
+    let named = !o.paths.is_empty();
+    let mut paths = Vec::new();
+    for p in o.paths.iter().filter(|p| p.as_os_str() != "-") {
+        match std::fs::metadata(p) {
+            Ok(_) => paths.push(p.clone()),
+            Err(e) => problem(p, &e.to_string()),
+        }
+    }
+    if named && paths.is_empty() && !stdin {
+        return Ok(ExitCode::from(2));
+    }
+    let (roots, files) = if stdin && paths.is_empty() {
+        (Vec::new(), Vec::new())
+    } else {
+        match split_paths(&paths) {
+            Ok(v) => v,
+            Err(message) => {
+                warn(&message);
+                return Ok(ExitCode::from(2));
+            }
+        }
+    };
+    let how = Load {
+        no_index: o.no_index,
+        stdin,
+        verbose: o.verbose,
+    };
+    let (entries, readings) = load(&roots, &files, how, &pricing, &mut problem);
     let color = o.color.unwrap_or_else(|| {
         io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
     });
@@ -377,18 +410,30 @@ pub fn split_paths(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<PathBuf>), St
     Ok((roots, files))
 }
 
-/// The responses of `roots` and `files`, from the index brought up to date (or read afresh
-/// with `no_index`, or when the index cannot be used: then aegon says so), each priced with
-/// `pricing`, and the latest official limit readings.
+/// How [`load`] reads.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Load {
+    /// Read the transcripts afresh, without the index.
+    pub no_index: bool,
+    /// Read one transcript from standard input too (then everything is read afresh).
+    pub stdin: bool,
+    /// Say on stderr what the index update did ([`update_note`]).
+    pub verbose: bool,
+}
+
+/// The responses of `roots` and `files` (and standard input, with `how.stdin`), from the
+/// index brought up to date (or read afresh with `how.no_index` or `how.stdin`, or when the
+/// index cannot be used: then aegon says so), each priced with `pricing`, and the latest
+/// official limit readings.
 pub fn load(
     roots: &[PathBuf],
     files: &[PathBuf],
-    no_index: bool,
+    how: Load,
     pricing: &Pricing,
     problem: &mut dyn FnMut(&Path, &str),
 ) -> (Entries, Vec<LimitReading>) {
-    if !no_index {
-        match indexed(roots, files, pricing, problem) {
+    if !how.no_index && !how.stdin {
+        match indexed(roots, files, how.verbose, pricing, problem) {
             Ok(v) => return v,
             Err(e) => warn(&format!(
                 "{e}; reading the transcripts afresh instead (history deleted from disk is missing)"
@@ -402,22 +447,67 @@ pub fn load(
         }));
     }
     all.extend(files.iter().cloned());
-    (ledger::read_fresh(&all, pricing, problem), Vec::new())
+    let mut input = io::stdin().lock();
+    let stdin: Option<&mut dyn io::Read> = if how.stdin { Some(&mut input) } else { None };
+    (
+        ledger::read_fresh_with_stdin(&all, stdin, pricing, problem),
+        Vec::new(),
+    )
+}
+
+/// What an index update did, for `--verbose`: one line of counts, then one line per file read
+/// again from its start, named as the user named it (`roots`, `files`) where it can be.
+pub fn update_note(
+    stats: &ledger::UpdateStats,
+    roots: &[PathBuf],
+    files: &[PathBuf],
+) -> Vec<String> {
+    let mut note = vec![format!(
+        "index: {} transcript{} looked at, {} read ({} bytes), {} read again from the start, \
+         {} gone from disk (history kept)",
+        stats.files,
+        if stats.files == 1 { "" } else { "s" },
+        stats.files_read,
+        aegon::usage::render::thousands(stats.bytes),
+        stats.rereads.len(),
+        stats.gone,
+    )];
+    for (path, why) in &stats.rereads {
+        let why = match why {
+            ledger::Reread::Truncated => "shorter than what was read",
+            ledger::Reread::Replaced => "another file now (device or inode changed)",
+            ledger::Reread::Rewritten => "rewritten whole by its agent",
+            ledger::Reread::Overwritten => "written over in place",
+        };
+        let shown = ledger::as_named(path, roots, files).unwrap_or_else(|| PathBuf::from(path));
+        note.push(format!(
+            "  read again from the start: {}: {why}",
+            shown.display()
+        ));
+    }
+    note
 }
 
 fn indexed(
     roots: &[PathBuf],
     files: &[PathBuf],
+    verbose: bool,
     pricing: &Pricing,
     problem: &mut dyn FnMut(&Path, &str),
 ) -> Result<(Entries, Vec<LimitReading>), ledger::Error> {
     let path = ledger::default_path()?;
     let mut note = |n: &str| warn(n);
     let mut ledger = Ledger::open(&path, &mut note)?;
-    let scope = |stats: ledger::UpdateStats| Scope::Paths {
-        roots: roots.to_vec(),
-        files: files.to_vec(),
-        ids: stats.file_ids,
+    let scope = |stats: ledger::UpdateStats| {
+        if verbose {
+            let note = update_note(&stats, roots, files);
+            crate::report::warn_lines(&note.iter().map(String::as_str).collect::<Vec<_>>());
+        }
+        Scope::Paths {
+            roots: roots.to_vec(),
+            files: files.to_vec(),
+            ids: stats.file_ids,
+        }
     };
     let result = ledger
         .update(roots, files, problem)

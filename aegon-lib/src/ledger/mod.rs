@@ -66,6 +66,10 @@ pub const FILE_NAME: &str = "usage.sqlite3";
 /// How long a writer waits for another one before giving up.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Between a limit message's key and the id of the file it was read from, in `limit_hits`
+/// keys (a record separator: in neither a uuid nor the file-and-offset key).
+const HIT_FILE: char = '\u{1e}';
+
 /// Bytes read from a transcript at a time.
 const CHUNK: usize = 256 << 10;
 
@@ -768,9 +772,12 @@ impl Ledger {
                 "INSERT OR IGNORE INTO limit_hits (key, file_id, ts_ms, session, text)
                  VALUES (?1, ?2, ?3, ?4, ?5)",
             )?;
+            // Keyed by the message and the file it was read from, so a report over a copy of a
+            // file holds the copy's message too (an index from before keyed by the message
+            // alone: [`Ledger::limit_hits_in`] takes both spellings, each message once).
             for (k, l) in &read.limits {
                 insert.execute(params![
-                    k,
+                    format!("{k}{HIT_FILE}{file_id}"),
                     file_id,
                     l.ts_ms,
                     names.id(&tx, l.session.as_deref())?,
@@ -932,18 +939,21 @@ impl Ledger {
     ) -> Result<Entries, Error> {
         let names = self.names()?;
         let mut pricer = RowPricer::new(pricing);
+        // How the user named the files in scope: the unread-lines note names a file as given.
+        let mut given = Given::default();
         let files: Option<HashSet<i64>> = match scope {
             Scope::All => None,
             Scope::Paths { roots, files, ids } => {
-                let roots: Vec<PathBuf> = roots.iter().map(|r| canonical(r)).collect();
+                given.roots.clone_from(roots);
+                let canonical_roots: Vec<PathBuf> = roots.iter().map(|r| canonical(r)).collect();
                 let mut all: HashSet<i64> = self
-                    .files_under(&roots)?
+                    .files_under(&canonical_roots)?
                     .into_iter()
                     .map(|(id, _, _)| id)
                     .collect();
                 all.extend(ids.iter().copied());
-                for f in files {
-                    let f = canonical(f);
+                for named in files {
+                    let f = canonical(named);
                     let row = match Self::file_row(&self.conn, &path_key(&f))? {
                         Some(row) => Some(row),
                         None => match std::fs::metadata(&f) {
@@ -956,6 +966,7 @@ impl Ledger {
                     };
                     if let Some(row) = row {
                         all.insert(row.id);
+                        given.files.insert(row.id, named.clone());
                     }
                 }
                 Some(all)
@@ -1066,16 +1077,17 @@ impl Ledger {
                 .optional()?
                 .flatten()
         };
-        out.limit_hits = self.limit_hits()?;
-        out.unread = self.unread(files.as_ref())?;
+        out.limit_hits = self.limit_hits_in(files.as_ref())?;
+        out.unread = self.unread(files.as_ref(), &given)?;
         Ok(out)
     }
 
     /// The lines that could not be read in the files with these ids (all files: `None`), the
-    /// first of them from the file indexed first.
-    fn unread(&self, files: Option<&HashSet<i64>>) -> Result<Unread, Error> {
+    /// first of them from the file indexed first, its file named as `given` names it.
+    fn unread(&self, files: Option<&HashSet<i64>>, given: &Given) -> Result<Unread, Error> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id, unread_lines, first_unread FROM files WHERE unread_lines > 0 ORDER BY id",
+            "SELECT id, unread_lines, first_unread, path FROM files
+             WHERE unread_lines > 0 ORDER BY id",
         )?;
         let mut rows = stmt.query([])?;
         let mut out = Unread::default();
@@ -1084,17 +1096,19 @@ impl Ledger {
             if files.is_some_and(|ids| !ids.contains(&id)) {
                 continue;
             }
+            let first: Option<String> = r.get(2)?;
+            let path: String = r.get(3)?;
             out.add(Unread {
                 lines: u64::try_from(r.get::<_, i64>(1)?).unwrap_or(0),
                 files: 1,
-                first: r.get(2)?,
+                first: first.map(|f| given.rename(id, &path, f)),
             });
         }
         Ok(out)
     }
 
     /// Records an official limit reading (from the status line's `rate_limits`): `window` is
-    /// `five_hour`, `seven_day`, …; `used_percent` 0–100; times in ms since the epoch.
+    /// `five_hour`, `seven_day`, …; `used_percent` in percent (over 100 when used past the limit); times in ms since the epoch.
     pub fn record_reading(&mut self, reading: &LimitReading) -> Result<(), Error> {
         self.conn
             .prepare_cached(
@@ -1132,11 +1146,40 @@ impl Ledger {
 
     /// The limit messages found in transcripts, oldest first: `(time ms, text)`.
     pub fn limit_hits(&self) -> Result<Vec<(i64, String)>, Error> {
+        self.limit_hits_in(None)
+    }
+
+    /// The limit messages found in the files with these ids (all files: `None`), oldest
+    /// first: `(time ms, text)`, each message once however many files (copies) hold it.
+    fn limit_hits_in(&self, files: Option<&HashSet<i64>>) -> Result<Vec<(i64, String)>, Error> {
         let mut stmt = self
             .conn
-            .prepare("SELECT ts_ms, text FROM limit_hits ORDER BY ts_ms")?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        Ok(rows.collect::<Result<_, _>>()?)
+            .prepare("SELECT key, ts_ms, text, file_id FROM limit_hits ORDER BY ts_ms, key")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, i64>(3)?,
+            ))
+        })?;
+        let mut seen = HashSet::new();
+        let mut out = Vec::new();
+        for row in rows {
+            let (key, ts_ms, text, file_id) = row?;
+            if files.is_some_and(|ids| !ids.contains(&file_id)) {
+                continue;
+            }
+            // The message's own key, without the file a row of this version adds.
+            let message = match key.rsplit_once(HIT_FILE) {
+                Some((message, id)) if id == file_id.to_string() => message.to_owned(),
+                _ => key,
+            };
+            if seen.insert(message) {
+                out.push((ts_ms, text));
+            }
+        }
+        Ok(out)
     }
 
     /// Tokens and cost by model of one session (all its history, undated responses included),
@@ -1249,6 +1292,48 @@ impl Owners {
             }
         })
     }
+}
+
+/// How a report's paths were named: the files of the index shown as the user named them.
+#[derive(Debug, Default)]
+struct Given {
+    /// The folders, as given.
+    roots: Vec<PathBuf>,
+    /// Each file named, by the index id of its row, as given.
+    files: HashMap<i64, PathBuf>,
+}
+
+impl Given {
+    /// `text` (which starts with the stored `path` of file `id`, as an unread line's place
+    /// does) with that path as the user named it: the file itself, or the folder it is below
+    /// joined with the rest; unchanged when named neither way (no paths, or reached through a
+    /// link from outside the folders).
+    fn rename(&self, id: i64, path: &str, text: String) -> String {
+        let Some(rest) = text.strip_prefix(path) else {
+            return text;
+        };
+        let named = match self.files.get(&id) {
+            Some(f) => f.clone(),
+            None => match as_named(path, &self.roots, &[]) {
+                Some(p) => p,
+                None => return text,
+            },
+        };
+        format!("{}{rest}", named.display())
+    }
+}
+
+/// A path the index stores (resolved: [`canonical`]) as the user named it: one of `files`
+/// whose resolved path it is, or below one of `roots` (resolved) joined with the rest, so
+/// messages name files as the user gave them, as a read without the index does; `None` when
+/// neither (a file reached through a link from outside the folders).
+pub fn as_named(path: &str, roots: &[PathBuf], files: &[PathBuf]) -> Option<PathBuf> {
+    if let Some(f) = files.iter().find(|f| path_key(&canonical(f)) == path) {
+        return Some(f.clone());
+    }
+    roots
+        .iter()
+        .find_map(|root| Some(root.join(path.strip_prefix(dir_prefix(&canonical(root)).as_str())?)))
 }
 
 /// `dir` as a prefix of the paths below it (with a trailing separator).
@@ -1399,6 +1484,20 @@ fn read_from(
 ) -> Result<FileRead, Error> {
     let mut file = File::open(path)?;
     file.seek(SeekFrom::Start(start))?;
+    let mut read = read_stream(&mut file, name, start, line, open_tail)?;
+    read.tail_hash = tail_hash(&mut file, read.consumed)?;
+    Ok(read)
+}
+
+/// Reads `input` (at byte `start`, line `line` of its transcript) to its end through a
+/// pipeline into a collector, as [`read_from`] reads a file; `tail_hash` is left `None`.
+fn read_stream(
+    input_bytes: &mut dyn Read,
+    name: &str,
+    start: u64,
+    line: u64,
+    open_tail: bool,
+) -> Result<FileRead, Error> {
     let mut pipeline = Pipeline::new(Options::default(), Collector::new());
     let mut input = pipeline.open(name);
     let mut pos = start;
@@ -1411,7 +1510,7 @@ fn read_from(
     let max_tail = Options::default().max_line;
     pipeline.start_at(&mut input, start, line);
     loop {
-        let n = match file.read(&mut buf) {
+        let n = match input_bytes.read(&mut buf) {
             Ok(0) => break,
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -1466,7 +1565,6 @@ fn read_from(
         consumed = pos;
         new_open_tail = false;
     }
-    let tail_hash = tail_hash(&mut file, consumed)?;
     let lines = pipeline.stats().lines;
     let (collector, _) = pipeline.finish()?;
     let spans = collector.spans().clone();
@@ -1480,7 +1578,7 @@ fn read_from(
         open_tail: new_open_tail,
         unread,
         whole,
-        tail_hash,
+        tail_hash: None,
         responses,
         tools,
         limits,
@@ -1615,22 +1713,42 @@ pub fn read_fresh(
     pricing: &Pricing,
     problem: &mut dyn FnMut(&Path, &str),
 ) -> Entries {
+    read_fresh_with_stdin(files, None, pricing, problem)
+}
+
+/// [`read_fresh`], and after the files one transcript streamed from `stdin` (named
+/// `<stdin>`, as the filter names it), when given; its read error is told to `problem` as
+/// `-`'s.
+pub fn read_fresh_with_stdin(
+    files: &[PathBuf],
+    stdin: Option<&mut dyn Read>,
+    pricing: &Pricing,
+    problem: &mut dyn FnMut(&Path, &str),
+) -> Entries {
     // Each file on its own, read as the index reads a file from its start (a last line without
     // its newline that is not yet a whole JSON value is left for later, not reported), and
     // merged as the index merges them, so both give the same rows and the same unread lines.
     let mut all = Collector::new();
+    let mut merge = |read: FileRead| {
+        all.merge(Collector::from_parts(
+            read.responses,
+            read.tools,
+            read.limits,
+            read.spans,
+            read.unread,
+        ))
+    };
     for path in files {
         match read_from(path, &path_key(path), 0, 1, false) {
-            Ok(read) => all.merge(Collector::from_parts(
-                read.responses,
-                read.tools,
-                read.limits,
-                read.spans,
-                read.unread,
-            )),
+            Ok(read) => merge(read),
             // The transcript's own error, not the index's (there is none here).
-            Err(Error::Io(e)) => problem(path, &e.to_string()),
             Err(e) => problem(path, &e.to_string()),
+        }
+    }
+    if let Some(input) = stdin {
+        match read_stream(input, "<stdin>", 0, 1, false) {
+            Ok(read) => merge(read),
+            Err(e) => problem(Path::new("-"), &e.to_string()),
         }
     }
     let limits: Vec<(i64, String)> = all
@@ -1653,7 +1771,7 @@ pub struct LimitReading {
     pub read_ms: i64,
     /// `five_hour`, `seven_day`, `seven_day_opus`, `seven_day_sonnet`.
     pub window: String,
-    /// Used, 0–100.
+    /// Used, in percent (over 100 when used past the limit).
     pub used_percent: f64,
     /// When the window resets, ms since the epoch.
     pub resets_at_ms: Option<i64>,
@@ -1958,6 +2076,50 @@ mod tests {
         "bugs/08-resume-copy/11111111-2222-4333-8444-5555555555a8.jsonl",
         "bugs/08-resume-copy/11111111-2222-4333-8444-5555555555b8.jsonl",
     ];
+
+    #[test]
+    fn a_limit_message_in_copies_is_kept_per_file_and_reported_once() {
+        // CORPUS holds one limit message (2026-01-28T20:29:11.494Z); a copy holds it too.
+        let dir = temp("hit-copies");
+        let a = dir.join("a.jsonl");
+        let b = dir.join("b.jsonl");
+        std::fs::copy(CORPUS, &a).unwrap();
+        std::fs::copy(CORPUS, &b).unwrap();
+        let mut ledger = Ledger::open(&dir.join("i.sqlite3"), &mut |_| {}).unwrap();
+        let stats = ledger
+            .update(&[], &[a.clone(), b.clone()], &mut no_problem)
+            .unwrap();
+        let rows: i64 = ledger
+            .conn
+            .query_row("SELECT count(*) FROM limit_hits", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(rows, 2, "one row per file holding it");
+        let want = vec![(1_769_632_151_494, String::new())];
+        let times = |hits: Vec<(i64, String)>| -> Vec<(i64, String)> {
+            hits.into_iter().map(|(t, _)| (t, String::new())).collect()
+        };
+        assert_eq!(times(ledger.limit_hits().unwrap()), want);
+        for (file, id) in [(&a, stats.file_ids[0]), (&b, stats.file_ids[1])] {
+            let scope = Scope::Paths {
+                roots: vec![],
+                files: vec![file.clone()],
+                ids: vec![id],
+            };
+            let e = ledger.entries(&scope, None, &prices()).unwrap();
+            assert_eq!(times(e.limit_hits), want, "{}", file.display());
+        }
+        // A row written before (keyed by the message alone) beside this version's: once.
+        ledger
+            .conn
+            .execute(
+                "UPDATE limit_hits SET key = substr(key, 1, instr(key, char(30)) - 1)
+                 WHERE file_id = ?1",
+                [stats.file_ids[0]],
+            )
+            .unwrap();
+        assert_eq!(times(ledger.limit_hits().unwrap()), want);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     #[test]
     fn a_report_over_paths_equals_a_fresh_read_of_them_whatever_was_indexed_before() {

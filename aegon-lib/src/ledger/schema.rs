@@ -14,7 +14,7 @@
 //! | `responses` | API response (identity key) | first file, time (UTC ms), session, project, model, subagent flag, the five token counts; since version 2 its price factors: speed, service tier, inference geo (names; NULL when the transcript names none) and prompt size in tokens (NULL: not recorded, see below) |
 //! | `tools` | tool call (`tool_use_id`) | first file, time, session, project, tool, subagent flag, error flag |
 //! | `response_files` | response also read from another file or session than its row's (since version 5) | key, file, session there |
-//! | `limit_hits` | limit message in a transcript | time, session, text |
+//! | `limit_hits` | limit message in a transcript and file it was read from (key `MESSAGE\u{1e}FILE_ID`; rows written by aegon before 2026-11-29 are keyed by the message alone) | time, session, text |
 //! | `limit_readings` | official reading from the status line | time read, window (`five_hour`, `seven_day`, …), used %, reset time |
 //! | `meta` | key | small settings (`last_scan_ms`) |
 //!
