@@ -13,6 +13,34 @@ use aegon::source::tree::{JsonSkip, Walker};
 
 use crate::args::InputArg;
 
+/// Whether standard input holds something to read, by ripgrep's rule (`grep_cli::
+/// is_readable_stdin`): a regular file, a FIFO (a pipe) or a socket. A terminal is not, and
+/// neither is another character device such as `/dev/null`, which cron, CI runners and
+/// systemd give a program: with it, aegon does what it does with nothing piped in (the
+/// default folders with `--summary`, the dashboard or a "no input" message otherwise). An
+/// unreadable stdin (closed, `fstat` refused) is not input either. The one rule every mode
+/// that chooses between stdin and the default folders goes by.
+pub fn stdin_is_input() -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsFd;
+        use std::os::unix::fs::FileTypeExt;
+        let stdin = std::io::stdin();
+        let Ok(fd) = stdin.as_fd().try_clone_to_owned() else {
+            return false;
+        };
+        std::fs::File::from(fd).metadata().is_ok_and(|m| {
+            let t = m.file_type();
+            t.is_file() || t.is_fifo() || t.is_socket()
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        use std::io::IsTerminal;
+        !std::io::stdin().is_terminal()
+    }
+}
+
 /// Expands directories into their transcript files and drops a real file met again; `problem`
 /// is told about what cannot be read, about links that loop, and about a directory with no
 /// transcript in it (most likely a wrong path; one whose transcripts were all met before is

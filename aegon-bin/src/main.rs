@@ -52,8 +52,9 @@ USAGE:
     aegon man                             (this help as a man page)
 
     With no FILE, or where FILE is -, reads standard input. When nothing is piped in
-    and no FILE is named, aegon opens the dashboard if its output is a terminal, and
-    otherwise says so and exits with 2 rather than wait. A directory stands for every
+    (standard input is not a pipe, a file or a socket: a terminal, or /dev/null as
+    cron, CI and systemd give) and no FILE is named, aegon opens the dashboard if its
+    output is a terminal, and otherwise says so and exits with 2 rather than wait. A directory stands for every
     *.jsonl file below it, subagent transcripts included, and every *.json file a
     transcript format recognises (Gemini CLI chats, OpenCode files).
 
@@ -277,8 +278,11 @@ fn run() -> io::Result<ExitCode> {
         }
     };
     let on_terminal = io::stdout().is_terminal();
+    // Whether the stdin aegon reads when no file is named holds input (a pipe or a file, not
+    // a terminal nor /dev/null): one rule for every mode that chooses (inputs::stdin_is_input).
+    let stdin_is_input = inputs::stdin_is_input();
     if config.implicit_stdin
-        && io::stdin().is_terminal()
+        && !stdin_is_input
         && matches!(config.format, Format::Summary | Format::SummaryJson)
     {
         // `aegon --summary` alone: Claude Code's folders, as a ccusage user expects.
@@ -293,7 +297,7 @@ fn run() -> io::Result<ExitCode> {
             }
         }
     }
-    if config.implicit_stdin && io::stdin().is_terminal() {
+    if config.implicit_stdin && !stdin_is_input {
         if !on_terminal || config.format_given {
             // Nothing piped in and no file named: waiting on the keyboard would look like a hang.
             warn("no input: give transcript files, or pipe one in (tail -f SESSION.jsonl | aegon). See aegon --help.");
