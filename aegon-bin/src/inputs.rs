@@ -6,6 +6,12 @@
 //! (through a link and directly, through two arguments, named and inside a named directory) is
 //! read once, by its first path; a link that loops is reported and not followed; unreadable
 //! directories are reported and skipped.
+//!
+//! A session file named on its own brings its subagents: Claude Code 2.1 writes a session as
+//! `<session-uuid>.jsonl` beside a folder `<session-uuid>/subagents/` holding `agent-*.jsonl`,
+//! and a session's cost includes its subagents'. So `SESSION.jsonl` stands for itself and
+//! every transcript below `SESSION/subagents/`, read after it (each real file still once, so
+//! naming the subagent files too, or the project folder, counts nothing twice).
 
 use std::path::Path;
 
@@ -76,12 +82,30 @@ pub fn expand_noting_skipped(
             InputArg::Path(path) => {
                 if walker.claim_file(path) {
                     out.push(input.clone());
+                    if let Some(folder) = subagents_of(path) {
+                        let found = walker.walk(&folder, &mut problem);
+                        for (file, why) in &found.skipped {
+                            skipped(file, *why);
+                        }
+                        out.extend(found.paths().into_iter().map(InputArg::Path));
+                    }
                 }
             }
             other => out.push(other.clone()),
         }
     }
     out
+}
+
+/// The folder of a session file's subagents in Claude Code 2.1's layout
+/// (`<dir>/<stem>.jsonl` → `<dir>/<stem>/subagents/`), when the file is a `.jsonl` and the
+/// folder exists.
+fn subagents_of(path: &Path) -> Option<std::path::PathBuf> {
+    if path.extension()? != "jsonl" {
+        return None;
+    }
+    let folder = path.with_extension("").join("subagents");
+    folder.is_dir().then_some(folder)
 }
 
 #[cfg(test)]

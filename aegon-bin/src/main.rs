@@ -54,9 +54,12 @@ USAGE:
     With no FILE, or where FILE is -, reads standard input. When nothing is piped in
     (standard input is not a pipe, a file or a socket: a terminal, or /dev/null as
     cron, CI and systemd give) and no FILE is named, aegon opens the dashboard if its
-    output is a terminal, and otherwise says so and exits with 2 rather than wait. A directory stands for every
-    *.jsonl file below it, subagent transcripts included, and every *.json file a
-    transcript format recognises (Gemini CLI chats, OpenCode files).
+    output is a terminal, and otherwise says so and exits with 2 rather than wait.
+    A directory stands for every *.jsonl file below it, subagent transcripts
+    included, and every *.json file a transcript format recognises (Gemini CLI
+    chats, OpenCode files). A session file SESSION.jsonl brings the subagent
+    transcripts below SESSION/subagents/ (Claude Code 2.1's layout); a file met
+    twice is read once.
 
 DASHBOARD:
     On a terminal, aegon watch (or aegon run, or aegon alone with nothing piped in)

@@ -219,3 +219,74 @@ fn summary_with_dev_null_for_stdin_reads_the_default_folders() {
     assert!(stderr(&out).contains("no input"), "{}", stderr(&out));
     let _ = std::fs::remove_dir_all(&home);
 }
+
+/// The `--summary --json` totals of `args`.
+fn summary_totals(args: &[&std::ffi::OsStr]) -> Value {
+    let out = aegon()
+        .args(["--summary", "--json"])
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(out.status.code() != Some(2), "{}", stderr(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["totals"].clone()
+}
+
+#[test]
+fn a_session_named_alone_brings_its_subagents_once() {
+    // A real Claude Code 2.1.39 session and its two subagents (fixtures/corpus, from
+    // marot/spotter), laid out as Claude Code writes them.
+    const SESSION: &str = "258c7280-ae70-4798-800f-63464d01a85d";
+    let corpus = |suffix: &str| {
+        common::fixture(&format!(
+            "marot__spotter__test__fixtures__transcripts__{SESSION}{suffix}.jsonl"
+        ))
+    };
+    let dir = temp_dir("subagents");
+    let project = dir.join("-p");
+    let agents = project.join(SESSION).join("subagents");
+    std::fs::create_dir_all(&agents).unwrap();
+    let main = project.join(format!("{SESSION}.jsonl"));
+    std::fs::copy(corpus(""), &main).unwrap();
+    for agent in ["agent-a881341", "agent-acompact-fffbd0"] {
+        std::fs::copy(
+            corpus(&format!("__subagents__{agent}")),
+            agents.join(format!("{agent}.jsonl")),
+        )
+        .unwrap();
+    }
+    // The main file with no subagent folder beside it.
+    let alone = dir.join("alone");
+    std::fs::create_dir_all(&alone).unwrap();
+    std::fs::copy(corpus(""), alone.join(format!("{SESSION}.jsonl"))).unwrap();
+    let alone = summary_totals(&[alone.join(format!("{SESSION}.jsonl")).as_os_str()]);
+
+    // The right answer: the project folder, which holds the subagents.
+    let folder = summary_totals(&[project.as_os_str()]);
+    assert_ne!(
+        folder, alone,
+        "the subagents must change the totals for this test to mean anything"
+    );
+    assert_eq!(summary_totals(&[main.as_os_str()]), folder);
+    // Named with its subagents, or with the folder: each file still counts once.
+    let a = agents.join("agent-a881341.jsonl");
+    assert_eq!(summary_totals(&[main.as_os_str(), a.as_os_str()]), folder);
+    assert_eq!(
+        summary_totals(&[main.as_os_str(), project.as_os_str()]),
+        folder
+    );
+    // The filter reads them too: the subagents' events follow the session's.
+    let out = aegon()
+        .arg("--ndjson")
+        .arg(&main)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let files: std::collections::BTreeSet<String> = events(&out)
+        .iter()
+        .filter_map(|e| e["source"]["file"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(files.len(), 3, "{files:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
