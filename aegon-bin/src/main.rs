@@ -163,7 +163,9 @@ OPTIONS:
                           progress, file_snapshot, last_prompt, attachment, usage).
     -x, --skip KINDS      Leave these event kinds out (e.g. -x progress,file_snapshot).
     -f, --follow          Keep reading the files as they grow, like tail -F (from
-                          their start; reports truncation, rotation, removal).
+                          their start; reports truncation, rotation, removal). For a
+                          folder, every transcript below it, and those created in it
+                          later (a new session, the one /clear starts), from their start.
         --from-end        With -f: only lines appended from now on.
         --poll            With -f or watch: check files on a timer instead of using
                           file-system notifications (network file systems).
@@ -332,8 +334,16 @@ fn run() -> io::Result<ExitCode> {
     } else {
         Vec::new()
     };
+    // `-f FOLDER…`: the folders are watched, so files created in them later are followed too.
+    let follow_folders = match follow_folders(&config) {
+        Ok(folders) => folders,
+        Err(message) => {
+            warn(&message);
+            return Ok(ExitCode::from(2));
+        }
+    };
     let mut unreadable = false;
-    let inputs = if config.watch || config.replay || config.demo {
+    let inputs = if config.watch || config.replay || config.demo || !follow_folders.is_empty() {
         Vec::new()
     } else {
         inputs::expand(&config.inputs, |path, e| {
@@ -491,6 +501,28 @@ fn run() -> io::Result<ExitCode> {
         pipeline.finish()?;
         return Ok(ExitCode::SUCCESS);
     }
+    if !follow_folders.is_empty() {
+        // Everything in them from its start (with --from-end, from now on), and each file
+        // created in them later (a new session, one /clear starts, a subagent) from its start.
+        let options = aegon::source::watch::FolderOptions {
+            since: if config.from_end {
+                Some(std::time::Duration::ZERO)
+            } else {
+                None
+            },
+            poll: config.poll,
+        };
+        let mut notes = report::notes(config.quiet);
+        aegon::source::watch::watch_folders(
+            &follow_folders,
+            options,
+            &mut pipeline,
+            &mut notes,
+            || {},
+        )?;
+        pipeline.finish()?;
+        return Ok(ExitCode::SUCCESS);
+    }
     if config.follow {
         let paths: Vec<_> = inputs
             .into_iter()
@@ -556,6 +588,31 @@ fn watch_roots(config: &Config) -> Result<Vec<std::path::PathBuf>, String> {
             InputArg::Stdin => Err("watch watches folders, not stdin".to_owned()),
         })
         .collect()
+}
+
+/// The folders `-f` follows: none when it is not given or names only files; every input when
+/// they are all folders (each file in them, and each created in them later, is followed, as
+/// `aegon watch` does). Folders and files together are refused: one run watches folders or
+/// follows files.
+fn follow_folders(config: &Config) -> Result<Vec<std::path::PathBuf>, String> {
+    if !config.follow {
+        return Ok(Vec::new());
+    }
+    let folders: Vec<std::path::PathBuf> = config
+        .inputs
+        .iter()
+        .filter_map(|input| match input {
+            InputArg::Path(p) if p.is_dir() => Some(p.clone()),
+            _ => None,
+        })
+        .collect();
+    if !folders.is_empty() && folders.len() < config.inputs.len() {
+        return Err(
+            "-f follows folders (and the files created in them) or files, not both at once: run one aegon -f for each"
+                .to_owned(),
+        );
+    }
+    Ok(folders)
 }
 
 /// Reads every input in order; returns whether one could not be read. Output errors end the run.
