@@ -269,8 +269,7 @@ fn padding_event<'e>(
     let len = line.bytes.len();
     let message = if lost.is_empty() {
         format!(
-            "{} only, {} of the line's {len}: a file pre-allocated and never written, or zeros a crash left",
-            if padding.nuls == padding.bytes { "NUL bytes" } else { "control bytes" },
+            "{} and nothing else in the line's {len} bytes: a file pre-allocated and never written, or zeros a crash left",
             padding.describe(disk),
         )
     } else {
