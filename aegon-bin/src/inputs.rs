@@ -6,12 +6,46 @@
 //! (through a link and directly, through two arguments, named and inside a named directory) is
 //! read once, by its first path; a link that loops is reported and not followed; unreadable
 //! directories are reported and skipped.
+//!
+//! A session file named on its own brings its subagents: Claude Code 2.1 writes a session as
+//! `<session-uuid>.jsonl` beside a folder `<session-uuid>/subagents/` holding `agent-*.jsonl`,
+//! and a session's cost includes its subagents'. So `SESSION.jsonl` stands for itself and
+//! every transcript below `SESSION/subagents/`, read after it (each real file still once, so
+//! naming the subagent files too, or the project folder, counts nothing twice).
 
 use std::path::Path;
 
 use aegon::source::tree::{JsonSkip, Walker};
 
 use crate::args::InputArg;
+
+/// Whether standard input holds something to read, by ripgrep's rule (`grep_cli::
+/// is_readable_stdin`): a regular file, a FIFO (a pipe) or a socket. A terminal is not, and
+/// neither is another character device such as `/dev/null`, which cron, CI runners and
+/// systemd give a program: with it, aegon does what it does with nothing piped in (the
+/// default folders with `--summary`, the dashboard or a "no input" message otherwise). An
+/// unreadable stdin (closed, `fstat` refused) is not input either. The one rule every mode
+/// that chooses between stdin and the default folders goes by.
+pub fn stdin_is_input() -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsFd;
+        use std::os::unix::fs::FileTypeExt;
+        let stdin = std::io::stdin();
+        let Ok(fd) = stdin.as_fd().try_clone_to_owned() else {
+            return false;
+        };
+        std::fs::File::from(fd).metadata().is_ok_and(|m| {
+            let t = m.file_type();
+            t.is_file() || t.is_fifo() || t.is_socket()
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        use std::io::IsTerminal;
+        !std::io::stdin().is_terminal()
+    }
+}
 
 /// Expands directories into their transcript files and drops a real file met again; `problem`
 /// is told about what cannot be read, about links that loop, and about a directory with no
@@ -48,12 +82,30 @@ pub fn expand_noting_skipped(
             InputArg::Path(path) => {
                 if walker.claim_file(path) {
                     out.push(input.clone());
+                    if let Some(folder) = subagents_of(path) {
+                        let found = walker.walk(&folder, &mut problem);
+                        for (file, why) in &found.skipped {
+                            skipped(file, *why);
+                        }
+                        out.extend(found.paths().into_iter().map(InputArg::Path));
+                    }
                 }
             }
             other => out.push(other.clone()),
         }
     }
     out
+}
+
+/// The folder of a session file's subagents in Claude Code 2.1's layout
+/// (`<dir>/<stem>.jsonl` → `<dir>/<stem>/subagents/`), when the file is a `.jsonl` and the
+/// folder exists.
+fn subagents_of(path: &Path) -> Option<std::path::PathBuf> {
+    if path.extension()? != "jsonl" {
+        return None;
+    }
+    let folder = path.with_extension("").join("subagents");
+    folder.is_dir().then_some(folder)
 }
 
 #[cfg(test)]

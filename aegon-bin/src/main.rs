@@ -52,10 +52,14 @@ USAGE:
     aegon man                             (this help as a man page)
 
     With no FILE, or where FILE is -, reads standard input. When nothing is piped in
-    and no FILE is named, aegon opens the dashboard if its output is a terminal, and
-    otherwise says so and exits with 2 rather than wait. A directory stands for every
-    *.jsonl file below it, subagent transcripts included, and every *.json file a
-    transcript format recognises (Gemini CLI chats, OpenCode files).
+    (standard input is not a pipe, a file or a socket: a terminal, or /dev/null as
+    cron, CI and systemd give) and no FILE is named, aegon opens the dashboard if its
+    output is a terminal, and otherwise says so and exits with 2 rather than wait.
+    A directory stands for every *.jsonl file below it, subagent transcripts
+    included, and every *.json file a transcript format recognises (Gemini CLI
+    chats, OpenCode files). A session file SESSION.jsonl brings the subagent
+    transcripts below SESSION/subagents/ (Claude Code 2.1's layout); a file met
+    twice is read once.
 
 DASHBOARD:
     On a terminal, aegon watch (or aegon run, or aegon alone with nothing piped in)
@@ -159,7 +163,9 @@ OPTIONS:
                           progress, file_snapshot, last_prompt, attachment, usage).
     -x, --skip KINDS      Leave these event kinds out (e.g. -x progress,file_snapshot).
     -f, --follow          Keep reading the files as they grow, like tail -F (from
-                          their start; reports truncation, rotation, removal).
+                          their start; reports truncation, rotation, removal). For a
+                          folder, every transcript below it, and those created in it
+                          later (a new session, the one /clear starts), from their start.
         --from-end        With -f: only lines appended from now on.
         --poll            With -f or watch: check files on a timer instead of using
                           file-system notifications (network file systems).
@@ -277,8 +283,11 @@ fn run() -> io::Result<ExitCode> {
         }
     };
     let on_terminal = io::stdout().is_terminal();
+    // Whether the stdin aegon reads when no file is named holds input (a pipe or a file, not
+    // a terminal nor /dev/null): one rule for every mode that chooses (inputs::stdin_is_input).
+    let stdin_is_input = inputs::stdin_is_input();
     if config.implicit_stdin
-        && io::stdin().is_terminal()
+        && !stdin_is_input
         && matches!(config.format, Format::Summary | Format::SummaryJson)
     {
         // `aegon --summary` alone: Claude Code's folders, as a ccusage user expects.
@@ -293,7 +302,7 @@ fn run() -> io::Result<ExitCode> {
             }
         }
     }
-    if config.implicit_stdin && io::stdin().is_terminal() {
+    if config.implicit_stdin && !stdin_is_input {
         if !on_terminal || config.format_given {
             // Nothing piped in and no file named: waiting on the keyboard would look like a hang.
             warn("no input: give transcript files, or pipe one in (tail -f SESSION.jsonl | aegon). See aegon --help.");
@@ -325,8 +334,16 @@ fn run() -> io::Result<ExitCode> {
     } else {
         Vec::new()
     };
+    // `-f FOLDER…`: the folders are watched, so files created in them later are followed too.
+    let follow_folders = match follow_folders(&config) {
+        Ok(folders) => folders,
+        Err(message) => {
+            warn(&message);
+            return Ok(ExitCode::from(2));
+        }
+    };
     let mut unreadable = false;
-    let inputs = if config.watch || config.replay || config.demo {
+    let inputs = if config.watch || config.replay || config.demo || !follow_folders.is_empty() {
         Vec::new()
     } else {
         inputs::expand(&config.inputs, |path, e| {
@@ -484,6 +501,28 @@ fn run() -> io::Result<ExitCode> {
         pipeline.finish()?;
         return Ok(ExitCode::SUCCESS);
     }
+    if !follow_folders.is_empty() {
+        // Everything in them from its start (with --from-end, from now on), and each file
+        // created in them later (a new session, one /clear starts, a subagent) from its start.
+        let options = aegon::source::watch::FolderOptions {
+            since: if config.from_end {
+                Some(std::time::Duration::ZERO)
+            } else {
+                None
+            },
+            poll: config.poll,
+        };
+        let mut notes = report::notes(config.quiet);
+        aegon::source::watch::watch_folders(
+            &follow_folders,
+            options,
+            &mut pipeline,
+            &mut notes,
+            || {},
+        )?;
+        pipeline.finish()?;
+        return Ok(ExitCode::SUCCESS);
+    }
     if config.follow {
         let paths: Vec<_> = inputs
             .into_iter()
@@ -549,6 +588,31 @@ fn watch_roots(config: &Config) -> Result<Vec<std::path::PathBuf>, String> {
             InputArg::Stdin => Err("watch watches folders, not stdin".to_owned()),
         })
         .collect()
+}
+
+/// The folders `-f` follows: none when it is not given or names only files; every input when
+/// they are all folders (each file in them, and each created in them later, is followed, as
+/// `aegon watch` does). Folders and files together are refused: one run watches folders or
+/// follows files.
+fn follow_folders(config: &Config) -> Result<Vec<std::path::PathBuf>, String> {
+    if !config.follow {
+        return Ok(Vec::new());
+    }
+    let folders: Vec<std::path::PathBuf> = config
+        .inputs
+        .iter()
+        .filter_map(|input| match input {
+            InputArg::Path(p) if p.is_dir() => Some(p.clone()),
+            _ => None,
+        })
+        .collect();
+    if !folders.is_empty() && folders.len() < config.inputs.len() {
+        return Err(
+            "-f follows folders (and the files created in them) or files, not both at once: run one aegon -f for each"
+                .to_owned(),
+        );
+    }
+    Ok(folders)
 }
 
 /// Reads every input in order; returns whether one could not be read. Output errors end the run.

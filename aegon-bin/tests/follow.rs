@@ -340,3 +340,72 @@ fn a_followed_json_chat_is_read_whole_each_time_it_is_rewritten() {
     assert_eq!(seen.len() + others, once.lines().count());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `aegon -f DIR` follows the files in DIR and those created there later (the new session
+/// file `/clear` starts), as `aegon watch DIR` does.
+fn follows_files_created_in_a_folder(extra: &[&str], name: &str) {
+    let dir = temp_dir(name);
+    let project = dir.join("-p");
+    std::fs::create_dir_all(&project).unwrap();
+    append(&project.join("a.jsonl"), &prompt("history"));
+    let f = Following::start(&project, extra);
+    assert_eq!(f.prompts(1), ["history"]);
+    append(&project.join("a.jsonl"), &prompt("appended"));
+    assert_eq!(f.prompts(1), ["appended"]);
+    // A session file created after aegon started.
+    append(&project.join("b.jsonl"), &prompt("new session"));
+    assert_eq!(f.prompts(1), ["new session"]);
+    // And a subagent folder created later.
+    std::fs::create_dir_all(project.join("b/subagents")).unwrap();
+    append(
+        &project.join("b/subagents/agent-x.jsonl"),
+        &prompt("subagent"),
+    );
+    assert_eq!(f.prompts(1), ["subagent"]);
+    drop(f);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn follow_a_folder_with_notifications() {
+    follows_files_created_in_a_folder(&[], "dir-notify");
+}
+
+#[test]
+fn follow_a_folder_polling() {
+    follows_files_created_in_a_folder(&["--poll"], "dir-poll");
+}
+
+#[test]
+fn follow_refuses_folders_and_files_together() {
+    let dir = temp_dir("mixed");
+    let file = dir.join("s.jsonl");
+    append(&file, &prompt("x"));
+    let out = Command::new(env!("CARGO_BIN_EXE_aegon"))
+        .arg("-f")
+        .arg(&dir)
+        .arg(&file)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("not both"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn follow_a_folder_from_the_end_skips_history_but_not_new_files() {
+    let dir = temp_dir("dir-from-end");
+    append(&dir.join("a.jsonl"), &prompt("history"));
+    let f = Following::start(&dir, &["--from-end"]);
+    // Give aegon time to start and look at a.jsonl before anything is written.
+    std::thread::sleep(Duration::from_millis(500));
+    append(&dir.join("a.jsonl"), &prompt("appended"));
+    append(&dir.join("b.jsonl"), &prompt("new session"));
+    let mut got = f.prompts(2);
+    got.sort();
+    assert_eq!(got, ["appended", "new session"]);
+    drop(f);
+    let _ = std::fs::remove_dir_all(&dir);
+}

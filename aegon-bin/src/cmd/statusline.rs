@@ -3,7 +3,7 @@
 //! or empty run blanks the line in Claude Code; shared/usage-over-time.md §1.2).
 
 use std::ffi::OsString;
-use std::io::{self, IsTerminal, Read, Write};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -212,7 +212,7 @@ pub fn run(args: Vec<OsString>) -> io::Result<ExitCode> {
         }
     };
     let mut text = String::new();
-    if !io::stdin().is_terminal() {
+    if crate::inputs::stdin_is_input() {
         // A stdin that never closes must not hang the line: wait a little, then answer with
         // what is known (the reading thread is left behind; the process ends anyway).
         let (tx, rx) = std::sync::mpsc::channel();

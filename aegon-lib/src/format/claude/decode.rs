@@ -39,7 +39,9 @@ where
         return ControlFlow::Continue(());
     }
     let mut report = Report::default();
-    // Keep what can be kept: read a line with invalid UTF-8 with the bad bytes replaced.
+    // Keep what can be kept: read a line with invalid UTF-8 with the bad bytes replaced; an
+    // offset in the repaired text is reported as where its byte is on disk (`at`).
+    let mut lossy = None;
     let text = match crate::source::utf8::validate(line.bytes) {
         Ok(text) => Cow::Borrowed(text),
         Err(valid) => {
@@ -51,9 +53,13 @@ where
                     "invalid UTF-8 (first bad byte at offset {bad_at}); read with the bad bytes replaced by U+FFFD"
                 ),
             );
-            String::from_utf8_lossy(line.bytes)
+            let (text, map) = crate::source::utf8::lossy(line.bytes);
+            lossy = Some(map);
+            Cow::Owned(text)
         }
     };
+    let lossy = lossy.as_ref();
+    let at = |i: usize| line.offset + lossy.map_or(i, |l| l.disk(i)) as u64;
     let mut parsed = crate::format::claude::record::parse_record(&text);
     // Lone surrogate escapes, looked for only where they would do harm: when reading failed
     // somewhere, or in raw values passed on undecoded. Repaired in a copy of the same length,
@@ -78,13 +84,13 @@ where
                     "NUL byte inside a member aegon does not read; the rest was read".to_owned(),
                 );
             }
-            report.problems(line.offset, 0, &record);
+            report.problems(&at, 0, &record);
             report.emit(source, &line, &mut emit)?;
             record_events(source, record, &mut emit)
         }
         Err(err) => {
             let Some((pieces, padding)) = crate::format::claude::repair::segments(text) else {
-                return emit(malformed_event(source, &line, &err, repaired.as_ref()));
+                return emit(malformed_event(source, &line, &at, &err, repaired.as_ref()));
             };
             // Crash padding: the records between the runs of control bytes, each on its own.
             let mut records = Vec::new();
@@ -96,40 +102,33 @@ where
                 }
             }
             if records.is_empty() {
-                return emit(padding_event(source, &line, padding, &lost));
+                return emit(padding_event(source, &line, &at, padding, &lost));
             }
-            let what = if padding.nul {
-                "NUL byte"
-            } else {
-                "control byte"
-            };
             report.add(
                 if padding.nul {
                     MalformedReason::NulBytes
                 } else {
                     MalformedReason::InvalidJson
                 },
-                line.offset + padding.first as u64,
+                at(padding.first),
                 format!(
-                    "{} {what}{} around the record{} on this line (crash padding, first at byte {}); {} record{} read",
-                    padding.bytes,
-                    plural(padding.bytes),
+                    "{} around the record{} on this line (crash padding); {} record{} read",
+                    padding.describe(at),
                     plural(records.len()),
-                    line.offset + padding.first as u64,
                     records.len(),
                     plural(records.len()),
                 ),
             );
-            for (at, e) in &lost {
-                let at = line.offset + (*at + e.offset) as u64;
+            for (start, e) in &lost {
+                let at = at(*start + e.offset);
                 report.add(
                     MalformedReason::InvalidJson,
                     at,
                     format!("text at byte {at} is not a record ({}): skipped", e.message),
                 );
             }
-            for (at, record) in &records {
-                report.problems(line.offset, *at, record);
+            for (start, record) in &records {
+                report.problems(&at, *start, record);
             }
             report.emit(source, &line, &mut emit)?;
             for (_, record) in records {
@@ -190,8 +189,9 @@ impl Report {
         self.messages.push(message);
     }
 
-    /// The record's problems; `at` is where the record starts in the line.
-    fn problems(&mut self, line_offset: u64, at: usize, record: &Record<'_>) {
+    /// The record's problems; `at` is where the record starts in the line's text, `disk`
+    /// turns an offset in that text into the offset reported.
+    fn problems(&mut self, disk: &dyn Fn(usize) -> u64, at: usize, record: &Record<'_>) {
         for p in &record.problems {
             let reason = if p.syntax {
                 MalformedReason::InvalidJson
@@ -200,14 +200,14 @@ impl Report {
             };
             self.add(
                 reason,
-                line_offset + (at + p.offset) as u64,
-                format!("partly read: {}", p.message),
+                disk(at + p.offset),
+                format!("partly read at byte {}: {}", disk(at + p.offset), p.message),
             );
         }
         if let Some(note) = usage_not_counted(record) {
             self.add(
                 MalformedReason::UnexpectedShape,
-                line_offset + at as u64,
+                disk(at),
                 format!("partly read: {note}"),
             );
         }
@@ -262,24 +262,22 @@ fn usage_not_counted(record: &Record<'_>) -> Option<String> {
 fn padding_event<'e>(
     source: Source<'e>,
     line: &Line<'_>,
+    disk: &dyn Fn(usize) -> u64,
     padding: crate::format::claude::repair::Padding,
     lost: &[(usize, RecordError)],
 ) -> Event<'e> {
     let len = line.bytes.len();
-    let what = if padding.nul { "NUL" } else { "control" };
     let message = if lost.is_empty() {
         format!(
-            "{what} bytes only ({} of {len}): a file pre-allocated and never written, or zeros a crash left",
-            padding.bytes
+            "{} and nothing else in the line's {len} bytes: a file pre-allocated and never written, or zeros a crash left",
+            padding.describe(disk),
         )
     } else {
         let (at, e) = &lost[0];
         format!(
-            "{} {what} byte{} (first at byte {}) and no complete record: {}",
-            padding.bytes,
-            plural(padding.bytes),
-            line.offset + padding.first as u64,
-            describe_error(e, line, at + e.offset)
+            "{} and no complete record: {}",
+            padding.describe(disk),
+            describe_error(e, line, disk(at + e.offset))
         )
     };
     bare_event(
@@ -291,32 +289,24 @@ fn padding_event<'e>(
                 MalformedReason::InvalidJson
             },
             message,
-            error_offset: line.offset + padding.first as u64,
+            error_offset: disk(padding.first),
             len: len as u64,
             recovered: false,
         }),
     )
 }
 
-/// What a parse error means, in words.
-fn describe_error(err: &RecordError, line: &Line<'_>, at: usize) -> String {
+/// What a parse error means, in words; `at` is where, in the file.
+fn describe_error(err: &RecordError, line: &Line<'_>, at: u64) -> String {
     if err.eof && !line.terminated {
         format!(
             "input ends inside this line ({}); it was cut off or is still being written",
             err.message
         )
     } else if err.eof {
-        format!(
-            "the record is cut off ({}) at byte {}",
-            err.message,
-            line.offset + at as u64
-        )
+        format!("the record is cut off ({}) at byte {at}", err.message,)
     } else if err.syntax {
-        format!(
-            "invalid JSON: {} at byte {}",
-            err.message,
-            line.offset + at as u64
-        )
+        format!("invalid JSON: {} at byte {at}", err.message,)
     } else {
         format!("not a transcript record: {}", err.message)
     }
@@ -362,6 +352,7 @@ fn bare_event<'a>(source: Source<'a>, kind: EventKind<'static>) -> Event<'a> {
 fn malformed_event<'e>(
     source: Source<'e>,
     line: &Line<'_>,
+    disk: &dyn Fn(usize) -> u64,
     err: &RecordError,
     repaired: Option<&crate::format::claude::repair::Repaired>,
 ) -> Event<'e> {
@@ -390,7 +381,7 @@ fn malformed_event<'e>(
             " (and {} lone surrogate escape{}, first at byte {}, replaced by U+FFFD)",
             r.count,
             plural(r.count),
-            line.offset + r.first as u64
+            disk(r.first)
         ));
     }
     bare_event(
@@ -398,7 +389,7 @@ fn malformed_event<'e>(
         EventKind::Malformed(Malformed {
             reason,
             message,
-            error_offset: line.offset + (err.offset as u64).min(len),
+            error_offset: disk(err.offset).min(line.offset + len),
             len,
             recovered: false,
         }),

@@ -1274,7 +1274,7 @@ impl Reader {
             let escape = value.get(r.first..r.first + 6).unwrap_or("\\u");
             self.note(
                 offset,
-                format!("`{name}` holds a lone surrogate `{escape}` at byte {offset}: {kept}"),
+                format!("`{name}` holds a lone surrogate `{escape}`: {kept}"),
                 true,
             );
             return;
@@ -1282,10 +1282,7 @@ impl Reader {
         let e = RecordError::in_value(err, value, at);
         self.note(
             e.offset,
-            format!(
-                "`{name}` cannot be read ({}, at byte {}): {kept}",
-                e.message, e.offset
-            ),
+            format!("`{name}` cannot be read ({}): {kept}", e.message),
             e.syntax,
         );
     }
@@ -1380,11 +1377,7 @@ impl Reader {
         if let Err(e) = walked {
             self.note(
                 at + e.offset,
-                format!(
-                    "`{key}` cannot be read ({}, at byte {}): ignored",
-                    e.message,
-                    at + e.offset
-                ),
+                format!("`{key}` cannot be read ({}): ignored", e.message),
                 true,
             );
             return None;
@@ -1655,9 +1648,7 @@ mod tests {
         let r = parse_record(r#"{"type":"user","cwd":"\ud800"}"#).unwrap();
         assert_eq!(r.problems[0].offset, 22);
         assert!(
-            r.problems[0]
-                .message
-                .contains("lone surrogate `\\ud800` at byte 22"),
+            r.problems[0].message.contains("lone surrogate `\\ud800`"),
             "{:?}",
             r.problems
         );

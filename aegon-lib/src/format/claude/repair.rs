@@ -122,15 +122,45 @@ pub fn is_padding(b: u8) -> bool {
     b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')
 }
 
-/// Padding found on a line: where it starts, how much there is, and whether it holds NULs.
+/// Padding found on a line: where it starts, how much there is, and how much of it is NUL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Padding {
     /// Offset of the first padding byte.
     pub first: usize,
-    /// Padding bytes in all.
+    /// Padding bytes in all (NULs and other control bytes).
     pub bytes: usize,
     /// True when some of them are NUL.
     pub nul: bool,
+    /// How many of them are NUL.
+    pub nuls: usize,
+    /// Offset of the first NUL (meaningless when `nuls` is 0).
+    pub first_nul: usize,
+}
+
+impl Padding {
+    /// The padding in words, NULs told from the other control bytes, with where the first
+    /// one is: "3 NUL bytes (first at byte 8)", "5 control bytes (first at byte 0)", "1 NUL byte
+    /// and 5 other control bytes (first at byte 14)", "2 NUL bytes and 81 other control bytes
+    /// (first at byte 0; first NUL at byte 8)". `disk` turns an offset in the line's text into
+    /// the offset reported (in the file, as it is on disk).
+    pub fn describe(&self, disk: impl Fn(usize) -> u64) -> String {
+        let s = |n: usize| if n == 1 { "" } else { "s" };
+        let others = self.bytes - self.nuls;
+        let counts = match (self.nuls, others) {
+            (0, n) => format!("{n} control byte{}", s(n)),
+            (n, 0) => format!("{n} NUL byte{}", s(n)),
+            (n, m) => format!("{n} NUL byte{} and {m} other control byte{}", s(n), s(m)),
+        };
+        let first = disk(self.first);
+        if self.nuls > 0 && self.first_nul != self.first {
+            format!(
+                "{counts} (first at byte {first}; first NUL at byte {})",
+                disk(self.first_nul)
+            )
+        } else {
+            format!("{counts} (first at byte {first})")
+        }
+    }
 }
 
 /// The pieces of `text` between runs of padding bytes, with their offsets, trimmed of JSON
@@ -143,6 +173,8 @@ pub fn segments(text: &str) -> Option<(Vec<(usize, &str)>, Padding)> {
         first,
         bytes: 0,
         nul: false,
+        nuls: 0,
+        first_nul: 0,
     };
     let mut pieces = Vec::new();
     let mut start = 0;
@@ -160,7 +192,13 @@ pub fn segments(text: &str) -> Option<(Vec<(usize, &str)>, Padding)> {
     for (i, &c) in b.iter().enumerate() {
         if is_padding(c) {
             padding.bytes += 1;
-            padding.nul |= c == 0;
+            if c == 0 {
+                if !padding.nul {
+                    padding.first_nul = i;
+                }
+                padding.nul = true;
+                padding.nuls += 1;
+            }
             if start < i {
                 push(start, i);
             }
@@ -257,15 +295,42 @@ mod tests {
             Padding {
                 first: 7,
                 bytes: 3,
-                nul: true
+                nul: true,
+                nuls: 3,
+                first_nul: 7,
             }
         );
         let (pieces, padding) = segments("\x01\x1a {\"a\":1} \0{\"b\":").unwrap();
         assert_eq!(pieces, [(3, "{\"a\":1}"), (12, "{\"b\":")]);
         assert_eq!((padding.first, padding.bytes, padding.nul), (0, 3, true));
+        assert_eq!((padding.nuls, padding.first_nul), (1, 11));
         let (pieces, padding) = segments("\0\0").unwrap();
         assert!(pieces.is_empty());
         assert_eq!(padding.bytes, 2);
         assert_eq!(segments("{\"a\":\"\t\"}"), None);
+    }
+
+    #[test]
+    fn padding_tells_nul_bytes_from_other_control_bytes() {
+        // The tester's line: one NUL and five other control bytes after a cut record.
+        let (_, padding) = segments("{\"type\":\"user\"\0\x01\x02\x03\x04\x05}").unwrap();
+        let at = |i: usize| i as u64;
+        assert_eq!(
+            padding.describe(at),
+            "1 NUL byte and 5 other control bytes (first at byte 14)"
+        );
+        // A gzip header: control bytes first, the NULs later.
+        let (_, padding) = segments("\x1f\u{fffd}\x08\x08x\0y\0").unwrap();
+        assert_eq!(
+            padding.describe(at),
+            "2 NUL bytes and 3 other control bytes (first at byte 0; first NUL at byte 7)"
+        );
+        let (_, padding) = segments("\0\0\0").unwrap();
+        assert_eq!(padding.describe(at), "3 NUL bytes (first at byte 0)");
+        let (_, padding) = segments("{}\x01").unwrap();
+        assert_eq!(
+            padding.describe(|i| i as u64 + 100),
+            "1 control byte (first at byte 102)"
+        );
     }
 }

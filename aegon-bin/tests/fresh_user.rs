@@ -1,0 +1,292 @@
+//! Defects a fresh-user tester found, run through the built binary: stdin that is
+//! `/dev/null` (cron, CI, systemd) is not input; offsets reported after invalid UTF-8 are
+//! offsets in the file on disk; NUL bytes are told from other control bytes; `-f DIR` follows
+//! files created later in DIR; a session named on the command line brings its subagents.
+//!
+//! Damaged inputs are made by each test, byte by byte, and the right offsets and counts are
+//! computed from those bytes (not from aegon's output).
+
+mod common;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("aegon-fresh-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn aegon() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_aegon"));
+    c.env_remove("NO_COLOR").env_remove("COLUMNS");
+    c
+}
+
+fn events(out: &Output) -> Vec<Value> {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// The malformed events of `--ndjson` over `bytes` written to a file.
+fn malformed(name: &str, bytes: &[u8]) -> Vec<Value> {
+    let dir = temp_dir(name);
+    let file = dir.join("s.jsonl");
+    std::fs::write(&file, bytes).unwrap();
+    let out = aegon()
+        .arg("--ndjson")
+        .arg(&file)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    events(&out)
+        .into_iter()
+        .filter(|e| e["kind"] == "malformed")
+        .collect()
+}
+
+/// A clean first line, so that the damaged line does not start at byte 0 and a line offset
+/// cannot pass for a file offset.
+const FIRST: &[u8] =
+    b"{\"type\":\"user\",\"sessionId\":\"s\",\"message\":{\"role\":\"user\",\"content\":\"hi\"}}\n";
+
+#[test]
+fn a_control_byte_after_invalid_utf8_is_reported_where_it_is_on_disk() {
+    // The tester's mix.jsonl: five 0xFF bytes, then a raw control byte inside the content.
+    let mut bytes = FIRST.to_vec();
+    bytes.extend_from_slice(
+        b"{\"type\": \"user\", \"message\": {\"role\": \"user\", \"content\": \"",
+    );
+    bytes.extend_from_slice(&[0xFF; 5]);
+    bytes.extend_from_slice(b"X\x01Y\"}, \"uuid\": \"u-1\", \"sessionId\": \"s\"}\n");
+    let bad = bytes.iter().position(|&b| b == 0xFF).unwrap();
+    let control = bytes.iter().position(|&b| b == 0x01).unwrap();
+    let m = malformed("mix", &bytes);
+    assert_eq!(m.len(), 1, "{m:?}");
+    assert_eq!(m[0]["error_offset"], bad as u64);
+    let message = m[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains(&format!("first bad byte at offset {bad}")),
+        "{message}"
+    );
+    assert!(
+        message.contains(&format!("partly read at byte {control}:")),
+        "{message}"
+    );
+}
+
+#[test]
+fn nul_bytes_are_counted_apart_from_other_control_bytes() {
+    let mut bytes = FIRST.to_vec();
+    bytes.extend_from_slice(b"{\"type\":\"user\"\x00\x01\x02\x03\x04\x05}\n");
+    let line = &bytes[FIRST.len()..];
+    let nuls = line.iter().filter(|&&b| b == 0).count();
+    let controls = line.iter().filter(|&&b| b < 0x20 && b != b'\n').count();
+    let first = FIRST.len() + line.iter().position(|&b| b < 0x20).unwrap();
+    assert_eq!((nuls, controls - nuls), (1, 5));
+    let m = malformed("nul", &bytes);
+    assert_eq!(m.len(), 1, "{m:?}");
+    let message = m[0]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with(&format!(
+            "1 NUL byte and 5 other control bytes (first at byte {first})"
+        )),
+        "{message}"
+    );
+    assert_eq!(m[0]["error_offset"], first as u64);
+}
+
+#[test]
+fn binary_after_invalid_utf8_reports_offsets_and_nuls_as_on_disk() {
+    // The head of a gzip file: magic 1F 8B (8B is not UTF-8), flags, mtime with high bytes,
+    // then NULs; no line feed, so one line.
+    let mut bytes = FIRST.to_vec();
+    bytes.extend_from_slice(b"\x1f\x8b\x08\x08\xb4\x6d\x0c\x6b\x00\x03name.jsonl\x00\xed\xbd\x07");
+    let line = &bytes[FIRST.len()..];
+    let nuls: Vec<usize> = (0..line.len()).filter(|&i| line[i] == 0).collect();
+    let controls = line.iter().filter(|&&b| b < 0x20).count();
+    let first_control = FIRST.len() + line.iter().position(|&b| b < 0x20).unwrap();
+    let first_nul = FIRST.len() + nuls[0];
+    let m = malformed("gz", &bytes);
+    assert_eq!(m.len(), 1, "{m:?}");
+    let message = m[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains(&format!(
+            "{} NUL bytes and {} other control bytes (first at byte {first_control}; first NUL at byte {first_nul})",
+            nuls.len(),
+            controls - nuls.len()
+        )),
+        "{message}"
+    );
+
+    // Random-looking binary: bad UTF-8 before the first control byte.
+    let mut bytes = FIRST.to_vec();
+    bytes.extend_from_slice(b"\x8d\x7d\xb3\x8b\x25\x3b\x69\xc9\x32\xe0\x06\x21\xf4\xc2\x61\x7d");
+    let first = bytes[FIRST.len()..].iter().position(|&b| b < 0x20).unwrap() + FIRST.len();
+    let m = malformed("rnd", &bytes);
+    let message = m[0]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with(&format!("1 control byte (first at byte {first})")),
+        "{message}"
+    );
+    assert_eq!(m[0]["error_offset"], first as u64);
+}
+
+/// A Claude Code folder in a temporary HOME: `claude/projects/-p/` holding `files`, and
+/// nothing of any other agent's.
+fn claude_home(name: &str, files: &[(&str, &Path)]) -> PathBuf {
+    let home = temp_dir(name);
+    let project = home.join("claude/projects/-p");
+    for (to, from) in files {
+        let to = project.join(to);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(from, to).unwrap();
+    }
+    home
+}
+
+fn in_home(home: &Path) -> Command {
+    let mut c = aegon();
+    c.env("HOME", home)
+        .env("CLAUDE_CONFIG_DIR", home.join("claude"))
+        .env_remove("CODEX_HOME")
+        .env_remove("XDG_DATA_HOME");
+    c
+}
+
+#[cfg(unix)]
+#[test]
+fn summary_with_dev_null_for_stdin_reads_the_default_folders() {
+    let fixture = common::fixture(
+        "chiphuyen__sniffly__tests__mock-data__-Users-chip-dev-ai-music__ba79134d-b6e9-4867-af0c-6941038c9e4b.jsonl",
+    );
+    let home = claude_home("devnull", &[("s.jsonl", &fixture)]);
+    // The right answer: the same summary as naming the folder.
+    let named = in_home(&home)
+        .args(["--summary", "--json"])
+        .arg(home.join("claude/projects"))
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let named: Value = serde_json::from_slice(&named.stdout).unwrap();
+    assert_eq!(named["totals"]["sessions"], 1, "{named}");
+    let out = in_home(&home)
+        .args(["--summary", "--json"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let got: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(got["totals"], named["totals"]);
+    assert!(!stderr(&out).contains("<stdin>"), "{}", stderr(&out));
+
+    // A pipe, even an empty one, is input: read, not the folders.
+    let mut child = in_home(&home)
+        .args(["--summary", "--json"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"").unwrap();
+    let out = child.wait_with_output().unwrap();
+    let got: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(got["totals"]["sessions"], 0, "{got}");
+
+    // A file is input too (aegon --summary < s.jsonl).
+    let out = in_home(&home)
+        .args(["--summary", "--json"])
+        .stdin(std::fs::File::open(&fixture).unwrap())
+        .output()
+        .unwrap();
+    let got: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(got["totals"], named["totals"]);
+
+    // The filter, with /dev/null and its output not a terminal: nothing to read, said so.
+    let out = in_home(&home).stdin(Stdio::null()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("no input"), "{}", stderr(&out));
+    let _ = std::fs::remove_dir_all(&home);
+}
+
+/// The `--summary --json` totals of `args`.
+fn summary_totals(args: &[&std::ffi::OsStr]) -> Value {
+    let out = aegon()
+        .args(["--summary", "--json"])
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(out.status.code() != Some(2), "{}", stderr(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["totals"].clone()
+}
+
+#[test]
+fn a_session_named_alone_brings_its_subagents_once() {
+    // A real Claude Code 2.1.39 session and its two subagents (fixtures/corpus, from
+    // marot/spotter), laid out as Claude Code writes them.
+    const SESSION: &str = "258c7280-ae70-4798-800f-63464d01a85d";
+    let corpus = |suffix: &str| {
+        common::fixture(&format!(
+            "marot__spotter__test__fixtures__transcripts__{SESSION}{suffix}.jsonl"
+        ))
+    };
+    let dir = temp_dir("subagents");
+    let project = dir.join("-p");
+    let agents = project.join(SESSION).join("subagents");
+    std::fs::create_dir_all(&agents).unwrap();
+    let main = project.join(format!("{SESSION}.jsonl"));
+    std::fs::copy(corpus(""), &main).unwrap();
+    for agent in ["agent-a881341", "agent-acompact-fffbd0"] {
+        std::fs::copy(
+            corpus(&format!("__subagents__{agent}")),
+            agents.join(format!("{agent}.jsonl")),
+        )
+        .unwrap();
+    }
+    // The main file with no subagent folder beside it.
+    let alone = dir.join("alone");
+    std::fs::create_dir_all(&alone).unwrap();
+    std::fs::copy(corpus(""), alone.join(format!("{SESSION}.jsonl"))).unwrap();
+    let alone = summary_totals(&[alone.join(format!("{SESSION}.jsonl")).as_os_str()]);
+
+    // The right answer: the project folder, which holds the subagents.
+    let folder = summary_totals(&[project.as_os_str()]);
+    assert_ne!(
+        folder, alone,
+        "the subagents must change the totals for this test to mean anything"
+    );
+    assert_eq!(summary_totals(&[main.as_os_str()]), folder);
+    // Named with its subagents, or with the folder: each file still counts once.
+    let a = agents.join("agent-a881341.jsonl");
+    assert_eq!(summary_totals(&[main.as_os_str(), a.as_os_str()]), folder);
+    assert_eq!(
+        summary_totals(&[main.as_os_str(), project.as_os_str()]),
+        folder
+    );
+    // The filter reads them too: the subagents' events follow the session's.
+    let out = aegon()
+        .arg("--ndjson")
+        .arg(&main)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let files: std::collections::BTreeSet<String> = events(&out)
+        .iter()
+        .filter_map(|e| e["source"]["file"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(files.len(), 3, "{files:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
