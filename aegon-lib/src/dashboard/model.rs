@@ -49,8 +49,10 @@ const STEP_ARGUMENT_CHARS: usize = 120;
 /// Bytes of a key argument a feed row keeps for its summary: a longer one is summed up at once.
 const CALL_ARGUMENT_BYTES: usize = 1024;
 
-/// Tool names shared between rows (the first seen); others get their own copy.
-const TOOL_NAMES: usize = 1024;
+/// Tool names shared between rows (the first seen); others get their own copy. Looked up one
+/// by one: a session uses a few tools, and comparing a few short names costs less than
+/// hashing one.
+const TOOL_NAMES: usize = 64;
 
 /// The time now, in milliseconds since the Unix epoch, as the dashboard sees it (a replay
 /// runs its own clock).
@@ -91,7 +93,7 @@ pub struct Dashboard {
     /// asked for).
     step_arguments: HashMap<Arc<str>, Arc<str>>,
     /// Tool names, shared by the rows that name them.
-    tool_names: std::collections::HashSet<Arc<str>>,
+    tool_names: Vec<Arc<str>>,
     step_order: VecDeque<Arc<str>>,
     notices: VecDeque<Notice>,
     clock: Clock,
@@ -144,7 +146,7 @@ impl Dashboard {
             pull_requests: HashMap::new(),
             // Sized for the calls remembered: growing it step by step costs more.
             step_arguments: HashMap::with_capacity(STEP_ARGUMENTS),
-            tool_names: std::collections::HashSet::new(),
+            tool_names: Vec::new(),
             step_order: VecDeque::new(),
             notices: VecDeque::new(),
             clock,
@@ -437,12 +439,12 @@ impl Dashboard {
 
     /// The shared copy of a tool's name.
     fn tool_name(&mut self, tool: &str) -> Arc<str> {
-        if let Some(name) = self.tool_names.get(tool) {
+        if let Some(name) = self.tool_names.iter().find(|name| ***name == *tool) {
             return name.clone();
         }
         let name = Arc::<str>::from(tool);
         if self.tool_names.len() < TOOL_NAMES {
-            self.tool_names.insert(name.clone());
+            self.tool_names.push(name.clone());
         }
         name
     }
@@ -547,7 +549,12 @@ fn literal_start(raw: &str, need: usize) -> Option<Box<str>> {
         }
         let cut = floor_char_boundary(raw, cap + 1);
         let inner = &raw.as_bytes()[1..cut];
-        let starts = inner.iter().filter(|&&b| (b as i8) >= -0x40).count();
+        // ASCII (most text) is checked a word at a time; else the bytes are counted.
+        let starts = if inner.is_ascii() {
+            inner.len()
+        } else {
+            inner.iter().filter(|&&b| (b as i8) >= -0x40).count()
+        };
         let mut less = 0;
         for at in memchr::memchr_iter(b'\\', inner) {
             less += if inner.get(at + 1) == Some(&b'u') {
