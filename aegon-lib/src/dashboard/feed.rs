@@ -12,9 +12,12 @@ use std::sync::{Arc, OnceLock};
 
 use crate::event::Kind;
 
-/// Events the feed keeps (older ones are dropped). Each row is a few hundred bytes, so the
-/// feed stays under about 5 MB whatever the history; an event's full text is read back from
-/// its file when its detail is opened ([`super::read_line_at`]).
+/// Events the feed keeps (older ones are dropped). A row is a few hundred bytes: its fields,
+/// the start of its event's text until its summary is written (623 bytes, up to 1,990 when the
+/// start has many escapes; a call's argument up to 1 KiB), then its summary. On the shared
+/// corpus the dashboard's state takes under 500 bytes a row all told, so the feed stays under
+/// about 5 MB whatever the history, 30 MB at worst; an event's full text is read back from its
+/// file when its detail is opened ([`super::read_line_at`]).
 pub const FEED_CAPACITY: usize = 10_000;
 
 /// Columns of summary kept per row (wider terminals show no more than this).
