@@ -32,25 +32,42 @@
 //!
 //! Figures (2026-11-29, 2 shared cores; the shared corpus: 26 files, 12.25 MB, 6,867 lines,
 //! 8,233 events, 4,544 of them feed rows). Instructions (callgrind, whole process, one pass,
-//! `--only core|dashboard --rounds 1 --passes 1`) decide; events/s are noisy on this machine:
+//! `--only core|dashboard --rounds 1 --passes 1`) decide; events/s are noisy on this machine.
+//! "Before" is the code before rows wrote their summaries lazily, measured again in the same
+//! session as "after" (the pipeline had changed since the previous figures: 184.35 M core,
+//! 233.62 M dashboard then):
 //!
 //! | | core | dashboard before | dashboard after |
 //! |---|---|---|---|
-//! | instructions (M) | 184.35 | 243.67 | 233.62 |
-//! | instructions per event | 22,392 | 29,597 | 28,376 |
-//! | ratio core/dashboard by instructions | | 0.757 | 0.789 |
-//! | ratio of events/s, same run | | 0.68–0.69 | 0.67–0.82 |
-//! | peak RSS (of which 14.5 MB the transcripts) | 16.2 MB | 18.0 MB | 18.2 MB |
+//! | instructions (M) | 187.50 | 228.03 | 207.80 |
+//! | instructions per event | 22,774 | 27,697 | 25,240 |
+//! | ratio core/dashboard by instructions | | 0.822 | 0.902 |
+//! | ratio of events/s, same run (5 rounds of 5 passes, 4 runs) | | 0.68–0.76 | 0.76–1.02 |
+//! | peak RSS (of which 15.1 MB the transcripts) | 16.8 MB | 18.4 MB | 19.0 MB |
 //!
-//! Where the dashboard's extra instructions go (after; 49 M in all, ~6,000 per event): the
-//! feed rows' summaries (result previews 4.5 M, tool-call text 4.0 M, text prefixes and inert
-//! copies 3.6 M, and the rest inlined), the tool calls' key argument 7.8 M (once per call now:
-//! it was parsed twice, for the row and for the steps list, 15.6 M), pull-request links in
-//! results and answers 3 M, series 1.3 M, freeing the feed at the end 3.5 M. The session
-//! core's own share is the same on both paths (31.6 M). What is left is mostly the rows'
-//! summaries, built per event because the event's text is gone once it is applied; building
-//! them only for rows drawn needs the row's line read again from its file (as the detail view
-//! does), not done here.
+//! Where the dashboard's extra instructions went before (40.5 M, ~4,900 per event): the feed
+//! rows' summaries 13.4 M (text prefixes decoded and made inert 5.9 M, result previews 4.8 M,
+//! the rest inert copies), the tool calls' key argument 7.8 M (serde reading past a file
+//! being written), the steps list's copy of it made inert 4.2 M, freeing the state at the end
+//! 3.4 M, series 1.5 M, pull-request links 1.2 M, allocations per row ~2.5 M.
+//!
+//! What changed: a row writes its summary when first drawn or searched (and keeps it), from
+//! what it keeps of its event: the start of the text as written, cut where a count from below
+//! (bytes that start a character, less the escapes) shows it holds more characters than the
+//! summary reads, so the summary is the same as from the whole text (every event of the
+//! corpus is checked); or a tool call's name (shared) and key argument. The key argument is
+//! found with the transcript scanner (memchr over the members skipped) and parsed as serde
+//! did; the call id and argument are one copy for the row and the steps list; a row's clock
+//! sits in place.
+//!
+//! Where they go after (20.3 M, ~2,470 per event): the key argument 5.7 M, keeping the texts'
+//! starts 2.0 M, freeing the state at the end 2.1 M, series 1.5 M, pull-request links 1.2 M,
+//! the 1,275 rows written at once (kinds whose summary is cheap, texts with too many escapes
+//! in their start) and the binary's lock and wake-up per event for most of the rest. Memory:
+//! a row keeps 623 bytes of a text's start (497 characters are read; 1,990 when its start
+//! has many escapes) or 303 of a result's (966) until it is drawn, and a call's argument up to
+//! 1 KiB (longer ones are written at once); a filter
+//! writes every row's summary once (10,000 rows at most), then searches the kept text.
 
 use std::io;
 use std::path::{Path, PathBuf};

@@ -223,7 +223,7 @@ fn keys_move_open_filter_pause_and_quit() {
     let call = dashboard
         .feed()
         .newest_first()
-        .find(|i| i.summary.starts_with("Bash wc -l"))
+        .find(|i| i.summary().starts_with("Bash wc -l"))
         .unwrap()
         .seq;
     view.selected = Some(call);
@@ -263,7 +263,7 @@ fn keys_move_open_filter_pause_and_quit() {
     assert!(!shown.is_empty());
     assert!(shown
         .iter()
-        .all(|i| i.summary.to_lowercase().contains("bash")));
+        .all(|i| i.summary().to_lowercase().contains("bash")));
     let screen = text(&render(&dashboard, &mut view, 120, 36));
     assert!(screen.contains("filter: bash"), "{screen}");
     assert_eq!(view.on_key(Key::Esc, &dashboard), Action::Redraw);
@@ -414,7 +414,7 @@ fn the_feed_is_bounded_whatever_the_history() {
         (FEED_CAPACITY + 500) as u64
     );
     let newest = dashboard.feed().newest_first().next().unwrap();
-    assert_eq!(&*newest.summary, format!("prompt {}", FEED_CAPACITY + 499));
+    assert_eq!(newest.summary(), format!("prompt {}", FEED_CAPACITY + 499));
 }
 
 /// One pane drawn alone at `width` × `height`.

@@ -126,7 +126,7 @@ impl Detail {
 /// A detail's title: the row's label and the start of its summary (which knows the tool's
 /// name and duration: the line read alone does not).
 fn title(item: &FeedItem) -> String {
-    let summary: String = item.summary.chars().take(80).collect();
+    let summary: String = item.summary().chars().take(80).collect();
     format!("{} {summary}", item.label)
 }
 

@@ -1,13 +1,23 @@
 //! The feed: the latest events, as short owned rows, in a ring of fixed capacity.
+//!
+//! A row's summary is written when it is first asked for (the row drawn, or searched by the
+//! filter), not when its event is applied: while history is read most rows are never drawn.
+//! Until then the row holds what its summary is made from ([`SummarySource`]): the start of
+//! the event's text as written (enough characters of it that the summary comes out the same
+//! as from the whole text), or a tool call's name and key argument. Kinds whose summary is
+//! cheap or whose text cannot be cut so are written at once.
 
 use std::collections::VecDeque;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use crate::event::Kind;
 
-/// Events the feed keeps (older ones are dropped). Each row is a few hundred bytes, so the
-/// feed stays under about 5 MB whatever the history; an event's full text is read back from
-/// its file when its detail is opened ([`super::read_line_at`]).
+/// Events the feed keeps (older ones are dropped). A row is a few hundred bytes: its fields,
+/// the start of its event's text until its summary is written (623 bytes, up to 1,990 when the
+/// start has many escapes; a call's argument up to 1 KiB), then its summary. On the shared
+/// corpus the dashboard's state takes under 500 bytes a row all told, so the feed stays under
+/// about 5 MB whatever the history, 30 MB at worst; an event's full text is read back from its
+/// file when its detail is opened ([`super::read_line_at`]).
 pub const FEED_CAPACITY: usize = 10_000;
 
 /// Columns of summary kept per row (wider terminals show no more than this).
@@ -35,25 +45,144 @@ pub struct FeedItem {
     pub kind: Kind,
     /// Its label (`USER`, `CALL`, …), as the plain renderer writes it.
     pub label: &'static str,
-    /// `HH:MM:SS` (UTC, as written), when the event has a timestamp.
-    pub clock: Option<Box<str>>,
+    /// `HH:MM:SS` (UTC, as written), when the event has a timestamp: see [`FeedItem::clock`].
+    pub(crate) clock: Option<[u8; 8]>,
     /// Milliseconds since the epoch, when the event has a timestamp.
     pub timestamp_ms: Option<i64>,
     /// The session id (shared by the rows of one session in a row).
     pub session: Option<Arc<str>>,
     /// The subagent (agent id, or `sidechain` for 1.0.x inline runs) whose event this is.
     pub agent: Option<Box<str>>,
-    /// One-line summary, inert, at most [`SUMMARY_COLUMNS`] wide.
-    pub summary: Box<str>,
+    /// One-line summary, inert, at most [`SUMMARY_COLUMNS`] wide: see [`FeedItem::summary`].
+    pub(crate) summary: Summary,
     /// A failed tool result, an API error or a malformed line.
     pub failed: bool,
     /// Tool call id (calls and results), to pair a call with its result.
-    pub tool_use_id: Option<Box<str>>,
+    pub tool_use_id: Option<Arc<str>>,
     /// Where to read the event again.
     pub origin: Origin,
 }
 
+/// A row's summary: written once, when first asked for, from its source.
+#[derive(Debug, Clone)]
+pub(crate) struct Summary {
+    written: OnceLock<Box<str>>,
+    source: Option<SummarySource>,
+}
+
+impl Summary {
+    /// A summary written already.
+    pub(crate) fn written(text: Box<str>) -> Self {
+        Summary {
+            written: OnceLock::from(text),
+            source: None,
+        }
+    }
+
+    /// A summary to write from `source` when asked for.
+    pub(crate) fn later(source: SummarySource) -> Self {
+        Summary {
+            written: OnceLock::new(),
+            source: Some(source),
+        }
+    }
+
+    fn get(&self) -> &str {
+        self.written.get_or_init(|| {
+            let mut out = String::new();
+            if let Some(source) = &self.source {
+                source.write(&mut out);
+            }
+            out.into()
+        })
+    }
+}
+
+/// What a row's summary is written from, held until it is asked for.
+#[derive(Debug, Clone)]
+pub(crate) enum SummarySource {
+    /// A text event's text: a JSON string literal as written, or its start closed by a `"`
+    /// when that start holds more characters than the summary reads
+    /// ([`crate::render::plain::text_summary_chars`]).
+    Text(Box<str>),
+    /// A tool result: whether it failed, the tool's name (or call id), its duration, and its
+    /// content when that is a string (kept as for [`SummarySource::Text`], to
+    /// [`crate::render::plain::RESULT_SUMMARY_CHARS`]).
+    Result {
+        /// A failed result.
+        is_error: bool,
+        /// The tool's name, else the call id.
+        name: Arc<str>,
+        /// Milliseconds the tool ran, when known.
+        duration_ms: Option<u64>,
+        /// The content as written (a JSON string literal or its start), when any.
+        content: Option<Box<str>>,
+    },
+    /// A tool call: the tool's name and its key argument, whole
+    /// ([`crate::render::plain::key_argument`]).
+    Call {
+        /// The tool's name.
+        tool: Arc<str>,
+        /// What the call does (command, path, …), when it says.
+        argument: Option<Arc<str>>,
+    },
+}
+
+impl SummarySource {
+    fn write(&self, out: &mut String) {
+        use crate::render::plain::{push_result_summary, push_text_summary};
+        match self {
+            SummarySource::Text(raw) => {
+                push_text_summary(out, &crate::text::Text::Json(raw), SUMMARY_COLUMNS);
+            }
+            SummarySource::Result {
+                is_error,
+                name,
+                duration_ms,
+                content,
+            } => {
+                push_result_summary(
+                    out,
+                    *is_error,
+                    name,
+                    *duration_ms,
+                    content.as_deref(),
+                    SUMMARY_COLUMNS,
+                );
+            }
+            SummarySource::Call { tool, argument } => {
+                call_summary(out, tool, argument.as_deref());
+            }
+        }
+    }
+}
+
+/// The feed's summary of a tool call: what [`crate::render::plain::push_summary`] writes for
+/// it (the tool, a space and the key argument, inert, in [`SUMMARY_COLUMNS`]), from the key
+/// argument already parsed.
+pub(crate) fn call_summary(out: &mut String, tool: &str, argument: Option<&str>) {
+    use crate::render::text::push_inert;
+    let used = push_inert(out, tool, SUMMARY_COLUMNS);
+    if let Some(argument) = argument {
+        out.push(' ');
+        push_inert(out, argument, SUMMARY_COLUMNS.saturating_sub(used + 1));
+    }
+}
+
 impl FeedItem {
+    /// `HH:MM:SS` (UTC, as written), when the event has a timestamp.
+    pub fn clock(&self) -> Option<&str> {
+        self.clock
+            .as_ref()
+            .and_then(|c| std::str::from_utf8(c).ok())
+    }
+
+    /// One-line summary, inert, at most [`SUMMARY_COLUMNS`] wide (what the plain renderer
+    /// writes for the event). Written on the first call, kept after.
+    pub fn summary(&self) -> &str {
+        self.summary.get()
+    }
+
     /// Whether `needle` (already lowercase) occurs in the label, session, agent or summary,
     /// ignoring case.
     pub fn matches(&self, needle: &str) -> bool {
@@ -62,7 +191,7 @@ impl FeedItem {
         }
         let has = |s: &str| contains_ignoring_case(s, needle);
         has(self.label)
-            || has(&self.summary)
+            || has(self.summary())
             || self.session.as_deref().is_some_and(has)
             || self.agent.as_deref().is_some_and(has)
     }
@@ -149,7 +278,7 @@ mod tests {
             timestamp_ms: None,
             session: Some("abc".into()),
             agent: None,
-            summary: summary.into(),
+            summary: Summary::written(summary.into()),
             failed: false,
             tool_use_id: None,
             origin: Origin {
@@ -171,9 +300,9 @@ mod tests {
         assert!(feed.get(5).is_none(), "dropped");
         let newest = feed.newest_seq().unwrap();
         assert_eq!(newest, FEED_CAPACITY as u64 + 5);
-        assert_eq!(&*feed.get(6).unwrap().summary, "5");
+        assert_eq!(feed.get(6).unwrap().summary(), "5");
         assert_eq!(
-            &*feed.get(newest).unwrap().summary,
+            feed.get(newest).unwrap().summary(),
             (FEED_CAPACITY + 4).to_string()
         );
         assert_eq!(feed.newest_first().next().unwrap().seq, newest);

@@ -7,13 +7,14 @@ use std::sync::Arc;
 
 use memchr::memmem;
 
-use super::feed::{Feed, FeedItem, Origin, SUMMARY_COLUMNS};
+use super::feed::{call_summary, Feed, FeedItem, Origin, Summary, SummarySource, SUMMARY_COLUMNS};
 use super::series::{ContextSample, Series, SessionSeries};
 use super::usage::UsageData;
 use crate::event::{Event, EventKind, Kind, KindSet};
-use crate::render::plain::{kind_label, push_summary};
+use crate::render::plain::{
+    kind_label, plainly_not_blank, push_summary, text_summary_chars, RESULT_SUMMARY_CHARS,
+};
 use crate::render::summary::apply_to_its_session;
-use crate::render::text::push_inert;
 use crate::render::{Flow, Renderer};
 use crate::session::pricing::Pricing;
 use crate::session::Sessions;
@@ -44,6 +45,14 @@ const STEP_ARGUMENTS: usize = 4_096;
 
 /// Characters of a key argument kept.
 const STEP_ARGUMENT_CHARS: usize = 120;
+
+/// Bytes of a key argument a feed row keeps for its summary: a longer one is summed up at once.
+const CALL_ARGUMENT_BYTES: usize = 1024;
+
+/// Tool names shared between rows (the first seen); others get their own copy. Looked up one
+/// by one: a session uses a few tools, and comparing a few short names costs less than
+/// hashing one.
+const TOOL_NAMES: usize = 64;
 
 /// The time now, in milliseconds since the Unix epoch, as the dashboard sees it (a replay
 /// runs its own clock).
@@ -79,9 +88,13 @@ pub struct Dashboard {
     feed: Feed,
     feed_kinds: KindSet,
     pull_requests: HashMap<String, Vec<PullRequest>>,
-    /// Call id → what the call does (command, path, pattern), for the latest calls.
-    step_arguments: HashMap<Box<str>, Box<str>>,
-    step_order: VecDeque<Box<str>>,
+    /// Call id → what the call does (command, path, pattern), for the latest calls: the key
+    /// argument, or its first [`STEP_ARGUMENT_CHARS`] characters or more (made inert when
+    /// asked for).
+    step_arguments: HashMap<Arc<str>, Arc<str>>,
+    /// Tool names, shared by the rows that name them.
+    tool_names: Vec<Arc<str>>,
+    step_order: VecDeque<Arc<str>>,
     notices: VecDeque<Notice>,
     clock: Clock,
     events: u64,
@@ -131,7 +144,9 @@ impl Dashboard {
             feed: Feed::new(),
             feed_kinds: FEED_KINDS,
             pull_requests: HashMap::new(),
-            step_arguments: HashMap::new(),
+            // Sized for the calls remembered: growing it step by step costs more.
+            step_arguments: HashMap::with_capacity(STEP_ARGUMENTS),
+            tool_names: Vec::new(),
             step_order: VecDeque::new(),
             notices: VecDeque::new(),
             clock,
@@ -177,9 +192,15 @@ impl Dashboard {
         self.pull_requests.get(session).map_or(&[], Vec::as_slice)
     }
 
-    /// What a recent tool call does (its command, path or pattern), by call id.
-    pub fn step_argument(&self, call_id: &str) -> Option<&str> {
-        self.step_arguments.get(call_id).map(|s| &**s)
+    /// What a recent tool call does (its command, path or pattern), by call id: its first
+    /// 120 characters, made inert.
+    pub fn step_argument(&self, call_id: &str) -> Option<String> {
+        self.step_arguments.get(call_id).map(|s| {
+            s.chars()
+                .take(STEP_ARGUMENT_CHARS)
+                .map(crate::render::text::inert_char)
+                .collect()
+        })
     }
 
     /// Notices, oldest first.
@@ -259,19 +280,21 @@ impl Dashboard {
         }
         // A call's key argument, parsed out of its input once for both the steps list and
         // the feed row (the input can be a whole file being written).
-        let argument = match &event.kind {
+        let argument: Option<Arc<str>> = match &event.kind {
             EventKind::ToolCall {
                 input: Some(input), ..
-            } => crate::render::plain::key_argument(input),
+            } => crate::render::plain::key_argument(input).map(Arc::from),
             _ => None,
         };
-        if let (
-            EventKind::ToolCall {
-                tool_use_id: Some(id),
-                ..
-            },
-            Some(argument),
-        ) = (&event.kind, argument.as_deref())
+        // The call id, one copy shared by the row and the steps list.
+        let call_id: Option<Arc<str>> = match &event.kind {
+            EventKind::ToolCall { tool_use_id, .. } | EventKind::ToolResult { tool_use_id, .. } => {
+                tool_use_id.as_deref().map(Arc::from)
+            }
+            _ => None,
+        };
+        if let (EventKind::ToolCall { .. }, Some(id), Some(argument)) =
+            (&event.kind, &call_id, &argument)
         {
             self.note_step_argument(id, argument);
         }
@@ -288,7 +311,8 @@ impl Dashboard {
                         new
                     }
                 });
-            let item = feed_item(event, timestamp_ms, origin, session, argument.as_deref());
+            let summary = self.summary(event, argument);
+            let item = feed_item(event, timestamp_ms, origin, session, summary, call_id);
             self.feed.push(item);
         }
     }
@@ -334,19 +358,112 @@ impl Dashboard {
         }
     }
 
-    fn note_step_argument(&mut self, id: &str, argument: &str) {
-        let argument: String = argument
-            .chars()
-            .take(STEP_ARGUMENT_CHARS)
-            .map(crate::render::text::inert_char)
-            .collect();
+    /// A feed row's summary of `event`, or what to write it from when asked for;
+    /// `argument` is a tool call's key argument.
+    fn summary(&mut self, event: &Event<'_>, argument: Option<Arc<str>>) -> Summary {
+        let text = match &event.kind {
+            EventKind::UserPrompt { text }
+            | EventKind::UserMeta { text }
+            | EventKind::CompactSummary { text }
+            | EventKind::Interrupt { text, .. }
+            | EventKind::AssistantText { text, .. } => Some(text),
+            // Redacted and signature-only thinking are summed up at once.
+            EventKind::Thinking {
+                text,
+                redacted: false,
+                ..
+            } if plainly_not_blank(text) => Some(text),
+            _ => None,
+        };
+        if let Some(crate::text::Text::Json(raw)) = text {
+            if let Some(start) = literal_start(raw, text_summary_chars(SUMMARY_COLUMNS) + 1) {
+                return Summary::later(SummarySource::Text(start));
+            }
+        }
+        match &event.kind {
+            EventKind::ToolCall { tool, .. }
+                if argument
+                    .as_ref()
+                    .is_none_or(|a| a.len() <= CALL_ARGUMENT_BYTES) =>
+            {
+                return Summary::later(SummarySource::Call {
+                    tool: self.tool_name(tool),
+                    argument,
+                });
+            }
+            EventKind::ToolCall { tool, .. } => {
+                let mut out = String::new();
+                call_summary(&mut out, tool, argument.as_deref());
+                return Summary::written(out.into());
+            }
+            EventKind::ToolResult {
+                tool_use_id,
+                is_error,
+                tool,
+                duration_ms,
+                content,
+                ..
+            } => {
+                let content = match content {
+                    None => Some(None),
+                    Some(c) => literal_start(c.get(), RESULT_SUMMARY_CHARS + 1).map(Some),
+                };
+                if let Some(content) = content {
+                    let name = match (tool.as_deref(), tool_use_id.as_deref()) {
+                        (Some(tool), _) => self.tool_name(tool),
+                        (None, Some(id)) => Arc::from(id),
+                        (None, None) => Arc::from("?"),
+                    };
+                    return Summary::later(SummarySource::Result {
+                        is_error: *is_error,
+                        name,
+                        duration_ms: *duration_ms,
+                        content,
+                    });
+                }
+            }
+            _ => {}
+        }
+        let mut out = String::new();
+        match &event.kind {
+            EventKind::Malformed(m) => out.push_str(&format!(
+                "{}:{}: byte {}: {}",
+                event.source.file, event.source.line, m.error_offset, m.message
+            )),
+            kind => {
+                push_summary(&mut out, kind, SUMMARY_COLUMNS);
+            }
+        }
+        Summary::written(out.into())
+    }
+
+    /// The shared copy of a tool's name.
+    fn tool_name(&mut self, tool: &str) -> Arc<str> {
+        if let Some(name) = self.tool_names.iter().find(|name| ***name == *tool) {
+            return name.clone();
+        }
+        let name = Arc::<str>::from(tool);
+        if self.tool_names.len() < TOOL_NAMES {
+            self.tool_names.push(name.clone());
+        }
+        name
+    }
+
+    fn note_step_argument(&mut self, id: &Arc<str>, argument: &Arc<str>) {
+        // Enough bytes for the characters shown (at most 4 bytes each).
+        let keep = STEP_ARGUMENT_CHARS * 4;
+        let argument = if argument.len() <= keep {
+            argument.clone()
+        } else {
+            Arc::from(&argument[..floor_char_boundary(argument, keep)])
+        };
         if self.step_order.len() == STEP_ARGUMENTS {
             if let Some(oldest) = self.step_order.pop_front() {
                 self.step_arguments.remove(&oldest);
             }
         }
-        self.step_order.push_back(id.into());
-        self.step_arguments.insert(id.into(), argument.into());
+        self.step_order.push_back(id.clone());
+        self.step_arguments.insert(id.clone(), argument);
     }
 
     fn note_pull_requests(&mut self, session: &str, kind: &EventKind<'_>) {
@@ -402,45 +519,73 @@ impl Renderer for Dashboard {
     }
 }
 
-/// The feed's summary of a tool call: what [`push_summary`] writes for it (the tool, a space and
-/// the key argument, inert, in [`SUMMARY_COLUMNS`]), from the key argument already parsed.
-fn call_summary(out: &mut String, tool: &str, argument: Option<&str>) {
-    let used = push_inert(out, tool, SUMMARY_COLUMNS);
-    if let Some(argument) = argument {
-        out.push(' ');
-        push_inert(out, argument, SUMMARY_COLUMNS.saturating_sub(used + 1));
+/// The largest character boundary of `s` at or before byte `at`.
+fn floor_char_boundary(s: &str, at: usize) -> usize {
+    let mut at = at.min(s.len());
+    while !s.is_char_boundary(at) {
+        at -= 1;
     }
+    at
 }
 
-/// A feed row for `event`; `argument` is a tool call's key argument
-/// ([`crate::render::plain::key_argument`] of its input).
+/// The start of the JSON string literal `raw` (quotes included) that holds at least `need`
+/// of its characters, closed by a `"`; the literal itself when short. `None` when a start of
+/// a few times `need` bytes cannot be shown to hold that many (many escapes, wide
+/// characters): the caller writes the summary at once.
+///
+/// A summary that reads at most `need - 1` characters of a text (and whether more follow)
+/// comes out the same from this start as from the whole literal: the decoder stops before
+/// the cut. Characters are counted from below without decoding: every byte that begins a
+/// UTF-8 character counts one, less one for each `\` and five more for each `\u` (an escape
+/// of two to twelve bytes stands for one character at least, or half of a surrogate pair).
+fn literal_start(raw: &str, need: usize) -> Option<Box<str>> {
+    if !raw.starts_with('"') {
+        return None;
+    }
+    for cap in [need + need / 4, need * 4] {
+        // The opening quote, `cap` bytes of text, the closing quote.
+        if raw.len() <= cap + 2 {
+            return Some(raw.into());
+        }
+        let cut = floor_char_boundary(raw, cap + 1);
+        let inner = &raw.as_bytes()[1..cut];
+        // ASCII (most text) is checked a word at a time; else the bytes are counted.
+        let starts = if inner.is_ascii() {
+            inner.len()
+        } else {
+            inner.iter().filter(|&&b| (b as i8) >= -0x40).count()
+        };
+        let mut less = 0;
+        for at in memchr::memchr_iter(b'\\', inner) {
+            less += if inner.get(at + 1) == Some(&b'u') {
+                6
+            } else {
+                1
+            };
+        }
+        if starts.saturating_sub(less) >= need {
+            let mut start = String::with_capacity(cut + 1);
+            start.push_str(&raw[..cut]);
+            start.push('"');
+            return Some(start.into());
+        }
+    }
+    None
+}
+
+/// A feed row for `event` with `summary` and its call id (calls and results).
 fn feed_item(
     event: &Event<'_>,
     timestamp_ms: Option<i64>,
     origin: Origin,
     session: Option<Arc<str>>,
-    argument: Option<&str>,
+    summary: Summary,
+    tool_use_id: Option<Arc<str>>,
 ) -> FeedItem {
-    let mut summary = String::new();
-    match &event.kind {
-        EventKind::Malformed(m) => summary.push_str(&format!(
-            "{}:{}: byte {}: {}",
-            event.source.file, event.source.line, m.error_offset, m.message
-        )),
-        EventKind::ToolCall { tool, .. } => call_summary(&mut summary, tool, argument),
-        kind => {
-            push_summary(&mut summary, kind, SUMMARY_COLUMNS);
-        }
-    }
-    let (failed, tool_use_id) = match &event.kind {
-        EventKind::ToolCall { tool_use_id, .. } => (false, tool_use_id.as_deref()),
-        EventKind::ToolResult {
-            is_error,
-            tool_use_id,
-            ..
-        } => (*is_error, tool_use_id.as_deref()),
-        EventKind::ApiError { .. } | EventKind::Malformed(_) => (true, None),
-        _ => (false, None),
+    let failed = match &event.kind {
+        EventKind::ToolResult { is_error, .. } => *is_error,
+        EventKind::ApiError { .. } | EventKind::Malformed(_) => true,
+        _ => false,
     };
     let agent = match (event.agent_id.as_deref(), event.sidechain) {
         (Some(agent), _) => Some(agent.into()),
@@ -451,17 +596,18 @@ fn feed_item(
         seq: 0,
         kind: event.kind(),
         label: kind_label(&event.kind),
+        // `clock_part` is 8 ASCII bytes.
         clock: event
             .timestamp
             .as_deref()
             .and_then(clock_part)
-            .map(Into::into),
+            .and_then(|c| c.as_bytes().try_into().ok()),
         timestamp_ms,
         session,
         agent,
-        summary: summary.into(),
+        summary,
         failed,
-        tool_use_id: tool_use_id.map(Into::into),
+        tool_use_id,
         origin,
     }
 }
@@ -611,6 +757,175 @@ mod tests {
         s.clear();
         call_summary(&mut s, "Read", None);
         assert_eq!(s, "Read");
+    }
+
+    /// Applies `lines` (JSONL) to a dashboard showing every kind, and checks that each row's
+    /// summary, written when asked for, is what the plain renderer's summary of its event
+    /// writes (a malformed line: its place and error), computed from the whole event as it is
+    /// applied. Returns the rows checked.
+    fn rows_match_plain_summaries(name: &str, lines: &[u8]) -> usize {
+        struct Check {
+            dashboard: Dashboard,
+            rows: usize,
+        }
+        impl Renderer for Check {
+            fn on_event(&mut self, event: &Event<'_>) -> io::Result<Flow> {
+                let mut plain = String::new();
+                match &event.kind {
+                    EventKind::Malformed(m) => plain.push_str(&format!(
+                        "{}:{}: byte {}: {}",
+                        event.source.file, event.source.line, m.error_offset, m.message
+                    )),
+                    kind => {
+                        push_summary(&mut plain, kind, SUMMARY_COLUMNS);
+                    }
+                }
+                let before = self.dashboard.feed().newest_seq();
+                self.dashboard.apply(event);
+                let row = self.dashboard.feed().newest_first().next().unwrap();
+                assert_ne!(Some(row.seq), before, "every kind is shown");
+                assert_eq!(
+                    row.summary(),
+                    plain,
+                    "{}:{}",
+                    event.source.file,
+                    event.source.line
+                );
+                // The steps list's argument: the first characters of the key argument, inert.
+                if let EventKind::ToolCall {
+                    tool_use_id: Some(id),
+                    input: Some(input),
+                    ..
+                } = &event.kind
+                {
+                    let expected = crate::render::plain::key_argument(input).map(|a| {
+                        a.chars()
+                            .take(STEP_ARGUMENT_CHARS)
+                            .map(crate::render::text::inert_char)
+                            .collect::<String>()
+                    });
+                    assert_eq!(self.dashboard.step_argument(id), expected);
+                }
+                self.rows += 1;
+                Ok(ControlFlow::Continue(()))
+            }
+        }
+        let mut dashboard = Dashboard::new();
+        dashboard.set_feed_kinds(KindSet::ALL);
+        let mut pipeline = crate::pipeline::Pipeline::new(
+            crate::pipeline::Options::default(),
+            Check { dashboard, rows: 0 },
+        );
+        let mut input = pipeline.open(name);
+        let _ = pipeline.push(&mut input, lines).unwrap();
+        let _ = pipeline.close(input).unwrap();
+        pipeline.finish().unwrap().0.rows
+    }
+
+    /// A row keeps the start of a long text (closed by a quote), the whole of a short one,
+    /// and nothing when escapes leave too few characters in a few times the bytes needed.
+    #[test]
+    fn keeps_the_start_of_long_literals_only_when_it_holds_enough() {
+        let need = 100;
+        let short = format!("\"{}\"", "a".repeat(120));
+        assert_eq!(literal_start(&short, need).as_deref(), Some(short.as_str()));
+        let long = format!("\"{}\"", "a".repeat(5_000));
+        let start = literal_start(&long, need).unwrap();
+        assert_eq!(&*start, format!("\"{}\"", "a".repeat(125)));
+        // `\n` is two bytes for a character: the first cut (125 bytes) holds 62, the second
+        // (400 bytes) 200.
+        let lines = format!("\"{}\"", "\\n".repeat(1_000));
+        assert_eq!(literal_start(&lines, need).map(|s| s.len()), Some(400 + 2));
+        // `\u00e9` is six: 400 bytes hold 66, not enough.
+        let escaped = format!("\"{}\"", "\\u00e9".repeat(1_000));
+        assert_eq!(literal_start(&escaped, need), None);
+        // Cut on a character boundary: `日` is three bytes; the first cut holds 41 of them
+        // (too few), the second 133 (399 bytes: cut back from 400 to a boundary).
+        let wide = format!("\"{}\"", "日".repeat(1_000));
+        let start = literal_start(&wide, need).unwrap();
+        assert_eq!(&*start, format!("\"{}\"", "日".repeat(133)));
+        // Not a string literal.
+        assert_eq!(literal_start("[1]", need), None);
+    }
+
+    /// Every event of the real corpus: rows summed up later read the same as at once.
+    #[test]
+    fn rows_summed_up_later_read_as_the_plain_summary() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/corpus");
+        let mut rows = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "jsonl") {
+                let bytes = std::fs::read(&path).unwrap();
+                rows += rows_match_plain_summaries(&path.display().to_string(), &bytes);
+            }
+        }
+        assert!(rows > 5_000, "{rows} rows");
+    }
+
+    /// Texts cut near where a row's kept start ends: escapes, wide and multi-byte characters,
+    /// surrogate pairs and blank lines around the cut, in prompts, answers and results.
+    #[test]
+    fn rows_of_long_texts_read_as_the_plain_summary() {
+        // Pieces as written in a JSON string literal.
+        let pieces = [
+            "a",
+            "\\n",
+            "\\\\",
+            "\\\"",
+            "é",
+            "日",
+            "😀",
+            "\\ud83d\\ude00",
+            "\\u00e9",
+            " ",
+            "\\t",
+            "\\u001b",
+            "\\n\\n",
+            "\\ud83d",
+        ];
+        let mut lines = String::new();
+        let mut count = 0;
+        for (i, piece) in pieces.iter().enumerate() {
+            for &(lead, n) in &[
+                (0, 200),
+                (0, 240),
+                (0, 300),
+                (0, 500),
+                (0, 700),
+                (150, 600),
+                (230, 50),
+                (480, 40),
+                (600, 400),
+                (0, 2_100),
+            ] {
+                // `lead` plain characters, then `n` pieces, then a tail.
+                let text = format!("{}{}tail", "x".repeat(lead), piece.repeat(n));
+                for other in pieces.iter().take(3) {
+                    let text = format!("{text}{other}{}", "y".repeat(i * 7));
+                    lines.push_str(&format!(
+                        r#"{{"type":"user","sessionId":"s","message":{{"role":"user","content":"{text}"}}}}"#
+                    ));
+                    lines.push('\n');
+                    lines.push_str(&format!(
+                        r#"{{"type":"assistant","sessionId":"s","message":{{"role":"assistant","content":[{{"type":"text","text":"{text}"}},{{"type":"thinking","thinking":"{text}"}}]}}}}"#
+                    ));
+                    lines.push('\n');
+                    lines.push_str(&format!(
+                        r#"{{"type":"user","sessionId":"s","message":{{"role":"user","content":[{{"type":"tool_result","tool_use_id":"t{count}","content":"{text}","is_error":{}}}]}}}}"#,
+                        count % 2 == 0
+                    ));
+                    lines.push('\n');
+                    lines.push_str(&format!(
+                        r#"{{"type":"assistant","sessionId":"s","message":{{"role":"assistant","content":[{{"type":"tool_use","id":"c{count}","name":"Bash","input":{{"command":"{text}"}}}}]}}}}"#
+                    ));
+                    lines.push('\n');
+                    count += 1;
+                }
+            }
+        }
+        let rows = rows_match_plain_summaries("long.jsonl", lines.as_bytes());
+        assert!(rows >= count * 5, "{rows} rows of {count} texts");
     }
 
     #[test]

@@ -23,7 +23,8 @@ use serde_json::value::RawValue;
 use crate::event::{Event, EventKind};
 use crate::render::text::{
     bytes, duration, push_duration, push_inert, push_inert_chars, push_inert_start,
-    push_literal_preview, push_literal_start, push_thousands, result_preview, str_width, thousands,
+    push_literal_preview, push_literal_start, push_thousands, result_preview_raw, str_width,
+    thousands,
 };
 use crate::render::{Flow, Renderer};
 use crate::text::Text;
@@ -325,52 +326,15 @@ fn summary(line: &mut Line<'_>, kind: &EventKind<'_>, budget: usize) {
             content,
             ..
         } => {
-            let (mark, mark_style) = if *is_error {
-                ("✗", style::BOLD_RED)
-            } else {
-                ("✓", style::BOLD_GREEN)
-            };
-            line.styled(mark_style, mark);
-            line.plain(" ");
             let name = tool.as_deref().or(tool_use_id.as_deref()).unwrap_or("?");
-            line.untrusted(style::BOLD, name, left(line));
-            if let Some(ms) = duration_ms {
-                line.spaced_with(style::DIM, |out| push_duration(out, *ms));
-            }
-            let s = if *is_error { style::RED } else { style::DIM };
-            // A string result whose first line is plain ASCII is shown without decoding it,
-            // when its columns lie within the preview (the line after the space: `left - 1`).
-            let fast = match content {
-                Some(content) if left(line) > 1 && left(line) <= UNBOUNDED_SUMMARY_WIDTH => {
-                    let max = left(line) - 1;
-                    crate::render::text::literal_first_line(
-                        content.get(),
-                        max,
-                        UNBOUNDED_SUMMARY_WIDTH,
-                    )
-                    .map(|_| max)
-                }
-                _ => None,
-            };
-            if let (Some(max), Some(content)) = (fast, content) {
-                line.plain(" ");
-                let color = line.color && !s.is_empty();
-                if color {
-                    line.out.push_str(s);
-                }
-                line.used +=
-                    push_literal_preview(line.out, content.get(), UNBOUNDED_SUMMARY_WIDTH, max)
-                        .unwrap_or(0);
-                if color {
-                    line.out.push_str(style::RESET);
-                }
-            } else if let Some(content) = content {
-                let preview = result_preview(content, UNBOUNDED_SUMMARY_WIDTH);
-                if !preview.trim().is_empty() && left(line) > 1 {
-                    line.plain(" ");
-                    line.untrusted(s, &preview, left(line));
-                }
-            }
+            result_summary(
+                line,
+                *is_error,
+                name,
+                *duration_ms,
+                content.map(RawValue::get),
+                budget,
+            );
         }
         EventKind::Usage {
             model,
@@ -546,9 +510,104 @@ fn summary(line: &mut Line<'_>, kind: &EventKind<'_>, budget: usize) {
     }
 }
 
+/// Characters of a text's start that its summary in `budget` columns reads at most: the
+/// summary of a text whose first `text_summary_chars(budget) + 1` characters are known is
+/// the summary of any text that starts with them.
+pub(crate) fn text_summary_chars(budget: usize) -> usize {
+    budget.saturating_add(DECODED_SLACK)
+}
+
+/// Characters of a tool result's content that its summary reads at most (as
+/// [`text_summary_chars`]).
+pub(crate) const RESULT_SUMMARY_CHARS: usize = UNBOUNDED_SUMMARY_WIDTH;
+
+/// [`push_summary`] of a text event (a prompt, the model's text, …): `text` in at most
+/// `budget` columns, made inert; returns the columns used.
+pub(crate) fn push_text_summary(out: &mut String, text: &Text<'_>, budget: usize) -> usize {
+    let mut line = Line {
+        out,
+        color: false,
+        used: 0,
+    };
+    line.text("", text, budget);
+    line.used
+}
+
+/// [`push_summary`] of a tool result, from its parts: whether it failed, the tool's name (or
+/// call id), its duration and its `content` as written (JSON); returns the columns used.
+pub(crate) fn push_result_summary(
+    out: &mut String,
+    is_error: bool,
+    name: &str,
+    duration_ms: Option<u64>,
+    content: Option<&str>,
+    budget: usize,
+) -> usize {
+    let mut line = Line {
+        out,
+        color: false,
+        used: 0,
+    };
+    result_summary(&mut line, is_error, name, duration_ms, content, budget);
+    line.used
+}
+
+/// Writes a tool result's summary: `✓`/`✗`, the tool, its duration and a preview of its
+/// content (JSON as written), in at most `budget` columns.
+fn result_summary(
+    line: &mut Line<'_>,
+    is_error: bool,
+    name: &str,
+    duration_ms: Option<u64>,
+    content: Option<&str>,
+    budget: usize,
+) {
+    let start = line.used;
+    let left = |line: &Line<'_>| budget.saturating_sub(line.used - start);
+    let (mark, mark_style) = if is_error {
+        ("✗", style::BOLD_RED)
+    } else {
+        ("✓", style::BOLD_GREEN)
+    };
+    line.styled(mark_style, mark);
+    line.plain(" ");
+    line.untrusted(style::BOLD, name, left(line));
+    if let Some(ms) = duration_ms {
+        line.spaced_with(style::DIM, |out| push_duration(out, ms));
+    }
+    let s = if is_error { style::RED } else { style::DIM };
+    // A string result whose first line is plain ASCII is shown without decoding it, when its
+    // columns lie within the preview (the line after the space: `left - 1`).
+    let fast = match content {
+        Some(content) if left(line) > 1 && left(line) <= UNBOUNDED_SUMMARY_WIDTH => {
+            let max = left(line) - 1;
+            crate::render::text::literal_first_line(content, max, RESULT_SUMMARY_CHARS).map(|_| max)
+        }
+        _ => None,
+    };
+    if let (Some(max), Some(content)) = (fast, content) {
+        line.plain(" ");
+        let color = line.color && !s.is_empty();
+        if color {
+            line.out.push_str(s);
+        }
+        line.used +=
+            push_literal_preview(line.out, content, RESULT_SUMMARY_CHARS, max).unwrap_or(0);
+        if color {
+            line.out.push_str(style::RESET);
+        }
+    } else if let Some(content) = content {
+        let preview = result_preview_raw(content, RESULT_SUMMARY_CHARS);
+        if !preview.trim().is_empty() && left(line) > 1 {
+            line.plain(" ");
+            line.untrusted(s, &preview, left(line));
+        }
+    }
+}
+
 /// True when `text` is a literal that starts with a printable character other than a blank
 /// (so [`Text::is_blank`] need not decode it).
-fn plainly_not_blank(text: &Text<'_>) -> bool {
+pub(crate) fn plainly_not_blank(text: &Text<'_>) -> bool {
     match text {
         Text::Json(raw) => raw
             .as_bytes()
@@ -558,56 +617,134 @@ fn plainly_not_blank(text: &Text<'_>) -> bool {
     }
 }
 
+/// The arguments of a tool call that say what it does.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Args<'a> {
+    #[serde(borrow)]
+    command: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    file_path: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    notebook_path: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pattern: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    url: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    query: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    description: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    skill: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    prompt: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    path: Option<Cow<'a, str>>,
+    todos: Option<Vec<serde::de::IgnoredAny>>,
+}
+
+impl Args<'_> {
+    /// The key argument these arguments give, if any.
+    fn key(self) -> Option<String> {
+        if let Some(todos) = &self.todos {
+            return Some(format!("{} todos", todos.len()));
+        }
+        let main = [
+            self.command,
+            self.file_path,
+            self.notebook_path,
+            self.pattern.clone(),
+            self.url,
+            self.query,
+            self.description,
+            self.skill,
+            self.prompt,
+        ]
+        .into_iter()
+        .flatten()
+        .next();
+        match (main, self.path) {
+            (Some(main), Some(path)) if self.pattern.is_some() => Some(format!("{main} in {path}")),
+            (Some(main), _) => Some(main.into_owned()),
+            (None, path) => path.map(Cow::into_owned),
+        }
+    }
+}
+
 /// The argument that says what a tool call does: a command, a path, a pattern, a URL, …
 pub fn key_argument(input: &RawValue) -> Option<String> {
-    #[derive(Deserialize, Default)]
-    #[serde(default)]
-    struct Args<'a> {
-        #[serde(borrow)]
-        command: Option<Cow<'a, str>>,
-        #[serde(borrow)]
-        file_path: Option<Cow<'a, str>>,
-        #[serde(borrow)]
-        notebook_path: Option<Cow<'a, str>>,
-        #[serde(borrow)]
-        pattern: Option<Cow<'a, str>>,
-        #[serde(borrow)]
-        url: Option<Cow<'a, str>>,
-        #[serde(borrow)]
-        query: Option<Cow<'a, str>>,
-        #[serde(borrow)]
-        description: Option<Cow<'a, str>>,
-        #[serde(borrow)]
-        skill: Option<Cow<'a, str>>,
-        #[serde(borrow)]
-        prompt: Option<Cow<'a, str>>,
-        #[serde(borrow)]
-        path: Option<Cow<'a, str>>,
-        todos: Option<Vec<serde::de::IgnoredAny>>,
+    let text = input.get();
+    match scanned_args(text) {
+        Ok(args) => args?.key(),
+        Err(Unsure) => serde_json::from_str::<Args<'_>>(text).ok()?.key(),
     }
-    let args: Args<'_> = serde_json::from_str(input.get()).ok()?;
-    if let Some(todos) = &args.todos {
-        return Some(format!("{} todos", todos.len()));
+}
+
+/// What [`scanned_args`] leaves to serde.
+struct Unsure;
+
+impl From<crate::format::claude::scan::ScanError> for Unsure {
+    fn from(_: crate::format::claude::scan::ScanError) -> Self {
+        Unsure
     }
-    let main = [
-        args.command,
-        args.file_path,
-        args.notebook_path,
-        args.pattern.clone(),
-        args.url,
-        args.query,
-        args.description,
-        args.skill,
-        args.prompt,
-    ]
-    .into_iter()
-    .flatten()
-    .next();
-    match (main, args.path) {
-        (Some(main), Some(path)) if args.pattern.is_some() => Some(format!("{main} in {path}")),
-        (Some(main), _) => Some(main.into_owned()),
-        (None, path) => path.map(Cow::into_owned),
+}
+
+/// [`Args`] of a tool call's input (valid JSON) as serde reads them, found by the transcript
+/// scanner: the members wanted are parsed, the others (a file being written, an edit's old
+/// and new text) jumped over with SIMD `memchr` rather than read by serde a byte at a time.
+/// `Ok(None)` where serde fails (a member twice, a value of another type); `Err` for what is
+/// left to serde (not an object, a key with escapes).
+fn scanned_args(text: &str) -> Result<Option<Args<'_>>, Unsure> {
+    if !text.trim_start().starts_with('{') {
+        return Err(Unsure);
     }
+    let mut args = Args::default();
+    let (mut seen, mut fails) = (0u16, false);
+    crate::format::claude::scan::for_each_member(text, |key, value, _| {
+        if key.contains('\\') {
+            return Err(Unsure);
+        }
+        let (bit, slot) = match key {
+            "command" => (0, &mut args.command),
+            "file_path" => (1, &mut args.file_path),
+            "notebook_path" => (2, &mut args.notebook_path),
+            "pattern" => (3, &mut args.pattern),
+            "url" => (4, &mut args.url),
+            "query" => (5, &mut args.query),
+            "description" => (6, &mut args.description),
+            "skill" => (7, &mut args.skill),
+            "prompt" => (8, &mut args.prompt),
+            "path" => (9, &mut args.path),
+            "todos" => {
+                fails |= seen & (1 << 10) != 0;
+                seen |= 1 << 10;
+                match serde_json::from_str(value) {
+                    Ok(todos) => args.todos = todos,
+                    Err(_) => fails = true,
+                }
+                return Ok(());
+            }
+            _ => return Ok(()),
+        };
+        fails |= seen & (1 << bit) != 0;
+        seen |= 1 << bit;
+        *slot = if value == "null" {
+            None
+        } else if let Some(plain) = crate::format::claude::scan::plain_str(value) {
+            Some(Cow::Borrowed(plain))
+        } else {
+            match serde_json::from_str::<String>(value) {
+                Ok(decoded) => Some(Cow::Owned(decoded)),
+                Err(_) => {
+                    fails = true;
+                    None
+                }
+            }
+        };
+        Ok(())
+    })?;
+    Ok((!fails).then_some(args))
 }
 
 #[cfg(test)]
@@ -634,5 +771,72 @@ mod tests {
         );
         assert_eq!(key_argument(&raw(r#"{"other":1}"#)), None);
         assert_eq!(key_argument(&raw(r#"[1]"#)), None);
+    }
+
+    /// What serde alone reads as the key argument (the rule the scanner must keep).
+    fn serde_key_argument(input: &RawValue) -> Option<String> {
+        serde_json::from_str::<Args<'_>>(input.get()).ok()?.key()
+    }
+
+    /// The scanner's key argument is serde's, on inputs that make serde fail or that the
+    /// scanner leaves to it.
+    #[test]
+    fn scanned_key_arguments_are_serdes() {
+        for input in [
+            r#"{"command":"ls","command":"pwd"}"#,
+            r#"{"command":null,"command":"pwd"}"#,
+            r#"{"command":5}"#,
+            r#"{"command":"a\nb \"q\" \u00e9","description":"d"}"#,
+            r#"{"comm\u0061nd":"ls"}"#,
+            r#"{"todos":"x"}"#,
+            r#"{"todos":[1,{"a":[2]}],"todos":[]}"#,
+            r#"{"todos":null,"command":"ls"}"#,
+            r#"{"content":"{\"command\":\"no\"}","input":{"command":"nested"},"path":"p"}"#,
+            r#" { "pattern" : "x" , "path" : "src/\u00e9" } "#,
+            r#"{"description":"lone \ud800","prompt":"p"}"#,
+            r#"["ls","a"]"#,
+            r#""text""#,
+            r#"{}"#,
+        ] {
+            let input = raw(input);
+            assert_eq!(
+                key_argument(&input),
+                serde_key_argument(&input),
+                "{}",
+                input.get()
+            );
+        }
+    }
+
+    /// And on every tool call of the real corpus.
+    #[test]
+    fn scanned_key_arguments_of_the_corpus_are_serdes() {
+        struct Compare(usize);
+        impl Renderer for Compare {
+            fn on_event(&mut self, event: &Event<'_>) -> io::Result<Flow> {
+                if let EventKind::ToolCall {
+                    input: Some(input), ..
+                } = &event.kind
+                {
+                    assert_eq!(key_argument(input), serde_key_argument(input));
+                    self.0 += 1;
+                }
+                Ok(ControlFlow::Continue(()))
+            }
+        }
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/corpus");
+        let mut pipeline =
+            crate::pipeline::Pipeline::new(crate::pipeline::Options::default(), Compare(0));
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "jsonl") {
+                let file = std::fs::File::open(&path).unwrap();
+                let _ = pipeline
+                    .read_to_end(&path.display().to_string(), file)
+                    .unwrap();
+            }
+        }
+        let (compare, _) = pipeline.finish().unwrap();
+        assert!(compare.0 > 1_000, "{} calls", compare.0);
     }
 }

@@ -274,7 +274,11 @@ pub fn str_width(s: &str) -> usize {
 /// the text blocks of a list joined by newlines (`[image]` for images). Reads only as much of a
 /// string as it needs.
 pub fn result_preview(content: &RawValue, max_chars: usize) -> String {
-    let raw = content.get();
+    result_preview_raw(content.get(), max_chars)
+}
+
+/// [`result_preview`] of a `content` given as written (valid JSON).
+pub(crate) fn result_preview_raw(raw: &str, max_chars: usize) -> String {
     match raw.as_bytes().first() {
         Some(b'"') => crate::text::decode_prefix(raw, max_chars).0,
         Some(b'[') => {

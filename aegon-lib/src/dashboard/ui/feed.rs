@@ -93,7 +93,7 @@ pub fn row(item: &FeedItem, width: u16, show_session: bool) -> Line<'_> {
     };
     push(
         &mut spans,
-        format!("{} ", item.clock.as_deref().unwrap_or("--:--:--")),
+        format!("{} ", item.clock().unwrap_or("--:--:--")),
         theme::dim(),
     );
     push(
@@ -113,7 +113,7 @@ pub fn row(item: &FeedItem, width: u16, show_session: bool) -> Line<'_> {
         );
     }
     let room = usize::from(width).saturating_sub(used);
-    let summary = fit(&item.summary, u16::try_from(room).unwrap_or(u16::MAX));
+    let summary = fit(item.summary(), u16::try_from(room).unwrap_or(u16::MAX));
     spans.push(Span::styled(
         summary,
         theme::summary(item.kind, item.failed),

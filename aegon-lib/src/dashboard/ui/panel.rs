@@ -657,7 +657,7 @@ fn step_line(
     let name = fit(&inert(&step.tool), room as u16);
     let left = room.saturating_sub(str_width(&name));
     let argument = match dashboard.step_argument(&step.id) {
-        Some(a) if left > 2 => format!(" {}", fit(a, (left - 1) as u16)),
+        Some(a) if left > 2 => format!(" {}", fit(&a, (left - 1) as u16)),
         _ => String::new(),
     };
     let pad = left.saturating_sub(str_width(&argument));
