@@ -38,12 +38,36 @@
 # correlator's identities moved from SipHash to foldhash (correlate 0.72 -> 0.39), which pays
 # for most of the hash on input without repeats: ONCE is 1.6% more instructions than before.
 #
-# Left as it was, and why: on ONCE the scanner's string skipping (skip_string, ~2.7 per byte:
-# a 64-byte SWAR window, then memchr, restarted after each escaped quote) and serde's parse of
-# the message (skip_to_escape, ~1.4) still dominate the record parse. Its window length was
-# measured again (8, 16, 32, 64, 128 bytes: 64 is best) and a byte loop for keys gained
-# nothing; 16-byte SSE2 masks would need `unsafe` (intrinsics are unsafe to call outside a
-# target_feature function), which the project has none of. Syscalls are not in these counts.
+# Scanner by masks (parse branch, 2026-11-29, issue 14; same stages, callgrind; "before" is
+# b887e78, main with the render work, "after" this build):
+#
+#   stage                              ONCE before  after   TWICE before  after   FILE before  after
+#   record parse (scan + serde message)       9.66   9.02            5.16   4.78          1.65   1.48
+#   render (NDJSON line)                      2.21   2.21            1.17   1.17          0.36   0.36
+#   whole process                            14.68  14.04            8.18   7.81          3.13   2.95
+#   (split 0.22, hash 0.45, UTF-8 0.28/0.15/0.05, decode 0.60/0.33/0.12, correlate
+#   0.39/0.20/0.05: unchanged)
+#
+# The scanner reads a long string, and an object or array it skips (`toolUseResult`, `data`,
+# …), 64 bytes at a time as bit masks of quotes, backslashes and brackets (the `wide` crate's
+# 16-byte SIMD compares), as simdjson does: escaped bytes from the runs of backslashes, the
+# bytes inside strings by a prefix xor of the unescaped quotes, nesting counted on the brackets
+# outside strings. Before, skip_string searched a 64-byte window a word at a time, then memchr,
+# restarted after every escaped quote, and objects were walked a byte at a time between strings.
+# On ONCE skip_string went from 32.8M to 16.8M Ir and skip_value from 28.5M to 22.5M
+# (inclusive; the whole process 179.9M -> 172.0M).
+#
+# What is left on ONCE (after): serde's parse of `message` is ~4.1 per byte (Content and its
+# blocks 2.2, of which the `&RawValue` of tool inputs and tool results 1.3; usage 1.1, ~6,300
+# Ir per usage object through the derive and lenient visitors; serde's skip_to_escape ~2.0 in
+# all), the scanner's per-member cost (~80-120 Ir a key or short string value: ~160,000 of
+# them) ~1.3, decode_string and member lookups ~1.2, render 2.2. The bare parse is 7.0 per byte,
+# so 0.8x of it means ~8.75 per byte for the whole process: the next steps are a structural
+# index of each line built once (so the top-level walk jumps from bit to bit instead of calling
+# a search per string), and reading `message` by that index with serde only on the small values
+# it keeps; that needs a validator as strict as serde_json for the raw values passed through
+# (tool inputs and results: escapes, control characters, numbers, depth 128), or the lines it
+# is unsure of read by serde as now. Syscalls are not in these counts.
 #
 # Output stage (render branch, callgrind, 2026-11-29): Ir inclusive of the renderer's on_event.
 #   input                       --ndjson before  after    plain before  after   colour before  after

@@ -3,13 +3,19 @@
 //! Most bytes of a transcript line sit in members aegon never reads (`toolUseResult` alone holds
 //! a quarter of them: whole files, patches, command output). [`for_each_member`] walks the top
 //! level of an object and lends each member's key and value span, skipping over values without
-//! decoding them: strings are jumped over with SIMD `memchr` from quote to quote (one after an
-//! odd run of backslashes is escaped), nesting is tracked by counting brackets outside strings. The caller parses only
-//! the values it wants (with serde, from the lent slice).
+//! decoding them. A string is searched a word at a time for its closing quote (one after an odd
+//! run of backslashes is escaped); a longer string, and a skipped object or array, are read 64
+//! bytes at a time as SIMD bit masks of quotes, backslashes and brackets, as simdjson finds a
+//! document's structure: escaped bytes follow from the runs of backslashes, the bytes inside
+//! strings from the unescaped quotes, and nesting is counted on the brackets outside strings,
+//! without a loop over the bytes. The caller parses only the values it wants (with serde, from
+//! the lent slice).
 //!
 //! Lenient by design: a skipped value is checked for balanced strings and brackets, not for
 //! being valid JSON in every detail (`tru` in an ignored member is not noticed). A truncated
 //! line, an unterminated string or unbalanced brackets are errors, with their byte offset.
+
+use wide::u8x16;
 
 /// Why a line is not a JSON object, and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -164,16 +170,15 @@ fn skip_ws(b: &[u8], mut i: usize) -> usize {
 
 /// `b[i]` is `"`: returns the offset just past the closing quote.
 ///
-/// Only quotes are searched for: a quote preceded by an odd run of backslashes is escaped,
-/// any other ends the string. Escapes such as `\n` (on every line of code in a tool result)
-/// are far more common than escaped quotes, and this way they do not interrupt the search.
+/// A quote preceded by an odd run of backslashes is escaped, any other ends the string. Most
+/// strings (keys, ids, short values) end within a few words, searched 8 bytes at a time in a
+/// register; a longer one (file contents, command output, with `\n` and `\"` on every line)
+/// is read 64 bytes at a time as bit masks of its quotes and backslashes ([`Blocks`]), so
+/// neither escapes nor escaped quotes interrupt the search.
 fn skip_string(b: &[u8], i: usize) -> Result<usize, ScanError> {
-    let mut j = i + 1;
-    loop {
-        let Some(q) = find_quote(b, j) else {
-            return Err(ScanError::eof(b.len(), "unterminated string"));
-        };
-        let backslashes = b[i + 1..q]
+    let start = i + 1;
+    if let Some(q) = find_quote(b, start) {
+        let backslashes = b[start..q]
             .iter()
             .rev()
             .take_while(|&&c| c == b'\\')
@@ -181,19 +186,30 @@ fn skip_string(b: &[u8], i: usize) -> Result<usize, ScanError> {
         if backslashes % 2 == 0 {
             return Ok(q + 1);
         }
-        j = q + 1;
+    } else if start.saturating_add(SWAR_BYTES) >= b.len() {
+        return Err(ScanError::eof(b.len(), "unterminated string"));
     }
+    // No quote in the window, or an escaped one: read the string from its start by masks.
+    let mut blocks = Blocks::new(b, start);
+    while let Some(m) = blocks.next_masks() {
+        let ends = m.quote & !blocks.escaped(m.backslash);
+        if ends != 0 {
+            return Ok(blocks.at + ends.trailing_zeros() as usize + 1);
+        }
+        blocks.advance();
+    }
+    Err(ScanError::eof(b.len(), "unterminated string"))
 }
 
-/// Bytes searched 8 at a time in a register before handing the rest of a string to SIMD
-/// `memchr`: most strings (keys, ids, short values) end within them, and a call costs more.
+/// Bytes searched 8 at a time in a register before a string is read by masks: most strings
+/// (keys, ids, short values) end within them.
 const SWAR_BYTES: usize = 64;
 
 const ONES: u64 = 0x0101_0101_0101_0101;
 const HIGHS: u64 = 0x8080_8080_8080_8080;
 const QUOTES: u64 = ONES * b'"' as u64;
 
-/// Offset of the first `"` at or after `from`.
+/// Offset of the first `"` in the [`SWAR_BYTES`] bytes from `from`.
 #[inline]
 fn find_quote(b: &[u8], from: usize) -> Option<usize> {
     let mut j = from;
@@ -209,8 +225,186 @@ fn find_quote(b: &[u8], from: usize) -> Option<usize> {
         }
         j += 8;
     }
-    let rest = b.get(j..)?;
-    memchr::memchr(b'"', rest).map(|k| j + k)
+    b.get(j..swar_end)?
+        .iter()
+        .position(|&c| c == b'"')
+        .map(|k| j + k)
+}
+
+/// Bit masks of 64 bytes of a line: bit `k` stands for byte `k` of the block.
+#[derive(Clone, Copy)]
+struct Masks {
+    quote: u64,
+    backslash: u64,
+    /// `{` and `[`.
+    open: u64,
+    /// `}` and `]`.
+    close: u64,
+}
+
+/// A line read 64 bytes at a time from an offset, as bit masks compared 16 bytes at a time
+/// with SIMD (the `wide` crate: SSE2 on x86-64, NEON on AArch64, plain arrays elsewhere), the
+/// way simdjson finds a document's structure: which bytes are escaped follows from the runs of
+/// backslashes, which are inside strings from the unescaped quotes before them.
+struct Blocks<'a> {
+    b: &'a [u8],
+    /// Offset of the current block's first byte.
+    at: usize,
+    /// 1 when the current block's first byte is escaped (the previous block ended in an odd
+    /// run of backslashes).
+    escape_carry: u64,
+    /// All ones when the current block begins inside a string.
+    string_carry: u64,
+}
+
+const EVEN_BITS: u64 = 0x5555_5555_5555_5555;
+
+impl<'a> Blocks<'a> {
+    fn new(b: &'a [u8], at: usize) -> Blocks<'a> {
+        Blocks {
+            b,
+            at,
+            escape_carry: 0,
+            string_carry: 0,
+        }
+    }
+
+    /// The masks of the block at `self.at` (bytes past the line's end read as spaces), or
+    /// `None` past the end.
+    #[inline]
+    fn next_masks(&self) -> Option<Masks> {
+        let rest = self.b.get(self.at..).filter(|r| !r.is_empty())?;
+        if let Some(Ok(block)) = rest.get(..64).map(<&[u8; 64]>::try_from) {
+            return Some(masks(block));
+        }
+        let mut padded = [b' '; 64];
+        let n = rest.len().min(64);
+        padded[..n].copy_from_slice(&rest[..n]);
+        Some(masks(&padded))
+    }
+
+    fn advance(&mut self) {
+        self.at += 64;
+    }
+
+    /// The escaped bytes of the block whose backslashes are `backslash` (a byte after an odd
+    /// run of backslashes), carrying a run that ends the block into the next one.
+    #[inline]
+    fn escaped(&mut self, backslash: u64) -> u64 {
+        if backslash == 0 && self.escape_carry == 0 {
+            return 0;
+        }
+        let carry = self.escape_carry;
+        let backslash = backslash & !carry;
+        let follows_escape = (backslash << 1) | carry;
+        let odd_starts = backslash & !EVEN_BITS & !follows_escape;
+        let (even_starts, overflow) = odd_starts.overflowing_add(backslash);
+        self.escape_carry = u64::from(overflow);
+        let invert = even_starts << 1;
+        (EVEN_BITS ^ invert) & follows_escape
+    }
+
+    /// The bytes inside strings (from an opening quote up to, not including, its closing
+    /// quote), given the block's unescaped quotes; carried into the next block.
+    #[inline]
+    fn in_string(&mut self, quotes: u64) -> u64 {
+        let mut x = quotes;
+        x ^= x << 1;
+        x ^= x << 2;
+        x ^= x << 4;
+        x ^= x << 8;
+        x ^= x << 16;
+        x ^= x << 32;
+        let inside = x ^ self.string_carry;
+        self.string_carry = ((inside as i64) >> 63) as u64;
+        inside
+    }
+}
+
+/// The masks of one 64-byte block.
+#[inline]
+fn masks(block: &[u8; 64]) -> Masks {
+    let quote = u8x16::splat(b'"');
+    let backslash = u8x16::splat(b'\\');
+    let lower = u8x16::splat(0x20);
+    // `[` | 0x20 is `{`, `]` | 0x20 is `}`; no other byte becomes either.
+    let open = u8x16::splat(b'{');
+    let close = u8x16::splat(b'}');
+    let mut m = Masks {
+        quote: 0,
+        backslash: 0,
+        open: 0,
+        close: 0,
+    };
+    for (k, chunk) in block.chunks_exact(16).enumerate() {
+        let v = u8x16::new(<[u8; 16]>::try_from(chunk).unwrap_or([b' '; 16]));
+        let shift = 16 * k;
+        let bits = |x: u8x16| u64::from(x.move_mask() as u16) << shift;
+        m.quote |= bits(v.cmp_eq(quote));
+        m.backslash |= bits(v.cmp_eq(backslash));
+        let folded = v | lower;
+        m.open |= bits(folded.cmp_eq(open));
+        m.close |= bits(folded.cmp_eq(close));
+    }
+    m
+}
+
+/// `b[i]` is `{` or `[`: the offset just past the bracket that closes it, found by masks.
+/// `None` when a backslash stands outside a string (not JSON): the masks would read it as an
+/// escape where [`skip_container_bytewise`] passes over it, so that reading decides.
+fn skip_container(b: &[u8], i: usize) -> Option<Result<usize, ScanError>> {
+    let mut blocks = Blocks::new(b, i);
+    let mut depth = 0usize;
+    while let Some(m) = blocks.next_masks() {
+        let quotes = m.quote & !blocks.escaped(m.backslash);
+        let inside = blocks.in_string(quotes);
+        if m.backslash & !inside != 0 {
+            return None;
+        }
+        let mut brackets = (m.open | m.close) & !inside;
+        while brackets != 0 {
+            let k = brackets.trailing_zeros();
+            if m.open >> k & 1 == 1 {
+                depth += 1;
+            } else {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(Ok(blocks.at + k as usize + 1));
+                }
+            }
+            brackets &= brackets - 1;
+        }
+        blocks.advance();
+    }
+    Some(Err(if blocks.string_carry != 0 {
+        ScanError::eof(b.len(), "unterminated string")
+    } else {
+        ScanError::eof(b.len(), "unterminated object or array")
+    }))
+}
+
+/// [`skip_container`] a byte at a time outside strings.
+fn skip_container_bytewise(b: &[u8], i: usize) -> Result<usize, ScanError> {
+    let mut depth = 0usize;
+    let mut j = i;
+    while let Some(&c) = b.get(j) {
+        match c {
+            b'"' => {
+                j = skip_string(b, j)?;
+                continue;
+            }
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Ok(j + 1);
+                }
+            }
+            _ => {}
+        }
+        j += 1;
+    }
+    Err(ScanError::eof(b.len(), "unterminated object or array"))
 }
 
 /// Returns the offset just past the value starting at `b[i]`.
@@ -218,28 +412,10 @@ fn skip_value(b: &[u8], i: usize) -> Result<usize, ScanError> {
     match b.get(i) {
         None => Err(ScanError::eof(i, "expected a value")),
         Some(b'"') => skip_string(b, i),
-        Some(b'{' | b'[') => {
-            let mut depth = 0usize;
-            let mut j = i;
-            while let Some(&c) = b.get(j) {
-                match c {
-                    b'"' => {
-                        j = skip_string(b, j)?;
-                        continue;
-                    }
-                    b'{' | b'[' => depth += 1,
-                    b'}' | b']' => {
-                        depth -= 1;
-                        if depth == 0 {
-                            return Ok(j + 1);
-                        }
-                    }
-                    _ => {}
-                }
-                j += 1;
-            }
-            Err(ScanError::eof(b.len(), "unterminated object or array"))
-        }
+        Some(b'{' | b'[') => match skip_container(b, i) {
+            Some(end) => end,
+            None => skip_container_bytewise(b, i),
+        },
         Some(b'}' | b']' | b',' | b':') => Err(ScanError::at(i, "expected a value")),
         Some(_) => {
             let mut j = i;
@@ -306,7 +482,7 @@ mod tests {
     }
 
     #[test]
-    fn quote_search_agrees_with_memchr_at_every_length_and_position() {
+    fn quote_search_agrees_with_memchr_within_its_window() {
         for len in 0..80 {
             for at in 0..len {
                 let mut b = vec![b'x'; len];
@@ -316,11 +492,8 @@ mod tests {
                     b[at - 1] = b'#';
                 }
                 for from in 0..=at {
-                    assert_eq!(
-                        find_quote(&b, from),
-                        Some(at),
-                        "len {len} at {at} from {from}"
-                    );
+                    let want = (at - from < SWAR_BYTES).then_some(at);
+                    assert_eq!(find_quote(&b, from), want, "len {len} at {at} from {from}");
                 }
             }
             assert_eq!(find_quote(&vec![b'x'; len], 0), None);
@@ -340,27 +513,33 @@ mod tests {
         None
     }
 
+    /// A xorshift generator of test bytes: mostly `plain`, one of `alphabet` one time in
+    /// `1 + plain_weight / alphabet.len()`.
+    fn random_bytes(state: &mut u64, len: usize, alphabet: &[u8], plain_weight: u64) -> Vec<u8> {
+        (0..len)
+            .map(|_| {
+                *state ^= *state << 13;
+                *state ^= *state >> 7;
+                *state ^= *state << 17;
+                let pick = (*state % (alphabet.len() as u64 + plain_weight)) as usize;
+                alphabet.get(pick).copied().unwrap_or(b'a')
+            })
+            .collect()
+    }
+
     #[test]
     fn string_end_agrees_with_a_byte_by_byte_reading() {
         // Bytes next to the needles in value (`#` = `"`^1, `]` = `\\`^1) catch a search that
-        // flags more than the exact bytes; high bytes catch sign mistakes.
+        // flags more than the exact bytes; high bytes catch sign mistakes. Lengths up to 400
+        // put the ends, and runs of backslashes, across several 64-byte blocks.
         let alphabet = [b'x', b'"', b'\\', b'#', b']', 0x80, 0xff, b'\n'];
         let mut state = 0x2545_f491_4f6c_dd1du64;
-        for case in 0..20_000 {
-            let len = case % 160;
+        for case in 0..40_000 {
+            let len = case % 400;
+            // Sparse needles (long strings read by masks) and dense ones (long backslash runs).
+            let weight = if case % 3 == 0 { 4 } else { 200 };
             let mut b = vec![b'"'];
-            for _ in 0..len {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                // Mostly plain bytes, as in real strings, so the ends fall everywhere.
-                let pick = (state % 40) as usize;
-                b.push(if pick < alphabet.len() {
-                    alphabet[pick]
-                } else {
-                    b'a'
-                });
-            }
+            b.extend(random_bytes(&mut state, len, &alphabet, weight));
             let want = reference_string_end(&b, 0);
             assert_eq!(
                 skip_string(&b, 0).ok(),
@@ -369,7 +548,7 @@ mod tests {
                 String::from_utf8_lossy(&b)
             );
         }
-        for len in 0..80 {
+        for len in 0..200 {
             for at in 1..len {
                 for needle in [b'"', b'\\'] {
                     let mut b = vec![b'x'; len];
@@ -378,6 +557,64 @@ mod tests {
                     assert_eq!(skip_string(&b, 0).ok(), reference_string_end(&b, 0));
                 }
             }
+        }
+        // A run of backslashes ending exactly at a block's end, before a quote.
+        for run in 0..140 {
+            for lead in 0..70 {
+                let mut b = vec![b'"'];
+                b.extend(std::iter::repeat_n(b'a', lead));
+                b.extend(std::iter::repeat_n(b'\\', run));
+                b.extend_from_slice(b"\"tail\"");
+                assert_eq!(skip_string(&b, 0).ok(), reference_string_end(&b, 0));
+            }
+        }
+    }
+
+    /// The byte-by-byte meaning of a bracketed value's end, to hold the masks to: brackets
+    /// counted outside strings, strings read by [`reference_string_end`], anything else passed
+    /// over (a backslash outside a string included).
+    fn reference_value_end(b: &[u8], i: usize) -> Result<usize, (usize, &'static str)> {
+        let mut depth = 0usize;
+        let mut j = i;
+        while j < b.len() {
+            match b[j] {
+                b'"' => match reference_string_end(b, j) {
+                    Some(end) => {
+                        j = end;
+                        continue;
+                    }
+                    None => return Err((b.len(), "unterminated string")),
+                },
+                b'{' | b'[' => depth += 1,
+                b'}' | b']' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return Ok(j + 1);
+                    }
+                }
+                _ => {}
+            }
+            j += 1;
+        }
+        Err((b.len(), "unterminated object or array"))
+    }
+
+    #[test]
+    fn bracketed_value_end_agrees_with_a_byte_by_byte_reading() {
+        // `{` ^ 0x20 = `[`, `}` ^ 0x20 = `]`; `;`/`=` and `{`/`}` - 0x20 next to them catch a
+        // folded compare that takes more than the four brackets.
+        let alphabet = [
+            b'{', b'}', b'[', b']', b'"', b'\\', b'"', b'{', b'}', b';', b'=', b'\n', 0xfb, 0xdd,
+        ];
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        for case in 0..40_000 {
+            let len = case % 500;
+            let weight = [2, 30, 300][case % 3];
+            let mut b = vec![if case % 2 == 0 { b'{' } else { b'[' }];
+            b.extend(random_bytes(&mut state, len, &alphabet, weight));
+            let want = reference_value_end(&b, 0);
+            let got = skip_value(&b, 0).map_err(|e| (e.offset, e.message));
+            assert_eq!(got, want, "{:?}", String::from_utf8_lossy(&b));
         }
     }
 
