@@ -123,7 +123,7 @@ if [ "${1:-}" = profile ]; then
   need valgrind "apt-get install valgrind"
   twice=$dir/corpus-twice.jsonl  # the corpus twice: the second copy's lines all repeat
   cat "$once" "$once" > "$twice"
-  for run in "--ndjson once" "--color never once" "bare once" "--ndjson twice" "bare twice"; do
+  for run in "--ndjson once" "--color never once" "--color always once" "bare once" "--ndjson twice" "bare twice"; do
     read -r -a words <<< "$run"
     input=$once; [ "${words[-1]}" = twice ] && input=$twice
     bytes=$(stat -c %s "$input")
@@ -134,6 +134,13 @@ if [ "${1:-}" = profile ]; then
     total=$(callgrind_annotate "$out" 2>/dev/null | awk '/PROGRAM TOTALS/{gsub(",","",$1); print $1}')
     printf '\n== %s (%s bytes): %s Ir, %.2f Ir per input byte\n' "$run" "$bytes" "$total" "$(awk -v t="$total" -v b="$bytes" 'BEGIN{print t/b}')"
     if [ "${mode[0]}" = --ndjson ]; then stages "$out" "$bytes"; fi
+    if [ "${mode[0]}" != bare ]; then
+      # The output stage: the renderer's on_event, inclusive (the table "Output stage" above).
+      renderer=NdjsonRenderer; [ "${mode[0]}" = --color ] && renderer=PlainRenderer
+      (cd / && callgrind_annotate --inclusive=yes --threshold=100 "$(realpath "$out")" 2>/dev/null) |
+        grep -F "render::Renderer>::on_event" | grep -F "$renderer" | head -1 |
+        awk '{gsub(",","",$1); printf "   output stage (renderer on_event, inclusive): %.1fM Ir\n", $1/1e6}'
+    fi
     callgrind_annotate "$out" 2>/dev/null | sed -n '/^Ir/,$p' | sed -n '3,30p' || true
   done
   exit 0
