@@ -57,6 +57,15 @@
 # previews counted a word at a time. Plain: first lines read off the JSON literal when they are
 # printable ASCII, ASCII runs copied whole, numbers without fmt. What is left of plain above
 # NDJSON is key_argument (a serde parse of each tool call's input, ~7.9M for the corpus once).
+# key_argument, then (callgrind, corpus once, same day; whole-process Ir): plain 184.7M -> 181.7M,
+# colour 185.9M -> 182.9M, --ndjson 179.9M -> 177.8M. key_argument 7.9M -> 4.6M: the record
+# scanner walks the call's top-level members (other values skipped undecoded) and the chosen
+# literal's first line is shown off the literal when plain ASCII; the rest (3.6M) is skipping
+# large values (a Write's content, an Edit's text), which a same-output rule must read to see
+# a duplicated or mistyped wanted member. NDJSON: the cache tracker parses the model id only
+# when it changes (observe 4.6M -> 2.5M). By Ir plain/colour now cost 1.02/1.03x NDJSON; colour
+# is 1.1M Ir above plain (style and reset strings per span) and writes fewer bytes than NDJSON
+# (1.07 MB vs 5.18 MB), so the 0.81 colour ratio seen once in wall time is not in the counts.
 # Pipe: `strace -c` counts the same syscalls from a pipe as from the file (433 vs 429 reads of
 # 256 KiB, 441 vs 444 writes) and aegon's user+sys time is the same; the gap is cat's CPU and
 # scheduling on a loaded 2-core machine, not work aegon does.
