@@ -81,6 +81,15 @@
 # previews counted a word at a time. Plain: first lines read off the JSON literal when they are
 # printable ASCII, ASCII runs copied whole, numbers without fmt. What is left of plain above
 # NDJSON is key_argument (a serde parse of each tool call's input, ~7.9M for the corpus once).
+# key_argument, then (callgrind, corpus once, same day; whole-process Ir): plain 184.7M -> 181.7M,
+# colour 185.9M -> 182.9M, --ndjson 179.9M -> 177.8M. key_argument 7.9M -> 4.6M: the record
+# scanner walks the call's top-level members (other values skipped undecoded) and the chosen
+# literal's first line is shown off the literal when plain ASCII; the rest (3.6M) is skipping
+# large values (a Write's content, an Edit's text), which a same-output rule must read to see
+# a duplicated or mistyped wanted member. NDJSON: the cache tracker parses the model id only
+# when it changes (observe 4.6M -> 2.5M). By Ir plain/colour now cost 1.02/1.03x NDJSON; colour
+# is 1.1M Ir above plain (style and reset strings per span) and writes fewer bytes than NDJSON
+# (1.07 MB vs 5.18 MB), so the 0.81 colour ratio seen once in wall time is not in the counts.
 # Pipe: `strace -c` counts the same syscalls from a pipe as from the file (433 vs 429 reads of
 # 256 KiB, 441 vs 444 writes) and aegon's user+sys time is the same; the gap is cat's CPU and
 # scheduling on a loaded 2-core machine, not work aegon does.
@@ -147,7 +156,7 @@ if [ "${1:-}" = profile ]; then
   need valgrind "apt-get install valgrind"
   twice=$dir/corpus-twice.jsonl  # the corpus twice: the second copy's lines all repeat
   cat "$once" "$once" > "$twice"
-  for run in "--ndjson once" "--color never once" "bare once" "--ndjson twice" "bare twice"; do
+  for run in "--ndjson once" "--color never once" "--color always once" "bare once" "--ndjson twice" "bare twice"; do
     read -r -a words <<< "$run"
     input=$once; [ "${words[-1]}" = twice ] && input=$twice
     bytes=$(stat -c %s "$input")
@@ -158,6 +167,13 @@ if [ "${1:-}" = profile ]; then
     total=$(callgrind_annotate "$out" 2>/dev/null | awk '/PROGRAM TOTALS/{gsub(",","",$1); print $1}')
     printf '\n== %s (%s bytes): %s Ir, %.2f Ir per input byte\n' "$run" "$bytes" "$total" "$(awk -v t="$total" -v b="$bytes" 'BEGIN{print t/b}')"
     if [ "${mode[0]}" = --ndjson ]; then stages "$out" "$bytes"; fi
+    if [ "${mode[0]}" != bare ]; then
+      # The output stage: the renderer's on_event, inclusive (the table "Output stage" above).
+      renderer=NdjsonRenderer; [ "${mode[0]}" = --color ] && renderer=PlainRenderer
+      (cd / && callgrind_annotate --inclusive=yes --threshold=100 "$(realpath "$out")" 2>/dev/null) |
+        grep -F "render::Renderer>::on_event" | grep -F "$renderer" | head -1 |
+        awk '{gsub(",","",$1); printf "   output stage (renderer on_event, inclusive): %.1fM Ir\n", $1/1e6}'
+    fi
     callgrind_annotate "$out" 2>/dev/null | sed -n '/^Ir/,$p' | sed -n '3,30p' || true
   done
   exit 0

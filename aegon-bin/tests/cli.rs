@@ -441,7 +441,7 @@ fn nul_bytes_are_reported() {
     let (code, err, ev) = bad(input.as_bytes(), &[]);
     assert_eq!(code, Some(1));
     assert_eq!(ev[0]["reason"], "nul_bytes");
-    assert!(err.contains("<stdin>:1: byte 0: NUL byte"), "{err}");
+    assert!(err.contains("<stdin>:1: byte 0: 4 NUL bytes"), "{err}");
     assert_eq!(ev.len(), 1 + 4);
 }
 

@@ -76,12 +76,13 @@
 //! Memory: per session, one entry per human prompt (about 150 bytes with its start), per chain
 //! and per `Task`/`Agent` call (a few dozen bytes); nothing per response.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{Hash, Hasher};
 
 use crate::event::{Event, EventKind};
 use crate::hashing::Generations;
-use crate::session::pricing::Pricing;
+use crate::session::pricing::{ModelId, Pricing};
 use crate::timestamp::parse_millis;
 use crate::tokens::{PriceFactors, Tokens};
 
@@ -773,6 +774,9 @@ pub struct CacheTracker {
     chains: Generations<ChainState>,
     /// 1.0.x inline sidechain runs started, by session (hash).
     inline_runs: Generations<u32>,
+    /// The model of the latest usage event, as written and taken apart: consecutive events
+    /// nearly always name the same model, whose id is then not parsed again.
+    last_model: Option<(Box<str>, ModelId<'static>)>,
 }
 
 impl Default for CacheTracker {
@@ -788,6 +792,7 @@ impl CacheTracker {
             pricing,
             chains: Generations::with_limit(Some(CHAINS_REMEMBERED)),
             inline_runs: Generations::with_limit(Some(CHAINS_REMEMBERED)),
+            last_model: None,
         }
     }
 
@@ -802,7 +807,8 @@ impl CacheTracker {
                 ..
             } => {
                 let model = model.as_deref().unwrap_or("unknown");
-                let cost_usd = self.pricing.request_cost(model, tokens, factors);
+                let id = model_id(&mut self.last_model, model);
+                let cost_usd = self.pricing.request_cost_of(id, tokens, factors);
                 let cache = if *increment {
                     None
                 } else {
@@ -858,6 +864,26 @@ impl CacheTracker {
             (None, false) => session,
         }
     }
+}
+
+/// `model` taken apart ([`ModelId::parse`]), parsed only when it is not `last`'s model (then
+/// it becomes `last`).
+fn model_id<'l>(
+    last: &'l mut Option<(Box<str>, ModelId<'static>)>,
+    model: &str,
+) -> &'l ModelId<'static> {
+    let kept = match last.take() {
+        Some(kept) if *kept.0 == *model => kept,
+        _ => {
+            let id = ModelId::parse(model);
+            let id = ModelId {
+                name: Cow::Owned(id.name.into_owned()),
+                endpoint: id.endpoint,
+            };
+            (Box::from(model), id)
+        }
+    };
+    &last.insert(kept).1
 }
 
 /// The state of the chain `key`, a new one if it is not known.
@@ -954,6 +980,28 @@ mod tests {
     /// Opus 4.6 at Anthropic's list prices: $5 input, $25 output, 5-minute writes 1.25×
     /// ($6.25), 1-hour writes 2× ($10), reads 0.1× ($0.50), per million tokens.
     const OPUS: &str = "claude-opus-4-6";
+
+    #[test]
+    fn a_model_id_is_parsed_again_only_when_the_model_changes() {
+        let mut last = None;
+        let models = [
+            "claude-opus-4-1-20250805",
+            "claude-opus-4-1-20250805",
+            "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+            "global.anthropic.claude-sonnet-4-5-20250929-v1:0",
+            "claude-opus-4-1-20250805",
+            "Claude-Sonnet-4.5",
+            "",
+        ];
+        for model in models {
+            assert_eq!(
+                *model_id(&mut last, model),
+                ModelId::parse(model),
+                "{model}"
+            );
+            assert_eq!(last.as_ref().map(|(m, _)| &**m), Some(model));
+        }
+    }
 
     fn t(read: u64, w5: u64, w1h: u64) -> Tokens {
         Tokens {
