@@ -485,41 +485,24 @@ fn run() -> io::Result<ExitCode> {
             ExitCode::SUCCESS
         });
     }
-    if config.watch {
+    // `watch`, or `-f FOLDER…`: everything in the folders from its start (`-f --from-end`:
+    // from now on; `watch`: its recent history), and each file created in them later (a new
+    // session, one /clear starts, a subagent) from its start.
+    let folders = if config.watch {
+        Some((&watch_roots, config.since))
+    } else if !follow_folders.is_empty() {
+        let since = config.from_end.then_some(std::time::Duration::ZERO);
+        Some((&follow_folders, since))
+    } else {
+        None
+    };
+    if let Some((roots, since)) = folders {
         let options = aegon::source::watch::FolderOptions {
-            since: config.since,
+            since,
             poll: config.poll,
         };
         let mut notes = report::notes(config.quiet);
-        aegon::source::watch::watch_folders(
-            &watch_roots,
-            options,
-            &mut pipeline,
-            &mut notes,
-            || {},
-        )?;
-        pipeline.finish()?;
-        return Ok(ExitCode::SUCCESS);
-    }
-    if !follow_folders.is_empty() {
-        // Everything in them from its start (with --from-end, from now on), and each file
-        // created in them later (a new session, one /clear starts, a subagent) from its start.
-        let options = aegon::source::watch::FolderOptions {
-            since: if config.from_end {
-                Some(std::time::Duration::ZERO)
-            } else {
-                None
-            },
-            poll: config.poll,
-        };
-        let mut notes = report::notes(config.quiet);
-        aegon::source::watch::watch_folders(
-            &follow_folders,
-            options,
-            &mut pipeline,
-            &mut notes,
-            || {},
-        )?;
+        aegon::source::watch::watch_folders(roots, options, &mut pipeline, &mut notes, || {})?;
         pipeline.finish()?;
         return Ok(ExitCode::SUCCESS);
     }
