@@ -526,6 +526,7 @@ fn summary(line: &mut Line<'_>, kind: &EventKind<'_>, budget: usize) {
 /// Characters of a text's start that its summary in `budget` columns reads at most: the
 /// summary of a text whose first `text_summary_chars(budget) + 1` characters are known is
 /// the summary of any text that starts with them.
+#[cfg(feature = "tui")]
 pub(crate) fn text_summary_chars(budget: usize) -> usize {
     budget.saturating_add(DECODED_SLACK)
 }
@@ -536,6 +537,7 @@ pub(crate) const RESULT_SUMMARY_CHARS: usize = UNBOUNDED_SUMMARY_WIDTH;
 
 /// [`push_summary`] of a text event (a prompt, the model's text, …): `text` in at most
 /// `budget` columns, made inert; returns the columns used.
+#[cfg(feature = "tui")]
 pub(crate) fn push_text_summary(out: &mut String, text: &Text<'_>, budget: usize) -> usize {
     let mut line = Line {
         out,
@@ -548,6 +550,7 @@ pub(crate) fn push_text_summary(out: &mut String, text: &Text<'_>, budget: usize
 
 /// [`push_summary`] of a tool result, from its parts: whether it failed, the tool's name (or
 /// call id), its duration and its `content` as written (JSON); returns the columns used.
+#[cfg(feature = "tui")]
 pub(crate) fn push_result_summary(
     out: &mut String,
     is_error: bool,
