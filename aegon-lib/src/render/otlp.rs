@@ -211,6 +211,10 @@ type SpanEvent = (i64, String, Vec<(String, Value)>);
 /// A metric series: the metric and its point attributes.
 type SeriesKey = (&'static str, Vec<(String, String)>);
 
+/// The chain key of a 1.0.x inline sidechain's lines (they carry no agent id); not an id
+/// Claude Code writes.
+const INLINE_SIDECHAIN: &str = "<inline sidechain>";
+
 /// A span being built.
 #[derive(Debug, Clone)]
 struct SpanDraft {
@@ -289,8 +293,8 @@ struct SessionTrace {
     first_ms: Option<i64>,
     last_ms: Option<i64>,
     resource: Vec<(String, Value)>,
-    /// The response being written, per subagent (`None`: the main chain): parallel subagents
-    /// interleave their lines.
+    /// The response being written, per chain (a subagent's id, [`INLINE_SIDECHAIN`], or
+    /// `None`: the main chain): parallel subagents interleave their lines.
     responses_open: HashMap<Option<String>, OpenResponse>,
     /// Responses already exported (hashed): a late line of one is not a new span.
     closed: HashSet<u64>,
@@ -309,8 +313,13 @@ struct SessionTrace {
     input: u64,
     causes: [CauseTally; 8],
     agent_costs: HashMap<String, Charge>,
-    /// The latest API response id seen and the session's last time before its first line.
-    message_start: Option<(String, Option<i64>)>,
+    /// Per chain (main or subagent): the latest API response id seen and the chain's last
+    /// time before its first line. Per chain because a subagent's lines interleave with the
+    /// main chain's, or come from another file read before or after it.
+    message_start: HashMap<Option<String>, (String, Option<i64>)>,
+    /// Per chain: the time of its latest timed event (the session's [`Self::last_ms`] is the
+    /// latest of all chains, later than a subagent's request when the parent goes on).
+    chain_last_ms: HashMap<Option<String>, i64>,
     /// The latest model per chain (main or subagent), for the calls its responses make.
     models: HashMap<Option<String>, String>,
     /// Prompt events for the root span (`--otlp-content` only).
@@ -488,7 +497,13 @@ impl<S: OtlpSink> Renderer for OtlpRenderer<S> {
             | EventKind::ToolCall { message_id, .. } => message_id.as_deref(),
             _ => None,
         };
-        let ends = match (message_id, s.responses_open.get(&agent)) {
+        // The chain whose responses follow one another: the subagent's, or for a 1.0.x inline
+        // sidechain (no agent id) the sidechain's, apart from the main chain it interleaves with.
+        let chain = match &agent {
+            None if event.sidechain => Some(INLINE_SIDECHAIN.to_owned()),
+            _ => agent.clone(),
+        };
+        let ends = match (message_id, s.responses_open.get(&chain)) {
             (Some(m), Some(open)) => open.message_id != m,
             (None, Some(_)) => matches!(
                 event.kind,
@@ -499,11 +514,25 @@ impl<S: OtlpSink> Renderer for OtlpRenderer<S> {
             _ => false,
         };
         if ends {
-            close_response(session_id, s, &agent, options);
+            close_response(session_id, s, &chain, options);
         }
+        // A response lasts until its last line (its usage comes once, on its first).
+        if let (Some(m), Some(open)) = (message_id, s.responses_open.get_mut(&chain)) {
+            if open.message_id == m {
+                open.end_ms = max_time(open.end_ms, at);
+            }
+        }
+        // The chain's last time before this event: a request went out after its own chain's
+        // previous event (falling back to the session's when the chain has none yet).
+        let chain_last = s.chain_last_ms.get(&chain).copied();
         if let Some(m) = message_id {
-            if s.message_start.as_ref().is_none_or(|(seen, _)| seen != m) {
-                s.message_start = Some((m.to_owned(), s.last_ms.or(at)));
+            if s.message_start
+                .get(&chain)
+                .is_none_or(|(seen, _)| seen != m)
+            {
+                // Never after the response's first line (timestamps are not always in order).
+                let start = min_time(chain_last, at).or(s.last_ms);
+                s.message_start.insert(chain.clone(), (m.to_owned(), start));
             }
         }
         match &event.kind {
@@ -586,7 +615,7 @@ impl<S: OtlpSink> Renderer for OtlpRenderer<S> {
                     let closed = s
                         .closed
                         .contains(&span_id(session_id, "response", message_id));
-                    match s.responses_open.get_mut(&agent) {
+                    match s.responses_open.get_mut(&chain) {
                         Some(open) if open.message_id == *message_id => {
                             open.tokens = open.tokens.saturating_add(*tokens);
                             open.end_ms = max_time(open.end_ms, at);
@@ -601,9 +630,9 @@ impl<S: OtlpSink> Renderer for OtlpRenderer<S> {
                                 agent: agent.clone(),
                                 tokens: *tokens,
                                 // The request went out after the session's previous event.
-                                start_ms: match &s.message_start {
+                                start_ms: match s.message_start.get(&chain) {
                                     Some((m, start)) if m == message_id.as_ref() => *start,
-                                    _ => s.last_ms.or(at),
+                                    _ => min_time(chain_last, at).or(s.last_ms),
                                 },
                                 end_ms: at,
                                 cost: {
@@ -613,7 +642,7 @@ impl<S: OtlpSink> Renderer for OtlpRenderer<S> {
                                 },
                                 cache,
                             };
-                            s.responses_open.insert(agent.clone(), open);
+                            s.responses_open.insert(chain.clone(), open);
                         }
                     }
                 }
@@ -701,6 +730,10 @@ impl<S: OtlpSink> Renderer for OtlpRenderer<S> {
         }
         s.first_ms = min_time(s.first_ms, at);
         s.last_ms = max_time(s.last_ms, at);
+        if let Some(t) = at {
+            let last = s.chain_last_ms.entry(chain).or_insert(t);
+            *last = (*last).max(t);
+        }
         Ok(ControlFlow::Continue(()))
     }
 
@@ -1056,7 +1089,8 @@ fn end_segment(id: &str, s: &mut SessionTrace, options: &OtlpOptions) {
     s.cache_read = 0;
     s.input = 0;
     s.causes = Default::default();
-    s.message_start = None;
+    s.message_start.clear();
+    s.chain_last_ms.clear();
 }
 
 /// The cost explained of a session's trace on its root span: its cost, cache hit ratio,
@@ -1388,6 +1422,105 @@ mod tests {
         assert_eq!(root["traceId"].as_str().unwrap().len(), 32);
         // The same input gives the same ids.
         assert_eq!(export(t), spans);
+    }
+
+    #[test]
+    fn a_subagent_response_is_timed_by_its_own_chain() {
+        // The subagent's lines come after a later line of the main chain, as when its file is
+        // read after the parent's: its response's span is still at its own lines' times.
+        let t = concat!(
+            r#"{"type":"user","sessionId":"s","timestamp":"2026-01-01T10:00:00.000Z","message":{"role":"user","content":"hi"}}"#,
+            "\n",
+            r#"{"type":"assistant","sessionId":"s","timestamp":"2026-01-01T10:00:02.000Z","message":{"id":"m1","model":"claude-opus-4-6","content":[{"type":"text","text":"on it"}],"usage":{"input_tokens":10,"output_tokens":5}}}"#,
+            "\n",
+            r#"{"type":"user","sessionId":"s","timestamp":"2026-01-01T10:04:00.000Z","message":{"role":"user","content":"and?"}}"#,
+            "\n",
+            r#"{"type":"assistant","sessionId":"s","timestamp":"2026-01-01T10:05:00.000Z","message":{"id":"m2","model":"claude-opus-4-6","content":[{"type":"text","text":"done"}],"usage":{"input_tokens":10,"output_tokens":5}}}"#,
+            "\n",
+            // A later line of the same response (its usage repeated): the response lasts to it.
+            r#"{"type":"assistant","sessionId":"s","timestamp":"2026-01-01T10:05:30.000Z","message":{"id":"m2","model":"claude-opus-4-6","content":[{"type":"text","text":"more"}],"usage":{"input_tokens":10,"output_tokens":5}}}"#,
+            "\n",
+            r#"{"type":"user","sessionId":"s","agentId":"a1","isSidechain":true,"timestamp":"2026-01-01T10:00:03.000Z","message":{"role":"user","content":"look"}}"#,
+            "\n",
+            r#"{"type":"assistant","sessionId":"s","agentId":"a1","isSidechain":true,"timestamp":"2026-01-01T10:00:10.000Z","message":{"id":"s1","model":"claude-haiku-4-5","content":[{"type":"text","text":"seen"}],"usage":{"input_tokens":10,"output_tokens":5}}}"#,
+            "\n",
+        );
+        let spans = export(t);
+        let span = |name: &str| -> (String, String) {
+            let s = spans
+                .iter()
+                .find(|s| s["name"] == name)
+                .unwrap_or_else(|| panic!("no span {name}: {spans:?}"));
+            (
+                s["startTimeUnixNano"].as_str().unwrap().to_owned(),
+                s["endTimeUnixNano"].as_str().unwrap().to_owned(),
+            )
+        };
+        let ns = |hms: &str| {
+            let ms = parse_millis(&format!("2026-01-01T{hms}.000Z")).unwrap();
+            nanos(ms)
+        };
+        // From the chain's previous event (its prompt) to the response's line.
+        assert_eq!(
+            span("chat claude-haiku-4-5"),
+            (ns("10:00:03"), ns("10:00:10"))
+        );
+        let main: Vec<(String, String)> = spans
+            .iter()
+            .filter(|s| s["name"] == "chat claude-opus-4-6")
+            .map(|s| {
+                (
+                    s["startTimeUnixNano"].as_str().unwrap().to_owned(),
+                    s["endTimeUnixNano"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            main,
+            [
+                (ns("10:00:00"), ns("10:00:02")),
+                (ns("10:04:00"), ns("10:05:30"))
+            ]
+        );
+    }
+
+    #[test]
+    fn an_inline_sidechain_does_not_end_the_main_response() {
+        // 1.0.x: sidechain lines (no agent id) interleave with the main chain's response.
+        let t = concat!(
+            r#"{"type":"user","sessionId":"s","timestamp":"2026-01-01T10:00:00.000Z","message":{"role":"user","content":"hi"}}"#,
+            "\n",
+            r#"{"type":"assistant","sessionId":"s","timestamp":"2026-01-01T10:00:02.000Z","message":{"id":"m1","model":"claude-opus-4-6","content":[{"type":"text","text":"a"}],"usage":{"input_tokens":10,"output_tokens":5}}}"#,
+            "\n",
+            r#"{"type":"user","sessionId":"s","isSidechain":true,"timestamp":"2026-01-01T10:00:04.000Z","message":{"role":"user","content":"look"}}"#,
+            "\n",
+            r#"{"type":"assistant","sessionId":"s","isSidechain":true,"timestamp":"2026-01-01T10:00:05.000Z","message":{"id":"s1","model":"claude-haiku-4-5","content":[{"type":"text","text":"b"}],"usage":{"input_tokens":10,"output_tokens":5}}}"#,
+            "\n",
+            r#"{"type":"assistant","sessionId":"s","timestamp":"2026-01-01T10:00:20.000Z","message":{"id":"m1","model":"claude-opus-4-6","content":[{"type":"text","text":"c"}],"usage":{"input_tokens":10,"output_tokens":5}}}"#,
+            "\n",
+        );
+        let spans = export(t);
+        let times = |name: &str| -> Vec<(String, String)> {
+            spans
+                .iter()
+                .filter(|s| s["name"] == name)
+                .map(|s| {
+                    (
+                        s["startTimeUnixNano"].as_str().unwrap().to_owned(),
+                        s["endTimeUnixNano"].as_str().unwrap().to_owned(),
+                    )
+                })
+                .collect()
+        };
+        let ns = |hms: &str| nanos(parse_millis(&format!("2026-01-01T{hms}.000Z")).unwrap());
+        assert_eq!(
+            times("chat claude-opus-4-6"),
+            [(ns("10:00:00"), ns("10:00:20"))]
+        );
+        assert_eq!(
+            times("chat claude-haiku-4-5"),
+            [(ns("10:00:04"), ns("10:00:05"))]
+        );
     }
 
     /// Every line of a renderer's output, parsed.
