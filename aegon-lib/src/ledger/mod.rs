@@ -327,7 +327,10 @@ impl Ledger {
     /// aside and a new index started; `note` is told why and where the old file went.
     pub fn open(path: &Path, note: &mut dyn FnMut(&str)) -> Result<Ledger, Error> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)?;
+            // Said with the folder: "No such file or directory" alone does not say where.
+            std::fs::create_dir_all(dir).map_err(|e| {
+                Error::Io(io::Error::new(e.kind(), format!("{}: {e}", dir.display())))
+            })?;
         }
         match Self::try_open(path) {
             Ok(Ok(ledger)) => Ok(ledger),
@@ -353,6 +356,11 @@ impl Ledger {
                     Error::Io(io::Error::other(format!("{}: {reason}", path.display())))
                 })
             }
+            // Said with the file ("unable to open database file" alone does not say where).
+            Err(Error::Sqlite(e)) => Err(Error::Io(io::Error::other(format!(
+                "{}: {e}",
+                path.display()
+            )))),
             Err(e) => Err(e),
         }
     }
@@ -1825,6 +1833,24 @@ mod tests {
 
     fn no_problem(p: &Path, e: &str) {
         panic!("{}: {e}", p.display());
+    }
+
+    #[test]
+    fn an_index_that_cannot_be_made_is_said_with_its_folder() {
+        // /proc refuses new folders: the error names the folder, not only the OS's words.
+        let path = Path::new("/proc/aegon-no-such-dir/usage.sqlite3");
+        let err = Ledger::open(path, &mut |_| {})
+            .err()
+            .expect("cannot open under /proc");
+        let text = err.to_string();
+        assert!(text.contains("/proc/aegon-no-such-dir"), "{text}");
+        // A folder that exists but a file that cannot be a database there: named too.
+        let dir = std::env::temp_dir().join(format!("aegon-ledger-dir-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("usage.sqlite3")).unwrap();
+        let err = Ledger::open(&dir.join("usage.sqlite3"), &mut |_| {}).err();
+        let _ = std::fs::remove_dir_all(&dir);
+        let text = err.expect("a folder is not a database").to_string();
+        assert!(text.contains("usage.sqlite3"), "{text}");
     }
 
     #[test]
