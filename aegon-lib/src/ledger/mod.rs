@@ -1839,9 +1839,9 @@ mod tests {
     fn an_index_that_cannot_be_made_is_said_with_its_folder() {
         // /proc refuses new folders: the error names the folder, not only the OS's words.
         let path = Path::new("/proc/aegon-no-such-dir/usage.sqlite3");
-        let err = Ledger::open(path, &mut |_| {})
-            .err()
-            .expect("cannot open under /proc");
+        let Err(err) = Ledger::open(path, &mut |_| {}) else {
+            panic!("an index under /proc opened");
+        };
         let text = err.to_string();
         assert!(text.contains("/proc/aegon-no-such-dir"), "{text}");
         // A folder that exists but a file that cannot be a database there: named too.
