@@ -222,6 +222,8 @@ pub fn run(source: Source, settings: Settings) -> io::Result<ExitCode> {
     let memory = match &source {
         Source::Watch { .. } => {
             model.set_status(Some("reading history…".to_owned()));
+            // Files are read one after the other: the feed puts their rows by time.
+            model.set_history(true);
             None
         }
         Source::Replay { name, bytes, speed } => {
@@ -435,7 +437,10 @@ fn spawn_source(
         let result = match source {
             Source::Watch { roots, since, poll } => {
                 let history_read = || {
-                    shared.lock().set_status(None);
+                    let mut model = shared.lock();
+                    model.set_status(None);
+                    model.set_history(false);
+                    drop(model);
                     shared.wake(&tx);
                 };
                 let options = aegon::source::watch::FolderOptions { since, poll };

@@ -368,3 +368,97 @@ fn a_header_only_rollout_is_a_session_without_requests() {
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].1, 0);
 }
+
+/// The `tool_result` events of `events`, by call id.
+fn results_by_call(events: &[Value]) -> std::collections::HashMap<String, Vec<Value>> {
+    let mut by_call: std::collections::HashMap<String, Vec<Value>> = Default::default();
+    for e in events.iter().filter(|e| e["kind"] == "tool_result") {
+        let id = e["tool_use_id"].as_str().unwrap().to_owned();
+        by_call.entry(id).or_default().push(e.clone());
+    }
+    by_call
+}
+
+#[test]
+fn a_rollout_cut_mid_turn_keeps_the_results_its_exec_command_end_events_give() {
+    // Krosss0001's file was copied while the session ran: its last four shell calls have an
+    // `exec_command_end` and no `function_call_output` (read off the file's last lines: three
+    // exit 0, `call_5wksrpW0ffPRalJ3qN2XD1u7` exit 1, "fatal: your current branch 'master' does
+    // not have any commits yet", duration 0 s 249… ms), and a fifth call has neither.
+    let path = fixture("Krosss0001");
+    let bytes = std::fs::read(&path).unwrap();
+    let text = std::str::from_utf8(&bytes).unwrap();
+    // What the file says, walked here line by line.
+    let mut calls = Vec::new();
+    let mut outputs = HashSet::new();
+    let mut ends: Vec<(String, i64, String)> = Vec::new();
+    for line in text.lines() {
+        let v: Value = serde_json::from_str(line).unwrap();
+        let p = &v["payload"];
+        match p["type"].as_str().unwrap_or("") {
+            "function_call" | "custom_tool_call" => {
+                calls.push(p["call_id"].as_str().unwrap().to_owned())
+            }
+            "function_call_output" | "custom_tool_call_output" => {
+                outputs.insert(p["call_id"].as_str().unwrap().to_owned());
+            }
+            "exec_command_end" => ends.push((
+                p["call_id"].as_str().unwrap().to_owned(),
+                p["exit_code"].as_i64().unwrap(),
+                p["aggregated_output"].as_str().unwrap().to_owned(),
+            )),
+            _ => {}
+        }
+    }
+    let cut: Vec<&(String, i64, String)> = ends
+        .iter()
+        .filter(|(id, ..)| !outputs.contains(id))
+        .collect();
+    assert_eq!(cut.len(), 4);
+    let failed_ends = ends.iter().filter(|(_, code, _)| *code != 0).count();
+    assert_eq!(failed_ends, 6);
+
+    let events = events(&path.to_string_lossy(), &bytes);
+    let by_call = results_by_call(&events);
+    // One result per call that has an output or an exec_command_end; never two.
+    for id in &calls {
+        let n = by_call.get(id).map_or(0, Vec::len);
+        let expected = usize::from(outputs.contains(id) || ends.iter().any(|(e, ..)| e == id));
+        assert_eq!(n, expected, "{id}");
+    }
+    for (id, code, output) in cut {
+        let r = &by_call[id][0];
+        assert_eq!(r["is_error"], *code != 0, "{id}");
+        let start: String = output.chars().take(10).collect();
+        assert!(
+            r["preview"].as_str().unwrap().starts_with(&start),
+            "{id}: {r}"
+        );
+        assert!(r["duration_ms"].is_u64(), "{id}: {r}");
+    }
+    let failed: u64 = events
+        .iter()
+        .filter(|e| e["kind"] == "tool_result" && e["is_error"] == true)
+        .count() as u64;
+    assert_eq!(failed, failed_ends as u64);
+}
+
+#[test]
+fn a_follower_sees_what_a_whole_read_sees_at_every_line() {
+    // A rollout followed as it is written: at each line end, what the stream said so far is
+    // exactly the start of what the whole file says (nothing is held back or taken back).
+    let path = fixture("Krosss0001");
+    let bytes = std::fs::read(&path).unwrap();
+    let whole = ndjson_chunked("f", &bytes, &[]);
+    let whole = String::from_utf8(whole).unwrap();
+    let ends: Vec<usize> = bytes
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'\n')
+        .map(|(i, _)| i + 1)
+        .collect();
+    for &end in ends.iter().rev().take(12) {
+        let prefix = String::from_utf8(ndjson_chunked("f", &bytes[..end], &[])).unwrap();
+        assert!(whole.starts_with(&prefix), "cut at byte {end}");
+    }
+}

@@ -719,3 +719,127 @@ fn a_call_without_its_result_is_abandoned_once_the_session_is_not_live() {
     assert!(!row.contains("5203h"), "no age: {row}");
     assert_eq!((mark.as_str(), fg), ("…", Color::DarkGray), "{row}");
 }
+
+/// The timestamps (ms) a file's lines carry, read here from its JSON (not by aegon).
+fn timestamps_of(bytes: &[u8]) -> Vec<i64> {
+    let millis = |t: &str| {
+        let n = |a: usize, b: usize| t.get(a..b).and_then(|s| s.parse::<i64>().ok());
+        let (y, m, d) = (n(0, 4)?, n(5, 7)?, n(8, 10)?);
+        let (hh, mm, ss) = (n(11, 13)?, n(14, 16)?, n(17, 19)?);
+        let y = if m <= 2 { y - 1 } else { y };
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
+        let days = era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468;
+        Some(((days * 24 + hh) * 60 + mm) * 60_000 + ss * 1000)
+    };
+    std::str::from_utf8(bytes)
+        .unwrap()
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|v| v["timestamp"].as_str().and_then(millis))
+        .collect()
+}
+
+/// Two real sessions a day apart, the newer file read first (as the watcher reads history
+/// when the older file was written to last, e.g. a line appended to it later), with the clock
+/// at 2026-02-11 22:00 UTC.
+const NEWER: &str =
+    "marot__spotter__test__fixtures__transcripts__258c7280-ae70-4798-800f-63464d01a85d.jsonl";
+const OLDER: &str = "marot__spotter__test__fixtures__transcripts__short.jsonl";
+const FEB_11_22H: i64 = 1_770_847_200_000;
+
+fn history_of(names: &[&str], now_ms: i64) -> Pipeline<Dashboard> {
+    let mut dashboard = Dashboard::with(Pricing::built_in(), Arc::new(move || now_ms));
+    dashboard.set_history(true);
+    let mut pipeline = Pipeline::new(Options::default(), dashboard);
+    for name in names {
+        let path = fixture(name);
+        let bytes = std::fs::read(&path).unwrap();
+        let mut input = pipeline.open(path.to_str().unwrap());
+        let _ = pipeline.push(&mut input, &bytes).unwrap();
+        let _ = pipeline.close(input).unwrap();
+    }
+    pipeline.renderer().set_history(false);
+    pipeline
+}
+
+#[test]
+fn history_read_file_by_file_is_listed_newest_first_by_time() {
+    let newer = timestamps_of(&std::fs::read(fixture(NEWER)).unwrap());
+    let older = timestamps_of(&std::fs::read(fixture(OLDER)).unwrap());
+    // The files are a day apart: every line of one is older than every line of the other.
+    assert!(older.iter().max() < newer.iter().min());
+    let mut pipeline = history_of(&[NEWER, OLDER], FEB_11_22H);
+    let dashboard = pipeline.renderer();
+    let rows: Vec<Option<i64>> = dashboard
+        .feed()
+        .newest_first()
+        .map(|r| r.timestamp_ms)
+        .collect();
+    assert!(rows.len() > 100, "{} rows", rows.len());
+    let times: Vec<i64> = rows.iter().flatten().copied().collect();
+    assert!(
+        times.windows(2).all(|w| w[0] >= w[1]),
+        "rows newest first by time"
+    );
+    // The top row is the newer file's last event (second resolution: the reader above).
+    assert_eq!(times[0] / 1000 * 1000, *newer.iter().max().unwrap());
+    assert!(times.last() < newer.iter().min());
+
+    // Live rows are appended as they come, whatever their time (here one from the older
+    // session's day): the newest arrival is on top.
+    let live = br#"{"type":"user","sessionId":"s-live","timestamp":"2026-02-10T12:00:00Z","message":{"role":"user","content":"late line"}}
+"#;
+    let mut input = pipeline.open("live.jsonl");
+    let _ = pipeline.push(&mut input, live).unwrap();
+    let top = pipeline.renderer().feed().newest_first().next().unwrap();
+    assert_eq!(top.summary(), "late line");
+}
+
+#[test]
+fn rows_of_another_day_show_their_date() {
+    // The older session's last line, read off its text: `2026-02-10T21:16:12…`.
+    let older_text = std::fs::read_to_string(fixture(OLDER)).unwrap();
+    let last = older_text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|v| v["timestamp"].as_str().map(str::to_owned))
+        .max()
+        .unwrap();
+    assert!(last.starts_with("2026-02-10T21:16:12"), "{last}");
+    let mut pipeline = history_of(&[NEWER, OLDER], FEB_11_22H);
+    let dashboard = pipeline.renderer();
+    // Select the older session's newest row: the window ends on it, today's rows above.
+    let boundary = dashboard
+        .feed()
+        .newest_first()
+        .find(|r| {
+            r.timestamp_ms
+                .is_some_and(|t| t < FEB_11_22H - 86_400_000 / 2)
+        })
+        .unwrap()
+        .seq;
+    let mut view = View {
+        selected: Some(boundary),
+        ..View::default()
+    };
+    let feed = text(&pane(100, 8, |f| {
+        ui::feed::draw(f, f.area(), dashboard, &mut view)
+    }));
+    let rows: Vec<&str> = feed.lines().skip(1).take(6).collect();
+    assert!(rows[5].starts_with("│02-10 21:16:12 "), "{feed}");
+    for row in &rows[..5] {
+        // Today's rows: blanks where the date goes, so the times line up.
+        assert!(row.starts_with("│      2"), "{feed}");
+    }
+    // Only today on screen: no date column.
+    let mut view = View::default();
+    let feed = text(&pane(100, 8, |f| {
+        ui::feed::draw(f, f.area(), dashboard, &mut view)
+    }));
+    assert!(
+        feed.lines().nth(1).unwrap().starts_with("│21:46:25 "),
+        "{feed}"
+    );
+}

@@ -207,9 +207,19 @@ fn contains_ignoring_case(haystack: &str, needle: &str) -> bool {
 }
 
 /// The latest [`FEED_CAPACITY`] events, oldest first.
+///
+/// Two ways in: [`Feed::push`] appends (live events, shown as they come), and
+/// [`Feed::insert_by_time`] puts a row among the others by its time (history, read file after
+/// file: a file read later can hold older events, which must not show above newer ones). Rows
+/// are then ordered by their time key: the event's timestamp, or for an event without one the
+/// key of the row added before it (it stays after its neighbour in the stream).
 #[derive(Debug, Default)]
 pub struct Feed {
     items: VecDeque<FeedItem>,
+    /// The time key of each row of `items` (milliseconds since the epoch), same positions.
+    keys: VecDeque<i64>,
+    /// The key of the row added last, for the next row without a timestamp.
+    last_key: i64,
     next_seq: u64,
 }
 
@@ -217,8 +227,8 @@ impl Feed {
     /// An empty feed.
     pub fn new() -> Self {
         Feed {
-            items: VecDeque::new(),
             next_seq: 1,
+            ..Feed::default()
         }
     }
 
@@ -227,14 +237,51 @@ impl Feed {
         self.next_seq.max(1)
     }
 
-    /// Adds a row (its `seq` is set here), dropping the oldest when full.
+    /// Adds a row as the newest (its `seq` is set here), dropping the oldest when full.
     pub fn push(&mut self, mut item: FeedItem) {
-        item.seq = self.next_seq();
-        self.next_seq = item.seq + 1;
+        let key = self.key_of(&item);
+        item.seq = self.take_seq();
         if self.items.len() == FEED_CAPACITY {
             self.items.pop_front();
+            self.keys.pop_front();
         }
         self.items.push_back(item);
+        self.keys.push_back(key);
+    }
+
+    /// Adds a row where its time puts it (its `seq` is set here): after every row whose time
+    /// key is not later than its own, so rows of equal time keep their order of arrival. When
+    /// full, the oldest row is dropped, which is this one if it is older than all held.
+    pub fn insert_by_time(&mut self, mut item: FeedItem) {
+        let key = self.key_of(&item);
+        item.seq = self.take_seq();
+        let at = self.keys.partition_point(|&k| k <= key);
+        if self.items.len() == FEED_CAPACITY {
+            if at == 0 {
+                return;
+            }
+            self.items.pop_front();
+            self.keys.pop_front();
+            self.items.insert(at - 1, item);
+            self.keys.insert(at - 1, key);
+        } else {
+            self.items.insert(at, item);
+            self.keys.insert(at, key);
+        }
+    }
+
+    /// The time key of a row about to be added (see [`Feed`]).
+    fn key_of(&mut self, item: &FeedItem) -> i64 {
+        if let Some(ms) = item.timestamp_ms {
+            self.last_key = ms;
+        }
+        self.last_key
+    }
+
+    fn take_seq(&mut self) -> u64 {
+        let seq = self.next_seq();
+        self.next_seq = seq + 1;
+        seq
     }
 
     /// Rows held.
@@ -254,14 +301,20 @@ impl Feed {
 
     /// The row with sequence number `seq`, if still held.
     pub fn get(&self, seq: u64) -> Option<&FeedItem> {
-        let first = self.items.front()?.seq;
-        let index = usize::try_from(seq.checked_sub(first)?).ok()?;
-        self.items.get(index).filter(|item| item.seq == seq)
+        // Rows only appended sit at `seq − first`; rows put by time are looked for.
+        let at = self
+            .items
+            .front()
+            .and_then(|first| usize::try_from(seq.checked_sub(first.seq)?).ok())
+            .and_then(|index| self.items.get(index))
+            .filter(|item| item.seq == seq);
+        at.or_else(|| self.items.iter().rev().find(|item| item.seq == seq))
     }
 
-    /// The newest sequence number, if any.
+    /// The sequence number of the row added last (the highest), if any row is held: rows
+    /// with a higher one came after it, wherever their time put them.
     pub fn newest_seq(&self) -> Option<u64> {
-        self.items.back().map(|item| item.seq)
+        (!self.items.is_empty()).then(|| self.next_seq() - 1)
     }
 }
 
@@ -306,6 +359,59 @@ mod tests {
             (FEED_CAPACITY + 4).to_string()
         );
         assert_eq!(feed.newest_first().next().unwrap().seq, newest);
+    }
+
+    fn at(summary: &str, ms: Option<i64>) -> FeedItem {
+        FeedItem {
+            timestamp_ms: ms,
+            ..item(summary)
+        }
+    }
+
+    fn order(feed: &Feed) -> Vec<String> {
+        feed.newest_first()
+            .map(|r| r.summary().to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn rows_put_by_time_sit_among_the_others_and_keep_their_numbers() {
+        let mut feed = Feed::new();
+        // A newer file read first, then an older one, then a line without a time.
+        feed.insert_by_time(at("b1", Some(2_000)));
+        feed.insert_by_time(at("b2", Some(3_000)));
+        feed.insert_by_time(at("a1", Some(1_000)));
+        feed.insert_by_time(at("a2", Some(2_000)));
+        feed.insert_by_time(at("a3", None));
+        // Equal times keep their order of arrival; the untimed row follows its neighbour.
+        assert_eq!(order(&feed), ["b2", "a3", "a2", "b1", "a1"]);
+        // Numbers are those of arrival: found wherever the row sits.
+        assert_eq!(feed.get(3).unwrap().summary(), "a1");
+        assert_eq!(feed.get(5).unwrap().summary(), "a3");
+        assert_eq!(feed.newest_seq(), Some(5));
+        // Live rows are appended whatever their time.
+        feed.push(at("live", Some(500)));
+        assert_eq!(order(&feed)[0], "live");
+        assert_eq!(feed.get(6).unwrap().summary(), "live");
+    }
+
+    #[test]
+    fn a_full_feed_put_by_time_drops_the_oldest() {
+        let mut feed = Feed::new();
+        for i in 0..FEED_CAPACITY {
+            feed.insert_by_time(at(&i.to_string(), Some(10 + i as i64)));
+        }
+        feed.insert_by_time(at("older than all", Some(0)));
+        assert_eq!(feed.len(), FEED_CAPACITY);
+        assert!(feed.newest_first().all(|r| r.summary() != "older than all"));
+        feed.insert_by_time(at("middle", Some(10 + 500)));
+        assert_eq!(feed.len(), FEED_CAPACITY);
+        assert!(
+            feed.newest_first().all(|r| r.summary() != "0"),
+            "oldest dropped"
+        );
+        let times: Vec<i64> = feed.newest_first().filter_map(|r| r.timestamp_ms).collect();
+        assert!(times.windows(2).all(|w| w[0] >= w[1]));
     }
 
     #[test]

@@ -110,6 +110,8 @@ pub struct Dashboard {
     series: Series,
     /// The Usage view's figures, handed in by the binary.
     usage: UsageData,
+    /// History is being read: feed rows are put by their time, not appended.
+    history: bool,
 }
 
 impl std::fmt::Debug for Dashboard {
@@ -158,7 +160,16 @@ impl Dashboard {
             last_session: None,
             series: Series::default(),
             usage: UsageData::NotRead,
+            history: false,
         }
+    }
+
+    /// Whether the events applied from now on are history (`true`: files read one after the
+    /// other, whose events are not in time order across files; each feed row is put among
+    /// the others by its time) or live (`false`, the default: rows are appended as they come,
+    /// whatever their time).
+    pub fn set_history(&mut self, history: bool) {
+        self.history = history;
     }
 
     /// Shows only these kinds in the feed (sessions still see every event).
@@ -313,7 +324,11 @@ impl Dashboard {
                 });
             let summary = self.summary(event, argument);
             let item = feed_item(event, timestamp_ms, origin, session, summary, call_id);
-            self.feed.push(item);
+            if self.history {
+                self.feed.insert_by_time(item);
+            } else {
+                self.feed.push(item);
+            }
         }
     }
 

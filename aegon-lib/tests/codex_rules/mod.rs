@@ -50,7 +50,14 @@ pub fn count(text: &str) -> Counts {
     let mut forked_from: Option<String> = None;
     let mut replay_last: Option<i64> = None;
     let mut in_replay = false;
-    let mut ended: HashMap<String, bool> = HashMap::new();
+    // Tool results, decided once the whole file is read: every output record is a result,
+    // and so is the `exec_command_end` of a call that has no output record (a file copied
+    // while the session ran); a command's failure is its exit code, a patch's its `success`,
+    // else what the output says.
+    let mut calls: Vec<String> = Vec::new();
+    let mut outputs: Vec<(String, bool)> = Vec::new();
+    let mut exec_end: HashMap<String, bool> = HashMap::new();
+    let mut patch_end: HashMap<String, bool> = HashMap::new();
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         let Ok(v) = serde_json::from_str::<Value>(line) else {
             continue;
@@ -113,11 +120,11 @@ pub fn count(text: &str) -> Counts {
             (false, "event_msg", "turn_aborted") => c.interrupts += 1,
             (false, "event_msg", "exec_command_end") => {
                 let failed = p["exit_code"].as_i64().unwrap() != 0;
-                ended.insert(p["call_id"].as_str().unwrap().to_owned(), failed);
+                exec_end.insert(p["call_id"].as_str().unwrap().to_owned(), failed);
             }
             (false, "event_msg", "patch_apply_end") => {
                 let failed = p["success"] == Value::Bool(false);
-                ended.insert(p["call_id"].as_str().unwrap().to_owned(), failed);
+                patch_end.insert(p["call_id"].as_str().unwrap().to_owned(), failed);
             }
             (_, _, "message") if legacy || top == "response_item" => {
                 for part in p["content"].as_array().unwrap() {
@@ -138,34 +145,48 @@ pub fn count(text: &str) -> Counts {
             }
             (_, _, "function_call" | "custom_tool_call") if legacy || top == "response_item" => {
                 c.tool_calls += 1;
+                calls.push(p["call_id"].as_str().unwrap().to_owned());
             }
             (_, _, "function_call_output" | "custom_tool_call_output")
                 if legacy || top == "response_item" =>
             {
-                c.tool_results += 1;
                 let id = p["call_id"].as_str().unwrap();
-                let failed = ended
-                    .remove(id)
-                    .unwrap_or_else(|| match p["output"].as_str() {
-                        Some(out) if out.starts_with("Exit code: ") => {
-                            let digits: String = out["Exit code: ".len()..]
-                                .chars()
-                                .take_while(|c| c.is_ascii_digit())
-                                .collect();
-                            digits != "0"
-                        }
-                        Some(out) => serde_json::from_str::<Value>(out).is_ok_and(|o| {
-                            o["metadata"]["exit_code"].as_i64().is_some_and(|n| n != 0)
-                        }),
-                        None => false,
-                    });
-                if failed {
-                    c.tool_errors += 1;
-                }
+                let failed = match p["output"].as_str() {
+                    Some(out) if out.starts_with("Exit code: ") => {
+                        let digits: String = out["Exit code: ".len()..]
+                            .chars()
+                            .take_while(|c| c.is_ascii_digit())
+                            .collect();
+                        digits != "0"
+                    }
+                    Some(out) => serde_json::from_str::<Value>(out)
+                        .is_ok_and(|o| o["metadata"]["exit_code"].as_i64().is_some_and(|n| n != 0)),
+                    None => false,
+                };
+                outputs.push((id.to_owned(), failed));
             }
             _ => {}
         }
     }
+    let answered: std::collections::HashSet<&str> =
+        outputs.iter().map(|(id, _)| id.as_str()).collect();
+    let mut results: Vec<bool> = outputs
+        .iter()
+        .map(|(id, said)| {
+            exec_end
+                .get(id)
+                .or(patch_end.get(id))
+                .copied()
+                .unwrap_or(*said)
+        })
+        .collect();
+    for id in calls.iter().filter(|id| !answered.contains(id.as_str())) {
+        if let Some(&failed) = exec_end.get(id) {
+            results.push(failed);
+        }
+    }
+    c.tool_results = results.len() as u64;
+    c.tool_errors = results.iter().filter(|&&f| f).count() as u64;
     c
 }
 

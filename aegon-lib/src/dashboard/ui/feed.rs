@@ -1,4 +1,10 @@
 //! The feed pane: events newest first, coloured by kind, subagent events marked.
+//!
+//! Rows show the time of day (UTC, as written). When a row on screen is of another day than
+//! today (by the dashboard's clock, UTC), rows of other days show their date before the time
+//! (`11-28 19:27:41`, the year too when another year is on screen) and today's rows leave that
+//! room blank, so that yesterday never reads as the latest activity (as lnav and hl write the
+//! date on every line; here only when it tells something).
 
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Style};
@@ -63,12 +69,16 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, dashboard: &Dashboard, view: &mut
         return;
     }
     let show_session = view.session.is_none();
+    let dates = Dates::of(
+        visible.iter().skip(start).take(rows).copied(),
+        dashboard.now_ms(),
+    );
     let lines: Vec<Line<'_>> = visible
         .iter()
         .skip(start)
         .take(rows)
         .map(|item| {
-            let line = row(item, inner.width, show_session);
+            let line = row(item, inner.width, show_session, dates);
             if Some(item.seq) == view.selected {
                 line.patch_style(theme::selected())
             } else {
@@ -83,8 +93,56 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, dashboard: &Dashboard, view: &mut
     }
 }
 
-/// One feed row in `width` columns: time, kind, session (and subagent), summary.
-pub fn row(item: &FeedItem, width: u16, show_session: bool) -> Line<'_> {
+/// How the rows on screen write their date: not at all (all of today, or of no known
+/// day), as `MM-DD`, or as `YYYY-MM-DD` (a row of another year on screen).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dates {
+    /// Today's day number (days since 1970-01-01, UTC).
+    today: i64,
+    /// Width of the date written before the time (0, 5 or 10), blank on today's rows.
+    width: usize,
+}
+
+impl Dates {
+    /// No date column (every row of today).
+    pub const NONE: Dates = Dates { today: 0, width: 0 };
+
+    /// The date column for `rows` (those on screen) when it is `now_ms` (UTC).
+    pub fn of<'a>(rows: impl Iterator<Item = &'a FeedItem>, now_ms: i64) -> Dates {
+        let today = now_ms.div_euclid(DAY_MS);
+        let year = |ms: i64| crate::timestamp::format_millis(ms).map(|t| t[..4].to_owned());
+        let this_year = year(now_ms);
+        let mut width = 0;
+        for ms in rows.filter_map(|item| item.timestamp_ms) {
+            if ms.div_euclid(DAY_MS) == today {
+                continue;
+            }
+            width = width.max(if year(ms) == this_year { 5 } else { 10 });
+        }
+        Dates { today, width }
+    }
+
+    /// The date and a space to write before the time of a row at `ms`: blanks for today's
+    /// rows (and rows without a time), nothing when no row on screen is of another day.
+    fn prefix(self, ms: Option<i64>) -> String {
+        if self.width == 0 {
+            return String::new();
+        }
+        let date = ms
+            .filter(|ms| ms.div_euclid(DAY_MS) != self.today)
+            .and_then(crate::timestamp::format_millis);
+        match date {
+            // `YYYY-MM-DD…`: its last `width` characters of the date.
+            Some(t) => format!("{} ", &t[10 - self.width..10]),
+            None => " ".repeat(self.width + 1),
+        }
+    }
+}
+
+const DAY_MS: i64 = 86_400_000;
+
+/// One feed row in `width` columns: (date,) time, kind, session (and subagent), summary.
+pub fn row(item: &FeedItem, width: u16, show_session: bool, dates: Dates) -> Line<'_> {
     let mut spans = Vec::with_capacity(6);
     let mut used = 0;
     let mut push = |spans: &mut Vec<Span<'static>>, text: String, style: Style| {
@@ -93,7 +151,11 @@ pub fn row(item: &FeedItem, width: u16, show_session: bool) -> Line<'_> {
     };
     push(
         &mut spans,
-        format!("{} ", item.clock().unwrap_or("--:--:--")),
+        format!(
+            "{}{} ",
+            dates.prefix(item.timestamp_ms),
+            item.clock().unwrap_or("--:--:--")
+        ),
         theme::dim(),
     );
     push(

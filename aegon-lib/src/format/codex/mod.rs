@@ -22,20 +22,31 @@
 //! | `response_item/reasoning` | `Thinking` per summary part; one empty `Thinking` (`redacted` when `encrypted_content` is kept) when there is no summary (`event_msg/agent_reasoning`, its mirror, gives none) |
 //! | `input_image` parts | `Image` (`event_msg/user_message.images`, the same image again, gives none) |
 //! | `function_call`, `custom_tool_call` | `ToolCall`: `input` is `arguments` (a JSON string) or `input` (raw text, a JSON string) exactly as written |
-//! | `function_call_output`, `custom_tool_call_output` | `ToolResult` paired by `call_id`, `content` = `output` as written |
+//! | `function_call_output`, `custom_tool_call_output` | `ToolResult` paired by `call_id`, `content` = `output` as written; none when the call's `exec_command_end` gave its result |
+//! | `event_msg/exec_command_end` of a call without a result yet | `ToolResult` (below) |
 //! | `event_msg/token_count` | `Usage`, by the rule below |
 //! | `event_msg/error` | `ApiError{fatal:true}` (retries exhausted); `stream_error`: `ApiError{fatal:false}` |
 //! | `event_msg/turn_aborted` | `Interrupt` (`during_tool` when a call had no output yet) |
 //! | `event_msg/thread_name_updated` | `Title` (source `custom`: the file does not say who named it) |
 //! | `compacted` | `Compact`, and `CompactSummary` with its `message` |
 //! | `task_complete` (with `duration_ms`), `entered_review_mode`, `exited_review_mode`, `ghost_snapshot`, `world_state`, `context_compacted`, `web_search_end`, `web_search_call`, `view_image_tool_call`, `thread_settings_applied`, `item_completed` | `System{subtype}` |
-//! | `agent_message`, `agent_reasoning*`, `task_started`, `exec_command_begin/end`, `patch_apply_begin/end`, legacy `record_type` lines | none (mirrors, or read into state) |
+//! | `agent_message`, `agent_reasoning*`, `task_started`, `exec_command_begin`, `exec_command_end` of no open call, `patch_apply_begin/end`, legacy `record_type` lines | none (mirrors, or read into state) |
 //! | anything else | `Unknown{record_type:"event_msg/…"}` (or `response_item/…`, or the top-level type) |
 //!
-//! **Tool errors.** `is_error` of a result is, in order: `exec_command_end.exit_code != 0` or
-//! `patch_apply_end.success == false` for its `call_id` (these come before the output, 151 of
-//! 151 in the corpus; one arriving after it is ignored, so a result is never reported twice);
-//! else the exit code the output itself starts with (`Exit code: N`, 0.77+) or ends with
+//! **Shell results.** A call's `event_msg/exec_command_end` (0.121+ in the corpus) is its
+//! result, emitted when it is read: `is_error` = `exit_code != 0`, `duration_ms` from
+//! `duration` (`{"secs","nanos"}`), `content` = `aggregated_output` (else `stdout`) as
+//! written. The call's `function_call_output` that follows (it came after the `*_end` event in
+//! 151 of 151 pairs of the corpus) is the same result as the model saw it and yields nothing,
+//! so a call has one result. Files copied while the session ran end between the two (FORMAT.md
+//! §1.1): their last calls keep the result the `*_end` event gives. Deciding each line on what
+//! came before it (never on what may follow) keeps a follower of a growing rollout and a read
+//! of the whole file in agreement, whatever the chunks. An `exec_command_end` arriving after
+//! the output, or for no call of this input (a user's own shell command), is ignored.
+//!
+//! **Tool errors.** `is_error` of an output record's result is, in order:
+//! `patch_apply_end.success == false` for its `call_id` (it comes before the output); else the
+//! exit code the output itself starts with (`Exit code: N`, 0.77+) or ends with
 //! (`{"output":…,"metadata":{"exit_code":N}}` as a JSON string, up to 0.58); else false.
 //!
 //! **Header fields.** `session_id`: `session_meta.payload.id` (legacy: the header's `id`) — for a
@@ -255,10 +266,13 @@ pub struct Decoder {
     forked_from: Option<String>,
     /// Inside a fork's replay of its parent: the latest replayed line's time.
     replay: Option<Option<i64>>,
-    /// Failure of a call told by its `*_end` event, until its output comes.
+    /// Failure of a call told by its `patch_apply_end` event, until its output comes.
     ended: HashMap<Box<str>, bool>,
-    /// Calls without an output yet.
+    /// Calls without a result yet.
     open: HashSet<Box<str>>,
+    /// Calls whose result was their `exec_command_end`: their output record, when it comes,
+    /// is the same result again and yields nothing.
+    answered: HashSet<Box<str>>,
 }
 
 impl Decoder {
@@ -656,6 +670,13 @@ impl Decoder {
             }
             "function_call_output" | "custom_tool_call_output" => {
                 let call_id = item.call_id.0.clone();
+                if call_id
+                    .as_deref()
+                    .is_some_and(|id| self.answered.remove(id))
+                {
+                    // Its result came from its exec_command_end.
+                    return ControlFlow::Continue(());
+                }
                 let told = call_id.as_deref().and_then(|id| {
                     self.open.remove(id);
                     self.ended.remove(id)
@@ -729,15 +750,38 @@ impl Decoder {
             | "task_started"
             | "exec_command_begin"
             | "patch_apply_begin" => ControlFlow::Continue(()),
-            "exec_command_end" | "patch_apply_end" => {
-                let failed = if kind == "exec_command_end" {
-                    payload
-                        .exit_code
-                        .and_then(|raw| raw.get().parse::<i64>().ok())
-                        .map(|code| code != 0)
-                } else {
-                    payload.success.map(|raw| raw.get() == "false")
+            "exec_command_end" => {
+                let call_id = payload.call_id.0.clone();
+                let Some(id) = call_id.as_deref() else {
+                    return ControlFlow::Continue(());
                 };
+                if !self.open.remove(id) {
+                    // Not a call of this input (a user's shell command, a call before the
+                    // read started) or one already answered.
+                    return ControlFlow::Continue(());
+                }
+                self.ended.remove(id);
+                if self.answered.len() >= MAX_PENDING {
+                    self.answered.clear();
+                }
+                self.answered.insert(Box::from(id));
+                let is_error = payload
+                    .exit_code
+                    .and_then(|raw| raw.get().parse::<i64>().ok())
+                    .is_some_and(|code| code != 0);
+                let event = EventKind::ToolResult {
+                    tool_use_id: call_id,
+                    is_error,
+                    tool: None,
+                    duration_ms: payload.duration.and_then(record::Duration::millis),
+                    content: payload.aggregated_output.or(payload.stdout),
+                    spawned_agent_id: None,
+                    raw_result: None,
+                };
+                emit(self.event(source, ts, event))
+            }
+            "patch_apply_end" => {
+                let failed = payload.success.map(|raw| raw.get() == "false");
                 if let (Some(id), Some(failed)) = (payload.call_id.as_deref(), failed) {
                     if self.open.contains(id) {
                         if self.ended.len() >= MAX_PENDING {

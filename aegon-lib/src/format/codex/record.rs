@@ -216,6 +216,17 @@ pub struct Item<'a> {
     /// `exit_code` of `exec_command_end`.
     #[serde(borrow)]
     pub exit_code: Option<&'a RawValue>,
+    /// `aggregated_output` of `exec_command_end`: the command's stdout and stderr as
+    /// captured, a JSON string as written.
+    #[serde(borrow)]
+    pub aggregated_output: Option<&'a RawValue>,
+    /// `stdout` of `exec_command_end` (read when `aggregated_output` is missing).
+    #[serde(borrow)]
+    pub stdout: Option<&'a RawValue>,
+    /// `duration` of `exec_command_end`: `{"secs","nanos"}` (Rust's `Duration` as serde
+    /// writes it).
+    #[serde(borrow)]
+    pub duration: Option<&'a RawValue>,
     /// `success` of `patch_apply_end`.
     #[serde(borrow)]
     pub success: Option<&'a RawValue>,
@@ -254,6 +265,27 @@ pub struct Git<'a> {
     /// The branch.
     #[serde(borrow)]
     pub branch: Str<'a>,
+}
+
+/// `duration` of `exec_command_end`: Rust's `std::time::Duration` as serde writes it.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Duration {
+    /// Whole seconds.
+    pub secs: Num,
+    /// Nanoseconds past `secs`.
+    pub nanos: Num,
+}
+
+impl Duration {
+    /// The duration in whole milliseconds, from a `duration` member as written; `None` when
+    /// it is not `{"secs","nanos"}` with at least `secs` a non-negative integer.
+    pub fn millis(raw: &RawValue) -> Option<u64> {
+        let d: Duration = serde_json::from_str(raw.get()).ok()?;
+        let secs = d.secs.0?;
+        let nanos = d.nanos.0.unwrap_or(0);
+        secs.checked_mul(1000)?.checked_add(nanos / 1_000_000)
+    }
 }
 
 /// `info` of a `token_count` event.
