@@ -48,7 +48,9 @@ REPORTS:
                use starts a new one); a reset written in a transcript (\"You've hit your
                limit · resets 1am (Europe/Paris)\") or an official reading recorded by
                aegon statusline wins. The active block shows time left, burn rate
-               (tokens/min, $/h) and the projection to its end.
+               (tokens/min, $/h) and the projection to its end. A block whose responses
+               are dated after now (a clock set wrong) is shown IN THE FUTURE, never
+               active.
 
 OPTIONS:
         --json            One JSON object (ccusage's field names; schema
@@ -609,6 +611,8 @@ fn write_blocks(
             format!("({} gap)", hm((b.end_ms - b.start_ms) / 60_000))
         } else if b.is_active {
             format!("ACTIVE, {} left", hm((b.end_ms - now) / 60_000))
+        } else if b.is_future(now) {
+            "IN THE FUTURE (a clock is wrong)".to_owned()
         } else {
             hm((b.actual_end_ms.unwrap_or(b.start_ms) - b.start_ms) / 60_000)
         };
@@ -756,6 +760,7 @@ fn block_json(b: &Block, now: i64, limit: Option<u64>) -> Value {
         "actualEndTime": b.actual_end_ms.map(rfc3339),
         "isActive": b.is_active,
         "isGap": b.is_gap,
+        "isFuture": b.is_future(now),
         "entries": b.usage.responses,
         "tokenCounts": {
             "inputTokens": t.input,

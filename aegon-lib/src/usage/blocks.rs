@@ -9,7 +9,10 @@
 //!   response, starts a new block (both tests strict);
 //! - when the previous response is more than 5 h back, a gap block runs from it + 5 h to the
 //!   new response;
-//! - a block is active when the last response is less than 5 h ago and now is before its end.
+//! - a block is active when the last response is less than 5 h ago and now is before its end;
+//!   a block whose first response is dated after now is not active but **in the future**
+//!   ([`Block::is_future`]: a clock set wrong here or where the responses were written), and
+//!   has no projection.
 //!
 //! Anthropic does not document the window; these blocks are **estimates** and are labelled so.
 //! Where the truth is known it wins (`end_source`):
@@ -102,6 +105,13 @@ pub struct Projection {
 }
 
 impl Block {
+    /// Whether this usage block's first response is dated after `now_ms`: a clock set wrong
+    /// here or on the machine that wrote it. Such a block is never active; gaps are never in
+    /// the future.
+    pub fn is_future(&self, now_ms: i64) -> bool {
+        !self.is_gap && self.usage.first_ms.is_some_and(|first| first > now_ms)
+    }
+
     /// The burn rate over first → last response; `None` for gaps and single instants.
     pub fn burn_rate(&self) -> Option<BurnRate> {
         let (first, last) = (self.usage.first_ms?, self.usage.last_ms?);
@@ -257,7 +267,7 @@ pub fn blocks(
                 }
             }
         }
-        b.is_active = now_ms - last < BLOCK_MS && now_ms < b.end_ms;
+        b.is_active = !b.is_future(now_ms) && now_ms - last < BLOCK_MS && now_ms < b.end_ms;
         out.push(b);
     }
     out
@@ -558,6 +568,35 @@ mod tests {
             proj.total_tokens,
             (200.0 + 200.0 / 30.0 * 250.0_f64).round() as u64
         );
+    }
+
+    /// The fresh-user report: two responses dated 2026-12-31T23:59:59.999Z and
+    /// 2027-01-01T00:00:00Z (a clock set ahead; times generated, as the corpus has none in
+    /// the future) read on 2026-11-29T21:35Z. Epoch values computed with Python's datetime.
+    #[test]
+    fn a_block_dated_after_now_is_in_the_future_not_active() {
+        let now = 1_795_988_100_000; // 2026-11-29T21:35:00Z
+        let times = [1_798_761_599_999, 1_798_761_600_000];
+        let b = blocks(&entries(&times), &[], None, &TimeZone::UTC, now, None);
+        let usage: Vec<&Block> = b.iter().filter(|b| !b.is_gap).collect();
+        assert_eq!(usage.len(), 1);
+        // The block 2026-12-31T23:00Z: not active, in the future, no projection.
+        assert_eq!(usage[0].start_ms, 1_798_761_600_000 - 3_600_000);
+        assert!(!usage[0].is_active);
+        assert!(usage[0].is_future(now));
+        assert_eq!(usage[0].projection(now), None);
+        // Read a day after the responses, the same block is past, not future.
+        assert!(!usage[0].is_future(1_798_761_600_000 + 24 * H));
+        // One response in the past and the block is active again by the usual rule.
+        let b = blocks(
+            &entries(&[now - 10 * M]),
+            &[],
+            None,
+            &TimeZone::UTC,
+            now,
+            None,
+        );
+        assert!(b[0].is_active && !b[0].is_future(now));
     }
 
     #[test]
