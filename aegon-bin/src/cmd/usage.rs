@@ -46,8 +46,9 @@ REPORTS:
     blocks     5-hour blocks (estimates by ccusage's rule: a block starts at its first
                response floored to the UTC hour and lasts 5 h; more than 5 h without
                use starts a new one); a reset written in a transcript (\"You've hit your
-               limit · resets 1am (Europe/Paris)\") or an official reading recorded by
-               aegon statusline wins. The active block shows time left, burn rate
+               limit · resets 1am (Europe/Paris)\") ends its block there, and an official
+               reading recorded by aegon statusline gives its window whole: the block is
+               [resets_at - 5 h, resets_at), earlier responses belong to the block before. The active block shows time left, burn rate
                (tokens/min, $/h) and the projection to its end. A block whose responses
                are dated after now (a clock set wrong) is shown IN THE FUTURE, never
                active.

@@ -21,7 +21,11 @@
 //!   (Europe/Paris)", [`super::limits`]) written inside the block, announcing a reset at most
 //!   5 h later, sets the block's end to that reset; responses before it stay in the block;
 //! - `official`: a `five_hour` reading recorded by `aegon statusline` (Claude Code's
-//!   `rate_limits.five_hour.resets_at`) taken during the active block sets its end.
+//!   `rate_limits.five_hour.resets_at`, taken inside the window it describes) gives that
+//!   window whole: the block is [`resets_at` − 5 h, `resets_at`), the 5-hour window Anthropic
+//!   documents ("resets every five hours", shared/usage-over-time.md §2.4). Responses before
+//!   its start belong to the block before, which ends at that start (its end is `official`
+//!   too); a gap before the window ends at its start.
 //!
 //! Burn rate: all tokens (cache included) per minute and dollars per hour over the span from
 //! the block's first to its last response (none when that span is 0); also input + output per
@@ -170,6 +174,12 @@ pub fn blocks(
         })
         .collect();
     resets.sort_unstable();
+    // The official window [resets_at − 5 h, resets_at), when the reading was taken inside it.
+    let window = official.and_then(|r| {
+        let at = r.resets_at_ms?;
+        (r.read_ms < at && at - r.read_ms <= BLOCK_MS).then_some((at - BLOCK_MS, at))
+    });
+    let in_window = |ts: i64| window.filter(|&(ws, we)| ts >= ws && ts < we);
     let mut out: Vec<Block> = Vec::new();
     let mut current: Option<Block> = None;
     let mut next_reset = 0;
@@ -189,7 +199,10 @@ pub fn blocks(
                 break;
             }
             if let Some(b) = current.as_mut() {
-                if written >= b.start_ms && written <= b.end_ms {
+                if written >= b.start_ms
+                    && written <= b.end_ms
+                    && b.end_source != EndSource::Official
+                {
                     b.end_ms = reset;
                     b.end_source = EndSource::Transcript;
                 }
@@ -204,16 +217,28 @@ pub fn blocks(
                     EndSource::Estimate => e.ts_ms - b.start_ms > BLOCK_MS,
                     _ => e.ts_ms >= b.end_ms,
                 };
-                past_end || since_last > BLOCK_MS
+                // The first response inside the official window starts it.
+                let enters_window = in_window(e.ts_ms).is_some_and(|(ws, _)| b.start_ms != ws);
+                past_end || since_last > BLOCK_MS || enters_window
             }
         };
         if starts_new {
             let mut start = floor_hour(e.ts_ms);
-            if let Some(prev) = current.take() {
-                let last = prev.usage.last_ms.unwrap_or(prev.start_ms);
+            if let Some(prev) = current.as_ref() {
                 if prev.end_source != EndSource::Estimate {
                     start = start.max(prev.end_ms);
                 }
+            }
+            // An estimate ends where the official window starts; the window is itself.
+            let (start, end, end_source) = match (in_window(e.ts_ms), window) {
+                (Some((ws, we)), _) => (ws, we, EndSource::Official),
+                (None, Some((ws, _))) if start < ws && ws < start + BLOCK_MS => {
+                    (start, ws, EndSource::Official)
+                }
+                _ => (start, start + BLOCK_MS, EndSource::Estimate),
+            };
+            if let Some(prev) = current.take() {
+                let last = prev.usage.last_ms.unwrap_or(prev.start_ms);
                 // The gap runs from the block's end: a known reset, else the estimate's
                 // last response + 5 h (ccusage's rule).
                 let gap_start = match prev.end_source {
@@ -221,10 +246,17 @@ pub fn blocks(
                     _ => prev.end_ms,
                 };
                 out.push(prev);
-                if e.ts_ms - last > BLOCK_MS && gap_start < e.ts_ms {
+                // ccusage's gap runs to the next response; one before the official window
+                // ends where the window starts.
+                let gap_end = if end_source == EndSource::Official && start == end - BLOCK_MS {
+                    start
+                } else {
+                    e.ts_ms
+                };
+                if e.ts_ms - last > BLOCK_MS && gap_start < gap_end {
                     out.push(Block {
                         start_ms: gap_start,
-                        end_ms: e.ts_ms,
+                        end_ms: gap_end,
                         end_source: EndSource::Estimate,
                         actual_end_ms: None,
                         is_gap: true,
@@ -235,8 +267,8 @@ pub fn blocks(
             }
             current = Some(Block {
                 start_ms: start,
-                end_ms: start + BLOCK_MS,
-                end_source: EndSource::Estimate,
+                end_ms: end,
+                end_source,
                 actual_end_ms: None,
                 is_gap: false,
                 is_active: false,
@@ -251,7 +283,7 @@ pub fn blocks(
     // Messages after the last response still adjust the last block.
     if let Some(b) = current.as_mut() {
         for &(written, reset) in &resets[next_reset.min(resets.len())..] {
-            if written >= b.start_ms && written <= b.end_ms {
+            if written >= b.start_ms && written <= b.end_ms && b.end_source != EndSource::Official {
                 b.end_ms = reset;
                 b.end_source = EndSource::Transcript;
             }
@@ -259,14 +291,6 @@ pub fn blocks(
     }
     if let Some(mut b) = current {
         let last = b.usage.last_ms.unwrap_or(b.start_ms);
-        if let Some(r) = official {
-            if r.read_ms >= b.start_ms && r.resets_at_ms.is_some_and(|at| at > r.read_ms) {
-                if let Some(at) = r.resets_at_ms {
-                    b.end_ms = at;
-                    b.end_source = EndSource::Official;
-                }
-            }
-        }
         b.is_active = !b.is_future(now_ms) && now_ms - last < BLOCK_MS && now_ms < b.end_ms;
         out.push(b);
     }
@@ -597,6 +621,110 @@ mod tests {
             None,
         );
         assert!(b[0].is_active && !b[0].is_future(now));
+    }
+
+    fn reading(read_ms: i64, resets_at_ms: i64) -> LimitReading {
+        LimitReading {
+            read_ms,
+            window: "five_hour".into(),
+            used_percent: 23.5,
+            resets_at_ms: Some(resets_at_ms),
+            session: None,
+        }
+    }
+
+    /// The fresh-user report: an official reset at 23:28 and a first response at 18:09 gave
+    /// one block "started 18:00" ending 23:28, 5 h 28 min long. The official window is
+    /// [23:28 − 5 h, 23:28) = [18:28, 23:28); responses before 18:28 belong to the block
+    /// before, which ends at 18:28. (Times generated: the corpus holds no official readings.)
+    #[test]
+    fn an_official_reset_gives_the_whole_window_and_earlier_responses_the_block_before() {
+        let t0 = 1_000 * 24 * H; // a UTC midnight
+        let reset = t0 + 23 * H + 28 * M;
+        let times = [
+            t0 + 18 * H + 9 * M,
+            t0 + 18 * H + 20 * M,
+            t0 + 18 * H + 40 * M,
+            t0 + 21 * H,
+        ];
+        let now = t0 + 21 * H + 35 * M;
+        let official = reading(t0 + 21 * H + 30 * M, reset);
+        let b = blocks(
+            &entries(&times),
+            &[],
+            Some(&official),
+            &TimeZone::UTC,
+            now,
+            None,
+        );
+        let shape: Vec<(i64, i64, bool, u64, bool)> = b
+            .iter()
+            .map(|b| {
+                (
+                    b.start_ms - t0,
+                    b.end_ms - t0,
+                    b.is_gap,
+                    b.usage.responses,
+                    b.is_active,
+                )
+            })
+            .collect();
+        assert_eq!(
+            shape,
+            [
+                (18 * H, 18 * H + 28 * M, false, 2, false),
+                (18 * H + 28 * M, 23 * H + 28 * M, false, 2, true),
+            ]
+        );
+        assert!(b.iter().all(|b| b.end_source == EndSource::Official));
+        assert_eq!(b[1].end_ms - b[1].start_ms, BLOCK_MS);
+
+        // After a pause of more than 5 h, the gap ends where the window starts, not at the
+        // first response inside it.
+        let times = [t0 + 10 * H, t0 + 19 * H];
+        let b = blocks(
+            &entries(&times),
+            &[],
+            Some(&official),
+            &TimeZone::UTC,
+            now,
+            None,
+        );
+        let shape: Vec<(i64, i64, bool)> = b
+            .iter()
+            .map(|b| (b.start_ms - t0, b.end_ms - t0, b.is_gap))
+            .collect();
+        assert_eq!(
+            shape,
+            [
+                (10 * H, 15 * H, false),
+                (15 * H, 18 * H + 28 * M, true),
+                (18 * H + 28 * M, 23 * H + 28 * M, false),
+            ]
+        );
+
+        // Once the window has passed, the next response starts a block no earlier than its
+        // end: 23:40 floors to 23:00, but the block starts at 23:28.
+        let times = [t0 + 21 * H, t0 + 23 * H + 40 * M];
+        let b = blocks(
+            &entries(&times),
+            &[],
+            Some(&official),
+            &TimeZone::UTC,
+            t0 + 23 * H + 50 * M,
+            None,
+        );
+        let shape: Vec<(i64, i64, bool)> = b
+            .iter()
+            .map(|b| (b.start_ms - t0, b.end_ms - t0, b.is_active))
+            .collect();
+        assert_eq!(
+            shape,
+            [
+                (18 * H + 28 * M, 23 * H + 28 * M, false),
+                (23 * H + 28 * M, 28 * H + 28 * M, true),
+            ]
+        );
     }
 
     #[test]
