@@ -60,7 +60,9 @@ OPTIONS:
                           default: TZ, else /etc/localtime. An unknown zone is an error.
         --since WHEN      From this local date (YYYY-MM-DD or YYYYMMDD) or age (12h,
                           7d, 4w) on, inclusive.
-        --until WHEN      Up to this local date or age, inclusive.
+        --until WHEN      Up to this local date or age, inclusive. With blocks: the
+                          blocks overlapping that span (the one running at --since
+                          however early it started), without a leading gap.
         --week-start DAY  First day of weeks: monday…sunday [default: monday, ISO 8601].
         --breakdown       A sub-row per model under each row (JSON always has
                           modelBreakdowns).
@@ -564,7 +566,7 @@ fn write_blocks(
         TokenLimit::Max => blocks::max_completed_tokens(&all),
         TokenLimit::Tokens(n) => n,
     });
-    let mut shown = blocks::filter_by_start(all, o.since, o.until, tz);
+    let mut shown = blocks::filter_overlapping(all, o.since, o.until, tz);
     if o.active {
         shown.retain(|b| b.is_active);
     }

@@ -297,17 +297,30 @@ pub fn blocks(
     out
 }
 
-/// Keeps the blocks whose start's local date is within the bounds.
-pub fn filter_by_start(
+/// Keeps the blocks that overlap the bounds (`--since`, `--until`): a block is kept when it
+/// ends after `since` starts (its last instant, local date for a date bound, is on or after
+/// it) and starts on or before `until`, so the block running at `since` is shown however long
+/// before it started. Gaps left first or last (their block filtered out) are dropped.
+pub fn filter_overlapping(
     blocks: Vec<Block>,
     since: Option<Bound>,
     until: Option<Bound>,
     tz: &TimeZone,
 ) -> Vec<Block> {
-    blocks
+    let mut kept: Vec<Block> = blocks
         .into_iter()
-        .filter(|b| within(b.start_ms, local_date(b.start_ms, tz), since, until))
-        .collect()
+        .filter(|b| {
+            let last = b.end_ms.max(b.start_ms + 1) - 1;
+            within(last, local_date(last, tz), since, None)
+                && within(b.start_ms, local_date(b.start_ms, tz), None, until)
+        })
+        .collect();
+    while kept.last().is_some_and(|b| b.is_gap) {
+        kept.pop();
+    }
+    let first_usage = kept.iter().position(|b| !b.is_gap).unwrap_or(kept.len());
+    kept.drain(..first_usage);
+    kept
 }
 
 /// The largest token total of a completed usage block (ccusage's `--token-limit max`),
@@ -725,6 +738,50 @@ mod tests {
                 (23 * H + 28 * M, 28 * H + 28 * M, true),
             ]
         );
+    }
+
+    /// The fresh-user report: `blocks --since 1h` showed nothing while a block that started
+    /// 3.5 h earlier was active, and `--since 1d` began with the gap after a block it had
+    /// removed. (Times generated; the shape is what counts.)
+    #[test]
+    fn since_keeps_the_blocks_overlapping_it_and_no_leading_gap() {
+        // A UTC midnight; a block at 02:00 (one response at 02:10), a pause, a block at 18:00
+        // still running.
+        let t0 = 1_000 * 24 * H;
+        let times = [
+            t0 + 2 * H + 10 * M,
+            t0 + 18 * H + 5 * M,
+            t0 + 21 * H + 20 * M,
+        ];
+        let now = t0 + 21 * H + 30 * M;
+        let all = blocks(&entries(&times), &[], None, &TimeZone::UTC, now, None);
+        let starts = |v: &[Block]| -> Vec<(i64, bool)> {
+            v.iter().map(|b| (b.start_ms - t0, b.is_gap)).collect()
+        };
+        assert_eq!(
+            starts(&all),
+            [(2 * H, false), (7 * H + 10 * M, true), (18 * H, false)]
+        );
+        // --since 1h: the active block (started 3.5 h before now) is kept.
+        let since = Some(Bound::Instant(now - H));
+        let kept = filter_overlapping(all.clone(), since, None, &TimeZone::UTC);
+        assert_eq!(starts(&kept), [(18 * H, false)]);
+        assert!(kept[0].is_active);
+        // --since 17:00: the gap 07:10–18:05 overlaps it, but its block before is gone.
+        let since = Some(Bound::Instant(t0 + 17 * H));
+        let kept = filter_overlapping(all.clone(), since, None, &TimeZone::UTC);
+        assert_eq!(starts(&kept), [(18 * H, false)]);
+        // --until 03:00: the first block only, no trailing gap.
+        let until = Some(Bound::Instant(t0 + 3 * H));
+        let kept = filter_overlapping(all.clone(), None, until, &TimeZone::UTC);
+        assert_eq!(starts(&kept), [(2 * H, false)]);
+        // A date bound: the whole day keeps all three; the next day none.
+        let day = local_date(t0, &TimeZone::UTC);
+        let kept = filter_overlapping(all.clone(), Some(Bound::Date(day)), None, &TimeZone::UTC);
+        assert_eq!(kept.len(), 3);
+        let next = day.tomorrow().unwrap_or(day);
+        let kept = filter_overlapping(all, Some(Bound::Date(next)), None, &TimeZone::UTC);
+        assert!(kept.is_empty());
     }
 
     #[test]
