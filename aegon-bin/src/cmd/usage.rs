@@ -48,8 +48,11 @@ REPORTS:
                use starts a new one); a reset written in a transcript (\"You've hit your
                limit · resets 1am (Europe/Paris)\") ends its block there, and an official
                reading recorded by aegon statusline gives its window whole: the block is
-               [resets_at - 5 h, resets_at), earlier responses belong to the block before. The active block shows time left, burn rate
-               (tokens/min, $/h) and the projection to its end. A block whose responses
+               [resets_at - 5 h, resets_at), earlier responses belong to the block before.
+               The active block shows time left, burn rate (tokens/min, $/h: its tokens
+               and cost over the time from its first response to now, once that is 10
+               minutes or more; ccusage measures first to last response) and the
+               projection to its end at that rate. A block whose responses
                are dated after now (a clock set wrong) is shown IN THE FUTURE, never
                active.
 
@@ -704,12 +707,20 @@ fn write_blocks(
             aegon::usage::render::thousands(tokens),
             aegon::usage::render::money(&b.usage)
         )?;
-        if let Some(rate) = b.burn_rate() {
-            writeln!(
+        match b.burn_rate(now) {
+            Some(rate) => writeln!(
                 out,
-                "  burn rate {:.0} tokens/min ({:.0} input+output)  ${:.2}/h",
-                rate.tokens_per_minute, rate.tokens_per_minute_for_indicator, rate.cost_per_hour
-            )?;
+                "  burn rate {:.0} tokens/min ({:.0} input+output)  ${:.2}/h  over {} since the first response",
+                rate.tokens_per_minute,
+                rate.tokens_per_minute_for_indicator,
+                rate.cost_per_hour,
+                hm(rate.minutes as i64)
+            )?,
+            None => writeln!(
+                out,
+                "  burn rate and projection: after {} of use",
+                hm(blocks::MIN_RATE_MS / 60_000)
+            )?,
         }
         if let Some(p) = b.projection(now) {
             let status = limit
@@ -775,10 +786,11 @@ fn block_json(b: &Block, now: i64, limit: Option<u64>) -> Value {
         "costUSD": b.usage.priced_cost(),
         "unpricedModels": b.usage.unpriced(),
         "models": b.usage.models(),
-        "burnRate": b.burn_rate().map(|r| json!({
+        "burnRate": b.burn_rate(now).map(|r| json!({
             "tokensPerMinute": r.tokens_per_minute,
             "tokensPerMinuteForIndicator": r.tokens_per_minute_for_indicator,
             "costPerHour": r.cost_per_hour,
+            "minutes": r.minutes,
         })),
         "projection": b.projection(now).map(|p| json!({
             "totalTokens": p.total_tokens,

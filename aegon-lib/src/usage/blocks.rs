@@ -27,10 +27,16 @@
 //!   its start belong to the block before, which ends at that start (its end is `official`
 //!   too); a gap before the window ends at its start.
 //!
-//! Burn rate: all tokens (cache included) per minute and dollars per hour over the span from
-//! the block's first to its last response (none when that span is 0); also input + output per
-//! minute (ccusage's "indicator"). Projection (active block only): the current figures plus
-//! the rate times the minutes left to the block's end.
+//! Burn rate: all tokens (cache included) per minute and dollars per hour over the time the
+//! block has been in use: from its first response to **now** for the active block (so a pause
+//! slows the rate down), to its last response for the others; also input + output per minute
+//! (ccusage's "indicator"). None until that span reaches [`MIN_RATE_MS`] (10 minutes): two
+//! responses seconds apart say nothing about a rate. Projection (active block only, once it
+//! has a rate): the current figures plus the rate times the minutes left to the block's end.
+//!
+//! This departs from ccusage on purpose: ccusage measures first → last response only, even for
+//! the active block, with no minimum, so two responses 4 s apart gave 3.7M tokens/min and a
+//! projection of $598 for $0.15 spent in 32 minutes. The JSON fields keep ccusage's names.
 
 use jiff::tz::TimeZone;
 
@@ -41,6 +47,10 @@ use crate::ledger::{Entries, LimitReading};
 
 /// Length of a block: 5 hours, in ms.
 pub const BLOCK_MS: i64 = 5 * 3_600_000;
+
+/// The shortest span a burn rate is measured over: 10 minutes, in ms. Shorter, a block has
+/// no burn rate and no projection (aegon's choice; ccusage has no minimum).
+pub const MIN_RATE_MS: i64 = 10 * 60_000;
 
 /// ccusage's warning threshold: a projection above 80% of the token limit.
 pub const WARNING_THRESHOLD: f64 = 0.8;
@@ -95,6 +105,8 @@ pub struct BurnRate {
     pub tokens_per_minute_for_indicator: f64,
     /// Dollars per hour (models with a known price).
     pub cost_per_hour: f64,
+    /// The span measured, in minutes: first response → now (active block) or → last response.
+    pub minutes: f64,
 }
 
 /// Where an active block is heading.
@@ -116,27 +128,35 @@ impl Block {
         !self.is_gap && self.usage.first_ms.is_some_and(|first| first > now_ms)
     }
 
-    /// The burn rate over first → last response; `None` for gaps and single instants.
-    pub fn burn_rate(&self) -> Option<BurnRate> {
+    /// The burn rate over the block's first response → `now_ms` (the active block) or → its
+    /// last response (the others); `None` for gaps and while that span is shorter than
+    /// [`MIN_RATE_MS`].
+    pub fn burn_rate(&self, now_ms: i64) -> Option<BurnRate> {
         let (first, last) = (self.usage.first_ms?, self.usage.last_ms?);
-        let minutes = (last - first) as f64 / 60_000.0;
-        if self.is_gap || minutes <= 0.0 {
+        let end = if self.is_active {
+            now_ms.max(last)
+        } else {
+            last
+        };
+        if self.is_gap || end - first < MIN_RATE_MS {
             return None;
         }
+        let minutes = (end - first) as f64 / 60_000.0;
         let t = self.usage.tokens();
         Some(BurnRate {
             tokens_per_minute: total_tokens(&t) as f64 / minutes,
             tokens_per_minute_for_indicator: t.input.saturating_add(t.output) as f64 / minutes,
             cost_per_hour: self.usage.priced_cost() / minutes * 60.0,
+            minutes,
         })
     }
 
-    /// The projection to the block's end, for the active block.
+    /// The projection to the block's end, for the active block once it has a burn rate.
     pub fn projection(&self, now_ms: i64) -> Option<Projection> {
         if !self.is_active {
             return None;
         }
-        let rate = self.burn_rate()?;
+        let rate = self.burn_rate(now_ms)?;
         let remaining = (self.end_ms - now_ms).max(0) as f64 / 60_000.0;
         let tokens = total_tokens(&self.usage.tokens()) as f64 + rate.tokens_per_minute * remaining;
         let cost = self.usage.priced_cost() + rate.cost_per_hour / 60.0 * remaining;
@@ -594,17 +614,15 @@ mod tests {
         );
         assert_eq!(b[1].start_ms, t0 + 2 * H);
         assert!(b[1].is_active);
-        // 2 responses of 100 tokens over 30 minutes: 200/30 tokens a minute; 12:50 → 17:00 is 4h10.
-        let rate = b[1].burn_rate().unwrap();
-        assert!((rate.tokens_per_minute - 200.0 / 30.0).abs() < 1e-9);
-        // $0.00276 over half an hour.
-        assert!((rate.cost_per_hour - 0.00552).abs() < 1e-12);
+        // 2 responses of 100 tokens, the first at 12:10, now 12:50: 200/40 tokens a minute
+        // (the active block's rate runs to now); 12:50 → 17:00 is 4h10.
+        let rate = b[1].burn_rate(now).unwrap();
+        assert!((rate.tokens_per_minute - 200.0 / 40.0).abs() < 1e-9);
+        // $0.00276 over 40 minutes: $0.00414 an hour.
+        assert!((rate.cost_per_hour - 0.00414).abs() < 1e-12);
         let proj = b[1].projection(now).unwrap();
         assert_eq!(proj.remaining_minutes, 250);
-        assert_eq!(
-            proj.total_tokens,
-            (200.0 + 200.0 / 30.0 * 250.0_f64).round() as u64
-        );
+        assert_eq!(proj.total_tokens, 200 + 5 * 250);
     }
 
     /// The fresh-user report: two responses dated 2026-12-31T23:59:59.999Z and
@@ -782,6 +800,45 @@ mod tests {
         let next = day.tomorrow().unwrap_or(day);
         let kept = filter_overlapping(all, Some(Bound::Date(next)), None, &TimeZone::UTC);
         assert!(kept.is_empty());
+    }
+
+    /// The fresh-user report: two responses 4 s apart gave 3.7M tokens/min and a projection
+    /// of $598.55 for $0.15 spent in 32 minutes, the rate measured between the two responses
+    /// only. (Times generated; the shape is what counts.)
+    #[test]
+    fn a_young_block_has_no_rate_and_the_active_rate_runs_to_now() {
+        let t0 = 1_000 * 24 * H + 21 * H; // 21:00 UTC
+        let first = t0 + 31 * M + 34_000;
+        let times = [first, first + 4_000];
+        let at = |now: i64| blocks(&entries(&times), &[], None, &TimeZone::UTC, now, None);
+        // 5 minutes after the first response: too early for a rate or a projection.
+        let b = at(first + 5 * M);
+        assert!(b[0].is_active);
+        assert_eq!(b[0].burn_rate(first + 5 * M), None);
+        assert_eq!(b[0].projection(first + 5 * M), None);
+        // 32 minutes after: 200 tokens over 32 minutes, $0.00276 over 32 minutes.
+        let now = first + 32 * M;
+        let b = at(now);
+        let rate = b[0].burn_rate(now).unwrap();
+        assert!((rate.tokens_per_minute - 200.0 / 32.0).abs() < 1e-9);
+        assert!((rate.cost_per_hour - 0.00276 / 32.0 * 60.0).abs() < 1e-12);
+        assert!((rate.minutes - 32.0).abs() < 1e-9);
+        // The block ends at 02:00; now is 22:03:34: 236 minutes left (rounded).
+        let proj = b[0].projection(now).unwrap();
+        assert_eq!(proj.remaining_minutes, 236);
+        let left = (t0 + 5 * H - now) as f64 / 60_000.0;
+        assert_eq!(
+            proj.total_tokens,
+            (200.0 + 200.0 / 32.0 * left).round() as u64
+        );
+        assert!(proj.total_cost < 0.05, "{proj:?}");
+        // Once past, the block's own span (4 s) is too short for a rate; 20 minutes is not.
+        let later = first + 10 * H;
+        assert_eq!(at(later)[0].burn_rate(later), None);
+        let spread = [first, first + 20 * M];
+        let b = blocks(&entries(&spread), &[], None, &TimeZone::UTC, later, None);
+        let rate = b[0].burn_rate(later).unwrap();
+        assert!((rate.tokens_per_minute - 10.0).abs() < 1e-9);
     }
 
     #[test]
