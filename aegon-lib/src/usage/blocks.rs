@@ -297,6 +297,9 @@ pub fn blocks(
         }
         if let Some(b) = current.as_mut() {
             b.usage.add(model, e.tokens, e.cost_pico, e.ts_ms);
+            if e.cost_pico.is_none() && e.unpriced != 0 {
+                b.usage.note_unpriced(model, entries.name(e.unpriced));
+            }
             b.actual_end_ms = b.usage.last_ms;
         }
     }
@@ -444,6 +447,7 @@ mod tests {
                     // $0.00138 each (10 × $3 + 90 × $15 a million).
                     cost_pico: Some(1_380_000_000),
                     estimated: false,
+                    unpriced: 0,
                 })
                 .collect(),
             ..Entries::default()
