@@ -189,12 +189,39 @@ fn a_speed_without_a_price_is_an_unknown_cost_as_in_the_summary() {
         assert!((cost - s["priced_cost_usd"].as_f64().unwrap()).abs() < 0.00005);
         assert_eq!(t["unpricedModels"], serde_json::json!(["claude-opus-4-6"]));
         assert_eq!(t["unpricedModels"], s["unpriced_models"]);
+        // The model's breakdown keeps the part that has a price, flagged as partial (it was
+        // null, and the breakdowns no longer summed to the total), and names the speed.
+        let doc = run_json(&data, &args);
+        let row = &doc["daily"][0];
+        let b = &row["modelBreakdowns"][0];
+        assert_eq!(b["modelName"], "claude-opus-4-6", "{args:?}");
+        assert!((b["cost"].as_f64().unwrap() - 0.205).abs() < 1e-9, "{b}");
+        assert_eq!(b["unpricedResponses"], 1, "{b}");
+        assert_eq!(b["unpricedFactors"], serde_json::json!(["speed ludicrous"]));
+        let sum: f64 = row["modelBreakdowns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b["cost"].as_f64().unwrap())
+            .sum();
+        assert!((sum - row["totalCost"].as_f64().unwrap()).abs() < 1e-9);
     }
-    let out = aegon(&data, &["usage", "daily", "--color", "never", file])
-        .output()
-        .unwrap();
-    let table = String::from_utf8_lossy(&out.stdout);
-    assert!(table.contains("$0.20+"), "{table}");
+    for no_index in [false, true] {
+        let mut args = vec!["usage", "daily", "--color", "never", file];
+        if no_index {
+            args.push("--no-index");
+        }
+        let out = aegon(&data, &args).output().unwrap();
+        let table = String::from_utf8_lossy(&out.stdout);
+        assert!(table.contains("$0.20+"), "{table}");
+        // The footer names what has no price: the speed, not the model.
+        assert!(
+            table.contains(
+                "+ cost without 1 claude-opus-4-6 response (no price for speed ludicrous)"
+            ),
+            "{table}"
+        );
+    }
     let _ = std::fs::remove_dir_all(&data);
 }
 

@@ -315,7 +315,7 @@ fn figures(input: &Input, tz: &TimeZone, pricing: &Pricing, now: i64) -> Result<
     let official = readings.iter().find(|r| r.window == "five_hour");
     let all = blocks::blocks(&entries, &entries.limit_hits, official, tz, now, None);
     let block = all.into_iter().rev().find(|b| b.is_active);
-    let burn = block.as_ref().and_then(|b| b.burn_rate()).map(|r| {
+    let burn = block.as_ref().and_then(|b| b.burn_rate(now)).map(|r| {
         (
             r.tokens_per_minute,
             r.tokens_per_minute_for_indicator,

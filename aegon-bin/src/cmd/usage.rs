@@ -46,9 +46,15 @@ REPORTS:
     blocks     5-hour blocks (estimates by ccusage's rule: a block starts at its first
                response floored to the UTC hour and lasts 5 h; more than 5 h without
                use starts a new one); a reset written in a transcript (\"You've hit your
-               limit · resets 1am (Europe/Paris)\") or an official reading recorded by
-               aegon statusline wins. The active block shows time left, burn rate
-               (tokens/min, $/h) and the projection to its end.
+               limit · resets 1am (Europe/Paris)\") ends its block there, and an official
+               reading recorded by aegon statusline gives its window whole: the block is
+               [resets_at - 5 h, resets_at), earlier responses belong to the block before.
+               The active block shows time left, burn rate (tokens/min, $/h: its tokens
+               and cost over the time from its first response to now, once that is 10
+               minutes or more; ccusage measures first to last response) and the
+               projection to its end at that rate. A block whose responses
+               are dated after now (a clock set wrong) is shown IN THE FUTURE, never
+               active.
 
 OPTIONS:
         --json            One JSON object (ccusage's field names; schema
@@ -57,7 +63,9 @@ OPTIONS:
                           default: TZ, else /etc/localtime. An unknown zone is an error.
         --since WHEN      From this local date (YYYY-MM-DD or YYYYMMDD) or age (12h,
                           7d, 4w) on, inclusive.
-        --until WHEN      Up to this local date or age, inclusive.
+        --until WHEN      Up to this local date or age, inclusive. With blocks: the
+                          blocks overlapping that span (the one running at --since
+                          however early it started), without a leading gap.
         --week-start DAY  First day of weeks: monday…sunday [default: monday, ISO 8601].
         --breakdown       A sub-row per model under each row (JSON always has
                           modelBreakdowns).
@@ -561,7 +569,7 @@ fn write_blocks(
         TokenLimit::Max => blocks::max_completed_tokens(&all),
         TokenLimit::Tokens(n) => n,
     });
-    let mut shown = blocks::filter_by_start(all, o.since, o.until, tz);
+    let mut shown = blocks::filter_overlapping(all, o.since, o.until, tz);
     if o.active {
         shown.retain(|b| b.is_active);
     }
@@ -609,6 +617,8 @@ fn write_blocks(
             format!("({} gap)", hm((b.end_ms - b.start_ms) / 60_000))
         } else if b.is_active {
             format!("ACTIVE, {} left", hm((b.end_ms - now) / 60_000))
+        } else if b.is_future(now) {
+            "IN THE FUTURE (a clock is wrong)".to_owned()
         } else {
             hm((b.actual_end_ms.unwrap_or(b.start_ms) - b.start_ms) / 60_000)
         };
@@ -697,12 +707,20 @@ fn write_blocks(
             aegon::usage::render::thousands(tokens),
             aegon::usage::render::money(&b.usage)
         )?;
-        if let Some(rate) = b.burn_rate() {
-            writeln!(
+        match b.burn_rate(now) {
+            Some(rate) => writeln!(
                 out,
-                "  burn rate {:.0} tokens/min ({:.0} input+output)  ${:.2}/h",
-                rate.tokens_per_minute, rate.tokens_per_minute_for_indicator, rate.cost_per_hour
-            )?;
+                "  burn rate {:.0} tokens/min ({:.0} input+output)  ${:.2}/h  over {} since the first response",
+                rate.tokens_per_minute,
+                rate.tokens_per_minute_for_indicator,
+                rate.cost_per_hour,
+                hm(rate.minutes as i64)
+            )?,
+            None => writeln!(
+                out,
+                "  burn rate and projection: after {} of use",
+                hm(blocks::MIN_RATE_MS / 60_000)
+            )?,
         }
         if let Some(p) = b.projection(now) {
             let status = limit
@@ -756,6 +774,7 @@ fn block_json(b: &Block, now: i64, limit: Option<u64>) -> Value {
         "actualEndTime": b.actual_end_ms.map(rfc3339),
         "isActive": b.is_active,
         "isGap": b.is_gap,
+        "isFuture": b.is_future(now),
         "entries": b.usage.responses,
         "tokenCounts": {
             "inputTokens": t.input,
@@ -767,10 +786,11 @@ fn block_json(b: &Block, now: i64, limit: Option<u64>) -> Value {
         "costUSD": b.usage.priced_cost(),
         "unpricedModels": b.usage.unpriced(),
         "models": b.usage.models(),
-        "burnRate": b.burn_rate().map(|r| json!({
+        "burnRate": b.burn_rate(now).map(|r| json!({
             "tokensPerMinute": r.tokens_per_minute,
             "tokensPerMinuteForIndicator": r.tokens_per_minute_for_indicator,
             "costPerHour": r.cost_per_hour,
+            "minutes": r.minutes,
         })),
         "projection": b.projection(now).map(|p| json!({
             "totalTokens": p.total_tokens,

@@ -51,7 +51,8 @@ pub struct BlockFigures {
     pub end_source: &'static str,
     /// Its usage so far.
     pub amount: Amount,
-    /// All tokens per minute over its first to last response (`None`: a single instant).
+    /// All tokens per minute over its first response to now
+    /// ([`crate::usage::blocks::Block::burn_rate`]; `None` under 10 minutes).
     pub tokens_per_minute: Option<f64>,
     /// Dollars per hour over the same span.
     pub cost_per_hour: Option<f64>,
@@ -368,7 +369,7 @@ mod compute {
     }
 
     fn block_figures(b: &Block, tz: &TimeZone, now_ms: i64) -> BlockFigures {
-        let rate = b.burn_rate();
+        let rate = b.burn_rate(now_ms);
         let projection = b.projection(now_ms);
         BlockFigures {
             start_ms: b.start_ms,

@@ -1013,6 +1013,8 @@ impl Ledger {
             }
         }
         let mut rows = stmt.query([since_ms])?;
+        // Names of what has no price, interned once.
+        let mut reasons: HashMap<String, u32> = HashMap::new();
         while let Some(r) = rows.next()? {
             let file_id: i64 = r.get(0)?;
             let name = |i: usize| -> rusqlite::Result<u32> {
@@ -1035,13 +1037,27 @@ impl Ledger {
             }
             let tokens = tokens_at(r, 6)?;
             let model = name(4)?;
+            let factor_ids = [r.get(11)?, r.get(12)?, r.get(13)?];
             let (cost_pico, estimated) = pricer.price(
                 model_name(&out.names, model),
                 &tokens,
                 &out.names,
-                [r.get(11)?, r.get(12)?, r.get(13)?],
+                factor_ids,
                 r.get(14)?,
             );
+            let unpriced = match cost_pico {
+                Some(_) => 0,
+                None => {
+                    let why = pricer.unpriced(model_name(&out.names, model), factor_ids);
+                    match why {
+                        Some(w) => *reasons.entry(w).or_insert_with_key(|w| {
+                            out.names.push(w.clone());
+                            (out.names.len() - 1) as u32
+                        }),
+                        None => 0,
+                    }
+                }
+            };
             let (session, project) = if owners.also.is_empty() {
                 (name(2)?, name(3)?)
             } else {
@@ -1062,6 +1078,7 @@ impl Ledger {
                     tokens,
                     cost_pico,
                     estimated,
+                    unpriced,
                 }),
                 None => {
                     out.undated += 1;
@@ -1388,6 +1405,39 @@ fn response_cost(
     Some(u64::try_from(to_pico(usd)).unwrap_or(u64::MAX))
 }
 
+/// What has no price in a response of `model` priced with `factors` (`None`: at standard
+/// speed, tier and geo): `model NAME`, `speed NAME`, `service tier NAME` or
+/// `inference geo NAME`, the first of them the table lacks; `None` when it has a price.
+pub fn unpriced_factor(
+    pricing: &Pricing,
+    model: &str,
+    factors: Option<&PriceFactors>,
+) -> Option<String> {
+    let none = Tokens::default();
+    if pricing.cost(model, &none).is_none() {
+        return Some(format!("model {model}"));
+    }
+    let f = factors?;
+    let alone = [
+        ("speed", f.speed.as_deref(), 0),
+        ("service tier", f.service_tier.as_deref(), 1),
+        ("inference geo", f.inference_geo.as_deref(), 2),
+    ];
+    alone.iter().find_map(|&(what, value, i)| {
+        let value = value?;
+        let one = PriceFactors {
+            speed: (i == 0).then(|| Cow::Owned(value.to_owned())),
+            service_tier: (i == 1).then(|| Cow::Owned(value.to_owned())),
+            inference_geo: (i == 2).then(|| Cow::Owned(value.to_owned())),
+            prompt_tokens: 0,
+        };
+        pricing
+            .request_cost(model, &none, &one)
+            .is_none()
+            .then(|| format!("{what} {value}"))
+    })
+}
+
 /// Prices `responses` rows: their speed, tier and geo are name ids; the [`PriceFactors`] of
 /// each combination is built once.
 struct RowPricer<'p> {
@@ -1433,6 +1483,11 @@ impl<'p> RowPricer<'p> {
             response_cost(self.pricing, model, tokens, Some(factors)),
             false,
         )
+    }
+
+    /// [`unpriced_factor`] of a row priced by [`RowPricer::price`] (its factors as recorded).
+    fn unpriced(&self, model: &str, ids: [Option<i64>; 3]) -> Option<String> {
+        unpriced_factor(self.pricing, model, self.factors.get(&ids))
     }
 }
 
@@ -1637,6 +1692,10 @@ pub struct Entry {
     /// Priced without its speed, service tier and inference geo: indexed by an aegon that did
     /// not record them (schema version 1), from a transcript no longer on disk.
     pub estimated: bool,
+    /// When `cost_pico` is `None`: the name id ([`Entries::name`]) of what has no price,
+    /// `model NAME`, `speed NAME`, `service tier NAME` or `inference geo NAME`
+    /// ([`unpriced_factor`]); 0 otherwise.
+    pub unpriced: u32,
 }
 
 /// The responses a report reads, oldest first.
@@ -1682,12 +1741,13 @@ impl Entries {
         for r in responses.into_values() {
             match r.ts_ms {
                 Some(ts_ms) => {
-                    let cost_pico = response_cost(
-                        pricing,
-                        r.model.as_deref().unwrap_or("unknown"),
-                        &r.tokens,
-                        Some(&r.factors),
-                    );
+                    let model_name = r.model.as_deref().unwrap_or("unknown");
+                    let cost_pico = response_cost(pricing, model_name, &r.tokens, Some(&r.factors));
+                    let why = cost_pico
+                        .is_none()
+                        .then(|| unpriced_factor(pricing, model_name, Some(&r.factors)))
+                        .flatten();
+                    let unpriced = intern(&mut out.names, why);
                     let session = intern(&mut out.names, r.session);
                     let project = intern(&mut out.names, r.project);
                     let model = intern(&mut out.names, r.model);
@@ -1701,6 +1761,7 @@ impl Entries {
                         tokens: r.tokens,
                         cost_pico,
                         estimated: false,
+                        unpriced,
                     });
                 }
                 None => {

@@ -9,7 +9,10 @@
 //!   response, starts a new block (both tests strict);
 //! - when the previous response is more than 5 h back, a gap block runs from it + 5 h to the
 //!   new response;
-//! - a block is active when the last response is less than 5 h ago and now is before its end.
+//! - a block is active when the last response is less than 5 h ago and now is before its end;
+//!   a block whose first response is dated after now is not active but **in the future**
+//!   ([`Block::is_future`]: a clock set wrong here or where the responses were written), and
+//!   has no projection.
 //!
 //! Anthropic does not document the window; these blocks are **estimates** and are labelled so.
 //! Where the truth is known it wins (`end_source`):
@@ -18,12 +21,22 @@
 //!   (Europe/Paris)", [`super::limits`]) written inside the block, announcing a reset at most
 //!   5 h later, sets the block's end to that reset; responses before it stay in the block;
 //! - `official`: a `five_hour` reading recorded by `aegon statusline` (Claude Code's
-//!   `rate_limits.five_hour.resets_at`) taken during the active block sets its end.
+//!   `rate_limits.five_hour.resets_at`, taken inside the window it describes) gives that
+//!   window whole: the block is [`resets_at` − 5 h, `resets_at`), the 5-hour window Anthropic
+//!   documents ("resets every five hours", shared/usage-over-time.md §2.4). Responses before
+//!   its start belong to the block before, which ends at that start (its end is `official`
+//!   too); a gap before the window ends at its start.
 //!
-//! Burn rate: all tokens (cache included) per minute and dollars per hour over the span from
-//! the block's first to its last response (none when that span is 0); also input + output per
-//! minute (ccusage's "indicator"). Projection (active block only): the current figures plus
-//! the rate times the minutes left to the block's end.
+//! Burn rate: all tokens (cache included) per minute and dollars per hour over the time the
+//! block has been in use: from its first response to **now** for the active block (so a pause
+//! slows the rate down), to its last response for the others; also input + output per minute
+//! (ccusage's "indicator"). None until that span reaches [`MIN_RATE_MS`] (10 minutes): two
+//! responses seconds apart say nothing about a rate. Projection (active block only, once it
+//! has a rate): the current figures plus the rate times the minutes left to the block's end.
+//!
+//! This departs from ccusage on purpose: ccusage measures first → last response only, even for
+//! the active block, with no minimum, so two responses 4 s apart gave 3.7M tokens/min and a
+//! projection of $598 for $0.15 spent in 32 minutes. The JSON fields keep ccusage's names.
 
 use jiff::tz::TimeZone;
 
@@ -34,6 +47,10 @@ use crate::ledger::{Entries, LimitReading};
 
 /// Length of a block: 5 hours, in ms.
 pub const BLOCK_MS: i64 = 5 * 3_600_000;
+
+/// The shortest span a burn rate is measured over: 10 minutes, in ms. Shorter, a block has
+/// no burn rate and no projection (aegon's choice; ccusage has no minimum).
+pub const MIN_RATE_MS: i64 = 10 * 60_000;
 
 /// ccusage's warning threshold: a projection above 80% of the token limit.
 pub const WARNING_THRESHOLD: f64 = 0.8;
@@ -88,6 +105,8 @@ pub struct BurnRate {
     pub tokens_per_minute_for_indicator: f64,
     /// Dollars per hour (models with a known price).
     pub cost_per_hour: f64,
+    /// The span measured, in minutes: first response → now (active block) or → last response.
+    pub minutes: f64,
 }
 
 /// Where an active block is heading.
@@ -102,27 +121,42 @@ pub struct Projection {
 }
 
 impl Block {
-    /// The burn rate over first → last response; `None` for gaps and single instants.
-    pub fn burn_rate(&self) -> Option<BurnRate> {
+    /// Whether this usage block's first response is dated after `now_ms`: a clock set wrong
+    /// here or on the machine that wrote it. Such a block is never active; gaps are never in
+    /// the future.
+    pub fn is_future(&self, now_ms: i64) -> bool {
+        !self.is_gap && self.usage.first_ms.is_some_and(|first| first > now_ms)
+    }
+
+    /// The burn rate over the block's first response → `now_ms` (the active block) or → its
+    /// last response (the others); `None` for gaps and while that span is shorter than
+    /// [`MIN_RATE_MS`].
+    pub fn burn_rate(&self, now_ms: i64) -> Option<BurnRate> {
         let (first, last) = (self.usage.first_ms?, self.usage.last_ms?);
-        let minutes = (last - first) as f64 / 60_000.0;
-        if self.is_gap || minutes <= 0.0 {
+        let end = if self.is_active {
+            now_ms.max(last)
+        } else {
+            last
+        };
+        if self.is_gap || end - first < MIN_RATE_MS {
             return None;
         }
+        let minutes = (end - first) as f64 / 60_000.0;
         let t = self.usage.tokens();
         Some(BurnRate {
             tokens_per_minute: total_tokens(&t) as f64 / minutes,
             tokens_per_minute_for_indicator: t.input.saturating_add(t.output) as f64 / minutes,
             cost_per_hour: self.usage.priced_cost() / minutes * 60.0,
+            minutes,
         })
     }
 
-    /// The projection to the block's end, for the active block.
+    /// The projection to the block's end, for the active block once it has a burn rate.
     pub fn projection(&self, now_ms: i64) -> Option<Projection> {
         if !self.is_active {
             return None;
         }
-        let rate = self.burn_rate()?;
+        let rate = self.burn_rate(now_ms)?;
         let remaining = (self.end_ms - now_ms).max(0) as f64 / 60_000.0;
         let tokens = total_tokens(&self.usage.tokens()) as f64 + rate.tokens_per_minute * remaining;
         let cost = self.usage.priced_cost() + rate.cost_per_hour / 60.0 * remaining;
@@ -160,6 +194,12 @@ pub fn blocks(
         })
         .collect();
     resets.sort_unstable();
+    // The official window [resets_at − 5 h, resets_at), when the reading was taken inside it.
+    let window = official.and_then(|r| {
+        let at = r.resets_at_ms?;
+        (r.read_ms < at && at - r.read_ms <= BLOCK_MS).then_some((at - BLOCK_MS, at))
+    });
+    let in_window = |ts: i64| window.filter(|&(ws, we)| ts >= ws && ts < we);
     let mut out: Vec<Block> = Vec::new();
     let mut current: Option<Block> = None;
     let mut next_reset = 0;
@@ -179,7 +219,10 @@ pub fn blocks(
                 break;
             }
             if let Some(b) = current.as_mut() {
-                if written >= b.start_ms && written <= b.end_ms {
+                if written >= b.start_ms
+                    && written <= b.end_ms
+                    && b.end_source != EndSource::Official
+                {
                     b.end_ms = reset;
                     b.end_source = EndSource::Transcript;
                 }
@@ -194,16 +237,28 @@ pub fn blocks(
                     EndSource::Estimate => e.ts_ms - b.start_ms > BLOCK_MS,
                     _ => e.ts_ms >= b.end_ms,
                 };
-                past_end || since_last > BLOCK_MS
+                // The first response inside the official window starts it.
+                let enters_window = in_window(e.ts_ms).is_some_and(|(ws, _)| b.start_ms != ws);
+                past_end || since_last > BLOCK_MS || enters_window
             }
         };
         if starts_new {
             let mut start = floor_hour(e.ts_ms);
-            if let Some(prev) = current.take() {
-                let last = prev.usage.last_ms.unwrap_or(prev.start_ms);
+            if let Some(prev) = current.as_ref() {
                 if prev.end_source != EndSource::Estimate {
                     start = start.max(prev.end_ms);
                 }
+            }
+            // An estimate ends where the official window starts; the window is itself.
+            let (start, end, end_source) = match (in_window(e.ts_ms), window) {
+                (Some((ws, we)), _) => (ws, we, EndSource::Official),
+                (None, Some((ws, _))) if start < ws && ws < start + BLOCK_MS => {
+                    (start, ws, EndSource::Official)
+                }
+                _ => (start, start + BLOCK_MS, EndSource::Estimate),
+            };
+            if let Some(prev) = current.take() {
+                let last = prev.usage.last_ms.unwrap_or(prev.start_ms);
                 // The gap runs from the block's end: a known reset, else the estimate's
                 // last response + 5 h (ccusage's rule).
                 let gap_start = match prev.end_source {
@@ -211,10 +266,17 @@ pub fn blocks(
                     _ => prev.end_ms,
                 };
                 out.push(prev);
-                if e.ts_ms - last > BLOCK_MS && gap_start < e.ts_ms {
+                // ccusage's gap runs to the next response; one before the official window
+                // ends where the window starts.
+                let gap_end = if end_source == EndSource::Official && start == end - BLOCK_MS {
+                    start
+                } else {
+                    e.ts_ms
+                };
+                if e.ts_ms - last > BLOCK_MS && gap_start < gap_end {
                     out.push(Block {
                         start_ms: gap_start,
-                        end_ms: e.ts_ms,
+                        end_ms: gap_end,
                         end_source: EndSource::Estimate,
                         actual_end_ms: None,
                         is_gap: true,
@@ -225,8 +287,8 @@ pub fn blocks(
             }
             current = Some(Block {
                 start_ms: start,
-                end_ms: start + BLOCK_MS,
-                end_source: EndSource::Estimate,
+                end_ms: end,
+                end_source,
                 actual_end_ms: None,
                 is_gap: false,
                 is_active: false,
@@ -235,13 +297,16 @@ pub fn blocks(
         }
         if let Some(b) = current.as_mut() {
             b.usage.add(model, e.tokens, e.cost_pico, e.ts_ms);
+            if e.cost_pico.is_none() && e.unpriced != 0 {
+                b.usage.note_unpriced(model, entries.name(e.unpriced));
+            }
             b.actual_end_ms = b.usage.last_ms;
         }
     }
     // Messages after the last response still adjust the last block.
     if let Some(b) = current.as_mut() {
         for &(written, reset) in &resets[next_reset.min(resets.len())..] {
-            if written >= b.start_ms && written <= b.end_ms {
+            if written >= b.start_ms && written <= b.end_ms && b.end_source != EndSource::Official {
                 b.end_ms = reset;
                 b.end_source = EndSource::Transcript;
             }
@@ -249,31 +314,36 @@ pub fn blocks(
     }
     if let Some(mut b) = current {
         let last = b.usage.last_ms.unwrap_or(b.start_ms);
-        if let Some(r) = official {
-            if r.read_ms >= b.start_ms && r.resets_at_ms.is_some_and(|at| at > r.read_ms) {
-                if let Some(at) = r.resets_at_ms {
-                    b.end_ms = at;
-                    b.end_source = EndSource::Official;
-                }
-            }
-        }
-        b.is_active = now_ms - last < BLOCK_MS && now_ms < b.end_ms;
+        b.is_active = !b.is_future(now_ms) && now_ms - last < BLOCK_MS && now_ms < b.end_ms;
         out.push(b);
     }
     out
 }
 
-/// Keeps the blocks whose start's local date is within the bounds.
-pub fn filter_by_start(
+/// Keeps the blocks that overlap the bounds (`--since`, `--until`): a block is kept when it
+/// ends after `since` starts (its last instant, local date for a date bound, is on or after
+/// it) and starts on or before `until`, so the block running at `since` is shown however long
+/// before it started. Gaps left first or last (their block filtered out) are dropped.
+pub fn filter_overlapping(
     blocks: Vec<Block>,
     since: Option<Bound>,
     until: Option<Bound>,
     tz: &TimeZone,
 ) -> Vec<Block> {
-    blocks
+    let mut kept: Vec<Block> = blocks
         .into_iter()
-        .filter(|b| within(b.start_ms, local_date(b.start_ms, tz), since, until))
-        .collect()
+        .filter(|b| {
+            let last = b.end_ms.max(b.start_ms + 1) - 1;
+            within(last, local_date(last, tz), since, None)
+                && within(b.start_ms, local_date(b.start_ms, tz), None, until)
+        })
+        .collect();
+    while kept.last().is_some_and(|b| b.is_gap) {
+        kept.pop();
+    }
+    let first_usage = kept.iter().position(|b| !b.is_gap).unwrap_or(kept.len());
+    kept.drain(..first_usage);
+    kept
 }
 
 /// The largest token total of a completed usage block (ccusage's `--token-limit max`),
@@ -377,6 +447,7 @@ mod tests {
                     // $0.00138 each (10 × $3 + 90 × $15 a million).
                     cost_pico: Some(1_380_000_000),
                     estimated: false,
+                    unpriced: 0,
                 })
                 .collect(),
             ..Entries::default()
@@ -547,17 +618,231 @@ mod tests {
         );
         assert_eq!(b[1].start_ms, t0 + 2 * H);
         assert!(b[1].is_active);
-        // 2 responses of 100 tokens over 30 minutes: 200/30 tokens a minute; 12:50 → 17:00 is 4h10.
-        let rate = b[1].burn_rate().unwrap();
-        assert!((rate.tokens_per_minute - 200.0 / 30.0).abs() < 1e-9);
-        // $0.00276 over half an hour.
-        assert!((rate.cost_per_hour - 0.00552).abs() < 1e-12);
+        // 2 responses of 100 tokens, the first at 12:10, now 12:50: 200/40 tokens a minute
+        // (the active block's rate runs to now); 12:50 → 17:00 is 4h10.
+        let rate = b[1].burn_rate(now).unwrap();
+        assert!((rate.tokens_per_minute - 200.0 / 40.0).abs() < 1e-9);
+        // $0.00276 over 40 minutes: $0.00414 an hour.
+        assert!((rate.cost_per_hour - 0.00414).abs() < 1e-12);
         let proj = b[1].projection(now).unwrap();
         assert_eq!(proj.remaining_minutes, 250);
+        assert_eq!(proj.total_tokens, 200 + 5 * 250);
+    }
+
+    /// The fresh-user report: two responses dated 2026-12-31T23:59:59.999Z and
+    /// 2027-01-01T00:00:00Z (a clock set ahead; times generated, as the corpus has none in
+    /// the future) read on 2026-11-29T21:35Z. Epoch values computed with Python's datetime.
+    #[test]
+    fn a_block_dated_after_now_is_in_the_future_not_active() {
+        let now = 1_795_988_100_000; // 2026-11-29T21:35:00Z
+        let times = [1_798_761_599_999, 1_798_761_600_000];
+        let b = blocks(&entries(&times), &[], None, &TimeZone::UTC, now, None);
+        let usage: Vec<&Block> = b.iter().filter(|b| !b.is_gap).collect();
+        assert_eq!(usage.len(), 1);
+        // The block 2026-12-31T23:00Z: not active, in the future, no projection.
+        assert_eq!(usage[0].start_ms, 1_798_761_600_000 - 3_600_000);
+        assert!(!usage[0].is_active);
+        assert!(usage[0].is_future(now));
+        assert_eq!(usage[0].projection(now), None);
+        // Read a day after the responses, the same block is past, not future.
+        assert!(!usage[0].is_future(1_798_761_600_000 + 24 * H));
+        // One response in the past and the block is active again by the usual rule.
+        let b = blocks(
+            &entries(&[now - 10 * M]),
+            &[],
+            None,
+            &TimeZone::UTC,
+            now,
+            None,
+        );
+        assert!(b[0].is_active && !b[0].is_future(now));
+    }
+
+    fn reading(read_ms: i64, resets_at_ms: i64) -> LimitReading {
+        LimitReading {
+            read_ms,
+            window: "five_hour".into(),
+            used_percent: 23.5,
+            resets_at_ms: Some(resets_at_ms),
+            session: None,
+        }
+    }
+
+    /// The fresh-user report: an official reset at 23:28 and a first response at 18:09 gave
+    /// one block "started 18:00" ending 23:28, 5 h 28 min long. The official window is
+    /// [23:28 − 5 h, 23:28) = [18:28, 23:28); responses before 18:28 belong to the block
+    /// before, which ends at 18:28. (Times generated: the corpus holds no official readings.)
+    #[test]
+    fn an_official_reset_gives_the_whole_window_and_earlier_responses_the_block_before() {
+        let t0 = 1_000 * 24 * H; // a UTC midnight
+        let reset = t0 + 23 * H + 28 * M;
+        let times = [
+            t0 + 18 * H + 9 * M,
+            t0 + 18 * H + 20 * M,
+            t0 + 18 * H + 40 * M,
+            t0 + 21 * H,
+        ];
+        let now = t0 + 21 * H + 35 * M;
+        let official = reading(t0 + 21 * H + 30 * M, reset);
+        let b = blocks(
+            &entries(&times),
+            &[],
+            Some(&official),
+            &TimeZone::UTC,
+            now,
+            None,
+        );
+        let shape: Vec<(i64, i64, bool, u64, bool)> = b
+            .iter()
+            .map(|b| {
+                (
+                    b.start_ms - t0,
+                    b.end_ms - t0,
+                    b.is_gap,
+                    b.usage.responses,
+                    b.is_active,
+                )
+            })
+            .collect();
+        assert_eq!(
+            shape,
+            [
+                (18 * H, 18 * H + 28 * M, false, 2, false),
+                (18 * H + 28 * M, 23 * H + 28 * M, false, 2, true),
+            ]
+        );
+        assert!(b.iter().all(|b| b.end_source == EndSource::Official));
+        assert_eq!(b[1].end_ms - b[1].start_ms, BLOCK_MS);
+
+        // After a pause of more than 5 h, the gap ends where the window starts, not at the
+        // first response inside it.
+        let times = [t0 + 10 * H, t0 + 19 * H];
+        let b = blocks(
+            &entries(&times),
+            &[],
+            Some(&official),
+            &TimeZone::UTC,
+            now,
+            None,
+        );
+        let shape: Vec<(i64, i64, bool)> = b
+            .iter()
+            .map(|b| (b.start_ms - t0, b.end_ms - t0, b.is_gap))
+            .collect();
+        assert_eq!(
+            shape,
+            [
+                (10 * H, 15 * H, false),
+                (15 * H, 18 * H + 28 * M, true),
+                (18 * H + 28 * M, 23 * H + 28 * M, false),
+            ]
+        );
+
+        // Once the window has passed, the next response starts a block no earlier than its
+        // end: 23:40 floors to 23:00, but the block starts at 23:28.
+        let times = [t0 + 21 * H, t0 + 23 * H + 40 * M];
+        let b = blocks(
+            &entries(&times),
+            &[],
+            Some(&official),
+            &TimeZone::UTC,
+            t0 + 23 * H + 50 * M,
+            None,
+        );
+        let shape: Vec<(i64, i64, bool)> = b
+            .iter()
+            .map(|b| (b.start_ms - t0, b.end_ms - t0, b.is_active))
+            .collect();
+        assert_eq!(
+            shape,
+            [
+                (18 * H + 28 * M, 23 * H + 28 * M, false),
+                (23 * H + 28 * M, 28 * H + 28 * M, true),
+            ]
+        );
+    }
+
+    /// The fresh-user report: `blocks --since 1h` showed nothing while a block that started
+    /// 3.5 h earlier was active, and `--since 1d` began with the gap after a block it had
+    /// removed. (Times generated; the shape is what counts.)
+    #[test]
+    fn since_keeps_the_blocks_overlapping_it_and_no_leading_gap() {
+        // A UTC midnight; a block at 02:00 (one response at 02:10), a pause, a block at 18:00
+        // still running.
+        let t0 = 1_000 * 24 * H;
+        let times = [
+            t0 + 2 * H + 10 * M,
+            t0 + 18 * H + 5 * M,
+            t0 + 21 * H + 20 * M,
+        ];
+        let now = t0 + 21 * H + 30 * M;
+        let all = blocks(&entries(&times), &[], None, &TimeZone::UTC, now, None);
+        let starts = |v: &[Block]| -> Vec<(i64, bool)> {
+            v.iter().map(|b| (b.start_ms - t0, b.is_gap)).collect()
+        };
+        assert_eq!(
+            starts(&all),
+            [(2 * H, false), (7 * H + 10 * M, true), (18 * H, false)]
+        );
+        // --since 1h: the active block (started 3.5 h before now) is kept.
+        let since = Some(Bound::Instant(now - H));
+        let kept = filter_overlapping(all.clone(), since, None, &TimeZone::UTC);
+        assert_eq!(starts(&kept), [(18 * H, false)]);
+        assert!(kept[0].is_active);
+        // --since 17:00: the gap 07:10–18:05 overlaps it, but its block before is gone.
+        let since = Some(Bound::Instant(t0 + 17 * H));
+        let kept = filter_overlapping(all.clone(), since, None, &TimeZone::UTC);
+        assert_eq!(starts(&kept), [(18 * H, false)]);
+        // --until 03:00: the first block only, no trailing gap.
+        let until = Some(Bound::Instant(t0 + 3 * H));
+        let kept = filter_overlapping(all.clone(), None, until, &TimeZone::UTC);
+        assert_eq!(starts(&kept), [(2 * H, false)]);
+        // A date bound: the whole day keeps all three; the next day none.
+        let day = local_date(t0, &TimeZone::UTC);
+        let kept = filter_overlapping(all.clone(), Some(Bound::Date(day)), None, &TimeZone::UTC);
+        assert_eq!(kept.len(), 3);
+        let next = day.tomorrow().unwrap_or(day);
+        let kept = filter_overlapping(all, Some(Bound::Date(next)), None, &TimeZone::UTC);
+        assert!(kept.is_empty());
+    }
+
+    /// The fresh-user report: two responses 4 s apart gave 3.7M tokens/min and a projection
+    /// of $598.55 for $0.15 spent in 32 minutes, the rate measured between the two responses
+    /// only. (Times generated; the shape is what counts.)
+    #[test]
+    fn a_young_block_has_no_rate_and_the_active_rate_runs_to_now() {
+        let t0 = 1_000 * 24 * H + 21 * H; // 21:00 UTC
+        let first = t0 + 31 * M + 34_000;
+        let times = [first, first + 4_000];
+        let at = |now: i64| blocks(&entries(&times), &[], None, &TimeZone::UTC, now, None);
+        // 5 minutes after the first response: too early for a rate or a projection.
+        let b = at(first + 5 * M);
+        assert!(b[0].is_active);
+        assert_eq!(b[0].burn_rate(first + 5 * M), None);
+        assert_eq!(b[0].projection(first + 5 * M), None);
+        // 32 minutes after: 200 tokens over 32 minutes, $0.00276 over 32 minutes.
+        let now = first + 32 * M;
+        let b = at(now);
+        let rate = b[0].burn_rate(now).unwrap();
+        assert!((rate.tokens_per_minute - 200.0 / 32.0).abs() < 1e-9);
+        assert!((rate.cost_per_hour - 0.00276 / 32.0 * 60.0).abs() < 1e-12);
+        assert!((rate.minutes - 32.0).abs() < 1e-9);
+        // The block ends at 02:00; now is 22:03:34: 236 minutes left (rounded).
+        let proj = b[0].projection(now).unwrap();
+        assert_eq!(proj.remaining_minutes, 236);
+        let left = (t0 + 5 * H - now) as f64 / 60_000.0;
         assert_eq!(
             proj.total_tokens,
-            (200.0 + 200.0 / 30.0 * 250.0_f64).round() as u64
+            (200.0 + 200.0 / 32.0 * left).round() as u64
         );
+        assert!(proj.total_cost < 0.05, "{proj:?}");
+        // Once past, the block's own span (4 s) is too short for a rate; 20 minutes is not.
+        let later = first + 10 * H;
+        assert_eq!(at(later)[0].burn_rate(later), None);
+        let spread = [first, first + 20 * M];
+        let b = blocks(&entries(&spread), &[], None, &TimeZone::UTC, later, None);
+        let rate = b[0].burn_rate(later).unwrap();
+        assert!((rate.tokens_per_minute - 10.0).abs() < 1e-9);
     }
 
     #[test]

@@ -19,7 +19,7 @@ pub mod limits;
 pub mod render;
 pub mod time;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::tz::TimeZone;
 
@@ -150,6 +150,9 @@ pub struct Usage {
     pub first_ms: Option<i64>,
     /// Last response, ms since the epoch.
     pub last_ms: Option<i64>,
+    /// What has no price, by model, for the responses without one whose reason is known
+    /// (`speed turbo`, `model NAME`, …; [`crate::ledger::Entry::unpriced`]).
+    pub unpriced_why: BTreeMap<String, BTreeSet<String>>,
 }
 
 impl Usage {
@@ -169,10 +172,27 @@ impl Usage {
         self.last_ms = Some(self.last_ms.map_or(ts_ms, |l| l.max(ts_ms)));
     }
 
+    /// Notes what has no price (`why`, such as `speed turbo`) in a response of `model`
+    /// added without a cost.
+    pub fn note_unpriced(&mut self, model: &str, why: &str) {
+        if !why.is_empty() {
+            self.unpriced_why
+                .entry(model.to_owned())
+                .or_default()
+                .insert(why.to_owned());
+        }
+    }
+
     /// Adds another group.
     pub fn merge(&mut self, other: &Usage) {
         for (m, t) in &other.by_model {
             self.by_model.entry(m.clone()).or_default().merge(t);
+        }
+        for (m, why) in &other.unpriced_why {
+            self.unpriced_why
+                .entry(m.clone())
+                .or_default()
+                .extend(why.iter().cloned());
         }
         self.responses += other.responses;
         for ms in [other.first_ms, other.last_ms].into_iter().flatten() {
@@ -320,6 +340,11 @@ pub fn report(
         });
         slot.1.add(model, e.tokens, e.cost_pico, e.ts_ms);
         totals.add(model, e.tokens, e.cost_pico, e.ts_ms);
+        if e.cost_pico.is_none() && e.unpriced != 0 {
+            let why = entries.name(e.unpriced);
+            slot.1.note_unpriced(model, why);
+            totals.note_unpriced(model, why);
+        }
         estimated += u64::from(e.estimated);
     }
     let mut rows: Vec<Row> = groups

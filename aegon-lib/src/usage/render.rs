@@ -15,13 +15,17 @@
 //! `totalCost` is in dollars, of the responses with a known price, each priced as a request of
 //! its own (speed, tier, geo, long context; [`crate::ledger::Entry::cost_pico`]);
 //! `unpricedModels` lists the models with a response that has none (then the cost is a lower
-//! bound). A breakdown's `cost` is `null` when its model has such a response. Session rows add `sessionId`, `projectPath`,
+//! bound). A breakdown's `cost` is likewise of its model's responses with a known price;
+//! `unpricedResponses` counts those without one (then `cost` is a lower bound) and
+//! `unpricedFactors` names what has no price (`speed turbo`, `model NAME`, `service tier
+//! NAME`, `inference geo NAME`). Session rows add `sessionId`, `projectPath`,
 //! `firstActivity`, `lastActivity` (RFC 3339, UTC).
 
 use serde_json::{json, Map, Value};
 
 use super::time::weekday_name;
 use super::{total_tokens, By, Report, ReportKind, Usage};
+use crate::session::pricing::from_pico;
 use crate::tokens::Tokens;
 
 /// Version of the usage JSON (its `v` field).
@@ -95,7 +99,16 @@ pub fn report_json(r: &Report) -> Value {
                     let mut b = Map::new();
                     b.insert("modelName".into(), json!(model));
                     token_fields(&mut b, &t.tokens);
-                    b.insert("cost".into(), json!(t.cost()));
+                    // Priced part, flagged when partial (as totalCost with unpricedModels).
+                    b.insert("cost".into(), json!(from_pico(t.cost_pico)));
+                    b.insert("unpricedResponses".into(), json!(t.unpriced));
+                    let why: Vec<&String> = row
+                        .usage
+                        .unpriced_why
+                        .get(model)
+                        .map(|w| w.iter().collect())
+                        .unwrap_or_default();
+                    b.insert("unpricedFactors".into(), json!(why));
                     Value::Object(b)
                 })
                 .collect();
@@ -129,6 +142,34 @@ pub fn short_model(m: &str) -> String {
 pub fn money(u: &Usage) -> String {
     let plus = if u.unpriced().is_empty() { "" } else { "+" };
     format!("${:.2}{plus}", u.priced_cost())
+}
+
+/// What a `+` cost leaves out, for a table's footer: `1 claude-opus-4-6 response (no price
+/// for speed turbo)`, one part per model, joined by `; `; empty when all is priced.
+pub fn unpriced_note(u: &Usage) -> String {
+    u.by_model
+        .iter()
+        .filter(|(_, t)| t.unpriced > 0)
+        .map(|(model, t)| {
+            let why = u
+                .unpriced_why
+                .get(model)
+                .map(|w| w.iter().map(String::as_str).collect::<Vec<_>>().join(", "))
+                .filter(|w| !w.is_empty())
+                .unwrap_or_else(|| "no price known".to_owned());
+            let why = if why == "no price known" {
+                why
+            } else {
+                format!("no price for {why}")
+            };
+            format!(
+                "{} {model} response{} ({why})",
+                t.unpriced,
+                if t.unpriced == 1 { "" } else { "s" }
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// Table options.
@@ -267,12 +308,9 @@ pub fn report_table(r: &Report, options: TableOptions) -> String {
         out.push('\n');
     }
     out.push_str(&format!("times in {}", r.zone));
-    let unpriced = r.totals.unpriced();
+    let unpriced = unpriced_note(&r.totals);
     if !unpriced.is_empty() {
-        out.push_str(&format!(
-            "; + cost without {} (no price known)",
-            unpriced.join(", ")
-        ));
+        out.push_str(&format!("; + cost without {unpriced}"));
     }
     out.push('\n');
     for note in &r.notes {
