@@ -246,7 +246,7 @@ struct Masks {
 /// with SIMD (the `wide` crate: SSE2 on x86-64, NEON on AArch64, plain arrays elsewhere), the
 /// way simdjson finds a document's structure: which bytes are escaped follows from the runs of
 /// backslashes, which are inside strings from the unescaped quotes before them.
-pub(super) struct Blocks<'a> {
+struct Blocks<'a> {
     b: &'a [u8],
     /// Offset of the current block's first byte.
     at: usize,
@@ -260,7 +260,7 @@ pub(super) struct Blocks<'a> {
 const EVEN_BITS: u64 = 0x5555_5555_5555_5555;
 
 impl<'a> Blocks<'a> {
-    pub(super) fn new(b: &'a [u8], at: usize) -> Blocks<'a> {
+    fn new(b: &'a [u8], at: usize) -> Blocks<'a> {
         Blocks {
             b,
             at,
@@ -290,7 +290,7 @@ impl<'a> Blocks<'a> {
     /// The escaped bytes of the block whose backslashes are `backslash` (a byte after an odd
     /// run of backslashes), carrying a run that ends the block into the next one.
     #[inline]
-    pub(super) fn escaped(&mut self, backslash: u64) -> u64 {
+    fn escaped(&mut self, backslash: u64) -> u64 {
         if backslash == 0 && self.escape_carry == 0 {
             return 0;
         }

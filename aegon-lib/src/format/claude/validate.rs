@@ -18,16 +18,14 @@
 //!   and a `RawValue` is read by the iterative `ignore_value`, which has none.
 //!
 //! Strings, most of the bytes in real values, are read 64 bytes at a time as SIMD bit masks of
-//! quotes, backslashes and control bytes (the `wide` crate, as [`super::scan`] reads them):
-//! escaped bytes follow from the runs of backslashes ([`super::scan::Blocks::escaped`]), the
-//! string ends at the first unescaped quote, a control byte before it is an error, and each
-//! escape is checked at its own position only. The structure between strings (brackets,
+//! their special bytes, quotes, backslashes and control bytes (the `wide` crate, as
+//! [`super::scan`] reads its blocks), and only the special bytes are visited: the first
+//! unescaped quote ends the string, a control byte before it is an error, each escape is checked
+//! at its backslash. The structure between strings (brackets,
 //! commas, colons, numbers, literals) is walked a byte at a time with a stack of open brackets
 //! kept as bits.
 
 use wide::u8x16;
-
-use super::scan::Blocks;
 
 /// True when `s` is one JSON value with optional whitespace around it: exactly when
 /// `serde_json::from_str::<&serde_json::value::RawValue>(s)` succeeds (see the module docs for
@@ -220,34 +218,28 @@ fn number_end(b: &[u8], mut i: usize) -> Option<usize> {
     Some(i)
 }
 
-/// Bit masks of one 64-byte block of a string: bit `k` stands for byte `k`.
-struct StringMasks {
-    quote: u64,
-    backslash: u64,
-    /// Bytes below 0x20, never allowed in a JSON string, escaped or not.
-    control: u64,
+/// The bytes of 16 that end a run of plain string bytes, as bits (bit `k` for byte `k`): quotes,
+/// backslashes and the bytes below 0x20, which a JSON string may not hold, escaped or not.
+#[inline]
+fn special16(chunk: [u8; 16]) -> u64 {
+    let v = u8x16::new(chunk);
+    // x = v ^ 2 permutes 0x00..=0x1f among themselves and takes `"` (0x22) to 0x20, and no
+    // other byte to 0x20 or below: x <= 0x20, that is min(x, 0x20) == x, finds control bytes
+    // and quotes in one unsigned compare.
+    let x = v ^ u8x16::splat(2);
+    let quote_or_control = x.min(u8x16::splat(0x20)).cmp_eq(x);
+    let special = quote_or_control | v.cmp_eq(u8x16::splat(b'\\'));
+    u64::from(special.move_mask() as u16)
 }
 
+/// [`special16`] of 64 bytes.
 #[inline]
-fn string_masks(block: &[u8; 64]) -> StringMasks {
-    let quote = u8x16::splat(b'"');
-    let backslash = u8x16::splat(b'\\');
-    let last_control = u8x16::splat(0x1f);
-    let mut m = StringMasks {
-        quote: 0,
-        backslash: 0,
-        control: 0,
-    };
+fn special64(block: &[u8; 64]) -> u64 {
+    let mut bits = 0;
     for (k, chunk) in block.chunks_exact(16).enumerate() {
-        let v = u8x16::new(<[u8; 16]>::try_from(chunk).unwrap_or([b' '; 16]));
-        let shift = 16 * k;
-        let bits = |x: u8x16| u64::from(x.move_mask() as u16) << shift;
-        m.quote |= bits(v.cmp_eq(quote));
-        m.backslash |= bits(v.cmp_eq(backslash));
-        // v <= 0x1f exactly when min(v, 0x1f) == v (unsigned).
-        m.control |= bits(v.min(last_control).cmp_eq(v));
+        bits |= special16(<[u8; 16]>::try_from(chunk).unwrap_or([b' '; 16])) << (16 * k);
     }
-    m
+    bits
 }
 
 /// The escape characters after a backslash: 1 for the one-letter escapes, 2 for `u` (four
@@ -276,45 +268,52 @@ fn is_hex4(b: &[u8], at: usize) -> bool {
 
 /// `b[start - 1]` is the opening quote: the offset just past the closing quote, or `None` when
 /// the string is not JSON (unterminated, a control byte, a bad escape).
+///
+/// The string is read as bit masks of its special bytes ([`special16`]), 16 bytes at first
+/// (most keys and short values end there), then 64 at a time; only the special bytes are
+/// visited: a quote ends the string, a control byte is an error, a backslash has its escape
+/// checked and the escaped byte (a quote or backslash itself, maybe) taken off the mask.
 fn string_end(b: &[u8], start: usize) -> Option<usize> {
-    let mut escapes = Blocks::new(b, start);
     let mut at = start;
+    // 1 when the byte at `at` is an escape's letter, already checked.
+    let mut skip = 0u64;
+    let mut first = true;
     loop {
         let rest = b.get(at..).filter(|r| !r.is_empty())?;
-        let m = match rest.first_chunk::<64>() {
-            Some(block) => string_masks(block),
-            None => {
-                // Past the end read as spaces: neither quotes nor control bytes.
-                let mut padded = [b' '; 64];
-                padded[..rest.len()].copy_from_slice(rest);
-                string_masks(&padded)
-            }
+        let (mut special, width) = match rest.first_chunk::<64>() {
+            Some(block) if !first => (special64(block), 64),
+            _ => match rest.first_chunk::<16>() {
+                Some(chunk) => (special16(*chunk), 16),
+                None => {
+                    // Past the end read as spaces, which are not special.
+                    let mut padded = [b' '; 16];
+                    padded[..rest.len()].copy_from_slice(rest);
+                    (special16(padded), 16)
+                }
+            },
         };
-        let escaped = escapes.escaped(m.backslash);
-        let ends = m.quote & !escaped;
-        // The bytes before the closing quote, or the whole block when it has none.
-        let body = if ends == 0 {
-            u64::MAX
-        } else {
-            (ends & ends.wrapping_neg()) - 1
-        };
-        if m.control & body != 0 {
-            return None;
-        }
-        let mut pending = escaped & body;
-        while pending != 0 {
-            let p = at + pending.trailing_zeros() as usize;
-            match ESCAPE[usize::from(*b.get(p)?)] {
-                1 => {}
-                2 if is_hex4(b, p + 1) => {}
+        first = false;
+        special &= !skip;
+        skip = 0;
+        while special != 0 {
+            let k = special.trailing_zeros() as usize;
+            let p = at + k;
+            match *b.get(p)? {
+                b'"' => return Some(p + 1),
+                b'\\' => {
+                    match ESCAPE[usize::from(*b.get(p + 1)?)] {
+                        1 => {}
+                        2 if is_hex4(b, p + 2) => {}
+                        _ => return None,
+                    }
+                    // The escaped byte is no quote, backslash or control byte of the string's.
+                    special &= !(3u64 << k);
+                    skip = u64::from(k + 1 == width);
+                }
                 _ => return None,
             }
-            pending &= pending - 1;
         }
-        if ends != 0 {
-            return Some(at + ends.trailing_zeros() as usize + 1);
-        }
-        at += 64;
+        at += width;
     }
 }
 
@@ -407,6 +406,18 @@ mod tests {
         ));
         assert!(is_json_value("\"\u{7f}\""));
         assert!(!is_json_value("\"\t\""));
+    }
+
+    #[test]
+    fn special_bytes_are_quotes_backslashes_and_control_bytes() {
+        for byte in 0..=255u8 {
+            let want = u64::from(byte < 0x20 || byte == b'"' || byte == b'\\');
+            for k in 0..16 {
+                let mut chunk = [b'a'; 16];
+                chunk[k] = byte;
+                assert_eq!(special16(chunk), want << k, "byte {byte:#04x} at {k}");
+            }
+        }
     }
 
     /// Every input of up to 4 bytes from an alphabet of the grammar's bytes (and a few it
