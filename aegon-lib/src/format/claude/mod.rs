@@ -10,6 +10,7 @@ pub mod decode;
 pub mod record;
 pub mod repair;
 pub mod scan;
+pub(crate) mod validate;
 
 use std::borrow::Cow;
 
