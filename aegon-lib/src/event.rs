@@ -7,8 +7,7 @@
 
 use std::borrow::Cow;
 
-use serde_json::value::RawValue;
-
+use crate::json::RawJson;
 use crate::text::Text;
 use crate::tokens::{PriceFactors, Tokens};
 
@@ -311,7 +310,7 @@ pub enum EventKind<'a> {
         /// Tool name (`Bash`, `Read`, `mcp__server__tool`, …).
         tool: Cow<'a, str>,
         /// The input, exactly as written.
-        input: Option<&'a RawValue>,
+        input: Option<RawJson<'a>>,
     },
     /// A tool call's result.
     ToolResult {
@@ -324,7 +323,7 @@ pub enum EventKind<'a> {
         /// Milliseconds from the call to the result, when the call was seen.
         duration_ms: Option<u64>,
         /// What the model saw: a JSON string or a list of blocks, exactly as written.
-        content: Option<&'a RawValue>,
+        content: Option<RawJson<'a>>,
         /// The subagent this call started (`toolUseResult.agentId` of a `Task`/`Agent` call),
         /// filled in by the correlator when the call was seen.
         spawned_agent_id: Option<Cow<'a, str>>,

@@ -22,8 +22,8 @@
 //!   ([`format::claude::scan`], [`format::claude::record`]), one line → events
 //!   ([`format::claude::decode`]; bad lines become [`EventKind::Malformed`] events) and damage a
 //!   line can survive ([`format::claude::repair`]).
-//! - [`event`], [`tokens`], [`text`], [`timestamp`]: the common event model every format
-//!   produces.
+//! - [`event`], [`tokens`], [`text`], [`json`], [`timestamp`]: the common event model every
+//!   format produces ([`json::RawJson`]: JSON passed through as written, such as tool inputs).
 //! - [`session`]: the pure session core (the clock is passed in): tokens, cost
 //!   ([`session::pricing`]), steps, flow, subagents, context fill; usage counted once per API
 //!   response and tool results matched to their calls ([`session::correlate`]); conversation
@@ -96,6 +96,7 @@ pub mod event;
 pub mod format;
 pub mod fuzzing;
 mod hashing;
+pub mod json;
 #[cfg(feature = "ledger")]
 pub mod ledger;
 pub mod pipeline;
@@ -112,6 +113,7 @@ pub use event::{
     Agent, AgentSet, Event, EventKind, Kind, KindSet, Malformed, MalformedReason, Source,
     TitleSource,
 };
+pub use json::RawJson;
 pub use pipeline::{Options, Pipeline, ReadError, Stats};
 pub use render::Renderer;
 pub use text::Text;

@@ -12,6 +12,8 @@ use std::fmt;
 use serde::de::{self, Deserialize, Deserializer};
 use serde_json::value::RawValue;
 
+use crate::json::RawJson;
+
 /// A transcript string: a JSON string literal as written, or text already decoded.
 #[derive(Clone, PartialEq, Eq)]
 pub enum Text<'a> {
@@ -23,9 +25,10 @@ pub enum Text<'a> {
 }
 
 impl<'a> Text<'a> {
-    /// Text from a raw JSON value, if it is a string.
-    pub fn from_raw(raw: &'a RawValue) -> Option<Text<'a>> {
-        let s = raw.get();
+    /// Text from a raw JSON value (a [`RawJson`], or serde_json's `&RawValue`), if it is a
+    /// string.
+    pub fn from_raw(raw: impl Into<RawJson<'a>>) -> Option<Text<'a>> {
+        let s = raw.into().get();
         s.starts_with('"').then_some(Text::Json(s))
     }
 

@@ -5,11 +5,10 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
 use std::ops::ControlFlow;
 
-use serde_json::value::RawValue;
-
 use super::feed::{FeedItem, Origin};
 use super::model::Dashboard;
 use crate::event::{Event, EventKind, Kind};
+use crate::json::RawJson;
 use crate::pipeline::{Options, Pipeline};
 use crate::render::text::{duration, inert_char, result_preview, thousands};
 use crate::render::{Flow, Renderer};
@@ -182,7 +181,7 @@ fn describe(event: &Event<'_>) -> Vec<String> {
             }
             out.push(format!("tool: {tool}"));
             if let Some(input) = input {
-                push_input(&mut out, input);
+                push_input(&mut out, *input);
             }
         }
         EventKind::ToolResult {
@@ -202,7 +201,7 @@ fn describe(event: &Event<'_>) -> Vec<String> {
             out.push(if *is_error { "failed" } else { "succeeded" }.to_owned());
             out.push(String::new());
             if let Some(content) = content {
-                push_text(&mut out, &result_preview(content, usize::MAX));
+                push_text(&mut out, &result_preview(*content, usize::MAX));
             }
         }
         EventKind::UserPrompt { text }
@@ -267,7 +266,7 @@ fn describe(event: &Event<'_>) -> Vec<String> {
 
 /// A tool's input: each field on its own, strings as text (a command or a file's new
 /// content reads as written), other values as indented JSON.
-fn push_input(out: &mut Vec<String>, input: &RawValue) {
+fn push_input(out: &mut Vec<String>, input: RawJson<'_>) {
     let fields: Result<serde_json::Map<String, serde_json::Value>, _> =
         serde_json::from_str(input.get());
     match fields {

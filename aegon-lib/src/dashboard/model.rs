@@ -294,7 +294,7 @@ impl Dashboard {
         let argument: Option<Arc<str>> = match &event.kind {
             EventKind::ToolCall {
                 input: Some(input), ..
-            } => crate::render::plain::key_argument(input).map(Arc::from),
+            } => crate::render::plain::key_argument(*input).map(Arc::from),
             _ => None,
         };
         // The call id, one copy shared by the row and the steps list.
@@ -813,7 +813,7 @@ mod tests {
                     ..
                 } = &event.kind
                 {
-                    let expected = crate::render::plain::key_argument(input).map(|a| {
+                    let expected = crate::render::plain::key_argument(*input).map(|a| {
                         a.chars()
                             .take(STEP_ARGUMENT_CHARS)
                             .map(crate::render::text::inert_char)

@@ -15,9 +15,8 @@
 use std::io::{self, Write};
 use std::ops::ControlFlow;
 
-use serde_json::value::RawValue;
-
 use crate::event::{Event, EventKind};
+use crate::json::RawJson;
 use crate::render::text::result_preview;
 use crate::render::{Flow, Renderer};
 use crate::session::cost_explained::{CacheTracker, UsageCost};
@@ -460,7 +459,7 @@ impl Obj<'_> {
     }
 
     #[inline(always)]
-    fn raw(&mut self, key: &str, value: Option<&RawValue>) {
+    fn raw(&mut self, key: &str, value: Option<RawJson<'_>>) {
         self.key(key);
         match value {
             Some(v) => push_compact(self.buf, v.get().as_bytes()),

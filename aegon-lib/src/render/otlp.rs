@@ -971,7 +971,7 @@ fn lines_changed(raw: &str) -> Option<(u64, u64)> {
 
 /// A tool result's text, for `--otlp-content`: a string as is, or the text blocks of a list
 /// joined by newlines.
-fn result_text(raw: &serde_json::value::RawValue) -> Option<String> {
+fn result_text(raw: crate::json::RawJson<'_>) -> Option<String> {
     match serde_json::from_str::<Value>(raw.get()).ok()? {
         Value::String(s) => Some(s),
         Value::Array(blocks) => {

@@ -17,10 +17,8 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::ops::ControlFlow;
 
-use serde::Deserialize;
-use serde_json::value::RawValue;
-
 use crate::event::{Event, EventKind};
+use crate::json::RawJson;
 use crate::render::text::{
     bytes, duration, push_duration, push_inert, push_inert_chars, push_inert_start,
     push_literal_preview, push_literal_start, push_thousands, result_preview_raw, str_width,
@@ -29,6 +27,7 @@ use crate::render::text::{
 use crate::render::{Flow, Renderer};
 use crate::text::Text;
 use crate::timestamp::clock_part;
+use serde::Deserialize;
 
 /// Columns a summary may take when the output is not a terminal of known width.
 pub const UNBOUNDED_SUMMARY_WIDTH: usize = 240;
@@ -345,7 +344,7 @@ fn summary(line: &mut Line<'_>, kind: &EventKind<'_>, budget: usize) {
                 *is_error,
                 name,
                 *duration_ms,
-                content.map(RawValue::get),
+                content.as_ref().map(RawJson::get),
                 budget,
             );
         }
@@ -641,7 +640,7 @@ pub(crate) fn plainly_not_blank(text: &Text<'_>) -> bool {
 /// `N todos` before all of them. `None` when there is none of these, or when the input does not
 /// read as these fields (a member of theirs twice, or not a string, or `todos` not an array:
 /// the whole input is then taken as unreadable, as a serde parse into these fields takes it).
-pub fn key_argument(input: &RawValue) -> Option<String> {
+pub fn key_argument(input: RawJson<'_>) -> Option<String> {
     match key_argument_str(input.get())? {
         KeyArgument::Literal(raw) => json_str(raw).map(Cow::into_owned),
         KeyArgument::Text(text) => Some(text.into_owned()),
@@ -836,30 +835,30 @@ fn key_argument_serde(input: &str) -> Option<Cow<'_, str>> {
 mod tests {
     use super::*;
 
-    fn raw(s: &str) -> Box<RawValue> {
-        serde_json::from_str(s).unwrap()
+    fn raw(s: &str) -> RawJson<'_> {
+        RawJson::parse(s).unwrap()
     }
 
     #[test]
     fn key_arguments() {
         assert_eq!(
-            key_argument(&raw(r#"{"command":"ls -la","timeout":5}"#)).as_deref(),
+            key_argument(raw(r#"{"command":"ls -la","timeout":5}"#)).as_deref(),
             Some("ls -la")
         );
         assert_eq!(
-            key_argument(&raw(r#"{"pattern":"fn main","path":"src"}"#)).as_deref(),
+            key_argument(raw(r#"{"pattern":"fn main","path":"src"}"#)).as_deref(),
             Some("fn main in src")
         );
         assert_eq!(
-            key_argument(&raw(r#"{"todos":[{},{}]}"#)).as_deref(),
+            key_argument(raw(r#"{"todos":[{},{}]}"#)).as_deref(),
             Some("2 todos")
         );
-        assert_eq!(key_argument(&raw(r#"{"other":1}"#)), None);
-        assert_eq!(key_argument(&raw(r#"[1]"#)), None);
+        assert_eq!(key_argument(raw(r#"{"other":1}"#)), None);
+        assert_eq!(key_argument(raw(r#"[1]"#)), None);
     }
 
     fn arg(input: &str) -> Option<String> {
-        key_argument(&raw(input))
+        key_argument(raw(input))
     }
 
     #[test]
@@ -981,13 +980,13 @@ mod tests {
         ];
         for input in inputs {
             let input = raw(input);
-            let decoded = key_argument(&input).unwrap();
+            let decoded = key_argument(input).unwrap();
             for budget in 0..40 {
                 let kind = EventKind::ToolCall {
                     message_id: None,
                     tool_use_id: None,
                     tool: Cow::Borrowed("Bash"),
-                    input: Some(&input),
+                    input: Some(input),
                 };
                 let mut got = String::new();
                 let used = push_summary(&mut got, &kind, budget);
@@ -1022,7 +1021,7 @@ mod tests {
         #[derive(Deserialize)]
         struct Block<'a> {
             #[serde(borrow)]
-            input: Option<&'a RawValue>,
+            input: Option<RawJson<'a>>,
         }
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/corpus");
         let mut calls = 0;
@@ -1094,11 +1093,11 @@ mod tests {
                 input.push_str(values[next(values.len())]);
             }
             input.push('}');
-            let Ok(raw) = serde_json::from_str::<Box<RawValue>>(&input) else {
+            let Ok(raw) = RawJson::parse(&input) else {
                 panic!("not JSON: {input}");
             };
             assert_eq!(
-                key_argument(&raw),
+                key_argument(raw),
                 key_argument_serde(raw.get()).map(Cow::into_owned),
                 "{input}"
             );

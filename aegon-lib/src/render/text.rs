@@ -9,7 +9,8 @@
 use std::fmt::Write as _;
 
 use serde::Deserialize;
-use serde_json::value::RawValue;
+
+use crate::json::RawJson;
 
 /// Appends the first non-blank line of `text` to `out`, made inert (see the
 /// [module documentation](self)), in at most `max_width` columns; returns the columns used.
@@ -273,7 +274,7 @@ pub fn str_width(s: &str) -> usize {
 /// Up to `max_chars` characters of what a tool result's `content` says: the string itself, or
 /// the text blocks of a list joined by newlines (`[image]` for images). Reads only as much of a
 /// string as it needs.
-pub fn result_preview(content: &RawValue, max_chars: usize) -> String {
+pub fn result_preview(content: RawJson<'_>, max_chars: usize) -> String {
     result_preview_raw(content.get(), max_chars)
 }
 
@@ -503,14 +504,12 @@ mod tests {
 
     #[test]
     fn previews_decode_only_a_prefix() {
-        let raw: Box<RawValue> =
-            serde_json::from_str(r#""line1\nline2 \"q\" \u00e9\ud83d\ude00 tail""#).unwrap();
-        assert_eq!(result_preview(&raw, 100), "line1\nline2 \"q\" é😀 tail");
-        assert_eq!(result_preview(&raw, 5), "line1");
-        let raw: Box<RawValue> =
-            serde_json::from_str(r#"[{"type":"text","text":"a"},{"type":"image","source":{}}]"#)
-                .unwrap();
-        assert_eq!(result_preview(&raw, 100), "a\n[image]");
+        let raw = RawJson::parse(r#""line1\nline2 \"q\" \u00e9\ud83d\ude00 tail""#).unwrap();
+        assert_eq!(result_preview(raw, 100), "line1\nline2 \"q\" é😀 tail");
+        assert_eq!(result_preview(raw, 5), "line1");
+        let raw =
+            RawJson::parse(r#"[{"type":"text","text":"a"},{"type":"image","source":{}}]"#).unwrap();
+        assert_eq!(result_preview(raw, 100), "a\n[image]");
     }
 
     /// The right values: the text decoded by serde_json, then `push_inert_start` (or, for a
@@ -546,8 +545,8 @@ mod tests {
                         let (start, continues) = decoded.prefix(max + 256);
                         push_inert_start(&mut want, &start, continues, max)
                     } else {
-                        let raw: Box<RawValue> = serde_json::from_str(&literal).unwrap();
-                        push_inert(&mut want, &result_preview(&raw, cap), max)
+                        let raw = RawJson::parse(&literal).unwrap();
+                        push_inert(&mut want, &result_preview(raw, cap), max)
                     };
                     let mut got = String::from(">");
                     let used = if cap == usize::MAX {

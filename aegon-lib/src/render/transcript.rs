@@ -14,10 +14,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::io;
 use std::ops::ControlFlow;
 
-use serde::Deserialize;
-use serde_json::value::RawValue;
-
 use crate::event::{Event, EventKind};
+use crate::json::RawJson;
 use crate::render::summary::SessionCollector;
 use crate::render::{Flow, Renderer};
 use crate::session::pricing::{Pricing, LARGE_CONTEXT_WINDOW};
@@ -25,6 +23,7 @@ use crate::session::{Session, Sessions, INLINE_SIDECHAIN};
 use crate::text::Text;
 use crate::timestamp::parse_millis;
 use crate::tokens::{PriceFactors, Tokens};
+use serde::Deserialize;
 
 /// How much of each text is kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -565,8 +564,8 @@ impl SessionLog {
 }
 
 /// A tool input's fields, in the order written.
-fn input_fields(input: &RawValue, limit: usize) -> Vec<InputField> {
-    struct Fields<'a>(Vec<(String, &'a RawValue)>);
+fn input_fields(input: RawJson<'_>, limit: usize) -> Vec<InputField> {
+    struct Fields<'a>(Vec<(String, RawJson<'a>)>);
     impl<'de> Deserialize<'de> for Fields<'de> {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             struct V;
@@ -580,7 +579,7 @@ fn input_fields(input: &RawValue, limit: usize) -> Vec<InputField> {
                     mut map: A,
                 ) -> Result<Self::Value, A::Error> {
                     let mut v = Vec::new();
-                    while let Some((k, val)) = map.next_entry::<String, &'de RawValue>()? {
+                    while let Some((k, val)) = map.next_entry::<String, RawJson<'de>>()? {
                         v.push((k, val));
                     }
                     Ok(Fields(v))
@@ -598,7 +597,7 @@ fn input_fields(input: &RawValue, limit: usize) -> Vec<InputField> {
     }
 }
 
-fn field(name: String, raw: &RawValue, limit: usize) -> InputField {
+fn field(name: String, raw: RawJson<'_>, limit: usize) -> InputField {
     match Text::from_raw(raw) {
         Some(t) => InputField {
             name,
@@ -620,7 +619,7 @@ fn field(name: String, raw: &RawValue, limit: usize) -> InputField {
 }
 
 /// A tool result's `content`: a string, or a list of text, image and other blocks.
-fn result_parts(content: &RawValue, limit: usize) -> Vec<ResultPart> {
+fn result_parts(content: RawJson<'_>, limit: usize) -> Vec<ResultPart> {
     if let Some(t) = Text::from_raw(content) {
         return vec![ResultPart::Text(Clipped::new(&t.to_str(), limit))];
     }

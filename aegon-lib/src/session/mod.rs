@@ -1020,7 +1020,7 @@ fn set_if_some(slot: &mut Option<String>, value: Option<&str>) {
 }
 
 /// The prompt of a `Task`/`Agent` call, hashed (only compared, never shown).
-fn task_prompt(tool: &str, input: Option<&serde_json::value::RawValue>) -> Option<u64> {
+fn task_prompt(tool: &str, input: Option<crate::json::RawJson<'_>>) -> Option<u64> {
     if tool != "Task" && tool != "Agent" {
         return None;
     }

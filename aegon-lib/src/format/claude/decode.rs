@@ -8,14 +8,13 @@
 use std::borrow::Cow;
 use std::ops::ControlFlow;
 
-use serde::Deserialize;
-use serde_json::value::RawValue;
-
 use crate::event::{Event, EventKind, Malformed, MalformedReason, Source, TitleSource};
 use crate::format::claude::record::{Block, BlockShape, Content, Message, Record, RecordError};
+use crate::json::RawJson;
 use crate::source::lines::Line;
 use crate::text::Text;
 use crate::tokens::{PriceFactors, Tokens};
+use serde::Deserialize;
 
 /// Model name Claude Code gives to locally generated error messages.
 const SYNTHETIC_MODEL: &str = "<synthetic>";
@@ -770,7 +769,7 @@ fn system_event(record: Record<'_>) -> EventKind<'_> {
 
 /// Status and message of a `system/api_error` line's `error` object, whose shape varies:
 /// `{status, error:{type, error:{type, message}}}`, `{status, message}`, `{formatted}`, …
-fn api_error_details(raw: &RawValue) -> (Option<u64>, Option<Cow<'static, str>>) {
+fn api_error_details(raw: RawJson<'_>) -> (Option<u64>, Option<Cow<'static, str>>) {
     let Ok(value) = serde_json::from_str::<serde_json::Value>(raw.get()) else {
         return (None, None);
     };
@@ -792,7 +791,7 @@ fn api_error_details(raw: &RawValue) -> (Option<u64>, Option<Cow<'static, str>>)
 /// A raw JSON value read as a string, borrowed when it has no escapes; `None` if it is not a
 /// string. A string serde cannot decode (a lone surrogate) is decoded leniently, the bad
 /// escapes as U+FFFD, rather than dropped.
-pub fn raw_str(raw: &RawValue) -> Option<Cow<'_, str>> {
+pub fn raw_str(raw: RawJson<'_>) -> Option<Cow<'_, str>> {
     #[derive(Deserialize)]
     struct Str<'a>(#[serde(borrow)] Cow<'a, str>);
     let text = raw.get();

@@ -4,7 +4,7 @@
 //! every record `type`; fields it does not read (`toolUseResult`, `snapshot` contents, …) are
 //! skipped by serde without being stored. Strings are `Cow<str>` borrowed from the line unless
 //! they contain escapes; JSON that is passed through untouched (tool inputs, tool results) is kept
-//! as borrowed [`RawValue`]. Unknown fields are ignored and unknown record or block types are kept
+//! as borrowed [`RawJson`]. Unknown fields are ignored and unknown record or block types are kept
 //! by name, so a new Claude Code version never makes a line fail to parse: the format evolves
 //! without notice (see `shared/corpus/FORMAT.md`).
 //!
@@ -21,6 +21,7 @@ use serde_json::value::RawValue;
 use crate::format::claude::scan::{
     for_each_element, for_each_member, for_each_member_at, plain_str, value_end, ScanError,
 };
+use crate::json::RawJson;
 use crate::text::Text;
 
 /// One transcript line, with the fields of all record types flattened together. Built by
@@ -52,11 +53,11 @@ pub struct Record<'a> {
     /// HTTP status of a synthetic API error line.
     pub api_error_status: Option<u64>,
     /// `error`: a string on synthetic assistant lines, an object on `system/api_error` lines.
-    pub error: Option<&'a RawValue>,
+    pub error: Option<RawJson<'a>>,
     /// `system` subtype (`compact_boundary`, `api_error`, `turn_duration`, …).
     pub subtype: Option<Cow<'a, str>>,
     /// Text of `system` and `queue-operation` lines (raw: its type is not guaranteed).
-    pub content: Option<&'a RawValue>,
+    pub content: Option<RawJson<'a>>,
     /// Level of `system` lines (`info`, `warning`, `error`, …).
     pub level: Option<Cow<'a, str>>,
     /// `system/compact_boundary` details.
@@ -588,13 +589,13 @@ pub struct Block<'a> {
     pub name: Option<Cow<'a, str>>,
     /// `tool_use` blocks: the input, passed through untouched.
     #[serde(borrow)]
-    pub input: Option<&'a RawValue>,
+    pub input: Option<RawJson<'a>>,
     /// `tool_result` blocks: the call answered.
     #[serde(borrow, deserialize_with = "lenient_str")]
     pub tool_use_id: Option<Cow<'a, str>>,
     /// `tool_result` blocks: a string or a list of blocks, kept raw.
     #[serde(borrow)]
-    pub content: Option<&'a RawValue>,
+    pub content: Option<RawJson<'a>>,
     /// `tool_result` blocks.
     #[serde(deserialize_with = "lenient_bool")]
     pub is_error: bool,
@@ -1327,7 +1328,7 @@ impl Reader {
     }
 
     /// The value as raw JSON, checked to be JSON (`None` and noted if it is not).
-    fn raw<'a>(&mut self, key: &str, value: &'a str, at: usize) -> Option<&'a RawValue> {
+    fn raw<'a>(&mut self, key: &str, value: &'a str, at: usize) -> Option<RawJson<'a>> {
         match serde_json::from_str(value) {
             Ok(raw) => Some(raw),
             Err(e) => {

@@ -121,6 +121,7 @@ use serde_json::value::RawValue;
 
 use super::{malformed, malformed_kind};
 use crate::event::{Agent, Event, EventKind, MalformedReason, Source, TitleSource};
+use crate::json::RawJson;
 use crate::source::lines::Line;
 use crate::text::Text;
 use crate::timestamp::parse_millis;
@@ -664,7 +665,7 @@ impl Decoder {
                     message_id,
                     tool_use_id: call_id,
                     tool,
-                    input,
+                    input: input.map(RawJson::from),
                 };
                 emit(self.event(source, ts, event))
             }
@@ -687,7 +688,7 @@ impl Decoder {
                     is_error,
                     tool: None,
                     duration_ms: None,
-                    content: item.output,
+                    content: item.output.map(RawJson::from),
                     spawned_agent_id: None,
                     raw_result: None,
                 };

@@ -59,6 +59,7 @@ use serde_json::value::RawValue;
 
 use crate::event::{Agent, Event, EventKind, MalformedReason, Source};
 use crate::format::claude::record::{lenient_opt_u64, lenient_u64};
+use crate::json::RawJson;
 use crate::source::lines::Line;
 use crate::text::Text;
 use crate::tokens::{PriceFactors, Tokens};
@@ -424,7 +425,7 @@ impl Decoder {
                         message_id: message_id.clone(),
                         tool_use_id: request.tool_call_id,
                         tool: request.name.unwrap_or(Cow::Borrowed("?")),
-                        input: request.arguments,
+                        input: request.arguments.map(RawJson::from),
                     }))?;
                 }
                 let output = data.output_tokens.unwrap_or(0);
@@ -456,7 +457,7 @@ impl Decoder {
                     is_error,
                     tool: data.tool_name,
                     duration_ms: None,
-                    content: data.result.or(data.error),
+                    content: data.result.or(data.error).map(RawJson::from),
                     spawned_agent_id: None,
                     raw_result: None,
                 }))

@@ -8,6 +8,7 @@ use serde_json::value::RawValue;
 
 use super::record::{string_of, FunctionResponse, LogEntry, Message, Part, ToolCall};
 use crate::event::{Agent, Event, EventKind, Source, TitleSource};
+use crate::json::RawJson;
 use crate::text::Text;
 use crate::tokens::{PriceFactors, Tokens};
 
@@ -270,7 +271,7 @@ pub(crate) fn tool_result(response: FunctionResponse<'_>, is_error: bool) -> Eve
         is_error,
         tool: response.name,
         duration_ms: None,
-        content,
+        content: content.map(RawJson::from),
         spawned_agent_id: None,
         raw_result: None,
     }
@@ -322,7 +323,7 @@ where
                 message_id: id.clone(),
                 tool_use_id: call.id.clone(),
                 tool: call.name.clone().unwrap_or(Cow::Borrowed("")),
-                input: call.args,
+                input: call.args.map(RawJson::from),
             },
         )?;
     }

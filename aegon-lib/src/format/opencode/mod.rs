@@ -98,6 +98,7 @@ use std::ops::ControlFlow;
 use serde_json::value::RawValue;
 
 use crate::event::{Agent, Event, EventKind, MalformedReason, Source, TitleSource};
+use crate::json::RawJson;
 use crate::text::Text;
 use crate::timestamp::format_millis;
 use crate::tokens::{PriceFactors, Tokens};
@@ -797,7 +798,7 @@ where
                 message_id: message.message_id.clone(),
                 tool_use_id: part.call_id.clone(),
                 tool: tool.clone(),
-                input: state.and_then(|s| s.input),
+                input: state.and_then(|s| s.input).map(RawJson::from),
             }),
     )?;
     let Some(state) = state else {
@@ -827,7 +828,7 @@ where
                 is_error,
                 tool: Some(tool),
                 duration_ms,
-                content,
+                content: content.map(RawJson::from),
                 spawned_agent_id,
                 raw_result: None,
             }),

@@ -33,6 +33,7 @@ use serde::Deserialize;
 use crate::event::{Agent, Event, EventKind, Source};
 use crate::format::gemini::decode::{texts_of, tool_result};
 use crate::format::gemini::record::Part;
+use crate::json::RawJson;
 use crate::source::lines::Line;
 use crate::text::Text;
 use crate::tokens::{PriceFactors, Tokens};
@@ -208,7 +209,7 @@ where
                         message_id: message_id.clone(),
                         tool_use_id: call.id,
                         tool: call.name.unwrap_or(Cow::Borrowed("")),
-                        input: call.args,
+                        input: call.args.map(RawJson::from),
                     }))?;
                 } else if part.text.is_none() {
                     emit(header(unknown("assistant", part_kind(&part))))?;
