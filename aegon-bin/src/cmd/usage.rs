@@ -538,6 +538,12 @@ fn local_time(ms: i64, tz: &TimeZone) -> String {
     time::format_local(ms, tz)
 }
 
+/// Whether an official reading no longer holds at `now`: its window has reset since (at its
+/// reset time or later), so its figure is of a window that is over.
+fn expired(r: &LimitReading, now: i64) -> bool {
+    r.resets_at_ms.is_some_and(|at| at <= now)
+}
+
 fn write_blocks(
     out: &mut impl Write,
     o: &Options,
@@ -574,6 +580,7 @@ fn write_blocks(
                 "resetsAt": r.resets_at_ms.map(rfc3339),
                 "readAt": rfc3339(r.read_ms),
                 "ageSeconds": (now - r.read_ms) / 1000,
+                "expired": expired(r, now),
             })
         })
         .collect();
@@ -726,15 +733,25 @@ fn write_blocks(
         writeln!(out)?;
         writeln!(out, "{bold}Official limits{reset} (Claude Code's rate_limits, as last read by aegon statusline)")?;
         for r in readings {
-            writeln!(
-                out,
-                "  {:<10} {:>5.1}% used  resets {}  read {} ago",
-                r.window,
-                r.used_percent,
-                r.resets_at_ms
-                    .map_or_else(|| "unknown".to_owned(), |ms| local_time(ms, tz)),
-                hm((now - r.read_ms) / 60_000)
-            )?;
+            match r.resets_at_ms.filter(|_| expired(r, now)) {
+                Some(at) => writeln!(
+                    out,
+                    "  {:<10} {dim}expired: reset at {} since it was read {} ago ({:.1}% used then){reset}",
+                    r.window,
+                    local_time(at, tz),
+                    hm((now - r.read_ms) / 60_000),
+                    r.used_percent,
+                )?,
+                None => writeln!(
+                    out,
+                    "  {:<10} {:>5.1}% used  resets {}  read {} ago",
+                    r.window,
+                    r.used_percent,
+                    r.resets_at_ms
+                        .map_or_else(|| "unknown".to_owned(), |ms| local_time(ms, tz)),
+                    hm((now - r.read_ms) / 60_000)
+                )?,
+            }
         }
     }
     Ok(())
@@ -796,6 +813,49 @@ mod tests {
 
     fn args(a: &[&str]) -> Vec<OsString> {
         a.iter().map(OsString::from).collect()
+    }
+
+    #[test]
+    fn an_official_reading_past_its_reset_is_shown_expired() {
+        // A fixed clock: 2026-01-29 00:00:00 UTC. The 5-hour reading (read 3 h before) reset an
+        // hour ago; the 7-day one (read then too) resets in two days.
+        let now = 1_769_644_800_000;
+        let hour = 3_600_000;
+        let reading = |window: &str, used: f64, resets: i64| LimitReading {
+            read_ms: now - 3 * hour,
+            window: window.to_owned(),
+            used_percent: used,
+            resets_at_ms: Some(resets),
+            session: None,
+        };
+        let readings = [
+            reading("five_hour", 92.0, now - hour),
+            reading("seven_day", 41.5, now + 48 * hour),
+        ];
+        let tz = TimeZone::UTC;
+        let entries = Entries::default();
+        let o = parse(args(&["blocks"]), 0).unwrap().unwrap();
+        let mut out = Vec::new();
+        write_blocks(&mut out, &o, &entries, &readings, &tz, now, false).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let five = text.lines().find(|l| l.contains("five_hour")).unwrap();
+        assert!(five.contains("expired: reset at"), "{text}");
+        assert!(
+            five.contains(&time::format_local(now - hour, &tz)),
+            "{text}"
+        );
+        assert!(five.contains("read 3h00m ago (92.0% used then)"), "{text}");
+        assert!(!five.contains("92.0% used  resets"), "{text}");
+        let seven = text.lines().find(|l| l.contains("seven_day")).unwrap();
+        assert!(seven.contains("41.5% used  resets"), "{text}");
+
+        let o = parse(args(&["blocks", "--json"]), 0).unwrap().unwrap();
+        let mut out = Vec::new();
+        write_blocks(&mut out, &o, &entries, &readings, &tz, now, false).unwrap();
+        let doc: Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(doc["official"][0]["window"], "five_hour");
+        assert_eq!(doc["official"][0]["expired"], true);
+        assert_eq!(doc["official"][1]["expired"], false);
     }
 
     #[test]
