@@ -141,6 +141,20 @@ pub(crate) fn color_value(v: OsString) -> Result<Option<bool>, lexopt::Error> {
     }
 }
 
+/// The report names `aegon usage` takes, as the unknown-report error lists them.
+const REPORTS: &str = "daily, weekly, monthly, sessions, projects, blocks";
+
+/// Whether the first word, not a report's name, was meant as one: a bare word (letters,
+/// digits, `-`, `_`) that names no file or folder. A real file of that name is still a path.
+fn looks_like_a_report(v: &std::ffi::OsStr) -> bool {
+    let word = v.to_str().is_some_and(|w| {
+        w.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+            && w.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    });
+    word && !Path::new(v).exists()
+}
+
 fn parse(args: Vec<OsString>, now: i64) -> Result<Option<Options>, lexopt::Error> {
     use lexopt::prelude::*;
     let mut parser = lexopt::Parser::from_args(args);
@@ -245,6 +259,12 @@ fn parse(args: Vec<OsString>, now: i64) -> Result<Option<Options>, lexopt::Error
                 };
                 match kind {
                     Some(k) => o.kind = k,
+                    None if looks_like_a_report(&v) => {
+                        return Err(custom(format!(
+                            "unknown report `{}`: the reports are {REPORTS} (and no file or folder of that name exists)",
+                            v.to_string_lossy()
+                        )))
+                    }
                     None => o.paths.push(v.into()),
                 }
                 kind_given = true;
@@ -856,6 +876,25 @@ mod tests {
         assert_eq!(doc["official"][0]["window"], "five_hour");
         assert_eq!(doc["official"][0]["expired"], true);
         assert_eq!(doc["official"][1]["expired"], false);
+    }
+
+    #[test]
+    fn an_unknown_report_is_named_unless_a_file_has_that_name() {
+        let err = parse(args(&["fortnightly"]), 0).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "unknown report `fortnightly`: the reports are daily, weekly, monthly, sessions, \
+             projects, blocks (and no file or folder of that name exists)"
+        );
+        // A path-like word that does not exist is still taken as a path (its error says so).
+        let o = parse(args(&["no/such.jsonl"]), 0).unwrap().unwrap();
+        assert_eq!(o.paths, [PathBuf::from("no/such.jsonl")]);
+        // A bare word that names a real folder (tests run in the crate's folder): a path.
+        assert!(Path::new("src").is_dir());
+        let o = parse(args(&["src"]), 0).unwrap().unwrap();
+        assert_eq!(o.paths, [PathBuf::from("src")]);
+        assert!(looks_like_a_report("fortnightly".as_ref()));
+        assert!(!looks_like_a_report("src".as_ref()));
     }
 
     #[test]
