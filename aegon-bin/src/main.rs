@@ -262,6 +262,10 @@ fn run() -> io::Result<ExitCode> {
             io::stdout().lock().write_all(HELP.as_bytes())?;
             return Ok(ExitCode::SUCCESS);
         }
+        Ok(Command::WatchHelp) => {
+            io::stdout().lock().write_all(cmd::watch::HELP.as_bytes())?;
+            return Ok(ExitCode::SUCCESS);
+        }
         Ok(Command::Version) => {
             writeln!(io::stdout().lock(), "aegon {}", env!("CARGO_PKG_VERSION"))?;
             return Ok(ExitCode::SUCCESS);
