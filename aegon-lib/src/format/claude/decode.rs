@@ -36,6 +36,72 @@ pub fn decode_line<F>(file: &str, line: Line<'_>, mut emit: F) -> ControlFlow<()
 where
     F: for<'e> FnMut(Event<'e>) -> ControlFlow<()>,
 {
+    // A byte-order mark on a line but the first (the splitter drops that one): files joined
+    // together. Named, skipped, and the rest of the line read as a line of its own.
+    if let Some(rest) = line.bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        let note = format!(
+            "a byte-order mark (U+FEFF) in mid-file at byte {} (files joined together?): skipped",
+            line.offset
+        );
+        let len = line.bytes.len() as u64;
+        let inner = Line {
+            bytes: rest,
+            offset: line.offset + 3,
+            ..line
+        };
+        let mut first = true;
+        let flow = decode_clean(file, inner, |mut e| {
+            if std::mem::take(&mut first) {
+                if let EventKind::Malformed(m) = &mut e.kind {
+                    // The line's own fault: said together with the mark, as one problem.
+                    m.message = format!("{note}; {}", m.message);
+                    m.len = len;
+                    return emit(e);
+                }
+                emit(bom_event(
+                    line.source(file),
+                    line.offset,
+                    len,
+                    note.clone(),
+                    true,
+                ))?;
+            }
+            emit(e)
+        });
+        if first {
+            // Nothing after the mark.
+            return emit(bom_event(line.source(file), line.offset, len, note, false));
+        }
+        return flow;
+    }
+    decode_clean(file, line, emit)
+}
+
+/// The event for a byte-order mark in mid-file; `recovered` when the rest of its line was read.
+fn bom_event<'e>(
+    source: Source<'e>,
+    at: u64,
+    len: u64,
+    message: String,
+    recovered: bool,
+) -> Event<'e> {
+    bare_event(
+        source,
+        EventKind::Malformed(Malformed {
+            reason: MalformedReason::InvalidJson,
+            message,
+            error_offset: at,
+            len,
+            recovered,
+        }),
+    )
+}
+
+/// [`decode_line`] for a line without a byte-order mark at its start.
+fn decode_clean<F>(file: &str, line: Line<'_>, mut emit: F) -> ControlFlow<()>
+where
+    F: for<'e> FnMut(Event<'e>) -> ControlFlow<()>,
+{
     let source = line.source(file);
     if line.bytes.iter().all(u8::is_ascii_whitespace) {
         return ControlFlow::Continue(());
@@ -1162,6 +1228,34 @@ mod tests {
             ControlFlow::Continue(())
         });
         out
+    }
+
+    #[test]
+    fn a_byte_order_mark_in_mid_file_is_named_and_skipped() {
+        let record = r#"{"type":"user","message":{"content":"b"}}"#;
+        let mut line = b"\xEF\xBB\xBF".to_vec();
+        line.extend_from_slice(record.as_bytes());
+        assert_eq!(
+            decode_bytes(&line),
+            ["malformed invalid_json @1000", "user_prompt b"]
+        );
+        let message = first_message(&line).unwrap();
+        assert!(
+            message.starts_with("a byte-order mark (U+FEFF) in mid-file at byte 1000"),
+            "{message}"
+        );
+        // A mark before a broken record: one problem, both said.
+        let mut line = b"\xEF\xBB\xBF".to_vec();
+        line.extend_from_slice(br#"{"type":"user",}"#);
+        assert_eq!(decode_bytes(&line), ["malformed invalid_json @1018"]);
+        let message = first_message(&line).unwrap();
+        assert!(message.contains("U+FEFF) in mid-file"), "{message}");
+        assert!(message.contains("invalid JSON"), "{message}");
+        // A mark alone.
+        assert_eq!(
+            decode_bytes(b"\xEF\xBB\xBF"),
+            ["malformed invalid_json @1000"]
+        );
     }
 
     #[test]
