@@ -473,7 +473,10 @@ fn fields(
     push("cc_cost", input.cc_cost.map(money), 0);
     push(
         "context",
-        input.context_percent.map(|p| format!("ctx {p:.0}%")),
+        // Percentages are floored: 99.6% is not yet full, so never shown as 100%.
+        input
+            .context_percent
+            .map(|p| format!("ctx {:.0}%", p.floor())),
         input.context_percent.map_or(0, level_of),
     );
     push(
@@ -538,7 +541,7 @@ fn fields(
                 if expired {
                     format!("{label} reset")
                 } else {
-                    format!("{label} {used:.0}%")
+                    format!("{label} {:.0}%", used.floor())
                 }
             }),
             reading.map_or(0, |(_, used, _)| if expired { 0 } else { level_of(*used) }),
@@ -719,6 +722,26 @@ mod tests {
             serde_json::from_str(r#"{"rate_limits":{"seven_day":{"used_percentage":1001}}}"#)
                 .unwrap();
         assert_eq!(Input::from_json(&v).limits, []);
+    }
+
+    #[test]
+    fn percentages_are_floored_so_100_means_the_limit_is_reached() {
+        let v: Value = serde_json::from_str(
+            r#"{"context_window":{"used_percentage":99.99},
+                "rate_limits":{"five_hour":{"used_percentage":99.6},
+                               "seven_day":{"used_percentage":100}}}"#,
+        )
+        .unwrap();
+        let line = render(
+            &Input::from_json(&v),
+            &Figures::default(),
+            Some("{context} {five_hour} {seven_day}"),
+            false,
+            None,
+            0,
+            &TimeZone::UTC,
+        );
+        assert_eq!(line, "ctx 99% 5h 99% 7d 100%");
     }
 
     #[test]
