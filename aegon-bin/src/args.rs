@@ -13,6 +13,8 @@ pub enum Command {
     Run(Config),
     /// Print the help text.
     Help,
+    /// Print `aegon watch`'s help text (`--help` after `watch` or `run`).
+    WatchHelp,
     /// Print the version.
     Version,
     /// Print a completion script for this shell.
@@ -165,6 +167,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, lexopt
     let mut skip = KindSet::NONE;
     while let Some(arg) = parser.next()? {
         match arg {
+            Short('h') | Long("help") if config.watch => return Ok(Command::WatchHelp),
             Short('h') | Long("help") => return Ok(Command::Help),
             Short('V') | Long("version") => return Ok(Command::Version),
             Long("ndjson") => {
@@ -636,6 +639,18 @@ mod tests {
             Command::Run(c) => c,
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn help_after_watch_is_watchs_own() {
+        let parse = |a: &[&str]| parse(a.iter().map(OsString::from)).unwrap();
+        assert!(matches!(parse(&["watch", "--help"]), Command::WatchHelp));
+        assert!(matches!(
+            parse(&["run", "--ndjson", "-h"]),
+            Command::WatchHelp
+        ));
+        assert!(matches!(parse(&["--help"]), Command::Help));
+        assert!(matches!(parse(&["x.jsonl", "-h"]), Command::Help));
     }
 
     #[test]

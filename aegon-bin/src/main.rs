@@ -262,6 +262,10 @@ fn run() -> io::Result<ExitCode> {
             io::stdout().lock().write_all(HELP.as_bytes())?;
             return Ok(ExitCode::SUCCESS);
         }
+        Ok(Command::WatchHelp) => {
+            io::stdout().lock().write_all(cmd::watch::HELP.as_bytes())?;
+            return Ok(ExitCode::SUCCESS);
+        }
         Ok(Command::Version) => {
             writeln!(io::stdout().lock(), "aegon {}", env!("CARGO_PKG_VERSION"))?;
             return Ok(ExitCode::SUCCESS);
@@ -390,8 +394,9 @@ fn run() -> io::Result<ExitCode> {
                 "a replay has no usage index (aegon watch reads it)".to_owned(),
             ),
             (None, true) => dashboard::UsageSource::Off("--no-index".to_owned()),
+            // The index reads the folders that exist (watch also waits for the others).
             (None, false) => dashboard::UsageSource::Index {
-                roots: watch_roots.clone(),
+                roots: watch_roots.iter().filter(|r| r.exists()).cloned().collect(),
             },
         };
         let source = match recording {
@@ -554,10 +559,11 @@ fn recording(config: &Config) -> Result<Option<Recording>, String> {
     Ok(Some((path.display().to_string(), bytes.into())))
 }
 
-/// The folders `aegon watch` watches: those named (each must be a folder), else Claude Code's.
+/// The folders `aegon watch` watches: those named (each must be a folder), else Claude Code's
+/// and the other agents' (those that do not exist yet too: each is read once it appears).
 fn watch_roots(config: &Config) -> Result<Vec<std::path::PathBuf>, String> {
     if config.inputs.is_empty() {
-        return aegon::source::watch::default_roots();
+        return aegon::source::watch::default_roots_to_watch();
     }
     config
         .inputs

@@ -104,6 +104,87 @@ fn parsing_03_nul_padding_reads_the_padded_record_and_reports_the_tail() {
     assert!(err.contains("1 line lost"), "{err}");
 }
 
+/// The API calls (distinct `message.id` of assistant lines with `usage`), tool calls (distinct
+/// `tool_use` ids) and input and output tokens (the last usage written per response) of a
+/// transcript, counted with serde_json alone, line by line: the right values, not aegon's.
+fn count_by_hand(text: &str) -> (u64, u64, u64, u64) {
+    let mut usage = std::collections::HashMap::new();
+    let mut tools = std::collections::HashSet::new();
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let r: Value = serde_json::from_str(line).unwrap();
+        if r["type"] != "assistant" {
+            continue;
+        }
+        let m = &r["message"];
+        if m["usage"].is_object() {
+            usage.insert(m["id"].as_str().unwrap().to_owned(), m["usage"].clone());
+        }
+        for b in m["content"].as_array().into_iter().flatten() {
+            if b["type"] == "tool_use" {
+                tools.insert(b["id"].as_str().unwrap().to_owned());
+            }
+        }
+    }
+    let sum = |k: &str| usage.values().map(|u| u[k].as_u64().unwrap()).sum();
+    (
+        usage.len() as u64,
+        tools.len() as u64,
+        sum("input_tokens"),
+        sum("output_tokens"),
+    )
+}
+
+#[test]
+fn parsing_records_run_together_on_a_line_are_each_read() {
+    // A real transcript (apanloco/random, 98 lines) damaged as a tester found it: the newline
+    // after line 91 lost, so an API response shares its line with a tool result; and later
+    // three records on one line, with spaces between.
+    let path = common::root().join("fixtures/corpus/apanloco__random__session.jsonl");
+    let text = std::fs::read_to_string(path).unwrap();
+    let (calls, tools, input, output) = count_by_hand(&text);
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines.len() > 96);
+    let mut damaged = String::new();
+    let mut joins = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        damaged.push_str(line);
+        match i + 1 {
+            91 | 95 => joins.push(damaged.len() as u64),
+            96 => {
+                damaged.push_str("  ");
+                joins.push(damaged.len() as u64);
+            }
+            _ => damaged.push('\n'),
+        }
+    }
+
+    let (json, err) = summary_of(&[], damaged.as_bytes());
+    assert_eq!(json["totals"]["api_calls"], calls, "{err}");
+    assert_eq!(json["totals"]["tool_calls"], tools);
+    assert_eq!(json["totals"]["tokens"]["input"], input);
+    assert_eq!(json["totals"]["tokens"]["output"], output);
+    assert_eq!(json["malformed_lines"], 2);
+
+    let out = run(&["--ndjson"], damaged.as_bytes());
+    let ev = events(&out);
+    let m = of_kind(&ev, "malformed");
+    assert_eq!(m.len(), 2, "{m:?}");
+    assert!(m.iter().all(|m| m["recovered"] == true), "{m:?}");
+    assert_eq!(m[0]["source"]["line"], 91);
+    assert_eq!(m[0]["error_offset"].as_u64(), Some(joins[0]));
+    assert_eq!(m[1]["source"]["line"], 94, "lines 95 to 97 are line 94 now");
+    assert_eq!(m[1]["error_offset"].as_u64(), Some(joins[1]));
+    let message = m[1]["message"].as_str().unwrap();
+    assert!(
+        message.contains(&format!(
+            "a newline seems missing before bytes {}, {}",
+            joins[1], joins[2]
+        )),
+        "{message}"
+    );
+    assert!(stderr(&out).contains("0 lines lost"), "{}", stderr(&out));
+}
+
 const USER: &str = r#"{"type":"user","sessionId":"s-pad","uuid":"u1","timestamp":"2026-05-01T10:00:01.000Z","message":{"role":"user","content":"first"}}"#;
 const ASSISTANT: &str = r#"{"type":"assistant","sessionId":"s-pad","uuid":"a1","timestamp":"2026-05-01T10:00:02.000Z","requestId":"req_1","message":{"id":"msg_1","role":"assistant","model":"claude-sonnet-4-6","content":[{"type":"text","text":"ok"}],"usage":{"input_tokens":11,"output_tokens":7,"cache_read_input_tokens":100,"cache_creation_input_tokens":0}}}"#;
 

@@ -192,6 +192,17 @@ fn help_and_version() {
     ] {
         assert!(help.contains(word), "help lacks {word}");
     }
+    // watch (and run) has its own help, its options and not the general text.
+    for cmd in ["watch", "run"] {
+        let out = run(&[cmd, "--help"], b"");
+        assert_eq!(out.status.code(), Some(0));
+        let help = stdout(&out);
+        assert!(help.starts_with("aegon watch — "), "{help}");
+        for word in ["--since", "--poll", "--detached", "does not exist yet"] {
+            assert!(help.contains(word), "watch help lacks {word}");
+        }
+        assert!(!help.contains("USAGE OVER TIME"), "{help}");
+    }
     let out = run(&["-V"], b"");
     assert_eq!(
         stdout(&out),

@@ -214,6 +214,70 @@ fn watch_by_polling() {
     watches_a_tree(&["--ndjson", "--poll"], "watch-poll");
 }
 
+/// `aegon watch` with the default folders of a home made here: Claude Code's `projects/`
+/// exists, Codex's `~/.codex/sessions` and Claude Code's `sessions/` do not yet.
+fn picks_up_roots_created_later(extra: &[&str], name: &str) {
+    let dir = temp_dir(name);
+    let home = dir.join("home");
+    let claude = home.join(".claude");
+    std::fs::create_dir_all(claude.join("projects/p")).unwrap();
+    append(&claude.join("projects/p/a.jsonl"), &prompt("history"));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_aegon"))
+        .args(["watch", "--ndjson", "-q"])
+        .args(extra)
+        .env("HOME", &home)
+        .env_remove("CODEX_HOME")
+        .env_remove("XDG_DATA_HOME")
+        .env_remove("CLAUDE_CONFIG_DIR")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, lines) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let f = Following { child, lines };
+    assert_eq!(f.prompts(1), ["history"]);
+    // Codex's folder and its parent appear after aegon started (two levels: ~/.codex, then
+    // sessions/ and a dated folder), a transcript in it at once.
+    let codex = home.join(".codex/sessions/2026/01/01");
+    std::fs::create_dir_all(&codex).unwrap();
+    append(
+        &codex.join("rollout-1.jsonl"),
+        &prompt("codex root appeared"),
+    );
+    assert_eq!(f.prompts(1), ["codex root appeared"]);
+    // Written to later: followed as any watched file is.
+    append(&codex.join("rollout-1.jsonl"), &prompt("codex appended"));
+    assert_eq!(f.prompts(1), ["codex appended"]);
+    // Claude Code's sessions/ (its parent existed from the start).
+    std::fs::create_dir_all(claude.join("sessions")).unwrap();
+    append(
+        &claude.join("sessions/s.jsonl"),
+        &prompt("sessions root appeared"),
+    );
+    assert_eq!(f.prompts(1), ["sessions root appeared"]);
+    drop(f);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn watch_picks_up_a_root_created_later_with_notifications() {
+    picks_up_roots_created_later(&[], "late-root");
+}
+
+#[test]
+fn watch_picks_up_a_root_created_later_polling() {
+    picks_up_roots_created_later(&["--poll"], "late-root-poll");
+}
+
 #[test]
 fn watch_uses_claude_config_dir_and_says_when_there_is_nothing() {
     let dir = temp_dir("watch-empty");

@@ -1471,3 +1471,47 @@ fn a_copys_limit_message_counts_over_the_copy_as_without_the_index() {
     }
     let _ = std::fs::remove_dir_all(&data);
 }
+
+#[test]
+fn a_status_line_reading_past_its_reset_is_not_recorded_nor_shown() {
+    use std::io::Write;
+    let data = temp("expired-reading");
+    let f = fixture("mattjoyce__vestig__session.jsonl");
+    let f = f.to_str().unwrap();
+    // resets_at 1,000,000,000 s is 2001-09-09: long past on any clock this runs on; the 7-day
+    // window resets in 2100.
+    let mut child = aegon(
+        &data,
+        &[
+            "statusline",
+            "--color",
+            "never",
+            "--format",
+            "{five_hour}|{seven_day}",
+        ],
+    )
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin
+        .write_all(
+            br#"{"rate_limits":{"five_hour":{"used_percentage":92,"resets_at":1000000000},"seven_day":{"used_percentage":41,"resets_at":4102444800}}}"#,
+        )
+        .unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "5h reset|7d 41%"
+    );
+    let blocks = run_json(&data, &["usage", "blocks", "--json", f]);
+    let official = blocks["official"].as_array().unwrap();
+    assert_eq!(official.len(), 1, "{official:?}");
+    assert_eq!(official[0]["window"], "seven_day");
+    assert_eq!(official[0]["expired"], false);
+    let _ = std::fs::remove_dir_all(&data);
+}

@@ -2,7 +2,8 @@
 //!
 //! Properties checked with proptest, at two levels: the line splitter on arbitrary bytes, and
 //! the whole pipeline (lines → events → NDJSON) on real transcript lines mixed with hostile
-//! ones (CRLF, a BOM, blank lines, invalid UTF-8, NUL bytes, over-long and truncated lines).
+//! ones (CRLF, a BOM, blank lines, invalid UTF-8, NUL bytes, records run together on one line,
+//! over-long and truncated lines).
 
 use aegon::render::ndjson::NdjsonRenderer;
 use aegon::{Options, Pipeline};
@@ -56,6 +57,10 @@ fn mixed_input() -> Vec<u8> {
         b"\r\n\n   \n{\"type\":\"user\",\"message\":{\"content\":\"caf\xE9\"}}\r\n",
     );
     input.extend_from_slice(b"{\"a\":\"\0\0\"}\nnot json\n");
+    // Records run together (a lost newline), with whitespace between two of them.
+    input.extend_from_slice(
+        b"{\"type\":\"user\",\"message\":{\"content\":\"}{\"}}{\"a\":1} {\"type\":\"user\"}\n",
+    );
     input.extend_from_slice(&heavy);
     input.extend_from_slice(b"{\"type\":\"assistant\",\"message\":{\"id\":\"m\"");
     input

@@ -6,3 +6,4 @@ pub mod html;
 pub mod otlp;
 pub mod statusline;
 pub mod usage;
+pub mod watch;

@@ -31,7 +31,9 @@ USAGE:
     Shows the model, the session's cost, the context fill, today's cost, the
     active 5-hour block (time left, burn rate; an estimate) and, for Pro/Max
     subscribers, the official 5-hour and 7-day limits Claude Code passes in
-    rate_limits. Each official reading is recorded in the usage index with its
+    rate_limits. A window whose reset time has passed shows as \"5h reset\" (its
+    figure, from the last API response, no longer holds) until Claude Code passes
+    a new one. Each current reading is recorded in the usage index with its
     time, so aegon usage blocks can show it later. The index is updated with what
     the session's transcript gained; the other transcripts at most once a minute.
     Always exits 0 with some text.
@@ -360,7 +362,9 @@ fn update_and_read(
             ledger.update(&roots, &[], &mut quiet)?;
         }
     }
-    for (window, used, resets) in &input.limits {
+    // A reading whose window has already reset says nothing about the window now: not kept.
+    let current = |resets: &Option<i64>| resets.is_none_or(|at| at > now);
+    for (window, used, resets) in input.limits.iter().filter(|(_, _, r)| current(r)) {
         ledger.record_reading(&LimitReading {
             read_ms: now,
             window: window.clone(),
@@ -469,7 +473,10 @@ fn fields(
     push("cc_cost", input.cc_cost.map(money), 0);
     push(
         "context",
-        input.context_percent.map(|p| format!("ctx {p:.0}%")),
+        // Percentages are floored: 99.6% is not yet full, so never shown as 100%.
+        input
+            .context_percent
+            .map(|p| format!("ctx {:.0}%", p.floor())),
         input.context_percent.map_or(0, level_of),
     );
     push(
@@ -520,14 +527,24 @@ fn fields(
     );
     for (window, label) in [("five_hour", "5h"), ("seven_day", "7d")] {
         let reading = input.limits.iter().find(|(w, _, _)| w == window);
+        // A window whose reset time has passed (Claude Code's JSON repeats the last API
+        // response's figures until the next response) starts again from nothing: its figure
+        // no longer holds, and is shown as reset, without a percentage or a time.
+        let expired = reading.is_some_and(|(_, _, at)| at.is_some_and(|at| at <= now));
         push(
             if window == "five_hour" {
                 "five_hour"
             } else {
                 "seven_day"
             },
-            reading.map(|(_, used, _)| format!("{label} {used:.0}%")),
-            reading.map_or(0, |(_, used, _)| level_of(*used)),
+            reading.map(|(_, used, _)| {
+                if expired {
+                    format!("{label} reset")
+                } else {
+                    format!("{label} {:.0}%", used.floor())
+                }
+            }),
+            reading.map_or(0, |(_, used, _)| if expired { 0 } else { level_of(*used) }),
         );
         push(
             if window == "five_hour" {
@@ -537,6 +554,7 @@ fn fields(
             },
             reading
                 .and_then(|(_, _, at)| *at)
+                .filter(|_| !expired)
                 .map(|at| time::format_local(at, tz)),
             5,
         );
@@ -704,6 +722,61 @@ mod tests {
             serde_json::from_str(r#"{"rate_limits":{"seven_day":{"used_percentage":1001}}}"#)
                 .unwrap();
         assert_eq!(Input::from_json(&v).limits, []);
+    }
+
+    #[test]
+    fn percentages_are_floored_so_100_means_the_limit_is_reached() {
+        let v: Value = serde_json::from_str(
+            r#"{"context_window":{"used_percentage":99.99},
+                "rate_limits":{"five_hour":{"used_percentage":99.6},
+                               "seven_day":{"used_percentage":100}}}"#,
+        )
+        .unwrap();
+        let line = render(
+            &Input::from_json(&v),
+            &Figures::default(),
+            Some("{context} {five_hour} {seven_day}"),
+            false,
+            None,
+            0,
+            &TimeZone::UTC,
+        );
+        assert_eq!(line, "ctx 99% 5h 99% 7d 100%");
+    }
+
+    #[test]
+    fn a_window_past_its_reset_time_is_shown_as_reset() {
+        // A fixed clock: 2026-01-29 00:00:00 UTC (1,769,644,800 s); the 5-hour window reset a
+        // second before it, the 7-day one resets a second after.
+        let now = 1_769_644_800_000;
+        let v: Value = serde_json::from_str(
+            r#"{"rate_limits":{"five_hour":{"used_percentage":87,"resets_at":1769644799},
+                               "seven_day":{"used_percentage":41,"resets_at":1769644801}}}"#,
+        )
+        .unwrap();
+        let i = Input::from_json(&v);
+        let f = Figures::default();
+        let tz = TimeZone::UTC;
+        let template = Some("{five_hour} {five_hour_reset} | {seven_day} {seven_day_reset}");
+        assert_eq!(
+            render(&i, &f, template, false, None, now, &tz),
+            format!(
+                "5h reset - | 7d 41% {}",
+                time::format_local(1_769_644_801_000, &tz)
+            )
+        );
+        assert_eq!(
+            render(&i, &f, None, false, None, now, &tz),
+            "5h reset · 7d 41%"
+        );
+        // A reset at the very instant counts as passed; without a reset time, a figure holds.
+        let at_reset = render(&i, &f, template, false, None, now + 1000, &tz);
+        assert_eq!(at_reset, "5h reset - | 7d reset -");
+        let v: Value =
+            serde_json::from_str(r#"{"rate_limits":{"five_hour":{"used_percentage":87}}}"#)
+                .unwrap();
+        let line = render(&Input::from_json(&v), &f, None, false, None, now, &tz);
+        assert_eq!(line, "5h 87%");
     }
 
     #[test]

@@ -149,6 +149,20 @@ pub(crate) fn color_value(v: OsString) -> Result<Option<bool>, lexopt::Error> {
     }
 }
 
+/// The report names `aegon usage` takes, as the unknown-report error lists them.
+const REPORTS: &str = "daily, weekly, monthly, sessions, projects, blocks";
+
+/// Whether the first word, not a report's name, was meant as one: a bare word (letters,
+/// digits, `-`, `_`) that names no file or folder. A real file of that name is still a path.
+fn looks_like_a_report(v: &std::ffi::OsStr) -> bool {
+    let word = v.to_str().is_some_and(|w| {
+        w.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+            && w.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    });
+    word && !Path::new(v).exists()
+}
+
 fn parse(args: Vec<OsString>, now: i64) -> Result<Option<Options>, lexopt::Error> {
     use lexopt::prelude::*;
     let mut parser = lexopt::Parser::from_args(args);
@@ -253,6 +267,12 @@ fn parse(args: Vec<OsString>, now: i64) -> Result<Option<Options>, lexopt::Error
                 };
                 match kind {
                     Some(k) => o.kind = k,
+                    None if looks_like_a_report(&v) => {
+                        return Err(custom(format!(
+                            "unknown report `{}`: the reports are {REPORTS} (and no file or folder of that name exists)",
+                            v.to_string_lossy()
+                        )))
+                    }
                     None => o.paths.push(v.into()),
                 }
                 kind_given = true;
@@ -546,6 +566,12 @@ fn local_time(ms: i64, tz: &TimeZone) -> String {
     time::format_local(ms, tz)
 }
 
+/// Whether an official reading no longer holds at `now`: its window has reset since (at its
+/// reset time or later), so its figure is of a window that is over.
+fn expired(r: &LimitReading, now: i64) -> bool {
+    r.resets_at_ms.is_some_and(|at| at <= now)
+}
+
 fn write_blocks(
     out: &mut impl Write,
     o: &Options,
@@ -582,6 +608,7 @@ fn write_blocks(
                 "resetsAt": r.resets_at_ms.map(rfc3339),
                 "readAt": rfc3339(r.read_ms),
                 "ageSeconds": (now - r.read_ms) / 1000,
+                "expired": expired(r, now),
             })
         })
         .collect();
@@ -744,15 +771,25 @@ fn write_blocks(
         writeln!(out)?;
         writeln!(out, "{bold}Official limits{reset} (Claude Code's rate_limits, as last read by aegon statusline)")?;
         for r in readings {
-            writeln!(
-                out,
-                "  {:<10} {:>5.1}% used  resets {}  read {} ago",
-                r.window,
-                r.used_percent,
-                r.resets_at_ms
-                    .map_or_else(|| "unknown".to_owned(), |ms| local_time(ms, tz)),
-                hm((now - r.read_ms) / 60_000)
-            )?;
+            match r.resets_at_ms.filter(|_| expired(r, now)) {
+                Some(at) => writeln!(
+                    out,
+                    "  {:<10} {dim}expired: reset at {} since it was read {} ago ({:.1}% used then){reset}",
+                    r.window,
+                    local_time(at, tz),
+                    hm((now - r.read_ms) / 60_000),
+                    r.used_percent,
+                )?,
+                None => writeln!(
+                    out,
+                    "  {:<10} {:>5.1}% used  resets {}  read {} ago",
+                    r.window,
+                    r.used_percent,
+                    r.resets_at_ms
+                        .map_or_else(|| "unknown".to_owned(), |ms| local_time(ms, tz)),
+                    hm((now - r.read_ms) / 60_000)
+                )?,
+            }
         }
     }
     Ok(())
@@ -816,6 +853,68 @@ mod tests {
 
     fn args(a: &[&str]) -> Vec<OsString> {
         a.iter().map(OsString::from).collect()
+    }
+
+    #[test]
+    fn an_official_reading_past_its_reset_is_shown_expired() {
+        // A fixed clock: 2026-01-29 00:00:00 UTC. The 5-hour reading (read 3 h before) reset an
+        // hour ago; the 7-day one (read then too) resets in two days.
+        let now = 1_769_644_800_000;
+        let hour = 3_600_000;
+        let reading = |window: &str, used: f64, resets: i64| LimitReading {
+            read_ms: now - 3 * hour,
+            window: window.to_owned(),
+            used_percent: used,
+            resets_at_ms: Some(resets),
+            session: None,
+        };
+        let readings = [
+            reading("five_hour", 92.0, now - hour),
+            reading("seven_day", 41.5, now + 48 * hour),
+        ];
+        let tz = TimeZone::UTC;
+        let entries = Entries::default();
+        let o = parse(args(&["blocks"]), 0).unwrap().unwrap();
+        let mut out = Vec::new();
+        write_blocks(&mut out, &o, &entries, &readings, &tz, now, false).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let five = text.lines().find(|l| l.contains("five_hour")).unwrap();
+        assert!(five.contains("expired: reset at"), "{text}");
+        assert!(
+            five.contains(&time::format_local(now - hour, &tz)),
+            "{text}"
+        );
+        assert!(five.contains("read 3h00m ago (92.0% used then)"), "{text}");
+        assert!(!five.contains("92.0% used  resets"), "{text}");
+        let seven = text.lines().find(|l| l.contains("seven_day")).unwrap();
+        assert!(seven.contains("41.5% used  resets"), "{text}");
+
+        let o = parse(args(&["blocks", "--json"]), 0).unwrap().unwrap();
+        let mut out = Vec::new();
+        write_blocks(&mut out, &o, &entries, &readings, &tz, now, false).unwrap();
+        let doc: Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(doc["official"][0]["window"], "five_hour");
+        assert_eq!(doc["official"][0]["expired"], true);
+        assert_eq!(doc["official"][1]["expired"], false);
+    }
+
+    #[test]
+    fn an_unknown_report_is_named_unless_a_file_has_that_name() {
+        let err = parse(args(&["fortnightly"]), 0).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "unknown report `fortnightly`: the reports are daily, weekly, monthly, sessions, \
+             projects, blocks (and no file or folder of that name exists)"
+        );
+        // A path-like word that does not exist is still taken as a path (its error says so).
+        let o = parse(args(&["no/such.jsonl"]), 0).unwrap().unwrap();
+        assert_eq!(o.paths, [PathBuf::from("no/such.jsonl")]);
+        // A bare word that names a real folder (tests run in the crate's folder): a path.
+        assert!(Path::new("src").is_dir());
+        let o = parse(args(&["src"]), 0).unwrap().unwrap();
+        assert_eq!(o.paths, [PathBuf::from("src")]);
+        assert!(looks_like_a_report("fortnightly".as_ref()));
+        assert!(!looks_like_a_report("src".as_ref()));
     }
 
     #[test]

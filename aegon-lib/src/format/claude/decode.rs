@@ -26,10 +26,78 @@ const SYNTHETIC_MODEL: &str = "<synthetic>";
 /// surrogate escapes become U+FFFD in every string of the line ([`crate::format::claude::repair::lone_surrogates`],
 /// silently: the text is what Claude Code meant to write; looked for only when reading failed
 /// somewhere or in the raw values passed on undecoded, so a clean line pays nothing), records padded with NUL or other control bytes on their
-/// line are cut out and read ([`crate::format::claude::repair::segments`]), and members that cannot be read are
+/// line are cut out and read ([`crate::format::claude::repair::segments`]), records run
+/// together on one line (`{…}{…}`, a lost newline) are cut at each object's end and each read
+/// on its own ([`crate::format::claude::repair::run_together`]), and members that cannot be read are
 /// skipped ([`crate::format::claude::record::Record::problems`]). Each of these but the surrogates is said in
 /// one `Malformed` event with `recovered: true`, before the line's other events.
 pub fn decode_line<F>(file: &str, line: Line<'_>, mut emit: F) -> ControlFlow<()>
+where
+    F: for<'e> FnMut(Event<'e>) -> ControlFlow<()>,
+{
+    // A byte-order mark on a line but the first (the splitter drops that one): files joined
+    // together. Named, skipped, and the rest of the line read as a line of its own.
+    if let Some(rest) = line.bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        let note = format!(
+            "a byte-order mark (U+FEFF) in mid-file at byte {} (files joined together?): skipped",
+            line.offset
+        );
+        let len = line.bytes.len() as u64;
+        let inner = Line {
+            bytes: rest,
+            offset: line.offset + 3,
+            ..line
+        };
+        let mut first = true;
+        let flow = decode_clean(file, inner, |mut e| {
+            if std::mem::take(&mut first) {
+                if let EventKind::Malformed(m) = &mut e.kind {
+                    // The line's own fault: said together with the mark, as one problem.
+                    m.message = format!("{note}; {}", m.message);
+                    m.len = len;
+                    return emit(e);
+                }
+                emit(bom_event(
+                    line.source(file),
+                    line.offset,
+                    len,
+                    note.clone(),
+                    true,
+                ))?;
+            }
+            emit(e)
+        });
+        if first {
+            // Nothing after the mark.
+            return emit(bom_event(line.source(file), line.offset, len, note, false));
+        }
+        return flow;
+    }
+    decode_clean(file, line, emit)
+}
+
+/// The event for a byte-order mark in mid-file; `recovered` when the rest of its line was read.
+fn bom_event<'e>(
+    source: Source<'e>,
+    at: u64,
+    len: u64,
+    message: String,
+    recovered: bool,
+) -> Event<'e> {
+    bare_event(
+        source,
+        EventKind::Malformed(Malformed {
+            reason: MalformedReason::InvalidJson,
+            message,
+            error_offset: at,
+            len,
+            recovered,
+        }),
+    )
+}
+
+/// [`decode_line`] for a line without a byte-order mark at its start.
+fn decode_clean<F>(file: &str, line: Line<'_>, mut emit: F) -> ControlFlow<()>
 where
     F: for<'e> FnMut(Event<'e>) -> ControlFlow<()>,
 {
@@ -88,36 +156,74 @@ where
             record_events(source, record, &mut emit)
         }
         Err(err) => {
-            let Some((pieces, padding)) = crate::format::claude::repair::segments(text) else {
-                return emit(malformed_event(source, &line, &at, &err, repaired.as_ref()));
+            use crate::format::claude::repair::{run_together, segments};
+            // Crash padding cut first: the records between the runs of control bytes. Then
+            // records run together (a lost newline), in the line or in a piece of it.
+            let (pieces, padding) = match segments(text) {
+                Some((pieces, padding)) => (pieces, Some(padding)),
+                None => match run_together(text, err.offset) {
+                    Some(pieces) => (pieces, None),
+                    None => {
+                        return emit(malformed_event(source, &line, &at, &err, repaired.as_ref()))
+                    }
+                },
             };
-            // Crash padding: the records between the runs of control bytes, each on its own.
             let mut records = Vec::new();
             let mut lost = Vec::new();
-            for (at, piece) in pieces {
+            // Per run of records on one line: where each record after the first starts.
+            let mut joins: Vec<Vec<usize>> = Vec::new();
+            if padding.is_none() {
+                joins.push(pieces[1..].iter().map(|(at, _)| *at).collect());
+            }
+            for (start, piece) in pieces {
                 match crate::format::claude::record::parse_record(piece) {
-                    Ok(record) => records.push((at, record)),
-                    Err(e) => lost.push((at, e)),
+                    Ok(record) => records.push((start, record)),
+                    // A piece between padding may hold records run together; a piece cut
+                    // from such a run is one object or the rest, and is not cut again.
+                    Err(e) => match padding.and_then(|_| run_together(piece, e.offset)) {
+                        Some(run) => {
+                            joins.push(run[1..].iter().map(|(at, _)| start + at).collect());
+                            for (at, p) in run {
+                                match crate::format::claude::record::parse_record(p) {
+                                    Ok(record) => records.push((start + at, record)),
+                                    Err(e) => lost.push((start + at, e)),
+                                }
+                            }
+                        }
+                        None => lost.push((start, e)),
+                    },
                 }
             }
             if records.is_empty() {
-                return emit(padding_event(source, &line, &at, padding, &lost));
+                return match padding {
+                    Some(padding) => emit(padding_event(source, &line, &at, padding, &lost)),
+                    None => emit(malformed_event(source, &line, &at, &err, repaired.as_ref())),
+                };
             }
-            report.add(
-                if padding.nul {
-                    MalformedReason::NulBytes
-                } else {
-                    MalformedReason::InvalidJson
-                },
-                at(padding.first),
-                format!(
-                    "{} around the record{} on this line (crash padding); {} record{} read",
-                    padding.describe(at),
-                    plural(records.len()),
-                    records.len(),
-                    plural(records.len()),
-                ),
-            );
+            if let Some(padding) = padding {
+                report.add(
+                    if padding.nul {
+                        MalformedReason::NulBytes
+                    } else {
+                        MalformedReason::InvalidJson
+                    },
+                    at(padding.first),
+                    format!(
+                        "{} around the record{} on this line (crash padding); {} record{} read",
+                        padding.describe(at),
+                        plural(records.len()),
+                        records.len(),
+                        plural(records.len()),
+                    ),
+                );
+            }
+            for run in &joins {
+                report.add(
+                    MalformedReason::InvalidJson,
+                    at(run[0]),
+                    run_together_message(run, &at),
+                );
+            }
             for (start, e) in &lost {
                 let at = at(*start + e.offset);
                 report.add(
@@ -136,6 +242,19 @@ where
             ControlFlow::Continue(())
         }
     }
+}
+
+/// What a run of records on one line is said as: "a newline seems missing before byte N: 2
+/// JSON texts run together on this line, each read on its own"; `starts` are where the texts
+/// after the first start in the line's text, `disk` turns them into file offsets.
+fn run_together_message(starts: &[usize], disk: &dyn Fn(usize) -> u64) -> String {
+    let bytes: Vec<String> = starts.iter().map(|&s| disk(s).to_string()).collect();
+    format!(
+        "a newline seems missing before byte{} {}: {} JSON texts run together on this line, each read on its own",
+        plural(bytes.len()),
+        bytes.join(", "),
+        bytes.len() + 1,
+    )
 }
 
 /// Whether a line read as `parsed` may hold lone surrogate escapes that matter: it failed, a
@@ -1089,6 +1208,105 @@ mod tests {
         assert_eq!(
             decode_bytes(b"{\"type\":\0\0"),
             ["malformed nul_bytes @1008"]
+        );
+    }
+
+    /// The message of the first event of a line at offset 1000, if it is `Malformed`.
+    fn first_message(bytes: &[u8]) -> Option<String> {
+        let mut out = None;
+        let line = Line {
+            bytes,
+            number: 1,
+            offset: 1000,
+            terminated: true,
+        };
+        let _ = decode_line("t", line, |e| {
+            if let EventKind::Malformed(m) = &e.kind {
+                out.get_or_insert_with(|| m.message.clone());
+            }
+            ControlFlow::Continue(())
+        });
+        out
+    }
+
+    #[test]
+    fn a_byte_order_mark_in_mid_file_is_named_and_skipped() {
+        let record = r#"{"type":"user","message":{"content":"b"}}"#;
+        let mut line = b"\xEF\xBB\xBF".to_vec();
+        line.extend_from_slice(record.as_bytes());
+        assert_eq!(
+            decode_bytes(&line),
+            ["malformed invalid_json @1000", "user_prompt b"]
+        );
+        let message = first_message(&line).unwrap();
+        assert!(
+            message.starts_with("a byte-order mark (U+FEFF) in mid-file at byte 1000"),
+            "{message}"
+        );
+        // A mark before a broken record: one problem, both said.
+        let mut line = b"\xEF\xBB\xBF".to_vec();
+        line.extend_from_slice(br#"{"type":"user",}"#);
+        assert_eq!(decode_bytes(&line), ["malformed invalid_json @1018"]);
+        let message = first_message(&line).unwrap();
+        assert!(message.contains("U+FEFF) in mid-file"), "{message}");
+        assert!(message.contains("invalid JSON"), "{message}");
+        // A mark alone.
+        assert_eq!(
+            decode_bytes(b"\xEF\xBB\xBF"),
+            ["malformed invalid_json @1000"]
+        );
+    }
+
+    #[test]
+    fn records_run_together_on_one_line_are_each_read_and_reported() {
+        let a = r#"{"type":"user","message":{"content":"a"}}"#;
+        let b = r#"{"type":"user","message":{"content":"b {\"}{"}}"#;
+        let c = r#"{"type":"user","message":{"content":"c"}}"#;
+        // Three records, a newline lost after the first and the second (with a space left).
+        let line = format!("{a}{b} \t{c}");
+        let (second, third) = (1000 + a.len(), 1000 + a.len() + b.len() + 2);
+        assert_eq!(
+            decode_bytes(line.as_bytes()),
+            [
+                format!("malformed invalid_json @{second}"),
+                "user_prompt a".to_owned(),
+                "user_prompt b {\"}{".to_owned(),
+                "user_prompt c".to_owned(),
+            ]
+        );
+        assert_eq!(
+            first_message(line.as_bytes()).as_deref(),
+            Some(
+                format!(
+                    "a newline seems missing before bytes {second}, {third}: 3 JSON texts run together on this line, each read on its own"
+                )
+                .as_str()
+            )
+        );
+        // A record and then text that is not one: the record is read, the rest reported.
+        let line = format!("{a} x");
+        assert_eq!(
+            decode_bytes(line.as_bytes()),
+            [
+                format!("malformed invalid_json @{}", second + 1),
+                "user_prompt a".to_owned()
+            ]
+        );
+        // Records run together between crash padding: both read.
+        let mut padded = format!("{a}{c}").into_bytes();
+        padded.extend_from_slice(&[0; 4]);
+        assert_eq!(
+            decode_bytes(&padded),
+            [
+                format!("malformed nul_bytes @{}", 1000 + a.len() + c.len()),
+                "user_prompt a".to_owned(),
+                "user_prompt c".to_owned(),
+            ]
+        );
+        // A broken first record is not cut: the line is lost as before.
+        assert_eq!(
+            decode_bytes(format!(r#"{{"type":"user",}}{c}"#).as_bytes()),
+            ["malformed invalid_json @1015"]
         );
     }
 

@@ -14,7 +14,12 @@
 //!   allows those bytes raw, inside strings or out, so [`segments`] can cut the line at runs of
 //!   them and each piece be read on its own.
 //!
-//! Neither costs anything on a clean line. Both are looked for only when reading failed
+//! - **Records run together**: two or more records on one line (`{…}{…}`, JSON whitespace
+//!   allowed between), what a lost newline leaves when a file is damaged or two writers
+//!   interleave. [`run_together`] cuts the line at each top-level object's end, found by the
+//!   scanner's [`crate::format::claude::scan::value_end`], so each is read on its own.
+//!
+//! None costs anything on a clean line. Both are looked for only when reading failed
 //! somewhere (a line that would not parse, a member serde could not decode), and in the raw
 //! JSON values passed on undecoded (tool inputs and results, error objects), which
 //! [`has_lone_surrogate`] checks with one SIMD search for `\u` over their bytes alone.
@@ -114,6 +119,61 @@ pub fn lone_surrogates(text: &str) -> Option<Repaired> {
         first,
         count: lone.len(),
     })
+}
+
+/// JSON whitespace, as the scanner skips it.
+fn is_json_ws(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
+}
+
+/// The records of a line that holds several JSON objects one after another (`{…}{…}{…}`, JSON
+/// whitespace allowed between them): what a lost newline leaves. `stopped_at` is the offset at
+/// which reading the line as one record failed ([`crate::format::claude::record::RecordError::offset`]).
+///
+/// `None` unless the line starts with a complete top-level object (its brackets and strings
+/// balance, as [`crate::format::claude::scan::value_end`] checks) and `stopped_at` is the first
+/// non-whitespace byte after it, with more text there: reading stopped at trailing text after a
+/// whole object, not inside one. Otherwise each piece with its offset in `text`, at least two:
+/// every complete object in turn, and, when the rest of the line does not start one or breaks
+/// off, that rest (trimmed of whitespace) as the last piece, for the caller to try and report.
+pub fn run_together(text: &str, stopped_at: usize) -> Option<Vec<(usize, &str)>> {
+    use crate::format::claude::scan::value_end;
+    let b = text.as_bytes();
+    let skip_ws = |mut i: usize| {
+        while b.get(i).copied().is_some_and(is_json_ws) {
+            i += 1;
+        }
+        i
+    };
+    let start = skip_ws(0);
+    if b.get(start) != Some(&b'{') {
+        return None;
+    }
+    let end = value_end(text, start).ok()?;
+    let mut i = skip_ws(end);
+    if i != stopped_at || i >= b.len() {
+        return None;
+    }
+    let mut pieces = vec![(start, text.get(start..end)?)];
+    while i < b.len() {
+        let end = if b[i] == b'{' {
+            value_end(text, i).ok()
+        } else {
+            None
+        };
+        match end {
+            Some(end) => {
+                pieces.push((i, text.get(i..end)?));
+                i = skip_ws(end);
+            }
+            None => {
+                let rest = text.get(i..)?.trim_end_matches([' ', '\t', '\n', '\r']);
+                pieces.push((i, rest));
+                break;
+            }
+        }
+    }
+    Some(pieces)
 }
 
 /// True for a byte a crash leaves around records: NUL and the other C0 control bytes but tab,
@@ -284,6 +344,34 @@ mod tests {
         let v: serde_json::Value = serde_json::from_str(&r.text).unwrap();
         assert_eq!(v["a"], "x\u{fffd}y");
         assert_eq!(v["b"]["c"], "\u{fffd}");
+    }
+
+    #[test]
+    fn records_run_together_are_cut_at_each_objects_end() {
+        // Offsets counted by hand: `{"a":1}` is 7 bytes, `{"b":"}{"}` 10.
+        let text = r#"{"a":1}{"b":"}{"}  {"c":[{}]}"#;
+        assert_eq!(
+            run_together(text, 7),
+            Some(vec![
+                (0, r#"{"a":1}"#),
+                (7, r#"{"b":"}{"}"#),
+                (19, r#"{"c":[{}]}"#)
+            ])
+        );
+        // Trailing text that is not an object, and an object cut off, are left as the rest.
+        assert_eq!(
+            run_together(r#"{"a":1} x y "#, 8),
+            Some(vec![(0, r#"{"a":1}"#), (8, "x y")])
+        );
+        assert_eq!(
+            run_together(r#"{"a":1}{"b":"#, 7),
+            Some(vec![(0, r#"{"a":1}"#), (7, r#"{"b":"#)])
+        );
+        // Reading stopped inside the first object, or the line is not an object: no cut.
+        assert_eq!(run_together(r#"{"a":1,}{"b":2}"#, 6), None);
+        assert_eq!(run_together(r#"[1]{"b":2}"#, 3), None);
+        assert_eq!(run_together(r#"{"a":1}"#, 7), None);
+        assert_eq!(run_together(r#"{"a":1}{"b":2}"#, 3), None);
     }
 
     #[test]

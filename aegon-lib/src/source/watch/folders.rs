@@ -8,6 +8,11 @@
 //! many watches, network file systems) or with `--poll`, the rescan runs every 500 ms, and aegon
 //! says so. Quiet files are parked (their handles closed) so thousands can be followed.
 //!
+//! A root that does not exist yet (an agent's folder, created when that agent first runs) is
+//! waited for: its nearest existing parent is watched alone (not its tree), and each change
+//! there only makes aegon look whether the root has appeared (also at each rescan); once it
+//! has, its tree is watched and what is in it read from its start, as a new folder is.
+//!
 //! Symbolic links to folders and files are followed as [`crate::source::tree`] walks them (each real
 //! file once, loops reported and not followed). Notifications do not follow links (aegon asks
 //! notify not to, so that loops stay under the walk's control), so each folder the walk reached
@@ -26,7 +31,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use notify::{RecursiveMode, Watcher};
 
-use super::notifications::{watch_changes, Notification};
+use super::notifications::{wake_on_changes, watch_changes_into, Notification};
 use crate::pipeline::Pipeline;
 use crate::render::Renderer;
 use crate::source::follow::{Change, Tail};
@@ -50,6 +55,40 @@ const PARK_AFTER: Duration = Duration::from_secs(10);
 ///
 /// Errors: a sentence saying which folders were tried, when none exists (or `HOME` is unset).
 pub fn default_roots() -> Result<Vec<PathBuf>, String> {
+    let (candidates, tried) = candidate_roots()?;
+    let mut seen = BTreeSet::new();
+    let roots: Vec<PathBuf> = candidates
+        .into_iter()
+        .filter(|d| d.is_dir())
+        .filter(|d| FileId::of(d).map_or(true, |id| seen.insert(id)))
+        .collect();
+    if roots.is_empty() {
+        return Err(format!(
+            "no transcripts found (none of {} exists); set CLAUDE_CONFIG_DIR or give the folders to read (aegon demo shows the dashboard on a session shipped with aegon)",
+            tried.join(", ")
+        ));
+    }
+    Ok(roots)
+}
+
+/// [`default_roots`], then the default folders that do not exist yet (an agent installed, or
+/// first run, after aegon started creates its folder): what `aegon watch` watches.
+/// [`watch_folders`] watches the nearest existing parent of each missing one and reads it
+/// once it appears. Errors as [`default_roots`] does, when none exists.
+pub fn default_roots_to_watch() -> Result<Vec<PathBuf>, String> {
+    let mut roots = default_roots()?;
+    let (candidates, _) = candidate_roots()?;
+    for d in candidates {
+        if !d.exists() && !roots.contains(&d) {
+            roots.push(d);
+        }
+    }
+    Ok(roots)
+}
+
+/// Every default folder, whether or not it exists, in [`default_roots`]' order, and the ones
+/// named when none exists.
+fn candidate_roots() -> Result<(Vec<PathBuf>, Vec<String>), String> {
     let home = std::env::var_os("HOME").map(PathBuf::from);
     let bases: Vec<PathBuf> = match std::env::var_os("CLAUDE_CONFIG_DIR") {
         Some(dirs) if !dirs.is_empty() => dirs
@@ -74,26 +113,17 @@ pub fn default_roots() -> Result<Vec<PathBuf>, String> {
             .map(PathBuf::from)
     };
     let others = other_agent_roots(home.as_deref(), &env);
-    let mut seen = BTreeSet::new();
-    let roots: Vec<PathBuf> = bases
+    let tried: Vec<String> = bases
+        .iter()
+        .map(|b| b.join("projects").display().to_string())
+        .chain(others.iter().map(|(_, p)| p.display().to_string()))
+        .collect();
+    let candidates = bases
         .iter()
         .flat_map(|b| [b.join("projects"), b.join("sessions")])
-        .chain(others.iter().map(|(_, p)| p.clone()))
-        .filter(|d| d.is_dir())
-        .filter(|d| FileId::of(d).map_or(true, |id| seen.insert(id)))
+        .chain(others.into_iter().map(|(_, p)| p))
         .collect();
-    if roots.is_empty() {
-        let tried: Vec<String> = bases
-            .iter()
-            .map(|b| b.join("projects").display().to_string())
-            .chain(others.iter().map(|(_, p)| p.display().to_string()))
-            .collect();
-        return Err(format!(
-            "no transcripts found (none of {} exists); set CLAUDE_CONFIG_DIR or give the folders to read (aegon demo shows the dashboard on a session shipped with aegon)",
-            tried.join(", ")
-        ));
-    }
-    Ok(roots)
+    Ok((candidates, tried))
 }
 
 /// Other agents' session folders, whether or not they exist, in this order:
@@ -276,12 +306,21 @@ pub fn watch_folders<R: Renderer>(
         since,
         poll: force_poll,
     } = options;
+    // Roots that do not exist yet are looked for at each wake-up, woken by a watch on their
+    // nearest existing parent, and read from their start once they appear.
+    let (mut roots, mut pending): (Vec<PathBuf>, Vec<PathBuf>) =
+        roots.iter().cloned().partition(|r| r.exists());
     let mut watcher = None;
     // No sender while polling: waiting is sleeping.
+    let (tx, changes) = mpsc::channel();
     let mut rx = mpsc::channel().1;
     if !force_poll {
-        match watch_changes(roots.iter().map(PathBuf::as_path), RecursiveMode::Recursive) {
-            Ok((w, changes)) => {
+        match watch_changes_into(
+            tx.clone(),
+            roots.iter().map(PathBuf::as_path),
+            RecursiveMode::Recursive,
+        ) {
+            Ok(w) => {
                 watcher = Some(w);
                 rx = changes;
             }
@@ -302,7 +341,7 @@ pub fn watch_folders<R: Renderer>(
     let now = SystemTime::now();
     let mut history: Vec<(Option<SystemTime>, PathBuf)> = Vec::new();
     // The first scan says what cannot be read (later rescans stay quiet about it).
-    let first_scan = scan(roots, &mut |path, e| {
+    let first_scan = scan(&roots, &mut |path, e| {
         notes(&format!("{}: {e}", path.display()))
     });
     links.add(&mut watcher, &first_scan.linked_folders, notes);
@@ -337,16 +376,58 @@ pub fn watch_folders<R: Renderer>(
     history_read();
 
     // notify names what changed by absolute paths: give them back as the roots were given.
-    let given: Vec<(PathBuf, &PathBuf)> = match std::env::current_dir() {
+    let given: Vec<(PathBuf, PathBuf)> = match std::env::current_dir() {
         Ok(cwd) => roots
             .iter()
+            .chain(&pending)
             .filter(|r| r.is_relative())
-            .map(|r| (cwd.join(r), r))
+            .map(|r| (cwd.join(r), r.clone()))
             .collect(),
         Err(_) => Vec::new(),
     };
+    // The parents watched for the pending roots, and their watcher (none while polling).
+    let mut parents: BTreeSet<PathBuf> = BTreeSet::new();
+    let mut parent_watcher = None;
     let mut last_rescan = Instant::now();
     loop {
+        if !pending.is_empty() {
+            let (appeared, missing): (Vec<PathBuf>, Vec<PathBuf>) =
+                pending.drain(..).partition(|r| r.is_dir());
+            pending = missing;
+            for root in appeared {
+                if let Some(w) = watcher.as_mut() {
+                    if let Err(e) = w.watch(&root, RecursiveMode::Recursive) {
+                        notes(&format!("{}: not watched ({e})", root.display()));
+                    }
+                }
+                let found = scan(std::slice::from_ref(&root), &mut |_, _| {});
+                links.add(&mut watcher, &found.linked_folders, notes);
+                roots.push(root);
+                for t in found.transcripts {
+                    let read_as = files.add_new(&t.path, Some(t.id));
+                    if poll_path(&mut files, read_as, pipeline, notes)? {
+                        return Ok(());
+                    }
+                }
+            }
+            if watcher.is_some() {
+                let wanted: BTreeSet<PathBuf> = pending
+                    .iter()
+                    .filter_map(|r| r.ancestors().skip(1).find(|a| a.is_dir()))
+                    .map(Path::to_path_buf)
+                    .collect();
+                if wanted != parents {
+                    // Woken by what changes in each parent, a folder there appearing included.
+                    parent_watcher =
+                        wake_on_changes(tx.clone(), wanted.iter().map(PathBuf::as_path)).ok();
+                    parents = wanted;
+                }
+            }
+        }
+        if pending.is_empty() && parent_watcher.is_some() {
+            parent_watcher = None;
+            parents.clear();
+        }
         let timeout = rescan_every.saturating_sub(last_rescan.elapsed());
         let mut changed: Vec<PathBuf> = Vec::new();
         let mut rescan_now = false;
@@ -402,7 +483,7 @@ pub fn watch_folders<R: Renderer>(
         }
         if rescan_now || last_rescan.elapsed() >= rescan_every {
             last_rescan = Instant::now();
-            let found = scan(roots, &mut |_, _| {});
+            let found = scan(&roots, &mut |_, _| {});
             links.add(&mut watcher, &found.linked_folders, notes);
             for t in found.transcripts {
                 files.add_new(&t.path, Some(t.id));

@@ -14,4 +14,6 @@ mod folders;
 mod notifications;
 
 pub use files::{follow_files, POLL_INTERVAL};
-pub use folders::{default_roots, other_agent_roots, watch_folders, FolderOptions};
+pub use folders::{
+    default_roots, default_roots_to_watch, other_agent_roots, watch_folders, FolderOptions,
+};

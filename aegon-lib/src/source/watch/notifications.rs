@@ -23,6 +23,16 @@ pub fn watch_changes<'a>(
     mode: RecursiveMode,
 ) -> notify::Result<(notify::RecommendedWatcher, mpsc::Receiver<Notification>)> {
     let (tx, rx) = mpsc::channel();
+    Ok((watch_changes_into(tx, dirs, mode)?, rx))
+}
+
+/// Like [`watch_changes`], sending the changes to `tx` (so that more watchers can share one
+/// receiver).
+pub fn watch_changes_into<'a>(
+    tx: mpsc::Sender<Notification>,
+    dirs: impl IntoIterator<Item = &'a Path>,
+    mode: RecursiveMode,
+) -> notify::Result<notify::RecommendedWatcher> {
     let handler = move |n: Notification| {
         let access = matches!(&n, Ok(e) if matches!(e.kind, notify::EventKind::Access(_)));
         if !access {
@@ -35,5 +45,26 @@ pub fn watch_changes<'a>(
     for dir in dirs {
         watcher.watch(dir, mode)?;
     }
-    Ok((watcher, rx))
+    Ok(watcher)
+}
+
+/// A watcher on each of `dirs` alone (not their trees) that only wakes the receiver of `tx`:
+/// each change there is sent as an event of kind `Other` that names no path. `aegon watch`
+/// watches the parent of a folder that does not exist yet this way, so it looks again when
+/// the folder may have appeared, while what else changes beside it reads nothing.
+pub fn wake_on_changes<'a>(
+    tx: mpsc::Sender<Notification>,
+    dirs: impl IntoIterator<Item = &'a Path>,
+) -> notify::Result<notify::RecommendedWatcher> {
+    let handler = move |n: Notification| {
+        if matches!(&n, Ok(e) if !matches!(e.kind, notify::EventKind::Access(_))) {
+            let _ = tx.send(Ok(notify::Event::new(notify::EventKind::Other)));
+        }
+    };
+    let config = Config::default().with_follow_symlinks(false);
+    let mut watcher = notify::RecommendedWatcher::new(handler, config)?;
+    for dir in dirs {
+        watcher.watch(dir, RecursiveMode::NonRecursive)?;
+    }
+    Ok(watcher)
 }
