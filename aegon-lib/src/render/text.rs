@@ -273,7 +273,7 @@ const FIRST_DECODE: usize = 64;
 /// The start of the text of the JSON string literal `raw` (quotes included, valid JSON) for
 /// its one-line summary in `max_width` columns: what `crate::text::decode_prefix(raw, cap)`
 /// gives (the first `cap` characters, and whether more follow), decoded only as far as the
-/// summary depends on it. For the returned `(start, continues)`, [`push_inert_start`]`(out,
+/// summary depends on it. For the returned `(start, continues)`, `push_inert_start(out,
 /// start, c, max_width)` writes what it writes for the whole prefix and `continues`, for
 /// `c` = `continues` or `false` alike when the prefix is cut; and `start` is blank
 /// (whitespace only) exactly when the prefix is.
