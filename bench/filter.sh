@@ -90,6 +90,25 @@
 # when it changes (observe 4.6M -> 2.5M). By Ir plain/colour now cost 1.02/1.03x NDJSON; colour
 # is 1.1M Ir above plain (style and reset strings per span) and writes fewer bytes than NDJSON
 # (1.07 MB vs 5.18 MB), so the 0.81 colour ratio seen once in wall time is not in the counts.
+# Plain renderer at or under NDJSON (plain branch, 2026-11-29, issue 14; callgrind, Ir; "before"
+# is 0b9918c, "after" this build; ONCE and FILE as above; whole process and the renderer's
+# on_event inclusive; --ndjson unchanged):
+#   input, measure                  --ndjson    plain before  after    colour before  after
+#   corpus once, whole process        172.2M          175.9M  166.9M           177.1M  167.4M
+#   corpus once, on_event              25.0M           28.7M   19.7M            29.8M   20.1M
+#   bench input, whole process        319.8M          323.5M  314.5M           324.7M  315.0M
+#   bench input, on_event              25.0M           28.7M   19.7M            29.8M   20.1M
+# (The bench input's repeated lines are no longer parsed, so it renders what ONCE renders.)
+# Texts, results and call arguments whose first line is not plain ASCII were decoded to 496
+# characters (a call's argument: all of it) to show one line; a resumable decoder
+# (decode_prefix's rule) now decodes 64, 128, ... characters until the line is settled (it ends
+# and text follows, or it is wider than the columns): those decodes (text prefix 2.5M, result
+# previews 3.3M, arguments by serde 1.0M) are now 5.1M in all, inclusive. Runs of printable
+# ASCII are found eight bytes at a time (the literal fast path 2.8M -> 1.0M); the time, label and
+# session column are one copy each (heads precomputed plain and coloured: colour is now 0.4M
+# above plain, not 1.1M); usage, progress and snapshot summaries are written in place, not by
+# format!; durations under a minute without float formatting (except on ties). key_argument's
+# scan of a call's whole input (~2.4M, a duplicated wanted member must be seen) is unchanged.
 # Pipe: `strace -c` counts the same syscalls from a pipe as from the file (433 vs 429 reads of
 # 256 KiB, 441 vs 444 writes) and aegon's user+sys time is the same; the gap is cat's CPU and
 # scheduling on a loaded 2-core machine, not work aegon does.

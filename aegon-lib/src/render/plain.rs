@@ -20,9 +20,9 @@ use std::ops::ControlFlow;
 use crate::event::{Event, EventKind};
 use crate::json::RawJson;
 use crate::render::text::{
-    bytes, duration, push_duration, push_inert, push_inert_chars, push_inert_start,
-    push_literal_preview, push_literal_start, push_thousands, result_preview_raw, str_width,
-    thousands,
+    bytes, duration, literal_first_line, literal_summary_start, printable_run, push_ascii_line,
+    push_duration, push_inert, push_inert_chars, push_inert_start, push_literal_start,
+    push_thousands, result_preview_raw, str_width, thousands,
 };
 use crate::render::{Flow, Renderer};
 use crate::text::Text;
@@ -112,7 +112,7 @@ impl<W: Write> Renderer for PlainRenderer<W> {
 
 /// The kind label of an event as the plain renderer writes it (`USER`, `CALL`, `RESULT`, …).
 pub fn kind_label(kind: &EventKind<'_>) -> &'static str {
-    label(kind).0
+    label(kind).name()
 }
 
 /// Appends the one-line summary of an event (what the plain renderer writes after the session
@@ -181,8 +181,18 @@ impl Line<'_> {
         if let Some(used) = fast {
             self.used += used;
         } else {
-            let (start, continues) = text.prefix(max.saturating_add(DECODED_SLACK));
-            self.used += push_inert_start(self.out, &start, continues, max);
+            let cap = max.saturating_add(DECODED_SLACK);
+            self.used += match text {
+                // Decoded only as far as the summary depends on it.
+                Text::Json(raw) => {
+                    let (start, continues) = literal_summary_start(raw, cap, max);
+                    push_inert_start(self.out, &start, continues, max)
+                }
+                Text::Plain(_) => {
+                    let (start, continues) = text.prefix(cap);
+                    push_inert_start(self.out, &start, continues, max)
+                }
+            };
         }
         if color {
             self.out.push_str(style::RESET);
@@ -193,6 +203,33 @@ impl Line<'_> {
     fn spaced_with(&mut self, style: &str, write: impl FnOnce(&mut String)) {
         self.plain(" ");
         self.styled_with(style, write);
+    }
+
+    /// Transcript text that `write` appends to the line, shown as [`Line::untrusted`] shows
+    /// it: written in place (no string of its own) and kept as written when that is what
+    /// [`push_inert`] would write (printable ASCII without blanks at either end, within `max`
+    /// columns), else taken back and made inert.
+    fn untrusted_with(&mut self, style: &str, max: usize, write: impl FnOnce(&mut String)) {
+        let color = self.color && !style.is_empty();
+        if color {
+            self.out.push_str(style);
+        }
+        let start = self.out.len();
+        write(self.out);
+        let b = &self.out.as_bytes()[start..];
+        if b.len() <= max
+            && b.first().is_some_and(|&c| c != b' ')
+            && b.last().is_some_and(|&c| c != b' ')
+            && printable_run(b) == b.len()
+        {
+            self.used += b.len();
+        } else {
+            let text = self.out.split_off(start);
+            self.used += push_inert(self.out, &text, max);
+        }
+        if color {
+            self.out.push_str(style::RESET);
+        }
     }
 
     /// Transcript text, made inert, in at most `max` columns.
@@ -208,68 +245,134 @@ impl Line<'_> {
     }
 }
 
-/// The label and style of an event's kind column.
-fn label(kind: &EventKind<'_>) -> (&'static str, &'static str) {
-    match kind {
-        EventKind::UserPrompt { .. } => ("USER", style::BOLD_GREEN),
-        EventKind::UserMeta { .. } => ("meta", style::DIM),
-        EventKind::Interrupt { .. } => ("INTERRUPT", style::YELLOW),
-        EventKind::CompactSummary { .. } => ("SUMMARY", style::MAGENTA),
-        EventKind::Image { .. } => ("IMAGE", style::CYAN),
-        EventKind::AssistantText { .. } => ("ASST", style::BOLD_BLUE),
-        EventKind::Thinking { .. } => ("THINK", style::DIM_MAGENTA),
-        EventKind::ToolCall { .. } => ("CALL", style::CYAN),
-        EventKind::ToolResult { is_error: true, .. } => ("RESULT", style::RED),
-        EventKind::ToolResult { .. } => ("RESULT", style::GREEN),
-        EventKind::Usage { .. } => ("TOKENS", style::DIM),
-        EventKind::System { .. } => ("SYSTEM", style::YELLOW),
-        EventKind::Compact { .. } => ("COMPACT", style::MAGENTA),
-        EventKind::ApiError { .. } => ("API-ERROR", style::BOLD_RED),
-        EventKind::Title { .. } => ("TITLE", style::BOLD),
-        EventKind::Progress { .. } => ("progress", style::DIM),
-        EventKind::Attachment { .. } => ("attach", style::DIM),
-        EventKind::FileSnapshot { .. } => ("snapshot", style::DIM),
-        EventKind::Queue { .. } => ("QUEUE", style::YELLOW),
-        EventKind::LastPrompt { .. } => ("prompt", style::DIM),
-        EventKind::Mode { .. } | EventKind::PermissionMode { .. } => ("MODE", style::YELLOW),
-        EventKind::PrLink { .. } => ("PR", style::BOLD),
-        EventKind::Unknown { .. } => ("unknown", style::DIM),
-        EventKind::Malformed(_) => ("MALFORMED", style::BOLD_RED),
+/// An event kind's column: its label, and the line's head from the time to the session
+/// column (label padded to [`LABEL_WIDTH`], with the spaces around it), plain and in colour,
+/// written with one copy each.
+struct Label {
+    /// The label padded with spaces to [`LABEL_WIDTH`].
+    padded: &'static str,
+    /// ` {padded} `.
+    plain: &'static str,
+    /// The same in colour: the reset ending the time's style, the label's style, the reset
+    /// ending it, and the session column's style ([`style::DIM`]).
+    color: &'static str,
+}
+
+impl Label {
+    fn name(&self) -> &'static str {
+        self.padded.trim_end()
     }
 }
 
+/// A [`Label`] from its padded text and the literal of its style.
+macro_rules! label {
+    ($padded:literal, $style:literal) => {
+        &Label {
+            padded: $padded,
+            plain: concat!(" ", $padded, " "),
+            color: concat!("\x1b[0m ", $style, $padded, "\x1b[0m \x1b[2m"),
+        }
+    };
+}
+
+/// Every label, with its style (see [`style`]).
+const LABELS: [(&Label, &str); 23] = [
+    (label!("USER     ", "\x1b[1;32m"), style::BOLD_GREEN),
+    (label!("meta     ", "\x1b[2m"), style::DIM),
+    (label!("INTERRUPT", "\x1b[33m"), style::YELLOW),
+    (label!("SUMMARY  ", "\x1b[35m"), style::MAGENTA),
+    (label!("IMAGE    ", "\x1b[36m"), style::CYAN),
+    (label!("ASST     ", "\x1b[1;34m"), style::BOLD_BLUE),
+    (label!("THINK    ", "\x1b[2;35m"), style::DIM_MAGENTA),
+    (label!("CALL     ", "\x1b[36m"), style::CYAN),
+    (label!("RESULT   ", "\x1b[31m"), style::RED),
+    (label!("RESULT   ", "\x1b[32m"), style::GREEN),
+    (label!("TOKENS   ", "\x1b[2m"), style::DIM),
+    (label!("SYSTEM   ", "\x1b[33m"), style::YELLOW),
+    (label!("COMPACT  ", "\x1b[35m"), style::MAGENTA),
+    (label!("API-ERROR", "\x1b[1;31m"), style::BOLD_RED),
+    (label!("TITLE    ", "\x1b[1m"), style::BOLD),
+    (label!("progress ", "\x1b[2m"), style::DIM),
+    (label!("attach   ", "\x1b[2m"), style::DIM),
+    (label!("snapshot ", "\x1b[2m"), style::DIM),
+    (label!("QUEUE    ", "\x1b[33m"), style::YELLOW),
+    (label!("prompt   ", "\x1b[2m"), style::DIM),
+    (label!("MODE     ", "\x1b[33m"), style::YELLOW),
+    (label!("PR       ", "\x1b[1m"), style::BOLD),
+    (label!("unknown  ", "\x1b[2m"), style::DIM),
+];
+
+/// The [`Label`] of `MALFORMED` lines (not shown by this renderer; the dashboard shows them).
+const MALFORMED: &Label = label!("MALFORMED", "\x1b[1;31m");
+
+/// The label of an event's kind column (an entry of [`LABELS`], or [`MALFORMED`]).
+fn label(kind: &EventKind<'_>) -> &'static Label {
+    let at = match kind {
+        EventKind::UserPrompt { .. } => 0,
+        EventKind::UserMeta { .. } => 1,
+        EventKind::Interrupt { .. } => 2,
+        EventKind::CompactSummary { .. } => 3,
+        EventKind::Image { .. } => 4,
+        EventKind::AssistantText { .. } => 5,
+        EventKind::Thinking { .. } => 6,
+        EventKind::ToolCall { .. } => 7,
+        EventKind::ToolResult { is_error: true, .. } => 8,
+        EventKind::ToolResult { .. } => 9,
+        EventKind::Usage { .. } => 10,
+        EventKind::System { .. } => 11,
+        EventKind::Compact { .. } => 12,
+        EventKind::ApiError { .. } => 13,
+        EventKind::Title { .. } => 14,
+        EventKind::Progress { .. } => 15,
+        EventKind::Attachment { .. } => 16,
+        EventKind::FileSnapshot { .. } => 17,
+        EventKind::Queue { .. } => 18,
+        EventKind::LastPrompt { .. } => 19,
+        EventKind::Mode { .. } | EventKind::PermissionMode { .. } => 20,
+        EventKind::PrLink { .. } => 21,
+        EventKind::Unknown { .. } => 22,
+        EventKind::Malformed(_) => return MALFORMED,
+    };
+    LABELS[at].0
+}
+
 fn format_event(line: &mut Line<'_>, event: &Event<'_>, width: Option<usize>) {
+    // `HH:MM:SS` as written (digits and colons, checked), or dashes: eight columns.
     let time = event
         .timestamp
         .as_deref()
         .and_then(clock_part)
         .unwrap_or("--:--:--");
-    line.styled(style::DIM, time);
-    line.plain(" ");
-    let (label, label_style) = label(&event.kind);
-    // The label padded to its column, and the session marker, written straight into the line
-    // (no `format!` or string of their own per event).
-    line.styled_with(label_style, |out| {
-        out.push_str(label);
-        for _ in label.len()..LABEL_WIDTH {
-            out.push(' ');
+    let label = label(&event.kind);
+    // The time, the label padded to its column and the spaces around it, each written with
+    // one copy (no `format!` or string of their own per event).
+    if line.color {
+        line.out.push_str(style::DIM);
+        line.out.push_str(time);
+        line.out.push_str(label.color);
+    } else {
+        line.out.push_str(time);
+        line.out.push_str(label.plain);
+    }
+    line.used += time.len() + 1 + LABEL_WIDTH + 1;
+    // The session marker, in the style the label's head opened.
+    let start = line.out.len();
+    match event.session_id.as_deref() {
+        Some(id) => push_inert_chars(line.out, id, 8),
+        None => line.out.push_str("--------"),
+    }
+    match (event.agent_id.as_deref(), event.sidechain) {
+        (Some(agent), _) => {
+            line.out.push('›');
+            push_inert_chars(line.out, agent, 12);
         }
-    });
-    line.plain(" ");
-    line.styled_with(style::DIM, |marker| {
-        match event.session_id.as_deref() {
-            Some(id) => push_inert_chars(marker, id, 8),
-            None => marker.push_str("--------"),
-        }
-        match (event.agent_id.as_deref(), event.sidechain) {
-            (Some(agent), _) => {
-                marker.push('›');
-                push_inert_chars(marker, agent, 12);
-            }
-            (None, true) => marker.push_str("›sidechain"),
-            (None, false) => {}
-        }
-    });
+        (None, true) => line.out.push_str("›sidechain"),
+        (None, false) => {}
+    }
+    line.used += str_width(&line.out[start..]);
+    if line.color {
+        line.out.push_str(style::RESET);
+    }
     line.plain(" ");
     let budget = match width {
         Some(w) => w.saturating_sub(line.used),
@@ -292,14 +395,12 @@ fn summary(line: &mut Line<'_>, kind: &EventKind<'_>, budget: usize) {
             media_type,
             data_len,
             ..
-        } => {
-            let text = format!(
-                "{} ({})",
-                media_type.as_deref().unwrap_or("image"),
-                bytes(*data_len)
-            );
-            line.untrusted("", &text, budget);
-        }
+        } => line.untrusted_with("", budget, |text| {
+            text.push_str(media_type.as_deref().unwrap_or("image"));
+            text.push_str(" (");
+            text.push_str(&bytes(*data_len));
+            text.push(')');
+        }),
         EventKind::AssistantText { text, .. } => line.text("", text, budget),
         EventKind::Thinking { text, redacted, .. } => {
             if *redacted {
@@ -321,9 +422,10 @@ fn summary(line: &mut Line<'_>, kind: &EventKind<'_>, budget: usize) {
                     KeyArgument::Literal(raw) => match push_literal_start(line.out, raw, max) {
                         Some(used) => line.used += used,
                         None => {
-                            if let Some(text) = json_str(raw) {
-                                line.untrusted("", &text, max);
-                            }
+                            // The literal decodes (checked by the scan): what `push_inert`
+                            // shows of all of it, from as much of its start as that needs.
+                            let (start, continues) = literal_summary_start(raw, usize::MAX, max);
+                            line.used += push_inert_start(line.out, &start, continues, max);
                         }
                     },
                     KeyArgument::Text(text) => line.untrusted("", &text, max),
@@ -356,41 +458,43 @@ fn summary(line: &mut Line<'_>, kind: &EventKind<'_>, budget: usize) {
             ..
         } => {
             let plus = if *increment { "+" } else { "" };
-            let mut text = String::with_capacity(128);
-            // `in 1,234  out 56  cache read 7,890`, then the cache writes when there are some.
-            let count = |text: &mut String, label: &str, n: u64| {
-                text.push_str(label);
-                text.push_str(plus);
-                push_thousands(text, n);
-            };
-            count(&mut text, "in ", tokens.input);
-            count(&mut text, "  out ", tokens.output);
-            count(&mut text, "  cache read ", tokens.cache_read);
-            if tokens.cache_write_5m > 0 {
-                count(&mut text, "  write 5m ", tokens.cache_write_5m);
-            }
-            if tokens.cache_write_1h > 0 {
-                count(&mut text, "  write 1h ", tokens.cache_write_1h);
-            }
-            if let Some(model) = model {
-                text.push_str("  ");
-                text.push_str(model);
-            }
-            // What changes the price, when it is not the default: `fast`, `batch`, `geo us`.
-            for (label, value) in [
-                ("", factors.speed.as_deref()),
-                ("", factors.service_tier.as_deref()),
-                ("geo ", factors.inference_geo.as_deref()),
-            ] {
-                if let Some(v) =
-                    value.filter(|v| !matches!(*v, "" | "standard" | "global" | "not_available"))
-                {
-                    text.push_str("  ");
+            line.untrusted_with(style::DIM, budget, |text| {
+                // `in 1,234  out 56  cache read 7,890`, then the cache writes when there are
+                // some.
+                let count = |text: &mut String, label: &str, n: u64| {
                     text.push_str(label);
-                    text.push_str(v);
+                    text.push_str(plus);
+                    push_thousands(text, n);
+                };
+                count(text, "in ", tokens.input);
+                count(text, "  out ", tokens.output);
+                count(text, "  cache read ", tokens.cache_read);
+                if tokens.cache_write_5m > 0 {
+                    count(text, "  write 5m ", tokens.cache_write_5m);
                 }
-            }
-            line.untrusted(style::DIM, &text, budget);
+                if tokens.cache_write_1h > 0 {
+                    count(text, "  write 1h ", tokens.cache_write_1h);
+                }
+                if let Some(model) = model {
+                    text.push_str("  ");
+                    text.push_str(model);
+                }
+                // What changes the price, when it is not the default: `fast`, `batch`,
+                // `geo us`.
+                for (label, value) in [
+                    ("", factors.speed.as_deref()),
+                    ("", factors.service_tier.as_deref()),
+                    ("geo ", factors.inference_geo.as_deref()),
+                ] {
+                    if let Some(v) = value
+                        .filter(|v| !matches!(*v, "" | "standard" | "global" | "not_available"))
+                    {
+                        text.push_str("  ");
+                        text.push_str(label);
+                        text.push_str(v);
+                    }
+                }
+            });
         }
         EventKind::System {
             subtype,
@@ -457,12 +561,11 @@ fn summary(line: &mut Line<'_>, kind: &EventKind<'_>, budget: usize) {
             tool_use_id,
             ..
         } => {
-            let text = format!(
-                "{} {}",
-                data_type.as_deref().unwrap_or("?"),
-                tool_use_id.as_deref().unwrap_or("")
-            );
-            line.untrusted(style::DIM, &text, budget);
+            line.untrusted_with(style::DIM, budget, |text| {
+                text.push_str(data_type.as_deref().unwrap_or("?"));
+                text.push(' ');
+                text.push_str(tool_use_id.as_deref().unwrap_or(""));
+            });
         }
         EventKind::Attachment { attachment_type } => line.untrusted(
             style::DIM,
@@ -470,12 +573,11 @@ fn summary(line: &mut Line<'_>, kind: &EventKind<'_>, budget: usize) {
             budget,
         ),
         EventKind::FileSnapshot { files, update, .. } => {
-            let text = format!(
-                "{files} file{}{}",
-                if *files == 1 { "" } else { "s" },
-                if *update { " (update)" } else { "" }
-            );
-            line.untrusted(style::DIM, &text, budget);
+            line.untrusted_with(style::DIM, budget, |text| {
+                crate::render::text::push_u64(text, *files, 1);
+                text.push_str(if *files == 1 { " file" } else { " files" });
+                text.push_str(if *update { " (update)" } else { "" });
+            });
         }
         EventKind::Queue { operation, text } => {
             line.untrusted("", operation.as_deref().unwrap_or("?"), budget);
@@ -489,9 +591,10 @@ fn summary(line: &mut Line<'_>, kind: &EventKind<'_>, budget: usize) {
             line.untrusted(style::DIM, text, budget)
         }
         EventKind::Mode { mode } => line.untrusted("", mode, budget),
-        EventKind::PermissionMode { mode } => {
-            line.untrusted("", &format!("permission {mode}"), budget)
-        }
+        EventKind::PermissionMode { mode } => line.untrusted_with("", budget, |text| {
+            text.push_str("permission ");
+            text.push_str(mode);
+        }),
         EventKind::PrLink {
             number,
             url,
@@ -596,23 +699,30 @@ fn result_summary(
     let fast = match content {
         Some(content) if left(line) > 1 && left(line) <= UNBOUNDED_SUMMARY_WIDTH => {
             let max = left(line) - 1;
-            crate::render::text::literal_first_line(content, max, RESULT_SUMMARY_CHARS).map(|_| max)
+            literal_first_line(content, max, RESULT_SUMMARY_CHARS).map(|first| (first, max))
         }
         _ => None,
     };
-    if let (Some(max), Some(content)) = (fast, content) {
+    if let Some(((first, more), max)) = fast {
         line.plain(" ");
         let color = line.color && !s.is_empty();
         if color {
             line.out.push_str(s);
         }
-        line.used +=
-            push_literal_preview(line.out, content, RESULT_SUMMARY_CHARS, max).unwrap_or(0);
+        line.used += push_ascii_line(line.out, first, more, max);
         if color {
             line.out.push_str(style::RESET);
         }
     } else if let Some(content) = content {
-        let preview = result_preview_raw(content, RESULT_SUMMARY_CHARS);
+        // The preview's columns: those left after the space before it.
+        let max = left(line).saturating_sub(1);
+        let preview = if content.starts_with('"') {
+            // A string is decoded only as far as its summary depends on it (the preview's
+            // `continues` is not used: `push_inert` shows a whole preview as it ends).
+            literal_summary_start(content, RESULT_SUMMARY_CHARS, max).0
+        } else {
+            result_preview_raw(content, RESULT_SUMMARY_CHARS)
+        };
         if !preview.trim().is_empty() && left(line) > 1 {
             line.plain(" ");
             line.untrusted(s, &preview, left(line));
@@ -834,6 +944,27 @@ fn key_argument_serde(input: &str) -> Option<Cow<'_, str>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Each label's head is the label padded to its column between spaces, and in colour the
+    /// sequence the spans wrote one by one: the time's reset, the label in its style, and the
+    /// session column's style.
+    #[test]
+    fn label_heads_are_the_spans_joined() {
+        for (label, label_style) in LABELS.iter().copied().chain([(MALFORMED, style::BOLD_RED)]) {
+            assert_eq!(label.padded.len(), LABEL_WIDTH, "{}", label.padded);
+            assert!(label.padded.is_ascii() && !label.name().contains(' '));
+            assert_eq!(label.plain, format!(" {} ", label.padded));
+            assert_eq!(
+                label.color,
+                format!(
+                    "{reset} {label_style}{}{reset} {dim}",
+                    label.padded,
+                    reset = style::RESET,
+                    dim = style::DIM
+                )
+            );
+        }
+    }
 
     fn raw(s: &str) -> RawJson<'_> {
         RawJson::parse(s).unwrap()

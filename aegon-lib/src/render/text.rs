@@ -22,7 +22,7 @@ pub fn push_inert(out: &mut String, text: &str, max_width: usize) -> usize {
     if b.len() <= max_width
         && b.first().is_some_and(|&c| c != b' ')
         && b.last().is_some_and(|&c| c != b' ')
-        && b.iter().all(|&c| (b' '..=b'~').contains(&c))
+        && printable_run(b) == b.len()
     {
         out.push_str(text);
         return text.len();
@@ -39,7 +39,7 @@ pub fn push_inert_start(out: &mut String, start: &str, continues: bool, max_widt
     // whole rather than a character at a time. The head is the bytes that decide the outcome:
     // the line if it may fit, else the `max_width - 1` bytes kept before the `…`.
     let head = &line.as_bytes()[..line.len().min(max_width.saturating_add(1))];
-    if head.iter().all(|&b| (b' '..=b'~').contains(&b)) {
+    if printable_run(head) == head.len() {
         return push_ascii_line(out, line, more, max_width);
     }
     let from = out.len();
@@ -66,10 +66,7 @@ fn push_inert_columns(out: &mut String, line: &str, budget: usize) -> (usize, bo
     let mut used = 0;
     let mut rest = line;
     loop {
-        let run = rest
-            .bytes()
-            .take_while(|b| (b' '..=b'~').contains(b))
-            .count();
+        let run = printable_run(rest.as_bytes());
         let take = run.min(budget - used);
         out.push_str(&rest[..take]); // ASCII: any byte offset is a character boundary
         used += take;
@@ -94,7 +91,7 @@ fn push_inert_columns(out: &mut String, line: &str, budget: usize) -> (usize, bo
 /// The rule of [`push_inert_start`] for a first line whose first `max_width + 1` bytes are
 /// printable ASCII (one column each, shown as they are): the line when it fits and nothing
 /// follows, else its start and `…`. Returns the columns used.
-fn push_ascii_line(out: &mut String, line: &str, more: bool, max_width: usize) -> usize {
+pub(crate) fn push_ascii_line(out: &mut String, line: &str, more: bool, max_width: usize) -> usize {
     if !more && line.len() <= max_width {
         out.push_str(line);
         return line.len();
@@ -107,6 +104,60 @@ fn push_ascii_line(out: &mut String, line: &str, more: bool, max_width: usize) -
     out.push_str(line.get(..kept).unwrap_or(line));
     out.push('…');
     kept + 1
+}
+
+/// `0x01` in every byte of a word.
+const ONES: u64 = 0x0101_0101_0101_0101;
+/// The high bit of every byte of a word.
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// The high bit of each byte of `w` (eight bytes, little-endian) that is not printable ASCII
+/// (`' '..='~'`), or, with `PLAIN`, is also `"` or `\`; exact, per byte (no carries between
+/// bytes), so the lowest marked byte is the first such byte.
+#[inline]
+fn unwanted<const PLAIN: bool>(w: u64) -> u64 {
+    let low = w & !HIGHS;
+    // The high bit of `low + (0x80 - n)` is set when the low seven bits are at least `n`.
+    let below_space = !(low + 0x60 * ONES) & HIGHS;
+    let del = (low + ONES) & HIGHS;
+    let mut bad = (w & HIGHS) | below_space | del;
+    if PLAIN {
+        for c in [b'"', b'\\'] {
+            let x = w ^ (u64::from(c) * ONES);
+            // The high bit of `(x & 0x7f..) + 0x7f..`, or of `x`, is set when the byte is not 0.
+            bad |= !(((x & !HIGHS) + !HIGHS) | x) & HIGHS;
+        }
+    }
+    bad
+}
+
+/// Length of the run of printable ASCII (`' '..='~'`) that starts `b`, or, with `PLAIN`, of
+/// such bytes other than `"` and `\` (those that stand for themselves in a JSON string).
+/// Eight bytes at a time.
+#[inline]
+fn ascii_run<const PLAIN: bool>(b: &[u8]) -> usize {
+    let mut at = 0;
+    while let Some(chunk) = b.get(at..at + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let bad = unwanted::<PLAIN>(u64::from_le_bytes(word));
+        if bad != 0 {
+            return at + (bad.trailing_zeros() / 8) as usize;
+        }
+        at += 8;
+    }
+    let wanted = |c: &u8| (b' '..=b'~').contains(c) && !(PLAIN && (*c == b'"' || *c == b'\\'));
+    at + b[at..].iter().take_while(|c| wanted(c)).count()
+}
+
+/// Length of the run of printable ASCII (`' '..='~'`) that starts `b`.
+pub(crate) fn printable_run(b: &[u8]) -> usize {
+    ascii_run::<false>(b)
+}
+
+/// Length of the run of [`plain_ascii`] bytes that starts `b`.
+fn plain_run(b: &[u8]) -> usize {
+    ascii_run::<true>(b)
 }
 
 /// Whether a byte of a JSON string literal stands for itself and is printable ASCII: not a
@@ -131,7 +182,7 @@ pub fn literal_first_line(raw: &str, max_width: usize, cap: usize) -> Option<(&s
         return None;
     }
     let scanned = &bytes[..bytes.len().min(limit)];
-    match scanned.iter().position(|&b| !plain_ascii(b)) {
+    match Some(plain_run(scanned)).filter(|&end| end < scanned.len()) {
         // A run longer than the columns: cut whatever follows (a trailing blank might be
         // trimmed away with the line's end, so that case is left to the slow path).
         None if scanned.len() == limit => {
@@ -177,7 +228,7 @@ pub fn push_literal_preview(
 /// session column shows. Printable ASCII is copied whole.
 pub fn push_inert_chars(out: &mut String, id: &str, max: usize) {
     let head = &id.as_bytes()[..id.len().min(max)];
-    if head.iter().all(|&b| (b' '..=b'~').contains(&b)) {
+    if printable_run(head) == head.len() {
         out.push_str(id.get(..head.len()).unwrap_or(id));
     } else {
         out.extend(id.chars().take(max).map(inert_char));
@@ -191,21 +242,203 @@ pub fn first_line(text: &str) -> &str {
 
 /// The first non-blank line, trimmed, and whether anything but blanks follows it.
 fn first_line_and_more(text: &str) -> (&str, bool) {
+    let (line, _, more) = first_line_parts(text);
+    (line, more)
+}
+
+/// [`first_line_and_more`], with whether a newline ends the line within `text` (the middle
+/// value): the first non-blank line, trimmed, whether it ends in `text`, and whether
+/// anything but blanks follows it.
+fn first_line_parts(text: &str) -> (&str, bool, bool) {
     let mut rest = text;
     loop {
-        let (line, after) = match rest.find('\n') {
-            Some(i) => (&rest[..i], &rest[i + 1..]),
-            None => (rest, ""),
+        let (line, after, ended) = match rest.find('\n') {
+            Some(i) => (&rest[..i], &rest[i + 1..], true),
+            None => (rest, "", false),
         };
         let trimmed = line.trim();
         if !trimmed.is_empty() {
-            return (trimmed, !after.trim().is_empty());
+            return (trimmed, ended, !after.trim().is_empty());
         }
         if after.is_empty() {
-            return ("", false);
+            return ("", ended, false);
         }
         rest = after;
     }
+}
+
+/// Characters of a literal [`literal_summary_start`] decodes first: most first lines (a
+/// command, a tool's first line of output) end, and the next line starts, within them.
+const FIRST_DECODE: usize = 64;
+
+/// The start of the text of the JSON string literal `raw` (quotes included, valid JSON) for
+/// its one-line summary in `max_width` columns: what `crate::text::decode_prefix(raw, cap)`
+/// gives (the first `cap` characters, and whether more follow), decoded only as far as the
+/// summary depends on it. For the returned `(start, continues)`, `push_inert_start(out,
+/// start, c, max_width)` writes what it writes for the whole prefix and `continues`, for
+/// `c` = `continues` or `false` alike when the prefix is cut; and `start` is blank
+/// (whitespace only) exactly when the prefix is.
+///
+/// Decoding stops early, after `k < cap` characters, when the first non-blank line is known
+/// to end in them with text after it, or when that line (unended) is already wider than
+/// `max_width` columns (it is then cut the same way whatever follows); else `k` grows to
+/// `max_width + 32`, then to `cap`.
+pub(crate) fn literal_summary_start(raw: &str, cap: usize, max_width: usize) -> (String, bool) {
+    let mut decoder = LiteralDecoder::new(raw);
+    let mut k = cap.min(FIRST_DECODE);
+    loop {
+        let cut = decoder.extend(k);
+        if !cut || k >= cap {
+            return (decoder.out, cut);
+        }
+        let (line, ended, more) = first_line_parts(&decoder.out);
+        let determined = if ended {
+            more
+        } else {
+            !line.is_empty() && shown_width(line) > max_width
+        };
+        if determined {
+            return (decoder.out, true);
+        }
+        k = cap.min(k.saturating_mul(2));
+    }
+}
+
+/// `crate::text::decode_prefix` made resumable: [`LiteralDecoder::extend`] to `n`
+/// characters, then to `m > n`, decodes what one call with `m` decodes (the same text and
+/// `cut`), reading each byte once. Runs of ASCII are counted without decoding them.
+struct LiteralDecoder<'a> {
+    /// What is left of the literal's body (after its opening quote).
+    rest: &'a str,
+    /// The text decoded so far.
+    out: String,
+    /// Characters counted in `out` (as `decode_prefix` counts them).
+    count: usize,
+    /// A high surrogate escape waiting for its low half.
+    pending_high: Option<u32>,
+    /// The closing quote (or the end) was reached.
+    done: bool,
+}
+
+impl<'a> LiteralDecoder<'a> {
+    fn new(raw: &'a str) -> Self {
+        LiteralDecoder {
+            rest: raw.strip_prefix('"').unwrap_or(raw),
+            out: String::with_capacity(raw.len().min(FIRST_DECODE * 2)),
+            count: 0,
+            pending_high: None,
+            done: false,
+        }
+    }
+
+    /// Decodes until `max_chars` characters are out or the literal ends; returns whether the
+    /// text goes on after them (`decode_prefix`'s second value).
+    fn extend(&mut self, max_chars: usize) -> bool {
+        if self.done {
+            return false;
+        }
+        loop {
+            if self.pending_high.is_none() {
+                // A run without escapes is copied whole, as far as the budget goes.
+                let rest = self.rest;
+                let stop = memchr::memchr2(b'\\', b'"', rest.as_bytes()).unwrap_or(rest.len());
+                let room = max_chars.saturating_sub(self.count);
+                let (taken, at) = take_chars(&rest[..stop], room);
+                self.out.push_str(&rest[..at]);
+                self.count += taken;
+                self.rest = &rest[at..];
+            }
+            let mut chars = self.rest.chars();
+            let c = match chars.next() {
+                None | Some('"') => {
+                    if self.pending_high.take().is_some() {
+                        self.out.push('\u{fffd}');
+                    }
+                    self.done = true;
+                    return false;
+                }
+                Some(c) => c,
+            };
+            if self.count >= max_chars {
+                // `c` is left unread for the next call.
+                return true;
+            }
+            let decoded = if c == '\\' {
+                match chars.next() {
+                    Some('n') => '\n',
+                    Some('t') => '\t',
+                    Some('r') => '\r',
+                    Some('b') => '\u{8}',
+                    Some('f') => '\u{c}',
+                    Some('u') => {
+                        let digits = chars.as_str();
+                        let end = digits
+                            .char_indices()
+                            .nth(4)
+                            .map_or(digits.len(), |(i, _)| i);
+                        let unit = u32::from_str_radix(&digits[..end], 16).unwrap_or(0xFFFD);
+                        chars = digits[end..].chars();
+                        match unit {
+                            0xD800..=0xDBFF => {
+                                if self.pending_high.replace(unit).is_some() {
+                                    self.out.push('\u{fffd}');
+                                    self.count += 1;
+                                }
+                                self.rest = chars.as_str();
+                                continue;
+                            }
+                            0xDC00..=0xDFFF => match self.pending_high.take() {
+                                Some(high) => char::from_u32(
+                                    0x10000 + ((high - 0xD800) << 10) + (unit - 0xDC00),
+                                )
+                                .unwrap_or('\u{fffd}'),
+                                None => '\u{fffd}',
+                            },
+                            _ => char::from_u32(unit).unwrap_or('\u{fffd}'),
+                        }
+                    }
+                    Some(other) => other,
+                    None => {
+                        self.done = true;
+                        return false;
+                    }
+                }
+            } else {
+                c
+            };
+            self.rest = chars.as_str();
+            if self.pending_high.take().is_some() {
+                self.out.push('\u{fffd}');
+                self.count += 1;
+            }
+            self.out.push(decoded);
+            self.count += 1;
+        }
+    }
+}
+
+/// Characters of `s` taken for a budget of `room`: how many, and the byte offset they end at.
+fn take_chars(s: &str, room: usize) -> (usize, usize) {
+    let n = s.len().min(room);
+    if s.as_bytes()[..n].is_ascii() {
+        return (n, n);
+    }
+    let mut taken = 0;
+    for (i, _) in s.char_indices() {
+        if taken == room {
+            return (taken, i);
+        }
+        taken += 1;
+    }
+    (taken, s.len())
+}
+
+/// Columns `text` takes once made inert ([`inert_char`], [`char_width`]).
+fn shown_width(text: &str) -> usize {
+    if printable_run(text.as_bytes()) == text.len() {
+        return text.len();
+    }
+    text.chars().map(|c| char_width(inert_char(c))).sum()
 }
 
 /// All of `text`, made inert ([`inert_char`] on every character), on one line.
@@ -264,6 +497,7 @@ pub fn char_width(c: char) -> usize {
 }
 
 /// Columns a string takes (see [`char_width`]).
+#[inline]
 pub fn str_width(s: &str) -> usize {
     if s.is_ascii() {
         return s.len(); // every ASCII character is one column (see `char_width`)
@@ -375,8 +609,19 @@ pub fn push_duration(out: &mut String, ms: u64) {
         push_u64(out, ms, 1);
         out.push_str("ms");
     } else if ms < 60_000 {
-        // Rounded as the float formatting rounds (ties of the binary value to even).
-        let _ = write!(out, "{:.1}s", ms as f64 / 1_000.0);
+        // Rounded as the float formatting of `ms as f64 / 1000.0` to one decimal rounds: away
+        // from a tie the nearest tenth, in integers; a tie of the decimal value (`…50` ms) is
+        // left to the float formatting, as the binary value may lie on either side of it.
+        let (tenths, rest) = (ms / 100, ms % 100);
+        if rest == 50 {
+            let _ = write!(out, "{:.1}s", ms as f64 / 1_000.0);
+        } else {
+            let tenths = tenths + u64::from(rest > 50);
+            push_u64(out, tenths / 10, 1);
+            out.push('.');
+            push_u64(out, tenths % 10, 1);
+            out.push('s');
+        }
     } else if ms < 3_600_000 {
         push_u64(out, ms / 60_000, 1);
         out.push('m');
@@ -567,6 +812,119 @@ mod tests {
         assert!(fast > 300, "the fast path was taken {fast} times");
     }
 
+    /// The byte runs eight at a time agree with a byte-by-byte reading, at every offset.
+    #[test]
+    fn ascii_runs_agree_with_a_byte_loop() {
+        let mut bytes: Vec<u8> = (0u8..=255).collect();
+        bytes.extend_from_slice(b"plain ascii text with \"quotes\" and \\ back\x7f\x1f end");
+        for start in 0..bytes.len() {
+            for end in start..bytes.len().min(start + 40) {
+                let b = &bytes[start..end];
+                let printable = b.iter().take_while(|c| (b' '..=b'~').contains(*c)).count();
+                let plain = b.iter().take_while(|c| plain_ascii(**c)).count();
+                assert_eq!(printable_run(b), printable, "{b:?}");
+                assert_eq!(plain_run(b), plain, "{b:?}");
+            }
+        }
+    }
+
+    /// The resumable decoder, extended in steps, decodes what `decode_prefix` decodes at
+    /// each step.
+    #[test]
+    fn literal_decoder_agrees_with_decode_prefix() {
+        let literals = [
+            r#""""#,
+            r#""plain ascii text""#,
+            r#""caf\u00e9 \"quoted\"\\back\tslash\nnext line""#,
+            r#""日本語 mixed with ascii and 😀 emoji\u00e9""#,
+            r#""\ud83d\ude00 pair first, then text""#,
+            r#""lone \ud800 high, \udc00 low, \ud800\ud800 two highs, \ud800\n""#,
+            r#""ends with escape\n""#,
+            r#""ends with a high surrogate \ud83d""#,
+        ];
+        for literal in literals {
+            let total = literal.chars().count() + 2;
+            for step in 1..6 {
+                let mut decoder = LiteralDecoder::new(literal);
+                let mut n = 0;
+                while n <= total {
+                    let cut = decoder.extend(n);
+                    let (want, want_cut) = crate::text::decode_prefix(literal, n);
+                    assert_eq!(
+                        (decoder.out.as_str(), cut),
+                        (want.as_str(), want_cut),
+                        "{literal} {n} by {step}"
+                    );
+                    n += step;
+                }
+            }
+        }
+    }
+
+    /// `literal_summary_start` shows what decoding the whole prefix shows (`decode_prefix`
+    /// at the cap, then `push_inert_start`), for literals whose first line ends early, late,
+    /// after blank lines, with wide, zero-width, control and escaped characters, at every
+    /// width and several caps.
+    #[test]
+    fn literal_summary_starts_agree_with_decoding_the_prefix() {
+        let pieces = [
+            "a",
+            "word ",
+            r"\n",
+            r"\n\n",
+            "   ",
+            r"\t",
+            r"\r\n",
+            r"\u00e9",
+            "é",
+            "日本",
+            r"\u0301",
+            r"\u001b[1m",
+            r"\\",
+            r#"\""#,
+            r"\ud83d\ude00",
+            r"\ud800",
+            r"\u2028",
+            r"\u00a0",
+            "long run of plain ascii words to fill a line ",
+        ];
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        let mut early = 0;
+        for _ in 0..3_000 {
+            let mut literal = String::from("\"");
+            for _ in 0..next(40) {
+                literal.push_str(pieces[next(pieces.len())]);
+            }
+            literal.push('"');
+            for cap in [0, 1, 5, 30, 64, 100, 256, usize::MAX] {
+                for max in [0, 1, 2, 3, 7, 20, 40, 63, 64, 65, 100, 240] {
+                    let (full, cut) = crate::text::decode_prefix(&literal, cap);
+                    let (start, continues) = literal_summary_start(&literal, cap, max);
+                    early += usize::from(start.len() < full.len());
+                    assert_eq!(start.trim().is_empty(), full.trim().is_empty(), "{literal}");
+                    for flag in [false, true] {
+                        let mut want = String::new();
+                        let want_used = push_inert_start(&mut want, &full, cut && flag, max);
+                        let mut got = String::new();
+                        let used = push_inert_start(&mut got, &start, continues && flag, max);
+                        assert_eq!(
+                            (got.as_str(), used),
+                            (want.as_str(), want_used),
+                            "{literal} cap {cap} max {max} {flag}"
+                        );
+                    }
+                }
+            }
+        }
+        assert!(early > 10_000, "decoded less {early} times");
+    }
+
     #[test]
     fn session_columns_copy_ascii_whole() {
         for (id, max) in [
@@ -603,6 +961,10 @@ mod tests {
                 format!("{}m{:02}s", ms / 60_000, (ms / 1_000) % 60)
             };
             assert_eq!(duration(ms), want, "{ms}");
+        }
+        // Every duration between a second and a minute, as the float formatting writes it.
+        for ms in 1_000..60_000u64 {
+            assert_eq!(duration(ms), format!("{:.1}s", ms as f64 / 1_000.0), "{ms}");
         }
         assert_eq!(thousands(999), "999");
         assert_eq!(thousands(1_000), "1,000");
