@@ -1461,24 +1461,26 @@ impl Reader {
     fn message_scanned<'a>(&mut self, line: &'a str, at: usize) -> Option<(Message<'a>, usize)> {
         let mut m = Message::default();
         let end = object_end_by_members(line, at, |key, v| -> Result<usize, Fault> {
-            Ok(match MessageKey::of(&member_name(key)?) {
-                MessageKey::Role => string_at(line, v, &mut m.role)?,
-                MessageKey::Model => string_at(line, v, &mut m.model)?,
-                MessageKey::Id => string_at(line, v, &mut m.id)?,
-                MessageKey::Content => content_at(line, v, &mut m.content)?,
-                MessageKey::Usage => {
-                    let (usage, end) = usage_field_at(line, v)?;
-                    match usage {
-                        UsageField::Object(u) => m.usage = Some(u),
-                        UsageField::Null => m.usage = None,
-                        UsageField::Other(what) => {
-                            m.usage = None;
-                            m.notes.push(usage_note(what));
+            read_member(line, key, v, |name| {
+                Ok(Some(match MessageKey::of(name) {
+                    MessageKey::Role => string_at(line, v, &mut m.role)?,
+                    MessageKey::Model => string_at(line, v, &mut m.model)?,
+                    MessageKey::Id => string_at(line, v, &mut m.id)?,
+                    MessageKey::Content => content_at(line, v, &mut m.content)?,
+                    MessageKey::Usage => {
+                        let (usage, end) = usage_field_at(line, v)?;
+                        match usage {
+                            UsageField::Object(u) => m.usage = Some(u),
+                            UsageField::Null => m.usage = None,
+                            UsageField::Other(what) => {
+                                m.usage = None;
+                                m.notes.push(usage_note(what));
+                            }
                         }
+                        end
                     }
-                    end
-                }
-                MessageKey::Other => value_end(line, v)?,
+                    MessageKey::Other => return Ok(None),
+                }))
             })
         })
         .ok()?;
@@ -1678,13 +1680,27 @@ fn has_control(s: &str) -> bool {
         .any(|chunk| chunk.iter().fold(false, |any, &c| any | (c < 0x20)))
 }
 
-/// A member's name as serde read it: the key's text, decoded when it holds escapes.
+/// Reads the member whose key is `key` (its text as written) and whose value starts at `v`
+/// with `read`, given the member's name; `read` returns the offset past the value, or `None`
+/// for a name it does not read. A name aegon reads has no escapes, so the key is offered as
+/// written first; a key written with escapes is then decoded (as serde decoded it) and offered
+/// again. A member not read is skipped undecoded.
 #[inline]
-fn member_name(key: &str) -> Result<Cow<'_, str>, Fault> {
-    if !key.as_bytes().contains(&b'\\') && !has_control(key) {
-        return Ok(Cow::Borrowed(key));
+fn read_member(
+    line: &str,
+    key: &str,
+    v: usize,
+    mut read: impl FnMut(&str) -> Result<Option<usize>, Fault>,
+) -> Result<usize, Fault> {
+    if let Some(end) = read(key)? {
+        return Ok(end);
     }
-    decoded(&format!("\"{key}\"")).map(|name| Cow::Owned(name.into_owned()))
+    if key.bytes().any(|c| c < 0x20 || c == b'\\') {
+        if let Some(end) = read(&decoded(&format!("\"{key}\""))?)? {
+            return Ok(end);
+        }
+    }
+    Ok(value_end(line, v)?)
 }
 
 /// The string literal `value` decoded as serde decodes a string (borrowed unless it has
@@ -1726,9 +1742,7 @@ fn count(value: &str) -> Result<Option<u64>, Fault> {
         && b.iter().all(u8::is_ascii_digit)
         && (b[0] != b'0' || b.len() == 1)
     {
-        return Ok(Some(
-            b.iter().fold(0, |n, &d| n * 10 + u64::from(d - b'0')),
-        ));
+        return Ok(Some(b.iter().fold(0, |n, &d| n * 10 + u64::from(d - b'0'))));
     }
     let mut de = serde_json::Deserializer::from_str(value);
     lenient_opt_u64(&mut de)
@@ -1739,7 +1753,11 @@ fn count(value: &str) -> Result<Option<u64>, Fault> {
 /// The string member starting at `at` into `slot` (`None` for another type, as
 /// [`lenient_str`] reads it); the offset just past it.
 #[inline]
-fn string_at<'a>(line: &'a str, at: usize, slot: &mut Option<Cow<'a, str>>) -> Result<usize, Fault> {
+fn string_at<'a>(
+    line: &'a str,
+    at: usize,
+    slot: &mut Option<Cow<'a, str>>,
+) -> Result<usize, Fault> {
     let (value, end) = scanned(line, at)?;
     *slot = string_or_absent(value)?;
     Ok(end)
@@ -1825,46 +1843,47 @@ fn item_at(line: &str, at: usize) -> Result<(Block<'_>, usize), Fault> {
 fn block_at(line: &str, at: usize) -> Result<(Block<'_>, usize), Fault> {
     let mut b = Block::default();
     let end = object_end_by_members(line, at, |key, v| -> Result<usize, Fault> {
-        let key = member_name(key)?;
-        Ok(match &*key {
-            "type" => string_at(line, v, &mut b.kind)?,
-            "text" => text_at(line, v, &mut b.text)?,
-            "thinking" => text_at(line, v, &mut b.thinking)?,
-            "id" => string_at(line, v, &mut b.id)?,
-            "name" => string_at(line, v, &mut b.name)?,
-            "tool_use_id" => string_at(line, v, &mut b.tool_use_id)?,
-            "input" => raw_at(line, v, &mut b.input)?,
-            "content" => raw_at(line, v, &mut b.content)?,
-            "is_error" => {
-                let (value, end) = scanned(line, v)?;
-                b.is_error = value == "true";
-                if !b.is_error {
-                    checked_other(value)?;
+        read_member(line, key, v, |name| {
+            Ok(Some(match name {
+                "type" => string_at(line, v, &mut b.kind)?,
+                "text" => text_at(line, v, &mut b.text)?,
+                "thinking" => text_at(line, v, &mut b.thinking)?,
+                "id" => string_at(line, v, &mut b.id)?,
+                "name" => string_at(line, v, &mut b.name)?,
+                "tool_use_id" => string_at(line, v, &mut b.tool_use_id)?,
+                "input" => raw_at(line, v, &mut b.input)?,
+                "content" => raw_at(line, v, &mut b.content)?,
+                "is_error" => {
+                    let (value, end) = scanned(line, v)?;
+                    b.is_error = value == "true";
+                    if !b.is_error {
+                        checked_other(value)?;
+                    }
+                    end
                 }
-                end
-            }
-            "source" if line.as_bytes().get(v) == Some(&b'{') => {
-                let (source, end) = image_source_at(line, v)?;
-                b.source = Some(source);
-                end
-            }
-            "source" => {
-                let (value, end) = scanned(line, v)?;
-                checked_other(value)?;
-                b.source = None;
-                end
-            }
-            "data" => {
-                let (value, end) = scanned(line, v)?;
-                b.data = if value.starts_with('"') {
-                    decoded(value)?.len() as u64
-                } else {
+                "source" if line.as_bytes().get(v) == Some(&b'{') => {
+                    let (source, end) = image_source_at(line, v)?;
+                    b.source = Some(source);
+                    end
+                }
+                "source" => {
+                    let (value, end) = scanned(line, v)?;
                     checked_other(value)?;
-                    0
-                };
-                end
-            }
-            _ => value_end(line, v)?,
+                    b.source = None;
+                    end
+                }
+                "data" => {
+                    let (value, end) = scanned(line, v)?;
+                    b.data = if value.starts_with('"') {
+                        decoded(value)?.len() as u64
+                    } else {
+                        checked_other(value)?;
+                        0
+                    };
+                    end
+                }
+                _ => return Ok(None),
+            }))
         })
     })?;
     Ok((b, end))
@@ -1902,38 +1921,39 @@ fn raw_at<'a>(line: &'a str, at: usize, slot: &mut Option<&'a RawValue>) -> Resu
 fn image_source_at(line: &str, at: usize) -> Result<(ImageSource<'_>, usize), Fault> {
     let mut s = ImageSource::default();
     let end = object_end_by_members(line, at, |key, v| -> Result<usize, Fault> {
-        let key = member_name(key)?;
-        Ok(match &*key {
-            "media_type" => {
-                let (value, end) = scanned(line, v)?;
-                s.media_type = match value {
-                    "null" => None,
-                    // Not read leniently: another type is a fault, as it was to serde.
-                    _ if value.starts_with('"') => Some(decoded(value)?),
-                    _ => return Err(Fault),
-                };
-                end
-            }
-            "data" => {
-                let (value, end) = scanned(line, v)?;
-                s.data = if value.starts_with('"') {
-                    match decoded(value)? {
-                        Cow::Borrowed(text) => ImageData {
-                            len: text.len() as u64,
-                            base64: Some(text),
-                        },
-                        Cow::Owned(text) => ImageData {
-                            len: text.len() as u64,
-                            base64: None,
-                        },
-                    }
-                } else {
-                    checked_other(value)?;
-                    ImageData::default()
-                };
-                end
-            }
-            _ => value_end(line, v)?,
+        read_member(line, key, v, |name| {
+            Ok(Some(match name {
+                "media_type" => {
+                    let (value, end) = scanned(line, v)?;
+                    s.media_type = match value {
+                        "null" => None,
+                        // Not read leniently: another type is a fault, as it was to serde.
+                        _ if value.starts_with('"') => Some(decoded(value)?),
+                        _ => return Err(Fault),
+                    };
+                    end
+                }
+                "data" => {
+                    let (value, end) = scanned(line, v)?;
+                    s.data = if value.starts_with('"') {
+                        match decoded(value)? {
+                            Cow::Borrowed(text) => ImageData {
+                                len: text.len() as u64,
+                                base64: Some(text),
+                            },
+                            Cow::Owned(text) => ImageData {
+                                len: text.len() as u64,
+                                base64: None,
+                            },
+                        }
+                    } else {
+                        checked_other(value)?;
+                        ImageData::default()
+                    };
+                    end
+                }
+                _ => return Ok(None),
+            }))
         })
     })?;
     Ok((s, end))
@@ -1967,50 +1987,51 @@ fn usage_at(line: &str, at: usize, depth: usize) -> Result<(Usage, usize), Fault
     }
     let mut u = Usage::default();
     let end = object_end_by_members(line, at, |key, v| -> Result<usize, Fault> {
-        let key = member_name(key)?;
-        let slot = match &*key {
-            "input_tokens" => &mut u.input_tokens,
-            "output_tokens" => &mut u.output_tokens,
-            "cache_creation_input_tokens" => &mut u.cache_creation_input_tokens,
-            "cache_read_input_tokens" => &mut u.cache_read_input_tokens,
-            "cache_creation" if line.as_bytes().get(v) == Some(&b'{') => {
-                let (c, end) = cache_creation_at(line, v)?;
-                u.cache_creation = Some(c);
-                return Ok(end);
-            }
-            "iterations" if line.as_bytes().get(v) == Some(&b'[') => {
-                let mut items = Vec::new();
-                let end = array_end_by_elements(line, v, |e| -> Result<usize, Fault> {
-                    if line.as_bytes().get(e) == Some(&b'{') {
-                        let (item, end) = usage_at(line, e, depth + 1)?;
-                        items.push(item);
-                        return Ok(end);
-                    }
-                    // Items that are not objects are left out.
-                    let (value, end) = scanned(line, e)?;
-                    checked_other(value)?;
-                    Ok(end)
-                })?;
-                u.iterations = Some(items);
-                return Ok(end);
-            }
-            "cache_creation" | "iterations" => {
-                let (value, end) = scanned(line, v)?;
-                checked_other(value)?;
-                match &*key {
-                    "cache_creation" => u.cache_creation = None,
-                    _ => u.iterations = None,
+        read_member(line, key, v, |name| {
+            let slot = match name {
+                "input_tokens" => &mut u.input_tokens,
+                "output_tokens" => &mut u.output_tokens,
+                "cache_creation_input_tokens" => &mut u.cache_creation_input_tokens,
+                "cache_read_input_tokens" => &mut u.cache_read_input_tokens,
+                "cache_creation" if line.as_bytes().get(v) == Some(&b'{') => {
+                    let (c, end) = cache_creation_at(line, v)?;
+                    u.cache_creation = Some(c);
+                    return Ok(Some(end));
                 }
-                return Ok(end);
-            }
-            "speed" => return label_at(line, v, &mut u.speed),
-            "service_tier" => return label_at(line, v, &mut u.service_tier),
-            "inference_geo" => return label_at(line, v, &mut u.inference_geo),
-            _ => return Ok(value_end(line, v)?),
-        };
-        let (value, end) = scanned(line, v)?;
-        *slot = count(value)?.unwrap_or(0);
-        Ok(end)
+                "iterations" if line.as_bytes().get(v) == Some(&b'[') => {
+                    let mut items = Vec::new();
+                    let end = array_end_by_elements(line, v, |e| -> Result<usize, Fault> {
+                        if line.as_bytes().get(e) == Some(&b'{') {
+                            let (item, end) = usage_at(line, e, depth + 1)?;
+                            items.push(item);
+                            return Ok(end);
+                        }
+                        // Items that are not objects are left out.
+                        let (value, end) = scanned(line, e)?;
+                        checked_other(value)?;
+                        Ok(end)
+                    })?;
+                    u.iterations = Some(items);
+                    return Ok(Some(end));
+                }
+                "cache_creation" | "iterations" => {
+                    let (value, end) = scanned(line, v)?;
+                    checked_other(value)?;
+                    match name {
+                        "cache_creation" => u.cache_creation = None,
+                        _ => u.iterations = None,
+                    }
+                    return Ok(Some(end));
+                }
+                "speed" => return label_at(line, v, &mut u.speed).map(Some),
+                "service_tier" => return label_at(line, v, &mut u.service_tier).map(Some),
+                "inference_geo" => return label_at(line, v, &mut u.inference_geo).map(Some),
+                _ => return Ok(None),
+            };
+            let (value, end) = scanned(line, v)?;
+            *slot = count(value)?.unwrap_or(0);
+            Ok(Some(end))
+        })
     })?;
     Ok((u, end))
 }
@@ -2019,14 +2040,16 @@ fn usage_at(line: &str, at: usize, depth: usize) -> Result<(Usage, usize), Fault
 fn cache_creation_at(line: &str, at: usize) -> Result<(CacheCreation, usize), Fault> {
     let mut c = CacheCreation::default();
     let end = object_end_by_members(line, at, |key, v| -> Result<usize, Fault> {
-        let slot = match &*member_name(key)? {
-            "ephemeral_5m_input_tokens" => &mut c.ephemeral_5m_input_tokens,
-            "ephemeral_1h_input_tokens" => &mut c.ephemeral_1h_input_tokens,
-            _ => return Ok(value_end(line, v)?),
-        };
-        let (value, end) = scanned(line, v)?;
-        *slot = count(value)?.unwrap_or(0);
-        Ok(end)
+        read_member(line, key, v, |name| {
+            let slot = match name {
+                "ephemeral_5m_input_tokens" => &mut c.ephemeral_5m_input_tokens,
+                "ephemeral_1h_input_tokens" => &mut c.ephemeral_1h_input_tokens,
+                _ => return Ok(None),
+            };
+            let (value, end) = scanned(line, v)?;
+            *slot = count(value)?.unwrap_or(0);
+            Ok(Some(end))
+        })
     })?;
     Ok((c, end))
 }
@@ -2142,7 +2165,9 @@ mod tests {
     fn shown(m: Option<Message<'_>>) -> String {
         let mut m = m.map(|mut m| {
             if let Some(Content::Text(t)) = &m.content {
-                m.content = Some(Content::Text(Text::Plain(Cow::Owned(t.to_str().into_owned()))));
+                m.content = Some(Content::Text(Text::Plain(Cow::Owned(
+                    t.to_str().into_owned(),
+                ))));
             }
             m
         });
@@ -2265,13 +2290,7 @@ mod tests {
     ];
 
     /// Counts JSON's grammar does not allow.
-    const FAULTY_COUNTS: &[&str] = &[
-        "01",
-        "+1",
-        "1.",
-        "-",
-        "1e999",
-    ];
+    const FAULTY_COUNTS: &[&str] = &["01", "+1", "1.", "-", "1e999"];
 
     /// `members` written as an object in random order, with random spaces, each key written
     /// plain or (one time in 8) with an escape serde decodes.
@@ -2292,29 +2311,50 @@ mod tests {
             } else {
                 key.to_string()
             };
-            out.push_str(&format!("\"{key}\"{}:{}{value}", space(state), space(state)));
+            out.push_str(&format!(
+                "\"{key}\"{}:{}{value}",
+                space(state),
+                space(state)
+            ));
         }
         out.push_str(space(state));
         out.push('}');
         out
     }
 
+    /// Writes a value for a member.
+    type ValueOf<'f> = dyn Fn(&mut u64) -> String + 'f;
+
     /// Some of `names`, each with a value from its pool (no name twice).
     fn some_members<'n>(
         state: &mut u64,
-        names: &[(&'n str, &dyn Fn(&mut u64) -> String)],
+        names: &[(&'n str, &ValueOf<'_>)],
     ) -> Vec<(&'n str, String)> {
         names
             .iter()
-            .filter_map(|(name, value)| (pick(state, 3) != 0).then(|| (*name, value(state))))
+            .flat_map(|(name, value)| {
+                let keep = pick(state, 3) != 0;
+                keep.then(|| (*name, value(state)))
+            })
             .collect()
     }
 
     fn usage(state: &mut u64, depth: usize) -> String {
         let count = count_value;
         let label = |state: &mut u64| {
-            one(state, &[r#""standard""#, r#""fast""#, r#""us""#, r#""odd\u0021""#, r#""""#, "null", "3"])
-                .to_owned()
+            one(
+                state,
+                &[
+                    r#""standard""#,
+                    r#""fast""#,
+                    r#""us""#,
+                    r#""odd\u0021""#,
+                    r#""""#,
+                    "null",
+                    "3",
+                ],
+            )
+            .to_owned()
         };
         let cache = |state: &mut u64| match pick(state, 4) {
             0 => any_value(state),
@@ -2367,22 +2407,49 @@ mod tests {
         let any = any_value;
         let string = |state: &mut u64| match pick(state, 3) {
             0 => any_value(state),
-            _ => one(state, &[r#""text""#, r#""tool_use""#, r#""thinking""#, r#""x\ty""#, r#""Bash""#])
-                .to_owned(),
+            _ => one(
+                state,
+                &[
+                    r#""text""#,
+                    r#""tool_use""#,
+                    r#""thinking""#,
+                    r#""x\ty""#,
+                    r#""Bash""#,
+                ],
+            )
+            .to_owned(),
         };
         let source = |state: &mut u64| match pick(state, 3) {
             0 => any_value(state),
             _ => {
                 let media = |s: &mut u64| {
-                    one(s, &[r#""image/png""#, "null", r#""a\/b""#, "3", r#""a\qb""#]).to_owned()
+                    one(
+                        s,
+                        &[r#""image/png""#, "null", r#""a\/b""#, "3", r#""a\qb""#],
+                    )
+                    .to_owned()
                 };
                 let data = |s: &mut u64| {
-                    one(s, &[r#""iVBORw0KGgo=""#, r#""ab\/cd""#, "null", "5", "[1]", r#""x\u0000""#])
-                        .to_owned()
+                    one(
+                        s,
+                        &[
+                            r#""iVBORw0KGgo=""#,
+                            r#""ab\/cd""#,
+                            "null",
+                            "5",
+                            "[1]",
+                            r#""x\u0000""#,
+                        ],
+                    )
+                    .to_owned()
                 };
                 let members = some_members(
                     state,
-                    &[("type", &|_: &mut u64| r#""base64""#.to_owned()), ("media_type", &media), ("data", &data)],
+                    &[
+                        ("type", &|_: &mut u64| r#""base64""#.to_owned()),
+                        ("media_type", &media),
+                        ("data", &data),
+                    ],
                 );
                 object(state, members)
             }
@@ -2403,7 +2470,9 @@ mod tests {
                 ("data", &any),
                 // Read by nobody: skipped (always valid here: the scanner does not look
                 // inside members it skips, serde did).
-                ("signature", &|s: &mut u64| one(s, &[r#""EuYBCkQ=""#, r#"{"a":[1,2]}"#]).to_owned()),
+                ("signature", &|s: &mut u64| {
+                    one(s, &[r#""EuYBCkQ=""#, r#"{"a":[1,2]}"#]).to_owned()
+                }),
             ],
         );
         object(state, members)
@@ -2435,8 +2504,12 @@ mod tests {
                 ("id", &any),
                 ("content", &content),
                 ("usage", &usage_member),
-                ("stop_reason", &|s: &mut u64| one(s, &[r#""end_turn""#, "null"]).to_owned()),
-                ("container", &|s: &mut u64| one(s, &[r#"{"id":"c","x":[{}]}"#, "null"]).to_owned()),
+                ("stop_reason", &|s: &mut u64| {
+                    one(s, &[r#""end_turn""#, "null"]).to_owned()
+                }),
+                ("container", &|s: &mut u64| {
+                    one(s, &[r#"{"id":"c","x":[{}]}"#, "null"]).to_owned()
+                }),
             ],
         );
         // A message's members may be written twice: the last wins, for serde as for the scanner.
@@ -2487,7 +2560,10 @@ mod tests {
             panic!("{m:?}")
         };
         assert_eq!(blocks.len(), 1);
-        assert_eq!(blocks[0].text.as_ref().map(|t| t.to_str()).as_deref(), Some("b"));
+        assert_eq!(
+            blocks[0].text.as_ref().map(|t| t.to_str()).as_deref(),
+            Some("b")
+        );
         let usage = m.usage.unwrap();
         assert_eq!(usage.input_tokens, 2);
         assert_eq!(usage.cache_creation.unwrap().ephemeral_5m_input_tokens, 4);
@@ -2530,7 +2606,10 @@ mod tests {
         else {
             panic!("{:?}", r.message)
         };
-        assert_eq!(blocks[0].thinking.as_ref().map(|t| t.to_str()).as_deref(), Some("t"));
+        assert_eq!(
+            blocks[0].thinking.as_ref().map(|t| t.to_str()).as_deref(),
+            Some("t")
+        );
         assert_eq!(r.uuid.as_deref(), Some("u"));
     }
 
