@@ -1,12 +1,16 @@
 //! Borrowed input types: one transcript line as Claude Code writes it.
 //!
 //! A line is parsed in one pass into a flat [`Record`] that holds every field aegon reads, for
-//! every record `type`; fields it does not read (`toolUseResult`, `snapshot` contents, …) are
-//! skipped by serde without being stored. Strings are `Cow<str>` borrowed from the line unless
-//! they contain escapes; JSON that is passed through untouched (tool inputs, tool results) is kept
-//! as borrowed [`RawValue`]. Unknown fields are ignored and unknown record or block types are kept
-//! by name, so a new Claude Code version never makes a line fail to parse: the format evolves
-//! without notice (see `shared/corpus/FORMAT.md`).
+//! every record `type`; fields it does not read (`toolUseResult`, `snapshot` contents, a
+//! thinking block's `signature`, …) are skipped by the scanner ([`crate::format::claude::scan`])
+//! without being decoded or stored. The line's top level and its `message` (blocks, usage) are
+//! walked member by member by the scanner; serde reads only small values (escaped strings,
+//! numbers that are not a plain run of digits) and checks the raw values kept, and reads a
+//! message member by member when it holds a fault. Strings are `Cow<str>` borrowed from the
+//! line unless they contain escapes; JSON that is passed through untouched (tool inputs, tool
+//! results) is kept as borrowed [`RawValue`]. Unknown fields are ignored and unknown record or
+//! block types are kept by name, so a new Claude Code version never makes a line fail to
+//! parse: the format evolves without notice (see `shared/corpus/FORMAT.md`).
 //!
 //! Numbers that feed token totals are read leniently ([`lenient_u64`]): a negative, fractional,
 //! huge or non-numeric count saturates or becomes 0 instead of rejecting the line.
