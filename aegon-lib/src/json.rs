@@ -53,7 +53,6 @@ impl<'a> RawJson<'a> {
     /// Wraps text the caller has already checked to be one valid JSON value, as strict as
     /// serde_json, with no surrounding whitespace. The caller must have checked it: nothing is
     /// checked here in release builds (debug builds re-check with serde_json and panic).
-    #[allow(dead_code)] // For the scanner's own validator; constructed in tests until then.
     pub(crate) fn trusted(json: &'a str) -> RawJson<'a> {
         debug_assert!(
             serde_json::from_str::<&RawValue>(json).is_ok_and(|v| v.get().len() == json.len()),

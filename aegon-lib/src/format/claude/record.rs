@@ -1,12 +1,16 @@
 //! Borrowed input types: one transcript line as Claude Code writes it.
 //!
 //! A line is parsed in one pass into a flat [`Record`] that holds every field aegon reads, for
-//! every record `type`; fields it does not read (`toolUseResult`, `snapshot` contents, …) are
-//! skipped by serde without being stored. Strings are `Cow<str>` borrowed from the line unless
-//! they contain escapes; JSON that is passed through untouched (tool inputs, tool results) is kept
-//! as borrowed [`RawJson`]. Unknown fields are ignored and unknown record or block types are kept
-//! by name, so a new Claude Code version never makes a line fail to parse: the format evolves
-//! without notice (see `shared/corpus/FORMAT.md`).
+//! every record `type`; fields it does not read (`toolUseResult`, `snapshot` contents, a
+//! thinking block's `signature`, …) are skipped by the scanner ([`crate::format::claude::scan`])
+//! without being decoded or stored. The line's top level and its `message` (blocks, usage) are
+//! walked member by member by the scanner; serde reads only small values (escaped strings,
+//! numbers that are not a plain run of digits) and checks the raw values kept, and reads a
+//! message member by member when it holds a fault. Strings are `Cow<str>` borrowed from the
+//! line unless they contain escapes; JSON that is passed through untouched (tool inputs, tool
+//! results) is kept as borrowed [`RawJson`]. Unknown fields are ignored and unknown record or
+//! block types are kept by name, so a new Claude Code version never makes a line fail to
+//! parse: the format evolves without notice (see `shared/corpus/FORMAT.md`).
 //!
 //! Numbers that feed token totals are read leniently ([`lenient_u64`]): a negative, fractional,
 //! huge or non-numeric count saturates or becomes 0 instead of rejecting the line.
@@ -19,8 +23,10 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::format::claude::scan::{
-    for_each_element, for_each_member, for_each_member_at, plain_str, value_end, ScanError,
+    array_end_by_elements, for_each_element, for_each_member, for_each_member_at,
+    object_end_by_members, plain_str, value_end, ScanError,
 };
+use crate::format::claude::validate;
 use crate::json::RawJson;
 use crate::text::Text;
 
@@ -204,6 +210,9 @@ pub struct Message<'a> {
     pub notes: Vec<String>,
 }
 
+/// The message read whole by serde, as it was read before [`Reader::message_scanned`]: the
+/// reference the scanner-first reading is tested against.
+#[cfg(test)]
 impl<'de: 'a, 'a> Deserialize<'de> for Message<'a> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct MessageVisitor;
@@ -217,23 +226,29 @@ impl<'de: 'a, 'a> Deserialize<'de> for Message<'a> {
                 while let Some(key) = map.next_key::<MessageKey>()? {
                     read_message_member(&mut m, key, &mut map)?;
                 }
-                if let Some(Content::Blocks(blocks)) = &m.content {
-                    for (i, block) in blocks.iter().enumerate() {
-                        match block.shape {
-                            BlockShape::Object => {}
-                            BlockShape::Text => m.notes.push(format!(
-                                "`message.content[{i}]` is a string, not a content block: read as text"
-                            )),
-                            BlockShape::Other(what) => m.notes.push(format!(
-                                "`message.content[{i}]` is {what}, not a content block: skipped"
-                            )),
-                        }
-                    }
-                }
+                shape_notes(&mut m);
                 Ok(m)
             }
         }
         deserializer.deserialize_map(MessageVisitor)
+    }
+}
+
+/// Notes in `m.notes` the content items of a message read whole that are not blocks, after
+/// the notes made while reading it (as a message read whole has always listed them).
+fn shape_notes(m: &mut Message<'_>) {
+    if let Some(Content::Blocks(blocks)) = &m.content {
+        for (i, block) in blocks.iter().enumerate() {
+            match block.shape {
+                BlockShape::Object => {}
+                BlockShape::Text => m.notes.push(format!(
+                    "`message.content[{i}]` is a string, not a content block: read as text"
+                )),
+                BlockShape::Other(what) => m.notes.push(format!(
+                    "`message.content[{i}]` is {what}, not a content block: skipped"
+                )),
+            }
+        }
     }
 }
 
@@ -261,10 +276,10 @@ impl MessageKey {
     }
 }
 
-/// The value of one member of a `message`, read from where the message is being read: serde's
-/// map access when the message is read whole ([`Message`]'s `Deserialize`), or a member the
-/// scanner lent when serde could not read it whole ([`Reader::message_by_members`], each fault
-/// noted and the other members kept).
+/// The value of one member of a `message`, read from where the message is being read: a member
+/// the scanner lent when the message could not be read whole ([`Reader::message_by_members`],
+/// each fault noted and the other members kept), or (in tests, as the reference) serde's map
+/// access of a message read whole.
 trait MessageValue<'a> {
     type Error;
     /// A string member (`role`, `model`, `id`): `None` for another type, or a fault noted.
@@ -308,6 +323,7 @@ fn usage_note(what: &str) -> String {
 }
 
 /// A message read whole by serde: the members' values from its map access.
+#[cfg(test)]
 impl<'de, A: MapAccess<'de>> MessageValue<'de> for A {
     type Error = A::Error;
     fn string(&mut self, _: &str) -> Result<Option<Cow<'de, str>>, A::Error> {
@@ -328,6 +344,7 @@ impl<'de, A: MapAccess<'de>> MessageValue<'de> for A {
     }
 }
 
+#[cfg(test)]
 impl<'de> Deserialize<'de> for MessageKey {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct KeyVisitor;
@@ -397,8 +414,10 @@ impl<'de> Deserialize<'de> for UsageField {
 }
 
 /// A string member read leniently: `None` for a value of another type (skipped).
+#[cfg(test)]
 struct LenientStr<'a>(Option<Cow<'a, str>>);
 
+#[cfg(test)]
 impl<'de: 'a, 'a> Deserialize<'de> for LenientStr<'a> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         lenient_str(deserializer).map(LenientStr)
@@ -903,23 +922,33 @@ pub fn lenient_opt_u64<'de, D: Deserializer<'de>>(
     deserializer.deserialize_any(CountVisitor)
 }
 
+/// Label values seen in transcripts (FORMAT.md §5) and in the API's documentation, shared
+/// without allocation.
+const KNOWN_LABELS: [&str; 8] = [
+    "standard",
+    "fast",
+    "priority",
+    "batch",
+    "global",
+    "us",
+    "not_available",
+    "",
+];
+
+/// A label as kept: one of [`KNOWN_LABELS`] shared, anything else copied.
+fn label(v: &str) -> Cow<'static, str> {
+    match KNOWN_LABELS.iter().find(|k| **k == v) {
+        Some(k) => Cow::Borrowed(*k),
+        None => Cow::Owned(v.to_owned()),
+    }
+}
+
 /// Reads a short label (`usage.speed`, `service_tier`, `inference_geo`) leniently: a string,
 /// shared without allocation when it is one of the values Claude Code writes; `None` for `null`
 /// and for anything that is not a string.
 pub fn lenient_label<'de, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<Cow<'static, str>>, D::Error> {
-    /// Values seen in transcripts (FORMAT.md §5) and in the API's documentation.
-    const KNOWN: [&str; 8] = [
-        "standard",
-        "fast",
-        "priority",
-        "batch",
-        "global",
-        "us",
-        "not_available",
-        "",
-    ];
     struct LabelVisitor;
     impl<'de> Visitor<'de> for LabelVisitor {
         type Value = Option<Cow<'static, str>>;
@@ -927,10 +956,7 @@ pub fn lenient_label<'de, D: Deserializer<'de>>(
             f.write_str("a string")
         }
         fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-            Ok(Some(match KNOWN.iter().find(|k| **k == v) {
-                Some(k) => Cow::Borrowed(*k),
-                None => Cow::Owned(v.to_owned()),
-            }))
+            Ok(Some(label(v)))
         }
         fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
             Ok(None)
@@ -1164,11 +1190,11 @@ fn parse_members(line: &str) -> Result<Record<'_>, RecordError> {
     let mut r = Record::default();
     let mut p = Reader::default();
     for_each_member_at(line, |key, at| {
-        // The message (about half of a transcript's bytes) is parsed where it stands: serde
-        // finds its end, so the scanner does not pass over it first. When serde cannot read it
-        // whole, it is skipped and read as before (member by member).
+        // The message (about half of a transcript's bytes) is read where it stands, by the
+        // scanner in one pass that also finds its end. When it holds a fault, it is skipped
+        // and read member by member, each fault noted.
         if key == "message" && line.as_bytes().get(at) == Some(&b'{') {
-            if let Some((message, end)) = p.message_in_place(line, at) {
+            if let Some((message, end)) = p.message_scanned(line, at) {
                 r.message = Some(message);
                 return Ok(end);
             }
@@ -1329,7 +1355,7 @@ impl Reader {
 
     /// The value as raw JSON, checked to be JSON (`None` and noted if it is not).
     fn raw<'a>(&mut self, key: &str, value: &'a str, at: usize) -> Option<RawJson<'a>> {
-        match serde_json::from_str(value) {
+        match checked_raw(value) {
             Ok(raw) => Some(raw),
             Err(e) => {
                 self.error(key, &e, value, at, "ignored");
@@ -1388,20 +1414,12 @@ impl Reader {
         self.string(&name, v, at + off)
     }
 
-    /// The `message` member: an object (read leniently, member by member when serde cannot
-    /// read it whole), a bare string (read as its text), `null`, or anything else (noted).
+    /// The `message` member when it is not read where it stands ([`Reader::message_scanned`]):
+    /// an object holding a fault (read member by member), a bare string (read as its text),
+    /// `null`, or anything else (noted).
     fn message<'a>(&mut self, value: &'a str, at: usize) -> Option<Message<'a>> {
         match value.as_bytes().first() {
-            Some(b'{') => {
-                let mut m = match serde_json::from_str::<Message<'a>>(value) {
-                    Ok(m) => m,
-                    Err(_) => self.message_by_members(value, at),
-                };
-                for note in m.notes.drain(..) {
-                    self.note(at, note, false);
-                }
-                Some(m)
-            }
+            Some(b'{') => Some(self.message_by_members(value, at)),
             Some(b'"') => match serde_json::from_str::<Text<'a>>(value) {
                 Ok(text) => {
                     self.note(
@@ -1436,22 +1454,51 @@ impl Reader {
         }
     }
 
-    /// The object `message` starting at byte `at` of `line`, read by serde where it stands,
-    /// and the offset just past it; `None` when serde cannot read it whole (then
-    /// [`Reader::message`] reads the skipped value, leniently).
-    fn message_in_place<'a>(&mut self, line: &'a str, at: usize) -> Option<(Message<'a>, usize)> {
-        let mut stream =
-            serde_json::Deserializer::from_str(line.get(at..)?).into_iter::<Message<'a>>();
-        let mut m = stream.next()?.ok()?;
-        let end = at + stream.byte_offset();
+    /// The object `message` starting at byte `at` of `line`, read where it stands by the
+    /// scanner in one pass (member by member; members aegon does not read skipped undecoded),
+    /// and the offset just past it. `None` when it holds a fault: a value aegon reads that is
+    /// not JSON as serde_json reads it, or a fault the scanner finds (then the caller skips it
+    /// and [`Reader::message`] reads it member by member, noting each fault where it is).
+    ///
+    /// What is read is what serde read when it parsed a message whole, with one deliberate
+    /// difference: a member written twice in a block, a `usage` or its `cache_creation` is
+    /// taken from its last occurrence (as `JSON.parse`, which Claude Code uses, does), where
+    /// serde rejected the block or the usage.
+    fn message_scanned<'a>(&mut self, line: &'a str, at: usize) -> Option<(Message<'a>, usize)> {
+        let mut m = Message::default();
+        let end = object_end_by_members(line, at, |key, v| -> Result<usize, Fault> {
+            read_member(line, key, v, |name| {
+                Ok(Some(match MessageKey::of(name) {
+                    MessageKey::Role => string_at(line, v, &mut m.role)?,
+                    MessageKey::Model => string_at(line, v, &mut m.model)?,
+                    MessageKey::Id => string_at(line, v, &mut m.id)?,
+                    MessageKey::Content => content_at(line, v, &mut m.content)?,
+                    MessageKey::Usage => {
+                        let (usage, end) = usage_field_at(line, v)?;
+                        match usage {
+                            UsageField::Object(u) => m.usage = Some(u),
+                            UsageField::Null => m.usage = None,
+                            UsageField::Other(what) => {
+                                m.usage = None;
+                                m.notes.push(usage_note(what));
+                            }
+                        }
+                        end
+                    }
+                    MessageKey::Other => return Ok(None),
+                }))
+            })
+        })
+        .ok()?;
+        shape_notes(&mut m);
         for note in m.notes.drain(..) {
             self.note(at, note, false);
         }
         Some((m, end))
     }
 
-    /// A message serde could not read whole: each member on its own, so one bad member (a
-    /// text with a bad escape) does not lose the others (the usage).
+    /// A message that could not be read whole (it holds a fault): each member on its own, so
+    /// one bad member (a text with a bad escape) does not lose the others (the usage).
     fn message_by_members<'a>(&mut self, value: &'a str, at: usize) -> Message<'a> {
         let mut m = Message::default();
         let walked = for_each_member(value, |key, v, off| {
@@ -1594,6 +1641,442 @@ impl<'a> MessageValue<'a> for ScannedMember<'_, 'a> {
     }
 }
 
+/// A value the scanner-first reading of a `message` ([`Reader::message_scanned`]) does not
+/// take as written: not JSON as serde_json reads it there, or a fault the scanner found. The
+/// message is then read member by member ([`Reader::message_by_members`]), which notes what is
+/// wrong where.
+struct Fault;
+
+impl From<ScanError> for Fault {
+    fn from(_: ScanError) -> Fault {
+        Fault
+    }
+}
+
+/// Nesting of `usage.iterations` read by the scanner before a message is left to serde
+/// (whose own limit, 128 brackets, stops it there): the scanner's reading recurses.
+const MAX_ITERATION_DEPTH: usize = 60;
+
+/// The value `value` as raw JSON, checked to be JSON as strictly as serde_json reads it. Every
+/// raw value of a record (tool inputs and results, `error`, `content`) is made here.
+fn checked_raw(value: &str) -> Result<RawJson<'_>, serde_json::Error> {
+    // The validator agrees with serde_json on every input (its tests); serde reads only what
+    // it rejects, for the words and the place of the fault.
+    if validate::is_json_value(value) {
+        return Ok(RawJson::trusted(value));
+    }
+    RawJson::parse(value)
+}
+
+/// The JSON string literal `value` (quotes included), when it is one as strictly as serde_json
+/// reads it as raw JSON (escapes well formed, no control characters; a lone surrogate escape
+/// is let through, as serde_json lets it through a raw value); `None` otherwise.
+fn checked_string_literal(value: &str) -> Option<&str> {
+    validate::is_json_string(value).then_some(value)
+}
+
+/// The value starting at byte `at` of `line`, and the offset just past it.
+#[inline]
+fn scanned(line: &str, at: usize) -> Result<(&str, usize), Fault> {
+    let end = value_end(line, at)?;
+    Ok((&line[at..end], end))
+}
+
+/// True when `s` holds a control character (U+0000 to U+001F), which JSON strings may not.
+#[inline]
+fn has_control(s: &str) -> bool {
+    s.as_bytes()
+        .chunks(32)
+        .any(|chunk| chunk.iter().fold(false, |any, &c| any | (c < 0x20)))
+}
+
+/// Reads the member whose key is `key` (its text as written) and whose value starts at `v`
+/// with `read`, given the member's name; `read` returns the offset past the value, or `None`
+/// for a name it does not read. A name aegon reads has no escapes, so the key is offered as
+/// written first; a key written with escapes is then decoded (as serde decoded it) and offered
+/// again. A member not read is skipped undecoded.
+#[inline]
+fn read_member(
+    line: &str,
+    key: &str,
+    v: usize,
+    mut read: impl FnMut(&str) -> Result<Option<usize>, Fault>,
+) -> Result<usize, Fault> {
+    if let Some(end) = read(key)? {
+        return Ok(end);
+    }
+    if key.bytes().any(|c| c < 0x20 || c == b'\\') {
+        if let Some(end) = read(&decoded(&format!("\"{key}\""))?)? {
+            return Ok(end);
+        }
+    }
+    Ok(value_end(line, v)?)
+}
+
+/// The string literal `value` decoded as serde decodes a string (borrowed unless it has
+/// escapes; a bad escape, a lone surrogate or a control character is a fault).
+#[inline]
+fn decoded(value: &str) -> Result<Cow<'_, str>, Fault> {
+    if let Some(inner) = plain_str(value) {
+        // A raw control character is a fault to serde.
+        return if has_control(inner) {
+            Err(Fault)
+        } else {
+            Ok(Cow::Borrowed(inner))
+        };
+    }
+    match decode_string(value) {
+        Ok(Some(s)) => Ok(s),
+        _ => Err(Fault),
+    }
+}
+
+/// Checks a value a lenient reader takes as absent (or as a default): a string must decode, a
+/// number must be in range (as serde reads numbers it is given), an array or object must be
+/// JSON.
+fn checked_other(value: &str) -> Result<(), Fault> {
+    match value.as_bytes().first() {
+        Some(b'"') => decoded(value).map(drop),
+        Some(b'[' | b'{') => checked_raw(value).map(drop).map_err(|_| Fault),
+        _ => count(value).map(drop),
+    }
+}
+
+/// A count read as [`lenient_opt_u64`] reads it: a run of digits (JSON's grammar: no leading
+/// zero, no sign) directly, anything else by serde from its own slice.
+#[inline]
+fn count(value: &str) -> Result<Option<u64>, Fault> {
+    let b = value.as_bytes();
+    // Up to 19 digits cannot overflow a u64.
+    if (1..=19).contains(&b.len())
+        && b.iter().all(u8::is_ascii_digit)
+        && (b[0] != b'0' || b.len() == 1)
+    {
+        return Ok(Some(b.iter().fold(0, |n, &d| n * 10 + u64::from(d - b'0'))));
+    }
+    let mut de = serde_json::Deserializer::from_str(value);
+    lenient_opt_u64(&mut de)
+        .and_then(|n| de.end().map(|()| n))
+        .map_err(|_| Fault)
+}
+
+/// The string member starting at `at` into `slot` (`None` for another type, as
+/// [`lenient_str`] reads it); the offset just past it.
+#[inline]
+fn string_at<'a>(
+    line: &'a str,
+    at: usize,
+    slot: &mut Option<Cow<'a, str>>,
+) -> Result<usize, Fault> {
+    let (value, end) = scanned(line, at)?;
+    *slot = string_or_absent(value)?;
+    Ok(end)
+}
+
+/// A string decoded, `None` for a value of another type (as [`lenient_str`] reads it).
+#[inline]
+fn string_or_absent(value: &str) -> Result<Option<Cow<'_, str>>, Fault> {
+    if value.starts_with('"') {
+        decoded(value).map(Some)
+    } else {
+        checked_other(value).map(|()| None)
+    }
+}
+
+/// `message.content` starting at `at` into `slot`, as [`Content`]'s `Deserialize` reads it
+/// (`null` absent); the offset just past it.
+fn content_at<'a>(
+    line: &'a str,
+    at: usize,
+    slot: &mut Option<Content<'a>>,
+) -> Result<usize, Fault> {
+    if line.as_bytes().get(at) == Some(&b'[') {
+        let mut blocks = Vec::new();
+        let end = array_end_by_elements(line, at, |v| -> Result<usize, Fault> {
+            let (block, end) = item_at(line, v)?;
+            blocks.push(block);
+            Ok(end)
+        })?;
+        *slot = Some(Content::Blocks(blocks));
+        return Ok(end);
+    }
+    let (value, end) = scanned(line, at)?;
+    *slot = if value.starts_with('"') {
+        let literal = checked_string_literal(value).ok_or(Fault)?;
+        // Read as a string, a lone surrogate escape is a fault (serde decoded this string).
+        if literal.as_bytes().contains(&b'\\')
+            && crate::format::claude::repair::has_lone_surrogate(literal)
+        {
+            return Err(Fault);
+        }
+        Some(Content::Text(Text::Json(literal)))
+    } else {
+        checked_other(value)?;
+        (value != "null").then_some(Content::Other)
+    };
+    Ok(end)
+}
+
+/// One item of `message.content` starting at `at`, as [`Item`]'s `Deserialize` reads it: a
+/// block, a bare string (a text block) or anything else (named); the offset just past it.
+fn item_at(line: &str, at: usize) -> Result<(Block<'_>, usize), Fault> {
+    if line.as_bytes().get(at) == Some(&b'{') {
+        return block_at(line, at);
+    }
+    let (value, end) = scanned(line, at)?;
+    let block = match value.as_bytes().first() {
+        Some(b'"') => Block {
+            kind: Some(Cow::Borrowed("text")),
+            text: Some(Text::Plain(decoded(value)?)),
+            shape: BlockShape::Text,
+            ..Block::default()
+        },
+        first => {
+            checked_other(value)?;
+            let what = match first {
+                Some(b'[') => "an array",
+                Some(b'n') => "null",
+                Some(b't' | b'f') => "a boolean",
+                _ => "a number",
+            };
+            Block {
+                shape: BlockShape::Other(what),
+                ..Block::default()
+            }
+        }
+    };
+    Ok((block, end))
+}
+
+/// The content block (an object) starting at `at`, member by member (the last of a member
+/// written twice wins); the offset just past it.
+fn block_at(line: &str, at: usize) -> Result<(Block<'_>, usize), Fault> {
+    let mut b = Block::default();
+    let end = object_end_by_members(line, at, |key, v| -> Result<usize, Fault> {
+        read_member(line, key, v, |name| {
+            Ok(Some(match name {
+                "type" => string_at(line, v, &mut b.kind)?,
+                "text" => text_at(line, v, &mut b.text)?,
+                "thinking" => text_at(line, v, &mut b.thinking)?,
+                "id" => string_at(line, v, &mut b.id)?,
+                "name" => string_at(line, v, &mut b.name)?,
+                "tool_use_id" => string_at(line, v, &mut b.tool_use_id)?,
+                "input" => raw_at(line, v, &mut b.input)?,
+                "content" => raw_at(line, v, &mut b.content)?,
+                "is_error" => {
+                    let (value, end) = scanned(line, v)?;
+                    b.is_error = value == "true";
+                    if !b.is_error {
+                        checked_other(value)?;
+                    }
+                    end
+                }
+                "source" if line.as_bytes().get(v) == Some(&b'{') => {
+                    let (source, end) = image_source_at(line, v)?;
+                    b.source = Some(source);
+                    end
+                }
+                "source" => {
+                    let (value, end) = scanned(line, v)?;
+                    checked_other(value)?;
+                    b.source = None;
+                    end
+                }
+                "data" => {
+                    let (value, end) = scanned(line, v)?;
+                    b.data = if value.starts_with('"') {
+                        decoded(value)?.len() as u64
+                    } else {
+                        checked_other(value)?;
+                        0
+                    };
+                    end
+                }
+                _ => return Ok(None),
+            }))
+        })
+    })?;
+    Ok((b, end))
+}
+
+/// A `text` or `thinking` member starting at `at` into `slot`, as [`lenient_text`] reads it:
+/// the string literal as written, `None` for another type; the offset just past it.
+#[inline]
+fn text_at<'a>(line: &'a str, at: usize, slot: &mut Option<Text<'a>>) -> Result<usize, Fault> {
+    let (value, end) = scanned(line, at)?;
+    *slot = if value.starts_with('"') {
+        Some(Text::Json(checked_string_literal(value).ok_or(Fault)?))
+    } else {
+        checked_raw(value).map_err(|_| Fault)?;
+        None
+    };
+    Ok(end)
+}
+
+/// A raw member (`input`, a tool result's `content`) starting at `at` into `slot` (`null`
+/// absent); the offset just past it.
+#[inline]
+fn raw_at<'a>(line: &'a str, at: usize, slot: &mut Option<RawJson<'a>>) -> Result<usize, Fault> {
+    let (value, end) = scanned(line, at)?;
+    *slot = if value == "null" {
+        None
+    } else {
+        Some(checked_raw(value).map_err(|_| Fault)?)
+    };
+    Ok(end)
+}
+
+/// The `source` object of an image block starting at `at`, as [`ImageSource`]'s `Deserialize`
+/// reads it; the offset just past it.
+fn image_source_at(line: &str, at: usize) -> Result<(ImageSource<'_>, usize), Fault> {
+    let mut s = ImageSource::default();
+    let end = object_end_by_members(line, at, |key, v| -> Result<usize, Fault> {
+        read_member(line, key, v, |name| {
+            Ok(Some(match name {
+                "media_type" => {
+                    let (value, end) = scanned(line, v)?;
+                    s.media_type = match value {
+                        "null" => None,
+                        // Not read leniently: another type is a fault, as it was to serde.
+                        _ if value.starts_with('"') => Some(decoded(value)?),
+                        _ => return Err(Fault),
+                    };
+                    end
+                }
+                "data" => {
+                    let (value, end) = scanned(line, v)?;
+                    s.data = if value.starts_with('"') {
+                        match decoded(value)? {
+                            Cow::Borrowed(text) => ImageData {
+                                len: text.len() as u64,
+                                base64: Some(text),
+                            },
+                            Cow::Owned(text) => ImageData {
+                                len: text.len() as u64,
+                                base64: None,
+                            },
+                        }
+                    } else {
+                        checked_other(value)?;
+                        ImageData::default()
+                    };
+                    end
+                }
+                _ => return Ok(None),
+            }))
+        })
+    })?;
+    Ok((s, end))
+}
+
+/// `message.usage` starting at `at`, as [`UsageField`]'s `Deserialize` reads it; the offset
+/// just past it.
+fn usage_field_at(line: &str, at: usize) -> Result<(UsageField, usize), Fault> {
+    if line.as_bytes().get(at) == Some(&b'{') {
+        let (usage, end) = usage_at(line, at, 0)?;
+        return Ok((UsageField::Object(usage), end));
+    }
+    let (value, end) = scanned(line, at)?;
+    checked_other(value)?;
+    let field = match value.as_bytes().first() {
+        Some(b'n') => UsageField::Null,
+        Some(b't' | b'f') => UsageField::Other("a boolean"),
+        Some(b'"') => UsageField::Other("a string"),
+        Some(b'[') => UsageField::Other("an array"),
+        _ => UsageField::Other("a number"),
+    };
+    Ok((field, end))
+}
+
+/// A usage object starting at `at` (`depth` levels of `iterations` deep), as [`Usage`]'s
+/// `Deserialize` reads it, member by member (the last of a member written twice wins); the
+/// offset just past it.
+fn usage_at(line: &str, at: usize, depth: usize) -> Result<(Usage, usize), Fault> {
+    if depth > MAX_ITERATION_DEPTH {
+        return Err(Fault);
+    }
+    let mut u = Usage::default();
+    let end = object_end_by_members(line, at, |key, v| -> Result<usize, Fault> {
+        read_member(line, key, v, |name| {
+            let slot = match name {
+                "input_tokens" => &mut u.input_tokens,
+                "output_tokens" => &mut u.output_tokens,
+                "cache_creation_input_tokens" => &mut u.cache_creation_input_tokens,
+                "cache_read_input_tokens" => &mut u.cache_read_input_tokens,
+                "cache_creation" if line.as_bytes().get(v) == Some(&b'{') => {
+                    let (c, end) = cache_creation_at(line, v)?;
+                    u.cache_creation = Some(c);
+                    return Ok(Some(end));
+                }
+                "iterations" if line.as_bytes().get(v) == Some(&b'[') => {
+                    let mut items = Vec::new();
+                    let end = array_end_by_elements(line, v, |e| -> Result<usize, Fault> {
+                        if line.as_bytes().get(e) == Some(&b'{') {
+                            let (item, end) = usage_at(line, e, depth + 1)?;
+                            items.push(item);
+                            return Ok(end);
+                        }
+                        // Items that are not objects are left out.
+                        let (value, end) = scanned(line, e)?;
+                        checked_other(value)?;
+                        Ok(end)
+                    })?;
+                    u.iterations = Some(items);
+                    return Ok(Some(end));
+                }
+                "cache_creation" | "iterations" => {
+                    let (value, end) = scanned(line, v)?;
+                    checked_other(value)?;
+                    match name {
+                        "cache_creation" => u.cache_creation = None,
+                        _ => u.iterations = None,
+                    }
+                    return Ok(Some(end));
+                }
+                "speed" => return label_at(line, v, &mut u.speed).map(Some),
+                "service_tier" => return label_at(line, v, &mut u.service_tier).map(Some),
+                "inference_geo" => return label_at(line, v, &mut u.inference_geo).map(Some),
+                _ => return Ok(None),
+            };
+            let (value, end) = scanned(line, v)?;
+            *slot = count(value)?.unwrap_or(0);
+            Ok(Some(end))
+        })
+    })?;
+    Ok((u, end))
+}
+
+/// `usage.cache_creation` (an object) starting at `at`; the offset just past it.
+fn cache_creation_at(line: &str, at: usize) -> Result<(CacheCreation, usize), Fault> {
+    let mut c = CacheCreation::default();
+    let end = object_end_by_members(line, at, |key, v| -> Result<usize, Fault> {
+        read_member(line, key, v, |name| {
+            let slot = match name {
+                "ephemeral_5m_input_tokens" => &mut c.ephemeral_5m_input_tokens,
+                "ephemeral_1h_input_tokens" => &mut c.ephemeral_1h_input_tokens,
+                _ => return Ok(None),
+            };
+            let (value, end) = scanned(line, v)?;
+            *slot = count(value)?.unwrap_or(0);
+            Ok(Some(end))
+        })
+    })?;
+    Ok((c, end))
+}
+
+/// A label member starting at `at` into `slot`, as [`lenient_label`] reads it; the offset
+/// just past it.
+fn label_at(line: &str, at: usize, slot: &mut Option<Cow<'static, str>>) -> Result<usize, Fault> {
+    let (value, end) = scanned(line, at)?;
+    *slot = if value.starts_with('"') {
+        Some(label(&decoded(value)?))
+    } else {
+        checked_other(value)?;
+        None
+    };
+    Ok(end)
+}
+
 /// A JSON string value decoded: borrowed unless it has escapes; `Ok(None)` for a value that is
 /// not a string; an error for a string that cannot be decoded.
 #[inline]
@@ -1685,6 +2168,459 @@ mod tests {
         assert!(
             parse_record(r#"{"type":"assistant","message":{"model":"m","content":[{"#).is_err()
         );
+    }
+
+    /// A message as the pipeline sees it: the content string's text decoded (the scanner keeps
+    /// it as its JSON literal, serde decoded it), everything else as read.
+    fn shown(m: Option<Message<'_>>) -> String {
+        let mut m = m.map(|mut m| {
+            if let Some(Content::Text(t)) = &m.content {
+                m.content = Some(Content::Text(Text::Plain(Cow::Owned(
+                    t.to_str().into_owned(),
+                ))));
+            }
+            m
+        });
+        format!("{:?}", m.take())
+    }
+
+    /// The message `value` read as it was before the scanner read it: serde whole, member by
+    /// member when serde cannot (the reference).
+    fn by_serde(value: &str) -> (String, Vec<Problem>) {
+        let mut p = Reader::default();
+        let m = match serde_json::from_str::<Message<'_>>(value) {
+            Ok(mut m) => {
+                for note in m.notes.drain(..) {
+                    p.note(0, note, false);
+                }
+                m
+            }
+            Err(_) => p.message_by_members(value, 0),
+        };
+        (shown(Some(m)), p.problems)
+    }
+
+    /// The message `value` read as [`parse_members`] reads it now.
+    fn by_scanner(value: &str) -> (String, Vec<Problem>, bool) {
+        let mut p = Reader::default();
+        let (m, scanned) = match p.message_scanned(value, 0) {
+            Some((m, end)) => {
+                assert_eq!(end, value.len(), "{value}");
+                (m, true)
+            }
+            None => (p.message_by_members(value, 0), false),
+        };
+        (shown(Some(m)), p.problems, scanned)
+    }
+
+    /// xorshift: a pseudo-random number below `n`.
+    fn pick(state: &mut u64, n: usize) -> usize {
+        *state ^= *state << 13;
+        *state ^= *state >> 7;
+        *state ^= *state << 17;
+        (*state % n as u64) as usize
+    }
+
+    fn one<'s>(state: &mut u64, pool: &[&'s str]) -> &'s str {
+        pool[pick(state, pool.len())]
+    }
+
+    /// A value of any type, now and then (1 in 60) one serde rejects.
+    fn any_value(state: &mut u64) -> String {
+        match pick(state, 60) {
+            0 => one(state, FAULTY),
+            _ => one(state, ANY),
+        }
+        .to_owned()
+    }
+
+    /// A count, now and then (1 in 60) one JSON's grammar does not allow.
+    fn count_value(state: &mut u64) -> String {
+        match pick(state, 60) {
+            0 => one(state, FAULTY_COUNTS),
+            _ => one(state, COUNTS),
+        }
+        .to_owned()
+    }
+
+    /// Values of every type, with escapes that decode.
+    const ANY: &[&str] = &[
+        r#""user""#,
+        r#""assistant""#,
+        r#""""#,
+        r#""a\nb \"q\" \\""#,
+        r#""\u00e9t\u00e9 \ud83d\ude00""#,
+        r#""\/x""#,
+        "null",
+        "true",
+        "false",
+        "0",
+        "7",
+        "-2",
+        "1.5e3",
+        r#"[1,"x",{"a":[]}]"#,
+        r#"{"k":"v","n":{"m":null}}"#,
+        "[]",
+        "{}",
+    ];
+
+    /// Values serde rejects where a value is read: a bad escape, a lone surrogate (decoded),
+    /// a raw control character, a number out of range or not in JSON's grammar, a bad literal,
+    /// a bad array or object.
+    const FAULTY: &[&str] = &[
+        r#""a\qb""#,
+        r#""\ud800x""#,
+        "\"tab\there\"",
+        "tru",
+        "01",
+        "1e999",
+        "[1,]",
+        r#"{"a":}"#,
+    ];
+
+    /// Counts: plain digits, the forms serde reads leniently, and some it rejects.
+    const COUNTS: &[&str] = &[
+        "0",
+        "5",
+        "1234567",
+        "9999999999999999999",
+        "18446744073709551615",
+        "18446744073709551616",
+        "123456789012345678901234",
+        "-3",
+        "-0",
+        "2.9",
+        "1e3",
+        "0.0",
+        "null",
+        r#""12""#,
+        "true",
+        "[1]",
+        r#"{"a":1}"#,
+    ];
+
+    /// Counts JSON's grammar does not allow.
+    const FAULTY_COUNTS: &[&str] = &["01", "+1", "1.", "-", "1e999"];
+
+    /// `members` written as an object in random order, with random spaces, each key written
+    /// plain or (one time in 8) with an escape serde decodes.
+    fn object(state: &mut u64, members: Vec<(&str, String)>) -> String {
+        let mut members = members;
+        for i in (1..members.len()).rev() {
+            members.swap(i, pick(state, i + 1));
+        }
+        let space = |state: &mut u64| [" ", "", "", ""][pick(state, 4)];
+        let mut out = String::from("{");
+        for (i, (key, value)) in members.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(space(state));
+            let key = if pick(state, 8) == 0 {
+                format!("\\u{:04x}{}", key.as_bytes()[0], &key[1..])
+            } else {
+                key.to_string()
+            };
+            out.push_str(&format!(
+                "\"{key}\"{}:{}{value}",
+                space(state),
+                space(state)
+            ));
+        }
+        out.push_str(space(state));
+        out.push('}');
+        out
+    }
+
+    /// Writes a value for a member.
+    type ValueOf<'f> = dyn Fn(&mut u64) -> String + 'f;
+
+    /// Some of `names`, each with a value from its pool (no name twice).
+    fn some_members<'n>(
+        state: &mut u64,
+        names: &[(&'n str, &ValueOf<'_>)],
+    ) -> Vec<(&'n str, String)> {
+        names
+            .iter()
+            .flat_map(|(name, value)| {
+                let keep = pick(state, 3) != 0;
+                keep.then(|| (*name, value(state)))
+            })
+            .collect()
+    }
+
+    fn usage(state: &mut u64, depth: usize) -> String {
+        let count = count_value;
+        let label = |state: &mut u64| {
+            one(
+                state,
+                &[
+                    r#""standard""#,
+                    r#""fast""#,
+                    r#""us""#,
+                    r#""odd\u0021""#,
+                    r#""""#,
+                    "null",
+                    "3",
+                ],
+            )
+            .to_owned()
+        };
+        let cache = |state: &mut u64| match pick(state, 4) {
+            0 => any_value(state),
+            _ => {
+                let members = some_members(
+                    state,
+                    &[
+                        ("ephemeral_5m_input_tokens", &count),
+                        ("ephemeral_1h_input_tokens", &count),
+                        ("other", &|s: &mut u64| one(s, &["1", r#""x""#]).to_owned()),
+                    ],
+                );
+                object(state, members)
+            }
+        };
+        let iterations = |state: &mut u64| match pick(state, 3) {
+            0 if depth < 2 => {
+                let items: Vec<String> = (0..pick(state, 3))
+                    .map(|_| match pick(state, 4) {
+                        0 => one(state, &["1", "null", r#""x""#, "[]"]).to_owned(),
+                        _ => usage(state, depth + 1),
+                    })
+                    .collect();
+                format!("[{}]", items.join(","))
+            }
+            1 => any_value(state),
+            _ => "[]".to_owned(),
+        };
+        let members = some_members(
+            state,
+            &[
+                ("input_tokens", &count),
+                ("output_tokens", &count),
+                ("cache_creation_input_tokens", &count),
+                ("cache_read_input_tokens", &count),
+                ("cache_creation", &cache),
+                ("iterations", &iterations),
+                ("speed", &label),
+                ("service_tier", &label),
+                ("inference_geo", &label),
+                ("server_tool_use", &|s: &mut u64| {
+                    one(s, &[r#"{"web_search_requests":0}"#, "null"]).to_owned()
+                }),
+            ],
+        );
+        object(state, members)
+    }
+
+    fn block(state: &mut u64) -> String {
+        let any = any_value;
+        let string = |state: &mut u64| match pick(state, 3) {
+            0 => any_value(state),
+            _ => one(
+                state,
+                &[
+                    r#""text""#,
+                    r#""tool_use""#,
+                    r#""thinking""#,
+                    r#""x\ty""#,
+                    r#""Bash""#,
+                ],
+            )
+            .to_owned(),
+        };
+        let source = |state: &mut u64| match pick(state, 3) {
+            0 => any_value(state),
+            _ => {
+                let media = |s: &mut u64| {
+                    one(
+                        s,
+                        &[r#""image/png""#, "null", r#""a\/b""#, "3", r#""a\qb""#],
+                    )
+                    .to_owned()
+                };
+                let data = |s: &mut u64| {
+                    one(
+                        s,
+                        &[
+                            r#""iVBORw0KGgo=""#,
+                            r#""ab\/cd""#,
+                            "null",
+                            "5",
+                            "[1]",
+                            r#""x\u0000""#,
+                        ],
+                    )
+                    .to_owned()
+                };
+                let members = some_members(
+                    state,
+                    &[
+                        ("type", &|_: &mut u64| r#""base64""#.to_owned()),
+                        ("media_type", &media),
+                        ("data", &data),
+                    ],
+                );
+                object(state, members)
+            }
+        };
+        let members = some_members(
+            state,
+            &[
+                ("type", &string),
+                ("text", &any),
+                ("thinking", &any),
+                ("id", &string),
+                ("name", &string),
+                ("tool_use_id", &string),
+                ("input", &any),
+                ("content", &any),
+                ("is_error", &any),
+                ("source", &source),
+                ("data", &any),
+                // Read by nobody: skipped (always valid here: the scanner does not look
+                // inside members it skips, serde did).
+                ("signature", &|s: &mut u64| {
+                    one(s, &[r#""EuYBCkQ=""#, r#"{"a":[1,2]}"#]).to_owned()
+                }),
+            ],
+        );
+        object(state, members)
+    }
+
+    fn message(state: &mut u64) -> String {
+        let any = any_value;
+        let content = |state: &mut u64| match pick(state, 4) {
+            0 => any_value(state),
+            _ => {
+                let items: Vec<String> = (0..pick(state, 4))
+                    .map(|_| match pick(state, 6) {
+                        0 => any_value(state),
+                        _ => block(state),
+                    })
+                    .collect();
+                format!("[{}]", items.join(" ,"))
+            }
+        };
+        let usage_member = |state: &mut u64| match pick(state, 5) {
+            0 => any_value(state),
+            _ => usage(state, 0),
+        };
+        let mut members = some_members(
+            state,
+            &[
+                ("role", &any),
+                ("model", &any),
+                ("id", &any),
+                ("content", &content),
+                ("usage", &usage_member),
+                ("stop_reason", &|s: &mut u64| {
+                    one(s, &[r#""end_turn""#, "null"]).to_owned()
+                }),
+                ("container", &|s: &mut u64| {
+                    one(s, &[r#"{"id":"c","x":[{}]}"#, "null"]).to_owned()
+                }),
+            ],
+        );
+        // A message's members may be written twice: the last wins, for serde as for the scanner.
+        if pick(state, 6) == 0 {
+            members.push(("usage", usage(state, 0)));
+        }
+        if pick(state, 6) == 0 {
+            members.push(("content", content(state)));
+        }
+        object(state, members)
+    }
+
+    #[test]
+    fn the_scanner_reads_messages_as_serde_did() {
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let (mut scanned, mut faults) = (0, 0);
+        for _ in 0..20_000 {
+            let value = message(&mut state);
+            let (want_message, want_problems) = by_serde(&value);
+            let (got_message, got_problems, read) = by_scanner(&value);
+            assert_eq!(got_message, want_message, "{value}");
+            assert_eq!(got_problems, want_problems, "{value}");
+            // A message serde read whole is read by the scanner in one pass.
+            if serde_json::from_str::<Message<'_>>(&value).is_ok() {
+                assert!(read, "{value}");
+            }
+            if read {
+                scanned += 1;
+            } else {
+                faults += 1;
+            }
+        }
+        // Both ways are exercised.
+        assert!(scanned > 5_000 && faults > 1_000, "{scanned} {faults}");
+    }
+
+    #[test]
+    fn a_member_written_twice_in_a_block_or_usage_takes_the_last() {
+        // Serde rejected these (a duplicate field): the block was skipped, the usage lost,
+        // each with a note. The last one now wins, as in JSON.parse.
+        let value = r#"{"content":[{"type":"text","text":"a","text":"b"}],"usage":{"input_tokens":1,"input_tokens":2,"cache_creation":{"ephemeral_5m_input_tokens":3,"ephemeral_5m_input_tokens":4}}}"#;
+        let (_, before) = by_serde(value);
+        assert_eq!(before.len(), 2, "{before:?}");
+        let mut p = Reader::default();
+        let (m, _) = p.message_scanned(value, 0).unwrap();
+        assert!(p.problems.is_empty(), "{:?}", p.problems);
+        let Some(Content::Blocks(blocks)) = &m.content else {
+            panic!("{m:?}")
+        };
+        assert_eq!(blocks.len(), 1);
+        assert_eq!(
+            blocks[0].text.as_ref().map(|t| t.to_str()).as_deref(),
+            Some("b")
+        );
+        let usage = m.usage.unwrap();
+        assert_eq!(usage.input_tokens, 2);
+        assert_eq!(usage.cache_creation.unwrap().ephemeral_5m_input_tokens, 4);
+    }
+
+    #[test]
+    fn counts_follow_json_number_grammar() {
+        // The independent reading: JSON's grammar (RFC 8259 §6) and the lenient rules.
+        let cases: &[(&str, Option<Option<u64>>)] = &[
+            ("0", Some(Some(0))),
+            ("42", Some(Some(42))),
+            ("-7", Some(Some(0))),
+            ("3.99", Some(Some(3))),
+            ("2e2", Some(Some(200))),
+            ("18446744073709551615", Some(Some(u64::MAX))),
+            ("99999999999999999999", Some(Some(u64::MAX))),
+            ("null", Some(None)),
+            ("\"5\"", Some(None)),
+            ("01", None),
+            ("+1", None),
+            ("00", None),
+            ("1.", None),
+            ("", None),
+        ];
+        for (text, want) in cases {
+            assert_eq!(count(text).ok(), *want, "{text}");
+        }
+    }
+
+    #[test]
+    fn unread_members_of_a_message_are_skipped_unread() {
+        // As at the top level: a member aegon does not read is skipped by its brackets and
+        // quotes, not checked to be JSON (serde's whole parse rejected the message for it).
+        let r = parse_record(
+            r#"{"type":"assistant","message":{"model":"m","stop_reason":tru,"content":[{"type":"thinking","thinking":"t","signature":"a\qb"}]},"uuid":"u"}"#,
+        )
+        .unwrap();
+        assert!(r.problems.is_empty(), "{:?}", r.problems);
+        let Some(Content::Blocks(blocks)) = r.message.as_ref().and_then(|m| m.content.as_ref())
+        else {
+            panic!("{:?}", r.message)
+        };
+        assert_eq!(
+            blocks[0].thinking.as_ref().map(|t| t.to_str()).as_deref(),
+            Some("t")
+        );
+        assert_eq!(r.uuid.as_deref(), Some("u"));
     }
 
     #[test]

@@ -151,6 +151,94 @@ where
     }
 }
 
+/// Walks the object that starts at byte `at` of `line` (`line[at]` is `{`), member by member,
+/// as [`for_each_member_at`] walks a line: `member(key, value_at)` is given each key (its text
+/// between the quotes, escapes as written) and the offset where its value starts, and returns
+/// the offset just past the value (by [`value_end`], or by reading the value itself, an object
+/// inside through this same function). Returns the offset just past the object's closing brace,
+/// so a caller walking the enclosing object goes on from there without passing over it again;
+/// what follows is not looked at. Stops at the first error, the scanner's or `member`'s.
+pub fn object_end_by_members<'a, E>(
+    line: &'a str,
+    at: usize,
+    mut member: impl FnMut(&'a str, usize) -> Result<usize, E>,
+) -> Result<usize, E>
+where
+    E: From<ScanError>,
+{
+    let b = line.as_bytes();
+    let mut i = at;
+    match b.get(i) {
+        Some(b'{') => i = skip_ws(b, i + 1),
+        Some(_) => return Err(ScanError::at(i, "expected a JSON object").into()),
+        None => return Err(ScanError::eof(i, "expected a JSON object").into()),
+    }
+    if b.get(i) == Some(&b'}') {
+        return Ok(i + 1);
+    }
+    loop {
+        match b.get(i) {
+            Some(b'"') => {}
+            Some(_) => return Err(ScanError::at(i, "expected a key").into()),
+            None => return Err(ScanError::eof(i, "expected a key").into()),
+        }
+        let key_end = skip_string(b, i)?;
+        let key = &line[i + 1..key_end - 1];
+        i = skip_ws(b, key_end);
+        match b.get(i) {
+            Some(b':') => i = skip_ws(b, i + 1),
+            Some(_) => return Err(ScanError::at(i, "expected ':'").into()),
+            None => return Err(ScanError::eof(i, "expected ':'").into()),
+        }
+        let value_end = member(key, i)?;
+        i = skip_ws(b, value_end);
+        match b.get(i) {
+            Some(b',') => i = skip_ws(b, i + 1),
+            Some(b'}') => return Ok(i + 1),
+            Some(_) => return Err(ScanError::at(i, "expected ',' or '}'").into()),
+            None => return Err(ScanError::eof(i, "expected ',' or '}'").into()),
+        }
+    }
+}
+
+/// Walks the array that starts at byte `at` of `line` (`line[at]` is `[`), element by element:
+/// `element(value_at)` is given the offset where each element starts and returns the offset
+/// just past it (as for [`object_end_by_members`]). Returns the offset just past the closing
+/// bracket; what follows is not looked at. Stops at the first error, the scanner's or
+/// `element`'s.
+pub fn array_end_by_elements<E>(
+    line: &str,
+    at: usize,
+    mut element: impl FnMut(usize) -> Result<usize, E>,
+) -> Result<usize, E>
+where
+    E: From<ScanError>,
+{
+    let b = line.as_bytes();
+    let mut i = at;
+    match b.get(i) {
+        Some(b'[') => i = skip_ws(b, i + 1),
+        Some(_) => return Err(ScanError::at(i, "expected a JSON array").into()),
+        None => return Err(ScanError::eof(i, "expected a JSON array").into()),
+    }
+    if b.get(i) == Some(&b']') {
+        return Ok(i + 1);
+    }
+    loop {
+        if b.get(i).is_none() {
+            return Err(ScanError::eof(i, "expected a value").into());
+        }
+        let value_end = element(i)?;
+        i = skip_ws(b, value_end);
+        match b.get(i) {
+            Some(b',') => i = skip_ws(b, i + 1),
+            Some(b']') => return Ok(i + 1),
+            Some(_) => return Err(ScanError::at(i, "expected ',' or ']'").into()),
+            None => return Err(ScanError::eof(i, "expected ',' or ']'").into()),
+        }
+    }
+}
+
 /// Only whitespace may follow the object.
 fn trailing(b: &[u8], i: usize) -> Result<(), ScanError> {
     let j = skip_ws(b, i);
@@ -640,6 +728,41 @@ mod tests {
         let e = for_each_element("[1 2]", |_, _| Ok::<(), ScanError>(())).unwrap_err();
         assert_eq!(e.offset, 3);
         assert!(for_each_element("{}", |_, _| Ok::<(), ScanError>(())).is_err());
+    }
+
+    #[test]
+    fn objects_and_arrays_walked_in_place_end_where_they_end() {
+        let line = r#"{"m": {"a" : [1, {"b":"}"}], "c":"x\"]"} ,"n":2}"#;
+        let at = line.find(": {").unwrap() + 2;
+        let mut keys = Vec::new();
+        let mut elements = Vec::new();
+        let end = object_end_by_members(line, at, |k, v| {
+            keys.push(k);
+            if k == "a" {
+                return array_end_by_elements(line, v, |e| {
+                    let end = value_end(line, e)?;
+                    elements.push(&line[e..end]);
+                    Ok::<usize, ScanError>(end)
+                });
+            }
+            value_end(line, v)
+        })
+        .unwrap();
+        assert_eq!(keys, ["a", "c"]);
+        assert_eq!(elements, ["1", r#"{"b":"}"}"#]);
+        // Just past the message's `}`, where the enclosing walk goes on (`,"n":2}` remains).
+        assert_eq!(&line[end..], r#" ,"n":2}"#);
+        let skip = |line: &str| {
+            object_end_by_members(line, 0, |_, v| value_end(line, v)).map_err(|e| e.offset)
+        };
+        assert_eq!(skip("{}x"), Ok(2));
+        assert_eq!(skip(r#"{"a":1 "b":2}"#), Err(7));
+        assert!(skip(r#"{"a":1"#).is_err());
+        let items = |line: &str| array_end_by_elements(line, 0, |e| value_end(line, e));
+        assert_eq!(items("[ ] tail"), Ok(3));
+        assert_eq!(items("[1,[2]]"), Ok(7));
+        assert_eq!(items("[1 2]").map_err(|e| e.offset), Err(3));
+        assert!(items("[1,").unwrap_err().eof);
     }
 
     #[test]

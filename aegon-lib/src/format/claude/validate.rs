@@ -30,10 +30,6 @@ use wide::u8x16;
 /// True when `s` is one JSON value with optional whitespace around it: exactly when
 /// `serde_json::from_str::<&serde_json::value::RawValue>(s)` succeeds (see the module docs for
 /// the rules).
-#[cfg_attr(
-    not(test),
-    allow(dead_code, reason = "called by record parsing once plugged in")
-)]
 pub(crate) fn is_json_value(s: &str) -> bool {
     let b = s.as_bytes();
     match value_end(b, skip_ws(b, 0)) {
@@ -45,10 +41,6 @@ pub(crate) fn is_json_value(s: &str) -> bool {
 /// True when `s` is one JSON string literal, starting at its first byte, with optional
 /// whitespace after it: `s.starts_with('"') && is_json_value(s)`, without the walk of the
 /// structure.
-#[cfg_attr(
-    not(test),
-    allow(dead_code, reason = "called by record parsing once plugged in")
-)]
 pub(crate) fn is_json_string(s: &str) -> bool {
     let b = s.as_bytes();
     b.first() == Some(&b'"') && matches!(string_end(b, 1), Some(end) if skip_ws(b, end) == b.len())

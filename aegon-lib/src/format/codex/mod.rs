@@ -775,7 +775,10 @@ impl Decoder {
                     is_error,
                     tool: None,
                     duration_ms: payload.duration.and_then(record::Duration::millis),
-                    content: payload.aggregated_output.or(payload.stdout).map(RawJson::from),
+                    content: payload
+                        .aggregated_output
+                        .or(payload.stdout)
+                        .map(RawJson::from),
                     spawned_agent_id: None,
                     raw_result: None,
                 };
