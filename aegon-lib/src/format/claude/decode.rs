@@ -172,8 +172,16 @@ where
             let mut lost = Vec::new();
             // Per run of records on one line: where each record after the first starts.
             let mut joins: Vec<Vec<usize>> = Vec::new();
+            // Only a piece that starts an object says a newline was lost; other text after a
+            // record (`{…}]`) is reported as not a record, below.
+            let objects = |run: &[(usize, &str)], base: usize| -> Vec<usize> {
+                run.iter()
+                    .filter(|(_, p)| p.starts_with('{'))
+                    .map(|(at, _)| base + at)
+                    .collect()
+            };
             if padding.is_none() {
-                joins.push(pieces[1..].iter().map(|(at, _)| *at).collect());
+                joins.push(objects(&pieces[1..], 0));
             }
             for (start, piece) in pieces {
                 match crate::format::claude::record::parse_record(piece) {
@@ -182,7 +190,7 @@ where
                     // from such a run is one object or the rest, and is not cut again.
                     Err(e) => match padding.and_then(|_| run_together(piece, e.offset)) {
                         Some(run) => {
-                            joins.push(run[1..].iter().map(|(at, _)| start + at).collect());
+                            joins.push(objects(&run[1..], start));
                             for (at, p) in run {
                                 match crate::format::claude::record::parse_record(p) {
                                     Ok(record) => records.push((start + at, record)),
@@ -217,7 +225,7 @@ where
                     ),
                 );
             }
-            for run in &joins {
+            for run in joins.iter().filter(|run| !run.is_empty()) {
                 report.add(
                     MalformedReason::InvalidJson,
                     at(run[0]),
@@ -1291,6 +1299,12 @@ mod tests {
                 format!("malformed invalid_json @{}", second + 1),
                 "user_prompt a".to_owned()
             ]
+        );
+        // Said as text that is not a record, not as a lost newline (no second object).
+        let said = first_message(line.as_bytes()).unwrap_or_default();
+        assert!(
+            said.contains("is not a record") && !said.contains("newline"),
+            "{said}"
         );
         // Records run together between crash padding: both read.
         let mut padded = format!("{a}{c}").into_bytes();
