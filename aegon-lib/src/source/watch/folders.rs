@@ -421,6 +421,9 @@ pub fn watch_folders<R: Renderer>(
                     parent_watcher =
                         wake_on_changes(tx.clone(), wanted.iter().map(PathBuf::as_path)).ok();
                     parents = wanted;
+                    // What appeared in a new parent before its watch began sends nothing:
+                    // look again now (`mkdir -p` makes the whole chain at once).
+                    continue;
                 }
             }
         }
