@@ -69,6 +69,25 @@
 # (tool inputs and results: escapes, control characters, numbers, depth 128), or the lines it
 # is unsure of read by serde as now. Syscalls are not in these counts.
 #
+# Message by the scanner (issue 14, third stop; callgrind, `--ndjson`, corpus once; "before" is
+# 0b9918c, "after" this build): the `message` walked member by member by the scanner in one
+# pass (blocks, usage; unread members such as thinking signatures skipped undecoded), and the
+# raw values kept (tool inputs and results, text literals) checked by format/claude/validate.rs
+# (strings 64 bytes at a time as masks of quotes, backslashes and control bytes; 2.15 Ir per
+# byte on the corpus' tool values against serde_json's 6.29, `bash bench/validate.sh`).
+#
+#   stage                              ONCE before  after
+#   record parse (scan + message)             9.02   8.49
+#   decode to events                          0.75   0.78
+#   render (NDJSON line)                      2.04   1.99
+#   whole process                            14.06  13.49   (172.2M -> 165.3M Ir)
+#   (split, hash, UTF-8 and correlate unchanged)
+#
+# Alone, the scanner-first reader was 3% slower (177.4M): serde's check of the raw values it
+# found the end of read them a second time; the validator is what pays. What is left: the
+# scanner's cost per member (~100 Ir a key or short value), the line hash (0.45), decode and
+# correlation (~1.2), ~5M Ir of memcpy moving the large `Record` struct.
+#
 # Output stage (render branch, callgrind, 2026-11-29): Ir inclusive of the renderer's on_event.
 #   input                       --ndjson before  after    plain before  after   colour before  after
 #   corpus once (12.25 MB)            45.3M    27.1M          49.3M   31.7M           50.8M  32.9M

@@ -2,7 +2,7 @@
 //!
 //! Values aegon passes through untouched (tool inputs, tool results, error objects) are kept as
 //! the text they were written as and read only where needed. serde_json's
-//! [`RawValue`](serde_json::value::RawValue) does that too, but a `&RawValue` can only be made by
+//! [`RawValue`] does that too, but a `&RawValue` can only be made by
 //! running serde_json's parser over the bytes; [`RawJson`] can also be made from text the crate
 //! has checked itself by other means (a scanner that validates at mask speed), and it converts
 //! from a `&RawValue` for free.
