@@ -70,45 +70,14 @@ where
 /// `member`'s.
 pub fn for_each_member_at<'a, E>(
     line: &'a str,
-    mut member: impl FnMut(&'a str, usize) -> Result<usize, E>,
+    member: impl FnMut(&'a str, usize) -> Result<usize, E>,
 ) -> Result<(), E>
 where
     E: From<ScanError>,
 {
     let b = line.as_bytes();
-    let mut i = skip_ws(b, 0);
-    match b.get(i) {
-        Some(b'{') => i += 1,
-        Some(_) => return Err(ScanError::at(i, "expected a JSON object").into()),
-        None => return Err(ScanError::eof(i, "expected a JSON object").into()),
-    }
-    i = skip_ws(b, i);
-    if b.get(i) == Some(&b'}') {
-        return trailing(b, i + 1).map_err(E::from);
-    }
-    loop {
-        match b.get(i) {
-            Some(b'"') => {}
-            Some(_) => return Err(ScanError::at(i, "expected a key").into()),
-            None => return Err(ScanError::eof(i, "expected a key").into()),
-        }
-        let key_end = skip_string(b, i)?;
-        let key = &line[i + 1..key_end - 1];
-        i = skip_ws(b, key_end);
-        match b.get(i) {
-            Some(b':') => i = skip_ws(b, i + 1),
-            Some(_) => return Err(ScanError::at(i, "expected ':'").into()),
-            None => return Err(ScanError::eof(i, "expected ':'").into()),
-        }
-        let value_end = member(key, i)?;
-        i = skip_ws(b, value_end);
-        match b.get(i) {
-            Some(b',') => i = skip_ws(b, i + 1),
-            Some(b'}') => return trailing(b, i + 1).map_err(E::from),
-            Some(_) => return Err(ScanError::at(i, "expected ',' or '}'").into()),
-            None => return Err(ScanError::eof(i, "expected ',' or '}'").into()),
-        }
-    }
+    let end = object_end_by_members(line, skip_ws(b, 0), member)?;
+    trailing(b, end).map_err(E::from)
 }
 
 /// The offset just past the JSON value starting at byte `at` of `line` (skipped as
@@ -128,27 +97,12 @@ where
     E: From<ScanError>,
 {
     let b = text.as_bytes();
-    let mut i = skip_ws(b, 0);
-    match b.get(i) {
-        Some(b'[') => i += 1,
-        Some(_) => return Err(ScanError::at(i, "expected a JSON array").into()),
-        None => return Err(ScanError::eof(i, "expected a JSON array").into()),
-    }
-    i = skip_ws(b, i);
-    if b.get(i) == Some(&b']') {
-        return trailing(b, i + 1).map_err(E::from);
-    }
-    loop {
-        let value_end = skip_value(b, i)?;
-        element(&text[i..value_end], i)?;
-        i = skip_ws(b, value_end);
-        match b.get(i) {
-            Some(b',') => i = skip_ws(b, i + 1),
-            Some(b']') => return trailing(b, i + 1).map_err(E::from),
-            Some(_) => return Err(ScanError::at(i, "expected ',' or ']'").into()),
-            None => return Err(ScanError::eof(i, "expected ',' or ']'").into()),
-        }
-    }
+    let end = array_end_by_elements(text, skip_ws(b, 0), |at| -> Result<usize, E> {
+        let end = skip_value(b, at)?;
+        element(&text[at..end], at)?;
+        Ok(end)
+    })?;
+    trailing(b, end).map_err(E::from)
 }
 
 /// Walks the object that starts at byte `at` of `line` (`line[at]` is `{`), member by member,
