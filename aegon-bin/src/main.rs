@@ -381,6 +381,17 @@ fn run() -> io::Result<ExitCode> {
             return Ok(code);
         }
     }
+    // Per-session outputs read files in the order that gives each entry to the session it
+    // first occurred in, as `--summary` counts it (a stream shows files in path order).
+    let per_session = matches!(
+        config.format,
+        Format::Html | Format::Markdown(_) | Format::Otlp
+    );
+    let inputs = if (per_session || sending.is_some()) && !config.follow {
+        first_occurred_inputs(inputs, config.threads, options, &pricing)?
+    } else {
+        inputs
+    };
     let recording = match recording(&config) {
         Ok(r) => r,
         Err(message) => {
@@ -602,6 +613,39 @@ fn follow_folders(config: &Config) -> Result<Vec<std::path::PathBuf>, String> {
         );
     }
     Ok(folders)
+}
+
+/// `inputs` reordered for a read whose sessions must match `--summary`'s: groups of files in
+/// the "first occurred" order ([`parallel::in_first_occurred_order`]), on `threads` workers
+/// (all cores when `None`). Left as given when one is standard input or not a regular file (a
+/// pipe is read once, in its place).
+///
+/// # Errors
+/// What the quiet first read of the files gives (see [`parallel::in_first_occurred_order`]).
+pub(crate) fn first_occurred_inputs(
+    inputs: Vec<InputArg>,
+    threads: Option<usize>,
+    options: Options,
+    pricing: &Pricing,
+) -> io::Result<Vec<InputArg>> {
+    let files: Option<Vec<std::path::PathBuf>> = inputs
+        .iter()
+        .map(|i| match i {
+            InputArg::Path(p) if std::fs::metadata(p).is_ok_and(|m| m.is_file()) => Some(p.clone()),
+            _ => None,
+        })
+        .collect();
+    let Some(files) = files.filter(|f| f.len() > 1) else {
+        return Ok(inputs);
+    };
+    let workers =
+        threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
+    Ok(
+        parallel::in_first_occurred_order(&files, workers, options, pricing)?
+            .into_iter()
+            .map(InputArg::Path)
+            .collect(),
+    )
 }
 
 /// Reads every input in order; returns whether one could not be read. Output errors end the run.

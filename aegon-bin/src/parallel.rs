@@ -252,8 +252,8 @@ fn on_workers<T: Sync, R: Send>(
     Ok(done.into_iter().map(|(_, r)| r).collect())
 }
 
-/// For each group, the identities it holds that count in another group (empty for most).
-fn entries_owned_elsewhere(reads: &[GroupRead], keys: &[String]) -> Vec<HashSet<u64>> {
+/// The groups' indices in the "first occurred" order ([`GroupRead::order_key`]).
+fn first_occurred_rank(reads: &[GroupRead], keys: &[String]) -> Vec<usize> {
     // Each group's key once (it looks at all the group's sessions), not once per comparison.
     let order: Vec<_> = reads
         .iter()
@@ -262,6 +262,12 @@ fn entries_owned_elsewhere(reads: &[GroupRead], keys: &[String]) -> Vec<HashSet<
         .collect();
     let mut rank: Vec<usize> = (0..reads.len()).collect();
     rank.sort_by(|&a, &b| order[a].cmp(&order[b]));
+    rank
+}
+
+/// For each group, the identities it holds that count in another group (empty for most).
+fn entries_owned_elsewhere(reads: &[GroupRead], keys: &[String]) -> Vec<HashSet<u64>> {
+    let rank = first_occurred_rank(reads, keys);
     let mut place = vec![0u32; reads.len()];
     for (position, &group) in rank.iter().enumerate() {
         place[group] = position as u32;
@@ -328,6 +334,37 @@ pub fn collect(
         }
     }
     Ok(out)
+}
+
+/// `files` in the order that makes a one-pass read count each entry where it **first
+/// occurred** (see the [module documentation](self)): the groups ranked by the rule, each
+/// group's files in path order. A stream of events read in this order with one correlator
+/// gives each entry to the session `--summary` gives it to, which the batch outputs need
+/// (`html`, `--markdown`, `--otlp`, an OTLP export): read in path order instead, a resumed
+/// session's copy whose name sorts first would take the entries of the session it copies,
+/// and that session would lose its report or its trace. Costs a quiet read of every group
+/// (on `workers` threads) before the real one; with one group the files are returned as they
+/// are, unread.
+///
+/// # Errors
+/// What reading a group gives besides a problem line (which is noted, quietly, and read again
+/// by the caller's own pass).
+pub fn in_first_occurred_order(
+    files: &[PathBuf],
+    workers: usize,
+    options: Options,
+    pricing: &Pricing,
+) -> io::Result<Vec<PathBuf>> {
+    let (keys, groups): (Vec<String>, Vec<Vec<PathBuf>>) =
+        groups(files, workers).into_iter().unzip();
+    if groups.len() <= 1 {
+        return Ok(files.to_vec());
+    }
+    let reads = on_workers(&groups, workers, |group| {
+        read_group(group, None, options, pricing, true)
+    })?;
+    let rank = first_occurred_rank(&reads, &keys);
+    Ok(rank.into_iter().flat_map(|g| groups[g].clone()).collect())
 }
 
 #[cfg(test)]

@@ -160,6 +160,92 @@ fn a_resumed_copy_counts_in_the_session_it_was_copied_from_whatever_the_order() 
     let _ = std::fs::remove_dir_all(tmp);
 }
 
+/// `aegon ARGS… PATHS…` (exit 0 or 1 allowed): stdout.
+fn aegon_out(args: &[&str], paths: &[&Path]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_aegon"))
+        .args(args)
+        .args(paths)
+        .output()
+        .unwrap();
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn per_session_outputs_give_a_resumed_copy_to_the_session_it_copies_whatever_the_names() {
+    // The copy renamed to sort first (a random session id does half the time): read in path
+    // order it would take the original's entries, and the original would lose its report and
+    // its trace. The right values are 08's: A two calls, B one.
+    let dir = bug("08-resume-copy");
+    let a_id = "11111111-2222-4333-8444-5555555555a8";
+    let b_id = "11111111-2222-4333-8444-5555555555b8";
+    let b_first = "00000000-2222-4333-8444-5555555555b8";
+    let tmp = temp("per-session");
+    std::fs::copy(
+        dir.join(format!("{a_id}.jsonl")),
+        tmp.join(format!("{a_id}.jsonl")),
+    )
+    .unwrap();
+    let copy = std::fs::read_to_string(dir.join(format!("{b_id}.jsonl"))).unwrap();
+    std::fs::write(
+        tmp.join(format!("{b_first}.jsonl")),
+        copy.replace(b_id, b_first),
+    )
+    .unwrap();
+    let (_, doc) = summary(&[], &[&tmp]);
+    assert_resume_copy(&doc, a_id, b_first);
+
+    // OTLP: one chat span per API call, under its session's resource.
+    let otlp = aegon_out(&["--otlp"], &[&tmp]);
+    let mut chats = std::collections::BTreeMap::<String, u64>::new();
+    let documents: Vec<Value> = otlp
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    for rs in documents
+        .iter()
+        .filter_map(|d| d["resourceSpans"].as_array())
+        .flatten()
+    {
+        let session = rs["resource"]["attributes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["key"] == "session.id")
+            .map(|a| a["value"]["stringValue"].as_str().unwrap().to_owned())
+            .unwrap();
+        for scope in rs["scopeSpans"].as_array().unwrap() {
+            for span in scope["spans"].as_array().unwrap() {
+                if span["name"].as_str().unwrap().starts_with("chat") {
+                    *chats.entry(session.clone()).or_default() += 1;
+                }
+            }
+        }
+    }
+    assert_eq!(
+        chats,
+        [(a_id.to_owned(), 2), (b_first.to_owned(), 1)].into(),
+        "chat spans by session.id"
+    );
+
+    // HTML: a report for each session, the original's with its two calls.
+    let out = tmp.join("report");
+    aegon_out(&["html", "-o", out.to_str().unwrap()], &[&tmp]);
+    for (id, calls) in [(a_id, 2), (b_first, 1)] {
+        let html = std::fs::read_to_string(out.join(format!("{id}.html")))
+            .unwrap_or_else(|e| panic!("no report for {id}: {e}"));
+        assert!(
+            html.contains(&format!("API calls</dt><dd>{calls}<")),
+            "{id}: expected {calls} API calls"
+        );
+    }
+    let _ = std::fs::remove_dir_all(tmp);
+}
+
 #[test]
 fn lines_without_a_session_id_belong_to_their_file() {
     let file = bug("17-no-session-id.jsonl");

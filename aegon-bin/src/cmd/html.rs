@@ -169,14 +169,14 @@ pub fn run(command: HtmlCommand) -> io::Result<ExitCode> {
         warn(&format!("{}: {e}", path.display()));
         unreadable = true;
     });
+    let options = Options {
+        max_line: args.max_line,
+        ..Options::default()
+    };
+    // Each entry in the session where it first occurred, as `--summary` counts it.
+    let inputs = crate::first_occurred_inputs(inputs, None, options, &pricing)?;
     let collector = TranscriptCollector::new(pricing, Limits::default());
-    let mut pipeline = Pipeline::new(
-        Options {
-            max_line: args.max_line,
-            ..Options::default()
-        },
-        Reporting::new(collector, args.quiet),
-    );
+    let mut pipeline = Pipeline::new(options, Reporting::new(collector, args.quiet));
     let failed = crate::read_inputs(&inputs, args.quiet, &mut pipeline)? || unreadable;
     let (reporting, stats) = pipeline.finish()?;
     let (sessions, logs) = reporting.into_inner().into_parts();
