@@ -246,7 +246,15 @@ fn draw_summary(frame: &mut Frame<'_>, area: Rect, f: &UsageFigures, now_ms: i64
                 money(cost, b.amount.unpriced),
                 compact(tokens.round() as u64)
             ))),
-            _ => spans.push(Span::styled("not yet (one response so far)", theme::dim())),
+            // Measured only over 10 minutes or more (`usage::blocks::MIN_RATE_MS`), however
+            // many responses came before, as `aegon usage blocks` says it.
+            _ => spans.push(Span::styled(
+                format!(
+                    "not yet (after {} min of use)",
+                    crate::usage::blocks::MIN_RATE_MS / 60_000
+                ),
+                theme::dim(),
+            )),
         }
         if let (Some(cost), Some(tokens)) = (b.projected_cost, b.projected_tokens) {
             spans.push(Span::raw(format!(
