@@ -300,6 +300,79 @@ fn the_status_line_prices_the_session_and_today_like_the_summary() {
     let _ = std::fs::remove_dir_all(&data);
 }
 
+#[test]
+fn the_status_line_shows_a_partly_priced_session_as_a_lower_bound_and_finds_it_by_its_path() {
+    // One response of a priced model (claude-sonnet-4-5: $3 and $15 per million input and
+    // output tokens under 200K, so 100,000 in and 20,000 out are $0.30 + $0.30) and one of a
+    // model without a price: the session costs at least $0.60, shown `$0.60+` as today's and
+    // the block's lower bounds are, never as Claude Code's own estimate passed beside it.
+    let data = temp("statusline-partial");
+    let id = "11111111-2222-4333-8444-5555555555c1";
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let line = |n: u32, model: &str, input: u64, output: u64| {
+        serde_json::json!({
+            "type": "assistant", "sessionId": id, "uuid": format!("00000000-0000-4000-8000-00000000000{n}"),
+            "timestamp": rfc3339_utc(now), "requestId": format!("req_{n}"),
+            "message": {"id": format!("msg_{n}"), "role": "assistant", "model": model,
+                "content": [{"type": "text", "text": "ok"}],
+                "usage": {"input_tokens": input, "output_tokens": output,
+                    "cache_read_input_tokens": 0, "cache_creation_input_tokens": 0}}
+        })
+        .to_string()
+    };
+    let path = data.join(format!("{id}.jsonl"));
+    std::fs::write(
+        &path,
+        format!(
+            "{}\n{}\n",
+            line(1, "claude-sonnet-4-5-20250929", 100_000, 20_000),
+            line(2, "acme/no-such-model-1", 5_000, 100)
+        ),
+    )
+    .unwrap();
+    for input in [
+        serde_json::json!({"session_id": id, "transcript_path": path, "cost": {"total_cost_usd": 0.01}}),
+        // Without a session id, the transcript's name gives it.
+        serde_json::json!({"transcript_path": path}),
+    ] {
+        let mut child = aegon(
+            &data,
+            &[
+                "statusline",
+                "--tz",
+                "UTC",
+                "--color",
+                "never",
+                "--format",
+                "{session_cost}|{today_cost}",
+            ],
+        )
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+        {
+            use std::io::Write;
+            let _ = child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(input.to_string().as_bytes());
+        }
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success());
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout).trim(),
+            "$0.60+ session|$0.60+ today",
+            "{input}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&data);
+}
+
 // ---- local days, computed without aegon's or jiff's code -------------------------------
 
 /// Days since 1970-01-01 of a civil date (H. Hinnant's algorithm).

@@ -55,6 +55,15 @@ OPTIONS:
     left out from the end.
 ";
 
+/// Whether `s` is a UUID as Claude Code names its sessions (8-4-4-4-12 hex digits).
+fn is_uuid(s: &str) -> bool {
+    s.len() == 36
+        && s.bytes().enumerate().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => c == b'-',
+            _ => c.is_ascii_hexdigit(),
+        })
+}
+
 /// Other transcripts are scanned at most this often (the session's own file every run).
 const SCAN_EVERY: Duration = Duration::from_secs(60);
 
@@ -181,9 +190,13 @@ impl Input {
 /// response priced as a request of its own, as `aegon --summary` and `aegon usage` price it.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Figures {
-    /// The session's cost from the index; `None` when a response of it has no known price
-    /// (the line then shows Claude Code's own estimate, if given).
+    /// The session's cost from the index (of the responses with a known price); `None` when
+    /// the index has no response of it (the line then shows Claude Code's own estimate, if
+    /// given).
     pub session_cost: Option<f64>,
+    /// Some response of the session has no known price: `session_cost` is a lower bound
+    /// (shown `$1.23+`, as today's and the block's are).
+    pub session_partial: bool,
     /// Today's cost over all sessions (of the responses with a known price).
     pub today_cost: Option<f64>,
     /// Some response of today has no known price: `today_cost` is a lower bound (shown `$1.23+`).
@@ -289,7 +302,17 @@ fn figures(input: &Input, tz: &TimeZone, pricing: &Pricing, now: i64) -> Result<
         }
         Err(e) => return Err(e.to_string()),
     };
-    let session_cost = match &input.session_id {
+    // Claude Code names the session; without its id, the transcript's name gives it.
+    let session_id = input.session_id.clone().or_else(|| {
+        input
+            .transcript_path
+            .as_ref()
+            .and_then(|p| p.file_stem())
+            .and_then(|stem| stem.to_str())
+            .filter(|stem| is_uuid(stem))
+            .map(str::to_owned)
+    });
+    let (session_cost, session_partial) = match &session_id {
         Some(id) => {
             let u = Usage {
                 by_model: ledger
@@ -297,9 +320,13 @@ fn figures(input: &Input, tz: &TimeZone, pricing: &Pricing, now: i64) -> Result<
                     .map_err(|e| e.to_string())?,
                 ..Usage::default()
             };
-            u.cost().filter(|_| !u.by_model.is_empty())
+            if u.by_model.is_empty() {
+                (None, false)
+            } else {
+                (Some(u.priced_cost()), !u.unpriced().is_empty())
+            }
         }
-        None => None,
+        None => (None, false),
     };
     let today = time::local_date(now, tz);
     let mut today_usage = Usage::default();
@@ -326,6 +353,7 @@ fn figures(input: &Input, tz: &TimeZone, pricing: &Pricing, now: i64) -> Result<
     });
     Ok(Figures {
         session_cost,
+        session_partial,
         today_cost: Some(today_usage.priced_cost()),
         today_partial: !today_usage.unpriced().is_empty(),
         block_cost: block.as_ref().map(|b| b.usage.priced_cost()),
@@ -464,12 +492,11 @@ fn fields(
     };
     let model = input.model.as_ref().map(|m| aegon::render::text::inert(m));
     push("model", model, 4);
-    let session = f.session_cost.or(input.cc_cost);
-    push(
-        "session_cost",
-        session.map(|c| format!("{} session", money(c))),
-        0,
-    );
+    let session = match f.session_cost {
+        Some(c) => Some(money_at_least(c, f.session_partial)),
+        None => input.cc_cost.map(money),
+    };
+    push("session_cost", session.map(|c| format!("{c} session")), 0);
     push("cc_cost", input.cc_cost.map(money), 0);
     push(
         "context",
