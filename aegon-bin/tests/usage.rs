@@ -723,10 +723,66 @@ fn blocks_follow_the_rule_and_a_written_reset_wins() {
         .iter()
         .find(|b| b["endSource"] == "transcript")
         .expect("a block ended by the limit message");
-    assert_eq!(hit["endTime"], "2026-01-29T00:00:00Z");
+    assert_eq!(hit["endTime"], "2026-01-29T00:00:00.000Z");
     for b in blocks.iter().filter(|b| b["isGap"] == false) {
         let start = b["startTime"].as_str().unwrap();
-        assert!(start.ends_with(":00:00Z"), "floored to the hour: {start}");
+        assert!(
+            start.ends_with(":00:00.000Z"),
+            "floored to the hour: {start}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+/// A block's id is ccusage's: its start in RFC 3339 UTC with milliseconds
+/// (`format_rfc3339_millis` in ccusage's blocks.rs: `YYYY-MM-DDTHH:MM:SS.mmmZ`), `gap-` before
+/// a gap's; and a gap ends where the next block starts (half-open spans), on every transcript
+/// of the corpus fixtures read as one history.
+#[test]
+fn block_ids_are_ccusages_and_gaps_end_where_the_next_block_starts() {
+    let data = temp("block-ids");
+    let corpus = root().join("fixtures/corpus");
+    let doc = run_json(
+        &data,
+        &["usage", "blocks", "--json", corpus.to_str().unwrap()],
+    );
+    let blocks = doc["blocks"].as_array().unwrap();
+    assert!(blocks.iter().filter(|b| b["isGap"] == true).count() >= 2);
+    let ms = |v: &Value| -> i64 {
+        // Parsed independently of aegon's formatter: YYYY-MM-DDTHH:MM:SS.mmmZ.
+        let t = v.as_str().unwrap();
+        assert_eq!(t.len(), 24, "{t}");
+        assert!(t.ends_with('Z') && &t[19..20] == ".", "{t}");
+        let n = |a: usize, b: usize| t[a..b].parse::<i64>().unwrap();
+        let (y, mo, d) = (n(0, 4), n(5, 7), n(8, 10));
+        // Days from the civil date (Howard Hinnant's algorithm).
+        let y2 = if mo <= 2 { y - 1 } else { y };
+        let era = y2.div_euclid(400);
+        let yoe = y2 - era * 400;
+        let doy = (153 * (if mo > 2 { mo - 3 } else { mo + 9 }) + 2) / 5 + d - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        let days = era * 146_097 + doe - 719_468;
+        ((days * 24 + n(11, 13)) * 60 + n(14, 16)) * 60_000 + n(17, 19) * 1000 + n(20, 23)
+    };
+    for b in blocks {
+        let start = b["startTime"].as_str().unwrap();
+        let want = if b["isGap"] == true {
+            format!("gap-{start}")
+        } else {
+            start.to_owned()
+        };
+        assert_eq!(b["id"], want.as_str());
+        assert!(ms(&b["startTime"]) < ms(&b["endTime"]), "{b}");
+    }
+    for w in blocks.windows(2) {
+        let (a, b) = (&w[0], &w[1]);
+        assert!(ms(&a["endTime"]) <= ms(&b["startTime"]), "{a}\n{b}");
+        if a["isGap"] == true {
+            assert_eq!(
+                a["endTime"], b["startTime"],
+                "a gap ends where its block starts"
+            );
+        }
     }
     let _ = std::fs::remove_dir_all(&data);
 }
@@ -1356,8 +1412,11 @@ fn limit_messages_count_only_over_the_paths_reported() {
             .filter(|x| x["isGap"] == false)
             .collect();
         assert_eq!(blocks.len(), 1, "{args:?}");
-        assert_eq!(blocks[0]["startTime"], "2026-01-28T17:00:00Z", "{args:?}");
-        assert_eq!(blocks[0]["endTime"], "2026-01-28T22:00:00Z", "{args:?}");
+        assert_eq!(
+            blocks[0]["startTime"], "2026-01-28T17:00:00.000Z",
+            "{args:?}"
+        );
+        assert_eq!(blocks[0]["endTime"], "2026-01-28T22:00:00.000Z", "{args:?}");
         assert_eq!(blocks[0]["endSource"], "estimate", "{args:?}");
     }
     let _ = std::fs::remove_dir_all(&data);
@@ -1466,7 +1525,7 @@ fn a_copys_limit_message_counts_over_the_copy_as_without_the_index() {
             .filter(|b| b["endSource"] == "transcript")
             .map(|b| &b["endTime"])
             .collect();
-        assert_eq!(ends, ["2026-01-29T00:00:00Z"], "{scope}");
+        assert_eq!(ends, ["2026-01-29T00:00:00.000Z"], "{scope}");
         assert_eq!(indexed["blocks"], fresh["blocks"], "{scope}");
     }
     let _ = std::fs::remove_dir_all(&data);

@@ -10,7 +10,9 @@ use aegon::ledger::{self, Entries, Ledger, LimitReading, Scope};
 use aegon::session::pricing::Pricing;
 use aegon::timestamp::now_ms;
 use aegon::usage::blocks::{self, Block};
-use aegon::usage::render::{report_json, report_table, rfc3339, short_model, TableOptions};
+use aegon::usage::render::{
+    report_json, report_table, rfc3339, rfc3339_millis, short_model, TableOptions,
+};
 use aegon::usage::time::{self, Bound, Period, TimeZone, Weekday};
 use aegon::usage::{report, total_tokens, By, Filter, ReportKind};
 use serde_json::{json, Value};
@@ -59,8 +61,9 @@ REPORTS:
 OPTIONS:
         --json            One JSON object (ccusage's field names; schema
                           schemas/usage.v1.schema.json; version in v).
-        --tz NAME         Group by local dates of this IANA zone (Asia/Kolkata, UTC);
+    -z, --tz NAME         Group by local dates of this IANA zone (Asia/Kolkata, UTC);
                           default: TZ, else /etc/localtime. An unknown zone is an error.
+                          --timezone is the same (ccusage's -z, --timezone).
         --since WHEN      From this local date (YYYY-MM-DD or YYYYMMDD) or age (12h,
                           7d, 4w) on, inclusive.
         --until WHEN      Up to this local date or age, inclusive. With blocks: the
@@ -199,7 +202,7 @@ fn parse(args: Vec<OsString>, now: i64) -> Result<Option<Options>, lexopt::Error
         match arg {
             Short('h') | Long("help") => return Ok(None),
             Long("json") => o.json = true,
-            Long("tz") | Long("timezone") => {
+            Short('z') | Long("tz") | Long("timezone") => {
                 o.tz = Some(parser.value()?.to_string_lossy().into_owned())
             }
             Long("since") => o.since = Some(bound("--since", parser.value()?)?),
@@ -798,17 +801,18 @@ fn write_blocks(
 fn block_json(b: &Block, now: i64, limit: Option<u64>) -> Value {
     let t = b.usage.tokens();
     let total = total_tokens(&t);
+    // ccusage's id: the start with milliseconds, `gap-` before a gap's; its times likewise.
     let id = if b.is_gap {
-        format!("gap-{}", rfc3339(b.start_ms))
+        format!("gap-{}", rfc3339_millis(b.start_ms))
     } else {
-        rfc3339(b.start_ms)
+        rfc3339_millis(b.start_ms)
     };
     let mut v = json!({
         "id": id,
-        "startTime": rfc3339(b.start_ms),
-        "endTime": rfc3339(b.end_ms),
+        "startTime": rfc3339_millis(b.start_ms),
+        "endTime": rfc3339_millis(b.end_ms),
         "endSource": b.end_source.as_str(),
-        "actualEndTime": b.actual_end_ms.map(rfc3339),
+        "actualEndTime": b.actual_end_ms.map(rfc3339_millis),
         "isActive": b.is_active,
         "isGap": b.is_gap,
         "isFuture": b.is_future(now),
@@ -915,6 +919,23 @@ mod tests {
         assert_eq!(o.paths, [PathBuf::from("src")]);
         assert!(looks_like_a_report("fortnightly".as_ref()));
         assert!(!looks_like_a_report("src".as_ref()));
+    }
+
+    /// ccusage's `-z, --timezone`: `-z` is the short form of `--tz` (no other option of
+    /// `aegon usage` has `z`).
+    #[test]
+    fn z_is_the_short_form_of_the_time_zone() {
+        for a in [
+            &["-z", "Asia/Kolkata"][..],
+            &["-zAsia/Kolkata"][..],
+            &["--timezone", "Asia/Kolkata"][..],
+            &["--tz=Asia/Kolkata"][..],
+            &["blocks", "-z", "Asia/Kolkata"][..],
+        ] {
+            let o = parse(args(a), 0).unwrap().unwrap();
+            assert_eq!(o.tz.as_deref(), Some("Asia/Kolkata"), "{a:?}");
+        }
+        assert!(HELP.contains("-z, --tz NAME"));
     }
 
     #[test]

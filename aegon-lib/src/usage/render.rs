@@ -59,6 +59,13 @@ pub fn rfc3339(ms: i64) -> String {
     jiff::Timestamp::from_millisecond(ms).map_or_else(|_| ms.to_string(), |t| t.to_string())
 }
 
+/// RFC 3339 UTC of `ms` with its milliseconds always written (`2026-01-28T10:00:00.000Z`): the
+/// form ccusage gives block ids and times (its `format_rfc3339_millis`,
+/// `YYYY-MM-DDTHH:MM:SS.mmmZ`), so `aegon usage blocks --json` ids equal ccusage's.
+pub fn rfc3339_millis(ms: i64) -> String {
+    jiff::Timestamp::from_millisecond(ms).map_or_else(|_| ms.to_string(), |t| format!("{t:.3}"))
+}
+
 /// The report as one JSON value.
 pub fn report_json(r: &Report) -> Value {
     let mut doc = Map::new();
