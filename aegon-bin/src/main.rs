@@ -83,7 +83,9 @@ USAGE OVER TIME:
     day, week, month, session, project, and 5-hour block (estimates; a real reset
     wins), as tables or --json with ccusage's field names; the options (since,
     until, tz, week-start, by, breakdown, project, token-limit, no-index) are
-    in aegon usage --help.
+    in aegon usage --help. Tables fit COLUMNS (else the terminal's width; piped
+    output without COLUMNS is written whole): narrower, they leave out the cache
+    and total-token columns first, as ccusage's compact layout does.
         aegon usage                       today and every day before, by day
         aegon usage weekly --since 4w --by model
         aegon usage blocks --token-limit max

@@ -796,10 +796,66 @@ fn blocks_follow_the_rule_and_a_written_reset_wins() {
         .iter()
         .find(|b| b["endSource"] == "transcript")
         .expect("a block ended by the limit message");
-    assert_eq!(hit["endTime"], "2026-01-29T00:00:00Z");
+    assert_eq!(hit["endTime"], "2026-01-29T00:00:00.000Z");
     for b in blocks.iter().filter(|b| b["isGap"] == false) {
         let start = b["startTime"].as_str().unwrap();
-        assert!(start.ends_with(":00:00Z"), "floored to the hour: {start}");
+        assert!(
+            start.ends_with(":00:00.000Z"),
+            "floored to the hour: {start}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+/// A block's id is ccusage's: its start in RFC 3339 UTC with milliseconds
+/// (`format_rfc3339_millis` in ccusage's blocks.rs: `YYYY-MM-DDTHH:MM:SS.mmmZ`), `gap-` before
+/// a gap's; and a gap ends where the next block starts (half-open spans), on every transcript
+/// of the corpus fixtures read as one history.
+#[test]
+fn block_ids_are_ccusages_and_gaps_end_where_the_next_block_starts() {
+    let data = temp("block-ids");
+    let corpus = root().join("fixtures/corpus");
+    let doc = run_json(
+        &data,
+        &["usage", "blocks", "--json", corpus.to_str().unwrap()],
+    );
+    let blocks = doc["blocks"].as_array().unwrap();
+    assert!(blocks.iter().filter(|b| b["isGap"] == true).count() >= 2);
+    let ms = |v: &Value| -> i64 {
+        // Parsed independently of aegon's formatter: YYYY-MM-DDTHH:MM:SS.mmmZ.
+        let t = v.as_str().unwrap();
+        assert_eq!(t.len(), 24, "{t}");
+        assert!(t.ends_with('Z') && &t[19..20] == ".", "{t}");
+        let n = |a: usize, b: usize| t[a..b].parse::<i64>().unwrap();
+        let (y, mo, d) = (n(0, 4), n(5, 7), n(8, 10));
+        // Days from the civil date (Howard Hinnant's algorithm).
+        let y2 = if mo <= 2 { y - 1 } else { y };
+        let era = y2.div_euclid(400);
+        let yoe = y2 - era * 400;
+        let doy = (153 * (if mo > 2 { mo - 3 } else { mo + 9 }) + 2) / 5 + d - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        let days = era * 146_097 + doe - 719_468;
+        ((days * 24 + n(11, 13)) * 60 + n(14, 16)) * 60_000 + n(17, 19) * 1000 + n(20, 23)
+    };
+    for b in blocks {
+        let start = b["startTime"].as_str().unwrap();
+        let want = if b["isGap"] == true {
+            format!("gap-{start}")
+        } else {
+            start.to_owned()
+        };
+        assert_eq!(b["id"], want.as_str());
+        assert!(ms(&b["startTime"]) < ms(&b["endTime"]), "{b}");
+    }
+    for w in blocks.windows(2) {
+        let (a, b) = (&w[0], &w[1]);
+        assert!(ms(&a["endTime"]) <= ms(&b["startTime"]), "{a}\n{b}");
+        if a["isGap"] == true {
+            assert_eq!(
+                a["endTime"], b["startTime"],
+                "a gap ends where its block starts"
+            );
+        }
     }
     let _ = std::fs::remove_dir_all(&data);
 }
@@ -1429,8 +1485,11 @@ fn limit_messages_count_only_over_the_paths_reported() {
             .filter(|x| x["isGap"] == false)
             .collect();
         assert_eq!(blocks.len(), 1, "{args:?}");
-        assert_eq!(blocks[0]["startTime"], "2026-01-28T17:00:00Z", "{args:?}");
-        assert_eq!(blocks[0]["endTime"], "2026-01-28T22:00:00Z", "{args:?}");
+        assert_eq!(
+            blocks[0]["startTime"], "2026-01-28T17:00:00.000Z",
+            "{args:?}"
+        );
+        assert_eq!(blocks[0]["endTime"], "2026-01-28T22:00:00.000Z", "{args:?}");
         assert_eq!(blocks[0]["endSource"], "estimate", "{args:?}");
     }
     let _ = std::fs::remove_dir_all(&data);
@@ -1539,7 +1598,7 @@ fn a_copys_limit_message_counts_over_the_copy_as_without_the_index() {
             .filter(|b| b["endSource"] == "transcript")
             .map(|b| &b["endTime"])
             .collect();
-        assert_eq!(ends, ["2026-01-29T00:00:00Z"], "{scope}");
+        assert_eq!(ends, ["2026-01-29T00:00:00.000Z"], "{scope}");
         assert_eq!(indexed["blocks"], fresh["blocks"], "{scope}");
     }
     let _ = std::fs::remove_dir_all(&data);
@@ -1587,4 +1646,153 @@ fn a_status_line_reading_past_its_reset_is_not_recorded_nor_shown() {
     assert_eq!(official[0]["window"], "seven_day");
     assert_eq!(official[0]["expired"], false);
     let _ = std::fs::remove_dir_all(&data);
+}
+
+// ---- table width -----------------------------------------------------------------------
+
+/// `aegon usage ARGS` over the corpus fixtures, stdout piped, with `COLUMNS` set or not.
+fn table(data: &Path, args: &[&str], columns: Option<&str>) -> String {
+    let corpus = root().join("fixtures/corpus");
+    let mut all = vec!["usage", "--no-index"];
+    all.extend_from_slice(args);
+    all.push(corpus.to_str().unwrap());
+    let mut c = aegon(data, &all);
+    c.env("TZ", "UTC").env("NO_COLOR", "1");
+    match columns {
+        Some(w) => c.env("COLUMNS", w),
+        None => c.env_remove("COLUMNS"),
+    };
+    let out = c.output().unwrap();
+    assert!(out.status.success(), "{all:?}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The table's lines (header to totals), up to the first footer line starting with `end`.
+fn table_lines<'a>(text: &'a str, end: &str) -> Vec<&'a str> {
+    text.lines().take_while(|l| !l.starts_with(end)).collect()
+}
+
+/// The fresh-user report: tables ignored COLUMNS. Piped without it, the whole layout is
+/// kept (scripts read it); with it, every table line fits (one line per row, never wrapped),
+/// the compact layout leaves out Cache write, Cache read and Total tokens first (ccusage's
+/// compact columns), and the figures kept are those of the whole table.
+#[test]
+fn tables_fit_columns_and_piped_output_without_it_is_whole() {
+    let data = temp("columns");
+    let whole = table(&data, &[], None);
+    let header = whole.lines().next().unwrap();
+    for h in [
+        "Models",
+        "Input",
+        "Output",
+        "Cache write",
+        "Cache read",
+        "Total tokens",
+    ] {
+        assert!(header.contains(h), "{header}");
+    }
+    let whole_lines = table_lines(&whole, "times in");
+    let widest = whole_lines.iter().map(|l| l.chars().count()).max().unwrap();
+    assert!(widest > 100, "the corpus table is wide: {widest}");
+    // COLUMNS as wide as the table: the same table (the prose under it is wrapped to the
+    // width); wider than every line: the same text.
+    let fits = table(&data, &[], Some(&widest.to_string()));
+    assert_eq!(table_lines(&fits, "times in"), whole_lines);
+    assert_eq!(table(&data, &[], Some("1000")), whole);
+    // The date and the cost of each row, as the whole table gives them.
+    let ends = |lines: &[&str]| -> Vec<(String, String)> {
+        lines
+            .iter()
+            .filter(|l| !l.starts_with('─'))
+            .map(|l| {
+                let w: Vec<&str> = l.split_whitespace().collect();
+                (w[0].to_owned(), w[w.len() - 1].to_owned())
+            })
+            .collect()
+    };
+    for w in [widest - 1, 100, 80, 60, 40] {
+        let text = table(&data, &[], Some(&w.to_string()));
+        let lines = table_lines(&text, "times in");
+        assert_eq!(
+            lines.len(),
+            whole_lines.len(),
+            "COLUMNS={w}: one line a row"
+        );
+        for l in &lines {
+            assert!(l.chars().count() <= w, "COLUMNS={w}: {l}");
+        }
+        for l in text.lines() {
+            assert!(
+                l.chars().count() <= w || !l.contains(' '),
+                "COLUMNS={w}: {l}"
+            );
+        }
+        let header = lines[0];
+        for h in ["Cache write", "Cache read", "Total tokens"] {
+            assert!(!header.contains(h), "COLUMNS={w}: {header}");
+        }
+        assert!(
+            header.starts_with("Date") && header.ends_with("Cost"),
+            "{header}"
+        );
+        assert_eq!(ends(&lines), ends(&whole_lines), "COLUMNS={w}");
+        assert!(
+            text.contains(&format!("compact layout for {w} columns")),
+            "COLUMNS={w}: {text}"
+        );
+    }
+    // 100 columns keep Input and Output (ccusage's compact set: Date, Models, Input, Output,
+    // Cost): the same figures as the whole table's.
+    let text = table(&data, &[], Some("100"));
+    let cells = |l: &str, col: &str, header: &str| -> String {
+        let at = header.find(col).unwrap() + col.len();
+        l[..at].split_whitespace().last().unwrap().to_owned()
+    };
+    let lines = table_lines(&text, "times in");
+    for (a, b) in lines.iter().zip(&whole_lines).skip(1) {
+        if a.starts_with('─') {
+            continue;
+        }
+        for col in ["Input", "Output"] {
+            assert_eq!(
+                cells(a, col, lines[0]),
+                cells(b, col, whole_lines[0]),
+                "{a}\n{b}"
+            );
+        }
+    }
+
+    // Blocks: the whole layout piped; at 60 columns, block starts lose their year.
+    let blocks = table(&data, &["blocks"], None);
+    assert!(blocks.lines().nth(1).unwrap().starts_with("20"), "{blocks}");
+    let narrow = table(&data, &["blocks"], Some("60"));
+    let whole_rows = table_lines(&blocks, "Blocks are");
+    let rows = table_lines(&narrow, "Blocks are");
+    assert_eq!(rows.len(), whole_rows.len());
+    for (a, b) in rows.iter().zip(&whole_rows).skip(1) {
+        assert!(a.chars().count() <= 60, "{a}");
+        // 2025-06-08 10:00 → 06-08 10:00; the same cost at the end.
+        assert_eq!(a.get(..11), b.get(5..16), "{a}\n{b}");
+        let cost = b.split_whitespace().last().filter(|c| c.starts_with('$'));
+        if cost.is_some() {
+            assert_eq!(a.split_whitespace().last(), cost, "{a}\n{b}");
+        } else {
+            assert!(b.contains(" gap)"), "only gaps have no cost: {b}");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+/// `aegon --help` and `aegon usage --help` say how tables follow COLUMNS.
+#[test]
+fn the_help_says_tables_follow_columns() {
+    for args in [&["--help"][..], &["usage", "--help"][..]] {
+        let out = Command::new(env!("CARGO_BIN_EXE_aegon"))
+            .args(args)
+            .output()
+            .unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(text.contains("Tables fit COLUMNS"), "{args:?}");
+        assert!(text.contains("piped"), "{args:?}");
+    }
 }

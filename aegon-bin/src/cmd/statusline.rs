@@ -44,7 +44,8 @@ OPTIONS:
                            {burn_rate} {cost_rate} {five_hour} {five_hour_reset}
                            {seven_day} {seven_day_reset} {project}; an empty field
                            prints as -.
-        --tz NAME          Zone of \"today\" [default: TZ, else /etc/localtime].
+    -z, --tz NAME          Zone of \"today\" [default: TZ, else /etc/localtime];
+                           --timezone is the same (ccusage's -z, --timezone).
         --pricing FILE     Prices that extend or override the built-in table.
         --color WHEN       auto, always or never [default: auto: colours unless
                            NO_COLOR is set; Claude Code's output is never a tty].
@@ -87,7 +88,7 @@ fn parse(args: Vec<OsString>) -> Result<Option<Options>, lexopt::Error> {
         match arg {
             Short('h') | Long("help") => return Ok(None),
             Long("format") => o.format = Some(parser.value()?.to_string_lossy().into_owned()),
-            Long("tz") | Long("timezone") => {
+            Short('z') | Long("tz") | Long("timezone") => {
                 o.tz = Some(parser.value()?.to_string_lossy().into_owned())
             }
             Long("pricing") => o.pricing = Some(parser.value()?.into()),
@@ -705,6 +706,17 @@ fn cut(s: &str, width: Option<usize>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// ccusage's `-z, --timezone`: `-z` is `--tz` here too.
+    #[test]
+    fn z_is_the_short_form_of_the_time_zone() {
+        for a in [["-z", "UTC"], ["--timezone", "UTC"], ["--tz", "UTC"]] {
+            let o = parse(a.iter().map(OsString::from).collect())
+                .unwrap()
+                .unwrap();
+            assert_eq!(o.tz.as_deref(), Some("UTC"), "{a:?}");
+        }
+    }
 
     #[test]
     fn every_field_is_optional() {

@@ -10,7 +10,10 @@ use aegon::ledger::{self, Entries, Ledger, LimitReading, Scope};
 use aegon::session::pricing::Pricing;
 use aegon::timestamp::now_ms;
 use aegon::usage::blocks::{self, Block};
-use aegon::usage::render::{report_json, report_table, rfc3339, short_model, TableOptions};
+use aegon::usage::render::{
+    report_json, report_table, rfc3339, rfc3339_millis, short_model, TableOptions,
+};
+use aegon::usage::table::{fit, table_width, wrap, Column, Row, Style};
 use aegon::usage::time::{self, Bound, Period, TimeZone, Weekday};
 use aegon::usage::{report, total_tokens, By, Filter, ReportKind};
 use serde_json::{json, Value};
@@ -59,8 +62,9 @@ REPORTS:
 OPTIONS:
         --json            One JSON object (ccusage's field names; schema
                           schemas/usage.v1.schema.json; version in v).
-        --tz NAME         Group by local dates of this IANA zone (Asia/Kolkata, UTC);
+    -z, --tz NAME         Group by local dates of this IANA zone (Asia/Kolkata, UTC);
                           default: TZ, else /etc/localtime. An unknown zone is an error.
+                          --timezone is the same (ccusage's -z, --timezone).
         --since WHEN      From this local date (YYYY-MM-DD or YYYYMMDD) or age (12h,
                           7d, 4w) on, inclusive.
         --until WHEN      Up to this local date or age, inclusive. With blocks: the
@@ -92,6 +96,15 @@ table at report time. A response with no known price is named by its model and i
 cost left out (marked +), never counted as $0.
 Usage on claude.ai, the desktop and mobile apps and other machines is not in local
 transcripts, so it is not here either.
+
+TABLE WIDTH:
+    Tables fit COLUMNS when it is set (as ls and ccusage read it), else the terminal's
+    width; piped output without COLUMNS is written whole (scripts read that layout).
+    A table wider than that width gives way step by step: the compact layout leaves
+    out Cache write, Cache read and Total tokens (as ccusage's does) and shortens block
+    times (no year) and statuses; then Models (and a project path) are cut with …;
+    then Models, Input and Output are left out. A row is never wrapped; the footer
+    says what was left out. COLUMNS=200 aegon usage | less -S shows every column.
 ";
 
 /// The options of one `aegon usage` run.
@@ -115,6 +128,8 @@ struct Options {
     quiet: bool,
     verbose: bool,
     paths: Vec<PathBuf>,
+    /// The width tables are fitted to (`COLUMNS`, else the terminal's; not an option).
+    width: Option<usize>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -185,6 +200,7 @@ fn parse(args: Vec<OsString>, now: i64) -> Result<Option<Options>, lexopt::Error
         quiet: false,
         verbose: false,
         paths: Vec::new(),
+        width: None,
     };
     let mut kind_given = false;
     let bound = |name: &str, v: OsString| -> Result<Bound, lexopt::Error> {
@@ -199,7 +215,7 @@ fn parse(args: Vec<OsString>, now: i64) -> Result<Option<Options>, lexopt::Error
         match arg {
             Short('h') | Long("help") => return Ok(None),
             Long("json") => o.json = true,
-            Long("tz") | Long("timezone") => {
+            Short('z') | Long("tz") | Long("timezone") => {
                 o.tz = Some(parser.value()?.to_string_lossy().into_owned())
             }
             Long("since") => o.since = Some(bound("--since", parser.value()?)?),
@@ -300,7 +316,7 @@ fn parse(args: Vec<OsString>, now: i64) -> Result<Option<Options>, lexopt::Error
 /// Runs `aegon usage` with `args` (after the word `usage`).
 pub fn run(args: Vec<OsString>) -> io::Result<ExitCode> {
     let now = now_ms();
-    let o = match parse(args, now) {
+    let mut o = match parse(args, now) {
         Ok(Some(o)) => o,
         Ok(None) => {
             io::stdout().lock().write_all(HELP.as_bytes())?;
@@ -367,6 +383,18 @@ pub fn run(args: Vec<OsString>) -> io::Result<ExitCode> {
     let color = o.color.unwrap_or_else(|| {
         io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
     });
+    o.width = table_width(
+        std::env::var_os("COLUMNS").as_deref(),
+        io::stdout()
+            .is_terminal()
+            .then(|| {
+                crossterm::terminal::size()
+                    .ok()
+                    .map(|(w, _)| usize::from(w))
+            })
+            .flatten(),
+    );
+    let width = o.width;
     let mut out = io::stdout().lock();
     if o.kind == Kind::Blocks {
         write_blocks(&mut out, &o, &entries, &readings, &tz, now, color)?;
@@ -392,6 +420,7 @@ pub fn run(args: Vec<OsString>) -> io::Result<ExitCode> {
             let options = TableOptions {
                 color,
                 breakdown: o.breakdown,
+                width,
             };
             out.write_all(report_table(&r, options).as_bytes())?;
         }
@@ -581,6 +610,7 @@ fn write_blocks(
     now: i64,
     color: bool,
 ) -> io::Result<()> {
+    let width = o.width;
     let official = readings.iter().find(|r| r.window == "five_hour");
     let all = blocks::blocks(
         entries,
@@ -630,88 +660,84 @@ fn write_blocks(
     } else {
         ("", "", "")
     };
-    let mut rows: Vec<[String; 6]> = vec![[
-        "Block start".into(),
-        "Duration/Status".into(),
-        "Models".into(),
-        "Tokens".into(),
-        if limit.is_some() { "% of limit" } else { "" }.into(),
-        "Cost".into(),
-    ]];
+    // Fitted to the width (aegon::usage::table): the compact layout shortens times and
+    // statuses (ccusage's narrow layout writes its block times shorter too), then Models is
+    // cut, then left out.
+    let mut columns = vec![
+        Column::new("Block start", false),
+        Column::new("Duration/Status", false).cut(12, false),
+        Column::new("Models", false).cut(6, false).drop_rank(1),
+        Column::new("Tokens", true),
+        Column::new(if limit.is_some() { "% of limit" } else { "" }, true),
+        Column::new("Cost", true),
+    ];
+    if limit.is_none() && width.is_some() {
+        // An empty column (no limit) is not kept where the width counts.
+        columns[4] = columns[4].clone().compact();
+    }
+    let mut rows: Vec<Row> = Vec::new();
     for b in &shown {
         let tokens = total_tokens(&b.usage.tokens());
-        let status = if b.is_gap {
-            format!("({} gap)", hm((b.end_ms - b.start_ms) / 60_000))
+        let (status, short) = if b.is_gap {
+            let gap = format!("({} gap)", hm((b.end_ms - b.start_ms) / 60_000));
+            (gap.clone(), gap)
         } else if b.is_active {
-            format!("ACTIVE, {} left", hm((b.end_ms - now) / 60_000))
+            let left = hm((b.end_ms - now) / 60_000);
+            (format!("ACTIVE, {left} left"), format!("ACTIVE {left}"))
         } else if b.is_future(now) {
-            "IN THE FUTURE (a clock is wrong)".to_owned()
+            (
+                "IN THE FUTURE (a clock is wrong)".to_owned(),
+                "IN THE FUTURE".to_owned(),
+            )
         } else {
-            hm((b.actual_end_ms.unwrap_or(b.start_ms) - b.start_ms) / 60_000)
+            let d = hm((b.actual_end_ms.unwrap_or(b.start_ms) - b.start_ms) / 60_000);
+            (d.clone(), d)
         };
-        let end_mark = match b.end_source {
-            blocks::EndSource::Estimate => "",
-            blocks::EndSource::Transcript => " (reset from transcript)",
-            blocks::EndSource::Official => " (official reset)",
+        let (end_mark, short_mark) = match b.end_source {
+            blocks::EndSource::Estimate => ("", ""),
+            blocks::EndSource::Transcript => (" (reset from transcript)", " (transcript)"),
+            blocks::EndSource::Official => (" (official reset)", " (official)"),
         };
         let models: Vec<String> = b.usage.models().iter().map(|m| short_model(m)).collect();
         let percent = match limit {
             Some(l) if l > 0 && !b.is_gap => format!("{:.1}%", tokens as f64 * 100.0 / l as f64),
             _ => String::new(),
         };
-        rows.push([
+        let (tokens, cost) = if b.is_gap {
+            (String::new(), String::new())
+        } else {
+            (
+                aegon::usage::render::thousands(tokens),
+                aegon::usage::render::money(&b.usage),
+            )
+        };
+        let cells = vec![
             local_time(b.start_ms, tz),
             format!("{status}{end_mark}"),
             models.join(", "),
-            if b.is_gap {
-                String::new()
-            } else {
-                aegon::usage::render::thousands(tokens)
-            },
+            tokens,
             percent,
-            if b.is_gap {
-                String::new()
-            } else {
-                aegon::usage::render::money(&b.usage)
-            },
-        ]);
+            cost,
+        ];
+        let mut short_cells = cells.clone();
+        short_cells[0] = time::format_local_short(b.start_ms, tz);
+        short_cells[1] = format!("{short}{short_mark}");
+        rows.push(Row {
+            short: Some(short_cells),
+            ..Row::new(cells, if b.is_gap { Style::Dim } else { Style::Plain })
+        });
     }
-    let mut widths = [0usize; 6];
-    for r in &rows {
-        for (i, c) in r.iter().enumerate() {
-            widths[i] = widths[i].max(c.chars().count());
-        }
-    }
-    for (n, r) in rows.iter().enumerate() {
-        let mut line = String::new();
-        for (i, c) in r.iter().enumerate() {
-            let pad = " ".repeat(widths[i].saturating_sub(c.chars().count()));
-            if i > 0 {
-                line.push_str("  ");
-            }
-            if i >= 3 {
-                line.push_str(&pad);
-                line.push_str(c);
-            } else {
-                line.push_str(c);
-                line.push_str(&pad);
-            }
-        }
-        let line = aegon::render::text::inert(line.trim_end());
-        let gap = shown.get(n.wrapping_sub(1)).is_some_and(|b| b.is_gap);
-        if n == 0 {
-            writeln!(out, "{bold}{line}{reset}")?;
-        } else if gap {
-            writeln!(out, "{dim}{line}{reset}")?;
-        } else {
-            writeln!(out, "{line}")?;
-        }
-    }
-    writeln!(
-        out,
-        "{dim}Blocks are estimates (start floored to the UTC hour, 5 h long); times in {}.{reset}",
+    let fitted = fit(&columns, &rows, width, color);
+    out.write_all(fitted.text.as_bytes())?;
+    let mut footer = vec![format!(
+        "Blocks are estimates (start floored to the UTC hour, 5 h long); times in {}.",
         time::zone_name(tz)
-    )?;
+    )];
+    footer.extend(width.and_then(|w| fitted.note(w)));
+    for line in footer {
+        let text = wrap(&line, width);
+        writeln!(out, "{dim}{}{reset}", text.trim_end_matches('\n'))?;
+    }
     if let Some(b) = shown.iter().find(|b| b.is_active) {
         let tokens = total_tokens(&b.usage.tokens());
         writeln!(out)?;
@@ -798,17 +824,18 @@ fn write_blocks(
 fn block_json(b: &Block, now: i64, limit: Option<u64>) -> Value {
     let t = b.usage.tokens();
     let total = total_tokens(&t);
+    // ccusage's id: the start with milliseconds, `gap-` before a gap's; its times likewise.
     let id = if b.is_gap {
-        format!("gap-{}", rfc3339(b.start_ms))
+        format!("gap-{}", rfc3339_millis(b.start_ms))
     } else {
-        rfc3339(b.start_ms)
+        rfc3339_millis(b.start_ms)
     };
     let mut v = json!({
         "id": id,
-        "startTime": rfc3339(b.start_ms),
-        "endTime": rfc3339(b.end_ms),
+        "startTime": rfc3339_millis(b.start_ms),
+        "endTime": rfc3339_millis(b.end_ms),
         "endSource": b.end_source.as_str(),
-        "actualEndTime": b.actual_end_ms.map(rfc3339),
+        "actualEndTime": b.actual_end_ms.map(rfc3339_millis),
         "isActive": b.is_active,
         "isGap": b.is_gap,
         "isFuture": b.is_future(now),
@@ -915,6 +942,97 @@ mod tests {
         assert_eq!(o.paths, [PathBuf::from("src")]);
         assert!(looks_like_a_report("fortnightly".as_ref()));
         assert!(!looks_like_a_report("src".as_ref()));
+    }
+
+    /// The fresh-user report: a gap row ran to the next response, into the block after it;
+    /// it ends where that block starts, and its duration says so. Responses (generated) at
+    /// 00:20, 05:01 and 12:30 UTC: blocks 00:00, 05:00 and 12:00; the gap runs 10:01
+    /// (05:01 + 5 h) → 12:00, 1h59m (ccusage: → 12:30, 2h29m). Whole, and at 40 columns.
+    #[test]
+    fn a_gap_row_ends_where_the_next_block_starts() {
+        let (h, m) = (3_600_000i64, 60_000i64);
+        let t0 = 1_769_558_400_000; // 2026-01-28T00:00:00Z
+        let entries = Entries {
+            names: vec![String::new(), "claude-sonnet-4-5".into()],
+            rows: [t0 + 20 * m, t0 + 5 * h + m, t0 + 12 * h + 30 * m]
+                .iter()
+                .map(|&ts_ms| aegon::ledger::Entry {
+                    ts_ms,
+                    session: 0,
+                    project: 0,
+                    model: 1,
+                    subagent: false,
+                    agent: aegon::Agent::ClaudeCode,
+                    tokens: aegon::tokens::Tokens {
+                        input: 10,
+                        output: 90,
+                        ..Default::default()
+                    },
+                    cost_pico: Some(1_380_000_000),
+                    estimated: false,
+                    unpriced: 0,
+                })
+                .collect(),
+            ..Entries::default()
+        };
+        let mut o = parse(args(&["blocks"]), 0).unwrap().unwrap();
+        for width in [None, Some(40)] {
+            o.width = width;
+            let mut out = Vec::new();
+            let now = t0 + 100 * h;
+            write_blocks(&mut out, &o, &entries, &[], &TimeZone::UTC, now, false).unwrap();
+            let text = String::from_utf8(out).unwrap();
+            let gap = text.lines().find(|l| l.contains("gap)")).unwrap();
+            assert!(gap.contains("10:01  (1h59m gap)"), "{width:?}: {text}");
+            let next = text.lines().skip_while(|l| *l != gap).nth(1).unwrap();
+            assert!(next.contains("12:00  "), "{width:?}: {text}");
+        }
+        let o = parse(args(&["blocks", "--json"]), 0).unwrap().unwrap();
+        let mut out = Vec::new();
+        write_blocks(
+            &mut out,
+            &o,
+            &entries,
+            &[],
+            &TimeZone::UTC,
+            t0 + 100 * h,
+            false,
+        )
+        .unwrap();
+        let doc: Value = serde_json::from_slice(&out).unwrap();
+        let ids: Vec<&str> = doc["blocks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                "2026-01-28T00:00:00.000Z",
+                "2026-01-28T05:00:00.000Z",
+                "gap-2026-01-28T10:01:00.000Z",
+                "2026-01-28T12:00:00.000Z"
+            ]
+        );
+        assert_eq!(doc["blocks"][2]["endTime"], "2026-01-28T12:00:00.000Z");
+    }
+
+    /// ccusage's `-z, --timezone`: `-z` is the short form of `--tz` (no other option of
+    /// `aegon usage` has `z`).
+    #[test]
+    fn z_is_the_short_form_of_the_time_zone() {
+        for a in [
+            &["-z", "Asia/Kolkata"][..],
+            &["-zAsia/Kolkata"][..],
+            &["--timezone", "Asia/Kolkata"][..],
+            &["--tz=Asia/Kolkata"][..],
+            &["blocks", "-z", "Asia/Kolkata"][..],
+        ] {
+            let o = parse(args(a), 0).unwrap().unwrap();
+            assert_eq!(o.tz.as_deref(), Some("Asia/Kolkata"), "{a:?}");
+        }
+        assert!(HELP.contains("-z, --tz NAME"));
     }
 
     #[test]

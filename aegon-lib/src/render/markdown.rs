@@ -18,7 +18,9 @@
 //! the same way; the HTML this writes itself (`<details>`, `<summary>`) holds only escaped
 //! text. The assistant's text stays Markdown, but its raw HTML is neutralised
 //! (pulldown-cmark finds it, its `<` becomes `&lt;`) and a code fence it
-//! leaves open is closed, so it cannot swallow what follows.
+//! leaves open is closed, so it cannot swallow what follows. Its line ends are made `\n` and
+//! its control characters visible *before* that check, so the check sees the text written
+//! (a `\r` shown as `␍` after a closing fence would make it no closing fence).
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -128,6 +130,16 @@ fn inert(text: &str) -> String {
             c => inert_char(c),
         })
         .collect()
+}
+
+/// `text` with CommonMark's other line endings (`\r\n`, a lone `\r`) written as `\n`, so that
+/// [`inert`] keeps them as line ends instead of showing `\r` as `␍`.
+fn line_feeds(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains('\r') {
+        std::borrow::Cow::Owned(text.replace("\r\n", "\n").replace('\r', "\n"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
 }
 
 /// `text` escaped for HTML written inside Markdown (`<summary>`), on one line.
@@ -427,7 +439,10 @@ impl<'a> Writer<'a> {
             }
             EntryKind::Assistant { text, .. } => {
                 let _ = writeln!(out, "**{}** {time}\n", self.session.agent.assistant_name());
-                out.push_str(&inert(&neutral_markdown(&text.text)));
+                // Made inert first, so that the fence check sees the text as written: a
+                // `\r` made visible after it turned a closing "```\r\n" into "```␍", no
+                // longer a closing fence, and the rest of the document into code.
+                out.push_str(&neutral_markdown(&inert(&line_feeds(&text.text))));
                 out.push_str("\n\n");
                 cut_note(out, text);
             }

@@ -8,7 +8,8 @@
 //! - a response more than 5 h after the block's start, or more than 5 h after the previous
 //!   response, starts a new block (both tests strict);
 //! - when the previous response is more than 5 h back, a gap block runs from it + 5 h to the
-//!   new response;
+//!   start of the new block (ccusage's runs to the new response, so it overlapped the block
+//!   it precedes; here every span is half-open, `[start, end)`, and a gap never overlaps);
 //! - a block is active when the last response is less than 5 h ago and now is before its end;
 //!   a block whose first response is dated after now is not active but **in the future**
 //!   ([`Block::is_future`]: a clock set wrong here or where the responses were written), and
@@ -266,17 +267,15 @@ pub fn blocks(
                     _ => prev.end_ms,
                 };
                 out.push(prev);
-                // ccusage's gap runs to the next response; one before the official window
-                // ends where the window starts.
-                let gap_end = if end_source == EndSource::Official && start == end - BLOCK_MS {
-                    start
-                } else {
-                    e.ts_ms
-                };
-                if e.ts_ms - last > BLOCK_MS && gap_start < gap_end {
+                // The gap ends where the next block starts (times are half-open, [start, end)),
+                // not at the next response as ccusage's does (its gap overlapped the block
+                // after it by the minutes from the floored hour to that response). None when
+                // the block starts before the gap would (a response 5 h 1 min after the last
+                // one can floor to before last + 5 h).
+                if e.ts_ms - last > BLOCK_MS && gap_start < start {
                     out.push(Block {
                         start_ms: gap_start,
-                        end_ms: gap_end,
+                        end_ms: start,
                         end_source: EndSource::Estimate,
                         actual_end_ms: None,
                         is_gap: true,
@@ -527,9 +526,10 @@ mod tests {
     #[test]
     fn the_ccusage_rule_by_hand() {
         let t0 = 1_000 * H; // a whole hour
-                            // 10:20 → block 10:00–15:00; 14:59 stays (4h39 after the floored start);
-                            // 15:01 is past the floored end → new block from 15:00;
-                            // 20:30 is > 5 h after 15:01 → new block 20:00 and a gap 20:01–20:30.
+                            // 10:20 → block 10:00–15:00; 14:59 stays (4h39 after the floored start); 15:01 is past
+                            // the floored end → new block from 15:00; 20:30 is > 5 h after 15:01 → new block from
+                            // 20:00. ccusage adds a gap 20:01–20:30 there, inside the block 20:00–01:00; the gap
+                            // would start (15:01 + 5 h) after that block starts, so there is none.
         let times = [
             t0 + 20 * M,
             t0 + 4 * H + 59 * M,
@@ -553,11 +553,45 @@ mod tests {
             [
                 (0, 5 * H, false, 2),
                 (5 * H, 10 * H, false, 1),
-                (5 * H + M + 5 * H, 10 * H + 30 * M, true, 0),
                 (10 * H, 15 * H, false, 1),
             ]
         );
         assert!(b.iter().all(|b| !b.is_active));
+    }
+
+    /// The fresh-user report: a gap ran to the next response (ccusage's rule), past the start
+    /// of the block after it (floored to the hour). Spans are half-open: the gap ends where
+    /// that block starts.
+    #[test]
+    fn a_gap_ends_where_the_next_block_starts() {
+        let t0 = 1_000 * H; // a whole hour, 00:00 here
+                            // Last response 05:01; next 12:30 (7 h 29 min later) → block 12:00–17:00; the gap runs
+                            // 10:01 (05:01 + 5 h) → 12:00, 1 h 59 min (ccusage: → 12:30, 2 h 29 min).
+        let times = [t0 + 20 * M, t0 + 5 * H + M, t0 + 12 * H + 30 * M];
+        let b = blocks(
+            &entries(&times),
+            &[],
+            None,
+            &TimeZone::UTC,
+            t0 + 100 * H,
+            None,
+        );
+        let shape: Vec<(i64, i64, bool)> = b
+            .iter()
+            .map(|b| (b.start_ms - t0, b.end_ms - t0, b.is_gap))
+            .collect();
+        assert_eq!(
+            shape,
+            [
+                (0, 5 * H, false),
+                (5 * H, 10 * H, false),
+                (10 * H + M, 12 * H, true),
+                (12 * H, 17 * H, false),
+            ]
+        );
+        assert_eq!(b[2].end_ms - b[2].start_ms, H + 59 * M);
+        // No span overlaps the next one.
+        assert!(b.windows(2).all(|w| w[0].end_ms <= w[1].start_ms));
     }
 
     #[test]
@@ -789,7 +823,7 @@ mod tests {
         let kept = filter_overlapping(all.clone(), since, None, &TimeZone::UTC);
         assert_eq!(starts(&kept), [(18 * H, false)]);
         assert!(kept[0].is_active);
-        // --since 17:00: the gap 07:10–18:05 overlaps it, but its block before is gone.
+        // --since 17:00: the gap 07:10–18:00 overlaps it, but its block before is gone.
         let since = Some(Bound::Instant(t0 + 17 * H));
         let kept = filter_overlapping(all.clone(), since, None, &TimeZone::UTC);
         assert_eq!(starts(&kept), [(18 * H, false)]);

@@ -17,6 +17,7 @@
 pub mod blocks;
 pub mod limits;
 pub mod render;
+pub mod table;
 pub mod time;
 
 use std::collections::{BTreeMap, BTreeSet};

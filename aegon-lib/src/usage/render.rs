@@ -59,6 +59,13 @@ pub fn rfc3339(ms: i64) -> String {
     jiff::Timestamp::from_millisecond(ms).map_or_else(|_| ms.to_string(), |t| t.to_string())
 }
 
+/// RFC 3339 UTC of `ms` with its milliseconds always written (`2026-01-28T10:00:00.000Z`): the
+/// form ccusage gives block ids and times (its `format_rfc3339_millis`,
+/// `YYYY-MM-DDTHH:MM:SS.mmmZ`), so `aegon usage blocks --json` ids equal ccusage's.
+pub fn rfc3339_millis(ms: i64) -> String {
+    jiff::Timestamp::from_millisecond(ms).map_or_else(|_| ms.to_string(), |t| format!("{t:.3}"))
+}
+
 /// The report as one JSON value.
 pub fn report_json(r: &Report) -> Value {
     let mut doc = Map::new();
@@ -179,10 +186,17 @@ pub struct TableOptions {
     pub color: bool,
     /// A sub-row per model under each row.
     pub breakdown: bool,
+    /// The width to fit the table to, in display columns ([`super::table::table_width`]:
+    /// `COLUMNS`, else the terminal's); `None`: written whole (piped output).
+    pub width: Option<usize>,
 }
 
-/// The report as an aligned table for people, text made inert.
+/// The report as an aligned table for people, text made inert, fitted to `options.width`
+/// ([`super::table`]): past it, the compact layout leaves out Cache write, Cache read and
+/// Total tokens (as ccusage's does), then Models (and a project named in a row) are cut with
+/// `…`, then Models, Input and Output are left out in that order.
 pub fn report_table(r: &Report, options: TableOptions) -> String {
+    use super::table::{fit, wrap, Column, Row, Style};
     let first = match r.kind {
         ReportKind::Period(super::time::Period::Day) => "Date",
         ReportKind::Period(super::time::Period::Week(_)) => "Week",
@@ -190,24 +204,25 @@ pub fn report_table(r: &Report, options: TableOptions) -> String {
         ReportKind::Sessions => "Session",
         ReportKind::Projects => "Project",
     };
-    let mut header = vec![first.to_owned()];
+    let mut columns = vec![match r.kind {
+        // A project is a path: its end says most.
+        ReportKind::Projects => Column::new(first, false).cut(12, true),
+        _ => Column::new(first, false),
+    }];
     if let Some(f) = r.by.field() {
         let mut f = f.to_owned();
         f[..1].make_ascii_uppercase();
-        header.push(f);
+        columns.push(Column::new(&f, false).cut(8, r.by == By::Project));
     }
-    header.extend(
-        [
-            "Models",
-            "Input",
-            "Output",
-            "Cache write",
-            "Cache read",
-            "Total tokens",
-            "Cost",
-        ]
-        .map(str::to_owned),
-    );
+    columns.extend([
+        Column::new("Models", false).cut(6, false).drop_rank(1),
+        Column::new("Input", true).drop_rank(2),
+        Column::new("Output", true).drop_rank(3),
+        Column::new("Cache write", true).compact(),
+        Column::new("Cache read", true).compact(),
+        Column::new("Total tokens", true).compact(),
+        Column::new("Cost", true),
+    ]);
     let numbers = |u: &Usage| {
         let t = u.tokens();
         vec![
@@ -219,8 +234,7 @@ pub fn report_table(r: &Report, options: TableOptions) -> String {
             money(u),
         ]
     };
-    // (cells, style): style 0 normal, 1 dim (breakdown), 2 bold (header, totals).
-    let mut lines: Vec<(Vec<String>, u8)> = vec![(header.clone(), 2)];
+    let mut rows: Vec<Row> = Vec::new();
     for row in &r.rows {
         let key = if r.kind == ReportKind::Sessions {
             row.key.chars().take(8).collect()
@@ -234,7 +248,7 @@ pub fn report_table(r: &Report, options: TableOptions) -> String {
         let models: Vec<String> = row.usage.models().iter().map(|m| short_model(m)).collect();
         cells.push(models.join(", "));
         cells.extend(numbers(&row.usage));
-        lines.push((cells, 0));
+        rows.push(Row::new(cells, Style::Plain));
         if options.breakdown {
             for (model, t) in row
                 .usage
@@ -250,7 +264,7 @@ pub fn report_table(r: &Report, options: TableOptions) -> String {
                 }
                 cells.push(format!("  └ {}", short_model(model)));
                 cells.extend(numbers(&one));
-                lines.push((cells, 1));
+                rows.push(Row::new(cells, Style::Dim));
             }
         }
     }
@@ -260,61 +274,23 @@ pub fn report_table(r: &Report, options: TableOptions) -> String {
     }
     total.push(String::new());
     total.extend(numbers(&r.totals));
-    lines.push((total, 2));
-    // Inert text (names come from transcripts), then widths.
-    for (cells, _) in &mut lines {
-        for c in cells.iter_mut() {
-            *c = crate::render::text::inert(c);
-        }
-    }
-    let columns = header.len();
-    let mut widths = vec![0usize; columns];
-    for (cells, _) in &lines {
-        for (i, c) in cells.iter().enumerate() {
-            widths[i] = widths[i].max(c.chars().count());
-        }
-    }
-    // Text columns left-aligned, numbers right-aligned.
-    let text_columns = columns - 6;
-    let mut out = String::new();
-    for (n, (cells, style)) in lines.iter().enumerate() {
-        if n == lines.len() - 1 {
-            let rule: Vec<String> = widths.iter().map(|w| "─".repeat(*w)).collect();
-            out.push_str(&rule.join("  "));
-            out.push('\n');
-        }
-        let mut line = String::new();
-        for (i, c) in cells.iter().enumerate() {
-            let pad = widths[i].saturating_sub(c.chars().count());
-            if i > 0 {
-                line.push_str("  ");
-            }
-            if i < text_columns {
-                line.push_str(c);
-                if i + 1 < cells.len() {
-                    line.push_str(&" ".repeat(pad));
-                }
-            } else {
-                line.push_str(&" ".repeat(pad));
-                line.push_str(c);
-            }
-        }
-        let line = line.trim_end();
-        match (options.color, style) {
-            (true, 1) => out.push_str(&format!("\x1b[2m{line}\x1b[0m")),
-            (true, 2) => out.push_str(&format!("\x1b[1m{line}\x1b[0m")),
-            _ => out.push_str(line),
-        }
-        out.push('\n');
-    }
-    out.push_str(&format!("times in {}", r.zone));
+    rows.push(Row {
+        rule_before: true,
+        ..Row::new(total, Style::Bold)
+    });
+    let fitted = fit(&columns, &rows, options.width, options.color);
+    let mut out = fitted.text.clone();
+    let mut footer = format!("times in {}", r.zone);
     let unpriced = unpriced_note(&r.totals);
     if !unpriced.is_empty() {
-        out.push_str(&format!("; + cost without {unpriced}"));
+        footer.push_str(&format!("; + cost without {unpriced}"));
     }
-    out.push('\n');
+    out.push_str(&wrap(&footer, options.width));
+    if let Some(note) = options.width.and_then(|w| fitted.note(w)) {
+        out.push_str(&wrap(&note, options.width));
+    }
     for note in &r.notes {
-        out.push_str(&format!("note: {note}\n"));
+        out.push_str(&wrap(&format!("note: {note}"), options.width));
     }
     out
 }

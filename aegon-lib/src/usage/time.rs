@@ -54,6 +54,19 @@ pub fn format_local(ms: i64, tz: &TimeZone) -> String {
     )
 }
 
+/// `ms` as a local time without its year, `01-28 10:00` (`%m-%d %H:%M`), in `tz`: the compact
+/// layout's block start.
+pub fn format_local_short(ms: i64, tz: &TimeZone) -> String {
+    Timestamp::from_millisecond(ms).map_or_else(
+        |_| ms.to_string(),
+        |t| {
+            t.to_zoned_datetime(tz.clone())
+                .strftime("%m-%d %H:%M")
+                .to_string()
+        },
+    )
+}
+
 /// How reports group time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Period {

@@ -280,3 +280,159 @@ fn raw_html_is_neutralised_and_the_rest_kept() {
     );
     assert_eq!(code_span("a``b"), "``` a``b ```");
 }
+
+/// The fresh-user report: an answer that opens a code fence and never closes it made the rest
+/// of the document code. Each answer here leaves a fence open (or is balanced only before its
+/// `\r` is made visible) and is followed by an answer that is a heading; rendered back by
+/// pulldown-cmark, every heading must still be a top-level heading and every speaker's label
+/// a top-level paragraph, and the last prompt top-level text.
+#[test]
+fn a_code_fence_an_answer_leaves_open_does_not_swallow_what_follows() {
+    let answers = [
+        "Here:\n```python\nprint(1)\n",
+        "````\nfour ticks, closed by three:\n```\n",
+        "~~~ rust\nlet x = 1;\n",
+        "   ```\nindented three spaces\n",
+        "- a list\n  ```\n  open in the item\n",
+        "> quoted\n> ```\n> open in the quote\n",
+        "balanced with CRLF:\r\n```\r\ncode\r\n```\r\nafter",
+        "open with CRLF:\r\n```sh\r\nls\r\n",
+        "a lone CR ends a line too:\r```\rcode\r```\r",
+        "```\n<details><summary>x</summary>\n",
+        "```\ncode\n``` not a closing fence\n",
+    ];
+    let base = |ts: String| json!({"sessionId": "s-f", "timestamp": ts, "cwd": "/p"});
+    let mut lines = Vec::new();
+    let mut second = 0;
+    let mut at = |v: serde_json::Value, extra: serde_json::Value| {
+        second += 1;
+        let mut v2 = base(format!("2026-01-01T00:00:{second:02}.000Z"));
+        for (k, x) in v
+            .as_object()
+            .unwrap()
+            .iter()
+            .chain(extra.as_object().unwrap())
+        {
+            v2[k] = x.clone();
+        }
+        lines.push(v2.to_string());
+    };
+    for (i, answer) in answers.iter().enumerate() {
+        for (n, text) in [(0, answer.to_string()), (1, format!("## Heading {i}"))] {
+            at(
+                json!({"type": "assistant", "uuid": format!("a{i}-{n}")}),
+                json!({"message": {"id": format!("m{i}-{n}"), "model": "claude-sonnet-4-5",
+                    "role": "assistant", "content": [{"type": "text", "text": text}],
+                    "usage": {"input_tokens": 1, "output_tokens": 1}}}),
+            );
+        }
+    }
+    at(
+        json!({"type": "user", "uuid": "u-end"}),
+        json!({"message": {"role": "user", "content": END}}),
+    );
+    let md = markdown_of(&(lines.join("\n") + "\n"), Detail::Full);
+    // Top-level blocks as pulldown-cmark parses them: (tag, its text).
+    let mut top: Vec<(String, String)> = Vec::new();
+    let mut depth = 0usize;
+    for event in Parser::new_ext(&md, gfm()) {
+        match event {
+            MdEvent::Start(tag) => {
+                if depth == 0 {
+                    top.push((format!("{tag:?}"), String::new()));
+                }
+                depth += 1;
+            }
+            MdEvent::End(_) => depth -= 1,
+            MdEvent::Text(t) | MdEvent::Code(t) => {
+                if let Some(last) = top.last_mut() {
+                    last.1.push_str(&t);
+                }
+            }
+            _ => {}
+        }
+    }
+    for i in 0..answers.len() {
+        let heading = format!("Heading {i}");
+        assert!(
+            top.iter()
+                .any(|(tag, text)| tag.starts_with("Heading") && *text == heading),
+            "{heading} is no longer a heading:\n{md}"
+        );
+    }
+    let labels = top
+        .iter()
+        .filter(|(tag, text)| tag.starts_with("Paragraph") && text.starts_with("Claude "))
+        .count();
+    assert_eq!(labels, 2 * answers.len(), "{md}");
+    assert!(
+        top.iter()
+            .any(|(tag, text)| tag.starts_with("BlockQuote") && text.contains(END)),
+        "{md}"
+    );
+    // The answers' own code stays code: the CRLF one is one code block, closed.
+    assert!(!md.contains("```␍"), "{md}");
+}
+
+/// Real transcripts (fixtures/corpus): every speaker label aegon writes on a line of its own
+/// (`**Prompt** 10:00:01`, `**Claude** 10:00:02`) is a top-level paragraph when the Markdown
+/// is parsed back, so no answer's code fence swallowed what follows it.
+#[test]
+fn on_the_corpus_no_label_ends_up_inside_code() {
+    let dir = format!("{}/../fixtures/corpus", env!("CARGO_MANIFEST_DIR"));
+    let is_label = |s: &str| {
+        let (who, time) = s.split_once(' ').unwrap_or(("", ""));
+        matches!(who, "Prompt" | "Claude")
+            && time.len() == 8
+            && time.bytes().enumerate().all(|(i, b)| {
+                if i == 2 || i == 5 {
+                    b == b':'
+                } else {
+                    b.is_ascii_digit()
+                }
+            })
+    };
+    let (mut files, mut labels) = (0, 0);
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "jsonl") {
+            continue;
+        }
+        files += 1;
+        let md = markdown_of(&std::fs::read_to_string(&path).unwrap(), Detail::Full);
+        let written = md
+            .lines()
+            .filter(|l| l.starts_with("**") && is_label(&l.replacen("**", "", 2)))
+            .count();
+        let mut parsed = 0;
+        let mut depth = 0usize;
+        let mut text = None::<String>;
+        for event in Parser::new_ext(&md, gfm()) {
+            match event {
+                MdEvent::Start(Tag::Paragraph) if depth == 0 => {
+                    text = Some(String::new());
+                    depth += 1;
+                }
+                MdEvent::Start(_) => depth += 1,
+                MdEvent::End(_) => {
+                    depth -= 1;
+                    if depth == 0 && text.take().is_some_and(|t| is_label(&t)) {
+                        parsed += 1;
+                    }
+                }
+                MdEvent::Text(t) => {
+                    if let Some(s) = text.as_mut() {
+                        s.push_str(&t);
+                    }
+                }
+                _ => {}
+            }
+        }
+        labels += written;
+        assert_eq!(parsed, written, "{}", path.display());
+    }
+    assert!(
+        files >= 20 && labels >= 100,
+        "{files} files, {labels} labels"
+    );
+}
