@@ -15,7 +15,7 @@ mod replay;
 mod report;
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal, Write};
+use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal, Read, Write};
 use std::process::ExitCode;
 
 use aegon::pipeline::{Options, Pipeline, ReadError};
@@ -680,7 +680,8 @@ fn widen_stdin_pipe() {
 
 /// Reads one input, after checking that it is not UTF-16 (which Windows tools can produce)
 /// and, when a format is `forced`, that its first JSON line is not another agent's
-/// ([`aegon::format::misfit`]).
+/// ([`aegon::format::fit`]; reading on to that line's end, at most `--max-line` bytes, which
+/// are then read first).
 fn read_one<R: Renderer>(
     name: &str,
     quiet: bool,
@@ -700,12 +701,48 @@ fn read_one<R: Renderer>(
             "UTF-16 encoded; Claude Code writes UTF-8. Convert it with: iconv -f UTF-16 -t UTF-8",
         )));
     }
-    if let Some(misfit) = forced.and_then(|f| aegon::format::misfit(f, head)) {
-        // Read as the wrong format it would yield nothing, silently: an input error instead.
-        return Err(ReadError::Input(io::Error::other(misfit.to_string())));
-    }
     let empty = head.is_empty();
-    let flow = pipeline.read_to_end(name, reader)?;
+    // With a forced format, the first JSON line decides however long it is: the bytes read to
+    // reach its end are kept and read first.
+    let mut ahead = Vec::new();
+    if let Some(forced) = forced {
+        let max = pipeline.options().max_line;
+        let mut verdict = aegon::format::fit(forced, head, false);
+        if verdict == aegon::format::Fit::NeedMore {
+            let n = head.len();
+            ahead.extend_from_slice(head);
+            reader.consume(n);
+        }
+        // Reads of growing size (what a pipe holds comes at once, never waiting for more than
+        // a byte), asked again when a line ended: a long line is scanned a few times, not once
+        // per 8 KiB.
+        let mut step = 64 << 10;
+        while verdict == aegon::format::Fit::NeedMore && ahead.len() <= max {
+            let from = ahead.len();
+            ahead.resize(from + step, 0);
+            let got = loop {
+                match reader.read(&mut ahead[from..]) {
+                    Ok(got) => break got,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(ReadError::Input(e)),
+                }
+            };
+            ahead.truncate(from + got);
+            let at_end = got == 0;
+            if at_end || memchr::memchr(b'\n', &ahead[from..]).is_some() {
+                verdict = aegon::format::fit(forced, &ahead, at_end);
+            }
+            if at_end {
+                break;
+            }
+            step = (step * 2).min(1 << 20);
+        }
+        if let aegon::format::Fit::Misfit(misfit) = verdict {
+            // Read as the wrong format it would yield nothing, silently: an input error instead.
+            return Err(ReadError::Input(io::Error::other(misfit.to_string())));
+        }
+    }
+    let flow = pipeline.read_to_end(name, io::Cursor::new(ahead).chain(reader))?;
     if empty && !quiet {
         // Normal (Claude Code leaves 0-byte session files), but worth a note: nothing was shown.
         warn(&format!("{name}: empty (0 bytes)"));
