@@ -750,9 +750,9 @@ fn read_one<R: Renderer>(
     Ok(flow)
 }
 
-/// `--summary` over files (and no stdin) reads them on every core (`--threads`), each entry
-/// counted where it first occurred whatever the order of the files ([`parallel`]); `None`
-/// when the run is not such a one.
+/// `--summary` over regular files (no stdin, pipe, FIFO or device) reads them on every core
+/// (`--threads`), each entry counted where it first occurred whatever the order of the files
+/// ([`parallel`]); `None` when the run is not such a one.
 fn parallel_summary(
     config: &Config,
     inputs: &[InputArg],
@@ -778,6 +778,12 @@ fn parallel_summary(
     let Some(files) = files.filter(|f| !f.is_empty() && config.kinds == aegon::KindSet::ALL) else {
         return Ok(None);
     };
+    // A pipe, a FIFO or a device can be read only once, and has no size: the parallel read
+    // would sniff it, then open it again (empty, or waiting forever on a FIFO whose writer is
+    // gone). Such a run reads every input once, in order, on one thread, as stdin is read.
+    if files.iter().any(|f| inputs::is_stream(f)) {
+        return Ok(None);
+    }
     let mut collected = parallel::collect(&files, workers, options, pricing, config.quiet)?;
     let mut out = io::stdout().lock();
     aegon::render::summary::write_summary(
