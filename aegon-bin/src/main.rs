@@ -233,7 +233,8 @@ BAD INPUT:
 EXIT STATUS:
     0  every input was read and every line was well-formed
     1  every input was read, but some lines had problems (reported on stderr)
-    2  a usage error, or an input could not be read (the others still were)
+    2  a usage error, an input could not be read (the others still were), or
+       --otlp-endpoint/--otlp-export could not deliver everything (said on stderr)
     A closed output pipe (aegon ... | head) ends aegon quietly with status 0.
 ";
 
@@ -484,11 +485,7 @@ fn run() -> io::Result<ExitCode> {
     if let Some((name, bytes)) = recording {
         replay::run(&name, &bytes, config.speed, None, &mut pipeline)?;
         let (_, stats) = pipeline.finish()?;
-        return Ok(if stats.malformed.total() > 0 {
-            ExitCode::from(1)
-        } else {
-            ExitCode::SUCCESS
-        });
+        return Ok(exit_code(false, stats.malformed.total() > 0));
     }
     // `watch`, or `-f FOLDER…`: everything in the folders from its start (`-f --from-end`:
     // from now on; `watch`: its recent history), and each file created in them later (a new
@@ -509,7 +506,7 @@ fn run() -> io::Result<ExitCode> {
         let mut notes = report::notes(config.quiet);
         aegon::source::watch::watch_folders(roots, options, &mut pipeline, &mut notes, || {})?;
         pipeline.finish()?;
-        return Ok(ExitCode::SUCCESS);
+        return Ok(exit_code(false, false));
     }
     if config.follow {
         let paths: Vec<_> = inputs
@@ -528,17 +525,24 @@ fn run() -> io::Result<ExitCode> {
             &mut notes,
         )?;
         pipeline.finish()?;
-        return Ok(ExitCode::SUCCESS);
+        return Ok(exit_code(false, false));
     }
     let input_failed = read_inputs(&inputs, config.quiet, &mut pipeline)? || unreadable;
     let (_, stats) = pipeline.finish()?;
-    Ok(if input_failed {
+    Ok(exit_code(input_failed, stats.malformed.total() > 0))
+}
+
+/// The exit status of a run that read its inputs: 2 when one could not be read or an OTLP/HTTP
+/// export left requests undelivered ([`otlp_http::undelivered`]), 1 when some lines were
+/// malformed, else 0.
+fn exit_code(input_failed: bool, malformed: bool) -> ExitCode {
+    if input_failed || otlp_http::undelivered() {
         ExitCode::from(2)
-    } else if stats.malformed.total() > 0 {
+    } else if malformed {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
-    })
+    }
 }
 
 /// A recording's name and bytes.
