@@ -276,6 +276,12 @@ fn run() -> io::Result<ExitCode> {
             io::stdout().lock().write_all(script.as_bytes())?;
             return Ok(ExitCode::SUCCESS);
         }
+        Ok(Command::CompletionsHelp) => {
+            io::stdout()
+                .lock()
+                .write_all(args::COMPLETIONS_HELP.as_bytes())?;
+            return Ok(ExitCode::SUCCESS);
+        }
         Ok(Command::Html(command)) => return cmd::html::run(command),
         Ok(Command::Man) => {
             let page = manpage::roff(HELP, env!("CARGO_PKG_VERSION"));
@@ -317,6 +323,11 @@ fn run() -> io::Result<ExitCode> {
         config.watch = true;
         config.inputs.clear();
         config.implicit_stdin = false;
+    }
+    if config.since_given && !config.watch {
+        // `cat s.jsonl | aegon --since 1h`, `aegon demo --since 1h`: nothing it would filter.
+        report::warn_lines(&[args::SINCE_GOES_WITH_WATCH, "Try 'aegon --help' for usage."]);
+        return Ok(ExitCode::from(2));
     }
     if config.detached {
         return Ok(detach::run());
