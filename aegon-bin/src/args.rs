@@ -19,6 +19,8 @@ pub enum Command {
     Version,
     /// Print a completion script for this shell.
     Completions(String),
+    /// Print `aegon completions`' help ([`COMPLETIONS_HELP`]).
+    CompletionsHelp,
     /// Print the man page.
     Man,
     /// `aegon html`: a report per session and an index page.
@@ -99,6 +101,9 @@ pub struct Config {
     /// With `watch`: transcripts changed within this long are read from their start (`None`:
     /// all of them).
     pub since: Option<std::time::Duration>,
+    /// `--since` was given (it goes with `watch`, or bare `aegon` when that opens the
+    /// dashboard: `main` refuses it when the run turns out to read a pipe).
+    pub since_given: bool,
     /// `--ndjson`, `--plain` or `--summary` was given (a stream, never the dashboard).
     pub format_given: bool,
     /// `aegon replay FILE`: play a recorded session with its own timing.
@@ -147,6 +152,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, lexopt
         poll: false,
         watch: false,
         since: Some(DEFAULT_SINCE),
+        since_given: false,
         format_given: false,
         replay: false,
         demo: false,
@@ -263,11 +269,15 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, lexopt
             }
             Long("max-line") => {
                 let value = parser.value()?;
-                config.max_line =
-                    parse_size(&value).ok_or_else(|| lexopt::Error::UnexpectedValue {
-                        option: "--max-line".into(),
-                        value: value.clone(),
-                    })?;
+                config.max_line = parse_size(&value).ok_or_else(|| {
+                    lexopt::Error::Custom(
+                        format!(
+                            "--max-line: '{}' is not a size: a whole number of bytes above 0, or with a K, M or G suffix (512K, 64M, 1G)",
+                            value.to_string_lossy()
+                        )
+                        .into(),
+                    )
+                })?;
             }
             Long("format") => {
                 let value = parser.value()?;
@@ -323,6 +333,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, lexopt
             Long("no-index") => config.no_index = true,
             Long("since") => {
                 let value = parser.value()?;
+                config.since_given = true;
                 config.since = parse_since(&value).ok_or_else(|| {
                     lexopt::Error::Custom(
                         format!(
@@ -337,6 +348,9 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, lexopt
                 match value.to_str() {
                     Some("completions") => {
                         let shell = parser.value()?.to_string_lossy().into_owned();
+                        if matches!(shell.as_str(), "-h" | "--help" | "help") {
+                            return Ok(Command::CompletionsHelp);
+                        }
                         if crate::completions::script(&shell).is_none() {
                             return Err(lexopt::Error::Custom(
                                 format!(
@@ -402,6 +416,12 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, lexopt
         return Err(lexopt::Error::Custom(
             "--html and --markdown write a document when the input ends: not with --summary, -f, watch, replay or demo".into(),
         ));
+    }
+    // Bare `aegon --since 2h` may open the dashboard (on a terminal, nothing piped in): main
+    // decides. With inputs named or an output chosen it is a stream, which --since does not
+    // filter.
+    if config.since_given && !config.watch && (!config.inputs.is_empty() || config.format_given) {
+        return Err(lexopt::Error::Custom(SINCE_GOES_WITH_WATCH.into()));
     }
     if speed_given && !config.replay && !config.demo {
         return Err(lexopt::Error::Custom(
@@ -496,6 +516,21 @@ fn input(value: OsString) -> InputArg {
 /// How fast `aegon demo` plays unless `--speed` says otherwise (the recording's 22 minutes
 /// in about three, long pauses cut).
 pub const DEMO_SPEED: f64 = 8.0;
+
+/// Why `--since` is refused outside `watch`.
+pub const SINCE_GOES_WITH_WATCH: &str = "--since goes with watch (the history it reads first); it does not filter files read whole (for usage over time, aegon usage --since)";
+
+/// `aegon completions --help`.
+pub const COMPLETIONS_HELP: &str = "\
+aegon completions — a shell completion script for aegon, on stdout
+
+USAGE:
+    aegon completions bash|zsh|fish
+
+    bash: aegon completions bash > ~/.local/share/bash-completion/completions/aegon
+    zsh:  aegon completions zsh  > \"${fpath[1]}/_aegon\"
+    fish: aegon completions fish > ~/.config/fish/completions/aegon.fish
+";
 
 /// History read by `aegon watch` unless `--since` says otherwise.
 pub const DEFAULT_SINCE: std::time::Duration = std::time::Duration::from_secs(3600);
@@ -724,6 +759,54 @@ mod tests {
             run(&["--pricing", "p.json"]).pricing,
             Some(PathBuf::from("p.json"))
         );
+    }
+
+    #[test]
+    fn since_goes_with_watch_or_the_bare_dashboard() {
+        assert!(run(&["watch", "--since", "2h"]).since_given);
+        // Bare: perhaps the dashboard; main refuses it when stdin is read instead.
+        assert!(run(&["--since", "2h"]).since_given);
+        for bad in [
+            &["--since", "1h", "x.jsonl"][..],
+            &["x.jsonl", "--since", "1h"],
+            &["--summary", "--since", "1h"],
+            &["--ndjson", "--since", "all", "-"],
+            &["replay", "x.jsonl", "--since", "1h"],
+            &["-f", "x.jsonl", "--since", "1h"],
+        ] {
+            match parse(bad.iter().map(OsString::from)) {
+                Err(e) => assert_eq!(e.to_string(), SINCE_GOES_WITH_WATCH, "{bad:?}"),
+                Ok(c) => panic!("{bad:?} accepted: {c:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn completions_help_and_shells() {
+        for help in ["--help", "-h"] {
+            assert!(matches!(
+                parse(["completions", help].map(OsString::from)),
+                Ok(Command::CompletionsHelp)
+            ));
+        }
+        assert!(matches!(
+            parse(["completions", "zsh"].map(OsString::from)),
+            Ok(Command::Completions(s)) if s == "zsh"
+        ));
+        assert!(parse(["completions", "tcsh"].map(OsString::from)).is_err());
+    }
+
+    #[test]
+    fn a_bad_size_says_what_a_size_is() {
+        for bad in ["0", "-1", "1.5M", "lots", "16Q"] {
+            let e = parse(["--max-line", bad].map(OsString::from)).unwrap_err();
+            let text = e.to_string();
+            assert!(
+                text.starts_with(&format!("--max-line: '{bad}' is not a size"))
+                    && text.contains("64M"),
+                "{text}"
+            );
+        }
     }
 
     #[test]

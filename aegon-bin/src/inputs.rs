@@ -47,6 +47,14 @@ pub fn stdin_is_input() -> bool {
     }
 }
 
+/// Whether `path` names something that can be read only once and has no size: a pipe (bash's
+/// `<(cmd)`, `/dev/stdin` on a pipe), a FIFO, a socket or a character device. Such an input
+/// must be opened once and read to its end, never sniffed first nor read by its length. A
+/// path that cannot be looked at (missing, refused) is not one: opening it reports why.
+pub fn is_stream(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
+}
+
 /// Expands directories into their transcript files and drops a real file met again; `problem`
 /// is told about what cannot be read, about links that loop, and about a directory with no
 /// transcript in it (most likely a wrong path; one whose transcripts were all met before is

@@ -15,7 +15,7 @@ mod replay;
 mod report;
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal, Write};
+use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal, Read, Write};
 use std::process::ExitCode;
 
 use aegon::pipeline::{Options, Pipeline, ReadError};
@@ -235,7 +235,8 @@ BAD INPUT:
 EXIT STATUS:
     0  every input was read and every line was well-formed
     1  every input was read, but some lines had problems (reported on stderr)
-    2  a usage error, or an input could not be read (the others still were)
+    2  a usage error, an input could not be read (the others still were), or
+       --otlp-endpoint/--otlp-export could not deliver everything (said on stderr)
     A closed output pipe (aegon ... | head) ends aegon quietly with status 0.
 ";
 
@@ -275,6 +276,12 @@ fn run() -> io::Result<ExitCode> {
         Ok(Command::Completions(shell)) => {
             let script = completions::script(&shell).unwrap_or_default();
             io::stdout().lock().write_all(script.as_bytes())?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        Ok(Command::CompletionsHelp) => {
+            io::stdout()
+                .lock()
+                .write_all(args::COMPLETIONS_HELP.as_bytes())?;
             return Ok(ExitCode::SUCCESS);
         }
         Ok(Command::Html(command)) => return cmd::html::run(command),
@@ -318,6 +325,11 @@ fn run() -> io::Result<ExitCode> {
         config.watch = true;
         config.inputs.clear();
         config.implicit_stdin = false;
+    }
+    if config.since_given && !config.watch {
+        // `cat s.jsonl | aegon --since 1h`, `aegon demo --since 1h`: nothing it would filter.
+        report::warn_lines(&[args::SINCE_GOES_WITH_WATCH, "Try 'aegon --help' for usage."]);
+        return Ok(ExitCode::from(2));
     }
     if config.detached {
         return Ok(detach::run());
@@ -497,11 +509,7 @@ fn run() -> io::Result<ExitCode> {
     if let Some((name, bytes)) = recording {
         replay::run(&name, &bytes, config.speed, None, &mut pipeline)?;
         let (_, stats) = pipeline.finish()?;
-        return Ok(if stats.malformed.total() > 0 {
-            ExitCode::from(1)
-        } else {
-            ExitCode::SUCCESS
-        });
+        return Ok(exit_code(false, stats.malformed.total() > 0));
     }
     // `watch`, or `-f FOLDER…`: everything in the folders from its start (`-f --from-end`:
     // from now on; `watch`: its recent history), and each file created in them later (a new
@@ -522,7 +530,7 @@ fn run() -> io::Result<ExitCode> {
         let mut notes = report::notes(config.quiet);
         aegon::source::watch::watch_folders(roots, options, &mut pipeline, &mut notes, || {})?;
         pipeline.finish()?;
-        return Ok(ExitCode::SUCCESS);
+        return Ok(exit_code(false, false));
     }
     if config.follow {
         let paths: Vec<_> = inputs
@@ -541,17 +549,24 @@ fn run() -> io::Result<ExitCode> {
             &mut notes,
         )?;
         pipeline.finish()?;
-        return Ok(ExitCode::SUCCESS);
+        return Ok(exit_code(false, false));
     }
     let input_failed = read_inputs(&inputs, config.quiet, &mut pipeline)? || unreadable;
     let (_, stats) = pipeline.finish()?;
-    Ok(if input_failed {
+    Ok(exit_code(input_failed, stats.malformed.total() > 0))
+}
+
+/// The exit status of a run that read its inputs: 2 when one could not be read or an OTLP/HTTP
+/// export left requests undelivered ([`otlp_http::undelivered`]), 1 when some lines were
+/// malformed, else 0.
+fn exit_code(input_failed: bool, malformed: bool) -> ExitCode {
+    if input_failed || otlp_http::undelivered() {
         ExitCode::from(2)
-    } else if stats.malformed.total() > 0 {
+    } else if malformed {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
-    })
+    }
 }
 
 /// A recording's name and bytes.
@@ -726,7 +741,8 @@ fn widen_stdin_pipe() {
 
 /// Reads one input, after checking that it is not UTF-16 (which Windows tools can produce)
 /// and, when a format is `forced`, that its first JSON line is not another agent's
-/// ([`aegon::format::misfit`]).
+/// ([`aegon::format::fit`]; reading on to that line's end, at most `--max-line` bytes, which
+/// are then read first).
 fn read_one<R: Renderer>(
     name: &str,
     quiet: bool,
@@ -746,12 +762,48 @@ fn read_one<R: Renderer>(
             "UTF-16 encoded; Claude Code writes UTF-8. Convert it with: iconv -f UTF-16 -t UTF-8",
         )));
     }
-    if let Some(misfit) = forced.and_then(|f| aegon::format::misfit(f, head)) {
-        // Read as the wrong format it would yield nothing, silently: an input error instead.
-        return Err(ReadError::Input(io::Error::other(misfit.to_string())));
-    }
     let empty = head.is_empty();
-    let flow = pipeline.read_to_end(name, reader)?;
+    // With a forced format, the first JSON line decides however long it is: the bytes read to
+    // reach its end are kept and read first.
+    let mut ahead = Vec::new();
+    if let Some(forced) = forced {
+        let max = pipeline.options().max_line;
+        let mut verdict = aegon::format::fit(forced, head, false);
+        if verdict == aegon::format::Fit::NeedMore {
+            let n = head.len();
+            ahead.extend_from_slice(head);
+            reader.consume(n);
+        }
+        // Reads of growing size (what a pipe holds comes at once, never waiting for more than
+        // a byte), asked again when a line ended: a long line is scanned a few times, not once
+        // per 8 KiB.
+        let mut step = 64 << 10;
+        while verdict == aegon::format::Fit::NeedMore && ahead.len() <= max {
+            let from = ahead.len();
+            ahead.resize(from + step, 0);
+            let got = loop {
+                match reader.read(&mut ahead[from..]) {
+                    Ok(got) => break got,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(ReadError::Input(e)),
+                }
+            };
+            ahead.truncate(from + got);
+            let at_end = got == 0;
+            if at_end || memchr::memchr(b'\n', &ahead[from..]).is_some() {
+                verdict = aegon::format::fit(forced, &ahead, at_end);
+            }
+            if at_end {
+                break;
+            }
+            step = (step * 2).min(1 << 20);
+        }
+        if let aegon::format::Fit::Misfit(misfit) = verdict {
+            // Read as the wrong format it would yield nothing, silently: an input error instead.
+            return Err(ReadError::Input(io::Error::other(misfit.to_string())));
+        }
+    }
+    let flow = pipeline.read_to_end(name, io::Cursor::new(ahead).chain(reader))?;
     if empty && !quiet {
         // Normal (Claude Code leaves 0-byte session files), but worth a note: nothing was shown.
         warn(&format!("{name}: empty (0 bytes)"));
@@ -759,9 +811,9 @@ fn read_one<R: Renderer>(
     Ok(flow)
 }
 
-/// `--summary` over files (and no stdin) reads them on every core (`--threads`), each entry
-/// counted where it first occurred whatever the order of the files ([`parallel`]); `None`
-/// when the run is not such a one.
+/// `--summary` over regular files (no stdin, pipe, FIFO or device) reads them on every core
+/// (`--threads`), each entry counted where it first occurred whatever the order of the files
+/// ([`parallel`]); `None` when the run is not such a one.
 fn parallel_summary(
     config: &Config,
     inputs: &[InputArg],
@@ -787,6 +839,12 @@ fn parallel_summary(
     let Some(files) = files.filter(|f| !f.is_empty() && config.kinds == aegon::KindSet::ALL) else {
         return Ok(None);
     };
+    // A pipe, a FIFO or a device can be read only once, and has no size: the parallel read
+    // would sniff it, then open it again (empty, or waiting forever on a FIFO whose writer is
+    // gone). Such a run reads every input once, in order, on one thread, as stdin is read.
+    if files.iter().any(|f| inputs::is_stream(f)) {
+        return Ok(None);
+    }
     let mut collected = parallel::collect(&files, workers, options, pricing, config.quiet)?;
     let mut out = io::stdout().lock();
     aegon::render::summary::write_summary(

@@ -9,11 +9,13 @@
 //! retried with exponential backoff (0.5 s, 1 s, 2 s, … up to 30 s; six tries), or after the
 //! server's `Retry-After` (seconds or an HTTP date, at most [`MAX_RETRY_AFTER`]); a request
 //! the server refuses (another 4xx), a TLS failure or a full queue drops the request and
-//! counts it. At the end aegon waits up to [`DRAIN`] for the queue to empty, then says what
-//! could not be sent and the last reason, never a header.
+//! counts it. At the end aegon waits up to [`DRAIN`] for the queue to empty, then says how many
+//! requests, spans and metric points were not delivered (given up, or still queued when the
+//! wait ended) and the last reason, never a header; the run then exits with 2
+//! ([`undelivered`]).
 
 use std::io::{self, Write};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -40,10 +42,47 @@ pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
 /// How long the end of a run waits for the queue to empty.
 pub const DRAIN: Duration = Duration::from_secs(10);
 
+/// Whether an export of this run left something undelivered (set when it closes).
+static UNDELIVERED: AtomicBool = AtomicBool::new(false);
+
+/// Whether an OTLP/HTTP export of this run closed with requests not delivered (given up after
+/// its tries, refused, dropped from a full queue, or still queued when the wait at the end
+/// ran out): the run then exits with 2, as when an input could not be read.
+pub fn undelivered() -> bool {
+    UNDELIVERED.load(Ordering::Relaxed)
+}
+
+/// A request waiting to be sent: its signal, its OTLP/JSON and its (spans, metric points).
+type Queued = (Signal, Value, (u64, u64));
+
+/// Spans and metric points, counted per request.
+#[derive(Debug, Default)]
+struct Items {
+    requests: AtomicU64,
+    spans: AtomicU64,
+    points: AtomicU64,
+}
+
+impl Items {
+    fn add(&self, (spans, points): (u64, u64)) {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        self.spans.fetch_add(spans, Ordering::Relaxed);
+        self.points.fetch_add(points, Ordering::Relaxed);
+    }
+
+    fn get(&self) -> [u64; 3] {
+        [&self.requests, &self.spans, &self.points].map(|c| c.load(Ordering::Relaxed))
+    }
+}
+
 /// What happened to the requests, for the closing report.
 #[derive(Debug, Default)]
 struct Counts {
-    sent: AtomicU64,
+    /// Every request handed to the sink (queued or not).
+    offered: Items,
+    /// Those delivered (a 2xx answer).
+    sent: Items,
+    /// Requests given up: refused, failed every try, not encodable, or the queue was full.
     dropped: AtomicU64,
     /// Why the last request was not sent.
     last_problem: Mutex<Option<String>>,
@@ -65,7 +104,7 @@ struct Destination {
 
 /// An [`OtlpSink`] that sends in the background.
 pub struct HttpSink {
-    queue: Option<SyncSender<(Signal, Value)>>,
+    queue: Option<SyncSender<Queued>>,
     sender: Option<JoinHandle<()>>,
     counts: Arc<Counts>,
     shown: String,
@@ -101,43 +140,30 @@ impl HttpSink {
     }
 
     /// Closes the queue and waits (up to [`DRAIN`]) for it to be sent; returns a sentence about
-    /// what was not, if anything.
+    /// what was not delivered, if anything (and marks the run [`undelivered`]).
     pub fn close(&mut self) -> Option<String> {
         self.queue = None;
-        let mut waiting = 0;
         if let Some(sender) = self.sender.take() {
             let deadline = Instant::now() + DRAIN;
             while !sender.is_finished() && Instant::now() < deadline {
                 std::thread::sleep(Duration::from_millis(20));
             }
-            if !sender.is_finished() {
-                waiting = 1;
-            }
         }
+        let [offered, offered_spans, offered_points] = self.counts.offered.get();
+        let [sent, sent_spans, sent_points] = self.counts.sent.get();
         let dropped = self.counts.dropped.load(Ordering::Relaxed);
-        let sent = self.counts.sent.load(Ordering::Relaxed);
-        let why = self
-            .counts
-            .last_problem
-            .lock()
-            .ok()
-            .and_then(|p| p.clone())
-            .map(|p| format!(" (last: {p})"))
-            .unwrap_or_default();
-        (dropped > 0 || waiting > 0).then(|| {
-            let unsent = if waiting > 0 {
-                format!(
-                    "{dropped} not sent, the rest still queued after {} s",
-                    DRAIN.as_secs()
-                )
-            } else {
-                format!("{dropped} not sent")
-            };
-            format!(
-                "OTLP export to {}: {sent} requests sent, {unsent}{why}",
-                self.shown
-            )
-        })
+        let why = self.counts.last_problem.lock().ok().and_then(|p| p.clone());
+        let message = undelivered_message(
+            &self.shown,
+            [offered, offered_spans, offered_points],
+            [sent, sent_spans, sent_points],
+            dropped,
+            why.as_deref(),
+        );
+        if message.is_some() {
+            UNDELIVERED.store(true, Ordering::Relaxed);
+        }
+        message
     }
 }
 
@@ -153,7 +179,9 @@ impl OtlpSink for HttpSink {
         let Some(queue) = &self.queue else {
             return Ok(());
         };
-        match queue.try_send((signal, request.clone())) {
+        let items = items(signal, request);
+        self.counts.offered.add(items);
+        match queue.try_send((signal, request.clone(), items)) {
             Ok(()) => {}
             // Never wait: a full queue (a collector down for long) drops, and says so at the end.
             Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {
@@ -222,10 +250,10 @@ fn tls_config(target: &Target) -> ureq::tls::TlsConfig {
 fn send_all(
     traces: Option<&Destination>,
     metrics: Option<&Destination>,
-    rx: &Receiver<(Signal, Value)>,
+    rx: &Receiver<Queued>,
     counts: &Counts,
 ) {
-    for (signal, request) in rx {
+    for (signal, request, items) in rx {
         let Some(to) = (match signal {
             Signal::Traces => traces,
             Signal::Metrics => metrics,
@@ -262,13 +290,102 @@ fn send_all(
                 backoff = (backoff * 2).min(MAX_BACKOFF);
             }
         }
-        let counter = if delivered {
-            &counts.sent
+        if delivered {
+            counts.sent.add(items);
         } else {
-            &counts.dropped
-        };
-        counter.fetch_add(1, Ordering::Relaxed);
+            counts.dropped.fetch_add(1, Ordering::Relaxed);
+        }
     }
+}
+
+/// The spans and the metric data points an OTLP/JSON request carries.
+fn items(signal: Signal, request: &Value) -> (u64, u64) {
+    fn each<'a>(v: &'a Value, key: &str) -> &'a [Value] {
+        v.get(key)
+            .and_then(Value::as_array)
+            .map_or(&[], Vec::as_slice)
+    }
+    match signal {
+        Signal::Traces => {
+            let spans = each(request, "resourceSpans")
+                .iter()
+                .flat_map(|r| each(r, "scopeSpans"))
+                .map(|s| each(s, "spans").len() as u64)
+                .sum();
+            (spans, 0)
+        }
+        Signal::Metrics => {
+            let points = each(request, "resourceMetrics")
+                .iter()
+                .flat_map(|r| each(r, "scopeMetrics"))
+                .flat_map(|s| each(s, "metrics"))
+                .flat_map(|m| {
+                    [
+                        "sum",
+                        "gauge",
+                        "histogram",
+                        "exponentialHistogram",
+                        "summary",
+                    ]
+                    .into_iter()
+                    .filter_map(|kind| m.get(kind))
+                })
+                .map(|data| each(data, "dataPoints").len() as u64)
+                .sum();
+            (0, points)
+        }
+    }
+}
+
+/// The closing report: `None` when every request offered (`[requests, spans, points]`) was
+/// sent; otherwise how many were not delivered, what they held, why (`why`, the last
+/// problem) and how many of them were given up (`dropped`) or still queued.
+fn undelivered_message(
+    shown: &str,
+    offered: [u64; 3],
+    sent: [u64; 3],
+    dropped: u64,
+    why: Option<&str>,
+) -> Option<String> {
+    let [requests, spans, points] = [0, 1, 2].map(|i| offered[i].saturating_sub(sent[i]));
+    if requests == 0 {
+        return None;
+    }
+    let plural = |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let mut held = Vec::new();
+    if spans > 0 {
+        held.push(plural(spans, "span", "spans"));
+    }
+    if points > 0 {
+        held.push(plural(points, "metric point", "metric points"));
+    }
+    let held = if held.is_empty() {
+        String::new()
+    } else {
+        format!(" ({} lost)", held.join(" and "))
+    };
+    let why = why.map(|w| format!(": {w}")).unwrap_or_default();
+    let queued = requests.saturating_sub(dropped);
+    let how = match (dropped, queued) {
+        (_, 0) => String::new(),
+        (0, q) => format!(
+            "; {q} still queued when the wait at exit ended after {} s",
+            DRAIN.as_secs()
+        ),
+        (d, q) => format!(
+            "; {d} given up, {q} still queued when the wait at exit ended after {} s",
+            DRAIN.as_secs()
+        ),
+    };
+    Some(format!(
+        "OTLP export to {shown}: {requests} of {} {} not delivered{held}{why}{how}",
+        offered[0],
+        if offered[0] == 1 {
+            "request"
+        } else {
+            "requests"
+        },
+    ))
 }
 
 /// The request body as the target wants it: OTLP/JSON as written, or protobuf through the
@@ -400,6 +517,39 @@ pub fn retry_after(value: &str, now: SystemTime) -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_was_not_delivered_is_counted_in_requests_spans_and_points() {
+        let shown = "http://h:1/v1/traces";
+        assert_eq!(
+            undelivered_message(shown, [3, 10, 4], [3, 10, 4], 0, None),
+            None
+        );
+        assert_eq!(
+            undelivered_message(shown, [3, 10, 4], [1, 2, 0], 1, Some("connection refused"))
+                .as_deref(),
+            Some(
+                "OTLP export to http://h:1/v1/traces: 2 of 3 requests not delivered (8 spans and 4 metric points lost): connection refused; 1 given up, 1 still queued when the wait at exit ended after 10 s"
+            )
+        );
+        assert_eq!(
+            undelivered_message(shown, [1, 1, 0], [0, 0, 0], 1, Some("400 Bad Request"))
+                .as_deref(),
+            Some(
+                "OTLP export to http://h:1/v1/traces: 1 of 1 request not delivered (1 span lost): 400 Bad Request"
+            )
+        );
+        let traces: Value = serde_json::from_str(
+            r#"{"resourceSpans":[{"scopeSpans":[{"spans":[{},{}]},{"spans":[{}]}]},{"scopeSpans":[]}]}"#,
+        )
+        .unwrap();
+        assert_eq!(items(Signal::Traces, &traces), (3, 0));
+        let metrics: Value = serde_json::from_str(
+            r#"{"resourceMetrics":[{"scopeMetrics":[{"metrics":[{"sum":{"dataPoints":[{},{}]}},{"gauge":{"dataPoints":[{}]}},{"histogram":{}}]}]}]}"#,
+        )
+        .unwrap();
+        assert_eq!(items(Signal::Metrics, &metrics), (0, 3));
+    }
 
     #[test]
     fn retry_after_in_seconds_or_as_a_date() {

@@ -17,6 +17,11 @@
 //! summary does not depend on the order files are named in, the number of workers or timing,
 //! and equals a read with one worker.
 //!
+//! Only regular files are read this way: a pipe, a FIFO or a device can be read only once (a
+//! group may be read twice, and its key is sniffed from the file's start first), so a run
+//! that names one reads all its inputs once, in order, on one thread
+//! ([`crate::inputs::is_stream`]).
+//!
 //! Memory: besides the sessions, 8 bytes per identity while the groups are read (16 while the
 //! owners are decided).
 
@@ -52,9 +57,12 @@ const SNIFF_STEP: usize = 16 << 10;
 
 /// The grouping key of a transcript: the first `sessionId` in its first lines, else the first
 /// UUID in its path, else its file name.
+/// A path that is not a regular file (a pipe, a FIFO, a device) is never opened here: what is
+/// read from it would be gone for the read that counts.
 pub fn group_key(path: &Path) -> String {
     let mut head = Vec::new();
-    if let Ok(file) = std::fs::File::open(path) {
+    let regular = std::fs::metadata(path).is_ok_and(|m| m.is_file());
+    if let Some(file) = regular.then(|| std::fs::File::open(path).ok()).flatten() {
         let mut file = file.take(SNIFF_BYTES);
         loop {
             let before = head.len();

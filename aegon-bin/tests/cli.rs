@@ -234,6 +234,44 @@ fn usage_errors_exit_2_with_a_hint() {
     );
 }
 
+/// What a fresh user met: `--since` accepted and ignored on files and pipes, `completions
+/// --help` an error, a bad `--max-line` refused without saying what a size is.
+#[test]
+fn since_completions_help_and_sizes_as_a_user_meets_them() {
+    let dir = temp_dir("since");
+    let file = write(&dir, "s.jsonl", SESSION.as_bytes());
+    for (args, stdin) in [
+        (&["--since", "1h", &file][..], &b""[..]),
+        (&["--summary", "--since", "2h", &file], b""),
+        // Nothing named, a pipe read: not the dashboard, so nothing --since would filter.
+        (&["--since", "1h"], SESSION.as_bytes()),
+        (&["demo", "--since", "1h"], b""),
+    ] {
+        let out = run(args, stdin);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+        assert!(
+            stderr(&out).starts_with("aegon: --since goes with watch"),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+    }
+    let out = run(&["completions", "--help"], b"");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("aegon completions bash|zsh|fish"));
+    for size in ["0", "-1", "1.5M"] {
+        let out = run(&["--max-line", size, &file], b"");
+        assert_eq!(out.status.code(), Some(2));
+        assert!(
+            stderr(&out).contains(&format!("--max-line: '{size}' is not a size"))
+                && stderr(&out).contains("512K, 64M, 1G"),
+            "{}",
+            stderr(&out)
+        );
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
 #[test]
 fn two_outputs_are_a_usage_error_in_either_order() {
     let outputs = [

@@ -233,3 +233,64 @@ fn a_line_too_long_in_a_codex_file_names_the_codex_agent() {
     assert_eq!(malformed[0]["source"]["line"], 2);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `--format` with another agent's format refuses every rollout, whatever the length of its
+/// first line: 10 of the 13 begin with a 9–22 KiB header line (the session's instructions),
+/// longer than the 8 KiB a file's first look held, and were read as Claude Code transcripts,
+/// silently: 0 sessions, exit 0. Through stdin too.
+#[test]
+fn a_forced_format_refuses_every_rollout_whatever_its_first_lines_length() {
+    let mut long = 0;
+    for file in fixtures() {
+        let bytes = std::fs::read(&file).unwrap();
+        let first = bytes.split(|&b| b == b'\n').next().unwrap();
+        // The session's header: a `session_meta` envelope, or the legacy bare one.
+        let record: Value = serde_json::from_slice(first).unwrap();
+        assert!(
+            record["type"] == "session_meta" || record["instructions"].is_string(),
+            "{}",
+            file.display()
+        );
+        long += usize::from(first.len() > 8 << 10);
+        let name = file.display().to_string();
+        for args in [
+            &["--format", "claude", "--summary", "--json", &name][..],
+            &[
+                "--format",
+                "claude",
+                "--summary",
+                "--json",
+                "-j",
+                "1",
+                &name,
+            ],
+            &["--format", "claude", "--ndjson", &name],
+            &["--format", "qwen", "--ndjson", "-"],
+        ] {
+            let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_aegon"))
+                .args(args)
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+            let mut stdin = child.stdin.take().unwrap();
+            let data = bytes.clone();
+            let feeder = std::thread::spawn(move || {
+                use std::io::Write;
+                let _ = stdin.write_all(&data);
+            });
+            let out = child.wait_with_output().unwrap();
+            feeder.join().unwrap();
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+            let forced = args[1];
+            assert!(
+                err.contains(&format!("line 1, byte 0: --format {forced}"))
+                    && err.contains("codex record"),
+                "{args:?}: {err}"
+            );
+        }
+    }
+    assert_eq!(long, 10, "first lines longer than 8 KiB");
+}

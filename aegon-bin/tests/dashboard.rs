@@ -179,10 +179,12 @@ fn detached_opens_a_tmux_window_with_the_same_command() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("new tmux window"));
     let args = std::fs::read_to_string(&log).unwrap();
     let args: Vec<&str> = args.lines().collect();
-    assert_eq!(&args[..4], ["new-window", "-n", "aegon", "--"]);
-    assert!(args[4].ends_with("aegon"), "{args:?}");
+    // The command under `env`, given the caller's variables (the next test runs a real tmux).
+    assert_eq!(&args[..5], ["new-window", "-n", "aegon", "--", "env"]);
+    let n = args.len();
+    assert!(args[n - 5].ends_with("aegon"), "{args:?}");
     assert_eq!(
-        &args[5..],
+        &args[n - 4..],
         ["watch", "--since", "2h", dir.to_str().unwrap()]
     );
 
@@ -196,6 +198,57 @@ fn detached_opens_a_tmux_window_with_the_same_command() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no terminal window"));
     let _ = std::fs::remove_dir_all(dir);
+}
+
+/// tmux starts a new window with its server's environment, not its caller's: the window
+/// `--detached` opened watched `~/.claude` and wrote the usage index to the default place
+/// when the caller had set `CLAUDE_CONFIG_DIR`, `AEGON_DATA_DIR` or `HOME` for this run.
+#[test]
+fn detached_in_tmux_passes_on_the_callers_environment() {
+    let dir = std::env::temp_dir().join(format!("aegon-detach-env-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let (home, claude, data) = (dir.join("home"), dir.join("claude"), dir.join("data"));
+    // A Claude folder that exists, so the dashboard stays open.
+    std::fs::create_dir_all(claude.join("projects")).unwrap();
+    std::fs::create_dir_all(&home).unwrap();
+    let command = format!(
+        "env HOME={} CLAUDE_CONFIG_DIR={} AEGON_DATA_DIR={} {} watch --detached --since all; sleep 60",
+        home.display(),
+        claude.display(),
+        data.display(),
+        env!("CARGO_BIN_EXE_aegon"),
+    );
+    let pane = Pane::start("detach-env", &command, &[], 100, 30);
+    let want = [
+        format!("HOME={}", home.display()),
+        format!("CLAUDE_CONFIG_DIR={}", claude.display()),
+        format!("AEGON_DATA_DIR={}", data.display()),
+    ];
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let mut environment = Vec::new();
+    while Instant::now() < deadline {
+        let out = pane.tmux(&["list-panes", "-t", ":1", "-F", "#{pane_pid}"]);
+        let pid = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        if out.status.success() && !pid.is_empty() {
+            // The window's process, once `env` (or tmux) has given it its variables.
+            let bytes = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
+            environment = bytes
+                .split(|&b| b == 0)
+                .map(|v| String::from_utf8_lossy(v).into_owned())
+                .collect();
+            if want.iter().all(|w| environment.contains(w)) {
+                break;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let missing: Vec<&String> = want.iter().filter(|w| !environment.contains(w)).collect();
+    assert!(
+        missing.is_empty(),
+        "the new window lacks {missing:?}; it has {environment:?}"
+    );
+    drop(pane);
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A copy of a fixture whose timestamps are moved so that its last line was written

@@ -897,6 +897,41 @@ fn tls(dir: &Path) -> (Arc<rustls::ServerConfig>, PathBuf) {
     (Arc::new(config), pem)
 }
 
+/// A collector that cannot be reached (nothing listens on the port): the run says how many
+/// requests, spans and metric points were not delivered and why, and exits with 2. It used
+/// to say "0 requests sent, 0 not sent, the rest still queued" and exit 0.
+#[test]
+fn an_unreachable_collector_is_said_with_what_was_lost_and_exits_2() {
+    let file = common::fixture("apanloco__random__session.jsonl");
+    // What would have been sent: the same requests, as `--otlp` writes them.
+    let requests: Vec<Value> = aegon_stdout(["--otlp".as_ref(), "-q".as_ref(), file.as_os_str()])
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let (spans, points) = (spans_of(&requests).len(), points_of(&requests).len());
+    assert!(spans > 0 && points > 0);
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let out = aegon()
+        .args(["--ndjson", "-q", "--otlp-endpoint"])
+        .arg(format!("http://127.0.0.1:{port}"))
+        .arg(&file)
+        .stdout(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let n = requests.len();
+    assert!(
+        stderr.contains(&format!(
+            "{n} of {n} requests not delivered ({spans} spans and {points} metric points lost): connection refused"
+        )),
+        "{stderr}"
+    );
+}
+
 fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("aegon-otlp-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -1085,10 +1120,14 @@ fn an_untrusted_certificate_is_refused_and_said() {
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stderr}");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "nothing was delivered: {stderr}"
+    );
     assert!(receiver.accepted().is_empty());
     assert!(
-        stderr.contains("not sent") && stderr.contains("TLS"),
+        stderr.contains("not delivered") && stderr.contains("TLS"),
         "{stderr}"
     );
     assert!(

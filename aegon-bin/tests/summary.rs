@@ -417,3 +417,79 @@ fn a_summary_titles_the_session_its_leaf_belongs_to_in_any_order() {
         assert_eq!(json["sessions"].as_array().unwrap().len(), 2);
     }
 }
+
+/// A pipe or a FIFO named as a file is read once, from its start, whatever `--threads` says:
+/// `/dev/stdin` on a pipe (as bash's `<(cat FILE)` is), and a FIFO a writer fills once. The
+/// parallel summary used to read its first bytes to group it, then open it again: empty (a
+/// pipe), or a wait that never ended (a FIFO whose writer was gone).
+#[cfg(unix)]
+#[test]
+fn a_pipe_or_a_fifo_named_as_a_file_is_read_once() {
+    use std::io::Write;
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+    let f = fixture(
+        "chiphuyen__sniffly__tests__mock-data__-Users-chip-dev-ai-music__ba79134d-b6e9-4867-af0c-6941038c9e4b.jsonl",
+    );
+    let want = expected(std::slice::from_ref(&f));
+    assert_eq!(want.len(), 1);
+    let bytes = std::fs::read(&f).unwrap();
+    // Waits for aegon at most a minute (the FIFO hang never ended), then checks its summary.
+    let check = |mut child: std::process::Child, context: &str| {
+        let started = Instant::now();
+        while child.try_wait().unwrap().is_none() {
+            if started.elapsed() > Duration::from_secs(60) {
+                let _ = child.kill();
+                panic!("{context}: aegon still running after 60 s");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{context}: {err}");
+        assert!(!err.contains("empty"), "{context}: {err}");
+        let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(json["totals"]["sessions"], 1, "{context}");
+        check_sessions(&json, &want, context);
+    };
+    for threads in ["1", "4"] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_aegon"))
+            .args(["--summary", "--json", "-j", threads, "/dev/stdin"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut pipe = child.stdin.take().unwrap();
+        let data = bytes.clone();
+        std::thread::spawn(move || {
+            let _ = pipe.write_all(&data);
+        });
+        check(child, &format!("/dev/stdin on a pipe, -j {threads}"));
+    }
+    let dir = std::env::temp_dir().join(format!("aegon-summary-fifo-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let fifo = dir.join("p");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let child = Command::new(env!("CARGO_BIN_EXE_aegon"))
+        .args([Path::new("--summary"), Path::new("--json"), &fifo])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let path = fifo.clone();
+    // Opening for writing waits for the reader; the writer then closes, as `cat FILE > p` does.
+    std::thread::spawn(move || {
+        if let Ok(mut w) = std::fs::OpenOptions::new().write(true).open(&path) {
+            let _ = w.write_all(&bytes);
+        }
+    });
+    check(child, "a FIFO");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -35,7 +35,8 @@ impl Pane {
         Pane { socket }
     }
 
-    fn tmux(&self, args: &[&str]) -> Output {
+    /// Runs a tmux command on this server.
+    pub fn tmux(&self, args: &[&str]) -> Output {
         Command::new("tmux")
             .args(["-L", &self.socket])
             .args(args)

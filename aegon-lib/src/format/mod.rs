@@ -226,8 +226,35 @@ impl std::fmt::Display for Misfit {
 /// `[` alone, or a `[` line) decides by the document format that recognises what follows.
 /// `None` when it fits, or when nothing can be told (no JSON line in `head`, an object or a
 /// document of no known agent, which the forced format reads and reports as it can): forcing
-/// a format is how a file that sniffing misjudges is read.
+/// a format is how a file that sniffing misjudges is read. A reader that can read on when
+/// `head` ends inside the deciding line uses [`fit`].
 pub fn misfit(forced: Format, head: &[u8]) -> Option<Misfit> {
+    match fit(forced, head, false) {
+        Fit::Misfit(m) => Some(m),
+        Fit::Fits | Fit::NeedMore => None,
+    }
+}
+
+/// What [`fit`] tells of an input's first bytes and a forced format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fit {
+    /// The input is read as the forced format: its first JSON line fits it, or nothing can
+    /// be told (see [`misfit`]).
+    Fits,
+    /// Its first JSON line is another agent's.
+    Misfit(Misfit),
+    /// The bytes end before anything is decided (inside the first line that may be JSON, or
+    /// less than 64 KiB into a document): read on, and ask again with more.
+    NeedMore,
+}
+
+/// The bytes of a document's start that [`sniff_document`] looks at.
+const DOCUMENT_HEAD: usize = 64 << 10;
+
+/// [`misfit`]'s check on `head`, saying when it needs more bytes: the first JSON line decides
+/// however long it is (a Codex rollout's first line, its session's instructions, is often
+/// 9 to 22 KiB). `at_end`: `head` is the whole input, its last line ending without a newline.
+pub fn fit(forced: Format, head: &[u8], at_end: bool) -> Fit {
     let mut start = if head.starts_with(b"\xEF\xBB\xBF") {
         3
     } else {
@@ -235,24 +262,42 @@ pub fn misfit(forced: Format, head: &[u8]) -> Option<Misfit> {
     };
     let mut line = 1u64;
     let looks_like = loop {
-        let end = memchr::memchr(b'\n', &head[start..])?;
+        let end = match memchr::memchr(b'\n', &head[start..]) {
+            Some(end) => end,
+            None if at_end && start < head.len() => head.len() - start,
+            None if at_end => return Fit::Fits,
+            None => return Fit::NeedMore,
+        };
         let bytes = head[start..start + end].trim_ascii();
         let json = || serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok();
         if opens_document(bytes) {
             match sniff_document(&head[start..]) {
                 Some(format) => break format,
+                // Perhaps told by what comes next.
+                None if (bytes.len() == 1 || json())
+                    && !at_end
+                    && head.len() - start < DOCUMENT_HEAD =>
+                {
+                    return Fit::NeedMore
+                }
                 // A document no format recognises: nothing to tell.
-                None if bytes.len() == 1 || json() => return None,
+                None if bytes.len() == 1 || json() => return Fit::Fits,
                 // A line of garbage that happens to start with `[`.
                 None => {}
             }
         } else if !bytes.is_empty() && json() {
-            break recognise_line(bytes)?;
+            match recognise_line(bytes) {
+                Some(format) => break format,
+                None => return Fit::Fits,
+            }
         }
-        start += end + 1;
+        start = (start + end + 1).min(head.len());
         line += 1;
     };
-    (looks_like.agent() != forced.agent()).then_some(Misfit {
+    if looks_like.agent() == forced.agent() {
+        return Fit::Fits;
+    }
+    Fit::Misfit(Misfit {
         forced,
         line,
         offset: start as u64,
@@ -648,5 +693,40 @@ mod tests {
             Some(Format::GeminiChat)
         );
         assert_eq!(misfit(Format::GeminiLogs, chat), None);
+    }
+
+    #[test]
+    fn a_long_first_line_asks_for_more_and_then_decides() {
+        // A Codex rollout's first line carries the session's instructions: 9 to 22 KiB in the
+        // corpus of other agents' files, longer than the 8 KiB a file's first look holds.
+        let instructions = "x".repeat(20 << 10);
+        let codex = format!(
+            r#"{{"timestamp":"t","type":"session_meta","payload":{{"id":"x","instructions":"{instructions}"}}}}"#
+        );
+        let input = format!("{codex}\n{{\"type\":\"x\"}}\n");
+        let bytes = input.as_bytes();
+        assert_eq!(fit(Format::Claude, &bytes[..8 << 10], false), Fit::NeedMore);
+        assert_eq!(misfit(Format::Claude, &bytes[..8 << 10]), None);
+        let Fit::Misfit(m) = fit(Format::Claude, bytes, false) else {
+            panic!("not told apart")
+        };
+        assert_eq!((m.line, m.offset, m.looks_like), (1, 0, Format::Codex));
+        assert_eq!(fit(Format::Codex, bytes, false), Fit::Fits);
+        // The whole input, its only line without a newline at its end.
+        assert!(matches!(
+            fit(Format::Claude, codex.as_bytes(), true),
+            Fit::Misfit(_)
+        ));
+        assert_eq!(fit(Format::Claude, codex.as_bytes(), false), Fit::NeedMore);
+        assert_eq!(fit(Format::Claude, b"", true), Fit::Fits);
+        assert_eq!(fit(Format::Claude, b"\n\n", true), Fit::Fits);
+        // A document waits for 64 KiB of its start, or its end.
+        assert_eq!(
+            fit(Format::OpenCode, b"{\n  \"sessionId\"", false),
+            Fit::NeedMore
+        );
+        let chat =
+            b"{\n  \"sessionId\": \"s\",\n  \"projectHash\": \"h\",\n  \"messages\": []\n}\n";
+        assert!(matches!(fit(Format::OpenCode, chat, true), Fit::Misfit(_)));
     }
 }
