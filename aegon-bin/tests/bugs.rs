@@ -164,25 +164,96 @@ fn parsing_records_run_together_on_a_line_are_each_read() {
     assert_eq!(json["totals"]["tokens"]["input"], input);
     assert_eq!(json["totals"]["tokens"]["output"], output);
     assert_eq!(json["malformed_lines"], 2);
+    // Named by their own reason, in the summary too.
+    assert_eq!(
+        json["malformed_by_reason"],
+        serde_json::json!({"run_together": 2})
+    );
+    let plain = run(&["--summary", "--color", "never"], damaged.as_bytes());
+    let summary = String::from_utf8_lossy(&plain.stdout);
+    assert!(
+        summary.contains("2 malformed lines: 2 run_together (see stderr)"),
+        "{summary}"
+    );
 
     let out = run(&["--ndjson"], damaged.as_bytes());
     let ev = events(&out);
     let m = of_kind(&ev, "malformed");
     assert_eq!(m.len(), 2, "{m:?}");
     assert!(m.iter().all(|m| m["recovered"] == true), "{m:?}");
+    assert!(m.iter().all(|m| m["reason"] == "run_together"), "{m:?}");
     assert_eq!(m[0]["source"]["line"], 91);
     assert_eq!(m[0]["error_offset"].as_u64(), Some(joins[0]));
     assert_eq!(m[1]["source"]["line"], 94, "lines 95 to 97 are line 94 now");
     assert_eq!(m[1]["error_offset"].as_u64(), Some(joins[1]));
+    // The place is the event's (`error_offset`); the message names only the other one.
     let message = m[1]["message"].as_str().unwrap();
-    assert!(
-        message.contains(&format!(
-            "a newline seems missing before bytes {}, {}",
-            joins[1], joins[2]
-        )),
-        "{message}"
+    assert_eq!(
+        message,
+        format!(
+            "a newline seems missing here and before byte {}: 3 JSON texts run together on this line, each read on its own",
+            joins[2]
+        )
     );
-    assert!(stderr(&out).contains("0 lines lost"), "{}", stderr(&out));
+    // On stderr: file, line, byte offset once, what was wrong and what was read.
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!(
+            "<stdin>:91: byte {}: a newline seems missing here: 2 JSON texts run together on this line, each read on its own\n",
+            joins[0]
+        )),
+        "{err}"
+    );
+    assert!(err.contains("(2 run_together); 0 lines lost"), "{err}");
+}
+
+#[test]
+fn parsing_a_byte_order_mark_in_mid_file_is_named_and_the_rest_read() {
+    // Two real transcripts joined together, the second written with a byte-order mark (as
+    // editors on Windows save): the mark ends up at the start of a line in mid-file.
+    let first = std::fs::read_to_string(
+        common::root()
+            .join("fixtures/corpus/marot__spotter__test__fixtures__transcripts__short.jsonl"),
+    )
+    .unwrap();
+    let second = std::fs::read_to_string(
+        common::root().join("fixtures/corpus/apanloco__random__session.jsonl"),
+    )
+    .unwrap();
+    assert!(first.ends_with('\n'));
+    let (calls_a, tools_a, _, _) = count_by_hand(&first);
+    let (calls_b, tools_b, _, _) = count_by_hand(&second);
+    let mut joined = first.clone().into_bytes();
+    let mark = joined.len() as u64;
+    joined.extend_from_slice(b"\xEF\xBB\xBF");
+    joined.extend_from_slice(second.as_bytes());
+    let mark_line = first.lines().count() as u64 + 1;
+
+    let (json, err) = summary_of(&[], &joined);
+    assert_eq!(json["totals"]["api_calls"], calls_a + calls_b, "{err}");
+    assert_eq!(json["totals"]["tool_calls"], tools_a + tools_b);
+    assert_eq!(json["malformed_lines"], 1);
+    assert_eq!(
+        json["malformed_by_reason"],
+        serde_json::json!({"byte_order_mark": 1})
+    );
+
+    let out = run(&["--ndjson"], &joined);
+    let ev = events(&out);
+    let m = of_kind(&ev, "malformed");
+    assert_eq!(m.len(), 1, "{m:?}");
+    assert_eq!(m[0]["reason"], "byte_order_mark");
+    assert_eq!(m[0]["recovered"], true);
+    assert_eq!(m[0]["source"]["line"], mark_line);
+    assert_eq!(m[0]["error_offset"].as_u64(), Some(mark));
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!(
+            "<stdin>:{mark_line}: byte {mark}: a byte-order mark (U+FEFF) in mid-file, at the start of this line (files joined together?): skipped, the rest of the line read\n"
+        )),
+        "{err}"
+    );
+    assert!(err.contains("(1 byte_order_mark); 0 lines lost"), "{err}");
 }
 
 const USER: &str = r#"{"type":"user","sessionId":"s-pad","uuid":"u1","timestamp":"2026-05-01T10:00:01.000Z","message":{"role":"user","content":"first"}}"#;

@@ -205,6 +205,8 @@ enum Reason {
     NulBytes,
     TooLong,
     Truncated,
+    RunTogether,
+    ByteOrderMark,
 }
 
 /// Every kind-specific key, by kind: each must be present on every event of that kind.

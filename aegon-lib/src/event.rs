@@ -202,7 +202,12 @@ impl TitleSource {
 }
 
 /// Why a line could not be turned into events (or was only partly).
+///
+/// Non-exhaustive: new kinds of damage get reasons of their own in later versions. A consumer
+/// that matches on it needs an arm for reasons it does not know (the NDJSON `reason` field may
+/// likewise hold names added later); [`MalformedReason::as_str`] names each one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum MalformedReason {
     /// Not valid JSON.
     InvalidJson,
@@ -216,6 +221,16 @@ pub enum MalformedReason {
     TooLong,
     /// The input ended in the middle of this line, which is not valid JSON on its own.
     Truncated,
+    /// Two or more records on one line (`{…}{…}`, JSON whitespace allowed between): a newline
+    /// was lost (a damaged file, or two writers interleaving). Each record is read on its own
+    /// (`recovered`); the offset is where the second record starts.
+    RunTogether,
+    /// A UTF-8 byte-order mark (U+FEFF, bytes `EF BB BF`) at the start of a line other than
+    /// the first: files joined together. The mark is skipped and the rest of the line read as
+    /// a line of its own (`recovered` when it held a record); the offset is the mark's. When
+    /// the rest of the line has a fault of its own, the line is reported under that fault
+    /// (what damaged or lost it), and its message names the mark too.
+    ByteOrderMark,
 }
 
 impl MalformedReason {
@@ -228,6 +243,8 @@ impl MalformedReason {
             MalformedReason::NulBytes => "nul_bytes",
             MalformedReason::TooLong => "too_long",
             MalformedReason::Truncated => "truncated",
+            MalformedReason::RunTogether => "run_together",
+            MalformedReason::ByteOrderMark => "byte_order_mark",
         }
     }
 }

@@ -88,8 +88,10 @@ pub struct Stats {
     pub malformed: MalformedCounts,
 }
 
-/// Problem lines by [`MalformedReason`].
+/// Problem lines by [`MalformedReason`]. Non-exhaustive, as the reasons are: a new reason
+/// brings a new counter; [`MalformedCounts::nonzero`] lists them all by reason.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct MalformedCounts {
     /// Not valid JSON.
     pub invalid_json: u64,
@@ -103,6 +105,10 @@ pub struct MalformedCounts {
     pub too_long: u64,
     /// Cut off at the end of input.
     pub truncated: u64,
+    /// Records run together on one line (a lost newline); each read.
+    pub run_together: u64,
+    /// A byte-order mark at the start of a line other than the first (files joined together).
+    pub byte_order_mark: u64,
     /// Of all the above, lines still read (`recovered: true`: invalid UTF-8 replaced, crash
     /// padding cut off, a member that could not be read skipped).
     pub recovered: u64,
@@ -125,6 +131,8 @@ impl Stats {
         a.nul_bytes += b.nul_bytes;
         a.too_long += b.too_long;
         a.truncated += b.truncated;
+        a.run_together += b.run_together;
+        a.byte_order_mark += b.byte_order_mark;
         a.recovered += b.recovered;
     }
 }
@@ -138,6 +146,8 @@ impl MalformedCounts {
             + self.nul_bytes
             + self.too_long
             + self.truncated
+            + self.run_together
+            + self.byte_order_mark
     }
 
     /// Lines whose events were lost (all problem lines but those still read).
@@ -156,6 +166,8 @@ impl MalformedCounts {
             MalformedReason::NulBytes => &mut self.nul_bytes,
             MalformedReason::TooLong => &mut self.too_long,
             MalformedReason::Truncated => &mut self.truncated,
+            MalformedReason::RunTogether => &mut self.run_together,
+            MalformedReason::ByteOrderMark => &mut self.byte_order_mark,
         };
         *slot += 1;
     }
@@ -169,6 +181,8 @@ impl MalformedCounts {
             (MalformedReason::NulBytes, self.nul_bytes),
             (MalformedReason::TooLong, self.too_long),
             (MalformedReason::Truncated, self.truncated),
+            (MalformedReason::RunTogether, self.run_together),
+            (MalformedReason::ByteOrderMark, self.byte_order_mark),
         ]
         .into_iter()
         .filter(|&(_, n)| n > 0)

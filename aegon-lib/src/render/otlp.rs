@@ -233,6 +233,9 @@ struct SpanDraft {
 /// An API response whose lines are still coming.
 #[derive(Debug)]
 struct OpenResponse {
+    /// The session's event count when its first line came: responses still open at a
+    /// trace's end are closed in this order (the order they began), not a hash map's.
+    seq: u64,
     message_id: String,
     model: Option<String>,
     agent: Option<String>,
@@ -248,6 +251,9 @@ struct OpenResponse {
 /// A tool call waiting for its result.
 #[derive(Debug)]
 struct OpenCall {
+    /// The session's event count when the call came: calls left without a result at a
+    /// trace's end are written in this order (the order they were made), not a hash map's.
+    seq: u64,
     tool: String,
     agent: Option<String>,
     start_ms: Option<i64>,
@@ -625,6 +631,7 @@ impl<S: OtlpSink> Renderer for OtlpRenderer<S> {
                         _ if closed => {}
                         _ => {
                             let open = OpenResponse {
+                                seq: s.events,
                                 message_id: bounded(message_id, ATTRIBUTE_MAX),
                                 model: model.as_deref().map(|m| bounded(m, ATTRIBUTE_MAX)),
                                 agent: agent.clone(),
@@ -659,6 +666,7 @@ impl<S: OtlpSink> Renderer for OtlpRenderer<S> {
                 s.calls.insert(
                     id.to_string(),
                     OpenCall {
+                        seq: s.events,
                         tool: bounded(tool, ATTRIBUTE_MAX),
                         agent: agent.clone(),
                         start_ms: at,
@@ -1009,12 +1017,20 @@ fn end_segment(id: &str, s: &mut SessionTrace, options: &OtlpOptions) {
         return;
     }
     s.events_at_end = s.events;
-    let chains: Vec<Option<String>> = s.responses_open.keys().cloned().collect();
-    for chain in chains {
+    // In the order the responses and calls began: the maps' own order is a random hasher's,
+    // and the output must be the same on every run.
+    let mut chains: Vec<(u64, Option<String>)> = s
+        .responses_open
+        .iter()
+        .map(|(chain, r)| (r.seq, chain.clone()))
+        .collect();
+    chains.sort_unstable();
+    for (_, chain) in chains {
         close_response(id, s, &chain, options);
     }
     let segment = s.segment;
-    let calls: Vec<(String, OpenCall)> = s.calls.drain().collect();
+    let mut calls: Vec<(String, OpenCall)> = s.calls.drain().collect();
+    calls.sort_unstable_by(|(a_id, a), (b_id, b)| (a.seq, a_id).cmp(&(b.seq, b_id)));
     let agents = std::mem::take(&mut s.agents);
     let agent_costs = std::mem::take(&mut s.agent_costs);
     let prompts = std::mem::take(&mut s.prompts);
@@ -1678,6 +1694,76 @@ mod tests {
             near(double(root, &key), 20_000.0 * 5.75e-6);
         }
         assert_eq!(attr(root, "aegon.cache.rebuild.lost_usd.compaction"), None);
+    }
+
+    /// The OTLP lines of a fixture of `fixtures/corpus/`, read as the binary reads a file.
+    fn export_fixture(name: &str) -> (Vec<u8>, Vec<u8>) {
+        let path = format!("{}/../fixtures/corpus/{name}", env!("CARGO_MANIFEST_DIR"));
+        let input = std::fs::read(&path).unwrap();
+        let mut pipeline =
+            Pipeline::new(Options::default(), OtlpRenderer::new(LineSink(Vec::new())));
+        let _ = pipeline.read_to_end(&path, &input[..]).unwrap();
+        let (renderer, _) = pipeline.finish().unwrap();
+        (renderer.into_inner().0, input)
+    }
+
+    /// Two runs over the same input write the same bytes. These fixtures end with several tool
+    /// calls and responses still open, once written in the order of a hash map with a random
+    /// seed (each map in a process gets another): 12 runs of `aegon --otlp` gave 12 different
+    /// outputs for the first, 2 for the second.
+    #[test]
+    fn the_same_input_gives_the_same_bytes_every_run() {
+        for name in [
+            "leolin84200704__posthog-impact-dashboard__claude-session.jsonl",
+            "d-kimuson__claude-code-viewer__mock-global-claude-dir__projects__sample-project__fe5e1c67-53e7-4862-81ae-d0e013e3270b.jsonl",
+        ] {
+            let (first, _) = export_fixture(name);
+            for run in 1..8 {
+                let (again, _) = export_fixture(name);
+                assert!(first == again, "{name}: run {run} wrote other bytes than run 0");
+            }
+        }
+    }
+
+    /// Calls left without a result when the input ends are written in the order they were
+    /// made: here five whose results came on earlier lines than the calls (so none follows
+    /// them), found independently by walking the file's `tool_use` and `tool_result` blocks.
+    #[test]
+    fn calls_without_a_result_are_written_in_the_order_they_were_made() {
+        let (out, input) =
+            export_fixture("leolin84200704__posthog-impact-dashboard__claude-session.jsonl");
+        let mut pending: Vec<String> = Vec::new();
+        for line in input.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+            let record: Value = serde_json::from_slice(line).unwrap();
+            let Some(blocks) = record["message"]["content"].as_array() else {
+                continue;
+            };
+            for b in blocks {
+                match b["type"].as_str() {
+                    Some("tool_use") => {
+                        let id = b["id"].as_str().unwrap().to_owned();
+                        pending.retain(|p| *p != id);
+                        pending.push(id);
+                    }
+                    Some("tool_result") => {
+                        pending.retain(|p| Some(p.as_str()) != b["tool_use_id"].as_str());
+                    }
+                    _ => {}
+                }
+            }
+        }
+        assert_eq!(pending.len(), 5);
+        let written: Vec<String> = spans_in(&lines(&out))
+            .iter()
+            .filter(|s| s["status"]["message"] == "no result")
+            .map(|s| {
+                attr(s, "gen_ai.tool.call.id").unwrap()["stringValue"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect();
+        assert_eq!(written, pending);
     }
 
     #[test]

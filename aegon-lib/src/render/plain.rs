@@ -621,7 +621,14 @@ fn summary(line: &mut Line<'_>, kind: &EventKind<'_>, budget: usize) {
             };
             line.untrusted(style::DIM, &text, budget);
         }
-        EventKind::Malformed(m) => line.untrusted(style::RED, &m.message, budget),
+        // One place, then what is wrong: messages do not repeat their offset (the stderr
+        // report and the dashboard put the file and line before it).
+        EventKind::Malformed(m) => line.untrusted_with(style::RED, budget, |text| {
+            text.push_str("byte ");
+            text.push_str(&m.error_offset.to_string());
+            text.push_str(": ");
+            text.push_str(&m.message);
+        }),
     }
 }
 

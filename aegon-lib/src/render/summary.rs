@@ -4,7 +4,7 @@
 //! Events are applied to [`Sessions`] with the clock taken from the stream itself (the latest
 //! timestamp seen), so the same input always gives the same summary.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, Write};
 use std::ops::ControlFlow;
 use std::path::Path;
@@ -276,6 +276,8 @@ struct SummaryDoc<'a> {
     totals: Value,
     price_table: Value,
     malformed_lines: u64,
+    /// Problem lines by reason ([`crate::event::MalformedReason::as_str`]), those with any.
+    malformed_by_reason: BTreeMap<&'static str, u64>,
 }
 
 impl<'a> SummaryDoc<'a> {
@@ -324,6 +326,12 @@ impl<'a> SummaryDoc<'a> {
             totals,
             price_table,
             malformed_lines: stats.malformed.total(),
+            malformed_by_reason: stats
+                .malformed
+                .nonzero()
+                .into_iter()
+                .map(|(reason, n)| (reason.as_str(), n))
+                .collect(),
         }
     }
 }
@@ -338,7 +346,8 @@ impl serde::Serialize for SummaryDoc<'_> {
                 serializer.collect_seq(self.0.iter().map(|s| session_json(s)))
             }
         }
-        let mut map = serializer.serialize_map(Some(5))?;
+        let mut map = serializer.serialize_map(Some(6))?;
+        map.serialize_entry("malformed_by_reason", &self.malformed_by_reason)?;
         map.serialize_entry("malformed_lines", &self.malformed_lines)?;
         map.serialize_entry("price_table", &self.price_table)?;
         map.serialize_entry("sessions", &Lazy(&self.sessions))?;
@@ -822,10 +831,22 @@ fn write_table(out: &mut impl Write, sessions: &Sessions, stats: &Stats) -> io::
         price_table_line(pricing, &vendors_used(pricing, &list))
     )?;
     if stats.malformed.total() > 0 {
+        let reasons: Vec<String> = stats
+            .malformed
+            .nonzero()
+            .into_iter()
+            .map(|(reason, n)| format!("{n} {}", reason.as_str()))
+            .collect();
         writeln!(
             out,
-            "       {} malformed lines (see stderr)",
-            stats.malformed.total()
+            "       {} malformed line{}: {} (see stderr)",
+            stats.malformed.total(),
+            if stats.malformed.total() == 1 {
+                ""
+            } else {
+                "s"
+            },
+            reasons.join(", ")
         )?;
     }
     Ok(())

@@ -38,10 +38,6 @@ where
     // A byte-order mark on a line but the first (the splitter drops that one): files joined
     // together. Named, skipped, and the rest of the line read as a line of its own.
     if let Some(rest) = line.bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        let note = format!(
-            "a byte-order mark (U+FEFF) in mid-file at byte {} (files joined together?): skipped",
-            line.offset
-        );
         let len = line.bytes.len() as u64;
         let inner = Line {
             bytes: rest,
@@ -52,8 +48,12 @@ where
         let flow = decode_clean(file, inner, |mut e| {
             if std::mem::take(&mut first) {
                 if let EventKind::Malformed(m) = &mut e.kind {
-                    // The line's own fault: said together with the mark, as one problem.
-                    m.message = format!("{note}; {}", m.message);
+                    // The line's own fault: said together with the mark, as one problem
+                    // whose reason and place are the fault's (what lost or damaged the line).
+                    m.message = format!(
+                        "{}; byte {}: a byte-order mark (U+FEFF) starts the line (files joined together?): skipped",
+                        m.message, line.offset
+                    );
                     m.len = len;
                     return emit(e);
                 }
@@ -61,7 +61,7 @@ where
                     line.source(file),
                     line.offset,
                     len,
-                    note.clone(),
+                    "a byte-order mark (U+FEFF) in mid-file, at the start of this line (files joined together?): skipped, the rest of the line read",
                     true,
                 ))?;
             }
@@ -69,7 +69,13 @@ where
         });
         if first {
             // Nothing after the mark.
-            return emit(bom_event(line.source(file), line.offset, len, note, false));
+            return emit(bom_event(
+                line.source(file),
+                line.offset,
+                len,
+                "a byte-order mark (U+FEFF) in mid-file, alone on its line (files joined together?): skipped",
+                false,
+            ));
         }
         return flow;
     }
@@ -81,14 +87,14 @@ fn bom_event<'e>(
     source: Source<'e>,
     at: u64,
     len: u64,
-    message: String,
+    message: &str,
     recovered: bool,
 ) -> Event<'e> {
     bare_event(
         source,
         EventKind::Malformed(Malformed {
-            reason: MalformedReason::InvalidJson,
-            message,
+            reason: MalformedReason::ByteOrderMark,
+            message: message.to_owned(),
             error_offset: at,
             len,
             recovered,
@@ -116,9 +122,8 @@ where
             report.add(
                 MalformedReason::InvalidUtf8,
                 bad_at,
-                format!(
-                    "invalid UTF-8 (first bad byte at offset {bad_at}); read with the bad bytes replaced by U+FFFD"
-                ),
+                "invalid UTF-8 (first bad byte here): read with the bad bytes replaced by U+FFFD"
+                    .to_owned(),
             );
             let (text, map) = crate::source::utf8::lossy(line.bytes);
             lossy = Some(map);
@@ -217,7 +222,7 @@ where
                     },
                     at(padding.first),
                     format!(
-                        "{} around the record{} on this line (crash padding); {} record{} read",
+                        "{} around the record{} on this line (crash padding): cut off, {} record{} read",
                         padding.describe(at),
                         plural(records.len()),
                         records.len(),
@@ -227,7 +232,7 @@ where
             }
             for run in joins.iter().filter(|run| !run.is_empty()) {
                 report.add(
-                    MalformedReason::InvalidJson,
+                    MalformedReason::RunTogether,
                     at(run[0]),
                     run_together_message(run, &at),
                 );
@@ -237,7 +242,10 @@ where
                 report.add(
                     MalformedReason::InvalidJson,
                     at,
-                    format!("text at byte {at} is not a record ({}): skipped", e.message),
+                    format!(
+                        "the text from here is not a record ({}): skipped",
+                        e.message
+                    ),
                 );
             }
             for (start, record) in &records {
@@ -252,16 +260,24 @@ where
     }
 }
 
-/// What a run of records on one line is said as: "a newline seems missing before byte N: 2
-/// JSON texts run together on this line, each read on its own"; `starts` are where the texts
-/// after the first start in the line's text, `disk` turns them into file offsets.
+/// What a run of records on one line is said as, at the start of the second (the problem's
+/// place): "a newline seems missing here: 2 JSON texts run together on this line, each read on
+/// its own", or with more, "a newline seems missing here and before byte 900: 3 JSON texts …";
+/// `starts` are where the texts after the first start in the line's text, `disk` turns them
+/// into file offsets.
 fn run_together_message(starts: &[usize], disk: &dyn Fn(usize) -> u64) -> String {
-    let bytes: Vec<String> = starts.iter().map(|&s| disk(s).to_string()).collect();
+    let more: Vec<String> = starts
+        .iter()
+        .skip(1)
+        .map(|&s| disk(s).to_string())
+        .collect();
+    let also = match more.len() {
+        0 => String::new(),
+        n => format!(" and before byte{} {}", plural(n), more.join(", ")),
+    };
     format!(
-        "a newline seems missing before byte{} {}: {} JSON texts run together on this line, each read on its own",
-        plural(bytes.len()),
-        bytes.join(", "),
-        bytes.len() + 1,
+        "a newline seems missing here{also}: {} JSON texts run together on this line, each read on its own",
+        starts.len() + 1,
     )
 }
 
@@ -302,7 +318,9 @@ fn plural(n: usize) -> &'static str {
 }
 
 /// What went wrong on a line that was still read: said in one `Malformed` event, with the
-/// reason and offset of the first fault and every fault's message.
+/// reason and offset of the first fault (the event's place, so its message does not repeat
+/// it) and every fault's message, each after the first with its own place where that is
+/// another ("…; byte 912: partly read: …").
 #[derive(Default)]
 struct Report {
     first: Option<(MalformedReason, u64)>,
@@ -310,9 +328,15 @@ struct Report {
 }
 
 impl Report {
+    /// A fault at file offset `offset`; `message` says what is wrong and what was kept, not
+    /// where.
     fn add(&mut self, reason: MalformedReason, offset: u64, message: String) {
-        self.first.get_or_insert((reason, offset));
-        self.messages.push(message);
+        let (_, first) = *self.first.get_or_insert((reason, offset));
+        self.messages.push(if offset == first {
+            message
+        } else {
+            format!("byte {offset}: {message}")
+        });
     }
 
     /// The record's problems; `at` is where the record starts in the line's text, `disk`
@@ -327,7 +351,7 @@ impl Report {
             self.add(
                 reason,
                 disk(at + p.offset),
-                format!("partly read at byte {}: {}", disk(at + p.offset), p.message),
+                format!("partly read: {}", p.message),
             );
         }
         if let Some(note) = usage_not_counted(record) {
@@ -399,11 +423,11 @@ fn padding_event<'e>(
             padding.describe(disk),
         )
     } else {
-        let (at, e) = &lost[0];
+        let (_, e) = &lost[0];
         format!(
-            "{} and no complete record: {}",
+            "{} and no complete record ({}): the line is lost",
             padding.describe(disk),
-            describe_error(e, line, disk(at + e.offset))
+            describe_error(e, line)
         )
     };
     bare_event(
@@ -422,17 +446,17 @@ fn padding_event<'e>(
     )
 }
 
-/// What a parse error means, in words; `at` is where, in the file.
-fn describe_error(err: &RecordError, line: &Line<'_>, at: u64) -> String {
+/// What a parse error means, in words (not where: the event's place is the padding's).
+fn describe_error(err: &RecordError, line: &Line<'_>) -> String {
     if err.eof && !line.terminated {
         format!(
-            "input ends inside this line ({}); it was cut off or is still being written",
+            "input ends inside this line: {}; it was cut off or is still being written",
             err.message
         )
     } else if err.eof {
-        format!("the record is cut off ({}) at byte {at}", err.message,)
+        format!("the record is cut off: {}", err.message)
     } else if err.syntax {
-        format!("invalid JSON: {} at byte {at}", err.message,)
+        format!("invalid JSON: {}", err.message)
     } else {
         format!("not a transcript record: {}", err.message)
     }
@@ -1244,24 +1268,30 @@ mod tests {
         line.extend_from_slice(record.as_bytes());
         assert_eq!(
             decode_bytes(&line),
-            ["malformed invalid_json @1000", "user_prompt b"]
+            ["malformed byte_order_mark @1000", "user_prompt b"]
         );
+        // Where is the event's offset: the message says what, once.
         let message = first_message(&line).unwrap();
-        assert!(
-            message.starts_with("a byte-order mark (U+FEFF) in mid-file at byte 1000"),
-            "{message}"
+        assert_eq!(
+            message,
+            "a byte-order mark (U+FEFF) in mid-file, at the start of this line (files joined together?): skipped, the rest of the line read"
         );
-        // A mark before a broken record: one problem, both said.
+        // A mark before a broken record: one problem, under the record's fault (which lost
+        // the line) and at its place; the mark named with its own place.
         let mut line = b"\xEF\xBB\xBF".to_vec();
         line.extend_from_slice(br#"{"type":"user",}"#);
         assert_eq!(decode_bytes(&line), ["malformed invalid_json @1018"]);
         let message = first_message(&line).unwrap();
-        assert!(message.contains("U+FEFF) in mid-file"), "{message}");
-        assert!(message.contains("invalid JSON"), "{message}");
+        assert!(message.starts_with("invalid JSON"), "{message}");
+        assert!(!message.contains("1018"), "{message}");
+        assert!(
+            message.ends_with("; byte 1000: a byte-order mark (U+FEFF) starts the line (files joined together?): skipped"),
+            "{message}"
+        );
         // A mark alone.
         assert_eq!(
             decode_bytes(b"\xEF\xBB\xBF"),
-            ["malformed invalid_json @1000"]
+            ["malformed byte_order_mark @1000"]
         );
     }
 
@@ -1276,20 +1306,36 @@ mod tests {
         assert_eq!(
             decode_bytes(line.as_bytes()),
             [
-                format!("malformed invalid_json @{second}"),
+                format!("malformed run_together @{second}"),
                 "user_prompt a".to_owned(),
                 "user_prompt b {\"}{".to_owned(),
                 "user_prompt c".to_owned(),
             ]
         );
+        // The event is at the second record; the message gives the third's place, not the
+        // second's again.
         assert_eq!(
             first_message(line.as_bytes()).as_deref(),
             Some(
                 format!(
-                    "a newline seems missing before bytes {second}, {third}: 3 JSON texts run together on this line, each read on its own"
+                    "a newline seems missing here and before byte {third}: 3 JSON texts run together on this line, each read on its own"
                 )
                 .as_str()
             )
+        );
+        // Two records: no offset in the message at all.
+        let two = format!("{a}{c}");
+        assert_eq!(
+            decode_bytes(two.as_bytes()),
+            [
+                format!("malformed run_together @{second}"),
+                "user_prompt a".to_owned(),
+                "user_prompt c".to_owned(),
+            ]
+        );
+        assert_eq!(
+            first_message(two.as_bytes()).as_deref(),
+            Some("a newline seems missing here: 2 JSON texts run together on this line, each read on its own")
         );
         // A record and then text that is not one: the record is read, the rest reported.
         let line = format!("{a} x");

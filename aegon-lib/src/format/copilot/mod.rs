@@ -263,9 +263,8 @@ impl Decoder {
                 emit(self.malformed(
                     source,
                     MalformedReason::InvalidUtf8,
-                    format!(
-                        "invalid UTF-8 (first bad byte at offset {at}); read with the bad bytes replaced by U+FFFD"
-                    ),
+                    "invalid UTF-8 (first bad byte here): read with the bad bytes replaced by U+FFFD"
+                        .to_owned(),
                     at,
                     len,
                     true,

@@ -239,8 +239,8 @@ where
             source,
             reason,
             format!(
-                "{what}: {} at byte {at} (line {}); the {read} before it were read, the rest of the document ({lost} bytes from byte {at}) is lost",
-                e.message, source.line,
+                "{what}: {}; the {read} before it were read, the rest of the document ({lost} bytes from here) is lost",
+                e.message,
             ),
             at,
             len,
@@ -317,12 +317,12 @@ where
         let (one, m, len) = (noun.one, &skip.error.message, end - start);
         let message = if skip.lost {
             format!(
-                "invalid JSON in {one} {n} of the document: {m} at byte {at} (line {line}); that {one} (bytes {start}..{end}, {len} bytes) lost, the reading went on after it",
+                "invalid JSON in {one} {n} of the document: {m}; that {one} (bytes {start}..{end}, {len} bytes) lost, the reading went on after it",
                 n = skip.index + 1,
             )
         } else {
             format!(
-                "invalid JSON after {one} {n} of the document: {m} at byte {at} (line {line}); bytes {start}..{end} ({len} bytes) skipped, the {one} before them and those after read",
+                "invalid JSON after {one} {n} of the document: {m}; bytes {start}..{end} ({len} bytes) skipped, the {one} before them and those after read",
                 n = skip.index,
             )
         };
@@ -418,10 +418,7 @@ fn shape_error<'a>(
         Agent::GeminiCli,
         at,
         MalformedReason::UnexpectedShape,
-        format!(
-            "not {what}: {message} at byte {} (line {})",
-            at.offset, at.line
-        ),
+        format!("not {what}: {message}"),
         at.offset,
         raw.len() as u64,
         false,

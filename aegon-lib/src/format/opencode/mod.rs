@@ -338,7 +338,7 @@ impl<'d> Doc<'d> {
             ),
             serde_json::error::Category::Syntax | serde_json::error::Category::Io => (
                 MalformedReason::InvalidJson,
-                format!("invalid JSON in {what}: {e} (byte {error_offset})"),
+                format!("invalid JSON in {what}: {e}"),
             ),
             serde_json::error::Category::Data => (
                 MalformedReason::UnexpectedShape,
