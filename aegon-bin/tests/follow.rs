@@ -571,3 +571,82 @@ fn a_real_transcript_followed_from_its_end_gives_only_new_lines_at_their_true_pl
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
+
+/// A folder that cannot be read (another user's, mode 000) in a watched tree is left out:
+/// the rest keeps its file notifications (it fell back to rescanning every 500 ms), the
+/// folder is reported once, and a project folder created beside it later is watched too.
+/// Run as root, aegon runs as `nobody` (through `setpriv`), for whom mode 000 means no.
+#[cfg(target_os = "linux")]
+#[test]
+fn an_unreadable_folder_leaves_the_rest_of_the_tree_with_notifications() {
+    use std::os::unix::fs::PermissionsExt;
+    let root = std::fs::metadata("/proc/self")
+        .map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
+        .unwrap_or(false);
+    let mut command = if root {
+        if Command::new("setpriv").arg("--version").output().is_err() {
+            eprintln!("skipped: running as root without setpriv to drop privileges");
+            return;
+        }
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(env!("CARGO_BIN_EXE_aegon"));
+        c
+    } else {
+        Command::new(env!("CARGO_BIN_EXE_aegon"))
+    };
+    let dir = temp_dir("unreadable");
+    let projects = dir.join("projects");
+    std::fs::create_dir_all(projects.join("-p")).unwrap();
+    std::fs::create_dir_all(projects.join("-locked")).unwrap();
+    let data = dir.join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o777)).unwrap();
+    append(&projects.join("-p/a.jsonl"), &prompt("history"));
+    append(&projects.join("-locked/x.jsonl"), &prompt("locked"));
+    std::fs::set_permissions(projects.join("-locked"), std::fs::Permissions::from_mode(0)).unwrap();
+    let mut child = command
+        .args(["watch", "--ndjson", "--since", "all"])
+        .arg(&projects)
+        .env("HOME", &dir)
+        .env("AEGON_DATA_DIR", &data)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let (tx, lines) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let f = Following { child, lines };
+    assert_eq!(f.prompts(1), ["history"]);
+    append(&projects.join("-p/a.jsonl"), &prompt("appended"));
+    assert_eq!(f.prompts(1), ["appended"]);
+    // A project created later beside the unreadable one: what it holds, then what is
+    // appended to it (notified, not left to the rescan every 30 s).
+    std::fs::create_dir_all(projects.join("-new")).unwrap();
+    append(&projects.join("-new/b.jsonl"), &prompt("new project"));
+    assert_eq!(f.prompts(1), ["new project"]);
+    std::thread::sleep(Duration::from_millis(300));
+    append(&projects.join("-new/b.jsonl"), &prompt("new appended"));
+    assert_eq!(f.prompts(1), ["new appended"]);
+    drop(f);
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut err).unwrap();
+    assert!(!err.contains("notifications unavailable"), "{err}");
+    assert_eq!(err.matches("-locked").count(), 1, "{err}");
+    std::fs::set_permissions(
+        projects.join("-locked"),
+        std::fs::Permissions::from_mode(0o755),
+    )
+    .unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}
