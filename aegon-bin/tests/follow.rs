@@ -604,7 +604,11 @@ fn an_unreadable_folder_leaves_the_rest_of_the_tree_with_notifications() {
     std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o777)).unwrap();
     append(&projects.join("-p/a.jsonl"), &prompt("history"));
     append(&projects.join("-locked/x.jsonl"), &prompt("locked"));
-    std::fs::set_permissions(projects.join("-locked"), std::fs::Permissions::from_mode(0)).unwrap();
+    std::fs::set_permissions(
+        projects.join("-locked"),
+        std::fs::Permissions::from_mode(0o000),
+    )
+    .unwrap();
     let mut child = command
         .args(["watch", "--ndjson", "--since", "all"])
         .arg(&projects)
