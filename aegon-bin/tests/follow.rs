@@ -473,3 +473,184 @@ fn follow_a_folder_from_the_end_skips_history_but_not_new_files() {
     drop(f);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `(line, offset)` of each event that arrives until a `malformed` one (the garbage line ending
+/// the test's writes) and a quiet while after it; fails after 10 s without it.
+fn places_until_malformed(f: &Following) -> Vec<(u64, u64)> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut got = Vec::new();
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let line = f
+            .lines
+            .recv_timeout(left)
+            .unwrap_or_else(|_| panic!("no malformed event after {got:?}"));
+        let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+        got.push((
+            v["source"]["line"].as_u64().unwrap(),
+            v["source"]["offset"].as_u64().unwrap(),
+        ));
+        if v["kind"] == "malformed" {
+            break;
+        }
+    }
+    while let Some(line) = f.quiet_for(Duration::from_millis(700)) {
+        let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+        got.push((
+            v["source"]["line"].as_u64().unwrap(),
+            v["source"]["offset"].as_u64().unwrap(),
+        ));
+    }
+    got
+}
+
+/// A real transcript (its assistant messages' ids look like OpenCode's, which once made it be
+/// taken for a JSON document) followed from its end by `-f --from-end FILE` (notifications
+/// and `--poll`), `-f --from-end DIR`, and `watch` (a file last written two days ago, beyond
+/// `--since`, that wakes up): only the lines appended come, each once, at the line number and
+/// byte offset it has in the file, as a plain read of the whole file places them.
+#[test]
+fn a_real_transcript_followed_from_its_end_gives_only_new_lines_at_their_true_place() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fixtures/corpus/apanloco__random__session.jsonl");
+    let text = std::fs::read_to_string(fixture).unwrap();
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let history = lines[..20].concat();
+    let appended = [lines[20], lines[21], "garbage\n"];
+    // The right places: a read of the whole file (history and appended lines at once).
+    let all = temp_dir("end-real-all");
+    let whole = all.join("a.jsonl");
+    append(&whole, &(history.clone() + &appended.concat()));
+    let out = Command::new(env!("CARGO_BIN_EXE_aegon"))
+        .args(["--ndjson", "-q"])
+        .arg(&whole)
+        .output()
+        .unwrap();
+    let expected: Vec<(u64, u64)> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .map(|v| {
+            (
+                v["source"]["line"].as_u64().unwrap(),
+                v["source"]["offset"].as_u64().unwrap(),
+            )
+        })
+        .filter(|(line, _)| *line > 20)
+        .collect();
+    let at21 = history.len() as u64;
+    assert_eq!(expected.first(), Some(&(21, at21)));
+    let _ = std::fs::remove_dir_all(&all);
+
+    let cases: [(&str, &[&str], bool); 4] = [
+        ("end-real-file", &["--from-end"], false),
+        ("end-real-poll", &["--from-end", "--poll"], false),
+        ("end-real-dir", &["--from-end"], true),
+        ("end-real-watch", &["watch", "--ndjson"], true),
+    ];
+    for (name, args, folder) in cases {
+        let dir = temp_dir(name);
+        let file = dir.join("p/a263b894-c8c2-44af-8845-663362b5a201.jsonl");
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        append(&file, &history);
+        let two_days_ago = std::time::SystemTime::now() - Duration::from_secs(2 * 86_400);
+        std::fs::File::options()
+            .write(true)
+            .open(&file)
+            .unwrap()
+            .set_modified(two_days_ago)
+            .unwrap();
+        let f = Following::start(if folder { &dir } else { &file }, args);
+        // Give aegon time to start and look at the file before anything is written.
+        std::thread::sleep(Duration::from_millis(1000));
+        append(&file, appended[0]);
+        std::thread::sleep(Duration::from_millis(300));
+        append(&file, &appended[1..].concat());
+        assert_eq!(places_until_malformed(&f), expected, "{name}");
+        drop(f);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+/// A folder that cannot be read (another user's, mode 000) in a watched tree is left out:
+/// the rest keeps its file notifications (it fell back to rescanning every 500 ms), the
+/// folder is reported once, and a project folder created beside it later is watched too.
+/// Run as root, aegon runs as `nobody` (through `setpriv`), for whom mode 000 means no.
+#[cfg(target_os = "linux")]
+#[test]
+fn an_unreadable_folder_leaves_the_rest_of_the_tree_with_notifications() {
+    use std::os::unix::fs::PermissionsExt;
+    let root = std::fs::metadata("/proc/self")
+        .map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
+        .unwrap_or(false);
+    let mut command = if root {
+        if Command::new("setpriv").arg("--version").output().is_err() {
+            eprintln!("skipped: running as root without setpriv to drop privileges");
+            return;
+        }
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(env!("CARGO_BIN_EXE_aegon"));
+        c
+    } else {
+        Command::new(env!("CARGO_BIN_EXE_aegon"))
+    };
+    let dir = temp_dir("unreadable");
+    let projects = dir.join("projects");
+    std::fs::create_dir_all(projects.join("-p")).unwrap();
+    std::fs::create_dir_all(projects.join("-locked")).unwrap();
+    let data = dir.join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o777)).unwrap();
+    append(&projects.join("-p/a.jsonl"), &prompt("history"));
+    append(&projects.join("-locked/x.jsonl"), &prompt("locked"));
+    std::fs::set_permissions(
+        projects.join("-locked"),
+        std::fs::Permissions::from_mode(0o000),
+    )
+    .unwrap();
+    let mut child = command
+        .args(["watch", "--ndjson", "--since", "all"])
+        .arg(&projects)
+        .env("HOME", &dir)
+        .env("AEGON_DATA_DIR", &data)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let (tx, lines) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let f = Following { child, lines };
+    assert_eq!(f.prompts(1), ["history"]);
+    append(&projects.join("-p/a.jsonl"), &prompt("appended"));
+    assert_eq!(f.prompts(1), ["appended"]);
+    // A project created later beside the unreadable one: what it holds, then what is
+    // appended to it (notified, not left to the rescan every 30 s).
+    std::fs::create_dir_all(projects.join("-new")).unwrap();
+    append(&projects.join("-new/b.jsonl"), &prompt("new project"));
+    assert_eq!(f.prompts(1), ["new project"]);
+    std::thread::sleep(Duration::from_millis(300));
+    append(&projects.join("-new/b.jsonl"), &prompt("new appended"));
+    assert_eq!(f.prompts(1), ["new appended"]);
+    drop(f);
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut err).unwrap();
+    assert!(!err.contains("notifications unavailable"), "{err}");
+    assert_eq!(err.matches("-locked").count(), 1, "{err}");
+    std::fs::set_permissions(
+        projects.join("-locked"),
+        std::fs::Permissions::from_mode(0o755),
+    )
+    .unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -843,3 +843,76 @@ fn rows_of_another_day_show_their_date() {
         "{feed}"
     );
 }
+
+/// Enter on any event of a JSON document (a Gemini CLI chat, an OpenCode export) shows that
+/// event: its message has no line of its own, so the document is read again whole. Each
+/// prompt's detail holds the prompt's text and each call's its id, as the JSON has them.
+#[test]
+fn the_detail_of_a_json_documents_event_is_found_in_the_document() {
+    let agents = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures/agents");
+    let gemini = agents.join("gemini/7567491__ren__.gemini__tmp__cd8c738c7a1a18392f8c7b8478cd36a4fd00c22700c909f29113a59918ee224a__chats__session-2026-01-03T08-29-d667b4d8.json");
+    let opencode = agents.join("opencode/w12z__Cap__opencode-session.json");
+    for path in [gemini, opencode] {
+        let bytes = std::fs::read(&path).unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        // Prompts and call ids, read from the JSON here.
+        let mut prompts = Vec::new();
+        let mut call_ids = Vec::new();
+        for m in json["messages"].as_array().unwrap() {
+            if m["type"] == "user" {
+                prompts.push(m["content"].as_str().unwrap_or_default().to_owned());
+            }
+            for c in m["toolCalls"].as_array().into_iter().flatten() {
+                call_ids.push(c["id"].as_str().unwrap().to_owned());
+            }
+            if m["info"]["role"] == "user" {
+                for p in m["parts"].as_array().unwrap() {
+                    if p["type"] == "text" {
+                        prompts.push(p["text"].as_str().unwrap().to_owned());
+                    }
+                }
+            }
+            for p in m["parts"].as_array().into_iter().flatten() {
+                if let Some(id) = p["callID"].as_str() {
+                    call_ids.push(id.to_owned());
+                }
+            }
+        }
+        let name = path.to_str().unwrap();
+        let dashboard = dashboard_of(&[(name, &bytes)], i64::MAX / 2);
+        let (mut users, mut calls, mut others) = (0, 0, 0);
+        for item in dashboard.feed().newest_first() {
+            // Some of each (each detail reads the document whole: slow in a debug build).
+            let tally = match item.label {
+                "USER" => &mut users,
+                "CALL" => &mut calls,
+                _ => &mut others,
+            };
+            if *tally >= 5 {
+                continue;
+            }
+            if item.label != "USER" && item.label != "CALL" {
+                *tally += 1;
+            }
+            let detail = Detail::load(&dashboard, item, &|o| read_line_at(&o.file, o.offset));
+            let all = detail.lines.join("\n");
+            assert!(!all.contains("no longer holds"), "{name}: {all}");
+            if item.label == "USER" {
+                users += 1;
+                assert!(
+                    prompts
+                        .iter()
+                        .any(|p| all.contains(p.lines().next().unwrap_or_default())),
+                    "{name}: {all}"
+                );
+            }
+            if let (Some(id), "CALL") = (&item.tool_use_id, item.label) {
+                calls += 1;
+                assert!(call_ids.contains(&id.to_string()), "{name}: {id}");
+                assert!(all.contains(&format!("call id: {id}")), "{name}: {all}");
+            }
+        }
+        assert!(users > 0, "{name}: some prompts shown");
+        assert!(calls > 0 || call_ids.is_empty(), "{name}: some calls shown");
+    }
+}

@@ -531,3 +531,63 @@ fn a_json_chat_rewritten_to_the_same_size_is_read_again() {
     assert_eq!(followed.said, once.said);
     assert_eq!(followed.increments, 1, "{followed:?}");
 }
+
+/// A real Claude Code transcript of the fixtures: its assistant messages carry ids
+/// (`"id":"msg_01…"`) that look like OpenCode's, which once made a JSONL file followed from
+/// its end be taken for a JSON document (history replayed, positions counted from 0).
+fn claude_lines() -> Vec<String> {
+    fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../fixtures/corpus/apanloco__random__session.jsonl"),
+    )
+    .unwrap()
+    .split_inclusive('\n')
+    .map(str::to_owned)
+    .collect()
+}
+
+/// Which lines the events came from, and where each starts (`line:offset`, once each).
+fn places(seen: &[String]) -> Vec<String> {
+    let mut places: Vec<String> = seen
+        .iter()
+        .map(|e| e.rsplit('@').next().unwrap().to_owned())
+        .collect();
+    places.dedup();
+    places
+}
+
+/// Following a real transcript from its end (`-f --from-end`) or from the size seen when
+/// watching began (`watch`, a file older than `--since`): only the appended lines come, each at
+/// its true line number and byte offset, and the history is never replayed later.
+#[test]
+fn a_real_transcript_followed_from_its_end_gives_only_new_lines_at_their_true_place() {
+    let lines = claude_lines();
+    let history: String = lines[..20].concat();
+    let at21 = history.len();
+    let at22 = at21 + lines[20].len();
+    let at23 = at22 + lines[21].len();
+    for (name, from_size) in [("real-end", false), ("real-size", true)] {
+        let mut fx = Fixture::new(name);
+        fx.append("s.jsonl", &history);
+        let tail = Tail::new(fx.path("s.jsonl"), "s.jsonl");
+        let mut tail = if from_size {
+            tail.from_size(at21 as u64)
+        } else {
+            tail.from_end()
+        };
+        assert!(fx.poll(&mut tail).is_empty(), "{name}: history is skipped");
+        fx.append("s.jsonl", &lines[20]);
+        let seen = fx.poll(&mut tail);
+        assert!(!seen.is_empty(), "{name}: line 21 gives events");
+        assert_eq!(places(&seen), [format!("21:{at21}")], "{name}: {seen:?}");
+        fx.append("s.jsonl", &lines[21]);
+        fx.append("s.jsonl", "garbage\n");
+        let seen = fx.poll(&mut tail);
+        assert_eq!(
+            places(&seen),
+            [format!("22:{at22}"), format!("23:{at23}")],
+            "{name}: {seen:?}"
+        );
+        assert!(seen.last().unwrap().starts_with("malformed@"), "{seen:?}");
+    }
+}

@@ -1,5 +1,7 @@
 //! An event's detail: its full text (tool input and output, prompt, answer, thinking), read
-//! again from its line so the feed need not keep it.
+//! again from its line so the feed need not keep it. An event of a JSON document (a Gemini CLI
+//! chat, an OpenCode export) has no line of its own, only the place of its message in the
+//! document: the document is read again whole and the event found at that place.
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
@@ -86,28 +88,22 @@ impl Detail {
                 return Detail::new(title(item), lines);
             }
         };
-        let mut finder = Finder {
-            index: item.origin.index,
-            kind: item.kind,
-            tool_use_id: item.tool_use_id.as_deref(),
-            seen: 0,
-            found: None,
-        };
-        let mut pipeline = Pipeline::new(Options::default(), &mut finder);
-        let mut input = pipeline.open(&*item.origin.file);
-        let _ = pipeline.push(&mut input, &line);
-        let _ = pipeline.close(input);
-        drop(pipeline);
-        match finder.found {
+        let mut found = find(item, &line, None);
+        let mut missing = "the line there no longer holds this event (the file changed)";
+        if found.is_none() {
+            if let Some(in_document) = find_in_document(item) {
+                found = in_document;
+                missing = "the document no longer holds this event there (the file changed)";
+            }
+        }
+        match found {
             Some(text) => {
                 lines.push(String::new());
                 lines.extend(text);
                 Detail::new(title(item), lines)
             }
             None => {
-                lines.push(
-                    "the line there no longer holds this event (the file changed)".to_owned(),
-                );
+                lines.push(missing.to_owned());
                 Detail::new(title(item), lines)
             }
         }
@@ -122,6 +118,42 @@ impl Detail {
     }
 }
 
+/// The text of `item`'s event among those `bytes` (one line, or a whole document) give;
+/// `place`: only events at that line of the input count (a document's events, each at its
+/// message's line).
+fn find(item: &FeedItem, bytes: &[u8], place: Option<u64>) -> Option<Vec<String>> {
+    let mut finder = Finder {
+        index: item.origin.index,
+        kind: item.kind,
+        tool_use_id: item.tool_use_id.as_deref(),
+        place,
+        seen: 0,
+        found: None,
+    };
+    let mut pipeline = Pipeline::new(Options::default(), &mut finder);
+    let mut input = pipeline.open(&*item.origin.file);
+    let _ = pipeline.push(&mut input, bytes);
+    let _ = pipeline.close(input);
+    drop(pipeline);
+    finder.found
+}
+
+/// When `item`'s file is one JSON document ([`crate::format::sniff_input_document`]): its
+/// event, found by reading the document whole (up to [`crate::format::MAX_DOCUMENT`] bytes)
+/// among the events at the event's line, `Some(None)` when it is not there any more. `None`
+/// when the file is not a document or cannot be read. (It is read from disk by the input's
+/// name, also for an input the caller keeps in memory: a replay's.)
+fn find_in_document(item: &FeedItem) -> Option<Option<Vec<String>>> {
+    let file = File::open(&*item.origin.file).ok()?;
+    let mut bytes = Vec::new();
+    file.take(crate::format::MAX_DOCUMENT as u64)
+        .read_to_end(&mut bytes)
+        .ok()?;
+    let head = &bytes[..bytes.len().min(crate::source::tree::SNIFF_BYTES)];
+    crate::format::sniff_input_document(head)?;
+    Some(find(item, &bytes, Some(item.origin.line)))
+}
+
 /// A detail's title: the row's label and the start of its summary (which knows the tool's
 /// name and duration: the line read alone does not).
 fn title(item: &FeedItem) -> String {
@@ -134,12 +166,17 @@ struct Finder<'a> {
     index: u32,
     kind: Kind,
     tool_use_id: Option<&'a str>,
+    /// Only events at this line count (`None`: all).
+    place: Option<u64>,
     seen: u32,
     found: Option<Vec<String>>,
 }
 
 impl Renderer for Finder<'_> {
     fn on_event(&mut self, event: &Event<'_>) -> io::Result<Flow> {
+        if self.place.is_some_and(|line| event.source.line != line) {
+            return Ok(ControlFlow::Continue(()));
+        }
         let index = self.seen;
         self.seen += 1;
         if event.kind() != self.kind {

@@ -190,6 +190,31 @@ pub fn sniff_document(head: &[u8]) -> Option<Format> {
     gemini::sniff_document(head)
 }
 
+/// The document format of an input that begins with `head` (its first bytes, up to 64 KiB),
+/// judged as [`Decoder`] judges an input by its first non-blank line: a line that opens a
+/// JSON document (`{` or `[` alone, or a `[` line) with what follows recognised by
+/// [`sniff_document`], or a whole first line that is a document format's object written on
+/// one line (an OpenCode storage file). `None` for a line-oriented input — a JSONL transcript,
+/// whose lines may well hold ids that look like a document format's (Claude Code's message
+/// ids `msg_01…` look like OpenCode's) — and for a document no format recognises.
+pub fn sniff_input_document(head: &[u8]) -> Option<Format> {
+    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    let mut start = 0;
+    while start < head.len() {
+        let end = memchr::memchr(b'\n', &head[start..]).map_or(head.len(), |n| start + n);
+        let line = head[start..end].trim_ascii();
+        if !line.is_empty() {
+            if opens_document(line) {
+                return sniff_document(&head[start..]);
+            }
+            let format = sniff_line(line);
+            return format.is_document().then_some(format);
+        }
+        start = end + 1;
+    }
+    None
+}
+
 /// An input that a forced format (`--format NAME`) does not read: its first line that is JSON
 /// is recognised as another agent's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -657,6 +682,38 @@ pub fn malformed(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn fixture_head(path: &str) -> Vec<u8> {
+        let bytes = std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path))
+            .expect("fixture");
+        bytes[..bytes.len().min(64 << 10)].to_vec()
+    }
+
+    #[test]
+    fn only_an_input_whose_first_line_opens_a_document_is_sniffed_as_one() {
+        // A Claude Code transcript whose assistant messages have ids like OpenCode's
+        // (`"id":"msg_01…"`): its head holds what sniff_document takes for OpenCode, but its
+        // first line is a JSONL record, so the decoder reads it line by line.
+        let claude = fixture_head("../fixtures/corpus/apanloco__random__session.jsonl");
+        assert_eq!(sniff_document(&claude), Some(Format::OpenCode));
+        assert_eq!(sniff_input_document(&claude), None);
+        let gemini = fixture_head(
+            "../fixtures/agents/gemini/Ju-l-e-s__Myflix__.gemini__tmp__ai__chats__session-2026-02-22T10-41-6c9579c5.json",
+        );
+        assert_eq!(sniff_input_document(&gemini), Some(Format::GeminiChat));
+        let opencode = fixture_head(
+            "../fixtures/agents/opencode/Saintcyberwarrior__dotfiles__.local__share__opencode__project__global__storage__session__message__ses_4343439b2ffe8vCbtGr04gHePJ__msg_bcbcbc65b001tpD34xyO4SSbxB.json",
+        );
+        assert_eq!(sniff_input_document(&opencode), Some(Format::OpenCode));
+        // The same object written on one line is a document too (the decoder says so).
+        let value: serde_json::Value = serde_json::from_slice(&opencode).expect("json");
+        let one_line = format!("\n{value}");
+        assert_eq!(
+            sniff_input_document(one_line.as_bytes()),
+            Some(Format::OpenCode)
+        );
+        assert_eq!(sniff_input_document(b""), None);
+    }
 
     #[test]
     fn a_forced_format_misfits_only_another_agents_recognised_content() {

@@ -93,8 +93,9 @@ pub struct Tail {
     path: PathBuf,
     name: String,
     open: Option<Open>,
-    /// Where the first open starts: `None` at 0; `Some(None)` at the end the file has then;
-    /// `Some(Some(n))` at the end it had at `n` bytes (the size seen when watching began).
+    /// Where the first open starts: `None` at 0; `Some(None)` at the length the first look at
+    /// the file (the poll that opens it) sees; `Some(Some(n))` at the end it had at `n` bytes
+    /// (the size seen when watching began).
     skip: Option<Option<u64>>,
     /// Whether the file was opened, or found missing, before (then every open starts at 0).
     opened_once: bool,
@@ -118,8 +119,10 @@ impl Tail {
         }
     }
 
-    /// Follows `path` from the end it has when first opened: only lines appended later are
-    /// read. A file created later, or re-created, is read from its start.
+    /// Follows `path` from the end it has when first opened (the length the poll that opens
+    /// it sees): only lines appended later are read, at their true line numbers and byte
+    /// offsets (the lines skipped are counted). A file created later, or re-created, is read
+    /// from its start.
     pub fn from_end(mut self) -> Self {
         self.skip = Some(None);
         self
@@ -244,7 +247,14 @@ impl Tail {
                         let mut input = pipeline.open(self.name.clone());
                         let mut start = 0;
                         let mut document = false;
-                        if let (Some(limit), false) = (self.skip, self.opened_once) {
+                        // Following from the end starts at the length this first look at
+                        // the file saw (not one read again later, which would skip what is
+                        // written in between).
+                        let skip = match (self.skip, self.opened_once) {
+                            (Some(limit), false) => Some(limit.unwrap_or(meta.len())),
+                            _ => None,
+                        };
+                        if let Some(limit) = skip {
                             if let Some(end) = document_end(&mut file, limit) {
                                 // A JSON document is read whole or not at all: from its
                                 // next rewrite on.
@@ -252,11 +262,10 @@ impl Tail {
                                 document = true;
                             }
                         }
-                        if let (Some(limit), false, false) = (self.skip, self.opened_once, document)
-                        {
+                        if let (Some(limit), false) = (skip, document) {
                             // After the last complete line (a line being written is read
                             // whole), with line numbers counted, so reports stay true.
-                            match end_of_last_line(&mut file, limit.unwrap_or(u64::MAX)) {
+                            match end_of_last_line(&mut file, limit) {
                                 Ok((end, lines)) => {
                                     start = end;
                                     pipeline.start_at(&mut input, end, lines + 1);
@@ -369,20 +378,22 @@ fn end_of_last_line(file: &mut File, limit: u64) -> io::Result<(u64, u64)> {
     Ok((end, lines))
 }
 
-/// When `file` is one JSON document (its first bytes recognised by a document format), the
-/// size to start after (`limit`, else the file's length), the file left there; `None`
-/// otherwise (the file left at its start).
-fn document_end(file: &mut File, limit: Option<u64>) -> Option<u64> {
+/// When `file` is one JSON document (its first line opens one that a document format
+/// recognises, as the pipeline's decoder judges it: [`crate::format::sniff_input_document`]),
+/// the size to start after (`limit`, at most the file's length), the file left there; `None`
+/// otherwise (the file left at its start). A JSONL transcript is never taken for a document,
+/// whatever ids its lines hold.
+fn document_end(file: &mut File, limit: u64) -> Option<u64> {
     let mut head = Vec::new();
     let read = (&mut *file)
         .take(crate::source::tree::SNIFF_BYTES as u64)
         .read_to_end(&mut head);
     let rewound = file.seek(SeekFrom::Start(0));
-    if read.is_err() || rewound.is_err() || crate::format::sniff_document(&head).is_none() {
+    if read.is_err() || rewound.is_err() || crate::format::sniff_input_document(&head).is_none() {
         return None;
     }
     let len = file.metadata().ok()?.len();
-    let end = limit.map_or(len, |l| l.min(len));
+    let end = limit.min(len);
     file.seek(SeekFrom::Start(end)).ok()?;
     Some(end)
 }

@@ -6,7 +6,9 @@
 //! on each tree) say which file changed or which folder appeared, and only that is read; a
 //! rescan every 30 s (at once when notify reports an overflow) catches what they miss. Where notifications fail (too
 //! many watches, network file systems) or with `--poll`, the rescan runs every 500 ms, and aegon
-//! says so. Quiet files are parked (their handles closed) so thousands can be followed.
+//! says so. A folder that cannot be read is left out of the notifications (the walk reports it
+//! once), the rest of its tree keeps them. Quiet files are parked (their handles closed) so
+//! thousands can be followed.
 //!
 //! A root that does not exist yet (an agent's folder, created when that agent first runs) is
 //! waited for: its nearest existing parent is watched alone (not its tree), and each change
@@ -29,9 +31,9 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::{Duration, Instant, SystemTime};
 
-use notify::{RecursiveMode, Watcher};
+use notify::RecursiveMode;
 
-use super::notifications::{wake_on_changes, watch_changes_into, Notification};
+use super::notifications::{wake_on_changes, watch_changes_into, watch_tree, Notification};
 use crate::pipeline::Pipeline;
 use crate::render::Renderer;
 use crate::source::follow::{Change, Tail};
@@ -264,7 +266,7 @@ impl LinkWatches {
             let watched = std::fs::canonicalize(link)
                 .map_err(notify::Error::io)
                 .and_then(|real| {
-                    watcher.watch(&real, RecursiveMode::Recursive)?;
+                    watch_tree(watcher, &real)?;
                     Ok(real)
                 });
             match watched {
@@ -396,7 +398,7 @@ pub fn watch_folders<R: Renderer>(
             pending = missing;
             for root in appeared {
                 if let Some(w) = watcher.as_mut() {
-                    if let Err(e) = w.watch(&root, RecursiveMode::Recursive) {
+                    if let Err(e) = watch_tree(w, &root) {
                         notes(&format!("{}: not watched ({e})", root.display()));
                     }
                 }
@@ -469,6 +471,10 @@ pub fn watch_folders<R: Renderer>(
                 let found = scan(std::slice::from_ref(&path), &mut |_, _| {});
                 if std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
                     links.add(&mut watcher, std::slice::from_ref(&path), notes);
+                } else if let Some(w) = watcher.as_mut() {
+                    // Watched already when its parent's watch is recursive; not when the
+                    // parent is watched alone, around a folder that cannot be read.
+                    let _ = watch_tree(w, &path);
                 }
                 links.add(&mut watcher, &found.linked_folders, notes);
                 for t in found.transcripts {

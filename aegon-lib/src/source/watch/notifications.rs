@@ -27,7 +27,7 @@ pub fn watch_changes<'a>(
 }
 
 /// Like [`watch_changes`], sending the changes to `tx` (so that more watchers can share one
-/// receiver).
+/// receiver). A recursive watch leaves out the folders that cannot be read ([`watch_tree`]).
 pub fn watch_changes_into<'a>(
     tx: mpsc::Sender<Notification>,
     dirs: impl IntoIterator<Item = &'a Path>,
@@ -43,9 +43,56 @@ pub fn watch_changes_into<'a>(
     let config = Config::default().with_follow_symlinks(false);
     let mut watcher = notify::RecommendedWatcher::new(handler, config)?;
     for dir in dirs {
-        watcher.watch(dir, mode)?;
+        match mode {
+            RecursiveMode::Recursive => watch_tree(&mut watcher, dir)?,
+            RecursiveMode::NonRecursive => watcher.watch(dir, mode)?,
+        }
     }
     Ok(watcher)
+}
+
+/// Asks `watcher` about the tree at `dir`, recursively. Where a folder in it cannot be watched
+/// because it cannot be read (inotify refuses it, and notify then refuses the whole tree) or
+/// has just gone, the rest of the tree is still watched: each folder on the way to it alone,
+/// each other subtree recursively, the folder itself left out (aegon's folder walk reports an
+/// unreadable folder once; the rescan reads what it can). Links to folders are not followed
+/// here (aegon watches them by their real paths). Errors: `dir` itself cannot be watched, or
+/// a folder in it fails for another reason (too many watches: notifications are no use then).
+pub fn watch_tree(watcher: &mut impl Watcher, dir: &Path) -> notify::Result<()> {
+    let Err(e) = watcher.watch(dir, RecursiveMode::Recursive) else {
+        return Ok(());
+    };
+    if !can_be_left_out(&e) {
+        return Err(e);
+    }
+    // Watched alone (new folders in it are then not watched by notify: `aegon watch` asks
+    // about each new folder itself).
+    watcher.watch(dir, RecursiveMode::NonRecursive)?;
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(());
+    };
+    for entry in entries.flatten() {
+        if entry.file_type().is_ok_and(|t| t.is_dir()) {
+            match watch_tree(watcher, &entry.path()) {
+                Err(e) if !can_be_left_out(&e) => return Err(e),
+                _ => {}
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether a folder whose watch failed with `e` is left out, the rest of its tree still
+/// watched: it cannot be read, or it is gone.
+fn can_be_left_out(e: &notify::Error) -> bool {
+    match &e.kind {
+        notify::ErrorKind::Io(io) => matches!(
+            io.kind(),
+            std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::NotFound
+        ),
+        notify::ErrorKind::PathNotFound => true,
+        _ => false,
+    }
 }
 
 /// A watcher on each of `dirs` alone (not their trees) that only wakes the receiver of `tx`:
