@@ -3,12 +3,12 @@
 //! Most bytes of a transcript line sit in members aegon never reads (`toolUseResult` alone holds
 //! a quarter of them: whole files, patches, command output). [`for_each_member`] walks the top
 //! level of an object and lends each member's key and value span, skipping over values without
-//! decoding them. A string is searched a word at a time for its closing quote (one after an odd
-//! run of backslashes is escaped); a longer string, and a skipped object or array, are read 64
-//! bytes at a time as SIMD bit masks of quotes, backslashes and brackets, as simdjson finds a
-//! document's structure: escaped bytes follow from the runs of backslashes, the bytes inside
-//! strings from the unescaped quotes, and nesting is counted on the brackets outside strings,
-//! without a loop over the bytes. The caller parses only the values it wants (with serde, from
+//! decoding them. A string is read 16 bytes at a time as SIMD bit masks of its quotes and
+//! backslashes, and a skipped object or array 64 bytes at a time as bit masks of quotes,
+//! backslashes and brackets, as simdjson finds a document's structure: escaped bytes follow
+//! from the runs of backslashes (a quote after an odd run is escaped), the bytes inside strings
+//! from the unescaped quotes, and nesting is counted on the brackets outside strings, without a
+//! loop over the bytes. The caller parses only the values it wants (with serde, from
 //! the lent slice).
 //!
 //! Lenient by design: a skipped value is checked for balanced strings and brackets, not for
@@ -212,65 +212,67 @@ fn skip_ws(b: &[u8], mut i: usize) -> usize {
 
 /// `b[i]` is `"`: returns the offset just past the closing quote.
 ///
-/// A quote preceded by an odd run of backslashes is escaped, any other ends the string. Most
-/// strings (keys, ids, short values) end within a few words, searched 8 bytes at a time in a
-/// register; a longer one (file contents, command output, with `\n` and `\"` on every line)
-/// is read 64 bytes at a time as bit masks of its quotes and backslashes ([`Blocks`]), so
-/// neither escapes nor escaped quotes interrupt the search.
+/// A quote preceded by an odd run of backslashes is escaped, any other ends the string. The
+/// string is read 16 bytes at a time as SIMD bit masks of its quotes and backslashes
+/// ([`string_masks`]): most strings (keys, ids, timestamps) end in the first 16 bytes, at a
+/// quote with no backslash before it; a longer one (file contents, command output, with `\n`
+/// and `\"` on every line) goes on 16 bytes at a time, its escaped bytes found from the runs
+/// of backslashes ([`escaped16`]), so neither escapes nor escaped quotes interrupt the search.
+/// The last bytes of a line, fewer than 16, are read one at a time (a load never reads past
+/// the slice).
 fn skip_string(b: &[u8], i: usize) -> Result<usize, ScanError> {
-    let start = i + 1;
-    if let Some(q) = find_quote(b, start) {
-        let backslashes = b[start..q]
-            .iter()
-            .rev()
-            .take_while(|&&c| c == b'\\')
-            .count();
-        if backslashes % 2 == 0 {
-            return Ok(q + 1);
-        }
-    } else if start.saturating_add(SWAR_BYTES) >= b.len() {
-        return Err(ScanError::eof(b.len(), "unterminated string"));
-    }
-    // No quote in the window, or an escaped one: read the string from its start by masks.
-    let mut blocks = Blocks::new(b, start);
-    while let Some(m) = blocks.next_masks() {
-        let ends = m.quote & !blocks.escaped(m.backslash);
+    let mut at = i + 1;
+    // 1 when the byte at `at` is escaped (the chunk before ended in an odd run of backslashes).
+    let mut carry = 0u32;
+    while let Some(chunk) = b.get(at..).and_then(<[u8]>::first_chunk::<16>) {
+        let (quote, backslash) = string_masks(chunk);
+        let ends = if backslash | carry == 0 {
+            quote
+        } else {
+            quote & !escaped16(backslash, &mut carry)
+        };
         if ends != 0 {
-            return Ok(blocks.at + ends.trailing_zeros() as usize + 1);
+            return Ok(at + ends.trailing_zeros() as usize + 1);
         }
-        blocks.advance();
+        at += 16;
+    }
+    let mut j = at + carry as usize;
+    while let Some(&c) = b.get(j) {
+        match c {
+            b'\\' => j += 2,
+            b'"' => return Ok(j + 1),
+            _ => j += 1,
+        }
     }
     Err(ScanError::eof(b.len(), "unterminated string"))
 }
 
-/// Bytes searched 8 at a time in a register before a string is read by masks: most strings
-/// (keys, ids, short values) end within them.
-const SWAR_BYTES: usize = 64;
-
-const ONES: u64 = 0x0101_0101_0101_0101;
-const HIGHS: u64 = 0x8080_8080_8080_8080;
-const QUOTES: u64 = ONES * b'"' as u64;
-
-/// Offset of the first `"` in the [`SWAR_BYTES`] bytes from `from`.
+/// The quotes and the backslashes of 16 bytes, as bits (bit `k` for byte `k`).
 #[inline]
-fn find_quote(b: &[u8], from: usize) -> Option<usize> {
-    let mut j = from;
-    let swar_end = from.saturating_add(SWAR_BYTES).min(b.len());
-    while j + 8 <= swar_end {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(&b[j..j + 8]);
-        let v = u64::from_le_bytes(word) ^ QUOTES;
-        // Bytes equal to the needle become zero; the lowest flagged byte is exact.
-        let hits = v.wrapping_sub(ONES) & !v & HIGHS;
-        if hits != 0 {
-            return Some(j + (hits.trailing_zeros() / 8) as usize);
-        }
-        j += 8;
-    }
-    b.get(j..swar_end)?
-        .iter()
-        .position(|&c| c == b'"')
-        .map(|k| j + k)
+fn string_masks(chunk: &[u8; 16]) -> (u32, u32) {
+    let v = u8x16::new(*chunk);
+    let bits = |x: u8x16| u32::from(x.move_mask() as u16);
+    (
+        bits(v.cmp_eq(u8x16::splat(b'"'))),
+        bits(v.cmp_eq(u8x16::splat(b'\\'))),
+    )
+}
+
+/// The escaped bytes of 16 whose backslashes are `backslash` (a byte after an odd run of
+/// backslashes), as [`Blocks::escaped`] finds them in 64: `carry` is 1 when the first byte is
+/// escaped (the chunk before ended in an odd run), and becomes 1 when this chunk so ends.
+#[inline]
+fn escaped16(backslash: u32, carry: &mut u32) -> u32 {
+    const EVEN: u32 = 0x5555;
+    let backslash = backslash & !*carry;
+    let follows_escape = (backslash << 1) | *carry;
+    let odd_starts = backslash & !EVEN & !follows_escape;
+    // A run starting at an odd bit carries past its end; one reaching bit 15 carries into bit
+    // 16, the next chunk's first byte.
+    let even_starts = odd_starts + backslash;
+    *carry = (even_starts >> 16) & 1;
+    let invert = even_starts << 1;
+    (EVEN ^ invert) & follows_escape & 0xffff
 }
 
 /// Bit masks of 64 bytes of a line: bit `k` stands for byte `k` of the block.
@@ -524,21 +526,49 @@ mod tests {
     }
 
     #[test]
-    fn quote_search_agrees_with_memchr_within_its_window() {
-        for len in 0..80 {
-            for at in 0..len {
-                let mut b = vec![b'x'; len];
-                b[at] = b'"';
-                // `#` is `"` ^ 1: a search flagging more than the exact byte would stop there.
-                if at > 0 {
-                    b[at - 1] = b'#';
-                }
-                for from in 0..=at {
-                    let want = (at - from < SWAR_BYTES).then_some(at);
-                    assert_eq!(find_quote(&b, from), want, "len {len} at {at} from {from}");
-                }
+    fn string_masks_are_exactly_quotes_and_backslashes() {
+        for byte in 0..=255u8 {
+            let want = (u32::from(byte == b'"'), u32::from(byte == b'\\'));
+            for k in 0..16 {
+                let mut chunk = [b'a'; 16];
+                chunk[k] = byte;
+                assert_eq!(
+                    string_masks(&chunk),
+                    (want.0 << k, want.1 << k),
+                    "byte {byte:#04x} at {k}"
+                );
             }
-            assert_eq!(find_quote(&vec![b'x'; len], 0), None);
+        }
+    }
+
+    /// Every placement of backslashes in 16 bytes, with and without an escape carried in: the
+    /// escaped bytes and the carry out agree with a walk that takes a backslash and the byte
+    /// after it as a pair.
+    #[test]
+    fn escaped16_agrees_with_a_byte_by_byte_reading_for_every_mask() {
+        for backslash in 0..=0xffffu32 {
+            for carry_in in 0..2u32 {
+                let (mut want, mut k) = (0u32, carry_in);
+                if carry_in == 1 {
+                    want |= 1;
+                }
+                while k < 16 {
+                    if backslash >> k & 1 == 1 {
+                        want |= 2 << k;
+                        k += 2;
+                    } else {
+                        k += 1;
+                    }
+                }
+                let mut carry = carry_in;
+                let got = escaped16(backslash, &mut carry);
+                assert_eq!(got, want & 0xffff, "{backslash:#06x} carry {carry_in}");
+                assert_eq!(
+                    carry,
+                    u32::from(k == 17),
+                    "{backslash:#06x} carry {carry_in}"
+                );
+            }
         }
     }
 
@@ -608,6 +638,53 @@ mod tests {
                 b.extend(std::iter::repeat_n(b'\\', run));
                 b.extend_from_slice(b"\"tail\"");
                 assert_eq!(skip_string(&b, 0).ok(), reference_string_end(&b, 0));
+            }
+        }
+    }
+
+    /// Escapes and runs of backslashes at every offset around the 16-byte chunks, in a string
+    /// that starts at several offsets of its line, and the line cut short at every length
+    /// (in the middle of an escape too): the chunks, the carry between them and the last bytes
+    /// read one at a time agree with the byte-by-byte reading.
+    #[test]
+    fn string_end_agrees_at_every_offset_and_every_cut() {
+        let bodies: [&[u8]; 9] = [
+            b"\\\"",
+            b"\\\\",
+            b"\\n",
+            b"\\\\\\\"",
+            b"\\\\\\\\",
+            b"\\",
+            b"\"",
+            b"\\\\\"",
+            b"\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\",
+        ];
+        for prefix in [&b""[..], b"{", b"{\"key\":"] {
+            for lead in 0..40 {
+                for body in bodies {
+                    for trail in [0, 1, 15, 16, 17] {
+                        let mut b = prefix.to_vec();
+                        b.push(b'"');
+                        b.extend(std::iter::repeat_n(b'a', lead));
+                        b.extend_from_slice(body);
+                        b.extend(std::iter::repeat_n(b'b', trail));
+                        b.extend_from_slice(b"\"}");
+                        let i = prefix.len();
+                        for cut in i + 1..=b.len() {
+                            let line = &b[..cut];
+                            let got = skip_string(line, i);
+                            assert_eq!(
+                                got.as_ref().ok().copied(),
+                                reference_string_end(line, i),
+                                "{:?}",
+                                String::from_utf8_lossy(line)
+                            );
+                            if let Err(e) = got {
+                                assert_eq!((e.offset, e.eof), (cut, true));
+                            }
+                        }
+                    }
+                }
             }
         }
     }
