@@ -4,12 +4,12 @@
 //! a quarter of them: whole files, patches, command output). [`for_each_member`] walks the top
 //! level of an object and lends each member's key and value span, skipping over values without
 //! decoding them. A string is read 16 bytes at a time as SIMD bit masks of its quotes and
-//! backslashes, and a skipped object or array 64 bytes at a time as bit masks of quotes,
-//! backslashes and brackets, as simdjson finds a document's structure: escaped bytes follow
-//! from the runs of backslashes (a quote after an odd run is escaped), the bytes inside strings
-//! from the unescaped quotes, and nesting is counted on the brackets outside strings, without a
-//! loop over the bytes. The caller parses only the values it wants (with serde, from
-//! the lent slice).
+//! backslashes (the `wide` crate): the first chunk settles most strings (keys, ids,
+//! timestamps), and in longer ones the escaped bytes follow from the runs of backslashes by
+//! simdjson's arithmetic (a quote after an odd run is escaped), without a loop over the bytes.
+//! A skipped object or array is walked by its structure: the next quote or bracket is found by
+//! a 16-byte mask, each string passed over as above, nesting counted on the brackets between
+//! them. The caller parses only the values it wants (with serde, from the lent slice).
 //!
 //! Lenient by design: a skipped value is checked for balanced strings and brackets, not for
 //! being valid JSON in every detail (`tru` in an ignored member is not noticed). A truncated
