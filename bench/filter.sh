@@ -131,6 +131,27 @@
 # Pipe: `strace -c` counts the same syscalls from a pipe as from the file (433 vs 429 reads of
 # 256 KiB, 441 vs 444 writes) and aegon's user+sys time is the same; the gap is cat's CPU and
 # scheduling on a loaded 2-core machine, not work aegon does.
+# Scanner, cheaper strings and skips (scan branch, 2026-11-30, issue 14; callgrind, `--ndjson`,
+# corpus once without repeated lines, 12.25 MB; "before" is main a436689, "after" this build;
+# exclusive Ir summed over the inlined copies):
+#   function                                   before   after
+#   skip_string + Blocks::next_masks + skip_value  48.7M   26.6M   (all inlined in skip_value now)
+#   scan.rs code inlined into parse_members         5.2M    6.5M   (skip_string for keys now inline)
+#   parse_record, inclusive                       100.2M   81.9M
+#   validate::string_end                            5.6M    5.6M   (unchanged)
+#   whole process                                 161.5M  143.1M   (-11.4%)
+# A string is read 16 bytes at a time by two SSE2 compares (quote, backslash) and a movemask
+# each: most end in the first chunk at a quote with no backslash before it; escapes in longer
+# ones by simdjson's run arithmetic on 16 bits (no backward backslash count, no SWAR window
+# then a restart by masks). A skipped object or array is walked by its structure: the next
+# quote or bracket found by one 16-byte mask, strings passed over by skip_string, instead of
+# four compares per 16 bytes and a prefix xor for every 64-byte block (3.1 of the 3.9 MB in
+# skipped toolUseResult/data/attachment/snapshot values are in strings of 64+ bytes). Numbers
+# and literals end at a table lookup. Not done, next to measure: 64-byte quote/backslash masks
+# for strings past their first 64 bytes (about a third fewer Ir per long-string byte, by
+# estimate), fusing skip_ws with the `:`/`,` check that follows it (~3.8M on that line, most
+# calls see no whitespace), AVX2 (the `wide` crate picks SSE2 at compile time; runtime
+# dispatch would need `core::arch` loads, which are `unsafe`).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"

@@ -3,13 +3,13 @@
 //! Most bytes of a transcript line sit in members aegon never reads (`toolUseResult` alone holds
 //! a quarter of them: whole files, patches, command output). [`for_each_member`] walks the top
 //! level of an object and lends each member's key and value span, skipping over values without
-//! decoding them. A string is searched a word at a time for its closing quote (one after an odd
-//! run of backslashes is escaped); a longer string, and a skipped object or array, are read 64
-//! bytes at a time as SIMD bit masks of quotes, backslashes and brackets, as simdjson finds a
-//! document's structure: escaped bytes follow from the runs of backslashes, the bytes inside
-//! strings from the unescaped quotes, and nesting is counted on the brackets outside strings,
-//! without a loop over the bytes. The caller parses only the values it wants (with serde, from
-//! the lent slice).
+//! decoding them. A string is read 16 bytes at a time as SIMD bit masks of its quotes and
+//! backslashes (the `wide` crate): the first chunk settles most strings (keys, ids,
+//! timestamps), and in longer ones the escaped bytes follow from the runs of backslashes by
+//! simdjson's arithmetic (a quote after an odd run is escaped), without a loop over the bytes.
+//! A skipped object or array is walked by its structure: the next quote or bracket is found by
+//! a 16-byte mask, each string passed over as above, nesting counted on the brackets between
+//! them. The caller parses only the values it wants (with serde, from the lent slice).
 //!
 //! Lenient by design: a skipped value is checked for balanced strings and brackets, not for
 //! being valid JSON in every detail (`tru` in an ignored member is not noticed). A truncated
@@ -212,241 +212,127 @@ fn skip_ws(b: &[u8], mut i: usize) -> usize {
 
 /// `b[i]` is `"`: returns the offset just past the closing quote.
 ///
-/// A quote preceded by an odd run of backslashes is escaped, any other ends the string. Most
-/// strings (keys, ids, short values) end within a few words, searched 8 bytes at a time in a
-/// register; a longer one (file contents, command output, with `\n` and `\"` on every line)
-/// is read 64 bytes at a time as bit masks of its quotes and backslashes ([`Blocks`]), so
-/// neither escapes nor escaped quotes interrupt the search.
+/// A quote preceded by an odd run of backslashes is escaped, any other ends the string. The
+/// string is read 16 bytes at a time as SIMD bit masks of its quotes and backslashes
+/// ([`string_masks`]): most strings (keys, ids, timestamps) end in the first 16 bytes, at a
+/// quote with no backslash before it; a longer one (file contents, command output, with `\n`
+/// and `\"` on every line) goes on 16 bytes at a time, its escaped bytes found from the runs
+/// of backslashes ([`escaped16`]), so neither escapes nor escaped quotes interrupt the search.
+/// The last bytes of a line, fewer than 16, are read one at a time (a load never reads past
+/// the slice).
 fn skip_string(b: &[u8], i: usize) -> Result<usize, ScanError> {
-    let start = i + 1;
-    if let Some(q) = find_quote(b, start) {
-        let backslashes = b[start..q]
-            .iter()
-            .rev()
-            .take_while(|&&c| c == b'\\')
-            .count();
-        if backslashes % 2 == 0 {
-            return Ok(q + 1);
-        }
-    } else if start.saturating_add(SWAR_BYTES) >= b.len() {
-        return Err(ScanError::eof(b.len(), "unterminated string"));
-    }
-    // No quote in the window, or an escaped one: read the string from its start by masks.
-    let mut blocks = Blocks::new(b, start);
-    while let Some(m) = blocks.next_masks() {
-        let ends = m.quote & !blocks.escaped(m.backslash);
+    let mut at = i + 1;
+    // 1 when the byte at `at` is escaped (the chunk before ended in an odd run of backslashes).
+    let mut carry = 0u32;
+    while let Some(chunk) = b.get(at..).and_then(<[u8]>::first_chunk::<16>) {
+        let (quote, backslash) = string_masks(chunk);
+        let ends = if backslash | carry == 0 {
+            quote
+        } else {
+            quote & !escaped16(backslash, &mut carry)
+        };
         if ends != 0 {
-            return Ok(blocks.at + ends.trailing_zeros() as usize + 1);
+            return Ok(at + ends.trailing_zeros() as usize + 1);
         }
-        blocks.advance();
+        at += 16;
+    }
+    let mut j = at + carry as usize;
+    while let Some(&c) = b.get(j) {
+        match c {
+            b'\\' => j += 2,
+            b'"' => return Ok(j + 1),
+            _ => j += 1,
+        }
     }
     Err(ScanError::eof(b.len(), "unterminated string"))
 }
 
-/// Bytes searched 8 at a time in a register before a string is read by masks: most strings
-/// (keys, ids, short values) end within them.
-const SWAR_BYTES: usize = 64;
-
-const ONES: u64 = 0x0101_0101_0101_0101;
-const HIGHS: u64 = 0x8080_8080_8080_8080;
-const QUOTES: u64 = ONES * b'"' as u64;
-
-/// Offset of the first `"` in the [`SWAR_BYTES`] bytes from `from`.
+/// The quotes and the backslashes of 16 bytes, as bits (bit `k` for byte `k`).
 #[inline]
-fn find_quote(b: &[u8], from: usize) -> Option<usize> {
-    let mut j = from;
-    let swar_end = from.saturating_add(SWAR_BYTES).min(b.len());
-    while j + 8 <= swar_end {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(&b[j..j + 8]);
-        let v = u64::from_le_bytes(word) ^ QUOTES;
-        // Bytes equal to the needle become zero; the lowest flagged byte is exact.
-        let hits = v.wrapping_sub(ONES) & !v & HIGHS;
-        if hits != 0 {
-            return Some(j + (hits.trailing_zeros() / 8) as usize);
-        }
-        j += 8;
-    }
-    b.get(j..swar_end)?
-        .iter()
-        .position(|&c| c == b'"')
-        .map(|k| j + k)
+fn string_masks(chunk: &[u8; 16]) -> (u32, u32) {
+    let v = u8x16::new(*chunk);
+    let bits = |x: u8x16| u32::from(x.move_mask() as u16);
+    (
+        bits(v.cmp_eq(u8x16::splat(b'"'))),
+        bits(v.cmp_eq(u8x16::splat(b'\\'))),
+    )
 }
 
-/// Bit masks of 64 bytes of a line: bit `k` stands for byte `k` of the block.
-#[derive(Clone, Copy)]
-struct Masks {
-    quote: u64,
-    backslash: u64,
-    /// `{` and `[`.
-    open: u64,
-    /// `}` and `]`.
-    close: u64,
-}
-
-/// A line read 64 bytes at a time from an offset, as bit masks compared 16 bytes at a time
-/// with SIMD (the `wide` crate: SSE2 on x86-64, NEON on AArch64, plain arrays elsewhere), the
-/// way simdjson finds a document's structure: which bytes are escaped follows from the runs of
-/// backslashes, which are inside strings from the unescaped quotes before them.
-struct Blocks<'a> {
-    b: &'a [u8],
-    /// Offset of the current block's first byte.
-    at: usize,
-    /// 1 when the current block's first byte is escaped (the previous block ended in an odd
-    /// run of backslashes).
-    escape_carry: u64,
-    /// All ones when the current block begins inside a string.
-    string_carry: u64,
-}
-
-const EVEN_BITS: u64 = 0x5555_5555_5555_5555;
-
-impl<'a> Blocks<'a> {
-    fn new(b: &'a [u8], at: usize) -> Blocks<'a> {
-        Blocks {
-            b,
-            at,
-            escape_carry: 0,
-            string_carry: 0,
-        }
-    }
-
-    /// The masks of the block at `self.at` (bytes past the line's end read as spaces), or
-    /// `None` past the end.
-    #[inline]
-    fn next_masks(&self) -> Option<Masks> {
-        let rest = self.b.get(self.at..).filter(|r| !r.is_empty())?;
-        if let Some(Ok(block)) = rest.get(..64).map(<&[u8; 64]>::try_from) {
-            return Some(masks(block));
-        }
-        let mut padded = [b' '; 64];
-        let n = rest.len().min(64);
-        padded[..n].copy_from_slice(&rest[..n]);
-        Some(masks(&padded))
-    }
-
-    fn advance(&mut self) {
-        self.at += 64;
-    }
-
-    /// The escaped bytes of the block whose backslashes are `backslash` (a byte after an odd
-    /// run of backslashes), carrying a run that ends the block into the next one.
-    #[inline]
-    fn escaped(&mut self, backslash: u64) -> u64 {
-        if backslash == 0 && self.escape_carry == 0 {
-            return 0;
-        }
-        let carry = self.escape_carry;
-        let backslash = backslash & !carry;
-        let follows_escape = (backslash << 1) | carry;
-        let odd_starts = backslash & !EVEN_BITS & !follows_escape;
-        let (even_starts, overflow) = odd_starts.overflowing_add(backslash);
-        self.escape_carry = u64::from(overflow);
-        let invert = even_starts << 1;
-        (EVEN_BITS ^ invert) & follows_escape
-    }
-
-    /// The bytes inside strings (from an opening quote up to, not including, its closing
-    /// quote), given the block's unescaped quotes; carried into the next block.
-    #[inline]
-    fn in_string(&mut self, quotes: u64) -> u64 {
-        let mut x = quotes;
-        x ^= x << 1;
-        x ^= x << 2;
-        x ^= x << 4;
-        x ^= x << 8;
-        x ^= x << 16;
-        x ^= x << 32;
-        let inside = x ^ self.string_carry;
-        self.string_carry = ((inside as i64) >> 63) as u64;
-        inside
-    }
-}
-
-/// The masks of one 64-byte block.
+/// The escaped bytes of 16 whose backslashes are `backslash` (a byte after an odd run of
+/// backslashes), by simdjson's arithmetic, without a loop over the runs: adding the starts of
+/// the runs that begin on an odd bit to the backslashes carries each such run off its end,
+/// and the parity of where a run ends, against the even bits, says whether the byte after it
+/// is escaped. `carry` is 1 when the first byte is escaped (the chunk before ended in an odd
+/// run), and becomes 1 when this chunk so ends.
 #[inline]
-fn masks(block: &[u8; 64]) -> Masks {
-    let quote = u8x16::splat(b'"');
-    let backslash = u8x16::splat(b'\\');
-    let lower = u8x16::splat(0x20);
-    // `[` | 0x20 is `{`, `]` | 0x20 is `}`; no other byte becomes either.
-    let open = u8x16::splat(b'{');
-    let close = u8x16::splat(b'}');
-    let mut m = Masks {
-        quote: 0,
-        backslash: 0,
-        open: 0,
-        close: 0,
-    };
-    for (k, chunk) in block.chunks_exact(16).enumerate() {
-        let v = u8x16::new(<[u8; 16]>::try_from(chunk).unwrap_or([b' '; 16]));
-        let shift = 16 * k;
-        let bits = |x: u8x16| u64::from(x.move_mask() as u16) << shift;
-        m.quote |= bits(v.cmp_eq(quote));
-        m.backslash |= bits(v.cmp_eq(backslash));
-        let folded = v | lower;
-        m.open |= bits(folded.cmp_eq(open));
-        m.close |= bits(folded.cmp_eq(close));
-    }
-    m
+fn escaped16(backslash: u32, carry: &mut u32) -> u32 {
+    const EVEN: u32 = 0x5555;
+    let backslash = backslash & !*carry;
+    let follows_escape = (backslash << 1) | *carry;
+    let odd_starts = backslash & !EVEN & !follows_escape;
+    // A run starting at an odd bit carries past its end; one reaching bit 15 carries into bit
+    // 16, the next chunk's first byte.
+    let even_starts = odd_starts + backslash;
+    *carry = (even_starts >> 16) & 1;
+    let invert = even_starts << 1;
+    (EVEN ^ invert) & follows_escape & 0xffff
 }
 
-/// `b[i]` is `{` or `[`: the offset just past the bracket that closes it, found by masks.
-/// `None` when a backslash stands outside a string (not JSON): the masks would read it as an
-/// escape where [`skip_container_bytewise`] passes over it, so that reading decides.
-fn skip_container(b: &[u8], i: usize) -> Option<Result<usize, ScanError>> {
-    let mut blocks = Blocks::new(b, i);
+/// `b[i]` is `{` or `[`: the offset just past the bracket that closes it.
+///
+/// Only the structure is visited: the next quote or bracket is found 16 bytes at a time by a
+/// SIMD bit mask ([`structure_mask`]; fewer than 16 bytes at the line's end one at a time); a
+/// quote starts a string, passed over by [`skip_string`] (most bytes of a skipped value sit in
+/// its strings: file contents, patches, command output), a bracket opens or closes a level.
+/// Any other byte outside strings (a backslash too, which is not JSON) is passed over.
+fn skip_container(b: &[u8], i: usize) -> Result<usize, ScanError> {
     let mut depth = 0usize;
-    while let Some(m) = blocks.next_masks() {
-        let quotes = m.quote & !blocks.escaped(m.backslash);
-        let inside = blocks.in_string(quotes);
-        if m.backslash & !inside != 0 {
-            return None;
-        }
-        let mut brackets = (m.open | m.close) & !inside;
-        while brackets != 0 {
-            let k = brackets.trailing_zeros();
-            if m.open >> k & 1 == 1 {
-                depth += 1;
-            } else {
-                depth -= 1;
-                if depth == 0 {
-                    return Some(Ok(blocks.at + k as usize + 1));
-                }
-            }
-            brackets &= brackets - 1;
-        }
-        blocks.advance();
-    }
-    Some(Err(if blocks.string_carry != 0 {
-        ScanError::eof(b.len(), "unterminated string")
-    } else {
-        ScanError::eof(b.len(), "unterminated object or array")
-    }))
-}
-
-/// [`skip_container`] a byte at a time outside strings.
-fn skip_container_bytewise(b: &[u8], i: usize) -> Result<usize, ScanError> {
-    let mut depth = 0usize;
-    let mut j = i;
-    while let Some(&c) = b.get(j) {
-        match c {
-            b'"' => {
-                j = skip_string(b, j)?;
+    let mut at = i;
+    loop {
+        let k = if let Some(chunk) = b.get(at..).and_then(<[u8]>::first_chunk::<16>) {
+            let hits = structure_mask(chunk);
+            if hits == 0 {
+                at += 16;
                 continue;
             }
-            b'{' | b'[' => depth += 1,
-            b'}' | b']' => {
+            at + hits.trailing_zeros() as usize
+        } else {
+            let rest = b.get(at..).unwrap_or_default();
+            match rest
+                .iter()
+                .position(|c| matches!(c, b'"' | b'{' | b'[' | b'}' | b']'))
+            {
+                Some(k) => at + k,
+                None => return Err(ScanError::eof(b.len(), "unterminated object or array")),
+            }
+        };
+        match b.get(k) {
+            Some(b'"') => at = skip_string(b, k)?,
+            Some(b'{' | b'[') => {
+                depth += 1;
+                at = k + 1;
+            }
+            _ => {
                 depth -= 1;
                 if depth == 0 {
-                    return Ok(j + 1);
+                    return Ok(k + 1);
                 }
+                at = k + 1;
             }
-            _ => {}
         }
-        j += 1;
     }
-    Err(ScanError::eof(b.len(), "unterminated object or array"))
+}
+
+/// The quotes and brackets of 16 bytes, as bits (bit `k` for byte `k`).
+#[inline]
+fn structure_mask(chunk: &[u8; 16]) -> u32 {
+    let v = u8x16::new(*chunk);
+    // `[` | 0x20 is `{`, `]` | 0x20 is `}`; no other byte becomes either.
+    let folded = v | u8x16::splat(0x20);
+    let hits = v.cmp_eq(u8x16::splat(b'"'))
+        | folded.cmp_eq(u8x16::splat(b'{'))
+        | folded.cmp_eq(u8x16::splat(b'}'));
+    u32::from(hits.move_mask() as u16)
 }
 
 /// Returns the offset just past the value starting at `b[i]`.
@@ -454,21 +340,33 @@ fn skip_value(b: &[u8], i: usize) -> Result<usize, ScanError> {
     match b.get(i) {
         None => Err(ScanError::eof(i, "expected a value")),
         Some(b'"') => skip_string(b, i),
-        Some(b'{' | b'[') => match skip_container(b, i) {
-            Some(end) => end,
-            None => skip_container_bytewise(b, i),
-        },
+        Some(b'{' | b'[') => skip_container(b, i),
         Some(b'}' | b']' | b',' | b':') => Err(ScanError::at(i, "expected a value")),
         Some(_) => {
             let mut j = i;
-            while j < b.len() && !matches!(b[j], b',' | b'}' | b']' | b' ' | b'\t' | b'\r' | b'\n')
-            {
+            while let Some(&c) = b.get(j) {
+                if ENDS_TOKEN[usize::from(c)] {
+                    break;
+                }
                 j += 1;
             }
             Ok(j)
         }
     }
 }
+
+/// The bytes that end a number or a literal (`true`, `null`): what may follow a value.
+const ENDS_TOKEN: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b',' as usize] = true;
+    t[b'}' as usize] = true;
+    t[b']' as usize] = true;
+    t[b' ' as usize] = true;
+    t[b'\t' as usize] = true;
+    t[b'\r' as usize] = true;
+    t[b'\n' as usize] = true;
+    t
+};
 
 /// The text of a JSON string value without its quotes, when it has no escapes; `None` for a
 /// string with escapes or a value that is not a string.
@@ -524,21 +422,49 @@ mod tests {
     }
 
     #[test]
-    fn quote_search_agrees_with_memchr_within_its_window() {
-        for len in 0..80 {
-            for at in 0..len {
-                let mut b = vec![b'x'; len];
-                b[at] = b'"';
-                // `#` is `"` ^ 1: a search flagging more than the exact byte would stop there.
-                if at > 0 {
-                    b[at - 1] = b'#';
-                }
-                for from in 0..=at {
-                    let want = (at - from < SWAR_BYTES).then_some(at);
-                    assert_eq!(find_quote(&b, from), want, "len {len} at {at} from {from}");
-                }
+    fn string_masks_are_exactly_quotes_and_backslashes() {
+        for byte in 0..=255u8 {
+            let want = (u32::from(byte == b'"'), u32::from(byte == b'\\'));
+            for k in 0..16 {
+                let mut chunk = [b'a'; 16];
+                chunk[k] = byte;
+                assert_eq!(
+                    string_masks(&chunk),
+                    (want.0 << k, want.1 << k),
+                    "byte {byte:#04x} at {k}"
+                );
             }
-            assert_eq!(find_quote(&vec![b'x'; len], 0), None);
+        }
+    }
+
+    /// Every placement of backslashes in 16 bytes, with and without an escape carried in: the
+    /// escaped bytes and the carry out agree with a walk that takes a backslash and the byte
+    /// after it as a pair.
+    #[test]
+    fn escaped16_agrees_with_a_byte_by_byte_reading_for_every_mask() {
+        for backslash in 0..=0xffffu32 {
+            for carry_in in 0..2u32 {
+                let (mut want, mut k) = (0u32, carry_in);
+                if carry_in == 1 {
+                    want |= 1;
+                }
+                while k < 16 {
+                    if backslash >> k & 1 == 1 {
+                        want |= 2 << k;
+                        k += 2;
+                    } else {
+                        k += 1;
+                    }
+                }
+                let mut carry = carry_in;
+                let got = escaped16(backslash, &mut carry);
+                assert_eq!(got, want & 0xffff, "{backslash:#06x} carry {carry_in}");
+                assert_eq!(
+                    carry,
+                    u32::from(k == 17),
+                    "{backslash:#06x} carry {carry_in}"
+                );
+            }
         }
     }
 
@@ -612,6 +538,53 @@ mod tests {
         }
     }
 
+    /// Escapes and runs of backslashes at every offset around the 16-byte chunks, in a string
+    /// that starts at several offsets of its line, and the line cut short at every length
+    /// (in the middle of an escape too): the chunks, the carry between them and the last bytes
+    /// read one at a time agree with the byte-by-byte reading.
+    #[test]
+    fn string_end_agrees_at_every_offset_and_every_cut() {
+        let bodies: [&[u8]; 9] = [
+            b"\\\"",
+            b"\\\\",
+            b"\\n",
+            b"\\\\\\\"",
+            b"\\\\\\\\",
+            b"\\",
+            b"\"",
+            b"\\\\\"",
+            b"\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\",
+        ];
+        for prefix in [&b""[..], b"{", b"{\"key\":"] {
+            for lead in 0..40 {
+                for body in bodies {
+                    for trail in [0, 1, 15, 16, 17] {
+                        let mut b = prefix.to_vec();
+                        b.push(b'"');
+                        b.extend(std::iter::repeat_n(b'a', lead));
+                        b.extend_from_slice(body);
+                        b.extend(std::iter::repeat_n(b'b', trail));
+                        b.extend_from_slice(b"\"}");
+                        let i = prefix.len();
+                        for cut in i + 1..=b.len() {
+                            let line = &b[..cut];
+                            let got = skip_string(line, i);
+                            assert_eq!(
+                                got.as_ref().ok().copied(),
+                                reference_string_end(line, i),
+                                "{:?}",
+                                String::from_utf8_lossy(line)
+                            );
+                            if let Err(e) = got {
+                                assert_eq!((e.offset, e.eof), (cut, true));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// The byte-by-byte meaning of a bracketed value's end, to hold the masks to: brackets
     /// counted outside strings, strings read by [`reference_string_end`], anything else passed
     /// over (a backslash outside a string included).
@@ -642,6 +615,38 @@ mod tests {
     }
 
     #[test]
+    fn structure_mask_is_exactly_quotes_and_brackets() {
+        for byte in 0..=255u8 {
+            let want = u32::from(matches!(byte, b'"' | b'{' | b'[' | b'}' | b']'));
+            for k in 0..16 {
+                let mut chunk = [b'a'; 16];
+                chunk[k] = byte;
+                assert_eq!(structure_mask(&chunk), want << k, "byte {byte:#04x} at {k}");
+            }
+        }
+    }
+
+    /// A real-shaped value (keys, nested levels, strings with escaped quotes and brackets, a
+    /// backslash outside strings) at every offset of its line and cut short at every length:
+    /// the 16-byte chunks and the last bytes read one at a time agree with the byte-by-byte
+    /// reading, errors and their offsets too.
+    #[test]
+    fn bracketed_value_end_agrees_at_every_offset_and_every_cut() {
+        let value = br#"{"type":"text","a":[1,{"b":"x\"]}\\"},[],{}],"c":{"d":"{[\"\n"}, "e" : [ "]" ] ,"f":\}"#;
+        for lead in 0..20 {
+            let mut b = vec![b' '; lead];
+            b.extend_from_slice(value);
+            b.extend_from_slice(b",\"g\":1}");
+            for cut in lead + 1..=b.len() {
+                let line = &b[..cut];
+                let want = reference_value_end(line, lead);
+                let got = skip_value(line, lead).map_err(|e| (e.offset, e.message));
+                assert_eq!(got, want, "{:?}", String::from_utf8_lossy(line));
+            }
+        }
+    }
+
+    #[test]
     fn bracketed_value_end_agrees_with_a_byte_by_byte_reading() {
         // `{` ^ 0x20 = `[`, `}` ^ 0x20 = `]`; `;`/`=` and `{`/`}` - 0x20 next to them catch a
         // folded compare that takes more than the four brackets.
@@ -657,6 +662,19 @@ mod tests {
             let want = reference_value_end(&b, 0);
             let got = skip_value(&b, 0).map_err(|e| (e.offset, e.message));
             assert_eq!(got, want, "{:?}", String::from_utf8_lossy(&b));
+        }
+    }
+
+    /// A number or literal ends at the first byte that may follow a value, or at the line's
+    /// end; any other byte (a quote, a colon, a letter, a high byte) is part of it.
+    #[test]
+    fn token_ends_at_the_first_delimiter() {
+        for byte in 0..=255u8 {
+            let line = [b'1', b'2', byte, b'3'];
+            let delimiter = matches!(byte, b',' | b'}' | b']' | b' ' | b'\t' | b'\r' | b'\n');
+            let want = if delimiter { 2 } else { 4 };
+            assert_eq!(skip_value(&line, 0), Ok(want), "byte {byte:#04x}");
+            assert_eq!(skip_value(&line[..3], 1), Ok(if delimiter { 2 } else { 3 }));
         }
     }
 

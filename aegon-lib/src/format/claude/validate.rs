@@ -19,7 +19,7 @@
 //!
 //! Strings, most of the bytes in real values, are read 64 bytes at a time as SIMD bit masks of
 //! their special bytes, quotes, backslashes and control bytes (the `wide` crate, as
-//! [`super::scan`] reads its blocks), and only the special bytes are visited: the first
+//! [`super::scan`] reads strings), and only the special bytes are visited: the first
 //! unescaped quote ends the string, a control byte before it is an error, each escape is checked
 //! at its backslash. The structure between strings (brackets,
 //! commas, colons, numbers, literals) is walked a byte at a time with a stack of open brackets
