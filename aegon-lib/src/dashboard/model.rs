@@ -613,19 +613,20 @@ fn literal_start(raw: &str, need: usize) -> Option<Box<str>> {
         }
         let cut = floor_char_boundary(raw, cap + 1);
         let inner = &raw.as_bytes()[1..cut];
-        // Counts without branches, which the compiler does many bytes at a time: bytes that
-        // start a character, backslashes, and backslashes followed by `u`.
-        let starts = inner.iter().filter(|&&b| (b as i8) >= -0x40).count();
-        let slashes = inner.iter().filter(|&&b| b == b'\\').count();
-        let unicode = match inner.get(1..) {
-            Some(next) if slashes > 0 => inner
-                .iter()
-                .zip(next)
-                .filter(|&(&b, &n)| b == b'\\' && n == b'u')
-                .count(),
-            _ => 0,
+        // ASCII (most text) is checked a word at a time; else the bytes are counted.
+        let starts = if inner.is_ascii() {
+            inner.len()
+        } else {
+            inner.iter().filter(|&&b| (b as i8) >= -0x40).count()
         };
-        let less = slashes + 5 * unicode;
+        let mut less = 0;
+        for at in memchr::memchr_iter(b'\\', inner) {
+            less += if inner.get(at + 1) == Some(&b'u') {
+                6
+            } else {
+                1
+            };
+        }
         if starts.saturating_sub(less) >= need {
             let mut start = String::with_capacity(cut + 1);
             start.push_str(&raw[..cut]);
