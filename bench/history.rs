@@ -68,6 +68,37 @@
 //! has many escapes) or 303 of a result's (966) until it is drawn, and a call's argument up to
 //! 1 KiB (longer ones are written at once); a filter
 //! writes every row's summary once (10,000 rows at most), then searches the kept text.
+//!
+//! Next step (2026-11-30, same corpus and machine, callgrind, whole process, one pass). A
+//! pass's end state is no longer freed in the last round unless `--free` is given: freeing is
+//! not applying events, and `aegon watch` never frees the dashboard (its source thread holds
+//! it until the process ends); both paths leave it out alike (the core's costs 0.63 M, the
+//! dashboard's 2.06 M). "Before" is the previous commit with this bench:
+//!
+//! | | core | dashboard before | dashboard after |
+//! |---|---|---|---|
+//! | instructions (M), state not freed (the default) | 171.24 | 189.63 | 184.81 * |
+//! | ratio core/dashboard | | 0.903 | 0.927 * |
+//! | instructions (M) with `--free` (as measured before) | 171.88 | 191.94 | 186.87 * |
+//! | ratio core/dashboard with `--free` | | 0.896 | 0.920 * |
+//! | peak RSS (of which ~15 MB the transcripts), 3 rounds of 3 passes | 16.9–17.3 MB | 19.4 MB | 19.0 MB |
+//!
+//! \* Measured with the branch-free counting below still in (187.67 M, 189.73 M with
+//! `--free`), less what that counting cost over the memchr count it replaced (callgrind, the
+//! two profiles: 3.30 M more in `literal_start`, 0.44 M less in memchr): not yet measured
+//! whole with it taken out.
+//!
+//! What changed: a tool call's key argument is worked out when its row or step is shown.
+//! An input of 1 KiB or less (the bound a row kept its argument to already) is kept as
+//! written, shared by the row and the steps list, and read when drawn; a longer one (a file
+//! being written) is scanned at once and its argument kept as a literal, decoded when drawn
+//! (key argument 5.45 M before, 1.1 M after, for the 194 inputs over 1 KiB). A result's row
+//! shares its call's id. The maps keyed by session and call ids (steps, pull requests,
+//! series) hash with foldhash instead of SipHash (~1.3 M); a series is looked up twice per
+//! usage event instead of three times. Tried and left out: counting a text's start in
+//! branch-free passes instead of memchr (3.3 M more). What is left (~13.6 M): texts'
+//! starts 2.3 M, pull-request links 1.2 M, the rows written at once, allocations per row,
+//! the binary's lock and wake-up per event.
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -209,9 +240,13 @@ impl Renderer for Feeder {
     }
 }
 
-/// One pass over every file through `path`; returns events applied and a figure of the end
-/// state (sessions) so the work cannot be left out.
-fn pass(path: Path_, files: &[(String, Vec<u8>)], frames: bool) -> (u64, usize) {
+/// The state a pass leaves (the session core's, or the dashboard's), freed or not by the
+/// caller (see `--free`).
+type State = Box<dyn std::any::Any>;
+
+/// One pass over every file through `path`; returns events applied, a figure of the end state
+/// (sessions) so the work cannot be left out, and the state itself.
+fn pass(path: Path_, files: &[(String, Vec<u8>)], frames: bool) -> (u64, usize, State) {
     fn feed<R: Renderer>(files: &[(String, Vec<u8>)], renderer: R) -> Counting<R> {
         let mut pipeline = Pipeline::new(
             Options::default(),
@@ -237,7 +272,8 @@ fn pass(path: Path_, files: &[(String, Vec<u8>)], frames: bool) -> (u64, usize) 
     match path {
         Path_::Core => {
             let done = feed(files, SessionCollector::new(Pricing::built_in()));
-            (done.events, done.inner.sessions().len())
+            let sessions = done.inner.sessions().len();
+            (done.events, sessions, Box::new(done))
         }
         Path_::Dashboard => {
             let mut model = Dashboard::with(Pricing::built_in(), aegon::dashboard::system_clock());
@@ -261,7 +297,12 @@ fn pass(path: Path_, files: &[(String, Vec<u8>)], frames: bool) -> (u64, usize) 
             drop(rx);
             let model = shared.lock();
             assert_eq!(model.events(), done.events, "the dashboard saw every event");
-            (done.events, model.sessions().len())
+            let sessions = model.sessions().len();
+            drop(model);
+            // The feeder's handle goes with the pipeline's renderer; the state stays.
+            let events = done.events;
+            drop(done);
+            (events, sessions, Box::new(shared))
         }
     }
 }
@@ -289,7 +330,7 @@ fn peak_rss_kib() -> Option<u64> {
 fn main() {
     let mut args = std::env::args().skip(1);
     let (mut rounds, mut passes, mut only, mut rss) = (7usize, 5usize, None, false);
-    let mut frames = false;
+    let (mut frames, mut free) = (false, false);
     let mut paths = Vec::new();
     while let Some(arg) = args.next() {
         let mut number = |name: &str| -> usize {
@@ -309,6 +350,7 @@ fn main() {
             }
             "--rss" => rss = true,
             "--frames" => frames = true,
+            "--free" => free = true,
             _ => paths.push(PathBuf::from(arg)),
         }
     }
@@ -346,17 +388,31 @@ fn main() {
     }
     let mut best = vec![Duration::MAX; chosen.len()];
     let mut events = vec![0u64; chosen.len()];
-    for _ in 0..rounds {
+    for round in 0..rounds {
         for (i, &path) in chosen.iter().enumerate() {
             let start = Instant::now();
             let mut seen = 0;
+            let mut states = Vec::with_capacity(passes);
             for _ in 0..passes {
-                let (n, sessions) = pass(path, &files, frames);
+                let (n, sessions, state) = pass(path, &files, frames);
                 std::hint::black_box(sessions);
                 seen += n;
+                if free {
+                    drop(state);
+                } else {
+                    states.push(state);
+                }
             }
             best[i] = best[i].min(start.elapsed());
             events[i] = seen / passes as u64;
+            // Freeing is not applying: the states go after the clock stops, and the last
+            // round's not at all, as a process ends (so a whole-process instruction count
+            // leaves it out for both paths), unless `--free`.
+            if round + 1 < rounds {
+                drop(states);
+            } else {
+                std::mem::forget(states);
+            }
         }
     }
     if rss {

@@ -8,6 +8,12 @@
 //! SIGINT, SIGTERM, SIGHUP and on a panic (which then ends the process, so nothing draws on a
 //! restored screen).
 //!
+//! Ctrl-Z suspends as it does a program in the shell's own line mode (where the terminal turns
+//! it into SIGTSTP; in raw mode it arrives as a key): the terminal is given back (cursor shown,
+//! raw mode off, main screen), the process group is sent SIGTSTP with its default action, so
+//! the shell's job control takes over; on `fg` (SIGCONT) the process goes on where it stopped,
+//! takes the terminal again and draws the whole screen anew ([`suspend`]).
+//!
 //! A fourth thread reads the usage index for the Usage view (`u`), only once the view is
 //! opened: it brings the index up to date with what the watched folders gained, queries it,
 //! and hands the figures to the dashboard ([`Dashboard::set_usage`]); again when the view is
@@ -347,6 +353,10 @@ fn screen_loop(
             IDLE_TICK
         };
         match rx.recv_timeout(timeout) {
+            Ok(Wakeup::Terminal(TermEvent::Key(key))) if is_suspend(&key) => {
+                suspend(terminal)?;
+                dirty = true;
+            }
             Ok(Wakeup::Terminal(TermEvent::Key(key))) => {
                 let Some(key) = map_key(key) else { continue };
                 let model = shared.lock_for_screen();
@@ -394,6 +404,46 @@ fn line_in(bytes: &[u8], offset: u64) -> io::Result<Vec<u8>> {
     let rest = &bytes[start..];
     let end = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
     Ok(rest[..end].to_vec())
+}
+
+/// Ctrl-Z (pressed, not released).
+fn is_suspend(key: &KeyEvent) -> bool {
+    key.kind != KeyEventKind::Release
+        && key.modifiers.contains(KeyModifiers::CONTROL)
+        && matches!(key.code, KeyCode::Char('z' | 'Z'))
+}
+
+/// Ctrl-Z: gives the terminal back as it was before the dashboard (cursor shown, raw mode off,
+/// the main screen), stops the job as the terminal's own Ctrl-Z would, and once continued
+/// (`fg`) takes the terminal again; the next frame is drawn whole (the screen is cleared and
+/// ratatui's idea of what it shows forgotten), whatever the shell drew meanwhile.
+fn suspend(terminal: &mut ratatui::DefaultTerminal) -> io::Result<()> {
+    use crossterm::terminal::{enable_raw_mode, EnterAlternateScreen};
+    terminal.show_cursor()?;
+    ratatui::try_restore()?;
+    stop_job();
+    // Here after SIGCONT (or at once when the stop was refused: an orphaned process group).
+    enable_raw_mode()?;
+    crossterm::execute!(io::stdout(), EnterAlternateScreen)?;
+    terminal.clear()
+}
+
+/// Sends SIGTSTP, whose default action stops, to the process group, as the terminal does for
+/// a Ctrl-Z typed in its line mode: a wrapper in the same job (a script, `cargo run`) stops
+/// too, and the shell sees the job stopped. Returns once the process is continued.
+#[cfg(target_os = "linux")]
+fn stop_job() {
+    use rustix::process::{kill_current_process_group, Signal};
+    if kill_current_process_group(Signal::TSTP).is_err() {
+        let _ = signal_hook::low_level::raise(signal_hook::consts::SIGTSTP);
+    }
+}
+
+/// Sends SIGTSTP, whose default action stops, to this process (the process group is reached
+/// through rustix on Linux only). Returns once the process is continued.
+#[cfg(not(target_os = "linux"))]
+fn stop_job() {
+    let _ = signal_hook::low_level::raise(signal_hook::consts::SIGTSTP);
 }
 
 /// A terminal key as the dashboard's; `None` for keys it does not use (and key releases).

@@ -70,8 +70,8 @@ DASHBOARD:
     input and output), Tab switches between feed and sessions, / filters, space
     pauses, u shows usage over time (today, week, month, the 5-hour block, cost
     per hour and per day, by model and project, from the usage index), ? helps,
-    q or Esc quits. With --ndjson or --plain, or when the output
-    is not a terminal, the same events stream as lines instead.
+    q or Esc quits, Ctrl-Z suspends (fg resumes). With --ndjson or --plain, or
+    when the output is not a terminal, the same events stream as lines instead.
         aegon demo                  a real session shipped in aegon, replayed
         aegon replay s.jsonl --speed 4
         aegon watch --detached      in a new tmux/screen/terminal window

@@ -81,6 +81,85 @@ fn bare_aegon_on_a_terminal_shows_appended_lines_and_q_restores_the_terminal() {
     let _ = std::fs::remove_dir_all(base);
 }
 
+/// Ctrl-Z as in any program run from an interactive shell: the shell's prompt comes back on the
+/// main screen with its line mode (raw mode off) and the cursor shown, the job listed as
+/// stopped; `fg` brings the dashboard back, drawn whole, and it goes on showing what is appended.
+#[test]
+fn ctrl_z_suspends_to_the_shell_and_fg_brings_the_dashboard_back() {
+    let (base, file) = claude_dir("suspend", 20);
+    let aegon = env!("CARGO_BIN_EXE_aegon");
+    // An interactive bash (job control on), no rc files, a prompt of our own.
+    let pane = Pane::start(
+        "suspend",
+        "env PS1='PROMPT> ' bash --norc --noprofile -i",
+        &[("CLAUDE_CONFIG_DIR", &base)],
+        120,
+        32,
+    );
+    pane.wait_for("PROMPT>");
+    pane.keys(&[&format!("{aegon} watch"), "Enter"]);
+    pane.wait_for("hi!");
+    assert_eq!(pane.format("alternate_on"), "1");
+
+    pane.keys(&["C-z"]);
+    pane.wait_for("Stopped");
+    // Then the shell's prompt, last on the screen.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let mut screen = pane.screen();
+    while !screen.trim_end().ends_with("PROMPT>") {
+        assert!(
+            Instant::now() < deadline,
+            "no prompt after the stop:\n{screen}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+        screen = pane.screen();
+    }
+    assert_eq!(
+        pane.format("alternate_on"),
+        "0",
+        "left the alternate screen"
+    );
+    assert_eq!(pane.format("cursor_flag"), "1", "cursor shown");
+    // The shell's view of the terminal: canonical mode and echo, as before aegon.
+    pane.keys(&[
+        "stty -a | tr ' ' '\\n' | grep -x -e '-\\?icanon' -e '-\\?echo'; echo CHECKED",
+        "Enter",
+    ]);
+    let screen = pane.wait_for("\nCHECKED");
+    assert!(
+        screen.contains("\nicanon\n") || screen.contains("icanon\necho"),
+        "{screen}"
+    );
+    assert!(
+        !screen.contains("-icanon") && !screen.contains("-echo"),
+        "raw mode left on:\n{screen}"
+    );
+    // Appended while stopped: read once it goes on.
+    append_prompt(&file, "marker-appended-while-stopped");
+
+    pane.keys(&["fg", "Enter"]);
+    let screen = pane.wait_for("marker-appended-while-stopped");
+    assert_eq!(
+        pane.format("alternate_on"),
+        "1",
+        "back on the alternate screen"
+    );
+    // Drawn whole: the shell's lines are gone, the header and the footer are there.
+    assert!(!screen.contains("PROMPT>"), "{screen}");
+    assert!(
+        screen.contains(" aegon ") && screen.contains("q quit"),
+        "{screen}"
+    );
+    // Keys work as before (raw mode again: `?` is read without Enter).
+    pane.keys(&["?"]);
+    pane.wait_for("aegon · keys");
+    pane.keys(&["x"]);
+    pane.keys(&["q"]);
+    let screen = pane.wait_for("PROMPT>");
+    assert_eq!(pane.format("alternate_on"), "0", "{screen}");
+    let _ = std::fs::remove_dir_all(base);
+}
+
 #[test]
 fn sigterm_and_sigint_restore_the_terminal() {
     for signal in ["TERM", "INT", "HUP"] {

@@ -119,13 +119,50 @@ pub(crate) enum SummarySource {
         content: Option<Box<str>>,
     },
     /// A tool call: the tool's name and its key argument, whole
-    /// ([`crate::render::plain::key_argument`]).
+    /// ([`crate::render::plain::key_argument`]), decoded when the summary is written.
     Call {
         /// The tool's name.
         tool: Arc<str>,
         /// What the call does (command, path, …), when it says.
-        argument: Option<Arc<str>>,
+        argument: Option<KeyArg>,
     },
+}
+
+/// A tool call's key argument ([`crate::render::plain::key_argument`]) as the dashboard keeps
+/// it for a row's summary and the steps list, worked out when shown (most are never shown
+/// while history is read): a short input as written, one member's value as written, or text
+/// made already.
+#[derive(Debug, Clone)]
+pub(crate) enum KeyArg {
+    /// The call's whole input, JSON text as written (a short one), not yet read.
+    Input(Arc<str>),
+    /// A JSON string literal as written (quotes included), known to decode.
+    Literal(Arc<str>),
+    /// The argument's text (`3 todos`, `pattern in path`, or decoded already).
+    Text(Arc<str>),
+}
+
+impl KeyArg {
+    /// The argument's text: what [`crate::render::plain::key_argument`] returns (`None` where
+    /// it does).
+    pub(crate) fn text(&self) -> Option<std::borrow::Cow<'_, str>> {
+        use crate::render::plain::{json_str, key_argument_raw, KeyArgument};
+        match self {
+            KeyArg::Input(input) => match key_argument_raw(input)? {
+                KeyArgument::Literal(raw) => json_str(raw),
+                KeyArgument::Text(text) => Some(text),
+            },
+            KeyArg::Literal(raw) => json_str(raw),
+            KeyArg::Text(text) => Some(std::borrow::Cow::Borrowed(text)),
+        }
+    }
+
+    /// Bytes kept.
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            KeyArg::Input(s) | KeyArg::Literal(s) | KeyArg::Text(s) => s.len(),
+        }
+    }
 }
 
 impl SummarySource {
@@ -151,6 +188,7 @@ impl SummarySource {
                 );
             }
             SummarySource::Call { tool, argument } => {
+                let argument = argument.as_ref().and_then(KeyArg::text);
                 call_summary(out, tool, argument.as_deref());
             }
         }

@@ -7,12 +7,15 @@ use std::sync::Arc;
 
 use memchr::memmem;
 
-use super::feed::{call_summary, Feed, FeedItem, Origin, Summary, SummarySource, SUMMARY_COLUMNS};
+use super::feed::{
+    call_summary, Feed, FeedItem, KeyArg, Origin, Summary, SummarySource, SUMMARY_COLUMNS,
+};
 use super::series::{ContextSample, Series, SessionSeries};
 use super::usage::UsageData;
 use crate::event::{Event, EventKind, Kind, KindSet};
 use crate::render::plain::{
-    kind_label, plainly_not_blank, push_summary, text_summary_chars, RESULT_SUMMARY_CHARS,
+    json_str, key_argument_raw, kind_label, plainly_not_blank, push_summary, text_summary_chars,
+    KeyArgument, RESULT_SUMMARY_CHARS,
 };
 use crate::render::summary::apply_to_its_session;
 use crate::render::{Flow, Renderer};
@@ -46,8 +49,15 @@ const STEP_ARGUMENTS: usize = 4_096;
 /// Characters of a key argument kept.
 const STEP_ARGUMENT_CHARS: usize = 120;
 
-/// Bytes of a key argument a feed row keeps for its summary: a longer one is summed up at once.
+/// Bytes of a tool call's input a feed row keeps as written, to find its key argument in when
+/// the summary is written; of a longer input the key argument is found at once, and kept as
+/// written (a JSON string literal) up to as many bytes, decoded when the summary is written;
+/// a longer one is decoded and summed up at once.
 const CALL_ARGUMENT_BYTES: usize = 1024;
+
+/// The maps keyed by session and call ids: foldhash (seeded per process), a fraction of std's
+/// SipHash per lookup on ids of 20 to 40 bytes.
+type IdHasher = foldhash::fast::RandomState;
 
 /// Tool names shared between rows (the first seen); others get their own copy. Looked up one
 /// by one: a session uses a few tools, and comparing a few short names costs less than
@@ -87,11 +97,12 @@ pub struct Dashboard {
     sessions: Sessions,
     feed: Feed,
     feed_kinds: KindSet,
-    pull_requests: HashMap<String, Vec<PullRequest>>,
+    pull_requests: HashMap<String, Vec<PullRequest>, IdHasher>,
     /// Call id → what the call does (command, path, pattern), for the latest calls: the key
-    /// argument, or its first [`STEP_ARGUMENT_CHARS`] characters or more (made inert when
-    /// asked for).
-    step_arguments: HashMap<Arc<str>, Arc<str>>,
+    /// argument as the call's row keeps it (a literal of [`CALL_ARGUMENT_BYTES`] at most, the
+    /// same copy), or the first [`STEP_ARGUMENT_CHARS`] characters or more of a longer one
+    /// (decoded and made inert when asked for).
+    step_arguments: HashMap<Arc<str>, KeyArg, IdHasher>,
     /// Tool names, shared by the rows that name them.
     tool_names: Vec<Arc<str>>,
     step_order: VecDeque<Arc<str>>,
@@ -145,9 +156,9 @@ impl Dashboard {
             sessions,
             feed: Feed::new(),
             feed_kinds: FEED_KINDS,
-            pull_requests: HashMap::new(),
+            pull_requests: HashMap::default(),
             // Sized for the calls remembered: growing it step by step costs more.
-            step_arguments: HashMap::with_capacity(STEP_ARGUMENTS),
+            step_arguments: HashMap::with_capacity_and_hasher(STEP_ARGUMENTS, IdHasher::default()),
             tool_names: Vec::new(),
             step_order: VecDeque::new(),
             notices: VecDeque::new(),
@@ -206,12 +217,13 @@ impl Dashboard {
     /// What a recent tool call does (its command, path or pattern), by call id: its first
     /// 120 characters, made inert.
     pub fn step_argument(&self, call_id: &str) -> Option<String> {
-        self.step_arguments.get(call_id).map(|s| {
-            s.chars()
+        let text = self.step_arguments.get(call_id)?.text()?;
+        Some(
+            text.chars()
                 .take(STEP_ARGUMENT_CHARS)
                 .map(crate::render::text::inert_char)
-                .collect()
-        })
+                .collect(),
+        )
     }
 
     /// Notices, oldest first.
@@ -289,18 +301,38 @@ impl Dashboard {
         if let Some(id) = event.session_id.as_deref() {
             self.note_pull_requests(id, &event.kind);
         }
-        // A call's key argument, parsed out of its input once for both the steps list and
-        // the feed row (the input can be a whole file being written).
-        let argument: Option<Arc<str>> = match &event.kind {
+        // A call's key argument, one copy for both the steps list and the feed row, worked
+        // out when shown: a short input is kept as written; a long one (a whole file being
+        // written) is read now, its argument kept as written unless long too.
+        let argument: Option<KeyArg> = match &event.kind {
             EventKind::ToolCall {
                 input: Some(input), ..
-            } => crate::render::plain::key_argument(*input).map(Arc::from),
+            } if input.get().len() <= CALL_ARGUMENT_BYTES => {
+                Some(KeyArg::Input(Arc::from(input.get())))
+            }
+            EventKind::ToolCall {
+                input: Some(input), ..
+            } => match key_argument_raw(input.get()) {
+                Some(KeyArgument::Literal(raw)) if raw.len() <= CALL_ARGUMENT_BYTES => {
+                    Some(KeyArg::Literal(Arc::from(raw)))
+                }
+                Some(KeyArgument::Literal(raw)) => json_str(raw).map(|t| KeyArg::Text(t.into())),
+                Some(KeyArgument::Text(text)) => Some(KeyArg::Text(text.into())),
+                None => None,
+            },
             _ => None,
         };
-        // The call id, one copy shared by the row and the steps list.
+        // The call id, one copy shared by the row and the steps list (and the result's row,
+        // while the call is remembered).
         let call_id: Option<Arc<str>> = match &event.kind {
-            EventKind::ToolCall { tool_use_id, .. } | EventKind::ToolResult { tool_use_id, .. } => {
-                tool_use_id.as_deref().map(Arc::from)
+            EventKind::ToolCall { tool_use_id, .. } => tool_use_id.as_deref().map(Arc::from),
+            EventKind::ToolResult { tool_use_id, .. } => {
+                tool_use_id
+                    .as_deref()
+                    .map(|id| match self.step_arguments.get_key_value(id) {
+                        Some((known, _)) => known.clone(),
+                        None => Arc::from(id),
+                    })
             }
             _ => None,
         };
@@ -375,7 +407,7 @@ impl Dashboard {
 
     /// A feed row's summary of `event`, or what to write it from when asked for;
     /// `argument` is a tool call's key argument.
-    fn summary(&mut self, event: &Event<'_>, argument: Option<Arc<str>>) -> Summary {
+    fn summary(&mut self, event: &Event<'_>, argument: Option<KeyArg>) -> Summary {
         let text = match &event.kind {
             EventKind::UserPrompt { text }
             | EventKind::UserMeta { text }
@@ -408,7 +440,11 @@ impl Dashboard {
             }
             EventKind::ToolCall { tool, .. } => {
                 let mut out = String::new();
-                call_summary(&mut out, tool, argument.as_deref());
+                call_summary(
+                    &mut out,
+                    tool,
+                    argument.as_ref().and_then(KeyArg::text).as_deref(),
+                );
                 return Summary::written(out.into());
             }
             EventKind::ToolResult {
@@ -464,13 +500,15 @@ impl Dashboard {
         name
     }
 
-    fn note_step_argument(&mut self, id: &Arc<str>, argument: &Arc<str>) {
-        // Enough bytes for the characters shown (at most 4 bytes each).
+    fn note_step_argument(&mut self, id: &Arc<str>, argument: &KeyArg) {
+        // Enough bytes for the characters shown (at most 4 bytes each); an input or a literal
+        // is short (see `CALL_ARGUMENT_BYTES`) and the row's own copy.
         let keep = STEP_ARGUMENT_CHARS * 4;
-        let argument = if argument.len() <= keep {
-            argument.clone()
-        } else {
-            Arc::from(&argument[..floor_char_boundary(argument, keep)])
+        let argument = match argument {
+            KeyArg::Text(text) if text.len() > keep => {
+                KeyArg::Text(Arc::from(&text[..floor_char_boundary(text, keep)]))
+            }
+            kept => kept.clone(),
         };
         if self.step_order.len() == STEP_ARGUMENTS {
             if let Some(oldest) = self.step_order.pop_front() {
@@ -479,6 +517,17 @@ impl Dashboard {
         }
         self.step_order.push_back(id.clone());
         self.step_arguments.insert(id.clone(), argument);
+    }
+
+    /// The pull requests kept for `session`, an empty list made if none (the id copied only
+    /// then).
+    fn known_pull_requests(&mut self, session: &str) -> &mut Vec<PullRequest> {
+        if !self.pull_requests.contains_key(session) {
+            self.pull_requests.insert(session.to_owned(), Vec::new());
+        }
+        self.pull_requests
+            .get_mut(session)
+            .unwrap_or_else(|| unreachable!("inserted above"))
     }
 
     fn note_pull_requests(&mut self, session: &str, kind: &EventKind<'_>) {
@@ -494,7 +543,7 @@ impl Dashboard {
             else {
                 return;
             };
-            let known = self.pull_requests.entry(session.to_owned()).or_default();
+            let known = self.known_pull_requests(session);
             if known.len() < PULL_REQUESTS && !known.contains(&pr) {
                 known.push(pr);
             }
@@ -518,7 +567,7 @@ impl Dashboard {
         if found.is_empty() {
             return;
         }
-        let known = self.pull_requests.entry(session.to_owned()).or_default();
+        let known = self.known_pull_requests(session);
         for pr in found {
             if known.len() < PULL_REQUESTS && !known.contains(&pr) {
                 known.push(pr);
@@ -941,6 +990,41 @@ mod tests {
         }
         let rows = rows_match_plain_summaries("long.jsonl", lines.as_bytes());
         assert!(rows >= count * 5, "{rows} rows of {count} texts");
+    }
+
+    /// Tool calls whose key argument the rows and the steps list work out when shown, short
+    /// inputs (kept as written) and long ones (read at once) alike: duplicated members, keys
+    /// with escapes, inputs that are not objects, todos, patterns with a path, nulls.
+    #[test]
+    fn calls_read_later_read_as_the_plain_summary() {
+        let long = "x".repeat(1_500);
+        let inputs = [
+            r#"{"command":"ls -la"}"#.to_owned(),
+            r#"{"command":"a","command":"b"}"#.to_owned(),
+            r#"{"comm\u0061nd":"escaped key"}"#.to_owned(),
+            r#"["positional"]"#.to_owned(),
+            r#" {"file_path":"/tmp/a\nb","content":"x"}"#.to_owned(),
+            r#"{"todos":[{"content":"a"},{"content":"b"}]}"#.to_owned(),
+            r#"{"pattern":"fn main","path":"src"}"#.to_owned(),
+            r#"{"command":null,"path":"p"}"#.to_owned(),
+            r#"{"command":"\ud800"}"#.to_owned(),
+            r#"{"command":3}"#.to_owned(),
+            r#"{}"#.to_owned(),
+            format!(r#"{{"file_path":"/f","content":"{long}"}}"#),
+            format!(r#"{{"file_path":"/f","content":"{long}","file_path":"/g"}}"#),
+            format!(r#"{{"command":"{long}"}}"#),
+            format!(r#"{{"command":"{}"}}"#, "\\u00e9".repeat(300)),
+            format!(r#"{{"content":"{long}","pattern":"p","path":"q"}}"#),
+        ];
+        let mut lines = String::new();
+        for (i, input) in inputs.iter().enumerate() {
+            lines.push_str(&format!(
+                r#"{{"type":"assistant","sessionId":"s","message":{{"role":"assistant","content":[{{"type":"tool_use","id":"c{i}","name":"Bash","input":{input}}}]}}}}"#
+            ));
+            lines.push('\n');
+        }
+        let rows = rows_match_plain_summaries("calls.jsonl", lines.as_bytes());
+        assert_eq!(rows, inputs.len());
     }
 
     #[test]

@@ -182,25 +182,26 @@ fn slot(minute: i64) -> usize {
 /// The series of the most recently active sessions, by session id.
 #[derive(Debug, Default)]
 pub struct Series {
-    sessions: HashMap<Box<str>, SessionSeries>,
+    /// Hashed with foldhash: looked up for every usage event, by an id of some 36 bytes.
+    sessions: HashMap<Box<str>, SessionSeries, foldhash::fast::RandomState>,
 }
 
 impl Series {
     /// The series of session `id`, made if needed (dropping the least recently active
     /// session's when [`SERIES_SESSIONS`] already have one); `at_ms` is the event's time.
     pub fn entry(&mut self, id: &str, at_ms: i64) -> &mut SessionSeries {
-        if !self.sessions.contains_key(id) && self.sessions.len() >= SERIES_SESSIONS {
-            let oldest = self
-                .sessions
-                .iter()
-                .min_by_key(|(_, s)| s.last_ms)
-                .map(|(k, _)| k.clone());
-            if let Some(oldest) = oldest {
-                self.sessions.remove(&oldest);
-            }
-        }
         // Looked up first: the key is allocated only for a new session.
         if !self.sessions.contains_key(id) {
+            if self.sessions.len() >= SERIES_SESSIONS {
+                let oldest = self
+                    .sessions
+                    .iter()
+                    .min_by_key(|(_, s)| s.last_ms)
+                    .map(|(k, _)| k.clone());
+                if let Some(oldest) = oldest {
+                    self.sessions.remove(&oldest);
+                }
+            }
             self.sessions.insert(id.into(), SessionSeries::default());
         }
         let series = self

@@ -764,8 +764,15 @@ pub fn key_argument(input: RawJson<'_>) -> Option<String> {
     }
 }
 
+/// [`key_argument`] of the JSON text `input` before its member's value is decoded (the
+/// dashboard decodes it only when a row or step showing it is drawn): `None` where
+/// [`key_argument`] is `None`.
+pub(crate) fn key_argument_raw(input: &str) -> Option<KeyArgument<'_>> {
+    key_argument_str(input)
+}
+
 /// A [`key_argument`] before it is decoded.
-enum KeyArgument<'a> {
+pub(crate) enum KeyArgument<'a> {
     /// One member's value: a JSON string literal (quotes included) known to decode.
     Literal(&'a str),
     /// Text made of several members (`N todos`, `pattern in path`).
@@ -887,7 +894,7 @@ fn readable_str(value: &str) -> bool {
 }
 
 /// The text of the JSON string `value`, borrowed when it has no escapes.
-fn json_str(value: &str) -> Option<Cow<'_, str>> {
+pub(crate) fn json_str(value: &str) -> Option<Cow<'_, str>> {
     match crate::format::claude::scan::plain_str(value) {
         Some(text) => Some(Cow::Borrowed(text)),
         None => serde_json::from_str::<String>(value).ok().map(Cow::Owned),

@@ -10,7 +10,7 @@ use super::{centred, fit, theme};
 use crate::dashboard::view::View;
 
 /// The keys, as the help overlay lists them.
-pub const KEYS: [(&str, &str); 13] = [
+pub const KEYS: [(&str, &str); 14] = [
     ("↑ ↓  k j", "move in the feed or the session list"),
     ("PgUp PgDn", "move a page"),
     ("Home g / End G", "newest (and follow) / oldest"),
@@ -25,6 +25,7 @@ pub const KEYS: [(&str, &str); 13] = [
     ("?", "this help"),
     ("Esc", "close, clear the filter, or quit"),
     ("q", "quit"),
+    ("Ctrl-Z", "suspend to the shell (fg comes back)"),
     ("", ""),
     (
         "colours",
