@@ -1,12 +1,16 @@
 //! `aegon -f` as a user runs it: the real binary follows a file while a test appends to it,
 //! with notifications and with `--poll`.
 
+mod common;
+
 use std::fs::OpenOptions;
 use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
+
+use common::temp_dir;
 
 /// A running `aegon -f --ndjson`, its output lines arriving on a channel.
 struct Following {
@@ -83,13 +87,6 @@ fn append(path: &Path, text: &str) {
         .unwrap()
         .write_all(text.as_bytes())
         .unwrap();
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("aegon-f-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 fn follows_appends_and_rotation(extra: &[&str], name: &str) {

@@ -18,6 +18,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use common::temp_dir;
+
 /// The case-15 fixture folder.
 fn case15() -> PathBuf {
     common::root().join("fixtures/bugs/15-symlinked-project")
@@ -25,13 +27,6 @@ fn case15() -> PathBuf {
 
 const LINKED_SESSION: &str = "11111111-2222-4333-8444-555555555515";
 const OTHER_SESSION: &str = "11111111-2222-4333-8444-555555555516";
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("aegon-links-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 fn prompt(session: &str, text: &str) -> String {
     format!(

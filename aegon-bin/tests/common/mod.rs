@@ -50,3 +50,13 @@ where
     );
     String::from_utf8(out.stdout).expect("UTF-8 output")
 }
+
+/// A fresh, empty folder for one test, `$TMPDIR/aegon-test-PID-NAME` (what a run before left
+/// there is removed first). `name` tells the tests of one test binary apart; the process id
+/// tells binaries and runs apart.
+pub fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("aegon-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create a temporary folder");
+    dir
+}
