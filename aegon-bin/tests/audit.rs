@@ -11,7 +11,7 @@ use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 
-use common::{fixture, fixtures, root};
+use common::{fixture, fixtures, root, temp_dir};
 
 fn aegon() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_aegon"));
@@ -31,13 +31,6 @@ fn json_of(out: &Output) -> Value {
             String::from_utf8_lossy(&out.stderr)
         )
     })
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("aegon-audit-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 /// The kind of a Claude Code record by FORMAT.md §3: its `type`, with `subtype` for system

@@ -4,11 +4,15 @@
 //! them, or deliberately broken bytes); stdin is fed from a thread so large inputs cannot
 //! deadlock against a full stdout pipe.
 
+mod common;
+
 use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
+
+use common::temp_dir;
 
 /// A user prompt, a tool call and its result, and the usage of the response (made by the test).
 const SESSION: &str = concat!(
@@ -68,14 +72,6 @@ fn kinds(out: &Output) -> Vec<String> {
         .iter()
         .map(|e| e["kind"].as_str().unwrap().to_owned())
         .collect()
-}
-
-/// A fresh temporary directory for one test.
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("aegon-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> String {

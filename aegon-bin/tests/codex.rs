@@ -13,6 +13,8 @@ mod codex_rules;
 
 use codex_rules::{count, fork_of_review_child, Counts};
 
+use common::temp_dir;
+
 fn fixtures() -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(common::root().join("fixtures/agents/codex"))
         .unwrap()
@@ -63,13 +65,6 @@ fn expected(c: &[&Counts]) -> (u64, u64, u64, u64) {
             a.3 + c.requests,
         )
     })
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("aegon-codex-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 #[test]

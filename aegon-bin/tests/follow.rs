@@ -1,18 +1,16 @@
 //! `aegon -f` as a user runs it: the real binary follows a file while a test appends to it,
 //! with notifications and with `--poll`.
 
-use std::fs::OpenOptions;
-use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::{append, temp_dir};
+
 /// A running `aegon -f --ndjson`, its output lines arriving on a channel.
-struct Following {
-    child: Child,
-    lines: mpsc::Receiver<String>,
-}
+struct Following(common::Running);
 
 impl Following {
     /// `aegon -f --ndjson -q EXTRA… FILE`, or `aegon watch EXTRA… -q FILE` when `extra`
@@ -24,48 +22,21 @@ impl Following {
         } else {
             command.args(["-f", "--ndjson", "-q"]).args(extra);
         }
-        let mut child = command.arg(file).stdout(Stdio::piped()).spawn().unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        Following { child, lines }
+        Following(common::Running::spawn(command.arg(file)))
     }
 
     /// The prompts of the next `n` user_prompt events (fails after 10 s).
     fn prompts(&self, n: usize) -> Vec<String> {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        let mut got = Vec::new();
-        while got.len() < n {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let line = self
-                .lines
-                .recv_timeout(left)
-                .unwrap_or_else(|_| panic!("only {got:?} of {n} prompts arrived"));
-            let v: serde_json::Value = serde_json::from_str(&line).unwrap();
-            if v["kind"] == "user_prompt" {
-                got.push(v["text"].as_str().unwrap_or_default().to_owned());
-            }
-        }
-        got
+        self.0
+            .prompt_events(n)
+            .iter()
+            .map(|v| v["text"].as_str().unwrap_or_default().to_owned())
+            .collect()
     }
 
     /// Nothing more arrives within a short while.
     fn quiet_for(&self, wait: Duration) -> Option<String> {
-        self.lines.recv_timeout(wait).ok()
-    }
-}
-
-impl Drop for Following {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.0.lines.recv_timeout(wait).ok()
     }
 }
 
@@ -73,23 +44,6 @@ fn prompt(text: &str) -> String {
     format!(
         "{{\"type\":\"user\",\"sessionId\":\"s\",\"timestamp\":\"2026-01-01T00:00:00Z\",\"message\":{{\"role\":\"user\",\"content\":\"{text}\"}}}}\n"
     )
-}
-
-fn append(path: &Path, text: &str) {
-    OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .unwrap()
-        .write_all(text.as_bytes())
-        .unwrap();
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("aegon-f-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 fn follows_appends_and_rotation(extra: &[&str], name: &str) {
@@ -222,28 +176,16 @@ fn picks_up_roots_created_later(extra: &[&str], name: &str) {
     let claude = home.join(".claude");
     std::fs::create_dir_all(claude.join("projects/p")).unwrap();
     append(&claude.join("projects/p/a.jsonl"), &prompt("history"));
-    let mut child = Command::new(env!("CARGO_BIN_EXE_aegon"))
-        .args(["watch", "--ndjson", "-q"])
-        .args(extra)
-        .env("HOME", &home)
-        .env_remove("CODEX_HOME")
-        .env_remove("XDG_DATA_HOME")
-        .env_remove("CLAUDE_CONFIG_DIR")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, lines) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let f = Following { child, lines };
+    let f = Following(common::Running::spawn(
+        Command::new(env!("CARGO_BIN_EXE_aegon"))
+            .args(["watch", "--ndjson", "-q"])
+            .args(extra)
+            .env("HOME", &home)
+            .env_remove("CODEX_HOME")
+            .env_remove("XDG_DATA_HOME")
+            .env_remove("CLAUDE_CONFIG_DIR")
+            .stdin(Stdio::null()),
+    ));
     assert_eq!(f.prompts(1), ["history"]);
     // Codex's folder and its parent appear after aegon started (two levels: ~/.codex, then
     // sessions/ and a dated folder), a transcript in it at once.
@@ -324,9 +266,9 @@ fn reading_does_not_wake_the_watcher_again() {
         std::thread::sleep(Duration::from_millis(300));
         append(&file, &prompt("one"));
         assert_eq!(f.prompts(1), ["one"]);
-        let before = cpu_seconds(f.child.id());
+        let before = cpu_seconds(f.0.child.id());
         std::thread::sleep(Duration::from_secs(2));
-        let used = cpu_seconds(f.child.id()) - before;
+        let used = cpu_seconds(f.0.child.id()) - before;
         assert!(used < 0.5, "{args:?}: {used} s of CPU in 2 s of quiet");
         drop(f);
         let _ = std::fs::remove_dir_all(&dir);
@@ -337,7 +279,7 @@ fn reading_does_not_wake_the_watcher_again() {
 /// other kinds came.
 fn usage_ids(f: &Following, wait: Duration) -> (Vec<String>, usize) {
     let (mut ids, mut others) = (Vec::new(), 0);
-    while let Ok(line) = f.lines.recv_timeout(wait) {
+    while let Ok(line) = f.0.lines.recv_timeout(wait) {
         let v: serde_json::Value = serde_json::from_str(&line).unwrap();
         assert_ne!(v["kind"], "malformed", "{line}");
         if v["kind"] == "usage" {
@@ -481,10 +423,10 @@ fn places_until_malformed(f: &Following) -> Vec<(u64, u64)> {
     let mut got = Vec::new();
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
-        let line = f
-            .lines
-            .recv_timeout(left)
-            .unwrap_or_else(|_| panic!("no malformed event after {got:?}"));
+        let line =
+            f.0.lines
+                .recv_timeout(left)
+                .unwrap_or_else(|_| panic!("no malformed event after {got:?}"));
         let v: serde_json::Value = serde_json::from_str(&line).unwrap();
         got.push((
             v["source"]["line"].as_u64().unwrap(),
@@ -609,28 +551,17 @@ fn an_unreadable_folder_leaves_the_rest_of_the_tree_with_notifications() {
         std::fs::Permissions::from_mode(0o000),
     )
     .unwrap();
-    let mut child = command
-        .args(["watch", "--ndjson", "--since", "all"])
-        .arg(&projects)
-        .env("HOME", &dir)
-        .env("AEGON_DATA_DIR", &data)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let mut stderr = child.stderr.take().unwrap();
-    let (tx, lines) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let f = Following { child, lines };
+    let mut running = common::Running::spawn(
+        command
+            .args(["watch", "--ndjson", "--since", "all"])
+            .arg(&projects)
+            .env("HOME", &dir)
+            .env("AEGON_DATA_DIR", &data)
+            .stdin(Stdio::null())
+            .stderr(Stdio::piped()),
+    );
+    let mut stderr = running.child.stderr.take().unwrap();
+    let f = Following(running);
     assert_eq!(f.prompts(1), ["history"]);
     append(&projects.join("-p/a.jsonl"), &prompt("appended"));
     assert_eq!(f.prompts(1), ["appended"]);

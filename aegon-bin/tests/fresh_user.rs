@@ -14,12 +14,7 @@ use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("aegon-fresh-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use common::temp_dir;
 
 fn aegon() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_aegon"));

@@ -22,7 +22,7 @@ use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use prost::Message;
 use serde_json::Value;
 
-use common::{aegon_stdout, fixtures};
+use common::{aegon_stdout, fixtures, temp_dir};
 
 /// Every span of OTLP/JSON requests (lines of other signals have none).
 fn spans_of(requests: &[Value]) -> Vec<Value> {
@@ -931,14 +931,6 @@ fn an_unreachable_collector_is_said_with_what_was_lost_and_exits_2() {
         "{stderr}"
     );
 }
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("aegon-otlp-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 /// `aegon` with no OpenTelemetry or proxy variables from the machine (only what a test sets).
 fn aegon() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_aegon"));

@@ -8,15 +8,14 @@
 
 mod common;
 
-use std::fs::OpenOptions;
-use std::io::{BufRead, BufReader, Write};
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::mpsc;
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+
+use common::{append, temp_dir};
 
 /// The case-15 fixture folder.
 fn case15() -> PathBuf {
@@ -26,27 +25,10 @@ fn case15() -> PathBuf {
 const LINKED_SESSION: &str = "11111111-2222-4333-8444-555555555515";
 const OTHER_SESSION: &str = "11111111-2222-4333-8444-555555555516";
 
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("aegon-links-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 fn prompt(session: &str, text: &str) -> String {
     format!(
         "{{\"type\":\"user\",\"sessionId\":\"{session}\",\"timestamp\":\"2026-01-01T00:00:00Z\",\"message\":{{\"role\":\"user\",\"content\":\"{text}\"}}}}\n"
     )
-}
-
-fn append(path: &Path, text: &str) {
-    OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .unwrap()
-        .write_all(text.as_bytes())
-        .unwrap();
 }
 
 fn run(dir: &Path, args: &[&std::ffi::OsStr]) -> Output {
@@ -186,12 +168,8 @@ fn a_linked_file_is_read_and_a_loop_is_reported_once_and_not_followed() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// A running `aegon watch --ndjson -q …`, its output lines arriving on a channel (as in
-/// `follow.rs`).
-struct Watching {
-    child: Child,
-    lines: mpsc::Receiver<String>,
-}
+/// A running `aegon watch --ndjson -q …`, its output lines arriving on a channel.
+struct Watching(common::Running);
 
 impl Watching {
     fn start(dir: &Path, args: &[&std::ffi::OsStr], env: &[(&str, &std::ffi::OsStr)]) -> Self {
@@ -200,44 +178,25 @@ impl Watching {
             .current_dir(dir)
             .args(["watch", "--ndjson", "-q", "--since", "all"])
             .args(args)
-            .stdout(Stdio::piped())
             .stderr(Stdio::null());
         for (k, v) in env {
             command.env(k, v);
         }
-        let mut child = command.spawn().unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        Watching { child, lines }
+        Watching(common::Running::spawn(&mut command))
     }
 
     /// The (session, text) of the next `n` user_prompt events (fails after 10 s).
     fn prompts(&self, n: usize) -> Vec<(String, String)> {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        let mut got = Vec::new();
-        while got.len() < n {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let line = self
-                .lines
-                .recv_timeout(left)
-                .unwrap_or_else(|_| panic!("only {got:?} of {n} prompts arrived"));
-            let v: Value = serde_json::from_str(&line).unwrap();
-            if v["kind"] == "user_prompt" {
-                got.push((
+        self.0
+            .prompt_events(n)
+            .iter()
+            .map(|v| {
+                (
                     v["session_id"].as_str().unwrap_or_default().to_owned(),
                     v["text"].as_str().unwrap_or_default().to_owned(),
-                ));
-            }
-        }
-        got
+                )
+            })
+            .collect()
     }
 
     fn texts(&self, n: usize) -> Vec<String> {
@@ -249,19 +208,12 @@ impl Watching {
         let deadline = Instant::now() + wait;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
+            match self.0.lines.recv_timeout(left) {
                 Ok(line) if line.contains("\"user_prompt\"") => return Some(line),
                 Ok(_) => {}
                 Err(_) => return None,
             }
         }
-    }
-}
-
-impl Drop for Watching {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

@@ -10,15 +10,7 @@ use serde_json::Value;
 
 mod common;
 
-use common::{fixture, fixtures, root};
-
-/// A fresh temporary folder.
-fn temp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("aegon-usage-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use common::{fixture, fixtures, root, temp_dir};
 
 /// `aegon ARGS` with its index in `data`; stdout parsed as JSON (asserting success).
 fn run_json(data: &Path, args: &[&str]) -> Value {
@@ -61,7 +53,7 @@ fn usage_tokens(t: &Value) -> [u64; 5] {
 
 #[test]
 fn daily_totals_equal_summary_totals_on_the_corpus() {
-    let data = temp("totals");
+    let data = temp_dir("totals");
     let corpus = root().join("fixtures/corpus");
     let corpus = corpus.to_str().unwrap();
     let summary = common::aegon_stdout(["--summary", "--json", corpus]);
@@ -116,7 +108,7 @@ const PRICED_FIXTURES: [(&str, f64); 2] = [
 #[test]
 fn reports_price_each_response_as_billed_like_the_summary() {
     for (name, right) in PRICED_FIXTURES {
-        let data = temp(&format!("priced-{}", &name[..2]));
+        let data = temp_dir(&format!("priced-{}", &name[..2]));
         let file = root().join("fixtures/bugs").join(name);
         let file = file.to_str().unwrap();
         let summary: Value =
@@ -166,7 +158,7 @@ fn reports_price_each_response_as_billed_like_the_summary() {
 
 #[test]
 fn a_speed_without_a_price_is_an_unknown_cost_as_in_the_summary() {
-    let data = temp("unpriced-speed");
+    let data = temp_dir("unpriced-speed");
     // Fixture 06 with its fast response at a speed the table has no multiplier for.
     let text = std::fs::read_to_string(root().join("fixtures/bugs/06-fast-mode-speed.jsonl"))
         .unwrap()
@@ -240,7 +232,7 @@ fn rfc3339_utc(secs: i64) -> String {
 
 #[test]
 fn the_status_line_prices_the_session_and_today_like_the_summary() {
-    let data = temp("statusline-cost");
+    let data = temp_dir("statusline-cost");
     for (name, right) in PRICED_FIXTURES {
         // The fixture with its lines dated now, so that its responses are today's and in the
         // active block.
@@ -306,7 +298,7 @@ fn the_status_line_shows_a_partly_priced_session_as_a_lower_bound_and_finds_it_b
     // output tokens under 200K, so 100,000 in and 20,000 out are $0.30 + $0.30) and one of a
     // model without a price: the session costs at least $0.60, shown `$0.60+` as today's and
     // the block's lower bounds are, never as Claude Code's own estimate passed beside it.
-    let data = temp("statusline-partial");
+    let data = temp_dir("statusline-partial");
     let id = "11111111-2222-4333-8444-5555555555c1";
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -480,7 +472,7 @@ fn got_days(doc: &Value) -> BTreeMap<String, u64> {
 
 #[test]
 fn local_days_in_a_half_hour_zone_match_an_independent_count() {
-    let data = temp("kolkata");
+    let data = temp_dir("kolkata");
     let files = fixtures();
     let mut args = vec!["usage", "daily", "--json", "--tz", "Asia/Kolkata"];
     let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
@@ -505,7 +497,7 @@ fn response(id: &str, ts: &str, output: u64) -> String {
 
 #[test]
 fn local_days_across_a_dst_change() {
-    let data = temp("dst");
+    let data = temp_dir("dst");
     // New York left EST (-05:00) for EDT (-04:00) at 2026-03-08T07:00Z. By hand:
     //   03-08T04:30Z = 03-07 23:30 EST   → 2026-03-07
     //   03-08T05:30Z = 03-08 00:30 EST   → 2026-03-08
@@ -585,7 +577,7 @@ fn local_days_across_a_dst_change() {
 
 #[test]
 fn an_unknown_zone_is_an_error() {
-    let data = temp("badzone");
+    let data = temp_dir("badzone");
     let out = aegon(&data, &["usage", "--tz", "Mars/Olympus", "x.jsonl"])
         .output()
         .unwrap();
@@ -596,7 +588,7 @@ fn an_unknown_zone_is_an_error() {
 
 #[test]
 fn an_argument_error_says_what_and_how_to_get_help_on_two_lines() {
-    let data = temp("badarg");
+    let data = temp_dir("badarg");
     for args in [
         &["usage", "--since", "yesterday"][..],
         &["usage", "--week-start", "funday"],
@@ -635,7 +627,7 @@ fn tree(data: &Path) -> PathBuf {
 
 #[test]
 fn the_index_equals_a_fresh_read_as_files_grow_are_recreated_and_deleted() {
-    let data = temp("fresh");
+    let data = temp_dir("fresh");
     let projects = tree(&data);
     let p = projects.to_str().unwrap();
     let check = |what: &str| {
@@ -690,7 +682,7 @@ fn the_index_equals_a_fresh_read_as_files_grow_are_recreated_and_deleted() {
 
 #[test]
 fn several_writers_at_once_and_a_killed_one_leave_right_totals() {
-    let data = temp("concurrent");
+    let data = temp_dir("concurrent");
     let projects = tree(&data);
     let p = projects.to_str().unwrap();
     let fresh = totals(&run_json(
@@ -762,7 +754,7 @@ fn several_writers_at_once_and_a_killed_one_leave_right_totals() {
 
 #[test]
 fn a_damaged_index_is_reported_and_rebuilt() {
-    let data = temp("damaged");
+    let data = temp_dir("damaged");
     std::fs::write(
         data.join("usage.sqlite3"),
         vec![0x5a; 8192], // not a database
@@ -786,7 +778,7 @@ fn a_damaged_index_is_reported_and_rebuilt() {
 
 #[test]
 fn blocks_follow_the_rule_and_a_written_reset_wins() {
-    let data = temp("blocks");
+    let data = temp_dir("blocks");
     let f = fixture("AlexandreVassard__will-it-rain__claude.jsonl");
     let doc = run_json(&data, &["usage", "blocks", "--json", f.to_str().unwrap()]);
     let blocks = doc["blocks"].as_array().unwrap();
@@ -813,7 +805,7 @@ fn blocks_follow_the_rule_and_a_written_reset_wins() {
 /// of the corpus fixtures read as one history.
 #[test]
 fn block_ids_are_ccusages_and_gaps_end_where_the_next_block_starts() {
-    let data = temp("block-ids");
+    let data = temp_dir("block-ids");
     let corpus = root().join("fixtures/corpus");
     let doc = run_json(
         &data,
@@ -862,7 +854,7 @@ fn block_ids_are_ccusages_and_gaps_end_where_the_next_block_starts() {
 
 #[test]
 fn the_status_line_always_answers() {
-    let data = temp("statusline");
+    let data = temp_dir("statusline");
     for input in [
         "",
         "not json",
@@ -892,7 +884,7 @@ fn the_status_line_always_answers() {
 /// does not lose the whole input: the other fields are still shown.
 #[test]
 fn the_status_line_reads_odd_input_as_transcripts_are_read() {
-    let data = temp("statusline-odd");
+    let data = temp_dir("statusline-odd");
     let inputs: [&[u8]; 3] = [
         br#"{"model":{"display_name":"a\ud800c"},"cost":{"total_cost_usd":2}}"#,
         b"{\"model\":{\"display_name\":\"a\xffc\"},\"cost\":{\"total_cost_usd\":2}}",
@@ -921,7 +913,7 @@ fn the_status_line_reads_odd_input_as_transcripts_are_read() {
 
 #[test]
 fn usage_json_fits_its_schema() {
-    let data = temp("schema");
+    let data = temp_dir("schema");
     let text = std::fs::read_to_string(root().join("schemas/usage.v1.schema.json")).unwrap();
     let schema: Value = serde_json::from_str(&text).unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
@@ -954,7 +946,7 @@ fn summary_alone_on_a_terminal_reads_claude_codes_folders() {
         eprintln!("script(1) not found: skipped");
         return;
     }
-    let data = temp("summary-tty");
+    let data = temp_dir("summary-tty");
     let projects = tree(&data);
     let cmd = format!("{} --summary --json", env!("CARGO_BIN_EXE_aegon"));
     let out = Command::new("script")
@@ -985,7 +977,7 @@ fn calls(doc: &Value) -> u64 {
 
 #[test]
 fn a_file_or_folder_named_by_another_path_gives_the_same_totals() {
-    let data = temp("spelling");
+    let data = temp_dir("spelling");
     let cfg = data.join("cfg");
     let proj = cfg.join("projects/-p");
     std::fs::create_dir_all(&proj).unwrap();
@@ -1052,7 +1044,7 @@ fn a_file_or_folder_named_by_another_path_gives_the_same_totals() {
 
 #[test]
 fn a_missing_path_is_an_error_with_or_without_the_index() {
-    let data = temp("bogus");
+    let data = temp_dir("bogus");
     for extra in [&[][..], &["--no-index"][..]] {
         let mut args = vec!["usage", "daily"];
         args.extend_from_slice(extra);
@@ -1097,7 +1089,7 @@ fn a_resumed_copy_counts_where_it_first_occurred_whatever_the_indexing_order() {
         (id("b"), 1, "0.0036".to_owned()),
     ];
     for later in [false, true] {
-        let data = temp(&format!("resume-{later}"));
+        let data = temp_dir(&format!("resume-{later}"));
         let projects = data.join("projects");
         for (dir, c) in [("a-proj", "b"), ("b-proj", "a")] {
             std::fs::create_dir_all(projects.join(dir)).unwrap();
@@ -1121,7 +1113,7 @@ fn a_resumed_copy_counts_where_it_first_occurred_whatever_the_indexing_order() {
 #[test]
 fn lines_without_a_session_id_belong_to_their_files_session() {
     // fixtures/bugs/README.md (17): one session, named after the file, 1 API call.
-    let data = temp("no-session");
+    let data = temp_dir("no-session");
     let dir = data.join("projects/-p");
     std::fs::create_dir_all(&dir).unwrap();
     let f = dir.join("17-no-session-id.jsonl");
@@ -1170,7 +1162,7 @@ fn lines_without_a_session_id_belong_to_their_files_session() {
 #[test]
 fn the_status_line_drops_absurd_numbers_says_what_it_ignores_and_never_waits_long() {
     use std::io::Write as _;
-    let data = temp("statusline-robust");
+    let data = temp_dir("statusline-robust");
     let line = |json: &str, extra: &[&str]| -> (String, String) {
         let mut args = vec!["statusline", "--color", "never"];
         args.extend_from_slice(extra);
@@ -1235,7 +1227,7 @@ fn a_growing_codex_rollout_is_indexed_as_read_whole() {
     // A Codex rollout names its session and model once and counts usage cumulatively, so the
     // index reads it again from its start when it grows: the totals after two updates equal
     // the summary of the whole file.
-    let data = temp("codex-growing");
+    let data = temp_dir("codex-growing");
     let dir = data.join("sessions");
     std::fs::create_dir_all(&dir).unwrap();
     let name = "0h-n0__local-voice-assistant-codex__.codex__sessions__2025__12__25__rollout-2025-12-25T22-45-23-019b55c1-d022-7061-bbb9-b0c90708472b.jsonl";
@@ -1275,7 +1267,7 @@ fn a_growing_codex_rollout_is_indexed_as_read_whole() {
 fn other_agents_usage_in_the_index_equals_the_summary() {
     // Every agent's folder of fixtures: the index (documents read whole, rollouts read from
     // their start) reports the tokens the summary counts.
-    let data = temp("agents");
+    let data = temp_dir("agents");
     for agent in ["codex", "gemini", "opencode", "copilot", "qwen"] {
         let dir = root().join("fixtures/agents").join(agent);
         let d = dir.to_str().unwrap();
@@ -1304,7 +1296,7 @@ fn other_agents_usage_in_the_index_equals_the_summary() {
 /// and `--quiet` keeps it off; the report is still made and the exit code is 0.
 #[test]
 fn unreadable_lines_are_said_on_every_report() {
-    let data = temp("unread");
+    let data = temp_dir("unread");
     let dir = data.join("t");
     std::fs::create_dir_all(&dir).unwrap();
     let real = std::fs::read_to_string(
@@ -1345,7 +1337,7 @@ fn a_copy_indexed_after_its_original_is_reported_over_its_own_path() {
     // The tester's case: a transcript and a copy of it in another folder, indexed together,
     // then a report over the copy's folder alone; and the resumed session of
     // fixtures/bugs/08 over its own file. The index must give what --no-index gives.
-    let data = temp("copies");
+    let data = temp_dir("copies");
     let (proj, rep) = (data.join("proj"), data.join("rep"));
     std::fs::create_dir_all(&proj).unwrap();
     std::fs::create_dir_all(&rep).unwrap();
@@ -1375,7 +1367,7 @@ fn a_copy_indexed_after_its_original_is_reported_over_its_own_path() {
 fn a_missing_path_gives_no_report_and_the_others_are_still_reported() {
     // Like ripgrep: each path that does not exist is said (what and where), the others are
     // read, and the exit status is 2; with none left there is no report at all.
-    let data = temp("missing");
+    let data = temp_dir("missing");
     let f = fixture("AlexandreVassard__will-it-rain__claude.jsonl");
     let f = f.to_str().unwrap();
     let alone = run_json(&data, &["usage", "daily", "--json", "--no-index", f]);
@@ -1413,7 +1405,7 @@ fn a_missing_path_gives_no_report_and_the_others_are_still_reported() {
 
 #[test]
 fn a_dash_reads_a_transcript_from_standard_input() {
-    let data = temp("stdin");
+    let data = temp_dir("stdin");
     let a = fixture("AlexandreVassard__will-it-rain__claude.jsonl");
     let b = fixture("KaisaLabs__octora__claude-session.jsonl");
     let (a, b) = (a.to_str().unwrap(), b.to_str().unwrap());
@@ -1450,7 +1442,7 @@ fn limit_messages_count_only_over_the_paths_reported() {
     // (Europe/Paris)" = 2026-01-29T00:00:00Z); project b has a block from 17:00Z (first
     // response 17:10Z) that spans it. Over b alone that message is not b's: b's block ends
     // at its estimate, 17:00 + 5 h = 22:00Z, with the index as without it.
-    let data = temp("hits-scope");
+    let data = temp_dir("hits-scope");
     let (a, b) = (data.join("a"), data.join("b"));
     std::fs::create_dir_all(&a).unwrap();
     std::fs::create_dir_all(&b).unwrap();
@@ -1497,7 +1489,7 @@ fn limit_messages_count_only_over_the_paths_reported() {
 
 #[test]
 fn verbose_says_which_files_were_read_again_from_their_start() {
-    let data = temp("verbose");
+    let data = temp_dir("verbose");
     let dir = data.join("t");
     std::fs::create_dir_all(&dir).unwrap();
     let lines = [
@@ -1542,7 +1534,7 @@ fn verbose_says_which_files_were_read_again_from_their_start() {
 
 #[test]
 fn unreadable_lines_name_the_file_as_given_with_or_without_the_index() {
-    let data = temp("unread-named");
+    let data = temp_dir("unread-named");
     let dir = data.join("t");
     std::fs::create_dir_all(&dir).unwrap();
     let lines = [
@@ -1579,7 +1571,7 @@ fn a_copys_limit_message_counts_over_the_copy_as_without_the_index() {
     // The limit message of will-it-rain (2026-01-28T20:29:11Z, "resets 1am (Europe/Paris)")
     // in a transcript and in a copy of it indexed after it: over the copy alone, the index
     // must end the block at that reset as a fresh read of the copy does.
-    let data = temp("hits-copy");
+    let data = temp_dir("hits-copy");
     let (proj, rep) = (data.join("proj"), data.join("rep"));
     std::fs::create_dir_all(&proj).unwrap();
     std::fs::create_dir_all(&rep).unwrap();
@@ -1607,7 +1599,7 @@ fn a_copys_limit_message_counts_over_the_copy_as_without_the_index() {
 #[test]
 fn a_status_line_reading_past_its_reset_is_not_recorded_nor_shown() {
     use std::io::Write;
-    let data = temp("expired-reading");
+    let data = temp_dir("expired-reading");
     let f = fixture("mattjoyce__vestig__session.jsonl");
     let f = f.to_str().unwrap();
     // resets_at 1,000,000,000 s is 2001-09-09: long past on any clock this runs on; the 7-day
@@ -1678,7 +1670,7 @@ fn table_lines<'a>(text: &'a str, end: &str) -> Vec<&'a str> {
 /// compact columns), and the figures kept are those of the whole table.
 #[test]
 fn tables_fit_columns_and_piped_output_without_it_is_whole() {
-    let data = temp("columns");
+    let data = temp_dir("columns");
     let whole = table(&data, &[], None);
     let header = whole.lines().next().unwrap();
     for h in [

@@ -155,83 +155,152 @@ fn inner(raw: &str) -> Option<&str> {
 /// Decodes up to `max_chars` characters of the JSON string literal `raw` (which starts with a
 /// quote); returns them and whether the string goes on. Lone surrogates become U+FFFD.
 pub fn decode_prefix(raw: &str, max_chars: usize) -> (String, bool) {
-    let mut out = String::with_capacity(raw.len().min(max_chars.saturating_add(16)));
-    let mut count = 0;
-    let body = raw.strip_prefix('"').unwrap_or(raw);
-    let mut chars = body.chars();
-    let mut pending_high: Option<u32> = None;
-    loop {
-        // A run without escapes is copied whole (as far as the budget goes), not a character
-        // at a time; what ends it (an escape, the closing quote) is handled below.
-        if pending_high.is_none() {
-            let rest = chars.as_str();
-            let stop = memchr::memchr2(b'\\', b'"', rest.as_bytes()).unwrap_or(rest.len());
-            let room = max_chars.saturating_sub(count);
-            let (mut taken, mut at) = (0, stop);
-            for (i, _) in rest[..stop].char_indices() {
-                if taken == room {
-                    at = i;
-                    break;
-                }
-                taken += 1;
-            }
-            out.push_str(&rest[..at]);
-            count += taken;
-            chars = rest[at..].chars();
+    let mut decoder = PrefixDecoder::new(raw, raw.len().min(max_chars.saturating_add(16)));
+    let cut = decoder.extend(max_chars);
+    (decoder.into_text(), cut)
+}
+
+/// [`decode_prefix`] made resumable (the one decoder of JSON string escapes for previews):
+/// [`PrefixDecoder::extend`] to `n` characters, then to `m > n`, decodes what one call with
+/// `m` decodes (the same text and `cut`), reading each byte once. Runs without escapes are
+/// copied whole, and runs of ASCII counted without decoding them.
+pub(crate) struct PrefixDecoder<'a> {
+    /// What is left of the literal's body (after its opening quote).
+    rest: &'a str,
+    /// The text decoded so far.
+    out: String,
+    /// Characters in `out`.
+    count: usize,
+    /// A high surrogate escape waiting for its low half.
+    pending_high: Option<u32>,
+    /// The closing quote (or the end) was reached.
+    done: bool,
+}
+
+impl<'a> PrefixDecoder<'a> {
+    /// A decoder at the start of the literal `raw` (quote included), with room for
+    /// `capacity` bytes of text before it grows.
+    pub(crate) fn new(raw: &'a str, capacity: usize) -> Self {
+        PrefixDecoder {
+            rest: raw.strip_prefix('"').unwrap_or(raw),
+            out: String::with_capacity(capacity),
+            count: 0,
+            pending_high: None,
+            done: false,
         }
-        let c = match chars.next() {
-            None | Some('"') => {
-                if pending_high.is_some() {
-                    out.push('\u{fffd}');
-                }
-                return (out, false);
-            }
-            Some(c) => c,
-        };
-        if count >= max_chars {
-            return (out, true);
+    }
+
+    /// The text decoded so far.
+    pub(crate) fn text(&self) -> &str {
+        &self.out
+    }
+
+    /// The text decoded so far, taken.
+    pub(crate) fn into_text(self) -> String {
+        self.out
+    }
+
+    /// Decodes until `max_chars` characters are out or the literal ends; returns whether the
+    /// text goes on after them (`decode_prefix`'s second value).
+    pub(crate) fn extend(&mut self, max_chars: usize) -> bool {
+        if self.done {
+            return false;
         }
-        let decoded = if c == '\\' {
-            match chars.next() {
-                Some('n') => '\n',
-                Some('t') => '\t',
-                Some('r') => '\r',
-                Some('b') => '\u{8}',
-                Some('f') => '\u{c}',
-                Some('u') => {
-                    let hex: String = chars.by_ref().take(4).collect();
-                    let unit = u32::from_str_radix(&hex, 16).unwrap_or(0xFFFD);
-                    match unit {
-                        0xD800..=0xDBFF => {
-                            if pending_high.replace(unit).is_some() {
-                                out.push('\u{fffd}');
-                                count += 1;
+        loop {
+            if self.pending_high.is_none() {
+                // A run without escapes is copied whole, as far as the budget goes; what ends
+                // it (an escape, the closing quote) is handled below.
+                let rest = self.rest;
+                let stop = memchr::memchr2(b'\\', b'"', rest.as_bytes()).unwrap_or(rest.len());
+                let room = max_chars.saturating_sub(self.count);
+                let (taken, at) = take_chars(&rest[..stop], room);
+                self.out.push_str(&rest[..at]);
+                self.count += taken;
+                self.rest = &rest[at..];
+            }
+            let mut chars = self.rest.chars();
+            let c = match chars.next() {
+                None | Some('"') => {
+                    if self.pending_high.take().is_some() {
+                        self.out.push('\u{fffd}');
+                    }
+                    self.done = true;
+                    return false;
+                }
+                Some(c) => c,
+            };
+            if self.count >= max_chars {
+                // `c` is left unread for the next call.
+                return true;
+            }
+            let decoded = if c == '\\' {
+                match chars.next() {
+                    Some('n') => '\n',
+                    Some('t') => '\t',
+                    Some('r') => '\r',
+                    Some('b') => '\u{8}',
+                    Some('f') => '\u{c}',
+                    Some('u') => {
+                        let digits = chars.as_str();
+                        let end = digits
+                            .char_indices()
+                            .nth(4)
+                            .map_or(digits.len(), |(i, _)| i);
+                        let unit = u32::from_str_radix(&digits[..end], 16).unwrap_or(0xFFFD);
+                        chars = digits[end..].chars();
+                        match unit {
+                            0xD800..=0xDBFF => {
+                                if self.pending_high.replace(unit).is_some() {
+                                    self.out.push('\u{fffd}');
+                                    self.count += 1;
+                                }
+                                self.rest = chars.as_str();
+                                continue;
                             }
-                            continue;
+                            0xDC00..=0xDFFF => match self.pending_high.take() {
+                                Some(high) => char::from_u32(
+                                    0x10000 + ((high - 0xD800) << 10) + (unit - 0xDC00),
+                                )
+                                .unwrap_or('\u{fffd}'),
+                                None => '\u{fffd}',
+                            },
+                            _ => char::from_u32(unit).unwrap_or('\u{fffd}'),
                         }
-                        0xDC00..=0xDFFF => match pending_high.take() {
-                            Some(high) => {
-                                char::from_u32(0x10000 + ((high - 0xD800) << 10) + (unit - 0xDC00))
-                                    .unwrap_or('\u{fffd}')
-                            }
-                            None => '\u{fffd}',
-                        },
-                        _ => char::from_u32(unit).unwrap_or('\u{fffd}'),
+                    }
+                    Some(other) => other,
+                    None => {
+                        self.done = true;
+                        return false;
                     }
                 }
-                Some(other) => other,
-                None => return (out, false),
+            } else {
+                c
+            };
+            self.rest = chars.as_str();
+            if self.pending_high.take().is_some() {
+                self.out.push('\u{fffd}');
+                self.count += 1;
             }
-        } else {
-            c
-        };
-        if pending_high.take().is_some() {
-            out.push('\u{fffd}');
-            count += 1;
+            self.out.push(decoded);
+            self.count += 1;
         }
-        out.push(decoded);
-        count += 1;
     }
+}
+
+/// Characters of `s` taken for a budget of `room`: how many, and the byte offset they end at.
+fn take_chars(s: &str, room: usize) -> (usize, usize) {
+    let n = s.len().min(room);
+    if s.as_bytes()[..n].is_ascii() {
+        return (n, n);
+    }
+    let mut taken = 0;
+    for (i, _) in s.char_indices() {
+        if taken == room {
+            return (taken, i);
+        }
+        taken += 1;
+    }
+    (taken, s.len())
 }
 
 #[cfg(test)]
@@ -290,6 +359,40 @@ mod tests {
         assert!(json(r#""\n  \n""#).is_blank());
         assert!(!json(r#""\n a""#).is_blank());
         assert!(Text::from("").is_blank());
+    }
+
+    /// The resumable decoder, extended in steps, decodes at each step what one call of
+    /// `decode_prefix` decodes (itself checked against serde_json above; lone surrogates,
+    /// which serde_json refuses, included here).
+    #[test]
+    fn resumed_decoding_agrees_with_one_call() {
+        let literals = [
+            r#""""#,
+            r#""plain ascii text""#,
+            r#""caf\u00e9 \"quoted\"\\back\tslash\nnext line""#,
+            r#""日本語 mixed with ascii and 😀 emoji\u00e9""#,
+            r#""\ud83d\ude00 pair first, then text""#,
+            r#""lone \ud800 high, \udc00 low, \ud800\ud800 two highs, \ud800\n""#,
+            r#""ends with escape\n""#,
+            r#""ends with a high surrogate \ud83d""#,
+        ];
+        for literal in literals {
+            let total = literal.chars().count() + 2;
+            for step in 1..6 {
+                let mut decoder = PrefixDecoder::new(literal, 0);
+                let mut n = 0;
+                while n <= total {
+                    let cut = decoder.extend(n);
+                    let (want, want_cut) = decode_prefix(literal, n);
+                    assert_eq!(
+                        (decoder.text(), cut),
+                        (want.as_str(), want_cut),
+                        "{literal} {n} by {step}"
+                    );
+                    n += step;
+                }
+            }
+        }
     }
 
     #[test]

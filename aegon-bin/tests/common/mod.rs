@@ -4,8 +4,11 @@
 pub mod tmux;
 
 use std::ffi::OsStr;
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
 
 /// The repository root.
 pub fn root() -> PathBuf {
@@ -49,4 +52,78 @@ where
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).expect("UTF-8 output")
+}
+
+/// A fresh, empty folder for one test, `$TMPDIR/aegon-test-PID-NAME` (what a run before left
+/// there is removed first). `name` tells the tests of one test binary apart; the process id
+/// tells binaries and runs apart.
+pub fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("aegon-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create a temporary folder");
+    dir
+}
+
+/// Appends `text` to the file at `path`, creating it if need be.
+pub fn append(path: &Path, text: &str) {
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .expect("open for appending")
+        .write_all(text.as_bytes())
+        .expect("append");
+}
+
+/// A running `aegon` (`-f`, `watch`) whose stdout lines arrive on a channel, read by a
+/// thread as they come; killed when dropped.
+pub struct Running {
+    /// The process.
+    pub child: Child,
+    /// Its stdout, a line at a time.
+    pub lines: mpsc::Receiver<String>,
+}
+
+impl Running {
+    /// Spawns `command` with its stdout piped to [`Running::lines`].
+    pub fn spawn(command: &mut Command) -> Self {
+        let mut child = command.stdout(Stdio::piped()).spawn().expect("spawn aegon");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Running { child, lines }
+    }
+
+    /// The next `n` `user_prompt` events of NDJSON output, other lines passed over (fails
+    /// after 10 s).
+    pub fn prompt_events(&self, n: usize) -> Vec<serde_json::Value> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut got = Vec::new();
+        while got.len() < n {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let line = self
+                .lines
+                .recv_timeout(left)
+                .unwrap_or_else(|_| panic!("only {got:?} of {n} prompts arrived"));
+            let v: serde_json::Value = serde_json::from_str(&line).expect("an NDJSON line");
+            if v["kind"] == "user_prompt" {
+                got.push(v);
+            }
+        }
+        got
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }

@@ -11,6 +11,7 @@ use std::fmt::Write as _;
 use serde::Deserialize;
 
 use crate::json::RawJson;
+use crate::text::PrefixDecoder;
 
 /// Appends the first non-blank line of `text` to `out`, made inert (see the
 /// [module documentation](self)), in at most `max_width` columns; returns the columns used.
@@ -284,153 +285,24 @@ const FIRST_DECODE: usize = 64;
 /// `max_width` columns (it is then cut the same way whatever follows); else `k` grows to
 /// `max_width + 32`, then to `cap`.
 pub(crate) fn literal_summary_start(raw: &str, cap: usize, max_width: usize) -> (String, bool) {
-    let mut decoder = LiteralDecoder::new(raw);
+    let mut decoder = PrefixDecoder::new(raw, raw.len().min(FIRST_DECODE * 2));
     let mut k = cap.min(FIRST_DECODE);
     loop {
         let cut = decoder.extend(k);
         if !cut || k >= cap {
-            return (decoder.out, cut);
+            return (decoder.into_text(), cut);
         }
-        let (line, ended, more) = first_line_parts(&decoder.out);
+        let (line, ended, more) = first_line_parts(decoder.text());
         let determined = if ended {
             more
         } else {
             !line.is_empty() && shown_width(line) > max_width
         };
         if determined {
-            return (decoder.out, true);
+            return (decoder.into_text(), true);
         }
         k = cap.min(k.saturating_mul(2));
     }
-}
-
-/// `crate::text::decode_prefix` made resumable: [`LiteralDecoder::extend`] to `n`
-/// characters, then to `m > n`, decodes what one call with `m` decodes (the same text and
-/// `cut`), reading each byte once. Runs of ASCII are counted without decoding them.
-struct LiteralDecoder<'a> {
-    /// What is left of the literal's body (after its opening quote).
-    rest: &'a str,
-    /// The text decoded so far.
-    out: String,
-    /// Characters counted in `out` (as `decode_prefix` counts them).
-    count: usize,
-    /// A high surrogate escape waiting for its low half.
-    pending_high: Option<u32>,
-    /// The closing quote (or the end) was reached.
-    done: bool,
-}
-
-impl<'a> LiteralDecoder<'a> {
-    fn new(raw: &'a str) -> Self {
-        LiteralDecoder {
-            rest: raw.strip_prefix('"').unwrap_or(raw),
-            out: String::with_capacity(raw.len().min(FIRST_DECODE * 2)),
-            count: 0,
-            pending_high: None,
-            done: false,
-        }
-    }
-
-    /// Decodes until `max_chars` characters are out or the literal ends; returns whether the
-    /// text goes on after them (`decode_prefix`'s second value).
-    fn extend(&mut self, max_chars: usize) -> bool {
-        if self.done {
-            return false;
-        }
-        loop {
-            if self.pending_high.is_none() {
-                // A run without escapes is copied whole, as far as the budget goes.
-                let rest = self.rest;
-                let stop = memchr::memchr2(b'\\', b'"', rest.as_bytes()).unwrap_or(rest.len());
-                let room = max_chars.saturating_sub(self.count);
-                let (taken, at) = take_chars(&rest[..stop], room);
-                self.out.push_str(&rest[..at]);
-                self.count += taken;
-                self.rest = &rest[at..];
-            }
-            let mut chars = self.rest.chars();
-            let c = match chars.next() {
-                None | Some('"') => {
-                    if self.pending_high.take().is_some() {
-                        self.out.push('\u{fffd}');
-                    }
-                    self.done = true;
-                    return false;
-                }
-                Some(c) => c,
-            };
-            if self.count >= max_chars {
-                // `c` is left unread for the next call.
-                return true;
-            }
-            let decoded = if c == '\\' {
-                match chars.next() {
-                    Some('n') => '\n',
-                    Some('t') => '\t',
-                    Some('r') => '\r',
-                    Some('b') => '\u{8}',
-                    Some('f') => '\u{c}',
-                    Some('u') => {
-                        let digits = chars.as_str();
-                        let end = digits
-                            .char_indices()
-                            .nth(4)
-                            .map_or(digits.len(), |(i, _)| i);
-                        let unit = u32::from_str_radix(&digits[..end], 16).unwrap_or(0xFFFD);
-                        chars = digits[end..].chars();
-                        match unit {
-                            0xD800..=0xDBFF => {
-                                if self.pending_high.replace(unit).is_some() {
-                                    self.out.push('\u{fffd}');
-                                    self.count += 1;
-                                }
-                                self.rest = chars.as_str();
-                                continue;
-                            }
-                            0xDC00..=0xDFFF => match self.pending_high.take() {
-                                Some(high) => char::from_u32(
-                                    0x10000 + ((high - 0xD800) << 10) + (unit - 0xDC00),
-                                )
-                                .unwrap_or('\u{fffd}'),
-                                None => '\u{fffd}',
-                            },
-                            _ => char::from_u32(unit).unwrap_or('\u{fffd}'),
-                        }
-                    }
-                    Some(other) => other,
-                    None => {
-                        self.done = true;
-                        return false;
-                    }
-                }
-            } else {
-                c
-            };
-            self.rest = chars.as_str();
-            if self.pending_high.take().is_some() {
-                self.out.push('\u{fffd}');
-                self.count += 1;
-            }
-            self.out.push(decoded);
-            self.count += 1;
-        }
-    }
-}
-
-/// Characters of `s` taken for a budget of `room`: how many, and the byte offset they end at.
-fn take_chars(s: &str, room: usize) -> (usize, usize) {
-    let n = s.len().min(room);
-    if s.as_bytes()[..n].is_ascii() {
-        return (n, n);
-    }
-    let mut taken = 0;
-    for (i, _) in s.char_indices() {
-        if taken == room {
-            return (taken, i);
-        }
-        taken += 1;
-    }
-    (taken, s.len())
 }
 
 /// Columns `text` takes once made inert ([`inert_char`], [`char_width`]).
@@ -824,39 +696,6 @@ mod tests {
                 let plain = b.iter().take_while(|c| plain_ascii(**c)).count();
                 assert_eq!(printable_run(b), printable, "{b:?}");
                 assert_eq!(plain_run(b), plain, "{b:?}");
-            }
-        }
-    }
-
-    /// The resumable decoder, extended in steps, decodes what `decode_prefix` decodes at
-    /// each step.
-    #[test]
-    fn literal_decoder_agrees_with_decode_prefix() {
-        let literals = [
-            r#""""#,
-            r#""plain ascii text""#,
-            r#""caf\u00e9 \"quoted\"\\back\tslash\nnext line""#,
-            r#""日本語 mixed with ascii and 😀 emoji\u00e9""#,
-            r#""\ud83d\ude00 pair first, then text""#,
-            r#""lone \ud800 high, \udc00 low, \ud800\ud800 two highs, \ud800\n""#,
-            r#""ends with escape\n""#,
-            r#""ends with a high surrogate \ud83d""#,
-        ];
-        for literal in literals {
-            let total = literal.chars().count() + 2;
-            for step in 1..6 {
-                let mut decoder = LiteralDecoder::new(literal);
-                let mut n = 0;
-                while n <= total {
-                    let cut = decoder.extend(n);
-                    let (want, want_cut) = crate::text::decode_prefix(literal, n);
-                    assert_eq!(
-                        (decoder.out.as_str(), cut),
-                        (want.as_str(), want_cut),
-                        "{literal} {n} by {step}"
-                    );
-                    n += step;
-                }
             }
         }
     }

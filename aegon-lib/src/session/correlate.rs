@@ -432,24 +432,17 @@ fn response_key(
 mod tests {
     use super::*;
     use crate::event::Source;
+    use crate::format::claude::decode::bare_event;
 
     fn event(kind: EventKind<'static>, ts: &'static str) -> Event<'static> {
+        let source = Source {
+            file: "t",
+            line: 1,
+            offset: 0,
+        };
         Event {
-            agent: crate::event::Agent::ClaudeCode,
-            source: Source {
-                file: "t",
-                line: 1,
-                offset: 0,
-            },
-            session_id: None,
             timestamp: Some(Cow::Borrowed(ts)),
-            uuid: None,
-            agent_id: None,
-            sidechain: false,
-            cwd: None,
-            git_branch: None,
-            version: None,
-            kind,
+            ..bare_event(source, kind)
         }
     }
 

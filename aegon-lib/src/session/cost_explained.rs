@@ -975,6 +975,7 @@ mod tests {
 
     use super::*;
     use crate::event::Source;
+    use crate::format::claude::decode::bare_event;
     use crate::session::Sessions;
 
     /// Opus 4.6 at Anthropic's list prices: $5 input, $25 output, 5-minute writes 1.25×
@@ -1180,22 +1181,17 @@ mod tests {
             agent: Option<&'static str>,
             kind: EventKind<'static>,
         ) {
+            let source = Source {
+                file: "t",
+                line: 1,
+                offset: 0,
+            };
             let event = Event {
-                agent: crate::event::Agent::ClaudeCode,
-                source: Source {
-                    file: "t",
-                    line: 1,
-                    offset: 0,
-                },
                 session_id: Some(Cow::Borrowed("s1")),
                 timestamp: Some(Cow::Borrowed(ts)),
-                uuid: None,
                 agent_id: agent.map(Cow::Borrowed),
                 sidechain: agent.is_some(),
-                cwd: None,
-                git_branch: None,
-                version: None,
-                kind,
+                ..bare_event(source, kind)
             };
             self.sessions.apply(&event, parse_millis(ts).unwrap_or(0));
         }

@@ -1056,6 +1056,7 @@ mod tests {
 
     use super::*;
     use crate::event::Source;
+    use crate::format::claude::decode::bare_event;
     use crate::tokens::PriceFactors;
 
     /// Events in, state out: each test builds a small stream the way the decoder emits it.
@@ -1080,22 +1081,20 @@ mod tests {
             agent: Option<&'static str>,
             kind: EventKind<'static>,
         ) -> &mut Self {
+            let source = Source {
+                file: "t",
+                line: 1,
+                offset: 0,
+            };
             let event = Event {
-                agent: crate::event::Agent::ClaudeCode,
-                source: Source {
-                    file: "t",
-                    line: 1,
-                    offset: 0,
-                },
                 session_id: at("s1"),
                 timestamp: at(ts),
-                uuid: None,
                 agent_id: agent.map(Cow::Borrowed),
                 sidechain: agent.is_some(),
                 cwd: at("/repo"),
                 git_branch: at("main"),
                 version: at("2.1.39"),
-                kind,
+                ..bare_event(source, kind)
             };
             let now = parse_millis(ts).unwrap();
             self.sessions.apply(&event, now);
@@ -1209,22 +1208,14 @@ mod tests {
 
     /// An event of `kind` without a timestamp, applied when the clock says `now`.
     fn untimed(s: &mut Stream, now: &str, kind: EventKind<'static>) {
+        let source = Source {
+            file: "t",
+            line: 2,
+            offset: 0,
+        };
         let event = Event {
-            agent: crate::event::Agent::ClaudeCode,
-            source: Source {
-                file: "t",
-                line: 2,
-                offset: 0,
-            },
             session_id: at("s1"),
-            timestamp: None,
-            uuid: None,
-            agent_id: None,
-            sidechain: false,
-            cwd: None,
-            git_branch: None,
-            version: None,
-            kind,
+            ..bare_event(source, kind)
         };
         s.sessions.apply(&event, parse_millis(now).unwrap());
     }

@@ -453,6 +453,16 @@ mod tests {
         }
     }
 
+    /// [`blocks`] over `entries(times)` in UTC, for no project.
+    fn utc_blocks(
+        times: &[i64],
+        hits: &[(i64, String)],
+        official: Option<&LimitReading>,
+        now: i64,
+    ) -> Vec<Block> {
+        blocks(&entries(times), hits, official, &TimeZone::UTC, now, None)
+    }
+
     #[test]
     fn recent_history_is_settled_only_after_a_pause_of_more_than_a_block() {
         let t0 = 1_000 * H;
@@ -536,14 +546,7 @@ mod tests {
             t0 + 5 * H + M,
             t0 + 10 * H + 30 * M,
         ];
-        let b = blocks(
-            &entries(&times),
-            &[],
-            None,
-            &TimeZone::UTC,
-            t0 + 100 * H,
-            None,
-        );
+        let b = utc_blocks(&times, &[], None, t0 + 100 * H);
         let shape: Vec<(i64, i64, bool, u64)> = b
             .iter()
             .map(|b| (b.start_ms - t0, b.end_ms - t0, b.is_gap, b.usage.responses))
@@ -604,14 +607,7 @@ mod tests {
             "You've hit your limit · resets 10pm (UTC)".to_owned(),
         )];
         let times = [t0 + 10 * M, t0 + 42 * M, t0 + 15 * H];
-        let b = blocks(
-            &entries(&times),
-            &hits,
-            None,
-            &TimeZone::UTC,
-            t0 + 100 * H,
-            None,
-        );
+        let b = utc_blocks(&times, &hits, None, t0 + 100 * H);
         let shape: Vec<(i64, i64, bool)> = b
             .iter()
             .map(|b| (b.start_ms - t0, b.end_ms - t0, b.is_gap))
@@ -644,7 +640,7 @@ mod tests {
             t0 + 2 * H + 40 * M,
         ];
         let now = t0 + 2 * H + 50 * M;
-        let b = blocks(&entries(&times), &hits, None, &TimeZone::UTC, now, None);
+        let b = utc_blocks(&times, &hits, None, now);
         assert_eq!(b.len(), 2);
         assert_eq!(
             (b[0].end_ms, b[0].end_source),
@@ -670,7 +666,7 @@ mod tests {
     fn a_block_dated_after_now_is_in_the_future_not_active() {
         let now = 1_795_988_100_000; // 2026-11-29T21:35:00Z
         let times = [1_798_761_599_999, 1_798_761_600_000];
-        let b = blocks(&entries(&times), &[], None, &TimeZone::UTC, now, None);
+        let b = utc_blocks(&times, &[], None, now);
         let usage: Vec<&Block> = b.iter().filter(|b| !b.is_gap).collect();
         assert_eq!(usage.len(), 1);
         // The block 2026-12-31T23:00Z: not active, in the future, no projection.
@@ -681,14 +677,7 @@ mod tests {
         // Read a day after the responses, the same block is past, not future.
         assert!(!usage[0].is_future(1_798_761_600_000 + 24 * H));
         // One response in the past and the block is active again by the usual rule.
-        let b = blocks(
-            &entries(&[now - 10 * M]),
-            &[],
-            None,
-            &TimeZone::UTC,
-            now,
-            None,
-        );
+        let b = utc_blocks(&[now - 10 * M], &[], None, now);
         assert!(b[0].is_active && !b[0].is_future(now));
     }
 
@@ -718,14 +707,7 @@ mod tests {
         ];
         let now = t0 + 21 * H + 35 * M;
         let official = reading(t0 + 21 * H + 30 * M, reset);
-        let b = blocks(
-            &entries(&times),
-            &[],
-            Some(&official),
-            &TimeZone::UTC,
-            now,
-            None,
-        );
+        let b = utc_blocks(&times, &[], Some(&official), now);
         let shape: Vec<(i64, i64, bool, u64, bool)> = b
             .iter()
             .map(|b| {
@@ -751,14 +733,7 @@ mod tests {
         // After a pause of more than 5 h, the gap ends where the window starts, not at the
         // first response inside it.
         let times = [t0 + 10 * H, t0 + 19 * H];
-        let b = blocks(
-            &entries(&times),
-            &[],
-            Some(&official),
-            &TimeZone::UTC,
-            now,
-            None,
-        );
+        let b = utc_blocks(&times, &[], Some(&official), now);
         let shape: Vec<(i64, i64, bool)> = b
             .iter()
             .map(|b| (b.start_ms - t0, b.end_ms - t0, b.is_gap))
@@ -775,14 +750,7 @@ mod tests {
         // Once the window has passed, the next response starts a block no earlier than its
         // end: 23:40 floors to 23:00, but the block starts at 23:28.
         let times = [t0 + 21 * H, t0 + 23 * H + 40 * M];
-        let b = blocks(
-            &entries(&times),
-            &[],
-            Some(&official),
-            &TimeZone::UTC,
-            t0 + 23 * H + 50 * M,
-            None,
-        );
+        let b = utc_blocks(&times, &[], Some(&official), t0 + 23 * H + 50 * M);
         let shape: Vec<(i64, i64, bool)> = b
             .iter()
             .map(|b| (b.start_ms - t0, b.end_ms - t0, b.is_active))
@@ -810,7 +778,7 @@ mod tests {
             t0 + 21 * H + 20 * M,
         ];
         let now = t0 + 21 * H + 30 * M;
-        let all = blocks(&entries(&times), &[], None, &TimeZone::UTC, now, None);
+        let all = utc_blocks(&times, &[], None, now);
         let starts = |v: &[Block]| -> Vec<(i64, bool)> {
             v.iter().map(|b| (b.start_ms - t0, b.is_gap)).collect()
         };
@@ -848,7 +816,7 @@ mod tests {
         let t0 = 1_000 * 24 * H + 21 * H; // 21:00 UTC
         let first = t0 + 31 * M + 34_000;
         let times = [first, first + 4_000];
-        let at = |now: i64| blocks(&entries(&times), &[], None, &TimeZone::UTC, now, None);
+        let at = |now: i64| utc_blocks(&times, &[], None, now);
         // 5 minutes after the first response: too early for a rate or a projection.
         let b = at(first + 5 * M);
         assert!(b[0].is_active);
@@ -874,7 +842,7 @@ mod tests {
         let later = first + 10 * H;
         assert_eq!(at(later)[0].burn_rate(later), None);
         let spread = [first, first + 20 * M];
-        let b = blocks(&entries(&spread), &[], None, &TimeZone::UTC, later, None);
+        let b = utc_blocks(&spread, &[], None, later);
         let rate = b[0].burn_rate(later).unwrap();
         assert!((rate.tokens_per_minute - 10.0).abs() < 1e-9);
     }

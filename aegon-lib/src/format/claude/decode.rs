@@ -483,7 +483,9 @@ pub fn too_long_event(file: &str, number: u64, offset: u64, len: u64, max: usize
     )
 }
 
-fn bare_event<'a>(source: Source<'a>, kind: EventKind<'static>) -> Event<'a> {
+/// A Claude Code event of `kind` at `source` with no header (no session, time, uuid, agent,
+/// cwd, branch or version); tests fill in what they need with `..bare_event(…)`.
+pub(crate) fn bare_event<'a>(source: Source<'a>, kind: EventKind<'static>) -> Event<'a> {
     Event {
         agent: crate::event::Agent::ClaudeCode,
         source,
