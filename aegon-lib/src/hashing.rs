@@ -85,6 +85,33 @@ impl<V, K: Hash + Eq, S: std::hash::BuildHasher + Default> Generations<V, K, S> 
         self.current.insert(key, value);
     }
 
+    /// Inserts `key` unless it is held (in either generation); returns whether it was
+    /// inserted. [`Generations::contains_key`] then [`Generations::insert`] in one: the current
+    /// generation is probed once.
+    pub(crate) fn insert_if_absent(&mut self, key: K, value: V) -> bool {
+        use std::collections::hash_map::Entry;
+        if self.previous.contains_key(&key) {
+            return false;
+        }
+        if let Some(limit) = self.limit {
+            if self.current.len() >= limit / 2 {
+                if self.current.contains_key(&key) {
+                    return false;
+                }
+                self.previous = std::mem::take(&mut self.current);
+                self.current.insert(key, value);
+                return true;
+            }
+        }
+        match self.current.entry(key) {
+            Entry::Occupied(_) => false,
+            Entry::Vacant(slot) => {
+                slot.insert(value);
+                true
+            }
+        }
+    }
+
     /// Keys held (a key in both generations counts twice).
     pub(crate) fn len(&self) -> usize {
         self.current.len() + self.previous.len()
@@ -120,5 +147,20 @@ mod tests {
         }
         assert_eq!(unbounded.len(), 1_000);
         assert_eq!(unbounded.into_entries().count(), 1_000);
+    }
+
+    #[test]
+    fn inserting_if_absent_holds_what_contains_then_insert_holds() {
+        let mut one: Generations<u64> = Generations::with_limit(Some(100));
+        let mut two: Generations<u64> = Generations::with_limit(Some(100));
+        // Keys that come back after a while, some after being forgotten.
+        for k in (0..3_000u64).map(|k| k * 7 % 130) {
+            let held = one.contains_key(&k);
+            if !held {
+                one.insert(k, k * 2);
+            }
+            assert_eq!(two.insert_if_absent(k, k * 2), !held, "key {k}");
+            assert_eq!(two.len(), one.len());
+        }
     }
 }

@@ -643,7 +643,7 @@ impl<R: Renderer> EventSink<'_, R> {
     /// without state, so the same bytes give the same events. Other formats' lines are not:
     /// their decoders keep state across lines, and some of their records repeat the same
     /// bytes in unrelated sessions.
-    fn line_event(&mut self, event: Event<'_>, bytes: &[u8]) -> ControlFlow<()> {
+    fn line_event(&mut self, mut event: Event<'_>, bytes: &[u8]) -> ControlFlow<()> {
         if event.agent == Agent::ClaudeCode
             && self.agents.contains(event.agent)
             && self.correlator.wants_bare_line(&event)
@@ -651,17 +651,23 @@ impl<R: Renderer> EventSink<'_, R> {
             let identity = self.bare_lines.identity(bytes);
             self.correlator.set_bare_line(identity);
         }
-        self.event(event)
+        self.event_in_place(&mut event)
     }
 
     fn event(&mut self, mut event: Event<'_>) -> ControlFlow<()> {
+        self.event_in_place(&mut event)
+    }
+
+    /// [`EventSink::event`] for an event lent, not moved (an `Event` is some 400 bytes, and
+    /// every event of every line comes through here).
+    fn event_in_place(&mut self, event: &mut Event<'_>) -> ControlFlow<()> {
         if let EventKind::Malformed(m) = &event.kind {
             self.line_reported = true;
             self.stats.malformed.count(m.reason, m.recovered);
         } else if !self.agents.contains(event.agent) {
             return ControlFlow::Continue(());
         } else if let (Some((offset, ordinal)), false) =
-            (&mut self.document, Correlator::has_identity(&event))
+            (&mut self.document, Correlator::has_identity(event))
         {
             // Only events without an identity of their own are known by their place (and
             // numbered within it): a tool call, a result or a usage is counted by its id, so
@@ -678,11 +684,11 @@ impl<R: Renderer> EventSink<'_, R> {
                 return ControlFlow::Continue(());
             }
         }
-        if !self.correlator.apply(&mut event) {
+        if !self.correlator.apply(event) {
             return ControlFlow::Continue(());
         }
         self.stats.events += 1;
-        match self.renderer.on_event(&event) {
+        match self.renderer.on_event(event) {
             Ok(flow) => flow,
             Err(e) => {
                 self.error = Some(e);

@@ -216,10 +216,9 @@ impl Correlator {
 
     /// Whether `key` was met before (or counts elsewhere); notes it if not.
     fn known(&mut self, key: u64) -> bool {
-        if self.skipped.contains(&key) || self.seen.contains_key(&key) {
+        if self.skipped.contains(&key) || !self.seen.insert_if_absent(key, ()) {
             return true;
         }
-        self.seen.insert(key, ());
         if let Some(recorded) = &mut self.recorded {
             recorded.push(key);
         }

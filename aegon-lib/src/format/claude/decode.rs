@@ -9,7 +9,9 @@ use std::borrow::Cow;
 use std::ops::ControlFlow;
 
 use crate::event::{Event, EventKind, Malformed, MalformedReason, Source, TitleSource};
-use crate::format::claude::record::{Block, BlockShape, Content, Message, Record, RecordError};
+use crate::format::claude::record::{
+    parse_record_into, Block, BlockShape, Content, Message, Record, RecordError,
+};
 use crate::json::RawJson;
 use crate::source::lines::Line;
 use crate::text::Text;
@@ -132,21 +134,25 @@ where
     };
     let lossy = lossy.as_ref();
     let at = |i: usize| line.offset + lossy.map_or(i, |l| l.disk(i)) as u64;
-    let mut parsed = crate::format::claude::record::parse_record(&text);
+    // The record is read where it stays (it is large: see `parse_record_into`) and lent on.
+    let repaired;
+    let mut record = Record::default();
+    let mut parsed = parse_record_into(&text, &mut record);
     // Lone surrogate escapes, looked for only where they would do harm: when reading failed
     // somewhere, or in raw values passed on undecoded. Repaired in a copy of the same length,
     // read again.
-    let repaired = if may_hold_lone_surrogates(&parsed) {
+    repaired = if may_hold_lone_surrogates(&parsed, &record) {
         crate::format::claude::repair::lone_surrogates(&text)
     } else {
         None
     };
     if let Some(r) = &repaired {
-        parsed = crate::format::claude::record::parse_record(&r.text);
+        record = Record::default();
+        parsed = parse_record_into(&r.text, &mut record);
     }
     let text: &str = repaired.as_ref().map_or(&text, |r| &r.text);
     match parsed {
-        Ok(record) => {
+        Ok(()) => {
             // JSON forbids raw NUL bytes; the lenient scan only skips over ignored members,
             // so look for them explicitly, report them, and keep what was read.
             if let Some(at) = memchr::memchr(0, line.bytes) {
@@ -158,7 +164,7 @@ where
             }
             report.problems(&at, 0, &record);
             report.emit(source, &line, &mut emit)?;
-            record_events(source, record, &mut emit)
+            record_events(source, &mut record, &mut emit)
         }
         Err(err) => {
             use crate::format::claude::repair::{run_together, segments};
@@ -252,8 +258,8 @@ where
                 report.problems(&at, *start, record);
             }
             report.emit(source, &line, &mut emit)?;
-            for (_, record) in records {
-                record_events(source, record, &mut emit)?;
+            for (_, mut record) in records {
+                record_events(source, &mut record, &mut emit)?;
             }
             ControlFlow::Continue(())
         }
@@ -284,13 +290,11 @@ fn run_together_message(starts: &[usize], disk: &dyn Fn(usize) -> u64) -> String
 /// Whether a line read as `parsed` may hold lone surrogate escapes that matter: it failed, a
 /// member could not be decoded, or a raw value passed on undecoded (a tool input or result, an
 /// error object) holds one.
-fn may_hold_lone_surrogates(parsed: &Result<Record<'_>, RecordError>) -> bool {
+fn may_hold_lone_surrogates(parsed: &Result<(), RecordError>, record: &Record<'_>) -> bool {
     use crate::format::claude::repair::has_lone_surrogate;
-    let record = match parsed {
-        Err(_) => return true,
-        Ok(record) if !record.problems.is_empty() => return true,
-        Ok(record) => record,
-    };
+    if parsed.is_err() || !record.problems.is_empty() {
+        return true;
+    }
     if record
         .error
         .is_some_and(|raw| has_lone_surrogate(raw.get()))
@@ -579,10 +583,11 @@ impl<'a> Header<'a> {
     }
 }
 
-/// Emits the events of a parsed record.
+/// Emits the events of a parsed record, taking what they carry out of it (it is lent, not
+/// given: a `Record` is large, and moving it costs more than reading most of its fields).
 pub fn record_events<'a, F>(
     source: Source<'a>,
-    mut record: Record<'a>,
+    record: &mut Record<'a>,
     emit: &mut F,
 ) -> ControlFlow<()>
 where
@@ -611,54 +616,60 @@ where
         Some("assistant") => assistant_events(record, &mut emit),
         Some("system") => emit(system_event(record)),
         Some("progress") => {
-            let data_type = record.data.and_then(|d| d.kind);
+            let data_type = record.data.take().and_then(|d| d.kind);
             emit(EventKind::Progress {
                 data_type,
-                tool_use_id: record.tool_use_id,
-                parent_tool_use_id: record.parent_tool_use_id,
+                tool_use_id: record.tool_use_id.take(),
+                parent_tool_use_id: record.parent_tool_use_id.take(),
             })
         }
         Some("attachment") => emit(EventKind::Attachment {
-            attachment_type: record.attachment.and_then(|a| a.kind),
+            attachment_type: record.attachment.take().and_then(|a| a.kind),
         }),
         Some("summary") => title_event(
-            record.summary,
+            record.summary.take(),
             TitleSource::Summary,
-            record.leaf_uuid,
+            record.leaf_uuid.take(),
             kind,
             &mut emit,
         ),
-        Some("ai-title") => title_event(record.ai_title, TitleSource::Ai, None, kind, &mut emit),
+        Some("ai-title") => title_event(
+            record.ai_title.take(),
+            TitleSource::Ai,
+            None,
+            kind,
+            &mut emit,
+        ),
         Some("custom-title") => title_event(
-            record.custom_title,
+            record.custom_title.take(),
             TitleSource::Custom,
             None,
             kind,
             &mut emit,
         ),
         Some("file-history-snapshot") => emit(EventKind::FileSnapshot {
-            message_id: record.message_id,
-            files: record.snapshot.map_or(0, |s| s.tracked_files),
+            message_id: record.message_id.take(),
+            files: record.snapshot.as_ref().map_or(0, |s| s.tracked_files),
             update: record.is_snapshot_update,
         }),
         Some("queue-operation") => emit(EventKind::Queue {
-            operation: record.operation,
+            operation: record.operation.take(),
             text: record.content.and_then(Text::from_raw),
         }),
         Some("last-prompt") => emit(EventKind::LastPrompt {
-            text: record.last_prompt,
-            leaf_uuid: record.leaf_uuid,
+            text: record.last_prompt.take(),
+            leaf_uuid: record.leaf_uuid.take(),
         }),
-        Some("mode") => match record.mode {
+        Some("mode") => match record.mode.take() {
             Some(mode) => emit(EventKind::Mode { mode }),
             None => emit(unknown(kind, None)),
         },
         Some("pr-link") => emit(EventKind::PrLink {
             number: record.pr_number,
-            url: record.pr_url,
-            repository: record.pr_repository,
+            url: record.pr_url.take(),
+            repository: record.pr_repository.take(),
         }),
-        Some("permission-mode") => match record.permission_mode {
+        Some("permission-mode") => match record.permission_mode.take() {
             Some(mode) => emit(EventKind::PermissionMode { mode }),
             None => emit(unknown(kind, None)),
         },
@@ -746,25 +757,26 @@ const INJECTED_PREFIXES: &[&str] = &[
     "<user-prompt-submit-hook>",
 ];
 
-fn user_events<'a, F>(mut record: Record<'a>, emit: &mut F) -> ControlFlow<()>
+fn user_events<'a, F>(record: &mut Record<'a>, emit: &mut F) -> ControlFlow<()>
 where
     F: FnMut(EventKind<'a>) -> ControlFlow<()>,
 {
     let content = record.message.as_mut().and_then(|m| m.content.take());
     match content {
-        Some(Content::Text(text)) => emit(user_text_event(&record, text)),
-        Some(Content::Blocks(blocks)) => {
+        Some(Content::Text(text)) => emit(user_text_event(record, text)),
+        Some(Content::Blocks(mut blocks)) => {
             if blocks.is_empty() {
                 return emit(unknown(Some(Cow::Borrowed("user")), None));
             }
-            for block in blocks {
+            // Blocks are lent, their fields taken (a block is some 250 bytes).
+            for block in &mut blocks {
                 if let BlockShape::Other(_) = block.shape {
                     continue; // reported with the line's problems
                 }
                 let kind = match block.kind.as_deref() {
-                    Some("text") => user_text_event(&record, block.text.unwrap_or_default()),
+                    Some("text") => user_text_event(record, block.text.take().unwrap_or_default()),
                     Some("tool_result") => EventKind::ToolResult {
-                        tool_use_id: block.tool_use_id,
+                        tool_use_id: block.tool_use_id.take(),
                         is_error: block.is_error,
                         tool: None,
                         duration_ms: None,
@@ -773,14 +785,14 @@ where
                         raw_result: record.tool_use_result,
                     },
                     Some("image") => {
-                        let source = block.source.unwrap_or_default();
+                        let source = block.source.take().unwrap_or_default();
                         EventKind::Image {
                             media_type: source.media_type,
                             data_len: source.data.len,
                             data: source.data.base64,
                         }
                     }
-                    _ => unknown(Some(Cow::Borrowed("user")), block.kind),
+                    _ => unknown(Some(Cow::Borrowed("user")), block.kind.take()),
                 };
                 emit(kind)?;
             }
@@ -790,7 +802,7 @@ where
     }
 }
 
-fn assistant_events<'a, F>(record: Record<'a>, emit: &mut F) -> ControlFlow<()>
+fn assistant_events<'a, F>(record: &mut Record<'a>, emit: &mut F) -> ControlFlow<()>
 where
     F: FnMut(EventKind<'a>) -> ControlFlow<()>,
 {
@@ -800,7 +812,13 @@ where
         content,
         usage,
         ..
-    } = record.message.unwrap_or_default();
+    } = record.message.get_or_insert_with(Message::default);
+    let (model, message_id, content, usage) = (
+        model.take(),
+        message_id.take(),
+        content.take(),
+        usage.as_ref(),
+    );
     let synthetic = record.is_api_error_message || model.as_deref() == Some(SYNTHETIC_MODEL);
     if synthetic {
         // A locally generated error: no API call was billed; the text says what failed.
@@ -831,8 +849,8 @@ where
                 text,
             })?
         }
-        Some(Content::Blocks(blocks)) => {
-            for block in blocks {
+        Some(Content::Blocks(mut blocks)) => {
+            for block in &mut blocks {
                 if let BlockShape::Other(_) = block.shape {
                     continue; // reported with the line's problems
                 }
@@ -845,11 +863,11 @@ where
     match usage {
         Some(usage) => emit(EventKind::Usage {
             message_id,
-            request_id: record.request_id,
+            request_id: record.request_id.take(),
             model,
-            tokens: Tokens::from_usage(&usage),
+            tokens: Tokens::from_usage(usage),
             increment: false,
-            factors: PriceFactors::from_usage(&usage),
+            factors: PriceFactors::from_usage(usage),
             reasoning: None,
         }),
         // Nothing to show and no usage (no message, or an empty one): still one event, so
@@ -860,7 +878,7 @@ where
 }
 
 fn assistant_block<'a>(
-    block: Block<'a>,
+    block: &mut Block<'a>,
     message_id: &Option<Cow<'a, str>>,
     model: &Option<Cow<'a, str>>,
 ) -> EventKind<'a> {
@@ -868,11 +886,11 @@ fn assistant_block<'a>(
         Some("text") => EventKind::AssistantText {
             message_id: message_id.clone(),
             model: model.clone(),
-            text: block.text.unwrap_or_default(),
+            text: block.text.take().unwrap_or_default(),
         },
         Some("thinking") => EventKind::Thinking {
             message_id: message_id.clone(),
-            text: block.thinking.unwrap_or_default(),
+            text: block.thinking.take().unwrap_or_default(),
             redacted: false,
         },
         Some("redacted_thinking") => EventKind::Thinking {
@@ -882,18 +900,18 @@ fn assistant_block<'a>(
         },
         Some("tool_use") => EventKind::ToolCall {
             message_id: message_id.clone(),
-            tool_use_id: block.id,
-            tool: block.name.unwrap_or(Cow::Borrowed("?")),
+            tool_use_id: block.id.take(),
+            tool: block.name.take().unwrap_or(Cow::Borrowed("?")),
             input: block.input,
         },
-        _ => unknown(Some(Cow::Borrowed("assistant")), block.kind),
+        _ => unknown(Some(Cow::Borrowed("assistant")), block.kind.take()),
     }
 }
 
-fn system_event(record: Record<'_>) -> EventKind<'_> {
+fn system_event<'a>(record: &mut Record<'a>) -> EventKind<'a> {
     match record.subtype.as_deref() {
         Some("compact_boundary") => {
-            let meta = record.compact_metadata.unwrap_or_default();
+            let meta = record.compact_metadata.take().unwrap_or_default();
             EventKind::Compact {
                 trigger: meta.trigger,
                 pre_tokens: meta.pre_tokens,
@@ -912,8 +930,8 @@ fn system_event(record: Record<'_>) -> EventKind<'_> {
             }
         }
         _ => EventKind::System {
-            subtype: record.subtype,
-            level: record.level,
+            subtype: record.subtype.take(),
+            level: record.level.take(),
             text: record.content.and_then(Text::from_raw),
             duration_ms: record.duration_ms,
         },

@@ -1175,7 +1175,17 @@ impl RecordError {
 /// Errors only when the line is not a JSON object (or its top level cannot be walked: an
 /// unterminated string, unbalanced brackets).
 pub fn parse_record(line: &str) -> Result<Record<'_>, RecordError> {
-    parse_members(line).map_err(|mut e| {
+    let mut record = Record::default();
+    parse_record_into(line, &mut record)?;
+    Ok(record)
+}
+
+/// [`parse_record`] into `r`, which must be a [`Record::default`] (fields the line does not
+/// hold are left as they are). A `Record` is large (about 1.5 KB: every field of every record
+/// type); reading into one the caller holds, and lending it on, moves none of it per line.
+/// On an error `r` holds what was read before it (to be discarded).
+pub fn parse_record_into<'a>(line: &'a str, r: &mut Record<'a>) -> Result<(), RecordError> {
+    parse_members(line, r).map_err(|mut e| {
         // Valid JSON that is not an object (`[1,2]`, `"text"`) has the wrong shape.
         let starts_object = line.trim_start().starts_with('{');
         if e.syntax && !starts_object && serde_json::from_str::<IgnoredAny>(line).is_ok() {
@@ -1186,80 +1196,81 @@ pub fn parse_record(line: &str) -> Result<Record<'_>, RecordError> {
     })
 }
 
-fn parse_members(line: &str) -> Result<Record<'_>, RecordError> {
-    let mut r = Record::default();
+fn parse_members<'a>(line: &'a str, r: &mut Record<'a>) -> Result<(), RecordError> {
     let mut p = Reader::default();
     for_each_member_at(line, |key, at| {
         // The message (about half of a transcript's bytes) is read where it stands, by the
         // scanner in one pass that also finds its end. When it holds a fault, it is skipped
         // and read member by member, each fault noted.
         if key == "message" && line.as_bytes().get(at) == Some(&b'{') {
-            if let Some((message, end)) = p.message_scanned(line, at) {
-                r.message = Some(message);
+            // Read in place (a `Message` is some 300 bytes); one that holds a fault is read
+            // again below, replacing what was read of it.
+            let message = r.message.insert(Message::default());
+            if let Some(end) = p.message_scanned(line, at, message) {
                 return Ok(end);
             }
         }
         let end = value_end(line, at)?;
         let value = &line[at..end];
-        match key {
-            "type" => r.kind = p.string(key, value, at),
-            "uuid" => r.uuid = p.string(key, value, at),
-            "sessionId" => r.session_id = p.string(key, value, at),
-            "timestamp" => r.timestamp = p.string(key, value, at),
-            "agentId" => r.agent_id = p.string(key, value, at),
-            "isSidechain" => r.is_sidechain = value == "true",
-            "isMeta" => r.is_meta = value == "true",
-            "isCompactSummary" => r.is_compact_summary = value == "true",
-            "isApiErrorMessage" => r.is_api_error_message = value == "true",
-            "isSnapshotUpdate" => r.is_snapshot_update = value == "true",
-            "requestId" => r.request_id = p.string(key, value, at),
-            "message" => r.message = p.message(value, at),
-            "apiErrorStatus" => r.api_error_status = p.number(key, value, at),
-            "error" => r.error = p.raw(key, value, at),
-            "subtype" => r.subtype = p.string(key, value, at),
-            "content" => r.content = p.raw(key, value, at),
-            "level" => r.level = p.string(key, value, at),
-            "compactMetadata" => r.compact_metadata = p.object(key, value, at),
-            "retryAttempt" => r.retry_attempt = p.number(key, value, at),
-            "maxRetries" => r.max_retries = p.number(key, value, at),
-            "retryInMs" => r.retry_in_ms = p.number(key, value, at),
-            "durationMs" => r.duration_ms = p.number(key, value, at),
-            "summary" => r.summary = p.string(key, value, at),
-            "leafUuid" => r.leaf_uuid = p.string(key, value, at),
-            "aiTitle" => r.ai_title = p.string(key, value, at),
-            "customTitle" => r.custom_title = p.string(key, value, at),
-            "lastPrompt" => r.last_prompt = p.string(key, value, at),
-            "mode" => r.mode = p.string(key, value, at),
-            "permissionMode" => r.permission_mode = p.string(key, value, at),
-            "operation" => r.operation = p.string(key, value, at),
-            "prNumber" => r.pr_number = p.number(key, value, at),
-            "prUrl" => r.pr_url = p.string(key, value, at),
-            "prRepository" => r.pr_repository = p.string(key, value, at),
-            "messageId" => r.message_id = p.string(key, value, at),
-            "snapshot" => r.snapshot = p.object(key, value, at),
-            "data" => {
+        match Top::of(key) {
+            Top::Type => r.kind = p.string(key, value, at),
+            Top::Uuid => r.uuid = p.string(key, value, at),
+            Top::SessionId => r.session_id = p.string(key, value, at),
+            Top::Timestamp => r.timestamp = p.string(key, value, at),
+            Top::AgentId => r.agent_id = p.string(key, value, at),
+            Top::IsSidechain => r.is_sidechain = value == "true",
+            Top::IsMeta => r.is_meta = value == "true",
+            Top::IsCompactSummary => r.is_compact_summary = value == "true",
+            Top::IsApiErrorMessage => r.is_api_error_message = value == "true",
+            Top::IsSnapshotUpdate => r.is_snapshot_update = value == "true",
+            Top::RequestId => r.request_id = p.string(key, value, at),
+            Top::Message => r.message = p.message(value, at),
+            Top::ApiErrorStatus => r.api_error_status = p.number(key, value, at),
+            Top::Error => r.error = p.raw(key, value, at),
+            Top::Subtype => r.subtype = p.string(key, value, at),
+            Top::Content => r.content = p.raw(key, value, at),
+            Top::Level => r.level = p.string(key, value, at),
+            Top::CompactMetadata => r.compact_metadata = p.object(key, value, at),
+            Top::RetryAttempt => r.retry_attempt = p.number(key, value, at),
+            Top::MaxRetries => r.max_retries = p.number(key, value, at),
+            Top::RetryInMs => r.retry_in_ms = p.number(key, value, at),
+            Top::DurationMs => r.duration_ms = p.number(key, value, at),
+            Top::Summary => r.summary = p.string(key, value, at),
+            Top::LeafUuid => r.leaf_uuid = p.string(key, value, at),
+            Top::AiTitle => r.ai_title = p.string(key, value, at),
+            Top::CustomTitle => r.custom_title = p.string(key, value, at),
+            Top::LastPrompt => r.last_prompt = p.string(key, value, at),
+            Top::Mode => r.mode = p.string(key, value, at),
+            Top::PermissionMode => r.permission_mode = p.string(key, value, at),
+            Top::Operation => r.operation = p.string(key, value, at),
+            Top::PrNumber => r.pr_number = p.number(key, value, at),
+            Top::PrUrl => r.pr_url = p.string(key, value, at),
+            Top::PrRepository => r.pr_repository = p.string(key, value, at),
+            Top::MessageId => r.message_id = p.string(key, value, at),
+            Top::Snapshot => r.snapshot = p.object(key, value, at),
+            Top::Data => {
                 r.data = p
                     .member_string(key, value, at, "type")
                     .map(|kind| TypeOnly { kind: Some(kind) })
             }
-            "toolUseID" => r.tool_use_id = p.string(key, value, at),
-            "parentToolUseID" => r.parent_tool_use_id = p.string(key, value, at),
-            "attachment" => {
+            Top::ToolUseID => r.tool_use_id = p.string(key, value, at),
+            Top::ParentToolUseID => r.parent_tool_use_id = p.string(key, value, at),
+            Top::Attachment => {
                 r.attachment = p
                     .member_string(key, value, at, "type")
                     .map(|kind| TypeOnly { kind: Some(kind) })
             }
-            "promptSource" => r.prompt_source = p.string(key, value, at),
-            "cwd" => r.cwd = p.string(key, value, at),
-            "gitBranch" => r.git_branch = p.string(key, value, at),
-            "version" => r.version = p.string(key, value, at),
-            "toolUseResult" => r.tool_use_result = Some(value),
-            "origin" => {
+            Top::PromptSource => r.prompt_source = p.string(key, value, at),
+            Top::Cwd => r.cwd = p.string(key, value, at),
+            Top::GitBranch => r.git_branch = p.string(key, value, at),
+            Top::Version => r.version = p.string(key, value, at),
+            Top::ToolUseResult => r.tool_use_result = Some(value),
+            Top::Origin => {
                 r.origin = p
                     .member_string(key, value, at, "kind")
                     .map(|kind| Origin { kind: Some(kind) })
             }
-            _ => {}
+            Top::Other => {}
         }
         Ok::<usize, RecordError>(end)
     })?;
@@ -1275,7 +1286,160 @@ fn parse_members(line: &str) -> Result<Record<'_>, RecordError> {
         }
     }
     r.problems = p.problems;
-    Ok(r)
+    Ok(())
+}
+
+/// The top-level members of a line that [`parse_members`] reads, by name; `Other` for the rest.
+#[derive(Clone, Copy)]
+enum Top {
+    Type,
+    Uuid,
+    SessionId,
+    Timestamp,
+    AgentId,
+    IsSidechain,
+    IsMeta,
+    IsCompactSummary,
+    IsApiErrorMessage,
+    IsSnapshotUpdate,
+    RequestId,
+    Message,
+    ApiErrorStatus,
+    Error,
+    Subtype,
+    Content,
+    Level,
+    CompactMetadata,
+    RetryAttempt,
+    MaxRetries,
+    RetryInMs,
+    DurationMs,
+    Summary,
+    LeafUuid,
+    AiTitle,
+    CustomTitle,
+    LastPrompt,
+    Mode,
+    PermissionMode,
+    Operation,
+    PrNumber,
+    PrUrl,
+    PrRepository,
+    MessageId,
+    Snapshot,
+    Data,
+    ToolUseID,
+    ParentToolUseID,
+    Attachment,
+    PromptSource,
+    Cwd,
+    GitBranch,
+    Version,
+    ToolUseResult,
+    Origin,
+    Other,
+}
+
+impl Top {
+    /// The member named `key` (as written). Told apart by length first, then by its bytes
+    /// (some 20 members a line, each compared with one to five names at most instead of
+    /// with every name in turn).
+    #[inline]
+    fn of(key: &str) -> Top {
+        match key.len() {
+            3 => match key {
+                "cwd" => Top::Cwd,
+                _ => Top::Other,
+            },
+            4 => match key {
+                "type" => Top::Type,
+                "uuid" => Top::Uuid,
+                "mode" => Top::Mode,
+                "data" => Top::Data,
+                _ => Top::Other,
+            },
+            5 => match key {
+                "error" => Top::Error,
+                "level" => Top::Level,
+                "prUrl" => Top::PrUrl,
+                _ => Top::Other,
+            },
+            6 => match key {
+                "isMeta" => Top::IsMeta,
+                "origin" => Top::Origin,
+                _ => Top::Other,
+            },
+            7 => match key {
+                "agentId" => Top::AgentId,
+                "message" => Top::Message,
+                "subtype" => Top::Subtype,
+                "content" => Top::Content,
+                "summary" => Top::Summary,
+                "aiTitle" => Top::AiTitle,
+                "version" => Top::Version,
+                _ => Top::Other,
+            },
+            8 => match key {
+                "leafUuid" => Top::LeafUuid,
+                "prNumber" => Top::PrNumber,
+                "snapshot" => Top::Snapshot,
+                _ => Top::Other,
+            },
+            9 => match key {
+                "sessionId" => Top::SessionId,
+                "timestamp" => Top::Timestamp,
+                "requestId" => Top::RequestId,
+                "retryInMs" => Top::RetryInMs,
+                "operation" => Top::Operation,
+                "messageId" => Top::MessageId,
+                "toolUseID" => Top::ToolUseID,
+                "gitBranch" => Top::GitBranch,
+                _ => Top::Other,
+            },
+            10 => match key {
+                "maxRetries" => Top::MaxRetries,
+                "durationMs" => Top::DurationMs,
+                "lastPrompt" => Top::LastPrompt,
+                "attachment" => Top::Attachment,
+                _ => Top::Other,
+            },
+            11 => match key {
+                "isSidechain" => Top::IsSidechain,
+                "customTitle" => Top::CustomTitle,
+                _ => Top::Other,
+            },
+            12 => match key {
+                "retryAttempt" => Top::RetryAttempt,
+                "prRepository" => Top::PrRepository,
+                "promptSource" => Top::PromptSource,
+                _ => Top::Other,
+            },
+            13 => match key {
+                "toolUseResult" => Top::ToolUseResult,
+                _ => Top::Other,
+            },
+            14 => match key {
+                "apiErrorStatus" => Top::ApiErrorStatus,
+                "permissionMode" => Top::PermissionMode,
+                _ => Top::Other,
+            },
+            15 => match key {
+                "compactMetadata" => Top::CompactMetadata,
+                "parentToolUseID" => Top::ParentToolUseID,
+                _ => Top::Other,
+            },
+            16 => match key {
+                "isCompactSummary" => Top::IsCompactSummary,
+                "isSnapshotUpdate" => Top::IsSnapshotUpdate,
+                _ => Top::Other,
+            },
+            17 => match key {
+                "isApiErrorMessage" => Top::IsApiErrorMessage,
+                _ => Top::Other,
+            },
+            _ => Top::Other,
+        }
+    }
 }
 
 /// Reads member values, noting what cannot be decoded instead of dropping it silently.
@@ -1464,8 +1628,15 @@ impl Reader {
     /// difference: a member written twice in a block, a `usage` or its `cache_creation` is
     /// taken from its last occurrence (as `JSON.parse`, which Claude Code uses, does), where
     /// serde rejected the block or the usage.
-    fn message_scanned<'a>(&mut self, line: &'a str, at: usize) -> Option<(Message<'a>, usize)> {
-        let mut m = Message::default();
+    ///
+    /// The message is read into `m`, a [`Message::default`] (when `None` is returned, `m` holds
+    /// what was read before the fault, to be discarded).
+    fn message_scanned<'a>(
+        &mut self,
+        line: &'a str,
+        at: usize,
+        m: &mut Message<'a>,
+    ) -> Option<usize> {
         let end = object_end_by_members(line, at, |key, v| -> Result<usize, Fault> {
             read_member(line, key, v, |name| {
                 Ok(Some(match MessageKey::of(name) {
@@ -1490,11 +1661,11 @@ impl Reader {
             })
         })
         .ok()?;
-        shape_notes(&mut m);
+        shape_notes(m);
         for note in m.notes.drain(..) {
             self.note(at, note, false);
         }
-        Some((m, end))
+        Some(end)
     }
 
     /// A message that could not be read whole (it holds a fault): each member on its own, so
@@ -2203,8 +2374,9 @@ mod tests {
     /// The message `value` read as [`parse_members`] reads it now.
     fn by_scanner(value: &str) -> (String, Vec<Problem>, bool) {
         let mut p = Reader::default();
-        let (m, scanned) = match p.message_scanned(value, 0) {
-            Some((m, end)) => {
+        let mut m = Message::default();
+        let (m, scanned) = match p.message_scanned(value, 0, &mut m) {
+            Some(end) => {
                 assert_eq!(end, value.len(), "{value}");
                 (m, true)
             }
@@ -2564,7 +2736,8 @@ mod tests {
         let (_, before) = by_serde(value);
         assert_eq!(before.len(), 2, "{before:?}");
         let mut p = Reader::default();
-        let (m, _) = p.message_scanned(value, 0).unwrap();
+        let mut m = Message::default();
+        p.message_scanned(value, 0, &mut m).unwrap();
         assert!(p.problems.is_empty(), "{:?}", p.problems);
         let Some(Content::Blocks(blocks)) = &m.content else {
             panic!("{m:?}")
