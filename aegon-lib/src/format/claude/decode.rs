@@ -135,6 +135,9 @@ where
     let lossy = lossy.as_ref();
     let at = |i: usize| line.offset + lossy.map_or(i, |l| l.disk(i)) as u64;
     // The record is read where it stays (it is large: see `parse_record_into`) and lent on.
+    // `repaired` is declared before it: read again from the repaired text, the record borrows
+    // it, so it must outlive the record.
+    #[allow(clippy::needless_late_init)]
     let repaired;
     let mut record = Record::default();
     let mut parsed = parse_record_into(&text, &mut record);
