@@ -777,11 +777,16 @@ mod tests {
         assert_eq!(fit(Format::Claude, codex.as_bytes(), false), Fit::NeedMore);
         assert_eq!(fit(Format::Claude, b"", true), Fit::Fits);
         assert_eq!(fit(Format::Claude, b"\n\n", true), Fit::Fits);
-        // A document waits for 64 KiB of its start, or its end.
-        assert_eq!(
+        // A document not yet told apart waits for 64 KiB of its start, or its end; one whose
+        // first member already names it (a Gemini chat opens with `sessionId`) is decided.
+        assert_eq!(fit(Format::OpenCode, b"{\n  \"id\"", false), Fit::NeedMore);
+        assert!(matches!(
             fit(Format::OpenCode, b"{\n  \"sessionId\"", false),
-            Fit::NeedMore
-        );
+            Fit::Misfit(Misfit {
+                looks_like: Format::GeminiChat,
+                ..
+            })
+        ));
         let chat =
             b"{\n  \"sessionId\": \"s\",\n  \"projectHash\": \"h\",\n  \"messages\": []\n}\n";
         assert!(matches!(fit(Format::OpenCode, chat, true), Fit::Misfit(_)));
