@@ -767,6 +767,7 @@ pub fn key_argument(input: RawJson<'_>) -> Option<String> {
 /// [`key_argument`] of the JSON text `input` before its member's value is decoded (the
 /// dashboard decodes it only when a row or step showing it is drawn): `None` where
 /// [`key_argument`] is `None`.
+#[cfg(feature = "tui")]
 pub(crate) fn key_argument_raw(input: &str) -> Option<KeyArgument<'_>> {
     key_argument_str(input)
 }

@@ -124,6 +124,11 @@ fn draw_figures(frame: &mut Frame<'_>, area: Rect, f: &UsageFigures, now_ms: i64
 }
 
 /// `$1.23` (`$123` from 100 up), `+` when a model without a price is left out.
+/// Minutes of use before a block has a burn rate: `usage::blocks::MIN_RATE_MS`, which
+/// computes these figures (a test holds the two equal; the dashboard alone is built without
+/// the `ledger` feature that module needs).
+const RATE_AFTER_MIN: i64 = 10;
+
 fn money(cost: f64, unpriced: bool) -> String {
     let plus = if unpriced { "+" } else { "" };
     if cost >= 100.0 {
@@ -249,10 +254,7 @@ fn draw_summary(frame: &mut Frame<'_>, area: Rect, f: &UsageFigures, now_ms: i64
             // Measured only over 10 minutes or more (`usage::blocks::MIN_RATE_MS`), however
             // many responses came before, as `aegon usage blocks` says it.
             _ => spans.push(Span::styled(
-                format!(
-                    "not yet (after {} min of use)",
-                    crate::usage::blocks::MIN_RATE_MS / 60_000
-                ),
+                format!("not yet (after {RATE_AFTER_MIN} min of use)"),
                 theme::dim(),
             )),
         }
@@ -479,4 +481,15 @@ fn share_bars(frame: &mut Frame<'_>, area: Rect, title: &str, shares: &[Share], 
             .value_style(Style::new().add_modifier(Modifier::BOLD)),
         inner,
     );
+}
+
+#[cfg(all(test, feature = "ledger"))]
+mod tests {
+    #[test]
+    fn the_burn_rate_wait_is_the_blocks_own() {
+        assert_eq!(
+            super::RATE_AFTER_MIN * 60_000,
+            crate::usage::blocks::MIN_RATE_MS
+        );
+    }
 }
