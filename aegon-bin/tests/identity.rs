@@ -25,8 +25,18 @@ fn temp(name: &str) -> PathBuf {
 
 /// `aegon --summary --json ARGS…`: stdout as bytes (exit 0 or 1 allowed) and as JSON.
 fn summary(args: &[&str], paths: &[&Path]) -> (Vec<u8>, Value) {
+    let args: Vec<&str> = ["--summary", "--json"]
+        .into_iter()
+        .chain(args.iter().copied())
+        .collect();
+    let out = aegon_out(&args, paths).into_bytes();
+    let doc = serde_json::from_slice(&out).unwrap();
+    (out, doc)
+}
+
+/// `aegon ARGS… PATHS…` (exit 0 or 1 allowed): stdout.
+fn aegon_out(args: &[&str], paths: &[&Path]) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_aegon"))
-        .args(["--summary", "--json"])
         .args(args)
         .args(paths)
         .output()
@@ -36,8 +46,7 @@ fn summary(args: &[&str], paths: &[&Path]) -> (Vec<u8>, Value) {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let doc = serde_json::from_slice(&out.stdout).unwrap();
-    (out.stdout, doc)
+    String::from_utf8(out.stdout).unwrap()
 }
 
 fn session<'a>(doc: &'a Value, id: &str) -> &'a Value {
@@ -158,21 +167,6 @@ fn a_resumed_copy_counts_in_the_session_it_was_copied_from_whatever_the_order() 
     assert_eq!(tokens, doc["totals"]["tokens"]);
     assert_eq!((calls, tool_calls), (3, 1));
     let _ = std::fs::remove_dir_all(tmp);
-}
-
-/// `aegon ARGS… PATHS…` (exit 0 or 1 allowed): stdout.
-fn aegon_out(args: &[&str], paths: &[&Path]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_aegon"))
-        .args(args)
-        .args(paths)
-        .output()
-        .unwrap();
-    assert!(
-        matches!(out.status.code(), Some(0 | 1)),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
 }
 
 #[test]

@@ -230,6 +230,38 @@ fn rfc3339_utc(secs: i64) -> String {
     )
 }
 
+/// `aegon statusline --tz UTC --color never --format FORMAT` with `input` on stdin (its
+/// index in `data`): its line, trimmed; the run must succeed.
+fn statusline_line(data: &Path, format: &str, input: &Value) -> String {
+    let mut child = aegon(
+        data,
+        &[
+            "statusline",
+            "--tz",
+            "UTC",
+            "--color",
+            "never",
+            "--format",
+            format,
+        ],
+    )
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .spawn()
+    .unwrap();
+    {
+        use std::io::Write;
+        let _ = child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.to_string().as_bytes());
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
 #[test]
 fn the_status_line_prices_the_session_and_today_like_the_summary() {
     let data = temp_dir("statusline-cost");
@@ -253,32 +285,7 @@ fn the_status_line_prices_the_session_and_today_like_the_summary() {
         let path = data.join(name);
         std::fs::write(&path, dated).unwrap();
         let input = serde_json::json!({"session_id": session, "transcript_path": path});
-        let mut child = aegon(
-            &data,
-            &[
-                "statusline",
-                "--tz",
-                "UTC",
-                "--color",
-                "never",
-                "--format",
-                "{session_cost}|{today_cost}|{block_cost}",
-            ],
-        )
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-        {
-            use std::io::Write;
-            let _ = child
-                .stdin
-                .take()
-                .unwrap()
-                .write_all(input.to_string().as_bytes());
-        }
-        let out = child.wait_with_output().unwrap();
-        assert!(out.status.success());
+        let line = statusline_line(&data, "{session_cost}|{today_cost}|{block_cost}", &input);
         // Today holds this fixture and those of the runs before it.
         let today: f64 = PRICED_FIXTURES
             .iter()
@@ -287,7 +294,7 @@ fn the_status_line_prices_the_session_and_today_like_the_summary() {
             .sum::<f64>()
             + right;
         let want = format!("${right:.2} session|${today:.2} today|${today:.2} block");
-        assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), want, "{name}");
+        assert_eq!(line, want, "{name}");
     }
     let _ = std::fs::remove_dir_all(&data);
 }
@@ -330,37 +337,8 @@ fn the_status_line_shows_a_partly_priced_session_as_a_lower_bound_and_finds_it_b
         // Without a session id, the transcript's name gives it.
         serde_json::json!({"transcript_path": path}),
     ] {
-        let mut child = aegon(
-            &data,
-            &[
-                "statusline",
-                "--tz",
-                "UTC",
-                "--color",
-                "never",
-                "--format",
-                "{session_cost}|{today_cost}",
-            ],
-        )
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-        {
-            use std::io::Write;
-            let _ = child
-                .stdin
-                .take()
-                .unwrap()
-                .write_all(input.to_string().as_bytes());
-        }
-        let out = child.wait_with_output().unwrap();
-        assert!(out.status.success());
-        assert_eq!(
-            String::from_utf8_lossy(&out.stdout).trim(),
-            "$0.60+ session|$0.60+ today",
-            "{input}"
-        );
+        let line = statusline_line(&data, "{session_cost}|{today_cost}", &input);
+        assert_eq!(line, "$0.60+ session|$0.60+ today", "{input}");
     }
     let _ = std::fs::remove_dir_all(&data);
 }
