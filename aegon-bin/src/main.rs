@@ -241,6 +241,8 @@ EXIT STATUS:
 ";
 
 fn main() -> ExitCode {
+    // Before any thread starts: the variables `--detached` kept off the command line.
+    detach::take_env_file();
     match run() {
         Ok(code) => code,
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,

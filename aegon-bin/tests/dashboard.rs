@@ -279,6 +279,117 @@ fn detached_opens_a_tmux_window_with_the_same_command() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
+/// A credential in the caller's environment (`OTEL_EXPORTER_OTLP_HEADERS` carries API keys)
+/// is not put on the new window's command line, which every user can read (`ps`): it goes in
+/// a file only its owner can read, which the new process reads, deletes and applies.
+#[test]
+fn detached_keeps_credentials_off_the_command_line() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = std::env::temp_dir().join(format!("aegon-detach-secret-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let runtime = dir.join("run");
+    std::fs::create_dir_all(&runtime).unwrap();
+    let log = dir.join("tmux-args");
+    let fake = dir.join("tmux");
+    std::fs::write(
+        &fake,
+        format!("#!/bin/sh\nprintf '%s\\n' \"$@\" > {}\n", log.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let secret = "x-honeycomb-team=hcaik_SECRET123";
+    let out = Command::new(env!("CARGO_BIN_EXE_aegon"))
+        .args(["watch", "--detached", "--otlp-export"])
+        .env("TMUX", "/tmp/tmux-0/default,1,0")
+        .env("PATH", format!("{}:/usr/bin:/bin", dir.display()))
+        .env("XDG_RUNTIME_DIR", &runtime)
+        .env("OTEL_EXPORTER_OTLP_HEADERS", secret)
+        .env("OTEL_SERVICE_NAME", "svc")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let args = std::fs::read_to_string(&log).unwrap();
+    assert!(!args.contains("SECRET123"), "{args}");
+    // Other variables still go on the command line (the test below checks they arrive).
+    assert!(args.lines().any(|a| a == "OTEL_SERVICE_NAME=svc"), "{args}");
+    let file = args
+        .lines()
+        .find_map(|a| a.strip_prefix("AEGON_DETACHED_ENV="))
+        .map(PathBuf::from)
+        .unwrap_or_else(|| panic!("no AEGON_DETACHED_ENV in {args}"));
+    assert_eq!(file.parent(), Some(runtime.as_path()));
+    let meta = std::fs::metadata(&file).unwrap();
+    assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+    let held = std::fs::read(&file).unwrap();
+    assert_eq!(
+        held,
+        format!("OTEL_EXPORTER_OTLP_HEADERS={secret}\0").as_bytes()
+    );
+
+    // The new window's process: an env file naming where Claude Code's folder is, read like
+    // the variable itself, then deleted.
+    let claude = dir.join("claude");
+    let project = claude.join("projects/-home-me-proj");
+    std::fs::create_dir_all(&project).unwrap();
+    std::fs::copy(fixture(APANLOCO), project.join("s.jsonl")).unwrap();
+    let usage = |env_file: Option<&Path>, claude_dir: Option<&Path>| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_aegon"));
+        c.args(["usage", "daily", "--json", "--since", "2000-01-01"])
+            .env("HOME", dir.join("no-home"))
+            .env("AEGON_DATA_DIR", dir.join("data"))
+            .env_remove("CLAUDE_CONFIG_DIR")
+            .env_remove("CODEX_HOME")
+            .env_remove("XDG_DATA_HOME");
+        if let Some(f) = env_file {
+            c.env("AEGON_DETACHED_ENV", f);
+        }
+        if let Some(d) = claude_dir {
+            c.env("CLAUDE_CONFIG_DIR", d);
+        }
+        c.output().unwrap()
+    };
+    let direct = usage(None, Some(&claude));
+    assert!(direct.status.success());
+    let held = runtime.join("aegon-detached-1-00000000.env");
+    std::fs::write(&held, format!("CLAUDE_CONFIG_DIR={}\0", claude.display())).unwrap();
+    std::fs::set_permissions(&held, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let via_file = usage(Some(&held), None);
+    assert!(via_file.status.success());
+    assert!(!held.exists(), "the file is deleted once read");
+    assert_eq!(
+        String::from_utf8_lossy(&via_file.stdout),
+        String::from_utf8_lossy(&direct.stdout)
+    );
+    assert!(String::from_utf8_lossy(&direct.stdout).contains("inputTokens"));
+
+    // A file others can read, or one --detached did not write, is neither used nor deleted.
+    for (name, mode) in [
+        ("aegon-detached-2-00000000.env", 0o644),
+        ("notes.txt", 0o600),
+    ] {
+        let other = runtime.join(name);
+        std::fs::write(&other, format!("CLAUDE_CONFIG_DIR={}\0", claude.display())).unwrap();
+        std::fs::set_permissions(&other, std::fs::Permissions::from_mode(mode)).unwrap();
+        let out = usage(Some(&other), None);
+        assert!(other.exists(), "{name} kept");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("AEGON_DETACHED_ENV"),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_ne!(
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&direct.stdout),
+            "{name} was read"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// tmux starts a new window with its server's environment, not its caller's: the window
 /// `--detached` opened watched `~/.claude` and wrote the usage index to the default place
 /// when the caller had set `CLAUDE_CONFIG_DIR`, `AEGON_DATA_DIR` or `HOME` for this run.
