@@ -4,7 +4,7 @@
 # serde_json parse of the same lines (bench/bareparse.rs), cat, cat | cat and jq, all in one run.
 # Speed and memory targets live here, not in tests.
 #
-#   bash bench/filter.sh               # BENCH_MB=100 BENCH_RUNS=7 BENCH_JQ_MB=10
+#   bash bench/filter.sh               # BENCH_MB=100 BENCH_RUNS=7 BENCH_JQ_MB=10 BENCH_UNIQUE_MB=600
 #   bash bench/filter.sh profile       # callgrind: per stage and per function, the corpus once and twice
 #
 # The machine may be shared, so the commands are run interleaved (round after round, each command
@@ -325,3 +325,32 @@ fi
 printf 'peak RSS of the filter: %s MB from a file, %s MB from a pipe (target < 20)\n' \
   "$(awk -v m="${rss["aegon --ndjson FILE"]}" 'BEGIN{printf "%.1f", m/1024}')" \
   "$(awk -v m="${rss["cat FILE | aegon --ndjson"]}" 'BEGIN{printf "%.1f", m/1024}')"
+
+# Memory on distinct entries: FILE repeats the corpus, so its ids repeat and what the
+# correlator remembers stays small. Here every copy's ids (line uuids, message, request and
+# tool ids, session ids) are made its own, as in years of real history, so the sets of ids
+# the filter keeps to drop repeats fill to their limits (session/correlate.rs); BENCH_UNIQUE_MB
+# (default 600; 0 skips) of it, once, one run each.
+unique_mb=${BENCH_UNIQUE_MB:-600}
+if [ "$unique_mb" != 0 ]; then
+  unique=$dir/unique-${unique_mb}MB.jsonl
+  if [ ! -f "$unique" ] || [ "$(stat -c %s "$unique")" -lt $((unique_mb * 1000000)) ]; then
+    : > "$unique"; copy=0
+    while [ "$(stat -c %s "$unique")" -lt $((unique_mb * 1000000)) ]; do
+      copy=$((copy + 1))
+      sed -e "s/\"uuid\":\"/\"uuid\":\"c$copy-/g; s/\"parentUuid\":\"/\"parentUuid\":\"c$copy-/g" \
+        -e "s/\"id\":\"msg_/\"id\":\"msg_c$copy/g; s/\"requestId\":\"req_/\"requestId\":\"req_c$copy/g" \
+        -e "s/\"tool_use_id\":\"toolu_/\"tool_use_id\":\"toolu_c$copy/g; s/\"id\":\"toolu_/\"id\":\"toolu_c$copy/g" \
+        -e "s/\"sessionId\":\"/\"sessionId\":\"c$copy-/g" "$once" >> "$unique"
+    done
+  fi
+  unique_bytes=$(stat -c %s "$unique")
+  for mode in "--ndjson" "--color never"; do
+    /usr/bin/time -o "$timing" -f '%M' "$aegon" -q $mode "$unique" > /dev/null 2>&1 || true
+    printf 'peak RSS of aegon %s on %.0f MB of distinct entries: %.1f MB (target < 20)\n' \
+      "$mode" "$(echo "$unique_bytes / 1000000" | bc -l)" "$(awk -v m="$(tail -1 "$timing")" 'BEGIN{print m/1024}')"
+  done
+  /usr/bin/time -o "$timing" -f '%M' bash -c "cat $unique | $aegon -q --ndjson" > /dev/null 2>&1 || true
+  printf 'peak RSS of cat | aegon --ndjson on the same: %.1f MB (target < 20)\n' \
+    "$(awk -v m="$(tail -1 "$timing")" 'BEGIN{print m/1024}')"
+fi

@@ -79,10 +79,22 @@ impl<V, K: Hash + Eq, S: std::hash::BuildHasher + Default> Generations<V, K, S> 
     pub(crate) fn insert(&mut self, key: K, value: V) {
         if let Some(limit) = self.limit {
             if self.current.len() >= limit / 2 {
-                self.previous = std::mem::take(&mut self.current);
+                self.rotate();
             }
         }
         self.current.insert(key, value);
+    }
+
+    /// The current generation becomes the previous one; the one before is emptied and, its
+    /// table kept, becomes the current one: after the first rotation no table grows again,
+    /// so memory stays at two tables of `limit / 2` keys, without the copies and the freed
+    /// half-size tables a table growing from empty leaves behind.
+    fn rotate(&mut self) {
+        let mut oldest = std::mem::take(&mut self.previous);
+        oldest.clear();
+        // The first time there is no oldest table yet: one of the same size, at once.
+        oldest.reserve(self.current.len());
+        self.previous = std::mem::replace(&mut self.current, oldest);
     }
 
     /// Inserts `key` unless it is held (in either generation); returns whether it was
@@ -98,7 +110,7 @@ impl<V, K: Hash + Eq, S: std::hash::BuildHasher + Default> Generations<V, K, S> 
                 if self.current.contains_key(&key) {
                     return false;
                 }
-                self.previous = std::mem::take(&mut self.current);
+                self.rotate();
                 self.current.insert(key, value);
                 return true;
             }
@@ -126,6 +138,32 @@ impl<V, K: Hash + Eq, S: std::hash::BuildHasher + Default> Generations<V, K, S> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// After the first rotation no table grows again: the emptied oldest table is reused, so
+    /// the memory held stays at two tables sized for `limit / 2` keys.
+    #[test]
+    fn generations_reuse_their_tables_instead_of_growing_new_ones() {
+        let limit = 2 * 28_672;
+        let mut map: Generations<()> = Generations::with_limit(Some(limit));
+        // A table holding `limit / 2` keys has at most this many slots (hashbrown's 7/8 load).
+        let one = (limit / 2 * 8 / 7).next_power_of_two();
+        let mut most = 0;
+        for k in 0..(10 * limit as u64) {
+            if k % 2 == 0 {
+                map.insert(k.wrapping_mul(0x9E37_79B9_7F4A_7C15), ());
+            } else {
+                map.insert_if_absent(k.wrapping_mul(0x9E37_79B9_7F4A_7C15), ());
+            }
+            most = most.max(map.current.capacity() + map.previous.capacity());
+            if !map.previous.is_empty() {
+                // Rotated: the current table is the reused oldest one, not a new empty table
+                // growing again by doubling.
+                assert!(map.current.capacity() >= limit / 2, "key {k}");
+            }
+        }
+        assert!(most <= 2 * one, "{most} slots held, {one} per table");
+        assert!(map.len() <= limit);
+    }
 
     #[test]
     fn generations_forget_the_oldest_keys_beyond_the_limit() {

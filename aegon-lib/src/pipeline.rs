@@ -25,9 +25,10 @@ pub const DEFAULT_MAX_LINE: usize = 16 << 20;
 /// Size of the buffer inputs are read with.
 const READ_CHUNK: usize = 256 << 10;
 
-/// Clean lines remembered by their bytes (see [`CleanLines`]): the latest million or so,
-/// about 32 bytes each at most.
-const CLEAN_LINES_REMEMBERED: usize = 1_000_000;
+/// Clean lines remembered by their bytes (see [`CleanLines`]): the latest 57,344 or so (two
+/// tables of 2¹⁵ slots of 17 bytes: 1.1 MB), about 100 MB of transcripts. Only a speed-up:
+/// a repeat met after it was forgotten is parsed, and the correlator still knows it.
+const CLEAN_LINES_REMEMBERED: usize = 2 * 28_672;
 
 /// Lines already read whole, known by a 64-bit hash of their bytes, so that the same bytes
 /// met again are known to repeat an entry without being parsed.

@@ -33,9 +33,10 @@ pub const FEED_KINDS: KindSet = KindSet::ALL
     .without(Kind::Attachment)
     .without(Kind::Usage);
 
-/// Line uuids the sessions remember (to place `summary` titles): the latest half million,
-/// about 10 MB at most.
-pub const LINES_REMEMBERED: usize = 500_000;
+/// Line uuids the sessions remember (to place `summary` titles): the latest 114,688 (two
+/// tables of 2¹⁶ slots of 21 bytes: 2.8 MB; half a million took 22 MB), about 200 MB of
+/// transcripts. A title whose leaf was forgotten is not placed.
+pub const LINES_REMEMBERED: usize = 2 * 57_344;
 
 /// Notices kept (the newest).
 const NOTICES: usize = 50;

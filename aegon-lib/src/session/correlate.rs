@@ -85,13 +85,20 @@ enum LineState {
     Repeated,
 }
 
-/// API responses whose usage the correlator remembers (about 60 bytes each): the latest
-/// million, far more than a day of heavy use.
-pub const RESPONSES_REMEMBERED: usize = 1_000_000;
+/// API responses whose usage the correlator remembers, to count only what a later line of
+/// the same response adds: the latest 28,672 (two tables of 2¹⁴ slots of 49 bytes: 1.6 MB).
+/// The lines of one response are written together, so this is far more than needed; a
+/// response met again after it was forgotten here is still known as seen ([`IDENTITIES_REMEMBERED`])
+/// and yields nothing.
+pub const RESPONSES_REMEMBERED: usize = 2 * 14_336;
 
-/// Line uuids and tool call ids the correlator remembers (about 16 bytes each): the latest
-/// two million.
-pub const IDENTITIES_REMEMBERED: usize = 2_000_000;
+/// Line uuids, tool call and result ids and API responses the correlator remembers, as 64-bit
+/// hashes: the latest 458,752 (two tables of 2¹⁸ slots of 9 bytes: 4.7 MB), about 200,000
+/// lines or 400 MB of transcripts. An entry repeated further back than that (a session
+/// copied long after, in a stream) is counted again; the parallel `--summary` and `aegon
+/// usage` do not forget. Chosen so that the filter's memory stays under 20 MB whatever the
+/// input (issue 14).
+pub const IDENTITIES_REMEMBERED: usize = 2 * 229_376;
 
 impl Default for Correlator {
     fn default() -> Self {
@@ -269,6 +276,11 @@ impl Correlator {
                 }
                 match self.responses.get_mut(&key) {
                     None => {
+                        // Met before, and its usage since forgotten: a repeat (its lines were
+                        // written together, long ago).
+                        if !self.seen.insert_if_absent(key, ()) {
+                            return false;
+                        }
                         self.responses.insert(key, *tokens);
                         if let Some(recorded) = &mut self.recorded {
                             recorded.push(key);
@@ -340,7 +352,8 @@ impl Correlator {
         }
     }
 
-    /// Number of distinct API responses seen.
+    /// Number of distinct API responses whose usage is remembered (at most about
+    /// [`RESPONSES_REMEMBERED`]).
     pub fn responses_seen(&self) -> usize {
         self.responses.len()
     }
@@ -489,6 +502,38 @@ mod tests {
         assert_eq!(total.input, 6);
         assert_eq!(total.cache_read, 200);
         assert_eq!(c.responses_seen(), 2);
+    }
+
+    /// A response met again long after its usage was forgotten (more than
+    /// [`RESPONSES_REMEMBERED`] responses later: a session copied far away in a stream) is
+    /// still known as seen and yields nothing, while the usage kept stays bounded.
+    #[test]
+    fn a_response_met_again_after_its_usage_was_forgotten_counts_once() {
+        let mut c = Correlator::new();
+        let with_id = |n: usize, output: u64| {
+            let mut e = usage("x", output);
+            if let EventKind::Usage { message_id, .. } = &mut e.kind {
+                *message_id = Some(Cow::Owned(format!("msg_{n}")));
+            }
+            e
+        };
+        let n = RESPONSES_REMEMBERED * 2;
+        let mut kept = 0;
+        for round in 0..2 {
+            for i in 0..n {
+                let mut e = with_id(i, 7);
+                if c.apply(&mut e) {
+                    assert_eq!(round, 0, "response {i} counted again");
+                    kept += 1;
+                }
+            }
+        }
+        assert_eq!(kept, n);
+        assert!(c.responses_seen() <= RESPONSES_REMEMBERED);
+        // The newest responses' usage is still at hand: a later line of one adds what grew.
+        let mut grown = with_id(n - 1, 10);
+        assert!(c.apply(&mut grown));
+        assert_eq!(tokens_of(&grown).output, 3);
     }
 
     #[test]
