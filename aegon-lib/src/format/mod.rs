@@ -32,6 +32,7 @@ pub mod copilot;
 pub mod gemini;
 pub mod opencode;
 pub mod qwen;
+mod top;
 pub mod utf8;
 
 /// The largest JSON document (a pretty-printed chat file, an export) read whole: 256 MiB,
@@ -181,23 +182,27 @@ pub fn sniff_line(first: &[u8]) -> Format {
     gemini::sniff_line(first).unwrap_or(Format::Claude)
 }
 
-/// The document format of `head` (the first bytes of a JSON document, up to 64 KiB), if any
+/// The document format of `doc` (the first bytes of a JSON document, up to 64 KiB, from the
+/// line that opens it), judged by its top level as the document decoders read it
+/// ([`top::probe`]: the keys of its top-level object, or of its array's first element), if any
 /// recognises it.
-pub fn sniff_document(head: &[u8]) -> Option<Format> {
-    if opencode::sniff(head) {
+fn document_format(doc: &[u8]) -> Option<Format> {
+    let top = top::probe(doc);
+    if opencode::is_document(&top) {
         return Some(Format::OpenCode);
     }
-    gemini::sniff_document(head)
+    gemini::document_format(&top)
 }
 
 /// The document format of an input that begins with `head` (its first bytes, up to 64 KiB),
 /// judged as [`Decoder`] judges an input by its first non-blank line: a line that opens a
-/// JSON document (`{` or `[` alone, or a `[` line) with what follows recognised by
-/// [`sniff_document`], or a whole first line that is a document format's object written on
-/// one line (an OpenCode storage file). `None` for a line-oriented input — a JSONL transcript,
+/// JSON document (`{` or `[` alone, or a `[` line) with the document's top level recognised
+/// by a document format (an OpenCode object's own `id`, a Gemini CLI chat's `sessionId` and
+/// `projectHash`, …), or a whole first line that is a document format's object written on one
+/// line (an OpenCode storage file). `None` for a line-oriented input — a JSONL transcript,
 /// whose lines may well hold ids that look like a document format's (Claude Code's message
 /// ids `msg_01…` look like OpenCode's) — and for a document no format recognises.
-pub fn sniff_input_document(head: &[u8]) -> Option<Format> {
+pub fn sniff_document(head: &[u8]) -> Option<Format> {
     let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
     let mut start = 0;
     while start < head.len() {
@@ -205,7 +210,7 @@ pub fn sniff_input_document(head: &[u8]) -> Option<Format> {
         let line = head[start..end].trim_ascii();
         if !line.is_empty() {
             if opens_document(line) {
-                return sniff_document(&head[start..]);
+                return document_format(&head[start..]);
             }
             let format = sniff_line(line);
             return format.is_document().then_some(format);
@@ -273,7 +278,7 @@ pub enum Fit {
     NeedMore,
 }
 
-/// The bytes of a document's start that [`sniff_document`] looks at.
+/// The bytes of a document's start that [`document_format`] looks at.
 const DOCUMENT_HEAD: usize = 64 << 10;
 
 /// [`misfit`]'s check on `head`, saying when it needs more bytes: the first JSON line decides
@@ -296,7 +301,7 @@ pub fn fit(forced: Format, head: &[u8], at_end: bool) -> Fit {
         let bytes = head[start..start + end].trim_ascii();
         let json = || serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok();
         if opens_document(bytes) {
-            match sniff_document(&head[start..]) {
+            match document_format(&head[start..]) {
                 Some(format) => break format,
                 // Perhaps told by what comes next.
                 None if (bytes.len() == 1 || json())
@@ -609,7 +614,7 @@ impl Document {
             ));
         }
         let head = &self.text[..self.text.len().min(64 << 10)];
-        match self.format.or_else(|| sniff_document(head)) {
+        match self.format.or_else(|| document_format(head)) {
             Some(Format::OpenCode) => {
                 opencode::decode_document(file, &self.text, self.line, self.offset, emit)
             }
@@ -689,30 +694,88 @@ mod tests {
         bytes[..bytes.len().min(64 << 10)].to_vec()
     }
 
+    /// Every file below `dir` (a fixtures folder), sorted.
+    fn fixture_files(dir: &str) -> Vec<std::path::PathBuf> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+        let mut files =
+            crate::source::tree::transcripts_below(&root, |p, e| panic!("{}: {e}", p.display()));
+        files.sort();
+        files
+    }
+
+    fn head_of(path: &std::path::Path) -> Vec<u8> {
+        let bytes = std::fs::read(path).expect("fixture");
+        bytes[..bytes.len().min(64 << 10)].to_vec()
+    }
+
+    #[test]
+    fn claude_transcripts_are_never_sniffed_as_documents() {
+        // Every real Claude Code transcript (the shared corpus, copied whole into
+        // fixtures/corpus, and the fault fixtures): line-oriented, whatever ids they hold. Ten
+        // of them hold assistant message ids `"id":"msg_01…"` that look like OpenCode's; the
+        // look for such ids anywhere in the head took them for OpenCode documents.
+        let mut files = fixture_files("../fixtures/corpus");
+        files.extend(fixture_files("../fixtures/bugs"));
+        assert!(files.len() > 30, "{} files", files.len());
+        let mut with_message_ids = 0;
+        for path in &files {
+            let head = head_of(path);
+            with_message_ids +=
+                usize::from(memchr::memmem::find(&head, br#""id":"msg_01"#).is_some());
+            assert_eq!(sniff_document(&head), None, "{}", path.display());
+            // Even asked as a document (the decoder gathering a forced or `[` input), the
+            // top level of a Claude record is no document format's.
+            assert_eq!(document_format(&head), None, "{}", path.display());
+        }
+        assert!(with_message_ids >= 10, "{with_message_ids}");
+    }
+
+    #[test]
+    fn real_documents_are_sniffed_and_jsonl_files_are_not() {
+        let mut documents = 0;
+        for agent in ["codex", "copilot", "gemini", "opencode", "qwen"] {
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../fixtures/agents")
+                .join(agent);
+            let mut paths: Vec<_> = std::fs::read_dir(dir)
+                .expect("fixtures")
+                .map(|e| e.expect("entry").path())
+                .collect();
+            paths.sort();
+            for path in paths {
+                let name = path.to_string_lossy();
+                let want = match agent {
+                    _ if name.ends_with(".jsonl") => None,
+                    "opencode" => Some(Format::OpenCode),
+                    _ if name.ends_with("logs.json") => Some(Format::GeminiLogs),
+                    _ => Some(Format::GeminiChat),
+                };
+                documents += usize::from(want.is_some());
+                assert_eq!(sniff_document(&head_of(&path)), want, "{name}");
+            }
+        }
+        // 14 Gemini CLI JSON files (3 of them logs.json) and 5 OpenCode files.
+        assert_eq!(documents, 19);
+    }
+
     #[test]
     fn only_an_input_whose_first_line_opens_a_document_is_sniffed_as_one() {
-        // A Claude Code transcript whose assistant messages have ids like OpenCode's
-        // (`"id":"msg_01…"`): its head holds what sniff_document takes for OpenCode, but its
-        // first line is a JSONL record, so the decoder reads it line by line.
-        let claude = fixture_head("../fixtures/corpus/apanloco__random__session.jsonl");
-        assert_eq!(sniff_document(&claude), Some(Format::OpenCode));
-        assert_eq!(sniff_input_document(&claude), None);
-        let gemini = fixture_head(
-            "../fixtures/agents/gemini/Ju-l-e-s__Myflix__.gemini__tmp__ai__chats__session-2026-02-22T10-41-6c9579c5.json",
-        );
-        assert_eq!(sniff_input_document(&gemini), Some(Format::GeminiChat));
         let opencode = fixture_head(
             "../fixtures/agents/opencode/Saintcyberwarrior__dotfiles__.local__share__opencode__project__global__storage__session__message__ses_4343439b2ffe8vCbtGr04gHePJ__msg_bcbcbc65b001tpD34xyO4SSbxB.json",
         );
-        assert_eq!(sniff_input_document(&opencode), Some(Format::OpenCode));
+        assert_eq!(sniff_document(&opencode), Some(Format::OpenCode));
         // The same object written on one line is a document too (the decoder says so).
         let value: serde_json::Value = serde_json::from_slice(&opencode).expect("json");
         let one_line = format!("\n{value}");
-        assert_eq!(
-            sniff_input_document(one_line.as_bytes()),
-            Some(Format::OpenCode)
-        );
-        assert_eq!(sniff_input_document(b""), None);
+        assert_eq!(sniff_document(one_line.as_bytes()), Some(Format::OpenCode));
+        // Written as the first of several JSONL lines it is still read line by line, as
+        // OpenCode's one-line objects (sniff_line); a Claude record first is Claude's.
+        let claude = fixture_head("../fixtures/corpus/apanloco__random__session.jsonl");
+        let mut after_claude = claude.clone();
+        after_claude.extend_from_slice(one_line.as_bytes());
+        assert_eq!(sniff_document(&after_claude), None);
+        assert_eq!(sniff_document(b""), None);
+        assert_eq!(sniff_document(b"\n\n"), None);
     }
 
     #[test]

@@ -621,25 +621,16 @@ pub fn sniff_line(first: &[u8]) -> Option<super::Format> {
     (header || line.set.is_some() || message).then_some(super::Format::GeminiJsonl)
 }
 
-/// Whether `head` (the start of a JSON document) is a Gemini CLI chat file (an object with
-/// `sessionId` and `projectHash` keys near its top, or `sessionId` first, as the CLI writes
-/// it: so a file cut inside its header is still told) or a `logs.json` (an array whose first
-/// entry has `sessionId` and `messageId`).
-pub fn sniff_document(head: &[u8]) -> Option<super::Format> {
-    let top = &head[..head.len().min(4096)];
-    let has = |key: &[u8]| memchr::memmem::find(top, key).is_some();
-    let start = top.trim_ascii_start();
-    match start.first() {
-        Some(b'{')
-            if (has(b"\"sessionId\"") && has(b"\"projectHash\""))
-                || start[1..].trim_ascii_start().starts_with(b"\"sessionId\"") =>
-        {
-            Some(super::Format::GeminiChat)
-        }
-        Some(b'[') if has(b"\"sessionId\"") && has(b"\"messageId\"") => {
-            Some(super::Format::GeminiLogs)
-        }
-        _ => None,
+/// Which Gemini CLI document has the top level `top` ([`super::super::top::probe`]): a chat
+/// file (an object with `sessionId` and `projectHash` keys, or `sessionId` first, as the CLI
+/// writes it: so a file cut inside its header is still told) or a `logs.json` (an array whose
+/// first entry has `sessionId` and `messageId`). Keys nested deeper do not count.
+pub(crate) fn document_format(top: &super::top::TopLevel) -> Option<super::Format> {
+    if top.array {
+        (top.session_id && top.message_id).then_some(super::Format::GeminiLogs)
+    } else {
+        ((top.session_id && top.project_hash) || top.session_id_first)
+            .then_some(super::Format::GeminiChat)
     }
 }
 
@@ -741,6 +732,7 @@ mod tests {
 
     #[test]
     fn sniffing() {
+        use super::super::top::probe;
         use super::super::Format;
         assert_eq!(
             sniff_line(br#"{"sessionId":"s","projectHash":"h","startTime":"t","lastUpdated":"t","kind":"main"}"#),
@@ -759,21 +751,26 @@ mod tests {
             None
         );
         assert_eq!(
-            sniff_document(
+            document_format(&probe(
                 b"{\n  \"sessionId\": \"s\",\n  \"projectHash\": \"h\",\n  \"messages\": ["
-            ),
+            )),
             Some(Format::GeminiChat)
         );
         assert_eq!(
-            sniff_document(b"[\n  {\n    \"sessionId\": 17,\n    \"messageId\": 0,"),
+            document_format(&probe(
+                b"[\n  {\n    \"sessionId\": 17,\n    \"messageId\": 0,"
+            )),
             Some(Format::GeminiLogs)
         );
         assert_eq!(
-            sniff_document(b"{\n  \"sessionId\": \"01b2c6"),
+            document_format(&probe(b"{\n  \"sessionId\": \"01b2c6")),
             Some(Format::GeminiChat),
             "cut inside the header"
         );
-        assert_eq!(sniff_document(b"{\n  \"info\": {\"sessionId\": 1}"), None);
-        assert_eq!(sniff_document(b"[]"), None);
+        assert_eq!(
+            document_format(&probe(b"{\n  \"info\": {\"sessionId\": 1}")),
+            None
+        );
+        assert_eq!(document_format(&probe(b"[]")), None);
     }
 }

@@ -105,12 +105,22 @@ use crate::tokens::{PriceFactors, Tokens};
 
 use record::{ExportMessage, MessageError, MessageInfo, Part, Session, Shape, TokenCounts, Top};
 
-/// Whether `head` (the first bytes of a JSON document or line) holds an OpenCode object: an
-/// `"id"` member whose value is an OpenCode identifier (`ses_`, `msg_` or `prt_` and at least
-/// 20 letters and digits; Claude Code's `msg_01…` message ids are nested in `message` and only
-/// matter to [`sniff_line`]).
-pub fn sniff(head: &[u8]) -> bool {
-    memchr::memmem::find_iter(head, b"\"id\"").any(|at| opencode_id_at(&head[at + 4..]))
+/// Whether a JSON document whose top level is `top` ([`super::top::probe`]) is an OpenCode
+/// object: its top-level `id` is an OpenCode identifier (`ses_`, `msg_` or `prt_` and at least
+/// 20 letters and digits: a storage file), or its `info`'s `id` is (an export). Keys nested
+/// deeper do not count: Claude Code's `msg_01…` message ids sit inside `message`.
+pub(crate) fn is_document(top: &super::top::TopLevel) -> bool {
+    !top.array
+        && [&top.id, &top.info_id].into_iter().any(|id| {
+            id.as_deref()
+                .is_some_and(|id| is_opencode_id(id.as_bytes()))
+        })
+}
+
+/// Whether `bytes` hold an `"id"` member whose value is an OpenCode identifier, at any depth:
+/// a quick look before a line is parsed ([`sniff_line`] then asks for it at the top level).
+fn mentions_id(bytes: &[u8]) -> bool {
+    memchr::memmem::find_iter(bytes, b"\"id\"").any(|at| opencode_id_at(&bytes[at + 4..]))
 }
 
 /// Whether a JSONL line (a whole JSON object) is an OpenCode object written on one line: a
@@ -123,7 +133,7 @@ pub fn sniff_line(line: &[u8]) -> bool {
         #[serde(borrow, default)]
         uuid: Option<&'a RawValue>,
     }
-    if !sniff(line) {
+    if !mentions_id(line) {
         return false;
     }
     match serde_json::from_slice::<Probe<'_>>(line) {
@@ -863,16 +873,24 @@ mod tests {
 
     #[test]
     fn sniffing_knows_opencode_ids_and_not_claude_lines() {
-        assert!(sniff(
+        use super::super::top::probe;
+        assert!(is_document(&probe(
             b"{\n  \"info\": {\n    \"id\": \"ses_0922c7a27ffesprkDLUo8I7EY3\","
-        ));
-        assert!(sniff(
+        )));
+        assert!(is_document(&probe(
             b"{\"id\":\"prt_bcbcbc65b002SwH1YjbLrWc4db\",\"type\":\"text\"}"
-        ));
-        assert!(!sniff(b"{\"id\": \"ses_short\"}"));
-        assert!(!sniff(
+        )));
+        assert!(!is_document(&probe(b"{\"id\": \"ses_short\"}")));
+        assert!(!is_document(&probe(
             b"{\"sessionId\": \"ses_0922c7a27ffesprkDLUo8I7EY3\"}"
-        ));
+        )));
+        // Nested ids are not the document's: a Claude Code record's message id.
+        assert!(!is_document(&probe(
+            br#"{"type":"assistant","message":{"id":"msg_01XFDUDYJgAACzvnptvVoYELab"}}"#
+        )));
+        assert!(!is_document(&probe(
+            br#"[{"id":"msg_bcbcbc65b001tpD34xyO4SSbxB","role":"user"}]"#
+        )));
         // A Claude Code assistant line: its message id is nested and the line has a uuid.
         let claude = br#"{"type":"assistant","uuid":"u","message":{"id":"msg_01XFDUDYJgAACzvnptvVoYELab","role":"assistant"}}"#;
         assert!(!sniff_line(claude));
