@@ -17,7 +17,10 @@
 //! fallback, so a damaged first line of a Claude transcript is still read as one). A first line
 //! that opens a JSON document without closing it (`{` or `[` alone, as pretty-printed files
 //! begin) or any line starting with `[` starts a **document**: the input is gathered whole, up
-//! to [`MAX_DOCUMENT`] bytes, and decoded at its end by the document format that recognises it.
+//! to [`MAX_DOCUMENT`] bytes, and decoded at its end by the document format that recognises it
+//! (told by its top level's keys, never by ids nested deeper: [`sniff_document`]). A first line
+//! `id: <uuid>` is a Copilot CLI `workspace.yaml`, not a transcript: one event of Copilot CLI
+//! says so and the rest is passed over ([`copilot::is_workspace_yaml`]).
 //! `--format NAME` ([`Format::from_name`]) skips the guess.
 
 use std::ops::ControlFlow;
@@ -400,6 +403,9 @@ enum State {
     Gemini(gemini::Decoder),
     /// Qwen Code JSONL: stateless line by line.
     Qwen(qwen::Decoder),
+    /// Not a transcript (a Copilot CLI `workspace.yaml`): said once at its first line, the
+    /// rest passed over.
+    NotTranscript,
 }
 
 /// A JSON document gathered line by line, decoded at the end of its input.
@@ -439,6 +445,7 @@ impl Decoder {
             State::Gemini(_) => Some(Format::GeminiJsonl),
             State::Qwen(_) => Some(Format::Qwen),
             State::Document(doc) => doc.format,
+            State::NotTranscript => None,
         }
     }
 
@@ -478,6 +485,10 @@ impl Decoder {
     where
         F: for<'e> FnMut(Event<'e>) -> ControlFlow<()>,
     {
+        if matches!(self.state, State::Sniffing(None)) && copilot::is_workspace_yaml(line.bytes) {
+            self.state = State::NotTranscript;
+            return emit(copilot::workspace_event(file, &line));
+        }
         if let State::Sniffing(forced) = self.state {
             self.state = match forced {
                 Some(format) if format.is_document() => {
@@ -498,7 +509,7 @@ impl Decoder {
             };
         }
         match &mut self.state {
-            State::Sniffing(_) => ControlFlow::Continue(()),
+            State::Sniffing(_) | State::NotTranscript => ControlFlow::Continue(()),
             State::Claude => claude::decode::decode_line(file, line, &mut *emit),
             State::Codex(decoder) => decoder.line(file, line, emit),
             State::Copilot(d) => d.line(file, line, emit),
@@ -745,7 +756,7 @@ mod tests {
             for path in paths {
                 let name = path.to_string_lossy();
                 let want = match agent {
-                    _ if name.ends_with(".jsonl") => None,
+                    _ if name.ends_with(".jsonl") || name.ends_with(".yaml") => None,
                     "opencode" => Some(Format::OpenCode),
                     _ if name.ends_with("logs.json") => Some(Format::GeminiLogs),
                     _ => Some(Format::GeminiChat),
