@@ -649,6 +649,46 @@ impl Document {
     }
 }
 
+/// serde_json's words for `err` without the " at line L column C" it adds: those count lines
+/// and columns inside the one JSONL line or value parsed, not in the input, and read as if
+/// they were the file's beside aegon's own file, line and byte offset. Each adapter gives the
+/// place as [`Malformed::error_offset`] instead, as Claude Code's decoder does.
+pub(crate) fn json_error_text(err: &serde_json::Error) -> String {
+    let text = err.to_string();
+    if err.line() == 0 {
+        return text;
+    }
+    let suffix = format!(" at line {} column {}", err.line(), err.column());
+    match text.strip_suffix(&suffix) {
+        Some(words) => words.to_owned(),
+        None => text,
+    }
+}
+
+/// The input's byte offset of the problem `err` met parsing `value`, a member's value inside
+/// the JSONL line `line` whose text as parsed is `text`: the line's start plus the value's
+/// place in it plus serde's column (bytes, from 1, on the one line a JSONL value spans; the
+/// value's end when it is cut off). The line's start when `text` is not the line's own bytes
+/// (a copy with invalid UTF-8 replaced, whose places differ) or `value` is not inside it.
+pub(crate) fn offset_in_line(
+    line: &Line<'_>,
+    text: &str,
+    value: &str,
+    err: &serde_json::Error,
+) -> u64 {
+    let own = text.as_ptr() == line.bytes.as_ptr() && text.len() == line.bytes.len();
+    let at = (value.as_ptr() as usize).wrapping_sub(text.as_ptr() as usize);
+    if !own || at > text.len() || at + value.len() > text.len() {
+        return line.offset;
+    }
+    let within = if err.classify() == serde_json::error::Category::Eof {
+        value.len()
+    } else {
+        err.column().saturating_sub(1).min(value.len())
+    };
+    line.offset + (at + within) as u64
+}
+
 /// The [`EventKind::Malformed`] kind every adapter reports a record it could not read with:
 /// `reason`, a human-readable `message`, the absolute byte offset of the problem in the input
 /// (`error_offset`), the record's length in bytes (`len`) and whether events were still
@@ -787,6 +827,155 @@ mod tests {
         assert_eq!(sniff_document(&after_claude), None);
         assert_eq!(sniff_document(b""), None);
         assert_eq!(sniff_document(b"\n\n"), None);
+    }
+
+    /// Every `Malformed` event `bytes` give, read as the pipeline reads an input (its lines
+    /// split at `\n`, blank ones passed over): `(agent, line, reason, message, error_offset)`.
+    fn problems(bytes: &[u8]) -> Vec<(Agent, u64, MalformedReason, String, u64)> {
+        let mut decoder = Decoder::new(None);
+        let mut out = Vec::new();
+        let mut note = |e: Event<'_>| {
+            if let EventKind::Malformed(m) = e.kind {
+                out.push((e.agent, e.source.line, m.reason, m.message, m.error_offset));
+            }
+            ControlFlow::Continue(())
+        };
+        let mut offset = 0;
+        for (i, bytes) in bytes.split_inclusive(|&b| b == b'\n').enumerate() {
+            let terminated = bytes.ends_with(b"\n");
+            let line = Line {
+                bytes: bytes.strip_suffix(b"\n").unwrap_or(bytes),
+                number: i as u64 + 1,
+                offset,
+                terminated,
+            };
+            offset += bytes.len() as u64;
+            if !line.bytes.trim_ascii().is_empty() {
+                let _ = decoder.line("t", line, &mut note);
+            }
+        }
+        let _ = decoder.finish("t", &mut note);
+        out
+    }
+
+    fn agent_fixture(path: &str) -> Vec<u8> {
+        std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../fixtures/agents")
+                .join(path),
+        )
+        .expect("fixture")
+    }
+
+    /// `text` with its first `from` replaced by `to`, and the bytes `to` then spans (serde_json
+    /// stops inside or just after the damaged value).
+    fn damage(text: &[u8], from: &str, to: &str) -> (Vec<u8>, std::ops::RangeInclusive<u64>) {
+        let at = memchr::memmem::find(text, from.as_bytes()).expect("in the fixture");
+        let out = [&text[..at], to.as_bytes(), &text[at + from.len()..]].concat();
+        (out, at as u64..=(at + to.len()) as u64)
+    }
+
+    #[test]
+    fn other_agents_errors_give_the_byte_not_serdes_line_and_column() {
+        // Real files of each agent, each damaged in one place; every message is free of
+        // serde's " at line L column C" (inside one line or value, not the file's), and the
+        // error's byte offset is the problem's place in the file.
+        let copilot = agent_fixture(
+            "copilot/LAF-US__IDAHO-VAULT__.copilot__session-state__252d6b6b-aaad-4790-8254-7ada091ee9fc__events.jsonl",
+        );
+        let (copilot, past) = damage(
+            &copilot,
+            "\"selectedModel\":\"claude-haiku-4.5\"",
+            "\"selectedModel\":5",
+        );
+        let got = problems(&copilot);
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(
+            (got[0].0, got[0].1, got[0].2),
+            (Agent::CopilotCli, 1, MalformedReason::UnexpectedShape)
+        );
+        assert!(past.contains(&got[0].4), "{got:?} {past:?}");
+        assert_eq!(got[0].3, "`data` of a `session.start` line cannot be read: invalid type: integer `5`, expected a string");
+
+        let codex = agent_fixture("codex/AkashJana18__edgerunner__codex-session.jsonl");
+        // Cut inside its third line: the input ends there, unterminated.
+        let third = memchr::memchr_iter(b'\n', &codex).nth(1).expect("lines") + 1;
+        let cut = &codex[..third + 300];
+        let got = problems(cut);
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(
+            (got[0].0, got[0].1, got[0].2),
+            (Agent::Codex, 3, MalformedReason::Truncated)
+        );
+        assert_eq!(got[0].4, cut.len() as u64);
+
+        let opencode = agent_fixture("opencode/w12z__Cap__opencode-session.json");
+        let (opencode, past) = damage(&opencode, "\"parts\": [", "\"parts\": 5, \"x\": [");
+        let got = problems(&opencode);
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(
+            (got[0].0, got[0].2),
+            (Agent::OpenCode, MalformedReason::UnexpectedShape)
+        );
+        assert!(past.contains(&got[0].4), "{got:?} {past:?}");
+        assert_eq!(
+            got[0].3,
+            "an export message that cannot be read: invalid type: integer `5`, expected a sequence"
+        );
+
+        let gemini = agent_fixture(
+            "gemini/wingorithm__Vibe-Coding-Comparison-Project__.gemini__tmp__ticketing-vc__chats__session-2026-04-25T08-41-3494a697.jsonl",
+        );
+        let (gemini, past) = damage(&gemini, "\"type\":\"user\"", "\"type\":\"user\",x");
+        let got = problems(&gemini);
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(
+            (got[0].0, got[0].2),
+            (Agent::GeminiCli, MalformedReason::InvalidJson)
+        );
+        assert_eq!(got[0].3, "invalid JSON: key must be a string");
+        assert!(past.contains(&got[0].4), "{got:?} {past:?}");
+
+        // Qwen Code's lines are read by Gemini's error words, in its own name.
+        let qwen = agent_fixture(
+            "qwen/artas-linux__dotfiles__.qwen__projects__-home-archbtw__chats__9a578cd0-ad2c-423c-8f19-95412a2d81af.jsonl",
+        );
+        let (qwen, _) = damage(&qwen, "\"type\":\"system\"", "\"type\":5");
+        let got = problems(&qwen);
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0].0, Agent::QwenCode);
+        assert!(
+            got[0]
+                .3
+                .starts_with("not a Qwen Code record: invalid type: integer `5`"),
+            "{got:?}"
+        );
+        for (.., message, _) in &got {
+            assert!(!message.contains(" at line "), "{message}");
+        }
+    }
+
+    #[test]
+    fn json_errors_lose_serde_positions_only() {
+        let e =
+            serde_json::from_str::<serde_json::Value>("{\"a\": 1,\n \"at line 2\"").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "EOF while parsing an object at line 2 column 12"
+        );
+        assert_eq!(json_error_text(&e), "EOF while parsing an object");
+        let e = serde_json::from_str::<u8>("\"at line 1 column 1\"").unwrap_err();
+        assert_eq!(
+            json_error_text(&e),
+            "invalid type: string \"at line 1 column 1\", expected u8"
+        );
+        // An error with no position keeps its words whole.
+        let e = serde_json::from_value::<u8>(serde_json::json!("at line 1 column 1")).unwrap_err();
+        assert_eq!(e.line(), 0);
+        assert_eq!(
+            json_error_text(&e),
+            "invalid type: string \"at line 1 column 1\", expected u8"
+        );
     }
 
     #[test]

@@ -323,35 +323,40 @@ impl Decoder {
         let envelope: Envelope<'_> = match serde_json::from_str(&text) {
             Ok(e) => e,
             Err(e) => {
-                let at = line.offset + (e.column().saturating_sub(1) as u64).min(len);
+                let at = super::offset_in_line(&line, &text, &text, &e);
+                let words = super::json_error_text(&e);
                 let (reason, message) = if e.is_eof() && !line.terminated {
                     (
                         MalformedReason::Truncated,
-                        format!("input ends inside this line ({e}); it was cut off or is still being written"),
+                        format!("input ends inside this line ({words}); it was cut off or is still being written"),
                     )
                 } else if e.is_data() {
                     (
                         MalformedReason::UnexpectedShape,
-                        format!("not a Copilot CLI event: {e}"),
+                        format!("not a Copilot CLI event: {words}"),
                     )
                 } else {
-                    (MalformedReason::InvalidJson, format!("invalid JSON: {e}"))
+                    (
+                        MalformedReason::InvalidJson,
+                        format!("invalid JSON: {words}"),
+                    )
                 };
                 return emit(self.malformed(source, reason, message, at, len, false));
             }
         };
-        let data: Data<'_> = match envelope.data.map(|d| serde_json::from_str(d.get())) {
-            Some(Ok(d)) => d,
+        let data: Data<'_> = match envelope.data.map(|d| (d, serde_json::from_str(d.get()))) {
+            Some((_, Ok(d))) => d,
             None => Data::default(),
-            Some(Err(e)) => {
+            Some((raw, Err(e))) => {
                 return emit(self.malformed(
                     source,
                     MalformedReason::UnexpectedShape,
                     format!(
-                        "`data` of a `{}` line cannot be read: {e}",
-                        envelope.kind.as_deref().unwrap_or("?")
+                        "`data` of a `{}` line cannot be read: {}",
+                        envelope.kind.as_deref().unwrap_or("?"),
+                        super::json_error_text(&e)
                     ),
-                    line.offset,
+                    super::offset_in_line(&line, &text, raw.get(), &e),
                     len,
                     false,
                 ))

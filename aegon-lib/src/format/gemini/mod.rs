@@ -394,11 +394,7 @@ fn shape_error<'a>(
     at_input: &dyn Fn(usize) -> u64,
     what: &str,
 ) -> Event<'a> {
-    let text = e.to_string();
-    let message = match text.rfind(" at line ") {
-        Some(at) => &text[..at],
-        None => &text,
-    };
+    let message = &crate::format::json_error_text(e);
     // serde's line and column (1-based, the column in bytes) from the message's start.
     let bytes = raw.as_bytes();
     let line_start = match e.line() {
@@ -499,7 +495,7 @@ impl Decoder {
         let text = super::utf8::line_text(Agent::GeminiCli, source, line.bytes, emit)?;
         let msg: Message<'_> = match serde_json::from_str(&text) {
             Ok(msg) => msg,
-            Err(e) => return emit(line_error(source, &line, &e)),
+            Err(e) => return emit(line_error(source, &line, &e, "a Gemini CLI record")),
         };
         if msg.set.is_some() && msg.kind.is_none() {
             return ControlFlow::Continue(());
@@ -541,19 +537,17 @@ impl Decoder {
 }
 
 /// A JSONL line that could not be read: cut off at the end of the input, not JSON, or JSON of
-/// another shape.
+/// another shape (then "not `record`: …", `record` naming what the line should be, such as
+/// "a Gemini CLI record"). An event of Gemini CLI: a caller of another agent sets its own.
 pub(crate) fn line_error<'a>(
     source: Source<'a>,
     line: &Line<'_>,
     e: &serde_json::Error,
+    record: &str,
 ) -> Event<'a> {
     use serde_json::error::Category;
     let len = line.bytes.len() as u64;
-    let text = e.to_string();
-    let message = match text.rfind(" at line ") {
-        Some(at) => &text[..at],
-        None => &text,
-    };
+    let message = &crate::format::json_error_text(e);
     let column = if e.classify() == Category::Eof {
         len
     } else {
@@ -572,7 +566,7 @@ pub(crate) fn line_error<'a>(
         ),
         _ => (
             MalformedReason::UnexpectedShape,
-            format!("not a Gemini CLI record: {message}"),
+            format!("not {record}: {message}"),
         ),
     };
     malformed(
