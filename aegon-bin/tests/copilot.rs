@@ -3,6 +3,7 @@
 //! FORMAT.md §4 rules; a renamed file is told by its content.
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use serde_json::Value;
 
@@ -107,4 +108,77 @@ fn ndjson_names_the_agent_on_every_event() {
     }
     // Every one of the 94 lines gives at least one event.
     assert!(lines >= 94, "{lines}");
+}
+
+/// Copilot CLI's `workspace.yaml` beside the `events.jsonl` (the same real session folder):
+/// the session's metadata in YAML, not a transcript. It was read as a Claude Code transcript
+/// of 13 damaged lines (`agent: claude-code`, `invalid_json` each, and `aegon audit` filed it
+/// under Claude's format).
+fn workspace_yaml() -> PathBuf {
+    common::root().join(
+        "fixtures/agents/copilot/LAF-US__IDAHO-VAULT__.copilot__session-state__252d6b6b-aaad-4790-8254-7ada091ee9fc__workspace.yaml",
+    )
+}
+
+#[test]
+fn workspace_yaml_is_reported_as_not_a_transcript_and_never_as_claudes() {
+    let path = workspace_yaml();
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.starts_with("id: 252d6b6b-aaad-4790-8254-7ada091ee9fc\n"));
+    let out = Command::new(env!("CARGO_BIN_EXE_aegon"))
+        .arg("--ndjson")
+        .arg(&path)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let events: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(events.len(), 1, "{stdout}");
+    let e = &events[0];
+    assert_eq!(e["agent"], "copilot-cli");
+    assert_eq!(e["kind"], "malformed");
+    assert_eq!(e["reason"], "unexpected_shape");
+    assert_eq!(
+        (&e["source"]["line"], &e["error_offset"]),
+        (&1.into(), &0.into())
+    );
+    let first_line = text.lines().next().unwrap().len();
+    assert_eq!(e["len"], first_line);
+    // Said once, where, and what the file is.
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains(":1: byte 0: not a transcript: a GitHub Copilot CLI workspace.yaml"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.matches("not a transcript").count(), 1, "{stderr}");
+    assert!(!stderr.contains("invalid JSON"), "{stderr}");
+
+    // No session, nothing counted.
+    let out = Command::new(env!("CARGO_BIN_EXE_aegon"))
+        .args(["--summary", "--json"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let s: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(s["sessions"], Value::Array(vec![]));
+    assert_eq!(s["malformed_by_reason"]["unexpected_shape"], 1);
+    assert_eq!(s["malformed_by_reason"].get("invalid_json"), None);
+
+    // `aegon audit` files it under no format, Claude's least of all.
+    let out = Command::new(env!("CARGO_BIN_EXE_aegon"))
+        .args(["audit", "--json"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let audit: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let formats = audit["formats"].as_array().unwrap();
+    assert!(
+        formats
+            .iter()
+            .all(|f| f["format"] != "claude" && n(&f["files"]) == 0),
+        "{formats:?}"
+    );
+    assert_eq!(audit["unrecognised"]["files"], 1);
 }

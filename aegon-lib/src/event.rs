@@ -211,7 +211,9 @@ impl TitleSource {
 pub enum MalformedReason {
     /// Not valid JSON.
     InvalidJson,
-    /// Valid JSON, but not an object, or a field has a type the format never uses.
+    /// Valid JSON, but not an object, or a field has a type the format never uses; also an
+    /// input that is no transcript (a JSON document no format recognises, a Copilot CLI
+    /// `workspace.yaml`).
     UnexpectedShape,
     /// Invalid UTF-8; the line was read with the bad bytes replaced by U+FFFD.
     InvalidUtf8,

@@ -138,7 +138,7 @@ fn find(item: &FeedItem, bytes: &[u8], place: Option<u64>) -> Option<Vec<String>
     finder.found
 }
 
-/// When `item`'s file is one JSON document ([`crate::format::sniff_input_document`]): its
+/// When `item`'s file is one JSON document ([`crate::format::sniff_document`]): its
 /// event, found by reading the document whole (up to [`crate::format::MAX_DOCUMENT`] bytes)
 /// among the events at the event's line, `Some(None)` when it is not there any more. `None`
 /// when the file is not a document or cannot be read. (It is read from disk by the input's
@@ -150,7 +150,7 @@ fn find_in_document(item: &FeedItem) -> Option<Option<Vec<String>>> {
         .read_to_end(&mut bytes)
         .ok()?;
     let head = &bytes[..bytes.len().min(crate::source::tree::SNIFF_BYTES)];
-    crate::format::sniff_input_document(head)?;
+    crate::format::sniff_document(head)?;
     Some(find(item, &bytes, Some(item.origin.line)))
 }
 

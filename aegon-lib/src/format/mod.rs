@@ -17,7 +17,10 @@
 //! fallback, so a damaged first line of a Claude transcript is still read as one). A first line
 //! that opens a JSON document without closing it (`{` or `[` alone, as pretty-printed files
 //! begin) or any line starting with `[` starts a **document**: the input is gathered whole, up
-//! to [`MAX_DOCUMENT`] bytes, and decoded at its end by the document format that recognises it.
+//! to [`MAX_DOCUMENT`] bytes, and decoded at its end by the document format that recognises it
+//! (told by its top level's keys, never by ids nested deeper: [`sniff_document`]). A first line
+//! `id: <uuid>` is a Copilot CLI `workspace.yaml`, not a transcript: one event of Copilot CLI
+//! says so and the rest is passed over ([`copilot::is_workspace_yaml`]).
 //! `--format NAME` ([`Format::from_name`]) skips the guess.
 
 use std::ops::ControlFlow;
@@ -32,6 +35,7 @@ pub mod copilot;
 pub mod gemini;
 pub mod opencode;
 pub mod qwen;
+mod top;
 pub mod utf8;
 
 /// The largest JSON document (a pretty-printed chat file, an export) read whole: 256 MiB,
@@ -181,23 +185,27 @@ pub fn sniff_line(first: &[u8]) -> Format {
     gemini::sniff_line(first).unwrap_or(Format::Claude)
 }
 
-/// The document format of `head` (the first bytes of a JSON document, up to 64 KiB), if any
+/// The document format of `doc` (the first bytes of a JSON document, up to 64 KiB, from the
+/// line that opens it), judged by its top level as the document decoders read it
+/// ([`top::probe`]: the keys of its top-level object, or of its array's first element), if any
 /// recognises it.
-pub fn sniff_document(head: &[u8]) -> Option<Format> {
-    if opencode::sniff(head) {
+fn document_format(doc: &[u8]) -> Option<Format> {
+    let top = top::probe(doc);
+    if opencode::is_document(&top) {
         return Some(Format::OpenCode);
     }
-    gemini::sniff_document(head)
+    gemini::document_format(&top)
 }
 
 /// The document format of an input that begins with `head` (its first bytes, up to 64 KiB),
 /// judged as [`Decoder`] judges an input by its first non-blank line: a line that opens a
-/// JSON document (`{` or `[` alone, or a `[` line) with what follows recognised by
-/// [`sniff_document`], or a whole first line that is a document format's object written on
-/// one line (an OpenCode storage file). `None` for a line-oriented input — a JSONL transcript,
+/// JSON document (`{` or `[` alone, or a `[` line) with the document's top level recognised
+/// by a document format (an OpenCode object's own `id`, a Gemini CLI chat's `sessionId` and
+/// `projectHash`, …), or a whole first line that is a document format's object written on one
+/// line (an OpenCode storage file). `None` for a line-oriented input — a JSONL transcript,
 /// whose lines may well hold ids that look like a document format's (Claude Code's message
 /// ids `msg_01…` look like OpenCode's) — and for a document no format recognises.
-pub fn sniff_input_document(head: &[u8]) -> Option<Format> {
+pub fn sniff_document(head: &[u8]) -> Option<Format> {
     let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
     let mut start = 0;
     while start < head.len() {
@@ -205,7 +213,7 @@ pub fn sniff_input_document(head: &[u8]) -> Option<Format> {
         let line = head[start..end].trim_ascii();
         if !line.is_empty() {
             if opens_document(line) {
-                return sniff_document(&head[start..]);
+                return document_format(&head[start..]);
             }
             let format = sniff_line(line);
             return format.is_document().then_some(format);
@@ -273,7 +281,7 @@ pub enum Fit {
     NeedMore,
 }
 
-/// The bytes of a document's start that [`sniff_document`] looks at.
+/// The bytes of a document's start that [`document_format`] looks at.
 const DOCUMENT_HEAD: usize = 64 << 10;
 
 /// [`misfit`]'s check on `head`, saying when it needs more bytes: the first JSON line decides
@@ -296,7 +304,7 @@ pub fn fit(forced: Format, head: &[u8], at_end: bool) -> Fit {
         let bytes = head[start..start + end].trim_ascii();
         let json = || serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok();
         if opens_document(bytes) {
-            match sniff_document(&head[start..]) {
+            match document_format(&head[start..]) {
                 Some(format) => break format,
                 // Perhaps told by what comes next.
                 None if (bytes.len() == 1 || json())
@@ -395,6 +403,9 @@ enum State {
     Gemini(gemini::Decoder),
     /// Qwen Code JSONL: stateless line by line.
     Qwen(qwen::Decoder),
+    /// Not a transcript (a Copilot CLI `workspace.yaml`): said once at its first line, the
+    /// rest passed over.
+    NotTranscript,
 }
 
 /// A JSON document gathered line by line, decoded at the end of its input.
@@ -434,6 +445,7 @@ impl Decoder {
             State::Gemini(_) => Some(Format::GeminiJsonl),
             State::Qwen(_) => Some(Format::Qwen),
             State::Document(doc) => doc.format,
+            State::NotTranscript => None,
         }
     }
 
@@ -473,6 +485,10 @@ impl Decoder {
     where
         F: for<'e> FnMut(Event<'e>) -> ControlFlow<()>,
     {
+        if matches!(self.state, State::Sniffing(None)) && copilot::is_workspace_yaml(line.bytes) {
+            self.state = State::NotTranscript;
+            return emit(copilot::workspace_event(file, &line));
+        }
         if let State::Sniffing(forced) = self.state {
             self.state = match forced {
                 Some(format) if format.is_document() => {
@@ -493,7 +509,7 @@ impl Decoder {
             };
         }
         match &mut self.state {
-            State::Sniffing(_) => ControlFlow::Continue(()),
+            State::Sniffing(_) | State::NotTranscript => ControlFlow::Continue(()),
             State::Claude => claude::decode::decode_line(file, line, &mut *emit),
             State::Codex(decoder) => decoder.line(file, line, emit),
             State::Copilot(d) => d.line(file, line, emit),
@@ -609,7 +625,7 @@ impl Document {
             ));
         }
         let head = &self.text[..self.text.len().min(64 << 10)];
-        match self.format.or_else(|| sniff_document(head)) {
+        match self.format.or_else(|| document_format(head)) {
             Some(Format::OpenCode) => {
                 opencode::decode_document(file, &self.text, self.line, self.offset, emit)
             }
@@ -631,6 +647,46 @@ impl Document {
             }
         }
     }
+}
+
+/// serde_json's words for `err` without the " at line L column C" it adds: those count lines
+/// and columns inside the one JSONL line or value parsed, not in the input, and read as if
+/// they were the file's beside aegon's own file, line and byte offset. Each adapter gives the
+/// place as [`Malformed::error_offset`] instead, as Claude Code's decoder does.
+pub(crate) fn json_error_text(err: &serde_json::Error) -> String {
+    let text = err.to_string();
+    if err.line() == 0 {
+        return text;
+    }
+    let suffix = format!(" at line {} column {}", err.line(), err.column());
+    match text.strip_suffix(&suffix) {
+        Some(words) => words.to_owned(),
+        None => text,
+    }
+}
+
+/// The input's byte offset of the problem `err` met parsing `value`, a member's value inside
+/// the JSONL line `line` whose text as parsed is `text`: the line's start plus the value's
+/// place in it plus serde's column (bytes, from 1, on the one line a JSONL value spans; the
+/// value's end when it is cut off). The line's start when `text` is not the line's own bytes
+/// (a copy with invalid UTF-8 replaced, whose places differ) or `value` is not inside it.
+pub(crate) fn offset_in_line(
+    line: &Line<'_>,
+    text: &str,
+    value: &str,
+    err: &serde_json::Error,
+) -> u64 {
+    let own = text.as_ptr() == line.bytes.as_ptr() && text.len() == line.bytes.len();
+    let at = (value.as_ptr() as usize).wrapping_sub(text.as_ptr() as usize);
+    if !own || at > text.len() || at + value.len() > text.len() {
+        return line.offset;
+    }
+    let within = if err.classify() == serde_json::error::Category::Eof {
+        value.len()
+    } else {
+        err.column().saturating_sub(1).min(value.len())
+    };
+    line.offset + (at + within) as u64
 }
 
 /// The [`EventKind::Malformed`] kind every adapter reports a record it could not read with:
@@ -689,30 +745,237 @@ mod tests {
         bytes[..bytes.len().min(64 << 10)].to_vec()
     }
 
+    /// Every file below `dir` (a fixtures folder), sorted.
+    fn fixture_files(dir: &str) -> Vec<std::path::PathBuf> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+        let mut files =
+            crate::source::tree::transcripts_below(&root, |p, e| panic!("{}: {e}", p.display()));
+        files.sort();
+        files
+    }
+
+    fn head_of(path: &std::path::Path) -> Vec<u8> {
+        let bytes = std::fs::read(path).expect("fixture");
+        bytes[..bytes.len().min(64 << 10)].to_vec()
+    }
+
+    #[test]
+    fn claude_transcripts_are_never_sniffed_as_documents() {
+        // Every real Claude Code transcript (the shared corpus, copied whole into
+        // fixtures/corpus, and the fault fixtures): line-oriented, whatever ids they hold. Ten
+        // of them hold assistant message ids `"id":"msg_01…"` that look like OpenCode's; the
+        // look for such ids anywhere in the head took them for OpenCode documents.
+        let mut files = fixture_files("../fixtures/corpus");
+        files.extend(fixture_files("../fixtures/bugs"));
+        assert!(files.len() > 30, "{} files", files.len());
+        let mut with_message_ids = 0;
+        for path in &files {
+            let head = head_of(path);
+            with_message_ids +=
+                usize::from(memchr::memmem::find(&head, br#""id":"msg_01"#).is_some());
+            assert_eq!(sniff_document(&head), None, "{}", path.display());
+            // Even asked as a document (the decoder gathering a forced or `[` input), the
+            // top level of a Claude record is no document format's.
+            assert_eq!(document_format(&head), None, "{}", path.display());
+        }
+        assert!(with_message_ids >= 10, "{with_message_ids}");
+    }
+
+    #[test]
+    fn real_documents_are_sniffed_and_jsonl_files_are_not() {
+        let mut documents = 0;
+        for agent in ["codex", "copilot", "gemini", "opencode", "qwen"] {
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../fixtures/agents")
+                .join(agent);
+            let mut paths: Vec<_> = std::fs::read_dir(dir)
+                .expect("fixtures")
+                .map(|e| e.expect("entry").path())
+                .collect();
+            paths.sort();
+            for path in paths {
+                let name = path.to_string_lossy();
+                let want = match agent {
+                    _ if name.ends_with(".jsonl") || name.ends_with(".yaml") => None,
+                    "opencode" => Some(Format::OpenCode),
+                    _ if name.ends_with("logs.json") => Some(Format::GeminiLogs),
+                    _ => Some(Format::GeminiChat),
+                };
+                documents += usize::from(want.is_some());
+                assert_eq!(sniff_document(&head_of(&path)), want, "{name}");
+            }
+        }
+        // 14 Gemini CLI JSON files (3 of them logs.json) and 5 OpenCode files.
+        assert_eq!(documents, 19);
+    }
+
     #[test]
     fn only_an_input_whose_first_line_opens_a_document_is_sniffed_as_one() {
-        // A Claude Code transcript whose assistant messages have ids like OpenCode's
-        // (`"id":"msg_01…"`): its head holds what sniff_document takes for OpenCode, but its
-        // first line is a JSONL record, so the decoder reads it line by line.
-        let claude = fixture_head("../fixtures/corpus/apanloco__random__session.jsonl");
-        assert_eq!(sniff_document(&claude), Some(Format::OpenCode));
-        assert_eq!(sniff_input_document(&claude), None);
-        let gemini = fixture_head(
-            "../fixtures/agents/gemini/Ju-l-e-s__Myflix__.gemini__tmp__ai__chats__session-2026-02-22T10-41-6c9579c5.json",
-        );
-        assert_eq!(sniff_input_document(&gemini), Some(Format::GeminiChat));
         let opencode = fixture_head(
             "../fixtures/agents/opencode/Saintcyberwarrior__dotfiles__.local__share__opencode__project__global__storage__session__message__ses_4343439b2ffe8vCbtGr04gHePJ__msg_bcbcbc65b001tpD34xyO4SSbxB.json",
         );
-        assert_eq!(sniff_input_document(&opencode), Some(Format::OpenCode));
+        assert_eq!(sniff_document(&opencode), Some(Format::OpenCode));
         // The same object written on one line is a document too (the decoder says so).
         let value: serde_json::Value = serde_json::from_slice(&opencode).expect("json");
         let one_line = format!("\n{value}");
-        assert_eq!(
-            sniff_input_document(one_line.as_bytes()),
-            Some(Format::OpenCode)
+        assert_eq!(sniff_document(one_line.as_bytes()), Some(Format::OpenCode));
+        // Written as the first of several JSONL lines it is still read line by line, as
+        // OpenCode's one-line objects (sniff_line); a Claude record first is Claude's.
+        let claude = fixture_head("../fixtures/corpus/apanloco__random__session.jsonl");
+        let mut after_claude = claude.clone();
+        after_claude.extend_from_slice(one_line.as_bytes());
+        assert_eq!(sniff_document(&after_claude), None);
+        assert_eq!(sniff_document(b""), None);
+        assert_eq!(sniff_document(b"\n\n"), None);
+    }
+
+    /// Every `Malformed` event `bytes` give, read as the pipeline reads an input (its lines
+    /// split at `\n`, blank ones passed over): `(agent, line, reason, message, error_offset)`.
+    fn problems(bytes: &[u8]) -> Vec<(Agent, u64, MalformedReason, String, u64)> {
+        let mut decoder = Decoder::new(None);
+        let mut out = Vec::new();
+        let mut note = |e: Event<'_>| {
+            if let EventKind::Malformed(m) = e.kind {
+                out.push((e.agent, e.source.line, m.reason, m.message, m.error_offset));
+            }
+            ControlFlow::Continue(())
+        };
+        let mut offset = 0;
+        for (i, bytes) in bytes.split_inclusive(|&b| b == b'\n').enumerate() {
+            let terminated = bytes.ends_with(b"\n");
+            let line = Line {
+                bytes: bytes.strip_suffix(b"\n").unwrap_or(bytes),
+                number: i as u64 + 1,
+                offset,
+                terminated,
+            };
+            offset += bytes.len() as u64;
+            if !line.bytes.trim_ascii().is_empty() {
+                let _ = decoder.line("t", line, &mut note);
+            }
+        }
+        let _ = decoder.finish("t", &mut note);
+        out
+    }
+
+    fn agent_fixture(path: &str) -> Vec<u8> {
+        std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../fixtures/agents")
+                .join(path),
+        )
+        .expect("fixture")
+    }
+
+    /// `text` with its first `from` replaced by `to`, and the bytes `to` then spans (serde_json
+    /// stops inside or just after the damaged value).
+    fn damage(text: &[u8], from: &str, to: &str) -> (Vec<u8>, std::ops::RangeInclusive<u64>) {
+        let at = memchr::memmem::find(text, from.as_bytes()).expect("in the fixture");
+        let out = [&text[..at], to.as_bytes(), &text[at + from.len()..]].concat();
+        (out, at as u64..=(at + to.len()) as u64)
+    }
+
+    #[test]
+    fn other_agents_errors_give_the_byte_not_serdes_line_and_column() {
+        // Real files of each agent, each damaged in one place; every message is free of
+        // serde's " at line L column C" (inside one line or value, not the file's), and the
+        // error's byte offset is the problem's place in the file.
+        let copilot = agent_fixture(
+            "copilot/LAF-US__IDAHO-VAULT__.copilot__session-state__252d6b6b-aaad-4790-8254-7ada091ee9fc__events.jsonl",
         );
-        assert_eq!(sniff_input_document(b""), None);
+        let (copilot, past) = damage(
+            &copilot,
+            "\"selectedModel\":\"claude-haiku-4.5\"",
+            "\"selectedModel\":5",
+        );
+        let got = problems(&copilot);
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(
+            (got[0].0, got[0].1, got[0].2),
+            (Agent::CopilotCli, 1, MalformedReason::UnexpectedShape)
+        );
+        assert!(past.contains(&got[0].4), "{got:?} {past:?}");
+        assert_eq!(got[0].3, "`data` of a `session.start` line cannot be read: invalid type: integer `5`, expected a string");
+
+        let codex = agent_fixture("codex/AkashJana18__edgerunner__codex-session.jsonl");
+        // Cut inside its third line: the input ends there, unterminated.
+        let third = memchr::memchr_iter(b'\n', &codex).nth(1).expect("lines") + 1;
+        let cut = &codex[..third + 300];
+        let got = problems(cut);
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(
+            (got[0].0, got[0].1, got[0].2),
+            (Agent::Codex, 3, MalformedReason::Truncated)
+        );
+        assert_eq!(got[0].4, cut.len() as u64);
+
+        let opencode = agent_fixture("opencode/w12z__Cap__opencode-session.json");
+        let (opencode, past) = damage(&opencode, "\"parts\": [", "\"parts\": 5, \"x\": [");
+        let got = problems(&opencode);
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(
+            (got[0].0, got[0].2),
+            (Agent::OpenCode, MalformedReason::UnexpectedShape)
+        );
+        assert!(past.contains(&got[0].4), "{got:?} {past:?}");
+        assert_eq!(
+            got[0].3,
+            "an export message that cannot be read: invalid type: integer `5`, expected a sequence"
+        );
+
+        let gemini = agent_fixture(
+            "gemini/wingorithm__Vibe-Coding-Comparison-Project__.gemini__tmp__ticketing-vc__chats__session-2026-04-25T08-41-3494a697.jsonl",
+        );
+        let (gemini, past) = damage(&gemini, "\"type\":\"user\"", "\"type\":\"user\",x");
+        let got = problems(&gemini);
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(
+            (got[0].0, got[0].2),
+            (Agent::GeminiCli, MalformedReason::InvalidJson)
+        );
+        assert_eq!(got[0].3, "invalid JSON: key must be a string");
+        assert!(past.contains(&got[0].4), "{got:?} {past:?}");
+
+        // Qwen Code's lines are read by Gemini's error words, in its own name.
+        let qwen = agent_fixture(
+            "qwen/artas-linux__dotfiles__.qwen__projects__-home-archbtw__chats__9a578cd0-ad2c-423c-8f19-95412a2d81af.jsonl",
+        );
+        let (qwen, _) = damage(&qwen, "\"type\":\"system\"", "\"type\":5");
+        let got = problems(&qwen);
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0].0, Agent::QwenCode);
+        assert!(
+            got[0]
+                .3
+                .starts_with("not a Qwen Code record: invalid type: integer `5`"),
+            "{got:?}"
+        );
+        for (.., message, _) in &got {
+            assert!(!message.contains(" at line "), "{message}");
+        }
+    }
+
+    #[test]
+    fn json_errors_lose_serde_positions_only() {
+        let e =
+            serde_json::from_str::<serde_json::Value>("{\"a\": 1,\n \"at line 2\"").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "EOF while parsing an object at line 2 column 12"
+        );
+        assert_eq!(json_error_text(&e), "EOF while parsing an object");
+        let e = serde_json::from_str::<u8>("\"at line 1 column 1\"").unwrap_err();
+        assert_eq!(
+            json_error_text(&e),
+            "invalid type: string \"at line 1 column 1\", expected u8"
+        );
+        // An error with no position keeps its words whole.
+        let e = serde_json::from_value::<u8>(serde_json::json!("at line 1 column 1")).unwrap_err();
+        assert_eq!(e.line(), 0);
+        assert_eq!(
+            json_error_text(&e),
+            "invalid type: string \"at line 1 column 1\", expected u8"
+        );
     }
 
     #[test]

@@ -263,8 +263,26 @@ struct OpenCall {
     arguments: Option<String>,
 }
 
-/// A subagent's first and last event times, and the Task call that started it.
-type AgentSpan = (Option<i64>, Option<i64>, Option<String>);
+/// A subagent's first and last event times, the Task call that started it, and when it was
+/// first met (the session's event count then: its spans are written in that order).
+#[derive(Debug)]
+struct AgentSpan {
+    first_ms: Option<i64>,
+    last_ms: Option<i64>,
+    spawned_by: Option<String>,
+    seq: u64,
+}
+
+impl AgentSpan {
+    fn new(seq: u64) -> Self {
+        AgentSpan {
+            first_ms: None,
+            last_ms: None,
+            spawned_by: None,
+            seq,
+        }
+    }
+}
 
 /// One metric series' state: its first start and last point time (ns), and running total.
 #[derive(Debug, Default)]
@@ -305,8 +323,8 @@ struct SessionTrace {
     /// Responses already exported (hashed): a late line of one is not a new span.
     closed: HashSet<u64>,
     calls: HashMap<String, OpenCall>,
-    /// Agent id → (first, last) timestamps, and the Task call that started it.
-    agents: BTreeMap<String, AgentSpan>,
+    /// Agent id → its first and last timestamps, the Task call that started it, when met.
+    agents: HashMap<String, AgentSpan>,
     /// Spans finished and not yet exported.
     done: Vec<SpanDraft>,
     responses: u64,
@@ -489,9 +507,13 @@ impl<S: OtlpSink> Renderer for OtlpRenderer<S> {
         }
         let agent = event.agent_id.as_deref().map(|a| bounded(a, ATTRIBUTE_MAX));
         if let Some(a) = &agent {
-            let entry = s.agents.entry(a.clone()).or_default();
-            entry.0 = min_time(entry.0, at);
-            entry.1 = max_time(entry.1, at);
+            let seq = s.events;
+            let entry = s
+                .agents
+                .entry(a.clone())
+                .or_insert_with(|| AgentSpan::new(seq));
+            entry.first_ms = min_time(entry.first_ms, at);
+            entry.last_ms = max_time(entry.last_ms, at);
         }
         // A response ends when its chain (main or subagent) starts another one, or a human
         // prompt or an interruption comes; a tool result or a progress line between its lines
@@ -712,12 +734,11 @@ impl<S: OtlpSink> Renderer for OtlpRenderer<S> {
                         let spawned = bounded(spawned, ATTRIBUTE_MAX);
                         attrs.push(("gen_ai.agent.id".into(), json!(spawned)));
                         let call_id = bounded(id, ATTRIBUTE_MAX);
-                        match s.agents.get_mut(&spawned) {
-                            Some(entry) => entry.2 = Some(call_id),
-                            None => {
-                                s.agents.insert(spawned, (None, None, Some(call_id)));
-                            }
-                        }
+                        let seq = s.events;
+                        s.agents
+                            .entry(spawned)
+                            .or_insert_with(|| AgentSpan::new(seq))
+                            .spawned_by = Some(call_id);
                     }
                     if options.traces {
                         s.done.push(SpanDraft {
@@ -1031,7 +1052,9 @@ fn end_segment(id: &str, s: &mut SessionTrace, options: &OtlpOptions) {
     let segment = s.segment;
     let mut calls: Vec<(String, OpenCall)> = s.calls.drain().collect();
     calls.sort_unstable_by(|(a_id, a), (b_id, b)| (a.seq, a_id).cmp(&(b.seq, b_id)));
-    let agents = std::mem::take(&mut s.agents);
+    // In the order the subagents were first met (their ids break a tie), not their ids'.
+    let mut agents: Vec<(String, AgentSpan)> = s.agents.drain().collect();
+    agents.sort_unstable_by(|(a_id, a), (b_id, b)| (a.seq, a_id).cmp(&(b.seq, b_id)));
     let agent_costs = std::mem::take(&mut s.agent_costs);
     let prompts = std::mem::take(&mut s.prompts);
     if options.traces {
@@ -1048,7 +1071,7 @@ fn end_segment(id: &str, s: &mut SessionTrace, options: &OtlpOptions) {
                 error: Some("no result".to_owned()),
             });
         }
-        for (agent, (first, last, spawned_by)) in &agents {
+        for (agent, span) in &agents {
             let mut attributes = vec![
                 ("gen_ai.operation.name".into(), json!("invoke_agent")),
                 ("gen_ai.agent.id".into(), json!(agent)),
@@ -1059,13 +1082,13 @@ fn end_segment(id: &str, s: &mut SessionTrace, options: &OtlpOptions) {
             s.done.push(SpanDraft {
                 segment,
                 span_id: span_id(id, "agent", agent),
-                parent: Some(match spawned_by {
+                parent: Some(match &span.spawned_by {
                     Some(call) => span_id(id, "tool", call),
                     None => root_id(id, segment),
                 }),
                 name: format!("invoke_agent {agent}"),
-                start_ms: *first,
-                end_ms: *last,
+                start_ms: span.first_ms,
+                end_ms: span.last_ms,
                 attributes,
                 events: Vec::new(),
                 error: None,
@@ -1438,6 +1461,42 @@ mod tests {
         assert_eq!(root["traceId"].as_str().unwrap().len(), 32);
         // The same input gives the same ids.
         assert_eq!(export(t), spans);
+    }
+
+    #[test]
+    fn subagent_spans_follow_their_first_appearance_not_their_ids() {
+        // The two real subagent transcripts of one session (marot/spotter, Claude Code 2.1's
+        // subagents/ layout), read one after the other in either order: the invoke_agent
+        // spans come in the order the subagents were met. By id, `a881341` would always
+        // come before `acompact-fffbd0`.
+        let read = |name: &str| {
+            std::fs::read_to_string(
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!(
+                    "../fixtures/corpus/marot__spotter__test__fixtures__transcripts__258c7280-ae70-4798-800f-63464d01a85d__subagents__agent-{name}.jsonl"
+                )),
+            )
+            .expect("fixture")
+        };
+        let (task, compact) = (read("a881341"), read("acompact-fffbd0"));
+        let agents = |transcript: &str| -> Vec<String> {
+            export(transcript)
+                .iter()
+                .filter_map(|s| {
+                    s["name"]
+                        .as_str()?
+                        .strip_prefix("invoke_agent ")
+                        .map(str::to_owned)
+                })
+                .collect()
+        };
+        let compact_first = format!("{compact}{task}");
+        assert_eq!(agents(&compact_first), ["acompact-fffbd0", "a881341"]);
+        assert_eq!(
+            agents(&format!("{task}{compact}")),
+            ["a881341", "acompact-fffbd0"]
+        );
+        // The same input gives the same spans, in the same order.
+        assert_eq!(export(&compact_first), export(&compact_first));
     }
 
     #[test]

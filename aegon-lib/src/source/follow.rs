@@ -379,7 +379,7 @@ fn end_of_last_line(file: &mut File, limit: u64) -> io::Result<(u64, u64)> {
 }
 
 /// When `file` is one JSON document (its first line opens one that a document format
-/// recognises, as the pipeline's decoder judges it: [`crate::format::sniff_input_document`]),
+/// recognises, as the pipeline's decoder judges it: [`crate::format::sniff_document`]),
 /// the size to start after (`limit`, at most the file's length), the file left there; `None`
 /// otherwise (the file left at its start). A JSONL transcript is never taken for a document,
 /// whatever ids its lines hold.
@@ -389,7 +389,7 @@ fn document_end(file: &mut File, limit: u64) -> Option<u64> {
         .take(crate::source::tree::SNIFF_BYTES as u64)
         .read_to_end(&mut head);
     let rewound = file.seek(SeekFrom::Start(0));
-    if read.is_err() || rewound.is_err() || crate::format::sniff_input_document(&head).is_none() {
+    if read.is_err() || rewound.is_err() || crate::format::sniff_document(&head).is_none() {
         return None;
     }
     let len = file.metadata().ok()?.len();

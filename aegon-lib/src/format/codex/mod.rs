@@ -582,7 +582,8 @@ impl Decoder {
                             malformed_kind(
                                 MalformedReason::UnexpectedShape,
                                 format!(
-                                "partly read: `content` of a message is not a list of parts ({e})"
+                                "partly read: `content` of a message is not a list of parts ({})",
+                                super::json_error_text(&e)
                             ),
                                 source.offset,
                                 0,
@@ -867,7 +868,8 @@ impl Decoder {
         };
         let info: Info = serde_json::from_str(raw.get()).map_err(|e| {
             format!(
-                "partly read: `info` of a token_count event is not token usage ({e}): not counted"
+                "partly read: `info` of a token_count event is not token usage ({}): not counted",
+                super::json_error_text(&e)
             )
         })?;
         if self.review {
@@ -1064,26 +1066,32 @@ fn uuid_suffix(file: &str) -> Option<String> {
 fn json_error<'e>(source: Source<'e>, line: &Line<'_>, err: &serde_json::Error) -> Event<'e> {
     use serde_json::error::Category;
     let len = line.bytes.len() as u64;
-    // serde_json counts columns in bytes on a one-line input.
-    let at = line.offset + (err.column().saturating_sub(1) as u64).min(len);
+    // serde_json counts columns in bytes on a one-line input; a line cut off is at its end.
+    let at = if err.classify() == Category::Eof {
+        line.offset + len
+    } else {
+        line.offset + (err.column().saturating_sub(1) as u64).min(len)
+    };
     let nul = memchr::memchr(0, line.bytes).is_some();
+    let words = super::json_error_text(err);
     let (reason, message) = match err.classify() {
         Category::Eof if !line.terminated => (
             MalformedReason::Truncated,
             format!(
-                "input ends inside this line ({err}); it was cut off or is still being written"
+                "input ends inside this line ({words}); it was cut off or is still being written"
             ),
         ),
         _ if nul => (
             MalformedReason::NulBytes,
-            format!("NUL bytes in the line: invalid JSON ({err})"),
+            format!("NUL bytes in the line: invalid JSON ({words})"),
         ),
-        Category::Eof | Category::Syntax | Category::Io => {
-            (MalformedReason::InvalidJson, format!("invalid JSON: {err}"))
-        }
+        Category::Eof | Category::Syntax | Category::Io => (
+            MalformedReason::InvalidJson,
+            format!("invalid JSON: {words}"),
+        ),
         Category::Data => (
             MalformedReason::UnexpectedShape,
-            format!("not a rollout record: {err}"),
+            format!("not a rollout record: {words}"),
         ),
     };
     malformed(Agent::Codex, source, reason, message, at, len, false)

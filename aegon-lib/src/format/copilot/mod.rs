@@ -49,6 +49,14 @@
 //! Header fields: `uuid` = the line's `id` (a line read twice counts once), `timestamp` as
 //! written, `session_id`, `cwd` (`context.cwd`), `git_branch` (`context.branch`) and `version`
 //! (`copilotVersion`, left out when `"unknown"`) from `session.start`.
+//!
+//! ## `workspace.yaml`
+//!
+//! The session folder also holds `workspace.yaml` (FORMAT.md §4: `id`, `cwd`, `git_root`,
+//! `repository`, `branch`, `summary`, `created_at`, …), YAML that repeats what `events.jsonl`
+//! says. It is not a transcript: an input whose first line is its `id: <uuid>`
+//! ([`is_workspace_yaml`]) gives one [`MalformedReason::UnexpectedShape`] event of Copilot CLI
+//! saying so ([`workspace_event`]), and nothing else.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -63,6 +71,46 @@ use crate::json::RawJson;
 use crate::source::lines::Line;
 use crate::text::Text;
 use crate::tokens::{PriceFactors, Tokens};
+
+/// Whether `first`, an input's first non-blank line, begins a Copilot CLI `workspace.yaml`:
+/// `id: ` and the session's UUID (8-4-4-4-12 hex digits), as the CLI writes its first line.
+pub fn is_workspace_yaml(first: &[u8]) -> bool {
+    let line = first
+        .strip_prefix(b"\xEF\xBB\xBF")
+        .unwrap_or(first)
+        .trim_ascii();
+    let Some(id) = line.strip_prefix(b"id:") else {
+        return false;
+    };
+    let id = id.trim_ascii();
+    id.len() == 36
+        && id.iter().enumerate().all(|(i, &b)| match i {
+            8 | 13 | 18 | 23 => b == b'-',
+            _ => b.is_ascii_hexdigit(),
+        })
+}
+
+/// The one event an input that is a Copilot CLI `workspace.yaml` gives ([`is_workspace_yaml`]
+/// told so from `first`, its first line): a [`MalformedReason::UnexpectedShape`] of Copilot
+/// CLI at that line, saying that the file is session metadata, not a transcript, and where
+/// the session's events are. Its `len` is the line's.
+pub fn workspace_event<'f>(file: &'f str, first: &Line<'_>) -> Event<'f> {
+    let source = Source {
+        file,
+        line: first.number,
+        offset: first.offset,
+    };
+    super::malformed(
+        Agent::CopilotCli,
+        source,
+        MalformedReason::UnexpectedShape,
+        "not a transcript: a GitHub Copilot CLI workspace.yaml (the session's metadata: id, folder, branch, summary); the session's events are in events.jsonl in the same folder; not read"
+            .to_owned(),
+        first.offset,
+        first.bytes.len() as u64,
+        false,
+    )
+}
 
 /// Whether a JSONL line (a whole JSON object) is a Copilot CLI event: a dotted `type` among
 /// Copilot's (`session.`, `user.`, `assistant.`, `tool.`) beside `data` and `id`.
@@ -275,35 +323,40 @@ impl Decoder {
         let envelope: Envelope<'_> = match serde_json::from_str(&text) {
             Ok(e) => e,
             Err(e) => {
-                let at = line.offset + (e.column().saturating_sub(1) as u64).min(len);
+                let at = super::offset_in_line(&line, &text, &text, &e);
+                let words = super::json_error_text(&e);
                 let (reason, message) = if e.is_eof() && !line.terminated {
                     (
                         MalformedReason::Truncated,
-                        format!("input ends inside this line ({e}); it was cut off or is still being written"),
+                        format!("input ends inside this line ({words}); it was cut off or is still being written"),
                     )
                 } else if e.is_data() {
                     (
                         MalformedReason::UnexpectedShape,
-                        format!("not a Copilot CLI event: {e}"),
+                        format!("not a Copilot CLI event: {words}"),
                     )
                 } else {
-                    (MalformedReason::InvalidJson, format!("invalid JSON: {e}"))
+                    (
+                        MalformedReason::InvalidJson,
+                        format!("invalid JSON: {words}"),
+                    )
                 };
                 return emit(self.malformed(source, reason, message, at, len, false));
             }
         };
-        let data: Data<'_> = match envelope.data.map(|d| serde_json::from_str(d.get())) {
-            Some(Ok(d)) => d,
+        let data: Data<'_> = match envelope.data.map(|d| (d, serde_json::from_str(d.get()))) {
+            Some((_, Ok(d))) => d,
             None => Data::default(),
-            Some(Err(e)) => {
+            Some((raw, Err(e))) => {
                 return emit(self.malformed(
                     source,
                     MalformedReason::UnexpectedShape,
                     format!(
-                        "`data` of a `{}` line cannot be read: {e}",
-                        envelope.kind.as_deref().unwrap_or("?")
+                        "`data` of a `{}` line cannot be read: {}",
+                        envelope.kind.as_deref().unwrap_or("?"),
+                        super::json_error_text(&e)
                     ),
-                    line.offset,
+                    super::offset_in_line(&line, &text, raw.get(), &e),
                     len,
                     false,
                 ))
@@ -576,5 +629,32 @@ mod tests {
             br#"{"type":"progress","data":{"type":"hook_progress"},"uuid":"u"}"#
         ));
         assert!(!sniff_line(br#"{"type":"user","message":{"content":"x"}}"#));
+    }
+
+    #[test]
+    fn a_workspace_yaml_is_told_by_its_first_line_and_nothing_else_is() {
+        let root =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/agents/copilot");
+        let name =
+            "LAF-US__IDAHO-VAULT__.copilot__session-state__252d6b6b-aaad-4790-8254-7ada091ee9fc__";
+        let yaml = std::fs::read(root.join(format!("{name}workspace.yaml"))).expect("fixture");
+        let mut lines = yaml.split(|&b| b == b'\n');
+        assert!(is_workspace_yaml(lines.next().expect("a line")));
+        // Its other lines, the events beside it and Claude Code's lines are not its start.
+        assert!(lines.all(|l| !is_workspace_yaml(l)));
+        let events = std::fs::read(root.join(format!("{name}events.jsonl"))).expect("fixture");
+        assert!(events.split(|&b| b == b'\n').all(|l| !is_workspace_yaml(l)));
+        assert!(!is_workspace_yaml(
+            br#"{"id: 252d6b6b-aaad-4790-8254-7ada091ee9fc"}"#
+        ));
+        assert!(!is_workspace_yaml(
+            b"id: 252d6b6b-aaad-4790-8254-7ada091ee9fcX"
+        ));
+        assert!(!is_workspace_yaml(
+            b"id: 252d6b6b_aaad-4790-8254-7ada091ee9fc"
+        ));
+        assert!(is_workspace_yaml(
+            b"\xEF\xBB\xBFid:252d6b6b-aaad-4790-8254-7ada091ee9fc\r"
+        ));
     }
 }

@@ -339,11 +339,7 @@ impl<'a> Scanner<'a> {
     }
 
     fn serde_error(&self, e: &serde_json::Error) -> ScanError {
-        let text = e.to_string();
-        let message = match text.rfind(" at line ") {
-            Some(at) => text[..at].to_owned(),
-            None => text,
-        };
+        let message = crate::format::json_error_text(e);
         let eof = e.classify() == serde_json::error::Category::Eof;
         let offset = if eof {
             self.text.len()

@@ -394,11 +394,7 @@ fn shape_error<'a>(
     at_input: &dyn Fn(usize) -> u64,
     what: &str,
 ) -> Event<'a> {
-    let text = e.to_string();
-    let message = match text.rfind(" at line ") {
-        Some(at) => &text[..at],
-        None => &text,
-    };
+    let message = &crate::format::json_error_text(e);
     // serde's line and column (1-based, the column in bytes) from the message's start.
     let bytes = raw.as_bytes();
     let line_start = match e.line() {
@@ -499,7 +495,7 @@ impl Decoder {
         let text = super::utf8::line_text(Agent::GeminiCli, source, line.bytes, emit)?;
         let msg: Message<'_> = match serde_json::from_str(&text) {
             Ok(msg) => msg,
-            Err(e) => return emit(line_error(source, &line, &e)),
+            Err(e) => return emit(line_error(source, &line, &e, "a Gemini CLI record")),
         };
         if msg.set.is_some() && msg.kind.is_none() {
             return ControlFlow::Continue(());
@@ -541,19 +537,17 @@ impl Decoder {
 }
 
 /// A JSONL line that could not be read: cut off at the end of the input, not JSON, or JSON of
-/// another shape.
+/// another shape (then "not `record`: …", `record` naming what the line should be, such as
+/// "a Gemini CLI record"). An event of Gemini CLI: a caller of another agent sets its own.
 pub(crate) fn line_error<'a>(
     source: Source<'a>,
     line: &Line<'_>,
     e: &serde_json::Error,
+    record: &str,
 ) -> Event<'a> {
     use serde_json::error::Category;
     let len = line.bytes.len() as u64;
-    let text = e.to_string();
-    let message = match text.rfind(" at line ") {
-        Some(at) => &text[..at],
-        None => &text,
-    };
+    let message = &crate::format::json_error_text(e);
     let column = if e.classify() == Category::Eof {
         len
     } else {
@@ -572,7 +566,7 @@ pub(crate) fn line_error<'a>(
         ),
         _ => (
             MalformedReason::UnexpectedShape,
-            format!("not a Gemini CLI record: {message}"),
+            format!("not {record}: {message}"),
         ),
     };
     malformed(
@@ -621,25 +615,16 @@ pub fn sniff_line(first: &[u8]) -> Option<super::Format> {
     (header || line.set.is_some() || message).then_some(super::Format::GeminiJsonl)
 }
 
-/// Whether `head` (the start of a JSON document) is a Gemini CLI chat file (an object with
-/// `sessionId` and `projectHash` keys near its top, or `sessionId` first, as the CLI writes
-/// it: so a file cut inside its header is still told) or a `logs.json` (an array whose first
-/// entry has `sessionId` and `messageId`).
-pub fn sniff_document(head: &[u8]) -> Option<super::Format> {
-    let top = &head[..head.len().min(4096)];
-    let has = |key: &[u8]| memchr::memmem::find(top, key).is_some();
-    let start = top.trim_ascii_start();
-    match start.first() {
-        Some(b'{')
-            if (has(b"\"sessionId\"") && has(b"\"projectHash\""))
-                || start[1..].trim_ascii_start().starts_with(b"\"sessionId\"") =>
-        {
-            Some(super::Format::GeminiChat)
-        }
-        Some(b'[') if has(b"\"sessionId\"") && has(b"\"messageId\"") => {
-            Some(super::Format::GeminiLogs)
-        }
-        _ => None,
+/// Which Gemini CLI document has the top level `top` ([`super::super::top::probe`]): a chat
+/// file (an object with `sessionId` and `projectHash` keys, or `sessionId` first, as the CLI
+/// writes it: so a file cut inside its header is still told) or a `logs.json` (an array whose
+/// first entry has `sessionId` and `messageId`). Keys nested deeper do not count.
+pub(crate) fn document_format(top: &super::top::TopLevel) -> Option<super::Format> {
+    if top.array {
+        (top.session_id && top.message_id).then_some(super::Format::GeminiLogs)
+    } else {
+        ((top.session_id && top.project_hash) || top.session_id_first)
+            .then_some(super::Format::GeminiChat)
     }
 }
 
@@ -741,6 +726,7 @@ mod tests {
 
     #[test]
     fn sniffing() {
+        use super::super::top::probe;
         use super::super::Format;
         assert_eq!(
             sniff_line(br#"{"sessionId":"s","projectHash":"h","startTime":"t","lastUpdated":"t","kind":"main"}"#),
@@ -759,21 +745,26 @@ mod tests {
             None
         );
         assert_eq!(
-            sniff_document(
+            document_format(&probe(
                 b"{\n  \"sessionId\": \"s\",\n  \"projectHash\": \"h\",\n  \"messages\": ["
-            ),
+            )),
             Some(Format::GeminiChat)
         );
         assert_eq!(
-            sniff_document(b"[\n  {\n    \"sessionId\": 17,\n    \"messageId\": 0,"),
+            document_format(&probe(
+                b"[\n  {\n    \"sessionId\": 17,\n    \"messageId\": 0,"
+            )),
             Some(Format::GeminiLogs)
         );
         assert_eq!(
-            sniff_document(b"{\n  \"sessionId\": \"01b2c6"),
+            document_format(&probe(b"{\n  \"sessionId\": \"01b2c6")),
             Some(Format::GeminiChat),
             "cut inside the header"
         );
-        assert_eq!(sniff_document(b"{\n  \"info\": {\"sessionId\": 1}"), None);
-        assert_eq!(sniff_document(b"[]"), None);
+        assert_eq!(
+            document_format(&probe(b"{\n  \"info\": {\"sessionId\": 1}")),
+            None
+        );
+        assert_eq!(document_format(&probe(b"[]")), None);
     }
 }

@@ -105,12 +105,22 @@ use crate::tokens::{PriceFactors, Tokens};
 
 use record::{ExportMessage, MessageError, MessageInfo, Part, Session, Shape, TokenCounts, Top};
 
-/// Whether `head` (the first bytes of a JSON document or line) holds an OpenCode object: an
-/// `"id"` member whose value is an OpenCode identifier (`ses_`, `msg_` or `prt_` and at least
-/// 20 letters and digits; Claude Code's `msg_01…` message ids are nested in `message` and only
-/// matter to [`sniff_line`]).
-pub fn sniff(head: &[u8]) -> bool {
-    memchr::memmem::find_iter(head, b"\"id\"").any(|at| opencode_id_at(&head[at + 4..]))
+/// Whether a JSON document whose top level is `top` ([`super::top::probe`]) is an OpenCode
+/// object: its top-level `id` is an OpenCode identifier (`ses_`, `msg_` or `prt_` and at least
+/// 20 letters and digits: a storage file), or its `info`'s `id` is (an export). Keys nested
+/// deeper do not count: Claude Code's `msg_01…` message ids sit inside `message`.
+pub(crate) fn is_document(top: &super::top::TopLevel) -> bool {
+    !top.array
+        && [&top.id, &top.info_id].into_iter().any(|id| {
+            id.as_deref()
+                .is_some_and(|id| is_opencode_id(id.as_bytes()))
+        })
+}
+
+/// Whether `bytes` hold an `"id"` member whose value is an OpenCode identifier, at any depth:
+/// a quick look before a line is parsed ([`sniff_line`] then asks for it at the top level).
+fn mentions_id(bytes: &[u8]) -> bool {
+    memchr::memmem::find_iter(bytes, b"\"id\"").any(|at| opencode_id_at(&bytes[at + 4..]))
 }
 
 /// Whether a JSONL line (a whole JSON object) is an OpenCode object written on one line: a
@@ -123,7 +133,7 @@ pub fn sniff_line(line: &[u8]) -> bool {
         #[serde(borrow, default)]
         uuid: Option<&'a RawValue>,
     }
-    if !sniff(line) {
+    if !mentions_id(line) {
         return false;
     }
     match serde_json::from_slice::<Probe<'_>>(line) {
@@ -226,7 +236,7 @@ where
     };
     let top: Top<'_> = match serde_json::from_str(doc.text) {
         Ok(top) => top,
-        Err(e) => return emit(doc.json_error(&e, "an OpenCode document")),
+        Err(e) => return emit(doc.json_error(&e, doc.text, "an OpenCode document")),
     };
     let shape = top.shape();
     if shape == Some(Shape::Export) {
@@ -242,7 +252,11 @@ where
                 header.uuid = final_id(session.id.as_deref(), session.time.updated);
                 session_events(&header, &session, emit)
             }
-            Err(e) => emit(doc.json_error(&e, "an OpenCode session")),
+            Err(e) => emit(doc.json_error(
+                &original_error::<Session<'_>>(doc.text, e),
+                doc.text,
+                "an OpenCode session",
+            )),
         },
         Some(Shape::Message) => match serde_json::from_str::<MessageInfo<'_>>(&text) {
             Ok(info) => {
@@ -254,7 +268,11 @@ where
                 };
                 message_events(&header, &info, &[], emit)
             }
-            Err(e) => emit(doc.json_error(&e, "an OpenCode message")),
+            Err(e) => emit(doc.json_error(
+                &original_error::<MessageInfo<'_>>(doc.text, e),
+                doc.text,
+                "an OpenCode message",
+            )),
         },
         Some(Shape::Part) => match serde_json::from_str::<Part<'_>>(&text) {
             Ok(part) => {
@@ -276,7 +294,11 @@ where
                 };
                 part_events(&header, &context, &part, emit)
             }
-            Err(e) => emit(doc.json_error(&e, "an OpenCode part")),
+            Err(e) => emit(doc.json_error(
+                &original_error::<Part<'_>>(doc.text, e),
+                doc.text,
+                "an OpenCode part",
+            )),
         },
         None => emit(Header::bare(start).event(EventKind::Unknown {
             record_type: None,
@@ -314,41 +336,70 @@ impl<'d> Doc<'d> {
         (raw.get().as_ptr() as usize).saturating_sub(self.text.as_ptr() as usize)
     }
 
-    /// The event for a JSON error in (part of) the text.
-    fn json_error(&self, e: &serde_json::Error, what: &str) -> Event<'d> {
-        // serde_json counts lines from 1 and columns (bytes) from 1 on the line.
-        let line_start = if e.line() <= 1 {
+    /// Where `e`, met parsing `slice` (a part of the text, or the whole), is in the text: the
+    /// position of the problem (the slice's end when it is cut off), and the start and number
+    /// of its line. serde_json counts lines from 1 and columns (bytes) from 1 on the line, from
+    /// the slice's start.
+    fn error_place(&self, e: &serde_json::Error, slice: &str) -> (usize, usize, u64) {
+        let base = self.position_of(slice);
+        let rest = &self.text.as_bytes()[base..];
+        let rel_line_start = if e.line() <= 1 {
             0
         } else {
-            memchr::memchr_iter(b'\n', self.text.as_bytes())
+            memchr::memchr_iter(b'\n', rest)
                 .nth(e.line() - 2)
-                .map_or(self.text.len(), |nl| nl + 1)
+                .map_or(rest.len(), |nl| nl + 1)
         };
+        let line_start = base + rel_line_start;
         let at = if e.classify() == serde_json::error::Category::Eof {
-            // Cut off: the problem is where the text ends.
-            self.text.len()
+            // Cut off: the problem is where the slice ends.
+            base + slice.len()
         } else {
-            (line_start + e.column().saturating_sub(1)).min(self.text.len())
+            line_start + e.column().saturating_sub(1)
         };
+        let before = memchr::memchr_iter(b'\n', &self.text.as_bytes()[..base]).count() as u64;
+        let line = self.line + before + e.line().saturating_sub(1) as u64;
+        (
+            at.min(self.text.len()),
+            line_start.min(self.text.len()),
+            line,
+        )
+    }
+
+    /// Where `slice`, borrowed from the text, starts in it (0 for a slice of another text).
+    fn position_of(&self, slice: &str) -> usize {
+        let at = (slice.as_ptr() as usize).wrapping_sub(self.text.as_ptr() as usize);
+        if at <= self.text.len() && at + slice.len() <= self.text.len() {
+            at
+        } else {
+            0
+        }
+    }
+
+    /// The event for a JSON error met parsing `slice` (the text or a part of it, where
+    /// positions are the file's): placed on the line of the problem, at its byte, its `len`
+    /// the slice's.
+    fn json_error(&self, e: &serde_json::Error, slice: &str, what: &str) -> Event<'d> {
+        let (at, line_start, line) = self.error_place(e, slice);
         let error_offset = self.offset + self.map.input_offset(at);
+        let words = super::json_error_text(e);
         let (reason, message) = match e.classify() {
             serde_json::error::Category::Eof => (
                 MalformedReason::Truncated,
-                format!("{what} that ends before it is complete ({e}); it was cut off or is still being written"),
+                format!("{what} that ends before it is complete ({words}); it was cut off or is still being written"),
             ),
             serde_json::error::Category::Syntax | serde_json::error::Category::Io => (
                 MalformedReason::InvalidJson,
-                format!("invalid JSON in {what}: {e}"),
+                format!("invalid JSON in {what}: {words}"),
             ),
             serde_json::error::Category::Data => (
                 MalformedReason::UnexpectedShape,
-                format!("not {what}: {e}"),
+                format!("not {what}: {words}"),
             ),
         };
-        // On the line of the problem (serde's line, counted from the document's first).
         let source = Source {
             file: self.file,
-            line: self.line + e.line().saturating_sub(1) as u64,
+            line,
             offset: self.offset + self.map.input_offset(line_start),
         };
         super::malformed(
@@ -357,10 +408,22 @@ impl<'d> Doc<'d> {
             reason,
             message,
             error_offset,
-            self.text.len() as u64,
+            slice.len() as u64,
             false,
         )
     }
+}
+
+/// The error parsing `original` as `T` meets, for `compacted`, the error its compacted copy
+/// ([`compact`]) met: the same error (compacting only removes whitespace between tokens), but
+/// placed in the original text, whose lines and columns are the file's.
+fn original_error<'t, T: serde::Deserialize<'t>>(
+    original: &'t str,
+    compacted: serde_json::Error,
+) -> serde_json::Error {
+    serde_json::from_str::<T>(original)
+        .err()
+        .unwrap_or(compacted)
 }
 
 /// `json` (valid JSON) without the whitespace between its tokens, when it has line breaks:
@@ -528,7 +591,9 @@ where
     let session = match info.as_deref().map(serde_json::from_str::<Session<'_>>) {
         Some(Ok(session)) => session,
         Some(Err(e)) => {
-            emit(doc.json_error(&e, "an OpenCode session info"))?;
+            let raw = top.info.map_or(doc.text, |raw| raw.get());
+            let e = original_error::<Session<'_>>(raw, e);
+            emit(doc.json_error(&e, raw, "an OpenCode session info"))?;
             Session::default()
         }
         None => Session::default(),
@@ -544,19 +609,27 @@ where
         let text = compact(raw.get());
         match serde_json::from_str::<ExportMessage<'_>>(&text) {
             Ok(message) => message_events(&h, &message.info, &message.parts, emit)?,
-            Err(e) => emit(super::malformed(
-                Agent::OpenCode,
-                source,
-                if e.is_data() {
-                    MalformedReason::UnexpectedShape
-                } else {
-                    MalformedReason::InvalidJson
-                },
-                format!("an export message that cannot be read: {e}"),
-                source.offset,
-                raw.get().len() as u64,
-                false,
-            ))?,
+            Err(e) => {
+                // At the message's start, the problem's byte in it as its offset.
+                let e = original_error::<ExportMessage<'_>>(raw.get(), e);
+                let (at, _, _) = doc.error_place(&e, raw.get());
+                emit(super::malformed(
+                    Agent::OpenCode,
+                    source,
+                    if e.is_data() {
+                        MalformedReason::UnexpectedShape
+                    } else {
+                        MalformedReason::InvalidJson
+                    },
+                    format!(
+                        "an export message that cannot be read: {}",
+                        super::json_error_text(&e)
+                    ),
+                    doc.offset + doc.map.input_offset(at),
+                    raw.get().len() as u64,
+                    false,
+                ))?
+            }
         }
     }
     ControlFlow::Continue(())
@@ -863,16 +936,24 @@ mod tests {
 
     #[test]
     fn sniffing_knows_opencode_ids_and_not_claude_lines() {
-        assert!(sniff(
+        use super::super::top::probe;
+        assert!(is_document(&probe(
             b"{\n  \"info\": {\n    \"id\": \"ses_0922c7a27ffesprkDLUo8I7EY3\","
-        ));
-        assert!(sniff(
+        )));
+        assert!(is_document(&probe(
             b"{\"id\":\"prt_bcbcbc65b002SwH1YjbLrWc4db\",\"type\":\"text\"}"
-        ));
-        assert!(!sniff(b"{\"id\": \"ses_short\"}"));
-        assert!(!sniff(
+        )));
+        assert!(!is_document(&probe(b"{\"id\": \"ses_short\"}")));
+        assert!(!is_document(&probe(
             b"{\"sessionId\": \"ses_0922c7a27ffesprkDLUo8I7EY3\"}"
-        ));
+        )));
+        // Nested ids are not the document's: a Claude Code record's message id.
+        assert!(!is_document(&probe(
+            br#"{"type":"assistant","message":{"id":"msg_01XFDUDYJgAACzvnptvVoYELab"}}"#
+        )));
+        assert!(!is_document(&probe(
+            br#"[{"id":"msg_bcbcbc65b001tpD34xyO4SSbxB","role":"user"}]"#
+        )));
         // A Claude Code assistant line: its message id is nested and the line has a uuid.
         let claude = br#"{"type":"assistant","uuid":"u","message":{"id":"msg_01XFDUDYJgAACzvnptvVoYELab","role":"assistant"}}"#;
         assert!(!sniff_line(claude));

@@ -116,7 +116,8 @@ impl Decoder {
         let record: Record<'_> = match serde_json::from_str(&text) {
             Ok(r) => r,
             Err(e) => {
-                let mut event = crate::format::gemini::line_error(source, &line, &e);
+                let mut event =
+                    crate::format::gemini::line_error(source, &line, &e, "a Qwen Code record");
                 event.agent = Agent::QwenCode;
                 return emit(event);
             }
