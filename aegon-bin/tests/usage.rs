@@ -1382,6 +1382,143 @@ fn a_missing_path_gives_no_report_and_the_others_are_still_reported() {
 }
 
 #[test]
+fn the_history_of_a_folder_gone_from_disk_is_still_reported() {
+    // Claude Code's folder removed whole (a reset of its config folder, a cleanup): the index
+    // still holds its history, by default (another agent's folder there or not) and when the
+    // old folder is named; read afresh there is nothing, as before.
+    let data = temp_dir("gone-folder");
+    let config = data.join("claude");
+    let dir = config.join("projects/-p");
+    std::fs::create_dir_all(&dir).unwrap();
+    for name in [
+        "apanloco__random__session.jsonl",
+        "mattjoyce__vestig__session.jsonl",
+    ] {
+        std::fs::copy(fixture(name), dir.join(name)).unwrap();
+    }
+    let projects = config.join("projects");
+    let projects_arg = projects.to_str().unwrap();
+    // The right values: the transcripts read afresh, before they go.
+    let fresh = run_json(
+        &data,
+        &["usage", "daily", "--json", "--no-index", projects_arg],
+    );
+    assert!(calls(&fresh) > 0);
+    let codex = data.join("codex");
+    let with_config = |args: &[&str], codex_folder: bool| {
+        let mut c = aegon(&data, args);
+        c.env("CLAUDE_CONFIG_DIR", &config);
+        if codex_folder {
+            c.env("CODEX_HOME", &codex);
+        }
+        c.output().unwrap()
+    };
+    let out = with_config(&["usage", "daily", "--json"], false);
+    assert!(out.status.success());
+    std::fs::remove_dir_all(&projects).unwrap();
+    for codex_folder in [false, true] {
+        if codex_folder {
+            std::fs::create_dir_all(codex.join("sessions")).unwrap();
+        }
+        for args in [
+            &["usage", "daily", "--json"][..],
+            &["usage", "daily", "--json", projects_arg][..],
+        ] {
+            let out = with_config(args, codex_folder);
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
+            let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+            assert_eq!(totals(&doc), totals(&fresh), "{args:?}: {err}");
+            assert_eq!(calls(&doc), calls(&fresh), "{args:?}");
+            let said = format!("{}: no longer on disk", projects.display());
+            assert!(err.contains(&said), "{args:?}: {err}");
+            assert!(
+                doc["notes"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|n| n.as_str().unwrap().contains(&said)),
+                "{args:?}: {doc}"
+            );
+        }
+    }
+    // Afresh, a path not on disk is still an error, and so is one the index knows nothing of.
+    for args in [
+        &["usage", "daily", "--json", "--no-index", projects_arg][..],
+        &["usage", "daily", "--json", "bogus"][..],
+    ] {
+        let out = with_config(args, false);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("No such file or directory"), "{args:?}: {err}");
+        assert!(out.stdout.is_empty(), "{args:?}: no report");
+    }
+    std::fs::remove_dir_all(&codex).unwrap();
+    let out = with_config(&["usage", "daily", "--json", "--no-index"], false);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no transcripts found"));
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+#[cfg(unix)]
+#[test]
+fn an_index_that_cannot_be_written_is_reported_as_it_is_and_said() {
+    // The disk is full (here: a file size limit, `ulimit -f`, which works without root): the
+    // index cannot take what was added, but its history, deleted transcripts' included, is the
+    // report, and the JSON, stderr and the exit status say what is missing.
+    let data = temp_dir("unwritable");
+    let dir = data.join("p");
+    std::fs::create_dir_all(&dir).unwrap();
+    let kept = "apanloco__random__session.jsonl";
+    let deleted = "mattjoyce__vestig__session.jsonl";
+    for name in [kept, deleted] {
+        std::fs::copy(fixture(name), dir.join(name)).unwrap();
+    }
+    let dir_arg = dir.to_str().unwrap();
+    let fresh = run_json(&data, &["usage", "daily", "--json", "--no-index", dir_arg]);
+    run_json(&data, &["usage", "daily", "--json", dir_arg]);
+    std::fs::remove_file(dir.join(deleted)).unwrap();
+    // Something new to index, more than the limit lets the index grow by.
+    let added = "Yael-Peretz__jgive-campaign-donation__transcript.jsonl";
+    std::fs::copy(fixture(added), dir.join(added)).unwrap();
+    // SIGXFSZ ignored, a write past the limit fails (EFBIG) as on a full disk.
+    let out = Command::new("sh")
+        .args([
+            "-c",
+            r#"trap '' XFSZ; ulimit -f 64; exec "$AEGON" usage daily --json "$DIR""#,
+        ])
+        .env("AEGON", env!("CARGO_BIN_EXE_aegon"))
+        .env("DIR", dir_arg)
+        .env("AEGON_DATA_DIR", &data)
+        .env("HOME", "/nonexistent-aegon-home")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(totals(&doc), totals(&fresh), "{err}");
+    assert_eq!(calls(&doc), calls(&fresh));
+    let said = "usage index: could not be brought up to date";
+    assert!(err.contains(said), "{err}");
+    assert!(doc["notes"].to_string().contains(said), "{doc}");
+    // With room again, all of it: the history and what was added.
+    let doc = run_json(&data, &["usage", "daily", "--json", dir_arg]);
+    let added_alone = run_json(
+        &data,
+        &[
+            "usage",
+            "daily",
+            "--json",
+            "--no-index",
+            dir.join(added).to_str().unwrap(),
+        ],
+    );
+    assert_eq!(calls(&doc), calls(&fresh) + calls(&added_alone));
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+#[test]
 fn a_dash_reads_a_transcript_from_standard_input() {
     let data = temp_dir("stdin");
     let a = fixture("AlexandreVassard__will-it-rain__claude.jsonl");

@@ -353,33 +353,76 @@ pub fn run(args: Vec<OsString>) -> io::Result<ExitCode> {
     // it (the others are still reported; nothing is when no path given is left).
     let stdin = o.paths.iter().any(|p| p.as_os_str() == "-");
     let named = !o.paths.is_empty();
+    let indexing = !o.no_index && !stdin;
     let mut paths = Vec::new();
+    // Paths gone from disk whose history the index may still hold (`load` reports it, or says
+    // the error when it holds none).
+    let mut gone: Vec<Gone> = Vec::new();
     for p in o.paths.iter().filter(|p| p.as_os_str() != "-") {
         match std::fs::metadata(p) {
             Ok(_) => paths.push(p.clone()),
+            Err(e) if indexing && e.kind() == io::ErrorKind::NotFound => gone.push(Gone {
+                path: p.clone(),
+                error: Some(e.to_string()),
+            }),
             Err(e) => problem(p, &e.to_string()),
         }
     }
-    if named && paths.is_empty() && !stdin {
+    if named && paths.is_empty() && gone.is_empty() && !stdin {
         return Ok(ExitCode::from(2));
     }
+    // With no default folder on disk, the index's history of them is still reported; this
+    // is said when the index holds none either.
+    let mut none_found = None;
     let (roots, files) = if stdin && paths.is_empty() {
+        (Vec::new(), Vec::new())
+    } else if named && paths.is_empty() {
         (Vec::new(), Vec::new())
     } else {
         match split_paths(&paths) {
             Ok(v) => v,
+            Err(message) if indexing && !named => {
+                none_found = Some(message);
+                (Vec::new(), Vec::new())
+            }
             Err(message) => {
                 warn(&message);
                 return Ok(ExitCode::from(2));
             }
         }
     };
+    if indexing && !named {
+        // The default folders not on disk (removed with their transcripts, or never there).
+        if let Ok(candidates) = aegon::source::watch::default_root_candidates() {
+            gone.extend(
+                candidates
+                    .into_iter()
+                    .filter(|c| !c.exists())
+                    .map(|path| Gone { path, error: None }),
+            );
+        }
+    }
     let how = Load {
         no_index: o.no_index,
         stdin,
         verbose: o.verbose,
     };
-    let (entries, readings) = load(&roots, &files, how, &pricing, &mut problem);
+    let Loaded {
+        entries,
+        readings,
+        held,
+        notes,
+        incomplete,
+    } = load(&roots, &files, &gone, how, &pricing, &mut problem);
+    if held == 0 && ((named && paths.is_empty() && !stdin) || none_found.is_some()) {
+        if let Some(message) = none_found {
+            warn(&message);
+        }
+        return Ok(ExitCode::from(2));
+    }
+    for note in &notes {
+        warn(note);
+    }
     let color = o.color.unwrap_or_else(|| {
         io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
     });
@@ -397,7 +440,7 @@ pub fn run(args: Vec<OsString>) -> io::Result<ExitCode> {
     let width = o.width;
     let mut out = io::stdout().lock();
     if o.kind == Kind::Blocks {
-        write_blocks(&mut out, &o, &entries, &readings, &tz, now, color)?;
+        write_blocks(&mut out, &o, &entries, &readings, &notes, &tz, now, color)?;
     } else {
         let kind = match o.kind {
             Kind::Daily => ReportKind::Period(Period::Day),
@@ -412,7 +455,11 @@ pub fn run(args: Vec<OsString>) -> io::Result<ExitCode> {
             project: o.project.clone(),
             agents: o.agents,
         };
-        let r = report(&entries, kind, o.by, &filter, &tz);
+        let mut r = report(&entries, kind, o.by, &filter, &tz);
+        if o.json {
+            // On stderr too; a table's notes would say them twice on a terminal.
+            r.notes.extend(notes.iter().cloned());
+        }
         if o.json {
             serde_json::to_writer_pretty(&mut out, &report_json(&r))?;
             writeln!(out)?;
@@ -431,11 +478,37 @@ pub fn run(args: Vec<OsString>) -> io::Result<ExitCode> {
             warn(&note);
         }
     }
-    Ok(if failed {
+    Ok(if failed || incomplete {
         ExitCode::from(2)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// A path not on disk whose history the index may hold.
+#[derive(Debug, Clone)]
+pub struct Gone {
+    /// The folder or file, as named (or a default folder).
+    pub path: PathBuf,
+    /// The error said when the index holds nothing for it (`None`: a default folder, then
+    /// nothing is said).
+    pub error: Option<String>,
+}
+
+/// What [`load`] found.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    /// The responses, priced.
+    pub entries: Entries,
+    /// The latest official limit readings (none when read afresh).
+    pub readings: Vec<LimitReading>,
+    /// How many of the paths gone from disk the index holds history for (reported).
+    pub held: usize,
+    /// What the report may lack and why, for stderr and the JSON `notes`.
+    pub notes: Vec<String>,
+    /// Whether history may be missing because the index could not be used or brought up
+    /// to date (then `aegon usage` exits with 2).
+    pub incomplete: bool,
 }
 
 /// The closing line about transcript lines that could not be read, if any: a report is
@@ -480,21 +553,49 @@ pub struct Load {
 
 /// The responses of `roots` and `files` (and standard input, with `how.stdin`), from the
 /// index brought up to date (or read afresh with `how.no_index` or `how.stdin`, or when the
-/// index cannot be used: then aegon says so), each priced with `pricing`, and the latest
-/// official limit readings.
+/// index cannot be used: then a note says so), each priced with `pricing`, the latest
+/// official limit readings, and how many of `gone` the index holds history for (that history
+/// is reported, with a note each; `problem` is told the error of a named one it holds none
+/// for). When the index cannot be written (disk full, read-only), the report is what it
+/// holds, and a note says what is missing; when it cannot be opened at all, the transcripts
+/// are read afresh and a note says so ([`Loaded::incomplete`] when an index existed).
 pub fn load(
     roots: &[PathBuf],
     files: &[PathBuf],
+    gone: &[Gone],
     how: Load,
     pricing: &Pricing,
     problem: &mut dyn FnMut(&Path, &str),
-) -> (Entries, Vec<LimitReading>) {
+) -> Loaded {
+    let mut notes = Vec::new();
     if !how.no_index && !how.stdin {
-        match indexed(roots, files, how.verbose, pricing, problem) {
-            Ok(v) => return v,
-            Err(e) => warn(&format!(
+        match indexed(
+            roots,
+            files,
+            gone,
+            how.verbose,
+            pricing,
+            problem,
+            &mut notes,
+        ) {
+            Ok(mut v) => {
+                v.notes.splice(0..0, notes);
+                return v;
+            }
+            Err(e) => {
+                notes.clear();
+                notes.push(format!(
                 "{e}; reading the transcripts afresh instead (history deleted from disk is missing)"
-            )),
+            ));
+            }
+        }
+    }
+    // An index that exists but cannot be opened may hold history the disk no longer has.
+    let incomplete =
+        !how.no_index && !how.stdin && ledger::default_path().is_ok_and(|p| p.exists());
+    for g in gone {
+        if let Some(error) = &g.error {
+            problem(&g.path, error);
         }
     }
     let mut all: Vec<PathBuf> = Vec::new();
@@ -506,10 +607,12 @@ pub fn load(
     all.extend(files.iter().cloned());
     let mut input = io::stdin().lock();
     let stdin: Option<&mut dyn io::Read> = if how.stdin { Some(&mut input) } else { None };
-    (
-        ledger::read_fresh_with_stdin(&all, stdin, pricing, problem),
-        Vec::new(),
-    )
+    Loaded {
+        entries: ledger::read_fresh_with_stdin(&all, stdin, pricing, problem),
+        notes,
+        incomplete,
+        ..Loaded::default()
+    }
 }
 
 /// What an index update did, for `--verbose`: one line of counts, then one line per file read
@@ -548,38 +651,79 @@ pub fn update_note(
 fn indexed(
     roots: &[PathBuf],
     files: &[PathBuf],
+    gone: &[Gone],
     verbose: bool,
     pricing: &Pricing,
     problem: &mut dyn FnMut(&Path, &str),
-) -> Result<(Entries, Vec<LimitReading>), ledger::Error> {
+    notes: &mut Vec<String>,
+) -> Result<Loaded, ledger::Error> {
     let path = ledger::default_path()?;
     let mut note = |n: &str| warn(n);
     let mut ledger = Ledger::open(&path, &mut note)?;
-    let scope = |stats: ledger::UpdateStats| {
+    // What is gone from disk is not read, but its history in the index is reported.
+    let mut scope_roots = roots.to_vec();
+    let mut scope_files = files.to_vec();
+    let mut held = 0;
+    for g in gone {
+        if ledger.holds(&g.path)? {
+            held += 1;
+            notes.push(format!(
+                "{}: no longer on disk; reporting the history the index holds for it",
+                g.path.display()
+            ));
+            // A folder's files are found below it, a file by its row; the other finds nothing.
+            scope_roots.push(g.path.clone());
+            scope_files.push(g.path.clone());
+        } else if let Some(error) = &g.error {
+            problem(&g.path, error);
+        }
+    }
+    let scope = |ids: Vec<i64>| Scope::Paths {
+        roots: scope_roots.clone(),
+        files: scope_files.clone(),
+        ids,
+    };
+    let said = |stats: ledger::UpdateStats| {
         if verbose {
             let note = update_note(&stats, roots, files);
             crate::report::warn_lines(&note.iter().map(String::as_str).collect::<Vec<_>>());
         }
-        Scope::Paths {
-            roots: roots.to_vec(),
-            files: files.to_vec(),
-            ids: stats.file_ids,
-        }
+        stats.file_ids
     };
     let result = ledger
         .update(roots, files, problem)
-        .and_then(|stats| ledger.entries(&scope(stats), None, pricing));
+        .and_then(|stats| ledger.entries(&scope(said(stats)), None, pricing));
+    let mut incomplete = false;
     let entries = match result {
         Ok(e) => e,
         Err(e) if e.is_corrupt() => {
             drop(ledger);
             ledger = Ledger::rebuild(&path, &format!("damaged ({e})"), &mut note)?;
             let stats = ledger.update(roots, files, problem)?;
-            ledger.entries(&scope(stats), None, pricing)?
+            ledger.entries(&scope(said(stats)), None, pricing)?
         }
-        Err(e) => return Err(e),
+        Err(e) => {
+            // The index cannot be written (disk full, read-only): what it holds is still the
+            // history, so it is reported as it is, and what could not be added is said.
+            let entries = ledger.entries(&scope(Vec::new()), None, pricing)?;
+            incomplete = true;
+            notes.push(format!(
+                "usage index: could not be brought up to date ({}): this report is what it \
+                 holds; what was written to the transcripts since it was last brought up to \
+                 date may be missing",
+                e.to_string().trim_start_matches("usage index: ")
+            ));
+            entries
+        }
     };
-    Ok((entries, ledger.latest_readings()?))
+    let readings = ledger.latest_readings()?;
+    Ok(Loaded {
+        entries,
+        readings,
+        held,
+        notes: Vec::new(),
+        incomplete,
+    })
 }
 
 fn hm(minutes: i64) -> String {
@@ -606,6 +750,7 @@ fn write_blocks(
     o: &Options,
     entries: &Entries,
     readings: &[LimitReading],
+    notes: &[String],
     tz: &TimeZone,
     now: i64,
     color: bool,
@@ -644,7 +789,7 @@ fn write_blocks(
         .collect();
     if o.json {
         let list: Vec<Value> = shown.iter().map(|b| block_json(b, now, limit)).collect();
-        let doc = json!({
+        let mut doc = json!({
             "v": aegon::usage::render::USAGE_SCHEMA_VERSION,
             "report": "blocks",
             "timezone": time::zone_name(tz),
@@ -652,6 +797,9 @@ fn write_blocks(
             "blocks": list,
             "official": readings_json,
         });
+        if !notes.is_empty() {
+            doc["notes"] = json!(notes);
+        }
         serde_json::to_writer_pretty(&mut *out, &doc)?;
         return writeln!(out);
     }
@@ -903,7 +1051,7 @@ mod tests {
         let entries = Entries::default();
         let o = parse(args(&["blocks"]), 0).unwrap().unwrap();
         let mut out = Vec::new();
-        write_blocks(&mut out, &o, &entries, &readings, &tz, now, false).unwrap();
+        write_blocks(&mut out, &o, &entries, &readings, &[], &tz, now, false).unwrap();
         let text = String::from_utf8(out).unwrap();
         let five = text.lines().find(|l| l.contains("five_hour")).unwrap();
         assert!(five.contains("expired: reset at"), "{text}");
@@ -918,7 +1066,7 @@ mod tests {
 
         let o = parse(args(&["blocks", "--json"]), 0).unwrap().unwrap();
         let mut out = Vec::new();
-        write_blocks(&mut out, &o, &entries, &readings, &tz, now, false).unwrap();
+        write_blocks(&mut out, &o, &entries, &readings, &[], &tz, now, false).unwrap();
         let doc: Value = serde_json::from_slice(&out).unwrap();
         assert_eq!(doc["official"][0]["window"], "five_hour");
         assert_eq!(doc["official"][0]["expired"], true);
@@ -980,7 +1128,7 @@ mod tests {
             o.width = width;
             let mut out = Vec::new();
             let now = t0 + 100 * h;
-            write_blocks(&mut out, &o, &entries, &[], &TimeZone::UTC, now, false).unwrap();
+            write_blocks(&mut out, &o, &entries, &[], &[], &TimeZone::UTC, now, false).unwrap();
             let text = String::from_utf8(out).unwrap();
             let gap = text.lines().find(|l| l.contains("gap)")).unwrap();
             assert!(gap.contains("10:01  (1h59m gap)"), "{width:?}: {text}");
@@ -993,6 +1141,7 @@ mod tests {
             &mut out,
             &o,
             &entries,
+            &[],
             &[],
             &TimeZone::UTC,
             t0 + 100 * h,

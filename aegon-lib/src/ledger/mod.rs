@@ -230,11 +230,24 @@ fn path_key(path: &Path) -> String {
 
 /// `path` with its links resolved and made absolute ([`std::fs::canonicalize`]), so that a
 /// folder or file is known by one spelling however it is named (relative, through a link);
-/// as given (made absolute when it can be) when it cannot be resolved (it is gone).
+/// when it cannot be resolved (it is gone), its nearest folder that can be is, and the rest is
+/// kept as given (so a folder gone from disk is still known by the spelling the index stored
+/// its files under, through a link such as macOS's `/var` → `/private/var`).
 pub fn canonical(path: &Path) -> PathBuf {
-    std::fs::canonicalize(path)
-        .or_else(|_| std::path::absolute(path))
-        .unwrap_or_else(|_| path.to_owned())
+    if let Ok(p) = std::fs::canonicalize(path) {
+        return p;
+    }
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
+    let mut rest = Vec::new();
+    let mut at = absolute.as_path();
+    while let (Some(parent), Some(name)) = (at.parent(), at.file_name()) {
+        rest.push(name);
+        if let Ok(resolved) = std::fs::canonicalize(parent) {
+            return rest.iter().rev().fold(resolved, |p, name| p.join(name));
+        }
+        at = parent;
+    }
+    absolute
 }
 
 #[cfg(unix)]
@@ -875,6 +888,16 @@ impl Ledger {
             )
             .optional()?;
         Ok(v.and_then(|v| v.parse().ok()))
+    }
+
+    /// Whether the index knows a file at `path` or below it (resolved: [`canonical`]), present
+    /// on disk or not: a folder or file gone from disk whose history the index still holds.
+    pub fn holds(&self, path: &Path) -> Result<bool, Error> {
+        let path = canonical(path);
+        if Self::file_row(&self.conn, &path_key(&path))?.is_some() {
+            return Ok(true);
+        }
+        Ok(!self.files_under(std::slice::from_ref(&path))?.is_empty())
     }
 
     /// `(id, path, present)` of every known file below one of `roots` (by path text).
