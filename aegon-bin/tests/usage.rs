@@ -1519,6 +1519,51 @@ fn an_index_that_cannot_be_written_is_reported_as_it_is_and_said() {
 }
 
 #[test]
+fn a_utf16_transcript_is_refused_by_usage_and_audit_as_by_the_filter() {
+    // The filter's refusal, word for word, from every command that reads the file; nothing of
+    // it indexed or counted.
+    let data = temp_dir("utf16");
+    let text = std::fs::read_to_string(fixture("apanloco__random__session.jsonl")).unwrap();
+    let mut bytes = vec![0xFF, 0xFE];
+    for u in text.encode_utf16() {
+        bytes.extend_from_slice(&u.to_le_bytes());
+    }
+    let file = data.join("s.jsonl");
+    std::fs::write(&file, bytes).unwrap();
+    let f = file.to_str().unwrap();
+    let summary = aegon(&data, &["--summary", f]).output().unwrap();
+    assert_eq!(summary.status.code(), Some(2));
+    let refusal = String::from_utf8_lossy(&summary.stderr)
+        .lines()
+        .find(|l| l.contains("UTF-16"))
+        .unwrap()
+        .to_owned();
+    assert!(
+        refusal.contains(f) && refusal.contains("iconv -f UTF-16 -t UTF-8"),
+        "{refusal}"
+    );
+    for args in [
+        &["audit", f][..],
+        &["usage", "daily", "--json", f][..],
+        &["usage", "daily", "--json", "--no-index", f][..],
+    ] {
+        // Twice: the index must not keep the file as read.
+        for _ in 0..2 {
+            let out = aegon(&data, args).output().unwrap();
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+            assert!(err.lines().any(|l| l == refusal), "{args:?}: {err}");
+            assert!(!err.contains("NUL"), "{args:?}: {err}");
+            if args[0] == "usage" {
+                let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+                assert_eq!(calls(&doc), 0, "{args:?}");
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+#[test]
 fn a_dash_reads_a_transcript_from_standard_input() {
     let data = temp_dir("stdin");
     let a = fixture("AlexandreVassard__will-it-rain__claude.jsonl");

@@ -1603,6 +1603,9 @@ fn read_stream(
             Err(e) => return Err(e.into()),
         };
         let mut chunk = &buf[..n];
+        if first && start == 0 && crate::source::is_utf16(chunk) {
+            return Err(io::Error::other(crate::source::UTF16_REFUSAL).into());
+        }
         if first && open_tail {
             // The newline after a last line consumed whole: not a line of its own.
             if chunk.first() == Some(&b'\n') {
@@ -1834,12 +1837,14 @@ pub fn read_fresh_with_stdin(
         match read_from(path, &path_key(path), 0, 1, false) {
             Ok(read) => merge(read),
             // The transcript's own error, not the index's (there is none here).
+            Err(Error::Io(e)) => problem(path, &e.to_string()),
             Err(e) => problem(path, &e.to_string()),
         }
     }
     if let Some(input) = stdin {
         match read_stream(input, "<stdin>", 0, 1, false) {
             Ok(read) => merge(read),
+            Err(Error::Io(e)) => problem(Path::new("-"), &e.to_string()),
             Err(e) => problem(Path::new("-"), &e.to_string()),
         }
     }
