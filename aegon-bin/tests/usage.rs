@@ -1932,6 +1932,27 @@ fn tables_fit_columns_and_piped_output_without_it_is_whole() {
             assert!(b.contains(" gap)"), "only gaps have no cost: {b}");
         }
     }
+    // The fresh-user report: at 40 columns block rows were 45 wide (they wrapped). Every line
+    // fits, with a token limit too; Tokens and % of limit give way, the cost stays.
+    for args in [&["blocks"][..], &["blocks", "--token-limit", "5000000"][..]] {
+        for w in [40, 30] {
+            let text = table(&data, args, Some(&w.to_string()));
+            for l in text.lines() {
+                assert!(
+                    l.chars().count() <= w || !l.contains(' '),
+                    "{args:?} COLUMNS={w}: {l}\n{text}"
+                );
+            }
+            let rows = table_lines(&text, "Blocks are");
+            assert_eq!(rows.len(), whole_rows.len(), "{args:?}: one line a row");
+            for (a, b) in rows.iter().zip(&whole_rows).skip(1) {
+                let cost = b.split_whitespace().last().filter(|c| c.starts_with('$'));
+                if cost.is_some() {
+                    assert_eq!(a.split_whitespace().last(), cost, "{a}\n{b}");
+                }
+            }
+        }
+    }
     let _ = std::fs::remove_dir_all(&data);
 }
 

@@ -258,11 +258,19 @@ fn parse(args: Vec<OsString>, now: i64) -> Result<Option<Options>, lexopt::Error
                 let v = parser.value()?.to_string_lossy().into_owned();
                 o.token_limit = Some(match v.as_str() {
                     "max" => TokenLimit::Max,
-                    n => TokenLimit::Tokens(n.replace([',', '_'], "").parse().map_err(|_| {
-                        custom(format!(
-                            "--token-limit: '{v}' is not a number of tokens or max"
-                        ))
-                    })?),
+                    // 0 would be a limit every block exceeds at once: a slip, not a limit.
+                    n => TokenLimit::Tokens(
+                        n.replace([',', '_'], "")
+                            .parse()
+                            .ok()
+                            .filter(|&n: &u64| n > 0)
+                            .ok_or_else(|| {
+                                custom(format!(
+                                    "--token-limit: '{v}' is not a positive number of tokens \
+                                     or max"
+                                ))
+                            })?,
+                    ),
                 });
             }
             Long("active") => o.active = true,
@@ -810,13 +818,14 @@ fn write_blocks(
     };
     // Fitted to the width (aegon::usage::table): the compact layout shortens times and
     // statuses (ccusage's narrow layout writes its block times shorter too), then Models is
-    // cut, then left out.
+    // cut, then Models, Tokens and % of limit are left out (the cost stays, as in the other
+    // reports).
     let mut columns = vec![
         Column::new("Block start", false),
         Column::new("Duration/Status", false).cut(12, false),
         Column::new("Models", false).cut(6, false).drop_rank(1),
-        Column::new("Tokens", true),
-        Column::new(if limit.is_some() { "% of limit" } else { "" }, true),
+        Column::new("Tokens", true).drop_rank(2),
+        Column::new(if limit.is_some() { "% of limit" } else { "" }, true).drop_rank(3),
         Column::new("Cost", true),
     ];
     if limit.is_none() && width.is_some() {
@@ -886,42 +895,58 @@ fn write_blocks(
         let text = wrap(&line, width);
         writeln!(out, "{dim}{}{reset}", text.trim_end_matches('\n'))?;
     }
+    // The prose under the table fits the width as its footer does (a line is never wider,
+    // its indent kept on every line), each line in `style`.
+    let say = |out: &mut dyn Write, style: &str, text: &str| -> io::Result<()> {
+        let body = text.trim_start_matches(' ');
+        let indent = &text[..text.len() - body.len()];
+        let end = if style.is_empty() { "" } else { reset };
+        let wrapped = wrap(body, width.map(|w| w.saturating_sub(indent.len()).max(1)));
+        for line in wrapped.lines() {
+            writeln!(out, "{style}{indent}{line}{end}")?;
+        }
+        Ok(())
+    };
     if let Some(b) = shown.iter().find(|b| b.is_active) {
         let tokens = total_tokens(&b.usage.tokens());
         writeln!(out)?;
-        writeln!(
+        say(
             out,
-            "{bold}Active block{reset} ({} end)",
-            b.end_source.as_str()
+            bold,
+            &format!("Active block ({} end)", b.end_source.as_str()),
         )?;
-        writeln!(
+        say(
             out,
-            "  started {}  elapsed {}  remaining {}  ends {}",
-            local_time(b.start_ms, tz),
-            hm((now - b.start_ms) / 60_000),
-            hm((b.end_ms - now) / 60_000),
-            local_time(b.end_ms, tz)
+            "",
+            &format!(
+                "  started {}  elapsed {}  remaining {}  ends {}",
+                local_time(b.start_ms, tz),
+                hm((now - b.start_ms) / 60_000),
+                hm((b.end_ms - now) / 60_000),
+                local_time(b.end_ms, tz)
+            ),
         )?;
-        writeln!(
+        say(
             out,
-            "  tokens {}  cost {}",
-            aegon::usage::render::thousands(tokens),
-            aegon::usage::render::money(&b.usage)
+            "",
+            &format!(
+                "  tokens {}  cost {}",
+                aegon::usage::render::thousands(tokens),
+                aegon::usage::render::money(&b.usage)
+            ),
         )?;
         match b.burn_rate(now) {
-            Some(rate) => writeln!(
-                out,
-                "  burn rate {:.0} tokens/min ({:.0} input+output)  ${:.2}/h  over {} since the first response",
+            Some(rate) => say(out, "", &format!(
+                                "  burn rate {:.0} tokens/min ({:.0} input+output)  ${:.2}/h  over {} since the first response",
                 rate.tokens_per_minute,
                 rate.tokens_per_minute_for_indicator,
                 rate.cost_per_hour,
                 hm(rate.minutes as i64)
-            )?,
-            None => writeln!(
-                out,
-                "  burn rate and projection: after {} of use",
+            ))?,
+            None => say(out, "", &format!(
+                                "  burn rate and projection: after {} of use",
                 hm(blocks::MIN_RATE_MS / 60_000)
-            )?,
+            ))?,
         }
         if let Some(p) = b.projection(now) {
             let status = limit
@@ -933,35 +958,48 @@ fn write_blocks(
                     )
                 })
                 .unwrap_or_default();
-            writeln!(
+            say(
                 out,
-                "  projection {} tokens  ${:.2} at the block's end{status}",
-                aegon::usage::render::thousands(p.total_tokens),
-                p.total_cost
+                "",
+                &format!(
+                    "  projection {} tokens  ${:.2} at the block's end{status}",
+                    aegon::usage::render::thousands(p.total_tokens),
+                    p.total_cost
+                ),
             )?;
         }
     }
     if !readings.is_empty() {
         writeln!(out)?;
-        writeln!(out, "{bold}Official limits{reset} (Claude Code's rate_limits, as last read by aegon statusline)")?;
+        say(
+            out,
+            bold,
+            "Official limits (Claude Code's rate_limits, as last read by aegon statusline)",
+        )?;
         for r in readings {
             match r.resets_at_ms.filter(|_| expired(r, now)) {
-                Some(at) => writeln!(
+                Some(at) => say(
                     out,
-                    "  {:<10} {dim}expired: reset at {} since it was read {} ago ({:.1}% used then){reset}",
-                    r.window,
-                    local_time(at, tz),
-                    hm((now - r.read_ms) / 60_000),
-                    r.used_percent,
+                    dim,
+                    &format!(
+                        "  {:<10} expired: reset at {} since it was read {} ago ({:.1}% used then)",
+                        r.window,
+                        local_time(at, tz),
+                        hm((now - r.read_ms) / 60_000),
+                        r.used_percent,
+                    ),
                 )?,
-                None => writeln!(
+                None => say(
                     out,
-                    "  {:<10} {:>5.1}% used  resets {}  read {} ago",
-                    r.window,
-                    r.used_percent,
-                    r.resets_at_ms
-                        .map_or_else(|| "unknown".to_owned(), |ms| local_time(ms, tz)),
-                    hm((now - r.read_ms) / 60_000)
+                    "",
+                    &format!(
+                        "  {:<10} {:>5.1}% used  resets {}  read {} ago",
+                        r.window,
+                        r.used_percent,
+                        r.resets_at_ms
+                            .map_or_else(|| "unknown".to_owned(), |ms| local_time(ms, tz)),
+                        hm((now - r.read_ms) / 60_000)
+                    ),
                 )?,
             }
         }
@@ -1195,6 +1233,17 @@ mod tests {
         let o = parse(args(&["some/file.jsonl"]), 0).unwrap().unwrap();
         assert_eq!(o.kind, Kind::Daily);
         assert!(parse(args(&["daily", "--token-limit", "max"]), 0).is_err());
+        for zero in ["0", "0_000", "-1"] {
+            let e = parse(args(&["blocks", "--token-limit", zero]), 0).unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                format!("--token-limit: '{zero}' is not a positive number of tokens or max")
+            );
+        }
+        let o = parse(args(&["blocks", "--token-limit", "1,000"]), 0)
+            .unwrap()
+            .unwrap();
+        assert_eq!(o.token_limit, Some(TokenLimit::Tokens(1000)));
         assert!(parse(args(&["--since", "soon"]), 0).is_err());
         assert!(parse(args(&["--by", "color"]), 0).is_err());
         // An empty range is a mistake, not an empty report.

@@ -129,16 +129,13 @@ impl Block {
         !self.is_gap && self.usage.first_ms.is_some_and(|first| first > now_ms)
     }
 
-    /// The burn rate over the block's first response → `now_ms` (the active block) or → its
-    /// last response (the others); `None` for gaps and while that span is shorter than
-    /// [`MIN_RATE_MS`].
+    /// The burn rate over the block's first response → `now_ms` (the active block, even when
+    /// a response is dated after now: a clock ahead never stretches the span past the time
+    /// elapsed) or → its last response (the others); `None` for gaps and while that span is
+    /// shorter than [`MIN_RATE_MS`].
     pub fn burn_rate(&self, now_ms: i64) -> Option<BurnRate> {
         let (first, last) = (self.usage.first_ms?, self.usage.last_ms?);
-        let end = if self.is_active {
-            now_ms.max(last)
-        } else {
-            last
-        };
+        let end = if self.is_active { now_ms } else { last };
         if self.is_gap || end - first < MIN_RATE_MS {
             return None;
         }
@@ -531,6 +528,21 @@ mod tests {
             Ok(entries(&kept))
         };
         assert_eq!(recent(now, read_short).map(|e| e.rows.len()), Ok(3));
+    }
+
+    #[test]
+    fn a_response_dated_after_now_does_not_stretch_the_active_rate() {
+        // The fresh-user report: first response 30 min ago, another dated 2 h ahead (a clock
+        // ahead): the rate is over the 30 minutes elapsed, not 2 h 30.
+        let t0 = 1_000 * H;
+        let now = t0 + 40 * M;
+        let b = utc_blocks(&[t0 + 10 * M, t0 + 2 * H + 40 * M], &[], None, now);
+        assert_eq!(b.len(), 1);
+        assert!(b[0].is_active);
+        let rate = b[0].burn_rate(now).unwrap();
+        assert_eq!(rate.minutes, 30.0);
+        // Two responses of 10 + 90 tokens.
+        assert_eq!(rate.tokens_per_minute, 200.0 / 30.0);
     }
 
     #[test]
