@@ -1260,6 +1260,16 @@ fn other_agents_usage_in_the_index_equals_the_summary() {
         assert_eq!(num(&u["inputTokens"]), num(&t["input"]), "{agent}");
         assert_eq!(num(&u["outputTokens"]), num(&t["output"]), "{agent}");
         assert_eq!(num(&u["cacheReadTokens"]), num(&t["cache_read"]), "{agent}");
+        // API calls too: Copilot's session.shutdown totals are usage, not a call (the
+        // fresh-user report: 18 against the summary's 17), indexed or read afresh.
+        let afresh = run_json(&data, &["usage", "daily", "--json", "--no-index", d]);
+        for doc in [&report, &afresh] {
+            assert_eq!(
+                calls(doc),
+                num(&summary["totals"]["api_calls"]),
+                "{agent}: API calls"
+            );
+        }
         let by_agent = run_json(&data, &["usage", "monthly", "--json", "--by", "agent", d]);
         for row in by_agent["monthly"].as_array().unwrap() {
             let want = summary["sessions"][0]["agent"].as_str().unwrap();
@@ -1935,7 +1945,7 @@ fn tables_fit_columns_and_piped_output_without_it_is_whole() {
     // The fresh-user report: at 40 columns block rows were 45 wide (they wrapped). Every line
     // fits, with a token limit too; Tokens and % of limit give way, the cost stays.
     for args in [&["blocks"][..], &["blocks", "--token-limit", "5000000"][..]] {
-        for w in [40, 30] {
+        for w in [50, 40] {
             let text = table(&data, args, Some(&w.to_string()));
             for l in text.lines() {
                 assert!(

@@ -1157,6 +1157,7 @@ mod tests {
                     cost_pico: Some(1_380_000_000),
                     estimated: false,
                     unpriced: 0,
+                    call: true,
                 })
                 .collect(),
             ..Entries::default()

@@ -678,8 +678,9 @@ impl Ledger {
             let mut upsert = tx.prepare_cached(
                 "INSERT INTO responses (key, file_id, ts_ms, session, project, model, subagent,
                      input, output, cache_read, cache_5m, cache_1h,
-                     speed, service_tier, inference_geo, prompt_tokens, agent)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+                     speed, service_tier, inference_geo, prompt_tokens, agent, not_a_call)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+                         ?18)
                  ON CONFLICT(key) DO UPDATE SET
                      input = max(input, excluded.input),
                      output = max(output, excluded.output),
@@ -694,7 +695,8 @@ impl Ledger {
                      service_tier = coalesce(service_tier, excluded.service_tier),
                      inference_geo = coalesce(inference_geo, excluded.inference_geo),
                      prompt_tokens = max(coalesce(prompt_tokens, 0), excluded.prompt_tokens),
-                     agent = coalesce(agent, excluded.agent)",
+                     agent = coalesce(agent, excluded.agent),
+                     not_a_call = min(not_a_call, excluded.not_a_call)",
             )?;
             let mut stored_row =
                 tx.prepare_cached("SELECT session, file_id FROM responses WHERE key = ?1")?;
@@ -756,6 +758,7 @@ impl Ledger {
                     names.id(&tx, f.inference_geo.as_deref())?,
                     i64::try_from(f.prompt_tokens).unwrap_or(i64::MAX),
                     names.id(&tx, Some(r.agent.as_str()))?,
+                    !r.call,
                 ])?;
             }
             let mut upsert = tx.prepare_cached(
@@ -1011,12 +1014,12 @@ impl Ledger {
         let mut stmt = self.conn.prepare_cached(if since_ms.is_some() {
             "SELECT file_id, ts_ms, session, project, model, subagent,
                     input, output, cache_read, cache_5m, cache_1h,
-                    speed, service_tier, inference_geo, prompt_tokens, key, agent
+                    speed, service_tier, inference_geo, prompt_tokens, key, agent, not_a_call
              FROM responses WHERE ts_ms >= ?1"
         } else {
             "SELECT file_id, ts_ms, session, project, model, subagent,
                     input, output, cache_read, cache_5m, cache_1h,
-                    speed, service_tier, inference_geo, prompt_tokens, key, agent
+                    speed, service_tier, inference_geo, prompt_tokens, key, agent, not_a_call
              FROM responses WHERE ?1 IS NULL"
         })?;
         let owners = self.owners()?;
@@ -1102,6 +1105,7 @@ impl Ledger {
                     cost_pico,
                     estimated,
                     unpriced,
+                    call: !r.get::<_, bool>(17)?,
                 }),
                 None => {
                     out.undated += 1;
@@ -1722,6 +1726,9 @@ pub struct Entry {
     /// `model NAME`, `speed NAME`, `service tier NAME` or `inference geo NAME`
     /// ([`unpriced_factor`]); 0 otherwise.
     pub unpriced: u32,
+    /// An API call (false: usage only, such as Copilot CLI's `session.shutdown` totals beyond
+    /// its messages: counted in tokens and cost, not in API calls, as `--summary` counts it).
+    pub call: bool,
 }
 
 /// The responses a report reads, oldest first.
@@ -1788,6 +1795,7 @@ impl Entries {
                         cost_pico,
                         estimated: false,
                         unpriced,
+                        call: r.call,
                     });
                 }
                 None => {

@@ -292,7 +292,8 @@ pub fn blocks(
             });
         }
         if let Some(b) = current.as_mut() {
-            b.usage.add(model, e.tokens, e.cost_pico, e.ts_ms);
+            b.usage
+                .add_response(model, e.tokens, e.cost_pico, e.ts_ms, e.call);
             if e.cost_pico.is_none() && e.unpriced != 0 {
                 b.usage.note_unpriced(model, entries.name(e.unpriced));
             }
@@ -384,7 +385,9 @@ const RECENT_MAX_MS: i64 = 32 * 24 * 3_600_000;
 /// a read of all history gives them): `read(since)` gives the responses from `since` on, in
 /// time order (`None`: all of them). The window starts 48 h before `now_ms` and doubles
 /// until [`settled_since`] holds (use without a pause of more than 5 h can start the block
-/// running now days back); past 32 days, all history is read. Errors are `read`'s.
+/// running now days back), or until it holds no response at all: a block lasts at most 5 h,
+/// so none that began before a window of 5 h or more without use runs now (and there is no
+/// use today). Past 32 days, all history is read. Errors are `read`'s.
 pub fn recent<E>(
     now_ms: i64,
     mut read: impl FnMut(Option<i64>) -> Result<Entries, E>,
@@ -393,7 +396,8 @@ pub fn recent<E>(
     while back <= RECENT_MAX_MS {
         let since = now_ms.saturating_sub(back);
         let entries = read(Some(since))?;
-        if settled_since(&entries, since) {
+        // Nothing from `since` on (the 48 h window is longer than a block): nothing runs now.
+        if settled_since(&entries, since) || entries.rows.is_empty() {
             return Ok(entries);
         }
         back *= 2;
@@ -444,6 +448,7 @@ mod tests {
                     cost_pico: Some(1_380_000_000),
                     estimated: false,
                     unpriced: 0,
+                    call: true,
                 })
                 .collect(),
             ..Entries::default()
@@ -528,6 +533,31 @@ mod tests {
             Ok(entries(&kept))
         };
         assert_eq!(recent(now, read_short).map(|e| e.rows.len()), Ok(3));
+    }
+
+    #[test]
+    fn recent_history_without_use_in_48_h_reads_48_h_only() {
+        // The fresh-user report: the first session after a weekend read the whole index on
+        // every status line. Use up to 3 days ago, none since: no block runs now (as all of
+        // history says) and one 48 h read is enough.
+        let t0 = 1_000 * H;
+        let times: Vec<i64> = (0..40).map(|i| t0 + i * H).collect();
+        let now = t0 + 39 * H + 72 * H;
+        let all_blocks = blocks(&entries(&times), &[], None, &TimeZone::UTC, now, None);
+        assert!(all_blocks.iter().all(|b| !b.is_active));
+        let mut asked = Vec::new();
+        let got = recent(now, |since: Option<i64>| -> Result<Entries, ()> {
+            asked.push(since);
+            let kept: Vec<i64> = times
+                .iter()
+                .copied()
+                .filter(|&t| since.is_none_or(|s| t >= s))
+                .collect();
+            Ok(entries(&kept))
+        })
+        .unwrap_or_default();
+        assert_eq!(asked, [Some(now - 48 * H)]);
+        assert!(got.rows.is_empty());
     }
 
     #[test]
