@@ -35,8 +35,12 @@ USAGE:
     survives Claude Code deleting transcripts after cleanupPeriodDays (30 by default).
     The index is $AEGON_DATA_DIR/usage.sqlite3, else in the data directory
     ($XDG_DATA_HOME/aegon or ~/.local/share/aegon on Linux).
-    A PATH that does not exist is said on stderr and the exit status is 2; the paths
-    that exist are still reported, and no report is made when none does. PATH - reads
+    A folder or file no longer on disk (a default folder removed, or a PATH given)
+    whose history the index holds is reported from the index, with a note. A PATH
+    that does not exist otherwise is said on stderr and the exit status is 2; the
+    paths that exist are still reported, and no report is made when none does. When
+    the index cannot be written (disk full), the report is what it holds, a note
+    (stderr and JSON notes) says what may be missing, and the exit status is 2. PATH - reads
     one transcript from standard input (cat a.jsonl | aegon usage -); a stream cannot
     be indexed, so a run given - reads all its paths afresh, as with --no-index.
 
@@ -77,7 +81,7 @@ OPTIONS:
                           gemini-cli, opencode, …) or subagent (main/subagent).
         --project TEXT    Only projects whose path contains TEXT.
         --agent NAME      Only this coding agent's usage (repeatable).
-        --token-limit N   With blocks: a token limit per block, or max (the largest
+        --token-limit N   With blocks: a token limit per block (N > 0), or max (the largest
                           completed block); shows % used and ok/warning/exceeds.
         --active          With blocks: only the active block.
         --no-index        Read the transcripts afresh, without the index (history

@@ -2370,6 +2370,9 @@ mod tests {
     /// Makes the index at `path` what schema version 1 wrote: its rows without price factors.
     fn downgrade_to_version_1(path: &Path) {
         let conn = Connection::open(path).unwrap();
+        // What version 6 added.
+        conn.execute_batch("ALTER TABLE responses DROP COLUMN not_a_call;")
+            .unwrap();
         // What version 5 added.
         conn.execute_batch(
             "ALTER TABLE files DROP COLUMN unread_lines; ALTER TABLE files DROP COLUMN first_unread;
@@ -2396,6 +2399,42 @@ mod tests {
         let v1 = Connection::open_in_memory().unwrap();
         v1.execute_batch(schema::MIGRATIONS[0]).unwrap();
         assert_eq!(response_columns(&conn), response_columns(&v1));
+    }
+
+    #[test]
+    fn copilot_shutdown_totals_are_not_calls_when_indexed_or_migrated_from_version_5() {
+        // Copilot CLI's session.shutdown totals are usage, not an API call (the session
+        // core's rule: an increment). Indexed now, the reader says so; in an index of
+        // version 5 whose transcript is gone, the migration finds them by their identity.
+        let dir = temp("copilot-calls");
+        let copilot = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/agents/copilot");
+        let file = dir.join("events.jsonl");
+        let name = "LAF-US__IDAHO-VAULT__.copilot__session-state__252d6b6b-aaad-4790-8254-7ada091ee9fc__events.jsonl";
+        std::fs::copy(copilot.join(name), &file).unwrap();
+        let path = dir.join("i.sqlite3");
+        let mut ledger = Ledger::open(&path, &mut |_| {}).unwrap();
+        ledger
+            .update(&[], std::slice::from_ref(&file), &mut no_problem)
+            .unwrap();
+        let calls = |e: &Entries| e.rows.iter().filter(|r| r.call).count();
+        let indexed = ledger.entries(&Scope::All, None, &prices()).unwrap();
+        let not_calls = indexed.rows.len() - calls(&indexed);
+        assert!(not_calls >= 1, "the shutdown's rows");
+        // What version 6 added, taken away; the transcript deleted.
+        drop(ledger);
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(
+                "ALTER TABLE responses DROP COLUMN not_a_call; PRAGMA user_version = 5;",
+            )
+            .unwrap();
+        }
+        std::fs::remove_file(&file).unwrap();
+        let ledger = Ledger::open(&path, &mut |_| {}).unwrap();
+        let migrated = ledger.entries(&Scope::All, None, &prices()).unwrap();
+        assert_eq!(migrated.rows.len(), indexed.rows.len());
+        assert_eq!(calls(&migrated), calls(&indexed));
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
