@@ -517,8 +517,8 @@ pub struct Loaded {
     pub held: usize,
     /// What the report may lack and why, for stderr and the JSON `notes`.
     pub notes: Vec<String>,
-    /// Whether history may be missing because the index could not be used or brought up
-    /// to date (then `aegon usage` exits with 2).
+    /// Whether the index could not be brought up to date, so that what was written to the
+    /// transcripts since may be missing (then `aegon usage` exits with 2).
     pub incomplete: bool,
 }
 
@@ -569,7 +569,7 @@ pub struct Load {
 /// is reported, with a note each; `problem` is told the error of a named one it holds none
 /// for). When the index cannot be written (disk full, read-only), the report is what it
 /// holds, and a note says what is missing; when it cannot be opened at all, the transcripts
-/// are read afresh and a note says so ([`Loaded::incomplete`] when an index existed).
+/// are read afresh and a note says so (the exit status stays 0 then).
 pub fn load(
     roots: &[PathBuf],
     files: &[PathBuf],
@@ -601,9 +601,8 @@ pub fn load(
             }
         }
     }
-    // An index that exists but cannot be opened may hold history the disk no longer has.
-    let incomplete =
-        !how.no_index && !how.stdin && ledger::default_path().is_ok_and(|p| p.exists());
+    // An index that cannot be opened (most often locked past the busy timeout by other
+    // writers) is said in the notes; the exit status stays 0, as before.
     for g in gone {
         if let Some(error) = &g.error {
             problem(&g.path, error);
@@ -621,7 +620,6 @@ pub fn load(
     Loaded {
         entries: ledger::read_fresh_with_stdin(&all, stdin, pricing, problem),
         notes,
-        incomplete,
         ..Loaded::default()
     }
 }
