@@ -759,9 +759,9 @@ fn read_one<R: Renderer>(
             Err(e) => return Err(ReadError::Input(e)),
         }
     };
-    if head.starts_with(b"\xFF\xFE") || head.starts_with(b"\xFE\xFF") {
+    if aegon::source::is_utf16(head) {
         return Err(ReadError::Input(io::Error::other(
-            "UTF-16 encoded; Claude Code writes UTF-8. Convert it with: iconv -f UTF-16 -t UTF-8",
+            aegon::source::UTF16_REFUSAL,
         )));
     }
     let empty = head.is_empty();

@@ -1260,6 +1260,16 @@ fn other_agents_usage_in_the_index_equals_the_summary() {
         assert_eq!(num(&u["inputTokens"]), num(&t["input"]), "{agent}");
         assert_eq!(num(&u["outputTokens"]), num(&t["output"]), "{agent}");
         assert_eq!(num(&u["cacheReadTokens"]), num(&t["cache_read"]), "{agent}");
+        // API calls too: Copilot's session.shutdown totals are usage, not a call (the
+        // fresh-user report: 18 against the summary's 17), indexed or read afresh.
+        let afresh = run_json(&data, &["usage", "daily", "--json", "--no-index", d]);
+        for doc in [&report, &afresh] {
+            assert_eq!(
+                calls(doc),
+                num(&summary["totals"]["api_calls"]),
+                "{agent}: API calls"
+            );
+        }
         let by_agent = run_json(&data, &["usage", "monthly", "--json", "--by", "agent", d]);
         for row in by_agent["monthly"].as_array().unwrap() {
             let want = summary["sessions"][0]["agent"].as_str().unwrap();
@@ -1377,6 +1387,188 @@ fn a_missing_path_gives_no_report_and_the_others_are_still_reported() {
         assert!(err.contains("bogus: No such file or directory"), "{err}");
         let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(doc, alone, "{args:?}: the path that exists, reported");
+    }
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+#[test]
+fn the_history_of_a_folder_gone_from_disk_is_still_reported() {
+    // Claude Code's folder removed whole (a reset of its config folder, a cleanup): the index
+    // still holds its history, by default (another agent's folder there or not) and when the
+    // old folder is named; read afresh there is nothing, as before.
+    let data = temp_dir("gone-folder");
+    let config = data.join("claude");
+    let dir = config.join("projects/-p");
+    std::fs::create_dir_all(&dir).unwrap();
+    for name in [
+        "apanloco__random__session.jsonl",
+        "mattjoyce__vestig__session.jsonl",
+    ] {
+        std::fs::copy(fixture(name), dir.join(name)).unwrap();
+    }
+    let projects = config.join("projects");
+    let projects_arg = projects.to_str().unwrap();
+    // The right values: the transcripts read afresh, before they go.
+    let fresh = run_json(
+        &data,
+        &["usage", "daily", "--json", "--no-index", projects_arg],
+    );
+    assert!(calls(&fresh) > 0);
+    let codex = data.join("codex");
+    let with_config = |args: &[&str], codex_folder: bool| {
+        let mut c = aegon(&data, args);
+        c.env("CLAUDE_CONFIG_DIR", &config);
+        if codex_folder {
+            c.env("CODEX_HOME", &codex);
+        }
+        c.output().unwrap()
+    };
+    let out = with_config(&["usage", "daily", "--json"], false);
+    assert!(out.status.success());
+    std::fs::remove_dir_all(&projects).unwrap();
+    for codex_folder in [false, true] {
+        if codex_folder {
+            std::fs::create_dir_all(codex.join("sessions")).unwrap();
+        }
+        for args in [
+            &["usage", "daily", "--json"][..],
+            &["usage", "daily", "--json", projects_arg][..],
+        ] {
+            let out = with_config(args, codex_folder);
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
+            let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+            assert_eq!(totals(&doc), totals(&fresh), "{args:?}: {err}");
+            assert_eq!(calls(&doc), calls(&fresh), "{args:?}");
+            let said = format!("{}: no longer on disk", projects.display());
+            assert!(err.contains(&said), "{args:?}: {err}");
+            assert!(
+                doc["notes"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|n| n.as_str().unwrap().contains(&said)),
+                "{args:?}: {doc}"
+            );
+        }
+    }
+    // Afresh, a path not on disk is still an error, and so is one the index knows nothing of.
+    for args in [
+        &["usage", "daily", "--json", "--no-index", projects_arg][..],
+        &["usage", "daily", "--json", "bogus"][..],
+    ] {
+        let out = with_config(args, false);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("No such file or directory"), "{args:?}: {err}");
+        assert!(out.stdout.is_empty(), "{args:?}: no report");
+    }
+    std::fs::remove_dir_all(&codex).unwrap();
+    let out = with_config(&["usage", "daily", "--json", "--no-index"], false);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no transcripts found"));
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+#[cfg(unix)]
+#[test]
+fn an_index_that_cannot_be_written_is_reported_as_it_is_and_said() {
+    // The disk is full (here: a file size limit, `ulimit -f`, which works without root): the
+    // index cannot take what was added, but its history, deleted transcripts' included, is the
+    // report, and the JSON, stderr and the exit status say what is missing.
+    let data = temp_dir("unwritable");
+    let dir = data.join("p");
+    std::fs::create_dir_all(&dir).unwrap();
+    let kept = "apanloco__random__session.jsonl";
+    let deleted = "mattjoyce__vestig__session.jsonl";
+    for name in [kept, deleted] {
+        std::fs::copy(fixture(name), dir.join(name)).unwrap();
+    }
+    let dir_arg = dir.to_str().unwrap();
+    let fresh = run_json(&data, &["usage", "daily", "--json", "--no-index", dir_arg]);
+    run_json(&data, &["usage", "daily", "--json", dir_arg]);
+    std::fs::remove_file(dir.join(deleted)).unwrap();
+    // Something new to index, more than the limit lets the index grow by.
+    let added = "Yael-Peretz__jgive-campaign-donation__transcript.jsonl";
+    std::fs::copy(fixture(added), dir.join(added)).unwrap();
+    // SIGXFSZ ignored, a write past the limit fails (EFBIG) as on a full disk.
+    let out = Command::new("sh")
+        .args([
+            "-c",
+            r#"trap '' XFSZ; ulimit -f 64; exec "$AEGON" usage daily --json "$DIR""#,
+        ])
+        .env("AEGON", env!("CARGO_BIN_EXE_aegon"))
+        .env("DIR", dir_arg)
+        .env("AEGON_DATA_DIR", &data)
+        .env("HOME", "/nonexistent-aegon-home")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(totals(&doc), totals(&fresh), "{err}");
+    assert_eq!(calls(&doc), calls(&fresh));
+    let said = "usage index: could not be brought up to date";
+    assert!(err.contains(said), "{err}");
+    assert!(doc["notes"].to_string().contains(said), "{doc}");
+    // With room again, all of it: the history and what was added.
+    let doc = run_json(&data, &["usage", "daily", "--json", dir_arg]);
+    let added_alone = run_json(
+        &data,
+        &[
+            "usage",
+            "daily",
+            "--json",
+            "--no-index",
+            dir.join(added).to_str().unwrap(),
+        ],
+    );
+    assert_eq!(calls(&doc), calls(&fresh) + calls(&added_alone));
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+#[test]
+fn a_utf16_transcript_is_refused_by_usage_and_audit_as_by_the_filter() {
+    // The filter's refusal, word for word, from every command that reads the file; nothing of
+    // it indexed or counted.
+    let data = temp_dir("utf16");
+    let text = std::fs::read_to_string(fixture("apanloco__random__session.jsonl")).unwrap();
+    let mut bytes = vec![0xFF, 0xFE];
+    for u in text.encode_utf16() {
+        bytes.extend_from_slice(&u.to_le_bytes());
+    }
+    let file = data.join("s.jsonl");
+    std::fs::write(&file, bytes).unwrap();
+    let f = file.to_str().unwrap();
+    let summary = aegon(&data, &["--summary", f]).output().unwrap();
+    assert_eq!(summary.status.code(), Some(2));
+    let refusal = String::from_utf8_lossy(&summary.stderr)
+        .lines()
+        .find(|l| l.contains("UTF-16"))
+        .unwrap()
+        .to_owned();
+    assert!(
+        refusal.contains(f) && refusal.contains("iconv -f UTF-16 -t UTF-8"),
+        "{refusal}"
+    );
+    for args in [
+        &["audit", f][..],
+        &["usage", "daily", "--json", f][..],
+        &["usage", "daily", "--json", "--no-index", f][..],
+    ] {
+        // Twice: the index must not keep the file as read.
+        for _ in 0..2 {
+            let out = aegon(&data, args).output().unwrap();
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+            assert!(err.lines().any(|l| l == refusal), "{args:?}: {err}");
+            assert!(!err.contains("NUL"), "{args:?}: {err}");
+            if args[0] == "usage" {
+                let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+                assert_eq!(calls(&doc), 0, "{args:?}");
+            }
+        }
     }
     let _ = std::fs::remove_dir_all(&data);
 }
@@ -1748,6 +1940,27 @@ fn tables_fit_columns_and_piped_output_without_it_is_whole() {
             assert_eq!(a.split_whitespace().last(), cost, "{a}\n{b}");
         } else {
             assert!(b.contains(" gap)"), "only gaps have no cost: {b}");
+        }
+    }
+    // The fresh-user report: at 40 columns block rows were 45 wide (they wrapped). Every line
+    // fits, with a token limit too; Tokens and % of limit give way, the cost stays.
+    for args in [&["blocks"][..], &["blocks", "--token-limit", "5000000"][..]] {
+        for w in [50, 40] {
+            let text = table(&data, args, Some(&w.to_string()));
+            for l in text.lines() {
+                assert!(
+                    l.chars().count() <= w || !l.contains(' '),
+                    "{args:?} COLUMNS={w}: {l}\n{text}"
+                );
+            }
+            let rows = table_lines(&text, "Blocks are");
+            assert_eq!(rows.len(), whole_rows.len(), "{args:?}: one line a row");
+            for (a, b) in rows.iter().zip(&whole_rows).skip(1) {
+                let cost = b.split_whitespace().last().filter(|c| c.starts_with('$'));
+                if cost.is_some() {
+                    assert_eq!(a.split_whitespace().last(), cost, "{a}\n{b}");
+                }
+            }
         }
     }
     let _ = std::fs::remove_dir_all(&data);

@@ -340,7 +340,7 @@ fn figures(input: &Input, tz: &TimeZone, pricing: &Pricing, now: i64) -> Result<
             "" => "unknown",
             m => m,
         };
-        today_usage.add(model, e.tokens, e.cost_pico, e.ts_ms);
+        today_usage.add_response(model, e.tokens, e.cost_pico, e.ts_ms, e.call);
     }
     let official = readings.iter().find(|r| r.window == "five_hour");
     let all = blocks::blocks(&entries, &entries.limit_hits, official, tz, now, None);

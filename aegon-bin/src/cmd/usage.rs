@@ -35,8 +35,12 @@ USAGE:
     survives Claude Code deleting transcripts after cleanupPeriodDays (30 by default).
     The index is $AEGON_DATA_DIR/usage.sqlite3, else in the data directory
     ($XDG_DATA_HOME/aegon or ~/.local/share/aegon on Linux).
-    A PATH that does not exist is said on stderr and the exit status is 2; the paths
-    that exist are still reported, and no report is made when none does. PATH - reads
+    A folder or file no longer on disk (a default folder removed, or a PATH given)
+    whose history the index holds is reported from the index, with a note. A PATH
+    that does not exist otherwise is said on stderr and the exit status is 2; the
+    paths that exist are still reported, and no report is made when none does. When
+    the index cannot be written (disk full), the report is what it holds, a note
+    (stderr and JSON notes) says what may be missing, and the exit status is 2. PATH - reads
     one transcript from standard input (cat a.jsonl | aegon usage -); a stream cannot
     be indexed, so a run given - reads all its paths afresh, as with --no-index.
 
@@ -77,7 +81,7 @@ OPTIONS:
                           gemini-cli, opencode, …) or subagent (main/subagent).
         --project TEXT    Only projects whose path contains TEXT.
         --agent NAME      Only this coding agent's usage (repeatable).
-        --token-limit N   With blocks: a token limit per block, or max (the largest
+        --token-limit N   With blocks: a token limit per block (N > 0), or max (the largest
                           completed block); shows % used and ok/warning/exceeds.
         --active          With blocks: only the active block.
         --no-index        Read the transcripts afresh, without the index (history
@@ -258,11 +262,19 @@ fn parse(args: Vec<OsString>, now: i64) -> Result<Option<Options>, lexopt::Error
                 let v = parser.value()?.to_string_lossy().into_owned();
                 o.token_limit = Some(match v.as_str() {
                     "max" => TokenLimit::Max,
-                    n => TokenLimit::Tokens(n.replace([',', '_'], "").parse().map_err(|_| {
-                        custom(format!(
-                            "--token-limit: '{v}' is not a number of tokens or max"
-                        ))
-                    })?),
+                    // 0 would be a limit every block exceeds at once: a slip, not a limit.
+                    n => TokenLimit::Tokens(
+                        n.replace([',', '_'], "")
+                            .parse()
+                            .ok()
+                            .filter(|&n: &u64| n > 0)
+                            .ok_or_else(|| {
+                                custom(format!(
+                                    "--token-limit: '{v}' is not a positive number of tokens \
+                                     or max"
+                                ))
+                            })?,
+                    ),
                 });
             }
             Long("active") => o.active = true,
@@ -353,33 +365,75 @@ pub fn run(args: Vec<OsString>) -> io::Result<ExitCode> {
     // it (the others are still reported; nothing is when no path given is left).
     let stdin = o.paths.iter().any(|p| p.as_os_str() == "-");
     let named = !o.paths.is_empty();
+    let indexing = !o.no_index && !stdin;
     let mut paths = Vec::new();
+    // Paths gone from disk whose history the index may still hold (`load` reports it, or says
+    // the error when it holds none).
+    let mut gone: Vec<Gone> = Vec::new();
     for p in o.paths.iter().filter(|p| p.as_os_str() != "-") {
         match std::fs::metadata(p) {
             Ok(_) => paths.push(p.clone()),
+            Err(e) if indexing && e.kind() == io::ErrorKind::NotFound => gone.push(Gone {
+                path: p.clone(),
+                error: Some(e.to_string()),
+            }),
             Err(e) => problem(p, &e.to_string()),
         }
     }
-    if named && paths.is_empty() && !stdin {
+    if named && paths.is_empty() && gone.is_empty() && !stdin {
         return Ok(ExitCode::from(2));
     }
-    let (roots, files) = if stdin && paths.is_empty() {
+    // With no default folder on disk, the index's history of them is still reported; this
+    // is said when the index holds none either.
+    let mut none_found = None;
+    // Only standard input, or only paths gone from disk: nothing to walk.
+    let (roots, files) = if paths.is_empty() && (stdin || named) {
         (Vec::new(), Vec::new())
     } else {
         match split_paths(&paths) {
             Ok(v) => v,
+            Err(message) if indexing && !named => {
+                none_found = Some(message);
+                (Vec::new(), Vec::new())
+            }
             Err(message) => {
                 warn(&message);
                 return Ok(ExitCode::from(2));
             }
         }
     };
+    if indexing && !named {
+        // The default folders not on disk (removed with their transcripts, or never there).
+        if let Ok(candidates) = aegon::source::watch::default_root_candidates() {
+            gone.extend(
+                candidates
+                    .into_iter()
+                    .filter(|c| !c.exists())
+                    .map(|path| Gone { path, error: None }),
+            );
+        }
+    }
     let how = Load {
         no_index: o.no_index,
         stdin,
         verbose: o.verbose,
     };
-    let (entries, readings) = load(&roots, &files, how, &pricing, &mut problem);
+    let Loaded {
+        entries,
+        readings,
+        held,
+        notes,
+        incomplete,
+    } = load(&roots, &files, &gone, how, &pricing, &mut problem);
+    if held == 0 && ((named && paths.is_empty() && !stdin) || none_found.is_some()) {
+        if let Some(message) = none_found {
+            warn(&message);
+        }
+        return Ok(ExitCode::from(2));
+    }
+    for note in &notes {
+        warn(note);
+    }
     let color = o.color.unwrap_or_else(|| {
         io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
     });
@@ -397,7 +451,7 @@ pub fn run(args: Vec<OsString>) -> io::Result<ExitCode> {
     let width = o.width;
     let mut out = io::stdout().lock();
     if o.kind == Kind::Blocks {
-        write_blocks(&mut out, &o, &entries, &readings, &tz, now, color)?;
+        write_blocks(&mut out, &o, &entries, &readings, &notes, &tz, now, color)?;
     } else {
         let kind = match o.kind {
             Kind::Daily => ReportKind::Period(Period::Day),
@@ -412,7 +466,11 @@ pub fn run(args: Vec<OsString>) -> io::Result<ExitCode> {
             project: o.project.clone(),
             agents: o.agents,
         };
-        let r = report(&entries, kind, o.by, &filter, &tz);
+        let mut r = report(&entries, kind, o.by, &filter, &tz);
+        if o.json {
+            // On stderr too; a table's notes would say them twice on a terminal.
+            r.notes.extend(notes.iter().cloned());
+        }
         if o.json {
             serde_json::to_writer_pretty(&mut out, &report_json(&r))?;
             writeln!(out)?;
@@ -431,11 +489,37 @@ pub fn run(args: Vec<OsString>) -> io::Result<ExitCode> {
             warn(&note);
         }
     }
-    Ok(if failed {
+    Ok(if failed || incomplete {
         ExitCode::from(2)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// A path not on disk whose history the index may hold.
+#[derive(Debug, Clone)]
+pub struct Gone {
+    /// The folder or file, as named (or a default folder).
+    pub path: PathBuf,
+    /// The error said when the index holds nothing for it (`None`: a default folder, then
+    /// nothing is said).
+    pub error: Option<String>,
+}
+
+/// What [`load`] found.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    /// The responses, priced.
+    pub entries: Entries,
+    /// The latest official limit readings (none when read afresh).
+    pub readings: Vec<LimitReading>,
+    /// How many of the paths gone from disk the index holds history for (reported).
+    pub held: usize,
+    /// What the report may lack and why, for stderr and the JSON `notes`.
+    pub notes: Vec<String>,
+    /// Whether the index could not be brought up to date, so that what was written to the
+    /// transcripts since may be missing (then `aegon usage` exits with 2).
+    pub incomplete: bool,
 }
 
 /// The closing line about transcript lines that could not be read, if any: a report is
@@ -480,21 +564,48 @@ pub struct Load {
 
 /// The responses of `roots` and `files` (and standard input, with `how.stdin`), from the
 /// index brought up to date (or read afresh with `how.no_index` or `how.stdin`, or when the
-/// index cannot be used: then aegon says so), each priced with `pricing`, and the latest
-/// official limit readings.
+/// index cannot be used: then a note says so), each priced with `pricing`, the latest
+/// official limit readings, and how many of `gone` the index holds history for (that history
+/// is reported, with a note each; `problem` is told the error of a named one it holds none
+/// for). When the index cannot be written (disk full, read-only), the report is what it
+/// holds, and a note says what is missing; when it cannot be opened at all, the transcripts
+/// are read afresh and a note says so (the exit status stays 0 then).
 pub fn load(
     roots: &[PathBuf],
     files: &[PathBuf],
+    gone: &[Gone],
     how: Load,
     pricing: &Pricing,
     problem: &mut dyn FnMut(&Path, &str),
-) -> (Entries, Vec<LimitReading>) {
+) -> Loaded {
+    let mut notes = Vec::new();
     if !how.no_index && !how.stdin {
-        match indexed(roots, files, how.verbose, pricing, problem) {
-            Ok(v) => return v,
-            Err(e) => warn(&format!(
+        match indexed(
+            roots,
+            files,
+            gone,
+            how.verbose,
+            pricing,
+            problem,
+            &mut notes,
+        ) {
+            Ok(mut v) => {
+                v.notes.splice(0..0, notes);
+                return v;
+            }
+            Err(e) => {
+                notes.clear();
+                notes.push(format!(
                 "{e}; reading the transcripts afresh instead (history deleted from disk is missing)"
-            )),
+            ));
+            }
+        }
+    }
+    // An index that cannot be opened (most often locked past the busy timeout by other
+    // writers) is said in the notes; the exit status stays 0, as before.
+    for g in gone {
+        if let Some(error) = &g.error {
+            problem(&g.path, error);
         }
     }
     let mut all: Vec<PathBuf> = Vec::new();
@@ -506,10 +617,11 @@ pub fn load(
     all.extend(files.iter().cloned());
     let mut input = io::stdin().lock();
     let stdin: Option<&mut dyn io::Read> = if how.stdin { Some(&mut input) } else { None };
-    (
-        ledger::read_fresh_with_stdin(&all, stdin, pricing, problem),
-        Vec::new(),
-    )
+    Loaded {
+        entries: ledger::read_fresh_with_stdin(&all, stdin, pricing, problem),
+        notes,
+        ..Loaded::default()
+    }
 }
 
 /// What an index update did, for `--verbose`: one line of counts, then one line per file read
@@ -548,38 +660,79 @@ pub fn update_note(
 fn indexed(
     roots: &[PathBuf],
     files: &[PathBuf],
+    gone: &[Gone],
     verbose: bool,
     pricing: &Pricing,
     problem: &mut dyn FnMut(&Path, &str),
-) -> Result<(Entries, Vec<LimitReading>), ledger::Error> {
+    notes: &mut Vec<String>,
+) -> Result<Loaded, ledger::Error> {
     let path = ledger::default_path()?;
     let mut note = |n: &str| warn(n);
     let mut ledger = Ledger::open(&path, &mut note)?;
-    let scope = |stats: ledger::UpdateStats| {
+    // What is gone from disk is not read, but its history in the index is reported.
+    let mut scope_roots = roots.to_vec();
+    let mut scope_files = files.to_vec();
+    let mut held = 0;
+    for g in gone {
+        if ledger.holds(&g.path)? {
+            held += 1;
+            notes.push(format!(
+                "{}: no longer on disk; reporting the history the index holds for it",
+                g.path.display()
+            ));
+            // A folder's files are found below it, a file by its row; the other finds nothing.
+            scope_roots.push(g.path.clone());
+            scope_files.push(g.path.clone());
+        } else if let Some(error) = &g.error {
+            problem(&g.path, error);
+        }
+    }
+    let scope = |ids: Vec<i64>| Scope::Paths {
+        roots: scope_roots.clone(),
+        files: scope_files.clone(),
+        ids,
+    };
+    let said = |stats: ledger::UpdateStats| {
         if verbose {
             let note = update_note(&stats, roots, files);
             crate::report::warn_lines(&note.iter().map(String::as_str).collect::<Vec<_>>());
         }
-        Scope::Paths {
-            roots: roots.to_vec(),
-            files: files.to_vec(),
-            ids: stats.file_ids,
-        }
+        stats.file_ids
     };
     let result = ledger
         .update(roots, files, problem)
-        .and_then(|stats| ledger.entries(&scope(stats), None, pricing));
+        .and_then(|stats| ledger.entries(&scope(said(stats)), None, pricing));
+    let mut incomplete = false;
     let entries = match result {
         Ok(e) => e,
         Err(e) if e.is_corrupt() => {
             drop(ledger);
             ledger = Ledger::rebuild(&path, &format!("damaged ({e})"), &mut note)?;
             let stats = ledger.update(roots, files, problem)?;
-            ledger.entries(&scope(stats), None, pricing)?
+            ledger.entries(&scope(said(stats)), None, pricing)?
         }
-        Err(e) => return Err(e),
+        Err(e) => {
+            // The index cannot be written (disk full, read-only): what it holds is still the
+            // history, so it is reported as it is, and what could not be added is said.
+            let entries = ledger.entries(&scope(Vec::new()), None, pricing)?;
+            incomplete = true;
+            notes.push(format!(
+                "usage index: could not be brought up to date ({}): this report is what it \
+                 holds; what was written to the transcripts since it was last brought up to \
+                 date may be missing",
+                e.to_string().trim_start_matches("usage index: ")
+            ));
+            entries
+        }
     };
-    Ok((entries, ledger.latest_readings()?))
+    let readings = ledger.latest_readings()?;
+    Ok(Loaded {
+        entries,
+        readings,
+        held,
+        notes: Vec::new(),
+        incomplete,
+    })
 }
 
 fn hm(minutes: i64) -> String {
@@ -601,11 +754,14 @@ fn expired(r: &LimitReading, now: i64) -> bool {
     r.resets_at_ms.is_some_and(|at| at <= now)
 }
 
+// What a blocks report is made of, each its own: bundling them would only rename them.
+#[allow(clippy::too_many_arguments)]
 fn write_blocks(
     out: &mut impl Write,
     o: &Options,
     entries: &Entries,
     readings: &[LimitReading],
+    notes: &[String],
     tz: &TimeZone,
     now: i64,
     color: bool,
@@ -644,7 +800,7 @@ fn write_blocks(
         .collect();
     if o.json {
         let list: Vec<Value> = shown.iter().map(|b| block_json(b, now, limit)).collect();
-        let doc = json!({
+        let mut doc = json!({
             "v": aegon::usage::render::USAGE_SCHEMA_VERSION,
             "report": "blocks",
             "timezone": time::zone_name(tz),
@@ -652,6 +808,9 @@ fn write_blocks(
             "blocks": list,
             "official": readings_json,
         });
+        if !notes.is_empty() {
+            doc["notes"] = json!(notes);
+        }
         serde_json::to_writer_pretty(&mut *out, &doc)?;
         return writeln!(out);
     }
@@ -662,13 +821,14 @@ fn write_blocks(
     };
     // Fitted to the width (aegon::usage::table): the compact layout shortens times and
     // statuses (ccusage's narrow layout writes its block times shorter too), then Models is
-    // cut, then left out.
+    // cut, then Models, Tokens and % of limit are left out (the cost stays, as in the other
+    // reports).
     let mut columns = vec![
         Column::new("Block start", false),
         Column::new("Duration/Status", false).cut(12, false),
         Column::new("Models", false).cut(6, false).drop_rank(1),
-        Column::new("Tokens", true),
-        Column::new(if limit.is_some() { "% of limit" } else { "" }, true),
+        Column::new("Tokens", true).drop_rank(2),
+        Column::new(if limit.is_some() { "% of limit" } else { "" }, true).drop_rank(3),
         Column::new("Cost", true),
     ];
     if limit.is_none() && width.is_some() {
@@ -738,42 +898,58 @@ fn write_blocks(
         let text = wrap(&line, width);
         writeln!(out, "{dim}{}{reset}", text.trim_end_matches('\n'))?;
     }
+    // The prose under the table fits the width as its footer does (a line is never wider,
+    // its indent kept on every line), each line in `style`.
+    let say = |out: &mut dyn Write, style: &str, text: &str| -> io::Result<()> {
+        let body = text.trim_start_matches(' ');
+        let indent = &text[..text.len() - body.len()];
+        let end = if style.is_empty() { "" } else { reset };
+        let wrapped = wrap(body, width.map(|w| w.saturating_sub(indent.len()).max(1)));
+        for line in wrapped.lines() {
+            writeln!(out, "{style}{indent}{line}{end}")?;
+        }
+        Ok(())
+    };
     if let Some(b) = shown.iter().find(|b| b.is_active) {
         let tokens = total_tokens(&b.usage.tokens());
         writeln!(out)?;
-        writeln!(
+        say(
             out,
-            "{bold}Active block{reset} ({} end)",
-            b.end_source.as_str()
+            bold,
+            &format!("Active block ({} end)", b.end_source.as_str()),
         )?;
-        writeln!(
+        say(
             out,
-            "  started {}  elapsed {}  remaining {}  ends {}",
-            local_time(b.start_ms, tz),
-            hm((now - b.start_ms) / 60_000),
-            hm((b.end_ms - now) / 60_000),
-            local_time(b.end_ms, tz)
+            "",
+            &format!(
+                "  started {}  elapsed {}  remaining {}  ends {}",
+                local_time(b.start_ms, tz),
+                hm((now - b.start_ms) / 60_000),
+                hm((b.end_ms - now) / 60_000),
+                local_time(b.end_ms, tz)
+            ),
         )?;
-        writeln!(
+        say(
             out,
-            "  tokens {}  cost {}",
-            aegon::usage::render::thousands(tokens),
-            aegon::usage::render::money(&b.usage)
+            "",
+            &format!(
+                "  tokens {}  cost {}",
+                aegon::usage::render::thousands(tokens),
+                aegon::usage::render::money(&b.usage)
+            ),
         )?;
         match b.burn_rate(now) {
-            Some(rate) => writeln!(
-                out,
-                "  burn rate {:.0} tokens/min ({:.0} input+output)  ${:.2}/h  over {} since the first response",
+            Some(rate) => say(out, "", &format!(
+                                "  burn rate {:.0} tokens/min ({:.0} input+output)  ${:.2}/h  over {} since the first response",
                 rate.tokens_per_minute,
                 rate.tokens_per_minute_for_indicator,
                 rate.cost_per_hour,
                 hm(rate.minutes as i64)
-            )?,
-            None => writeln!(
-                out,
-                "  burn rate and projection: after {} of use",
+            ))?,
+            None => say(out, "", &format!(
+                                "  burn rate and projection: after {} of use",
                 hm(blocks::MIN_RATE_MS / 60_000)
-            )?,
+            ))?,
         }
         if let Some(p) = b.projection(now) {
             let status = limit
@@ -785,35 +961,48 @@ fn write_blocks(
                     )
                 })
                 .unwrap_or_default();
-            writeln!(
+            say(
                 out,
-                "  projection {} tokens  ${:.2} at the block's end{status}",
-                aegon::usage::render::thousands(p.total_tokens),
-                p.total_cost
+                "",
+                &format!(
+                    "  projection {} tokens  ${:.2} at the block's end{status}",
+                    aegon::usage::render::thousands(p.total_tokens),
+                    p.total_cost
+                ),
             )?;
         }
     }
     if !readings.is_empty() {
         writeln!(out)?;
-        writeln!(out, "{bold}Official limits{reset} (Claude Code's rate_limits, as last read by aegon statusline)")?;
+        say(
+            out,
+            bold,
+            "Official limits (Claude Code's rate_limits, as last read by aegon statusline)",
+        )?;
         for r in readings {
             match r.resets_at_ms.filter(|_| expired(r, now)) {
-                Some(at) => writeln!(
+                Some(at) => say(
                     out,
-                    "  {:<10} {dim}expired: reset at {} since it was read {} ago ({:.1}% used then){reset}",
-                    r.window,
-                    local_time(at, tz),
-                    hm((now - r.read_ms) / 60_000),
-                    r.used_percent,
+                    dim,
+                    &format!(
+                        "  {:<10} expired: reset at {} since it was read {} ago ({:.1}% used then)",
+                        r.window,
+                        local_time(at, tz),
+                        hm((now - r.read_ms) / 60_000),
+                        r.used_percent,
+                    ),
                 )?,
-                None => writeln!(
+                None => say(
                     out,
-                    "  {:<10} {:>5.1}% used  resets {}  read {} ago",
-                    r.window,
-                    r.used_percent,
-                    r.resets_at_ms
-                        .map_or_else(|| "unknown".to_owned(), |ms| local_time(ms, tz)),
-                    hm((now - r.read_ms) / 60_000)
+                    "",
+                    &format!(
+                        "  {:<10} {:>5.1}% used  resets {}  read {} ago",
+                        r.window,
+                        r.used_percent,
+                        r.resets_at_ms
+                            .map_or_else(|| "unknown".to_owned(), |ms| local_time(ms, tz)),
+                        hm((now - r.read_ms) / 60_000)
+                    ),
                 )?,
             }
         }
@@ -903,7 +1092,7 @@ mod tests {
         let entries = Entries::default();
         let o = parse(args(&["blocks"]), 0).unwrap().unwrap();
         let mut out = Vec::new();
-        write_blocks(&mut out, &o, &entries, &readings, &tz, now, false).unwrap();
+        write_blocks(&mut out, &o, &entries, &readings, &[], &tz, now, false).unwrap();
         let text = String::from_utf8(out).unwrap();
         let five = text.lines().find(|l| l.contains("five_hour")).unwrap();
         assert!(five.contains("expired: reset at"), "{text}");
@@ -918,7 +1107,7 @@ mod tests {
 
         let o = parse(args(&["blocks", "--json"]), 0).unwrap().unwrap();
         let mut out = Vec::new();
-        write_blocks(&mut out, &o, &entries, &readings, &tz, now, false).unwrap();
+        write_blocks(&mut out, &o, &entries, &readings, &[], &tz, now, false).unwrap();
         let doc: Value = serde_json::from_slice(&out).unwrap();
         assert_eq!(doc["official"][0]["window"], "five_hour");
         assert_eq!(doc["official"][0]["expired"], true);
@@ -971,6 +1160,7 @@ mod tests {
                     cost_pico: Some(1_380_000_000),
                     estimated: false,
                     unpriced: 0,
+                    call: true,
                 })
                 .collect(),
             ..Entries::default()
@@ -980,7 +1170,7 @@ mod tests {
             o.width = width;
             let mut out = Vec::new();
             let now = t0 + 100 * h;
-            write_blocks(&mut out, &o, &entries, &[], &TimeZone::UTC, now, false).unwrap();
+            write_blocks(&mut out, &o, &entries, &[], &[], &TimeZone::UTC, now, false).unwrap();
             let text = String::from_utf8(out).unwrap();
             let gap = text.lines().find(|l| l.contains("gap)")).unwrap();
             assert!(gap.contains("10:01  (1h59m gap)"), "{width:?}: {text}");
@@ -993,6 +1183,7 @@ mod tests {
             &mut out,
             &o,
             &entries,
+            &[],
             &[],
             &TimeZone::UTC,
             t0 + 100 * h,
@@ -1046,6 +1237,17 @@ mod tests {
         let o = parse(args(&["some/file.jsonl"]), 0).unwrap().unwrap();
         assert_eq!(o.kind, Kind::Daily);
         assert!(parse(args(&["daily", "--token-limit", "max"]), 0).is_err());
+        for zero in ["0", "0_000", "-1"] {
+            let e = parse(args(&["blocks", "--token-limit", zero]), 0).unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                format!("--token-limit: '{zero}' is not a positive number of tokens or max")
+            );
+        }
+        let o = parse(args(&["blocks", "--token-limit", "1,000"]), 0)
+            .unwrap()
+            .unwrap();
+        assert_eq!(o.token_limit, Some(TokenLimit::Tokens(1000)));
         assert!(parse(args(&["--since", "soon"]), 0).is_err());
         assert!(parse(args(&["--by", "color"]), 0).is_err());
         // An empty range is a mistake, not an empty report.

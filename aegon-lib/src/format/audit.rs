@@ -671,10 +671,24 @@ impl Audit {
     }
 
     /// Reads `reader` to its end as the input `name`. Errors: reading failed (what was read
-    /// before is kept).
+    /// before is kept); a UTF-16 input is refused whole, as the filter refuses it
+    /// ([`crate::source::UTF16_REFUSAL`]), and not counted.
     pub fn read(&mut self, name: &str, mut reader: impl Read) -> io::Result<()> {
-        let mut input = self.open(name);
         let mut buf = vec![0u8; 256 << 10];
+        let first = loop {
+            match reader.read(&mut buf) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        };
+        if crate::source::is_utf16(&buf[..first]) {
+            return Err(io::Error::other(crate::source::UTF16_REFUSAL));
+        }
+        let mut input = self.open(name);
+        if first > 0 {
+            self.push(&mut input, &buf[..first]);
+        }
         let result = loop {
             match reader.read(&mut buf) {
                 Ok(0) => break Ok(()),

@@ -54,6 +54,10 @@ pub struct Response {
     /// The other sessions it was also written in (a resumed copy), each with its project,
     /// in the order met: which one it counts in is decided by [`first_occurred`].
     pub also: Vec<(String, Option<String>)>,
+    /// An API call: some line of it was not an increment of usage already counted
+    /// (`EventKind::Usage::increment`). False for Copilot CLI's `session.shutdown` totals
+    /// beyond its messages, which `--summary` counts in tokens but not in API calls.
+    pub call: bool,
 }
 
 /// Which of two sessions a response written in both counts in: the one where it **first
@@ -328,6 +332,7 @@ impl Renderer for Collector {
                             row.tokens = row.tokens.max(*tokens);
                         }
                         merge_factors(&mut row.factors, factors);
+                        row.call |= !*increment;
                         if row.session.as_deref() != Some(session.as_str())
                             && !row.also.iter().any(|(s, _)| *s == session)
                         {
@@ -347,6 +352,7 @@ impl Renderer for Collector {
                                 tokens: *tokens,
                                 factors: factors.clone(),
                                 also: Vec::new(),
+                                call: !*increment,
                             },
                         );
                     }

@@ -230,11 +230,24 @@ fn path_key(path: &Path) -> String {
 
 /// `path` with its links resolved and made absolute ([`std::fs::canonicalize`]), so that a
 /// folder or file is known by one spelling however it is named (relative, through a link);
-/// as given (made absolute when it can be) when it cannot be resolved (it is gone).
+/// when it cannot be resolved (it is gone), its nearest folder that can be is, and the rest is
+/// kept as given (so a folder gone from disk is still known by the spelling the index stored
+/// its files under, through a link such as macOS's `/var` → `/private/var`).
 pub fn canonical(path: &Path) -> PathBuf {
-    std::fs::canonicalize(path)
-        .or_else(|_| std::path::absolute(path))
-        .unwrap_or_else(|_| path.to_owned())
+    if let Ok(p) = std::fs::canonicalize(path) {
+        return p;
+    }
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
+    let mut rest = Vec::new();
+    let mut at = absolute.as_path();
+    while let (Some(parent), Some(name)) = (at.parent(), at.file_name()) {
+        rest.push(name);
+        if let Ok(resolved) = std::fs::canonicalize(parent) {
+            return rest.iter().rev().fold(resolved, |p, name| p.join(name));
+        }
+        at = parent;
+    }
+    absolute
 }
 
 #[cfg(unix)]
@@ -665,8 +678,9 @@ impl Ledger {
             let mut upsert = tx.prepare_cached(
                 "INSERT INTO responses (key, file_id, ts_ms, session, project, model, subagent,
                      input, output, cache_read, cache_5m, cache_1h,
-                     speed, service_tier, inference_geo, prompt_tokens, agent)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+                     speed, service_tier, inference_geo, prompt_tokens, agent, not_a_call)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+                         ?18)
                  ON CONFLICT(key) DO UPDATE SET
                      input = max(input, excluded.input),
                      output = max(output, excluded.output),
@@ -681,7 +695,8 @@ impl Ledger {
                      service_tier = coalesce(service_tier, excluded.service_tier),
                      inference_geo = coalesce(inference_geo, excluded.inference_geo),
                      prompt_tokens = max(coalesce(prompt_tokens, 0), excluded.prompt_tokens),
-                     agent = coalesce(agent, excluded.agent)",
+                     agent = coalesce(agent, excluded.agent),
+                     not_a_call = min(not_a_call, excluded.not_a_call)",
             )?;
             let mut stored_row =
                 tx.prepare_cached("SELECT session, file_id FROM responses WHERE key = ?1")?;
@@ -743,6 +758,7 @@ impl Ledger {
                     names.id(&tx, f.inference_geo.as_deref())?,
                     i64::try_from(f.prompt_tokens).unwrap_or(i64::MAX),
                     names.id(&tx, Some(r.agent.as_str()))?,
+                    !r.call,
                 ])?;
             }
             let mut upsert = tx.prepare_cached(
@@ -877,6 +893,16 @@ impl Ledger {
         Ok(v.and_then(|v| v.parse().ok()))
     }
 
+    /// Whether the index knows a file at `path` or below it (resolved: [`canonical`]), present
+    /// on disk or not: a folder or file gone from disk whose history the index still holds.
+    pub fn holds(&self, path: &Path) -> Result<bool, Error> {
+        let path = canonical(path);
+        if Self::file_row(&self.conn, &path_key(&path))?.is_some() {
+            return Ok(true);
+        }
+        Ok(!self.files_under(std::slice::from_ref(&path))?.is_empty())
+    }
+
     /// `(id, path, present)` of every known file below one of `roots` (by path text).
     fn files_under(&self, roots: &[PathBuf]) -> Result<Vec<(i64, String, bool)>, Error> {
         let prefixes: Vec<String> = roots.iter().map(|r| dir_prefix(r)).collect();
@@ -988,12 +1014,12 @@ impl Ledger {
         let mut stmt = self.conn.prepare_cached(if since_ms.is_some() {
             "SELECT file_id, ts_ms, session, project, model, subagent,
                     input, output, cache_read, cache_5m, cache_1h,
-                    speed, service_tier, inference_geo, prompt_tokens, key, agent
+                    speed, service_tier, inference_geo, prompt_tokens, key, agent, not_a_call
              FROM responses WHERE ts_ms >= ?1"
         } else {
             "SELECT file_id, ts_ms, session, project, model, subagent,
                     input, output, cache_read, cache_5m, cache_1h,
-                    speed, service_tier, inference_geo, prompt_tokens, key, agent
+                    speed, service_tier, inference_geo, prompt_tokens, key, agent, not_a_call
              FROM responses WHERE ?1 IS NULL"
         })?;
         let owners = self.owners()?;
@@ -1079,6 +1105,7 @@ impl Ledger {
                     cost_pico,
                     estimated,
                     unpriced,
+                    call: !r.get::<_, bool>(17)?,
                 }),
                 None => {
                     out.undated += 1;
@@ -1580,6 +1607,9 @@ fn read_stream(
             Err(e) => return Err(e.into()),
         };
         let mut chunk = &buf[..n];
+        if first && start == 0 && crate::source::is_utf16(chunk) {
+            return Err(io::Error::other(crate::source::UTF16_REFUSAL).into());
+        }
         if first && open_tail {
             // The newline after a last line consumed whole: not a line of its own.
             if chunk.first() == Some(&b'\n') {
@@ -1696,6 +1726,9 @@ pub struct Entry {
     /// `model NAME`, `speed NAME`, `service tier NAME` or `inference geo NAME`
     /// ([`unpriced_factor`]); 0 otherwise.
     pub unpriced: u32,
+    /// An API call (false: usage only, such as Copilot CLI's `session.shutdown` totals beyond
+    /// its messages: counted in tokens and cost, not in API calls, as `--summary` counts it).
+    pub call: bool,
 }
 
 /// The responses a report reads, oldest first.
@@ -1762,6 +1795,7 @@ impl Entries {
                         cost_pico,
                         estimated: false,
                         unpriced,
+                        call: r.call,
                     });
                 }
                 None => {
@@ -1811,12 +1845,14 @@ pub fn read_fresh_with_stdin(
         match read_from(path, &path_key(path), 0, 1, false) {
             Ok(read) => merge(read),
             // The transcript's own error, not the index's (there is none here).
+            Err(Error::Io(e)) => problem(path, &e.to_string()),
             Err(e) => problem(path, &e.to_string()),
         }
     }
     if let Some(input) = stdin {
         match read_stream(input, "<stdin>", 0, 1, false) {
             Ok(read) => merge(read),
+            Err(Error::Io(e)) => problem(Path::new("-"), &e.to_string()),
             Err(e) => problem(Path::new("-"), &e.to_string()),
         }
     }
@@ -2334,6 +2370,9 @@ mod tests {
     /// Makes the index at `path` what schema version 1 wrote: its rows without price factors.
     fn downgrade_to_version_1(path: &Path) {
         let conn = Connection::open(path).unwrap();
+        // What version 6 added.
+        conn.execute_batch("ALTER TABLE responses DROP COLUMN not_a_call;")
+            .unwrap();
         // What version 5 added.
         conn.execute_batch(
             "ALTER TABLE files DROP COLUMN unread_lines; ALTER TABLE files DROP COLUMN first_unread;
@@ -2360,6 +2399,42 @@ mod tests {
         let v1 = Connection::open_in_memory().unwrap();
         v1.execute_batch(schema::MIGRATIONS[0]).unwrap();
         assert_eq!(response_columns(&conn), response_columns(&v1));
+    }
+
+    #[test]
+    fn copilot_shutdown_totals_are_not_calls_when_indexed_or_migrated_from_version_5() {
+        // Copilot CLI's session.shutdown totals are usage, not an API call (the session
+        // core's rule: an increment). Indexed now, the reader says so; in an index of
+        // version 5 whose transcript is gone, the migration finds them by their identity.
+        let dir = temp("copilot-calls");
+        let copilot = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/agents/copilot");
+        let file = dir.join("events.jsonl");
+        let name = "LAF-US__IDAHO-VAULT__.copilot__session-state__252d6b6b-aaad-4790-8254-7ada091ee9fc__events.jsonl";
+        std::fs::copy(copilot.join(name), &file).unwrap();
+        let path = dir.join("i.sqlite3");
+        let mut ledger = Ledger::open(&path, &mut |_| {}).unwrap();
+        ledger
+            .update(&[], std::slice::from_ref(&file), &mut no_problem)
+            .unwrap();
+        let calls = |e: &Entries| e.rows.iter().filter(|r| r.call).count();
+        let indexed = ledger.entries(&Scope::All, None, &prices()).unwrap();
+        let not_calls = indexed.rows.len() - calls(&indexed);
+        assert!(not_calls >= 1, "the shutdown's rows");
+        // What version 6 added, taken away; the transcript deleted.
+        drop(ledger);
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(
+                "ALTER TABLE responses DROP COLUMN not_a_call; PRAGMA user_version = 5;",
+            )
+            .unwrap();
+        }
+        std::fs::remove_file(&file).unwrap();
+        let ledger = Ledger::open(&path, &mut |_| {}).unwrap();
+        let migrated = ledger.entries(&Scope::All, None, &prices()).unwrap();
+        assert_eq!(migrated.rows.len(), indexed.rows.len());
+        assert_eq!(calls(&migrated), calls(&indexed));
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -48,6 +48,12 @@
 //! them, not only those first indexed from them. Migrating reads every file again to count
 //! and fill them.
 //!
+//! Version 6 added `not_a_call` to `responses`: 1 for usage that is not an API call (Copilot
+//! CLI's `session.shutdown` totals beyond its messages, an increment with an identity of its
+//! own): reports count it in tokens and cost, not in API calls, as `--summary` does. Rows
+//! indexed before are marked by their identity (`m:<sessionId>/shutdown/<model>`, agent
+//! `copilot-cli`); nothing is read again.
+//!
 //! Version 2 added the price factors. Migrating from version 1 adds the columns (NULL) and
 //! sets every file's progress back to its start, so the next update reads the transcripts
 //! still on disk again and fills in their responses' factors (rows merge by identity: nothing
@@ -59,7 +65,7 @@
 pub const APPLICATION_ID: i32 = 0x4145_474E;
 
 /// The schema version this build writes (`PRAGMA user_version`).
-pub const VERSION: i32 = 5;
+pub const VERSION: i32 = 6;
 
 /// `MIGRATIONS[n]` takes the schema from version `n` to `n + 1`.
 pub const MIGRATIONS: &[&str] = &[
@@ -178,5 +184,14 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (key, file_id, session)
     ) WITHOUT ROWID;
     UPDATE files SET consumed = 0, line = 1, open_tail = 0;
+    ",
+    // 5 → 6: usage that is not an API call (Copilot CLI's session.shutdown totals beyond its
+    // messages), as --summary counts it. Rows indexed before are found by their identity
+    // (`<sessionId>/shutdown/<model>`), since their transcripts may be gone.
+    "
+    ALTER TABLE responses ADD COLUMN not_a_call INTEGER NOT NULL DEFAULT 0;
+    UPDATE responses SET not_a_call = 1
+     WHERE key GLOB 'm:*/shutdown/*'
+       AND agent IN (SELECT id FROM names WHERE text = 'copilot-cli');
     ",
 ];

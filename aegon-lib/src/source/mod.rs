@@ -8,6 +8,17 @@
 //!   notifications, with a polling fallback.
 
 pub mod follow;
+
+/// What aegon says of a UTF-16 transcript (Windows tools can produce one), wherever it reads
+/// one (the filter, `--summary`, `aegon usage`, `aegon audit`): the input is refused.
+pub const UTF16_REFUSAL: &str =
+    "UTF-16 encoded; Claude Code writes UTF-8. Convert it with: iconv -f UTF-16 -t UTF-8";
+
+/// Whether `head`, the first bytes of an input, begins with a UTF-16 byte-order mark (little
+/// or big endian): such an input is refused with [`UTF16_REFUSAL`].
+pub fn is_utf16(head: &[u8]) -> bool {
+    head.starts_with(b"\xFF\xFE") || head.starts_with(b"\xFE\xFF")
+}
 pub mod lines;
 pub mod tree;
 pub mod utf8;

@@ -129,16 +129,13 @@ impl Block {
         !self.is_gap && self.usage.first_ms.is_some_and(|first| first > now_ms)
     }
 
-    /// The burn rate over the block's first response → `now_ms` (the active block) or → its
-    /// last response (the others); `None` for gaps and while that span is shorter than
-    /// [`MIN_RATE_MS`].
+    /// The burn rate over the block's first response → `now_ms` (the active block, even when
+    /// a response is dated after now: a clock ahead never stretches the span past the time
+    /// elapsed) or → its last response (the others); `None` for gaps and while that span is
+    /// shorter than [`MIN_RATE_MS`].
     pub fn burn_rate(&self, now_ms: i64) -> Option<BurnRate> {
         let (first, last) = (self.usage.first_ms?, self.usage.last_ms?);
-        let end = if self.is_active {
-            now_ms.max(last)
-        } else {
-            last
-        };
+        let end = if self.is_active { now_ms } else { last };
         if self.is_gap || end - first < MIN_RATE_MS {
             return None;
         }
@@ -295,7 +292,8 @@ pub fn blocks(
             });
         }
         if let Some(b) = current.as_mut() {
-            b.usage.add(model, e.tokens, e.cost_pico, e.ts_ms);
+            b.usage
+                .add_response(model, e.tokens, e.cost_pico, e.ts_ms, e.call);
             if e.cost_pico.is_none() && e.unpriced != 0 {
                 b.usage.note_unpriced(model, entries.name(e.unpriced));
             }
@@ -387,7 +385,9 @@ const RECENT_MAX_MS: i64 = 32 * 24 * 3_600_000;
 /// a read of all history gives them): `read(since)` gives the responses from `since` on, in
 /// time order (`None`: all of them). The window starts 48 h before `now_ms` and doubles
 /// until [`settled_since`] holds (use without a pause of more than 5 h can start the block
-/// running now days back); past 32 days, all history is read. Errors are `read`'s.
+/// running now days back), or until it holds no response at all: a block lasts at most 5 h,
+/// so none that began before a window of 5 h or more without use runs now (and there is no
+/// use today). Past 32 days, all history is read. Errors are `read`'s.
 pub fn recent<E>(
     now_ms: i64,
     mut read: impl FnMut(Option<i64>) -> Result<Entries, E>,
@@ -396,7 +396,8 @@ pub fn recent<E>(
     while back <= RECENT_MAX_MS {
         let since = now_ms.saturating_sub(back);
         let entries = read(Some(since))?;
-        if settled_since(&entries, since) {
+        // Nothing from `since` on (the 48 h window is longer than a block): nothing runs now.
+        if settled_since(&entries, since) || entries.rows.is_empty() {
             return Ok(entries);
         }
         back *= 2;
@@ -447,6 +448,7 @@ mod tests {
                     cost_pico: Some(1_380_000_000),
                     estimated: false,
                     unpriced: 0,
+                    call: true,
                 })
                 .collect(),
             ..Entries::default()
@@ -531,6 +533,46 @@ mod tests {
             Ok(entries(&kept))
         };
         assert_eq!(recent(now, read_short).map(|e| e.rows.len()), Ok(3));
+    }
+
+    #[test]
+    fn recent_history_without_use_in_48_h_reads_48_h_only() {
+        // The fresh-user report: the first session after a weekend read the whole index on
+        // every status line. Use up to 3 days ago, none since: no block runs now (as all of
+        // history says) and one 48 h read is enough.
+        let t0 = 1_000 * H;
+        let times: Vec<i64> = (0..40).map(|i| t0 + i * H).collect();
+        let now = t0 + 39 * H + 72 * H;
+        let all_blocks = blocks(&entries(&times), &[], None, &TimeZone::UTC, now, None);
+        assert!(all_blocks.iter().all(|b| !b.is_active));
+        let mut asked = Vec::new();
+        let got = recent(now, |since: Option<i64>| -> Result<Entries, ()> {
+            asked.push(since);
+            let kept: Vec<i64> = times
+                .iter()
+                .copied()
+                .filter(|&t| since.is_none_or(|s| t >= s))
+                .collect();
+            Ok(entries(&kept))
+        })
+        .unwrap_or_default();
+        assert_eq!(asked, [Some(now - 48 * H)]);
+        assert!(got.rows.is_empty());
+    }
+
+    #[test]
+    fn a_response_dated_after_now_does_not_stretch_the_active_rate() {
+        // The fresh-user report: first response 30 min ago, another dated 2 h ahead (a clock
+        // ahead): the rate is over the 30 minutes elapsed, not 2 h 30.
+        let t0 = 1_000 * H;
+        let now = t0 + 40 * M;
+        let b = utc_blocks(&[t0 + 10 * M, t0 + 2 * H + 40 * M], &[], None, now);
+        assert_eq!(b.len(), 1);
+        assert!(b[0].is_active);
+        let rate = b[0].burn_rate(now).unwrap();
+        assert_eq!(rate.minutes, 30.0);
+        // Two responses of 10 + 90 tokens.
+        assert_eq!(rate.tokens_per_minute, 200.0 / 30.0);
     }
 
     #[test]

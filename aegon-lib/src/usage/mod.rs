@@ -145,7 +145,7 @@ impl ModelTotals {
 pub struct Usage {
     /// Tokens and cost by model (`unknown` when the transcript names none).
     pub by_model: BTreeMap<String, ModelTotals>,
-    /// API responses.
+    /// API responses that were API calls ([`crate::ledger::Entry::call`]).
     pub responses: u64,
     /// First response, ms since the epoch.
     pub first_ms: Option<i64>,
@@ -158,8 +158,21 @@ pub struct Usage {
 
 impl Usage {
     /// Adds one response: its model, tokens, cost in picodollars (`None`: no price known) and
-    /// time (ms since the epoch).
+    /// time (ms since the epoch), counted as an API call.
     pub fn add(&mut self, model: &str, tokens: Tokens, cost_pico: Option<u64>, ts_ms: i64) {
+        self.add_response(model, tokens, cost_pico, ts_ms, true);
+    }
+
+    /// [`Usage::add`], counted in `responses` (API calls) only when `call`
+    /// ([`crate::ledger::Entry::call`]).
+    pub fn add_response(
+        &mut self,
+        model: &str,
+        tokens: Tokens,
+        cost_pico: Option<u64>,
+        ts_ms: i64,
+        call: bool,
+    ) {
         match self.by_model.get_mut(model) {
             Some(slot) => slot.add(tokens, cost_pico),
             None => {
@@ -168,7 +181,7 @@ impl Usage {
                 self.by_model.insert(model.to_owned(), slot);
             }
         }
-        self.responses += 1;
+        self.responses += u64::from(call);
         self.first_ms = Some(self.first_ms.map_or(ts_ms, |f| f.min(ts_ms)));
         self.last_ms = Some(self.last_ms.map_or(ts_ms, |l| l.max(ts_ms)));
     }
@@ -339,8 +352,9 @@ pub fn report(
                 Usage::default(),
             )
         });
-        slot.1.add(model, e.tokens, e.cost_pico, e.ts_ms);
-        totals.add(model, e.tokens, e.cost_pico, e.ts_ms);
+        slot.1
+            .add_response(model, e.tokens, e.cost_pico, e.ts_ms, e.call);
+        totals.add_response(model, e.tokens, e.cost_pico, e.ts_ms, e.call);
         if e.cost_pico.is_none() && e.unpriced != 0 {
             let why = entries.name(e.unpriced);
             slot.1.note_unpriced(model, why);

@@ -88,6 +88,13 @@ pub fn default_roots_to_watch() -> Result<Vec<PathBuf>, String> {
     Ok(roots)
 }
 
+/// Every default folder, whether or not it exists, in [`default_roots`]' order: where an index
+/// may hold history of transcripts whose folder is gone (`aegon usage` reports it). Errors
+/// when `HOME` is not set and `CLAUDE_CONFIG_DIR` names nothing.
+pub fn default_root_candidates() -> Result<Vec<PathBuf>, String> {
+    Ok(candidate_roots()?.0)
+}
+
 /// Every default folder, whether or not it exists, in [`default_roots`]' order, and the ones
 /// named when none exists.
 fn candidate_roots() -> Result<(Vec<PathBuf>, Vec<String>), String> {

@@ -15,5 +15,6 @@ mod notifications;
 
 pub use files::{follow_files, POLL_INTERVAL};
 pub use folders::{
-    default_roots, default_roots_to_watch, other_agent_roots, watch_folders, FolderOptions,
+    default_root_candidates, default_roots, default_roots_to_watch, other_agent_roots,
+    watch_folders, FolderOptions,
 };
