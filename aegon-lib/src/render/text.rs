@@ -1106,7 +1106,10 @@ mod tests {
                             "{literal} cap {cap} max {max} {flag}"
                         );
                     }
-                    assert!(!full.trim().is_empty(), "a blank text is declined: {literal}");
+                    assert!(
+                        !full.trim().is_empty(),
+                        "a blank text is declined: {literal}"
+                    );
                 }
             }
         }
