@@ -21,8 +21,8 @@ use crate::event::{Event, EventKind};
 use crate::json::RawJson;
 use crate::render::text::{
     bytes, duration, literal_first_line, literal_summary_start, printable_run, push_ascii_line,
-    push_duration, push_inert, push_inert_chars, push_inert_start, push_literal_start,
-    push_thousands, result_preview_raw, str_width, thousands,
+    push_duration, push_inert, push_inert_chars, push_inert_start, push_literal_line,
+    push_literal_start, push_thousands, result_preview_raw, str_width, thousands,
 };
 use crate::render::{Flow, Renderer};
 use crate::text::Text;
@@ -175,7 +175,9 @@ impl Line<'_> {
         }
         // A literal whose first line is plain ASCII is shown without decoding it.
         let fast = match text {
-            Text::Json(raw) => push_literal_start(self.out, raw, max),
+            Text::Json(raw) => push_literal_start(self.out, raw, max).or_else(|| {
+                push_literal_line(self.out, raw, max.saturating_add(DECODED_SLACK), max)
+            }),
             Text::Plain(_) => None,
         };
         if let Some(used) = fast {
@@ -419,7 +421,9 @@ fn summary(line: &mut Line<'_>, kind: &EventKind<'_>, budget: usize) {
                 match arg {
                     // A literal whose first line is plain ASCII is shown without decoding it
                     // (a command's heredoc, a prompt: only the first line shows).
-                    KeyArgument::Literal(raw) => match push_literal_start(line.out, raw, max) {
+                    KeyArgument::Literal(raw) => match push_literal_start(line.out, raw, max)
+                        .or_else(|| push_literal_line(line.out, raw, usize::MAX, max))
+                    {
                         Some(used) => line.used += used,
                         None => {
                             // The literal decodes (checked by the scan): what `push_inert`
@@ -723,6 +727,26 @@ fn result_summary(
     } else if let Some(content) = content {
         // The preview's columns: those left after the space before it.
         let max = left(line).saturating_sub(1);
+        if content.starts_with('"') {
+            // A string whose first line reads off the literal (see `push_literal_line`): as
+            // `untrusted` below shows the decoded preview, after the same space.
+            let mark = line.out.len();
+            line.out.push(' ');
+            let color = line.color && !s.is_empty();
+            if color {
+                line.out.push_str(s);
+            }
+            match push_literal_line(line.out, content, RESULT_SUMMARY_CHARS, max) {
+                Some(used) => {
+                    line.used += 1 + used;
+                    if color {
+                        line.out.push_str(style::RESET);
+                    }
+                    return;
+                }
+                None => line.out.truncate(mark),
+            }
+        }
         let preview = if content.starts_with('"') {
             // A string is decoded only as far as its summary depends on it (the preview's
             // `continues` is not used: `push_inert` shows a whole preview as it ends).

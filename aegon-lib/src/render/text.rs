@@ -305,6 +305,272 @@ pub(crate) fn literal_summary_start(raw: &str, cap: usize, max_width: usize) -> 
     }
 }
 
+/// [`push_inert_start`] of the text of the JSON string literal `raw` (quotes included, valid
+/// JSON) cut to its first `cap` characters, read off the literal in one pass without decoding
+/// it into a string of its own: what `push_inert_start(out, &decode_prefix(raw, cap).0, c,
+/// max_width)` writes, for `c` either way. Returns the columns used, or `None` (and nothing
+/// written) when the literal's start is not of the kinds read here; the caller then decodes.
+///
+/// Read here: blank lines and blanks before the first line (spaces, `\n`, `\t`, `\r`); in the
+/// line, printable ASCII (copied a run at a time), the escapes `\"`, `\\`, `\/` and `\t`
+/// (shown as a space), and non-ASCII characters that are not whitespace (made inert, their
+/// columns by [`char_width`]); after the line, blanks up to the next character or the
+/// literal's end. Declined: other escapes (`\u…`, `\r` or `\b` in the line), non-ASCII
+/// whitespace, widths under 2, and a start that the `cap`-th character reaches before the
+/// summary is settled. Work is proportional to the columns shown, not to the text's length.
+pub(crate) fn push_literal_line(
+    out: &mut String,
+    raw: &str,
+    cap: usize,
+    max_width: usize,
+) -> Option<usize> {
+    let from = out.len();
+    let used = LiteralLine::new(out, cap, max_width).read(raw);
+    if used.is_none() {
+        out.truncate(from);
+    }
+    used
+}
+
+/// The state of [`push_literal_line`]: the first line written so far, its columns, blanks
+/// held back (trailing blanks are trimmed), and where the cut form (`max_width - 1` columns,
+/// then `…`) ends.
+struct LiteralLine<'o> {
+    out: &'o mut String,
+    /// Characters of the literal read so far; none at or past `cap` may be read.
+    read: usize,
+    cap: usize,
+    max: usize,
+    /// Columns written (every one of them made of characters of the line).
+    used: usize,
+    /// Blanks read after the last non-blank, not yet written (each a space, one column).
+    pending: usize,
+    /// Where the line's start in `max - 1` columns ends in `out`, and its columns: set once a
+    /// character would not fit in them.
+    cut: Option<(usize, usize)>,
+}
+
+/// How the first line of a literal ended.
+enum LineEnd {
+    /// At an escaped newline: more text may follow.
+    Newline,
+    /// At the closing quote.
+    Quote,
+    /// Wider than the columns: the summary is the cut form, whatever follows.
+    Wide,
+}
+
+impl<'o> LiteralLine<'o> {
+    fn new(out: &'o mut String, cap: usize, max: usize) -> Self {
+        LiteralLine {
+            out,
+            read: 0,
+            cap,
+            max,
+            used: 0,
+            pending: 0,
+            cut: None,
+        }
+    }
+
+    /// Counts `n` characters read; `None` when one of them lies at or past the cap.
+    fn take(&mut self, n: usize) -> Option<()> {
+        (self.cap - self.read >= n).then(|| self.read += n)
+    }
+
+    fn read(mut self, raw: &str) -> Option<usize> {
+        if self.max < 2 || self.cap == 0 {
+            return None;
+        }
+        let body = raw.strip_prefix('"')?;
+        let b = body.as_bytes();
+        // Blanks and blank lines before the first line (a blank text is left to the caller).
+        let mut i = skip_blanks(b, 0, &mut self)?;
+        if b.get(i) == Some(&b'"') {
+            return None;
+        }
+        // The first line.
+        let end = loop {
+            match *b.get(i)? {
+                b'"' => break LineEnd::Quote,
+                b'\\' => {
+                    let c = match *b.get(i + 1)? {
+                        b'n' => {
+                            self.take(1)?;
+                            i += 2;
+                            break LineEnd::Newline;
+                        }
+                        b't' => {
+                            self.take(1)?;
+                            self.pending += 1;
+                            i += 2;
+                            continue;
+                        }
+                        c @ (b'"' | b'\\' | b'/') => c as char,
+                        _ => return None,
+                    };
+                    self.take(1)?;
+                    i += 2;
+                    if self.char(c, 1) {
+                        break LineEnd::Wide;
+                    }
+                }
+                c if c >= 0x80 => {
+                    let ch = body.get(i..)?.chars().next()?;
+                    if ch.is_whitespace() {
+                        return None;
+                    }
+                    self.take(1)?;
+                    i += ch.len_utf8();
+                    let shown = inert_char(ch);
+                    if self.char(shown, char_width(shown)) {
+                        break LineEnd::Wide;
+                    }
+                }
+                _ => {
+                    // A run of printable ASCII, read as far as the columns and the cap matter.
+                    let room = (self.cap - self.read).min(
+                        (self.max + 1)
+                            .saturating_sub(self.used + self.pending)
+                            .max(64),
+                    );
+                    let window = &b[i..b.len().min(i + room)];
+                    let n = plain_run(window);
+                    if n == 0 {
+                        return None; // a control character or DEL: left to the decoder
+                    }
+                    self.take(n)?;
+                    let run = &body[i..i + n];
+                    i += n;
+                    if self.ascii(run) {
+                        break LineEnd::Wide;
+                    }
+                }
+            }
+        };
+        let more = match end {
+            LineEnd::Wide => true,
+            LineEnd::Quote => false,
+            LineEnd::Newline => {
+                // Anything but blanks after the line?
+                let at = skip_blanks(b, i, &mut self)?;
+                let c = *b.get(at)?;
+                let blank = match c {
+                    b'"' => return self.end(false),
+                    b'\\' => !matches!(*b.get(at + 1)?, b'"' | b'\\' | b'/' | b'b'),
+                    c if c >= 0x80 => body.get(at..)?.chars().next()?.is_whitespace(),
+                    c => c <= b' ',
+                };
+                if blank {
+                    return None; // an escape or a character the decoder reads
+                }
+                // A non-blank character, if it lies within the cap.
+                self.take(1)?;
+                true
+            }
+        };
+        self.end(more)
+    }
+
+    /// The summary once the line is read: the line when nothing follows (it fits: a wider
+    /// one ended as [`LineEnd::Wide`]), else its start in `max - 1` columns and `…`.
+    fn end(&mut self, more: bool) -> Option<usize> {
+        if !more {
+            return Some(self.used);
+        }
+        let (at, used) = self.cut.unwrap_or((self.out.len(), self.used));
+        self.out.truncate(at);
+        self.out.push('…');
+        Some(used + 1)
+    }
+
+    /// Writes the blanks held back, then a non-blank `shown` of `w` columns; true when the
+    /// line is then wider than the columns (the cut form is due, and written).
+    fn char(&mut self, shown: char, w: usize) -> bool {
+        let (used, pending, max) = (self.used, self.pending, self.max);
+        if self.cut.is_none() && used + pending + w > max - 1 {
+            // Among the blanks (one byte and one column each), or before `shown`.
+            let blanks = pending.min(max - 1 - used);
+            self.cut = Some((self.out.len() + blanks, used + blanks));
+            if used + pending + w > max {
+                // Written only as far as the cut.
+                self.out.extend(std::iter::repeat_n(' ', blanks));
+                return self.finish_wide();
+            }
+        }
+        if used + pending + w > max {
+            return self.finish_wide();
+        }
+        self.push_blanks();
+        self.out.push(shown);
+        self.used += w;
+        false
+    }
+
+    /// Writes the blanks held back and `run` (printable ASCII, one column a byte), holding
+    /// back its trailing blanks; true when the line is then wider than the columns (the cut
+    /// form is due, and written).
+    fn ascii(&mut self, run: &str) -> bool {
+        let core = run.trim_end_matches(' ');
+        let trailing = run.len() - core.len();
+        if core.is_empty() {
+            self.pending += trailing;
+            return false;
+        }
+        let (used, pending, max) = (self.used, self.pending, self.max);
+        let total = used + pending + core.len();
+        if self.cut.is_none() && total > max - 1 {
+            let keep = max - 1 - used;
+            let pos = self.out.len() + keep;
+            self.cut = Some((pos, max - 1));
+            if total > max {
+                // Written only as far as the cut.
+                let blanks = keep.min(pending);
+                self.out.extend(std::iter::repeat_n(' ', blanks));
+                self.out.push_str(&core[..keep - blanks]);
+                return self.finish_wide();
+            }
+        }
+        if total > max {
+            return self.finish_wide();
+        }
+        self.push_blanks();
+        self.out.push_str(core);
+        self.used = total;
+        self.pending = trailing;
+        false
+    }
+
+    fn push_blanks(&mut self) {
+        self.out.extend(std::iter::repeat_n(' ', self.pending));
+        self.used += self.pending;
+        self.pending = 0;
+    }
+
+    /// The cut form over what is written: cut where `max - 1` columns end, then `…`.
+    fn finish_wide(&mut self) -> bool {
+        if let Some((at, used)) = self.cut {
+            self.out.truncate(at);
+            self.used = used;
+        }
+        true
+    }
+}
+
+/// The offset of the first byte at or after `at` in the literal's body `b` that is not a
+/// blank (a space, or the escapes `\n`, `\t`, `\r`), counting the blanks as characters read;
+/// `None` when the cap is reached.
+fn skip_blanks(b: &[u8], mut at: usize, line: &mut LiteralLine<'_>) -> Option<usize> {
+    loop {
+        match b.get(at) {
+            Some(b' ') => at += 1,
+            Some(b'\\') if matches!(b.get(at + 1), Some(b'n' | b't' | b'r')) => at += 2,
+            _ => return Some(at),
+        }
+        line.take(1)?;
+    }
+}
+
 /// Columns `text` takes once made inert ([`inert_char`], [`char_width`]).
 fn shown_width(text: &str) -> usize {
     if printable_run(text.as_bytes()) == text.len() {
@@ -762,6 +1028,92 @@ mod tests {
             }
         }
         assert!(early > 10_000, "decoded less {early} times");
+    }
+
+    /// `push_literal_line` writes what decoding the prefix does (`decode_prefix` at the cap,
+    /// then `push_inert_start`, with the cut flag either way) whenever it does not decline:
+    /// random literals of blanks, blank lines, tabs, escapes, wide, zero-width, control,
+    /// bidi and non-ASCII blank characters and long ASCII runs, at many widths and caps.
+    #[test]
+    fn literal_lines_agree_with_decoding_the_prefix() {
+        let pieces = [
+            "a",
+            "word ",
+            "x",
+            r"\n",
+            r"\n\n",
+            "   ",
+            " ",
+            r"\t",
+            r"\r",
+            r"\r\n",
+            r"\u00e9",
+            "é",
+            "日本",
+            "😀",
+            "\u{301}",
+            r"\u0301",
+            r"\u001b[1m",
+            "\u{9b}",
+            "\u{85}",
+            "\u{a0}",
+            "\u{3000}",
+            "\u{202e}",
+            "\u{7f}",
+            r"\\",
+            r#"\""#,
+            r"\/",
+            r"\b",
+            r"\f",
+            r"\ud83d\ude00",
+            r"\u2028",
+            "long run of plain ascii words to fill a line ",
+            "averyveryverylongwordwithoutanyblanksinsideitatalltofillaline",
+        ];
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        let mut taken = 0;
+        for round in 0..2_000 {
+            let mut literal = String::from("\"");
+            // Half of them start with plain words, as most texts do.
+            if round % 2 == 0 {
+                literal.push_str(pieces[next(3)]);
+            }
+            for _ in 0..next(40) {
+                literal.push_str(pieces[next(pieces.len())]);
+            }
+            literal.push('"');
+            for cap in [0, 1, 5, 30, 64, 100, 240, 256, usize::MAX] {
+                for max in [0, 1, 2, 3, 4, 7, 20, 40, 63, 64, 65, 100, 239, 240] {
+                    let (full, cut) = crate::text::decode_prefix(&literal, cap);
+                    let mut got = String::from(">");
+                    let Some(used) = push_literal_line(&mut got, &literal, cap, max) else {
+                        assert_eq!(got, ">", "nothing written when it declines");
+                        continue;
+                    };
+                    taken += 1;
+                    for flag in [false, true] {
+                        let mut want = String::from(">");
+                        let want_used = push_inert_start(&mut want, &full, cut && flag, max);
+                        assert_eq!(
+                            (got.as_str(), used),
+                            (want.as_str(), want_used),
+                            "{literal} cap {cap} max {max} {flag}"
+                        );
+                    }
+                    assert!(
+                        !full.trim().is_empty(),
+                        "a blank text is declined: {literal}"
+                    );
+                }
+            }
+        }
+        assert!(taken > 30_000, "read off the literal {taken} times");
     }
 
     #[test]
