@@ -280,12 +280,179 @@ fn escaped16(backslash: u32, carry: &mut u32) -> u32 {
 
 /// `b[i]` is `{` or `[`: the offset just past the bracket that closes it.
 ///
+/// Read 64 bytes at a time as simdjson reads a document ([`block_masks`]): bit masks of the
+/// quotes, backslashes, opening and closing brackets of the block; the escaped bytes from the
+/// runs of backslashes ([`escaped64`], carried between blocks); the bytes inside strings by a
+/// prefix xor of the unescaped quotes ([`prefix_xor`], carried between blocks); the brackets
+/// outside strings counted by popcounts. Only a block whose closing brackets could bring the
+/// depth to 0 is walked bracket by bracket (branch-free on which kind) to find the one that
+/// does. So a value full of short strings costs no branch per string or per bracket, where a
+/// walk from one quote or bracket to the next mispredicts on most of them.
+///
+/// A backslash outside strings (not JSON) would be read by the masks as an escape where the
+/// byte-by-byte reading passes over it: the first such backslash is seen in its block (up to
+/// it the two readings agree, so the masks place it outside strings), and the value is then
+/// read again by [`skip_container_by_structure`], which passes over it.
+fn skip_container(b: &[u8], i: usize) -> Result<usize, ScanError> {
+    match skip_container_by_blocks(b, i) {
+        Some(end) => end,
+        None => skip_container_by_structure(b, i),
+    }
+}
+
+/// [`skip_container`] by 64-byte blocks; `None` at a backslash outside strings.
+#[inline]
+fn skip_container_by_blocks(b: &[u8], i: usize) -> Option<Result<usize, ScanError>> {
+    let mut at = i;
+    // Nesting before the block at `at`.
+    let mut depth = 0usize;
+    // 1 when the byte at `at` is escaped.
+    let mut escape_carry = 0u64;
+    // All ones when the byte at `at` is inside a string.
+    let mut string_carry = 0u64;
+    while at < b.len() {
+        let m = block_masks(b, at);
+        let escaped = if m.backslash | escape_carry == 0 {
+            0
+        } else {
+            escaped64(m.backslash, &mut escape_carry)
+        };
+        let inside = prefix_xor(m.quote & !escaped) ^ string_carry;
+        string_carry = ((inside as i64) >> 63) as u64;
+        if m.backslash & !inside != 0 {
+            return None;
+        }
+        let open = m.open & !inside;
+        let close = m.close & !inside;
+        let closes = close.count_ones() as usize;
+        if closes >= depth {
+            let mut d = depth;
+            let mut brackets = open | close;
+            while brackets != 0 {
+                let k = brackets.trailing_zeros();
+                // +1 for an opening bracket, -1 for a closing one, without a branch on which.
+                d = (d + 1).wrapping_sub(((close >> k) & 1) as usize * 2);
+                if d == 0 {
+                    return Some(Ok(at + k as usize + 1));
+                }
+                brackets &= brackets - 1;
+            }
+            depth = d;
+        } else {
+            depth = depth + open.count_ones() as usize - closes;
+        }
+        at += 64;
+    }
+    Some(Err(ScanError::eof(
+        b.len(),
+        if string_carry != 0 {
+            "unterminated string"
+        } else {
+            "unterminated object or array"
+        },
+    )))
+}
+
+/// The quotes, backslashes, opening brackets (`{`, `[`) and closing brackets (`}`, `]`) of 64
+/// bytes, as bits (bit `k` for byte `k`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Masks {
+    quote: u64,
+    backslash: u64,
+    open: u64,
+    close: u64,
+}
+
+/// The [`Masks`] of the 64 bytes from `b[at]` (`at < b.len()`): bit `k` for `b[at + k]`, no
+/// bits past the line's end. A load never reads past the slice: near the end of a line of 64
+/// bytes or more the masks of its last 64 bytes are shifted down to `at`; a shorter line is
+/// copied into a block padded with spaces.
+#[inline]
+fn block_masks(b: &[u8], at: usize) -> Masks {
+    if let Some(block) = b.get(at..).and_then(<[u8]>::first_chunk::<64>) {
+        return masks64(block);
+    }
+    if let Some(last) = b.last_chunk::<64>() {
+        // `at` is within the last 64 bytes: 1 ..= 63 bytes of them lie before it.
+        let shift = (at + 64 - b.len()) as u32;
+        let m = masks64(last);
+        return Masks {
+            quote: m.quote >> shift,
+            backslash: m.backslash >> shift,
+            open: m.open >> shift,
+            close: m.close >> shift,
+        };
+    }
+    let mut padded = [b' '; 64];
+    let rest = b.get(at..).unwrap_or_default();
+    if let Some(head) = padded.get_mut(..rest.len()) {
+        head.copy_from_slice(rest);
+    }
+    masks64(&padded)
+}
+
+/// The [`Masks`] of 64 bytes: per 16 bytes, four SIMD compares and a move-mask each.
+#[inline]
+fn masks64(block: &[u8; 64]) -> Masks {
+    let mut m = Masks {
+        quote: 0,
+        backslash: 0,
+        open: 0,
+        close: 0,
+    };
+    for k in 0..4 {
+        let mut chunk = [0u8; 16];
+        chunk.copy_from_slice(&block[16 * k..16 * k + 16]);
+        let v = u8x16::new(chunk);
+        let bits = |x: u8x16| u64::from(x.move_mask() as u16) << (16 * k);
+        // `[` | 0x20 is `{`, `]` | 0x20 is `}`; no other byte becomes either.
+        let folded = v | u8x16::splat(0x20);
+        m.quote |= bits(v.cmp_eq(u8x16::splat(b'"')));
+        m.backslash |= bits(v.cmp_eq(u8x16::splat(b'\\')));
+        m.open |= bits(folded.cmp_eq(u8x16::splat(b'{')));
+        m.close |= bits(folded.cmp_eq(u8x16::splat(b'}')));
+    }
+    m
+}
+
+/// [`escaped16`] on 64 bits: the escaped bytes of a block whose backslashes are `backslash`;
+/// `carry` is 1 when the block's first byte is escaped, and becomes 1 when the block ends in
+/// an odd run of backslashes (the add carries off bit 63).
+#[inline]
+fn escaped64(backslash: u64, carry: &mut u64) -> u64 {
+    const EVEN: u64 = 0x5555_5555_5555_5555;
+    let backslash = backslash & !*carry;
+    let follows_escape = (backslash << 1) | *carry;
+    let odd_starts = backslash & !EVEN & !follows_escape;
+    let (even_starts, overflow) = odd_starts.overflowing_add(backslash);
+    *carry = u64::from(overflow);
+    let invert = even_starts << 1;
+    (EVEN ^ invert) & follows_escape
+}
+
+/// Bit `k` of the result is the xor of bits `0..=k` of `x`: given a block's unescaped
+/// quotes, the bytes inside strings (an opening quote and what follows it, up to but not
+/// including the closing quote).
+#[inline]
+fn prefix_xor(mut x: u64) -> u64 {
+    x ^= x << 1;
+    x ^= x << 2;
+    x ^= x << 4;
+    x ^= x << 8;
+    x ^= x << 16;
+    x ^= x << 32;
+    x
+}
+
+/// [`skip_container`] by the structure alone, for a value with a backslash outside its
+/// strings.
+///
 /// Only the structure is visited: the next quote or bracket is found 16 bytes at a time by a
 /// SIMD bit mask ([`structure_mask`]; fewer than 16 bytes at the line's end one at a time); a
 /// quote starts a string, passed over by [`skip_string`] (most bytes of a skipped value sit in
 /// its strings: file contents, patches, command output), a bracket opens or closes a level.
 /// Any other byte outside strings (a backslash too, which is not JSON) is passed over.
-fn skip_container(b: &[u8], i: usize) -> Result<usize, ScanError> {
+fn skip_container_by_structure(b: &[u8], i: usize) -> Result<usize, ScanError> {
     let mut depth = 0usize;
     let mut at = i;
     loop {
@@ -662,6 +829,224 @@ mod tests {
             let want = reference_value_end(&b, 0);
             let got = skip_value(&b, 0).map_err(|e| (e.offset, e.message));
             assert_eq!(got, want, "{:?}", String::from_utf8_lossy(&b));
+        }
+    }
+
+    /// `b` with each backslash that stands outside strings (by the byte-by-byte reading)
+    /// replaced by `x`, so the 64-byte blocks read all of it.
+    fn without_stray_backslashes(mut b: Vec<u8>) -> Vec<u8> {
+        let mut j = 0;
+        while j < b.len() {
+            match b[j] {
+                b'"' => match reference_string_end(&b, j) {
+                    Some(end) => j = end,
+                    None => break,
+                },
+                b'\\' => {
+                    b[j] = b'x';
+                    j += 1;
+                }
+                _ => j += 1,
+            }
+        }
+        b
+    }
+
+    #[test]
+    fn masks64_are_exactly_quotes_backslashes_and_brackets() {
+        for byte in 0..=255u8 {
+            let bit = |on: bool| u64::from(on);
+            let want = Masks {
+                quote: bit(byte == b'"'),
+                backslash: bit(byte == b'\\'),
+                open: bit(matches!(byte, b'{' | b'[')),
+                close: bit(matches!(byte, b'}' | b']')),
+            };
+            for k in 0..64 {
+                let mut block = [b'a'; 64];
+                block[k] = byte;
+                let shifted = Masks {
+                    quote: want.quote << k,
+                    backslash: want.backslash << k,
+                    open: want.open << k,
+                    close: want.close << k,
+                };
+                assert_eq!(masks64(&block), shifted, "byte {byte:#04x} at {k}");
+            }
+        }
+    }
+
+    /// The masks from every offset of lines of every length up to 140 (shorter than a block,
+    /// one block, several): bit `k` for byte `at + k`, nothing past the line's end, by all
+    /// three loads (a whole block, the line's last block shifted, a padded copy).
+    #[test]
+    fn block_masks_agree_with_the_bytes_at_every_offset() {
+        let alphabet = [b'"', b'\\', b'{', b'}', b'[', b']', b' '];
+        let mut state = 0x1234_5678_9abc_def1u64;
+        for len in 0..=140 {
+            let b = random_bytes(&mut state, len, &alphabet, 7);
+            for at in 0..len {
+                let mut want = Masks {
+                    quote: 0,
+                    backslash: 0,
+                    open: 0,
+                    close: 0,
+                };
+                for (k, &c) in b[at..].iter().take(64).enumerate() {
+                    want.quote |= u64::from(c == b'"') << k;
+                    want.backslash |= u64::from(c == b'\\') << k;
+                    want.open |= u64::from(matches!(c, b'{' | b'[')) << k;
+                    want.close |= u64::from(matches!(c, b'}' | b']')) << k;
+                }
+                assert_eq!(block_masks(&b, at), want, "len {len} at {at}");
+            }
+        }
+    }
+
+    /// Escaped bytes and the carry out of 64 bits agree with a walk that takes a backslash
+    /// and the byte after it as a pair: random masks of every density, runs of backslashes
+    /// reaching bit 63 (the carry into the next block), with and without an escape carried in.
+    #[test]
+    fn escaped64_agrees_with_a_byte_by_byte_reading() {
+        let mut state = 0x0ddc_0ffe_e0dd_f00du64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for case in 0..200_000u32 {
+            let r = next();
+            let backslash = match case % 5 {
+                0 => r,
+                1 => r & next(),
+                2 => r | next(),
+                3 => r & next() & next(),
+                // A run of backslashes up to bit 63, of every length.
+                _ => (r & !(u64::MAX << (case % 64))) | (u64::MAX << (case / 5 % 64)),
+            };
+            for carry_in in 0..2u64 {
+                let (mut want, mut k) = (carry_in, carry_in);
+                while k < 64 {
+                    if backslash >> k & 1 == 1 {
+                        if k < 63 {
+                            want |= 2 << k;
+                        }
+                        k += 2;
+                    } else {
+                        k += 1;
+                    }
+                }
+                let mut carry = carry_in;
+                let got = escaped64(backslash, &mut carry);
+                assert_eq!(got, want, "{backslash:#018x} carry {carry_in}");
+                assert_eq!(
+                    carry,
+                    u64::from(k == 65),
+                    "{backslash:#018x} carry {carry_in}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn prefix_xor_is_the_parity_of_the_bits_up_to_each() {
+        let mut state = 0x5eed_5eed_5eed_5eedu64;
+        for _ in 0..10_000 {
+            let bits = random_bytes(&mut state, 8, &[0xff, 0x01, 0x80], 2);
+            let x = u64::from_le_bytes(bits.try_into().unwrap());
+            let mut want = 0u64;
+            let mut parity = 0u64;
+            for k in 0..64 {
+                parity ^= x >> k & 1;
+                want |= parity << k;
+            }
+            assert_eq!(prefix_xor(x), want, "{x:#018x}");
+        }
+    }
+
+    /// Values whose strings, escape runs, nesting and closing bracket fall on every offset
+    /// around the 64-byte blocks (a closing bracket at bit 63 and at bit 0, depth back to 0
+    /// mid-block, a string or a run of backslashes across a block's end, nesting deeper than
+    /// a block's 64 closing brackets), starting at several offsets of their line, the line
+    /// cut short at every length (so the last block is every length from 1 to 64, shorter
+    /// lines than a block too): the blocks and the structure walk both agree with the
+    /// byte-by-byte reading, errors and their offsets too.
+    #[test]
+    fn bracketed_value_end_agrees_around_every_block_boundary_and_every_cut() {
+        let deep = format!("{}\"]\\\"\"{}", "[".repeat(70), "]".repeat(70));
+        let bodies: [&[u8]; 8] = [
+            b"",
+            br#","a":[1,{"b":"x\"]}\\"},[],{}]"#,
+            br#","s":"\\\\\\\\\\\\\\\"}""#,
+            br#","t":"\\\\\\\\\\\\\\\\"}"#,
+            b",[[[]]],{}",
+            br#","u":"{[\"]}\n""#,
+            br#"}"#,
+            deep.as_bytes(),
+        ];
+        for lead in [0, 1, 30, 64, 70] {
+            for pad in 0..=130 {
+                for body in bodies {
+                    let mut b = vec![b' '; lead];
+                    b.extend_from_slice(b"{\"k\":\"");
+                    b.extend(std::iter::repeat_n(b'p', pad));
+                    b.push(b'"');
+                    b.extend_from_slice(body);
+                    b.extend_from_slice(b"}, \"g\":1}");
+                    for cut in lead + 1..=b.len() {
+                        let line = &b[..cut];
+                        let want = reference_value_end(line, lead);
+                        let by_blocks = skip_container_by_blocks(line, lead)
+                            .map(|r| r.map_err(|e| (e.offset, e.message)));
+                        assert_eq!(by_blocks, Some(want), "{:?}", String::from_utf8_lossy(line));
+                        let walked = skip_container_by_structure(line, lead)
+                            .map_err(|e| (e.offset, e.message));
+                        assert_eq!(walked, want, "{:?}", String::from_utf8_lossy(line));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Random bracketed values, with their stray backslashes (outside strings) kept, where the
+    /// structure walk reads the value, and removed, where the blocks do: both agree with the
+    /// byte-by-byte reading, and the blocks give up when a stray backslash comes before the
+    /// value's end.
+    #[test]
+    fn bracketed_value_end_by_blocks_agrees_with_a_byte_by_byte_reading() {
+        let alphabet = [
+            b'{', b'}', b'[', b']', b'"', b'\\', b'"', b'{', b'}', b';', b'=', b'\n', 0xfb, 0xdd,
+        ];
+        let mut state = 0x7f4a_7c15_9e37_79b9u64;
+        for case in 0..40_000 {
+            let len = case % 600;
+            let weight = [2, 30, 300][case % 3];
+            let mut raw = vec![if case % 2 == 0 { b'{' } else { b'[' }];
+            raw.extend(random_bytes(&mut state, len, &alphabet, weight));
+            let clean = without_stray_backslashes(raw.clone());
+            for b in [&raw, &clean] {
+                let want = reference_value_end(b, 0);
+                let end = match want {
+                    Ok(end) => end,
+                    Err(_) => b.len(),
+                };
+                let stray_before_end = without_stray_backslashes(b[..end].to_vec()) != b[..end];
+                let stray = without_stray_backslashes(b.clone()) != *b;
+                let by_blocks =
+                    skip_container_by_blocks(b, 0).map(|r| r.map_err(|e| (e.offset, e.message)));
+                let text = String::from_utf8_lossy(b);
+                if stray_before_end {
+                    assert_eq!(by_blocks, None, "{text:?}");
+                } else if stray {
+                    // One after the end, in the end's block, is seen too; the walk then decides.
+                    assert!(by_blocks.is_none() || by_blocks == Some(want), "{text:?}");
+                } else {
+                    assert_eq!(by_blocks, Some(want), "{text:?}");
+                }
+                let walked = skip_container_by_structure(b, 0).map_err(|e| (e.offset, e.message));
+                assert_eq!(walked, want, "{:?}", String::from_utf8_lossy(b));
+            }
         }
     }
 
