@@ -7,9 +7,17 @@
 //! backslashes (the `wide` crate): the first chunk settles most strings (keys, ids,
 //! timestamps), and in longer ones the escaped bytes follow from the runs of backslashes by
 //! simdjson's arithmetic (a quote after an odd run is escaped), without a loop over the bytes.
-//! A skipped object or array is walked by its structure: the next quote or bracket is found by
-//! a 16-byte mask, each string passed over as above, nesting counted on the brackets between
-//! them. The caller parses only the values it wants (with serde, from the lent slice).
+//! A skipped object or array is read 64 bytes at a time as simdjson reads a document: masks of
+//! the block's quotes, backslashes and brackets (four 16-byte compares each), the escaped bytes
+//! from the runs of backslashes and the bytes inside strings by a prefix xor of the unescaped
+//! quotes (both carried from block to block), nesting counted by popcounts of the brackets
+//! outside strings; only a block that may close the value is walked bracket by bracket, without
+//! a branch on which kind. A block wholly inside one string (no unescaped quote) costs only its
+//! quote and backslash masks. So a value full of short strings (`structuredPatch` lines, text
+//! blocks) costs no data-dependent branch per string or bracket, where a walk from one quote or
+//! bracket to the next mispredicted on most of them. A value with a backslash outside its
+//! strings (not JSON) is walked that way instead, since the masks would read it as an escape.
+//! The caller parses only the values it wants (with serde, from the lent slice).
 //!
 //! Lenient by design: a skipped value is checked for balanced strings and brackets, not for
 //! being valid JSON in every detail (`tru` in an ignored member is not noticed). A truncated
@@ -280,14 +288,16 @@ fn escaped16(backslash: u32, carry: &mut u32) -> u32 {
 
 /// `b[i]` is `{` or `[`: the offset just past the bracket that closes it.
 ///
-/// Read 64 bytes at a time as simdjson reads a document ([`block_masks`]): bit masks of the
-/// quotes, backslashes, opening and closing brackets of the block; the escaped bytes from the
-/// runs of backslashes ([`escaped64`], carried between blocks); the bytes inside strings by a
-/// prefix xor of the unescaped quotes ([`prefix_xor`], carried between blocks); the brackets
-/// outside strings counted by popcounts. Only a block whose closing brackets could bring the
-/// depth to 0 is walked bracket by bracket (branch-free on which kind) to find the one that
-/// does. So a value full of short strings costs no branch per string or per bracket, where a
-/// walk from one quote or bracket to the next mispredicts on most of them.
+/// Read 64 bytes at a time as simdjson reads a document ([`block_at`]): bit masks of the
+/// block's quotes and backslashes ([`string_masks64`]); the escaped bytes from the runs of
+/// backslashes ([`escaped64`], carried between blocks); a block that lies wholly inside one
+/// string (no unescaped quote, begun inside a string: file contents, command output) is
+/// passed over with no more work. Otherwise the bytes inside strings follow by a prefix xor
+/// of the unescaped quotes ([`prefix_xor`], carried between blocks), and the brackets outside
+/// them ([`bracket_masks64`]) are counted by popcounts. Only a block whose closing brackets
+/// could bring the depth to 0 is walked bracket by bracket (branch-free on which kind) to find
+/// the one that does. So a value full of short strings costs no branch per string or per
+/// bracket, where a walk from one quote or bracket to the next mispredicts on most of them.
 ///
 /// A backslash outside strings (not JSON) would be read by the masks as an escape where the
 /// byte-by-byte reading passes over it: the first such backslash is seen in its block (up to
@@ -310,20 +320,31 @@ fn skip_container_by_blocks(b: &[u8], i: usize) -> Option<Result<usize, ScanErro
     let mut escape_carry = 0u64;
     // All ones when the byte at `at` is inside a string.
     let mut string_carry = 0u64;
+    let mut padded = [b' '; 64];
     while at < b.len() {
-        let m = block_masks(b, at);
-        let escaped = if m.backslash | escape_carry == 0 {
+        let (block, shift) = block_at(b, at, &mut padded);
+        let (quote, backslash) = string_masks64(block);
+        let (quote, backslash) = (quote >> shift, backslash >> shift);
+        let escaped = if backslash | escape_carry == 0 {
             0
         } else {
-            escaped64(m.backslash, &mut escape_carry)
+            escaped64(backslash, &mut escape_carry)
         };
-        let inside = prefix_xor(m.quote & !escaped) ^ string_carry;
+        let quote = quote & !escaped;
+        if quote == 0 && string_carry != 0 {
+            // The whole block inside one string (file contents, command output): no bracket
+            // of it counts, so its bracket masks are not built.
+            at += 64;
+            continue;
+        }
+        let inside = prefix_xor(quote) ^ string_carry;
         string_carry = ((inside as i64) >> 63) as u64;
-        if m.backslash & !inside != 0 {
+        if backslash & !inside != 0 {
             return None;
         }
-        let open = m.open & !inside;
-        let close = m.close & !inside;
+        let (open, close) = bracket_masks64(block);
+        let open = (open >> shift) & !inside;
+        let close = (close >> shift) & !inside;
         let closes = close.count_ones() as usize;
         if closes >= depth {
             let mut d = depth;
@@ -353,66 +374,63 @@ fn skip_container_by_blocks(b: &[u8], i: usize) -> Option<Result<usize, ScanErro
     )))
 }
 
-/// The quotes, backslashes, opening brackets (`{`, `[`) and closing brackets (`}`, `]`) of 64
-/// bytes, as bits (bit `k` for byte `k`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Masks {
-    quote: u64,
-    backslash: u64,
-    open: u64,
-    close: u64,
-}
-
-/// The [`Masks`] of the 64 bytes from `b[at]` (`at < b.len()`): bit `k` for `b[at + k]`, no
-/// bits past the line's end. A load never reads past the slice: near the end of a line of 64
-/// bytes or more the masks of its last 64 bytes are shifted down to `at`; a shorter line is
-/// copied into a block padded with spaces.
+/// The 64 bytes from `b[at]` (`at < b.len()`) as a block and the shift that brings bit `k`
+/// of its masks to `b[at + k]`, with no bits past the line's end. A load never reads past the
+/// slice: near the end of a line of 64 bytes or more, the line's last 64 bytes, whose masks
+/// are shifted down to `at`; a shorter line is copied into `padded` (spaces, no bits).
 #[inline]
-fn block_masks(b: &[u8], at: usize) -> Masks {
+fn block_at<'b>(b: &'b [u8], at: usize, padded: &'b mut [u8; 64]) -> (&'b [u8; 64], u32) {
     if let Some(block) = b.get(at..).and_then(<[u8]>::first_chunk::<64>) {
-        return masks64(block);
+        return (block, 0);
     }
     if let Some(last) = b.last_chunk::<64>() {
         // `at` is within the last 64 bytes: 1 ..= 63 bytes of them lie before it.
-        let shift = (at + 64 - b.len()) as u32;
-        let m = masks64(last);
-        return Masks {
-            quote: m.quote >> shift,
-            backslash: m.backslash >> shift,
-            open: m.open >> shift,
-            close: m.close >> shift,
-        };
+        return (last, (at + 64 - b.len()) as u32);
     }
-    let mut padded = [b' '; 64];
     let rest = b.get(at..).unwrap_or_default();
     if let Some(head) = padded.get_mut(..rest.len()) {
         head.copy_from_slice(rest);
     }
-    masks64(&padded)
+    (padded, 0)
 }
 
-/// The [`Masks`] of 64 bytes: per 16 bytes, four SIMD compares and a move-mask each.
+/// The 16-byte chunks of a block, as SIMD vectors.
 #[inline]
-fn masks64(block: &[u8; 64]) -> Masks {
-    let mut m = Masks {
-        quote: 0,
-        backslash: 0,
-        open: 0,
-        close: 0,
+fn chunks64(block: &[u8; 64]) -> [u8x16; 4] {
+    let chunk = |k: usize| {
+        let mut c = [0u8; 16];
+        c.copy_from_slice(&block[16 * k..16 * k + 16]);
+        u8x16::new(c)
     };
-    for k in 0..4 {
-        let mut chunk = [0u8; 16];
-        chunk.copy_from_slice(&block[16 * k..16 * k + 16]);
-        let v = u8x16::new(chunk);
-        let bits = |x: u8x16| u64::from(x.move_mask() as u16) << (16 * k);
-        // `[` | 0x20 is `{`, `]` | 0x20 is `}`; no other byte becomes either.
-        let folded = v | u8x16::splat(0x20);
-        m.quote |= bits(v.cmp_eq(u8x16::splat(b'"')));
-        m.backslash |= bits(v.cmp_eq(u8x16::splat(b'\\')));
-        m.open |= bits(folded.cmp_eq(u8x16::splat(b'{')));
-        m.close |= bits(folded.cmp_eq(u8x16::splat(b'}')));
-    }
-    m
+    [chunk(0), chunk(1), chunk(2), chunk(3)]
+}
+
+/// The bytes of a block where a compare of its 16-byte chunks holds, as bits (bit `k` for
+/// byte `k`).
+#[inline]
+fn mask64(block: &[u8; 64], hit: impl Fn(u8x16) -> u8x16) -> u64 {
+    let [a, b, c, d] = chunks64(block).map(|v| u64::from(hit(v).move_mask() as u16));
+    a | (b << 16) | (c << 32) | (d << 48)
+}
+
+/// The quotes and the backslashes of a block, as bits (bit `k` for byte `k`).
+#[inline]
+fn string_masks64(block: &[u8; 64]) -> (u64, u64) {
+    (
+        mask64(block, |v| v.cmp_eq(u8x16::splat(b'"'))),
+        mask64(block, |v| v.cmp_eq(u8x16::splat(b'\\'))),
+    )
+}
+
+/// The opening (`{`, `[`) and closing (`}`, `]`) brackets of a block, as bits.
+#[inline]
+fn bracket_masks64(block: &[u8; 64]) -> (u64, u64) {
+    // `[` | 0x20 is `{`, `]` | 0x20 is `}`; no other byte becomes either.
+    let folded = |v: u8x16| v | u8x16::splat(0x20);
+    (
+        mask64(block, |v| folded(v).cmp_eq(u8x16::splat(b'{'))),
+        mask64(block, |v| folded(v).cmp_eq(u8x16::splat(b'}'))),
+    )
 }
 
 /// [`escaped16`] on 64 bits: the escaped bytes of a block whose backslashes are `backslash`;
@@ -852,6 +870,39 @@ mod tests {
         b
     }
 
+    /// The quotes, backslashes, opening and closing brackets of 64 bytes, as bits.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    struct Masks {
+        quote: u64,
+        backslash: u64,
+        open: u64,
+        close: u64,
+    }
+
+    fn masks64(block: &[u8; 64]) -> Masks {
+        let (quote, backslash) = string_masks64(block);
+        let (open, close) = bracket_masks64(block);
+        Masks {
+            quote,
+            backslash,
+            open,
+            close,
+        }
+    }
+
+    /// The masks of the 64 bytes from `b[at]` as [`skip_container_by_blocks`] reads them.
+    fn block_masks(b: &[u8], at: usize) -> Masks {
+        let mut padded = [b' '; 64];
+        let (block, shift) = block_at(b, at, &mut padded);
+        let m = masks64(block);
+        Masks {
+            quote: m.quote >> shift,
+            backslash: m.backslash >> shift,
+            open: m.open >> shift,
+            close: m.close >> shift,
+        }
+    }
+
     #[test]
     fn masks64_are_exactly_quotes_backslashes_and_brackets() {
         for byte in 0..=255u8 {
@@ -1048,6 +1099,50 @@ mod tests {
                 assert_eq!(walked, want, "{:?}", String::from_utf8_lossy(b));
             }
         }
+    }
+
+    /// Every object and array of every line of the real transcripts in fixtures/corpus (the
+    /// top-level values aegon skips, tool inputs and results, message members, the line
+    /// itself), skipped by blocks from where it starts: the end agrees with the byte-by-byte
+    /// reading, and a line that is valid JSON (no backslash outside strings) is read by the
+    /// blocks alone.
+    #[test]
+    fn real_values_end_by_blocks_where_the_byte_by_byte_reading_ends() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/corpus");
+        let mut values = 0usize;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_none_or(|e| e != "jsonl") {
+                continue;
+            }
+            let text = std::fs::read(&path).unwrap();
+            for b in text.split(|&c| c == b'\n') {
+                let valid = serde_json::from_slice::<serde::de::IgnoredAny>(b).is_ok();
+                let mut j = 0;
+                while j < b.len() {
+                    match b[j] {
+                        b'"' => match reference_string_end(b, j) {
+                            Some(end) => j = end,
+                            None => break,
+                        },
+                        b'{' | b'[' => {
+                            let want = reference_value_end(b, j);
+                            let got = skip_value(b, j).map_err(|e| (e.offset, e.message));
+                            assert_eq!(got, want, "{} at {j}", path.display());
+                            if valid {
+                                let by_blocks = skip_container_by_blocks(b, j)
+                                    .map(|r| r.map_err(|e| (e.offset, e.message)));
+                                assert_eq!(by_blocks, Some(want), "{} at {j}", path.display());
+                            }
+                            values += 1;
+                            j += 1;
+                        }
+                        _ => j += 1,
+                    }
+                }
+            }
+        }
+        assert!(values > 10_000, "{values} values in {}", dir.display());
     }
 
     /// A number or literal ends at the first byte that may follow a value, or at the line's
