@@ -7,9 +7,17 @@
 //! backslashes (the `wide` crate): the first chunk settles most strings (keys, ids,
 //! timestamps), and in longer ones the escaped bytes follow from the runs of backslashes by
 //! simdjson's arithmetic (a quote after an odd run is escaped), without a loop over the bytes.
-//! A skipped object or array is walked by its structure: the next quote or bracket is found by
-//! a 16-byte mask, each string passed over as above, nesting counted on the brackets between
-//! them. The caller parses only the values it wants (with serde, from the lent slice).
+//! A skipped object or array is read 64 bytes at a time as simdjson reads a document: masks of
+//! the block's quotes, backslashes and brackets (four 16-byte compares each), the escaped bytes
+//! from the runs of backslashes and the bytes inside strings by a prefix xor of the unescaped
+//! quotes (both carried from block to block), nesting counted by popcounts of the brackets
+//! outside strings; only a block that may close the value is walked bracket by bracket, without
+//! a branch on which kind. A block wholly inside one string (no unescaped quote) costs only its
+//! quote and backslash masks. So a value full of short strings (`structuredPatch` lines, text
+//! blocks) costs no data-dependent branch per string or bracket, where a walk from one quote or
+//! bracket to the next mispredicted on most of them. A value with a backslash outside its
+//! strings (not JSON) is walked that way instead, since the masks would read it as an escape.
+//! The caller parses only the values it wants (with serde, from the lent slice).
 //!
 //! Lenient by design: a skipped value is checked for balanced strings and brackets, not for
 //! being valid JSON in every detail (`tru` in an ignored member is not noticed). A truncated
@@ -280,12 +288,189 @@ fn escaped16(backslash: u32, carry: &mut u32) -> u32 {
 
 /// `b[i]` is `{` or `[`: the offset just past the bracket that closes it.
 ///
+/// Read 64 bytes at a time as simdjson reads a document ([`block_at`]): bit masks of the
+/// block's quotes and backslashes ([`string_masks64`]); the escaped bytes from the runs of
+/// backslashes ([`escaped64`], carried between blocks); a block that lies wholly inside one
+/// string (no unescaped quote, begun inside a string: file contents, command output) is
+/// passed over with no more work. Otherwise the bytes inside strings follow by a prefix xor
+/// of the unescaped quotes ([`prefix_xor`], carried between blocks), and the brackets outside
+/// them ([`bracket_masks64`]) are counted by popcounts. Only a block whose closing brackets
+/// could bring the depth to 0 is walked bracket by bracket (branch-free on which kind) to find
+/// the one that does. So a value full of short strings costs no branch per string or per
+/// bracket, where a walk from one quote or bracket to the next mispredicts on most of them.
+///
+/// A backslash outside strings (not JSON) would be read by the masks as an escape where the
+/// byte-by-byte reading passes over it: the first such backslash is seen in its block (up to
+/// it the two readings agree, so the masks place it outside strings), and the value is then
+/// read again by [`skip_container_by_structure`], which passes over it.
+fn skip_container(b: &[u8], i: usize) -> Result<usize, ScanError> {
+    match skip_container_by_blocks(b, i) {
+        Some(end) => end,
+        None => skip_container_by_structure(b, i),
+    }
+}
+
+/// [`skip_container`] by 64-byte blocks; `None` at a backslash outside strings.
+#[inline]
+fn skip_container_by_blocks(b: &[u8], i: usize) -> Option<Result<usize, ScanError>> {
+    let mut at = i;
+    // Nesting before the block at `at`.
+    let mut depth = 0usize;
+    // 1 when the byte at `at` is escaped.
+    let mut escape_carry = 0u64;
+    // All ones when the byte at `at` is inside a string.
+    let mut string_carry = 0u64;
+    let mut padded = [b' '; 64];
+    while at < b.len() {
+        let (block, shift) = block_at(b, at, &mut padded);
+        let (quote, backslash) = string_masks64(block);
+        let (quote, backslash) = (quote >> shift, backslash >> shift);
+        let escaped = if backslash | escape_carry == 0 {
+            0
+        } else {
+            escaped64(backslash, &mut escape_carry)
+        };
+        let quote = quote & !escaped;
+        if quote == 0 && string_carry != 0 {
+            // The whole block inside one string (file contents, command output): no bracket
+            // of it counts, so its bracket masks are not built.
+            at += 64;
+            continue;
+        }
+        let inside = prefix_xor(quote) ^ string_carry;
+        string_carry = ((inside as i64) >> 63) as u64;
+        if backslash & !inside != 0 {
+            return None;
+        }
+        let (open, close) = bracket_masks64(block);
+        let open = (open >> shift) & !inside;
+        let close = (close >> shift) & !inside;
+        let closes = close.count_ones() as usize;
+        if closes >= depth {
+            let mut d = depth;
+            let mut brackets = open | close;
+            while brackets != 0 {
+                let k = brackets.trailing_zeros();
+                // +1 for an opening bracket, -1 for a closing one, without a branch on which.
+                d = (d + 1).wrapping_sub(((close >> k) & 1) as usize * 2);
+                if d == 0 {
+                    return Some(Ok(at + k as usize + 1));
+                }
+                brackets &= brackets - 1;
+            }
+            depth = d;
+        } else {
+            depth = depth + open.count_ones() as usize - closes;
+        }
+        at += 64;
+    }
+    Some(Err(ScanError::eof(
+        b.len(),
+        if string_carry != 0 {
+            "unterminated string"
+        } else {
+            "unterminated object or array"
+        },
+    )))
+}
+
+/// The 64 bytes from `b[at]` (`at < b.len()`) as a block and the shift that brings bit `k`
+/// of its masks to `b[at + k]`, with no bits past the line's end. A load never reads past the
+/// slice: near the end of a line of 64 bytes or more, the line's last 64 bytes, whose masks
+/// are shifted down to `at`; a shorter line is copied into `padded` (spaces, no bits).
+#[inline]
+fn block_at<'b>(b: &'b [u8], at: usize, padded: &'b mut [u8; 64]) -> (&'b [u8; 64], u32) {
+    if let Some(block) = b.get(at..).and_then(<[u8]>::first_chunk::<64>) {
+        return (block, 0);
+    }
+    if let Some(last) = b.last_chunk::<64>() {
+        // `at` is within the last 64 bytes: 1 ..= 63 bytes of them lie before it.
+        return (last, (at + 64 - b.len()) as u32);
+    }
+    let rest = b.get(at..).unwrap_or_default();
+    if let Some(head) = padded.get_mut(..rest.len()) {
+        head.copy_from_slice(rest);
+    }
+    (padded, 0)
+}
+
+/// The 16-byte chunks of a block, as SIMD vectors.
+#[inline]
+fn chunks64(block: &[u8; 64]) -> [u8x16; 4] {
+    let chunk = |k: usize| {
+        let mut c = [0u8; 16];
+        c.copy_from_slice(&block[16 * k..16 * k + 16]);
+        u8x16::new(c)
+    };
+    [chunk(0), chunk(1), chunk(2), chunk(3)]
+}
+
+/// The bytes of a block where a compare of its 16-byte chunks holds, as bits (bit `k` for
+/// byte `k`).
+#[inline]
+fn mask64(block: &[u8; 64], hit: impl Fn(u8x16) -> u8x16) -> u64 {
+    let [a, b, c, d] = chunks64(block).map(|v| u64::from(hit(v).move_mask() as u16));
+    a | (b << 16) | (c << 32) | (d << 48)
+}
+
+/// The quotes and the backslashes of a block, as bits (bit `k` for byte `k`).
+#[inline]
+fn string_masks64(block: &[u8; 64]) -> (u64, u64) {
+    (
+        mask64(block, |v| v.cmp_eq(u8x16::splat(b'"'))),
+        mask64(block, |v| v.cmp_eq(u8x16::splat(b'\\'))),
+    )
+}
+
+/// The opening (`{`, `[`) and closing (`}`, `]`) brackets of a block, as bits.
+#[inline]
+fn bracket_masks64(block: &[u8; 64]) -> (u64, u64) {
+    // `[` | 0x20 is `{`, `]` | 0x20 is `}`; no other byte becomes either.
+    let folded = |v: u8x16| v | u8x16::splat(0x20);
+    (
+        mask64(block, |v| folded(v).cmp_eq(u8x16::splat(b'{'))),
+        mask64(block, |v| folded(v).cmp_eq(u8x16::splat(b'}'))),
+    )
+}
+
+/// [`escaped16`] on 64 bits: the escaped bytes of a block whose backslashes are `backslash`;
+/// `carry` is 1 when the block's first byte is escaped, and becomes 1 when the block ends in
+/// an odd run of backslashes (the add carries off bit 63).
+#[inline]
+fn escaped64(backslash: u64, carry: &mut u64) -> u64 {
+    const EVEN: u64 = 0x5555_5555_5555_5555;
+    let backslash = backslash & !*carry;
+    let follows_escape = (backslash << 1) | *carry;
+    let odd_starts = backslash & !EVEN & !follows_escape;
+    let (even_starts, overflow) = odd_starts.overflowing_add(backslash);
+    *carry = u64::from(overflow);
+    let invert = even_starts << 1;
+    (EVEN ^ invert) & follows_escape
+}
+
+/// Bit `k` of the result is the xor of bits `0..=k` of `x`: given a block's unescaped
+/// quotes, the bytes inside strings (an opening quote and what follows it, up to but not
+/// including the closing quote).
+#[inline]
+fn prefix_xor(mut x: u64) -> u64 {
+    x ^= x << 1;
+    x ^= x << 2;
+    x ^= x << 4;
+    x ^= x << 8;
+    x ^= x << 16;
+    x ^= x << 32;
+    x
+}
+
+/// [`skip_container`] by the structure alone, for a value with a backslash outside its
+/// strings.
+///
 /// Only the structure is visited: the next quote or bracket is found 16 bytes at a time by a
 /// SIMD bit mask ([`structure_mask`]; fewer than 16 bytes at the line's end one at a time); a
 /// quote starts a string, passed over by [`skip_string`] (most bytes of a skipped value sit in
 /// its strings: file contents, patches, command output), a bracket opens or closes a level.
 /// Any other byte outside strings (a backslash too, which is not JSON) is passed over.
-fn skip_container(b: &[u8], i: usize) -> Result<usize, ScanError> {
+fn skip_container_by_structure(b: &[u8], i: usize) -> Result<usize, ScanError> {
     let mut depth = 0usize;
     let mut at = i;
     loop {
@@ -663,6 +848,301 @@ mod tests {
             let got = skip_value(&b, 0).map_err(|e| (e.offset, e.message));
             assert_eq!(got, want, "{:?}", String::from_utf8_lossy(&b));
         }
+    }
+
+    /// `b` with each backslash that stands outside strings (by the byte-by-byte reading)
+    /// replaced by `x`, so the 64-byte blocks read all of it.
+    fn without_stray_backslashes(mut b: Vec<u8>) -> Vec<u8> {
+        let mut j = 0;
+        while j < b.len() {
+            match b[j] {
+                b'"' => match reference_string_end(&b, j) {
+                    Some(end) => j = end,
+                    None => break,
+                },
+                b'\\' => {
+                    b[j] = b'x';
+                    j += 1;
+                }
+                _ => j += 1,
+            }
+        }
+        b
+    }
+
+    /// The quotes, backslashes, opening and closing brackets of 64 bytes, as bits.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    struct Masks {
+        quote: u64,
+        backslash: u64,
+        open: u64,
+        close: u64,
+    }
+
+    fn masks64(block: &[u8; 64]) -> Masks {
+        let (quote, backslash) = string_masks64(block);
+        let (open, close) = bracket_masks64(block);
+        Masks {
+            quote,
+            backslash,
+            open,
+            close,
+        }
+    }
+
+    /// The masks of the 64 bytes from `b[at]` as [`skip_container_by_blocks`] reads them.
+    fn block_masks(b: &[u8], at: usize) -> Masks {
+        let mut padded = [b' '; 64];
+        let (block, shift) = block_at(b, at, &mut padded);
+        let m = masks64(block);
+        Masks {
+            quote: m.quote >> shift,
+            backslash: m.backslash >> shift,
+            open: m.open >> shift,
+            close: m.close >> shift,
+        }
+    }
+
+    #[test]
+    fn masks64_are_exactly_quotes_backslashes_and_brackets() {
+        for byte in 0..=255u8 {
+            let bit = |on: bool| u64::from(on);
+            let want = Masks {
+                quote: bit(byte == b'"'),
+                backslash: bit(byte == b'\\'),
+                open: bit(matches!(byte, b'{' | b'[')),
+                close: bit(matches!(byte, b'}' | b']')),
+            };
+            for k in 0..64 {
+                let mut block = [b'a'; 64];
+                block[k] = byte;
+                let shifted = Masks {
+                    quote: want.quote << k,
+                    backslash: want.backslash << k,
+                    open: want.open << k,
+                    close: want.close << k,
+                };
+                assert_eq!(masks64(&block), shifted, "byte {byte:#04x} at {k}");
+            }
+        }
+    }
+
+    /// The masks from every offset of lines of every length up to 140 (shorter than a block,
+    /// one block, several): bit `k` for byte `at + k`, nothing past the line's end, by all
+    /// three loads (a whole block, the line's last block shifted, a padded copy).
+    #[test]
+    fn block_masks_agree_with_the_bytes_at_every_offset() {
+        let alphabet = [b'"', b'\\', b'{', b'}', b'[', b']', b' '];
+        let mut state = 0x1234_5678_9abc_def1u64;
+        for len in 0..=140 {
+            let b = random_bytes(&mut state, len, &alphabet, 7);
+            for at in 0..len {
+                let mut want = Masks {
+                    quote: 0,
+                    backslash: 0,
+                    open: 0,
+                    close: 0,
+                };
+                for (k, &c) in b[at..].iter().take(64).enumerate() {
+                    want.quote |= u64::from(c == b'"') << k;
+                    want.backslash |= u64::from(c == b'\\') << k;
+                    want.open |= u64::from(matches!(c, b'{' | b'[')) << k;
+                    want.close |= u64::from(matches!(c, b'}' | b']')) << k;
+                }
+                assert_eq!(block_masks(&b, at), want, "len {len} at {at}");
+            }
+        }
+    }
+
+    /// Escaped bytes and the carry out of 64 bits agree with a walk that takes a backslash
+    /// and the byte after it as a pair: random masks of every density, runs of backslashes
+    /// reaching bit 63 (the carry into the next block), with and without an escape carried in.
+    #[test]
+    fn escaped64_agrees_with_a_byte_by_byte_reading() {
+        let mut state = 0x0ddc_0ffe_e0dd_f00du64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for case in 0..200_000u32 {
+            let r = next();
+            let backslash = match case % 5 {
+                0 => r,
+                1 => r & next(),
+                2 => r | next(),
+                3 => r & next() & next(),
+                // A run of backslashes up to bit 63, of every length.
+                _ => (r & !(u64::MAX << (case % 64))) | (u64::MAX << (case / 5 % 64)),
+            };
+            for carry_in in 0..2u64 {
+                let (mut want, mut k) = (carry_in, carry_in);
+                while k < 64 {
+                    if backslash >> k & 1 == 1 {
+                        if k < 63 {
+                            want |= 2 << k;
+                        }
+                        k += 2;
+                    } else {
+                        k += 1;
+                    }
+                }
+                let mut carry = carry_in;
+                let got = escaped64(backslash, &mut carry);
+                assert_eq!(got, want, "{backslash:#018x} carry {carry_in}");
+                assert_eq!(
+                    carry,
+                    u64::from(k == 65),
+                    "{backslash:#018x} carry {carry_in}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn prefix_xor_is_the_parity_of_the_bits_up_to_each() {
+        let mut state = 0x5eed_5eed_5eed_5eedu64;
+        for _ in 0..10_000 {
+            let bits = random_bytes(&mut state, 8, &[0xff, 0x01, 0x80], 2);
+            let x = u64::from_le_bytes(bits.try_into().unwrap());
+            let mut want = 0u64;
+            let mut parity = 0u64;
+            for k in 0..64 {
+                parity ^= x >> k & 1;
+                want |= parity << k;
+            }
+            assert_eq!(prefix_xor(x), want, "{x:#018x}");
+        }
+    }
+
+    /// Values whose strings, escape runs, nesting and closing bracket fall on every offset
+    /// around the 64-byte blocks (a closing bracket at bit 63 and at bit 0, depth back to 0
+    /// mid-block, a string or a run of backslashes across a block's end, nesting deeper than
+    /// a block's 64 closing brackets), starting at several offsets of their line, the line
+    /// cut short at every length (so the last block is every length from 1 to 64, shorter
+    /// lines than a block too): the blocks and the structure walk both agree with the
+    /// byte-by-byte reading, errors and their offsets too.
+    #[test]
+    fn bracketed_value_end_agrees_around_every_block_boundary_and_every_cut() {
+        let deep = format!("{}\"]\\\"\"{}", "[".repeat(70), "]".repeat(70));
+        let bodies: [&[u8]; 8] = [
+            b"",
+            br#","a":[1,{"b":"x\"]}\\"},[],{}]"#,
+            br#","s":"\\\\\\\\\\\\\\\"}""#,
+            br#","t":"\\\\\\\\\\\\\\\\"}"#,
+            b",[[[]]],{}",
+            br#","u":"{[\"]}\n""#,
+            br#"}"#,
+            deep.as_bytes(),
+        ];
+        for lead in [0, 1, 30, 64, 70] {
+            for pad in 0..=130 {
+                for body in bodies {
+                    let mut b = vec![b' '; lead];
+                    b.extend_from_slice(b"{\"k\":\"");
+                    b.extend(std::iter::repeat_n(b'p', pad));
+                    b.push(b'"');
+                    b.extend_from_slice(body);
+                    b.extend_from_slice(b"}, \"g\":1}");
+                    for cut in lead + 1..=b.len() {
+                        let line = &b[..cut];
+                        let want = reference_value_end(line, lead);
+                        let by_blocks = skip_container_by_blocks(line, lead)
+                            .map(|r| r.map_err(|e| (e.offset, e.message)));
+                        assert_eq!(by_blocks, Some(want), "{:?}", String::from_utf8_lossy(line));
+                        let walked = skip_container_by_structure(line, lead)
+                            .map_err(|e| (e.offset, e.message));
+                        assert_eq!(walked, want, "{:?}", String::from_utf8_lossy(line));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Random bracketed values, with their stray backslashes (outside strings) kept, where the
+    /// structure walk reads the value, and removed, where the blocks do: both agree with the
+    /// byte-by-byte reading, and the blocks give up when a stray backslash comes before the
+    /// value's end.
+    #[test]
+    fn bracketed_value_end_by_blocks_agrees_with_a_byte_by_byte_reading() {
+        let alphabet = [
+            b'{', b'}', b'[', b']', b'"', b'\\', b'"', b'{', b'}', b';', b'=', b'\n', 0xfb, 0xdd,
+        ];
+        let mut state = 0x7f4a_7c15_9e37_79b9u64;
+        for case in 0..40_000 {
+            let len = case % 600;
+            let weight = [2, 30, 300][case % 3];
+            let mut raw = vec![if case % 2 == 0 { b'{' } else { b'[' }];
+            raw.extend(random_bytes(&mut state, len, &alphabet, weight));
+            let clean = without_stray_backslashes(raw.clone());
+            for b in [&raw, &clean] {
+                let want = reference_value_end(b, 0);
+                let end = match want {
+                    Ok(end) => end,
+                    Err(_) => b.len(),
+                };
+                let stray_before_end = without_stray_backslashes(b[..end].to_vec()) != b[..end];
+                let stray = without_stray_backslashes(b.clone()) != *b;
+                let by_blocks =
+                    skip_container_by_blocks(b, 0).map(|r| r.map_err(|e| (e.offset, e.message)));
+                let text = String::from_utf8_lossy(b);
+                if stray_before_end {
+                    assert_eq!(by_blocks, None, "{text:?}");
+                } else if stray {
+                    // One after the end, in the end's block, is seen too; the walk then decides.
+                    assert!(by_blocks.is_none() || by_blocks == Some(want), "{text:?}");
+                } else {
+                    assert_eq!(by_blocks, Some(want), "{text:?}");
+                }
+                let walked = skip_container_by_structure(b, 0).map_err(|e| (e.offset, e.message));
+                assert_eq!(walked, want, "{:?}", String::from_utf8_lossy(b));
+            }
+        }
+    }
+
+    /// Every object and array of every line of the real transcripts in fixtures/corpus (the
+    /// top-level values aegon skips, tool inputs and results, message members, the line
+    /// itself), skipped by blocks from where it starts: the end agrees with the byte-by-byte
+    /// reading, and a line that is valid JSON (no backslash outside strings) is read by the
+    /// blocks alone.
+    #[test]
+    fn real_values_end_by_blocks_where_the_byte_by_byte_reading_ends() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/corpus");
+        let mut values = 0usize;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_none_or(|e| e != "jsonl") {
+                continue;
+            }
+            let text = std::fs::read(&path).unwrap();
+            for b in text.split(|&c| c == b'\n') {
+                let valid = serde_json::from_slice::<serde::de::IgnoredAny>(b).is_ok();
+                let mut j = 0;
+                while j < b.len() {
+                    match b[j] {
+                        b'"' => match reference_string_end(b, j) {
+                            Some(end) => j = end,
+                            None => break,
+                        },
+                        b'{' | b'[' => {
+                            let want = reference_value_end(b, j);
+                            let got = skip_value(b, j).map_err(|e| (e.offset, e.message));
+                            assert_eq!(got, want, "{} at {j}", path.display());
+                            if valid {
+                                let by_blocks = skip_container_by_blocks(b, j)
+                                    .map(|r| r.map_err(|e| (e.offset, e.message)));
+                                assert_eq!(by_blocks, Some(want), "{} at {j}", path.display());
+                            }
+                            values += 1;
+                            j += 1;
+                        }
+                        _ => j += 1,
+                    }
+                }
+            }
+        }
+        assert!(values > 10_000, "{values} values in {}", dir.display());
     }
 
     /// A number or literal ends at the first byte that may follow a value, or at the line's
