@@ -4,12 +4,16 @@
 //! every record `type`; fields it does not read (`toolUseResult`, `snapshot` contents, a
 //! thinking block's `signature`, …) are skipped by the scanner ([`crate::format::claude::scan`])
 //! without being decoded or stored. The line's top level and its `message` (blocks, usage) are
-//! walked member by member by the scanner; serde reads only small values (escaped strings,
-//! numbers that are not a plain run of digits) and checks the raw values kept, and reads a
-//! message member by member when it holds a fault. Strings are `Cow<str>` borrowed from the
-//! line unless they contain escapes; JSON that is passed through untouched (tool inputs, tool
-//! results) is kept as borrowed [`RawJson`]. Unknown fields are ignored and unknown record or
-//! block types are kept by name, so a new Claude Code version never makes a line fail to
+//! walked member by member by the scanner. A string or a raw value aegon keeps is read in one
+//! pass by the validator (`format::claude::validate`), which checks it as strictly as
+//! serde_json and finds its end together (and says whether a string holds escapes: only those
+//! are decoded, by serde). Only a value that pass refuses is read as before, its end found by
+//! the scanner and the slice given to serde, so a fault is reported in the same words at the
+//! same byte. serde also reads numbers that are not a plain run of digits, and a message member
+//! by member when it holds a fault. Strings are `Cow<str>` borrowed from the line unless they
+//! contain escapes; JSON that is passed through untouched (tool inputs, tool results) is kept
+//! as borrowed [`RawJson`]. Unknown fields are ignored and unknown record or block types are
+//! kept by name, so a new Claude Code version never makes a line fail to
 //! parse: the format evolves without notice (see `shared/corpus/FORMAT.md`).
 //!
 //! Numbers that feed token totals are read leniently ([`lenient_u64`]): a negative, fractional,

@@ -17,6 +17,11 @@
 //! - no depth limit: serde's recursion limit (128) guards its recursive `deserialize_*` calls,
 //!   and a `RawValue` is read by the iterative `ignore_value`, which has none.
 //!
+//! The record parse uses it in one pass per value: [`value_end_in`] and [`string_end_in`] check
+//! a value where it starts in its line and give its end (and, for a string, whether it holds
+//! escapes), the end the lenient scanner would find for it, so a value is not first skipped by
+//! the scanner and then walked again here.
+//!
 //! Strings, most of the bytes in real values, are read 64 bytes at a time as SIMD bit masks of
 //! their special bytes, quotes, backslashes and control bytes (the `wide` crate, as
 //! [`super::scan`] reads strings), and only the special bytes are visited: the first
