@@ -4,12 +4,16 @@
 //! every record `type`; fields it does not read (`toolUseResult`, `snapshot` contents, a
 //! thinking block's `signature`, …) are skipped by the scanner ([`crate::format::claude::scan`])
 //! without being decoded or stored. The line's top level and its `message` (blocks, usage) are
-//! walked member by member by the scanner; serde reads only small values (escaped strings,
-//! numbers that are not a plain run of digits) and checks the raw values kept, and reads a
-//! message member by member when it holds a fault. Strings are `Cow<str>` borrowed from the
-//! line unless they contain escapes; JSON that is passed through untouched (tool inputs, tool
-//! results) is kept as borrowed [`RawJson`]. Unknown fields are ignored and unknown record or
-//! block types are kept by name, so a new Claude Code version never makes a line fail to
+//! walked member by member by the scanner. A string or a raw value aegon keeps is read in one
+//! pass by the validator (`format::claude::validate`), which checks it as strictly as
+//! serde_json and finds its end together (and says whether a string holds escapes: only those
+//! are decoded, by serde). Only a value that pass refuses is read as before, its end found by
+//! the scanner and the slice given to serde, so a fault is reported in the same words at the
+//! same byte. serde also reads numbers that are not a plain run of digits, and a message member
+//! by member when it holds a fault. Strings are `Cow<str>` borrowed from the line unless they
+//! contain escapes; JSON that is passed through untouched (tool inputs, tool results) is kept
+//! as borrowed [`RawJson`]. Unknown fields are ignored and unknown record or block types are
+//! kept by name, so a new Claude Code version never makes a line fail to
 //! parse: the format evolves without notice (see `shared/corpus/FORMAT.md`).
 //!
 //! Numbers that feed token totals are read leniently ([`lenient_u64`]): a negative, fractional,
@@ -1210,68 +1214,80 @@ fn parse_members<'a>(line: &'a str, r: &mut Record<'a>) -> Result<(), RecordErro
                 return Ok(end);
             }
         }
-        let end = value_end(line, at)?;
-        let value = &line[at..end];
-        match Top::of(key) {
-            Top::Type => r.kind = p.string(key, value, at),
-            Top::Uuid => r.uuid = p.string(key, value, at),
-            Top::SessionId => r.session_id = p.string(key, value, at),
-            Top::Timestamp => r.timestamp = p.string(key, value, at),
-            Top::AgentId => r.agent_id = p.string(key, value, at),
-            Top::IsSidechain => r.is_sidechain = value == "true",
-            Top::IsMeta => r.is_meta = value == "true",
-            Top::IsCompactSummary => r.is_compact_summary = value == "true",
-            Top::IsApiErrorMessage => r.is_api_error_message = value == "true",
-            Top::IsSnapshotUpdate => r.is_snapshot_update = value == "true",
-            Top::RequestId => r.request_id = p.string(key, value, at),
-            Top::Message => r.message = p.message(value, at),
-            Top::ApiErrorStatus => r.api_error_status = p.number(key, value, at),
-            Top::Error => r.error = p.raw(key, value, at),
-            Top::Subtype => r.subtype = p.string(key, value, at),
-            Top::Content => r.content = p.raw(key, value, at),
-            Top::Level => r.level = p.string(key, value, at),
-            Top::CompactMetadata => r.compact_metadata = p.object(key, value, at),
-            Top::RetryAttempt => r.retry_attempt = p.number(key, value, at),
-            Top::MaxRetries => r.max_retries = p.number(key, value, at),
-            Top::RetryInMs => r.retry_in_ms = p.number(key, value, at),
-            Top::DurationMs => r.duration_ms = p.number(key, value, at),
-            Top::Summary => r.summary = p.string(key, value, at),
-            Top::LeafUuid => r.leaf_uuid = p.string(key, value, at),
-            Top::AiTitle => r.ai_title = p.string(key, value, at),
-            Top::CustomTitle => r.custom_title = p.string(key, value, at),
-            Top::LastPrompt => r.last_prompt = p.string(key, value, at),
-            Top::Mode => r.mode = p.string(key, value, at),
-            Top::PermissionMode => r.permission_mode = p.string(key, value, at),
-            Top::Operation => r.operation = p.string(key, value, at),
-            Top::PrNumber => r.pr_number = p.number(key, value, at),
-            Top::PrUrl => r.pr_url = p.string(key, value, at),
-            Top::PrRepository => r.pr_repository = p.string(key, value, at),
-            Top::MessageId => r.message_id = p.string(key, value, at),
-            Top::Snapshot => r.snapshot = p.object(key, value, at),
-            Top::Data => {
+        // Strings and raw values are checked and their ends found in one pass; the rest is
+        // found by the scanner, then read.
+        macro_rules! with_value {
+            (|$value:ident| $read:expr) => {{
+                let end = value_end(line, at)?;
+                let $value = &line[at..end];
+                $read;
+                end
+            }};
+        }
+        let end = match Top::of(key) {
+            Top::Type => p.string_member(line, key, at, &mut r.kind)?,
+            Top::Uuid => p.string_member(line, key, at, &mut r.uuid)?,
+            Top::SessionId => p.string_member(line, key, at, &mut r.session_id)?,
+            Top::Timestamp => p.string_member(line, key, at, &mut r.timestamp)?,
+            Top::AgentId => p.string_member(line, key, at, &mut r.agent_id)?,
+            Top::IsSidechain => with_value!(|value| r.is_sidechain = value == "true"),
+            Top::IsMeta => with_value!(|value| r.is_meta = value == "true"),
+            Top::IsCompactSummary => with_value!(|value| r.is_compact_summary = value == "true"),
+            Top::IsApiErrorMessage => with_value!(|value| r.is_api_error_message = value == "true"),
+            Top::IsSnapshotUpdate => with_value!(|value| r.is_snapshot_update = value == "true"),
+            Top::RequestId => p.string_member(line, key, at, &mut r.request_id)?,
+            Top::Message => with_value!(|value| r.message = p.message(value, at)),
+            Top::ApiErrorStatus => {
+                with_value!(|value| r.api_error_status = p.number(key, value, at))
+            }
+            Top::Error => p.raw_member(line, key, at, &mut r.error)?,
+            Top::Subtype => p.string_member(line, key, at, &mut r.subtype)?,
+            Top::Content => p.raw_member(line, key, at, &mut r.content)?,
+            Top::Level => p.string_member(line, key, at, &mut r.level)?,
+            Top::CompactMetadata => {
+                with_value!(|value| r.compact_metadata = p.object(key, value, at))
+            }
+            Top::RetryAttempt => with_value!(|value| r.retry_attempt = p.number(key, value, at)),
+            Top::MaxRetries => with_value!(|value| r.max_retries = p.number(key, value, at)),
+            Top::RetryInMs => with_value!(|value| r.retry_in_ms = p.number(key, value, at)),
+            Top::DurationMs => with_value!(|value| r.duration_ms = p.number(key, value, at)),
+            Top::Summary => p.string_member(line, key, at, &mut r.summary)?,
+            Top::LeafUuid => p.string_member(line, key, at, &mut r.leaf_uuid)?,
+            Top::AiTitle => p.string_member(line, key, at, &mut r.ai_title)?,
+            Top::CustomTitle => p.string_member(line, key, at, &mut r.custom_title)?,
+            Top::LastPrompt => p.string_member(line, key, at, &mut r.last_prompt)?,
+            Top::Mode => p.string_member(line, key, at, &mut r.mode)?,
+            Top::PermissionMode => p.string_member(line, key, at, &mut r.permission_mode)?,
+            Top::Operation => p.string_member(line, key, at, &mut r.operation)?,
+            Top::PrNumber => with_value!(|value| r.pr_number = p.number(key, value, at)),
+            Top::PrUrl => p.string_member(line, key, at, &mut r.pr_url)?,
+            Top::PrRepository => p.string_member(line, key, at, &mut r.pr_repository)?,
+            Top::MessageId => p.string_member(line, key, at, &mut r.message_id)?,
+            Top::Snapshot => with_value!(|value| r.snapshot = p.object(key, value, at)),
+            Top::Data => with_value!(|value| {
                 r.data = p
                     .member_string(key, value, at, "type")
                     .map(|kind| TypeOnly { kind: Some(kind) })
-            }
-            Top::ToolUseID => r.tool_use_id = p.string(key, value, at),
-            Top::ParentToolUseID => r.parent_tool_use_id = p.string(key, value, at),
-            Top::Attachment => {
+            }),
+            Top::ToolUseID => p.string_member(line, key, at, &mut r.tool_use_id)?,
+            Top::ParentToolUseID => p.string_member(line, key, at, &mut r.parent_tool_use_id)?,
+            Top::Attachment => with_value!(|value| {
                 r.attachment = p
                     .member_string(key, value, at, "type")
                     .map(|kind| TypeOnly { kind: Some(kind) })
-            }
-            Top::PromptSource => r.prompt_source = p.string(key, value, at),
-            Top::Cwd => r.cwd = p.string(key, value, at),
-            Top::GitBranch => r.git_branch = p.string(key, value, at),
-            Top::Version => r.version = p.string(key, value, at),
-            Top::ToolUseResult => r.tool_use_result = Some(value),
-            Top::Origin => {
+            }),
+            Top::PromptSource => p.string_member(line, key, at, &mut r.prompt_source)?,
+            Top::Cwd => p.string_member(line, key, at, &mut r.cwd)?,
+            Top::GitBranch => p.string_member(line, key, at, &mut r.git_branch)?,
+            Top::Version => p.string_member(line, key, at, &mut r.version)?,
+            Top::ToolUseResult => with_value!(|value| r.tool_use_result = Some(value)),
+            Top::Origin => with_value!(|value| {
                 r.origin = p
                     .member_string(key, value, at, "kind")
                     .map(|kind| Origin { kind: Some(kind) })
-            }
-            Top::Other => {}
-        }
+            }),
+            Top::Other => value_end(line, at)?,
+        };
         Ok::<usize, RecordError>(end)
     })?;
     if r.kind.is_none() {
@@ -1486,6 +1502,59 @@ impl Reader {
             Ok(s) => s,
             Err(e) => self.undecodable(key, &e, value, at),
         }
+    }
+
+    /// The top-level string member `key` starting at byte `at` of `line` into `slot`, as
+    /// [`Reader::string`] reads it; the offset just past it. A string that is JSON is checked
+    /// and its end found in one pass ([`validate::string_end_in`]), and only one with escapes
+    /// decoded; anything else (another type, a string that is not JSON) is found by the
+    /// scanner and read by [`Reader::string`], as before.
+    #[inline]
+    fn string_member<'a>(
+        &mut self,
+        line: &'a str,
+        key: &str,
+        at: usize,
+        slot: &mut Option<Cow<'a, str>>,
+    ) -> Result<usize, RecordError> {
+        match validate::string_end_in(line, at).filter(|_| one_pass()) {
+            Some((end, false)) => {
+                *slot = line.get(at + 1..end - 1).map(Cow::Borrowed);
+                Ok(end)
+            }
+            Some((end, true)) => {
+                *slot = self.string(key, line.get(at..end).unwrap_or_default(), at);
+                Ok(end)
+            }
+            None => {
+                let end = value_end(line, at)?;
+                *slot = self.string(key, &line[at..end], at);
+                Ok(end)
+            }
+        }
+    }
+
+    /// The top-level raw member `key` (`error`, `content`) starting at byte `at` of `line`
+    /// into `slot`, as [`Reader::raw`] reads it; the offset just past it. A value that is JSON
+    /// is checked and its end found in one pass ([`validate::value_end_in`]); one that is not
+    /// is found by the scanner and read by [`Reader::raw`] (serde says what is wrong).
+    #[inline]
+    fn raw_member<'a>(
+        &mut self,
+        line: &'a str,
+        key: &str,
+        at: usize,
+        slot: &mut Option<RawJson<'a>>,
+    ) -> Result<usize, RecordError> {
+        if let Some(end) = validate::value_end_in(line, at).filter(|_| one_pass()) {
+            if let Some(value) = line.get(at..end) {
+                *slot = Some(RawJson::trusted(value));
+                return Ok(end);
+            }
+        }
+        let end = value_end(line, at)?;
+        *slot = self.raw(key, &line[at..end], at);
+        Ok(end)
     }
 
     /// Notes a string that cannot be decoded; `None`.
@@ -1828,6 +1897,25 @@ impl From<ScanError> for Fault {
 /// (whose own limit, 128 brackets, stops it there): the scanner's reading recurses.
 const MAX_ITERATION_DEPTH: usize = 60;
 
+/// Whether the one-pass readings of strings and raw values ([`decoded_at`], [`raw_at`],
+/// [`Reader::string_member`], …) are taken: always, but in tests that compare them with the
+/// readings they replaced (the scanner's end, then a check or a decode of the slice).
+#[cfg(not(test))]
+#[inline(always)]
+fn one_pass() -> bool {
+    true
+}
+
+#[cfg(test)]
+thread_local! {
+    static ONE_PASS: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
+}
+
+#[cfg(test)]
+fn one_pass() -> bool {
+    ONE_PASS.with(std::cell::Cell::get)
+}
+
 /// The value `value` as raw JSON, checked to be JSON as strictly as serde_json reads it. Every
 /// raw value of a record (tool inputs and results, `error`, `content`) is made here.
 fn checked_raw(value: &str) -> Result<RawJson<'_>, serde_json::Error> {
@@ -1939,9 +2027,34 @@ fn string_at<'a>(
     at: usize,
     slot: &mut Option<Cow<'a, str>>,
 ) -> Result<usize, Fault> {
+    if line.as_bytes().get(at) == Some(&b'"') && one_pass() {
+        let (s, end) = decoded_at(line, at)?;
+        *slot = Some(s);
+        return Ok(end);
+    }
     let (value, end) = scanned(line, at)?;
     *slot = string_or_absent(value)?;
     Ok(end)
+}
+
+/// The string literal starting at `at` (`line[at]` is its opening quote) decoded as
+/// [`decoded`] decodes it, and the offset just past it, in one pass over its bytes when it is
+/// JSON ([`validate::string_end_in`] finds its end, checks it and says whether it holds
+/// escapes; only a string with escapes is then decoded, by serde). A string that is not JSON
+/// is read as before (the scanner's end, then [`decoded`]), which makes it a fault.
+#[inline]
+fn decoded_at(line: &str, at: usize) -> Result<(Cow<'_, str>, usize), Fault> {
+    match validate::string_end_in(line, at).filter(|_| one_pass()) {
+        Some((end, false)) => Ok((Cow::Borrowed(line.get(at + 1..end - 1).ok_or(Fault)?), end)),
+        Some((end, true)) => {
+            let value = line.get(at..end).ok_or(Fault)?;
+            Ok((serde_string(value).map_err(|_| Fault)?, end))
+        }
+        None => {
+            let (value, end) = scanned(line, at)?;
+            Ok((decoded(value)?, end))
+        }
+    }
 }
 
 /// A string decoded, `None` for a value of another type (as [`lenient_str`] reads it).
@@ -1971,6 +2084,15 @@ fn content_at<'a>(
         *slot = Some(Content::Blocks(blocks));
         return Ok(end);
     }
+    if let Some((end, escaped)) = validate::string_end_in(line, at).filter(|_| one_pass()) {
+        let literal = line.get(at..end).ok_or(Fault)?;
+        // Read as a string, a lone surrogate escape is a fault (serde decoded this string).
+        if escaped && crate::format::claude::repair::has_lone_surrogate(literal) {
+            return Err(Fault);
+        }
+        *slot = Some(Content::Text(Text::Json(literal)));
+        return Ok(end);
+    }
     let (value, end) = scanned(line, at)?;
     *slot = if value.starts_with('"') {
         let literal = checked_string_literal(value).ok_or(Fault)?;
@@ -1991,8 +2113,19 @@ fn content_at<'a>(
 /// One item of `message.content` starting at `at`, as [`Item`]'s `Deserialize` reads it: a
 /// block, a bare string (a text block) or anything else (named); the offset just past it.
 fn item_at(line: &str, at: usize) -> Result<(Block<'_>, usize), Fault> {
-    if line.as_bytes().get(at) == Some(&b'{') {
-        return block_at(line, at);
+    match line.as_bytes().get(at) {
+        Some(b'{') => return block_at(line, at),
+        Some(b'"') if one_pass() => {
+            let (text, end) = decoded_at(line, at)?;
+            let block = Block {
+                kind: Some(Cow::Borrowed("text")),
+                text: Some(Text::Plain(text)),
+                shape: BlockShape::Text,
+                ..Block::default()
+            };
+            return Ok((block, end));
+        }
+        _ => {}
     }
     let (value, end) = scanned(line, at)?;
     let block = match value.as_bytes().first() {
@@ -2053,6 +2186,11 @@ fn block_at(line: &str, at: usize) -> Result<(Block<'_>, usize), Fault> {
                     b.source = None;
                     end
                 }
+                "data" if line.as_bytes().get(v) == Some(&b'"') && one_pass() => {
+                    let (data, end) = decoded_at(line, v)?;
+                    b.data = data.len() as u64;
+                    end
+                }
                 "data" => {
                     let (value, end) = scanned(line, v)?;
                     b.data = if value.starts_with('"') {
@@ -2074,6 +2212,15 @@ fn block_at(line: &str, at: usize) -> Result<(Block<'_>, usize), Fault> {
 /// the string literal as written, `None` for another type; the offset just past it.
 #[inline]
 fn text_at<'a>(line: &'a str, at: usize, slot: &mut Option<Text<'a>>) -> Result<usize, Fault> {
+    if let Some((end, _)) = validate::string_end_in(line, at).filter(|_| one_pass()) {
+        *slot = Some(Text::Json(line.get(at..end).ok_or(Fault)?));
+        return Ok(end);
+    }
+    if let Some(end) = validate::value_end_in(line, at).filter(|_| one_pass()) {
+        // JSON, not a string (one is read above): absent.
+        *slot = None;
+        return Ok(end);
+    }
     let (value, end) = scanned(line, at)?;
     *slot = if value.starts_with('"') {
         Some(Text::Json(checked_string_literal(value).ok_or(Fault)?))
@@ -2088,6 +2235,12 @@ fn text_at<'a>(line: &'a str, at: usize, slot: &mut Option<Text<'a>>) -> Result<
 /// absent); the offset just past it.
 #[inline]
 fn raw_at<'a>(line: &'a str, at: usize, slot: &mut Option<RawJson<'a>>) -> Result<usize, Fault> {
+    if let Some(end) = validate::value_end_in(line, at).filter(|_| one_pass()) {
+        // Checked and its end found in one pass; the scanner would end it at the same byte.
+        let value = line.get(at..end).ok_or(Fault)?;
+        *slot = (value != "null").then(|| RawJson::trusted(value));
+        return Ok(end);
+    }
     let (value, end) = scanned(line, at)?;
     *slot = if value == "null" {
         None
@@ -2104,6 +2257,11 @@ fn image_source_at(line: &str, at: usize) -> Result<(ImageSource<'_>, usize), Fa
     let end = object_end_by_members(line, at, |key, v| -> Result<usize, Fault> {
         read_member(line, key, v, |name| {
             Ok(Some(match name {
+                "media_type" if line.as_bytes().get(v) == Some(&b'"') && one_pass() => {
+                    let (media_type, end) = decoded_at(line, v)?;
+                    s.media_type = Some(media_type);
+                    end
+                }
                 "media_type" => {
                     let (value, end) = scanned(line, v)?;
                     s.media_type = match value {
@@ -2111,6 +2269,20 @@ fn image_source_at(line: &str, at: usize) -> Result<(ImageSource<'_>, usize), Fa
                         // Not read leniently: another type is a fault, as it was to serde.
                         _ if value.starts_with('"') => Some(decoded(value)?),
                         _ => return Err(Fault),
+                    };
+                    end
+                }
+                "data" if line.as_bytes().get(v) == Some(&b'"') && one_pass() => {
+                    let (data, end) = decoded_at(line, v)?;
+                    s.data = match data {
+                        Cow::Borrowed(text) => ImageData {
+                            len: text.len() as u64,
+                            base64: Some(text),
+                        },
+                        Cow::Owned(text) => ImageData {
+                            len: text.len() as u64,
+                            base64: None,
+                        },
                     };
                     end
                 }
@@ -2238,6 +2410,11 @@ fn cache_creation_at(line: &str, at: usize) -> Result<(CacheCreation, usize), Fa
 /// A label member starting at `at` into `slot`, as [`lenient_label`] reads it; the offset
 /// just past it.
 fn label_at(line: &str, at: usize, slot: &mut Option<Cow<'static, str>>) -> Result<usize, Fault> {
+    if line.as_bytes().get(at) == Some(&b'"') && one_pass() {
+        let (text, end) = decoded_at(line, at)?;
+        *slot = Some(label(&text));
+        return Ok(end);
+    }
     let (value, end) = scanned(line, at)?;
     *slot = if value.starts_with('"') {
         Some(label(&decoded(value)?))
@@ -2258,9 +2435,14 @@ fn decode_string(value: &str) -> Result<Option<Cow<'_, str>>, serde_json::Error>
     if !value.starts_with('"') {
         return Ok(None);
     }
+    serde_string(value).map(Some)
+}
+
+/// The JSON string literal `value` decoded by serde_json (borrowed unless it has escapes).
+fn serde_string(value: &str) -> Result<Cow<'_, str>, serde_json::Error> {
     #[derive(Deserialize)]
     struct Str<'a>(#[serde(borrow)] Cow<'a, str>);
-    serde_json::from_str::<Str<'_>>(value).map(|s| Some(s.0))
+    serde_json::from_str::<Str<'_>>(value).map(|s| s.0)
 }
 
 /// The string member `key` of the object `value`, read without decoding the rest of it (`None`
@@ -2712,6 +2894,13 @@ mod tests {
             let value = message(&mut state);
             let (want_message, want_problems) = by_serde(&value);
             let (got_message, got_problems, read) = by_scanner(&value);
+            // The one-pass readings of strings and raw values read what the scanner's end and a
+            // check of the slice read, faults too.
+            assert_eq!(
+                with_one_pass(false, || by_scanner(&value)),
+                (got_message.clone(), got_problems.clone(), read),
+                "{value}"
+            );
             assert_eq!(got_message, want_message, "{value}");
             assert_eq!(got_problems, want_problems, "{value}");
             // A message serde read whole is read by the scanner in one pass.
@@ -2726,6 +2915,114 @@ mod tests {
         }
         // Both ways are exercised.
         assert!(scanned > 5_000 && faults > 1_000, "{scanned} {faults}");
+    }
+
+    /// `f` run with the one-pass readings on or off (see [`one_pass`]).
+    fn with_one_pass<T>(on: bool, f: impl FnOnce() -> T) -> T {
+        ONE_PASS.with(|c| c.set(on));
+        let out = f();
+        ONE_PASS.with(|c| c.set(true));
+        out
+    }
+
+    /// `line` read as [`parse_record`] reads it and as it read it before the one-pass readings
+    /// (each value's end found by the scanner, then the slice checked or decoded): the same
+    /// record, the same problems (words, offsets, syntax flags), the same error.
+    #[track_caller]
+    fn reads_alike(line: &str) {
+        let now = with_one_pass(true, || format!("{:?}", parse_record(line)));
+        let before = with_one_pass(false, || format!("{:?}", parse_record(line)));
+        assert_eq!(now, before, "{line}");
+    }
+
+    /// Every line of the real inputs (corpus, fault fixtures, fuzz regressions), damaged
+    /// copies of a sample of them (a byte replaced, inserted, removed; cut short; a stretch
+    /// doubled), and every cut of a few whole lines.
+    #[test]
+    fn one_pass_readings_read_real_and_damaged_lines_as_before() {
+        use crate::format::claude::validate::tests::{inputs, mutate, next};
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let (mut lines, mut damaged, mut cuts) = (0, 0, 0);
+        for (_, text) in inputs() {
+            for line in text.split('\n') {
+                reads_alike(line);
+                lines += 1;
+                if line.len() <= 20_000 && next(&mut state) % 4 == 0 {
+                    let mut copy = line.to_owned();
+                    for _ in 0..8 {
+                        copy = mutate(&copy, &mut state);
+                        reads_alike(&copy);
+                        damaged += 1;
+                    }
+                }
+                if line.len() <= 4_000 && next(&mut state) % 40 == 0 {
+                    for cut in (0..=line.len()).filter(|&c| line.is_char_boundary(c)) {
+                        reads_alike(&line[..cut]);
+                        cuts += 1;
+                    }
+                }
+            }
+        }
+        assert!(
+            lines > 5_000 && damaged > 5_000 && cuts > 10_000,
+            "{lines} lines, {damaged} damaged, {cuts} cuts"
+        );
+    }
+
+    /// Values of every kind where each one-pass reading reads (top-level strings and raw
+    /// values, a message's strings, texts, tool inputs and results, labels, image sources),
+    /// each right and damaged: the same record and problems as before.
+    #[test]
+    fn one_pass_readings_read_each_member_as_before() {
+        let values = [
+            r#""plain""#,
+            r#""a\nb \"q\" \u00e9""#,
+            r#""\ud800""#,
+            r#""\ud83d\ude00""#,
+            r#""a\qb""#,
+            "\"tab\there\"",
+            "\"ctl\u{1}\"",
+            r#""unterminated"#,
+            r#""\u12""#,
+            "null",
+            "true",
+            "truex",
+            "12",
+            "12x",
+            "01",
+            "1e999",
+            r#"{"a":[1,"x",{"b":null}]}"#,
+            r#"{"a":[1,]}"#,
+            r#"{"a":tru}"#,
+            r#"[{"type":"text","text":"t\n"}]"#,
+            r#"[1,2"#,
+            "[}",
+            "x",
+        ];
+        let members = [
+            "type", "uuid", "cwd", "error", "content", "summary", "data", "origin", "level",
+        ];
+        let blocks = [
+            "text", "thinking", "input", "content", "id", "name", "type", "data", "is_error",
+        ];
+        for value in values {
+            for after in ["", " ", ",\"uuid\":\"u\"", "x"] {
+                for member in members {
+                    reads_alike(&format!(r#"{{"{member}":{value}{after}}}"#));
+                }
+                for member in blocks {
+                    reads_alike(&format!(
+                        r#"{{"type":"assistant","message":{{"content":[{{"{member}":{value}{after}}}],"model":{value}}}}}"#
+                    ));
+                }
+                reads_alike(&format!(
+                    r#"{{"message":{{"role":{value},"content":{value}{after},"usage":{{"speed":{value},"input_tokens":1}}}}}}"#
+                ));
+                reads_alike(&format!(
+                    r#"{{"message":{{"content":[{value}{after},{{"type":"image","source":{{"media_type":{value},"data":{value}}}}}]}}}}"#
+                ));
+            }
+        }
     }
 
     #[test]

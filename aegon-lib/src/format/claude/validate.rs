@@ -17,6 +17,11 @@
 //! - no depth limit: serde's recursion limit (128) guards its recursive `deserialize_*` calls,
 //!   and a `RawValue` is read by the iterative `ignore_value`, which has none.
 //!
+//! The record parse uses it in one pass per value: [`value_end_in`] and [`string_end_in`] check
+//! a value where it starts in its line and give its end (and, for a string, whether it holds
+//! escapes), the end the lenient scanner would find for it, so a value is not first skipped by
+//! the scanner and then walked again here.
+//!
 //! Strings, most of the bytes in real values, are read 64 bytes at a time as SIMD bit masks of
 //! their special bytes, quotes, backslashes and control bytes (the `wide` crate, as
 //! [`super::scan`] reads strings), and only the special bytes are visited: the first
@@ -150,6 +155,37 @@ fn value_end(b: &[u8], mut i: usize) -> Option<usize> {
     }
 }
 
+/// The value starting at byte `at` of `line` (a member's or an element's, whitespace before it
+/// skipped), when it is JSON exactly as serde_json reads a `RawValue` and is followed by the end
+/// of the line or a byte that may follow a value (`,`, `}`, `]`, whitespace): the offset just
+/// past it. `None` otherwise (not JSON, or a token running on: `1x`, `truex`).
+///
+/// One pass that both checks the value and finds its end. For a value so accepted, the end is
+/// the one the lenient scanner ([`super::scan::value_end`]) finds: strings end at the same
+/// quote, containers at the same bracket (a valid value's brackets balance), and a number or
+/// literal followed by a delimiter ends at it for both. The caller falls back to the scanner
+/// (and serde, for the fault's words) when this says `None`.
+pub(crate) fn value_end_in(line: &str, at: usize) -> Option<usize> {
+    let b = line.as_bytes();
+    let end = value_end(b, at)?;
+    match b.get(end) {
+        None | Some(b',' | b'}' | b']' | b' ' | b'\t' | b'\r' | b'\n') => Some(end),
+        Some(_) => None,
+    }
+}
+
+/// The string literal starting at byte `at` of `line` (`line[at]` should be its opening quote),
+/// when it is one as serde_json reads a `RawValue` (no control byte, escapes well formed; a lone
+/// surrogate escape let through): the offset just past its closing quote, and whether it holds
+/// an escape (a backslash). `None` otherwise. One pass over the string's bytes.
+pub(crate) fn string_end_in(line: &str, at: usize) -> Option<(usize, bool)> {
+    let b = line.as_bytes();
+    if b.get(at) != Some(&b'"') {
+        return None;
+    }
+    string_end_escaped(b, at + 1)
+}
+
 /// `b[i]` should start a key: the offset just past the `:` after it.
 #[inline]
 fn key_end(b: &[u8], i: usize) -> Option<usize> {
@@ -265,8 +301,15 @@ fn is_hex4(b: &[u8], at: usize) -> bool {
 /// (most keys and short values end there), then 64 at a time; only the special bytes are
 /// visited: a quote ends the string, a control byte is an error, a backslash has its escape
 /// checked and the escaped byte (a quote or backslash itself, maybe) taken off the mask.
+#[inline]
 fn string_end(b: &[u8], start: usize) -> Option<usize> {
+    string_end_escaped(b, start).map(|(end, _)| end)
+}
+
+/// [`string_end`], and whether the string holds an escape (a backslash).
+fn string_end_escaped(b: &[u8], start: usize) -> Option<(usize, bool)> {
     let mut at = start;
+    let mut escaped = false;
     // 1 when the byte at `at` is an escape's letter, already checked.
     let mut skip = 0u64;
     let mut first = true;
@@ -291,8 +334,9 @@ fn string_end(b: &[u8], start: usize) -> Option<usize> {
             let k = special.trailing_zeros() as usize;
             let p = at + k;
             match *b.get(p)? {
-                b'"' => return Some(p + 1),
+                b'"' => return Some((p + 1, escaped)),
                 b'\\' => {
+                    escaped = true;
                     match ESCAPE[usize::from(*b.get(p + 1)?)] {
                         1 => {}
                         2 if is_hex4(b, p + 2) => {}
@@ -310,7 +354,7 @@ fn string_end(b: &[u8], start: usize) -> Option<usize> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use std::collections::{BTreeMap, HashSet};
     use std::path::{Path, PathBuf};
 
@@ -498,7 +542,7 @@ mod tests {
 
     /// The text files to compare on: the corpus, the fault fixtures, the fuzz regressions (and
     /// the shared corpus and bugs when this machine has them), each once by content.
-    fn inputs() -> Vec<(PathBuf, String)> {
+    pub(in crate::format::claude) fn inputs() -> Vec<(PathBuf, String)> {
         fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
             let Ok(entries) = std::fs::read_dir(dir) else {
                 return;
@@ -622,7 +666,7 @@ mod tests {
     }
 
     /// A small xorshift generator for the mutations of real values.
-    fn next(state: &mut u64) -> u64 {
+    pub(in crate::format::claude) fn next(state: &mut u64) -> u64 {
         *state ^= *state << 13;
         *state ^= *state >> 7;
         *state ^= *state << 17;
@@ -634,7 +678,7 @@ mod tests {
 
     /// One damaged copy of `s`: a byte replaced, inserted or removed, the text cut short, a
     /// stretch doubled, or digits put next to a number; made UTF-8 again if the damage broke it.
-    fn mutate(s: &str, state: &mut u64) -> String {
+    pub(in crate::format::claude) fn mutate(s: &str, state: &mut u64) -> String {
         let mut b = s.as_bytes().to_vec();
         let pick = |state: &mut u64, n: usize| (next(state) % (n as u64).max(1)) as usize;
         let at = pick(state, b.len() + 1);
@@ -684,6 +728,81 @@ mod tests {
             }
         }
         assert!(n > 10_000, "{n} damaged values");
+    }
+
+    /// The one-pass readings at byte `at` of `line`, held to what they replace: the scanner's
+    /// end ([`super::super::scan::value_end`]) and serde's check of the slice up to it.
+    /// [`value_end_in`] gives that end exactly when serde accepts the slice and a delimiter (or
+    /// the line's end) follows it; [`string_end_in`] gives it, with whether the string holds a
+    /// backslash, exactly when the slice is a string serde accepts.
+    #[track_caller]
+    fn one_pass_agrees(line: &str, at: usize) {
+        let scanned = super::super::scan::value_end(line, at).ok();
+        let valid = scanned.filter(|&end| line.get(at..end).is_some_and(serde));
+        let delimited = valid.filter(|&end| {
+            matches!(
+                line.as_bytes().get(end),
+                None | Some(b',' | b'}' | b']' | b' ' | b'\t' | b'\r' | b'\n')
+            )
+        });
+        assert_eq!(value_end_in(line, at), delimited, "{at} in {line:?}");
+        let string = valid
+            .filter(|_| line.as_bytes().get(at) == Some(&b'"'))
+            .map(|end| (end, line[at..end].contains('\\')));
+        assert_eq!(string_end_in(line, at), string, "{at} in {line:?}");
+    }
+
+    /// The offsets in `line` where a value may start (a byte that starts one, or that a
+    /// damaged line might hold there).
+    fn starts(line: &str) -> impl Iterator<Item = usize> + '_ {
+        line.bytes()
+            .enumerate()
+            .filter(|(_, c)| b"\"{[-0123456789tfnx ".contains(c))
+            .map(|(i, _)| i)
+    }
+
+    /// Every value of every real line at its offset in the line (and, in the small inputs,
+    /// every offset a value may start at); damaged copies of a sample of lines at every such
+    /// offset; a few lines cut at every length, at every such offset before the cut.
+    #[test]
+    fn one_pass_ends_agree_with_the_scanner_and_serde() {
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let (mut values, mut damaged, mut cut_offsets) = (0, 0, 0);
+        for (_, text) in inputs() {
+            let small = text.len() < 200_000;
+            for line in text.split('\n') {
+                if let Ok(raw) = serde_json::from_str::<&RawValue>(line) {
+                    let mut all = Vec::new();
+                    sub_values(raw, &mut all);
+                    for v in all {
+                        one_pass_agrees(line, v.as_ptr() as usize - line.as_ptr() as usize);
+                        values += 1;
+                    }
+                }
+                if small && line.len() <= 4_000 {
+                    starts(line).for_each(|at| one_pass_agrees(line, at));
+                }
+                if line.len() <= 2_000 && next(&mut state) % 8 == 0 {
+                    let mut copy = line.to_owned();
+                    for _ in 0..4 {
+                        copy = mutate(&copy, &mut state);
+                        starts(&copy).for_each(|at| one_pass_agrees(&copy, at));
+                        damaged += 1;
+                    }
+                }
+                if line.len() <= 600 && next(&mut state) % 30 == 0 {
+                    for cut in (0..=line.len()).filter(|&c| line.is_char_boundary(c)) {
+                        let part = &line[..cut];
+                        starts(part).for_each(|at| one_pass_agrees(part, at));
+                        cut_offsets += 1;
+                    }
+                }
+            }
+        }
+        assert!(
+            values > 100_000 && damaged > 2_000 && cut_offsets > 1_000,
+            "{values} values, {damaged} damaged lines, {cut_offsets} cuts"
+        );
     }
 
     /// JSON text as a writer might produce it: any whitespace, escapes of every kind (lone
@@ -742,6 +861,9 @@ mod tests {
             let whole = format!("{before}{nested}{after}");
             prop_assert!(serde(&whole), "generated text serde refuses: {whole:?}");
             agree(&whole);
+            for line in [format!("{{\"k\":{whole},\"z\":1}}"), format!("[{whole}]")] {
+                starts(&line).for_each(|at| one_pass_agrees(&line, at));
+            }
             let mut state = seed | 1;
             let mut damaged = whole;
             for _ in 0..3 {
