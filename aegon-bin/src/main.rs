@@ -524,6 +524,9 @@ fn run() -> io::Result<ExitCode> {
     } else {
         None
     };
+    if folders.is_some() || config.follow {
+        raise_open_file_limit();
+    }
     if let Some((roots, since)) = folders {
         let options = aegon::source::watch::FolderOptions {
             since,
@@ -556,6 +559,26 @@ fn run() -> io::Result<ExitCode> {
     let input_failed = read_inputs(&inputs, config.quiet, &mut pipeline)? || unreadable;
     let (_, stats) = pipeline.finish()?;
     Ok(exit_code(input_failed, stats.malformed.total() > 0))
+}
+
+/// Raises the soft limit on open files to the hard one (Linux), for following many files: the
+/// followers close quiet files' handles and retry a file they could not open, so this only
+/// spares them reopening. Where it cannot be raised (or elsewhere than Linux) nothing changes.
+fn raise_open_file_limit() {
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
+        let limit = getrlimit(Resource::Nofile);
+        if limit.current.is_some() && limit.current != limit.maximum {
+            let _ = setrlimit(
+                Resource::Nofile,
+                Rlimit {
+                    current: limit.maximum,
+                    maximum: limit.maximum,
+                },
+            );
+        }
+    }
 }
 
 /// The exit status of a run that read its inputs: 2 when one could not be read or an OTLP/HTTP
