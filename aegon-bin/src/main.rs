@@ -455,6 +455,8 @@ fn run() -> io::Result<ExitCode> {
     }
     let export_pricing = sending.map(|_| pricing.clone());
     let stdout = io::stdout();
+    // `--html`/`--markdown -o FILE`: named FILE only once the report is written.
+    let mut pending_output = None;
     let renderer: Box<dyn Renderer> = match config.format {
         Format::Ndjson => Box::new(NdjsonRenderer::with_pricing(stdout.lock(), pricing)),
         Format::Summary => Box::new(SummaryRenderer::new(
@@ -473,7 +475,10 @@ fn run() -> io::Result<ExitCode> {
                 _ => None,
             };
             match cmd::html::renderer(markdown, config.output.as_deref(), pricing) {
-                Ok(r) => r,
+                Ok((r, pending)) => {
+                    pending_output = pending;
+                    r
+                }
                 Err(message) => {
                     warn(&message);
                     return Ok(ExitCode::from(2));
@@ -558,6 +563,20 @@ fn run() -> io::Result<ExitCode> {
     }
     let input_failed = read_inputs(&inputs, config.quiet, &mut pipeline)? || unreadable;
     let (_, stats) = pipeline.finish()?;
+    if let Some(pending) = pending_output {
+        if input_failed && stats.bytes == 0 {
+            // Nothing could be read: an earlier report stays as it was.
+            if !config.quiet {
+                warn(&format!(
+                    "{}: not written (no input could be read)",
+                    pending.dest().display()
+                ));
+            }
+        } else if let Err(message) = pending.replace() {
+            warn(&message);
+            return Ok(ExitCode::from(2));
+        }
+    }
     Ok(exit_code(input_failed, stats.malformed.total() > 0))
 }
 
