@@ -673,3 +673,30 @@ fn following_raises_the_soft_open_file_limit() {
     drop(f);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Rotation by a writer that keeps its descriptor: the file is renamed away, the writer appends
+/// one more line to it, and only then is a new file created under the name. That last line is
+/// read (it was lost: the old file was closed the moment its name went).
+#[test]
+fn a_line_appended_to_a_file_renamed_away_is_read() {
+    let dir = temp_dir("rotate");
+    let file = dir.join("s.jsonl");
+    append(&file, &prompt("history"));
+    let f = Following::start(&file, &[]);
+    assert_eq!(f.prompts(1), ["history"]);
+    let mut writer = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&file)
+        .unwrap();
+    let old = dir.join("s.old");
+    std::fs::rename(&file, &old).unwrap();
+    // Let aegon see the name go before the writer's last line.
+    std::thread::sleep(Duration::from_millis(1500));
+    std::io::Write::write_all(&mut writer, prompt("after rename").as_bytes()).unwrap();
+    drop(writer);
+    assert_eq!(f.prompts(1), ["after rename"]);
+    append(&file, &prompt("new file"));
+    assert_eq!(f.prompts(1), ["new file"]);
+    drop(f);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -7,11 +7,11 @@
 //! A file named through a symbolic link is written in its real folder, so that folder is
 //! watched too (else a linked file woke aegon only at the safety poll).
 //!
-//! Quiet files have their handles closed (each after its history is read, and again once it has
-//! been unchanged for a while), and are opened again when their size or modification time
-//! changes, so that thousands of files can be followed under the open-file limit; a file that
-//! could not be opened (out of handles) is tried again at each pass, the quiet files' handles
-//! given back first.
+//! Past [`KEEP_OPEN`] files, quiet files have their handles closed (each after its history is
+//! read, and again once it has been unchanged for a while), and are opened again when their size
+//! or modification time changes, so that thousands of files can be followed under the open-file
+//! limit; a file that could not be opened (out of handles) is tried again at each pass, the
+//! quiet files' handles given back first.
 
 use std::collections::BTreeSet;
 use std::io;
@@ -26,6 +26,11 @@ use super::watched::{self, Watched};
 use crate::pipeline::Pipeline;
 use crate::render::{Flow, Renderer};
 use crate::source::follow::{Change, Tail};
+
+/// Up to this many files keep their handles open all along (a file renamed away is then read on
+/// for what its writer still appends); more have quiet files' handles closed. Well below the
+/// usual limits on open files (256 on macOS, 1,024 on Linux).
+const KEEP_OPEN: usize = 64;
 
 /// How often files are checked when polling.
 pub const POLL_INTERVAL: Duration = Duration::from_millis(100);
@@ -125,6 +130,7 @@ pub fn follow_files<R: Renderer>(
             ));
         }
     }
+    let park = files.len() > KEEP_OPEN;
     let mut first_pass = true;
     loop {
         // The files that could not be opened for want of file handles in this pass.
@@ -143,13 +149,15 @@ pub fn follow_files<R: Renderer>(
                 retry.push(i);
             }
             // The history of each is read with one handle at a time.
-            if first_pass {
+            if first_pass && park {
                 w.tail.park();
             }
         }
         first_pass = false;
         if retry.is_empty() {
-            for w in &mut files {
+            // (A file renamed away or deleted gives its handle back once quiet in any case,
+            // so a deleted file's space is not held.)
+            for w in files.iter_mut().filter(|w| park || w.tail.is_gone()) {
                 w.park_if_quiet();
             }
         } else {
@@ -196,7 +204,11 @@ fn note(path: &Path, change: Change, notes: &mut dyn FnMut(&str)) {
             "truncated; reading from the start (a partial line of {dropped_partial} bytes dropped)"
         ),
         Change::Replaced => "replaced; following the new file".to_owned(),
-        Change::Vanished => "removed; waiting for it to come back".to_owned(),
+        Change::Vanished => {
+            "renamed away or removed; waiting for it to come back (what is still written to the \
+             old file is read until then)"
+                .to_owned()
+        }
         Change::Unreadable(e) => e.to_string(),
     };
     notes(&format!("{}: {what}", path.display()));
