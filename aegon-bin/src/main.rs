@@ -455,6 +455,8 @@ fn run() -> io::Result<ExitCode> {
     }
     let export_pricing = sending.map(|_| pricing.clone());
     let stdout = io::stdout();
+    // `--html`/`--markdown -o FILE`: named FILE only once the report is written.
+    let mut pending_output = None;
     let renderer: Box<dyn Renderer> = match config.format {
         Format::Ndjson => Box::new(NdjsonRenderer::with_pricing(stdout.lock(), pricing)),
         Format::Summary => Box::new(SummaryRenderer::new(
@@ -473,7 +475,10 @@ fn run() -> io::Result<ExitCode> {
                 _ => None,
             };
             match cmd::html::renderer(markdown, config.output.as_deref(), pricing) {
-                Ok(r) => r,
+                Ok((r, pending)) => {
+                    pending_output = pending;
+                    r
+                }
                 Err(message) => {
                     warn(&message);
                     return Ok(ExitCode::from(2));
@@ -524,6 +529,9 @@ fn run() -> io::Result<ExitCode> {
     } else {
         None
     };
+    if folders.is_some() || config.follow {
+        raise_open_file_limit();
+    }
     if let Some((roots, since)) = folders {
         let options = aegon::source::watch::FolderOptions {
             since,
@@ -555,7 +563,41 @@ fn run() -> io::Result<ExitCode> {
     }
     let input_failed = read_inputs(&inputs, config.quiet, &mut pipeline)? || unreadable;
     let (_, stats) = pipeline.finish()?;
+    if let Some(pending) = pending_output {
+        if input_failed && stats.bytes == 0 {
+            // Nothing could be read: an earlier report stays as it was.
+            if !config.quiet {
+                warn(&format!(
+                    "{}: not written (no input could be read)",
+                    pending.dest().display()
+                ));
+            }
+        } else if let Err(message) = pending.replace() {
+            warn(&message);
+            return Ok(ExitCode::from(2));
+        }
+    }
     Ok(exit_code(input_failed, stats.malformed.total() > 0))
+}
+
+/// Raises the soft limit on open files to the hard one (Linux), for following many files: the
+/// followers close quiet files' handles and retry a file they could not open, so this only
+/// spares them reopening. Where it cannot be raised (or elsewhere than Linux) nothing changes.
+fn raise_open_file_limit() {
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
+        let limit = getrlimit(Resource::Nofile);
+        if limit.current.is_some() && limit.current != limit.maximum {
+            let _ = setrlimit(
+                Resource::Nofile,
+                Rlimit {
+                    current: limit.maximum,
+                    maximum: limit.maximum,
+                },
+            );
+        }
+    }
 }
 
 /// The exit status of a run that read its inputs: 2 when one could not be read or an OTLP/HTTP

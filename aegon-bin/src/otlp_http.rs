@@ -469,7 +469,7 @@ fn post(to: &Destination, body: &[u8]) -> Outcome {
             }
         }
         Err(e) => {
-            let why = describe(&e);
+            let why = describe(&e, &t.url);
             match e {
                 // A certificate or handshake problem does not heal by retrying.
                 ureq::Error::Tls(_) | ureq::Error::Rustls(_) | ureq::Error::BadUri(_) => {
@@ -484,14 +484,32 @@ fn post(to: &Destination, body: &[u8]) -> Outcome {
     }
 }
 
-/// A failure in words that hold no secret (no URL, no header).
-fn describe(e: &ureq::Error) -> String {
+/// A failure in words that hold no secret (no URL, no header; the host of `url` only, as
+/// [`crate::cmd::otlp::shown_url`] shows it).
+fn describe(e: &ureq::Error, url: &str) -> String {
+    let host = || {
+        url.parse::<ureq::http::Uri>()
+            .ok()
+            .and_then(|u| u.host().map(str::to_owned))
+            .unwrap_or_default()
+    };
     match e {
         // rustls reports a refused certificate as invalid data, with its reason.
         ureq::Error::Io(io) if io.kind() == io::ErrorKind::InvalidData => format!("TLS: {io}"),
+        // The resolver's failure (std's getaddrinfo error, kind "uncategorized"), with its
+        // reason ("Name or service not known").
+        ureq::Error::Io(io) if io.to_string().starts_with("failed to lookup address") => {
+            let text = io.to_string();
+            let reason = text.split_once(": ").map_or("", |(_, r)| r);
+            if reason.is_empty() {
+                format!("cannot resolve host {}", host())
+            } else {
+                format!("cannot resolve host {} ({reason})", host())
+            }
+        }
         ureq::Error::Io(io) => io.kind().to_string(),
         ureq::Error::Timeout(_) => "timed out".to_owned(),
-        ureq::Error::HostNotFound => "host not found".to_owned(),
+        ureq::Error::HostNotFound => format!("cannot resolve host {}", host()),
         ureq::Error::ConnectionFailed => "connection failed".to_owned(),
         ureq::Error::Tls(why) => format!("TLS: {why}"),
         ureq::Error::Rustls(tls) => format!("TLS: {tls}"),

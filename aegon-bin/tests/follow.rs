@@ -585,3 +585,118 @@ fn an_unreadable_folder_leaves_the_rest_of_the_tree_with_notifications() {
     .unwrap();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `aegon -f FILE…` under a shell limit of `limit` open files (soft and hard: `ulimit -n` sets
+/// both, so aegon cannot raise it), following `files`.
+#[cfg(unix)]
+fn follow_under_limit(limit: u32, files: &[std::path::PathBuf]) -> common::Running {
+    let mut command = Command::new("sh");
+    command
+        .arg("-c")
+        .arg(format!(
+            "ulimit -n {limit} && exec \"$0\" -f --ndjson -q \"$@\""
+        ))
+        .arg(env!("CARGO_BIN_EXE_aegon"))
+        .args(files);
+    common::Running::spawn(&mut command)
+}
+
+/// More files than the open-file limit allows at once: each one's history comes out, and so
+/// does what is appended to each later (a quiet file's handle is closed and taken again when
+/// it changes). Before, the files past the limit failed with "Too many open files" and were
+/// never read.
+#[cfg(unix)]
+#[test]
+fn follows_more_files_than_the_open_file_limit() {
+    let dir = temp_dir("many");
+    let n = 150;
+    let files: Vec<_> = (0..n).map(|i| dir.join(format!("s{i:03}.jsonl"))).collect();
+    for (i, file) in files.iter().enumerate() {
+        append(file, &prompt(&format!("history {i}")));
+    }
+    let f = follow_under_limit(64, &files);
+    let mut got: Vec<String> = f
+        .prompt_events(n)
+        .iter()
+        .map(|v| v["text"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    let mut want: Vec<String> = (0..n).map(|i| format!("history {i}")).collect();
+    got.sort();
+    want.sort();
+    assert_eq!(got, want);
+    for (i, file) in files.iter().enumerate() {
+        append(file, &prompt(&format!("later {i}")));
+    }
+    let mut got: Vec<String> = f
+        .prompt_events(n)
+        .iter()
+        .map(|v| v["text"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    let mut want: Vec<String> = (0..n).map(|i| format!("later {i}")).collect();
+    got.sort();
+    want.sort();
+    assert_eq!(got, want);
+    drop(f);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Following raises the soft open-file limit to the hard one (Linux), as read back from
+/// `/proc/PID/limits`.
+#[cfg(target_os = "linux")]
+#[test]
+fn following_raises_the_soft_open_file_limit() {
+    let dir = temp_dir("rlimit");
+    let file = dir.join("s.jsonl");
+    append(&file, &prompt("history"));
+    let mut command = Command::new("sh");
+    command
+        .arg("-c")
+        .arg("ulimit -S -n 64 && exec \"$0\" -f --ndjson -q \"$1\"")
+        .arg(env!("CARGO_BIN_EXE_aegon"))
+        .arg(&file);
+    let f = common::Running::spawn(&mut command);
+    // Once the history is out, the limit was raised (it is raised before reading).
+    assert_eq!(f.prompt_events(1)[0]["text"], "history");
+    let limits = std::fs::read_to_string(format!("/proc/{}/limits", f.child.id())).unwrap();
+    let line = limits
+        .lines()
+        .find(|l| l.starts_with("Max open files"))
+        .unwrap();
+    let fields: Vec<&str> = line.split_whitespace().collect();
+    // "Max open files  SOFT  HARD  files"
+    let (soft, hard) = (fields[3], fields[4]);
+    if hard == "unlimited" || hard.parse::<u64>().is_ok_and(|h| h > 1 << 20) {
+        // Beyond what the kernel lets a process open (nr_open): left as it was.
+        return;
+    }
+    assert_eq!(soft, hard, "{line}");
+    drop(f);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Rotation by a writer that keeps its descriptor: the file is renamed away, the writer appends
+/// one more line to it, and only then is a new file created under the name. That last line is
+/// read (it was lost: the old file was closed the moment its name went).
+#[test]
+fn a_line_appended_to_a_file_renamed_away_is_read() {
+    let dir = temp_dir("rotate");
+    let file = dir.join("s.jsonl");
+    append(&file, &prompt("history"));
+    let f = Following::start(&file, &[]);
+    assert_eq!(f.prompts(1), ["history"]);
+    let mut writer = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&file)
+        .unwrap();
+    let old = dir.join("s.old");
+    std::fs::rename(&file, &old).unwrap();
+    // Let aegon see the name go before the writer's last line.
+    std::thread::sleep(Duration::from_millis(1500));
+    std::io::Write::write_all(&mut writer, prompt("after rename").as_bytes()).unwrap();
+    drop(writer);
+    assert_eq!(f.prompts(1), ["after rename"]);
+    append(&file, &prompt("new file"));
+    assert_eq!(f.prompts(1), ["new file"]);
+    drop(f);
+    let _ = std::fs::remove_dir_all(&dir);
+}

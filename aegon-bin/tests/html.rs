@@ -84,6 +84,47 @@ fn html_and_markdown_to_a_file() {
     let _ = std::fs::remove_dir_all(&out);
 }
 
+/// A run that could read no input leaves an earlier `-o FILE` as it was (before, it replaced
+/// a good report with an empty one), says so and exits 2; one that reads its input replaces it,
+/// and no file is left beside it.
+#[test]
+fn an_earlier_report_survives_a_run_that_read_nothing() {
+    let out = temp_dir("keep");
+    std::fs::create_dir_all(&out).unwrap();
+    let fixture = "fixtures/corpus/marot__spotter__test__fixtures__transcripts__short.jsonl";
+    let missing = "fixtures/corpus/no-such-session.jsonl";
+    for (format, name) in [("--html", "r.html"), ("--markdown", "r.md")] {
+        let file = out.join(name);
+        let file_arg = file.to_str().unwrap();
+        assert_eq!(
+            aegon(&[format, fixture, "-o", file_arg]).status.code(),
+            Some(0)
+        );
+        let good = std::fs::read(&file).unwrap();
+        assert_eq!(good, aegon(&[format, fixture]).stdout);
+        let run = aegon(&[format, missing, "-o", file_arg]);
+        assert_eq!(run.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert!(stderr.contains("not written"), "{stderr}");
+        assert_eq!(
+            std::fs::read(&file).unwrap(),
+            good,
+            "{format}: report replaced"
+        );
+        // One of two inputs read: the report is of that one.
+        let run = aegon(&[format, missing, fixture, "-o", file_arg]);
+        assert_eq!(run.status.code(), Some(2));
+        assert_eq!(std::fs::read(&file).unwrap(), good);
+    }
+    let mut left: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["r.html", "r.md"]);
+    let _ = std::fs::remove_dir_all(&out);
+}
+
 #[test]
 fn misused_options_are_usage_errors() {
     for args in [

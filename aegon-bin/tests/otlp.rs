@@ -931,6 +931,47 @@ fn an_unreachable_collector_is_said_with_what_was_lost_and_exits_2() {
         "{stderr}"
     );
 }
+
+/// A host that does not resolve (`.invalid` never does, RFC 2606) is said as such, with the
+/// host; it was "uncategorized error". A URL the HTTP client cannot take (an unclosed `[`) is a
+/// usage error at start naming the flag; it failed when sending with "the request failed".
+#[test]
+fn an_unresolvable_host_and_a_malformed_endpoint_are_said_as_such() {
+    let file = common::fixture("apanloco__random__session.jsonl");
+    let out = aegon()
+        .args([
+            "--ndjson",
+            "-q",
+            "--otlp-endpoint",
+            "http://nonexistent.invalid:4318",
+        ])
+        .arg(&file)
+        .stdout(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("cannot resolve host nonexistent.invalid"),
+        "{stderr}"
+    );
+    let started = std::time::Instant::now();
+    let out = aegon()
+        .args(["--ndjson", "-q", "--otlp-endpoint", "http://[::1"])
+        .arg(&file)
+        .stdout(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--otlp-endpoint: 'http://[::1' is not a valid URL"),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty());
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+}
+
 /// `aegon` with no OpenTelemetry or proxy variables from the machine (only what a test sets).
 fn aegon() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_aegon"));

@@ -308,6 +308,47 @@ fn a_price_file_overrides_rates_and_modifiers() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A misspelt rate name in a model entry (or in its long-context tier) is refused with the
+/// model, the key and its place in the file, by `--summary` and by `usage`; it was accepted
+/// silently and the built-in price used.
+#[test]
+fn an_unknown_key_in_a_model_entry_is_refused_with_its_place() {
+    let dir = scratch("unknown");
+    let typo = write(
+        &dir,
+        "typo.json",
+        "{\n  \"claude-opus-4-6\": {\"inputt\": 500, \"cache_reed\": 100}\n}",
+    );
+    let tier = write(
+        &dir,
+        "tier.json",
+        r#"{"claude-sonnet-4-5":{"long_context":{"above":100000,"input":6,"output":22.5,"cache_write_5m":7.5,"cache_write_1h":12,"cache_read":0.6,"inptu":6}}}"#,
+    );
+    for (file, key, model, place) in [
+        (&typo, "inputt", "claude-opus-4-6", "at line 2 column 33"),
+        (&tier, "inptu", "claude-sonnet-4-5", "at line 1 column 144"),
+    ] {
+        for first in [&["--summary"][..], &["usage", "daily", "--json"][..]] {
+            let out = Command::new(env!("CARGO_BIN_EXE_aegon"))
+                .args(first)
+                .env("AEGON_DATA_DIR", &dir)
+                .arg("--pricing")
+                .arg(file)
+                .arg(bug("06-fast-mode-speed.jsonl"))
+                .output()
+                .unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{first:?}: {stderr}");
+            assert!(
+                stderr.contains(&format!("`{model}`: unknown key `{key}`")),
+                "{first:?}: {stderr}"
+            );
+            assert!(stderr.contains(place), "{first:?}: {stderr}");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn the_table_names_the_prices_it_used() {
     let out = Command::new(env!("CARGO_BIN_EXE_aegon"))

@@ -116,22 +116,81 @@ pub fn parse(parser: &mut lexopt::Parser) -> Result<HtmlCommand, lexopt::Error> 
 }
 
 /// `--html` or `--markdown` of an ordinary run: the renderer, writing to `output` (a file) or
-/// stdout.
+/// stdout. A file is written beside `output` under another name, and takes its name only when
+/// [`PendingOutput::replace`] says so (a report of nothing never replaces an earlier one).
+///
+/// Errors: a sentence naming the file when it cannot be created.
 pub fn renderer(
     markdown: Option<Detail>,
     output: Option<&Path>,
     pricing: Pricing,
-) -> Result<Box<dyn Renderer>, String> {
-    let out: Box<dyn Write> = match output {
-        Some(path) => Box::new(BufWriter::new(
-            File::create(path).map_err(|e| format!("{}: {e}", path.display()))?,
-        )),
-        None => Box::new(BufWriter::new(io::stdout())),
+) -> Result<(Box<dyn Renderer>, Option<PendingOutput>), String> {
+    let (out, pending): (Box<dyn Write>, _) = match output {
+        Some(path) => {
+            let (file, pending) =
+                PendingOutput::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            (Box::new(BufWriter::new(file)), Some(pending))
+        }
+        None => (Box::new(BufWriter::new(io::stdout())), None),
     };
-    Ok(match markdown {
+    let renderer: Box<dyn Renderer> = match markdown {
         Some(detail) => Box::new(MarkdownRenderer::new(out, detail, pricing)),
         None => Box::new(HtmlRenderer::new(out, pricing)),
-    })
+    };
+    Ok((renderer, pending))
+}
+
+/// An `-o FILE` being written: a file beside it (`.NAME.aegon-PID.tmp`, in the same folder so
+/// that renaming it is one atomic step) that becomes FILE with [`PendingOutput::replace`], and
+/// is removed if dropped before.
+#[derive(Debug)]
+pub struct PendingOutput {
+    temp: PathBuf,
+    dest: PathBuf,
+}
+
+impl PendingOutput {
+    /// Creates the file beside `dest` (the folder must exist, as for `dest` itself).
+    fn create(dest: &Path) -> io::Result<(File, PendingOutput)> {
+        let name = dest
+            .file_name()
+            .ok_or_else(|| io::Error::other("not a file name"))?;
+        let mut temp_name = OsString::from(".");
+        temp_name.push(name);
+        temp_name.push(format!(".aegon-{}.tmp", std::process::id()));
+        let temp = dest.with_file_name(temp_name);
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&temp)?;
+        Ok((
+            file,
+            PendingOutput {
+                temp,
+                dest: dest.to_path_buf(),
+            },
+        ))
+    }
+
+    /// Gives the written report its name (the file was flushed and closed by then).
+    ///
+    /// Errors: a sentence naming the file when the rename fails (the report is removed).
+    pub fn replace(self) -> Result<(), String> {
+        std::fs::rename(&self.temp, &self.dest).map_err(|e| format!("{}: {e}", self.dest.display()))
+        // Drop removes the temporary file when the rename failed (and finds none otherwise).
+    }
+
+    /// The file that was to be written.
+    pub fn dest(&self) -> &Path {
+        &self.dest
+    }
+}
+
+impl Drop for PendingOutput {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.temp);
+    }
 }
 
 /// Parses `--detail`.

@@ -311,7 +311,7 @@ pub fn resolve(flags: &Flags, env: &dyn Fn(&str) -> Option<String>) -> Result<Se
     Ok(settings)
 }
 
-/// `http://` or `https://` with a host.
+/// `http://` or `https://` with a host, a URL the HTTP client takes.
 fn check_url(name: &str, url: &str) -> Result<(), String> {
     let rest = url
         .strip_prefix("http://")
@@ -326,6 +326,13 @@ fn check_url(name: &str, url: &str) -> Result<(), String> {
     let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
     if host.is_empty() || host.starts_with(':') {
         return Err(format!("{name}: no host in '{}'", shown_url(url)));
+    }
+    // What the HTTP client would refuse only when sending (an unclosed `[`, a bad port).
+    if let Err(e) = url.parse::<ureq::http::Uri>() {
+        return Err(format!(
+            "{name}: '{}' is not a valid URL: {e}",
+            shown_url(url)
+        ));
     }
     Ok(())
 }

@@ -5,8 +5,9 @@
 //! partial line waits in the pipeline's [`Input`] for its newline. It notices, and reports as a
 //! [`Change`]:
 //!
-//! - a file that does not exist yet (it is waited for) or no longer exists (what was written
-//!   before it went is read first; then it is waited for again);
+//! - a file that does not exist yet (it is waited for) or no longer exists (renamed away or
+//!   deleted: its handle is still read, for what its writer appends after, until the path names
+//!   a file again or the tail is [parked](Tail::park); then it is waited for again);
 //! - truncation (the size fell below what was read): reading starts again from the start;
 //! - replacement (rename or delete + create: the path names another file): the old file is
 //!   read to its end, then the new one from its start.
@@ -38,7 +39,8 @@ pub enum Change {
     },
     /// The path now names another file (renamed away, or deleted and re-created).
     Replaced,
-    /// The file no longer exists; it is waited for.
+    /// The path no longer names a file; it is waited for (the old file is still read until
+    /// it comes back or the tail is parked).
     Vanished,
     /// The path exists but cannot be read (reported once until it changes).
     Unreadable(io::Error),
@@ -85,6 +87,9 @@ struct Open {
     /// (`None` where the platform gives none): a document rewritten to the same size (a
     /// token count or a status changed for one of as many digits) is told by it.
     modified: Option<SystemTime>,
+    /// The path no longer names a file (renamed away, or deleted): the handle is still read,
+    /// for what its writer appends, until the path names a file again or the tail is parked.
+    gone: bool,
 }
 
 /// One followed path. See the [module documentation](self).
@@ -222,18 +227,24 @@ impl Tail {
                     if flow.is_break() {
                         return Ok((read, flow));
                     }
+                    if current.is_err() && open.file.is_some() {
+                        // Renamed away (rotation) or deleted: its writer may still append to
+                        // it, so its handle is read on until the path names a file again (or
+                        // the tail is parked, which lets a deleted file's space go).
+                        if !std::mem::replace(&mut open.gone, true) {
+                            on_change(&self.path, Change::Vanished);
+                        }
+                        return Ok((read, flow));
+                    }
                     let Some(old) = self.open.take() else {
                         return Ok((read, flow));
                     };
                     let flow = pipeline.close(old.input)?;
-                    on_change(
-                        &self.path,
-                        if current.is_ok() {
-                            Change::Replaced
-                        } else {
-                            Change::Vanished
-                        },
-                    );
+                    if current.is_ok() {
+                        on_change(&self.path, Change::Replaced);
+                    } else if !old.gone {
+                        on_change(&self.path, Change::Vanished);
+                    }
                     if flow.is_break() {
                         return Ok((read, flow));
                     }
@@ -285,6 +296,7 @@ impl Tail {
                             offset: start,
                             input,
                             document,
+                            gone: false,
                         });
                         on_change(&self.path, Change::Opened { offset: start });
                     }
@@ -338,6 +350,14 @@ impl Tail {
                 open.input.release_memory();
             }
         }
+    }
+
+    /// Whether the path no longer names a file while the old file's handle is still read
+    /// (renamed away or deleted; until the path names a file again or the tail is parked).
+    pub fn is_gone(&self) -> bool {
+        self.open
+            .as_ref()
+            .is_some_and(|o| o.gone && o.file.is_some())
     }
 
     /// Whether the file handle is closed by [`Tail::park`].

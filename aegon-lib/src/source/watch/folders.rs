@@ -34,6 +34,7 @@ use std::time::{Duration, Instant, SystemTime};
 use notify::RecursiveMode;
 
 use super::notifications::{wake_on_changes, watch_changes_into, watch_tree, Notification};
+use super::watched::Watched;
 use crate::pipeline::Pipeline;
 use crate::render::Renderer;
 use crate::source::follow::{Change, Tail};
@@ -46,8 +47,6 @@ use crate::source::tree::{is_transcript, FileId, Found, Walker};
 const RESCAN_WITH_NOTIFICATIONS: Duration = Duration::from_secs(30);
 /// Rescan interval when polling.
 const RESCAN_POLLING: Duration = Duration::from_millis(500);
-/// A file unchanged this long has its handle closed.
-const PARK_AFTER: Duration = Duration::from_secs(10);
 
 /// The folders read by default: Claude Code's (`projects/` and `sessions/` under each
 /// directory of `CLAUDE_CONFIG_DIR`, comma-separated, a leading `~/` being the home folder as
@@ -182,14 +181,6 @@ pub struct FolderOptions {
     pub poll: bool,
 }
 
-/// What is known of one watched transcript.
-struct Watched {
-    tail: Tail,
-    /// Size and modification time at the last look, to see whether it changed.
-    seen: (u64, Option<SystemTime>),
-    last_change: Instant,
-}
-
 /// The watched transcripts, by the path they are read by, and which path each real file is
 /// read by (so that another path to it reads it on, not again).
 #[derive(Default)]
@@ -221,14 +212,7 @@ impl Files {
         if let Some(id) = id {
             self.by_id.insert(id, path.clone());
         }
-        self.by_path.insert(
-            path,
-            Watched {
-                tail,
-                seen,
-                last_change: Instant::now(),
-            },
-        );
+        self.by_path.insert(path, Watched::new(tail, seen));
     }
 
     /// The path to read for a transcript named now (by a notification or a rescan): the one
@@ -507,7 +491,7 @@ pub fn watch_folders<R: Renderer>(
             let stale: Vec<PathBuf> = files
                 .by_path
                 .iter()
-                .filter(|(path, w)| current_look(path) != w.seen)
+                .filter(|(_, w)| w.changed())
                 .map(|(path, _)| path.clone())
                 .collect();
             for path in stale {
@@ -516,9 +500,7 @@ pub fn watch_folders<R: Renderer>(
                 }
             }
             for w in files.by_path.values_mut() {
-                if w.last_change.elapsed() >= PARK_AFTER {
-                    w.tail.park();
-                }
+                w.park_if_quiet();
             }
         }
     }
@@ -561,10 +543,6 @@ fn links_to_its_own_folder(path: &Path) -> Option<String> {
         })
 }
 
-fn current_look(path: &Path) -> (u64, Option<SystemTime>) {
-    std::fs::metadata(path).map_or((0, None), |m| (m.len(), m.modified().ok()))
-}
-
 /// Polls one file if it is watched; returns whether to stop.
 fn poll_path<R: Renderer>(
     files: &mut Files,
@@ -583,18 +561,7 @@ fn poll<R: Renderer>(
     pipeline: &mut Pipeline<R>,
     notes: &mut dyn FnMut(&str),
 ) -> io::Result<crate::render::Flow> {
-    // Looked at before reading: a line written while this one is read (or rendered) makes the
-    // next look differ. (Looked at after, it was taken as read, and with --poll waited for the
-    // file's next write.)
-    let look = current_look(w.tail.path());
-    let (read, flow) = w
-        .tail
-        .poll(pipeline, |path, change| note(path, change, notes))?;
-    w.seen = look;
-    if read > 0 {
-        w.last_change = Instant::now();
-    }
-    Ok(flow)
+    w.poll(pipeline, |path, change| note(path, change, notes))
 }
 
 /// Adds the paths a notification names; returns whether everything should be looked at again.

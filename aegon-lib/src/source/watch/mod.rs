@@ -12,6 +12,7 @@
 mod files;
 mod folders;
 mod notifications;
+mod watched;
 
 pub use files::{follow_files, POLL_INTERVAL};
 pub use folders::{

@@ -1,0 +1,80 @@
+//! What is known of one followed file between polls, shared by [`super::follow_files`] and
+//! [`super::watch_folders`]: its last look (size and modification time), to tell whether it
+//! changed without opening it, and when it last grew, to close the handles of quiet files
+//! ([`Tail::park`]) so that thousands can be followed under the open-file limit.
+
+use std::io;
+use std::path::Path;
+use std::time::{Duration, Instant, SystemTime};
+
+use crate::pipeline::Pipeline;
+use crate::render::{Flow, Renderer};
+use crate::source::follow::{Change, Tail};
+
+/// A file unchanged this long has its handle closed.
+pub(super) const PARK_AFTER: Duration = Duration::from_secs(10);
+
+/// One followed file.
+pub(super) struct Watched {
+    pub(super) tail: Tail,
+    /// Size and modification time at the last look, to see whether it changed.
+    pub(super) seen: (u64, Option<SystemTime>),
+    /// When a poll last read something from it.
+    pub(super) last_change: Instant,
+}
+
+impl Watched {
+    /// `tail`, last looked at as `seen` (`(0, None)`: never).
+    pub(super) fn new(tail: Tail, seen: (u64, Option<SystemTime>)) -> Self {
+        Watched {
+            tail,
+            seen,
+            last_change: Instant::now(),
+        }
+    }
+
+    /// Whether its size or modification time differ from the last look.
+    pub(super) fn changed(&self) -> bool {
+        current_look(self.tail.path()) != self.seen
+    }
+
+    /// Reads what is new, reporting changes to `on_change`.
+    pub(super) fn poll<R: Renderer>(
+        &mut self,
+        pipeline: &mut Pipeline<R>,
+        on_change: impl FnMut(&Path, Change),
+    ) -> io::Result<Flow> {
+        // Looked at before reading: a line written while this one is read (or rendered) makes
+        // the next look differ. (Looked at after, it was taken as read, and with --poll waited
+        // for the file's next write.)
+        let look = current_look(self.tail.path());
+        let (read, flow) = self.tail.poll(pipeline, on_change)?;
+        // Still parked: its handle could not be taken again (out of file handles, say), so
+        // nothing was read; the old look makes the next poll try again.
+        if !self.tail.is_parked() {
+            self.seen = look;
+        }
+        if read > 0 {
+            self.last_change = Instant::now();
+        }
+        Ok(flow)
+    }
+
+    /// Closes its handle if nothing was read from it for [`PARK_AFTER`].
+    pub(super) fn park_if_quiet(&mut self) {
+        if self.last_change.elapsed() >= PARK_AFTER {
+            self.tail.park();
+        }
+    }
+}
+
+/// Size and modification time of `path` (`(0, None)` when it cannot be looked at).
+pub(super) fn current_look(path: &Path) -> (u64, Option<SystemTime>) {
+    std::fs::metadata(path).map_or((0, None), |m| (m.len(), m.modified().ok()))
+}
+
+/// Whether `e` says the process (or the system) is out of file handles (`EMFILE`, `ENFILE`:
+/// 24 and 23 on Linux, macOS and the BSDs).
+pub(super) fn out_of_handles(e: &io::Error) -> bool {
+    cfg!(unix) && matches!(e.raw_os_error(), Some(23 | 24))
+}
