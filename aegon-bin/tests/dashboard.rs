@@ -231,10 +231,10 @@ fn replay_waits_between_lines_as_recorded() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
-#[test]
-fn detached_opens_a_tmux_window_with_the_same_command() {
-    let dir = std::env::temp_dir().join(format!("aegon-detach-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+/// A `tmux` in `dir` (put `dir` first on PATH) that only writes the arguments it was given, one
+/// per line, to the file whose path it returns.
+fn fake_tmux(dir: &Path) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
     let log = dir.join("tmux-args");
     let fake = dir.join("tmux");
     std::fs::write(
@@ -242,7 +242,15 @@ fn detached_opens_a_tmux_window_with_the_same_command() {
         format!("#!/bin/sh\nprintf '%s\\n' \"$@\" > {}\n", log.display()),
     )
     .unwrap();
-    std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    log
+}
+
+#[test]
+fn detached_opens_a_tmux_window_with_the_same_command() {
+    let dir = std::env::temp_dir().join(format!("aegon-detach-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let log = fake_tmux(&dir);
     let out = Command::new(env!("CARGO_BIN_EXE_aegon"))
         .args(["watch", "--detached", "--since", "2h"])
         .arg(&dir)
@@ -289,14 +297,7 @@ fn detached_keeps_credentials_off_the_command_line() {
     let _ = std::fs::remove_dir_all(&dir);
     let runtime = dir.join("run");
     std::fs::create_dir_all(&runtime).unwrap();
-    let log = dir.join("tmux-args");
-    let fake = dir.join("tmux");
-    std::fs::write(
-        &fake,
-        format!("#!/bin/sh\nprintf '%s\\n' \"$@\" > {}\n", log.display()),
-    )
-    .unwrap();
-    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let log = fake_tmux(&dir);
     let secret = "x-honeycomb-team=hcaik_SECRET123";
     let out = Command::new(env!("CARGO_BIN_EXE_aegon"))
         .args(["watch", "--detached", "--otlp-export"])
