@@ -10,6 +10,7 @@ mod detach;
 mod inputs;
 mod manpage;
 mod otlp_http;
+mod output;
 mod parallel;
 mod replay;
 mod report;

@@ -5,7 +5,6 @@
 //! options, that writes one report per session and an index page into a folder.
 
 use std::ffi::OsString;
-use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -18,6 +17,7 @@ use aegon::render::Renderer;
 use aegon::session::pricing::Pricing;
 
 use crate::args::InputArg;
+use crate::output::PendingOutput;
 use crate::report::{warn, Reporting};
 
 /// Help of `aegon html`.
@@ -138,59 +138,6 @@ pub fn renderer(
         None => Box::new(HtmlRenderer::new(out, pricing)),
     };
     Ok((renderer, pending))
-}
-
-/// An `-o FILE` being written: a file beside it (`.NAME.aegon-PID.tmp`, in the same folder so
-/// that renaming it is one atomic step) that becomes FILE with [`PendingOutput::replace`], and
-/// is removed if dropped before.
-#[derive(Debug)]
-pub struct PendingOutput {
-    temp: PathBuf,
-    dest: PathBuf,
-}
-
-impl PendingOutput {
-    /// Creates the file beside `dest` (the folder must exist, as for `dest` itself).
-    fn create(dest: &Path) -> io::Result<(File, PendingOutput)> {
-        let name = dest
-            .file_name()
-            .ok_or_else(|| io::Error::other("not a file name"))?;
-        let mut temp_name = OsString::from(".");
-        temp_name.push(name);
-        temp_name.push(format!(".aegon-{}.tmp", std::process::id()));
-        let temp = dest.with_file_name(temp_name);
-        let file = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(&temp)?;
-        Ok((
-            file,
-            PendingOutput {
-                temp,
-                dest: dest.to_path_buf(),
-            },
-        ))
-    }
-
-    /// Gives the written report its name (the file was flushed and closed by then).
-    ///
-    /// Errors: a sentence naming the file when the rename fails (the report is removed).
-    pub fn replace(self) -> Result<(), String> {
-        std::fs::rename(&self.temp, &self.dest).map_err(|e| format!("{}: {e}", self.dest.display()))
-        // Drop removes the temporary file when the rename failed (and finds none otherwise).
-    }
-
-    /// The file that was to be written.
-    pub fn dest(&self) -> &Path {
-        &self.dest
-    }
-}
-
-impl Drop for PendingOutput {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.temp);
-    }
 }
 
 /// Parses `--detail`.
