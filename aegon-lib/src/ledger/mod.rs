@@ -968,7 +968,7 @@ impl Ledger {
                 .into_iter()
                 .map(|p| (std::fs::metadata(&p).and_then(|m| m.modified()).ok(), p))
                 .collect();
-            dated.sort_by(|a, b| b.0.cmp(&a.0));
+            dated.sort_by_key(|d| std::cmp::Reverse(d.0));
             all = dated.into_iter().map(|(_, p)| p).collect();
         }
         for (i, path) in all.iter().enumerate() {
