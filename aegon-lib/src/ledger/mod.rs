@@ -25,9 +25,15 @@
 //! - **One file, one row.** Folders and files named are resolved ([`canonical`]); a file
 //!   reached by another path (a link) is matched by device and inode to the row of the path
 //!   that still leads to it.
+//! - **In steps.** A line-based file is read and committed in steps of [`STEP`] bytes (8 MiB),
+//!   each ending at a line's end and recorded as the point the next read starts from, as an
+//!   appended file's end is: a big file's update that is stopped ([`Ledger::update_until`]'s
+//!   deadline, a kill) keeps its steps, and the next update reads on from the last one, with
+//!   no line read twice or skipped. Files read whole (documents, formats that need their
+//!   earlier lines) are one step.
 //! - **Safe.** WAL mode and a busy timeout let several processes (several status lines) write
-//!   at once; each file's rows and its progress are committed in one transaction, so a killed
-//!   process leaves the index as it was before that file, or after it. Every write is
+//!   at once; each step's rows and its progress are committed in one transaction, so a killed
+//!   process leaves the index as it was before that step, or after it. Every write is
 //!   idempotent, so two processes indexing the same bytes give the same rows.
 //! - **Never silently wrong.** A file that is not an aegon index, is corrupt, or was written by
 //!   a newer schema is reported, moved aside (`*.unusable-<ms>`, never deleted) and rebuilt
