@@ -1979,3 +1979,217 @@ fn the_help_says_tables_follow_columns() {
         assert!(text.contains("piped"), "{args:?}");
     }
 }
+
+// ---- indexing in steps under a deadline (the status line), and killed mid-update ----------
+
+/// A status line whose run is cut short every time (`--index-budget 0`, steps of 64 KB: the
+/// least each run does) still converges: each run prints a line at once, says how far the
+/// index got (`indexing N%`, never going back), shows the costs it has as lower bounds
+/// (`$1.23+`), and once the index holds everything its line is the one a fully indexed run
+/// prints, with the session's cost the summary's.
+#[test]
+fn a_status_line_cut_short_every_run_goes_on_where_it_stopped_and_ends_exact() {
+    let data = temp_dir("statusline-steps");
+    let projects = data.join("claude/projects");
+    std::fs::create_dir_all(projects.join("-now")).unwrap();
+    std::fs::create_dir_all(projects.join("-old")).unwrap();
+    // A real 2.1 MB session, dated now (today's and in the active block), and a 1.3 MB
+    // one of long ago.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let text = std::fs::read_to_string(fixture(
+        "Yael-Peretz__jgive-campaign-donation__transcript.jsonl",
+    ))
+    .unwrap();
+    let mut session = String::new();
+    let mut dated = String::new();
+    for line in text.lines() {
+        let mut v: Value = serde_json::from_str(line).unwrap();
+        if v.get("timestamp").is_some() {
+            v["timestamp"] = Value::String(rfc3339_utc(now));
+        }
+        if let Some(id) = v["sessionId"].as_str() {
+            session = id.to_owned();
+        }
+        dated.push_str(&v.to_string());
+        dated.push('\n');
+    }
+    let path = projects.join("-now/session.jsonl");
+    std::fs::write(&path, &dated).unwrap();
+    std::fs::copy(
+        fixture("AlexandreVassard__will-it-rain__claude.jsonl"),
+        projects.join("-old/old.jsonl"),
+    )
+    .unwrap();
+    // The session's cost by the session core, independently of the index.
+    let summary: Value = serde_json::from_str(&common::aegon_stdout([
+        "--summary".as_ref(),
+        "--json".as_ref(),
+        path.as_os_str(),
+    ]))
+    .unwrap();
+    let cost = summary["totals"]["cost_usd"].as_f64().unwrap();
+    assert!(cost > 1.0, "{cost}");
+    let input = serde_json::json!({"session_id": session, "transcript_path": path});
+    let line = |data: &Path, budget: &str| {
+        let mut child = aegon(
+            data,
+            &[
+                "statusline",
+                "--tz",
+                "UTC",
+                "--color",
+                "never",
+                "--index-budget",
+                budget,
+                "--format",
+                "{session_cost}|{today_cost}|{block_cost}|{indexing}",
+            ],
+        )
+        .env("CLAUDE_CONFIG_DIR", data.join("claude"))
+        .env("AEGON_INDEX_STEP_BYTES", "65536")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+        {
+            use std::io::Write;
+            let _ = child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(input.to_string().as_bytes());
+        }
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success());
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    };
+    let mut last_percent = 0;
+    let mut runs = 0;
+    let done = loop {
+        runs += 1;
+        assert!(runs < 200, "no end after {runs} runs");
+        let l = line(&data, "0");
+        let parts: Vec<&str> = l.split('|').collect();
+        assert_eq!(parts.len(), 4, "{l}");
+        if parts[3] == "-" {
+            break l;
+        }
+        let percent: u32 = parts[3]
+            .strip_prefix("indexing ")
+            .and_then(|p| p.strip_suffix('%'))
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("{l}"));
+        assert!(
+            percent >= last_percent && percent < 100,
+            "{l} after {last_percent}%"
+        );
+        last_percent = percent;
+        // What the index holds so far: lower bounds, said so.
+        assert!(
+            parts[1].ends_with("+ today") && parts[2].ends_with("+ block"),
+            "{l}"
+        );
+        if parts[0] != "-" {
+            let c: f64 = parts[0]
+                .trim_start_matches('$')
+                .split(['+', ' '])
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap();
+            assert!(c <= cost + 0.005, "{l}");
+        }
+    };
+    // 3.4 MB at about 256 KB a run (a step of the session's file, one of the newest file
+    // left): many runs.
+    assert!(runs > 5, "{runs} runs");
+    let want = format!("${cost:.2} session|${cost:.2} today|${cost:.2} block|-");
+    assert_eq!(done, want);
+    // The same as a run over an index built whole first (aegon usage has no deadline).
+    let whole = data.join("whole");
+    std::fs::create_dir_all(&whole).unwrap();
+    std::fs::rename(data.join("claude"), whole.join("claude")).unwrap();
+    let p = whole.join("claude/projects");
+    let out = aegon(&whole, &["usage", "daily", "--json", p.to_str().unwrap()])
+        .env("AEGON_INDEX_STEP_BYTES", "65536")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let input = serde_json::json!({"session_id": session,
+        "transcript_path": whole.join("claude/projects/-now/session.jsonl")});
+    assert_eq!(
+        statusline_line(
+            &whole,
+            "{session_cost}|{today_cost}|{block_cost}|{indexing}",
+            &input
+        ),
+        want
+    );
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+/// `aegon usage` killed (SIGKILL) again and again while it indexes a big file in steps:
+/// each kill leaves the index consistent and keeps the steps committed before it (what is
+/// left never grows), and the run that finishes reports exactly a fresh read's totals.
+#[test]
+fn a_usage_killed_mid_update_keeps_its_steps_and_the_next_run_ends_exact() {
+    let data = temp_dir("killed-steps");
+    let projects = data.join("claude/projects/-big");
+    std::fs::create_dir_all(&projects).unwrap();
+    // 8 copies of a real 2.1 MB session, each with its own ids (17 MB, one file).
+    let text = std::fs::read_to_string(fixture(
+        "Yael-Peretz__jgive-campaign-donation__transcript.jsonl",
+    ))
+    .unwrap();
+    let mut big = String::new();
+    for i in 0..8 {
+        big.push_str(
+            &text
+                .replace("\"uuid\":\"", &format!("\"uuid\":\"c{i}-"))
+                .replace("\"id\":\"msg_", &format!("\"id\":\"msg_c{i}"))
+                .replace("\"requestId\":\"req_", &format!("\"requestId\":\"req_c{i}")),
+        );
+    }
+    let file = projects.join("big.jsonl");
+    std::fs::write(&file, &big).unwrap();
+    let p = data.join("claude/projects");
+    let p = p.to_str().unwrap();
+    let fresh = totals(&run_json(
+        &data,
+        &["usage", "daily", "--json", "--no-index", p],
+    ));
+    assert!(fresh[1] > 0, "{fresh:?}");
+    let size = big.len() as u64;
+    let mut left_before = size;
+    let mut partial_kills = 0;
+    for delay_ms in [100u64, 200, 300, 400, 600, 800, 1000, 1500, 2000] {
+        let mut child = aegon(&data, &["usage", "daily", "--json", p])
+            .env("AEGON_INDEX_STEP_BYTES", "262144")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = child.kill();
+        let _ = child.wait();
+        let ledger =
+            aegon::ledger::Ledger::open(&data.join("usage.sqlite3"), &mut |n| panic!("{n}"))
+                .unwrap();
+        let left = ledger
+            .pending_bytes(&file)
+            .unwrap()
+            .map_or(0, |(left, _)| left);
+        assert!(left <= left_before, "{left} after {left_before}");
+        if left > 0 && left < size {
+            partial_kills += 1;
+        }
+        left_before = left;
+    }
+    assert!(partial_kills > 0, "no kill came mid-file");
+    let indexed = run_json(&data, &["usage", "daily", "--json", p]);
+    assert_eq!(totals(&indexed), fresh);
+    let _ = std::fs::remove_dir_all(&data);
+}

@@ -6,7 +6,7 @@ use std::ffi::OsString;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use aegon::ledger::{self, Entries, Ledger, LimitReading, Scope};
 use aegon::session::pricing::Pricing;
@@ -36,20 +36,26 @@ USAGE:
     a new one. Each current reading is recorded in the usage index with its
     time, so aegon usage blocks can show it later. The index is updated with what
     the session's transcript gained; the other transcripts at most once a minute.
-    Always exits 0 with some text.
+    Indexing stops after --index-budget (it goes on at the next run from where it
+    stopped); until the index holds everything, the line says \"indexing 34%\" and
+    the costs from the index are lower bounds ($1.23+). Always exits 0 with some
+    text.
 
 OPTIONS:
         --format TEMPLATE  Other fields or order: {model} {session_cost} {cc_cost}
                            {context} {today_cost} {block_cost} {block_left}
                            {burn_rate} {cost_rate} {five_hour} {five_hour_reset}
-                           {seven_day} {seven_day_reset} {project}; an empty field
-                           prints as -.
+                           {seven_day} {seven_day_reset} {project} {indexing}; an
+                           empty field prints as -.
     -z, --tz NAME          Zone of \"today\" [default: TZ, else /etc/localtime];
                            --timezone is the same (ccusage's -z, --timezone).
         --pricing FILE     Prices that extend or override the built-in table.
         --color WHEN       auto, always or never [default: auto: colours unless
                            NO_COLOR is set; Claude Code's output is never a tty].
         --no-index         Do not read or write the usage index.
+        --index-budget MS  Time for indexing per run, in ms [default: 200]; the
+                           rest is indexed by the next runs (aegon usage indexes
+                           everything at once).
     -h, --help             Print this help.
 
     The width is COLUMNS (set by Claude Code since 2.1.153); parts that do not fit are
@@ -71,6 +77,14 @@ const SCAN_EVERY: Duration = Duration::from_secs(60);
 /// Stdin read at most (the status-line JSON is a few KB).
 const MAX_INPUT: u64 = 1 << 20;
 
+/// Time given to indexing in one run, from when stdin was read, unless `--index-budget` says
+/// otherwise. Claude Code cancels a status-line command still running when the next trigger
+/// comes (runs are debounced at 300 ms; no timeout is documented: shared/usage-over-time.md
+/// §1.2), and a cancelled run prints nothing: the line must come in well under a second.
+/// Indexing a big transcript takes longer (a 94 MB one took 0.9–1.4 s on a loaded 2-core
+/// machine); what is left is indexed by the next runs.
+const INDEX_BUDGET: Duration = Duration::from_millis(200);
+
 #[derive(Debug, Default)]
 struct Options {
     format: Option<String>,
@@ -78,6 +92,7 @@ struct Options {
     pricing: Option<PathBuf>,
     color: Option<bool>,
     no_index: bool,
+    index_budget: Option<Duration>,
 }
 
 fn parse(args: Vec<OsString>) -> Result<Option<Options>, lexopt::Error> {
@@ -100,6 +115,17 @@ fn parse(args: Vec<OsString>) -> Result<Option<Options>, lexopt::Error> {
                 }
             }
             Long("no-index") => o.no_index = true,
+            Long("index-budget") => {
+                let v = parser.value()?;
+                let ms = v
+                    .to_str()
+                    .and_then(|v| v.trim().parse::<u64>().ok())
+                    .ok_or_else(|| lexopt::Error::UnexpectedValue {
+                        option: "index-budget".into(),
+                        value: v.clone(),
+                    })?;
+                o.index_budget = Some(Duration::from_millis(ms));
+            }
             _ => return Err(arg.unexpected()),
         }
     }
@@ -211,6 +237,10 @@ pub struct Figures {
     pub block_partial: bool,
     /// Its burn rate: tokens/min, input+output tokens/min, $/h.
     pub burn: Option<(f64, f64, f64)>,
+    /// The index does not hold everything yet (this run's indexing time ran out): about how
+    /// much of the transcripts' bytes it holds, in percent (0–99, floored). The costs from the
+    /// index are then lower bounds (their `*_partial` set), the block and its rates provisional.
+    pub indexing: Option<u8>,
 }
 
 /// Runs `aegon statusline`; always exits 0.
@@ -246,6 +276,7 @@ pub fn run(args: Vec<OsString>) -> io::Result<ExitCode> {
         }
     }
     let input = Input::from_json(&serde_json::from_str(&text).unwrap_or(Value::Null));
+    let deadline = Instant::now() + o.index_budget.unwrap_or(INDEX_BUDGET);
     let now = now_ms();
     let tz = time::zone(o.tz.as_deref()).unwrap_or_else(|e| {
         warn(&format!("statusline: {e}; using UTC"));
@@ -259,7 +290,7 @@ pub fn run(args: Vec<OsString>) -> io::Result<ExitCode> {
         Figures::default()
     } else {
         // A panic or an error costs the figures, never the line.
-        std::panic::catch_unwind(|| figures(&input, &tz, &pricing, now))
+        std::panic::catch_unwind(|| figures(&input, &tz, &pricing, now, deadline))
             .unwrap_or(Err("internal error".into()))
             .unwrap_or_else(|e| {
                 warn(&format!("statusline: {e}"));
@@ -288,21 +319,29 @@ pub fn run(args: Vec<OsString>) -> io::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn figures(input: &Input, tz: &TimeZone, pricing: &Pricing, now: i64) -> Result<Figures, String> {
+fn figures(
+    input: &Input,
+    tz: &TimeZone,
+    pricing: &Pricing,
+    now: i64,
+    deadline: Instant,
+) -> Result<Figures, String> {
     let path = ledger::default_path().map_err(|e| e.to_string())?;
     let mut note = |n: &str| warn(n);
     let mut ledger = Ledger::open(&path, &mut note).map_err(|e| e.to_string())?;
-    let result = update_and_read(&mut ledger, input, pricing, now);
-    let (entries, readings) = match result {
+    let result = update_and_read(&mut ledger, input, pricing, now, deadline);
+    let (entries, readings, progress) = match result {
         Ok(v) => v,
         Err(e) if e.is_corrupt() => {
             drop(ledger);
             ledger = Ledger::rebuild(&path, &format!("damaged ({e})"), &mut note)
                 .map_err(|e| e.to_string())?;
-            update_and_read(&mut ledger, input, pricing, now).map_err(|e| e.to_string())?
+            update_and_read(&mut ledger, input, pricing, now, deadline)
+                .map_err(|e| e.to_string())?
         }
         Err(e) => return Err(e.to_string()),
     };
+    let indexing = progress.percent();
     // Claude Code names the session; without its id, the transcript's name gives it.
     let session_id = input.session_id.clone().or_else(|| {
         input
@@ -352,18 +391,41 @@ fn figures(input: &Input, tz: &TimeZone, pricing: &Pricing, now: i64) -> Result<
             r.cost_per_hour,
         )
     });
+    // Responses not indexed yet only add: what the index holds is a lower bound.
+    let partial = indexing.is_some();
     Ok(Figures {
         session_cost,
-        session_partial,
+        session_partial: session_partial || (session_cost.is_some() && !progress.session_done),
         today_cost: Some(today_usage.priced_cost()),
-        today_partial: !today_usage.unpriced().is_empty(),
+        today_partial: !today_usage.unpriced().is_empty() || partial,
         block_cost: block.as_ref().map(|b| b.usage.priced_cost()),
         block_partial: block
             .as_ref()
-            .is_some_and(|b| !b.usage.unpriced().is_empty()),
+            .is_some_and(|b| !b.usage.unpriced().is_empty())
+            || partial,
         block,
         burn,
+        indexing,
     })
+}
+
+/// How far one run's indexing got.
+#[derive(Debug, Clone, Copy)]
+struct Progress {
+    /// The session's own transcript is indexed to its end (or there is none).
+    session_done: bool,
+    /// When something is left: bytes left and bytes of all the transcripts listed.
+    pending: Option<(u64, u64)>,
+}
+
+impl Progress {
+    /// The share of the transcripts' bytes the index holds, floored, at most 99, when
+    /// something is left; `None` when the index holds everything.
+    fn percent(&self) -> Option<u8> {
+        let (left, total) = self.pending?;
+        let done = total.saturating_sub(left) as f64 * 100.0 / total.max(1) as f64;
+        Some(done.floor().clamp(0.0, 99.0) as u8)
+    }
 }
 
 /// Brings the index up to date (the session's transcript always; the other transcripts when
@@ -371,26 +433,47 @@ fn figures(input: &Input, tz: &TimeZone, pricing: &Pricing, now: i64) -> Result<
 /// history: the last 48 hours, or further back to the last pause of more than 5 hours when
 /// use went on longer ([`blocks::recent`]), so the block running now is the one a report
 /// over all history shows.
+///
+/// Indexing stops once `deadline` has passed (each update still makes some progress), having
+/// committed what it read; the next run goes on from there ([`Ledger::update_until`]).
 fn update_and_read(
     ledger: &mut Ledger,
     input: &Input,
     pricing: &Pricing,
     now: i64,
-) -> Result<(Entries, Vec<LimitReading>), ledger::Error> {
+    deadline: Instant,
+) -> Result<(Entries, Vec<LimitReading>, Progress), ledger::Error> {
     let mut quiet = |_: &Path, _: &str| {};
-    if let Some(p) = &input.transcript_path {
-        if p.is_file() {
-            ledger.update(&[], std::slice::from_ref(p), &mut quiet)?;
-        }
+    let session_file = input.transcript_path.as_ref().filter(|p| p.is_file());
+    if let Some(p) = session_file {
+        ledger.update_until(&[], std::slice::from_ref(p), &mut quiet, Some(deadline))?;
     }
+    // An unfinished scan records no time, so it goes on at the next run.
     let stale = ledger
         .last_scan_ms()?
         .is_none_or(|at| now - at > SCAN_EVERY.as_millis() as i64 || at > now);
+    let mut scan = None;
     if stale {
         if let Ok(roots) = aegon::source::watch::default_roots() {
-            ledger.update(&roots, &[], &mut quiet)?;
+            let s = ledger.update_until(&roots, &[], &mut quiet, Some(deadline))?;
+            scan = Some(s);
         }
     }
+    // The session's file may have been finished by the scan (newest first): asked at the end.
+    let session_left = match session_file {
+        Some(p) => ledger.pending_bytes(p)?,
+        None => None,
+    };
+    let progress = Progress {
+        session_done: session_left.is_none(),
+        // The scan's figures cover the session's file when it is below the roots (as Claude
+        // Code's are); else the session's file alone.
+        pending: match (&scan, session_left) {
+            (Some(s), _) if !s.complete() => Some((s.pending_bytes, s.total_bytes)),
+            (_, Some(left_and_size)) => Some(left_and_size),
+            _ => None,
+        },
+    };
     // A reading whose window has already reset says nothing about the window now: not kept.
     let current = |resets: &Option<i64>| resets.is_none_or(|at| at > now);
     for (window, used, resets) in input.limits.iter().filter(|(_, _, r)| current(r)) {
@@ -403,7 +486,7 @@ fn update_and_read(
         })?;
     }
     let entries = blocks::recent(now, |since| ledger.entries(&Scope::All, since, pricing))?;
-    Ok((entries, ledger.latest_readings()?))
+    Ok((entries, ledger.latest_readings()?, progress))
 }
 
 /// Claude Code's status-line JSON as text, read as the transcripts are: a byte-order mark
@@ -553,6 +636,8 @@ fn fields(
             .map(|(_, _, c)| format!("{}/h", money_at_least(c, f.block_partial))),
         0,
     );
+    // The index is behind (this run's indexing time ran out; the next runs go on).
+    push("indexing", f.indexing.map(|p| format!("indexing {p}%")), 2);
     for (window, label) in [("five_hour", "5h"), ("seven_day", "7d")] {
         let reading = input.limits.iter().find(|(w, _, _)| w == window);
         // A window whose reset time has passed (Claude Code's JSON repeats the last API
@@ -642,6 +727,7 @@ pub fn render(
         "block_left",
         "burn_rate",
         "cost_rate",
+        "indexing",
         "five_hour",
         "seven_day",
     ];
@@ -716,6 +802,27 @@ mod tests {
                 .unwrap();
             assert_eq!(o.tz.as_deref(), Some("UTC"), "{a:?}");
         }
+    }
+
+    #[test]
+    fn indexing_progress_is_floored_and_never_says_100_while_something_is_left() {
+        let p = |pending| Progress {
+            session_done: true,
+            pending,
+        };
+        assert_eq!(p(None).percent(), None);
+        // 1 byte left of 1,000: 99.9% held, shown 99%; 340 of 1,000 held: 34%.
+        assert_eq!(p(Some((1, 1000))).percent(), Some(99));
+        assert_eq!(p(Some((660, 1000))).percent(), Some(34));
+        assert_eq!(p(Some((5, 0))).percent(), Some(0));
+        let f = Figures {
+            today_cost: Some(1.5),
+            today_partial: true,
+            indexing: p(Some((660, 1000))).percent(),
+            ..Figures::default()
+        };
+        let line = render(&Input::default(), &f, None, false, None, 0, &TimeZone::UTC);
+        assert_eq!(line, "$1.50+ today · indexing 34%");
     }
 
     #[test]

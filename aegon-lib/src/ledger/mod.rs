@@ -25,9 +25,15 @@
 //! - **One file, one row.** Folders and files named are resolved ([`canonical`]); a file
 //!   reached by another path (a link) is matched by device and inode to the row of the path
 //!   that still leads to it.
+//! - **In steps.** A line-based file is read and committed in steps of [`STEP`] bytes (8 MiB),
+//!   each ending at a line's end and recorded as the point the next read starts from, as an
+//!   appended file's end is: a big file's update that is stopped ([`Ledger::update_until`]'s
+//!   deadline, a kill) keeps its steps, and the next update reads on from the last one, with
+//!   no line read twice or skipped. Files read whole (documents, formats that need their
+//!   earlier lines) are one step.
 //! - **Safe.** WAL mode and a busy timeout let several processes (several status lines) write
-//!   at once; each file's rows and its progress are committed in one transaction, so a killed
-//!   process leaves the index as it was before that file, or after it. Every write is
+//!   at once; each step's rows and its progress are committed in one transaction, so a killed
+//!   process leaves the index as it was before that step, or after it. Every write is
 //!   idempotent, so two processes indexing the same bytes give the same rows.
 //! - **Never silently wrong.** A file that is not an aegon index, is corrupt, or was written by
 //!   a newer schema is reported, moved aside (`*.unusable-<ms>`, never deleted) and rebuilt
@@ -49,7 +55,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
@@ -72,6 +78,36 @@ const HIT_FILE: char = '\u{1e}';
 
 /// Bytes read from a transcript at a time.
 const CHUNK: usize = 256 << 10;
+
+/// Bytes of a line-based transcript (Claude's, Qwen's) read and committed in one transaction,
+/// 8 MiB: a big file is indexed in steps, each committed with the point it stopped at (a
+/// line's end), so an update that is stopped (a deadline, a kill) keeps what it did and the
+/// next one goes on from there, as it goes on from where an appended file ended. A step ends
+/// at the first line end at or past this many bytes (a longer line is read whole).
+pub const STEP: u64 = 8 << 20;
+
+/// Environment variable that sets the step in bytes instead of [`STEP`] (at least 1; for tests
+/// and tuning: a smaller step commits more often and reads in smaller pieces, never changes a
+/// figure).
+pub const STEP_ENV: &str = "AEGON_INDEX_STEP_BYTES";
+
+/// [`STEP_ENV`] when set to a positive number, else [`STEP`].
+fn step_from_env() -> u64 {
+    std::env::var(STEP_ENV)
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(STEP)
+}
+
+/// Where a read of a line-based file may stop before the file's end: past `bytes` bytes, or
+/// once `deadline` has passed; always at a line's end, after at least one chunk (a step smaller
+/// than [`CHUNK`] is read in chunks of its size).
+#[derive(Debug, Clone, Copy)]
+struct Cut {
+    bytes: u64,
+    deadline: Option<Instant>,
+}
 
 /// What went wrong with the index.
 #[derive(Debug)]
@@ -184,6 +220,22 @@ pub struct UpdateStats {
     /// The index's ids of the files looked at (a file known under another spelling of its
     /// path, through a link, by that row's id): what [`Scope::Paths`]`::ids` takes.
     pub file_ids: Vec<i64>,
+    /// Files left unread, or read in part, when the deadline of [`Ledger::update_until`]
+    /// came: 0 when the index holds everything the files held (always, without a deadline).
+    pub pending_files: u64,
+    /// Their bytes not read yet (each file's size less what the index consumed of it; the
+    /// whole size for a file unknown to it or to be read again from its start).
+    pub pending_bytes: u64,
+    /// When files are pending: the size of all the files listed, in bytes (the index holds
+    /// about `1 - pending_bytes / total_bytes` of them). 0 when nothing is pending.
+    pub total_bytes: u64,
+}
+
+impl UpdateStats {
+    /// Whether the index holds everything the files held: nothing pending.
+    pub fn complete(&self) -> bool {
+        self.pending_files == 0
+    }
 }
 
 /// Lines of transcripts that could not be read as records (not JSON, truncated, over-long,
@@ -221,6 +273,9 @@ fn unread_place(file: &str, line: u64, offset: u64, message: &str) -> String {
 pub struct Ledger {
     conn: Connection,
     path: PathBuf,
+    /// Bytes of a line-based file read and committed at a time ([`STEP`], or
+    /// [`STEP_ENV`]).
+    step: u64,
 }
 
 /// The key a path is stored under.
@@ -458,6 +513,7 @@ impl Ledger {
         let mut ledger = Ledger {
             conn,
             path: path.to_owned(),
+            step: step_from_env(),
         };
         if version < schema::VERSION {
             ledger.migrate()?;
@@ -521,7 +577,46 @@ impl Ledger {
     /// Reads what was appended to the transcript at `path` since the last update and records
     /// it. See the [module documentation](self).
     pub fn update_file(&mut self, path: &Path) -> Result<FileUpdate, Error> {
-        Ok(self.update_file_row(path)?.0)
+        Ok(self.update_file_steps(path, None)?.0)
+    }
+
+    /// Reads the file at `path` to its end in steps of [`Ledger`]'s step size, each committed
+    /// with its resume point, until the end or, when `deadline` is given, until it has passed
+    /// (at least one step is read). Gives what was done, the file's row id, and the bytes left
+    /// (0: read to its end).
+    fn update_file_steps(
+        &mut self,
+        path: &Path,
+        deadline: Option<Instant>,
+    ) -> Result<(FileUpdate, Option<i64>, u64), Error> {
+        let cut = Cut {
+            bytes: self.step,
+            deadline,
+        };
+        let mut done: Option<(u64, Option<Reread>)> = None;
+        loop {
+            let (update, id, left) = self.update_file_row(path, cut)?;
+            let update = match (update, done) {
+                (FileUpdate::Read { bytes, reread }, Some((before, first))) => {
+                    done = Some((before + bytes, first.or(reread)));
+                    FileUpdate::Read {
+                        bytes: before + bytes,
+                        reread: first.or(reread),
+                    }
+                }
+                (FileUpdate::Read { bytes, reread }, None) => {
+                    done = Some((bytes, reread));
+                    update
+                }
+                // Changed under us between steps (gone, or another process read the rest).
+                (_, Some((bytes, reread))) => FileUpdate::Read { bytes, reread },
+                (other, None) => other,
+            };
+            let stalled = !matches!(update, FileUpdate::Read { .. });
+            if left == 0 || stalled || deadline.is_some_and(|d| Instant::now() >= d) {
+                return Ok((update, id, left));
+            }
+        }
     }
 
     /// The row of the file known under another path that names the same file now (same
@@ -544,12 +639,18 @@ impl Ledger {
 
     /// [`Ledger::update_file`], with the id of the file's row (`None` when nothing is known
     /// of it).
-    fn update_file_row(&mut self, path: &Path) -> Result<(FileUpdate, Option<i64>), Error> {
+    /// One step: reads from where the index stopped up to `cut`; also gives the bytes left
+    /// after the step (0: read to the end).
+    fn update_file_row(
+        &mut self,
+        path: &Path,
+        cut: Cut,
+    ) -> Result<(FileUpdate, Option<i64>, u64), Error> {
         let meta = match std::fs::metadata(path) {
             Ok(m) if m.is_file() => m,
-            Ok(_) => return Ok((FileUpdate::Missing, None)),
+            Ok(_) => return Ok((FileUpdate::Missing, None, 0)),
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                return Ok((FileUpdate::Missing, None))
+                return Ok((FileUpdate::Missing, None, 0))
             }
             Err(e) => return Err(e.into()),
         };
@@ -591,16 +692,24 @@ impl Ledger {
             self.conn
                 .prepare_cached("UPDATE files SET present = 1 WHERE path = ?1 AND present = 0")?
                 .execute([&key])?;
-            return Ok((FileUpdate::Unchanged, Some(row.id)));
+            return Ok((FileUpdate::Unchanged, Some(row.id), 0));
         }
-        let read = read_from(path, &key, start as u64, line as u64, open_tail)?;
+        let read = read_from(path, &key, start as u64, line as u64, open_tail, Some(cut))?;
         let id = self.commit_file(&key, (dev, ino), before, &read)?;
+        // Bytes after the step's end, of the size seen at its start (what came later is read
+        // by a later update, as any appended bytes are).
+        let left = if read.cut {
+            (size as u64).saturating_sub(read.consumed)
+        } else {
+            0
+        };
         Ok((
             FileUpdate::Read {
                 bytes: read.end.saturating_sub(start as u64),
                 reread,
             },
             Some(id),
+            left,
         ))
     }
 
@@ -815,12 +924,32 @@ impl Ledger {
 
     /// Updates the index from every transcript below `roots` and the `files` named, in path
     /// order; files under the roots that the index knows but the disk no longer has are marked
-    /// gone (their history stays). `problem` is told about what cannot be read.
+    /// gone (their history stays). `problem` is told about what cannot be read. Big files are
+    /// read and committed in steps ([`STEP`]); this reads every file to its end.
     pub fn update(
         &mut self,
         roots: &[PathBuf],
         files: &[PathBuf],
         problem: &mut dyn FnMut(&Path, &str),
+    ) -> Result<UpdateStats, Error> {
+        self.update_until(roots, files, problem, None)
+    }
+
+    /// [`Ledger::update`] that stops once `deadline` has passed (`None`: never), between
+    /// steps or inside one at a line's end, having committed what it read; the next update
+    /// goes on from there, and after enough of them the index is exactly what one full update
+    /// makes. With a deadline the files are taken newest first (by modification time), so the
+    /// figures of now are complete first; the first file with something new is always begun
+    /// (at least one chunk read), so repeated updates make progress however short the time
+    /// given. What was left
+    /// is counted in [`UpdateStats::pending_files`]; an update that left something neither
+    /// marks files gone nor records the scan ([`Ledger::last_scan_ms`]).
+    pub fn update_until(
+        &mut self,
+        roots: &[PathBuf],
+        files: &[PathBuf],
+        problem: &mut dyn FnMut(&Path, &str),
+        deadline: Option<Instant>,
     ) -> Result<UpdateStats, Error> {
         let mut stats = UpdateStats::default();
         let mut seen = HashSet::new();
@@ -839,10 +968,29 @@ impl Ledger {
                 Err(e) => problem(f, &e.to_string()),
             }
         }
-        for path in &all {
+        if deadline.is_some() {
+            // Newest first (a file that cannot be read sorts last and is said when read).
+            let mut dated: Vec<(Option<std::time::SystemTime>, PathBuf)> = all
+                .into_iter()
+                .map(|p| (std::fs::metadata(&p).and_then(|m| m.modified()).ok(), p))
+                .collect();
+            dated.sort_by_key(|d| std::cmp::Reverse(d.0));
+            all = dated.into_iter().map(|(_, p)| p).collect();
+        }
+        for (i, path) in all.iter().enumerate() {
+            // Past the deadline once something was read: the rest is for the next update.
+            if stats.files_read > 0 && deadline.is_some_and(|d| Instant::now() >= d) {
+                for rest in &all[i..] {
+                    if let Some(id) = self.count_pending(rest, &mut stats)? {
+                        seen.insert(id);
+                        stats.file_ids.push(id);
+                    }
+                }
+                break;
+            }
             stats.files += 1;
-            match self.update_file_row(path) {
-                Ok((update, id)) => {
+            match self.update_file_steps(path, deadline) {
+                Ok((update, id, left)) => {
                     if let Some(id) = id {
                         seen.insert(id);
                         stats.file_ids.push(id);
@@ -854,10 +1002,23 @@ impl Ledger {
                             stats.rereads.push((path_key(path), why));
                         }
                     }
+                    if left > 0 {
+                        stats.pending_files += 1;
+                        stats.pending_bytes += left;
+                    }
                 }
                 Err(Error::Io(e)) => problem(path, &e.to_string()),
                 Err(e) => return Err(e),
             }
+        }
+        if !stats.complete() {
+            stats.total_bytes = all
+                .iter()
+                .filter_map(|p| std::fs::metadata(p).ok())
+                .map(|m| m.len())
+                .sum();
+            // Files not looked at are not gone, and the scan is not done.
+            return Ok(stats);
         }
         if !roots.is_empty() {
             let known = self.files_under(&roots)?;
@@ -878,6 +1039,53 @@ impl Ledger {
             tx.commit()?;
         }
         Ok(stats)
+    }
+
+    /// Counts the file at `path` in `stats`' pending figures when the index does not hold all
+    /// of it: its size less what was consumed of it (the same file, not shorter), else its
+    /// size (an estimate for progress: a file the index holds under another spelling of its
+    /// path, or written over in place, is not told apart). Gives the id of its row, if any.
+    fn count_pending(&self, path: &Path, stats: &mut UpdateStats) -> Result<Option<i64>, Error> {
+        let Ok(meta) = std::fs::metadata(path) else {
+            return Ok(None);
+        };
+        let size = meta.len();
+        let row = Self::file_row(&self.conn, &path_key(path))?;
+        let left = match row {
+            Some(r) if (r.dev, r.ino) == identity(&meta) && size >= r.consumed as u64 => {
+                size - r.consumed as u64
+            }
+            _ => size,
+        };
+        if left > 0 {
+            stats.pending_files += 1;
+            stats.pending_bytes += left;
+        }
+        Ok(row.map(|r| r.id))
+    }
+
+    /// What the index does not hold yet of the file at `path` (named as [`Ledger::update`]
+    /// takes it; resolved with [`canonical`]): `(bytes left, file size)`, or `None` when it
+    /// holds all of it (or the file cannot be read). Bytes left are the size less what was
+    /// consumed of the same file, else the whole size; a file written over in place at the
+    /// same size is not seen (as [`Reread::Overwritten`] would, with a read).
+    pub fn pending_bytes(&self, path: &Path) -> Result<Option<(u64, u64)>, Error> {
+        let mut stats = UpdateStats::default();
+        let path = canonical(path);
+        let known = self.count_pending(&path, &mut stats)?;
+        if known.is_none() && stats.pending_files > 0 {
+            // Known under another spelling of its path (a link)?
+            if let Ok(meta) = std::fs::metadata(&path) {
+                if let Some(other) = self.alias_row(identity(&meta))? {
+                    stats = UpdateStats::default();
+                    self.count_pending(Path::new(&other), &mut stats)?;
+                }
+            }
+        }
+        Ok((stats.pending_files > 0).then(|| {
+            let size = std::fs::metadata(&path).map_or(0, |m| m.len());
+            (stats.pending_bytes, size)
+        }))
     }
 
     /// When the last [`Ledger::update`] over folders finished, in ms since the epoch.
@@ -1555,6 +1763,8 @@ struct FileRead {
     unread: Unread,
     /// The file is one JSON document, read whole (see the schema's version 4).
     whole: bool,
+    /// The read stopped at a [`Cut`] before the end of the file: more is to be read.
+    cut: bool,
     /// [`tail_hash`] of the bytes before `consumed`.
     tail_hash: Option<i64>,
     responses: HashMap<String, Response>,
@@ -1564,29 +1774,37 @@ struct FileRead {
     spans: HashMap<String, (i64, i64)>,
 }
 
-/// Reads `path` from `start` (line `line`) to its end through a pipeline into a collector.
+/// Reads `path` from `start` (line `line`) to its end, or to `cut`, through a pipeline into a
+/// collector.
 fn read_from(
     path: &Path,
     name: &str,
     start: u64,
     line: u64,
     open_tail: bool,
+    cut: Option<Cut>,
 ) -> Result<FileRead, Error> {
     let mut file = File::open(path)?;
     file.seek(SeekFrom::Start(start))?;
-    let mut read = read_stream(&mut file, name, start, line, open_tail)?;
+    let mut read = read_stream(&mut file, name, start, line, open_tail, cut)?;
     read.tail_hash = tail_hash(&mut file, read.consumed)?;
     Ok(read)
 }
 
 /// Reads `input` (at byte `start`, line `line` of its transcript) to its end through a
 /// pipeline into a collector, as [`read_from`] reads a file; `tail_hash` is left `None`.
+/// With a `cut`, a line-based input (a format whose lines stand alone: not a document, not
+/// [`crate::format::Format::read_from_start`]) stops at the last line end of the chunk in
+/// which it reaches `cut.bytes` past `start` or in which `cut.deadline` has passed;
+/// nothing after that line end is pushed, so the next read from `consumed` goes on exactly
+/// there (`FileRead::cut` says it stopped early).
 fn read_stream(
     input_bytes: &mut dyn Read,
     name: &str,
     start: u64,
     line: u64,
     open_tail: bool,
+    cut: Option<Cut>,
 ) -> Result<FileRead, Error> {
     let mut pipeline = Pipeline::new(Options::default(), Collector::new());
     let mut input = pipeline.open(name);
@@ -1594,7 +1812,10 @@ fn read_stream(
     let mut first = true;
     // The offset just after the last newline pushed.
     let mut line_end = start;
-    let mut buf = vec![0u8; CHUNK];
+    // A step smaller than a chunk reads in pieces of its size, so a small step is kept to.
+    let chunk_len = cut.map_or(CHUNK as u64, |c| c.bytes.clamp(1, CHUNK as u64)) as usize;
+    let mut buf = vec![0u8; chunk_len];
+    let mut was_cut = false;
     // The bytes of the unfinished last line, while short enough to check as JSON.
     let mut tail: Vec<u8> = Vec::new();
     let max_tail = Options::default().max_line;
@@ -1619,6 +1840,22 @@ fn read_stream(
                 pipeline.start_at(&mut input, pos, line);
             }
         }
+        if let Some(c) = cut {
+            // Before pushing: the format is known from the first line on (nothing is cut
+            // before it is, nor in a format that needs its earlier lines or is a document).
+            let line_based =
+                !input.is_document() && input.format().is_some_and(|f| !f.read_from_start());
+            let due = pos + chunk.len() as u64 - start >= c.bytes
+                || c.deadline.is_some_and(|d| Instant::now() >= d);
+            if line_based && due {
+                if let Some(i) = memchr::memrchr(b'\n', chunk) {
+                    // Stop at the last line end of the chunk the step (or the deadline) is
+                    // reached in: at most a chunk past the step.
+                    chunk = &chunk[..=i];
+                    was_cut = true;
+                }
+            }
+        }
         first = false;
         // Errors from the collector cannot happen (it writes nothing).
         let _ = pipeline.push(&mut input, chunk)?;
@@ -1634,10 +1871,14 @@ fn read_stream(
             None => tail.clear(),
         }
         pos += chunk.len() as u64;
+        if was_cut {
+            break;
+        }
     }
     let mut consumed = line_end;
     let mut new_open_tail = false;
-    if pos > line_end
+    if !was_cut
+        && pos > line_end
         && tail.len() as u64 == pos - line_end
         && serde_json::from_slice::<serde::de::IgnoredAny>(&tail).is_ok()
         && tail.iter().any(|b| !b.is_ascii_whitespace())
@@ -1671,6 +1912,7 @@ fn read_stream(
         open_tail: new_open_tail,
         unread,
         whole,
+        cut: was_cut,
         tail_hash: None,
         responses,
         tools,
@@ -1842,7 +2084,7 @@ pub fn read_fresh_with_stdin(
         ))
     };
     for path in files {
-        match read_from(path, &path_key(path), 0, 1, false) {
+        match read_from(path, &path_key(path), 0, 1, false, None) {
             Ok(read) => merge(read),
             // The transcript's own error, not the index's (there is none here).
             Err(Error::Io(e)) => problem(path, &e.to_string()),
@@ -1850,7 +2092,7 @@ pub fn read_fresh_with_stdin(
         }
     }
     if let Some(input) = stdin {
-        match read_stream(input, "<stdin>", 0, 1, false) {
+        match read_stream(input, "<stdin>", 0, 1, false, None) {
             Ok(read) => merge(read),
             Err(Error::Io(e)) => problem(Path::new("-"), &e.to_string()),
             Err(e) => problem(Path::new("-"), &e.to_string()),
@@ -1982,6 +2224,166 @@ mod tests {
             .update(&[], std::slice::from_ref(&file), &mut no_problem)
             .unwrap();
         assert_eq!((stats.files_read, stats.rereads), (0, vec![]));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// The tokens and cost of `e`, summed: input, output, cache read, 5 m and 1 h writes,
+    /// picodollars of the priced responses, and the responses.
+    fn totals(e: &Entries) -> [u64; 7] {
+        let mut t = [0u64; 7];
+        for r in &e.rows {
+            t[0] += r.tokens.input;
+            t[1] += r.tokens.output;
+            t[2] += r.tokens.cache_read;
+            t[3] += r.tokens.cache_write_5m;
+            t[4] += r.tokens.cache_write_1h;
+            t[5] += r.cost_pico.unwrap_or(0);
+            t[6] += 1;
+        }
+        t
+    }
+
+    /// Real transcripts of the corpus in a folder, one with a line that cannot be read (so
+    /// the unread count is checked too): the folder.
+    fn corpus_tree(dir: &Path) -> PathBuf {
+        let tree = dir.join("projects");
+        std::fs::create_dir_all(tree.join("p")).unwrap();
+        let corpus = Path::new(CORPUS).parent().unwrap();
+        for name in [
+            "Yael-Peretz__jgive-campaign-donation__transcript.jsonl",
+            "AlexandreVassard__will-it-rain__claude.jsonl",
+            "KaisaLabs__octora__claude-session.jsonl",
+        ] {
+            std::fs::copy(corpus.join(name), tree.join("p").join(name)).unwrap();
+        }
+        let text = std::fs::read_to_string(OTHER).unwrap();
+        let mut lines: Vec<&str> = text.lines().collect();
+        let half = &lines[7][..lines[7].len() / 2];
+        lines[7] = half;
+        std::fs::write(tree.join("other.jsonl"), lines.join("\n") + "\n").unwrap();
+        tree
+    }
+
+    /// An update stopped by its deadline, again and again (a status line cancelled at every
+    /// run), in small steps: it goes on where it stopped, and when it is done the index is
+    /// exactly what one full update makes (every row, token and picodollar, the unread
+    /// lines, the tools), and what a fresh read of the files gives.
+    #[test]
+    fn updates_stopped_by_a_deadline_end_equal_to_one_full_update() {
+        let dir = temp("steps");
+        let tree = corpus_tree(&dir);
+        let roots = [tree.clone()];
+        let mut full = Ledger::open(&dir.join("full.sqlite3"), &mut |_| {}).unwrap();
+        let stats = full.update(&roots, &[], &mut no_problem).unwrap();
+        assert!(stats.complete() && stats.bytes > 4_000_000, "{stats:?}");
+        let want = full.entries(&Scope::All, None, &prices()).unwrap();
+        let files: Vec<PathBuf> = crate::source::tree::transcripts_below(&tree, |_, _| {});
+        let fresh = read_fresh(&files, &prices(), &mut no_problem);
+        assert_eq!(rows(&want), rows(&fresh));
+        assert_eq!(want.unread.lines, 1, "the cut line is lost, once");
+
+        let mut stepped = Ledger::open(&dir.join("stepped.sqlite3"), &mut |_| {}).unwrap();
+        stepped.step = 64 << 10;
+        let mut runs = 0;
+        let mut left_before = u64::MAX;
+        let mut seen_before = [0u64; 7];
+        loop {
+            runs += 1;
+            // A deadline already passed: each update does the least it does.
+            let stats = stepped
+                .update_until(&roots, &[], &mut no_problem, Some(Instant::now()))
+                .unwrap();
+            let now = totals(&stepped.entries(&Scope::All, None, &prices()).unwrap());
+            if stats.complete() {
+                assert!(stepped.last_scan_ms().unwrap().is_some());
+                break;
+            }
+            // Progress at every run, and never more than the full figures.
+            assert!(stats.pending_bytes < left_before, "run {runs}: {stats:?}");
+            assert!(stats.total_bytes > stats.pending_bytes);
+            left_before = stats.pending_bytes;
+            for (i, (a, b)) in now.iter().zip(totals(&want)).enumerate() {
+                assert!(*a <= b && *a >= seen_before[i], "run {runs}, figure {i}");
+            }
+            seen_before = now;
+            assert_eq!(stepped.last_scan_ms().unwrap(), None, "run {runs}");
+            assert!(runs < 1000);
+        }
+        // 4.7 MB in steps of 64 KB and more: many runs, many commits.
+        assert!(runs > 30, "{runs} runs");
+        let got = stepped.entries(&Scope::All, None, &prices()).unwrap();
+        assert_eq!(totals(&got), totals(&want));
+        assert_eq!(rows(&got), rows(&want));
+        assert_eq!(got.unread, want.unread);
+        assert_eq!(stepped.tool_counts().unwrap(), full.tool_counts().unwrap());
+        assert_eq!(stepped.limit_hits().unwrap(), full.limit_hits().unwrap());
+        for e in &want.rows {
+            let session = want.name(e.session);
+            assert_eq!(
+                stepped.session_usage(session, &prices()).unwrap(),
+                full.session_usage(session, &prices()).unwrap(),
+                "{session}"
+            );
+        }
+        // Nothing left: the next update reads nothing.
+        let stats = stepped.update(&roots, &[], &mut no_problem).unwrap();
+        assert_eq!((stats.files_read, stats.pending_files), (0, 0));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// A full update also commits in steps, each with its resume point: the rows and
+    /// progress of a big file read in small steps are those of one read, and what each
+    /// committed step left is exactly the file's bytes after its last whole line.
+    #[test]
+    fn a_file_read_in_steps_resumes_at_each_steps_line_end() {
+        let dir = temp("resume");
+        let bytes = std::fs::read(CORPUS).unwrap();
+        let file = dir.join("s.jsonl");
+        std::fs::write(&file, &bytes).unwrap();
+        let key = path_key(&canonical(&file));
+        let mut ledger = Ledger::open(&dir.join("i.sqlite3"), &mut |_| {}).unwrap();
+        ledger.step = 100_000;
+        let mut consumed = Vec::new();
+        loop {
+            let (update, _, left) = ledger
+                .update_file_row(
+                    &canonical(&file),
+                    Cut {
+                        bytes: ledger.step,
+                        deadline: None,
+                    },
+                )
+                .unwrap();
+            let row = Ledger::file_row(&ledger.conn, &key).unwrap().unwrap();
+            let at = row.consumed as usize;
+            // Each step ends just after a newline, and its line number counts the lines
+            // before it (computed here from the bytes).
+            assert_eq!(bytes[at - 1], b'\n', "step ends at a line end");
+            let lines = bytes[..at].iter().filter(|b| **b == b'\n').count() as i64;
+            assert_eq!(row.line, lines + 1);
+            assert_eq!(left, (bytes.len() - at) as u64);
+            consumed.push(at);
+            if left == 0 {
+                assert!(matches!(update, FileUpdate::Read { .. }));
+                break;
+            }
+        }
+        // 1.3 MB in steps of 100 KB, read in chunks of 100 KB: a step's first chunk is read
+        // whole (its lines' format is known after it), and it ends at the last line end of
+        // the chunk that reaches the step: each step is more than one chunk, at most two.
+        assert!(consumed.len() >= 6, "{consumed:?}");
+        let steps: Vec<usize> = std::iter::once(consumed[0])
+            .chain(consumed.windows(2).map(|w| w[1] - w[0]))
+            .collect();
+        let (last, whole) = steps.split_last().unwrap();
+        assert!(
+            whole.iter().all(|s| (100_000..=200_000).contains(s)),
+            "{steps:?}"
+        );
+        assert!(*last <= 200_000, "{steps:?}");
+        let fresh = read_fresh(std::slice::from_ref(&file), &prices(), &mut no_problem);
+        let indexed = ledger.entries(&Scope::All, None, &prices()).unwrap();
+        assert_eq!(rows(&indexed), rows(&fresh));
         let _ = std::fs::remove_dir_all(&dir);
     }
 
