@@ -30,7 +30,7 @@ use pulldown_cmark::{CodeBlockKind, Event as MdEvent, Options, Parser, Tag};
 
 use crate::event::Event;
 use crate::pipeline::Stats;
-use crate::render::text::{bytes, duration, first_line, inert_char, thousands};
+use crate::render::text::{bytes, duration, first_line, inert_char, thousands, usd};
 use crate::render::transcript::{
     clock, date_time, report_sessions, session_title, spawned_by_call, Clipped, Entry, EntryKind,
     Limits, ResultPart, SessionLog, ToolEntry, TranscriptCollector,
@@ -320,8 +320,8 @@ fn session(out: &mut String, s: &Session, log: &SessionLog, detail: Detail) {
     facts.push(format!(
         "**Cost** {}",
         match s.cost() {
-            Some(c) => format!("${c:.2}"),
-            None => format!("unknown (at least ${:.2})", s.priced_cost()),
+            Some(c) => usd(c),
+            None => format!("unknown (at least {})", usd(s.priced_cost())),
         }
     ));
     let t = s.tokens();
