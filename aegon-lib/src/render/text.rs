@@ -718,6 +718,19 @@ pub fn usd_tick(value: f64, step: f64) -> String {
     format!("${value:.decimals$}")
 }
 
+/// `url` when it may be a link (in the HTML report and the Markdown output alike): an absolute `http:` or `https:` URL without whitespace,
+/// control characters, quotes, angle brackets, backticks or backslashes (none is valid in a
+/// URL unencoded) (anything else, `javascript:`, `data:`, relative paths, is shown as
+/// text). The caller still escapes it for the attribute.
+pub fn safe_url(url: &str) -> Option<&str> {
+    let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
+    let scheme_ok = lower.starts_with("https://") || lower.starts_with("http://");
+    let clean = !url
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || "\\\"'<>`".contains(c));
+    (scheme_ok && clean && url.len() > "http://".len()).then_some(url)
+}
+
 /// `1234567` → `1,234,567`.
 pub fn thousands(n: u64) -> String {
     let mut out = String::with_capacity(26);
