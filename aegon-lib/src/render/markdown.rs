@@ -59,6 +59,9 @@ pub enum Detail {
 }
 
 impl Detail {
+    /// The names [`Detail::from_name`] takes, as `--detail` lists them.
+    pub const NAMES: [&'static str; 3] = ["full", "tools", "prompts"];
+
     /// `full`, `tools` or `prompts`.
     pub fn from_name(name: &str) -> Option<Detail> {
         match name {
