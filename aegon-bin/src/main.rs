@@ -240,6 +240,8 @@ EXIT STATUS:
     2  a usage error, an input could not be read (the others still were), or
        --otlp-endpoint/--otlp-export could not deliver everything (said on stderr)
     A closed output pipe (aegon ... | head) ends aegon quietly with status 0.
+    The dashboard ended by SIGINT, SIGTERM or SIGHUP restores the terminal and
+    exits with 128 + the signal's number (130, 143, 129), as a shell reports it.
 ";
 
 fn main() -> ExitCode {
