@@ -15,12 +15,18 @@ aegon wrote and this checks what a reader would get.
    file names: nothing runs (each payload would log to the console), nothing is requested.
 3. Controls, so that a pass means something: a page that does log, and one that does request,
    are seen to.
+4. The "Show:" filters of the real report, driven as a reader drives them (the DevTools
+   protocol over --remote-debugging-pipe, the page's own policy left in place): unchecking a
+   kind hides every entry of that kind and no other, checking it again shows them all; the
+   same from the keyboard alone (Tab to the box, Space); after a reload the page's hidden
+   kinds match its boxes' states.
 
 It saves a screenshot of the real report in ARTIFACT_DIR/report.png. Exit 0 when every check
 passes, 1 when one fails; when no Chromium can be found it says SKIP and exits 0 (.ci/run
 installs Debian's `chromium` first, so in CI a skip means it could not be had).
 """
 
+import fcntl
 import html.parser
 import http.server
 import json
@@ -150,6 +156,155 @@ class Dom(html.parser.HTMLParser):
             self.texts[self.capture] += data
 
 
+class Cdp:
+    """Chromium driven over the DevTools protocol on --remote-debugging-pipe (fd 3: commands
+    in, fd 4: replies and events out, each a JSON object ended by a NUL byte)."""
+
+    def __init__(self, browser):
+        self.profile = tempfile.mkdtemp(prefix="aegon-chromium-")
+        to_browser_r, self.to_browser = os.pipe()
+        self.from_browser, from_browser_w = os.pipe()
+
+        def fds():
+            # Out of the way first, so that neither dup2 closes the other's source.
+            r, w = fcntl.fcntl(to_browser_r, fcntl.F_DUPFD, 10), fcntl.fcntl(from_browser_w, fcntl.F_DUPFD, 10)
+            os.dup2(r, 3)
+            os.dup2(w, 4)
+
+        self.proc = subprocess.Popen(
+            [browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update",
+             f"--user-data-dir={self.profile}", "--remote-debugging-pipe", "about:blank"],
+            preexec_fn=fds, close_fds=False,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        os.close(to_browser_r)
+        os.close(from_browser_w)
+        self.buf = b""
+        self.next_id = 0
+        self.events = []
+        target = self.call("Target.createTarget", url="about:blank")["targetId"]
+        self.session = self.call("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
+        self.call("Page.enable", session=True)
+
+    def _read(self):
+        while b"\0" not in self.buf:
+            chunk = os.read(self.from_browser, 65536)
+            if not chunk:
+                raise RuntimeError("the browser closed the pipe")
+            self.buf += chunk
+        msg, self.buf = self.buf.split(b"\0", 1)
+        return json.loads(msg)
+
+    def call(self, method, session=False, **params):
+        self.next_id += 1
+        msg = {"id": self.next_id, "method": method, "params": params}
+        if session:
+            msg["sessionId"] = self.session
+        os.write(self.to_browser, json.dumps(msg).encode() + b"\0")
+        while True:
+            m = self._read()
+            if m.get("id") == self.next_id:
+                if "error" in m:
+                    raise RuntimeError(f"{method}: {m['error']}")
+                return m.get("result", {})
+            self.events.append(m)
+
+    def wait_event(self, method):
+        while True:
+            for i, m in enumerate(self.events):
+                if m.get("method") == method:
+                    del self.events[i]
+                    return m
+            self.events.append(self._read())
+
+    def load(self, url, reload=False):
+        self.events = []
+        if reload:
+            self.call("Page.reload", session=True)
+        else:
+            self.call("Page.navigate", session=True, url=url)
+        self.wait_event("Page.loadEventFired")
+
+    def js(self, expression):
+        r = self.call("Runtime.evaluate", session=True, expression=expression, returnByValue=True)
+        if "exceptionDetails" in r:
+            raise RuntimeError(f"{expression}: {r['exceptionDetails']}")
+        return r["result"].get("value")
+
+    def key(self, key, code, keycode, text=None):
+        for kind in ("keyDown", "keyUp"):
+            p = {"type": kind, "key": key, "code": code, "windowsVirtualKeyCode": keycode}
+            if text and kind == "keyDown":
+                p["text"] = text
+            self.call("Input.dispatchKeyEvent", session=True, **p)
+
+    def close(self):
+        try:
+            self.call("Browser.close")
+        except Exception:
+            pass
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        os.close(self.to_browser)
+        os.close(self.from_browser)
+        shutil.rmtree(self.profile, ignore_errors=True)
+
+
+# Entries of each kind the filters name: how many the report has, and how many are laid out
+# (not display:none themselves).
+SHOWN = """Object.fromEntries([...document.querySelectorAll('.filters input[data-kind]')].map(b =>
+  [b.dataset.kind, [document.querySelectorAll('.k-' + b.dataset.kind).length,
+    [...document.querySelectorAll('.k-' + b.dataset.kind)]
+      .filter(e => getComputedStyle(e).display !== 'none').length, b.checked]]))"""
+
+
+def check_filters(browser, report):
+    cdp = Cdp(browser)
+    try:
+        cdp.load("file://" + report)
+        start = cdp.js(SHOWN)
+        kinds = [k for k, (n, _, _) in start.items() if n > 0]
+        check(len(start) == 7 and all(s == n and c for n, s, c in start.values()),
+              f"filters: seven boxes, all checked, every entry shown at first ({start})")
+        check({"prompt", "assistant", "tool", "agent"} <= set(kinds),
+              f"filters: the report has entries of the kinds checked here ({kinds})")
+        for kind in kinds:
+            cdp.js(f"document.querySelector('.filters input[data-kind=\"{kind}\"]').click()")
+            off = cdp.js(SHOWN)
+            others_ok = all(off[k][1] == start[k][1] for k in start if k != kind)
+            check(off[kind][1] == 0 and not off[kind][2] and others_ok,
+                  f"filters: unchecking {kind} hides its {start[kind][0]} entries and no other ({off[kind]})")
+            cdp.js(f"document.querySelector('.filters input[data-kind=\"{kind}\"]').click()")
+            check(cdp.js(SHOWN) == start, f"filters: checking {kind} again shows them all")
+        # The keyboard alone: Tab from the top of the page to the "Tool calls" box, Space.
+        cdp.js("document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0)")
+        focused = None
+        for _ in range(40):
+            cdp.key("Tab", "Tab", 9)
+            focused = cdp.js("document.activeElement.dataset ? document.activeElement.dataset.kind || null : null")
+            if focused == "tool":
+                break
+        check(focused == "tool", "filters: Tab reaches the Tool calls box")
+        cdp.key(" ", "Space", 32, text=" ")
+        by_key = cdp.js(SHOWN)
+        check(by_key["tool"][1] == 0 and not by_key["tool"][2],
+              f"filters: Space on the focused box hides the tool calls ({by_key['tool']})")
+        cdp.key(" ", "Space", 32, text=" ")
+        check(cdp.js(SHOWN) == start, "filters: Space again shows them")
+        # After a reload, whatever state the browser restores the boxes to, the page agrees.
+        cdp.js("document.querySelector('.filters input[data-kind=\"thinking\"]').click()")
+        cdp.load(None, reload=True)
+        agree = cdp.js("""[...document.querySelectorAll('.filters input[data-kind]')].every(b =>
+          document.body.classList.contains('hide-' + b.dataset.kind) === !b.checked)""")
+        check(agree, "filters: after a reload the hidden kinds are those whose boxes are unchecked")
+    except Exception as e:
+        check(False, f"filters: the browser could not be driven: {e}")
+    finally:
+        cdp.close()
+
+
 def tool_use_ids(paths):
     ids = set()
     for p in paths:
@@ -265,6 +420,7 @@ def main():
         browse(browser, port, "file://" + report,
                ["--screenshot=" + shot, "--window-size=1100,1400", "--hide-scrollbars"])
         check(os.path.exists(shot) and os.path.getsize(shot) > 10_000, f"screenshot {shot}")
+        check_filters(browser, report)
 
         # 2. A hostile transcript.
         hostile_dir = os.path.join(work, "hostile")

@@ -13,8 +13,8 @@ pub enum Command {
     Run(Config),
     /// Print the help text.
     Help,
-    /// Print `aegon watch`'s help text (`--help` after `watch` or `run`).
-    WatchHelp,
+    /// Print a command's own help text (`aegon watch --help`, `aegon help replay`…).
+    HelpOf(&'static str),
     /// Print the version.
     Version,
     /// Print a completion script for this shell.
@@ -173,7 +173,15 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, lexopt
     let mut skip = KindSet::NONE;
     while let Some(arg) = parser.next()? {
         match arg {
-            Short('h') | Long("help") if config.watch => return Ok(Command::WatchHelp),
+            Short('h') | Long("help") if config.watch => {
+                return Ok(Command::HelpOf(crate::cmd::watch::HELP))
+            }
+            Short('h') | Long("help") if config.replay => {
+                return Ok(Command::HelpOf(crate::cmd::replay::REPLAY_HELP))
+            }
+            Short('h') | Long("help") if config.demo => {
+                return Ok(Command::HelpOf(crate::cmd::replay::DEMO_HELP))
+            }
             Short('h') | Long("help") => return Ok(Command::Help),
             Short('V') | Long("version") => return Ok(Command::Version),
             Long("ndjson") => {
@@ -260,10 +268,13 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, lexopt
                     Some("always") => ColorChoice::Always,
                     Some("never") => ColorChoice::Never,
                     _ => {
-                        return Err(lexopt::Error::UnexpectedValue {
-                            option: "--color".into(),
-                            value,
-                        })
+                        return Err(lexopt::Error::Custom(
+                            format!(
+                                "--color: unknown choice {:?}; one of: auto, always, never",
+                                value.to_string_lossy()
+                            )
+                            .into(),
+                        ))
                     }
                 }
             }
@@ -362,7 +373,18 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, lexopt
                         }
                         return Ok(Command::Completions(shell));
                     }
-                    Some("man") => return Ok(Command::Man),
+                    Some("man") => {
+                        return match parser.next()? {
+                            None => Ok(Command::Man),
+                            Some(Short('h') | Long("help")) => {
+                                Ok(Command::HelpOf(crate::manpage::HELP))
+                            }
+                            Some(other) => Err(other.unexpected()),
+                        }
+                    }
+                    // As git and cargo: `aegon help [COMMAND]`. Like every subcommand's name,
+                    // it is a command only in first place: a file named `help` is `./help`.
+                    Some("help") => return help_of(&mut parser),
                     Some("html") => return crate::cmd::html::parse(&mut parser).map(Command::Html),
                     Some("watch" | "run") => config.watch = true,
                     Some("replay") => config.replay = true,
@@ -497,6 +519,67 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, lexopt
         config.implicit_stdin = true;
     }
     Ok(Command::Run(config_with_kinds(config, only, skip)))
+}
+
+/// The commands `aegon help COMMAND` knows, with their help texts.
+const HELP_PAGES: &[(&str, &str)] = &[
+    ("watch", crate::cmd::watch::HELP),
+    ("run", crate::cmd::watch::HELP),
+    ("replay", crate::cmd::replay::REPLAY_HELP),
+    ("demo", crate::cmd::replay::DEMO_HELP),
+    ("html", crate::cmd::html::HELP),
+    ("usage", crate::cmd::usage::HELP),
+    ("statusline", crate::cmd::statusline::HELP),
+    ("audit", crate::cmd::audit::HELP),
+    ("completions", COMPLETIONS_HELP),
+    ("man", crate::manpage::HELP),
+    ("help", HELP_HELP),
+];
+
+/// `aegon help help`.
+const HELP_HELP: &str = "\
+aegon help — aegon's help, or a command's
+
+USAGE:
+    aegon help [COMMAND]
+
+    The same as aegon --help, or aegon COMMAND --help. help is a command only as
+    the first argument, as watch, replay and the others are: a file named help is
+    read as ./help.
+";
+
+/// `aegon help [COMMAND]`, after `help`.
+fn help_of(parser: &mut lexopt::Parser) -> Result<Command, lexopt::Error> {
+    use lexopt::prelude::*;
+    let page = match parser.next()? {
+        None => return Ok(Command::Help),
+        Some(Value(name)) => {
+            let name = name.to_string_lossy().into_owned();
+            HELP_PAGES
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, page)| *page)
+                .ok_or_else(|| {
+                    lexopt::Error::Custom(
+                        format!(
+                            "help: unknown command {name:?}; one of: {}",
+                            HELP_PAGES
+                                .iter()
+                                .map(|(n, _)| *n)
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
+                        .into(),
+                    )
+                })?
+        }
+        Some(Short('h') | Long("help")) => HELP_HELP,
+        Some(other) => return Err(other.unexpected()),
+    };
+    match parser.next()? {
+        None => Ok(Command::HelpOf(page)),
+        Some(other) => Err(other.unexpected()),
+    }
 }
 
 /// Whether a subcommand (watch, run, replay, demo) was already given.
@@ -679,10 +762,13 @@ mod tests {
     #[test]
     fn help_after_watch_is_watchs_own() {
         let parse = |a: &[&str]| parse(a.iter().map(OsString::from)).unwrap();
-        assert!(matches!(parse(&["watch", "--help"]), Command::WatchHelp));
+        assert!(matches!(
+            parse(&["watch", "--help"]),
+            Command::HelpOf(crate::cmd::watch::HELP)
+        ));
         assert!(matches!(
             parse(&["run", "--ndjson", "-h"]),
-            Command::WatchHelp
+            Command::HelpOf(crate::cmd::watch::HELP)
         ));
         assert!(matches!(parse(&["--help"]), Command::Help));
         assert!(matches!(parse(&["x.jsonl", "-h"]), Command::Help));

@@ -245,6 +245,7 @@ pub const SUBCOMMANDS: &[(&str, &str)] = &[
         "print a completion script: bash, zsh or fish",
     ),
     ("man", "print the man page"),
+    ("help", "print aegon's help, or a command's"),
     (
         "audit",
         "record kinds, new fields, unknown kinds, malformed lines and versions per format",

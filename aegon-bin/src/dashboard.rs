@@ -115,8 +115,8 @@ enum Wakeup {
     Data,
     /// The source ended (with an error, or not).
     SourceEnded(Option<String>),
-    /// SIGINT, SIGTERM or SIGHUP.
-    Signal,
+    /// SIGINT, SIGTERM or SIGHUP: its number.
+    Signal(i32),
 }
 
 /// The state both threads see.
@@ -291,10 +291,19 @@ pub fn run(source: Source, settings: Settings) -> io::Result<ExitCode> {
             crate::report::warn(message);
         }
     }
-    result.map(|()| ExitCode::SUCCESS)
+    // Ended by a signal: the terminal is restored and the export flushed above; the status is
+    // 128 + the signal's number (130 SIGINT, 143 SIGTERM, 129 SIGHUP), as a shell reports a
+    // process the signal ended, so a script or a supervisor sees it was stopped.
+    result.map(|signal| signal.map_or(ExitCode::SUCCESS, signal_status))
 }
 
-/// Waits, handles, draws; returns when the person quits.
+/// The exit status for a process ended by `signal`: 128 + its number.
+fn signal_status(signal: i32) -> ExitCode {
+    ExitCode::from(u8::try_from(128 + signal).unwrap_or(u8::MAX))
+}
+
+/// Waits, handles, draws; returns when the person quits (`None`) or a signal came (its
+/// number).
 fn screen_loop(
     terminal: &mut ratatui::DefaultTerminal,
     shared: &Shared,
@@ -302,7 +311,7 @@ fn screen_loop(
     memory: Option<(String, Arc<[u8]>)>,
     color: bool,
     usage: &Sender<()>,
-) -> io::Result<()> {
+) -> io::Result<Option<i32>> {
     let mut view = View::default();
     // When the Usage view's figures were last asked for.
     let mut usage_asked: Option<Instant> = None;
@@ -361,7 +370,7 @@ fn screen_loop(
                 let Some(key) = map_key(key) else { continue };
                 let model = shared.lock_for_screen();
                 match view.on_key(key, &model) {
-                    Action::Quit => return Ok(()),
+                    Action::Quit => return Ok(None),
                     Action::Nothing => {}
                     Action::Redraw => dirty = true,
                     Action::OpenUsage => {
@@ -388,9 +397,9 @@ fn screen_loop(
                 }
                 dirty = true;
             }
-            Ok(Wakeup::Signal) => return Ok(()),
+            Ok(Wakeup::Signal(signal)) => return Ok(Some(signal)),
             Err(RecvTimeoutError::Timeout) => dirty = true,
-            Err(RecvTimeoutError::Disconnected) => return Ok(()),
+            Err(RecvTimeoutError::Disconnected) => return Ok(None),
         }
     }
 }
@@ -632,8 +641,8 @@ fn spawn_signals(tx: Sender<Wakeup>) {
         return;
     };
     std::thread::spawn(move || {
-        if signals.forever().next().is_some() {
-            let _ = tx.send(Wakeup::Signal);
+        if let Some(signal) = signals.forever().next() {
+            let _ = tx.send(Wakeup::Signal(signal));
         }
     });
 }

@@ -51,6 +51,7 @@ USAGE:
     aegon audit [OPTIONS] [PATH]...       (what transcripts hold that aegon does not know)
     aegon completions bash|zsh|fish      (a completion script)
     aegon man                             (this help as a man page)
+    aegon help [COMMAND]                  (this help, or COMMAND --help's)
 
     With no FILE, or where FILE is -, reads standard input. When nothing is piped in
     (standard input is not a pipe, a file or a socket: a terminal, or /dev/null as
@@ -60,7 +61,8 @@ USAGE:
     included, and every *.json file a transcript format recognises (Gemini CLI
     chats, OpenCode files). A session file SESSION.jsonl brings the subagent
     transcripts below SESSION/subagents/ (Claude Code 2.1's layout); a file met
-    twice is read once.
+    twice is read once. A command's name is a command only as the first argument:
+    a file named watch, help or html is read as ./watch, ./help, ./html.
 
 DASHBOARD:
     On a terminal, aegon watch (or aegon run, or aegon alone with nothing piped in)
@@ -239,6 +241,8 @@ EXIT STATUS:
     2  a usage error, an input could not be read (the others still were), or
        --otlp-endpoint/--otlp-export could not deliver everything (said on stderr)
     A closed output pipe (aegon ... | head) ends aegon quietly with status 0.
+    The dashboard ended by SIGINT, SIGTERM or SIGHUP restores the terminal and
+    exits with 128 + the signal's number (130, 143, 129), as a shell reports it.
 ";
 
 fn main() -> ExitCode {
@@ -268,8 +272,8 @@ fn run() -> io::Result<ExitCode> {
             io::stdout().lock().write_all(HELP.as_bytes())?;
             return Ok(ExitCode::SUCCESS);
         }
-        Ok(Command::WatchHelp) => {
-            io::stdout().lock().write_all(cmd::watch::HELP.as_bytes())?;
+        Ok(Command::HelpOf(page)) => {
+            io::stdout().lock().write_all(page.as_bytes())?;
             return Ok(ExitCode::SUCCESS);
         }
         Ok(Command::Version) => {

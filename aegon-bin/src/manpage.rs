@@ -5,6 +5,17 @@
 //! commands (`aegon …`), tables (columns apart by two spaces) and anything indented further
 //! are kept as written; other text is joined into paragraphs.
 
+/// `aegon man --help`.
+pub const HELP: &str = "\
+aegon man — aegon's help as a man page (roff), on stdout
+
+USAGE:
+    aegon man
+
+    man <(aegon man)                    to read it now
+    aegon man > ~/.local/share/man/man1/aegon.1   to install it (then man aegon)
+";
+
 /// The help text as a roff man page, section 1.
 pub fn roff(help: &str, version: &str) -> String {
     let mut lines = help.lines();

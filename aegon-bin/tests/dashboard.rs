@@ -160,14 +160,17 @@ fn ctrl_z_suspends_to_the_shell_and_fg_brings_the_dashboard_back() {
     let _ = std::fs::remove_dir_all(base);
 }
 
+/// Ended by a signal, the dashboard restores the terminal and exits with 128 + the signal's
+/// number, as shells report a process a signal ended (it exited 0, which reads as a success).
 #[test]
 fn sigterm_and_sigint_restore_the_terminal() {
-    for signal in ["TERM", "INT", "HUP"] {
-        signal_restores_the_terminal(signal);
+    // POSIX's numbers of the three signals.
+    for (signal, number) in [("TERM", 15), ("INT", 2), ("HUP", 1)] {
+        signal_restores_the_terminal(signal, 128 + number);
     }
 }
 
-fn signal_restores_the_terminal(signal: &str) {
+fn signal_restores_the_terminal(signal: &str, exit_status: i32) {
     let (base, _) = claude_dir(signal, 20);
     let aegon = env!("CARGO_BIN_EXE_aegon");
     let pid_file = base.join("pid");
@@ -185,7 +188,12 @@ fn signal_restores_the_terminal(signal: &str) {
         .unwrap();
     assert!(status.success());
     let screen = pane.wait_for("EXITED");
-    assert!(screen.contains("EXITED 0"), "SIG{signal}: {screen}");
+    assert!(
+        screen
+            .lines()
+            .any(|l| l.trim_end() == format!("EXITED {exit_status}")),
+        "SIG{signal}: {screen:?}"
+    );
     assert_eq!(pane.format("alternate_on"), "0", "SIG{signal}");
     let _ = std::fs::remove_dir_all(base);
 }

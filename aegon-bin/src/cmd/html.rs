@@ -142,13 +142,16 @@ pub fn renderer(
 
 /// Parses `--detail`.
 pub fn parse_detail(value: &OsString) -> Result<Detail, lexopt::Error> {
-    value
-        .to_str()
-        .and_then(Detail::from_name)
-        .ok_or_else(|| lexopt::Error::UnexpectedValue {
-            option: "--detail".into(),
-            value: value.clone(),
-        })
+    value.to_str().and_then(Detail::from_name).ok_or_else(|| {
+        lexopt::Error::Custom(
+            format!(
+                "--detail: unknown level {:?}; one of: {}",
+                value.to_string_lossy(),
+                Detail::NAMES.join(", ")
+            )
+            .into(),
+        )
+    })
 }
 
 /// Runs `aegon html`.

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod html;
 pub mod otlp;
+pub mod replay;
 pub mod statusline;
 pub mod usage;
 pub mod watch;

@@ -202,12 +202,10 @@ fn filters(out: &mut String, sessions: &[(&Session, &SessionLog)]) {
     out.push_str("</nav>\n");
 }
 
+/// The shared rule for dollar amounts ([`crate::render::text::usd`]), escaped for HTML (an
+/// amount under a cent is `<$0.01`).
 fn money(usd: f64) -> String {
-    if usd > 0.0 && usd < 0.01 {
-        format!("${usd:.4}")
-    } else {
-        format!("${usd:.2}")
-    }
+    escaped(&crate::render::text::usd(usd))
 }
 
 fn stat(out: &mut String, label: &str, value_html: &str) {

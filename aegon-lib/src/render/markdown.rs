@@ -16,8 +16,10 @@
 //! (`\<`, `\*`…), so they show as written; project, models and field names are
 //! code spans whose fence nothing inside can close; tool input and output are in code fences
 //! the same way; the HTML this writes itself (`<details>`, `<summary>`) holds only escaped
-//! text. The assistant's text stays Markdown, but its raw HTML is neutralised
-//! (pulldown-cmark finds it, its `<` becomes `&lt;`) and a code fence it
+//! text. The assistant's text stays Markdown, but its raw HTML, its images and its links
+//! other than `http(s)` are neutralised as the HTML report does (pulldown-cmark finds them:
+//! raw HTML's `<` becomes `&lt;`, an image's `!` and such a link's `[` are escaped, so no image
+//! is ever loaded and no `javascript:` link stays live) and a code fence it
 //! leaves open is closed, so it cannot swallow what follows. Its line ends are made `\n` and
 //! its control characters visible *before* that check, so the check sees the text written
 //! (a `\r` shown as `␍` after a closing fence would make it no closing fence).
@@ -28,9 +30,11 @@ use std::io::{self, Write};
 
 use pulldown_cmark::{CodeBlockKind, Event as MdEvent, Options, Parser, Tag};
 
+use crate::render::text::safe_url;
+
 use crate::event::Event;
 use crate::pipeline::Stats;
-use crate::render::text::{bytes, duration, first_line, inert_char, thousands};
+use crate::render::text::{bytes, duration, first_line, inert_char, thousands, usd};
 use crate::render::transcript::{
     clock, date_time, report_sessions, session_title, spawned_by_call, Clipped, Entry, EntryKind,
     Limits, ResultPart, SessionLog, ToolEntry, TranscriptCollector,
@@ -55,6 +59,9 @@ pub enum Detail {
 }
 
 impl Detail {
+    /// The names [`Detail::from_name`] takes, as `--detail` lists them.
+    pub const NAMES: [&'static str; 3] = ["full", "tools", "prompts"];
+
     /// `full`, `tools` or `prompts`.
     pub fn from_name(name: &str) -> Option<Detail> {
         match name {
@@ -194,32 +201,53 @@ fn gfm() -> Options {
     Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS
 }
 
-/// The assistant's Markdown `text` with its raw HTML neutralised and an open code fence
-/// closed, so that it renders as Markdown but cannot write an element or comment, nor run on
-/// into what follows it.
+/// The assistant's Markdown `text` with its raw HTML, images and non-web links neutralised
+/// and an open code fence closed, so that it renders as Markdown but cannot write an element
+/// or comment, load anything, hold a `javascript:` link, nor run on into what follows it.
 ///
 /// pulldown-cmark (a CommonMark parser, GitHub's dialect for tables, strikethrough and task
 /// lists) finds the raw HTML (HTML blocks and inline HTML), whose `<` become `&lt;` (shown as
-/// `<`); the rest of the text is left byte for byte. Escaping can change how the text around
-/// it parses (a `<` that opened an HTML block no longer does), so this repeats until a parse
-/// finds no raw HTML; each round removes at least one `<`, so it ends. Then, if a line after
-/// the text would still be inside a fenced code block, the block's fence is written after the
-/// text; when that is not enough (never seen), the whole text goes into a code fence.
+/// `<`); then, the rule of the HTML report ([`crate::render::text::safe_url`]): an image is
+/// never loaded (its `!` is escaped, leaving a link to the image: `[alt](url)`), and a link
+/// whose target is not an `http(s)` URL is shown as its text (its `[` or `<` escaped). The rest
+/// of the text is left byte for byte. Escaping can change how the text around it parses (a
+/// `<` that opened an HTML block no longer does, a link's target shown as text may hold HTML),
+/// so this repeats until a parse finds none of them; each round escapes at least one `<`, `!`
+/// or `[`, so it ends. Then, if a line after the text would still be inside a fenced code
+/// block, the block's fence is written after the text; when that is not enough (never seen),
+/// the whole text goes into a code fence.
 fn neutral_markdown(text: &str) -> String {
     let mut text = text.to_owned();
     loop {
-        let ranges: Vec<std::ops::Range<usize>> = Parser::new_ext(&text, gfm())
+        let html: Vec<std::ops::Range<usize>> = Parser::new_ext(&text, gfm())
             .into_offset_iter()
             .filter(|(e, _)| matches!(e, MdEvent::Html(_) | MdEvent::InlineHtml(_)))
             .map(|(_, r)| r)
             .filter(|r| text.get(r.clone()).is_some_and(|s| s.contains('<')))
             .collect();
-        if ranges.is_empty() {
-            break;
+        if html.is_empty() {
+            // Where an image or a link that is not to the web starts (`!`, `[` or `<`).
+            let starts: Vec<usize> = Parser::new_ext(&text, gfm())
+                .into_offset_iter()
+                .filter(|(e, _)| match e {
+                    MdEvent::Start(Tag::Image { .. }) => true,
+                    MdEvent::Start(Tag::Link { dest_url, .. }) => safe_url(dest_url).is_none(),
+                    _ => false,
+                })
+                .map(|(_, r)| r.start)
+                .filter(|&at| matches!(text.as_bytes().get(at), Some(b'!' | b'[' | b'<')))
+                .collect();
+            if starts.is_empty() {
+                break;
+            }
+            for at in starts.into_iter().rev() {
+                text.insert(at, '\\');
+            }
+            continue;
         }
         let mut next = String::with_capacity(text.len() + 16);
         let mut at = 0;
-        for r in ranges {
+        for r in html {
             if r.start < at {
                 continue;
             }
@@ -320,8 +348,8 @@ fn session(out: &mut String, s: &Session, log: &SessionLog, detail: Detail) {
     facts.push(format!(
         "**Cost** {}",
         match s.cost() {
-            Some(c) => format!("${c:.2}"),
-            None => format!("unknown (at least ${:.2})", s.priced_cost()),
+            Some(c) => usd(c),
+            None => format!("unknown (at least {})", usd(s.priced_cost())),
         }
     ));
     let t = s.tokens();

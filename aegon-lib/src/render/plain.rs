@@ -538,11 +538,17 @@ fn summary(line: &mut Line<'_>, kind: &EventKind<'_>, budget: usize) {
             retry_in_ms,
             ..
         } => {
+            // The head is aegon's own words and numbers; the space after it is written on its
+            // own (the transcript's text is trimmed of blanks when made inert, so a space ending
+            // the head would be lost and glue it to the message: `500API Error`).
             let mut head = String::new();
             if let Some(s) = status {
-                let _ = write!(head, "{s} ");
+                let _ = write!(head, "{s}");
             }
             if let Some(attempt) = retry_attempt {
+                if !head.is_empty() {
+                    head.push(' ');
+                }
                 let _ = write!(head, "retry {attempt}");
                 if let Some(max) = max_retries {
                     let _ = write!(head, "/{max}");
@@ -550,9 +556,11 @@ fn summary(line: &mut Line<'_>, kind: &EventKind<'_>, budget: usize) {
                 if let Some(ms) = retry_in_ms {
                     let _ = write!(head, " in {}", duration(*ms));
                 }
-                head.push(' ');
             }
-            line.untrusted(style::BOLD_RED, &head, budget);
+            if !head.is_empty() {
+                line.untrusted(style::BOLD_RED, &head, budget);
+                line.plain(" ");
+            }
             line.untrusted(style::RED, text.as_deref().unwrap_or(""), left(line));
         }
         EventKind::Title { title, source, .. } => {
@@ -1003,6 +1011,38 @@ mod tests {
                 )
             );
         }
+    }
+
+    /// An API error's status and retry head is parted from the message by a space, whatever
+    /// the parts present (the message was glued to it: `500API Error`, `527ms429 {`).
+    #[test]
+    fn api_error_head_and_message_are_parted() {
+        let summary = |status, attempt, text: &'static str| {
+            let kind = EventKind::ApiError {
+                status,
+                text: Some(std::borrow::Cow::Borrowed(text)),
+                retry_attempt: attempt,
+                max_retries: attempt.map(|_| 10),
+                retry_in_ms: attempt.map(|_| 527),
+                fatal: false,
+            };
+            let mut out = String::new();
+            push_summary(&mut out, &kind, 200);
+            out
+        };
+        assert_eq!(
+            summary(Some(500), None, "API Error: 500 Internal server error"),
+            "500 API Error: 500 Internal server error"
+        );
+        assert_eq!(
+            summary(Some(429), Some(1), r#"429 {"error":{}}"#),
+            r#"429 retry 1/10 in 527ms 429 {"error":{}}"#
+        );
+        assert_eq!(
+            summary(None, Some(2), "overloaded"),
+            "retry 2/10 in 527ms overloaded"
+        );
+        assert_eq!(summary(None, None, "  overloaded"), "overloaded");
     }
 
     fn raw(s: &str) -> RawJson<'_> {

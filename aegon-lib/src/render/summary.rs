@@ -13,7 +13,7 @@ use serde_json::{json, Map, Value};
 
 use crate::event::{Event, EventKind};
 use crate::pipeline::Stats;
-use crate::render::text::{duration, thousands};
+use crate::render::text::{duration, thousands, usd};
 use crate::render::{Flow, Renderer};
 use crate::session::cost_explained::{Charge, RebuildCause};
 use crate::session::pricing::{Pricing, Vendor};
@@ -487,7 +487,7 @@ impl CauseTotals {
 /// `$1.23`, or `$≥1.23` when part of it has no price.
 fn charge_money(c: Charge) -> String {
     match c.cost_usd() {
-        Some(usd) => format!("${usd:.2}"),
+        Some(amount) => usd(amount),
         None => format!("$≥{:.2}", crate::session::cost_explained::usd(c.pico)),
     }
 }
@@ -518,10 +518,7 @@ fn write_cost_explained(out: &mut impl Write, s: &Session) -> io::Result<()> {
     for (i, r) in e.costliest.iter().enumerate() {
         let label = if i == 0 { "rebuilt" } else { "" };
         let when = r.at.as_ref().map_or("-", |a| a.1.as_str());
-        let cost = r
-            .rebuild
-            .cost_usd
-            .map_or("$?".to_owned(), |c| format!("${c:.2}"));
+        let cost = r.rebuild.cost_usd.map_or("$?".to_owned(), usd);
         let gap = r
             .gap_ms
             .map_or(String::new(), |g| format!("  after {}", duration(g)));
@@ -692,9 +689,10 @@ fn round_cents(usd: f64) -> f64 {
 /// `$1.23`, or what is known when some models have no price.
 fn money(cost: Option<f64>, priced: f64, unpriced: &[&str]) -> String {
     match cost {
-        Some(c) => format!("${c:.2}"),
+        Some(c) => usd(c),
         None => format!(
-            "unknown: at least ${priced:.2}, no price for {}",
+            "unknown: at least {}, no price for {}",
+            usd(priced),
             unpriced.join(", ")
         ),
     }

@@ -689,6 +689,48 @@ pub(crate) fn result_preview_raw(raw: &str, max_chars: usize) -> String {
     }
 }
 
+/// A dollar amount as every report shows it (plain `--summary`, Markdown, HTML, the usage
+/// tables, the dashboard): to the cent, `$12.34`; an amount above zero too small to show a cent
+/// is `<$0.01`, never `$0.00`, so that a session that cost something never reads as free (nor
+/// as a different figure in two reports of it). Exact amounts are in the JSON outputs.
+pub fn usd(amount: f64) -> String {
+    let cents = format!("{amount:.2}");
+    if amount > 0.0 && cents == "0.00" {
+        "<$0.01".to_owned()
+    } else {
+        format!("${cents}")
+    }
+}
+
+/// A dollar amount on a chart's axis whose ticks are `step` apart: with as many decimals as
+/// make neighbouring ticks read differently (at least the cents below $100 a step, whole
+/// dollars from there), so a chart of a sub-cent session has `$0.0002`, `$0.0004`, not
+/// `$0.00` thrice.
+pub fn usd_tick(value: f64, step: f64) -> String {
+    let decimals = if !(step.is_finite() && step > 0.0) || (0.01..100.0).contains(&step) {
+        2
+    } else if step >= 100.0 {
+        0
+    } else {
+        // 10^-decimals ≤ step: neighbours differ by at least one unit in the last place.
+        ((-step.log10()).ceil() as usize).clamp(2, 12)
+    };
+    format!("${value:.decimals$}")
+}
+
+/// `url` when it may be a link (in the HTML report and the Markdown output alike): an absolute `http:` or `https:` URL without whitespace,
+/// control characters, quotes, angle brackets, backticks or backslashes (none is valid in a
+/// URL unencoded) (anything else, `javascript:`, `data:`, relative paths, is shown as
+/// text). The caller still escapes it for the attribute.
+pub fn safe_url(url: &str) -> Option<&str> {
+    let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
+    let scheme_ok = lower.starts_with("https://") || lower.starts_with("http://");
+    let clean = !url
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || "\\\"'<>`".contains(c));
+    (scheme_ok && clean && url.len() > "http://".len()).then_some(url)
+}
+
 /// `1234567` → `1,234,567`.
 pub fn thousands(n: u64) -> String {
     let mut out = String::with_capacity(26);
@@ -786,6 +828,35 @@ pub fn bytes(n: u64) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn dollar_amounts_never_read_as_free_and_ticks_stay_distinct() {
+        assert_eq!(usd(0.0), "$0.00");
+        assert_eq!(usd(12.345_678), "$12.35");
+        assert_eq!(usd(0.01), "$0.01");
+        assert_eq!(usd(0.006), "$0.01");
+        // 20 input and 10 output tokens of Opus 4.6 at $5 and $25 a million: $0.00035.
+        assert_eq!(usd(20.0 * 5e-6 + 10.0 * 25e-6), "<$0.01");
+        assert_eq!(usd(0.004_999), "<$0.01");
+        assert_eq!(usd(1234.5), "$1234.50");
+        // Ticks at 0, half and the whole of a $0.000405 chart, of a $3 one and a $1,250 one.
+        for (max, want) in [
+            (0.000_405, ["$0.0000", "$0.0002", "$0.0004"]),
+            (3.0, ["$0.00", "$1.50", "$3.00"]),
+            (1250.0, ["$0", "$625", "$1250"]),
+        ] {
+            let got = [0.0, 0.5, 1.0].map(|f| usd_tick(max * f, max / 2.0));
+            assert_eq!(got, want, "{max}");
+        }
+        // At any scale the three ticks read differently.
+        for e in -9..6 {
+            for m in [1.0, 1.3, 2.0, 4.99, 7.0] {
+                let max = m * 10f64.powi(e);
+                let t = [0.0, 0.5, 1.0].map(|f| usd_tick(max * f, max / 2.0));
+                assert!(t[0] != t[1] && t[1] != t[2], "{max}: {t:?}");
+            }
+        }
+    }
+
     use super::*;
 
     fn inert(text: &str, width: usize) -> String {

@@ -145,10 +145,11 @@ pub fn short_model(m: &str) -> String {
     }
 }
 
-/// Dollars for a table: `$1.23`, with `+` when some models have no price.
+/// Dollars for a table ([`crate::render::text::usd`]: `$1.23`, `<$0.01`), with `+` when some
+/// models have no price.
 pub fn money(u: &Usage) -> String {
     let plus = if u.unpriced().is_empty() { "" } else { "+" };
-    format!("${:.2}{plus}", u.priced_cost())
+    format!("{}{plus}", crate::render::text::usd(u.priced_cost()))
 }
 
 /// What a `+` cost leaves out, for a table's footer: `1 claude-opus-4-6 response (no price

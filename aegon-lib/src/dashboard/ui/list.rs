@@ -59,7 +59,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, dashboard: &Dashboard, view: &Vie
                 .unwrap_or_default();
             let cost = s
                 .cost()
-                .map_or_else(|| "$?".to_owned(), |c| format!("${c:.2}"));
+                .map_or_else(|| "$?".to_owned(), crate::render::text::usd);
             let right = format!(" {age:>4} {cost:>7}");
             let title = s
                 .title

@@ -14,7 +14,7 @@ use super::{clip, compact, fit, fit_tail, theme};
 use crate::dashboard::model::Dashboard;
 use crate::dashboard::series::{ContextSample, SessionSeries, MINUTES};
 use crate::dashboard::view::View;
-use crate::render::text::{duration, inert, str_width};
+use crate::render::text::{duration, inert, str_width, usd};
 use crate::session::cost_explained::RebuildCause;
 use crate::session::{Activity, Session, Step, StepStatus};
 
@@ -406,8 +406,8 @@ fn context_line(session: &Session, width: u16) -> Line<'static> {
 fn token_lines(session: &Session, width: u16) -> Vec<Line<'static>> {
     let tokens = session.tokens();
     let cost = match session.cost() {
-        Some(c) => format!("${c:.2}"),
-        None => format!("≥ ${:.2} (unpriced model)", session.priced_cost()),
+        Some(c) => usd(c),
+        None => format!("≥ {} (unpriced model)", usd(session.priced_cost())),
     };
     let first = format!(
         "in {}  out {}  cache read {}  write {}",
@@ -467,7 +467,7 @@ fn cache_line(session: &Session, width: u16) -> Option<Line<'static>> {
     let at = last.at.as_ref().map(|(ms, _)| clock(*ms));
     let cost = r.cost_usd.map(|c| {
         Span::styled(
-            format!(" ${c:.2}"),
+            format!(" {}", usd(c)),
             Style::new().add_modifier(Modifier::BOLD),
         )
     });

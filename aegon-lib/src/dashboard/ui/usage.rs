@@ -134,7 +134,7 @@ fn money(cost: f64, unpriced: bool) -> String {
     if cost >= 100.0 {
         format!("${cost:.0}{plus}")
     } else {
-        format!("${cost:.2}{plus}")
+        format!("{}{plus}", crate::render::text::usd(cost))
     }
 }
 

@@ -7,7 +7,7 @@
 use std::fmt::Write as _;
 
 use super::escape::push_escaped;
-use crate::render::text::{duration, thousands};
+use crate::render::text::{duration, thousands, usd_tick};
 use crate::render::transcript::Series;
 use crate::session::Session;
 use crate::tokens::Tokens;
@@ -110,7 +110,7 @@ pub fn cost(out: &mut String, series: &Series) {
         "Cumulative cost"
     };
     open_figure(out, "cost", caption, H);
-    axes(out, max, &|v| format!("${v:.2}"), Some(span));
+    axes(out, max, &|v| usd_tick(v, max / 2.0), Some(span));
     out.push_str("<path class=\"line c-cost\" d=\"");
     for (i, (ms, usd)) in thin(&points).into_iter().enumerate() {
         let _ = write!(

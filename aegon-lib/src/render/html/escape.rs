@@ -46,18 +46,9 @@ pub fn escaped(s: &str) -> String {
     out
 }
 
-/// `url` when it may be a link: an absolute `http:` or `https:` URL without whitespace,
-/// control characters, quotes, angle brackets, backticks or backslashes (none is valid in a
-/// URL unencoded) (anything else, `javascript:`, `data:`, relative paths, is shown as
-/// text). The caller still escapes it for the attribute.
-pub fn safe_url(url: &str) -> Option<&str> {
-    let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
-    let scheme_ok = lower.starts_with("https://") || lower.starts_with("http://");
-    let clean = !url
-        .chars()
-        .any(|c| c.is_whitespace() || c.is_control() || "\\\"'<>`".contains(c));
-    (scheme_ok && clean && url.len() > "http://".len()).then_some(url)
-}
+/// `url` when it may be a link ([`crate::render::text::safe_url`], the rule the Markdown
+/// output follows too).
+pub use crate::render::text::safe_url;
 
 #[cfg(test)]
 mod tests {

@@ -459,3 +459,59 @@ fn report_file_names_never_come_from_transcripts_as_they_are() {
     assert_eq!(report_file_name("a\"><script>", 3), "session-3.html");
     assert_eq!(report_file_name("", 4), "session-4.html");
 }
+
+#[test]
+fn every_filter_checkbox_is_wired_to_a_rule_that_hides_its_entries() {
+    let html = report_of(&[(
+        "s.jsonl",
+        &corpus("marot__spotter__test__fixtures__transcripts__short.jsonl"),
+    )]);
+    let doc = Html::parse_document(&html);
+    // The script finds the checkboxes with this selector and sets `hide-KIND` on <body> from
+    // each box's `data-kind`, on every change (a click or the space bar) and on load.
+    let boxes_selector = ".filters input[data-kind]";
+    assert!(SCRIPT.contains(&format!("querySelectorAll('{boxes_selector}')")));
+    assert!(SCRIPT.contains("classList.toggle('hide-' + box.dataset.kind, !box.checked)"));
+    assert!(SCRIPT.contains("addEventListener('change', sync)"));
+    let boxes: Vec<_> = doc.select(&sel(boxes_selector)).collect();
+    assert_eq!(boxes.len(), FILTERS.len());
+    // The one rule that hides, split into its selectors.
+    let rule = STYLE
+        .lines()
+        .find(|l| l.starts_with(".hide-"))
+        .expect("a .hide-* rule");
+    let (selectors, body) = rule.split_once('{').unwrap();
+    assert_eq!(body, "display:none}");
+    let selectors: Vec<&str> = selectors.split(',').collect();
+    for b in &boxes {
+        let kind = b.value().attr("data-kind").unwrap();
+        // Checked at first (everything shows), inside a label (clickable, and reachable and
+        // toggled from the keyboard as any checkbox is).
+        assert!(b.value().attr("checked").is_some(), "{kind}");
+        assert_eq!(
+            b.parent()
+                .and_then(scraper::ElementRef::wrap)
+                .map(|p| p.value().name()),
+            Some("label")
+        );
+        assert!(
+            selectors.contains(&format!(".hide-{kind} .k-{kind}").as_str()),
+            "no CSS rule hides .k-{kind} under .hide-{kind}"
+        );
+    }
+    // Each kind the report has entries of is one a checkbox names (none left unfilterable).
+    let kinds: std::collections::BTreeSet<String> = doc
+        .select(&sel("[class]"))
+        .flat_map(|e| e.value().classes().map(str::to_owned).collect::<Vec<_>>())
+        .filter_map(|c| c.strip_prefix("k-").map(str::to_owned))
+        .collect();
+    assert!(kinds.len() >= 4, "{kinds:?}");
+    for k in &kinds {
+        assert!(
+            boxes
+                .iter()
+                .any(|b| b.value().attr("data-kind") == Some(k.as_str())),
+            "entries of kind {k} have no checkbox"
+        );
+    }
+}

@@ -436,3 +436,65 @@ fn on_the_corpus_no_label_ends_up_inside_code() {
         "{files} files, {labels} labels"
     );
 }
+
+/// The tester's finding: an answer's image would be loaded by any Markdown viewer that does
+/// not proxy them, and its `javascript:` link stay live, where the HTML report shows both as
+/// text. The same rule here: rendered back, no image, and no link but the `http(s)` ones.
+#[test]
+fn images_are_never_loaded_and_only_web_links_stay_links() {
+    let answer = "![i](http://evil.example/x.png) [link](javascript:alert(2)) \
+                  <javascript:alert(3)> [ref] ![r][img] [![n](http://evil.example/n.png)](javascript:x) \
+                  [data](data:text/html,x) [a](<x onerror=y>) [ok](https://example.com/a) \
+                  <https://example.com/b> `![code](http://c.example/c.png)`\n\n\
+                  [ref]: javascript:alert(4)\n[img]: http://evil.example/r.png\n";
+    let transcript = [
+        json!({"type": "user", "sessionId": "s", "uuid": "u", "timestamp": "2026-01-01T00:00:00Z",
+               "message": {"role": "user", "content": "hi"}}),
+        json!({"type": "assistant", "sessionId": "s", "uuid": "a", "timestamp": "2026-01-01T00:00:01Z",
+               "message": {"id": "m", "role": "assistant", "model": "claude-opus-4-6",
+                           "content": [{"type": "text", "text": answer}],
+                           "usage": {"input_tokens": 1, "output_tokens": 1}}}),
+    ]
+    .map(|v| v.to_string())
+    .join("\n");
+    let html = rendered(&markdown_of(&transcript, Detail::Full));
+    let doc = Html::parse_fragment(&html);
+    assert_eq!(doc.select(&sel("img")).count(), 0, "{html}");
+    let hrefs: Vec<&str> = doc
+        .select(&sel("a"))
+        .map(|a| a.value().attr("href").unwrap_or(""))
+        .collect();
+    assert_eq!(
+        hrefs,
+        [
+            "http://evil.example/x.png",
+            "http://evil.example/r.png",
+            "http://evil.example/n.png",
+            "https://example.com/a",
+            "https://example.com/b"
+        ],
+        "{html}"
+    );
+    // The neutralised ones are there as text; the code span is untouched.
+    let text: String = doc.root_element().text().collect();
+    for shown in [
+        "[link](javascript:alert(2))",
+        "<javascript:alert(3)>",
+        "[ref]",
+        "[data](data:text/html,x)",
+        "![code](http://c.example/c.png)",
+    ] {
+        assert!(text.contains(shown), "{shown:?} not shown in {text}");
+    }
+    // What has no image nor link is left byte for byte.
+    assert_eq!(
+        neutral_markdown("[a](https://e.example) b"),
+        "[a](https://e.example) b"
+    );
+    assert_eq!(
+        neutral_markdown("![i](https://e.example/x.png)"),
+        "\\![i](https://e.example/x.png)"
+    );
+    // A relative image is neither loaded nor a link.
+    assert_eq!(neutral_markdown("![i](x.png)"), "\\!\\[i](x.png)");
+}
