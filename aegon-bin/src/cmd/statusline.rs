@@ -502,11 +502,13 @@ fn lenient_text(bytes: &[u8]) -> String {
     }
 }
 
+/// A dollar amount as the reports write it ([`aegon::render::text::usd`]: cents, `<$0.01`
+/// for a cost under a cent), in whole dollars from $100 (the line is short).
 fn money(v: f64) -> String {
     if v >= 100.0 {
         format!("${v:.0}")
     } else {
-        format!("${v:.2}")
+        aegon::render::text::usd(v)
     }
 }
 
@@ -888,6 +890,17 @@ mod tests {
             &TimeZone::UTC,
         );
         assert_eq!(line, "ctx 99% 5h 99% 7d 100%");
+    }
+
+    #[test]
+    fn amounts_read_as_in_the_reports() {
+        // A session that cost a fraction of a cent is not shown as free.
+        assert_eq!(money(0.0004), "<$0.01");
+        assert_eq!(money_at_least(0.0004, true), "<$0.01+");
+        assert_eq!(money(0.0), "$0.00");
+        assert_eq!(money(0.005), "$0.01");
+        assert_eq!(money(12.345), "$12.35");
+        assert_eq!(money(1234.5), "$1234");
     }
 
     #[test]
