@@ -142,9 +142,9 @@ fn write_object(
 ) {
     let mut o = Obj { buf };
     o.buf.extend_from_slice(HEAD);
-    o.buf.extend_from_slice(event.kind().as_str().as_bytes());
+    put(o.buf, event.kind().as_str().as_bytes());
     o.buf.extend_from_slice(b"\",\"agent\":\"");
-    o.buf.extend_from_slice(event.agent.as_str().as_bytes());
+    put(o.buf, event.agent.as_str().as_bytes());
     o.buf.push(b'"');
     o.opt_str(k!("session_id"), event.session_id.as_deref());
     o.opt_str(k!("timestamp"), event.timestamp.as_deref());
@@ -160,7 +160,7 @@ fn write_object(
     o.key(k!("source"));
     o.buf.extend_from_slice(b"{\"file\":");
     match file_json {
-        Some(json) => o.buf.extend_from_slice(json),
+        Some(json) => put(o.buf, json),
         None => push_str(o.buf, event.source.file),
     }
     o.u64(k!("line"), event.source.line);
@@ -443,20 +443,21 @@ impl Obj<'_> {
         match value.filter(|v| v.is_finite()) {
             Some(v) => {
                 self.key(key);
-                // Writing to a Vec cannot fail; a failure would leave a gap, so say null.
-                if serde_json::to_writer(&mut *self.buf, &v).is_err() {
-                    self.buf.extend_from_slice(b"null");
-                }
+                // serde_json's own float writer (`zmij`, shortest form that reads back the
+                // same), called directly.
+                put(self.buf, zmij::Buffer::new().format_finite(v).as_bytes());
             }
             None => self.null(key),
         }
     }
 
+    /// `true` or `false` without a branch: five bytes written, the last dropped for `true`.
     #[inline(always)]
     fn bool(&mut self, key: &str, value: bool) {
         self.key(key);
-        self.buf
-            .extend_from_slice(if value { b"true" } else { b"false" });
+        const WORDS: [[u8; 5]; 2] = [*b"false", *b"true "];
+        self.buf.extend_from_slice(&WORDS[usize::from(value)]);
+        self.buf.truncate(self.buf.len() - usize::from(value));
     }
 
     #[inline(always)]
@@ -483,10 +484,34 @@ fn push_text(buf: &mut Vec<u8>, text: &Text<'_>) {
 /// escaped ([`crate::render::escape_line_separators`]'s rule). With `refuse_u` it instead
 /// appends nothing and returns false when `raw` holds the two bytes `\u` anywhere (the test
 /// [`Text::write_json`] makes before passing a literal through).
+///
+/// Each test is one search of the whole text (memchr's SIMD searches: `\u` by a `memmem`
+/// finder built once, 0xE2 by `memchr`), not a search resumed at every backslash: texts hold
+/// many `\n`, and each resumed search was a call and a mispredicted branch or two.
 fn push_literal(buf: &mut Vec<u8>, raw: &[u8], refuse_u: bool) -> bool {
+    if refuse_u && backslash_u().find(raw).is_some() {
+        return false;
+    }
+    push_scanned(buf, raw);
+    true
+}
+
+/// A `memmem` finder of the two bytes `\u`, built once.
+fn backslash_u() -> &'static memchr::memmem::Finder<'static> {
+    static FINDER: std::sync::OnceLock<memchr::memmem::Finder<'static>> =
+        std::sync::OnceLock::new();
+    FINDER.get_or_init(|| memchr::memmem::Finder::new(b"\\u"))
+}
+
+/// Appends `raw` with U+2028 and U+2029 escaped, as [`push_literal`] does: copied whole (by
+/// [`put`]) when it holds no 0xE2, their lead byte.
+fn push_scanned(buf: &mut Vec<u8>, raw: &[u8]) {
+    let Some(first) = memchr::memchr(0xE2, raw) else {
+        put(buf, raw);
+        return;
+    };
     let mut copied = 0;
-    let start = buf.len();
-    let mut separator = |buf: &mut Vec<u8>, at: usize| {
+    for at in memchr::memchr_iter(0xE2, &raw[first..]).map(|at| at + first) {
         if raw.get(at + 1) == Some(&0x80) && matches!(raw.get(at + 2), Some(0xA8 | 0xA9)) {
             buf.extend_from_slice(&raw[copied..at]);
             buf.extend_from_slice(if raw[at + 2] == 0xA8 {
@@ -496,23 +521,63 @@ fn push_literal(buf: &mut Vec<u8>, raw: &[u8], refuse_u: bool) -> bool {
             });
             copied = at + 3;
         }
-    };
-    if refuse_u {
-        for at in memchr::memchr2_iter(b'\\', 0xE2, raw) {
-            if raw[at] == 0xE2 {
-                separator(buf, at);
-            } else if raw.get(at + 1) == Some(&b'u') {
-                buf.truncate(start);
-                return false;
-            }
-        }
-    } else {
-        for at in memchr::memchr_iter(0xE2, raw) {
-            separator(buf, at);
-        }
     }
     buf.extend_from_slice(&raw[copied..]);
-    true
+}
+
+/// Sixteen bytes of `s` from `at` (`at + 16 <= s.len()`, or this panics: callers check).
+#[inline(always)]
+fn bytes16(s: &[u8], at: usize) -> [u8; 16] {
+    let mut a = [0u8; 16];
+    a.copy_from_slice(&s[at..at + 16]);
+    a
+}
+
+/// Eight bytes of `s` from `at` (`at + 8 <= s.len()`, or this panics: callers check).
+#[inline(always)]
+fn bytes8(s: &[u8], at: usize) -> [u8; 8] {
+    let mut a = [0u8; 8];
+    a.copy_from_slice(&s[at..at + 8]);
+    a
+}
+
+/// Appends `s` to `buf` as `extend_from_slice` does, but a slice of 4 to 64 bytes by copies of
+/// a fixed size (the compiler writes them as one or two moves each, in line) instead of a call
+/// to `memcpy`, whose size-class branches, shared by every caller, mispredict about once a call
+/// when lengths vary (ids, timestamps, names, numbers). The last piece overlaps the one before
+/// it: the bytes written past the end are dropped (`truncate`) and written again by the last
+/// piece. Inlined, so each caller's branches are its own.
+#[inline(always)]
+fn put(buf: &mut Vec<u8>, s: &[u8]) {
+    let n = s.len();
+    let start = buf.len();
+    if n >= 16 {
+        if n > 64 {
+            buf.extend_from_slice(s);
+            return;
+        }
+        let mut at = 0;
+        while at + 16 <= n {
+            buf.extend_from_slice(&bytes16(s, at));
+            at += 16;
+        }
+        if at < n {
+            buf.truncate(start + n - 16);
+            buf.extend_from_slice(&bytes16(s, n - 16));
+        }
+    } else if n >= 8 {
+        buf.extend_from_slice(&bytes8(s, 0));
+        buf.truncate(start + n - 8);
+        buf.extend_from_slice(&bytes8(s, n - 8));
+    } else if n >= 4 {
+        buf.extend_from_slice(&s[..4]);
+        buf.truncate(start + n - 4);
+        buf.extend_from_slice(&s[n - 4..]);
+    } else {
+        for &b in s {
+            buf.push(b);
+        }
+    }
 }
 
 /// Repeats a byte in every lane of a word (for the eight-bytes-at-a-time scan of [`push_str`]).
@@ -540,14 +605,10 @@ fn word_needs_escape(w: u64) -> bool {
 /// control character, `"`, `\`, 0xE2), with SIMD compares (the `wide` crate, as the scanner
 /// and the validator use it: SSE2 on x86-64, NEON on AArch64). `x = byte ^ 2` turns `"` into
 /// 0x20 and keeps control characters below 0x20, and no other byte at or below 0x20, so
-/// `min(x, 0x20) == x` finds both (the validator's test). A chunk not sixteen bytes long
-/// (never passed) counts as needing escapes: the caller then takes the byte-by-byte path.
-#[inline]
-fn chunk_needs_escape(chunk: &[u8]) -> bool {
-    let Ok(bytes) = <[u8; 16]>::try_from(chunk) else {
-        return true;
-    };
-    let v = u8x16::new(bytes);
+/// `min(x, 0x20) == x` finds both (the validator's test).
+#[inline(always)]
+fn chunk_needs_escape(chunk: [u8; 16]) -> bool {
+    let v = u8x16::new(chunk);
     let x = v ^ u8x16::splat(2);
     let quote_or_control = x.min(u8x16::splat(0x20)).cmp_eq(x);
     let special = quote_or_control | v.cmp_eq(u8x16::splat(b'\\')) | v.cmp_eq(u8x16::splat(0xE2));
@@ -560,31 +621,6 @@ fn word(chunk: &[u8]) -> u64 {
     let mut w = [0u8; 8];
     w.copy_from_slice(chunk);
     u64::from_ne_bytes(w)
-}
-
-/// True when no byte of `bytes` needs escaping or looking at ([`word_needs_escape`]'s bytes),
-/// tested sixteen bytes at a time with SIMD ([`chunk_needs_escape`]) from 16 bytes on (ids,
-/// timestamps, paths: most strings written), a word at a time below; the last chunk overlaps
-/// the one before it rather than going byte by byte.
-#[inline]
-fn needs_no_escape(bytes: &[u8]) -> bool {
-    if bytes.len() >= 16 {
-        let mut chunks = bytes.chunks_exact(16);
-        if chunks.by_ref().any(chunk_needs_escape) {
-            return false;
-        }
-        return chunks.remainder().is_empty() || !chunk_needs_escape(&bytes[bytes.len() - 16..]);
-    }
-    if bytes.len() < 8 {
-        return bytes
-            .iter()
-            .all(|&b| b >= 0x20 && b != b'"' && b != b'\\' && b != 0xE2);
-    }
-    let mut chunks = bytes.chunks_exact(8);
-    if chunks.by_ref().any(|c| word_needs_escape(word(c))) {
-        return false;
-    }
-    chunks.remainder().is_empty() || !word_needs_escape(word(&bytes[bytes.len() - 8..]))
 }
 
 /// [`raw_prefix`] (the start of a JSON string literal, up to `max_chars` characters, or `None`
@@ -645,19 +681,75 @@ const HEX: &[u8; 16] = b"0123456789abcdef";
 
 /// Appends `s` as a JSON string literal, byte for byte as `serde_json` writes it (`\"`, `\\`,
 /// `\b \t \n \f \r`, other control characters as `\u00XX`; everything else as is), and U+2028
-/// and U+2029 as `\u2028` and `\u2029`. Runs needing no escape are found eight bytes at a time
-/// and copied whole.
+/// and U+2029 as `\u2028` and `\u2029`.
+///
+/// Most strings (ids, timestamps, names, paths) need no escape: they are tested and copied in
+/// the same pass, sixteen bytes at a time with SIMD ([`chunk_needs_escape`]) from 16 bytes on,
+/// the last chunk overlapping the one before (see [`put`]); from 4 to 15 bytes as two
+/// overlapping words ([`word_needs_escape`]). Inlined, so each field's branches are its own.
+/// The first chunk that needs an escape, and strings under 4 bytes, go to [`push_str_from`].
+#[inline(always)]
 fn push_str(buf: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
-    buf.reserve(bytes.len() + 2);
+    let n = bytes.len();
     buf.push(b'"');
-    if needs_no_escape(bytes) {
-        buf.extend_from_slice(bytes);
-        buf.push(b'"');
-        return;
+    let start = buf.len();
+    if n >= 16 {
+        let mut at = 0;
+        while at + 16 <= n {
+            let chunk = bytes16(bytes, at);
+            if chunk_needs_escape(chunk) {
+                return push_str_from(buf, bytes, at);
+            }
+            buf.extend_from_slice(&chunk);
+            at += 16;
+        }
+        if at < n {
+            let chunk = bytes16(bytes, n - 16);
+            if chunk_needs_escape(chunk) {
+                return push_str_from(buf, bytes, at);
+            }
+            buf.truncate(start + n - 16);
+            buf.extend_from_slice(&chunk);
+        }
+    } else if n >= 4 {
+        // Two overlapping pieces of 8 (or 4, doubled into a word) bytes.
+        let (first, last) = if n >= 8 {
+            (bytes8(bytes, 0), bytes8(bytes, n - 8))
+        } else {
+            let mut w = [0u8; 8];
+            w[..4].copy_from_slice(&bytes[..4]);
+            w[4..].copy_from_slice(&bytes[n - 4..]);
+            (w, w)
+        };
+        if word_needs_escape(u64::from_ne_bytes(first))
+            | word_needs_escape(u64::from_ne_bytes(last))
+        {
+            return push_str_from(buf, bytes, 0);
+        }
+        if n >= 8 {
+            buf.extend_from_slice(&first);
+            buf.truncate(start + n - 8);
+            buf.extend_from_slice(&last);
+        } else {
+            buf.extend_from_slice(&first[..4]);
+            buf.truncate(start + n - 4);
+            buf.extend_from_slice(&first[4..]);
+        }
+    } else {
+        return push_str_from(buf, bytes, 0);
     }
-    let mut copied = 0;
-    let mut i = 0;
+    buf.push(b'"');
+}
+
+/// The rest of [`push_str`]: `bytes[from..]` escaped byte by byte (runs needing no escape
+/// skipped eight bytes at a time and copied whole), then the closing quote; `bytes[..from]`
+/// are already in `buf`.
+#[inline(never)]
+fn push_str_from(buf: &mut Vec<u8>, bytes: &[u8], from: usize) {
+    buf.reserve(bytes.len() - from + 1);
+    let mut copied = from;
+    let mut i = from;
     while i < bytes.len() {
         if let Some(word) = bytes.get(i..i + 8) {
             let mut w = [0u8; 8];
@@ -724,7 +816,7 @@ fn push_str(buf: &mut Vec<u8>, s: &str) {
 /// without one is copied as is.
 fn push_compact(buf: &mut Vec<u8>, raw: &[u8]) {
     if memchr::memchr2(b'\n', b'\r', raw).is_none() {
-        push_literal(buf, raw, false);
+        push_scanned(buf, raw);
         return;
     }
     let from = buf.len();
@@ -748,15 +840,67 @@ fn push_compact(buf: &mut Vec<u8>, raw: &[u8]) {
     crate::render::escape_line_separators(buf, from);
 }
 
-/// Appends the decimal digits of `n` (with `itoa`, serde_json's own integer writer: two digits
-/// at a time from a table, about half the instructions of a digit at a time).
+/// `10^k` for `k` in `0..=8` (for [`digit_count`]).
+const POW10: [u64; 9] = [
+    1,
+    10,
+    100,
+    1_000,
+    10_000,
+    100_000,
+    1_000_000,
+    10_000_000,
+    100_000_000,
+];
+
+/// The two decimal digits of each number under 100, as serde_json's `itoa` keeps them.
+const DIGIT_PAIRS: [[u8; 2]; 100] = {
+    let mut t = [[0u8; 2]; 100];
+    let mut i = 0;
+    while i < 100 {
+        t[i] = [b'0' + (i / 10) as u8, b'0' + (i % 10) as u8];
+        i += 1;
+    }
+    t
+};
+
+/// Decimal digits of `n` (1 to 8: `n` under 10⁸), without a branch: the bit length times
+/// log₁₀ 2 (1233 / 4096) is the digit count or one more, which a power of ten settles
+/// (Sean Anderson's "Bit Twiddling Hacks", IntegerLog10).
+#[inline(always)]
+fn digit_count(n: u64) -> usize {
+    let n = n | 1; // same count; 0 is written as one digit
+    let bits = 64 - n.leading_zeros() as usize; // 1..=27
+    let t = (bits * 1233) >> 12; // 0..=8
+    t + 1 - usize::from(n < POW10[t])
+}
+
+/// Appends the decimal digits of `n`, as serde_json (`itoa`) writes them. Under 10⁸ (line
+/// numbers, offsets, token counts: nearly every number written) without a branch on the value:
+/// eight digits from four two-digit pairs, shifted so that the first significant one leads,
+/// written as one word and cut to [`digit_count`]. `itoa` from 10⁸ on.
+#[inline(always)]
 fn push_u64(buf: &mut Vec<u8>, n: u64) {
-    buf.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+    if n >= POW10[8] {
+        put(buf, itoa::Buffer::new().format(n).as_bytes());
+        return;
+    }
+    let (high, low) = ((n / 10_000) as usize, (n % 10_000) as usize);
+    let [a, b] = DIGIT_PAIRS[high / 100];
+    let [c, d] = DIGIT_PAIRS[high % 100];
+    let [e, f] = DIGIT_PAIRS[low / 100];
+    let [g, h] = DIGIT_PAIRS[low % 100];
+    let count = digit_count(n);
+    let digits = u64::from_be_bytes([a, b, c, d, e, f, g, h]) << (8 * (8 - count));
+    buf.extend_from_slice(&digits.to_be_bytes());
+    buf.truncate(buf.len() - (8 - count));
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{literal_prefix, push_compact, push_str, push_text, push_u64, write_event};
+    use super::{
+        literal_prefix, push_compact, push_literal, push_str, push_text, push_u64, put, write_event,
+    };
     use crate::event::{Event, EventKind};
     use crate::render::{escape_line_separators, Flow, Renderer};
     use crate::text::raw_prefix;
@@ -793,7 +937,12 @@ mod tests {
         let mut edges = vec![0, u64::MAX, u64::MAX - 1];
         for k in 0..20 {
             let p = 10u64.pow(k);
-            edges.extend([p - 1, p, p + 1, p.saturating_mul(5)]);
+            edges.extend([p - 1, p, p + 1, p.saturating_mul(5), p.saturating_mul(9)]);
+        }
+        // Every bit length, at and around each power of two.
+        for bit in 0..64 {
+            let p = 1u64 << bit;
+            edges.extend([p - 1, p, p + 1]);
         }
         for n in edges {
             let mut buf = b"x".to_vec();
@@ -805,18 +954,81 @@ mod tests {
     #[test]
     fn a_byte_to_escape_is_found_at_any_place_of_a_long_string() {
         // Strings of 16 bytes and more are tested sixteen bytes at a time, the last chunk
-        // overlapping: every place of every chunk, and the bytes next to the special ones.
+        // overlapping, and from 4 to 15 bytes as two overlapping words: every place of every
+        // chunk and word, and the bytes next to the special ones.
         let specials = [
             "\"", "\\", "\n", "\u{0}", "\u{1f}", "\u{2028}", "\u{2029}", " ", "!", "#", "\u{7f}",
             "é", "\u{2027}",
         ];
-        for len in 15..50 {
+        for len in 0..70 {
             for at in 0..len {
                 for special in specials {
                     let s = format!("{}{special}{}", "a".repeat(at), "b".repeat(len - at));
                     assert_eq!(ours(&s), serde_str(&s), "{s:?}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn put_appends_as_extend_from_slice_does() {
+        let source: Vec<u8> = (0..200u8).map(|b| b.wrapping_mul(37)).collect();
+        for before in [0, 1, 3, 17] {
+            for len in 0..source.len() {
+                for from in [0, 1, 5] {
+                    let s = &source[from..(from + len).min(source.len())];
+                    let mut ours = vec![b'x'; before];
+                    put(&mut ours, s);
+                    let mut want = vec![b'x'; before];
+                    want.extend_from_slice(s);
+                    assert_eq!(ours, want, "before {before}, len {len}, from {from}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn floats_are_written_as_serde_json_writes_them() {
+        // Costs and ratios as the tracker computes them, and the edges of the shortest form.
+        let values = [
+            0.0,
+            -0.0,
+            1.0,
+            0.1,
+            1.0 / 3.0,
+            2.0 / 3.0,
+            0.000_015,
+            3.75e-6,
+            1e-7,
+            1e21,
+            1e22,
+            123_456_789.125,
+            f64::MIN_POSITIVE,
+            f64::MAX,
+            5e-324,
+            0.3 * 3.0,
+        ];
+        for v in values {
+            let mut line = Vec::new();
+            let mut o = super::Obj { buf: &mut line };
+            o.opt_f64(",\"x\":", Some(v));
+            o.opt_f64(",\"y\":", Some(f64::NAN));
+            let want = format!(",\"x\":{},\"y\":null", serde_json::to_string(&v).unwrap());
+            assert_eq!(String::from_utf8(line).unwrap(), want);
+        }
+    }
+
+    #[test]
+    fn booleans_are_written_as_serde_json_writes_them() {
+        for v in [true, false, true] {
+            let mut line = b"[".to_vec();
+            let mut o = super::Obj { buf: &mut line };
+            o.bool(",\"b\":", v);
+            o.bool(",\"n\":", !v);
+            assert_eq!(
+                String::from_utf8(line).unwrap(),
+                format!("[,\"b\":{v},\"n\":{}", !v)
+            );
         }
     }
 
@@ -843,6 +1055,33 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn any_integer_is_written_as_serde_json_writes_it(n in any::<u64>(), small in 0u64..200_000_000) {
+            for v in [n, small, n >> (n % 64)] {
+                let mut buf = b"x".to_vec();
+                push_u64(&mut buf, v);
+                prop_assert_eq!(&buf[1..], &serde_json::to_vec(&v).unwrap()[..]);
+            }
+        }
+
+        #[test]
+        fn literals_pass_through_with_separators_escaped(s in any::<String>(), seps in "[\u{2028}\u{2029}a\u{2027}é]{0,6}") {
+            // A string literal as serde_json writes it, raw separators put in: passed through
+            // with only the separators escaped, and not at all when it holds `\u`.
+            let mut literal = String::from_utf8(serde_json::to_vec(&s).unwrap()).unwrap();
+            literal.insert_str(1, &seps);
+            let mut out = Vec::new();
+            let passed = push_literal(&mut out, literal.as_bytes(), true);
+            prop_assert_eq!(passed, !literal.contains("\\u"));
+            if passed {
+                let mut want = literal.clone().into_bytes();
+                escape_line_separators(&mut want, 0);
+                prop_assert_eq!(&out, &want);
+            } else {
+                prop_assert!(out.is_empty());
+            }
+        }
+
         #[test]
         fn literal_prefixes_agree_with_raw_prefix(s in "[a-z é日😀\"\\\\\n\u{1}]{0,80}", max in 0usize..40, odd in 0usize..5) {
             let mut literal = String::from_utf8(serde_json::to_vec(&s).unwrap()).unwrap();
