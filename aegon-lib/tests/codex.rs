@@ -566,3 +566,61 @@ fn every_tool_result_carries_the_run_time_its_rollout_records() {
     assert_eq!(checked, 795);
     assert_eq!(nonzero_same_stamp, 10);
 }
+
+/// The sessions of `paths` read in this order through the documented embedder path
+/// (`Pipeline` + `Sessions::apply`).
+fn sessions_of(paths: &[PathBuf]) -> aegon::session::Sessions {
+    struct Apply(aegon::session::Sessions);
+    impl aegon::Renderer for Apply {
+        fn on_event(&mut self, e: &aegon::Event<'_>) -> std::io::Result<aegon::render::Flow> {
+            self.0.apply(e, 0);
+            Ok(aegon::render::Flow::Continue(()))
+        }
+    }
+    let mut pipeline = Pipeline::new(Options::default(), Apply(aegon::session::Sessions::new()));
+    for p in paths {
+        let bytes = std::fs::read(p).unwrap();
+        pipeline
+            .read_to_end(&p.to_string_lossy(), &bytes[..])
+            .unwrap();
+    }
+    pipeline.finish().unwrap().0 .0
+}
+
+#[test]
+fn wrapped_prompts_are_titled_by_the_request_inside() {
+    // L2. Read off the files with jq + awk: the line after `## My request for Codex:` (IDE
+    // extension, 0.38) and, for spec-kit commands run without arguments, the first line
+    // after `## Outline` (their `## User Input` block is empty).
+    let cases = [
+        (
+            "09-19T12-08-11",
+            "他のapiのエラーハンドリングがどうなっているか、確認して",
+        ),
+        (
+            "09-21T13-27-59",
+            "mainブランチを最新にする際にエラーです。worktreeはもう使用しません",
+        ),
+        (
+            "2025-12-25T22-45-23",
+            "You are updating the project constitution at `.specify/memory/constitution.md`. This file is a TEMPLATE containing place",
+        ),
+        (
+            "MoonMind",
+            "1. **Setup**: Run `.specify/scripts/bash/check-prerequisites.sh --json` from repo root and parse FEATURE_DIR and AVAILAB",
+        ),
+    ];
+    for (part, want) in cases {
+        let sessions = sessions_of(&[fixture(part)]);
+        let titles: Vec<_> = sessions.iter().map(|s| s.first_prompt.clone()).collect();
+        assert_eq!(titles, [Some(want.to_owned())], "{part}");
+    }
+    // No fixture is titled by a wrapper's heading any more.
+    for s in sessions_of(&fixtures()).iter() {
+        let t = s.first_prompt.as_deref().unwrap_or("");
+        assert!(
+            !t.starts_with("# Context from my IDE") && t != "## User Input",
+            "{t}"
+        );
+    }
+}
