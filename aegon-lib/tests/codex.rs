@@ -580,7 +580,7 @@ fn sessions_of(paths: &[PathBuf]) -> aegon::session::Sessions {
     let mut pipeline = Pipeline::new(Options::default(), Apply(aegon::session::Sessions::new()));
     for p in paths {
         let bytes = std::fs::read(p).unwrap();
-        pipeline
+        let _ = pipeline
             .read_to_end(&p.to_string_lossy(), &bytes[..])
             .unwrap();
     }

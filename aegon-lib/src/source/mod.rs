@@ -4,6 +4,9 @@
 //! - [`utf8`]: UTF-8 validation of a line (SIMD with the `simd-utf8` feature).
 //! - [`follow`]: follow a file as it grows, like `tail -F`, without threads or clocks.
 //! - [`tree`]: the transcripts below a folder (links followed, loops reported once).
+//! - [`order`]: several files read into one set of sessions: the order that counts each entry
+//!   where it first occurred (a resumed session's copy read before its parent would take the
+//!   parent's usage otherwise).
 //! - `watch` (feature `watch`): followed files and watched folder trees, woken by file-system
 //!   notifications, with a polling fallback.
 
@@ -20,6 +23,7 @@ pub fn is_utf16(head: &[u8]) -> bool {
     head.starts_with(b"\xFF\xFE") || head.starts_with(b"\xFE\xFF")
 }
 pub mod lines;
+pub mod order;
 pub mod tree;
 pub mod utf8;
 #[cfg(feature = "watch")]
