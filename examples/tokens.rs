@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
+use std::process::ExitCode;
 
 use aegon::render::Flow;
 use aegon::session::pricing::Pricing;
@@ -42,14 +43,32 @@ impl Renderer for PerModel {
     }
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() -> ExitCode {
     let mut pipeline = Pipeline::new(Options::default(), PerModel::default());
+    let mut failed = false;
     for path in std::env::args().skip(1) {
-        if let Err(e) = pipeline.read_to_end(&path, File::open(&path)?) {
-            eprintln!("{path}: {e}");
+        // Say which input failed: an `io::Error` from `File::open` does not name its path.
+        let file = match File::open(&path) {
+            Ok(file) => file,
+            Err(e) => {
+                eprintln!("{path}: {e}");
+                failed = true;
+                continue;
+            }
+        };
+        // A read error names the input and where it failed (`source::InputError`).
+        if let Err(e) = pipeline.read_to_end(&path, file) {
+            eprintln!("{e}");
+            failed = true;
         }
     }
-    let (PerModel { models, .. }, stats) = pipeline.finish()?;
+    let (PerModel { models, .. }, stats) = match pipeline.finish() {
+        Ok(done) => done,
+        Err(e) => {
+            eprintln!("cannot write the output: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let mut total = 0.0;
     for (model, (t, cost)) in models {
         total += cost.unwrap_or(0.0);
@@ -68,5 +87,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         stats.lines,
         stats.malformed.total()
     );
-    Ok(())
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
 }

@@ -759,7 +759,11 @@ pub(crate) fn read_inputs<R: Renderer>(
             Ok(_) => {}
             Err(ReadError::Output(e)) => return Err(e),
             Err(ReadError::Input(e)) => {
-                warn(&format!("{name}: {e}"));
+                // A read error from the library names the input (and where) itself.
+                match aegon::source::InputError::of(&e) {
+                    Some(_) => warn(&e.to_string()),
+                    None => warn(&format!("{name}: {e}")),
+                }
                 failed = true;
             }
         }

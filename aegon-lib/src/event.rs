@@ -339,7 +339,10 @@ pub enum EventKind<'a> {
         is_error: bool,
         /// Tool name, when the call was seen earlier on the stream.
         tool: Option<Cow<'a, str>>,
-        /// Milliseconds from the call to the result, when the call was seen.
+        /// The call's run time in milliseconds: the one the transcript records when it records
+        /// one (Codex: `exec_command_end.duration`, an output's `duration_seconds` or
+        /// `Wall time`), else the time from the call's line to the result's, when the call was
+        /// seen (the recorded time wins: line timestamps say when lines were written).
         duration_ms: Option<u64>,
         /// What the model saw: a JSON string or a list of blocks, exactly as written.
         content: Option<RawJson<'a>>,

@@ -58,7 +58,8 @@
 //! versioning from 1.0; until then a minor version may change them, and the changelog says so.
 //!
 //! More in `examples/`: `tokens` (tokens and cost), `status_line` (a custom renderer),
-//! `on_failure` (follow a file and react to failed tool calls).
+//! `on_failure` (follow a file and react to failed tool calls), `sessions` (calls and cost per
+//! session over several files).
 //!
 //! ## Example: total tokens of a transcript
 //!
@@ -87,6 +88,45 @@
 //! let (totals, stats) = pipeline.finish().unwrap();
 //! assert_eq!((totals.0.input, totals.0.output, totals.0.cache_read), (3, 42, 100));
 //! assert_eq!(stats.lines, 2);
+//! ```
+//!
+//! ## Several files into sessions
+//!
+//! Apply every event to a [`session::Sessions`] for per-session figures. Over several files,
+//! read them in the order [`source::order::in_first_occurred_order`] gives: an entry (a line,
+//! a tool call, an API response) counts once, in the first file that gives it, and a resumed
+//! session's file holds a copy of the session it resumes, so read first it would take that
+//! session's usage and the session would vanish. The order makes the figures the same in
+//! whatever order the files come (`read_dir` has none) and equal to the `aegon` binary's.
+//!
+//! ```no_run
+//! use aegon::session::Sessions;
+//! use aegon::source::order::in_first_occurred_order;
+//! use aegon::{render::Flow, Event, Options, Pipeline, Renderer};
+//!
+//! struct Collect(Sessions);
+//!
+//! impl Renderer for Collect {
+//!     fn on_event(&mut self, event: &Event<'_>) -> std::io::Result<Flow> {
+//!         self.0.apply(event, 0); // the clock: only a live view's "active" needs it
+//!         Ok(Flow::Continue(()))
+//!     }
+//! }
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let files = aegon::source::tree::transcripts_below("projects".as_ref(), |_, _| {});
+//! let files = in_first_occurred_order(&files, 4, Options::default());
+//! let mut pipeline = Pipeline::new(Options::default(), Collect(Sessions::new()));
+//! for path in &files {
+//!     let name = path.display().to_string();
+//!     let _ = pipeline.read_to_end(&name, std::fs::File::open(path)?)?;
+//! }
+//! let (Collect(sessions), _) = pipeline.finish()?;
+//! for s in sessions.iter() {
+//!     println!("{}: {} API calls, ${:.4}", s.id, s.api_calls(), s.cost().unwrap_or(0.0));
+//! }
+//! # Ok(())
+//! # }
 //! ```
 #![deny(missing_docs)]
 

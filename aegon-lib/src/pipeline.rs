@@ -307,7 +307,10 @@ pub enum DocumentEnd {
 /// Where a [`Pipeline::read_to_end`] failed.
 #[derive(Debug)]
 pub enum ReadError {
-    /// Reading the input failed (the renderer still has everything read before).
+    /// Reading the input failed (the renderer still has everything read before). From
+    /// [`Pipeline::read_to_end`] the error names the input and where it failed: its inner
+    /// error is a [`crate::source::InputError`] (reach it with
+    /// [`InputError::of`](crate::source::InputError::of)), its kind the underlying one's.
     Input(io::Error),
     /// Writing output failed (a closed pipe, a full disk): stop.
     Output(io::Error),
@@ -316,6 +319,9 @@ pub enum ReadError {
 impl std::fmt::Display for ReadError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
+            ReadError::Input(e) if crate::source::InputError::of(e).is_some() => {
+                write!(f, "cannot read {e}")
+            }
             ReadError::Input(e) => write!(f, "cannot read the input: {e}"),
             ReadError::Output(e) => write!(f, "cannot write the output: {e}"),
         }
@@ -534,9 +540,11 @@ impl<R: Renderer> Pipeline<R> {
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {
+                    let (offset, line) = (input.bytes(), input.splitter.lines_seen() + 1);
                     // Render what was read; the caller reports the error.
                     let _ = self.close(input).map_err(ReadError::Output)?;
                     self.renderer.flush().map_err(ReadError::Output)?;
+                    let e = crate::source::InputError::wrap(name, Some(offset), Some(line), e);
                     return Err(ReadError::Input(e));
                 }
             };

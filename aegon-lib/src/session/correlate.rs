@@ -340,7 +340,10 @@ impl Correlator {
                                 });
                     }
                     let ended_ms = event.timestamp.as_deref().and_then(parse_millis);
-                    if let (Some(start), Some(end)) = (call.started_ms, ended_ms) {
+                    // A duration the transcript records (Codex) wins over the timestamps.
+                    if let (None, Some(start), Some(end)) =
+                        (*duration_ms, call.started_ms, ended_ms)
+                    {
                         // Lines are not strictly time-ordered; a result "before" its call took 0 ms.
                         *duration_ms = Some(end.saturating_sub(start).max(0) as u64);
                     }

@@ -20,6 +20,7 @@ pub mod cost_explained;
 pub mod histogram;
 pub mod leaves;
 pub mod pricing;
+pub mod prompt;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
@@ -246,7 +247,8 @@ pub struct Session {
     /// context the agent injects when a session starts, command wrappers): a session opened,
     /// even when nothing was typed (a Codex rollout that holds only its header and context).
     pub meta: u64,
-    /// The start of the first human prompt (what `/resume` shows for an untitled session).
+    /// The start of the first human prompt (what `/resume` shows for an untitled session): its
+    /// first line, or the request inside a client's wrapper ([`prompt::prompt_title`]).
     pub first_prompt: Option<String>,
     /// API errors shown to the user.
     pub api_errors: u64,
@@ -537,13 +539,7 @@ impl Session {
             EventKind::UserPrompt { text } if agent.is_none() => {
                 self.prompts += 1;
                 if self.first_prompt.is_none() {
-                    let (start, _) = text.prefix(FIRST_PROMPT_CHARS);
-                    let line = start
-                        .lines()
-                        .map(str::trim)
-                        .find(|l| !l.is_empty())
-                        .unwrap_or("");
-                    self.first_prompt = Some(line.to_owned());
+                    self.first_prompt = Some(prompt::prompt_title(text, FIRST_PROMPT_CHARS));
                 }
                 self.cost_explained.on_prompt(at, text);
                 self.close_running(StepStatus::Abandoned);

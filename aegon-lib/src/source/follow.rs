@@ -23,6 +23,7 @@ use std::time::SystemTime;
 
 use crate::pipeline::{DocumentEnd, Input, Pipeline};
 use crate::render::{Flow, Renderer};
+use crate::source::InputError;
 
 /// What a poll noticed about the followed path (besides new bytes).
 #[derive(Debug)]
@@ -42,7 +43,12 @@ pub enum Change {
     /// The path no longer names a file; it is waited for (the old file is still read until
     /// it comes back or the tail is parked).
     Vanished,
-    /// The path exists but cannot be read (reported once until it changes).
+    /// The path exists but cannot be followed: it is a directory (kind
+    /// [`IsADirectory`](io::ErrorKind::IsADirectory)) or another non-file, or it cannot be
+    /// opened (the OS error as is; the path comes with the change), or a read of the open file
+    /// failed (an [`InputError`] naming the path and the byte offset, reached with
+    /// [`InputError::of`]; its kind the OS error's). Reported once until it changes (a failed
+    /// read: until a read succeeds).
     Unreadable(io::Error),
 }
 
@@ -90,6 +96,8 @@ struct Open {
     /// The path no longer names a file (renamed away, or deleted): the handle is still read,
     /// for what its writer appends, until the path names a file again or the tail is parked.
     gone: bool,
+    /// A read of the handle failed and was reported; not again until a read succeeds.
+    read_failed: bool,
 }
 
 /// One followed path. See the [module documentation](self).
@@ -151,6 +159,13 @@ impl Tail {
         self.open.is_some()
     }
 
+    /// Whether the path could not be followed at the last poll that looked at it (reported
+    /// once as [`Change::Unreadable`]): a directory or other non-file, a file that cannot be
+    /// opened, or a failed read of the open one.
+    pub fn is_unreadable(&self) -> bool {
+        self.reported_unreadable || self.open.as_ref().is_some_and(|o| o.read_failed)
+    }
+
     /// Bytes read from the current file.
     pub fn offset(&self) -> u64 {
         self.open.as_ref().map_or(0, |o| o.offset)
@@ -158,7 +173,10 @@ impl Tail {
 
     /// Reads whatever was appended since the last poll into `pipeline`, reporting each
     /// [`Change`] to `on_change`. Returns the bytes read and whether the renderer asked to
-    /// stop. Errors are the renderer's (output) errors; input problems are changes.
+    /// stop. Errors are the renderer's (output) errors; input problems are changes: a path that
+    /// cannot be followed (a directory, no permission, a failed read) gives
+    /// `Ok` and [`Change::Unreadable`] to `on_change`, once (and [`Tail::is_unreadable`]
+    /// says so until it can be read).
     pub fn poll<R: Renderer>(
         &mut self,
         pipeline: &mut Pipeline<R>,
@@ -222,7 +240,7 @@ impl Tail {
                 }
                 // Replaced or gone: what was written to the old file before is still read.
                 _ => {
-                    let (n, flow) = drain(open, pipeline)?;
+                    let (n, flow) = drain(open, pipeline, &self.path, &mut on_change)?;
                     read += n;
                     if flow.is_break() {
                         return Ok((read, flow));
@@ -297,6 +315,7 @@ impl Tail {
                             input,
                             document,
                             gone: false,
+                            read_failed: false,
                         });
                         on_change(&self.path, Change::Opened { offset: start });
                     }
@@ -306,12 +325,17 @@ impl Tail {
                         }
                     }
                 },
-                Ok(_) => {
+                Ok(meta) => {
                     if !std::mem::replace(&mut self.reported_unreadable, true) {
-                        on_change(
-                            &self.path,
-                            Change::Unreadable(io::Error::other("not a regular file")),
-                        );
+                        let e = if meta.is_dir() {
+                            io::Error::new(
+                                io::ErrorKind::IsADirectory,
+                                "is a directory (follow the transcripts in it: source::tree, or source::watch)",
+                            )
+                        } else {
+                            io::Error::other("not a regular file")
+                        };
+                        on_change(&self.path, Change::Unreadable(e));
                     }
                 }
                 // Not there (yet): wait for it.
@@ -321,7 +345,7 @@ impl Tail {
         let Some(open) = &mut self.open else {
             return Ok((read, Flow::Continue(())));
         };
-        let (n, mut flow) = drain(open, pipeline)?;
+        let (n, mut flow) = drain(open, pipeline, &self.path, &mut on_change)?;
         if n > 0 && flow.is_continue() {
             match pipeline.end_document(&mut open.input)? {
                 DocumentEnd::NotDocument => {}
@@ -420,7 +444,12 @@ fn document_end(file: &mut File, limit: u64) -> Option<u64> {
 
 /// Reads `open` to its current end into the pipeline. A read error ends the drain quietly
 /// (the next poll sees whether the file is still there).
-fn drain<R: Renderer>(open: &mut Open, pipeline: &mut Pipeline<R>) -> io::Result<(u64, Flow)> {
+fn drain<R: Renderer>(
+    open: &mut Open,
+    pipeline: &mut Pipeline<R>,
+    path: &Path,
+    on_change: &mut impl FnMut(&Path, Change),
+) -> io::Result<(u64, Flow)> {
     let mut buf = vec![0u8; READ_CHUNK];
     let mut read = 0u64;
     while let Some(file) = &mut open.file {
@@ -428,8 +457,17 @@ fn drain<R: Renderer>(open: &mut Open, pipeline: &mut Pipeline<R>) -> io::Result
             Ok(0) => break,
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(_) => break,
+            Err(e) => {
+                // Tried again at the next poll; reported once until a read succeeds.
+                if !std::mem::replace(&mut open.read_failed, true) {
+                    let e =
+                        InputError::wrap(path.display().to_string(), Some(open.offset), None, e);
+                    on_change(path, Change::Unreadable(e));
+                }
+                break;
+            }
         };
+        open.read_failed = false;
         open.offset += n as u64;
         read += n as u64;
         if pipeline.push(&mut open.input, &buf[..n])?.is_break() {

@@ -22,7 +22,7 @@
 //! | `response_item/reasoning` | `Thinking` per summary part; one empty `Thinking` (`redacted` when `encrypted_content` is kept) when there is no summary (`event_msg/agent_reasoning`, its mirror, gives none) |
 //! | `input_image` parts | `Image` (`event_msg/user_message.images`, the same image again, gives none) |
 //! | `function_call`, `custom_tool_call` | `ToolCall`: `input` is `arguments` (a JSON string) or `input` (raw text, a JSON string) exactly as written |
-//! | `function_call_output`, `custom_tool_call_output` | `ToolResult` paired by `call_id`, `content` = `output` as written; none when the call's `exec_command_end` gave its result |
+//! | `function_call_output`, `custom_tool_call_output` | `ToolResult` paired by `call_id`, `content` = `output` as written, `duration_ms` the run time the output records (below); none when the call's `exec_command_end` gave its result |
 //! | `event_msg/exec_command_end` of a call without a result yet | `ToolResult` (below) |
 //! | `event_msg/token_count` | `Usage`, by the rule below |
 //! | `event_msg/error` | `ApiError{fatal:true}` (retries exhausted); `stream_error`: `ApiError{fatal:false}` |
@@ -43,6 +43,20 @@
 //! came before it (never on what may follow) keeps a follower of a growing rollout and a read
 //! of the whole file in agreement, whatever the chunks. An `exec_command_end` arriving after
 //! the output, or for no call of this input (a user's own shell command), is ignored.
+//!
+//! **Tool durations.** A result's `duration_ms` is the run time the rollout records for the
+//! call, whenever it records one: `exec_command_end.duration` (above), else the output's own
+//! `metadata.duration_seconds` (JSON-text outputs, legacy → 0.58 and 0.121) or its
+//! `Wall time: F seconds` header line (text outputs, 0.77+; `Wall time F seconds` in 0.144's
+//! script cells, `aborted by user after Fs` for an interrupted one), in whole milliseconds,
+//! truncated. Only an output that records none (an
+//! `apply_patch` result in plain text, a call cut off) leaves it unset, and the session core
+//! then takes the time between the call's line and the result's. **The recorded time wins**
+//! over the timestamps: it is what the CLI measured around the command, while the line
+//! timestamps say when lines were written — in 0.58 a call and its output carry the same
+//! timestamp (every duration would be 0), and elsewhere they add the CLI's own work and, for
+//! parallel calls, the wait behind the other calls. Its precision is the file's (tenths of a second or
+//! finer in `Wall time` lines and `duration_seconds`, nanoseconds in `duration`).
 //!
 //! **Tool errors.** `is_error` of an output record's result is, in order:
 //! `patch_apply_end.success == false` for its `call_id` (it comes before the output); else the
@@ -688,7 +702,7 @@ impl Decoder {
                     tool_use_id: call_id,
                     is_error,
                     tool: None,
-                    duration_ms: None,
+                    duration_ms: item.output.and_then(output_duration_ms),
                     content: item.output.map(RawJson::from),
                     spawned_agent_id: None,
                     raw_result: None,
@@ -1036,6 +1050,90 @@ fn output_failed(raw: &RawValue) -> bool {
     false
 }
 
+/// How many raw bytes at the start of an output are searched for its `Wall time` header line.
+const HEADER_BYTES: usize = 256;
+
+/// The run time a tool output records, in whole milliseconds (truncated, as `exec_command_end`'s
+/// `duration`), from the output as written (a JSON string or a list of `input_text` parts):
+///
+/// - a JSON-text output `{"output":…,"metadata":{"exit_code":N,"duration_seconds":F}}` (legacy,
+///   0.35 → 0.58, and 0.121's): `duration_seconds`, the object's last member (213 of 213 in the
+///   corpus), read from the output's tail like the exit code;
+/// - a text output whose header (the lines before `Output:`) has a line
+///   `Wall time: F seconds` (0.77+ shell results after `Exit code: N`, unified exec results
+///   after `Chunk ID: …`) or `Wall time F seconds` (0.144's script cells, in the first
+///   `input_text` part);
+/// - `aborted by user after Fs` (a call the user interrupted, 0.144).
+///
+/// `None` for any other output (e.g. `apply_patch`'s plain text), so the call's duration falls
+/// back to the time between its lines.
+fn output_duration_ms(raw: &RawValue) -> Option<u64> {
+    let bytes = raw.get().as_bytes();
+    if bytes.starts_with(b"\"{") {
+        let tail = &bytes[bytes.len().saturating_sub(200)..];
+        const KEY: &[u8] = br#"\"duration_seconds\":"#;
+        let at = memchr::memmem::rfind(tail, KEY)?;
+        return seconds_to_ms(&tail[at + KEY.len()..]);
+    }
+    if let Some(rest) = bytes.strip_prefix(b"\"aborted by user after ") {
+        return rest.strip_suffix(b"s\"").and_then(|n| {
+            seconds_to_ms(n).filter(|_| n.iter().all(|b| b.is_ascii_digit() || *b == b'.'))
+        });
+    }
+    let head = &bytes[..bytes.len().min(HEADER_BYTES)];
+    let at = memchr::memmem::find(head, b"Wall time")?;
+    if memchr::memmem::find(&head[..at], b"Output:").is_some() {
+        return None;
+    }
+    // At the start of the text (after its opening quote) or of a line (an escaped `\n`).
+    let before = &head[..at];
+    if !(before.ends_with(b"\\n") || before.ends_with(b"\"")) {
+        return None;
+    }
+    let rest = &head[at + b"Wall time".len()..];
+    let rest = rest.strip_prefix(b":").unwrap_or(rest);
+    let rest = rest.strip_prefix(b" ")?;
+    let end = rest
+        .iter()
+        .position(|b| !(b.is_ascii_digit() || *b == b'.'))
+        .unwrap_or(rest.len());
+    if !rest[end..].starts_with(b" seconds") {
+        return None;
+    }
+    seconds_to_ms(&rest[..end])
+}
+
+/// Whole milliseconds (truncated) of a non-negative decimal number of seconds at the start of
+/// `bytes` (`0.0525` → 52), computed on the decimal digits so that no binary rounding creeps
+/// in; a number with an exponent (`1e-5`) is read as a float. `None` when no number starts
+/// `bytes`, it is negative or it overflows.
+fn seconds_to_ms(bytes: &[u8]) -> Option<u64> {
+    let end = bytes
+        .iter()
+        .position(|b| !(b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-')))
+        .unwrap_or(bytes.len());
+    let number = std::str::from_utf8(&bytes[..end]).ok()?;
+    if number.contains(['e', 'E']) {
+        let secs: f64 = number.parse().ok()?;
+        let ms = (secs * 1000.0).floor();
+        return (ms.is_finite() && ms >= 0.0 && ms < u64::MAX as f64).then_some(ms as u64);
+    }
+    let (whole, frac) = number.split_once('.').unwrap_or((number, ""));
+    if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    if !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let whole: u64 = whole.parse().ok()?;
+    let mut ms: u64 = 0;
+    for i in 0..3 {
+        let digit = frac.as_bytes().get(i).map_or(0, |b| u64::from(b - b'0'));
+        ms = ms * 10 + digit;
+    }
+    whole.checked_mul(1000)?.checked_add(ms)
+}
+
 fn leading_int(bytes: &[u8]) -> Option<i64> {
     let (neg, digits) = match bytes.first() {
         Some(b'-') => (true, &bytes[1..]),
@@ -1175,6 +1273,55 @@ mod tests {
         assert!(!output_failed(&raw(
             r#"[{"type":"input_text","text":"x"}]"#
         )));
+    }
+
+    #[test]
+    fn output_durations() {
+        let raw = |s: &str| RawValue::from_string(s.to_owned()).unwrap();
+        let d = |s: &str| output_duration_ms(&raw(s));
+        // Each shape of the corpus (FORMAT.md §1.3), as written.
+        assert_eq!(
+            d(r#""{\"output\":\"x\",\"metadata\":{\"exit_code\":0,\"duration_seconds\":1.5}}""#),
+            Some(1500)
+        );
+        assert_eq!(
+            d(r#""Exit code: 0\nWall time: 2.2 seconds\nOutput:\nx""#),
+            Some(2200)
+        );
+        assert_eq!(
+            d(r#""Exit code: 0\nWall time: 0 seconds\nOutput:\n""#),
+            Some(0)
+        );
+        assert_eq!(
+            d(
+                r#""Chunk ID: e51b9b\nWall time: 0.0525 seconds\nProcess exited with code 0\nOutput:\n""#
+            ),
+            Some(52)
+        );
+        assert_eq!(
+            d(
+                r#"[{"type":"input_text","text":"Script completed\nWall time 10.1 seconds\nOutput:\n"},{"type":"input_text","text":"{}"}]"#
+            ),
+            Some(10100)
+        );
+        assert_eq!(
+            d(r#""Wall time: 17.0 seconds\naborted by user""#),
+            Some(17000)
+        );
+        assert_eq!(d(r#""aborted by user after 77.1s""#), Some(77100));
+        // A command's own output saying "Wall time" is not the header's.
+        assert_eq!(d(r#""Exit code: 0\nOutput:\nWall time: 3 seconds""#), None);
+        assert_eq!(d(r#""the Wall time: 3 seconds""#), None);
+        // A nested object's member is not the metadata's.
+        assert_eq!(
+            d(r#""{\"output\":\"{\\\"duration_seconds\\\":9}\",\"metadata\":{\"exit_code\":0}}""#),
+            None
+        );
+        assert_eq!(d(r#""Plan updated""#), None);
+        assert_eq!(seconds_to_ms(b"0.0009"), Some(0));
+        assert_eq!(seconds_to_ms(b"1e-2}}"), Some(10));
+        assert_eq!(seconds_to_ms(b"-1"), None);
+        assert_eq!(seconds_to_ms(b"99999999999999999999"), None);
     }
 
     #[test]

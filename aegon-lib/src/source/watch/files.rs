@@ -209,6 +209,10 @@ fn note(path: &Path, change: Change, notes: &mut dyn FnMut(&str)) {
              old file is read until then)"
                 .to_owned()
         }
+        // A failed read names the path (and where) itself.
+        Change::Unreadable(e) if crate::source::InputError::of(&e).is_some() => {
+            return notes(&e.to_string())
+        }
         Change::Unreadable(e) => e.to_string(),
     };
     notes(&format!("{}: {what}", path.display()));

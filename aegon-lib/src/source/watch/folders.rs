@@ -581,6 +581,10 @@ fn collect_paths(notification: Notification, into: &mut Vec<PathBuf>) -> bool {
 fn note(path: &Path, change: Change, notes: &mut dyn FnMut(&str)) {
     let what = match change {
         Change::Truncated { .. } => "truncated; reading from the start".to_owned(),
+        // A failed read names the path (and where) itself.
+        Change::Unreadable(e) if crate::source::InputError::of(&e).is_some() => {
+            return notes(&e.to_string())
+        }
         Change::Unreadable(e) => e.to_string(),
         Change::Opened { .. } | Change::Replaced | Change::Vanished => return,
     };
