@@ -409,7 +409,7 @@ fn run() -> io::Result<ExitCode> {
         Format::Html | Format::Markdown(_) | Format::Otlp
     );
     let inputs = if (per_session || sending.is_some()) && !config.follow {
-        first_occurred_inputs(inputs, config.threads, options, &pricing)?
+        first_occurred_inputs(inputs, config.threads, options)?
     } else {
         inputs
     };
@@ -682,17 +682,17 @@ fn follow_folders(config: &Config) -> Result<Vec<std::path::PathBuf>, String> {
 }
 
 /// `inputs` reordered for a read whose sessions must match `--summary`'s: groups of files in
-/// the "first occurred" order ([`parallel::in_first_occurred_order`]), on `threads` workers
+/// the "first occurred" order ([`aegon::source::order::in_first_occurred_order`]), on `threads` workers
 /// (all cores when `None`). Left as given when one is standard input or not a regular file (a
 /// pipe is read once, in its place).
 ///
 /// # Errors
-/// What the quiet first read of the files gives (see [`parallel::in_first_occurred_order`]).
+/// What the quiet first read of the files gives (see
+/// [`aegon::source::order::in_first_occurred_order`]).
 pub(crate) fn first_occurred_inputs(
     inputs: Vec<InputArg>,
     threads: Option<usize>,
     options: Options,
-    pricing: &Pricing,
 ) -> io::Result<Vec<InputArg>> {
     let files: Option<Vec<std::path::PathBuf>> = inputs
         .iter()
@@ -707,7 +707,7 @@ pub(crate) fn first_occurred_inputs(
     let workers =
         threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
     Ok(
-        parallel::in_first_occurred_order(&files, workers, options, pricing)?
+        aegon::source::order::in_first_occurred_order(&files, workers, options)
             .into_iter()
             .map(InputArg::Path)
             .collect(),

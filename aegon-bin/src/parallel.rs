@@ -201,22 +201,3 @@ pub fn collect(
     }
     Ok(out)
 }
-
-/// `files` in the "first occurred" order: the library's
-/// [`aegon::source::order::in_first_occurred_order`], on `workers` threads. `options` are the
-/// run's (a forced format changes what is read). `_pricing` is not needed to rank the groups
-/// (kept so the callers in `main.rs` and `cmd/html.rs` stay as they are).
-///
-/// # Errors
-/// None today: a file that cannot be read ranks by what was read of it, and the caller's own
-/// pass reports it.
-pub fn in_first_occurred_order(
-    files: &[PathBuf],
-    workers: usize,
-    options: Options,
-    _pricing: &Pricing,
-) -> io::Result<Vec<PathBuf>> {
-    Ok(aegon::source::order::in_first_occurred_order(
-        files, workers, options,
-    ))
-}

@@ -183,7 +183,7 @@ pub fn run(command: HtmlCommand) -> io::Result<ExitCode> {
         ..Options::default()
     };
     // Each entry in the session where it first occurred, as `--summary` counts it.
-    let inputs = crate::first_occurred_inputs(inputs, None, options, &pricing)?;
+    let inputs = crate::first_occurred_inputs(inputs, None, options)?;
     let collector = TranscriptCollector::new(pricing, Limits::default());
     let mut pipeline = Pipeline::new(options, Reporting::new(collector, args.quiet));
     let failed = crate::read_inputs(&inputs, args.quiet, &mut pipeline)? || unreadable;
