@@ -142,42 +142,77 @@ pub fn renderer(
 
 /// An `-o FILE` being written: a file beside it (`.NAME.aegon-PID.tmp`, in the same folder so
 /// that renaming it is one atomic step) that becomes FILE with [`PendingOutput::replace`], and
-/// is removed if dropped before.
+/// is removed if dropped before. When FILE is a symbolic link, the file it leads to is the one
+/// written (beside it, and renamed there), as editors write through a link: the link stays a
+/// link. A file replaced keeps its permissions.
 #[derive(Debug)]
 pub struct PendingOutput {
     temp: PathBuf,
+    /// The file replaced: FILE, or where its links lead.
+    target: PathBuf,
+    /// FILE as given (for messages).
     dest: PathBuf,
 }
 
+/// Most links followed from one path (Linux's limit, `ELOOP` past it).
+const MAX_LINKS: usize = 40;
+
+/// The path `path` leads to through symbolic links: each link's target read (a relative one
+/// from the link's folder) until a path is no link, or names nothing yet (a dangling link:
+/// writing through it creates its target, as the shell's `>` does). `path` itself when it is
+/// no link. Errors: a link that cannot be read, or more than [`MAX_LINKS`] in a row (a loop).
+pub fn through_links(path: &Path) -> io::Result<PathBuf> {
+    let mut at = path.to_path_buf();
+    for _ in 0..MAX_LINKS {
+        match std::fs::symlink_metadata(&at) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let target = std::fs::read_link(&at)?;
+                at = match at.parent() {
+                    Some(dir) if target.is_relative() => dir.join(target),
+                    _ => target,
+                };
+            }
+            _ => return Ok(at),
+        }
+    }
+    Err(io::Error::other("too many levels of symbolic links"))
+}
+
 impl PendingOutput {
-    /// Creates the file beside `dest` (the folder must exist, as for `dest` itself).
+    /// Creates the file beside `dest`, or beside the file `dest` leads to when it is a link
+    /// (the folder must exist, as for that file itself).
     fn create(dest: &Path) -> io::Result<(File, PendingOutput)> {
-        let name = dest
+        let target = through_links(dest)?;
+        let name = target
             .file_name()
             .ok_or_else(|| io::Error::other("not a file name"))?;
         let mut temp_name = OsString::from(".");
         temp_name.push(name);
         temp_name.push(format!(".aegon-{}.tmp", std::process::id()));
-        let temp = dest.with_file_name(temp_name);
+        let temp = target.with_file_name(temp_name);
         let file = std::fs::OpenOptions::new()
             .write(true)
             .create(true)
             .truncate(true)
             .open(&temp)?;
-        Ok((
-            file,
-            PendingOutput {
-                temp,
-                dest: dest.to_path_buf(),
-            },
-        ))
+        let pending = PendingOutput {
+            temp,
+            target,
+            dest: dest.to_path_buf(),
+        };
+        // The file replaced keeps its permissions (a report kept private stays so).
+        if let Ok(meta) = std::fs::metadata(&pending.target) {
+            file.set_permissions(meta.permissions())?;
+        }
+        Ok((file, pending))
     }
 
     /// Gives the written report its name (the file was flushed and closed by then).
     ///
     /// Errors: a sentence naming the file when the rename fails (the report is removed).
     pub fn replace(self) -> Result<(), String> {
-        std::fs::rename(&self.temp, &self.dest).map_err(|e| format!("{}: {e}", self.dest.display()))
+        std::fs::rename(&self.temp, &self.target)
+            .map_err(|e| format!("{}: {e}", self.dest.display()))
         // Drop removes the temporary file when the rename failed (and finds none otherwise).
     }
 
