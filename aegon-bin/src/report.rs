@@ -145,31 +145,40 @@ pub fn print_summary(stats: &Stats) {
     }
     let unread = UNREAD_FILES.load(Ordering::Relaxed);
     let unread_problems = UNREAD_PROBLEMS.load(Ordering::Relaxed).min(problems);
-    if unread > 0 {
-        let rest = problems - unread_problems;
-        let also = if rest == 0 {
-            String::new()
-        } else {
-            // The others' problem lines, which the counters by reason do not tell apart.
-            let lost = stats.malformed.lost().saturating_sub(unread_problems);
-            format!(
-                "; in the others {rest} problem line{} ({lost} lost, the rest read)",
-                plural(rest)
-            )
-        };
-        warn(&format!(
-            "{unread} file{} not read: nothing in {} is a transcript (said above){also}",
-            plural(unread),
-            if unread == 1 { "it" } else { "them" },
-        ));
-        return;
-    }
     let parts: Vec<String> = stats
         .malformed
         .nonzero()
         .into_iter()
         .map(|(reason, n)| format!("{n} {}", reason.as_str()))
         .collect();
+    if unread > 0 {
+        let rest = problems - unread_problems;
+        let (it, what) = if unread == 1 {
+            ("it", "")
+        } else {
+            ("them", "s")
+        };
+        let said = if rest == 0 {
+            // Every problem line is theirs: the counts by reason are theirs too.
+            format!(
+                ": {problems} problem line{} ({})",
+                plural(problems),
+                parts.join(", ")
+            )
+        } else {
+            // The others' problem lines, which the counts by reason do not tell apart.
+            let lost = stats.malformed.lost().saturating_sub(unread_problems);
+            format!(
+                " ({unread_problems} problem line{}); in the others {rest} problem line{} ({lost} lost, the rest read)",
+                plural(unread_problems),
+                plural(rest)
+            )
+        };
+        warn(&format!(
+            "{unread} file{what} not read, nothing in {it} is a transcript{said}"
+        ));
+        return;
+    }
     let lost = stats.malformed.lost();
     warn(&format!(
         "{problems} problem line{} of {} ({}); {} line{} lost, the rest read",

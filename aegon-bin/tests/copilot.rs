@@ -206,15 +206,20 @@ fn a_file_that_is_no_transcript_is_said_not_read_not_lost_lines() {
     let mut text = std::fs::read_to_string(fixture()).unwrap();
     text.push_str("{\"type\":\"assistant.message\",\"data\":{\"cont");
     std::fs::write(&damaged, text).unwrap();
-    for args in [
-        vec![yaml.as_os_str()],
-        vec!["--summary".as_ref(), yaml.as_os_str()],
-        vec![binary.as_os_str()],
+    for (args, reason) in [
+        (vec![yaml.as_os_str()], "1 unexpected_shape"),
+        (
+            vec!["--summary".as_ref(), yaml.as_os_str()],
+            "1 unexpected_shape",
+        ),
+        (vec![binary.as_os_str()], "1 nul_bytes"),
     ] {
         let stderr = stderr_of(&args);
         assert_eq!(
             last_line(&stderr),
-            "aegon: 1 file not read: nothing in it is a transcript (said above)",
+            format!(
+                "aegon: 1 file not read, nothing in it is a transcript: 1 problem line ({reason})"
+            ),
             "{args:?}: {stderr}"
         );
         assert!(!stderr.contains("the rest read"), "{stderr}");
@@ -222,7 +227,7 @@ fn a_file_that_is_no_transcript_is_said_not_read_not_lost_lines() {
     let stderr = stderr_of(&[yaml.as_os_str(), binary.as_os_str(), damaged.as_os_str()]);
     assert_eq!(
         last_line(&stderr),
-        "aegon: 2 files not read: nothing in them is a transcript (said above); in the others 1 problem line (1 lost, the rest read)",
+        "aegon: 2 files not read, nothing in them is a transcript (2 problem lines); in the others 1 problem line (1 lost, the rest read)",
         "{stderr}"
     );
     // A transcript's own problem lines are said as before.

@@ -298,3 +298,28 @@ fn renumber(v: &mut serde_json::Value, i: usize) {
         _ => {}
     }
 }
+
+/// The report's "Tokens per response" counts API responses as `--summary` counts calls:
+/// Copilot CLI's `session.shutdown` totals are usage, not a response (the chart said 18
+/// responses for 17 calls).
+#[test]
+fn the_response_chart_counts_api_calls_only() {
+    let fixture = "fixtures/agents/copilot/LAF-US__IDAHO-VAULT__.copilot__session-state__252d6b6b-aaad-4790-8254-7ada091ee9fc__events.jsonl";
+    // The right count, from the file's lines: each assistant message is a request, and so is
+    // each finished compaction; the shutdown is none.
+    let text = std::fs::read_to_string(root().join(fixture)).unwrap();
+    let calls = text
+        .lines()
+        .filter(|l| {
+            l.contains(r#""type":"assistant.message""#)
+                || l.contains(r#""type":"session.compaction_complete""#)
+        })
+        .count();
+    assert_eq!(calls, 17);
+    let html = String::from_utf8(aegon(&["--html", fixture]).stdout).unwrap();
+    assert!(
+        html.contains(&format!("Tokens per response ({calls} responses)")),
+        "{}",
+        &html[html.find("Tokens per response").map_or(0, |i| i)..][..80]
+    );
+}
