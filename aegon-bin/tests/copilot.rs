@@ -182,3 +182,59 @@ fn workspace_yaml_is_reported_as_not_a_transcript_and_never_as_claudes() {
     );
     assert_eq!(audit["unrecognised"]["files"], 1);
 }
+
+/// The closing line says that a file of which nothing was read is not a transcript, not that
+/// its lines were lost and "the rest read" (it said "1 line lost, the rest read" of the
+/// workspace.yaml, whose 15 lines were all passed over); a binary file reads alike, and the
+/// problem lines of the transcripts beside them are counted apart.
+#[test]
+fn a_file_that_is_no_transcript_is_said_not_read_not_lost_lines() {
+    let stderr_of = |args: &[&std::ffi::OsStr]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_aegon"))
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8(out.stderr).unwrap()
+    };
+    let last_line = |stderr: &str| stderr.lines().last().unwrap_or("").to_owned();
+    let yaml = workspace_yaml();
+    let dir = common::temp_dir("not-a-transcript");
+    let binary = dir.join("binary.jsonl");
+    std::fs::write(&binary, b"\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00").unwrap();
+    // A real transcript with one line cut off at its end: 1 problem line, lost.
+    let damaged = dir.join("damaged.jsonl");
+    let mut text = std::fs::read_to_string(fixture()).unwrap();
+    text.push_str("{\"type\":\"assistant.message\",\"data\":{\"cont");
+    std::fs::write(&damaged, text).unwrap();
+    for (args, reason) in [
+        (vec![yaml.as_os_str()], "1 unexpected_shape"),
+        (
+            vec!["--summary".as_ref(), yaml.as_os_str()],
+            "1 unexpected_shape",
+        ),
+        (vec![binary.as_os_str()], "1 nul_bytes"),
+    ] {
+        let stderr = stderr_of(&args);
+        assert_eq!(
+            last_line(&stderr),
+            format!(
+                "aegon: 1 file not read, nothing in it is a transcript: 1 problem line ({reason})"
+            ),
+            "{args:?}: {stderr}"
+        );
+        assert!(!stderr.contains("the rest read"), "{stderr}");
+    }
+    let stderr = stderr_of(&[yaml.as_os_str(), binary.as_os_str(), damaged.as_os_str()]);
+    assert_eq!(
+        last_line(&stderr),
+        "aegon: 2 files not read, nothing in them is a transcript (2 problem lines); in the others 1 problem line (1 lost, the rest read)",
+        "{stderr}"
+    );
+    // A transcript's own problem lines are said as before.
+    let stderr = stderr_of(&[damaged.as_os_str()]);
+    assert!(
+        last_line(&stderr).ends_with("; 1 line lost, the rest read"),
+        "{stderr}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -125,6 +125,63 @@ fn an_earlier_report_survives_a_run_that_read_nothing() {
     let _ = std::fs::remove_dir_all(&out);
 }
 
+/// `-o LINK`, where LINK is a symbolic link (a relative one, through a chain of two, and one
+/// whose target does not exist yet), writes the file the link leads to and leaves the link a
+/// link (it was replaced by a regular file); a file replaced keeps its permissions.
+#[cfg(unix)]
+#[test]
+fn output_through_a_symbolic_link_writes_its_target() {
+    use std::os::unix::fs::{symlink, PermissionsExt};
+    let out = temp_dir("link");
+    let real = out.join("reports");
+    std::fs::create_dir_all(&real).unwrap();
+    let fixture = "fixtures/corpus/marot__spotter__test__fixtures__transcripts__short.jsonl";
+    let want = aegon(&["--html", fixture]).stdout;
+    assert!(!want.is_empty());
+    // latest.html -> reports/r.html (relative), a 0600 file with old contents.
+    let target = real.join("r.html");
+    std::fs::write(&target, "old").unwrap();
+    std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o600)).unwrap();
+    symlink("reports/r.html", out.join("latest.html")).unwrap();
+    // chain.html -> latest.html -> reports/r.html; new.html -> reports/new.html (absent).
+    symlink("latest.html", out.join("chain.html")).unwrap();
+    symlink(real.join("new.html"), out.join("new.html")).unwrap();
+    for (link, file) in [
+        ("latest.html", "r.html"),
+        ("chain.html", "r.html"),
+        ("new.html", "new.html"),
+    ] {
+        std::fs::write(&target, "old").unwrap();
+        let path = out.join(link);
+        let run = aegon(&["--html", fixture, "-o", path.to_str().unwrap()]);
+        assert_eq!(
+            run.status.code(),
+            Some(0),
+            "{link}: {}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        assert!(
+            std::fs::symlink_metadata(&path)
+                .unwrap()
+                .file_type()
+                .is_symlink(),
+            "{link} is no longer a link"
+        );
+        assert_eq!(std::fs::read(real.join(file)).unwrap(), want, "{link}");
+    }
+    let mode = std::fs::metadata(&target).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    // Nothing left beside the targets or the links.
+    let mut left: Vec<_> = std::fs::read_dir(&real)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["new.html", "r.html"]);
+    assert_eq!(std::fs::read_dir(&out).unwrap().count(), 4);
+    let _ = std::fs::remove_dir_all(&out);
+}
+
 #[test]
 fn misused_options_are_usage_errors() {
     for args in [
@@ -240,4 +297,29 @@ fn renumber(v: &mut serde_json::Value, i: usize) {
         serde_json::Value::Array(items) => items.iter_mut().for_each(|x| renumber(x, i)),
         _ => {}
     }
+}
+
+/// The report's "Tokens per response" counts API responses as `--summary` counts calls:
+/// Copilot CLI's `session.shutdown` totals are usage, not a response (the chart said 18
+/// responses for 17 calls).
+#[test]
+fn the_response_chart_counts_api_calls_only() {
+    let fixture = "fixtures/agents/copilot/LAF-US__IDAHO-VAULT__.copilot__session-state__252d6b6b-aaad-4790-8254-7ada091ee9fc__events.jsonl";
+    // The right count, from the file's lines: each assistant message is a request, and so is
+    // each finished compaction; the shutdown is none.
+    let text = std::fs::read_to_string(root().join(fixture)).unwrap();
+    let calls = text
+        .lines()
+        .filter(|l| {
+            l.contains(r#""type":"assistant.message""#)
+                || l.contains(r#""type":"session.compaction_complete""#)
+        })
+        .count();
+    assert_eq!(calls, 17);
+    let html = String::from_utf8(aegon(&["--html", fixture]).stdout).unwrap();
+    assert!(
+        html.contains(&format!("Tokens per response ({calls} responses)")),
+        "{}",
+        &html[html.find("Tokens per response").map_or(0, |i| i)..][..80]
+    );
 }

@@ -1482,3 +1482,78 @@ fn spans_name_the_provider_of_each_agents_model() {
         assert!(named, "{file}: no aegon.agent");
     }
 }
+
+/// Every other agent's fixture, session by session: one chat span per API call `--summary`
+/// counts, the chat spans' and `usage` spans' costs adding up to its cost, and no span id twice
+/// in a trace. A Codex rollout whose token counter resets names `<session>:0` again after
+/// each reset (5 responses, 344 chat spans for 348 calls, $7.2818 for $7.3248: the later ones
+/// were taken for late lines of the first), and Copilot CLI's shutdown totals are usage, not
+/// an API call (they were an 18th chat span for 17 calls).
+#[test]
+fn other_agents_chat_spans_are_the_summarys_calls_and_cost() {
+    let agents = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/agents");
+    let mut files = Vec::new();
+    for agent in std::fs::read_dir(&agents).unwrap() {
+        let agent = agent.unwrap().path();
+        if agent.is_dir() {
+            for f in std::fs::read_dir(&agent).unwrap() {
+                let f = f.unwrap().path();
+                // Copilot CLI's workspace.yaml is no transcript (exit 1, no session).
+                if f.extension().is_some_and(|e| e != "yaml") {
+                    files.push(f);
+                }
+            }
+        }
+    }
+    files.sort();
+    let mut checked = 0;
+    for file in &files {
+        let name = file.to_str().unwrap();
+        let summary: Value =
+            serde_json::from_str(&aegon_stdout(["--summary", "--json", "-q", name])).unwrap();
+        let requests: Vec<Value> = aegon_stdout(["--otlp", "-q", name])
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let spans = spans_with_session(&requests);
+        for s in summary["sessions"].as_array().unwrap() {
+            let id = s["session_id"].as_str().unwrap();
+            let mine: Vec<&Value> = spans
+                .iter()
+                .filter(|(sid, _)| sid == id)
+                .map(|(_, span)| span)
+                .collect();
+            let named = |prefix: &str| -> Vec<&Value> {
+                mine.iter()
+                    .copied()
+                    .filter(|sp| sp["name"].as_str().unwrap().starts_with(prefix))
+                    .collect()
+            };
+            let chats = named("chat ");
+            assert_eq!(
+                chats.len() as u64,
+                s["api_calls"].as_u64().unwrap(),
+                "{name} {id}: one chat span per API call"
+            );
+            let priced = s["priced_cost_usd"].as_f64().unwrap();
+            let sum: f64 = chats
+                .iter()
+                .chain(named("usage ").iter())
+                .filter_map(|sp| f64_attr(sp, "aegon.cost.usd"))
+                .sum();
+            close(sum, priced, &format!("{name} {id}"));
+            let ids: BTreeSet<(&str, &str)> = mine
+                .iter()
+                .map(|sp| {
+                    (
+                        sp["traceId"].as_str().unwrap(),
+                        sp["spanId"].as_str().unwrap(),
+                    )
+                })
+                .collect();
+            assert_eq!(ids.len(), mine.len(), "{name} {id}: a span id twice");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 20, "{checked} sessions");
+}

@@ -234,26 +234,28 @@ mod compute {
                     "" => "unknown",
                     m => m,
                 };
-                let (ts, tokens, cost) = (e.ts_ms, e.tokens, e.cost_pico);
+                // Added by the rule of `aegon usage` (an entry that is no API call, such as
+                // Copilot CLI's shutdown totals, adds tokens and cost, not a response).
+                let ts = e.ts_ms;
                 if ts >= today_ms {
-                    today_u.add(model, tokens, cost, ts);
+                    today_u.add_entry(entries, e, model);
                 }
                 if ts >= week_ms {
-                    week_u.add(model, tokens, cost, ts);
+                    week_u.add_entry(entries, e, model);
                 }
                 if ts >= month_ms {
-                    month_u.add(model, tokens, cost, ts);
+                    month_u.add_entry(entries, e, model);
                 }
                 if ts >= first_hour_ms && ts < hour_ms + HOUR_MS {
-                    hours[((ts - first_hour_ms) / HOUR_MS) as usize].add(model, tokens, cost, ts);
+                    hours[((ts - first_hour_ms) / HOUR_MS) as usize].add_entry(entries, e, model);
                 }
                 if ts >= day_starts[0] && ts < day_starts[DAYS] {
                     let i = day_starts.partition_point(|&s| s <= ts) - 1;
-                    days[i.min(DAYS - 1)].add(model, tokens, cost, ts);
+                    days[i.min(DAYS - 1)].add_entry(entries, e, model);
                     models
                         .entry(short_model(model))
                         .or_default()
-                        .add(model, tokens, cost, ts);
+                        .add_entry(entries, e, model);
                     let project = match entries.name(e.project) {
                         "" => "(no folder)",
                         p => p,
@@ -261,7 +263,7 @@ mod compute {
                     projects
                         .entry(project.to_owned())
                         .or_default()
-                        .add(model, tokens, cost, ts);
+                        .add_entry(entries, e, model);
                 }
             }
 
@@ -292,7 +294,7 @@ mod compute {
                         name,
                         amount: amount(&u),
                     })
-                    .filter(|s| s.amount.responses > 0)
+                    .filter(|s| s.amount.responses > 0 || s.amount.tokens > 0)
                     .collect();
                 v.sort_by(|a, b| {
                     b.amount
@@ -383,5 +385,61 @@ mod compute {
             projected_cost: projection.map(|p| p.total_cost),
             projected_tokens: projection.map(|p| p.total_tokens),
         }
+    }
+}
+
+#[cfg(all(test, feature = "ledger"))]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    use jiff::tz::TimeZone;
+
+    use super::*;
+    use crate::ledger::{Ledger, Scope};
+    use crate::session::pricing::Pricing;
+
+    /// The Usage view counts API calls as `aegon usage` and `--summary` do: Copilot CLI's
+    /// `session.shutdown` totals add tokens, not a response (the fresh-user report: the view
+    /// counted one call more than the `usage` command).
+    #[test]
+    fn copilot_shutdown_totals_are_tokens_not_responses() {
+        let file = Path::new(env!("CARGO_MANIFEST_DIR")).join(
+            "../fixtures/agents/copilot/LAF-US__IDAHO-VAULT__.copilot__session-state__252d6b6b-aaad-4790-8254-7ada091ee9fc__events.jsonl",
+        );
+        // The right count, from the file's lines: each assistant message is a request, and so
+        // is each finished compaction (`aegon::format::copilot`); the shutdown is none.
+        let text = std::fs::read_to_string(&file).unwrap();
+        let calls = text
+            .lines()
+            .filter(|l| {
+                l.contains(r#""type":"assistant.message""#)
+                    || l.contains(r#""type":"session.compaction_complete""#)
+            })
+            .count() as u64;
+        assert_eq!(calls, 17);
+        let dir: PathBuf =
+            std::env::temp_dir().join(format!("aegon-dashboard-usage-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut ledger = Ledger::open(&dir.join("i.sqlite3"), &mut |_| {}).unwrap();
+        ledger
+            .update(&[], &[file], &mut |p, e| panic!("{}: {e}", p.display()))
+            .unwrap();
+        let entries = ledger
+            .entries(&Scope::All, None, &Pricing::built_in())
+            .unwrap();
+        assert!(entries.rows.iter().any(|e| !e.call), "the shutdown's rows");
+        let tokens: u64 = entries
+            .rows
+            .iter()
+            .map(|e| crate::usage::total_tokens(&e.tokens))
+            .sum();
+        let now = entries.rows.iter().map(|e| e.ts_ms).max().unwrap() + 60_000;
+        let f = UsageFigures::compute(&entries, &[], &TimeZone::UTC, now);
+        assert_eq!((f.today.responses, f.today.tokens), (calls, tokens));
+        assert_eq!(f.month.responses, calls);
+        let by_model: u64 = f.by_model.iter().map(|s| s.amount.responses).sum();
+        assert_eq!(by_model, calls);
+        drop(ledger);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

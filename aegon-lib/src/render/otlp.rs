@@ -4,8 +4,12 @@
 //! Claude Code version); under the session's root span, a span for each API response
 //! (`chat MODEL`), each tool call (`execute_tool TOOL`) and each subagent (`invoke_agent ID`),
 //! with token counts and tool names as attributes following the OpenTelemetry GenAI semantic
-//! conventions (`gen_ai.usage.input_tokens`, `gen_ai.tool.name`, …). Ids are derived from the
-//! session, message and call ids, so exporting the same transcript twice gives the same spans.
+//! conventions (`gen_ai.usage.input_tokens`, `gen_ai.tool.name`, …). A response is its message
+//! id and request id, as the correlator and `--summary` key it (a Codex counter reset names
+//! `<session>:0` again: two responses, two spans), so the chat spans are `--summary`'s API
+//! calls; usage reported beyond the responses (Copilot CLI's shutdown totals, an increment of
+//! no response) is a `usage MODEL` span, not a chat span. Ids are derived from the session,
+//! message, request and call ids, so exporting the same transcript twice gives the same spans.
 //!
 //! **Cost explained** ([`crate::session::cost_explained`]), in aegon's own `aegon.` namespace
 //! (the GenAI conventions have no cost or cache-efficiency attributes): a chat span has
@@ -237,6 +241,11 @@ struct OpenResponse {
     /// trace's end are closed in this order (the order they began), not a hash map's.
     seq: u64,
     message_id: String,
+    /// Its request id: with the message id, the response's identity, as the correlator and
+    /// `--summary` key it ([`response_identity`]).
+    request_id: Option<String>,
+    /// Its span's id ([`response_span_id`]).
+    span_id: u64,
     model: Option<String>,
     agent: Option<String>,
     tokens: Tokens,
@@ -320,8 +329,13 @@ struct SessionTrace {
     /// The response being written, per chain (a subagent's id, [`INLINE_SIDECHAIN`], or
     /// `None`: the main chain): parallel subagents interleave their lines.
     responses_open: HashMap<Option<String>, OpenResponse>,
-    /// Responses already exported (hashed): a late line of one is not a new span.
+    /// Responses already exported ([`response_identity`]): a late line of one is not a new
+    /// span.
     closed: HashSet<u64>,
+    /// The request id (hashed) of the first response of each message id (hashed): a later
+    /// response under the same message id with another request id (a Codex counter reset
+    /// names `<session>:0` again) gets a span id of its own ([`response_span_id`]).
+    first_request: HashMap<u64, u64>,
     calls: HashMap<String, OpenCall>,
     /// Agent id → its first and last timestamps, the Task call that started it, when met.
     agents: HashMap<String, AgentSpan>,
@@ -531,8 +545,16 @@ impl<S: OtlpSink> Renderer for OtlpRenderer<S> {
             None if event.sidechain => Some(INLINE_SIDECHAIN.to_owned()),
             _ => agent.clone(),
         };
+        // A usage event is a new response when its request id differs too: a response is its
+        // message id and request id, as `--summary` counts it (other lines carry no request id).
+        let request_id = match &event.kind {
+            EventKind::Usage { request_id, .. } => Some(request_id.as_deref()),
+            _ => None,
+        };
         let ends = match (message_id, s.responses_open.get(&chain)) {
-            (Some(m), Some(open)) => open.message_id != m,
+            (Some(m), Some(open)) => {
+                open.message_id != m || request_id.is_some_and(|r| open.request_id.as_deref() != r)
+            }
             (None, Some(_)) => matches!(
                 event.kind,
                 EventKind::UserPrompt { .. }
@@ -582,9 +604,11 @@ impl<S: OtlpSink> Renderer for OtlpRenderer<S> {
             }
             EventKind::Usage {
                 message_id,
+                request_id,
                 model,
                 tokens,
                 factors,
+                increment,
                 ..
             } => {
                 let model_name = model.as_deref().unwrap_or("unknown");
@@ -640,21 +664,50 @@ impl<S: OtlpSink> Renderer for OtlpRenderer<S> {
                 }
                 if let Some(message_id) = message_id {
                     s.tokens = s.tokens.saturating_add(*tokens);
+                    let request_id = request_id.as_deref();
                     let closed = s
                         .closed
-                        .contains(&span_id(session_id, "response", message_id));
+                        .contains(&response_identity(message_id, request_id));
                     match s.responses_open.get_mut(&chain) {
-                        Some(open) if open.message_id == *message_id => {
+                        Some(open)
+                            if open.message_id == *message_id
+                                && open.request_id.as_deref() == request_id =>
+                        {
                             open.tokens = open.tokens.saturating_add(*tokens);
                             open.end_ms = max_time(open.end_ms, at);
                             open.cost.add(cost);
                         }
                         // A late line of a response already exported: its span is out.
                         _ if closed => {}
+                        // An increment of no response seen: usage the transcript reports
+                        // beyond its API responses (Copilot CLI's shutdown totals), which
+                        // `--summary` counts in tokens and cost but not as an API call.
+                        _ if *increment => {
+                            if options.traces {
+                                let draft = usage_span(
+                                    session_id,
+                                    s.segment,
+                                    agent.as_deref(),
+                                    (message_id, request_id),
+                                    model_name,
+                                    tokens,
+                                    cost,
+                                    at.or(s.last_ms),
+                                );
+                                s.done.push(draft);
+                            }
+                        }
                         _ => {
                             let open = OpenResponse {
                                 seq: s.events,
-                                message_id: bounded(message_id, ATTRIBUTE_MAX),
+                                span_id: response_span_id(
+                                    session_id,
+                                    &mut s.first_request,
+                                    message_id,
+                                    request_id,
+                                ),
+                                message_id: message_id.to_string(),
+                                request_id: request_id.map(str::to_owned),
                                 model: model.as_deref().map(|m| bounded(m, ATTRIBUTE_MAX)),
                                 agent: agent.clone(),
                                 tokens: *tokens,
@@ -1185,7 +1238,7 @@ fn close_response(
         s.closed.clear();
     }
     s.closed
-        .insert(span_id(session_id, "response", &r.message_id));
+        .insert(response_identity(&r.message_id, r.request_id.as_deref()));
     if !options.traces {
         return;
     }
@@ -1198,7 +1251,10 @@ fn close_response(
         ),
         ("gen_ai.request.model".into(), json!(model)),
         ("gen_ai.response.model".into(), json!(model)),
-        ("gen_ai.response.id".into(), json!(r.message_id)),
+        (
+            "gen_ai.response.id".into(),
+            json!(bounded(&r.message_id, ATTRIBUTE_MAX)),
+        ),
         // Input as the API bills it: uncached, cache reads and cache writes.
         (
             "gen_ai.usage.input_tokens".into(),
@@ -1237,7 +1293,7 @@ fn close_response(
     }
     s.done.push(SpanDraft {
         segment: s.segment,
-        span_id: span_id(session_id, "response", &r.message_id),
+        span_id: r.span_id,
         parent: Some(parent_of(session_id, s.segment, r.agent.as_deref())),
         name: format!("chat {model}"),
         start_ms: r.start_ms,
@@ -1246,6 +1302,57 @@ fn close_response(
         events: Vec::new(),
         error: None,
     });
+}
+
+/// The span of usage reported beyond a session's API responses (an increment of no response:
+/// Copilot CLI's `session.shutdown` totals): `usage MODEL`, not a `chat` span (it is no API
+/// call), with the token attributes and [`COST_USD`] of a chat span, so that the chat and
+/// usage spans' costs add up to the session's. Its id is derived from its identity.
+#[allow(clippy::too_many_arguments)]
+fn usage_span(
+    session_id: &str,
+    segment: u32,
+    agent: Option<&str>,
+    (message_id, request_id): (&str, Option<&str>),
+    model: &str,
+    tokens: &Tokens,
+    cost: Option<f64>,
+    at: Option<i64>,
+) -> SpanDraft {
+    let model = bounded(model, ATTRIBUTE_MAX);
+    let mut attrs = vec![
+        ("gen_ai.request.model".into(), json!(model)),
+        (
+            "gen_ai.usage.input_tokens".into(),
+            json!(tokens.total_input()),
+        ),
+        ("gen_ai.usage.output_tokens".into(), json!(tokens.output)),
+        (
+            "gen_ai.usage.cache_read.input_tokens".into(),
+            json!(tokens.cache_read),
+        ),
+        (
+            "gen_ai.usage.cache_creation.input_tokens".into(),
+            json!(tokens.cache_write_5m.saturating_add(tokens.cache_write_1h)),
+        ),
+    ];
+    if let Some(agent) = agent {
+        attrs.push(("gen_ai.agent.id".into(), json!(agent)));
+    }
+    if let Some(cost) = cost {
+        attrs.push((COST_USD.into(), json!(cost)));
+    }
+    SpanDraft {
+        segment,
+        span_id: fnv(&[session_id, "usage", message_id, request_id.unwrap_or("")]),
+        parent: Some(parent_of(session_id, segment, agent)),
+        name: format!("usage {model}"),
+        start_ms: at,
+        end_ms: at,
+        attributes: attrs,
+        events: Vec::new(),
+        error: None,
+    }
 }
 
 /// The root span of a session's trace (segment 0 keeps the id of a whole-file export).
@@ -1378,6 +1485,40 @@ fn trace_id(session_id: &str, segment: u32) -> String {
 
 fn span_id(session_id: &str, kind: &str, id: &str) -> u64 {
     fnv(&[session_id, kind, id])
+}
+
+/// An API response's identity: its message id and request id (`None` apart from any
+/// string), as the correlator and `--summary` key a response.
+fn response_identity(message_id: &str, request_id: Option<&str>) -> u64 {
+    match request_id {
+        Some(r) => fnv(&["response", message_id, r]),
+        None => fnv(&["response", message_id]),
+    }
+}
+
+/// The span id of a response being opened: from the session and message id, as ever, for
+/// the first response of a message id (and again for a later line of it); from the request
+/// id too for a later response under the same message id with another request id, which
+/// would otherwise take the first one's id. `first_request` remembers each message id's
+/// first request id (both hashed; forgotten past 100,000 message ids, as `closed` is).
+fn response_span_id(
+    session_id: &str,
+    first_request: &mut HashMap<u64, u64>,
+    message_id: &str,
+    request_id: Option<&str>,
+) -> u64 {
+    let message = fnv(&[message_id]);
+    let request = response_identity(message_id, request_id);
+    if first_request.len() >= 100_000 && !first_request.contains_key(&message) {
+        first_request.clear();
+    }
+    match *first_request.entry(message).or_insert(request) {
+        // Cut as the id attribute is (span ids have always been of the cut id).
+        first if first == request => {
+            span_id(session_id, "response", &bounded(message_id, ATTRIBUTE_MAX))
+        }
+        _ => fnv(&[session_id, "response", message_id, request_id.unwrap_or("")]),
+    }
 }
 
 #[cfg(test)]

@@ -1284,13 +1284,7 @@ mod tests {
             r#"{"command":"n"}"#,
             "true",
         ];
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = |n: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % n as u64) as usize
-        };
+        let mut next = crate::render::text::test_picker(0x9e37_79b9_7f4a_7c15);
         for _ in 0..20_000 {
             let mut input = String::from("{");
             for m in 0..next(5) {

@@ -826,6 +826,20 @@ pub fn bytes(n: u64) -> String {
     }
 }
 
+/// A small deterministic generator for the randomised tests of the renderers (xorshift64 from
+/// `seed`, which must not be 0): each call gives a number below its argument (which must not
+/// be 0).
+#[cfg(test)]
+pub(crate) fn test_picker(seed: u64) -> impl FnMut(usize) -> usize {
+    let mut state = seed;
+    move |n: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % n as u64) as usize
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -1064,13 +1078,7 @@ mod tests {
             r"\u00a0",
             "long run of plain ascii words to fill a line ",
         ];
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut next = |n: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % n as u64) as usize
-        };
+        let mut next = test_picker(0x2545_f491_4f6c_dd1d);
         let mut early = 0;
         for _ in 0..3_000 {
             let mut literal = String::from("\"");
@@ -1141,13 +1149,7 @@ mod tests {
             "long run of plain ascii words to fill a line ",
             "averyveryverylongwordwithoutanyblanksinsideitatalltofillaline",
         ];
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = |n: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % n as u64) as usize
-        };
+        let mut next = test_picker(0x9e37_79b9_7f4a_7c15);
         let mut taken = 0;
         for round in 0..2_000 {
             let mut literal = String::from("\"");

@@ -284,8 +284,9 @@ pub struct SessionLog {
     pub series: Series,
     /// Call id → (chain, index) of its entry (`None`: the main chain).
     calls: HashMap<String, (Option<String>, usize)>,
-    /// API response id → index in `series.responses`.
-    responses: HashMap<String, usize>,
+    /// API response identity (message id and request id, as `--summary` keys a response)
+    /// → index in `series.responses`.
+    responses: HashMap<(String, Option<String>), usize>,
     /// Inline sidechain runs started (mirrors the session core's numbering).
     inline_runs: u32,
     /// Latest timestamp seen.
@@ -448,6 +449,7 @@ impl SessionLog {
             }
             EventKind::Usage {
                 message_id,
+                request_id,
                 model,
                 tokens,
                 factors,
@@ -457,7 +459,7 @@ impl SessionLog {
                 self.usage(
                     at,
                     agent.is_some(),
-                    message_id.as_deref(),
+                    message_id.as_deref().map(|m| (m, request_id.as_deref())),
                     model.as_deref(),
                     tokens,
                     factors,
@@ -518,7 +520,7 @@ impl SessionLog {
         &mut self,
         at: Option<i64>,
         subagent: bool,
-        message_id: Option<&str>,
+        identity: Option<(&str, Option<&str>)>,
         model: Option<&str>,
         tokens: &Tokens,
         factors: &PriceFactors,
@@ -532,16 +534,20 @@ impl SessionLog {
             (Some(_), None) => {}
             (None, _) => self.series.cost_incomplete |= !tokens.is_zero(),
         }
-        let known = message_id.and_then(|id| self.responses.get(id).copied());
+        let key = identity.map(|(m, r)| (m.to_owned(), r.map(str::to_owned)));
+        let known = key.as_ref().and_then(|k| self.responses.get(k).copied());
         match (increment, known) {
             (true, Some(i)) => {
                 let point = &mut self.series.responses[i];
                 point.tokens = point.tokens.saturating_add(*tokens);
             }
-            _ => {
-                if let Some(id) = message_id {
-                    self.responses
-                        .insert(id.to_owned(), self.series.responses.len());
+            // An increment of no response of this session: usage beyond its API responses
+            // (Copilot CLI's shutdown totals), or what grew of a response counted in another
+            // session. No API call, so no response of its own: in the cost series only.
+            (true, None) => {}
+            (false, _) => {
+                if let Some(key) = key {
+                    self.responses.insert(key, self.series.responses.len());
                 }
                 self.series.responses.push(ResponsePoint {
                     at,

@@ -292,11 +292,7 @@ pub fn blocks(
             });
         }
         if let Some(b) = current.as_mut() {
-            b.usage
-                .add_response(model, e.tokens, e.cost_pico, e.ts_ms, e.call);
-            if e.cost_pico.is_none() && e.unpriced != 0 {
-                b.usage.note_unpriced(model, entries.name(e.unpriced));
-            }
+            b.usage.add_entry(entries, e, model);
             b.actual_end_ms = b.usage.last_ms;
         }
     }
@@ -455,6 +451,17 @@ mod tests {
         }
     }
 
+    /// `entries` of the `times` at or after `since` (all of them for `None`): what the index
+    /// gives [`recent`] for a read from `since`.
+    fn entries_since(times: &[i64], since: Option<i64>) -> Entries {
+        let kept: Vec<i64> = times
+            .iter()
+            .copied()
+            .filter(|&t| since.is_none_or(|s| t >= s))
+            .collect();
+        entries(&kept)
+    }
+
     /// [`blocks`] over `entries(times)` in UTC, for no project.
     fn utc_blocks(
         times: &[i64],
@@ -505,14 +512,7 @@ mod tests {
         };
         let truth = active(&all);
         assert!(truth.is_some());
-        let read = |since: Option<i64>| -> Result<Entries, ()> {
-            let kept: Vec<i64> = times
-                .iter()
-                .copied()
-                .filter(|&t| since.is_none_or(|s| t >= s))
-                .collect();
-            Ok(entries(&kept))
-        };
+        let read = |since: Option<i64>| -> Result<Entries, ()> { Ok(entries_since(&times, since)) };
         let last_48h = read(Some(now - 48 * H)).unwrap_or_default();
         assert_ne!(
             active(&last_48h),
@@ -524,14 +524,8 @@ mod tests {
         assert!(got.rows.len() < times.len() + 1);
         // With a pause inside the last 48 h, 48 h are read and suffice.
         let short = [now - 30 * H, now - 20 * H, now - H];
-        let read_short = |since: Option<i64>| -> Result<Entries, ()> {
-            let kept: Vec<i64> = short
-                .iter()
-                .copied()
-                .filter(|&t| since.is_none_or(|s| t >= s))
-                .collect();
-            Ok(entries(&kept))
-        };
+        let read_short =
+            |since: Option<i64>| -> Result<Entries, ()> { Ok(entries_since(&short, since)) };
         assert_eq!(recent(now, read_short).map(|e| e.rows.len()), Ok(3));
     }
 
@@ -548,12 +542,7 @@ mod tests {
         let mut asked = Vec::new();
         let got = recent(now, |since: Option<i64>| -> Result<Entries, ()> {
             asked.push(since);
-            let kept: Vec<i64> = times
-                .iter()
-                .copied()
-                .filter(|&t| since.is_none_or(|s| t >= s))
-                .collect();
-            Ok(entries(&kept))
+            Ok(entries_since(&times, since))
         })
         .unwrap_or_default();
         assert_eq!(asked, [Some(now - 48 * H)]);

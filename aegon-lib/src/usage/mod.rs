@@ -157,14 +157,26 @@ pub struct Usage {
 }
 
 impl Usage {
-    /// Adds one response: its model, tokens, cost in picodollars (`None`: no price known) and
-    /// time (ms since the epoch), counted as an API call.
-    pub fn add(&mut self, model: &str, tokens: Tokens, cost_pico: Option<u64>, ts_ms: i64) {
-        self.add_response(model, tokens, cost_pico, ts_ms, true);
+    /// Adds one response of the index, `e` of `entries`, under `model` (its model's name, or
+    /// the name the report shows for none): its tokens, cost and time, counted in `responses`
+    /// (API calls) only when it is one ([`crate::ledger::Entry::call`]: Copilot CLI's
+    /// `session.shutdown` totals are usage, not a call, as `--summary` counts them), and the
+    /// reason a response without a price has none. Every report over the index adds its
+    /// responses by this one rule (`aegon usage`, its blocks, the dashboard's Usage view).
+    pub fn add_entry(
+        &mut self,
+        entries: &crate::ledger::Entries,
+        e: &crate::ledger::Entry,
+        model: &str,
+    ) {
+        self.add_response(model, e.tokens, e.cost_pico, e.ts_ms, e.call);
+        if e.cost_pico.is_none() && e.unpriced != 0 {
+            self.note_unpriced(model, entries.name(e.unpriced));
+        }
     }
 
-    /// [`Usage::add`], counted in `responses` (API calls) only when `call`
-    /// ([`crate::ledger::Entry::call`]).
+    /// Adds one response: its model, tokens, cost in picodollars (`None`: no price known) and
+    /// time (ms since the epoch), counted in `responses` (API calls) only when `call`.
     pub fn add_response(
         &mut self,
         model: &str,
@@ -352,14 +364,8 @@ pub fn report(
                 Usage::default(),
             )
         });
-        slot.1
-            .add_response(model, e.tokens, e.cost_pico, e.ts_ms, e.call);
-        totals.add_response(model, e.tokens, e.cost_pico, e.ts_ms, e.call);
-        if e.cost_pico.is_none() && e.unpriced != 0 {
-            let why = entries.name(e.unpriced);
-            slot.1.note_unpriced(model, why);
-            totals.note_unpriced(model, why);
-        }
+        slot.1.add_entry(entries, e, model);
+        totals.add_entry(entries, e, model);
         estimated += u64::from(e.estimated);
     }
     let mut rows: Vec<Row> = groups
