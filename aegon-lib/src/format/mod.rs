@@ -38,6 +38,13 @@ pub mod qwen;
 mod top;
 pub mod utf8;
 
+/// The largest token count read as one: 2^53, the largest integer every JSON reader holds
+/// exactly (RFC 8259 §6, IEEE 754 doubles). No API response comes near it (context windows are
+/// about 2^20 tokens); a count beyond it (`1e300`, `18446744073709551615`) is damage, and read
+/// as a count it would price one line at trillions of dollars and poison every total, so the
+/// format readers take it as no count (0), as they take a negative or non-numeric one.
+pub const MAX_COUNT: u64 = 1 << 53;
+
 /// The largest JSON document (a pretty-printed chat file, an export) read whole: 256 MiB,
 /// 150 times the largest document in the corpus of other agents' files. A larger one is
 /// reported as [`MalformedReason::TooLong`] and not read.

@@ -1451,11 +1451,36 @@ mod tests {
     }
 
     #[test]
-    fn absurd_counts_saturate_instead_of_failing() {
+    fn absurd_counts_are_no_count_instead_of_failing() {
         let line = r#"{"type":"assistant","message":{"id":"m","model":"x","content":[],"usage":{"input_tokens":1e40,"output_tokens":-5,"cache_read_input_tokens":"lots"}}}"#;
         let got = decode(line);
         assert_eq!(got.len(), 1);
-        assert!(got[0].contains(&format!("input: {}", u64::MAX)), "{got:?}");
-        assert!(got[0].contains("output: 0, cache_read: 0"), "{got:?}");
+        assert!(
+            got[0].contains("input: 0, output: 0, cache_read: 0"),
+            "{got:?}"
+        );
+        // Beyond 2^53 (as a float or an integer) is damage, read as no count; up to it, and a
+        // fraction truncated, is read. The values are written out, not computed from MAX_COUNT.
+        for (written, read) in [
+            ("1e300", 0),
+            ("18446744073709551615", 0),
+            ("9007199254740993", 0),
+            ("9.1e15", 0),
+            ("9007199254740992", 9_007_199_254_740_992_u64),
+            ("9007199254740992.0", 9_007_199_254_740_992),
+            ("12.7", 12),
+            ("1e3", 1000),
+            ("-0.5", 0),
+        ] {
+            let line = format!(
+                r#"{{"type":"assistant","message":{{"id":"m","model":"x","content":[],"usage":{{"input_tokens":1,"output_tokens":{written}}}}}}}"#
+            );
+            let got = decode(&line);
+            assert_eq!(got.len(), 1, "{written}: {got:?}");
+            assert!(
+                got[0].contains(&format!("input: 1, output: {read},")),
+                "{written}: {got:?}"
+            );
+        }
     }
 }

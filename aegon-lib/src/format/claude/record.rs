@@ -16,8 +16,9 @@
 //! kept by name, so a new Claude Code version never makes a line fail to
 //! parse: the format evolves without notice (see `shared/corpus/FORMAT.md`).
 //!
-//! Numbers that feed token totals are read leniently ([`lenient_u64`]): a negative, fractional,
-//! huge or non-numeric count saturates or becomes 0 instead of rejecting the line.
+//! Numbers that feed token totals are read leniently ([`lenient_u64`]): a fractional count is
+//! truncated, and a negative, non-numeric or absurd one (beyond [`crate::format::MAX_COUNT`])
+//! becomes 0 instead of rejecting the line.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -874,12 +875,15 @@ impl<'de: 'a, 'a> Deserialize<'de> for Content<'a> {
 }
 
 /// Reads a count leniently: integers as they are, negative numbers as 0, fractions truncated,
-/// numbers beyond `u64` saturated, and anything that is not a number (null, strings, …) as 0.
+/// and numbers beyond [`crate::format::MAX_COUNT`] (`1e300`: damage, which saturated would
+/// price one line at trillions of dollars) and anything that is not a number (null,
+/// strings, …) as 0.
 pub fn lenient_u64<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
     Ok(lenient_opt_u64(deserializer)?.unwrap_or(0))
 }
 
-/// Like [`lenient_u64`], with `None` for a value that is not a number.
+/// Like [`lenient_u64`], with `None` for a value that is not a number or is beyond
+/// [`crate::format::MAX_COUNT`].
 pub fn lenient_opt_u64<'de, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<u64>, D::Error> {
@@ -890,13 +894,17 @@ pub fn lenient_opt_u64<'de, D: Deserializer<'de>>(
             f.write_str("a number")
         }
         fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-            Ok(Some(v))
+            Ok(counted(v))
         }
         fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
             Ok(Some(u64::try_from(v).unwrap_or(0)))
         }
         fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-            // `as` saturates: NaN → 0, negative → 0, beyond u64::MAX → u64::MAX.
+            if v.is_nan() || v > crate::format::MAX_COUNT as f64 {
+                // Beyond the largest count, or NaN.
+                return Ok(None);
+            }
+            // `as` truncates a fraction and takes a negative number as 0.
             Ok(Some(v as u64))
         }
         fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
@@ -924,6 +932,12 @@ pub fn lenient_opt_u64<'de, D: Deserializer<'de>>(
         }
     }
     deserializer.deserialize_any(CountVisitor)
+}
+
+/// `n` as a count: `None` beyond [`crate::format::MAX_COUNT`].
+#[inline]
+fn counted(n: u64) -> Option<u64> {
+    (n <= crate::format::MAX_COUNT).then_some(n)
 }
 
 /// Label values seen in transcripts (FORMAT.md §5) and in the API's documentation, shared
@@ -1574,7 +1588,7 @@ impl Reader {
     /// number, or is not JSON (noted).
     fn number(&mut self, key: &str, value: &str, at: usize) -> Option<u64> {
         if let Ok(n) = value.parse::<u64>() {
-            return Some(n);
+            return counted(n);
         }
         let mut de = serde_json::Deserializer::from_str(value);
         match lenient_opt_u64(&mut de).and_then(|n| de.end().map(|()| n)) {
@@ -2011,7 +2025,9 @@ fn count(value: &str) -> Result<Option<u64>, Fault> {
         && b.iter().all(u8::is_ascii_digit)
         && (b[0] != b'0' || b.len() == 1)
     {
-        return Ok(Some(b.iter().fold(0, |n, &d| n * 10 + u64::from(d - b'0'))));
+        return Ok(counted(
+            b.iter().fold(0, |n, &d| n * 10 + u64::from(d - b'0')),
+        ));
     }
     let mut de = serde_json::Deserializer::from_str(value);
     lenient_opt_u64(&mut de)
@@ -3058,8 +3074,12 @@ mod tests {
             ("-7", Some(Some(0))),
             ("3.99", Some(Some(3))),
             ("2e2", Some(Some(200))),
-            ("18446744073709551615", Some(Some(u64::MAX))),
-            ("99999999999999999999", Some(Some(u64::MAX))),
+            // Beyond 2^53 (9007199254740992): damage, no count.
+            ("9007199254740992", Some(Some(9_007_199_254_740_992))),
+            ("9007199254740993", Some(None)),
+            ("18446744073709551615", Some(None)),
+            ("99999999999999999999", Some(None)),
+            ("1e300", Some(None)),
             ("null", Some(None)),
             ("\"5\"", Some(None)),
             ("01", None),

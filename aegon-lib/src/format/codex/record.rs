@@ -10,6 +10,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use crate::format::MAX_COUNT;
 use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -77,7 +78,8 @@ impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
     }
 }
 
-/// A token count: a non-negative integer, or `None` for any other JSON value.
+/// A token count: a non-negative integer up to [`MAX_COUNT`], or `None` for any other JSON
+/// value (a larger one is damage, see [`MAX_COUNT`]).
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Num(pub Option<u64>);
 
@@ -90,13 +92,13 @@ impl<'de> Deserialize<'de> for Num {
                 f.write_str("any JSON value")
             }
             fn visit_u64<E>(self, v: u64) -> Result<Num, E> {
-                Ok(Num(Some(v)))
+                Ok(Num((v <= MAX_COUNT).then_some(v)))
             }
             fn visit_i64<E>(self, v: i64) -> Result<Num, E> {
-                Ok(Num(u64::try_from(v).ok()))
+                Ok(Num(u64::try_from(v).ok().filter(|&v| v <= MAX_COUNT)))
             }
             fn visit_f64<E>(self, v: f64) -> Result<Num, E> {
-                let whole = v.is_finite() && v >= 0.0 && v.fract() == 0.0 && v < 1.8e19;
+                let whole = v.is_finite() && v >= 0.0 && v.fract() == 0.0 && v <= MAX_COUNT as f64;
                 Ok(Num(whole.then_some(v as u64)))
             }
             fn visit_str<E>(self, _: &str) -> Result<Num, E> {
@@ -344,4 +346,28 @@ pub fn subagent_source(source: &RawValue) -> (bool, Option<String>) {
         .and_then(serde_json::Value::as_str)
         .map(str::to_owned);
     (true, parent)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Num;
+
+    #[test]
+    fn counts_beyond_two_to_the_53_are_no_count() {
+        // Written out, not computed from MAX_COUNT: 2^53 = 9007199254740992.
+        for (written, read) in [
+            ("9007199254740992", Some(9_007_199_254_740_992_u64)),
+            ("9007199254740992.0", Some(9_007_199_254_740_992)),
+            ("9007199254740993", None),
+            ("18446744073709551615", None),
+            ("1e300", None),
+            ("12", Some(12)),
+            ("12.5", None),
+            ("-3", None),
+            ("\"12\"", None),
+        ] {
+            let got: Num = serde_json::from_str(written).unwrap();
+            assert_eq!(got.0, read, "{written}");
+        }
+    }
 }
