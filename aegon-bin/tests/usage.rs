@@ -233,22 +233,25 @@ fn rfc3339_utc(secs: i64) -> String {
 /// `aegon statusline --tz UTC --color never --format FORMAT` with `input` on stdin (its
 /// index in `data`): its line, trimmed; the run must succeed.
 fn statusline_line(data: &Path, format: &str, input: &Value) -> String {
-    let mut child = aegon(
-        data,
-        &[
-            "statusline",
-            "--tz",
-            "UTC",
-            "--color",
-            "never",
-            "--format",
-            format,
-        ],
-    )
-    .stdin(Stdio::piped())
-    .stdout(Stdio::piped())
-    .spawn()
-    .unwrap();
+    statusline_with(data, &["--format", format], |_| {}, input)
+}
+
+/// `aegon statusline --tz UTC --color never ARGS…`, set up further by `setup` (environment),
+/// with `input` on stdin (its index in `data`): its line, trimmed; the run must succeed.
+fn statusline_with(
+    data: &Path,
+    args: &[&str],
+    setup: impl FnOnce(&mut Command),
+    input: &Value,
+) -> String {
+    let mut command = aegon(data, &["statusline", "--tz", "UTC", "--color", "never"]);
+    command.args(args);
+    setup(&mut command);
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
     {
         use std::io::Write;
         let _ = child
@@ -2034,37 +2037,20 @@ fn a_status_line_cut_short_every_run_goes_on_where_it_stopped_and_ends_exact() {
     assert!(cost > 1.0, "{cost}");
     let input = serde_json::json!({"session_id": session, "transcript_path": path});
     let line = |data: &Path, budget: &str| {
-        let mut child = aegon(
+        statusline_with(
             data,
             &[
-                "statusline",
-                "--tz",
-                "UTC",
-                "--color",
-                "never",
                 "--index-budget",
                 budget,
                 "--format",
                 "{session_cost}|{today_cost}|{block_cost}|{indexing}",
             ],
+            |c| {
+                c.env("CLAUDE_CONFIG_DIR", data.join("claude"))
+                    .env("AEGON_INDEX_STEP_BYTES", "65536");
+            },
+            &input,
         )
-        .env("CLAUDE_CONFIG_DIR", data.join("claude"))
-        .env("AEGON_INDEX_STEP_BYTES", "65536")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-        {
-            use std::io::Write;
-            let _ = child
-                .stdin
-                .take()
-                .unwrap()
-                .write_all(input.to_string().as_bytes());
-        }
-        let out = child.wait_with_output().unwrap();
-        assert!(out.status.success());
-        String::from_utf8_lossy(&out.stdout).trim().to_owned()
     };
     let mut last_percent = 0;
     let mut runs = 0;
