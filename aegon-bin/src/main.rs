@@ -3,6 +3,7 @@
 //! Thin wiring: arguments → [`args::Config`] → inputs and a renderer → the library's pipeline.
 
 mod args;
+mod closed;
 mod cmd;
 mod completions;
 mod dashboard;
@@ -518,6 +519,13 @@ fn run() -> io::Result<ExitCode> {
     };
     let renderer = Reporting::new(Filtered::new(config.kinds, renderer), config.quiet);
     let mut pipeline = Pipeline::new(options, renderer);
+    // A run that does not end by itself ends with its reader (`aegon -f FILE | head`); one
+    // that sends OpenTelemetry data keeps going until it has sent what it read.
+    let endless =
+        config.watch || config.follow || inputs.iter().any(|i| matches!(i, InputArg::Stdin));
+    if endless && sending.is_none() && recording.is_none() {
+        closed::end_when_output_closes();
+    }
     if let Some((name, bytes)) = recording {
         replay::run(&name, &bytes, config.speed, None, &mut pipeline)?;
         let (_, stats) = pipeline.finish()?;

@@ -700,3 +700,50 @@ fn a_line_appended_to_a_file_renamed_away_is_read() {
     drop(f);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `aegon -f FILE | head -1`, `aegon watch … | head -1`: once the reader has gone, aegon ends
+/// (status 0, nothing on stderr) although the file stays idle, as `tail -f | head` does.
+fn ends_when_its_reader_goes(extra: &[&str], name: &str) {
+    use std::io::{BufRead, BufReader};
+    let dir = temp_dir(name);
+    let file = dir.join("s.jsonl");
+    append(&file, &prompt("history"));
+    let mut command = Command::new(env!("CARGO_BIN_EXE_aegon"));
+    command.args(extra).arg(&file);
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.contains("history"), "{first}");
+    // The reader (and the pipe's only read end) is dropped here; the file never changes again.
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if start.elapsed() > Duration::from_secs(10) {
+            let _ = child.kill();
+            panic!("{extra:?}: still running 10 s after its reader went away");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(0), "{extra:?}");
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert_eq!(stderr, "", "{extra:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn follow_ends_when_its_reader_goes() {
+    ends_when_its_reader_goes(&["-f", "--ndjson", "-q"], "follow-reader-gone");
+    ends_when_its_reader_goes(
+        &["-f", "--color", "never", "-q"],
+        "follow-reader-gone-plain",
+    );
+}
