@@ -194,6 +194,34 @@
 # 24.5 ms. Left: the Event copies (Header::event, ~8k Bcm in memcpy), the renderer's match on
 # the kind (jump table), CacheTracker::observe (2.5M Ir, 28k Bcm), literal_prefix's word loop
 # for previews (~21k Bcm).
+# Record parse, fewer searches and no serde on common shapes (parse branch, 2026-11-30, issue
+# 14; callgrind --branch-sim=yes, corpus once; "before" is main 76f146f, "after" this build;
+# Ir / Bcm / Bim, inclusive):
+#   measure                                 before                  after
+#   parse_record_into                69.35M / 527k / 143.3k   58.66M / 439k / 133.4k
+#   whole process, --ndjson         124.24M / 895k / 209.0k  113.46M / 781k / 194.3k  (-8.7% Ir)
+#   whole process, --color never    116.54M / 928k / 205.7k  105.77M / 802k / 192.3k  (-9.2% Ir)
+#   Reader::string_member              9.76M /  67k          4.23M /  21k
+#   usage_at (counts)                 10.38M / 100k          8.45M /  66k
+#   data/attachment/origin objects     4.70M /  60k          2.71M /  40k
+#   snapshot (serde -> scanner)        2.58M /  26k          0.38M (23 left to serde) + the walk
+#   escaped top-level strings (serde)  1.72M                 0.54M (unescape; 681 Windows cwds)
+# Ids and timestamps of their usual length (uuid 36, timestamp 24, request id 28, tool call id
+# 30) are taken by one branch-free check of overlapping 16-byte chunks and the closing quote at
+# its place (validate::sized_string_end), not a search of 16 then 64 bytes; a count of one to
+# seven digits before a delimiter is read from one 8-byte word (non-digit mask, three
+# multiplications) instead of a token skip, then a digit check, then a fold; `data`,
+# `attachment` and `origin` are walked once where the walk reads what skip-then-walk read (no
+# token with a quote, backslash or bracket: `{"type":todo_reminder",...}` is left to the two
+# passes); a snapshot that serde_json would read exactly so (checked by the validator, plain
+# keys, no duplicate or odd timestamp) has its backups counted by the scanner; a checked string
+# with escapes is unescaped by hand unless a surrogate escape is irregular (serde then decides);
+# whitespace is skipped after one compare (every byte of it is at or below a space). Wall clock
+# (perf stat -r 40 task-clock, pinned, six interleaved rounds, load average 14-15 on 2 cores
+# with a build running: too noisy to say more): best of rounds 22.2 -> 21.6 ms, the bare parse
+# 11.2. Not done: key dispatch (the jump tables on key length are ~45% of the parse's Bim in
+# callgrind's model, but a perfect hash measured worse before); snapshots whose backup keys hold
+# escapes (Windows paths, 23 of 191) still go through serde.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"

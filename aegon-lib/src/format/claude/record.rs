@@ -1240,16 +1240,16 @@ fn parse_members<'a>(line: &'a str, r: &mut Record<'a>) -> Result<(), RecordErro
         }
         let end = match Top::of(key) {
             Top::Type => p.string_member(line, key, at, &mut r.kind)?,
-            Top::Uuid => p.string_member(line, key, at, &mut r.uuid)?,
-            Top::SessionId => p.string_member(line, key, at, &mut r.session_id)?,
-            Top::Timestamp => p.string_member(line, key, at, &mut r.timestamp)?,
+            Top::Uuid => p.sized_string_member::<36>(line, key, at, &mut r.uuid)?,
+            Top::SessionId => p.sized_string_member::<36>(line, key, at, &mut r.session_id)?,
+            Top::Timestamp => p.sized_string_member::<24>(line, key, at, &mut r.timestamp)?,
             Top::AgentId => p.string_member(line, key, at, &mut r.agent_id)?,
             Top::IsSidechain => with_value!(|value| r.is_sidechain = value == "true"),
             Top::IsMeta => with_value!(|value| r.is_meta = value == "true"),
             Top::IsCompactSummary => with_value!(|value| r.is_compact_summary = value == "true"),
             Top::IsApiErrorMessage => with_value!(|value| r.is_api_error_message = value == "true"),
             Top::IsSnapshotUpdate => with_value!(|value| r.is_snapshot_update = value == "true"),
-            Top::RequestId => p.string_member(line, key, at, &mut r.request_id)?,
+            Top::RequestId => p.sized_string_member::<28>(line, key, at, &mut r.request_id)?,
             Top::Message => with_value!(|value| r.message = p.message(value, at)),
             Top::ApiErrorStatus => {
                 with_value!(|value| r.api_error_status = p.number(key, value, at))
@@ -1266,7 +1266,7 @@ fn parse_members<'a>(line: &'a str, r: &mut Record<'a>) -> Result<(), RecordErro
             Top::RetryInMs => with_value!(|value| r.retry_in_ms = p.number(key, value, at)),
             Top::DurationMs => with_value!(|value| r.duration_ms = p.number(key, value, at)),
             Top::Summary => p.string_member(line, key, at, &mut r.summary)?,
-            Top::LeafUuid => p.string_member(line, key, at, &mut r.leaf_uuid)?,
+            Top::LeafUuid => p.sized_string_member::<36>(line, key, at, &mut r.leaf_uuid)?,
             Top::AiTitle => p.string_member(line, key, at, &mut r.ai_title)?,
             Top::CustomTitle => p.string_member(line, key, at, &mut r.custom_title)?,
             Top::LastPrompt => p.string_member(line, key, at, &mut r.last_prompt)?,
@@ -1276,30 +1276,38 @@ fn parse_members<'a>(line: &'a str, r: &mut Record<'a>) -> Result<(), RecordErro
             Top::PrNumber => with_value!(|value| r.pr_number = p.number(key, value, at)),
             Top::PrUrl => p.string_member(line, key, at, &mut r.pr_url)?,
             Top::PrRepository => p.string_member(line, key, at, &mut r.pr_repository)?,
-            Top::MessageId => p.string_member(line, key, at, &mut r.message_id)?,
-            Top::Snapshot => with_value!(|value| r.snapshot = p.object(key, value, at)),
-            Top::Data => with_value!(|value| {
-                r.data = p
-                    .member_string(key, value, at, "type")
-                    .map(|kind| TypeOnly { kind: Some(kind) })
-            }),
-            Top::ToolUseID => p.string_member(line, key, at, &mut r.tool_use_id)?,
-            Top::ParentToolUseID => p.string_member(line, key, at, &mut r.parent_tool_use_id)?,
-            Top::Attachment => with_value!(|value| {
-                r.attachment = p
-                    .member_string(key, value, at, "type")
-                    .map(|kind| TypeOnly { kind: Some(kind) })
-            }),
+            Top::MessageId => p.sized_string_member::<36>(line, key, at, &mut r.message_id)?,
+            Top::Snapshot => match snapshot_at(line, at).filter(|_| one_pass()) {
+                Some((snapshot, end)) => {
+                    r.snapshot = Some(snapshot);
+                    end
+                }
+                None => with_value!(|value| r.snapshot = p.object(key, value, at)),
+            },
+            Top::Data => {
+                let (kind, end) = p.member_string_at(line, key, at, "type")?;
+                r.data = kind.map(|kind| TypeOnly { kind: Some(kind) });
+                end
+            }
+            Top::ToolUseID => p.sized_string_member::<30>(line, key, at, &mut r.tool_use_id)?,
+            Top::ParentToolUseID => {
+                p.sized_string_member::<30>(line, key, at, &mut r.parent_tool_use_id)?
+            }
+            Top::Attachment => {
+                let (kind, end) = p.member_string_at(line, key, at, "type")?;
+                r.attachment = kind.map(|kind| TypeOnly { kind: Some(kind) });
+                end
+            }
             Top::PromptSource => p.string_member(line, key, at, &mut r.prompt_source)?,
             Top::Cwd => p.string_member(line, key, at, &mut r.cwd)?,
             Top::GitBranch => p.string_member(line, key, at, &mut r.git_branch)?,
             Top::Version => p.string_member(line, key, at, &mut r.version)?,
             Top::ToolUseResult => with_value!(|value| r.tool_use_result = Some(value)),
-            Top::Origin => with_value!(|value| {
-                r.origin = p
-                    .member_string(key, value, at, "kind")
-                    .map(|kind| Origin { kind: Some(kind) })
-            }),
+            Top::Origin => {
+                let (kind, end) = p.member_string_at(line, key, at, "kind")?;
+                r.origin = kind.map(|kind| Origin { kind: Some(kind) });
+                end
+            }
             Top::Other => value_end(line, at)?,
         };
         Ok::<usize, RecordError>(end)
@@ -1537,7 +1545,11 @@ impl Reader {
                 Ok(end)
             }
             Some((end, true)) => {
-                *slot = self.string(key, line.get(at..end).unwrap_or_default(), at);
+                let literal = line.get(at..end).unwrap_or_default();
+                *slot = match unescape(literal) {
+                    Some(text) => Some(Cow::Owned(text)),
+                    None => self.string(key, literal, at),
+                };
                 Ok(end)
             }
             None => {
@@ -1546,6 +1558,27 @@ impl Reader {
                 Ok(end)
             }
         }
+    }
+
+    /// [`Reader::string_member`] for a member whose value has most often `N` bytes (a uuid's
+    /// 36, a timestamp's 24, a request id's 28, a tool call id's 30): a plain string of that
+    /// length is taken by [`validate::sized_string_end`] without a search for its end; any
+    /// other value is read by [`Reader::string_member`].
+    #[inline]
+    fn sized_string_member<'a, const N: usize>(
+        &mut self,
+        line: &'a str,
+        key: &str,
+        at: usize,
+        slot: &mut Option<Cow<'a, str>>,
+    ) -> Result<usize, RecordError> {
+        if one_pass() {
+            if let Some(end) = validate::sized_string_end::<N>(line, at) {
+                *slot = line.get(at + 1..end - 1).map(Cow::Borrowed);
+                return Ok(end);
+            }
+        }
+        self.string_member(line, key, at, slot)
     }
 
     /// The top-level raw member `key` (`error`, `content`) starting at byte `at` of `line`
@@ -1628,6 +1661,60 @@ impl Reader {
                 None
             }
         }
+    }
+
+    /// The top-level member `key` starting at byte `at` of `line`, read as
+    /// [`Reader::member_string`] reads it (the string member `inner` of an object), and the
+    /// offset just past it. An object is walked member by member once, its values skipped by
+    /// the scanner, instead of being skipped whole ([`value_end`]) and then walked. The walk is
+    /// taken only where it reads what the two passes read: it found the object's end, and no
+    /// value in it is a number or literal holding a quote, a backslash or an opening bracket
+    /// (`{"type":todo_reminder",…}`: the member walk ends such a token at the next `,`, where
+    /// the skip of the whole object reads its quote as a string's start and ends elsewhere, or
+    /// finds it unterminated). Between its members' strings and containers the walk then
+    /// passes over bytes that hold no quote or bracket, so the skip of the whole object ends at
+    /// the same brace, and the walk of that slice lends the same members. Anything else (not
+    /// an object, a fault, such a token) is read as before, its faults reported as before.
+    fn member_string_at<'a>(
+        &mut self,
+        line: &'a str,
+        key: &str,
+        at: usize,
+        inner: &str,
+    ) -> Result<(Option<Cow<'a, str>>, usize), RecordError> {
+        let b = line.as_bytes();
+        if b.get(at) == Some(&b'{') && one_pass() {
+            let mut found = None;
+            let mut plain = true;
+            let walked = object_end_by_members(line, at, |k, v| -> Result<usize, ScanError> {
+                let end = value_end(line, v)?;
+                if k == inner {
+                    found = Some((v, end));
+                }
+                if !matches!(b.get(v), Some(b'"' | b'{' | b'[')) {
+                    plain &= !b[v..end]
+                        .iter()
+                        .any(|c| matches!(c, b'"' | b'\\' | b'{' | b'['));
+                }
+                Ok(end)
+            });
+            if let (Ok(end), true) = (walked, plain) {
+                let value = match found {
+                    Some((v, e)) => match decode_string(&line[v..e]) {
+                        Ok(s) => s,
+                        Err(err) => {
+                            let name = format!("{key}.{inner}");
+                            self.undecodable(&name, &err, &line[v..e], v)
+                        }
+                    },
+                    None => None,
+                };
+                return Ok((value, end));
+            }
+        }
+        let end = value_end(line, at)?;
+        let value = self.member_string(key, &line[at..end], at, inner);
+        Ok((value, end))
     }
 
     /// The string member `inner` of the object `value`, read without decoding the rest of it.
@@ -2035,6 +2122,52 @@ fn count(value: &str) -> Result<Option<u64>, Fault> {
         .map_err(|_| Fault)
 }
 
+/// The count starting at byte `at` of `line`, as [`count`] reads the value the scanner finds
+/// there, and the offset just past it. A run of one to seven digits (no leading zero) followed
+/// by a byte that ends a value (`,` `}` `]` or whitespace) is read from one 8-byte word without
+/// a loop: its digits located by a bit mask of the bytes that are not digits, converted by
+/// three multiplications (the SWAR method of simdjson and fast_float). That is the token the
+/// scanner would end at that byte, and the count [`count`] would read from it. Anything else
+/// (more digits, a sign, a fraction, fewer than 8 bytes left in the line) is read as before.
+#[inline]
+fn count_at(line: &str, at: usize) -> Result<(Option<u64>, usize), Fault> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let b = line.as_bytes();
+    if let Some(word) = b
+        .get(at..)
+        .and_then(<[u8]>::first_chunk::<8>)
+        .filter(|_| one_pass())
+    {
+        let word = u64::from_le_bytes(*word);
+        // Nonzero in each byte that is not an ASCII digit: its high nibble is not 3, or adding
+        // 6 to it leaves 0x3f. (A carry out of a byte of 0xfa or more can only disturb the
+        // bytes after it, past the first that is not a digit.)
+        let other = ((word & (0xf0 * ONES)) ^ (0x30 * ONES))
+            | ((word.wrapping_add(6 * ONES) & (0xf0 * ONES)) ^ (0x30 * ONES));
+        // The high bit of each nonzero byte (no carry between bytes: 0x7f + 0x7f < 0x100).
+        let flags = (((other & (0x7f * ONES)) + 0x7f * ONES) | other) & (0x80 * ONES);
+        let n = (flags.trailing_zeros() / 8) as usize;
+        if (1..8).contains(&n)
+            && matches!(b[at + n], b',' | b'}' | b']' | b' ' | b'\t' | b'\r' | b'\n')
+            && (n == 1 || b[at] != b'0')
+        {
+            return Ok((counted(eight_digits(word << (8 * (8 - n)))), at + n));
+        }
+    }
+    let (value, end) = scanned(line, at)?;
+    Ok((count(value)?, end))
+}
+
+/// The number written by 8 ASCII digits (or zero bytes, read as 0) in `word`, its first byte the
+/// most significant digit (fast_float's `parse_eight_digits_unrolled`): pairs of digits, then
+/// fours, then the eight, each step one multiplication.
+#[inline]
+fn eight_digits(word: u64) -> u64 {
+    let v = (word & 0x0f0f_0f0f_0f0f_0f0f).wrapping_mul(2561) >> 8;
+    let v = (v & 0x00ff_00ff_00ff_00ff).wrapping_mul(6_553_601) >> 16;
+    (v & 0x0000_ffff_0000_ffff).wrapping_mul(42_949_672_960_001) >> 32
+}
+
 /// The string member starting at `at` into `slot` (`None` for another type, as
 /// [`lenient_str`] reads it); the offset just past it.
 #[inline]
@@ -2064,6 +2197,9 @@ fn decoded_at(line: &str, at: usize) -> Result<(Cow<'_, str>, usize), Fault> {
         Some((end, false)) => Ok((Cow::Borrowed(line.get(at + 1..end - 1).ok_or(Fault)?), end)),
         Some((end, true)) => {
             let value = line.get(at..end).ok_or(Fault)?;
+            if let Some(text) = unescape(value) {
+                return Ok((Cow::Owned(text), end));
+            }
             Ok((serde_string(value).map_err(|_| Fault)?, end))
         }
         None => {
@@ -2328,6 +2464,64 @@ fn image_source_at(line: &str, at: usize) -> Result<(ImageSource<'_>, usize), Fa
     Ok((s, end))
 }
 
+/// The `snapshot` object of a `file-history-snapshot` line starting at byte `at` of `line`,
+/// as [`Snapshot`]'s `Deserialize` reads it (through [`Reader::object`]), and the offset just
+/// past it, without serde: the object checked as serde_json checks JSON
+/// ([`validate::value_end_in`]), then walked by the scanner, the entries of
+/// `trackedFileBackups` counted. `None` (read by serde as before) for anything serde might read
+/// otherwise: a key written with an escape (serde decodes keys, and refuses a lone surrogate),
+/// `trackedFileBackups` or `timestamp` written twice (serde refuses the object), a `timestamp`
+/// that is not a plain string or `null` (an escape to decode, or another type, which loses
+/// the snapshot), a value that is not JSON.
+fn snapshot_at(line: &str, at: usize) -> Option<(Snapshot<'_>, usize)> {
+    if line.as_bytes().get(at) != Some(&b'{') {
+        return None;
+    }
+    let end = validate::value_end_in(line, at)?;
+    let mut s = Snapshot::default();
+    let (mut files, mut timestamp) = (false, false);
+    let walked = object_end_by_members(line, at, |key, v| -> Result<usize, Fault> {
+        if key.contains('\\') {
+            return Err(Fault);
+        }
+        match key {
+            "trackedFileBackups" => {
+                if std::mem::replace(&mut files, true) {
+                    return Err(Fault);
+                }
+                if line.as_bytes().get(v) == Some(&b'{') {
+                    let mut n = 0;
+                    let end = object_end_by_members(line, v, |k, e| -> Result<usize, Fault> {
+                        if k.contains('\\') {
+                            return Err(Fault);
+                        }
+                        n += 1;
+                        Ok(value_end(line, e)?)
+                    })?;
+                    s.tracked_files = n;
+                    return Ok(end);
+                }
+                Ok(value_end(line, v)?)
+            }
+            "timestamp" => {
+                if std::mem::replace(&mut timestamp, true) {
+                    return Err(Fault);
+                }
+                let end = value_end(line, v)?;
+                let value = &line[v..end];
+                s.timestamp = match plain_str(value) {
+                    Some(text) => Some(Cow::Borrowed(text)),
+                    None if value == "null" => None,
+                    None => return Err(Fault),
+                };
+                Ok(end)
+            }
+            _ => Ok(value_end(line, v)?),
+        }
+    });
+    (walked.ok()? == end).then_some((s, end))
+}
+
 /// `message.usage` starting at `at`, as [`UsageField`]'s `Deserialize` reads it; the offset
 /// just past it.
 fn usage_field_at(line: &str, at: usize) -> Result<(UsageField, usize), Fault> {
@@ -2397,8 +2591,8 @@ fn usage_at(line: &str, at: usize, depth: usize) -> Result<(Usage, usize), Fault
                 "inference_geo" => return label_at(line, v, &mut u.inference_geo).map(Some),
                 _ => return Ok(None),
             };
-            let (value, end) = scanned(line, v)?;
-            *slot = count(value)?.unwrap_or(0);
+            let (n, end) = count_at(line, v)?;
+            *slot = n.unwrap_or(0);
             Ok(Some(end))
         })
     })?;
@@ -2415,8 +2609,8 @@ fn cache_creation_at(line: &str, at: usize) -> Result<(CacheCreation, usize), Fa
                 "ephemeral_1h_input_tokens" => &mut c.ephemeral_1h_input_tokens,
                 _ => return Ok(None),
             };
-            let (value, end) = scanned(line, v)?;
-            *slot = count(value)?.unwrap_or(0);
+            let (n, end) = count_at(line, v)?;
+            *slot = n.unwrap_or(0);
             Ok(Some(end))
         })
     })?;
@@ -2452,6 +2646,72 @@ fn decode_string(value: &str) -> Result<Option<Cow<'_, str>>, serde_json::Error>
         return Ok(None);
     }
     serde_string(value).map(Some)
+}
+
+/// The JSON string literal `literal` (quotes included) decoded, when [`validate::string_end_in`]
+/// has taken it (escapes well formed, no control byte) and every `\u` escape is a character:
+/// a code point outside the surrogates, or a high surrogate followed by a low one. `None` for
+/// any other surrogate escape (serde decides: it refuses a lone surrogate, in its own words).
+/// What serde_json decodes a taken literal to, without its deserializer: a Windows `cwd`
+/// (`C:\\Users\\…`, a tenth of the corpus's lines) cost ~2,500 instructions through serde.
+fn unescape(literal: &str) -> Option<String> {
+    let inner = literal.strip_prefix('"')?.strip_suffix('"')?;
+    let b = inner.as_bytes();
+    let mut out = String::with_capacity(inner.len());
+    let mut i = 0;
+    while let Some(k) = memchr::memchr(b'\\', &b[i..]) {
+        out.push_str(inner.get(i..i + k)?);
+        let at = i + k;
+        let c = match *b.get(at + 1)? {
+            b'"' => '"',
+            b'\\' => '\\',
+            b'/' => '/',
+            b'b' => '\u{8}',
+            b'f' => '\u{c}',
+            b'n' => '\n',
+            b'r' => '\r',
+            b't' => '\t',
+            b'u' => {
+                let high = hex4(b, at + 2)?;
+                match high {
+                    0xd800..=0xdbff => {
+                        if b.get(at + 6..at + 8) != Some(b"\\u") {
+                            return None;
+                        }
+                        let low = hex4(b, at + 8)?;
+                        if !(0xdc00..=0xdfff).contains(&low) {
+                            return None;
+                        }
+                        i = at + 12;
+                        out.push(char::from_u32(
+                            0x10000 + ((high - 0xd800) << 10) + (low - 0xdc00),
+                        )?);
+                        continue;
+                    }
+                    0xdc00..=0xdfff => return None,
+                    _ => {
+                        i = at + 6;
+                        out.push(char::from_u32(high)?);
+                        continue;
+                    }
+                }
+            }
+            _ => return None,
+        };
+        out.push(c);
+        i = at + 2;
+    }
+    out.push_str(inner.get(i..)?);
+    Some(out)
+}
+
+/// The four hex digits at `b[at..at + 4]` as a number.
+#[inline]
+fn hex4(b: &[u8], at: usize) -> Option<u32> {
+    let digits = b.get(at..at + 4)?;
+    digits
+        .iter()
+        .try_fold(0u32, |n, &d| Some(n << 4 | char::from(d).to_digit(16)?))
 }
 
 /// The JSON string literal `value` decoded by serde_json (borrowed unless it has escapes).
@@ -3122,5 +3382,241 @@ mod tests {
         // An object with a fault inside is not "not an object".
         let e = parse_record(r#"{"type":"user","a":[}"#).unwrap_err();
         assert_ne!(e.message, "a JSON value that is not an object");
+    }
+
+    /// Counts read from one word agree with the scanner's token read by [`count`]: every
+    /// length of digits, leading zeros, signs, fractions, exponents, each followed by every
+    /// kind of byte and cut at every length (fewer than 8 bytes left too).
+    #[test]
+    fn counts_from_one_word_read_as_the_token() {
+        let numbers = [
+            "0",
+            "00",
+            "01",
+            "7",
+            "42",
+            "999",
+            "1234567",
+            "12345678",
+            "99999999",
+            "100000000",
+            "9007199254740993",
+            "18446744073709551615",
+            "18446744073709551616",
+            "-1",
+            "-0",
+            "1.5",
+            "1e3",
+            "1E+2",
+            "2.",
+            "x",
+            "",
+            "\"7\"",
+            "null",
+            "true",
+            "0x10",
+        ];
+        let after = [
+            ",", "}", "]", " ", "\t", "\r", "\n", "x", "\"", ":", "0", ".5", "é", "{", "\\",
+        ];
+        let mut state = 0x1234_abcd_5678_ef01u64;
+        let mut lines: Vec<String> = Vec::new();
+        for n in numbers {
+            for a in after {
+                lines.push(format!("{n}{a}}}}}}}}}}}"));
+            }
+        }
+        for _ in 0..20_000 {
+            let digits = (crate::format::claude::validate::tests::next(&mut state) % 21) as usize;
+            let mut n: String = (0..digits)
+                .map(|_| {
+                    char::from(
+                        b'0' + (crate::format::claude::validate::tests::next(&mut state) % 10)
+                            as u8,
+                    )
+                })
+                .collect();
+            n.push_str(
+                after[(crate::format::claude::validate::tests::next(&mut state)
+                    % after.len() as u64) as usize],
+            );
+            n.push_str("        ");
+            lines.push(n);
+        }
+        let mut fast = 0;
+        for line in &lines {
+            for cut in (0..=line.len()).filter(|&c| line.is_char_boundary(c)) {
+                let line = &line[..cut];
+                let now = with_one_pass(true, || count_at(line, 0).ok());
+                let before = with_one_pass(false, || count_at(line, 0).ok());
+                assert_eq!(now, before, "{line:?}");
+                fast += usize::from(now.is_some_and(|(n, _)| n.is_some()) && line.len() >= 8);
+            }
+        }
+        assert!(fast > 10_000, "{fast}");
+    }
+
+    #[test]
+    fn eight_digits_are_the_number_they_write() {
+        let mut state = 0x0bad_cafe_dead_beefu64;
+        for i in 0..200_000u64 {
+            let v = match i {
+                0..=99_999 => i,
+                _ => crate::format::claude::validate::tests::next(&mut state) % 100_000_000,
+            };
+            let word = u64::from_le_bytes(format!("{v:08}").as_bytes().try_into().unwrap());
+            assert_eq!(eight_digits(word), v);
+            // Leading digits shifted off and zero bytes in their place.
+            let shown = format!("{v}");
+            let n = shown.len();
+            let mut bytes = [b'?'; 8];
+            bytes[..n].copy_from_slice(shown.as_bytes());
+            let word = u64::from_le_bytes(bytes) << (8 * (8 - n));
+            assert_eq!(eight_digits(word), v, "{shown}");
+        }
+    }
+
+    /// `data`, `attachment` and `origin` walked once read as skipped whole and walked: the
+    /// shape that withdrew the first one-walk (a token holding a quote, which the member walk
+    /// ends at a comma and the skip of the whole object reads as a string's start), tokens with
+    /// brackets or backslashes, faults inside and after the object, members written twice.
+    #[test]
+    fn objects_walked_once_read_as_before() {
+        let line =
+            r#"{"type":"attachment","attachment":{"type":todo_reminder","content":[]},"uuid":"u"}"#;
+        let at = line.find(":{").unwrap() + 1;
+        // The two readings of that object differ: the case is a real one.
+        let walked = object_end_by_members(line, at, |_, v| value_end(line, v)).ok();
+        assert!(walked.is_some());
+        assert_ne!(walked, value_end(line, at).ok());
+        reads_alike(line);
+        let objects = [
+            r#"{"type":todo_reminder","content":[]}"#,
+            r#"{"type":todo_reminder","content":"x"}"#,
+            r#"{"type":"hook_progress","n":1x"y"}"#,
+            r#"{"n":tru{e,"type":"p"}"#,
+            r#"{"n":tru[e],"type":"p"}"#,
+            r#"{"n":1\,"type":"p"}"#,
+            r#"{"n":1\"x","type":"p"}"#,
+            r#"{"kind":"human","type":"a\ud800"}"#,
+            r#"{"type":"a\ud800","kind":"a\qb"}"#,
+            r#"{"type":"a","type":"b","kind":"c","kind":7}"#,
+            r#"{"type":"a",}"#,
+            r#"{"type":"a" "x":1}"#,
+            r#"{"type":{"type":"nested"},"kind":["k"]}"#,
+            r#"{"type":"a","content":{"x":"}\"{"}}"#,
+            r#"{"type":"#,
+            r#"{}"#,
+            r#"[]"#,
+            r#""type""#,
+            "7",
+        ];
+        for object in objects {
+            for member in ["data", "attachment", "origin", "snapshot"] {
+                for after in ["", r#","uuid":"u"}"#, "}", r#" , "x":"}"}"#, "x"] {
+                    let close = if after.is_empty() { "}" } else { "" };
+                    reads_alike(&format!(
+                        r#"{{"type":"progress","{member}":{object}{after}{close}"#
+                    ));
+                }
+            }
+        }
+    }
+
+    /// Snapshots read without serde as serde read them: entries counted, the timestamp, and
+    /// the shapes left to serde (escaped keys, members written twice, a timestamp of another
+    /// type or with an escape, faults).
+    #[test]
+    fn snapshots_read_as_serde_read_them() {
+        let snapshots = [
+            r#"{"messageId":"m","trackedFileBackups":{"a.rs":{"backupFileName":"x","version":1},"b":null},"timestamp":"2025-01-01T00:00:00.000Z"}"#,
+            r#"{"trackedFileBackups":{},"timestamp":null}"#,
+            r#"{"trackedFileBackups":[1,2],"timestamp":"t"}"#,
+            r#"{"trackedFileBackups":"x"}"#,
+            r#"{"trackedFileBackups":{"a":1,"a":2}}"#,
+            r#"{"trackedFileBackups":{"a\ud800":1}}"#,
+            r#"{"trackedFileBackups":{"a\n":1}}"#,
+            r#"{"trackedFileBackups":{"a":1},"trackedFileBackups":{}}"#,
+            r#"{"timestamp":"a","timestamp":"b"}"#,
+            r#"{"timestamp":7}"#,
+            r#"{"timestamp":"a\nb"}"#,
+            r#"{"timestamp":"a\ud800"}"#,
+            r#"{"time\u0073tamp":"a"}"#,
+            r#"{"trackedFileBackups":{"a":tru}}"#,
+            r#"{"trackedFileBackups":{"a":1,}}"#,
+            r#"{"trackedFileBackups":{"a":"ctl\u0001"},"x":01}"#,
+            "{\"timestamp\":\"tab\there\"}",
+            r#"{"trackedFileBackups":{"a":1}"#,
+            r#"[1]"#,
+            "null",
+        ];
+        for snapshot in snapshots {
+            for after in ["}", r#","uuid":"u"}"#, " }", "x}"] {
+                let line =
+                    format!(r#"{{"type":"file-history-snapshot","snapshot":{snapshot}{after}"#);
+                reads_alike(&line);
+            }
+        }
+        let line = format!(r#"{{"snapshot":{}}}"#, snapshots[0]);
+        let r = parse_record(&line).unwrap();
+        let s = r.snapshot.unwrap();
+        assert_eq!(
+            (s.tracked_files, s.timestamp.as_deref()),
+            (2, Some("2025-01-01T00:00:00.000Z"))
+        );
+    }
+
+    /// Strings with every escape, surrogate pairs, lone and misordered surrogates, decoded as
+    /// serde_json decodes them; refused (left to serde) only where serde refuses them.
+    #[test]
+    fn unescaped_strings_are_what_serde_decodes() {
+        let pieces = [
+            "a",
+            "é",
+            "\\\"",
+            "\\\\",
+            "\\/",
+            "\\b",
+            "\\f",
+            "\\n",
+            "\\r",
+            "\\t",
+            "\\u0041",
+            "\\u00e9",
+            "\\u20AC",
+            "\\ud83d\\ude00",
+            "\\ud83d",
+            "\\ude00",
+            "\\ud83d\\u0041",
+            "\\ude00\\ud83d",
+            "\\uDBFF\\uDFFF",
+            "\\u0000",
+            "\\uffff",
+            "C:",
+            "\\\\Users",
+        ];
+        let mut state = 0x51a7_e5ed_0123_4567u64;
+        for case in 0..30_000 {
+            let n = case % 7;
+            let mut literal = String::from("\"");
+            for _ in 0..n {
+                let k = crate::format::claude::validate::tests::next(&mut state) as usize;
+                literal.push_str(pieces[k % pieces.len()]);
+            }
+            literal.push('"');
+            let want = serde_string(&literal).ok().map(Cow::into_owned);
+            let got = unescape(&literal);
+            match &got {
+                Some(text) => assert_eq!(Some(text), want.as_ref(), "{literal}"),
+                // Left to serde: only surrogate escapes it may refuse.
+                None => assert!(
+                    literal.contains("\\ud") || literal.contains("\\uD"),
+                    "{literal}"
+                ),
+            }
+            if want.is_none() {
+                assert_eq!(got, None, "{literal}");
+            }
+        }
     }
 }

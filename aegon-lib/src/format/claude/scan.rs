@@ -211,7 +211,22 @@ fn trailing(b: &[u8], i: usize) -> Result<(), ScanError> {
     }
 }
 
-fn skip_ws(b: &[u8], mut i: usize) -> usize {
+/// The offset of the first byte from `i` on that is not JSON whitespace (space, `\t`, `\n`,
+/// `\r`), or the line's end. Called four times a member (after the key, the colon, the value,
+/// the comma), almost always at a byte that is no whitespace (Claude Code writes compact JSON):
+/// one compare settles that case (whitespace is below `!`), and only a byte at or below a space
+/// is looked at further, out of line.
+#[inline(always)]
+fn skip_ws(b: &[u8], i: usize) -> usize {
+    match b.get(i) {
+        Some(&c) if c <= b' ' => skip_ws_from(b, i),
+        _ => i,
+    }
+}
+
+/// [`skip_ws`] past its first byte.
+#[inline(never)]
+fn skip_ws_from(b: &[u8], mut i: usize) -> usize {
     while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\n' | b'\r') {
         i += 1;
     }
@@ -1222,5 +1237,29 @@ mod tests {
         assert_eq!(plain_str(r#""abc""#), Some("abc"));
         assert_eq!(plain_str(r#""a\nb""#), None);
         assert_eq!(plain_str("12"), None);
+    }
+
+    /// Whitespace is exactly space, tab, line feed and carriage return, skipped from every
+    /// offset up to the line's end (form feed, vertical tab, NUL and the other bytes below a
+    /// space are not whitespace).
+    #[test]
+    fn whitespace_is_what_json_calls_whitespace() {
+        let some = [
+            b' ', b'\t', b'\n', b'\r', 0x0b, 0x0c, 0, 0x1f, b'x', b'"', 0xc3,
+        ];
+        for a in 0..=255u8 {
+            for b in some {
+                for c in some {
+                    let line = [a, b, c];
+                    for i in 0..=line.len() {
+                        let mut want = i;
+                        while want < line.len() && b" \t\n\r".contains(&line[want]) {
+                            want += 1;
+                        }
+                        assert_eq!(skip_ws(&line, i), want, "{line:?} from {i}");
+                    }
+                }
+            }
+        }
     }
 }

@@ -186,6 +186,40 @@ pub(crate) fn string_end_in(line: &str, at: usize) -> Option<(usize, bool)> {
     string_end_escaped(b, at + 1)
 }
 
+/// The string literal of exactly `N` bytes between its quotes starting at byte `at` of `line`
+/// (`line[at]` its opening quote, `line[at + N + 1]` its closing one), when none of those bytes
+/// is a quote, a backslash or a control byte: the offset just past the closing quote. `None`
+/// otherwise (another length, an escape, a fault: the caller reads it with
+/// [`string_end_in`]). For values of a fixed shape (a uuid's 36 bytes, a timestamp's 24): the
+/// bytes are read as overlapping 16-byte chunks, with no branch but the answer, where
+/// [`string_end_in`] searches 16 then 64 bytes for the end. Where this says `Some(end)`,
+/// [`string_end_in`] says `Some((end, false))`: the first unescaped quote is the one at
+/// `at + N + 1`, and there is no escape.
+#[inline]
+pub(crate) fn sized_string_end<const N: usize>(line: &str, at: usize) -> Option<usize> {
+    const { assert!(N >= 16) };
+    let b = line.as_bytes();
+    let body = b.get(at + 1..at + N + 1)?;
+    if b.get(at) != Some(&b'"') || b.get(at + N + 1) != Some(&b'"') {
+        return None;
+    }
+    let mut special = 0;
+    let mut k = 0;
+    loop {
+        // The last chunk ends at the body's end, overlapping the one before it.
+        let start = k.min(N - 16);
+        let chunk = body
+            .get(start..start + 16)
+            .and_then(<[u8]>::first_chunk::<16>)?;
+        special |= special16(*chunk);
+        if start == N - 16 {
+            break;
+        }
+        k += 16;
+    }
+    (special == 0).then_some(at + N + 2)
+}
+
 /// `b[i]` should start a key: the offset just past the `:` after it.
 #[inline]
 fn key_end(b: &[u8], i: usize) -> Option<usize> {
@@ -935,5 +969,69 @@ pub(super) mod tests {
         let by_masks = all_by_masks(&values);
         assert_eq!(by_serde, by_masks);
         println!("tool values: {} values, {bytes} bytes", values.len());
+    }
+
+    /// Strings of every length from 0 to 60 bytes at every cut of their line, with quotes,
+    /// backslashes, control bytes and multi-byte characters anywhere: where the fixed-length
+    /// reading takes a string, the search takes it too, ending at the same byte and without
+    /// an escape; and a plain string of that length that the search takes is taken.
+    #[test]
+    fn sized_string_end_agrees_with_the_search() {
+        fn check<const N: usize>(line: &str, at: usize) {
+            let sized = sized_string_end::<N>(line, at);
+            let searched = string_end_in(line, at);
+            if let Some(end) = sized {
+                assert_eq!(searched, Some((end, false)), "{line:?}");
+            }
+            if searched == Some((at + N + 2, false)) {
+                assert_eq!(sized, Some(at + N + 2), "{line:?}");
+            }
+        }
+        let pieces = [
+            "a",
+            "a",
+            "a",
+            "a",
+            "a",
+            "7",
+            "-",
+            "\\",
+            "\"",
+            "\u{1}",
+            "\t",
+            "é",
+            "\u{1f600}",
+        ];
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut taken = 0;
+        for case in 0..40_000 {
+            let len = case % 61;
+            let mut body = String::new();
+            while body.len() < len {
+                // Mostly plain bytes; now and then one special.
+                let piece = match next(&mut state) % 8 {
+                    0 => pieces[(next(&mut state) % pieces.len() as u64) as usize],
+                    _ => "a",
+                };
+                body.push_str(piece);
+            }
+            let after = ["\"", "\",", "\"}", "", "x\""][case % 5];
+            let line = format!(" \"{body}{after}");
+            for cut in (1..=line.len()).filter(|&c| line.is_char_boundary(c)) {
+                let line = &line[..cut];
+                check::<16>(line, 1);
+                check::<24>(line, 1);
+                check::<28>(line, 1);
+                check::<30>(line, 1);
+                check::<36>(line, 1);
+                taken += usize::from(sized_string_end::<36>(line, 1).is_some());
+            }
+        }
+        assert!(taken > 100, "{taken}");
+        // The opening quote is required, and the closing one at its place.
+        assert_eq!(sized_string_end::<16>(r#""0123456789abcdef""#, 0), Some(18));
+        assert_eq!(sized_string_end::<16>(r#"x0123456789abcdef""#, 0), None);
+        assert_eq!(sized_string_end::<16>(r#""0123456789abcdefg"#, 0), None);
+        assert_eq!(sized_string_end::<16>(r#""0123456789abcde\""#, 0), None);
     }
 }
