@@ -26,7 +26,7 @@ use std::fmt;
 
 use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use crate::event::{Agent, Event, MalformedReason, Source};
+use crate::event::{EventKind, MalformedReason};
 use crate::format::claude::scan::{for_each_element, for_each_member, ScanError};
 
 pub use super::MAX_COUNT;
@@ -315,18 +315,13 @@ fn cut(s: &str, max: usize) -> String {
     format!("{}…", &s[..end])
 }
 
-/// The one event that says a record's refused counts: a [`MalformedReason::UnexpectedShape`]
-/// with `recovered: true` (the record is read, the counts as 0), at the first count's place
-/// (`base` + its offset: `base` is the file offset of the text walked), each count's message
-/// after `partly read: `, those after the first with their own byte (as Claude Code's lines
-/// say several faults). `len` is the record's length in bytes. `None` when `refused` is empty.
-pub fn refused_event<'a>(
-    agent: Agent,
-    source: Source<'a>,
-    base: u64,
-    len: u64,
-    refused: &[RefusedCount],
-) -> Option<Event<'a>> {
+/// What says a record's refused counts: a [`MalformedReason::UnexpectedShape`] with
+/// `recovered: true` (the record is read, the counts as 0), at the first count's place (`base`
+/// + its offset: `base` is the file offset of the text walked), each count's message after
+/// `partly read: `, those after the first with their own byte (as a Claude Code line says
+/// several faults). `len` is the record's length in bytes. `None` when `refused` is empty.
+/// Each format gives it the header of its events.
+pub fn refused_kind(base: u64, len: u64, refused: &[RefusedCount]) -> Option<EventKind<'static>> {
     let first = refused.first()?;
     let at = base + first.offset as u64;
     let message = refused
@@ -341,15 +336,36 @@ pub fn refused_event<'a>(
         })
         .collect::<Vec<_>>()
         .join("; ");
-    Some(super::malformed(
-        agent,
-        source,
+    Some(super::malformed_kind(
         MalformedReason::UnexpectedShape,
         message,
         at,
         len,
         true,
     ))
+}
+
+/// [`refused_kind`] as an event of `agent` at `source` with no header (as a line's other
+/// recovered faults are said).
+pub fn refused_event<'a>(
+    agent: crate::event::Agent,
+    source: crate::event::Source<'a>,
+    base: u64,
+    len: u64,
+    refused: &[RefusedCount],
+) -> Option<crate::event::Event<'a>> {
+    let kind = refused_kind(base, len, refused)?;
+    let mut e = super::malformed(
+        agent,
+        source,
+        MalformedReason::UnexpectedShape,
+        String::new(),
+        0,
+        0,
+        true,
+    );
+    e.kind = kind;
+    Some(e)
 }
 
 #[cfg(test)]
