@@ -733,6 +733,21 @@ pub struct ImageData<'a> {
     pub base64: Option<&'a str>,
 }
 
+impl<'a> ImageData<'a> {
+    /// The data of a decoded string: borrowed from the line (as written, no escapes in it), or
+    /// a copy (it held escapes: its length only).
+    #[inline]
+    pub fn of(text: Cow<'a, str>) -> ImageData<'a> {
+        ImageData {
+            len: text.len() as u64,
+            base64: match text {
+                Cow::Borrowed(text) => Some(text),
+                Cow::Owned(_) => None,
+            },
+        }
+    }
+}
+
 impl<'de: 'a, 'a> Deserialize<'de> for ImageData<'a> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct DataVisitor;
@@ -742,12 +757,10 @@ impl<'de: 'a, 'a> Deserialize<'de> for ImageData<'a> {
                 f.write_str("a string")
             }
             fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(ImageData {
-                    len: v.len() as u64,
-                    base64: Some(v),
-                })
+                Ok(ImageData::of(Cow::Borrowed(v)))
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                // Not borrowed: the length only.
                 Ok(ImageData {
                     len: v.len() as u64,
                     base64: None,
@@ -2391,31 +2404,13 @@ fn image_source_at(line: &str, at: usize) -> Result<(ImageSource<'_>, usize), Fa
                 }
                 "data" if line.as_bytes().get(v) == Some(&b'"') && one_pass() => {
                     let (data, end) = decoded_at(line, v)?;
-                    s.data = match data {
-                        Cow::Borrowed(text) => ImageData {
-                            len: text.len() as u64,
-                            base64: Some(text),
-                        },
-                        Cow::Owned(text) => ImageData {
-                            len: text.len() as u64,
-                            base64: None,
-                        },
-                    };
+                    s.data = ImageData::of(data);
                     end
                 }
                 "data" => {
                     let (value, end) = scanned(line, v)?;
                     s.data = if value.starts_with('"') {
-                        match decoded(value)? {
-                            Cow::Borrowed(text) => ImageData {
-                                len: text.len() as u64,
-                                base64: Some(text),
-                            },
-                            Cow::Owned(text) => ImageData {
-                                len: text.len() as u64,
-                                base64: None,
-                            },
-                        }
+                        ImageData::of(decoded(value)?)
                     } else {
                         checked_other(value)?;
                         ImageData::default()
