@@ -241,10 +241,11 @@ fn walk(
         Some(b'{') => {
             let _ = for_each_member(value, |key, v, off| {
                 // A key written with escapes (`"\u0069nput_tokens"`) is the name it decodes to.
-                let key: Cow<'_, str> = match key.contains('\\') {
-                    true => serde_json::from_str::<String>(&format!("\"{key}\""))
-                        .map_or(Cow::Borrowed(key), Cow::Owned),
-                    false => Cow::Borrowed(key),
+                let key: Cow<'_, str> = if key.contains('\\') {
+                    serde_json::from_str::<String>(&format!("\"{key}\""))
+                        .map_or(Cow::Borrowed(key), Cow::Owned)
+                } else {
+                    Cow::Borrowed(key)
                 };
                 let key = key.as_ref();
                 let (next, leaf) = step(&|s| s == key || s == "*");
@@ -456,6 +457,12 @@ mod tests {
             got[0].message(),
             "`message.usage.output_tokens` 1e300 is not a token count: read as 0"
         );
+        // A key written with escapes is the name it decodes to.
+        let text = r#"{"tokens":{"\u006futput":-1}}"#;
+        let got = refused_counts(text, &["tokens.output"]);
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].field, "tokens.output");
+        assert_eq!(&text[got[0].offset..], "-1}}");
         // Pretty-printed, whitespace before the record.
         let text = "  {\n  \"tokens\": {\n    \"output\": -1\n  }\n}";
         let got = refused_counts(text, &["tokens.output"]);
