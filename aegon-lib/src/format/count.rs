@@ -318,7 +318,7 @@ fn cut(s: &str, max: usize) -> String {
 
 /// What says a record's refused counts: a [`MalformedReason::UnexpectedShape`] with
 /// `recovered: true` (the record is read, the counts as 0), at the first count's place (`base`
-/// + its offset: `base` is the file offset of the text walked), each count's message after
+/// plus its offset: `base` is the file offset of the text walked), each count's message after
 /// `partly read: `, those after the first with their own byte (as a Claude Code line says
 /// several faults). `len` is the record's length in bytes. `None` when `refused` is empty.
 /// Each format gives it the header of its events.
