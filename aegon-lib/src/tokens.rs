@@ -37,16 +37,21 @@ impl Tokens {
     }
 
     fn from_single(usage: &Usage) -> Tokens {
-        let (split_5m, split_1h) = usage.cache_creation.as_ref().map_or((0, 0), |c| {
-            (c.ephemeral_5m_input_tokens, c.ephemeral_1h_input_tokens)
+        // A count beyond 2^53 is none (`format::count`): the line reader has already made a
+        // refused count 0 and said so; a `Usage` read by serde alone holds it as written.
+        let c = |n: u64| crate::format::count_of(n).unwrap_or(0);
+        let (split_5m, split_1h) = usage.cache_creation.as_ref().map_or((0, 0), |cc| {
+            (
+                c(cc.ephemeral_5m_input_tokens),
+                c(cc.ephemeral_1h_input_tokens),
+            )
         });
-        let unsplit = usage
-            .cache_creation_input_tokens
-            .saturating_sub(split_5m.saturating_add(split_1h));
+        let unsplit =
+            c(usage.cache_creation_input_tokens).saturating_sub(split_5m.saturating_add(split_1h));
         Tokens {
-            input: usage.input_tokens,
-            output: usage.output_tokens,
-            cache_read: usage.cache_read_input_tokens,
+            input: c(usage.input_tokens),
+            output: c(usage.output_tokens),
+            cache_read: c(usage.cache_read_input_tokens),
             cache_write_5m: split_5m.saturating_add(unsplit),
             cache_write_1h: split_1h,
         }

@@ -32,6 +32,7 @@ pub mod audit;
 pub mod claude;
 pub mod codex;
 pub mod copilot;
+pub mod count;
 pub mod gemini;
 pub mod opencode;
 pub mod qwen;
@@ -42,8 +43,11 @@ pub mod utf8;
 /// exactly (RFC 8259 §6, IEEE 754 doubles). No API response comes near it (context windows are
 /// about 2^20 tokens); a count beyond it (`1e300`, `18446744073709551615`) is damage, and read
 /// as a count it would price one line at trillions of dollars and poison every total, so the
-/// format readers take it as no count (0), as they take a negative or non-numeric one.
+/// format readers refuse it ([`count_of`]): no count (0), the line reported as partly read, as
+/// a negative, fractional or non-numeric count is (see [`count`]).
 pub const MAX_COUNT: u64 = 1 << 53;
+
+pub use count::{count_of, count_of_float, Count};
 
 /// The largest JSON document (a pretty-printed chat file, an export) read whole: 256 MiB,
 /// 150 times the largest document in the corpus of other agents' files. A larger one is

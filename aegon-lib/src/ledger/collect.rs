@@ -61,17 +61,19 @@ pub struct Response {
 }
 
 /// Which of two sessions a response written in both counts in: the one where it **first
-/// occurred**, by `--summary`'s rule (README "Counting rules"): the session whose latest line
-/// is the earliest (a resumed copy goes on after the session it copies has ended), then the
-/// one whose earliest line is the earliest, then the session id in byte order. `span`: the
-/// times of a session's earliest and latest line (ms since the epoch; `None`: no dated line,
-/// ranked last). Returns true when `a` wins over `b`.
+/// occurred**, by `--summary`'s rule ([`crate::source::order::occurred_first`], README
+/// "Counting rules"): the session whose latest line is the earliest (a resumed copy goes on
+/// after the session it copies has ended), then the one whose earliest line is the earliest,
+/// then the session id in byte order. `span`: the times of a session's earliest and latest
+/// line (ms since the epoch; `None`: no dated line, ranked last). Returns true when `a` wins
+/// over `b` (or ties with it).
 pub fn first_occurred(a: (&str, Option<(i64, i64)>), b: (&str, Option<(i64, i64)>)) -> bool {
-    let rank = |(name, span): (&str, Option<(i64, i64)>)| {
-        let (first, last) = span.unwrap_or((i64::MAX, i64::MAX));
-        (last, first, name.as_bytes().to_vec())
+    use crate::source::order::{occurred_first, Span};
+    let span = |s: Option<(i64, i64)>| Span {
+        first: s.map(|s| s.0),
+        last: s.map(|s| s.1),
     };
-    rank(a) <= rank(b)
+    occurred_first((a.0, span(a.1)), (b.0, span(b.1)))
 }
 
 /// Merges the price factors of another line of a response into `into`: a factor `into` does
@@ -443,6 +445,23 @@ mod tests {
         format!(
             r#"{{"type":"assistant","sessionId":"s1","cwd":"/p","timestamp":"{ts}","requestId":"r-{id}","message":{{"id":"{id}","model":"claude-opus-4-6","content":[],"usage":{{"input_tokens":3,"output_tokens":{output},"cache_read_input_tokens":100}}}}}}"#
         ) + "\n"
+    }
+
+    #[test]
+    fn the_session_a_response_counts_in_is_where_it_first_occurred() {
+        // README "Counting rules", written out: the earlier latest line wins (a resumed copy
+        // goes on after its parent ended), then the earlier first line, then the id's bytes;
+        // a session with no dated line loses to any with one; a tie keeps the first.
+        let (a, b) = ("a", "b");
+        assert!(first_occurred((b, Some((5, 10))), (a, Some((1, 20)))));
+        assert!(!first_occurred((a, Some((1, 20))), (b, Some((5, 10)))));
+        assert!(first_occurred((b, Some((1, 10))), (a, Some((5, 10)))));
+        assert!(first_occurred((a, Some((1, 10))), (b, Some((1, 10)))));
+        assert!(!first_occurred((b, Some((1, 10))), (a, Some((1, 10)))));
+        assert!(first_occurred((b, Some((1, i64::MAX - 1))), (a, None)));
+        assert!(!first_occurred((a, None), (b, Some((1, 10)))));
+        assert!(first_occurred((a, None), (b, None)));
+        assert!(first_occurred((a, Some((1, 10))), (a, Some((1, 10)))));
     }
 
     #[test]

@@ -237,6 +237,14 @@ impl Renderer for Discard {
     }
 }
 
+/// Whether the group `a` (its key and [`Span`]) comes before `b`, or ties with it, in the
+/// "first occurred" order (module docs): the rule [`first_occurred_rank`] sorts by, for a
+/// caller that compares two (the usage ledger's owner of a response written in several
+/// sessions).
+pub fn occurred_first(a: (&str, Span), b: (&str, Span)) -> bool {
+    a.1.order_key(a.0) <= b.1.order_key(b.0)
+}
+
 /// The groups' indices (into `spans` and `keys`, one per group) in the "first occurred" order
 /// (module docs).
 pub fn first_occurred_rank(spans: &[Span], keys: &[String]) -> Vec<usize> {

@@ -1450,37 +1450,105 @@ mod tests {
         );
     }
 
+    /// The line's events, a malformed one with its message and offset.
+    fn decode_said(text: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let line = Line {
+            bytes: text.as_bytes(),
+            number: 1,
+            offset: 1000,
+            terminated: true,
+        };
+        let _ = decode_line("t", line, |e| {
+            out.push(match &e.kind {
+                EventKind::Malformed(m) => format!(
+                    "malformed {} @{} recovered={} {}",
+                    m.reason.as_str(),
+                    m.error_offset,
+                    m.recovered,
+                    m.message
+                ),
+                _ => describe(&e),
+            });
+            ControlFlow::Continue(())
+        });
+        out
+    }
+
     #[test]
-    fn absurd_counts_are_no_count_instead_of_failing() {
-        let line = r#"{"type":"assistant","message":{"id":"m","model":"x","content":[],"usage":{"input_tokens":1e40,"output_tokens":-5,"cache_read_input_tokens":"lots"}}}"#;
-        let got = decode(line);
-        assert_eq!(got.len(), 1);
-        assert!(
-            got[0].contains("input: 0, output: 0, cache_read: 0"),
-            "{got:?}"
-        );
-        // Beyond 2^53 (as a float or an integer) is damage, read as no count; up to it, and a
-        // fraction truncated, is read. The values are written out, not computed from MAX_COUNT.
+    fn refused_counts_are_no_count_and_said() {
+        // Each kind of count that is not one: the line kept, that count 0, the others read, and
+        // the line said as partly read at the count, naming it (on the one-pass reading, and
+        // on the member-by-member one a message with a bad escape falls back to).
+        for text in ["ok", "bad \\q escape"] {
+            let text = text.replace("\\\\", "\\");
+            let line = format!(
+                r#"{{"type":"assistant","message":{{"id":"m","model":"x","content":[{{"type":"text","text":"{text}"}}],"usage":{{"input_tokens":1e40,"output_tokens":-5,"cache_read_input_tokens":"lots","cache_creation_input_tokens":7,"cache_creation":{{"ephemeral_5m_input_tokens":12.5}}}}}}}}"#
+            );
+            let got = decode_said(&line);
+            let at = |s: &str| 1000 + line.find(s).unwrap() + s.len();
+            let said = got
+                .iter()
+                .find(|e| e.starts_with("malformed"))
+                .unwrap_or_else(|| panic!("{got:?}"));
+            let counts = format!(
+                "partly read: `message.usage.input_tokens` 1e40 is not a token count: read as 0; byte {}: partly read: `message.usage.output_tokens` -5 is not a token count: read as 0; byte {}: partly read: `message.usage.cache_read_input_tokens` \"lots\" is not a token count: read as 0; byte {}: partly read: `message.usage.cache_creation.ephemeral_5m_input_tokens` 12.5 is not a token count: read as 0",
+                at("\"output_tokens\":"),
+                at("\"cache_read_input_tokens\":"),
+                at("\"ephemeral_5m_input_tokens\":"),
+            );
+            if text == "ok" {
+                assert_eq!(
+                    said,
+                    &format!(
+                        "malformed unexpected_shape @{} recovered=true {counts}",
+                        at("\"input_tokens\":")
+                    )
+                );
+            } else {
+                // The bad escape first, then the counts.
+                assert!(said.ends_with(&counts), "{said}");
+                assert!(said.contains("recovered=true"), "{said}");
+            }
+            // 7 written, 0 of them split: all 5-minute writes (the 12.5 refused).
+            assert!(
+                got.iter().any(|e| e
+                    == "usage Tokens { input: 0, output: 0, cache_read: 0, cache_write_5m: 7, cache_write_1h: 0 }"),
+                "{got:?}"
+            );
+        }
+        // Up to 2^53 (written out: 9007199254740992) a count, whole floats too; beyond it,
+        // fractions, negatives and strings are refused, said, and 0.
         for (written, read) in [
-            ("1e300", 0),
-            ("18446744073709551615", 0),
-            ("9007199254740993", 0),
-            ("9.1e15", 0),
-            ("9007199254740992", 9_007_199_254_740_992_u64),
-            ("9007199254740992.0", 9_007_199_254_740_992),
-            ("12.7", 12),
-            ("1e3", 1000),
-            ("-0.5", 0),
+            ("9007199254740992", Some(9_007_199_254_740_992_u64)),
+            ("9007199254740992.0", Some(9_007_199_254_740_992)),
+            ("1e3", Some(1000)),
+            ("null", Some(0)),
+            ("1e300", None),
+            ("18446744073709551615", None),
+            ("9007199254740993", None),
+            ("9.1e15", None),
+            ("12.7", None),
+            ("-0.5", None),
+            ("\"12\"", None),
         ] {
             let line = format!(
                 r#"{{"type":"assistant","message":{{"id":"m","model":"x","content":[],"usage":{{"input_tokens":1,"output_tokens":{written}}}}}}}"#
             );
             let got = decode(&line);
-            assert_eq!(got.len(), 1, "{written}: {got:?}");
-            assert!(
-                got[0].contains(&format!("input: 1, output: {read},")),
-                "{written}: {got:?}"
-            );
+            let usage = format!("usage Tokens {{ input: 1, output: {}, ", read.unwrap_or(0));
+            match read {
+                Some(_) => {
+                    assert_eq!(got.len(), 1, "{written}: {got:?}");
+                    assert!(got[0].starts_with(&usage), "{written}: {got:?}");
+                }
+                None => {
+                    assert_eq!(got.len(), 2, "{written}: {got:?}");
+                    let at = line.find("\"output_tokens\":").unwrap() + 16;
+                    assert_eq!(got[0], format!("malformed unexpected_shape @{at}"));
+                    assert!(got[1].starts_with(&usage), "{written}: {got:?}");
+                }
+            }
         }
     }
 }

@@ -16,9 +16,10 @@
 //! kept by name, so a new Claude Code version never makes a line fail to
 //! parse: the format evolves without notice (see `shared/corpus/FORMAT.md`).
 //!
-//! Numbers that feed token totals are read leniently ([`lenient_u64`]): a fractional count is
-//! truncated, and a negative, non-numeric or absurd one (beyond [`crate::format::MAX_COUNT`])
-//! becomes 0 instead of rejecting the line.
+//! Token counts (`message.usage`) are read by [`crate::format::count`]'s rule: one that is not
+//! a whole number from 0 to 2^53 (`1e300`, `-5`, `12.7`, `"12"`) is refused, read as 0 and
+//! noted in [`Record::problems`] (the line is partly read), instead of rejecting the line.
+//! Other numbers (durations, statuses) are read leniently ([`lenient_u64`]).
 
 use std::borrow::Cow;
 use std::fmt;
@@ -732,6 +733,21 @@ pub struct ImageData<'a> {
     pub base64: Option<&'a str>,
 }
 
+impl<'a> ImageData<'a> {
+    /// The data of a decoded string: borrowed from the line (as written, no escapes in it), or
+    /// a copy (it held escapes: its length only).
+    #[inline]
+    pub fn of(text: Cow<'a, str>) -> ImageData<'a> {
+        ImageData {
+            len: text.len() as u64,
+            base64: match text {
+                Cow::Borrowed(text) => Some(text),
+                Cow::Owned(_) => None,
+            },
+        }
+    }
+}
+
 impl<'de: 'a, 'a> Deserialize<'de> for ImageData<'a> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct DataVisitor;
@@ -741,12 +757,10 @@ impl<'de: 'a, 'a> Deserialize<'de> for ImageData<'a> {
                 f.write_str("a string")
             }
             fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(ImageData {
-                    len: v.len() as u64,
-                    base64: Some(v),
-                })
+                Ok(ImageData::of(Cow::Borrowed(v)))
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                // Not borrowed: the length only.
                 Ok(ImageData {
                     len: v.len() as u64,
                     base64: None,
@@ -782,20 +796,24 @@ impl<'de: 'a, 'a> Deserialize<'de> for ImageData<'a> {
 }
 
 /// `message.usage` as written on a line.
+///
+/// A token count that is not one ([`crate::format::count`]) is 0 in a usage of a parsed
+/// [`Record`] (and noted in its problems); a `Usage` deserialized on its own holds it as
+/// `u64::MAX`, which [`crate::tokens::Tokens::from_usage`] counts as 0.
 #[derive(Debug, Default, Deserialize, Clone)]
 #[serde(default)]
 pub struct Usage {
     /// Uncached input tokens.
-    #[serde(deserialize_with = "lenient_u64")]
+    #[serde(deserialize_with = "token_count")]
     pub input_tokens: u64,
     /// Output tokens (a streaming snapshot on early lines of a response in older versions).
-    #[serde(deserialize_with = "lenient_u64")]
+    #[serde(deserialize_with = "token_count")]
     pub output_tokens: u64,
     /// Cache writes, both TTLs together.
-    #[serde(deserialize_with = "lenient_u64")]
+    #[serde(deserialize_with = "token_count")]
     pub cache_creation_input_tokens: u64,
     /// Cache hits.
-    #[serde(deserialize_with = "lenient_u64")]
+    #[serde(deserialize_with = "token_count")]
     pub cache_read_input_tokens: u64,
     /// Cache writes split by TTL (1.0.90+).
     #[serde(deserialize_with = "lenient_object")]
@@ -819,10 +837,10 @@ pub struct Usage {
 #[serde(default)]
 pub struct CacheCreation {
     /// Writes with the 5-minute TTL.
-    #[serde(deserialize_with = "lenient_u64")]
+    #[serde(deserialize_with = "token_count")]
     pub ephemeral_5m_input_tokens: u64,
     /// Writes with the 1-hour TTL.
-    #[serde(deserialize_with = "lenient_u64")]
+    #[serde(deserialize_with = "token_count")]
     pub ephemeral_1h_input_tokens: u64,
 }
 
@@ -894,7 +912,7 @@ pub fn lenient_opt_u64<'de, D: Deserializer<'de>>(
             f.write_str("a number")
         }
         fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-            Ok(counted(v))
+            Ok(crate::format::count_of(v))
         }
         fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
             Ok(Some(u64::try_from(v).unwrap_or(0)))
@@ -934,10 +952,71 @@ pub fn lenient_opt_u64<'de, D: Deserializer<'de>>(
     deserializer.deserialize_any(CountVisitor)
 }
 
-/// `n` as a count: `None` beyond [`crate::format::MAX_COUNT`].
+/// What a refused token count ([`crate::format::Count::Refused`]) is held as in a [`Usage`]
+/// between its reading and the [`Reader`], which makes it 0 and notes it
+/// ([`Usage::clear_refused`]): beyond [`crate::format::MAX_COUNT`], so never a count.
+const REFUSED: u64 = u64::MAX;
+
+/// Reads a token count of a [`Usage`] by [`crate::format::count`]'s rule: absent (`null`) as 0,
+/// a refused one as [`REFUSED`].
+fn token_count<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
+    Ok(marked(crate::format::Count::deserialize(deserializer)?))
+}
+
+/// A [`crate::format::Count`] as a [`Usage`] holds it.
 #[inline]
-fn counted(n: u64) -> Option<u64> {
-    (n <= crate::format::MAX_COUNT).then_some(n)
+fn marked(c: crate::format::Count) -> u64 {
+    match c {
+        crate::format::Count::Read(n) => n,
+        crate::format::Count::Absent => 0,
+        crate::format::Count::Refused => REFUSED,
+    }
+}
+
+/// The token counts of a `message.usage`, as paths in it, for naming a refused one
+/// ([`crate::format::count::refused_counts`]).
+const USAGE_COUNTS: [&str; 12] = [
+    "input_tokens",
+    "output_tokens",
+    "cache_creation_input_tokens",
+    "cache_read_input_tokens",
+    "cache_creation.ephemeral_5m_input_tokens",
+    "cache_creation.ephemeral_1h_input_tokens",
+    "iterations[].input_tokens",
+    "iterations[].output_tokens",
+    "iterations[].cache_creation_input_tokens",
+    "iterations[].cache_read_input_tokens",
+    "iterations[].cache_creation.ephemeral_5m_input_tokens",
+    "iterations[].cache_creation.ephemeral_1h_input_tokens",
+];
+
+impl Usage {
+    /// Makes each refused count ([`REFUSED`]) 0, in the usage and its iterations; true when
+    /// there was one. One comparison a count: every usage read passes here.
+    #[inline]
+    fn clear_refused(&mut self) -> bool {
+        let mut any = false;
+        let mut clear = |n: &mut u64| {
+            if *n == REFUSED {
+                *n = 0;
+                any = true;
+            }
+        };
+        clear(&mut self.input_tokens);
+        clear(&mut self.output_tokens);
+        clear(&mut self.cache_creation_input_tokens);
+        clear(&mut self.cache_read_input_tokens);
+        if let Some(c) = &mut self.cache_creation {
+            clear(&mut c.ephemeral_5m_input_tokens);
+            clear(&mut c.ephemeral_1h_input_tokens);
+        }
+        if let Some(items) = &mut self.iterations {
+            for item in items {
+                any |= item.clear_refused();
+            }
+        }
+        any
+    }
 }
 
 /// Label values seen in transcripts (FORMAT.md §5) and in the API's documentation, shared
@@ -1617,11 +1696,30 @@ impl Reader {
         None
     }
 
+    /// Notes the refused token counts of the usage `value` (at `at` in the line), which
+    /// [`Usage::clear_refused`] made 0: each named, with the value as written, where it is.
+    #[cold]
+    fn refused_counts(&mut self, value: &str, at: usize) {
+        let found = crate::format::count::refused_counts(value, &USAGE_COUNTS);
+        if found.is_empty() {
+            // Deeper than the paths name (iterations of iterations).
+            self.note(
+                at,
+                "`message.usage` holds a value that is not a token count: read as 0".to_owned(),
+                false,
+            );
+        }
+        for mut r in found {
+            r.field.insert_str(0, "message.usage.");
+            self.note(at + r.offset, r.message(), false);
+        }
+    }
+
     /// A count, read leniently (see [`lenient_opt_u64`]); `None` for a value that is not a
     /// number, or is not JSON (noted).
     fn number(&mut self, key: &str, value: &str, at: usize) -> Option<u64> {
         if let Ok(n) = value.parse::<u64>() {
-            return counted(n);
+            return crate::format::count_of(n);
         }
         let mut de = serde_json::Deserializer::from_str(value);
         match lenient_opt_u64(&mut de).and_then(|n| de.end().map(|()| n)) {
@@ -1807,6 +1905,8 @@ impl Reader {
         at: usize,
         m: &mut Message<'a>,
     ) -> Option<usize> {
+        // Where a usage holding a refused count is (noted once the message is read).
+        let mut refused = None;
         let end = object_end_by_members(line, at, |key, v| -> Result<usize, Fault> {
             read_member(line, key, v, |name| {
                 Ok(Some(match MessageKey::of(name) {
@@ -1816,8 +1916,12 @@ impl Reader {
                     MessageKey::Content => content_at(line, v, &mut m.content)?,
                     MessageKey::Usage => {
                         let (usage, end) = usage_field_at(line, v)?;
+                        refused = None;
                         match usage {
-                            UsageField::Object(u) => m.usage = Some(u),
+                            UsageField::Object(mut u) => {
+                                refused = u.clear_refused().then_some((v, end));
+                                m.usage = Some(u);
+                            }
                             UsageField::Null => m.usage = None,
                             UsageField::Other(what) => {
                                 m.usage = None;
@@ -1834,6 +1938,9 @@ impl Reader {
         shape_notes(m);
         for note in m.notes.drain(..) {
             self.note(at, note, false);
+        }
+        if let Some((v, end)) = refused {
+            self.refused_counts(&line[v..end], v);
         }
         Some(end)
     }
@@ -1964,7 +2071,14 @@ impl<'a> MessageValue<'a> for ScannedMember<'_, 'a> {
     }
     fn usage(&mut self) -> Result<Option<UsageField>, ScanError> {
         Ok(match serde_json::from_str::<UsageField>(self.value) {
-            Ok(usage) => Some(usage),
+            Ok(mut usage) => {
+                if let UsageField::Object(u) = &mut usage {
+                    if u.clear_refused() {
+                        self.reader.refused_counts(self.value, self.at);
+                    }
+                }
+                Some(usage)
+            }
             Err(e) => {
                 let (value, at) = (self.value, self.at);
                 self.reader
@@ -2102,23 +2216,23 @@ fn checked_other(value: &str) -> Result<(), Fault> {
     }
 }
 
-/// A count read as [`lenient_opt_u64`] reads it: a run of digits (JSON's grammar: no leading
-/// zero, no sign) directly, anything else by serde from its own slice.
+/// A token count read as [`token_count`] reads it (a refused one as [`REFUSED`]): a run of
+/// digits (JSON's grammar: no leading zero, no sign) directly, anything else by serde from its
+/// own slice.
 #[inline]
-fn count(value: &str) -> Result<Option<u64>, Fault> {
+fn count(value: &str) -> Result<u64, Fault> {
     let b = value.as_bytes();
     // Up to 19 digits cannot overflow a u64.
     if (1..=19).contains(&b.len())
         && b.iter().all(u8::is_ascii_digit)
         && (b[0] != b'0' || b.len() == 1)
     {
-        return Ok(counted(
-            b.iter().fold(0, |n, &d| n * 10 + u64::from(d - b'0')),
-        ));
+        let n = b.iter().fold(0, |n, &d| n * 10 + u64::from(d - b'0'));
+        return Ok(crate::format::count_of(n).unwrap_or(REFUSED));
     }
     let mut de = serde_json::Deserializer::from_str(value);
-    lenient_opt_u64(&mut de)
-        .and_then(|n| de.end().map(|()| n))
+    crate::format::Count::deserialize(&mut de)
+        .and_then(|n| de.end().map(|()| marked(n)))
         .map_err(|_| Fault)
 }
 
@@ -2130,7 +2244,7 @@ fn count(value: &str) -> Result<Option<u64>, Fault> {
 /// scanner would end at that byte, and the count [`count`] would read from it. Anything else
 /// (more digits, a sign, a fraction, fewer than 8 bytes left in the line) is read as before.
 #[inline]
-fn count_at(line: &str, at: usize) -> Result<(Option<u64>, usize), Fault> {
+fn count_at(line: &str, at: usize) -> Result<(u64, usize), Fault> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     let b = line.as_bytes();
     if let Some(word) = b
@@ -2151,7 +2265,8 @@ fn count_at(line: &str, at: usize) -> Result<(Option<u64>, usize), Fault> {
             && matches!(b[at + n], b',' | b'}' | b']' | b' ' | b'\t' | b'\r' | b'\n')
             && (n == 1 || b[at] != b'0')
         {
-            return Ok((counted(eight_digits(word << (8 * (8 - n)))), at + n));
+            // (At most seven digits: always within the rule, below 2^53.)
+            return Ok((eight_digits(word << (8 * (8 - n))), at + n));
         }
     }
     let (value, end) = scanned(line, at)?;
@@ -2426,31 +2541,13 @@ fn image_source_at(line: &str, at: usize) -> Result<(ImageSource<'_>, usize), Fa
                 }
                 "data" if line.as_bytes().get(v) == Some(&b'"') && one_pass() => {
                     let (data, end) = decoded_at(line, v)?;
-                    s.data = match data {
-                        Cow::Borrowed(text) => ImageData {
-                            len: text.len() as u64,
-                            base64: Some(text),
-                        },
-                        Cow::Owned(text) => ImageData {
-                            len: text.len() as u64,
-                            base64: None,
-                        },
-                    };
+                    s.data = ImageData::of(data);
                     end
                 }
                 "data" => {
                     let (value, end) = scanned(line, v)?;
                     s.data = if value.starts_with('"') {
-                        match decoded(value)? {
-                            Cow::Borrowed(text) => ImageData {
-                                len: text.len() as u64,
-                                base64: Some(text),
-                            },
-                            Cow::Owned(text) => ImageData {
-                                len: text.len() as u64,
-                                base64: None,
-                            },
-                        }
+                        ImageData::of(decoded(value)?)
                     } else {
                         checked_other(value)?;
                         ImageData::default()
@@ -2592,7 +2689,7 @@ fn usage_at(line: &str, at: usize, depth: usize) -> Result<(Usage, usize), Fault
                 _ => return Ok(None),
             };
             let (n, end) = count_at(line, v)?;
-            *slot = n.unwrap_or(0);
+            *slot = n;
             Ok(Some(end))
         })
     })?;
@@ -2610,7 +2707,7 @@ fn cache_creation_at(line: &str, at: usize) -> Result<(CacheCreation, usize), Fa
                 _ => return Ok(None),
             };
             let (n, end) = count_at(line, v)?;
-            *slot = n.unwrap_or(0);
+            *slot = n;
             Ok(Some(end))
         })
     })?;
@@ -2821,6 +2918,20 @@ mod tests {
             Ok(mut m) => {
                 for note in m.notes.drain(..) {
                     p.note(0, note, false);
+                }
+                // Refused counts, noted where the (last) usage is, as the reader notes them.
+                if m.usage.as_mut().is_some_and(Usage::clear_refused) {
+                    let mut last = None;
+                    for_each_member(value, |k, v, off| {
+                        let key: String = serde_json::from_str(&format!("\"{k}\"")).unwrap();
+                        if key == "usage" {
+                            last = Some((v, off));
+                        }
+                        Ok::<(), ScanError>(())
+                    })
+                    .unwrap();
+                    let (v, off) = last.unwrap();
+                    p.refused_counts(v, off);
                 }
                 m
             }
@@ -3327,21 +3438,24 @@ mod tests {
 
     #[test]
     fn counts_follow_json_number_grammar() {
-        // The independent reading: JSON's grammar (RFC 8259 §6) and the lenient rules.
-        let cases: &[(&str, Option<Option<u64>>)] = &[
-            ("0", Some(Some(0))),
-            ("42", Some(Some(42))),
-            ("-7", Some(Some(0))),
-            ("3.99", Some(Some(3))),
-            ("2e2", Some(Some(200))),
-            // Beyond 2^53 (9007199254740992): damage, no count.
-            ("9007199254740992", Some(Some(9_007_199_254_740_992))),
-            ("9007199254740993", Some(None)),
-            ("18446744073709551615", Some(None)),
-            ("99999999999999999999", Some(None)),
-            ("1e300", Some(None)),
-            ("null", Some(None)),
-            ("\"5\"", Some(None)),
+        // The independent reading: JSON's grammar (RFC 8259 §6) and the token count rule
+        // (a whole number from 0 to 2^53 = 9007199254740992; anything else refused, held as
+        // u64::MAX until the reader notes it). `None`: not JSON, a fault.
+        const R: u64 = u64::MAX;
+        let cases: &[(&str, Option<u64>)] = &[
+            ("0", Some(0)),
+            ("42", Some(42)),
+            ("2e2", Some(200)),
+            ("7.0", Some(7)),
+            ("9007199254740992", Some(9_007_199_254_740_992)),
+            ("null", Some(0)),
+            ("-7", Some(R)),
+            ("3.99", Some(R)),
+            ("9007199254740993", Some(R)),
+            ("18446744073709551615", Some(R)),
+            ("99999999999999999999", Some(R)),
+            ("1e300", Some(R)),
+            ("\"5\"", Some(R)),
             ("01", None),
             ("+1", None),
             ("00", None),
@@ -3450,7 +3564,7 @@ mod tests {
                 let now = with_one_pass(true, || count_at(line, 0).ok());
                 let before = with_one_pass(false, || count_at(line, 0).ok());
                 assert_eq!(now, before, "{line:?}");
-                fast += usize::from(now.is_some_and(|(n, _)| n.is_some()) && line.len() >= 8);
+                fast += usize::from(now.is_some_and(|(n, _)| n != REFUSED) && line.len() >= 8);
             }
         }
         assert!(fast > 10_000, "{fast}");

@@ -140,7 +140,7 @@ use crate::source::lines::Line;
 use crate::text::Text;
 use crate::timestamp::parse_millis;
 use crate::tokens::{PriceFactors, Tokens};
-use record::{Info, Item, Part, Str};
+use record::{Info, Item, Part, Str, Usage};
 
 /// The largest gap between two lines of a fork's replay of its parent, in milliseconds: the
 /// replay ends at the first line written later than this after the one before it. The corpus's
@@ -277,6 +277,11 @@ pub struct Decoder {
     current_total: u64,
     /// Inside `entered_review_mode` … `exited_review_mode`.
     review: bool,
+    /// The line being read: the address of its text (to place a value borrowed from it) and
+    /// its length in bytes.
+    line: (usize, u64),
+    /// The latest token_count's `info` held a count that is not one (to be said).
+    refused: bool,
     /// `forked_from_id` of the file's session: the `session_meta` that starts the replay.
     forked_from: Option<String>,
     /// Inside a fork's replay of its parent: the latest replayed line's time.
@@ -335,8 +340,14 @@ impl Decoder {
             Ok(_) => None,
         };
         let parsed = match (&repaired, first) {
-            (Some(r), Err(_)) => serde_json::from_str::<Item<'_>>(&r.text),
-            (_, first) => first,
+            (Some(r), Err(_)) => {
+                self.line = (r.text.as_ptr() as usize, len);
+                serde_json::from_str::<Item<'_>>(&r.text)
+            }
+            (_, first) => {
+                self.line = (text.as_ptr() as usize, len);
+                first
+            }
         };
         match parsed {
             Ok(item) => self.record(source, item, emit),
@@ -454,6 +465,7 @@ impl Decoder {
             ("event_msg", Some("exited_review_mode")) => self.review = false,
             ("event_msg", Some("token_count")) => {
                 let _ = self.count(payload);
+                self.refused = false;
             }
             _ => {}
         }
@@ -730,6 +742,13 @@ impl Decoder {
         let kind = payload.kind.as_deref().unwrap_or("");
         match kind {
             "token_count" => match self.count(payload) {
+                counted if std::mem::take(&mut self.refused) => {
+                    self.refused_said(source, ts.clone(), payload, emit)?;
+                    match counted {
+                        Ok(Some(usage)) => emit(self.event(source, ts, usage)),
+                        _ => ControlFlow::Continue(()),
+                    }
+                }
                 Ok(Some(usage)) => emit(self.event(source, ts, usage)),
                 Ok(None) => ControlFlow::Continue(()),
                 Err(message) => emit(self.event(
@@ -886,6 +905,10 @@ impl Decoder {
                 super::json_error_text(&e)
             )
         })?;
+        self.refused = [info.total_token_usage, info.last_token_usage]
+            .iter()
+            .flatten()
+            .any(Usage::refused);
         if self.review {
             return Ok(None);
         }
@@ -910,11 +933,11 @@ impl Decoder {
             }
             (None, None) => return Ok(None),
         };
-        let input = last.input_tokens.0.unwrap_or(0);
-        let cached = last.cached_input_tokens.0.unwrap_or(0);
+        let input = last.input_tokens.get();
+        let cached = last.cached_input_tokens.get();
         let tokens = Tokens {
             input: input.saturating_sub(cached),
-            output: last.output_tokens.0.unwrap_or(0),
+            output: last.output_tokens.get(),
             cache_read: cached,
             cache_write_5m: 0,
             cache_write_1h: 0,
@@ -929,8 +952,37 @@ impl Decoder {
                 prompt_tokens: input,
                 ..PriceFactors::default()
             },
-            reasoning: last.reasoning_output_tokens.0,
+            reasoning: last.reasoning_output_tokens.read(),
         }))
+    }
+
+    /// Says the counts of a token_count event's `info` that are not counts (read as 0): one
+    /// event, before the usage, naming each where it is in the line.
+    #[cold]
+    fn refused_said<'l, F>(
+        &self,
+        source: Source<'l>,
+        ts: Option<Cow<'l, str>>,
+        payload: &Item<'l>,
+        emit: &mut F,
+    ) -> ControlFlow<()>
+    where
+        F: for<'e> FnMut(Event<'e>) -> ControlFlow<()>,
+    {
+        let Some(info) = payload.info else {
+            return ControlFlow::Continue(());
+        };
+        let text = info.get();
+        let mut found = crate::format::count::refused_counts(text, &record::INFO_COUNTS);
+        for r in &mut found {
+            r.field.insert_str(0, "payload.info.");
+        }
+        let (line_at, len) = self.line;
+        let base = source.offset + (text.as_ptr() as usize).saturating_sub(line_at) as u64;
+        match crate::format::count::refused_kind(base, len, &found) {
+            Some(kind) => emit(self.event(source, ts, kind)),
+            None => ControlFlow::Continue(()),
+        }
     }
 
     /// An event of this input with its header fields.

@@ -10,7 +10,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use crate::format::MAX_COUNT;
+use crate::format::Count;
 use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -78,54 +78,14 @@ impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
     }
 }
 
-/// A token count: a non-negative integer up to [`MAX_COUNT`], or `None` for any other JSON
-/// value (a larger one is damage, see [`MAX_COUNT`]).
+/// A count (a duration's parts, a context window): a whole number from 0 to [`crate::format::MAX_COUNT`], or
+/// `None` for any other JSON value, by the token counts' rule ([`crate::format::count`]).
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Num(pub Option<u64>);
 
 impl<'de> Deserialize<'de> for Num {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Num;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("any JSON value")
-            }
-            fn visit_u64<E>(self, v: u64) -> Result<Num, E> {
-                Ok(Num((v <= MAX_COUNT).then_some(v)))
-            }
-            fn visit_i64<E>(self, v: i64) -> Result<Num, E> {
-                Ok(Num(u64::try_from(v).ok().filter(|&v| v <= MAX_COUNT)))
-            }
-            fn visit_f64<E>(self, v: f64) -> Result<Num, E> {
-                let whole = v.is_finite() && v >= 0.0 && v.fract() == 0.0 && v <= MAX_COUNT as f64;
-                Ok(Num(whole.then_some(v as u64)))
-            }
-            fn visit_str<E>(self, _: &str) -> Result<Num, E> {
-                Ok(Num(None))
-            }
-            fn visit_bool<E>(self, _: bool) -> Result<Num, E> {
-                Ok(Num(None))
-            }
-            fn visit_unit<E>(self) -> Result<Num, E> {
-                Ok(Num(None))
-            }
-            fn visit_none<E>(self) -> Result<Num, E> {
-                Ok(Num(None))
-            }
-            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Num, D::Error> {
-                Num::deserialize(d)
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Num, A::Error> {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(Num(None))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Num, A::Error> {
-                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(Num(None))
-            }
-        }
-        d.deserialize_any(V)
+        Count::deserialize(d).map(|c| Num(c.read()))
     }
 }
 
@@ -308,28 +268,55 @@ pub struct Info {
 #[serde(default)]
 pub struct Usage {
     /// All input tokens, cached included.
-    pub input_tokens: Num,
+    pub input_tokens: Count,
     /// Input tokens read from the cache.
-    pub cached_input_tokens: Num,
+    pub cached_input_tokens: Count,
     /// All output tokens, reasoning included.
-    pub output_tokens: Num,
+    pub output_tokens: Count,
     /// Output tokens spent on reasoning.
-    pub reasoning_output_tokens: Num,
+    pub reasoning_output_tokens: Count,
     /// input + output.
-    pub total_tokens: Num,
+    pub total_tokens: Count,
 }
 
 impl Usage {
-    /// `total_tokens`, or input + output when it is not written.
+    /// `total_tokens`, or input + output when it is not written (or refused).
     pub fn total(&self) -> u64 {
-        self.total_tokens.0.unwrap_or_else(|| {
+        self.total_tokens.read().unwrap_or_else(|| {
             self.input_tokens
-                .0
-                .unwrap_or(0)
-                .saturating_add(self.output_tokens.0.unwrap_or(0))
+                .get()
+                .saturating_add(self.output_tokens.get())
         })
     }
+
+    /// True when a count was written that is not one ([`Count::Refused`]).
+    pub fn refused(&self) -> bool {
+        [
+            self.input_tokens,
+            self.cached_input_tokens,
+            self.output_tokens,
+            self.reasoning_output_tokens,
+            self.total_tokens,
+        ]
+        .iter()
+        .any(|c| c.is_refused())
+    }
 }
+
+/// The token counts of a token_count event's `info`, as paths in it, for naming a refused
+/// one ([`crate::format::count::refused_counts`]).
+pub const INFO_COUNTS: [&str; 10] = [
+    "total_token_usage.input_tokens",
+    "total_token_usage.cached_input_tokens",
+    "total_token_usage.output_tokens",
+    "total_token_usage.reasoning_output_tokens",
+    "total_token_usage.total_tokens",
+    "last_token_usage.input_tokens",
+    "last_token_usage.cached_input_tokens",
+    "last_token_usage.output_tokens",
+    "last_token_usage.reasoning_output_tokens",
+    "last_token_usage.total_tokens",
+];
 
 /// The subagent facts of a `session_meta.source`: whether it names a subagent, and its parent
 /// thread when written (`{"subagent":{"thread_spawn":{"parent_thread_id":…}}}`).

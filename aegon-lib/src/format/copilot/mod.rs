@@ -66,7 +66,8 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::event::{Agent, Event, EventKind, MalformedReason, Source};
-use crate::format::claude::record::{lenient_opt_u64, lenient_u64};
+use crate::format::claude::record::lenient_opt_u64;
+use crate::format::Count;
 use crate::json::RawJson;
 use crate::source::lines::Line;
 use crate::text::Text;
@@ -196,8 +197,8 @@ struct Data<'a> {
     reasoning_text: Option<Text<'a>>,
     #[serde(borrow, default)]
     tool_requests: Option<Vec<ToolRequest<'a>>>,
-    #[serde(default, deserialize_with = "lenient_opt_u64")]
-    output_tokens: Option<u64>,
+    #[serde(default)]
+    output_tokens: Count,
     // tool.execution_*
     #[serde(borrow, default)]
     tool_call_id: Option<Cow<'a, str>>,
@@ -219,8 +220,8 @@ struct Data<'a> {
     #[serde(borrow, default)]
     message: Option<Cow<'a, str>>,
     // session.compaction_complete
-    #[serde(default, deserialize_with = "lenient_opt_u64")]
-    pre_compaction_tokens: Option<u64>,
+    #[serde(default)]
+    pre_compaction_tokens: Count,
     #[serde(borrow, default)]
     summary_content: Option<Text<'a>>,
     #[serde(default)]
@@ -254,13 +255,47 @@ struct ToolRequest<'a> {
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct CompactionTokens {
-    #[serde(default, deserialize_with = "lenient_u64")]
-    input: u64,
-    #[serde(default, deserialize_with = "lenient_u64")]
-    output: u64,
-    #[serde(default, deserialize_with = "lenient_u64")]
-    cached_input: u64,
+    #[serde(default)]
+    input: Count,
+    #[serde(default)]
+    output: Count,
+    #[serde(default)]
+    cached_input: Count,
 }
+
+impl Data<'_> {
+    /// True when a token count was written that is not one ([`Count::Refused`]).
+    fn refused(&self) -> bool {
+        let mut counts = vec![self.output_tokens, self.pre_compaction_tokens];
+        if let Some(t) = &self.compaction_tokens_used {
+            counts.extend([t.input, t.output, t.cached_input]);
+        }
+        for m in self.model_metrics.iter().flat_map(HashMap::values) {
+            let u = &m.usage;
+            counts.extend([
+                u.input_tokens,
+                u.output_tokens,
+                u.cache_read_tokens,
+                u.cache_write_tokens,
+            ]);
+        }
+        counts.iter().any(|c| c.is_refused())
+    }
+}
+
+/// The token counts of a line, as paths in it, for naming a refused one
+/// ([`crate::format::count::refused_counts`]).
+const COUNTS: [&str; 9] = [
+    "data.outputTokens",
+    "data.preCompactionTokens",
+    "data.compactionTokensUsed.input",
+    "data.compactionTokensUsed.output",
+    "data.compactionTokensUsed.cachedInput",
+    "data.modelMetrics.*.usage.inputTokens",
+    "data.modelMetrics.*.usage.outputTokens",
+    "data.modelMetrics.*.usage.cacheReadTokens",
+    "data.modelMetrics.*.usage.cacheWriteTokens",
+];
 
 #[derive(Debug, Default, Deserialize)]
 struct ModelMetrics {
@@ -271,14 +306,14 @@ struct ModelMetrics {
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct MetricsUsage {
-    #[serde(default, deserialize_with = "lenient_u64")]
-    input_tokens: u64,
-    #[serde(default, deserialize_with = "lenient_u64")]
-    output_tokens: u64,
-    #[serde(default, deserialize_with = "lenient_u64")]
-    cache_read_tokens: u64,
-    #[serde(default, deserialize_with = "lenient_u64")]
-    cache_write_tokens: u64,
+    #[serde(default)]
+    input_tokens: Count,
+    #[serde(default)]
+    output_tokens: Count,
+    #[serde(default)]
+    cache_read_tokens: Count,
+    #[serde(default)]
+    cache_write_tokens: Count,
 }
 
 /// One input's state: what `session.start` said, the current model, and the output tokens of
@@ -362,6 +397,17 @@ impl Decoder {
                 ))
             }
         };
+        if data.refused() {
+            let found = crate::format::count::refused_counts(&text, &COUNTS);
+            if let Some(kind) = crate::format::count::refused_kind(line.offset, len, &found) {
+                emit(self.event(
+                    source,
+                    envelope.id.clone(),
+                    envelope.timestamp.clone(),
+                    kind,
+                ))?;
+            }
+        }
         self.events(source, envelope, data, emit)
     }
 
@@ -480,7 +526,7 @@ impl Decoder {
                         input: request.arguments.map(RawJson::from),
                     }))?;
                 }
-                let output = data.output_tokens.unwrap_or(0);
+                let output = data.output_tokens.get();
                 if let Some(m) = &self.model {
                     let seen = self.output_seen.entry(m.clone()).or_default();
                     *seen = seen.saturating_add(output);
@@ -525,7 +571,7 @@ impl Decoder {
             "session.compaction_complete" => {
                 emit(e(EventKind::Compact {
                     trigger: None,
-                    pre_tokens: data.pre_compaction_tokens,
+                    pre_tokens: data.pre_compaction_tokens.read(),
                     post_tokens: None,
                 }))?;
                 if let Some(text) = data.summary_content {
@@ -534,9 +580,9 @@ impl Decoder {
                 match data.compaction_tokens_used {
                     Some(t) => {
                         let tokens = Tokens {
-                            input: t.input.saturating_sub(t.cached_input),
-                            output: t.output,
-                            cache_read: t.cached_input,
+                            input: t.input.get().saturating_sub(t.cached_input.get()),
+                            output: t.output.get(),
+                            cache_read: t.cached_input.get(),
                             ..Tokens::default()
                         };
                         let model = data.model.or_else(|| self.model.clone().map(Cow::Owned));
@@ -554,11 +600,12 @@ impl Decoder {
                     let tokens = Tokens {
                         input: u
                             .input_tokens
-                            .saturating_sub(u.cache_read_tokens)
-                            .saturating_sub(u.cache_write_tokens),
-                        output: u.output_tokens.saturating_sub(seen),
-                        cache_read: u.cache_read_tokens,
-                        cache_write_5m: u.cache_write_tokens,
+                            .get()
+                            .saturating_sub(u.cache_read_tokens.get())
+                            .saturating_sub(u.cache_write_tokens.get()),
+                        output: u.output_tokens.get().saturating_sub(seen),
+                        cache_read: u.cache_read_tokens.get(),
+                        cache_write_5m: u.cache_write_tokens.get(),
                         cache_write_1h: 0,
                     };
                     let id = format!(

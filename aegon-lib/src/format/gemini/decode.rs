@@ -337,10 +337,10 @@ where
                 tokens: tokens_of(&t),
                 increment: false,
                 factors: PriceFactors {
-                    prompt_tokens: t.input.saturating_add(t.tool),
+                    prompt_tokens: t.input.get().saturating_add(t.tool.get()),
                     ..PriceFactors::default()
                 },
-                reasoning: Some(t.thoughts),
+                reasoning: Some(t.thoughts.get()),
             },
         )?;
     }
@@ -358,9 +358,13 @@ where
 /// does); tool-use prompt tokens (`tool`, 0 in every message seen) count as input.
 pub fn tokens_of(t: &super::record::TokenCounts) -> Tokens {
     Tokens {
-        input: t.input.saturating_sub(t.cached).saturating_add(t.tool),
-        output: t.output.saturating_add(t.thoughts),
-        cache_read: t.cached,
+        input: t
+            .input
+            .get()
+            .saturating_sub(t.cached.get())
+            .saturating_add(t.tool.get()),
+        output: t.output.get().saturating_add(t.thoughts.get()),
+        cache_read: t.cached.get(),
         cache_write_5m: 0,
         cache_write_1h: 0,
     }
@@ -475,13 +479,14 @@ mod tests {
 
     #[test]
     fn gemini_tokens_split_cached_input_and_count_thoughts_as_output() {
+        use crate::format::Count::Read;
         let t = super::super::record::TokenCounts {
-            input: 1000,
-            output: 50,
-            cached: 800,
-            thoughts: 30,
-            tool: 0,
-            total: 1080,
+            input: Read(1000),
+            output: Read(50),
+            cached: Read(800),
+            thoughts: Read(30),
+            tool: Read(0),
+            total: Read(1080),
         };
         let got = tokens_of(&t);
         assert_eq!((got.input, got.cache_read, got.output), (200, 800, 80));

@@ -185,7 +185,12 @@ where
                 offset: at_input(at),
             };
             match serde_json::from_str::<Message<'_>>(raw.get()) {
-                Ok(msg) => decode::message_events(&ctx, source, msg, false, emit)?,
+                Ok(msg) => {
+                    if msg.tokens.is_some_and(|t| t.refused()) {
+                        refused_said(source, raw.get(), at_input(at), emit)?;
+                    }
+                    decode::message_events(&ctx, source, msg, false, emit)?
+                }
                 Err(e) => emit(shape_error(
                     source,
                     &e,
@@ -506,6 +511,9 @@ impl Decoder {
             self.parent = parent_session(file).map(str::to_owned);
             return ControlFlow::Continue(());
         }
+        if msg.tokens.is_some_and(|t| t.refused()) {
+            refused_said(source, &text, line.offset, emit)?;
+        }
         let repeat = match msg.id.as_deref() {
             Some(id) => !self.seen.insert(Box::from(id)),
             None => false,
@@ -533,6 +541,20 @@ impl Decoder {
     {
         let _ = (file, emit);
         ControlFlow::Continue(())
+    }
+}
+
+/// Says the token counts of the message `text` (at `base` in the input) that are not counts
+/// (read as 0), before its events: one event naming each where it is.
+fn refused_said<F>(source: Source<'_>, text: &str, base: u64, emit: &mut F) -> ControlFlow<()>
+where
+    F: for<'e> FnMut(Event<'e>) -> ControlFlow<()>,
+{
+    let found = crate::format::count::refused_counts(text, &record::TOKEN_COUNTS);
+    let len = text.len() as u64;
+    match crate::format::count::refused_event(Agent::GeminiCli, source, base, len, &found) {
+        Some(e) => emit(e),
+        None => ControlFlow::Continue(()),
     }
 }
 

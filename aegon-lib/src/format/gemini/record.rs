@@ -11,6 +11,8 @@ use serde::de::IgnoredAny;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use crate::format::Count;
+
 /// One message of a chat (`messages[]` of a JSON chat file, or one line of a JSONL chat file),
 /// or one of the JSONL file's other lines: the header (`sessionId`, `projectHash`, `kind`, …)
 /// and `{"$set": {…}}` metadata updates.
@@ -72,22 +74,51 @@ pub struct Thought<'a> {
 
 /// `tokens` of a `gemini` message: one API response's counts (not cumulative). `input`
 /// includes `cached`; `total == input + output + thoughts` in every message of the corpus.
+/// Read by the token counts' rule ([`crate::format::count`]): a count that is not one is 0
+/// and said, the message read.
 #[derive(Debug, Default, Clone, Copy, Deserialize)]
 #[serde(default)]
 pub struct TokenCounts {
     /// The prompt, cached part included.
-    pub input: u64,
+    pub input: Count,
     /// The answer, thoughts excluded.
-    pub output: u64,
+    pub output: Count,
     /// The part of `input` read from the cache.
-    pub cached: u64,
+    pub cached: Count,
     /// Thinking tokens.
-    pub thoughts: u64,
+    pub thoughts: Count,
     /// Tool-use prompt tokens (0 in every message of the corpus).
-    pub tool: u64,
+    pub tool: Count,
     /// The sum of the above but `cached`.
-    pub total: u64,
+    pub total: Count,
 }
+
+impl TokenCounts {
+    /// True when a count was written that is not one ([`Count::Refused`]).
+    pub fn refused(&self) -> bool {
+        [
+            self.input,
+            self.output,
+            self.cached,
+            self.thoughts,
+            self.tool,
+            self.total,
+        ]
+        .iter()
+        .any(|c| c.is_refused())
+    }
+}
+
+/// The counts of a message's `tokens`, as paths in the message, for naming a refused one
+/// ([`crate::format::count::refused_counts`]).
+pub const TOKEN_COUNTS: [&str; 6] = [
+    "tokens.input",
+    "tokens.output",
+    "tokens.cached",
+    "tokens.thoughts",
+    "tokens.tool",
+    "tokens.total",
+];
 
 /// One entry of `toolCalls[]`.
 #[derive(Debug, Default, Deserialize)]

@@ -266,6 +266,7 @@ where
                     Some("assistant") => final_id(info.id.as_deref(), info.time.completed),
                     _ => info.id.clone(),
                 };
+                refused_said(&doc, &header, &info, doc.text, "", emit)?;
                 message_events(&header, &info, &[], emit)
             }
             Err(e) => emit(doc.json_error(
@@ -608,7 +609,10 @@ where
         h.source = source;
         let text = compact(raw.get());
         match serde_json::from_str::<ExportMessage<'_>>(&text) {
-            Ok(message) => message_events(&h, &message.info, &message.parts, emit)?,
+            Ok(message) => {
+                refused_said(doc, &h, &message.info, raw.get(), "info.", emit)?;
+                message_events(&h, &message.info, &message.parts, emit)?
+            }
             Err(e) => {
                 // At the message's start, the problem's byte in it as its offset.
                 let e = original_error::<ExportMessage<'_>>(raw.get(), e);
@@ -633,6 +637,36 @@ where
         }
     }
     ControlFlow::Continue(())
+}
+
+/// Says the token counts of a message that are not counts (read as 0), before its events: one
+/// event naming each where it is. `text` is the message's text in the document (`prefix` the
+/// path from it to the message info: `info.` in an export).
+fn refused_said<F>(
+    doc: &Doc<'_>,
+    header: &Header<'_>,
+    info: &MessageInfo<'_>,
+    text: &str,
+    prefix: &str,
+    emit: &mut F,
+) -> ControlFlow<()>
+where
+    F: for<'e> FnMut(Event<'e>) -> ControlFlow<()>,
+{
+    if !info.tokens.is_some_and(|t| t.refused()) {
+        return ControlFlow::Continue(());
+    }
+    let paths: Vec<String> = record::TOKEN_COUNTS
+        .iter()
+        .map(|p| format!("{prefix}tokens.{p}"))
+        .collect();
+    let paths: Vec<&str> = paths.iter().map(String::as_str).collect();
+    let found = crate::format::count::refused_counts(text, &paths);
+    let base = doc.offset + doc.map.input_offset(doc.position_of(text));
+    match crate::format::count::refused_kind(base, text.len() as u64, &found) {
+        Some(kind) => emit(header.event(kind)),
+        None => ControlFlow::Continue(()),
+    }
 }
 
 /// A session info's events: its title.
@@ -741,30 +775,32 @@ where
 
 /// Whether `output` holds the reasoning tokens (see the module documentation).
 pub fn output_includes_reasoning(t: &TokenCounts) -> bool {
+    let (output, reasoning) = (t.output.get(), t.reasoning.get());
     let without = t
         .input
-        .saturating_add(t.output)
-        .saturating_add(t.cache.read)
-        .saturating_add(t.cache.write);
-    match t.total {
-        Some(total) if total == without.saturating_add(t.reasoning) && t.reasoning > 0 => false,
+        .get()
+        .saturating_add(output)
+        .saturating_add(t.cache.read.get())
+        .saturating_add(t.cache.write.get());
+    match t.total.read() {
+        Some(total) if total == without.saturating_add(reasoning) && reasoning > 0 => false,
         Some(total) if total == without => true,
-        _ => t.reasoning <= t.output,
+        _ => reasoning <= output,
     }
 }
 
 /// An assistant message's tokens in aegon's kinds (output with the reasoning in it).
 pub fn tokens(t: &TokenCounts) -> Tokens {
     let output = if output_includes_reasoning(t) {
-        t.output
+        t.output.get()
     } else {
-        t.output.saturating_add(t.reasoning)
+        t.output.get().saturating_add(t.reasoning.get())
     };
     Tokens {
-        input: t.input,
+        input: t.input.get(),
         output,
-        cache_read: t.cache.read,
-        cache_write_5m: t.cache.write,
+        cache_read: t.cache.read.get(),
+        cache_write_5m: t.cache.write.get(),
         cache_write_1h: 0,
     }
 }
@@ -785,7 +821,7 @@ fn usage<'a>(
             prompt_tokens: tokens.total_input(),
             ..PriceFactors::default()
         },
-        reasoning: Some(counts.reasoning),
+        reasoning: Some(counts.reasoning.get()),
     }
 }
 
@@ -963,14 +999,15 @@ mod tests {
     }
 
     fn counts(total: Option<u64>, input: u64, output: u64, reasoning: u64) -> TokenCounts {
+        let c = |n: u64| crate::format::Count::Read(n);
         TokenCounts {
-            total,
-            input,
-            output,
-            reasoning,
+            total: total.map_or(crate::format::Count::Absent, c),
+            input: c(input),
+            output: c(output),
+            reasoning: c(reasoning),
             cache: record::CacheCounts {
-                read: 128,
-                write: 0,
+                read: c(128),
+                write: c(0),
             },
         }
     }

@@ -4,16 +4,18 @@
 //! parts}]}`) and as separate files of the storage folder (`session/…/<ses>.json`,
 //! `message/<ses>/<msg>.json`, `part/…/<prt>.json`). Strings are borrowed from the document
 //! unless they hold escapes; tool inputs, outputs and errors are kept as borrowed
-//! [`RawValue`]s; counts and times are read leniently
-//! ([`crate::format::claude::record::lenient_u64`]): a fractional, negative or non-numeric
-//! value becomes a number or 0 instead of failing the object. Unknown fields are ignored.
+//! [`RawValue`]s; times are read leniently ([`crate::format::claude::record::lenient_u64`]):
+//! a fractional, negative or non-numeric value becomes a number or 0 instead of failing the
+//! object; token counts by [`crate::format::count`]'s rule (a refused one 0, and said).
+//! Unknown fields are ignored.
 
 use std::borrow::Cow;
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use crate::format::claude::record::{lenient_opt_u64, lenient_u64};
+use crate::format::claude::record::lenient_opt_u64;
+use crate::format::Count;
 use crate::text::Text;
 
 /// The top level of any OpenCode JSON document, read just far enough to tell which of the
@@ -116,35 +118,63 @@ pub struct Session<'a> {
     pub time: Time,
 }
 
-/// `info.tokens` of an assistant message (and of `step-finish` parts and the session).
+/// `info.tokens` of an assistant message (and of `step-finish` parts and the session), by the
+/// token counts' rule ([`crate::format::count`]: a refused count is 0, and said).
 #[derive(Debug, Default, Clone, Copy, Deserialize)]
 pub struct TokenCounts {
     /// Everything, as the provider (or OpenCode) totalled it; not always written.
-    #[serde(default, deserialize_with = "lenient_opt_u64")]
-    pub total: Option<u64>,
+    #[serde(default)]
+    pub total: Count,
     /// Input not read from or written to the cache.
-    #[serde(default, deserialize_with = "lenient_u64")]
-    pub input: u64,
+    #[serde(default)]
+    pub input: Count,
     /// Output (see [`crate::format::opencode`] for whether it holds the reasoning).
-    #[serde(default, deserialize_with = "lenient_u64")]
-    pub output: u64,
+    #[serde(default)]
+    pub output: Count,
     /// Reasoning tokens.
-    #[serde(default, deserialize_with = "lenient_u64")]
-    pub reasoning: u64,
+    #[serde(default)]
+    pub reasoning: Count,
     /// Cache reads and writes.
     #[serde(default)]
     pub cache: CacheCounts,
 }
 
+impl TokenCounts {
+    /// True when a count was written that is not one ([`Count::Refused`]).
+    pub fn refused(&self) -> bool {
+        [
+            self.total,
+            self.input,
+            self.output,
+            self.reasoning,
+            self.cache.read,
+            self.cache.write,
+        ]
+        .iter()
+        .any(|c| c.is_refused())
+    }
+}
+
+/// The counts of [`TokenCounts`], as paths in `tokens`, for naming a refused one
+/// ([`crate::format::count::refused_counts`]).
+pub const TOKEN_COUNTS: [&str; 6] = [
+    "total",
+    "input",
+    "output",
+    "reasoning",
+    "cache.read",
+    "cache.write",
+];
+
 /// `tokens.cache`.
 #[derive(Debug, Default, Clone, Copy, Deserialize)]
 pub struct CacheCounts {
     /// Read from the cache.
-    #[serde(default, deserialize_with = "lenient_u64")]
-    pub read: u64,
+    #[serde(default)]
+    pub read: Count,
     /// Written to the cache.
-    #[serde(default, deserialize_with = "lenient_u64")]
-    pub write: u64,
+    #[serde(default)]
+    pub write: Count,
 }
 
 /// `path` of an assistant message.

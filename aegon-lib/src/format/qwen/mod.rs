@@ -33,6 +33,7 @@ use serde::Deserialize;
 use crate::event::{Agent, Event, EventKind, Source};
 use crate::format::gemini::decode::{texts_of, tool_result};
 use crate::format::gemini::record::Part;
+use crate::format::Count;
 use crate::json::RawJson;
 use crate::source::lines::Line;
 use crate::text::Text;
@@ -75,12 +76,37 @@ struct Message<'a> {
 #[derive(Debug, Default, Clone, Copy, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 struct UsageMetadata {
-    prompt_token_count: u64,
-    candidates_token_count: u64,
-    thoughts_token_count: u64,
-    cached_content_token_count: u64,
-    tool_use_prompt_token_count: u64,
+    prompt_token_count: Count,
+    candidates_token_count: Count,
+    thoughts_token_count: Count,
+    cached_content_token_count: Count,
+    tool_use_prompt_token_count: Count,
 }
+
+impl UsageMetadata {
+    /// True when a count was written that is not one ([`Count::Refused`]).
+    fn refused(&self) -> bool {
+        [
+            self.prompt_token_count,
+            self.candidates_token_count,
+            self.thoughts_token_count,
+            self.cached_content_token_count,
+            self.tool_use_prompt_token_count,
+        ]
+        .iter()
+        .any(|c| c.is_refused())
+    }
+}
+
+/// The counts of a line's `usageMetadata`, as paths, for naming a refused one
+/// ([`crate::format::count::refused_counts`]).
+const COUNTS: [&str; 5] = [
+    "usageMetadata.promptTokenCount",
+    "usageMetadata.candidatesTokenCount",
+    "usageMetadata.thoughtsTokenCount",
+    "usageMetadata.cachedContentTokenCount",
+    "usageMetadata.toolUsePromptTokenCount",
+];
 
 #[derive(Debug, Default, Deserialize)]
 struct SystemPayload<'a> {
@@ -122,6 +148,20 @@ impl Decoder {
                 return emit(event);
             }
         };
+        if record.usage.is_some_and(|u| u.refused()) {
+            let found = crate::format::count::refused_counts(&text, &COUNTS);
+            let len = line.bytes.len() as u64;
+            let said = crate::format::count::refused_event(
+                Agent::QwenCode,
+                source,
+                line.offset,
+                len,
+                &found,
+            );
+            if let Some(e) = said {
+                emit(e)?;
+            }
+        }
         record_events(source, record, emit)
     }
 
@@ -219,17 +259,19 @@ where
             if let Some(u) = r.usage {
                 let prompt = u
                     .prompt_token_count
-                    .saturating_add(u.tool_use_prompt_token_count);
+                    .get()
+                    .saturating_add(u.tool_use_prompt_token_count.get());
                 emit(header(EventKind::Usage {
                     message_id,
                     request_id: None,
                     model: r.model.clone(),
                     tokens: Tokens {
-                        input: prompt.saturating_sub(u.cached_content_token_count),
+                        input: prompt.saturating_sub(u.cached_content_token_count.get()),
                         output: u
                             .candidates_token_count
-                            .saturating_add(u.thoughts_token_count),
-                        cache_read: u.cached_content_token_count,
+                            .get()
+                            .saturating_add(u.thoughts_token_count.get()),
+                        cache_read: u.cached_content_token_count.get(),
                         cache_write_5m: 0,
                         cache_write_1h: 0,
                     },
@@ -238,7 +280,7 @@ where
                         prompt_tokens: prompt,
                         ..PriceFactors::default()
                     },
-                    reasoning: Some(u.thoughts_token_count),
+                    reasoning: Some(u.thoughts_token_count.get()),
                 }))?;
             }
             ControlFlow::Continue(())
