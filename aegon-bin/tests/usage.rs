@@ -217,6 +217,68 @@ fn a_speed_without_a_price_is_an_unknown_cost_as_in_the_summary() {
     let _ = std::fs::remove_dir_all(&data);
 }
 
+/// `aegon usage blocks` writes the active block's burn rate and projection as the tables
+/// write dollars: a block costing a fraction of a cent an hour reads `<$0.01/h`, not
+/// `$0.00/h` (it was `${:.2}`), and with a response of a model without a price both are
+/// lower bounds (`+`).
+#[test]
+fn a_burn_rate_under_a_cent_an_hour_is_not_shown_as_free() {
+    let data = temp_dir("blocks-cents");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    // Two Sonnet 4.5 responses of 1 input and 1 output token ($3 and $15 a million): $0.000018
+    // each, 25 and 5 minutes ago, so the block is active: $0.000036 over 25 minutes is
+    // $0.0000864 an hour, and at most 5 hours of it more by the block's end is under a cent.
+    let priced = response("1", &rfc3339_utc(now - 25 * 60), 1)
+        + &response("2", &rfc3339_utc(now - 5 * 60), 1);
+    let unpriced = response("3", &rfc3339_utc(now - 4 * 60), 1)
+        .replace("claude-sonnet-4-5", "acme-unpriced-model-1");
+    for (name, text, mark) in [
+        ("priced.jsonl", priced.clone(), ""),
+        ("partly.jsonl", priced + &unpriced, "+"),
+    ] {
+        let file = data.join(name);
+        std::fs::write(&file, text).unwrap();
+        let file = file.to_str().unwrap();
+        let doc = run_json(&data, &["usage", "blocks", "--json", "--no-index", file]);
+        let active: Vec<&Value> = doc["blocks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|b| b["isActive"] == true)
+            .collect();
+        assert_eq!(active.len(), 1, "{doc}");
+        let rate = active[0]["burnRate"]["costPerHour"].as_f64().unwrap();
+        // The span ends at the run's now, a moment after this test's: within 1% (15 s).
+        assert!(
+            (rate / (0.000_036 / 25.0 * 60.0) - 1.0).abs() < 0.01,
+            "{rate}"
+        );
+        assert_eq!(
+            active[0]["unpricedModels"].as_array().unwrap().is_empty(),
+            mark.is_empty(),
+            "{doc}"
+        );
+        let out = aegon(
+            &data,
+            &["usage", "blocks", "--color", "never", "--no-index", file],
+        )
+        .output()
+        .unwrap();
+        assert!(out.status.success());
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains(&format!("  <$0.01{mark}/h  ")), "{text}");
+        assert!(
+            text.contains(&format!(" tokens  <$0.01{mark} at the block's end")),
+            "{text}"
+        );
+        assert!(!text.contains("$0.00"), "{text}");
+    }
+    let _ = std::fs::remove_dir_all(&data);
+}
+
 /// `YYYY-MM-DDTHH:MM:SSZ` of `secs` since the epoch (UTC).
 fn rfc3339_utc(secs: i64) -> String {
     let day = secs.div_euclid(86_400);
