@@ -859,18 +859,25 @@ pub fn bytes(n: u64) -> String {
     }
 }
 
-/// A small deterministic generator for the randomised tests of the renderers (xorshift64 from
-/// `seed`, which must not be 0): each call gives a number below its argument (which must not
-/// be 0).
+/// The small deterministic generator of the crate's randomised tests (xorshift64 from `seed`,
+/// which must not be 0): each call gives the next 64 random bits.
 #[cfg(test)]
-pub(crate) fn test_picker(seed: u64) -> impl FnMut(usize) -> usize {
+pub(crate) fn test_words(seed: u64) -> impl FnMut() -> u64 {
     let mut state = seed;
-    move |n: usize| {
+    move || {
         state ^= state << 13;
         state ^= state >> 7;
         state ^= state << 17;
-        (state % n as u64) as usize
+        state
     }
+}
+
+/// [`test_words`] as picks: each call gives a number below its argument (which must not be
+/// 0).
+#[cfg(test)]
+pub(crate) fn test_picker(seed: u64) -> impl FnMut(usize) -> usize {
+    let mut next = test_words(seed);
+    move |n: usize| (next() % n as u64) as usize
 }
 
 #[cfg(test)]
