@@ -94,7 +94,6 @@ fn a_renamed_file_is_told_by_its_content() {
     let renamed = dir.join("log.txt");
     std::fs::copy(fixture(), &renamed).unwrap();
     check(&renamed);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -236,5 +235,4 @@ fn a_file_that_is_no_transcript_is_said_not_read_not_lost_lines() {
         last_line(&stderr).ends_with("; 1 line lost, the rest read"),
         "{stderr}"
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }

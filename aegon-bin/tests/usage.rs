@@ -94,7 +94,6 @@ fn daily_totals_equal_summary_totals_on_the_corpus() {
         let sum: u64 = rows.iter().map(|r| num(&r["totalTokens"])).sum();
         assert_eq!(sum, num(&t["totalTokens"]), "{args:?}");
     }
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 /// The pricing fixtures of fixtures/bugs with their right costs (its README): fast mode
@@ -152,7 +151,6 @@ fn reports_price_each_response_as_billed_like_the_summary() {
             .map(|b| b["costUSD"].as_f64().unwrap())
             .sum();
         assert!((blocks - right).abs() < 0.00005, "{name} blocks: {blocks}");
-        let _ = std::fs::remove_dir_all(&data);
     }
 }
 
@@ -214,7 +212,6 @@ fn a_speed_without_a_price_is_an_unknown_cost_as_in_the_summary() {
             "{table}"
         );
     }
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 /// `aegon usage blocks` writes the active block's burn rate and projection as the tables
@@ -276,7 +273,6 @@ fn a_burn_rate_under_a_cent_an_hour_is_not_shown_as_free() {
         );
         assert!(!text.contains("$0.00"), "{text}");
     }
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 /// `YYYY-MM-DDTHH:MM:SSZ` of `secs` since the epoch (UTC).
@@ -361,7 +357,6 @@ fn the_status_line_prices_the_session_and_today_like_the_summary() {
         let want = format!("${right:.2} session|${today:.2} today|${today:.2} block");
         assert_eq!(line, want, "{name}");
     }
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 #[test]
@@ -405,7 +400,6 @@ fn the_status_line_shows_a_partly_priced_session_as_a_lower_bound_and_finds_it_b
         let line = statusline_line(&data, "{session_cost}|{today_cost}", &input);
         assert_eq!(line, "$0.60+ session|$0.60+ today", "{input}");
     }
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 // ---- local days, computed without aegon's or jiff's code -------------------------------
@@ -528,7 +522,6 @@ fn local_days_in_a_half_hour_zone_match_an_independent_count() {
     assert_eq!(got_days(&doc), want);
     // Some responses fall on another day in UTC: the zone matters on this data.
     assert_ne!(expected_days(&files, 0), want);
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 /// One assistant line with usage.
@@ -615,7 +608,6 @@ fn local_days_across_a_dst_change() {
         ],
     );
     assert_eq!(num(&doc["totals"]["totalTokens"]), 21 + 41);
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 #[test]
@@ -626,7 +618,6 @@ fn an_unknown_zone_is_an_error() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown time zone"));
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 #[test]
@@ -648,7 +639,6 @@ fn an_argument_error_says_what_and_how_to_get_help_on_two_lines() {
         );
         assert_eq!(lines[1], format!("Try 'aegon {} --help'.", args[0]));
     }
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 // ---- the index against a fresh read ------------------------------------------------------
@@ -720,7 +710,6 @@ fn the_index_equals_a_fresh_read_as_files_grow_are_recreated_and_deleted() {
         totals(&gone).to_vec(),
         "a fresh read misses exactly the deleted file"
     );
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 #[test]
@@ -792,7 +781,6 @@ fn several_writers_at_once_and_a_killed_one_leave_right_totals() {
     assert_eq!(official.len(), 1);
     assert_eq!(official[0]["usedPercent"], 12.5);
     assert_eq!(official[0]["resetsAt"], "2100-01-01T00:00:00Z");
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 #[test]
@@ -814,7 +802,6 @@ fn a_damaged_index_is_reported_and_rebuilt() {
     let indexed: Value = serde_json::from_slice(&out.stdout).unwrap();
     let fresh = run_json(&data, &["usage", "daily", "--json", "--no-index", f]);
     assert_eq!(totals(&indexed), totals(&fresh));
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 // ---- blocks, the status line, the schema --------------------------------------------------
@@ -839,7 +826,6 @@ fn blocks_follow_the_rule_and_a_written_reset_wins() {
             "floored to the hour: {start}"
         );
     }
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 /// A block's id is ccusage's: its start in RFC 3339 UTC with milliseconds
@@ -892,7 +878,6 @@ fn block_ids_are_ccusages_and_gaps_end_where_the_next_block_starts() {
             );
         }
     }
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 #[test]
@@ -920,7 +905,6 @@ fn the_status_line_always_answers() {
             "{input}"
         );
     }
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 /// One odd character in a field (a lone surrogate escape, invalid UTF-8, a byte-order mark)
@@ -951,7 +935,6 @@ fn the_status_line_reads_odd_input_as_transcripts_are_read() {
         assert!(line.contains("a\u{FFFD}c"), "{shown}: {line}");
         assert!(line.contains("$2.00 session"), "{shown}: {line}");
     }
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 #[test]
@@ -979,7 +962,6 @@ fn usage_json_fits_its_schema() {
     let mut drifted = run_json(&data, &["usage", "daily", "--json", c]);
     drifted["totals"]["totalCost"] = Value::from("free");
     assert!(validator.validate(&drifted).is_err());
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 #[test]
@@ -1010,7 +992,6 @@ fn summary_alone_on_a_terminal_reads_claude_codes_folders() {
     let named = common::aegon_stdout(["--summary", "--json", projects.to_str().unwrap()]);
     let named: Value = serde_json::from_str(&named).unwrap();
     assert_eq!(doc["totals"], named["totals"]);
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 /// The number of API calls in a report's totals.
@@ -1082,7 +1063,6 @@ fn a_file_or_folder_named_by_another_path_gives_the_same_totals() {
         let doc = run(&["usage", "daily", "--json"]);
         assert_eq!((calls(&doc), totals(&doc)), (2, want), "a link in the tree");
     }
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 #[test]
@@ -1100,7 +1080,6 @@ fn a_missing_path_is_an_error_with_or_without_the_index() {
             "{args:?}: {err}"
         );
     }
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 /// `(session id, API calls, cost rounded to 1/10,000 $)` of a sessions report.
@@ -1149,7 +1128,6 @@ fn a_resumed_copy_counts_where_it_first_occurred_whatever_the_indexing_order() {
         assert_eq!(session_rows(&doc), want, "indexed later: {later}");
         let fresh = run_json(&data, &["usage", "sessions", "--json", "--no-index", p]);
         assert_eq!(session_rows(&fresh), want, "--no-index");
-        let _ = std::fs::remove_dir_all(&data);
     }
 }
 
@@ -1199,7 +1177,6 @@ fn lines_without_a_session_id_belong_to_their_files_session() {
             "as --summary names them"
         );
     }
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 #[test]
@@ -1262,7 +1239,6 @@ fn the_status_line_drops_absurd_numbers_says_what_it_ignores_and_never_waits_lon
     assert!(started.elapsed() < std::time::Duration::from_secs(10));
     assert!(out.status.success());
     assert!(!String::from_utf8_lossy(&out.stdout).trim().is_empty());
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 #[test]
@@ -1303,7 +1279,6 @@ fn a_growing_codex_rollout_is_indexed_as_read_whole() {
     assert_eq!(num(&u["apiCalls"]), num(&t["api_calls"]));
     // Every request is priced by its model (named once, early in the file).
     assert_eq!(u["unpricedModels"], serde_json::json!([]), "{u}");
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 #[test]
@@ -1341,7 +1316,6 @@ fn other_agents_usage_in_the_index_equals_the_summary() {
             assert_eq!(row["agent"], want, "{agent}");
         }
     }
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 /// Lines that cannot be read are said on every report, where the first is, with or without
@@ -1382,7 +1356,6 @@ fn unreadable_lines_are_said_on_every_report() {
         let out = aegon(&data, &args).output().unwrap();
         assert!(!String::from_utf8_lossy(&out.stderr).contains("could not be read"));
     }
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 #[test]
@@ -1413,7 +1386,6 @@ fn a_copy_indexed_after_its_original_is_reported_over_its_own_path() {
     // fixtures/bugs/README.md: session B alone holds 3 API calls (its copy of A's 2 and its own).
     let b = run_json(&data, &["usage", "daily", "--json", &s(&b8)]);
     assert_eq!(calls(&b), 3);
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 #[test]
@@ -1453,7 +1425,6 @@ fn a_missing_path_gives_no_report_and_the_others_are_still_reported() {
         let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(doc, alone, "{args:?}: the path that exists, reported");
     }
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 #[test]
@@ -1532,7 +1503,6 @@ fn the_history_of_a_folder_gone_from_disk_is_still_reported() {
     let out = with_config(&["usage", "daily", "--json", "--no-index"], false);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no transcripts found"));
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 #[cfg(unix)]
@@ -1590,7 +1560,6 @@ fn an_index_that_cannot_be_written_is_reported_as_it_is_and_said() {
         ],
     );
     assert_eq!(calls(&doc), calls(&fresh) + calls(&added_alone));
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 #[test]
@@ -1635,7 +1604,6 @@ fn a_utf16_transcript_is_refused_by_usage_and_audit_as_by_the_filter() {
             }
         }
     }
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 #[test]
@@ -1668,7 +1636,6 @@ fn a_dash_reads_a_transcript_from_standard_input() {
     assert_eq!(piped(&["usage", "daily", "--json", b, "-"], a), both);
     // A stream is not indexed.
     assert!(!data.join("usage.sqlite3").exists());
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 #[test]
@@ -1719,7 +1686,6 @@ fn limit_messages_count_only_over_the_paths_reported() {
         assert_eq!(blocks[0]["endTime"], "2026-01-28T22:00:00.000Z", "{args:?}");
         assert_eq!(blocks[0]["endSource"], "estimate", "{args:?}");
     }
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 #[test]
@@ -1764,7 +1730,6 @@ fn verbose_says_which_files_were_read_again_from_their_start() {
         .output()
         .unwrap();
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 #[test]
@@ -1798,7 +1763,6 @@ fn unreadable_lines_name_the_file_as_given_with_or_without_the_index() {
             );
         }
     }
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 #[test]
@@ -1828,7 +1792,6 @@ fn a_copys_limit_message_counts_over_the_copy_as_without_the_index() {
         assert_eq!(ends, ["2026-01-29T00:00:00.000Z"], "{scope}");
         assert_eq!(indexed["blocks"], fresh["blocks"], "{scope}");
     }
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 #[test]
@@ -1872,7 +1835,6 @@ fn a_status_line_reading_past_its_reset_is_not_recorded_nor_shown() {
     assert_eq!(official.len(), 1, "{official:?}");
     assert_eq!(official[0]["window"], "seven_day");
     assert_eq!(official[0]["expired"], false);
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 // ---- table width -----------------------------------------------------------------------
@@ -2028,7 +1990,6 @@ fn tables_fit_columns_and_piped_output_without_it_is_whole() {
             }
         }
     }
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 /// `aegon --help` and `aegon usage --help` say how tables follow COLUMNS.
@@ -2176,7 +2137,6 @@ fn a_status_line_cut_short_every_run_goes_on_where_it_stopped_and_ends_exact() {
         ),
         want
     );
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 /// `aegon usage` killed (SIGKILL) again and again while it indexes a big file in steps:
@@ -2239,5 +2199,4 @@ fn a_usage_killed_mid_update_keeps_its_steps_and_the_next_run_ends_exact() {
     assert!(partial_kills > 0, "no kill came mid-file");
     let indexed = run_json(&data, &["usage", "daily", "--json", p]);
     assert_eq!(totals(&indexed), fresh);
-    let _ = std::fs::remove_dir_all(&data);
 }
