@@ -2021,27 +2021,7 @@ fn a_status_line_cut_short_every_run_goes_on_where_it_stopped_and_ends_exact() {
     std::fs::create_dir_all(projects.join("-old")).unwrap();
     // A real 2.1 MB session, dated now (today's and in the active block), and a 1.3 MB
     // one of long ago.
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
-    let text = std::fs::read_to_string(fixture(
-        "Yael-Peretz__jgive-campaign-donation__transcript.jsonl",
-    ))
-    .unwrap();
-    let mut session = String::new();
-    let mut dated = String::new();
-    for line in text.lines() {
-        let mut v: Value = serde_json::from_str(line).unwrap();
-        if v.get("timestamp").is_some() {
-            v["timestamp"] = Value::String(rfc3339_utc(now));
-        }
-        if let Some(id) = v["sessionId"].as_str() {
-            session = id.to_owned();
-        }
-        dated.push_str(&v.to_string());
-        dated.push('\n');
-    }
+    let (dated, session) = dated_now(YAEL);
     let path = projects.join("-now/session.jsonl");
     std::fs::write(&path, &dated).unwrap();
     std::fs::copy(
@@ -2137,6 +2117,102 @@ fn a_status_line_cut_short_every_run_goes_on_where_it_stopped_and_ends_exact() {
         ),
         want
     );
+}
+
+/// A real 2.1 MB session whose lines are 61,902 bytes long at most.
+const YAEL: &str = "Yael-Peretz__jgive-campaign-donation__transcript.jsonl";
+
+/// The corpus fixture `name` with every timestamp set to now (today's, and in the active
+/// block), and its session id.
+fn dated_now(name: &str) -> (String, String) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let text = std::fs::read_to_string(fixture(name)).unwrap();
+    let mut session = String::new();
+    let mut dated = String::new();
+    for line in text.lines() {
+        let mut v: Value = serde_json::from_str(line).unwrap();
+        if v.get("timestamp").is_some() {
+            v["timestamp"] = Value::String(rfc3339_utc(now));
+        }
+        if let Some(id) = v["sessionId"].as_str() {
+            session = id.to_owned();
+        }
+        dated.push_str(&v.to_string());
+        dated.push('\n');
+    }
+    (dated, session)
+}
+
+/// A status line given no time for indexing (`--index-budget 0`, the default 8 MiB step:
+/// only the deadline cuts) still answers every run, with lower bounds, and reads little past
+/// its deadline: the first line alone and then at most a 64 KiB piece (to its last line end)
+/// per update, two updates a run (the session's file, then the scan that finds it again), so
+/// at most 2 × (64 KiB + a 61,902-byte line) = 12% of the file a run. It read two 256 KiB
+/// chunks of a fresh file before looking at the deadline, and one more in the scan: 35%
+/// of this file in the first run. Runs go on to the exact figures.
+#[test]
+fn a_status_line_with_no_time_reads_a_small_piece_a_run_and_ends_exact() {
+    let data = temp_dir("statusline-budget");
+    let dir = data.join("claude/projects/-now");
+    std::fs::create_dir_all(&dir).unwrap();
+    let (dated, session) = dated_now(YAEL);
+    let path = dir.join("session.jsonl");
+    std::fs::write(&path, &dated).unwrap();
+    let size = dated.len() as f64;
+    let most = 2.0 * (65_536.0 + 61_902.0) / size * 100.0;
+    assert!(most < 12.0, "{most}");
+    let summary: Value = serde_json::from_str(&common::aegon_stdout([
+        "--summary".as_ref(),
+        "--json".as_ref(),
+        path.as_os_str(),
+    ]))
+    .unwrap();
+    let cost = summary["totals"]["cost_usd"].as_f64().unwrap();
+    let input = serde_json::json!({"session_id": session, "transcript_path": path});
+    let (mut last, mut runs) = (0.0, 0);
+    let done = loop {
+        runs += 1;
+        assert!(runs < 100, "no end after {runs} runs");
+        let l = statusline_with(
+            &data,
+            &[
+                "--index-budget",
+                "0",
+                "--format",
+                "{session_cost}|{today_cost}|{indexing}",
+            ],
+            |c| {
+                c.env("CLAUDE_CONFIG_DIR", data.join("claude"));
+            },
+            &input,
+        );
+        let parts: Vec<&str> = l.split('|').collect();
+        assert_eq!(parts.len(), 3, "{l}");
+        if parts[2] == "-" {
+            break l;
+        }
+        let percent: f64 = parts[2]
+            .strip_prefix("indexing ")
+            .and_then(|p| p.strip_suffix('%'))
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("{l}"));
+        // Floored percentages: one more point of slack.
+        assert!(
+            percent >= last && percent - last <= most + 1.0,
+            "{l} after {last}% (at most {most:.1} points a run)"
+        );
+        last = percent;
+        assert!(
+            parts[0].ends_with("+ session") && parts[1].ends_with("+ today"),
+            "{l}"
+        );
+    };
+    // At most 12% a run: at least 9 runs.
+    assert!(runs >= 9, "{runs} runs");
+    assert_eq!(done, format!("${cost:.2} session|${cost:.2} today|-"));
 }
 
 /// `aegon usage` killed (SIGKILL) again and again while it indexes a big file in steps:
