@@ -89,8 +89,7 @@ fn summary_json_equals_the_independent_count() {
 
 #[test]
 fn a_renamed_file_is_told_by_its_content() {
-    let dir = std::env::temp_dir().join(format!("aegon-copilot-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = common::temp_dir("copilot-renamed");
     let renamed = dir.join("log.txt");
     std::fs::copy(fixture(), &renamed).unwrap();
     check(&renamed);
