@@ -265,7 +265,6 @@ fn since_completions_help_and_sizes_as_a_user_meets_them() {
             stderr(&out)
         );
     }
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]

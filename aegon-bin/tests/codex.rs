@@ -160,7 +160,6 @@ fn renamed_and_copied_files_are_told_by_content_and_counted_once() {
     // The same session read twice (a copy of the file): its requests count once.
     let s = summary(&[&renamed, &path]);
     assert_eq!(totals(&s), expected(&[&c]));
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -177,7 +176,6 @@ fn fork_counts_its_own_requests_and_not_the_replayed_parent() {
     let s = summary(&[&fork, &parent]);
     let (input, cache, output, calls) = totals(&s);
     assert_eq!((input + cache + output, calls), (own + 74_831, 2 + 5));
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -226,7 +224,6 @@ fn a_line_too_long_in_a_codex_file_names_the_codex_agent() {
     assert_eq!(malformed[0]["reason"], "too_long");
     assert_eq!(malformed[0]["agent"], "codex");
     assert_eq!(malformed[0]["source"]["line"], 2);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// `--format` with another agent's format refuses every rollout, whatever the length of its

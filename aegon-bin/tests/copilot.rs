@@ -89,12 +89,10 @@ fn summary_json_equals_the_independent_count() {
 
 #[test]
 fn a_renamed_file_is_told_by_its_content() {
-    let dir = std::env::temp_dir().join(format!("aegon-copilot-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = common::temp_dir("copilot-renamed");
     let renamed = dir.join("log.txt");
     std::fs::copy(fixture(), &renamed).unwrap();
     check(&renamed);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -236,5 +234,4 @@ fn a_file_that_is_no_transcript_is_said_not_read_not_lost_lines() {
         last_line(&stderr).ends_with("; 1 line lost, the rest read"),
         "{stderr}"
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -67,7 +67,6 @@ fn follows_appends_and_rotation(extra: &[&str], name: &str) {
     std::fs::write(&file, prompt("rewritten")).unwrap();
     assert_eq!(f.prompts(1), ["rewritten"]);
     drop(f);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -104,7 +103,6 @@ fn from_end_shows_only_new_lines_and_a_missing_file_is_waited_for() {
     append(&later, &prompt("created later"));
     assert_eq!(f.prompts(1), ["created later"]);
     drop(f);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -155,7 +153,6 @@ fn watches_a_tree(extra: &[&str], name: &str) {
     append(&old, &prompt("old wakes up"));
     assert_eq!(f.prompts(1), ["old wakes up"]);
     drop(f);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -207,7 +204,6 @@ fn picks_up_roots_created_later(extra: &[&str], name: &str) {
     );
     assert_eq!(f.prompts(1), ["sessions root appeared"]);
     drop(f);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -237,7 +233,6 @@ fn watch_uses_claude_config_dir_and_says_when_there_is_nothing() {
         err.contains(&dir.join("projects").display().to_string()),
         "{err}"
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// CPU seconds the process has used (Linux `/proc`).
@@ -271,7 +266,6 @@ fn reading_does_not_wake_the_watcher_again() {
         let used = cpu_seconds(f.0.child.id()) - before;
         assert!(used < 0.5, "{args:?}: {used} s of CPU in 2 s of quiet");
         drop(f);
-        let _ = std::fs::remove_dir_all(&dir);
     }
 }
 
@@ -344,7 +338,6 @@ fn a_followed_json_chat_is_read_whole_each_time_it_is_rewritten() {
     )
     .unwrap();
     assert_eq!(seen.len() + others, once.lines().count());
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// `aegon -f DIR` follows the files in DIR and those created there later (the new session
@@ -369,7 +362,6 @@ fn follows_files_created_in_a_folder(extra: &[&str], name: &str) {
     );
     assert_eq!(f.prompts(1), ["subagent"]);
     drop(f);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -397,7 +389,6 @@ fn follow_refuses_folders_and_files_together() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("not both"), "{err}");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -413,7 +404,6 @@ fn follow_a_folder_from_the_end_skips_history_but_not_new_files() {
     got.sort();
     assert_eq!(got, ["appended", "new session"]);
     drop(f);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// `(line, offset)` of each event that arrives until a `malformed` one (the garbage line ending
@@ -510,7 +500,6 @@ fn a_real_transcript_followed_from_its_end_gives_only_new_lines_at_their_true_pl
         append(&file, &appended[1..].concat());
         assert_eq!(places_until_malformed(&f), expected, "{name}");
         drop(f);
-        let _ = std::fs::remove_dir_all(&dir);
     }
 }
 
@@ -583,7 +572,6 @@ fn an_unreadable_folder_leaves_the_rest_of_the_tree_with_notifications() {
         std::fs::Permissions::from_mode(0o755),
     )
     .unwrap();
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// `aegon -f FILE…` under a shell limit of `limit` open files (soft and hard: `ulimit -n` sets
@@ -637,7 +625,6 @@ fn follows_more_files_than_the_open_file_limit() {
     want.sort();
     assert_eq!(got, want);
     drop(f);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Following raises the soft open-file limit to the hard one (Linux), as read back from
@@ -671,7 +658,6 @@ fn following_raises_the_soft_open_file_limit() {
     }
     assert_eq!(soft, hard, "{line}");
     drop(f);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Rotation by a writer that keeps its descriptor: the file is renamed away, the writer appends
@@ -698,7 +684,6 @@ fn a_line_appended_to_a_file_renamed_away_is_read() {
     append(&file, &prompt("new file"));
     assert_eq!(f.prompts(1), ["new file"]);
     drop(f);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// `aegon -f FILE | head -1`, `aegon watch … | head -1`: once the reader has gone, aegon ends

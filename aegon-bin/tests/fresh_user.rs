@@ -9,7 +9,7 @@
 mod common;
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
@@ -141,7 +141,7 @@ fn binary_after_invalid_utf8_reports_offsets_and_nuls_as_on_disk() {
 
 /// A Claude Code folder in a temporary HOME: `claude/projects/-p/` holding `files`, and
 /// nothing of any other agent's.
-fn claude_home(name: &str, files: &[(&str, &Path)]) -> PathBuf {
+fn claude_home(name: &str, files: &[(&str, &Path)]) -> common::TempDir {
     let home = temp_dir(name);
     let project = home.join("claude/projects/-p");
     for (to, from) in files {
@@ -213,7 +213,6 @@ fn summary_with_dev_null_for_stdin_reads_the_default_folders() {
     let out = in_home(&home).stdin(Stdio::null()).output().unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("no input"), "{}", stderr(&out));
-    let _ = std::fs::remove_dir_all(&home);
 }
 
 /// The `--summary --json` totals of `args`.
@@ -284,5 +283,4 @@ fn a_session_named_alone_brings_its_subagents_once() {
         .filter_map(|e| e["source"]["file"].as_str().map(str::to_owned))
         .collect();
     assert_eq!(files.len(), 3, "{files:?}");
-    let _ = std::fs::remove_dir_all(&dir);
 }

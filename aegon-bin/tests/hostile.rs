@@ -89,7 +89,6 @@ fn a_50_mb_line_is_reported_and_skipped_in_bounded_memory() {
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(events(&out).len(), 3);
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]
@@ -105,7 +104,6 @@ fn a_million_tiny_lines_are_all_counted_in_bounded_memory() {
     if let Some(mb) = rss {
         assert!(mb < 32.0, "peak RSS {mb:.1} MB for a million lines");
     }
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]
@@ -132,7 +130,6 @@ fn json_nested_too_deep_is_one_malformed_line() {
         "{}",
         stderr(&out)
     );
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]
@@ -199,7 +196,6 @@ fn absurd_token_counts_are_no_count_instead_of_overflowing() {
             assert_eq!(totals["api_calls"], 3);
         }
     }
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]
@@ -239,7 +235,6 @@ fn timestamps_missing_malformed_or_out_of_order_do_not_break_timing() {
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["sessions"][0]["tool_calls"], 3);
     assert!(doc["sessions"][0]["duration_ms"].as_u64().is_some());
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]
@@ -316,7 +311,6 @@ fn a_tree_of_10000_files_with_a_symlink_loop_a_pipe_and_a_broken_link() {
         err.contains("broken.jsonl: a broken symbolic link"),
         "{err}"
     );
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]
@@ -339,7 +333,11 @@ fn aegon_never_writes_to_what_it_reads() {
     }
     // Followed and watched for a moment, then stopped.
     for args in [vec!["-f", "--ndjson"], vec!["watch", "--ndjson"]] {
-        let target = if args[0] == "watch" { &dir } else { &file };
+        let target = if args[0] == "watch" {
+            dir.path()
+        } else {
+            &file
+        };
         let mut child = Command::new(env!("CARGO_BIN_EXE_aegon"))
             .args(&args)
             .arg(target)
@@ -356,5 +354,4 @@ fn aegon_never_writes_to_what_it_reads() {
         std::fs::metadata(&file).unwrap().modified().unwrap(),
     );
     assert_eq!(before, after, "the transcript changed");
-    let _ = std::fs::remove_dir_all(dir);
 }

@@ -61,7 +61,6 @@ fn a_folder_of_sessions_becomes_a_report_each_and_an_index() {
             out.join("index.html").display()
         )
     );
-    let _ = std::fs::remove_dir_all(&out);
 }
 
 #[test]
@@ -81,7 +80,6 @@ fn html_and_markdown_to_a_file() {
         md.starts_with("# “mix phx.server doesnt seem to start”"),
         "{md}"
     );
-    let _ = std::fs::remove_dir_all(&out);
 }
 
 /// A run that could read no input leaves an earlier `-o FILE` as it was (before, it replaced
@@ -122,7 +120,6 @@ fn an_earlier_report_survives_a_run_that_read_nothing() {
         .collect();
     left.sort();
     assert_eq!(left, ["r.html", "r.md"]);
-    let _ = std::fs::remove_dir_all(&out);
 }
 
 /// `-o LINK`, where LINK is a symbolic link (a relative one, through a chain of two, and one
@@ -179,7 +176,6 @@ fn output_through_a_symbolic_link_writes_its_target() {
     left.sort();
     assert_eq!(left, ["new.html", "r.html"]);
     assert_eq!(std::fs::read_dir(&out).unwrap().count(), 4);
-    let _ = std::fs::remove_dir_all(&out);
 }
 
 #[test]
@@ -268,7 +264,6 @@ fn report_names_never_collide_with_the_index_or_each_other() {
         );
     }
     let _ = std::fs::remove_dir_all(&input);
-    let _ = std::fs::remove_dir_all(&out);
 }
 
 /// Appends `-i` to every id-like string in `v` (record, message, request and tool ids).

@@ -1107,7 +1107,6 @@ fn a_tls_collector_gets_everything_once_over_protobuf_and_gzip_with_the_environm
         waited >= Duration::from_millis(1900),
         "Retry-After: 2 honoured, waited {waited:?}"
     );
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]
@@ -1137,7 +1136,6 @@ fn json_over_tls_with_the_flags_after_a_503() {
         assert_eq!(g.headers["content-type"], "application/json");
         assert!(!g.headers.contains_key("content-encoding"));
     }
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]
@@ -1167,7 +1165,6 @@ fn an_untrusted_certificate_is_refused_and_said() {
         start.elapsed() < Duration::from_secs(8),
         "a certificate problem is not retried"
     );
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]
@@ -1301,7 +1298,6 @@ fn watch_sends_an_idle_sessions_root_span_while_it_streams() {
     assert!(points
         .iter()
         .any(|p| p.name == "claude_code.token.usage" && p.attrs()["session.id"] == "live-session"));
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]
@@ -1337,7 +1333,6 @@ fn quitting_a_live_dashboard_still_sends_the_sessions_root_spans() {
         1,
         "the root, once"
     );
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]

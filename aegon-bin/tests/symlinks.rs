@@ -112,7 +112,6 @@ fn a_link_written_as_a_placeholder_file_is_followed_too() {
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["totals"]["sessions"], 1);
     assert_eq!(doc["sessions"][0]["session_id"], LINKED_SESSION);
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]
@@ -165,7 +164,6 @@ fn a_linked_file_is_read_and_a_loop_is_reported_once_and_not_followed() {
         "{err}"
     );
     assert!(err.contains("deeper/up: a symbolic link"), "{err}");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A running `aegon watch --ndjson -q …`, its output lines arriving on a channel.
@@ -288,7 +286,6 @@ fn watches_linked_folders(extra: &[&str], name: &str) {
     // Nothing came twice.
     assert_eq!(w.no_prompt_within(Duration::from_millis(1500)), None);
     drop(w);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -328,5 +325,4 @@ fn watch_reads_a_real_file_once_and_survives_a_loop() {
     assert_eq!(w.texts(1), ["still once"]);
     assert_eq!(w.no_prompt_within(Duration::from_millis(1500)), None);
     drop(w);
-    let _ = std::fs::remove_dir_all(&dir);
 }

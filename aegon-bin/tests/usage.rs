@@ -94,7 +94,6 @@ fn daily_totals_equal_summary_totals_on_the_corpus() {
         let sum: u64 = rows.iter().map(|r| num(&r["totalTokens"])).sum();
         assert_eq!(sum, num(&t["totalTokens"]), "{args:?}");
     }
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 /// The pricing fixtures of fixtures/bugs with their right costs (its README): fast mode
@@ -152,7 +151,6 @@ fn reports_price_each_response_as_billed_like_the_summary() {
             .map(|b| b["costUSD"].as_f64().unwrap())
             .sum();
         assert!((blocks - right).abs() < 0.00005, "{name} blocks: {blocks}");
-        let _ = std::fs::remove_dir_all(&data);
     }
 }
 
@@ -214,7 +212,67 @@ fn a_speed_without_a_price_is_an_unknown_cost_as_in_the_summary() {
             "{table}"
         );
     }
-    let _ = std::fs::remove_dir_all(&data);
+}
+
+/// `aegon usage blocks` writes the active block's burn rate and projection as the tables
+/// write dollars: a block costing a fraction of a cent an hour reads `<$0.01/h`, not
+/// `$0.00/h` (it was `${:.2}`), and with a response of a model without a price both are
+/// lower bounds (`+`).
+#[test]
+fn a_burn_rate_under_a_cent_an_hour_is_not_shown_as_free() {
+    let data = temp_dir("blocks-cents");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    // Two Sonnet 4.5 responses of 1 input and 1 output token ($3 and $15 a million): $0.000018
+    // each, 25 and 5 minutes ago, so the block is active: $0.000036 over 25 minutes is
+    // $0.0000864 an hour, and at most 5 hours of it more by the block's end is under a cent.
+    let priced = response("1", &rfc3339_utc(now - 25 * 60), 1)
+        + &response("2", &rfc3339_utc(now - 5 * 60), 1);
+    let unpriced = response("3", &rfc3339_utc(now - 4 * 60), 1)
+        .replace("claude-sonnet-4-5", "acme-unpriced-model-1");
+    for (name, text, mark) in [
+        ("priced.jsonl", priced.clone(), ""),
+        ("partly.jsonl", priced + &unpriced, "+"),
+    ] {
+        let file = data.join(name);
+        std::fs::write(&file, text).unwrap();
+        let file = file.to_str().unwrap();
+        let doc = run_json(&data, &["usage", "blocks", "--json", "--no-index", file]);
+        let active: Vec<&Value> = doc["blocks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|b| b["isActive"] == true)
+            .collect();
+        assert_eq!(active.len(), 1, "{doc}");
+        let rate = active[0]["burnRate"]["costPerHour"].as_f64().unwrap();
+        // The span ends at the run's now, a moment after this test's: within 1% (15 s).
+        assert!(
+            (rate / (0.000_036 / 25.0 * 60.0) - 1.0).abs() < 0.01,
+            "{rate}"
+        );
+        assert_eq!(
+            active[0]["unpricedModels"].as_array().unwrap().is_empty(),
+            mark.is_empty(),
+            "{doc}"
+        );
+        let out = aegon(
+            &data,
+            &["usage", "blocks", "--color", "never", "--no-index", file],
+        )
+        .output()
+        .unwrap();
+        assert!(out.status.success());
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains(&format!("  <$0.01{mark}/h  ")), "{text}");
+        assert!(
+            text.contains(&format!(" tokens  <$0.01{mark} at the block's end")),
+            "{text}"
+        );
+        assert!(!text.contains("$0.00"), "{text}");
+    }
 }
 
 /// `YYYY-MM-DDTHH:MM:SSZ` of `secs` since the epoch (UTC).
@@ -299,7 +357,6 @@ fn the_status_line_prices_the_session_and_today_like_the_summary() {
         let want = format!("${right:.2} session|${today:.2} today|${today:.2} block");
         assert_eq!(line, want, "{name}");
     }
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 #[test]
@@ -343,7 +400,6 @@ fn the_status_line_shows_a_partly_priced_session_as_a_lower_bound_and_finds_it_b
         let line = statusline_line(&data, "{session_cost}|{today_cost}", &input);
         assert_eq!(line, "$0.60+ session|$0.60+ today", "{input}");
     }
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 // ---- local days, computed without aegon's or jiff's code -------------------------------
@@ -466,7 +522,6 @@ fn local_days_in_a_half_hour_zone_match_an_independent_count() {
     assert_eq!(got_days(&doc), want);
     // Some responses fall on another day in UTC: the zone matters on this data.
     assert_ne!(expected_days(&files, 0), want);
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 /// One assistant line with usage.
@@ -553,7 +608,6 @@ fn local_days_across_a_dst_change() {
         ],
     );
     assert_eq!(num(&doc["totals"]["totalTokens"]), 21 + 41);
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 #[test]
@@ -564,7 +618,6 @@ fn an_unknown_zone_is_an_error() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown time zone"));
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 #[test]
@@ -586,7 +639,6 @@ fn an_argument_error_says_what_and_how_to_get_help_on_two_lines() {
         );
         assert_eq!(lines[1], format!("Try 'aegon {} --help'.", args[0]));
     }
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 // ---- the index against a fresh read ------------------------------------------------------
@@ -658,7 +710,6 @@ fn the_index_equals_a_fresh_read_as_files_grow_are_recreated_and_deleted() {
         totals(&gone).to_vec(),
         "a fresh read misses exactly the deleted file"
     );
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 #[test]
@@ -730,7 +781,6 @@ fn several_writers_at_once_and_a_killed_one_leave_right_totals() {
     assert_eq!(official.len(), 1);
     assert_eq!(official[0]["usedPercent"], 12.5);
     assert_eq!(official[0]["resetsAt"], "2100-01-01T00:00:00Z");
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 #[test]
@@ -752,7 +802,6 @@ fn a_damaged_index_is_reported_and_rebuilt() {
     let indexed: Value = serde_json::from_slice(&out.stdout).unwrap();
     let fresh = run_json(&data, &["usage", "daily", "--json", "--no-index", f]);
     assert_eq!(totals(&indexed), totals(&fresh));
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 // ---- blocks, the status line, the schema --------------------------------------------------
@@ -777,7 +826,6 @@ fn blocks_follow_the_rule_and_a_written_reset_wins() {
             "floored to the hour: {start}"
         );
     }
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 /// A block's id is ccusage's: its start in RFC 3339 UTC with milliseconds
@@ -830,7 +878,6 @@ fn block_ids_are_ccusages_and_gaps_end_where_the_next_block_starts() {
             );
         }
     }
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 #[test]
@@ -858,7 +905,6 @@ fn the_status_line_always_answers() {
             "{input}"
         );
     }
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 /// One odd character in a field (a lone surrogate escape, invalid UTF-8, a byte-order mark)
@@ -889,7 +935,6 @@ fn the_status_line_reads_odd_input_as_transcripts_are_read() {
         assert!(line.contains("a\u{FFFD}c"), "{shown}: {line}");
         assert!(line.contains("$2.00 session"), "{shown}: {line}");
     }
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 #[test]
@@ -917,7 +962,6 @@ fn usage_json_fits_its_schema() {
     let mut drifted = run_json(&data, &["usage", "daily", "--json", c]);
     drifted["totals"]["totalCost"] = Value::from("free");
     assert!(validator.validate(&drifted).is_err());
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 #[test]
@@ -948,7 +992,6 @@ fn summary_alone_on_a_terminal_reads_claude_codes_folders() {
     let named = common::aegon_stdout(["--summary", "--json", projects.to_str().unwrap()]);
     let named: Value = serde_json::from_str(&named).unwrap();
     assert_eq!(doc["totals"], named["totals"]);
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 /// The number of API calls in a report's totals.
@@ -1020,7 +1063,6 @@ fn a_file_or_folder_named_by_another_path_gives_the_same_totals() {
         let doc = run(&["usage", "daily", "--json"]);
         assert_eq!((calls(&doc), totals(&doc)), (2, want), "a link in the tree");
     }
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 #[test]
@@ -1038,7 +1080,6 @@ fn a_missing_path_is_an_error_with_or_without_the_index() {
             "{args:?}: {err}"
         );
     }
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 /// `(session id, API calls, cost rounded to 1/10,000 $)` of a sessions report.
@@ -1087,7 +1128,6 @@ fn a_resumed_copy_counts_where_it_first_occurred_whatever_the_indexing_order() {
         assert_eq!(session_rows(&doc), want, "indexed later: {later}");
         let fresh = run_json(&data, &["usage", "sessions", "--json", "--no-index", p]);
         assert_eq!(session_rows(&fresh), want, "--no-index");
-        let _ = std::fs::remove_dir_all(&data);
     }
 }
 
@@ -1137,7 +1177,6 @@ fn lines_without_a_session_id_belong_to_their_files_session() {
             "as --summary names them"
         );
     }
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 #[test]
@@ -1200,7 +1239,6 @@ fn the_status_line_drops_absurd_numbers_says_what_it_ignores_and_never_waits_lon
     assert!(started.elapsed() < std::time::Duration::from_secs(10));
     assert!(out.status.success());
     assert!(!String::from_utf8_lossy(&out.stdout).trim().is_empty());
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 #[test]
@@ -1241,7 +1279,6 @@ fn a_growing_codex_rollout_is_indexed_as_read_whole() {
     assert_eq!(num(&u["apiCalls"]), num(&t["api_calls"]));
     // Every request is priced by its model (named once, early in the file).
     assert_eq!(u["unpricedModels"], serde_json::json!([]), "{u}");
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 #[test]
@@ -1279,7 +1316,6 @@ fn other_agents_usage_in_the_index_equals_the_summary() {
             assert_eq!(row["agent"], want, "{agent}");
         }
     }
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 /// Lines that cannot be read are said on every report, where the first is, with or without
@@ -1320,7 +1356,6 @@ fn unreadable_lines_are_said_on_every_report() {
         let out = aegon(&data, &args).output().unwrap();
         assert!(!String::from_utf8_lossy(&out.stderr).contains("could not be read"));
     }
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 #[test]
@@ -1351,7 +1386,6 @@ fn a_copy_indexed_after_its_original_is_reported_over_its_own_path() {
     // fixtures/bugs/README.md: session B alone holds 3 API calls (its copy of A's 2 and its own).
     let b = run_json(&data, &["usage", "daily", "--json", &s(&b8)]);
     assert_eq!(calls(&b), 3);
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 #[test]
@@ -1391,7 +1425,6 @@ fn a_missing_path_gives_no_report_and_the_others_are_still_reported() {
         let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(doc, alone, "{args:?}: the path that exists, reported");
     }
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 #[test]
@@ -1470,7 +1503,6 @@ fn the_history_of_a_folder_gone_from_disk_is_still_reported() {
     let out = with_config(&["usage", "daily", "--json", "--no-index"], false);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no transcripts found"));
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 #[cfg(unix)]
@@ -1528,7 +1560,6 @@ fn an_index_that_cannot_be_written_is_reported_as_it_is_and_said() {
         ],
     );
     assert_eq!(calls(&doc), calls(&fresh) + calls(&added_alone));
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 #[test]
@@ -1573,7 +1604,6 @@ fn a_utf16_transcript_is_refused_by_usage_and_audit_as_by_the_filter() {
             }
         }
     }
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 #[test]
@@ -1606,7 +1636,6 @@ fn a_dash_reads_a_transcript_from_standard_input() {
     assert_eq!(piped(&["usage", "daily", "--json", b, "-"], a), both);
     // A stream is not indexed.
     assert!(!data.join("usage.sqlite3").exists());
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 #[test]
@@ -1657,7 +1686,6 @@ fn limit_messages_count_only_over_the_paths_reported() {
         assert_eq!(blocks[0]["endTime"], "2026-01-28T22:00:00.000Z", "{args:?}");
         assert_eq!(blocks[0]["endSource"], "estimate", "{args:?}");
     }
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 #[test]
@@ -1702,7 +1730,6 @@ fn verbose_says_which_files_were_read_again_from_their_start() {
         .output()
         .unwrap();
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 #[test]
@@ -1736,7 +1763,6 @@ fn unreadable_lines_name_the_file_as_given_with_or_without_the_index() {
             );
         }
     }
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 #[test]
@@ -1766,7 +1792,6 @@ fn a_copys_limit_message_counts_over_the_copy_as_without_the_index() {
         assert_eq!(ends, ["2026-01-29T00:00:00.000Z"], "{scope}");
         assert_eq!(indexed["blocks"], fresh["blocks"], "{scope}");
     }
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 #[test]
@@ -1810,7 +1835,6 @@ fn a_status_line_reading_past_its_reset_is_not_recorded_nor_shown() {
     assert_eq!(official.len(), 1, "{official:?}");
     assert_eq!(official[0]["window"], "seven_day");
     assert_eq!(official[0]["expired"], false);
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 // ---- table width -----------------------------------------------------------------------
@@ -1966,7 +1990,6 @@ fn tables_fit_columns_and_piped_output_without_it_is_whole() {
             }
         }
     }
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 /// `aegon --help` and `aegon usage --help` say how tables follow COLUMNS.
@@ -1998,27 +2021,7 @@ fn a_status_line_cut_short_every_run_goes_on_where_it_stopped_and_ends_exact() {
     std::fs::create_dir_all(projects.join("-old")).unwrap();
     // A real 2.1 MB session, dated now (today's and in the active block), and a 1.3 MB
     // one of long ago.
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
-    let text = std::fs::read_to_string(fixture(
-        "Yael-Peretz__jgive-campaign-donation__transcript.jsonl",
-    ))
-    .unwrap();
-    let mut session = String::new();
-    let mut dated = String::new();
-    for line in text.lines() {
-        let mut v: Value = serde_json::from_str(line).unwrap();
-        if v.get("timestamp").is_some() {
-            v["timestamp"] = Value::String(rfc3339_utc(now));
-        }
-        if let Some(id) = v["sessionId"].as_str() {
-            session = id.to_owned();
-        }
-        dated.push_str(&v.to_string());
-        dated.push('\n');
-    }
+    let (dated, session) = dated_now(YAEL);
     let path = projects.join("-now/session.jsonl");
     std::fs::write(&path, &dated).unwrap();
     std::fs::copy(
@@ -2114,7 +2117,102 @@ fn a_status_line_cut_short_every_run_goes_on_where_it_stopped_and_ends_exact() {
         ),
         want
     );
-    let _ = std::fs::remove_dir_all(&data);
+}
+
+/// A real 2.1 MB session whose lines are 61,902 bytes long at most.
+const YAEL: &str = "Yael-Peretz__jgive-campaign-donation__transcript.jsonl";
+
+/// The corpus fixture `name` with every timestamp set to now (today's, and in the active
+/// block), and its session id.
+fn dated_now(name: &str) -> (String, String) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let text = std::fs::read_to_string(fixture(name)).unwrap();
+    let mut session = String::new();
+    let mut dated = String::new();
+    for line in text.lines() {
+        let mut v: Value = serde_json::from_str(line).unwrap();
+        if v.get("timestamp").is_some() {
+            v["timestamp"] = Value::String(rfc3339_utc(now));
+        }
+        if let Some(id) = v["sessionId"].as_str() {
+            session = id.to_owned();
+        }
+        dated.push_str(&v.to_string());
+        dated.push('\n');
+    }
+    (dated, session)
+}
+
+/// A status line given no time for indexing (`--index-budget 0`, the default 8 MiB step:
+/// only the deadline cuts) still answers every run, with lower bounds, and reads little past
+/// its deadline: the first line alone and then at most a 64 KiB piece (to its last line end)
+/// per update, two updates a run (the session's file, then the scan that finds it again), so
+/// at most 2 × (64 KiB + a 61,902-byte line) = 12% of the file a run. It read two 256 KiB
+/// chunks of a fresh file before looking at the deadline, and one more in the scan: 35%
+/// of this file in the first run. Runs go on to the exact figures.
+#[test]
+fn a_status_line_with_no_time_reads_a_small_piece_a_run_and_ends_exact() {
+    let data = temp_dir("statusline-budget");
+    let dir = data.join("claude/projects/-now");
+    std::fs::create_dir_all(&dir).unwrap();
+    let (dated, session) = dated_now(YAEL);
+    let path = dir.join("session.jsonl");
+    std::fs::write(&path, &dated).unwrap();
+    let size = dated.len() as f64;
+    let most = 2.0 * (65_536.0 + 61_902.0) / size * 100.0;
+    assert!(most < 12.0, "{most}");
+    let summary: Value = serde_json::from_str(&common::aegon_stdout([
+        "--summary".as_ref(),
+        "--json".as_ref(),
+        path.as_os_str(),
+    ]))
+    .unwrap();
+    let cost = summary["totals"]["cost_usd"].as_f64().unwrap();
+    let input = serde_json::json!({"session_id": session, "transcript_path": path});
+    let (mut last, mut runs) = (0.0, 0);
+    let done = loop {
+        runs += 1;
+        assert!(runs < 100, "no end after {runs} runs");
+        let l = statusline_with(
+            &data,
+            &[
+                "--index-budget",
+                "0",
+                "--format",
+                "{session_cost}|{today_cost}|{indexing}",
+            ],
+            |c| {
+                c.env("CLAUDE_CONFIG_DIR", data.join("claude"));
+            },
+            &input,
+        );
+        let parts: Vec<&str> = l.split('|').collect();
+        assert_eq!(parts.len(), 3, "{l}");
+        if parts[2] == "-" {
+            break l;
+        }
+        let percent: f64 = parts[2]
+            .strip_prefix("indexing ")
+            .and_then(|p| p.strip_suffix('%'))
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("{l}"));
+        // Floored percentages: one more point of slack.
+        assert!(
+            percent >= last && percent - last <= most + 1.0,
+            "{l} after {last}% (at most {most:.1} points a run)"
+        );
+        last = percent;
+        assert!(
+            parts[0].ends_with("+ session") && parts[1].ends_with("+ today"),
+            "{l}"
+        );
+    };
+    // At most 12% a run: at least 9 runs.
+    assert!(runs >= 9, "{runs} runs");
+    assert_eq!(done, format!("${cost:.2} session|${cost:.2} today|-"));
 }
 
 /// `aegon usage` killed (SIGKILL) again and again while it indexes a big file in steps:
@@ -2177,5 +2275,4 @@ fn a_usage_killed_mid_update_keeps_its_steps_and_the_next_run_ends_exact() {
     assert!(partial_kills > 0, "no kill came mid-file");
     let indexed = run_json(&data, &["usage", "daily", "--json", p]);
     assert_eq!(totals(&indexed), fresh);
-    let _ = std::fs::remove_dir_all(&data);
 }

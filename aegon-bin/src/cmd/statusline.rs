@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use aegon::ledger::{self, Entries, Ledger, LimitReading, Scope};
+use aegon::render::text::{usd_short, usd_short_at_least};
 use aegon::session::pricing::Pricing;
 use aegon::timestamp::now_ms;
 use aegon::usage::blocks::{self, Block};
@@ -502,19 +503,11 @@ fn lenient_text(bytes: &[u8]) -> String {
     }
 }
 
-/// A dollar amount as the reports write it ([`aegon::render::text::usd`]: cents, `<$0.01`
-/// for a cost under a cent), in whole dollars from $100 (the line is short).
-fn money(v: f64) -> String {
-    if v >= 100.0 {
-        format!("${v:.0}")
-    } else {
-        aegon::render::text::usd(v)
-    }
-}
-
-/// [`money`], with `+` when the amount is a lower bound (some response has no known price).
+/// A dollar amount as the reports write it, in whole dollars from $100 (the line is short),
+/// with `+` when the amount is a lower bound (some response has no known price):
+/// [`aegon::render::text::usd_short_at_least`].
 fn money_at_least(v: f64, partial: bool) -> String {
-    format!("{}{}", money(v), if partial { "+" } else { "" })
+    usd_short_at_least(v, partial)
 }
 
 fn left(ms: i64) -> String {
@@ -580,10 +573,10 @@ fn fields(
     push("model", model, 4);
     let session = match f.session_cost {
         Some(c) => Some(money_at_least(c, f.session_partial)),
-        None => input.cc_cost.map(money),
+        None => input.cc_cost.map(usd_short),
     };
     push("session_cost", session.map(|c| format!("{c} session")), 0);
-    push("cc_cost", input.cc_cost.map(money), 0);
+    push("cc_cost", input.cc_cost.map(usd_short), 0);
     push(
         "context",
         // Percentages are floored: 99.6% is not yet full, so never shown as 100%.
@@ -890,17 +883,6 @@ mod tests {
             &TimeZone::UTC,
         );
         assert_eq!(line, "ctx 99% 5h 99% 7d 100%");
-    }
-
-    #[test]
-    fn amounts_read_as_in_the_reports() {
-        // A session that cost a fraction of a cent is not shown as free.
-        assert_eq!(money(0.0004), "<$0.01");
-        assert_eq!(money_at_least(0.0004, true), "<$0.01+");
-        assert_eq!(money(0.0), "$0.00");
-        assert_eq!(money(0.005), "$0.01");
-        assert_eq!(money(12.345), "$12.35");
-        assert_eq!(money(1234.5), "$1234");
     }
 
     #[test]

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use aegon::ledger::{self, Entries, Ledger, LimitReading, Scope};
+use aegon::render::text::usd_at_least;
 use aegon::session::pricing::Pricing;
 use aegon::timestamp::now_ms;
 use aegon::usage::blocks::{self, Block};
@@ -938,12 +939,14 @@ fn write_blocks(
                 aegon::usage::render::money(&b.usage)
             ),
         )?;
+        // Dollars as in the table: `<$0.01` under a cent, `+` when a model has no price.
+        let partial = !b.usage.unpriced().is_empty();
         match b.burn_rate(now) {
             Some(rate) => say(out, "", &format!(
-                                "  burn rate {:.0} tokens/min ({:.0} input+output)  ${:.2}/h  over {} since the first response",
+                                "  burn rate {:.0} tokens/min ({:.0} input+output)  {}/h  over {} since the first response",
                 rate.tokens_per_minute,
                 rate.tokens_per_minute_for_indicator,
-                rate.cost_per_hour,
+                usd_at_least(rate.cost_per_hour, partial),
                 hm(rate.minutes as i64)
             ))?,
             None => say(out, "", &format!(
@@ -965,9 +968,9 @@ fn write_blocks(
                 out,
                 "",
                 &format!(
-                    "  projection {} tokens  ${:.2} at the block's end{status}",
+                    "  projection {} tokens  {} at the block's end{status}",
                     aegon::usage::render::thousands(p.total_tokens),
-                    p.total_cost
+                    usd_at_least(p.total_cost, partial)
                 ),
             )?;
         }
@@ -1047,7 +1050,8 @@ fn block_json(b: &Block, now: i64, limit: Option<u64>) -> Value {
         })),
         "projection": b.projection(now).map(|p| json!({
             "totalTokens": p.total_tokens,
-            "totalCost": p.total_cost,
+            // To the cent, as ccusage writes it.
+            "totalCost": (p.total_cost * 100.0).round() / 100.0,
             "remainingMinutes": p.remaining_minutes,
         })),
     });

@@ -79,6 +79,11 @@ const HIT_FILE: char = '\u{1e}';
 /// Bytes read from a transcript at a time.
 const CHUNK: usize = 256 << 10;
 
+/// Bytes read at a time while a deadline is set ([`Ledger::update_until`]), 64 KiB: the
+/// deadline is looked at before each piece is pushed, so a read stops at most one piece (and
+/// the rest of a line) past it.
+const DEADLINE_CHUNK: usize = 64 << 10;
+
 /// Bytes of a line-based transcript (Claude's, Qwen's) read and committed in one transaction,
 /// 8 MiB: a big file is indexed in steps, each committed with the point it stopped at (a
 /// line's end), so an update that is stopped (a deadline, a kill) keeps what it did and the
@@ -102,7 +107,7 @@ fn step_from_env() -> u64 {
 
 /// Where a read of a line-based file may stop before the file's end: past `bytes` bytes, or
 /// once `deadline` has passed; always at a line's end, after at least one chunk (a step smaller
-/// than [`CHUNK`] is read in chunks of its size).
+/// than [`CHUNK`] is read in chunks of its size; with a deadline, in [`DEADLINE_CHUNK`]s).
 #[derive(Debug, Clone, Copy)]
 struct Cut {
     bytes: u64,
@@ -940,8 +945,8 @@ impl Ledger {
     /// goes on from there, and after enough of them the index is exactly what one full update
     /// makes. With a deadline the files are taken newest first (by modification time), so the
     /// figures of now are complete first; the first file with something new is always begun
-    /// (at least one chunk read), so repeated updates make progress however short the time
-    /// given. What was left
+    /// (at least 64 KiB read, to a line's end), so repeated updates make
+    /// progress however short the time given. What was left
     /// is counted in [`UpdateStats::pending_files`]; an update that left something neither
     /// marks files gone nor records the scan ([`Ledger::last_scan_ms`]).
     pub fn update_until(
@@ -1812,8 +1817,16 @@ fn read_stream(
     let mut first = true;
     // The offset just after the last newline pushed.
     let mut line_end = start;
-    // A step smaller than a chunk reads in pieces of its size, so a small step is kept to.
-    let chunk_len = cut.map_or(CHUNK as u64, |c| c.bytes.clamp(1, CHUNK as u64)) as usize;
+    // A step smaller than a chunk reads in pieces of its size, so a small step is kept to; a
+    // deadline is kept to within a smaller piece.
+    let chunk_len = cut.map_or(CHUNK as u64, |c| {
+        let most = if c.deadline.is_some() {
+            DEADLINE_CHUNK
+        } else {
+            CHUNK
+        };
+        c.bytes.clamp(1, most as u64)
+    }) as usize;
     let mut buf = vec![0u8; chunk_len];
     let mut was_cut = false;
     // The bytes of the unfinished last line, while short enough to check as JSON.
@@ -1841,8 +1854,20 @@ fn read_stream(
             }
         }
         if let Some(c) = cut {
-            // Before pushing: the format is known from the first line on (nothing is cut
-            // before it is, nor in a format that needs its earlier lines or is a document).
+            // The format is known from the first line on: that line is pushed alone first, so
+            // the first chunk can be cut too (a fresh file read two chunks before any cut).
+            if input.format().is_none() && !input.is_document() {
+                if let Some(i) = memchr::memchr(b'\n', chunk) {
+                    let (head, rest) = chunk.split_at(i + 1);
+                    let _ = pipeline.push(&mut input, head)?;
+                    pos += head.len() as u64;
+                    line_end = pos;
+                    tail.clear();
+                    chunk = rest;
+                }
+            }
+            // Before pushing: nothing is cut before the format is known, nor in a format that
+            // needs its earlier lines or is a document.
             let line_based =
                 !input.is_document() && input.format().is_some_and(|f| !f.read_from_start());
             let due = pos + chunk.len() as u64 - start >= c.bytes

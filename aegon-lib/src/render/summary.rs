@@ -13,7 +13,7 @@ use serde_json::{json, Map, Value};
 
 use crate::event::{Event, EventKind};
 use crate::pipeline::Stats;
-use crate::render::text::{duration, thousands, usd};
+use crate::render::text::{duration, thousands, usd, usd_at_least};
 use crate::render::{Flow, Renderer};
 use crate::session::cost_explained::{Charge, RebuildCause};
 use crate::session::pricing::{Pricing, Vendor};
@@ -484,11 +484,11 @@ impl CauseTotals {
     }
 }
 
-/// `$1.23`, or `$≥1.23` when part of it has no price.
+/// `$1.23`, or `$1.23+` when part of it has no price ([`usd_at_least`]).
 fn charge_money(c: Charge) -> String {
     match c.cost_usd() {
         Some(amount) => usd(amount),
-        None => format!("$≥{:.2}", crate::session::cost_explained::usd(c.pico)),
+        None => usd_at_least(crate::session::cost_explained::usd(c.pico), true),
     }
 }
 

@@ -702,6 +702,39 @@ pub fn usd(amount: f64) -> String {
     }
 }
 
+/// A dollar amount that is a lower bound, in every report alike: [`usd`] of what has a price,
+/// followed by `+` when `lower_bound` (some response has no known price, so the true cost is
+/// higher): `$1.23+`, `<$0.01+`, `$0.00+` (only unpriced responses); `$1.23` otherwise.
+/// `+` rather than `≥`: it is ASCII, one column in every terminal (`≥` is of East Asian
+/// ambiguous width, two columns in CJK locales, which breaks the status line's and the
+/// tables' width accounting), and it follows the figure so the amounts still line up.
+pub fn usd_at_least(amount: f64, lower_bound: bool) -> String {
+    at_least(usd(amount), lower_bound)
+}
+
+/// A dollar amount for a narrow place (the status line, the dashboard's usage tiles): as
+/// [`usd`] below $100 (cents, `<$0.01`), in whole dollars from there (`$1235` for 1234.5).
+pub fn usd_short(amount: f64) -> String {
+    if amount >= 100.0 {
+        format!("${amount:.0}")
+    } else {
+        usd(amount)
+    }
+}
+
+/// [`usd_short`] with the lower-bound mark of [`usd_at_least`]: `$1235+`, `<$0.01+`.
+pub fn usd_short_at_least(amount: f64, lower_bound: bool) -> String {
+    at_least(usd_short(amount), lower_bound)
+}
+
+/// `money` with the one lower-bound mark, `+`, when `lower_bound`.
+fn at_least(mut money: String, lower_bound: bool) -> String {
+    if lower_bound {
+        money.push('+');
+    }
+    money
+}
+
 /// A dollar amount on a chart's axis whose ticks are `step` apart: with as many decimals as
 /// make neighbouring ticks read differently (at least the cents below $100 a step, whole
 /// dollars from there), so a chart of a sub-cent session has `$0.0002`, `$0.0004`, not
@@ -826,18 +859,25 @@ pub fn bytes(n: u64) -> String {
     }
 }
 
-/// A small deterministic generator for the randomised tests of the renderers (xorshift64 from
-/// `seed`, which must not be 0): each call gives a number below its argument (which must not
-/// be 0).
+/// The small deterministic generator of the crate's randomised tests (xorshift64 from `seed`,
+/// which must not be 0): each call gives the next 64 random bits.
 #[cfg(test)]
-pub(crate) fn test_picker(seed: u64) -> impl FnMut(usize) -> usize {
+pub(crate) fn test_words(seed: u64) -> impl FnMut() -> u64 {
     let mut state = seed;
-    move |n: usize| {
+    move || {
         state ^= state << 13;
         state ^= state >> 7;
         state ^= state << 17;
-        (state % n as u64) as usize
+        state
     }
+}
+
+/// [`test_words`] as picks: each call gives a number below its argument (which must not be
+/// 0).
+#[cfg(test)]
+pub(crate) fn test_picker(seed: u64) -> impl FnMut(usize) -> usize {
+    let mut next = test_words(seed);
+    move |n: usize| (next() % n as u64) as usize
 }
 
 #[cfg(test)]
@@ -852,6 +892,17 @@ mod tests {
         assert_eq!(usd(20.0 * 5e-6 + 10.0 * 25e-6), "<$0.01");
         assert_eq!(usd(0.004_999), "<$0.01");
         assert_eq!(usd(1234.5), "$1234.50");
+        // Lower bounds: the same figure, one mark after it.
+        assert_eq!(usd_at_least(1.234, true), "$1.23+");
+        assert_eq!(usd_at_least(1.234, false), "$1.23");
+        assert_eq!(usd_at_least(0.0004, true), "<$0.01+");
+        assert_eq!(usd_at_least(0.0, true), "$0.00+");
+        assert_eq!(usd_short(99.994), "$99.99");
+        assert_eq!(usd_short(100.0), "$100");
+        assert_eq!(usd_short(1234.4), "$1234");
+        assert_eq!(usd_short(0.0004), "<$0.01");
+        assert_eq!(usd_short_at_least(1234.4, true), "$1234+");
+        assert_eq!(usd_short_at_least(0.0004, true), "<$0.01+");
         // Ticks at 0, half and the whole of a $0.000405 chart, of a $3 one and a $1,250 one.
         for (max, want) in [
             (0.000_405, ["$0.0000", "$0.0002", "$0.0004"]),

@@ -115,7 +115,9 @@ pub struct BurnRate {
 pub struct Projection {
     /// Tokens at the block's end at the current rate.
     pub total_tokens: u64,
-    /// Dollars at the block's end, rounded to cents.
+    /// Dollars at the block's end (models with a known price), unrounded: the reports round
+    /// it as they write it (`aegon usage blocks --json` to cents, as ccusage does; the text
+    /// with [`crate::render::text::usd`], so a projection under a cent reads `<$0.01`).
     pub total_cost: f64,
     /// Minutes left.
     pub remaining_minutes: i64,
@@ -160,7 +162,7 @@ impl Block {
         let cost = self.usage.priced_cost() + rate.cost_per_hour / 60.0 * remaining;
         Some(Projection {
             total_tokens: tokens.round() as u64,
-            total_cost: (cost * 100.0).round() / 100.0,
+            total_cost: cost,
             remaining_minutes: remaining.round() as i64,
         })
     }
@@ -868,7 +870,11 @@ mod tests {
             proj.total_tokens,
             (200.0 + 200.0 / 32.0 * left).round() as u64
         );
-        assert!(proj.total_cost < 0.05, "{proj:?}");
+        // $0.00276 so far and as much again every 32 minutes left.
+        assert!(
+            (proj.total_cost - 0.00276 * (1.0 + left / 32.0)).abs() < 1e-12,
+            "{proj:?}"
+        );
         // Once past, the block's own span (4 s) is too short for a rate; 20 minutes is not.
         let later = first + 10 * H;
         assert_eq!(at(later)[0].burn_rate(later), None);

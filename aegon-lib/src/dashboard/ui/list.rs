@@ -57,9 +57,8 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, dashboard: &Dashboard, view: &Vie
                 .as_ref()
                 .map(|l| ago(now_ms, l.0))
                 .unwrap_or_default();
-            let cost = s
-                .cost()
-                .map_or_else(|| "$?".to_owned(), crate::render::text::usd);
+            // What has a price, `+` when a model has none (as the panel and reports say it).
+            let cost = crate::render::text::usd_at_least(s.priced_cost(), s.cost().is_none());
             let right = format!(" {age:>4} {cost:>7}");
             let title = s
                 .title

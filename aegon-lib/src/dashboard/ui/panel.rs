@@ -407,7 +407,10 @@ fn token_lines(session: &Session, width: u16) -> Vec<Line<'static>> {
     let tokens = session.tokens();
     let cost = match session.cost() {
         Some(c) => usd(c),
-        None => format!("≥ {} (unpriced model)", usd(session.priced_cost())),
+        None => format!(
+            "{} (unpriced model)",
+            crate::render::text::usd_at_least(session.priced_cost(), true)
+        ),
     };
     let first = format!(
         "in {}  out {}  cache read {}  write {}",

@@ -123,19 +123,15 @@ fn draw_figures(frame: &mut Frame<'_>, area: Rect, f: &UsageFigures, now_ms: i64
     }
 }
 
-/// `$1.23` (`$123` from 100 up), `+` when a model without a price is left out.
 /// Minutes of use before a block has a burn rate: `usage::blocks::MIN_RATE_MS`, which
 /// computes these figures (a test holds the two equal; the dashboard alone is built without
 /// the `ledger` feature that module needs).
 const RATE_AFTER_MIN: i64 = 10;
 
+/// `$1.23` (`$123` from 100 up), `+` when a model without a price is left out
+/// ([`crate::render::text::usd_short_at_least`]).
 fn money(cost: f64, unpriced: bool) -> String {
-    let plus = if unpriced { "+" } else { "" };
-    if cost >= 100.0 {
-        format!("${cost:.0}{plus}")
-    } else {
-        format!("{}{plus}", crate::render::text::usd(cost))
-    }
+    crate::render::text::usd_short_at_least(cost, unpriced)
 }
 
 /// `2h13m`, `45m`.

@@ -582,6 +582,7 @@ pub fn plain_str(value: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::render::text::{test_picker, test_words};
 
     fn members(line: &str) -> Result<Vec<(String, String, usize)>, ScanError> {
         let mut out = Vec::new();
@@ -681,16 +682,18 @@ mod tests {
         None
     }
 
-    /// A xorshift generator of test bytes: mostly `plain`, one of `alphabet` one time in
-    /// `1 + plain_weight / alphabet.len()`.
-    fn random_bytes(state: &mut u64, len: usize, alphabet: &[u8], plain_weight: u64) -> Vec<u8> {
+    /// Random test bytes from `pick` (the crate's [`test_picker`]): mostly `a`, one of
+    /// `alphabet` one time in `1 + plain_weight / alphabet.len()`.
+    fn random_bytes(
+        pick: &mut impl FnMut(usize) -> usize,
+        len: usize,
+        alphabet: &[u8],
+        plain_weight: usize,
+    ) -> Vec<u8> {
         (0..len)
             .map(|_| {
-                *state ^= *state << 13;
-                *state ^= *state >> 7;
-                *state ^= *state << 17;
-                let pick = (*state % (alphabet.len() as u64 + plain_weight)) as usize;
-                alphabet.get(pick).copied().unwrap_or(b'a')
+                let i = pick(alphabet.len() + plain_weight);
+                alphabet.get(i).copied().unwrap_or(b'a')
             })
             .collect()
     }
@@ -701,13 +704,13 @@ mod tests {
         // flags more than the exact bytes; high bytes catch sign mistakes. Lengths up to 400
         // put the ends, and runs of backslashes, across several 64-byte blocks.
         let alphabet = [b'x', b'"', b'\\', b'#', b']', 0x80, 0xff, b'\n'];
-        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut pick = test_picker(0x2545_f491_4f6c_dd1d);
         for case in 0..40_000 {
             let len = case % 400;
             // Sparse needles (long strings read by masks) and dense ones (long backslash runs).
             let weight = if case % 3 == 0 { 4 } else { 200 };
             let mut b = vec![b'"'];
-            b.extend(random_bytes(&mut state, len, &alphabet, weight));
+            b.extend(random_bytes(&mut pick, len, &alphabet, weight));
             let want = reference_string_end(&b, 0);
             assert_eq!(
                 skip_string(&b, 0).ok(),
@@ -853,12 +856,12 @@ mod tests {
         let alphabet = [
             b'{', b'}', b'[', b']', b'"', b'\\', b'"', b'{', b'}', b';', b'=', b'\n', 0xfb, 0xdd,
         ];
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut pick = test_picker(0x9e37_79b9_7f4a_7c15);
         for case in 0..40_000 {
             let len = case % 500;
             let weight = [2, 30, 300][case % 3];
             let mut b = vec![if case % 2 == 0 { b'{' } else { b'[' }];
-            b.extend(random_bytes(&mut state, len, &alphabet, weight));
+            b.extend(random_bytes(&mut pick, len, &alphabet, weight));
             let want = reference_value_end(&b, 0);
             let got = skip_value(&b, 0).map_err(|e| (e.offset, e.message));
             assert_eq!(got, want, "{:?}", String::from_utf8_lossy(&b));
@@ -948,9 +951,9 @@ mod tests {
     #[test]
     fn block_masks_agree_with_the_bytes_at_every_offset() {
         let alphabet = [b'"', b'\\', b'{', b'}', b'[', b']', b' '];
-        let mut state = 0x1234_5678_9abc_def1u64;
+        let mut pick = test_picker(0x1234_5678_9abc_def1);
         for len in 0..=140 {
-            let b = random_bytes(&mut state, len, &alphabet, 7);
+            let b = random_bytes(&mut pick, len, &alphabet, 7);
             for at in 0..len {
                 let mut want = Masks {
                     quote: 0,
@@ -974,13 +977,7 @@ mod tests {
     /// reaching bit 63 (the carry into the next block), with and without an escape carried in.
     #[test]
     fn escaped64_agrees_with_a_byte_by_byte_reading() {
-        let mut state = 0x0ddc_0ffe_e0dd_f00du64;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = test_words(0x0ddc_0ffe_e0dd_f00d);
         for case in 0..200_000u32 {
             let r = next();
             let backslash = match case % 5 {
@@ -1017,9 +1014,9 @@ mod tests {
 
     #[test]
     fn prefix_xor_is_the_parity_of_the_bits_up_to_each() {
-        let mut state = 0x5eed_5eed_5eed_5eedu64;
+        let mut pick = test_picker(0x5eed_5eed_5eed_5eed);
         for _ in 0..10_000 {
-            let bits = random_bytes(&mut state, 8, &[0xff, 0x01, 0x80], 2);
+            let bits = random_bytes(&mut pick, 8, &[0xff, 0x01, 0x80], 2);
             let x = u64::from_le_bytes(bits.try_into().unwrap());
             let mut want = 0u64;
             let mut parity = 0u64;
@@ -1084,12 +1081,12 @@ mod tests {
         let alphabet = [
             b'{', b'}', b'[', b']', b'"', b'\\', b'"', b'{', b'}', b';', b'=', b'\n', 0xfb, 0xdd,
         ];
-        let mut state = 0x7f4a_7c15_9e37_79b9u64;
+        let mut pick = test_picker(0x7f4a_7c15_9e37_79b9);
         for case in 0..40_000 {
             let len = case % 600;
             let weight = [2, 30, 300][case % 3];
             let mut raw = vec![if case % 2 == 0 { b'{' } else { b'[' }];
-            raw.extend(random_bytes(&mut state, len, &alphabet, weight));
+            raw.extend(random_bytes(&mut pick, len, &alphabet, weight));
             let clean = without_stray_backslashes(raw.clone());
             for b in [&raw, &clean] {
                 let want = reference_value_end(b, 0);
