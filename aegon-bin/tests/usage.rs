@@ -2179,3 +2179,71 @@ fn a_usage_killed_mid_update_keeps_its_steps_and_the_next_run_ends_exact() {
     assert_eq!(totals(&indexed), fresh);
     let _ = std::fs::remove_dir_all(&data);
 }
+
+/// API calls in `files` counted independently (FORMAT.md §6): assistant lines with a usage,
+/// not synthetic, one per message id + request id.
+fn independent_calls(files: &[PathBuf]) -> usize {
+    let mut seen = std::collections::HashSet::new();
+    for f in files {
+        for line in std::fs::read_to_string(f).unwrap().lines() {
+            let Ok(v) = serde_json::from_str::<Value>(line) else {
+                continue;
+            };
+            let m = &v["message"];
+            if v["type"] == "assistant" && m["usage"].is_object() && m["model"] != "<synthetic>" {
+                seen.insert((m["id"].to_string(), v["requestId"].to_string()));
+            }
+        }
+    }
+    seen.len()
+}
+
+#[test]
+fn a_session_file_named_brings_its_subagents_as_in_the_filter() {
+    // A real Claude Code 2.1.39 session and its two subagents (fixtures/corpus, from
+    // marot/spotter), laid out as Claude Code writes them: SESSION.jsonl beside
+    // SESSION/subagents/agent-*.jsonl.
+    const SESSION: &str = "258c7280-ae70-4798-800f-63464d01a85d";
+    let corpus = |suffix: &str| {
+        fixture(&format!(
+            "marot__spotter__test__fixtures__transcripts__{SESSION}{suffix}.jsonl"
+        ))
+    };
+    let data = temp_dir("session-subagents");
+    let project = data.join("-p");
+    let agents = project.join(SESSION).join("subagents");
+    std::fs::create_dir_all(&agents).unwrap();
+    let main = project.join(format!("{SESSION}.jsonl"));
+    std::fs::copy(corpus(""), &main).unwrap();
+    let mut all = vec![main.clone()];
+    for agent in ["agent-a881341", "agent-acompact-fffbd0"] {
+        let to = agents.join(format!("{agent}.jsonl"));
+        std::fs::copy(corpus(&format!("__subagents__{agent}")), &to).unwrap();
+        all.push(to);
+    }
+    let want = independent_calls(&all) as u64;
+    assert!(
+        want > independent_calls(&all[..1]) as u64,
+        "the subagents must add calls for this test to mean anything"
+    );
+    let main = main.to_str().unwrap();
+    let project = project.to_str().unwrap();
+    let folder = run_json(&data, &["usage", "daily", "--json", project]);
+    assert_eq!(calls(&folder), want);
+    for args in [
+        vec!["usage", "daily", "--json", main],
+        vec!["usage", "daily", "--json", main],
+        vec!["usage", "daily", "--json", "--no-index", main],
+        vec!["usage", "sessions", "--json", main],
+        // Named with the folder too: each file still counts once.
+        vec!["usage", "daily", "--json", main, project],
+    ] {
+        let doc = run_json(&data, &args);
+        assert_eq!(
+            (calls(&doc), totals(&doc), &doc["totals"]["totalCost"]),
+            (want, totals(&folder), &folder["totals"]["totalCost"]),
+            "{args:?}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&data);
+}

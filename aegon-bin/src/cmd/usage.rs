@@ -30,7 +30,8 @@ USAGE:
     Reads Claude Code's folders (projects/ and sessions/ under CLAUDE_CONFIG_DIR, else
     ~/.claude) and the other agents' that exist (~/.codex/sessions, ~/.gemini/tmp,
     OpenCode's, ~/.copilot/session-state, ~/.qwen/projects), or the folders and files
-    given. Each run first adds to the usage index
+    given (a session file SESSION.jsonl brings SESSION/subagents/, as in aegon FILE).
+    Each run first adds to the usage index
     what was appended since the last one, then reports from the index, so history
     survives Claude Code deleting transcripts after cleanupPeriodDays (30 by default).
     The index is $AEGON_DATA_DIR/usage.sqlite3, else in the data directory
@@ -541,13 +542,16 @@ pub fn unread_note(unread: &ledger::Unread) -> Option<String> {
     ))
 }
 
-/// Folders and files named, or Claude Code's folders when none.
+/// Folders and files named, or Claude Code's folders when none. A session file named brings
+/// its subagents' folder (`SESSION.jsonl` → `SESSION/subagents/`, as the filter reads it:
+/// [`crate::inputs::subagents_of`]) as one more folder; a file met twice counts once.
 pub fn split_paths(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<PathBuf>), String> {
     if paths.is_empty() {
         return Ok((aegon::source::watch::default_roots()?, Vec::new()));
     }
-    let (roots, files): (Vec<PathBuf>, Vec<PathBuf>) =
+    let (mut roots, files): (Vec<PathBuf>, Vec<PathBuf>) =
         paths.iter().cloned().partition(|p| p.is_dir());
+    roots.extend(files.iter().filter_map(|f| crate::inputs::subagents_of(f)));
     Ok((roots, files))
 }
 
