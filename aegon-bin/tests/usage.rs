@@ -785,7 +785,7 @@ fn blocks_follow_the_rule_and_a_written_reset_wins() {
 /// a gap's; and a gap ends where the next block starts (half-open spans), on every transcript
 /// of the corpus fixtures read as one history.
 #[test]
-fn block_ids_are_ccusages_and_gaps_end_where_the_next_block_starts() {
+fn block_ids_and_gap_times_are_ccusages() {
     let data = temp_dir("block-ids");
     let corpus = root().join("fixtures/corpus");
     let doc = run_json(
@@ -820,16 +820,49 @@ fn block_ids_are_ccusages_and_gaps_end_where_the_next_block_starts() {
         assert_eq!(b["id"], want.as_str());
         assert!(ms(&b["startTime"]) < ms(&b["endTime"]), "{b}");
     }
-    for w in blocks.windows(2) {
-        let (a, b) = (&w[0], &w[1]);
-        assert!(ms(&a["endTime"]) <= ms(&b["startTime"]), "{a}\n{b}");
-        if a["isGap"] == true {
-            assert_eq!(
-                a["endTime"], b["startTime"],
-                "a gap ends where its block starts"
-            );
+    // The responses' times, read from the transcripts independently of aegon (assistant lines
+    // with a usage, not synthetic; every corpus timestamp is UTC with milliseconds).
+    let mut times: Vec<i64> = Vec::new();
+    for f in fixtures() {
+        for line in std::fs::read_to_string(&f).unwrap().lines() {
+            let Ok(v) = serde_json::from_str::<Value>(line) else {
+                continue;
+            };
+            let m = &v["message"];
+            if v["type"] == "assistant" && m["usage"].is_object() && m["model"] != "<synthetic>" {
+                times.push(ms(&v["timestamp"]));
+            }
         }
     }
+    times.sort_unstable();
+    let mut gaps = 0;
+    for w in blocks.windows(2) {
+        let (a, b) = (&w[0], &w[1]);
+        if a["isGap"] != true {
+            assert!(ms(&a["endTime"]) <= ms(&b["startTime"]), "{a}\n{b}");
+            continue;
+        }
+        gaps += 1;
+        // ccusage's gap (shared/usage-over-time.md §2.1): from the last response + 5 h to the
+        // next response, when use resumed; the block after it starts at that response's hour.
+        let start = ms(&a["startTime"]);
+        let next = *times.iter().find(|&&t| t > start).unwrap();
+        assert_eq!(ms(&a["endTime"]), next, "{a}\n{b}");
+        assert_eq!(
+            ms(&b["startTime"]),
+            next - next.rem_euclid(3_600_000),
+            "{b}"
+        );
+        let before = blocks
+            .iter()
+            .take_while(|x| x["id"] != a["id"])
+            .last()
+            .unwrap();
+        if before["endSource"] == "estimate" {
+            assert_eq!(start, ms(&before["actualEndTime"]) + 5 * 3_600_000, "{a}");
+        }
+    }
+    assert!(gaps >= 2);
     let _ = std::fs::remove_dir_all(&data);
 }
 

@@ -10,6 +10,8 @@
 //! - when the previous response is more than 5 h back, a gap block runs from it + 5 h to the
 //!   start of the new block (ccusage's runs to the new response, so it overlapped the block
 //!   it precedes; here every span is half-open, `[start, end)`, and a gap never overlaps);
+//!   the new response's time is kept as [`Block::resumed_ms`], which the JSON gives as the
+//!   gap's `endTime`, ccusage's;
 //! - a block is active when its last response is less than 5 h ago and now is before its end;
 //!   a block whose first response is dated after now is not active but **in the future**
 //!   ([`Block::is_future`]: a clock set wrong here or where the responses were written), and
@@ -92,6 +94,10 @@ pub struct Block {
     pub actual_end_ms: Option<i64>,
     /// A gap without usage.
     pub is_gap: bool,
+    /// For a gap: when use resumed, the time of the response after it, in ms since the epoch
+    /// (ccusage's gap `endTime`; not before [`Block::end_ms`], the start of the block after
+    /// it); `None` for usage blocks.
+    pub resumed_ms: Option<i64>,
     /// The block now running.
     pub is_active: bool,
     /// Its usage.
@@ -292,6 +298,7 @@ pub fn blocks(
                         end_source: EndSource::Estimate,
                         actual_end_ms: None,
                         is_gap: true,
+                        resumed_ms: Some(e.ts_ms),
                         is_active: false,
                         usage: Usage::default(),
                     });
@@ -303,6 +310,7 @@ pub fn blocks(
                 end_source,
                 actual_end_ms: None,
                 is_gap: false,
+                resumed_ms: None,
                 is_active: false,
                 usage: Usage::default(),
             });
