@@ -2280,3 +2280,119 @@ fn a_session_file_named_brings_its_subagents_as_in_the_filter() {
     }
     let _ = std::fs::remove_dir_all(&data);
 }
+
+/// One assistant line with usage in session `session` (generated).
+fn session_response(session: &str, id: &str, ts: &str) -> String {
+    format!(
+        r#"{{"type":"assistant","sessionId":"{session}","cwd":"/p","timestamp":"{ts}","requestId":"r{id}","uuid":"u{id}","message":{{"id":"m{id}","model":"claude-sonnet-4-5","role":"assistant","content":[],"usage":{{"input_tokens":1,"output_tokens":10,"cache_read_input_tokens":0,"cache_creation_input_tokens":0}}}}}}"#
+    ) + "\n"
+}
+
+#[test]
+fn sessions_are_kept_or_dropped_whole_by_their_last_activity() {
+    // ccusage's session report (shared/usage-over-time.md §4.1): --since / --until apply to
+    // a session's last activity, local date in the zone, inclusive; a session is never cut.
+    // Generated: session "night" 2026-11-27T22:00Z → 2026-11-28T02:30Z, 10 responses every
+    // 30 min (6 of them on the 28th in UTC); session "day" 2026-11-27T10:00Z and 11:00Z.
+    let data = temp_dir("sessions-since");
+    let dir = data.join("-p");
+    std::fs::create_dir_all(&dir).unwrap();
+    let t0 = 1_795_816_800_000i64; // 2026-11-27T22:00:00Z
+    let mut night = String::new();
+    for i in 0..10 {
+        let ts = aegon_ts(t0 + i * 1_800_000);
+        night += &session_response("night", &format!("n{i}"), &ts);
+    }
+    std::fs::write(dir.join("night.jsonl"), night).unwrap();
+    let day = session_response("day", "d0", "2026-11-27T10:00:00.000Z")
+        + &session_response("day", "d1", "2026-11-27T11:00:00.000Z");
+    std::fs::write(dir.join("day.jsonl"), day).unwrap();
+    let d = dir.to_str().unwrap();
+    let rows = |extra: &[&str]| -> Vec<(String, u64, String)> {
+        let mut args = vec!["usage", "sessions", "--json", d];
+        args.extend(extra);
+        let doc = run_json(&data, &args);
+        doc["sessions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["sessionId"].as_str().unwrap().to_owned(),
+                    num(&r["apiCalls"]),
+                    r["firstActivity"].as_str().unwrap_or("").to_owned(),
+                )
+            })
+            .collect()
+    };
+    let ids = |extra: &[&str]| -> Vec<(String, u64)> {
+        rows(extra).into_iter().map(|(s, n, _)| (s, n)).collect()
+    };
+    let both = [("day".to_owned(), 2), ("night".to_owned(), 10)];
+    assert_eq!(ids(&["--tz", "UTC"]), both);
+    // UTC: night's last activity is on the 28th, day's on the 27th.
+    let since = rows(&["--tz", "UTC", "--since", "2026-11-28"]);
+    assert_eq!(since.len(), 1);
+    assert_eq!((since[0].0.as_str(), since[0].1), ("night", 10));
+    assert!(since[0].2.starts_with("2026-11-27T22:00"), "{since:?}");
+    assert_eq!(
+        ids(&["--tz", "UTC", "--until", "2026-11-27"]),
+        [("day".to_owned(), 2)]
+    );
+    assert_eq!(
+        ids(&["--tz", "UTC", "--since", "20261127", "--until", "20261127"]),
+        [("day".to_owned(), 2)]
+    );
+    // Los Angeles (UTC-8 in November): night ends 2026-11-27 18:30 local.
+    let la = ["--tz", "America/Los_Angeles"];
+    assert_eq!(ids(&[&la[..], &["--until", "2026-11-27"]].concat()), both);
+    assert!(ids(&[&la[..], &["--since", "2026-11-28"]].concat()).is_empty());
+    // Kiritimati (UTC+14): day ends 2026-11-28 01:00 local, night 2026-11-28 16:30.
+    let ki = ["--tz", "Pacific/Kiritimati"];
+    assert_eq!(ids(&[&ki[..], &["--since", "2026-11-28"]].concat()), both);
+    assert!(ids(&[&ki[..], &["--until", "2026-11-27"]].concat()).is_empty());
+    // The other reports still count the responses in the span: 6 on the 28th in UTC.
+    let doc = run_json(
+        &data,
+        &[
+            "usage",
+            "daily",
+            "--json",
+            "--tz",
+            "UTC",
+            "--since",
+            "2026-11-28",
+            d,
+        ],
+    );
+    assert_eq!(calls(&doc), 6);
+    let doc = run_json(
+        &data,
+        &[
+            "usage",
+            "projects",
+            "--json",
+            "--tz",
+            "UTC",
+            "--until",
+            "2026-11-27",
+            d,
+        ],
+    );
+    assert_eq!(calls(&doc), 2 + 4);
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+/// `ms` since the epoch as a transcript writes it: `YYYY-MM-DDTHH:MM:SS.mmmZ` (UTC).
+fn aegon_ts(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    format!(
+        "{}T{:02}:{:02}:{:02}.{:03}Z",
+        civil_from_days(days),
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60,
+        ms.rem_euclid(1000)
+    )
+}

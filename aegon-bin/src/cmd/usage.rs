@@ -73,8 +73,11 @@ OPTIONS:
                           default: TZ, else /etc/localtime. An unknown zone is an error.
                           --timezone is the same (ccusage's -z, --timezone).
         --since WHEN      From this local date (YYYY-MM-DD or YYYYMMDD) or age (12h,
-                          7d, 4w) on, inclusive.
-        --until WHEN      Up to this local date or age, inclusive. With blocks: the
+                          7d, 4w) on, inclusive. With sessions: the whole sessions
+                          whose last activity is then or later (ccusage's rule).
+        --until WHEN      Up to this local date or age, inclusive. With sessions: the
+                          whole sessions whose last activity is then or earlier (a
+                          session is never cut in two). With blocks: the
                           blocks overlapping that span (the one running at --since
                           however early it started), without a leading gap.
         --week-start DAY  First day of weeks: monday…sunday [default: monday, ISO 8601].
