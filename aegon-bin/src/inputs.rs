@@ -107,8 +107,8 @@ pub fn expand_noting_skipped(
 
 /// The folder of a session file's subagents in Claude Code 2.1's layout
 /// (`<dir>/<stem>.jsonl` → `<dir>/<stem>/subagents/`), when the file is a `.jsonl` and the
-/// folder exists.
-fn subagents_of(path: &Path) -> Option<std::path::PathBuf> {
+/// folder exists. The one rule of this expansion: the filter and `aegon usage` both go by it.
+pub(crate) fn subagents_of(path: &Path) -> Option<std::path::PathBuf> {
     if path.extension()? != "jsonl" {
         return None;
     }

@@ -833,7 +833,7 @@ fn blocks_follow_the_rule_and_a_written_reset_wins() {
 /// a gap's; and a gap ends where the next block starts (half-open spans), on every transcript
 /// of the corpus fixtures read as one history.
 #[test]
-fn block_ids_are_ccusages_and_gaps_end_where_the_next_block_starts() {
+fn block_ids_and_gap_times_are_ccusages() {
     let data = temp_dir("block-ids");
     let corpus = root().join("fixtures/corpus");
     let doc = run_json(
@@ -868,16 +868,49 @@ fn block_ids_are_ccusages_and_gaps_end_where_the_next_block_starts() {
         assert_eq!(b["id"], want.as_str());
         assert!(ms(&b["startTime"]) < ms(&b["endTime"]), "{b}");
     }
-    for w in blocks.windows(2) {
-        let (a, b) = (&w[0], &w[1]);
-        assert!(ms(&a["endTime"]) <= ms(&b["startTime"]), "{a}\n{b}");
-        if a["isGap"] == true {
-            assert_eq!(
-                a["endTime"], b["startTime"],
-                "a gap ends where its block starts"
-            );
+    // The responses' times, read from the transcripts independently of aegon (assistant lines
+    // with a usage, not synthetic; every corpus timestamp is UTC with milliseconds).
+    let mut times: Vec<i64> = Vec::new();
+    for f in fixtures() {
+        for line in std::fs::read_to_string(&f).unwrap().lines() {
+            let Ok(v) = serde_json::from_str::<Value>(line) else {
+                continue;
+            };
+            let m = &v["message"];
+            if v["type"] == "assistant" && m["usage"].is_object() && m["model"] != "<synthetic>" {
+                times.push(ms(&v["timestamp"]));
+            }
         }
     }
+    times.sort_unstable();
+    let mut gaps = 0;
+    for w in blocks.windows(2) {
+        let (a, b) = (&w[0], &w[1]);
+        if a["isGap"] != true {
+            assert!(ms(&a["endTime"]) <= ms(&b["startTime"]), "{a}\n{b}");
+            continue;
+        }
+        gaps += 1;
+        // ccusage's gap (shared/usage-over-time.md §2.1): from the last response + 5 h to the
+        // next response, when use resumed; the block after it starts at that response's hour.
+        let start = ms(&a["startTime"]);
+        let next = *times.iter().find(|&&t| t > start).unwrap();
+        assert_eq!(ms(&a["endTime"]), next, "{a}\n{b}");
+        assert_eq!(
+            ms(&b["startTime"]),
+            next - next.rem_euclid(3_600_000),
+            "{b}"
+        );
+        let before = blocks
+            .iter()
+            .take_while(|x| x["id"] != a["id"])
+            .last()
+            .unwrap();
+        if before["endSource"] == "estimate" {
+            assert_eq!(start, ms(&before["actualEndTime"]) + 5 * 3_600_000, "{a}");
+        }
+    }
+    assert!(gaps >= 2);
 }
 
 #[test]
@@ -2275,4 +2308,188 @@ fn a_usage_killed_mid_update_keeps_its_steps_and_the_next_run_ends_exact() {
     assert!(partial_kills > 0, "no kill came mid-file");
     let indexed = run_json(&data, &["usage", "daily", "--json", p]);
     assert_eq!(totals(&indexed), fresh);
+}
+
+/// API calls in `files` counted independently (FORMAT.md §6): assistant lines with a usage,
+/// not synthetic, one per message id + request id.
+fn independent_calls(files: &[PathBuf]) -> usize {
+    let mut seen = std::collections::HashSet::new();
+    for f in files {
+        for line in std::fs::read_to_string(f).unwrap().lines() {
+            let Ok(v) = serde_json::from_str::<Value>(line) else {
+                continue;
+            };
+            let m = &v["message"];
+            if v["type"] == "assistant" && m["usage"].is_object() && m["model"] != "<synthetic>" {
+                seen.insert((m["id"].to_string(), v["requestId"].to_string()));
+            }
+        }
+    }
+    seen.len()
+}
+
+#[test]
+fn a_session_file_named_brings_its_subagents_as_in_the_filter() {
+    // A real Claude Code 2.1.39 session and its two subagents (fixtures/corpus, from
+    // marot/spotter), laid out as Claude Code writes them: SESSION.jsonl beside
+    // SESSION/subagents/agent-*.jsonl.
+    const SESSION: &str = "258c7280-ae70-4798-800f-63464d01a85d";
+    let corpus = |suffix: &str| {
+        fixture(&format!(
+            "marot__spotter__test__fixtures__transcripts__{SESSION}{suffix}.jsonl"
+        ))
+    };
+    let data = temp_dir("session-subagents");
+    let project = data.join("-p");
+    let agents = project.join(SESSION).join("subagents");
+    std::fs::create_dir_all(&agents).unwrap();
+    let main = project.join(format!("{SESSION}.jsonl"));
+    std::fs::copy(corpus(""), &main).unwrap();
+    let mut all = vec![main.clone()];
+    for agent in ["agent-a881341", "agent-acompact-fffbd0"] {
+        let to = agents.join(format!("{agent}.jsonl"));
+        std::fs::copy(corpus(&format!("__subagents__{agent}")), &to).unwrap();
+        all.push(to);
+    }
+    let want = independent_calls(&all) as u64;
+    assert!(
+        want > independent_calls(&all[..1]) as u64,
+        "the subagents must add calls for this test to mean anything"
+    );
+    let main = main.to_str().unwrap();
+    let project = project.to_str().unwrap();
+    let folder = run_json(&data, &["usage", "daily", "--json", project]);
+    assert_eq!(calls(&folder), want);
+    for args in [
+        vec!["usage", "daily", "--json", main],
+        vec!["usage", "daily", "--json", main],
+        vec!["usage", "daily", "--json", "--no-index", main],
+        vec!["usage", "sessions", "--json", main],
+        // Named with the folder too: each file still counts once.
+        vec!["usage", "daily", "--json", main, project],
+    ] {
+        let doc = run_json(&data, &args);
+        assert_eq!(
+            (calls(&doc), totals(&doc), &doc["totals"]["totalCost"]),
+            (want, totals(&folder), &folder["totals"]["totalCost"]),
+            "{args:?}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+/// One assistant line with usage in session `session` (generated).
+fn session_response(session: &str, id: &str, ts: &str) -> String {
+    format!(
+        r#"{{"type":"assistant","sessionId":"{session}","cwd":"/p","timestamp":"{ts}","requestId":"r{id}","uuid":"u{id}","message":{{"id":"m{id}","model":"claude-sonnet-4-5","role":"assistant","content":[],"usage":{{"input_tokens":1,"output_tokens":10,"cache_read_input_tokens":0,"cache_creation_input_tokens":0}}}}}}"#
+    ) + "\n"
+}
+
+#[test]
+fn sessions_are_kept_or_dropped_whole_by_their_last_activity() {
+    // ccusage's session report (shared/usage-over-time.md §4.1): --since / --until apply to
+    // a session's last activity, local date in the zone, inclusive; a session is never cut.
+    // Generated: session "night" 2026-11-27T22:00Z → 2026-11-28T02:30Z, 10 responses every
+    // 30 min (6 of them on the 28th in UTC); session "day" 2026-11-27T10:00Z and 11:00Z.
+    let data = temp_dir("sessions-since");
+    let dir = data.join("-p");
+    std::fs::create_dir_all(&dir).unwrap();
+    let t0 = 1_795_816_800_000i64; // 2026-11-27T22:00:00Z
+    let mut night = String::new();
+    for i in 0..10 {
+        let ts = aegon_ts(t0 + i * 1_800_000);
+        night += &session_response("night", &format!("n{i}"), &ts);
+    }
+    std::fs::write(dir.join("night.jsonl"), night).unwrap();
+    let day = session_response("day", "d0", "2026-11-27T10:00:00.000Z")
+        + &session_response("day", "d1", "2026-11-27T11:00:00.000Z");
+    std::fs::write(dir.join("day.jsonl"), day).unwrap();
+    let d = dir.to_str().unwrap();
+    let rows = |extra: &[&str]| -> Vec<(String, u64, String)> {
+        let mut args = vec!["usage", "sessions", "--json", d];
+        args.extend(extra);
+        let doc = run_json(&data, &args);
+        doc["sessions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["sessionId"].as_str().unwrap().to_owned(),
+                    num(&r["apiCalls"]),
+                    r["firstActivity"].as_str().unwrap_or("").to_owned(),
+                )
+            })
+            .collect()
+    };
+    let ids = |extra: &[&str]| -> Vec<(String, u64)> {
+        rows(extra).into_iter().map(|(s, n, _)| (s, n)).collect()
+    };
+    let both = [("day".to_owned(), 2), ("night".to_owned(), 10)];
+    assert_eq!(ids(&["--tz", "UTC"]), both);
+    // UTC: night's last activity is on the 28th, day's on the 27th.
+    let since = rows(&["--tz", "UTC", "--since", "2026-11-28"]);
+    assert_eq!(since.len(), 1);
+    assert_eq!((since[0].0.as_str(), since[0].1), ("night", 10));
+    assert!(since[0].2.starts_with("2026-11-27T22:00"), "{since:?}");
+    assert_eq!(
+        ids(&["--tz", "UTC", "--until", "2026-11-27"]),
+        [("day".to_owned(), 2)]
+    );
+    assert_eq!(
+        ids(&["--tz", "UTC", "--since", "20261127", "--until", "20261127"]),
+        [("day".to_owned(), 2)]
+    );
+    // Los Angeles (UTC-8 in November): night ends 2026-11-27 18:30 local.
+    let la = ["--tz", "America/Los_Angeles"];
+    assert_eq!(ids(&[&la[..], &["--until", "2026-11-27"]].concat()), both);
+    assert!(ids(&[&la[..], &["--since", "2026-11-28"]].concat()).is_empty());
+    // Kiritimati (UTC+14): day ends 2026-11-28 01:00 local, night 2026-11-28 16:30.
+    let ki = ["--tz", "Pacific/Kiritimati"];
+    assert_eq!(ids(&[&ki[..], &["--since", "2026-11-28"]].concat()), both);
+    assert!(ids(&[&ki[..], &["--until", "2026-11-27"]].concat()).is_empty());
+    // The other reports still count the responses in the span: 6 on the 28th in UTC.
+    let doc = run_json(
+        &data,
+        &[
+            "usage",
+            "daily",
+            "--json",
+            "--tz",
+            "UTC",
+            "--since",
+            "2026-11-28",
+            d,
+        ],
+    );
+    assert_eq!(calls(&doc), 6);
+    let doc = run_json(
+        &data,
+        &[
+            "usage",
+            "projects",
+            "--json",
+            "--tz",
+            "UTC",
+            "--until",
+            "2026-11-27",
+            d,
+        ],
+    );
+    assert_eq!(calls(&doc), 2 + 4);
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+/// `ms` since the epoch as a transcript writes it: `YYYY-MM-DDTHH:MM:SS.mmmZ` (UTC).
+fn aegon_ts(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    format!(
+        "{}T{:02}:{:02}:{:02}.{:03}Z",
+        civil_from_days(days),
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60,
+        ms.rem_euclid(1000)
+    )
 }

@@ -31,7 +31,8 @@ USAGE:
     Reads Claude Code's folders (projects/ and sessions/ under CLAUDE_CONFIG_DIR, else
     ~/.claude) and the other agents' that exist (~/.codex/sessions, ~/.gemini/tmp,
     OpenCode's, ~/.copilot/session-state, ~/.qwen/projects), or the folders and files
-    given. Each run first adds to the usage index
+    given (a session file SESSION.jsonl brings SESSION/subagents/, as in aegon FILE).
+    Each run first adds to the usage index
     what was appended since the last one, then reports from the index, so history
     survives Claude Code deleting transcripts after cleanupPeriodDays (30 by default).
     The index is $AEGON_DATA_DIR/usage.sqlite3, else in the data directory
@@ -53,8 +54,10 @@ REPORTS:
     projects   one row per project (the working directory)
     blocks     5-hour blocks (estimates by ccusage's rule: a block starts at its first
                response floored to the UTC hour and lasts 5 h; more than 5 h without
-               use starts a new one); a reset written in a transcript (\"You've hit your
-               limit · resets 1am (Europe/Paris)\") ends its block there, and an official
+               use starts a new one: a gap row, from the last response + 5 h to the next
+               block's start; in JSON to the next response, ccusage's endTime); a reset
+               written in a transcript (\"You've hit your limit · resets 1am
+               (Europe/Paris)\") ends its block there, and an official
                reading recorded by aegon statusline gives its window whole: the block is
                [resets_at - 5 h, resets_at), earlier responses belong to the block before.
                The active block shows time left, burn rate (tokens/min, $/h: its tokens
@@ -62,7 +65,7 @@ REPORTS:
                minutes or more; ccusage measures first to last response) and the
                projection to its end at that rate. A block whose responses
                are dated after now (a clock set wrong) is shown IN THE FUTURE, never
-               active.
+               active; the block running now stays active.
 
 OPTIONS:
         --json            One JSON object (ccusage's field names; schema
@@ -71,8 +74,11 @@ OPTIONS:
                           default: TZ, else /etc/localtime. An unknown zone is an error.
                           --timezone is the same (ccusage's -z, --timezone).
         --since WHEN      From this local date (YYYY-MM-DD or YYYYMMDD) or age (12h,
-                          7d, 4w) on, inclusive.
-        --until WHEN      Up to this local date or age, inclusive. With blocks: the
+                          7d, 4w) on, inclusive. With sessions: the whole sessions
+                          whose last activity is then or later (ccusage's rule).
+        --until WHEN      Up to this local date or age, inclusive. With sessions: the
+                          whole sessions whose last activity is then or earlier (a
+                          session is never cut in two). With blocks: the
                           blocks overlapping that span (the one running at --since
                           however early it started), without a leading gap.
         --week-start DAY  First day of weeks: monday…sunday [default: monday, ISO 8601].
@@ -542,13 +548,16 @@ pub fn unread_note(unread: &ledger::Unread) -> Option<String> {
     ))
 }
 
-/// Folders and files named, or Claude Code's folders when none.
+/// Folders and files named, or Claude Code's folders when none. A session file named brings
+/// its subagents' folder (`SESSION.jsonl` → `SESSION/subagents/`, as the filter reads it:
+/// [`crate::inputs::subagents_of`]) as one more folder; a file met twice counts once.
 pub fn split_paths(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<PathBuf>), String> {
     if paths.is_empty() {
         return Ok((aegon::source::watch::default_roots()?, Vec::new()));
     }
-    let (roots, files): (Vec<PathBuf>, Vec<PathBuf>) =
+    let (mut roots, files): (Vec<PathBuf>, Vec<PathBuf>) =
         paths.iter().cloned().partition(|p| p.is_dir());
+    roots.extend(files.iter().filter_map(|f| crate::inputs::subagents_of(f)));
     Ok((roots, files))
 }
 
@@ -1025,7 +1034,9 @@ fn block_json(b: &Block, now: i64, limit: Option<u64>) -> Value {
     let mut v = json!({
         "id": id,
         "startTime": rfc3339_millis(b.start_ms),
-        "endTime": rfc3339_millis(b.end_ms),
+        // A gap's is ccusage's, when use resumed (the table's gap ends where the next block
+        // starts, up to an hour before: rows do not overlap there).
+        "endTime": rfc3339_millis(b.resumed_ms.unwrap_or(b.end_ms)),
         "endSource": b.end_source.as_str(),
         "actualEndTime": b.actual_end_ms.map(rfc3339_millis),
         "isActive": b.is_active,
@@ -1141,6 +1152,7 @@ mod tests {
     /// it ends where that block starts, and its duration says so. Responses (generated) at
     /// 00:20, 05:01 and 12:30 UTC: blocks 00:00, 05:00 and 12:00; the gap runs 10:01
     /// (05:01 + 5 h) → 12:00, 1h59m (ccusage: → 12:30, 2h29m). Whole, and at 40 columns.
+    /// The JSON's `endTime` keeps ccusage's field its meaning: 12:30.
     #[test]
     fn a_gap_row_ends_where_the_next_block_starts() {
         let (h, m) = (3_600_000i64, 60_000i64);
@@ -1210,7 +1222,8 @@ mod tests {
                 "2026-01-28T12:00:00.000Z"
             ]
         );
-        assert_eq!(doc["blocks"][2]["endTime"], "2026-01-28T12:00:00.000Z");
+        // The JSON's gap ends when use resumed, as ccusage's: the response at 12:30.
+        assert_eq!(doc["blocks"][2]["endTime"], "2026-01-28T12:30:00.000Z");
     }
 
     /// ccusage's `-z, --timezone`: `-z` is the short form of `--tz` (no other option of

@@ -10,10 +10,13 @@
 //! - when the previous response is more than 5 h back, a gap block runs from it + 5 h to the
 //!   start of the new block (ccusage's runs to the new response, so it overlapped the block
 //!   it precedes; here every span is half-open, `[start, end)`, and a gap never overlaps);
-//! - a block is active when the last response is less than 5 h ago and now is before its end;
+//!   the new response's time is kept as [`Block::resumed_ms`], which the JSON gives as the
+//!   gap's `endTime`, ccusage's;
+//! - a block is active when its last response is less than 5 h ago and now is before its end;
 //!   a block whose first response is dated after now is not active but **in the future**
 //!   ([`Block::is_future`]: a clock set wrong here or where the responses were written), and
-//!   has no projection.
+//!   has no projection. Such a block never ends the block running now, which stays active,
+//!   with no gap row after it (its end is not known yet).
 //!
 //! Anthropic does not document the window; these blocks are **estimates** and are labelled so.
 //! Where the truth is known it wins (`end_source`):
@@ -91,6 +94,10 @@ pub struct Block {
     pub actual_end_ms: Option<i64>,
     /// A gap without usage.
     pub is_gap: bool,
+    /// For a gap: when use resumed, the time of the response after it, in ms since the epoch
+    /// (ccusage's gap `endTime`; not before [`Block::end_ms`], the start of the block after
+    /// it); `None` for usage blocks.
+    pub resumed_ms: Option<i64>,
     /// The block now running.
     pub is_active: bool,
     /// Its usage.
@@ -129,6 +136,15 @@ impl Block {
     /// the future.
     pub fn is_future(&self, now_ms: i64) -> bool {
         !self.is_gap && self.usage.first_ms.is_some_and(|first| first > now_ms)
+    }
+
+    /// Whether this usage block runs at `now_ms` (ccusage's rule, whichever block it is, so
+    /// a later block dated in the future leaves it running): its last response is less than
+    /// 5 h before `now_ms` (or after it), `now_ms` is before its end, and it is not
+    /// [in the future](Block::is_future). Sets nothing: [`blocks`] fills [`Block::is_active`].
+    pub fn is_active_at(&self, now_ms: i64) -> bool {
+        let last = self.usage.last_ms.unwrap_or(self.start_ms);
+        !self.is_gap && !self.is_future(now_ms) && now_ms - last < BLOCK_MS && now_ms < self.end_ms
     }
 
     /// The burn rate over the block's first response → `now_ms` (the active block, even when
@@ -265,19 +281,26 @@ pub fn blocks(
                     EndSource::Estimate => last + BLOCK_MS,
                     _ => prev.end_ms,
                 };
-                out.push(prev);
+                let running = prev.is_active_at(now_ms);
+                out.push(Block {
+                    is_active: running,
+                    ..prev
+                });
+                // After the block running now (a later response is dated in the future: a
+                // clock set wrong), no gap: its end is not known yet.
                 // The gap ends where the next block starts (times are half-open, [start, end)),
                 // not at the next response as ccusage's does (its gap overlapped the block
                 // after it by the minutes from the floored hour to that response). None when
                 // the block starts before the gap would (a response 5 h 1 min after the last
                 // one can floor to before last + 5 h).
-                if e.ts_ms - last > BLOCK_MS && gap_start < start {
+                if e.ts_ms - last > BLOCK_MS && gap_start < start && !running {
                     out.push(Block {
                         start_ms: gap_start,
                         end_ms: start,
                         end_source: EndSource::Estimate,
                         actual_end_ms: None,
                         is_gap: true,
+                        resumed_ms: Some(e.ts_ms),
                         is_active: false,
                         usage: Usage::default(),
                     });
@@ -289,6 +312,7 @@ pub fn blocks(
                 end_source,
                 actual_end_ms: None,
                 is_gap: false,
+                resumed_ms: None,
                 is_active: false,
                 usage: Usage::default(),
             });
@@ -308,8 +332,7 @@ pub fn blocks(
         }
     }
     if let Some(mut b) = current {
-        let last = b.usage.last_ms.unwrap_or(b.start_ms);
-        b.is_active = !b.is_future(now_ms) && now_ms - last < BLOCK_MS && now_ms < b.end_ms;
+        b.is_active = b.is_active_at(now_ms);
         out.push(b);
     }
     out
@@ -712,6 +735,57 @@ mod tests {
         // One response in the past and the block is active again by the usual rule.
         let b = utc_blocks(&[now - 10 * M], &[], None, now);
         assert!(b[0].is_active && !b[0].is_future(now));
+    }
+
+    /// The fresh-user report (tester4 M4): responses 20 minutes ago and a second transcript
+    /// dated 3 days ahead. The block running now stays active (ccusage's rule, block by block:
+    /// now − its last response < 5 h and now < its end) with its time left and projection;
+    /// the later block is in the future; no gap row follows the running block. A response 2
+    /// minutes ahead inside the running block keeps it active too.
+    #[test]
+    fn a_block_dated_days_ahead_leaves_the_block_running_now_active() {
+        let now = 1_795_988_100_000; // 2026-11-29T21:35:00Z
+        let hour = 1_795_986_000_000; // 2026-11-29T21:00:00Z, the running block's start
+        let past = [now - 20 * M, now - 15 * M, now - 10 * M];
+        let ahead = now + 3 * 24 * H;
+        let mut times = past.to_vec();
+        times.extend([ahead, ahead + M]);
+        let b = utc_blocks(&times, &[], None, now);
+        let shape: Vec<(i64, i64, bool, bool, bool)> = b
+            .iter()
+            .map(|b| {
+                (
+                    b.start_ms,
+                    b.end_ms,
+                    b.is_gap,
+                    b.is_active,
+                    b.is_future(now),
+                )
+            })
+            .collect();
+        assert_eq!(
+            shape,
+            [
+                (hour, hour + 5 * H, false, true, false),
+                (
+                    floor_hour(ahead),
+                    floor_hour(ahead) + 5 * H,
+                    false,
+                    false,
+                    true
+                ),
+            ]
+        );
+        assert_eq!(b[0].usage.last_ms, Some(now - 10 * M));
+        // Time left: 21:35 → 02:00, 265 minutes; the projection is there.
+        assert_eq!(b[0].projection(now).map(|p| p.remaining_minutes), Some(265));
+        // A response 2 minutes ahead, inside the running block: one block, active.
+        let mut times = past.to_vec();
+        times.push(now + 2 * M);
+        let b = utc_blocks(&times, &[], None, now);
+        assert_eq!(b.len(), 1);
+        assert!(b[0].is_active && !b[0].is_future(now));
+        assert_eq!(b[0].usage.last_ms, Some(now + 2 * M));
     }
 
     fn reading(read_ms: i64, resets_at_ms: i64) -> LimitReading {

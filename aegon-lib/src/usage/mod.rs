@@ -95,9 +95,11 @@ impl By {
 /// Which responses a report counts.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Filter {
-    /// From (inclusive).
+    /// From (inclusive): the responses from then on; for [`ReportKind::Sessions`], the
+    /// whole sessions whose last activity is then or later (ccusage's rule).
     pub since: Option<Bound>,
-    /// To (inclusive).
+    /// To (inclusive): the responses up to then; for [`ReportKind::Sessions`], the whole
+    /// sessions whose last activity is then or earlier.
     pub until: Option<Bound>,
     /// Only projects whose path contains this text (or equals it).
     pub project: Option<String>,
@@ -328,18 +330,38 @@ pub fn report(
     let mut groups: BTreeMap<(String, String), (Option<String>, Usage)> = BTreeMap::new();
     let mut totals = Usage::default();
     let mut estimated = 0u64;
+    let other_filters = |e: &crate::ledger::Entry| {
+        filter.agents.is_none_or(|set| set.contains(e.agent))
+            && filter
+                .project
+                .as_deref()
+                .is_none_or(|want| entries.name(e.project).contains(want))
+    };
+    // The session report keeps or drops whole sessions by their last activity (ccusage's
+    // rule, shared/usage-over-time.md §4.1): a session is never cut at --since or --until.
+    let whole_sessions =
+        kind == ReportKind::Sessions && (filter.since.is_some() || filter.until.is_some());
+    let mut last_activity: std::collections::HashMap<u32, i64> = Default::default();
+    if whole_sessions {
+        for e in entries.rows.iter().filter(|e| other_filters(e)) {
+            let last = last_activity.entry(e.session).or_insert(e.ts_ms);
+            *last = (*last).max(e.ts_ms);
+        }
+        last_activity
+            .retain(|_, &mut last| within(last, local_date(last, tz), filter.since, filter.until));
+    }
     for e in &entries.rows {
-        if filter.agents.is_some_and(|set| !set.contains(e.agent)) {
+        if !other_filters(e) {
             continue;
         }
         let project = entries.name(e.project);
-        if let Some(want) = &filter.project {
-            if !project.contains(want.as_str()) {
-                continue;
-            }
-        }
         let date = local_date(e.ts_ms, tz);
-        if !within(e.ts_ms, date, filter.since, filter.until) {
+        let kept = if whole_sessions {
+            last_activity.contains_key(&e.session)
+        } else {
+            within(e.ts_ms, date, filter.since, filter.until)
+        };
+        if !kept {
             continue;
         }
         let model = match entries.name(e.model) {
