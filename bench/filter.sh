@@ -271,7 +271,7 @@ stages() {
   ren=$(get '<aegon::render::ndjson::NdjsonRenderer<W> as aegon::render::Renderer>::on_event')
   row() { awk -v a="${2:-0}" -v b="$bytes" -v n="$1" 'BEGIN{printf "   %-36s %6.2f\n", n, a/b}'; }
   row "line split (memchr, carry)" $(( ${push:-0} - ${line:-0} ))
-  row "line hash (foldhash)" "${key:-0}"
+  row "line hash (XXH3)" "${key:-0}"
   row "UTF-8 check (simdutf8)" "${utf:-0}"
   row "record parse (scan + serde message)" "${parse:-0}"
   row "decode to events" $(( ${rec:-0} - ${ev:-0} ))

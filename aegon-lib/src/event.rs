@@ -570,7 +570,7 @@ impl Kind {
 
     /// The NDJSON name (`user_prompt`, `tool_call`, …).
     ///
-    /// A lookup in a table built from [`Kind::name`] at compile time: the `match` itself
+    /// A lookup in a table built at compile time from a `match` on the kind: the `match` itself
     /// compiles to a jump table (a table of string pointers would need relocations), whose
     /// indirect branch mispredicted on about every event of a mixed stream.
     pub fn as_str(self) -> &'static str {
