@@ -222,6 +222,33 @@
 # 11.2. Not done: key dispatch (the jump tables on key length are ~45% of the parse's Bim in
 # callgrind's model, but a perfect hash measured worse before); snapshots whose backup keys hold
 # escapes (Windows paths, 23 of 191) still go through serde.
+#
+# Line hash and kind names (pipe branch, 2026-11-30, issue 14; callgrind --branch-sim=yes, whole
+# process, corpus once; "before" is main 76f146f, "after" this build; Ir / Bcm / Bim):
+#   mode              before                      after
+#   --ndjson          124.24M / 895k / 209.0k     122.90M / 928k / 201.6k
+#   --color never     116.55M / 928k / 205.7k     115.08M / 932k / 213.0k
+#   --color always    117.01M / 939k / 205.8k     115.55M / 963k / 207.8k
+#   CleanLines::key     5.52M /  10.8k /   -        4.07M /  14.0k /   -    (all modes)
+# The clean-line key is XXH3 (twox-hash, AVX2 chosen at run time, a secret and seed drawn per
+# process) instead of foldhash: 0.33 instead of 0.45 Ir per byte, every line hashed whole. Kind
+# and agent names are read from tables built at compile time from their `match`: the match
+# compiled to a jump table (a table of string pointers needs relocations), whose indirect branch
+# mispredicted on nearly every event (write_object's 9.6k Bim from event.rs are gone). The
+# whole-process Bcm and Bim move by +-5% with code layout alone (the same memcpy gave 49.8k and
+# 59.8k Bcm in two builds that differ elsewhere): changes of that size are not read from them.
+# Wall clock (perf stat -r 40 -e task-clock, taskset -c 0, --ndjson ONCE, three interleaved A/B
+# rounds, load average 17-19 on 2 cores, so noisy): before 35.5 / 26.3 / 25.7 ms, after
+# 25.6 / 24.5 / 23.9 ms. Peak RSS on FILE 8.8 MB.
+# Tried and dropped: simdutf8's `basic` check first, `compat` only on an error (3.37M Ir against
+# 3.21M, the same 35k Bcm: the mispredictions are in its ASCII/non-ASCII block switches, not its
+# error tracking). Left, each under 1% of the process: the Event moved into the sink's closure
+# (686k Ir of memcpy, decode.rs's callback), the Event's drop glue (581k Ir, a jump table on the
+# kind), pricing's BTreeMap lookups per usage event (request_cost_of 1.03M Ir for 1,352
+# events), two allocations per tool call in the correlator (id and tool name), parse_millis
+# (~280 Ir a timestamp, 1.0M). The pipe: F_SETPIPE_SZ (1 MiB) and 256 KiB reads are in place
+# (bc7da1d); aegon's syscalls are the same from a pipe as from the file, so the remaining gap
+# is cat's two copies and scheduling on a shared 2-core machine, not measured again here.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -273,7 +300,7 @@ stages() {
   ren=$(get '<aegon::render::ndjson::NdjsonRenderer<W> as aegon::render::Renderer>::on_event')
   row() { awk -v a="${2:-0}" -v b="$bytes" -v n="$1" 'BEGIN{printf "   %-36s %6.2f\n", n, a/b}'; }
   row "line split (memchr, carry)" $(( ${push:-0} - ${line:-0} ))
-  row "line hash (foldhash)" "${key:-0}"
+  row "line hash (XXH3)" "${key:-0}"
   row "UTF-8 check (simdutf8)" "${utf:-0}"
   row "record parse (scan + serde message)" "${parse:-0}"
   row "decode to events" $(( ${rec:-0} - ${ev:-0} ))

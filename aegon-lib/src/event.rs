@@ -43,6 +43,22 @@ pub enum Agent {
     QwenCode,
 }
 
+/// [`Agent::name`] of each agent, by its discriminant ([`Agent::ALL`] lists them in that
+/// order: checked here at compile time).
+const AGENT_NAMES: [&str; Agent::ALL.len()] = {
+    let mut names = [""; Agent::ALL.len()];
+    let mut i = 0;
+    while i < names.len() {
+        assert!(
+            Agent::ALL[i] as usize == i,
+            "Agent::ALL is in declaration order"
+        );
+        names[i] = Agent::ALL[i].name();
+        i += 1;
+    }
+    names
+};
+
 impl Agent {
     /// Every agent, in the order of the enum.
     pub const ALL: [Agent; 6] = [
@@ -57,6 +73,12 @@ impl Agent {
     /// The agent's name in outputs: `claude-code`, `codex`, `gemini-cli`, `opencode`,
     /// `copilot-cli`, `qwen-code`.
     pub fn as_str(self) -> &'static str {
+        AGENT_NAMES[self as usize]
+    }
+
+    /// [`Agent::as_str`] as a `match` (the source of [`AGENT_NAMES`]; the lookup avoids a
+    /// jump table's indirect branch per event).
+    const fn name(self) -> &'static str {
         match self {
             Agent::ClaudeCode => "claude-code",
             Agent::Codex => "codex",
@@ -547,7 +569,16 @@ impl Kind {
     ];
 
     /// The NDJSON name (`user_prompt`, `tool_call`, …).
+    ///
+    /// A lookup in a table built at compile time from a `match` on the kind: the `match` itself
+    /// compiles to a jump table (a table of string pointers would need relocations), whose
+    /// indirect branch mispredicted on about every event of a mixed stream.
     pub fn as_str(self) -> &'static str {
+        KIND_NAMES[self as usize]
+    }
+
+    /// [`Kind::as_str`] as a `match` (every kind named; the source of [`KIND_NAMES`]).
+    const fn name(self) -> &'static str {
         match self {
             Kind::UserPrompt => "user_prompt",
             Kind::UserMeta => "user_meta",
@@ -586,6 +617,22 @@ impl Kind {
         1 << (self as u32)
     }
 }
+
+/// [`Kind::name`] of each kind, by its discriminant ([`Kind::ALL`] lists them in that order:
+/// checked here at compile time).
+const KIND_NAMES: [&str; Kind::ALL.len()] = {
+    let mut names = [""; Kind::ALL.len()];
+    let mut i = 0;
+    while i < names.len() {
+        assert!(
+            Kind::ALL[i] as usize == i,
+            "Kind::ALL is in declaration order"
+        );
+        names[i] = Kind::ALL[i].name();
+        i += 1;
+    }
+    names
+};
 
 impl EventKind<'_> {
     /// The kind, without its data.
