@@ -12,8 +12,11 @@
 //!   and the newline that follows later is skipped). A file shorter than what was consumed
 //!   (truncated), with another inode (replaced), or whose up to 4 KiB before what was consumed
 //!   changed (written over in place: [`Reread::Overwritten`]; a fingerprint of them is kept,
-//!   so the check is one small read) is read again from its start; a deleted file keeps its
-//!   history.
+//!   so the check is one small read) is read again from its start, and what the earlier
+//!   readings found in it is replaced by what it holds now, in the transaction that records the
+//!   new reading (a response also read from another file stays, as that file's): a file on
+//!   disk counts what it holds, as a read without the index counts it. A deleted file keeps
+//!   its history.
 //! - **Once per response.** Rows are keyed by the response's identity ([`collect::response_key`],
 //!   the correlator's rule) and merged field by field with the maximum, so re-reading, resumed
 //!   copies of a session and moved files never count twice. A response belongs to the file
@@ -278,6 +281,25 @@ pub struct Ledger {
     step: u64,
 }
 
+impl Drop for Ledger {
+    /// Checkpoints the WAL into the database file when this connection wrote, so that
+    /// `usage.sqlite3` alone holds the index (a copy of it, as a backup or to another machine,
+    /// is the whole history; the README names that file). Closing does not checkpoint
+    /// (`SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE`, set in [`Ledger::open`]): a run that only reads
+    /// pays nothing. `TRUNCATE` with no busy wait: when another process reads or writes at
+    /// the same time, SQLite copies what it can without waiting (as `PASSIVE` does) and the
+    /// WAL is emptied by a later run; nothing here can fail a run or make another wait.
+    fn drop(&mut self) {
+        if self.conn.total_changes() == 0 {
+            return;
+        }
+        let _ = self.conn.busy_timeout(Duration::ZERO);
+        let _ = self
+            .conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+    }
+}
+
 /// The key a path is stored under.
 fn path_key(path: &Path) -> String {
     path.to_string_lossy().into_owned()
@@ -490,8 +512,9 @@ impl Ledger {
         // transactions, which the next update reads again.
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         // The last connection to close would checkpoint the WAL into the database (an fsync):
-        // most of a status line's time. SQLite's automatic checkpoint (every 1000 pages)
-        // still runs, in whichever process commits past it.
+        // most of a status line's time, also for a run that only read. A run that wrote
+        // checkpoints when the ledger is dropped (`impl Drop for Ledger`); SQLite's automatic
+        // checkpoint (every 1000 pages) still runs, in whichever process commits past it.
         conn.set_db_config(
             rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
             true,
@@ -753,6 +776,12 @@ impl Ledger {
                 // state this read started at, or beyond what it recorded on the same file.
                 let ours_is_newer = Some(row) == before
                     || ((row.dev, row.ino) == (dev, ino) && (read.consumed as i64) > row.consumed);
+                if ours_is_newer && read.start == 0 {
+                    // Read again from its start (truncated, replaced, written over, a document
+                    // rewritten): what the earlier readings found in it goes, in this
+                    // transaction, and what it holds now is written below.
+                    forget_file(&tx, row.id)?;
+                }
                 if ours_is_newer {
                     // Lines unread: this read's, added to the earlier reads' unless this one
                     // started over from the file's start.
@@ -1726,6 +1755,48 @@ impl<'p> RowPricer<'p> {
     }
 }
 
+/// Removes what the earlier readings of file `id` put in the index, before it is read again
+/// from its start (in the caller's transaction, with the new reading: a crash leaves the old
+/// state or the new one). A response whose row is this file's but that was also read from
+/// another file (a copy, a resumed session; `response_files`) moves to the first such file
+/// and the session there, so it stays counted once; the others are deleted, with their other
+/// sessions (`response_sessions`). Tool calls and limit messages of the file are deleted; it
+/// is no longer noted as another file of any response. Session spans are left (a span only
+/// ranks sessions written in the same response; a response that is gone ranks nothing).
+fn forget_file(tx: &Connection, id: i64) -> Result<(), Error> {
+    tx.prepare_cached("DELETE FROM response_files WHERE file_id = ?1")?
+        .execute([id])?;
+    // Owned here and read elsewhere too: re-homed to the other file (the lowest id), its
+    // session there becoming the row's.
+    tx.prepare_cached(
+        "UPDATE responses SET
+             file_id = (SELECT min(f.file_id) FROM response_files f WHERE f.key = responses.key),
+             session = (SELECT f.session FROM response_files f WHERE f.key = responses.key
+                        ORDER BY f.file_id, f.session LIMIT 1)
+         WHERE file_id = ?1 AND key IN (SELECT key FROM response_files)",
+    )?
+    .execute([id])?;
+    // Their new file and session are now the row's own, no longer another.
+    tx.prepare_cached(
+        "DELETE FROM response_files WHERE EXISTS (SELECT 1 FROM responses r
+             WHERE r.key = response_files.key AND r.file_id = response_files.file_id
+               AND r.session = response_files.session)",
+    )?
+    .execute([])?;
+    tx.prepare_cached(
+        "DELETE FROM response_sessions WHERE key IN
+             (SELECT key FROM responses WHERE file_id = ?1)",
+    )?
+    .execute([id])?;
+    tx.prepare_cached("DELETE FROM responses WHERE file_id = ?1")?
+        .execute([id])?;
+    tx.prepare_cached("DELETE FROM tools WHERE file_id = ?1")?
+        .execute([id])?;
+    tx.prepare_cached("DELETE FROM limit_hits WHERE file_id = ?1")?
+        .execute([id])?;
+    Ok(())
+}
+
 /// Names interned while one transaction lasts.
 #[derive(Default)]
 struct Names(HashMap<String, i64>);
@@ -2457,7 +2528,8 @@ mod tests {
 
     /// A short transcript written over in place (same inode) by a longer, different one (the
     /// tester's `cp other.jsonl s.jsonl`): read again from the start, not from the old offset
-    /// in the middle of a line of the new content; the old rows stay as history.
+    /// in the middle of a line of the new content; the file counts what it holds now (the old
+    /// content is no longer in any file on disk).
     #[test]
     fn a_file_written_over_in_place_by_a_longer_one_is_read_again() {
         let dir = temp("overwritten");
@@ -2481,19 +2553,14 @@ mod tests {
             .unwrap();
         assert_eq!(stats.rereads, [(path_key(&file), Reread::Overwritten)]);
         assert_eq!(stats.bytes, other.len() as u64);
-        // Both contents read fresh, each from its own copy: the new one's responses and the
-        // old one's kept, nothing unread.
-        let (old, new) = (dir.join("old.jsonl"), dir.join("new.jsonl"));
-        std::fs::write(&old, &short).unwrap();
+        // The new content read fresh: its responses only (the old one's are gone with it),
+        // nothing unread.
+        let new = dir.join("new.jsonl");
         std::fs::write(&new, &other).unwrap();
-        let fresh_old = read_fresh(std::slice::from_ref(&old), &prices(), &mut no_problem);
         let fresh_new = read_fresh(std::slice::from_ref(&new), &prices(), &mut no_problem);
-        let mut expected = rows(&fresh_old);
-        expected.extend(rows(&fresh_new));
-        expected.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
-        assert!(!fresh_old.rows.is_empty() && fresh_new.rows.len() > fresh_old.rows.len());
+        assert!(!fresh_new.rows.is_empty());
         let indexed = ledger.entries(&Scope::All, None, &prices()).unwrap();
-        assert_eq!(rows(&indexed), expected);
+        assert_eq!(rows(&indexed), rows(&fresh_new));
         assert_eq!(indexed.unread, Unread::default());
         let _ = std::fs::remove_dir_all(&dir);
     }
@@ -2555,19 +2622,20 @@ mod tests {
             assert_eq!(rows(&indexed), rows(&fresh));
             stats
         };
-        // The second half first, then the file truncated to the first half (shorter: re-read).
+        // The second half first, then the file truncated to the first half (shorter: re-read,
+        // and what it no longer holds is no longer counted: it holds the first half only).
         std::fs::write(&a, &bytes[half..]).unwrap();
         let shown = snapshot(&bytes[half..]);
         check(&mut ledger, std::slice::from_ref(&a), shown);
         std::fs::write(&a, &bytes[..half / 2]).unwrap();
-        let shown = snapshot(&bytes[..half / 2]);
+        let shown = snapshot(&bytes[..half / 2]).split_off(1);
         let stats = check(&mut ledger, std::slice::from_ref(&a), shown);
         assert_eq!(stats.rereads, [(path_key(&a), Reread::Truncated)]);
         // Replaced by another file (new inode) holding the whole transcript.
         let tmp = dir.join("a.tmp");
         std::fs::write(&tmp, &bytes).unwrap();
         std::fs::rename(&tmp, &a).unwrap();
-        let shown = snapshot(&bytes);
+        let shown = snapshot(&bytes).split_off(2);
         let stats = check(&mut ledger, std::slice::from_ref(&a), shown.clone());
         if cfg!(unix) {
             assert_eq!(stats.rereads, [(path_key(&a), Reread::Replaced)]);
@@ -2591,6 +2659,104 @@ mod tests {
             rows(&ledger.entries(&Scope::All, None, &prices()).unwrap()),
             before
         );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// The first `n` lines of `text`, each with its newline.
+    fn first_lines(text: &str, n: usize) -> String {
+        text.lines().take(n).map(|l| format!("{l}\n")).collect()
+    }
+
+    /// A transcript rewritten or truncated after it was indexed is counted as it is now, as a
+    /// fresh read of it counts it: what it no longer holds is not in any report (rows are
+    /// kept only for files gone from disk). A copy of the removed responses in another file
+    /// keeps them counted, once.
+    #[test]
+    fn a_file_read_again_from_its_start_counts_what_it_holds_now() {
+        let dir = temp("reread-replaces");
+        let a = dir.join("a.jsonl");
+        let mut ledger = Ledger::open(&dir.join("i.sqlite3"), &mut |_| {}).unwrap();
+        let corpus = std::fs::read_to_string(CORPUS).unwrap();
+        let other = std::fs::read_to_string(OTHER).unwrap();
+        let check = |ledger: &mut Ledger, files: &[PathBuf], why: Option<Reread>| {
+            let stats = ledger.update(&[], files, &mut no_problem).unwrap();
+            let reread: Vec<Reread> = stats.rereads.iter().map(|r| r.1).collect();
+            assert_eq!(reread, why.into_iter().collect::<Vec<_>>());
+            let indexed = ledger.entries(&Scope::All, None, &prices()).unwrap();
+            let fresh = read_fresh(files, &prices(), &mut no_problem);
+            assert!(!fresh.rows.is_empty());
+            assert_eq!(rows(&indexed), rows(&fresh));
+            assert_eq!(totals(&indexed), totals(&fresh));
+        };
+        let files = [a.clone()];
+        // Indexed, then written again in place with another (shorter) transcript: truncated.
+        std::fs::write(&a, first_lines(&corpus, 400)).unwrap();
+        check(&mut ledger, &files, None);
+        std::fs::write(&a, first_lines(&other, 200)).unwrap();
+        check(&mut ledger, &files, Some(Reread::Truncated));
+        // Truncated to its first lines.
+        std::fs::write(&a, first_lines(&other, 60)).unwrap();
+        check(&mut ledger, &files, Some(Reread::Truncated));
+        // Written over in place by a longer one (the bytes before what was read changed).
+        std::fs::write(&a, first_lines(&corpus, 300)).unwrap();
+        check(&mut ledger, &files, Some(Reread::Overwritten));
+        // A copy of it elsewhere, then it is cut to a few lines: the copy's responses stay,
+        // once (moved to the copy's row), and the file counts what it holds.
+        let b = dir.join("b.jsonl");
+        std::fs::write(&b, first_lines(&corpus, 300)).unwrap();
+        let both = [a.clone(), b.clone()];
+        check(&mut ledger, &both, None);
+        std::fs::write(&a, first_lines(&corpus, 20)).unwrap();
+        check(&mut ledger, &both, Some(Reread::Truncated));
+        // A report over the cut file alone is what it holds now.
+        let ids = ledger
+            .update(&[], &files, &mut no_problem)
+            .unwrap()
+            .file_ids;
+        let scope = Scope::Paths {
+            roots: vec![],
+            files: files.to_vec(),
+            ids,
+        };
+        let over_a = ledger.entries(&scope, None, &prices()).unwrap();
+        let fresh = read_fresh(&files, &prices(), &mut no_problem);
+        assert_eq!(totals(&over_a), totals(&fresh));
+        // Gone from disk: its history stays, as it was last read.
+        let before = rows(&ledger.entries(&Scope::All, None, &prices()).unwrap());
+        std::fs::remove_file(&b).unwrap();
+        ledger.update(&[], &files, &mut |_, _| {}).unwrap();
+        assert_eq!(
+            rows(&ledger.entries(&Scope::All, None, &prices()).unwrap()),
+            before
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// After a run that wrote, the database file alone holds the index (the WAL is
+    /// checkpointed when the ledger is dropped): a copy of `usage.sqlite3` without its `-wal`
+    /// (a backup, a move to another machine) is the whole history.
+    #[test]
+    fn the_database_file_alone_holds_the_index_after_a_run() {
+        let dir = temp("checkpoint");
+        let tree = corpus_tree(&dir);
+        let path = dir.join("i.sqlite3");
+        let mut ledger = Ledger::open(&path, &mut |_| {}).unwrap();
+        ledger
+            .update(std::slice::from_ref(&tree), &[], &mut |_, _| {})
+            .unwrap();
+        let expected = totals(&ledger.entries(&Scope::All, None, &prices()).unwrap());
+        assert!(expected[6] > 100, "the corpus files hold many responses");
+        drop(ledger);
+        let wal = std::fs::metadata(dir.join("i.sqlite3-wal")).map_or(0, |m| m.len());
+        assert_eq!(wal, 0, "the WAL is checkpointed and emptied");
+        let copy = dir.join("copy");
+        std::fs::create_dir_all(&copy).unwrap();
+        std::fs::copy(&path, copy.join("i.sqlite3")).unwrap();
+        let ledger = Ledger::open(&copy.join("i.sqlite3"), &mut |n| panic!("{n}")).unwrap();
+        let copied = totals(&ledger.entries(&Scope::All, None, &prices()).unwrap());
+        assert_eq!(copied, expected);
+        // A run that only reads leaves the files as they are (no checkpoint, no write).
+        drop(ledger);
         let _ = std::fs::remove_dir_all(&dir);
     }
 
