@@ -725,6 +725,12 @@ fn indexed(
             entries
         }
     };
+    // A damaged index rebuilt from what it still held: said on every report while its
+    // damaged copy exists and history may be missing (exit status 2), once when nothing is.
+    for damage in ledger.damage()? {
+        incomplete |= !damage.complete;
+        notes.push(damage.note());
+    }
     let readings = ledger.latest_readings()?;
     Ok(Loaded {
         entries,

@@ -51,6 +51,7 @@
 //! Reports over the rows are in [`crate::usage`].
 
 pub mod collect;
+pub mod salvage;
 pub mod schema;
 
 use std::borrow::Cow;
@@ -68,6 +69,7 @@ use crate::timestamp::now_ms;
 use crate::tokens::{PriceFactors, Tokens};
 use crate::usage::ModelTotals;
 use collect::{Collector, LimitHit, Response, ToolUse};
+pub use salvage::Damage;
 
 /// File name of the index inside the data directory.
 pub const FILE_NAME: &str = "usage.sqlite3";
@@ -424,27 +426,9 @@ impl Ledger {
         }
         match Self::try_open(path) {
             Ok(Ok(ledger)) => Ok(ledger),
-            Ok(Err(reason)) => {
-                let aside = Self::move_aside(path)?;
-                note(&format!(
-                    "{}: {reason}; moved to {} and rebuilt from the transcripts on disk",
-                    path.display(),
-                    aside.display()
-                ));
-                Self::try_open(path)?.map_err(|reason| {
-                    Error::Io(io::Error::other(format!("{}: {reason}", path.display())))
-                })
-            }
+            Ok(Err((reason, damaged))) => Self::set_aside(path, &reason, damaged, note),
             Err(e) if e.is_corrupt() => {
-                let aside = Self::move_aside(path)?;
-                note(&format!(
-                    "{}: damaged ({e}); moved to {} and rebuilt from the transcripts on disk",
-                    path.display(),
-                    aside.display()
-                ));
-                Self::try_open(path)?.map_err(|reason| {
-                    Error::Io(io::Error::other(format!("{}: {reason}", path.display())))
-                })
+                Self::set_aside(path, &format!("damaged ({e})"), true, note)
             }
             // Said with the file ("unable to open database file" alone does not say where).
             Err(Error::Sqlite(e)) => Err(Error::Io(io::Error::other(format!(
@@ -455,15 +439,81 @@ impl Ledger {
         }
     }
 
-    /// Moves the index at `path` aside (as after damage found mid-run) and opens a new one.
+    /// Moves the index at `path` aside (as after damage found mid-run) and opens a new one,
+    /// with what the damaged one still holds of the transcripts no longer on disk
+    /// ([`salvage`]).
     pub fn rebuild(path: &Path, why: &str, note: &mut dyn FnMut(&str)) -> Result<Ledger, Error> {
+        Self::set_aside(path, why, true, note)
+    }
+
+    /// Moves the index at `path` aside (`why`: the reason, for `note`), starts a new one and,
+    /// when the old one is `damaged` (aegon's, but not readable whole; not when it is another
+    /// program's file or a newer aegon's), copies into it what the old one still holds of the
+    /// transcripts no longer on disk ([`salvage::salvage`]), recording the damage for every
+    /// report ([`Ledger::damage`]).
+    fn set_aside(
+        path: &Path,
+        why: &str,
+        damaged: bool,
+        note: &mut dyn FnMut(&str),
+    ) -> Result<Ledger, Error> {
         let aside = Self::move_aside(path)?;
+        let mut ledger = Self::try_open(path)?.map_err(|(reason, _)| {
+            Error::Io(io::Error::other(format!("{}: {reason}", path.display())))
+        })?;
+        let restored =
+            if damaged {
+                let at = now_ms();
+                let d = salvage::salvage(&mut ledger.conn, &aside, at)?;
+                format!(
+                " and the {} response{} of transcripts no longer on disk it could still be read \
+                 for{}",
+                d.restored,
+                if d.restored == 1 { "" } else { "s" },
+                if d.complete { "" } else { " (some of it could not be read)" }
+            )
+            } else {
+                String::new()
+            };
         note(&format!(
-            "{}: {why}; moved to {} and rebuilt from the transcripts on disk",
+            "{}: {why}; moved to {} and rebuilt from the transcripts on disk{restored}",
             path.display(),
             aside.display()
         ));
-        Self::open(path, note)
+        Ok(ledger)
+    }
+
+    /// The damaged indexes this one was rebuilt from ([`salvage`]) whose damaged copy is still
+    /// on disk: each says what was restored and whether something may be missing
+    /// ([`Damage::note`]; `!complete`: reports exit with status 2). A record whose damaged copy
+    /// was removed (the user's acknowledgement) is dropped; one with nothing lost is given
+    /// once, then dropped (in an index that cannot be written, records stay and are given
+    /// again).
+    pub fn damage(&mut self) -> Result<Vec<Damage>, Error> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT key, value FROM meta WHERE key >= ?1 AND key < ?2")?;
+        let records: Vec<(String, String)> = stmt
+            .query_map([salvage::META_PREFIX, "damaged;"], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?
+            .collect::<Result<_, _>>()?;
+        drop(stmt);
+        let mut out = Vec::new();
+        for (key, value) in records {
+            let Some(d) = Damage::from_meta(&key, &value) else {
+                continue;
+            };
+            let exists = d.aside.exists();
+            if !exists || d.complete {
+                // Acknowledged, or said once: a failed write leaves it for the next run.
+                let _ = self.conn.execute("DELETE FROM meta WHERE key = ?1", [&key]);
+            }
+            if exists {
+                out.push(d);
+            }
+        }
+        Ok(out)
     }
 
     /// Where the index is.
@@ -488,7 +538,9 @@ impl Ledger {
     }
 
     /// Opens and checks; `Ok(Err(reason))` when the file is not a usable index.
-    fn try_open(path: &Path) -> Result<Result<Ledger, String>, Error> {
+    /// The reason comes with whether the file is a damaged aegon index (worth salvaging).
+    #[allow(clippy::type_complexity)]
+    fn try_open(path: &Path) -> Result<Result<Ledger, (String, bool)>, Error> {
         let conn = Connection::open(path)?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
         // The first statement reads the header: a file that is not a database fails here.
@@ -497,7 +549,7 @@ impl Ledger {
             Err(e) => {
                 let e = Error::Sqlite(e);
                 if e.is_corrupt() {
-                    return Ok(Err(format!("not a usable database ({e})")));
+                    return Ok(Err((format!("not a usable database ({e})"), true)));
                 }
                 return Err(e);
             }
@@ -522,15 +574,24 @@ impl Ledger {
         let app: i32 = conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
         let version: i32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         if app != 0 && app != schema::APPLICATION_ID {
-            return Ok(Err(format!("not an aegon index (application id {app:#x})")));
+            return Ok(Err((
+                format!("not an aegon index (application id {app:#x})"),
+                false,
+            )));
         }
         if app == 0 && version != 0 {
-            return Ok(Err("not an aegon index (no application id)".to_owned()));
+            return Ok(Err((
+                "not an aegon index (no application id)".to_owned(),
+                false,
+            )));
         }
         if version > schema::VERSION {
-            return Ok(Err(format!(
-                "written by a newer aegon (schema version {version}; this one reads up to {})",
-                schema::VERSION
+            return Ok(Err((
+                format!(
+                    "written by a newer aegon (schema version {version}; this one reads up to {})",
+                    schema::VERSION
+                ),
+                false,
             )));
         }
         let mut ledger = Ledger {
@@ -542,9 +603,12 @@ impl Ledger {
             ledger.migrate()?;
         }
         if let Some(missing) = schema_gap(&ledger.conn)? {
-            return Ok(Err(format!(
-                "schema version {} without {missing} (written by a development build?)",
-                version.max(schema::VERSION)
+            return Ok(Err((
+                format!(
+                    "schema version {} without {missing} (written by a development build?)",
+                    version.max(schema::VERSION)
+                ),
+                true,
             )));
         }
         Ok(Ok(ledger))
@@ -2757,6 +2821,215 @@ mod tests {
         assert_eq!(copied, expected);
         // A run that only reads leaves the files as they are (no checkpoint, no write).
         drop(ledger);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// Damages one leaf page of `table`'s b-tree in the database file at `path` (checkpointed):
+    /// follows the middle child from its root down to a leaf, and flips its first 200 bytes
+    /// (its header and cell pointers: SQLite's checks fail on any read of it), as a bad sector
+    /// would. Gives the page's number.
+    fn damage_a_leaf_of(path: &Path, table: &str) -> u64 {
+        let conn = Connection::open(path).unwrap();
+        let root = conn
+            .query_row(
+                "SELECT rootpage FROM sqlite_master WHERE name = ?1",
+                [table],
+                |r| r.get::<_, i64>(0),
+            )
+            .unwrap() as u64;
+        let size = conn
+            .query_row("PRAGMA page_size", [], |r| r.get::<_, i64>(0))
+            .unwrap() as u64;
+        drop(conn);
+        let mut bytes = std::fs::read(path).unwrap();
+        let mut page = root;
+        loop {
+            let at = ((page - 1) * size) as usize;
+            let header = at + if page == 1 { 100 } else { 0 };
+            match bytes[header] {
+                // Interior (index, table): the child of the middle cell.
+                0x02 | 0x05 => {
+                    let cells = u16::from_be_bytes([bytes[header + 3], bytes[header + 4]]);
+                    assert!(cells > 0);
+                    let p = header + 12 + 2 * usize::from(cells / 2);
+                    let cell = at + usize::from(u16::from_be_bytes([bytes[p], bytes[p + 1]]));
+                    page = u64::from(u32::from_be_bytes(
+                        bytes[cell..cell + 4].try_into().unwrap(),
+                    ));
+                }
+                0x0a | 0x0d => break,
+                other => panic!("page {page}: type {other:#x}"),
+            }
+        }
+        assert_ne!(page, root, "{table} spans more than one page");
+        let at = ((page - 1) * size) as usize;
+        for b in &mut bytes[at..at + 200] {
+            *b ^= 0x5a;
+        }
+        std::fs::write(path, bytes).unwrap();
+        page
+    }
+
+    /// What the damaged index at `path` still answers for each of `keys`, asked one key at a
+    /// time (not the salvage's range reads): the dated responses' summed tokens (input, output,
+    /// cache read, 5 m, 1 h writes) and count, then every readable response, and the keys
+    /// whose read fails.
+    fn readable(path: &Path, keys: &[String]) -> ([u64; 6], u64, u64) {
+        let conn =
+            Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+        let (mut sum, mut read, mut failed) = ([0u64; 6], 0, 0);
+        for k in keys {
+            let row = conn.query_row(
+                "SELECT ts_ms, input, output, cache_read, cache_5m, cache_1h FROM responses
+                 WHERE key = ?1",
+                [k],
+                |r| {
+                    Ok((
+                        r.get::<_, Option<i64>>(0)?,
+                        [
+                            r.get::<_, i64>(1)?,
+                            r.get(2)?,
+                            r.get(3)?,
+                            r.get(4)?,
+                            r.get(5)?,
+                        ],
+                    ))
+                },
+            );
+            match row {
+                Ok((ts, t)) => {
+                    read += 1;
+                    if ts.is_some() {
+                        for i in 0..5 {
+                            sum[i] += t[i] as u64;
+                        }
+                        sum[5] += 1;
+                    }
+                }
+                Err(_) => failed += 1,
+            }
+        }
+        (sum, read, failed)
+    }
+
+    /// The damaged index whose transcripts are gone (Claude Code's cleanup): every response it
+    /// can still read is restored into the new index, reports hold exactly those, and the
+    /// damage is said (not complete, with the count that could not be read) on every report
+    /// until the damaged copy is removed.
+    #[test]
+    fn a_damaged_index_gives_back_what_it_can_still_read_of_deleted_transcripts() {
+        let dir = temp("salvage");
+        let tree = corpus_tree(&dir);
+        let path = dir.join("i.sqlite3");
+        let mut ledger = Ledger::open(&path, &mut |_| {}).unwrap();
+        ledger
+            .update(std::slice::from_ref(&tree), &[], &mut |_, _| {})
+            .unwrap();
+        let keys: Vec<String> = ledger
+            .conn
+            .prepare("SELECT key FROM responses")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let before = totals(&ledger.entries(&Scope::All, None, &prices()).unwrap());
+        ledger
+            .record_reading(&LimitReading {
+                read_ms: 1_700_000_000_000,
+                window: "five_hour".to_owned(),
+                used_percent: 42.0,
+                resets_at_ms: Some(1_700_000_100_000),
+                session: None,
+            })
+            .unwrap();
+        drop(ledger);
+        // Claude Code deletes the transcripts; then a page of `responses` goes bad.
+        std::fs::remove_dir_all(tree.join("p")).unwrap();
+        std::fs::remove_file(tree.join("other.jsonl")).unwrap();
+        damage_a_leaf_of(&path, "responses");
+        let (expected, read, failed) = readable(&path, &keys);
+        assert!(failed > 0 && read > 0, "{read} read, {failed} not");
+        assert!(expected[5] < before[6], "some of the history is lost");
+        // The next run finds the damage (opening, or reading) and rebuilds.
+        let mut notes = Vec::new();
+        let mut ledger = Ledger::open(&path, &mut |n| notes.push(n.to_owned())).unwrap();
+        let result = ledger.update(std::slice::from_ref(&tree), &[], &mut |_, _| {});
+        let result = result.and_then(|_| ledger.entries(&Scope::All, None, &prices()));
+        if let Err(e) = result {
+            assert!(e.is_corrupt(), "{e}");
+            drop(ledger);
+            ledger = Ledger::rebuild(&path, "damaged", &mut |n| notes.push(n.to_owned())).unwrap();
+            ledger
+                .update(std::slice::from_ref(&tree), &[], &mut |_, _| {})
+                .unwrap();
+        }
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        let got = totals(&ledger.entries(&Scope::All, None, &prices()).unwrap());
+        assert_eq!(got[..5], expected[..5]);
+        assert_eq!(got[6], expected[5]);
+        assert_eq!(
+            ledger.latest_readings().unwrap().len(),
+            1,
+            "the readings are kept"
+        );
+        // Said, with what was restored and what could not be read, on every run.
+        for _ in 0..2 {
+            let damage = ledger.damage().unwrap();
+            assert_eq!(damage.len(), 1, "{damage:?}");
+            let d = &damage[0];
+            assert!(!d.complete);
+            assert_eq!(d.restored, read);
+            assert_eq!(d.missing, Some(failed));
+            let note = d.note();
+            assert!(note.contains(&format!("{read} responses")), "{note}");
+            assert!(
+                note.contains(&format!("{failed} more could not be read")),
+                "{note}"
+            );
+            assert!(note.contains(&*d.aside.to_string_lossy()), "{note}");
+        }
+        // Acknowledged by removing the damaged copy.
+        let aside = ledger.damage().unwrap()[0].aside.clone();
+        std::fs::remove_file(&aside).unwrap();
+        assert_eq!(ledger.damage().unwrap(), []);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// A damaged index whose transcripts are all still on disk loses nothing: reports equal a
+    /// fresh read, and the damage is said once, as complete.
+    #[test]
+    fn a_damaged_index_whose_transcripts_remain_loses_nothing() {
+        let dir = temp("salvage-whole");
+        let tree = corpus_tree(&dir);
+        let path = dir.join("i.sqlite3");
+        let mut ledger = Ledger::open(&path, &mut |_| {}).unwrap();
+        ledger
+            .update(std::slice::from_ref(&tree), &[], &mut |_, _| {})
+            .unwrap();
+        drop(ledger);
+        damage_a_leaf_of(&path, "responses");
+        let mut notes = Vec::new();
+        let mut ledger = Ledger::open(&path, &mut |n| notes.push(n.to_owned())).unwrap();
+        let result = ledger.update(std::slice::from_ref(&tree), &[], &mut |_, _| {});
+        let result = result.and_then(|_| ledger.entries(&Scope::All, None, &prices()));
+        if let Err(e) = result {
+            assert!(e.is_corrupt(), "{e}");
+            drop(ledger);
+            ledger = Ledger::rebuild(&path, "damaged", &mut |n| notes.push(n.to_owned())).unwrap();
+            ledger
+                .update(std::slice::from_ref(&tree), &[], &mut |_, _| {})
+                .unwrap();
+        }
+        let files: Vec<PathBuf> = crate::source::tree::transcripts_below(&tree, |_, _| {});
+        let fresh = read_fresh(&files, &prices(), &mut |_, _| {});
+        let got = ledger.entries(&Scope::All, None, &prices()).unwrap();
+        assert_eq!(rows(&got), rows(&fresh));
+        let damage = ledger.damage().unwrap();
+        assert_eq!(damage.len(), 1, "{damage:?}");
+        assert!(damage[0].complete);
+        assert!(damage[0].note().contains("nothing was lost"));
+        assert_eq!(ledger.damage().unwrap(), [], "said once");
         let _ = std::fs::remove_dir_all(&dir);
     }
 
