@@ -40,7 +40,11 @@
 //!   idempotent, so two processes indexing the same bytes give the same rows.
 //! - **Never silently wrong.** A file that is not an aegon index, is corrupt, or was written by
 //!   a newer schema is reported, moved aside (`*.unusable-<ms>`, never deleted) and rebuilt
-//!   from the transcripts that remain ([`Ledger::open`]).
+//!   from the transcripts that remain ([`Ledger::open`]); from a damaged one, what it can still
+//!   be read for of the transcripts gone from disk is copied first ([`salvage`]), and while
+//!   something of them may be missing every report can say so ([`Ledger::damage`]).
+//! - **Whole in one file.** A run that wrote checkpoints the WAL as the ledger is dropped, so
+//!   `usage.sqlite3` alone holds the index (what a user copies as a backup).
 //!
 //! - **Priced as billed, at report time.** Each row keeps its response's price factors (speed,
 //!   service tier, inference geo, prompt size); [`Ledger::entries`] prices every response as a
@@ -1830,23 +1834,25 @@ impl<'p> RowPricer<'p> {
 fn forget_file(tx: &Connection, id: i64) -> Result<(), Error> {
     tx.prepare_cached("DELETE FROM response_files WHERE file_id = ?1")?
         .execute([id])?;
-    // Owned here and read elsewhere too: re-homed to the other file (the lowest id), its
-    // session there becoming the row's.
-    tx.prepare_cached(
-        "UPDATE responses SET
-             file_id = (SELECT min(f.file_id) FROM response_files f WHERE f.key = responses.key),
-             session = (SELECT f.session FROM response_files f WHERE f.key = responses.key
-                        ORDER BY f.file_id, f.session LIMIT 1)
-         WHERE file_id = ?1 AND key IN (SELECT key FROM response_files)",
-    )?
-    .execute([id])?;
-    // Their new file and session are now the row's own, no longer another.
-    tx.prepare_cached(
-        "DELETE FROM response_files WHERE EXISTS (SELECT 1 FROM responses r
-             WHERE r.key = response_files.key AND r.file_id = response_files.file_id
-               AND r.session = response_files.session)",
-    )?
-    .execute([])?;
+    // Owned here and read elsewhere too: re-homed to the other file (the lowest id) and its
+    // session there, which are then no longer another file and session of it.
+    let moved: Vec<(String, i64, i64)> = {
+        let mut stmt = tx.prepare_cached(
+            "SELECT r.key, min(f.file_id), f.session FROM responses r
+             JOIN response_files f ON f.key = r.key
+             WHERE r.file_id = ?1 GROUP BY r.key",
+        )?;
+        let rows = stmt.query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        rows.collect::<Result<_, _>>()?
+    };
+    for (key, file, session) in &moved {
+        tx.prepare_cached("UPDATE responses SET file_id = ?2, session = ?3 WHERE key = ?1")?
+            .execute(params![key, file, session])?;
+        tx.prepare_cached(
+            "DELETE FROM response_files WHERE key = ?1 AND file_id = ?2 AND session = ?3",
+        )?
+        .execute(params![key, file, session])?;
+    }
     tx.prepare_cached(
         "DELETE FROM response_sessions WHERE key IN
              (SELECT key FROM responses WHERE file_id = ?1)",
@@ -3211,6 +3217,12 @@ mod tests {
     /// Makes the index at `path` what schema version 1 wrote: its rows without price factors.
     fn downgrade_to_version_1(path: &Path) {
         let conn = Connection::open(path).unwrap();
+        // What version 7 added.
+        conn.execute_batch(
+            "DROP INDEX responses_file; DROP INDEX tools_file; DROP INDEX response_files_file;
+             DROP INDEX limit_hits_file;",
+        )
+        .unwrap();
         // What version 6 added.
         conn.execute_batch("ALTER TABLE responses DROP COLUMN not_a_call;")
             .unwrap();
@@ -3266,7 +3278,9 @@ mod tests {
         {
             let conn = Connection::open(&path).unwrap();
             conn.execute_batch(
-                "ALTER TABLE responses DROP COLUMN not_a_call; PRAGMA user_version = 5;",
+                "DROP INDEX responses_file; DROP INDEX tools_file; DROP INDEX response_files_file;
+                 DROP INDEX limit_hits_file;
+                 ALTER TABLE responses DROP COLUMN not_a_call; PRAGMA user_version = 5;",
             )
             .unwrap();
         }
