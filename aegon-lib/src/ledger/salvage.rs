@@ -3,7 +3,7 @@
 //! When the index is found damaged it is moved aside (`*.unusable-<ms>`) and a new one started
 //! ([`crate::ledger::Ledger::open`]). The transcripts still on disk are read again into the
 //! new one, but for those Claude Code has deleted since (30 days after their last use) the
-//! damaged file is the only history. [`salvage`] opens it read-only and copies every row it can
+//! damaged file is the only history. `salvage` opens it read-only and copies every row it can
 //! still read of the files no longer on disk (their responses, tool calls, limit messages, the
 //! sessions and files each response was also read in, the spans of their sessions), every
 //! name, and every official limit reading (the status line's, held nowhere else).
