@@ -793,15 +793,40 @@ fn a_damaged_index_is_reported_and_rebuilt() {
     .unwrap();
     let f = fixture("mattjoyce__vestig__session.jsonl");
     let f = f.to_str().unwrap();
-    let out = aegon(&data, &["usage", "daily", "--json", f])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("moved to"), "{stderr}");
-    let indexed: Value = serde_json::from_slice(&out.stdout).unwrap();
     let fresh = run_json(&data, &["usage", "daily", "--json", "--no-index", f]);
-    assert_eq!(totals(&indexed), totals(&fresh));
+    // Nothing of it can be read: what it held of transcripts gone from disk may be missing.
+    // Said in the JSON notes and on stderr, exit status 2, on every run until the damaged
+    // copy is removed.
+    for run in 0..2 {
+        let out = aegon(&data, &["usage", "daily", "--json", f])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "run {run}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(stderr.contains("moved to"), run == 0, "{stderr}");
+        let indexed: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(totals(&indexed), totals(&fresh));
+        let notes = indexed["notes"].to_string();
+        assert!(
+            notes.contains("an unknown number could not be read"),
+            "{notes}"
+        );
+        assert!(notes.contains("usage.sqlite3.unusable-"), "{notes}");
+        assert!(stderr.contains("remove it to acknowledge"), "{stderr}");
+    }
+    // Acknowledged: the damaged copy removed, the note goes, exit 0.
+    for entry in std::fs::read_dir(&data).unwrap() {
+        let path = entry.unwrap().path();
+        if path.to_string_lossy().contains(".unusable-") {
+            std::fs::remove_file(path).unwrap();
+        }
+    }
+    let doc = run_json(&data, &["usage", "daily", "--json", f]);
+    assert!(
+        doc["notes"].as_array().is_none_or(|n| n.is_empty()),
+        "{doc}"
+    );
+    assert_eq!(totals(&doc), totals(&fresh));
 }
 
 // ---- blocks, the status line, the schema --------------------------------------------------

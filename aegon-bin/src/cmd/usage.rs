@@ -42,7 +42,10 @@ USAGE:
     that does not exist otherwise is said on stderr and the exit status is 2; the
     paths that exist are still reported, and no report is made when none does. When
     the index cannot be written (disk full), the report is what it holds, a note
-    (stderr and JSON notes) says what may be missing, and the exit status is 2. PATH - reads
+    (stderr and JSON notes) says what may be missing, and the exit status is 2. A
+    damaged index is moved aside and rebuilt with what it can still be read for; while
+    history of deleted transcripts may be missing from it, a note says so and the exit
+    status is 2, until the damaged copy the note names is removed. PATH - reads
     one transcript from standard input (cat a.jsonl | aegon usage -); a stream cannot
     be indexed, so a run given - reads all its paths afresh, as with --no-index.
 
@@ -735,6 +738,12 @@ fn indexed(
             entries
         }
     };
+    // A damaged index rebuilt from what it still held: said on every report while its
+    // damaged copy exists and history may be missing (exit status 2), once when nothing is.
+    for damage in ledger.damage()? {
+        incomplete |= !damage.complete;
+        notes.push(damage.note());
+    }
     let readings = ledger.latest_readings()?;
     Ok(Loaded {
         entries,

@@ -12,8 +12,11 @@
 //!   and the newline that follows later is skipped). A file shorter than what was consumed
 //!   (truncated), with another inode (replaced), or whose up to 4 KiB before what was consumed
 //!   changed (written over in place: [`Reread::Overwritten`]; a fingerprint of them is kept,
-//!   so the check is one small read) is read again from its start; a deleted file keeps its
-//!   history.
+//!   so the check is one small read) is read again from its start, and what the earlier
+//!   readings found in it is replaced by what it holds now, in the transaction that records the
+//!   new reading (a response also read from another file stays, as that file's): a file on
+//!   disk counts what it holds, as a read without the index counts it. A deleted file keeps
+//!   its history.
 //! - **Once per response.** Rows are keyed by the response's identity ([`collect::response_key`],
 //!   the correlator's rule) and merged field by field with the maximum, so re-reading, resumed
 //!   copies of a session and moved files never count twice. A response belongs to the file
@@ -37,7 +40,11 @@
 //!   idempotent, so two processes indexing the same bytes give the same rows.
 //! - **Never silently wrong.** A file that is not an aegon index, is corrupt, or was written by
 //!   a newer schema is reported, moved aside (`*.unusable-<ms>`, never deleted) and rebuilt
-//!   from the transcripts that remain ([`Ledger::open`]).
+//!   from the transcripts that remain ([`Ledger::open`]); from a damaged one, what it can still
+//!   be read for of the transcripts gone from disk is copied first ([`salvage`]), and while
+//!   something of them may be missing every report can say so ([`Ledger::damage`]).
+//! - **Whole in one file.** A run that wrote checkpoints the WAL as the ledger is dropped, so
+//!   `usage.sqlite3` alone holds the index (what a user copies as a backup).
 //!
 //! - **Priced as billed, at report time.** Each row keeps its response's price factors (speed,
 //!   service tier, inference geo, prompt size); [`Ledger::entries`] prices every response as a
@@ -48,6 +55,7 @@
 //! Reports over the rows are in [`crate::usage`].
 
 pub mod collect;
+pub mod salvage;
 pub mod schema;
 
 use std::borrow::Cow;
@@ -65,6 +73,7 @@ use crate::timestamp::now_ms;
 use crate::tokens::{PriceFactors, Tokens};
 use crate::usage::ModelTotals;
 use collect::{Collector, LimitHit, Response, ToolUse};
+pub use salvage::Damage;
 
 /// File name of the index inside the data directory.
 pub const FILE_NAME: &str = "usage.sqlite3";
@@ -283,6 +292,25 @@ pub struct Ledger {
     step: u64,
 }
 
+impl Drop for Ledger {
+    /// Checkpoints the WAL into the database file when this connection wrote, so that
+    /// `usage.sqlite3` alone holds the index (a copy of it, as a backup or to another machine,
+    /// is the whole history; the README names that file). Closing does not checkpoint
+    /// (`SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE`, set in [`Ledger::open`]): a run that only reads
+    /// pays nothing. `TRUNCATE` with no busy wait: when another process reads or writes at
+    /// the same time, SQLite copies what it can without waiting (as `PASSIVE` does) and the
+    /// WAL is emptied by a later run; nothing here can fail a run or make another wait.
+    fn drop(&mut self) {
+        if self.conn.total_changes() == 0 {
+            return;
+        }
+        let _ = self.conn.busy_timeout(Duration::ZERO);
+        let _ = self
+            .conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+    }
+}
+
 /// The key a path is stored under.
 fn path_key(path: &Path) -> String {
     path.to_string_lossy().into_owned()
@@ -407,27 +435,9 @@ impl Ledger {
         }
         match Self::try_open(path) {
             Ok(Ok(ledger)) => Ok(ledger),
-            Ok(Err(reason)) => {
-                let aside = Self::move_aside(path)?;
-                note(&format!(
-                    "{}: {reason}; moved to {} and rebuilt from the transcripts on disk",
-                    path.display(),
-                    aside.display()
-                ));
-                Self::try_open(path)?.map_err(|reason| {
-                    Error::Io(io::Error::other(format!("{}: {reason}", path.display())))
-                })
-            }
+            Ok(Err((reason, damaged))) => Self::set_aside(path, &reason, damaged, note),
             Err(e) if e.is_corrupt() => {
-                let aside = Self::move_aside(path)?;
-                note(&format!(
-                    "{}: damaged ({e}); moved to {} and rebuilt from the transcripts on disk",
-                    path.display(),
-                    aside.display()
-                ));
-                Self::try_open(path)?.map_err(|reason| {
-                    Error::Io(io::Error::other(format!("{}: {reason}", path.display())))
-                })
+                Self::set_aside(path, &format!("damaged ({e})"), true, note)
             }
             // Said with the file ("unable to open database file" alone does not say where).
             Err(Error::Sqlite(e)) => Err(Error::Io(io::Error::other(format!(
@@ -438,15 +448,81 @@ impl Ledger {
         }
     }
 
-    /// Moves the index at `path` aside (as after damage found mid-run) and opens a new one.
+    /// Moves the index at `path` aside (as after damage found mid-run) and opens a new one,
+    /// with what the damaged one still holds of the transcripts no longer on disk
+    /// ([`salvage`]).
     pub fn rebuild(path: &Path, why: &str, note: &mut dyn FnMut(&str)) -> Result<Ledger, Error> {
+        Self::set_aside(path, why, true, note)
+    }
+
+    /// Moves the index at `path` aside (`why`: the reason, for `note`), starts a new one and,
+    /// when the old one is `damaged` (aegon's, but not readable whole; not when it is another
+    /// program's file or a newer aegon's), copies into it what the old one still holds of the
+    /// transcripts no longer on disk ([`salvage::salvage`]), recording the damage for every
+    /// report ([`Ledger::damage`]).
+    fn set_aside(
+        path: &Path,
+        why: &str,
+        damaged: bool,
+        note: &mut dyn FnMut(&str),
+    ) -> Result<Ledger, Error> {
         let aside = Self::move_aside(path)?;
+        let mut ledger = Self::try_open(path)?.map_err(|(reason, _)| {
+            Error::Io(io::Error::other(format!("{}: {reason}", path.display())))
+        })?;
+        let restored =
+            if damaged {
+                let at = now_ms();
+                let d = salvage::salvage(&mut ledger.conn, &aside, at)?;
+                format!(
+                " and the {} response{} of transcripts no longer on disk it could still be read \
+                 for{}",
+                d.restored,
+                if d.restored == 1 { "" } else { "s" },
+                if d.complete { "" } else { " (some of it could not be read)" }
+            )
+            } else {
+                String::new()
+            };
         note(&format!(
-            "{}: {why}; moved to {} and rebuilt from the transcripts on disk",
+            "{}: {why}; moved to {} and rebuilt from the transcripts on disk{restored}",
             path.display(),
             aside.display()
         ));
-        Self::open(path, note)
+        Ok(ledger)
+    }
+
+    /// The damaged indexes this one was rebuilt from ([`salvage`]) whose damaged copy is still
+    /// on disk: each says what was restored and whether something may be missing
+    /// ([`Damage::note`]; `!complete`: reports exit with status 2). A record whose damaged copy
+    /// was removed (the user's acknowledgement) is dropped; one with nothing lost is given
+    /// once, then dropped (in an index that cannot be written, records stay and are given
+    /// again).
+    pub fn damage(&mut self) -> Result<Vec<Damage>, Error> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT key, value FROM meta WHERE key >= ?1 AND key < ?2")?;
+        let records: Vec<(String, String)> = stmt
+            .query_map([salvage::META_PREFIX, "damaged;"], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?
+            .collect::<Result<_, _>>()?;
+        drop(stmt);
+        let mut out = Vec::new();
+        for (key, value) in records {
+            let Some(d) = Damage::from_meta(&key, &value) else {
+                continue;
+            };
+            let exists = d.aside.exists();
+            if !exists || d.complete {
+                // Acknowledged, or said once: a failed write leaves it for the next run.
+                let _ = self.conn.execute("DELETE FROM meta WHERE key = ?1", [&key]);
+            }
+            if exists {
+                out.push(d);
+            }
+        }
+        Ok(out)
     }
 
     /// Where the index is.
@@ -471,7 +547,9 @@ impl Ledger {
     }
 
     /// Opens and checks; `Ok(Err(reason))` when the file is not a usable index.
-    fn try_open(path: &Path) -> Result<Result<Ledger, String>, Error> {
+    /// The reason comes with whether the file is a damaged aegon index (worth salvaging).
+    #[allow(clippy::type_complexity)]
+    fn try_open(path: &Path) -> Result<Result<Ledger, (String, bool)>, Error> {
         let conn = Connection::open(path)?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
         // The first statement reads the header: a file that is not a database fails here.
@@ -480,7 +558,7 @@ impl Ledger {
             Err(e) => {
                 let e = Error::Sqlite(e);
                 if e.is_corrupt() {
-                    return Ok(Err(format!("not a usable database ({e})")));
+                    return Ok(Err((format!("not a usable database ({e})"), true)));
                 }
                 return Err(e);
             }
@@ -495,8 +573,9 @@ impl Ledger {
         // transactions, which the next update reads again.
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         // The last connection to close would checkpoint the WAL into the database (an fsync):
-        // most of a status line's time. SQLite's automatic checkpoint (every 1000 pages)
-        // still runs, in whichever process commits past it.
+        // most of a status line's time, also for a run that only read. A run that wrote
+        // checkpoints when the ledger is dropped (`impl Drop for Ledger`); SQLite's automatic
+        // checkpoint (every 1000 pages) still runs, in whichever process commits past it.
         conn.set_db_config(
             rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
             true,
@@ -504,15 +583,24 @@ impl Ledger {
         let app: i32 = conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
         let version: i32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         if app != 0 && app != schema::APPLICATION_ID {
-            return Ok(Err(format!("not an aegon index (application id {app:#x})")));
+            return Ok(Err((
+                format!("not an aegon index (application id {app:#x})"),
+                false,
+            )));
         }
         if app == 0 && version != 0 {
-            return Ok(Err("not an aegon index (no application id)".to_owned()));
+            return Ok(Err((
+                "not an aegon index (no application id)".to_owned(),
+                false,
+            )));
         }
         if version > schema::VERSION {
-            return Ok(Err(format!(
-                "written by a newer aegon (schema version {version}; this one reads up to {})",
-                schema::VERSION
+            return Ok(Err((
+                format!(
+                    "written by a newer aegon (schema version {version}; this one reads up to {})",
+                    schema::VERSION
+                ),
+                false,
             )));
         }
         let mut ledger = Ledger {
@@ -524,9 +612,12 @@ impl Ledger {
             ledger.migrate()?;
         }
         if let Some(missing) = schema_gap(&ledger.conn)? {
-            return Ok(Err(format!(
-                "schema version {} without {missing} (written by a development build?)",
-                version.max(schema::VERSION)
+            return Ok(Err((
+                format!(
+                    "schema version {} without {missing} (written by a development build?)",
+                    version.max(schema::VERSION)
+                ),
+                true,
             )));
         }
         Ok(Ok(ledger))
@@ -758,6 +849,12 @@ impl Ledger {
                 // state this read started at, or beyond what it recorded on the same file.
                 let ours_is_newer = Some(row) == before
                     || ((row.dev, row.ino) == (dev, ino) && (read.consumed as i64) > row.consumed);
+                if ours_is_newer && read.start == 0 {
+                    // Read again from its start (truncated, replaced, written over, a document
+                    // rewritten): what the earlier readings found in it goes, in this
+                    // transaction, and what it holds now is written below.
+                    forget_file(&tx, row.id)?;
+                }
                 if ours_is_newer {
                     // Lines unread: this read's, added to the earlier reads' unless this one
                     // started over from the file's start.
@@ -1731,6 +1828,50 @@ impl<'p> RowPricer<'p> {
     }
 }
 
+/// Removes what the earlier readings of file `id` put in the index, before it is read again
+/// from its start (in the caller's transaction, with the new reading: a crash leaves the old
+/// state or the new one). A response whose row is this file's but that was also read from
+/// another file (a copy, a resumed session; `response_files`) moves to the first such file
+/// and the session there, so it stays counted once; the others are deleted, with their other
+/// sessions (`response_sessions`). Tool calls and limit messages of the file are deleted; it
+/// is no longer noted as another file of any response. Session spans are left (a span only
+/// ranks sessions written in the same response; a response that is gone ranks nothing).
+fn forget_file(tx: &Connection, id: i64) -> Result<(), Error> {
+    tx.prepare_cached("DELETE FROM response_files WHERE file_id = ?1")?
+        .execute([id])?;
+    // Owned here and read elsewhere too: re-homed to the other file (the lowest id) and its
+    // session there, which are then no longer another file and session of it.
+    let moved: Vec<(String, i64, i64)> = {
+        let mut stmt = tx.prepare_cached(
+            "SELECT r.key, min(f.file_id), f.session FROM responses r
+             JOIN response_files f ON f.key = r.key
+             WHERE r.file_id = ?1 GROUP BY r.key",
+        )?;
+        let rows = stmt.query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        rows.collect::<Result<_, _>>()?
+    };
+    for (key, file, session) in &moved {
+        tx.prepare_cached("UPDATE responses SET file_id = ?2, session = ?3 WHERE key = ?1")?
+            .execute(params![key, file, session])?;
+        tx.prepare_cached(
+            "DELETE FROM response_files WHERE key = ?1 AND file_id = ?2 AND session = ?3",
+        )?
+        .execute(params![key, file, session])?;
+    }
+    tx.prepare_cached(
+        "DELETE FROM response_sessions WHERE key IN
+             (SELECT key FROM responses WHERE file_id = ?1)",
+    )?
+    .execute([id])?;
+    tx.prepare_cached("DELETE FROM responses WHERE file_id = ?1")?
+        .execute([id])?;
+    tx.prepare_cached("DELETE FROM tools WHERE file_id = ?1")?
+        .execute([id])?;
+    tx.prepare_cached("DELETE FROM limit_hits WHERE file_id = ?1")?
+        .execute([id])?;
+    Ok(())
+}
+
 /// Names interned while one transaction lasts.
 #[derive(Default)]
 struct Names(HashMap<String, i64>);
@@ -2482,7 +2623,8 @@ mod tests {
 
     /// A short transcript written over in place (same inode) by a longer, different one (the
     /// tester's `cp other.jsonl s.jsonl`): read again from the start, not from the old offset
-    /// in the middle of a line of the new content; the old rows stay as history.
+    /// in the middle of a line of the new content; the file counts what it holds now (the old
+    /// content is no longer in any file on disk).
     #[test]
     fn a_file_written_over_in_place_by_a_longer_one_is_read_again() {
         let dir = temp("overwritten");
@@ -2506,19 +2648,14 @@ mod tests {
             .unwrap();
         assert_eq!(stats.rereads, [(path_key(&file), Reread::Overwritten)]);
         assert_eq!(stats.bytes, other.len() as u64);
-        // Both contents read fresh, each from its own copy: the new one's responses and the
-        // old one's kept, nothing unread.
-        let (old, new) = (dir.join("old.jsonl"), dir.join("new.jsonl"));
-        std::fs::write(&old, &short).unwrap();
+        // The new content read fresh: its responses only (the old one's are gone with it),
+        // nothing unread.
+        let new = dir.join("new.jsonl");
         std::fs::write(&new, &other).unwrap();
-        let fresh_old = read_fresh(std::slice::from_ref(&old), &prices(), &mut no_problem);
         let fresh_new = read_fresh(std::slice::from_ref(&new), &prices(), &mut no_problem);
-        let mut expected = rows(&fresh_old);
-        expected.extend(rows(&fresh_new));
-        expected.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
-        assert!(!fresh_old.rows.is_empty() && fresh_new.rows.len() > fresh_old.rows.len());
+        assert!(!fresh_new.rows.is_empty());
         let indexed = ledger.entries(&Scope::All, None, &prices()).unwrap();
-        assert_eq!(rows(&indexed), expected);
+        assert_eq!(rows(&indexed), rows(&fresh_new));
         assert_eq!(indexed.unread, Unread::default());
         let _ = std::fs::remove_dir_all(&dir);
     }
@@ -2580,19 +2717,20 @@ mod tests {
             assert_eq!(rows(&indexed), rows(&fresh));
             stats
         };
-        // The second half first, then the file truncated to the first half (shorter: re-read).
+        // The second half first, then the file truncated to the first half (shorter: re-read,
+        // and what it no longer holds is no longer counted: it holds the first half only).
         std::fs::write(&a, &bytes[half..]).unwrap();
         let shown = snapshot(&bytes[half..]);
         check(&mut ledger, std::slice::from_ref(&a), shown);
         std::fs::write(&a, &bytes[..half / 2]).unwrap();
-        let shown = snapshot(&bytes[..half / 2]);
+        let shown = snapshot(&bytes[..half / 2]).split_off(1);
         let stats = check(&mut ledger, std::slice::from_ref(&a), shown);
         assert_eq!(stats.rereads, [(path_key(&a), Reread::Truncated)]);
         // Replaced by another file (new inode) holding the whole transcript.
         let tmp = dir.join("a.tmp");
         std::fs::write(&tmp, &bytes).unwrap();
         std::fs::rename(&tmp, &a).unwrap();
-        let shown = snapshot(&bytes);
+        let shown = snapshot(&bytes).split_off(2);
         let stats = check(&mut ledger, std::slice::from_ref(&a), shown.clone());
         if cfg!(unix) {
             assert_eq!(stats.rereads, [(path_key(&a), Reread::Replaced)]);
@@ -2616,6 +2754,313 @@ mod tests {
             rows(&ledger.entries(&Scope::All, None, &prices()).unwrap()),
             before
         );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// The first `n` lines of `text`, each with its newline.
+    fn first_lines(text: &str, n: usize) -> String {
+        text.lines().take(n).map(|l| format!("{l}\n")).collect()
+    }
+
+    /// A transcript rewritten or truncated after it was indexed is counted as it is now, as a
+    /// fresh read of it counts it: what it no longer holds is not in any report (rows are
+    /// kept only for files gone from disk). A copy of the removed responses in another file
+    /// keeps them counted, once.
+    #[test]
+    fn a_file_read_again_from_its_start_counts_what_it_holds_now() {
+        let dir = temp("reread-replaces");
+        let a = dir.join("a.jsonl");
+        let mut ledger = Ledger::open(&dir.join("i.sqlite3"), &mut |_| {}).unwrap();
+        let corpus = std::fs::read_to_string(CORPUS).unwrap();
+        let other = std::fs::read_to_string(OTHER).unwrap();
+        let check = |ledger: &mut Ledger, files: &[PathBuf], why: Option<Reread>| {
+            let stats = ledger.update(&[], files, &mut no_problem).unwrap();
+            let reread: Vec<Reread> = stats.rereads.iter().map(|r| r.1).collect();
+            assert_eq!(reread, why.into_iter().collect::<Vec<_>>());
+            let indexed = ledger.entries(&Scope::All, None, &prices()).unwrap();
+            let fresh = read_fresh(files, &prices(), &mut no_problem);
+            assert!(!fresh.rows.is_empty());
+            assert_eq!(rows(&indexed), rows(&fresh));
+            assert_eq!(totals(&indexed), totals(&fresh));
+        };
+        let files = [a.clone()];
+        // Indexed, then written again in place with another (shorter) transcript: truncated.
+        std::fs::write(&a, first_lines(&corpus, 400)).unwrap();
+        check(&mut ledger, &files, None);
+        std::fs::write(&a, first_lines(&other, 200)).unwrap();
+        check(&mut ledger, &files, Some(Reread::Truncated));
+        // Truncated to its first lines.
+        std::fs::write(&a, first_lines(&other, 60)).unwrap();
+        check(&mut ledger, &files, Some(Reread::Truncated));
+        // Written over in place by a longer one (the bytes before what was read changed).
+        std::fs::write(&a, first_lines(&corpus, 300)).unwrap();
+        check(&mut ledger, &files, Some(Reread::Overwritten));
+        // A copy of it elsewhere, then it is cut to a few lines: the copy's responses stay,
+        // once (moved to the copy's row), and the file counts what it holds.
+        let b = dir.join("b.jsonl");
+        std::fs::write(&b, first_lines(&corpus, 300)).unwrap();
+        let both = [a.clone(), b.clone()];
+        check(&mut ledger, &both, None);
+        std::fs::write(&a, first_lines(&corpus, 20)).unwrap();
+        check(&mut ledger, &both, Some(Reread::Truncated));
+        // A report over the cut file alone is what it holds now.
+        let ids = ledger
+            .update(&[], &files, &mut no_problem)
+            .unwrap()
+            .file_ids;
+        let scope = Scope::Paths {
+            roots: vec![],
+            files: files.to_vec(),
+            ids,
+        };
+        let over_a = ledger.entries(&scope, None, &prices()).unwrap();
+        let fresh = read_fresh(&files, &prices(), &mut no_problem);
+        assert_eq!(totals(&over_a), totals(&fresh));
+        // Gone from disk: its history stays, as it was last read.
+        let before = rows(&ledger.entries(&Scope::All, None, &prices()).unwrap());
+        std::fs::remove_file(&b).unwrap();
+        ledger.update(&[], &files, &mut |_, _| {}).unwrap();
+        assert_eq!(
+            rows(&ledger.entries(&Scope::All, None, &prices()).unwrap()),
+            before
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// After a run that wrote, the database file alone holds the index (the WAL is
+    /// checkpointed when the ledger is dropped): a copy of `usage.sqlite3` without its `-wal`
+    /// (a backup, a move to another machine) is the whole history.
+    #[test]
+    fn the_database_file_alone_holds_the_index_after_a_run() {
+        let dir = temp("checkpoint");
+        let tree = corpus_tree(&dir);
+        let path = dir.join("i.sqlite3");
+        let mut ledger = Ledger::open(&path, &mut |_| {}).unwrap();
+        ledger
+            .update(std::slice::from_ref(&tree), &[], &mut |_, _| {})
+            .unwrap();
+        let expected = totals(&ledger.entries(&Scope::All, None, &prices()).unwrap());
+        assert!(expected[6] > 100, "the corpus files hold many responses");
+        drop(ledger);
+        let wal = std::fs::metadata(dir.join("i.sqlite3-wal")).map_or(0, |m| m.len());
+        assert_eq!(wal, 0, "the WAL is checkpointed and emptied");
+        let copy = dir.join("copy");
+        std::fs::create_dir_all(&copy).unwrap();
+        std::fs::copy(&path, copy.join("i.sqlite3")).unwrap();
+        let ledger = Ledger::open(&copy.join("i.sqlite3"), &mut |n| panic!("{n}")).unwrap();
+        let copied = totals(&ledger.entries(&Scope::All, None, &prices()).unwrap());
+        assert_eq!(copied, expected);
+        // A run that only reads leaves the files as they are (no checkpoint, no write).
+        drop(ledger);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// Damages one leaf page of `table`'s b-tree in the database file at `path` (checkpointed):
+    /// follows the middle child from its root down to a leaf, and flips its first 200 bytes
+    /// (its header and cell pointers: SQLite's checks fail on any read of it), as a bad sector
+    /// would. Gives the page's number.
+    fn damage_a_leaf_of(path: &Path, table: &str) -> u64 {
+        let conn = Connection::open(path).unwrap();
+        let root = conn
+            .query_row(
+                "SELECT rootpage FROM sqlite_master WHERE name = ?1",
+                [table],
+                |r| r.get::<_, i64>(0),
+            )
+            .unwrap() as u64;
+        let size = conn
+            .query_row("PRAGMA page_size", [], |r| r.get::<_, i64>(0))
+            .unwrap() as u64;
+        drop(conn);
+        let mut bytes = std::fs::read(path).unwrap();
+        let mut page = root;
+        loop {
+            let at = ((page - 1) * size) as usize;
+            let header = at + if page == 1 { 100 } else { 0 };
+            match bytes[header] {
+                // Interior (index, table): the child of the middle cell.
+                0x02 | 0x05 => {
+                    let cells = u16::from_be_bytes([bytes[header + 3], bytes[header + 4]]);
+                    assert!(cells > 0);
+                    let p = header + 12 + 2 * usize::from(cells / 2);
+                    let cell = at + usize::from(u16::from_be_bytes([bytes[p], bytes[p + 1]]));
+                    page = u64::from(u32::from_be_bytes(
+                        bytes[cell..cell + 4].try_into().unwrap(),
+                    ));
+                }
+                0x0a | 0x0d => break,
+                other => panic!("page {page}: type {other:#x}"),
+            }
+        }
+        assert_ne!(page, root, "{table} spans more than one page");
+        let at = ((page - 1) * size) as usize;
+        for b in &mut bytes[at..at + 200] {
+            *b ^= 0x5a;
+        }
+        std::fs::write(path, bytes).unwrap();
+        page
+    }
+
+    /// What the damaged index at `path` still answers for each of `keys`, asked one key at a
+    /// time (not the salvage's range reads): the dated responses' summed tokens (input, output,
+    /// cache read, 5 m, 1 h writes) and count, then every readable response, and the keys
+    /// whose read fails.
+    fn readable(path: &Path, keys: &[String]) -> ([u64; 6], u64, u64) {
+        let conn =
+            Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+        let (mut sum, mut read, mut failed) = ([0u64; 6], 0, 0);
+        for k in keys {
+            let row = conn.query_row(
+                "SELECT ts_ms, input, output, cache_read, cache_5m, cache_1h FROM responses
+                 WHERE key = ?1",
+                [k],
+                |r| {
+                    Ok((
+                        r.get::<_, Option<i64>>(0)?,
+                        [
+                            r.get::<_, i64>(1)?,
+                            r.get(2)?,
+                            r.get(3)?,
+                            r.get(4)?,
+                            r.get(5)?,
+                        ],
+                    ))
+                },
+            );
+            match row {
+                Ok((ts, t)) => {
+                    read += 1;
+                    if ts.is_some() {
+                        for i in 0..5 {
+                            sum[i] += t[i] as u64;
+                        }
+                        sum[5] += 1;
+                    }
+                }
+                Err(_) => failed += 1,
+            }
+        }
+        (sum, read, failed)
+    }
+
+    /// The damaged index whose transcripts are gone (Claude Code's cleanup): every response it
+    /// can still read is restored into the new index, reports hold exactly those, and the
+    /// damage is said (not complete, with the count that could not be read) on every report
+    /// until the damaged copy is removed.
+    #[test]
+    fn a_damaged_index_gives_back_what_it_can_still_read_of_deleted_transcripts() {
+        let dir = temp("salvage");
+        let tree = corpus_tree(&dir);
+        let path = dir.join("i.sqlite3");
+        let mut ledger = Ledger::open(&path, &mut |_| {}).unwrap();
+        ledger
+            .update(std::slice::from_ref(&tree), &[], &mut |_, _| {})
+            .unwrap();
+        let keys: Vec<String> = ledger
+            .conn
+            .prepare("SELECT key FROM responses")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let before = totals(&ledger.entries(&Scope::All, None, &prices()).unwrap());
+        ledger
+            .record_reading(&LimitReading {
+                read_ms: 1_700_000_000_000,
+                window: "five_hour".to_owned(),
+                used_percent: 42.0,
+                resets_at_ms: Some(1_700_000_100_000),
+                session: None,
+            })
+            .unwrap();
+        drop(ledger);
+        // Claude Code deletes the transcripts; then a page of `responses` goes bad.
+        std::fs::remove_dir_all(tree.join("p")).unwrap();
+        std::fs::remove_file(tree.join("other.jsonl")).unwrap();
+        damage_a_leaf_of(&path, "responses");
+        let (expected, read, failed) = readable(&path, &keys);
+        assert!(failed > 0 && read > 0, "{read} read, {failed} not");
+        assert!(expected[5] < before[6], "some of the history is lost");
+        // The next run finds the damage (opening, or reading) and rebuilds.
+        let mut notes = Vec::new();
+        let mut ledger = Ledger::open(&path, &mut |n| notes.push(n.to_owned())).unwrap();
+        let result = ledger.update(std::slice::from_ref(&tree), &[], &mut |_, _| {});
+        let result = result.and_then(|_| ledger.entries(&Scope::All, None, &prices()));
+        if let Err(e) = result {
+            assert!(e.is_corrupt(), "{e}");
+            drop(ledger);
+            ledger = Ledger::rebuild(&path, "damaged", &mut |n| notes.push(n.to_owned())).unwrap();
+            ledger
+                .update(std::slice::from_ref(&tree), &[], &mut |_, _| {})
+                .unwrap();
+        }
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        let got = totals(&ledger.entries(&Scope::All, None, &prices()).unwrap());
+        assert_eq!(got[..5], expected[..5]);
+        assert_eq!(got[6], expected[5]);
+        assert_eq!(
+            ledger.latest_readings().unwrap().len(),
+            1,
+            "the readings are kept"
+        );
+        // Said, with what was restored and what could not be read, on every run.
+        for _ in 0..2 {
+            let damage = ledger.damage().unwrap();
+            assert_eq!(damage.len(), 1, "{damage:?}");
+            let d = &damage[0];
+            assert!(!d.complete);
+            assert_eq!(d.restored, read);
+            assert_eq!(d.missing, Some(failed));
+            let note = d.note();
+            assert!(note.contains(&format!("{read} responses")), "{note}");
+            assert!(
+                note.contains(&format!("{failed} more could not be read")),
+                "{note}"
+            );
+            assert!(note.contains(&*d.aside.to_string_lossy()), "{note}");
+        }
+        // Acknowledged by removing the damaged copy.
+        let aside = ledger.damage().unwrap()[0].aside.clone();
+        std::fs::remove_file(&aside).unwrap();
+        assert_eq!(ledger.damage().unwrap(), []);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// A damaged index whose transcripts are all still on disk loses nothing: reports equal a
+    /// fresh read, and the damage is said once, as complete.
+    #[test]
+    fn a_damaged_index_whose_transcripts_remain_loses_nothing() {
+        let dir = temp("salvage-whole");
+        let tree = corpus_tree(&dir);
+        let path = dir.join("i.sqlite3");
+        let mut ledger = Ledger::open(&path, &mut |_| {}).unwrap();
+        ledger
+            .update(std::slice::from_ref(&tree), &[], &mut |_, _| {})
+            .unwrap();
+        drop(ledger);
+        damage_a_leaf_of(&path, "responses");
+        let mut notes = Vec::new();
+        let mut ledger = Ledger::open(&path, &mut |n| notes.push(n.to_owned())).unwrap();
+        let result = ledger.update(std::slice::from_ref(&tree), &[], &mut |_, _| {});
+        let result = result.and_then(|_| ledger.entries(&Scope::All, None, &prices()));
+        if let Err(e) = result {
+            assert!(e.is_corrupt(), "{e}");
+            drop(ledger);
+            ledger = Ledger::rebuild(&path, "damaged", &mut |n| notes.push(n.to_owned())).unwrap();
+            ledger
+                .update(std::slice::from_ref(&tree), &[], &mut |_, _| {})
+                .unwrap();
+        }
+        let files: Vec<PathBuf> = crate::source::tree::transcripts_below(&tree, |_, _| {});
+        let fresh = read_fresh(&files, &prices(), &mut |_, _| {});
+        let got = ledger.entries(&Scope::All, None, &prices()).unwrap();
+        assert_eq!(rows(&got), rows(&fresh));
+        let damage = ledger.damage().unwrap();
+        assert_eq!(damage.len(), 1, "{damage:?}");
+        assert!(damage[0].complete);
+        assert!(damage[0].note().contains("nothing was lost"));
+        assert_eq!(ledger.damage().unwrap(), [], "said once");
         let _ = std::fs::remove_dir_all(&dir);
     }
 
@@ -2797,6 +3242,12 @@ mod tests {
     /// Makes the index at `path` what schema version 1 wrote: its rows without price factors.
     fn downgrade_to_version_1(path: &Path) {
         let conn = Connection::open(path).unwrap();
+        // What version 7 added.
+        conn.execute_batch(
+            "DROP INDEX responses_file; DROP INDEX tools_file; DROP INDEX response_files_file;
+             DROP INDEX limit_hits_file;",
+        )
+        .unwrap();
         // What version 6 added.
         conn.execute_batch("ALTER TABLE responses DROP COLUMN not_a_call;")
             .unwrap();
@@ -2852,7 +3303,9 @@ mod tests {
         {
             let conn = Connection::open(&path).unwrap();
             conn.execute_batch(
-                "ALTER TABLE responses DROP COLUMN not_a_call; PRAGMA user_version = 5;",
+                "DROP INDEX responses_file; DROP INDEX tools_file; DROP INDEX response_files_file;
+                 DROP INDEX limit_hits_file;
+                 ALTER TABLE responses DROP COLUMN not_a_call; PRAGMA user_version = 5;",
             )
             .unwrap();
         }

@@ -54,6 +54,10 @@
 //! indexed before are marked by their identity (`m:<sessionId>/shutdown/<model>`, agent
 //! `copilot-cli`); nothing is read again.
 //!
+//! Version 7 added indexes of `responses`, `tools`, `response_files` and `limit_hits` by
+//! `file_id`: a file read again from its start has the rows of its earlier readings replaced
+//! ([`crate::ledger`]), found through them rather than by reading every row.
+//!
 //! Version 2 added the price factors. Migrating from version 1 adds the columns (NULL) and
 //! sets every file's progress back to its start, so the next update reads the transcripts
 //! still on disk again and fills in their responses' factors (rows merge by identity: nothing
@@ -65,7 +69,7 @@
 pub const APPLICATION_ID: i32 = 0x4145_474E;
 
 /// The schema version this build writes (`PRAGMA user_version`).
-pub const VERSION: i32 = 6;
+pub const VERSION: i32 = 7;
 
 /// `MIGRATIONS[n]` takes the schema from version `n` to `n + 1`.
 pub const MIGRATIONS: &[&str] = &[
@@ -193,5 +197,13 @@ pub const MIGRATIONS: &[&str] = &[
     UPDATE responses SET not_a_call = 1
      WHERE key GLOB 'm:*/shutdown/*'
        AND agent IN (SELECT id FROM names WHERE text = 'copilot-cli');
+    ",
+    // 6 → 7: the rows of each file found by its id, to replace them when it is read again
+    // from its start. Nothing to read again.
+    "
+    CREATE INDEX IF NOT EXISTS responses_file ON responses(file_id);
+    CREATE INDEX IF NOT EXISTS tools_file ON tools(file_id);
+    CREATE INDEX IF NOT EXISTS response_files_file ON response_files(file_id);
+    CREATE INDEX IF NOT EXISTS limit_hits_file ON limit_hits(file_id);
     ",
 ];
