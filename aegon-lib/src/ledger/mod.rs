@@ -369,7 +369,7 @@ fn schema_gap(conn: &Connection) -> Result<Option<String>, Error> {
     };
     let objects = "SELECT name FROM sqlite_master WHERE type = ?1 AND name NOT LIKE 'sqlite_%'";
     let columns = "SELECT name FROM pragma_table_info(?1)";
-    for kind in ["table", "index"] {
+    for kind in ["table", "index", "trigger"] {
         let have = names(conn, objects, kind)?;
         for name in names(&reference, objects, kind)? {
             if !have.contains(&name) {
@@ -1499,6 +1499,116 @@ impl Ledger {
         Ok(out)
     }
 
+    /// [`Ledger::session_usage`] from the per-session sums (`session_sums`, schema version
+    /// 7) instead of the session's rows: one priced request per (model, speed, service tier,
+    /// inference geo) group, so its cost does not grow with the session's length. `Ok(None)`
+    /// when the sums cannot give it exactly: a response of the session was also written in
+    /// another session (the rule decides its owner per response), a group's responses lie on
+    /// both sides of its model's long-context threshold, or a sum is not a count (hostile
+    /// counts); the caller then asks [`Ledger::session_usage`]. The tokens are those of
+    /// [`Ledger::session_usage`]; the cost is the sum of the same per-request rates over the
+    /// same tokens, so it differs from the per-response sum only by the rounding of each
+    /// response to the picodollar (under a millionth of a cent per response).
+    pub fn session_usage_summed(
+        &self,
+        session: &str,
+        pricing: &Pricing,
+    ) -> Result<Option<BTreeMap<String, ModelTotals>>, Error> {
+        let Some(id) = self
+            .conn
+            .prepare_cached("SELECT id FROM names WHERE text = ?1")?
+            .query_row([session], |r| r.get::<_, i64>(0))
+            .optional()?
+        else {
+            return Ok(Some(BTreeMap::new()));
+        };
+        let shared = self
+            .conn
+            .prepare_cached("SELECT 1 FROM shared_sessions WHERE session = ?1")?
+            .query_row([id], |_| Ok(()))
+            .optional()?;
+        if shared.is_some() {
+            return Ok(None);
+        }
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT s.model, s.speed, s.service_tier, s.inference_geo, s.estimated,
+                    s.rows, s.input, s.output, s.cache_read, s.cache_5m, s.cache_1h,
+                    s.min_prompt, s.max_prompt,
+                    (SELECT text FROM names WHERE id = s.model),
+                    (SELECT text FROM names WHERE id = s.speed),
+                    (SELECT text FROM names WHERE id = s.service_tier),
+                    (SELECT text FROM names WHERE id = s.inference_geo)
+             FROM session_sums s WHERE s.session = ?1 AND s.rows > 0",
+        )?;
+        let mut rows = stmt.query([id])?;
+        let mut out: BTreeMap<String, ModelTotals> = BTreeMap::new();
+        while let Some(r) = rows.next()? {
+            // A sum past i64 (hostile counts) is stored as a real: not a count.
+            let count = |i: usize| -> Option<u64> {
+                match r.get_ref(i).ok()? {
+                    rusqlite::types::ValueRef::Integer(v) => u64::try_from(v).ok(),
+                    _ => None,
+                }
+            };
+            let (Some(calls), Some(input), Some(output), Some(cache_read), Some(c5), Some(c1h)) =
+                (count(5), count(6), count(7), count(8), count(9), count(10))
+            else {
+                return Ok(None);
+            };
+            let tokens = Tokens {
+                input,
+                output,
+                cache_read,
+                cache_write_5m: c5,
+                cache_write_1h: c1h,
+            };
+            let prompt = |i: usize| -> Option<u64> {
+                match r.get_ref(i).ok()? {
+                    rusqlite::types::ValueRef::Integer(v) => Some(u64::try_from(v).unwrap_or(0)),
+                    _ => None,
+                }
+            };
+            let (Some(low), Some(high)) = (prompt(11), prompt(12)) else {
+                return Ok(None);
+            };
+            let model = match r.get::<_, Option<String>>(13)? {
+                Some(m) if !m.is_empty() => m,
+                _ => "unknown".to_owned(),
+            };
+            let estimated: bool = r.get(4)?;
+            let text = |i: usize| -> rusqlite::Result<Option<Cow<'static, str>>> {
+                Ok(r.get::<_, Option<String>>(i)?.map(Cow::Owned))
+            };
+            // A row without recorded factors is priced at standard speed, tier and geo
+            // (as [`RowPricer::price`] does), its long-context tier by its own input.
+            let mut factors = if estimated {
+                PriceFactors::default()
+            } else {
+                PriceFactors {
+                    speed: text(14)?,
+                    service_tier: text(15)?,
+                    inference_geo: text(16)?,
+                    prompt_tokens: 0,
+                }
+            };
+            factors.prompt_tokens = low;
+            let at_low = pricing.request_cost(&model, &tokens, &factors);
+            factors.prompt_tokens = high;
+            let at_high = pricing.request_cost(&model, &tokens, &factors);
+            // The rates are a step in the prompt size: the same at both ends, the same for all.
+            if at_low != at_high {
+                return Ok(None);
+            }
+            let totals = out.entry(model).or_default();
+            totals.tokens = totals.tokens.saturating_add(tokens);
+            match at_low {
+                Some(usd) => totals.cost_pico = totals.cost_pico.saturating_add(to_pico(usd)),
+                None => totals.unpriced += calls,
+            }
+        }
+        Ok(Some(out))
+    }
+
     /// Tool calls and failed ones recorded, in all history.
     pub fn tool_counts(&self) -> Result<(u64, u64), Error> {
         Ok(self.conn.query_row(
@@ -2262,6 +2372,122 @@ mod tests {
         lines[7] = half;
         std::fs::write(tree.join("other.jsonl"), lines.join("\n") + "\n").unwrap();
         tree
+    }
+
+    /// The per-session sums kept by triggers (schema version 7) equal a GROUP BY over the
+    /// rows, after updates in small steps (rows merged again and again), after a copy of a
+    /// transcript (responses written in two files) and after one file's rows are deleted; a
+    /// session priced from them has the tokens of its rows and their cost to within the
+    /// per-response rounding, and a session with a response also written in another session
+    /// is not priced from them.
+    #[test]
+    fn session_sums_follow_every_change_of_the_rows() {
+        let dir = temp("sums");
+        let tree = dir.join("projects");
+        std::fs::create_dir_all(tree.join("p")).unwrap();
+        let corpus = Path::new(CORPUS).parent().unwrap();
+        for entry in std::fs::read_dir(corpus).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "jsonl") {
+                std::fs::copy(&path, tree.join("p").join(path.file_name().unwrap())).unwrap();
+            }
+        }
+        // A copy of a session under another name: its responses are written in two files.
+        std::fs::copy(OTHER, tree.join("p/copy-a.jsonl")).unwrap();
+        std::fs::copy(OTHER, tree.join("p/copy-b.jsonl")).unwrap();
+        let mut ledger = Ledger::open(&dir.join("usage.sqlite3"), &mut |_| {}).unwrap();
+        ledger.step = 64 << 10;
+        let roots = [tree.clone()];
+        while !ledger
+            .update_until(&roots, &[], &mut |_, _| {}, Some(Instant::now()))
+            .unwrap()
+            .complete()
+        {}
+        let check = |ledger: &Ledger| {
+            let grouped = |sql: &str| -> Vec<Vec<i64>> {
+                let mut stmt = ledger.conn.prepare(sql).unwrap();
+                let rows = stmt
+                    .query_map([], |r| (0..12).map(|i| r.get::<_, i64>(i)).collect())
+                    .unwrap();
+                rows.collect::<Result<_, _>>().unwrap()
+            };
+            let want = grouped(
+                "SELECT coalesce(session, 0), coalesce(model, 0), coalesce(speed, 0),
+                        coalesce(service_tier, 0), coalesce(inference_geo, 0),
+                        prompt_tokens IS NULL, count(*), sum(input), sum(output),
+                        sum(cache_read), sum(cache_5m), sum(cache_1h)
+                 FROM responses GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6",
+            );
+            let got = grouped(
+                "SELECT session, model, speed, service_tier, inference_geo, estimated, rows,
+                        input, output, cache_read, cache_5m, cache_1h
+                 FROM session_sums WHERE rows > 0 ORDER BY 1, 2, 3, 4, 5, 6",
+            );
+            assert_eq!(got, want);
+            assert!(want.len() > 20, "{} groups", want.len());
+        };
+        check(&ledger);
+        let entries = ledger.entries(&Scope::All, None, &prices()).unwrap();
+        let sessions: HashSet<&str> = entries.rows.iter().map(|e| entries.name(e.session)).collect();
+        let mut summed = 0;
+        for session in &sessions {
+            let slow = ledger.session_usage(session, &prices()).unwrap();
+            let Some(fast) = ledger.session_usage_summed(session, &prices()).unwrap() else {
+                continue;
+            };
+            summed += 1;
+            assert_eq!(slow.keys().collect::<Vec<_>>(), fast.keys().collect::<Vec<_>>());
+            for (model, s) in &slow {
+                let f = &fast[model];
+                assert_eq!((f.tokens, f.unpriced), (s.tokens, s.unpriced), "{session} {model}");
+                // Each response rounded to the picodollar: at most half a picodollar apart
+                // per response (the sum of a few thousand stays far below a cent).
+                let responses = entries
+                    .rows
+                    .iter()
+                    .filter(|e| entries.name(e.session) == *session)
+                    .count() as u128;
+                let diff = f.cost_pico.abs_diff(s.cost_pico);
+                assert!(diff <= responses + 1, "{session} {model}: {diff} pico");
+            }
+        }
+        assert!(summed + 2 >= sessions.len(), "{summed} of {}", sessions.len());
+        // The copied session's responses are in two files of one session, not two sessions:
+        // sessions written in another session's file are the shared ones.
+        let shared: Vec<i64> = {
+            let mut stmt = ledger.conn.prepare("SELECT session FROM shared_sessions").unwrap();
+            let rows = stmt.query_map([], |r| r.get(0)).unwrap();
+            rows.collect::<Result<_, _>>().unwrap()
+        };
+        let others: i64 = ledger
+            .conn
+            .query_row("SELECT count(*) FROM response_sessions", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(shared.is_empty(), others == 0);
+        // Rows deleted (a file's rows replaced): the sums follow.
+        ledger
+            .conn
+            .execute(
+                "DELETE FROM responses WHERE file_id = (SELECT min(file_id) FROM responses)",
+                [],
+            )
+            .unwrap();
+        check(&ledger);
+        // A migration's fill gives the same sums as the triggers.
+        ledger.conn.execute("DELETE FROM session_sums", []).unwrap();
+        ledger
+            .conn
+            .execute_batch(
+                "INSERT INTO session_sums
+                 SELECT coalesce(session, 0), coalesce(model, 0), coalesce(speed, 0),
+                        coalesce(service_tier, 0), coalesce(inference_geo, 0),
+                        prompt_tokens IS NULL, count(*), sum(input), sum(output),
+                        sum(cache_read), sum(cache_5m), sum(cache_1h), 0, 0
+                 FROM responses GROUP BY 1, 2, 3, 4, 5, 6",
+            )
+            .unwrap();
+        check(&ledger);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     /// An update stopped by its deadline, again and again (a status line cancelled at every
