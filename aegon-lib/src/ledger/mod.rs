@@ -121,6 +121,19 @@ pub enum Error {
 }
 
 impl Error {
+    /// Whether another process held the lock past the busy timeout (SQLite's `SQLITE_BUSY`
+    /// or `SQLITE_LOCKED`): the index is fine, only not available now.
+    pub fn is_busy(&self) -> bool {
+        matches!(
+            self,
+            Error::Sqlite(rusqlite::Error::SqliteFailure(e, _))
+                if matches!(
+                    e.code,
+                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                )
+        )
+    }
+
     /// Whether the error says the database file is damaged or not a database: the index should
     /// be moved aside and rebuilt ([`Ledger::rebuild`]).
     pub fn is_corrupt(&self) -> bool {
@@ -394,13 +407,25 @@ impl Ledger {
     /// unusable file (not a database, corrupt, not aegon's, or from a newer schema) is moved
     /// aside and a new index started; `note` is told why and where the old file went.
     pub fn open(path: &Path, note: &mut dyn FnMut(&str)) -> Result<Ledger, Error> {
+        Self::open_waiting(path, BUSY_TIMEOUT, note)
+    }
+
+    /// [`Ledger::open`], waiting at most `busy` (instead of [`BUSY_TIMEOUT`]) whenever another
+    /// process holds the lock it needs, now and for every later statement: a statement still
+    /// locked out then fails with SQLite's "database is locked" ([`Error::is_busy`]). For a
+    /// caller with a time budget (the status line).
+    pub fn open_waiting(
+        path: &Path,
+        busy: Duration,
+        note: &mut dyn FnMut(&str),
+    ) -> Result<Ledger, Error> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             // Said with the folder: "No such file or directory" alone does not say where.
             std::fs::create_dir_all(dir).map_err(|e| {
                 Error::Io(io::Error::new(e.kind(), format!("{}: {e}", dir.display())))
             })?;
         }
-        match Self::try_open(path) {
+        match Self::try_open(path, busy) {
             Ok(Ok(ledger)) => Ok(ledger),
             Ok(Err(reason)) => {
                 let aside = Self::move_aside(path)?;
@@ -409,7 +434,7 @@ impl Ledger {
                     path.display(),
                     aside.display()
                 ));
-                Self::try_open(path)?.map_err(|reason| {
+                Self::try_open(path, busy)?.map_err(|reason| {
                     Error::Io(io::Error::other(format!("{}: {reason}", path.display())))
                 })
             }
@@ -420,7 +445,7 @@ impl Ledger {
                     path.display(),
                     aside.display()
                 ));
-                Self::try_open(path)?.map_err(|reason| {
+                Self::try_open(path, busy)?.map_err(|reason| {
                     Error::Io(io::Error::other(format!("{}: {reason}", path.display())))
                 })
             }
@@ -466,9 +491,9 @@ impl Ledger {
     }
 
     /// Opens and checks; `Ok(Err(reason))` when the file is not a usable index.
-    fn try_open(path: &Path) -> Result<Result<Ledger, String>, Error> {
+    fn try_open(path: &Path, busy: Duration) -> Result<Result<Ledger, String>, Error> {
         let conn = Connection::open(path)?;
-        conn.busy_timeout(BUSY_TIMEOUT)?;
+        conn.busy_timeout(busy)?;
         // The first statement reads the header: a file that is not a database fails here.
         let mode: String = match conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0)) {
             Ok(m) => m,
@@ -2221,6 +2246,47 @@ pub fn read_fresh_with_stdin(
     entries
 }
 
+/// [`read_fresh`] of line-based transcripts with a time limit: each file is read until
+/// `deadline` has passed (at a line's end, after at least one chunk of 256 KiB), the files
+/// after that not at all. Returns the entries read and whether every file was read to its
+/// end (when not, every figure is a lower bound). For the status line without the index.
+pub fn read_fresh_until(
+    files: &[PathBuf],
+    pricing: &Pricing,
+    deadline: Instant,
+    problem: &mut dyn FnMut(&Path, &str),
+) -> (Entries, bool) {
+    let mut all = Collector::new();
+    let mut complete = true;
+    for path in files {
+        if Instant::now() >= deadline {
+            complete = false;
+            break;
+        }
+        let cut = Cut {
+            bytes: u64::MAX,
+            deadline: Some(deadline),
+        };
+        match read_from(path, &path_key(path), 0, 1, false, Some(cut)) {
+            Ok(read) => {
+                complete &= !read.cut;
+                all.merge(Collector::from_parts(
+                    read.responses,
+                    read.tools,
+                    read.limits,
+                    read.spans,
+                    read.unread,
+                ))
+            }
+            Err(e) => problem(path, &e.to_string()),
+        }
+    }
+    let unread = all.unread().clone();
+    let mut entries = Entries::from_responses(all.owned_responses(), pricing);
+    entries.unread = unread;
+    (entries, complete)
+}
+
 /// An official limit reading, as the status line's `rate_limits` gives it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LimitReading {
@@ -2428,7 +2494,11 @@ mod tests {
         };
         check(&ledger);
         let entries = ledger.entries(&Scope::All, None, &prices()).unwrap();
-        let sessions: HashSet<&str> = entries.rows.iter().map(|e| entries.name(e.session)).collect();
+        let sessions: HashSet<&str> = entries
+            .rows
+            .iter()
+            .map(|e| entries.name(e.session))
+            .collect();
         let mut summed = 0;
         for session in &sessions {
             let slow = ledger.session_usage(session, &prices()).unwrap();
@@ -2436,10 +2506,17 @@ mod tests {
                 continue;
             };
             summed += 1;
-            assert_eq!(slow.keys().collect::<Vec<_>>(), fast.keys().collect::<Vec<_>>());
+            assert_eq!(
+                slow.keys().collect::<Vec<_>>(),
+                fast.keys().collect::<Vec<_>>()
+            );
             for (model, s) in &slow {
                 let f = &fast[model];
-                assert_eq!((f.tokens, f.unpriced), (s.tokens, s.unpriced), "{session} {model}");
+                assert_eq!(
+                    (f.tokens, f.unpriced),
+                    (s.tokens, s.unpriced),
+                    "{session} {model}"
+                );
                 // Each response rounded to the picodollar: at most half a picodollar apart
                 // per response (the sum of a few thousand stays far below a cent).
                 let responses = entries
@@ -2451,11 +2528,18 @@ mod tests {
                 assert!(diff <= responses + 1, "{session} {model}: {diff} pico");
             }
         }
-        assert!(summed + 2 >= sessions.len(), "{summed} of {}", sessions.len());
+        assert!(
+            summed + 2 >= sessions.len(),
+            "{summed} of {}",
+            sessions.len()
+        );
         // The copied session's responses are in two files of one session, not two sessions:
         // sessions written in another session's file are the shared ones.
         let shared: Vec<i64> = {
-            let mut stmt = ledger.conn.prepare("SELECT session FROM shared_sessions").unwrap();
+            let mut stmt = ledger
+                .conn
+                .prepare("SELECT session FROM shared_sessions")
+                .unwrap();
             let rows = stmt.query_map([], |r| r.get(0)).unwrap();
             rows.collect::<Result<_, _>>().unwrap()
         };

@@ -240,6 +240,8 @@ pub const MIGRATIONS: &[&str] = &[
     INSERT OR IGNORE INTO shared_sessions SELECT session FROM response_sessions;
     INSERT OR IGNORE INTO shared_sessions
         SELECT coalesce(r.session, 0) FROM response_sessions s JOIN responses r ON r.key = s.key;
+    -- In the triggers, NOT EXISTS rather than OR IGNORE: the statement that fires a trigger
+    -- imposes its own conflict policy on the trigger's statements.
     CREATE TRIGGER session_sums_insert AFTER INSERT ON responses BEGIN
         INSERT INTO session_sums VALUES (
             coalesce(NEW.session, 0), coalesce(NEW.model, 0), coalesce(NEW.speed, 0), coalesce(NEW.service_tier, 0), coalesce(NEW.inference_geo, 0), NEW.prompt_tokens IS NULL, 1,
@@ -254,9 +256,11 @@ pub const MIGRATIONS: &[&str] = &[
             cache_1h = cache_1h + excluded.cache_1h,
             min_prompt = min(min_prompt, excluded.min_prompt),
             max_prompt = max(max_prompt, excluded.max_prompt);
-        INSERT OR IGNORE INTO shared_sessions
+        INSERT INTO shared_sessions
             SELECT coalesce(NEW.session, 0)
-            WHERE EXISTS (SELECT 1 FROM response_sessions WHERE key = NEW.key);
+            WHERE EXISTS (SELECT 1 FROM response_sessions WHERE key = NEW.key)
+              AND NOT EXISTS (SELECT 1 FROM shared_sessions
+                              WHERE session = coalesce(NEW.session, 0));
     END;
     CREATE TRIGGER session_sums_update AFTER UPDATE ON responses BEGIN
         UPDATE session_sums SET
@@ -283,9 +287,11 @@ pub const MIGRATIONS: &[&str] = &[
             cache_1h = cache_1h + excluded.cache_1h,
             min_prompt = min(min_prompt, excluded.min_prompt),
             max_prompt = max(max_prompt, excluded.max_prompt);
-        INSERT OR IGNORE INTO shared_sessions
+        INSERT INTO shared_sessions
             SELECT coalesce(NEW.session, 0)
-            WHERE EXISTS (SELECT 1 FROM response_sessions WHERE key = NEW.key);
+            WHERE EXISTS (SELECT 1 FROM response_sessions WHERE key = NEW.key)
+              AND NOT EXISTS (SELECT 1 FROM shared_sessions
+                              WHERE session = coalesce(NEW.session, 0));
     END;
     CREATE TRIGGER session_sums_delete AFTER DELETE ON responses BEGIN
         UPDATE session_sums SET
@@ -301,9 +307,14 @@ pub const MIGRATIONS: &[&str] = &[
           AND estimated = (OLD.prompt_tokens IS NULL);
     END;
     CREATE TRIGGER shared_sessions_insert AFTER INSERT ON response_sessions BEGIN
-        INSERT OR IGNORE INTO shared_sessions VALUES (NEW.session);
-        INSERT OR IGNORE INTO shared_sessions
-            SELECT coalesce(session, 0) FROM responses WHERE key = NEW.key;
+        INSERT INTO shared_sessions
+            SELECT NEW.session
+            WHERE NOT EXISTS (SELECT 1 FROM shared_sessions WHERE session = NEW.session);
+        INSERT INTO shared_sessions
+            SELECT coalesce(session, 0) FROM responses
+            WHERE key = NEW.key
+              AND NOT EXISTS (SELECT 1 FROM shared_sessions s
+                              WHERE s.session = coalesce(responses.session, 0));
     END;
     ",
 ];
