@@ -3079,9 +3079,17 @@ mod tests {
         rows.collect::<Result<_, _>>().unwrap()
     }
 
+    /// What schema version 7 added (its triggers name columns of earlier versions, which
+    /// cannot be dropped while they exist).
+    const UNDO_VERSION_7: &str = "
+        DROP TRIGGER session_sums_insert; DROP TRIGGER session_sums_update;
+        DROP TRIGGER session_sums_delete; DROP TRIGGER shared_sessions_insert;
+        DROP TABLE session_sums; DROP TABLE shared_sessions;";
+
     /// Makes the index at `path` what schema version 1 wrote: its rows without price factors.
     fn downgrade_to_version_1(path: &Path) {
         let conn = Connection::open(path).unwrap();
+        conn.execute_batch(UNDO_VERSION_7).unwrap();
         // What version 6 added.
         conn.execute_batch("ALTER TABLE responses DROP COLUMN not_a_call;")
             .unwrap();
@@ -3136,6 +3144,7 @@ mod tests {
         drop(ledger);
         {
             let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(UNDO_VERSION_7).unwrap();
             conn.execute_batch(
                 "ALTER TABLE responses DROP COLUMN not_a_call; PRAGMA user_version = 5;",
             )
