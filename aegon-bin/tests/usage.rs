@@ -2518,3 +2518,172 @@ fn aegon_ts(ms: i64) -> String {
         ms.rem_euclid(1000)
     )
 }
+
+/// One assistant line of a real transcript (fixtures/bugs/06-fast-mode-speed.jsonl, line 2;
+/// Claude Code 2.1.100) made into response `n` of `session` at `secs` since the epoch, of
+/// claude-sonnet-4-5 at standard speed with these token counts (cache writes 5-minute).
+fn real_response(session: &str, n: usize, secs: i64, tokens: [u64; 4], sidechain: bool) -> String {
+    let text =
+        std::fs::read_to_string(root().join("fixtures/bugs/06-fast-mode-speed.jsonl")).unwrap();
+    let mut v: Value = serde_json::from_str(text.lines().nth(1).unwrap()).unwrap();
+    let [input, output, cache_read, cache_write] = tokens;
+    v["sessionId"] = Value::from(session);
+    v["isSidechain"] = Value::from(sidechain);
+    // Each line its own uuid, request and message id (the subagent's apart from the main's).
+    let n = n + if sidechain { 10_000_000 } else { 0 };
+    v["uuid"] = Value::from(format!("{}-{n:08}", &session[..27]));
+    v["requestId"] = Value::from(format!("req_{}_{n}", &session[24..]));
+    v["timestamp"] = Value::from(rfc3339_utc(secs));
+    let m = &mut v["message"];
+    m["model"] = Value::from("claude-sonnet-4-5-20250929");
+    m["id"] = Value::from(format!("msg_{}_{n}", &session[24..]));
+    m["usage"] = serde_json::json!({
+        "input_tokens": input, "output_tokens": output, "cache_read_input_tokens": cache_read,
+        "cache_creation_input_tokens": cache_write,
+        "cache_creation": {"ephemeral_5m_input_tokens": cache_write, "ephemeral_1h_input_tokens": 0},
+        "service_tier": "standard"});
+    v.to_string() + "\n"
+}
+
+/// claude-sonnet-4-5's price of one request, in dollars, from Anthropic's published rates
+/// (fixtures/bugs/README.md, 10): $3 in, $15 out, cache reads 0.1×, 5-minute writes 1.25×;
+/// a request above 200K input tokens (uncached + cache) whole at $6 and $22.50, scaled alike.
+fn sonnet45_cost([input, output, cache_read, cache_write]: [u64; 4]) -> f64 {
+    let (i, o) = if input + cache_read + cache_write > 200_000 {
+        (6.0, 22.5)
+    } else {
+        (3.0, 15.0)
+    };
+    (input as f64 * i
+        + output as f64 * o
+        + cache_read as f64 * i * 0.1
+        + cache_write as f64 * i * 1.25)
+        / 1e6
+}
+
+/// A long session (3,000 responses of a real line, and 200 of a subagent) and one whose
+/// responses straddle the long-context threshold: the status line's session cost, cold (the
+/// index filled by the run), warm (from the index's per-session sums) and without the index
+/// (from the transcript and its subagents), equals `--summary SESSION.jsonl`'s and an
+/// independent sum to the cent.
+#[test]
+fn a_long_session_costs_the_same_warm_cold_without_the_index_and_in_the_summary() {
+    let data = temp_dir("statusline-long");
+    let dir = data.join("p");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let mut cases = Vec::new();
+    for (session, n, straddle) in [
+        ("11111111-2222-4333-8444-5555555555d1", 3000usize, false),
+        ("11111111-2222-4333-8444-5555555555d2", 400, true),
+    ] {
+        let path = dir.join(format!("{session}.jsonl"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut text = String::new();
+        let mut want = 0.0;
+        for i in 0..n {
+            let cache_read = if straddle && i % 50 == 0 {
+                250_000
+            } else {
+                1000 * (i as u64 % 7)
+            };
+            let tokens = [100 + i as u64 % 50, 20 + i as u64 % 13, cache_read, 10];
+            want += sonnet45_cost(tokens);
+            text.push_str(&real_response(
+                session,
+                i,
+                now - (n - i) as i64,
+                tokens,
+                false,
+            ));
+        }
+        std::fs::write(&path, text).unwrap();
+        if !straddle {
+            // A subagent's transcript, in Claude Code 2.1's layout: part of the session.
+            let sub = dir.join(session).join("subagents");
+            std::fs::create_dir_all(&sub).unwrap();
+            let mut text = String::new();
+            for i in 0..200 {
+                let tokens = [300, 40 + i as u64 % 3, 2000, 0];
+                want += sonnet45_cost(tokens);
+                text.push_str(&real_response(session, i, now - 100, tokens, true));
+            }
+            std::fs::write(sub.join("agent-a1.jsonl"), text).unwrap();
+        }
+        cases.push((session, path, want));
+    }
+    for (session, path, want) in &cases {
+        let summary = run_json(&data, &["--summary", "--json", path.to_str().unwrap()]);
+        let summary = summary["totals"]["priced_cost_usd"].as_f64().unwrap();
+        // The summary's JSON gives a tenth of a cent.
+        assert!(
+            (summary - want).abs() <= 0.0005,
+            "{session}: {summary} {want}"
+        );
+        let input = serde_json::json!({"session_id": session, "transcript_path": path});
+        let expected = format!("${want:.2} session");
+        let run = |extra: &[&str]| {
+            let mut args = vec!["--format", "{session_cost}", "--index-budget", "60000"];
+            args.extend_from_slice(extra);
+            statusline_with(&data, &args, |_| {}, &input)
+        };
+        assert_eq!(run(&[]), expected, "{session}: cold");
+        assert_eq!(run(&[]), expected, "{session}: warm");
+        assert_eq!(
+            run(&["--no-index"]),
+            expected,
+            "{session}: without the index"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+/// Another process holding the index's write lock (a `sqlite3` shell, a backup) costs the
+/// status line at most its short busy wait, not SQLite's 10 s: the line comes with the
+/// session's cost read from its transcript (what the index has not seen included).
+#[test]
+fn a_locked_index_does_not_hold_the_status_line_up() {
+    let data = temp_dir("statusline-locked");
+    let session = "11111111-2222-4333-8444-5555555555d3";
+    let path = data.join(format!("{session}.jsonl"));
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let tokens = |i: usize| [1000 + i as u64, 200, 5000, 100];
+    let mut text = String::new();
+    for i in 0..20 {
+        text.push_str(&real_response(session, i, now - 60, tokens(i), false));
+    }
+    std::fs::write(&path, &text).unwrap();
+    let input = serde_json::json!({"session_id": session, "transcript_path": path,
+                                   "model": {"display_name": "Sonnet"}});
+    let format = ["--format", "{model} {session_cost}"];
+    let want = |n: usize| {
+        format!(
+            "Sonnet ${:.2} session",
+            (0..n).map(|i| sonnet45_cost(tokens(i))).sum::<f64>()
+        )
+    };
+    assert_eq!(statusline_with(&data, &format, |_| {}, &input), want(20));
+    common::append(
+        &path,
+        &real_response(session, 20, now - 1, tokens(20), false),
+    );
+    let lock = rusqlite::Connection::open(data.join("usage.sqlite3")).unwrap();
+    lock.execute_batch("BEGIN EXCLUSIVE; INSERT INTO meta VALUES ('lock', 'x');")
+        .unwrap();
+    let start = std::time::Instant::now();
+    let line = statusline_with(&data, &format, |_| {}, &input);
+    let took = start.elapsed();
+    assert_eq!(line, want(21));
+    // SQLite's own wait is 10 s; the status line's 50 ms (a debug build on a loaded machine
+    // takes a while to start).
+    assert!(took < std::time::Duration::from_secs(5), "{took:?}");
+    lock.execute_batch("ROLLBACK").unwrap();
+    drop(lock);
+    assert_eq!(statusline_with(&data, &format, |_| {}, &input), want(21));
+    let _ = std::fs::remove_dir_all(&data);
+}

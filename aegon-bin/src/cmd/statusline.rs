@@ -53,11 +53,19 @@ OPTIONS:
         --pricing FILE     Prices that extend or override the built-in table.
         --color WHEN       auto, always or never [default: auto: colours unless
                            NO_COLOR is set; Claude Code's output is never a tty].
-        --no-index         Do not read or write the usage index.
+        --no-index         Do not read or write the usage index: the session's
+                           cost comes from its transcript (transcript_path, and
+                           its subagents, as --summary SESSION.jsonl counts
+                           them), read within --index-budget ($1.23+ when cut
+                           short); today's and the block's figures are left out.
         --index-budget MS  Time for indexing per run, in ms [default: 200]; the
                            rest is indexed by the next runs (aegon usage indexes
                            everything at once).
     -h, --help             Print this help.
+
+    Only the fields shown are computed (--format '{model}' reads no history).
+    When the index is locked by another process for more than 50 ms (or cannot
+    be used), the line is made as with --no-index.
 
     The width is COLUMNS (set by Claude Code since 2.1.153); parts that do not fit are
     left out from the end.
@@ -85,6 +93,45 @@ const MAX_INPUT: u64 = 1 << 20;
 /// Indexing a big transcript takes longer (a 94 MB one took 0.9–1.4 s on a loaded 2-core
 /// machine); what is left is indexed by the next runs.
 const INDEX_BUDGET: Duration = Duration::from_millis(200);
+
+/// The longest the status line waits for another process's lock on the index (SQLite's busy
+/// timeout; `aegon usage` waits [`ledger::BUSY_TIMEOUT`]), at most the indexing budget.
+/// Past it, the line is made from the session's transcript, as with `--no-index`: a run that
+/// waited 10 s would be cancelled by the next trigger and blank the line (§1.2).
+const BUSY_WAIT: Duration = Duration::from_millis(50);
+
+/// What the line needs from the index and the transcripts: only the fields shown are
+/// computed.
+#[derive(Debug, Clone, Copy)]
+struct Needs {
+    /// `{session_cost}`.
+    session: bool,
+    /// Today's and the block's figures (the recent history).
+    history: bool,
+}
+
+impl Needs {
+    /// What `format` names (the default line shows them all).
+    fn of(format: Option<&str>) -> Needs {
+        let Some(t) = format else {
+            return Needs {
+                session: true,
+                history: true,
+            };
+        };
+        let history = [
+            "today_cost",
+            "block_cost",
+            "block_left",
+            "burn_rate",
+            "cost_rate",
+        ];
+        Needs {
+            session: t.contains("{session_cost}"),
+            history: history.iter().any(|f| t.contains(&format!("{{{f}}}"))),
+        }
+    }
+}
 
 #[derive(Debug, Default)]
 struct Options {
@@ -287,16 +334,33 @@ pub fn run(args: Vec<OsString>) -> io::Result<ExitCode> {
         warn(&format!("statusline: {e}; using the built-in prices"));
         Pricing::default()
     });
+    let needs = Needs::of(o.format.as_deref());
+    let budget = o.index_budget.unwrap_or(INDEX_BUDGET);
     let figures = if o.no_index {
-        Figures::default()
+        transcript_figures(&input, &pricing, deadline, needs)
     } else {
-        // A panic or an error costs the figures, never the line.
-        std::panic::catch_unwind(|| figures(&input, &tz, &pricing, now, deadline))
-            .unwrap_or(Err("internal error".into()))
-            .unwrap_or_else(|e| {
-                warn(&format!("statusline: {e}"));
-                Figures::default()
-            })
+        // A panic or an error costs the index's figures, never the line: the session's are
+        // then read from its transcript.
+        std::panic::catch_unwind(|| {
+            figures(
+                &input,
+                &tz,
+                &pricing,
+                now,
+                deadline,
+                budget.min(BUSY_WAIT),
+                needs,
+            )
+        })
+        .unwrap_or(Err("internal error".into()))
+        .unwrap_or_else(|e| {
+            warn(&format!(
+                "statusline: {e}; the session's cost read from its transcript"
+            ));
+            // Some time to read it even when the index took the whole budget.
+            let deadline = deadline.max(Instant::now() + BUSY_WAIT);
+            transcript_figures(&input, &pricing, deadline, needs)
+        })
     };
     let color = o
         .color
@@ -320,24 +384,77 @@ pub fn run(args: Vec<OsString>) -> io::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The session's figures without the index: its cost from its transcript (`transcript_path`
+/// and the transcripts below `SESSION/subagents/`, as `--summary SESSION.jsonl` reads them),
+/// read until `deadline` (a lower bound, `$1.23+`, when cut short). Today's and the block's
+/// figures need every transcript: left out.
+fn transcript_figures(
+    input: &Input,
+    pricing: &Pricing,
+    deadline: Instant,
+    needs: Needs,
+) -> Figures {
+    let Some(path) = input.transcript_path.as_ref().filter(|p| p.is_file()) else {
+        return Figures::default();
+    };
+    if !needs.session {
+        return Figures::default();
+    }
+    let (entries, complete) =
+        ledger::read_fresh_until(&session_files(path), pricing, deadline, &mut |_, _| {});
+    if entries.rows.is_empty() {
+        return Figures::default();
+    }
+    let mut u = Usage::default();
+    for e in &entries.rows {
+        let model = match entries.name(e.model) {
+            "" => "unknown",
+            m => m,
+        };
+        u.add_response(model, e.tokens, e.cost_pico, e.ts_ms, e.call);
+    }
+    Figures {
+        session_cost: Some(u.priced_cost()),
+        session_partial: !u.unpriced().is_empty() || !complete,
+        ..Figures::default()
+    }
+}
+
+/// The session's transcript and those of its subagents (`SESSION/subagents/`, Claude Code
+/// 2.1's layout), as `--summary SESSION.jsonl` reads them.
+fn session_files(transcript: &Path) -> Vec<PathBuf> {
+    crate::inputs::expand(
+        &[crate::args::InputArg::Path(transcript.to_owned())],
+        |_, _| {},
+    )
+    .into_iter()
+    .filter_map(|i| match i {
+        crate::args::InputArg::Path(p) => Some(p),
+        crate::args::InputArg::Stdin => None,
+    })
+    .collect()
+}
+
 fn figures(
     input: &Input,
     tz: &TimeZone,
     pricing: &Pricing,
     now: i64,
     deadline: Instant,
+    busy: Duration,
+    needs: Needs,
 ) -> Result<Figures, String> {
     let path = ledger::default_path().map_err(|e| e.to_string())?;
     let mut note = |n: &str| warn(n);
-    let mut ledger = Ledger::open(&path, &mut note).map_err(|e| e.to_string())?;
-    let result = update_and_read(&mut ledger, input, pricing, now, deadline);
+    let mut ledger = Ledger::open_waiting(&path, busy, &mut note).map_err(|e| e.to_string())?;
+    let result = update_and_read(&mut ledger, input, pricing, now, deadline, needs);
     let (entries, readings, progress) = match result {
         Ok(v) => v,
         Err(e) if e.is_corrupt() => {
             drop(ledger);
             ledger = Ledger::rebuild(&path, &format!("damaged ({e})"), &mut note)
                 .map_err(|e| e.to_string())?;
-            update_and_read(&mut ledger, input, pricing, now, deadline)
+            update_and_read(&mut ledger, input, pricing, now, deadline, needs)
                 .map_err(|e| e.to_string())?
         }
         Err(e) => return Err(e.to_string()),
@@ -353,12 +470,21 @@ fn figures(
             .filter(|stem| is_uuid(stem))
             .map(str::to_owned)
     });
-    let (session_cost, session_partial) = match &session_id {
+    let (session_cost, session_partial) = match session_id.as_ref().filter(|_| needs.session) {
         Some(id) => {
-            let u = Usage {
-                by_model: ledger
+            // From the session's sums (a few groups) when they give it exactly, else row by
+            // row: a warm run does not grow with the session's length.
+            let by_model = match ledger
+                .session_usage_summed(id, pricing)
+                .map_err(|e| e.to_string())?
+            {
+                Some(m) => m,
+                None => ledger
                     .session_usage(id, pricing)
                     .map_err(|e| e.to_string())?,
+            };
+            let u = Usage {
+                by_model,
                 ..Usage::default()
             };
             if u.by_model.is_empty() {
@@ -397,7 +523,7 @@ fn figures(
     Ok(Figures {
         session_cost,
         session_partial: session_partial || (session_cost.is_some() && !progress.session_done),
-        today_cost: Some(today_usage.priced_cost()),
+        today_cost: needs.history.then(|| today_usage.priced_cost()),
         today_partial: !today_usage.unpriced().is_empty() || partial,
         block_cost: block.as_ref().map(|b| b.usage.priced_cost()),
         block_partial: block
@@ -443,11 +569,14 @@ fn update_and_read(
     pricing: &Pricing,
     now: i64,
     deadline: Instant,
+    needs: Needs,
 ) -> Result<(Entries, Vec<LimitReading>, Progress), ledger::Error> {
     let mut quiet = |_: &Path, _: &str| {};
     let session_file = input.transcript_path.as_ref().filter(|p| p.is_file());
     if let Some(p) = session_file {
-        ledger.update_until(&[], std::slice::from_ref(p), &mut quiet, Some(deadline))?;
+        // With its subagents' transcripts, part of the session's cost (as --summary counts
+        // it), which the scan of the other transcripts would bring only once a minute.
+        ledger.update_until(&[], &session_files(p), &mut quiet, Some(deadline))?;
     }
     // An unfinished scan records no time, so it goes on at the next run.
     let stale = ledger
@@ -485,6 +614,9 @@ fn update_and_read(
             resets_at_ms: *resets,
             session: input.session_id.clone(),
         })?;
+    }
+    if !needs.history {
+        return Ok((Entries::default(), Vec::new(), progress));
     }
     let entries = blocks::recent(now, |since| ledger.entries(&Scope::All, since, pricing))?;
     Ok((entries, ledger.latest_readings()?, progress))

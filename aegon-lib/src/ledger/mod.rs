@@ -135,6 +135,19 @@ pub enum Error {
 }
 
 impl Error {
+    /// Whether another process held the lock past the busy timeout (SQLite's `SQLITE_BUSY`
+    /// or `SQLITE_LOCKED`): the index is fine, only not available now.
+    pub fn is_busy(&self) -> bool {
+        matches!(
+            self,
+            Error::Sqlite(rusqlite::Error::SqliteFailure(e, _))
+                if matches!(
+                    e.code,
+                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                )
+        )
+    }
+
     /// Whether the error says the database file is damaged or not a database: the index should
     /// be moved aside and rebuilt ([`Ledger::rebuild`]).
     pub fn is_corrupt(&self) -> bool {
@@ -402,7 +415,7 @@ fn schema_gap(conn: &Connection) -> Result<Option<String>, Error> {
     };
     let objects = "SELECT name FROM sqlite_master WHERE type = ?1 AND name NOT LIKE 'sqlite_%'";
     let columns = "SELECT name FROM pragma_table_info(?1)";
-    for kind in ["table", "index"] {
+    for kind in ["table", "index", "trigger"] {
         let have = names(conn, objects, kind)?;
         for name in names(&reference, objects, kind)? {
             if !have.contains(&name) {
@@ -427,17 +440,29 @@ impl Ledger {
     /// unusable file (not a database, corrupt, not aegon's, or from a newer schema) is moved
     /// aside and a new index started; `note` is told why and where the old file went.
     pub fn open(path: &Path, note: &mut dyn FnMut(&str)) -> Result<Ledger, Error> {
+        Self::open_waiting(path, BUSY_TIMEOUT, note)
+    }
+
+    /// [`Ledger::open`], waiting at most `busy` (instead of [`BUSY_TIMEOUT`]) whenever another
+    /// process holds the lock it needs, now and for every later statement: a statement still
+    /// locked out then fails with SQLite's "database is locked" ([`Error::is_busy`]). For a
+    /// caller with a time budget (the status line).
+    pub fn open_waiting(
+        path: &Path,
+        busy: Duration,
+        note: &mut dyn FnMut(&str),
+    ) -> Result<Ledger, Error> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             // Said with the folder: "No such file or directory" alone does not say where.
             std::fs::create_dir_all(dir).map_err(|e| {
                 Error::Io(io::Error::new(e.kind(), format!("{}: {e}", dir.display())))
             })?;
         }
-        match Self::try_open(path) {
+        match Self::try_open(path, busy) {
             Ok(Ok(ledger)) => Ok(ledger),
-            Ok(Err((reason, damaged))) => Self::set_aside(path, &reason, damaged, note),
+            Ok(Err((reason, damaged))) => Self::set_aside(path, &reason, damaged, busy, note),
             Err(e) if e.is_corrupt() => {
-                Self::set_aside(path, &format!("damaged ({e})"), true, note)
+                Self::set_aside(path, &format!("damaged ({e})"), true, busy, note)
             }
             // Said with the file ("unable to open database file" alone does not say where).
             Err(Error::Sqlite(e)) => Err(Error::Io(io::Error::other(format!(
@@ -452,7 +477,7 @@ impl Ledger {
     /// with what the damaged one still holds of the transcripts no longer on disk
     /// ([`salvage`]).
     pub fn rebuild(path: &Path, why: &str, note: &mut dyn FnMut(&str)) -> Result<Ledger, Error> {
-        Self::set_aside(path, why, true, note)
+        Self::set_aside(path, why, true, BUSY_TIMEOUT, note)
     }
 
     /// Moves the index at `path` aside (`why`: the reason, for `note`), starts a new one and,
@@ -464,10 +489,11 @@ impl Ledger {
         path: &Path,
         why: &str,
         damaged: bool,
+        busy: Duration,
         note: &mut dyn FnMut(&str),
     ) -> Result<Ledger, Error> {
         let aside = Self::move_aside(path)?;
-        let mut ledger = Self::try_open(path)?.map_err(|(reason, _)| {
+        let mut ledger = Self::try_open(path, busy)?.map_err(|(reason, _)| {
             Error::Io(io::Error::other(format!("{}: {reason}", path.display())))
         })?;
         let restored =
@@ -549,9 +575,9 @@ impl Ledger {
     /// Opens and checks; `Ok(Err(reason))` when the file is not a usable index.
     /// The reason comes with whether the file is a damaged aegon index (worth salvaging).
     #[allow(clippy::type_complexity)]
-    fn try_open(path: &Path) -> Result<Result<Ledger, (String, bool)>, Error> {
+    fn try_open(path: &Path, busy: Duration) -> Result<Result<Ledger, (String, bool)>, Error> {
         let conn = Connection::open(path)?;
-        conn.busy_timeout(BUSY_TIMEOUT)?;
+        conn.busy_timeout(busy)?;
         // The first statement reads the header: a file that is not a database fails here.
         let mode: String = match conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0)) {
             Ok(m) => m,
@@ -1601,6 +1627,116 @@ impl Ledger {
         Ok(out)
     }
 
+    /// [`Ledger::session_usage`] from the per-session sums (`session_sums`, schema version
+    /// 7) instead of the session's rows: one priced request per (model, speed, service tier,
+    /// inference geo) group, so its cost does not grow with the session's length. `Ok(None)`
+    /// when the sums cannot give it exactly: a response of the session was also written in
+    /// another session (the rule decides its owner per response), a group's responses lie on
+    /// both sides of its model's long-context threshold, or a sum is not a count (hostile
+    /// counts); the caller then asks [`Ledger::session_usage`]. The tokens are those of
+    /// [`Ledger::session_usage`]; the cost is the sum of the same per-request rates over the
+    /// same tokens, so it differs from the per-response sum only by the rounding of each
+    /// response to the picodollar (under a millionth of a cent per response).
+    pub fn session_usage_summed(
+        &self,
+        session: &str,
+        pricing: &Pricing,
+    ) -> Result<Option<BTreeMap<String, ModelTotals>>, Error> {
+        let Some(id) = self
+            .conn
+            .prepare_cached("SELECT id FROM names WHERE text = ?1")?
+            .query_row([session], |r| r.get::<_, i64>(0))
+            .optional()?
+        else {
+            return Ok(Some(BTreeMap::new()));
+        };
+        let shared = self
+            .conn
+            .prepare_cached("SELECT 1 FROM shared_sessions WHERE session = ?1")?
+            .query_row([id], |_| Ok(()))
+            .optional()?;
+        if shared.is_some() {
+            return Ok(None);
+        }
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT s.model, s.speed, s.service_tier, s.inference_geo, s.estimated,
+                    s.rows, s.input, s.output, s.cache_read, s.cache_5m, s.cache_1h,
+                    s.min_prompt, s.max_prompt,
+                    (SELECT text FROM names WHERE id = s.model),
+                    (SELECT text FROM names WHERE id = s.speed),
+                    (SELECT text FROM names WHERE id = s.service_tier),
+                    (SELECT text FROM names WHERE id = s.inference_geo)
+             FROM session_sums s WHERE s.session = ?1 AND s.rows > 0",
+        )?;
+        let mut rows = stmt.query([id])?;
+        let mut out: BTreeMap<String, ModelTotals> = BTreeMap::new();
+        while let Some(r) = rows.next()? {
+            // A sum past i64 (hostile counts) is stored as a real: not a count.
+            let count = |i: usize| -> Option<u64> {
+                match r.get_ref(i).ok()? {
+                    rusqlite::types::ValueRef::Integer(v) => u64::try_from(v).ok(),
+                    _ => None,
+                }
+            };
+            let (Some(calls), Some(input), Some(output), Some(cache_read), Some(c5), Some(c1h)) =
+                (count(5), count(6), count(7), count(8), count(9), count(10))
+            else {
+                return Ok(None);
+            };
+            let tokens = Tokens {
+                input,
+                output,
+                cache_read,
+                cache_write_5m: c5,
+                cache_write_1h: c1h,
+            };
+            let prompt = |i: usize| -> Option<u64> {
+                match r.get_ref(i).ok()? {
+                    rusqlite::types::ValueRef::Integer(v) => Some(u64::try_from(v).unwrap_or(0)),
+                    _ => None,
+                }
+            };
+            let (Some(low), Some(high)) = (prompt(11), prompt(12)) else {
+                return Ok(None);
+            };
+            let model = match r.get::<_, Option<String>>(13)? {
+                Some(m) if !m.is_empty() => m,
+                _ => "unknown".to_owned(),
+            };
+            let estimated: bool = r.get(4)?;
+            let text = |i: usize| -> rusqlite::Result<Option<Cow<'static, str>>> {
+                Ok(r.get::<_, Option<String>>(i)?.map(Cow::Owned))
+            };
+            // A row without recorded factors is priced at standard speed, tier and geo
+            // (as [`RowPricer::price`] does), its long-context tier by its own input.
+            let mut factors = if estimated {
+                PriceFactors::default()
+            } else {
+                PriceFactors {
+                    speed: text(14)?,
+                    service_tier: text(15)?,
+                    inference_geo: text(16)?,
+                    prompt_tokens: 0,
+                }
+            };
+            factors.prompt_tokens = low;
+            let at_low = pricing.request_cost(&model, &tokens, &factors);
+            factors.prompt_tokens = high;
+            let at_high = pricing.request_cost(&model, &tokens, &factors);
+            // The rates are a step in the prompt size: the same at both ends, the same for all.
+            if at_low != at_high {
+                return Ok(None);
+            }
+            let totals = out.entry(model).or_default();
+            totals.tokens = totals.tokens.saturating_add(tokens);
+            match at_low {
+                Some(usd) => totals.cost_pico = totals.cost_pico.saturating_add(to_pico(usd)),
+                None => totals.unpriced += calls,
+            }
+        }
+        Ok(Some(out))
+    }
+
     /// Tool calls and failed ones recorded, in all history.
     pub fn tool_counts(&self) -> Result<(u64, u64), Error> {
         Ok(self.conn.query_row(
@@ -2277,6 +2413,47 @@ pub fn read_fresh_with_stdin(
     entries
 }
 
+/// [`read_fresh`] of line-based transcripts with a time limit: each file is read until
+/// `deadline` has passed (at a line's end, after at least one chunk of 256 KiB), the files
+/// after that not at all. Returns the entries read and whether every file was read to its
+/// end (when not, every figure is a lower bound). For the status line without the index.
+pub fn read_fresh_until(
+    files: &[PathBuf],
+    pricing: &Pricing,
+    deadline: Instant,
+    problem: &mut dyn FnMut(&Path, &str),
+) -> (Entries, bool) {
+    let mut all = Collector::new();
+    let mut complete = true;
+    for path in files {
+        if Instant::now() >= deadline {
+            complete = false;
+            break;
+        }
+        let cut = Cut {
+            bytes: u64::MAX,
+            deadline: Some(deadline),
+        };
+        match read_from(path, &path_key(path), 0, 1, false, Some(cut)) {
+            Ok(read) => {
+                complete &= !read.cut;
+                all.merge(Collector::from_parts(
+                    read.responses,
+                    read.tools,
+                    read.limits,
+                    read.spans,
+                    read.unread,
+                ))
+            }
+            Err(e) => problem(path, &e.to_string()),
+        }
+    }
+    let unread = all.unread().clone();
+    let mut entries = Entries::from_responses(all.owned_responses(), pricing);
+    entries.unread = unread;
+    (entries, complete)
+}
+
 /// An official limit reading, as the status line's `rate_limits` gives it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LimitReading {
@@ -2428,6 +2605,140 @@ mod tests {
         lines[7] = half;
         std::fs::write(tree.join("other.jsonl"), lines.join("\n") + "\n").unwrap();
         tree
+    }
+
+    /// The per-session sums kept by triggers (schema version 7) equal a GROUP BY over the
+    /// rows, after updates in small steps (rows merged again and again), after a copy of a
+    /// transcript (responses written in two files) and after one file's rows are deleted; a
+    /// session priced from them has the tokens of its rows and their cost to within the
+    /// per-response rounding, and a session with a response also written in another session
+    /// is not priced from them.
+    #[test]
+    fn session_sums_follow_every_change_of_the_rows() {
+        let dir = temp("sums");
+        let tree = dir.join("projects");
+        std::fs::create_dir_all(tree.join("p")).unwrap();
+        let corpus = Path::new(CORPUS).parent().unwrap();
+        for entry in std::fs::read_dir(corpus).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "jsonl") {
+                std::fs::copy(&path, tree.join("p").join(path.file_name().unwrap())).unwrap();
+            }
+        }
+        // A copy of a session under another name: its responses are written in two files.
+        std::fs::copy(OTHER, tree.join("p/copy-a.jsonl")).unwrap();
+        std::fs::copy(OTHER, tree.join("p/copy-b.jsonl")).unwrap();
+        let mut ledger = Ledger::open(&dir.join("usage.sqlite3"), &mut |_| {}).unwrap();
+        ledger.step = 64 << 10;
+        let roots = [tree.clone()];
+        while !ledger
+            .update_until(&roots, &[], &mut |_, _| {}, Some(Instant::now()))
+            .unwrap()
+            .complete()
+        {}
+        let check = |ledger: &Ledger| {
+            let grouped = |sql: &str| -> Vec<Vec<i64>> {
+                let mut stmt = ledger.conn.prepare(sql).unwrap();
+                let rows = stmt
+                    .query_map([], |r| (0..12).map(|i| r.get::<_, i64>(i)).collect())
+                    .unwrap();
+                rows.collect::<Result<_, _>>().unwrap()
+            };
+            let want = grouped(
+                "SELECT coalesce(session, 0), coalesce(model, 0), coalesce(speed, 0),
+                        coalesce(service_tier, 0), coalesce(inference_geo, 0),
+                        prompt_tokens IS NULL, count(*), sum(input), sum(output),
+                        sum(cache_read), sum(cache_5m), sum(cache_1h)
+                 FROM responses GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6",
+            );
+            let got = grouped(
+                "SELECT session, model, speed, service_tier, inference_geo, estimated, rows,
+                        input, output, cache_read, cache_5m, cache_1h
+                 FROM session_sums WHERE rows > 0 ORDER BY 1, 2, 3, 4, 5, 6",
+            );
+            assert_eq!(got, want);
+            assert!(want.len() > 20, "{} groups", want.len());
+        };
+        check(&ledger);
+        let entries = ledger.entries(&Scope::All, None, &prices()).unwrap();
+        let sessions: HashSet<&str> = entries
+            .rows
+            .iter()
+            .map(|e| entries.name(e.session))
+            .collect();
+        let mut summed = 0;
+        for session in &sessions {
+            let slow = ledger.session_usage(session, &prices()).unwrap();
+            let Some(fast) = ledger.session_usage_summed(session, &prices()).unwrap() else {
+                continue;
+            };
+            summed += 1;
+            assert_eq!(
+                slow.keys().collect::<Vec<_>>(),
+                fast.keys().collect::<Vec<_>>()
+            );
+            for (model, s) in &slow {
+                let f = &fast[model];
+                assert_eq!(
+                    (f.tokens, f.unpriced),
+                    (s.tokens, s.unpriced),
+                    "{session} {model}"
+                );
+                // Each response rounded to the picodollar: at most half a picodollar apart
+                // per response (the sum of a few thousand stays far below a cent).
+                let responses = entries
+                    .rows
+                    .iter()
+                    .filter(|e| entries.name(e.session) == *session)
+                    .count() as u128;
+                let diff = f.cost_pico.abs_diff(s.cost_pico);
+                assert!(diff <= responses + 1, "{session} {model}: {diff} pico");
+            }
+        }
+        assert!(
+            summed + 2 >= sessions.len(),
+            "{summed} of {}",
+            sessions.len()
+        );
+        // The copied session's responses are in two files of one session, not two sessions:
+        // sessions written in another session's file are the shared ones.
+        let shared: Vec<i64> = {
+            let mut stmt = ledger
+                .conn
+                .prepare("SELECT session FROM shared_sessions")
+                .unwrap();
+            let rows = stmt.query_map([], |r| r.get(0)).unwrap();
+            rows.collect::<Result<_, _>>().unwrap()
+        };
+        let others: i64 = ledger
+            .conn
+            .query_row("SELECT count(*) FROM response_sessions", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(shared.is_empty(), others == 0);
+        // Rows deleted (a file's rows replaced): the sums follow.
+        ledger
+            .conn
+            .execute(
+                "DELETE FROM responses WHERE file_id = (SELECT min(file_id) FROM responses)",
+                [],
+            )
+            .unwrap();
+        check(&ledger);
+        // A migration's fill gives the same sums as the triggers.
+        ledger.conn.execute("DELETE FROM session_sums", []).unwrap();
+        ledger
+            .conn
+            .execute_batch(
+                "INSERT INTO session_sums
+                 SELECT coalesce(session, 0), coalesce(model, 0), coalesce(speed, 0),
+                        coalesce(service_tier, 0), coalesce(inference_geo, 0),
+                        prompt_tokens IS NULL, count(*), sum(input), sum(output),
+                        sum(cache_read), sum(cache_5m), sum(cache_1h), 0, 0
+                 FROM responses GROUP BY 1, 2, 3, 4, 5, 6",
+            )
+            .unwrap();
+        check(&ledger);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     /// An update stopped by its deadline, again and again (a status line cancelled at every
@@ -3239,15 +3550,19 @@ mod tests {
         rows.collect::<Result<_, _>>().unwrap()
     }
 
+    /// What schema version 7 added (its triggers name columns of earlier versions, which
+    /// cannot be dropped while they exist).
+    const UNDO_VERSION_7: &str = "
+        DROP INDEX responses_file; DROP INDEX tools_file; DROP INDEX response_files_file;
+        DROP INDEX limit_hits_file;
+        DROP TRIGGER session_sums_insert; DROP TRIGGER session_sums_update;
+        DROP TRIGGER session_sums_delete; DROP TRIGGER shared_sessions_insert;
+        DROP TABLE session_sums; DROP TABLE shared_sessions;";
+
     /// Makes the index at `path` what schema version 1 wrote: its rows without price factors.
     fn downgrade_to_version_1(path: &Path) {
         let conn = Connection::open(path).unwrap();
-        // What version 7 added.
-        conn.execute_batch(
-            "DROP INDEX responses_file; DROP INDEX tools_file; DROP INDEX response_files_file;
-             DROP INDEX limit_hits_file;",
-        )
-        .unwrap();
+        conn.execute_batch(UNDO_VERSION_7).unwrap();
         // What version 6 added.
         conn.execute_batch("ALTER TABLE responses DROP COLUMN not_a_call;")
             .unwrap();
@@ -3302,10 +3617,9 @@ mod tests {
         drop(ledger);
         {
             let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(UNDO_VERSION_7).unwrap();
             conn.execute_batch(
-                "DROP INDEX responses_file; DROP INDEX tools_file; DROP INDEX response_files_file;
-                 DROP INDEX limit_hits_file;
-                 ALTER TABLE responses DROP COLUMN not_a_call; PRAGMA user_version = 5;",
+                "ALTER TABLE responses DROP COLUMN not_a_call; PRAGMA user_version = 5;",
             )
             .unwrap();
         }

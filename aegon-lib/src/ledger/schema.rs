@@ -57,6 +57,18 @@
 //! Version 7 added indexes of `responses`, `tools`, `response_files` and `limit_hits` by
 //! `file_id`: a file read again from its start has the rows of its earlier readings replaced
 //! ([`crate::ledger`]), found through them rather than by reading every row.
+//! Version 7 also added `session_sums` and `shared_sessions`, kept by triggers on `responses` and
+//! `response_sessions` (so every statement that adds, merges or deletes rows keeps them,
+//! whichever code runs it): per session, model, speed, service tier, inference geo (name ids,
+//! 0 for none) and whether the prompt size is recorded, the number of rows, the sums of the
+//! five token counts and the smallest and largest prompt size (`prompt_tokens`, else the
+//! row's input + cache tokens; after a delete they may be wider than the rows left, never
+//! narrower). A session's cost is then priced once per group instead of once per response
+//! ([`crate::ledger::Ledger::session_usage_summed`], the status line's warm path), exactly
+//! when the group lies on one side of its model's long-context threshold. `shared_sessions`
+//! lists the sessions with a response also written in another session (its owner is decided
+//! by the rule, per response): their figures are not taken from the sums. Migrating fills
+//! both from the rows; nothing is read again.
 //!
 //! Version 2 added the price factors. Migrating from version 1 adds the columns (NULL) and
 //! sets every file's progress back to its start, so the next update reads the transcripts
@@ -200,10 +212,118 @@ pub const MIGRATIONS: &[&str] = &[
     ",
     // 6 → 7: the rows of each file found by its id, to replace them when it is read again
     // from its start. Nothing to read again.
+    // And per-session sums kept by triggers, so the status line prices a session once per
+    // (model, factors) group rather than once per response; filled from the rows.
     "
     CREATE INDEX IF NOT EXISTS responses_file ON responses(file_id);
     CREATE INDEX IF NOT EXISTS tools_file ON tools(file_id);
     CREATE INDEX IF NOT EXISTS response_files_file ON response_files(file_id);
     CREATE INDEX IF NOT EXISTS limit_hits_file ON limit_hits(file_id);
+    CREATE TABLE session_sums (
+        session       INTEGER NOT NULL,
+        model         INTEGER NOT NULL,
+        speed         INTEGER NOT NULL,
+        service_tier  INTEGER NOT NULL,
+        inference_geo INTEGER NOT NULL,
+        estimated     INTEGER NOT NULL,
+        rows          INTEGER NOT NULL,
+        input         INTEGER NOT NULL,
+        output        INTEGER NOT NULL,
+        cache_read    INTEGER NOT NULL,
+        cache_5m      INTEGER NOT NULL,
+        cache_1h      INTEGER NOT NULL,
+        min_prompt    INTEGER,
+        max_prompt    INTEGER,
+        PRIMARY KEY (session, model, speed, service_tier, inference_geo, estimated)
+    ) WITHOUT ROWID;
+    CREATE TABLE shared_sessions (
+        session INTEGER PRIMARY KEY
+    );
+    INSERT INTO session_sums
+        SELECT coalesce(session, 0), coalesce(model, 0), coalesce(speed, 0),
+               coalesce(service_tier, 0), coalesce(inference_geo, 0), prompt_tokens IS NULL,
+               count(*), sum(input), sum(output), sum(cache_read), sum(cache_5m), sum(cache_1h),
+               min(coalesce(prompt_tokens, input + cache_read + cache_5m + cache_1h)),
+               max(coalesce(prompt_tokens, input + cache_read + cache_5m + cache_1h))
+        FROM responses GROUP BY 1, 2, 3, 4, 5, 6;
+    INSERT OR IGNORE INTO shared_sessions SELECT session FROM response_sessions;
+    INSERT OR IGNORE INTO shared_sessions
+        SELECT coalesce(r.session, 0) FROM response_sessions s JOIN responses r ON r.key = s.key;
+    -- In the triggers, NOT EXISTS rather than OR IGNORE: the statement that fires a trigger
+    -- imposes its own conflict policy on the trigger's statements.
+    CREATE TRIGGER session_sums_insert AFTER INSERT ON responses BEGIN
+        INSERT INTO session_sums VALUES (
+            coalesce(NEW.session, 0), coalesce(NEW.model, 0), coalesce(NEW.speed, 0), coalesce(NEW.service_tier, 0), coalesce(NEW.inference_geo, 0), NEW.prompt_tokens IS NULL, 1,
+            NEW.input, NEW.output, NEW.cache_read, NEW.cache_5m, NEW.cache_1h,
+            coalesce(NEW.prompt_tokens, NEW.input + NEW.cache_read + NEW.cache_5m + NEW.cache_1h), coalesce(NEW.prompt_tokens, NEW.input + NEW.cache_read + NEW.cache_5m + NEW.cache_1h))
+        ON CONFLICT DO UPDATE SET
+            rows = rows + 1,
+            input = input + excluded.input,
+            output = output + excluded.output,
+            cache_read = cache_read + excluded.cache_read,
+            cache_5m = cache_5m + excluded.cache_5m,
+            cache_1h = cache_1h + excluded.cache_1h,
+            min_prompt = min(min_prompt, excluded.min_prompt),
+            max_prompt = max(max_prompt, excluded.max_prompt);
+        INSERT INTO shared_sessions
+            SELECT coalesce(NEW.session, 0)
+            WHERE EXISTS (SELECT 1 FROM response_sessions WHERE key = NEW.key)
+              AND NOT EXISTS (SELECT 1 FROM shared_sessions
+                              WHERE session = coalesce(NEW.session, 0));
+    END;
+    CREATE TRIGGER session_sums_update AFTER UPDATE ON responses BEGIN
+        UPDATE session_sums SET
+            rows = rows - 1,
+            input = input - OLD.input,
+            output = output - OLD.output,
+            cache_read = cache_read - OLD.cache_read,
+            cache_5m = cache_5m - OLD.cache_5m,
+            cache_1h = cache_1h - OLD.cache_1h
+        WHERE session = coalesce(OLD.session, 0) AND model = coalesce(OLD.model, 0)
+          AND speed = coalesce(OLD.speed, 0) AND service_tier = coalesce(OLD.service_tier, 0)
+          AND inference_geo = coalesce(OLD.inference_geo, 0)
+          AND estimated = (OLD.prompt_tokens IS NULL);
+        INSERT INTO session_sums VALUES (
+            coalesce(NEW.session, 0), coalesce(NEW.model, 0), coalesce(NEW.speed, 0), coalesce(NEW.service_tier, 0), coalesce(NEW.inference_geo, 0), NEW.prompt_tokens IS NULL, 1,
+            NEW.input, NEW.output, NEW.cache_read, NEW.cache_5m, NEW.cache_1h,
+            coalesce(NEW.prompt_tokens, NEW.input + NEW.cache_read + NEW.cache_5m + NEW.cache_1h), coalesce(NEW.prompt_tokens, NEW.input + NEW.cache_read + NEW.cache_5m + NEW.cache_1h))
+        ON CONFLICT DO UPDATE SET
+            rows = rows + 1,
+            input = input + excluded.input,
+            output = output + excluded.output,
+            cache_read = cache_read + excluded.cache_read,
+            cache_5m = cache_5m + excluded.cache_5m,
+            cache_1h = cache_1h + excluded.cache_1h,
+            min_prompt = min(min_prompt, excluded.min_prompt),
+            max_prompt = max(max_prompt, excluded.max_prompt);
+        INSERT INTO shared_sessions
+            SELECT coalesce(NEW.session, 0)
+            WHERE EXISTS (SELECT 1 FROM response_sessions WHERE key = NEW.key)
+              AND NOT EXISTS (SELECT 1 FROM shared_sessions
+                              WHERE session = coalesce(NEW.session, 0));
+    END;
+    CREATE TRIGGER session_sums_delete AFTER DELETE ON responses BEGIN
+        UPDATE session_sums SET
+            rows = rows - 1,
+            input = input - OLD.input,
+            output = output - OLD.output,
+            cache_read = cache_read - OLD.cache_read,
+            cache_5m = cache_5m - OLD.cache_5m,
+            cache_1h = cache_1h - OLD.cache_1h
+        WHERE session = coalesce(OLD.session, 0) AND model = coalesce(OLD.model, 0)
+          AND speed = coalesce(OLD.speed, 0) AND service_tier = coalesce(OLD.service_tier, 0)
+          AND inference_geo = coalesce(OLD.inference_geo, 0)
+          AND estimated = (OLD.prompt_tokens IS NULL);
+    END;
+    CREATE TRIGGER shared_sessions_insert AFTER INSERT ON response_sessions BEGIN
+        INSERT INTO shared_sessions
+            SELECT NEW.session
+            WHERE NOT EXISTS (SELECT 1 FROM shared_sessions WHERE session = NEW.session);
+        INSERT INTO shared_sessions
+            SELECT coalesce(session, 0) FROM responses
+            WHERE key = NEW.key
+              AND NOT EXISTS (SELECT 1 FROM shared_sessions s
+                              WHERE s.session = coalesce(responses.session, 0));
+    END;
     ",
 ];
