@@ -497,18 +497,38 @@ impl Ledger {
             Error::Io(io::Error::other(format!("{}: {reason}", path.display())))
         })?;
         let restored =
-            if damaged {
-                let at = now_ms();
-                let d = salvage::salvage(&mut ledger.conn, &aside, at)?;
-                format!(
-                " and the {} response{} of transcripts no longer on disk it could still be read \
-                 for{}",
-                d.restored,
-                if d.restored == 1 { "" } else { "s" },
-                if d.complete { "" } else { " (some of it could not be read)" }
-            )
-            } else {
+            if !damaged {
                 String::new()
+            } else {
+                let at = now_ms();
+                match salvage::salvage(&mut ledger.conn, &aside, at) {
+                    Ok(d) => format!(
+                    " and the {} response{} of transcripts no longer on disk it could still be \
+                     read for{}",
+                    d.restored,
+                    if d.restored == 1 { "" } else { "s" },
+                    if d.complete { "" } else { " (some of it could not be read)" }
+                ),
+                    // The note and a record of an unknown loss all the same (the salvage's
+                    // transaction rolled back): else the next run sees an empty index, no damage.
+                    Err(e) => {
+                        let d = Damage {
+                            at_ms: at,
+                            aside: aside.clone(),
+                            restored: 0,
+                            complete: false,
+                            missing: None,
+                        };
+                        let recorded = salvage::record(&ledger.conn, &d).map_or_else(
+                            |e| format!("; recording it failed too ({e})"),
+                            |()| String::new(),
+                        );
+                        format!(
+                            "; what it held of transcripts no longer on disk could not be copied \
+                         ({e}){recorded}"
+                        )
+                    }
+                }
             };
         note(&format!(
             "{}: {why}; moved to {} and rebuilt from the transcripts on disk{restored}",
@@ -3252,6 +3272,41 @@ mod tests {
             }
         }
         (sum, read, failed)
+    }
+
+    /// A salvage that fails (here: a `files` row whose NOT NULL column reads as NULL, whose
+    /// insert is ignored) still says so and records the damage, so later runs keep saying it.
+    #[test]
+    fn a_files_row_that_will_not_insert_is_counted_lost_not_an_error() {
+        let dir = temp("salvage-null");
+        let tree = corpus_tree(&dir);
+        let path = dir.join("i.sqlite3");
+        let mut ledger = Ledger::open(&path, &mut |_| {}).unwrap();
+        ledger
+            .update(std::slice::from_ref(&tree), &[], &mut |_, _| {})
+            .unwrap();
+        drop(ledger);
+        {
+            // The files table without its constraints, and a NULL where a damaged page may
+            // decode one.
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(
+                "CREATE TABLE f2 AS SELECT * FROM files; DROP TABLE files;
+                 ALTER TABLE f2 RENAME TO files; UPDATE files SET dev = NULL;",
+            )
+            .unwrap();
+        }
+        std::fs::remove_dir_all(tree.join("p")).unwrap();
+        std::fs::remove_file(tree.join("other.jsonl")).unwrap();
+        let mut notes = Vec::new();
+        let mut ledger =
+            Ledger::rebuild(&path, "damaged", &mut |n| notes.push(n.to_owned())).unwrap();
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        let damage = ledger.damage().unwrap();
+        assert_eq!(damage.len(), 1, "{damage:?}");
+        assert!(!damage[0].complete, "{damage:?}");
+        assert_eq!(ledger.damage().unwrap().len(), 1, "said until removed");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     /// The damaged index whose transcripts are gone (Claude Code's cleanup): every response it

@@ -136,16 +136,22 @@ pub(crate) fn salvage(new: &mut Connection, aside: &Path, at_ms: i64) -> Result<
     if let Ok(old) = open_old(aside) {
         copy_all(&old, &tx, &mut damage)?;
     }
-    tx.execute(
+    record(&tx, &damage)?;
+    tx.commit()?;
+    Ok(damage)
+}
+
+/// Writes (or replaces) `damage`'s record in `meta`, in the caller's transaction.
+pub(crate) fn record(conn: &Connection, damage: &Damage) -> Result<(), Error> {
+    conn.execute(
         "INSERT INTO meta (key, value) VALUES (?1, ?2)
          ON CONFLICT(key) DO UPDATE SET value = excluded.value",
         params![
-            format!("{META_PREFIX}{}", aside.to_string_lossy()),
+            format!("{META_PREFIX}{}", damage.aside.to_string_lossy()),
             damage.meta_value()
         ],
     )?;
-    tx.commit()?;
-    Ok(damage)
+    Ok(())
 }
 
 /// The damaged copy, read-only, its schema readable.
@@ -465,6 +471,7 @@ fn copy_all(old: &Connection, tx: &Connection, damage: &mut Damage) -> Result<()
     // Files: those on disk are read again; the others are kept, not present.
     let cols = shared_columns(old, tx, "files");
     let mut gone_files = 0u64;
+    let mut files_skipped = 0u64;
     let files = read_table(old, "files", &cols, "id", true, &[], &mut |r| {
         let (Some(id), Some(Value::Text(path))) = (int(at(&cols, r, "id")), at(&cols, r, "path"))
         else {
@@ -482,12 +489,20 @@ fn copy_all(old: &Connection, tx: &Connection, damage: &mut Damage) -> Result<()
             row[i] = Value::Integer(0);
         }
         insert(tx, "files", &keep, &row)?;
-        let new: i64 =
-            tx.query_row("SELECT id FROM files WHERE path = ?1", [path], |r| r.get(0))?;
-        ids.files.insert(id, new);
+        // Not there when the insert was ignored (a damaged page read a NOT NULL column as
+        // NULL): its rows then get a placeholder file ([`Ids::file`]); counted as lost.
+        let new: Option<i64> = tx
+            .query_row("SELECT id FROM files WHERE path = ?1", [path], |r| r.get(0))
+            .optional()?;
+        match new {
+            Some(new) => {
+                ids.files.insert(id, new);
+            }
+            None => files_skipped += 1,
+        }
         Ok(())
     })?;
-    let mut failed_gone = names.failed + files.failed;
+    let mut failed_gone = names.failed + files.failed + files_skipped;
     let mut sessions: HashSet<i64> = HashSet::new();
     let mut keys: HashSet<String> = HashSet::new();
     // Responses of files gone from disk (and of files whose row was lost: not known on disk).
