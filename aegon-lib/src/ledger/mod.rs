@@ -363,6 +363,24 @@ fn identity(_meta: &std::fs::Metadata) -> (i64, i64) {
     (0, 0)
 }
 
+/// Per index path this process opened, the identity ([`identity`]) of the file it opened
+/// there: [`Ledger::rebuild`] moves a file aside only while `path` is still that file (another
+/// process may have rebuilt it since, from the same damage).
+static OPENED: std::sync::Mutex<BTreeMap<PathBuf, (i64, i64)>> =
+    std::sync::Mutex::new(BTreeMap::new());
+
+/// The identity of the file at `path` now, if there is one.
+fn identity_at(path: &Path) -> Option<(i64, i64)> {
+    std::fs::metadata(path).ok().map(|m| identity(&m))
+}
+
+/// Remembers the file now at `path` as the one this process opened ([`OPENED`]).
+fn remember_opened(path: &Path) {
+    if let (Some(id), Ok(mut opened)) = (identity_at(path), OPENED.lock()) {
+        opened.insert(path.to_owned(), id);
+    }
+}
+
 /// A file's row in `files`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct FileRow {
@@ -458,6 +476,17 @@ impl Ledger {
                 Error::Io(io::Error::new(e.kind(), format!("{}: {e}", dir.display())))
             })?;
         }
+        let ledger = Self::open_or_set_aside(path, busy, note)?;
+        remember_opened(path);
+        Ok(ledger)
+    }
+
+    /// [`Ledger::open_waiting`] without remembering what it opened.
+    fn open_or_set_aside(
+        path: &Path,
+        busy: Duration,
+        note: &mut dyn FnMut(&str),
+    ) -> Result<Ledger, Error> {
         match Self::try_open(path, busy) {
             Ok(Ok(ledger)) => Ok(ledger),
             Ok(Err((reason, damaged))) => Self::set_aside(path, &reason, damaged, busy, note),
@@ -475,9 +504,17 @@ impl Ledger {
 
     /// Moves the index at `path` aside (as after damage found mid-run) and opens a new one,
     /// with what the damaged one still holds of the transcripts no longer on disk
-    /// ([`salvage`]).
+    /// ([`salvage`]). When `path` is no longer the file this process opened there (another
+    /// process found the same damage and rebuilt it first), the index there now is opened
+    /// instead ([`Ledger::open`]): moving it aside would lose that rebuild's salvage.
     pub fn rebuild(path: &Path, why: &str, note: &mut dyn FnMut(&str)) -> Result<Ledger, Error> {
-        Self::set_aside(path, why, true, BUSY_TIMEOUT, note)
+        let opened = OPENED.lock().ok().and_then(|o| o.get(path).copied());
+        if opened.is_some() && identity_at(path) != opened {
+            return Self::open(path, note);
+        }
+        let ledger = Self::set_aside(path, why, true, BUSY_TIMEOUT, note)?;
+        remember_opened(path);
+        Ok(ledger)
     }
 
     /// Moves the index at `path` aside (`why`: the reason, for `note`), starts a new one and,
@@ -3306,6 +3343,44 @@ mod tests {
         assert_eq!(damage.len(), 1, "{damage:?}");
         assert!(!damage[0].complete, "{damage:?}");
         assert_eq!(ledger.damage().unwrap().len(), 1, "said until removed");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// Two processes meet the same damage: the one rebuilding second finds the index already
+    /// rebuilt by the first and opens it, rather than moving that rebuild (and its salvage)
+    /// aside.
+    #[test]
+    fn a_rebuild_by_another_process_is_not_moved_aside_again() {
+        let dir = temp("rebuild-race");
+        let path = dir.join("i.sqlite3");
+        let ledger = Ledger::open(&path, &mut |n| panic!("{n}")).unwrap();
+        drop(ledger);
+        // The other process: the damaged file moved aside, a new index in its place.
+        std::fs::rename(&path, dir.join("i.sqlite3.unusable-1")).unwrap();
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch("PRAGMA journal_mode=WAL").unwrap();
+        }
+        let rebuilt = Ledger::open_or_set_aside(&path, &mut |n| panic!("{n}")).unwrap();
+        drop(rebuilt);
+        let before = identity_at(&path);
+        let mut notes = Vec::new();
+        let ledger = Ledger::rebuild(&path, "damaged", &mut |n| notes.push(n.to_owned())).unwrap();
+        assert_eq!(notes, Vec::<String>::new());
+        assert_eq!(identity_at(&path), before, "the same file, not moved aside");
+        let aside = std::fs::read_dir(&dir)
+            .unwrap()
+            .filter(|e| {
+                let name = e.as_ref().unwrap().file_name();
+                name.to_string_lossy().contains(".unusable-")
+            })
+            .count();
+        assert_eq!(aside, 1, "only the other process's");
+        drop(ledger);
+        // Its own file still there: moved aside.
+        let mut notes = Vec::new();
+        drop(Ledger::rebuild(&path, "damaged", &mut |n| notes.push(n.to_owned())).unwrap());
+        assert_eq!(notes.len(), 1, "{notes:?}");
         let _ = std::fs::remove_dir_all(&dir);
     }
 
