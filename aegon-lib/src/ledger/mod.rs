@@ -3346,6 +3346,36 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
     }
 
+    /// A limit hit whose file row was lost is not restored under a placeholder file: the file
+    /// read again gives it under its own id, and it would count twice.
+    #[test]
+    fn a_limit_hit_whose_file_row_was_lost_is_not_restored_twice() {
+        let dir = temp("hit-lost-file");
+        let a = dir.join("a.jsonl");
+        std::fs::copy(CORPUS, &a).unwrap();
+        let path = dir.join("i.sqlite3");
+        let mut ledger = Ledger::open(&path, &mut |_| {}).unwrap();
+        ledger
+            .update(&[], std::slice::from_ref(&a), &mut no_problem)
+            .unwrap();
+        drop(ledger);
+        // The file's row unreadable (as lost from a damaged page).
+        Connection::open(&path)
+            .unwrap()
+            .execute_batch("DELETE FROM files")
+            .unwrap();
+        let mut ledger = Ledger::rebuild(&path, "damaged", &mut |_| {}).unwrap();
+        ledger
+            .update(&[], std::slice::from_ref(&a), &mut no_problem)
+            .unwrap();
+        let rows: i64 = ledger
+            .conn
+            .query_row("SELECT count(*) FROM limit_hits", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(rows, 1, "CORPUS holds one limit message");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
     /// Two processes meet the same damage: the one rebuilding second finds the index already
     /// rebuilt by the first and opens it, rather than moving that rebuild (and its salvage)
     /// aside.

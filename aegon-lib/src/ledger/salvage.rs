@@ -379,6 +379,8 @@ struct Ids {
     files: HashMap<i64, i64>,
     /// Ids of files on disk (read again; their rows are not copied).
     present: HashSet<i64>,
+    /// Old ids of files whose row was lost, given a placeholder row ([`Ids::file`]).
+    placeholders: HashSet<i64>,
     aside: String,
 }
 
@@ -399,6 +401,7 @@ impl Ids {
             r.get(0)
         })?;
         self.files.insert(old, id);
+        self.placeholders.insert(old);
         Ok(id)
     }
 
@@ -452,6 +455,7 @@ fn copy_all(old: &Connection, tx: &Connection, damage: &mut Damage) -> Result<()
         names: HashMap::new(),
         files: HashMap::new(),
         present: HashSet::new(),
+        placeholders: HashSet::new(),
         aside: damage.aside.to_string_lossy().into_owned(),
     };
     // Names, by text (the new index may hold some already).
@@ -562,13 +566,23 @@ fn copy_all(old: &Connection, tx: &Connection, damage: &mut Damage) -> Result<()
     })?;
     failed_gone += tools.failed;
     let cols = shared_columns(old, tx, "limit_hits");
+    let mut hits_skipped = 0u64;
     let hits = read_table(old, "limit_hits", &cols, "key", false, &[], &mut |r| {
         let Some(file) = int(at(&cols, r, "file_id")).filter(|f| !ids.present.contains(f)) else {
             return Ok(());
         };
+        // The key names the file by its id: the new one. A hit whose file row was lost would
+        // get a placeholder id, so its key would differ from the one the file (if it is on
+        // disk after all) gives when read again, and the message count twice: lost instead.
+        let Some(&new) = ids
+            .files
+            .get(&file)
+            .filter(|_| !ids.placeholders.contains(&file))
+        else {
+            hits_skipped += 1;
+            return Ok(());
+        };
         if let Some(mut row) = ids.map(tx, &cols, r, &["session"], &[])? {
-            // The key names the file by its id: the new one.
-            let new = ids.file(tx, file)?;
             if let Some(i) = cols.iter().position(|c| c == "key") {
                 if let Value::Text(k) = &row[i] {
                     if let Some((message, id)) = k.rsplit_once(HIT_FILE) {
@@ -582,7 +596,7 @@ fn copy_all(old: &Connection, tx: &Connection, damage: &mut Damage) -> Result<()
         }
         Ok(())
     })?;
-    failed_gone += hits.failed;
+    failed_gone += hits.failed + hits_skipped;
     let cols = shared_columns(old, tx, "response_files");
     let also_files = read_table(old, "response_files", &cols, "key", false, &[], &mut |r| {
         if int(at(&cols, r, "file_id")).is_some_and(|f| !ids.present.contains(&f)) {
