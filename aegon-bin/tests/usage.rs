@@ -324,6 +324,32 @@ fn statusline_with(
 }
 
 #[test]
+fn the_status_line_leaves_the_checkpoint_to_aegon_usage() {
+    // The checkpoint syncs the database file, most of a status line's time: a status line
+    // run leaves the WAL as it is, `aegon usage` empties it into the database file.
+    let data = temp_dir("statusline-wal");
+    let (name, _) = PRICED_FIXTURES[0];
+    let path = data.join(name);
+    std::fs::copy(root().join("fixtures/bugs").join(name), &path).unwrap();
+    let input = serde_json::json!({"transcript_path": path});
+    statusline_line(&data, "{today_cost}", &input);
+    let wal = || std::fs::metadata(data.join("usage.sqlite3-wal")).map_or(0, |m| m.len());
+    assert!(wal() > 0, "the status line wrote its rows to the WAL only");
+    // A transcript the status line did not read, so that the usage run writes.
+    let projects = data.join("no-claude-here/projects/p");
+    std::fs::create_dir_all(&projects).unwrap();
+    let (other, _) = PRICED_FIXTURES[1];
+    std::fs::copy(
+        root().join("fixtures/bugs").join(other),
+        projects.join("s.jsonl"),
+    )
+    .unwrap();
+    let out = aegon(&data, &["usage", "daily"]).output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(wal(), 0, "aegon usage checkpointed");
+}
+
+#[test]
 fn the_status_line_prices_the_session_and_today_like_the_summary() {
     let data = temp_dir("statusline-cost");
     for (name, right) in PRICED_FIXTURES {

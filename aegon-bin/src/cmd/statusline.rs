@@ -571,6 +571,7 @@ fn update_and_read(
     deadline: Instant,
     needs: Needs,
 ) -> Result<(Entries, Vec<LimitReading>, Progress), ledger::Error> {
+    ledger.checkpoint_on_drop(false); // its fsync is most of a run; `aegon usage` does it
     let mut quiet = |_: &Path, _: &str| {};
     let session_file = input.transcript_path.as_ref().filter(|p| p.is_file());
     if let Some(p) = session_file {

@@ -303,6 +303,8 @@ pub struct Ledger {
     /// Bytes of a line-based file read and committed at a time ([`STEP`], or
     /// [`STEP_ENV`]).
     step: u64,
+    /// Whether dropping it checkpoints the WAL after a run that wrote ([`Ledger::checkpoint_on_drop`]).
+    checkpoint_on_drop: bool,
 }
 
 impl Drop for Ledger {
@@ -312,9 +314,10 @@ impl Drop for Ledger {
     /// (`SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE`, set in [`Ledger::open`]): a run that only reads
     /// pays nothing. `TRUNCATE` with no busy wait: when another process reads or writes at
     /// the same time, SQLite copies what it can without waiting (as `PASSIVE` does) and the
-    /// WAL is emptied by a later run; nothing here can fail a run or make another wait.
+    /// WAL is emptied by a later run; nothing here can fail a run or make another wait. Off
+    /// with [`Ledger::checkpoint_on_drop`] (the status line).
     fn drop(&mut self) {
-        if self.conn.total_changes() == 0 {
+        if !self.checkpoint_on_drop || self.conn.total_changes() == 0 {
             return;
         }
         let _ = self.conn.busy_timeout(Duration::ZERO);
@@ -608,6 +611,15 @@ impl Ledger {
         Ok(out)
     }
 
+    /// Whether dropping the ledger after a run that wrote checkpoints the WAL into the database
+    /// file (on by default; see `impl Drop for Ledger`). The checkpoint syncs the database
+    /// file, most of a status line's time: the status line turns it off and leaves the WAL to
+    /// the next `aegon usage` or dashboard (or SQLite's automatic checkpoint, every 1000
+    /// pages).
+    pub fn checkpoint_on_drop(&mut self, on: bool) {
+        self.checkpoint_on_drop = on;
+    }
+
     /// Where the index is.
     pub fn path(&self) -> &Path {
         &self.path
@@ -657,7 +669,8 @@ impl Ledger {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         // The last connection to close would checkpoint the WAL into the database (an fsync):
         // most of a status line's time, also for a run that only read. A run that wrote
-        // checkpoints when the ledger is dropped (`impl Drop for Ledger`); SQLite's automatic
+        // checkpoints when the ledger is dropped (`impl Drop for Ledger`; not the status line,
+        // `Ledger::checkpoint_on_drop`); SQLite's automatic
         // checkpoint (every 1000 pages) still runs, in whichever process commits past it.
         conn.set_db_config(
             rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
@@ -690,6 +703,7 @@ impl Ledger {
             conn,
             path: path.to_owned(),
             step: step_from_env(),
+            checkpoint_on_drop: true,
         };
         if version < schema::VERSION {
             ledger.migrate()?;
