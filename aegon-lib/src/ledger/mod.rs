@@ -41,7 +41,8 @@
 //! - **Never silently wrong.** A file that is not an aegon index, is corrupt, or was written by
 //!   a newer schema is reported, moved aside (`*.unusable-<ms>`, never deleted) and rebuilt
 //!   from the transcripts that remain ([`Ledger::open`]); from a damaged one, what it can still
-//!   be read for of the transcripts gone from disk is copied first ([`salvage`]), and while
+//!   be read for is copied first ([`salvage`]; a transcript on disk replaces its rows when
+//!   read again), and while
 //!   something of them may be missing every report can say so ([`Ledger::damage`]).
 //! - **Whole in one file.** A run that wrote checkpoints the WAL as the ledger is dropped, so
 //!   `usage.sqlite3` alone holds the index (what a user copies as a backup).
@@ -3387,6 +3388,32 @@ mod tests {
             .query_row("SELECT count(*) FROM limit_hits", [], |r| r.get(0))
             .unwrap();
         assert_eq!(rows, 1, "CORPUS holds one limit message");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// A file on disk but outside the default folders (read when named) keeps its history
+    /// through a rebuild, and counts once when it is read again.
+    #[test]
+    fn a_file_outside_the_roots_keeps_its_rows_through_a_rebuild() {
+        let dir = temp("salvage-outside");
+        let a = dir.join("a.jsonl");
+        std::fs::copy(CORPUS, &a).unwrap();
+        let path = dir.join("i.sqlite3");
+        let mut ledger = Ledger::open(&path, &mut |_| {}).unwrap();
+        ledger
+            .update(&[], std::slice::from_ref(&a), &mut no_problem)
+            .unwrap();
+        let before = totals(&ledger.entries(&Scope::All, None, &prices()).unwrap());
+        assert!(before[6] > 0);
+        drop(ledger);
+        let mut ledger = Ledger::rebuild(&path, "damaged", &mut |_| {}).unwrap();
+        let kept = totals(&ledger.entries(&Scope::All, None, &prices()).unwrap());
+        assert_eq!(kept, before, "kept without reading it again");
+        ledger
+            .update(&[], std::slice::from_ref(&a), &mut no_problem)
+            .unwrap();
+        let again = totals(&ledger.entries(&Scope::All, None, &prices()).unwrap());
+        assert_eq!(again, before, "read again from its start: once");
         let _ = std::fs::remove_dir_all(&dir);
     }
 

@@ -4,9 +4,12 @@
 //! ([`crate::ledger::Ledger::open`]). The transcripts still on disk are read again into the
 //! new one, but for those Claude Code has deleted since (30 days after their last use) the
 //! damaged file is the only history. `salvage` opens it read-only and copies every row it can
-//! still read of the files no longer on disk (their responses, tool calls, limit messages, the
-//! sessions and files each response was also read in, the spans of their sessions), every
-//! name, and every official limit reading (the status line's, held nowhere else).
+//! still read (responses, tool calls, limit messages, the sessions and files each response was
+//! also read in, the spans of their sessions), every name, and every official limit reading
+//! (the status line's, held nowhere else). Files no longer on disk are kept as not present;
+//! files still on disk are kept with their progress at their start, so the next read of one
+//! starts over and replaces its rows (a file outside the default folders, read once by
+//! `aegon usage FILE`, is not read again by a default run: its rows are its history).
 //!
 //! **Reading around damage.** A damaged b-tree page fails every query that reaches it, so a
 //! table is read in ranges of its key: the whole table first, and a range whose read fails is
@@ -121,8 +124,8 @@ struct Read {
     failed: u64,
 }
 
-/// Copies what `aside` (a damaged index, opened read-only) still holds of the files no longer
-/// on disk into `new` (a fresh index, in one transaction, with the damage record), and says
+/// Copies what `aside` (a damaged index, opened read-only) still holds into `new` (a fresh
+/// index, in one transaction, with the damage record), and says
 /// what it did. `at_ms`: when it was set aside.
 pub(crate) fn salvage(new: &mut Connection, aside: &Path, at_ms: i64) -> Result<Damage, Error> {
     let mut damage = Damage {
@@ -377,7 +380,7 @@ fn int(v: Option<&Value>) -> Option<i64> {
 struct Ids {
     names: HashMap<i64, i64>,
     files: HashMap<i64, i64>,
-    /// Ids of files on disk (read again; their rows are not copied).
+    /// Ids of files on disk (copied, to be read again from their start; not counted restored).
     present: HashSet<i64>,
     /// Old ids of files whose row was lost, given a placeholder row ([`Ids::file`]).
     placeholders: HashSet<i64>,
@@ -449,7 +452,7 @@ fn insert(tx: &Connection, table: &str, columns: &[String], row: &[Value]) -> Re
         > 0)
 }
 
-/// Copies every table's rows of the files gone from disk ([`salvage`]).
+/// Copies every table's rows ([`salvage`]).
 fn copy_all(old: &Connection, tx: &Connection, damage: &mut Damage) -> Result<(), Error> {
     let mut ids = Ids {
         names: HashMap::new(),
@@ -472,7 +475,7 @@ fn copy_all(old: &Connection, tx: &Connection, damage: &mut Damage) -> Result<()
         }
         Ok(())
     })?;
-    // Files: those on disk are read again; the others are kept, not present.
+    // Files: all kept; those gone marked not present, those on disk to be read from the start.
     let cols = shared_columns(old, tx, "files");
     let mut gone_files = 0u64;
     let mut files_skipped = 0u64;
@@ -481,16 +484,33 @@ fn copy_all(old: &Connection, tx: &Connection, damage: &mut Damage) -> Result<()
         else {
             return Ok(());
         };
-        if Path::new(path).is_file() {
+        // A file on disk is kept too (one outside the default folders, `aegon usage
+        // ~/backup/x.jsonl`, is not read again by a later default run), with its progress at
+        // its start: the next read of it starts over and replaces these rows
+        // (`forget_file`).
+        let on_disk = Path::new(path).is_file();
+        if on_disk {
             ids.present.insert(id);
-            return Ok(());
+        } else {
+            gone_files += 1;
         }
-        gone_files += 1;
         let mut row = r.to_vec();
         let keep: Vec<String> = cols.iter().filter(|c| *c != "id").cloned().collect();
         row.retain_with_index(&cols, "id");
-        if let Some(i) = keep.iter().position(|c| c == "present") {
-            row[i] = Value::Integer(0);
+        let reset: &[(&str, Value)] = if on_disk {
+            &[
+                ("consumed", Value::Integer(0)),
+                ("line", Value::Integer(1)),
+                ("open_tail", Value::Integer(0)),
+                ("tail_hash", Value::Null),
+            ]
+        } else {
+            &[("present", Value::Integer(0))]
+        };
+        for (column, value) in reset {
+            if let Some(i) = keep.iter().position(|c| c == column) {
+                row[i] = value.clone();
+            }
         }
         insert(tx, "files", &keep, &row)?;
         // Not there when the insert was ignored (a damaged page read a NOT NULL column as
@@ -531,9 +551,6 @@ fn copy_all(old: &Connection, tx: &Connection, damage: &mut Damage) -> Result<()
         let Some(file) = int(at(&cols, r, "file_id")) else {
             return Ok(());
         };
-        if ids.present.contains(&file) {
-            return Ok(());
-        }
         if let Some(row) = ids.map(tx, &cols, r, &response_names, &[])? {
             if let Some(s) = int(at(&cols, r, "session")) {
                 sessions.insert(s);
@@ -541,7 +558,7 @@ fn copy_all(old: &Connection, tx: &Connection, damage: &mut Damage) -> Result<()
             if let Some(Value::Text(k)) = at(&cols, r, "key") {
                 keys.insert(k.clone());
             }
-            if insert(tx, "responses", &cols, &row)? {
+            if insert(tx, "responses", &cols, &row)? && !ids.present.contains(&file) {
                 restored += 1;
             }
         }
@@ -552,7 +569,7 @@ fn copy_all(old: &Connection, tx: &Connection, damage: &mut Damage) -> Result<()
     // The other rows of those files, and of those responses.
     let cols = shared_columns(old, tx, "tools");
     let tools = read_table(old, "tools", &cols, "key", false, &[], &mut |r| {
-        if int(at(&cols, r, "file_id")).is_some_and(|f| !ids.present.contains(&f)) {
+        if int(at(&cols, r, "file_id")).is_some() {
             if let Some(row) =
                 ids.map(tx, &cols, r, &["session", "project", "tool", "agent"], &[])?
             {
@@ -568,7 +585,7 @@ fn copy_all(old: &Connection, tx: &Connection, damage: &mut Damage) -> Result<()
     let cols = shared_columns(old, tx, "limit_hits");
     let mut hits_skipped = 0u64;
     let hits = read_table(old, "limit_hits", &cols, "key", false, &[], &mut |r| {
-        let Some(file) = int(at(&cols, r, "file_id")).filter(|f| !ids.present.contains(f)) else {
+        let Some(file) = int(at(&cols, r, "file_id")) else {
             return Ok(());
         };
         // The key names the file by its id: the new one. A hit whose file row was lost would
@@ -599,7 +616,7 @@ fn copy_all(old: &Connection, tx: &Connection, damage: &mut Damage) -> Result<()
     failed_gone += hits.failed + hits_skipped;
     let cols = shared_columns(old, tx, "response_files");
     let also_files = read_table(old, "response_files", &cols, "key", false, &[], &mut |r| {
-        if int(at(&cols, r, "file_id")).is_some_and(|f| !ids.present.contains(&f)) {
+        if int(at(&cols, r, "file_id")).is_some() {
             if let Some(row) = ids.map(tx, &cols, r, &["session"], &["session"])? {
                 if let Some(s) = int(at(&cols, r, "session")) {
                     sessions.insert(s);
