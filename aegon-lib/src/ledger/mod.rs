@@ -3436,7 +3436,8 @@ mod tests {
             let conn = Connection::open(&path).unwrap();
             conn.execute_batch("PRAGMA journal_mode=WAL").unwrap();
         }
-        let rebuilt = Ledger::open_or_set_aside(&path, &mut |n| panic!("{n}")).unwrap();
+        let rebuilt =
+            Ledger::open_or_set_aside(&path, BUSY_TIMEOUT, &mut |n| panic!("{n}")).unwrap();
         drop(rebuilt);
         let before = identity_at(&path);
         let mut notes = Vec::new();
