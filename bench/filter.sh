@@ -335,6 +335,26 @@ if [ "${1:-}" = profile ]; then
   exit 0
 fi
 
+# UNIQUE: distinct entries. FILE repeats the corpus, so most of its lines repeat an earlier one
+# and are hashed, not parsed (pipeline.rs, CleanLines); in UNIQUE every copy's ids (line uuids,
+# message, request and tool ids, session ids) are made its own, as in years of real history:
+# every line is parsed and rendered, and the sets of ids the filter keeps to drop repeats fill
+# to their limits (session/correlate.rs). BENCH_UNIQUE_MB (default 600; 0 skips) of it.
+unique_mb=${BENCH_UNIQUE_MB:-600}
+if [ "$unique_mb" != 0 ]; then
+  unique=$dir/unique-${unique_mb}MB.jsonl
+  if [ ! -f "$unique" ] || [ "$(stat -c %s "$unique")" -lt $((unique_mb * 1000000)) ]; then
+    : > "$unique"; copy=0
+    while [ "$(stat -c %s "$unique")" -lt $((unique_mb * 1000000)) ]; do
+      copy=$((copy + 1))
+      sed -e "s/\"uuid\":\"/\"uuid\":\"c$copy-/g; s/\"parentUuid\":\"/\"parentUuid\":\"c$copy-/g" \
+        -e "s/\"id\":\"msg_/\"id\":\"msg_c$copy/g; s/\"requestId\":\"req_/\"requestId\":\"req_c$copy/g" \
+        -e "s/\"tool_use_id\":\"toolu_/\"tool_use_id\":\"toolu_c$copy/g; s/\"id\":\"toolu_/\"id\":\"toolu_c$copy/g" \
+        -e "s/\"sessionId\":\"/\"sessionId\":\"c$copy-/g" "$once" >> "$unique"
+    done
+  fi
+  unique_bytes=$(stat -c %s "$unique")
+fi
 input=$dir/input-${mb}MB.jsonl
 build_input "$mb" "$input"
 bytes=$(stat -c %s "$input")
@@ -358,6 +378,12 @@ add "aegon --color always FILE"        "$pin $aegon --color always $input"
 add "bare serde_json parse ONCE"       "$pin $bare $once" "$once_bytes"
 add "aegon --ndjson ONCE"              "$pin $aegon --ndjson $once" "$once_bytes"
 add "aegon --color never ONCE"         "$pin $aegon --color never $once" "$once_bytes"
+if [ "$unique_mb" != 0 ]; then
+  add "bare serde_json parse UNIQUE"    "$pin $bare $unique" "$unique_bytes"
+  add "aegon --ndjson UNIQUE"           "$pin $aegon -q --ndjson $unique" "$unique_bytes"
+  add "cat UNIQUE | aegon --ndjson"     "cat $unique | $pin $aegon -q --ndjson" "$unique_bytes"
+  add "cat UNIQUE | cat"                "cat $unique | cat" "$unique_bytes"
+fi
 # BENCH_BEFORE=path/to/an/older/aegon adds its rows to the same rounds, for a before/after.
 before=${BENCH_BEFORE:-}
 if [ -n "$before" ]; then
@@ -403,6 +429,11 @@ printf '%-58s %5s×  %s\n' "aegon --ndjson FILE ÷ bare serde_json parse" "$(rat
 printf '%-58s %5s×\n' "aegon --ndjson ONCE ÷ bare (the corpus once, no repeats)" "$(ratio "aegon --ndjson ONCE" "bare serde_json parse ONCE")"
 printf '%-58s %5s×  %s\n' "cat FILE | aegon --ndjson ÷ aegon --ndjson FILE" "$(ratio "cat FILE | aegon --ndjson" "aegon --ndjson FILE")" ">= 0.9"
 printf '%-58s %5s×  %s\n' "cat FILE | aegon --ndjson ÷ cat FILE | cat" "$(ratio "cat FILE | aegon --ndjson" "cat FILE | cat")" ""
+if [ "$unique_mb" != 0 ]; then
+  printf '%-58s %5s×  %s\n' "aegon --ndjson UNIQUE ÷ bare (every line parsed)" "$(ratio "aegon --ndjson UNIQUE" "bare serde_json parse UNIQUE")" ">= 0.8"
+  printf '%-58s %5s×  %s\n' "cat UNIQUE | aegon --ndjson ÷ aegon --ndjson UNIQUE" "$(ratio "cat UNIQUE | aegon --ndjson" "aegon --ndjson UNIQUE")" ">= 0.9"
+  printf '%-58s %5s×\n' "cat UNIQUE | aegon --ndjson ÷ cat UNIQUE | cat" "$(ratio "cat UNIQUE | aegon --ndjson" "cat UNIQUE | cat")"
+fi
 printf '%-58s %5s×  %s\n' "aegon plain ÷ aegon --ndjson" "$(ratio "aegon --color never FILE (plain)" "aegon --ndjson FILE")" ">= 1"
 printf '%-58s %5s×  %s\n' "aegon plain ÷ aegon --ndjson, ONCE (every line rendered)" "$(ratio "aegon --color never ONCE" "aegon --ndjson ONCE")" ">= 1"
 printf '%-58s %5s×  %s\n' "aegon --color always ÷ aegon --ndjson" "$(ratio "aegon --color always FILE" "aegon --ndjson FILE")" ">= 1"
@@ -423,31 +454,14 @@ printf 'peak RSS of the filter: %s MB from a file, %s MB from a pipe (target < 2
   "$(awk -v m="${rss["aegon --ndjson FILE"]}" 'BEGIN{printf "%.1f", m/1024}')" \
   "$(awk -v m="${rss["cat FILE | aegon --ndjson"]}" 'BEGIN{printf "%.1f", m/1024}')"
 
-# Memory on distinct entries: FILE repeats the corpus, so its ids repeat and what the
-# correlator remembers stays small. Here every copy's ids (line uuids, message, request and
-# tool ids, session ids) are made its own, as in years of real history, so the sets of ids
-# the filter keeps to drop repeats fill to their limits (session/correlate.rs); BENCH_UNIQUE_MB
-# (default 600; 0 skips) of it, once, one run each.
-unique_mb=${BENCH_UNIQUE_MB:-600}
+# Memory on distinct entries (UNIQUE, built before the timing rounds): peak RSS of the runs
+# timed above, and of --color never once.
 if [ "$unique_mb" != 0 ]; then
-  unique=$dir/unique-${unique_mb}MB.jsonl
-  if [ ! -f "$unique" ] || [ "$(stat -c %s "$unique")" -lt $((unique_mb * 1000000)) ]; then
-    : > "$unique"; copy=0
-    while [ "$(stat -c %s "$unique")" -lt $((unique_mb * 1000000)) ]; do
-      copy=$((copy + 1))
-      sed -e "s/\"uuid\":\"/\"uuid\":\"c$copy-/g; s/\"parentUuid\":\"/\"parentUuid\":\"c$copy-/g" \
-        -e "s/\"id\":\"msg_/\"id\":\"msg_c$copy/g; s/\"requestId\":\"req_/\"requestId\":\"req_c$copy/g" \
-        -e "s/\"tool_use_id\":\"toolu_/\"tool_use_id\":\"toolu_c$copy/g; s/\"id\":\"toolu_/\"id\":\"toolu_c$copy/g" \
-        -e "s/\"sessionId\":\"/\"sessionId\":\"c$copy-/g" "$once" >> "$unique"
-    done
-  fi
-  unique_bytes=$(stat -c %s "$unique")
-  for mode in "--ndjson" "--color never"; do
-    /usr/bin/time -o "$timing" -f '%M' "$aegon" -q $mode "$unique" > /dev/null 2>&1 || true
-    printf 'peak RSS of aegon %s on %.0f MB of distinct entries: %.1f MB (target < 20)\n' \
-      "$mode" "$(echo "$unique_bytes / 1000000" | bc -l)" "$(awk -v m="$(tail -1 "$timing")" 'BEGIN{print m/1024}')"
-  done
-  /usr/bin/time -o "$timing" -f '%M' bash -c "cat $unique | $aegon -q --ndjson" > /dev/null 2>&1 || true
-  printf 'peak RSS of cat | aegon --ndjson on the same: %.1f MB (target < 20)\n' \
+  /usr/bin/time -o "$timing" -f '%M' "$aegon" -q --color never "$unique" > /dev/null 2>&1 || true
+  printf 'peak RSS of aegon --ndjson on %.0f MB of distinct entries: %s MB (target < 20)\n' \
+    "$(echo "$unique_bytes / 1000000" | bc -l)" "$(awk -v m="${rss["aegon --ndjson UNIQUE"]}" 'BEGIN{printf "%.1f", m/1024}')"
+  printf 'peak RSS of aegon --color never on the same: %.1f MB (target < 20)\n' \
     "$(awk -v m="$(tail -1 "$timing")" 'BEGIN{print m/1024}')"
+  printf 'peak RSS of cat | aegon --ndjson on the same: %s MB (target < 20)\n' \
+    "$(awk -v m="${rss["cat UNIQUE | aegon --ndjson"]}" 'BEGIN{printf "%.1f", m/1024}')"
 fi
