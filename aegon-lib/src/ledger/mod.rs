@@ -3606,6 +3606,13 @@ mod tests {
     fn a_damaged_index_gives_back_what_it_can_still_read_of_deleted_transcripts() {
         let dir = temp("salvage");
         let tree = corpus_tree(&dir);
+        // A copy (a resumed session's), so responses are also read from another file.
+        let p = tree.join("p");
+        std::fs::copy(
+            p.join("AlexandreVassard__will-it-rain__claude.jsonl"),
+            p.join("copy.jsonl"),
+        )
+        .unwrap();
         let path = dir.join("i.sqlite3");
         let mut ledger = Ledger::open(&path, &mut |_| {}).unwrap();
         ledger
@@ -3620,6 +3627,18 @@ mod tests {
             .collect::<Result<_, _>>()
             .unwrap();
         let before = totals(&ledger.entries(&Scope::All, None, &prices()).unwrap());
+        let tools = ledger.tool_counts().unwrap();
+        assert!(tools.0 > 0, "the corpus has tool calls");
+        let also_files = |l: &Ledger| -> i64 {
+            l.conn
+                .query_row("SELECT count(*) FROM response_files", [], |r| r.get(0))
+                .unwrap()
+        };
+        let also_before = also_files(&ledger);
+        assert!(
+            also_before > 0,
+            "the copy's responses are also read from it"
+        );
         ledger
             .record_reading(&LimitReading {
                 read_ms: 1_700_000_000_000,
@@ -3658,6 +3677,13 @@ mod tests {
             ledger.latest_readings().unwrap().len(),
             1,
             "the readings are kept"
+        );
+        // The tables not damaged come back whole.
+        assert_eq!(ledger.tool_counts().unwrap(), tools, "every tool call");
+        assert_eq!(
+            also_files(&ledger),
+            also_before,
+            "every other file of a response"
         );
         // Said, with what was restored and what could not be read, on every run.
         for _ in 0..2 {
