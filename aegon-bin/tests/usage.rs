@@ -2822,7 +2822,7 @@ fn an_index_of_a_newer_aegon_is_read_or_refused_and_never_moved_aside() {
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     for part in [
         &index.display().to_string(),
-        "cannot read",
+        "cannot use",
         "left as it is",
         "history deleted from disk is missing",
     ] {

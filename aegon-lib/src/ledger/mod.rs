@@ -139,7 +139,8 @@ pub enum Error {
     NoDataDir,
     /// The index at `path` was written by a newer aegon (schema `version`) that this build
     /// cannot read (`why`: its compatibility record says so, or a table or column this build
-    /// reads is not there); the file is left as it is ([`schema::Compat`]).
+    /// reads is not there), or migrated by one while this build was writing it, past what this
+    /// build may write; the file is left as it is ([`schema::Compat`]).
     Newer {
         /// The index.
         path: PathBuf,
@@ -193,7 +194,7 @@ impl std::fmt::Display for Error {
             Error::Newer { path, version, why } => write!(
                 f,
                 "usage index: {}: written by a newer aegon (schema {version}) that this one \
-                 (schema {}) cannot read: {why}; the file is left as it is: use the newer aegon",
+                 (schema {}) cannot use: {why}; the file is left as it is: use the newer aegon",
                 path.display(),
                 schema::VERSION
             ),
@@ -336,6 +337,8 @@ pub struct Ledger {
     checkpoint_on_drop: bool,
     /// Why it is only read (a newer aegon's index: [`Ledger::read_only`]), if it is.
     read_only: Option<String>,
+    /// The schema version it had when opened (after migrating), or since found writable.
+    version: i32,
 }
 
 impl Drop for Ledger {
@@ -789,11 +792,13 @@ impl Ledger {
             step: step_from_env(),
             checkpoint_on_drop: true,
             read_only: None,
+            version,
         };
         let mut version = version;
         if version < schema::VERSION {
             // A newer aegon may migrate it past this build's version meanwhile.
             version = ledger.migrate()?;
+            ledger.version = version;
         }
         if version > schema::VERSION {
             // Never moved aside nor migrated: it may be the only copy of deleted transcripts'
@@ -1047,6 +1052,20 @@ impl Ledger {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // A newer aegon may have migrated the index since it was opened: rows are written
+        // only while its record still lets this build write it (the version is in the page
+        // the transaction has read anyway).
+        let version: i32 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if version > self.version {
+            if !matches!(newer_access(&tx)?, Access::Write) {
+                return Err(Error::Newer {
+                    path: self.path.clone(),
+                    version,
+                    why: "it was migrated while this one ran (run it again)".to_owned(),
+                });
+            }
+            self.version = version;
+        }
         let now = now_ms();
         let current = Self::file_row(&tx, key)?;
         let file_id = match current {
@@ -4453,6 +4472,51 @@ mod tests {
             drop(ledger);
         }
         assert_eq!(set_aside_in(&dir), Vec::<String>::new());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_newer_aegon_migrating_while_this_one_runs_stops_its_writes() {
+        let dir = temp("migrated-meanwhile");
+        let path = dir.join("i.sqlite3");
+        let a = dir.join("a.jsonl");
+        let b = dir.join("b.jsonl");
+        std::fs::copy(CORPUS, &a).unwrap();
+        std::fs::copy(OTHER, &b).unwrap();
+        let mut ledger = Ledger::open(&path, &mut |n| panic!("{n}")).unwrap();
+        // Migrated by a newer aegon that lets this build write: written on.
+        as_newer(&path, Some(schema::VERSION), Some(schema::VERSION), "");
+        let stats = ledger
+            .update(&[], std::slice::from_ref(&a), &mut no_problem)
+            .unwrap();
+        assert_eq!(stats.files_read, 1);
+        // Then by one that does not: not a row more.
+        let rows = ledger
+            .entries(&Scope::All, None, &prices())
+            .unwrap()
+            .rows
+            .len();
+        as_newer(&path, Some(schema::VERSION), Some(schema::VERSION + 1), "");
+        let conn = Connection::open(&path).unwrap();
+        conn.pragma_update(None, "user_version", schema::VERSION + 2)
+            .unwrap();
+        drop(conn);
+        let err = ledger
+            .update(&[], std::slice::from_ref(&b), &mut no_problem)
+            .unwrap_err();
+        assert!(err.is_newer(), "{err}");
+        assert!(
+            err.to_string().contains("migrated while this one ran"),
+            "{err}"
+        );
+        let after = ledger
+            .entries(&Scope::All, None, &prices())
+            .unwrap()
+            .rows
+            .len();
+        assert_eq!(after, rows);
+        drop(ledger);
+        assert_eq!(user_version(&path), schema::VERSION + 2);
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
