@@ -137,9 +137,9 @@ pub struct Compat {
 
 /// `COMPAT[n]` is the record [`MIGRATIONS`]`[n]` writes: that of version `n + 1`.
 ///
-/// Versions 1 to 6 changed what older builds read or write (factors, agents, unread lines and
-/// response files, not-a-call rows: an older reader would count them wrongly), so each is its
-/// own oldest. Version 7 added indexes and the session sums, which its triggers keep on every
+/// Versions 1 to 6 predate the record, and no build that reads a record is older than 7, so
+/// their entries are never consulted: each is its own version, the answer that is never
+/// wrong (some older builds would have coped, e.g. with version 4's agents). Version 7 added indexes and the session sums, which its triggers keep on every
 /// write to `responses` and `response_sessions`, whichever build makes it: a schema-6 build
 /// writes the same rows with the same statements (checked against its code: inserts,
 /// upserts, `UPDATE` and `DELETE`, never `REPLACE`, whose deletes would not fire the
