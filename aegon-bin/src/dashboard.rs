@@ -621,6 +621,12 @@ fn read_usage(
         }
         Err(e) => return Err(e.to_string()),
     };
+    // A newer aegon's index, read without being written: said with the figures.
+    if let Some(why) = ledger.read_only() {
+        if !notes.iter().any(|n| n == why) {
+            notes.push(why.to_owned());
+        }
+    }
     *index = Some(ledger);
     Ok(figures)
 }

@@ -2713,3 +2713,141 @@ fn a_locked_index_does_not_hold_the_status_line_up() {
     assert_eq!(statusline_with(&data, &format, |_| {}, &input), want(21));
     let _ = std::fs::remove_dir_all(&data);
 }
+
+/// The names in `dir` of indexes set aside (`*.unusable-*`).
+fn set_aside_in(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".unusable-"))
+        .collect()
+}
+
+#[test]
+fn an_index_of_a_newer_aegon_is_read_or_refused_and_never_moved_aside() {
+    // Several builds use one index (an installed status line, a newer aegon in a shell): an
+    // older one never moves aside nor rewrites a newer one's index, which may be the only
+    // copy of deleted transcripts' history.
+    use aegon::ledger::schema::VERSION;
+    let data = temp_dir("newer-index");
+    let projects = tree(&data);
+    let p = projects.to_str().unwrap();
+    let src = std::fs::read(fixture("AlexandreVassard__will-it-rain__claude.jsonl")).unwrap();
+    let grown = projects.join("-p0/grown.jsonl");
+    std::fs::write(&grown, &src[..src.len() / 3]).unwrap();
+    run_json(&data, &["usage", "daily", "--json", p]);
+    // A transcript with usage deleted: its history is in the index alone.
+    let (victim, gone) = fixtures()
+        .iter()
+        .skip(1)
+        .step_by(2)
+        .map(|f| {
+            let victim = projects.join("-p1").join(f.file_name().unwrap());
+            let path = victim.to_str().unwrap().to_owned();
+            let alone = run_json(&data, &["usage", "daily", "--json", "--no-index", &path]);
+            (victim, alone)
+        })
+        .find(|(_, alone)| num(&alone["totals"]["totalTokens"]) > 0)
+        .unwrap();
+    std::fs::remove_file(&victim).unwrap();
+    let before = run_json(&data, &["usage", "daily", "--json", p]);
+    // The newer aegon's turn: schema VERSION + 1, with its record saying which older builds
+    // may read it (`read`) and write it (none).
+    let index = data.join("usage.sqlite3");
+    let newer = |read: i32| {
+        let c = rusqlite::Connection::open(&index).unwrap();
+        c.execute_batch(&format!(
+            "CREATE TABLE IF NOT EXISTS future (x);
+             INSERT OR REPLACE INTO meta VALUES ('read_compat', '{read}'), \
+             ('write_compat', '{}');
+             PRAGMA user_version = {};",
+            VERSION + 1,
+            VERSION + 1
+        ))
+        .unwrap();
+        c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+            .unwrap();
+    };
+    newer(VERSION);
+    std::fs::write(&grown, &src).unwrap(); // lines this build may not index now
+    let bytes = std::fs::read(&index).unwrap();
+    let out = aegon(&data, &["usage", "daily", "--json", p])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "lines not indexed: partial");
+    for part in [
+        "newer aegon",
+        &format!("schema {}", VERSION + 1),
+        &format!("schema {VERSION}"),
+        "reading it without updating it",
+        "1 transcript has lines not in it, missing from this report",
+    ] {
+        assert!(stderr.contains(part), "{part:?} in {stderr}");
+    }
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        totals(&doc),
+        totals(&before),
+        "every row it holds, no other"
+    );
+    assert!(doc["notes"].to_string().contains("newer aegon"), "{doc}");
+    assert!(
+        std::fs::read(&index).unwrap() == bytes,
+        "left byte for byte"
+    );
+    let session = String::from_utf8_lossy(&src)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find_map(|v| v["sessionId"].as_str().map(str::to_owned))
+        .unwrap();
+    let input = serde_json::json!({"session_id": session, "transcript_path": grown});
+    let line = statusline_line(&data, "{session_cost}", &input);
+    assert!(
+        line.starts_with('$'),
+        "the session's cost from the index: {line}"
+    );
+    assert!(
+        std::fs::read(&index).unwrap() == bytes,
+        "left byte for byte"
+    );
+    // A newer aegon's index this build cannot read: refused, named, left as it is; the report
+    // is a fresh read, lacking the deleted transcript's history (exit status 2).
+    newer(VERSION + 1);
+    let bytes = std::fs::read(&index).unwrap();
+    let out = aegon(&data, &["usage", "daily", "--json", p])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    for part in [
+        &index.display().to_string(),
+        "cannot use",
+        "left as it is",
+        "history deleted from disk is missing",
+    ] {
+        assert!(stderr.contains(part), "{part:?} in {stderr}");
+    }
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let fresh = run_json(&data, &["usage", "daily", "--json", "--no-index", p]);
+    assert_eq!(totals(&doc), totals(&fresh));
+    statusline_line(&data, "{session_cost}", &input);
+    assert!(
+        std::fs::read(&index).unwrap() == bytes,
+        "left byte for byte"
+    );
+    assert_eq!(set_aside_in(&data), Vec::<String>::new());
+    // This build's turn again (the version put back): nothing was lost, and what waited is
+    // indexed.
+    let c = rusqlite::Connection::open(&index).unwrap();
+    c.pragma_update(None, "user_version", VERSION).unwrap();
+    drop(c);
+    let doc = run_json(&data, &["usage", "daily", "--json", p]);
+    let whole: Vec<u64> = totals(&fresh)
+        .iter()
+        .zip(totals(&gone))
+        .map(|(a, b)| a + b)
+        .collect();
+    assert_eq!(totals(&doc).to_vec(), whole);
+    assert_eq!(set_aside_in(&data), Vec::<String>::new());
+}

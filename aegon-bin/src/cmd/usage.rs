@@ -45,7 +45,11 @@ USAGE:
     (stderr and JSON notes) says what may be missing, and the exit status is 2. A
     damaged index is moved aside and rebuilt with what it can still be read for; while
     history of deleted transcripts may be missing from it, a note says so and the exit
-    status is 2, until the damaged copy the note names is removed. PATH - reads
+    status is 2, until the damaged copy the note names is removed. An index written by
+    a newer aegon is never moved aside nor changed: reported from without updating it
+    when this aegon may read it (a note says so; exit status 2 when transcripts hold
+    lines it lacks), else refused with a note, reading the transcripts afresh (exit
+    status 2). PATH - reads
     one transcript from standard input (cat a.jsonl | aegon usage -); a stream cannot
     be indexed, so a run given - reads all its paths afresh, as with --no-index.
 
@@ -592,6 +596,7 @@ pub fn load(
     problem: &mut dyn FnMut(&Path, &str),
 ) -> Loaded {
     let mut notes = Vec::new();
+    let mut refused = false;
     if !how.no_index && !how.stdin {
         match indexed(
             roots,
@@ -611,6 +616,8 @@ pub fn load(
                 notes.push(format!(
                 "{e}; reading the transcripts afresh instead (history deleted from disk is missing)"
             ));
+                // A newer aegon's index this one cannot read holds history this report lacks.
+                refused = e.is_newer();
             }
         }
     }
@@ -633,6 +640,7 @@ pub fn load(
     Loaded {
         entries: ledger::read_fresh_with_stdin(&all, stdin, pricing, problem),
         notes,
+        incomplete: refused,
         ..Loaded::default()
     }
 }
@@ -705,7 +713,11 @@ fn indexed(
         files: scope_files.clone(),
         ids,
     };
-    let said = |stats: ledger::UpdateStats| {
+    // A newer aegon's index read without being written: said, and the report is partial
+    // (exit status 2) when the transcripts hold lines it has not indexed.
+    let mut pending = 0;
+    let mut said = |stats: ledger::UpdateStats| {
+        pending += stats.pending_files;
         if verbose {
             let note = update_note(&stats, roots, files);
             crate::report::warn_lines(&note.iter().map(String::as_str).collect::<Vec<_>>());
@@ -743,6 +755,17 @@ fn indexed(
     for damage in ledger.damage()? {
         incomplete |= !damage.complete;
         notes.push(damage.note());
+    }
+    if let Some(why) = ledger.read_only() {
+        if pending > 0 {
+            incomplete = true;
+            notes.push(format!(
+                "{why}; {pending} transcript{} lines not in it, missing from this report",
+                if pending == 1 { " has" } else { "s have" }
+            ));
+        } else {
+            notes.push(why.to_owned());
+        }
     }
     let readings = ledger.latest_readings()?;
     Ok(Loaded {

@@ -38,12 +38,16 @@
 //!   at once; each step's rows and its progress are committed in one transaction, so a killed
 //!   process leaves the index as it was before that step, or after it. Every write is
 //!   idempotent, so two processes indexing the same bytes give the same rows.
-//! - **Never silently wrong.** A file that is not an aegon index, is corrupt, or was written by
-//!   a newer schema is reported, moved aside (`*.unusable-<ms>`, never deleted) and rebuilt
+//! - **Never silently wrong.** A file that is not an aegon index or is corrupt is reported,
+//!   moved aside (`*.unusable-<ms>`, never deleted) and rebuilt
 //!   from the transcripts that remain ([`Ledger::open`]); from a damaged one, what it can still
 //!   be read for is copied first ([`salvage`]; a transcript on disk replaces its rows when
 //!   read again), and while
 //!   something of them may be missing every report can say so ([`Ledger::damage`]).
+//! - **Newer builds' indexes kept.** An index written by a newer aegon is never moved aside
+//!   or migrated: by its compatibility record ([`schema`]) this build uses it as its own,
+//!   reports from it without writing ([`Ledger::read_only`]), or refuses it
+//!   ([`Error::Newer`]), leaving it as it is.
 //! - **Whole in one file.** A run that wrote checkpoints the WAL as the ledger is dropped, so
 //!   `usage.sqlite3` alone holds the index (what a user copies as a backup).
 //!
@@ -133,6 +137,18 @@ pub enum Error {
     Io(io::Error),
     /// No data directory is known (no `HOME`) and `AEGON_DATA_DIR` is not set.
     NoDataDir,
+    /// The index at `path` was written by a newer aegon (schema `version`) that this build
+    /// cannot read (`why`: its compatibility record says so, or a table or column this build
+    /// reads is not there), or migrated by one while this build was writing it, past what this
+    /// build may write; the file is left as it is ([`schema::Compat`]).
+    Newer {
+        /// The index.
+        path: PathBuf,
+        /// Its schema version (`PRAGMA user_version`).
+        version: i32,
+        /// Why this build cannot read it.
+        why: String,
+    },
 }
 
 impl Error {
@@ -147,6 +163,12 @@ impl Error {
                     rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
                 )
         )
+    }
+
+    /// Whether the index was written by a newer aegon that this build cannot read
+    /// ([`Error::Newer`]): history it holds is missing from what this build reports.
+    pub fn is_newer(&self) -> bool {
+        matches!(self, Error::Newer { .. })
     }
 
     /// Whether the error says the database file is damaged or not a database: the index should
@@ -168,6 +190,13 @@ impl std::fmt::Display for Error {
             Error::NoDataDir => write!(
                 f,
                 "usage index: no data directory (HOME is not set); set AEGON_DATA_DIR"
+            ),
+            Error::Newer { path, version, why } => write!(
+                f,
+                "usage index: {}: written by a newer aegon (schema {version}) that this one \
+                 (schema {}) cannot use: {why}; the file is left as it is: use the newer aegon",
+                path.display(),
+                schema::VERSION
             ),
         }
     }
@@ -306,6 +335,10 @@ pub struct Ledger {
     step: u64,
     /// Whether dropping it checkpoints the WAL after a run that wrote ([`Ledger::checkpoint_on_drop`]).
     checkpoint_on_drop: bool,
+    /// Why it is only read (a newer aegon's index: [`Ledger::read_only`]), if it is.
+    read_only: Option<String>,
+    /// The schema version it had when opened (after migrating), or since found writable.
+    version: i32,
 }
 
 impl Drop for Ledger {
@@ -421,11 +454,61 @@ fn tail_hash(file: &mut File, end: u64) -> io::Result<Option<i64>> {
     Ok(Some(h.finish() as i64))
 }
 
+/// Every kind of object [`schema_gap`] compares.
+const ALL_KINDS: &[&str] = &["table", "index", "trigger"];
+
+/// The compatibility record of the index on `conn` ([`schema::Compat`]): `(read, write)`,
+/// each `None` when not recorded (or `meta` cannot be read as this build knows it).
+fn compat_record(conn: &Connection) -> (Option<i32>, Option<i32>) {
+    let get = |key: &str| -> Option<i32> {
+        conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| {
+            r.get::<_, String>(0)
+        })
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+    };
+    (get(schema::META_READ), get(schema::META_WRITE))
+}
+
+/// What this build may do with an index of a newer schema (`version` > [`schema::VERSION`]).
+enum Access {
+    /// Use it as its own (its record allows writing, and every object this build's writes
+    /// rely on is there).
+    Write,
+    /// Report from it without writing.
+    Read,
+    /// Leave it alone: the reason.
+    Refuse(String),
+}
+
+/// Decides [`Access`] to a newer index by its compatibility record ([`compat_record`]) and the
+/// objects it has ([`schema_gap`]); a file without a record is read when it has the tables
+/// and columns this build reads.
+fn newer_access(conn: &Connection) -> Result<Access, Error> {
+    let (read, write) = compat_record(conn);
+    let ours = schema::VERSION;
+    if write.is_some_and(|w| w <= ours) && schema_gap(conn, ALL_KINDS)?.is_none() {
+        return Ok(Access::Write);
+    }
+    if let Some(r) = read.filter(|&r| r > ours) {
+        return Ok(Access::Refuse(format!(
+            "its record says readers need schema {r} or newer"
+        )));
+    }
+    Ok(match schema_gap(conn, &["table"])? {
+        None => Access::Read,
+        Some(missing) => Access::Refuse(format!("it has no {missing}")),
+    })
+}
+
 /// The first table, column or index that [`schema::MIGRATIONS`] create and `conn` lacks
 /// (`files.tail_hash`, `index responses_by_time`), found by building the schema afresh in
-/// memory and comparing names. An index that says it is at [`schema::VERSION`] but lacks part
-/// of it (a development build wrote it) would fail on every query; it is moved aside instead.
-fn schema_gap(conn: &Connection) -> Result<Option<String>, Error> {
+/// memory and comparing names; of the `kinds` of objects given (`table`: tables and their
+/// columns, what a build reads; `index`, `trigger`: also what its writes rely on). An index
+/// that says it is at [`schema::VERSION`] but lacks part of it (a development build wrote it)
+/// would fail on every query; it is moved aside instead. One of a newer schema without what
+/// this build reads is refused ([`Error::Newer`]).
+fn schema_gap(conn: &Connection, kinds: &[&str]) -> Result<Option<String>, Error> {
     let reference = Connection::open_in_memory()?;
     for step in schema::MIGRATIONS {
         reference.execute_batch(step)?;
@@ -437,7 +520,7 @@ fn schema_gap(conn: &Connection) -> Result<Option<String>, Error> {
     };
     let objects = "SELECT name FROM sqlite_master WHERE type = ?1 AND name NOT LIKE 'sqlite_%'";
     let columns = "SELECT name FROM pragma_table_info(?1)";
-    for kind in ["table", "index", "trigger"] {
+    for &kind in kinds {
         let have = names(conn, objects, kind)?;
         for name in names(&reference, objects, kind)? {
             if !have.contains(&name) {
@@ -459,8 +542,12 @@ fn schema_gap(conn: &Connection) -> Result<Option<String>, Error> {
 
 impl Ledger {
     /// Opens (creating if needed) the index at `path`, migrating an older schema. An
-    /// unusable file (not a database, corrupt, not aegon's, or from a newer schema) is moved
-    /// aside and a new index started; `note` is told why and where the old file went.
+    /// unusable file (not a database, corrupt, not aegon's) is moved aside and a new index
+    /// started; `note` is told why and where the old file went. An index of a newer schema is
+    /// never moved aside nor migrated ([`schema::Compat`]): used as this build's own when its
+    /// record allows this build to write it; else opened read-only when this build can read
+    /// it ([`Ledger::read_only`] gives the note to say: the caller decides where, the status
+    /// line saying nothing); else refused with [`Error::Newer`].
     pub fn open(path: &Path, note: &mut dyn FnMut(&str)) -> Result<Ledger, Error> {
         Self::open_waiting(path, BUSY_TIMEOUT, note)
     }
@@ -523,7 +610,7 @@ impl Ledger {
 
     /// Moves the index at `path` aside (`why`: the reason, for `note`), starts a new one and,
     /// when the old one is `damaged` (aegon's, but not readable whole; not when it is another
-    /// program's file or a newer aegon's), copies into it what the old one still holds of the
+    /// program's file), copies into it what the old one still holds of the
     /// transcripts no longer on disk ([`salvage::salvage`]), recording the damage for every
     /// report ([`Ledger::damage`]).
     fn set_aside(
@@ -626,6 +713,14 @@ impl Ledger {
         &self.path
     }
 
+    /// When the index was written by a newer aegon that this build may read but not write
+    /// ([`schema::Compat`]), the note saying so (naming the file and both versions); then
+    /// nothing is written to it: [`Ledger::update`] indexes nothing (it counts what is pending,
+    /// in [`UpdateStats::pending_files`]) and [`Ledger::record_reading`] records nothing.
+    pub fn read_only(&self) -> Option<&str> {
+        self.read_only.as_deref()
+    }
+
     /// Renames the database and its WAL files to `*.unusable-<ms>`; returns the new name.
     fn move_aside(path: &Path) -> Result<PathBuf, Error> {
         let mut aside = path.as_os_str().to_owned();
@@ -691,25 +786,47 @@ impl Ledger {
                 false,
             )));
         }
-        if version > schema::VERSION {
-            return Ok(Err((
-                format!(
-                    "written by a newer aegon (schema version {version}; this one reads up to {})",
-                    schema::VERSION
-                ),
-                false,
-            )));
-        }
         let mut ledger = Ledger {
             conn,
             path: path.to_owned(),
             step: step_from_env(),
             checkpoint_on_drop: true,
+            read_only: None,
+            version,
         };
+        let mut version = version;
         if version < schema::VERSION {
-            ledger.migrate()?;
+            // A newer aegon may migrate it past this build's version meanwhile.
+            version = ledger.migrate()?;
+            ledger.version = version;
         }
-        if let Some(missing) = schema_gap(&ledger.conn)? {
+        if version > schema::VERSION {
+            // Never moved aside nor migrated: it may be the only copy of deleted transcripts'
+            // history, and the newer aegon that wrote it goes on using it.
+            match newer_access(&ledger.conn)? {
+                Access::Write => {}
+                Access::Read => {
+                    // Nothing this connection runs can change the file.
+                    ledger.conn.pragma_update(None, "query_only", true)?;
+                    ledger.read_only = Some(format!(
+                        "{}: usage index written by a newer aegon (schema {version}; this one \
+                         is schema {}): reading it without updating it: run the newer aegon to \
+                         index new lines",
+                        path.display(),
+                        schema::VERSION
+                    ));
+                }
+                Access::Refuse(why) => {
+                    return Err(Error::Newer {
+                        path: path.to_owned(),
+                        version,
+                        why,
+                    })
+                }
+            }
+            return Ok(Ok(ledger));
+        }
+        if let Some(missing) = schema_gap(&ledger.conn, ALL_KINDS)? {
             return Ok(Err((
                 format!(
                     "schema version {} without {missing} (written by a development build?)",
@@ -722,15 +839,17 @@ impl Ledger {
     }
 
     /// Brings the schema to [`schema::VERSION`], one migration per transaction (several
-    /// processes may try at once: each re-reads the version inside its transaction).
-    fn migrate(&mut self) -> Result<(), Error> {
+    /// processes may try at once: each re-reads the version inside its transaction), each
+    /// recording its version's compatibility ([`schema::COMPAT`]). Gives the version found at
+    /// the end: above [`schema::VERSION`] when a newer aegon migrated it meanwhile.
+    fn migrate(&mut self) -> Result<i32, Error> {
         loop {
             let tx = self
                 .conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)?;
             let version: i32 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
             if version >= schema::VERSION {
-                return Ok(());
+                return Ok(version);
             }
             let Some(step) = usize::try_from(version)
                 .ok()
@@ -741,6 +860,21 @@ impl Ledger {
                 ))));
             };
             tx.execute_batch(step)?;
+            if let Some(compat) = usize::try_from(version)
+                .ok()
+                .and_then(|v| schema::COMPAT.get(v))
+            {
+                for (key, value) in [
+                    (schema::META_READ, compat.read),
+                    (schema::META_WRITE, compat.write),
+                ] {
+                    tx.execute(
+                        "INSERT INTO meta (key, value) VALUES (?1, ?2)
+                         ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                        params![key, value.to_string()],
+                    )?;
+                }
+            }
             tx.pragma_update(None, "application_id", schema::APPLICATION_ID)?;
             tx.pragma_update(None, "user_version", version + 1)?;
             tx.commit()?;
@@ -918,6 +1052,20 @@ impl Ledger {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // A newer aegon may have migrated the index since it was opened: rows are written
+        // only while its record still lets this build write it (the version is in the page
+        // the transaction has read anyway).
+        let version: i32 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if version > self.version {
+            if !matches!(newer_access(&tx)?, Access::Write) {
+                return Err(Error::Newer {
+                    path: self.path.clone(),
+                    version,
+                    why: "it was migrated while this one ran (run it again)".to_owned(),
+                });
+            }
+            self.version = version;
+        }
         let now = now_ms();
         let current = Self::file_row(&tx, key)?;
         let file_id = match current {
@@ -1143,7 +1291,8 @@ impl Ledger {
     /// (at least 64 KiB read, to a line's end), so repeated updates make
     /// progress however short the time given. What was left
     /// is counted in [`UpdateStats::pending_files`]; an update that left something neither
-    /// marks files gone nor records the scan ([`Ledger::last_scan_ms`]).
+    /// marks files gone nor records the scan ([`Ledger::last_scan_ms`]). In an index only read
+    /// ([`Ledger::read_only`]) nothing is read nor written: every file's new bytes are pending.
     pub fn update_until(
         &mut self,
         roots: &[PathBuf],
@@ -1178,8 +1327,11 @@ impl Ledger {
             all = dated.into_iter().map(|(_, p)| p).collect();
         }
         for (i, path) in all.iter().enumerate() {
-            // Past the deadline once something was read: the rest is for the next update.
-            if stats.files_read > 0 && deadline.is_some_and(|d| Instant::now() >= d) {
+            // Past the deadline once something was read, or nothing to be written: the rest
+            // is for the next update.
+            if self.read_only.is_some()
+                || stats.files_read > 0 && deadline.is_some_and(|d| Instant::now() >= d)
+            {
                 for rest in &all[i..] {
                     if let Some(id) = self.count_pending(rest, &mut stats)? {
                         seen.insert(id);
@@ -1211,13 +1363,14 @@ impl Ledger {
                 Err(e) => return Err(e),
             }
         }
-        if !stats.complete() {
+        if !stats.complete() || self.read_only.is_some() {
             stats.total_bytes = all
                 .iter()
                 .filter_map(|p| std::fs::metadata(p).ok())
                 .map(|m| m.len())
                 .sum();
-            // Files not looked at are not gone, and the scan is not done.
+            // Files not looked at are not gone, and the scan is not done (nor recorded in an
+            // index only read).
             return Ok(stats);
         }
         if !roots.is_empty() {
@@ -1569,7 +1722,11 @@ impl Ledger {
 
     /// Records an official limit reading (from the status line's `rate_limits`): `window` is
     /// `five_hour`, `seven_day`, …; `used_percent` in percent (over 100 when used past the limit); times in ms since the epoch.
+    /// Not recorded in an index only read ([`Ledger::read_only`]).
     pub fn record_reading(&mut self, reading: &LimitReading) -> Result<(), Error> {
+        if self.read_only.is_some() {
+            return Ok(());
+        }
         self.conn
             .prepare_cached(
                 "INSERT INTO limit_readings (read_ms, window, used_percent, resets_at_ms, session)
@@ -3468,6 +3625,13 @@ mod tests {
     fn a_damaged_index_gives_back_what_it_can_still_read_of_deleted_transcripts() {
         let dir = temp("salvage");
         let tree = corpus_tree(&dir);
+        // A copy (a resumed session's), so responses are also read from another file.
+        let p = tree.join("p");
+        std::fs::copy(
+            p.join("AlexandreVassard__will-it-rain__claude.jsonl"),
+            p.join("copy.jsonl"),
+        )
+        .unwrap();
         let path = dir.join("i.sqlite3");
         let mut ledger = Ledger::open(&path, &mut |_| {}).unwrap();
         ledger
@@ -3482,6 +3646,18 @@ mod tests {
             .collect::<Result<_, _>>()
             .unwrap();
         let before = totals(&ledger.entries(&Scope::All, None, &prices()).unwrap());
+        let tools = ledger.tool_counts().unwrap();
+        assert!(tools.0 > 0, "the corpus has tool calls");
+        let also_files = |l: &Ledger| -> i64 {
+            l.conn
+                .query_row("SELECT count(*) FROM response_files", [], |r| r.get(0))
+                .unwrap()
+        };
+        let also_before = also_files(&ledger);
+        assert!(
+            also_before > 0,
+            "the copy's responses are also read from it"
+        );
         ledger
             .record_reading(&LimitReading {
                 read_ms: 1_700_000_000_000,
@@ -3520,6 +3696,13 @@ mod tests {
             ledger.latest_readings().unwrap().len(),
             1,
             "the readings are kept"
+        );
+        // The tables not damaged come back whole.
+        assert_eq!(ledger.tool_counts().unwrap(), tools, "every tool call");
+        assert_eq!(
+            also_files(&ledger),
+            also_before,
+            "every other file of a response"
         );
         // Said, with what was restored and what could not be read, on every run.
         for _ in 0..2 {
@@ -3926,7 +4109,7 @@ mod tests {
         assert_eq!(notes.len(), 1, "{notes:?}");
         assert!(notes[0].contains("column files.tail_hash"), "{notes:?}");
         assert!(notes[0].contains("moved to"), "{notes:?}");
-        assert_eq!(schema_gap(&ledger.conn).unwrap(), None);
+        assert_eq!(schema_gap(&ledger.conn, ALL_KINDS).unwrap(), None);
         // A whole index that is aegon's, as this build writes it, opens without a note.
         drop(ledger);
         drop(Ledger::open(&path, &mut |n| panic!("{n}")).unwrap());
@@ -3947,14 +4130,16 @@ mod tests {
         assert_eq!(notes.len(), 1, "{notes:?}");
         assert!(notes[0].contains("moved to"), "{notes:?}");
         drop(ledger);
-        // A newer schema is not read by this build.
+        // Another program's SQLite file at aegon's own path: kept (renamed), never salvaged.
         let conn = Connection::open(&path).unwrap();
-        conn.pragma_update(None, "user_version", schema::VERSION + 1)
+        conn.execute_batch("PRAGMA application_id = 7; CREATE TABLE theirs (x);")
             .unwrap();
         drop(conn);
         let mut notes = Vec::new();
         let ledger = Ledger::open(&path, &mut |n| notes.push(n.to_owned())).unwrap();
-        assert!(notes[0].contains("newer aegon"), "{notes:?}");
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert!(notes[0].contains("not an aegon index"), "{notes:?}");
+        assert!(!notes[0].contains("response"), "not salvaged: {notes:?}");
         let v: i32 = ledger
             .conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
@@ -3971,6 +4156,367 @@ mod tests {
             })
             .count();
         assert!(aside >= 2, "the old files are kept");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn every_version_records_what_older_builds_may_do_with_it() {
+        assert_eq!(schema::COMPAT.len(), schema::MIGRATIONS.len());
+        for (n, c) in schema::COMPAT.iter().enumerate() {
+            let version = n as i32 + 1;
+            assert!(
+                1 <= c.read && c.read <= c.write && c.write <= version,
+                "version {version}: {c:?}"
+            );
+        }
+        let dir = temp("compat-record");
+        let path = dir.join("i.sqlite3");
+        let ledger = Ledger::open(&path, &mut |n| panic!("{n}")).unwrap();
+        let last = schema::COMPAT[schema::VERSION as usize - 1];
+        assert_eq!(
+            compat_record(&ledger.conn),
+            (Some(last.read), Some(last.write))
+        );
+        drop(ledger);
+        // Migrated from an older version: the record is the new version's.
+        downgrade_to_version_1(&path);
+        let conn = Connection::open(&path).unwrap();
+        conn.execute("DELETE FROM meta", []).unwrap();
+        drop(conn);
+        let ledger = Ledger::open(&path, &mut |n| panic!("{n}")).unwrap();
+        assert_eq!(
+            compat_record(&ledger.conn),
+            (Some(last.read), Some(last.write))
+        );
+        drop(ledger);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// Makes the index at `path` look written by a newer aegon (schema [`schema::VERSION`] + 1)
+    /// with the compatibility record `read`, `write` (`None`: not recorded) after running
+    /// `change` (its own schema changes), its WAL checkpointed into the file.
+    fn as_newer(path: &Path, read: Option<i32>, write: Option<i32>, change: &str) {
+        let conn = Connection::open(path).unwrap();
+        conn.execute_batch(change).unwrap();
+        for (key, value) in [(schema::META_READ, read), (schema::META_WRITE, write)] {
+            conn.execute("DELETE FROM meta WHERE key = ?1", [key])
+                .unwrap();
+            if let Some(v) = value {
+                conn.execute(
+                    "INSERT INTO meta (key, value) VALUES (?1, ?2)",
+                    params![key, v.to_string()],
+                )
+                .unwrap();
+            }
+        }
+        conn.pragma_update(None, "user_version", schema::VERSION + 1)
+            .unwrap();
+        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+            .unwrap();
+    }
+
+    /// The names in `dir` that a set-aside index has (`*.unusable-*`).
+    fn set_aside_in(dir: &Path) -> Vec<String> {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.contains(".unusable-"))
+            .collect()
+    }
+
+    fn user_version(path: &Path) -> i32 {
+        let conn = Connection::open(path).unwrap();
+        conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap()
+    }
+
+    /// An index of two transcripts, one of them then deleted (its history is in the index
+    /// alone), the other with lines appended since: `(index, kept transcript, totals of both
+    /// as indexed, totals of a fresh read of the kept one as it is now)`.
+    fn index_with_deleted_history(dir: &Path) -> (PathBuf, PathBuf, [u64; 7]) {
+        let text = std::fs::read_to_string(CORPUS).unwrap();
+        let half = text.lines().count() / 2;
+        let kept = dir.join("kept.jsonl");
+        let deleted = dir.join("deleted.jsonl");
+        std::fs::write(&kept, first_lines(&text, half)).unwrap();
+        std::fs::copy(OTHER, &deleted).unwrap();
+        let path = dir.join("i.sqlite3");
+        let mut ledger = Ledger::open(&path, &mut |n| panic!("{n}")).unwrap();
+        ledger
+            .update(&[], &[kept.clone(), deleted.clone()], &mut no_problem)
+            .unwrap();
+        let indexed = totals(&ledger.entries(&Scope::All, None, &prices()).unwrap());
+        drop(ledger);
+        std::fs::remove_file(&deleted).unwrap();
+        (path, kept, indexed)
+    }
+
+    #[test]
+    fn a_newer_index_this_build_can_read_is_reported_from_and_left_byte_for_byte() {
+        let dir = temp("newer-readable");
+        let (path, kept, indexed) = index_with_deleted_history(&dir);
+        // The newer schema added a table and a column, and its record lets this build read
+        // it but not write it.
+        as_newer(
+            &path,
+            Some(schema::VERSION),
+            Some(schema::VERSION + 1),
+            "CREATE TABLE future (x); ALTER TABLE responses ADD COLUMN future INTEGER;",
+        );
+        let text = std::fs::read_to_string(CORPUS).unwrap();
+        std::fs::write(&kept, &text).unwrap(); // lines appended since
+        let before = std::fs::read(&path).unwrap();
+        // Nothing moved aside to note; the caller says the read-only note where it fits.
+        let mut ledger = Ledger::open(&path, &mut |n| panic!("{n}")).unwrap();
+        let newer = format!("schema {}", schema::VERSION + 1);
+        let this = format!("schema {}", schema::VERSION);
+        let note = ledger.read_only().unwrap().to_owned();
+        for part in [&newer, &this, "newer aegon", &path.display().to_string()] {
+            assert!(note.contains(part), "{part:?} in {note}");
+        }
+        let stats = ledger
+            .update(&[], std::slice::from_ref(&kept), &mut no_problem)
+            .unwrap();
+        assert_eq!(stats.files_read, 0, "nothing indexed");
+        assert_eq!(stats.pending_files, 1, "the appended lines are pending");
+        assert_eq!(stats.file_ids.len(), 1, "in scope all the same");
+        // Every row it holds is reported, the deleted transcript's too.
+        let all = ledger.entries(&Scope::All, None, &prices()).unwrap();
+        assert_eq!(totals(&all), indexed);
+        ledger
+            .record_reading(&LimitReading {
+                read_ms: 1,
+                window: "five_hour".to_owned(),
+                used_percent: 5.0,
+                resets_at_ms: None,
+                session: None,
+            })
+            .unwrap();
+        ledger.damage().unwrap();
+        drop(ledger);
+        assert!(
+            std::fs::read(&path).unwrap() == before,
+            "the file is byte for byte as it was"
+        );
+        assert_eq!(set_aside_in(&dir), Vec::<String>::new());
+        assert_eq!(user_version(&path), schema::VERSION + 1);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_newer_index_this_build_cannot_read_is_refused_and_left_byte_for_byte() {
+        let dir = temp("newer-unreadable");
+        // (record read, record write, change): by its record; without one, by a column gone.
+        let cases = [
+            (
+                Some(schema::VERSION + 1),
+                Some(schema::VERSION + 1),
+                "",
+                "readers need schema",
+            ),
+            (
+                None,
+                None,
+                "ALTER TABLE tools DROP COLUMN agent;",
+                "column tools.agent",
+            ),
+            (
+                Some(schema::VERSION),
+                Some(schema::VERSION),
+                "DROP TABLE session_spans;",
+                "table session_spans",
+            ),
+        ];
+        for (read, write, change, why) in cases {
+            let (path, _, _) = index_with_deleted_history(&dir);
+            as_newer(&path, read, write, change);
+            let before = std::fs::read(&path).unwrap();
+            let err = Ledger::open(&path, &mut |n| panic!("{n}")).unwrap_err();
+            assert!(err.is_newer(), "{err}");
+            let message = err.to_string();
+            for part in [
+                &format!("schema {}", schema::VERSION + 1),
+                &format!("schema {}", schema::VERSION),
+                &path.display().to_string(),
+                why,
+                "left as it is",
+            ] {
+                assert!(message.contains(part), "{part:?} in {message}");
+            }
+            assert!(std::fs::read(&path).unwrap() == before, "{why}: untouched");
+            assert_eq!(set_aside_in(&dir), Vec::<String>::new(), "{why}");
+            assert_eq!(user_version(&path), schema::VERSION + 1);
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir).unwrap();
+        }
+        // Without a record and with everything this build reads: read.
+        let (path, _, indexed) = index_with_deleted_history(&dir);
+        as_newer(&path, None, None, "CREATE INDEX future ON tools(ts_ms);");
+        let ledger = Ledger::open(&path, &mut |n| panic!("{n}")).unwrap();
+        assert!(ledger.read_only().is_some());
+        let all = ledger.entries(&Scope::All, None, &prices()).unwrap();
+        assert_eq!(totals(&all), indexed);
+        drop(ledger);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_newer_index_this_build_may_write_is_used_as_its_own() {
+        let dir = temp("newer-writable");
+        let (path, kept, indexed) = index_with_deleted_history(&dir);
+        as_newer(
+            &path,
+            Some(schema::VERSION),
+            Some(schema::VERSION),
+            "CREATE TABLE future (x); CREATE INDEX future_ts ON tools(ts_ms);",
+        );
+        let text = std::fs::read_to_string(CORPUS).unwrap();
+        let half = totals(&read_fresh(
+            std::slice::from_ref(&kept),
+            &prices(),
+            &mut no_problem,
+        ));
+        std::fs::write(&kept, &text).unwrap();
+        let whole = totals(&read_fresh(
+            std::slice::from_ref(&kept),
+            &prices(),
+            &mut no_problem,
+        ));
+        let mut ledger = Ledger::open(&path, &mut |n| panic!("{n}")).unwrap();
+        assert_eq!(ledger.read_only(), None);
+        let stats = ledger
+            .update(&[], std::slice::from_ref(&kept), &mut no_problem)
+            .unwrap();
+        assert_eq!(stats.files_read, 1);
+        let all = totals(&ledger.entries(&Scope::All, None, &prices()).unwrap());
+        let expected: Vec<u64> = (0..7).map(|i| indexed[i] - half[i] + whole[i]).collect();
+        assert_eq!(
+            all.to_vec(),
+            expected,
+            "the appended lines indexed, nothing lost"
+        );
+        drop(ledger);
+        // Still the newer aegon's: not migrated, its objects and record kept.
+        assert_eq!(user_version(&path), schema::VERSION + 1);
+        let conn = Connection::open(&path).unwrap();
+        assert_eq!(
+            compat_record(&conn),
+            (Some(schema::VERSION), Some(schema::VERSION))
+        );
+        let objects: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE name IN ('future', 'future_ts')",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(objects, 2);
+        drop(conn);
+        assert_eq!(set_aside_in(&dir), Vec::<String>::new());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn two_builds_taking_turns_lose_nothing() {
+        // This build and a newer one (simulated: the version raised while it "runs", put back
+        // after) use one index in turn while a transcript grows and another is deleted.
+        let dir = temp("taking-turns");
+        let (path, kept, _) = index_with_deleted_history(&dir);
+        let text = std::fs::read_to_string(CORPUS).unwrap();
+        let lines = text.lines().count();
+        let deleted = totals(&read_fresh(
+            &[PathBuf::from(OTHER)],
+            &prices(),
+            &mut no_problem,
+        ));
+        for (round, write) in [schema::VERSION + 1, schema::VERSION, schema::VERSION + 1]
+            .into_iter()
+            .enumerate()
+        {
+            std::fs::write(&kept, first_lines(&text, lines / 2 + (round + 1) * 40)).unwrap();
+            let fresh = totals(&read_fresh(
+                std::slice::from_ref(&kept),
+                &prices(),
+                &mut no_problem,
+            ));
+            let whole: Vec<u64> = (0..7).map(|i| fresh[i] + deleted[i]).collect();
+            // The newer build's turn: it stays newer, and this build reads it (or writes it).
+            as_newer(&path, Some(schema::VERSION), Some(write), "");
+            let mut ledger = Ledger::open(&path, &mut |_| {}).unwrap();
+            ledger
+                .update(&[], std::slice::from_ref(&kept), &mut no_problem)
+                .unwrap();
+            let all = totals(&ledger.entries(&Scope::All, None, &prices()).unwrap());
+            if ledger.read_only().is_some() {
+                assert!(all[6] < whole[6], "round {round}: the appended lines wait");
+                assert!(
+                    all[6] > deleted[6],
+                    "round {round}: the rows held are reported"
+                );
+            } else {
+                assert_eq!(all.to_vec(), whole, "round {round}");
+            }
+            drop(ledger);
+            // This build's turn again (the version put back, as a downgrade of the newer
+            // one's additions would): it indexes what waited, and nothing was lost.
+            let conn = Connection::open(&path).unwrap();
+            conn.pragma_update(None, "user_version", schema::VERSION)
+                .unwrap();
+            drop(conn);
+            let mut ledger = Ledger::open(&path, &mut |n| panic!("{n}")).unwrap();
+            ledger
+                .update(&[], std::slice::from_ref(&kept), &mut no_problem)
+                .unwrap();
+            let all = totals(&ledger.entries(&Scope::All, None, &prices()).unwrap());
+            assert_eq!(all.to_vec(), whole, "round {round}");
+            drop(ledger);
+        }
+        assert_eq!(set_aside_in(&dir), Vec::<String>::new());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_newer_aegon_migrating_while_this_one_runs_stops_its_writes() {
+        let dir = temp("migrated-meanwhile");
+        let path = dir.join("i.sqlite3");
+        let a = dir.join("a.jsonl");
+        let b = dir.join("b.jsonl");
+        std::fs::copy(CORPUS, &a).unwrap();
+        std::fs::copy(OTHER, &b).unwrap();
+        let mut ledger = Ledger::open(&path, &mut |n| panic!("{n}")).unwrap();
+        // Migrated by a newer aegon that lets this build write: written on.
+        as_newer(&path, Some(schema::VERSION), Some(schema::VERSION), "");
+        let stats = ledger
+            .update(&[], std::slice::from_ref(&a), &mut no_problem)
+            .unwrap();
+        assert_eq!(stats.files_read, 1);
+        // Then by one that does not: not a row more.
+        let rows = ledger
+            .entries(&Scope::All, None, &prices())
+            .unwrap()
+            .rows
+            .len();
+        as_newer(&path, Some(schema::VERSION), Some(schema::VERSION + 1), "");
+        let conn = Connection::open(&path).unwrap();
+        conn.pragma_update(None, "user_version", schema::VERSION + 2)
+            .unwrap();
+        drop(conn);
+        let err = ledger
+            .update(&[], std::slice::from_ref(&b), &mut no_problem)
+            .unwrap_err();
+        assert!(err.is_newer(), "{err}");
+        assert!(
+            err.to_string().contains("migrated while this one ran"),
+            "{err}"
+        );
+        let after = ledger
+            .entries(&Scope::All, None, &prices())
+            .unwrap()
+            .rows
+            .len();
+        assert_eq!(after, rows);
+        drop(ledger);
+        assert_eq!(user_version(&path), schema::VERSION + 2);
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -438,6 +438,45 @@ impl Ids {
     }
 }
 
+/// A table keyed by its text column `key` whose rows are copied as they are but for their ids
+/// (tool calls, the other files and sessions of responses); `limit_hits` (its key names its
+/// file) and `responses` (counted) are copied apart.
+struct RowCopy {
+    table: &'static str,
+    /// Its columns holding `names` ids.
+    names: &'static [&'static str],
+    /// Those without which a row is dropped when their name was lost ([`Ids::map`]).
+    required: &'static [&'static str],
+}
+
+impl RowCopy {
+    /// Copies the rows of the table that `wanted` takes (given the columns read and the row),
+    /// with their ids mapped ([`Ids::map`]), noting each one's session in `sessions` (whose
+    /// spans are copied after); gives the number of key ranges that could not be read.
+    fn rows(
+        &self,
+        old: &Connection,
+        tx: &Connection,
+        ids: &mut Ids,
+        sessions: &mut HashSet<i64>,
+        wanted: &dyn Fn(&[String], &[Value]) -> bool,
+    ) -> Result<u64, Error> {
+        let cols = shared_columns(old, tx, self.table);
+        let read = read_table(old, self.table, &cols, "key", false, &[], &mut |r| {
+            if wanted(&cols, r) {
+                if let Some(row) = ids.map(tx, &cols, r, self.names, self.required)? {
+                    if let Some(s) = int(at(&cols, r, "session")) {
+                        sessions.insert(s);
+                    }
+                    insert(tx, self.table, &cols, &row)?;
+                }
+            }
+            Ok(())
+        })?;
+        Ok(read.failed)
+    }
+}
+
 /// Inserts `row` (of `columns`) into `table`, unless a row with its key is there.
 fn insert(tx: &Connection, table: &str, columns: &[String], row: &[Value]) -> Result<bool, Error> {
     let marks: Vec<String> = (1..=columns.len()).map(|i| format!("?{i}")).collect();
@@ -567,21 +606,13 @@ fn copy_all(old: &Connection, tx: &Connection, damage: &mut Damage) -> Result<()
     damage.restored = restored;
     failed_gone += responses.failed;
     // The other rows of those files, and of those responses.
-    let cols = shared_columns(old, tx, "tools");
-    let tools = read_table(old, "tools", &cols, "key", false, &[], &mut |r| {
-        if int(at(&cols, r, "file_id")).is_some() {
-            if let Some(row) =
-                ids.map(tx, &cols, r, &["session", "project", "tool", "agent"], &[])?
-            {
-                if let Some(s) = int(at(&cols, r, "session")) {
-                    sessions.insert(s);
-                }
-                insert(tx, "tools", &cols, &row)?;
-            }
-        }
-        Ok(())
-    })?;
-    failed_gone += tools.failed;
+    let has_file = |cols: &[String], r: &[Value]| int(at(cols, r, "file_id")).is_some();
+    let copy = RowCopy {
+        table: "tools",
+        names: &["session", "project", "tool", "agent"],
+        required: &[],
+    };
+    failed_gone += copy.rows(old, tx, &mut ids, &mut sessions, &has_file)?;
     let cols = shared_columns(old, tx, "limit_hits");
     let mut hits_skipped = 0u64;
     let hits = read_table(old, "limit_hits", &cols, "key", false, &[], &mut |r| {
@@ -614,40 +645,19 @@ fn copy_all(old: &Connection, tx: &Connection, damage: &mut Damage) -> Result<()
         Ok(())
     })?;
     failed_gone += hits.failed + hits_skipped;
-    let cols = shared_columns(old, tx, "response_files");
-    let also_files = read_table(old, "response_files", &cols, "key", false, &[], &mut |r| {
-        if int(at(&cols, r, "file_id")).is_some() {
-            if let Some(row) = ids.map(tx, &cols, r, &["session"], &["session"])? {
-                if let Some(s) = int(at(&cols, r, "session")) {
-                    sessions.insert(s);
-                }
-                insert(tx, "response_files", &cols, &row)?;
-            }
-        }
-        Ok(())
-    })?;
-    failed_gone += also_files.failed;
-    let cols = shared_columns(old, tx, "response_sessions");
-    let also = read_table(
-        old,
-        "response_sessions",
-        &cols,
-        "key",
-        false,
-        &[],
-        &mut |r| {
-            if matches!(at(&cols, r, "key"), Some(Value::Text(k)) if keys.contains(k)) {
-                if let Some(row) = ids.map(tx, &cols, r, &["session", "project"], &["session"])? {
-                    if let Some(s) = int(at(&cols, r, "session")) {
-                        sessions.insert(s);
-                    }
-                    insert(tx, "response_sessions", &cols, &row)?;
-                }
-            }
-            Ok(())
-        },
-    )?;
-    failed_gone += also.failed;
+    let copy = RowCopy {
+        table: "response_files",
+        names: &["session"],
+        required: &["session"],
+    };
+    failed_gone += copy.rows(old, tx, &mut ids, &mut sessions, &has_file)?;
+    let of_a_response = |cols: &[String], r: &[Value]| matches!(at(cols, r, "key"), Some(Value::Text(k)) if keys.contains(k));
+    let copy = RowCopy {
+        table: "response_sessions",
+        names: &["session", "project"],
+        required: &["session"],
+    };
+    failed_gone += copy.rows(old, tx, &mut ids, &mut sessions, &of_a_response)?;
     let cols = shared_columns(old, tx, "session_spans");
     let spans = read_table(
         old,

@@ -77,6 +77,83 @@
 //! price them at standard speed, tier and geo and say how many they are
 //! ([`crate::ledger::Entry::estimated`]).
 
+//! # Versions across builds: read and write compatibility
+//!
+//! Several aegon builds use one index at once (an installed one for the status line, a newer
+//! one in a shell, a Python wheel), and the index may be the only copy of history whose
+//! transcripts were deleted: a build never moves aside or rewrites an index of a newer schema.
+//! Each migration records in `meta`, in the transaction that sets the version, the oldest
+//! schema version whose builds may still use the file, as SQLite's own header does with its
+//! read and write version bytes ([`COMPAT`]):
+//!
+//! - `read_compat` ([`META_READ`]): the oldest schema whose builds read the file correctly.
+//!   A build older than the file but not older than this reports from it read-only (it
+//!   indexes nothing new, and says so) when the tables and columns it reads are there.
+//! - `write_compat` ([`META_WRITE`]): the oldest schema whose builds may also write it (index
+//!   new lines, record readings) and leave it right for the newer builds: those use it as
+//!   their own, without migrating (the version stays the file's).
+//!
+//! A build older than `read_compat` refuses the file, naming it and both versions, and leaves
+//! it as it is. A file newer than the build with no record (a build that broke this rule) is
+//! read read-only when the tables and columns the build reads are there, else refused.
+//! These two `meta` keys, the `meta` table and `PRAGMA user_version` never change meaning.
+//!
+//! **When you change the schema**, add a migration (bumping [`VERSION`]) and its [`COMPAT`]
+//! entry, and choose the two numbers:
+//!
+//! - Nothing an older build reads or writes changes meaning: a new index, a new table, a new
+//!   nullable (or defaulted) column that older builds need not fill, a trigger that keeps a new
+//!   table in step with rows whoever writes them (SQLite runs a file's triggers for every
+//!   writer): keep both numbers as they were. Older builds then go on using the file fully.
+//! - Older builds would write rows that are wrong for the new schema (a column they do not
+//!   fill that must be filled, a row the new code would count differently, a table kept by the
+//!   new code rather than by a trigger): `write_compat` = the new version. They still read it.
+//! - Older builds would read it wrongly (a column's unit or meaning changed, rows moved to
+//!   another table, a table or column they read dropped or renamed): both = the new version.
+//!
+//! A migration that only rebuilds derived data (reads every file again) keeps the numbers, as
+//! long as the rows mean what they meant. Tests check that every version has its entry and
+//! that `read_compat <= write_compat <= version`.
+//!
+//! The record was added while the schema was at version 7: an index migrated to 7 before has
+//! none, which is harmless, since only builds older than a file's version read its record,
+//! and those older than 7 do not know it.
+
+/// `meta` key of the oldest schema version whose builds read the index correctly.
+pub const META_READ: &str = "read_compat";
+
+/// `meta` key of the oldest schema version whose builds may also write the index.
+pub const META_WRITE: &str = "write_compat";
+
+/// Compatibility of a schema version with builds of older ones: see the module's
+/// documentation for when to raise which number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Compat {
+    /// The oldest schema version whose builds read the index correctly.
+    pub read: i32,
+    /// The oldest schema version whose builds may also write it.
+    pub write: i32,
+}
+
+/// `COMPAT[n]` is the record [`MIGRATIONS`]`[n]` writes: that of version `n + 1`.
+///
+/// Versions 1 to 6 predate the record, and no build that reads a record is older than 7, so
+/// their entries are never consulted: each is its own version, the answer that is never
+/// wrong (some older builds would have coped, e.g. with version 4's agents). Version 7 added indexes and the session sums, which its triggers keep on every
+/// write to `responses` and `response_sessions`, whichever build makes it: a schema-6 build
+/// writes the same rows with the same statements (checked against its code: inserts,
+/// upserts, `UPDATE` and `DELETE`, never `REPLACE`, whose deletes would not fire the
+/// triggers), and reads nothing that changed. So both are 6.
+pub const COMPAT: &[Compat] = &[
+    Compat { read: 1, write: 1 },
+    Compat { read: 2, write: 2 },
+    Compat { read: 3, write: 3 },
+    Compat { read: 4, write: 4 },
+    Compat { read: 5, write: 5 },
+    Compat { read: 6, write: 6 },
+    Compat { read: 6, write: 6 },
+];
+
 /// `PRAGMA application_id` of an aegon index ("AEGN").
 pub const APPLICATION_ID: i32 = 0x4145_474E;
 
