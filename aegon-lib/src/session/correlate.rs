@@ -2,9 +2,10 @@
 //!
 //! - **Each entry once, by its identity.** A line is its `uuid`, a tool call its `tool_use`
 //!   id, a tool result the call id it answers, an API response its `message.id` +
-//!   `requestId`. A line whose `uuid` was seen before (an entry written again: re-appended
-//!   lines, a resumed session copied into a new file, the same session in two files) yields
-//!   no event; nor does a tool call or result whose id was seen before. A Claude Code line
+//!   `requestId` (without `message.id` its `requestId`, without both its line's `uuid`). A
+//!   line whose `uuid` was seen before (an entry written again: re-appended lines, a resumed
+//!   session copied into a new file, the same session in two files) yields no event; nor
+//!   does a tool call or result whose id was seen before. A Claude Code line
 //!   without `uuid` (`file-history-snapshot`, `queue-operation`, `summary`, `permission-mode`,
 //!   `ai-title`… records) is known by its bytes and its place: the uuid of the line before it
 //!   that had one ([`bare_line_identity`], given by the pipeline through
@@ -421,24 +422,30 @@ pub fn bare_line_identity(after: Option<u64>, bytes_hash: u64, ordinal: u32) -> 
     h.finish()
 }
 
-/// A response's identity: `message.id` with `requestId` when present, else the line's `uuid`.
+/// A response's identity: `message.id` with `requestId` when present; without `message.id`
+/// (gateways) its `requestId`, one API request (FORMAT.md §6: the two are 1:1); without both
+/// the line's `uuid`.
 fn response_key(
     message_id: Option<&str>,
     request_id: Option<&str>,
     uuid: Option<&str>,
 ) -> Option<u64> {
     let mut h = identity_hasher();
-    match (message_id, uuid) {
-        (Some(id), _) => {
+    match (message_id, request_id, uuid) {
+        (Some(id), _, _) => {
             0u8.hash(&mut h);
             id.hash(&mut h);
             request_id.hash(&mut h);
         }
-        (None, Some(uuid)) => {
+        (None, Some(request), _) => {
+            3u8.hash(&mut h);
+            request.hash(&mut h);
+        }
+        (None, None, Some(uuid)) => {
             1u8.hash(&mut h);
             uuid.hash(&mut h);
         }
-        (None, None) => return None,
+        (None, None, None) => return None,
     }
     Some(h.finish())
 }
@@ -537,6 +544,49 @@ mod tests {
         let mut grown = with_id(n - 1, 10);
         assert!(c.apply(&mut grown));
         assert_eq!(tokens_of(&grown).output, 3);
+    }
+
+    /// A usage event of the line `uuid`, for the response `id` (`None`: no `message.id`).
+    fn usage_on(uuid: &'static str, id: Option<&'static str>, output: u64) -> Event<'static> {
+        let mut e = usage("x", output);
+        e.uuid = Some(Cow::Borrowed(uuid));
+        if let EventKind::Usage { message_id, .. } = &mut e.kind {
+            *message_id = id.map(Cow::Borrowed);
+        }
+        e
+    }
+
+    /// `(passed, tokens, increment)` of applying `e` as the only event of a new line.
+    fn apply_line(c: &mut Correlator, mut e: Event<'static>) -> (bool, Tokens, bool) {
+        c.begin_line();
+        let passed = c.apply(&mut e);
+        match e.kind {
+            EventKind::Usage {
+                tokens, increment, ..
+            } => (passed, tokens, increment),
+            _ => (passed, Tokens::default(), false),
+        }
+    }
+
+    /// tester5 finding 8: lines of one response without `message.id` (behind a gateway) share
+    /// its `requestId`: one response. Without both, each line's uuid is a response.
+    #[test]
+    fn without_a_message_id_the_request_id_is_the_response() {
+        let mut c = Correlator::new();
+        assert!(!apply_line(&mut c, usage_on("a1", None, 5)).2);
+        let (passed, tokens, increment) = apply_line(&mut c, usage_on("a2", None, 300));
+        assert!(passed && increment);
+        assert_eq!((tokens.input, tokens.output), (0, 295));
+        assert_eq!(c.responses_seen(), 1);
+        let mut c = Correlator::new();
+        for uuid in ["a1", "a2"] {
+            let mut e = usage_on(uuid, None, 5);
+            if let EventKind::Usage { request_id, .. } = &mut e.kind {
+                *request_id = None;
+            }
+            assert!(apply_line(&mut c, e).0);
+        }
+        assert_eq!(c.responses_seen(), 2);
     }
 
     #[test]
