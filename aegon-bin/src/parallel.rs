@@ -2,26 +2,34 @@
 //!
 //! Files are grouped by session ([`aegon::source::order::groups`]). Each group is read on its
 //! own (files in path order, with a pipeline of its own), on whichever worker is free, and
-//! notes the identity of every entry it counted: line uuids, tool call and result ids, API
-//! responses ([`aegon::session::correlate`]).
+//! notes the identity of every entry it counted: line uuids, tool call and result ids
+//! ([`aegon::session::correlate`]), and for each API response the largest counts its lines
+//! held.
 //!
 //! An entry can be in several groups: a session resumed into a new session id copies its
 //! lines into the new file, a session can be copied whole. It counts once, in the group where
 //! it **first occurred**, decided by the library's rule ([`aegon::source::order`], which
-//! embedders use too), which depends only on what the files hold. Groups that hold entries
-//! owned by another group are read again with those entries skipped. The groups' sessions are
-//! then merged in group-key order, so the summary does not depend on the order files are
-//! named in, the number of workers or timing, and equals a read with one worker.
+//! embedders use too), which depends only on what the files hold. An API response's usage is
+//! the largest of each count over all its lines, wherever they are (FORMAT.md §6): a resumed
+//! session can hold the final line of a response whose partial line ended the session it
+//! resumes. So the groups are ranked, and each group that holds entries of a group ranked
+//! before it is read again with those entries skipped and, for each response an earlier group
+//! holds, the largest counts the earlier groups held of it: only a line's increase over them
+//! counts there, as an increment ([`Correlator::with_counted`]). That is what one stream
+//! reading the groups in rank order gives ([`aegon::source::order::in_first_occurred_order`],
+//! `--ndjson`), in totals and per session. The groups' sessions are then merged in group-key
+//! order, so the summary does not depend on the order files are named in, the number of
+//! workers or timing.
 //!
 //! Only regular files are read this way: a pipe, a FIFO or a device can be read only once (a
 //! group may be read twice, and its key is sniffed from the file's start first), so a run
 //! that names one reads all its inputs once, in order, on one thread
 //! ([`crate::inputs::is_stream`]).
 //!
-//! Memory: besides the sessions, 8 bytes per identity while the groups are read (16 while the
-//! owners are decided).
+//! Memory: besides the sessions, 8 bytes per identity and about 50 per API response while the
+//! groups are read (twice that while the owners are decided).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -32,6 +40,7 @@ use aegon::session::correlate::Correlator;
 use aegon::session::pricing::Pricing;
 use aegon::session::Sessions;
 use aegon::source::order::{first_occurred_rank, groups, Span, SpanRecorder};
+use aegon::tokens::Tokens;
 
 use crate::args::InputArg;
 use crate::report::Reporting;
@@ -53,14 +62,32 @@ struct GroupRead {
     failed: bool,
     /// Identities of the entries it counted.
     identities: Vec<u64>,
+    /// The API responses it met, each with the largest counts its lines held.
+    responses: Vec<(u64, Tokens)>,
     /// When its events happened: its place in the "first occurred" order.
     span: Span,
 }
 
-/// Reads one group's files with a pipeline of its own; entries in `skipped` count elsewhere.
+/// What of a group counts in groups ranked before it.
+#[derive(Default)]
+struct Elsewhere {
+    /// Identities of lines, tool calls and results.
+    skipped: HashSet<u64>,
+    /// API responses, with the largest counts the earlier groups held.
+    counted: HashMap<u64, Tokens>,
+}
+
+impl Elsewhere {
+    fn is_empty(&self) -> bool {
+        self.skipped.is_empty() && self.counted.is_empty()
+    }
+}
+
+/// Reads one group's files with a pipeline of its own; what `elsewhere` holds counts in
+/// groups ranked before it.
 fn read_group(
     files: &[PathBuf],
-    skipped: Option<&HashSet<u64>>,
+    elsewhere: Option<&Elsewhere>,
     options: Options,
     pricing: &Pricing,
     quiet: bool,
@@ -70,8 +97,9 @@ fn read_group(
         quiet,
     )
     .without_summary();
-    let correlator = match skipped {
-        Some(skipped) => Correlator::with_skipped(skipped.iter().copied()),
+    let correlator = match elsewhere {
+        Some(e) => Correlator::with_skipped(e.skipped.iter().copied())
+            .with_counted(e.counted.iter().map(|(&k, &t)| (k, t))),
         None => Correlator::new(),
     };
     let mut pipeline = Pipeline::with_correlator(options, collector, correlator);
@@ -80,6 +108,7 @@ fn read_group(
     let failed = crate::read_inputs(&inputs, quiet, &mut pipeline)?;
     let mut identities = pipeline.correlator_mut().take_recorded();
     identities.shrink_to_fit();
+    let responses = pipeline.correlator_mut().take_recorded_responses();
     let (reporting, stats) = pipeline.finish()?;
     let recorder = reporting.into_inner();
     let span = recorder.span();
@@ -91,6 +120,7 @@ fn read_group(
         stats,
         failed,
         identities,
+        responses,
         span,
     })
 }
@@ -130,8 +160,9 @@ fn on_workers<T: Sync, R: Send>(
     Ok(done.into_iter().map(|(_, r)| r).collect())
 }
 
-/// For each group, the identities it holds that count in another group (empty for most).
-fn entries_owned_elsewhere(reads: &[GroupRead], keys: &[String]) -> Vec<HashSet<u64>> {
+/// For each group, what it holds that counts in groups ranked before it (empty for most):
+/// the identities they hold, and for each response they hold the largest counts they held.
+fn entries_owned_elsewhere(reads: &[GroupRead], keys: &[String]) -> Vec<Elsewhere> {
     let spans: Vec<Span> = reads.iter().map(|r| r.span).collect();
     let rank = first_occurred_rank(&spans, keys);
     let mut place = vec![0u32; reads.len()];
@@ -145,13 +176,29 @@ fn entries_owned_elsewhere(reads: &[GroupRead], keys: &[String]) -> Vec<HashSet<
         held.extend(read.identities.iter().map(|&id| (id, place[group])));
     }
     held.sort_unstable();
-    let mut skipped = vec![HashSet::new(); reads.len()];
+    let mut elsewhere: Vec<Elsewhere> = (0..reads.len()).map(|_| Elsewhere::default()).collect();
     for run in held.chunk_by(|a, b| a.0 == b.0) {
         for &(id, position) in &run[1..] {
-            skipped[rank[position as usize]].insert(id);
+            elsewhere[rank[position as usize]].skipped.insert(id);
         }
     }
-    skipped
+    drop(held);
+    // (response, place of the group holding it, its largest counts there): sorted, each
+    // holder after the first counts only what grew beyond the holders before it.
+    let mut responses: Vec<(u64, u32, Tokens)> =
+        Vec::with_capacity(reads.iter().map(|r| r.responses.len()).sum());
+    for (group, read) in reads.iter().enumerate() {
+        responses.extend(read.responses.iter().map(|&(id, t)| (id, place[group], t)));
+    }
+    responses.sort_unstable_by_key(|&(id, position, _)| (id, position));
+    for run in responses.chunk_by(|a, b| a.0 == b.0) {
+        let mut most = run[0].2;
+        for &(id, position, tokens) in &run[1..] {
+            elsewhere[rank[position as usize]].counted.insert(id, most);
+            most = most.max(tokens);
+        }
+    }
+    elsewhere
 }
 
 /// Reads `files` on `workers` threads into one merged set of sessions, each entry counted
@@ -168,13 +215,13 @@ pub fn collect(
     let mut reads = on_workers(&groups, workers, |group| {
         read_group(group, None, options, pricing, quiet)
     })?;
-    let skipped = entries_owned_elsewhere(&reads, &keys);
+    let elsewhere = entries_owned_elsewhere(&reads, &keys);
     let again: Vec<usize> = (0..groups.len())
-        .filter(|&g| !skipped[g].is_empty())
+        .filter(|&g| !elsewhere[g].is_empty())
         .collect();
     // Read again, quietly: their problem lines were reported the first time.
     let reread = on_workers(&again, workers, |&g| {
-        read_group(&groups[g], Some(&skipped[g]), options, pricing, true)
+        read_group(&groups[g], Some(&elsewhere[g]), options, pricing, true)
     })?;
     for (g, read) in again.into_iter().zip(reread) {
         let failed = reads[g].failed;

@@ -267,17 +267,18 @@ impl Collector {
     }
 }
 
-/// A response's identity, as the correlator keys it: `message.id` with `requestId`, else the
-/// line's `uuid`; else (neither written) the line's place in its file.
+/// A response's identity, as the correlator keys it: `message.id` with `requestId`, else
+/// `requestId` alone, else the line's `uuid`; else (none written) the line's place in its file.
 pub fn response_key(
     event: &Event<'_>,
     message_id: Option<&str>,
     request_id: Option<&str>,
 ) -> String {
-    match (message_id, event.uuid.as_deref()) {
-        (Some(id), _) => format!("m:{id}\u{1f}{}", request_id.unwrap_or("")),
-        (None, Some(uuid)) => format!("u:{uuid}"),
-        (None, None) => format!("l:{}\u{1f}{}", event.source.file, event.source.offset),
+    match (message_id, request_id, event.uuid.as_deref()) {
+        (Some(id), _, _) => format!("m:{id}\u{1f}{}", request_id.unwrap_or("")),
+        (None, Some(request), _) => format!("r:{request}"),
+        (None, None, Some(uuid)) => format!("u:{uuid}"),
+        (None, None, None) => format!("l:{}\u{1f}{}", event.source.file, event.source.offset),
     }
 }
 

@@ -2,9 +2,10 @@
 //!
 //! - **Each entry once, by its identity.** A line is its `uuid`, a tool call its `tool_use`
 //!   id, a tool result the call id it answers, an API response its `message.id` +
-//!   `requestId`. A line whose `uuid` was seen before (an entry written again: re-appended
-//!   lines, a resumed session copied into a new file, the same session in two files) yields
-//!   no event; nor does a tool call or result whose id was seen before. A Claude Code line
+//!   `requestId` (without `message.id` its `requestId`, without both its line's `uuid`). A
+//!   line whose `uuid` was seen before (an entry written again: re-appended lines, a resumed
+//!   session copied into a new file, the same session in two files) yields no event but its
+//!   usage's increase (below); nor does a tool call or result whose id was seen before. A Claude Code line
 //!   without `uuid` (`file-history-snapshot`, `queue-operation`, `summary`, `permission-mode`,
 //!   `ai-title`… records) is known by its bytes and its place: the uuid of the line before it
 //!   that had one ([`bare_line_identity`], given by the pipeline through
@@ -13,7 +14,8 @@
 //!   (the same `permission-mode` after a change and back) is not. The first occurrence
 //!   on the stream counts; [`Correlator::repeated_lines`] counts the rest. (`--summary` over
 //!   files decides "first" by a rule that does not depend on the order they are read in:
-//!   see `Correlator::with_skipped` and the binary's `parallel` module.)
+//!   see [`Correlator::with_skipped`], [`Correlator::with_counted`] and the binary's
+//!   `parallel` module.)
 //! - **Usage once per response.** Claude Code writes one API response as several lines sharing
 //!   `message.id` (+ `requestId`), each repeating the usage; older builds write a growing
 //!   `output_tokens` snapshot. The [`Correlator`] keeps, per response, the largest count seen of
@@ -21,13 +23,20 @@
 //!   usage only where a count grew (marked `increment`), nothing where none did. Summing any
 //!   field over the stream's usage events gives the deduplicated total (FORMAT.md §6). An
 //!   increment keeps the price factors its own line reports (each line repeats the full
-//!   usage), so it is priced like its response.
+//!   usage), so it is priced like its response. This holds whatever line carries the usage:
+//!   a line whose `uuid` repeats an earlier one (the same line written again with the final
+//!   usage, a resumed copy that carries it) yields none of its other events, but its usage
+//!   goes through the same rule (an increment where a count grew, nothing otherwise; a
+//!   response not met before, under a reused uuid, counts as new). Lines repeated byte for
+//!   byte never reach the correlator (the pipeline knows them by their bytes) and need not:
+//!   the same bytes carry the same usage.
 //! - **Tool timing.** A result is matched to its call by `tool_use_id`; it gets the tool's name
 //!   and the time from call to result.
 //!
 //! Memory: about 64 bytes per distinct API response (a 64-bit hash of its key and its counts)
 //! and about 16 bytes per line uuid and tool call id (64-bit hashes), for the latest million
-//! or so of each, plus the tool calls still waiting for their result.
+//! or so of each, plus the tool calls still waiting for their result; when recording
+//! ([`Correlator::record_identities`]), 8 bytes per identity and about 64 per response met.
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
@@ -62,8 +71,13 @@ pub struct Correlator {
     seen: Generations<()>,
     /// Identities that count elsewhere: their entries are skipped (see [`Correlator::with_skipped`]).
     skipped: HashSet<u64, BuildHasherDefault<PassThroughHasher>>,
+    /// Usage that counts elsewhere, by response: only a line's increase over it passes (see
+    /// [`Correlator::with_counted`]). Grows to the largest counts met here too.
+    counted: HashMap<u64, Tokens, BuildHasherDefault<PassThroughHasher>>,
     /// Every identity met for the first time, in order, when asked for.
     recorded: Option<Vec<u64>>,
+    /// The largest counts met of each response, when asked for.
+    recorded_responses: Option<HashMap<u64, Tokens, BuildHasherDefault<PassThroughHasher>>>,
     /// Whether the line being decoded repeats an earlier one.
     line: LineState,
     /// The identity of the uuid the line being decoded was checked by, once it was.
@@ -81,7 +95,7 @@ enum LineState {
     Unchecked,
     /// Its first event carried a new uuid, or none.
     Fresh,
-    /// Its uuid was seen before: its events are dropped.
+    /// Its uuid was seen before: its events are dropped, but for its usage's increase.
     Repeated,
 }
 
@@ -107,7 +121,9 @@ impl Default for Correlator {
             calls: HashMap::new(),
             seen: Generations::with_limit(Some(IDENTITIES_REMEMBERED)),
             skipped: HashSet::default(),
+            counted: HashMap::default(),
             recorded: None,
+            recorded_responses: None,
             line: LineState::Unchecked,
             line_identity: None,
             bare_line: None,
@@ -124,7 +140,8 @@ impl Correlator {
 
     /// A correlator that treats the entries with these identities (from
     /// [`Correlator::take_recorded`] of another read) as already counted elsewhere: their
-    /// lines, calls, results and responses yield no event.
+    /// lines, calls and results yield no event (a line's usage still passes its increase: see
+    /// [`Correlator::with_counted`]).
     pub fn with_skipped(skipped: impl IntoIterator<Item = u64>) -> Self {
         Correlator {
             skipped: skipped.into_iter().collect(),
@@ -132,15 +149,38 @@ impl Correlator {
         }
     }
 
+    /// This correlator, treating the API responses given (response key → largest counts, from
+    /// [`Correlator::take_recorded_responses`] of other reads) as counted elsewhere up to
+    /// those counts: a line of one yields only its increase over them, as an increment, as it
+    /// would if the other reads had come first on the same stream. Kept whole, never
+    /// forgotten.
+    pub fn with_counted(mut self, counted: impl IntoIterator<Item = (u64, Tokens)>) -> Self {
+        self.counted.extend(counted);
+        self
+    }
+
     /// Starts recording the identity of every entry met for the first time (line uuids, tool
-    /// call and result ids, API responses), as 64-bit hashes, for [`Correlator::take_recorded`].
+    /// call and result ids, lines without uuid), as 64-bit hashes, for
+    /// [`Correlator::take_recorded`], and the largest counts met of each API response, for
+    /// [`Correlator::take_recorded_responses`].
     pub fn record_identities(&mut self) {
         self.recorded.get_or_insert_with(Vec::new);
+        self.recorded_responses.get_or_insert_with(HashMap::default);
     }
 
     /// The identities recorded since [`Correlator::record_identities`], in the order met.
     pub fn take_recorded(&mut self) -> Vec<u64> {
         self.recorded.take().unwrap_or_default()
+    }
+
+    /// The API responses met since [`Correlator::record_identities`], each with the largest
+    /// of each count over all its lines met (repeated lines included), in no given order:
+    /// what [`Correlator::with_counted`] takes.
+    pub fn take_recorded_responses(&mut self) -> Vec<(u64, Tokens)> {
+        self.recorded_responses
+            .take()
+            .map(|r| r.into_iter().collect())
+            .unwrap_or_default()
     }
 
     /// Lines skipped because their uuid (or, for a line without uuid, its identity from
@@ -233,8 +273,11 @@ impl Correlator {
     }
 
     /// Updates the bookkeeping with `event` and completes it; returns false when the event
-    /// carries nothing new and should be dropped: an event of a repeated line, a repeated tool
-    /// call or result, a repeated usage. Problem reports always pass.
+    /// carries nothing new and should be dropped: an event of a repeated line (but a usage
+    /// whose counts grew), a repeated tool call or result, a usage whose response was met
+    /// before with counts as large. Problem reports always pass; a usage that passes holds
+    /// only what its response's counts grew by (`increment` then set), or the whole usage of
+    /// a response not met before.
     pub fn apply(&mut self, event: &mut Event<'_>) -> bool {
         if matches!(event.kind, EventKind::Malformed(_)) {
             return true;
@@ -253,7 +296,8 @@ impl Correlator {
                 _ => LineState::Fresh,
             };
         }
-        if self.line == LineState::Repeated {
+        let repeated = self.line == LineState::Repeated;
+        if repeated && !matches!(event.kind, EventKind::Usage { .. }) {
             return false;
         }
         match &mut event.kind {
@@ -269,10 +313,15 @@ impl Correlator {
                     request_id.as_deref(),
                     event.uuid.as_deref(),
                 ) else {
-                    return true;
+                    // Nothing to tell its response by: it counts with its line.
+                    return !repeated;
                 };
-                if self.skipped.contains(&key) {
-                    return false;
+                if let Some(recorded) = &mut self.recorded_responses {
+                    let most = recorded.entry(key).or_default();
+                    *most = most.max(*tokens);
+                }
+                if let Some(seen) = self.counted.get_mut(&key) {
+                    return pass_increase(seen, tokens, increment);
                 }
                 match self.responses.get_mut(&key) {
                     None => {
@@ -282,19 +331,9 @@ impl Correlator {
                             return false;
                         }
                         self.responses.insert(key, *tokens);
-                        if let Some(recorded) = &mut self.recorded {
-                            recorded.push(key);
-                        }
                         true
                     }
-                    Some(seen) => {
-                        let grown = seen.max(*tokens);
-                        let delta = grown.saturating_sub(*seen);
-                        *seen = grown;
-                        *tokens = delta;
-                        *increment = true;
-                        !delta.is_zero()
-                    }
+                    Some(seen) => pass_increase(seen, tokens, increment),
                 }
             }
             EventKind::ToolCall {
@@ -367,6 +406,18 @@ impl Correlator {
     }
 }
 
+/// For a usage `tokens` of a response whose counts so far are `seen`: raises `seen` to the
+/// larger of each count, leaves in `tokens` what grew and marks it an `increment`; returns
+/// whether anything grew.
+fn pass_increase(seen: &mut Tokens, tokens: &mut Tokens, increment: &mut bool) -> bool {
+    let grown = seen.max(*tokens);
+    let delta = grown.saturating_sub(*seen);
+    *seen = grown;
+    *tokens = delta;
+    *increment = true;
+    !delta.is_zero()
+}
+
 /// The kinds of entries identified by an id of their own.
 #[derive(Debug, Clone, Copy, Hash)]
 enum Entry {
@@ -421,24 +472,30 @@ pub fn bare_line_identity(after: Option<u64>, bytes_hash: u64, ordinal: u32) -> 
     h.finish()
 }
 
-/// A response's identity: `message.id` with `requestId` when present, else the line's `uuid`.
+/// A response's identity: `message.id` with `requestId` when present; without `message.id`
+/// (gateways) its `requestId`, one API request (FORMAT.md §6: the two are 1:1); without both
+/// the line's `uuid`.
 fn response_key(
     message_id: Option<&str>,
     request_id: Option<&str>,
     uuid: Option<&str>,
 ) -> Option<u64> {
     let mut h = identity_hasher();
-    match (message_id, uuid) {
-        (Some(id), _) => {
+    match (message_id, request_id, uuid) {
+        (Some(id), _, _) => {
             0u8.hash(&mut h);
             id.hash(&mut h);
             request_id.hash(&mut h);
         }
-        (None, Some(uuid)) => {
+        (None, Some(request), _) => {
+            3u8.hash(&mut h);
+            request.hash(&mut h);
+        }
+        (None, None, Some(uuid)) => {
             1u8.hash(&mut h);
             uuid.hash(&mut h);
         }
-        (None, None) => return None,
+        (None, None, None) => return None,
     }
     Some(h.finish())
 }
@@ -537,6 +594,134 @@ mod tests {
         let mut grown = with_id(n - 1, 10);
         assert!(c.apply(&mut grown));
         assert_eq!(tokens_of(&grown).output, 3);
+    }
+
+    /// A usage event of the line `uuid`, for the response `id` (`None`: no `message.id`).
+    fn usage_on(uuid: &'static str, id: Option<&'static str>, output: u64) -> Event<'static> {
+        let mut e = usage("x", output);
+        e.uuid = Some(Cow::Borrowed(uuid));
+        if let EventKind::Usage { message_id, .. } = &mut e.kind {
+            *message_id = id.map(Cow::Borrowed);
+        }
+        e
+    }
+
+    /// `(passed, tokens, increment)` of applying `e` as the only event of a new line.
+    fn apply_line(c: &mut Correlator, mut e: Event<'static>) -> (bool, Tokens, bool) {
+        c.begin_line();
+        let passed = c.apply(&mut e);
+        match e.kind {
+            EventKind::Usage {
+                tokens, increment, ..
+            } => (passed, tokens, increment),
+            _ => (passed, Tokens::default(), false),
+        }
+    }
+
+    /// tester5 finding 2: a line written again under the same uuid, only the later copy with
+    /// the response's final usage. The copy yields none of its other events, but its usage's
+    /// increase counts (FORMAT.md §6: a response's usage is the largest over its lines).
+    #[test]
+    fn a_repeated_line_passes_its_usage_increase_and_nothing_else() {
+        let mut c = Correlator::new();
+        let (passed, tokens, increment) = apply_line(&mut c, usage_on("a1", Some("m"), 5));
+        assert!(passed && !increment);
+        assert_eq!((tokens.input, tokens.output), (3, 5));
+        // The copy: its text is dropped, its usage passes what grew.
+        c.begin_line();
+        let mut text = usage_on("a1", Some("m"), 0);
+        text.kind = EventKind::System {
+            subtype: None,
+            level: None,
+            text: None,
+            duration_ms: None,
+        };
+        assert!(!c.apply(&mut text));
+        let mut copy = usage_on("a1", Some("m"), 800);
+        assert!(c.apply(&mut copy));
+        let EventKind::Usage {
+            tokens, increment, ..
+        } = copy.kind
+        else {
+            unreachable!()
+        };
+        assert!(increment);
+        assert_eq!(
+            tokens,
+            Tokens {
+                output: 795,
+                ..Tokens::default()
+            }
+        );
+        assert_eq!(c.repeated_lines(), 1);
+        // Written a third time: nothing grew, nothing passes.
+        assert!(!apply_line(&mut c, usage_on("a1", Some("m"), 800)).0);
+        // tester5 finding 6: the uuid reused for another response (another message id):
+        // a response of its own, counted whole.
+        let (passed, tokens, increment) = apply_line(&mut c, usage_on("a1", Some("other"), 7));
+        assert!(passed && !increment);
+        assert_eq!((tokens.input, tokens.output), (3, 7));
+        assert_eq!(c.repeated_lines(), 3);
+    }
+
+    /// tester5 finding 8: lines of one response without `message.id` (behind a gateway) share
+    /// its `requestId`: one response. Without both, each line's uuid is a response.
+    #[test]
+    fn without_a_message_id_the_request_id_is_the_response() {
+        let mut c = Correlator::new();
+        assert!(!apply_line(&mut c, usage_on("a1", None, 5)).2);
+        let (passed, tokens, increment) = apply_line(&mut c, usage_on("a2", None, 300));
+        assert!(passed && increment);
+        assert_eq!((tokens.input, tokens.output), (0, 295));
+        assert_eq!(c.responses_seen(), 1);
+        let mut c = Correlator::new();
+        for uuid in ["a1", "a2"] {
+            let mut e = usage_on(uuid, None, 5);
+            if let EventKind::Usage { request_id, .. } = &mut e.kind {
+                *request_id = None;
+            }
+            assert!(apply_line(&mut c, e).0);
+        }
+        assert_eq!(c.responses_seen(), 2);
+    }
+
+    /// What the parallel `--summary` relies on: the largest counts of each response recorded
+    /// over a read, handed to another read, let only the increase through there.
+    #[test]
+    fn usage_counted_elsewhere_passes_only_its_increase() {
+        let mut first = Correlator::new();
+        first.record_identities();
+        for (uuid, output) in [("a1", 5), ("a2", 40), ("a3", 20)] {
+            apply_line(&mut first, usage_on(uuid, Some("m"), output));
+        }
+        let _ = apply_line(&mut first, usage_on("b1", Some("n"), 9));
+        let mut recorded = first.take_recorded_responses();
+        recorded.sort_unstable_by_key(|&(_, t)| t.output);
+        assert_eq!(
+            recorded.iter().map(|(_, t)| t.output).collect::<Vec<_>>(),
+            [9, 40]
+        );
+        let m = recorded[1];
+        let mut second = Correlator::with_skipped([]).with_counted([m]);
+        second.record_identities();
+        // A line of it with a smaller count than counted elsewhere: nothing.
+        assert!(!apply_line(&mut second, usage_on("c1", Some("m"), 30)).0);
+        let (passed, tokens, increment) = apply_line(&mut second, usage_on("c2", Some("m"), 100));
+        assert!(passed && increment);
+        assert_eq!(tokens.output, 60);
+        assert_eq!(tokens.input, 0);
+        assert!(!apply_line(&mut second, usage_on("c3", Some("m"), 100)).0);
+        // Another response is new here, counted whole.
+        let (passed, _, increment) = apply_line(&mut second, usage_on("c4", Some("n"), 9));
+        assert!(passed && !increment);
+        assert_eq!(
+            second
+                .take_recorded_responses()
+                .iter()
+                .map(|(_, t)| t.output)
+                .max(),
+            Some(100)
+        );
     }
 
     #[test]

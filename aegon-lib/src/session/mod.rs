@@ -933,11 +933,15 @@ impl Session {
 
     /// True for a session with nothing of its own: no API call, prompt, injected context or
     /// command of its main chain ([`Session::meta`]), tool call or title (a 2.0.x "Warmup"
-    /// subagent file names such a session; FORMAT.md §1). A session opened and left before
-    /// any request is not empty, whatever the agent: a Claude Code session with a prompt and
-    /// no answer, a Codex rollout with only its header and context.
+    /// subagent file names such a session; FORMAT.md §1), and no tokens. A session opened and
+    /// left before any request is not empty, whatever the agent: a Claude Code session with a
+    /// prompt and no answer, a Codex rollout with only its header and context. Nor is one
+    /// whose only usage is the increase of a response counted in another session (a resumed
+    /// session holding the final line of a response its parent's file ends partway through):
+    /// its tokens and cost are its own.
     pub fn is_empty(&self) -> bool {
         self.api_calls() == 0
+            && self.tokens().is_zero()
             && self.prompts == 0
             && self.meta == 0
             && self.tool_calls() == 0
