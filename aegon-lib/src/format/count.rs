@@ -346,6 +346,32 @@ pub fn refused_kind(base: u64, len: u64, refused: &[RefusedCount]) -> Option<Eve
     ))
 }
 
+/// The source of the first of `refused`, found in the JSON value `text` that starts at
+/// `start` (its line, and its input offset `base`): on its own line, which is `start`'s in a
+/// JSONL line but may be many lines on in a pretty-printed document (a message's `tokens`
+/// below its text), at that line's start (as a JSONL line's fault is at the line, its byte
+/// in the message). `start` itself when `refused` is empty or the count is on the first line.
+pub fn refused_source<'a>(
+    start: crate::event::Source<'a>,
+    base: u64,
+    text: &str,
+    refused: &[RefusedCount],
+) -> crate::event::Source<'a> {
+    let Some(first) = refused.first() else {
+        return start;
+    };
+    let before = &text.as_bytes()[..first.offset.min(text.len())];
+    let newlines = memchr::memchr_iter(b'\n', before).count() as u64;
+    match memchr::memrchr(b'\n', before) {
+        Some(nl) => crate::event::Source {
+            line: start.line + newlines,
+            offset: base + nl as u64 + 1,
+            ..start
+        },
+        None => start,
+    }
+}
+
 /// [`refused_kind`] as an event of `agent` at `source` with no header (as a line's other
 /// recovered faults are said).
 pub fn refused_event<'a>(

@@ -640,8 +640,9 @@ where
 }
 
 /// Says the token counts of a message that are not counts (read as 0), before its events: one
-/// event naming each where it is. `text` is the message's text in the document (`prefix` the
-/// path from it to the message info: `info.` in an export).
+/// event naming each where it is, on the first one's line. `text` is the message's text in the
+/// document, starting at `header`'s source (`prefix` the path from it to the message info:
+/// `info.` in an export).
 fn refused_said<F>(
     doc: &Doc<'_>,
     header: &Header<'_>,
@@ -664,7 +665,12 @@ where
     let found = crate::format::count::refused_counts(text, &paths);
     let base = doc.offset + doc.map.input_offset(doc.position_of(text));
     match crate::format::count::refused_kind(base, text.len() as u64, &found) {
-        Some(kind) => emit(header.event(kind)),
+        Some(kind) => {
+            // Pretty-printed: the count is lines below the message's start, said on its own.
+            let mut event = header.event(kind);
+            event.source = crate::format::count::refused_source(event.source, base, text, &found);
+            emit(event)
+        }
         None => ControlFlow::Continue(()),
     }
 }
