@@ -11,7 +11,9 @@
 //! `<session-uuid>.jsonl` beside a folder `<session-uuid>/subagents/` holding `agent-*.jsonl`,
 //! and a session's cost includes its subagents'. So `SESSION.jsonl` stands for itself and
 //! every transcript below `SESSION/subagents/`, read after it (each real file still once, so
-//! naming the subagent files too, or the project folder, counts nothing twice).
+//! naming the subagent files too, or the project folder, counts nothing twice). A session file
+//! named but gone from disk whose subagents' folder is still there is reported as missing,
+//! and its subagents are read all the same ([`gone_session`]).
 
 use std::path::Path;
 
@@ -88,6 +90,18 @@ pub fn expand_noting_skipped(
                 out.extend(found.paths().into_iter().map(InputArg::Path));
             }
             InputArg::Path(path) => {
+                // A session file gone (Claude Code deleted it, or the path is stale) whose
+                // subagents' folder is still there: what is left of the session is read, and
+                // the one problem says so (the reader would only say the file is missing).
+                if let Some((error, folder)) = gone_session(path) {
+                    problem(path, &error);
+                    let found = walker.walk(&folder, &mut problem);
+                    for (file, why) in &found.skipped {
+                        skipped(file, *why);
+                    }
+                    out.extend(found.paths().into_iter().map(InputArg::Path));
+                    continue;
+                }
                 if walker.claim_file(path) {
                     out.push(input.clone());
                     if let Some(folder) = subagents_of(path) {
@@ -114,6 +128,28 @@ pub(crate) fn subagents_of(path: &Path) -> Option<std::path::PathBuf> {
     }
     let folder = path.with_extension("").join("subagents");
     folder.is_dir().then_some(folder)
+}
+
+/// When `path` is a session file that is not on disk but whose subagents' folder
+/// ([`subagents_of`]) is: the error to say for it, naming the folder read in its place, and
+/// the folder. The filter, `--summary` and `aegon usage` say it alike.
+pub(crate) fn gone_session(path: &Path) -> Option<(std::io::Error, std::path::PathBuf)> {
+    if path.extension()? != "jsonl" {
+        return None;
+    }
+    let e = std::fs::metadata(path).err()?;
+    if e.kind() != std::io::ErrorKind::NotFound {
+        return None;
+    }
+    let folder = subagents_of(path)?;
+    let error = std::io::Error::new(
+        e.kind(),
+        format!(
+            "{e}; its subagents in {} are read without it",
+            folder.display()
+        ),
+    );
+    Some((error, folder))
 }
 
 #[cfg(test)]

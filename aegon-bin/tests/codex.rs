@@ -286,3 +286,64 @@ fn a_forced_format_refuses_every_rollout_whatever_its_first_lines_length() {
     }
     assert_eq!(long, 10, "first lines longer than 8 KiB");
 }
+
+#[test]
+fn an_exit_code_or_duration_that_is_not_one_is_said() {
+    // A real rollout's first exec_command_end with its exit code written as a string and its
+    // duration negative (damage: Codex writes an i32 and Rust's Duration). Both feed figures
+    // (error counts, tool timings): read as before (a success, no duration of its own) and
+    // said on the line, at each value's byte (exit 1). Before, nothing was said.
+    let path = fixture("Krosss0001");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let start = text.find("\"type\":\"exec_command_end\"").unwrap();
+    let start = text[..start].rfind('\n').map_or(0, |n| n + 1);
+    let end = start + text[start..].find('\n').unwrap();
+    let line = &text[start..end];
+    let code = "\"exit_code\":0,";
+    let duration_at = line.find("\"duration\":{").unwrap() + "\"duration\":".len();
+    let duration_end = duration_at + line[duration_at..].find('}').unwrap() + 1;
+    let damaged = line[..duration_at].replacen(code, "\"exit_code\":\"137\",", 1)
+        + "{\"secs\":-1,\"nanos\":0}"
+        + &line[duration_end..];
+    assert_ne!(damaged, line);
+    let dir = temp_dir("codex-exit-code");
+    let file = dir.join("rollout.jsonl");
+    std::fs::write(
+        &file,
+        format!("{}{damaged}{}", &text[..start], &text[end..]),
+    )
+    .unwrap();
+    let run = |p: &Path| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_aegon"))
+            .arg("--ndjson")
+            .arg(p)
+            .output()
+            .unwrap()
+    };
+    let out = run(&file);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let line_no = text[..start].matches('\n').count() + 1;
+    let code_at = start + damaged.find("\"137\"").unwrap();
+    let duration_at = start + damaged.find("{\"secs\":-1").unwrap();
+    let said = format!(
+        "{}:{line_no}: byte {code_at}: partly read: `payload.exit_code` \"137\" is not an exit \
+         code: read as 0; byte {duration_at}: partly read: `payload.duration` \
+         {{\"secs\":-1,\"nanos\":0}} is not a duration: not read",
+        file.display()
+    );
+    assert!(stderr.contains(&said), "{said}\nin {stderr}");
+    // The same events as the file as written, and the one problem.
+    let original = run(&path);
+    assert_eq!(original.status.code(), Some(0));
+    let events = |o: &std::process::Output| -> Vec<Value> {
+        String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    let (got, want) = (events(&out), events(&original));
+    assert_eq!(got.len(), want.len() + 1);
+    let errors = |e: &[Value]| e.iter().filter(|e| e["is_error"] == true).count();
+    assert_eq!(errors(&got), errors(&want));
+}

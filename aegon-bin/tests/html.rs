@@ -4,7 +4,7 @@ use std::process::Command;
 
 mod common;
 
-use common::root;
+use common::{root, temp_dir};
 
 fn aegon(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_aegon"))
@@ -14,15 +14,11 @@ fn aegon(args: &[&str]) -> std::process::Output {
         .expect("run aegon")
 }
 
-fn temp_dir(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("aegon-html-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
-}
-
 #[test]
 fn a_folder_of_sessions_becomes_a_report_each_and_an_index() {
-    let out = temp_dir("dir");
+    // A folder `-o` creates, in one removed when the test passes.
+    let tmp = temp_dir("html-dir");
+    let out = tmp.join("out");
     let run = aegon(&["html", "-q", "fixtures/corpus", "-o", out.to_str().unwrap()]);
     assert_eq!(
         run.status.code(),
@@ -65,8 +61,7 @@ fn a_folder_of_sessions_becomes_a_report_each_and_an_index() {
 
 #[test]
 fn html_and_markdown_to_a_file() {
-    let out = temp_dir("file");
-    std::fs::create_dir_all(&out).unwrap();
+    let out = temp_dir("html-file");
     let fixture = "fixtures/corpus/marot__spotter__test__fixtures__transcripts__short.jsonl";
     let file = out.join("r.html");
     let run = aegon(&["--html", fixture, "-o", file.to_str().unwrap()]);
@@ -87,8 +82,7 @@ fn html_and_markdown_to_a_file() {
 /// and no file is left beside it.
 #[test]
 fn an_earlier_report_survives_a_run_that_read_nothing() {
-    let out = temp_dir("keep");
-    std::fs::create_dir_all(&out).unwrap();
+    let out = temp_dir("html-keep");
     let fixture = "fixtures/corpus/marot__spotter__test__fixtures__transcripts__short.jsonl";
     let missing = "fixtures/corpus/no-such-session.jsonl";
     for (format, name) in [("--html", "r.html"), ("--markdown", "r.md")] {
@@ -129,7 +123,7 @@ fn an_earlier_report_survives_a_run_that_read_nothing() {
 #[test]
 fn output_through_a_symbolic_link_writes_its_target() {
     use std::os::unix::fs::{symlink, PermissionsExt};
-    let out = temp_dir("link");
+    let out = temp_dir("html-link");
     let real = out.join("reports");
     std::fs::create_dir_all(&real).unwrap();
     let fixture = "fixtures/corpus/marot__spotter__test__fixtures__transcripts__short.jsonl";
@@ -208,7 +202,8 @@ fn report_names_never_collide_with_the_index_or_each_other() {
     .unwrap();
     let id = "55604662-cf2a-4331-851a-ec234028f8ca";
     assert!(fixture.contains(id));
-    let input = temp_dir("collide-in");
+    let tmp = temp_dir("html-collide");
+    let input = tmp.join("in");
     std::fs::create_dir_all(&input).unwrap();
     let ids = ["index", "Abc", "abc", "INDEX"];
     for (i, new_id) in ids.iter().enumerate() {
@@ -223,7 +218,7 @@ fn report_names_never_collide_with_the_index_or_each_other() {
             .collect();
         std::fs::write(input.join(format!("{i}.jsonl")), copy).unwrap();
     }
-    let out = temp_dir("collide-out");
+    let out = tmp.join("out");
     let run = aegon(&[
         "html",
         "-q",
@@ -263,7 +258,6 @@ fn report_names_never_collide_with_the_index_or_each_other() {
             "{name} is a report"
         );
     }
-    let _ = std::fs::remove_dir_all(&input);
 }
 
 /// Appends `-i` to every id-like string in `v` (record, message, request and tool ids).

@@ -16,11 +16,9 @@ fn bug(name: &str) -> PathBuf {
     root().join("fixtures/bugs").join(name)
 }
 
-fn temp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("aegon-identity-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+/// A fresh folder for one test, removed when it passes ([`common::temp_dir`]).
+fn temp(name: &str) -> common::TempDir {
+    common::temp_dir(&format!("identity-{name}"))
 }
 
 /// `aegon --summary --json ARGS…`: stdout as bytes (exit 0 or 1 allowed) and as JSON.
@@ -166,7 +164,6 @@ fn a_resumed_copy_counts_in_the_session_it_was_copied_from_whatever_the_order() 
     let (tokens, calls, _, tool_calls) = ndjson_totals(&[&b, &a]);
     assert_eq!(tokens, doc["totals"]["tokens"]);
     assert_eq!((calls, tool_calls), (3, 1));
-    let _ = std::fs::remove_dir_all(tmp);
 }
 
 #[test]
@@ -237,7 +234,6 @@ fn per_session_outputs_give_a_resumed_copy_to_the_session_it_copies_whatever_the
             "{id}: expected {calls} API calls"
         );
     }
-    let _ = std::fs::remove_dir_all(tmp);
 }
 
 #[test]
@@ -263,7 +259,6 @@ fn lines_without_a_session_id_belong_to_their_file() {
     std::fs::copy(&file, sub.join("agent-a1.jsonl")).unwrap();
     let (_, doc) = summary(&[], &[&sub.join("agent-a1.jsonl")]);
     assert_eq!(doc["sessions"][0]["session_id"], id);
-    let _ = std::fs::remove_dir_all(tmp);
 }
 
 /// A small deterministic generator (xorshift), so that a failing case can be replayed.
@@ -333,7 +328,6 @@ fn totals_do_not_depend_on_how_a_session_is_split_repeated_or_ordered() {
             assert_eq!(one, two, "{source}, case {case}: 1 and 2 workers differ");
             let (tokens, ..) = ndjson_totals(&[&dir]);
             assert_eq!(tokens, want["tokens"], "{source}, case {case}: NDJSON sums");
-            let _ = std::fs::remove_dir_all(dir);
         }
     }
 }
@@ -369,7 +363,6 @@ fn a_copy_under_a_new_session_id_counts_once_in_the_original() {
         (&Value::from(0), &Value::from(1))
     );
     assert_eq!(summary(&["-j", "1"], &[&dir]).0, bytes);
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 /// `aegon ARGS… PATHS…`: stdout and stderr.
@@ -415,7 +408,7 @@ fn lines_without_uuid_count_once_when_their_file_is_read_twice() {
         let (once, quiet) = run(&["--ndjson"], &[&a]);
         assert!(!quiet.contains("repeated"), "{quiet}");
         // The folder (the file and its copy), and the file named beside its folder.
-        for paths in [vec![dir.as_path()], vec![a.as_path(), dir.as_path()]] {
+        for paths in [vec![dir.path()], vec![a.as_path(), dir.path()]] {
             let (twice, note) = run(&["--ndjson"], &paths);
             assert!(
                 twice == once,
@@ -430,7 +423,6 @@ fn lines_without_uuid_count_once_when_their_file_is_read_twice() {
             let (_, doc) = summary(&[], &paths);
             assert_eq!(doc, summary(&[], &[&a]).1, "{source}");
         }
-        let _ = std::fs::remove_dir_all(dir);
     }
 }
 
@@ -465,5 +457,4 @@ fn a_resumed_copy_repeats_the_snapshots_it_copies() {
         both.matches("\"kind\":\"file_snapshot\"").count(),
         snapshots
     );
-    let _ = std::fs::remove_dir_all(dir);
 }

@@ -179,3 +179,97 @@ fn storage_files_through_the_binary() {
     assert_eq!(n(&s["api_errors"]), 1);
     assert_eq!(summary["malformed_lines"], 0);
 }
+
+#[test]
+fn a_time_that_is_not_one_is_absent_and_said_on_its_line() {
+    // The real export with its first tool call's start written as -5 (damage: OpenCode writes
+    // Date.now()). Read as a number at any price it was 0: the call stamped 1970-01-01 and
+    // lasting 55 years in every tool timing. It is no time: the call is stamped with its
+    // message's time, has no duration, and the line of the value is said (exit 1).
+    let text = std::fs::read_to_string(fixture(EXPORT)).unwrap();
+    let mut at = 0;
+    for anchor in [
+        "\"type\": \"tool\"",
+        "\"state\": {",
+        "\"time\": {",
+        "\"start\": ",
+    ] {
+        at += text[at..].find(anchor).unwrap() + anchor.len();
+    }
+    let end = at + text[at..].find(|c: char| !c.is_ascii_digit()).unwrap();
+    let call_id = {
+        let before = &text[..at];
+        let c = before.rfind("\"callID\": \"").unwrap() + "\"callID\": \"".len();
+        before[c..c + before[c..].find('"').unwrap()].to_owned()
+    };
+    let dir = common::temp_dir("opencode-time");
+    let path = dir.join(EXPORT);
+    std::fs::write(&path, format!("{}-5{}", &text[..at], &text[end..])).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_aegon"))
+        .arg("--ndjson")
+        .arg(&path)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let line = text[..at].matches('\n').count() + 1;
+    let said = format!("{}:{line}: byte {at}: partly read: `parts[", path.display());
+    assert!(stderr.contains(&said), "{said} in {stderr}");
+    assert!(
+        stderr.contains("].state.time.start` -5 is not a time (epoch milliseconds): not read"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.matches("partly read").count(), 1, "{stderr}");
+    let events: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let malformed: Vec<&Value> = events.iter().filter(|e| e["kind"] == "malformed").collect();
+    assert_eq!(malformed.len(), 1, "{malformed:?}");
+    assert_eq!(
+        malformed[0]["source"]["line"], line as u64,
+        "{:?}",
+        malformed[0]
+    );
+    for e in &events {
+        let ts = e["timestamp"].as_str().unwrap_or("");
+        assert!(!ts.starts_with("1970"), "{e}");
+    }
+    let of_call = |kind: &str| {
+        events
+            .iter()
+            .find(|e| e["kind"] == kind && e["tool_use_id"] == call_id.as_str())
+            .unwrap_or_else(|| panic!("{kind} of {call_id}"))
+            .clone()
+    };
+    // As if no start were written (`null`): the call at its message's start, so its time is
+    // counted from there, as for any call whose start is not known.
+    let absent = dir.join("absent.json");
+    std::fs::write(&absent, format!("{}null{}", &text[..at], &text[end..])).unwrap();
+    let absent: Vec<Value> = common::aegon_stdout(["--ndjson".as_ref(), absent.as_os_str()])
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let result = of_call("tool_result");
+    let absent_result = absent
+        .iter()
+        .find(|e| e["kind"] == "tool_result" && e["tool_use_id"] == call_id.as_str())
+        .unwrap();
+    assert_eq!(result["duration_ms"], absent_result["duration_ms"]);
+    assert!(
+        result["duration_ms"].as_u64().unwrap() < 3_600_000,
+        "{result}"
+    );
+    assert_eq!(
+        of_call("tool_call")["timestamp"],
+        absent
+            .iter()
+            .find(|e| e["kind"] == "tool_call" && e["tool_use_id"] == call_id.as_str())
+            .unwrap()["timestamp"]
+    );
+    // Everything else as in the file as written: the same events but the one said.
+    let original = common::aegon_stdout(["--ndjson".as_ref(), fixture(EXPORT).as_os_str()]);
+    assert_eq!(original.lines().count() + 1, events.len());
+    assert_eq!(absent.len() + 1, events.len());
+}

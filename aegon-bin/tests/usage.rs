@@ -2429,6 +2429,105 @@ fn a_session_file_named_brings_its_subagents_as_in_the_filter() {
     let _ = std::fs::remove_dir_all(&data);
 }
 
+#[test]
+fn a_gone_session_files_subagents_are_read_and_said_as_in_the_summary() {
+    // The session file deleted (by Claude Code, or a stale path) while SESSION/subagents/ is
+    // still there: `aegon usage` reads the subagents as `--summary` does, and both say the
+    // file is missing and what was read in its place. The same real session as above.
+    const SESSION: &str = "258c7280-ae70-4798-800f-63464d01a85d";
+    let corpus = |suffix: &str| {
+        fixture(&format!(
+            "marot__spotter__test__fixtures__transcripts__{SESSION}{suffix}.jsonl"
+        ))
+    };
+    let data = temp_dir("gone-session-subagents");
+    let project = data.join("-p");
+    let agents = project.join(SESSION).join("subagents");
+    std::fs::create_dir_all(&agents).unwrap();
+    let main = project.join(format!("{SESSION}.jsonl"));
+    std::fs::copy(corpus(""), &main).unwrap();
+    let mut subagents = Vec::new();
+    for agent in ["agent-a881341", "agent-acompact-fffbd0"] {
+        let to = agents.join(format!("{agent}.jsonl"));
+        std::fs::copy(corpus(&format!("__subagents__{agent}")), &to).unwrap();
+        subagents.push(to);
+    }
+    let mut all = vec![main.clone()];
+    all.extend(subagents.iter().cloned());
+    let whole = independent_calls(&all) as u64;
+    let left = independent_calls(&subagents) as u64;
+    assert!(left > 0 && whole > left, "{left} of {whole}");
+    let main_arg = main.to_str().unwrap();
+    // Indexed while the file was there.
+    let before = run_json(&data, &["usage", "daily", "--json", main_arg]);
+    assert_eq!(calls(&before), whole);
+    std::fs::remove_file(&main).unwrap();
+    let said = format!(
+        "{main_arg}: No such file or directory (os error 2); its subagents in {} are read \
+         without it",
+        agents.display()
+    );
+
+    // The index holds the file's history: it is reported with the subagents read from disk,
+    // the whole session as before (exit 0, a note says the file is gone).
+    let out = aegon(&data, &["usage", "daily", "--json", main_arg])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("no longer on disk"), "{err}");
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(calls(&doc), whole, "{err}");
+    assert_eq!(totals(&doc), totals(&before));
+
+    // Read afresh, or with an index that never saw the file: what is left, the subagents,
+    // and the error said (exit 2), as `--summary` and the filter read and say it.
+    let fresh_index = data.join("other-index");
+    std::fs::create_dir_all(&fresh_index).unwrap();
+    for (index, extra) in [(&*data, Some("--no-index")), (&*fresh_index, None)] {
+        let mut args = vec!["usage", "daily", "--json"];
+        args.extend(extra);
+        args.push(main_arg);
+        let out = aegon(index, &args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(&said), "{args:?}: {err}");
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(calls(&doc), left, "{args:?}: {err}");
+    }
+    let usage_left = run_json_any(&data, &["usage", "daily", "--json", "--no-index", main_arg]);
+    for args in [&["--summary", "--json"][..], &["--ndjson"][..]] {
+        let mut c = aegon(&data, args);
+        let out = c.arg(&main).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(&said), "{args:?}: {err}");
+        // Said once, not again by the reader.
+        assert_eq!(err.matches(main_arg).count(), 1, "{args:?}: {err}");
+        assert!(!out.stdout.is_empty(), "{args:?}");
+        if args[0] == "--summary" {
+            let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+            let t = &doc["totals"]["tokens"];
+            assert_eq!(
+                [
+                    num(&t["input"]),
+                    num(&t["output"]),
+                    num(&t["cache_read"]),
+                    num(&t["cache_write_5m"]),
+                    num(&t["cache_write_1h"]),
+                ],
+                totals(&usage_left),
+                "{doc}"
+            );
+        }
+    }
+}
+
+/// `aegon ARGS` with its index in `data`; stdout parsed as JSON, whatever the exit status.
+fn run_json_any(data: &Path, args: &[&str]) -> Value {
+    serde_json::from_slice(&aegon(data, args).output().unwrap().stdout).unwrap()
+}
+
 /// One assistant line with usage in session `session` (generated).
 fn session_response(session: &str, id: &str, ts: &str) -> String {
     format!(

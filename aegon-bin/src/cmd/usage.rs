@@ -385,13 +385,29 @@ pub fn run(args: Vec<OsString>) -> io::Result<ExitCode> {
     // the error when it holds none).
     let mut gone: Vec<Gone> = Vec::new();
     for p in o.paths.iter().filter(|p| p.as_os_str() != "-") {
-        match std::fs::metadata(p) {
-            Ok(_) => paths.push(p.clone()),
-            Err(e) if indexing && e.kind() == io::ErrorKind::NotFound => gone.push(Gone {
+        let e = match std::fs::metadata(p) {
+            Ok(_) => {
+                paths.push(p.clone());
+                continue;
+            }
+            Err(e) => e,
+        };
+        // A session file gone whose subagents' folder is still there: the folder is read,
+        // and the error says so, as the filter and `--summary` say it.
+        let e = match crate::inputs::gone_session(p) {
+            Some((error, folder)) => {
+                paths.push(folder);
+                error
+            }
+            None => e,
+        };
+        if indexing && e.kind() == io::ErrorKind::NotFound {
+            gone.push(Gone {
                 path: p.clone(),
                 error: Some(e.to_string()),
-            }),
-            Err(e) => problem(p, &e.to_string()),
+            });
+        } else {
+            problem(p, &e.to_string());
         }
     }
     if named && paths.is_empty() && gone.is_empty() && !stdin {

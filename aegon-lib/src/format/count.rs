@@ -153,6 +153,9 @@ impl<'de> Deserialize<'de> for Count {
     }
 }
 
+/// What [`RefusedCount::message`] says of a refused token count, after its field and value.
+pub const NOT_A_COUNT: &str = "is not a token count: read as 0";
+
 /// A token count refused in a record's text (see the module docs).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefusedCount {
@@ -169,10 +172,12 @@ impl RefusedCount {
     /// What is wrong and what was kept, not where: `` `message.usage.output_tokens` 1e300 is
     /// not a token count: read as 0 ``.
     pub fn message(&self) -> String {
-        format!(
-            "`{}` {} is not a token count: read as 0",
-            self.field, self.written
-        )
+        self.message_saying(NOT_A_COUNT)
+    }
+
+    /// The field and the value as written, then `says`: `` `time.end` -5 is not a time … ``.
+    pub fn message_saying(&self, says: &str) -> String {
+        format!("`{}` {} {says}", self.field, self.written)
     }
 }
 
@@ -323,6 +328,18 @@ fn cut(s: &str, max: usize) -> String {
 /// several faults). `len` is the record's length in bytes. `None` when `refused` is empty.
 /// Each format gives it the header of its events.
 pub fn refused_kind(base: u64, len: u64, refused: &[RefusedCount]) -> Option<EventKind<'static>> {
+    refused_kind_saying(base, len, refused, NOT_A_COUNT)
+}
+
+/// [`refused_kind`] for values of another kind found by the same rule (epoch-ms times, which
+/// are whole numbers from 0 to 2^53 too), each said with `says` after its field and value
+/// ([`RefusedCount::message_saying`]).
+pub fn refused_kind_saying(
+    base: u64,
+    len: u64,
+    refused: &[RefusedCount],
+    says: &str,
+) -> Option<EventKind<'static>> {
     let first = refused.first()?;
     let at = base + first.offset as u64;
     let message = refused
@@ -330,9 +347,9 @@ pub fn refused_kind(base: u64, len: u64, refused: &[RefusedCount]) -> Option<Eve
         .map(|r| {
             let here = base + r.offset as u64;
             if here == at {
-                format!("partly read: {}", r.message())
+                format!("partly read: {}", r.message_saying(says))
             } else {
-                format!("byte {here}: partly read: {}", r.message())
+                format!("byte {here}: partly read: {}", r.message_saying(says))
             }
         })
         .collect::<Vec<_>>()
@@ -344,6 +361,32 @@ pub fn refused_kind(base: u64, len: u64, refused: &[RefusedCount]) -> Option<Eve
         len,
         true,
     ))
+}
+
+/// The source of the first of `refused`, found in the JSON value `text` that starts at
+/// `start` (its line, and its input offset `base`): on its own line, which is `start`'s in a
+/// JSONL line but may be many lines on in a pretty-printed document (a message's `tokens`
+/// below its text), at that line's start (as a JSONL line's fault is at the line, its byte
+/// in the message). `start` itself when `refused` is empty or the count is on the first line.
+pub fn refused_source<'a>(
+    start: crate::event::Source<'a>,
+    base: u64,
+    text: &str,
+    refused: &[RefusedCount],
+) -> crate::event::Source<'a> {
+    let Some(first) = refused.first() else {
+        return start;
+    };
+    let before = &text.as_bytes()[..first.offset.min(text.len())];
+    let newlines = memchr::memchr_iter(b'\n', before).count() as u64;
+    match memchr::memrchr(b'\n', before) {
+        Some(nl) => crate::event::Source {
+            line: start.line + newlines,
+            offset: base + nl as u64 + 1,
+            ..start
+        },
+        None => start,
+    }
 }
 
 /// [`refused_kind`] as an event of `agent` at `source` with no header (as a line's other

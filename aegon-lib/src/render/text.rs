@@ -713,12 +713,16 @@ pub fn usd_at_least(amount: f64, lower_bound: bool) -> String {
 }
 
 /// A dollar amount for a narrow place (the status line, the dashboard's usage tiles): as
-/// [`usd`] below $100 (cents, `<$0.01`), in whole dollars from there (`$1235` for 1234.5).
+/// [`usd`] while that reads below $100 (cents, `<$0.01`), in whole dollars from there
+/// (`$1235` for 1234.5). The choice goes by the figure shown, not the amount: 99.996 rounds
+/// to `$100.00` to the cent, so it is `$100`, never seven columns where six were counted on.
 pub fn usd_short(amount: f64) -> String {
-    if amount >= 100.0 {
+    let cents = usd(amount);
+    // `usd` rounds to the cent; from $99.995 up that carries into a third whole digit.
+    if amount >= 100.0 || cents.starts_with("$100.") {
         format!("${amount:.0}")
     } else {
-        usd(amount)
+        cents
     }
 }
 
@@ -882,6 +886,37 @@ pub(crate) fn test_picker(seed: u64) -> impl FnMut(usize) -> usize {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_rounding_that_carries_is_shown_as_what_it_rounds_to() {
+        // The cent's boundary: `<$0.01` is decided on the rounded figure, so half a cent is
+        // a cent (0.005 is stored a hair above it), and just below is `<$0.01`.
+        assert_eq!(usd(0.005), "$0.01");
+        assert_eq!(usd(0.004_999_9), "<$0.01");
+        assert_eq!(usd_at_least(0.005, true), "$0.01+");
+        assert_eq!(usd_short(0.005), "$0.01");
+        // A carry into another digit only widens the figure: nothing is decided on it.
+        assert_eq!(usd(9.996), "$10.00");
+        assert_eq!(usd(99.996), "$100.00");
+        assert_eq!(usd_at_least(99.996, true), "$100.00+");
+        // A narrow place goes to whole dollars on the figure it would show: $100.00 is $100.
+        assert_eq!(usd_short(99.996), "$100");
+        assert_eq!(usd_short(99.999_999), "$100");
+        assert_eq!(usd_short_at_least(99.996, true), "$100+");
+        assert_eq!(usd_short(99.994_999), "$99.99");
+        // Half a cent goes the way the stored amount lies: 99.995 is a hair above it (to
+        // $100, so whole dollars), 9.995 a hair below (to $9.99).
+        assert_eq!(usd_short(99.995), "$100");
+        assert_eq!(usd(9.995), "$9.99");
+        assert_eq!(usd_short(9.995), "$9.99");
+        assert_eq!(usd_short(9.996), "$10.00");
+        // Never wider than `$99.99` below $100 shown, whatever the amount rounds to.
+        for i in 0..=100_000 {
+            let amount = 99.0 + f64::from(i) / 100_000.0;
+            let short = usd_short(amount);
+            assert!(short.len() <= 6, "{amount} → {short}");
+        }
+    }
+
     #[test]
     fn dollar_amounts_never_read_as_free_and_ticks_stay_distinct() {
         assert_eq!(usd(0.0), "$0.00");

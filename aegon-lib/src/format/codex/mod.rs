@@ -36,7 +36,10 @@
 //! **Shell results.** A call's `event_msg/exec_command_end` (0.121+ in the corpus) is its
 //! result, emitted when it is read: `is_error` = `exit_code != 0`, `duration_ms` from
 //! `duration` (`{"secs","nanos"}`), `content` = `aggregated_output` (else `stdout`) as
-//! written. The call's `function_call_output` that follows (it came after the `*_end` event in
+//! written. An `exit_code` that is not an integer, or a `duration` that is not a non-negative
+//! `{"secs","nanos"}`, is damage that feeds the error counts and timings: read as before (a
+//! success, no duration of its own) and said, the line partly read at each value.
+//! The call's `function_call_output` that follows (it came after the `*_end` event in
 //! 151 of 151 pairs of the corpus) is the same result as the model saw it and yields nothing,
 //! so a call has one result. Files copied while the session ran end between the two (FORMAT.md
 //! §1.1): their last calls keep the result the `*_end` event gives. Deciding each line on what
@@ -800,15 +803,31 @@ impl Decoder {
                     self.answered.clear();
                 }
                 self.answered.insert(Box::from(id));
-                let is_error = payload
-                    .exit_code
-                    .and_then(|raw| raw.get().parse::<i64>().ok())
-                    .is_some_and(|code| code != 0);
+                fn written(raw: Option<&RawValue>) -> Option<&RawValue> {
+                    raw.filter(|r| r.get() != "null")
+                }
+                let exit_code = written(payload.exit_code);
+                let code = exit_code.map(|raw| raw.get().parse::<i64>().ok());
+                let is_error = matches!(code, Some(Some(c)) if c != 0);
+                let duration = written(payload.duration);
+                let duration_ms = duration.and_then(record::Duration::millis);
+                // An exit code or a duration written but not one feeds the error counts and
+                // the timings: said, as a refused token count is.
+                let mut faults = Vec::new();
+                if let (Some(raw), Some(None)) = (exit_code, code) {
+                    faults.push((raw, "payload.exit_code", "is not an exit code: read as 0"));
+                }
+                if let (Some(raw), None) = (duration, duration_ms) {
+                    faults.push((raw, "payload.duration", "is not a duration: not read"));
+                }
+                if !faults.is_empty() {
+                    self.faults_said(source, ts.clone(), &faults, emit)?;
+                }
                 let event = EventKind::ToolResult {
                     tool_use_id: call_id,
                     is_error,
                     tool: None,
-                    duration_ms: payload.duration.and_then(record::Duration::millis),
+                    duration_ms,
                     content: payload
                         .aggregated_output
                         .or(payload.stdout)
@@ -954,6 +973,46 @@ impl Decoder {
             },
             reasoning: last.reasoning_output_tokens.read(),
         }))
+    }
+
+    /// Says the members of this line's payload that are not what they should be (`faults`:
+    /// the value, its path, what is said of it): one event, before the line's own, at the
+    /// first value's byte, the others with theirs (as a Claude Code line says several).
+    #[cold]
+    fn faults_said<'l, F>(
+        &self,
+        source: Source<'l>,
+        ts: Option<Cow<'l, str>>,
+        faults: &[(&RawValue, &str, &str)],
+        emit: &mut F,
+    ) -> ControlFlow<()>
+    where
+        F: for<'e> FnMut(Event<'e>) -> ControlFlow<()>,
+    {
+        let (line_at, len) = self.line;
+        let at = |raw: &RawValue| {
+            source.offset + (raw.get().as_ptr() as usize).saturating_sub(line_at) as u64
+        };
+        let Some(first) = faults.first().map(|f| at(f.0)) else {
+            return ControlFlow::Continue(());
+        };
+        let message = faults
+            .iter()
+            .map(|(raw, field, says)| {
+                let mut shown: String = raw.get().chars().take(40).collect();
+                if shown.len() < raw.get().len() {
+                    shown.push('…');
+                }
+                let said = format!("partly read: `{field}` {shown} {says}");
+                match at(raw) {
+                    here if here == first => said,
+                    here => format!("byte {here}: {said}"),
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
+        let kind = malformed_kind(MalformedReason::UnexpectedShape, message, first, len, true);
+        emit(self.event(source, ts, kind))
     }
 
     /// Says the counts of a token_count event's `info` that are not counts (read as 0): one

@@ -544,14 +544,17 @@ impl Decoder {
     }
 }
 
-/// Says the token counts of the message `text` (at `base` in the input) that are not counts
-/// (read as 0), before its events: one event naming each where it is.
+/// Says the token counts of the message `text` (at `base` in the input, on `source`'s line)
+/// that are not counts (read as 0), before its events: one event naming each where it is, on
+/// the first one's line.
 fn refused_said<F>(source: Source<'_>, text: &str, base: u64, emit: &mut F) -> ControlFlow<()>
 where
     F: for<'e> FnMut(Event<'e>) -> ControlFlow<()>,
 {
     let found = crate::format::count::refused_counts(text, &record::TOKEN_COUNTS);
     let len = text.len() as u64;
+    // In a chat file the count is lines below the message's start: said on its own line.
+    let source = crate::format::count::refused_source(source, base, text, &found);
     match crate::format::count::refused_event(Agent::GeminiCli, source, base, len, &found) {
         Some(e) => emit(e),
         None => ControlFlow::Continue(()),

@@ -250,6 +250,9 @@ where
             Ok(session) => {
                 let mut header = Header::new(start, &session);
                 header.uuid = final_id(session.id.as_deref(), session.time.updated);
+                if session.time.refused {
+                    times_said(&doc, &header, doc.text, &[""], emit)?;
+                }
                 session_events(&header, &session, emit)
             }
             Err(e) => emit(doc.json_error(
@@ -267,6 +270,9 @@ where
                     _ => info.id.clone(),
                 };
                 refused_said(&doc, &header, &info, doc.text, "", emit)?;
+                if info.time.refused {
+                    times_said(&doc, &header, doc.text, &[""], emit)?;
+                }
                 message_events(&header, &info, &[], emit)
             }
             Err(e) => emit(doc.json_error(
@@ -293,6 +299,9 @@ where
                     model: None,
                     created: None,
                 };
+                if part_times_refused(&part) {
+                    times_said(&doc, &header, doc.text, &["", "state."], emit)?;
+                }
                 part_events(&header, &context, &part, emit)
             }
             Err(e) => emit(doc.json_error(
@@ -601,6 +610,9 @@ where
     };
     let mut header = Header::new(start, &session);
     header.uuid = final_id(session.id.as_deref(), session.time.updated);
+    if session.time.refused {
+        times_said(doc, &header, doc.text, &["info."], emit)?;
+    }
     session_events(&header, &session, emit)?;
     let mut from = (0usize, doc.line);
     for raw in top.messages.iter().flatten() {
@@ -611,6 +623,10 @@ where
         match serde_json::from_str::<ExportMessage<'_>>(&text) {
             Ok(message) => {
                 refused_said(doc, &h, &message.info, raw.get(), "info.", emit)?;
+                if message.info.time.refused || message.parts.iter().any(part_times_refused) {
+                    let prefixes = ["info.", "parts[].", "parts[].state."];
+                    times_said(doc, &h, raw.get(), &prefixes, emit)?;
+                }
                 message_events(&h, &message.info, &message.parts, emit)?
             }
             Err(e) => {
@@ -640,8 +656,9 @@ where
 }
 
 /// Says the token counts of a message that are not counts (read as 0), before its events: one
-/// event naming each where it is. `text` is the message's text in the document (`prefix` the
-/// path from it to the message info: `info.` in an export).
+/// event naming each where it is, on the first one's line. `text` is the message's text in the
+/// document, starting at `header`'s source (`prefix` the path from it to the message info:
+/// `info.` in an export).
 fn refused_said<F>(
     doc: &Doc<'_>,
     header: &Header<'_>,
@@ -664,7 +681,57 @@ where
     let found = crate::format::count::refused_counts(text, &paths);
     let base = doc.offset + doc.map.input_offset(doc.position_of(text));
     match crate::format::count::refused_kind(base, text.len() as u64, &found) {
-        Some(kind) => emit(header.event(kind)),
+        Some(kind) => {
+            // Pretty-printed: the count is lines below the message's start, said on its own.
+            let mut event = header.event(kind);
+            event.source = crate::format::count::refused_source(event.source, base, text, &found);
+            emit(event)
+        }
+        None => ControlFlow::Continue(()),
+    }
+}
+
+/// What a refused time is said to be, after its field and value.
+const NOT_A_TIME: &str = "is not a time (epoch milliseconds): not read";
+
+/// Whether a part's or its tool state's times hold one that is not a time.
+fn part_times_refused(part: &Part<'_>) -> bool {
+    part.time.is_some_and(|t| t.refused)
+        || part
+            .state
+            .as_ref()
+            .and_then(|s| s.time)
+            .is_some_and(|t| t.refused)
+}
+
+/// Says the times of an object that are not times (read as absent: the object's other times,
+/// or its message's, stand in), before its events: one event naming each where it is, on the
+/// first one's line. `text` is the object's text in the document, starting at `header`'s
+/// source; `prefixes` the paths from it to each `time` object (`""`, `state.`, `parts[].`).
+fn times_said<F>(
+    doc: &Doc<'_>,
+    header: &Header<'_>,
+    text: &str,
+    prefixes: &[&str],
+    emit: &mut F,
+) -> ControlFlow<()>
+where
+    F: for<'e> FnMut(Event<'e>) -> ControlFlow<()>,
+{
+    let paths: Vec<String> = prefixes
+        .iter()
+        .flat_map(|p| record::TIMES.iter().map(move |t| format!("{p}time.{t}")))
+        .collect();
+    let paths: Vec<&str> = paths.iter().map(String::as_str).collect();
+    let found = crate::format::count::refused_counts(text, &paths);
+    let base = doc.offset + doc.map.input_offset(doc.position_of(text));
+    let len = text.len() as u64;
+    match crate::format::count::refused_kind_saying(base, len, &found, NOT_A_TIME) {
+        Some(kind) => {
+            let mut event = header.event(kind);
+            event.source = crate::format::count::refused_source(event.source, base, text, &found);
+            emit(event)
+        }
         None => ControlFlow::Continue(()),
     }
 }

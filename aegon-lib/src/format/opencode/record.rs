@@ -4,9 +4,8 @@
 //! parts}]}`) and as separate files of the storage folder (`session/…/<ses>.json`,
 //! `message/<ses>/<msg>.json`, `part/…/<prt>.json`). Strings are borrowed from the document
 //! unless they hold escapes; tool inputs, outputs and errors are kept as borrowed
-//! [`RawValue`]s; times are read leniently ([`crate::format::claude::record::lenient_u64`]):
-//! a fractional, negative or non-numeric value becomes a number or 0 instead of failing the
-//! object; token counts by [`crate::format::count`]'s rule (a refused one 0, and said).
+//! [`RawValue`]s; token counts by [`crate::format::count`]'s rule (a refused one 0, and said),
+//! epoch-ms times by the same rule (a refused one absent, and said: [`Time`]).
 //! Unknown fields are ignored.
 
 use std::borrow::Cow;
@@ -75,25 +74,60 @@ impl Top<'_> {
 }
 
 /// Epoch-millisecond times of an object: sessions have `created`/`updated`, messages
-/// `created`/`completed`, parts and tool states `start`/`end`.
+/// `created`/`completed`, parts and tool states `start`/`end`. Each is read by the token
+/// counts' rule ([`crate::format::count`]: a whole number from 0 to 2^53, which every epoch-ms
+/// time is): anything else (negative, fractional, a string) is no time, and `refused` says
+/// one was written, for a partly-read note. (Read as a number at any price, a negative time
+/// was 0, stamping events 1970-01-01 and making a tool call last 55 years.)
 #[derive(Debug, Default, Clone, Copy, Deserialize)]
+#[serde(from = "TimeWritten")]
 pub struct Time {
     /// Creation.
-    #[serde(default, deserialize_with = "lenient_opt_u64")]
     pub created: Option<u64>,
     /// Last update (sessions).
-    #[serde(default, deserialize_with = "lenient_opt_u64")]
     pub updated: Option<u64>,
     /// Completion (assistant messages).
-    #[serde(default, deserialize_with = "lenient_opt_u64")]
     pub completed: Option<u64>,
     /// Start (parts, tool states).
-    #[serde(default, deserialize_with = "lenient_opt_u64")]
     pub start: Option<u64>,
     /// End (parts, tool states).
-    #[serde(default, deserialize_with = "lenient_opt_u64")]
     pub end: Option<u64>,
+    /// True when a time was written that is not one (then read as absent).
+    pub refused: bool,
 }
+
+/// [`Time`] as written.
+#[derive(Default, Deserialize)]
+struct TimeWritten {
+    #[serde(default)]
+    created: Count,
+    #[serde(default)]
+    updated: Count,
+    #[serde(default)]
+    completed: Count,
+    #[serde(default)]
+    start: Count,
+    #[serde(default)]
+    end: Count,
+}
+
+impl From<TimeWritten> for Time {
+    fn from(t: TimeWritten) -> Time {
+        let all = [t.created, t.updated, t.completed, t.start, t.end];
+        Time {
+            created: t.created.read(),
+            updated: t.updated.read(),
+            completed: t.completed.read(),
+            start: t.start.read(),
+            end: t.end.read(),
+            refused: all.iter().any(|c| c.is_refused()),
+        }
+    }
+}
+
+/// The members of [`Time`], as paths in `time`, for naming a refused one
+/// ([`crate::format::count::refused_counts`]).
+pub const TIMES: [&str; 5] = ["created", "updated", "completed", "start", "end"];
 
 /// Session info: an export's `info`, or a storage `session/…/<ses>.json` file.
 #[derive(Debug, Default, Deserialize)]
