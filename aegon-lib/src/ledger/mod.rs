@@ -16,7 +16,10 @@
 //!   readings found in it is replaced by what it holds now, in the transaction that records the
 //!   new reading (a response also read from another file stays, as that file's): a file on
 //!   disk counts what it holds, as a read without the index counts it. A deleted file keeps
-//!   its history.
+//!   its history. What left the index that way (responses its earlier readings counted that
+//!   no file holds now) is given to the update's caller to say ([`UpdateStats::dropped`]);
+//!   it is not recorded, so an update whose caller does not say it (the status line) leaves
+//!   it unsaid.
 //! - **Once per response.** Rows are keyed by the response's identity ([`collect::response_key`],
 //!   the correlator's rule) and merged field by field with the maximum, so re-reading, resumed
 //!   copies of a session and moved files never count twice. A response belongs to the file
