@@ -599,9 +599,12 @@ fn read_usage(
         None => Ledger::open(&path, &mut note).map_err(|e| e.to_string())?,
     };
     let mut quiet = |_: &std::path::Path, _: &str| {};
+    // Responses that files read again no longer hold (they left the index): said once.
+    let mut dropped: Vec<ledger::Dropped> = Vec::new();
     let mut query = |ledger: &mut Ledger| {
         let now = aegon::timestamp::now_ms();
-        let stats = ledger.update(roots, &[], &mut quiet)?;
+        let mut stats = ledger.update(roots, &[], &mut quiet)?;
+        dropped.append(&mut stats.dropped);
         let scope = Scope::Paths {
             roots: roots.to_vec(),
             files: Vec::new(),
@@ -621,6 +624,10 @@ fn read_usage(
         }
         Err(e) => return Err(e.to_string()),
     };
+    for d in &dropped {
+        let shown = ledger::as_named(&d.path, roots, &[]).unwrap_or_else(|| PathBuf::from(&d.path));
+        notes.push(d.note(&shown, pricing));
+    }
     // A newer aegon's index, read without being written: said with the figures.
     if let Some(why) = ledger.read_only() {
         if !notes.iter().any(|n| n == why) {

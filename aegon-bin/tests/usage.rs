@@ -2950,3 +2950,61 @@ fn an_index_of_a_newer_aegon_is_read_or_refused_and_never_moved_aside() {
     assert_eq!(totals(&doc).to_vec(), whole);
     assert_eq!(set_aside_in(&data), Vec::<String>::new());
 }
+
+/// A transcript rewritten shorter after it was indexed counts what it holds now, as
+/// `--no-index` counts it, and the run that reads it again says on stderr and in the JSON
+/// notes what left the reports (tester5's finding 5: 8 calls became 5 with `notes: null`),
+/// with exit status 0; the next run, or a file that only grew, says nothing.
+#[test]
+fn a_transcript_rewritten_shorter_says_what_left_the_reports() {
+    let data = temp_dir("rewritten-shorter");
+    let dir = data.join("t");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("session.jsonl");
+    let text = std::fs::read_to_string(fixture("apanloco__random__session.jsonl")).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let first = |n: usize| -> String { lines[..n].iter().map(|l| format!("{l}\n")).collect() };
+    let arg = file.to_str().unwrap();
+    let report = |args: &[&str]| {
+        let out = aegon(&data, args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        (doc, err)
+    };
+    let notes = |doc: &Value| -> Vec<String> {
+        doc["notes"]
+            .as_array()
+            .map(|a| a.iter().map(|n| n.as_str().unwrap().to_owned()).collect())
+            .unwrap_or_default()
+    };
+    // Indexed at 60 lines, then grown to all of them: nothing to say.
+    std::fs::write(&file, first(60)).unwrap();
+    report(&["usage", "--json", arg]);
+    std::fs::write(&file, first(lines.len())).unwrap();
+    let (whole, err) = report(&["usage", "--json", arg]);
+    assert_eq!((notes(&whole), err.as_str()), (vec![], ""));
+    // Cut to its first 30 lines in place.
+    std::fs::write(&file, first(30)).unwrap();
+    let (doc, err) = report(&["usage", "--json", arg]);
+    let fresh = run_json(&data, &["usage", "--json", "--no-index", arg]);
+    assert_eq!((totals(&doc), calls(&doc)), (totals(&fresh), calls(&fresh)));
+    let left = calls(&whole) - calls(&doc);
+    assert!(left > 0 && calls(&doc) > 0, "{whole} {doc}");
+    let said = format!("{arg}: shorter than when it was indexed: {left} API calls ($");
+    let notes_now = notes(&doc);
+    assert_eq!(notes_now.len(), 1, "{doc}");
+    assert!(notes_now[0].starts_with(&said), "{notes_now:?}");
+    assert!(
+        notes_now[0].ends_with(
+            "it held before are no longer in it and left the reports (a file counts what it \
+             holds now)"
+        ),
+        "{notes_now:?}"
+    );
+    assert!(err.contains(&notes_now[0]), "{err}");
+    // Said once: the next run has nothing to say.
+    let (doc, err) = report(&["usage", "--json", arg]);
+    assert_eq!((notes(&doc), err.as_str()), (vec![], ""));
+    let _ = std::fs::remove_dir_all(&data);
+}

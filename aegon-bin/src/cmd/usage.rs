@@ -38,7 +38,10 @@ USAGE:
     The index is $AEGON_DATA_DIR/usage.sqlite3, else in the data directory
     ($XDG_DATA_HOME/aegon or ~/.local/share/aegon on Linux).
     A folder or file no longer on disk (a default folder removed, or a PATH given)
-    whose history the index holds is reported from the index, with a note. A PATH
+    whose history the index holds is reported from the index, with a note. A
+    transcript rewritten shorter or replaced since it was indexed counts what it holds
+    now (as --no-index counts it): the responses it no longer holds leave the reports,
+    said once by a note in the run that reads it again (exit status 0). A PATH
     that does not exist otherwise is said on stderr and the exit status is 2; the
     paths that exist are still reported, and no report is made when none does. When
     the index cannot be written (disk full), the report is what it holds, a note
@@ -732,8 +735,11 @@ fn indexed(
     // A newer aegon's index read without being written: said, and the report is partial
     // (exit status 2) when the transcripts hold lines it has not indexed.
     let mut pending = 0;
+    // Responses that files read again no longer hold, which left the index: said once, here.
+    let mut dropped: Vec<ledger::Dropped> = Vec::new();
     let mut said = |stats: ledger::UpdateStats| {
         pending += stats.pending_files;
+        dropped.extend(stats.dropped.iter().cloned());
         if verbose {
             let note = update_note(&stats, roots, files);
             crate::report::warn_lines(&note.iter().map(String::as_str).collect::<Vec<_>>());
@@ -766,6 +772,11 @@ fn indexed(
             entries
         }
     };
+    for d in &dropped {
+        let shown =
+            ledger::as_named(&d.path, roots, files).unwrap_or_else(|| PathBuf::from(&d.path));
+        notes.push(d.note(&shown, pricing));
+    }
     // A damaged index rebuilt from what it still held: said on every report while its
     // damaged copy exists and history may be missing (exit status 2), once when nothing is.
     for damage in ledger.damage()? {

@@ -16,7 +16,10 @@
 //!   readings found in it is replaced by what it holds now, in the transaction that records the
 //!   new reading (a response also read from another file stays, as that file's): a file on
 //!   disk counts what it holds, as a read without the index counts it. A deleted file keeps
-//!   its history.
+//!   its history. What left the index that way (responses its earlier readings counted that
+//!   no file holds now) is given to the update's caller to say ([`UpdateStats::dropped`]);
+//!   it is not recorded, so an update whose caller does not say it (the status line) leaves
+//!   it unsaid.
 //! - **Once per response.** Rows are keyed by the response's identity ([`collect::response_key`],
 //!   the correlator's rule) and merged field by field with the maximum, so re-reading, resumed
 //!   copies of a session and moved files never count twice. A response belongs to the file
@@ -245,6 +248,92 @@ pub enum Reread {
     Overwritten,
 }
 
+/// One response a file held that a read of it from its start no longer found (and no other
+/// file holds): it left the index, so every report ([`Dropped`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DroppedResponse {
+    /// Its model (`None`: not known, priced as `unknown`).
+    pub model: Option<String>,
+    /// Its tokens as the index held them.
+    pub tokens: Tokens,
+    /// Its price factors (`None`: indexed before they were recorded, priced without them).
+    pub factors: Option<PriceFactors>,
+    /// An API call (false: usage only, as [`Entry::call`]).
+    pub call: bool,
+}
+
+/// Responses that a file read again from its start ([`Reread`]) held at its earlier readings
+/// and no longer holds, and no other file holds: by the rule that a file on disk counts what
+/// it holds they left the index, and so every report. Said by the caller (it is history
+/// that was counted before), never silently.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dropped {
+    /// The file, as the index keys it.
+    pub path: String,
+    /// Why it was read again.
+    pub why: Reread,
+    /// The responses it no longer holds.
+    pub responses: Vec<DroppedResponse>,
+}
+
+impl Dropped {
+    /// The API calls among the responses.
+    pub fn calls(&self) -> u64 {
+        self.responses.iter().filter(|r| r.call).count() as u64
+    }
+
+    /// Their cost in picodollars priced with `pricing` as [`Ledger::entries`] prices rows
+    /// (each a request of its own), and whether some of them have no price (then the cost is
+    /// a lower bound).
+    pub fn cost_pico(&self, pricing: &Pricing) -> (u64, bool) {
+        let mut sum = 0u64;
+        let mut unpriced = false;
+        for r in &self.responses {
+            let model = r.model.as_deref().unwrap_or("unknown");
+            match response_cost(pricing, model, &r.tokens, r.factors.as_ref()) {
+                Some(c) => sum = sum.saturating_add(c),
+                None => unpriced = true,
+            }
+        }
+        (sum, unpriced)
+    }
+
+    /// The note that says it, naming the file `shown`: `FILE: shorter than when it was
+    /// indexed: 3 API calls ($0.01) it held before are no longer in it and left the reports
+    /// (a file counts what it holds now)`. Amounts as every report shows them
+    /// ([`crate::render::text::usd_at_least`]).
+    pub fn note(&self, shown: &Path, pricing: &Pricing) -> String {
+        let why = match self.why {
+            Reread::Truncated => "shorter than when it was indexed",
+            Reread::Replaced => "replaced by another file since it was indexed",
+            Reread::Rewritten => "rewritten since it was indexed",
+            Reread::Overwritten => "written over since it was indexed",
+        };
+        let calls = self.calls();
+        let what = if calls == self.responses.len() as u64 {
+            format!("{calls} API call{}", if calls == 1 { "" } else { "s" })
+        } else {
+            format!(
+                "{} responses ({calls} API call{})",
+                self.responses.len(),
+                if calls == 1 { "" } else { "s" }
+            )
+        };
+        let (pico, unpriced) = self.cost_pico(pricing);
+        format!(
+            "{}: {why}: {what} ({}) it held before {} no longer in it and left the reports \
+             (a file counts what it holds now)",
+            shown.display(),
+            crate::render::text::usd_at_least(pico as f64 / 1e12, unpriced),
+            if self.responses.len() == 1 {
+                "is"
+            } else {
+                "are"
+            },
+        )
+    }
+}
+
 /// What [`Ledger::update_file`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileUpdate {
@@ -272,6 +361,10 @@ pub struct UpdateStats {
     pub bytes: u64,
     /// Files read again from their start, with why.
     pub rereads: Vec<(String, Reread)>,
+    /// Of those, the ones that no longer hold responses their earlier readings had counted,
+    /// with those responses (which left the index): to be said. Only for files read to their
+    /// end in this update (a read again stopped by a deadline is not weighed).
+    pub dropped: Vec<Dropped>,
     /// Files known to the index under the roots that are gone from disk (history kept).
     pub gone: u64,
     /// The index's ids of the files looked at (a file known under another spelling of its
@@ -417,6 +510,21 @@ fn remember_opened(path: &Path) {
         opened.insert(path.to_owned(), id);
     }
 }
+
+/// What [`Ledger::update_file_steps`] did to one file.
+struct Steps {
+    update: FileUpdate,
+    /// The file's row id (`None`: nothing known of it).
+    id: Option<i64>,
+    /// Bytes left to read (0: read to its end).
+    left: u64,
+    /// Read again from its start to its end: what its earlier readings counted that left.
+    dropped: Option<Dropped>,
+}
+
+/// One step of [`Ledger::update_file_row`]: what was done, the row id, the bytes left, and
+/// the responses removed when the step started over from the file's start.
+type StepRow = (FileUpdate, Option<i64>, u64, Vec<(String, DroppedResponse)>);
 
 /// A file's row in `files`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -905,25 +1013,30 @@ impl Ledger {
     /// Reads what was appended to the transcript at `path` since the last update and records
     /// it. See the [module documentation](self).
     pub fn update_file(&mut self, path: &Path) -> Result<FileUpdate, Error> {
-        Ok(self.update_file_steps(path, None)?.0)
+        Ok(self.update_file_steps(path, None)?.update)
     }
 
     /// Reads the file at `path` to its end in steps of [`Ledger`]'s step size, each committed
     /// with its resume point, until the end or, when `deadline` is given, until it has passed
-    /// (at least one step is read). Gives what was done, the file's row id, and the bytes left
-    /// (0: read to its end).
+    /// (at least one step is read). Gives what was done, the file's row id, the bytes left
+    /// (0: read to its end), and, when it was read again from its start to its end, the
+    /// responses of its earlier readings that left the index.
     fn update_file_steps(
         &mut self,
         path: &Path,
         deadline: Option<Instant>,
-    ) -> Result<(FileUpdate, Option<i64>, u64), Error> {
+    ) -> Result<Steps, Error> {
         let cut = Cut {
             bytes: self.step,
             deadline,
         };
         let mut done: Option<(u64, Option<Reread>)> = None;
+        // What the file held before it was read again from its start (and no other file
+        // holds), by key: weighed once the whole file has been read.
+        let mut held: HashMap<String, DroppedResponse> = HashMap::new();
         loop {
-            let (update, id, left) = self.update_file_row(path, cut)?;
+            let (update, id, left, forgotten) = self.update_file_row(path, cut)?;
+            held.extend(forgotten);
             let update = match (update, done) {
                 (FileUpdate::Read { bytes, reread }, Some((before, first))) => {
                     done = Some((before + bytes, first.or(reread)));
@@ -942,9 +1055,49 @@ impl Ledger {
             };
             let stalled = !matches!(update, FileUpdate::Read { .. });
             if left == 0 || stalled || deadline.is_some_and(|d| Instant::now() >= d) {
-                return Ok((update, id, left));
+                let dropped = match update {
+                    FileUpdate::Read {
+                        reread: Some(why), ..
+                    } if left == 0 && !held.is_empty() => self.dropped(path, why, held)?,
+                    _ => None,
+                };
+                return Ok(Steps {
+                    update,
+                    id,
+                    left,
+                    dropped,
+                });
             }
         }
+    }
+
+    /// Of the responses `held` that a file read again from its start held before, those
+    /// the index no longer has (the file no longer holds them, nor does another): `None`
+    /// when there are none.
+    fn dropped(
+        &self,
+        path: &Path,
+        why: Reread,
+        held: HashMap<String, DroppedResponse>,
+    ) -> Result<Option<Dropped>, Error> {
+        let mut exists = self
+            .conn
+            .prepare_cached("SELECT 1 FROM responses WHERE key = ?1")?;
+        let mut gone: Vec<(String, DroppedResponse)> = Vec::new();
+        for (key, r) in held {
+            if !exists.exists([&key])? {
+                gone.push((key, r));
+            }
+        }
+        if gone.is_empty() {
+            return Ok(None);
+        }
+        gone.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(Some(Dropped {
+            path: path_key(path),
+            why,
+            responses: gone.into_iter().map(|(_, r)| r).collect(),
+        }))
     }
 
     /// The row of the file known under another path that names the same file now (same
@@ -968,17 +1121,14 @@ impl Ledger {
     /// [`Ledger::update_file`], with the id of the file's row (`None` when nothing is known
     /// of it).
     /// One step: reads from where the index stopped up to `cut`; also gives the bytes left
-    /// after the step (0: read to the end).
-    fn update_file_row(
-        &mut self,
-        path: &Path,
-        cut: Cut,
-    ) -> Result<(FileUpdate, Option<i64>, u64), Error> {
+    /// after the step (0: read to the end), and the responses the earlier readings had found
+    /// in it that were removed with them when it was read again from its start.
+    fn update_file_row(&mut self, path: &Path, cut: Cut) -> Result<StepRow, Error> {
         let meta = match std::fs::metadata(path) {
             Ok(m) if m.is_file() => m,
-            Ok(_) => return Ok((FileUpdate::Missing, None, 0)),
+            Ok(_) => return Ok((FileUpdate::Missing, None, 0, Vec::new())),
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                return Ok((FileUpdate::Missing, None, 0))
+                return Ok((FileUpdate::Missing, None, 0, Vec::new()))
             }
             Err(e) => return Err(e.into()),
         };
@@ -1020,10 +1170,10 @@ impl Ledger {
             self.conn
                 .prepare_cached("UPDATE files SET present = 1 WHERE path = ?1 AND present = 0")?
                 .execute([&key])?;
-            return Ok((FileUpdate::Unchanged, Some(row.id), 0));
+            return Ok((FileUpdate::Unchanged, Some(row.id), 0, Vec::new()));
         }
         let read = read_from(path, &key, start as u64, line as u64, open_tail, Some(cut))?;
-        let id = self.commit_file(&key, (dev, ino), before, &read)?;
+        let (id, forgotten) = self.commit_file(&key, (dev, ino), before, &read)?;
         // Bytes after the step's end, of the size seen at its start (what came later is read
         // by a later update, as any appended bytes are).
         let left = if read.cut {
@@ -1038,17 +1188,20 @@ impl Ledger {
             },
             Some(id),
             left,
+            forgotten,
         ))
     }
 
-    /// Records one file's rows and progress in one transaction.
+    /// Records one file's rows and progress in one transaction. Gives the file's row id and,
+    /// when the read started over from the file's start, the responses of the earlier
+    /// readings that were removed (owned by it and read from no other file), by key.
     fn commit_file(
         &mut self,
         key: &str,
         (dev, ino): (i64, i64),
         before: Option<FileRow>,
         read: &FileRead,
-    ) -> Result<i64, Error> {
+    ) -> Result<(i64, Vec<(String, DroppedResponse)>), Error> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -1068,6 +1221,7 @@ impl Ledger {
         }
         let now = now_ms();
         let current = Self::file_row(&tx, key)?;
+        let mut forgotten = Vec::new();
         let file_id = match current {
             None => {
                 tx.prepare_cached(
@@ -1099,6 +1253,7 @@ impl Ledger {
                     // Read again from its start (truncated, replaced, written over, a document
                     // rewritten): what the earlier readings found in it goes, in this
                     // transaction, and what it holds now is written below.
+                    forgotten = removed_with(&tx, row.id)?;
                     forget_file(&tx, row.id)?;
                 }
                 if ours_is_newer {
@@ -1267,7 +1422,7 @@ impl Ledger {
             }
         }
         tx.commit()?;
-        Ok(file_id)
+        Ok((file_id, forgotten))
     }
 
     /// Updates the index from every transcript below `roots` and the `files` named, in path
@@ -1342,7 +1497,13 @@ impl Ledger {
             }
             stats.files += 1;
             match self.update_file_steps(path, deadline) {
-                Ok((update, id, left)) => {
+                Ok(Steps {
+                    update,
+                    id,
+                    left,
+                    dropped,
+                }) => {
+                    stats.dropped.extend(dropped);
                     if let Some(id) = id {
                         seen.insert(id);
                         stats.file_ids.push(id);
@@ -2237,6 +2398,48 @@ fn forget_file(tx: &Connection, id: i64) -> Result<(), Error> {
     Ok(())
 }
 
+/// The responses [`forget_file`] removes from the index for the file with id `id`: those it
+/// owns that no other file was read with (those are moved to that file), by key, with what
+/// prices them.
+fn removed_with(tx: &Connection, id: i64) -> Result<Vec<(String, DroppedResponse)>, Error> {
+    let mut stmt = tx.prepare_cached(
+        "SELECT r.key, m.text, r.input, r.output, r.cache_read, r.cache_5m, r.cache_1h,
+                sp.text, st.text, ig.text, r.prompt_tokens, r.not_a_call
+         FROM responses r
+         LEFT JOIN names m ON m.id = r.model
+         LEFT JOIN names sp ON sp.id = r.speed
+         LEFT JOIN names st ON st.id = r.service_tier
+         LEFT JOIN names ig ON ig.id = r.inference_geo
+         WHERE r.file_id = ?1
+           AND NOT EXISTS (SELECT 1 FROM response_files f WHERE f.key = r.key AND f.file_id != ?1)",
+    )?;
+    let rows = stmt.query_map([id], |r| {
+        let prompt: Option<i64> = r.get(10)?;
+        let name = |i: usize| -> rusqlite::Result<Option<Cow<'static, str>>> {
+            Ok(r.get::<_, Option<String>>(i)?.map(Cow::Owned))
+        };
+        let factors = match prompt {
+            Some(p) => Some(PriceFactors {
+                speed: name(7)?,
+                service_tier: name(8)?,
+                inference_geo: name(9)?,
+                prompt_tokens: u64::try_from(p).unwrap_or(0),
+            }),
+            None => None,
+        };
+        Ok((
+            r.get::<_, String>(0)?,
+            DroppedResponse {
+                model: r.get(1)?,
+                tokens: tokens_at(r, 2)?,
+                factors,
+                call: !r.get::<_, bool>(11)?,
+            },
+        ))
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
 /// Names interned while one transaction lasts.
 #[derive(Default)]
 struct Names(HashMap<String, i64>);
@@ -3051,7 +3254,7 @@ mod tests {
         ledger.step = 100_000;
         let mut consumed = Vec::new();
         loop {
-            let (update, _, left) = ledger
+            let (update, _, left, _) = ledger
                 .update_file_row(
                     &canonical(&file),
                     Cut {
@@ -4517,6 +4720,107 @@ mod tests {
         assert_eq!(after, rows);
         drop(ledger);
         assert_eq!(user_version(&path), schema::VERSION + 2);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// `turns` turns of a session (a prompt and a response of 1,000 input and 100 output
+    /// tokens of claude-sonnet-4-5, $0.0045 each, one a day from 2026-11-20), as Claude Code
+    /// writes them; `tag` makes the message ids its own (tester5's repro 06 shape).
+    fn session_lines(session: &str, tag: &str, turns: std::ops::Range<u32>) -> String {
+        let mut out = String::new();
+        for k in turns {
+            out += &format!(
+                r#"{{"parentUuid":null,"isSidechain":false,"cwd":"/home/u/proj","sessionId":"{session}","type":"user","uuid":"u{k}","timestamp":"2026-11-2{k}T10:00:00.000Z","message":{{"role":"user","content":"q"}}}}"#
+            );
+            out += "\n";
+            out += &format!(
+                r#"{{"parentUuid":"u{k}","isSidechain":false,"cwd":"/home/u/proj","sessionId":"{session}","type":"assistant","uuid":"a{k}","timestamp":"2026-11-2{k}T10:00:05.000Z","requestId":"req_{tag}{k}","message":{{"model":"claude-sonnet-4-5-20250929","id":"msg_{tag}{k}","type":"message","role":"assistant","content":[{{"type":"text","text":"ok"}}],"stop_reason":"end_turn","usage":{{"input_tokens":1000,"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"output_tokens":100,"service_tier":"standard"}}}}}}"#
+            );
+            out += "\n";
+        }
+        out
+    }
+
+    /// A transcript rewritten shorter after it was indexed counts what it holds now, and the
+    /// responses its earlier readings counted that left the index are given to be said
+    /// (tester5's finding 5: silently, 8 API calls became 5); a file that only grew, a deleted
+    /// one, or one read again that still holds them, gives none. Read again in steps, only
+    /// what is missing at its end is given.
+    #[test]
+    fn a_file_read_again_that_no_longer_holds_responses_says_which_left() {
+        let dir = temp("dropped");
+        let a = dir.join("aaaaaaaa-1111-4222-8333-444444444444.jsonl");
+        let b = dir.join("bbbbbbbb-1111-4222-8333-444444444444.jsonl");
+        let sa = "aaaaaaaa-1111-4222-8333-444444444444";
+        let sb = "bbbbbbbb-1111-4222-8333-444444444444";
+        std::fs::write(&a, session_lines(sa, "A", 0..4)).unwrap();
+        std::fs::write(&b, session_lines(sb, "B", 0..4)).unwrap();
+        let roots = [dir.clone()];
+        let mut ledger = Ledger::open(&dir.join("i.sqlite3"), &mut |_| {}).unwrap();
+        let update = |ledger: &mut Ledger| {
+            let stats = ledger.update(&roots, &[], &mut no_problem).unwrap();
+            let t = totals(&ledger.entries(&Scope::All, None, &prices()).unwrap());
+            (stats, t[6], t[5])
+        };
+        let (stats, calls, pico) = update(&mut ledger);
+        assert_eq!((calls, pico, stats.dropped), (8, 36_000_000_000, vec![]));
+        // Deleted: history kept, nothing to say.
+        std::fs::remove_file(&b).unwrap();
+        let (stats, calls, pico) = update(&mut ledger);
+        assert_eq!(
+            (calls, pico, stats.gone, stats.dropped),
+            (8, 36_000_000_000, 1, vec![])
+        );
+        // Rewritten to its first turn (a new file moved over it, as `mv` does): it counts
+        // its one response, and the three it no longer holds are given, with what they cost.
+        let tmp = dir.join("t");
+        std::fs::write(&tmp, session_lines(sa, "A", 0..1)).unwrap();
+        std::fs::rename(&tmp, &a).unwrap();
+        let (stats, calls, pico) = update(&mut ledger);
+        assert_eq!((calls, pico), (5, 22_500_000_000));
+        assert_eq!(stats.dropped.len(), 1, "{:?}", stats.dropped);
+        let d = &stats.dropped[0];
+        assert_eq!(d.path, path_key(&a));
+        assert_eq!(d.why, stats.rereads[0].1);
+        assert_eq!(
+            (d.calls(), d.cost_pico(&prices())),
+            (3, (13_500_000_000, false))
+        );
+        assert_eq!(
+            d.note(Path::new("A.jsonl"), &prices()),
+            format!(
+                "A.jsonl: {}: 3 API calls ($0.01) it held before are no longer in it and left \
+                 the reports (a file counts what it holds now)",
+                if d.why == Reread::Replaced {
+                    "replaced by another file since it was indexed"
+                } else {
+                    "shorter than when it was indexed"
+                }
+            )
+        );
+        // It only grows: nothing left, nothing said.
+        std::fs::write(&a, session_lines(sa, "A", 0..3)).unwrap();
+        let (stats, calls, _) = update(&mut ledger);
+        assert_eq!((calls, stats.dropped), (7, vec![]));
+        // Written over in place, shorter, with its turns kept but the last: read again in
+        // steps of one line, only the response no longer in it at its end is given (those
+        // read by later steps came back), and nothing is said twice.
+        ledger.step = 1;
+        std::fs::write(&a, session_lines(sa, "A", 0..2)).unwrap();
+        let (stats, calls, pico) = update(&mut ledger);
+        assert_eq!((calls, pico), (6, 27_000_000_000));
+        assert_eq!(stats.rereads, [(path_key(&a), Reread::Truncated)]);
+        assert_eq!(stats.dropped.len(), 1, "{:?}", stats.dropped);
+        assert_eq!(stats.dropped[0].responses.len(), 1);
+        let (stats, calls, _) = update(&mut ledger);
+        assert_eq!((calls, stats.dropped), (6, vec![]));
+        // A response that another file also holds stays counted: not given.
+        let c = dir.join("c.jsonl");
+        std::fs::write(&c, session_lines(sa, "A", 0..2)).unwrap();
+        update(&mut ledger);
+        std::fs::write(&a, session_lines(sa, "A", 0..1)).unwrap();
+        let (stats, calls, _) = update(&mut ledger);
+        assert_eq!((calls, stats.dropped), (6, vec![]));
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
