@@ -70,6 +70,15 @@
 //! by the rule, per response): their figures are not taken from the sums. Migrating fills
 //! both from the rows; nothing is read again.
 //!
+//! Version 8 added `dropped_responses`: one row per response that a file read again from its
+//! start no longer holds (and no other file holds), which so left the index ([`crate::ledger::Dropped`]):
+//! the file's path as the index keys it, why it was read again (`truncated`, `replaced`,
+//! `rewritten`, `overwritten`), when (UTC ms), its model, five token counts, price factors
+//! (speed, tier, geo as text; `prompt_tokens` NULL: none recorded) and whether it was an API
+//! call. Written in the transaction that finishes the read again, by whichever run does it (the
+//! status line too); read and deleted in one transaction by the next run that says them
+//! ([`crate::ledger::Ledger::take_dropped`]), so each is said once. Nothing is read again.
+//!
 //! Version 2 added the price factors. Migrating from version 1 adds the columns (NULL) and
 //! sets every file's progress back to its start, so the next update reads the transcripts
 //! still on disk again and fills in their responses' factors (rows merge by identity: nothing
@@ -144,6 +153,8 @@ pub struct Compat {
 /// writes the same rows with the same statements (checked against its code: inserts,
 /// upserts, `UPDATE` and `DELETE`, never `REPLACE`, whose deletes would not fire the
 /// triggers), and reads nothing that changed. So both are 6.
+/// Version 8 added a table no older build reads or writes (builds of 7 and older re-reading a
+/// file simply do not record what left it): both stay 6.
 pub const COMPAT: &[Compat] = &[
     Compat { read: 1, write: 1 },
     Compat { read: 2, write: 2 },
@@ -152,13 +163,14 @@ pub const COMPAT: &[Compat] = &[
     Compat { read: 5, write: 5 },
     Compat { read: 6, write: 6 },
     Compat { read: 6, write: 6 },
+    Compat { read: 6, write: 6 },
 ];
 
 /// `PRAGMA application_id` of an aegon index ("AEGN").
 pub const APPLICATION_ID: i32 = 0x4145_474E;
 
 /// The schema version this build writes (`PRAGMA user_version`).
-pub const VERSION: i32 = 7;
+pub const VERSION: i32 = 8;
 
 /// `MIGRATIONS[n]` takes the schema from version `n` to `n + 1`.
 pub const MIGRATIONS: &[&str] = &[
@@ -402,5 +414,25 @@ pub const MIGRATIONS: &[&str] = &[
               AND NOT EXISTS (SELECT 1 FROM shared_sessions s
                               WHERE s.session = coalesce(responses.session, 0));
     END;
+    ",
+    // 7 → 8: the responses that files read again no longer hold, kept until a run says them.
+    "
+    CREATE TABLE dropped_responses (
+        id            INTEGER PRIMARY KEY,
+        path          TEXT NOT NULL,
+        why           TEXT NOT NULL,
+        at_ms         INTEGER NOT NULL,
+        model         TEXT,
+        input         INTEGER NOT NULL,
+        output        INTEGER NOT NULL,
+        cache_read    INTEGER NOT NULL,
+        cache_5m      INTEGER NOT NULL,
+        cache_1h      INTEGER NOT NULL,
+        speed         TEXT,
+        service_tier  TEXT,
+        inference_geo TEXT,
+        prompt_tokens INTEGER,
+        call          INTEGER NOT NULL
+    );
     ",
 ];
