@@ -4,7 +4,9 @@
 //! - **core**: the session core alone ([`SessionCollector`], what `aegon --summary` feeds), and
 //! - **dashboard**: the dashboard's history path, as `aegon watch` runs it while it reads
 //!   history: each event applied to a [`Dashboard`] behind the binary's mutex, with the
-//!   binary's per-event checks and wake-up (see `Feeder` in `aegon-bin/src/dashboard.rs`).
+//!   binary's per-event checks and wake-up (see `Feeder` in `aegon-bin/src/dashboard.rs`),
+//!   each feed row put among the others by its time ([`Dashboard::set_history`], as the
+//!   binary reads history; `--live` appends rows instead, as a replay or live events do).
 //!   No frame is drawn unless `--frames` is given: then one is drawn every 33 ms, as the
 //!   screen thread does, and counted against the dashboard (the source waits for the lock
 //!   while a frame is drawn).
@@ -18,7 +20,7 @@
 //!
 //! ```sh
 //! cargo build --release -p aegon-lib --features tui --example history
-//! target/release/examples/history [--rounds 7] [--passes 5] [--frames] [DIR|FILE.jsonl]…
+//! target/release/examples/history [--rounds 7] [--passes 5] [--frames] [--live] [--free] [DIR|FILE.jsonl]…
 //! # instructions per event, one path once (callgrind is repeatable on a busy machine):
 //! valgrind --tool=callgrind target/release/examples/history --only core --rounds 1 --passes 1
 //! valgrind --tool=callgrind target/release/examples/history --only dashboard --rounds 1 --passes 1
@@ -248,7 +250,7 @@ type State = Box<dyn std::any::Any>;
 
 /// One pass over every file through `path`; returns events applied, a figure of the end state
 /// (sessions) so the work cannot be left out, and the state itself.
-fn pass(path: Path_, files: &[(String, Vec<u8>)], frames: bool) -> (u64, usize, State) {
+fn pass(path: Path_, files: &[(String, Vec<u8>)], frames: bool, live: bool) -> (u64, usize, State) {
     fn feed<R: Renderer>(files: &[(String, Vec<u8>)], renderer: R) -> Counting<R> {
         let mut pipeline = Pipeline::new(
             Options::default(),
@@ -280,6 +282,8 @@ fn pass(path: Path_, files: &[(String, Vec<u8>)], frames: bool) -> (u64, usize, 
         Path_::Dashboard => {
             let mut model = Dashboard::with(Pricing::built_in(), aegon::dashboard::system_clock());
             model.set_status(Some("reading history…".to_owned()));
+            // As `aegon watch` reads history: each row put among the others by its time.
+            model.set_history(!live);
             let shared = Arc::new(Shared {
                 model: Mutex::new(model),
                 screen_waiting: AtomicBool::new(false),
@@ -332,7 +336,7 @@ fn peak_rss_kib() -> Option<u64> {
 fn main() {
     let mut args = std::env::args().skip(1);
     let (mut rounds, mut passes, mut only, mut rss) = (7usize, 5usize, None, false);
-    let (mut frames, mut free) = (false, false);
+    let (mut frames, mut free, mut live) = (false, false, false);
     let mut paths = Vec::new();
     while let Some(arg) = args.next() {
         let mut number = |name: &str| -> usize {
@@ -353,6 +357,7 @@ fn main() {
             "--rss" => rss = true,
             "--frames" => frames = true,
             "--free" => free = true,
+            "--live" => live = true,
             _ => paths.push(PathBuf::from(arg)),
         }
     }
@@ -396,7 +401,7 @@ fn main() {
             let mut seen = 0;
             let mut states = Vec::with_capacity(passes);
             for _ in 0..passes {
-                let (n, sessions, state) = pass(path, &files, frames);
+                let (n, sessions, state) = pass(path, &files, frames, live);
                 std::hint::black_box(sessions);
                 seen += n;
                 if free {
@@ -452,6 +457,7 @@ fn main() {
                         "1",
                         "--rss",
                     ])
+                    .args(live.then_some("--live"))
                     .args(&files_found)
                     .output();
                 let text = out.map(|o| String::from_utf8_lossy(&o.stdout).into_owned());
