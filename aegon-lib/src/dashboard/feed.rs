@@ -1,4 +1,4 @@
-//! The feed: the latest events, as short owned rows, in a ring of fixed capacity.
+//! The feed: the latest events, as short owned rows, at most a fixed number of them.
 //!
 //! A row's summary is written when it is first asked for (the row drawn, or searched by the
 //! filter), not when its event is applied: while history is read most rows are never drawn.
@@ -7,7 +7,7 @@
 //! as from the whole text), or a tool call's name and key argument. Kinds whose summary is
 //! cheap or whose text cannot be cut so are written at once.
 
-use std::collections::VecDeque;
+use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 
 use crate::event::Kind;
@@ -251,15 +251,27 @@ fn contains_ignoring_case(haystack: &str, needle: &str) -> bool {
 /// file: a file read later can hold older events, which must not show above newer ones). Rows
 /// are then ordered by their time key: the event's timestamp, or for an event without one the
 /// key of the row added before it (it stays after its neighbour in the stream).
+///
+/// Rows stay where they were stored (a dropped row's slot takes the next row); their order is
+/// an index of (time key, sequence number) → slot, so a row put among 10,000 others costs a
+/// B-tree insert of a few bytes, not a move of the rows after it (a history of many files
+/// used to move megabytes per row).
 #[derive(Debug, Default)]
 pub struct Feed {
-    items: VecDeque<FeedItem>,
-    /// The time key of each row of `items` (milliseconds since the epoch), same positions.
-    keys: VecDeque<i64>,
+    /// The rows held, in slots: the first [`FEED_CAPACITY`] rows in the order they came, then
+    /// each in the slot of the row it pushed out.
+    items: Vec<FeedItem>,
+    /// The order of the rows, oldest first: (its time key, its `seq`) → its slot in `items`.
+    /// Rows appended by [`Feed::push`] are keyed [`APPENDED`], after every row put by time.
+    order: BTreeMap<(i64, u64), u32>,
     /// The key of the row added last, for the next row without a timestamp.
     last_key: i64,
     next_seq: u64,
 }
+
+/// The time key of rows appended by [`Feed::push`]: after every row put by time, in the order
+/// they came (their `seq`).
+const APPENDED: i64 = i64::MAX;
 
 impl Feed {
     /// An empty feed.
@@ -277,14 +289,9 @@ impl Feed {
 
     /// Adds a row as the newest (its `seq` is set here), dropping the oldest when full.
     pub fn push(&mut self, mut item: FeedItem) {
-        let key = self.key_of(&item);
+        self.key_of(&item);
         item.seq = self.take_seq();
-        if self.items.len() == FEED_CAPACITY {
-            self.items.pop_front();
-            self.keys.pop_front();
-        }
-        self.items.push_back(item);
-        self.keys.push_back(key);
+        self.put((APPENDED, item.seq), item);
     }
 
     /// Adds a row where its time puts it (its `seq` is set here): after every row whose time
@@ -293,19 +300,32 @@ impl Feed {
     pub fn insert_by_time(&mut self, mut item: FeedItem) {
         let key = self.key_of(&item);
         item.seq = self.take_seq();
-        let at = self.keys.partition_point(|&k| k <= key);
-        if self.items.len() == FEED_CAPACITY {
-            if at == 0 {
-                return;
-            }
-            self.items.pop_front();
-            self.keys.pop_front();
-            self.items.insert(at - 1, item);
-            self.keys.insert(at - 1, key);
-        } else {
-            self.items.insert(at, item);
-            self.keys.insert(at, key);
+        let place = (key, item.seq);
+        let older_than_all = self
+            .order
+            .first_key_value()
+            .is_some_and(|(&oldest, _)| place < oldest);
+        if self.items.len() >= FEED_CAPACITY && older_than_all {
+            return;
         }
+        self.put(place, item);
+    }
+
+    /// Stores `item` at `place` in the order, in the slot of the oldest row when full (that
+    /// row dropped).
+    fn put(&mut self, place: (i64, u64), item: FeedItem) {
+        if self.items.len() >= FEED_CAPACITY {
+            if let Some((_, slot)) = self.order.pop_first() {
+                if let Some(old) = self.items.get_mut(slot as usize) {
+                    *old = item;
+                    self.order.insert(place, slot);
+                    return;
+                }
+            }
+        }
+        // Below the capacity (10,000) a slot fits in a u32.
+        self.order.insert(place, self.items.len() as u32);
+        self.items.push(item);
     }
 
     /// The time key of a row about to be added (see [`Feed`]).
@@ -334,19 +354,21 @@ impl Feed {
 
     /// Rows newest first.
     pub fn newest_first(&self) -> impl Iterator<Item = &FeedItem> {
-        self.items.iter().rev()
+        self.order
+            .values()
+            .rev()
+            .filter_map(|&slot| self.items.get(slot as usize))
     }
 
     /// The row with sequence number `seq`, if still held.
     pub fn get(&self, seq: u64) -> Option<&FeedItem> {
-        // Rows only appended sit at `seq − first`; rows put by time are looked for.
-        let at = self
-            .items
-            .front()
-            .and_then(|first| usize::try_from(seq.checked_sub(first.seq)?).ok())
-            .and_then(|index| self.items.get(index))
-            .filter(|item| item.seq == seq);
-        at.or_else(|| self.items.iter().rev().find(|item| item.seq == seq))
+        // Rows only appended sit in slot `(seq − 1) mod capacity`; others are looked for.
+        let slot = usize::try_from(seq.wrapping_sub(1))
+            .ok()
+            .map(|s| s % FEED_CAPACITY);
+        slot.and_then(|slot| self.items.get(slot))
+            .filter(|item| item.seq == seq)
+            .or_else(|| self.items.iter().find(|item| item.seq == seq))
     }
 
     /// The sequence number of the row added last (the highest), if any row is held: rows
@@ -450,6 +472,90 @@ mod tests {
         );
         let times: Vec<i64> = feed.newest_first().filter_map(|r| r.timestamp_ms).collect();
         assert!(times.windows(2).all(|w| w[0] >= w[1]));
+    }
+
+    /// The feed as it was kept before its order index (rows moved aside in a `VecDeque` for
+    /// each row put by time): row numbers oldest first.
+    #[derive(Default)]
+    struct Reference {
+        rows: std::collections::VecDeque<(i64, u64)>,
+        last_key: i64,
+        next: u64,
+    }
+
+    impl Reference {
+        fn add(&mut self, ms: Option<i64>, by_time: bool) {
+            if let Some(ms) = ms {
+                self.last_key = ms;
+            }
+            let (key, seq) = (self.last_key, self.next + 1);
+            self.next = seq;
+            let full = self.rows.len() == FEED_CAPACITY;
+            if !by_time {
+                if full {
+                    self.rows.pop_front();
+                }
+                self.rows.push_back((key, seq));
+                return;
+            }
+            let at = self.rows.partition_point(|&(k, _)| k <= key);
+            if full {
+                if at == 0 {
+                    return;
+                }
+                self.rows.pop_front();
+                self.rows.insert(at - 1, (key, seq));
+            } else {
+                self.rows.insert(at, (key, seq));
+            }
+        }
+    }
+
+    #[test]
+    fn rows_put_by_time_keep_the_order_and_drops_of_moving_them_aside() {
+        // Files of rows in time order, read in no time order (some overlapping, some rows
+        // without a time, ties), past the capacity; then live rows appended.
+        let mut rng = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move |n: u64| {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng % n
+        };
+        let (mut feed, mut reference) = (Feed::new(), Reference::default());
+        let check = |feed: &Feed, reference: &Reference| {
+            let seqs: Vec<u64> = feed.newest_first().map(|r| r.seq).collect();
+            let want: Vec<u64> = reference.rows.iter().rev().map(|&(_, s)| s).collect();
+            assert_eq!(seqs, want);
+            for &(_, seq) in &reference.rows {
+                assert_eq!(feed.get(seq).map(|r| r.seq), Some(seq));
+            }
+        };
+        while reference.next < FEED_CAPACITY as u64 * 3 / 2 {
+            let mut ms = next(1_000_000) as i64;
+            for _ in 0..next(600) {
+                ms += next(3) as i64 * 500;
+                let ms = (next(20) != 0).then_some(ms);
+                feed.insert_by_time(at("", ms));
+                reference.add(ms, true);
+            }
+            if next(4) == 0 {
+                check(&feed, &reference);
+            }
+        }
+        check(&feed, &reference);
+        let dropped = (1..=reference.next)
+            .find(|s| reference.rows.iter().all(|&(_, r)| r != *s))
+            .unwrap();
+        assert!(feed.get(dropped).is_none());
+        for _ in 0..FEED_CAPACITY + 10 {
+            let ms = Some(next(1_000_000) as i64);
+            feed.push(at("", ms));
+            reference.add(ms, false);
+        }
+        check(&feed, &reference);
+        assert_eq!(feed.len(), FEED_CAPACITY);
+        assert_eq!(feed.newest_seq(), Some(reference.next));
     }
 
     #[test]
