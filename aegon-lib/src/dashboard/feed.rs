@@ -7,7 +7,7 @@
 //! as from the whole text), or a tool call's name and key argument. Kinds whose summary is
 //! cheap or whose text cannot be cut so are written at once.
 
-use std::collections::BTreeMap;
+use std::collections::VecDeque;
 use std::sync::{Arc, OnceLock};
 
 use crate::event::Kind;
@@ -253,25 +253,30 @@ fn contains_ignoring_case(haystack: &str, needle: &str) -> bool {
 /// key of the row added before it (it stays after its neighbour in the stream).
 ///
 /// Rows stay where they were stored (a dropped row's slot takes the next row); their order is
-/// an index of (time key, sequence number) → slot, so a row put among 10,000 others costs a
-/// B-tree insert of a few bytes, not a move of the rows after it (a history of many files
-/// used to move megabytes per row).
+/// a list of (time key, slot) pairs, kept as two runs around the place the last row went:
+/// the next row of a file read in time order goes there too, so putting it costs no move,
+/// and moving to another place moves pairs of 16 bytes, not rows (a history of many files
+/// used to move megabytes of rows per row).
 #[derive(Debug, Default)]
 pub struct Feed {
     /// The rows held, in slots: the first [`FEED_CAPACITY`] rows in the order they came, then
     /// each in the slot of the row it pushed out.
     items: Vec<FeedItem>,
-    /// The order of the rows, oldest first: (its time key, its `seq`) → its slot in `items`.
-    /// Rows appended by [`Feed::push`] are keyed [`APPENDED`], after every row put by time.
-    order: BTreeMap<(i64, u64), u32>,
+    /// The order of the rows, oldest first, up to where the last row went.
+    before: VecDeque<Place>,
+    /// The order of the rows after that (every place here is later than those of `before`).
+    after: VecDeque<Place>,
     /// The key of the row added last, for the next row without a timestamp.
     last_key: i64,
     next_seq: u64,
 }
 
-/// The time key of rows appended by [`Feed::push`]: after every row put by time, in the order
-/// they came (their `seq`).
-const APPENDED: i64 = i64::MAX;
+/// A row's place in the order: its time key and its slot in [`Feed::items`].
+#[derive(Debug, Clone, Copy)]
+struct Place {
+    key: i64,
+    slot: u32,
+}
 
 impl Feed {
     /// An empty feed.
@@ -289,9 +294,14 @@ impl Feed {
 
     /// Adds a row as the newest (its `seq` is set here), dropping the oldest when full.
     pub fn push(&mut self, mut item: FeedItem) {
-        self.key_of(&item);
+        let key = self.key_of(&item);
         item.seq = self.take_seq();
-        self.put((APPENDED, item.seq), item);
+        // After every row, whatever its time.
+        while let Some(place) = self.after.pop_front() {
+            self.before.push_back(place);
+        }
+        let slot = self.slot_for(item);
+        self.before.push_back(Place { key, slot });
     }
 
     /// Adds a row where its time puts it (its `seq` is set here): after every row whose time
@@ -300,32 +310,44 @@ impl Feed {
     pub fn insert_by_time(&mut self, mut item: FeedItem) {
         let key = self.key_of(&item);
         item.seq = self.take_seq();
-        let place = (key, item.seq);
-        let older_than_all = self
-            .order
-            .first_key_value()
-            .is_some_and(|(&oldest, _)| place < oldest);
-        if self.items.len() >= FEED_CAPACITY && older_than_all {
+        let oldest = self.before.front().or(self.after.front());
+        if self.items.len() >= FEED_CAPACITY && oldest.is_some_and(|o| key < o.key) {
             return;
         }
-        self.put(place, item);
+        let slot = self.slot_for(item);
+        // Where the rows not later than `key` end: the two runs meet there.
+        if self.before.back().is_some_and(|p| p.key > key) {
+            let at = self.before.partition_point(|p| p.key <= key);
+            while self.before.len() > at {
+                if let Some(place) = self.before.pop_back() {
+                    self.after.push_front(place);
+                }
+            }
+        } else if self.after.front().is_some_and(|p| p.key <= key) {
+            let at = self.after.partition_point(|p| p.key <= key);
+            for place in self.after.drain(..at) {
+                self.before.push_back(place);
+            }
+        }
+        self.before.push_back(Place { key, slot });
     }
 
-    /// Stores `item` at `place` in the order, in the slot of the oldest row when full (that
-    /// row dropped).
-    fn put(&mut self, place: (i64, u64), item: FeedItem) {
+    /// Stores `item`: in the slot of the oldest row when full (that row dropped, its place
+    /// taken out of the order), else in a new slot. Returns the slot.
+    fn slot_for(&mut self, item: FeedItem) -> u32 {
         if self.items.len() >= FEED_CAPACITY {
-            if let Some((_, slot)) = self.order.pop_first() {
-                if let Some(old) = self.items.get_mut(slot as usize) {
-                    *old = item;
-                    self.order.insert(place, slot);
-                    return;
+            let oldest = self.before.pop_front().or_else(|| self.after.pop_front());
+            if let Some(oldest) = oldest {
+                if let Some(row) = self.items.get_mut(oldest.slot as usize) {
+                    *row = item;
+                    return oldest.slot;
                 }
             }
         }
         // Below the capacity (10,000) a slot fits in a u32.
-        self.order.insert(place, self.items.len() as u32);
+        let slot = self.items.len() as u32;
         self.items.push(item);
+        slot
     }
 
     /// The time key of a row about to be added (see [`Feed`]).
@@ -354,10 +376,11 @@ impl Feed {
 
     /// Rows newest first.
     pub fn newest_first(&self) -> impl Iterator<Item = &FeedItem> {
-        self.order
-            .values()
+        self.after
+            .iter()
             .rev()
-            .filter_map(|&slot| self.items.get(slot as usize))
+            .chain(self.before.iter().rev())
+            .filter_map(|p| self.items.get(p.slot as usize))
     }
 
     /// The row with sequence number `seq`, if still held.
@@ -532,7 +555,8 @@ mod tests {
             }
         };
         while reference.next < FEED_CAPACITY as u64 * 3 / 2 {
-            let mut ms = next(1_000_000) as i64;
+            // On a grid of 500 ms, so rows of different files tie too.
+            let mut ms = next(2_000) as i64 * 500;
             for _ in 0..next(600) {
                 ms += next(3) as i64 * 500;
                 let ms = (next(20) != 0).then_some(ms);
