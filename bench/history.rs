@@ -162,8 +162,6 @@ struct Shared {
     screen_waiting: AtomicBool,
     wake_pending: AtomicBool,
     quit: AtomicBool,
-    /// Stands for the OTLP export slot, locked per event there (`with_export`).
-    export: Mutex<Option<()>>,
 }
 
 impl Shared {
@@ -231,12 +229,12 @@ impl Renderer for Feeder {
             std::thread::yield_now();
         }
         self.shared.lock().apply(event);
-        if !self.shared.wake_pending.swap(true, Ordering::AcqRel) {
+        if !self.shared.wake_pending.load(Ordering::Acquire)
+            && !self.shared.wake_pending.swap(true, Ordering::AcqRel)
+        {
             let _ = self.tx.send(());
         }
-        let export = self.shared.export.lock().unwrap_or_else(|p| p.into_inner());
-        std::hint::black_box(&*export);
-        drop(export);
+        // Without an export (as here) its slot is not locked.
         if let Some(frames) = &mut self.frames {
             frames.tick(&self.shared);
         }
@@ -289,7 +287,6 @@ fn pass(path: Path_, files: &[(String, Vec<u8>)], frames: bool, live: bool) -> (
                 screen_waiting: AtomicBool::new(false),
                 wake_pending: AtomicBool::new(false),
                 quit: AtomicBool::new(false),
-                export: Mutex::new(None),
             });
             let (tx, rx) = mpsc::channel();
             let done = feed(
