@@ -103,6 +103,49 @@
 //! branch-free passes instead of memchr (3.3 M more). What is left (~13.6 M): texts'
 //! starts 2.3 M, pull-request links 1.2 M, the rows written at once, allocations per row,
 //! the binary's lock and wake-up per event.
+//!
+//! History put by time (2026-11-30, same corpus and machine, callgrind, whole process, one
+//! pass). The figures above were of a feed whose rows are appended (a replay's): this bench
+//! left out [`Dashboard::set_history`], which `aegon watch` sets while it reads history, so
+//! each row is put among the others by its time. That path was far slower: the feed's
+//! `VecDeque::insert` moved every row after the new one (~230 bytes each), 300 M of its
+//! 438 M instructions in memmove. It is now the default here (`--live` appends, as before).
+//! "Before" is the code of the previous figures with this bench; "after" is this commit's:
+//!
+//! | | core | dashboard before | dashboard after |
+//! |---|---|---|---|
+//! | instructions (M), history put by time (the default) | 124.19 | 438.32 | 137.91 |
+//! | ratio core/dashboard | | 0.283 | **0.901** |
+//! | instructions (M), rows appended (`--live`) | 124.19 | 137.61 | 137.26 |
+//! | ratio core/dashboard, `--live` | | 0.902 | 0.905 |
+//! | ratio of events/s, same run, history (7 rounds × 3 passes, 4 runs) | | 0.39–0.61 | 0.79–0.85 |
+//! | ratio of events/s, same run, `--live` (same runs) | | 0.70–0.94 | 0.72–1.03 |
+//! | peak RSS, one pass, history (14.8–14.9 MB of it the transcripts) | 17.0–17.1 MB | 19.2–19.3 MB | 19.4 MB |
+//!
+//! Wall figures were taken with 10–13 runnable jobs on the 2 cores (other helpers' builds):
+//! only the instruction counts are repeatable; the lead's quiet-machine run before this work
+//! (12:20, `--rounds 7 --passes 5`, then the appended feed) gave 0.830.
+//!
+//! What changed: the feed's rows stay in the slot they were stored in (a dropped row's slot
+//! takes the next; room for all reserved at once, address space only) and their order is
+//! kept as two runs of (time key, slot) pairs meeting where the last row went, so the next
+//! row of a file read in time order costs a push, and a jump to another file's time moves
+//! 16-byte pairs (a B-tree of the same pairs, tried first, cost ~65 ns a row in perf
+//! samples: 139.43 M). Beyond instructions, perf (`-e cpu-clock`, dashboard against core)
+//! put much of the wall gap on locked instructions: each waits for the event's fresh stores
+//! to drain (~15 ns alone on this VM, 50–70 ns where it follows a row's stores). Cut: the
+//! row's file `Arc` cloned twice and dropped once per event, rows or not (now once per row),
+//! and in the binary's source the empty export slot locked per event without `--otlp` and
+//! the wake-up flag swapped per event (now read first).
+//!
+//! Where the wall gap goes after (perf samples, 3 rounds of 5 passes: the dashboard's 6,648
+//! less the core's 5,206, 1,442): `Dashboard::apply`'s own time 244 (a third on the first
+//! locked instruction of a row, its session and file `Arc`s), the binary's mutex per event
+//! 180, allocation and free ~160 (rows' text starts, call inputs and ids), memmove ~100,
+//! page faults ~50, pull-request links ~57, the feed's order 43. Left: holding the mutex across
+//! the events of one chunk (the source would have to hand it back before a warning locks it,
+//! and when the watcher waits), and rows naming their file and session without an `Arc`
+//! each (public fields of `FeedItem`).
 
 use std::io;
 use std::path::{Path, PathBuf};
