@@ -175,3 +175,32 @@ fn the_help_lists_the_event_kinds_k_accepts() {
     let man = stdout(&run(&["man"]));
     assert!(man.contains("pr_link"));
 }
+
+/// tester5 item 12: `usage --json`'s help said "ccusage's field names", but ccusage 20 names
+/// the period key `period` and the session list `session`. The help names the fields it means
+/// and the ccusage that differs, and aegon writes the fields it names.
+#[test]
+fn usage_json_help_names_the_ccusage_field_names_it_writes() {
+    let help = stdout(&run(&["usage", "--help"]));
+    let flat = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    for said in [
+        "daily[].date, weekly[].week, monthly[].month, sessions[].sessionId",
+        "ccusage 20.0.24 writes period and session for these",
+    ] {
+        assert!(flat.contains(said), "{said}: {help}");
+    }
+    let dir = temp_dir("usage-names");
+    let file = dir.path().join("s.jsonl");
+    std::fs::write(&file, SESSION).unwrap();
+    let path = file.to_str().unwrap();
+    for (report, list, key) in [
+        ("daily", "daily", "date"),
+        ("weekly", "weekly", "week"),
+        ("monthly", "monthly", "month"),
+        ("sessions", "sessions", "sessionId"),
+    ] {
+        let out = run_in(dir.path(), &["usage", report, "--json", "--no-index", path]);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        assert!(v[list][0][key].is_string(), "{report}: {v}");
+    }
+}
