@@ -180,7 +180,7 @@ where
             let mut cuts: Vec<(usize, usize)> = Vec::new();
             let (pieces, padding) = match segments(text) {
                 Some((pieces, padding)) => (pieces, Some(padding)),
-                None => match split_line(text, err.offset) {
+                None => match split_line(text, err.offset, line.terminated) {
                     Some((pieces, cut)) => {
                         cuts.extend(cut);
                         (pieces, None)
@@ -210,19 +210,21 @@ where
                     Ok(record) => records.push((start, record)),
                     // A piece between padding may hold records run together; a piece cut
                     // from such a run is one object or the rest, and is not cut again.
-                    Err(e) => match padding.and_then(|_| split_line(piece, e.offset)) {
-                        Some((run, cut)) => {
-                            cuts.extend(cut.map(|(c, r)| (start + c, start + r)));
-                            joins.push(objects(&run[1..], start));
-                            for (at, p) in run {
-                                match crate::format::claude::record::parse_record(p) {
-                                    Ok(record) => records.push((start + at, record)),
-                                    Err(e) => lost.push((start + at, e)),
+                    Err(e) => {
+                        match padding.and_then(|_| split_line(piece, e.offset, line.terminated)) {
+                            Some((run, cut)) => {
+                                cuts.extend(cut.map(|(c, r)| (start + c, start + r)));
+                                joins.push(objects(&run[1..], start));
+                                for (at, p) in run {
+                                    match crate::format::claude::record::parse_record(p) {
+                                        Ok(record) => records.push((start + at, record)),
+                                        Err(e) => lost.push((start + at, e)),
+                                    }
                                 }
                             }
+                            None => lost.push((start, e)),
                         }
-                        None => lost.push((start, e)),
-                    },
+                    }
                 }
             }
             if records.is_empty() {
@@ -300,16 +302,28 @@ where
 /// A piece "reads as a record" when it is valid JSON throughout: the record parser keeps the
 /// members before a syntax error in a member it skips (a problem, not an error), which a
 /// misread cut part would pass.
-fn split_line(text: &str, stopped_at: usize) -> Option<SplitLine<'_>> {
+///
+/// A record after a cut one is looked for only on a line that ended with a newline (`terminated`:
+/// the last line of a file being written is not cut, only not finished), and must carry a
+/// record's envelope (`uuid`, `sessionId` or `timestamp`): a line cut just after a nested
+/// object closes (`{"type":"assistant","message":{…}`) has an object running to its end that
+/// is a message, not a record.
+fn split_line(text: &str, stopped_at: usize, terminated: bool) -> Option<SplitLine<'_>> {
     use crate::format::claude::repair::{after_cut, run_together};
     let reads = |piece: &str| {
         crate::format::claude::record::parse_record(piece)
             .is_ok_and(|r| r.problems.iter().all(|p| !p.syntax))
     };
+    let record_after_cut = |piece: &str| {
+        crate::format::claude::record::parse_record(piece).is_ok_and(|r| {
+            r.problems.iter().all(|p| !p.syntax)
+                && (r.uuid.is_some() || r.session_id.is_some() || r.timestamp.is_some())
+        })
+    };
     let run = run_together(text, stopped_at);
     match run {
         Some(run) if reads(run[0].1) => Some((run, None)),
-        run => match after_cut(text, reads) {
+        run => match after_cut(text, record_after_cut).filter(|_| terminated) {
             Some(cut) => Some((cut.pieces, Some((cut.cut, cut.record)))),
             None => run.map(|run| (run, None)),
         },
@@ -1495,6 +1509,28 @@ mod tests {
             decode_bytes(cut.as_bytes()),
             ["malformed invalid_json @1150"]
         );
+        // A line cut just after a nested object closes: the object running to its end is a
+        // message, not a record (no envelope); the line is lost as before.
+        let nested = r#"{"type":"assistant","uuid":"a3","message":{"id":"m","content":[],"usage":{"input_tokens":1}}"#;
+        let events = decode_bytes(nested.as_bytes());
+        assert_eq!(events.len(), 1, "{events:?}");
+        assert!(events[0].starts_with("malformed"), "{events:?}");
+        // The last line of a file still being written is not cut, only unfinished: the record
+        // after a cut part is not looked for there.
+        let line = format!("{cut}{record}");
+        let unfinished = Line {
+            bytes: line.as_bytes(),
+            number: 1,
+            offset: 1000,
+            terminated: false,
+        };
+        let mut events = Vec::new();
+        let _ = decode_line("t", unfinished, |e| {
+            events.push(describe(&e));
+            ControlFlow::Continue(())
+        });
+        assert!(events[0].starts_with("malformed"), "{events:?}");
+        assert!(!events.iter().any(|e| e.starts_with("usage")), "{events:?}");
     }
 
     #[test]
