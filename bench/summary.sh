@@ -3,10 +3,16 @@
 # data in the same run: wall time, throughput, peak RSS, and the token totals each reports.
 #
 #   bash bench/summary.sh              # BENCH_COPIES=40 BENCH_RUNS=3 (the corpus, ~12 MB, copied 40 times)
+#   BENCH_DISTINCT=1 bash bench/summary.sh   # the same, every id of every copy its own
 #
 # The tree is laid out as Claude Code does (HOME/.claude/projects/<project>/<session>.jsonl,
 # subagents under <session>/subagents/), in a temporary HOME so ccusage reads only it.
-# Copies repeat message ids, so both tools' deduplicated totals equal one copy's.
+# Copies repeat message ids, so both tools' deduplicated totals equal one copy's, and 97.5% of
+# the lines repeat an earlier one: aegon hashes them instead of parsing them. Real history is
+# mostly distinct lines: with BENCH_DISTINCT=1 each copy's ids (line uuids, session, message,
+# request, tool, agent, prompt ids: every key named like an id) are made its own by
+# bench/distinct-ids.pl (canonical UUIDs stay canonical UUIDs, prefixes such as msg_, req_,
+# toolu_, gen-, chatcmpl- are kept), so every line is parsed and every copy counts.
 # ccusage comes from npm (`npm install -g ccusage@20.0.24`: 20.0.26's native linux-x64 package
 # was never published); without it only aegon is measured.
 set -euo pipefail
@@ -21,14 +27,20 @@ runs=${BENCH_RUNS:-3}
 cargo build --release -q -p aegon-bin
 aegon=$root/target/release/aegon
 
+distinct=${BENCH_DISTINCT:-0}
 home=${BENCH_DIR:-/tmp/aegon-bench}/home-$copies
+[ "$distinct" = 1 ] && home=${BENCH_DIR:-/tmp/aegon-bench}/home-distinct-$copies
 projects=$home/.claude/projects
 if [ ! -d "$projects" ]; then
   for c in $(seq "$copies"); do
     dir=$projects/-bench-project-$c
     mkdir -p "$dir"
     for f in "$corpus"/*.jsonl; do
-      cp "$f" "$dir/$(basename "$f")"
+      if [ "$distinct" = 1 ]; then
+        COPY=$c perl -p "$root/bench/distinct-ids.pl" < "$f" > "$dir/$(basename "$f")"
+      else
+        cp "$f" "$dir/$(basename "$f")"
+      fi
     done
   done
 fi
@@ -82,11 +94,34 @@ if [ "$have_ccusage" = 1 ] && [ -n "${best["ccusage session --json --offline"]:-
 fi
 repeated=$("$aegon" --summary --json "$projects" 2>&1 >/dev/null | sed -n 's/^aegon: \([0-9]*\) lines repeated.*/\1/p')
 lines=$(cat $(find "$projects" -name '*.jsonl') | wc -l)
-printf '\nLines repeating an earlier entry (the copies): %s of %s (%s%%); aegon hashes these instead of\nparsing them (see pipeline.rs, CleanLines), so its figure above is mostly hashing and reading.\n' \
-  "${repeated:-0}" "$lines" "$(awk -v r="${repeated:-0}" -v l="$lines" 'BEGIN{printf "%.1f", l ? 100*r/l : 0}')"
+pct=$(awk -v r="${repeated:-0}" -v l="$lines" 'BEGIN{printf "%.1f", l ? 100*r/l : 0}')
+if [ "$distinct" = 1 ]; then
+  printf '\nLines repeating an earlier entry: %s of %s (%s%%): every copy'"'"'s ids are its own\n(bench/distinct-ids.pl), so every line is parsed and counted, as in real history.\n' \
+    "${repeated:-0}" "$lines" "$pct"
+else
+  printf '\nLines repeating an earlier entry (the copies): %s of %s (%s%%); aegon hashes these instead of\nparsing them (see pipeline.rs, CleanLines), so its figure above is mostly hashing and reading.\n' \
+    "${repeated:-0}" "$lines" "$pct"
+fi
 echo
-echo "Token totals (deduplicated; copies share message ids):"
-"$aegon" --summary --json "$projects" 2>/dev/null | jq -r '.totals | "  aegon    input \(.tokens.input)  output \(.tokens.output)  cache read \(.tokens.cache_read)  cache write \(.tokens.cache_write_5m + .tokens.cache_write_1h)  cost \(.cost_usd // "unknown") (priced \(.priced_cost_usd))"'
+if [ "$distinct" = 1 ]; then
+  echo "Token totals (every copy distinct: each tool's totals are $copies times its totals for one copy, then per copy):"
+else
+  echo "Token totals (deduplicated; copies share message ids):"
+fi
+aegon_jq='.totals | "  aegon    input \(.tokens.input)  output \(.tokens.output)  cache read \(.tokens.cache_read)  cache write \(.tokens.cache_write_5m + .tokens.cache_write_1h)  cost \(.cost_usd // "unknown") (priced \(.priced_cost_usd))"'
+ccusage_jq='.totals | "  ccusage  input \(.inputTokens)  output \(.outputTokens)  cache read \(.cacheReadTokens)  cache write \(.cacheCreationTokens)  cost \(.totalCost)"'
+per_copy='.totals |= (walk(if type == "number" then . / $n else . end))'
+"$aegon" --summary --json "$projects" 2>/dev/null | jq -r "$aegon_jq"
+[ "$distinct" = 1 ] && "$aegon" --summary --json "$projects" 2>/dev/null | jq -r --argjson n "$copies" "$per_copy | $aegon_jq"
 if [ "$have_ccusage" = 1 ]; then
-  HOME=$home ccusage session --json --offline 2>/dev/null | jq -r '.totals | "  ccusage  input \(.inputTokens)  output \(.outputTokens)  cache read \(.cacheReadTokens)  cache write \(.cacheCreationTokens)  cost \(.totalCost)"'
+  HOME=$home ccusage session --json --offline 2>/dev/null | jq -r "$ccusage_jq"
+  [ "$distinct" = 1 ] && HOME=$home ccusage session --json --offline 2>/dev/null | jq -r --argjson n "$copies" "$per_copy | $ccusage_jq"
+  # Measured 2026-11-30 on the shared corpus, in both modes: input and cache reads agree;
+  # ccusage has 2,181 output tokens fewer per copy (it keeps the first line of a response
+  # written over several lines, whose output is 0 while streaming; aegon the largest counts
+  # over its lines, FORMAT.md §6) and 113,592 cache-write tokens fewer (it drops writes whose
+  # 5m/1h split is zero: 111,055 of them in one file, austinweitao…3e89eb15…jsonl). The 119
+  # usage lines without requestId (108 in austinweitao's two files) do not count once per
+  # copy in ccusage 20.0.24 either: three copies of that file give it one copy's totals, as
+  # aegon. So in both modes the gap is per copy, times the copies counted.
 fi
