@@ -18,7 +18,8 @@
 #
 # Distinct entries, 2026-11-30 (2 cores shared with other agents' builds, load 9-13: wall times
 # mostly measure the wait for a core, so CPU seconds, user + system, best of 3 interleaved
-# rounds, and callgrind instruction counts; before = main at a761f5b, after = branch summ):
+# rounds, and callgrind instruction counts; before = main at a761f5b, after = branch summ on
+# that base, before its rebase onto 3986db1, whose responses' maxima the owners now also decide):
 # - BENCH_DISTINCT=1 tree (491.9 MB, 1,040 files; canonical UUIDs as Claude Code writes them):
 #   aegon 0.61 s -> 0.58 s, ccusage 1.38 s in the same rounds: ccusage / aegon 2.26x -> 2.38x
 #   (target 3x: not reached; the parse is most of what is left). aegon --ndjson over the same
