@@ -78,7 +78,6 @@
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
-use std::hash::{Hash, Hasher};
 
 use crate::event::{Event, EventKind};
 use crate::hashing::Generations;
@@ -463,8 +462,11 @@ pub struct CostExplained {
     tools: BTreeMap<String, Charge>,
     /// Responses that called no tool, closed.
     no_tool: Charge,
-    chains: HashMap<Option<String>, ChainState>,
-    open: HashMap<Option<String>, OpenResponse>,
+    /// Per chain (`None`: the main one). Looked up for every usage event and tool call:
+    /// hashed with foldhash, a fraction of std's SipHash.
+    chains: HashMap<Option<String>, ChainState, foldhash::fast::RandomState>,
+    /// The open response of each chain, as `chains`.
+    open: HashMap<Option<String>, OpenResponse, foldhash::fast::RandomState>,
     /// Prompts are not kept (see [`CostExplained::without_prompts`]).
     no_prompts: bool,
 }
@@ -746,9 +748,9 @@ fn costliest_first(a: &RebuildRecord, b: &RebuildRecord) -> std::cmp::Ordering {
 }
 
 fn hash_str(s: &str) -> u64 {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    s.hash(&mut h);
-    h.finish()
+    use std::hash::BuildHasher;
+    // Compared within one process only: foldhash with a fixed seed (std's SipHash before).
+    foldhash::quality::FixedState::with_seed(0x0e55_a9e1_d000_0001).hash_one(s)
 }
 
 /// The cost fields of one usage event on the NDJSON stream.
