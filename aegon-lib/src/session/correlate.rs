@@ -66,6 +66,8 @@ pub struct Correlator {
     /// of one response are written together, so a long-running follow need not remember every
     /// response it ever saw).
     responses: Generations<Tokens>,
+    /// By call id, hashed by foldhash (seeded per process, as hashbrown's default) rather
+    /// than std's SipHash: a call id is hashed twice (call and result), on every tool call.
     calls: HashMap<Box<str>, PendingCall, foldhash::fast::RandomState>,
     /// Identities of lines, tool calls and tool results seen (64-bit hashes).
     seen: Generations<()>,
