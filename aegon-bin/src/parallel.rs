@@ -35,11 +35,12 @@
 //! thread while the other cores waited.)
 
 use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::BuildHasherDefault;
 use std::io;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use aegon::hashing::PassThroughHasher;
 use aegon::pipeline::{Options, Pipeline, Stats};
 use aegon::render::summary::SessionCollector;
 use aegon::session::correlate::Correlator;
@@ -74,27 +75,8 @@ struct GroupRead {
     span: Span,
 }
 
-/// Identities are 64-bit hashes already ([`Correlator`]'s, foldhash), well mixed: a table of
-/// them uses them as they are instead of hashing them again.
-#[derive(Debug, Default)]
-struct IdentityHasher(u64);
-
-impl Hasher for IdentityHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(b);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-}
-
 /// How many times each identity occurs, over all groups.
-type Occurrences = HashMap<u64, u32, BuildHasherDefault<IdentityHasher>>;
+type Occurrences = HashMap<u64, u32, BuildHasherDefault<PassThroughHasher>>;
 
 /// Counts each of `ids` in `seen`.
 fn count_occurrences(seen: &mut Occurrences, ids: impl Iterator<Item = u64>) {
