@@ -249,6 +249,45 @@
 # (~280 Ir a timestamp, 1.0M). The pipe: F_SETPIPE_SZ (1 MiB) and 256 KiB reads are in place
 # (bc7da1d); aegon's syscalls are the same from a pipe as from the file, so the remaining gap
 # is cat's two copies and scheduling on a shared 2-core machine, not measured again here.
+# Distinct lines, where the cycles go (parse branch, 2026-11-30, issue 14; "before" is main
+# a761f5b, "after" this build; UNIQUE = /tmp/aegon-bench/unique-600MB.jsonl, 605 MB, every
+# line parsed, 259 MB of NDJSON out). Callgrind with --cache-sim=yes --branch-sim=yes, corpus
+# once, whole process (the bare parse / before / after):
+#   Ir 86.2M / 112.4M / 111.3M; I1 misses 1.8k / 3.79M / 3.83M; D1 read misses 202k / 315k
+#   / 307k; D1 write misses 2.8k / 154k / 151k; LL write misses 0.8k / 22.0k / 22.0k; Bcm
+#   765k / 822k / 796k; Bim 23k / 218k / 210k.
+# The IPC gap is not mispredicted conditional branches (aegon's are within 7% of the bare
+# parse's) but (1) instruction fetch: the per-line path (scan, message walk, decode, correlate,
+# NDJSON writer, ~30 functions inlined into a few large ones) does not fit a 32 KiB L1i, and
+# callgrind's model misses on 3.3% of fetches (write_object 248k, parse_members 151k, its
+# inlined Vec growth 224k, decode_line 90k, parse_record_into 74k, malloc/free 100k) against
+# none for the bare parse; (2) indirect branches (key dispatch by jump table in parse_members,
+# usage_at, MessageKey::of, block_at: ~120k of the ~200k Bim); (3) cache misses in the sets of
+# identities once they fill (perf on UNIQUE, self time: Generations::insert_if_absent 8-9%
+# under load, 3.7% quiet, nearly all on the load of a control group or of a slot's key: two
+# tables of 2^18 slots at 7/8 load, 4.7 MB, probed previous then current). Kernel time is the
+# bare parse's (_copy_to_iter and filemap_get_read_batch: about 1.1x its samples; same 256 KiB
+# reads, 2,316 of them; the 4,975 writes to /dev/null cost nothing); page faults are 3,021
+# against 134 whatever the input's size (startup and tables; they do not grow with input).
+# Done: a usage event's price is looked up once per model and factors (CacheTracker keeps the
+# last RequestPrice), not per event: Pricing::request_cost_of was 2.6% of UNIQUE's samples
+# (B-tree lookups of string keys, each node cold by the next usage event: libc memcmp), now
+# 0.13% (request_price, 240 calls instead of 1,352 on the corpus; observe inclusive 2.54M ->
+# 1.84M Ir); the pending tool calls hashed by foldhash, not SipHash (sip::Hasher::write 0.6%
+# -> 0). Whole process, corpus once: 112.38M -> 111.26M Ir (-1.0%). Wall (perf stat -r 3
+# task-clock per command, taskset -c 0, four interleaved rounds on UNIQUE, load average 7-9
+# on 2 cores): bare 313-320 ms, before 591-641, after 587-620 (ratio 0.51-0.53 -> 0.52-0.54:
+# within the noise). Tried and dropped: the clean-line hashes in a set-associative cache
+# (8-way buckets, 16-bit tags in a 128 KiB array, entries read only on a tag match, filled
+# in turn) instead of two generations of hash tables: on UNIQUE its lookup and insert took
+# 6.3% of samples against the tables' 6.5% (the tag load misses as the control bytes did);
+# a first version with whole 64-byte buckets and FIFO shifting took 9.6%. Next, by this
+# profile: the `seen` set (one probe of one table for a fresh key, e.g. a filter of the
+# previous generation that fits L2, 256 KiB for 229k keys at ~10% false positives, saves
+# one of its two or three misses), the content blocks' Vec grown from empty per message
+# (3,407 malloc+free on the corpus, ~1.4M Ir and their I1 misses), and the I-cache footprint
+# (reserve once per event in write_object instead of a capacity check and grow path per
+# field; key dispatch without jump tables).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"

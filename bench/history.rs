@@ -4,7 +4,9 @@
 //! - **core**: the session core alone ([`SessionCollector`], what `aegon --summary` feeds), and
 //! - **dashboard**: the dashboard's history path, as `aegon watch` runs it while it reads
 //!   history: each event applied to a [`Dashboard`] behind the binary's mutex, with the
-//!   binary's per-event checks and wake-up (see `Feeder` in `aegon-bin/src/dashboard.rs`).
+//!   binary's per-event checks and wake-up (see `Feeder` in `aegon-bin/src/dashboard.rs`),
+//!   each feed row put among the others by its time ([`Dashboard::set_history`], as the
+//!   binary reads history; `--live` appends rows instead, as a replay or live events do).
 //!   No frame is drawn unless `--frames` is given: then one is drawn every 33 ms, as the
 //!   screen thread does, and counted against the dashboard (the source waits for the lock
 //!   while a frame is drawn).
@@ -18,7 +20,7 @@
 //!
 //! ```sh
 //! cargo build --release -p aegon-lib --features tui --example history
-//! target/release/examples/history [--rounds 7] [--passes 5] [--frames] [DIR|FILE.jsonl]…
+//! target/release/examples/history [--rounds 7] [--passes 5] [--frames] [--live] [--free] [DIR|FILE.jsonl]…
 //! # instructions per event, one path once (callgrind is repeatable on a busy machine):
 //! valgrind --tool=callgrind target/release/examples/history --only core --rounds 1 --passes 1
 //! valgrind --tool=callgrind target/release/examples/history --only dashboard --rounds 1 --passes 1
@@ -101,6 +103,49 @@
 //! branch-free passes instead of memchr (3.3 M more). What is left (~13.6 M): texts'
 //! starts 2.3 M, pull-request links 1.2 M, the rows written at once, allocations per row,
 //! the binary's lock and wake-up per event.
+//!
+//! History put by time (2026-11-30, same corpus and machine, callgrind, whole process, one
+//! pass). The figures above were of a feed whose rows are appended (a replay's): this bench
+//! left out [`Dashboard::set_history`], which `aegon watch` sets while it reads history, so
+//! each row is put among the others by its time. That path was far slower: the feed's
+//! `VecDeque::insert` moved every row after the new one (~230 bytes each), 300 M of its
+//! 438 M instructions in memmove. It is now the default here (`--live` appends, as before).
+//! "Before" is the code of the previous figures with this bench; "after" is this commit's:
+//!
+//! | | core | dashboard before | dashboard after |
+//! |---|---|---|---|
+//! | instructions (M), history put by time (the default) | 124.19 | 438.32 | 137.91 |
+//! | ratio core/dashboard | | 0.283 | **0.901** |
+//! | instructions (M), rows appended (`--live`) | 124.19 | 137.61 | 137.26 |
+//! | ratio core/dashboard, `--live` | | 0.902 | 0.905 |
+//! | ratio of events/s, same run, history (7 rounds × 3 passes, 4 runs) | | 0.39–0.61 | 0.79–0.85 |
+//! | ratio of events/s, same run, `--live` (same runs) | | 0.70–0.94 | 0.72–1.03 |
+//! | peak RSS, one pass, history (14.8–14.9 MB of it the transcripts) | 17.0–17.1 MB | 19.2–19.3 MB | 19.4 MB |
+//!
+//! Wall figures were taken with 10–13 runnable jobs on the 2 cores (other helpers' builds):
+//! only the instruction counts are repeatable; the lead's quiet-machine run before this work
+//! (12:20, `--rounds 7 --passes 5`, then the appended feed) gave 0.830.
+//!
+//! What changed: the feed's rows stay in the slot they were stored in (a dropped row's slot
+//! takes the next; room for all reserved at once, address space only) and their order is
+//! kept as two runs of (time key, slot) pairs meeting where the last row went, so the next
+//! row of a file read in time order costs a push, and a jump to another file's time moves
+//! 16-byte pairs (a B-tree of the same pairs, tried first, cost ~65 ns a row in perf
+//! samples: 139.43 M). Beyond instructions, perf (`-e cpu-clock`, dashboard against core)
+//! put much of the wall gap on locked instructions: each waits for the event's fresh stores
+//! to drain (~15 ns alone on this VM, 50–70 ns where it follows a row's stores). Cut: the
+//! row's file `Arc` cloned twice and dropped once per event, rows or not (now once per row),
+//! and in the binary's source the empty export slot locked per event without `--otlp` and
+//! the wake-up flag swapped per event (now read first).
+//!
+//! Where the wall gap goes after (perf samples, 3 rounds of 5 passes: the dashboard's 6,648
+//! less the core's 5,206, 1,442): `Dashboard::apply`'s own time 244 (a third on the first
+//! locked instruction of a row, its session and file `Arc`s), the binary's mutex per event
+//! 180, allocation and free ~160 (rows' text starts, call inputs and ids), memmove ~100,
+//! page faults ~50, pull-request links ~57, the feed's order 43. Left: holding the mutex across
+//! the events of one chunk (the source would have to hand it back before a warning locks it,
+//! and when the watcher waits), and rows naming their file and session without an `Arc`
+//! each (public fields of `FeedItem`).
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -160,8 +205,6 @@ struct Shared {
     screen_waiting: AtomicBool,
     wake_pending: AtomicBool,
     quit: AtomicBool,
-    /// Stands for the OTLP export slot, locked per event there (`with_export`).
-    export: Mutex<Option<()>>,
 }
 
 impl Shared {
@@ -229,12 +272,12 @@ impl Renderer for Feeder {
             std::thread::yield_now();
         }
         self.shared.lock().apply(event);
-        if !self.shared.wake_pending.swap(true, Ordering::AcqRel) {
+        if !self.shared.wake_pending.load(Ordering::Acquire)
+            && !self.shared.wake_pending.swap(true, Ordering::AcqRel)
+        {
             let _ = self.tx.send(());
         }
-        let export = self.shared.export.lock().unwrap_or_else(|p| p.into_inner());
-        std::hint::black_box(&*export);
-        drop(export);
+        // Without an export (as here) its slot is not locked.
         if let Some(frames) = &mut self.frames {
             frames.tick(&self.shared);
         }
@@ -248,7 +291,7 @@ type State = Box<dyn std::any::Any>;
 
 /// One pass over every file through `path`; returns events applied, a figure of the end state
 /// (sessions) so the work cannot be left out, and the state itself.
-fn pass(path: Path_, files: &[(String, Vec<u8>)], frames: bool) -> (u64, usize, State) {
+fn pass(path: Path_, files: &[(String, Vec<u8>)], frames: bool, live: bool) -> (u64, usize, State) {
     fn feed<R: Renderer>(files: &[(String, Vec<u8>)], renderer: R) -> Counting<R> {
         let mut pipeline = Pipeline::new(
             Options::default(),
@@ -280,12 +323,13 @@ fn pass(path: Path_, files: &[(String, Vec<u8>)], frames: bool) -> (u64, usize, 
         Path_::Dashboard => {
             let mut model = Dashboard::with(Pricing::built_in(), aegon::dashboard::system_clock());
             model.set_status(Some("reading history…".to_owned()));
+            // As `aegon watch` reads history: each row put among the others by its time.
+            model.set_history(!live);
             let shared = Arc::new(Shared {
                 model: Mutex::new(model),
                 screen_waiting: AtomicBool::new(false),
                 wake_pending: AtomicBool::new(false),
                 quit: AtomicBool::new(false),
-                export: Mutex::new(None),
             });
             let (tx, rx) = mpsc::channel();
             let done = feed(
@@ -332,7 +376,7 @@ fn peak_rss_kib() -> Option<u64> {
 fn main() {
     let mut args = std::env::args().skip(1);
     let (mut rounds, mut passes, mut only, mut rss) = (7usize, 5usize, None, false);
-    let (mut frames, mut free) = (false, false);
+    let (mut frames, mut free, mut live) = (false, false, false);
     let mut paths = Vec::new();
     while let Some(arg) = args.next() {
         let mut number = |name: &str| -> usize {
@@ -353,6 +397,7 @@ fn main() {
             "--rss" => rss = true,
             "--frames" => frames = true,
             "--free" => free = true,
+            "--live" => live = true,
             _ => paths.push(PathBuf::from(arg)),
         }
     }
@@ -396,7 +441,7 @@ fn main() {
             let mut seen = 0;
             let mut states = Vec::with_capacity(passes);
             for _ in 0..passes {
-                let (n, sessions, state) = pass(path, &files, frames);
+                let (n, sessions, state) = pass(path, &files, frames, live);
                 std::hint::black_box(sessions);
                 seen += n;
                 if free {
@@ -452,6 +497,7 @@ fn main() {
                         "1",
                         "--rss",
                     ])
+                    .args(live.then_some("--live"))
                     .args(&files_found)
                     .output();
                 let text = out.map(|o| String::from_utf8_lossy(&o.stdout).into_owned());

@@ -149,7 +149,11 @@ impl Shared {
     }
 
     fn wake(&self, tx: &Sender<Wakeup>) {
-        if !self.wake_pending.swap(true, Ordering::AcqRel) {
+        // Read before written: between two frames a wake-up is pending for all but the first
+        // event, and a read costs far less than a swap (a locked instruction).
+        if !self.wake_pending.load(Ordering::Acquire)
+            && !self.wake_pending.swap(true, Ordering::AcqRel)
+        {
             let _ = tx.send(Wakeup::Data);
         }
     }
@@ -159,6 +163,9 @@ impl Shared {
 struct Feeder {
     shared: Arc<Shared>,
     tx: Sender<Wakeup>,
+    /// An export was asked for. Without one its slot stays empty, and is not locked per
+    /// event (two locked instructions an event, ~1% of the history load).
+    exporting: bool,
 }
 
 impl Shared {
@@ -194,12 +201,17 @@ impl Renderer for Feeder {
         }
         self.shared.lock().apply(event);
         self.shared.wake(&self.tx);
-        self.shared
-            .with_export(|export| export.on_event(event).map(drop))?;
+        if self.exporting {
+            self.shared
+                .with_export(|export| export.on_event(event).map(drop))?;
+        }
         Ok(Flow::Continue(()))
     }
 
     fn flush(&mut self) -> io::Result<()> {
+        if !self.exporting {
+            return Ok(());
+        }
         self.shared.with_export(|export| export.flush())
     }
 
@@ -488,9 +500,16 @@ fn spawn_source(
     replay_clock: Arc<replay::ReplayClock>,
 ) {
     std::thread::spawn(move || {
+        // The export is put in before the source starts, and only ever taken out.
+        let exporting = shared
+            .export
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_some();
         let feeder = Feeder {
             shared: shared.clone(),
             tx: tx.clone(),
+            exporting,
         };
         let mut pipeline = Pipeline::new(options, feeder);
         let result = match source {

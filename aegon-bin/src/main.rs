@@ -226,9 +226,7 @@ OPTIONS:
     -V, --version         Print the version.
 
 EVENT KINDS:
-    user_prompt user_meta interrupt compact_summary image assistant_text thinking
-    tool_call tool_result usage system compact api_error title progress attachment
-    file_snapshot queue last_prompt mode permission_mode unknown malformed
+{EVENT_KINDS}
 
 BAD INPUT:
     A malformed, truncated, over-long, non-UTF-8 or binary line is reported on
@@ -245,6 +243,31 @@ EXIT STATUS:
     The dashboard ended by SIGINT, SIGTERM or SIGHUP restores the terminal and
     exits with 128 + the signal's number (130, 143, 129), as a shell reports it.
 ";
+
+/// [`HELP`] with its list of event kinds filled in from [`aegon::Kind::ALL`], the table `-k`
+/// and `--skip` read names from, so the list cannot drift from what they accept.
+fn help() -> String {
+    HELP.replace("{EVENT_KINDS}", &event_kinds(84))
+}
+
+/// The NDJSON names of every event kind, in [`aegon::Kind::ALL`]'s order, indented by four
+/// spaces and wrapped to lines of at most `width` columns.
+fn event_kinds(width: usize) -> String {
+    let mut out = String::new();
+    let mut line = String::from("   ");
+    for kind in aegon::Kind::ALL {
+        let name = kind.as_str();
+        if line.len() + 1 + name.len() > width {
+            out.push_str(&line);
+            out.push('\n');
+            line = String::from("   ");
+        }
+        line.push(' ');
+        line.push_str(name);
+    }
+    out.push_str(&line);
+    out
+}
 
 fn main() -> ExitCode {
     // Before any thread starts: the variables `--detached` kept off the command line.
@@ -270,7 +293,7 @@ fn run() -> io::Result<ExitCode> {
     let mut config = match args::parse(args) {
         Ok(Command::Run(config)) => config,
         Ok(Command::Help) => {
-            io::stdout().lock().write_all(HELP.as_bytes())?;
+            io::stdout().lock().write_all(help().as_bytes())?;
             return Ok(ExitCode::SUCCESS);
         }
         Ok(Command::HelpOf(page)) => {
@@ -294,7 +317,7 @@ fn run() -> io::Result<ExitCode> {
         }
         Ok(Command::Html(command)) => return cmd::html::run(command),
         Ok(Command::Man) => {
-            let page = manpage::roff(HELP, env!("CARGO_PKG_VERSION"));
+            let page = manpage::roff(&help(), env!("CARGO_PKG_VERSION"));
             io::stdout().lock().write_all(page.as_bytes())?;
             return Ok(ExitCode::SUCCESS);
         }

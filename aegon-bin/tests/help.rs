@@ -147,3 +147,60 @@ fn a_bad_price_names_its_model_once() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// tester5 item 10: `--help`'s EVENT KINDS omitted `pr_link`, which `-k` accepts. The list is
+/// now made from the table `-k` reads, so every kind the error lists is in the help, and the
+/// help lists no other.
+#[test]
+fn the_help_lists_the_event_kinds_k_accepts() {
+    let bad = run(&["-k", "bogus"]);
+    assert_eq!(bad.status.code(), Some(2));
+    let err = stderr(&bad);
+    let (_, list) = err.split_once("kinds are: ").expect("the kinds listed");
+    let list = list.lines().next().unwrap_or("");
+    let accepted: Vec<&str> = list.trim().split(", ").collect();
+    assert!(accepted.contains(&"pr_link"), "{accepted:?}");
+    let help = stdout(&run(&["--help"]));
+    let (_, section) = help.split_once("EVENT KINDS:\n").expect("EVENT KINDS");
+    let (section, _) = section.split_once("\n\n").expect("a blank line after it");
+    let listed: Vec<&str> = section.split_whitespace().collect();
+    assert_eq!(listed, accepted);
+    assert!(
+        section
+            .lines()
+            .all(|l| l.starts_with("    ") && l.len() <= 84),
+        "{section}"
+    );
+    // The man page is made from the same text.
+    let man = stdout(&run(&["man"]));
+    assert!(man.contains("pr_link"));
+}
+
+/// tester5 item 12: `usage --json`'s help said "ccusage's field names", but ccusage 20 names
+/// the period key `period` and the session list `session`. The help names the fields it means
+/// and the ccusage that differs, and aegon writes the fields it names.
+#[test]
+fn usage_json_help_names_the_ccusage_field_names_it_writes() {
+    let help = stdout(&run(&["usage", "--help"]));
+    let flat = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    for said in [
+        "daily[].date, weekly[].week, monthly[].month, sessions[].sessionId",
+        "ccusage 20.0.24 writes period and session for these",
+    ] {
+        assert!(flat.contains(said), "{said}: {help}");
+    }
+    let dir = temp_dir("usage-names");
+    let file = dir.path().join("s.jsonl");
+    std::fs::write(&file, SESSION).unwrap();
+    let path = file.to_str().unwrap();
+    for (report, list, key) in [
+        ("daily", "daily", "date"),
+        ("weekly", "weekly", "week"),
+        ("monthly", "monthly", "month"),
+        ("sessions", "sessions", "sessionId"),
+    ] {
+        let out = run_in(dir.path(), &["usage", report, "--json", "--no-index", path]);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        assert!(v[list][0][key].is_string(), "{report}: {v}");
+    }
+}

@@ -1,12 +1,15 @@
-//! Hash maps keyed by values that are already hashes, and [`Generations`]: such a map that
-//! forgets its oldest keys beyond a limit.
+//! Hashing of keys that are already hashes ([`PassThroughHasher`]), and, inside the crate,
+//! `Generations`: a map keyed by hashes that forgets its oldest keys beyond a limit.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 
-/// For keys that are already well mixed (random UUID bits, hashes): uses them as they are.
+/// For keys that are already well mixed (random UUID bits, 64-bit hashes such as the
+/// [`crate::session::correlate::Correlator`]'s identities): `write_u64` keeps the key as the
+/// hash; other writes fold their bytes in (8 bits a byte), for keys that are not one `u64`.
+/// Use it as `BuildHasherDefault<PassThroughHasher>`.
 #[derive(Debug, Default)]
-pub(crate) struct PassThroughHasher(u64);
+pub struct PassThroughHasher(u64);
 
 impl Hasher for PassThroughHasher {
     fn finish(&self) -> u64 {

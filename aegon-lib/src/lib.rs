@@ -135,7 +135,7 @@ pub mod dashboard;
 pub mod event;
 pub mod format;
 pub mod fuzzing;
-mod hashing;
+pub mod hashing;
 pub mod json;
 #[cfg(feature = "ledger")]
 pub mod ledger;

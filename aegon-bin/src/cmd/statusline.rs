@@ -63,6 +63,11 @@ OPTIONS:
                            everything at once).
     -h, --help             Print this help.
 
+    {context} is Claude Code's context_window figure; a Claude Code that passes
+    none gets the fill from the transcript's last main-chain response (its input,
+    cache reads and writes) over the model's window in aegon's price table (1M when
+    the response used more than the table's window).
+
     Only the fields shown are computed (--format '{model}' reads no history).
     When the index is locked by another process for more than 50 ms (or cannot
     be used), the line is made as with --no-index.
@@ -108,6 +113,8 @@ struct Needs {
     session: bool,
     /// Today's and the block's figures (the recent history).
     history: bool,
+    /// `{context}` (read from the transcript when Claude Code's JSON has none).
+    context: bool,
 }
 
 impl Needs {
@@ -117,6 +124,7 @@ impl Needs {
             return Needs {
                 session: true,
                 history: true,
+                context: true,
             };
         };
         let history = [
@@ -129,6 +137,7 @@ impl Needs {
         Needs {
             session: t.contains("{session_cost}"),
             history: history.iter().any(|f| t.contains(&format!("{{{f}}}"))),
+            context: t.contains("{context}"),
         }
     }
 }
@@ -323,7 +332,7 @@ pub fn run(args: Vec<OsString>) -> io::Result<ExitCode> {
             )),
         }
     }
-    let input = Input::from_json(&serde_json::from_str(&text).unwrap_or(Value::Null));
+    let mut input = Input::from_json(&serde_json::from_str(&text).unwrap_or(Value::Null));
     let deadline = Instant::now() + o.index_budget.unwrap_or(INDEX_BUDGET);
     let now = now_ms();
     let tz = time::zone(o.tz.as_deref()).unwrap_or_else(|e| {
@@ -335,6 +344,13 @@ pub fn run(args: Vec<OsString>) -> io::Result<ExitCode> {
         Pricing::default()
     });
     let needs = Needs::of(o.format.as_deref());
+    if needs.context && input.context_percent.is_none() {
+        // Claude Code before `context_window` was passed: the transcript's last response.
+        input.context_percent = input
+            .transcript_path
+            .as_deref()
+            .and_then(|path| transcript_context_percent(path, &pricing));
+    }
     let budget = o.index_budget.unwrap_or(INDEX_BUDGET);
     let figures = if o.no_index {
         transcript_figures(&input, &pricing, deadline, needs)
@@ -382,6 +398,70 @@ pub fn run(args: Vec<OsString>) -> io::Result<ExitCode> {
     let _ = writeln!(out, "{line}");
     let _ = out.flush();
     Ok(ExitCode::SUCCESS)
+}
+
+/// How much of a transcript's end [`transcript_context_percent`] reads (1 MiB): a few of the
+/// latest responses, read in a few milliseconds whatever the transcript's size.
+const CONTEXT_TAIL: u64 = 1 << 20;
+
+/// The context fill in percent after the session's latest main-chain API response, read from
+/// the last [`CONTEXT_TAIL`] bytes of its transcript, for a Claude Code whose JSON has no
+/// `context_window`: that response's input tokens (uncached + cache reads + cache writes) over
+/// its model's window in the price table ([`Pricing::context_window`]; 1M when the tokens are
+/// more than the table's window, as `--summary` decides it). A compaction after it gives the
+/// tokens left after it (0 when not written). `None` when the tail holds neither, or the file
+/// cannot be read.
+fn transcript_context_percent(path: &Path, pricing: &Pricing) -> Option<f64> {
+    use aegon::format::claude::decode::decode_line;
+    use aegon::source::lines::Line;
+    use aegon::EventKind;
+    use std::io::{Seek, SeekFrom};
+    use std::ops::ControlFlow;
+    let mut file = std::fs::File::open(path).ok()?;
+    let len = file.metadata().ok()?.len();
+    let start = len.saturating_sub(CONTEXT_TAIL);
+    file.seek(SeekFrom::Start(start)).ok()?;
+    let mut tail = Vec::new();
+    file.take(CONTEXT_TAIL).read_to_end(&mut tail).ok()?;
+    // From the first whole line (the tail may start inside one).
+    let from = if start == 0 {
+        0
+    } else {
+        memchr::memchr(b'\n', &tail).map_or(tail.len(), |i| i + 1)
+    };
+    // (tokens in the context, the model's window)
+    let mut fill: Option<(u64, u64)> = None;
+    for (i, bytes) in tail[from..].split(|&b| b == b'\n').enumerate() {
+        let line = Line {
+            bytes: bytes.strip_suffix(b"\r").unwrap_or(bytes),
+            number: i as u64 + 1,
+            offset: 0,
+            terminated: true,
+        };
+        let _ = decode_line("", line, |e| {
+            if e.agent_id.is_none() && !e.sidechain {
+                match &e.kind {
+                    EventKind::Usage { model, tokens, .. } => {
+                        let tokens = tokens.total_input();
+                        let mut window = pricing.context_window(model.as_deref().unwrap_or(""));
+                        if tokens > window {
+                            window = window.max(aegon::session::pricing::LARGE_CONTEXT_WINDOW);
+                        }
+                        fill = Some((tokens, window));
+                    }
+                    EventKind::Compact { post_tokens, .. } => {
+                        if let Some((_, window)) = fill {
+                            fill = Some((post_tokens.unwrap_or(0), window));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            ControlFlow::Continue(())
+        });
+    }
+    let (tokens, window) = fill?;
+    percent(tokens as f64 * 100.0 / window.max(1) as f64)
 }
 
 /// The session's figures without the index: its cost from its transcript (`transcript_path`
@@ -920,6 +1000,64 @@ fn cut(s: &str, width: Option<usize>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// tester5 item 13: a Claude Code that passes no `context_window` left `{context}` empty
+    /// though the transcript's last response says how full the context is.
+    #[test]
+    fn the_context_fill_comes_from_the_transcript_when_claude_code_passes_none() {
+        let response = |uuid: &str, side: bool, input: u64, read: u64, write: u64| {
+            format!(
+                r#"{{"type":"assistant","uuid":"{uuid}","isSidechain":{side},"sessionId":"s","timestamp":"2026-11-20T10:00:00.000Z","message":{{"id":"m{uuid}","model":"claude-sonnet-4-5-20250929","content":[{{"type":"text","text":"x"}}],"usage":{{"input_tokens":{input},"output_tokens":5,"cache_read_input_tokens":{read},"cache_creation_input_tokens":{write}}}}}}}"#
+            )
+        };
+        let dir = std::env::temp_dir().join(format!("aegon-ctx-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("s.jsonl");
+        let pricing = Pricing::default();
+        // The last main-chain response decides (a sidechain's after it does not): 100,000 of
+        // Sonnet 4.5's 200,000.
+        let lines = [
+            response("a", false, 10, 1_000, 0),
+            response("b", false, 5_000, 90_000, 5_000),
+            response("c", true, 1, 1, 1),
+        ];
+        std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+        assert_eq!(transcript_context_percent(&path, &pricing), Some(50.0));
+        // The tester's response: 215,000 tokens, more than the table's window: the 1M one.
+        std::fs::write(&path, response("d", false, 5_000, 150_000, 60_000) + "\n").unwrap();
+        assert_eq!(transcript_context_percent(&path, &pricing), Some(21.5));
+        // A compaction after it: what is left.
+        let compact = r#"{"type":"system","subtype":"compact_boundary","uuid":"e","sessionId":"s","compactMetadata":{"trigger":"auto","preTokens":215000}}"#;
+        std::fs::write(
+            &path,
+            response("d", false, 5_000, 150_000, 60_000) + "\n" + compact + "\n",
+        )
+        .unwrap();
+        assert_eq!(transcript_context_percent(&path, &pricing), Some(0.0));
+        // No response: nothing.
+        std::fs::write(
+            &path,
+            "{\"type\":\"user\",\"message\":{\"content\":\"hi\"}}\n",
+        )
+        .unwrap();
+        assert_eq!(transcript_context_percent(&path, &pricing), None);
+        assert_eq!(
+            transcript_context_percent(&dir.join("none"), &pricing),
+            None
+        );
+        // A transcript longer than the tail: read from the first whole line in it.
+        let pad = response("p", false, 1, 1, 1);
+        let mut text = String::new();
+        while (text.len() as u64) < CONTEXT_TAIL + 10_000 {
+            text.push_str(&pad);
+            text.push('\n');
+        }
+        text.push_str(&lines[1]);
+        text.push('\n');
+        std::fs::write(&path, text).unwrap();
+        assert_eq!(transcript_context_percent(&path, &pricing), Some(50.0));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     /// ccusage's `-z, --timezone`: `-z` is `--tz` here too.
     #[test]

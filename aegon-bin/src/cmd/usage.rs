@@ -79,8 +79,11 @@ REPORTS:
                active; the block running now stays active.
 
 OPTIONS:
-        --json            One JSON object (ccusage's field names; schema
-                          schemas/usage.v1.schema.json; version in v).
+        --json            One JSON object (schema schemas/usage.v1.schema.json;
+                          version in v), with ccusage's older field names, as its
+                          field reference describes them: daily[].date,
+                          weekly[].week, monthly[].month, sessions[].sessionId.
+                          ccusage 20.0.24 writes period and session for these.
     -z, --tz NAME         Group by local dates of this IANA zone (Asia/Kolkata, UTC);
                           default: TZ, else /etc/localtime. An unknown zone is an error.
                           --timezone is the same (ccusage's -z, --timezone).

@@ -1,4 +1,4 @@
-//! The feed: the latest events, as short owned rows, in a ring of fixed capacity.
+//! The feed: the latest events, as short owned rows, at most a fixed number of them.
 //!
 //! A row's summary is written when it is first asked for (the row drawn, or searched by the
 //! filter), not when its event is applied: while history is read most rows are never drawn.
@@ -251,14 +251,31 @@ fn contains_ignoring_case(haystack: &str, needle: &str) -> bool {
 /// file: a file read later can hold older events, which must not show above newer ones). Rows
 /// are then ordered by their time key: the event's timestamp, or for an event without one the
 /// key of the row added before it (it stays after its neighbour in the stream).
+///
+/// Rows stay where they were stored (a dropped row's slot takes the next row); their order is
+/// a list of (time key, slot) pairs, kept as two runs around the place the last row went:
+/// the next row of a file read in time order goes there too, so putting it costs no move,
+/// and moving to another place moves pairs of 16 bytes, not rows (a history of many files
+/// used to move megabytes of rows per row).
 #[derive(Debug, Default)]
 pub struct Feed {
-    items: VecDeque<FeedItem>,
-    /// The time key of each row of `items` (milliseconds since the epoch), same positions.
-    keys: VecDeque<i64>,
+    /// The rows held, in slots: the first [`FEED_CAPACITY`] rows in the order they came, then
+    /// each in the slot of the row it pushed out.
+    items: Vec<FeedItem>,
+    /// The order of the rows, oldest first, up to where the last row went.
+    before: VecDeque<Place>,
+    /// The order of the rows after that (every place here is later than those of `before`).
+    after: VecDeque<Place>,
     /// The key of the row added last, for the next row without a timestamp.
     last_key: i64,
     next_seq: u64,
+}
+
+/// A row's place in the order: its time key and its slot in [`Feed::items`].
+#[derive(Debug, Clone, Copy)]
+struct Place {
+    key: i64,
+    slot: u32,
 }
 
 impl Feed {
@@ -279,12 +296,12 @@ impl Feed {
     pub fn push(&mut self, mut item: FeedItem) {
         let key = self.key_of(&item);
         item.seq = self.take_seq();
-        if self.items.len() == FEED_CAPACITY {
-            self.items.pop_front();
-            self.keys.pop_front();
+        // After every row, whatever its time.
+        while let Some(place) = self.after.pop_front() {
+            self.before.push_back(place);
         }
-        self.items.push_back(item);
-        self.keys.push_back(key);
+        let slot = self.slot_for(item);
+        self.before.push_back(Place { key, slot });
     }
 
     /// Adds a row where its time puts it (its `seq` is set here): after every row whose time
@@ -293,19 +310,49 @@ impl Feed {
     pub fn insert_by_time(&mut self, mut item: FeedItem) {
         let key = self.key_of(&item);
         item.seq = self.take_seq();
-        let at = self.keys.partition_point(|&k| k <= key);
-        if self.items.len() == FEED_CAPACITY {
-            if at == 0 {
-                return;
-            }
-            self.items.pop_front();
-            self.keys.pop_front();
-            self.items.insert(at - 1, item);
-            self.keys.insert(at - 1, key);
-        } else {
-            self.items.insert(at, item);
-            self.keys.insert(at, key);
+        let oldest = self.before.front().or(self.after.front());
+        if self.items.len() >= FEED_CAPACITY && oldest.is_some_and(|o| key < o.key) {
+            return;
         }
+        let slot = self.slot_for(item);
+        // Where the rows not later than `key` end: the two runs meet there.
+        if self.before.back().is_some_and(|p| p.key > key) {
+            let at = self.before.partition_point(|p| p.key <= key);
+            while self.before.len() > at {
+                if let Some(place) = self.before.pop_back() {
+                    self.after.push_front(place);
+                }
+            }
+        } else if self.after.front().is_some_and(|p| p.key <= key) {
+            let at = self.after.partition_point(|p| p.key <= key);
+            for place in self.after.drain(..at) {
+                self.before.push_back(place);
+            }
+        }
+        self.before.push_back(Place { key, slot });
+    }
+
+    /// Stores `item`: in the slot of the oldest row when full (that row dropped, its place
+    /// taken out of the order), else in a new slot. Returns the slot.
+    fn slot_for(&mut self, item: FeedItem) -> u32 {
+        if self.items.len() >= FEED_CAPACITY {
+            let oldest = self.before.pop_front().or_else(|| self.after.pop_front());
+            if let Some(oldest) = oldest {
+                if let Some(row) = self.items.get_mut(oldest.slot as usize) {
+                    *row = item;
+                    return oldest.slot;
+                }
+            }
+        }
+        if self.items.capacity() == 0 {
+            // Room for every row at once: growing step by step copied the rows ~11 times over
+            // (reserved address space: pages are only taken as rows fill them).
+            self.items.reserve_exact(FEED_CAPACITY);
+        }
+        // Below the capacity (10,000) a slot fits in a u32.
+        let slot = self.items.len() as u32;
+        self.items.push(item);
+        slot
     }
 
     /// The time key of a row about to be added (see [`Feed`]).
@@ -334,19 +381,22 @@ impl Feed {
 
     /// Rows newest first.
     pub fn newest_first(&self) -> impl Iterator<Item = &FeedItem> {
-        self.items.iter().rev()
+        self.after
+            .iter()
+            .rev()
+            .chain(self.before.iter().rev())
+            .filter_map(|p| self.items.get(p.slot as usize))
     }
 
     /// The row with sequence number `seq`, if still held.
     pub fn get(&self, seq: u64) -> Option<&FeedItem> {
-        // Rows only appended sit at `seq − first`; rows put by time are looked for.
-        let at = self
-            .items
-            .front()
-            .and_then(|first| usize::try_from(seq.checked_sub(first.seq)?).ok())
-            .and_then(|index| self.items.get(index))
-            .filter(|item| item.seq == seq);
-        at.or_else(|| self.items.iter().rev().find(|item| item.seq == seq))
+        // Rows only appended sit in slot `(seq − 1) mod capacity`; others are looked for.
+        let slot = usize::try_from(seq.wrapping_sub(1))
+            .ok()
+            .map(|s| s % FEED_CAPACITY);
+        slot.and_then(|slot| self.items.get(slot))
+            .filter(|item| item.seq == seq)
+            .or_else(|| self.items.iter().find(|item| item.seq == seq))
     }
 
     /// The sequence number of the row added last (the highest), if any row is held: rows
@@ -450,6 +500,91 @@ mod tests {
         );
         let times: Vec<i64> = feed.newest_first().filter_map(|r| r.timestamp_ms).collect();
         assert!(times.windows(2).all(|w| w[0] >= w[1]));
+    }
+
+    /// The feed as it was kept before its order index (rows moved aside in a `VecDeque` for
+    /// each row put by time): row numbers oldest first.
+    #[derive(Default)]
+    struct Reference {
+        rows: std::collections::VecDeque<(i64, u64)>,
+        last_key: i64,
+        next: u64,
+    }
+
+    impl Reference {
+        fn add(&mut self, ms: Option<i64>, by_time: bool) {
+            if let Some(ms) = ms {
+                self.last_key = ms;
+            }
+            let (key, seq) = (self.last_key, self.next + 1);
+            self.next = seq;
+            let full = self.rows.len() == FEED_CAPACITY;
+            if !by_time {
+                if full {
+                    self.rows.pop_front();
+                }
+                self.rows.push_back((key, seq));
+                return;
+            }
+            let at = self.rows.partition_point(|&(k, _)| k <= key);
+            if full {
+                if at == 0 {
+                    return;
+                }
+                self.rows.pop_front();
+                self.rows.insert(at - 1, (key, seq));
+            } else {
+                self.rows.insert(at, (key, seq));
+            }
+        }
+    }
+
+    #[test]
+    fn rows_put_by_time_keep_the_order_and_drops_of_moving_them_aside() {
+        // Files of rows in time order, read in no time order (some overlapping, some rows
+        // without a time, ties), past the capacity; then live rows appended.
+        let mut rng = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move |n: u64| {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng % n
+        };
+        let (mut feed, mut reference) = (Feed::new(), Reference::default());
+        let check = |feed: &Feed, reference: &Reference| {
+            let seqs: Vec<u64> = feed.newest_first().map(|r| r.seq).collect();
+            let want: Vec<u64> = reference.rows.iter().rev().map(|&(_, s)| s).collect();
+            assert_eq!(seqs, want);
+            for &(_, seq) in &reference.rows {
+                assert_eq!(feed.get(seq).map(|r| r.seq), Some(seq));
+            }
+        };
+        while reference.next < FEED_CAPACITY as u64 * 3 / 2 {
+            // On a grid of 500 ms, so rows of different files tie too.
+            let mut ms = next(2_000) as i64 * 500;
+            for _ in 0..next(600) {
+                ms += next(3) as i64 * 500;
+                let ms = (next(20) != 0).then_some(ms);
+                feed.insert_by_time(at("", ms));
+                reference.add(ms, true);
+            }
+            if next(4) == 0 {
+                check(&feed, &reference);
+            }
+        }
+        check(&feed, &reference);
+        let dropped = (1..=reference.next)
+            .find(|s| reference.rows.iter().all(|&(_, r)| r != *s))
+            .unwrap();
+        assert!(feed.get(dropped).is_none());
+        for _ in 0..FEED_CAPACITY + 10 {
+            let ms = Some(next(1_000_000) as i64);
+            feed.push(at("", ms));
+            reference.add(ms, false);
+        }
+        check(&feed, &reference);
+        assert_eq!(feed.len(), FEED_CAPACITY);
+        assert_eq!(feed.newest_seq(), Some(reference.next));
     }
 
     #[test]

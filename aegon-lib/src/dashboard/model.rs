@@ -342,8 +342,9 @@ impl Dashboard {
         {
             self.note_step_argument(id, argument);
         }
-        let origin = self.origin(event);
+        let index = self.note_position(event);
         if self.feed_kinds.contains(event.kind()) {
+            let origin = self.origin(event, index);
             let session = event
                 .session_id
                 .as_deref()
@@ -365,18 +366,32 @@ impl Dashboard {
         }
     }
 
-    /// Where `event` sits: its file (shared with the previous row's when the same), line and
-    /// index within the line.
-    fn origin(&mut self, event: &Event<'_>) -> Origin {
+    /// Notes where `event` sits (its file and line, kept for the next event); returns its
+    /// index within its line. No reference count is touched unless the file changes: most
+    /// events make no row.
+    fn note_position(&mut self, event: &Event<'_>) -> u32 {
         let source = &event.source;
-        let (file, index) = match &self.last_origin {
-            Some((file, line, index)) if &**file == source.file => {
-                let index = if *line == source.line { index + 1 } else { 0 };
-                (file.clone(), index)
+        match &mut self.last_origin {
+            Some((file, line, index)) if **file == *source.file => {
+                *index = if *line == source.line { *index + 1 } else { 0 };
+                *line = source.line;
+                *index
             }
-            _ => (Arc::<str>::from(source.file), 0),
+            last => {
+                *last = Some((Arc::from(source.file), source.line, 0));
+                0
+            }
+        }
+    }
+
+    /// Where `event` sits, `index` its place in its line ([`Dashboard::note_position`]): its
+    /// file shared with the previous row's.
+    fn origin(&self, event: &Event<'_>, index: u32) -> Origin {
+        let source = &event.source;
+        let file = match &self.last_origin {
+            Some((file, _, _)) => file.clone(),
+            None => Arc::from(source.file),
         };
-        self.last_origin = Some((file.clone(), source.line, index));
         Origin {
             file,
             line: source.line,

@@ -66,7 +66,9 @@ pub struct Correlator {
     /// of one response are written together, so a long-running follow need not remember every
     /// response it ever saw).
     responses: Generations<Tokens>,
-    calls: HashMap<Box<str>, PendingCall>,
+    /// By call id, hashed by foldhash (seeded per process, as hashbrown's default) rather
+    /// than std's SipHash: a call id is hashed twice (call and result), on every tool call.
+    calls: HashMap<Box<str>, PendingCall, foldhash::fast::RandomState>,
     /// Identities of lines, tool calls and tool results seen (64-bit hashes).
     seen: Generations<()>,
     /// Identities that count elsewhere: their entries are skipped (see [`Correlator::with_skipped`]).
@@ -118,7 +120,7 @@ impl Default for Correlator {
     fn default() -> Self {
         Correlator {
             responses: Generations::with_limit(Some(RESPONSES_REMEMBERED)),
-            calls: HashMap::new(),
+            calls: HashMap::default(),
             seen: Generations::with_limit(Some(IDENTITIES_REMEMBERED)),
             skipped: HashSet::default(),
             counted: HashMap::default(),

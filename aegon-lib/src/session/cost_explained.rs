@@ -78,11 +78,10 @@
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
-use std::hash::{Hash, Hasher};
 
 use crate::event::{Event, EventKind};
 use crate::hashing::Generations;
-use crate::session::pricing::{ModelId, Pricing};
+use crate::session::pricing::{ModelId, Pricing, RequestPrice};
 use crate::timestamp::parse_millis;
 use crate::tokens::{PriceFactors, Tokens};
 
@@ -463,8 +462,11 @@ pub struct CostExplained {
     tools: BTreeMap<String, Charge>,
     /// Responses that called no tool, closed.
     no_tool: Charge,
-    chains: HashMap<Option<String>, ChainState>,
-    open: HashMap<Option<String>, OpenResponse>,
+    /// Per chain (`None`: the main one). Looked up for every usage event and tool call:
+    /// hashed with foldhash, a fraction of std's SipHash.
+    chains: HashMap<Option<String>, ChainState, foldhash::fast::RandomState>,
+    /// The open response of each chain, as `chains`.
+    open: HashMap<Option<String>, OpenResponse, foldhash::fast::RandomState>,
     /// Prompts are not kept (see [`CostExplained::without_prompts`]).
     no_prompts: bool,
 }
@@ -746,9 +748,9 @@ fn costliest_first(a: &RebuildRecord, b: &RebuildRecord) -> std::cmp::Ordering {
 }
 
 fn hash_str(s: &str) -> u64 {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    s.hash(&mut h);
-    h.finish()
+    use std::hash::BuildHasher;
+    // Compared within one process only: foldhash with a fixed seed (std's SipHash before).
+    foldhash::quality::FixedState::with_seed(0x0e55_a9e1_d000_0001).hash_one(s)
 }
 
 /// The cost fields of one usage event on the NDJSON stream.
@@ -777,6 +779,20 @@ pub struct CacheTracker {
     /// The model of the latest usage event, as written and taken apart: consecutive events
     /// nearly always name the same model, whose id is then not parsed again.
     last_model: Option<(Box<str>, ModelId<'static>)>,
+    /// The price of the latest usage event's request, for the model in `last_model` and
+    /// these factors: consecutive events nearly always share both, and the price table's
+    /// lookups (string keys in B-trees, cold in the cache by the next event) are not done
+    /// again.
+    last_price: Option<LastPrice>,
+}
+
+/// A request's price ([`Pricing::request_price`]) and the factors it was looked up with.
+#[derive(Debug)]
+struct LastPrice {
+    speed: Option<Cow<'static, str>>,
+    service_tier: Option<Cow<'static, str>>,
+    inference_geo: Option<Cow<'static, str>>,
+    price: Option<RequestPrice>,
 }
 
 impl Default for CacheTracker {
@@ -793,6 +809,7 @@ impl CacheTracker {
             chains: Generations::with_limit(Some(CHAINS_REMEMBERED)),
             inline_runs: Generations::with_limit(Some(CHAINS_REMEMBERED)),
             last_model: None,
+            last_price: None,
         }
     }
 
@@ -807,8 +824,29 @@ impl CacheTracker {
                 ..
             } => {
                 let model = model.as_deref().unwrap_or("unknown");
-                let id = model_id(&mut self.last_model, model);
-                let cost_usd = self.pricing.request_cost_of(id, tokens, factors);
+                let same_model = self.last_model.as_ref().is_some_and(|m| *m.0 == *model);
+                let price = match &self.last_price {
+                    Some(last)
+                        if same_model
+                            && last.speed == factors.speed
+                            && last.service_tier == factors.service_tier
+                            && last.inference_geo == factors.inference_geo =>
+                    {
+                        last.price
+                    }
+                    _ => {
+                        let id = model_id(&mut self.last_model, model);
+                        let price = self.pricing.request_price(id, factors);
+                        self.last_price = Some(LastPrice {
+                            speed: factors.speed.clone(),
+                            service_tier: factors.service_tier.clone(),
+                            inference_geo: factors.inference_geo.clone(),
+                            price,
+                        });
+                        price
+                    }
+                };
+                let cost_usd = price.and_then(|p| p.cost(tokens, factors.prompt_tokens));
                 let cache = if *increment {
                     None
                 } else {
@@ -1195,6 +1233,70 @@ mod tests {
             };
             self.sessions.apply(&event, parse_millis(ts).unwrap_or(0));
         }
+    }
+
+    /// The tracker looks a request's price up again when the model or a price factor changes
+    /// from one usage event to the next: each event's cost is the price table's for its own
+    /// model and factors (a price kept from the event before would be wrong).
+    #[test]
+    fn tracker_costs_follow_each_events_model_and_factors() {
+        let pricing = Pricing::built_in();
+        let mut tracker = CacheTracker::new(pricing.clone());
+        let tokens = Tokens {
+            input: 1_000,
+            output: 2_000,
+            cache_read: 300_000,
+            ..Tokens::default()
+        };
+        let batch = Some(Cow::Borrowed("batch"));
+        let cases = [
+            (OPUS, None, None),
+            (OPUS, None, None),
+            (OPUS, batch.clone(), None),
+            ("claude-sonnet-4-5", batch.clone(), None),
+            ("claude-sonnet-4-5", None, None),
+            ("claude-sonnet-4-5", None, Some(Cow::Borrowed("fast"))),
+            ("claude-opus-4-6", None, Some(Cow::Borrowed("fast"))),
+            ("no-such-model", None, None),
+            (OPUS, None, None),
+        ];
+        let source = Source {
+            file: "t",
+            line: 1,
+            offset: 0,
+        };
+        let mut costs = Vec::new();
+        for (model, service_tier, speed) in cases {
+            let factors = PriceFactors {
+                service_tier,
+                speed,
+                prompt_tokens: tokens.total_input(),
+                ..PriceFactors::default()
+            };
+            let kind = EventKind::Usage {
+                message_id: None,
+                request_id: None,
+                model: Some(Cow::Borrowed(model)),
+                tokens,
+                increment: true,
+                factors: factors.clone(),
+                reasoning: None,
+            };
+            let cost = tracker
+                .observe(&bare_event(source, kind))
+                .and_then(|c| c.cost_usd);
+            assert_eq!(
+                cost,
+                pricing.request_cost(model, &tokens, &factors),
+                "{model}"
+            );
+            costs.push(cost);
+        }
+        // The cases price differently (else the test could not see a stale price).
+        assert_ne!(costs[1], costs[2]);
+        assert_ne!(costs[2], costs[3]);
+        assert_ne!(costs[4], costs[5]);
+        assert_eq!(costs[7], None);
     }
 
     fn usage(id: &'static str, tokens: Tokens, increment: bool) -> EventKind<'static> {

@@ -27,7 +27,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use self::cost_explained::CostExplained;
 use self::histogram::Histogram;
 use self::leaves::{LeafIndex, Resolved};
-use self::pricing::{Pricing, LARGE_CONTEXT_WINDOW};
+use self::pricing::{ModelId, Pricing, LARGE_CONTEXT_WINDOW};
 use crate::event::{Event, EventKind, TitleSource};
 use crate::timestamp::parse_millis;
 use crate::tokens::Tokens;
@@ -504,8 +504,15 @@ impl Session {
             if self.first.as_ref().is_none_or(|f| ms < f.0) {
                 self.first = Some((ms, text.to_owned()));
             }
-            if self.last.as_ref().is_none_or(|l| ms >= l.0) {
-                self.last = Some((ms, text.to_owned()));
+            // Nearly every event is the latest so far: its text goes into the buffer kept.
+            match &mut self.last {
+                Some((last_ms, last_text)) if ms >= *last_ms => {
+                    *last_ms = ms;
+                    last_text.clear();
+                    last_text.push_str(text);
+                }
+                Some(_) => {}
+                None => self.last = Some((ms, text.to_owned())),
             }
         }
         set_if_some(&mut self.cwd, event.cwd.as_deref());
@@ -519,16 +526,23 @@ impl Session {
         }
         let agent = self.subagent_key(event);
         if let Some(key) = &agent {
-            let sub = self
-                .subagents
-                .entry(key.clone())
-                .or_insert_with(|| Subagent {
-                    compaction: key.starts_with("acompact"),
-                    spawned_by: spawned_by.get(key).cloned(),
-                    ..Subagent::default()
-                });
-            if sub.spawned_by.is_none() {
-                sub.spawned_by = spawned_by.get(key).cloned();
+            // The key is copied only for a subagent met for the first time.
+            match self.subagents.get_mut(key) {
+                Some(sub) => {
+                    if sub.spawned_by.is_none() {
+                        sub.spawned_by = spawned_by.get(key).cloned();
+                    }
+                }
+                None => {
+                    self.subagents.insert(
+                        key.clone(),
+                        Subagent {
+                            compaction: key.starts_with("acompact"),
+                            spawned_by: spawned_by.get(key).cloned(),
+                            ..Subagent::default()
+                        },
+                    );
+                }
             }
         }
         let ms = at.map(|(ms, _)| ms);
@@ -565,8 +579,18 @@ impl Session {
                     tool_use_id.as_deref(),
                     ms,
                 );
-                let stats = self.tools.entry(tool.to_string()).or_default();
-                stats.calls += 1;
+                match self.tools.get_mut(tool.as_ref()) {
+                    Some(stats) => stats.calls += 1,
+                    None => {
+                        self.tools.insert(
+                            tool.to_string(),
+                            ToolStats {
+                                calls: 1,
+                                ..ToolStats::default()
+                            },
+                        );
+                    }
+                }
                 if let Some(key) = &agent {
                     if let Some(sub) = self.subagents.get_mut(key) {
                         sub.tool_calls += 1;
@@ -612,12 +636,16 @@ impl Session {
                         (Some(s), Some(e)) => Some(e.saturating_sub(s).max(0) as u64),
                         _ => None,
                     });
-                    let stats = self.tools.entry(step.tool.clone()).or_default();
-                    if *is_error {
-                        stats.errors += 1;
+                    if !self.tools.contains_key(&step.tool) {
+                        self.tools.insert(step.tool.clone(), ToolStats::default());
                     }
-                    if let Some(d) = step.duration_ms {
-                        stats.durations.record(d);
+                    if let Some(stats) = self.tools.get_mut(&step.tool) {
+                        if *is_error {
+                            stats.errors += 1;
+                        }
+                        if let Some(d) = step.duration_ms {
+                            stats.durations.record(d);
+                        }
                     }
                     self.remember(step);
                 }
@@ -650,30 +678,39 @@ impl Session {
                 factors,
                 ..
             } => {
-                let model = model.as_deref().unwrap_or("unknown").to_owned();
-                let usage = self.usage.entry(model.clone()).or_default();
-                usage.tokens = usage.tokens.saturating_add(*tokens);
+                // The model's name is copied only the first time it is met, and taken apart
+                // once for its price and its window.
+                let model = model.as_deref().unwrap_or("unknown");
+                let id = ModelId::parse(model);
                 // Priced now, as its own request: the premium and the speed are per request.
-                let cost = pricing.request_cost(&model, tokens, factors);
-                match cost {
-                    Some(cost) => usage.add_cost(cost),
-                    None => usage.unpriced += 1,
+                let cost = pricing.request_cost_of(&id, tokens, factors);
+                if !self.usage.contains_key(model) {
+                    self.usage.insert(model.to_owned(), ModelUsage::default());
+                }
+                if let Some(usage) = self.usage.get_mut(model) {
+                    usage.tokens = usage.tokens.saturating_add(*tokens);
+                    match cost {
+                        Some(cost) => usage.add_cost(cost),
+                        None => usage.unpriced += 1,
+                    }
+                    if !increment {
+                        usage.api_calls += 1;
+                    }
                 }
                 self.cost_explained.on_usage(
                     agent.as_deref(),
                     at,
                     message_id.as_deref(),
-                    &model,
+                    model,
                     tokens,
                     factors,
                     *increment,
                     cost,
                     pricing,
                 );
-                if !increment {
-                    usage.api_calls += 1;
+                if !self.models.contains(model) {
+                    self.models.insert(model.to_owned());
                 }
-                self.models.insert(model.clone());
                 match &agent {
                     Some(key) => {
                         if let Some(sub) = self.subagents.get_mut(key) {
@@ -685,7 +722,7 @@ impl Session {
                     }
                     None if !increment => {
                         let fill = tokens.total_input();
-                        let mut window = pricing.context_window(&model);
+                        let mut window = pricing.context_window_of(model, &id);
                         // Usage beyond the window says the session runs with the large one.
                         if fill > window && window < LARGE_CONTEXT_WINDOW {
                             window = LARGE_CONTEXT_WINDOW;

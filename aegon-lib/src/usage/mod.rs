@@ -316,6 +316,18 @@ pub fn estimated_note(n: u64) -> String {
     )
 }
 
+/// The note for `n` responses left out of a report for want of a time, `tokens` tokens in all.
+/// Said as what aegon could not read, not as a missing field: the line may have a `timestamp`
+/// that is not RFC 3339 with a time zone (`2026-11-20 10:00:05` could be local time or UTC, so
+/// [`crate::timestamp::parse_millis`] does not guess). The index keeps no text of it, so the
+/// note says what is read and what is not, not the value.
+pub fn undated_note(n: u64, tokens: u64) -> String {
+    format!(
+        "{n} API response{} left out ({tokens} tokens): a timestamp aegon could not read (missing, or not RFC 3339 with a time zone, as `2026-11-20T10:00:05Z` or `2026-11-20 10:00:05+01:00`; a time without `Z` or an offset could be local or UTC, so it is not read)",
+        if n == 1 { "" } else { "s" }
+    )
+}
+
 /// Claude Code's default `cleanupPeriodDays`: transcripts older than this are deleted.
 pub const CLEANUP_DAYS: i64 = 30;
 
@@ -407,11 +419,9 @@ pub fn report(
     }
     let mut notes = Vec::new();
     if entries.undated > 0 {
-        notes.push(format!(
-            "{} API response{} without a timestamp left out ({} tokens)",
+        notes.push(undated_note(
             entries.undated,
-            if entries.undated == 1 { "" } else { "s" },
-            total_tokens(&entries.undated_tokens)
+            total_tokens(&entries.undated_tokens),
         ));
     }
     if estimated > 0 {
@@ -433,5 +443,45 @@ pub fn report(
         rows,
         totals,
         notes,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn responses_left_out_for_want_of_a_time_are_said_as_an_unreadable_timestamp() {
+        // tester5 item 9: a line with `"timestamp":"2026-11-20 10:00:05"` (no zone) was said to
+        // have none.
+        let entries = Entries {
+            undated: 1,
+            undated_tokens: Tokens {
+                input: 1000,
+                output: 100,
+                ..Tokens::default()
+            },
+            ..Entries::default()
+        };
+        let r = report(
+            &entries,
+            ReportKind::Period(Period::Day),
+            By::Nothing,
+            &Filter::default(),
+            &TimeZone::UTC,
+        );
+        assert_eq!(r.notes.len(), 1, "{:?}", r.notes);
+        let note = &r.notes[0];
+        assert!(
+            note.starts_with(
+                "1 API response left out (1100 tokens): a timestamp aegon could not read"
+            ),
+            "{note}"
+        );
+        assert!(!note.contains("without a timestamp"), "{note}");
+        // What is read and what is not, as the parser decides.
+        assert!(crate::timestamp::parse_millis("2026-11-20 10:00:05+01:00").is_some());
+        assert!(crate::timestamp::parse_millis("2026-11-20T10:00:05Z").is_some());
+        assert!(crate::timestamp::parse_millis("2026-11-20 10:00:05").is_none());
     }
 }

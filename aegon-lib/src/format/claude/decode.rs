@@ -30,7 +30,9 @@ const SYNTHETIC_MODEL: &str = "<synthetic>";
 /// somewhere or in the raw values passed on undecoded, so a clean line pays nothing), records padded with NUL or other control bytes on their
 /// line are cut out and read ([`crate::format::claude::repair::segments`]), records run
 /// together on one line (`{…}{…}`, a lost newline) are cut at each object's end and each read
-/// on its own ([`crate::format::claude::repair::run_together`]), and members that cannot be read are
+/// on its own ([`crate::format::claude::repair::run_together`]), a record cut off mid-write with a
+/// whole one written after it on its line is skipped and the whole one read
+/// ([`crate::format::claude::repair::after_cut`]), and members that cannot be read are
 /// skipped ([`crate::format::claude::record::Record::problems`]). Each of these but the surrogates is said in
 /// one `Malformed` event with `recovered: true`, before the line's other events.
 pub fn decode_line<F>(file: &str, line: Line<'_>, mut emit: F) -> ControlFlow<()>
@@ -170,13 +172,19 @@ where
             record_events(source, &mut record, &mut emit)
         }
         Err(err) => {
-            use crate::format::claude::repair::{run_together, segments};
+            use crate::format::claude::repair::segments;
             // Crash padding cut first: the records between the runs of control bytes. Then
-            // records run together (a lost newline), in the line or in a piece of it.
+            // records run together (a lost newline) or a record cut off with whole ones after
+            // it (a crash, then a resumed writer), in the line or in a piece of it.
+            // Per cut-off record: where it starts and where the record after it starts.
+            let mut cuts: Vec<(usize, usize)> = Vec::new();
             let (pieces, padding) = match segments(text) {
                 Some((pieces, padding)) => (pieces, Some(padding)),
-                None => match run_together(text, err.offset) {
-                    Some(pieces) => (pieces, None),
+                None => match split_line(text, err.offset, line.terminated) {
+                    Some((pieces, cut)) => {
+                        cuts.extend(cut);
+                        (pieces, None)
+                    }
                     None => {
                         return emit(malformed_event(source, &line, &at, &err, repaired.as_ref()))
                     }
@@ -202,18 +210,21 @@ where
                     Ok(record) => records.push((start, record)),
                     // A piece between padding may hold records run together; a piece cut
                     // from such a run is one object or the rest, and is not cut again.
-                    Err(e) => match padding.and_then(|_| run_together(piece, e.offset)) {
-                        Some(run) => {
-                            joins.push(objects(&run[1..], start));
-                            for (at, p) in run {
-                                match crate::format::claude::record::parse_record(p) {
-                                    Ok(record) => records.push((start + at, record)),
-                                    Err(e) => lost.push((start + at, e)),
+                    Err(e) => {
+                        match padding.and_then(|_| split_line(piece, e.offset, line.terminated)) {
+                            Some((run, cut)) => {
+                                cuts.extend(cut.map(|(c, r)| (start + c, start + r)));
+                                joins.push(objects(&run[1..], start));
+                                for (at, p) in run {
+                                    match crate::format::claude::record::parse_record(p) {
+                                        Ok(record) => records.push((start + at, record)),
+                                        Err(e) => lost.push((start + at, e)),
+                                    }
                                 }
                             }
+                            None => lost.push((start, e)),
                         }
-                        None => lost.push((start, e)),
-                    },
+                    }
                 }
             }
             if records.is_empty() {
@@ -236,6 +247,17 @@ where
                         plural(records.len()),
                         records.len(),
                         plural(records.len()),
+                    ),
+                );
+            }
+            for &(cut, record) in &cuts {
+                report.add(
+                    MalformedReason::InvalidJson,
+                    at(cut),
+                    format!(
+                        "partly read: a record cut off after {} bytes (a crash mid-write?) and another written right after it on this line: the cut part skipped, the record from byte {} read",
+                        at(record) - at(cut),
+                        at(record),
                     ),
                 );
             }
@@ -268,6 +290,49 @@ where
         }
     }
 }
+
+/// The pieces of a line (or of a piece between crash padding) that did not read as one record,
+/// reading stopped at `stopped_at`: records run together
+/// ([`crate::format::claude::repair::run_together`]), or a record cut off and whole ones after
+/// it ([`crate::format::claude::repair::after_cut`]), then with where the cut part and the
+/// record after it start. Records run together are taken when the first reads as a record: the
+/// scanner only balances brackets and strings, so a cut inside a string can make the whole
+/// line balance, quotes read the other way round, up to the parser's stop.
+///
+/// A piece "reads as a record" when it is valid JSON throughout: the record parser keeps the
+/// members before a syntax error in a member it skips (a problem, not an error), which a
+/// misread cut part would pass.
+///
+/// A record after a cut one is looked for only on a line that ended with a newline (`terminated`:
+/// the last line of a file being written is not cut, only not finished), and must carry a
+/// record's envelope (`uuid`, `sessionId` or `timestamp`): a line cut just after a nested
+/// object closes (`{"type":"assistant","message":{…}`) has an object running to its end that
+/// is a message, not a record.
+fn split_line(text: &str, stopped_at: usize, terminated: bool) -> Option<SplitLine<'_>> {
+    use crate::format::claude::repair::{after_cut, run_together};
+    let reads = |piece: &str| {
+        crate::format::claude::record::parse_record(piece)
+            .is_ok_and(|r| r.problems.iter().all(|p| !p.syntax))
+    };
+    let record_after_cut = |piece: &str| {
+        crate::format::claude::record::parse_record(piece).is_ok_and(|r| {
+            r.problems.iter().all(|p| !p.syntax)
+                && (r.uuid.is_some() || r.session_id.is_some() || r.timestamp.is_some())
+        })
+    };
+    let run = run_together(text, stopped_at);
+    match run {
+        Some(run) if reads(run[0].1) => Some((run, None)),
+        run => match after_cut(text, record_after_cut).filter(|_| terminated) {
+            Some(cut) => Some((cut.pieces, Some((cut.cut, cut.record)))),
+            None => run.map(|run| (run, None)),
+        },
+    }
+}
+
+/// What [`split_line`] finds: the pieces with their offsets, and for a cut-off record where it
+/// and the record after it start.
+type SplitLine<'t> = (Vec<(usize, &'t str)>, Option<(usize, usize)>);
 
 /// What a run of records on one line is said as, at the start of the second (the problem's
 /// place): "a newline seems missing here: 2 JSON texts run together on this line, each read on
@@ -1391,6 +1456,81 @@ mod tests {
             decode_bytes(format!(r#"{{"type":"user",}}{c}"#).as_bytes()),
             ["malformed invalid_json @1015"]
         );
+    }
+
+    #[test]
+    fn a_record_after_a_cut_one_on_its_line_is_read_and_the_cut_part_reported() {
+        // The tester's shape (tester5 item 3): a response cut after 150 bytes by a crash, no
+        // newline, and the next response appended right after it by the resumed writer.
+        let record = r#"{"type":"assistant","uuid":"a2","message":{"id":"msg_b","role":"assistant","model":"claude-sonnet-4-5","content":[{"type":"text","text":"b {\"}{"}],"usage":{"input_tokens":200,"output_tokens":60}}}"#;
+        let cut = &record[..150];
+        let line = format!("{cut}{record}");
+        let events = decode_bytes(line.as_bytes());
+        assert_eq!(events[0], "malformed invalid_json @1000");
+        assert_eq!(events[1], "assistant_text b {\"}{");
+        assert!(events[2].starts_with("usage "), "{events:?}");
+        assert_eq!(events.len(), 3, "{events:?}");
+        // Recovered, at the cut part's start, with the record's place.
+        let message = first_message(line.as_bytes()).unwrap_or_default();
+        assert_eq!(
+            message,
+            "partly read: a record cut off after 150 bytes (a crash mid-write?) and another written right after it on this line: the cut part skipped, the record from byte 1150 read"
+        );
+        // A record run together after it is read too, and said.
+        let c = r#"{"type":"user","message":{"content":"c"}}"#;
+        let line = format!("{cut}{record}{c}");
+        let events = decode_bytes(line.as_bytes());
+        assert_eq!(
+            events.first().map(String::as_str),
+            Some("malformed invalid_json @1000")
+        );
+        assert_eq!(events.last().map(String::as_str), Some("user_prompt c"));
+        let message = first_message(line.as_bytes()).unwrap_or_default();
+        assert!(
+            message.ends_with(&format!(
+                "; byte {}: a newline seems missing here: 2 JSON texts run together on this line, each read on its own",
+                1000 + cut.len() + record.len()
+            )),
+            "{message}"
+        );
+        // Between crash padding: the same.
+        let mut padded = b"\0\0".to_vec();
+        padded.extend_from_slice(format!("{cut}{record}").as_bytes());
+        let events = decode_bytes(&padded);
+        assert_eq!(events[0], "malformed nul_bytes @1000");
+        assert_eq!(events[1], "assistant_text b {\"}{");
+        let message = first_message(&padded).unwrap_or_default();
+        assert!(
+            message.contains("; byte 1002: partly read: a record cut off after 150 bytes"),
+            "{message}"
+        );
+        // A cut part alone at the end of the file is still a cut line, not this repair.
+        assert_eq!(
+            decode_bytes(cut.as_bytes()),
+            ["malformed invalid_json @1150"]
+        );
+        // A line cut just after a nested object closes: the object running to its end is a
+        // message, not a record (no envelope); the line is lost as before.
+        let nested = r#"{"type":"assistant","uuid":"a3","message":{"id":"m","content":[],"usage":{"input_tokens":1}}"#;
+        let events = decode_bytes(nested.as_bytes());
+        assert_eq!(events.len(), 1, "{events:?}");
+        assert!(events[0].starts_with("malformed"), "{events:?}");
+        // The last line of a file still being written is not cut, only unfinished: the record
+        // after a cut part is not looked for there.
+        let line = format!("{cut}{record}");
+        let unfinished = Line {
+            bytes: line.as_bytes(),
+            number: 1,
+            offset: 1000,
+            terminated: false,
+        };
+        let mut events = Vec::new();
+        let _ = decode_line("t", unfinished, |e| {
+            events.push(describe(&e));
+            ControlFlow::Continue(())
+        });
+        assert!(events[0].starts_with("malformed"), "{events:?}");
+        assert!(!events.iter().any(|e| e.starts_with("usage")), "{events:?}");
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Repairs for damage a line can survive, shared by [`crate::format::claude::decode`].
 //!
-//! Two kinds of damage leave a record readable:
+//! These kinds of damage leave a record readable:
 //!
 //! - **Lone UTF-16 surrogate escapes** (`\ud83d` with no low half, `\udc00` alone). Claude Code
 //!   before 2.1.132 wrote them when it cut text in the middle of an emoji; JSON's grammar allows
@@ -19,7 +19,11 @@
 //!   interleave. [`run_together`] cuts the line at each top-level object's end, found by the
 //!   scanner's [`crate::format::claude::scan::value_end`], so each is read on its own.
 //!
-//! None costs anything on a clean line. Both are looked for only when reading failed
+//! - **A record cut off, another after it**: a writer that crashed mid-record (no newline) and
+//!   one that resumed on the same line leave a fragment and a whole record on one line.
+//!   [`after_cut`] finds where the whole one starts, so it is read and the fragment reported.
+//!
+//! None costs anything on a clean line. All are looked for only when reading failed
 //! somewhere (a line that would not parse, a member serde could not decode), and in the raw
 //! JSON values passed on undecoded (tool inputs and results, error objects), which
 //! [`has_lone_surrogate`] checks with one SIMD search for `\u` over their bytes alone.
@@ -174,6 +178,96 @@ pub fn run_together(text: &str, stopped_at: usize) -> Option<Vec<(usize, &str)>>
         }
     }
     Some(pieces)
+}
+
+/// Bytes [`after_cut`] may scan on a line beyond eight times its length (64 KiB).
+pub const CUT_SCAN_BUDGET: usize = 64 * 1024;
+
+/// A line holding a cut-off record and whole ones after it, as [`after_cut`] finds it. Offsets
+/// are in the line's text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cut<'t> {
+    /// Where the cut-off part starts (the line's first `{`).
+    pub cut: usize,
+    /// Where the whole record after it starts (the cut-off part is `cut..record`).
+    pub record: usize,
+    /// The record, then, as [`run_together`] gives them, any run together after it, each
+    /// with its offset.
+    pub pieces: Vec<(usize, &'t str)>,
+}
+
+/// The record after a cut-off one on the same line: a writer that crashed mid-record (no
+/// newline written) and a writer that resumed after it leave `{"type":"assist{"type":…}`. The
+/// text from the line's start is then no complete value (it breaks off, or its brackets balance
+/// only somewhere inside the record after it), and a later `{"` starts an object that runs, as
+/// the scanner's [`crate::format::claude::scan::value_end`] finds it, to the line's end or to
+/// another object (records run together after it).
+///
+/// `None` unless the line starts with `{` (after JSON whitespace) and such an object is found
+/// that `is_record` accepts (the caller reads it: a `{"` inside the cut-off part whose brackets
+/// happen to balance to the end is no record); otherwise the [`Cut`]. A complete first value (`{…,}{…}`, a record broken
+/// in its middle rather than cut) is not this case: that line is lost as before.
+///
+/// Looked for only on a line that failed to read; each candidate `{"` costs a scan of the
+/// object it starts, and a candidate inside the cut part may scan on to the line's end. So the
+/// bytes scanned are capped at eight times the line's length plus [`CUT_SCAN_BUDGET`]: a real
+/// cut part has a few unclosed objects (the ones the cut fell in), a damaged line of thousands
+/// would otherwise cost time quadratic in its length. Past the cap the line is given up.
+pub fn after_cut<'t>(text: &'t str, mut is_record: impl FnMut(&str) -> bool) -> Option<Cut<'t>> {
+    use crate::format::claude::scan::value_end;
+    let b = text.as_bytes();
+    let skip_ws = |mut i: usize| {
+        while b.get(i).copied().is_some_and(is_json_ws) {
+            i += 1;
+        }
+        i
+    };
+    let first = skip_ws(0);
+    if b.get(first) != Some(&b'{') {
+        return None;
+    }
+    let whole = value_end(text, first).ok();
+    let finder = Finder::new(b"{\"");
+    let mut from = first + 1;
+    let mut budget = CUT_SCAN_BUDGET.saturating_add(b.len().saturating_mul(8));
+    while let Some(k) = finder.find(&b[from..]) {
+        let start = from + k;
+        from = start + 1;
+        if whole.is_some_and(|end| end <= start) {
+            // The text before is a complete value: not cut off.
+            return None;
+        }
+        let scanned = value_end(text, start);
+        let stop = match &scanned {
+            Ok(end) => *end,
+            Err(e) => e.offset,
+        };
+        budget = budget.checked_sub(stop.saturating_sub(start))?;
+        let Ok(end) = scanned else {
+            continue;
+        };
+        let after = skip_ws(end);
+        if after < b.len() && b[after] != b'{' {
+            continue;
+        }
+        let Some(object) = text.get(start..end) else {
+            continue;
+        };
+        if !is_record(object) {
+            continue;
+        }
+        let rest = text.get(start..)?;
+        let pieces = match run_together(rest, after - start) {
+            Some(run) => run.into_iter().map(|(at, p)| (start + at, p)).collect(),
+            None => vec![(start, object)],
+        };
+        return Some(Cut {
+            cut: first,
+            record: start,
+            pieces,
+        });
+    }
+    None
 }
 
 /// True for a byte a crash leaves around records: NUL and the other C0 control bytes but tab,
@@ -369,6 +463,76 @@ mod tests {
         assert_eq!(run_together(r#"[1]{"b":2}"#, 3), None);
         assert_eq!(run_together(r#"{"a":1}"#, 7), None);
         assert_eq!(run_together(r#"{"a":1}{"b":2}"#, 3), None);
+    }
+
+    #[test]
+    fn a_record_after_a_cut_one_on_its_line_is_found() {
+        // The scanner only balances brackets and strings: a `{"` in the cut part may balance to
+        // the end (`{"id":"m{"type":…}`, the quotes read the other way round); the caller's
+        // reading of the candidate tells.
+        let any = |p: &str| serde_json::from_str::<serde_json::Value>(p).is_ok();
+        let record = r#"{"type":"user","message":{"content":"b {\"}{"}}"#;
+        // Cut inside a string, inside a number, after a key's colon, inside a nested object:
+        // the record after the cut part is found where it starts.
+        for cut in [
+            r#"{"type":"assistant","message":{"id":"m"#,
+            r#"{"type":"assistant","n":12"#,
+            r#"{"type":"assistant","message":"#,
+            r#"{"type":"assistant","message":{"content":[{"type":"text","#,
+        ] {
+            let line = format!("{cut}{record}");
+            assert_eq!(
+                after_cut(&line, any).map(|c| (c.cut, c.record, c.pieces)),
+                Some((0, cut.len(), vec![(cut.len(), record)])),
+                "{line}"
+            );
+        }
+        // Records run together after it: each a piece. Trailing whitespace is no piece.
+        // Whitespace before the cut part is not part of it.
+        let line = format!(r#" {{"a":"x{record}{{"c":1}} "#);
+        let at = r#" {"a":"x"#.len();
+        assert_eq!(
+            after_cut(&line, any).map(|c| (c.cut, c.record, c.pieces)),
+            Some((1, at, vec![(at, record), (at + record.len(), r#"{"c":1}"#)]))
+        );
+        // A candidate the caller does not read as a record is passed over for the next.
+        let line = format!(r#"{{"a":{{"b":"c{record}"#);
+        let at = r#"{"a":{"b":"c"#.len();
+        assert_eq!(
+            after_cut(&line, |p: &str| p == record).map(|c| (c.record, c.pieces)),
+            Some((at, vec![(at, record)]))
+        );
+        assert_eq!(after_cut(&line, |_: &str| false), None);
+    }
+
+    #[test]
+    fn finding_the_record_after_a_cut_is_bounded() {
+        let any = |p: &str| serde_json::from_str::<serde_json::Value>(p).is_ok();
+        let record = r#"{"type":"user","message":{"content":"b"}}"#;
+        // Every `{"x":[` is a candidate that scans on to the line's end and breaks off there.
+        let line = |n: usize| format!(r#"{{"a":{}{record}"#, r#"{"x":["#.repeat(n));
+        let at = |n: usize| 5 + 6 * n;
+        assert_eq!(after_cut(&line(3), any).map(|c| c.record), Some(at(3)));
+        // Thousands of them: given up within the budget rather than scanned to the end each.
+        let n = 2000;
+        let text = line(n);
+        assert!(at(n) * n > 8 * text.len() + CUT_SCAN_BUDGET);
+        assert_eq!(after_cut(&text, any), None);
+    }
+
+    #[test]
+    fn a_line_without_a_cut_record_is_no_cut() {
+        let any = |_: &str| true;
+        // A complete first value (a record broken in its middle, records run together, a
+        // record and trailing text): not cut off.
+        assert_eq!(after_cut(r#"{"type":"user",}{"b":2}"#, any), None);
+        assert_eq!(after_cut(r#"{"a":1}{"b":2}"#, any), None);
+        assert_eq!(after_cut(r#"{"a":1} {"b":2"#, any), None);
+        // Not starting a record, or nothing whole after the cut.
+        assert_eq!(after_cut(r#"[1,{"b":2}"#, any), None);
+        assert_eq!(after_cut(r#"{"a":"x{"b":2"#, any), None);
+        assert_eq!(after_cut(r#"{"a":{"b":2} x"#, any), None);
+        assert_eq!(after_cut(r#"{"a":"#, any), None);
     }
 
     #[test]
