@@ -872,7 +872,7 @@ impl Ledger {
     /// [`Error::Sqlite`] when the index cannot be read or written (locked past the busy
     /// timeout, disk full): the records stay for the next run.
     pub fn take_dropped(&mut self) -> Result<Vec<Dropped>, Error> {
-        if self.read_only.is_some() {
+        if self.read_only.is_some() || !self.has_table("dropped_responses")? {
             return Ok(Vec::new());
         }
         let tx = self
@@ -1015,7 +1015,7 @@ impl Ledger {
             // Never moved aside nor migrated: it may be the only copy of deleted transcripts'
             // history, and the newer aegon that wrote it goes on using it.
             match newer_access(&ledger.conn)? {
-                Access::Write => {}
+                Access::Write => ledger.create_additive()?,
                 Access::Read => {
                     // Nothing this connection runs can change the file.
                     ledger.conn.pragma_update(None, "query_only", true)?;
@@ -1046,7 +1046,28 @@ impl Ledger {
                 true,
             )));
         }
+        ledger.create_additive()?;
         Ok(Ok(ledger))
+    }
+
+    /// Creates the objects of [`schema::ADDITIVE`] this index lacks (an index last written by a
+    /// build that did not know them): one statement each, which changes nothing when the object
+    /// is there.
+    fn create_additive(&mut self) -> Result<(), Error> {
+        for sql in schema::ADDITIVE {
+            self.conn.execute_batch(sql)?;
+        }
+        Ok(())
+    }
+
+    /// Whether the index holds the table `name` (an object of [`schema::ADDITIVE`] may be
+    /// missing from an index opened read-only).
+    fn has_table(&self, name: &str) -> Result<bool, Error> {
+        Ok(self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1)",
+            [name],
+            |r| r.get(0),
+        )?)
     }
 
     /// Brings the schema to [`schema::VERSION`], one migration per transaction (several
@@ -4301,11 +4322,11 @@ mod tests {
         rows.collect::<Result<_, _>>().unwrap()
     }
 
-    /// What schema version 8 added.
-    const UNDO_VERSION_8: &str = "DROP TABLE dropped_responses;";
+    /// What an index lacks when a build that did not know [`schema::ADDITIVE`] made it.
+    const UNDO_ADDITIVE: &str = "DROP TABLE dropped_responses;";
 
-    /// What schema versions 8 and 7 added (7's triggers name columns of earlier versions,
-    /// which cannot be dropped while they exist).
+    /// What schema version 7 added, and the additive table (7's triggers name columns of
+    /// earlier versions, which cannot be dropped while they exist).
     const UNDO_VERSION_7: &str = "
         DROP TABLE dropped_responses;
         DROP INDEX responses_file; DROP INDEX tools_file; DROP INDEX response_files_file;
@@ -5038,11 +5059,12 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
     }
 
-    /// An index of version 7 is migrated to 8 by adding the table of drops (nothing read
-    /// again, the compatibility record as 7's: builds of 6 and 7 still read and write it),
-    /// and a file read again after the migration records what left.
+    /// An index made by a build that did not know the table of drops (stop 18's schema 7) gets
+    /// it when opened to be written, at the same version (builds of that age move an index of
+    /// a higher version aside), nothing read again; a file read again afterwards records what
+    /// left. Opened read-only without it, nothing is taken and nothing fails.
     #[test]
-    fn a_version_7_index_is_migrated_to_record_drops() {
+    fn an_index_without_the_table_of_drops_gets_it_at_the_same_version() {
         let dir = temp("dropped-v7");
         let a = dir.join("aaaaaaaa-1111-4222-8333-444444444444.jsonl");
         let sa = "aaaaaaaa-1111-4222-8333-444444444444";
@@ -5054,16 +5076,16 @@ mod tests {
         drop(ledger);
         {
             let conn = Connection::open(&path).unwrap();
-            conn.execute_batch(UNDO_VERSION_8).unwrap();
-            conn.pragma_update(None, "user_version", 7).unwrap();
+            conn.execute_batch(UNDO_ADDITIVE).unwrap();
         }
-        assert_eq!(schema::COMPAT[7], schema::COMPAT[6]);
         let mut ledger = Ledger::open(&path, &mut |_| {}).unwrap();
-        assert_eq!(user_version(&path), 8);
+        assert_eq!(user_version(&path), schema::VERSION);
         assert_eq!(
-            compat_record(&ledger.conn),
-            (Some(schema::COMPAT[6].read), Some(schema::COMPAT[6].write))
+            user_version(&path),
+            7,
+            "no version bump for an additive table"
         );
+        assert!(ledger.has_table("dropped_responses").unwrap());
         // Nothing read again: the file is as indexed.
         let stats = ledger.update(&roots, &[], &mut no_problem).unwrap();
         assert_eq!((stats.files_read, stats.dropped.len()), (0, 0));
@@ -5072,6 +5094,18 @@ mod tests {
         let taken = ledger.take_dropped().unwrap();
         assert_eq!(taken.len(), 1, "{taken:?}");
         assert_eq!((taken[0].why, taken[0].calls()), (Reread::Truncated, 2));
+        // A newer aegon's index this build may only read, without the table: nothing taken.
+        drop(ledger);
+        as_newer(
+            &path,
+            Some(schema::VERSION),
+            Some(schema::VERSION + 1),
+            UNDO_ADDITIVE,
+        );
+        let mut ledger = Ledger::open(&path, &mut |_| {}).unwrap();
+        assert!(ledger.read_only().is_some());
+        assert!(!ledger.has_table("dropped_responses").unwrap());
+        assert_eq!(ledger.take_dropped().unwrap().len(), 0);
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -685,7 +685,8 @@ fn copy_all(old: &Connection, tx: &Connection, damage: &mut Damage) -> Result<()
         insert(tx, "limit_readings", &keep, &row)?;
         Ok(())
     })?;
-    // Responses that left the index and are not said yet (schema 8 on): held nowhere else,
+    // Responses that left the index and are not said yet (an additive table: absent from an
+    // index a build without it made): held nowhere else,
     // all that can be read (what cannot is a note lost, not history: not counted as damage).
     let cols: Vec<String> = shared_columns(old, tx, "dropped_responses");
     if !cols.is_empty() {

@@ -70,14 +70,14 @@
 //! by the rule, per response): their figures are not taken from the sums. Migrating fills
 //! both from the rows; nothing is read again.
 //!
-//! Version 8 added `dropped_responses`: one row per response that a file read again from its
-//! start no longer holds (and no other file holds), which so left the index ([`crate::ledger::Dropped`]):
-//! the file's path as the index keys it, why it was read again (`truncated`, `replaced`,
-//! `rewritten`, `overwritten`), when (UTC ms), its model, five token counts, price factors
-//! (speed, tier, geo as text; `prompt_tokens` NULL: none recorded) and whether it was an API
-//! call. Written in the transaction that finishes the read again, by whichever run does it (the
-//! status line too); read and deleted in one transaction by the next run that says them
-//! ([`crate::ledger::Ledger::take_dropped`]), so each is said once. Nothing is read again.
+//! `dropped_responses` ([`ADDITIVE`], no version of its own): one row per response that a
+//! file read again from its start no longer holds (and no other file holds), which so left the
+//! index ([`crate::ledger::Dropped`]): the file's path as the index keys it, why it was read
+//! again (`truncated`, `replaced`, `rewritten`, `overwritten`), when (UTC ms), its model, five
+//! token counts, price factors (speed, tier, geo as text; `prompt_tokens` NULL: none recorded)
+//! and whether it was an API call. Written in the transaction that finishes the read again, by
+//! whichever run does it (the status line too); read and deleted in one transaction by the next
+//! run that says them ([`crate::ledger::Ledger::take_dropped`]), so each is said once.
 //!
 //! Version 2 added the price factors. Migrating from version 1 adds the columns (NULL) and
 //! sets every file's progress back to its start, so the next update reads the transcripts
@@ -127,6 +127,11 @@
 //! The record was added while the schema was at version 7: an index migrated to 7 before has
 //! none, which is harmless, since only builds older than a file's version read its record,
 //! and those older than 7 do not know it.
+//!
+//! But builds of schema 7 made before the record existed do not read it either: they move an
+//! index of version 8 aside. So, while they may share an index, an object no older build reads
+//! or writes (a table of its own, an index) is not a migration: it goes in [`ADDITIVE`],
+//! created `IF NOT EXISTS` by every open that may write, and allowed missing by readers.
 
 /// `meta` key of the oldest schema version whose builds read the index correctly.
 pub const META_READ: &str = "read_compat";
@@ -153,8 +158,6 @@ pub struct Compat {
 /// writes the same rows with the same statements (checked against its code: inserts,
 /// upserts, `UPDATE` and `DELETE`, never `REPLACE`, whose deletes would not fire the
 /// triggers), and reads nothing that changed. So both are 6.
-/// Version 8 added a table no older build reads or writes (builds of 7 and older re-reading a
-/// file simply do not record what left it): both stay 6.
 pub const COMPAT: &[Compat] = &[
     Compat { read: 1, write: 1 },
     Compat { read: 2, write: 2 },
@@ -163,14 +166,13 @@ pub const COMPAT: &[Compat] = &[
     Compat { read: 5, write: 5 },
     Compat { read: 6, write: 6 },
     Compat { read: 6, write: 6 },
-    Compat { read: 6, write: 6 },
 ];
 
 /// `PRAGMA application_id` of an aegon index ("AEGN").
 pub const APPLICATION_ID: i32 = 0x4145_474E;
 
 /// The schema version this build writes (`PRAGMA user_version`).
-pub const VERSION: i32 = 8;
+pub const VERSION: i32 = 7;
 
 /// `MIGRATIONS[n]` takes the schema from version `n` to `n + 1`.
 pub const MIGRATIONS: &[&str] = &[
@@ -415,9 +417,22 @@ pub const MIGRATIONS: &[&str] = &[
                               WHERE s.session = coalesce(responses.session, 0));
     END;
     ",
-    // 7 → 8: the responses that files read again no longer hold, kept until a run says them.
+];
+
+/// Objects added without a version of their own: created `IF NOT EXISTS` by every open that may
+/// write the index, after its migrations, and allowed to be missing by every reader (an index
+/// last written by a build that did not know them, or opened read-only).
+///
+/// Why not a migration: builds of schema 7 made before the compatibility record (stop 18)
+/// move an index of a higher version aside (its history then leaves their reports). While such
+/// builds may share the index, a table or index no older build reads or writes is added here;
+/// those builds neither see nor break it (they never write it, and a table they do not know is
+/// no gap to them). A change older builds would get wrong still needs a migration and its
+/// [`COMPAT`] record.
+pub const ADDITIVE: &[&str] = &[
+    // The responses that files read again no longer hold, kept until a run says them.
     "
-    CREATE TABLE dropped_responses (
+    CREATE TABLE IF NOT EXISTS dropped_responses (
         id            INTEGER PRIMARY KEY,
         path          TEXT NOT NULL,
         why           TEXT NOT NULL,
