@@ -618,12 +618,9 @@ fn read_usage(
         None => Ledger::open(&path, &mut note).map_err(|e| e.to_string())?,
     };
     let mut quiet = |_: &std::path::Path, _: &str| {};
-    // Responses that files read again no longer hold (they left the index): said once.
-    let mut dropped: Vec<ledger::Dropped> = Vec::new();
     let mut query = |ledger: &mut Ledger| {
         let now = aegon::timestamp::now_ms();
-        let mut stats = ledger.update(roots, &[], &mut quiet)?;
-        dropped.append(&mut stats.dropped);
+        let stats = ledger.update(roots, &[], &mut quiet)?;
         let scope = Scope::Paths {
             roots: roots.to_vec(),
             files: Vec::new(),
@@ -643,7 +640,10 @@ fn read_usage(
         }
         Err(e) => return Err(e.to_string()),
     };
-    for d in &dropped {
+    // Responses that files read again no longer hold (they left the index), recorded by
+    // whichever run read them again (the status line too): said once, by the run that takes
+    // them; one that cannot be written keeps them for the next.
+    for d in &ledger.take_dropped().unwrap_or_default() {
         let shown = ledger::as_named(&d.path, roots, &[]).unwrap_or_else(|| PathBuf::from(&d.path));
         notes.push(d.note(&shown, pricing));
     }

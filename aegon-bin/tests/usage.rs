@@ -3006,5 +3006,32 @@ fn a_transcript_rewritten_shorter_says_what_left_the_reports() {
     // Said once: the next run has nothing to say.
     let (doc, err) = report(&["usage", "--json", arg]);
     assert_eq!((notes(&doc), err.as_str()), (vec![], ""));
+    // Cut again, and read again by the status line, which says nothing: the drop is
+    // recorded, and said by the next `aegon usage` (ledger3's repro gave `notes: []`), once.
+    std::fs::write(&file, first(15)).unwrap();
+    let line = statusline_line(
+        &data,
+        "{cost}",
+        &serde_json::json!({"transcript_path": arg}),
+    );
+    assert!(!line.contains("left the reports"), "{line}");
+    // It was the status line that read it again (and recorded what left), not the report.
+    let index = rusqlite::Connection::open(data.join("usage.sqlite3")).unwrap();
+    let recorded: i64 = index
+        .query_row("SELECT count(*) FROM dropped_responses", [], |r| r.get(0))
+        .unwrap();
+    drop(index);
+    assert!(recorded > 0);
+    let (after, err) = report(&["usage", "--json", arg]);
+    let left = calls(&doc) - calls(&after);
+    assert!(left > 0 && calls(&after) > 0, "{doc} {after}");
+    let notes_now = notes(&after);
+    assert_eq!(notes_now.len(), 1, "{after}");
+    let said = format!("{arg}: shorter than when it was indexed: {left} API call");
+    assert!(notes_now[0].starts_with(&said), "{notes_now:?}");
+    assert!(err.contains(&notes_now[0]), "{err}");
+    assert_eq!(recorded as u64, calls(&doc) - calls(&after));
+    let (again, err) = report(&["usage", "--json", arg]);
+    assert_eq!((notes(&again), err.as_str()), (vec![], ""));
     let _ = std::fs::remove_dir_all(&data);
 }

@@ -41,7 +41,8 @@ USAGE:
     whose history the index holds is reported from the index, with a note. A
     transcript rewritten shorter or replaced since it was indexed counts what it holds
     now (as --no-index counts it): the responses it no longer holds leave the reports,
-    said once by a note in the run that reads it again (exit status 0). A PATH
+    said once by a note in the next report (exit status 0), also when the status line
+    read it again (it may be about a transcript outside this report's PATHs). A PATH
     that does not exist otherwise is said on stderr and the exit status is 2; the
     paths that exist are still reported, and no report is made when none does. When
     the index cannot be written (disk full), the report is what it holds, a note
@@ -738,11 +739,8 @@ fn indexed(
     // A newer aegon's index read without being written: said, and the report is partial
     // (exit status 2) when the transcripts hold lines it has not indexed.
     let mut pending = 0;
-    // Responses that files read again no longer hold, which left the index: said once, here.
-    let mut dropped: Vec<ledger::Dropped> = Vec::new();
     let mut said = |stats: ledger::UpdateStats| {
         pending += stats.pending_files;
-        dropped.extend(stats.dropped.iter().cloned());
         if verbose {
             let note = update_note(&stats, roots, files);
             crate::report::warn_lines(&note.iter().map(String::as_str).collect::<Vec<_>>());
@@ -775,7 +773,10 @@ fn indexed(
             entries
         }
     };
-    for d in &dropped {
+    // Responses that files read again no longer hold, which left the index, recorded by
+    // whichever run read them again (this one, or the status line): said once, by the run
+    // that takes them. One that cannot be written keeps them for the next run.
+    for d in &ledger.take_dropped().unwrap_or_default() {
         let shown =
             ledger::as_named(&d.path, roots, files).unwrap_or_else(|| PathBuf::from(&d.path));
         notes.push(d.note(&shown, pricing));

@@ -17,9 +17,9 @@
 //!   new reading (a response also read from another file stays, as that file's): a file on
 //!   disk counts what it holds, as a read without the index counts it. A deleted file keeps
 //!   its history. What left the index that way (responses its earlier readings counted that
-//!   no file holds now) is given to the update's caller to say ([`UpdateStats::dropped`]);
-//!   it is not recorded, so an update whose caller does not say it (the status line) leaves
-//!   it unsaid.
+//!   no file holds now) is recorded in the transaction that finishes the read again, by
+//!   whichever run makes it (the status line too), and given to the next run that says it,
+//!   once ([`Ledger::take_dropped`]).
 //! - **Once per response.** Rows are keyed by the response's identity ([`collect::response_key`],
 //!   the correlator's rule) and merged field by field with the maximum, so re-reading, resumed
 //!   copies of a session and moved files never count twice. A response belongs to the file
@@ -248,6 +248,30 @@ pub enum Reread {
     Overwritten,
 }
 
+impl Reread {
+    /// Its name in the index (`dropped_responses.why`).
+    fn as_str(self) -> &'static str {
+        match self {
+            Reread::Truncated => "truncated",
+            Reread::Replaced => "replaced",
+            Reread::Rewritten => "rewritten",
+            Reread::Overwritten => "overwritten",
+        }
+    }
+
+    /// The reason named `name` ([`Reread::as_str`]), if it is one.
+    fn from_name(name: &str) -> Option<Reread> {
+        [
+            Reread::Truncated,
+            Reread::Replaced,
+            Reread::Rewritten,
+            Reread::Overwritten,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == name)
+    }
+}
+
 /// One response a file held that a read of it from its start no longer found (and no other
 /// file holds): it left the index, so every report ([`Dropped`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -362,8 +386,9 @@ pub struct UpdateStats {
     /// Files read again from their start, with why.
     pub rereads: Vec<(String, Reread)>,
     /// Of those, the ones that no longer hold responses their earlier readings had counted,
-    /// with those responses (which left the index): to be said. Only for files read to their
-    /// end in this update (a read again stopped by a deadline is not weighed).
+    /// with those responses (which left the index). Only for files read to their end in this
+    /// update (a read again stopped by a deadline is not weighed). They are also recorded in
+    /// the index, to be said once by whichever run takes them ([`Ledger::take_dropped`]).
     pub dropped: Vec<Dropped>,
     /// Files known to the index under the roots that are gone from disk (history kept).
     pub gone: u64,
@@ -523,8 +548,14 @@ struct Steps {
 }
 
 /// One step of [`Ledger::update_file_row`]: what was done, the row id, the bytes left, and
-/// the responses removed when the step started over from the file's start.
-type StepRow = (FileUpdate, Option<i64>, u64, Vec<(String, DroppedResponse)>);
+/// what the earlier readings counted that left the index (when the step finished a read
+/// again from the file's start).
+type StepRow = (FileUpdate, Option<i64>, u64, Option<Dropped>);
+
+/// What a file read again from its start held at its earlier readings and no other file
+/// holds, by key, with why it was read again: weighed once the file has been read to its end
+/// (a response read by a later step came back).
+type Held = Option<(Reread, HashMap<String, DroppedResponse>)>;
 
 /// A file's row in `files`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -829,6 +860,78 @@ impl Ledger {
         self.read_only.as_deref()
     }
 
+    /// The responses that files read again from their start no longer held, which left the
+    /// index ([`Dropped`]), as recorded by whichever run read them again (the status line
+    /// too) and not said yet, in the order recorded, one [`Dropped`] per file and reading:
+    /// read and deleted in one transaction, so each is given to one caller once (a
+    /// concurrent one gets none of them). Empty for an index this build opened read-only,
+    /// which it does not write (its drops wait for a build that writes it).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Sqlite`] when the index cannot be read or written (locked past the busy
+    /// timeout, disk full): the records stay for the next run.
+    pub fn take_dropped(&mut self) -> Result<Vec<Dropped>, Error> {
+        if self.read_only.is_some() || !self.has_table("dropped_responses")? {
+            return Ok(Vec::new());
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut out: Vec<(i64, Dropped)> = Vec::new();
+        {
+            let mut stmt = tx.prepare_cached(
+                "SELECT path, why, at_ms, model, input, output, cache_read, cache_5m, cache_1h,
+                        speed, service_tier, inference_geo, prompt_tokens, call
+                 FROM dropped_responses ORDER BY id",
+            )?;
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                let path: String = r.get(0)?;
+                let why: String = r.get(1)?;
+                let at: i64 = r.get(2)?;
+                // A reason this build does not know (a newer one's) is said as a rewrite.
+                let why = Reread::from_name(&why).unwrap_or(Reread::Rewritten);
+                let text = |i: usize| -> rusqlite::Result<Option<Cow<'static, str>>> {
+                    Ok(r.get::<_, Option<String>>(i)?.map(Cow::Owned))
+                };
+                let factors = match r.get::<_, Option<i64>>(12)? {
+                    Some(p) => Some(PriceFactors {
+                        speed: text(9)?,
+                        service_tier: text(10)?,
+                        inference_geo: text(11)?,
+                        prompt_tokens: u64::try_from(p).unwrap_or(0),
+                    }),
+                    None => None,
+                };
+                let response = DroppedResponse {
+                    model: r.get(3)?,
+                    tokens: tokens_at(r, 4)?,
+                    factors,
+                    call: r.get(13)?,
+                };
+                match out.last_mut() {
+                    Some((t, d)) if *t == at && d.path == path && d.why == why => {
+                        d.responses.push(response)
+                    }
+                    _ => out.push((
+                        at,
+                        Dropped {
+                            path,
+                            why,
+                            responses: vec![response],
+                        },
+                    )),
+                }
+            }
+        }
+        if !out.is_empty() {
+            tx.execute("DELETE FROM dropped_responses", [])?;
+        }
+        tx.commit()?;
+        Ok(out.into_iter().map(|(_, d)| d).collect())
+    }
+
     /// Renames the database and its WAL files to `*.unusable-<ms>`; returns the new name.
     fn move_aside(path: &Path) -> Result<PathBuf, Error> {
         let mut aside = path.as_os_str().to_owned();
@@ -912,7 +1015,7 @@ impl Ledger {
             // Never moved aside nor migrated: it may be the only copy of deleted transcripts'
             // history, and the newer aegon that wrote it goes on using it.
             match newer_access(&ledger.conn)? {
-                Access::Write => {}
+                Access::Write => ledger.create_additive()?,
                 Access::Read => {
                     // Nothing this connection runs can change the file.
                     ledger.conn.pragma_update(None, "query_only", true)?;
@@ -943,7 +1046,28 @@ impl Ledger {
                 true,
             )));
         }
+        ledger.create_additive()?;
         Ok(Ok(ledger))
+    }
+
+    /// Creates the objects of [`schema::ADDITIVE`] this index lacks (an index last written by a
+    /// build that did not know them): one statement each, which changes nothing when the object
+    /// is there.
+    fn create_additive(&mut self) -> Result<(), Error> {
+        for sql in schema::ADDITIVE {
+            self.conn.execute_batch(sql)?;
+        }
+        Ok(())
+    }
+
+    /// Whether the index holds the table `name` (an object of [`schema::ADDITIVE`] may be
+    /// missing from an index opened read-only).
+    fn has_table(&self, name: &str) -> Result<bool, Error> {
+        Ok(self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1)",
+            [name],
+            |r| r.get(0),
+        )?)
     }
 
     /// Brings the schema to [`schema::VERSION`], one migration per transaction (several
@@ -1032,11 +1156,10 @@ impl Ledger {
         };
         let mut done: Option<(u64, Option<Reread>)> = None;
         // What the file held before it was read again from its start (and no other file
-        // holds), by key: weighed once the whole file has been read.
-        let mut held: HashMap<String, DroppedResponse> = HashMap::new();
+        // holds): weighed, and recorded, by the step that reads it to its end.
+        let mut held: Held = None;
         loop {
-            let (update, id, left, forgotten) = self.update_file_row(path, cut)?;
-            held.extend(forgotten);
+            let (update, id, left, weighed) = self.update_file_row(path, cut, &mut held)?;
             let update = match (update, done) {
                 (FileUpdate::Read { bytes, reread }, Some((before, first))) => {
                     done = Some((before + bytes, first.or(reread)));
@@ -1055,10 +1178,18 @@ impl Ledger {
             };
             let stalled = !matches!(update, FileUpdate::Read { .. });
             if left == 0 || stalled || deadline.is_some_and(|d| Instant::now() >= d) {
-                let dropped = match update {
-                    FileUpdate::Read {
-                        reread: Some(why), ..
-                    } if left == 0 && !held.is_empty() => self.dropped(path, why, held)?,
+                let dropped = match (weighed, held.take()) {
+                    (Some(d), _) => Some(d),
+                    // Another process read the rest (or the file went) between steps: weighed
+                    // in a transaction of its own.
+                    (None, Some((why, held))) if left == 0 && !held.is_empty() => {
+                        let tx = self
+                            .conn
+                            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+                        let d = record_dropped(&tx, &path_key(path), why, held)?;
+                        tx.commit()?;
+                        d
+                    }
                     _ => None,
                 };
                 return Ok(Steps {
@@ -1069,35 +1200,6 @@ impl Ledger {
                 });
             }
         }
-    }
-
-    /// Of the responses `held` that a file read again from its start held before, those
-    /// the index no longer has (the file no longer holds them, nor does another): `None`
-    /// when there are none.
-    fn dropped(
-        &self,
-        path: &Path,
-        why: Reread,
-        held: HashMap<String, DroppedResponse>,
-    ) -> Result<Option<Dropped>, Error> {
-        let mut exists = self
-            .conn
-            .prepare_cached("SELECT 1 FROM responses WHERE key = ?1")?;
-        let mut gone: Vec<(String, DroppedResponse)> = Vec::new();
-        for (key, r) in held {
-            if !exists.exists([&key])? {
-                gone.push((key, r));
-            }
-        }
-        if gone.is_empty() {
-            return Ok(None);
-        }
-        gone.sort_by(|a, b| a.0.cmp(&b.0));
-        Ok(Some(Dropped {
-            path: path_key(path),
-            why,
-            responses: gone.into_iter().map(|(_, r)| r).collect(),
-        }))
     }
 
     /// The row of the file known under another path that names the same file now (same
@@ -1123,12 +1225,17 @@ impl Ledger {
     /// One step: reads from where the index stopped up to `cut`; also gives the bytes left
     /// after the step (0: read to the end), and the responses the earlier readings had found
     /// in it that were removed with them when it was read again from its start.
-    fn update_file_row(&mut self, path: &Path, cut: Cut) -> Result<StepRow, Error> {
+    fn update_file_row(
+        &mut self,
+        path: &Path,
+        cut: Cut,
+        held: &mut Held,
+    ) -> Result<StepRow, Error> {
         let meta = match std::fs::metadata(path) {
             Ok(m) if m.is_file() => m,
-            Ok(_) => return Ok((FileUpdate::Missing, None, 0, Vec::new())),
+            Ok(_) => return Ok((FileUpdate::Missing, None, 0, None)),
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                return Ok((FileUpdate::Missing, None, 0, Vec::new()))
+                return Ok((FileUpdate::Missing, None, 0, None))
             }
             Err(e) => return Err(e.into()),
         };
@@ -1170,10 +1277,9 @@ impl Ledger {
             self.conn
                 .prepare_cached("UPDATE files SET present = 1 WHERE path = ?1 AND present = 0")?
                 .execute([&key])?;
-            return Ok((FileUpdate::Unchanged, Some(row.id), 0, Vec::new()));
+            return Ok((FileUpdate::Unchanged, Some(row.id), 0, None));
         }
         let read = read_from(path, &key, start as u64, line as u64, open_tail, Some(cut))?;
-        let (id, forgotten) = self.commit_file(&key, (dev, ino), before, &read)?;
         // Bytes after the step's end, of the size seen at its start (what came later is read
         // by a later update, as any appended bytes are).
         let left = if read.cut {
@@ -1181,6 +1287,10 @@ impl Ledger {
         } else {
             0
         };
+        if let (Some(why), None) = (reread, &held) {
+            *held = Some((why, HashMap::new()));
+        }
+        let (id, weighed) = self.commit_file(&key, (dev, ino), before, &read, left == 0, held)?;
         Ok((
             FileUpdate::Read {
                 bytes: read.end.saturating_sub(start as u64),
@@ -1188,20 +1298,24 @@ impl Ledger {
             },
             Some(id),
             left,
-            forgotten,
+            weighed,
         ))
     }
 
-    /// Records one file's rows and progress in one transaction. Gives the file's row id and,
-    /// when the read started over from the file's start, the responses of the earlier
-    /// readings that were removed (owned by it and read from no other file), by key.
+    /// Records one file's rows and progress in one transaction. When the read started over
+    /// from the file's start (`held` is then set, with why), the responses of the earlier readings that
+    /// are removed (owned by it and read from no other file) are added to `held`; when this
+    /// read reaches the file's end (`to_end`), those the index no longer has are recorded in the same
+    /// transaction ([`record_dropped`]) and given. Gives the file's row id and those.
     fn commit_file(
         &mut self,
         key: &str,
         (dev, ino): (i64, i64),
         before: Option<FileRow>,
         read: &FileRead,
-    ) -> Result<(i64, Vec<(String, DroppedResponse)>), Error> {
+        to_end: bool,
+        held: &mut Held,
+    ) -> Result<(i64, Option<Dropped>), Error> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -1221,7 +1335,6 @@ impl Ledger {
         }
         let now = now_ms();
         let current = Self::file_row(&tx, key)?;
-        let mut forgotten = Vec::new();
         let file_id = match current {
             None => {
                 tx.prepare_cached(
@@ -1253,7 +1366,10 @@ impl Ledger {
                     // Read again from its start (truncated, replaced, written over, a document
                     // rewritten): what the earlier readings found in it goes, in this
                     // transaction, and what it holds now is written below.
-                    forgotten = removed_with(&tx, row.id)?;
+                    let forgotten = removed_with(&tx, row.id)?;
+                    if let Some((_, held)) = held.as_mut() {
+                        held.extend(forgotten);
+                    }
                     forget_file(&tx, row.id)?;
                 }
                 if ours_is_newer {
@@ -1421,8 +1537,17 @@ impl Ledger {
                 ])?;
             }
         }
+        // Read to its end: what the earlier readings held that nothing holds now is recorded
+        // with the rows that replaced them (nothing at all is done when nothing was removed).
+        let weighed = match held.take() {
+            Some((why, h)) if to_end => record_dropped(&tx, key, why, h)?,
+            other => {
+                *held = other;
+                None
+            }
+        };
         tx.commit()?;
-        Ok((file_id, forgotten))
+        Ok((file_id, weighed))
     }
 
     /// Updates the index from every transcript below `roots` and the `files` named, in path
@@ -2398,6 +2523,60 @@ fn forget_file(tx: &Connection, id: i64) -> Result<(), Error> {
     Ok(())
 }
 
+/// Of the responses `held` that the file keyed `key` held before it was read again from its
+/// start (`why`), those the index no longer has (the file no longer holds them, nor does
+/// another): recorded in `dropped_responses` in `tx` (so said once by whichever run takes
+/// them, [`Ledger::take_dropped`]) and given; `None` when there are none.
+fn record_dropped(
+    tx: &Connection,
+    key: &str,
+    why: Reread,
+    held: HashMap<String, DroppedResponse>,
+) -> Result<Option<Dropped>, Error> {
+    let mut exists = tx.prepare_cached("SELECT 1 FROM responses WHERE key = ?1")?;
+    let mut gone: Vec<(String, DroppedResponse)> = Vec::new();
+    for (k, r) in held {
+        if !exists.exists([&k])? {
+            gone.push((k, r));
+        }
+    }
+    if gone.is_empty() {
+        return Ok(None);
+    }
+    gone.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO dropped_responses (path, why, at_ms, model, input, output, cache_read,
+             cache_5m, cache_1h, speed, service_tier, inference_geo, prompt_tokens, call)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+    )?;
+    let now = now_ms();
+    let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+    for (_, r) in &gone {
+        let f = r.factors.as_ref();
+        insert.execute(params![
+            key,
+            why.as_str(),
+            now,
+            r.model,
+            count(r.tokens.input),
+            count(r.tokens.output),
+            count(r.tokens.cache_read),
+            count(r.tokens.cache_write_5m),
+            count(r.tokens.cache_write_1h),
+            f.and_then(|f| f.speed.as_deref()),
+            f.and_then(|f| f.service_tier.as_deref()),
+            f.and_then(|f| f.inference_geo.as_deref()),
+            f.map(|f| count(f.prompt_tokens)),
+            r.call
+        ])?;
+    }
+    Ok(Some(Dropped {
+        path: key.to_owned(),
+        why,
+        responses: gone.into_iter().map(|(_, r)| r).collect(),
+    }))
+}
+
 /// The responses [`forget_file`] removes from the index for the file with id `id`: those it
 /// owns that no other file was read with (those are moved to that file), by key, with what
 /// prices them.
@@ -3261,6 +3440,7 @@ mod tests {
                         bytes: ledger.step,
                         deadline: None,
                     },
+                    &mut None,
                 )
                 .unwrap();
             let row = Ledger::file_row(&ledger.conn, &key).unwrap().unwrap();
@@ -4142,9 +4322,13 @@ mod tests {
         rows.collect::<Result<_, _>>().unwrap()
     }
 
-    /// What schema version 7 added (its triggers name columns of earlier versions, which
-    /// cannot be dropped while they exist).
+    /// What an index lacks when a build that did not know [`schema::ADDITIVE`] made it.
+    const UNDO_ADDITIVE: &str = "DROP TABLE dropped_responses;";
+
+    /// What schema version 7 added, and the additive table (7's triggers name columns of
+    /// earlier versions, which cannot be dropped while they exist).
     const UNDO_VERSION_7: &str = "
+        DROP TABLE dropped_responses;
         DROP INDEX responses_file; DROP INDEX tools_file; DROP INDEX response_files_file;
         DROP INDEX limit_hits_file;
         DROP TRIGGER session_sums_insert; DROP TRIGGER session_sums_update;
@@ -4759,6 +4943,9 @@ mod tests {
         let mut ledger = Ledger::open(&dir.join("i.sqlite3"), &mut |_| {}).unwrap();
         let update = |ledger: &mut Ledger| {
             let stats = ledger.update(&roots, &[], &mut no_problem).unwrap();
+            // Recorded as given (with the same figures, in the same order), taken once.
+            assert_eq!(ledger.take_dropped().unwrap(), stats.dropped);
+            assert_eq!(ledger.take_dropped().unwrap(), vec![]);
             let t = totals(&ledger.entries(&Scope::All, None, &prices()).unwrap());
             (stats, t[6], t[5])
         };
@@ -4821,6 +5008,104 @@ mod tests {
         std::fs::write(&a, session_lines(sa, "A", 0..1)).unwrap();
         let (stats, calls, _) = update(&mut ledger);
         assert_eq!((calls, stats.dropped), (6, vec![]));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// A drop recorded by a run that does not say it (the status line: an update without
+    /// `take_dropped`) outlives that run and is said by the next run that takes drops, once:
+    /// of two runs taking them at the same time, exactly one gets it (read and deleted in
+    /// one transaction), and a later one gets nothing.
+    #[test]
+    fn a_drop_recorded_by_a_quiet_run_is_taken_once_by_one_of_two_concurrent_runs() {
+        let dir = temp("dropped-once");
+        let a = dir.join("aaaaaaaa-1111-4222-8333-444444444444.jsonl");
+        let sa = "aaaaaaaa-1111-4222-8333-444444444444";
+        std::fs::write(&a, session_lines(sa, "A", 0..4)).unwrap();
+        let roots = [dir.clone()];
+        let path = dir.join("i.sqlite3");
+        {
+            let mut quiet = Ledger::open(&path, &mut |_| {}).unwrap();
+            quiet.update(&roots, &[], &mut no_problem).unwrap();
+            std::fs::write(&a, session_lines(sa, "A", 0..1)).unwrap();
+            let stats = quiet.update(&roots, &[], &mut no_problem).unwrap();
+            assert_eq!(stats.dropped.len(), 1, "{:?}", stats.dropped);
+            assert_eq!(stats.dropped[0].responses.len(), 3);
+        }
+        for round in 0..2 {
+            let barrier = std::sync::Arc::new(std::sync::Barrier::new(2));
+            let takers: Vec<_> = (0..2)
+                .map(|_| {
+                    let (path, barrier) = (path.clone(), barrier.clone());
+                    std::thread::spawn(move || {
+                        let mut ledger = Ledger::open(&path, &mut |_| {}).unwrap();
+                        barrier.wait();
+                        ledger.take_dropped().unwrap()
+                    })
+                })
+                .collect();
+            let mut taken: Vec<Vec<Dropped>> =
+                takers.into_iter().map(|t| t.join().unwrap()).collect();
+            taken.sort_by_key(Vec::len);
+            if round == 0 {
+                assert_eq!(taken[0], vec![]);
+                assert_eq!(taken[1].len(), 1, "{taken:?}");
+                let d = &taken[1][0];
+                assert_eq!((d.path.as_str(), d.calls()), (path_key(&a).as_str(), 3));
+                assert_eq!(d.cost_pico(&prices()), (13_500_000_000, false));
+            } else {
+                assert_eq!(taken, vec![vec![], vec![]]);
+            }
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// An index made by a build that did not know the table of drops (stop 18's schema 7) gets
+    /// it when opened to be written, at the same version (builds of that age move an index of
+    /// a higher version aside), nothing read again; a file read again afterwards records what
+    /// left. Opened read-only without it, nothing is taken and nothing fails.
+    #[test]
+    fn an_index_without_the_table_of_drops_gets_it_at_the_same_version() {
+        let dir = temp("dropped-v7");
+        let a = dir.join("aaaaaaaa-1111-4222-8333-444444444444.jsonl");
+        let sa = "aaaaaaaa-1111-4222-8333-444444444444";
+        std::fs::write(&a, session_lines(sa, "A", 0..4)).unwrap();
+        let roots = [dir.clone()];
+        let path = dir.join("i.sqlite3");
+        let mut ledger = Ledger::open(&path, &mut |_| {}).unwrap();
+        ledger.update(&roots, &[], &mut no_problem).unwrap();
+        drop(ledger);
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(UNDO_ADDITIVE).unwrap();
+        }
+        let mut ledger = Ledger::open(&path, &mut |_| {}).unwrap();
+        assert_eq!(user_version(&path), schema::VERSION);
+        assert_eq!(
+            user_version(&path),
+            7,
+            "no version bump for an additive table"
+        );
+        assert!(ledger.has_table("dropped_responses").unwrap());
+        // Nothing read again: the file is as indexed.
+        let stats = ledger.update(&roots, &[], &mut no_problem).unwrap();
+        assert_eq!((stats.files_read, stats.dropped.len()), (0, 0));
+        std::fs::write(&a, session_lines(sa, "A", 0..2)).unwrap();
+        ledger.update(&roots, &[], &mut no_problem).unwrap();
+        let taken = ledger.take_dropped().unwrap();
+        assert_eq!(taken.len(), 1, "{taken:?}");
+        assert_eq!((taken[0].why, taken[0].calls()), (Reread::Truncated, 2));
+        // A newer aegon's index this build may only read, without the table: nothing taken.
+        drop(ledger);
+        as_newer(
+            &path,
+            Some(schema::VERSION),
+            Some(schema::VERSION + 1),
+            UNDO_ADDITIVE,
+        );
+        let mut ledger = Ledger::open(&path, &mut |_| {}).unwrap();
+        assert!(ledger.read_only().is_some());
+        assert!(!ledger.has_table("dropped_responses").unwrap());
+        assert_eq!(ledger.take_dropped().unwrap().len(), 0);
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

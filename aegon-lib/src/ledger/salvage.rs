@@ -685,6 +685,16 @@ fn copy_all(old: &Connection, tx: &Connection, damage: &mut Damage) -> Result<()
         insert(tx, "limit_readings", &keep, &row)?;
         Ok(())
     })?;
+    // Responses that left the index and are not said yet (an additive table: absent from an
+    // index a build without it made): held nowhere else,
+    // all that can be read (what cannot is a note lost, not history: not counted as damage).
+    let cols: Vec<String> = shared_columns(old, tx, "dropped_responses");
+    if !cols.is_empty() {
+        read_table(old, "dropped_responses", &cols, "id", true, &[], &mut |r| {
+            insert(tx, "dropped_responses", &cols, r)?;
+            Ok(())
+        })?;
+    }
     // Earlier damage records the damaged index carried on.
     let mut earlier = Vec::new();
     if let Ok(mut stmt) = old.prepare("SELECT key, value FROM meta WHERE key >= ?1 AND key < ?2") {

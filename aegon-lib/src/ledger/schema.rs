@@ -70,6 +70,15 @@
 //! by the rule, per response): their figures are not taken from the sums. Migrating fills
 //! both from the rows; nothing is read again.
 //!
+//! `dropped_responses` ([`ADDITIVE`], no version of its own): one row per response that a
+//! file read again from its start no longer holds (and no other file holds), which so left the
+//! index ([`crate::ledger::Dropped`]): the file's path as the index keys it, why it was read
+//! again (`truncated`, `replaced`, `rewritten`, `overwritten`), when (UTC ms), its model, five
+//! token counts, price factors (speed, tier, geo as text; `prompt_tokens` NULL: none recorded)
+//! and whether it was an API call. Written in the transaction that finishes the read again, by
+//! whichever run does it (the status line too); read and deleted in one transaction by the next
+//! run that says them ([`crate::ledger::Ledger::take_dropped`]), so each is said once.
+//!
 //! Version 2 added the price factors. Migrating from version 1 adds the columns (NULL) and
 //! sets every file's progress back to its start, so the next update reads the transcripts
 //! still on disk again and fills in their responses' factors (rows merge by identity: nothing
@@ -118,6 +127,11 @@
 //! The record was added while the schema was at version 7: an index migrated to 7 before has
 //! none, which is harmless, since only builds older than a file's version read its record,
 //! and those older than 7 do not know it.
+//!
+//! But builds of schema 7 made before the record existed do not read it either: they move an
+//! index of version 8 aside. So, while they may share an index, an object no older build reads
+//! or writes (a table of its own, an index) is not a migration: it goes in [`ADDITIVE`],
+//! created `IF NOT EXISTS` by every open that may write, and allowed missing by readers.
 
 /// `meta` key of the oldest schema version whose builds read the index correctly.
 pub const META_READ: &str = "read_compat";
@@ -402,5 +416,38 @@ pub const MIGRATIONS: &[&str] = &[
               AND NOT EXISTS (SELECT 1 FROM shared_sessions s
                               WHERE s.session = coalesce(responses.session, 0));
     END;
+    ",
+];
+
+/// Objects added without a version of their own: created `IF NOT EXISTS` by every open that may
+/// write the index, after its migrations, and allowed to be missing by every reader (an index
+/// last written by a build that did not know them, or opened read-only).
+///
+/// Why not a migration: builds of schema 7 made before the compatibility record (stop 18)
+/// move an index of a higher version aside (its history then leaves their reports). While such
+/// builds may share the index, a table or index no older build reads or writes is added here;
+/// those builds neither see nor break it (they never write it, and a table they do not know is
+/// no gap to them). A change older builds would get wrong still needs a migration and its
+/// [`COMPAT`] record.
+pub const ADDITIVE: &[&str] = &[
+    // The responses that files read again no longer hold, kept until a run says them.
+    "
+    CREATE TABLE IF NOT EXISTS dropped_responses (
+        id            INTEGER PRIMARY KEY,
+        path          TEXT NOT NULL,
+        why           TEXT NOT NULL,
+        at_ms         INTEGER NOT NULL,
+        model         TEXT,
+        input         INTEGER NOT NULL,
+        output        INTEGER NOT NULL,
+        cache_read    INTEGER NOT NULL,
+        cache_5m      INTEGER NOT NULL,
+        cache_1h      INTEGER NOT NULL,
+        speed         TEXT,
+        service_tier  TEXT,
+        inference_geo TEXT,
+        prompt_tokens INTEGER,
+        call          INTEGER NOT NULL
+    );
     ",
 ];
