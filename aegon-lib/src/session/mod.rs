@@ -28,7 +28,9 @@ use self::cost_explained::CostExplained;
 use self::histogram::Histogram;
 use self::leaves::{LeafIndex, Resolved};
 use self::pricing::{ModelId, Pricing, LARGE_CONTEXT_WINDOW};
+use self::prompt::command_prompt;
 use crate::event::{Event, EventKind, TitleSource};
+use crate::text::Text;
 use crate::timestamp::parse_millis;
 use crate::tokens::Tokens;
 
@@ -285,6 +287,9 @@ pub struct Session {
     inline_runs: u32,
     /// Hash of a Task/Agent call's prompt → its call id, until a sidechain run starts with it.
     task_prompts: HashMap<u64, String>,
+    /// [`Session::first_prompt`] is a slash command without arguments (`/init`): the next
+    /// prompt with words of the user's own titles the session instead.
+    first_prompt_bare: bool,
 }
 
 impl Sessions {
@@ -550,14 +555,13 @@ impl Session {
             self.meta += 1;
         }
         match &event.kind {
-            EventKind::UserPrompt { text } if agent.is_none() => {
-                self.prompts += 1;
-                if self.first_prompt.is_none() {
-                    self.first_prompt = Some(prompt::prompt_title(text, FIRST_PROMPT_CHARS));
+            EventKind::UserPrompt { text } if agent.is_none() => self.on_prompt(at, text, false),
+            EventKind::UserMeta { text } if agent.is_none() => {
+                // A slash command sent to the model is the prompt the user typed.
+                if let Some(command) = command_prompt(text) {
+                    let bare = !command.contains(char::is_whitespace);
+                    self.on_prompt(at, &Text::from(command.as_str()), bare);
                 }
-                self.cost_explained.on_prompt(at, text);
-                self.close_running(StepStatus::Abandoned);
-                self.push_flow(FlowNode::User);
             }
             EventKind::Thinking { .. } if agent.is_none() => self.push_flow_once(FlowNode::Think),
             EventKind::AssistantText { .. } if agent.is_none() => {
@@ -767,6 +771,18 @@ impl Session {
         }
     }
 
+    /// A human prompt on the main chain, at `at`; `bare`: a slash command without arguments.
+    fn on_prompt(&mut self, at: Option<(i64, &str)>, text: &Text<'_>, bare: bool) {
+        self.prompts += 1;
+        if self.first_prompt.is_none() || (self.first_prompt_bare && !bare) {
+            self.first_prompt = Some(prompt::prompt_title(text, FIRST_PROMPT_CHARS));
+            self.first_prompt_bare = bare;
+        }
+        self.cost_explained.on_prompt(at, text);
+        self.close_running(StepStatus::Abandoned);
+        self.push_flow(FlowNode::User);
+    }
+
     /// Takes `text` as the title unless a title of a stronger kind is set (custom > ai >
     /// summary; among equals the last one wins).
     fn set_title(&mut self, text: String, source: TitleSource) {
@@ -820,11 +836,23 @@ impl Session {
             (Some(_), None) => true,
             (None, _) => false,
         };
+        // A bare command's title gives way to a prompt of the user's own words from the
+        // other side, whichever came first.
+        let take_theirs = match (&theirs.first_prompt, &self.first_prompt) {
+            (None, _) => false,
+            (Some(_), None) => true,
+            (Some(_), Some(_)) => match (theirs.first_prompt_bare, self.first_prompt_bare) {
+                (false, true) => true,
+                (true, false) => false,
+                _ => theirs_earlier,
+            },
+        };
+        if take_theirs {
+            self.first_prompt = theirs.first_prompt;
+            self.first_prompt_bare = theirs.first_prompt_bare;
+        }
         if theirs_earlier {
             self.first = theirs.first;
-            self.first_prompt = theirs.first_prompt.or(self.first_prompt.take());
-        } else if self.first_prompt.is_none() {
-            self.first_prompt = theirs.first_prompt;
         }
         if theirs_later {
             self.last = theirs.last;
@@ -1241,6 +1269,108 @@ mod tests {
             sess.activity(parse_millis("2026-01-01T00:10:00.000Z").unwrap()),
             Activity::Idle
         );
+    }
+
+    fn meta(text: &'static str) -> EventKind<'static> {
+        EventKind::UserMeta { text: text.into() }
+    }
+
+    /// Claude Code 1.0.98's message for a typed `/orchestrator create TODO app by Next.js`
+    /// (corpus d-kimuson fe5e1c67, line 1).
+    const ORCHESTRATOR: &str = "<command-message>orchestrator is running…</command-message>\n<command-name>/orchestrator</command-name>\n<command-args>create TODO app by Next.js</command-args>";
+
+    #[test]
+    fn a_slash_command_sent_to_the_model_is_a_prompt() {
+        let mut s = Stream::new();
+        s.push("2026-01-01T00:00:00.000Z", None, meta(ORCHESTRATOR))
+            // The command's expanded body (isMeta) is not another prompt.
+            .push(
+                "2026-01-01T00:00:00.100Z",
+                None,
+                meta("You are an orchestrator…"),
+            )
+            .push(
+                "2026-01-01T00:00:05.000Z",
+                None,
+                usage("claude-sonnet-4-5", 100, 10, false),
+            )
+            .push("2026-01-01T00:01:00.000Z", None, prompt())
+            .push(
+                "2026-01-01T00:01:05.000Z",
+                None,
+                usage("claude-sonnet-4-5", 200, 20, false),
+            );
+        let sess = s.session();
+        assert_eq!(sess.prompts, 2);
+        assert_eq!(
+            sess.first_prompt.as_deref(),
+            Some("/orchestrator create TODO app by Next.js")
+        );
+        let prompts = &sess.cost_explained.prompts;
+        assert_eq!(prompts.len(), 2);
+        assert_eq!(prompts[0].text, "/orchestrator create TODO app by Next.js");
+        assert_eq!(
+            prompts[0].at.as_ref().map(|a| a.1.as_str()),
+            Some("2026-01-01T00:00:00.000Z"),
+            "counted at the command's time"
+        );
+        assert_eq!(prompts[0].api_calls, 1, "the answer is the command's");
+        assert_eq!(sess.cost_explained.preamble.api_calls, 0);
+        assert_eq!(sess.flow_line(), "USER → USER");
+    }
+
+    #[test]
+    fn a_local_command_or_a_subagents_is_not_a_prompt() {
+        let mut s = Stream::new();
+        s.push(
+            "2026-01-01T00:00:00.000Z",
+            None,
+            meta("<command-name>/model</command-name>\n<command-message>model</command-message>\n<command-args>opus</command-args>"),
+        )
+        .push(
+            "2026-01-01T00:00:00.100Z",
+            None,
+            meta("<local-command-stdout>Set model to opus</local-command-stdout>"),
+        )
+        .push("2026-01-01T00:00:01.000Z", Some("a1"), meta(ORCHESTRATOR))
+        .push("2026-01-01T00:01:00.000Z", None, prompt())
+        .push("2026-01-01T00:01:05.000Z", None, usage("claude-opus-4-6", 1, 1, false));
+        let sess = s.session();
+        assert_eq!(sess.prompts, 1);
+        assert_eq!(sess.first_prompt.as_deref(), Some("go"));
+    }
+
+    #[test]
+    fn a_bare_command_titles_a_session_only_until_words_are_typed() {
+        let mut s = Stream::new();
+        s.push(
+            "2026-01-01T00:00:00.000Z",
+            None,
+            meta("<command-message>init is analyzing your codebase…</command-message>\n<command-name>init</command-name>\n<command-args></command-args>"),
+        )
+        .push("2026-01-01T00:00:02.000Z", None, usage("claude-opus-4-6", 1, 1, false));
+        assert_eq!(s.session().first_prompt.as_deref(), Some("/init"));
+        s.push("2026-01-01T00:01:00.000Z", None, prompt());
+        assert_eq!(s.session().prompts, 2);
+        assert_eq!(s.session().first_prompt.as_deref(), Some("go"));
+        // Merged with an earlier part that has only a bare command: the words still win.
+        let mut early = Stream::new();
+        early
+            .push(
+                "2025-12-31T00:00:00.000Z",
+                None,
+                meta("<command-name>/review</command-name>"),
+            )
+            .push(
+                "2025-12-31T00:00:01.000Z",
+                None,
+                usage("claude-opus-4-6", 1, 1, false),
+            );
+        let mut ours = early.sessions;
+        ours.merge(s.sessions);
+        let sess = ours.get("s1").unwrap();
+        assert_eq!(sess.first_prompt.as_deref(), Some("go"));
+        assert_eq!(sess.prompts, 3);
     }
 
     /// An event of `kind` without a timestamp, applied when the clock says `now`.

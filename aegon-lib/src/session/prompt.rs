@@ -12,7 +12,16 @@
 //! Claude Code's own wrappers (`<command-message>`, `<local-command-caveat>`, `Caveat: …`,
 //! `<system-reminder>`, …) are whole injected messages, not wrappers of a prompt: its adapter
 //! reads them as `UserMeta` (`format::claude::decode`, `INJECTED_PREFIXES`), so they are never
-//! a first prompt and need no rule here.
+//! a first prompt by themselves. One of them is what the user typed: a slash command
+//! (`<command-name>/orchestrator</command-name>` … `<command-args>create TODO app</command-args>`),
+//! read back as `/orchestrator create TODO app` by [`command_prompt`]. A custom command, a
+//! skill, an MCP prompt, `/init` or `/review` is expanded and sent to the model: a prompt. Claude
+//! Code's built-in commands that act locally ([`LOCAL_COMMANDS`]: `/model`, `/clear`, `/exit`,
+//! `/mcp`, … answered with `<local-command-stdout>`, no model call) are not, nor is `/compact`
+//! (a compaction, counted as one). The rule reads the command's own line only, so the count
+//! does not depend on the order lines are read in (what follows a command is not needed). In
+//! the corpus: 4 commands sent to the model (1.0.17 `init`, 1.0.98 and 1.0.108 `/orchestrator`,
+//! 2.1.92 `/colosseum-copilot` without arguments) and 3 local ones (`/exit` twice, `/mcp`).
 
 use crate::text::Text;
 
@@ -44,6 +53,97 @@ pub fn prompt_title(text: &Text<'_>, max_chars: usize) -> String {
         }
     }
     cut(first, max_chars)
+}
+
+/// Characters of a slash command's message read for its name and arguments (1.0.17 puts the
+/// command's whole expansion after them, in `<command-contents>`).
+const COMMAND_SCAN_CHARS: usize = 4096;
+
+/// Claude Code's built-in slash commands that do their work without sending a prompt to the
+/// model (names without the `/`), from the built-in commands table of Claude Code's "Slash
+/// commands" page (docs.anthropic.com/en/docs/claude-code/slash-commands: add-dir … vim; read
+/// 2026-11-30 through the stored copies) and the later built-ins seen answering with
+/// `<local-command-stdout>` (`exit` in the corpus, 2.1.92 and 2.1.167). `compact` is here: it
+/// is counted as a compaction. A name not listed (a custom command, a skill, a plugin's or an
+/// MCP server's prompt, `init`, `review`, `pr_comments`, `security-review`) is a prompt.
+pub const LOCAL_COMMANDS: &[&str] = &[
+    "add-dir",
+    "agents",
+    "bashes",
+    "bug",
+    "clear",
+    "compact",
+    "config",
+    "context",
+    "continue",
+    "cost",
+    "doctor",
+    "exit",
+    "export",
+    "fast",
+    "feedback",
+    "help",
+    "hooks",
+    "ide",
+    "install-github-app",
+    "login",
+    "logout",
+    "mcp",
+    "memory",
+    "model",
+    "output-style",
+    "permissions",
+    "plugin",
+    "privacy-settings",
+    "quit",
+    "release-notes",
+    "rename",
+    "resume",
+    "rewind",
+    "sandbox",
+    "stats",
+    "status",
+    "terminal-setup",
+    "theme",
+    "todos",
+    "upgrade",
+    "usage",
+    "vim",
+];
+
+/// The slash command a user typed, as typed (`/name args`, the name given a leading `/` when
+/// the message has none, as 1.0.17's `init`), when `text` is Claude Code's slash-command
+/// message (it opens with `<command-message>` or `<command-name>` and names the command) of a
+/// command sent to the model; `None` for a built-in that acts locally ([`LOCAL_COMMANDS`]) and
+/// for any other text. Arguments cut at [`COMMAND_SCAN_CHARS`] are kept as far as read.
+pub fn command_prompt(text: &Text<'_>) -> Option<String> {
+    let (start, _) = text.prefix(COMMAND_SCAN_CHARS);
+    let trimmed = start.trim_start();
+    if !trimmed.starts_with("<command-name>") && !trimmed.starts_with("<command-message>") {
+        return None;
+    }
+    let name = tag_value(trimmed, "command-name")?.trim();
+    let bare_name = name.trim_start_matches('/');
+    if bare_name.is_empty() || LOCAL_COMMANDS.contains(&bare_name) {
+        return None;
+    }
+    let slash = if name.starts_with('/') { "" } else { "/" };
+    let args = tag_value(trimmed, "command-args").map_or("", str::trim);
+    Some(if args.is_empty() {
+        format!("{slash}{name}")
+    } else {
+        format!("{slash}{name} {args}")
+    })
+}
+
+/// The text between `<tag>` and `</tag>` (or the end of `text` when the closing tag was not
+/// read), `None` without the opening tag.
+fn tag_value<'t>(text: &'t str, tag: &str) -> Option<&'t str> {
+    let open = format!("<{tag}>");
+    let from = text.find(&open)? + open.len();
+    let rest = &text[from..];
+    let close = format!("</{tag}>");
+    Some(rest.find(&close).map_or(rest, |end| &rest[..end]))
 }
 
 /// Whether the prompt's start looks like one of the wrappers (cheap; the full read follows).
@@ -134,6 +234,43 @@ mod tests {
 
     fn title(s: &'static str) -> String {
         prompt_title(&Text::Plain(Cow::Borrowed(s)), 120)
+    }
+
+    #[test]
+    fn slash_commands_read_back_as_typed() {
+        let command = |s: &'static str| command_prompt(&Text::Plain(Cow::Borrowed(s)));
+        // Claude Code 1.0.108 (corpus d-kimuson 5c0375b4), 2.1.92 (TokenForge), 1.0.17
+        // (sniffly ba79134d, the command's expansion after it).
+        assert_eq!(
+            command("<command-message>orchestrator is running…</command-message>\n<command-name>/orchestrator</command-name>\n<command-args>@CLAUDE.md を最新の状態にアップデートしてください</command-args>").as_deref(),
+            Some("/orchestrator @CLAUDE.md を最新の状態にアップデートしてください")
+        );
+        assert_eq!(
+            command("<command-name>/colosseum-copilot</command-name>\n            <command-message>colosseum-copilot</command-message>\n            <command-args></command-args>").as_deref(),
+            Some("/colosseum-copilot")
+        );
+        assert_eq!(
+            command("<command-message>init is analyzing your codebase…</command-message>\n                      <command-name>init</command-name>\n                      <command-args></command-args>\n<command-contents>{}</command-contents>").as_deref(),
+            Some("/init")
+        );
+        // Built-ins that act locally (corpus: marot 2.1.38 `/mcp`, TokenForge 2.1.92 `/exit`).
+        assert_eq!(command("<command-name>/mcp</command-name>\n            <command-message>mcp</command-message>\n            <command-args></command-args>"), None);
+        assert_eq!(
+            command("<command-name>/model</command-name><command-args>opus</command-args>"),
+            None
+        );
+        assert_eq!(command("<command-name>/compact</command-name>"), None);
+        // Not a command's message: its output, a prompt quoting the tag, no name.
+        assert_eq!(
+            command("<local-command-stdout>Bye!</local-command-stdout>"),
+            None
+        );
+        assert_eq!(
+            command("why does <command-name>/x</command-name> fail?"),
+            None
+        );
+        assert_eq!(command("<command-message>x</command-message>"), None);
+        assert_eq!(command("<command-name>  </command-name>"), None);
     }
 
     #[test]
