@@ -79,6 +79,20 @@
 //! whichever run does it (the status line too); read and deleted in one transaction by the next
 //! run that says them ([`crate::ledger::Ledger::take_dropped`]), so each is said once.
 //!
+//! `responses.web_searches` ([`ADDITIVE_COLUMNS`], no version of its own): the response's web
+//! searches (`usage.server_tool_use.web_search_requests`), billed per search on top of its
+//! tokens. NULL: written by a build that did not know the column (every row indexed before
+//! it, and rows a stop-18 or stop-19 build, which name their columns, inserts after it). A
+//! build that writes the index reads again from its start, before each update, every file on
+//! disk that owns such a row ([`crate::ledger`]; rows of other agents than Claude Code,
+//! which record no searches, are set to 0 instead), so a row an older build wrote is
+//! counted right by the next newer run; a row whose transcript is gone keeps NULL, is counted
+//! as no searches and said ([`crate::ledger::Entry::estimated`]). An older build's upsert of a
+//! row this build wrote keeps its count (it sets only the columns it knows). The partial
+//! index `responses_web_searches` (rows with searches or NULL, by session) keeps the check
+//! and the status line's warm path cheap. `dropped_responses.web_searches` likewise (NULL:
+//! recorded by an older build, counted as none).
+//!
 //! Version 2 added the price factors. Migrating from version 1 adds the columns (NULL) and
 //! sets every file's progress back to its start, so the next update reads the transcripts
 //! still on disk again and fills in their responses' factors (rows merge by identity: nothing
@@ -166,6 +180,25 @@ pub const COMPAT: &[Compat] = &[
     Compat { read: 5, write: 5 },
     Compat { read: 6, write: 6 },
     Compat { read: 6, write: 6 },
+];
+
+/// Columns added without a version of their own, as `(table, column, declaration)`: added by
+/// every open that may write the index, after [`ADDITIVE`], when the table lacks them
+/// (`ALTER TABLE … ADD COLUMN`, which SQLite has no `IF NOT EXISTS` for), and allowed to be
+/// missing by readers. Only nullable columns, so that older builds' inserts, which name
+/// their columns, leave NULL in them: "written by a build that did not know it".
+pub const ADDITIVE_COLUMNS: &[(&str, &str, &str)] = &[
+    ("responses", "web_searches", "INTEGER"),
+    ("dropped_responses", "web_searches", "INTEGER"),
+];
+
+/// Indexes of [`ADDITIVE_COLUMNS`], created `IF NOT EXISTS` after them.
+pub const ADDITIVE_INDEXES: &[&str] = &[
+    // Rows with web searches, or not known (NULL): few, so the index is small, and the
+    // status line's warm path asks it whether a session has any. SQLite keeps it for every
+    // writer, older builds too.
+    "CREATE INDEX IF NOT EXISTS responses_web_searches ON responses(session, file_id)
+         WHERE web_searches IS NOT 0",
 ];
 
 /// `PRAGMA application_id` of an aegon index ("AEGN").
