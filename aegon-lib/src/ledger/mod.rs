@@ -1086,11 +1086,15 @@ impl Ledger {
     /// Rows whose web searches are not known (NULL: indexed before the column existed, or
     /// since by an older build, which does not fill it; [`schema::ADDITIVE_COLUMNS`]): those
     /// of other agents than Claude Code, whose formats record no searches, are set to 0; every
-    /// file on disk that owns one of Claude Code's is set back to be read again from its start
-    /// by this update, as past migrations did (its rows are replaced by what it holds:
-    /// nothing counts twice). Rows whose transcript is gone stay NULL (counted as no searches
-    /// and said: [`Entry::estimated`]). One transaction; through the partial index of such
-    /// rows, so it costs nearly nothing when there are none.
+    /// file on disk that holds one of Claude Code's (owns it, or was also read with it: a
+    /// copy's lines may be the only ones with the count, and the count is the largest of all
+    /// copies) is set back to be read again from its start by this update, as past
+    /// migrations did (its rows are replaced by what it holds: nothing counts twice); so is
+    /// every line-based file an older build read on after this one (its `consumed` is not the
+    /// one `web_search_files` recorded: the lines it read may raise a row's count, which its
+    /// upsert leaves as it was). Rows whose transcript is gone stay NULL (counted as no
+    /// searches and said: [`Entry::estimated`]). One transaction, over the files' rows and
+    /// the partial index of NULL rows: it costs nearly nothing when there are none.
     fn reread_unsearched(&mut self) -> Result<(), Error> {
         let tx = self
             .conn
@@ -1105,8 +1109,15 @@ impl Ledger {
         tx.prepare_cached(
             "UPDATE files SET consumed = 0, line = 1, open_tail = 0, tail_hash = NULL
              WHERE present = 1 AND (consumed > 0 OR open_tail)
-               AND id IN (SELECT file_id FROM responses
-                          WHERE web_searches IS NOT 0 AND web_searches IS NULL)",
+               AND ((whole = 0
+                     AND NOT EXISTS (SELECT 1 FROM web_search_files w
+                                     WHERE w.file_id = files.id
+                                       AND w.consumed = files.consumed))
+                    OR id IN (SELECT file_id FROM responses
+                              WHERE web_searches IS NOT 0 AND web_searches IS NULL)
+                    OR id IN (SELECT f.file_id FROM responses r
+                              JOIN response_files f ON f.key = r.key
+                              WHERE r.web_searches IS NOT 0 AND r.web_searches IS NULL))",
         )?
         .execute([])?;
         tx.commit()?;
@@ -1464,6 +1475,14 @@ impl Ledger {
                 row.id
             }
         };
+        // How far this build, which records web searches, has read the file: only when the
+        // file's row is what this read left (another process may have moved it on).
+        tx.prepare_cached(
+            "INSERT INTO web_search_files (file_id, consumed)
+             SELECT id, consumed FROM files WHERE id = ?1 AND consumed = ?2
+             ON CONFLICT(file_id) DO UPDATE SET consumed = excluded.consumed",
+        )?
+        .execute(params![file_id, read.consumed as i64])?;
         let mut names = Names::default();
         {
             let mut upsert = tx.prepare_cached(
@@ -4444,13 +4463,13 @@ mod tests {
 
     /// What an index lacks when a build that did not know [`schema::ADDITIVE`] (and
     /// [`schema::ADDITIVE_COLUMNS`]) made it.
-    const UNDO_ADDITIVE: &str = "DROP TABLE dropped_responses;
+    const UNDO_ADDITIVE: &str = "DROP TABLE dropped_responses; DROP TABLE web_search_files;
         DROP INDEX responses_web_searches; ALTER TABLE responses DROP COLUMN web_searches;";
 
     /// What schema version 7 added, and the additive table (7's triggers name columns of
     /// earlier versions, which cannot be dropped while they exist).
     const UNDO_VERSION_7: &str = "
-        DROP TABLE dropped_responses;
+        DROP TABLE dropped_responses; DROP TABLE web_search_files;
         DROP INDEX responses_web_searches; ALTER TABLE responses DROP COLUMN web_searches;
         DROP INDEX responses_file; DROP INDEX tools_file; DROP INDEX response_files_file;
         DROP INDEX limit_hits_file;
@@ -5258,6 +5277,29 @@ mod tests {
             .session_usage_summed(sb, &prices())
             .unwrap()
             .is_some());
+        // An older build reads on in b: a later line of a response raises its count, which
+        // its upsert leaves as it was (emulated: the row keeps 0, and the file's `consumed`
+        // is not the one this build recorded). The next update reads b again.
+        let b2 = session_lines(sb, "B", 0..2) + &searched_lines(sb, "B", 1..2, 5);
+        std::fs::write(&b, &b2).unwrap();
+        ledger.update(&roots, &[], &mut no_problem).unwrap();
+        drop(ledger);
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(
+                "UPDATE responses SET web_searches = 0;
+                 UPDATE web_search_files SET consumed = consumed - 1",
+            )
+            .unwrap();
+        }
+        let mut ledger = Ledger::open(&path, &mut |_| {}).unwrap();
+        assert_eq!(cost(&ledger).0, 0);
+        let stats = ledger.update(&roots, &[], &mut no_problem).unwrap();
+        assert_eq!(stats.files_read, 2, "both files: their `consumed` moved on");
+        assert_eq!(cost(&ledger).0, 6 + 5);
+        std::fs::write(&b, session_lines(sb, "B", 0..2)).unwrap();
+        ledger.update(&roots, &[], &mut no_problem).unwrap();
+        let _ = ledger.take_dropped();
         // A transcript gone: its NULL rows stay, said as estimated, the others exact.
         std::fs::remove_file(&a).unwrap();
         ledger.update(&roots, &[], &mut no_problem).unwrap();

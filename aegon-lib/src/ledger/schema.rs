@@ -82,16 +82,21 @@
 //! `responses.web_searches` ([`ADDITIVE_COLUMNS`], no version of its own): the response's web
 //! searches (`usage.server_tool_use.web_search_requests`), billed per search on top of its
 //! tokens. NULL: written by a build that did not know the column (every row indexed before
-//! it, and rows a stop-18 or stop-19 build, which name their columns, inserts after it). A
-//! build that writes the index reads again from its start, before each update, every file on
-//! disk that owns such a row ([`crate::ledger`]; rows of other agents than Claude Code,
-//! which record no searches, are set to 0 instead), so a row an older build wrote is
-//! counted right by the next newer run; a row whose transcript is gone keeps NULL, is counted
-//! as no searches and said ([`crate::ledger::Entry::estimated`]). An older build's upsert of a
-//! row this build wrote keeps its count (it sets only the columns it knows). The partial
-//! index `responses_web_searches` (rows with searches or NULL, by session) keeps the check
-//! and the status line's warm path cheap. `dropped_responses.web_searches` likewise (NULL:
-//! recorded by an older build, counted as none).
+//! it, and rows a stop-18 or stop-19 build, which name their columns, inserts after it). An
+//! older build's upsert of a row keeps the count there (it sets only the columns it knows),
+//! which is wrong when the lines it read raise it (the count may come only with a response's
+//! last line, as `output_tokens` does): so `web_search_files` ([`ADDITIVE`]) records, per
+//! file, the `consumed` a build that records searches last left; a file whose `consumed` is
+//! now another was read on by an older build. Before each update a build that writes the
+//! index reads again from its start every such file on disk, and every file that holds a
+//! NULL row (owns it or was also read with it) ([`crate::ledger`]; rows of other agents
+//! than Claude Code, which record no searches, are set to 0 instead): rows merge by identity,
+//! the count by its largest, nothing counts twice, and what an older build wrote is right
+//! again after the next newer run. A row whose transcript is gone keeps NULL, counted as no
+//! searches and said ([`crate::ledger::Entry::estimated`]). The partial index
+//! `responses_web_searches` (rows with searches or NULL, by session) keeps the check and the
+//! status line's warm path cheap. `dropped_responses.web_searches` likewise (NULL: recorded
+//! by an older build, counted as none).
 //!
 //! Version 2 added the price factors. Migrating from version 1 adds the columns (NULL) and
 //! sets every file's progress back to its start, so the next update reads the transcripts
@@ -481,6 +486,14 @@ pub const ADDITIVE: &[&str] = &[
         inference_geo TEXT,
         prompt_tokens INTEGER,
         call          INTEGER NOT NULL
+    );
+    ",
+    // How far a build that records web searches read each file (`files.consumed` then): a
+    // file whose `consumed` is now elsewhere was read on by a build that does not record them.
+    "
+    CREATE TABLE IF NOT EXISTS web_search_files (
+        file_id  INTEGER PRIMARY KEY,
+        consumed INTEGER NOT NULL
     );
     ",
 ];
