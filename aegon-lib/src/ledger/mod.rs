@@ -1096,19 +1096,11 @@ impl Ledger {
     /// searches and said: [`Entry::estimated`]). One transaction, over the files' rows and
     /// the partial index of NULL rows: it costs nearly nothing when there are none.
     fn reread_unsearched(&mut self) -> Result<(), Error> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        tx.prepare_cached(
-            "UPDATE responses SET web_searches = 0
-             WHERE web_searches IS NOT 0 AND web_searches IS NULL
+        // Rows of other agents with no count; files to read again (see above).
+        const OTHERS: &str = "web_searches IS NOT 0 AND web_searches IS NULL
                AND agent IS NOT NULL
-               AND agent NOT IN (SELECT id FROM names WHERE text = ?1)",
-        )?
-        .execute([crate::event::Agent::ClaudeCode.as_str()])?;
-        tx.prepare_cached(
-            "UPDATE files SET consumed = 0, line = 1, open_tail = 0, tail_hash = NULL
-             WHERE present = 1 AND (consumed > 0 OR open_tail)
+               AND agent NOT IN (SELECT id FROM names WHERE text = ?1)";
+        const FILES: &str = "present = 1 AND (consumed > 0 OR open_tail)
                AND ((whole = 0
                      AND NOT EXISTS (SELECT 1 FROM web_search_files w
                                      WHERE w.file_id = files.id
@@ -1117,8 +1109,31 @@ impl Ledger {
                               WHERE web_searches IS NOT 0 AND web_searches IS NULL)
                     OR id IN (SELECT f.file_id FROM responses r
                               JOIN response_files f ON f.key = r.key
-                              WHERE r.web_searches IS NOT 0 AND r.web_searches IS NULL))",
-        )?
+                              WHERE r.web_searches IS NOT 0 AND r.web_searches IS NULL))";
+        let claude = crate::event::Agent::ClaudeCode.as_str();
+        // Looked at first without the write lock: almost always there is nothing to do, and
+        // status lines run often, several at once.
+        let todo: bool = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT EXISTS (SELECT 1 FROM responses WHERE {OTHERS})
+                     OR EXISTS (SELECT 1 FROM files WHERE {FILES})"
+            ))?
+            .query_row([claude], |r| r.get(0))?;
+        if !todo {
+            return Ok(());
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.prepare_cached(&format!(
+            "UPDATE responses SET web_searches = 0 WHERE {OTHERS}"
+        ))?
+        .execute([claude])?;
+        tx.prepare_cached(&format!(
+            "UPDATE files SET consumed = 0, line = 1, open_tail = 0, tail_hash = NULL
+             WHERE {FILES}"
+        ))?
         .execute([])?;
         tx.commit()?;
         Ok(())
