@@ -155,12 +155,15 @@ OPTIONS:
                           ($ per million tokens):
                           {\"MODEL\": {\"input\": 3, \"output\": 15, \"cache_write_5m\": 3.75,
                           \"cache_write_1h\": 6, \"cache_read\": 0.3, \"speed\": {\"fast\": 6},
-                          \"long_context\": {\"above\": 200000, \"input\": 6, ...}},
+                          \"long_context\": {\"above\": 200000, \"input\": 6, ...},
+                          \"web_search\": 0.01},
                           \"modifiers\": {\"service_tier\": {\"batch\": 0.5},
                           \"inference_geo\": {\"us\": 1.1}, \"regional_endpoint\": 1.1}}.
                           Each response is priced with its own speed, tier, geo and
-                          size. An unknown model, speed, tier or geo has an unknown
-                          cost, never $0.
+                          size, plus its web searches ($0.01 each on Claude models,
+                          outside every multiplier). An unknown model, speed, tier or
+                          geo, or searches with no fee known, has an unknown cost,
+                          never $0.
         --color WHEN      auto, always or never [default: auto]. auto colours a
                           terminal unless NO_COLOR is set or TERM is dumb (the
                           dashboard then keeps only bold and reverse).

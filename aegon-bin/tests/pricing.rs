@@ -433,3 +433,66 @@ fn another_vendors_model_is_priced_and_its_list_named() {
     assert_eq!(doc["price_table"]["vendors"], serde_json::json!([]));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `fixtures/pricing/web-search.jsonl` (its README: two real opus-4-6 responses with 3 and 1
+/// web searches written in): tokens $0.157314 (by hand: 3×5 + 307×25 + 8,693×0.5 + 6,892×10
+/// = 80,956.5 and 1×5 + 2,612×25 + 15,585×0.5 + 326×10 = 76,357.5 millionths of a dollar),
+/// plus 4 searches × $0.01 = $0.197314. The summary, the NDJSON usage events and `aegon usage`
+/// (index built, read warm, and without it) agree on it and on the count.
+#[test]
+fn web_searches_are_counted_once_and_priced_in_every_view() {
+    let file = root().join("fixtures/pricing/web-search.jsonl");
+    let doc = summary(&[&file]);
+    let t = &doc["totals"];
+    assert_eq!(t["web_searches"], 4);
+    assert_eq!(doc["sessions"][0]["web_searches"], 4);
+    assert_eq!(t["tokens"]["output"], 307 + 2612);
+    assert_cost(&doc, 0.1973);
+    // The text summary says them beside the tokens.
+    let text = common::aegon_stdout([std::ffi::OsStr::new("--summary"), file.as_os_str()]);
+    assert!(text.contains("web searches 4"), "{text}");
+    assert!(text.contains("cost $0.20"), "{text}");
+    // NDJSON: the searches arrive with each response's last line (the increment), once.
+    let ndjson = common::aegon_stdout([std::ffi::OsStr::new("--ndjson"), file.as_os_str()]);
+    let usage: Vec<Value> = ndjson
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|e| e["kind"] == "usage")
+        .collect();
+    let searches: Vec<u64> = usage
+        .iter()
+        .map(|e| e["web_searches"].as_u64().unwrap())
+        .collect();
+    assert_eq!(searches, [0, 3, 0, 1]);
+    let cost: f64 = usage.iter().map(|e| e["cost_usd"].as_f64().unwrap()).sum();
+    assert!((cost - 0.197314).abs() < 1e-9, "{cost}");
+    // `aegon usage`, from the index (built, then warm) and without it.
+    let data = common::temp_dir("web-search-usage");
+    let f = file.to_str().unwrap();
+    for args in [
+        vec!["usage", "daily", "--json", f],
+        vec!["usage", "sessions", "--json", f],
+        vec!["usage", "daily", "--json", "--no-index", f],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_aegon"))
+            .args(&args)
+            .env("AEGON_DATA_DIR", data.path())
+            .env("HOME", "/nonexistent-aegon-home")
+            .env_remove("XDG_DATA_HOME")
+            .env("CLAUDE_CONFIG_DIR", data.path().join("no-claude-here"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let t = &doc["totals"];
+        assert_eq!(t["webSearches"], 4, "{args:?}");
+        let cost = t["totalCost"].as_f64().unwrap();
+        assert!((cost - 0.197314).abs() < 1e-6, "{args:?}: {cost}");
+        let notes = doc["notes"].to_string();
+        assert!(notes.contains("4 web searches"), "{args:?}: {notes}");
+    }
+}

@@ -18,6 +18,11 @@ pub struct Tokens {
     pub cache_write_5m: u64,
     /// Input tokens written to the cache with the 1-hour TTL.
     pub cache_write_1h: u64,
+    /// Web searches the API ran for the response (`usage.server_tool_use.web_search_requests`,
+    /// Claude Code 1.0.90+): not tokens, but billed per search on top of them
+    /// ([`crate::session::pricing::RequestPrice::cost`]). Kept here so that every rule that
+    /// takes a response's usage once (the last line's, field-wise maximum) takes it too.
+    pub web_search: u64,
 }
 
 impl Tokens {
@@ -26,13 +31,21 @@ impl Tokens {
     /// When `usage.iterations` is non-empty its elements add up to the response (one real
     /// response has all-zero outer counts). Cache writes are split by `cache_creation`; a total
     /// larger than the split (or no split at all, as in 1.0.17) is counted as 5-minute writes.
+    /// Web searches are the outer `server_tool_use`'s, with or without iterations (whose
+    /// elements carry none).
     pub fn from_usage(usage: &Usage) -> Tokens {
-        match usage.iterations.as_deref() {
+        let tokens = match usage.iterations.as_deref() {
             Some(iterations) if !iterations.is_empty() => iterations
                 .iter()
                 .map(Tokens::from_single)
                 .fold(Tokens::default(), Tokens::saturating_add),
             _ => Tokens::from_single(usage),
+        };
+        Tokens {
+            web_search: usage.server_tool_use.as_ref().map_or(0, |t| {
+                crate::format::count_of(t.web_search_requests).unwrap_or(0)
+            }),
+            ..tokens
         }
     }
 
@@ -54,6 +67,7 @@ impl Tokens {
             cache_read: c(usage.cache_read_input_tokens),
             cache_write_5m: split_5m.saturating_add(unsplit),
             cache_write_1h: split_1h,
+            web_search: 0,
         }
     }
 
@@ -65,6 +79,7 @@ impl Tokens {
             cache_read: self.cache_read.saturating_add(other.cache_read),
             cache_write_5m: self.cache_write_5m.saturating_add(other.cache_write_5m),
             cache_write_1h: self.cache_write_1h.saturating_add(other.cache_write_1h),
+            web_search: self.web_search.saturating_add(other.web_search),
         }
     }
 
@@ -76,6 +91,7 @@ impl Tokens {
             cache_read: self.cache_read.max(other.cache_read),
             cache_write_5m: self.cache_write_5m.max(other.cache_write_5m),
             cache_write_1h: self.cache_write_1h.max(other.cache_write_1h),
+            web_search: self.web_search.max(other.web_search),
         }
     }
 
@@ -87,10 +103,11 @@ impl Tokens {
             cache_read: self.cache_read.saturating_sub(other.cache_read),
             cache_write_5m: self.cache_write_5m.saturating_sub(other.cache_write_5m),
             cache_write_1h: self.cache_write_1h.saturating_sub(other.cache_write_1h),
+            web_search: self.web_search.saturating_sub(other.web_search),
         }
     }
 
-    /// Whether every count is 0.
+    /// Whether every count (web searches included) is 0.
     pub fn is_zero(&self) -> bool {
         *self == Tokens::default()
     }
@@ -165,6 +182,27 @@ mod tests {
     }
 
     #[test]
+    fn web_searches_are_the_outer_counts_with_or_without_iterations() {
+        use crate::format::claude::record::ServerToolUse;
+        let mut u = usage(3, 13, 0, None);
+        u.server_tool_use = Some(ServerToolUse {
+            web_search_requests: 2,
+        });
+        assert_eq!(Tokens::from_usage(&u).web_search, 2);
+        u.iterations = Some(vec![usage(1, 1, 0, None), usage(1, 1, 0, None)]);
+        let t = Tokens::from_usage(&u);
+        assert_eq!((t.input, t.web_search), (2, 2));
+        // Lines of one response repeat the count: max and the increment take it once.
+        assert_eq!(t.max(t).web_search, 2);
+        assert_eq!(t.saturating_sub(t).web_search, 0);
+        assert!(!Tokens {
+            web_search: 1,
+            ..Tokens::default()
+        }
+        .is_zero());
+    }
+
+    #[test]
     fn cache_writes_follow_the_ttl_split() {
         let t = Tokens::from_usage(&usage(3, 13, 13835, Some((0, 13835))));
         assert_eq!((t.cache_write_5m, t.cache_write_1h), (0, 13835));
@@ -188,7 +226,8 @@ mod tests {
                 output: 30,
                 cache_read: 14,
                 cache_write_5m: 0,
-                cache_write_1h: 100
+                cache_write_1h: 100,
+                web_search: 0
             }
         );
     }

@@ -266,6 +266,13 @@ fn describe(event: &Event<'_>) -> Vec<String> {
             ] {
                 out.push(format!("{name:>15}: {}", thousands(n)));
             }
+            if tokens.web_search > 0 {
+                out.push(format!(
+                    "{:>15}: {}",
+                    "web searches",
+                    thousands(tokens.web_search)
+                ));
+            }
             for (name, value) in [
                 ("speed", &factors.speed),
                 ("service tier", &factors.service_tier),

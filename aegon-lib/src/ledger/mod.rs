@@ -457,6 +457,9 @@ pub struct Ledger {
     read_only: Option<String>,
     /// The schema version it had when opened (after migrating), or since found writable.
     version: i32,
+    /// Whether `responses` has its `web_searches` column ([`schema::ADDITIVE_COLUMNS`]):
+    /// always in an index this build may write; maybe not in one it only reads.
+    web_searches: bool,
 }
 
 impl Drop for Ledger {
@@ -882,7 +885,7 @@ impl Ledger {
         {
             let mut stmt = tx.prepare_cached(
                 "SELECT path, why, at_ms, model, input, output, cache_read, cache_5m, cache_1h,
-                        speed, service_tier, inference_geo, prompt_tokens, call
+                        speed, service_tier, inference_geo, prompt_tokens, call, web_searches
                  FROM dropped_responses ORDER BY id",
             )?;
             let mut rows = stmt.query([])?;
@@ -906,7 +909,7 @@ impl Ledger {
                 };
                 let response = DroppedResponse {
                     model: r.get(3)?,
-                    tokens: tokens_at(r, 4)?,
+                    tokens: tokens_searched_at(r, 4, 14)?.0,
                     factors,
                     call: r.get(13)?,
                 };
@@ -1004,6 +1007,7 @@ impl Ledger {
             checkpoint_on_drop: true,
             read_only: None,
             version,
+            web_searches: false,
         };
         let mut version = version;
         if version < schema::VERSION {
@@ -1017,6 +1021,7 @@ impl Ledger {
             match newer_access(&ledger.conn)? {
                 Access::Write => ledger.create_additive()?,
                 Access::Read => {
+                    ledger.web_searches = has_column(&ledger.conn, "responses", "web_searches")?;
                     // Nothing this connection runs can change the file.
                     ledger.conn.pragma_update(None, "query_only", true)?;
                     ledger.read_only = Some(format!(
@@ -1057,7 +1062,91 @@ impl Ledger {
         for sql in schema::ADDITIVE {
             self.conn.execute_batch(sql)?;
         }
+        for (table, column, declaration) in schema::ADDITIVE_COLUMNS {
+            if !has_column(&self.conn, table, column)? {
+                // Another process may add it between the look and the change: its error
+                // ("duplicate column name") is then no error.
+                let added = self.conn.execute_batch(&format!(
+                    "ALTER TABLE {table} ADD COLUMN {column} {declaration}"
+                ));
+                if let Err(e) = added {
+                    if !has_column(&self.conn, table, column)? {
+                        return Err(e.into());
+                    }
+                }
+            }
+        }
+        for sql in schema::ADDITIVE_INDEXES {
+            self.conn.execute_batch(sql)?;
+        }
+        self.web_searches = true;
         Ok(())
+    }
+
+    /// Rows whose web searches are not known (NULL: indexed before the column existed, or
+    /// since by an older build, which does not fill it; [`schema::ADDITIVE_COLUMNS`]): those
+    /// of other agents than Claude Code, whose formats record no searches, are set to 0; every
+    /// file on disk that holds one of Claude Code's (owns it, or was also read with it: a
+    /// copy's lines may be the only ones with the count, and the count is the largest of all
+    /// copies) is set back to be read again from its start by this update, as past
+    /// migrations did (its rows are replaced by what it holds: nothing counts twice); so is
+    /// every line-based file an older build read on after this one (its `consumed` is not the
+    /// one `web_search_files` recorded: the lines it read may raise a row's count, which its
+    /// upsert leaves as it was). Rows whose transcript is gone stay NULL (counted as no
+    /// searches and said: [`Entry::estimated`]). One transaction, over the files' rows and
+    /// the partial index of NULL rows: it costs nearly nothing when there are none.
+    fn reread_unsearched(&mut self) -> Result<(), Error> {
+        // Rows of other agents with no count; files to read again (see above).
+        const OTHERS: &str = "web_searches IS NOT 0 AND web_searches IS NULL
+               AND agent IS NOT NULL
+               AND agent NOT IN (SELECT id FROM names WHERE text = ?1)";
+        const FILES: &str = "present = 1 AND (consumed > 0 OR open_tail)
+               AND ((whole = 0
+                     AND NOT EXISTS (SELECT 1 FROM web_search_files w
+                                     WHERE w.file_id = files.id
+                                       AND w.consumed = files.consumed))
+                    OR id IN (SELECT file_id FROM responses
+                              WHERE web_searches IS NOT 0 AND web_searches IS NULL)
+                    OR id IN (SELECT f.file_id FROM responses r
+                              JOIN response_files f ON f.key = r.key
+                              WHERE r.web_searches IS NOT 0 AND r.web_searches IS NULL))";
+        let claude = crate::event::Agent::ClaudeCode.as_str();
+        // Looked at first without the write lock: almost always there is nothing to do, and
+        // status lines run often, several at once.
+        let todo: bool = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT EXISTS (SELECT 1 FROM responses WHERE {OTHERS})
+                     OR EXISTS (SELECT 1 FROM files WHERE {FILES})"
+            ))?
+            .query_row([claude], |r| r.get(0))?;
+        if !todo {
+            return Ok(());
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.prepare_cached(&format!(
+            "UPDATE responses SET web_searches = 0 WHERE {OTHERS}"
+        ))?
+        .execute([claude])?;
+        tx.prepare_cached(&format!(
+            "UPDATE files SET consumed = 0, line = 1, open_tail = 0, tail_hash = NULL
+             WHERE {FILES}"
+        ))?
+        .execute([])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The expression that reads a row's web searches: the column, or NULL (not known) in an
+    /// index only read that lacks it.
+    fn searches_column(&self) -> &'static str {
+        if self.web_searches {
+            "web_searches"
+        } else {
+            "NULL"
+        }
     }
 
     /// Whether the index holds the table `name` (an object of [`schema::ADDITIVE`] may be
@@ -1401,15 +1490,25 @@ impl Ledger {
                 row.id
             }
         };
+        // How far this build, which records web searches, has read the file: only when the
+        // file's row is what this read left (another process may have moved it on).
+        tx.prepare_cached(
+            "INSERT INTO web_search_files (file_id, consumed)
+             SELECT id, consumed FROM files WHERE id = ?1 AND consumed = ?2
+             ON CONFLICT(file_id) DO UPDATE SET consumed = excluded.consumed",
+        )?
+        .execute(params![file_id, read.consumed as i64])?;
         let mut names = Names::default();
         {
             let mut upsert = tx.prepare_cached(
                 "INSERT INTO responses (key, file_id, ts_ms, session, project, model, subagent,
                      input, output, cache_read, cache_5m, cache_1h,
-                     speed, service_tier, inference_geo, prompt_tokens, agent, not_a_call)
+                     speed, service_tier, inference_geo, prompt_tokens, agent, not_a_call,
+                     web_searches)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                         ?18)
+                         ?18, ?19)
                  ON CONFLICT(key) DO UPDATE SET
+                     web_searches = max(coalesce(web_searches, 0), excluded.web_searches),
                      input = max(input, excluded.input),
                      output = max(output, excluded.output),
                      cache_read = max(cache_read, excluded.cache_read),
@@ -1487,6 +1586,7 @@ impl Ledger {
                     i64::try_from(f.prompt_tokens).unwrap_or(i64::MAX),
                     names.id(&tx, Some(r.agent.as_str()))?,
                     !r.call,
+                    i64::try_from(t.web_search).unwrap_or(i64::MAX),
                 ])?;
             }
             let mut upsert = tx.prepare_cached(
@@ -1580,6 +1680,9 @@ impl Ledger {
         problem: &mut dyn FnMut(&Path, &str),
         deadline: Option<Instant>,
     ) -> Result<UpdateStats, Error> {
+        if self.read_only.is_none() {
+            self.reread_unsearched()?;
+        }
         let mut stats = UpdateStats::default();
         let mut seen = HashSet::new();
         let roots: Vec<PathBuf> = roots.iter().map(|r| canonical(r)).collect();
@@ -1858,17 +1961,19 @@ impl Ledger {
             ..Entries::default()
         };
         // Two statements: `?1 IS NULL OR ts_ms >= ?1` would keep SQLite off the time index.
-        let mut stmt = self.conn.prepare_cached(if since_ms.is_some() {
+        let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT file_id, ts_ms, session, project, model, subagent,
                     input, output, cache_read, cache_5m, cache_1h,
-                    speed, service_tier, inference_geo, prompt_tokens, key, agent, not_a_call
-             FROM responses WHERE ts_ms >= ?1"
-        } else {
-            "SELECT file_id, ts_ms, session, project, model, subagent,
-                    input, output, cache_read, cache_5m, cache_1h,
-                    speed, service_tier, inference_geo, prompt_tokens, key, agent, not_a_call
-             FROM responses WHERE ?1 IS NULL"
-        })?;
+                    speed, service_tier, inference_geo, prompt_tokens, key, agent, not_a_call,
+                    {}
+             FROM responses WHERE {}",
+            self.searches_column(),
+            if since_ms.is_some() {
+                "ts_ms >= ?1"
+            } else {
+                "?1 IS NULL"
+            }
+        ))?;
         let owners = self.owners()?;
         // Over paths: the sessions each response was also read in from files in scope (a
         // copy, a resumed session first indexed from elsewhere).
@@ -1908,16 +2013,18 @@ impl Ledger {
                     continue;
                 }
             }
-            let tokens = tokens_at(r, 6)?;
+            let (tokens, searches_unknown) = tokens_searched_at(r, 6, 18)?;
             let model = name(4)?;
             let factor_ids = [r.get(11)?, r.get(12)?, r.get(13)?];
-            let (cost_pico, estimated) = pricer.price(
+            let (cost_pico, factors_unknown) = pricer.price(
                 model_name(&out.names, model),
                 &tokens,
                 &out.names,
                 factor_ids,
                 r.get(14)?,
             );
+            // Left NULL only where its transcript could not be read again (gone).
+            let estimated = factors_unknown || searches_unknown;
             let unpriced = match cost_pico {
                 Some(_) => 0,
                 None => {
@@ -2107,10 +2214,14 @@ impl Ledger {
         let owners = self.owners()?;
         // Its responses, and those also written in it: each counts where it first occurred.
         let mut stmt = self.conn.prepare_cached(
-            "SELECT model, input, output, cache_read, cache_5m, cache_1h,
-                    speed, service_tier, inference_geo, prompt_tokens, key, session, project
-             FROM responses
-             WHERE session = ?1 OR key IN (SELECT key FROM response_sessions WHERE session = ?1)",
+            &format!(
+                "SELECT model, input, output, cache_read, cache_5m, cache_1h,
+                        speed, service_tier, inference_geo, prompt_tokens, key, session, project,
+                        {}
+                 FROM responses
+                 WHERE session = ?1 OR key IN (SELECT key FROM response_sessions WHERE session = ?1)",
+                self.searches_column()
+            ),
         )?;
         let mut rows = stmt.query([id])?;
         while let Some(r) = rows.next()? {
@@ -2129,7 +2240,7 @@ impl Ledger {
                 .and_then(|v| u32::try_from(v).ok())
                 .unwrap_or(0);
             let model = model_name(&names, model);
-            let tokens = tokens_at(r, 1)?;
+            let (tokens, _) = tokens_searched_at(r, 1, 13)?;
             let (cost, _) = pricer.price(
                 model,
                 &tokens,
@@ -2173,6 +2284,19 @@ impl Ledger {
         if shared.is_some() {
             return Ok(None);
         }
+        // The sums hold no web searches: a session with any (or with rows whose count is not
+        // known) is priced from its rows. Through the partial index of those rows: cheap.
+        if self.web_searches {
+            let searched = self
+                .conn
+                .prepare_cached(
+                    "SELECT 1 FROM responses WHERE session = ?1 AND web_searches IS NOT 0",
+                )?
+                .exists([id])?;
+            if searched {
+                return Ok(None);
+            }
+        }
         let mut stmt = self.conn.prepare_cached(
             "SELECT s.model, s.speed, s.service_tier, s.inference_geo, s.estimated,
                     s.rows, s.input, s.output, s.cache_read, s.cache_5m, s.cache_1h,
@@ -2204,6 +2328,7 @@ impl Ledger {
                 cache_read,
                 cache_write_5m: c5,
                 cache_write_1h: c1h,
+                web_search: 0,
             };
             let prompt = |i: usize| -> Option<u64> {
                 match r.get_ref(i).ok()? {
@@ -2366,7 +2491,32 @@ fn tokens_at(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Tokens> {
         cache_read: r.get::<_, i64>(at + 2)? as u64,
         cache_write_5m: r.get::<_, i64>(at + 3)? as u64,
         cache_write_1h: r.get::<_, i64>(at + 4)? as u64,
+        web_search: 0,
     })
+}
+
+/// [`tokens_at`], and the web searches at column `searches` (NULL: written by a build that did
+/// not know them, counted as none); also whether they were NULL.
+fn tokens_searched_at(
+    r: &rusqlite::Row<'_>,
+    at: usize,
+    searches: usize,
+) -> rusqlite::Result<(Tokens, bool)> {
+    let n: Option<i64> = r.get(searches)?;
+    Ok((
+        Tokens {
+            web_search: n.map_or(0, |n| u64::try_from(n).unwrap_or(0)),
+            ..tokens_at(r, at)?
+        },
+        n.is_none(),
+    ))
+}
+
+/// Whether `table` has the column `column`.
+fn has_column(conn: &Connection, table: &str, column: &str) -> Result<bool, Error> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2")?
+        .exists([table, column])?)
 }
 
 /// The model at name id `id` in `names`, `unknown` for none (the session core's name).
@@ -2546,8 +2696,9 @@ fn record_dropped(
     gone.sort_by(|a, b| a.0.cmp(&b.0));
     let mut insert = tx.prepare_cached(
         "INSERT INTO dropped_responses (path, why, at_ms, model, input, output, cache_read,
-             cache_5m, cache_1h, speed, service_tier, inference_geo, prompt_tokens, call)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+             cache_5m, cache_1h, speed, service_tier, inference_geo, prompt_tokens, call,
+             web_searches)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
     )?;
     let now = now_ms();
     let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
@@ -2567,7 +2718,8 @@ fn record_dropped(
             f.and_then(|f| f.service_tier.as_deref()),
             f.and_then(|f| f.inference_geo.as_deref()),
             f.map(|f| count(f.prompt_tokens)),
-            r.call
+            r.call,
+            count(r.tokens.web_search)
         ])?;
     }
     Ok(Some(Dropped {
@@ -2583,7 +2735,7 @@ fn record_dropped(
 fn removed_with(tx: &Connection, id: i64) -> Result<Vec<(String, DroppedResponse)>, Error> {
     let mut stmt = tx.prepare_cached(
         "SELECT r.key, m.text, r.input, r.output, r.cache_read, r.cache_5m, r.cache_1h,
-                sp.text, st.text, ig.text, r.prompt_tokens, r.not_a_call
+                sp.text, st.text, ig.text, r.prompt_tokens, r.not_a_call, r.web_searches
          FROM responses r
          LEFT JOIN names m ON m.id = r.model
          LEFT JOIN names sp ON sp.id = r.speed
@@ -2610,7 +2762,7 @@ fn removed_with(tx: &Connection, id: i64) -> Result<Vec<(String, DroppedResponse
             r.get::<_, String>(0)?,
             DroppedResponse {
                 model: r.get(1)?,
-                tokens: tokens_at(r, 2)?,
+                tokens: tokens_searched_at(r, 2, 12)?.0,
                 factors,
                 call: !r.get::<_, bool>(11)?,
             },
@@ -2874,8 +3026,10 @@ pub struct Entry {
     /// price factors ([`Pricing::request_cost`]) and rounded as the session core rounds it;
     /// `None` when its model, speed, service tier or inference geo has no price.
     pub cost_pico: Option<u64>,
-    /// Priced without its speed, service tier and inference geo: indexed by an aegon that did
-    /// not record them (schema version 1), from a transcript no longer on disk.
+    /// Priced without what an earlier aegon did not record, from a transcript no longer on
+    /// disk (so not read again): its speed, service tier and inference geo (schema version 1,
+    /// priced at standard ones), or its web searches (indexed before they were, or by an older
+    /// build since: counted as none).
     pub estimated: bool,
     /// When `cost_pico` is `None`: the name id ([`Entries::name`]) of what has no price,
     /// `model NAME`, `speed NAME`, `service tier NAME` or `inference geo NAME`
@@ -4322,13 +4476,16 @@ mod tests {
         rows.collect::<Result<_, _>>().unwrap()
     }
 
-    /// What an index lacks when a build that did not know [`schema::ADDITIVE`] made it.
-    const UNDO_ADDITIVE: &str = "DROP TABLE dropped_responses;";
+    /// What an index lacks when a build that did not know [`schema::ADDITIVE`] (and
+    /// [`schema::ADDITIVE_COLUMNS`]) made it.
+    const UNDO_ADDITIVE: &str = "DROP TABLE dropped_responses; DROP TABLE web_search_files;
+        DROP INDEX responses_web_searches; ALTER TABLE responses DROP COLUMN web_searches;";
 
     /// What schema version 7 added, and the additive table (7's triggers name columns of
     /// earlier versions, which cannot be dropped while they exist).
     const UNDO_VERSION_7: &str = "
-        DROP TABLE dropped_responses;
+        DROP TABLE dropped_responses; DROP TABLE web_search_files;
+        DROP INDEX responses_web_searches; ALTER TABLE responses DROP COLUMN web_searches;
         DROP INDEX responses_file; DROP INDEX tools_file; DROP INDEX response_files_file;
         DROP INDEX limit_hits_file;
         DROP TRIGGER session_sums_insert; DROP TRIGGER session_sums_update;
@@ -5059,6 +5216,136 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
     }
 
+    /// `session_lines` with `searches` web searches on every response (a 1.0.90+ usage).
+    fn searched_lines(session: &str, tag: &str, turns: std::ops::Range<u32>, n: u32) -> String {
+        session_lines(session, tag, turns).replace(
+            r#""service_tier":"standard"}"#,
+            &format!(
+                r#""service_tier":"standard","server_tool_use":{{"web_search_requests":{n},"web_fetch_requests":0}}}}"#
+            ),
+        )
+    }
+
+    /// Web searches are stored per response and priced in every reading of the index (rows,
+    /// sums of the status line's warm path); a row written by a build that did not know the
+    /// column (NULL: stop 18 and stop 19 builds name their columns, so their inserts leave
+    /// it NULL) makes the next update read its file again from its start, which fills it in
+    /// (nothing counts twice); a row whose transcript is gone stays NULL, counted as no
+    /// searches and said (estimated); other agents' rows are set to 0 without a read.
+    #[test]
+    fn web_searches_are_indexed_and_rows_of_older_builds_are_read_again() {
+        let dir = temp("web-searches");
+        let (sa, sb) = (
+            "aaaaaaaa-1111-4222-8333-444444444444",
+            "bbbbbbbb-1111-4222-8333-444444444444",
+        );
+        let a = dir.join(format!("{sa}.jsonl"));
+        let b = dir.join(format!("{sb}.jsonl"));
+        // Sonnet 4.5: 1,000 in × $3 + 100 out × $15 = $0.0045 a response; 2 searches $0.02.
+        std::fs::write(&a, searched_lines(sa, "A", 0..3, 2)).unwrap();
+        std::fs::write(&b, session_lines(sb, "B", 0..2)).unwrap();
+        let roots = [dir.clone()];
+        let path = dir.join("i.sqlite3");
+        let mut ledger = Ledger::open(&path, &mut |_| {}).unwrap();
+        ledger.update(&roots, &[], &mut no_problem).unwrap();
+        let cost = |ledger: &Ledger| -> (u64, u64, u64) {
+            let e = ledger.entries(&Scope::All, None, &prices()).unwrap();
+            let searches = e.rows.iter().map(|r| r.tokens.web_search).sum();
+            let pico: u64 = e.rows.iter().map(|r| r.cost_pico.unwrap()).sum();
+            let estimated = e.rows.iter().filter(|r| r.estimated).count() as u64;
+            (searches, pico, estimated)
+        };
+        let right = 3 * (4_500_000_000 + 20_000_000_000) + 2 * 4_500_000_000u64;
+        assert_eq!(cost(&ledger), (6, right, 0));
+        // The status line: a session with searches is priced from its rows, with the fee.
+        assert_eq!(ledger.session_usage_summed(sa, &prices()).unwrap(), None);
+        let rows = ledger.session_usage(sa, &prices()).unwrap();
+        let opus = &rows["claude-sonnet-4-5-20250929"];
+        assert_eq!(opus.tokens.web_search, 6);
+        assert_eq!(opus.cost_pico, 3 * 24_500_000_000);
+        assert!(ledger
+            .session_usage_summed(sb, &prices())
+            .unwrap()
+            .is_some());
+        // An older build writes a's rows again (or new ones): NULL, as its insert leaves it.
+        drop(ledger);
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch("UPDATE responses SET web_searches = NULL")
+                .unwrap();
+        }
+        let mut ledger = Ledger::open(&path, &mut |_| {}).unwrap();
+        // Not known yet: counted as none and said, never silently.
+        assert_eq!(cost(&ledger).0, 0);
+        assert_eq!(cost(&ledger).2, 5);
+        assert_eq!(ledger.session_usage_summed(sb, &prices()).unwrap(), None);
+        let stats = ledger.update(&roots, &[], &mut no_problem).unwrap();
+        assert_eq!(
+            stats.files_read, 2,
+            "both files read again from their start"
+        );
+        assert_eq!(cost(&ledger), (6, right, 0));
+        assert_eq!(stats.dropped.len(), 0);
+        let again = ledger.update(&roots, &[], &mut no_problem).unwrap();
+        assert_eq!(again.files_read, 0, "once");
+        assert!(ledger
+            .session_usage_summed(sb, &prices())
+            .unwrap()
+            .is_some());
+        // An older build reads on in b: a later line of a response raises its count, which
+        // its upsert leaves as it was (emulated: the row keeps 0, and the file's `consumed`
+        // is not the one this build recorded). The next update reads b again.
+        let b2 = session_lines(sb, "B", 0..2) + &searched_lines(sb, "B", 1..2, 5);
+        std::fs::write(&b, &b2).unwrap();
+        ledger.update(&roots, &[], &mut no_problem).unwrap();
+        drop(ledger);
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(
+                "UPDATE responses SET web_searches = 0;
+                 UPDATE web_search_files SET consumed = consumed - 1",
+            )
+            .unwrap();
+        }
+        let mut ledger = Ledger::open(&path, &mut |_| {}).unwrap();
+        assert_eq!(cost(&ledger).0, 0);
+        let stats = ledger.update(&roots, &[], &mut no_problem).unwrap();
+        assert_eq!(stats.files_read, 2, "both files: their `consumed` moved on");
+        assert_eq!(cost(&ledger).0, 6 + 5);
+        std::fs::write(&b, session_lines(sb, "B", 0..2)).unwrap();
+        ledger.update(&roots, &[], &mut no_problem).unwrap();
+        let _ = ledger.take_dropped();
+        // A transcript gone: its NULL rows stay, said as estimated, the others exact.
+        std::fs::remove_file(&a).unwrap();
+        ledger.update(&roots, &[], &mut no_problem).unwrap();
+        drop(ledger);
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch("UPDATE responses SET web_searches = NULL")
+                .unwrap();
+        }
+        let mut ledger = Ledger::open(&path, &mut |_| {}).unwrap();
+        let stats = ledger.update(&roots, &[], &mut no_problem).unwrap();
+        assert_eq!(stats.files_read, 1, "only b, on disk");
+        assert_eq!(cost(&ledger), (0, 5 * 4_500_000_000, 3));
+        // Another agent's rows cannot hold searches: set to 0, nothing read.
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(
+                "INSERT OR IGNORE INTO names (text) VALUES ('codex');
+                 UPDATE responses SET web_searches = NULL,
+                     agent = (SELECT id FROM names WHERE text = 'codex')
+                 WHERE session = (SELECT id FROM names WHERE text = 'bbbbbbbb-1111-4222-8333-444444444444')",
+            )
+            .unwrap();
+        }
+        let stats = ledger.update(&roots, &[], &mut no_problem).unwrap();
+        assert_eq!(stats.files_read, 0);
+        assert_eq!(cost(&ledger).2, 3, "only a's rows, whose file is gone");
+        drop(ledger);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
     /// An index made by a build that did not know the table of drops (stop 18's schema 7) gets
     /// it when opened to be written, at the same version (builds of that age move an index of
     /// a higher version aside), nothing read again; a file read again afterwards records what
@@ -5086,7 +5373,10 @@ mod tests {
             "no version bump for an additive table"
         );
         assert!(ledger.has_table("dropped_responses").unwrap());
-        // Nothing read again: the file is as indexed.
+        // Read again once, for the web searches its rows lack (the column came with the
+        // table: stop 18 had neither), nothing dropped; then nothing read again.
+        let stats = ledger.update(&roots, &[], &mut no_problem).unwrap();
+        assert_eq!((stats.files_read, stats.dropped.len()), (1, 0));
         let stats = ledger.update(&roots, &[], &mut no_problem).unwrap();
         assert_eq!((stats.files_read, stats.dropped.len()), (0, 0));
         std::fs::write(&a, session_lines(sa, "A", 0..2)).unwrap();

@@ -79,6 +79,25 @@
 //! whichever run does it (the status line too); read and deleted in one transaction by the next
 //! run that says them ([`crate::ledger::Ledger::take_dropped`]), so each is said once.
 //!
+//! `responses.web_searches` ([`ADDITIVE_COLUMNS`], no version of its own): the response's web
+//! searches (`usage.server_tool_use.web_search_requests`), billed per search on top of its
+//! tokens. NULL: written by a build that did not know the column (every row indexed before
+//! it, and rows a stop-18 or stop-19 build, which name their columns, inserts after it). An
+//! older build's upsert of a row keeps the count there (it sets only the columns it knows),
+//! which is wrong when the lines it read raise it (the count may come only with a response's
+//! last line, as `output_tokens` does): so `web_search_files` ([`ADDITIVE`]) records, per
+//! file, the `consumed` a build that records searches last left; a file whose `consumed` is
+//! now another was read on by an older build. Before each update a build that writes the
+//! index reads again from its start every such file on disk, and every file that holds a
+//! NULL row (owns it or was also read with it) ([`crate::ledger`]; rows of other agents
+//! than Claude Code, which record no searches, are set to 0 instead): rows merge by identity,
+//! the count by its largest, nothing counts twice, and what an older build wrote is right
+//! again after the next newer run. A row whose transcript is gone keeps NULL, counted as no
+//! searches and said ([`crate::ledger::Entry::estimated`]). The partial index
+//! `responses_web_searches` (rows with searches or NULL, by session) keeps the check and the
+//! status line's warm path cheap. `dropped_responses.web_searches` likewise (NULL: recorded
+//! by an older build, counted as none).
+//!
 //! Version 2 added the price factors. Migrating from version 1 adds the columns (NULL) and
 //! sets every file's progress back to its start, so the next update reads the transcripts
 //! still on disk again and fills in their responses' factors (rows merge by identity: nothing
@@ -166,6 +185,25 @@ pub const COMPAT: &[Compat] = &[
     Compat { read: 5, write: 5 },
     Compat { read: 6, write: 6 },
     Compat { read: 6, write: 6 },
+];
+
+/// Columns added without a version of their own, as `(table, column, declaration)`: added by
+/// every open that may write the index, after [`ADDITIVE`], when the table lacks them
+/// (`ALTER TABLE … ADD COLUMN`, which SQLite has no `IF NOT EXISTS` for), and allowed to be
+/// missing by readers. Only nullable columns, so that older builds' inserts, which name
+/// their columns, leave NULL in them: "written by a build that did not know it".
+pub const ADDITIVE_COLUMNS: &[(&str, &str, &str)] = &[
+    ("responses", "web_searches", "INTEGER"),
+    ("dropped_responses", "web_searches", "INTEGER"),
+];
+
+/// Indexes of [`ADDITIVE_COLUMNS`], created `IF NOT EXISTS` after them.
+pub const ADDITIVE_INDEXES: &[&str] = &[
+    // Rows with web searches, or not known (NULL): few, so the index is small, and the
+    // status line's warm path asks it whether a session has any. SQLite keeps it for every
+    // writer, older builds too.
+    "CREATE INDEX IF NOT EXISTS responses_web_searches ON responses(session, file_id)
+         WHERE web_searches IS NOT 0",
 ];
 
 /// `PRAGMA application_id` of an aegon index ("AEGN").
@@ -448,6 +486,14 @@ pub const ADDITIVE: &[&str] = &[
         inference_geo TEXT,
         prompt_tokens INTEGER,
         call          INTEGER NOT NULL
+    );
+    ",
+    // How far a build that records web searches read each file (`files.consumed` then): a
+    // file whose `consumed` is now elsewhere was read on by a build that does not record them.
+    "
+    CREATE TABLE IF NOT EXISTS web_search_files (
+        file_id  INTEGER PRIMARY KEY,
+        consumed INTEGER NOT NULL
     );
     ",
 ];

@@ -280,6 +280,10 @@ fn session_article(out: &mut String, index: usize, s: &Session, log: &SessionLog
             thousands(t.cache_write_1h)
         ),
     );
+    if t.web_search > 0 {
+        // Billed per search, in the cost above; not tokens.
+        stat(out, "Web searches", &thousands(t.web_search));
+    }
     if t.total_input() > 0 {
         let share = t.cache_read as f64 / t.total_input() as f64 * 100.0;
         stat(

@@ -360,6 +360,10 @@ fn session(out: &mut String, s: &Session, log: &SessionLog, detail: Detail) {
         thousands(t.cache_read),
         thousands(t.cache_write_5m + t.cache_write_1h)
     ));
+    if t.web_search > 0 {
+        // Billed per search, in the cost above; not tokens.
+        facts.push(format!("**Web searches** {}", thousands(t.web_search)));
+    }
     facts.push(format!(
         "**Tool calls** {} ({} failed)",
         thousands(s.tool_calls()),

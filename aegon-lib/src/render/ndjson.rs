@@ -261,6 +261,7 @@ fn write_object(
             o.u64(k!("cache_read"), tokens.cache_read);
             o.u64(k!("cache_write_5m"), tokens.cache_write_5m);
             o.u64(k!("cache_write_1h"), tokens.cache_write_1h);
+            o.u64(k!("web_searches"), tokens.web_search);
             o.bool(k!("increment"), *increment);
             o.opt_str(k!("speed"), factors.speed.as_deref());
             o.opt_str(k!("service_tier"), factors.service_tier.as_deref());

@@ -14,7 +14,8 @@
 //! **Cost explained** ([`crate::session::cost_explained`]), in aegon's own `aegon.` namespace
 //! (the GenAI conventions have no cost or cache-efficiency attributes): a chat span has
 //! [`COST_USD`] (the response's cost, increments included, as `--summary` prices it),
-//! [`HIT_RATIO`], and when the response rebuilt the cache [`REBUILD_CAUSE`],
+//! [`HIT_RATIO`], [`WEB_SEARCH_REQUESTS`] when it ran web searches (their fee is in its
+//! cost), and when the response rebuilt the cache [`REBUILD_CAUSE`],
 //! [`REBUILD_TOKENS`] and [`REBUILD_COST_USD`]; an `invoke_agent` span the subagent's cost;
 //! the root span the trace's cost, hit ratio, `aegon.cache.rebuilds`, their tokens and cost,
 //! and `aegon.cache.rebuild.lost_usd.<cause>` for each cause that happened. The figures come
@@ -111,6 +112,10 @@ pub const REBUILD_CAUSE: &str = "aegon.cache.rebuild.cause";
 pub const REBUILD_TOKENS: &str = "aegon.cache.rebuild.tokens";
 /// What the rebuilt tokens cost beyond reading them from the cache, in dollars.
 pub const REBUILD_COST_USD: &str = "aegon.cache.rebuild.cost_usd";
+/// Web searches the API ran for a chat span's response (`usage.server_tool_use`), billed
+/// per search and included in [`COST_USD`]; set only when there were some. Not a
+/// `claude_code.token.usage` type: searches are not tokens, and dashboards add those types up.
+pub const WEB_SEARCH_REQUESTS: &str = "aegon.web_search.requests";
 
 /// Which kind of telemetry a request carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -1273,6 +1278,9 @@ fn close_response(
                 .saturating_add(r.tokens.cache_write_1h)),
         ),
     ];
+    if r.tokens.web_search > 0 {
+        attrs.push((WEB_SEARCH_REQUESTS.into(), json!(r.tokens.web_search)));
+    }
     if let Some(agent) = &r.agent {
         attrs.push(("gen_ai.agent.id".into(), json!(agent)));
     }
@@ -1336,6 +1344,9 @@ fn usage_span(
             json!(tokens.cache_write_5m.saturating_add(tokens.cache_write_1h)),
         ),
     ];
+    if tokens.web_search > 0 {
+        attrs.push((WEB_SEARCH_REQUESTS.into(), json!(tokens.web_search)));
+    }
     if let Some(agent) = agent {
         attrs.push(("gen_ai.agent.id".into(), json!(agent)));
     }

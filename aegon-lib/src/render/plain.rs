@@ -463,8 +463,8 @@ fn summary(line: &mut Line<'_>, kind: &EventKind<'_>, budget: usize) {
         } => {
             let plus = if *increment { "+" } else { "" };
             line.untrusted_with(style::DIM, budget, |text| {
-                // `in 1,234  out 56  cache read 7,890`, then the cache writes when there are
-                // some.
+                // `in 1,234  out 56  cache read 7,890`, then the cache writes and web searches
+                // when there are some.
                 let count = |text: &mut String, label: &str, n: u64| {
                     text.push_str(label);
                     text.push_str(plus);
@@ -478,6 +478,10 @@ fn summary(line: &mut Line<'_>, kind: &EventKind<'_>, budget: usize) {
                 }
                 if tokens.cache_write_1h > 0 {
                     count(text, "  write 1h ", tokens.cache_write_1h);
+                }
+                // Billed per search, in the cost; not tokens.
+                if tokens.web_search > 0 {
+                    count(text, "  web searches ", tokens.web_search);
                 }
                 if let Some(model) = model {
                     text.push_str("  ");

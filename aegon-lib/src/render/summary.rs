@@ -310,6 +310,7 @@ impl<'a> SummaryDoc<'a> {
             "sessions": list.len(),
             "api_calls": api_calls,
             "tokens": tokens_json(&total),
+            "web_searches": total.web_search,
             "cost_usd": total_cost.map(round_cents),
             "priced_cost_usd": round_cents(priced),
             "unpriced_models": unpriced_total,
@@ -433,6 +434,7 @@ fn session_json(s: &Session) -> Value {
         "models": s.models,
         "api_calls": s.api_calls(),
         "tokens": tokens_json(&tokens),
+        "web_searches": tokens.web_search,
         "cost_usd": cost.map(round_cents),
         "priced_cost_usd": round_cents(s.priced_cost()),
         "unpriced_models": unpriced,
@@ -447,6 +449,7 @@ fn session_json(s: &Session) -> Value {
             "api_calls": a.api_calls,
             "tool_calls": a.tool_calls,
             "tokens": tokens_json(&a.tokens),
+            "web_searches": a.tokens.web_search,
             "cost_usd": charge_usd(s.cost_explained.agents.get(id).map(|c| c.cost).unwrap_or_default()),
             "prompt": s.subagent_prompt(id),
         })).collect::<Vec<_>>(),
@@ -698,15 +701,20 @@ fn money(cost: Option<f64>, priced: f64, unpriced: &[&str]) -> String {
     }
 }
 
+/// The tokens by kind, and the web searches when there were any (billed apart: said beside).
 fn tokens_line(t: &Tokens) -> String {
-    format!(
+    let mut line = format!(
         "in {}  out {}  cache read {}  write 5m {}  write 1h {}",
         thousands(t.input),
         thousands(t.output),
         thousands(t.cache_read),
         thousands(t.cache_write_5m),
         thousands(t.cache_write_1h)
-    )
+    );
+    if t.web_search > 0 {
+        line.push_str(&format!("  web searches {}", thousands(t.web_search)));
+    }
+    line
 }
 
 fn write_table(out: &mut impl Write, sessions: &Sessions, stats: &Stats) -> io::Result<()> {

@@ -1049,6 +1049,7 @@ mod tests {
             cache_read: read,
             cache_write_5m: w5,
             cache_write_1h: w1h,
+            web_search: 0,
         }
     }
 

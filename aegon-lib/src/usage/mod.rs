@@ -307,12 +307,20 @@ pub struct Report {
     pub notes: Vec<String>,
 }
 
-/// The note for `n` responses priced without their speed, tier and geo
+/// The note for `n` responses priced without their speed, tier and geo or web searches
 /// ([`crate::ledger::Entry::estimated`]).
 pub fn estimated_note(n: u64) -> String {
     format!(
-        "{n} API response{} indexed by an earlier aegon, whose transcripts are gone, priced at standard speed, service tier and inference geo (not recorded then)",
+        "{n} API response{} indexed by an earlier aegon, whose transcripts are gone, priced without what it did not record (at standard speed, service tier and inference geo; no web searches)",
         if n == 1 { "" } else { "s" }
+    )
+}
+
+/// The note for `n` web searches in a report: they are in its cost, not in its tokens.
+pub fn web_searches_note(n: u64) -> String {
+    format!(
+        "{n} web search{} run by the API: not tokens, billed per search ($10 per 1,000 on Claude models) and included in the cost",
+        if n == 1 { "" } else { "es" }
     )
 }
 
@@ -426,6 +434,10 @@ pub fn report(
     }
     if estimated > 0 {
         notes.push(estimated_note(estimated));
+    }
+    let searches = totals.tokens().web_search;
+    if searches > 0 {
+        notes.push(web_searches_note(searches));
     }
     if let (Some(first), Some(oldest)) = (totals.first_ms, entries.oldest_on_disk_ms) {
         if first < oldest {

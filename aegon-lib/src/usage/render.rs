@@ -6,14 +6,17 @@
 //! {"v":1, "report":"daily", "timezone":"Asia/Kolkata", "weekStart":"monday"?, "groupBy":"model"?,
 //!  "daily":[{"date":"2026-01-28", "model":"…"?, "inputTokens":…, "outputTokens":…,
 //!            "cacheCreationTokens":…, "cacheCreation5mTokens":…, "cacheCreation1hTokens":…,
-//!            "cacheReadTokens":…, "totalTokens":…, "totalCost":…, "unpricedModels":[…],
+//!            "cacheReadTokens":…, "totalTokens":…, "webSearches":…, "totalCost":…,
+//!            "unpricedModels":[…],
 //!            "apiCalls":…, "modelsUsed":[…], "modelBreakdowns":[{"modelName":…, "inputTokens":…,
 //!            "outputTokens":…, "cacheCreationTokens":…, "cacheReadTokens":…, "cost":…}]}],
 //!  "totals":{…the same token and cost fields…}, "notes":[…]}
 //! ```
 //!
+//! `webSearches` counts the web searches the API ran (not tokens: not in `totalTokens`), billed
+//! per search and included in the cost.
 //! `totalCost` is in dollars, of the responses with a known price, each priced as a request of
-//! its own (speed, tier, geo, long context; [`crate::ledger::Entry::cost_pico`]);
+//! its own (speed, tier, geo, long context, web searches; [`crate::ledger::Entry::cost_pico`]);
 //! `unpricedModels` lists the models with a response that has none (then the cost is a lower
 //! bound). A breakdown's `cost` is likewise of its model's responses with a known price;
 //! `unpricedResponses` counts those without one (then `cost` is a lower bound) and
@@ -42,6 +45,7 @@ fn token_fields(m: &mut Map<String, Value>, t: &Tokens) {
     m.insert("cacheCreation1hTokens".into(), json!(t.cache_write_1h));
     m.insert("cacheReadTokens".into(), json!(t.cache_read));
     m.insert("totalTokens".into(), json!(total_tokens(t)));
+    m.insert("webSearches".into(), json!(t.web_search));
 }
 
 /// The token and cost fields of a group (a row or the totals).

@@ -412,13 +412,17 @@ fn token_lines(session: &Session, width: u16) -> Vec<Line<'static>> {
             crate::render::text::usd_at_least(session.priced_cost(), true)
         ),
     };
-    let first = format!(
+    let mut first = format!(
         "in {}  out {}  cache read {}  write {}",
         compact(tokens.input),
         compact(tokens.output),
         compact(tokens.cache_read),
         compact(tokens.cache_write_5m + tokens.cache_write_1h)
     );
+    if tokens.web_search > 0 {
+        // Billed per search, in the cost below; not tokens.
+        first.push_str(&format!("  searches {}", compact(tokens.web_search)));
+    }
     vec![
         Line::from(vec![
             Span::styled("Tokens   ", theme::dim()),

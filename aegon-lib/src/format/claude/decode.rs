@@ -1149,7 +1149,7 @@ mod tests {
                 "assistant_text hi",
                 r#"tool_call Bash {"command":"ls"}"#,
                 r#"unknown Some("assistant") Some("server_tool_use")"#,
-                "usage Tokens { input: 3, output: 10, cache_read: 5, cache_write_5m: 0, cache_write_1h: 7 }",
+                "usage Tokens { input: 3, output: 10, cache_read: 5, cache_write_5m: 0, cache_write_1h: 7, web_search: 0 }",
             ]
         );
     }
@@ -1577,7 +1577,7 @@ mod tests {
         let line = r#"{"requestId":"r","message":{"role":"assistant","id":"m","model":"x","usage":{"input_tokens":3,"output_tokens":2}}}"#;
         assert_eq!(
             decode(line),
-            ["usage Tokens { input: 3, output: 2, cache_read: 0, cache_write_5m: 0, cache_write_1h: 0 }"]
+            ["usage Tokens { input: 3, output: 2, cache_read: 0, cache_write_5m: 0, cache_write_1h: 0, web_search: 0 }"]
         );
         assert_eq!(
             decode(r#"{"message":{"role":"user","content":"hi"}}"#),
@@ -1653,7 +1653,7 @@ mod tests {
             // 7 written, 0 of them split: all 5-minute writes (the 12.5 refused).
             assert!(
                 got.iter().any(|e| e
-                    == "usage Tokens { input: 0, output: 0, cache_read: 0, cache_write_5m: 7, cache_write_1h: 0 }"),
+                    == "usage Tokens { input: 0, output: 0, cache_read: 0, cache_write_5m: 7, cache_write_1h: 0, web_search: 0 }"),
                 "{got:?}"
             );
         }

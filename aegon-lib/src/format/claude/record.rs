@@ -830,6 +830,21 @@ pub struct Usage {
     /// Where inference ran (2.1.38+): `us`, `global`, `not_available`, `""`.
     #[serde(deserialize_with = "lenient_label")]
     pub inference_geo: Option<Cow<'static, str>>,
+    /// Server tools the API ran for the response (1.0.90+), billed apart from tokens.
+    /// Outer only: `iterations` elements carry none (FORMAT.md §5).
+    #[serde(deserialize_with = "lenient_object")]
+    pub server_tool_use: Option<ServerToolUse>,
+}
+
+/// `usage.server_tool_use`: how many times the API ran each server tool for the response.
+/// `web_fetch_requests` (2.0.60+) is not read: web fetches cost only the tokens they add
+/// ([`crate::session::pricing`]).
+#[derive(Debug, Default, Deserialize, Clone)]
+#[serde(default)]
+pub struct ServerToolUse {
+    /// Web searches run (`web_search_requests`), each billed a flat fee.
+    #[serde(deserialize_with = "token_count")]
+    pub web_search_requests: u64,
 }
 
 /// `usage.cache_creation`.
@@ -975,7 +990,7 @@ fn marked(c: crate::format::Count) -> u64 {
 
 /// The token counts of a `message.usage`, as paths in it, for naming a refused one
 /// ([`crate::format::count::refused_counts`]).
-const USAGE_COUNTS: [&str; 12] = [
+const USAGE_COUNTS: [&str; 13] = [
     "input_tokens",
     "output_tokens",
     "cache_creation_input_tokens",
@@ -988,6 +1003,7 @@ const USAGE_COUNTS: [&str; 12] = [
     "iterations[].cache_read_input_tokens",
     "iterations[].cache_creation.ephemeral_5m_input_tokens",
     "iterations[].cache_creation.ephemeral_1h_input_tokens",
+    "server_tool_use.web_search_requests",
 ];
 
 impl Usage {
@@ -1009,6 +1025,9 @@ impl Usage {
         if let Some(c) = &mut self.cache_creation {
             clear(&mut c.ephemeral_5m_input_tokens);
             clear(&mut c.ephemeral_1h_input_tokens);
+        }
+        if let Some(t) = &mut self.server_tool_use {
+            clear(&mut t.web_search_requests);
         }
         if let Some(items) = &mut self.iterations {
             for item in items {
@@ -2674,12 +2693,18 @@ fn usage_at(line: &str, at: usize, depth: usize) -> Result<(Usage, usize), Fault
                     u.iterations = Some(items);
                     return Ok(Some(end));
                 }
-                "cache_creation" | "iterations" => {
+                "server_tool_use" if line.as_bytes().get(v) == Some(&b'{') => {
+                    let (t, end) = server_tool_use_at(line, v)?;
+                    u.server_tool_use = Some(t);
+                    return Ok(Some(end));
+                }
+                "cache_creation" | "iterations" | "server_tool_use" => {
                     let (value, end) = scanned(line, v)?;
                     checked_other(value)?;
                     match name {
                         "cache_creation" => u.cache_creation = None,
-                        _ => u.iterations = None,
+                        "iterations" => u.iterations = None,
+                        _ => u.server_tool_use = None,
                     }
                     return Ok(Some(end));
                 }
@@ -2712,6 +2737,30 @@ fn cache_creation_at(line: &str, at: usize) -> Result<(CacheCreation, usize), Fa
         })
     })?;
     Ok((c, end))
+}
+
+/// `usage.server_tool_use` (an object) starting at `at`; the offset just past it.
+fn server_tool_use_at(line: &str, at: usize) -> Result<(ServerToolUse, usize), Fault> {
+    let mut t = ServerToolUse::default();
+    let end = object_end_by_members(line, at, |key, v| -> Result<usize, Fault> {
+        let mut read = false;
+        let end = read_member(line, key, v, |name| {
+            if name != "web_search_requests" {
+                return Ok(None);
+            }
+            let (n, end) = count_at(line, v)?;
+            t.web_search_requests = n;
+            read = true;
+            Ok(Some(end))
+        })?;
+        // A member skipped (`web_fetch_requests`) is checked as serde's `IgnoredAny` checks
+        // it (`1.` is no number): a fault sends the message to serde, which says it.
+        if !read && !validate::is_json_value(&line[v..end]) {
+            return Err(Fault);
+        }
+        Ok(end)
+    })?;
+    Ok((t, end))
 }
 
 /// A label member starting at `at` into `slot`, as [`lenient_label`] reads it; the offset
@@ -3146,8 +3195,19 @@ mod tests {
                 ("speed", &label),
                 ("service_tier", &label),
                 ("inference_geo", &label),
-                ("server_tool_use", &|s: &mut u64| {
-                    one(s, &[r#"{"web_search_requests":0}"#, "null"]).to_owned()
+                ("server_tool_use", &|s: &mut u64| match pick(s, 4) {
+                    0 => one(s, &["null", "[]", "3", r#"{"web_fetch_requests":2}"#]).to_owned(),
+                    1 => any_value(s),
+                    _ => {
+                        let members = some_members(
+                            s,
+                            &[
+                                ("web_search_requests", &count),
+                                ("web_fetch_requests", &count),
+                            ],
+                        );
+                        object(s, members)
+                    }
                 }),
             ],
         );

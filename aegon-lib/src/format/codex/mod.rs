@@ -960,6 +960,7 @@ impl Decoder {
             cache_read: cached,
             cache_write_5m: 0,
             cache_write_1h: 0,
+            web_search: 0,
         };
         Ok(Some(EventKind::Usage {
             message_id: Some(Cow::Owned(format!("{}:{before}", self.own_id()))),

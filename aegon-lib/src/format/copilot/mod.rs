@@ -607,6 +607,7 @@ impl Decoder {
                         cache_read: u.cache_read_tokens.get(),
                         cache_write_5m: u.cache_write_tokens.get(),
                         cache_write_1h: 0,
+                        web_search: 0,
                     };
                     let id = format!(
                         "{}/shutdown/{model}",

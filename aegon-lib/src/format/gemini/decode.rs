@@ -367,6 +367,7 @@ pub fn tokens_of(t: &super::record::TokenCounts) -> Tokens {
         cache_read: t.cached.get(),
         cache_write_5m: 0,
         cache_write_1h: 0,
+        web_search: 0,
     }
 }
 

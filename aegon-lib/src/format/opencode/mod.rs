@@ -869,6 +869,7 @@ pub fn tokens(t: &TokenCounts) -> Tokens {
         cache_read: t.cache.read.get(),
         cache_write_5m: t.cache.write.get(),
         cache_write_1h: 0,
+        web_search: 0,
     }
 }
 

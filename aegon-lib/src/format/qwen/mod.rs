@@ -274,6 +274,7 @@ where
                         cache_read: u.cached_content_token_count.get(),
                         cache_write_5m: 0,
                         cache_write_1h: 0,
+                        web_search: 0,
                     },
                     increment: false,
                     factors: PriceFactors {

@@ -216,6 +216,7 @@ pub fn responses(out: &mut String, series: &Series) {
                 cache_read: sum.cache_read / k,
                 cache_write_5m: sum.cache_write_5m / k,
                 cache_write_1h: sum.cache_write_1h / k,
+                web_search: 0,
             }
         })
         .collect();
