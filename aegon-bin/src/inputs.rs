@@ -57,6 +57,9 @@ pub fn is_stream(path: &Path) -> bool {
     std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
 }
 
+/// What [`expand`] tells `problem` about a directory with no transcript below it.
+pub const NO_TRANSCRIPT: &str = "no .jsonl transcript below this directory";
+
 /// Expands directories into their transcript files and drops a real file met again; `problem`
 /// is told about what cannot be read, about links that loop, and about a directory with no
 /// transcript in it (most likely a wrong path; one whose transcripts were all met before is
@@ -82,10 +85,7 @@ pub fn expand_noting_skipped(
                     skipped(file, *why);
                 }
                 if found.transcripts.is_empty() && found.repeated == 0 {
-                    problem(
-                        path,
-                        &std::io::Error::other("no .jsonl transcript below this directory"),
-                    );
+                    problem(path, &std::io::Error::other(NO_TRANSCRIPT));
                 }
                 out.extend(found.paths().into_iter().map(InputArg::Path));
             }

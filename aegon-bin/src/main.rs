@@ -242,6 +242,9 @@ EXIT STATUS:
     1  every input was read, but some lines had problems (reported on stderr)
     2  a usage error, an input could not be read (the others still were), or
        --otlp-endpoint/--otlp-export could not deliver everything (said on stderr)
+    aegon --summary with no FILE reads the agents' default folders: one without a
+    transcript (an empty ~/.claude/projects) is said on stderr, and is an error
+    (status 2) only when no folder held one.
     A closed output pipe (aegon ... | head) ends aegon quietly with status 0.
     The dashboard ended by SIGINT, SIGTERM or SIGHUP restores the terminal and
     exits with 128 + the signal's number (130, 143, 129), as a shell reports it.
@@ -333,6 +336,8 @@ fn run() -> io::Result<ExitCode> {
     // Whether the stdin aegon reads when no file is named holds input (a pipe or a file, not
     // a terminal nor /dev/null): one rule for every mode that chooses (inputs::stdin_is_input).
     let stdin_is_input = inputs::stdin_is_input();
+    // The inputs are the agents' default folders (`aegon --summary` alone).
+    let mut default_folders = false;
     if config.implicit_stdin
         && !stdin_is_input
         && matches!(config.format, Format::Summary | Format::SummaryJson)
@@ -342,6 +347,7 @@ fn run() -> io::Result<ExitCode> {
             Ok(roots) => {
                 config.inputs = roots.into_iter().map(InputArg::Path).collect();
                 config.implicit_stdin = false;
+                default_folders = true;
             }
             Err(message) => {
                 warn(&message);
@@ -395,14 +401,30 @@ fn run() -> io::Result<ExitCode> {
         }
     };
     let mut unreadable = false;
+    // Default folders without a transcript (an empty ~/.claude/projects after Claude Code's
+    // cleanup, beside Codex's sessions): said, but an error only when no folder held one.
+    let mut empty_defaults = false;
     let inputs = if config.watch || config.replay || config.demo || !follow_folders.is_empty() {
         Vec::new()
     } else {
         inputs::expand(&config.inputs, |path, e| {
             warn(&format!("{}: {e}", path.display()));
-            unreadable = true;
+            let empty_default = default_folders
+                && e.to_string() == inputs::NO_TRANSCRIPT
+                && config
+                    .inputs
+                    .iter()
+                    .any(|i| matches!(i, InputArg::Path(p) if p == path));
+            if empty_default {
+                empty_defaults = true;
+            } else {
+                unreadable = true;
+            }
         })
     };
+    if empty_defaults && inputs.is_empty() {
+        unreadable = true;
+    }
     let options = Options {
         max_line: config.max_line,
         format: config.input_format,

@@ -524,7 +524,7 @@ fn u_opens_the_usage_view_over_a_real_tree() {
     for expected in [
         format!("Cost per day · 30 days · total {cost}"),
         format!("opus-4-6 {cost}"),
-        "Block ".to_owned(),
+        "Claude block ".to_owned(),
         "(estimate)".to_owned(),
         "Usage · UTC · updated".to_owned(),
         "u or Esc back to the sessions".to_owned(),

@@ -14,7 +14,7 @@ use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 
-use common::temp_dir;
+use common::{root, temp_dir};
 
 fn aegon() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_aegon"));
@@ -283,4 +283,49 @@ fn a_session_named_alone_brings_its_subagents_once() {
         .filter_map(|e| e["source"]["file"].as_str().map(str::to_owned))
         .collect();
     assert_eq!(files.len(), 3, "{files:?}");
+}
+
+/// tester6 §8: `aegon --summary` with no FILE exited 2 when ~/.claude/projects was empty
+/// (Claude Code just installed, or its 30-day cleanup emptied it) though a Codex session was
+/// found and reported; without ~/.claude/projects at all it exited 0. Found something: 0,
+/// with the empty folder still said on stderr. Nothing in any folder: still 2.
+#[test]
+fn summary_of_the_default_folders_with_an_empty_claude_folder_reports_the_others() {
+    let home = temp_dir("empty-claude");
+    std::fs::create_dir_all(home.join("claude/projects")).unwrap();
+    // A real Codex CLI rollout (fixtures/agents/codex, from 0h-n0/local-voice-assistant).
+    let name = "0h-n0__local-voice-assistant-codex__.codex__sessions__2025__12__25__rollout-2025-12-25T22-45-23-019b55c1-d022-7061-bbb9-b0c90708472b.jsonl";
+    let sessions = home.join("codex/sessions/2025/12/25");
+    std::fs::create_dir_all(&sessions).unwrap();
+    let run = || {
+        in_home(&home)
+            .env("CODEX_HOME", home.join("codex"))
+            .args(["--summary", "--json"])
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    // No transcript anywhere: an error, said.
+    let out = run();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no .jsonl transcript"),
+        "{}",
+        stderr(&out)
+    );
+    std::fs::copy(
+        root().join("fixtures/agents/codex").join(name),
+        sessions.join("rollout-2025-12-25T22-45-23-019b55c1-d022-7061-bbb9-b0c90708472b.jsonl"),
+    )
+    .unwrap();
+    let out = run();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let got: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(got["totals"]["sessions"], 1, "{got}");
+    // The empty folder is still said.
+    let said = format!(
+        "{}: no .jsonl transcript",
+        home.join("claude/projects").display()
+    );
+    assert!(stderr(&out).contains(&said), "{}", stderr(&out));
 }

@@ -3035,3 +3035,148 @@ fn a_transcript_rewritten_shorter_says_what_left_the_reports() {
     assert_eq!((notes(&again), err.as_str()), (vec![], ""));
     let _ = std::fs::remove_dir_all(&data);
 }
+
+/// tester6 §1, built as its repro builds it: a Codex CLI request (GPT-5.5, 200,000 input and
+/// 10,000 output tokens: $1.00 + $0.30 = $1.30 at $5/$30 a million) 90 minutes ago and a
+/// Claude Code request (Opus 4.6, 10,000 in and 100 out: $0.05 + $0.0025 = $0.0525 at $5/$25
+/// a million) 30 minutes ago, in the default folders (CLAUDE_CONFIG_DIR, CODEX_HOME). They
+/// made one block starting at the Codex request's hour, $1.3525, in `usage blocks` (with or
+/// without `--agent claude-code`) and the status line. Each block is one agent's.
+#[test]
+fn a_block_is_one_agents_in_usage_blocks_and_the_status_line() {
+    let data = temp_dir("blocks-agents");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let (codex_at, claude_at) = (now - 5400, now - 1800);
+    let hour = |secs: i64| rfc3339_utc(secs - secs.rem_euclid(3600));
+    let claude_dir = data.join("claude");
+    let project = claude_dir.join("projects/-home-u-p");
+    std::fs::create_dir_all(&project).unwrap();
+    let sid = "afafafaf-0000-4000-8000-000000000001";
+    let ts = rfc3339_utc(claude_at);
+    let claude = [
+        serde_json::json!({"parentUuid": null, "isSidechain": false, "type": "user",
+            "cwd": "/home/u/p", "sessionId": sid, "version": "2.1.100",
+            "message": {"role": "user", "content": "go"},
+            "uuid": "u-1", "timestamp": ts}),
+        serde_json::json!({"parentUuid": "u-1", "isSidechain": false, "type": "assistant",
+            "cwd": "/home/u/p", "sessionId": sid, "version": "2.1.100",
+            "message": {"model": "claude-opus-4-6", "id": "msg_1", "type": "message",
+                "role": "assistant", "content": [{"type": "text", "text": "ok"}],
+                "usage": {"input_tokens": 10000, "output_tokens": 100,
+                    "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}},
+            "requestId": "req_1", "uuid": "a-1", "timestamp": ts}),
+    ];
+    let transcript = project.join(format!("{sid}.jsonl"));
+    std::fs::write(
+        &transcript,
+        claude.iter().map(|v| format!("{v}\n")).collect::<String>(),
+    )
+    .unwrap();
+    let codex_dir = data.join("codex");
+    let rollouts = codex_dir.join("sessions/2026/11/30");
+    std::fs::create_dir_all(&rollouts).unwrap();
+    let cid = "019a0000-0000-7000-8000-0000000000b5";
+    let ts = rfc3339_utc(codex_at);
+    let usage = serde_json::json!({"input_tokens": 200000, "cached_input_tokens": 0,
+        "output_tokens": 10000, "reasoning_output_tokens": 0, "total_tokens": 210000});
+    let codex = [
+        serde_json::json!({"timestamp": ts, "type": "session_meta", "payload": {"id": cid,
+            "timestamp": ts, "cwd": "/home/u/p", "originator": "codex_cli_rs",
+            "cli_version": "0.77.0", "source": "cli", "model_provider": "openai"}}),
+        serde_json::json!({"timestamp": ts, "type": "turn_context", "payload": {
+            "cwd": "/home/u/p", "approval_policy": "never", "sandbox_policy": {"mode": "x"},
+            "model": "gpt-5.5", "effort": "high", "summary": "auto"}}),
+        serde_json::json!({"timestamp": ts, "type": "event_msg", "payload": {
+            "type": "user_message", "message": "hi", "kind": "plain"}}),
+        serde_json::json!({"timestamp": ts, "type": "event_msg", "payload": {
+            "type": "token_count", "info": {"total_token_usage": usage,
+                "last_token_usage": usage, "model_context_window": 272000},
+            "rate_limits": null}}),
+    ];
+    std::fs::write(
+        rollouts.join(format!("rollout-x-{cid}.jsonl")),
+        codex.iter().map(|v| format!("{v}\n")).collect::<String>(),
+    )
+    .unwrap();
+    let setup = |c: &mut Command| {
+        c.env("CLAUDE_CONFIG_DIR", &claude_dir)
+            .env("CODEX_HOME", &codex_dir);
+    };
+    let blocks = |args: &[&str]| -> Vec<(String, String, f64)> {
+        let mut c = aegon(&data, &["usage", "blocks", "--json"]);
+        c.args(args);
+        setup(&mut c);
+        let out = c.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        doc["blocks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| {
+                assert_eq!(b["isActive"], true, "{b}");
+                (
+                    b["agent"].as_str().unwrap().to_owned(),
+                    b["startTime"].as_str().unwrap().to_owned(),
+                    b["costUSD"].as_f64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let start = |secs: i64| hour(secs).replace('Z', ".000Z");
+    let claude_block = ("claude-code".to_owned(), start(claude_at), 0.0525);
+    let codex_block = ("codex".to_owned(), start(codex_at), 1.30);
+    let close = |got: Vec<(String, String, f64)>, want: Vec<(String, String, f64)>| {
+        assert_eq!(got.len(), want.len(), "{got:?}");
+        for (g, w) in got.iter().zip(&want) {
+            assert_eq!((&g.0, &g.1), (&w.0, &w.1), "{got:?}");
+            assert!((g.2 - w.2).abs() < 1e-9, "{got:?}");
+        }
+    };
+    // Claude Code's block by default, as with --agent claude-code; Codex's with --agent codex;
+    // both, each its own, with both named.
+    close(blocks(&[]), vec![claude_block.clone()]);
+    close(
+        blocks(&["--agent", "claude-code"]),
+        vec![claude_block.clone()],
+    );
+    close(blocks(&["--agent", "codex"]), vec![codex_block.clone()]);
+    close(
+        blocks(&["--agent", "codex", "--agent", "claude-code"]),
+        vec![claude_block, codex_block],
+    );
+    // The status line: Claude Code's today and block alone. The block started at the Claude
+    // request's hour and ends 5 h later; today is $0.05 unless midnight (UTC, --tz UTC) fell
+    // in the last 30 minutes.
+    let input = serde_json::json!({"session_id": sid, "transcript_path": transcript});
+    let line = statusline_with(
+        &data,
+        &["--format", "{today_cost}|{block_cost}|{block_left}"],
+        setup,
+        &input,
+    );
+    let today = if claude_at.div_euclid(86_400) == now.div_euclid(86_400) {
+        "$0.05"
+    } else {
+        "$0.00"
+    };
+    let left = (claude_at - claude_at.rem_euclid(3600) + 5 * 3600 - now) / 60;
+    let (prefix, rest) = line.split_once("|~").unwrap_or((&line, ""));
+    assert_eq!(prefix, format!("{today} today|$0.05 block"), "{line}");
+    // Time left, written XhYYm, within a minute of the block's end (the run takes time).
+    let written = rest.trim_end_matches(" left");
+    let minutes = written
+        .split_once('h')
+        .map(|(h, m)| {
+            h.parse::<i64>().unwrap() * 60 + m.trim_end_matches('m').parse::<i64>().unwrap()
+        })
+        .unwrap_or_else(|| written.trim_end_matches('m').parse().unwrap());
+    assert!((minutes - left).abs() <= 1, "{line}: {left} minutes left");
+}

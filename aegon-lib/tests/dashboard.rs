@@ -916,3 +916,79 @@ fn the_detail_of_a_json_documents_event_is_found_in_the_document() {
         assert!(calls > 0 || call_ids.is_empty(), "{name}: some calls shown");
     }
 }
+
+/// tester6 §10, built as its repro builds it: three Sonnet 4.5 responses, then `/model` and an
+/// Opus 4.6 response of 300,000 input tokens, then a subagent's Haiku 4.5 response. The panel
+/// named `sonnet-4-5` (the session's models in name order), while the context gauge beside it
+/// already showed Opus 4.6's 1M window. It names the latest main-chain response's model.
+#[test]
+fn the_panel_names_the_model_of_the_latest_main_chain_response() {
+    let sid = "aeaeaeae-0000-4000-8000-000000000001";
+    let line = |ts: &str, input: u64, model: &str, n: u32, agent: Option<&str>| {
+        let mut v = serde_json::json!({"parentUuid": null, "isSidechain": agent.is_some(),
+            "type": "assistant", "cwd": "/home/u/proj", "sessionId": sid,
+            "version": "2.1.100", "gitBranch": "main",
+            "message": {"model": model, "id": format!("msg_{n}"), "type": "message",
+                "role": "assistant", "content": [{"type": "text", "text": "ok"}],
+                "usage": {"input_tokens": input, "output_tokens": 100,
+                    "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}},
+            "requestId": format!("req_{n}"), "uuid": format!("a-{n}"), "timestamp": ts});
+        if let Some(a) = agent {
+            v["agentId"] = serde_json::json!(a);
+        }
+        format!("{v}\n")
+    };
+    let user = |ts: &str, text: &str| {
+        format!(
+            "{}\n",
+            serde_json::json!({"parentUuid": null, "isSidechain": false, "type": "user",
+                "cwd": "/home/u/proj", "sessionId": sid, "version": "2.1.100",
+                "gitBranch": "main", "message": {"role": "user", "content": text},
+                "uuid": format!("u-{ts}"), "timestamp": ts})
+        )
+    };
+    let mut main = user("2026-11-30T14:00:00.000Z", "go");
+    for k in 1..=3 {
+        let ts = format!("2026-11-30T14:0{k}:00.000Z");
+        main.push_str(&line(&ts, 50_000, "claude-sonnet-4-5", k, None));
+    }
+    main.push_str(&user("2026-11-30T14:05:00.000Z", "now opus"));
+    main.push_str(&line(
+        "2026-11-30T14:06:00.000Z",
+        300_000,
+        "claude-opus-4-6",
+        4,
+        None,
+    ));
+    let sub = line(
+        "2026-11-30T14:07:00.000Z",
+        5_000,
+        "claude-haiku-4-5",
+        5,
+        Some("a1"),
+    );
+    // 2026-11-30T14:08:00Z.
+    let now = 1_796_047_680_000;
+    let dashboard = dashboard_of(
+        &[
+            (&format!("{sid}.jsonl"), main.as_bytes()),
+            ("agent-a1.jsonl", sub.as_bytes()),
+        ],
+        now,
+    );
+    let session = dashboard.sessions().get(sid).unwrap();
+    assert_eq!(session.model.as_deref(), Some("claude-opus-4-6"));
+    let mut view = View::default();
+    let screen = text(&render(&dashboard, &mut view, 160, 30));
+    let facts = screen
+        .lines()
+        .find(|l| l.contains(" events · "))
+        .unwrap_or_else(|| panic!("{screen}"));
+    assert!(facts.contains(" · opus-4-6 · "), "{facts}");
+    assert!(
+        !facts.contains("sonnet") && !facts.contains("haiku"),
+        "{facts}"
+    );
+    // The gauge beside it: 300,000 input tokens of Opus 4.6's 1M window.
+    assert!(screen.contains("300.0k/1.0M"), "{screen}");
+}

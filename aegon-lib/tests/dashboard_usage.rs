@@ -208,7 +208,7 @@ fn usage_view_at_120_by_40() {
         "Usage · UTC · updated 12s ago".to_owned(),
         format!("Today {}", money(today.cost)),
         format!(
-            "Block {} → ~{} (estimate)  {}",
+            "Claude block {} → ~{} (estimate)  {}",
             block.start_label,
             block.end_label,
             money(block.amount.cost)
@@ -282,7 +282,7 @@ fn official_limits_are_gauges_marked_when_high_and_without_colour() {
     let dashboard = with_usage(UsageData::Ready(Box::new(f)), now);
     let mut buffer = render(&dashboard, &mut usage_view(), 120, 40);
     let screen = text(&buffer);
-    let expected = format!("Block {} → 06:44 (official)", block.start_label);
+    let expected = format!("Claude block {} → 06:44 (official)", block.start_label);
     assert!(screen.contains(&expected), "{screen}");
     assert!(
         screen.contains("⚠ 85% · official, read 3m ago · resets 06:44"),

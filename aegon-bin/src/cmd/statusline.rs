@@ -32,7 +32,9 @@ USAGE:
     Shows the model, the session's cost, the context fill, today's cost, the
     active 5-hour block (time left, burn rate; an estimate) and, for Pro/Max
     subscribers, the official 5-hour and 7-day limits Claude Code passes in
-    rate_limits. A window whose reset time has passed shows as \"5h reset\" (its
+    rate_limits. Today's cost and the block are Claude Code's usage alone (the
+    5-hour window is Anthropic's limit; other agents' use, such as Codex or
+    Gemini CLI on this machine, is in aegon usage --agent NAME). A window whose reset time has passed shows as \"5h reset\" (its
     figure, from the last API response, no longer holds) until Claude Code passes
     a new one. Each current reading is recorded in the usage index with its
     time, so aegon usage blocks can show it later. The index is updated with what
@@ -281,11 +283,12 @@ pub struct Figures {
     /// Some response of the session has no known price: `session_cost` is a lower bound
     /// (shown `$1.23+`, as today's and the block's are).
     pub session_partial: bool,
-    /// Today's cost over all sessions (of the responses with a known price).
+    /// Today's cost over all of Claude Code's sessions (of the responses with a known price;
+    /// other agents' are not counted: the line is Claude Code's).
     pub today_cost: Option<f64>,
     /// Some response of today has no known price: `today_cost` is a lower bound (shown `$1.23+`).
     pub today_partial: bool,
-    /// The active block, when there is one.
+    /// Claude Code's active block, when there is one (its responses alone).
     pub block: Option<Block>,
     /// Its cost (of the responses with a known price).
     pub block_cost: Option<f64>,
@@ -589,7 +592,15 @@ fn figures(
         today_usage.add_response(model, e.tokens, e.cost_pico, e.ts_ms, e.call);
     }
     let official = readings.iter().find(|r| r.window == "five_hour");
-    let all = blocks::blocks(&entries, &entries.limit_hits, official, tz, now, None);
+    let all = blocks::blocks(
+        &entries,
+        &entries.limit_hits,
+        official,
+        tz,
+        now,
+        aegon::Agent::ClaudeCode,
+        None,
+    );
     let block = all.into_iter().rev().find(|b| b.is_active);
     let burn = block.as_ref().and_then(|b| b.burn_rate(now)).map(|r| {
         (
@@ -699,7 +710,15 @@ fn update_and_read(
     if !needs.history {
         return Ok((Entries::default(), Vec::new(), progress));
     }
-    let entries = blocks::recent(now, |since| ledger.entries(&Scope::All, since, pricing))?;
+    // Claude Code's responses alone: the line runs inside Claude Code, its block is Anthropic's
+    // 5-hour window and its "today" is Claude Code's (another agent's use on this machine is
+    // in aegon usage --agent NAME).
+    let entries = blocks::recent(now, |since| {
+        ledger.entries(&Scope::All, since, pricing).map(|mut e| {
+            e.rows.retain(|r| r.agent == aegon::Agent::ClaudeCode);
+            e
+        })
+    })?;
     Ok((entries, ledger.latest_readings()?, progress))
 }
 

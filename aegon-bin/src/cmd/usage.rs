@@ -63,7 +63,13 @@ REPORTS:
     monthly    one row per month
     sessions   one row per session, by last activity
     projects   one row per project (the working directory)
-    blocks     5-hour blocks (estimates by ccusage's rule: a block starts at its first
+    blocks     5-hour blocks of Claude Code's usage alone (the window is Anthropic's
+               subscription limit; Codex's or Gemini's use never starts or fills one, as
+               ccusage's blocks are Claude Code's); --agent NAME gives that agent's
+               blocks instead (by the same rule; its vendor's limits are its own), and
+               several --agent give each agent's blocks in a table of its own (in JSON,
+               one list, each block with its agent), never mixed.
+               Estimates by ccusage's rule: a block starts at its first
                response floored to the UTC hour and lasts 5 h; more than 5 h without
                use starts a new one: a gap row, from the last response + 5 h to the next
                block's start; in JSON to the next response, ccusage's endTime); a reset
@@ -101,7 +107,8 @@ OPTIONS:
         --by WHAT         Split each row by project, model, agent (claude-code, codex,
                           gemini-cli, opencode, …) or subagent (main/subagent).
         --project TEXT    Only projects whose path contains TEXT.
-        --agent NAME      Only this coding agent's usage (repeatable).
+        --agent NAME      Only this coding agent's usage (repeatable). With blocks: that
+                          agent's blocks (default: Claude Code's alone).
         --token-limit N   With blocks: a token limit per block (N > 0), or max (the largest
                           completed block); shows % used and ok/warning/exceeds.
         --active          With blocks: only the active block.
@@ -827,6 +834,19 @@ fn expired(r: &LimitReading, now: i64) -> bool {
     r.resets_at_ms.is_some_and(|at| at <= now)
 }
 
+/// The agents whose blocks a report shows, in [`aegon::Agent::ALL`]'s order: those of
+/// `--agent`, else Claude Code's alone (the 5-hour window is Anthropic's subscription limit,
+/// as ccusage's blocks are Claude Code's).
+fn block_agents(agents: Option<aegon::AgentSet>) -> Vec<aegon::Agent> {
+    match agents {
+        Some(set) => aegon::Agent::ALL
+            .into_iter()
+            .filter(|a| set.contains(*a))
+            .collect(),
+        None => vec![aegon::Agent::ClaudeCode],
+    }
+}
+
 // What a blocks report is made of, each its own: bundling them would only rename them.
 #[allow(clippy::too_many_arguments)]
 fn write_blocks(
@@ -839,24 +859,37 @@ fn write_blocks(
     now: i64,
     color: bool,
 ) -> io::Result<()> {
-    let width = o.width;
+    let agents = block_agents(o.agents);
+    // Official readings are Claude Code's (its status line's rate_limits).
+    let readings = if agents.contains(&aegon::Agent::ClaudeCode) {
+        readings
+    } else {
+        &[]
+    };
     let official = readings.iter().find(|r| r.window == "five_hour");
-    let all = blocks::blocks(
-        entries,
-        &entries.limit_hits,
-        official,
-        tz,
-        now,
-        o.project.as_deref(),
-    );
-    // max over every completed block, before filters (ccusage's v20 computes it after).
-    let limit = o.token_limit.map(|l| match l {
-        TokenLimit::Max => blocks::max_completed_tokens(&all),
-        TokenLimit::Tokens(n) => n,
-    });
-    let mut shown = blocks::filter_overlapping(all, o.since, o.until, tz);
-    if o.active {
-        shown.retain(|b| b.is_active);
+    // Each agent's blocks on their own: one agent's responses never start or fill another's.
+    let mut groups: Vec<(aegon::Agent, Vec<Block>, Option<u64>)> = Vec::new();
+    for &agent in &agents {
+        let all = blocks::blocks(
+            entries,
+            &entries.limit_hits,
+            official,
+            tz,
+            now,
+            agent,
+            o.project.as_deref(),
+        );
+        // max over every completed block of the agent, before filters (ccusage's v20
+        // computes it after).
+        let limit = o.token_limit.map(|l| match l {
+            TokenLimit::Max => blocks::max_completed_tokens(&all),
+            TokenLimit::Tokens(n) => n,
+        });
+        let mut shown = blocks::filter_overlapping(all, o.since, o.until, tz);
+        if o.active {
+            shown.retain(|b| b.is_active);
+        }
+        groups.push((agent, shown, limit));
     }
     let readings_json: Vec<Value> = readings
         .iter()
@@ -872,7 +905,16 @@ fn write_blocks(
         })
         .collect();
     if o.json {
-        let list: Vec<Value> = shown.iter().map(|b| block_json(b, now, limit)).collect();
+        let list: Vec<Value> = groups
+            .iter()
+            .flat_map(|(agent, shown, limit)| {
+                shown.iter().map(move |b| {
+                    let mut v = block_json(b, now, *limit);
+                    v["agent"] = json!(agent.as_str());
+                    v
+                })
+            })
+            .collect();
         let mut doc = json!({
             "v": aegon::usage::render::USAGE_SCHEMA_VERSION,
             "report": "blocks",
@@ -887,6 +929,36 @@ fn write_blocks(
         serde_json::to_writer_pretty(&mut *out, &doc)?;
         return writeln!(out);
     }
+    let several = groups.len() > 1;
+    for (i, (agent, shown, limit)) in groups.iter().enumerate() {
+        if several {
+            if i > 0 {
+                writeln!(out)?;
+            }
+            let (bold, reset) = if color {
+                ("\x1b[1m", "\x1b[0m")
+            } else {
+                ("", "")
+            };
+            writeln!(out, "{bold}{}{reset}", agent.display_name())?;
+        }
+        write_agent_blocks(out, o.width, *agent, shown, *limit, tz, now, color)?;
+    }
+    write_readings(out, o.width, readings, tz, now, color)
+}
+
+/// The table of one agent's blocks and its active block's figures.
+#[allow(clippy::too_many_arguments)]
+fn write_agent_blocks(
+    out: &mut impl Write,
+    width: Option<usize>,
+    agent: aegon::Agent,
+    shown: &[Block],
+    limit: Option<u64>,
+    tz: &TimeZone,
+    now: i64,
+    color: bool,
+) -> io::Result<()> {
     let (bold, dim, reset) = if color {
         ("\x1b[1m", "\x1b[2m", "\x1b[0m")
     } else {
@@ -909,7 +981,7 @@ fn write_blocks(
         columns[4] = columns[4].clone().compact();
     }
     let mut rows: Vec<Row> = Vec::new();
-    for b in &shown {
+    for b in shown {
         let tokens = total_tokens(&b.usage.tokens());
         let (status, short) = if b.is_gap {
             let gap = format!("({} gap)", hm((b.end_ms - b.start_ms) / 60_000));
@@ -962,8 +1034,13 @@ fn write_blocks(
     }
     let fitted = fit(&columns, &rows, width, color);
     out.write_all(fitted.text.as_bytes())?;
+    let whose = if agent == aegon::Agent::ClaudeCode {
+        "Claude Code's usage alone (Anthropic's 5-hour limit; other agents: --agent NAME)"
+    } else {
+        "this agent's usage alone, by the same rule (its vendor's limits are its own)"
+    };
     let mut footer = vec![format!(
-        "Blocks are estimates (start floored to the UTC hour, 5 h long); times in {}.",
+        "Blocks are estimates (start floored to the UTC hour, 5 h long) of {whose}; times in {}.",
         time::zone_name(tz)
     )];
     footer.extend(width.and_then(|w| fitted.note(w)));
@@ -971,18 +1048,7 @@ fn write_blocks(
         let text = wrap(&line, width);
         writeln!(out, "{dim}{}{reset}", text.trim_end_matches('\n'))?;
     }
-    // The prose under the table fits the width as its footer does (a line is never wider,
-    // its indent kept on every line), each line in `style`.
-    let say = |out: &mut dyn Write, style: &str, text: &str| -> io::Result<()> {
-        let body = text.trim_start_matches(' ');
-        let indent = &text[..text.len() - body.len()];
-        let end = if style.is_empty() { "" } else { reset };
-        let wrapped = wrap(body, width.map(|w| w.saturating_sub(indent.len()).max(1)));
-        for line in wrapped.lines() {
-            writeln!(out, "{style}{indent}{line}{end}")?;
-        }
-        Ok(())
-    };
+    let say = |out: &mut dyn Write, style: &str, text: &str| say(out, width, reset, style, text);
     if let Some(b) = shown.iter().find(|b| b.is_active) {
         let tokens = total_tokens(&b.usage.tokens());
         writeln!(out)?;
@@ -1047,6 +1113,43 @@ fn write_blocks(
             )?;
         }
     }
+    Ok(())
+}
+
+/// The prose under a table, fitted to `width` as its footer is (a line is never wider, its
+/// indent kept on every line), each line in `style` (an SGR sequence, or empty).
+fn say(
+    out: &mut dyn Write,
+    width: Option<usize>,
+    reset: &str,
+    style: &str,
+    text: &str,
+) -> io::Result<()> {
+    let body = text.trim_start_matches(' ');
+    let indent = &text[..text.len() - body.len()];
+    let end = if style.is_empty() { "" } else { reset };
+    let wrapped = wrap(body, width.map(|w| w.saturating_sub(indent.len()).max(1)));
+    for line in wrapped.lines() {
+        writeln!(out, "{style}{indent}{line}{end}")?;
+    }
+    Ok(())
+}
+
+/// The official limit readings under a blocks report (Claude Code's).
+fn write_readings(
+    out: &mut impl Write,
+    width: Option<usize>,
+    readings: &[LimitReading],
+    tz: &TimeZone,
+    now: i64,
+    color: bool,
+) -> io::Result<()> {
+    let (bold, dim, reset) = if color {
+        ("\x1b[1m", "\x1b[2m", "\x1b[0m")
+    } else {
+        ("", "", "")
+    };
+    let say = |out: &mut dyn Write, style: &str, text: &str| say(out, width, reset, style, text);
     if !readings.is_empty() {
         writeln!(out)?;
         say(

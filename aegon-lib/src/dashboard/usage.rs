@@ -117,7 +117,8 @@ pub struct UsageFigures {
     pub week: Amount,
     /// This calendar month (local).
     pub month: Amount,
-    /// The active 5-hour block, if one is running.
+    /// Claude Code's active 5-hour block, if one is running (its responses alone: the window
+    /// is Anthropic's limit; the other figures count every agent).
     pub block: Option<BlockFigures>,
     /// The latest official reading of each window, by window name.
     pub limits: Vec<Limit>,
@@ -280,7 +281,17 @@ mod compute {
             } else {
                 entries
             };
-            let all = blocks(until_now, &entries.limit_hits, official, tz, now_ms, None);
+            // Claude Code's block alone: the window is Anthropic's limit, and the readings
+            // beside it are Claude Code's (another agent's use never starts or fills it).
+            let all = blocks(
+                until_now,
+                &entries.limit_hits,
+                official,
+                tz,
+                now_ms,
+                crate::event::Agent::ClaudeCode,
+                None,
+            );
             let block = all
                 .iter()
                 .rev()

@@ -233,6 +233,10 @@ pub struct Session {
     pub title: Option<Title>,
     /// Models used.
     pub models: BTreeSet<String>,
+    /// The model of the latest main-chain response: the one the session runs on now (after a
+    /// `/model` switch, the new one), whose window [`Session::context`] is measured against.
+    /// A subagent's response never sets it. `None` before the first main-chain response.
+    pub model: Option<String>,
     /// Working directory (latest).
     pub cwd: Option<String>,
     /// Git branch (latest).
@@ -725,6 +729,9 @@ impl Session {
                         }
                     }
                     None if !increment => {
+                        if self.model.as_deref() != Some(model) {
+                            self.model = Some(model.to_owned());
+                        }
                         let fill = tokens.total_input();
                         let mut window = pricing.context_window_of(model, &id);
                         // Usage beyond the window says the session runs with the large one.
@@ -862,6 +869,7 @@ impl Session {
             self.agent = theirs.agent;
             self.permission_mode = theirs.permission_mode.or(self.permission_mode.take());
             self.context = theirs.context.or(self.context.take());
+            self.model = theirs.model.or(self.model.take());
             self.flow = theirs.flow;
             self.recent = theirs.recent;
         }
@@ -1578,6 +1586,33 @@ mod tests {
         );
         assert_eq!(s.session().cost(), None);
         assert_eq!(s.session().unpriced_models(), ["claude-sonnet-4-6"]);
+    }
+
+    /// tester6 §10: after `/model`, the session runs on the new model; a subagent's response
+    /// (another model) does not change it.
+    #[test]
+    fn the_current_model_is_the_latest_main_chain_responses() {
+        let mut s = Stream::new();
+        assert_eq!(s.sessions.get("s1").map(|x| x.model.clone()), None);
+        s.push(
+            "2026-01-01T00:00:00.000Z",
+            None,
+            usage("claude-sonnet-4-5", 50_000, 100, false),
+        )
+        .push(
+            "2026-01-01T00:00:01.000Z",
+            None,
+            usage("claude-opus-4-6", 300_000, 100, false),
+        );
+        assert_eq!(s.session().model.as_deref(), Some("claude-opus-4-6"));
+        s.push(
+            "2026-01-01T00:00:02.000Z",
+            Some("a1"),
+            usage("claude-haiku-4-5", 5, 1, false),
+        );
+        assert_eq!(s.session().model.as_deref(), Some("claude-opus-4-6"));
+        // The set of models used is unchanged by this: all three, by name.
+        assert_eq!(s.session().models.len(), 3);
     }
 
     #[test]

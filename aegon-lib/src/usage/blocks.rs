@@ -47,6 +47,7 @@ use jiff::tz::TimeZone;
 use super::limits::reset_after;
 use super::time::{local_date, within, Bound};
 use super::{total_tokens, Usage};
+use crate::event::Agent;
 use crate::ledger::{Entries, LimitReading};
 
 /// Length of a block: 5 hours, in ms.
@@ -189,17 +190,33 @@ pub fn floor_hour(ts_ms: i64) -> i64 {
     ts_ms.div_euclid(3_600_000) * 3_600_000
 }
 
-/// Splits `entries` (oldest first) into blocks by the rule in the [module documentation](self).
-/// `hits` are limit messages `(written ms, text)`; `official` the latest `five_hour` reading;
-/// `local` the zone assumed for reset texts that name none; `now_ms` decides the active block.
+/// Splits the responses of `agent` in `entries` (oldest first) into blocks by the rule in the
+/// [module documentation](self); with `project`, only those of projects whose path contains
+/// it. `hits` are limit messages `(written ms, text)`; `official` the latest `five_hour`
+/// reading; `local` the zone assumed for reset texts that name none; `now_ms` decides the
+/// active block.
+///
+/// A block is one agent's: the 5-hour window is a vendor's subscription limit (Anthropic's for
+/// Claude Code: shared/usage-over-time.md §2; OpenAI's Codex usage does not count toward it),
+/// so another agent's responses neither start nor fill a Claude Code block. Limit messages and
+/// official readings are Claude Code's (its "You've hit your limit" text, its status line's
+/// `rate_limits`): they set the ends of [`Agent::ClaudeCode`]'s blocks only; another agent's
+/// blocks are estimates by the same rule.
 pub fn blocks(
     entries: &Entries,
     hits: &[(i64, String)],
     official: Option<&LimitReading>,
     local: &TimeZone,
     now_ms: i64,
+    agent: Agent,
     project: Option<&str>,
 ) -> Vec<Block> {
+    let claude = agent == Agent::ClaudeCode;
+    let (hits, official) = if claude {
+        (hits, official)
+    } else {
+        (&[][..], None)
+    };
     // Resets announced by limit messages, (written, reset), in time order; only those within
     // a 5-hour window of the message (weekly-limit messages are not about this window).
     let mut resets: Vec<(i64, i64)> = hits
@@ -219,7 +236,7 @@ pub fn blocks(
     let mut out: Vec<Block> = Vec::new();
     let mut current: Option<Block> = None;
     let mut next_reset = 0;
-    for e in &entries.rows {
+    for e in entries.rows.iter().filter(|e| e.agent == agent) {
         if let Some(p) = project {
             if !entries.name(e.project).contains(p) {
                 continue;
@@ -494,7 +511,15 @@ mod tests {
         official: Option<&LimitReading>,
         now: i64,
     ) -> Vec<Block> {
-        blocks(&entries(times), hits, official, &TimeZone::UTC, now, None)
+        blocks(
+            &entries(times),
+            hits,
+            official,
+            &TimeZone::UTC,
+            now,
+            Agent::ClaudeCode,
+            None,
+        )
     }
 
     #[test]
@@ -530,7 +555,7 @@ mod tests {
         let now = *times.last().unwrap_or(&t0) + 20 * M;
         let all = entries(&times);
         let active = |e: &Entries| {
-            blocks(e, &[], None, &TimeZone::UTC, now, None)
+            blocks(e, &[], None, &TimeZone::UTC, now, Agent::ClaudeCode, None)
                 .into_iter()
                 .find(|b| b.is_active)
                 .map(|b| (b.start_ms, b.end_ms, b.usage.responses))
@@ -562,7 +587,15 @@ mod tests {
         let t0 = 1_000 * H;
         let times: Vec<i64> = (0..40).map(|i| t0 + i * H).collect();
         let now = t0 + 39 * H + 72 * H;
-        let all_blocks = blocks(&entries(&times), &[], None, &TimeZone::UTC, now, None);
+        let all_blocks = blocks(
+            &entries(&times),
+            &[],
+            None,
+            &TimeZone::UTC,
+            now,
+            Agent::ClaudeCode,
+            None,
+        );
         assert!(all_blocks.iter().all(|b| !b.is_active));
         let mut asked = Vec::new();
         let got = recent(now, |since: Option<i64>| -> Result<Entries, ()> {
@@ -633,6 +666,7 @@ mod tests {
             None,
             &TimeZone::UTC,
             t0 + 100 * H,
+            Agent::ClaudeCode,
             None,
         );
         let shape: Vec<(i64, i64, bool)> = b
@@ -956,6 +990,70 @@ mod tests {
         let b = utc_blocks(&spread, &[], None, later);
         let rate = b[0].burn_rate(later).unwrap();
         assert!((rate.tokens_per_minute - 10.0).abs() < 1e-9);
+    }
+
+    /// tester6 §1: a Codex request 90 minutes ago and a Claude Code request 30 minutes ago
+    /// made one block, started at the Codex request's hour, $1.3525 of which $1.30 Codex.
+    /// Each agent's blocks are its own. Times as in the tester's run: now 15:11:57 UTC, Codex at
+    /// 13:41:57, Claude at 14:41:57 (a UTC midnight + those hours; the shape is what counts).
+    /// Costs as aegon prices them: Opus 4.6 10,000 in × $5 + 100 out × $25 a million =
+    /// $0.0525; GPT-5.5 200,000 in × $5 + 10,000 out × $30 a million = $1.30.
+    #[test]
+    fn a_block_is_one_agents_and_another_agents_use_never_starts_or_fills_it() {
+        let t0 = 1_000 * 24 * H; // a UTC midnight
+        let (codex_at, claude_at) = (t0 + 13 * H + 41 * M + 57_000, t0 + 14 * H + 41 * M + 57_000);
+        let now = t0 + 15 * H + 11 * M + 57_000;
+        let mut e = entries(&[codex_at, claude_at]);
+        e.rows[0].agent = Agent::Codex;
+        e.rows[0].cost_pico = Some(1_300_000_000_000);
+        e.rows[1].cost_pico = Some(52_500_000_000);
+        // A limit message of Claude Code's at 14:50 announcing a reset at 17:00 UTC.
+        let hits = vec![(
+            t0 + 14 * H + 50 * M,
+            "You've hit your limit · resets 5pm (UTC)".to_owned(),
+        )];
+        let of = |agent| blocks(&e, &hits, None, &TimeZone::UTC, now, agent, None);
+        let claude = of(Agent::ClaudeCode);
+        assert_eq!(claude.len(), 1);
+        // From the Claude request's hour, 14:00, to the reset the message gave.
+        assert_eq!(
+            (claude[0].start_ms, claude[0].end_ms),
+            (t0 + 14 * H, t0 + 17 * H)
+        );
+        assert_eq!(claude[0].end_source, EndSource::Transcript);
+        assert_eq!(claude[0].usage.models(), ["claude-sonnet-4-5"]);
+        assert_eq!(claude[0].usage.responses, 1);
+        assert!((claude[0].usage.priced_cost() - 0.0525).abs() < 1e-12);
+        assert!(claude[0].is_active);
+        // Its rate is Claude's alone: $0.0525 over the 30 minutes since its first response.
+        let rate = claude[0].burn_rate(now).unwrap();
+        assert!((rate.cost_per_hour - 0.105).abs() < 1e-9, "{rate:?}");
+        // Codex's block: 13:00 → 18:00, an estimate (Claude Code's limit message is not its).
+        let codex = of(Agent::Codex);
+        assert_eq!(codex.len(), 1);
+        assert_eq!(
+            (codex[0].start_ms, codex[0].end_ms),
+            (t0 + 13 * H, t0 + 18 * H)
+        );
+        assert_eq!(codex[0].end_source, EndSource::Estimate);
+        assert!((codex[0].usage.priced_cost() - 1.30).abs() < 1e-12);
+        // An official five_hour reading is Claude Code's too: it never shapes Codex's block.
+        let official = reading(now - M, t0 + 18 * H + 30 * M);
+        let codex = blocks(
+            &e,
+            &[],
+            Some(&official),
+            &TimeZone::UTC,
+            now,
+            Agent::Codex,
+            None,
+        );
+        assert_eq!(
+            (codex[0].start_ms, codex[0].end_ms),
+            (t0 + 13 * H, t0 + 18 * H)
+        );
+        // An agent without responses has no block.
+        assert!(of(Agent::GeminiCli).is_empty());
     }
 
     #[test]

@@ -284,7 +284,13 @@ fn facts_line(session: &Session, width: u16) -> Line<'static> {
         };
         facts.insert(1, agent);
     }
-    if let Some(model) = session.models.iter().next_back() {
+    // The model it runs on now (the latest main-chain response's, as the context gauge
+    // beside it), else the last of those used (a session of subagents' responses only).
+    if let Some(model) = session
+        .model
+        .as_ref()
+        .or_else(|| session.models.iter().next_back())
+    {
         facts.push(model.trim_start_matches("claude-").to_owned());
     }
     if let Some(branch) = &session.git_branch {

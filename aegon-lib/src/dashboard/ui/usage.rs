@@ -1,11 +1,12 @@
-//! The Usage view (`u`): today, this week and this month; the active 5-hour block as a gauge
+//! The Usage view (`u`): today, this week and this month (every agent); Claude Code's active
+//! 5-hour block (its responses alone: the window is Anthropic's limit) as a gauge
 //! with its reset, the official limits with their age, burn rate and projection; cost per hour
 //! over the last 24 hours and per day over the last 30 days; cost by model and by project.
 //!
 //! ```text
 //! ┌ Usage · Europe/Paris · updated 12s ago ────────────────────────────────────────┐
 //! │Today $12.34 · 1.2M tok    Week $45.67 · 9.8M tok    Month $123.45 · 20.1M tok  │
-//! │Block 10:00 → ~15:00 (estimate)  $8.20 · 3.4M tok                               │
+//! │Claude block 10:00 → ~15:00 (estimate)  $8.20 · 3.4M tok                        │
 //! │████████████████████████ 2h13m left · resets ~15:00 ░░░░░░░░░░░░░░░░░░░░░░░░░░░│
 //! │5-hour  ██████████████ 42% · official, read 3m ago · resets 15:00               │
 //! │Burn $4.10/h · 12.3k tok/min → $14.50 · 5.1M tok by 15:00 (projection)          │
@@ -184,7 +185,7 @@ fn draw_summary(frame: &mut Frame<'_>, area: Rect, f: &UsageFigures, now_ms: i64
                 frame,
                 &mut rows,
                 vec![
-                    Span::styled("Block ", theme::dim()),
+                    Span::styled("Claude block ", theme::dim()),
                     Span::raw(format!("{} → {tilde}{}", b.start_label, b.end_label)),
                     Span::styled(source, theme::dim()),
                     Span::raw("  "),
@@ -217,7 +218,7 @@ fn draw_summary(frame: &mut Frame<'_>, area: Rect, f: &UsageFigures, now_ms: i64
             frame,
             &mut rows,
             vec![Span::styled(
-                "No active 5-hour block (no response in the last 5 hours)",
+                "No active Claude Code 5-hour block (no Claude Code response in the last 5 hours)",
                 theme::dim(),
             )],
         ),
