@@ -1961,6 +1961,7 @@ impl Ledger {
             }
         }
         out.rows.sort_by_key(|e| e.ts_ms);
+        out.settle_projects();
         // What remains on disk starts where the oldest present file's oldest response is
         // (a scan of every row: only for reports over all history).
         out.oldest_on_disk_ms = if since_ms.is_some() {
@@ -2960,7 +2961,41 @@ impl Entries {
             }
         }
         out.rows.sort_by_key(|e| e.ts_ms);
+        out.settle_projects();
         out
+    }
+
+    /// Gives each row that names no project its session's: the project of the session's
+    /// earliest row that names one (ties: the smaller name). Gemini CLI's main chat names no
+    /// directory while its subagents' chats do (`directories[]`, FORMAT.md §2.1), so without
+    /// this one session's usage was split between its project and `""`. Rows that name a
+    /// project keep it (a Claude Code session whose `cwd` changed stays split by `cwd`).
+    fn settle_projects(&mut self) {
+        let mut first: HashMap<u32, (i64, u32)> = HashMap::new();
+        for e in &self.rows {
+            if self.name(e.project).is_empty() {
+                continue;
+            }
+            let candidate = (e.ts_ms, e.project);
+            first
+                .entry(e.session)
+                .and_modify(|best| {
+                    let better =
+                        (candidate.0, self.name(candidate.1)) < (best.0, self.name(best.1));
+                    if better {
+                        *best = candidate;
+                    }
+                })
+                .or_insert(candidate);
+        }
+        for i in 0..self.rows.len() {
+            let e = &self.rows[i];
+            if self.name(e.project).is_empty() {
+                if let Some(&(_, project)) = first.get(&e.session) {
+                    self.rows[i].project = project;
+                }
+            }
+        }
     }
 }
 
@@ -4368,6 +4403,63 @@ mod tests {
         let v1 = Connection::open_in_memory().unwrap();
         v1.execute_batch(schema::MIGRATIONS[0]).unwrap();
         assert_eq!(response_columns(&conn), response_columns(&v1));
+    }
+
+    #[test]
+    fn a_gemini_session_is_one_project_though_only_its_subagents_name_it() {
+        // corpus-agents agunginsani/expenses-tracker (fixtures/agents/gemini, laid out as
+        // ~/.gemini/tmp/agunginsani/ holds them): the main chat names no directory, its two
+        // subagents' chats name /Users/agunginsani first in `directories[]`. By jq: 58 + 11 + 5
+        // = 74 gemini messages with tokens, one session.
+        let dir = temp("gemini-project");
+        let gemini = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/agents/gemini");
+        let slug = dir.join("tmp").join("agunginsani");
+        let uuid = "01b2c62e-cba4-4088-8755-b240504efb70";
+        std::fs::create_dir_all(slug.join("chats").join(uuid)).unwrap();
+        let flat = "agunginsani__expenses-tracker__.gemini__tmp__agunginsani__chats__";
+        let main = slug
+            .join("chats")
+            .join("session-2026-04-12T01-18-01b2c62e.json");
+        std::fs::copy(
+            gemini.join(format!("{flat}session-2026-04-12T01-18-01b2c62e.json")),
+            &main,
+        )
+        .unwrap();
+        for sub in ["ngzcxj", "shcg5o"] {
+            let to = slug.join("chats").join(uuid).join(format!("{sub}.json"));
+            std::fs::copy(gemini.join(format!("{flat}{uuid}__{sub}.json")), to).unwrap();
+        }
+        let projects = |e: &Entries| {
+            let mut p: Vec<(String, String)> = e
+                .rows
+                .iter()
+                .map(|r| (e.name(r.session).to_owned(), e.name(r.project).to_owned()))
+                .collect();
+            p.dedup();
+            (e.rows.len(), p)
+        };
+        let one = (74, vec![(uuid.to_owned(), "/Users/agunginsani".to_owned())]);
+        let roots = [dir.join("tmp")];
+        let files = crate::source::tree::transcripts_below(&roots[0], |_, _| {});
+        assert_eq!(
+            projects(&read_fresh(&files, &prices(), &mut no_problem)),
+            one
+        );
+        let mut ledger = Ledger::open(&dir.join("i.sqlite3"), &mut |_| {}).unwrap();
+        ledger.update(&roots, &[], &mut no_problem).unwrap();
+        let indexed = ledger.entries(&Scope::All, None, &prices()).unwrap();
+        assert_eq!(projects(&indexed), one);
+        // The project folder's .project_root names the project of the main chat itself.
+        std::fs::remove_dir_all(slug.join("chats").join(uuid)).unwrap();
+        std::fs::write(slug.join(".project_root"), "/Users/agunginsani\n").unwrap();
+        assert_eq!(
+            crate::format::gemini::project_root(&main.to_string_lossy()).as_deref(),
+            Some("/Users/agunginsani")
+        );
+        let alone = read_fresh(std::slice::from_ref(&main), &prices(), &mut no_problem);
+        let want = (58, vec![(uuid.to_owned(), "/Users/agunginsani".to_owned())]);
+        assert_eq!(projects(&alone), want);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
