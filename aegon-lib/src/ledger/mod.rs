@@ -2970,7 +2970,39 @@ impl Entries {
     /// directory while its subagents' chats do (`directories[]`, FORMAT.md §2.1), so without
     /// this one session's usage was split between its project and `""`. Rows that name a
     /// project keep it (a Claude Code session whose `cwd` changed stays split by `cwd`).
+    ///
+    /// First, a Windows project path whose drive letter is lower-case is the same project as
+    /// the path with it upper-case ([`upper_drive_letter`]).
     fn settle_projects(&mut self) {
+        let mut lower: Vec<(u32, String)> = Vec::new();
+        for e in &self.rows {
+            if lower.iter().all(|(id, _)| *id != e.project) {
+                if let Some(upper) = upper_drive_letter(self.name(e.project)) {
+                    lower.push((e.project, upper));
+                }
+            }
+        }
+        if !lower.is_empty() {
+            let mut ids: HashMap<String, u32> = self
+                .names
+                .iter()
+                .enumerate()
+                .map(|(i, n)| (n.clone(), i as u32))
+                .collect();
+            let mut same: HashMap<u32, u32> = HashMap::new();
+            for (from, upper) in lower {
+                let to = *ids.entry(upper).or_insert_with_key(|name| {
+                    self.names.push(name.clone());
+                    (self.names.len() - 1) as u32
+                });
+                same.insert(from, to);
+            }
+            for e in &mut self.rows {
+                if let Some(&to) = same.get(&e.project) {
+                    e.project = to;
+                }
+            }
+        }
         let mut first: HashMap<u32, (i64, u32)> = HashMap::new();
         for e in &self.rows {
             if self.name(e.project).is_empty() {
@@ -2997,6 +3029,24 @@ impl Entries {
             }
         }
     }
+}
+
+/// `path` with its lower-case drive letter upper-case (`c:\Users\x` → `C:\Users\x`),
+/// `None` when it has none: Windows paths name one folder whatever the letter's case, and
+/// agents write it either way (Copilot CLI `c:`, Codex CLI `C:`; FORMAT.md §2.1 notes tools
+/// that write it lower-case). Only the letter changes: the rest of the path is kept as
+/// written (folder names' case is kept as the agent wrote it).
+pub fn upper_drive_letter(path: &str) -> Option<String> {
+    let b = path.as_bytes();
+    let drive = b.len() >= 2
+        && b[0].is_ascii_lowercase()
+        && b[1] == b':'
+        && (b.len() == 2 || b[2] == b'\\' || b[2] == b'/');
+    drive.then(|| {
+        let mut out = path.to_owned();
+        out[..1].make_ascii_uppercase();
+        out
+    })
 }
 
 /// Reads `files` without the index: every response once, as the index would hold it, priced
@@ -4459,6 +4509,48 @@ mod tests {
         let alone = read_fresh(std::slice::from_ref(&main), &prices(), &mut no_problem);
         let want = (58, vec![(uuid.to_owned(), "/Users/agunginsani".to_owned())]);
         assert_eq!(projects(&alone), want);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_windows_project_is_one_whatever_the_case_of_its_drive_letter() {
+        assert_eq!(
+            upper_drive_letter("c:\\Users\\loganf\\Documents\\IDAHO-VAULT").as_deref(),
+            Some("C:\\Users\\loganf\\Documents\\IDAHO-VAULT")
+        );
+        assert_eq!(
+            upper_drive_letter("d:/src/App").as_deref(),
+            Some("D:/src/App")
+        );
+        assert_eq!(upper_drive_letter("C:\\Users"), None);
+        assert_eq!(upper_drive_letter("/home/c:x"), None);
+        assert_eq!(upper_drive_letter("c:x"), None);
+        // corpus-agents LAF-US/IDAHO-VAULT: Copilot CLI wrote `c:\Users\loganf\Documents\
+        // IDAHO-VAULT` in session.start, Codex CLI `C:\…` in its turn_context lines. One project.
+        let dir = temp("drive-letter");
+        let agents = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/agents");
+        let copilot = dir.join("events.jsonl");
+        std::fs::copy(
+            agents.join("copilot/LAF-US__IDAHO-VAULT__.copilot__session-state__252d6b6b-aaad-4790-8254-7ada091ee9fc__events.jsonl"),
+            &copilot,
+        )
+        .unwrap();
+        let codex =
+            dir.join("rollout-2026-04-10T09-55-11-019d781a-be34-7041-abb1-577f9360b907.jsonl");
+        std::fs::copy(
+            agents.join("codex/LAF-US__IDAHO-VAULT__.codex__sessions__2026__04__10__rollout-2026-04-10T09-55-11-019d781a-be34-7041-abb1-577f9360b907.jsonl"),
+            &codex,
+        )
+        .unwrap();
+        let e = read_fresh(&[copilot, codex], &prices(), &mut no_problem);
+        let vault: HashSet<crate::event::Agent> = e
+            .rows
+            .iter()
+            .filter(|r| e.name(r.project) == "C:\\Users\\loganf\\Documents\\IDAHO-VAULT")
+            .map(|r| r.agent)
+            .collect();
+        assert_eq!(vault.len(), 2, "both agents' rows in one project");
+        assert!(e.rows.iter().all(|r| !e.name(r.project).starts_with("c:")));
         let _ = std::fs::remove_dir_all(&dir);
     }
 
