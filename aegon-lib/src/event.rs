@@ -89,6 +89,20 @@ impl Agent {
         }
     }
 
+    /// Whether the agent's transcripts count the tokens written to the prompt cache: Claude
+    /// Code (`cache_creation_input_tokens`), OpenCode (`tokens.cache.write`) and Copilot CLI
+    /// (`cacheWriteTokens`) do. Codex CLI (`cached_input_tokens`), Gemini CLI (`tokens.cached`)
+    /// and Qwen Code (`cachedContentTokenCount`) count only the input read from the cache:
+    /// their providers cache prompts without a write to count or bill (corpus-agents
+    /// FORMAT.md §1.4, §2.2, §5), so a lost cache shows only as cached input that fell
+    /// ([`crate::session::cost_explained`]).
+    pub fn counts_cache_writes(self) -> bool {
+        match self {
+            Agent::ClaudeCode | Agent::OpenCode | Agent::CopilotCli => true,
+            Agent::Codex | Agent::GeminiCli | Agent::QwenCode => false,
+        }
+    }
+
     /// The agent's name for people: `Claude Code`, `Codex CLI`, `Gemini CLI`, `OpenCode`,
     /// `Copilot CLI`, `Qwen Code`.
     pub fn display_name(self) -> &'static str {

@@ -275,7 +275,11 @@ fn parse(args: Vec<OsString>, now: i64) -> Result<Option<Options>, lexopt::Error
                     }
                 };
             }
-            Long("project") => o.project = Some(parser.value()?.to_string_lossy().into_owned()),
+            Long("project") => {
+                // Reports name a Windows project with its drive letter upper-case.
+                let text = parser.value()?.to_string_lossy().into_owned();
+                o.project = Some(ledger::upper_drive_letter(&text).unwrap_or(text));
+            }
             Long("agent") => {
                 let v = parser.value()?.to_string_lossy().into_owned();
                 let agent = aegon::Agent::from_name(&v).ok_or_else(|| {

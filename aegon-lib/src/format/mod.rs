@@ -886,6 +886,77 @@ mod tests {
         (out, at as u64..=(at + to.len()) as u64)
     }
 
+    /// The usage events of `bytes` read whole: how many, their tokens summed, and the number of
+    /// lines reported as unreadable.
+    fn usage_of(bytes: &[u8]) -> (u64, crate::tokens::Tokens, usize) {
+        let mut decoder = Decoder::new(None);
+        let (mut n, mut sum, mut bad) = (0, crate::tokens::Tokens::default(), 0);
+        let mut note = |e: Event<'_>| {
+            match e.kind {
+                EventKind::Usage { tokens, .. } => {
+                    n += 1;
+                    sum = sum.saturating_add(tokens);
+                }
+                EventKind::Malformed(_) => bad += 1,
+                _ => {}
+            }
+            ControlFlow::Continue(())
+        };
+        let mut offset = 0;
+        for (i, bytes) in bytes.split_inclusive(|&b| b == b'\n').enumerate() {
+            let line = Line {
+                bytes: bytes.strip_suffix(b"\n").unwrap_or(bytes),
+                number: i as u64 + 1,
+                offset,
+                terminated: bytes.ends_with(b"\n"),
+            };
+            offset += bytes.len() as u64;
+            let _ = decoder.line("t", line, &mut note);
+        }
+        let _ = decoder.finish("t", &mut note);
+        (n, sum, bad)
+    }
+
+    #[test]
+    fn a_codex_request_whose_token_count_line_is_damaged_is_recovered_from_the_totals() {
+        // The corpus's edgerunner rollout (173 requests by the repeat rule), its 50th counted
+        // token_count line cut to 60 bytes: the next event's cumulative total still holds the
+        // lost request, so the totals are those of the whole file, and the cut is reported.
+        let codex = agent_fixture("codex/AkashJana18__edgerunner__codex-session.jsonl");
+        let whole = usage_of(&codex);
+        assert_eq!((whole.0, whole.2), (173, 0));
+        let mut seen = std::collections::HashSet::new();
+        let mut counted = 0;
+        let mut cut = None;
+        let mut at = 0;
+        for line in codex.split_inclusive(|&b| b == b'\n') {
+            let v: serde_json::Value = serde_json::from_slice(line).expect("json");
+            let total = &v["payload"]["info"]["total_token_usage"]["total_tokens"];
+            if v["payload"]["type"] == "token_count" && total.is_u64() && seen.insert(total.clone())
+            {
+                counted += 1;
+                if counted == 50 {
+                    cut = Some((at, line.len()));
+                    break;
+                }
+            }
+            at += line.len();
+        }
+        let (at, len) = cut.expect("a 50th request");
+        let damaged = [&codex[..at + 60], b"\n", &codex[at + len..]].concat();
+        assert_eq!(usage_of(&damaged), (whole.0, whole.1, 1));
+        // Without the recovery one request is missing: a different line cut (a message line,
+        // not a token_count) loses nothing and recovers nothing.
+        let msg = memchr::memmem::find(&codex, b"\"type\":\"response_item\"").expect("item");
+        let start = codex[..msg]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |p| p + 1);
+        let end = start + memchr::memchr(b'\n', &codex[start..]).expect("line end");
+        let other = [&codex[..start + 30], &codex[end..]].concat();
+        assert_eq!(usage_of(&other), (whole.0, whole.1, 1));
+    }
+
     #[test]
     fn other_agents_errors_give_the_byte_not_serdes_line_and_column() {
         // Real files of each agent, each damaged in one place; every message is free of

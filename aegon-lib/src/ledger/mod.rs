@@ -2068,6 +2068,7 @@ impl Ledger {
             }
         }
         out.rows.sort_by_key(|e| e.ts_ms);
+        out.settle_projects();
         // What remains on disk starts where the oldest present file's oldest response is
         // (a scan of every row: only for reports over all history).
         out.oldest_on_disk_ms = if since_ms.is_some() {
@@ -3114,8 +3115,92 @@ impl Entries {
             }
         }
         out.rows.sort_by_key(|e| e.ts_ms);
+        out.settle_projects();
         out
     }
+
+    /// Gives each row that names no project its session's: the project of the session's
+    /// earliest row that names one (ties: the smaller name). Gemini CLI's main chat names no
+    /// directory while its subagents' chats do (`directories[]`, FORMAT.md §2.1), so without
+    /// this one session's usage was split between its project and `""`. Rows that name a
+    /// project keep it (a Claude Code session whose `cwd` changed stays split by `cwd`).
+    ///
+    /// First, a Windows project path whose drive letter is lower-case is the same project as
+    /// the path with it upper-case ([`upper_drive_letter`]).
+    fn settle_projects(&mut self) {
+        let mut lower: Vec<(u32, String)> = Vec::new();
+        for e in &self.rows {
+            if lower.iter().all(|(id, _)| *id != e.project) {
+                if let Some(upper) = upper_drive_letter(self.name(e.project)) {
+                    lower.push((e.project, upper));
+                }
+            }
+        }
+        if !lower.is_empty() {
+            let mut ids: HashMap<String, u32> = self
+                .names
+                .iter()
+                .enumerate()
+                .map(|(i, n)| (n.clone(), i as u32))
+                .collect();
+            let mut same: HashMap<u32, u32> = HashMap::new();
+            for (from, upper) in lower {
+                let to = *ids.entry(upper).or_insert_with_key(|name| {
+                    self.names.push(name.clone());
+                    (self.names.len() - 1) as u32
+                });
+                same.insert(from, to);
+            }
+            for e in &mut self.rows {
+                if let Some(&to) = same.get(&e.project) {
+                    e.project = to;
+                }
+            }
+        }
+        let mut first: HashMap<u32, (i64, u32)> = HashMap::new();
+        for e in &self.rows {
+            if self.name(e.project).is_empty() {
+                continue;
+            }
+            let candidate = (e.ts_ms, e.project);
+            first
+                .entry(e.session)
+                .and_modify(|best| {
+                    let better =
+                        (candidate.0, self.name(candidate.1)) < (best.0, self.name(best.1));
+                    if better {
+                        *best = candidate;
+                    }
+                })
+                .or_insert(candidate);
+        }
+        for i in 0..self.rows.len() {
+            let e = &self.rows[i];
+            if self.name(e.project).is_empty() {
+                if let Some(&(_, project)) = first.get(&e.session) {
+                    self.rows[i].project = project;
+                }
+            }
+        }
+    }
+}
+
+/// `path` with its lower-case drive letter upper-case (`c:\Users\x` → `C:\Users\x`),
+/// `None` when it has none: Windows paths name one folder whatever the letter's case, and
+/// agents write it either way (Copilot CLI `c:`, Codex CLI `C:`; FORMAT.md §2.1 notes tools
+/// that write it lower-case). Only the letter changes: the rest of the path is kept as
+/// written (folder names' case is kept as the agent wrote it).
+pub fn upper_drive_letter(path: &str) -> Option<String> {
+    let b = path.as_bytes();
+    let drive = b.len() >= 2
+        && b[0].is_ascii_lowercase()
+        && b[1] == b':'
+        && (b.len() == 2 || b[2] == b'\\' || b[2] == b'/');
+    drive.then(|| {
+        let mut out = path.to_owned();
+        out[..1].make_ascii_uppercase();
+        out
+    })
 }
 
 /// Reads `files` without the index: every response once, as the index would hold it, priced
@@ -4525,6 +4610,105 @@ mod tests {
         let v1 = Connection::open_in_memory().unwrap();
         v1.execute_batch(schema::MIGRATIONS[0]).unwrap();
         assert_eq!(response_columns(&conn), response_columns(&v1));
+    }
+
+    #[test]
+    fn a_gemini_session_is_one_project_though_only_its_subagents_name_it() {
+        // corpus-agents agunginsani/expenses-tracker (fixtures/agents/gemini, laid out as
+        // ~/.gemini/tmp/agunginsani/ holds them): the main chat names no directory, its two
+        // subagents' chats name /Users/agunginsani first in `directories[]`. By jq: 58 + 11 + 5
+        // = 74 gemini messages with tokens, one session.
+        let dir = temp("gemini-project");
+        let gemini = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/agents/gemini");
+        let slug = dir.join("tmp").join("agunginsani");
+        let uuid = "01b2c62e-cba4-4088-8755-b240504efb70";
+        std::fs::create_dir_all(slug.join("chats").join(uuid)).unwrap();
+        let flat = "agunginsani__expenses-tracker__.gemini__tmp__agunginsani__chats__";
+        let main = slug
+            .join("chats")
+            .join("session-2026-04-12T01-18-01b2c62e.json");
+        std::fs::copy(
+            gemini.join(format!("{flat}session-2026-04-12T01-18-01b2c62e.json")),
+            &main,
+        )
+        .unwrap();
+        for sub in ["ngzcxj", "shcg5o"] {
+            let to = slug.join("chats").join(uuid).join(format!("{sub}.json"));
+            std::fs::copy(gemini.join(format!("{flat}{uuid}__{sub}.json")), to).unwrap();
+        }
+        let projects = |e: &Entries| {
+            let mut p: Vec<(String, String)> = e
+                .rows
+                .iter()
+                .map(|r| (e.name(r.session).to_owned(), e.name(r.project).to_owned()))
+                .collect();
+            p.dedup();
+            (e.rows.len(), p)
+        };
+        let one = (74, vec![(uuid.to_owned(), "/Users/agunginsani".to_owned())]);
+        let roots = [dir.join("tmp")];
+        let files = crate::source::tree::transcripts_below(&roots[0], |_, _| {});
+        assert_eq!(
+            projects(&read_fresh(&files, &prices(), &mut no_problem)),
+            one
+        );
+        let mut ledger = Ledger::open(&dir.join("i.sqlite3"), &mut |_| {}).unwrap();
+        ledger.update(&roots, &[], &mut no_problem).unwrap();
+        let indexed = ledger.entries(&Scope::All, None, &prices()).unwrap();
+        assert_eq!(projects(&indexed), one);
+        // The project folder's .project_root names the project of the main chat itself.
+        std::fs::remove_dir_all(slug.join("chats").join(uuid)).unwrap();
+        std::fs::write(slug.join(".project_root"), "/Users/agunginsani\n").unwrap();
+        assert_eq!(
+            crate::format::gemini::project_root(&main.to_string_lossy()).as_deref(),
+            Some("/Users/agunginsani")
+        );
+        let alone = read_fresh(std::slice::from_ref(&main), &prices(), &mut no_problem);
+        let want = (58, vec![(uuid.to_owned(), "/Users/agunginsani".to_owned())]);
+        assert_eq!(projects(&alone), want);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_windows_project_is_one_whatever_the_case_of_its_drive_letter() {
+        assert_eq!(
+            upper_drive_letter("c:\\Users\\loganf\\Documents\\IDAHO-VAULT").as_deref(),
+            Some("C:\\Users\\loganf\\Documents\\IDAHO-VAULT")
+        );
+        assert_eq!(
+            upper_drive_letter("d:/src/App").as_deref(),
+            Some("D:/src/App")
+        );
+        assert_eq!(upper_drive_letter("C:\\Users"), None);
+        assert_eq!(upper_drive_letter("/home/c:x"), None);
+        assert_eq!(upper_drive_letter("c:x"), None);
+        // corpus-agents LAF-US/IDAHO-VAULT: Copilot CLI wrote `c:\Users\loganf\Documents\
+        // IDAHO-VAULT` in session.start, Codex CLI `C:\…` in its turn_context lines. One project.
+        let dir = temp("drive-letter");
+        let agents = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/agents");
+        let copilot = dir.join("events.jsonl");
+        std::fs::copy(
+            agents.join("copilot/LAF-US__IDAHO-VAULT__.copilot__session-state__252d6b6b-aaad-4790-8254-7ada091ee9fc__events.jsonl"),
+            &copilot,
+        )
+        .unwrap();
+        let codex =
+            dir.join("rollout-2026-04-10T09-55-11-019d781a-be34-7041-abb1-577f9360b907.jsonl");
+        std::fs::copy(
+            agents.join("codex/LAF-US__IDAHO-VAULT__.codex__sessions__2026__04__10__rollout-2026-04-10T09-55-11-019d781a-be34-7041-abb1-577f9360b907.jsonl"),
+            &codex,
+        )
+        .unwrap();
+        let e = read_fresh(&[copilot, codex], &prices(), &mut no_problem);
+        let vault: HashSet<crate::event::Agent> = e
+            .rows
+            .iter()
+            .filter(|r| e.name(r.project) == "C:\\Users\\loganf\\Documents\\IDAHO-VAULT")
+            .map(|r| r.agent)
+            .collect();
+        assert_eq!(vault.len(), 2, "both agents' rows in one project");
+        assert!(e.rows.iter().all(|r| !e.name(r.project).starts_with("c:")));
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -25,6 +25,13 @@
 //!   missed 29–100 %. The first request of a chain counts as a rebuild (cause
 //!   `first_request`) when it writes at least 1,024 tokens and a tenth of its cacheable input.
 //!   A request after one that cached nothing is a first build, not a rebuild.
+//! - **Agents that count no cache writes** (Codex CLI, Gemini CLI, Qwen Code:
+//!   [`Agent::counts_cache_writes`](crate::event::Agent::counts_cache_writes)): their
+//!   providers cache prompts without a write, so `cached` is the previous request's reads and
+//!   the tokens missed are the rebuild (`rebuilt = missed`, sent again at the input rate); the
+//!   same two thresholds apply, and a chain's first request is no rebuild. On the corpus's
+//!   Codex session AkashJana18/edgerunner, cached input falls from 117K–287K to 11,008 after
+//!   idle gaps: 7 rebuilds.
 //! - **Cause**, the first rule that applies:
 //!   1. `first_request`: no earlier request in the chain.
 //!   2. `model_switch`: another model than the previous request's (caches are per model).
@@ -49,7 +56,8 @@
 //! - **Cost beyond a cache hit**: the rebuilt tokens priced at the cache-write rate minus the
 //!   same tokens at the cache-read rate, with the response's model and price factors
 //!   ([`Pricing::request_cost`]); writes of both TTLs are taken in the proportion the
-//!   response wrote them. Unknown when the response has no price.
+//!   response wrote them (for an agent that counts no writes: the input rate minus the
+//!   cache-read rate). Unknown when the response has no price.
 //!
 //! Limits: the gap is measured between the first lines written of the two responses (when
 //! each one's first block finished streaming), not between the requests themselves, so it is
@@ -212,9 +220,18 @@ pub struct ChainState {
     ttl_1h: bool,
     compacted: bool,
     errored: bool,
+    /// The chain's agent counts no cache writes ([`crate::event::Agent::counts_cache_writes`]).
+    uncounted_writes: bool,
 }
 
 impl ChainState {
+    /// Notes whether the chain's agent counts the tokens it writes to the cache (Claude Code
+    /// does, Codex CLI and Gemini CLI do not): without such counts, every token missed is a
+    /// rebuild (see the [module documentation](self)).
+    pub fn set_counts_writes(&mut self, counts: bool) {
+        self.uncounted_writes = !counts;
+    }
+
     /// Notes a compaction of the chain.
     pub fn on_compaction(&mut self) {
         self.compacted = true;
@@ -244,13 +261,23 @@ impl ChainState {
             _ => None,
         };
         let rebuilt = if !self.seen {
-            let cacheable = read.saturating_add(written);
-            (written >= REBUILD_MIN_TOKENS
-                && written as f64 >= cacheable as f64 * REBUILD_MIN_SHARE)
-                .then_some((RebuildCause::FirstRequest, written))
+            if self.uncounted_writes {
+                // Nothing cached before: the first request's prompt is no rebuild.
+                None
+            } else {
+                let cacheable = read.saturating_add(written);
+                (written >= REBUILD_MIN_TOKENS
+                    && written as f64 >= cacheable as f64 * REBUILD_MIN_SHARE)
+                    .then_some((RebuildCause::FirstRequest, written))
+            }
         } else {
             let missed = self.cached.saturating_sub(read);
-            let rebuilt = written.min(missed);
+            // Without write counts, what was missed was sent again at the input rate.
+            let rebuilt = if self.uncounted_writes {
+                missed
+            } else {
+                written.min(missed)
+            };
             let large = self.cached > 0
                 && rebuilt >= REBUILD_MIN_TOKENS
                 && missed as f64 >= self.cached as f64 * REBUILD_MIN_SHARE;
@@ -259,7 +286,11 @@ impl ChainState {
         let rebuild = rebuilt.map(|(cause, n)| Rebuild {
             cause,
             tokens: n,
-            cost_usd: beyond_hit(n, model, tokens, factors, pricing),
+            cost_usd: if self.uncounted_writes {
+                beyond_hit_uncached(n, model, factors, pricing)
+            } else {
+                beyond_hit(n, model, tokens, factors, pricing)
+            },
         });
         self.seen = true;
         if at_ms.is_some() {
@@ -327,6 +358,27 @@ fn beyond_hit(
     let extra = pricing.request_cost(model, &writes, factors)?
         - pricing.request_cost(model, &reads, factors)?;
     Some(extra.max(0.0) * rebuilt as f64 / written as f64)
+}
+
+/// What `missed` tokens of this response cost beyond reading them from the cache, for an
+/// agent that counts no cache writes: at the input rate minus the cache-read rate.
+fn beyond_hit_uncached(
+    missed: u64,
+    model: &str,
+    factors: &PriceFactors,
+    pricing: &Pricing,
+) -> Option<f64> {
+    let input = Tokens {
+        input: missed,
+        ..Tokens::default()
+    };
+    let reads = Tokens {
+        cache_read: missed,
+        ..Tokens::default()
+    };
+    let extra = pricing.request_cost(model, &input, factors)?
+        - pricing.request_cost(model, &reads, factors)?;
+    Some(extra.max(0.0))
 }
 
 /// Dollars to whole picodollars (`as` saturates: NaN → 0).
@@ -578,6 +630,7 @@ impl CostExplained {
         increment: bool,
         cost: Option<f64>,
         pricing: &Pricing,
+        counts_writes: bool,
     ) -> Option<CacheFigures> {
         self.open_response(chain, message_id).cost.add(cost);
         match chain {
@@ -604,9 +657,9 @@ impl CostExplained {
         if increment {
             return None;
         }
-        let figures =
-            self.chain(chain)
-                .observe(at.map(|(ms, _)| ms), model, tokens, factors, pricing);
+        let state = self.chain(chain);
+        state.set_counts_writes(counts_writes);
+        let figures = state.observe(at.map(|(ms, _)| ms), model, tokens, factors, pricing);
         if let Some(rebuild) = figures.rebuild {
             self.causes[rebuild.cause.index()].add(&rebuild);
             let record = RebuildRecord {
@@ -852,8 +905,10 @@ impl CacheTracker {
                 } else {
                     let at = event.timestamp.as_deref().and_then(parse_millis);
                     let key = self.chain_key(event);
-                    chain_mut(&mut self.chains, key)
-                        .map(|chain| chain.observe(at, model, tokens, factors, &self.pricing))
+                    chain_mut(&mut self.chains, key).map(|chain| {
+                        chain.set_counts_writes(event.agent.counts_cache_writes());
+                        chain.observe(at, model, tokens, factors, &self.pricing)
+                    })
                 };
                 Some(UsageCost { cost_usd, cache })
             }
@@ -1077,6 +1132,51 @@ mod tests {
         c.observe(Some(0), OPUS, &first, &f, &p);
         between(&mut c);
         c.observe(gap_ms, model, &second, &f, &p)
+    }
+
+    #[test]
+    fn without_write_counts_the_cached_input_missed_is_the_rebuild() {
+        // corpus-agents codex/AkashJana18__edgerunner__codex-session.jsonl, lines 733 and 738
+        // (gpt-5.6-sol): 274,137 input of which 263,936 cached, then 65.9 s later 275,364 of
+        // which only 11,008 cached. Missed: 263,936 - 11,008 = 252,928 tokens, sent at the
+        // input rate; the prompt is over 272K, so the long-context rates ($10 input, $1
+        // cached): 252,928 x $9 / 1M = $2.276352 beyond a cache hit.
+        let p = Pricing::built_in();
+        let tokens = |input: u64, cached: u64, output: u64| Tokens {
+            input: input - cached,
+            output,
+            cache_read: cached,
+            ..Tokens::default()
+        };
+        let factors = |prompt: u64| PriceFactors {
+            prompt_tokens: prompt,
+            ..PriceFactors::default()
+        };
+        let run = |counts_writes: bool| {
+            let mut c = ChainState::default();
+            c.set_counts_writes(counts_writes);
+            let first = c.observe(
+                Some(0),
+                "gpt-5.6-sol",
+                &tokens(274_137, 263_936, 873),
+                &factors(274_137),
+                &p,
+            );
+            // Nothing was cached before a chain's first request: no rebuild.
+            assert_eq!(first.rebuild, None);
+            c.observe(
+                Some(65_911),
+                "gpt-5.6-sol",
+                &tokens(275_364, 11_008, 1_066),
+                &factors(275_364),
+                &p,
+            )
+        };
+        let r = run(false).rebuild.expect("a rebuild");
+        assert_eq!(r.tokens, 252_928);
+        assert!((r.cost_usd.unwrap() - 2.276_352).abs() < 1e-9, "{r:?}");
+        // Read as if writes were counted (none written): nothing rebuilt, as before.
+        assert_eq!(run(true).rebuild, None);
     }
 
     fn cause(f: &CacheFigures) -> Option<RebuildCause> {

@@ -715,6 +715,7 @@ impl Session {
                     *increment,
                     cost,
                     pricing,
+                    event.agent.counts_cache_writes(),
                 );
                 if !self.models.contains(model) {
                     self.models.insert(model.to_owned());

@@ -100,6 +100,14 @@
 //! of the request that produced them (its `token_count` comes after them): the session core
 //! charges a response's cost to the tools it called by this shared id.
 //!
+//! **A lost request.** When a line that could not be read (reported as usual) came since the
+//! previous counted event and this event's cumulative total, less its `last_token_usage`, is
+//! above the previous event's total, the difference, field by field, is the usage of the
+//! request(s) whose `token_count` line was lost: one more `Usage`, keyed `<session>:<previous
+//! total>` / `<total before this request>` (as that request's own event would have been when
+//! one was lost), with the latest model, before this event's. Nothing is recovered without a
+//! damaged line (the totals then always agree on the corpus) or across a drop of the totals.
+//!
 //! **Review mode.** Between `event_msg/entered_review_mode` and `exited_review_mode` a parent
 //! file's `token_count` events carry the review child's counter (its own file's totals): they
 //! are skipped and do not become "the previous event", so the parent's first event after the
@@ -276,6 +284,14 @@ pub struct Decoder {
     model: Option<String>,
     /// `total_tokens` of the previous token_count event (outside review windows).
     previous_total: Option<u64>,
+    /// The previous token_count event's `total_token_usage`, whole (to recover a request
+    /// whose event was lost).
+    previous_usage: Option<Usage>,
+    /// A line since the previous token_count event could not be read (it may have been one).
+    damaged: bool,
+    /// A request recovered from the totals ([`Decoder::count`]), emitted before the event
+    /// that told it.
+    recovered: Option<EventKind<'static>>,
     /// The thread's cumulative total after the latest request.
     current_total: u64,
     /// Inside `entered_review_mode` … `exited_review_mode`.
@@ -327,6 +343,7 @@ impl Decoder {
             } else {
                 MalformedReason::UnexpectedShape
             };
+            self.damaged = true;
             return emit(malformed(
                 Agent::Codex,
                 source,
@@ -354,7 +371,10 @@ impl Decoder {
         };
         match parsed {
             Ok(item) => self.record(source, item, emit),
-            Err(err) => emit(json_error(source, &line, &err)),
+            Err(err) => {
+                self.damaged = true;
+                emit(json_error(source, &line, &err))
+            }
         }
     }
 
@@ -468,6 +488,7 @@ impl Decoder {
             ("event_msg", Some("exited_review_mode")) => self.review = false,
             ("event_msg", Some("token_count")) => {
                 let _ = self.count(payload);
+                self.recovered = None;
                 self.refused = false;
             }
             _ => {}
@@ -745,6 +766,18 @@ impl Decoder {
         let kind = payload.kind.as_deref().unwrap_or("");
         match kind {
             "token_count" => match self.count(payload) {
+                counted if self.recovered.is_some() => {
+                    if let Some(lost) = self.recovered.take() {
+                        emit(self.event(source, ts.clone(), lost))?;
+                    }
+                    if std::mem::take(&mut self.refused) {
+                        self.refused_said(source, ts.clone(), payload, emit)?;
+                    }
+                    match counted {
+                        Ok(Some(usage)) => emit(self.event(source, ts, usage)),
+                        _ => ControlFlow::Continue(()),
+                    }
+                }
                 counted if std::mem::take(&mut self.refused) => {
                     self.refused_said(source, ts.clone(), payload, emit)?;
                     match counted {
@@ -919,6 +952,7 @@ impl Decoder {
             return Ok(None);
         };
         let info: Info = serde_json::from_str(raw.get()).map_err(|e| {
+            self.damaged = true;
             format!(
                 "partly read: `info` of a token_count event is not token usage ({}): not counted",
                 super::json_error_text(&e)
@@ -937,11 +971,16 @@ impl Decoder {
                 if self.previous_total == Some(after) {
                     return Ok(None);
                 }
+                let previous = self.previous_usage.replace(total);
                 self.previous_total = Some(after);
                 self.current_total = after;
+                let damaged = std::mem::take(&mut self.damaged);
                 let Some(last) = last else {
                     return Ok(None);
                 };
+                if damaged {
+                    self.recovered = previous.and_then(|p| self.lost(&p, &total, &last));
+                }
                 (after.saturating_sub(last.total()), after, last)
             }
             (None, Some(last)) => {
@@ -974,6 +1013,47 @@ impl Decoder {
             },
             reasoning: last.reasoning_output_tokens.read(),
         }))
+    }
+
+    /// The request(s) a damaged line took with it, told by the cumulative totals: this event's
+    /// `total` holds the previous event's `previous`, the lost request(s), then `last`. `None`
+    /// when nothing is missing, or when a count fell (a new segment: nothing to tell). The
+    /// usage is keyed as its request would have been (`<session>:<previous total>` and the
+    /// total before `last`), so the same file read undamaged counts it once (one lost request;
+    /// several are one usage here). The model is the latest known.
+    fn lost(&self, previous: &Usage, total: &Usage, last: &Usage) -> Option<EventKind<'static>> {
+        let between = |f: fn(&Usage) -> u64| {
+            f(total)
+                .checked_sub(f(last))
+                .and_then(|before| before.checked_sub(f(previous)))
+        };
+        let input = between(|u| u.input_tokens.get())?;
+        let cached = between(|u| u.cached_input_tokens.get())?;
+        let output = between(|u| u.output_tokens.get())?;
+        let reasoning = between(|u| u.reasoning_output_tokens.get())?;
+        let from = previous.total();
+        let to = total.total().checked_sub(last.total())?;
+        if to <= from || cached > input {
+            return None;
+        }
+        Some(EventKind::Usage {
+            message_id: Some(Cow::Owned(format!("{}:{from}", self.own_id()))),
+            request_id: Some(Cow::Owned(to.to_string())),
+            model: self.model.clone().map(Cow::Owned),
+            tokens: Tokens {
+                input: input - cached,
+                output,
+                cache_read: cached,
+                cache_write_5m: 0,
+                cache_write_1h: 0,
+            },
+            increment: false,
+            factors: PriceFactors {
+                prompt_tokens: input,
+                ..PriceFactors::default()
+            },
+            reasoning: Some(reasoning),
+        })
     }
 
     /// Says the members of this line's payload that are not what they should be (`faults`:

@@ -68,7 +68,9 @@
 //! in a flattened copy whose name writes the folders with `__`, the part before the file's own
 //! name); when neither is a UUID (`chats/skill-extraction-<8hex>/…`) the subagent is its own
 //! session. A file without `kind` (cut before it, or older) in a UUID-named folder is taken for
-//! a subagent's too. `cwd` is a subagent's `directories[0]`; main files name no directory. The
+//! a subagent's too. `cwd` is the project path in the project folder's `.project_root`
+//! ([`project_root`]), else a subagent's `directories[0]`; main files name no directory (the
+//! reports give such a file's usage its session's project, when its subagents name one). The
 //! CLI's version is not written ([`cli_version`] reads the one an update notice names).
 //!
 //! ## Where
@@ -162,17 +164,19 @@ where
             Some(kind) => kind == "subagent",
             None => parent.is_some() && !looks_like_uuid(header.session_id.as_deref()),
         };
+        let root = project_root(file);
+        let cwd = root.as_deref().or(header.directory.as_deref());
         let ctx = if subagent {
             Context {
                 session_id: parent.or(header.session_id.as_deref()),
                 agent_id: header.session_id.as_deref(),
                 sidechain: true,
-                cwd: header.directory.as_deref(),
+                cwd,
             }
         } else {
             Context {
                 session_id: header.session_id.as_deref(),
-                cwd: header.directory.as_deref(),
+                cwd,
                 ..Context::default()
             }
         };
@@ -473,6 +477,31 @@ pub fn parent_session(path: &str) -> Option<&str> {
     flat.next().filter(|d| looks_like_uuid(Some(d)))
 }
 
+/// The project path Gemini CLI writes beside the chats of a project folder with a readable
+/// name: `~/.gemini/tmp/<slug>/.project_root` (FORMAT.md §2.1; the older folders, named by
+/// the path's SHA-256, have none), for a chat file at `<slug>/chats/<name>` or, a
+/// subagent's, `<slug>/chats/<folder>/<name>`. The file's text without a final line break;
+/// `None` when there is no such file, it is empty, over 4 KiB or not UTF-8, or `file` is not
+/// a path (standard input). The one file aegon reads beside a transcript: the chats
+/// themselves never name the main session's project.
+pub fn project_root(file: &str) -> Option<String> {
+    use std::path::Path;
+    let path = Path::new(file);
+    let chats = path
+        .ancestors()
+        .skip(1)
+        .take(2)
+        .find(|dir| dir.file_name().is_some_and(|n| n == "chats"))?;
+    let root = chats.parent()?.join(".project_root");
+    let meta = std::fs::metadata(&root).ok()?;
+    if !meta.is_file() || meta.len() > 4096 {
+        return None;
+    }
+    let text = std::fs::read_to_string(&root).ok()?;
+    let text = text.trim_end_matches(['\n', '\r']);
+    (!text.is_empty()).then(|| text.to_owned())
+}
+
 /// The JSONL chat file's decoder: one line at a time, remembering the header (session id,
 /// kind) and the ids of the messages met (see the [module documentation](self)).
 #[derive(Debug, Default)]
@@ -485,6 +514,8 @@ pub struct Decoder {
     parent: Option<String>,
     /// Message ids met in this input.
     seen: HashSet<Box<str>>,
+    /// The project path written beside the chats ([`project_root`]).
+    project: Option<String>,
 }
 
 impl Decoder {
@@ -509,6 +540,7 @@ impl Decoder {
             self.session_id = msg.session_id.map(Cow::into_owned);
             self.subagent = msg.session_kind.as_deref() == Some("subagent");
             self.parent = parent_session(file).map(str::to_owned);
+            self.project = project_root(file);
             return ControlFlow::Continue(());
         }
         if msg.tokens.is_some_and(|t| t.refused()) {
@@ -523,11 +555,12 @@ impl Decoder {
                 session_id: self.parent.as_deref().or(self.session_id.as_deref()),
                 agent_id: self.session_id.as_deref(),
                 sidechain: true,
-                cwd: None,
+                cwd: self.project.as_deref(),
             }
         } else {
             Context {
                 session_id: self.session_id.as_deref(),
+                cwd: self.project.as_deref(),
                 ..Context::default()
             }
         };

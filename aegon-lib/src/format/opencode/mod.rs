@@ -25,19 +25,35 @@
 //!   session is not in an export, FORMAT.md §3.1) in `spawned_agent_id`.
 //! - `file` parts with an image type → [`EventKind::Image`]; `compaction` parts →
 //!   [`EventKind::Compact`]; `step-start`, `step-finish`, `snapshot` and `patch` parts are
-//!   bookkeeping and give no event (a `step-finish` repeats its message's tokens: usage comes
-//!   from the message only); other part types → [`EventKind::Unknown`] with the type.
+//!   bookkeeping and give no event of their own (a `step-finish` holds its step's tokens: see
+//!   Usage); other part types → [`EventKind::Unknown`] with the type.
 //! - An assistant message's `error`: `MessageAbortedError` (the user stopped it) →
 //!   [`EventKind::Interrupt`] (`during_tool` when a tool part was still pending or running);
 //!   any other (`APIError`, `UnknownError`, …) → [`EventKind::ApiError`] with `fatal: true`
 //!   (OpenCode shows it and stops), `status` = `data.statusCode`, text = `data.message`.
 //!
-//! ## Usage (one [`EventKind::Usage`] per assistant message with non-zero tokens)
+//! ## Usage (one [`EventKind::Usage`] per API request: per step of an assistant message)
 //!
-//! From the message's `info.tokens` only (equal to its `step-finish` parts' in every saved file,
-//! FORMAT.md §3.1; the session's `info.tokens` is their sum and is not counted).
-//! `message_id` = the message id (`msg_…`): the message read again, from a second export of the
-//! session or a re-read file, counts once. `model` = `modelID` as written, without the
+//! An assistant message is one or more steps, one API request each (a step ends when the model
+//! calls tools and OpenCode sends their results back). OpenCode's session processor, on each
+//! step's end, **adds** the step's cost to the message's `cost` but **overwrites** the
+//! message's `tokens` with the step's, and writes the step's own `tokens` and `cost` in a
+//! `step-finish` part (`session/processor.ts`, `finish-step`/`step-finish`, read in OpenCode's
+//! and its forks' sources; the saved exports hold one step per message, FORMAT.md §3.1 and §6).
+//! So:
+//! - a message with two or more `step-finish` parts carrying `tokens` (an export's message,
+//!   whose parts come with it) → one usage per step, from that part's `tokens`: the last step
+//!   keyed by the message alone (`message_id` = `msg_…`, no `request_id`: as a one-step
+//!   message, whose `info.tokens` are the last step's), each earlier step by the message and
+//!   its part (`request_id` = `prt_…`). A refused count in a step falls back to the message.
+//! - otherwise (one step, or none written, or a storage message file: its parts are files of
+//!   their own, read apart from it) → the message's `info.tokens` (equal to its one
+//!   `step-finish` in every saved file; the session's `info.tokens` is their sum and is not
+//!   counted). **Storage layout: a multi-step message counts its last step only** (its other
+//!   steps are in part files read on their own; not met in any saved file, FORMAT.md §3.3).
+//!
+//! The message read again, from a second export of the session or a re-read file, counts
+//! once by these keys. `model` = `modelID` as written, without the
 //! provider (`providerID`, e.g. `zhipuai-coding-plan`, is not carried: no event field fits it).
 //! - `tokens.input` = `input`, which excludes cache reads and writes (OpenCode subtracts them:
 //!   38 input vs 1.56 M cache reads on an Anthropic model, FORMAT.md §3.1);
@@ -832,9 +848,35 @@ where
         };
         emit(done.event(kind))?;
     }
+    let steps: Vec<(&Part<'a>, TokenCounts)> = parts
+        .iter()
+        .filter(|p| p.kind.as_deref() == Some("step-finish"))
+        .filter_map(|p| p.tokens.map(|t| (p, t)))
+        .collect();
+    if steps.len() >= 2 && !steps.iter().any(|(_, t)| t.refused()) {
+        // Several requests: each step's own tokens (the message's are only the last's).
+        let last = steps.len() - 1;
+        for (i, (part, counts)) in steps.into_iter().enumerate() {
+            if tokens(&counts).is_zero() {
+                continue;
+            }
+            let request_id = (i != last).then(|| {
+                part.id
+                    .clone()
+                    .unwrap_or_else(|| Cow::Owned(format!("step {i}")))
+            });
+            emit(done.event(usage(
+                counts,
+                info.id.clone(),
+                request_id,
+                info.model_id.clone(),
+            )))?;
+        }
+        return ControlFlow::Continue(());
+    }
     match info.tokens {
         Some(counts) if !tokens(&counts).is_zero() => {
-            emit(done.event(usage(counts, info.id.clone(), info.model_id.clone())))
+            emit(done.event(usage(counts, info.id.clone(), None, info.model_id.clone())))
         }
         _ => ControlFlow::Continue(()),
     }
@@ -873,15 +915,18 @@ pub fn tokens(t: &TokenCounts) -> Tokens {
     }
 }
 
+/// The usage of one request: `message_id` the message's, `request_id` the step's part id for
+/// a step before a multi-step message's last (see the module documentation).
 fn usage<'a>(
     counts: TokenCounts,
     message_id: Option<Cow<'a, str>>,
+    request_id: Option<Cow<'a, str>>,
     model: Option<Cow<'a, str>>,
 ) -> EventKind<'a> {
     let tokens = tokens(&counts);
     EventKind::Usage {
         message_id,
-        request_id: None,
+        request_id,
         model,
         tokens,
         increment: false,
@@ -1171,6 +1216,93 @@ mod tests {
             assert_eq!(agent.as_deref(), Some("ses_00000000000000000000000CHILD"));
             assert!(sidechain);
         }
+    }
+
+    /// `(message_id, request_id, input, output, cache_read)` of each usage of a document.
+    fn usages(text: &str) -> Vec<(String, Option<String>, u64, u64, u64)> {
+        let mut out = Vec::new();
+        let _ = decode_document("t", text.as_bytes(), 1, 0, &mut |e: Event<'_>| {
+            if let EventKind::Usage {
+                message_id,
+                request_id,
+                tokens,
+                ..
+            } = &e.kind
+            {
+                out.push((
+                    message_id.as_deref().unwrap_or("").to_owned(),
+                    request_id.as_deref().map(str::to_owned),
+                    tokens.input,
+                    tokens.output,
+                    tokens.cache_read,
+                ));
+            }
+            ControlFlow::Continue(())
+        });
+        out
+    }
+
+    /// The first answer of the w12z export (corpus-agents/opencode/w12z__Cap__opencode-session.json,
+    /// message msg_f6dd38646001R6c23L7AbcN8xd, glm-5.2): its `step-finish` and `info.tokens` as
+    /// written, with `steps` step-finish parts before it (invented, in the same shape, as
+    /// OpenCode writes a step that called tools: `reason: "tool-calls"`).
+    fn w12z_answer(steps: &str) -> String {
+        let last = r#"{"input": 10739, "output": 318, "reasoning": 598, "total": 11783,
+            "cache": {"write": 0, "read": 128}}"#;
+        format!(
+            r#"{{"info": {{"id": "ses_0922c7a27ffesprkDLUo8I7EY3", "time": {{"created": 1, "updated": 2}}}},
+          "messages": [{{"info": {{"id": "msg_f6dd38646001R6c23L7AbcN8xd", "role": "assistant",
+              "sessionID": "ses_0922c7a27ffesprkDLUo8I7EY3", "modelID": "glm-5.2",
+              "cost": 0, "tokens": {last}, "time": {{"created": 1, "completed": 2}}}},
+            "parts": [{steps}{{"type": "step-start", "id": "prt_f6dd39a7e001CahOMCQfzmtIDg"}},
+              {{"reason": "stop", "type": "step-finish", "tokens": {last}, "cost": 0,
+                "id": "prt_f6dd40da8001OVc0mtYSX6mIds"}}]}}]}}"#
+        )
+    }
+
+    #[test]
+    fn a_multi_step_message_counts_each_step() {
+        // One step (as in every saved file): the message's tokens, keyed by the message alone.
+        assert_eq!(
+            usages(&w12z_answer("")),
+            [(
+                "msg_f6dd38646001R6c23L7AbcN8xd".to_owned(),
+                None,
+                10_739,
+                916,
+                128
+            )]
+        );
+        // Two steps: OpenCode left the message's tokens = the last step's. Each step counts:
+        // step 1 input 10000, output 400 + reasoning 100 (total 10500 = 10000 + 400 + 100: the
+        // output without the reasoning) = 500; step 2 as before, 318 + 598 = 916. Sum: input
+        // 20739, output 1416, two requests.
+        let first = r#"{"type": "step-start", "id": "prt_f6dd39a7e001CahOMCQfzmtIZ2"},
+            {"reason": "tool-calls", "type": "step-finish", "id": "prt_f6dd39a7e001CahOMCQfzmtIZ1",
+             "tokens": {"total": 10500, "input": 10000, "output": 400, "reasoning": 100,
+               "cache": {"write": 0, "read": 0}}, "cost": 0},"#;
+        let got = usages(&w12z_answer(first));
+        assert_eq!(
+            got,
+            [
+                (
+                    "msg_f6dd38646001R6c23L7AbcN8xd".to_owned(),
+                    Some("prt_f6dd39a7e001CahOMCQfzmtIZ1".to_owned()),
+                    10_000,
+                    500,
+                    0
+                ),
+                (
+                    "msg_f6dd38646001R6c23L7AbcN8xd".to_owned(),
+                    None,
+                    10_739,
+                    916,
+                    128
+                ),
+            ]
+        );
+        let (input, output): (u64, u64) = got.iter().fold((0, 0), |a, u| (a.0 + u.2, a.1 + u.3));
+        assert_eq!((input, output), (20_739, 1_416));
     }
 
     #[test]

@@ -340,6 +340,9 @@ pub struct Part<'a> {
     /// `compaction` parts: whether compaction was automatic.
     #[serde(default)]
     pub auto: Option<bool>,
+    /// `step-finish` parts: the tokens of that step (one API request) alone.
+    #[serde(default)]
+    pub tokens: Option<TokenCounts>,
 }
 
 /// `state` of a `tool` part.
