@@ -149,7 +149,7 @@
 
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Sender};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -197,12 +197,15 @@ impl<R: Renderer> Renderer for Counting<R> {
     fn finish(&mut self, stats: &aegon::Stats) -> io::Result<()> {
         self.inner.finish(stats)
     }
+    fn pause(&mut self) {
+        self.inner.pause();
+    }
 }
 
 /// What the binary's source thread shares with its screen thread (`Shared` there).
 struct Shared {
     model: Mutex<Dashboard>,
-    screen_waiting: AtomicBool,
+    waiting: AtomicUsize,
     wake_pending: AtomicBool,
     quit: AtomicBool,
 }
@@ -213,12 +216,14 @@ impl Shared {
     }
 }
 
-/// The binary's `Feeder`, per event what it does while history is read; with `frames`, also
-/// the screen thread's frames: one drawn (to a 160 × 48 `TestBackend`) every [`FRAME`] of
-/// wall time, on this thread, since the binary's source waits for the lock while the screen
-/// draws.
-struct Feeder {
-    shared: Arc<Shared>,
+/// The binary's `Feeder`, per event what it does while history is read: the lock held across
+/// the events of a batch (one chunk pushed; [`Renderer::pause`] ends it), the checks and the
+/// wake-up per event. With `frames`, also the screen thread's frames: one drawn (to a
+/// 160 × 48 `TestBackend`) every [`FRAME`] of wall time, on this thread, the lock let go
+/// first, as the binary's source lets go of it when the screen asks and waits while it draws.
+struct Feeder<'a> {
+    shared: &'a Shared,
+    held: Option<MutexGuard<'a, Dashboard>>,
     tx: Sender<()>,
     frames: Option<Frames>,
 }
@@ -246,12 +251,14 @@ impl Frames {
         }
     }
 
-    /// Draws a frame when one is due (the clock is read every 64 events).
-    fn tick(&mut self, shared: &Shared) {
+    /// Whether a frame is due (the clock is read every 64 events).
+    fn due(&mut self) -> bool {
         self.events += 1;
-        if self.events % 64 != 0 || self.last.elapsed() < FRAME {
-            return;
-        }
+        self.events % 64 == 0 && self.last.elapsed() >= FRAME
+    }
+
+    /// Draws a frame.
+    fn draw(&mut self, shared: &Shared) {
         let model = shared.lock();
         let view = &mut self.view;
         let _ = self
@@ -263,15 +270,20 @@ impl Frames {
     }
 }
 
-impl Renderer for Feeder {
+impl Renderer for Feeder<'_> {
     fn on_event(&mut self, event: &Event<'_>) -> io::Result<Flow> {
         if self.shared.quit.load(Ordering::Relaxed) {
+            self.held = None;
             return Ok(Flow::Break(()));
         }
-        while self.shared.screen_waiting.load(Ordering::Acquire) {
-            std::thread::yield_now();
+        if self.shared.waiting.load(Ordering::Acquire) != 0 {
+            self.held = None;
+            while self.shared.waiting.load(Ordering::Acquire) != 0 {
+                std::thread::yield_now();
+            }
         }
-        self.shared.lock().apply(event);
+        let shared = self.shared;
+        self.held.get_or_insert_with(|| shared.lock()).apply(event);
         if !self.shared.wake_pending.load(Ordering::Acquire)
             && !self.shared.wake_pending.swap(true, Ordering::AcqRel)
         {
@@ -279,9 +291,23 @@ impl Renderer for Feeder {
         }
         // Without an export (as here) its slot is not locked.
         if let Some(frames) = &mut self.frames {
-            frames.tick(&self.shared);
+            if frames.due() {
+                self.held = None;
+                frames.draw(self.shared);
+            }
         }
         Ok(Flow::Continue(()))
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.held = None;
+        Ok(())
+    }
+    fn finish(&mut self, _stats: &aegon::Stats) -> io::Result<()> {
+        self.held = None;
+        Ok(())
+    }
+    fn pause(&mut self) {
+        self.held = None;
     }
 }
 
@@ -327,7 +353,7 @@ fn pass(path: Path_, files: &[(String, Vec<u8>)], frames: bool, live: bool) -> (
             model.set_history(!live);
             let shared = Arc::new(Shared {
                 model: Mutex::new(model),
-                screen_waiting: AtomicBool::new(false),
+                waiting: AtomicUsize::new(0),
                 wake_pending: AtomicBool::new(false),
                 quit: AtomicBool::new(false),
             });
@@ -335,7 +361,8 @@ fn pass(path: Path_, files: &[(String, Vec<u8>)], frames: bool, live: bool) -> (
             let done = feed(
                 files,
                 Feeder {
-                    shared: shared.clone(),
+                    shared: &shared,
+                    held: None,
                     tx,
                     frames: frames.then(Frames::new),
                 },
