@@ -3,8 +3,10 @@
 //!
 //! - **core**: the session core alone ([`SessionCollector`], what `aegon --summary` feeds), and
 //! - **dashboard**: the dashboard's history path, as `aegon watch` runs it while it reads
-//!   history: each event applied to a [`Dashboard`] behind the binary's mutex, with the
-//!   binary's per-event checks and wake-up (see `Feeder` in `aegon-bin/src/dashboard.rs`),
+//!   history: each event applied to a [`Dashboard`] behind the binary's mutex, taken at the
+//!   first event of a batch (what the pipeline makes of one chunk pushed) and let go at its
+//!   end ([`Renderer::pause`]) as the binary's source does, with the binary's per-event checks
+//!   and wake-up (see `Feeder` in `aegon-bin/src/dashboard.rs`),
 //!   each feed row put among the others by its time ([`Dashboard::set_history`], as the
 //!   binary reads history; `--live` appends rows instead, as a replay or live events do).
 //!   No frame is drawn unless `--frames` is given: then one is drawn every 33 ms, as the
@@ -146,6 +148,48 @@
 //! the events of one chunk (the source would have to hand it back before a warning locks it,
 //! and when the watcher waits), and rows naming their file and session without an `Arc`
 //! each (public fields of `FeedItem`).
+//!
+//! The lock per batch (2026-11-30, same corpus and machine). `aegon watch`'s source took the
+//! dashboard's mutex for each event; it now holds it across the events of a batch: from the
+//! first event of what the pipeline makes of one chunk to the end of that call, which the
+//! pipeline now says ([`Renderer::pause`], at the end of every push, close or document, so the
+//! source never holds it while it reads, waits or warns), or until another thread asks for it
+//! (the screen, the usage reader and warnings take it announced, and the source lets go before
+//! its next event). This bench's `Feeder` does the same (one batch per 256 KiB chunk pushed;
+//! with `--frames` it lets go before drawing). Also cut: a label's trim through the Unicode
+//! whitespace table per row (0.35 M), and the summaries written at once grown from an empty
+//! string (five copies each; 0.14 M). "Before" is main at eacf8a3, "after" this commit, both
+//! measured in this session (callgrind, whole process, one pass):
+//!
+//! | | core | dashboard before | dashboard after |
+//! |---|---|---|---|
+//! | instructions (M), history put by time (the default) | 117.94 | 131.70 | 131.21 |
+//! | ratio core/dashboard | | 0.8955 | 0.8989 |
+//! | instructions (M), `--live` | 117.94 | 131.04 | 130.55 |
+//!
+//! The lock was few instructions but two locked ones per event, each waiting for the event's
+//! stores to drain: in perf samples (`-e cpu-clock`, 3 rounds of 5 passes) the feeder's own
+//! code was 140 of the dashboard's 6,140 samples (the core's counter in the same place: 12),
+//! 85% of them on the lock's `cmpxchg` and the unlock's `xchg`; after, 13 of 5,513 (9).
+//!
+//! Wall figures could not be taken: the machine ran at load 14 on its 2 cores (other helpers'
+//! builds). CPU time (`perf stat -e task-clock`, each path alone, 2 rounds of 10 passes, the
+//! two builds alternated 10 times; whole process, so reading the transcripts and freeing the
+//! states between rounds are in both): the dashboard 323.8 ms before, 319.9 ms after on
+//! average (−1.2%, paired differences −13.7 to +7.5 ms), the core 243–248 ms in both. The
+//! ratio wants the bench on a quiet machine.
+//!
+//! Where the wall gap goes after (perf samples, 5 rounds of 6 passes, a machine at load 14:
+//! the dashboard's 5,513 less the core's 4,198): `Dashboard::apply`'s own time 215 (a third on
+//! the first locked instruction of a row: its file's `Arc`, then its session's, a call's id
+//! and argument), allocation ~180 (`_int_malloc` 103: ~5,100 more allocations a pass than the
+//! core, the rows' text starts 2,280 of them, call ids and inputs most of the rest; the rest
+//! of `_int_free`, `cfree` and the drops is the states freed between rounds, outside the
+//! clock), memmove 59, the transcripts' scan of long call inputs 68, the feed's order 24,
+//! pull-request links 40, page faults ~40. Left: rows naming their file and session without
+//! an `Arc` each (public fields of `FeedItem` and `Origin`: an index into tables the dashboard
+//! keeps would take every locked instruction out of a row), and the rows' allocations (text
+//! starts in one arena per feed).
 
 use std::io;
 use std::path::{Path, PathBuf};

@@ -125,8 +125,9 @@ enum Wakeup {
 /// makes of one chunk read: [`Renderer::pause`] ends it), not per event: two locked
 /// instructions an event were ~2% of the history load. Every other thread takes the lock
 /// through [`Shared::lock`], which says so first ([`Shared::waiting`]): the source lets go
-/// before its next event, so a frame waits for one event at most, as it did when the source
-/// locked per event. Nothing on the source thread takes that lock inside a batch (warnings
+/// before its next event or at the batch's end, whichever comes first, so a frame waits for
+/// the line in hand to be read (as it waited for one event when the source locked per event).
+/// Nothing on the source thread takes that lock inside a batch (warnings
 /// from there are said between batches: the watcher's notes; the pipeline's renderer is the
 /// [`Feeder`] alone, no `Reporting` around it).
 struct Shared {
