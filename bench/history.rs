@@ -3,8 +3,10 @@
 //!
 //! - **core**: the session core alone ([`SessionCollector`], what `aegon --summary` feeds), and
 //! - **dashboard**: the dashboard's history path, as `aegon watch` runs it while it reads
-//!   history: each event applied to a [`Dashboard`] behind the binary's mutex, with the
-//!   binary's per-event checks and wake-up (see `Feeder` in `aegon-bin/src/dashboard.rs`),
+//!   history: each event applied to a [`Dashboard`] behind the binary's mutex, taken at the
+//!   first event of a batch (what the pipeline makes of one chunk pushed) and let go at its
+//!   end ([`Renderer::pause`]) as the binary's source does, with the binary's per-event checks
+//!   and wake-up (see `Feeder` in `aegon-bin/src/dashboard.rs`),
 //!   each feed row put among the others by its time ([`Dashboard::set_history`], as the
 //!   binary reads history; `--live` appends rows instead, as a replay or live events do).
 //!   No frame is drawn unless `--frames` is given: then one is drawn every 33 ms, as the
@@ -146,10 +148,52 @@
 //! the events of one chunk (the source would have to hand it back before a warning locks it,
 //! and when the watcher waits), and rows naming their file and session without an `Arc`
 //! each (public fields of `FeedItem`).
+//!
+//! The lock per batch (2026-11-30, same corpus and machine). `aegon watch`'s source took the
+//! dashboard's mutex for each event; it now holds it across the events of a batch: from the
+//! first event of what the pipeline makes of one chunk to the end of that call, which the
+//! pipeline now says ([`Renderer::pause`], at the end of every push, close or document, so the
+//! source never holds it while it reads, waits or warns), or until another thread asks for it
+//! (the screen, the usage reader and warnings take it announced, and the source lets go before
+//! its next event). This bench's `Feeder` does the same (one batch per 256 KiB chunk pushed;
+//! with `--frames` it lets go before drawing). Also cut: a label's trim through the Unicode
+//! whitespace table per row (0.35 M), and the summaries written at once grown from an empty
+//! string (five copies each; 0.14 M). "Before" is main at eacf8a3, "after" this commit, both
+//! measured in this session (callgrind, whole process, one pass):
+//!
+//! | | core | dashboard before | dashboard after |
+//! |---|---|---|---|
+//! | instructions (M), history put by time (the default) | 117.94 | 131.70 | 131.21 |
+//! | ratio core/dashboard | | 0.8955 | 0.8989 |
+//! | instructions (M), `--live` | 117.94 | 131.04 | 130.55 |
+//!
+//! The lock was few instructions but two locked ones per event, each waiting for the event's
+//! stores to drain: in perf samples (`-e cpu-clock`, 3 rounds of 5 passes) the feeder's own
+//! code was 140 of the dashboard's 6,140 samples (the core's counter in the same place: 12),
+//! 85% of them on the lock's `cmpxchg` and the unlock's `xchg`; after, 13 of 5,513 (9).
+//!
+//! Wall figures could not be taken: the machine ran at load 14 on its 2 cores (other helpers'
+//! builds). CPU time (`perf stat -e task-clock`, each path alone, 2 rounds of 10 passes, the
+//! two builds alternated 10 times; whole process, so reading the transcripts and freeing the
+//! states between rounds are in both): the dashboard 323.8 ms before, 319.9 ms after on
+//! average (−1.2%, paired differences −13.7 to +7.5 ms), the core 243–248 ms in both. The
+//! ratio wants the bench on a quiet machine.
+//!
+//! Where the wall gap goes after (perf samples, 5 rounds of 6 passes, a machine at load 14:
+//! the dashboard's 5,513 less the core's 4,198): `Dashboard::apply`'s own time 215 (a third on
+//! the first locked instruction of a row: its file's `Arc`, then its session's, a call's id
+//! and argument), allocation ~180 (`_int_malloc` 103: ~5,100 more allocations a pass than the
+//! core, the rows' text starts 2,280 of them, call ids and inputs most of the rest; the rest
+//! of `_int_free`, `cfree` and the drops is the states freed between rounds, outside the
+//! clock), memmove 59, the transcripts' scan of long call inputs 68, the feed's order 24,
+//! pull-request links 40, page faults ~40. Left: rows naming their file and session without
+//! an `Arc` each (public fields of `FeedItem` and `Origin`: an index into tables the dashboard
+//! keeps would take every locked instruction out of a row), and the rows' allocations (text
+//! starts in one arena per feed).
 
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Sender};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -197,12 +241,15 @@ impl<R: Renderer> Renderer for Counting<R> {
     fn finish(&mut self, stats: &aegon::Stats) -> io::Result<()> {
         self.inner.finish(stats)
     }
+    fn pause(&mut self) {
+        self.inner.pause();
+    }
 }
 
 /// What the binary's source thread shares with its screen thread (`Shared` there).
 struct Shared {
     model: Mutex<Dashboard>,
-    screen_waiting: AtomicBool,
+    waiting: AtomicUsize,
     wake_pending: AtomicBool,
     quit: AtomicBool,
 }
@@ -213,12 +260,14 @@ impl Shared {
     }
 }
 
-/// The binary's `Feeder`, per event what it does while history is read; with `frames`, also
-/// the screen thread's frames: one drawn (to a 160 × 48 `TestBackend`) every [`FRAME`] of
-/// wall time, on this thread, since the binary's source waits for the lock while the screen
-/// draws.
-struct Feeder {
-    shared: Arc<Shared>,
+/// The binary's `Feeder`, per event what it does while history is read: the lock held across
+/// the events of a batch (one chunk pushed; [`Renderer::pause`] ends it), the checks and the
+/// wake-up per event. With `frames`, also the screen thread's frames: one drawn (to a
+/// 160 × 48 `TestBackend`) every [`FRAME`] of wall time, on this thread, the lock let go
+/// first, as the binary's source lets go of it when the screen asks and waits while it draws.
+struct Feeder<'a> {
+    shared: &'a Shared,
+    held: Option<MutexGuard<'a, Dashboard>>,
     tx: Sender<()>,
     frames: Option<Frames>,
 }
@@ -246,12 +295,14 @@ impl Frames {
         }
     }
 
-    /// Draws a frame when one is due (the clock is read every 64 events).
-    fn tick(&mut self, shared: &Shared) {
+    /// Whether a frame is due (the clock is read every 64 events).
+    fn due(&mut self) -> bool {
         self.events += 1;
-        if self.events % 64 != 0 || self.last.elapsed() < FRAME {
-            return;
-        }
+        self.events % 64 == 0 && self.last.elapsed() >= FRAME
+    }
+
+    /// Draws a frame.
+    fn draw(&mut self, shared: &Shared) {
         let model = shared.lock();
         let view = &mut self.view;
         let _ = self
@@ -263,15 +314,20 @@ impl Frames {
     }
 }
 
-impl Renderer for Feeder {
+impl Renderer for Feeder<'_> {
     fn on_event(&mut self, event: &Event<'_>) -> io::Result<Flow> {
         if self.shared.quit.load(Ordering::Relaxed) {
+            self.held = None;
             return Ok(Flow::Break(()));
         }
-        while self.shared.screen_waiting.load(Ordering::Acquire) {
-            std::thread::yield_now();
+        if self.shared.waiting.load(Ordering::Acquire) != 0 {
+            self.held = None;
+            while self.shared.waiting.load(Ordering::Acquire) != 0 {
+                std::thread::yield_now();
+            }
         }
-        self.shared.lock().apply(event);
+        let shared = self.shared;
+        self.held.get_or_insert_with(|| shared.lock()).apply(event);
         if !self.shared.wake_pending.load(Ordering::Acquire)
             && !self.shared.wake_pending.swap(true, Ordering::AcqRel)
         {
@@ -279,9 +335,23 @@ impl Renderer for Feeder {
         }
         // Without an export (as here) its slot is not locked.
         if let Some(frames) = &mut self.frames {
-            frames.tick(&self.shared);
+            if frames.due() {
+                self.held = None;
+                frames.draw(self.shared);
+            }
         }
         Ok(Flow::Continue(()))
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.held = None;
+        Ok(())
+    }
+    fn finish(&mut self, _stats: &aegon::Stats) -> io::Result<()> {
+        self.held = None;
+        Ok(())
+    }
+    fn pause(&mut self) {
+        self.held = None;
     }
 }
 
@@ -327,7 +397,7 @@ fn pass(path: Path_, files: &[(String, Vec<u8>)], frames: bool, live: bool) -> (
             model.set_history(!live);
             let shared = Arc::new(Shared {
                 model: Mutex::new(model),
-                screen_waiting: AtomicBool::new(false),
+                waiting: AtomicUsize::new(0),
                 wake_pending: AtomicBool::new(false),
                 quit: AtomicBool::new(false),
             });
@@ -335,7 +405,8 @@ fn pass(path: Path_, files: &[(String, Vec<u8>)], frames: bool, live: bool) -> (
             let done = feed(
                 files,
                 Feeder {
-                    shared: shared.clone(),
+                    shared: &shared,
+                    held: None,
                     tx,
                     frames: frames.then(Frames::new),
                 },

@@ -24,7 +24,7 @@
 use std::io;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -119,11 +119,22 @@ enum Wakeup {
     Signal(i32),
 }
 
-/// The state both threads see.
+/// The state the threads see.
+///
+/// The source holds the lock on the model across the events of one batch (what the pipeline
+/// makes of one chunk read: [`Renderer::pause`] ends it), not per event: two locked
+/// instructions an event were ~2% of the history load. Every other thread takes the lock
+/// through [`Shared::lock`], which says so first ([`Shared::waiting`]): the source lets go
+/// before its next event or at the batch's end, whichever comes first, so a frame waits for
+/// the line in hand to be read (as it waited for one event when the source locked per event).
+/// Nothing on the source thread takes that lock inside a batch (warnings
+/// from there are said between batches: the watcher's notes; the pipeline's renderer is the
+/// [`Feeder`] alone, no `Reporting` around it).
 struct Shared {
     model: Mutex<Dashboard>,
-    /// The screen thread wants the lock: the source steps aside between events.
-    screen_waiting: AtomicBool,
+    /// Threads waiting for the lock (the screen, the usage reader, a warning): the source
+    /// steps aside before its next event while any is.
+    waiting: AtomicUsize,
     /// A `Data` wake-up was sent since the last frame was drawn.
     wake_pending: AtomicBool,
     /// The screen is gone: the source stops.
@@ -134,18 +145,20 @@ struct Shared {
 }
 
 impl Shared {
+    /// The lock, for any thread but the source's: announced, so a busy source lets it in
+    /// before its next event.
     fn lock(&self) -> MutexGuard<'_, Dashboard> {
+        self.waiting.fetch_add(1, Ordering::AcqRel);
+        let guard = self.lock_as_source();
+        self.waiting.fetch_sub(1, Ordering::AcqRel);
+        guard
+    }
+
+    /// The lock, unannounced: for the source, at the first event of a batch.
+    fn lock_as_source(&self) -> MutexGuard<'_, Dashboard> {
         self.model
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    /// The lock, for the screen: announced, so a busy source lets it in at once.
-    fn lock_for_screen(&self) -> MutexGuard<'_, Dashboard> {
-        self.screen_waiting.store(true, Ordering::Release);
-        let guard = self.lock();
-        self.screen_waiting.store(false, Ordering::Release);
-        guard
     }
 
     fn wake(&self, tx: &Sender<Wakeup>) {
@@ -159,9 +172,13 @@ impl Shared {
     }
 }
 
-/// The source side: applies each event to the shared dashboard (and the export, if any).
-struct Feeder {
-    shared: Arc<Shared>,
+/// The source side: applies each event to the shared dashboard (and the export, if any),
+/// holding the lock across the events of a batch (see [`Shared`]).
+struct Feeder<'a> {
+    shared: &'a Shared,
+    /// The lock, from the first event of a batch to its end ([`Renderer::pause`]), or until
+    /// another thread waits for it.
+    held: Option<MutexGuard<'a, Dashboard>>,
     tx: Sender<Wakeup>,
     /// An export was asked for. Without one its slot stays empty, and is not locked per
     /// event (two locked instructions an event, ~1% of the history load).
@@ -191,15 +208,23 @@ impl Shared {
     }
 }
 
-impl Renderer for Feeder {
+impl Renderer for Feeder<'_> {
     fn on_event(&mut self, event: &Event<'_>) -> io::Result<Flow> {
         if self.shared.quit.load(Ordering::Relaxed) {
+            self.held = None;
             return Ok(Flow::Break(()));
         }
-        while self.shared.screen_waiting.load(Ordering::Acquire) {
-            std::thread::yield_now();
+        if self.shared.waiting.load(Ordering::Acquire) != 0 {
+            // Another thread wants the model: let it in, and wait until it has the lock.
+            self.held = None;
+            while self.shared.waiting.load(Ordering::Acquire) != 0 {
+                std::thread::yield_now();
+            }
         }
-        self.shared.lock().apply(event);
+        let shared = self.shared;
+        self.held
+            .get_or_insert_with(|| shared.lock_as_source())
+            .apply(event);
         self.shared.wake(&self.tx);
         if self.exporting {
             self.shared
@@ -209,6 +234,7 @@ impl Renderer for Feeder {
     }
 
     fn flush(&mut self) -> io::Result<()> {
+        self.held = None;
         if !self.exporting {
             return Ok(());
         }
@@ -216,7 +242,12 @@ impl Renderer for Feeder {
     }
 
     fn finish(&mut self, _stats: &aegon::Stats) -> io::Result<()> {
+        self.held = None;
         self.shared.finish_export()
+    }
+
+    fn pause(&mut self) {
+        self.held = None;
     }
 }
 
@@ -251,7 +282,7 @@ pub fn run(source: Source, settings: Settings) -> io::Result<ExitCode> {
     };
     let shared = Arc::new(Shared {
         model: Mutex::new(model),
-        screen_waiting: AtomicBool::new(false),
+        waiting: AtomicUsize::new(0),
         wake_pending: AtomicBool::new(false),
         quit: AtomicBool::new(false),
         export: Arc::new(Mutex::new(export)),
@@ -351,7 +382,7 @@ fn screen_loop(
             // Events after this point wake the screen again (one wake-up per frame at most:
             // resetting on receipt instead would wake this thread for every event).
             shared.wake_pending.store(false, Ordering::Release);
-            let model = shared.lock_for_screen();
+            let model = shared.lock();
             terminal.draw(|frame| {
                 ui::draw(frame, &model, &mut view);
                 if !color {
@@ -380,7 +411,7 @@ fn screen_loop(
             }
             Ok(Wakeup::Terminal(TermEvent::Key(key))) => {
                 let Some(key) = map_key(key) else { continue };
-                let model = shared.lock_for_screen();
+                let model = shared.lock();
                 match view.on_key(key, &model) {
                     Action::Quit => return Ok(None),
                     Action::Nothing => {}
@@ -400,7 +431,7 @@ fn screen_loop(
             Ok(Wakeup::Terminal(_)) => dirty = true,
             Ok(Wakeup::Data) => dirty = true,
             Ok(Wakeup::SourceEnded(error)) => {
-                let mut model = shared.lock_for_screen();
+                let mut model = shared.lock();
                 model.set_status(None);
                 match error {
                     Some(e) => model.notice(format!("stopped reading: {e}")),
@@ -507,7 +538,8 @@ fn spawn_source(
             .unwrap_or_else(|p| p.into_inner())
             .is_some();
         let feeder = Feeder {
-            shared: shared.clone(),
+            shared: &shared,
+            held: None,
             tx: tx.clone(),
             exporting,
         };

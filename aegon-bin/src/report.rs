@@ -106,6 +106,10 @@ impl<R: Renderer> Renderer for Reporting<R> {
         self.inner.on_skipped(event)
     }
 
+    fn pause(&mut self) {
+        self.inner.pause()
+    }
+
     fn flush(&mut self) -> io::Result<()> {
         self.inner.flush()
     }

@@ -728,6 +728,8 @@ impl<R: Renderer> EventSink<'_, R> {
     }
 
     fn done(self, flow: ControlFlow<()>) -> io::Result<Flow> {
+        // Every event of this call is handed over: the caller may wait or report next.
+        self.renderer.pause();
         match self.error {
             Some(e) => Err(e),
             None => Ok(flow),
@@ -738,6 +740,47 @@ impl<R: Renderer> EventSink<'_, R> {
 #[cfg(test)]
 mod tests {
     use super::CleanLines;
+
+    /// Every call that hands events over ends with a pause, after its last event (the
+    /// dashboard lets go of its lock there: a source that then waits must not hold it).
+    #[test]
+    fn each_push_and_close_ends_with_a_pause() {
+        use crate::render::{Flow, Renderer};
+        use crate::Event;
+        #[derive(Default)]
+        struct Log(Vec<char>);
+        impl Renderer for Log {
+            fn on_event(&mut self, _: &Event<'_>) -> std::io::Result<Flow> {
+                self.0.push('e');
+                Ok(Flow::Continue(()))
+            }
+            fn pause(&mut self) {
+                self.0.push('p');
+            }
+        }
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../fixtures/corpus/AlexandreVassard__will-it-rain__claude.jsonl");
+        let bytes = std::fs::read(&path).unwrap();
+        // The file without its last newline: `close` decodes the last line.
+        let bytes = bytes.strip_suffix(b"\n").unwrap_or(&bytes);
+        let mut pipeline = super::Pipeline::new(super::Options::default(), Log::default());
+        let mut input = pipeline.open("f");
+        let mut calls = 0;
+        for chunk in bytes.chunks(4096) {
+            pipeline.renderer().0.clear();
+            let _ = pipeline.push(&mut input, chunk).unwrap();
+            let log = &pipeline.renderer().0;
+            assert_eq!(log.last(), Some(&'p'), "{log:?}");
+            assert_eq!(log.iter().filter(|&&c| c == 'p').count(), 1);
+            calls += 1;
+        }
+        pipeline.renderer().0.clear();
+        let _ = pipeline.close(input).unwrap();
+        let log = &pipeline.renderer().0;
+        assert!(log.contains(&'e'), "the last line is decoded at close");
+        assert_eq!(log.last(), Some(&'p'), "{log:?}");
+        assert!(calls > 10, "{calls} chunks");
+    }
 
     /// A line of `n` bytes, each from a simple generator (no two neighbours alike).
     fn line(n: usize, seed: u64) -> Vec<u8> {

@@ -103,6 +103,13 @@ pub trait Renderer {
         let _ = stats;
         self.flush()
     }
+
+    /// Called when the driver has handed over every event of what it was given (at the end
+    /// of each [`crate::pipeline::Pipeline::push`], [`crate::pipeline::Pipeline::close`] and
+    /// the like), before it reads, waits or reports anything again: a renderer that holds
+    /// something across the events of one batch (the dashboard's lock on its state) lets go
+    /// of it here. Nothing by default.
+    fn pause(&mut self) {}
 }
 
 impl<R: Renderer + ?Sized> Renderer for &mut R {
@@ -118,6 +125,9 @@ impl<R: Renderer + ?Sized> Renderer for &mut R {
     fn finish(&mut self, stats: &Stats) -> io::Result<()> {
         (**self).finish(stats)
     }
+    fn pause(&mut self) {
+        (**self).pause()
+    }
 }
 
 impl<R: Renderer + ?Sized> Renderer for Box<R> {
@@ -132,6 +142,9 @@ impl<R: Renderer + ?Sized> Renderer for Box<R> {
     }
     fn finish(&mut self, stats: &Stats) -> io::Result<()> {
         (**self).finish(stats)
+    }
+    fn pause(&mut self) {
+        (**self).pause()
     }
 }
 
@@ -161,6 +174,10 @@ impl<A: Renderer, B: Renderer> Renderer for Tee<A, B> {
     fn finish(&mut self, stats: &Stats) -> io::Result<()> {
         self.0.finish(stats)?;
         self.1.finish(stats)
+    }
+    fn pause(&mut self) {
+        self.0.pause();
+        self.1.pause();
     }
 }
 
@@ -201,6 +218,9 @@ impl<R: Renderer> Renderer for Filtered<R> {
     }
     fn finish(&mut self, stats: &Stats) -> io::Result<()> {
         self.inner.finish(stats)
+    }
+    fn pause(&mut self) {
+        self.inner.pause()
     }
 }
 

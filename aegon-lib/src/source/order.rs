@@ -226,6 +226,10 @@ impl<R: Renderer> Renderer for SpanRecorder<R> {
     fn finish(&mut self, stats: &Stats) -> io::Result<()> {
         self.inner.finish(stats)
     }
+
+    fn pause(&mut self) {
+        self.inner.pause()
+    }
 }
 
 /// A renderer that keeps nothing (the quiet ranking read).
