@@ -115,7 +115,7 @@ pub const LOCAL_COMMANDS: &[&str] = &[
 /// the message has none, as 1.0.17's `init`), when `text` is Claude Code's slash-command
 /// message (it opens with `<command-message>` or `<command-name>` and names the command) of a
 /// command sent to the model; `None` for a built-in that acts locally ([`LOCAL_COMMANDS`]) and
-/// for any other text. Arguments cut at [`COMMAND_SCAN_CHARS`] are kept as far as read.
+/// for any other text. Arguments beyond the first 4,096 characters of the message are cut.
 pub fn command_prompt(text: &Text<'_>) -> Option<String> {
     let (start, _) = text.prefix(COMMAND_SCAN_CHARS);
     let trimmed = start.trim_start();

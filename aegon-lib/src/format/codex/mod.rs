@@ -1044,8 +1044,7 @@ impl Decoder {
                 input: input - cached,
                 output,
                 cache_read: cached,
-                cache_write_5m: 0,
-                cache_write_1h: 0,
+                ..Tokens::default()
             },
             increment: false,
             factors: PriceFactors {
