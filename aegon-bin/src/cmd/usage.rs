@@ -124,7 +124,8 @@ OPTIONS:
 
 Each API response is priced as the request it was (its model, tokens, speed, service
 tier, inference geo and prompt size; as aegon --summary prices it) with the price
-table at report time. A response with no known price is named by its model and its
+table given at report time, at the rates that applied at the response's own time (UTC;
+no timestamp: the current rates). A response with no known price is named by its model and its
 cost left out (marked +), never counted as $0.
 Usage on claude.ai, the desktop and mobile apps and other machines is not in local
 transcripts, so it is not here either.

@@ -55,10 +55,12 @@
 //!   `usage.sqlite3` alone holds the index (what a user copies as a backup).
 //!
 //! - **Priced as billed, at report time.** Each row keeps its response's price factors (speed,
-//!   service tier, inference geo, prompt size); [`Ledger::entries`] prices every response as a
-//!   request of its own with the [`Pricing`] table given ([`Pricing::request_cost`]), rounded
-//!   to the picodollar, exactly as the session core does: report totals equal `--summary`'s,
-//!   and a corrected or user-supplied price applies to all history.
+//!   service tier, inference geo, prompt size) and time; [`Ledger::entries`] prices every
+//!   response as a request of its own with the [`Pricing`] table given, at the rates of the
+//!   response's time ([`Pricing::request_cost_at`]; no time: the current rates), rounded to
+//!   the picodollar, exactly as the session core does: report totals equal `--summary`'s, and
+//!   a corrected or user-supplied price applies to all history it dates. A dropped response
+//!   ([`Ledger::take_dropped`]) has no recorded time: it is priced at the current rates.
 //!
 //! Reports over the rows are in [`crate::usage`].
 
@@ -314,7 +316,8 @@ impl Dropped {
         let mut unpriced = false;
         for r in &self.responses {
             let model = r.model.as_deref().unwrap_or("unknown");
-            match response_cost(pricing, model, &r.tokens, r.factors.as_ref()) {
+            // The time of a dropped response is not recorded: the current rates.
+            match response_cost(pricing, model, &r.tokens, r.factors.as_ref(), None) {
                 Some(c) => sum = sum.saturating_add(c),
                 None => unpriced = true,
             }
@@ -2016,19 +2019,21 @@ impl Ledger {
             let (tokens, searches_unknown) = tokens_searched_at(r, 6, 18)?;
             let model = name(4)?;
             let factor_ids = [r.get(11)?, r.get(12)?, r.get(13)?];
+            let ts_ms: Option<i64> = r.get(1)?;
             let (cost_pico, factors_unknown) = pricer.price(
                 model_name(&out.names, model),
                 &tokens,
                 &out.names,
                 factor_ids,
                 r.get(14)?,
+                ts_ms,
             );
             // Left NULL only where its transcript could not be read again (gone).
             let estimated = factors_unknown || searches_unknown;
             let unpriced = match cost_pico {
                 Some(_) => 0,
                 None => {
-                    let why = pricer.unpriced(model_name(&out.names, model), factor_ids);
+                    let why = pricer.unpriced(model_name(&out.names, model), factor_ids, ts_ms);
                     match why {
                         Some(w) => *reasons.entry(w).or_insert_with_key(|w| {
                             out.names.push(w.clone());
@@ -2045,7 +2050,7 @@ impl Ledger {
                 let among = files.is_some().then_some(in_scope.as_slice());
                 owners.owner(key, (name(2)?, name(3)?), &out.names, among)
             };
-            match r.get::<_, Option<i64>>(1)? {
+            match ts_ms {
                 Some(ts_ms) => out.rows.push(Entry {
                     ts_ms,
                     session,
@@ -2218,7 +2223,7 @@ impl Ledger {
             &format!(
                 "SELECT model, input, output, cache_read, cache_5m, cache_1h,
                         speed, service_tier, inference_geo, prompt_tokens, key, session, project,
-                        {}
+                        ts_ms, {}
                  FROM responses
                  WHERE session = ?1 OR key IN (SELECT key FROM response_sessions WHERE session = ?1)",
                 self.searches_column()
@@ -2241,13 +2246,14 @@ impl Ledger {
                 .and_then(|v| u32::try_from(v).ok())
                 .unwrap_or(0);
             let model = model_name(&names, model);
-            let (tokens, _) = tokens_searched_at(r, 1, 13)?;
+            let (tokens, _) = tokens_searched_at(r, 1, 14)?;
             let (cost, _) = pricer.price(
                 model,
                 &tokens,
                 &names,
                 [r.get(6)?, r.get(7)?, r.get(8)?],
                 r.get(9)?,
+                r.get(13)?,
             );
             out.entry(model.to_owned()).or_default().add(tokens, cost);
         }
@@ -2260,7 +2266,9 @@ impl Ledger {
     /// when the sums cannot give it exactly: a response of the session was also written in
     /// another session (the rule decides its owner per response), a group's responses lie on
     /// both sides of its model's long-context threshold, or a sum is not a count (hostile
-    /// counts); the caller then asks [`Ledger::session_usage`]. The tokens are those of
+    /// counts), or the rates of a group's model changed during the session (each response is
+    /// priced at the rates of its time, [`Pricing::request_cost_at`]); the caller then asks
+    /// [`Ledger::session_usage`]. The tokens are those of
     /// [`Ledger::session_usage`]; the cost is the sum of the same per-request rates over the
     /// same tokens, so it differs from the per-response sum only by the rounding of each
     /// response to the picodollar (under a millionth of a cent per response).
@@ -2298,6 +2306,13 @@ impl Ledger {
                 return Ok(None);
             }
         }
+        // The session's earliest and latest line (its responses' times lie between them); none
+        // when no line had a timestamp (its responses are priced at the current rates).
+        let span: Option<(i64, i64)> = self
+            .conn
+            .prepare_cached("SELECT first_ms, last_ms FROM session_spans WHERE session = ?1")?
+            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
         let mut stmt = self.conn.prepare_cached(
             "SELECT s.model, s.speed, s.service_tier, s.inference_geo, s.estimated,
                     s.rows, s.input, s.output, s.cache_read, s.cache_5m, s.cache_1h,
@@ -2360,6 +2375,19 @@ impl Ledger {
                     prompt_tokens: 0,
                 }
             };
+            // Each response is priced at the rates of its time: the sums price them at the
+            // current rates only when those held over the whole session (a response with no
+            // timestamp is priced at the current rates too).
+            let dated = pricing.request_price(
+                &crate::session::pricing::ModelId::parse(&model),
+                &factors,
+                span.map(|(first, _)| first),
+            );
+            let one_period = dated.valid.contains(None)
+                && span.is_none_or(|(_, last)| dated.valid.contains(Some(last)));
+            if !one_period {
+                return Ok(None);
+            }
             factors.prompt_tokens = low;
             let at_low = pricing.request_cost(&model, &tokens, &factors);
             factors.prompt_tokens = high;
@@ -2529,31 +2557,45 @@ fn model_name(names: &[String], id: u32) -> &str {
 }
 
 /// A response's cost in whole picodollars ([`to_pico`], as the session core rounds each
-/// response), or `None` when it has no price. `factors: None` (not recorded) prices it at
-/// standard speed, tier and geo, its long-context tier decided by its own tokens.
+/// response), at the rates of its time `at_ms` (`None`: the current rates), or `None` when
+/// it has no price. `factors: None` (not recorded) prices it at standard speed, tier and geo,
+/// its long-context tier decided by its own tokens.
 fn response_cost(
     pricing: &Pricing,
     model: &str,
     tokens: &Tokens,
     factors: Option<&PriceFactors>,
+    at_ms: Option<i64>,
 ) -> Option<u64> {
     let usd = match factors {
-        Some(f) => pricing.request_cost(model, tokens, f)?,
-        None => pricing.cost(model, tokens)?,
+        Some(f) => pricing.request_cost_at(model, tokens, f, at_ms)?,
+        None => {
+            let f = PriceFactors {
+                prompt_tokens: tokens.total_input(),
+                ..PriceFactors::default()
+            };
+            pricing.request_cost_at(model, tokens, &f, at_ms)?
+        }
     };
     Some(u64::try_from(to_pico(usd)).unwrap_or(u64::MAX))
 }
 
-/// What has no price in a response of `model` priced with `factors` (`None`: at standard
-/// speed, tier and geo): `model NAME`, `speed NAME`, `service tier NAME` or
-/// `inference geo NAME`, the first of them the table lacks; `None` when it has a price.
+/// What has no price in a response of `model` made at `at_ms` (`None`: no timestamp, the
+/// current rates) priced with `factors` (`None`: at standard speed, tier and geo):
+/// `model NAME` (also for a model with no price at that time), `speed NAME`,
+/// `service tier NAME` or `inference geo NAME`, the first of them the table lacks; `None`
+/// when it has a price.
 pub fn unpriced_factor(
     pricing: &Pricing,
     model: &str,
     factors: Option<&PriceFactors>,
+    at_ms: Option<i64>,
 ) -> Option<String> {
     let none = Tokens::default();
-    if pricing.cost(model, &none).is_none() {
+    if pricing
+        .request_cost_at(model, &none, &PriceFactors::default(), at_ms)
+        .is_none()
+    {
         return Some(format!("model {model}"));
     }
     let f = factors?;
@@ -2571,7 +2613,7 @@ pub fn unpriced_factor(
             prompt_tokens: 0,
         };
         pricing
-            .request_cost(model, &none, &one)
+            .request_cost_at(model, &none, &one, at_ms)
             .is_none()
             .then(|| format!("{what} {value}"))
     })
@@ -2593,8 +2635,9 @@ impl<'p> RowPricer<'p> {
     }
 
     /// `(cost in picodollars, estimated)`: `ids` are the row's speed, service tier and
-    /// inference geo (ids in `names`), `prompt` its prompt size; a NULL prompt size (a row
-    /// indexed before the factors were recorded) is priced without them, and `estimated`.
+    /// inference geo (ids in `names`), `prompt` its prompt size, `ts_ms` its time (the rates
+    /// then; NULL: the current rates); a NULL prompt size (a row indexed before the factors
+    /// were recorded) is priced without them, and `estimated`.
     fn price(
         &mut self,
         model: &str,
@@ -2602,9 +2645,13 @@ impl<'p> RowPricer<'p> {
         names: &[String],
         ids: [Option<i64>; 3],
         prompt: Option<i64>,
+        ts_ms: Option<i64>,
     ) -> (Option<u64>, bool) {
         let Some(prompt) = prompt else {
-            return (response_cost(self.pricing, model, tokens, None), true);
+            return (
+                response_cost(self.pricing, model, tokens, None, ts_ms),
+                true,
+            );
         };
         let text = |id: Option<i64>| {
             id.and_then(|i| usize::try_from(i).ok())
@@ -2619,14 +2666,15 @@ impl<'p> RowPricer<'p> {
         });
         factors.prompt_tokens = u64::try_from(prompt).unwrap_or(0);
         (
-            response_cost(self.pricing, model, tokens, Some(factors)),
+            response_cost(self.pricing, model, tokens, Some(factors), ts_ms),
             false,
         )
     }
 
-    /// [`unpriced_factor`] of a row priced by [`RowPricer::price`] (its factors as recorded).
-    fn unpriced(&self, model: &str, ids: [Option<i64>; 3]) -> Option<String> {
-        unpriced_factor(self.pricing, model, self.factors.get(&ids))
+    /// [`unpriced_factor`] of a row priced by [`RowPricer::price`] (its factors as recorded,
+    /// its time `ts_ms`).
+    fn unpriced(&self, model: &str, ids: [Option<i64>; 3], ts_ms: Option<i64>) -> Option<String> {
+        unpriced_factor(self.pricing, model, self.factors.get(&ids), ts_ms)
     }
 }
 
@@ -3085,10 +3133,18 @@ impl Entries {
             match r.ts_ms {
                 Some(ts_ms) => {
                     let model_name = r.model.as_deref().unwrap_or("unknown");
-                    let cost_pico = response_cost(pricing, model_name, &r.tokens, Some(&r.factors));
+                    let cost_pico = response_cost(
+                        pricing,
+                        model_name,
+                        &r.tokens,
+                        Some(&r.factors),
+                        Some(ts_ms),
+                    );
                     let why = cost_pico
                         .is_none()
-                        .then(|| unpriced_factor(pricing, model_name, Some(&r.factors)))
+                        .then(|| {
+                            unpriced_factor(pricing, model_name, Some(&r.factors), Some(ts_ms))
+                        })
                         .flatten();
                     let unpriced = intern(&mut out.names, why);
                     let session = intern(&mut out.names, r.session);
@@ -5200,6 +5256,59 @@ mod tests {
             drop(ledger);
         }
         assert_eq!(set_aside_in(&dir), Vec::<String>::new());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// Rows are priced at the rates of their own time (the index keeps each response's):
+    /// Sonnet 5.5's cache reads cost $0.20/Mtok until 2026-10-07 and $0.10 since ([S5.5] in
+    /// the pricing module). The per-session sums cannot say when each response was made, so a
+    /// session across the change is priced from its rows.
+    #[test]
+    fn rows_are_priced_at_the_rates_of_their_time() {
+        let dir = temp("dated-prices");
+        let line = |session: &str, k: u32, ts: &str| {
+            format!(
+                r#"{{"parentUuid":null,"isSidechain":false,"cwd":"/home/u/proj","sessionId":"{session}","type":"assistant","uuid":"a{session}{k}","timestamp":"{ts}","requestId":"req_{session}{k}","message":{{"model":"claude-sonnet-5-5","id":"msg_{session}{k}","type":"message","role":"assistant","content":[{{"type":"text","text":"ok"}}],"stop_reason":"end_turn","usage":{{"input_tokens":0,"cache_creation_input_tokens":0,"cache_read_input_tokens":1000000,"output_tokens":0,"service_tier":"standard"}}}}}}"#
+            )
+        };
+        let across = dir.join("across.jsonl");
+        std::fs::write(
+            &across,
+            [
+                line("s1", 1, "2026-10-06T12:00:01.000Z"),
+                line("s1", 2, "2026-10-08T12:00:01.000Z"),
+            ]
+            .join("\n")
+                + "\n",
+        )
+        .unwrap();
+        let after = dir.join("after.jsonl");
+        std::fs::write(&after, line("s2", 1, "2026-10-09T12:00:01.000Z") + "\n").unwrap();
+        let mut ledger = Ledger::open(&dir.join("i.sqlite3"), &mut |n| panic!("{n}")).unwrap();
+        ledger
+            .update(&[], &[across, after], &mut no_problem)
+            .unwrap();
+        let entries = ledger.entries(&Scope::All, None, &prices()).unwrap();
+        let costs: Vec<_> = entries.rows.iter().map(|r| r.cost_pico).collect();
+        // 1,000,000 reads × $0.20, × $0.10, × $0.10 per million, in picodollars.
+        assert_eq!(
+            costs,
+            [
+                Some(200_000_000_000),
+                Some(100_000_000_000),
+                Some(100_000_000_000)
+            ]
+        );
+        let s1 = ledger.session_usage("s1", &prices()).unwrap();
+        assert_eq!(s1["claude-sonnet-5-5"].cost_pico, 300_000_000_000);
+        assert_eq!(ledger.session_usage_summed("s1", &prices()).unwrap(), None);
+        // A session wholly after the change is priced from its sums, at the current rates.
+        let s2 = ledger
+            .session_usage_summed("s2", &prices())
+            .unwrap()
+            .unwrap();
+        assert_eq!(s2["claude-sonnet-5-5"].cost_pico, 100_000_000_000);
+        drop(ledger);
         let _ = std::fs::remove_dir_all(&dir);
     }
 

@@ -18,9 +18,9 @@
 //! | `limit_readings` | official reading from the status line | time read, window (`five_hour`, `seven_day`, …), used %, reset time |
 //! | `meta` | key | small settings (`last_scan_ms`) |
 //!
-//! Costs are not stored: each response is priced at report time from its model, token counts
-//! and price factors ([`crate::session::pricing::Pricing::request_cost`], as the session core prices
-//! it), so a corrected or user-supplied price applies to all history.
+//! Costs are not stored: each response is priced at report time from its model, token counts,
+//! price factors and time ([`crate::session::pricing::Pricing::request_cost_at`], as the session
+//! core prices it), so a corrected or user-supplied price applies to all history.
 //!
 //! Version 3 added an index of `files` by device and inode (a file named by another path is
 //! found as the one indexed), `session_spans` (per session name id: the time of its earliest

@@ -647,7 +647,10 @@ impl<S: OtlpSink> Renderer for OtlpRenderer<S> {
                             push_point(s, TOKEN_USAGE, attrs, t, Number::Int(n), options);
                         }
                     }
-                    if let Some(cost) = options.pricing.request_cost(model_name, tokens, factors) {
+                    if let Some(cost) = options
+                        .pricing
+                        .request_cost_at(model_name, tokens, factors, at)
+                    {
                         if cost > 0.0 {
                             let attrs = metric_attributes(session_id, options, &extra);
                             push_point(s, COST_USAGE, attrs, t, Number::Double(cost), options);

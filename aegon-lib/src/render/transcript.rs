@@ -528,8 +528,9 @@ impl SessionLog {
         pricing: &Pricing,
     ) {
         let model = model.unwrap_or("unknown");
-        // Priced as the session core prices it: per request, with its own modifiers.
-        match (pricing.request_cost(model, tokens, factors), at) {
+        // Priced as the session core prices it: per request, with its own modifiers, at the
+        // rates of its own time.
+        match (pricing.request_cost_at(model, tokens, factors, at), at) {
             (Some(c), Some(ms)) => self.series.cost.push((ms, c)),
             (Some(_), None) => {}
             (None, _) => self.series.cost_incomplete |= !tokens.is_zero(),

@@ -89,7 +89,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::event::{Event, EventKind};
 use crate::hashing::Generations;
-use crate::session::pricing::{ModelId, Pricing, RequestPrice};
+use crate::session::pricing::{DatedPrice, ModelId, Pricing};
 use crate::timestamp::parse_millis;
 use crate::tokens::{PriceFactors, Tokens};
 
@@ -287,9 +287,9 @@ impl ChainState {
             cause,
             tokens: n,
             cost_usd: if self.uncounted_writes {
-                beyond_hit_uncached(n, model, factors, pricing)
+                beyond_hit_uncached(n, model, factors, at_ms, pricing)
             } else {
-                beyond_hit(n, model, tokens, factors, pricing)
+                beyond_hit(n, model, tokens, factors, at_ms, pricing)
             },
         });
         self.seen = true;
@@ -334,17 +334,19 @@ impl ChainState {
 }
 
 /// What `rebuilt` tokens of this response cost beyond reading them from the cache: at the
-/// write rates in the proportion the response wrote (5 m and 1 h), minus the read rate.
+/// write rates in the proportion the response wrote (5 m and 1 h), minus the read rate, the
+/// rates of the response's time `at_ms` (none: the current ones).
 fn beyond_hit(
     rebuilt: u64,
     model: &str,
     tokens: &Tokens,
     factors: &PriceFactors,
+    at_ms: Option<i64>,
     pricing: &Pricing,
 ) -> Option<f64> {
     let written = tokens.cache_write_5m.saturating_add(tokens.cache_write_1h);
     if written == 0 || rebuilt == 0 {
-        return pricing.request_cost(model, &Tokens::default(), factors);
+        return pricing.request_cost_at(model, &Tokens::default(), factors, at_ms);
     }
     let writes = Tokens {
         cache_write_5m: tokens.cache_write_5m,
@@ -355,8 +357,8 @@ fn beyond_hit(
         cache_read: written,
         ..Tokens::default()
     };
-    let extra = pricing.request_cost(model, &writes, factors)?
-        - pricing.request_cost(model, &reads, factors)?;
+    let extra = pricing.request_cost_at(model, &writes, factors, at_ms)?
+        - pricing.request_cost_at(model, &reads, factors, at_ms)?;
     Some(extra.max(0.0) * rebuilt as f64 / written as f64)
 }
 
@@ -366,6 +368,7 @@ fn beyond_hit_uncached(
     missed: u64,
     model: &str,
     factors: &PriceFactors,
+    at_ms: Option<i64>,
     pricing: &Pricing,
 ) -> Option<f64> {
     let input = Tokens {
@@ -376,8 +379,8 @@ fn beyond_hit_uncached(
         cache_read: missed,
         ..Tokens::default()
     };
-    let extra = pricing.request_cost(model, &input, factors)?
-        - pricing.request_cost(model, &reads, factors)?;
+    let extra = pricing.request_cost_at(model, &input, factors, at_ms)?
+        - pricing.request_cost_at(model, &reads, factors, at_ms)?;
     Some(extra.max(0.0))
 }
 
@@ -839,13 +842,14 @@ pub struct CacheTracker {
     last_price: Option<LastPrice>,
 }
 
-/// A request's price ([`Pricing::request_price`]) and the factors it was looked up with.
+/// A request's price ([`Pricing::request_price`]), the times it holds for, and the factors
+/// it was looked up with.
 #[derive(Debug)]
 struct LastPrice {
     speed: Option<Cow<'static, str>>,
     service_tier: Option<Cow<'static, str>>,
     inference_geo: Option<Cow<'static, str>>,
-    price: Option<RequestPrice>,
+    price: DatedPrice,
 }
 
 impl Default for CacheTracker {
@@ -877,33 +881,35 @@ impl CacheTracker {
                 ..
             } => {
                 let model = model.as_deref().unwrap_or("unknown");
+                // Priced at the rates of the request's own time (none: the current ones).
+                let at = event.timestamp.as_deref().and_then(parse_millis);
                 let same_model = self.last_model.as_ref().is_some_and(|m| *m.0 == *model);
                 let price = match &self.last_price {
                     Some(last)
                         if same_model
                             && last.speed == factors.speed
                             && last.service_tier == factors.service_tier
-                            && last.inference_geo == factors.inference_geo =>
+                            && last.inference_geo == factors.inference_geo
+                            && last.price.valid.contains(at) =>
                     {
-                        last.price
+                        last.price.price
                     }
                     _ => {
                         let id = model_id(&mut self.last_model, model);
-                        let price = self.pricing.request_price(id, factors);
+                        let price = self.pricing.request_price(id, factors, at);
                         self.last_price = Some(LastPrice {
                             speed: factors.speed.clone(),
                             service_tier: factors.service_tier.clone(),
                             inference_geo: factors.inference_geo.clone(),
                             price,
                         });
-                        price
+                        price.price
                     }
                 };
                 let cost_usd = price.and_then(|p| p.cost(tokens, factors.prompt_tokens));
                 let cache = if *increment {
                     None
                 } else {
-                    let at = event.timestamp.as_deref().and_then(parse_millis);
                     let key = self.chain_key(event);
                     chain_mut(&mut self.chains, key).map(|chain| {
                         chain.set_counts_writes(event.agent.counts_cache_writes());
@@ -1334,6 +1340,49 @@ mod tests {
             };
             self.sessions.apply(&event, parse_millis(ts).unwrap_or(0));
         }
+    }
+
+    /// The tracker keeps a price only for the times it holds: a request on the other side of
+    /// a price change is priced at its own time's rates ([S5.5]: Sonnet 5.5's cache reads
+    /// $0.20/Mtok until 2026-10-07, $0.10 since; no timestamp: the current rates).
+    #[test]
+    fn tracker_costs_follow_each_events_time() {
+        let mut tracker = CacheTracker::new(Pricing::built_in());
+        let tokens = Tokens {
+            cache_read: 1_000_000,
+            ..Tokens::default()
+        };
+        let source = Source {
+            file: "t",
+            line: 1,
+            offset: 0,
+        };
+        let mut costs = Vec::new();
+        for ts in [
+            Some("2026-10-06T12:00:00.000Z"),
+            Some("2026-10-08T12:00:00.000Z"),
+            Some("2026-10-06T23:59:59.999Z"),
+            None,
+            Some("2026-10-07T00:00:00.000Z"),
+        ] {
+            let kind = EventKind::Usage {
+                message_id: None,
+                request_id: None,
+                model: Some(Cow::Borrowed("claude-sonnet-5-5")),
+                tokens,
+                increment: true,
+                factors: PriceFactors::default(),
+                reasoning: None,
+            };
+            let event = Event {
+                timestamp: ts.map(Cow::Borrowed),
+                ..bare_event(source, kind)
+            };
+            let cost = tracker.observe(&event).and_then(|c| c.cost_usd).unwrap();
+            costs.push((cost * 100.0).round() / 100.0);
+        }
+        // 1,000,000 reads × $0.20 or $0.10 per million.
+        assert_eq!(costs, [0.2, 0.1, 0.2, 0.1, 0.1]);
     }
 
     /// The tracker looks a request's price up again when the model or a price factor changes

@@ -690,8 +690,9 @@ impl Session {
                 // once for its price and its window.
                 let model = model.as_deref().unwrap_or("unknown");
                 let id = ModelId::parse(model);
-                // Priced now, as its own request: the premium and the speed are per request.
-                let cost = pricing.request_cost_of(&id, tokens, factors);
+                // Priced now, as its own request: the premium and the speed are per request,
+                // and the rates those of its own time (none: the current ones).
+                let cost = pricing.request_cost_of(&id, tokens, factors, ms);
                 if !self.usage.contains_key(model) {
                     self.usage.insert(model.to_owned(), ModelUsage::default());
                 }
@@ -1497,6 +1498,35 @@ mod tests {
         );
         assert_eq!(s.session().unpriced_models(), ["MiniMax-M3"]);
         assert!((s.session().priced_cost() - want).abs() < 1e-9);
+    }
+
+    /// Each response is priced at the rates of its own time: Sonnet 5.5's cache reads cost
+    /// $0.20/Mtok until 2026-10-07 and $0.10 since ([S5.5] in the pricing module).
+    #[test]
+    fn responses_are_priced_at_the_rates_of_their_time() {
+        let mut s = Stream::new();
+        s.push("2026-10-06T12:00:00.000Z", None, prompt())
+            .push(
+                "2026-10-06T12:00:01.000Z",
+                None,
+                usage("claude-sonnet-5-5", 0, 0, false),
+            )
+            .push(
+                "2026-10-08T12:00:01.000Z",
+                None,
+                usage("claude-sonnet-5-5", 0, 0, false),
+            );
+        // 1,000 reads each: 1000 × 0.20 / 10⁶ + 1000 × 0.10 / 10⁶ = $0.0003 (not $0.0002).
+        let cost = s.session().cost().unwrap();
+        assert!((cost - 0.0003).abs() < 1e-12, "{cost}");
+        // Cost explained prices the same way: its prompts add up to the session's cost.
+        let explained: f64 = s
+            .session()
+            .cost_by_prompt()
+            .iter()
+            .filter_map(|p| p.total().cost_usd())
+            .sum();
+        assert!((explained - cost).abs() < 1e-12, "{explained}");
     }
 
     #[test]
