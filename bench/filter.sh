@@ -288,6 +288,41 @@
 # (3,407 malloc+free on the corpus, ~1.4M Ir and their I1 misses), and the I-cache footprint
 # (reserve once per event in write_object instead of a capacity check and grow path per
 # field; key dispatch without jump tables).
+# Smaller hot path, and a sieve that did not pay (filt branch, 2026-11-30, issue 14; "before"
+# is main eacf8a3, "after" this build; UNIQUE and ONCE as above). Callgrind --cache-sim=yes
+# --branch-sim=yes, `--ndjson`, corpus once, whole process (before / after):
+#   Ir 111.19M / 111.40M (+0.2%); I1 misses 3.84M / 3.30M (-14%); D1 misses 456k / 455k;
+#   Bcm 807k / 796k; Bim 227k / 227k. Code: write_object 81.9 KB -> 34.4 KB; decode_line's
+#   instance for the pipeline ~22 KB -> the clean path only (the repair path, 6.1-6.6 KB per
+#   instance, and the byte-order-mark path with its second copy of decode_clean, out of line).
+# Wall (perf stat -r 3 -e task-clock per command, taskset -c 0, five interleaved rounds on
+# UNIQUE, load average 15 on 2 cores, so noisy): bare parse 322-336 ms, before 647-674, after
+# 624-653 (after/before per round 0.97, 1.01, 0.99, 0.95, 0.94); best of rounds 0.499x ->
+# 0.516x the bare parse. ONCE (perf stat -r 20, three rounds): bare 7.1-7.6 ms, before
+# 12.4-14.0, after 12.2-12.4 (best 0.58x both). The lead's 0.61x on a quiet machine is out of
+# reach by this kind of change: what is left is not fetch but memory (below).
+# Done: the string, text and raw writers of the NDJSON object out of line (their inlined
+# copies per field and kind were most of write_object's 82 KB); decode_clean's repair path
+# (crash padding, records run together, cut records: recover_line) and the byte-order-mark path
+# `#[cold]` and out of line. Perf on UNIQUE (cpu-clock samples, self): write_object 9.5% ->
+# 6.7% + Obj::str 2.4%. A fifth of write_object's samples before sat on one instruction
+# after the 8-byte load of a 8-12 byte field in `put` (a data miss, by the look of it; which
+# field was not found).
+# Tried and dropped: (1) a blocked Bloom filter in front of each generation of the sets of
+# identities and of clean lines (two bits of one word per key, 8 bits a key, both generations'
+# words side by side: 512 KiB for `seen`, 32 KiB for clean lines), so a key met for the first
+# time skips the table probes: UNIQUE's samples in Generations went from 10.7% to 15.7%. The
+# sieve word missed as the tables' control bytes do: between two reads of one sieve line the
+# parse streams ~14 MB of input through the 1 MiB L2, so nothing probed at random stays in L2
+# and a sieve only adds a miss. (2) Both generations probed before either answer is looked at
+# (to overlap their misses): no change within the noise (626-654 ms against 598-670). The
+# misses in the sets of identities (Generations::insert_if_absent 6-10% of UNIQUE's samples,
+# more the busier the machine: they go to DRAM when other processes hold L3) are the largest
+# single item left in aegon's own code; next would be one probe per key (a single table of
+# keys in 64-byte buckets, both generations' buckets loaded together) or prefetching the clean
+# line's key for the lines of a read buffer before they are decoded; both need a table of our
+# own, not hashbrown's. Not done, by time: stage batching, content blocks' Vec reuse, key
+# dispatch without jump tables.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"

@@ -35,55 +35,66 @@ const SYNTHETIC_MODEL: &str = "<synthetic>";
 /// ([`crate::format::claude::repair::after_cut`]), and members that cannot be read are
 /// skipped ([`crate::format::claude::record::Record::problems`]). Each of these but the surrogates is said in
 /// one `Malformed` event with `recovered: true`, before the line's other events.
-pub fn decode_line<F>(file: &str, line: Line<'_>, mut emit: F) -> ControlFlow<()>
+pub fn decode_line<F>(file: &str, line: Line<'_>, emit: F) -> ControlFlow<()>
 where
     F: for<'e> FnMut(Event<'e>) -> ControlFlow<()>,
 {
     // A byte-order mark on a line but the first (the splitter drops that one): files joined
     // together. Named, skipped, and the rest of the line read as a line of its own.
     if let Some(rest) = line.bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        let len = line.bytes.len() as u64;
-        let inner = Line {
-            bytes: rest,
-            offset: line.offset + 3,
-            ..line
-        };
-        let mut first = true;
-        let flow = decode_clean(file, inner, |mut e| {
-            if std::mem::take(&mut first) {
-                if let EventKind::Malformed(m) = &mut e.kind {
-                    // The line's own fault: said together with the mark, as one problem
-                    // whose reason and place are the fault's (what lost or damaged the line).
-                    m.message = format!(
-                        "{}; byte {}: a byte-order mark (U+FEFF) starts the line (files joined together?): skipped",
-                        m.message, line.offset
-                    );
-                    m.len = len;
-                    return emit(e);
-                }
-                emit(bom_event(
-                    line.source(file),
-                    line.offset,
-                    len,
-                    "a byte-order mark (U+FEFF) in mid-file, at the start of this line (files joined together?): skipped, the rest of the line read",
-                    true,
-                ))?;
+        return decode_after_mark(file, line, rest, emit);
+    }
+    decode_clean(file, line, emit)
+}
+
+/// [`decode_line`] for a line that starts with a byte-order mark (`rest` is what follows it).
+/// Out of line and cold: rare, and it holds a second copy of [`decode_clean`].
+#[cold]
+#[inline(never)]
+fn decode_after_mark<F>(file: &str, line: Line<'_>, rest: &[u8], mut emit: F) -> ControlFlow<()>
+where
+    F: for<'e> FnMut(Event<'e>) -> ControlFlow<()>,
+{
+    let len = line.bytes.len() as u64;
+    let inner = Line {
+        bytes: rest,
+        offset: line.offset + 3,
+        ..line
+    };
+    let mut first = true;
+    let flow = decode_clean(file, inner, |mut e| {
+        if std::mem::take(&mut first) {
+            if let EventKind::Malformed(m) = &mut e.kind {
+                // The line's own fault: said together with the mark, as one problem
+                // whose reason and place are the fault's (what lost or damaged the line).
+                m.message = format!(
+                    "{}; byte {}: a byte-order mark (U+FEFF) starts the line (files joined together?): skipped",
+                    m.message, line.offset
+                );
+                m.len = len;
+                return emit(e);
             }
-            emit(e)
-        });
-        if first {
-            // Nothing after the mark.
-            return emit(bom_event(
+            emit(bom_event(
                 line.source(file),
                 line.offset,
                 len,
-                "a byte-order mark (U+FEFF) in mid-file, alone on its line (files joined together?): skipped",
-                false,
-            ));
+                "a byte-order mark (U+FEFF) in mid-file, at the start of this line (files joined together?): skipped, the rest of the line read",
+                true,
+            ))?;
         }
-        return flow;
+        emit(e)
+    });
+    if first {
+        // Nothing after the mark.
+        return emit(bom_event(
+            line.source(file),
+            line.offset,
+            len,
+            "a byte-order mark (U+FEFF) in mid-file, alone on its line (files joined together?): skipped",
+            false,
+        ));
     }
-    decode_clean(file, line, emit)
+    flow
 }
 
 /// The event for a byte-order mark in mid-file; `recovered` when the rest of its line was read.
@@ -171,124 +182,150 @@ where
             report.emit(source, &line, &mut emit)?;
             record_events(source, &mut record, &mut emit)
         }
-        Err(err) => {
-            use crate::format::claude::repair::segments;
-            // Crash padding cut first: the records between the runs of control bytes. Then
-            // records run together (a lost newline) or a record cut off with whole ones after
-            // it (a crash, then a resumed writer), in the line or in a piece of it.
-            // Per cut-off record: where it starts and where the record after it starts.
-            let mut cuts: Vec<(usize, usize)> = Vec::new();
-            let (pieces, padding) = match segments(text) {
-                Some((pieces, padding)) => (pieces, Some(padding)),
-                None => match split_line(text, err.offset, line.terminated) {
-                    Some((pieces, cut)) => {
-                        cuts.extend(cut);
-                        (pieces, None)
-                    }
-                    None => {
-                        return emit(malformed_event(source, &line, &at, &err, repaired.as_ref()))
-                    }
-                },
-            };
-            let mut records = Vec::new();
-            let mut lost = Vec::new();
-            // Per run of records on one line: where each record after the first starts.
-            let mut joins: Vec<Vec<usize>> = Vec::new();
-            // Only a piece that starts an object says a newline was lost; other text after a
-            // record (`{…}]`) is reported as not a record, below.
-            let objects = |run: &[(usize, &str)], base: usize| -> Vec<usize> {
-                run.iter()
-                    .filter(|(_, p)| p.starts_with('{'))
-                    .map(|(at, _)| base + at)
-                    .collect()
-            };
-            if padding.is_none() {
-                joins.push(objects(&pieces[1..], 0));
+        Err(err) => recover_line(
+            source,
+            &line,
+            text,
+            &at,
+            err,
+            repaired.as_ref(),
+            report,
+            emit,
+        ),
+    }
+}
+
+/// [`decode_clean`] for a line that did not read as one record: crash padding, records run
+/// together, a record cut off with whole ones after it, or no record at all (reported). Out
+/// of line and cold: it is rare, and kept out of the code every clean line runs through (the
+/// per-line path is larger than the instruction cache as it is).
+#[cold]
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+fn recover_line<F>(
+    source: Source<'_>,
+    line: &Line<'_>,
+    text: &str,
+    at: &dyn Fn(usize) -> u64,
+    err: RecordError,
+    repaired: Option<&crate::format::claude::repair::Repaired>,
+    mut report: Report,
+    mut emit: F,
+) -> ControlFlow<()>
+where
+    F: for<'e> FnMut(Event<'e>) -> ControlFlow<()>,
+{
+    use crate::format::claude::repair::segments;
+    // Crash padding cut first: the records between the runs of control bytes. Then
+    // records run together (a lost newline) or a record cut off with whole ones after
+    // it (a crash, then a resumed writer), in the line or in a piece of it.
+    // Per cut-off record: where it starts and where the record after it starts.
+    let mut cuts: Vec<(usize, usize)> = Vec::new();
+    let (pieces, padding) = match segments(text) {
+        Some((pieces, padding)) => (pieces, Some(padding)),
+        None => match split_line(text, err.offset, line.terminated) {
+            Some((pieces, cut)) => {
+                cuts.extend(cut);
+                (pieces, None)
             }
-            for (start, piece) in pieces {
-                match crate::format::claude::record::parse_record(piece) {
-                    Ok(record) => records.push((start, record)),
-                    // A piece between padding may hold records run together; a piece cut
-                    // from such a run is one object or the rest, and is not cut again.
-                    Err(e) => {
-                        match padding.and_then(|_| split_line(piece, e.offset, line.terminated)) {
-                            Some((run, cut)) => {
-                                cuts.extend(cut.map(|(c, r)| (start + c, start + r)));
-                                joins.push(objects(&run[1..], start));
-                                for (at, p) in run {
-                                    match crate::format::claude::record::parse_record(p) {
-                                        Ok(record) => records.push((start + at, record)),
-                                        Err(e) => lost.push((start + at, e)),
-                                    }
-                                }
-                            }
-                            None => lost.push((start, e)),
+            None => return emit(malformed_event(source, line, &at, &err, repaired)),
+        },
+    };
+    let mut records = Vec::new();
+    let mut lost = Vec::new();
+    // Per run of records on one line: where each record after the first starts.
+    let mut joins: Vec<Vec<usize>> = Vec::new();
+    // Only a piece that starts an object says a newline was lost; other text after a
+    // record (`{…}]`) is reported as not a record, below.
+    let objects = |run: &[(usize, &str)], base: usize| -> Vec<usize> {
+        run.iter()
+            .filter(|(_, p)| p.starts_with('{'))
+            .map(|(at, _)| base + at)
+            .collect()
+    };
+    if padding.is_none() {
+        joins.push(objects(&pieces[1..], 0));
+    }
+    for (start, piece) in pieces {
+        match crate::format::claude::record::parse_record(piece) {
+            Ok(record) => records.push((start, record)),
+            // A piece between padding may hold records run together; a piece cut
+            // from such a run is one object or the rest, and is not cut again.
+            Err(e) => match padding.and_then(|_| split_line(piece, e.offset, line.terminated)) {
+                Some((run, cut)) => {
+                    cuts.extend(cut.map(|(c, r)| (start + c, start + r)));
+                    joins.push(objects(&run[1..], start));
+                    for (at, p) in run {
+                        match crate::format::claude::record::parse_record(p) {
+                            Ok(record) => records.push((start + at, record)),
+                            Err(e) => lost.push((start + at, e)),
                         }
                     }
                 }
-            }
-            if records.is_empty() {
-                return match padding {
-                    Some(padding) => emit(padding_event(source, &line, &at, padding, &lost)),
-                    None => emit(malformed_event(source, &line, &at, &err, repaired.as_ref())),
-                };
-            }
-            if let Some(padding) = padding {
-                report.add(
-                    if padding.nul {
-                        MalformedReason::NulBytes
-                    } else {
-                        MalformedReason::InvalidJson
-                    },
-                    at(padding.first),
-                    format!(
-                        "{} around the record{} on this line (crash padding): cut off, {} record{} read",
-                        padding.describe(at),
-                        plural(records.len()),
-                        records.len(),
-                        plural(records.len()),
-                    ),
-                );
-            }
-            for &(cut, record) in &cuts {
-                report.add(
-                    MalformedReason::InvalidJson,
-                    at(cut),
-                    format!(
-                        "partly read: a record cut off after {} bytes (a crash mid-write?) and another written right after it on this line: the cut part skipped, the record from byte {} read",
-                        at(record) - at(cut),
-                        at(record),
-                    ),
-                );
-            }
-            for run in joins.iter().filter(|run| !run.is_empty()) {
-                report.add(
-                    MalformedReason::RunTogether,
-                    at(run[0]),
-                    run_together_message(run, &at),
-                );
-            }
-            for (start, e) in &lost {
-                let at = at(*start + e.offset);
-                report.add(
-                    MalformedReason::InvalidJson,
-                    at,
-                    format!(
-                        "the text from here is not a record ({}): skipped",
-                        e.message
-                    ),
-                );
-            }
-            for (start, record) in &records {
-                report.problems(&at, *start, record);
-            }
-            report.emit(source, &line, &mut emit)?;
-            for (_, mut record) in records {
-                record_events(source, &mut record, &mut emit)?;
-            }
-            ControlFlow::Continue(())
+                None => lost.push((start, e)),
+            },
         }
     }
+    if records.is_empty() {
+        return match padding {
+            Some(padding) => emit(padding_event(source, line, &at, padding, &lost)),
+            None => emit(malformed_event(source, line, &at, &err, repaired)),
+        };
+    }
+    if let Some(padding) = padding {
+        report.add(
+            if padding.nul {
+                MalformedReason::NulBytes
+            } else {
+                MalformedReason::InvalidJson
+            },
+            at(padding.first),
+            format!(
+                "{} around the record{} on this line (crash padding): cut off, {} record{} read",
+                padding.describe(at),
+                plural(records.len()),
+                records.len(),
+                plural(records.len()),
+            ),
+        );
+    }
+    for &(cut, record) in &cuts {
+        report.add(
+            MalformedReason::InvalidJson,
+            at(cut),
+            format!(
+                "partly read: a record cut off after {} bytes (a crash mid-write?) and another written right after it on this line: the cut part skipped, the record from byte {} read",
+                at(record) - at(cut),
+                at(record),
+            ),
+        );
+    }
+    for run in joins.iter().filter(|run| !run.is_empty()) {
+        report.add(
+            MalformedReason::RunTogether,
+            at(run[0]),
+            run_together_message(run, &at),
+        );
+    }
+    for (start, e) in &lost {
+        let at = at(*start + e.offset);
+        report.add(
+            MalformedReason::InvalidJson,
+            at,
+            format!(
+                "the text from here is not a record ({}): skipped",
+                e.message
+            ),
+        );
+    }
+    for (start, record) in &records {
+        report.problems(&at, *start, record);
+    }
+    report.emit(source, line, &mut emit)?;
+    for (_, mut record) in records {
+        record_events(source, &mut record, &mut emit)?;
+    }
+    ControlFlow::Continue(())
 }
 
 /// The pieces of a line (or of a piece between crash padding) that did not read as one record,
