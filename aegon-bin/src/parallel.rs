@@ -100,6 +100,12 @@ impl Elsewhere {
     }
 }
 
+thread_local! {
+    /// The worker's read buffer, handed from each group's pipeline to the next one
+    /// ([`Pipeline::with_read_buffer`]).
+    static READ_BUFFER: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
 /// Reads one group's files with a pipeline of its own; what `elsewhere` holds counts in
 /// groups ranked before it.
 fn read_group(
@@ -119,10 +125,13 @@ fn read_group(
             .with_counted(e.counted.iter().map(|(&k, &t)| (k, t))),
         None => Correlator::new(),
     };
-    let mut pipeline = Pipeline::with_correlator(options, collector, correlator);
+    let mut pipeline = Pipeline::with_correlator(options, collector, correlator)
+        .with_read_buffer(READ_BUFFER.take());
     pipeline.correlator_mut().record_identities();
     let inputs: Vec<InputArg> = files.iter().cloned().map(InputArg::Path).collect();
-    let failed = crate::read_inputs(&inputs, quiet, &mut pipeline)?;
+    let failed = crate::read_inputs(&inputs, quiet, &mut pipeline);
+    READ_BUFFER.set(pipeline.take_read_buffer());
+    let failed = failed?;
     let mut identities = pipeline.correlator_mut().take_recorded();
     identities.shrink_to_fit();
     let responses = pipeline.correlator_mut().take_recorded_responses();
