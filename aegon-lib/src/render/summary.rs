@@ -1043,7 +1043,10 @@ mod tests {
         for file in &files {
             let bytes = std::fs::read(file).unwrap();
             let name = file.display().to_string();
-            pipeline.read_to_end(&name, &bytes[..]).unwrap();
+            assert!(pipeline
+                .read_to_end(&name, &bytes[..])
+                .unwrap()
+                .is_continue());
         }
         let (collector, stats) = pipeline.finish().unwrap();
         let mut sessions = collector.into_sessions();
