@@ -42,6 +42,30 @@
 #   serde_json Value per session), each group's 256 KiB read buffer zeroed (pipeline.rs; 22M in
 #   callgrind, which counts rep stosb per byte) and the kernel's copy of each read (~5% of perf
 #   samples). With c<N>- ids the merge still copies every later group's text keys (O(lines)).
+#
+# Distinct entries, 2026-11-30, second stop (summ2; before = main at eacf8a3, after = branch
+# summ2; the machine at load 11-16 from other agents' builds the whole time, so wall times
+# were 2-5 s for every tool and are not quoted):
+# - callgrind, -j1, the distinct tree with 4 copies (48 MB, 27,468 lines): total 572.1M ->
+#   481.3M (-15.9%): the read buffer zeroed per group 22.7M -> 0; the price table built per
+#   group (Sessions::with_pricing via Default) 12.2M -> 0; timestamps parsed three times per
+#   event (session core, span recorder, collector) 29.5M -> 6.3M and a compare per read (the
+#   last text remembered per thread); model ids taken apart per usage event 9.3M -> 0.2M; the
+#   JSON output (a serde_json Value per session) 35.9M -> 9.7M. Session core
+#   (Sessions::apply_to) 90.2M -> 74.1M. Unchanged and now most of it: the Claude decode
+#   (decode_line 414M, 85%: the record parse 238.5M, events 138M), the leaf index (22.9M),
+#   the correlator (20.5M), line hashes for repeats (16.3M). (Figures per change from the run with all but the last two commits:
+#   484.4M.)
+# - perf, the BENCH_DISTINCT=1 tree (1,040 files), 2 workers, 3 interleaved runs each: the
+#   main thread's CPU samples (serial: the other core waits) 522-540 -> 277-290 of ~3,600:
+#   the owners of shared entries decided on the workers, by shards (-> 298-328), the leaf
+#   indexes merged with one probe per key and the sessions not freed at exit (-> 277-290).
+#   Main + the rest / 2 (what two idle cores would take): -7 to -9%.
+# - CPU seconds (user + system), best of 5 interleaved rounds in the same run: aegon 0.63 s ->
+#   0.58 s, ccusage 1.50 s: ccusage / aegon 2.38x -> 2.59x (target 3x: not reached).
+# Left on the main thread (perf): merging the leaf indexes (every line uuid of every group
+# after the first is inserted again: O(lines)), the JSON, the walk of the tree (statx per
+# file). Left on the workers: the decode (85%).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"

@@ -963,13 +963,18 @@ fn parallel_summary(
         &collected.stats,
     )?;
     report::print_summary(&collected.stats);
-    Ok(Some(if collected.failed || unreadable {
+    let code = if collected.failed || unreadable {
         ExitCode::from(2)
     } else if collected.stats.malformed.total() > 0 {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
-    }))
+    };
+    // The process ends with this answer: its memory goes back whole. Freeing every session,
+    // map node and string one by one took 1.5% of a summary of distinct history, on the main
+    // thread after the output was written.
+    std::mem::forget(collected);
+    Ok(Some(code))
 }
 
 /// The built-in prices, extended or overridden by `--pricing FILE`.

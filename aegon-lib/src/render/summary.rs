@@ -9,7 +9,7 @@ use std::io::{self, Write};
 use std::ops::ControlFlow;
 use std::path::Path;
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use crate::event::{Event, EventKind};
 use crate::pipeline::Stats;
@@ -252,16 +252,6 @@ fn chronological(sessions: &Sessions) -> Vec<&Session> {
     v
 }
 
-fn tokens_json(t: &Tokens) -> Value {
-    json!({
-        "input": t.input,
-        "output": t.output,
-        "cache_read": t.cache_read,
-        "cache_write_5m": t.cache_write_5m,
-        "cache_write_1h": t.cache_write_1h,
-    })
-}
-
 /// The summary as one JSON value (schema in the README and `schemas/summary.v1.schema.json`).
 /// [`write_summary`] writes the same document without holding it whole.
 pub fn summary_json(sessions: &Sessions, stats: &Stats) -> Value {
@@ -309,7 +299,7 @@ impl<'a> SummaryDoc<'a> {
         let totals = json!({
             "sessions": list.len(),
             "api_calls": api_calls,
-            "tokens": tokens_json(&total),
+            "tokens": TokensJson::from(&total),
             "web_searches": total.web_search,
             "cost_usd": total_cost.map(round_cents),
             "priced_cost_usd": round_cents(priced),
@@ -340,11 +330,11 @@ impl<'a> SummaryDoc<'a> {
 impl serde::Serialize for SummaryDoc<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        /// The sessions, each made a JSON value only while it is written.
+        /// The sessions, each serialized from the session as it is written.
         struct Lazy<'b>(&'b [&'b Session]);
         impl serde::Serialize for Lazy<'_> {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.collect_seq(self.0.iter().map(|s| session_json(s)))
+                serializer.collect_seq(self.0.iter().map(|s| SessionJson::new(s)))
             }
         }
         let mut map = serializer.serialize_map(Some(6))?;
@@ -409,66 +399,279 @@ fn price_table_line(pricing: &Pricing, vendors: &BTreeSet<Vendor>) -> String {
     line
 }
 
-/// One session's JSON value.
-fn session_json(s: &Session) -> Value {
-    let tokens = s.tokens();
-    let cost = s.cost();
-    let mut tools = Map::new();
-    for (name, t) in &s.tools {
-        tools.insert(
-            name.clone(),
-            json!({
-                "calls": t.calls,
-                "errors": t.errors,
-                "p50_ms": t.durations.percentile(50.0),
-                "p95_ms": t.durations.percentile(95.0),
-            }),
-        );
+/// One session's JSON object, serialized from the session as it is written (a
+/// `serde_json::Value` built, written and dropped per session was 6% of a summary of
+/// distinct history, on the main thread after the workers). Each object's fields are in
+/// byte order of their names, as a `Value`'s map writes them (the documents are unchanged:
+/// `a_session_is_written_with_its_fields_in_order` checks the order).
+#[derive(serde::Serialize)]
+struct SessionJson<'a> {
+    agent: &'static str,
+    agents: Vec<AgentJson<'a>>,
+    api_calls: u64,
+    api_errors: u64,
+    compactions: u64,
+    context: Option<ContextJson>,
+    cost_explained: CostExplainedJson<'a>,
+    cost_usd: Option<f64>,
+    cwd: &'a Option<String>,
+    duration_ms: Option<u64>,
+    first: Option<&'a str>,
+    first_prompt: &'a Option<String>,
+    git_branch: &'a Option<String>,
+    interruptions: u64,
+    last: Option<&'a str>,
+    models: &'a BTreeSet<String>,
+    permission_mode: &'a Option<String>,
+    priced_cost_usd: f64,
+    prompts: u64,
+    retries: u64,
+    session_id: &'a str,
+    subagents: usize,
+    title: Option<&'a str>,
+    title_source: Option<&'static str>,
+    tokens: TokensJson,
+    tool_calls: u64,
+    tool_errors: u64,
+    tools: BTreeMap<&'a str, ToolJson>,
+    unpriced_models: Vec<&'a str>,
+    version: &'a Option<String>,
+    web_searches: u64,
+}
+
+/// A subagent in [`SessionJson`].
+#[derive(serde::Serialize)]
+struct AgentJson<'a> {
+    agent_id: &'a str,
+    api_calls: u64,
+    compaction: bool,
+    cost_usd: Option<f64>,
+    prompt: usize,
+    spawned_by: &'a Option<String>,
+    tokens: TokensJson,
+    tool_calls: u64,
+    web_searches: u64,
+}
+
+/// The context fill in [`SessionJson`].
+#[derive(serde::Serialize)]
+struct ContextJson {
+    tokens: u64,
+    window: u64,
+}
+
+/// A tool's figures in [`SessionJson`].
+#[derive(serde::Serialize)]
+struct ToolJson {
+    calls: u64,
+    errors: u64,
+    p50_ms: Option<u64>,
+    p95_ms: Option<u64>,
+}
+
+/// Tokens by kind.
+#[derive(serde::Serialize)]
+struct TokensJson {
+    cache_read: u64,
+    cache_write_1h: u64,
+    cache_write_5m: u64,
+    input: u64,
+    output: u64,
+}
+
+impl From<&Tokens> for TokensJson {
+    fn from(t: &Tokens) -> Self {
+        TokensJson {
+            cache_read: t.cache_read,
+            cache_write_1h: t.cache_write_1h,
+            cache_write_5m: t.cache_write_5m,
+            input: t.input,
+            output: t.output,
+        }
     }
-    let unpriced = s.unpriced_models();
-    json!({
-        "session_id": s.id,
-        "title": s.title.as_ref().map(|t| t.text.clone()),
-        "title_source": s.title.as_ref().map(|t| t.source.as_str()),
-        "first_prompt": s.first_prompt,
-        "models": s.models,
-        "api_calls": s.api_calls(),
-        "tokens": tokens_json(&tokens),
-        "web_searches": tokens.web_search,
-        "cost_usd": cost.map(round_cents),
-        "priced_cost_usd": round_cents(s.priced_cost()),
-        "unpriced_models": unpriced,
-        "tool_calls": s.tool_calls(),
-        "tool_errors": s.tool_errors(),
-        "tools": tools,
-        "subagents": s.subagents.len(),
-        "agents": s.subagents.iter().map(|(id, a)| json!({
-            "agent_id": id,
-            "spawned_by": a.spawned_by,
-            "compaction": a.compaction,
-            "api_calls": a.api_calls,
-            "tool_calls": a.tool_calls,
-            "tokens": tokens_json(&a.tokens),
-            "web_searches": a.tokens.web_search,
-            "cost_usd": charge_usd(s.cost_explained.agents.get(id).map(|c| c.cost).unwrap_or_default()),
-            "prompt": s.subagent_prompt(id),
-        })).collect::<Vec<_>>(),
-        "cost_explained": cost_explained_json(s),
-        "prompts": s.prompts,
-        "api_errors": s.api_errors,
-        "retries": s.retries,
-        "interruptions": s.interruptions,
-        "compactions": s.compactions,
-        "context": s.context.as_ref().map(|c| json!({"tokens": c.tokens, "window": c.window})),
-        "agent": s.agent.as_str(),
-        "cwd": s.cwd,
-        "git_branch": s.git_branch,
-        "version": s.version,
-        "permission_mode": s.permission_mode,
-        "first": s.first.as_ref().map(|f| f.1.clone()),
-        "last": s.last.as_ref().map(|l| l.1.clone()),
-        "duration_ms": s.duration_ms(),
-    })
+}
+
+/// The session's cost explained (see [`crate::session::cost_explained`]).
+#[derive(serde::Serialize)]
+struct CostExplainedJson<'a> {
+    by_cause: BTreeMap<&'static str, CauseJson>,
+    cache_hit_ratio: Option<f64>,
+    costliest_rebuilds: Vec<RebuildJson<'a>>,
+    no_tool_usd: Option<f64>,
+    prompts: Vec<PromptJson<'a>>,
+    rebuild_cost_usd: Option<f64>,
+    rebuild_tokens: u64,
+    rebuilds: u64,
+    tools: BTreeMap<String, Option<f64>>,
+}
+
+/// Rebuilds of one cause in [`CostExplainedJson`].
+#[derive(serde::Serialize)]
+struct CauseJson {
+    cost_usd: Option<f64>,
+    rebuilds: u64,
+    tokens: u64,
+}
+
+/// One of the costliest rebuilds in [`CostExplainedJson`].
+#[derive(serde::Serialize)]
+struct RebuildJson<'a> {
+    agent_id: &'a Option<String>,
+    cause: &'static str,
+    cost_usd: Option<f64>,
+    gap_ms: Option<u64>,
+    model: &'a str,
+    timestamp: Option<&'a str>,
+    tokens: u64,
+}
+
+/// A human prompt's cost in [`CostExplainedJson`].
+#[derive(serde::Serialize)]
+struct PromptJson<'a> {
+    api_calls: u64,
+    cost_usd: Option<f64>,
+    index: usize,
+    main_cost_usd: Option<f64>,
+    subagents: usize,
+    subagents_cost_usd: Option<f64>,
+    text: Option<&'a str>,
+    timestamp: Option<&'a str>,
+    tool_calls: u64,
+}
+
+impl<'a> SessionJson<'a> {
+    fn new(s: &'a Session) -> Self {
+        let tokens = s.tokens();
+        SessionJson {
+            agent: s.agent.as_str(),
+            agents: s
+                .subagents
+                .iter()
+                .map(|(id, a)| AgentJson {
+                    agent_id: id,
+                    api_calls: a.api_calls,
+                    compaction: a.compaction,
+                    cost_usd: charge_usd(
+                        s.cost_explained
+                            .agents
+                            .get(id)
+                            .map(|c| c.cost)
+                            .unwrap_or_default(),
+                    ),
+                    prompt: s.subagent_prompt(id),
+                    spawned_by: &a.spawned_by,
+                    tokens: (&a.tokens).into(),
+                    tool_calls: a.tool_calls,
+                    web_searches: a.tokens.web_search,
+                })
+                .collect(),
+            api_calls: s.api_calls(),
+            api_errors: s.api_errors,
+            compactions: s.compactions,
+            context: s.context.as_ref().map(|c| ContextJson {
+                tokens: c.tokens,
+                window: c.window,
+            }),
+            cost_explained: CostExplainedJson::new(s),
+            cost_usd: s.cost().map(round_cents),
+            cwd: &s.cwd,
+            duration_ms: s.duration_ms(),
+            first: s.first.as_ref().map(|f| f.1.as_str()),
+            first_prompt: &s.first_prompt,
+            git_branch: &s.git_branch,
+            interruptions: s.interruptions,
+            last: s.last.as_ref().map(|l| l.1.as_str()),
+            models: &s.models,
+            permission_mode: &s.permission_mode,
+            priced_cost_usd: round_cents(s.priced_cost()),
+            prompts: s.prompts,
+            retries: s.retries,
+            session_id: &s.id,
+            subagents: s.subagents.len(),
+            title: s.title.as_ref().map(|t| t.text.as_str()),
+            title_source: s.title.as_ref().map(|t| t.source.as_str()),
+            tokens: (&tokens).into(),
+            tool_calls: s.tool_calls(),
+            tool_errors: s.tool_errors(),
+            tools: s
+                .tools
+                .iter()
+                .map(|(name, t)| {
+                    let tool = ToolJson {
+                        calls: t.calls,
+                        errors: t.errors,
+                        p50_ms: t.durations.percentile(50.0),
+                        p95_ms: t.durations.percentile(95.0),
+                    };
+                    (name.as_str(), tool)
+                })
+                .collect(),
+            unpriced_models: s.unpriced_models(),
+            version: &s.version,
+            web_searches: tokens.web_search,
+        }
+    }
+}
+
+impl<'a> CostExplainedJson<'a> {
+    fn new(s: &'a Session) -> Self {
+        let e = &s.cost_explained;
+        let all = e.rebuilds();
+        let (tools, none) = e.tools();
+        CostExplainedJson {
+            by_cause: RebuildCause::ALL
+                .iter()
+                .map(|&cause| {
+                    let t = e.cause(cause);
+                    let figures = CauseJson {
+                        cost_usd: charge_usd(t.cost),
+                        rebuilds: t.rebuilds,
+                        tokens: t.tokens,
+                    };
+                    (cause.as_str(), figures)
+                })
+                .collect(),
+            cache_hit_ratio: ratio(e.hit_ratio()),
+            costliest_rebuilds: e
+                .costliest
+                .iter()
+                .map(|r| RebuildJson {
+                    agent_id: &r.agent,
+                    cause: r.rebuild.cause.as_str(),
+                    cost_usd: r.rebuild.cost_usd.map(round_cents),
+                    gap_ms: r.gap_ms,
+                    model: &r.model,
+                    timestamp: r.at.as_ref().map(|a| a.1.as_str()),
+                    tokens: r.rebuild.tokens,
+                })
+                .collect(),
+            no_tool_usd: charge_usd(none),
+            prompts: s
+                .cost_by_prompt()
+                .iter()
+                // The session's start only when something was spent before the first prompt.
+                .filter(|p| p.index > 0 || p.prompt.api_calls > 0 || p.subagent_count > 0)
+                .map(|p| PromptJson {
+                    api_calls: p.prompt.api_calls,
+                    cost_usd: charge_usd(p.total()),
+                    index: p.index,
+                    main_cost_usd: charge_usd(p.prompt.cost),
+                    subagents: p.subagent_count,
+                    subagents_cost_usd: charge_usd(p.subagents),
+                    text: (p.index > 0).then_some(p.prompt.text.as_str()),
+                    timestamp: p.prompt.at.as_ref().map(|a| a.1.as_str()),
+                    tool_calls: p.prompt.tool_calls,
+                })
+                .collect(),
+            rebuild_cost_usd: charge_usd(all.cost),
+            rebuild_tokens: all.tokens,
+            rebuilds: all.rebuilds,
+            tools: tools
+                .into_iter()
+                .map(|(name, c)| (name, charge_usd(c)))
+                .collect(),
+        }
+    }
 }
 
 /// Rebuilds over sessions.
@@ -618,70 +821,6 @@ fn charge_usd(c: Charge) -> Option<f64> {
 /// A ratio to four decimals.
 fn ratio(r: Option<f64>) -> Option<f64> {
     r.map(|r| (r * 10_000.0).round() / 10_000.0)
-}
-
-/// The session's cost explained (see [`crate::session::cost_explained`]).
-fn cost_explained_json(s: &Session) -> Value {
-    let e = &s.cost_explained;
-    let all = e.rebuilds();
-    let mut by_cause = Map::new();
-    for cause in RebuildCause::ALL {
-        let t = e.cause(cause);
-        by_cause.insert(
-            cause.as_str().to_owned(),
-            json!({"rebuilds": t.rebuilds, "tokens": t.tokens, "cost_usd": charge_usd(t.cost)}),
-        );
-    }
-    let costliest: Vec<Value> = e
-        .costliest
-        .iter()
-        .map(|r| {
-            json!({
-                "timestamp": r.at.as_ref().map(|a| a.1.clone()),
-                "cause": r.rebuild.cause.as_str(),
-                "agent_id": r.agent,
-                "model": r.model,
-                "tokens": r.rebuild.tokens,
-                "cost_usd": r.rebuild.cost_usd.map(round_cents),
-                "gap_ms": r.gap_ms,
-            })
-        })
-        .collect();
-    let prompts: Vec<Value> = s
-        .cost_by_prompt()
-        .iter()
-        // The session's start only when something was spent before the first prompt.
-        .filter(|p| p.index > 0 || p.prompt.api_calls > 0 || p.subagent_count > 0)
-        .map(|p| {
-            json!({
-                "index": p.index,
-                "timestamp": p.prompt.at.as_ref().map(|a| a.1.clone()),
-                "text": (p.index > 0).then(|| p.prompt.text.clone()),
-                "api_calls": p.prompt.api_calls,
-                "tool_calls": p.prompt.tool_calls,
-                "cost_usd": charge_usd(p.total()),
-                "main_cost_usd": charge_usd(p.prompt.cost),
-                "subagents": p.subagent_count,
-                "subagents_cost_usd": charge_usd(p.subagents),
-            })
-        })
-        .collect();
-    let (tools, none) = e.tools();
-    let tools: Map<String, Value> = tools
-        .into_iter()
-        .map(|(name, c)| (name, json!(charge_usd(c))))
-        .collect();
-    json!({
-        "cache_hit_ratio": ratio(e.hit_ratio()),
-        "rebuilds": all.rebuilds,
-        "rebuild_tokens": all.tokens,
-        "rebuild_cost_usd": charge_usd(all.cost),
-        "by_cause": by_cause,
-        "costliest_rebuilds": costliest,
-        "prompts": prompts,
-        "tools": tools,
-        "no_tool_usd": charge_usd(none),
-    })
 }
 
 /// Dollars to a hundredth of a cent (costs of one session can be fractions of a cent).
@@ -895,6 +1034,60 @@ mod tests {
         let json = price_table_json(&p, &[Vendor::Google].into_iter().collect());
         assert_eq!(json["vendors"][0]["vendor"], "Google");
         assert_eq!(json["vendors"][0]["source"], Vendor::Google.source());
+    }
+
+    /// Every object of the summary is written with its fields in byte order of their names,
+    /// as a `serde_json::Value`'s map writes them (sessions were built as such values): the
+    /// summary of the corpus, read back and written again, is the same to the byte, and it
+    /// holds each kind of object a session has.
+    #[test]
+    fn a_session_is_written_with_its_fields_in_order() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/corpus");
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
+            .collect();
+        files.sort();
+        let collector = SessionCollector::new(Pricing::built_in());
+        let mut pipeline = crate::pipeline::Pipeline::new(Default::default(), collector);
+        for file in &files {
+            let bytes = std::fs::read(file).unwrap();
+            let name = file.display().to_string();
+            assert!(pipeline
+                .read_to_end(&name, &bytes[..])
+                .unwrap()
+                .is_continue());
+        }
+        let (collector, stats) = pipeline.finish().unwrap();
+        let mut sessions = collector.into_sessions();
+        let mut doc = Vec::new();
+        write_summary(&mut doc, SummaryFormat::Json, &mut sessions, &stats).unwrap();
+        let value: Value = serde_json::from_slice(&doc).unwrap();
+        let mut again = crate::render::json_bytes(&value, true).unwrap();
+        again.push(b'\n');
+        assert_eq!(
+            String::from_utf8(again).unwrap(),
+            String::from_utf8(doc).unwrap()
+        );
+        let all = value["sessions"].as_array().unwrap();
+        let some = |what: &str, has: &dyn Fn(&Value) -> bool| {
+            assert!(all.iter().any(has), "no session with {what}");
+        };
+        let non_empty = |v: &Value| match v {
+            Value::Array(a) => !a.is_empty(),
+            Value::Object(o) => !o.is_empty(),
+            Value::Null => false,
+            _ => true,
+        };
+        some("subagents", &|s| non_empty(&s["agents"]));
+        some("tools", &|s| non_empty(&s["tools"]));
+        some("a context", &|s| non_empty(&s["context"]));
+        some("a title", &|s| non_empty(&s["title"]));
+        let explained = |key: &'static str| move |s: &Value| non_empty(&s["cost_explained"][key]);
+        some("rebuilds", &explained("costliest_rebuilds"));
+        some("prompts", &explained("prompts"));
+        some("costs by tool", &explained("tools"));
     }
 
     #[test]

@@ -967,7 +967,7 @@ impl CacheTracker {
 
 /// `model` taken apart ([`ModelId::parse`]), parsed only when it is not `last`'s model (then
 /// it becomes `last`).
-fn model_id<'l>(
+pub(crate) fn model_id<'l>(
     last: &'l mut Option<(Box<str>, ModelId<'static>)>,
     model: &str,
 ) -> &'l ModelId<'static> {

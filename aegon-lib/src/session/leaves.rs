@@ -143,6 +143,15 @@ impl Owners {
         }
     }
 
+    /// [`Owners::insert`] unless `key` is held: one probe, where `contains_key` then `insert`
+    /// took two.
+    fn insert_if_absent(&mut self, key: LineKey, slot: u32) {
+        match key {
+            LineKey::Uuid(bits) => self.uuids.insert_if_absent(bits, slot),
+            LineKey::Text(text) => self.texts.insert_if_absent(text, slot),
+        };
+    }
+
     fn set_limit(&mut self, limit: Option<usize>) {
         self.uuids.set_limit(limit);
         self.texts.set_limit(limit);
@@ -297,9 +306,7 @@ impl LeafIndex {
         }
         let remap: Vec<u32> = other.names.iter().map(|n| self.slot(n)).collect();
         for (key, slot) in other.owner.into_entries() {
-            if !self.owner.contains_key(&key) {
-                self.owner.insert(key, remap[slot as usize]);
-            }
+            self.owner.insert_if_absent(key, remap[slot as usize]);
         }
         let mut theirs: Vec<(LineKey, Parked)> = other
             .parked
