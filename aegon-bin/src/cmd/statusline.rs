@@ -34,9 +34,9 @@ USAGE:
     subscribers, the official 5-hour and 7-day limits Claude Code passes in
     rate_limits. Today's cost and the block are Claude Code's usage alone (the
     5-hour window is Anthropic's limit; other agents' use, such as Codex or
-    Gemini CLI on this machine, is in aegon usage --agent NAME). A window whose reset time has passed shows as \"5h reset\" (its
-    figure, from the last API response, no longer holds) until Claude Code passes
-    a new one. Each current reading is recorded in the usage index with its
+    Gemini CLI on this machine, is in aegon usage --agent NAME). A window whose
+    reset time has passed shows as \"5h reset\" (its figure, from the last API
+    response, no longer holds) until Claude Code passes a new one. Each current reading is recorded in the usage index with its
     time, so aegon usage blocks can show it later. The index is updated with what
     the session's transcript gained; the other transcripts at most once a minute.
     Indexing stops after --index-budget (it goes on at the next run from where it
