@@ -952,6 +952,15 @@ fn write_blocks(
     write_readings(out, o.width, readings, tz, now, color)
 }
 
+/// The bold, dim and reset sequences of the blocks report (empty without colour).
+fn block_styles(color: bool) -> (&'static str, &'static str, &'static str) {
+    if color {
+        ("\x1b[1m", "\x1b[2m", "\x1b[0m")
+    } else {
+        ("", "", "")
+    }
+}
+
 /// The table of one agent's blocks and its active block's figures.
 #[allow(clippy::too_many_arguments)]
 fn write_agent_blocks(
@@ -964,11 +973,7 @@ fn write_agent_blocks(
     now: i64,
     color: bool,
 ) -> io::Result<()> {
-    let (bold, dim, reset) = if color {
-        ("\x1b[1m", "\x1b[2m", "\x1b[0m")
-    } else {
-        ("", "", "")
-    };
+    let (bold, dim, reset) = block_styles(color);
     // Fitted to the width (aegon::usage::table): the compact layout shortens times and
     // statuses (ccusage's narrow layout writes its block times shorter too), then Models is
     // cut, then Models, Tokens and % of limit are left out (the cost stays, as in the other
@@ -1149,11 +1154,7 @@ fn write_readings(
     now: i64,
     color: bool,
 ) -> io::Result<()> {
-    let (bold, dim, reset) = if color {
-        ("\x1b[1m", "\x1b[2m", "\x1b[0m")
-    } else {
-        ("", "", "")
-    };
+    let (bold, dim, reset) = block_styles(color);
     let say = |out: &mut dyn Write, style: &str, text: &str| say(out, width, reset, style, text);
     if !readings.is_empty() {
         writeln!(out)?;
