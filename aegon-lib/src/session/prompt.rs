@@ -117,18 +117,21 @@ pub const LOCAL_COMMANDS: &[&str] = &[
 /// command sent to the model; `None` for a built-in that acts locally ([`LOCAL_COMMANDS`]) and
 /// for any other text. Arguments beyond the first 4,096 characters of the message are cut.
 pub fn command_prompt(text: &Text<'_>) -> Option<String> {
-    let (start, _) = text.prefix(COMMAND_SCAN_CHARS);
-    let trimmed = start.trim_start();
-    if !trimmed.starts_with("<command-name>") && !trimmed.starts_with("<command-message>") {
+    // Most injected text is no command: its start says so before the longer read.
+    let (opening, _) = text.prefix(OPENING_CHARS);
+    if !is_command_message(&opening) {
         return None;
     }
-    let name = tag_value(trimmed, "command-name")?.trim();
+    drop(opening);
+    let (start, _) = text.prefix(COMMAND_SCAN_CHARS);
+    let trimmed = start.trim_start();
+    let name = tag_value(trimmed, "<command-name>", "</command-name>")?.trim();
     let bare_name = name.trim_start_matches('/');
     if bare_name.is_empty() || LOCAL_COMMANDS.contains(&bare_name) {
         return None;
     }
     let slash = if name.starts_with('/') { "" } else { "/" };
-    let args = tag_value(trimmed, "command-args").map_or("", str::trim);
+    let args = tag_value(trimmed, "<command-args>", "</command-args>").map_or("", str::trim);
     Some(if args.is_empty() {
         format!("{slash}{name}")
     } else {
@@ -136,14 +139,22 @@ pub fn command_prompt(text: &Text<'_>) -> Option<String> {
     })
 }
 
-/// The text between `<tag>` and `</tag>` (or the end of `text` when the closing tag was not
+/// Characters read first to tell a command's message from other injected text (as many as
+/// the Claude Code adapter reads to classify user text).
+const OPENING_CHARS: usize = 128;
+
+/// Whether `text`, leading white space aside, opens as Claude Code's slash-command message.
+fn is_command_message(text: &str) -> bool {
+    let text = text.trim_start();
+    text.starts_with("<command-name>") || text.starts_with("<command-message>")
+}
+
+/// The text between `open` and `close` (or the end of `text` when the closing tag was not
 /// read), `None` without the opening tag.
-fn tag_value<'t>(text: &'t str, tag: &str) -> Option<&'t str> {
-    let open = format!("<{tag}>");
-    let from = text.find(&open)? + open.len();
+fn tag_value<'t>(text: &'t str, open: &str, close: &str) -> Option<&'t str> {
+    let from = text.find(open)? + open.len();
     let rest = &text[from..];
-    let close = format!("</{tag}>");
-    Some(rest.find(&close).map_or(rest, |end| &rest[..end]))
+    Some(rest.find(close).map_or(rest, |end| &rest[..end]))
 }
 
 /// Whether the prompt's start looks like one of the wrappers (cheap; the full read follows).
