@@ -10,7 +10,7 @@ use serde_json::Value;
 
 mod common;
 
-use common::root;
+use common::{root, Rng};
 
 fn bug(name: &str) -> PathBuf {
     root().join("fixtures/bugs").join(name)
@@ -261,21 +261,6 @@ fn lines_without_a_session_id_belong_to_their_file() {
     assert_eq!(doc["sessions"][0]["session_id"], id);
 }
 
-/// A small deterministic generator (xorshift), so that a failing case can be replayed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
-
 /// What must not change however the lines are split, repeated and ordered.
 fn invariants(doc: &Value) -> Value {
     let t = &doc["totals"];
@@ -303,19 +288,19 @@ fn totals_do_not_depend_on_how_a_session_is_split_repeated_or_ordered() {
         let lines: Vec<&str> = text.lines().collect();
         for case in 0..8 {
             let dir = temp(&format!("split-{case}"));
-            let files = 1 + rng.below(4);
+            let files = 1 + rng.pick(4);
             let mut parts: Vec<Vec<&str>> = vec![Vec::new(); files];
             for &line in &lines {
                 // Every line lands somewhere; a third of them twice (maybe in the same file).
-                parts[rng.below(files)].push(line);
-                if rng.below(3) == 0 {
-                    parts[rng.below(files)].push(line);
+                parts[rng.pick(files)].push(line);
+                if rng.pick(3) == 0 {
+                    parts[rng.pick(files)].push(line);
                 }
             }
             for (i, part) in parts.iter_mut().enumerate() {
                 // Neighbouring lines swapped now and then (lines are not strictly ordered).
                 for j in 1..part.len() {
-                    if rng.below(6) == 0 {
+                    if rng.pick(6) == 0 {
                         part.swap(j - 1, j);
                     }
                 }

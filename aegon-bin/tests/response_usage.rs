@@ -11,11 +11,14 @@
 //! property test compares the parallel `--summary` with one stream reading the groups in the
 //! "first occurred" order, and its totals with a count made here from what was written.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use common::Rng;
 use serde_json::{json, Value};
 
 const SA: &str = "aaaaaaaa-1111-4222-8333-44444444aaaa";
@@ -390,21 +393,6 @@ fn a_uuid_reused_by_another_session_keeps_its_response() {
     assert_eq!(prompts, 1);
     assert_eq!(ndjson_usage(&[&dir]), (200, 9_000));
     let _ = std::fs::remove_dir_all(dir);
-}
-
-/// A small deterministic generator (xorshift), so that a failing case can be replayed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
 }
 
 /// What was written of one response: its largest counts over all its lines, wherever written.
