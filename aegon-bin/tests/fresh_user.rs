@@ -318,7 +318,9 @@ fn a_subagent_in_another_folder_is_found_and_one_not_found_is_said() {
         (&Value::from(156), &Value::from(12.2257))
     );
     assert_eq!(summary_totals(&[main.as_os_str()]), folder);
-    let note = "subagent a881341 is named by a Task result, but no line of its transcript was read";
+    let note =
+        "subagent a881341 is named in its Task results or progress lines, but no line of its \
+         transcript was read";
     for threads in ["1", "2"] {
         let out = aegon()
             .args(["--summary", "-j", threads])
@@ -327,7 +329,7 @@ fn a_subagent_in_another_folder_is_found_and_one_not_found_is_said() {
             .output()
             .unwrap();
         assert!(
-            !stderr(&out).contains("named by a Task result"),
+            !stderr(&out).contains("Task results or progress lines"),
             "{}",
             stderr(&out)
         );
@@ -356,6 +358,33 @@ fn a_subagent_in_another_folder_is_found_and_one_not_found_is_said() {
         .output()
         .unwrap();
     assert!(stderr(&out).contains(note), "stdin: {}", stderr(&out));
+    // Either name is enough: the Task result's `agentId` without the `agent_progress` lines
+    // (as before 2.1.2x), or those lines without it (the session cut before the Task ended).
+    let text = std::fs::read_to_string(&alone).unwrap();
+    let task_only: String = text
+        .split_inclusive('\n')
+        .filter(|l| !l.contains("\"agent_progress\""))
+        .collect();
+    let progress_only: String = text
+        .split_inclusive('\n')
+        .map(|l| match l.contains("\"toolUseResult\"") {
+            true => l.replace("\"agentId\":\"a881341\"", "\"agentIx\":\"a881341\""),
+            false => l.to_owned(),
+        })
+        .collect();
+    assert_ne!(progress_only, text);
+    assert_ne!(task_only, text);
+    for (name, body) in [("task", task_only), ("progress", progress_only)] {
+        let path = dir.join(format!("{name}.jsonl"));
+        std::fs::write(&path, body).unwrap();
+        let out = aegon()
+            .args(["--summary", "--json"])
+            .arg(&path)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(stderr(&out).contains(note), "{name}: {}", stderr(&out));
+    }
 }
 
 /// tester6 §8: `aegon --summary` with no FILE exited 2 when ~/.claude/projects was empty

@@ -541,6 +541,9 @@ pub enum EventKind<'a> {
         tool_use_id: Option<Cow<'a, str>>,
         /// The enclosing tool call.
         parent_tool_use_id: Option<Cow<'a, str>>,
+        /// `agent_progress`: the subagent it reports on (`data.agentId`), whose own transcript
+        /// holds its lines.
+        agent_id: Option<Cow<'a, str>>,
     },
     /// An `attachment` line (2.1.92+): hook results, reminders, file references, …
     Attachment {

@@ -141,8 +141,8 @@ impl<W: Write> Renderer for SummaryRenderer<W> {
     }
 }
 
-/// One line per subagent that a Task result names (`toolUseResult.agentId`) and of which no
-/// line was read ([`Session::unread_subagents`]): its usage is missing from its session's
+/// One line per session with subagents that a Task result (`toolUseResult.agentId`) or an
+/// `agent_progress` line (`data.agentId`) names and of which no line was read ([`Session::unread_subagents`]): its usage is missing from its session's
 /// figures, which are then a lower bound. Claude Code moved subagent transcripts three times
 /// (inline, `agent-*.jsonl` beside the session, `SESSION/subagents/`); a fourth layout, a
 /// deleted file or a session file named without its folder would otherwise lose them unsaid
@@ -159,9 +159,10 @@ pub fn unread_subagent_notes(sessions: &Sessions) -> Vec<String> {
             _ => (format!("subagents {} are", ids.join(", ")), "their"),
         };
         notes.push(format!(
-            "session {id}: {named} named by a Task result, but no line of {its} transcript was \
-             read: {its} usage is not counted (Claude Code keeps it in {id}/subagents/agent-{first}.jsonl, \
-             before 2.1 in agent-{first}.jsonl beside the session's file)",
+            "session {id}: {named} named in its Task results or progress lines, but no line of \
+             {its} transcript was read: {its} usage is not counted (Claude Code keeps it in \
+             {id}/subagents/agent-{first}.jsonl, before 2.1 in agent-{first}.jsonl beside the \
+             session's file)",
             id = session.id,
             first = ids[0],
         ));

@@ -167,8 +167,9 @@ pub struct Subagent {
     /// True for a compaction agent (`agent-acompact-*`).
     pub compaction: bool,
     /// True once a line of its own was read. False for a subagent known only from the Task
-    /// result that names it (`agentId`): its transcript was not among the inputs, and its
-    /// usage is missing from the session's ([`Session::unread_subagents`]).
+    /// result or the `agent_progress` lines that name it (`agentId`): its transcript was not
+    /// among the inputs, and its usage is missing from the session's
+    /// ([`Session::unread_subagents`]).
     pub read: bool,
 }
 
@@ -512,8 +513,8 @@ impl Sessions {
 }
 
 impl Session {
-    /// The ids of the subagents a Task result of this session names (`agentId`) of which no
-    /// line was read: their transcripts were not among the inputs (another folder layout, a
+    /// The ids of the subagents a Task result or `agent_progress` line of this session names
+    /// (`agentId`) of which no line was read: their transcripts were not among the inputs (another folder layout, a
     /// file deleted or not named), so their usage is missing from the session's figures.
     pub fn unread_subagents(&self) -> impl Iterator<Item = &str> {
         self.subagents
@@ -652,6 +653,15 @@ impl Session {
                     };
                     self.running.insert(id.to_string(), step);
                 }
+            }
+            // A running subagent reported in its parent's transcript (2.1.2x–2.1.7x): known
+            // by name, so that a transcript of it not read is said (`read` stays false).
+            EventKind::Progress {
+                agent_id: Some(agent_id),
+                ..
+            } if agent.is_none() && !self.subagents.contains_key(agent_id.as_ref()) => {
+                self.subagents
+                    .insert(agent_id.to_string(), Subagent::default());
             }
             EventKind::ToolResult {
                 tool_use_id,
