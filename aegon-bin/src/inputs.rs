@@ -10,7 +10,8 @@
 //! A session file named on its own brings its subagents: Claude Code 2.1 writes a session as
 //! `<session-uuid>.jsonl` beside a folder `<session-uuid>/subagents/` holding `agent-*.jsonl`,
 //! and a session's cost includes its subagents'. So `SESSION.jsonl` stands for itself and
-//! every transcript below `SESSION/subagents/`, read after it (each real file still once, so
+//! every transcript below `SESSION/subagents/` (without that folder, below `SESSION/`: another
+//! layout, [`subagents_of`]), read after it (each real file still once, so
 //! naming the subagent files too, or the project folder, counts nothing twice). A session file
 //! named but gone from disk whose subagents' folder is still there is reported as missing,
 //! and its subagents are read all the same ([`gone_session`]).
@@ -119,10 +120,25 @@ pub fn expand_noting_skipped(
     out
 }
 
-/// The folder of a session file's subagents in Claude Code 2.1's layout
-/// (`<dir>/<stem>.jsonl` → `<dir>/<stem>/subagents/`), when the file is a `.jsonl` and the
-/// folder exists. The one rule of this expansion: the filter and `aegon usage` both go by it.
+/// The folder of a session file's subagents: in Claude Code 2.1's layout
+/// (`<dir>/<stem>.jsonl` → `<dir>/<stem>/subagents/`) when that folder exists, else the
+/// session's own folder `<dir>/<stem>/` when it exists (Claude Code moved subagent transcripts
+/// three times, from inline lines to `agent-*.jsonl` beside the session to
+/// `SESSION/subagents/`: a transcript anywhere below the session's folder is the session's,
+/// in a layout to come too; tester7 finding 9); `None` when the file is not a `.jsonl` or
+/// neither exists. The one rule of this expansion: the filter and `aegon usage` both go by
+/// it. A subagent a Task result names that is still not found is said by `--summary`
+/// ([`aegon::render::summary::unread_subagent_notes`]).
 pub(crate) fn subagents_of(path: &Path) -> Option<std::path::PathBuf> {
+    if let Some(folder) = subagents_folder(path) {
+        return Some(folder);
+    }
+    let session = path.with_extension("");
+    session.is_dir().then_some(session)
+}
+
+/// `<dir>/<stem>/subagents/` of a `.jsonl` session file `<dir>/<stem>.jsonl`, when it exists.
+fn subagents_folder(path: &Path) -> Option<std::path::PathBuf> {
     if path.extension()? != "jsonl" {
         return None;
     }
@@ -130,9 +146,11 @@ pub(crate) fn subagents_of(path: &Path) -> Option<std::path::PathBuf> {
     folder.is_dir().then_some(folder)
 }
 
-/// When `path` is a session file that is not on disk but whose subagents' folder
-/// ([`subagents_of`]) is: the error to say for it, naming the folder read in its place, and
-/// the folder. The filter, `--summary` and `aegon usage` say it alike.
+/// When `path` is a session file that is not on disk but whose `SESSION/subagents/` folder
+/// is: the error to say for it, naming the folder read in its place, and the folder. The
+/// filter, `--summary` and `aegon usage` say it alike. (Only that folder: the session's own
+/// folder, which [`subagents_of`] falls back to, may hold no transcript at all, as Claude
+/// Code's `SESSION/tool-results/`.)
 pub(crate) fn gone_session(path: &Path) -> Option<(std::io::Error, std::path::PathBuf)> {
     if path.extension()? != "jsonl" {
         return None;
@@ -141,7 +159,7 @@ pub(crate) fn gone_session(path: &Path) -> Option<(std::io::Error, std::path::Pa
     if e.kind() != std::io::ErrorKind::NotFound {
         return None;
     }
-    let folder = subagents_of(path)?;
+    let folder = subagents_folder(path)?;
     let error = std::io::Error::new(
         e.kind(),
         format!(

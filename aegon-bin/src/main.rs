@@ -513,16 +513,12 @@ fn run() -> io::Result<ExitCode> {
     let mut pending_output = None;
     let renderer: Box<dyn Renderer> = match config.format {
         Format::Ndjson => Box::new(NdjsonRenderer::with_pricing(stdout.lock(), pricing)),
-        Format::Summary => Box::new(SummaryRenderer::new(
-            stdout.lock(),
-            SummaryFormat::Table,
-            pricing,
-        )),
-        Format::SummaryJson => Box::new(SummaryRenderer::new(
-            stdout.lock(),
-            SummaryFormat::Json,
-            pricing,
-        )),
+        Format::Summary => Box::new(
+            SummaryRenderer::new(stdout.lock(), SummaryFormat::Table, pricing).with_notes(warn),
+        ),
+        Format::SummaryJson => Box::new(
+            SummaryRenderer::new(stdout.lock(), SummaryFormat::Json, pricing).with_notes(warn),
+        ),
         Format::Html | Format::Markdown(_) => {
             let markdown = match config.format {
                 Format::Markdown(detail) => Some(detail),
@@ -962,6 +958,9 @@ fn parallel_summary(
         &mut collected.sessions,
         &collected.stats,
     )?;
+    for note in aegon::render::summary::unread_subagent_notes(&collected.sessions) {
+        warn(&note);
+    }
     report::print_summary(&collected.stats);
     let code = if collected.failed || unreadable {
         ExitCode::from(2)

@@ -285,6 +285,108 @@ fn a_session_named_alone_brings_its_subagents_once() {
     assert_eq!(files.len(), 3, "{files:?}");
 }
 
+/// tester7 finding 9: the same real session (Claude Code 2.1.39, marot/spotter, 156 API calls,
+/// $12.2257 with its two subagents: `--summary` of the project folder) with its subagent files
+/// in another folder below the session's (`SESSION/agents/`, a layout to come): the session
+/// file named alone still brings them. Named with no folder at all, the Task result's
+/// `agentId: a881341` is said to have no transcript read, with one thread or two (stdin too);
+/// with its transcript read, nothing is said.
+#[test]
+fn a_subagent_in_another_folder_is_found_and_one_not_found_is_said() {
+    const SESSION: &str = "258c7280-ae70-4798-800f-63464d01a85d";
+    let corpus = |suffix: &str| {
+        common::fixture(&format!(
+            "marot__spotter__test__fixtures__transcripts__{SESSION}{suffix}.jsonl"
+        ))
+    };
+    let dir = temp_dir("subagents-elsewhere");
+    let project = dir.join("-p");
+    let agents = project.join(SESSION).join("agents");
+    std::fs::create_dir_all(&agents).unwrap();
+    let main = project.join(format!("{SESSION}.jsonl"));
+    std::fs::copy(corpus(""), &main).unwrap();
+    for agent in ["agent-a881341", "agent-acompact-fffbd0"] {
+        std::fs::copy(
+            corpus(&format!("__subagents__{agent}")),
+            agents.join(format!("{agent}.jsonl")),
+        )
+        .unwrap();
+    }
+    let folder = summary_totals(&[project.as_os_str()]);
+    assert_eq!(
+        (&folder["api_calls"], &folder["cost_usd"]),
+        (&Value::from(156), &Value::from(12.2257))
+    );
+    assert_eq!(summary_totals(&[main.as_os_str()]), folder);
+    let note =
+        "subagent a881341 is named in its Task results or progress lines, but no line of its \
+         transcript was read";
+    for threads in ["1", "2"] {
+        let out = aegon()
+            .args(["--summary", "-j", threads])
+            .arg(&main)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(
+            !stderr(&out).contains("Task results or progress lines"),
+            "{}",
+            stderr(&out)
+        );
+    }
+    let alone = dir.join("alone");
+    std::fs::create_dir_all(&alone).unwrap();
+    let alone = alone.join(format!("{SESSION}.jsonl"));
+    std::fs::copy(corpus(""), &alone).unwrap();
+    for threads in ["1", "2"] {
+        let out = aegon()
+            .args(["--summary", "--json", "-j", threads])
+            .arg(&alone)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(
+            stderr(&out).contains(note),
+            "-j {threads}: {}",
+            stderr(&out)
+        );
+        assert_eq!(out.status.code(), Some(0));
+    }
+    let out = aegon()
+        .args(["--summary", "-"])
+        .stdin(std::fs::File::open(&alone).unwrap())
+        .output()
+        .unwrap();
+    assert!(stderr(&out).contains(note), "stdin: {}", stderr(&out));
+    // Either name is enough: the Task result's `agentId` without the `agent_progress` lines
+    // (as before 2.1.2x), or those lines without it (the session cut before the Task ended).
+    let text = std::fs::read_to_string(&alone).unwrap();
+    let task_only: String = text
+        .split_inclusive('\n')
+        .filter(|l| !l.contains("\"agent_progress\""))
+        .collect();
+    let progress_only: String = text
+        .split_inclusive('\n')
+        .map(|l| match l.contains("\"toolUseResult\"") {
+            true => l.replace("\"agentId\":\"a881341\"", "\"agentIx\":\"a881341\""),
+            false => l.to_owned(),
+        })
+        .collect();
+    assert_ne!(progress_only, text);
+    assert_ne!(task_only, text);
+    for (name, body) in [("task", task_only), ("progress", progress_only)] {
+        let path = dir.join(format!("{name}.jsonl"));
+        std::fs::write(&path, body).unwrap();
+        let out = aegon()
+            .args(["--summary", "--json"])
+            .arg(&path)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(stderr(&out).contains(note), "{name}: {}", stderr(&out));
+    }
+}
+
 /// tester6 §8: `aegon --summary` with no FILE exited 2 when ~/.claude/projects was empty
 /// (Claude Code just installed, or its 30-day cleanup emptied it) though a Codex session was
 /// found and reported; without ~/.claude/projects at all it exited 0. Found something: 0,

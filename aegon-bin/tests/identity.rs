@@ -261,6 +261,20 @@ fn lines_without_a_session_id_belong_to_their_file() {
     assert_eq!(doc["sessions"][0]["session_id"], id);
 }
 
+/// `line` without its `requestId` member (as written by Claude Code: a string, then a comma).
+fn without_request_id(line: &str) -> String {
+    const KEY: &str = "\"requestId\":\"";
+    match line.find(KEY) {
+        Some(start) => {
+            let value = start + KEY.len();
+            let end = value + line[value..].find('"').unwrap() + 1;
+            let end = end + usize::from(line[end..].starts_with(','));
+            format!("{}{}", &line[..start], &line[end..])
+        }
+        None => line.to_owned(),
+    }
+}
+
 /// What must not change however the lines are split, repeated and ordered.
 fn invariants(doc: &Value) -> Value {
     let t = &doc["totals"];
@@ -289,11 +303,15 @@ fn totals_do_not_depend_on_how_a_session_is_split_repeated_or_ordered() {
         for case in 0..8 {
             let dir = temp(&format!("split-{case}"));
             let files = 1 + rng.pick(4);
-            let mut parts: Vec<Vec<&str>> = vec![Vec::new(); files];
+            let mut parts: Vec<Vec<String>> = vec![Vec::new(); files];
             for &line in &lines {
-                // Every line lands somewhere; a third of them twice (maybe in the same file).
-                parts[rng.pick(files)].push(line);
-                if rng.pick(3) == 0 {
+                // Every line lands somewhere; a third of them twice (maybe in the same file);
+                // a quarter of the copies without their requestId (tester7 finding 4).
+                for _ in 0..1 + usize::from(rng.pick(3) == 0) {
+                    let line = match rng.pick(4) {
+                        0 => without_request_id(line),
+                        _ => line.to_owned(),
+                    };
                     parts[rng.pick(files)].push(line);
                 }
             }
@@ -442,4 +460,111 @@ fn a_resumed_copy_repeats_the_snapshots_it_copies() {
         both.matches("\"kind\":\"file_snapshot\"").count(),
         snapshots
     );
+}
+
+/// tester7 finding 4: lines of one response whose `requestId` is written on only some of them
+/// (a field absent on later chunk lines, a gateway that drops it, a copy that lost it) are one
+/// response: FORMAT.md §6 keys a response by `message.id`, `requestId` only "when present —
+/// never require it". Input: the first 22 lines of the real corpus file
+/// shastrysamarth__01-campaign-audit__transcript.jsonl (Claude Code 2.1.219, claude-opus-5:
+/// 4 responses over 6 assistant lines), with `requestId` taken off some lines. The right
+/// values: an independent count (dedup by message id, tester7's ref.py) and ccusage 20.0.24
+/// ($0.230886) on the unmodified lines: 4 calls, input 8, output 617, cache read 154,982,
+/// 1 h cache writes 13,793, $0.2309.
+#[test]
+fn a_response_counts_once_whatever_lines_carry_its_request_id() {
+    let text = std::fs::read_to_string(common::fixture(
+        "shastrysamarth__01-campaign-audit__transcript.jsonl",
+    ))
+    .unwrap();
+    let lines: Vec<Value> = text
+        .lines()
+        .take(22)
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let session_id = lines[0]["sessionId"].as_str().unwrap().to_owned();
+    // `keep(rank of the line among its response's lines, number of them)`: whether the
+    // line keeps its requestId.
+    let variant = |keep: &dyn Fn(usize, usize) -> bool| -> String {
+        let count = |id: &Value| {
+            lines
+                .iter()
+                .filter(|l| l["type"] == "assistant" && l["message"]["id"] == *id)
+                .count()
+        };
+        let mut rank = std::collections::HashMap::new();
+        let mut out = String::new();
+        for line in &lines {
+            let mut line = line.clone();
+            if line["type"] == "assistant" {
+                let id = line["message"]["id"].clone();
+                let r = rank.entry(id.to_string()).or_insert(0);
+                if !keep(*r, count(&id)) {
+                    line.as_object_mut().unwrap().remove("requestId");
+                }
+                *r += 1;
+            }
+            out += &line.to_string();
+            out.push('\n');
+        }
+        out
+    };
+    let want = serde_json::json!({
+        "api_calls": 4, "cost_usd": 0.2309,
+        "tokens": {"input": 8, "output": 617, "cache_read": 154_982, "cache_write_5m": 0,
+                   "cache_write_1h": 13_793},
+    });
+    let totals = |doc: &Value| {
+        let t = &doc["totals"];
+        serde_json::json!({"api_calls": t["api_calls"], "cost_usd": t["cost_usd"],
+                           "tokens": t["tokens"]})
+    };
+    let first_only = variant(&|rank, _| rank == 0);
+    let last_only = variant(&|rank, n| rank + 1 == n);
+    let none = variant(&|_, _| false);
+    let all = variant(&|_, _| true);
+    assert!(first_only.contains("requestId") && first_only.matches("requestId").count() == 4);
+    let dir = temp("request-id");
+    for (name, body) in [
+        ("first", &first_only),
+        ("last", &last_only),
+        ("none", &none),
+    ] {
+        let path = dir.join(format!("{name}.jsonl"));
+        std::fs::write(&path, body).unwrap();
+        let (_, doc) = summary(&[], &[&path]);
+        assert_eq!(
+            totals(&doc),
+            want,
+            "requestId on {name} line(s) of each response"
+        );
+        let (tokens, calls, ..) = ndjson_totals(&[&path]);
+        assert_eq!(
+            (tokens, calls),
+            (want["tokens"].clone(), 4),
+            "{name}: NDJSON"
+        );
+    }
+    // Across files: the session with every requestId, and a resumed copy of it (another
+    // session id) that lost them all, or kept them on the last lines only; in either order of
+    // names, with one thread or two: still 4 responses, counted in the original session.
+    for (copy, body) in [("none", &none), ("last", &last_only)] {
+        for (original_name, copy_name) in [("a", "b"), ("b", "a")] {
+            let dir = temp(&format!("request-id-{copy}-{original_name}"));
+            std::fs::write(dir.join(format!("{original_name}.jsonl")), &all).unwrap();
+            let resumed = body.replace(&session_id, "99999999-8888-4777-8666-555555555555");
+            std::fs::write(dir.join(format!("{copy_name}.jsonl")), resumed).unwrap();
+            let (one, doc) = summary(&["-j", "1"], &[&dir]);
+            assert_eq!(totals(&doc), want, "copy {copy}, original {original_name}");
+            assert_eq!(session(&doc, &session_id)["api_calls"], 4);
+            let (two, _) = summary(&["-j", "2"], &[&dir]);
+            assert_eq!(one, two, "copy {copy}: 1 and 2 workers differ");
+            let (tokens, calls, ..) = ndjson_totals(&[&dir]);
+            assert_eq!(
+                (tokens, calls),
+                (want["tokens"].clone(), 4),
+                "copy {copy}: NDJSON"
+            );
+        }
+    }
 }

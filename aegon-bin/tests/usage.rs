@@ -3198,3 +3198,46 @@ fn a_block_is_one_agents_in_usage_blocks_and_the_status_line() {
         .unwrap_or_else(|| written.trim_end_matches('m').parse().unwrap());
     assert!((minutes - left).abs() <= 1, "{line}: {left} minutes left");
 }
+
+/// tester7 finding 5: a `transcript_path` that is not a regular file (a FIFO, where opening
+/// for reading waits for a writer) is skipped: the status line still comes, with exit 0, as
+/// its help promises, with or without the index. (The minute's wait is only a guard so that
+/// a hang fails the test instead of stalling the suite; no timing is asserted.)
+#[cfg(unix)]
+#[test]
+fn a_transcript_path_that_is_a_fifo_still_gives_a_line() {
+    let data = temp_dir("statusline-fifo");
+    let fifo = data.join("s.jsonl");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let input = serde_json::json!({
+        "session_id": "x", "transcript_path": fifo,
+        "model": {"id": "claude-opus-5", "display_name": "Opus 5"},
+    });
+    for extra in [&[][..], &["--no-index"][..]] {
+        let mut child = aegon(&data, &["statusline", "--tz", "UTC", "--color", "never"])
+            .args(extra)
+            .args(["--format", "{model} {context} {session_cost}"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        {
+            use std::io::Write;
+            let mut stdin = child.stdin.take().unwrap();
+            stdin.write_all(input.to_string().as_bytes()).unwrap();
+        }
+        let guard = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while child.try_wait().unwrap().is_none() {
+            if std::time::Instant::now() > guard {
+                let _ = child.kill();
+                panic!("statusline {extra:?} still running after a minute on a FIFO");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{extra:?}");
+        let line = String::from_utf8_lossy(&out.stdout);
+        assert!(line.starts_with("Opus 5"), "{extra:?}: {line}");
+    }
+}

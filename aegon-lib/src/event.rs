@@ -213,6 +213,84 @@ impl Event<'_> {
     pub fn kind(&self) -> Kind {
         self.kind.kind()
     }
+
+    /// The API response a [`EventKind::Usage`] belongs to, by the one rule every view counts
+    /// responses by (the correlator, so the stream, `--summary` with any number of threads and
+    /// the usage index; OTLP; the transcript renderers): see [`ResponseIdentity`]. `None` for
+    /// another kind, or a usage with no message id, request id or line uuid (it counts with
+    /// its line).
+    pub fn response_identity(&self) -> Option<ResponseIdentity<'_>> {
+        let EventKind::Usage {
+            message_id,
+            request_id,
+            ..
+        } = &self.kind
+        else {
+            return None;
+        };
+        ResponseIdentity::of(
+            self.agent,
+            message_id.as_deref(),
+            request_id.as_deref(),
+            self.uuid.as_deref(),
+        )
+    }
+}
+
+/// Which API response a usage belongs to: the lines (and copies of lines, in any file) with
+/// the same identity are one response, whose usage counts once (FORMAT.md §6).
+///
+/// - A **message id** names the response. Claude Code's `requestId` names the same response
+///   (1:1 with `message.id` in every corpus response, FORMAT.md §6), is absent behind gateways
+///   and may be written on only some of a response's lines: it is not part of the identity,
+///   so a response is one whatever subset of its lines carries it, in whatever order and
+///   files. Only the agents whose decoders make several requests under one message id
+///   ([`ResponseIdentity::numbers_requests`]: Codex, OpenCode) give the request as part of it.
+/// - Without a message id (gateways), the **request id**: one API request.
+/// - Without both, the line's **uuid**.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ResponseIdentity<'e> {
+    /// By its message id; `request`: the request under it, for an agent that
+    /// [numbers requests](ResponseIdentity::numbers_requests) (else `None`).
+    Message {
+        /// The message id.
+        id: &'e str,
+        /// The request under the message id, for an agent that numbers them.
+        request: Option<&'e str>,
+    },
+    /// No message id: by its request id.
+    Request(&'e str),
+    /// Neither: by its line's uuid.
+    Line(&'e str),
+}
+
+impl<'e> ResponseIdentity<'e> {
+    /// The identity of a usage of `agent` with these ids (see the type's documentation);
+    /// `None` when it has none of them.
+    pub fn of(
+        agent: Agent,
+        message_id: Option<&'e str>,
+        request_id: Option<&'e str>,
+        uuid: Option<&'e str>,
+    ) -> Option<Self> {
+        match (message_id, request_id, uuid) {
+            (Some(id), _, _) => Some(ResponseIdentity::Message {
+                id,
+                request: request_id.filter(|_| Self::numbers_requests(agent)),
+            }),
+            (None, Some(request), _) => Some(ResponseIdentity::Request(request)),
+            (None, None, Some(uuid)) => Some(ResponseIdentity::Line(uuid)),
+            (None, None, None) => None,
+        }
+    }
+
+    /// Whether `agent`'s decoder makes several requests under one message id, told apart by
+    /// their `request_id`: a Codex rollout's usage (`<session>:<total before>`, the total
+    /// after), an OpenCode message's steps before its last (the step's part id). Claude
+    /// Code's `requestId` is an attribute of the response instead (see the type).
+    pub fn numbers_requests(agent: Agent) -> bool {
+        matches!(agent, Agent::Codex | Agent::OpenCode)
+    }
 }
 
 /// Where a title came from.
@@ -463,6 +541,9 @@ pub enum EventKind<'a> {
         tool_use_id: Option<Cow<'a, str>>,
         /// The enclosing tool call.
         parent_tool_use_id: Option<Cow<'a, str>>,
+        /// `agent_progress`: the subagent it reports on (`data.agentId`), whose own transcript
+        /// holds its lines.
+        agent_id: Option<Cow<'a, str>>,
     },
     /// An `attachment` line (2.1.92+): hook results, reminders, file references, …
     Attachment {

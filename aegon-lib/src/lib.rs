@@ -150,8 +150,8 @@ pub mod tokens;
 pub mod usage;
 
 pub use event::{
-    Agent, AgentSet, Event, EventKind, Kind, KindSet, Malformed, MalformedReason, Source,
-    TitleSource,
+    Agent, AgentSet, Event, EventKind, Kind, KindSet, Malformed, MalformedReason, ResponseIdentity,
+    Source, TitleSource,
 };
 pub use json::RawJson;
 pub use pipeline::{Options, Pipeline, ReadError, Stats};

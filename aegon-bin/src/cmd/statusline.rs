@@ -413,13 +413,17 @@ const CONTEXT_TAIL: u64 = 1 << 20;
 /// its model's window in the price table ([`Pricing::context_window`]; 1M when the tokens are
 /// more than the table's window, as `--summary` decides it). A compaction after it gives the
 /// tokens left after it (0 when not written). `None` when the tail holds neither, or the file
-/// cannot be read.
+/// cannot be read or is not a regular file (opening a FIFO would wait for a writer forever,
+/// tester7 finding 5; the status line must come within its budget).
 fn transcript_context_percent(path: &Path, pricing: &Pricing) -> Option<f64> {
     use aegon::format::claude::decode::decode_line;
     use aegon::source::lines::Line;
     use aegon::EventKind;
     use std::io::{Seek, SeekFrom};
     use std::ops::ControlFlow;
+    if !path.is_file() {
+        return None;
+    }
     let mut file = std::fs::File::open(path).ok()?;
     let len = file.metadata().ok()?.len();
     let start = len.saturating_sub(CONTEXT_TAIL);

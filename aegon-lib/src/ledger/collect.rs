@@ -267,8 +267,17 @@ impl Collector {
     }
 }
 
-/// A response's identity, as the correlator keys it: `message.id` with `requestId`, else
-/// `requestId` alone, else the line's `uuid`; else (none written) the line's place in its file.
+/// A response's identity in the index: `message.id` with `requestId`, else `requestId` alone,
+/// else the line's `uuid`; else (none written) the line's place in its file.
+///
+/// Not yet [`crate::ResponseIdentity`], the rule the correlator counts by (a Claude Code
+/// response is its `message.id`, whichever of its lines carry `requestId`): stored rows are
+/// keyed with `requestId`, and keying new rows without it would count a response indexed
+/// before twice, so the change needs a migration of the stored keys. Until then a response
+/// whose lines in one file carry `requestId` and in another (a copy) carry none is two rows
+/// here; within one read, the correlator passes a line that lacks it only as what it adds
+/// to the response, so what one read finds is right (but a response whose lines straddle
+/// two reads, with `requestId` on one side only, is two rows too).
 pub fn response_key(
     event: &Event<'_>,
     message_id: Option<&str>,

@@ -325,6 +325,7 @@ fn write_object(
             data_type,
             tool_use_id,
             parent_tool_use_id,
+            ..
         } => {
             o.opt_str(k!("data_type"), data_type.as_deref());
             o.opt_str(k!("tool_use_id"), tool_use_id.as_deref());

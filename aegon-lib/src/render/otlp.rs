@@ -4,8 +4,8 @@
 //! Claude Code version); under the session's root span, a span for each API response
 //! (`chat MODEL`), each tool call (`execute_tool TOOL`) and each subagent (`invoke_agent ID`),
 //! with token counts and tool names as attributes following the OpenTelemetry GenAI semantic
-//! conventions (`gen_ai.usage.input_tokens`, `gen_ai.tool.name`, …). A response is its message
-//! id and request id, as the correlator and `--summary` key it (a Codex counter reset names
+//! conventions (`gen_ai.usage.input_tokens`, `gen_ai.tool.name`, …). A response is its
+//! [`ResponseIdentity`], as the correlator and `--summary` key it (a Codex counter reset names
 //! `<session>:0` again: two responses, two spans), so the chat spans are `--summary`'s API
 //! calls; usage reported beyond the responses (Copilot CLI's shutdown totals, an increment of
 //! no response) is a `usage MODEL` span, not a chat span. Ids are derived from the session,
@@ -64,7 +64,7 @@ use std::ops::ControlFlow;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::event::{Event, EventKind};
+use crate::event::{Event, EventKind, ResponseIdentity};
 use crate::pipeline::Stats;
 use crate::render::{Flow, Renderer};
 use crate::session::cost_explained::{
@@ -246,8 +246,9 @@ struct OpenResponse {
     /// trace's end are closed in this order (the order they began), not a hash map's.
     seq: u64,
     message_id: String,
-    /// Its request id: with the message id, the response's identity, as the correlator and
-    /// `--summary` key it ([`response_identity`]).
+    /// The request its identity names under the message id ([`identity_request`]): with the
+    /// message id, the response's identity, as the correlator and `--summary` key it
+    /// ([`response_identity`]).
     request_id: Option<String>,
     /// Its span's id ([`response_span_id`]).
     span_id: u64,
@@ -550,10 +551,11 @@ impl<S: OtlpSink> Renderer for OtlpRenderer<S> {
             None if event.sidechain => Some(INLINE_SIDECHAIN.to_owned()),
             _ => agent.clone(),
         };
-        // A usage event is a new response when its request id differs too: a response is its
-        // message id and request id, as `--summary` counts it (other lines carry no request id).
+        // A usage event is a new response when the request its identity names differs too
+        // (Codex, OpenCode: several requests under one message id), as `--summary` counts it
+        // (other lines carry no request id; Claude Code's `requestId` names no other response).
         let request_id = match &event.kind {
-            EventKind::Usage { request_id, .. } => Some(request_id.as_deref()),
+            EventKind::Usage { .. } => Some(identity_request(event)),
             _ => None,
         };
         let ends = match (message_id, s.responses_open.get(&chain)) {
@@ -609,7 +611,6 @@ impl<S: OtlpSink> Renderer for OtlpRenderer<S> {
             }
             EventKind::Usage {
                 message_id,
-                request_id,
                 model,
                 tokens,
                 factors,
@@ -672,7 +673,7 @@ impl<S: OtlpSink> Renderer for OtlpRenderer<S> {
                 }
                 if let Some(message_id) = message_id {
                     s.tokens = s.tokens.saturating_add(*tokens);
-                    let request_id = request_id.as_deref();
+                    let request_id = identity_request(event);
                     let closed = s
                         .closed
                         .contains(&response_identity(message_id, request_id));
@@ -1501,8 +1502,18 @@ fn span_id(session_id: &str, kind: &str, id: &str) -> u64 {
     fnv(&[session_id, kind, id])
 }
 
-/// An API response's identity: its message id and request id (`None` apart from any
-/// string), as the correlator and `--summary` key a response.
+/// The request under a usage's message id that is part of its response's identity
+/// ([`ResponseIdentity`]: Codex's and OpenCode's; `None` for Claude Code, whose `requestId`
+/// names the same response as its message id, on all of its lines or some).
+fn identity_request<'e>(event: &'e Event<'_>) -> Option<&'e str> {
+    match event.response_identity() {
+        Some(ResponseIdentity::Message { request, .. }) => request,
+        _ => None,
+    }
+}
+
+/// An API response's identity: its message id and the request under it ([`identity_request`];
+/// `None` apart from any string), as the correlator and `--summary` key a response.
 fn response_identity(message_id: &str, request_id: Option<&str>) -> u64 {
     match request_id {
         Some(r) => fnv(&["response", message_id, r]),

@@ -92,6 +92,8 @@ pub struct SummaryRenderer<W: Write> {
     out: W,
     format: SummaryFormat,
     collector: SessionCollector,
+    /// Told each [`unread_subagent_notes`] after the summary, when set.
+    note: Option<fn(&str)>,
 }
 
 impl<W: Write> SummaryRenderer<W> {
@@ -101,7 +103,15 @@ impl<W: Write> SummaryRenderer<W> {
             out,
             format,
             collector: SessionCollector::new(pricing),
+            note: None,
         }
+    }
+
+    /// Tells `note` each of [`unread_subagent_notes`] once the summary is written (the binary
+    /// says them on stderr, so that the summary's output stays the same).
+    pub fn with_notes(mut self, note: fn(&str)) -> Self {
+        self.note = Some(note);
+        self
     }
 
     /// The sessions collected so far.
@@ -121,8 +131,43 @@ impl<W: Write> Renderer for SummaryRenderer<W> {
             self.format,
             &mut self.collector.sessions,
             stats,
-        )
+        )?;
+        if let Some(note) = self.note {
+            for line in unread_subagent_notes(&self.collector.sessions) {
+                note(&line);
+            }
+        }
+        Ok(())
     }
+}
+
+/// One line per session with subagents that a Task result (`toolUseResult.agentId`) or an
+/// `agent_progress` line (`data.agentId`) names and of which no line was read ([`Session::unread_subagents`]): its usage is missing from its session's
+/// figures, which are then a lower bound. Claude Code moved subagent transcripts three times
+/// (inline, `agent-*.jsonl` beside the session, `SESSION/subagents/`); a fourth layout, a
+/// deleted file or a session file named without its folder would otherwise lose them unsaid
+/// (tester7 finding 9).
+pub fn unread_subagent_notes(sessions: &Sessions) -> Vec<String> {
+    let mut notes = Vec::new();
+    for session in sessions.iter() {
+        let ids: Vec<&str> = session.unread_subagents().collect();
+        if ids.is_empty() {
+            continue;
+        }
+        let (named, its) = match ids.as_slice() {
+            [one] => (format!("subagent {one} is"), "its"),
+            _ => (format!("subagents {} are", ids.join(", ")), "their"),
+        };
+        notes.push(format!(
+            "session {id}: {named} named in its Task results or progress lines, but no line of \
+             {its} transcript was read: {its} usage is not counted (Claude Code keeps it in \
+             {id}/subagents/agent-{first}.jsonl, before 2.1 in agent-{first}.jsonl beside the \
+             session's file)",
+            id = session.id,
+            first = ids[0],
+        ));
+    }
+    notes
 }
 
 /// Ends the input for `sessions` (running steps become abandoned) and writes their summary.

@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::io;
 use std::ops::ControlFlow;
 
-use crate::event::{Event, EventKind};
+use crate::event::{Event, EventKind, ResponseIdentity};
 use crate::json::RawJson;
 use crate::render::summary::SessionCollector;
 use crate::render::{Flow, Renderer};
@@ -448,8 +448,6 @@ impl SessionLog {
                 }
             }
             EventKind::Usage {
-                message_id,
-                request_id,
                 model,
                 tokens,
                 factors,
@@ -459,7 +457,11 @@ impl SessionLog {
                 self.usage(
                     at,
                     agent.is_some(),
-                    message_id.as_deref().map(|m| (m, request_id.as_deref())),
+                    // The response, by the rule every view counts by.
+                    match event.response_identity() {
+                        Some(ResponseIdentity::Message { id, request }) => Some((id, request)),
+                        _ => None,
+                    },
                     model.as_deref(),
                     tokens,
                     factors,

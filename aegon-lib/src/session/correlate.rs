@@ -1,9 +1,9 @@
 //! The little state the event stream needs across lines.
 //!
 //! - **Each entry once, by its identity.** A line is its `uuid`, a tool call its `tool_use`
-//!   id, a tool result the call id it answers, an API response its `message.id` +
-//!   `requestId` (without `message.id` its `requestId`, without both its line's `uuid`). A
-//!   line whose `uuid` was seen before (an entry written again: re-appended lines, a resumed
+//!   id, a tool result the call id it answers, an API response its `message.id` (without it
+//!   its `requestId`, without both its line's `uuid`: [`ResponseIdentity`], whatever subset of
+//!   the response's lines carries a `requestId`). A line whose `uuid` was seen before (an entry written again: re-appended lines, a resumed
 //!   session copied into a new file, the same session in two files) yields no event but its
 //!   usage's increase (below); nor does a tool call or result whose id was seen before. A Claude Code line
 //!   without `uuid` (`file-history-snapshot`, `queue-operation`, `summary`, `permission-mode`,
@@ -17,9 +17,9 @@
 //!   see [`Correlator::with_skipped`], [`Correlator::with_counted`] and the binary's
 //!   `parallel` module.)
 //! - **Usage once per response.** Claude Code writes one API response as several lines sharing
-//!   `message.id` (+ `requestId`), each repeating the usage; older builds write a growing
-//!   `output_tokens` snapshot. The [`Correlator`] keeps, per response, the largest count seen of
-//!   each field and lets through only the increase: the first line's usage as is, later lines'
+//!   `message.id` (and `requestId`, on all or some of them), each repeating the usage; older
+//!   builds write a growing `output_tokens` snapshot. The [`Correlator`] keeps, per response,
+//!   the largest count seen of each field and lets through only the increase: the first line's usage as is, later lines'
 //!   usage only where a count grew (marked `increment`), nothing where none did. Summing any
 //!   field over the stream's usage events gives the deduplicated total (FORMAT.md §6). An
 //!   increment keeps the price factors its own line reports (each line repeats the full
@@ -44,7 +44,7 @@ use std::hash::{BuildHasherDefault, Hash, Hasher};
 
 use crate::hashing::{Generations, PassThroughHasher};
 
-use crate::event::{Event, EventKind};
+use crate::event::{Event, EventKind, ResponseIdentity};
 use crate::timestamp::parse_millis;
 use crate::tokens::Tokens;
 
@@ -248,7 +248,7 @@ impl Correlator {
     }
 
     /// Whether `event` is counted once by an identity of its own (its line's `uuid`, a tool
-    /// call's or result's id, an API response's `message_id` + `request_id`), which
+    /// call's or result's id, an API response's [`ResponseIdentity`]), which
     /// [`Correlator::apply`] checks: an event of a document read again needs no place
     /// ([`Correlator::seen_document_event`]) then. Such an event may carry more than it did at
     /// its first reading (a response's usage grown: its increase passes, as an increment), so
@@ -310,11 +310,13 @@ impl Correlator {
                 increment,
                 ..
             } => {
-                let Some(key) = response_key(
+                let identity = ResponseIdentity::of(
+                    event.agent,
                     message_id.as_deref(),
                     request_id.as_deref(),
                     event.uuid.as_deref(),
-                ) else {
+                );
+                let Some(key) = identity.map(response_key) else {
                     // Nothing to tell its response by: it counts with its line.
                     return !repeated;
                 };
@@ -474,32 +476,26 @@ pub fn bare_line_identity(after: Option<u64>, bytes_hash: u64, ordinal: u32) -> 
     h.finish()
 }
 
-/// A response's identity: `message.id` with `requestId` when present; without `message.id`
-/// (gateways) its `requestId`, one API request (FORMAT.md §6: the two are 1:1); without both
-/// the line's `uuid`.
-fn response_key(
-    message_id: Option<&str>,
-    request_id: Option<&str>,
-    uuid: Option<&str>,
-) -> Option<u64> {
+/// The 64-bit key of a response's identity ([`ResponseIdentity`], the rule every view counts
+/// responses by), hashed as identities are.
+fn response_key(identity: ResponseIdentity<'_>) -> u64 {
     let mut h = identity_hasher();
-    match (message_id, request_id, uuid) {
-        (Some(id), _, _) => {
+    match identity {
+        ResponseIdentity::Message { id, request } => {
             0u8.hash(&mut h);
             id.hash(&mut h);
-            request_id.hash(&mut h);
+            request.hash(&mut h);
         }
-        (None, Some(request), _) => {
+        ResponseIdentity::Request(request) => {
             3u8.hash(&mut h);
             request.hash(&mut h);
         }
-        (None, None, Some(uuid)) => {
+        ResponseIdentity::Line(uuid) => {
             1u8.hash(&mut h);
             uuid.hash(&mut h);
         }
-        (None, None, None) => return None,
     }
-    Some(h.finish())
+    h.finish()
 }
 
 #[cfg(test)]
@@ -685,6 +681,52 @@ mod tests {
             assert!(apply_line(&mut c, e).0);
         }
         assert_eq!(c.responses_seen(), 2);
+    }
+
+    /// tester7 finding 4: a response's lines are one response whichever of them carry its
+    /// `requestId` (none, some, all; in any order), in Claude Code's format. Codex and OpenCode
+    /// number requests under one message id: there the request id tells them apart.
+    #[test]
+    fn a_claude_response_is_its_message_id_whatever_lines_carry_the_request_id() {
+        let with_request = |request: Option<&'static str>, output: u64| {
+            let mut e = usage("m", output);
+            if let EventKind::Usage { request_id, .. } = &mut e.kind {
+                *request_id = request.map(Cow::Borrowed);
+            }
+            e
+        };
+        for order in [
+            [None, Some("req"), None],
+            [Some("req"), None, None],
+            [None, None, Some("req")],
+        ] {
+            let mut c = Correlator::new();
+            let mut total = Tokens::default();
+            let mut calls = 0;
+            for (i, request) in order.into_iter().enumerate() {
+                let mut e = with_request(request, 10 + 100 * i as u64);
+                if c.apply(&mut e) {
+                    total = total.saturating_add(tokens_of(&e));
+                    if let EventKind::Usage { increment, .. } = e.kind {
+                        calls += u32::from(!increment);
+                    }
+                }
+            }
+            assert_eq!((calls, total.input, total.output), (1, 3, 210), "{order:?}");
+            assert_eq!(c.responses_seen(), 1);
+        }
+        for agent in [crate::Agent::Codex, crate::Agent::OpenCode] {
+            let mut c = Correlator::new();
+            for request in [Some("step 0"), None] {
+                let mut e = with_request(request, 10);
+                e.agent = agent;
+                assert!(
+                    c.apply(&mut e),
+                    "{agent:?}: {request:?} is a request of its own"
+                );
+            }
+            assert_eq!(c.responses_seen(), 2);
+        }
     }
 
     /// What the parallel `--summary` relies on: the largest counts of each response recorded

@@ -166,6 +166,11 @@ pub struct Subagent {
     pub spawned_by: Option<String>,
     /// True for a compaction agent (`agent-acompact-*`).
     pub compaction: bool,
+    /// True once a line of its own was read. False for a subagent known only from the Task
+    /// result or the `agent_progress` lines that name it (`agentId`): its transcript was not
+    /// among the inputs, and its usage is missing from the session's
+    /// ([`Session::unread_subagents`]).
+    pub read: bool,
 }
 
 /// The context window's fill after the latest main-chain API response.
@@ -508,6 +513,16 @@ impl Sessions {
 }
 
 impl Session {
+    /// The ids of the subagents a Task result or `agent_progress` line of this session names
+    /// (`agentId`) of which no line was read: their transcripts were not among the inputs (another folder layout, a
+    /// file deleted or not named), so their usage is missing from the session's figures.
+    pub fn unread_subagents(&self) -> impl Iterator<Item = &str> {
+        self.subagents
+            .iter()
+            .filter(|(_, sub)| !sub.read)
+            .map(|(id, _)| id.as_str())
+    }
+
     fn apply(
         &mut self,
         event: &Event<'_>,
@@ -557,6 +572,7 @@ impl Session {
             // The key is copied only for a subagent met for the first time.
             match self.subagents.get_mut(key) {
                 Some(sub) => {
+                    sub.read = true;
                     if sub.spawned_by.is_none() {
                         sub.spawned_by = spawned_by.get(key).cloned();
                     }
@@ -567,6 +583,7 @@ impl Session {
                         Subagent {
                             compaction: key.starts_with("acompact"),
                             spawned_by: spawned_by.get(key).cloned(),
+                            read: true,
                             ..Subagent::default()
                         },
                     );
@@ -636,6 +653,15 @@ impl Session {
                     };
                     self.running.insert(id.to_string(), step);
                 }
+            }
+            // A running subagent reported in its parent's transcript (2.1.2x–2.1.7x): known
+            // by name, so that a transcript of it not read is said (`read` stays false).
+            EventKind::Progress {
+                agent_id: Some(agent_id),
+                ..
+            } if agent.is_none() && !self.subagents.contains_key(agent_id.as_ref()) => {
+                self.subagents
+                    .insert(agent_id.to_string(), Subagent::default());
             }
             EventKind::ToolResult {
                 tool_use_id,
@@ -851,6 +877,7 @@ impl Session {
             ours.tool_calls += sub.tool_calls;
             ours.spawned_by = ours.spawned_by.take().or(sub.spawned_by);
             ours.compaction |= sub.compaction;
+            ours.read |= sub.read;
         }
         self.prompts += theirs.prompts;
         self.meta += theirs.meta;
@@ -913,6 +940,7 @@ impl Session {
                         key,
                         Subagent {
                             spawned_by,
+                            read: true,
                             ..Subagent::default()
                         },
                     );

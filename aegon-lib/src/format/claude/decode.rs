@@ -726,6 +726,7 @@ where
                 data_type,
                 tool_use_id: record.tool_use_id.take(),
                 parent_tool_use_id: record.parent_tool_use_id.take(),
+                agent_id: record.progress_agent_id.take(),
             })
         }
         Some("attachment") => emit(EventKind::Attachment {

@@ -112,6 +112,9 @@ pub struct Record<'a> {
     pub snapshot: Option<Snapshot<'a>>,
     /// `progress` records: what is progressing.
     pub data: Option<TypeOnly<'a>>,
+    /// `progress` records of `agent_progress` data: the subagent it reports on
+    /// (`data.agentId`).
+    pub progress_agent_id: Option<Cow<'a, str>>,
     /// `progress` records: the tool call being executed.
     pub tool_use_id: Option<Cow<'a, str>>,
     /// `progress` records: the enclosing tool call.
@@ -1384,6 +1387,10 @@ fn parse_members<'a>(line: &'a str, r: &mut Record<'a>) -> Result<(), RecordErro
             },
             Top::Data => {
                 let (kind, end) = p.member_string_at(line, key, at, "type")?;
+                if kind.as_deref() == Some("agent_progress") {
+                    // Rare (a running subagent's lines): its id read in a second walk.
+                    r.progress_agent_id = member_string(&line[at..end], "agentId");
+                }
                 r.data = kind.map(|kind| TypeOnly { kind: Some(kind) });
                 end
             }

@@ -547,6 +547,7 @@ impl Decoder {
                 data_type: Some(kind.clone()),
                 tool_use_id: data.tool_call_id,
                 parent_tool_use_id: None,
+                agent_id: None,
             })),
             "tool.execution_complete" => {
                 let is_error = data.success == Some(false);
