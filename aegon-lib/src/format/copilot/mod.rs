@@ -647,6 +647,8 @@ fn usage<'a>(
         increment,
         factors: PriceFactors::default(),
         reasoning: None,
+        unread: None,
+        context: None,
     }
 }
 
