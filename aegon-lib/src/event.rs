@@ -487,6 +487,15 @@ pub enum EventKind<'a> {
         /// them apart (Codex `reasoning_output_tokens`, Gemini `thoughts`, OpenCode `reasoning`);
         /// `None` for Claude Code, whose thinking tokens are not reported apart.
         reasoning: Option<u64>,
+        /// Set when part of the response's usage could not be read (a shape aegon does not
+        /// know, reported with the line): `tokens` holds what could be, and the cost is
+        /// unknown, never $0. `None` for a usage read whole.
+        unread: Option<crate::tokens::Unread>,
+        /// The context after the response, in tokens, when it is not `tokens`' whole input:
+        /// the last of several iterations' input (server-side compaction: the first
+        /// iteration read the old context, the last the compacted one). `None`: the whole
+        /// input ([`crate::tokens::Tokens::total_input`]).
+        context: Option<u64>,
     },
     /// A `system` line not covered by a more specific kind.
     System {

@@ -29,29 +29,46 @@ impl Tokens {
     /// The response's tokens as recorded on one line.
     ///
     /// When `usage.iterations` is non-empty its elements add up to the response (one real
-    /// response has all-zero outer counts). Cache writes are split by `cache_creation`; a total
-    /// larger than the split (or no split at all, as in 1.0.17) is counted as 5-minute writes.
-    /// Web searches are the outer `server_tool_use`'s, with or without iterations (whose
-    /// elements carry none).
+    /// response has all-zero outer counts). Cache writes follow [`Tokens::cache_writes`].
+    /// Web searches are the outer `server_tool_use`'s, or the sum of the iterations' when that
+    /// is larger (elements carry none in the corpus; a version that records them only there
+    /// is not left at 0, and one that records them in both is not counted twice).
     pub fn from_usage(usage: &Usage) -> Tokens {
-        let tokens = match usage.iterations.as_deref() {
-            Some(iterations) if !iterations.is_empty() => iterations
-                .iter()
-                .map(Tokens::from_single)
-                .fold(Tokens::default(), Tokens::saturating_add),
-            _ => Tokens::from_single(usage),
+        let searches = |u: &Usage| {
+            u.server_tool_use.as_ref().map_or(0, |t| {
+                crate::format::count_of(t.web_search_requests).unwrap_or(0)
+            })
+        };
+        let (tokens, inner_searches) = match usage.iterations.as_deref() {
+            Some(iterations) if !iterations.is_empty() => (
+                iterations
+                    .iter()
+                    .map(Tokens::from_single)
+                    .fold(Tokens::default(), Tokens::saturating_add),
+                iterations
+                    .iter()
+                    .fold(0u64, |n, i| n.saturating_add(searches(i))),
+            ),
+            _ => (Tokens::from_single(usage), 0),
         };
         Tokens {
-            web_search: usage.server_tool_use.as_ref().map_or(0, |t| {
-                crate::format::count_of(t.web_search_requests).unwrap_or(0)
-            }),
+            web_search: searches(usage).max(inner_searches),
             ..tokens
         }
     }
 
-    fn from_single(usage: &Usage) -> Tokens {
-        // A count beyond 2^53 is none (`format::count`): the line reader has already made a
-        // refused count 0 and said so; a `Usage` read by serde alone holds it as written.
+    /// The cache writes of one usage object (outer, or one iteration), `(5-minute, 1-hour)`.
+    ///
+    /// `cache_creation_input_tokens` (the flat count, 1.0.17+) is the number of writes;
+    /// `cache_creation` (1.0.90+) says their TTLs. The rule, one for every shape:
+    /// - the flat count is absent or 0: the split is the writes (a split alone is read);
+    /// - otherwise the flat count is the number of writes, and the split's 1-hour writes are
+    ///   that many of them (at most all); the rest are 5-minute writes. So a split that agrees
+    ///   is taken as written; no split (1.0.17), or a 0/0 split beside a flat count (a real
+    ///   gateway file, austinweitao 3e89eb15), is all 5-minute writes; a split that disagrees
+    ///   with a non-zero flat count (reported by the line reader, `format::claude::decode`)
+    ///   never adds writes beyond the flat count.
+    pub fn cache_writes(usage: &Usage) -> (u64, u64) {
         let c = |n: u64| crate::format::count_of(n).unwrap_or(0);
         let (split_5m, split_1h) = usage.cache_creation.as_ref().map_or((0, 0), |cc| {
             (
@@ -59,15 +76,40 @@ impl Tokens {
                 c(cc.ephemeral_1h_input_tokens),
             )
         });
-        let unsplit =
-            c(usage.cache_creation_input_tokens).saturating_sub(split_5m.saturating_add(split_1h));
+        let flat = c(usage.cache_creation_input_tokens);
+        if flat == 0 {
+            return (split_5m, split_1h);
+        }
+        let one_hour = split_1h.min(flat);
+        (flat - one_hour, one_hour)
+    }
+
+    fn from_single(usage: &Usage) -> Tokens {
+        // A count beyond 2^53 is none (`format::count`): the line reader has already made a
+        // refused count 0 and said so; a `Usage` read by serde alone holds it as written.
+        let c = |n: u64| crate::format::count_of(n).unwrap_or(0);
+        let (cache_write_5m, cache_write_1h) = Tokens::cache_writes(usage);
         Tokens {
             input: c(usage.input_tokens),
             output: c(usage.output_tokens),
             cache_read: c(usage.cache_read_input_tokens),
-            cache_write_5m: split_5m.saturating_add(unsplit),
-            cache_write_1h: split_1h,
+            cache_write_5m,
+            cache_write_1h,
             web_search: 0,
+        }
+    }
+
+    /// The input of the request the response answered last: with `usage.iterations`, the last
+    /// iteration's whole input (server-side compaction bills an iteration that read the old
+    /// context, then the message iteration that read the compacted one: the context after the
+    /// response is the last's), else the usage's. `None` when it is the response's
+    /// [`Tokens::total_input`] (no iterations, or one).
+    pub fn last_request_input(usage: &Usage) -> Option<u64> {
+        match usage.iterations.as_deref() {
+            Some(iterations) if iterations.len() > 1 => iterations
+                .last()
+                .map(|i| Tokens::from_single(i).total_input()),
+            _ => None,
         }
     }
 
@@ -161,6 +203,36 @@ impl PriceFactors {
     }
 }
 
+/// Why the tokens of an API response could not all be read from its usage, making its cost
+/// unknown (never $0): a shape of usage aegon does not know, which a new Claude Code version
+/// or a gateway could write. The line reader reports the line (file, line, byte) as partly
+/// read; the response is still counted as an API call, its known tokens kept, its cost
+/// `None` (a total is then "at least" the rest, as for a model with no price).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Unread {
+    /// `message.usage` holds none of the token counts aegon knows, or only zeros
+    /// (`usage: {}`, camelCase keys, OpenAI's `prompt_tokens`): only synthetic error lines
+    /// carry zero usage (FORMAT.md §5).
+    NoCounts,
+    /// The message has no `usage`, and the line holds one where aegon reads none (at its top
+    /// level).
+    Elsewhere,
+    /// `usage.cache_creation` holds cache writes of a TTL aegon has no price for (not
+    /// `ephemeral_5m_input_tokens` or `ephemeral_1h_input_tokens`).
+    CacheTtl,
+}
+
+impl Unread {
+    /// In words, for a cost left unknown: `usage with no token count aegon knows`.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Unread::NoCounts => "usage with no token count aegon knows",
+            Unread::Elsewhere => "usage outside `message`",
+            Unread::CacheTtl => "cache writes of an unknown TTL",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -175,6 +247,7 @@ mod tests {
             cache_creation: split.map(|(a, b)| CacheCreation {
                 ephemeral_5m_input_tokens: a,
                 ephemeral_1h_input_tokens: b,
+                other_ttl: false,
             }),
             iterations: None,
             ..Usage::default()
@@ -209,6 +282,59 @@ mod tests {
         // 1.0.17: no split, everything at the 5-minute rate.
         let t = Tokens::from_usage(&usage(3, 13, 500, None));
         assert_eq!((t.cache_write_5m, t.cache_write_1h), (500, 0));
+    }
+
+    #[test]
+    fn the_flat_count_is_the_number_of_writes_the_split_their_ttls() {
+        let writes = |flat, split| {
+            let t = Tokens::from_usage(&usage(3, 13, flat, split));
+            (t.cache_write_5m, t.cache_write_1h)
+        };
+        // Agreeing, absent, 0/0 beside a flat count (the real gateway file austinweitao
+        // 3e89eb15): as written, all 5-minute, all 5-minute.
+        assert_eq!(writes(13_793, Some((0, 13_793))), (0, 13_793));
+        assert_eq!(writes(1_000, Some((400, 600))), (400, 600));
+        assert_eq!(writes(500, None), (500, 0));
+        assert_eq!(writes(188, Some((0, 0))), (188, 0));
+        // A split alone (no flat count) is the writes.
+        assert_eq!(writes(0, Some((5, 7))), (5, 7));
+        // Disagreeing: never more writes than the flat count; its 1-hour ones as the split
+        // says (at most all), the rest 5-minute (tester7 #7).
+        assert_eq!(writes(11_065, Some((11_065, 11_065))), (0, 11_065));
+        assert_eq!(writes(11_065, Some((0, 5_532))), (5_533, 5_532));
+        assert_eq!(writes(100, Some((100, 0))), (100, 0));
+    }
+
+    #[test]
+    fn web_searches_recorded_only_in_iterations_are_counted_once() {
+        use crate::format::claude::record::ServerToolUse;
+        let searches = |n| {
+            Some(ServerToolUse {
+                web_search_requests: n,
+            })
+        };
+        let mut inner = usage(1, 1, 0, None);
+        inner.server_tool_use = searches(1);
+        let mut outer = usage(0, 0, 0, None);
+        outer.iterations = Some(vec![inner.clone(), inner]);
+        assert_eq!(Tokens::from_usage(&outer).web_search, 2);
+        // Recorded in both: the larger, not the sum.
+        outer.server_tool_use = searches(2);
+        assert_eq!(Tokens::from_usage(&outer).web_search, 2);
+    }
+
+    #[test]
+    fn the_last_iteration_is_the_context_after_a_response() {
+        let mut outer = usage(0, 0, 0, None);
+        assert_eq!(Tokens::last_request_input(&outer), None);
+        // Server-side compaction: 50,000 read, then the message iteration on the summary.
+        outer.iterations = Some(vec![
+            usage(50_000, 1_000, 0, None),
+            usage(2, 30, 1_291, None),
+        ]);
+        assert_eq!(Tokens::last_request_input(&outer), Some(2 + 7 + 1_291));
+        outer.iterations = Some(vec![usage(2, 30, 1_291, None)]);
+        assert_eq!(Tokens::last_request_input(&outer), None);
     }
 
     #[test]

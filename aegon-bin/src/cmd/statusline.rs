@@ -448,8 +448,14 @@ fn transcript_context_percent(path: &Path, pricing: &Pricing) -> Option<f64> {
         let _ = decode_line("", line, |e| {
             if e.agent_id.is_none() && !e.sidechain {
                 match &e.kind {
-                    EventKind::Usage { model, tokens, .. } => {
-                        let tokens = tokens.total_input();
+                    EventKind::Usage {
+                        model,
+                        tokens,
+                        context,
+                        ..
+                    } => {
+                        // After server-side compaction, the last iteration's input.
+                        let tokens = context.unwrap_or_else(|| tokens.total_input());
                         let mut window = pricing.context_window(model.as_deref().unwrap_or(""));
                         if tokens > window {
                             window = window.max(aegon::session::pricing::LARGE_CONTEXT_WINDOW);

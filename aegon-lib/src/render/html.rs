@@ -258,11 +258,11 @@ fn session_article(out: &mut String, index: usize, s: &Session, log: &SessionLog
             money(c)
         ),
         None => {
-            let unpriced: Vec<String> = s.unpriced_models().into_iter().map(escaped).collect();
+            let reasons: Vec<String> = s.unpriced_reasons().iter().map(|r| escaped(r)).collect();
             format!(
-                "<span class=\"cost\" data-usd=\"\">unknown</span>: at least {}, no price for {}",
+                "<span class=\"cost\" data-usd=\"\">unknown</span>: at least {}, {}",
                 money(s.priced_cost()),
-                unpriced.join(", ")
+                reasons.join("; ")
             )
         }
     };

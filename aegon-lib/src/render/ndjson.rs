@@ -252,6 +252,10 @@ fn write_object(
             increment,
             factors,
             reasoning,
+            // An unread usage is said by the line's `malformed` event and a null `cost_usd`;
+            // the context is the session's (`--summary`).
+            unread: _,
+            context: _,
         } => {
             o.opt_str(k!("message_id"), message_id.as_deref());
             o.opt_str(k!("request_id"), request_id.as_deref());

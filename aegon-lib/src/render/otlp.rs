@@ -615,6 +615,7 @@ impl<S: OtlpSink> Renderer for OtlpRenderer<S> {
                 tokens,
                 factors,
                 increment,
+                unread,
                 ..
             } => {
                 let model_name = model.as_deref().unwrap_or("unknown");
@@ -648,9 +649,11 @@ impl<S: OtlpSink> Renderer for OtlpRenderer<S> {
                             push_point(s, TOKEN_USAGE, attrs, t, Number::Int(n), options);
                         }
                     }
+                    // A usage aegon could not read whole has no known cost: no point.
                     if let Some(cost) = options
                         .pricing
                         .request_cost_at(model_name, tokens, factors, at)
+                        .filter(|_| unread.is_none())
                     {
                         if cost > 0.0 {
                             let attrs = metric_attributes(session_id, options, &extra);

@@ -873,14 +873,20 @@ fn round_cents(usd: f64) -> f64 {
     (usd * 10_000.0).round() / 10_000.0
 }
 
-/// `$1.23`, or what is known when some models have no price.
-fn money(cost: Option<f64>, priced: f64, unpriced: &[&str]) -> String {
+/// `$1.23`, or what is known when some responses have no price, and why
+/// ([`crate::session::Session::unpriced_reasons`]: `no price for claude-zeta-9`, `no price
+/// for service tier flex (claude-opus-5)`).
+fn money<S: AsRef<str>>(cost: Option<f64>, priced: f64, reasons: &[S]) -> String {
     match cost {
         Some(c) => usd(c),
         None => format!(
-            "unknown: at least {}, no price for {}",
+            "unknown: at least {}, {}",
             usd(priced),
-            unpriced.join(", ")
+            reasons
+                .iter()
+                .map(AsRef::as_ref)
+                .collect::<Vec<_>>()
+                .join("; ")
         ),
     }
 }
@@ -915,7 +921,12 @@ fn write_table(out: &mut impl Write, sessions: &Sessions, stats: &Stats) -> io::
         let mut title_line = String::new();
         crate::render::text::push_inert(&mut title_line, &title, 80);
         writeln!(out, "{short}  {title_line}")?;
-        let models: Vec<&str> = s.models.iter().map(String::as_str).collect();
+        // A model written as "" is named so, not left blank.
+        let models: Vec<&str> = s
+            .models
+            .iter()
+            .map(|m| if m.is_empty() { "\"\"" } else { m.as_str() })
+            .collect();
         let when = match (&s.first, s.duration_ms()) {
             (Some(f), Some(d)) => format!("{} for {}", f.1, duration(d)),
             _ => "no timestamps".to_owned(),
@@ -939,7 +950,7 @@ fn write_table(out: &mut impl Write, sessions: &Sessions, stats: &Stats) -> io::
             }
         )?;
         writeln!(out, "  tokens    {}", tokens_line(&s.tokens()))?;
-        let cost = money(s.cost(), s.priced_cost(), &s.unpriced_models());
+        let cost = money(s.cost(), s.priced_cost(), &s.unpriced_reasons());
         writeln!(
             out,
             "  cost      {cost}   api calls {}   prompts {}   tool calls {} ({} errors)",
@@ -994,7 +1005,7 @@ fn write_table(out: &mut impl Write, sessions: &Sessions, stats: &Stats) -> io::
     let mut total = Tokens::default();
     let mut cost = Some(0.0);
     let mut priced = 0.0;
-    let mut unpriced = std::collections::BTreeSet::new();
+    let mut unpriced: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for s in &list {
         total = total.saturating_add(s.tokens());
         cost = match (cost, s.cost()) {
@@ -1002,9 +1013,11 @@ fn write_table(out: &mut impl Write, sessions: &Sessions, stats: &Stats) -> io::
             _ => None,
         };
         priced += s.priced_cost();
-        unpriced.extend(s.unpriced_models());
+        for (cause, models) in s.unpriced_causes() {
+            unpriced.entry(cause).or_default().extend(models);
+        }
     }
-    let unpriced: Vec<&str> = unpriced.into_iter().collect();
+    let unpriced = crate::session::describe_unpriced(&unpriced);
     writeln!(
         out,
         "TOTAL  {} session{}   {} api calls   {} tool calls   cost {}",

@@ -704,12 +704,13 @@ pub fn usd(amount: f64) -> String {
 
 /// A dollar amount that is a lower bound, in every report alike: [`usd`] of what has a price,
 /// followed by `+` when `lower_bound` (some response has no known price, so the true cost is
-/// higher): `$1.23+`, `<$0.01+`, `$0.00+` (only unpriced responses); `$1.23` otherwise.
+/// higher): `$1.23+`, `<$0.01+`; `unknown` when nothing has a price (`$0.00+` read as
+/// zero); `$1.23` otherwise.
 /// `+` rather than `≥`: it is ASCII, one column in every terminal (`≥` is of East Asian
 /// ambiguous width, two columns in CJK locales, which breaks the status line's and the
 /// tables' width accounting), and it follows the figure so the amounts still line up.
 pub fn usd_at_least(amount: f64, lower_bound: bool) -> String {
-    at_least(usd(amount), lower_bound)
+    at_least(usd(amount), amount, lower_bound)
 }
 
 /// A dollar amount for a narrow place (the status line, the dashboard's usage tiles): as
@@ -726,14 +727,19 @@ pub fn usd_short(amount: f64) -> String {
     }
 }
 
-/// [`usd_short`] with the lower-bound mark of [`usd_at_least`]: `$1235+`, `<$0.01+`.
+/// [`usd_short`] with the lower-bound mark of [`usd_at_least`]: `$1235+`, `<$0.01+`,
+/// `unknown`.
 pub fn usd_short_at_least(amount: f64, lower_bound: bool) -> String {
-    at_least(usd_short(amount), lower_bound)
+    at_least(usd_short(amount), amount, lower_bound)
 }
 
 /// `money` with the one lower-bound mark, `+`, when `lower_bound`.
-fn at_least(mut money: String, lower_bound: bool) -> String {
+fn at_least(mut money: String, amount: f64, lower_bound: bool) -> String {
     if lower_bound {
+        // Nothing priced: a lower bound of $0 says nothing, and `$0.00+` reads as zero.
+        if amount <= 0.0 {
+            return "unknown".to_owned();
+        }
         money.push('+');
     }
     money
@@ -931,7 +937,9 @@ mod tests {
         assert_eq!(usd_at_least(1.234, true), "$1.23+");
         assert_eq!(usd_at_least(1.234, false), "$1.23");
         assert_eq!(usd_at_least(0.0004, true), "<$0.01+");
-        assert_eq!(usd_at_least(0.0, true), "$0.00+");
+        assert_eq!(usd_at_least(0.0, true), "unknown");
+        assert_eq!(usd_at_least(0.0, false), "$0.00");
+        assert_eq!(usd_short_at_least(0.0, true), "unknown");
         assert_eq!(usd_short(99.994), "$99.99");
         assert_eq!(usd_short(100.0), "$100");
         assert_eq!(usd_short(1234.4), "$1234");

@@ -452,6 +452,8 @@ impl SessionLog {
                 tokens,
                 factors,
                 increment,
+                unread,
+                context,
                 ..
             } => {
                 self.usage(
@@ -463,7 +465,7 @@ impl SessionLog {
                         _ => None,
                     },
                     model.as_deref(),
-                    tokens,
+                    (tokens, *context, unread.is_some()),
                     factors,
                     *increment,
                     pricing,
@@ -524,18 +526,21 @@ impl SessionLog {
         subagent: bool,
         identity: Option<(&str, Option<&str>)>,
         model: Option<&str>,
-        tokens: &Tokens,
+        (tokens, context, unread): (&Tokens, Option<u64>, bool),
         factors: &PriceFactors,
         increment: bool,
         pricing: &Pricing,
     ) {
         let model = model.unwrap_or("unknown");
         // Priced as the session core prices it: per request, with its own modifiers, at the
-        // rates of its own time.
-        match (pricing.request_cost_at(model, tokens, factors, at), at) {
+        // rates of its own time; a usage not read whole has no known cost.
+        let cost = (!unread)
+            .then(|| pricing.request_cost_at(model, tokens, factors, at))
+            .flatten();
+        match (cost, at) {
             (Some(c), Some(ms)) => self.series.cost.push((ms, c)),
             (Some(_), None) => {}
-            (None, _) => self.series.cost_incomplete |= !tokens.is_zero(),
+            (None, _) => self.series.cost_incomplete |= unread || !tokens.is_zero(),
         }
         let key = identity.map(|(m, r)| (m.to_owned(), r.map(str::to_owned)));
         let known = key.as_ref().and_then(|k| self.responses.get(k).copied());
@@ -561,7 +566,7 @@ impl SessionLog {
         }
         if !subagent && !increment {
             if let Some(ms) = at {
-                let fill = tokens.total_input();
+                let fill = context.unwrap_or_else(|| tokens.total_input());
                 let mut window = pricing.context_window(model);
                 if fill > window && window < LARGE_CONTEXT_WINDOW {
                     window = LARGE_CONTEXT_WINDOW;

@@ -531,6 +531,8 @@ mod tests {
                 increment: false,
                 factors: Default::default(),
                 reasoning: None,
+                unread: None,
+                context: None,
             },
             "2026-01-01T00:00:00.000Z",
         )

@@ -878,6 +878,7 @@ impl CacheTracker {
                 tokens,
                 increment,
                 factors,
+                unread,
                 ..
             } => {
                 let model = model.as_deref().unwrap_or("unknown");
@@ -906,7 +907,10 @@ impl CacheTracker {
                         price.price
                     }
                 };
-                let cost_usd = price.and_then(|p| p.cost(tokens, factors.prompt_tokens));
+                // A usage aegon could not read whole has no known cost, never $0.
+                let cost_usd = price
+                    .filter(|_| unread.is_none())
+                    .and_then(|p| p.cost(tokens, factors.prompt_tokens));
                 let cache = if *increment {
                     None
                 } else {
@@ -1373,6 +1377,8 @@ mod tests {
                 increment: true,
                 factors: PriceFactors::default(),
                 reasoning: None,
+                unread: None,
+                context: None,
             };
             let event = Event {
                 timestamp: ts.map(Cow::Borrowed),
@@ -1431,6 +1437,8 @@ mod tests {
                 increment: true,
                 factors: factors.clone(),
                 reasoning: None,
+                unread: None,
+                context: None,
             };
             let cost = tracker
                 .observe(&bare_event(source, kind))
@@ -1458,6 +1466,8 @@ mod tests {
             increment,
             factors: PriceFactors::default(),
             reasoning: None,
+            unread: None,
+            context: None,
         }
     }
 

@@ -134,8 +134,13 @@ pub struct ModelUsage {
     /// in (one thread or several, files in any order). See [`ModelUsage::cost_usd`].
     pub cost_pico: u128,
     /// Usage events with no price (an unknown model, or a speed, tier or geo the table has
-    /// no multiplier for): while non-zero, the model's cost is unknown.
+    /// no multiplier for, or a usage aegon could not read whole): while non-zero, the
+    /// model's cost is unknown.
     pub unpriced: u64,
+    /// Why those events have no price, in words (`model claude-zeta-9`, `service tier flex`,
+    /// `usage with no token count aegon knows`: [`Pricing::unpriced_factor`],
+    /// [`crate::tokens::Unread::describe`]).
+    pub unpriced_why: BTreeSet<String>,
 }
 
 impl ModelUsage {
@@ -729,6 +734,8 @@ impl Session {
                 tokens,
                 increment,
                 factors,
+                unread,
+                context,
                 ..
             } => {
                 // The model's name is copied only the first time it is met, and taken apart
@@ -736,8 +743,12 @@ impl Session {
                 let model = model.as_deref().unwrap_or("unknown");
                 let id = cost_explained::model_id(last_model, model);
                 // Priced now, as its own request: the premium and the speed are per request,
-                // and the rates those of its own time (none: the current ones).
-                let cost = pricing.request_cost_of(id, tokens, factors, ms);
+                // and the rates those of its own time (none: the current ones). A usage
+                // aegon could not read whole has no known cost, never $0.
+                let cost = match unread {
+                    None => pricing.request_cost_of(id, tokens, factors, ms),
+                    Some(_) => None,
+                };
                 if !self.usage.contains_key(model) {
                     self.usage.insert(model.to_owned(), ModelUsage::default());
                 }
@@ -745,7 +756,16 @@ impl Session {
                     usage.tokens = usage.tokens.saturating_add(*tokens);
                     match cost {
                         Some(cost) => usage.add_cost(cost),
-                        None => usage.unpriced += 1,
+                        None => {
+                            usage.unpriced += 1;
+                            let why = match unread {
+                                Some(u) => u.describe().to_owned(),
+                                None => pricing.unpriced_factor(id, factors, ms),
+                            };
+                            if !usage.unpriced_why.contains(&why) {
+                                usage.unpriced_why.insert(why);
+                            }
+                        }
                     }
                     if !increment {
                         usage.api_calls += 1;
@@ -779,7 +799,7 @@ impl Session {
                         if self.model.as_deref() != Some(model) {
                             self.model = Some(model.to_owned());
                         }
-                        let fill = tokens.total_input();
+                        let fill = context.unwrap_or_else(|| tokens.total_input());
                         let mut window = pricing.context_window_of(model, id);
                         // Usage beyond the window says the session runs with the large one.
                         if fill > window && window < LARGE_CONTEXT_WINDOW {
@@ -863,6 +883,7 @@ impl Session {
             ours.api_calls += u.api_calls;
             ours.cost_pico = ours.cost_pico.saturating_add(u.cost_pico);
             ours.unpriced += u.unpriced;
+            ours.unpriced_why.extend(u.unpriced_why);
         }
         for (name, t) in theirs.tools {
             let ours = self.tools.entry(name).or_default();
@@ -1043,8 +1064,45 @@ impl Session {
         crate::session::pricing::from_pico(pico)
     }
 
+    /// Why the cost is unknown, one phrase per cause, for a person
+    /// ([`describe_unpriced`] of [`Session::unpriced_causes`]): `no price for claude-zeta-9,
+    /// gpt-x` (models the table lacks), `no price for service tier flex (claude-opus-5)`,
+    /// `usage with no token count aegon knows (claude-opus-5)`. Empty when every response has
+    /// a price.
+    pub fn unpriced_reasons(&self) -> Vec<String> {
+        describe_unpriced(&self.unpriced_causes())
+    }
+
+    /// The causes of the responses with no price, each with its models: `model` for models
+    /// the table lacks, else the factor (`service tier flex`) or what could not be read
+    /// ([`crate::tokens::Unread::describe`]). Merged over sessions by uniting the sets.
+    pub fn unpriced_causes(&self) -> BTreeMap<String, BTreeSet<String>> {
+        let mut causes: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for (m, u) in self.usage.iter().filter(|(_, u)| u.unpriced > 0) {
+            if u.unpriced_why.is_empty() {
+                causes
+                    .entry("model".to_owned())
+                    .or_default()
+                    .insert(m.clone());
+            }
+            for why in &u.unpriced_why {
+                let cause = if why.starts_with("model ") {
+                    "model"
+                } else {
+                    why.as_str()
+                };
+                causes
+                    .entry(cause.to_owned())
+                    .or_default()
+                    .insert(m.clone());
+            }
+        }
+        causes
+    }
+
     /// Models with a response that has no known price (the model is not in the table, or a
-    /// speed, service tier or inference geo of the response is not).
+    /// speed, service tier or inference geo of the response is not, or its usage could not
+    /// be read whole).
     pub fn unpriced_models(&self) -> Vec<&str> {
         self.usage
             .iter()
@@ -1172,6 +1230,35 @@ fn hash_text(text: &str) -> u64 {
     h.finish()
 }
 
+/// [`Session::unpriced_causes`] in words, one phrase per cause: `no price for A, B` for the
+/// models the table lacks, `no price for service tier flex (A)` for a factor, `usage with no
+/// token count aegon knows (A)` for a usage not read whole. A model written as `""` is named
+/// so, not left blank.
+pub fn describe_unpriced(causes: &BTreeMap<String, BTreeSet<String>>) -> Vec<String> {
+    let shown = |ms: &BTreeSet<String>| {
+        ms.iter()
+            .map(|m| if m.is_empty() { "\"\"" } else { m.as_str() })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut reasons = Vec::new();
+    if let Some(ms) = causes.get("model") {
+        reasons.push(format!("no price for {}", shown(ms)));
+    }
+    for (why, ms) in causes.iter().filter(|(w, _)| *w != "model") {
+        let factor = ["speed ", "service tier ", "inference geo "]
+            .iter()
+            .any(|p| why.starts_with(p));
+        let why = if factor {
+            format!("no price for {why}")
+        } else {
+            why.clone()
+        };
+        reasons.push(format!("{why} ({})", shown(ms)));
+    }
+    reasons
+}
+
 #[cfg(test)]
 mod tests {
     use std::borrow::Cow;
@@ -1277,6 +1364,8 @@ mod tests {
             increment,
             factors,
             reasoning: None,
+            unread: None,
+            context: None,
         }
     }
 

@@ -10,12 +10,12 @@ use std::ops::ControlFlow;
 
 use crate::event::{Event, EventKind, Malformed, MalformedReason, Source, TitleSource};
 use crate::format::claude::record::{
-    parse_record_into, Block, BlockShape, Content, Message, Record, RecordError,
+    parse_record_into, Block, BlockShape, Content, Message, Record, RecordError, Usage,
 };
 use crate::json::RawJson;
 use crate::source::lines::Line;
 use crate::text::Text;
-use crate::tokens::{PriceFactors, Tokens};
+use crate::tokens::{PriceFactors, Tokens, Unread};
 use serde::Deserialize;
 
 /// Model name Claude Code gives to locally generated error messages.
@@ -470,6 +470,74 @@ impl Report {
                 format!("partly read: {note}"),
             );
         }
+        if record.usage_elsewhere.is_some() || record.message.as_ref().is_some_and(odd_usage) {
+            self.usage_shapes(disk, at, record);
+        }
+    }
+
+    /// The problems of a usage aegon cannot read as written ([`unread`]) and of a cache-write
+    /// split that disagrees with the flat count ([`Tokens::cache_writes`]). Out of line: the
+    /// shapes are rare, told apart from the usual one by [`odd_usage`] in a few comparisons.
+    #[cold]
+    #[inline(never)]
+    fn usage_shapes(&mut self, disk: &dyn Fn(usize) -> u64, at: usize, record: &Record<'_>) {
+        let message = record.message.as_ref();
+        let response = record.kind.as_deref() == Some("assistant")
+            && !record.is_api_error_message
+            && message.and_then(|m| m.model.as_deref()) != Some(SYNTHETIC_MODEL);
+        let usage = message.and_then(|m| m.usage.as_ref());
+        if let Some(offset) = record.usage_elsewhere {
+            let what = if response && usage.is_none() {
+                "aegon reads a response's usage only from `message.usage`: counted as an API call of unknown cost"
+            } else {
+                "not read (aegon reads usage only from an assistant line's `message.usage`)"
+            };
+            self.add(
+                MalformedReason::UnexpectedShape,
+                disk(at + offset),
+                format!("partly read: `usage` at the line's top level, not in `message`: {what}"),
+            );
+        }
+        if !response {
+            return;
+        }
+        let Some(usage) = usage else { return };
+        match unread(Some(usage), None) {
+            Some(Unread::NoCounts) => self.add(
+                MalformedReason::UnexpectedShape,
+                disk(at),
+                "partly read: `message.usage` holds no token count aegon knows (`input_tokens`, `output_tokens`, `cache_*_input_tokens`, or `iterations` of them), or only zeros: counted as an API call of unknown cost".to_owned(),
+            ),
+            Some(Unread::CacheTtl) => self.add(
+                MalformedReason::UnexpectedShape,
+                disk(at),
+                "partly read: `message.usage.cache_creation` holds cache writes of a TTL aegon does not know (not `ephemeral_5m_input_tokens` or `ephemeral_1h_input_tokens`): counted as 5-minute writes, the response's cost unknown".to_owned(),
+            ),
+            _ => {}
+        }
+        // The objects counted: the iterations when there are any, else the usage itself.
+        let counted: Vec<(String, &Usage)> = match usage.iterations.as_deref() {
+            Some(items) if !items.is_empty() => items
+                .iter()
+                .enumerate()
+                .map(|(i, u)| (format!("message.usage.iterations[{i}]"), u))
+                .collect(),
+            _ => vec![("message.usage".to_owned(), usage)],
+        };
+        for (path, u) in counted {
+            let Some((flat, split_5m, split_1h)) = split_disagreement(u) else {
+                continue;
+            };
+            let (w5, w1) = Tokens::cache_writes(u);
+            self.add(
+                MalformedReason::UnexpectedShape,
+                disk(at),
+                format!(
+                    "partly read: `{path}.cache_creation` splits {} cache writes by TTL (5m {split_5m} + 1h {split_1h}) but `cache_creation_input_tokens` says {flat}: counted as {flat} ({w5} 5-minute, {w1} 1-hour; the flat count is the number of writes, the split says how many were 1-hour)",
+                    split_5m.saturating_add(split_1h),
+                ),
+            );
+        }
     }
 
     fn emit<'a, F>(self, source: Source<'a>, line: &Line<'_>, emit: &mut F) -> ControlFlow<()>
@@ -515,6 +583,67 @@ fn usage_not_counted(record: &Record<'_>) -> Option<String> {
                 .to_owned(),
         ),
     }
+}
+
+/// Whether a message's usage may be of a shape [`Report::usage_shapes`] reports: no output
+/// tokens in its outer counts (every real response has some, unless `iterations` hold them),
+/// or a cache-write split with a TTL aegon does not know or that differs from the flat
+/// count. A few comparisons, on every assistant line.
+#[inline]
+fn odd_usage(message: &Message<'_>) -> bool {
+    let Some(u) = &message.usage else {
+        return false;
+    };
+    let odd_split = |u: &Usage| {
+        u.cache_creation.as_ref().is_some_and(|c| {
+            c.other_ttl
+                || (u.cache_creation_input_tokens != 0
+                    && c.ephemeral_5m_input_tokens
+                        .saturating_add(c.ephemeral_1h_input_tokens)
+                        != u.cache_creation_input_tokens
+                    && (c.ephemeral_5m_input_tokens | c.ephemeral_1h_input_tokens) != 0)
+        })
+    };
+    u.output_tokens == 0
+        || odd_split(u)
+        || u.iterations
+            .as_deref()
+            .is_some_and(|i| i.iter().any(odd_split))
+}
+
+/// `(flat, 5m, 1h)` of a usage object (outer or one iteration) whose `cache_creation` split
+/// is not 0/0 and differs from a non-zero `cache_creation_input_tokens`: counted by the rule
+/// of [`Tokens::cache_writes`], and reported. A 0/0 split beside a flat count (a real gateway
+/// file) is not a disagreement: the split is not given.
+fn split_disagreement(u: &Usage) -> Option<(u64, u64, u64)> {
+    let c = u.cache_creation.as_ref()?;
+    let flat = crate::format::count_of(u.cache_creation_input_tokens).unwrap_or(0);
+    let split_5m = crate::format::count_of(c.ephemeral_5m_input_tokens).unwrap_or(0);
+    let split_1h = crate::format::count_of(c.ephemeral_1h_input_tokens).unwrap_or(0);
+    let split = split_5m.saturating_add(split_1h);
+    (flat != 0 && split != 0 && split != flat).then_some((flat, split_5m, split_1h))
+}
+
+/// What of an API response's usage aegon cannot read (its cost is then unknown, never $0),
+/// for a line that is a response (an assistant line, not a synthetic error): `usage` its
+/// `message.usage`, `elsewhere` where a `usage` member at the line's top level starts.
+/// Only synthetic error lines carry zero usage (FORMAT.md §5): a response whose usage reads
+/// as no token at all holds its counts under names aegon does not know (camelCase, OpenAI's
+/// `prompt_tokens`, `{}`).
+fn unread(usage: Option<&Usage>, elsewhere: Option<usize>) -> Option<Unread> {
+    let Some(usage) = usage else {
+        return elsewhere.map(|_| Unread::Elsewhere);
+    };
+    if usage.output_tokens == 0 && Tokens::from_usage(usage).is_zero() {
+        return Some(Unread::NoCounts);
+    }
+    let other_ttl = |u: &Usage| u.cache_creation.as_ref().is_some_and(|c| c.other_ttl);
+    (other_ttl(usage)
+        || usage
+            .iterations
+            .as_deref()
+            .is_some_and(|i| i.iter().any(other_ttl)))
+    .then_some(Unread::CacheTtl)
 }
 
 /// The event for a line with padding bytes and no record in it.
@@ -975,7 +1104,24 @@ where
             increment: false,
             factors: PriceFactors::from_usage(usage),
             reasoning: None,
+            unread: unread(Some(usage), None),
+            context: Tokens::last_request_input(usage),
         }),
+        // Usage where aegon reads none: still an API call, of unknown cost (reported). Not
+        // on a line whose JSON is damaged: its top level may be another record's members.
+        None if record.usage_elsewhere.is_some() && !record.problems.iter().any(|p| p.syntax) => {
+            emit(EventKind::Usage {
+                message_id,
+                request_id: record.request_id.take(),
+                model,
+                tokens: Tokens::default(),
+                increment: false,
+                factors: PriceFactors::default(),
+                reasoning: None,
+                unread: Some(Unread::Elsewhere),
+                context: None,
+            })
+        }
         // Nothing to show and no usage (no message, or an empty one): still one event, so
         // that no line disappears without a trace.
         None if !emitted => emit(unknown(Some(Cow::Borrowed("assistant")), None)),

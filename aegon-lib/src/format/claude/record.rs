@@ -134,6 +134,11 @@ pub struct Record<'a> {
     /// The structured result of a tool call, kept raw and unread (it is large); only a
     /// subagent's `agentId` is looked up in it.
     pub tool_use_result: Option<&'a str>,
+    /// Where a `usage` member at the line's top level starts (in the line), when there is
+    /// one: aegon reads a response's usage only from `message.usage`, so an assistant line
+    /// whose message has none is a response whose tokens it cannot read
+    /// ([`crate::tokens::Unread::Elsewhere`]).
+    pub usage_elsewhere: Option<usize>,
     /// Members that could not be read as written, and what was done instead (empty on a clean
     /// line). A member of an unexpected *type* is treated as absent without a word (the
     /// format evolves); content that fails to decode, and shapes that lose what a line says
@@ -851,15 +856,100 @@ pub struct ServerToolUse {
 }
 
 /// `usage.cache_creation`.
-#[derive(Debug, Default, Deserialize, Clone)]
-#[serde(default)]
+#[derive(Debug, Default, Clone)]
 pub struct CacheCreation {
     /// Writes with the 5-minute TTL.
-    #[serde(deserialize_with = "token_count")]
     pub ephemeral_5m_input_tokens: u64,
     /// Writes with the 1-hour TTL.
-    #[serde(deserialize_with = "token_count")]
     pub ephemeral_1h_input_tokens: u64,
+    /// True when another member holds a number above 0: writes of a TTL aegon has no price
+    /// for (`ephemeral_24h_input_tokens`), which make the response's cost unknown
+    /// ([`crate::tokens::Unread::CacheTtl`]).
+    pub other_ttl: bool,
+}
+
+impl<'de> Deserialize<'de> for CacheCreation {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct CacheVisitor;
+        impl<'de> Visitor<'de> for CacheVisitor {
+            type Value = CacheCreation;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a cache_creation object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<CacheCreation, A::Error> {
+                let mut c = CacheCreation::default();
+                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                    match key.as_ref() {
+                        "ephemeral_5m_input_tokens" => {
+                            c.ephemeral_5m_input_tokens =
+                                marked(map.next_value::<crate::format::Count>()?);
+                        }
+                        "ephemeral_1h_input_tokens" => {
+                            c.ephemeral_1h_input_tokens =
+                                marked(map.next_value::<crate::format::Count>()?);
+                        }
+                        _ => c.other_ttl |= map.next_value::<Positive>()?.0,
+                    }
+                }
+                Ok(c)
+            }
+        }
+        deserializer.deserialize_map(CacheVisitor)
+    }
+}
+
+/// Whether a JSON value is a number above 0 (any other value: false), as
+/// [`positive_number`] tells it from the value's text.
+struct Positive(bool);
+
+impl<'de> Deserialize<'de> for Positive {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct PositiveVisitor;
+        impl<'de> Visitor<'de> for PositiveVisitor {
+            type Value = Positive;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any value")
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Positive, E> {
+                Ok(Positive(v > 0))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Positive, E> {
+                Ok(Positive(v > 0))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Positive, E> {
+                Ok(Positive(v > 0.0))
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Positive, E> {
+                Ok(Positive(false))
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Positive, E> {
+                Ok(Positive(false))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Positive, E> {
+                Ok(Positive(false))
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Positive, E> {
+                Ok(Positive(false))
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Positive, D::Error> {
+                d.deserialize_any(self)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Positive, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Positive(false))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Positive, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Positive(false))
+            }
+        }
+        deserializer.deserialize_any(PositiveVisitor)
+    }
+}
+
+/// Whether `value` (a JSON value's text) is a number above 0.
+fn positive_number(value: &str) -> bool {
+    value.starts_with(|c: char| c.is_ascii_digit()) && value.parse::<f64>().is_ok_and(|n| n > 0.0)
 }
 
 impl<'de: 'a, 'a> Deserialize<'de> for Content<'a> {
@@ -1413,6 +1503,10 @@ fn parse_members<'a>(line: &'a str, r: &mut Record<'a>) -> Result<(), RecordErro
                 r.origin = kind.map(|kind| Origin { kind: Some(kind) });
                 end
             }
+            Top::Usage => {
+                r.usage_elsewhere = Some(at);
+                value_end(line, at)?
+            }
             Top::Other => value_end(line, at)?,
         };
         Ok::<usize, RecordError>(end)
@@ -1480,6 +1574,7 @@ enum Top {
     Version,
     ToolUseResult,
     Origin,
+    Usage,
     Other,
 }
 
@@ -1503,6 +1598,7 @@ impl Top {
             },
             5 => match key {
                 "error" => Top::Error,
+                "usage" => Top::Usage,
                 "level" => Top::Level,
                 "prUrl" => Top::PrUrl,
                 _ => Top::Other,
@@ -2732,7 +2828,8 @@ fn usage_at(line: &str, at: usize, depth: usize) -> Result<(Usage, usize), Fault
 fn cache_creation_at(line: &str, at: usize) -> Result<(CacheCreation, usize), Fault> {
     let mut c = CacheCreation::default();
     let end = object_end_by_members(line, at, |key, v| -> Result<usize, Fault> {
-        read_member(line, key, v, |name| {
+        let mut known = false;
+        let end = read_member(line, key, v, |name| {
             let slot = match name {
                 "ephemeral_5m_input_tokens" => &mut c.ephemeral_5m_input_tokens,
                 "ephemeral_1h_input_tokens" => &mut c.ephemeral_1h_input_tokens,
@@ -2740,8 +2837,14 @@ fn cache_creation_at(line: &str, at: usize) -> Result<(CacheCreation, usize), Fa
             };
             let (n, end) = count_at(line, v)?;
             *slot = n;
+            known = true;
             Ok(Some(end))
-        })
+        })?;
+        // Another member (its name decoded, when escaped) holding writes: a TTL with no price.
+        if !known {
+            c.other_ttl |= positive_number(&line[v..end]);
+        }
+        Ok(end)
     })?;
     Ok((c, end))
 }
@@ -3171,7 +3274,12 @@ mod tests {
                     &[
                         ("ephemeral_5m_input_tokens", &count),
                         ("ephemeral_1h_input_tokens", &count),
-                        ("other", &|s: &mut u64| one(s, &["1", r#""x""#]).to_owned()),
+                        // A TTL aegon does not know holds writes when it is a number
+                        // above 0 (`other_ttl`): both readings must agree on which.
+                        ("other", &|s: &mut u64| {
+                            one(s, &["1", r#""x""#, "0", "2.5", "-3", "0.0", "1e2", "[1]"])
+                                .to_owned()
+                        }),
                     ],
                 );
                 object(state, members)
@@ -3477,6 +3585,32 @@ mod tests {
                 ));
             }
         }
+    }
+
+    #[test]
+    fn usage_where_aegon_reads_none_and_unknown_cache_ttls_are_marked() {
+        let line = r#"{"type":"assistant","message":{"id":"m","usage":{"output_tokens":1,"cache_creation":{"ephemeral_5m_input_tokens":0,"ephemeral_24h_input_tokens":7}}},"usage":{"input_tokens":3}}"#;
+        let r = parse_record(line).unwrap();
+        assert_eq!(r.usage_elsewhere, line.rfind(r#"{"input_tokens""#));
+        let usage = r.message.unwrap().usage.unwrap();
+        assert!(usage.cache_creation.unwrap().other_ttl);
+        // Read by serde alone (the fallback reading), the same.
+        let u: Usage = serde_json::from_str(
+            r#"{"cache_creation":{"ephemeral_24h_input_tokens":7,"ephemeral_1h_input_tokens":2}}"#,
+        )
+        .unwrap();
+        let c = u.cache_creation.unwrap();
+        assert!(c.other_ttl);
+        assert_eq!(c.ephemeral_1h_input_tokens, 2);
+        // A zero (or a non-number) in another member holds no writes.
+        let u: Usage = serde_json::from_str(
+            r#"{"cache_creation":{"ephemeral_24h_input_tokens":0,"note":"x"}}"#,
+        )
+        .unwrap();
+        assert!(!u.cache_creation.unwrap().other_ttl);
+        let r = parse_record(r#"{"type":"assistant","message":{"usage":{"output_tokens":1}}}"#)
+            .unwrap();
+        assert_eq!(r.usage_elsewhere, None);
     }
 
     #[test]

@@ -1012,6 +1012,8 @@ impl Decoder {
                 ..PriceFactors::default()
             },
             reasoning: last.reasoning_output_tokens.read(),
+            unread: None,
+            context: None,
         }))
     }
 
@@ -1052,6 +1054,8 @@ impl Decoder {
                 ..PriceFactors::default()
             },
             reasoning: Some(reasoning),
+            unread: None,
+            context: None,
         })
     }
 

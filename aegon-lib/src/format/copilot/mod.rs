@@ -648,6 +648,8 @@ fn usage<'a>(
         increment,
         factors: PriceFactors::default(),
         reasoning: None,
+        unread: None,
+        context: None,
     }
 }
 

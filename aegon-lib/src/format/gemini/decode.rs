@@ -341,6 +341,8 @@ where
                     ..PriceFactors::default()
                 },
                 reasoning: Some(t.thoughts.get()),
+                unread: None,
+                context: None,
             },
         )?;
     }

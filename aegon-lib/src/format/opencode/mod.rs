@@ -935,6 +935,8 @@ fn usage<'a>(
             ..PriceFactors::default()
         },
         reasoning: Some(counts.reasoning.get()),
+        unread: None,
+        context: None,
     }
 }
 

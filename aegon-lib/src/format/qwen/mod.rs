@@ -282,6 +282,8 @@ where
                         ..PriceFactors::default()
                     },
                     reasoning: Some(u.thoughts_token_count.get()),
+                    unread: None,
+                    context: None,
                 }))?;
             }
             ControlFlow::Continue(())

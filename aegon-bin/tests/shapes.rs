@@ -1,0 +1,389 @@
+//! Usage in shapes a new Claude Code version or a gateway could write (`fixtures/shapes/`):
+//! each case is the real `base.jsonl` with its assistant lines changed in one way (named
+//! here), held to the right value worked out by hand from the base's counts (4 responses,
+//! input 8, output 617, cache read 154,982, 1-hour writes 13,793, $0.2309). The kind of fault
+//! guarded against: usage aegon cannot read must never be a confident $0, and a rule applied
+//! to a doubtful shape is said, with the line.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use serde_json::{json, Map, Value};
+
+mod common;
+
+/// The base's real figures (README of `fixtures/shapes/`).
+const CALLS: u64 = 4;
+const OUTPUT: u64 = 617;
+const WRITES_1H: u64 = 13_793;
+const COST: f64 = 0.2309;
+/// The context after the base's last response: its input 2 + cache read 42,442 + write 1,291.
+const CONTEXT: u64 = 43_735;
+
+/// `base.jsonl` with `mutate` applied to every assistant line, written to a file of `dir`.
+fn case(dir: &common::TempDir, name: &str, mutate: impl Fn(&mut Map<String, Value>)) -> PathBuf {
+    let base = std::fs::read_to_string(common::root().join("fixtures/shapes/base.jsonl"))
+        .expect("fixtures/shapes/base.jsonl");
+    let mut out = String::new();
+    for line in base.lines() {
+        let mut v: Value = serde_json::from_str(line).expect("a JSON line");
+        if v["type"] == "assistant" {
+            mutate(v.as_object_mut().expect("an object"));
+        }
+        out.push_str(&v.to_string());
+        out.push('\n');
+    }
+    let path = dir.path().join(format!("{name}.jsonl"));
+    std::fs::write(&path, out).expect("write the case");
+    path
+}
+
+/// `--summary --json` of `file`: the JSON, stderr and whether it exited 0.
+fn summary(file: &PathBuf) -> (Value, String, bool) {
+    let out = Command::new(env!("CARGO_BIN_EXE_aegon"))
+        .args(["--summary", "--json"])
+        .arg(file)
+        .output()
+        .expect("run aegon");
+    let json = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
+    (
+        json,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.status.success(),
+    )
+}
+
+/// `--summary` (text) of `file`.
+fn summary_text(file: &PathBuf) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_aegon"))
+        .arg("--summary")
+        .arg(file)
+        .output()
+        .expect("run aegon");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn usage(o: &mut Map<String, Value>) -> &mut Map<String, Value> {
+    o["message"]["usage"]
+        .as_object_mut()
+        .expect("message.usage")
+}
+
+/// The usage objects aegon counts: the outer one and each iteration.
+fn each_counted(o: &mut Map<String, Value>, f: impl Fn(&mut Map<String, Value>)) {
+    let u = usage(o);
+    if let Some(items) = u.get_mut("iterations").and_then(Value::as_array_mut) {
+        for i in items {
+            f(i.as_object_mut().expect("an iteration"));
+        }
+    }
+    f(u);
+}
+
+fn camel(key: &str) -> String {
+    let mut out = String::new();
+    let mut up = false;
+    for c in key.chars() {
+        match c {
+            '_' => up = true,
+            c if up => {
+                out.extend(c.to_uppercase());
+                up = false;
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn camel_all(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => {
+            Value::Object(m.iter().map(|(k, x)| (camel(k), camel_all(x))).collect())
+        }
+        Value::Array(a) => Value::Array(a.iter().map(camel_all).collect()),
+        v => v.clone(),
+    }
+}
+
+/// Asserts a response of unreadable usage: still an API call, the cost unknown (never $0),
+/// each assistant line reported with where it is, and a non-zero exit.
+fn assert_unknown_cost(name: &str, file: &PathBuf) {
+    let (json, stderr, ok) = summary(file);
+    let t = &json["totals"];
+    assert_eq!(t["api_calls"], CALLS, "{name}: calls");
+    assert_eq!(
+        t["cost_usd"],
+        Value::Null,
+        "{name}: cost must be unknown, not $0"
+    );
+    assert!(!ok, "{name}: exit 0 with unreadable usage");
+    // 6 assistant lines, each said with file:line: byte.
+    let said = stderr
+        .lines()
+        .filter(|l| l.contains(".jsonl:") && l.contains("byte ") && l.contains("unknown cost"))
+        .count();
+    assert_eq!(said, 6, "{name}: {stderr}");
+}
+
+#[test]
+fn usage_aegon_cannot_read_is_an_api_call_of_unknown_cost() {
+    let dir = common::temp_dir("shapes-unread");
+    let cases: Vec<(&str, PathBuf)> = vec![
+        (
+            "camel case",
+            case(&dir, "camel", |o| {
+                let u = camel_all(&o["message"]["usage"]);
+                o["message"]["usage"] = u;
+            }),
+        ),
+        (
+            "top level",
+            case(&dir, "top", |o| {
+                let u = o["message"]
+                    .as_object_mut()
+                    .and_then(|m| m.remove("usage"))
+                    .expect("usage");
+                o.insert("usage".to_owned(), u);
+            }),
+        ),
+        (
+            "empty",
+            case(&dir, "empty", |o| o["message"]["usage"] = json!({})),
+        ),
+        (
+            // An OpenAI-compatible gateway behind ANTHROPIC_BASE_URL: reported, not read as
+            // Anthropic's counts (no source says a gateway writes these into transcripts).
+            "OpenAI style",
+            case(&dir, "openai", |o| {
+                let u = &o["message"]["usage"];
+                let n = |k: &str| u[k].as_u64().expect("a count");
+                let prompt = n("input_tokens")
+                    + n("cache_read_input_tokens")
+                    + n("cache_creation_input_tokens");
+                let out = n("output_tokens");
+                let cached = n("cache_read_input_tokens");
+                o["message"]["usage"] = json!({
+                    "prompt_tokens": prompt,
+                    "completion_tokens": out,
+                    "total_tokens": prompt + out,
+                    "prompt_tokens_details": {"cached_tokens": cached},
+                });
+            }),
+        ),
+    ];
+    for (name, file) in &cases {
+        assert_unknown_cost(name, file);
+    }
+    // The text says why, and that it is a lower bound.
+    let text = summary_text(&cases[2].1);
+    assert!(
+        text.contains(
+            "unknown: at least $0.00, usage with no token count aegon knows (claude-opus-5)"
+        ),
+        "{text}"
+    );
+}
+
+#[test]
+fn synthetic_error_lines_keep_their_zero_usage_unreported() {
+    // FORMAT.md §5: a locally generated error line carries all-zero usage; it is no call.
+    let dir = common::temp_dir("shapes-synthetic");
+    let file = case(&dir, "synthetic", |o| {
+        o["message"]["model"] = json!("<synthetic>");
+        o.insert("isApiErrorMessage".to_owned(), json!(true));
+        let u = usage(o);
+        for k in [
+            "input_tokens",
+            "output_tokens",
+            "cache_read_input_tokens",
+            "cache_creation_input_tokens",
+        ] {
+            u.insert(k.to_owned(), json!(0));
+        }
+        u.remove("iterations");
+        u.remove("cache_creation");
+    });
+    let (json, stderr, ok) = summary(&file);
+    assert!(ok, "{stderr}");
+    assert_eq!(json["totals"]["api_calls"], 0);
+    assert_eq!(json["totals"]["cost_usd"], 0.0);
+}
+
+#[test]
+fn cache_writes_of_an_unknown_ttl_leave_the_cost_unknown() {
+    let dir = common::temp_dir("shapes-ttl");
+    let file = case(&dir, "ttl24h", |o| {
+        each_counted(o, |u| {
+            let flat = u["cache_creation_input_tokens"].clone();
+            u.insert(
+                "cache_creation".to_owned(),
+                json!({
+                    "ephemeral_5m_input_tokens": 0,
+                    "ephemeral_1h_input_tokens": 0,
+                    "ephemeral_24h_input_tokens": flat,
+                }),
+            );
+        })
+    });
+    let (json, stderr, ok) = summary(&file);
+    let t = &json["totals"];
+    assert_eq!(t["api_calls"], CALLS);
+    // The writes are counted (as 5-minute ones), their price is not known: not $0.1792.
+    assert_eq!(t["tokens"]["cache_write_5m"], WRITES_1H);
+    assert_eq!(t["cost_usd"], Value::Null);
+    assert!(!ok);
+    assert!(
+        stderr.contains("a TTL aegon does not know") && stderr.contains(".jsonl:10: byte "),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_cache_split_that_disagrees_with_the_flat_count_follows_one_rule_and_is_said() {
+    let dir = common::temp_dir("shapes-split");
+    // Split twice the flat count: the flat count is the number of writes, all 1-hour ones.
+    let bigger = case(&dir, "bigger", |o| {
+        each_counted(o, |u| {
+            let t = u["cache_creation_input_tokens"].clone();
+            u.insert(
+                "cache_creation".to_owned(),
+                json!({"ephemeral_5m_input_tokens": t, "ephemeral_1h_input_tokens": t}),
+            );
+        })
+    });
+    let (json, stderr, ok) = summary(&bigger);
+    let t = &json["totals"];
+    assert_eq!(t["tokens"]["cache_write_1h"], WRITES_1H);
+    assert_eq!(t["tokens"]["cache_write_5m"], 0);
+    assert_eq!(t["cost_usd"], COST);
+    assert!(!ok);
+    assert!(
+        stderr.contains("but `cache_creation_input_tokens` says 11065: counted as 11065"),
+        "{stderr}"
+    );
+    // Split half the flat count, all 1-hour: those are 1-hour writes, the rest 5-minute.
+    // 6,895 (13,793 / 2 per response, rounded down) 1-hour; 6,898 5-minute, each $3.75/M
+    // cheaper than a 1-hour write on claude-opus-5 ($6.25 vs $10): $0.2309 - $0.0259.
+    let smaller = case(&dir, "smaller", |o| {
+        each_counted(o, |u| {
+            let t = u["cache_creation_input_tokens"].as_u64().expect("count");
+            u.insert(
+                "cache_creation".to_owned(),
+                json!({"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": t / 2}),
+            );
+        })
+    });
+    let (json, stderr, ok) = summary(&smaller);
+    let t = &json["totals"];
+    assert_eq!(t["tokens"]["cache_write_1h"], 6_895);
+    assert_eq!(t["tokens"]["cache_write_5m"], 6_898);
+    assert_eq!(t["cost_usd"], 0.205);
+    assert!(!ok);
+    // One problem per assistant line (6), each with its line and byte.
+    assert_eq!(stderr.matches(": byte ").count(), 6, "{stderr}");
+    assert_eq!(stderr.matches("splits ").count(), 6, "{stderr}");
+}
+
+#[test]
+fn the_context_after_a_compaction_iteration_is_the_message_iterations() {
+    let dir = common::temp_dir("shapes-compaction");
+    let file = case(&dir, "compaction", |o| {
+        let u = usage(o);
+        let message = u["iterations"][0].clone();
+        let mut first = message.clone();
+        let f = first.as_object_mut().expect("an iteration");
+        f.insert("type".to_owned(), json!("compaction"));
+        f.insert("input_tokens".to_owned(), json!(50_000));
+        f.insert("output_tokens".to_owned(), json!(1_000));
+        f.insert("cache_read_input_tokens".to_owned(), json!(0));
+        f.insert("cache_creation_input_tokens".to_owned(), json!(0));
+        f.insert(
+            "cache_creation".to_owned(),
+            json!({"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 0}),
+        );
+        u.insert("iterations".to_owned(), json!([first, message]));
+    });
+    let (json, _, _) = summary(&file);
+    assert_eq!(json["sessions"][0]["context"]["tokens"], CONTEXT);
+    // Both iterations are billed: 4 × 50,000 more input, 4 × 1,000 more output.
+    assert_eq!(json["totals"]["tokens"]["input"], 8 + 200_000);
+    assert_eq!(json["totals"]["tokens"]["output"], OUTPUT + 4_000);
+}
+
+#[test]
+fn web_searches_recorded_only_in_iterations_are_counted() {
+    let dir = common::temp_dir("shapes-searches");
+    let file = case(&dir, "searches", |o| {
+        let u = usage(o);
+        u.remove("server_tool_use");
+        u["iterations"][0]["server_tool_use"] = json!({"web_search_requests": 1});
+    });
+    let (json, _, ok) = summary(&file);
+    assert!(ok);
+    assert_eq!(json["totals"]["web_searches"], 4);
+    // $0.01 a search on top of the base's $0.2309.
+    assert_eq!(json["totals"]["cost_usd"], COST + 0.04);
+}
+
+#[test]
+fn the_summary_names_what_has_no_price() {
+    let dir = common::temp_dir("shapes-unpriced");
+    for (tier, geo, speed, why) in [
+        (
+            Some("flex"),
+            None,
+            None,
+            "no price for service tier flex (claude-opus-5)",
+        ),
+        (
+            None,
+            Some("eu"),
+            None,
+            "no price for inference geo eu (claude-opus-5)",
+        ),
+        (
+            None,
+            None,
+            Some("turbo"),
+            "no price for speed turbo (claude-opus-5)",
+        ),
+    ] {
+        let file = case(&dir, why.split(' ').nth(3).unwrap_or("x"), |o| {
+            let u = usage(o);
+            for (k, v) in [
+                ("service_tier", tier),
+                ("inference_geo", geo),
+                ("speed", speed),
+            ] {
+                if let Some(v) = v {
+                    u.insert(k.to_owned(), json!(v));
+                }
+            }
+        });
+        let text = summary_text(&file);
+        assert!(text.contains(why), "{why}: {text}");
+        assert!(!text.contains("no price for claude-opus-5"), "{text}");
+    }
+    // A model written as "" is named so, not left blank.
+    let file = case(&dir, "model-empty", |o| o["message"]["model"] = json!(""));
+    let text = summary_text(&file);
+    assert!(text.contains("  models    \"\"\n"), "{text}");
+    assert!(text.contains("no price for \"\""), "{text}");
+}
+
+#[test]
+fn the_base_is_read_whole() {
+    // The reference every case above departs from.
+    let dir = common::temp_dir("shapes-base");
+    let file = case(&dir, "base", |_| {});
+    let (json, stderr, ok) = summary(&file);
+    assert!(ok, "{stderr}");
+    let t = &json["totals"];
+    assert_eq!(t["api_calls"], CALLS);
+    assert_eq!(t["tokens"]["output"], OUTPUT);
+    assert_eq!(t["tokens"]["cache_write_1h"], WRITES_1H);
+    assert_eq!(t["cost_usd"], COST);
+    assert_eq!(json["sessions"][0]["context"]["tokens"], CONTEXT);
+}
