@@ -19,12 +19,18 @@
 //! Each line repeats them; where lines disagree (one writes `speed: "standard"`, another
 //! none), the first line that names a factor gives it ([`merge_factors`]), and the prompt size
 //! is the largest reported.
+//!
+//! **What it could not count.** Lines lost whole (malformed, not recovered) are counted in
+//! [`Collector::unread`]; lines read with a problem that touches their usage (a token count
+//! refused and read as 0, usage on a record type that is not counted, usage in a shape not
+//! read: [`about_usage`]) in [`Collector::partly`], so every report says what `--summary`
+//! says of the same lines.
 
 use std::collections::HashMap;
 use std::io;
 use std::ops::ControlFlow;
 
-use crate::event::{Event, EventKind};
+use crate::event::{Event, EventKind, Malformed};
 use crate::render::{Flow, Renderer};
 use crate::timestamp::parse_millis;
 use crate::tokens::{PriceFactors, Tokens};
@@ -137,6 +143,29 @@ pub struct Collector {
     file_sessions: HashMap<String, String>,
     /// Lines that could not be read (malformed and not recovered): their responses are missing.
     unread: super::Unread,
+    /// Lines read with a problem in their usage ([`about_usage`]): some of it is not counted.
+    partly: super::Unread,
+}
+
+/// Whether a problem the decode reported on a line that was still read (`recovered`) is about
+/// the line's usage, so that what reports count of it is less than it holds: its message
+/// names usage or tokens (case-insensitive `usage`: Claude Code's `message.usage…`, Qwen's
+/// `usageMetadata…`, Codex's "not token usage"; `token`: every refused count, said with
+/// [`crate::format::count::NOT_A_COUNT`], Gemini's and OpenCode's `tokens…`). Every format's
+/// problem names the member it is about (the rule of [`crate::format::claude::record::Problem`]
+/// and [`crate::format::count`]), so a new usage problem said that way is carried without a
+/// change here. A line lost whole is not one of these (it is [`Collector::unread`]'s).
+pub fn about_usage(m: &Malformed) -> bool {
+    if !m.recovered {
+        return false;
+    }
+    let bytes = m.message.as_bytes();
+    let has = |word: &[u8]| {
+        bytes
+            .windows(word.len())
+            .any(|w| w.eq_ignore_ascii_case(word))
+    };
+    has(b"usage") || has(b"token")
 }
 
 impl Collector {
@@ -151,7 +180,7 @@ impl Collector {
         tools: HashMap<String, ToolUse>,
         limits: HashMap<String, LimitHit>,
         spans: HashMap<String, (i64, i64)>,
-        unread: super::Unread,
+        (unread, partly): (super::Unread, super::Unread),
     ) -> Self {
         Collector {
             responses,
@@ -160,6 +189,7 @@ impl Collector {
             spans,
             file_sessions: HashMap::new(),
             unread,
+            partly,
         }
     }
 
@@ -188,6 +218,13 @@ impl Collector {
     /// with invalid UTF-8 replaced is not lost), with the first of them.
     pub fn unread(&self) -> &super::Unread {
         &self.unread
+    }
+
+    /// The lines read with a problem in their usage ([`about_usage`]): what they hold is
+    /// counted only in part (a refused count as 0, usage on a record that is not counted not at
+    /// all), with the first of them.
+    pub fn partly(&self) -> &super::Unread {
+        &self.partly
     }
 
     /// Adds what `other` collected (another file read on its own) as the index merges it:
@@ -235,6 +272,7 @@ impl Collector {
             *span = (span.0.min(first), span.1.max(last));
         }
         self.unread.add(other.unread);
+        self.partly.add(other.partly);
     }
 
     /// Responses with the session each counts in ([`first_occurred`] over the sessions it
@@ -417,13 +455,18 @@ impl Renderer for Collector {
                     });
                 }
             }
-            EventKind::Malformed(m) if !m.recovered => {
-                if self.unread.lines == 0 {
-                    self.unread.files += 1;
+            EventKind::Malformed(m) if !m.recovered || about_usage(m) => {
+                let tally = if m.recovered {
+                    &mut self.partly
+                } else {
+                    &mut self.unread
+                };
+                if tally.lines == 0 {
+                    tally.files += 1;
                 }
-                self.unread.lines += 1;
-                if self.unread.first.is_none() {
-                    self.unread.first = Some(super::unread_place(
+                tally.lines += 1;
+                if tally.first.is_none() {
+                    tally.first = Some(super::unread_place(
                         file,
                         event.source.line,
                         m.error_offset,
