@@ -1404,7 +1404,9 @@ fn other_agents_usage_in_the_index_equals_the_summary() {
 
 /// Lines that cannot be read are said on every report, where the first is, with or without
 /// the index (which remembers them: the second indexed run reads nothing new and says it too),
-/// and `--quiet` keeps it off; the report is still made and the exit code is 0.
+/// and `--quiet` keeps it off stderr; the report is still made, with the note among its JSON
+/// notes, and the exit code is 1, as `--summary`'s for problem lines (it was 0, which hid the
+/// loss from scripts).
 #[test]
 fn unreadable_lines_are_said_on_every_report() {
     let data = temp_dir("unread");
@@ -1428,7 +1430,7 @@ fn unreadable_lines_are_said_on_every_report() {
         args.push(path);
         let out = aegon(&data, &args).output().unwrap();
         let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
         assert!(
             err.contains("1 line in 1 transcript could not be read"),
             "{args:?}: {err}"
@@ -1436,9 +1438,12 @@ fn unreadable_lines_are_said_on_every_report() {
         assert!(err.contains("s.jsonl:2: byte "), "{args:?}: {err}");
         let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
         assert!(doc.is_object(), "the report is still made");
+        let notes = doc["notes"].to_string();
+        assert!(notes.contains("s.jsonl:2: byte "), "{args:?}: {notes}");
         args.push("--quiet");
         let out = aegon(&data, &args).output().unwrap();
         assert!(!String::from_utf8_lossy(&out.stderr).contains("could not be read"));
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
     }
 }
 
@@ -1827,8 +1832,12 @@ fn unreadable_lines_name_the_file_as_given_with_or_without_the_index() {
         response("2", "2026-01-28T17:20:00.000Z", 20),
     ];
     std::fs::write(dir.join("s.jsonl"), lines.concat()).unwrap();
-    // Indexed first under its absolute path, then reported over a relative one.
-    run_json(&data, &["usage", "daily", "--json", dir.to_str().unwrap()]);
+    // Indexed first under its absolute path, then reported over a relative one (exit status
+    // 1: a line lost).
+    let out = aegon(&data, &["usage", "daily", "--json", dir.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
     for extra in [&[][..], &["--no-index"][..]] {
         for named in ["t", "t/s.jsonl", "./t"] {
             let mut args = vec!["usage", "daily", "--json"];
