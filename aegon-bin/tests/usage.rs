@@ -173,8 +173,10 @@ fn a_speed_without_a_price_is_an_unknown_cost_as_in_the_summary() {
         vec!["usage", "daily", "--json", "--no-index", file],
     ] {
         let t = run_json(&data, &args)["totals"].clone();
+        // Not known (null, as --summary's cost_usd), never the priced part as if it were all.
+        assert_eq!(t["totalCost"], Value::Null, "{args:?}");
         // Only the standard response is priced: half of the README's $0.41 for both.
-        let cost = t["totalCost"].as_f64().unwrap();
+        let cost = t["pricedCost"].as_f64().unwrap();
         assert!((cost - 0.205).abs() < 1e-9, "{args:?}: {cost}");
         assert!((cost - s["priced_cost_usd"].as_f64().unwrap()).abs() < 0.00005);
         assert_eq!(t["unpricedModels"], serde_json::json!(["claude-opus-4-6"]));
@@ -194,7 +196,8 @@ fn a_speed_without_a_price_is_an_unknown_cost_as_in_the_summary() {
             .iter()
             .map(|b| b["cost"].as_f64().unwrap())
             .sum();
-        assert!((sum - row["totalCost"].as_f64().unwrap()).abs() < 1e-9);
+        assert!((sum - row["pricedCost"].as_f64().unwrap()).abs() < 1e-9);
+        assert_eq!(row["totalCost"], Value::Null, "{args:?}");
     }
     for no_index in [false, true] {
         let mut args = vec!["usage", "daily", "--color", "never", file];

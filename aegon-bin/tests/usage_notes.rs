@@ -245,3 +245,33 @@ fn the_unchanged_lines_give_no_note_and_exit_status_0() {
     }
 }
 
+#[test]
+fn usage_with_no_known_price_costs_null_never_0() {
+    // tester7's `m_unknown`: every response of a model no price table names.
+    let mut lines = base();
+    for v in lines.iter_mut().filter(|v| is_assistant(v)) {
+        v["message"]["model"] = "claude-zeta-9".into();
+    }
+    let (_dir, file, data) = setup("zeta", &jsonl(&lines));
+    for extra in [&[][..], &["--no-index"][..]] {
+        let (code, doc, stderr) = usage(&data, &file, extra);
+        assert_eq!(code, 0, "{stderr}");
+        for group in [&doc["totals"], &doc["daily"][0]] {
+            assert_eq!(group["totalCost"], Value::Null, "{group}");
+            assert_eq!(group["pricedCost"], 0.0, "{group}");
+            assert_eq!(
+                group["unpricedModels"],
+                serde_json::json!(["claude-zeta-9"])
+            );
+            assert_eq!(group["outputTokens"], 617, "{group}");
+        }
+        let mut args = vec!["usage", "blocks", "--json", file.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        let out = aegon(&data, &args).output().unwrap();
+        let blocks: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let block = &blocks["blocks"][0];
+        assert_eq!(block["costUSD"], Value::Null, "{block}");
+        assert_eq!(block["pricedCostUSD"], 0.0, "{block}");
+    }
+}
+

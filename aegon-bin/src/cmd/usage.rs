@@ -131,7 +131,9 @@ Each API response is priced as the request it was (its model, tokens, speed, ser
 tier, inference geo and prompt size; as aegon --summary prices it) with the price
 table given at report time, at the rates that applied at the response's own time (UTC;
 no timestamp: the current rates). A response with no known price is named by its model and its
-cost left out (marked +), never counted as $0.
+cost left out (marked +), never counted as $0: in JSON its row's and the totals' totalCost (a
+block's costUSD) is null, as --summary --json's cost_usd, and pricedCost (pricedCostUSD) the
+part that has a price.
 Usage on claude.ai, the desktop and mobile apps and other machines is not in local
 transcripts, so it is not here either.
 
@@ -1259,7 +1261,9 @@ fn block_json(b: &Block, now: i64, limit: Option<u64>) -> Value {
             "cacheReadInputTokens": t.cache_read,
         },
         "totalTokens": total,
-        "costUSD": b.usage.priced_cost(),
+        // Unknown (null) when a response has no known price; the priced part beside it.
+        "costUSD": b.usage.cost(),
+        "pricedCostUSD": b.usage.priced_cost(),
         "unpricedModels": b.usage.unpriced(),
         "models": b.usage.models(),
         "burnRate": b.burn_rate(now).map(|r| json!({
