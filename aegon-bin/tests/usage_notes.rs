@@ -275,3 +275,33 @@ fn usage_with_no_known_price_costs_null_never_0() {
     }
 }
 
+#[test]
+fn a_response_over_2_to_the_64_picodollars_costs_as_in_the_summary() {
+    // tester7's 15.sh: one response's output 2^52 tokens (a count aegon accepts, below 2^53):
+    // at claude-opus-5's $25/Mtok output alone is $112.6 billion, past the 2^64 picodollars
+    // ($18.4M) a u64 holds.
+    let mut lines = base();
+    let mut set = 0;
+    for v in lines.iter_mut().filter(|v| is_assistant(v)) {
+        let usage = &mut v["message"]["usage"];
+        usage.as_object_mut().unwrap().remove("iterations");
+        if usage["output_tokens"] == 350 {
+            usage["output_tokens"] = (1u64 << 52).into();
+            set += 1;
+        }
+    }
+    assert!(set > 0);
+    let (_dir, file, data) = setup("huge-cost", &jsonl(&lines));
+    let f = file.to_str().unwrap();
+    let summary: Value =
+        serde_json::from_str(&common::aegon_stdout(["--summary", "--json", f])).unwrap();
+    let want = summary["totals"]["cost_usd"].as_f64().unwrap();
+    // Independent: 2^52 tokens × $25 / 10^6 is $112,589,990,684.26 before the rest.
+    assert!(want > 112_589_990_684.0, "{want}");
+    for extra in [&[][..], &[][..], &["--no-index"][..]] {
+        let (code, doc, stderr) = usage(&data, &file, extra);
+        assert_eq!(code, 0, "{stderr}");
+        let got = doc["totals"]["totalCost"].as_f64().unwrap();
+        assert!((got - want).abs() < 0.01, "{extra:?}: {got} vs {want}");
+    }
+}

@@ -311,8 +311,8 @@ impl Dropped {
     /// Their cost in picodollars priced with `pricing` as [`Ledger::entries`] prices rows
     /// (each a request of its own), and whether some of them have no price (then the cost is
     /// a lower bound).
-    pub fn cost_pico(&self, pricing: &Pricing) -> (u64, bool) {
-        let mut sum = 0u64;
+    pub fn cost_pico(&self, pricing: &Pricing) -> (u128, bool) {
+        let mut sum = 0u128;
         let mut unpriced = false;
         for r in &self.responses {
             let model = r.model.as_deref().unwrap_or("unknown");
@@ -2645,7 +2645,7 @@ fn response_cost(
     tokens: &Tokens,
     factors: Option<&PriceFactors>,
     at_ms: Option<i64>,
-) -> Option<u64> {
+) -> Option<u128> {
     let usd = match factors {
         Some(f) => pricing.request_cost_at(model, tokens, f, at_ms)?,
         None => {
@@ -2656,7 +2656,7 @@ fn response_cost(
             pricing.request_cost_at(model, tokens, &f, at_ms)?
         }
     };
-    Some(u64::try_from(to_pico(usd)).unwrap_or(u64::MAX))
+    Some(to_pico(usd))
 }
 
 /// What has no price in a response of `model` made at `at_ms` (`None`: no timestamp, the
@@ -2725,7 +2725,7 @@ impl<'p> RowPricer<'p> {
         ids: [Option<i64>; 3],
         prompt: Option<i64>,
         ts_ms: Option<i64>,
-    ) -> (Option<u64>, bool) {
+    ) -> (Option<u128>, bool) {
         let Some(prompt) = prompt else {
             return (
                 response_cost(self.pricing, model, tokens, None, ts_ms),
@@ -3156,8 +3156,10 @@ pub struct Entry {
     pub tokens: Tokens,
     /// Its cost in picodollars (10⁻¹² $), priced when read as a request of its own with its
     /// price factors ([`Pricing::request_cost`]) and rounded as the session core rounds it;
-    /// `None` when its model, speed, service tier or inference geo has no price.
-    pub cost_pico: Option<u64>,
+    /// `None` when its model, speed, service tier or inference geo has no price. A `u128`, as
+    /// the session core's: one response of 2^53 output tokens costs more than 2^64
+    /// picodollars ($18.4M), and both views must give the same figure.
+    pub cost_pico: Option<u128>,
     /// Priced without what an earlier aegon did not record, from a transcript no longer on
     /// disk (so not read again): its speed, service tier and inference geo (schema version 1,
     /// priced at standard ones), or its web searches (indexed before they were, or by an older
