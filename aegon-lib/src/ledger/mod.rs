@@ -3491,7 +3491,7 @@ mod tests {
 
     /// Rows as comparable values, names resolved.
     #[allow(clippy::type_complexity)]
-    fn rows(e: &Entries) -> Vec<(i64, String, String, String, bool, Tokens, Option<u64>, bool)> {
+    fn rows(e: &Entries) -> Vec<(i64, String, String, String, bool, Tokens, Option<u128>, bool)> {
         let mut v: Vec<_> = e
             .rows
             .iter()
@@ -3579,7 +3579,7 @@ mod tests {
             t[2] += r.tokens.cache_read;
             t[3] += r.tokens.cache_write_5m;
             t[4] += r.tokens.cache_write_1h;
-            t[5] += r.cost_pico.unwrap_or(0);
+            t[5] += u64::try_from(r.cost_pico.unwrap_or(0)).unwrap();
             t[6] += 1;
         }
         t
@@ -5048,7 +5048,7 @@ mod tests {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
         assert_eq!(v, schema::VERSION);
-        let cost_of = |e: &Entries, model: &str| -> (u64, Vec<bool>) {
+        let cost_of = |e: &Entries, model: &str| -> (u128, Vec<bool>) {
             let rows: Vec<&Entry> = e
                 .rows
                 .iter()
@@ -5758,14 +5758,14 @@ mod tests {
         let path = dir.join("i.sqlite3");
         let mut ledger = Ledger::open(&path, &mut |_| {}).unwrap();
         ledger.update(&roots, &[], &mut no_problem).unwrap();
-        let cost = |ledger: &Ledger| -> (u64, u64, u64) {
+        let cost = |ledger: &Ledger| -> (u64, u128, u64) {
             let e = ledger.entries(&Scope::All, None, &prices()).unwrap();
             let searches = e.rows.iter().map(|r| r.tokens.web_search).sum();
-            let pico: u64 = e.rows.iter().map(|r| r.cost_pico.unwrap()).sum();
+            let pico: u128 = e.rows.iter().map(|r| r.cost_pico.unwrap()).sum();
             let estimated = e.rows.iter().filter(|r| r.estimated).count() as u64;
             (searches, pico, estimated)
         };
-        let right = 3 * (4_500_000_000 + 20_000_000_000) + 2 * 4_500_000_000u64;
+        let right = 3 * (4_500_000_000 + 20_000_000_000) + 2 * 4_500_000_000u128;
         assert_eq!(cost(&ledger), (6, right, 0));
         // The status line: a session with searches is priced from its rows, with the fee.
         assert_eq!(ledger.session_usage_summed(sa, &prices()).unwrap(), None);
