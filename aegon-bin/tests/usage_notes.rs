@@ -305,3 +305,56 @@ fn a_response_over_2_to_the_64_picodollars_costs_as_in_the_summary() {
         assert!((got - want).abs() < 0.01, "{extra:?}: {got} vs {want}");
     }
 }
+
+/// `aegon statusline` (with `extra` arguments) given the status-line JSON of `transcript`.
+fn statusline(data: &Path, transcript: &Path, extra: &[&str]) -> (i32, String) {
+    use std::io::Write;
+    let session = base()[0]["sessionId"].as_str().unwrap_or("").to_owned();
+    let input = serde_json::json!({
+        "session_id": session,
+        "transcript_path": transcript,
+        "model": {"display_name": "Opus"},
+    });
+    let mut args = vec!["statusline", "--format", "{session_cost}"];
+    args.extend_from_slice(extra);
+    let mut child = aegon(data, &args)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.to_string().as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).trim().to_owned(),
+    )
+}
+
+#[test]
+fn the_status_line_marks_a_session_cost_with_lines_not_counted_as_a_lower_bound() {
+    let mut lines = base();
+    for v in lines.iter_mut().filter(|v| is_assistant(v)) {
+        let n = v["message"]["usage"]["output_tokens"].as_u64().unwrap();
+        v["message"]["usage"]["output_tokens"] = n.to_string().into();
+    }
+    let (_dir, refused, data) = setup("sl-refused", &jsonl(&lines));
+    let (_clean_dir, clean, clean_data) = setup("sl-clean", &jsonl(&base()));
+    for extra in [&[][..], &[][..], &["--no-index"][..]] {
+        let (code, text) = statusline(&data, &refused, extra);
+        assert_eq!(code, 0);
+        assert!(
+            text.starts_with('$') && text.ends_with("+ session"),
+            "{extra:?}: {text}"
+        );
+        let (code, text) = statusline(&clean_data, &clean, extra);
+        assert_eq!(code, 0);
+        // tester7's independent count: $0.2309.
+        assert_eq!(text, "$0.23 session", "{extra:?}");
+    }
+}

@@ -1904,6 +1904,30 @@ impl Ledger {
         Ok(!self.files_under(std::slice::from_ref(&path))?.is_empty())
     }
 
+    /// How many lines of the files at `paths` (resolved: [`canonical`]; files the index does
+    /// not know count none) it holds usage of only in part: lines that could not be read
+    /// ([`Entries::unread`]) and lines read with a problem in their usage
+    /// ([`Entries::partly`]; known only for files a build that records them read). One small
+    /// query per file, for the status line's marker.
+    pub fn lines_not_counted(&self, paths: &[PathBuf]) -> Result<u64, Error> {
+        let partly = self.has_table("partly_read_files")?;
+        let sql = if partly {
+            "SELECT f.unread_lines + coalesce((SELECT p.lines FROM partly_read_files p
+                                               WHERE p.file_id = f.id), 0)
+             FROM files f WHERE f.path = ?1"
+        } else {
+            "SELECT unread_lines FROM files WHERE path = ?1"
+        };
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let mut sum = 0u64;
+        for path in paths {
+            let key = path_key(&canonical(path));
+            let n: Option<i64> = stmt.query_row([&key], |r| r.get(0)).optional()?;
+            sum += n.and_then(|n| u64::try_from(n).ok()).unwrap_or(0);
+        }
+        Ok(sum)
+    }
+
     /// `(id, path, present)` of every known file below one of `roots` (by path text).
     fn files_under(&self, roots: &[PathBuf]) -> Result<Vec<(i64, String, bool)>, Error> {
         let prefixes: Vec<String> = roots.iter().map(|r| dir_prefix(r)).collect();
@@ -3491,7 +3515,18 @@ mod tests {
 
     /// Rows as comparable values, names resolved.
     #[allow(clippy::type_complexity)]
-    fn rows(e: &Entries) -> Vec<(i64, String, String, String, bool, Tokens, Option<u128>, bool)> {
+    fn rows(
+        e: &Entries,
+    ) -> Vec<(
+        i64,
+        String,
+        String,
+        String,
+        bool,
+        Tokens,
+        Option<u128>,
+        bool,
+    )> {
         let mut v: Vec<_> = e
             .rows
             .iter()
