@@ -154,17 +154,26 @@ pub struct Collector {
 /// [`crate::format::count::NOT_A_COUNT`], Gemini's and OpenCode's `tokens…`). Every format's
 /// problem names the member it is about (the rule of [`crate::format::claude::record::Problem`]
 /// and [`crate::format::count`]), so a new usage problem said that way is carried without a
-/// change here. A line lost whole is not one of these (it is [`Collector::unread`]'s).
+/// change here. Text in double quotes is the transcript's (a value quoted as written, a
+/// parser's `invalid type: string "…"`), not the problem's words: not looked at. A line lost
+/// whole is not one of these (it is [`Collector::unread`]'s).
 pub fn about_usage(m: &Malformed) -> bool {
     if !m.recovered {
         return false;
     }
-    let bytes = m.message.as_bytes();
-    let has = |word: &[u8]| {
-        bytes
-            .windows(word.len())
-            .any(|w| w.eq_ignore_ascii_case(word))
-    };
+    // The message's own words: outside double quotes (a `\"` inside stays inside).
+    let mut words = Vec::with_capacity(m.message.len());
+    let (mut quoted, mut escaped) = (false, false);
+    for &b in m.message.as_bytes() {
+        match (quoted, escaped, b) {
+            (true, false, b'\\') => escaped = true,
+            (true, true, _) => escaped = false,
+            (_, _, b'"') => quoted = !quoted,
+            (false, _, _) => words.push(b.to_ascii_lowercase()),
+            _ => {}
+        }
+    }
+    let has = |word: &[u8]| words.windows(word.len()).any(|w| w == word);
     has(b"usage") || has(b"token")
 }
 
@@ -489,6 +498,41 @@ mod tests {
         format!(
             r#"{{"type":"assistant","sessionId":"s1","cwd":"/p","timestamp":"{ts}","requestId":"r-{id}","message":{{"id":"{id}","model":"claude-opus-4-6","content":[],"usage":{{"input_tokens":3,"output_tokens":{output},"cache_read_input_tokens":100}}}}}}"#
         ) + "\n"
+    }
+
+    fn problem(message: &str, recovered: bool) -> Malformed {
+        Malformed {
+            reason: crate::event::MalformedReason::UnexpectedShape,
+            message: message.to_owned(),
+            error_offset: 0,
+            len: 1,
+            recovered,
+        }
+    }
+
+    #[test]
+    fn a_problem_is_about_usage_by_its_own_words_not_the_values_it_quotes() {
+        // Messages as the decoders write them (decode.rs, count.rs, codex).
+        for message in [
+            "partly read: `message.usage.output_tokens` \"104\" is not a token count: read as 0",
+            "partly read: a `assistant_message` line carries `message.usage`: not counted (only assistant lines are)",
+            "partly read: `message.usage` is a string, not an object: no tokens read",
+            "partly read: `info` of a token_count event is not token usage (a list): not counted",
+            "partly read: `usageMetadata.promptTokenCount` -1 is not a token count: read as 0",
+        ] {
+            assert!(about_usage(&problem(message, true)), "{message}");
+        }
+        for message in [
+            "invalid UTF-8 (first bad byte here): read with the bad bytes replaced by U+FFFD",
+            "partly read: `message.content[2]` is a number, not a content block: skipped",
+            // The words are the transcript's, in quotes (with an escaped quote inside).
+            "partly read: `message.content[0].text` cannot be read (invalid type: string \"my \\\"usage\\\" tokens\", expected a string): ignored",
+            "9000 NUL bytes around the record on this line (crash padding): cut off, 1 record read",
+        ] {
+            assert!(!about_usage(&problem(message, true)), "{message}");
+        }
+        // A line lost whole is counted as unread, not here.
+        assert!(!about_usage(&problem("`message.usage` cut off", false)));
     }
 
     #[test]
