@@ -173,8 +173,10 @@ fn a_speed_without_a_price_is_an_unknown_cost_as_in_the_summary() {
         vec!["usage", "daily", "--json", "--no-index", file],
     ] {
         let t = run_json(&data, &args)["totals"].clone();
+        // Not known (null, as --summary's cost_usd), never the priced part as if it were all.
+        assert_eq!(t["totalCost"], Value::Null, "{args:?}");
         // Only the standard response is priced: half of the README's $0.41 for both.
-        let cost = t["totalCost"].as_f64().unwrap();
+        let cost = t["pricedCost"].as_f64().unwrap();
         assert!((cost - 0.205).abs() < 1e-9, "{args:?}: {cost}");
         assert!((cost - s["priced_cost_usd"].as_f64().unwrap()).abs() < 0.00005);
         assert_eq!(t["unpricedModels"], serde_json::json!(["claude-opus-4-6"]));
@@ -194,7 +196,8 @@ fn a_speed_without_a_price_is_an_unknown_cost_as_in_the_summary() {
             .iter()
             .map(|b| b["cost"].as_f64().unwrap())
             .sum();
-        assert!((sum - row["totalCost"].as_f64().unwrap()).abs() < 1e-9);
+        assert!((sum - row["pricedCost"].as_f64().unwrap()).abs() < 1e-9);
+        assert_eq!(row["totalCost"], Value::Null, "{args:?}");
     }
     for no_index in [false, true] {
         let mut args = vec!["usage", "daily", "--color", "never", file];
@@ -1404,7 +1407,9 @@ fn other_agents_usage_in_the_index_equals_the_summary() {
 
 /// Lines that cannot be read are said on every report, where the first is, with or without
 /// the index (which remembers them: the second indexed run reads nothing new and says it too),
-/// and `--quiet` keeps it off; the report is still made and the exit code is 0.
+/// and `--quiet` keeps it off stderr; the report is still made, with the note among its JSON
+/// notes, and the exit code is 1, as `--summary`'s for problem lines (it was 0, which hid the
+/// loss from scripts).
 #[test]
 fn unreadable_lines_are_said_on_every_report() {
     let data = temp_dir("unread");
@@ -1428,7 +1433,7 @@ fn unreadable_lines_are_said_on_every_report() {
         args.push(path);
         let out = aegon(&data, &args).output().unwrap();
         let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
         assert!(
             err.contains("1 line in 1 transcript could not be read"),
             "{args:?}: {err}"
@@ -1436,9 +1441,12 @@ fn unreadable_lines_are_said_on_every_report() {
         assert!(err.contains("s.jsonl:2: byte "), "{args:?}: {err}");
         let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
         assert!(doc.is_object(), "the report is still made");
+        let notes = doc["notes"].to_string();
+        assert!(notes.contains("s.jsonl:2: byte "), "{args:?}: {notes}");
         args.push("--quiet");
         let out = aegon(&data, &args).output().unwrap();
         assert!(!String::from_utf8_lossy(&out.stderr).contains("could not be read"));
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
     }
 }
 
@@ -1827,8 +1835,12 @@ fn unreadable_lines_name_the_file_as_given_with_or_without_the_index() {
         response("2", "2026-01-28T17:20:00.000Z", 20),
     ];
     std::fs::write(dir.join("s.jsonl"), lines.concat()).unwrap();
-    // Indexed first under its absolute path, then reported over a relative one.
-    run_json(&data, &["usage", "daily", "--json", dir.to_str().unwrap()]);
+    // Indexed first under its absolute path, then reported over a relative one (exit status
+    // 1: a line lost).
+    let out = aegon(&data, &["usage", "daily", "--json", dir.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
     for extra in [&[][..], &["--no-index"][..]] {
         for named in ["t", "t/s.jsonl", "./t"] {
             let mut args = vec!["usage", "daily", "--json"];

@@ -41,8 +41,9 @@ USAGE:
     the session's transcript gained; the other transcripts at most once a minute.
     Indexing stops after --index-budget (it goes on at the next run from where it
     stopped); until the index holds everything, the line says \"indexing 34%\" and
-    the costs from the index are lower bounds ($1.23+). Always exits 0 with some
-    text.
+    the costs from the index are lower bounds ($1.23+). The session's cost is one
+    too when lines of its transcripts could not be read, or hold usage aegon could
+    not read (aegon usage FILE says them). Always exits 0 with some text.
 
 OPTIONS:
         --format TEMPLATE  Other fields or order: {model} {session_cost} {cc_cost}
@@ -506,9 +507,11 @@ fn transcript_figures(
         };
         u.add_response(model, e.tokens, e.cost_pico, e.ts_ms, e.call);
     }
+    // Lines whose usage could not be read (or not wholly): the cost is a lower bound.
+    let not_counted = entries.unread.lines + entries.partly.lines > 0;
     Figures {
         session_cost: Some(u.priced_cost()),
-        session_partial: !u.unpriced().is_empty() || !complete,
+        session_partial: !u.unpriced().is_empty() || !complete || not_counted,
         ..Figures::default()
     }
 }
@@ -583,7 +586,21 @@ fn figures(
             if u.by_model.is_empty() {
                 (None, false)
             } else {
-                (Some(u.priced_cost()), !u.unpriced().is_empty())
+                // Lines of the session's transcripts whose usage could not be read (or not
+                // wholly): the cost is a lower bound ($1.23+).
+                let not_counted = match input.transcript_path.as_ref() {
+                    Some(path) => {
+                        ledger
+                            .lines_not_counted(&session_files(path))
+                            .map_err(|e| e.to_string())?
+                            > 0
+                    }
+                    None => false,
+                };
+                (
+                    Some(u.priced_cost()),
+                    !u.unpriced().is_empty() || not_counted,
+                )
             }
         }
         None => (None, false),

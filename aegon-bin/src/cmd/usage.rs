@@ -56,6 +56,11 @@ USAGE:
     status 2). PATH - reads
     one transcript from standard input (cat a.jsonl | aegon usage -); a stream cannot
     be indexed, so a run given - reads all its paths afresh, as with --no-index.
+    Lines that could not be read, and lines whose usage aegon could not read (a
+    token count it refuses, read as 0; usage on a record type it does not count),
+    are said in a note (stderr and JSON notes) with the first one's place, also
+    when the report comes from the index, and the exit status is 1, as aegon
+    --summary's for problem lines (2 when one of the above applies).
 
 REPORTS:
     daily      one row per local day (the default)
@@ -126,7 +131,9 @@ Each API response is priced as the request it was (its model, tokens, speed, ser
 tier, inference geo and prompt size; as aegon --summary prices it) with the price
 table given at report time, at the rates that applied at the response's own time (UTC;
 no timestamp: the current rates). A response with no known price is named by its model and its
-cost left out (marked +), never counted as $0.
+cost left out (marked +), never counted as $0: in JSON its row's and the totals' totalCost (a
+block's costUSD) is null, as --summary --json's cost_usd, and pricedCost (pricedCostUSD) the
+part that has a price.
 Usage on claude.ai, the desktop and mobile apps and other machines is not in local
 transcripts, so it is not here either.
 
@@ -483,6 +490,12 @@ pub fn run(args: Vec<OsString>) -> io::Result<ExitCode> {
     for note in &notes {
         warn(note);
     }
+    // Lines not counted, or counted only in part: in the JSON notes, and said last on stderr.
+    let lines_notes: Vec<String> = unread_note(&entries.unread)
+        .into_iter()
+        .chain(partly_note(&entries.partly))
+        .collect();
+    let all_notes: Vec<String> = notes.iter().chain(&lines_notes).cloned().collect();
     let color = o.color.unwrap_or_else(|| {
         io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
     });
@@ -500,7 +513,9 @@ pub fn run(args: Vec<OsString>) -> io::Result<ExitCode> {
     let width = o.width;
     let mut out = io::stdout().lock();
     if o.kind == Kind::Blocks {
-        write_blocks(&mut out, &o, &entries, &readings, &notes, &tz, now, color)?;
+        write_blocks(
+            &mut out, &o, &entries, &readings, &all_notes, &tz, now, color,
+        )?;
     } else {
         let kind = match o.kind {
             Kind::Daily => ReportKind::Period(Period::Day),
@@ -518,7 +533,7 @@ pub fn run(args: Vec<OsString>) -> io::Result<ExitCode> {
         let mut r = report(&entries, kind, o.by, &filter, &tz);
         if o.json {
             // On stderr too; a table's notes would say them twice on a terminal.
-            r.notes.extend(notes.iter().cloned());
+            r.notes.extend(all_notes.iter().cloned());
         }
         if o.json {
             serde_json::to_writer_pretty(&mut out, &report_json(&r))?;
@@ -534,12 +549,15 @@ pub fn run(args: Vec<OsString>) -> io::Result<ExitCode> {
     }
     out.flush()?;
     if !quiet {
-        if let Some(note) = unread_note(&entries.unread) {
-            warn(&note);
+        for note in &lines_notes {
+            warn(note);
         }
     }
     Ok(if failed || incomplete {
         ExitCode::from(2)
+    } else if !lines_notes.is_empty() {
+        // As `aegon --summary` exits for problem lines.
+        ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     })
@@ -587,6 +605,27 @@ pub fn unread_note(unread: &ledger::Unread) -> Option<String> {
         plural(unread.files, "", "s"),
         plural(unread.lines, "is", "are"),
         unread.first.as_deref().unwrap_or("?"),
+    ))
+}
+
+/// The closing line about transcript lines read with a problem in their usage, if any (a
+/// token count refused and read as 0, usage on a record type that is not counted, usage in a
+/// shape aegon does not read: [`ledger::collect::about_usage`]): their usage is counted only
+/// in part, as `aegon --summary` says them line by line.
+pub fn partly_note(partly: &ledger::Unread) -> Option<String> {
+    if partly.lines == 0 {
+        return None;
+    }
+    let plural = |n: u64, one: &'static str, many: &'static str| if n == 1 { one } else { many };
+    Some(format!(
+        "{} line{} in {} transcript{} {} usage aegon could not read, not counted (first: {}); \
+         `aegon --summary FILE` says each one",
+        partly.lines,
+        plural(partly.lines, "", "s"),
+        partly.files,
+        plural(partly.files, "", "s"),
+        plural(partly.lines, "holds", "hold"),
+        partly.first.as_deref().unwrap_or("?"),
     ))
 }
 
@@ -1222,7 +1261,9 @@ fn block_json(b: &Block, now: i64, limit: Option<u64>) -> Value {
             "cacheReadInputTokens": t.cache_read,
         },
         "totalTokens": total,
-        "costUSD": b.usage.priced_cost(),
+        // Unknown (null) when a response has no known price; the priced part beside it.
+        "costUSD": b.usage.cost(),
+        "pricedCostUSD": b.usage.priced_cost(),
         "unpricedModels": b.usage.unpriced(),
         "models": b.usage.models(),
         "burnRate": b.burn_rate(now).map(|r| json!({

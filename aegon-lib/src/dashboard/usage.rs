@@ -130,7 +130,7 @@ pub struct UsageFigures {
     pub by_model: Vec<Share>,
     /// Cost by project over the last 30 days, costliest first.
     pub by_project: Vec<Share>,
-    /// Things to know (models without a price).
+    /// Things to know (models without a price, transcript lines whose usage is not counted).
     pub notes: Vec<String>,
 }
 
@@ -329,6 +329,15 @@ mod compute {
                     unpriced.join(", ")
                 ));
             }
+            // Lines lost, or read with usage aegon could not read: said as `aegon usage`
+            // says them (which names the first).
+            let not_counted = entries.unread.lines + entries.partly.lines;
+            if not_counted > 0 {
+                notes.push(format!(
+                    "{not_counted} transcript line{} with usage not counted (aegon usage says where)",
+                    if not_counted == 1 { "" } else { "s" }
+                ));
+            }
             let limits = readings
                 .iter()
                 .map(|r| Limit {
@@ -452,5 +461,21 @@ mod tests {
         assert_eq!(by_model, calls);
         drop(ledger);
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// Lines lost, or read with usage aegon could not read, are a note of the view, as they
+    /// are of `aegon usage`; none without them.
+    #[test]
+    fn lines_with_usage_not_counted_are_a_note() {
+        let mut entries = crate::ledger::Entries::default();
+        let f = UsageFigures::compute(&entries, &[], &TimeZone::UTC, 1_767_225_600_000);
+        assert!(f.notes.is_empty(), "{:?}", f.notes);
+        entries.partly.lines = 6;
+        entries.unread.lines = 1;
+        let f = UsageFigures::compute(&entries, &[], &TimeZone::UTC, 1_767_225_600_000);
+        assert_eq!(
+            f.notes,
+            ["7 transcript lines with usage not counted (aegon usage says where)"]
+        );
     }
 }

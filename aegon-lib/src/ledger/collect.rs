@@ -19,12 +19,18 @@
 //! Each line repeats them; where lines disagree (one writes `speed: "standard"`, another
 //! none), the first line that names a factor gives it ([`merge_factors`]), and the prompt size
 //! is the largest reported.
+//!
+//! **What it could not count.** Lines lost whole (malformed, not recovered) are counted in
+//! [`Collector::unread`]; lines read with a problem that touches their usage (a token count
+//! refused and read as 0, usage on a record type that is not counted, usage in a shape not
+//! read: [`about_usage`]) in [`Collector::partly`], so every report says what `--summary`
+//! says of the same lines.
 
 use std::collections::HashMap;
 use std::io;
 use std::ops::ControlFlow;
 
-use crate::event::{Event, EventKind};
+use crate::event::{Event, EventKind, Malformed};
 use crate::render::{Flow, Renderer};
 use crate::timestamp::parse_millis;
 use crate::tokens::{PriceFactors, Tokens};
@@ -137,6 +143,38 @@ pub struct Collector {
     file_sessions: HashMap<String, String>,
     /// Lines that could not be read (malformed and not recovered): their responses are missing.
     unread: super::Unread,
+    /// Lines read with a problem in their usage ([`about_usage`]): some of it is not counted.
+    partly: super::Unread,
+}
+
+/// Whether a problem the decode reported on a line that was still read (`recovered`) is about
+/// the line's usage, so that what reports count of it is less than it holds: its message
+/// names usage or tokens (case-insensitive `usage`: Claude Code's `message.usage…`, Qwen's
+/// `usageMetadata…`, Codex's "not token usage"; `token`: every refused count, said with
+/// [`crate::format::count::NOT_A_COUNT`], Gemini's and OpenCode's `tokens…`). Every format's
+/// problem names the member it is about (the rule of [`crate::format::claude::record::Problem`]
+/// and [`crate::format::count`]), so a new usage problem said that way is carried without a
+/// change here. Text in double quotes is the transcript's (a value quoted as written, a
+/// parser's `invalid type: string "…"`), not the problem's words: not looked at. A line lost
+/// whole is not one of these (it is [`Collector::unread`]'s).
+pub fn about_usage(m: &Malformed) -> bool {
+    if !m.recovered {
+        return false;
+    }
+    // The message's own words: outside double quotes (a `\"` inside stays inside).
+    let mut words = Vec::with_capacity(m.message.len());
+    let (mut quoted, mut escaped) = (false, false);
+    for &b in m.message.as_bytes() {
+        match (quoted, escaped, b) {
+            (true, false, b'\\') => escaped = true,
+            (true, true, _) => escaped = false,
+            (_, _, b'"') => quoted = !quoted,
+            (false, _, _) => words.push(b.to_ascii_lowercase()),
+            _ => {}
+        }
+    }
+    let has = |word: &[u8]| words.windows(word.len()).any(|w| w == word);
+    has(b"usage") || has(b"token")
 }
 
 impl Collector {
@@ -151,7 +189,7 @@ impl Collector {
         tools: HashMap<String, ToolUse>,
         limits: HashMap<String, LimitHit>,
         spans: HashMap<String, (i64, i64)>,
-        unread: super::Unread,
+        (unread, partly): (super::Unread, super::Unread),
     ) -> Self {
         Collector {
             responses,
@@ -160,6 +198,7 @@ impl Collector {
             spans,
             file_sessions: HashMap::new(),
             unread,
+            partly,
         }
     }
 
@@ -188,6 +227,13 @@ impl Collector {
     /// with invalid UTF-8 replaced is not lost), with the first of them.
     pub fn unread(&self) -> &super::Unread {
         &self.unread
+    }
+
+    /// The lines read with a problem in their usage ([`about_usage`]): what they hold is
+    /// counted only in part (a refused count as 0, usage on a record that is not counted not at
+    /// all), with the first of them.
+    pub fn partly(&self) -> &super::Unread {
+        &self.partly
     }
 
     /// Adds what `other` collected (another file read on its own) as the index merges it:
@@ -235,6 +281,7 @@ impl Collector {
             *span = (span.0.min(first), span.1.max(last));
         }
         self.unread.add(other.unread);
+        self.partly.add(other.partly);
     }
 
     /// Responses with the session each counts in ([`first_occurred`] over the sessions it
@@ -426,13 +473,18 @@ impl Renderer for Collector {
                     });
                 }
             }
-            EventKind::Malformed(m) if !m.recovered => {
-                if self.unread.lines == 0 {
-                    self.unread.files += 1;
+            EventKind::Malformed(m) if !m.recovered || about_usage(m) => {
+                let tally = if m.recovered {
+                    &mut self.partly
+                } else {
+                    &mut self.unread
+                };
+                if tally.lines == 0 {
+                    tally.files += 1;
                 }
-                self.unread.lines += 1;
-                if self.unread.first.is_none() {
-                    self.unread.first = Some(super::unread_place(
+                tally.lines += 1;
+                if tally.first.is_none() {
+                    tally.first = Some(super::unread_place(
                         file,
                         event.source.line,
                         m.error_offset,
@@ -455,6 +507,41 @@ mod tests {
         format!(
             r#"{{"type":"assistant","sessionId":"s1","cwd":"/p","timestamp":"{ts}","requestId":"r-{id}","message":{{"id":"{id}","model":"claude-opus-4-6","content":[],"usage":{{"input_tokens":3,"output_tokens":{output},"cache_read_input_tokens":100}}}}}}"#
         ) + "\n"
+    }
+
+    fn problem(message: &str, recovered: bool) -> Malformed {
+        Malformed {
+            reason: crate::event::MalformedReason::UnexpectedShape,
+            message: message.to_owned(),
+            error_offset: 0,
+            len: 1,
+            recovered,
+        }
+    }
+
+    #[test]
+    fn a_problem_is_about_usage_by_its_own_words_not_the_values_it_quotes() {
+        // Messages as the decoders write them (decode.rs, count.rs, codex).
+        for message in [
+            "partly read: `message.usage.output_tokens` \"104\" is not a token count: read as 0",
+            "partly read: a `assistant_message` line carries `message.usage`: not counted (only assistant lines are)",
+            "partly read: `message.usage` is a string, not an object: no tokens read",
+            "partly read: `info` of a token_count event is not token usage (a list): not counted",
+            "partly read: `usageMetadata.promptTokenCount` -1 is not a token count: read as 0",
+        ] {
+            assert!(about_usage(&problem(message, true)), "{message}");
+        }
+        for message in [
+            "invalid UTF-8 (first bad byte here): read with the bad bytes replaced by U+FFFD",
+            "partly read: `message.content[2]` is a number, not a content block: skipped",
+            // The words are the transcript's, in quotes (with an escaped quote inside).
+            "partly read: `message.content[0].text` cannot be read (invalid type: string \"my \\\"usage\\\" tokens\", expected a string): ignored",
+            "9000 NUL bytes around the record on this line (crash padding): cut off, 1 record read",
+        ] {
+            assert!(!about_usage(&problem(message, true)), "{message}");
+        }
+        // A line lost whole is counted as unread, not here.
+        assert!(!about_usage(&problem("`message.usage` cut off", false)));
     }
 
     #[test]

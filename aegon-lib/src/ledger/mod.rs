@@ -311,8 +311,8 @@ impl Dropped {
     /// Their cost in picodollars priced with `pricing` as [`Ledger::entries`] prices rows
     /// (each a request of its own), and whether some of them have no price (then the cost is
     /// a lower bound).
-    pub fn cost_pico(&self, pricing: &Pricing) -> (u64, bool) {
-        let mut sum = 0u64;
+    pub fn cost_pico(&self, pricing: &Pricing) -> (u128, bool) {
+        let mut sum = 0u128;
         let mut unpriced = false;
         for r in &self.responses {
             let model = r.model.as_deref().unwrap_or("unknown");
@@ -418,7 +418,8 @@ impl UpdateStats {
 
 /// Lines of transcripts that could not be read as records (not JSON, truncated, over-long,
 /// binary): whatever usage they held is missing from reports. A line read with its invalid
-/// UTF-8 replaced by U+FFFD is read, not counted here.
+/// UTF-8 replaced by U+FFFD is read, not counted here. The same tally counts the lines read
+/// with a problem in their usage ([`Entries::partly`]), whose usage is counted only in part.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Unread {
     /// Lines lost.
@@ -1096,8 +1097,11 @@ impl Ledger {
     /// every line-based file an older build read on after this one (its `consumed` is not the
     /// one `web_search_files` recorded: the lines it read may raise a row's count, which its
     /// upsert leaves as it was). Rows whose transcript is gone stay NULL (counted as no
-    /// searches and said: [`Entry::estimated`]). One transaction, over the files' rows and
-    /// the partial index of NULL rows: it costs nearly nothing when there are none.
+    /// searches and said: [`Entry::estimated`]). So is every file whose lines with usage
+    /// problems are not known ([`collect::about_usage`]; no `partly_read_files` row at its
+    /// `consumed`: indexed, read on or read again by a build that does not record them), to
+    /// record them. One transaction, over the files' rows and the partial index of NULL rows:
+    /// it costs nearly nothing when there are none.
     fn reread_unsearched(&mut self) -> Result<(), Error> {
         // Rows of other agents with no count; files to read again (see above).
         const OTHERS: &str = "web_searches IS NOT 0 AND web_searches IS NULL
@@ -1112,7 +1116,10 @@ impl Ledger {
                               WHERE web_searches IS NOT 0 AND web_searches IS NULL)
                     OR id IN (SELECT f.file_id FROM responses r
                               JOIN response_files f ON f.key = r.key
-                              WHERE r.web_searches IS NOT 0 AND r.web_searches IS NULL))";
+                              WHERE r.web_searches IS NOT 0 AND r.web_searches IS NULL)
+                    OR NOT EXISTS (SELECT 1 FROM partly_read_files p
+                                   WHERE p.file_id = files.id
+                                     AND p.consumed = files.consumed))";
         let claude = crate::event::Agent::ClaudeCode.as_str();
         // Looked at first without the write lock: almost always there is nothing to do, and
         // status lines run often, several at once.
@@ -1501,6 +1508,47 @@ impl Ledger {
              ON CONFLICT(file_id) DO UPDATE SET consumed = excluded.consumed",
         )?
         .execute(params![file_id, read.consumed as i64])?;
+        // Its lines with usage problems, as far as this build read it: set by a read from its
+        // start, added to by a read on from where this build's last read ended; any other read
+        // on (an older build's came between) removes the row, so the next update reads the
+        // file again from its start ([`Ledger::reread_unsearched`]). Only when the file's row
+        // is what this read left.
+        if read.start == 0 {
+            tx.prepare_cached(
+                "INSERT INTO partly_read_files (file_id, consumed, lines, first)
+                 SELECT id, consumed, ?3, ?4 FROM files WHERE id = ?1 AND consumed = ?2
+                 ON CONFLICT(file_id) DO UPDATE SET consumed = excluded.consumed,
+                     lines = excluded.lines, first = excluded.first",
+            )?
+            .execute(params![
+                file_id,
+                read.consumed as i64,
+                read.partly.lines as i64,
+                read.partly.first
+            ])?;
+        } else {
+            let on = tx
+                .prepare_cached(
+                    "UPDATE partly_read_files SET consumed = ?2, lines = lines + ?4,
+                         first = coalesce(first, ?5)
+                     WHERE file_id = ?1 AND consumed = ?3
+                       AND EXISTS (SELECT 1 FROM files WHERE id = ?1 AND consumed = ?2)",
+                )?
+                .execute(params![
+                    file_id,
+                    read.consumed as i64,
+                    read.start as i64,
+                    read.partly.lines as i64,
+                    read.partly.first
+                ])?;
+            if on == 0 {
+                tx.prepare_cached(
+                    "DELETE FROM partly_read_files WHERE file_id = ?1
+                       AND EXISTS (SELECT 1 FROM files WHERE id = ?1 AND consumed = ?2)",
+                )?
+                .execute(params![file_id, read.consumed as i64])?;
+            }
+        }
         let mut names = Names::default();
         {
             let mut upsert = tx.prepare_cached(
@@ -1856,6 +1904,30 @@ impl Ledger {
         Ok(!self.files_under(std::slice::from_ref(&path))?.is_empty())
     }
 
+    /// How many lines of the files at `paths` (resolved: [`canonical`]; files the index does
+    /// not know count none) it holds usage of only in part: lines that could not be read
+    /// ([`Entries::unread`]) and lines read with a problem in their usage
+    /// ([`Entries::partly`]; known only for files a build that records them read). One small
+    /// query per file, for the status line's marker.
+    pub fn lines_not_counted(&self, paths: &[PathBuf]) -> Result<u64, Error> {
+        let partly = self.has_table("partly_read_files")?;
+        let sql = if partly {
+            "SELECT f.unread_lines + coalesce((SELECT p.lines FROM partly_read_files p
+                                               WHERE p.file_id = f.id), 0)
+             FROM files f WHERE f.path = ?1"
+        } else {
+            "SELECT unread_lines FROM files WHERE path = ?1"
+        };
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let mut sum = 0u64;
+        for path in paths {
+            let key = path_key(&canonical(path));
+            let n: Option<i64> = stmt.query_row([&key], |r| r.get(0)).optional()?;
+            sum += n.and_then(|n| u64::try_from(n).ok()).unwrap_or(0);
+        }
+        Ok(sum)
+    }
+
     /// `(id, path, present)` of every known file below one of `roots` (by path text).
     fn files_under(&self, roots: &[PathBuf]) -> Result<Vec<(i64, String, bool)>, Error> {
         let prefixes: Vec<String> = roots.iter().map(|r| dir_prefix(r)).collect();
@@ -2091,6 +2163,37 @@ impl Ledger {
         };
         out.limit_hits = self.limit_hits_in(files.as_ref())?;
         out.unread = self.unread(files.as_ref(), &given)?;
+        out.partly = self.partly(files.as_ref(), &given)?;
+        Ok(out)
+    }
+
+    /// The lines read with a problem in their usage in the files with these ids (all files:
+    /// `None`), as [`Ledger::unread`] gives the lines lost; none in an index only read that
+    /// lacks the table.
+    fn partly(&self, files: Option<&HashSet<i64>>, given: &Given) -> Result<Unread, Error> {
+        if !self.has_table("partly_read_files")? {
+            return Ok(Unread::default());
+        }
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT p.file_id, p.lines, p.first, f.path FROM partly_read_files p
+             JOIN files f ON f.id = p.file_id
+             WHERE p.lines > 0 ORDER BY p.file_id",
+        )?;
+        let mut rows = stmt.query([])?;
+        let mut out = Unread::default();
+        while let Some(r) = rows.next()? {
+            let id: i64 = r.get(0)?;
+            if files.is_some_and(|ids| !ids.contains(&id)) {
+                continue;
+            }
+            let first: Option<String> = r.get(2)?;
+            let path: String = r.get(3)?;
+            out.add(Unread {
+                lines: u64::try_from(r.get::<_, i64>(1)?).unwrap_or(0),
+                files: 1,
+                first: first.map(|f| given.rename(id, &path, f)),
+            });
+        }
         Ok(out)
     }
 
@@ -2566,7 +2669,7 @@ fn response_cost(
     tokens: &Tokens,
     factors: Option<&PriceFactors>,
     at_ms: Option<i64>,
-) -> Option<u64> {
+) -> Option<u128> {
     let usd = match factors {
         Some(f) => pricing.request_cost_at(model, tokens, f, at_ms)?,
         None => {
@@ -2577,7 +2680,7 @@ fn response_cost(
             pricing.request_cost_at(model, tokens, &f, at_ms)?
         }
     };
-    Some(u64::try_from(to_pico(usd)).unwrap_or(u64::MAX))
+    Some(to_pico(usd))
 }
 
 /// What has no price in a response of `model` made at `at_ms` (`None`: no timestamp, the
@@ -2646,7 +2749,7 @@ impl<'p> RowPricer<'p> {
         ids: [Option<i64>; 3],
         prompt: Option<i64>,
         ts_ms: Option<i64>,
-    ) -> (Option<u64>, bool) {
+    ) -> (Option<u128>, bool) {
         let Some(prompt) = prompt else {
             return (
                 response_cost(self.pricing, model, tokens, None, ts_ms),
@@ -2855,6 +2958,8 @@ struct FileRead {
     open_tail: bool,
     /// Lines of this read that could not be read.
     unread: Unread,
+    /// Lines of this read read with a problem in their usage ([`collect::about_usage`]).
+    partly: Unread,
     /// The file is one JSON document, read whole (see the schema's version 4).
     whole: bool,
     /// The read stopped at a [`Cut`] before the end of the file: more is to be read.
@@ -3017,6 +3122,7 @@ fn read_stream(
     let (collector, _) = pipeline.finish()?;
     let spans = collector.spans().clone();
     let unread = collector.unread().clone();
+    let partly = collector.partly().clone();
     let (responses, tools, limits) = collector.into_parts();
     Ok(FileRead {
         start,
@@ -3025,6 +3131,7 @@ fn read_stream(
         next_line: line + lines,
         open_tail: new_open_tail,
         unread,
+        partly,
         whole,
         cut: was_cut,
         tail_hash: None,
@@ -3073,8 +3180,10 @@ pub struct Entry {
     pub tokens: Tokens,
     /// Its cost in picodollars (10⁻¹² $), priced when read as a request of its own with its
     /// price factors ([`Pricing::request_cost`]) and rounded as the session core rounds it;
-    /// `None` when its model, speed, service tier or inference geo has no price.
-    pub cost_pico: Option<u64>,
+    /// `None` when its model, speed, service tier or inference geo has no price. A `u128`, as
+    /// the session core's: one response of 2^53 output tokens costs more than 2^64
+    /// picodollars ($18.4M), and both views must give the same figure.
+    pub cost_pico: Option<u128>,
     /// Priced without what an earlier aegon did not record, from a transcript no longer on
     /// disk (so not read again): its speed, service tier and inference geo (schema version 1,
     /// priced at standard ones), or its web searches (indexed before they were, or by an older
@@ -3106,6 +3215,10 @@ pub struct Entries {
     pub limit_hits: Vec<(i64, String)>,
     /// Lines of the covered transcripts that could not be read (their usage is missing).
     pub unread: Unread,
+    /// Lines of the covered transcripts read with a problem in their usage
+    /// ([`collect::about_usage`]): their usage is counted only in part. From an index, only
+    /// for files a build that records them read ([`schema`]'s `partly_read_files`).
+    pub partly: Unread,
 }
 
 impl Entries {
@@ -3288,7 +3401,7 @@ pub fn read_fresh_with_stdin(
             read.tools,
             read.limits,
             read.spans,
-            read.unread,
+            (read.unread, read.partly),
         ))
     };
     for path in files {
@@ -3312,8 +3425,10 @@ pub fn read_fresh_with_stdin(
         .map(|l| (l.ts_ms, l.text.clone()))
         .collect();
     let unread = all.unread().clone();
+    let partly = all.partly().clone();
     let mut entries = Entries::from_responses(all.owned_responses(), pricing);
     entries.unread = unread;
+    entries.partly = partly;
     entries.limit_hits = limits;
     entries.limit_hits.sort();
     entries
@@ -3348,15 +3463,17 @@ pub fn read_fresh_until(
                     read.tools,
                     read.limits,
                     read.spans,
-                    read.unread,
+                    (read.unread, read.partly),
                 ))
             }
             Err(e) => problem(path, &e.to_string()),
         }
     }
     let unread = all.unread().clone();
+    let partly = all.partly().clone();
     let mut entries = Entries::from_responses(all.owned_responses(), pricing);
     entries.unread = unread;
+    entries.partly = partly;
     (entries, complete)
 }
 
@@ -3398,7 +3515,18 @@ mod tests {
 
     /// Rows as comparable values, names resolved.
     #[allow(clippy::type_complexity)]
-    fn rows(e: &Entries) -> Vec<(i64, String, String, String, bool, Tokens, Option<u64>, bool)> {
+    fn rows(
+        e: &Entries,
+    ) -> Vec<(
+        i64,
+        String,
+        String,
+        String,
+        bool,
+        Tokens,
+        Option<u128>,
+        bool,
+    )> {
         let mut v: Vec<_> = e
             .rows
             .iter()
@@ -3486,7 +3614,7 @@ mod tests {
             t[2] += r.tokens.cache_read;
             t[3] += r.tokens.cache_write_5m;
             t[4] += r.tokens.cache_write_1h;
-            t[5] += r.cost_pico.unwrap_or(0);
+            t[5] += u64::try_from(r.cost_pico.unwrap_or(0)).unwrap();
             t[6] += 1;
         }
         t
@@ -3826,6 +3954,130 @@ mod tests {
             .unwrap();
         let indexed = ledger.entries(&Scope::All, None, &prices()).unwrap();
         assert_eq!(indexed.unread, Unread::default());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// The first 22 lines of a real transcript (fixtures/corpus; tester7's `base.jsonl`):
+    /// 4 responses on 6 assistant lines, 617 output tokens.
+    const CAMPAIGN: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../fixtures/corpus/shastrysamarth__01-campaign-audit__transcript.jsonl"
+    );
+
+    /// `CAMPAIGN`'s first 22 lines with each assistant line's `output_tokens` (outer and in
+    /// `iterations`) written as a string (`"104"`), which aegon refuses (read as 0, said), and
+    /// with `suffix` appended to every `msg_`/`req_` id (so a copy is other responses).
+    fn refused_output(suffix: &str) -> String {
+        let text = std::fs::read_to_string(CAMPAIGN).unwrap();
+        let mut out = String::new();
+        for line in text.lines().take(22) {
+            let mut v: serde_json::Value = serde_json::from_str(line).unwrap();
+            if v["type"] == "assistant" {
+                let usage = &mut v["message"]["usage"];
+                let n = usage["output_tokens"].as_u64().unwrap();
+                usage["output_tokens"] = n.to_string().into();
+                for it in usage["iterations"].as_array_mut().into_iter().flatten() {
+                    let n = it["output_tokens"].as_u64().unwrap();
+                    it["output_tokens"] = n.to_string().into();
+                }
+                let id = v["message"]["id"].as_str().unwrap().to_owned();
+                v["message"]["id"] = format!("{id}{suffix}").into();
+                let req = v["requestId"].as_str().unwrap().to_owned();
+                v["requestId"] = format!("{req}{suffix}").into();
+            }
+            out.push_str(&serde_json::to_string(&v).unwrap());
+            out.push('\n');
+        }
+        out
+    }
+
+    /// Lines whose usage aegon refused are counted and said with their first place, from the
+    /// index as from a fresh read; remembered per file (said again by a report that reads
+    /// nothing new, and for a file gone from disk); and known again when a build that does not
+    /// record them indexed the file (no row) or read on in it (the row's `consumed` behind).
+    #[test]
+    fn lines_with_refused_usage_are_said_warm_and_after_an_older_build() {
+        let dir = temp("partly");
+        let file = dir.join("s.jsonl");
+        let content = refused_output("");
+        std::fs::write(&file, &content).unwrap();
+        let name = path_key(&canonical(&file));
+        // Independent of the decoder: the 6 assistant lines each hold a refused count; the
+        // first is line 10 (1-based) of the text written above.
+        let assistant: Vec<usize> = content
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| {
+                serde_json::from_str::<serde_json::Value>(l).unwrap()["type"] == "assistant"
+            })
+            .map(|(i, _)| i + 1)
+            .collect();
+        assert_eq!(assistant.len(), 6);
+        let index = dir.join("i.sqlite3");
+        let update = |ledger: &mut Ledger| {
+            ledger
+                .update(&[], std::slice::from_ref(&file), &mut no_problem)
+                .unwrap();
+            ledger.entries(&Scope::All, None, &prices()).unwrap()
+        };
+        let mut ledger = Ledger::open(&index, &mut |_| {}).unwrap();
+        let cold = update(&mut ledger);
+        let fresh = read_fresh(
+            std::slice::from_ref(&canonical(&file)),
+            &prices(),
+            &mut no_problem,
+        );
+        assert_eq!((cold.partly.lines, cold.partly.files), (6, 1));
+        let first = cold.partly.first.clone().unwrap_or_default();
+        let line = assistant[0];
+        assert!(
+            first.starts_with(&format!("{name}:{line}: byte ")),
+            "{first}"
+        );
+        assert!(
+            first.contains("`message.usage.output_tokens` \"104\""),
+            "{first}"
+        );
+        assert_eq!(fresh.partly, cold.partly);
+        assert_eq!(cold.unread, Unread::default(), "no line lost whole");
+        // Warm: nothing read, the same said.
+        let warm = update(&mut ledger);
+        assert_eq!(warm.partly, cold.partly);
+        // Indexed by a build that does not record them: no row; read again from the start.
+        ledger
+            .conn
+            .execute_batch("DELETE FROM partly_read_files")
+            .unwrap();
+        drop(ledger);
+        let mut ledger = Ledger::open(&index, &mut |_| {}).unwrap();
+        assert_eq!(update(&mut ledger).partly, cold.partly);
+        // An older build read on (6 more such lines, other responses): the row's `consumed`
+        // is where this build stopped, the file's where the older one did.
+        let more = content.clone() + &refused_output("x");
+        std::fs::write(&file, &more).unwrap();
+        ledger
+            .conn
+            .execute(
+                "UPDATE files SET consumed = ?1, line = ?2",
+                params![more.len() as i64, more.lines().count() as i64 + 1],
+            )
+            .unwrap();
+        let after = update(&mut ledger);
+        assert_eq!(
+            (after.partly.lines, after.partly.first.clone()),
+            (12, Some(first.clone()))
+        );
+        // Each response once: 8 calls.
+        assert_eq!(after.rows.len(), 8);
+        // Appended by this build: added to the row.
+        let most = more.clone() + &refused_output("y");
+        std::fs::write(&file, &most).unwrap();
+        assert_eq!(update(&mut ledger).partly.lines, 18);
+        // Gone from disk: its history, and what could not be counted in it, still said.
+        std::fs::remove_file(&file).unwrap();
+        let gone = ledger.entries(&Scope::All, None, &prices()).unwrap();
+        assert_eq!((gone.partly.lines, gone.partly.first), (18, Some(first)));
+        drop(ledger);
         let _ = std::fs::remove_dir_all(&dir);
     }
 
@@ -4831,7 +5083,7 @@ mod tests {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
         assert_eq!(v, schema::VERSION);
-        let cost_of = |e: &Entries, model: &str| -> (u64, Vec<bool>) {
+        let cost_of = |e: &Entries, model: &str| -> (u128, Vec<bool>) {
             let rows: Vec<&Entry> = e
                 .rows
                 .iter()
@@ -5541,14 +5793,14 @@ mod tests {
         let path = dir.join("i.sqlite3");
         let mut ledger = Ledger::open(&path, &mut |_| {}).unwrap();
         ledger.update(&roots, &[], &mut no_problem).unwrap();
-        let cost = |ledger: &Ledger| -> (u64, u64, u64) {
+        let cost = |ledger: &Ledger| -> (u64, u128, u64) {
             let e = ledger.entries(&Scope::All, None, &prices()).unwrap();
             let searches = e.rows.iter().map(|r| r.tokens.web_search).sum();
-            let pico: u64 = e.rows.iter().map(|r| r.cost_pico.unwrap()).sum();
+            let pico: u128 = e.rows.iter().map(|r| r.cost_pico.unwrap()).sum();
             let estimated = e.rows.iter().filter(|r| r.estimated).count() as u64;
             (searches, pico, estimated)
         };
-        let right = 3 * (4_500_000_000 + 20_000_000_000) + 2 * 4_500_000_000u64;
+        let right = 3 * (4_500_000_000 + 20_000_000_000) + 2 * 4_500_000_000u128;
         assert_eq!(cost(&ledger), (6, right, 0));
         // The status line: a session with searches is priced from its rows, with the fee.
         assert_eq!(ledger.session_usage_summed(sa, &prices()).unwrap(), None);

@@ -98,6 +98,18 @@
 //! status line's warm path cheap. `dropped_responses.web_searches` likewise (NULL: recorded
 //! by an older build, counted as none).
 //!
+//! `partly_read_files` ([`ADDITIVE`], no version of its own): per file, the lines read with a
+//! problem in their usage (a token count refused and read as 0, usage on a record type that is
+//! not counted, usage in a shape not read: [`crate::ledger::collect::about_usage`]), whose
+//! usage reports so count only in part: how many, the first as `FILE:LINE: byte OFFSET:
+//! message` (as `files.first_unread`), and the `consumed` of the file when a build that
+//! records them last read it. Older builds neither read nor write it: a file whose `consumed`
+//! is now another (an older build read on, or read it again from its start) or that has no row
+//! (indexed only by older builds) is read again from its start by the next update of a build
+//! that records them ([`crate::ledger`]; rows merge by identity, nothing counts twice), as for
+//! `web_search_files`. A file gone from disk keeps its row, so its problems are still said; one
+//! gone before a build recorded them has none (what the older build counted is all there is).
+//!
 //! Version 2 added the price factors. Migrating from version 1 adds the columns (NULL) and
 //! sets every file's progress back to its start, so the next update reads the transcripts
 //! still on disk again and fills in their responses' factors (rows merge by identity: nothing
@@ -494,6 +506,17 @@ pub const ADDITIVE: &[&str] = &[
     CREATE TABLE IF NOT EXISTS web_search_files (
         file_id  INTEGER PRIMARY KEY,
         consumed INTEGER NOT NULL
+    );
+    ",
+    // Per file, the lines read with a problem in their usage, and how far a build that records
+    // them read it (`files.consumed` then): a file whose `consumed` is now elsewhere, or with
+    // no row, was read by a build that does not record them.
+    "
+    CREATE TABLE IF NOT EXISTS partly_read_files (
+        file_id  INTEGER PRIMARY KEY,
+        consumed INTEGER NOT NULL,
+        lines    INTEGER NOT NULL,
+        first    TEXT
     );
     ",
 ];

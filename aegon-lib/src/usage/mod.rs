@@ -121,10 +121,10 @@ pub struct ModelTotals {
 
 impl ModelTotals {
     /// Adds one response: its tokens and its cost in picodollars (`None`: no price known).
-    pub fn add(&mut self, tokens: Tokens, cost_pico: Option<u64>) {
+    pub fn add(&mut self, tokens: Tokens, cost_pico: Option<u128>) {
         self.tokens = self.tokens.saturating_add(tokens);
         match cost_pico {
-            Some(c) => self.cost_pico = self.cost_pico.saturating_add(u128::from(c)),
+            Some(c) => self.cost_pico = self.cost_pico.saturating_add(c),
             None => self.unpriced += 1,
         }
     }
@@ -183,7 +183,7 @@ impl Usage {
         &mut self,
         model: &str,
         tokens: Tokens,
-        cost_pico: Option<u64>,
+        cost_pico: Option<u128>,
         ts_ms: i64,
         call: bool,
     ) {

@@ -6,8 +6,8 @@
 //! {"v":1, "report":"daily", "timezone":"Asia/Kolkata", "weekStart":"monday"?, "groupBy":"model"?,
 //!  "daily":[{"date":"2026-01-28", "model":"…"?, "inputTokens":…, "outputTokens":…,
 //!            "cacheCreationTokens":…, "cacheCreation5mTokens":…, "cacheCreation1hTokens":…,
-//!            "cacheReadTokens":…, "totalTokens":…, "webSearches":…, "totalCost":…,
-//!            "unpricedModels":[…],
+//!            "cacheReadTokens":…, "totalTokens":…, "webSearches":…, "totalCost":…|null,
+//!            "pricedCost":…, "unpricedModels":[…],
 //!            "apiCalls":…, "modelsUsed":[…], "modelBreakdowns":[{"modelName":…, "inputTokens":…,
 //!            "outputTokens":…, "cacheCreationTokens":…, "cacheReadTokens":…, "cost":…}]}],
 //!  "totals":{…the same token and cost fields…}, "notes":[…]}
@@ -15,10 +15,12 @@
 //!
 //! `webSearches` counts the web searches the API ran (not tokens: not in `totalTokens`), billed
 //! per search and included in the cost.
-//! `totalCost` is in dollars, of the responses with a known price, each priced as a request of
-//! its own (speed, tier, geo, long context, web searches; [`crate::ledger::Entry::cost_pico`]);
-//! `unpricedModels` lists the models with a response that has none (then the cost is a lower
-//! bound). A breakdown's `cost` is likewise of its model's responses with a known price;
+//! `totalCost` is in dollars, each response priced as a request of its own (speed, tier, geo,
+//! long context, web searches; [`crate::ledger::Entry::cost_pico`]), and `null` when a
+//! response has no known price (as `--summary --json`'s `cost_usd`): never a figure that
+//! leaves usage out unsaid. `pricedCost` is the dollars of the responses with a known price
+//! (equal to `totalCost` when that is not null; else a lower bound), and `unpricedModels` lists
+//! the models with a response that has none. A breakdown's `cost` is likewise of its model's responses with a known price;
 //! `unpricedResponses` counts those without one (then `cost` is a lower bound) and
 //! `unpricedFactors` names what has no price (`speed turbo`, `model NAME`, `service tier
 //! NAME`, `inference geo NAME`). Session rows add `sessionId`, `projectPath`,
@@ -52,7 +54,10 @@ fn token_fields(m: &mut Map<String, Value>, t: &Tokens) {
 pub fn usage_fields(u: &Usage) -> Map<String, Value> {
     let mut m = Map::new();
     token_fields(&mut m, &u.tokens());
-    m.insert("totalCost".into(), json!(u.priced_cost()));
+    // Unknown (null) when a response has no known price, as `--summary`'s `cost_usd`: never
+    // a confident figure that leaves some usage out; the priced part is `pricedCost`.
+    m.insert("totalCost".into(), json!(u.cost()));
+    m.insert("pricedCost".into(), json!(u.priced_cost()));
     m.insert("unpricedModels".into(), json!(u.unpriced()));
     m.insert("apiCalls".into(), json!(u.responses));
     m

@@ -1,0 +1,360 @@
+//! `aegon usage` says what it could not count where `--summary` says it: usage on a record
+//! type that is not counted, a token count aegon refuses (read as 0), a line lost whole, each
+//! in the JSON `notes`, on stderr and in the exit status (1, as `--summary`), cold, warm (from
+//! the index) and with `--no-index`; and a cost no price is known for is `null`, never `0`.
+//!
+//! The inputs are the first 22 lines of the real corpus file
+//! `fixtures/corpus/shastrysamarth__01-campaign-audit__transcript.jsonl` (tester7's
+//! `base.jsonl`: 4 API responses on 6 assistant lines, Claude Code 2.1.219, claude-opus-5),
+//! mutated here as a newer Claude Code could write them (tester7's `mut.py` mutations of the
+//! same names).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+
+mod common;
+
+use common::{fixture, temp_dir};
+
+/// The 22 lines, parsed.
+fn base() -> Vec<Value> {
+    let text = std::fs::read_to_string(fixture(
+        "shastrysamarth__01-campaign-audit__transcript.jsonl",
+    ))
+    .unwrap();
+    text.lines()
+        .take(22)
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// `lines` as JSONL.
+fn jsonl(lines: &[Value]) -> String {
+    lines
+        .iter()
+        .map(|v| serde_json::to_string(v).unwrap() + "\n")
+        .collect()
+}
+
+fn is_assistant(v: &Value) -> bool {
+    v["type"] == "assistant"
+}
+
+/// 1-based number and byte offset of the first assistant line of `text`.
+fn first_assistant(text: &str) -> (usize, usize) {
+    let mut at = 0;
+    for (i, l) in text.lines().enumerate() {
+        if is_assistant(&serde_json::from_str(l).unwrap()) {
+            return (i + 1, at);
+        }
+        at += l.len() + 1;
+    }
+    panic!("no assistant line");
+}
+
+fn aegon(data: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_aegon"));
+    c.args(args)
+        .env("AEGON_DATA_DIR", data)
+        .env("HOME", "/nonexistent-aegon-home")
+        .env_remove("CODEX_HOME")
+        .env_remove("XDG_DATA_HOME")
+        .env("CLAUDE_CONFIG_DIR", data.join("no-claude-here"))
+        .stdin(Stdio::null());
+    c
+}
+
+/// `aegon usage daily --json FILE` (with `extra` arguments): exit status, document, stderr.
+fn usage(data: &Path, file: &Path, extra: &[&str]) -> (i32, Value, String) {
+    let mut args = vec!["usage", "daily", "--json"];
+    args.extend_from_slice(extra);
+    args.push(file.to_str().unwrap());
+    let out = aegon(data, &args).output().unwrap();
+    let doc = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{args:?}: {e}: {}", String::from_utf8_lossy(&out.stderr)));
+    (
+        out.status.code().unwrap_or(-1),
+        doc,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Writes `text` as `name` in a fresh folder (removed when the first value is dropped);
+/// gives the file and an index folder.
+fn setup(name: &str, text: &str) -> (common::TempDir, PathBuf, PathBuf) {
+    let dir = temp_dir(name);
+    let file = dir.join(format!("{name}.jsonl"));
+    std::fs::write(&file, text).unwrap();
+    let data = dir.join("data");
+    (dir, file, data)
+}
+
+/// Runs cold (a new index), warm (the same index, nothing new) and `--no-index`, and checks
+/// each gives exit status 1, one JSON note starting with `want_start` and holding `place`, the
+/// same note on stderr, and `calls` API calls.
+fn said_every_way(file: &Path, data: &Path, want_start: &str, place: &str, calls: u64) {
+    for (how, extra) in [
+        ("cold", &[][..]),
+        ("warm", &[][..]),
+        ("fresh", &["--no-index"][..]),
+    ] {
+        let (code, doc, stderr) = usage(data, file, extra);
+        assert_eq!(code, 1, "{how}: {stderr}");
+        let notes: Vec<&str> = doc["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        assert_eq!(notes.len(), 1, "{how}: {notes:?}");
+        assert!(notes[0].starts_with(want_start), "{how}: {}", notes[0]);
+        assert!(
+            notes[0].contains(place),
+            "{how}: {} lacks {place}",
+            notes[0]
+        );
+        assert!(stderr.contains(notes[0]), "{how}: {stderr}");
+        assert_eq!(doc["totals"]["apiCalls"], calls, "{how}");
+    }
+}
+
+#[test]
+fn usage_on_a_record_type_that_is_not_counted_is_said() {
+    // tester7's `newrecord`: the assistant lines renamed `assistant_message`.
+    let mut lines = base();
+    let mut renamed = 0;
+    for v in &mut lines {
+        if is_assistant(v) {
+            v["type"] = "assistant_message".into();
+            renamed += 1;
+        }
+    }
+    assert_eq!(renamed, 6);
+    let text = jsonl(&lines);
+    // Found before the rename: the first renamed line.
+    let (line, at) = first_assistant(&jsonl(&base()));
+    let (_dir, file, data) = setup("newrecord", &text);
+    let place = format!("{}:{line}: byte {at}: ", file.display());
+    // Independent of aegon: 6 lines, none counted.
+    said_every_way(
+        &file,
+        &data,
+        "6 lines in 1 transcript hold usage aegon could not read, not counted (first: ",
+        &place,
+        0,
+    );
+    let (_, doc, _) = usage(&data, &file, &[]);
+    assert!(
+        doc["notes"][0]
+            .as_str()
+            .unwrap()
+            .contains("a `assistant_message` line carries `message.usage`: not counted"),
+        "{doc}"
+    );
+}
+
+#[test]
+fn a_refused_token_count_is_said() {
+    // tester7's `strnum`: every `output_tokens` (outer and in iterations) a string.
+    let mut lines = base();
+    for v in lines.iter_mut().filter(|v| is_assistant(v)) {
+        let usage = &mut v["message"]["usage"];
+        let n = usage["output_tokens"].as_u64().unwrap();
+        usage["output_tokens"] = n.to_string().into();
+        for it in usage["iterations"].as_array_mut().into_iter().flatten() {
+            let n = it["output_tokens"].as_u64().unwrap();
+            it["output_tokens"] = n.to_string().into();
+        }
+    }
+    let text = jsonl(&lines);
+    let (line, start) = first_assistant(&text);
+    let first = text.lines().nth(line - 1).unwrap();
+    // The first refused count's value, in the order the line is written.
+    let value = first.find("\"output_tokens\":\"").unwrap() + "\"output_tokens\":".len();
+    let (_dir, file, data) = setup("strnum", &text);
+    let place = format!(
+        "{}:{line}: byte {}: partly read: `message.usage",
+        file.display(),
+        start + value
+    );
+    // The 4 responses are still calls; their output is not counted.
+    said_every_way(
+        &file,
+        &data,
+        "6 lines in 1 transcript hold usage aegon could not read, not counted (first: ",
+        &place,
+        4,
+    );
+    let (_, doc, _) = usage(&data, &file, &[]);
+    assert_eq!(doc["totals"]["outputTokens"], 0);
+}
+
+#[test]
+fn a_line_lost_whole_is_a_json_note_and_exit_status_1() {
+    // The last assistant line cut in half (a crash mid-write, then more lines): lost whole.
+    let lines = base();
+    let last = lines.iter().rposition(is_assistant).unwrap();
+    let mut text = String::new();
+    let mut at = 0;
+    for (i, v) in lines.iter().enumerate() {
+        let mut l = serde_json::to_string(v).unwrap();
+        if i == last {
+            at = text.len();
+            l.truncate(l.len() / 2);
+        }
+        text.push_str(&l);
+        text.push('\n');
+    }
+    let (_dir, file, data) = setup("cut", &text);
+    // The byte said is where the JSON ends, at the cut.
+    let cut = at + serde_json::to_string(&lines[last]).unwrap().len() / 2;
+    let place = format!("{}:{}: byte {cut}: invalid JSON", file.display(), last + 1);
+    // Independent of aegon: the responses (message ids) of the assistant lines left.
+    let mut ids: Vec<&str> = lines
+        .iter()
+        .enumerate()
+        .filter(|(i, v)| *i != last && is_assistant(v))
+        .map(|(_, v)| v["message"]["id"].as_str().unwrap())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    said_every_way(
+        &file,
+        &data,
+        "1 line in 1 transcript could not be read and is not counted (first: ",
+        &place,
+        ids.len() as u64,
+    );
+}
+
+#[test]
+fn the_unchanged_lines_give_no_note_and_exit_status_0() {
+    let (_dir, file, data) = setup("clean", &jsonl(&base()));
+    for extra in [&[][..], &[][..], &["--no-index"][..]] {
+        let (code, doc, stderr) = usage(&data, &file, extra);
+        assert_eq!(
+            (code, doc["notes"].clone()),
+            (0, Value::Array(Vec::new())),
+            "{stderr}"
+        );
+        // tester7's independent count: 4 calls, 617 output.
+        assert_eq!(doc["totals"]["apiCalls"], 4);
+        assert_eq!(doc["totals"]["outputTokens"], 617);
+    }
+}
+
+#[test]
+fn usage_with_no_known_price_costs_null_never_0() {
+    // tester7's `m_unknown`: every response of a model no price table names.
+    let mut lines = base();
+    for v in lines.iter_mut().filter(|v| is_assistant(v)) {
+        v["message"]["model"] = "claude-zeta-9".into();
+    }
+    let (_dir, file, data) = setup("zeta", &jsonl(&lines));
+    for extra in [&[][..], &["--no-index"][..]] {
+        let (code, doc, stderr) = usage(&data, &file, extra);
+        assert_eq!(code, 0, "{stderr}");
+        for group in [&doc["totals"], &doc["daily"][0]] {
+            assert_eq!(group["totalCost"], Value::Null, "{group}");
+            assert_eq!(group["pricedCost"], 0.0, "{group}");
+            assert_eq!(
+                group["unpricedModels"],
+                serde_json::json!(["claude-zeta-9"])
+            );
+            assert_eq!(group["outputTokens"], 617, "{group}");
+        }
+        let mut args = vec!["usage", "blocks", "--json", file.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        let out = aegon(&data, &args).output().unwrap();
+        let blocks: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let block = &blocks["blocks"][0];
+        assert_eq!(block["costUSD"], Value::Null, "{block}");
+        assert_eq!(block["pricedCostUSD"], 0.0, "{block}");
+    }
+}
+
+#[test]
+fn a_response_over_2_to_the_64_picodollars_costs_as_in_the_summary() {
+    // tester7's 15.sh: one response's output 2^52 tokens (a count aegon accepts, below 2^53):
+    // at claude-opus-5's $25/Mtok output alone is $112.6 billion, past the 2^64 picodollars
+    // ($18.4M) a u64 holds.
+    let mut lines = base();
+    let mut set = 0;
+    for v in lines.iter_mut().filter(|v| is_assistant(v)) {
+        let usage = &mut v["message"]["usage"];
+        usage.as_object_mut().unwrap().remove("iterations");
+        if usage["output_tokens"] == 350 {
+            usage["output_tokens"] = (1u64 << 52).into();
+            set += 1;
+        }
+    }
+    assert!(set > 0);
+    let (_dir, file, data) = setup("huge-cost", &jsonl(&lines));
+    let f = file.to_str().unwrap();
+    let summary: Value =
+        serde_json::from_str(&common::aegon_stdout(["--summary", "--json", f])).unwrap();
+    let want = summary["totals"]["cost_usd"].as_f64().unwrap();
+    // Independent: 2^52 tokens × $25 / 10^6 is $112,589,990,684.26 before the rest.
+    assert!(want > 112_589_990_684.0, "{want}");
+    for extra in [&[][..], &[][..], &["--no-index"][..]] {
+        let (code, doc, stderr) = usage(&data, &file, extra);
+        assert_eq!(code, 0, "{stderr}");
+        let got = doc["totals"]["totalCost"].as_f64().unwrap();
+        assert!((got - want).abs() < 0.01, "{extra:?}: {got} vs {want}");
+    }
+}
+
+/// `aegon statusline` (with `extra` arguments) given the status-line JSON of `transcript`.
+fn statusline(data: &Path, transcript: &Path, extra: &[&str]) -> (i32, String) {
+    use std::io::Write;
+    let session = base()[0]["sessionId"].as_str().unwrap_or("").to_owned();
+    let input = serde_json::json!({
+        "session_id": session,
+        "transcript_path": transcript,
+        "model": {"display_name": "Opus"},
+    });
+    let mut args = vec!["statusline", "--format", "{session_cost}"];
+    args.extend_from_slice(extra);
+    let mut child = aegon(data, &args)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.to_string().as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).trim().to_owned(),
+    )
+}
+
+#[test]
+fn the_status_line_marks_a_session_cost_with_lines_not_counted_as_a_lower_bound() {
+    let mut lines = base();
+    for v in lines.iter_mut().filter(|v| is_assistant(v)) {
+        let n = v["message"]["usage"]["output_tokens"].as_u64().unwrap();
+        v["message"]["usage"]["output_tokens"] = n.to_string().into();
+    }
+    let (_dir, refused, data) = setup("sl-refused", &jsonl(&lines));
+    let (_clean_dir, clean, clean_data) = setup("sl-clean", &jsonl(&base()));
+    for extra in [&[][..], &[][..], &["--no-index"][..]] {
+        let (code, text) = statusline(&data, &refused, extra);
+        assert_eq!(code, 0);
+        assert!(
+            text.starts_with('$') && text.ends_with("+ session"),
+            "{extra:?}: {text}"
+        );
+        let (code, text) = statusline(&clean_data, &clean, extra);
+        assert_eq!(code, 0);
+        // tester7's independent count: $0.2309.
+        assert_eq!(text, "$0.23 session", "{extra:?}");
+    }
+}
