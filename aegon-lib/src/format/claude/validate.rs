@@ -320,6 +320,16 @@ const ESCAPE: [u8; 256] = {
     t
 };
 
+/// Whether the four hex digits at `b[at..]` (checked by [`is_hex4`]) name a UTF-16 surrogate,
+/// `D800` to `DFFF` in either case (counted for [`crate::json::surrogate_escapes`]).
+#[inline]
+fn is_surrogate_escape(b: &[u8], at: usize) -> bool {
+    matches!(
+        b.get(at..at + 2),
+        Some([b'd' | b'D', b'8'..=b'9' | b'a'..=b'f' | b'A'..=b'F'])
+    )
+}
+
 #[inline]
 fn is_hex4(b: &[u8], at: usize) -> bool {
     match b.get(at..at + 4) {
@@ -373,7 +383,11 @@ fn string_end_escaped(b: &[u8], start: usize) -> Option<(usize, bool)> {
                     escaped = true;
                     match ESCAPE[usize::from(*b.get(p + 1)?)] {
                         1 => {}
-                        2 if is_hex4(b, p + 2) => {}
+                        2 if is_hex4(b, p + 2) => {
+                            if is_surrogate_escape(b, p + 2) {
+                                crate::json::note_surrogate_escape();
+                            }
+                        }
                         _ => return None,
                     }
                     // The escaped byte is no quote, backslash or control byte of the string's.
@@ -556,6 +570,24 @@ pub(super) mod tests {
 
     /// serde_json's recursion limit (128) is for its recursive parse; a `RawValue` is read by an
     /// iterative walk without a limit, and so is this one.
+    /// The count of surrogate escapes moves for each `\uD800`..`\uDFFF` the validator reads
+    /// (either case, paired or not), and for nothing else: other `\u` escapes, a `\\u` (an
+    /// escaped backslash, then text), a surrogate-looking text without a backslash.
+    #[test]
+    fn surrogate_escapes_are_counted() {
+        let moved = |s: &str| {
+            let before = crate::json::surrogate_escapes();
+            assert!(is_json_value(s), "{s}");
+            crate::json::surrogate_escapes().wrapping_sub(before)
+        };
+        assert_eq!(moved(r#""\ud83d""#), 1);
+        assert_eq!(moved(r#""\uD83D\uDE00""#), 2);
+        assert_eq!(moved(r#"{"a":["x\udfff"]}"#), 1);
+        assert_eq!(moved(&format!(r#""{}\uDc00""#, "a".repeat(100))), 1);
+        assert_eq!(moved(r#""\u00e9 \ud7ff \ue000 \\ud83d ud83d""#), 0);
+        assert_eq!(moved(r#"{"ud800":1}"#), 0);
+    }
+
     #[test]
     fn deep_nesting() {
         for depth in [1, 63, 64, 65, 126, 127, 128, 129, 130, 1000, 20_000] {
