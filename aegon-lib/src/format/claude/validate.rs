@@ -570,6 +570,54 @@ pub(super) mod tests {
 
     /// serde_json's recursion limit (128) is for its recursive parse; a `RawValue` is read by an
     /// iterative walk without a limit, and so is this one.
+    /// The end and the escape flag of strings dense in backslash runs, quotes, escapes and
+    /// control bytes, of every length around the 16- and 64-byte chunks, against a byte-by-byte
+    /// reading (and serde's answer on whether the literal is JSON).
+    #[test]
+    fn string_ends_agree_with_a_byte_by_byte_reading() {
+        fn reference(b: &[u8], start: usize) -> Option<(usize, bool)> {
+            let (mut i, mut escaped) = (start, false);
+            loop {
+                match *b.get(i)? {
+                    b'"' => return Some((i + 1, escaped)),
+                    b'\\' => {
+                        escaped = true;
+                        match *b.get(i + 1)? {
+                            b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => i += 2,
+                            b'u' if is_hex4(b, i + 2) => i += 6,
+                            _ => return None,
+                        }
+                    }
+                    0..=0x1f => return None,
+                    _ => i += 1,
+                }
+            }
+        }
+        let alphabet: &[&str] = &[
+            "a", "a", "a", "\\", "\\", "\"", "n", "u", "0", "d", "8", "/", "\u{1}", "é", "x",
+        ];
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        for round in 0..20_000 {
+            let len = round % 150;
+            let mut body = String::new();
+            for _ in 0..len {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                body.push_str(alphabet[(x % alphabet.len() as u64) as usize]);
+            }
+            for line in [format!("\"{body}"), format!("\"{body}\"")] {
+                let want = reference(line.as_bytes(), 1);
+                assert_eq!(string_end_in(&line, 0), want, "{line:?}");
+                if let Some((end, _)) = want {
+                    assert!(serde(&line[..end]), "{line:?}");
+                } else if !line[1..].contains('"') {
+                    assert!(!serde(&line), "{line:?}");
+                }
+            }
+        }
+    }
+
     /// The count of surrogate escapes moves for each `\uD800`..`\uDFFF` the validator reads
     /// (either case, paired or not), and for nothing else: other `\u` escapes, a `\\u` (an
     /// escaped backslash, then text), a surrogate-looking text without a backslash.
