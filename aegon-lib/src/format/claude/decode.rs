@@ -913,6 +913,7 @@ where
                 };
                 emit(kind)?;
             }
+            crate::format::claude::record::give_back_blocks(blocks);
             ControlFlow::Continue(())
         }
         Some(Content::Other) | None => emit(unknown(Some(Cow::Borrowed("user")), None)),
@@ -974,6 +975,7 @@ where
                 emitted = true;
                 emit(assistant_block(block, &message_id, &model))?;
             }
+            crate::format::claude::record::give_back_blocks(blocks);
         }
         Some(Content::Other) | None => {}
     }
