@@ -323,6 +323,44 @@
 # line's key for the lines of a read buffer before they are decoded; both need a table of our
 # own, not hashbrown's. Not done, by time: stage batching, content blocks' Vec reuse, key
 # dispatch without jump tables.
+# Passes folded, and a buffer kept (filt3 branch, 2026-11-30, issue 14; "before" is main
+# f0034ea, "after" this build; ONCE, FILE, UNIQUE as above). Callgrind, `--ndjson`, ONCE,
+# inclusive Ir by stage (before / after):
+#   line split 2.76M / 2.82M; line hash 4.07M / 4.07M; UTF-8 3.41M / 3.41M;
+#   parse_record_into 59.29M / 58.42M; lone-surrogate search 1.19M / 0.04M;
+#   decode (record_events less the sink) 6.87M / 6.47M; correlate 4.47M / 4.47M;
+#   render 21.48M / 21.48M; whole process 112.20M / 109.67M (-2.3%; 9.16 -> 8.95 Ir per
+#   input byte, the bare parse 7.04); I1 misses (--cache-sim) 3.39M -> 3.34M, Bcm 841k ->
+#   795k, Bim 217k -> 219k (code layout alone moves these by ~5%). --color never, ONCE
+#   104.54M -> 102.14M; FILE --ndjson 230.69M -> 228.33M, FILE --color never 223.05M ->
+#   220.82M (plain is 3.3% under NDJSON by Ir on FILE, 7% on ONCE).
+# Done: (1) the search of every tool input and result for `\u` after the parse (to find lone
+# surrogate escapes, has_lone_surrogate: a memmem pass over 2,412 raw values) runs only when
+# the parse's validator met a surrogate escape (it reads every escape anyway and now counts
+# \uD800-\uDFFF in a thread-local; a RawJson made from serde's RawValue counts as one). (2)
+# The content blocks of a message are read into the buffer of the last message's blocks,
+# handed back once their events are made (a thread-local spare), instead of a Vec grown from
+# empty and freed per message (3,407 malloc+free on ONCE, and their code's I1 misses).
+# Wall, on a machine at load average 11-13 (2 cores): not readable; CPU time is. UNIQUE,
+# hyperfine -N -r 3, taskset -c 0, four rounds, the order alternated: user time before
+# 511/557/552/551 ms, after 504/537/544/534 (after/before 0.986, 0.965, 0.986, 0.969), the
+# bare parse 239-246 (so 0.44x -> 0.45x of the bare parse by user time). ONCE and FILE (perf
+# stat task-clock, -r 20 / -r 5, three rounds): within the noise (ONCE 13.6-15.2 ms both,
+# FILE plain and NDJSON within 2% of each other in each round, either way). Outputs
+# byte-identical to f0034ea (--ndjson, --color never) on ONCE, UNIQUE, /work/shared/bugs/*
+# and every file of /work/shared/corpus-agents.
+# Tried and dropped: string_end_escaped by escape masks (quote-or-control and backslash masks
+# per chunk, the letters from simdjson's run arithmetic, each checked in a loop with no
+# branch but its own): 10.19M -> 10.69M Ir on ONCE with the same mispredictions (82.7k vs
+# 82.4k Bcm; 10.95M / 98.0k when the backslash mask is made only for blocks holding one: most
+# 64-byte blocks of a long string do). Its test against a byte-by-byte reading stays.
+# Looked at and left: the NUL search after each parse (memchr over every line, 1.95M Ir on
+# ONCE) could ride on the line split (memchr2 of `\n` and NUL, ~0.1 Ir a byte saved), but
+# that means a field in the public `Line`; a prefetch of the sets' buckets needs `unsafe`
+# (core::arch::_mm_prefetch is a `#[target_feature]` fn: unsafe to call even on rust 1.95, and
+# safe `#[target_feature]` fns need 1.86 > the 1.85 MSRV) and a table of our own (hashbrown
+# has no prefetch). Plain vs NDJSON on FILE: same syscalls (430 reads, 51 vs 105 writes),
+# fewer Ir for plain; the lead's 0.96x is not in the counts (1.06x in a hyperfine run here).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"

@@ -37,6 +37,8 @@ impl<'a> RawJson<'a> {
     /// Borrows the text of a serde_json [`RawValue`] (no check needed: a `RawValue` holds the
     /// same invariant).
     pub fn from_raw_value(raw: &'a RawValue) -> RawJson<'a> {
+        // Not read by the crate's validator, which would have counted its surrogate escapes.
+        note_surrogate_escape();
         RawJson(raw.get())
     }
 
@@ -65,6 +67,29 @@ impl<'a> RawJson<'a> {
     pub fn get(&self) -> &'a str {
         self.0
     }
+}
+
+thread_local! {
+    /// See [`surrogate_escapes`].
+    static SURROGATE_ESCAPES: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// A count, on this thread, of the surrogate escapes (`\uD800` to `\uDFFF`, paired or not)
+/// that the record parse's validator ([`crate::format::claude::validate`]) met in the strings
+/// it checked, plus one for every [`RawJson`] made without it (from serde_json's `RawValue`,
+/// which does not say). Never smaller than the truth: when it has not moved while a record was
+/// read, none of the record's raw values can hold a lone surrogate escape, and the search for
+/// them ([`crate::format::claude::repair::has_lone_surrogate`], a second pass over every tool
+/// input and result) is skipped. Only ever compared before and after a parse on one thread.
+pub(crate) fn surrogate_escapes() -> u64 {
+    SURROGATE_ESCAPES.with(std::cell::Cell::get)
+}
+
+/// Adds one to [`surrogate_escapes`]: a surrogate escape was met, or a raw value was made
+/// unchecked.
+#[cold]
+pub(crate) fn note_surrogate_escape() {
+    SURROGATE_ESCAPES.with(|n| n.set(n.get().wrapping_add(1)));
 }
 
 impl<'a> From<&'a RawValue> for RawJson<'a> {

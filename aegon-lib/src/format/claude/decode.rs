@@ -153,11 +153,14 @@ where
     #[allow(clippy::needless_late_init)]
     let repaired;
     let mut record = Record::default();
+    let surrogates = crate::json::surrogate_escapes();
     let mut parsed = parse_record_into(&text, &mut record);
     // Lone surrogate escapes, looked for only where they would do harm: when reading failed
-    // somewhere, or in raw values passed on undecoded. Repaired in a copy of the same length,
-    // read again.
-    repaired = if may_hold_lone_surrogates(&parsed, &record) {
+    // somewhere, or in raw values passed on undecoded (when the parse's validator met a
+    // surrogate escape or a raw value was made without it). Repaired in a copy of the same
+    // length, read again.
+    let raw_surrogates = crate::json::surrogate_escapes() != surrogates;
+    repaired = if may_hold_lone_surrogates(&parsed, &record, raw_surrogates) {
         crate::format::claude::repair::lone_surrogates(&text)
     } else {
         None
@@ -394,11 +397,20 @@ fn run_together_message(starts: &[usize], disk: &dyn Fn(usize) -> u64) -> String
 
 /// Whether a line read as `parsed` may hold lone surrogate escapes that matter: it failed, a
 /// member could not be decoded, or a raw value passed on undecoded (a tool input or result, an
-/// error object) holds one.
-fn may_hold_lone_surrogates(parsed: &Result<(), RecordError>, record: &Record<'_>) -> bool {
+/// error object) holds one. The raw values are searched only when `raw_surrogates` (the parse
+/// met a surrogate escape, or made a raw value its validator did not check: see
+/// [`crate::json::surrogate_escapes`]); otherwise none can hold one.
+fn may_hold_lone_surrogates(
+    parsed: &Result<(), RecordError>,
+    record: &Record<'_>,
+    raw_surrogates: bool,
+) -> bool {
     use crate::format::claude::repair::has_lone_surrogate;
     if parsed.is_err() || !record.problems.is_empty() {
         return true;
+    }
+    if !raw_surrogates {
+        return false;
     }
     if record
         .error
@@ -1031,6 +1043,7 @@ where
                 };
                 emit(kind)?;
             }
+            crate::format::claude::record::give_back_blocks(blocks);
             ControlFlow::Continue(())
         }
         Some(Content::Other) | None => emit(unknown(Some(Cow::Borrowed("user")), None)),
@@ -1092,6 +1105,7 @@ where
                 emitted = true;
                 emit(assistant_block(block, &message_id, &model))?;
             }
+            crate::format::claude::record::give_back_blocks(blocks);
         }
         Some(Content::Other) | None => {}
     }

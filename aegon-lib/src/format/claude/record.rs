@@ -2456,6 +2456,43 @@ fn string_or_absent(value: &str) -> Result<Option<Cow<'_, str>>, Fault> {
     }
 }
 
+thread_local! {
+    /// An empty buffer of content blocks kept from the last message whose blocks were handed
+    /// back ([`give_back_blocks`]), so that the next message's blocks do not each begin with an
+    /// allocation and end with a free (one of each per message with blocks: 3,407 on the shared
+    /// corpus's 6,867 lines, with their instruction-cache misses, in the per-line path).
+    static SPARE_BLOCKS: std::cell::Cell<Vec<Block<'static>>> =
+        const { std::cell::Cell::new(Vec::new()) };
+}
+
+/// Blocks' buffers larger than this are not kept (a message of many blocks is rare).
+const SPARE_BLOCKS_MAX: usize = 64;
+
+/// A buffer for a message's content blocks: the one handed back last on this thread, or a new
+/// one.
+fn spare_blocks<'a>() -> Vec<Block<'a>> {
+    recycle_blocks(SPARE_BLOCKS.take())
+}
+
+/// Hands back the buffer of a message's blocks, once they are read, for the next message on
+/// this thread ([`spare_blocks`]). The blocks left in it are dropped.
+pub(crate) fn give_back_blocks(blocks: Vec<Block<'_>>) {
+    if blocks.capacity() <= SPARE_BLOCKS_MAX {
+        SPARE_BLOCKS.set(recycle_blocks(blocks));
+    }
+}
+
+/// `blocks` emptied, its buffer kept for blocks borrowed from another line: collecting an
+/// emptied vector's iterator into one of the same element layout reuses its allocation (the
+/// standard library's in-place collection; were it not to, a new empty vector is made and the
+/// buffer freed, which is only slower).
+// `filter_map` to nothing, not `filter`: the items' type changes (another lifetime).
+#[allow(clippy::unnecessary_filter_map)]
+fn recycle_blocks<'b>(mut blocks: Vec<Block<'_>>) -> Vec<Block<'b>> {
+    blocks.clear();
+    blocks.into_iter().filter_map(|_| None).collect()
+}
+
 /// `message.content` starting at `at` into `slot`, as [`Content`]'s `Deserialize` reads it
 /// (`null` absent); the offset just past it.
 fn content_at<'a>(
@@ -2464,7 +2501,7 @@ fn content_at<'a>(
     slot: &mut Option<Content<'a>>,
 ) -> Result<usize, Fault> {
     if line.as_bytes().get(at) == Some(&b'[') {
-        let mut blocks = Vec::new();
+        let mut blocks = spare_blocks();
         let end = array_end_by_elements(line, at, |v| -> Result<usize, Fault> {
             let (block, end) = item_at(line, v)?;
             blocks.push(block);
@@ -2995,6 +3032,40 @@ pub fn member_string<'a>(value: &'a str, key: &str) -> Option<Cow<'a, str>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A message's blocks handed back leave their buffer, emptied, for the next message on the
+    /// thread: same allocation, no block of the line before, and content read into it as into
+    /// a new one.
+    #[test]
+    fn content_blocks_reuse_the_last_buffer() {
+        let first = String::from(
+            r#"{"type":"assistant","message":{"content":[{"type":"text","text":"a"},{"type":"tool_use","id":"t","name":"Bash","input":{}}]}}"#,
+        );
+        let mut r = parse_record(&first).unwrap();
+        let Some(Content::Blocks(blocks)) = r.message.as_mut().and_then(|m| m.content.take())
+        else {
+            panic!("blocks")
+        };
+        let (ptr, cap) = (blocks.as_ptr() as usize, blocks.capacity());
+        give_back_blocks(blocks);
+        drop(r);
+        drop(first);
+        let second = r#"{"type":"user","message":{"content":[{"type":"text","text":"b"}]}}"#;
+        let r = parse_record(second).unwrap();
+        let Some(Content::Blocks(blocks)) = r.message.as_ref().and_then(|m| m.content.as_ref())
+        else {
+            panic!("blocks")
+        };
+        assert_eq!((blocks.as_ptr() as usize, blocks.capacity()), (ptr, cap));
+        assert_eq!(blocks.len(), 1);
+        assert_eq!(
+            blocks[0].text.as_ref().map(|t| t.to_str()).as_deref(),
+            Some("b")
+        );
+        // A large buffer is not kept.
+        give_back_blocks(Vec::with_capacity(SPARE_BLOCKS_MAX + 1));
+        assert!(spare_blocks().capacity() <= SPARE_BLOCKS_MAX);
+    }
 
     #[test]
     fn member_strings_are_repaired_not_dropped() {

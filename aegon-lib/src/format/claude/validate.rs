@@ -320,6 +320,16 @@ const ESCAPE: [u8; 256] = {
     t
 };
 
+/// Whether the four hex digits at `b[at..]` (checked by [`is_hex4`]) name a UTF-16 surrogate,
+/// `D800` to `DFFF` in either case (counted for [`crate::json::surrogate_escapes`]).
+#[inline]
+fn is_surrogate_escape(b: &[u8], at: usize) -> bool {
+    matches!(
+        b.get(at..at + 2),
+        Some([b'd' | b'D', b'8'..=b'9' | b'a'..=b'f' | b'A'..=b'F'])
+    )
+}
+
 #[inline]
 fn is_hex4(b: &[u8], at: usize) -> bool {
     match b.get(at..at + 4) {
@@ -373,7 +383,11 @@ fn string_end_escaped(b: &[u8], start: usize) -> Option<(usize, bool)> {
                     escaped = true;
                     match ESCAPE[usize::from(*b.get(p + 1)?)] {
                         1 => {}
-                        2 if is_hex4(b, p + 2) => {}
+                        2 if is_hex4(b, p + 2) => {
+                            if is_surrogate_escape(b, p + 2) {
+                                crate::json::note_surrogate_escape();
+                            }
+                        }
                         _ => return None,
                     }
                     // The escaped byte is no quote, backslash or control byte of the string's.
@@ -556,6 +570,72 @@ pub(super) mod tests {
 
     /// serde_json's recursion limit (128) is for its recursive parse; a `RawValue` is read by an
     /// iterative walk without a limit, and so is this one.
+    /// The end and the escape flag of strings dense in backslash runs, quotes, escapes and
+    /// control bytes, of every length around the 16- and 64-byte chunks, against a byte-by-byte
+    /// reading (and serde's answer on whether the literal is JSON).
+    #[test]
+    fn string_ends_agree_with_a_byte_by_byte_reading() {
+        fn reference(b: &[u8], start: usize) -> Option<(usize, bool)> {
+            let (mut i, mut escaped) = (start, false);
+            loop {
+                match *b.get(i)? {
+                    b'"' => return Some((i + 1, escaped)),
+                    b'\\' => {
+                        escaped = true;
+                        match *b.get(i + 1)? {
+                            b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => i += 2,
+                            b'u' if is_hex4(b, i + 2) => i += 6,
+                            _ => return None,
+                        }
+                    }
+                    0..=0x1f => return None,
+                    _ => i += 1,
+                }
+            }
+        }
+        let alphabet: &[&str] = &[
+            "a", "a", "a", "\\", "\\", "\"", "n", "u", "0", "d", "8", "/", "\u{1}", "é", "x",
+        ];
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        for round in 0..20_000 {
+            let len = round % 150;
+            let mut body = String::new();
+            for _ in 0..len {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                body.push_str(alphabet[(x % alphabet.len() as u64) as usize]);
+            }
+            for line in [format!("\"{body}"), format!("\"{body}\"")] {
+                let want = reference(line.as_bytes(), 1);
+                assert_eq!(string_end_in(&line, 0), want, "{line:?}");
+                if let Some((end, _)) = want {
+                    assert!(serde(&line[..end]), "{line:?}");
+                } else if !line[1..].contains('"') {
+                    assert!(!serde(&line), "{line:?}");
+                }
+            }
+        }
+    }
+
+    /// The count of surrogate escapes moves for each `\uD800`..`\uDFFF` the validator reads
+    /// (either case, paired or not), and for nothing else: other `\u` escapes, a `\\u` (an
+    /// escaped backslash, then text), a surrogate-looking text without a backslash.
+    #[test]
+    fn surrogate_escapes_are_counted() {
+        let moved = |s: &str| {
+            let before = crate::json::surrogate_escapes();
+            assert!(is_json_value(s), "{s}");
+            crate::json::surrogate_escapes().wrapping_sub(before)
+        };
+        assert_eq!(moved(r#""\ud83d""#), 1);
+        assert_eq!(moved(r#""\uD83D\uDE00""#), 2);
+        assert_eq!(moved(r#"{"a":["x\udfff"]}"#), 1);
+        assert_eq!(moved(&format!(r#""{}\uDc00""#, "a".repeat(100))), 1);
+        assert_eq!(moved(r#""\u00e9 \ud7ff \ue000 \\ud83d ud83d""#), 0);
+        assert_eq!(moved(r#"{"ud800":1}"#), 0);
+    }
+
     #[test]
     fn deep_nesting() {
         for depth in [1, 63, 64, 65, 126, 127, 128, 129, 130, 1000, 20_000] {
