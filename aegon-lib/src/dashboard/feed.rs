@@ -20,6 +20,9 @@ use crate::event::Kind;
 /// file when its detail is opened ([`super::read_line_at`]).
 pub const FEED_CAPACITY: usize = 10_000;
 
+/// Bytes of text the feed reserves at its first row (see [`Feed::keep_with`]).
+const TEXT_RESERVED: usize = 1 << 20;
+
 /// Columns of summary kept per row (wider terminals show no more than this).
 pub const SUMMARY_COLUMNS: usize = 240;
 
@@ -168,8 +171,8 @@ pub struct FeedItem {
 /// A row's summary: written at once, or written when first asked for from its source.
 #[derive(Debug, Clone)]
 pub(crate) enum Summary {
-    /// Written when the row was made.
-    Written(Box<str>),
+    /// Written when the row was made (in the feed's text).
+    Written(TextRange),
     /// Written from `source` when first asked for.
     Later {
         /// The summary, once written.
@@ -189,9 +192,9 @@ impl Summary {
     }
 
     /// The summary, `text` the feed's text buffer its source points into.
-    fn get<'a>(&'a self, text: &str) -> &'a str {
+    fn get<'a>(&'a self, text: &'a str) -> &'a str {
         match self {
-            Summary::Written(summary) => summary,
+            Summary::Written(summary) => summary.of(text),
             Summary::Later { written, source } => written.get_or_init(|| {
                 let mut out = String::new();
                 source.write(text, &mut out);
@@ -353,8 +356,9 @@ impl FeedItem {
         if let Some(agent) = &mut self.agent {
             f(agent);
         }
-        if let Summary::Later { source, .. } = &mut self.summary {
-            source.ranges_mut(&mut f);
+        match &mut self.summary {
+            Summary::Written(summary) => f(summary),
+            Summary::Later { source, .. } => source.ranges_mut(&mut f),
         }
     }
 
@@ -456,10 +460,22 @@ impl Feed {
 
     /// Keeps `parts`, one after the other, in the feed's text for a row about to be added.
     pub(crate) fn keep(&mut self, parts: &[&str]) -> TextRange {
-        let start = self.text.len();
-        for part in parts {
-            self.text.push_str(part);
+        self.keep_with(|text| {
+            for part in parts {
+                text.push_str(part);
+            }
+        })
+    }
+
+    /// Keeps what `write` appends to the feed's text, for a row about to be added.
+    pub(crate) fn keep_with(&mut self, write: impl FnOnce(&mut String)) -> TextRange {
+        if self.text.capacity() == 0 {
+            // Room for the texts of a few thousand rows at once: grown step by step, the text
+            // was copied over and over (address space: pages are taken as the text fills them).
+            self.text.reserve(TEXT_RESERVED);
         }
+        let start = self.text.len();
+        write(&mut self.text);
         // The text holds what the rows held keep (10,000 rows of at most a few KiB) and at
         // most as much again of dropped rows': far below 4 GiB.
         TextRange {
@@ -662,7 +678,7 @@ impl Feed {
 mod tests {
     use super::*;
 
-    fn item(summary: &str) -> FeedItem {
+    fn item(feed: &mut Feed, summary: &str) -> FeedItem {
         FeedItem {
             seq: 0,
             kind: Kind::UserPrompt,
@@ -671,7 +687,7 @@ mod tests {
             timestamp_ms: None,
             session: None,
             agent: None,
-            summary: Summary::Written(summary.into()),
+            summary: Summary::Written(feed.keep(&[summary])),
             failed: false,
             tool_use_id: None,
             origin: RowOrigin {
@@ -687,7 +703,7 @@ mod tests {
     fn drops_the_oldest_beyond_capacity_and_finds_by_seq() {
         let mut feed = Feed::new();
         for i in 0..FEED_CAPACITY + 5 {
-            feed.push(item(&i.to_string()));
+            push(&mut feed, &i.to_string(), None);
         }
         assert_eq!(feed.len(), FEED_CAPACITY);
         assert!(feed.get(5).is_none(), "dropped");
@@ -701,11 +717,21 @@ mod tests {
         assert_eq!(feed.newest_first().next().unwrap().seq, newest);
     }
 
-    fn at(summary: &str, ms: Option<i64>) -> FeedItem {
+    fn at(feed: &mut Feed, summary: &str, ms: Option<i64>) -> FeedItem {
         FeedItem {
             timestamp_ms: ms,
-            ..item(summary)
+            ..item(feed, summary)
         }
+    }
+
+    fn push(feed: &mut Feed, summary: &str, ms: Option<i64>) {
+        let row = at(feed, summary, ms);
+        feed.push(row);
+    }
+
+    fn insert(feed: &mut Feed, summary: &str, ms: Option<i64>) {
+        let row = at(feed, summary, ms);
+        feed.insert_by_time(row);
     }
 
     fn order(feed: &Feed) -> Vec<String> {
@@ -718,11 +744,11 @@ mod tests {
     fn rows_put_by_time_sit_among_the_others_and_keep_their_numbers() {
         let mut feed = Feed::new();
         // A newer file read first, then an older one, then a line without a time.
-        feed.insert_by_time(at("b1", Some(2_000)));
-        feed.insert_by_time(at("b2", Some(3_000)));
-        feed.insert_by_time(at("a1", Some(1_000)));
-        feed.insert_by_time(at("a2", Some(2_000)));
-        feed.insert_by_time(at("a3", None));
+        insert(&mut feed, "b1", Some(2_000));
+        insert(&mut feed, "b2", Some(3_000));
+        insert(&mut feed, "a1", Some(1_000));
+        insert(&mut feed, "a2", Some(2_000));
+        insert(&mut feed, "a3", None);
         // Equal times keep their order of arrival; the untimed row follows its neighbour.
         assert_eq!(order(&feed), ["b2", "a3", "a2", "b1", "a1"]);
         // Numbers are those of arrival: found wherever the row sits.
@@ -730,7 +756,7 @@ mod tests {
         assert_eq!(feed.summary(feed.get(5).unwrap()), "a3");
         assert_eq!(feed.newest_seq(), Some(5));
         // Live rows are appended whatever their time.
-        feed.push(at("live", Some(500)));
+        push(&mut feed, "live", Some(500));
         assert_eq!(order(&feed)[0], "live");
         assert_eq!(feed.summary(feed.get(6).unwrap()), "live");
     }
@@ -739,14 +765,14 @@ mod tests {
     fn a_full_feed_put_by_time_drops_the_oldest() {
         let mut feed = Feed::new();
         for i in 0..FEED_CAPACITY {
-            feed.insert_by_time(at(&i.to_string(), Some(10 + i as i64)));
+            insert(&mut feed, &i.to_string(), Some(10 + i as i64));
         }
-        feed.insert_by_time(at("older than all", Some(0)));
+        insert(&mut feed, "older than all", Some(0));
         assert_eq!(feed.len(), FEED_CAPACITY);
         assert!(feed
             .newest_first()
             .all(|r| feed.summary(r) != "older than all"));
-        feed.insert_by_time(at("middle", Some(10 + 500)));
+        insert(&mut feed, "middle", Some(10 + 500));
         assert_eq!(feed.len(), FEED_CAPACITY);
         assert!(
             feed.newest_first().all(|r| feed.summary(r) != "0"),
@@ -819,7 +845,7 @@ mod tests {
             for _ in 0..next(600) {
                 ms += next(3) as i64 * 500;
                 let ms = (next(20) != 0).then_some(ms);
-                feed.insert_by_time(at("", ms));
+                insert(&mut feed, "", ms);
                 reference.add(ms, true);
             }
             if next(4) == 0 {
@@ -833,7 +859,7 @@ mod tests {
         assert!(feed.get(dropped).is_none());
         for _ in 0..FEED_CAPACITY + 10 {
             let ms = Some(next(1_000_000) as i64);
-            feed.push(at("", ms));
+            push(&mut feed, "", ms);
             reference.add(ms, false);
         }
         check(&feed, &reference);
@@ -848,7 +874,7 @@ mod tests {
     fn rows_texts_stay_their_own_and_bounded_past_capacity() {
         let mut feed = Feed::new();
         for i in 0..FEED_CAPACITY * 4 {
-            let mut row = at("", Some((i as i64 * 7_919) % 100_000));
+            let mut row = at(&mut feed, "", Some((i as i64 * 7_919) % 100_000));
             let literal = format!("\"row {i}:{}\"", "x".repeat(i % 50));
             row.summary = Summary::later(SummarySource::Text(feed.keep(&[&literal])));
             row.agent = Some(feed.keep(&["agent ", &i.to_string()]));
@@ -876,7 +902,7 @@ mod tests {
     #[test]
     fn matches_ignoring_case_in_any_column() {
         let mut feed = Feed::new();
-        let mut row = item("Run the Tests");
+        let mut row = item(&mut feed, "Run the Tests");
         row.session = Some(feed.name("abc"));
         row.agent = Some(feed.keep(&["Helper"]));
         assert_eq!(feed.session(&row), Some("abc"));
@@ -885,6 +911,7 @@ mod tests {
         assert!(feed.matches(&row, "ab"));
         assert!(feed.matches(&row, "helper"));
         assert!(!feed.matches(&row, "lint"));
-        assert!(feed.matches(&item("Überprüfung"), "überp"));
+        let other = item(&mut feed, "Überprüfung");
+        assert!(feed.matches(&other, "überp"));
     }
 }

@@ -453,13 +453,11 @@ impl Dashboard {
                 });
             }
             EventKind::ToolCall { tool, .. } => {
-                let mut out = String::new();
-                call_summary(
-                    &mut out,
-                    tool,
-                    argument.as_ref().and_then(KeyArg::text).as_deref(),
+                let argument = argument.as_ref().and_then(KeyArg::text);
+                return Summary::Written(
+                    self.feed
+                        .keep_with(|out| call_summary(out, tool, argument.as_deref())),
                 );
-                return Summary::Written(out.into());
             }
             EventKind::ToolResult {
                 tool_use_id,
@@ -491,19 +489,21 @@ impl Dashboard {
             }
             _ => {}
         }
-        // Room for a summary of ASCII at once: grown from empty it was copied five times over
-        // (1,067 rows of the shared corpus are summed up here), then shrunk to its length.
-        let mut out = String::with_capacity(SUMMARY_COLUMNS + 16);
-        match &event.kind {
-            EventKind::Malformed(m) => out.push_str(&format!(
-                "{}:{}: byte {}: {}",
-                event.source.file, event.source.line, m.error_offset, m.message
-            )),
-            kind => {
-                push_summary(&mut out, kind, SUMMARY_COLUMNS);
+        // Written into the feed's text: no allocation of its own (1,067 rows of the shared
+        // corpus are summed up here).
+        Summary::Written(self.feed.keep_with(|out| match &event.kind {
+            EventKind::Malformed(m) => {
+                use std::fmt::Write as _;
+                let _ = write!(
+                    out,
+                    "{}:{}: byte {}: {}",
+                    event.source.file, event.source.line, m.error_offset, m.message
+                );
             }
-        }
-        Summary::Written(out.into())
+            kind => {
+                push_summary(out, kind, SUMMARY_COLUMNS);
+            }
+        }))
     }
 
     fn note_step_argument(&mut self, id: &CallId, argument: &KeyArg) {
