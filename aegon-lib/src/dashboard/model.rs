@@ -99,8 +99,7 @@ pub struct Dashboard {
     /// argument as the call's row keeps it (a literal of [`CALL_ARGUMENT_BYTES`] at most, the
     /// same copy), or the first [`STEP_ARGUMENT_CHARS`] characters or more of a longer one
     /// (decoded and made inert when asked for).
-    step_arguments: HashMap<CallId, KeyArg, IdHasher>,
-    step_order: VecDeque<CallId>,
+    step_arguments: StepArguments,
     notices: VecDeque<Notice>,
     clock: Clock,
     events: u64,
@@ -152,9 +151,7 @@ impl Dashboard {
             feed: Feed::new(),
             feed_kinds: FEED_KINDS,
             pull_requests: HashMap::default(),
-            // Sized for the calls remembered: growing it step by step costs more.
-            step_arguments: HashMap::with_capacity_and_hasher(STEP_ARGUMENTS, IdHasher::default()),
-            step_order: VecDeque::new(),
+            step_arguments: StepArguments::new(),
             notices: VecDeque::new(),
             clock,
             events: 0,
@@ -516,12 +513,6 @@ impl Dashboard {
             }
             kept => kept.clone(),
         };
-        if self.step_order.len() == STEP_ARGUMENTS {
-            if let Some(oldest) = self.step_order.pop_front() {
-                self.step_arguments.remove(&oldest);
-            }
-        }
-        self.step_order.push_back(id.clone());
         self.step_arguments.insert(id.clone(), argument);
     }
 
@@ -586,6 +577,68 @@ impl Renderer for Dashboard {
     fn on_event(&mut self, event: &Event<'_>) -> io::Result<Flow> {
         self.apply(event);
         Ok(ControlFlow::Continue(()))
+    }
+}
+
+/// The key arguments of the latest [`STEP_ARGUMENTS`] tool calls, by call id: the calls in
+/// the order they came (a ring: the oldest is forgotten first), and an index from the hash of
+/// each call id to the call's place in the ring. A lookup checks the id the ring keeps, so two
+/// ids of one hash never mix (the older is forgotten). Sixteen bytes a call in the index, where
+/// a map keyed by the ids themselves took a slot of id and argument per bucket (512 KiB for
+/// the 4,096 calls, every page of it touched).
+#[derive(Debug)]
+struct StepArguments {
+    /// The calls remembered, oldest first.
+    calls: VecDeque<(CallId, KeyArg)>,
+    /// The number (counted from 0 since the dashboard began) of the front of `calls`.
+    first: u64,
+    /// Hash of a call id → the number of its latest call.
+    index: HashMap<u64, u64, std::hash::BuildHasherDefault<crate::hashing::PassThroughHasher>>,
+    /// Hashes the call ids (seeded per process).
+    hasher: IdHasher,
+}
+
+impl StepArguments {
+    fn new() -> Self {
+        StepArguments {
+            // Sized for the calls remembered: growing step by step costs copies and rehashes
+            // (the ring's room is address space until calls fill it).
+            calls: VecDeque::with_capacity(STEP_ARGUMENTS),
+            first: 0,
+            index: HashMap::with_capacity_and_hasher(STEP_ARGUMENTS, Default::default()),
+            hasher: IdHasher::default(),
+        }
+    }
+
+    fn hash(&self, id: &str) -> u64 {
+        use std::hash::BuildHasher as _;
+        self.hasher.hash_one(id)
+    }
+
+    /// The argument of the latest call `id`, if remembered.
+    fn get(&self, id: &str) -> Option<&KeyArg> {
+        let number = *self.index.get(&self.hash(id))?;
+        let at = usize::try_from(number.checked_sub(self.first)?).ok()?;
+        let (kept, argument) = self.calls.get(at)?;
+        (kept.as_str() == id).then_some(argument)
+    }
+
+    /// Remembers `argument` for the call `id`, forgetting the oldest call when full.
+    fn insert(&mut self, id: CallId, argument: KeyArg) {
+        if self.calls.len() >= STEP_ARGUMENTS {
+            if let Some((oldest, _)) = self.calls.pop_front() {
+                let hash = self.hash(oldest.as_str());
+                // Unless a later call of that id (or hash) took its place.
+                if self.index.get(&hash) == Some(&self.first) {
+                    self.index.remove(&hash);
+                }
+                self.first += 1;
+            }
+        }
+        let number = self.first + self.calls.len() as u64;
+        let hash = self.hash(id.as_str());
+        self.calls.push_back((id, argument));
+        self.index.insert(hash, number);
     }
 }
 
@@ -1027,6 +1080,43 @@ mod tests {
         }
         let rows = rows_match_plain_summaries("calls.jsonl", lines.as_bytes());
         assert_eq!(rows, inputs.len());
+    }
+
+    /// The steps list remembers the latest calls' arguments: the oldest forgotten first, a
+    /// call seen again answered by its latest argument (also once its first sight is
+    /// forgotten), an id never seen by none.
+    #[test]
+    fn step_arguments_remember_the_latest_calls() {
+        let text = |a: Option<&KeyArg>| a.and_then(KeyArg::text).map(|t| t.into_owned());
+        let mut steps = StepArguments::new();
+        let arg = |s: &str| KeyArg::Text(Arc::from(s));
+        steps.insert(CallId::new("again"), arg("first"));
+        for i in 0..STEP_ARGUMENTS + 10 {
+            let id = format!("toolu_{i:030}");
+            steps.insert(CallId::new(&id), arg(&i.to_string()));
+            if i == 100 {
+                steps.insert(CallId::new("again"), arg("second"));
+            }
+        }
+        assert_eq!(steps.calls.len(), STEP_ARGUMENTS);
+        // 4,108 calls: the first 12 forgotten (the first `again`, then calls 0 to 10).
+        assert_eq!(text(steps.get(&format!("toolu_{:030}", 10))), None);
+        assert_eq!(
+            text(steps.get(&format!("toolu_{:030}", 11))),
+            Some("11".into())
+        );
+        let last = STEP_ARGUMENTS + 9;
+        assert_eq!(
+            text(steps.get(&format!("toolu_{last:030}"))),
+            Some(last.to_string())
+        );
+        // Its first sight (before call 0) is forgotten; its second (after call 100) is not.
+        assert_eq!(text(steps.get("again")), Some("second".into()));
+        assert_eq!(text(steps.get("never")), None);
+        // Long ids too.
+        let long = "x".repeat(100);
+        steps.insert(CallId::new(&long), arg("long"));
+        assert_eq!(text(steps.get(&long)), Some("long".into()));
     }
 
     #[test]
