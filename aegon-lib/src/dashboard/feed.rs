@@ -5,19 +5,22 @@
 //! Until then the row holds what its summary is made from ([`SummarySource`]): the start of
 //! the event's text as written (enough characters of it that the summary comes out the same
 //! as from the whole text), or a tool call's name and key argument. Kinds whose summary is
-//! cheap or whose text cannot be cut so are written at once.
+//! cheap or whose text cannot be cut so are written at once. The texts rows keep live in one
+//! buffer of the [`Feed`] (rows hold ranges of it), and the names they give (files, sessions)
+//! in a table of it: making a row touches no shared count and allocates nothing.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, OnceLock};
 
 use crate::event::Kind;
 
-/// Events the feed keeps (older ones are dropped). A row is a few hundred bytes: its fields,
-/// the start of its event's text until its summary is written (623 bytes, up to 1,990 when the
-/// start has many escapes; a call's argument up to 1 KiB), then its summary. On the shared
+/// Events the feed keeps (older ones are dropped). A row is a few hundred bytes: its fields
+/// (200 bytes), the start of its event's text (623 bytes, up to 1,990 when the start has many
+/// escapes; a call's argument up to 1 KiB), then its summary once written. On the shared
 /// corpus the dashboard's state takes under 500 bytes a row all told, so the feed stays under
-/// about 5 MB whatever the history, 30 MB at worst; an event's full text is read back from its
-/// file when its detail is opened ([`super::read_line_at`]).
+/// about 5 MB whatever the history, 30 MB at worst (the feed's text buffer may hold as much
+/// again of dropped rows' texts before it is compacted); an event's full text is read back
+/// from its file when its detail is opened ([`super::read_line_at`]).
 pub const FEED_CAPACITY: usize = 10_000;
 
 /// Bytes of text the feed reserves at its first row (see [`Feed::keep_with`]).
