@@ -190,6 +190,58 @@
 //! an `Arc` each (public fields of `FeedItem` and `Origin`: an index into tables the dashboard
 //! keeps would take every locked instruction out of a row), and the rows' allocations (text
 //! starts in one arena per feed).
+//!
+//! Rows without shared counts or allocations of their own (2026-11-30, same corpus; machine at
+//! load 9 to 12 on its 2 cores all along). The lead's quiet run before this work (17:42, main
+//! f0034ea, defaults): core 813,539 events/s, dashboard 676,721, ratio 0.832. What changed:
+//! a feed row names its file and session by index into a table of names the feed keeps (it
+//! cloned an `Arc` of each: a locked instruction waiting for the event's stores, a third of
+//! `Dashboard::apply`'s own perf samples); what it keeps of its event's text (text starts,
+//! tool names, subagent ids, and the summaries written at once) goes into one `String` per
+//! feed, the row holding ranges (compacted when dropped rows' bytes outweigh the held rows');
+//! call ids sit in the row (38 bytes in place); written summaries no longer set a `OnceLock`
+//! (two locked instructions each); the steps list's arguments sit in a ring in the order the
+//! calls came, found through a map of 16-byte slots from an id's hash (the map keyed by ids
+//! held 64-byte buckets: 512 KiB, every page touched). "Before" is main at f0034ea, "after"
+//! this commit, both measured in this session:
+//!
+//! | | core | dashboard before | dashboard after |
+//! |---|---|---|---|
+//! | instructions (M), callgrind, one pass, history (the default) | 114.37 | 127.28 | 125.90 |
+//! | ratio core/dashboard by instructions | | 0.899 | 0.908 |
+//! | instructions (M), `--live` | 114.38 | 126.69 | 125.24 |
+//! | allocations a pass (malloc + realloc calls, whole process) | 22,638 | 30,820 | 24,499 |
+//! | locked instructions a row (reference counts, `OnceLock`) | | 2 to 6 | 0 (1 a call) |
+//! | CPU time a pass (ms; see below), 4 runs | 11.56–11.90 | 15.09–15.19 | 14.30–14.53 |
+//! | ratio core/dashboard by CPU time a pass, same runs | | 0.779–0.785 | 0.796–0.809 |
+//! | the same at load 3.5–4 (18:46, one run of 7) | | 0.794 | 0.821 |
+//! | ratio of events/s, the bench's defaults, load 3.5–4, 9 runs alternated: median (range) | | 0.826 (0.736–0.868) | 0.861 (0.779–0.900) |
+//!
+//! CPU time a pass: the task clock of 21 passes less that of 1 (the transcripts' loading
+//! cancels), divided by 20, medians of 7 or 9 runs, the two builds alternated:
+//!
+//! ```sh
+//! for p in core dashboard; do for k in 1 21; do
+//!   perf stat -e task-clock -x, target/release/examples/history --only $p --rounds 1 --passes $k
+//! done; done
+//! ```
+//!
+//! On the loaded machine the dashboard's extra time is mostly its extra instructions; wall
+//! ratios from the bench itself ranged 0.57–0.97 for either build at load 9 to 12 and said
+//! nothing; at load 3.5 to 4 (the last rows) they moved from 0.826 to 0.861 (medians). The
+//! target (0.9 of wall time) is not reached: the gap left is mostly instructions (below).
+//!
+//! Where the gap goes after (11.5 M instructions a pass, callgrind): `Dashboard::apply`'s own
+//! 3.0 M (a row of 200 bytes built and copied; in perf samples a third of its own time is the
+//! row's construction and the call id's copy), the key argument of the 192 inputs over 1 KiB
+//! ~2 M (scan 1.29 M, decoding long literals 0.42 M), the rows written at once 1.32 M (of which
+//! 0.79 M the 22 results whose content is an array of blocks, decoded by serde), the texts'
+//! starts 1.62 M, pull-request links 1.22 M (SIMD `memmem` over every result's content),
+//! the feed's order 1.26 M, series 0.52 M; and in perf samples the state's fresh pages
+//! (page faults ~5% of the dashboard's samples, ~3% of the core's). Tried and left out:
+//! rows built in place by inlining the feed's insertion (no change), counting `\u` escapes
+//! exactly in a text's start (0.18 M more: the results written at once are not escaped
+//! texts).
 
 use std::io;
 use std::path::{Path, PathBuf};

@@ -223,7 +223,7 @@ fn keys_move_open_filter_pause_and_quit() {
     let call = dashboard
         .feed()
         .newest_first()
-        .find(|i| i.summary().starts_with("Bash wc -l"))
+        .find(|i| dashboard.feed().summary(i).starts_with("Bash wc -l"))
         .unwrap()
         .seq;
     view.selected = Some(call);
@@ -263,7 +263,7 @@ fn keys_move_open_filter_pause_and_quit() {
     assert!(!shown.is_empty());
     assert!(shown
         .iter()
-        .all(|i| i.summary().to_lowercase().contains("bash")));
+        .all(|i| dashboard.feed().summary(i).to_lowercase().contains("bash")));
     let screen = text(&render(&dashboard, &mut view, 120, 36));
     assert!(screen.contains("filter: bash"), "{screen}");
     assert_eq!(view.on_key(Key::Esc, &dashboard), Action::Redraw);
@@ -382,7 +382,7 @@ fn escape_sequences_in_transcripts_are_drawn_inert() {
     let call = dashboard
         .feed()
         .newest_first()
-        .find(|i| i.tool_use_id.as_deref() == Some("t1") && i.label == "CALL")
+        .find(|i| i.tool_use_id() == Some("t1") && i.label == "CALL")
         .unwrap();
     view.detail = Some(Detail::load(&dashboard, call, &|o| {
         read_line_at(&o.file, o.offset)
@@ -414,7 +414,10 @@ fn the_feed_is_bounded_whatever_the_history() {
         (FEED_CAPACITY + 500) as u64
     );
     let newest = dashboard.feed().newest_first().next().unwrap();
-    assert_eq!(newest.summary(), format!("prompt {}", FEED_CAPACITY + 499));
+    assert_eq!(
+        dashboard.feed().summary(newest),
+        format!("prompt {}", FEED_CAPACITY + 499)
+    );
 }
 
 /// One pane drawn alone at `width` × `height`.
@@ -793,8 +796,9 @@ fn history_read_file_by_file_is_listed_newest_first_by_time() {
 "#;
     let mut input = pipeline.open("live.jsonl");
     let _ = pipeline.push(&mut input, live).unwrap();
-    let top = pipeline.renderer().feed().newest_first().next().unwrap();
-    assert_eq!(top.summary(), "late line");
+    let feed = pipeline.renderer().feed();
+    let top = feed.newest_first().next().unwrap();
+    assert_eq!(feed.summary(top), "late line");
 }
 
 #[test]
@@ -906,7 +910,7 @@ fn the_detail_of_a_json_documents_event_is_found_in_the_document() {
                     "{name}: {all}"
                 );
             }
-            if let (Some(id), "CALL") = (&item.tool_use_id, item.label) {
+            if let (Some(id), "CALL") = (item.tool_use_id(), item.label) {
                 calls += 1;
                 assert!(call_ids.contains(&id.to_string()), "{name}: {id}");
                 assert!(all.contains(&format!("call id: {id}")), "{name}: {all}");

@@ -7,7 +7,7 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
 use std::ops::ControlFlow;
 
-use super::feed::{FeedItem, Origin};
+use super::feed::{Feed, FeedItem, Origin};
 use super::model::Dashboard;
 use crate::event::{Event, EventKind, Kind};
 use crate::json::RawJson;
@@ -51,17 +51,16 @@ impl Detail {
         item: &FeedItem,
         read: &dyn Fn(&Origin) -> io::Result<Vec<u8>>,
     ) -> Detail {
-        let mut detail = Detail::of_line(item, read(&item.origin));
+        let feed = dashboard.feed();
+        let mut detail = Detail::of_line(feed, item, read);
         if item.kind == Kind::ToolCall {
-            let result = item.tool_use_id.as_deref().and_then(|id| {
-                dashboard
-                    .feed()
-                    .newest_first()
-                    .find(|r| r.kind == Kind::ToolResult && r.tool_use_id.as_deref() == Some(id))
+            let result = item.tool_use_id().and_then(|id| {
+                feed.newest_first()
+                    .find(|r| r.kind == Kind::ToolResult && r.tool_use_id() == Some(id))
             });
             match result {
                 Some(result) => {
-                    let answer = Detail::of_line(result, read(&result.origin));
+                    let answer = Detail::of_line(feed, result, read);
                     detail.lines.push(String::new());
                     detail.lines.push(format!("── {} ──", answer.title));
                     detail.lines.extend(answer.lines);
@@ -75,23 +74,29 @@ impl Detail {
         detail
     }
 
-    /// The detail of `item` from its line's bytes.
-    fn of_line(item: &FeedItem, line: io::Result<Vec<u8>>) -> Detail {
+    /// The detail of `item` (a row of `feed`) from its line, read by `read`.
+    fn of_line(
+        feed: &Feed,
+        item: &FeedItem,
+        read: &dyn Fn(&Origin) -> io::Result<Vec<u8>>,
+    ) -> Detail {
+        let origin = feed.origin(item);
         let mut lines = vec![format!(
             "{}:{} (byte {})",
-            item.origin.file, item.origin.line, item.origin.offset
+            origin.file, origin.line, origin.offset
         )];
-        let line = match line {
+        let title = title(feed, item);
+        let line = match read(&origin) {
             Ok(line) => line,
             Err(e) => {
                 lines.push(format!("cannot read it again: {e}"));
-                return Detail::new(title(item), lines);
+                return Detail::new(title, lines);
             }
         };
-        let mut found = find(item, &line, None);
+        let mut found = find(item, &origin, &line, None);
         let mut missing = "the line there no longer holds this event (the file changed)";
         if found.is_none() {
-            if let Some(in_document) = find_in_document(item) {
+            if let Some(in_document) = find_in_document(item, &origin) {
                 found = in_document;
                 missing = "the document no longer holds this event there (the file changed)";
             }
@@ -100,11 +105,11 @@ impl Detail {
             Some(text) => {
                 lines.push(String::new());
                 lines.extend(text);
-                Detail::new(title(item), lines)
+                Detail::new(title, lines)
             }
             None => {
                 lines.push(missing.to_owned());
-                Detail::new(title(item), lines)
+                Detail::new(title, lines)
             }
         }
     }
@@ -118,20 +123,20 @@ impl Detail {
     }
 }
 
-/// The text of `item`'s event among those `bytes` (one line, or a whole document) give;
-/// `place`: only events at that line of the input count (a document's events, each at its
-/// message's line).
-fn find(item: &FeedItem, bytes: &[u8], place: Option<u64>) -> Option<Vec<String>> {
+/// The text of `item`'s event (at `origin`) among those `bytes` (one line, or a whole
+/// document) give; `place`: only events at that line of the input count (a document's
+/// events, each at its message's line).
+fn find(item: &FeedItem, origin: &Origin, bytes: &[u8], place: Option<u64>) -> Option<Vec<String>> {
     let mut finder = Finder {
-        index: item.origin.index,
+        index: origin.index,
         kind: item.kind,
-        tool_use_id: item.tool_use_id.as_deref(),
+        tool_use_id: item.tool_use_id(),
         place,
         seen: 0,
         found: None,
     };
     let mut pipeline = Pipeline::new(Options::default(), &mut finder);
-    let mut input = pipeline.open(&*item.origin.file);
+    let mut input = pipeline.open(&*origin.file);
     let _ = pipeline.push(&mut input, bytes);
     let _ = pipeline.close(input);
     drop(pipeline);
@@ -143,21 +148,21 @@ fn find(item: &FeedItem, bytes: &[u8], place: Option<u64>) -> Option<Vec<String>
 /// among the events at the event's line, `Some(None)` when it is not there any more. `None`
 /// when the file is not a document or cannot be read. (It is read from disk by the input's
 /// name, also for an input the caller keeps in memory: a replay's.)
-fn find_in_document(item: &FeedItem) -> Option<Option<Vec<String>>> {
-    let file = File::open(&*item.origin.file).ok()?;
+fn find_in_document(item: &FeedItem, origin: &Origin) -> Option<Option<Vec<String>>> {
+    let file = File::open(&*origin.file).ok()?;
     let mut bytes = Vec::new();
     file.take(crate::format::MAX_DOCUMENT as u64)
         .read_to_end(&mut bytes)
         .ok()?;
     let head = &bytes[..bytes.len().min(crate::source::tree::SNIFF_BYTES)];
     crate::format::sniff_document(head)?;
-    Some(find(item, &bytes, Some(item.origin.line)))
+    Some(find(item, origin, &bytes, Some(origin.line)))
 }
 
 /// A detail's title: the row's label and the start of its summary (which knows the tool's
 /// name and duration: the line read alone does not).
-fn title(item: &FeedItem) -> String {
-    let summary: String = item.summary().chars().take(80).collect();
+fn title(feed: &Feed, item: &FeedItem) -> String {
+    let summary: String = feed.summary(item).chars().take(80).collect();
     format!("{} {summary}", item.label)
 }
 

@@ -5,25 +5,32 @@
 //! Until then the row holds what its summary is made from ([`SummarySource`]): the start of
 //! the event's text as written (enough characters of it that the summary comes out the same
 //! as from the whole text), or a tool call's name and key argument. Kinds whose summary is
-//! cheap or whose text cannot be cut so are written at once.
+//! cheap or whose text cannot be cut so are written at once. The texts rows keep live in one
+//! buffer of the [`Feed`] (rows hold ranges of it), and the names they give (files, sessions)
+//! in a table of it: making a row touches no shared count and allocates nothing.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, OnceLock};
 
 use crate::event::Kind;
 
-/// Events the feed keeps (older ones are dropped). A row is a few hundred bytes: its fields,
-/// the start of its event's text until its summary is written (623 bytes, up to 1,990 when the
-/// start has many escapes; a call's argument up to 1 KiB), then its summary. On the shared
+/// Events the feed keeps (older ones are dropped). A row is a few hundred bytes: its fields
+/// (200 bytes), the start of its event's text (623 bytes, up to 1,990 when the start has many
+/// escapes; a call's argument up to 1 KiB), then its summary once written. On the shared
 /// corpus the dashboard's state takes under 500 bytes a row all told, so the feed stays under
-/// about 5 MB whatever the history, 30 MB at worst; an event's full text is read back from its
-/// file when its detail is opened ([`super::read_line_at`]).
+/// about 5 MB whatever the history, 30 MB at worst (the feed's text buffer may hold as much
+/// again of dropped rows' texts before it is compacted); an event's full text is read back
+/// from its file when its detail is opened ([`super::read_line_at`]).
 pub const FEED_CAPACITY: usize = 10_000;
+
+/// Bytes of text the feed reserves at its first row (see [`Feed::keep_with`]).
+const TEXT_RESERVED: usize = 1 << 20;
 
 /// Columns of summary kept per row (wider terminals show no more than this).
 pub const SUMMARY_COLUMNS: usize = 240;
 
-/// Where an event came from: enough to read its line again for the detail view.
+/// Where an event came from: enough to read its line again for the detail view (see
+/// [`Feed::origin`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Origin {
     /// The input's name (a path for files).
@@ -36,7 +43,107 @@ pub struct Origin {
     pub index: u32,
 }
 
-/// One row of the feed.
+/// A name the feed keeps once for all the rows that give it (a file's, a session's): its
+/// place in the feed's table of names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct NameId(u32);
+
+/// Bytes of the feed's text buffer (see [`Feed`]): where a row keeps a text start, a tool's
+/// name, a subagent's id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct TextRange {
+    start: u32,
+    len: u32,
+}
+
+/// Where a row's event sits: its file (by name), line, offset and place in its line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RowOrigin {
+    pub(crate) file: NameId,
+    pub(crate) line: u64,
+    pub(crate) offset: u64,
+    pub(crate) index: u32,
+}
+
+/// Bytes of a call id kept in the row itself (Claude Code's `toolu_…` ids are 30); a longer
+/// one gets its own copy.
+const CALL_ID_INLINE: usize = 38;
+
+/// A tool call's id as a row and the steps list keep it: in place when short (no allocation,
+/// no shared count to touch), else a copy of its own.
+#[derive(Clone)]
+pub(crate) enum CallId {
+    /// `len` bytes of `bytes`, copied whole from a `&str`.
+    Short {
+        /// Bytes used.
+        len: u8,
+        /// The id's bytes, then zeros.
+        bytes: [u8; CALL_ID_INLINE],
+    },
+    /// A longer id.
+    Long(Box<str>),
+}
+
+impl CallId {
+    /// The id `id`, kept.
+    pub(crate) fn new(id: &str) -> CallId {
+        if id.len() <= CALL_ID_INLINE {
+            let mut bytes = [0; CALL_ID_INLINE];
+            bytes[..id.len()].copy_from_slice(id.as_bytes());
+            // At most 38: fits in a u8.
+            CallId::Short {
+                len: id.len() as u8,
+                bytes,
+            }
+        } else {
+            CallId::Long(id.into())
+        }
+    }
+
+    /// The id.
+    pub(crate) fn as_str(&self) -> &str {
+        match self {
+            // Copied whole from a `&str`: always UTF-8.
+            CallId::Short { len, bytes } => {
+                std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default()
+            }
+            CallId::Long(id) => id,
+        }
+    }
+}
+
+impl std::fmt::Debug for CallId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.as_str().fmt(f)
+    }
+}
+
+impl PartialEq for CallId {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for CallId {}
+
+impl std::hash::Hash for CallId {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        // As `str` hashes, so that a map keyed by ids is looked up with a `&str`.
+        self.as_str().hash(state);
+    }
+}
+
+impl std::borrow::Borrow<str> for CallId {
+    fn borrow(&self) -> &str {
+        self.as_str()
+    }
+}
+
+/// One row of the feed. Its file, session, subagent and summary are read through the
+/// [`Feed`] that holds it ([`Feed::origin`], [`Feed::session`], [`Feed::agent`],
+/// [`Feed::summary`]): a row names them by their place in the feed's tables and text, so that
+/// adding a row copies no shared name (no reference count is touched) and allocates nothing
+/// until it is drawn.
 #[derive(Debug, Clone)]
 pub struct FeedItem {
     /// Position in the stream (1 for the first event); never reused.
@@ -49,52 +156,54 @@ pub struct FeedItem {
     pub(crate) clock: Option<[u8; 8]>,
     /// Milliseconds since the epoch, when the event has a timestamp.
     pub timestamp_ms: Option<i64>,
-    /// The session id (shared by the rows of one session in a row).
-    pub session: Option<Arc<str>>,
-    /// The subagent (agent id, or `sidechain` for 1.0.x inline runs) whose event this is.
-    pub agent: Option<Box<str>>,
-    /// One-line summary, inert, at most [`SUMMARY_COLUMNS`] wide: see [`FeedItem::summary`].
+    /// The session id: see [`Feed::session`].
+    pub(crate) session: Option<NameId>,
+    /// The subagent (agent id, or `sidechain` for 1.0.x inline runs) whose event this is:
+    /// see [`Feed::agent`].
+    pub(crate) agent: Option<TextRange>,
+    /// One-line summary, inert, at most [`SUMMARY_COLUMNS`] wide: see [`Feed::summary`].
     pub(crate) summary: Summary,
     /// A failed tool result, an API error or a malformed line.
     pub failed: bool,
-    /// Tool call id (calls and results), to pair a call with its result.
-    pub tool_use_id: Option<Arc<str>>,
-    /// Where to read the event again.
-    pub origin: Origin,
+    /// Tool call id (calls and results): see [`FeedItem::tool_use_id`].
+    pub(crate) tool_use_id: Option<CallId>,
+    /// Where to read the event again: see [`Feed::origin`].
+    pub(crate) origin: RowOrigin,
 }
 
-/// A row's summary: written once, when first asked for, from its source.
+/// A row's summary: written at once, or written when first asked for from its source.
 #[derive(Debug, Clone)]
-pub(crate) struct Summary {
-    written: OnceLock<Box<str>>,
-    source: Option<SummarySource>,
+pub(crate) enum Summary {
+    /// Written when the row was made (in the feed's text).
+    Written(TextRange),
+    /// Written from `source` when first asked for.
+    Later {
+        /// The summary, once written.
+        written: OnceLock<Box<str>>,
+        /// What it is written from.
+        source: SummarySource,
+    },
 }
 
 impl Summary {
-    /// A summary written already.
-    pub(crate) fn written(text: Box<str>) -> Self {
-        Summary {
-            written: OnceLock::from(text),
-            source: None,
-        }
-    }
-
     /// A summary to write from `source` when asked for.
     pub(crate) fn later(source: SummarySource) -> Self {
-        Summary {
+        Summary::Later {
             written: OnceLock::new(),
-            source: Some(source),
+            source,
         }
     }
 
-    fn get(&self) -> &str {
-        self.written.get_or_init(|| {
-            let mut out = String::new();
-            if let Some(source) = &self.source {
-                source.write(&mut out);
-            }
-            out.into()
-        })
+    /// The summary, `text` the feed's text buffer its source points into.
+    fn get<'a>(&'a self, text: &'a str) -> &'a str {
+        match self {
+            Summary::Written(summary) => summary.of(text),
+            Summary::Later { written, source } => written.get_or_init(|| {
+                let mut out = String::new();
+                source.write(text, &mut out);
+                out.into()
+            }),
+        }
     }
 }
 
@@ -104,7 +213,7 @@ pub(crate) enum SummarySource {
     /// A text event's text: a JSON string literal as written, or its start closed by a `"`
     /// when that start holds more characters than the summary reads
     /// ([`crate::render::plain::text_summary_chars`]).
-    Text(Box<str>),
+    Text(TextRange),
     /// A tool result: whether it failed, the tool's name (or call id), its duration, and its
     /// content when that is a string (kept as for [`SummarySource::Text`], to
     /// [`crate::render::plain::RESULT_SUMMARY_CHARS`]).
@@ -112,17 +221,17 @@ pub(crate) enum SummarySource {
         /// A failed result.
         is_error: bool,
         /// The tool's name, else the call id.
-        name: Arc<str>,
+        name: TextRange,
         /// Milliseconds the tool ran, when known.
         duration_ms: Option<u64>,
         /// The content as written (a JSON string literal or its start), when any.
-        content: Option<Box<str>>,
+        content: Option<TextRange>,
     },
     /// A tool call: the tool's name and its key argument, whole
     /// ([`crate::render::plain::key_argument`]), decoded when the summary is written.
     Call {
         /// The tool's name.
-        tool: Arc<str>,
+        tool: TextRange,
         /// What the call does (command, path, …), when it says.
         argument: Option<KeyArg>,
     },
@@ -166,11 +275,13 @@ impl KeyArg {
 }
 
 impl SummarySource {
-    fn write(&self, out: &mut String) {
+    /// Writes the summary; `text` is the feed's text buffer the ranges point into.
+    fn write(&self, text: &str, out: &mut String) {
         use crate::render::plain::{push_result_summary, push_text_summary};
+        let at = |range: TextRange| range.of(text);
         match self {
             SummarySource::Text(raw) => {
-                push_text_summary(out, &crate::text::Text::Json(raw), SUMMARY_COLUMNS);
+                push_text_summary(out, &crate::text::Text::Json(at(*raw)), SUMMARY_COLUMNS);
             }
             SummarySource::Result {
                 is_error,
@@ -181,17 +292,40 @@ impl SummarySource {
                 push_result_summary(
                     out,
                     *is_error,
-                    name,
+                    at(*name),
                     *duration_ms,
-                    content.as_deref(),
+                    content.map(at),
                     SUMMARY_COLUMNS,
                 );
             }
             SummarySource::Call { tool, argument } => {
                 let argument = argument.as_ref().and_then(KeyArg::text);
-                call_summary(out, tool, argument.as_deref());
+                call_summary(out, at(*tool), argument.as_deref());
             }
         }
+    }
+
+    /// The ranges of the feed's text it points to.
+    fn ranges_mut(&mut self, f: &mut impl FnMut(&mut TextRange)) {
+        match self {
+            SummarySource::Text(raw) => f(raw),
+            SummarySource::Result { name, content, .. } => {
+                f(name);
+                if let Some(content) = content {
+                    f(content);
+                }
+            }
+            SummarySource::Call { tool, .. } => f(tool),
+        }
+    }
+}
+
+impl TextRange {
+    /// These bytes of `text` (empty if out of it, which a range made by the feed is not).
+    fn of(self, text: &str) -> &str {
+        let start = self.start as usize;
+        text.get(start..start + self.len as usize)
+            .unwrap_or_default()
     }
 }
 
@@ -215,23 +349,27 @@ impl FeedItem {
             .and_then(|c| std::str::from_utf8(c).ok())
     }
 
-    /// One-line summary, inert, at most [`SUMMARY_COLUMNS`] wide (what the plain renderer
-    /// writes for the event). Written on the first call, kept after.
-    pub fn summary(&self) -> &str {
-        self.summary.get()
+    /// The tool call id (calls and results), to pair a call with its result.
+    pub fn tool_use_id(&self) -> Option<&str> {
+        self.tool_use_id.as_ref().map(CallId::as_str)
     }
 
-    /// Whether `needle` (already lowercase) occurs in the label, session, agent or summary,
-    /// ignoring case.
-    pub fn matches(&self, needle: &str) -> bool {
-        if needle.is_empty() {
-            return true;
+    /// The ranges of the feed's text the row points to.
+    fn ranges_mut(&mut self, mut f: impl FnMut(&mut TextRange)) {
+        if let Some(agent) = &mut self.agent {
+            f(agent);
         }
-        let has = |s: &str| contains_ignoring_case(s, needle);
-        has(self.label)
-            || has(self.summary())
-            || self.session.as_deref().is_some_and(has)
-            || self.agent.as_deref().is_some_and(has)
+        match &mut self.summary {
+            Summary::Written(summary) => f(summary),
+            Summary::Later { source, .. } => source.ranges_mut(&mut f),
+        }
+    }
+
+    /// Bytes of the feed's text the row holds.
+    fn text_bytes(&mut self) -> usize {
+        let mut bytes = 0;
+        self.ranges_mut(|r| bytes += r.len as usize);
+        bytes
     }
 }
 
@@ -257,8 +395,21 @@ fn contains_ignoring_case(haystack: &str, needle: &str) -> bool {
 /// the next row of a file read in time order goes there too, so putting it costs no move,
 /// and moving to another place moves pairs of 16 bytes, not rows (a history of many files
 /// used to move megabytes of rows per row).
+///
+/// The names rows give (files, sessions) are kept once in a table, and what rows keep of
+/// their events' texts until drawn (text starts, tool names, subagent ids) in one text buffer
+/// (compacted when more of it belongs to dropped rows than to rows held): a row is made
+/// without an allocation or a shared count of its own.
 #[derive(Debug, Default)]
 pub struct Feed {
+    /// Names rows give, each once ([`NameId`]: its index).
+    names: Vec<Arc<str>>,
+    /// Where each name sits in `names`.
+    name_ids: std::collections::HashMap<Arc<str>, NameId, foldhash::fast::RandomState>,
+    /// What rows keep of their texts ([`TextRange`]s into it).
+    text: String,
+    /// Bytes of `text` no row held points to any more.
+    garbage: usize,
     /// The rows held, in slots: the first [`FEED_CAPACITY`] rows in the order they came, then
     /// each in the slot of the row it pushed out.
     items: Vec<FeedItem>,
@@ -292,6 +443,122 @@ impl Feed {
         self.next_seq.max(1)
     }
 
+    /// The name `name`, kept once.
+    pub(crate) fn name(&mut self, name: &str) -> NameId {
+        if let Some(&id) = self.name_ids.get(name) {
+            return id;
+        }
+        // Names are files and sessions: far fewer than 2³² in a process.
+        let id = NameId(u32::try_from(self.names.len()).unwrap_or(u32::MAX));
+        let name = Arc::<str>::from(name);
+        self.names.push(name.clone());
+        self.name_ids.insert(name, id);
+        id
+    }
+
+    /// The name kept as `id` (empty if `id` was not made by this feed).
+    pub(crate) fn name_of(&self, id: NameId) -> &str {
+        self.names.get(id.0 as usize).map_or("", |n| n)
+    }
+
+    /// Keeps `parts`, one after the other, in the feed's text for a row about to be added.
+    pub(crate) fn keep(&mut self, parts: &[&str]) -> TextRange {
+        self.keep_with(|text| {
+            for part in parts {
+                text.push_str(part);
+            }
+        })
+    }
+
+    /// Keeps what `write` appends to the feed's text, for a row about to be added.
+    pub(crate) fn keep_with(&mut self, write: impl FnOnce(&mut String)) -> TextRange {
+        if self.text.capacity() == 0 {
+            // Room for the texts of a few thousand rows at once: grown step by step, the text
+            // was copied over and over (address space: pages are taken as the text fills them).
+            self.text.reserve(TEXT_RESERVED);
+        }
+        let start = self.text.len();
+        write(&mut self.text);
+        // The text holds what the rows held keep (10,000 rows of at most a few KiB) and at
+        // most as much again of dropped rows': far below 4 GiB.
+        TextRange {
+            start: u32::try_from(start).unwrap_or(u32::MAX),
+            len: u32::try_from(self.text.len() - start).unwrap_or(0),
+        }
+    }
+
+    /// The summary of `item` (a row of this feed): one line, inert, at most
+    /// [`SUMMARY_COLUMNS`] wide (what the plain renderer writes for the event). Written on the
+    /// first call, kept after.
+    pub fn summary<'a>(&'a self, item: &'a FeedItem) -> &'a str {
+        item.summary.get(&self.text)
+    }
+
+    /// The session id of `item` (a row of this feed).
+    pub fn session(&self, item: &FeedItem) -> Option<&str> {
+        item.session.map(|id| self.name_of(id))
+    }
+
+    /// The subagent (agent id, or `sidechain` for 1.0.x inline runs) whose event `item` (a
+    /// row of this feed) is, when a subagent's.
+    pub fn agent(&self, item: &FeedItem) -> Option<&str> {
+        item.agent.map(|range| range.of(&self.text))
+    }
+
+    /// Where to read the event of `item` (a row of this feed) again.
+    pub fn origin(&self, item: &FeedItem) -> Origin {
+        let at = &item.origin;
+        Origin {
+            file: self
+                .names
+                .get(at.file.0 as usize)
+                .cloned()
+                .unwrap_or_else(|| Arc::from("")),
+            line: at.line,
+            offset: at.offset,
+            index: at.index,
+        }
+    }
+
+    /// Whether `needle` (already lowercase) occurs in the label, session, agent or summary of
+    /// `item` (a row of this feed), ignoring case.
+    pub fn matches(&self, item: &FeedItem, needle: &str) -> bool {
+        if needle.is_empty() {
+            return true;
+        }
+        let has = |s: &str| contains_ignoring_case(s, needle);
+        has(item.label)
+            || has(self.summary(item))
+            || self.session(item).is_some_and(has)
+            || self.agent(item).is_some_and(has)
+    }
+
+    /// Notes that `item` is dropped (or never added): its text becomes garbage.
+    fn dropped(&mut self, mut item: FeedItem) {
+        self.garbage += item.text_bytes();
+    }
+
+    /// Copies the text the rows held point to into a new buffer, when more of the text is
+    /// garbage than not (and it is worth it): the text stays under twice what the rows hold,
+    /// at a copy of each byte kept once per byte dropped.
+    fn compact_text(&mut self) {
+        if self.garbage < (64 << 10) || self.garbage * 2 < self.text.len() {
+            return;
+        }
+        let old = std::mem::take(&mut self.text);
+        let mut text = String::with_capacity(old.len().saturating_sub(self.garbage) * 2);
+        for item in &mut self.items {
+            item.ranges_mut(|range| {
+                let kept = range.of(&old);
+                let start = u32::try_from(text.len()).unwrap_or(u32::MAX);
+                text.push_str(kept);
+                range.start = start;
+            });
+        }
+        self.text = text;
+        self.garbage = 0;
+    }
+
     /// Adds a row as the newest (its `seq` is set here), dropping the oldest when full.
     pub fn push(&mut self, mut item: FeedItem) {
         let key = self.key_of(&item);
@@ -312,6 +579,8 @@ impl Feed {
         item.seq = self.take_seq();
         let oldest = self.before.front().or(self.after.front());
         if self.items.len() >= FEED_CAPACITY && oldest.is_some_and(|o| key < o.key) {
+            self.dropped(item);
+            self.compact_text();
             return;
         }
         let slot = self.slot_for(item);
@@ -339,7 +608,9 @@ impl Feed {
             let oldest = self.before.pop_front().or_else(|| self.after.pop_front());
             if let Some(oldest) = oldest {
                 if let Some(row) = self.items.get_mut(oldest.slot as usize) {
-                    *row = item;
+                    let old = std::mem::replace(row, item);
+                    self.dropped(old);
+                    self.compact_text();
                     return oldest.slot;
                 }
             }
@@ -410,20 +681,20 @@ impl Feed {
 mod tests {
     use super::*;
 
-    fn item(summary: &str) -> FeedItem {
+    fn item(feed: &mut Feed, summary: &str) -> FeedItem {
         FeedItem {
             seq: 0,
             kind: Kind::UserPrompt,
             label: "USER",
             clock: None,
             timestamp_ms: None,
-            session: Some("abc".into()),
+            session: None,
             agent: None,
-            summary: Summary::written(summary.into()),
+            summary: Summary::Written(feed.keep(&[summary])),
             failed: false,
             tool_use_id: None,
-            origin: Origin {
-                file: Arc::from("f"),
+            origin: RowOrigin {
+                file: NameId(0),
                 line: 1,
                 offset: 0,
                 index: 0,
@@ -435,30 +706,40 @@ mod tests {
     fn drops_the_oldest_beyond_capacity_and_finds_by_seq() {
         let mut feed = Feed::new();
         for i in 0..FEED_CAPACITY + 5 {
-            feed.push(item(&i.to_string()));
+            push(&mut feed, &i.to_string(), None);
         }
         assert_eq!(feed.len(), FEED_CAPACITY);
         assert!(feed.get(5).is_none(), "dropped");
         let newest = feed.newest_seq().unwrap();
         assert_eq!(newest, FEED_CAPACITY as u64 + 5);
-        assert_eq!(feed.get(6).unwrap().summary(), "5");
+        assert_eq!(feed.summary(feed.get(6).unwrap()), "5");
         assert_eq!(
-            feed.get(newest).unwrap().summary(),
+            feed.summary(feed.get(newest).unwrap()),
             (FEED_CAPACITY + 4).to_string()
         );
         assert_eq!(feed.newest_first().next().unwrap().seq, newest);
     }
 
-    fn at(summary: &str, ms: Option<i64>) -> FeedItem {
+    fn at(feed: &mut Feed, summary: &str, ms: Option<i64>) -> FeedItem {
         FeedItem {
             timestamp_ms: ms,
-            ..item(summary)
+            ..item(feed, summary)
         }
+    }
+
+    fn push(feed: &mut Feed, summary: &str, ms: Option<i64>) {
+        let row = at(feed, summary, ms);
+        feed.push(row);
+    }
+
+    fn insert(feed: &mut Feed, summary: &str, ms: Option<i64>) {
+        let row = at(feed, summary, ms);
+        feed.insert_by_time(row);
     }
 
     fn order(feed: &Feed) -> Vec<String> {
         feed.newest_first()
-            .map(|r| r.summary().to_owned())
+            .map(|r| feed.summary(r).to_owned())
             .collect()
     }
 
@@ -466,36 +747,38 @@ mod tests {
     fn rows_put_by_time_sit_among_the_others_and_keep_their_numbers() {
         let mut feed = Feed::new();
         // A newer file read first, then an older one, then a line without a time.
-        feed.insert_by_time(at("b1", Some(2_000)));
-        feed.insert_by_time(at("b2", Some(3_000)));
-        feed.insert_by_time(at("a1", Some(1_000)));
-        feed.insert_by_time(at("a2", Some(2_000)));
-        feed.insert_by_time(at("a3", None));
+        insert(&mut feed, "b1", Some(2_000));
+        insert(&mut feed, "b2", Some(3_000));
+        insert(&mut feed, "a1", Some(1_000));
+        insert(&mut feed, "a2", Some(2_000));
+        insert(&mut feed, "a3", None);
         // Equal times keep their order of arrival; the untimed row follows its neighbour.
         assert_eq!(order(&feed), ["b2", "a3", "a2", "b1", "a1"]);
         // Numbers are those of arrival: found wherever the row sits.
-        assert_eq!(feed.get(3).unwrap().summary(), "a1");
-        assert_eq!(feed.get(5).unwrap().summary(), "a3");
+        assert_eq!(feed.summary(feed.get(3).unwrap()), "a1");
+        assert_eq!(feed.summary(feed.get(5).unwrap()), "a3");
         assert_eq!(feed.newest_seq(), Some(5));
         // Live rows are appended whatever their time.
-        feed.push(at("live", Some(500)));
+        push(&mut feed, "live", Some(500));
         assert_eq!(order(&feed)[0], "live");
-        assert_eq!(feed.get(6).unwrap().summary(), "live");
+        assert_eq!(feed.summary(feed.get(6).unwrap()), "live");
     }
 
     #[test]
     fn a_full_feed_put_by_time_drops_the_oldest() {
         let mut feed = Feed::new();
         for i in 0..FEED_CAPACITY {
-            feed.insert_by_time(at(&i.to_string(), Some(10 + i as i64)));
+            insert(&mut feed, &i.to_string(), Some(10 + i as i64));
         }
-        feed.insert_by_time(at("older than all", Some(0)));
+        insert(&mut feed, "older than all", Some(0));
         assert_eq!(feed.len(), FEED_CAPACITY);
-        assert!(feed.newest_first().all(|r| r.summary() != "older than all"));
-        feed.insert_by_time(at("middle", Some(10 + 500)));
+        assert!(feed
+            .newest_first()
+            .all(|r| feed.summary(r) != "older than all"));
+        insert(&mut feed, "middle", Some(10 + 500));
         assert_eq!(feed.len(), FEED_CAPACITY);
         assert!(
-            feed.newest_first().all(|r| r.summary() != "0"),
+            feed.newest_first().all(|r| feed.summary(r) != "0"),
             "oldest dropped"
         );
         let times: Vec<i64> = feed.newest_first().filter_map(|r| r.timestamp_ms).collect();
@@ -565,7 +848,7 @@ mod tests {
             for _ in 0..next(600) {
                 ms += next(3) as i64 * 500;
                 let ms = (next(20) != 0).then_some(ms);
-                feed.insert_by_time(at("", ms));
+                insert(&mut feed, "", ms);
                 reference.add(ms, true);
             }
             if next(4) == 0 {
@@ -579,7 +862,7 @@ mod tests {
         assert!(feed.get(dropped).is_none());
         for _ in 0..FEED_CAPACITY + 10 {
             let ms = Some(next(1_000_000) as i64);
-            feed.push(at("", ms));
+            push(&mut feed, "", ms);
             reference.add(ms, false);
         }
         check(&feed, &reference);
@@ -587,13 +870,51 @@ mod tests {
         assert_eq!(feed.newest_seq(), Some(reference.next));
     }
 
+    /// Rows keep their texts in the feed's buffer: past the capacity, appended and put by
+    /// time, each row held still reads its own text, and the buffer stays within twice what
+    /// the rows held keep (plus the slack before a compaction pays).
+    #[test]
+    fn rows_texts_stay_their_own_and_bounded_past_capacity() {
+        let mut feed = Feed::new();
+        for i in 0..FEED_CAPACITY * 4 {
+            let mut row = at(&mut feed, "", Some((i as i64 * 7_919) % 100_000));
+            let literal = format!("\"row {i}:{}\"", "x".repeat(i % 50));
+            row.summary = Summary::later(SummarySource::Text(feed.keep(&[&literal])));
+            row.agent = Some(feed.keep(&["agent ", &i.to_string()]));
+            // Some rows summed up before they are dropped or the text is compacted.
+            if i % 3 == 0 {
+                let _ = feed.summary(&row);
+            }
+            if i % 2 == 0 {
+                feed.insert_by_time(row);
+            } else {
+                feed.push(row);
+            }
+            let held: usize = feed.items.iter_mut().map(FeedItem::text_bytes).sum();
+            assert!(feed.text.len() <= 2 * held + (64 << 10) + 100, "{i}");
+        }
+        assert_eq!(feed.len(), FEED_CAPACITY);
+        for row in feed.newest_first() {
+            let i = row.seq - 1;
+            let summary = feed.summary(row);
+            assert!(summary.starts_with(&format!("row {i}:")), "{i}: {summary}");
+            assert_eq!(feed.agent(row), Some(format!("agent {i}").as_str()));
+        }
+    }
+
     #[test]
     fn matches_ignoring_case_in_any_column() {
-        let row = item("Run the Tests");
-        assert!(row.matches("tests"));
-        assert!(row.matches("user"));
-        assert!(row.matches("ab"));
-        assert!(!row.matches("lint"));
-        assert!(item("Überprüfung").matches("überp"));
+        let mut feed = Feed::new();
+        let mut row = item(&mut feed, "Run the Tests");
+        row.session = Some(feed.name("abc"));
+        row.agent = Some(feed.keep(&["Helper"]));
+        assert_eq!(feed.session(&row), Some("abc"));
+        assert!(feed.matches(&row, "tests"));
+        assert!(feed.matches(&row, "user"));
+        assert!(feed.matches(&row, "ab"));
+        assert!(feed.matches(&row, "helper"));
+        assert!(!feed.matches(&row, "lint"));
+        let other = item(&mut feed, "Überprüfung");
+        assert!(feed.matches(&other, "überp"));
     }
 }

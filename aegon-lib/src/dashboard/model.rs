@@ -8,7 +8,8 @@ use std::sync::Arc;
 use memchr::memmem;
 
 use super::feed::{
-    call_summary, Feed, FeedItem, KeyArg, Origin, Summary, SummarySource, SUMMARY_COLUMNS,
+    call_summary, CallId, Feed, FeedItem, KeyArg, NameId, RowOrigin, Summary, SummarySource,
+    SUMMARY_COLUMNS,
 };
 use super::series::{ContextSample, Series, SessionSeries};
 use super::usage::UsageData;
@@ -60,11 +61,6 @@ const CALL_ARGUMENT_BYTES: usize = 1024;
 /// SipHash per lookup on ids of 20 to 40 bytes.
 type IdHasher = foldhash::fast::RandomState;
 
-/// Tool names shared between rows (the first seen); others get their own copy. Looked up one
-/// by one: a session uses a few tools, and comparing a few short names costs less than
-/// hashing one.
-const TOOL_NAMES: usize = 64;
-
 /// The time now, in milliseconds since the Unix epoch, as the dashboard sees it (a replay
 /// runs its own clock).
 pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
@@ -103,21 +99,18 @@ pub struct Dashboard {
     /// argument as the call's row keeps it (a literal of [`CALL_ARGUMENT_BYTES`] at most, the
     /// same copy), or the first [`STEP_ARGUMENT_CHARS`] characters or more of a longer one
     /// (decoded and made inert when asked for).
-    step_arguments: HashMap<Arc<str>, KeyArg, IdHasher>,
-    /// Tool names, shared by the rows that name them.
-    tool_names: Vec<Arc<str>>,
-    step_order: VecDeque<Arc<str>>,
+    step_arguments: StepArguments,
     notices: VecDeque<Notice>,
     clock: Clock,
     events: u64,
     malformed: u64,
     generation: u64,
     status: Option<String>,
-    /// The file of the previous event (shared by the rows of one file) and its line, to number
-    /// the events of one line.
-    last_origin: Option<(Arc<str>, u64, u32)>,
-    /// The session id of the previous feed row, shared by the next rows of that session.
-    last_session: Option<Arc<str>>,
+    /// The file of the previous event (as the feed names it) and its line, to number the
+    /// events of one line.
+    last_origin: Option<(NameId, u64, u32)>,
+    /// The session id of the previous feed row (as the feed names it).
+    last_session: Option<NameId>,
     /// Tokens per minute and context fill of the latest sessions.
     series: Series,
     /// The Usage view's figures, handed in by the binary.
@@ -158,10 +151,7 @@ impl Dashboard {
             feed: Feed::new(),
             feed_kinds: FEED_KINDS,
             pull_requests: HashMap::default(),
-            // Sized for the calls remembered: growing it step by step costs more.
-            step_arguments: HashMap::with_capacity_and_hasher(STEP_ARGUMENTS, IdHasher::default()),
-            tool_names: Vec::new(),
-            step_order: VecDeque::new(),
+            step_arguments: StepArguments::new(),
             notices: VecDeque::new(),
             clock,
             events: 0,
@@ -323,17 +313,10 @@ impl Dashboard {
             },
             _ => None,
         };
-        // The call id, one copy shared by the row and the steps list (and the result's row,
-        // while the call is remembered).
-        let call_id: Option<Arc<str>> = match &event.kind {
-            EventKind::ToolCall { tool_use_id, .. } => tool_use_id.as_deref().map(Arc::from),
-            EventKind::ToolResult { tool_use_id, .. } => {
-                tool_use_id
-                    .as_deref()
-                    .map(|id| match self.step_arguments.get_key_value(id) {
-                        Some((known, _)) => known.clone(),
-                        None => Arc::from(id),
-                    })
+        // The call id, kept in place (a short one) by the row and the steps list.
+        let call_id: Option<CallId> = match &event.kind {
+            EventKind::ToolCall { tool_use_id, .. } | EventKind::ToolResult { tool_use_id, .. } => {
+                tool_use_id.as_deref().map(CallId::new)
             }
             _ => None,
         };
@@ -348,16 +331,29 @@ impl Dashboard {
             let session = event
                 .session_id
                 .as_deref()
-                .map(|id| match &self.last_session {
-                    Some(last) if **last == *id => last.clone(),
+                .map(|id| match self.last_session {
+                    Some(last) if self.feed.name_of(last) == id => last,
                     _ => {
-                        let new = Arc::<str>::from(id);
-                        self.last_session = Some(new.clone());
+                        let new = self.feed.name(id);
+                        self.last_session = Some(new);
                         new
                     }
                 });
             let summary = self.summary(event, argument);
-            let item = feed_item(event, timestamp_ms, origin, session, summary, call_id);
+            let agent = match (event.agent_id.as_deref(), event.sidechain) {
+                (Some(agent), _) => Some(self.feed.keep(&[agent])),
+                (None, true) => Some(self.feed.keep(&[crate::session::INLINE_SIDECHAIN])),
+                (None, false) => None,
+            };
+            let item = feed_item(
+                event,
+                timestamp_ms,
+                origin,
+                session,
+                agent,
+                summary,
+                call_id,
+            );
             if self.history {
                 self.feed.insert_by_time(item);
             } else {
@@ -367,32 +363,31 @@ impl Dashboard {
     }
 
     /// Notes where `event` sits (its file and line, kept for the next event); returns its
-    /// index within its line. No reference count is touched unless the file changes: most
-    /// events make no row.
+    /// index within its line. The file is named in the feed's table when it changes.
     fn note_position(&mut self, event: &Event<'_>) -> u32 {
         let source = &event.source;
         match &mut self.last_origin {
-            Some((file, line, index)) if **file == *source.file => {
+            Some((file, line, index)) if self.feed.name_of(*file) == source.file => {
                 *index = if *line == source.line { *index + 1 } else { 0 };
                 *line = source.line;
                 *index
             }
-            last => {
-                *last = Some((Arc::from(source.file), source.line, 0));
+            _ => {
+                let file = self.feed.name(source.file);
+                self.last_origin = Some((file, source.line, 0));
                 0
             }
         }
     }
 
-    /// Where `event` sits, `index` its place in its line ([`Dashboard::note_position`]): its
-    /// file shared with the previous row's.
-    fn origin(&self, event: &Event<'_>, index: u32) -> Origin {
+    /// Where `event` sits, `index` its place in its line ([`Dashboard::note_position`]).
+    fn origin(&mut self, event: &Event<'_>, index: u32) -> RowOrigin {
         let source = &event.source;
-        let file = match &self.last_origin {
-            Some((file, _, _)) => file.clone(),
-            None => Arc::from(source.file),
+        let file = match self.last_origin {
+            Some((file, _, _)) => file,
+            None => self.feed.name(source.file),
         };
-        Origin {
+        RowOrigin {
             file,
             line: source.line,
             offset: source.offset,
@@ -440,7 +435,7 @@ impl Dashboard {
         };
         if let Some(crate::text::Text::Json(raw)) = text {
             if let Some(start) = literal_start(raw, text_summary_chars(SUMMARY_COLUMNS) + 1) {
-                return Summary::later(SummarySource::Text(start));
+                return Summary::later(SummarySource::Text(self.feed.keep(&start)));
             }
         }
         match &event.kind {
@@ -450,18 +445,16 @@ impl Dashboard {
                     .is_none_or(|a| a.len() <= CALL_ARGUMENT_BYTES) =>
             {
                 return Summary::later(SummarySource::Call {
-                    tool: self.tool_name(tool),
+                    tool: self.feed.keep(&[tool]),
                     argument,
                 });
             }
             EventKind::ToolCall { tool, .. } => {
-                let mut out = String::new();
-                call_summary(
-                    &mut out,
-                    tool,
-                    argument.as_ref().and_then(KeyArg::text).as_deref(),
+                let argument = argument.as_ref().and_then(KeyArg::text);
+                return Summary::Written(
+                    self.feed
+                        .keep_with(|out| call_summary(out, tool, argument.as_deref())),
                 );
-                return Summary::written(out.into());
             }
             EventKind::ToolResult {
                 tool_use_id,
@@ -477,10 +470,12 @@ impl Dashboard {
                 };
                 if let Some(content) = content {
                     let name = match (tool.as_deref(), tool_use_id.as_deref()) {
-                        (Some(tool), _) => self.tool_name(tool),
-                        (None, Some(id)) => Arc::from(id),
-                        (None, None) => Arc::from("?"),
+                        (Some(tool), _) => tool,
+                        (None, Some(id)) => id,
+                        (None, None) => "?",
                     };
+                    let name = self.feed.keep(&[name]);
+                    let content = content.map(|c| self.feed.keep(&c));
                     return Summary::later(SummarySource::Result {
                         is_error: *is_error,
                         name,
@@ -491,34 +486,24 @@ impl Dashboard {
             }
             _ => {}
         }
-        // Room for a summary of ASCII at once: grown from empty it was copied five times over
-        // (1,067 rows of the shared corpus are summed up here), then shrunk to its length.
-        let mut out = String::with_capacity(SUMMARY_COLUMNS + 16);
-        match &event.kind {
-            EventKind::Malformed(m) => out.push_str(&format!(
-                "{}:{}: byte {}: {}",
-                event.source.file, event.source.line, m.error_offset, m.message
-            )),
-            kind => {
-                push_summary(&mut out, kind, SUMMARY_COLUMNS);
+        // Written into the feed's text: no allocation of its own (1,067 rows of the shared
+        // corpus are summed up here).
+        Summary::Written(self.feed.keep_with(|out| match &event.kind {
+            EventKind::Malformed(m) => {
+                use std::fmt::Write as _;
+                let _ = write!(
+                    out,
+                    "{}:{}: byte {}: {}",
+                    event.source.file, event.source.line, m.error_offset, m.message
+                );
             }
-        }
-        Summary::written(out.into())
+            kind => {
+                push_summary(out, kind, SUMMARY_COLUMNS);
+            }
+        }))
     }
 
-    /// The shared copy of a tool's name.
-    fn tool_name(&mut self, tool: &str) -> Arc<str> {
-        if let Some(name) = self.tool_names.iter().find(|name| ***name == *tool) {
-            return name.clone();
-        }
-        let name = Arc::<str>::from(tool);
-        if self.tool_names.len() < TOOL_NAMES {
-            self.tool_names.push(name.clone());
-        }
-        name
-    }
-
-    fn note_step_argument(&mut self, id: &Arc<str>, argument: &KeyArg) {
+    fn note_step_argument(&mut self, id: &CallId, argument: &KeyArg) {
         // Enough bytes for the characters shown (at most 4 bytes each); an input or a literal
         // is short (see `CALL_ARGUMENT_BYTES`) and the row's own copy.
         let keep = STEP_ARGUMENT_CHARS * 4;
@@ -528,12 +513,6 @@ impl Dashboard {
             }
             kept => kept.clone(),
         };
-        if self.step_order.len() == STEP_ARGUMENTS {
-            if let Some(oldest) = self.step_order.pop_front() {
-                self.step_arguments.remove(&oldest);
-            }
-        }
-        self.step_order.push_back(id.clone());
         self.step_arguments.insert(id.clone(), argument);
     }
 
@@ -601,6 +580,68 @@ impl Renderer for Dashboard {
     }
 }
 
+/// The key arguments of the latest [`STEP_ARGUMENTS`] tool calls, by call id: the calls in
+/// the order they came (a ring: the oldest is forgotten first), and an index from the hash of
+/// each call id to the call's place in the ring. A lookup checks the id the ring keeps, so two
+/// ids of one hash never mix (the older is forgotten). Sixteen bytes a call in the index, where
+/// a map keyed by the ids themselves took a slot of id and argument per bucket (512 KiB for
+/// the 4,096 calls, every page of it touched).
+#[derive(Debug)]
+struct StepArguments {
+    /// The calls remembered, oldest first.
+    calls: VecDeque<(CallId, KeyArg)>,
+    /// The number (counted from 0 since the dashboard began) of the front of `calls`.
+    first: u64,
+    /// Hash of a call id → the number of its latest call.
+    index: HashMap<u64, u64, std::hash::BuildHasherDefault<crate::hashing::PassThroughHasher>>,
+    /// Hashes the call ids (seeded per process).
+    hasher: IdHasher,
+}
+
+impl StepArguments {
+    fn new() -> Self {
+        StepArguments {
+            // Sized for the calls remembered: growing step by step costs copies and rehashes
+            // (the ring's room is address space until calls fill it).
+            calls: VecDeque::with_capacity(STEP_ARGUMENTS),
+            first: 0,
+            index: HashMap::with_capacity_and_hasher(STEP_ARGUMENTS, Default::default()),
+            hasher: IdHasher::default(),
+        }
+    }
+
+    fn hash(&self, id: &str) -> u64 {
+        use std::hash::BuildHasher as _;
+        self.hasher.hash_one(id)
+    }
+
+    /// The argument of the latest call `id`, if remembered.
+    fn get(&self, id: &str) -> Option<&KeyArg> {
+        let number = *self.index.get(&self.hash(id))?;
+        let at = usize::try_from(number.checked_sub(self.first)?).ok()?;
+        let (kept, argument) = self.calls.get(at)?;
+        (kept.as_str() == id).then_some(argument)
+    }
+
+    /// Remembers `argument` for the call `id`, forgetting the oldest call when full.
+    fn insert(&mut self, id: CallId, argument: KeyArg) {
+        if self.calls.len() >= STEP_ARGUMENTS {
+            if let Some((oldest, _)) = self.calls.pop_front() {
+                let hash = self.hash(oldest.as_str());
+                // Unless a later call of that id (or hash) took its place.
+                if self.index.get(&hash) == Some(&self.first) {
+                    self.index.remove(&hash);
+                }
+                self.first += 1;
+            }
+        }
+        let number = self.first + self.calls.len() as u64;
+        let hash = self.hash(id.as_str());
+        self.calls.push_back((id, argument));
+        self.index.insert(hash, number);
+    }
+}
+
 /// The largest character boundary of `s` at or before byte `at`.
 fn floor_char_boundary(s: &str, at: usize) -> usize {
     let mut at = at.min(s.len());
@@ -611,7 +652,8 @@ fn floor_char_boundary(s: &str, at: usize) -> usize {
 }
 
 /// The start of the JSON string literal `raw` (quotes included) that holds at least `need`
-/// of its characters, closed by a `"`; the literal itself when short. `None` when a start of
+/// of its characters, closed by a `"` (the pieces to join); the literal itself when short
+/// (one piece and an empty one). `None` when a start of
 /// a few times `need` bytes cannot be shown to hold that many (many escapes, wide
 /// characters): the caller writes the summary at once.
 ///
@@ -620,14 +662,14 @@ fn floor_char_boundary(s: &str, at: usize) -> usize {
 /// the cut. Characters are counted from below without decoding: every byte that begins a
 /// UTF-8 character counts one, less one for each `\` and five more for each `\u` (an escape
 /// of two to twelve bytes stands for one character at least, or half of a surrogate pair).
-fn literal_start(raw: &str, need: usize) -> Option<Box<str>> {
+fn literal_start(raw: &str, need: usize) -> Option<[&str; 2]> {
     if !raw.starts_with('"') {
         return None;
     }
     for cap in [need + need / 4, need * 4] {
         // The opening quote, `cap` bytes of text, the closing quote.
         if raw.len() <= cap + 2 {
-            return Some(raw.into());
+            return Some([raw, ""]);
         }
         let cut = floor_char_boundary(raw, cap + 1);
         let inner = &raw.as_bytes()[1..cut];
@@ -646,10 +688,7 @@ fn literal_start(raw: &str, need: usize) -> Option<Box<str>> {
             };
         }
         if starts.saturating_sub(less) >= need {
-            let mut start = String::with_capacity(cut + 1);
-            start.push_str(&raw[..cut]);
-            start.push('"');
-            return Some(start.into());
+            return Some([&raw[..cut], "\""]);
         }
     }
     None
@@ -659,20 +698,16 @@ fn literal_start(raw: &str, need: usize) -> Option<Box<str>> {
 fn feed_item(
     event: &Event<'_>,
     timestamp_ms: Option<i64>,
-    origin: Origin,
-    session: Option<Arc<str>>,
+    origin: RowOrigin,
+    session: Option<NameId>,
+    agent: Option<super::feed::TextRange>,
     summary: Summary,
-    tool_use_id: Option<Arc<str>>,
+    tool_use_id: Option<CallId>,
 ) -> FeedItem {
     let failed = match &event.kind {
         EventKind::ToolResult { is_error, .. } => *is_error,
         EventKind::ApiError { .. } | EventKind::Malformed(_) => true,
         _ => false,
-    };
-    let agent = match (event.agent_id.as_deref(), event.sidechain) {
-        (Some(agent), _) => Some(agent.into()),
-        (None, true) => Some(crate::session::INLINE_SIDECHAIN.into()),
-        (None, false) => None,
     };
     FeedItem {
         seq: 0,
@@ -864,10 +899,11 @@ mod tests {
                 }
                 let before = self.dashboard.feed().newest_seq();
                 self.dashboard.apply(event);
-                let row = self.dashboard.feed().newest_first().next().unwrap();
+                let feed = self.dashboard.feed();
+                let row = feed.newest_first().next().unwrap();
                 assert_ne!(Some(row.seq), before, "every kind is shown");
                 assert_eq!(
-                    row.summary(),
+                    feed.summary(row),
                     plain,
                     "{}:{}",
                     event.source.file,
@@ -909,6 +945,7 @@ mod tests {
     #[test]
     fn keeps_the_start_of_long_literals_only_when_it_holds_enough() {
         let need = 100;
+        let literal_start = |raw, need| literal_start(raw, need).map(|parts| parts.concat());
         let short = format!("\"{}\"", "a".repeat(120));
         assert_eq!(literal_start(&short, need).as_deref(), Some(short.as_str()));
         let long = format!("\"{}\"", "a".repeat(5_000));
@@ -1043,6 +1080,43 @@ mod tests {
         }
         let rows = rows_match_plain_summaries("calls.jsonl", lines.as_bytes());
         assert_eq!(rows, inputs.len());
+    }
+
+    /// The steps list remembers the latest calls' arguments: the oldest forgotten first, a
+    /// call seen again answered by its latest argument (also once its first sight is
+    /// forgotten), an id never seen by none.
+    #[test]
+    fn step_arguments_remember_the_latest_calls() {
+        let text = |a: Option<&KeyArg>| a.and_then(KeyArg::text).map(|t| t.into_owned());
+        let mut steps = StepArguments::new();
+        let arg = |s: &str| KeyArg::Text(Arc::from(s));
+        steps.insert(CallId::new("again"), arg("first"));
+        for i in 0..STEP_ARGUMENTS + 10 {
+            let id = format!("toolu_{i:030}");
+            steps.insert(CallId::new(&id), arg(&i.to_string()));
+            if i == 100 {
+                steps.insert(CallId::new("again"), arg("second"));
+            }
+        }
+        assert_eq!(steps.calls.len(), STEP_ARGUMENTS);
+        // 4,108 calls: the first 12 forgotten (the first `again`, then calls 0 to 10).
+        assert_eq!(text(steps.get(&format!("toolu_{:030}", 10))), None);
+        assert_eq!(
+            text(steps.get(&format!("toolu_{:030}", 11))),
+            Some("11".into())
+        );
+        let last = STEP_ARGUMENTS + 9;
+        assert_eq!(
+            text(steps.get(&format!("toolu_{last:030}"))),
+            Some(last.to_string())
+        );
+        // Its first sight (before call 0) is forgotten; its second (after call 100) is not.
+        assert_eq!(text(steps.get("again")), Some("second".into()));
+        assert_eq!(text(steps.get("never")), None);
+        // Long ids too.
+        let long = "x".repeat(100);
+        steps.insert(CallId::new(&long), arg("long"));
+        assert_eq!(text(steps.get(&long)), Some("long".into()));
     }
 
     #[test]

@@ -111,13 +111,14 @@ impl View {
         &'a self,
         dashboard: &'a Dashboard,
     ) -> impl Iterator<Item = &'a FeedItem> + 'a {
-        dashboard.feed().newest_first().filter(move |item| {
+        let feed = dashboard.feed();
+        feed.newest_first().filter(move |item| {
             self.paused_at.is_none_or(|p| item.seq <= p)
                 && self
                     .session
                     .as_deref()
-                    .is_none_or(|s| item.session.as_deref() == Some(s))
-                && item.matches(&self.filter)
+                    .is_none_or(|s| feed.session(item) == Some(s))
+                && feed.matches(item, &self.filter)
         })
     }
 
@@ -131,7 +132,7 @@ impl View {
         let selected = self
             .selected
             .and_then(|seq| dashboard.feed().get(seq))
-            .and_then(|item| item.session.as_deref())
+            .and_then(|item| dashboard.feed().session(item))
             .and_then(|id| sessions.get(id));
         selected.or_else(|| sessions.by_recency().into_iter().find(|s| !s.is_empty()))
     }

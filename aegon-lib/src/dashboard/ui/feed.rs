@@ -13,7 +13,7 @@ use ratatui::widgets::{Block, Paragraph};
 use ratatui::Frame;
 
 use super::{fit, theme};
-use crate::dashboard::feed::FeedItem;
+use crate::dashboard::feed::{Feed, FeedItem};
 use crate::dashboard::model::Dashboard;
 use crate::dashboard::view::{Pane, View};
 use crate::render::text::str_width;
@@ -78,7 +78,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, dashboard: &Dashboard, view: &mut
         .skip(start)
         .take(rows)
         .map(|item| {
-            let line = row(item, inner.width, show_session, dates);
+            let line = row(dashboard.feed(), item, inner.width, show_session, dates);
             if Some(item.seq) == view.selected {
                 line.patch_style(theme::selected())
             } else {
@@ -141,8 +141,15 @@ impl Dates {
 
 const DAY_MS: i64 = 86_400_000;
 
-/// One feed row in `width` columns: (date,) time, kind, session (and subagent), summary.
-pub fn row(item: &FeedItem, width: u16, show_session: bool, dates: Dates) -> Line<'_> {
+/// One feed row (`item`, a row of `feed`) in `width` columns: (date,) time, kind, session
+/// (and subagent), summary.
+pub fn row<'a>(
+    feed: &'a Feed,
+    item: &'a FeedItem,
+    width: u16,
+    show_session: bool,
+    dates: Dates,
+) -> Line<'a> {
     let mut spans = Vec::with_capacity(6);
     let mut used = 0;
     let mut push = |spans: &mut Vec<Span<'static>>, text: String, style: Style| {
@@ -164,10 +171,10 @@ pub fn row(item: &FeedItem, width: u16, show_session: bool, dates: Dates) -> Lin
         theme::label(item.kind, item.failed),
     );
     if show_session {
-        let session = item.session.as_deref().map_or("--------".into(), short);
+        let session = feed.session(item).map_or("--------".into(), short);
         push(&mut spans, format!("{session} "), theme::dim());
     }
-    if let Some(agent) = &item.agent {
+    if let Some(agent) = feed.agent(item) {
         push(
             &mut spans,
             format!("›{} ", fit(&crate::render::text::inert(agent), 8)),
@@ -175,7 +182,7 @@ pub fn row(item: &FeedItem, width: u16, show_session: bool, dates: Dates) -> Lin
         );
     }
     let room = usize::from(width).saturating_sub(used);
-    let summary = fit(item.summary(), u16::try_from(room).unwrap_or(u16::MAX));
+    let summary = fit(feed.summary(item), u16::try_from(room).unwrap_or(u16::MAX));
     spans.push(Span::styled(
         summary,
         theme::summary(item.kind, item.failed),
