@@ -66,6 +66,38 @@
 # Left on the main thread (perf): merging the leaf indexes (every line uuid of every group
 # after the first is inserted again: O(lines)), the JSON, the walk of the tree (statx per
 # file). Left on the workers: the decode (85%).
+#
+# Distinct entries, 2026-11-30, third stop (summ3; before = main at f0034ea, after = branch
+# summ3; load 8-12 from other agents' builds during the whole stop, so wall times are not
+# quoted from it: the lead's quiet run before it gave aegon 0.303 s, ccusage 0.765 s, 2.52x):
+# - callgrind, -j1, the distinct tree with 4 copies (48 MB): total 487.3M -> 468.5M (-3.9%).
+#   The leaf indexes merged as layers looked up in merge order, not copied key by key
+#   (LeafIndex::merge 4.9M -> 0.5M, on the main thread while the other core waits); the
+#   owners of shared entries found with one probe per identity, not a count then a lookup
+#   (that phase 16.2M -> 11.8M, on both cores); a line uuid's hex digits read by a table
+#   (LeafIndex::note 23.5M -> 18.4M); a usage event's price and context window reused while
+#   model, factors and period hold (8.2M of lookups -> ~1M). Session core
+#   (Sessions::apply_to) 76.7M -> 65.3M. Group keys sniffed with one stat per file (two
+#   before) and a 4 KiB first read (16 KiB before): kernel time, not in callgrind.
+# - CPU (perf stat, task-clock, 8 runs each, interleaved, same load): aegon 573-578 ms ->
+#   542-547 ms with the first three changes (user 464-479 ms -> 420-425 ms).
+# - The BENCH_DISTINCT=1 tree (1,040 files, 491.9 MB), all changes, 6 interleaved rounds of
+#   main, the branch and ccusage (load 5): CPU seconds (user + system) main 0.53-0.56 s ->
+#   0.47-0.49 s (-11%), ccusage 1.23-1.50 s: ccusage / aegon 2.32x -> 2.62x (best of each);
+#   wall, best of each, 0.54 s -> 0.48 s, ccusage 1.25 s: 2.31x -> 2.60x. This script in the
+#   same half hour (load 5.3, best of 5): 2.70x wall, 2.75x CPU (1.40 s / 0.51 s). Target
+#   3x: not reached. Peak RSS 57.0 MB -> 51.6 MB (the merged leaf index is no longer a
+#   copy of every group's); the c<N>- tree (home-unique): 127 MB -> 110 MB.
+# Measured and left: the kernel's copy of each read from the page cache is ~20% of aegon's
+# CPU (cat of the tree to /dev/null: 0.11-0.12 s of system time); mapping the files instead
+# (mmap with MAP_POPULATE, measured in a Python loop over the same 1,040 files) costs the same
+# system time (0.09-0.11 s), so mmap (and its SIGBUS on a truncated file, and the project's
+# first unsafe) would not pay. glibc's malloc tunables (top_pad 8 MiB: 2,963 -> 245 mprotect
+# calls; trim_threshold 64 MiB) changed no CPU figure beyond noise. The JSON is ~10 ms on
+# the main thread after the workers (2% of the instructions: serde_json's pretty printer).
+# Left: the record parse (parse_record_into, format/claude: the filter's) is 240.5M, 51% of
+# the instructions; the session core 65.3M (14%), the correlator ~20M, line hashes
+# for repeats 16.3M.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"

@@ -77,13 +77,42 @@ struct GroupRead {
     span: Span,
 }
 
-/// How many times each identity occurs, over all groups.
-type Occurrences = HashMap<u64, u32, BuildHasherDefault<PassThroughHasher>>;
+/// The first holder of each identity met so far: the place of its group, and the identity's
+/// index among the group's with [`LISTED`] set once it was met again (so that the first holder
+/// is listed once). 16 bytes an entry, as the count it replaces.
+type FirstHolders = HashMap<u64, (u32, u32), BuildHasherDefault<PassThroughHasher>>;
 
-/// Counts each of `ids` in `seen`.
-fn count_occurrences(seen: &mut Occurrences, ids: impl Iterator<Item = u64>) {
-    for id in ids {
-        *seen.entry(id).or_insert(0) += 1;
+/// The bit of a [`FirstHolders`] index set when the first holder was listed.
+const LISTED: u32 = 1 << 31;
+
+/// Lists in `shared`, for each of `items` (a group's, at `place`: index among the group's,
+/// identity, item) whose identity was met before, the item with `place`, and once the first
+/// holder's (`first(place, index)` gives it back); one probe of `firsts` per item.
+fn note_holders<T>(
+    firsts: &mut FirstHolders,
+    items: impl Iterator<Item = (usize, u64, T)>,
+    place: u32,
+    shared: &mut Vec<(u64, u32, T)>,
+    first: impl Fn(u32, u32) -> Option<T>,
+) {
+    use std::collections::hash_map::Entry;
+    for (index, id, item) in items {
+        match firsts.entry(id) {
+            Entry::Vacant(v) => {
+                // 2^31 identities in one group would take a transcript of terabytes.
+                v.insert((place, index as u32 & !LISTED));
+            }
+            Entry::Occupied(mut o) => {
+                let (first_place, first_index) = o.get_mut();
+                if *first_index & LISTED == 0 {
+                    *first_index |= LISTED;
+                    if let Some(its) = first(*first_place, *first_index & !LISTED) {
+                        shared.push((id, *first_place, its));
+                    }
+                }
+                shared.push((id, place, item));
+            }
+        }
     }
 }
 
@@ -200,6 +229,10 @@ type SharedInShard = (Vec<(u64, u32)>, Vec<(u64, u32, Tokens)>);
 
 /// The identities and responses of shard `shard` (of `shards`) that more than one group holds,
 /// with the place of each group holding them (`place[group]`).
+///
+/// One probe per identity: the first holder of each is remembered, and listed when a second
+/// one turns up. (Counting the occurrences first, then looking each identity up again to keep
+/// those counted twice, took two; the pass is serial work of the summary, on every core.)
 fn shared_in_shard(
     reads: &[GroupRead],
     place: &[u32],
@@ -207,41 +240,39 @@ fn shared_in_shard(
     shards: usize,
 ) -> SharedInShard {
     let mine = |id: &u64| shard_of(*id, shards) == shard;
-    // Only what occurs more than once has another holder: the rest is not sorted.
-    let mut seen = Occurrences::with_capacity_and_hasher(
+    // Group by place, to rebuild a first holder's entry from its place.
+    let mut group_at = vec![0usize; reads.len()];
+    for (group, &p) in place.iter().enumerate() {
+        if let Some(slot) = group_at.get_mut(p as usize) {
+            *slot = group;
+        }
+    }
+    let mut firsts = FirstHolders::with_capacity_and_hasher(
         reads.iter().map(|r| r.identities.len()).sum::<usize>() / shards + 1,
         Default::default(),
     );
-    for read in reads {
-        count_occurrences(&mut seen, read.identities.iter().copied().filter(mine));
-    }
-    let shared = |seen: &Occurrences, id: &u64| seen.get(id).is_some_and(|&n| n > 1);
     // (identity, place of the group holding it): sorted, each run's first holder owns it.
-    let mut held: Vec<(u64, u32)> = Vec::new();
+    let mut held: Vec<(u64, u32, ())> = Vec::new();
     for (group, read) in reads.iter().enumerate() {
-        held.extend(
-            read.identities
-                .iter()
-                .filter(|id| mine(id) && shared(&seen, id))
-                .map(|&id| (id, place[group])),
-        );
+        let ids = read.identities.iter().copied().enumerate();
+        let ids = ids.filter(|(_, id)| mine(id)).map(|(i, id)| (i, id, ()));
+        note_holders(&mut firsts, ids, place[group], &mut held, |_, _| Some(()));
     }
+    let mut held: Vec<(u64, u32)> = held.into_iter().map(|(id, p, ())| (id, p)).collect();
     held.sort_unstable();
-    seen.clear();
-    for read in reads {
-        count_occurrences(
-            &mut seen,
-            read.responses.iter().map(|&(id, _)| id).filter(mine),
-        );
-    }
+    firsts.clear();
+    // The largest counts a group held of a response, found again from its place.
+    let counts_at = |p: u32, index: u32| -> Option<Tokens> {
+        let read = reads.get(*group_at.get(p as usize)?)?;
+        read.responses.get(index as usize).map(|&(_, t)| t)
+    };
     let mut responses: Vec<(u64, u32, Tokens)> = Vec::new();
     for (group, read) in reads.iter().enumerate() {
-        responses.extend(
-            read.responses
-                .iter()
-                .filter(|(id, _)| mine(id) && shared(&seen, id))
-                .map(|&(id, t)| (id, place[group], t)),
-        );
+        let theirs = read.responses.iter().copied().enumerate();
+        let theirs = theirs
+            .filter(|(_, (id, _))| mine(id))
+            .map(|(i, (id, t))| (i, id, t));
+        note_holders(&mut firsts, theirs, place[group], &mut responses, counts_at);
     }
     responses.sort_unstable_by_key(|&(id, position, _)| (id, position));
     (held, responses)

@@ -76,6 +76,37 @@ pub struct Sessions {
     /// The model id of the latest usage event and its parts ([`ModelId::parse`], some 1,700
     /// instructions: 1.6% of a summary of distinct history when done for every usage event).
     last_model: Option<(Box<str>, ModelId<'static>)>,
+    /// The price and context window of the latest usage event's request, for the model in
+    /// `last_model`: consecutive usage events nearly always share model and factors, and the
+    /// price table's lookups (string keys in B-trees) took 1.7% of a summary of distinct
+    /// history when done for every one, as in [`CacheTracker`](cost_explained::CacheTracker).
+    last_price: Option<PriceMemo>,
+}
+
+/// A request's price ([`Pricing::request_price`]) with the factors it was looked up with,
+/// and its model's context window ([`Pricing::context_window_of`]).
+#[derive(Debug)]
+struct PriceMemo {
+    speed: Option<std::borrow::Cow<'static, str>>,
+    service_tier: Option<std::borrow::Cow<'static, str>>,
+    inference_geo: Option<std::borrow::Cow<'static, str>>,
+    price: self::pricing::DatedPrice,
+    window: u64,
+}
+
+impl PriceMemo {
+    /// Its price, if it is that of a request of its model with `factors` at `at_ms`.
+    fn price_for(
+        &self,
+        factors: &crate::tokens::PriceFactors,
+        at_ms: Option<i64>,
+    ) -> Option<Option<self::pricing::RequestPrice>> {
+        (self.speed == factors.speed
+            && self.service_tier == factors.service_tier
+            && self.inference_geo == factors.inference_geo
+            && self.price.valid.contains(at_ms))
+        .then_some(self.price.price)
+    }
 }
 
 /// How a tool call ended (or has not yet).
@@ -329,6 +360,7 @@ impl Sessions {
             last_noted_file: None,
             no_prompt_costs: false,
             last_model: None,
+            last_price: None,
         }
     }
 
@@ -350,6 +382,7 @@ impl Sessions {
     /// [merged](Sessions::merge) into another: the other's prices are the ones that count).
     pub fn release_pricing(&mut self) {
         self.pricing = Pricing::empty();
+        self.last_price = None;
     }
 
     /// Applies one event at time `now_ms` (ms since the epoch, from the caller's clock).
@@ -383,6 +416,7 @@ impl Sessions {
             &mut self.spawned_by,
             &self.pricing,
             &mut self.last_model,
+            &mut self.last_price,
         );
         if let Some(uuid) = event.uuid.as_deref() {
             let resolved = self.leaves.note(id, uuid);
@@ -535,6 +569,7 @@ impl Session {
         spawned_by: &mut HashMap<String, String>,
         pricing: &Pricing,
         last_model: &mut Option<(Box<str>, ModelId<'static>)>,
+        last_price: &mut Option<PriceMemo>,
     ) {
         self.events += 1;
         let at = event
@@ -741,12 +776,35 @@ impl Session {
                 // The model's name is copied only the first time it is met, and taken apart
                 // once for its price and its window.
                 let model = model.as_deref().unwrap_or("unknown");
+                if last_model.as_ref().is_none_or(|m| *m.0 != *model) {
+                    *last_price = None;
+                }
                 let id = cost_explained::model_id(last_model, model);
                 // Priced now, as its own request: the premium and the speed are per request,
-                // and the rates those of its own time (none: the current ones). A usage
-                // aegon could not read whole has no known cost, never $0.
+                // and the rates those of its own time (none: the current ones). What
+                // `Pricing::request_cost_of` gives, its lookups done again only when the
+                // model, the factors or the period of the rates changed. A usage aegon could
+                // not read whole has no known cost, never $0.
+                let price = match last_price.as_ref().and_then(|m| m.price_for(factors, ms)) {
+                    Some(price) => price,
+                    None => {
+                        let window = match last_price.as_ref() {
+                            Some(memo) => memo.window,
+                            None => pricing.context_window_of(model, id),
+                        };
+                        let dated = pricing.request_price(id, factors, ms);
+                        *last_price = Some(PriceMemo {
+                            speed: factors.speed.clone(),
+                            service_tier: factors.service_tier.clone(),
+                            inference_geo: factors.inference_geo.clone(),
+                            price: dated,
+                            window,
+                        });
+                        dated.price
+                    }
+                };
                 let cost = match unread {
-                    None => pricing.request_cost_of(id, tokens, factors, ms),
+                    None => price.and_then(|p| p.cost(tokens, factors.prompt_tokens)),
                     Some(_) => None,
                 };
                 if !self.usage.contains_key(model) {
@@ -800,7 +858,9 @@ impl Session {
                             self.model = Some(model.to_owned());
                         }
                         let fill = context.unwrap_or_else(|| tokens.total_input());
-                        let mut window = pricing.context_window_of(model, id);
+                        let mut window = last_price
+                            .as_ref()
+                            .map_or_else(|| pricing.context_window_of(model, id), |m| m.window);
                         // Usage beyond the window says the session runs with the large one.
                         if fill > window && window < LARGE_CONTEXT_WINDOW {
                             window = LARGE_CONTEXT_WINDOW;
@@ -1753,6 +1813,87 @@ mod tests {
         );
         assert_eq!(s.session().cost(), None);
         assert_eq!(s.session().unpriced_models(), ["claude-sonnet-4-6"]);
+    }
+
+    /// Consecutive usage events reuse their predecessor's price while model, factors and the
+    /// period of the rates stay the same: a sequence that changes each of them in turn, back
+    /// and forth, costs what pricing every event on its own gives, and its context window is
+    /// the latest model's.
+    #[test]
+    fn a_price_looked_up_once_is_reused_only_while_it_holds() {
+        let fast = PriceFactors {
+            speed: Some(Cow::Borrowed("fast")),
+            ..PriceFactors::default()
+        };
+        let events = [
+            (
+                "2026-10-06T12:00:00.000Z",
+                "claude-sonnet-5-5",
+                PriceFactors::default(),
+            ),
+            (
+                "2026-10-06T12:00:01.000Z",
+                "claude-sonnet-5-5",
+                PriceFactors::default(),
+            ),
+            // The rates of Sonnet 5.5 change on 2026-10-07.
+            (
+                "2026-10-08T12:00:00.000Z",
+                "claude-sonnet-5-5",
+                PriceFactors::default(),
+            ),
+            ("2026-10-08T12:00:01.000Z", "claude-opus-4-6", fast.clone()),
+            (
+                "2026-10-08T12:00:02.000Z",
+                "claude-opus-4-6",
+                PriceFactors::default(),
+            ),
+            ("2026-10-08T12:00:03.000Z", "claude-opus-4-6", fast.clone()),
+            (
+                "2026-10-08T12:00:04.000Z",
+                "claude-sonnet-5-5",
+                PriceFactors::default(),
+            ),
+            // Another model, with the same factors, within the period of the price before.
+            (
+                "2026-10-08T12:00:04.500Z",
+                "claude-opus-4-6",
+                PriceFactors::default(),
+            ),
+            (
+                "2026-10-06T12:00:05.000Z",
+                "claude-sonnet-5-5",
+                PriceFactors::default(),
+            ),
+            (
+                "2026-10-08T12:00:06.000Z",
+                "claude-opus-4-6[1m]",
+                PriceFactors::default(),
+            ),
+        ];
+        let pricing = Pricing::built_in();
+        let mut s = Stream::new();
+        let mut want = 0.0;
+        for (i, (at, model, factors)) in events.iter().enumerate() {
+            let input = 1_000 * (i as u64 + 1);
+            let kind = priced_usage(model, input, 10, false, factors.clone());
+            let EventKind::Usage { tokens, .. } = &kind else {
+                unreachable!()
+            };
+            want += pricing
+                .request_cost_of(
+                    &ModelId::parse(model),
+                    tokens,
+                    factors,
+                    crate::timestamp::parse_millis(at),
+                )
+                .unwrap();
+            s.push(at, None, kind);
+            let window = s.session().context.as_ref().map(|c| c.window);
+            assert_eq!(window, Some(pricing.context_window(model)), "{i}: {model}");
+        }
+        let got = s.session().cost().unwrap();
+        assert!((got - want).abs() < 1e-12, "{got} vs {want}");
     }
 
     /// tester6 §10: after `/model`, the session runs on the new model; a subagent's response
