@@ -2827,39 +2827,21 @@ fn response_cost(
 /// current rates) priced with `factors` (`None`: at standard speed, tier and geo):
 /// `model NAME` (also for a model with no price at that time), `speed NAME`,
 /// `service tier NAME` or `inference geo NAME`, the first of them the table lacks; `None`
-/// when it has a price.
+/// when it has a price. The session core's rule ([`Pricing::unpriced_factor_named`]), the
+/// model named as written.
 pub fn unpriced_factor(
     pricing: &Pricing,
     model: &str,
     factors: Option<&PriceFactors>,
     at_ms: Option<i64>,
 ) -> Option<String> {
-    let none = Tokens::default();
-    if pricing
-        .request_cost_at(model, &none, &PriceFactors::default(), at_ms)
-        .is_none()
-    {
-        return Some(format!("model {model}"));
-    }
-    let f = factors?;
-    let alone = [
-        ("speed", f.speed.as_deref(), 0),
-        ("service tier", f.service_tier.as_deref(), 1),
-        ("inference geo", f.inference_geo.as_deref(), 2),
-    ];
-    alone.iter().find_map(|&(what, value, i)| {
-        let value = value?;
-        let one = PriceFactors {
-            speed: (i == 0).then(|| Cow::Owned(value.to_owned())),
-            service_tier: (i == 1).then(|| Cow::Owned(value.to_owned())),
-            inference_geo: (i == 2).then(|| Cow::Owned(value.to_owned())),
-            prompt_tokens: 0,
-        };
-        pricing
-            .request_cost_at(model, &none, &one, at_ms)
-            .is_none()
-            .then(|| format!("{what} {value}"))
-    })
+    let standard = PriceFactors::default();
+    pricing.unpriced_factor_named(
+        model,
+        &crate::session::pricing::ModelId::parse(model),
+        factors.unwrap_or(&standard),
+        at_ms,
+    )
 }
 
 /// Prices `responses` rows: their speed, tier and geo are name ids; the [`PriceFactors`] of
@@ -5204,13 +5186,17 @@ mod tests {
     /// What an index lacks when a build that did not know [`schema::ADDITIVE`] (and
     /// [`schema::ADDITIVE_COLUMNS`]) made it.
     const UNDO_ADDITIVE: &str = "DROP TABLE dropped_responses; DROP TABLE web_search_files;
-        DROP INDEX responses_web_searches; ALTER TABLE responses DROP COLUMN web_searches;";
+        DROP INDEX responses_web_searches; ALTER TABLE responses DROP COLUMN web_searches;
+        DROP INDEX responses_unread; ALTER TABLE responses DROP COLUMN unread;
+        DROP TABLE unread_usage_files;";
 
     /// What schema version 7 added, and the additive table (7's triggers name columns of
     /// earlier versions, which cannot be dropped while they exist).
     const UNDO_VERSION_7: &str = "
         DROP TABLE dropped_responses; DROP TABLE web_search_files;
         DROP INDEX responses_web_searches; ALTER TABLE responses DROP COLUMN web_searches;
+        DROP INDEX responses_unread; ALTER TABLE responses DROP COLUMN unread;
+        DROP TABLE unread_usage_files;
         DROP INDEX responses_file; DROP INDEX tools_file; DROP INDEX response_files_file;
         DROP INDEX limit_hits_file;
         DROP TRIGGER session_sums_insert; DROP TRIGGER session_sums_update;
