@@ -417,9 +417,16 @@ fn usage_aegon_cannot_read_whole_is_a_call_of_unknown_cost_in_every_view() {
         for extra in [&[][..], &["--no-index"][..]] {
             let (_, doc, _) = usage(&data, &file, extra);
             let t = &doc["totals"];
-            assert_eq!(t["totalCost"], Value::Null, "{name} {extra:?}: never priced");
+            assert_eq!(
+                t["totalCost"],
+                Value::Null,
+                "{name} {extra:?}: never priced"
+            );
             let priced = t["pricedCost"].as_f64().unwrap();
-            assert!((priced - 0.2309).abs() < 0.0001, "{name} {extra:?}: {priced}");
+            assert!(
+                (priced - 0.2309).abs() < 0.0001,
+                "{name} {extra:?}: {priced}"
+            );
         }
         for extra in [&[][..], &[][..], &["--no-index"][..]] {
             let (code, text) = statusline(&data, &file, extra);

@@ -286,6 +286,8 @@ pub struct DroppedResponse {
     pub factors: Option<PriceFactors>,
     /// An API call (false: usage only, as [`Entry::call`]).
     pub call: bool,
+    /// Its usage was not read whole (`responses.unread`): its cost is unknown.
+    pub unread: bool,
 }
 
 /// Responses that a file read again from its start ([`Reread`]) held at its earlier readings
@@ -316,8 +318,11 @@ impl Dropped {
         let mut unpriced = false;
         for r in &self.responses {
             let model = r.model.as_deref().unwrap_or("unknown");
-            // The time of a dropped response is not recorded: the current rates.
-            match response_cost(pricing, model, &r.tokens, r.factors.as_ref(), None) {
+            // The time of a dropped response is not recorded: the current rates. Usage not
+            // read whole has no known cost.
+            let cost = response_cost(pricing, model, &r.tokens, r.factors.as_ref(), None)
+                .filter(|_| !r.unread);
+            match cost {
                 Some(c) => sum = sum.saturating_add(c),
                 None => unpriced = true,
             }
@@ -913,7 +918,8 @@ impl Ledger {
         {
             let mut stmt = tx.prepare_cached(
                 "SELECT path, why, at_ms, model, input, output, cache_read, cache_5m, cache_1h,
-                        speed, service_tier, inference_geo, prompt_tokens, call, web_searches
+                        speed, service_tier, inference_geo, prompt_tokens, call, web_searches,
+                        unread
                  FROM dropped_responses ORDER BY id",
             )?;
             let mut rows = stmt.query([])?;
@@ -940,6 +946,7 @@ impl Ledger {
                     tokens: tokens_searched_at(r, 4, 14)?.0,
                     factors,
                     call: r.get(13)?,
+                    unread: r.get::<_, Option<i64>>(15)?.is_some(),
                 };
                 match out.last_mut() {
                     Some((t, d)) if *t == at && d.path == path && d.why == why => {
@@ -1127,7 +1134,10 @@ impl Ledger {
     /// searches and said: [`Entry::estimated`]). So is every file whose lines with usage
     /// problems are not known ([`collect::about_usage`]; no `partly_read_files` row at its
     /// `consumed`: indexed, read on or read again by a build that does not record them), to
-    /// record them. One transaction, over the files' rows and the partial index of NULL rows:
+    /// record them; and every file a build that does not mark responses whose usage it could
+    /// not read whole read last (no `unread_usage_files` row at its `consumed`), unless
+    /// `partly_read_files` says it holds no line with a usage problem there (every such usage
+    /// is one): its rows are marked again ([`unread_code`]). One transaction, over the files' rows and the partial index of NULL rows:
     /// it costs nearly nothing when there are none.
     fn reread_unsearched(&mut self) -> Result<(), Error> {
         // Rows of other agents with no count; files to read again (see above).
@@ -2971,8 +2981,8 @@ fn record_dropped(
     let mut insert = tx.prepare_cached(
         "INSERT INTO dropped_responses (path, why, at_ms, model, input, output, cache_read,
              cache_5m, cache_1h, speed, service_tier, inference_geo, prompt_tokens, call,
-             web_searches)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+             web_searches, unread)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
     )?;
     let now = now_ms();
     let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
@@ -2993,7 +3003,8 @@ fn record_dropped(
             f.and_then(|f| f.inference_geo.as_deref()),
             f.map(|f| count(f.prompt_tokens)),
             r.call,
-            count(r.tokens.web_search)
+            count(r.tokens.web_search),
+            r.unread.then_some(1)
         ])?;
     }
     Ok(Some(Dropped {
@@ -3009,7 +3020,8 @@ fn record_dropped(
 fn removed_with(tx: &Connection, id: i64) -> Result<Vec<(String, DroppedResponse)>, Error> {
     let mut stmt = tx.prepare_cached(
         "SELECT r.key, m.text, r.input, r.output, r.cache_read, r.cache_5m, r.cache_1h,
-                sp.text, st.text, ig.text, r.prompt_tokens, r.not_a_call, r.web_searches
+                sp.text, st.text, ig.text, r.prompt_tokens, r.not_a_call, r.web_searches,
+                r.unread
          FROM responses r
          LEFT JOIN names m ON m.id = r.model
          LEFT JOIN names sp ON sp.id = r.speed
@@ -3039,6 +3051,7 @@ fn removed_with(tx: &Connection, id: i64) -> Result<Vec<(String, DroppedResponse
                 tokens: tokens_searched_at(r, 2, 12)?.0,
                 factors,
                 call: !r.get::<_, bool>(11)?,
+                unread: r.get::<_, Option<i64>>(13)?.is_some(),
             },
         ))
     })?;
@@ -4391,6 +4404,16 @@ mod tests {
             12
         );
         assert_eq!(after.unknown.lines, 18);
+        // Cut back to the real responses: those that left the index are said with their cost
+        // unknown, not priced from their known tokens.
+        std::fs::write(&file, &base).unwrap();
+        let cut = update(&mut ledger);
+        assert_eq!((cut.rows.len(), cut.unknown.lines), (8, 0));
+        let dropped = ledger.take_dropped().unwrap();
+        assert_eq!(dropped.len(), 1);
+        assert_eq!(dropped[0].responses.len(), 12);
+        assert!(dropped[0].responses.iter().all(|r| r.unread));
+        assert_eq!(dropped[0].cost_pico(&prices()), (0, true));
         drop(ledger);
         let _ = std::fs::remove_dir_all(&dir);
     }

@@ -125,6 +125,7 @@
 //! (every such line is one: then nothing is read again). `partly_read_files` is still written
 //! with all of them (older builds say them as not counted). The partial index
 //! `responses_unread` (marked rows, by session) keeps the status line's warm path cheap.
+//! `dropped_responses.unread` likewise (NULL: read whole, or recorded by an older build).
 //!
 //! Version 2 added the price factors. Migrating from version 1 adds the columns (NULL) and
 //! sets every file's progress back to its start, so the next update reads the transcripts
@@ -224,6 +225,7 @@ pub const ADDITIVE_COLUMNS: &[(&str, &str, &str)] = &[
     ("responses", "web_searches", "INTEGER"),
     ("dropped_responses", "web_searches", "INTEGER"),
     ("responses", "unread", "INTEGER"),
+    ("dropped_responses", "unread", "INTEGER"),
 ];
 
 /// Indexes of [`ADDITIVE_COLUMNS`], created `IF NOT EXISTS` after them.
