@@ -153,6 +153,9 @@ pub struct Collector {
     /// Lines whose usage could not be read whole and whose response is counted as a call of
     /// unknown cost ([`costs_unknown`]).
     unknown: super::Unread,
+    /// The first line of `partly` and `unknown` together (what builds that do not say them
+    /// apart record as the first line with a usage problem).
+    first_any: Option<String>,
 }
 
 /// Whether a problem the decode reported on a line that was still read (`recovered`) is about
@@ -227,6 +230,7 @@ impl Collector {
             unread,
             partly,
             unknown,
+            first_any: None,
         }
     }
 
@@ -268,6 +272,12 @@ impl Collector {
     /// [`Collector::partly`]): their responses are counted as calls of unknown cost.
     pub fn unknown(&self) -> &super::Unread {
         &self.unknown
+    }
+
+    /// The first of the lines of [`Collector::partly`] and [`Collector::unknown`] together, of
+    /// what this collector read itself (not of collectors merged into it).
+    pub fn first_with_usage_problem(&self) -> Option<&str> {
+        self.first_any.as_deref()
     }
 
     /// Adds what `other` collected (another file read on its own) as the index merges it:
@@ -531,6 +541,9 @@ impl Renderer for Collector {
                         m.error_offset,
                         &m.message,
                     ));
+                    if m.recovered && self.first_any.is_none() {
+                        self.first_any.clone_from(&tally.first);
+                    }
                 }
             }
             _ => {}
@@ -583,6 +596,29 @@ mod tests {
         }
         // A line lost whole is counted as unread, not here.
         assert!(!about_usage(&problem("`message.usage` cut off", false)));
+    }
+
+    #[test]
+    fn usage_not_read_whole_is_said_apart_by_the_problems_words() {
+        // The Claude decode's messages for usage it counts as a call of unknown cost.
+        for message in [
+            "partly read: `usage` at the line's top level, not in `message`: aegon reads a response's usage only from `message.usage`: counted as an API call of unknown cost",
+            "partly read: `message.usage` holds no token count aegon knows (`input_tokens`, `output_tokens`, `cache_*_input_tokens`, or `iterations` of them), or only zeros: counted as an API call of unknown cost",
+            "partly read: `message.usage.cache_creation` holds cache writes of a TTL aegon does not know (not `ephemeral_5m_input_tokens` or `ephemeral_1h_input_tokens`): counted as 5-minute writes, the response's cost unknown",
+        ] {
+            assert!(costs_unknown(&problem(message, true)), "{message}");
+        }
+        for (message, recovered) in [
+            // Not counted at all, or a count refused: said as not counted.
+            ("partly read: `usage` at the line's top level, not in `message`: not read (aegon reads usage only from an assistant line's `message.usage`)", true),
+            ("partly read: `message.usage.output_tokens` \"104\" is not a token count: read as 0", true),
+            // The words in quotes are the transcript's.
+            ("partly read: `message.usage.output_tokens` \"unknown cost\" is not a token count: read as 0", true),
+            // A line lost whole is unread, not this.
+            ("`message.usage` cut off: counted as an API call of unknown cost", false),
+        ] {
+            assert!(!costs_unknown(&problem(message, recovered)), "{message}");
+        }
     }
 
     #[test]

@@ -1570,6 +1570,7 @@ impl Ledger {
         // counted); `unread_usage_files` says them apart, for this build.
         let mut partly = read.partly.clone();
         partly.add(read.unknown.clone());
+        partly.first.clone_from(&read.first_partly);
         if read.start == 0 {
             tx.prepare_cached(
                 "INSERT INTO partly_read_files (file_id, consumed, lines, first)
@@ -3099,6 +3100,8 @@ struct FileRead {
     /// Lines of this read whose usage was not read whole, their responses counted as calls
     /// of unknown cost ([`collect::costs_unknown`]).
     unknown: Unread,
+    /// The first line of `partly` and `unknown` together.
+    first_partly: Option<String>,
     /// The file is one JSON document, read whole (see the schema's version 4).
     whole: bool,
     /// The read stopped at a [`Cut`] before the end of the file: more is to be read.
@@ -3263,6 +3266,7 @@ fn read_stream(
     let unread = collector.unread().clone();
     let partly = collector.partly().clone();
     let unknown = collector.unknown().clone();
+    let first_partly = collector.first_with_usage_problem().map(str::to_owned);
     let (responses, tools, limits) = collector.into_parts();
     Ok(FileRead {
         start,
@@ -3273,6 +3277,7 @@ fn read_stream(
         unread,
         partly,
         unknown,
+        first_partly,
         whole,
         cut: was_cut,
         tail_hash: None,
@@ -4336,6 +4341,17 @@ mod tests {
         check(&cold, "cold");
         let first = cold.unknown.first.clone().unwrap_or_default();
         assert!(first.contains("TTL aegon does not know"), "{first}");
+        // For older builds, which say them all as not counted: all of them, the same first.
+        let (lines, older_first): (i64, String) = ledger
+            .conn
+            .query_row(
+                "SELECT p.lines, p.first FROM partly_read_files p JOIN files f ON f.id = p.file_id
+                 WHERE f.path = ?1",
+                [path_key(&canonical(&file))],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!((lines, older_first), (12, first.clone()));
         let fresh = read_fresh(
             &files.iter().map(|f| canonical(f)).collect::<Vec<_>>(),
             &prices(),
