@@ -358,3 +358,80 @@ fn the_status_line_marks_a_session_cost_with_lines_not_counted_as_a_lower_bound(
         assert_eq!(text, "$0.23 session", "{extra:?}");
     }
 }
+
+/// Usage aegon cannot read whole (tester7's repro 08 and 09: `usage: {}`, cache writes of an
+/// unknown TTL): `aegon usage` counts the responses as API calls of unknown cost, as
+/// `--summary` does, cold, warm (from the index) and with `--no-index`: `totalCost` null, the
+/// real responses beside them priced (`pricedCost`, $0.2309, tester7's independent count), a
+/// note that says they are counted with their cost unknown (not "not counted"), exit 1; the
+/// status line's session cost a lower bound.
+#[test]
+fn usage_aegon_cannot_read_whole_is_a_call_of_unknown_cost_in_every_view() {
+    // The 22 lines as written, then a copy of their responses (other ids) per shape.
+    let copy = |suffix: &str, change: &dyn Fn(&mut Value)| -> Vec<Value> {
+        base()
+            .into_iter()
+            .map(|mut v| {
+                if is_assistant(&v) {
+                    change(&mut v["message"]["usage"]);
+                    let id = v["message"]["id"].as_str().unwrap().to_owned() + suffix;
+                    v["message"]["id"] = id.into();
+                    let req = v["requestId"].as_str().unwrap().to_owned() + suffix;
+                    v["requestId"] = req.into();
+                }
+                v
+            })
+            .collect()
+    };
+    let ttl_24h = |u: &mut Value| {
+        let set = |u: &mut Value| {
+            let flat = u["cache_creation_input_tokens"].clone();
+            u["cache_creation"] = serde_json::json!({
+                "ephemeral_5m_input_tokens": 0,
+                "ephemeral_1h_input_tokens": 0,
+                "ephemeral_24h_input_tokens": flat,
+            });
+        };
+        for it in u["iterations"].as_array_mut().into_iter().flatten() {
+            set(it);
+        }
+        set(u);
+    };
+    for (name, lines) in [
+        ("ttl", copy("t", &ttl_24h)),
+        ("empty", copy("e", &|u| *u = serde_json::json!({}))),
+    ] {
+        let text = jsonl(&base()) + &jsonl(&lines);
+        let (_dir, file, data) = setup(&format!("unknown-cost-{name}"), &text);
+        // The first changed line: the first assistant line of the copy, after the 22.
+        let (line, _) = first_assistant(&jsonl(&lines));
+        let place = format!("{name}.jsonl:{}: byte ", 22 + line);
+        said_every_way(
+            &file,
+            &data,
+            "6 lines in 1 transcript hold usage aegon could not read whole: counted as API \
+             calls, their cost unknown (first: ",
+            &place,
+            8,
+        );
+        for extra in [&[][..], &["--no-index"][..]] {
+            let (_, doc, _) = usage(&data, &file, extra);
+            let t = &doc["totals"];
+            assert_eq!(
+                t["totalCost"],
+                Value::Null,
+                "{name} {extra:?}: never priced"
+            );
+            let priced = t["pricedCost"].as_f64().unwrap();
+            assert!(
+                (priced - 0.2309).abs() < 0.0001,
+                "{name} {extra:?}: {priced}"
+            );
+        }
+        for extra in [&[][..], &[][..], &["--no-index"][..]] {
+            let (code, text) = statusline(&data, &file, extra);
+            assert_eq!(code, 0);
+            assert_eq!(text, "$0.23+ session", "{name} {extra:?}");
+        }
+    }
+}

@@ -508,7 +508,7 @@ fn transcript_figures(
         u.add_response(model, e.tokens, e.cost_pico, e.ts_ms, e.call);
     }
     // Lines whose usage could not be read (or not wholly): the cost is a lower bound.
-    let not_counted = entries.unread.lines + entries.partly.lines > 0;
+    let not_counted = entries.unread.lines + entries.partly.lines + entries.unknown.lines > 0;
     Figures {
         session_cost: Some(u.priced_cost()),
         session_partial: !u.unpriced().is_empty() || !complete || not_counted,

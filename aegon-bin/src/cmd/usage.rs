@@ -57,8 +57,9 @@ USAGE:
     one transcript from standard input (cat a.jsonl | aegon usage -); a stream cannot
     be indexed, so a run given - reads all its paths afresh, as with --no-index.
     Lines that could not be read, and lines whose usage aegon could not read (a
-    token count it refuses, read as 0; usage on a record type it does not count),
-    are said in a note (stderr and JSON notes) with the first one's place, also
+    token count it refuses, read as 0; usage on a record type it does not count; usage
+    in a shape it does not read whole, whose response counts as a call of unknown
+    cost), are said in a note (stderr and JSON notes) with the first one's place, also
     when the report comes from the index, and the exit status is 1, as aegon
     --summary's for problem lines (2 when one of the above applies).
 
@@ -494,6 +495,7 @@ pub fn run(args: Vec<OsString>) -> io::Result<ExitCode> {
     let lines_notes: Vec<String> = unread_note(&entries.unread)
         .into_iter()
         .chain(partly_note(&entries.partly))
+        .chain(unknown_cost_note(&entries.unknown))
         .collect();
     let all_notes: Vec<String> = notes.iter().chain(&lines_notes).cloned().collect();
     let color = o.color.unwrap_or_else(|| {
@@ -626,6 +628,27 @@ pub fn partly_note(partly: &ledger::Unread) -> Option<String> {
         plural(partly.files, "", "s"),
         plural(partly.lines, "holds", "hold"),
         partly.first.as_deref().unwrap_or("?"),
+    ))
+}
+
+/// The closing line about transcript lines whose usage aegon could not read whole (a shape it
+/// does not know: [`ledger::collect::costs_unknown`]), if any: their responses are counted as
+/// API calls, their known tokens too, and their cost is unknown (reports give none, and totals
+/// are lower bounds), as `aegon --summary` counts them.
+pub fn unknown_cost_note(unknown: &ledger::Unread) -> Option<String> {
+    if unknown.lines == 0 {
+        return None;
+    }
+    let plural = |n: u64, one: &'static str, many: &'static str| if n == 1 { one } else { many };
+    Some(format!(
+        "{} line{} in {} transcript{} {} usage aegon could not read whole: counted as API \
+         calls, their cost unknown (first: {}); `aegon --summary FILE` says each one",
+        unknown.lines,
+        plural(unknown.lines, "", "s"),
+        unknown.files,
+        plural(unknown.files, "", "s"),
+        plural(unknown.lines, "holds", "hold"),
+        unknown.first.as_deref().unwrap_or("?"),
     ))
 }
 

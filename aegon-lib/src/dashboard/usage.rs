@@ -338,6 +338,13 @@ mod compute {
                     if not_counted == 1 { "" } else { "s" }
                 ));
             }
+            let unknown = entries.unknown.lines;
+            if unknown > 0 {
+                notes.push(format!(
+                    "{unknown} transcript line{} with usage aegon could not read whole: counted, cost unknown (aegon usage says where)",
+                    if unknown == 1 { "" } else { "s" }
+                ));
+            }
             let limits = readings
                 .iter()
                 .map(|r| Limit {

@@ -64,6 +64,10 @@ pub struct Response {
     /// (`EventKind::Usage::increment`). False for Copilot CLI's `session.shutdown` totals
     /// beyond its messages, which `--summary` counts in tokens but not in API calls.
     pub call: bool,
+    /// Set when some line of it held usage aegon could not read whole (`EventKind::Usage`'s
+    /// `unread`, the first kind met): its known tokens are kept, its cost is unknown, as
+    /// `--summary` counts it.
+    pub unread: Option<crate::tokens::Unread>,
 }
 
 /// Which of two sessions a response written in both counts in: the one where it **first
@@ -143,8 +147,15 @@ pub struct Collector {
     file_sessions: HashMap<String, String>,
     /// Lines that could not be read (malformed and not recovered): their responses are missing.
     unread: super::Unread,
-    /// Lines read with a problem in their usage ([`about_usage`]): some of it is not counted.
+    /// Lines read with a problem in their usage ([`about_usage`]): some of it is not counted;
+    /// not those of `unknown`.
     partly: super::Unread,
+    /// Lines whose usage could not be read whole and whose response is counted as a call of
+    /// unknown cost ([`costs_unknown`]).
+    unknown: super::Unread,
+    /// The first line of `partly` and `unknown` together (what builds that do not say them
+    /// apart record as the first line with a usage problem).
+    first_any: Option<String>,
 }
 
 /// Whether a problem the decode reported on a line that was still read (`recovered`) is about
@@ -161,10 +172,30 @@ pub fn about_usage(m: &Malformed) -> bool {
     if !m.recovered {
         return false;
     }
-    // The message's own words: outside double quotes (a `\"` inside stays inside).
-    let mut words = Vec::with_capacity(m.message.len());
+    let words = own_words(&m.message);
+    let has = |word: &[u8]| words.windows(word.len()).any(|w| w == word);
+    has(b"usage") || has(b"token")
+}
+
+/// Whether a problem about usage ([`about_usage`]) says its response is still counted, as an
+/// API call whose cost is unknown (a shape of usage aegon does not read whole: the Claude
+/// decode's problems say `unknown cost` or `cost unknown`), rather than that some of its
+/// usage is not counted: the two are said apart, each in its own words.
+pub fn costs_unknown(m: &Malformed) -> bool {
+    if !about_usage(m) {
+        return false;
+    }
+    let words = own_words(&m.message);
+    let has = |word: &[u8]| words.windows(word.len()).any(|w| w == word);
+    has(b"unknown cost") || has(b"cost unknown")
+}
+
+/// A problem's own words, lower-cased: its message outside double quotes (text in quotes is
+/// the transcript's; a `\"` inside stays inside).
+fn own_words(message: &str) -> Vec<u8> {
+    let mut words = Vec::with_capacity(message.len());
     let (mut quoted, mut escaped) = (false, false);
-    for &b in m.message.as_bytes() {
+    for &b in message.as_bytes() {
         match (quoted, escaped, b) {
             (true, false, b'\\') => escaped = true,
             (true, true, _) => escaped = false,
@@ -173,8 +204,7 @@ pub fn about_usage(m: &Malformed) -> bool {
             _ => {}
         }
     }
-    let has = |word: &[u8]| words.windows(word.len()).any(|w| w == word);
-    has(b"usage") || has(b"token")
+    words
 }
 
 impl Collector {
@@ -189,7 +219,7 @@ impl Collector {
         tools: HashMap<String, ToolUse>,
         limits: HashMap<String, LimitHit>,
         spans: HashMap<String, (i64, i64)>,
-        (unread, partly): (super::Unread, super::Unread),
+        (unread, partly, unknown): (super::Unread, super::Unread, super::Unread),
     ) -> Self {
         Collector {
             responses,
@@ -199,6 +229,8 @@ impl Collector {
             file_sessions: HashMap::new(),
             unread,
             partly,
+            unknown,
+            first_any: None,
         }
     }
 
@@ -236,6 +268,18 @@ impl Collector {
         &self.partly
     }
 
+    /// The lines whose usage could not be read whole ([`costs_unknown`]; not in
+    /// [`Collector::partly`]): their responses are counted as calls of unknown cost.
+    pub fn unknown(&self) -> &super::Unread {
+        &self.unknown
+    }
+
+    /// The first of the lines of [`Collector::partly`] and [`Collector::unknown`] together, of
+    /// what this collector read itself (not of collectors merged into it).
+    pub fn first_with_usage_problem(&self) -> Option<&str> {
+        self.first_any.as_deref()
+    }
+
     /// Adds what `other` collected (another file read on its own) as the index merges it:
     /// a response already here keeps its row, grows field by field to the larger counts,
     /// and notes `other`'s session among those it was also written in.
@@ -250,6 +294,7 @@ impl Collector {
                     merge_factors(&mut row.factors, &r.factors);
                     row.ts_ms = row.ts_ms.or(r.ts_ms);
                     row.model = row.model.take().or(r.model);
+                    row.unread = row.unread.or(r.unread);
                     let theirs = r.session.map(|s| (s, r.project)).into_iter();
                     for (session, project) in theirs.chain(r.also) {
                         if row.session.as_deref() != Some(session.as_str())
@@ -282,6 +327,7 @@ impl Collector {
         }
         self.unread.add(other.unread);
         self.partly.add(other.partly);
+        self.unknown.add(other.unknown);
     }
 
     /// Responses with the session each counts in ([`first_occurred`] over the sessions it
@@ -377,6 +423,7 @@ impl Renderer for Collector {
                 tokens,
                 increment,
                 factors,
+                unread,
                 ..
             } => {
                 let key = response_key(event, message_id.as_deref(), request_id.as_deref());
@@ -392,6 +439,7 @@ impl Renderer for Collector {
                         }
                         merge_factors(&mut row.factors, factors);
                         row.call |= !*increment;
+                        row.unread = row.unread.or(*unread);
                         if row.session.as_deref() != Some(session.as_str())
                             && !row.also.iter().any(|(s, _)| *s == session)
                         {
@@ -412,6 +460,7 @@ impl Renderer for Collector {
                                 factors: factors.clone(),
                                 also: Vec::new(),
                                 call: !*increment,
+                                unread: *unread,
                             },
                         );
                     }
@@ -474,10 +523,12 @@ impl Renderer for Collector {
                 }
             }
             EventKind::Malformed(m) if !m.recovered || about_usage(m) => {
-                let tally = if m.recovered {
-                    &mut self.partly
-                } else {
+                let tally = if !m.recovered {
                     &mut self.unread
+                } else if costs_unknown(m) {
+                    &mut self.unknown
+                } else {
+                    &mut self.partly
                 };
                 if tally.lines == 0 {
                     tally.files += 1;
@@ -490,6 +541,9 @@ impl Renderer for Collector {
                         m.error_offset,
                         &m.message,
                     ));
+                    if m.recovered && self.first_any.is_none() {
+                        self.first_any.clone_from(&tally.first);
+                    }
                 }
             }
             _ => {}
@@ -542,6 +596,29 @@ mod tests {
         }
         // A line lost whole is counted as unread, not here.
         assert!(!about_usage(&problem("`message.usage` cut off", false)));
+    }
+
+    #[test]
+    fn usage_not_read_whole_is_said_apart_by_the_problems_words() {
+        // The Claude decode's messages for usage it counts as a call of unknown cost.
+        for message in [
+            "partly read: `usage` at the line's top level, not in `message`: aegon reads a response's usage only from `message.usage`: counted as an API call of unknown cost",
+            "partly read: `message.usage` holds no token count aegon knows (`input_tokens`, `output_tokens`, `cache_*_input_tokens`, or `iterations` of them), or only zeros: counted as an API call of unknown cost",
+            "partly read: `message.usage.cache_creation` holds cache writes of a TTL aegon does not know (not `ephemeral_5m_input_tokens` or `ephemeral_1h_input_tokens`): counted as 5-minute writes, the response's cost unknown",
+        ] {
+            assert!(costs_unknown(&problem(message, true)), "{message}");
+        }
+        for (message, recovered) in [
+            // Not counted at all, or a count refused: said as not counted.
+            ("partly read: `usage` at the line's top level, not in `message`: not read (aegon reads usage only from an assistant line's `message.usage`)", true),
+            ("partly read: `message.usage.output_tokens` \"104\" is not a token count: read as 0", true),
+            // The words in quotes are the transcript's.
+            ("partly read: `message.usage.output_tokens` \"unknown cost\" is not a token count: read as 0", true),
+            // A line lost whole is unread, not this.
+            ("`message.usage` cut off: counted as an API call of unknown cost", false),
+        ] {
+            assert!(!costs_unknown(&problem(message, recovered)), "{message}");
+        }
     }
 
     #[test]

@@ -286,6 +286,8 @@ pub struct DroppedResponse {
     pub factors: Option<PriceFactors>,
     /// An API call (false: usage only, as [`Entry::call`]).
     pub call: bool,
+    /// Its usage was not read whole (`responses.unread`): its cost is unknown.
+    pub unread: bool,
 }
 
 /// Responses that a file read again from its start ([`Reread`]) held at its earlier readings
@@ -316,8 +318,11 @@ impl Dropped {
         let mut unpriced = false;
         for r in &self.responses {
             let model = r.model.as_deref().unwrap_or("unknown");
-            // The time of a dropped response is not recorded: the current rates.
-            match response_cost(pricing, model, &r.tokens, r.factors.as_ref(), None) {
+            // The time of a dropped response is not recorded: the current rates. Usage not
+            // read whole has no known cost.
+            let cost = response_cost(pricing, model, &r.tokens, r.factors.as_ref(), None)
+                .filter(|_| !r.unread);
+            match cost {
                 Some(c) => sum = sum.saturating_add(c),
                 None => unpriced = true,
             }
@@ -442,6 +447,27 @@ impl Unread {
     }
 }
 
+/// How `responses.unread` stores why a response's usage was not read whole
+/// ([`crate::tokens::Unread`]): 1 no token count aegon knows, 2 usage outside `message`, 3
+/// cache writes of an unknown TTL. NULL: read whole (or by a build that did not mark them).
+pub fn unread_code(unread: crate::tokens::Unread) -> i64 {
+    match unread {
+        crate::tokens::Unread::NoCounts => 1,
+        crate::tokens::Unread::Elsewhere => 2,
+        crate::tokens::Unread::CacheTtl => 3,
+    }
+}
+
+/// The reverse of [`unread_code`]; a code a newer build may add reads as
+/// [`crate::tokens::Unread::NoCounts`] (still a cost unknown, never a price).
+fn unread_from_code(code: Option<i64>) -> Option<crate::tokens::Unread> {
+    match code? {
+        2 => Some(crate::tokens::Unread::Elsewhere),
+        3 => Some(crate::tokens::Unread::CacheTtl),
+        _ => Some(crate::tokens::Unread::NoCounts),
+    }
+}
+
 /// `FILE:LINE: byte OFFSET: message`, the place of an unread line.
 fn unread_place(file: &str, line: u64, offset: u64, message: &str) -> String {
     format!("{file}:{line}: byte {offset}: {message}")
@@ -464,6 +490,9 @@ pub struct Ledger {
     /// Whether `responses` has its `web_searches` column ([`schema::ADDITIVE_COLUMNS`]):
     /// always in an index this build may write; maybe not in one it only reads.
     web_searches: bool,
+    /// Whether `responses` has its `unread` column ([`schema::ADDITIVE_COLUMNS`]), as
+    /// `web_searches`.
+    unread_usage: bool,
 }
 
 impl Drop for Ledger {
@@ -889,7 +918,8 @@ impl Ledger {
         {
             let mut stmt = tx.prepare_cached(
                 "SELECT path, why, at_ms, model, input, output, cache_read, cache_5m, cache_1h,
-                        speed, service_tier, inference_geo, prompt_tokens, call, web_searches
+                        speed, service_tier, inference_geo, prompt_tokens, call, web_searches,
+                        unread
                  FROM dropped_responses ORDER BY id",
             )?;
             let mut rows = stmt.query([])?;
@@ -916,6 +946,7 @@ impl Ledger {
                     tokens: tokens_searched_at(r, 4, 14)?.0,
                     factors,
                     call: r.get(13)?,
+                    unread: r.get::<_, Option<i64>>(15)?.is_some(),
                 };
                 match out.last_mut() {
                     Some((t, d)) if *t == at && d.path == path && d.why == why => {
@@ -1012,6 +1043,7 @@ impl Ledger {
             read_only: None,
             version,
             web_searches: false,
+            unread_usage: false,
         };
         let mut version = version;
         if version < schema::VERSION {
@@ -1026,6 +1058,7 @@ impl Ledger {
                 Access::Write => ledger.create_additive()?,
                 Access::Read => {
                     ledger.web_searches = has_column(&ledger.conn, "responses", "web_searches")?;
+                    ledger.unread_usage = has_column(&ledger.conn, "responses", "unread")?;
                     // Nothing this connection runs can change the file.
                     ledger.conn.pragma_update(None, "query_only", true)?;
                     ledger.read_only = Some(format!(
@@ -1084,6 +1117,7 @@ impl Ledger {
             self.conn.execute_batch(sql)?;
         }
         self.web_searches = true;
+        self.unread_usage = true;
         Ok(())
     }
 
@@ -1100,7 +1134,10 @@ impl Ledger {
     /// searches and said: [`Entry::estimated`]). So is every file whose lines with usage
     /// problems are not known ([`collect::about_usage`]; no `partly_read_files` row at its
     /// `consumed`: indexed, read on or read again by a build that does not record them), to
-    /// record them. One transaction, over the files' rows and the partial index of NULL rows:
+    /// record them; and every file a build that does not mark responses whose usage it could
+    /// not read whole read last (no `unread_usage_files` row at its `consumed`), unless
+    /// `partly_read_files` says it holds no line with a usage problem there (every such usage
+    /// is one): its rows are marked again ([`unread_code`]). One transaction, over the files' rows and the partial index of NULL rows:
     /// it costs nearly nothing when there are none.
     fn reread_unsearched(&mut self) -> Result<(), Error> {
         // Rows of other agents with no count; files to read again (see above).
@@ -1119,7 +1156,14 @@ impl Ledger {
                               WHERE r.web_searches IS NOT 0 AND r.web_searches IS NULL)
                     OR NOT EXISTS (SELECT 1 FROM partly_read_files p
                                    WHERE p.file_id = files.id
-                                     AND p.consumed = files.consumed))";
+                                     AND p.consumed = files.consumed)
+                    OR (NOT EXISTS (SELECT 1 FROM unread_usage_files u
+                                    WHERE u.file_id = files.id
+                                      AND u.consumed = files.consumed)
+                        AND NOT EXISTS (SELECT 1 FROM partly_read_files p
+                                        WHERE p.file_id = files.id
+                                          AND p.consumed = files.consumed
+                                          AND p.lines = 0)))";
         let claude = crate::event::Agent::ClaudeCode.as_str();
         // Looked at first without the write lock: almost always there is nothing to do, and
         // status lines run often, several at once.
@@ -1154,6 +1198,16 @@ impl Ledger {
     fn searches_column(&self) -> &'static str {
         if self.web_searches {
             "web_searches"
+        } else {
+            "NULL"
+        }
+    }
+
+    /// The expression that reads whether a row's usage was read whole ([`unread_code`]): the
+    /// column, or NULL (read whole) in an index only read that lacks it.
+    fn unread_column(&self) -> &'static str {
+        if self.unread_usage {
+            "unread"
         } else {
             "NULL"
         }
@@ -1512,7 +1566,11 @@ impl Ledger {
         // start, added to by a read on from where this build's last read ended; any other read
         // on (an older build's came between) removes the row, so the next update reads the
         // file again from its start ([`Ledger::reread_unsearched`]). Only when the file's row
-        // is what this read left.
+        // is what this read left. All of them, for older builds (which say them as not
+        // counted); `unread_usage_files` says them apart, for this build.
+        let mut partly = read.partly.clone();
+        partly.add(read.unknown.clone());
+        partly.first.clone_from(&read.first_partly);
         if read.start == 0 {
             tx.prepare_cached(
                 "INSERT INTO partly_read_files (file_id, consumed, lines, first)
@@ -1523,8 +1581,8 @@ impl Ledger {
             .execute(params![
                 file_id,
                 read.consumed as i64,
-                read.partly.lines as i64,
-                read.partly.first
+                partly.lines as i64,
+                partly.first
             ])?;
         } else {
             let on = tx
@@ -1538,12 +1596,57 @@ impl Ledger {
                     file_id,
                     read.consumed as i64,
                     read.start as i64,
+                    partly.lines as i64,
+                    partly.first
+                ])?;
+            if on == 0 {
+                tx.prepare_cached(
+                    "DELETE FROM partly_read_files WHERE file_id = ?1
+                       AND EXISTS (SELECT 1 FROM files WHERE id = ?1 AND consumed = ?2)",
+                )?
+                .execute(params![file_id, read.consumed as i64])?;
+            }
+        }
+        // The same, said apart, by a build that marks responses whose usage it could not read
+        // whole (`responses.unread`): a file this build did not read last is read again.
+        if read.start == 0 {
+            tx.prepare_cached(
+                "INSERT INTO unread_usage_files
+                     (file_id, consumed, lines, first, rest_lines, rest_first)
+                 SELECT id, consumed, ?3, ?4, ?5, ?6 FROM files WHERE id = ?1 AND consumed = ?2
+                 ON CONFLICT(file_id) DO UPDATE SET consumed = excluded.consumed,
+                     lines = excluded.lines, first = excluded.first,
+                     rest_lines = excluded.rest_lines, rest_first = excluded.rest_first",
+            )?
+            .execute(params![
+                file_id,
+                read.consumed as i64,
+                read.unknown.lines as i64,
+                read.unknown.first,
+                read.partly.lines as i64,
+                read.partly.first
+            ])?;
+        } else {
+            let on = tx
+                .prepare_cached(
+                    "UPDATE unread_usage_files SET consumed = ?2, lines = lines + ?4,
+                         first = coalesce(first, ?5), rest_lines = rest_lines + ?6,
+                         rest_first = coalesce(rest_first, ?7)
+                     WHERE file_id = ?1 AND consumed = ?3
+                       AND EXISTS (SELECT 1 FROM files WHERE id = ?1 AND consumed = ?2)",
+                )?
+                .execute(params![
+                    file_id,
+                    read.consumed as i64,
+                    read.start as i64,
+                    read.unknown.lines as i64,
+                    read.unknown.first,
                     read.partly.lines as i64,
                     read.partly.first
                 ])?;
             if on == 0 {
                 tx.prepare_cached(
-                    "DELETE FROM partly_read_files WHERE file_id = ?1
+                    "DELETE FROM unread_usage_files WHERE file_id = ?1
                        AND EXISTS (SELECT 1 FROM files WHERE id = ?1 AND consumed = ?2)",
                 )?
                 .execute(params![file_id, read.consumed as i64])?;
@@ -1555,11 +1658,12 @@ impl Ledger {
                 "INSERT INTO responses (key, file_id, ts_ms, session, project, model, subagent,
                      input, output, cache_read, cache_5m, cache_1h,
                      speed, service_tier, inference_geo, prompt_tokens, agent, not_a_call,
-                     web_searches)
+                     web_searches, unread)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                         ?18, ?19)
+                         ?18, ?19, ?20)
                  ON CONFLICT(key) DO UPDATE SET
                      web_searches = max(coalesce(web_searches, 0), excluded.web_searches),
+                     unread = coalesce(unread, excluded.unread),
                      input = max(input, excluded.input),
                      output = max(output, excluded.output),
                      cache_read = max(cache_read, excluded.cache_read),
@@ -1638,6 +1742,7 @@ impl Ledger {
                     names.id(&tx, Some(r.agent.as_str()))?,
                     !r.call,
                     i64::try_from(t.web_search).unwrap_or(i64::MAX),
+                    r.unread.map(unread_code),
                 ])?;
             }
             let mut upsert = tx.prepare_cached(
@@ -2040,9 +2145,10 @@ impl Ledger {
             "SELECT file_id, ts_ms, session, project, model, subagent,
                     input, output, cache_read, cache_5m, cache_1h,
                     speed, service_tier, inference_geo, prompt_tokens, key, agent, not_a_call,
-                    {}
+                    {}, {}
              FROM responses WHERE {}",
             self.searches_column(),
+            self.unread_column(),
             if since_ms.is_some() {
                 "ts_ms >= ?1"
             } else {
@@ -2100,12 +2206,18 @@ impl Ledger {
                 r.get(14)?,
                 ts_ms,
             );
+            // Usage not read whole: a call of unknown cost, whatever its known tokens cost.
+            let unread = unread_from_code(r.get(19)?);
+            let cost_pico = cost_pico.filter(|_| unread.is_none());
             // Left NULL only where its transcript could not be read again (gone).
             let estimated = factors_unknown || searches_unknown;
             let unpriced = match cost_pico {
                 Some(_) => 0,
                 None => {
-                    let why = pricer.unpriced(model_name(&out.names, model), factor_ids, ts_ms);
+                    let why = match unread {
+                        Some(u) => Some(u.describe().to_owned()),
+                        None => pricer.unpriced(model_name(&out.names, model), factor_ids, ts_ms),
+                    };
                     match why {
                         Some(w) => *reasons.entry(w).or_insert_with_key(|w| {
                             out.names.push(w.clone());
@@ -2163,38 +2275,61 @@ impl Ledger {
         };
         out.limit_hits = self.limit_hits_in(files.as_ref())?;
         out.unread = self.unread(files.as_ref(), &given)?;
-        out.partly = self.partly(files.as_ref(), &given)?;
+        (out.partly, out.unknown) = self.partly(files.as_ref(), &given)?;
         Ok(out)
     }
 
     /// The lines read with a problem in their usage in the files with these ids (all files:
     /// `None`), as [`Ledger::unread`] gives the lines lost; none in an index only read that
     /// lacks the table.
-    fn partly(&self, files: Option<&HashSet<i64>>, given: &Given) -> Result<Unread, Error> {
+    ///
+    /// Said apart `(not counted, counted as calls of unknown cost)` for the files a build that
+    /// marks the latter read last (`unread_usage_files` at the file's `consumed`); the lines of
+    /// other files are all in the first, as the build that read them said them.
+    fn partly(
+        &self,
+        files: Option<&HashSet<i64>>,
+        given: &Given,
+    ) -> Result<(Unread, Unread), Error> {
         if !self.has_table("partly_read_files")? {
-            return Ok(Unread::default());
+            return Ok(Default::default());
         }
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT p.file_id, p.lines, p.first, f.path FROM partly_read_files p
-             JOIN files f ON f.id = p.file_id
-             WHERE p.lines > 0 ORDER BY p.file_id",
-        )?;
+        let apart = self.has_table("unread_usage_files")?;
+        let sql = if apart {
+            "SELECT f.id, f.path, p.lines, p.first, u.lines, u.first, u.rest_lines, u.rest_first
+             FROM files f
+             LEFT JOIN partly_read_files p ON p.file_id = f.id
+             LEFT JOIN unread_usage_files u ON u.file_id = f.id AND u.consumed = f.consumed
+             WHERE (u.file_id IS NULL AND p.lines > 0) OR u.lines > 0 OR u.rest_lines > 0
+             ORDER BY f.id"
+        } else {
+            "SELECT f.id, f.path, p.lines, p.first, NULL, NULL, NULL, NULL
+             FROM partly_read_files p JOIN files f ON f.id = p.file_id
+             WHERE p.lines > 0 ORDER BY f.id"
+        };
+        let mut stmt = self.conn.prepare_cached(sql)?;
         let mut rows = stmt.query([])?;
-        let mut out = Unread::default();
+        let (mut rest, mut unknown) = (Unread::default(), Unread::default());
         while let Some(r) = rows.next()? {
             let id: i64 = r.get(0)?;
             if files.is_some_and(|ids| !ids.contains(&id)) {
                 continue;
             }
-            let first: Option<String> = r.get(2)?;
-            let path: String = r.get(3)?;
-            out.add(Unread {
-                lines: u64::try_from(r.get::<_, i64>(1)?).unwrap_or(0),
-                files: 1,
+            let path: String = r.get(1)?;
+            let tally = |lines: Option<i64>, first: Option<String>| Unread {
+                lines: lines.and_then(|n| u64::try_from(n).ok()).unwrap_or(0),
+                files: u64::from(lines.is_some_and(|n| n > 0)),
                 first: first.map(|f| given.rename(id, &path, f)),
-            });
+            };
+            let apart_lines: Option<i64> = r.get(4)?;
+            if apart_lines.is_some() {
+                unknown.add(tally(apart_lines, r.get(5)?));
+                rest.add(tally(r.get(6)?, r.get(7)?));
+            } else {
+                rest.add(tally(r.get(2)?, r.get(3)?));
+            }
         }
-        Ok(out)
+        Ok((rest, unknown))
     }
 
     /// The lines that could not be read in the files with these ids (all files: `None`), the
@@ -2326,10 +2461,11 @@ impl Ledger {
             &format!(
                 "SELECT model, input, output, cache_read, cache_5m, cache_1h,
                         speed, service_tier, inference_geo, prompt_tokens, key, session, project,
-                        ts_ms, {}
+                        ts_ms, {}, {}
                  FROM responses
                  WHERE session = ?1 OR key IN (SELECT key FROM response_sessions WHERE session = ?1)",
-                self.searches_column()
+                self.searches_column(),
+                self.unread_column()
             ),
         )?;
         let mut rows = stmt.query([id])?;
@@ -2358,6 +2494,8 @@ impl Ledger {
                 r.get(9)?,
                 r.get(13)?,
             );
+            // Usage not read whole: its cost is unknown.
+            let cost = cost.filter(|_| r.get::<_, Option<i64>>(15).ok().flatten().is_none());
             out.entry(model.to_owned()).or_default().add(tokens, cost);
         }
         Ok(out)
@@ -2406,6 +2544,19 @@ impl Ledger {
                 )?
                 .exists([id])?;
             if searched {
+                return Ok(None);
+            }
+        }
+        // Nor do they know which rows' usage was not read whole (cost unknown): a session with
+        // any is priced from its rows. Through the partial index of those rows: cheap.
+        if self.unread_usage {
+            let unread = self
+                .conn
+                .prepare_cached(
+                    "SELECT 1 FROM responses WHERE session = ?1 AND unread IS NOT NULL",
+                )?
+                .exists([id])?;
+            if unread {
                 return Ok(None);
             }
         }
@@ -2687,39 +2838,21 @@ fn response_cost(
 /// current rates) priced with `factors` (`None`: at standard speed, tier and geo):
 /// `model NAME` (also for a model with no price at that time), `speed NAME`,
 /// `service tier NAME` or `inference geo NAME`, the first of them the table lacks; `None`
-/// when it has a price.
+/// when it has a price. The session core's rule ([`Pricing::unpriced_factor_named`]), the
+/// model named as written.
 pub fn unpriced_factor(
     pricing: &Pricing,
     model: &str,
     factors: Option<&PriceFactors>,
     at_ms: Option<i64>,
 ) -> Option<String> {
-    let none = Tokens::default();
-    if pricing
-        .request_cost_at(model, &none, &PriceFactors::default(), at_ms)
-        .is_none()
-    {
-        return Some(format!("model {model}"));
-    }
-    let f = factors?;
-    let alone = [
-        ("speed", f.speed.as_deref(), 0),
-        ("service tier", f.service_tier.as_deref(), 1),
-        ("inference geo", f.inference_geo.as_deref(), 2),
-    ];
-    alone.iter().find_map(|&(what, value, i)| {
-        let value = value?;
-        let one = PriceFactors {
-            speed: (i == 0).then(|| Cow::Owned(value.to_owned())),
-            service_tier: (i == 1).then(|| Cow::Owned(value.to_owned())),
-            inference_geo: (i == 2).then(|| Cow::Owned(value.to_owned())),
-            prompt_tokens: 0,
-        };
-        pricing
-            .request_cost_at(model, &none, &one, at_ms)
-            .is_none()
-            .then(|| format!("{what} {value}"))
-    })
+    let standard = PriceFactors::default();
+    pricing.unpriced_factor_named(
+        model,
+        &crate::session::pricing::ModelId::parse(model),
+        factors.unwrap_or(&standard),
+        at_ms,
+    )
 }
 
 /// Prices `responses` rows: their speed, tier and geo are name ids; the [`PriceFactors`] of
@@ -2849,8 +2982,8 @@ fn record_dropped(
     let mut insert = tx.prepare_cached(
         "INSERT INTO dropped_responses (path, why, at_ms, model, input, output, cache_read,
              cache_5m, cache_1h, speed, service_tier, inference_geo, prompt_tokens, call,
-             web_searches)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+             web_searches, unread)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
     )?;
     let now = now_ms();
     let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
@@ -2871,7 +3004,8 @@ fn record_dropped(
             f.and_then(|f| f.inference_geo.as_deref()),
             f.map(|f| count(f.prompt_tokens)),
             r.call,
-            count(r.tokens.web_search)
+            count(r.tokens.web_search),
+            r.unread.then_some(1)
         ])?;
     }
     Ok(Some(Dropped {
@@ -2887,7 +3021,8 @@ fn record_dropped(
 fn removed_with(tx: &Connection, id: i64) -> Result<Vec<(String, DroppedResponse)>, Error> {
     let mut stmt = tx.prepare_cached(
         "SELECT r.key, m.text, r.input, r.output, r.cache_read, r.cache_5m, r.cache_1h,
-                sp.text, st.text, ig.text, r.prompt_tokens, r.not_a_call, r.web_searches
+                sp.text, st.text, ig.text, r.prompt_tokens, r.not_a_call, r.web_searches,
+                r.unread
          FROM responses r
          LEFT JOIN names m ON m.id = r.model
          LEFT JOIN names sp ON sp.id = r.speed
@@ -2917,6 +3052,7 @@ fn removed_with(tx: &Connection, id: i64) -> Result<Vec<(String, DroppedResponse
                 tokens: tokens_searched_at(r, 2, 12)?.0,
                 factors,
                 call: !r.get::<_, bool>(11)?,
+                unread: r.get::<_, Option<i64>>(13)?.is_some(),
             },
         ))
     })?;
@@ -2958,8 +3094,14 @@ struct FileRead {
     open_tail: bool,
     /// Lines of this read that could not be read.
     unread: Unread,
-    /// Lines of this read read with a problem in their usage ([`collect::about_usage`]).
+    /// Lines of this read read with a problem in their usage ([`collect::about_usage`]), not
+    /// those of `unknown`.
     partly: Unread,
+    /// Lines of this read whose usage was not read whole, their responses counted as calls
+    /// of unknown cost ([`collect::costs_unknown`]).
+    unknown: Unread,
+    /// The first line of `partly` and `unknown` together.
+    first_partly: Option<String>,
     /// The file is one JSON document, read whole (see the schema's version 4).
     whole: bool,
     /// The read stopped at a [`Cut`] before the end of the file: more is to be read.
@@ -3123,6 +3265,8 @@ fn read_stream(
     let spans = collector.spans().clone();
     let unread = collector.unread().clone();
     let partly = collector.partly().clone();
+    let unknown = collector.unknown().clone();
+    let first_partly = collector.first_with_usage_problem().map(str::to_owned);
     let (responses, tools, limits) = collector.into_parts();
     Ok(FileRead {
         start,
@@ -3132,6 +3276,8 @@ fn read_stream(
         open_tail: new_open_tail,
         unread,
         partly,
+        unknown,
+        first_partly,
         whole,
         cut: was_cut,
         tail_hash: None,
@@ -3217,8 +3363,14 @@ pub struct Entries {
     pub unread: Unread,
     /// Lines of the covered transcripts read with a problem in their usage
     /// ([`collect::about_usage`]): their usage is counted only in part. From an index, only
-    /// for files a build that records them read ([`schema`]'s `partly_read_files`).
+    /// for files a build that records them read ([`schema`]'s `partly_read_files`). Not those
+    /// of `unknown`.
     pub partly: Unread,
+    /// Lines of the covered transcripts whose usage could not be read whole
+    /// ([`collect::costs_unknown`]): their responses are counted as API calls of unknown cost.
+    /// From an index, only for files a build that marks them read last ([`schema`]'s
+    /// `unread_usage_files`; others' such lines are in `partly`).
+    pub unknown: Unread,
 }
 
 impl Entries {
@@ -3246,19 +3398,24 @@ impl Entries {
             match r.ts_ms {
                 Some(ts_ms) => {
                     let model_name = r.model.as_deref().unwrap_or("unknown");
-                    let cost_pico = response_cost(
-                        pricing,
-                        model_name,
-                        &r.tokens,
-                        Some(&r.factors),
-                        Some(ts_ms),
-                    );
-                    let why = cost_pico
-                        .is_none()
-                        .then(|| {
+                    // Usage not read whole: a call of unknown cost, as --summary counts it.
+                    let cost_pico = match r.unread {
+                        Some(_) => None,
+                        None => response_cost(
+                            pricing,
+                            model_name,
+                            &r.tokens,
+                            Some(&r.factors),
+                            Some(ts_ms),
+                        ),
+                    };
+                    let why = match (cost_pico, r.unread) {
+                        (Some(_), _) => None,
+                        (None, Some(u)) => Some(u.describe().to_owned()),
+                        (None, None) => {
                             unpriced_factor(pricing, model_name, Some(&r.factors), Some(ts_ms))
-                        })
-                        .flatten();
+                        }
+                    };
                     let unpriced = intern(&mut out.names, why);
                     let session = intern(&mut out.names, r.session);
                     let project = intern(&mut out.names, r.project);
@@ -3401,7 +3558,7 @@ pub fn read_fresh_with_stdin(
             read.tools,
             read.limits,
             read.spans,
-            (read.unread, read.partly),
+            (read.unread, read.partly, read.unknown),
         ))
     };
     for path in files {
@@ -3426,9 +3583,11 @@ pub fn read_fresh_with_stdin(
         .collect();
     let unread = all.unread().clone();
     let partly = all.partly().clone();
+    let unknown = all.unknown().clone();
     let mut entries = Entries::from_responses(all.owned_responses(), pricing);
     entries.unread = unread;
     entries.partly = partly;
+    entries.unknown = unknown;
     entries.limit_hits = limits;
     entries.limit_hits.sort();
     entries
@@ -3463,7 +3622,7 @@ pub fn read_fresh_until(
                     read.tools,
                     read.limits,
                     read.spans,
-                    (read.unread, read.partly),
+                    (read.unread, read.partly, read.unknown),
                 ))
             }
             Err(e) => problem(path, &e.to_string()),
@@ -3471,9 +3630,11 @@ pub fn read_fresh_until(
     }
     let unread = all.unread().clone();
     let partly = all.partly().clone();
+    let unknown = all.unknown().clone();
     let mut entries = Entries::from_responses(all.owned_responses(), pricing);
     entries.unread = unread;
     entries.partly = partly;
+    entries.unknown = unknown;
     (entries, complete)
 }
 
@@ -4077,6 +4238,198 @@ mod tests {
         std::fs::remove_file(&file).unwrap();
         let gone = ledger.entries(&Scope::All, None, &prices()).unwrap();
         assert_eq!((gone.partly.lines, gone.partly.first), (18, Some(first)));
+        drop(ledger);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// `CAMPAIGN`'s first 22 lines with every assistant line's usage changed by `change`
+    /// (applied to the usage object itself) and `suffix` appended to every `msg_`/`req_` id.
+    fn campaign_with(suffix: &str, change: &dyn Fn(&mut serde_json::Value)) -> String {
+        let text = std::fs::read_to_string(CAMPAIGN).unwrap();
+        let mut out = String::new();
+        for line in text.lines().take(22) {
+            let mut v: serde_json::Value = serde_json::from_str(line).unwrap();
+            if v["type"] == "assistant" {
+                change(&mut v["message"]["usage"]);
+                let id = v["message"]["id"].as_str().unwrap().to_owned();
+                v["message"]["id"] = format!("{id}{suffix}").into();
+                let req = v["requestId"].as_str().unwrap().to_owned();
+                v["requestId"] = format!("{req}{suffix}").into();
+            }
+            out.push_str(&serde_json::to_string(&v).unwrap());
+            out.push('\n');
+        }
+        out
+    }
+
+    /// Cache writes of a TTL aegon has no price for: each usage object's (outer and in
+    /// `iterations`) writes all in `ephemeral_24h_input_tokens` (tester7's repro 09).
+    fn ttl_24h(usage: &mut serde_json::Value) {
+        let set = |u: &mut serde_json::Value| {
+            let flat = u["cache_creation_input_tokens"].clone();
+            u["cache_creation"] = serde_json::json!({
+                "ephemeral_5m_input_tokens": 0,
+                "ephemeral_1h_input_tokens": 0,
+                "ephemeral_24h_input_tokens": flat,
+            });
+        };
+        for it in usage["iterations"].as_array_mut().into_iter().flatten() {
+            set(it);
+        }
+        set(usage);
+    }
+
+    /// Usage aegon cannot read whole (cache writes of an unknown TTL, `usage: {}`) counts as
+    /// API calls of unknown cost in the index, as `--summary` and a read without the index
+    /// count it: the known tokens kept, no cost (the reason named as for an unpriced model),
+    /// the rest of the history priced; the lines said apart from those not counted; the
+    /// session's warm path not taking its sums. Rows an older build wrote (no mark) are read
+    /// again once, and a file with no usage problem is not.
+    #[test]
+    fn usage_not_read_whole_costs_unknown_warm_and_after_an_older_build() {
+        let dir = temp("unread-usage");
+        let file = dir.join("s.jsonl");
+        let clean = dir.join("clean.jsonl");
+        // The real responses as written, then the same with 24h writes and with `usage: {}`
+        // (other ids: other responses).
+        let base = campaign_with("", &|_| {});
+        let content = base.clone()
+            + &campaign_with("t", &ttl_24h)
+            + &campaign_with("e", &|u| *u = serde_json::json!({}));
+        std::fs::write(&file, &content).unwrap();
+        std::fs::write(&clean, campaign_with("c", &|_| {})).unwrap();
+        let files = [file.clone(), clean.clone()];
+        let index = dir.join("i.sqlite3");
+        let update = |ledger: &mut Ledger| {
+            ledger.update(&[], &files, &mut no_problem).unwrap();
+            ledger.entries(&Scope::All, None, &prices()).unwrap()
+        };
+        // The priced part: the 4 real responses of each file, at $0.230886 each set (README
+        // of fixtures/shapes: an independent count and ccusage agree).
+        let check = |e: &Entries, what: &str| {
+            assert_eq!(e.rows.len(), 16, "{what}: 4 responses x 4");
+            let priced: Vec<&Entry> = e.rows.iter().filter(|r| r.cost_pico.is_some()).collect();
+            assert_eq!(priced.len(), 8, "{what}");
+            let sum: u128 = priced.iter().filter_map(|r| r.cost_pico).sum();
+            assert_eq!((sum + 500_000) / 1_000_000, 2 * 230_886, "{what}: micro-$");
+            let mut why: Vec<&str> = e
+                .rows
+                .iter()
+                .filter(|r| r.cost_pico.is_none())
+                .map(|r| e.name(r.unpriced))
+                .collect();
+            why.sort_unstable();
+            why.dedup();
+            assert_eq!(
+                why,
+                [
+                    "cache writes of an unknown TTL",
+                    "usage with no token count aegon knows"
+                ],
+                "{what}"
+            );
+            // Known tokens kept: the 24h writes counted (as 5-minute writes, their number).
+            let writes: u64 = e.rows.iter().map(|r| r.tokens.cache_write_5m).sum();
+            assert_eq!(writes, 13_793, "{what}");
+            assert!(e.rows.iter().all(|r| r.call), "{what}");
+            // 6 assistant lines each, said as counted with an unknown cost, none as not counted.
+            assert_eq!((e.unknown.lines, e.unknown.files), (12, 1), "{what}");
+            assert_eq!(e.partly, Unread::default(), "{what}");
+        };
+        let mut ledger = Ledger::open(&index, &mut |_| {}).unwrap();
+        let cold = update(&mut ledger);
+        check(&cold, "cold");
+        let first = cold.unknown.first.clone().unwrap_or_default();
+        assert!(first.contains("TTL aegon does not know"), "{first}");
+        // For older builds, which say them all as not counted: all of them, the same first.
+        let (lines, older_first): (i64, String) = ledger
+            .conn
+            .query_row(
+                "SELECT p.lines, p.first FROM partly_read_files p JOIN files f ON f.id = p.file_id
+                 WHERE f.path = ?1",
+                [path_key(&canonical(&file))],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!((lines, older_first), (12, first.clone()));
+        let fresh = read_fresh(
+            &files.iter().map(|f| canonical(f)).collect::<Vec<_>>(),
+            &prices(),
+            &mut no_problem,
+        );
+        check(&fresh, "fresh");
+        assert_eq!(rows(&fresh), rows(&cold));
+        check(&update(&mut ledger), "warm");
+        // One session: its cost is not taken from the sums, and is a lower bound.
+        let session = cold.name(cold.rows[0].session).to_owned();
+        assert_eq!(
+            ledger.session_usage_summed(&session, &prices()).unwrap(),
+            None
+        );
+        let by_model = ledger.session_usage(&session, &prices()).unwrap();
+        let unpriced: u64 = by_model.values().map(|m| m.unpriced).sum();
+        assert_eq!(unpriced, 8);
+        // Written by an older build (no mark, no record of how far this build read): the file
+        // with usage problems is read again, the clean one is not.
+        ledger
+            .conn
+            .execute_batch("UPDATE responses SET unread = NULL; DELETE FROM unread_usage_files")
+            .unwrap();
+        let stale = ledger.entries(&Scope::All, None, &prices()).unwrap();
+        assert_eq!(
+            stale.rows.iter().filter(|r| r.cost_pico.is_none()).count(),
+            0
+        );
+        drop(ledger);
+        let mut ledger = Ledger::open(&index, &mut |_| {}).unwrap();
+        check(&update(&mut ledger), "after an older build");
+        let recorded: Vec<String> = ledger
+            .conn
+            .prepare("SELECT f.path FROM unread_usage_files u JOIN files f ON f.id = u.file_id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            recorded,
+            [path_key(&canonical(&file))],
+            "the clean file not read again"
+        );
+        // An older build read on (its rows unmarked): read again from the start, marked.
+        let more = content.clone() + &campaign_with("u", &|u| *u = serde_json::json!({}));
+        std::fs::write(&file, &more).unwrap();
+        drop(ledger);
+        {
+            let conn = Connection::open(&index).unwrap();
+            conn.execute(
+                "UPDATE files SET consumed = ?1, line = ?2 WHERE path = ?3",
+                params![
+                    more.len() as i64,
+                    more.lines().count() as i64 + 1,
+                    path_key(&canonical(&file))
+                ],
+            )
+            .unwrap();
+        }
+        let mut ledger = Ledger::open(&index, &mut |_| {}).unwrap();
+        let after = update(&mut ledger);
+        assert_eq!(after.rows.len(), 20);
+        assert_eq!(
+            after.rows.iter().filter(|r| r.cost_pico.is_none()).count(),
+            12
+        );
+        assert_eq!(after.unknown.lines, 18);
+        // Cut back to the real responses: those that left the index are said with their cost
+        // unknown, not priced from their known tokens.
+        std::fs::write(&file, &base).unwrap();
+        let cut = update(&mut ledger);
+        assert_eq!((cut.rows.len(), cut.unknown.lines), (8, 0));
+        let dropped = ledger.take_dropped().unwrap();
+        assert_eq!(dropped.len(), 1);
+        assert_eq!(dropped[0].responses.len(), 12);
+        assert!(dropped[0].responses.iter().all(|r| r.unread));
+        assert_eq!(dropped[0].cost_pico(&prices()), (0, true));
         drop(ledger);
         let _ = std::fs::remove_dir_all(&dir);
     }
@@ -4872,13 +5225,17 @@ mod tests {
     /// What an index lacks when a build that did not know [`schema::ADDITIVE`] (and
     /// [`schema::ADDITIVE_COLUMNS`]) made it.
     const UNDO_ADDITIVE: &str = "DROP TABLE dropped_responses; DROP TABLE web_search_files;
-        DROP INDEX responses_web_searches; ALTER TABLE responses DROP COLUMN web_searches;";
+        DROP INDEX responses_web_searches; ALTER TABLE responses DROP COLUMN web_searches;
+        DROP INDEX responses_unread; ALTER TABLE responses DROP COLUMN unread;
+        DROP TABLE unread_usage_files;";
 
     /// What schema version 7 added, and the additive table (7's triggers name columns of
     /// earlier versions, which cannot be dropped while they exist).
     const UNDO_VERSION_7: &str = "
         DROP TABLE dropped_responses; DROP TABLE web_search_files;
         DROP INDEX responses_web_searches; ALTER TABLE responses DROP COLUMN web_searches;
+        DROP INDEX responses_unread; ALTER TABLE responses DROP COLUMN unread;
+        DROP TABLE unread_usage_files;
         DROP INDEX responses_file; DROP INDEX tools_file; DROP INDEX response_files_file;
         DROP INDEX limit_hits_file;
         DROP TRIGGER session_sums_insert; DROP TRIGGER session_sums_update;

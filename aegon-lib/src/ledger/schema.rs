@@ -110,6 +110,23 @@
 //! `web_search_files`. A file gone from disk keeps its row, so its problems are still said; one
 //! gone before a build recorded them has none (what the older build counted is all there is).
 //!
+//! `responses.unread` ([`ADDITIVE_COLUMNS`], no version of its own): set when the response's
+//! usage could not be read whole (a shape aegon does not know: [`crate::tokens::Unread`],
+//! stored as [`crate::ledger::unread_code`]); its known tokens are counted, its cost is
+//! unknown (reports give none, as for a model with no price). NULL: read whole, or written
+//! by a build that did not know the column. An older build's upsert keeps the mark (it sets
+//! only the columns it knows); rows it inserts lack it, so `unread_usage_files` ([`ADDITIVE`])
+//! records, per file, the `consumed` a build that marks them last left, with the lines of such
+//! usage (`lines`, `first`: counted as calls of unknown cost) and the other lines with usage
+//! problems (`rest_lines`, `rest_first`: not counted), said apart in notes. A file whose
+//! `consumed` is now another (an older build read on) or that has no row is read again from
+//! its start before the next update of a build that marks them ([`crate::ledger`]), unless
+//! `partly_read_files` says, at its `consumed`, that it holds no line with a usage problem
+//! (every such line is one: then nothing is read again). `partly_read_files` is still written
+//! with all of them (older builds say them as not counted). The partial index
+//! `responses_unread` (marked rows, by session) keeps the status line's warm path cheap.
+//! `dropped_responses.unread` likewise (NULL: read whole, or recorded by an older build).
+//!
 //! Version 2 added the price factors. Migrating from version 1 adds the columns (NULL) and
 //! sets every file's progress back to its start, so the next update reads the transcripts
 //! still on disk again and fills in their responses' factors (rows merge by identity: nothing
@@ -207,6 +224,8 @@ pub const COMPAT: &[Compat] = &[
 pub const ADDITIVE_COLUMNS: &[(&str, &str, &str)] = &[
     ("responses", "web_searches", "INTEGER"),
     ("dropped_responses", "web_searches", "INTEGER"),
+    ("responses", "unread", "INTEGER"),
+    ("dropped_responses", "unread", "INTEGER"),
 ];
 
 /// Indexes of [`ADDITIVE_COLUMNS`], created `IF NOT EXISTS` after them.
@@ -216,6 +235,10 @@ pub const ADDITIVE_INDEXES: &[&str] = &[
     // writer, older builds too.
     "CREATE INDEX IF NOT EXISTS responses_web_searches ON responses(session, file_id)
          WHERE web_searches IS NOT 0",
+    // Rows whose usage was not read whole: few; the status line's warm path asks whether a
+    // session has any (their cost is unknown, the sums would price them).
+    "CREATE INDEX IF NOT EXISTS responses_unread ON responses(session)
+         WHERE unread IS NOT NULL",
 ];
 
 /// `PRAGMA application_id` of an aegon index ("AEGN").
@@ -517,6 +540,19 @@ pub const ADDITIVE: &[&str] = &[
         consumed INTEGER NOT NULL,
         lines    INTEGER NOT NULL,
         first    TEXT
+    );
+    ",
+    // How far a build that marks responses whose usage it could not read whole read each file,
+    // and its lines with usage problems said apart: those counted as calls of unknown cost,
+    // and the rest (not counted).
+    "
+    CREATE TABLE IF NOT EXISTS unread_usage_files (
+        file_id    INTEGER PRIMARY KEY,
+        consumed   INTEGER NOT NULL,
+        lines      INTEGER NOT NULL,
+        first      TEXT,
+        rest_lines INTEGER NOT NULL,
+        rest_first TEXT
     );
     ",
 ];
