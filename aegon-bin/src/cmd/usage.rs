@@ -591,20 +591,35 @@ pub struct Loaded {
     pub incomplete: bool,
 }
 
+/// `one` or `many` by `n`: the closing notes' agreement of words with their counts.
+fn plural(n: u64, one: &'static str, many: &'static str) -> &'static str {
+    if n == 1 {
+        one
+    } else {
+        many
+    }
+}
+
+/// "N line(s) in M transcript(s)": how the closing notes count the lines they are about.
+fn lines_in(counted: &ledger::Unread) -> String {
+    format!(
+        "{} line{} in {} transcript{}",
+        counted.lines,
+        plural(counted.lines, "", "s"),
+        counted.files,
+        plural(counted.files, "", "s"),
+    )
+}
+
 /// The closing line about transcript lines that could not be read, if any: a report is
 /// complete only for the lines that could be.
 pub fn unread_note(unread: &ledger::Unread) -> Option<String> {
     if unread.lines == 0 {
         return None;
     }
-    let plural = |n: u64, one: &'static str, many: &'static str| if n == 1 { one } else { many };
     Some(format!(
-        "{} line{} in {} transcript{} could not be read and {} not counted (first: {}); \
-         `aegon audit FILE` lists every one",
-        unread.lines,
-        plural(unread.lines, "", "s"),
-        unread.files,
-        plural(unread.files, "", "s"),
+        "{} could not be read and {} not counted (first: {}); `aegon audit FILE` lists every one",
+        lines_in(unread),
         plural(unread.lines, "is", "are"),
         unread.first.as_deref().unwrap_or("?"),
     ))
@@ -618,14 +633,10 @@ pub fn partly_note(partly: &ledger::Unread) -> Option<String> {
     if partly.lines == 0 {
         return None;
     }
-    let plural = |n: u64, one: &'static str, many: &'static str| if n == 1 { one } else { many };
     Some(format!(
-        "{} line{} in {} transcript{} {} usage aegon could not read, not counted (first: {}); \
+        "{} {} usage aegon could not read, not counted (first: {}); \
          `aegon --summary FILE` says each one",
-        partly.lines,
-        plural(partly.lines, "", "s"),
-        partly.files,
-        plural(partly.files, "", "s"),
+        lines_in(partly),
         plural(partly.lines, "holds", "hold"),
         partly.first.as_deref().unwrap_or("?"),
     ))
@@ -639,14 +650,10 @@ pub fn unknown_cost_note(unknown: &ledger::Unread) -> Option<String> {
     if unknown.lines == 0 {
         return None;
     }
-    let plural = |n: u64, one: &'static str, many: &'static str| if n == 1 { one } else { many };
     Some(format!(
-        "{} line{} in {} transcript{} {} usage aegon could not read whole: counted as API \
-         calls, their cost unknown (first: {}); `aegon --summary FILE` says each one",
-        unknown.lines,
-        plural(unknown.lines, "", "s"),
-        unknown.files,
-        plural(unknown.files, "", "s"),
+        "{} {} usage aegon could not read whole: counted as API calls, their cost unknown \
+         (first: {}); `aegon --summary FILE` says each one",
+        lines_in(unknown),
         plural(unknown.lines, "holds", "hold"),
         unknown.first.as_deref().unwrap_or("?"),
     ))
