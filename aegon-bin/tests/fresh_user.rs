@@ -14,7 +14,10 @@ use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 
-use common::{root, temp_dir};
+use common::{
+    root, session_with_subagents, subagents_session_fixture, temp_dir, SessionWithSubagents,
+    SUBAGENTS_SESSION,
+};
 
 fn aegon() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_aegon"));
@@ -232,25 +235,15 @@ fn summary_totals(args: &[&std::ffi::OsStr]) -> Value {
 fn a_session_named_alone_brings_its_subagents_once() {
     // A real Claude Code 2.1.39 session and its two subagents (fixtures/corpus, from
     // marot/spotter), laid out as Claude Code writes them.
-    const SESSION: &str = "258c7280-ae70-4798-800f-63464d01a85d";
-    let corpus = |suffix: &str| {
-        common::fixture(&format!(
-            "marot__spotter__test__fixtures__transcripts__{SESSION}{suffix}.jsonl"
-        ))
-    };
-    let dir = temp_dir("subagents");
-    let project = dir.join("-p");
-    let agents = project.join(SESSION).join("subagents");
-    std::fs::create_dir_all(&agents).unwrap();
-    let main = project.join(format!("{SESSION}.jsonl"));
-    std::fs::copy(corpus(""), &main).unwrap();
-    for agent in ["agent-a881341", "agent-acompact-fffbd0"] {
-        std::fs::copy(
-            corpus(&format!("__subagents__{agent}")),
-            agents.join(format!("{agent}.jsonl")),
-        )
-        .unwrap();
-    }
+    let SessionWithSubagents {
+        data: dir,
+        project,
+        agents,
+        main,
+        ..
+    } = session_with_subagents("subagents", "subagents");
+    let corpus = subagents_session_fixture;
+    const SESSION: &str = SUBAGENTS_SESSION;
     // The main file with no subagent folder beside it.
     let alone = dir.join("alone");
     std::fs::create_dir_all(&alone).unwrap();
@@ -293,25 +286,14 @@ fn a_session_named_alone_brings_its_subagents_once() {
 /// with its transcript read, nothing is said.
 #[test]
 fn a_subagent_in_another_folder_is_found_and_one_not_found_is_said() {
-    const SESSION: &str = "258c7280-ae70-4798-800f-63464d01a85d";
-    let corpus = |suffix: &str| {
-        common::fixture(&format!(
-            "marot__spotter__test__fixtures__transcripts__{SESSION}{suffix}.jsonl"
-        ))
-    };
-    let dir = temp_dir("subagents-elsewhere");
-    let project = dir.join("-p");
-    let agents = project.join(SESSION).join("agents");
-    std::fs::create_dir_all(&agents).unwrap();
-    let main = project.join(format!("{SESSION}.jsonl"));
-    std::fs::copy(corpus(""), &main).unwrap();
-    for agent in ["agent-a881341", "agent-acompact-fffbd0"] {
-        std::fs::copy(
-            corpus(&format!("__subagents__{agent}")),
-            agents.join(format!("{agent}.jsonl")),
-        )
-        .unwrap();
-    }
+    let SessionWithSubagents {
+        data: dir,
+        project,
+        main,
+        ..
+    } = session_with_subagents("subagents-elsewhere", "agents");
+    let corpus = subagents_session_fixture;
+    const SESSION: &str = SUBAGENTS_SESSION;
     let folder = summary_totals(&[project.as_os_str()]);
     assert_eq!(
         (&folder["api_calls"], &folder["cost_usd"]),

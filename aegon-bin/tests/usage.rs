@@ -10,7 +10,7 @@ use serde_json::Value;
 
 mod common;
 
-use common::{fixture, fixtures, root, temp_dir};
+use common::{fixture, fixtures, root, session_with_subagents, temp_dir, SessionWithSubagents};
 
 /// `aegon ARGS` with its index in `data`; stdout parsed as JSON (asserting success).
 fn run_json(data: &Path, args: &[&str]) -> Value {
@@ -2391,47 +2391,6 @@ fn independent_calls(files: &[PathBuf]) -> usize {
     seen.len()
 }
 
-/// A real Claude Code 2.1.39 session and its two subagents (fixtures/corpus, from
-/// marot/spotter), laid out in a fresh data folder as Claude Code writes them: `-p/SESSION.jsonl`
-/// beside `-p/SESSION/subagents/agent-*.jsonl`.
-struct SessionWithSubagents {
-    data: common::TempDir,
-    project: PathBuf,
-    /// `SESSION/subagents`.
-    agents: PathBuf,
-    /// The session's own file.
-    main: PathBuf,
-    subagents: Vec<PathBuf>,
-}
-
-fn session_with_subagents(name: &str) -> SessionWithSubagents {
-    const SESSION: &str = "258c7280-ae70-4798-800f-63464d01a85d";
-    let corpus = |suffix: &str| {
-        fixture(&format!(
-            "marot__spotter__test__fixtures__transcripts__{SESSION}{suffix}.jsonl"
-        ))
-    };
-    let data = temp_dir(name);
-    let project = data.join("-p");
-    let agents = project.join(SESSION).join("subagents");
-    std::fs::create_dir_all(&agents).unwrap();
-    let main = project.join(format!("{SESSION}.jsonl"));
-    std::fs::copy(corpus(""), &main).unwrap();
-    let mut subagents = Vec::new();
-    for agent in ["agent-a881341", "agent-acompact-fffbd0"] {
-        let to = agents.join(format!("{agent}.jsonl"));
-        std::fs::copy(corpus(&format!("__subagents__{agent}")), &to).unwrap();
-        subagents.push(to);
-    }
-    SessionWithSubagents {
-        data,
-        project,
-        agents,
-        main,
-        subagents,
-    }
-}
-
 #[test]
 fn a_session_file_named_brings_its_subagents_as_in_the_filter() {
     let SessionWithSubagents {
@@ -2440,7 +2399,7 @@ fn a_session_file_named_brings_its_subagents_as_in_the_filter() {
         main,
         subagents,
         ..
-    } = session_with_subagents("session-subagents");
+    } = session_with_subagents("session-subagents", "subagents");
     let mut all = vec![main.clone()];
     all.extend(subagents);
     let want = independent_calls(&all) as u64;
@@ -2481,7 +2440,7 @@ fn a_gone_session_files_subagents_are_read_and_said_as_in_the_summary() {
         main,
         subagents,
         ..
-    } = session_with_subagents("gone-session-subagents");
+    } = session_with_subagents("gone-session-subagents", "subagents");
     let mut all = vec![main.clone()];
     all.extend(subagents.iter().cloned());
     let whole = independent_calls(&all) as u64;

@@ -197,3 +197,58 @@ impl Rng {
         self.below(n as u64) as usize
     }
 }
+
+/// The real Claude Code 2.1.39 session with two subagents in fixtures/corpus (from
+/// marot/spotter): its id.
+pub const SUBAGENTS_SESSION: &str = "258c7280-ae70-4798-800f-63464d01a85d";
+
+/// One file of that session by the suffix of its fixture name: `""` for the session's own file,
+/// `"__subagents__agent-a881341"` for a subagent's.
+pub fn subagents_session_fixture(suffix: &str) -> PathBuf {
+    fixture(&format!(
+        "marot__spotter__test__fixtures__transcripts__{SUBAGENTS_SESSION}{suffix}.jsonl"
+    ))
+}
+
+/// That session laid out in a fresh data folder: `-p/SESSION.jsonl` beside
+/// `-p/SESSION/FOLDER/agent-*.jsonl` (`subagents`, as Claude Code writes it, or another folder).
+pub struct SessionWithSubagents {
+    /// The data folder (removed when dropped).
+    pub data: TempDir,
+    /// `-p`, the project folder.
+    pub project: PathBuf,
+    /// `SESSION/FOLDER`.
+    pub agents: PathBuf,
+    /// The session's own file.
+    pub main: PathBuf,
+    /// The two subagents' files.
+    pub subagents: Vec<PathBuf>,
+}
+
+/// [`SessionWithSubagents`] in a fresh temporary folder named after `name`, the subagents in
+/// `SESSION/folder/`.
+pub fn session_with_subagents(name: &str, folder: &str) -> SessionWithSubagents {
+    let data = temp_dir(name);
+    let project = data.join("-p");
+    let agents = project.join(SUBAGENTS_SESSION).join(folder);
+    std::fs::create_dir_all(&agents).unwrap();
+    let main = project.join(format!("{SUBAGENTS_SESSION}.jsonl"));
+    std::fs::copy(subagents_session_fixture(""), &main).unwrap();
+    let mut subagents = Vec::new();
+    for agent in ["agent-a881341", "agent-acompact-fffbd0"] {
+        let to = agents.join(format!("{agent}.jsonl"));
+        std::fs::copy(
+            subagents_session_fixture(&format!("__subagents__{agent}")),
+            &to,
+        )
+        .unwrap();
+        subagents.push(to);
+    }
+    SessionWithSubagents {
+        data,
+        project,
+        agents,
+        main,
+        subagents,
+    }
+}
