@@ -387,3 +387,20 @@ fn the_base_is_read_whole() {
     assert_eq!(t["cost_usd"], COST);
     assert_eq!(json["sessions"][0]["context"]["tokens"], CONTEXT);
 }
+
+/// tester8 finding 6: when the last response's usage cannot be read (`usage: {}`), the context
+/// is what the response before it left (input 2 + cache read 41,595 + write 847 in the base),
+/// not 0; its cost is unknown as before.
+#[test]
+fn unreadable_counts_leave_the_context_where_the_last_readable_response_left_it() {
+    let dir = common::temp_dir("shapes-context-unread");
+    let file = case(&dir, "last-unread", |o| {
+        if o["message"]["id"] == "msg_011CdiaqaEXEubcju461d7xf" {
+            o["message"]["usage"] = json!({});
+        }
+    });
+    let (json, _, _) = summary(&file);
+    assert_eq!(json["sessions"][0]["context"]["tokens"], 2 + 41_595 + 847);
+    assert_eq!(json["totals"]["cost_usd"], Value::Null);
+    assert_eq!(json["totals"]["api_calls"], CALLS);
+}

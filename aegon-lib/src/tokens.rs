@@ -223,6 +223,13 @@ pub enum Unread {
 }
 
 impl Unread {
+    /// Whether the response's token counts themselves could not be read ([`Unread::NoCounts`],
+    /// [`Unread::Elsewhere`]): its input is then no measure of the context, which stays what
+    /// the last readable response left. Writes of an unknown TTL leave the counts readable.
+    pub fn counts_unknown(self) -> bool {
+        matches!(self, Unread::NoCounts | Unread::Elsewhere)
+    }
+
     /// In words, for a cost left unknown: `usage with no token count aegon knows`.
     pub fn describe(self) -> &'static str {
         match self {

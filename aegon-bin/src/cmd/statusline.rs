@@ -453,8 +453,9 @@ fn transcript_context_percent(path: &Path, pricing: &Pricing) -> Option<f64> {
                         model,
                         tokens,
                         context,
+                        unread,
                         ..
-                    } => {
+                    } if !unread.is_some_and(aegon::tokens::Unread::counts_unknown) => {
                         // After server-side compaction, the last iteration's input.
                         let tokens = context.unwrap_or_else(|| tokens.total_input());
                         let mut window = pricing.context_window(model.as_deref().unwrap_or(""));

@@ -32,7 +32,7 @@ use self::prompt::command_prompt;
 use crate::event::{Event, EventKind, TitleSource};
 use crate::text::Text;
 use crate::timestamp::parse_millis;
-use crate::tokens::Tokens;
+use crate::tokens::{Tokens, Unread};
 
 /// Steps kept per session for display (the oldest are dropped; statistics keep everything).
 pub const RECENT_STEPS: usize = 64;
@@ -865,11 +865,14 @@ impl Session {
                         if fill > window && window < LARGE_CONTEXT_WINDOW {
                             window = LARGE_CONTEXT_WINDOW;
                         }
-                        self.context = Some(ContextFill {
-                            tokens: fill,
-                            window,
-                            compacted: false,
-                        });
+                        // Counts aegon could not read say nothing of the context: it stays.
+                        if !unread.is_some_and(Unread::counts_unknown) {
+                            self.context = Some(ContextFill {
+                                tokens: fill,
+                                window,
+                                compacted: false,
+                            });
+                        }
                     }
                     None => {}
                 }
