@@ -23,17 +23,9 @@ fn run_json(data: &Path, args: &[&str]) -> Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+/// aegon with its usage index in `data` and no Claude Code, Codex or home folder of the machine's.
 fn aegon(data: &Path, args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_aegon"));
-    c.args(args)
-        .env("AEGON_DATA_DIR", data)
-        .env("HOME", "/nonexistent-aegon-home")
-        .env_remove("CODEX_HOME")
-        .env_remove("XDG_DATA_HOME")
-        .env("CLAUDE_CONFIG_DIR", data.join("no-claude-here"))
-        .env_remove("NO_COLOR")
-        .stdin(Stdio::null());
-    c
+    common::aegon_isolated(data, args)
 }
 
 fn num(v: &Value) -> u64 {

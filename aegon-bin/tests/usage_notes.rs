@@ -54,16 +54,9 @@ fn first_assistant(text: &str) -> (usize, usize) {
     panic!("no assistant line");
 }
 
+/// aegon with its usage index in `data` and no Claude Code, Codex or home folder of the machine's.
 fn aegon(data: &Path, args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_aegon"));
-    c.args(args)
-        .env("AEGON_DATA_DIR", data)
-        .env("HOME", "/nonexistent-aegon-home")
-        .env_remove("CODEX_HOME")
-        .env_remove("XDG_DATA_HOME")
-        .env("CLAUDE_CONFIG_DIR", data.join("no-claude-here"))
-        .stdin(Stdio::null());
-    c
+    common::aegon_isolated(data, args)
 }
 
 /// `aegon usage daily --json FILE` (with `extra` arguments): exit status, document, stderr.

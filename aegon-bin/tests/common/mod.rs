@@ -252,3 +252,19 @@ pub fn session_with_subagents(name: &str, folder: &str) -> SessionWithSubagents 
         subagents,
     }
 }
+
+/// The binary with `args`, its usage index in `data` (`AEGON_DATA_DIR`) and nothing of the
+/// machine's read by default: no home, Codex or XDG data folder, a Claude Code folder that does
+/// not exist, `NO_COLOR` unset, stdin empty.
+pub fn aegon_isolated(data: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_aegon"));
+    c.args(args)
+        .env("AEGON_DATA_DIR", data)
+        .env("HOME", "/nonexistent-aegon-home")
+        .env_remove("CODEX_HOME")
+        .env_remove("XDG_DATA_HOME")
+        .env("CLAUDE_CONFIG_DIR", data.join("no-claude-here"))
+        .env_remove("NO_COLOR")
+        .stdin(Stdio::null());
+    c
+}
