@@ -11,7 +11,7 @@ mod common;
 #[path = "../../aegon-lib/tests/codex_rules/mod.rs"]
 mod codex_rules;
 
-use codex_rules::{count, fork_of_review_child, Counts};
+use codex_rules::{count, fork_of_review_child, totals_only, Counts};
 
 use common::temp_dir;
 
@@ -346,4 +346,107 @@ fn an_exit_code_or_duration_that_is_not_one_is_said() {
     assert_eq!(got.len(), want.len() + 1);
     let errors = |e: &[Value]| e.iter().filter(|e| e["is_error"] == true).count();
     assert_eq!(errors(&got), errors(&want));
+}
+
+#[test]
+fn a_totals_only_rollout_is_priced_alike_in_every_view() {
+    // tester9 #1: the real 0.98.0 rollout with `last_token_usage` taken out of each
+    // token_count. Figures of the untouched file (and `ccusage codex daily` on the stripped
+    // one, per the tester): 9 calls, input 30,013, cache read 244,608, output 1,302, $0.1136.
+    let dir = temp_dir("codex-totals-only");
+    let text = std::fs::read_to_string(fixture("019c4374-701c")).unwrap();
+    let file = dir.join("rollout-2026-02-09T23-00-30-019c4374-701c-7042-aa87-dcedb8f04ede.jsonl");
+    std::fs::write(&file, totals_only(&text)).unwrap();
+    let s = summary(&[&file]);
+    assert_eq!(totals(&s), (30_013, 244_608, 1_302, 9));
+    assert_eq!(s["totals"]["cost_usd"], 0.1136);
+    let nd = common::aegon_stdout([Path::new("--ndjson"), &file]);
+    let usage: Vec<Value> = nd
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|e| e["kind"] == "usage")
+        .collect();
+    assert_eq!(usage.len(), 9);
+    let cost: f64 = usage.iter().map(|e| e["cost_usd"].as_f64().unwrap()).sum();
+    assert!((cost - 0.113_557_15).abs() < 1e-9, "{cost}");
+    let data = dir.join("data");
+    let path = file.to_str().unwrap();
+    for index in [&[][..], &["--no-index"][..]] {
+        let mut args = vec!["usage", "daily", "--json", "--since", "2026-01-01"];
+        args.extend_from_slice(index);
+        args.push(path);
+        let out = common::aegon_isolated(&data, &args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let t = &doc["totals"];
+        assert_eq!(
+            (
+                &t["apiCalls"],
+                &t["inputTokens"],
+                &t["cacheReadTokens"],
+                &t["outputTokens"]
+            ),
+            (&9.into(), &30_013.into(), &244_608.into(), &1_302.into()),
+            "{index:?}"
+        );
+        assert!(
+            (t["totalCost"].as_f64().unwrap() - 0.113_557_15).abs() < 1e-9,
+            "{index:?}"
+        );
+        assert_eq!(doc["notes"], serde_json::json!([]), "{index:?}");
+    }
+}
+
+#[test]
+fn a_totals_only_reset_is_a_cost_unknown_in_every_view() {
+    // The real 0.77.0 rollout, totals only: its counter falls back 4 times (FORMAT.md §1.4);
+    // each of those requests is counted with a cost unknown, said with its line.
+    let dir = temp_dir("codex-totals-reset");
+    let original = fixture("019b55c1-d022-7061-bbb9-b0c90708472b");
+    let c = counted(&original);
+    let file = dir.join("rollout-2025-12-25T22-45-23-019b55c1-d022-7061-bbb9-b0c90708472b.jsonl");
+    std::fs::write(
+        &file,
+        totals_only(&std::fs::read_to_string(&original).unwrap()),
+    )
+    .unwrap();
+    // Lines with problems: status 1, as for any said line.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_aegon"))
+        .args(["--summary", "--json"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let s: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(totals(&s), expected(&[&c]));
+    assert!(s["totals"]["cost_usd"].is_null());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr)
+            .matches("the counter was reset")
+            .count(),
+        4
+    );
+    let data = dir.join("data");
+    let path = file.to_str().unwrap();
+    for index in [&[][..], &["--no-index"][..]] {
+        let mut args = vec!["usage", "daily", "--json", "--since", "2025-01-01"];
+        args.extend_from_slice(index);
+        args.push(path);
+        let out = common::aegon_isolated(&data, &args).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "problem lines: {index:?}");
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let t = &doc["totals"];
+        assert_eq!(t["apiCalls"], c.requests, "{index:?}");
+        assert!(t["totalCost"].is_null(), "{index:?}");
+        let notes = doc["notes"].to_string();
+        assert!(
+            notes.contains("4 lines in 1 transcript hold usage aegon could not read whole")
+                && notes.contains(":287: byte "),
+            "{index:?} {notes}"
+        );
+    }
 }

@@ -220,14 +220,23 @@ pub enum Unread {
     /// `usage.cache_creation` holds cache writes of a TTL aegon has no price for (not
     /// `ephemeral_5m_input_tokens` or `ephemeral_1h_input_tokens`).
     CacheTtl,
+    /// A request told only by cumulative totals (a Codex `token_count` without
+    /// `last_token_usage`) whose difference from the previous totals is no request's usage: a
+    /// total fell (the counter was reset) or one part grew more than its whole (cached input
+    /// beyond input). `tokens` holds the parts that grew (after a reset: the new totals).
+    Cumulative,
 }
 
 impl Unread {
     /// Whether the response's token counts themselves could not be read ([`Unread::NoCounts`],
-    /// [`Unread::Elsewhere`]): its input is then no measure of the context, which stays what
-    /// the last readable response left. Writes of an unknown TTL leave the counts readable.
+    /// [`Unread::Elsewhere`], [`Unread::Cumulative`]): its input is then no measure of the
+    /// context, which stays what the last readable response left. Writes of an unknown TTL
+    /// leave the counts readable.
     pub fn counts_unknown(self) -> bool {
-        matches!(self, Unread::NoCounts | Unread::Elsewhere)
+        matches!(
+            self,
+            Unread::NoCounts | Unread::Elsewhere | Unread::Cumulative
+        )
     }
 
     /// In words, for a cost left unknown: `usage with no token count aegon knows`.
@@ -236,6 +245,7 @@ impl Unread {
             Unread::NoCounts => "usage with no token count aegon knows",
             Unread::Elsewhere => "usage outside `message`",
             Unread::CacheTtl => "cache writes of an unknown TTL",
+            Unread::Cumulative => "cumulative totals that fell or do not add up",
         }
     }
 }

@@ -12,7 +12,7 @@ use aegon::{Options, Pipeline};
 use serde_json::Value;
 
 mod codex_rules;
-use codex_rules::{count, fork_of_review_child, Counts};
+use codex_rules::{count, fork_of_review_child, totals_only, with_info, Counts};
 
 fn dir() -> PathBuf {
     PathBuf::from(concat!(
@@ -622,5 +622,222 @@ fn wrapped_prompts_are_titled_by_the_request_inside() {
             !t.starts_with("# Context from my IDE") && t != "## User Input",
             "{t}"
         );
+    }
+}
+
+/// The usage events and the problems of `text` read whole.
+fn usage_and_problems(name: &str, text: &str) -> (Vec<Value>, Vec<Value>) {
+    let evs = events(name, text.as_bytes());
+    let usage = evs
+        .iter()
+        .filter(|e| e["kind"] == "usage")
+        .cloned()
+        .collect();
+    let problems = evs
+        .iter()
+        .filter(|e| e["kind"] == "malformed")
+        .cloned()
+        .collect();
+    (usage, problems)
+}
+
+/// Sums of a list of usage events: (requests, input, cache read, output, reasoning).
+fn sums(usage: &[Value]) -> (u64, u64, u64, u64, u64) {
+    let n = |e: &Value, k: &str| e[k].as_u64().unwrap_or(0);
+    usage.iter().fold((0, 0, 0, 0, 0), |a, e| {
+        (
+            a.0 + 1,
+            a.1 + n(e, "input"),
+            a.2 + n(e, "cache_read"),
+            a.3 + n(e, "output"),
+            a.4 + n(e, "reasoning_output"),
+        )
+    })
+}
+
+#[test]
+fn totals_only_rollouts_count_what_their_last_token_usage_said() {
+    // tester9 #1: every real rollout with `last_token_usage` taken out of each token_count
+    // (only the cumulative `total_token_usage` left) gives the calls and tokens of the
+    // independent count of the untouched file; only the 0.77.0 file's resets (its total
+    // falls back, FORMAT.md §1.4) are said, counted with a cost unknown.
+    for path in fixtures() {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let c = count(&text);
+        let (usage, problems) = usage_and_problems("t", &totals_only(&text));
+        assert_eq!(
+            sums(&usage),
+            (c.requests, c.input, c.cache_read, c.output, c.reasoning),
+            "{}",
+            path.display()
+        );
+        let name = path.to_string_lossy();
+        if !name.contains("019b55c1-d022") {
+            assert!(problems.is_empty(), "{name}: {problems:?}");
+            // Priced as the untouched file's requests are.
+            let (whole, _) = usage_and_problems("w", &text);
+            let cost = |u: &[Value]| u.iter().map(|e| e["cost_usd"].clone()).collect::<Vec<_>>();
+            assert_eq!(cost(&usage), cost(&whole), "{name}");
+            continue;
+        }
+        // The four drops of the 0.77.0 file's counter, line by line (read off the file: the
+        // token_count whose total_tokens is below the previous one's).
+        let lines: Vec<u64> = problems
+            .iter()
+            .map(|p| p["source"]["line"].as_u64().unwrap())
+            .collect();
+        assert_eq!(lines, [287, 416, 459, 942]);
+        for p in &problems {
+            let m = p["message"].as_str().unwrap();
+            assert!(m.contains("the counter was reset"), "{m}");
+            assert!(m.ends_with("counted as an API call of unknown cost"), "{m}");
+            assert_eq!(p["recovered"], true);
+            // Said at `info`'s value in the line.
+            let at = (p["error_offset"].as_u64().unwrap() - p["source"]["offset"].as_u64().unwrap())
+                as usize;
+            let line = totals_only(&text)
+                .lines()
+                .nth(p["source"]["line"].as_u64().unwrap() as usize - 1)
+                .unwrap()
+                .to_owned();
+            assert!(line[..at].ends_with("\"info\":"), "{}", &line[..at]);
+        }
+        let unknown: Vec<u64> = usage
+            .iter()
+            .filter(|e| e["cost_usd"].is_null())
+            .map(|e| e["source"]["line"].as_u64().unwrap())
+            .collect();
+        assert_eq!(
+            unknown, lines,
+            "the resets' requests, and only they, cost unknown"
+        );
+    }
+}
+
+#[test]
+fn totals_only_forks_and_review_windows_count_as_with_last_token_usage() {
+    // The fork's replay sets the totals its first request is measured from; the review
+    // window's events are the child's counter, skipped.
+    let (fork, own) = fork_of_review_child(&fixture("019b5669-8da8-7bc3-bed8-e1c1b805dad5"));
+    // The fork's own token_counts write only input and total in their totals: made whole,
+    // each the one before plus its `last_token_usage`, field by field, as Codex writes them.
+    let mut total: Option<Value> = None;
+    let fork = with_info(&fork, |p, ts| {
+        let info = &mut p["info"];
+        if ts >= "2026-04-01T10:00:05" {
+            let mut sum = total.clone().unwrap();
+            for (k, v) in info["last_token_usage"].as_object().unwrap() {
+                sum[k] = (sum[k].as_u64().unwrap() + v.as_u64().unwrap()).into();
+            }
+            if sum["total_tokens"] == info["total_token_usage"]["total_tokens"] {
+                info["total_token_usage"] = sum;
+            } else {
+                // The repeat of the request before.
+                info["total_token_usage"] = total.clone().unwrap();
+            }
+        }
+        total = Some(info["total_token_usage"].clone());
+    });
+    let (usage, problems) = usage_and_problems("fork", &totals_only(&fork));
+    assert!(problems.is_empty(), "{problems:?}");
+    let (n, input, cache_read, output, _) = sums(&usage);
+    assert_eq!((n, input + cache_read + output), (2, own));
+    let parent = std::fs::read_to_string(fixture("019b55c1-d022-7061-bbb9-b0c90708472b")).unwrap();
+    let (usage, _) = usage_and_problems("parent", &totals_only(&parent));
+    assert!(usage.iter().all(|e| {
+        let line = e["source"]["line"].as_u64().unwrap();
+        !(1336..=1363).contains(&line)
+    }));
+}
+
+#[test]
+fn a_totals_only_part_beyond_its_whole_is_said_and_costs_unknown() {
+    // The real 0.98.0 rollout, totals only, its last token_count's cumulative cached input
+    // raised above what its input grew by.
+    let text = std::fs::read_to_string(fixture("019c4374-701c")).unwrap();
+    let stripped = totals_only(&text);
+    let last_tc = stripped
+        .lines()
+        .collect::<Vec<_>>()
+        .iter()
+        .rposition(|l| l.contains("\"total_token_usage\""))
+        .unwrap();
+    let lines: Vec<String> = stripped
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i != last_tc {
+                return l.to_owned();
+            }
+            // 244,608 cached after 213,376 before, input 274,621 after 243,302: +31,319 input.
+            l.replace(
+                "\"cached_input_tokens\":244608",
+                "\"cached_input_tokens\":250000",
+            )
+        })
+        .collect();
+    let tampered = lines.join("\n") + "\n";
+    assert_ne!(tampered, stripped);
+    let (usage, problems) = usage_and_problems("t", &tampered);
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    let m = problems[0]["message"].as_str().unwrap();
+    assert!(
+        m.contains("cached input 36624") && m.contains("input 31319"),
+        "{m}"
+    );
+    assert_eq!(usage.len(), 9);
+    let last = usage.last().unwrap();
+    assert!(last["cost_usd"].is_null());
+    // The parts that grew are kept: cached input capped at the input.
+    assert_eq!(
+        (last["input"].as_u64(), last["cache_read"].as_u64()),
+        (Some(0), Some(31_319))
+    );
+    assert!(usage[..8].iter().all(|e| e["cost_usd"].is_number()));
+}
+
+#[test]
+fn token_counts_aegon_cannot_read_are_calls_of_unknown_cost_said_at_their_usage() {
+    // tester9 #1's "flat payload": the real 0.98.0 rollout with each token_count's
+    // `last_token_usage` written beside `type` instead of `info` (17 events, 9 requests: the
+    // others exact repeats, as Codex writes them).
+    let text = std::fs::read_to_string(fixture("019c4374-701c")).unwrap();
+    let flat = with_info(&text, |p, _| {
+        let last = p["info"]["last_token_usage"].as_object().unwrap().clone();
+        let mut o = serde_json::Map::new();
+        o.insert("type".into(), "token_count".into());
+        o.extend(last);
+        *p = Value::Object(o);
+    });
+    let (usage, problems) = usage_and_problems("flat", &flat);
+    assert_eq!(usage.len(), 9);
+    assert_eq!(problems.len(), 9);
+    for (u, p) in usage.iter().zip(&problems) {
+        assert_eq!(u["source"], p["source"]);
+        assert!(u["cost_usd"].is_null());
+        assert_eq!(sums(std::slice::from_ref(u)), (1, 0, 0, 0, 0));
+        let m = p["message"].as_str().unwrap();
+        assert!(m.contains("`input_tokens`, `cached_input_tokens`, `output_tokens`, `reasoning_output_tokens`, `total_tokens` beside `type`"), "{m}");
+        assert!(m.ends_with("counted as an API call of unknown cost"), "{m}");
+        let at = (p["error_offset"].as_u64().unwrap() - p["source"]["offset"].as_u64().unwrap())
+            as usize;
+        let line = flat
+            .lines()
+            .nth(p["source"]["line"].as_u64().unwrap() as usize - 1)
+            .unwrap();
+        assert!(line[..at].ends_with("\"input_tokens\":"), "{}", &line[..at]);
+    }
+    let ids: HashSet<String> = usage.iter().map(|u| u["request_id"].to_string()).collect();
+    assert_eq!(ids.len(), 9, "one identity per request");
+    // `info` that is no usage: a string, an object with neither member.
+    for info in [
+        Value::from("n/a"),
+        serde_json::json!({"model_context_window": 272000}),
+    ] {
+        let odd = with_info(&text, |p, _| p["info"] = info.clone());
+        let (usage, problems) = usage_and_problems("odd", &odd);
+        // Every such event is the same text: one request, said once.
+        assert_eq!((usage.len(), problems.len()), (1, 1), "{info}");
+        assert!(usage[0]["cost_usd"].is_null());
     }
 }

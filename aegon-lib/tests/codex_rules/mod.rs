@@ -252,3 +252,32 @@ pub fn fork_of_review_child(parent: &Path) -> (String, u64) {
     ));
     (out, 1_100 + 2_050)
 }
+
+/// `text` (a rollout) with the payload of every token_count rewritten by `edit` (given the
+/// line's timestamp; events with `info: null` untouched), each line written back compactly:
+/// the shapes a Codex build could write instead (tester9's finding 1 derived its input from a
+/// real file the same way).
+pub fn with_info(text: &str, mut edit: impl FnMut(&mut Value, &str)) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines() {
+        let mut v: Value = serde_json::from_str(line).unwrap();
+        let ts = v["timestamp"].as_str().unwrap_or("").to_owned();
+        let p = &mut v["payload"];
+        if p["type"] == "token_count" && p["info"].is_object() {
+            edit(p, &ts);
+        }
+        out.push_str(&serde_json::to_string(&v).unwrap());
+        out.push('\n');
+    }
+    out
+}
+
+/// `text` without `last_token_usage` in any token_count: only the cumulative totals are left.
+pub fn totals_only(text: &str) -> String {
+    with_info(text, |p, _| {
+        p["info"]
+            .as_object_mut()
+            .unwrap()
+            .remove("last_token_usage");
+    })
+}

@@ -88,6 +88,25 @@
 //! `output` = `output_tokens` (reasoning included), `reasoning` = `reasoning_output_tokens`;
 //! `factors.prompt_tokens` = `input_tokens`. The model is the latest `turn_context.model`.
 //!
+//! **Totals only.** An event whose `info` holds `total_token_usage` but no `last_token_usage`
+//! (not in the corpus; ccusage documents the same rule for such files) is counted the same
+//! way, its request's usage being the difference, field by field, of its totals from the
+//! previous counted event's (the session's first: from zero; a fork's first: from the
+//! replay's last). Stripping `last_token_usage` from every rollout of the corpus gives the
+//! same calls and tokens. A difference that is no request's usage is counted as an API call of
+//! unknown cost ([`Unread::Cumulative`]) and said at `info`: `total_tokens` fell (a reset: the
+//! new totals are taken as the request's, which on the corpus's 0.77.0 file are exactly its
+//! `last_token_usage`, 4 of 4), a part fell while the total grew or grew more than its whole
+//! (the parts that grew are kept), or there are no earlier totals (an input read from its
+//! middle: no tokens).
+//!
+//! **Usage aegon cannot read.** A token_count whose `info` is not an object of usage, holds
+//! neither member, or which writes counts beside `type` instead of in `info` (`input_tokens`,
+//! `total_token_usage`, …, [`record::FLAT_USAGE`]) is said and counted as an API call of
+//! unknown cost without tokens ([`Unread::NoCounts`]), keyed `<session>:<total so far>` /
+//! `unread:<XXH3 of the usage as written>`; an exact repeat of the previous such event is not
+//! another call (Codex repeats its events).
+//!
 //! **Identity.** A counted request is `message_id` = `<session>:<before>` and `request_id` =
 //! `<after>`, where `<after>` is its `total_tokens` (the thread's cumulative total after it),
 //! `<before>` = `<after> − last_token_usage.total_tokens` (the total before it) and
@@ -150,7 +169,7 @@ use crate::json::RawJson;
 use crate::source::lines::Line;
 use crate::text::Text;
 use crate::timestamp::parse_millis;
-use crate::tokens::{PriceFactors, Tokens};
+use crate::tokens::{PriceFactors, Tokens, Unread};
 use record::{Info, Item, Part, Str, Usage};
 
 /// The largest gap between two lines of a fork's replay of its parent, in milliseconds: the
@@ -274,6 +293,9 @@ pub struct Decoder {
     session: Option<String>,
     /// The UUID the input's name ends with, for message ids before any `session_meta`.
     file_session: Option<String>,
+    /// The input's first line is not its file's first (a follower starting at the end): the
+    /// cumulative totals before it are unknown, until a `session_meta` starts a session.
+    from_middle: bool,
     /// The parent thread of a spawned subagent: the events' `session_id`.
     parent: Option<String>,
     /// The file is a subagent's (review or spawned).
@@ -301,6 +323,12 @@ pub struct Decoder {
     line: (usize, u64),
     /// The latest token_count's `info` held a count that is not one (to be said).
     refused: bool,
+    /// A problem of the latest token_count's usage, to be said before it: where in the line
+    /// (bytes from its start) and what.
+    problem: Option<(u64, String)>,
+    /// The usage as written of the latest token_count aegon could not read, until a readable
+    /// one is counted: an exact repeat of it is not another request.
+    previous_unread: Option<String>,
     /// `forked_from_id` of the file's session: the `session_meta` that starts the replay.
     forked_from: Option<String>,
     /// Inside a fork's replay of its parent: the latest replayed line's time.
@@ -327,6 +355,7 @@ impl Decoder {
         }
         if !self.started {
             self.started = true;
+            self.from_middle = line.offset > 0;
             self.file_session = uuid_suffix(file);
         }
         let len = line.bytes.len() as u64;
@@ -490,6 +519,7 @@ impl Decoder {
                 let _ = self.count(payload);
                 self.recovered = None;
                 self.refused = false;
+                self.problem = None;
             }
             _ => {}
         }
@@ -765,40 +795,30 @@ impl Decoder {
     {
         let kind = payload.kind.as_deref().unwrap_or("");
         match kind {
-            "token_count" => match self.count(payload) {
-                counted if self.recovered.is_some() => {
-                    if let Some(lost) = self.recovered.take() {
-                        emit(self.event(source, ts.clone(), lost))?;
-                    }
-                    if std::mem::take(&mut self.refused) {
-                        self.refused_said(source, ts.clone(), payload, emit)?;
-                    }
-                    match counted {
-                        Ok(Some(usage)) => emit(self.event(source, ts, usage)),
-                        _ => ControlFlow::Continue(()),
-                    }
+            "token_count" => {
+                let counted = self.count(payload);
+                if let Some(lost) = self.recovered.take() {
+                    emit(self.event(source, ts.clone(), lost))?;
                 }
-                counted if std::mem::take(&mut self.refused) => {
+                if std::mem::take(&mut self.refused) {
                     self.refused_said(source, ts.clone(), payload, emit)?;
-                    match counted {
-                        Ok(Some(usage)) => emit(self.event(source, ts, usage)),
-                        _ => ControlFlow::Continue(()),
-                    }
                 }
-                Ok(Some(usage)) => emit(self.event(source, ts, usage)),
-                Ok(None) => ControlFlow::Continue(()),
-                Err(message) => emit(self.event(
-                    source,
-                    ts,
-                    malformed_kind(
+                if let Some((at, message)) = self.problem.take() {
+                    let (_, len) = self.line;
+                    let kind = malformed_kind(
                         MalformedReason::UnexpectedShape,
                         message,
-                        source.offset,
-                        0,
+                        source.offset + at,
+                        len,
                         true,
-                    ),
-                )),
-            },
+                    );
+                    emit(self.event(source, ts.clone(), kind))?;
+                }
+                match counted {
+                    Some(usage) => emit(self.event(source, ts, usage)),
+                    None => ControlFlow::Continue(()),
+                }
+            }
             "user_message" => match payload.message.and_then(Text::from_raw) {
                 Some(text) => {
                     let kind = if self.review {
@@ -946,37 +966,54 @@ impl Decoder {
     }
 
     /// Applies a `token_count` event: the `Usage` to emit when it is counted, `None` when it
-    /// is not (no info, a repeat, review mode), or why its `info` could not be read.
-    fn count(&mut self, payload: &Item<'_>) -> Result<Option<EventKind<'static>>, String> {
+    /// is not (no info, a repeat, review mode). A problem to say with it (usage it could not
+    /// read, totals that do not add up) is left in `self.problem`.
+    fn count(&mut self, payload: &Item<'_>) -> Option<EventKind<'static>> {
         let Some(raw) = payload.info else {
-            return Ok(None);
+            let flat = payload.flat_usage();
+            let (_, first) = *flat.first()?;
+            let names: Vec<String> = flat.iter().map(|(n, _)| format!("`{n}`")).collect();
+            let key: String = flat
+                .iter()
+                .map(|(n, raw)| format!("{n}={};", raw.get()))
+                .collect();
+            let what = format!(
+                "a token_count event holds {} beside `type`, not in `info`: usage in a shape aegon does not read",
+                names.join(", ")
+            );
+            return self.unreadable(first, &key, what);
         };
-        let info: Info = serde_json::from_str(raw.get()).map_err(|e| {
-            self.damaged = true;
-            format!(
-                "partly read: `info` of a token_count event is not token usage ({}): not counted",
-                super::json_error_text(&e)
-            )
-        })?;
+        let info: Info = match serde_json::from_str(raw.get()) {
+            Ok(info) => info,
+            Err(e) => {
+                self.damaged = true;
+                let what = format!(
+                    "`info` of a token_count event is not token usage ({})",
+                    super::json_error_text(&e)
+                );
+                return self.unreadable(raw, raw.get(), what);
+            }
+        };
         self.refused = [info.total_token_usage, info.last_token_usage]
             .iter()
             .flatten()
             .any(Usage::refused);
         if self.review {
-            return Ok(None);
+            return None;
         }
         let (before, after, last) = match (info.total_token_usage, info.last_token_usage) {
             (Some(total), last) => {
                 let after = total.total();
                 if self.previous_total == Some(after) {
-                    return Ok(None);
+                    return None;
                 }
                 let previous = self.previous_usage.replace(total);
                 self.previous_total = Some(after);
                 self.current_total = after;
+                self.previous_unread = None;
                 let damaged = std::mem::take(&mut self.damaged);
                 let Some(last) = last else {
-                    return Ok(None);
+                    return Some(self.by_totals(previous, &total, raw));
                 };
                 if damaged {
                     self.recovered = previous.and_then(|p| self.lost(&p, &total, &last));
@@ -987,9 +1024,13 @@ impl Decoder {
                 let before = self.current_total;
                 let after = before.saturating_add(last.total());
                 self.current_total = after;
+                self.previous_unread = None;
                 (before, after, last)
             }
-            (None, None) => return Ok(None),
+            (None, None) => {
+                let what = "`info` of a token_count event holds neither `total_token_usage` nor `last_token_usage`: usage in a shape aegon does not read".to_owned();
+                return self.unreadable(raw, raw.get(), what);
+            }
         };
         let input = last.input_tokens.get();
         let cached = last.cached_input_tokens.get();
@@ -1001,20 +1042,189 @@ impl Decoder {
             cache_write_1h: 0,
             web_search: 0,
         };
-        Ok(Some(EventKind::Usage {
+        Some(self.usage(
+            format!("{before}"),
+            after.to_string(),
+            tokens,
+            input,
+            last.reasoning_output_tokens.read(),
+            None,
+        ))
+    }
+
+    /// A `Usage` of this input's session: `message_id` `<session>:<before>`, `request_id`
+    /// `request`, the latest model; `prompt` the request's whole input.
+    fn usage(
+        &self,
+        before: String,
+        request: String,
+        tokens: Tokens,
+        prompt: u64,
+        reasoning: Option<u64>,
+        unread: Option<Unread>,
+    ) -> EventKind<'static> {
+        EventKind::Usage {
             message_id: Some(Cow::Owned(format!("{}:{before}", self.own_id()))),
-            request_id: Some(Cow::Owned(after.to_string())),
+            request_id: Some(Cow::Owned(request)),
             model: self.model.clone().map(Cow::Owned),
             tokens,
             increment: false,
             factors: PriceFactors {
-                prompt_tokens: input,
+                prompt_tokens: prompt,
                 ..PriceFactors::default()
             },
-            reasoning: last.reasoning_output_tokens.read(),
-            unread: None,
+            reasoning,
+            unread,
             context: None,
-        }))
+        }
+    }
+
+    /// The request a token_count event tells only by the thread's cumulative `total` (no
+    /// `last_token_usage`): the difference, field by field, from `previous`, the totals of the
+    /// previous counted event (none: the session's first, measured from zero), keyed as a
+    /// request told by its `last_token_usage` would be. When that difference is no request's
+    /// usage, the request is still counted, its cost unknown ([`Unread::Cumulative`]), and
+    /// said at `info`: `total_tokens` fell (a reset of the counter: the new totals are taken as
+    /// the request's, as a drop starts a new segment), a part fell while the total grew, or
+    /// cached input grew more than input or reasoning more than output (in both, the parts
+    /// that grew are kept), or the input was read from its middle (no previous totals to
+    /// subtract: no tokens). A line lost since the previous
+    /// event (reported) puts its request(s) in this difference too.
+    fn by_totals(
+        &mut self,
+        previous: Option<Usage>,
+        total: &Usage,
+        info: &RawValue,
+    ) -> EventKind<'static> {
+        type Part = (&'static str, fn(&Usage) -> u64);
+        const PARTS: [Part; 4] = [
+            ("input_tokens", |u| u.input_tokens.get()),
+            ("cached_input_tokens", |u| u.cached_input_tokens.get()),
+            ("output_tokens", |u| u.output_tokens.get()),
+            ("reasoning_output_tokens", |u| {
+                u.reasoning_output_tokens.get()
+            }),
+        ];
+        let after = total.total();
+        let now = PARTS.map(|(_, f)| f(total));
+        let Some(previous) = previous.or(if self.from_middle {
+            None
+        } else {
+            Some(Usage::default())
+        }) else {
+            let why = "is the first read of an input read from its middle: there are no earlier totals to take it from, so the request's usage is unknown";
+            self.problem = Some((self.at(info), format!("partly read: the token_count has no `last_token_usage`, and the cumulative `total_token_usage` {why}: counted as an API call of unknown cost")));
+            return self.usage(
+                "?".to_owned(),
+                after.to_string(),
+                Tokens::default(),
+                0,
+                None,
+                Some(Unread::Cumulative),
+            );
+        };
+        let was = PARTS.map(|(_, f)| f(&previous));
+        let before = previous.total();
+        let fell: Vec<String> = PARTS
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| now[*i] < was[*i])
+            .map(|(i, (name, _))| format!("`{name}` {} → {}", was[i], now[i]))
+            .collect();
+        let (grew, why, before) = if after < before {
+            // A reset: the counter starts again, as a drop starts a new segment.
+            let why = format!(
+                "fell (`total_tokens` {before} → {after}): the counter was reset, so its new totals are taken as this request's usage"
+            );
+            (
+                now,
+                Some(why),
+                after.saturating_sub(now[0].saturating_add(now[2])),
+            )
+        } else {
+            let grew = [0, 1, 2, 3].map(|i| now[i].saturating_sub(was[i]));
+            let why = if !fell.is_empty() {
+                Some(format!(
+                    "grew while a part of it fell ({}): only the parts that grew are kept",
+                    fell.join(", ")
+                ))
+            } else if grew[1] > grew[0] || grew[3] > grew[2] {
+                Some(format!(
+                    "grew by input {}, cached input {}, output {}, reasoning {}: a part beyond its whole is no request's usage (the parts are kept)",
+                    grew[0], grew[1], grew[2], grew[3]
+                ))
+            } else {
+                None
+            };
+            (grew, why, before)
+        };
+        let [input, cached, output, reasoning] = grew;
+        let tokens = Tokens {
+            input: input.saturating_sub(cached),
+            output,
+            cache_read: cached.min(input),
+            ..Tokens::default()
+        };
+        let unread = why.map(|why| {
+            self.problem = Some((
+                self.at(info),
+                format!(
+                    "partly read: the token_count has no `last_token_usage`, and the cumulative `total_token_usage` {why}: counted as an API call of unknown cost"
+                ),
+            ));
+            Unread::Cumulative
+        });
+        self.usage(
+            before.to_string(),
+            after.to_string(),
+            tokens,
+            input,
+            Some(reasoning.min(output)),
+            unread,
+        )
+    }
+
+    /// A token_count whose usage aegon cannot read (`what`, said at `raw`): one API call of
+    /// unknown cost with no tokens ([`Unread::NoCounts`]), keyed by a hash of `key` (the
+    /// usage as written) under the total so far; an exact repeat of the previous such event
+    /// (Codex writes repeats) and an event in review mode (the review's own rollout holds
+    /// it) are not counted, the latter only said.
+    fn unreadable(
+        &mut self,
+        raw: &RawValue,
+        key: &str,
+        what: String,
+    ) -> Option<EventKind<'static>> {
+        let at = self.at(raw);
+        if self.review {
+            self.problem = Some((
+                at,
+                format!("partly read: {what}: not counted (in review mode: the review's own rollout holds its usage)"),
+            ));
+            return None;
+        }
+        if self.previous_unread.as_deref() == Some(key) {
+            return None;
+        }
+        self.previous_unread = Some(key.to_owned());
+        self.problem = Some((
+            at,
+            format!("partly read: {what}: counted as an API call of unknown cost"),
+        ));
+        let hash = twox_hash::XxHash3_64::oneshot(key.as_bytes());
+        Some(self.usage(
+            self.current_total.to_string(),
+            format!("unread:{hash:016x}"),
+            Tokens::default(),
+            0,
+            None,
+            Some(Unread::NoCounts),
+        ))
+    }
+
+    /// Where `raw` (borrowed from the line being read) starts, in bytes from the line's start.
+    fn at(&self, raw: &RawValue) -> u64 {
+        (raw.get().as_ptr() as usize).saturating_sub(self.line.0) as u64
     }
 
     /// The request(s) a damaged line took with it, told by the cumulative totals: this event's
@@ -1038,25 +1248,20 @@ impl Decoder {
         if to <= from || cached > input {
             return None;
         }
-        Some(EventKind::Usage {
-            message_id: Some(Cow::Owned(format!("{}:{from}", self.own_id()))),
-            request_id: Some(Cow::Owned(to.to_string())),
-            model: self.model.clone().map(Cow::Owned),
-            tokens: Tokens {
-                input: input - cached,
-                output,
-                cache_read: cached,
-                ..Tokens::default()
-            },
-            increment: false,
-            factors: PriceFactors {
-                prompt_tokens: input,
-                ..PriceFactors::default()
-            },
-            reasoning: Some(reasoning),
-            unread: None,
-            context: None,
-        })
+        let tokens = Tokens {
+            input: input - cached,
+            output,
+            cache_read: cached,
+            ..Tokens::default()
+        };
+        Some(self.usage(
+            from.to_string(),
+            to.to_string(),
+            tokens,
+            input,
+            Some(reasoning),
+            None,
+        ))
     }
 
     /// Says the members of this line's payload that are not what they should be (`faults`:
@@ -1527,6 +1732,57 @@ mod tests {
             Some("019b55c1-d022-7061-bbb9-b0c90708472b")
         );
         assert_eq!(uuid_suffix("codex-session.jsonl"), None);
+    }
+
+    #[test]
+    fn a_totals_only_request_read_from_the_middle_has_no_earlier_totals_to_subtract() {
+        // Line 24 of the real 0.98.0 rollout (fixtures/agents/codex/nileshteji…, its second
+        // request) without `last_token_usage`: read from the file's start its request is the
+        // difference from zero (the whole totals, as the file's first request is measured);
+        // read as the first line of a follower started in the middle, unknown.
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../fixtures/agents/codex/nileshteji__rig__codex__sessions__2026__02__09__rollout-2026-02-09T23-00-30-019c4374-701c-7042-aa87-dcedb8f04ede.jsonl"
+        );
+        let text = std::fs::read_to_string(path).unwrap();
+        let line = text.lines().nth(23).unwrap();
+        let at = line.find(r#","last_token_usage":"#).unwrap();
+        let end = at + line[at..].find('}').unwrap() + 1;
+        let line = format!("{}{}", &line[..at], &line[end..]);
+        assert!(line.contains(r#""total_tokens":59357},"model_context_window""#));
+        for (offset, unknown) in [(0, false), (51_754, true)] {
+            let mut d = Decoder::default();
+            let mut got: Vec<(Tokens, Option<Unread>)> = Vec::new();
+            let mut problems = 0;
+            let input = Line {
+                bytes: line.as_bytes(),
+                number: 1,
+                offset,
+                terminated: true,
+            };
+            let _ = d.line("f", input, &mut |e: Event<'_>| {
+                match e.kind {
+                    EventKind::Usage { tokens, unread, .. } => got.push((tokens, unread)),
+                    EventKind::Malformed(_) => problems += 1,
+                    _ => {}
+                }
+                ControlFlow::Continue(())
+            });
+            let (tokens, unread) = got[0];
+            assert_eq!(got.len(), 1);
+            if unknown {
+                assert_eq!(
+                    (tokens, unread, problems),
+                    (Tokens::default(), Some(Unread::Cumulative), 1)
+                );
+            } else {
+                assert_eq!(
+                    (tokens.input, tokens.cache_read, tokens.output),
+                    (59_099 - 32_896, 32_896, 258)
+                );
+                assert_eq!((unread, problems), (None, 0));
+            }
+        }
     }
 
     #[test]

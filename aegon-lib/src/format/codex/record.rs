@@ -203,6 +203,67 @@ pub struct Item<'a> {
     /// `thread_name` of `thread_name_updated`.
     #[serde(borrow)]
     pub thread_name: Str<'a>,
+
+    // Usage of a token_count written outside `info` (no Codex build in the corpus does): only
+    // noticed, as usage aegon cannot read ([`FLAT_USAGE`]).
+    /// `input_tokens` at the payload's top level.
+    #[serde(borrow)]
+    pub input_tokens: Option<&'a RawValue>,
+    /// `cached_input_tokens` at the payload's top level.
+    #[serde(borrow)]
+    pub cached_input_tokens: Option<&'a RawValue>,
+    /// `output_tokens` at the payload's top level.
+    #[serde(borrow)]
+    pub output_tokens: Option<&'a RawValue>,
+    /// `reasoning_output_tokens` at the payload's top level.
+    #[serde(borrow)]
+    pub reasoning_output_tokens: Option<&'a RawValue>,
+    /// `total_tokens` at the payload's top level.
+    #[serde(borrow)]
+    pub total_tokens: Option<&'a RawValue>,
+    /// `total_token_usage` at the payload's top level (not in `info`).
+    #[serde(borrow)]
+    pub total_token_usage: Option<&'a RawValue>,
+    /// `last_token_usage` at the payload's top level (not in `info`).
+    #[serde(borrow)]
+    pub last_token_usage: Option<&'a RawValue>,
+    /// `usage` at the payload's top level.
+    #[serde(borrow)]
+    pub usage: Option<&'a RawValue>,
+}
+
+/// The names of the members a token_count payload may hold usage in outside `info`, in the
+/// order [`Item::flat_usage`] gives them.
+pub const FLAT_USAGE: [&str; 8] = [
+    "input_tokens",
+    "cached_input_tokens",
+    "output_tokens",
+    "reasoning_output_tokens",
+    "total_tokens",
+    "total_token_usage",
+    "last_token_usage",
+    "usage",
+];
+
+impl<'a> Item<'a> {
+    /// The members of a token_count payload that hold usage outside `info` ([`FLAT_USAGE`]),
+    /// with their names, in that order: empty for every token_count of the corpus.
+    pub fn flat_usage(&self) -> Vec<(&'static str, &'a RawValue)> {
+        [
+            self.input_tokens,
+            self.cached_input_tokens,
+            self.output_tokens,
+            self.reasoning_output_tokens,
+            self.total_tokens,
+            self.total_token_usage,
+            self.last_token_usage,
+            self.usage,
+        ]
+        .into_iter()
+        .zip(FLAT_USAGE)
+        .filter_map(|(raw, name)| raw.map(|raw| (name, raw)))
+        .collect()
+    }
 }
 
 /// A part of a message's `content[]` or a reasoning item's `summary[]`.
