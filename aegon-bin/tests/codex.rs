@@ -11,7 +11,7 @@ mod common;
 #[path = "../../aegon-lib/tests/codex_rules/mod.rs"]
 mod codex_rules;
 
-use codex_rules::{count, fork_of_review_child, totals_only, Counts};
+use codex_rules::{count, fork_of_review_child, totals_only, with_info, Counts};
 
 use common::temp_dir;
 
@@ -449,4 +449,61 @@ fn a_totals_only_reset_is_a_cost_unknown_in_every_view() {
             "{index:?} {notes}"
         );
     }
+}
+
+#[test]
+fn the_context_is_measured_against_the_window_the_rollout_states() {
+    // tester9 #3: every token_count's `info.model_context_window` is the window Codex itself
+    // uses (and compacts near); the summary's context window is the last one stated, read
+    // here from the file's lines. edgerunner (0.144.1, gpt-5.6-sol): 296,324 tokens of
+    // 353,400, not of the price table's 1,050,000.
+    let mut stated_files = 0;
+    for path in fixtures() {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let stated = text
+            .lines()
+            .filter_map(|l| {
+                let v: Value = serde_json::from_str(l).ok()?;
+                v["payload"]["info"]["model_context_window"].as_u64()
+            })
+            .last();
+        let s = summary(&[&path]);
+        let context = &s["sessions"][0]["context"];
+        match stated {
+            Some(w) if context.is_object() => {
+                stated_files += 1;
+                assert_eq!(context["window"], w, "{}", path.display());
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(
+        stated_files, 8,
+        "the rollouts with usage, less the two subagents' files"
+    );
+    let edgerunner = summary(&[&fixture("edgerunner")]);
+    assert_eq!(
+        edgerunner["sessions"][0]["context"],
+        serde_json::json!({"tokens": 296_324, "window": 353_400})
+    );
+    // A rollout that states none: the price table's window for its model.
+    let dir = temp_dir("codex-no-window");
+    let text = std::fs::read_to_string(fixture("019c4374-701c")).unwrap();
+    let file = dir.join("rollout-2026-02-09T23-00-30-019c4374-701c-7042-aa87-dcedb8f04ede.jsonl");
+    std::fs::write(
+        &file,
+        with_info(&text, |p, _| {
+            p["info"]
+                .as_object_mut()
+                .unwrap()
+                .remove("model_context_window");
+        }),
+    )
+    .unwrap();
+    let s = summary(&[&file]);
+    assert_eq!(
+        s["sessions"][0]["context"],
+        serde_json::json!({"tokens": 31_319, "window": 272_000}),
+        "gpt-5.3-codex's window in the price table"
+    );
 }

@@ -496,6 +496,11 @@ pub enum EventKind<'a> {
         /// iteration read the old context, the last the compacted one). `None`: the whole
         /// input ([`crate::tokens::Tokens::total_input`]).
         context: Option<u64>,
+        /// The model's context window in tokens as the transcript states it for this request
+        /// (Codex: `token_count.info.model_context_window`), which the context fill is measured
+        /// against; `None` when it states none: the price table's window for the model
+        /// ([`crate::session::pricing::Pricing::context_window`]).
+        window: Option<u64>,
     },
     /// A `system` line not covered by a more specific kind.
     System {

@@ -253,9 +253,10 @@ fn write_object(
             factors,
             reasoning,
             // An unread usage is said by the line's `malformed` event and a null `cost_usd`;
-            // the context is the session's (`--summary`).
+            // the context and its window are the session's (`--summary`).
             unread: _,
             context: _,
+            window: _,
         } => {
             o.opt_str(k!("message_id"), message_id.as_deref());
             o.opt_str(k!("request_id"), request_id.as_deref());

@@ -454,6 +454,7 @@ impl SessionLog {
                 increment,
                 unread,
                 context,
+                window,
                 ..
             } => {
                 self.usage(
@@ -465,7 +466,7 @@ impl SessionLog {
                         _ => None,
                     },
                     model.as_deref(),
-                    (tokens, *context, unread.is_some()),
+                    (tokens, *context, *window, unread.is_some()),
                     factors,
                     *increment,
                     pricing,
@@ -526,7 +527,7 @@ impl SessionLog {
         subagent: bool,
         identity: Option<(&str, Option<&str>)>,
         model: Option<&str>,
-        (tokens, context, unread): (&Tokens, Option<u64>, bool),
+        (tokens, context, stated_window, unread): (&Tokens, Option<u64>, Option<u64>, bool),
         factors: &PriceFactors,
         increment: bool,
         pricing: &Pricing,
@@ -567,10 +568,15 @@ impl SessionLog {
         if !subagent && !increment {
             if let Some(ms) = at {
                 let fill = context.unwrap_or_else(|| tokens.total_input());
-                let mut window = pricing.context_window(model);
-                if fill > window && window < LARGE_CONTEXT_WINDOW {
-                    window = LARGE_CONTEXT_WINDOW;
-                }
+                // The window the transcript states wins over the price table's.
+                let window = stated_window.unwrap_or_else(|| {
+                    let window = pricing.context_window(model);
+                    if fill > window && window < LARGE_CONTEXT_WINDOW {
+                        LARGE_CONTEXT_WINDOW
+                    } else {
+                        window
+                    }
+                });
                 self.series.context.push((ms, fill, window));
             }
         }

@@ -533,6 +533,7 @@ mod tests {
                 reasoning: None,
                 unread: None,
                 context: None,
+                window: None,
             },
             "2026-01-01T00:00:00.000Z",
         )

@@ -1379,6 +1379,7 @@ mod tests {
                 reasoning: None,
                 unread: None,
                 context: None,
+                window: None,
             };
             let event = Event {
                 timestamp: ts.map(Cow::Borrowed),
@@ -1439,6 +1440,7 @@ mod tests {
                 reasoning: None,
                 unread: None,
                 context: None,
+                window: None,
             };
             let cost = tracker
                 .observe(&bare_event(source, kind))
@@ -1468,6 +1470,7 @@ mod tests {
             reasoning: None,
             unread: None,
             context: None,
+            window: None,
         }
     }
 

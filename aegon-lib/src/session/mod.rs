@@ -771,6 +771,7 @@ impl Session {
                 factors,
                 unread,
                 context,
+                window: stated_window,
                 ..
             } => {
                 // The model's name is copied only the first time it is met, and taken apart
@@ -858,13 +859,18 @@ impl Session {
                             self.model = Some(model.to_owned());
                         }
                         let fill = context.unwrap_or_else(|| tokens.total_input());
-                        let mut window = last_price
-                            .as_ref()
-                            .map_or_else(|| pricing.context_window_of(model, id), |m| m.window);
-                        // Usage beyond the window says the session runs with the large one.
-                        if fill > window && window < LARGE_CONTEXT_WINDOW {
-                            window = LARGE_CONTEXT_WINDOW;
-                        }
+                        // The window the transcript states wins over the price table's.
+                        let window = stated_window.unwrap_or_else(|| {
+                            let window = last_price
+                                .as_ref()
+                                .map_or_else(|| pricing.context_window_of(model, id), |m| m.window);
+                            // Usage beyond the window says the session runs with the large one.
+                            if fill > window && window < LARGE_CONTEXT_WINDOW {
+                                LARGE_CONTEXT_WINDOW
+                            } else {
+                                window
+                            }
+                        });
                         // Counts aegon could not read say nothing of the context: it stays.
                         if !unread.is_some_and(Unread::counts_unknown) {
                             self.context = Some(ContextFill {
@@ -1429,6 +1435,7 @@ mod tests {
             reasoning: None,
             unread: None,
             context: None,
+            window: None,
         }
     }
 

@@ -1120,6 +1120,7 @@ where
             reasoning: None,
             unread: unread(Some(usage), None),
             context: Tokens::last_request_input(usage),
+            window: None,
         }),
         // Usage where aegon reads none: still an API call, of unknown cost (reported). Not
         // on a line whose JSON is damaged: its top level may be another record's members.
@@ -1134,6 +1135,7 @@ where
                 reasoning: None,
                 unread: Some(Unread::Elsewhere),
                 context: None,
+                window: None,
             })
         }
         // Nothing to show and no usage (no message, or an empty one): still one event, so

@@ -88,6 +88,12 @@
 //! `output` = `output_tokens` (reasoning included), `reasoning` = `reasoning_output_tokens`;
 //! `factors.prompt_tokens` = `input_tokens`. The model is the latest `turn_context.model`.
 //!
+//! **Context window.** A `Usage` carries as its `window` the `info.model_context_window` of
+//! the latest token_count that states one (every token_count with `info` in the corpus does:
+//! 258,400 for gpt-5.x-codex, 353,400 for gpt-5.6-sol, 272,000 in 0.5x files): the window
+//! Codex itself measures the context against and compacts near, which the session's context
+//! fill then uses instead of the price table's (1,050,000 for gpt-5.5/5.6).
+//!
 //! **Totals only.** An event whose `info` holds `total_token_usage` but no `last_token_usage`
 //! (not in the corpus; ccusage documents the same rule for such files) is counted the same
 //! way, its request's usage being the difference, field by field, of its totals from the
@@ -316,6 +322,9 @@ pub struct Decoder {
     recovered: Option<EventKind<'static>>,
     /// The thread's cumulative total after the latest request.
     current_total: u64,
+    /// The context window the latest token_count stated (`info.model_context_window`): the
+    /// window of the requests counted from then on.
+    window: Option<u64>,
     /// Inside `entered_review_mode` … `exited_review_mode`.
     review: bool,
     /// The line being read: the address of its text (to place a value borrowed from it) and
@@ -994,6 +1003,9 @@ impl Decoder {
                 return self.unreadable(raw, raw.get(), what);
             }
         };
+        if let Some(window) = info.model_context_window.0.filter(|w| *w > 0) {
+            self.window = Some(window);
+        }
         self.refused = [info.total_token_usage, info.last_token_usage]
             .iter()
             .flatten()
@@ -1076,6 +1088,7 @@ impl Decoder {
             reasoning,
             unread,
             context: None,
+            window: self.window,
         }
     }
 

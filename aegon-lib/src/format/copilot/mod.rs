@@ -650,6 +650,7 @@ fn usage<'a>(
         reasoning: None,
         unread: None,
         context: None,
+        window: None,
     }
 }
 

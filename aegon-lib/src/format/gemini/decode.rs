@@ -343,6 +343,7 @@ where
                 reasoning: Some(t.thoughts.get()),
                 unread: None,
                 context: None,
+                window: None,
             },
         )?;
     }

@@ -937,6 +937,7 @@ fn usage<'a>(
         reasoning: Some(counts.reasoning.get()),
         unread: None,
         context: None,
+        window: None,
     }
 }
 

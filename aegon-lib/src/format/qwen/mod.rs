@@ -284,6 +284,7 @@ where
                     reasoning: Some(u.thoughts_token_count.get()),
                     unread: None,
                     context: None,
+                    window: None,
                 }))?;
             }
             ControlFlow::Continue(())
