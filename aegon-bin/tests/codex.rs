@@ -460,13 +460,10 @@ fn the_context_is_measured_against_the_window_the_rollout_states() {
     let mut stated_files = 0;
     for path in fixtures() {
         let text = std::fs::read_to_string(&path).unwrap();
-        let stated = text
-            .lines()
-            .filter_map(|l| {
-                let v: Value = serde_json::from_str(l).ok()?;
-                v["payload"]["info"]["model_context_window"].as_u64()
-            })
-            .last();
+        let stated = text.lines().rev().find_map(|l| {
+            let v: Value = serde_json::from_str(l).ok()?;
+            v["payload"]["info"]["model_context_window"].as_u64()
+        });
         let s = summary(&[&path]);
         let context = &s["sessions"][0]["context"];
         match stated {
