@@ -11,7 +11,8 @@
 //! `<session-uuid>.jsonl` beside a folder `<session-uuid>/subagents/` holding `agent-*.jsonl`,
 //! and a session's cost includes its subagents'. So `SESSION.jsonl` stands for itself and
 //! every transcript below `SESSION/subagents/` (without that folder, below `SESSION/`: another
-//! layout, [`subagents_of`]), read after it (each real file still once, so
+//! layout, [`subagents_of`]), and, as Claude Code wrote them before 2.1, the session's
+//! `agent-*.jsonl` files beside it ([`agents_beside`]), read after it (each real file still once, so
 //! naming the subagent files too, or the project folder, counts nothing twice). A session file
 //! named but gone from disk whose subagents' folder is still there is reported as missing,
 //! and its subagents are read all the same ([`gone_session`]).
@@ -112,6 +113,11 @@ pub fn expand_noting_skipped(
                         }
                         out.extend(found.paths().into_iter().map(InputArg::Path));
                     }
+                    for agent in agents_beside(path) {
+                        if walker.claim_file(&agent) {
+                            out.push(InputArg::Path(agent));
+                        }
+                    }
                 }
             }
             other => out.push(other.clone()),
@@ -135,6 +141,145 @@ pub(crate) fn subagents_of(path: &Path) -> Option<std::path::PathBuf> {
     }
     let session = path.with_extension("");
     session.is_dir().then_some(session)
+}
+
+/// The subagent transcripts Claude Code before 2.1 wrote beside a session file
+/// `<dir>/<stem>.jsonl`: the files `<dir>/agent-<id>.jsonl` that are this session's, sorted by
+/// name. One is the session's when its first line's `sessionId` is `<stem>` (every line of a
+/// subagent's transcript carries its session's id; compaction agents, `agent-acompact-*`, are
+/// named nowhere else), or when the session's file names `<id>` as an `"agentId"` (its Task
+/// results and `agent_progress` lines: a resumed session's copy of a Task result names a
+/// subagent run under the earlier session's id). Another session's subagents in the same
+/// folder are left out; so is everything when the file named is itself a subagent's
+/// (`agent-*.jsonl`) or not a `.jsonl`. tester8 finding 5: the "named but not read" note of
+/// [`aegon::render::summary::unread_subagent_notes`] pointed to files that were there.
+/// Files that cannot be read are left out here (the session's own file is said when read).
+pub(crate) fn agents_beside(path: &Path) -> Vec<std::path::PathBuf> {
+    let Some(stem) = session_stem(path) else {
+        return Vec::new();
+    };
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut candidates: Vec<(String, std::path::PathBuf)> = entries
+        .filter_map(|e| {
+            let e = e.ok()?;
+            let name = e.file_name().into_string().ok()?;
+            let id = name
+                .strip_prefix("agent-")?
+                .strip_suffix(".jsonl")?
+                .to_owned();
+            let path = e.path();
+            // A link is followed (as the walker does); a folder so named is not a transcript.
+            path.is_file().then_some((id, path))
+        })
+        .collect();
+    if candidates.is_empty() {
+        return Vec::new();
+    }
+    candidates.sort_by(|a, b| a.1.cmp(&b.1));
+    let mut named: Option<std::collections::HashSet<String>> = None;
+    candidates
+        .into_iter()
+        .filter(|(id, agent)| {
+            first_session_id(agent).as_deref() == Some(stem)
+                || named.get_or_insert_with(|| named_agents(path)).contains(id)
+        })
+        .map(|(_, agent)| agent)
+        .collect()
+}
+
+/// The stem of a session file `<stem>.jsonl` that is not itself a subagent's `agent-*.jsonl`.
+fn session_stem(path: &Path) -> Option<&str> {
+    if path.extension()? != "jsonl" {
+        return None;
+    }
+    let stem = path.file_stem()?.to_str()?;
+    (!stem.starts_with("agent-")).then_some(stem)
+}
+
+/// How much of a transcript's start [`first_session_id`] reads: a first line longer than this
+/// (a long first prompt) still has its `sessionId` near its start, as Claude Code writes the
+/// envelope's keys before `message`.
+const HEAD: u64 = 64 * 1024;
+
+/// The `sessionId` of the first line of `path` that has one within its first [`HEAD`] bytes,
+/// as Claude Code writes it (`"sessionId":"…"`); `None` when there is none or the file cannot
+/// be read.
+fn first_session_id(path: &Path) -> Option<String> {
+    use std::io::Read;
+    let mut head = Vec::new();
+    std::fs::File::open(path)
+        .ok()?
+        .take(HEAD)
+        .read_to_end(&mut head)
+        .ok()?;
+    head.split(|&b| b == b'\n')
+        .find_map(|line| string_after(line, b"\"sessionId\":\""))
+}
+
+/// The JSON string (without escapes) right after the first `key` in `bytes`: what follows
+/// up to the next `"`, when that is a plain run of at most 200 bytes of UTF-8 (an id; anything
+/// else is not one).
+fn string_after(bytes: &[u8], key: &[u8]) -> Option<String> {
+    let at = memchr::memmem::find(bytes, key)? + key.len();
+    let rest = &bytes[at..];
+    let end = memchr::memchr(b'"', &rest[..rest.len().min(201)])?;
+    let value = std::str::from_utf8(&rest[..end]).ok()?;
+    (!value.contains('\\')).then(|| value.to_owned())
+}
+
+/// Every subagent id the session's file names as `"agentId":"<id>"` (Task results'
+/// `toolUseResult`, `agent_progress` lines), read in pieces (a transcript can be large); ids
+/// made of letters, digits, `-` and `_` only (what names a file beside it). Empty when the file
+/// cannot be read.
+fn named_agents(path: &Path) -> std::collections::HashSet<String> {
+    use std::io::Read;
+    const KEY: &[u8] = b"\"agentId\":\"";
+    // Enough of a piece's end carried into the next for a key and an id cut between them.
+    const CARRY: usize = 256;
+    let mut ids = std::collections::HashSet::new();
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return ids;
+    };
+    let finder = memchr::memmem::Finder::new(KEY);
+    let mut buf: Vec<u8> = Vec::with_capacity(1 << 20);
+    let mut piece = vec![0u8; 1 << 20];
+    loop {
+        let n = match file.read(&mut piece) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => break,
+        };
+        buf.extend_from_slice(&piece[..n]);
+        // Keys whose id ends inside `buf` are read now; one cut at the end waits.
+        let mut done = 0;
+        for at in finder.find_iter(&buf) {
+            let start = at + KEY.len();
+            let Some(len) = memchr::memchr(b'"', &buf[start..]) else {
+                break;
+            };
+            let id = &buf[start..start + len];
+            if !id.is_empty()
+                && id
+                    .iter()
+                    .all(|&b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            {
+                if let Ok(id) = std::str::from_utf8(id) {
+                    ids.insert(id.to_owned());
+                }
+            }
+            done = start + len;
+        }
+        let keep = buf.len().saturating_sub(CARRY).max(done);
+        buf.drain(..keep);
+    }
+    ids
 }
 
 /// `<dir>/<stem>/subagents/` of a `.jsonl` session file `<dir>/<stem>.jsonl`, when it exists.
@@ -195,6 +340,32 @@ mod tests {
             [InputArg::Stdin, InputArg::Path(root.join("full/a.jsonl"))]
         );
         assert_eq!(problems, [root.join("empty")]);
+        let _ = std::fs::remove_dir_all(&root);
+    }
+
+    #[test]
+    fn named_agents_are_found_across_the_pieces_a_transcript_is_read_in() {
+        let root = std::env::temp_dir().join(format!("aegon-inputs-named-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(&root).unwrap();
+        let mut text = Vec::new();
+        // Keys cut at a piece's end (each 1 MiB) in the key, right after it and in the id;
+        // an escaped key in a text, and an id that cannot name a file, are not ids.
+        for (i, cut) in [3usize, 11, 14].into_iter().enumerate() {
+            let line = format!("{{\"toolUseResult\":{{\"agentId\":\"a{i}bc-d_e\"}}}}\n");
+            let key_at = line.find("\"agentId").unwrap();
+            let target = (i + 1) * (1 << 20);
+            text.resize(target - key_at - cut, b' ');
+            text.extend_from_slice(line.as_bytes());
+        }
+        text.extend_from_slice(
+            br#"{"message":"{\"agentId\":\"escaped\"}","agentId":"../x","data":{"agentId":"z9"}}"#,
+        );
+        let path = root.join("s.jsonl");
+        std::fs::write(&path, &text).unwrap();
+        let mut got: Vec<String> = named_agents(&path).into_iter().collect();
+        got.sort();
+        assert_eq!(got, ["a0bc-d_e", "a1bc-d_e", "a2bc-d_e", "z9"]);
         let _ = std::fs::remove_dir_all(&root);
     }
 

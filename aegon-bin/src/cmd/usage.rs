@@ -661,14 +661,21 @@ pub fn unknown_cost_note(unknown: &ledger::Unread) -> Option<String> {
 
 /// Folders and files named, or Claude Code's folders when none. A session file named brings
 /// its subagents' folder (`SESSION.jsonl` → `SESSION/subagents/`, as the filter reads it:
-/// [`crate::inputs::subagents_of`]) as one more folder; a file met twice counts once.
+/// [`crate::inputs::subagents_of`]) as one more folder, and its subagents' files of before
+/// Claude Code 2.1 beside it ([`crate::inputs::agents_beside`]) as more files; a file met
+/// twice counts once.
 pub fn split_paths(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<PathBuf>), String> {
     if paths.is_empty() {
         return Ok((aegon::source::watch::default_roots()?, Vec::new()));
     }
-    let (mut roots, files): (Vec<PathBuf>, Vec<PathBuf>) =
+    let (mut roots, mut files): (Vec<PathBuf>, Vec<PathBuf>) =
         paths.iter().cloned().partition(|p| p.is_dir());
     roots.extend(files.iter().filter_map(|f| crate::inputs::subagents_of(f)));
+    let beside: Vec<PathBuf> = files
+        .iter()
+        .flat_map(|f| crate::inputs::agents_beside(f))
+        .collect();
+    files.extend(beside);
     Ok((roots, files))
 }
 
