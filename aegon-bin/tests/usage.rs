@@ -242,12 +242,24 @@ fn a_burn_rate_under_a_cent_an_hour_is_not_shown_as_free() {
             .filter(|b| b["isActive"] == true)
             .collect();
         assert_eq!(active.len(), 1, "{doc}");
-        let rate = active[0]["burnRate"]["costPerHour"].as_f64().unwrap();
+        let rate = active[0]["burnRate"]["pricedCostPerHour"].as_f64().unwrap();
         // The span ends at the run's now, a moment after this test's: within 1% (15 s).
         assert!(
             (rate / (0.000_036 / 25.0 * 60.0) - 1.0).abs() < 0.01,
             "{rate}"
         );
+        // Under a cent by the block's end, to the cent as ccusage writes it.
+        assert_eq!(active[0]["projection"]["pricedTotalCost"], 0.0, "{doc}");
+        // With a response of no known price the dollars are unknown (null), as costUSD
+        // (tester8 finding 7: the priced part alone, unflagged); else the priced part.
+        let (hour, end) = if mark.is_empty() {
+            (Value::from(rate), Value::from(0.0))
+        } else {
+            (Value::Null, Value::Null)
+        };
+        assert_eq!(active[0]["costUSD"].is_null(), !mark.is_empty(), "{doc}");
+        assert_eq!(active[0]["burnRate"]["costPerHour"], hour, "{doc}");
+        assert_eq!(active[0]["projection"]["totalCost"], end, "{doc}");
         assert_eq!(
             active[0]["unpricedModels"].as_array().unwrap().is_empty(),
             mark.is_empty(),
@@ -267,6 +279,63 @@ fn a_burn_rate_under_a_cent_an_hour_is_not_shown_as_free() {
             "{text}"
         );
         assert!(!text.contains("$0.00"), "{text}");
+    }
+}
+
+/// tester8 finding 7: an active block whose cost is unknown, all of it (a model without a
+/// price) or a response's (usage aegon cannot read, `usage: {}`), had a burn rate and a
+/// projection of $0 (or the priced part) as plain numbers in `aegon usage blocks --json`; they
+/// are null as the block's `costUSD`, the priced part in `pricedCostPerHour` and
+/// `pricedTotalCost`, with and without the index.
+#[test]
+fn a_block_of_unknown_cost_has_an_unknown_burn_rate_and_projection() {
+    let data = temp_dir("blocks-unknown");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    // Sonnet 4.5: 1 input and 1000 output tokens, $0.015003 a response.
+    let at = |id: &str, ago: i64| response(id, &rfc3339_utc(now - ago * 60), 1000);
+    let unpriced = (at("1", 40) + &at("2", 20)).replace("claude-sonnet-4-5", "claude-zeta-9");
+    let text = std::fs::read_to_string(root().join("schemas/usage.v1.schema.json")).unwrap();
+    let validator = jsonschema::validator_for(&serde_json::from_str(&text).unwrap()).unwrap();
+    let unread = at("1", 40) + &at("2", 20).replace(r#""usage":{"input_tokens":1,"output_tokens":1000,"cache_read_input_tokens":0,"cache_creation_input_tokens":0}"#, r#""usage":{}"#);
+    assert!(unread.contains(r#""usage":{}"#));
+    for (name, text, priced) in [("unpriced", unpriced, 0.0), ("unread", unread, 0.015003)] {
+        let file = data.join(format!("{name}.jsonl"));
+        std::fs::write(&file, text).unwrap();
+        let file = file.to_str().unwrap();
+        let index = data.join(format!("{name}-index"));
+        for extra in [&[][..], &["--no-index"][..]] {
+            let mut args = vec!["usage", "blocks", "--json", file];
+            args.extend_from_slice(extra);
+            let out = aegon(&index, &args).output().unwrap();
+            let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+            if let Err(e) = validator.validate(&doc) {
+                panic!("{name} {extra:?}: {e}");
+            }
+            let block = &doc["blocks"][0];
+            assert_eq!(block["isActive"], true, "{doc}");
+            assert_eq!(block["costUSD"], Value::Null, "{name}: {block}");
+            assert_eq!(block["pricedCostUSD"], priced, "{name}: {block}");
+            let rate = &block["burnRate"];
+            assert_eq!(rate["costPerHour"], Value::Null, "{name}: {rate}");
+            // 40 minutes (and a moment) since the first response.
+            let hour = rate["pricedCostPerHour"].as_f64().unwrap();
+            assert!(
+                (hour - priced * 1.5).abs() <= priced * 0.01,
+                "{name}: {rate}"
+            );
+            let projection = &block["projection"];
+            assert_eq!(projection["totalCost"], Value::Null, "{name}: {projection}");
+            // The priced part plus the rate for the minutes left, to the cent (give or take
+            // one: the minutes are rounded).
+            let left = projection["remainingMinutes"].as_f64().unwrap();
+            let end = priced + hour * left / 60.0;
+            let got = projection["pricedTotalCost"].as_f64().unwrap();
+            assert!((got - end).abs() <= 0.01, "{name}: {projection}");
+            assert_eq!(got, (got * 100.0).round() / 100.0, "{name}: {projection}");
+        }
     }
 }
 

@@ -1279,6 +1279,7 @@ fn block_json(b: &Block, now: i64, limit: Option<u64>) -> Value {
     } else {
         rfc3339_millis(b.start_ms)
     };
+    let known = b.usage.cost().is_some();
     let mut v = json!({
         "id": id,
         "startTime": rfc3339_millis(b.start_ms),
@@ -1303,18 +1304,25 @@ fn block_json(b: &Block, now: i64, limit: Option<u64>) -> Value {
         "pricedCostUSD": b.usage.priced_cost(),
         "unpricedModels": b.usage.unpriced(),
         "models": b.usage.models(),
+        // The rate and projection's dollars are unknown (null) with the block's, the priced
+        // part beside them (tester8 finding 7: they were $0, or the priced part, unflagged).
         "burnRate": b.burn_rate(now).map(|r| json!({
             "tokensPerMinute": r.tokens_per_minute,
             "tokensPerMinuteForIndicator": r.tokens_per_minute_for_indicator,
-            "costPerHour": r.cost_per_hour,
+            "costPerHour": known.then_some(r.cost_per_hour),
+            "pricedCostPerHour": r.cost_per_hour,
             "minutes": r.minutes,
         })),
-        "projection": b.projection(now).map(|p| json!({
-            "totalTokens": p.total_tokens,
+        "projection": b.projection(now).map(|p| {
             // To the cent, as ccusage writes it.
-            "totalCost": (p.total_cost * 100.0).round() / 100.0,
-            "remainingMinutes": p.remaining_minutes,
-        })),
+            let cents = (p.total_cost * 100.0).round() / 100.0;
+            json!({
+                "totalTokens": p.total_tokens,
+                "totalCost": known.then_some(cents),
+                "pricedTotalCost": cents,
+                "remainingMinutes": p.remaining_minutes,
+            })
+        }),
     });
     if let (Some(l), false) = (limit, b.is_gap) {
         let projected = b.projection(now).map_or(total, |p| p.total_tokens);
