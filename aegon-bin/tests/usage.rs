@@ -173,20 +173,25 @@ fn a_speed_without_a_price_is_an_unknown_cost_as_in_the_summary() {
         assert!((cost - s["priced_cost_usd"].as_f64().unwrap()).abs() < 0.00005);
         assert_eq!(t["unpricedModels"], serde_json::json!(["claude-opus-4-6"]));
         assert_eq!(t["unpricedModels"], s["unpriced_models"]);
-        // The model's breakdown keeps the part that has a price, flagged as partial (it was
-        // null, and the breakdowns no longer summed to the total), and names the speed.
+        // The model's breakdown: its cost unknown as the row's (null; tester8 finding 9: it
+        // was the priced part as a plain figure), the part that has a price beside it (so the
+        // breakdowns sum to the row's pricedCost), the speed named.
         let doc = run_json(&data, &args);
         let row = &doc["daily"][0];
         let b = &row["modelBreakdowns"][0];
         assert_eq!(b["modelName"], "claude-opus-4-6", "{args:?}");
-        assert!((b["cost"].as_f64().unwrap() - 0.205).abs() < 1e-9, "{b}");
+        assert_eq!(b["cost"], Value::Null, "{b}");
+        assert!(
+            (b["pricedCost"].as_f64().unwrap() - 0.205).abs() < 1e-9,
+            "{b}"
+        );
         assert_eq!(b["unpricedResponses"], 1, "{b}");
         assert_eq!(b["unpricedFactors"], serde_json::json!(["speed ludicrous"]));
         let sum: f64 = row["modelBreakdowns"]
             .as_array()
             .unwrap()
             .iter()
-            .map(|b| b["cost"].as_f64().unwrap())
+            .map(|b| b["pricedCost"].as_f64().unwrap())
             .sum();
         assert!((sum - row["pricedCost"].as_f64().unwrap()).abs() < 1e-9);
         assert_eq!(row["totalCost"], Value::Null, "{args:?}");

@@ -1302,7 +1302,7 @@ fn block_json(b: &Block, now: i64, limit: Option<u64>) -> Value {
         // Unknown (null) when a response has no known price; the priced part beside it.
         "costUSD": b.usage.cost(),
         "pricedCostUSD": b.usage.priced_cost(),
-        "unpricedModels": b.usage.unpriced(),
+        "unpricedModels": b.usage.no_price(),
         "models": b.usage.models(),
         // The rate and projection's dollars are unknown (null) with the block's, the priced
         // part beside them (tester8 finding 7: they were $0, or the priced part, unflagged).

@@ -2208,13 +2208,16 @@ impl Ledger {
             );
             // Usage not read whole: a call of unknown cost, whatever its known tokens cost.
             let unread = unread_from_code(r.get(19)?);
+            let priced = cost_pico.is_some();
             let cost_pico = cost_pico.filter(|_| unread.is_none());
             // Left NULL only where its transcript could not be read again (gone).
             let estimated = factors_unknown || searches_unknown;
             let unpriced = match cost_pico {
                 Some(_) => 0,
                 None => {
-                    let why = match unread {
+                    // With no price either, the missing price is the reason (as the session
+                    // core says it): the model is then one without a price.
+                    let why = match unread.filter(|_| priced) {
                         Some(u) => Some(u.describe().to_owned()),
                         None => pricer.unpriced(model_name(&out.names, model), factor_ids, ts_ms),
                     };
@@ -3337,7 +3340,9 @@ pub struct Entry {
     pub estimated: bool,
     /// When `cost_pico` is `None`: the name id ([`Entries::name`]) of what has no price,
     /// `model NAME`, `speed NAME`, `service tier NAME` or `inference geo NAME`
-    /// ([`unpriced_factor`]); 0 otherwise.
+    /// ([`unpriced_factor`]), or, for a response with a price whose usage could not be read
+    /// whole, what could not be ([`crate::tokens::Unread::describe`];
+    /// [`crate::session::pricing::is_missing_price`] tells them apart); 0 otherwise.
     pub unpriced: u32,
     /// An API call (false: usage only, such as Copilot CLI's `session.shutdown` totals beyond
     /// its messages: counted in tokens and cost, not in API calls, as `--summary` counts it).
@@ -3398,18 +3403,17 @@ impl Entries {
             match r.ts_ms {
                 Some(ts_ms) => {
                     let model_name = r.model.as_deref().unwrap_or("unknown");
-                    // Usage not read whole: a call of unknown cost, as --summary counts it.
-                    let cost_pico = match r.unread {
-                        Some(_) => None,
-                        None => response_cost(
-                            pricing,
-                            model_name,
-                            &r.tokens,
-                            Some(&r.factors),
-                            Some(ts_ms),
-                        ),
-                    };
-                    let why = match (cost_pico, r.unread) {
+                    // Usage not read whole: a call of unknown cost, as --summary counts it
+                    // (with no price either, the missing price is the reason, as there).
+                    let priced = response_cost(
+                        pricing,
+                        model_name,
+                        &r.tokens,
+                        Some(&r.factors),
+                        Some(ts_ms),
+                    );
+                    let cost_pico = priced.filter(|_| r.unread.is_none());
+                    let why = match (cost_pico, r.unread.filter(|_| priced.is_some())) {
                         (Some(_), _) => None,
                         (None, Some(u)) => Some(u.describe().to_owned()),
                         (None, None) => {

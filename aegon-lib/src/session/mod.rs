@@ -172,6 +172,10 @@ pub struct ModelUsage {
     /// `usage with no token count aegon knows`: [`Pricing::unpriced_factor`],
     /// [`crate::tokens::Unread::describe`]).
     pub unpriced_why: BTreeSet<String>,
+    /// Those of the `unpriced` events whose cost is unknown only because their usage could not
+    /// be read whole: their model, speed, tier and geo have a price (an event with neither is
+    /// counted as one without a price, the reason named the price's).
+    pub unread: u64,
 }
 
 impl ModelUsage {
@@ -803,10 +807,8 @@ impl Session {
                         dated.price
                     }
                 };
-                let cost = match unread {
-                    None => price.and_then(|p| p.cost(tokens, factors.prompt_tokens)),
-                    Some(_) => None,
-                };
+                let priced = price.and_then(|p| p.cost(tokens, factors.prompt_tokens));
+                let cost = priced.filter(|_| unread.is_none());
                 if !self.usage.contains_key(model) {
                     self.usage.insert(model.to_owned(), ModelUsage::default());
                 }
@@ -816,8 +818,13 @@ impl Session {
                         Some(cost) => usage.add_cost(cost),
                         None => {
                             usage.unpriced += 1;
-                            let why = match unread {
-                                Some(u) => u.describe().to_owned(),
+                            // Unread usage of a request with a price: that is why; with no
+                            // price either, the missing price is (the model is one without).
+                            let why = match unread.filter(|_| priced.is_some()) {
+                                Some(u) => {
+                                    usage.unread += 1;
+                                    u.describe().to_owned()
+                                }
                                 None => pricing.unpriced_factor(id, factors, ms),
                             };
                             if !usage.unpriced_why.contains(&why) {
@@ -946,6 +953,7 @@ impl Session {
             ours.api_calls += u.api_calls;
             ours.cost_pico = ours.cost_pico.saturating_add(u.cost_pico);
             ours.unpriced += u.unpriced;
+            ours.unread += u.unread;
             ours.unpriced_why.extend(u.unpriced_why);
         }
         for (name, t) in theirs.tools {
@@ -1163,13 +1171,15 @@ impl Session {
         causes
     }
 
-    /// Models with a response that has no known price (the model is not in the table, or a
-    /// speed, service tier or inference geo of the response is not, or its usage could not
-    /// be read whole).
+    /// Models with a response that has no known price: the model is not in the table, or a
+    /// speed, service tier or inference geo of the response is not. Not a model whose
+    /// responses' cost is unknown only because their usage could not be read whole
+    /// ([`ModelUsage::unread`]; tester8 finding 8: a priced model was listed): the session's
+    /// cost is unknown then too ([`Session::cost`]), and [`Session::unpriced_reasons`] says why.
     pub fn unpriced_models(&self) -> Vec<&str> {
         self.usage
             .iter()
-            .filter(|(_, u)| u.unpriced > 0)
+            .filter(|(_, u)| u.unpriced > u.unread)
             .map(|(m, _)| m.as_str())
             .collect()
     }
@@ -1816,6 +1826,60 @@ mod tests {
         );
         assert_eq!(s.session().cost(), None);
         assert_eq!(s.session().unpriced_models(), ["claude-sonnet-4-6"]);
+    }
+
+    /// tester8 finding 8: a response whose usage could not be read whole has an unknown cost,
+    /// but its model keeps its price: not listed among the models without one, its reason
+    /// named; a model with no price is listed, also when its usage could not be read either
+    /// (the missing price is then its reason).
+    #[test]
+    fn unread_usage_of_a_priced_model_is_an_unknown_cost_not_an_unpriced_model() {
+        let unread = |model: &'static str| match usage(model, 0, 0, false) {
+            EventKind::Usage {
+                message_id,
+                request_id,
+                model,
+                factors,
+                reasoning,
+                context,
+                ..
+            } => EventKind::Usage {
+                message_id,
+                request_id,
+                model,
+                tokens: Tokens::default(),
+                increment: false,
+                factors,
+                reasoning,
+                unread: Some(crate::tokens::Unread::NoCounts),
+                context,
+            },
+            _ => unreachable!(),
+        };
+        let mut s = Stream::new();
+        s.push(
+            "2026-01-01T00:00:01.000Z",
+            None,
+            usage("claude-opus-4-6", 10, 20, false),
+        )
+        .push("2026-01-01T00:00:02.000Z", None, unread("claude-opus-4-6"));
+        assert_eq!(s.session().cost(), None);
+        assert!(s.session().unpriced_models().is_empty());
+        assert_eq!(s.session().usage["claude-opus-4-6"].unread, 1);
+        assert_eq!(
+            s.session().unpriced_reasons(),
+            ["usage with no token count aegon knows (claude-opus-4-6)"]
+        );
+        s.push("2026-01-01T00:00:03.000Z", None, unread("claude-zeta-9"));
+        assert_eq!(s.session().unpriced_models(), ["claude-zeta-9"]);
+        assert_eq!(s.session().usage["claude-zeta-9"].unread, 0);
+        assert_eq!(
+            s.session().unpriced_reasons(),
+            [
+                "no price for claude-zeta-9",
+                "usage with no token count aegon knows (claude-opus-4-6)"
+            ]
+        );
     }
 
     /// Consecutive usage events reuse their predecessor's price while model, factors and the
