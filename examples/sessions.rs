@@ -10,7 +10,9 @@
 //! [`in_first_occurred_order`] orders the files so that each entry counts where it first
 //! occurred.
 
+use std::error::Error;
 use std::fs::File;
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -18,6 +20,8 @@ use aegon::render::Flow;
 use aegon::session::Sessions;
 use aegon::source::order::in_first_occurred_order;
 use aegon::{Event, Options, Pipeline, Renderer};
+
+mod quiet;
 
 /// A renderer that applies every event to a registry of sessions.
 struct Collect(Sessions);
@@ -31,6 +35,11 @@ impl Renderer for Collect {
 }
 
 fn main() -> ExitCode {
+    // A closed output (`| head -1`) stops it quietly.
+    quiet::exit(run())
+}
+
+fn run() -> Result<ExitCode, Box<dyn Error>> {
     let files: Vec<PathBuf> = std::env::args_os().skip(1).map(PathBuf::from).collect();
     let workers = std::thread::available_parallelism().map_or(1, usize::from);
     let files = in_first_occurred_order(&files, workers, Options::default());
@@ -46,18 +55,17 @@ fn main() -> ExitCode {
             failed = true;
         }
     }
-    let Ok((Collect(sessions), _)) = pipeline.finish() else {
-        return ExitCode::FAILURE;
-    };
+    let (Collect(sessions), _) = pipeline.finish()?;
+    let mut out = std::io::stdout().lock();
     for s in sessions.iter() {
         let cost = s
             .cost()
             .map_or("unknown".to_owned(), |c| format!("${c:.4}"));
-        println!("{}: {} API calls, {cost}", s.id, s.api_calls());
+        writeln!(out, "{}: {} API calls, {cost}", s.id, s.api_calls())?;
     }
-    if failed {
+    Ok(if failed {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
-    }
+    })
 }

@@ -10,11 +10,16 @@
 //! and whether a call is still waiting for its result.
 
 use std::collections::HashSet;
+use std::error::Error;
 use std::fs::File;
+use std::io::Write;
+use std::process::ExitCode;
 
 use aegon::render::Flow;
 use aegon::session::pricing::Pricing;
 use aegon::{Event, EventKind, Options, Pipeline, Renderer};
+
+mod quiet;
 
 #[derive(Default)]
 struct Status {
@@ -75,7 +80,12 @@ impl Renderer for Status {
     }
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() -> ExitCode {
+    // A closed output (`| head -1`) stops it quietly.
+    quiet::exit(run())
+}
+
+fn run() -> Result<ExitCode, Box<dyn Error>> {
     let Some(path) = std::env::args().nth(1) else {
         return Err("usage: status_line SESSION.jsonl".into());
     };
@@ -84,7 +94,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (s, _) = pipeline.finish()?;
     let model = s.model.as_deref().unwrap_or("no model yet");
     let window = s.prices.context_window(model).max(1);
-    println!(
+    writeln!(
+        std::io::stdout(),
         "{} · ctx {}% · {}${:.2} · {} tools ({} failed) · {}",
         model.trim_start_matches("claude-"),
         s.context * 100 / window,
@@ -97,6 +108,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         } else {
             "running"
         }
-    );
-    Ok(())
+    )?;
+    Ok(ExitCode::SUCCESS)
 }

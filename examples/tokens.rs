@@ -5,12 +5,16 @@
 //! ```
 
 use std::collections::BTreeMap;
+use std::error::Error;
 use std::fs::File;
+use std::io::Write;
 use std::process::ExitCode;
 
 use aegon::render::Flow;
 use aegon::session::pricing::Pricing;
 use aegon::{Event, EventKind, Options, Pipeline, Renderer, Tokens};
+
+mod quiet;
 
 /// A renderer that only adds up usage events (each API response counts once), pricing each
 /// as it comes: a response's price depends on its own speed and size, not only on its model.
@@ -44,6 +48,11 @@ impl Renderer for PerModel {
 }
 
 fn main() -> ExitCode {
+    // A closed output (`| head -1`) stops it quietly.
+    quiet::exit(run())
+}
+
+fn run() -> Result<ExitCode, Box<dyn Error>> {
     let mut pipeline = Pipeline::new(Options::default(), PerModel::default());
     let mut failed = false;
     for path in std::env::args().skip(1) {
@@ -62,17 +71,13 @@ fn main() -> ExitCode {
             failed = true;
         }
     }
-    let (PerModel { models, .. }, stats) = match pipeline.finish() {
-        Ok(done) => done,
-        Err(e) => {
-            eprintln!("cannot write the output: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
+    let (PerModel { models, .. }, stats) = pipeline.finish()?;
+    let mut out = std::io::stdout().lock();
     let mut total = 0.0;
     for (model, (t, cost)) in models {
         total += cost.unwrap_or(0.0);
-        println!(
+        writeln!(
+            out,
             "{model}: input {} output {} cache read {} write 5m {} write 1h {}  cost {}",
             t.input,
             t.output,
@@ -80,16 +85,17 @@ fn main() -> ExitCode {
             t.cache_write_5m,
             t.cache_write_1h,
             cost.map_or("unknown".to_owned(), |c| format!("${c:.4}"))
-        );
+        )?;
     }
-    println!(
+    writeln!(
+        out,
         "total ${total:.4}; {} lines, {} malformed",
         stats.lines,
         stats.malformed.total()
-    );
-    if failed {
+    )?;
+    Ok(if failed {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
-    }
+    })
 }
