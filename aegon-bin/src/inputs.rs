@@ -154,6 +154,9 @@ pub(crate) fn subagents_of(path: &Path) -> Option<std::path::PathBuf> {
 /// (`agent-*.jsonl`) or not a `.jsonl`. tester8 finding 5: the "named but not read" note of
 /// [`aegon::render::summary::unread_subagent_notes`] pointed to files that were there.
 /// Files that cannot be read are left out here (the session's own file is said when read).
+/// A file last written more than a day before the session's first timestamp is not opened:
+/// a project folder used for months holds thousands of old subagents' files, and the status
+/// line looks for the current session's on every run.
 pub(crate) fn agents_beside(path: &Path) -> Vec<std::path::PathBuf> {
     let Some(stem) = session_stem(path) else {
         return Vec::new();
@@ -165,6 +168,10 @@ pub(crate) fn agents_beside(path: &Path) -> Vec<std::path::PathBuf> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();
     };
+    let began = head_string(path, b"\"timestamp\":\"")
+        .and_then(|t| aegon::timestamp::parse_millis(&t))
+        .and_then(|ms| u64::try_from(ms - DAY_MS).ok())
+        .and_then(|ms| std::time::UNIX_EPOCH.checked_add(std::time::Duration::from_millis(ms)));
     let mut candidates: Vec<(String, std::path::PathBuf)> = entries
         .filter_map(|e| {
             let e = e.ok()?;
@@ -175,7 +182,9 @@ pub(crate) fn agents_beside(path: &Path) -> Vec<std::path::PathBuf> {
                 .to_owned();
             let path = e.path();
             // A link is followed (as the walker does); a folder so named is not a transcript.
-            path.is_file().then_some((id, path))
+            let meta = std::fs::metadata(&path).ok()?;
+            let old = began.zip(meta.modified().ok()).is_some_and(|(b, m)| m < b);
+            (meta.is_file() && !old).then_some((id, path))
         })
         .collect();
     if candidates.is_empty() {
@@ -186,7 +195,7 @@ pub(crate) fn agents_beside(path: &Path) -> Vec<std::path::PathBuf> {
     candidates
         .into_iter()
         .filter(|(id, agent)| {
-            first_session_id(agent).as_deref() == Some(stem)
+            head_string(agent, b"\"sessionId\":\"").as_deref() == Some(stem)
                 || named.get_or_insert_with(|| named_agents(path)).contains(id)
         })
         .map(|(_, agent)| agent)
@@ -202,15 +211,17 @@ fn session_stem(path: &Path) -> Option<&str> {
     (!stem.starts_with("agent-")).then_some(stem)
 }
 
-/// How much of a transcript's start [`first_session_id`] reads: a first line longer than this
-/// (a long first prompt) still has its `sessionId` near its start, as Claude Code writes the
-/// envelope's keys before `message`.
+/// A day, in milliseconds: the margin [`agents_beside`] gives the session's start.
+const DAY_MS: i64 = 24 * 3600 * 1000;
+
+/// How much of a transcript's start [`head_string`] reads: a first line longer than this (a
+/// long first prompt) still has its `sessionId` and `timestamp` near its start, as Claude Code
+/// writes the envelope's keys before `message`.
 const HEAD: u64 = 64 * 1024;
 
-/// The `sessionId` of the first line of `path` that has one within its first [`HEAD`] bytes,
-/// as Claude Code writes it (`"sessionId":"…"`); `None` when there is none or the file cannot
-/// be read.
-fn first_session_id(path: &Path) -> Option<String> {
+/// The first string value of `key` (`"sessionId":"` as Claude Code writes it, compact) in the
+/// first [`HEAD`] bytes of `path`; `None` when there is none or the file cannot be read.
+fn head_string(path: &Path, key: &[u8]) -> Option<String> {
     use std::io::Read;
     let mut head = Vec::new();
     std::fs::File::open(path)
@@ -218,8 +229,7 @@ fn first_session_id(path: &Path) -> Option<String> {
         .take(HEAD)
         .read_to_end(&mut head)
         .ok()?;
-    head.split(|&b| b == b'\n')
-        .find_map(|line| string_after(line, b"\"sessionId\":\""))
+    string_after(&head, key)
 }
 
 /// The JSON string (without escapes) right after the first `key` in `bytes`: what follows

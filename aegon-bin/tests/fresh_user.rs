@@ -537,6 +537,23 @@ fn files_beside_a_session_that_are_not_its_own_are_not_read() {
         files_read(&project.join("agent-a434715.jsonl")),
         ["agent-a434715.jsonl"]
     );
+    // A file last written more than a day before the session began (its first line,
+    // 2025-12-20T08:57Z) is not the session's: not even opened. Within the day it is read.
+    let set_written = |secs: u64| {
+        std::fs::File::options()
+            .append(true)
+            .open(project.join("agent-a434715.jsonl"))
+            .unwrap()
+            .set_modified(std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs))
+            .unwrap();
+    };
+    set_written(1_766_188_800); // 2025-12-20T00:00Z
+    assert_eq!(
+        files_read(&project.join(session)),
+        [session, "agent-a434715.jsonl"]
+    );
+    set_written(1_766_102_400); // 2025-12-19T00:00Z
+    assert_eq!(files_read(&project.join(session)), [session]);
 
     // marot/spotter's session with both subagents moved to another session's id: the one its
     // Task result names is still read, the compaction agent (named nowhere) is not.
