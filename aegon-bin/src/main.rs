@@ -192,7 +192,10 @@ OPTIONS:
                           GenAI attributes (gen_ai.usage.*), and Claude Code's own
                           metrics (claude_code.token.usage, .cost.usage,
                           .session.count, .lines_of_code.count) at the transcript's
-                          times, so its dashboards work on history too.
+                          times, so its dashboards work on history too. Other
+                          agents: their own service.name (codex_cli_rs, gemini-cli,
+                          opencode, qwen-code; aegon for Copilot CLI) and aegon.*
+                          metrics of the same names.
         --otlp-endpoint URL
                           Also send them to a collector or backend over OTLP/HTTP
                           (http or https; URL/v1/traces and URL/v1/metrics), in the
