@@ -61,8 +61,9 @@ USAGE:
     A directory stands for every *.jsonl file below it, subagent transcripts
     included, and every *.json file a transcript format recognises (Gemini CLI
     chats, OpenCode files). A session file SESSION.jsonl brings the subagent
-    transcripts below SESSION/subagents/ (Claude Code 2.1's layout); a file met
-    twice is read once. A command's name is a command only as the first argument:
+    transcripts below SESSION/subagents/ (Claude Code 2.1's layout), and a Gemini
+    CLI chat file chats/session-*.json its subagents' chats in chats/<sessionId>/;
+    a file met twice is read once. A command's name is a command only as the first argument:
     a file named watch, help or html is read as ./watch, ./help, ./html.
 
 DASHBOARD:
