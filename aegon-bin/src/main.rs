@@ -250,8 +250,9 @@ EXIT STATUS:
     transcript (an empty ~/.claude/projects) is said on stderr, and is an error
     (status 2) only when no folder held one.
     A closed output pipe (aegon ... | head) ends aegon quietly with status 0.
-    The dashboard ended by SIGINT, SIGTERM or SIGHUP restores the terminal and
-    exits with 128 + the signal's number (130, 143, 129), as a shell reports it.
+    The dashboard ended by SIGINT (or the Ctrl-C key), SIGTERM or SIGHUP restores
+    the terminal and exits with 128 + the signal's number (130, 143, 129), as a
+    shell reports it; q and Esc exit with 0.
 ";
 
 /// [`HELP`] with its list of event kinds filled in from [`aegon::Kind::ALL`], the table `-k`
