@@ -241,7 +241,7 @@ impl Unread {
             Unread::NoCounts => "usage with no token count aegon knows",
             Unread::Elsewhere => "usage outside `message`",
             Unread::CacheTtl => "cache writes of an unknown TTL",
-            Unread::NotYetWritten => "input and cache tokens not written yet (no session.shutdown)",
+            Unread::NotYetWritten => "input and cache tokens not written yet (Copilot CLI writes them at session.shutdown)",
         }
     }
 }
