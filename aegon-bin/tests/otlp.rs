@@ -1577,7 +1577,7 @@ fn by_service(files: &[PathBuf]) -> ByService {
                 };
                 let entry = by.entry(attr("service.name").unwrap()).or_default();
                 entry.0.extend(attr("aegon.agent"));
-                let one = json_array(&[r.clone()]);
+                let one = Value::Array(vec![r.clone()]);
                 for p in points_of(&[serde_json::json!({"resourceMetrics": one.clone()})]) {
                     if p.name.ends_with("cost.usage") {
                         entry.2 += p.value();
@@ -1593,10 +1593,6 @@ fn by_service(files: &[PathBuf]) -> ByService {
         }
     }
     by
-}
-
-fn json_array(items: &[Value]) -> Value {
-    Value::Array(items.to_vec())
 }
 
 /// tester9 #4: Codex, Gemini CLI and OpenCode sessions were exported as `service.name`
