@@ -16,6 +16,9 @@
 //! naming the subagent files too, or the project folder, counts nothing twice). A session file
 //! named but gone from disk whose subagents' folder is still there is reported as missing,
 //! and its subagents are read all the same ([`gone_session`]).
+//!
+//! A Gemini CLI chat file `chats/session-*.json[l]` brings its subagents' chats in
+//! `chats/<sessionId>/` in the same way ([`gemini_subagents_folder`]).
 
 use std::path::Path;
 
@@ -134,9 +137,10 @@ pub fn expand_noting_skipped(
 /// in a layout to come too; tester7 finding 9); `None` when the file is not a `.jsonl` or
 /// neither exists. The one rule of this expansion: the filter and `aegon usage` both go by
 /// it. A subagent a Task result names that is still not found is said by `--summary`
-/// ([`aegon::render::summary::unread_subagent_notes`]).
+/// ([`aegon::render::summary::unread_subagent_notes`]). A Gemini CLI chat file brings its
+/// subagents' chats the same way ([`gemini_subagents_folder`]).
 pub(crate) fn subagents_of(path: &Path) -> Option<std::path::PathBuf> {
-    if let Some(folder) = subagents_folder(path) {
+    if let Some(folder) = subagents_folder(path).or_else(|| gemini_subagents_folder(path)) {
         return Some(folder);
     }
     let session = path.with_extension("");
@@ -298,6 +302,43 @@ fn subagents_folder(path: &Path) -> Option<std::path::PathBuf> {
         return None;
     }
     let folder = path.with_extension("").join("subagents");
+    folder.is_dir().then_some(folder)
+}
+
+/// The folder of a Gemini CLI session's subagent chats, `chats/<sessionId>/` beside the
+/// session's `chats/session-<time>-<8 hex>.json[l]` (corpus FORMAT.md §2.1, seen from 2026-04:
+/// `chats/<parent-session-uuid>/<6-char id>.json`), when it exists. The file name holds only
+/// the id's first 8 hex digits, so the id is the session file's own `sessionId`, the first
+/// member of both the JSON document and the JSONL header line (FORMAT.md §2.2, §2.3): read
+/// from the first 4 KiB, and only a UUID-shaped id (36 characters of hex digits and `-`) is
+/// taken, so that no other path is ever made of the file's text.
+fn gemini_subagents_folder(path: &Path) -> Option<std::path::PathBuf> {
+    use std::io::Read;
+    let name = path.file_name()?.to_str()?;
+    let chats = path.parent()?;
+    if !name.starts_with("session-")
+        || !(name.ends_with(".json") || name.ends_with(".jsonl"))
+        || chats.file_name()? != "chats"
+    {
+        return None;
+    }
+    let mut head = Vec::with_capacity(4096);
+    std::fs::File::open(path)
+        .ok()?
+        .take(4096)
+        .read_to_end(&mut head)
+        .ok()?;
+    let at = memchr::memmem::find(&head, b"\"sessionId\"")? + b"\"sessionId\"".len();
+    let rest = head.get(at..)?;
+    let rest = rest
+        .trim_ascii_start()
+        .strip_prefix(b":")?
+        .trim_ascii_start();
+    let id = rest.strip_prefix(b"\"")?.get(..36)?;
+    if !id.iter().all(|b| b.is_ascii_hexdigit() || *b == b'-') || rest.get(37) != Some(&b'"') {
+        return None;
+    }
+    let folder = chats.join(std::str::from_utf8(id).ok()?);
     folder.is_dir().then_some(folder)
 }
 

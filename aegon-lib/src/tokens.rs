@@ -220,6 +220,11 @@ pub enum Unread {
     /// `usage.cache_creation` holds cache writes of a TTL aegon has no price for (not
     /// `ephemeral_5m_input_tokens` or `ephemeral_1h_input_tokens`).
     CacheTtl,
+    /// Counts the agent writes only later: a Copilot CLI session with requests after its last
+    /// `session.shutdown` (it is running, or ended without one), whose input and cache tokens
+    /// exist only in that line's per-model totals (FORMAT.md §4). The session's known tokens
+    /// are a lower bound until the shutdown is written.
+    NotYetWritten,
 }
 
 impl Unread {
@@ -236,6 +241,7 @@ impl Unread {
             Unread::NoCounts => "usage with no token count aegon knows",
             Unread::Elsewhere => "usage outside `message`",
             Unread::CacheTtl => "cache writes of an unknown TTL",
+            Unread::NotYetWritten => "input and cache tokens not written yet (Copilot CLI writes them at session.shutdown)",
         }
     }
 }

@@ -449,12 +449,13 @@ impl Unread {
 
 /// How `responses.unread` stores why a response's usage was not read whole
 /// ([`crate::tokens::Unread`]): 1 no token count aegon knows, 2 usage outside `message`, 3
-/// cache writes of an unknown TTL. NULL: read whole (or by a build that did not mark them).
+/// cache writes of an unknown TTL, 4 counts not written yet (a running Copilot CLI session). NULL: read whole (or by a build that did not mark them).
 pub fn unread_code(unread: crate::tokens::Unread) -> i64 {
     match unread {
         crate::tokens::Unread::NoCounts => 1,
         crate::tokens::Unread::Elsewhere => 2,
         crate::tokens::Unread::CacheTtl => 3,
+        crate::tokens::Unread::NotYetWritten => 4,
     }
 }
 
@@ -464,6 +465,7 @@ fn unread_from_code(code: Option<i64>) -> Option<crate::tokens::Unread> {
     match code? {
         2 => Some(crate::tokens::Unread::Elsewhere),
         3 => Some(crate::tokens::Unread::CacheTtl),
+        4 => Some(crate::tokens::Unread::NotYetWritten),
         _ => Some(crate::tokens::Unread::NoCounts),
     }
 }
