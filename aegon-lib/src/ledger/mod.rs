@@ -449,12 +449,18 @@ impl Unread {
 
 /// How `responses.unread` stores why a response's usage was not read whole
 /// ([`crate::tokens::Unread`]): 1 no token count aegon knows, 2 usage outside `message`, 3
-/// cache writes of an unknown TTL. NULL: read whole (or by a build that did not mark them).
+/// cache writes of an unknown TTL, 4 a token count of a kind aegon does not know, 5 an input
+/// count that is not a token count, 6 another count that is not one. NULL: read whole (or by
+/// a build that did not mark them). Codes are only ever added (no schema change: older
+/// builds read a code they do not know as 1, a cost unknown all the same).
 pub fn unread_code(unread: crate::tokens::Unread) -> i64 {
     match unread {
         crate::tokens::Unread::NoCounts => 1,
         crate::tokens::Unread::Elsewhere => 2,
         crate::tokens::Unread::CacheTtl => 3,
+        crate::tokens::Unread::OtherCounts => 4,
+        crate::tokens::Unread::RefusedInput => 5,
+        crate::tokens::Unread::Refused => 6,
     }
 }
 
@@ -464,6 +470,9 @@ fn unread_from_code(code: Option<i64>) -> Option<crate::tokens::Unread> {
     match code? {
         2 => Some(crate::tokens::Unread::Elsewhere),
         3 => Some(crate::tokens::Unread::CacheTtl),
+        4 => Some(crate::tokens::Unread::OtherCounts),
+        5 => Some(crate::tokens::Unread::RefusedInput),
+        6 => Some(crate::tokens::Unread::Refused),
         _ => Some(crate::tokens::Unread::NoCounts),
     }
 }
