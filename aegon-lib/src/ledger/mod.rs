@@ -464,6 +464,18 @@ pub fn unread_code(unread: crate::tokens::Unread) -> i64 {
     }
 }
 
+/// The `meta` key recording the rule by which the builds that read the index last decided
+/// which usage is not read whole ([`USAGE_RULE`]).
+const META_USAGE_RULE: &str = "usage_rule";
+
+/// The rule this build marks usage not read whole by ([`unread_code`]): absent (1) in an
+/// index of stop-21 builds, which did not mark a count refused and read as 0 (codes 5, 6) nor
+/// a `*_tokens` count aegon does not know (4), and said the latter not at all. An index whose
+/// rule is older has every file on disk read again once ([`Ledger::reread_unsearched`]), so
+/// that the index and a read without it agree; one created by this build reads nothing again.
+/// A `meta` row, not a schema change: older builds neither read nor change it.
+const USAGE_RULE: i64 = 2;
+
 /// The reverse of [`unread_code`]; a code a newer build may add reads as
 /// [`crate::tokens::Unread::NoCounts`] (still a cost unknown, never a price).
 fn unread_from_code(code: Option<i64>) -> Option<crate::tokens::Unread> {
@@ -1149,6 +1161,7 @@ impl Ledger {
     /// is one): its rows are marked again ([`unread_code`]). One transaction, over the files' rows and the partial index of NULL rows:
     /// it costs nearly nothing when there are none.
     fn reread_unsearched(&mut self) -> Result<(), Error> {
+        self.reread_for_usage_rule()?;
         // Rows of other agents with no count; files to read again (see above).
         const OTHERS: &str = "web_searches IS NOT 0 AND web_searches IS NULL
                AND agent IS NOT NULL
@@ -1198,6 +1211,47 @@ impl Ledger {
              WHERE {FILES}"
         ))?
         .execute([])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// When the index's usage rule ([`META_USAGE_RULE`]) is older than [`USAGE_RULE`], forgets
+    /// what the usage problems of each file on disk are (`partly_read_files`,
+    /// `unread_usage_files`), so that [`Ledger::reread_unsearched`] reads each again from its
+    /// start (rows merge by identity, nothing counts twice; a mark is only ever added), and
+    /// records the rule. Files gone from disk keep what was said of them. Nothing to read again
+    /// in an index that has no file read yet.
+    fn reread_for_usage_rule(&mut self) -> Result<(), Error> {
+        let rule = |conn: &Connection| -> Result<i64, Error> {
+            Ok(conn
+                .query_row(
+                    "SELECT value FROM meta WHERE key = ?1",
+                    [META_USAGE_RULE],
+                    |r| r.get::<_, String>(0),
+                )
+                .optional()?
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(1))
+        };
+        if rule(&self.conn)? >= USAGE_RULE {
+            return Ok(());
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        if rule(&tx)? < USAGE_RULE {
+            tx.execute_batch(
+                "DELETE FROM partly_read_files
+                     WHERE file_id IN (SELECT id FROM files WHERE present = 1);
+                 DELETE FROM unread_usage_files
+                     WHERE file_id IN (SELECT id FROM files WHERE present = 1);",
+            )?;
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2)
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                params![META_USAGE_RULE, USAGE_RULE.to_string()],
+            )?;
+        }
         tx.commit()?;
         Ok(())
     }
@@ -4286,6 +4340,61 @@ mod tests {
             set(it);
         }
         set(usage);
+    }
+
+    /// tester8 #1/#2 in an index a stop-21 build wrote: it neither marked a count of a kind
+    /// aegon does not know nor a count read as 0 (its rows priced, its files' problems
+    /// recorded without them). The next update of this build reads each file again once
+    /// ([`USAGE_RULE`]): the index then agrees with a read without it; a second update reads
+    /// nothing again.
+    #[test]
+    fn an_index_of_an_older_usage_rule_is_read_again_once() {
+        let dir = temp("usage-rule");
+        let file = dir.join("s.jsonl");
+        let content = campaign_with("", &|u| u["audio_input_tokens"] = 5000.into())
+            + &campaign_with("r", &|u| {
+                if let Some(o) = u.as_object_mut() {
+                    o.remove("iterations");
+                }
+                u["output_tokens"] = "71".into();
+            });
+        std::fs::write(&file, &content).unwrap();
+        let files = [file.clone()];
+        let index = dir.join("i.sqlite3");
+        let unknown = |e: &Entries| e.rows.iter().filter(|r| r.cost_pico.is_none()).count();
+        let mut ledger = Ledger::open(&index, &mut |_| {}).unwrap();
+        ledger.update(&[], &files, &mut no_problem).unwrap();
+        let fresh = ledger.entries(&Scope::All, None, &prices()).unwrap();
+        assert_eq!((fresh.rows.len(), unknown(&fresh)), (8, 8));
+        // As a stop-21 build left it: no mark, the file's lines with problems not these.
+        ledger
+            .conn
+            .execute_batch(
+                "UPDATE responses SET unread = NULL;
+                 UPDATE unread_usage_files SET lines = 0, first = NULL;
+                 UPDATE partly_read_files SET lines = 0, first = NULL;
+                 DELETE FROM meta WHERE key = 'usage_rule';",
+            )
+            .unwrap();
+        let stale = ledger.entries(&Scope::All, None, &prices()).unwrap();
+        assert_eq!(unknown(&stale), 0, "the older rule priced them");
+        drop(ledger);
+        let mut ledger = Ledger::open(&index, &mut |_| {}).unwrap();
+        let stats = ledger.update(&[], &files, &mut no_problem).unwrap();
+        let again = ledger.entries(&Scope::All, None, &prices()).unwrap();
+        assert_eq!(unknown(&again), 8, "{stats:?}");
+        assert_eq!(stats.bytes, content.len() as u64, "read again whole");
+        assert_eq!(again.unread.lines, fresh.unread.lines);
+        // Recorded: the next update reads nothing again.
+        let stats = ledger.update(&[], &files, &mut no_problem).unwrap();
+        assert_eq!(stats.bytes, 0);
+        let rule: String = ledger
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = 'usage_rule'", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(rule, USAGE_RULE.to_string());
     }
 
     /// Usage aegon cannot read whole (cache writes of an unknown TTL, `usage: {}`) counts as
