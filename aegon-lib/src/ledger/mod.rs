@@ -4215,8 +4215,8 @@ mod tests {
         out
     }
 
-    /// Lines whose usage aegon refused are counted and said with their first place, from the
-    /// index as from a fresh read; remembered per file (said again by a report that reads
+    /// Lines whose usage aegon refused (a count read as 0: the response's cost unknown, tester8
+    /// #2) are counted and said with their first place, from the index as from a fresh read; remembered per file (said again by a report that reads
     /// nothing new, and for a file gone from disk); and known again when a build that does not
     /// record them indexed the file (no row) or read on in it (the row's `consumed` behind).
     #[test]
@@ -4251,8 +4251,8 @@ mod tests {
             &prices(),
             &mut no_problem,
         );
-        assert_eq!((cold.partly.lines, cold.partly.files), (6, 1));
-        let first = cold.partly.first.clone().unwrap_or_default();
+        assert_eq!((cold.unknown.lines, cold.unknown.files), (6, 1));
+        let first = cold.unknown.first.clone().unwrap_or_default();
         let line = assistant[0];
         assert!(
             first.starts_with(&format!("{name}:{line}: byte ")),
@@ -4262,11 +4262,14 @@ mod tests {
             first.contains("`message.usage.output_tokens` \"104\""),
             "{first}"
         );
-        assert_eq!(fresh.partly, cold.partly);
+        assert_eq!(fresh.unknown, cold.unknown);
+        // Counted as calls of unknown cost, not among the lines whose usage is not counted.
+        assert_eq!(cold.partly, Unread::default());
+        assert!(cold.rows.iter().all(|r| r.cost_pico.is_none()));
         assert_eq!(cold.unread, Unread::default(), "no line lost whole");
         // Warm: nothing read, the same said.
         let warm = update(&mut ledger);
-        assert_eq!(warm.partly, cold.partly);
+        assert_eq!(warm.unknown, cold.unknown);
         // Indexed by a build that does not record them: no row; read again from the start.
         ledger
             .conn
@@ -4274,7 +4277,7 @@ mod tests {
             .unwrap();
         drop(ledger);
         let mut ledger = Ledger::open(&index, &mut |_| {}).unwrap();
-        assert_eq!(update(&mut ledger).partly, cold.partly);
+        assert_eq!(update(&mut ledger).unknown, cold.unknown);
         // An older build read on (6 more such lines, other responses): the row's `consumed`
         // is where this build stopped, the file's where the older one did.
         let more = content.clone() + &refused_output("x");
@@ -4288,7 +4291,7 @@ mod tests {
             .unwrap();
         let after = update(&mut ledger);
         assert_eq!(
-            (after.partly.lines, after.partly.first.clone()),
+            (after.unknown.lines, after.unknown.first.clone()),
             (12, Some(first.clone()))
         );
         // Each response once: 8 calls.
@@ -4296,11 +4299,11 @@ mod tests {
         // Appended by this build: added to the row.
         let most = more.clone() + &refused_output("y");
         std::fs::write(&file, &most).unwrap();
-        assert_eq!(update(&mut ledger).partly.lines, 18);
+        assert_eq!(update(&mut ledger).unknown.lines, 18);
         // Gone from disk: its history, and what could not be counted in it, still said.
         std::fs::remove_file(&file).unwrap();
         let gone = ledger.entries(&Scope::All, None, &prices()).unwrap();
-        assert_eq!((gone.partly.lines, gone.partly.first), (18, Some(first)));
+        assert_eq!((gone.unknown.lines, gone.unknown.first), (18, Some(first)));
         drop(ledger);
         let _ = std::fs::remove_dir_all(&dir);
     }
