@@ -815,8 +815,8 @@ impl<'de: 'a, 'a> Deserialize<'de> for ImageData<'a> {
 /// [`crate::tokens::Tokens::from_usage`] counts as 0. Deserialized by hand (member names
 /// matched without allocation, as a derived one), so that a member aegon does not know is
 /// looked at when its name says it is a token count ([`Usage::other_counts`]); a member
-/// written twice is taken from its last occurrence, as the one-pass reader
-/// ([`Reader`]) and `JSON.parse` take it.
+/// written twice is taken from its last occurrence, as the one-pass reader of a
+/// [`Record`] and `JSON.parse` take it.
 #[derive(Debug, Default, Clone)]
 pub struct Usage {
     /// Uncached input tokens.
@@ -847,7 +847,7 @@ pub struct Usage {
     /// usage is one aegon reads; a 0 there is no tokens, and other members (`service_tier`,
     /// `server_tool_use`, `speed`, …) are not counts.
     pub other_counts: bool,
-    /// Set by the reader when it made a refused input count 0 ([`Usage::clear_refused`]):
+    /// Set by the reader of a [`Record`] when it made a refused input count 0:
     /// `input_tokens`, `cache_read_input_tokens`, `cache_creation_input_tokens` or a
     /// `cache_creation` TTL ([`crate::tokens::Unread::RefusedInput`]).
     pub refused_input: bool,
