@@ -404,3 +404,109 @@ fn unreadable_counts_leave_the_context_where_the_last_readable_response_left_it(
     assert_eq!(json["totals"]["cost_usd"], Value::Null);
     assert_eq!(json["totals"]["api_calls"], CALLS);
 }
+
+/// tester8 finding 1: a count of a kind aegon does not know at the top level of
+/// `message.usage` (how `cache_creation_input_tokens` itself is spelled), or in an iteration,
+/// leaves the cost unknown, each line said with the key and its byte; a 0 there is no tokens.
+#[test]
+fn a_token_count_aegon_does_not_know_leaves_the_cost_unknown() {
+    let dir = common::temp_dir("shapes-other-counts");
+    for key in ["cache_creation_24h_input_tokens", "audio_input_tokens"] {
+        let file = case(&dir, key, |o| {
+            usage(o).insert(key.to_owned(), json!(5_000));
+        });
+        let (json, stderr, ok) = summary(&file);
+        let t = &json["totals"];
+        assert_eq!(t["api_calls"], CALLS, "{key}");
+        // The counts aegon knows are kept as written.
+        assert_eq!(t["tokens"]["output"], OUTPUT, "{key}");
+        assert_eq!(t["tokens"]["cache_write_1h"], WRITES_1H, "{key}");
+        assert_eq!(t["cost_usd"], Value::Null, "{key}: not $0.2309");
+        assert!(!ok, "{key}");
+        let said = format!("`message.usage.{key}` 5000 is a token count aegon does not know");
+        let lines: Vec<&str> = stderr.lines().filter(|l| l.contains(&said)).collect();
+        assert_eq!(lines.len(), 6, "{key}: {stderr}");
+        // file:line: byte, the byte that of the count's value.
+        let text = std::fs::read_to_string(&file).unwrap();
+        for l in lines {
+            let (_, at) = l.split_once(": byte ").expect("a byte");
+            let at: usize = at.split(':').next().unwrap().parse().unwrap();
+            assert!(text[at..].starts_with("5000"), "{l}");
+            assert!(l.contains("the response's cost unknown"), "{l}");
+        }
+        // The context is the known counts' (a lower bound, as the cost is).
+        assert_eq!(json["sessions"][0]["context"]["tokens"], CONTEXT, "{key}");
+        let text = summary_text(&file);
+        assert!(
+            text.contains("usage with a token count aegon does not know (claude-opus-5)"),
+            "{text}"
+        );
+    }
+    // In an iteration.
+    let file = case(&dir, "iteration", |o| {
+        usage(o)["iterations"][0]["audio_input_tokens"] = json!(7);
+    });
+    let (json, stderr, _) = summary(&file);
+    assert_eq!(json["totals"]["cost_usd"], Value::Null);
+    assert!(
+        stderr.contains("`message.usage.iterations[0].audio_input_tokens` 7 is"),
+        "{stderr}"
+    );
+    // Zero: no tokens, read whole.
+    let file = case(&dir, "zero", |o| {
+        usage(o).insert("audio_input_tokens".to_owned(), json!(0));
+    });
+    let (json, stderr, ok) = summary(&file);
+    assert!(ok, "{stderr}");
+    assert_eq!(json["totals"]["cost_usd"], COST);
+}
+
+/// tester8 finding 2: a count refused and read as 0 (`"71"`, -71, 71.5) on one response
+/// leaves its cost unknown (it was priced as if complete: $0.2291 for $0.2309); an input count
+/// refused leaves the context as the last readable response left it, an output count does
+/// not touch it.
+#[test]
+fn a_count_read_as_zero_leaves_the_cost_unknown() {
+    let dir = common::temp_dir("shapes-refused");
+    // msg_…J4w: one line, output 71; the iterations removed (their outer counts are the
+    // same), so that the outer count is the one read.
+    let j4w = "msg_011CdiaqJ4w3mig5wLA6CHrD";
+    let last = "msg_011CdiaqaEXEubcju461d7xf";
+    for value in [json!("71"), json!(-71), json!(71.5)] {
+        let file = case(&dir, "refused", |o| {
+            let u = usage(o);
+            u.remove("iterations");
+            if o["message"]["id"] == j4w {
+                usage(o).insert("output_tokens".to_owned(), value.clone());
+            }
+        });
+        let (json, stderr, ok) = summary(&file);
+        let t = &json["totals"];
+        assert_eq!(t["api_calls"], CALLS, "{value}");
+        assert_eq!(t["tokens"]["output"], OUTPUT - 71, "{value}");
+        assert_eq!(t["cost_usd"], Value::Null, "{value}: not $0.2291");
+        assert!(!ok);
+        assert!(
+            stderr.contains("is not a token count: read as 0, the response's cost unknown"),
+            "{stderr}"
+        );
+        // Its input is read: the context is the response's own.
+        assert_eq!(json["sessions"][0]["context"]["tokens"], CONTEXT, "{value}");
+        let text = summary_text(&file);
+        assert!(
+            text.contains("usage with a value that is not a token count (claude-opus-5)"),
+            "{text}"
+        );
+    }
+    // An input count refused on the last response: the context is the one before it.
+    let file = case(&dir, "refused-input", |o| {
+        let u = usage(o);
+        u.remove("iterations");
+        if o["message"]["id"] == last {
+            usage(o).insert("cache_read_input_tokens".to_owned(), json!("42442"));
+        }
+    });
+    let (json, _, _) = summary(&file);
+    assert_eq!(json["sessions"][0]["context"]["tokens"], 2 + 41_595 + 847);
+    assert_eq!(json["totals"]["cost_usd"], Value::Null);
+}

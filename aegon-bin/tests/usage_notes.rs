@@ -172,11 +172,12 @@ fn a_refused_token_count_is_said() {
         file.display(),
         start + value
     );
-    // The 4 responses are still calls; their output is not counted.
+    // The 4 responses are still calls, their output read as 0 and their cost unknown
+    // (tester8 #2: it was priced as if complete).
     said_every_way(
         &file,
         &data,
-        "6 lines in 1 transcript hold usage aegon could not read, not counted (first: ",
+        "6 lines in 1 transcript hold usage aegon could not read whole: counted as API calls, their cost unknown (first: ",
         &place,
         4,
     );
@@ -331,20 +332,29 @@ fn statusline(data: &Path, transcript: &Path, extra: &[&str]) -> (i32, String) {
 
 #[test]
 fn the_status_line_marks_a_session_cost_with_lines_not_counted_as_a_lower_bound() {
-    let mut lines = base();
-    for v in lines.iter_mut().filter(|v| is_assistant(v)) {
+    // One response (msg_…J4w, one line) with its output refused (its cost unknown), or its
+    // line of a type aegon does not count (its usage not counted): the other 3 responses'
+    // $0.2027 and a "+".
+    let j4w = |v: &Value| v["message"]["id"] == "msg_011CdiaqJ4w3mig5wLA6CHrD";
+    let mut refused = base();
+    for v in refused.iter_mut().filter(|v| is_assistant(v) && j4w(v)) {
         let n = v["message"]["usage"]["output_tokens"].as_u64().unwrap();
         v["message"]["usage"]["output_tokens"] = n.to_string().into();
     }
-    let (_dir, refused, data) = setup("sl-refused", &jsonl(&lines));
+    let mut renamed = base();
+    for v in renamed.iter_mut().filter(|v| is_assistant(v) && j4w(v)) {
+        v["type"] = "assistant_message".into();
+    }
+    let (_dir, refused, data) = setup("sl-refused", &jsonl(&refused));
+    let (_renamed_dir, renamed, renamed_data) = setup("sl-renamed", &jsonl(&renamed));
     let (_clean_dir, clean, clean_data) = setup("sl-clean", &jsonl(&base()));
     for extra in [&[][..], &[][..], &["--no-index"][..]] {
         let (code, text) = statusline(&data, &refused, extra);
         assert_eq!(code, 0);
-        assert!(
-            text.starts_with('$') && text.ends_with("+ session"),
-            "{extra:?}: {text}"
-        );
+        assert_eq!(text, "$0.20+ session", "{extra:?}");
+        let (code, text) = statusline(&renamed_data, &renamed, extra);
+        assert_eq!(code, 0);
+        assert_eq!(text, "$0.20+ session", "{extra:?}");
         let (code, text) = statusline(&clean_data, &clean, extra);
         assert_eq!(code, 0);
         // tester7's independent count: $0.2309.

@@ -449,15 +449,34 @@ impl Unread {
 
 /// How `responses.unread` stores why a response's usage was not read whole
 /// ([`crate::tokens::Unread`]): 1 no token count aegon knows, 2 usage outside `message`, 3
-/// cache writes of an unknown TTL, 4 counts not written yet (a running Copilot CLI session). NULL: read whole (or by a build that did not mark them).
+/// cache writes of an unknown TTL, 4 a token count of a kind aegon does not know, 5 an input
+/// count that is not a token count, 6 another count that is not one, 7
+/// counts not written yet (a running Copilot CLI session). NULL: read whole (or by
+/// a build that did not mark them). Codes are only ever added (no schema change: older
+/// builds read a code they do not know as 1, a cost unknown all the same).
 pub fn unread_code(unread: crate::tokens::Unread) -> i64 {
     match unread {
         crate::tokens::Unread::NoCounts => 1,
         crate::tokens::Unread::Elsewhere => 2,
         crate::tokens::Unread::CacheTtl => 3,
-        crate::tokens::Unread::NotYetWritten => 4,
+        crate::tokens::Unread::OtherCounts => 4,
+        crate::tokens::Unread::RefusedInput => 5,
+        crate::tokens::Unread::Refused => 6,
+        crate::tokens::Unread::NotYetWritten => 7,
     }
 }
+
+/// The `meta` key recording the rule by which the builds that read the index last decided
+/// which usage is not read whole ([`USAGE_RULE`]).
+const META_USAGE_RULE: &str = "usage_rule";
+
+/// The rule this build marks usage not read whole by ([`unread_code`]): absent (1) in an
+/// index of stop-21 builds, which did not mark a count refused and read as 0 (codes 5, 6) nor
+/// a `*_tokens` count aegon does not know (4), and said the latter not at all. An index whose
+/// rule is older has every file on disk read again once ([`Ledger::reread_unsearched`]), so
+/// that the index and a read without it agree; one created by this build reads nothing again.
+/// A `meta` row, not a schema change: older builds neither read nor change it.
+const USAGE_RULE: i64 = 2;
 
 /// The reverse of [`unread_code`]; a code a newer build may add reads as
 /// [`crate::tokens::Unread::NoCounts`] (still a cost unknown, never a price).
@@ -465,7 +484,10 @@ fn unread_from_code(code: Option<i64>) -> Option<crate::tokens::Unread> {
     match code? {
         2 => Some(crate::tokens::Unread::Elsewhere),
         3 => Some(crate::tokens::Unread::CacheTtl),
-        4 => Some(crate::tokens::Unread::NotYetWritten),
+        4 => Some(crate::tokens::Unread::OtherCounts),
+        5 => Some(crate::tokens::Unread::RefusedInput),
+        6 => Some(crate::tokens::Unread::Refused),
+        7 => Some(crate::tokens::Unread::NotYetWritten),
         _ => Some(crate::tokens::Unread::NoCounts),
     }
 }
@@ -1142,6 +1164,7 @@ impl Ledger {
     /// is one): its rows are marked again ([`unread_code`]). One transaction, over the files' rows and the partial index of NULL rows:
     /// it costs nearly nothing when there are none.
     fn reread_unsearched(&mut self) -> Result<(), Error> {
+        self.reread_for_usage_rule()?;
         // Rows of other agents with no count; files to read again (see above).
         const OTHERS: &str = "web_searches IS NOT 0 AND web_searches IS NULL
                AND agent IS NOT NULL
@@ -1191,6 +1214,47 @@ impl Ledger {
              WHERE {FILES}"
         ))?
         .execute([])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// When the index's usage rule ([`META_USAGE_RULE`]) is older than [`USAGE_RULE`], forgets
+    /// what the usage problems of each file on disk are (`partly_read_files`,
+    /// `unread_usage_files`), so that [`Ledger::reread_unsearched`] reads each again from its
+    /// start (rows merge by identity, nothing counts twice; a mark is only ever added), and
+    /// records the rule. Files gone from disk keep what was said of them. Nothing to read again
+    /// in an index that has no file read yet.
+    fn reread_for_usage_rule(&mut self) -> Result<(), Error> {
+        let rule = |conn: &Connection| -> Result<i64, Error> {
+            Ok(conn
+                .query_row(
+                    "SELECT value FROM meta WHERE key = ?1",
+                    [META_USAGE_RULE],
+                    |r| r.get::<_, String>(0),
+                )
+                .optional()?
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(1))
+        };
+        if rule(&self.conn)? >= USAGE_RULE {
+            return Ok(());
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        if rule(&tx)? < USAGE_RULE {
+            tx.execute_batch(
+                "DELETE FROM partly_read_files
+                     WHERE file_id IN (SELECT id FROM files WHERE present = 1);
+                 DELETE FROM unread_usage_files
+                     WHERE file_id IN (SELECT id FROM files WHERE present = 1);",
+            )?;
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2)
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                params![META_USAGE_RULE, USAGE_RULE.to_string()],
+            )?;
+        }
         tx.commit()?;
         Ok(())
     }
@@ -4158,8 +4222,8 @@ mod tests {
         out
     }
 
-    /// Lines whose usage aegon refused are counted and said with their first place, from the
-    /// index as from a fresh read; remembered per file (said again by a report that reads
+    /// Lines whose usage aegon refused (a count read as 0: the response's cost unknown, tester8
+    /// #2) are counted and said with their first place, from the index as from a fresh read; remembered per file (said again by a report that reads
     /// nothing new, and for a file gone from disk); and known again when a build that does not
     /// record them indexed the file (no row) or read on in it (the row's `consumed` behind).
     #[test]
@@ -4194,8 +4258,8 @@ mod tests {
             &prices(),
             &mut no_problem,
         );
-        assert_eq!((cold.partly.lines, cold.partly.files), (6, 1));
-        let first = cold.partly.first.clone().unwrap_or_default();
+        assert_eq!((cold.unknown.lines, cold.unknown.files), (6, 1));
+        let first = cold.unknown.first.clone().unwrap_or_default();
         let line = assistant[0];
         assert!(
             first.starts_with(&format!("{name}:{line}: byte ")),
@@ -4205,11 +4269,14 @@ mod tests {
             first.contains("`message.usage.output_tokens` \"104\""),
             "{first}"
         );
-        assert_eq!(fresh.partly, cold.partly);
+        assert_eq!(fresh.unknown, cold.unknown);
+        // Counted as calls of unknown cost, not among the lines whose usage is not counted.
+        assert_eq!(cold.partly, Unread::default());
+        assert!(cold.rows.iter().all(|r| r.cost_pico.is_none()));
         assert_eq!(cold.unread, Unread::default(), "no line lost whole");
         // Warm: nothing read, the same said.
         let warm = update(&mut ledger);
-        assert_eq!(warm.partly, cold.partly);
+        assert_eq!(warm.unknown, cold.unknown);
         // Indexed by a build that does not record them: no row; read again from the start.
         ledger
             .conn
@@ -4217,7 +4284,7 @@ mod tests {
             .unwrap();
         drop(ledger);
         let mut ledger = Ledger::open(&index, &mut |_| {}).unwrap();
-        assert_eq!(update(&mut ledger).partly, cold.partly);
+        assert_eq!(update(&mut ledger).unknown, cold.unknown);
         // An older build read on (6 more such lines, other responses): the row's `consumed`
         // is where this build stopped, the file's where the older one did.
         let more = content.clone() + &refused_output("x");
@@ -4231,7 +4298,7 @@ mod tests {
             .unwrap();
         let after = update(&mut ledger);
         assert_eq!(
-            (after.partly.lines, after.partly.first.clone()),
+            (after.unknown.lines, after.unknown.first.clone()),
             (12, Some(first.clone()))
         );
         // Each response once: 8 calls.
@@ -4239,11 +4306,11 @@ mod tests {
         // Appended by this build: added to the row.
         let most = more.clone() + &refused_output("y");
         std::fs::write(&file, &most).unwrap();
-        assert_eq!(update(&mut ledger).partly.lines, 18);
+        assert_eq!(update(&mut ledger).unknown.lines, 18);
         // Gone from disk: its history, and what could not be counted in it, still said.
         std::fs::remove_file(&file).unwrap();
         let gone = ledger.entries(&Scope::All, None, &prices()).unwrap();
-        assert_eq!((gone.partly.lines, gone.partly.first), (18, Some(first)));
+        assert_eq!((gone.unknown.lines, gone.unknown.first), (18, Some(first)));
         drop(ledger);
         let _ = std::fs::remove_dir_all(&dir);
     }
@@ -4283,6 +4350,61 @@ mod tests {
             set(it);
         }
         set(usage);
+    }
+
+    /// tester8 #1/#2 in an index a stop-21 build wrote: it neither marked a count of a kind
+    /// aegon does not know nor a count read as 0 (its rows priced, its files' problems
+    /// recorded without them). The next update of this build reads each file again once
+    /// ([`USAGE_RULE`]): the index then agrees with a read without it; a second update reads
+    /// nothing again.
+    #[test]
+    fn an_index_of_an_older_usage_rule_is_read_again_once() {
+        let dir = temp("usage-rule");
+        let file = dir.join("s.jsonl");
+        let content = campaign_with("", &|u| u["audio_input_tokens"] = 5000.into())
+            + &campaign_with("r", &|u| {
+                if let Some(o) = u.as_object_mut() {
+                    o.remove("iterations");
+                }
+                u["output_tokens"] = "71".into();
+            });
+        std::fs::write(&file, &content).unwrap();
+        let files = [file.clone()];
+        let index = dir.join("i.sqlite3");
+        let unknown = |e: &Entries| e.rows.iter().filter(|r| r.cost_pico.is_none()).count();
+        let mut ledger = Ledger::open(&index, &mut |_| {}).unwrap();
+        ledger.update(&[], &files, &mut no_problem).unwrap();
+        let fresh = ledger.entries(&Scope::All, None, &prices()).unwrap();
+        assert_eq!((fresh.rows.len(), unknown(&fresh)), (8, 8));
+        // As a stop-21 build left it: no mark, the file's lines with problems not these.
+        ledger
+            .conn
+            .execute_batch(
+                "UPDATE responses SET unread = NULL;
+                 UPDATE unread_usage_files SET lines = 0, first = NULL;
+                 UPDATE partly_read_files SET lines = 0, first = NULL;
+                 DELETE FROM meta WHERE key = 'usage_rule';",
+            )
+            .unwrap();
+        let stale = ledger.entries(&Scope::All, None, &prices()).unwrap();
+        assert_eq!(unknown(&stale), 0, "the older rule priced them");
+        drop(ledger);
+        let mut ledger = Ledger::open(&index, &mut |_| {}).unwrap();
+        let stats = ledger.update(&[], &files, &mut no_problem).unwrap();
+        let again = ledger.entries(&Scope::All, None, &prices()).unwrap();
+        assert_eq!(unknown(&again), 8, "{stats:?}");
+        assert_eq!(stats.bytes, content.len() as u64, "read again whole");
+        assert_eq!(again.unread.lines, fresh.unread.lines);
+        // Recorded: the next update reads nothing again.
+        let stats = ledger.update(&[], &files, &mut no_problem).unwrap();
+        assert_eq!(stats.bytes, 0);
+        let rule: String = ledger
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = 'usage_rule'", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(rule, USAGE_RULE.to_string());
     }
 
     /// Usage aegon cannot read whole (cache writes of an unknown TTL, `usage: {}`) counts as
