@@ -193,15 +193,8 @@ pub fn write_summary_on(
 ) -> io::Result<()> {
     sessions.end_of_input();
     match format {
-        SummaryFormat::Json if workers > 1 => {
-            let mut doc = SummaryDoc::new(sessions, stats).pretty_on(workers)?;
-            crate::render::escape_line_separators(&mut doc, 0);
-            out.write_all(&doc)?;
-            writeln!(out)?;
-        }
         SummaryFormat::Json => {
-            let doc = crate::render::json_bytes(&SummaryDoc::new(sessions, stats), true)?;
-            out.write_all(&doc)?;
+            SummaryDoc::new(sessions, stats).write_on(out, workers)?;
             writeln!(out)?;
         }
         SummaryFormat::Table => {
@@ -397,12 +390,11 @@ impl<'a> SummaryDoc<'a> {
 const SESSIONS_PER_TASK: usize = 16;
 
 impl SummaryDoc<'_> {
-    /// The document pretty-printed as `serde_json::to_vec_pretty` prints it (two spaces an
-    /// indent; an empty array or object as `[]` or `{}`), its sessions formatted on up to
-    /// `workers` threads, [`SESSIONS_PER_TASK`] at a time, then joined in order. Each value is
-    /// formatted alone and indented to its depth after: JSON strings hold no raw line feed
-    /// (serde_json writes `\n`), so every line feed in a value is the formatter's.
-    fn pretty_on(&self, workers: usize) -> serde_json::Result<Vec<u8>> {
+    /// Writes the document to `out` as `serde_json::to_vec_pretty` prints it, U+2028 and
+    /// U+2029 escaped ([`crate::render::escape_line_separators`]), its sessions formatted on
+    /// up to `workers` threads, [`SESSIONS_PER_TASK`] at a time, each task's bytes written in
+    /// order. Each value is formatted at its depth in the document ([`AtDepth`]).
+    fn write_on(&self, out: &mut impl Write, workers: usize) -> io::Result<()> {
         use std::sync::atomic::{AtomicUsize, Ordering};
         let tasks: Vec<&[&Session]> = self.sessions.chunks(SESSIONS_PER_TASK).collect();
         let next = AtomicUsize::new(0);
@@ -413,15 +405,16 @@ impl SummaryDoc<'_> {
                 let Some(task) = tasks.get(i) else {
                     return Ok(done);
                 };
-                let mut bytes = Vec::new();
+                let mut bytes = Vec::with_capacity(8192 * task.len());
                 for (n, s) in task.iter().enumerate() {
                     if i > 0 || n > 0 {
-                        bytes.extend_from_slice(b",");
+                        bytes.push(b',');
                     }
                     bytes.extend_from_slice(b"\n    ");
-                    let one = serde_json::to_vec_pretty(&SessionJson::new(s))?;
-                    indent_into(&mut bytes, &one, b"    ");
+                    // The sessions' array is a value of the document's object: depth 2.
+                    at_depth(&mut bytes, 2, &SessionJson::new(s))?;
                 }
+                crate::render::escape_line_separators(&mut bytes, 0);
                 done.push((i, bytes));
             }
         };
@@ -436,60 +429,163 @@ impl SummaryDoc<'_> {
             Ok::<_, serde_json::Error>(parts)
         })?;
         parts.sort_unstable_by_key(|&(i, _)| i);
-        let mut doc = Vec::with_capacity(parts.iter().map(|(_, p)| p.len()).sum::<usize>() + 4096);
-        let field = |doc: &mut Vec<u8>, name: &str, value: &[u8]| {
+        let mut head = Vec::with_capacity(4096);
+        let field = |doc: &mut Vec<u8>, name: &str, value: &dyn erased::Value| {
             doc.extend_from_slice(b"\n  \"");
             doc.extend_from_slice(name.as_bytes());
             doc.extend_from_slice(b"\": ");
-            indent_into(doc, value, b"  ");
+            value.write_at_depth(doc)
         };
-        doc.push(b'{');
-        let by_reason = serde_json::to_vec_pretty(&self.malformed_by_reason)?;
-        field(&mut doc, "malformed_by_reason", &by_reason);
-        doc.push(b',');
-        field(
-            &mut doc,
-            "malformed_lines",
-            self.malformed_lines.to_string().as_bytes(),
-        );
-        doc.push(b',');
-        field(
-            &mut doc,
-            "price_table",
-            &serde_json::to_vec_pretty(&self.price_table)?,
-        );
-        doc.push(b',');
+        head.push(b'{');
+        field(&mut head, "malformed_by_reason", &self.malformed_by_reason)?;
+        head.push(b',');
+        field(&mut head, "malformed_lines", &self.malformed_lines)?;
+        head.push(b',');
+        field(&mut head, "price_table", &self.price_table)?;
+        head.push(b',');
+        head.extend_from_slice(b"\n  \"sessions\": [");
         if parts.is_empty() {
-            field(&mut doc, "sessions", b"[]");
-        } else {
-            field(&mut doc, "sessions", b"[");
-            for (_, part) in &parts {
-                doc.extend_from_slice(part);
-            }
-            doc.extend_from_slice(b"\n  ]");
+            head.push(b']');
         }
-        doc.push(b',');
-        field(
-            &mut doc,
-            "totals",
-            &serde_json::to_vec_pretty(&self.totals)?,
-        );
-        doc.push(b',');
-        field(&mut doc, "v", SUMMARY_SCHEMA_VERSION.to_string().as_bytes());
-        doc.extend_from_slice(b"\n}");
-        Ok(doc)
+        crate::render::escape_line_separators(&mut head, 0);
+        out.write_all(&head)?;
+        for (_, part) in &parts {
+            out.write_all(part)?;
+        }
+        let mut tail = Vec::with_capacity(1024);
+        if !parts.is_empty() {
+            tail.extend_from_slice(b"\n  ]");
+        }
+        tail.push(b',');
+        field(&mut tail, "totals", &self.totals)?;
+        tail.push(b',');
+        field(&mut tail, "v", &SUMMARY_SCHEMA_VERSION)?;
+        tail.extend_from_slice(b"\n}");
+        crate::render::escape_line_separators(&mut tail, 0);
+        out.write_all(&tail)
     }
 }
 
-/// Appends `value` (pretty-printed JSON) to `out` with `indent` after each of its line feeds.
-fn indent_into(out: &mut Vec<u8>, value: &[u8], indent: &[u8]) {
-    let mut copied = 0;
-    for at in memchr::memchr_iter(b'\n', value) {
-        out.extend_from_slice(&value[copied..=at]);
-        out.extend_from_slice(indent);
-        copied = at + 1;
+/// A value of the summary document's object, written at depth 1 (a small trait object, so
+/// that one closure writes fields of several types).
+mod erased {
+    /// A value that can be written at depth 1.
+    pub(super) trait Value {
+        /// Appends the value to `out`, pretty-printed at depth 1.
+        fn write_at_depth(&self, out: &mut Vec<u8>) -> serde_json::Result<()>;
     }
-    out.extend_from_slice(&value[copied..]);
+
+    impl<T: serde::Serialize> Value for T {
+        fn write_at_depth(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
+            super::at_depth(out, 1, self)
+        }
+    }
+}
+
+/// Appends `value` to `out` pretty-printed as serde_json's `PrettyFormatter` prints it (two
+/// spaces an indent) as if it were `depth` levels deep in a document: its inner lines carry
+/// `depth` more indents. Nothing to copy or indent after.
+fn at_depth<T: serde::Serialize + ?Sized>(
+    out: &mut Vec<u8>,
+    depth: usize,
+    value: &T,
+) -> serde_json::Result<()> {
+    let mut serializer = serde_json::Serializer::with_formatter(out, AtDepth::new(depth));
+    value.serialize(&mut serializer)
+}
+
+/// serde_json's pretty layout starting `level` indents deep: an array or object opens its
+/// bracket on the current line, puts each element on a line of its own one indent deeper,
+/// and closes on a line of its own at its own depth; an empty one is `[]` or `{}`; a key is
+/// followed by `": "`.
+struct AtDepth {
+    /// Indents of the current line.
+    level: usize,
+    /// Whether the array or object being written has an element yet.
+    has_value: bool,
+}
+
+impl AtDepth {
+    fn new(level: usize) -> Self {
+        AtDepth {
+            level,
+            has_value: false,
+        }
+    }
+
+    /// A line feed, then the current indent.
+    fn new_line<W: ?Sized + Write>(&self, out: &mut W) -> io::Result<()> {
+        const SPACES: &[u8] = b"\n                                ";
+        let width = 1 + 2 * self.level;
+        match SPACES.get(..width) {
+            Some(line) => out.write_all(line),
+            None => {
+                out.write_all(b"\n")?;
+                (0..self.level).try_for_each(|_| out.write_all(b"  "))
+            }
+        }
+    }
+
+    fn open<W: ?Sized + Write>(&mut self, out: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.level += 1;
+        self.has_value = false;
+        out.write_all(bracket)
+    }
+
+    fn close<W: ?Sized + Write>(&mut self, out: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.level = self.level.saturating_sub(1);
+        if self.has_value {
+            self.new_line(out)?;
+        }
+        out.write_all(bracket)
+    }
+
+    fn element<W: ?Sized + Write>(&self, out: &mut W, first: bool) -> io::Result<()> {
+        if !first {
+            out.write_all(b",")?;
+        }
+        self.new_line(out)
+    }
+}
+
+impl serde_json::ser::Formatter for AtDepth {
+    fn begin_array<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.open(out, b"[")
+    }
+
+    fn end_array<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.close(out, b"]")
+    }
+
+    fn begin_array_value<W: ?Sized + Write>(&mut self, out: &mut W, first: bool) -> io::Result<()> {
+        self.element(out, first)
+    }
+
+    fn end_array_value<W: ?Sized + Write>(&mut self, _out: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+
+    fn begin_object<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.open(out, b"{")
+    }
+
+    fn end_object<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.close(out, b"}")
+    }
+
+    fn begin_object_key<W: ?Sized + Write>(&mut self, out: &mut W, first: bool) -> io::Result<()> {
+        self.element(out, first)
+    }
+
+    fn begin_object_value<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
+        out.write_all(b": ")
+    }
+
+    fn end_object_value<W: ?Sized + Write>(&mut self, _out: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
 }
 
 impl serde::Serialize for SummaryDoc<'_> {
@@ -1241,15 +1337,22 @@ mod tests {
         (collector.into_sessions(), stats)
     }
 
+    /// serde_json's own pretty printing of the document, as `summary_json` gives it.
+    fn serde_pretty(sessions: &mut Sessions, stats: &Stats) -> String {
+        sessions.end_of_input();
+        let mut doc = crate::render::json_bytes(&SummaryDoc::new(sessions, stats), true).unwrap();
+        doc.push(b'\n');
+        String::from_utf8(doc).unwrap()
+    }
+
     #[test]
-    fn the_json_formatted_on_threads_is_the_json_formatted_on_one() {
+    fn the_json_written_on_threads_is_serde_jsons_pretty_printing() {
         for folder in ["corpus", "bugs"] {
             let (mut sessions, mut stats) = sessions_of_fixtures(folder);
             // A problem line, so that `malformed_by_reason` is not empty.
             stats.malformed.invalid_json += 3;
-            let mut one = Vec::new();
-            write_summary(&mut one, SummaryFormat::Json, &mut sessions, &stats).unwrap();
-            let doc: Value = serde_json::from_slice(&one).unwrap();
+            let expected = serde_pretty(&mut sessions, &stats);
+            let doc: Value = serde_json::from_str(&expected).unwrap();
             let listed = doc["sessions"].as_array().unwrap().len();
             assert!(listed > 0, "{folder}: no session");
             if folder == "corpus" {
@@ -1258,13 +1361,13 @@ mod tests {
                     "the corpus spans two tasks at least"
                 );
             } else {
-                // The bug's U+2028 is escaped in the output, as one thread escapes it.
-                assert!(String::from_utf8_lossy(&one).contains("\\u2028"));
+                // The bug's U+2028 is escaped in the output, as serde_json's path escapes it.
+                assert!(expected.contains("\\u2028"));
             }
-            for workers in [2, 3, 7] {
-                let mut many = Vec::new();
+            for workers in [1, 2, 3, 7] {
+                let mut written = Vec::new();
                 write_summary_on(
-                    &mut many,
+                    &mut written,
                     SummaryFormat::Json,
                     &mut sessions,
                     &stats,
@@ -1272,27 +1375,45 @@ mod tests {
                 )
                 .unwrap();
                 assert_eq!(
-                    String::from_utf8(many).unwrap(),
-                    String::from_utf8(one.clone()).unwrap(),
+                    String::from_utf8(written).unwrap(),
+                    expected,
                     "{folder}, {workers} threads"
                 );
             }
         }
         // No session: `"sessions": []`, as serde_json writes an empty array.
         let mut empty = Sessions::with_pricing(Pricing::built_in());
-        let (mut one, mut many) = (Vec::new(), Vec::new());
         let stats = Stats::default();
-        write_summary(&mut one, SummaryFormat::Json, &mut empty, &stats).unwrap();
-        write_summary_on(&mut many, SummaryFormat::Json, &mut empty, &stats, 2).unwrap();
-        assert!(String::from_utf8_lossy(&one).contains("\"sessions\": [],"));
-        assert_eq!(many, one);
+        let expected = serde_pretty(&mut empty, &stats);
+        assert!(expected.contains("\"sessions\": [],"));
+        for workers in [1, 2] {
+            let mut written = Vec::new();
+            write_summary_on(
+                &mut written,
+                SummaryFormat::Json,
+                &mut empty,
+                &stats,
+                workers,
+            )
+            .unwrap();
+            assert_eq!(String::from_utf8(written).unwrap(), expected);
+        }
     }
 
     #[test]
-    fn indenting_puts_the_indent_after_each_line_feed_only() {
-        let mut out = b"x".to_vec();
-        indent_into(&mut out, b"{\n  \"a\": \"b\\nc\"\n}", b"  ");
-        assert_eq!(out, b"x{\n    \"a\": \"b\\nc\"\n  }".to_vec());
+    fn values_deeper_than_the_spaces_at_hand_are_indented_alike() {
+        let value = json!({"a": [1, {"b": []}, {}], "c": {"d": "e\nf"}});
+        let expected =
+            serde_json::to_string_pretty(&json!([[[[[[[[[[[[[[[[[[value]]]]]]]]]]]]]]]]]]))
+                .unwrap();
+        let mut written = Vec::new();
+        at_depth(
+            &mut written,
+            0,
+            &json!([[[[[[[[[[[[[[[[[[value]]]]]]]]]]]]]]]]]]),
+        )
+        .unwrap();
+        assert_eq!(String::from_utf8(written).unwrap(), expected);
     }
 
     #[test]
