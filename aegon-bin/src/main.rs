@@ -957,11 +957,12 @@ fn parallel_summary(
     }
     let mut collected = parallel::collect(&files, workers, options, pricing, config.quiet)?;
     let mut out = io::stdout().lock();
-    aegon::render::summary::write_summary(
+    aegon::render::summary::write_summary_on(
         &mut out,
         format,
         &mut collected.sessions,
         &collected.stats,
+        workers,
     )?;
     for note in aegon::render::summary::unread_subagent_notes(&collected.sessions) {
         warn(&note);
