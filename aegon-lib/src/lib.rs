@@ -47,9 +47,15 @@
 //! | `html` | no | `aegon::render::html`: the self-contained HTML report (`pulldown-cmark`, `sha2`) |
 //! | `ledger` | no | `aegon::ledger` (a durable usage index in SQLite: `rusqlite`, `directories`) and `aegon::usage` (reports by day, week, month, session, project and 5-hour block; `jiff`) |
 //!
-//! With `default-features = false` the library needs only serde, serde_json and memchr: the
-//! parser, events, sessions, following and the plain, NDJSON and summary renderers. The
-//! terminal (crossterm) lives in the `aegon` binary, which turns `tui` and `watch` on.
+//! With `default-features = false` (the parser, events, sessions, following and the plain,
+//! NDJSON and summary renderers) the library depends on these crates and no others (`cargo
+//! tree -e normal --no-default-features --depth 1`; CI keeps this list true): `serde` and
+//! `serde_json` (JSON in and out), `memchr` (finding line ends), `wide` (safe SIMD for the
+//! transcript scanner), `foldhash` and `twox-hash` (hashing lines met again and the
+//! correlator's keys), `itoa` and `zmij` (serde_json's own integer and float writers, called
+//! directly by the NDJSON renderer). They bring in serde's derive macros (at build time),
+//! `serde_core`, and `bytemuck` and `safe_arch` under wide. The terminal (crossterm) lives in
+//! the `aegon` binary, which turns `tui` and `watch` on.
 //!
 //! ## Stability
 //!
