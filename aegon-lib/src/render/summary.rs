@@ -74,6 +74,13 @@ impl SessionCollector {
     pub fn into_sessions(self) -> Sessions {
         self.sessions
     }
+
+    /// The sessions `aegon --summary` lists, in its order: in the order they started (those
+    /// without a timestamp last), leaving out the empty ones ([`Session::is_empty`]: a warm-up
+    /// file's session). Their figures are the summary's, line for line.
+    pub fn listed(&self) -> Vec<&Session> {
+        chronological(&self.sessions)
+    }
 }
 
 impl Renderer for SessionCollector {
@@ -1304,6 +1311,49 @@ mod tests {
         let json = price_table_json(&p, &[Vendor::Google].into_iter().collect());
         assert_eq!(json["vendors"][0]["vendor"], "Google");
         assert_eq!(json["vendors"][0]["source"], Vendor::Google.source());
+    }
+
+    /// `SessionCollector::listed` is what the summary lists (tester10 #2): a trimmed export
+    /// whose lines name no session (fixtures/bugs/17) is one session of 1 call, and the
+    /// corpus's warm-up session (empty) is left out, in the summary's order.
+    #[test]
+    fn listed_sessions_are_the_summarys() {
+        let read = |files: &[std::path::PathBuf]| {
+            let mut p =
+                crate::pipeline::Pipeline::new(Default::default(), SessionCollector::default());
+            for file in files {
+                let bytes = std::fs::read(file).unwrap();
+                let name = file.display().to_string();
+                assert!(p.read_to_end(&name, &bytes[..]).unwrap().is_continue());
+            }
+            p.finish().unwrap()
+        };
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures");
+        let (c, _) = read(&[root.join("bugs/17-no-session-id.jsonl")]);
+        let listed: Vec<(&str, u64)> = c
+            .listed()
+            .iter()
+            .map(|s| (s.id.as_str(), s.api_calls()))
+            .collect();
+        assert_eq!(listed, [("17-no-session-id", 1)]);
+
+        let files = crate::source::tree::transcripts_below(&root.join("corpus"), |_, _| {});
+        let files = crate::source::order::in_first_occurred_order(&files, 1, Default::default());
+        let (c, stats) = read(&files);
+        let json = summary_json(c.sessions(), &stats);
+        let summary: Vec<&str> = json["sessions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["session_id"].as_str().unwrap())
+            .collect();
+        let listed: Vec<&str> = c.listed().iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(listed, summary);
+        assert!(
+            c.sessions().len() > listed.len(),
+            "no empty session left out"
+        );
+        assert_eq!(listed.len(), 20);
     }
 
     /// Every object of the summary is written with its fields in byte order of their names,

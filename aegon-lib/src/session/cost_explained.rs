@@ -422,6 +422,13 @@ impl Charge {
     pub fn cost_usd(&self) -> Option<f64> {
         (self.unpriced == 0).then(|| usd(self.pico))
     }
+
+    /// The cost in dollars of what has a price: the cost when [`Charge::cost_usd`] is known, a
+    /// lower bound when it is not (`unpriced > 0`), as
+    /// [`usd_at_least`](crate::render::text::usd_at_least) shows one: `$1.23+`, `unknown`.
+    pub fn priced_usd(&self) -> f64 {
+        usd(self.pico)
+    }
 }
 
 /// Rebuilds of one cause in a session.
