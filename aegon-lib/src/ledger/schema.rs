@@ -127,6 +127,23 @@
 //! `responses_unread` (marked rows, by session) keeps the status line's warm path cheap.
 //! `dropped_responses.unread` likewise (NULL: read whole, or recorded by an older build).
 //!
+//! `identity_files` ([`ADDITIVE`], no version of its own): per file, the `consumed` a build
+//! that keys responses by their identity alone ([`crate::ledger::collect::response_key`]: a
+//! Claude Code response is its `message.id`, without `requestId`) last left. Older builds
+//! key Claude Code's rows `m:ID\u{1f}REQUEST` and neither read nor write this table. Before
+//! each update, a build that keys by identity folds, for every file with no row here at its
+//! `consumed` (indexed, read on or read again by an older build; at first, every file), the
+//! rows it owns that are keyed the old way into the identity's key (`m:ID\u{1f}`), in one
+//! transaction: a row of that key already there is merged with it as the upsert merges (the
+//! counts by their largest, factors and names kept where set, the unread mark only while
+//! both are unread), the old row's file and session noted in `response_files` and
+//! `response_sessions`, its own notes moved; else the row is renamed. The triggers keep
+//! `session_sums` right (an `UPDATE` and a `DELETE`). Nothing is read again and the rows
+//! mean what they meant, so no version and no [`COMPAT`] change: older builds read the
+//! folded rows as their own; for a response whose lines they meet again they insert a row of
+//! the old key beside the folded one (their reports count it twice until a newer build runs
+//! again and folds it; a newer build never shows both).
+//!
 //! Version 2 added the price factors. Migrating from version 1 adds the columns (NULL) and
 //! sets every file's progress back to its start, so the next update reads the transcripts
 //! still on disk again and fills in their responses' factors (rows merge by identity: nothing
@@ -553,6 +570,16 @@ pub const ADDITIVE: &[&str] = &[
         first      TEXT,
         rest_lines INTEGER NOT NULL,
         rest_first TEXT
+    );
+    ",
+    // How far a build that keys responses by their identity alone read each file
+    // (`files.consumed` then): a file whose `consumed` is now elsewhere, or with no row, may
+    // hold rows an older build keyed with Claude Code's `requestId`, folded before the next
+    // update ([`crate::ledger::collect::response_key`]).
+    "
+    CREATE TABLE IF NOT EXISTS identity_files (
+        file_id  INTEGER PRIMARY KEY,
+        consumed INTEGER NOT NULL
     );
     ",
 ];
