@@ -619,6 +619,30 @@ impl CostExplained {
         open
     }
 
+    /// A response on `chain` counted before as of unknown cost (a usage event priced `None`)
+    /// whose usage is known after all (a later line of it read whole, whose event carries its
+    /// cost): that unpriced event no longer counts as such, in the response (when it is still
+    /// the open one), the prompt or subagent it counted in.
+    pub(crate) fn known_after_all(&mut self, chain: Option<&str>, message_id: Option<&str>) {
+        let message = message_id.map(hash_str);
+        if let Some(open) = self.open.get_mut(&chain.map(str::to_owned)) {
+            if open.message == message {
+                open.cost.unpriced = open.cost.unpriced.saturating_sub(1);
+            }
+        }
+        match chain {
+            None => {
+                let p = self.current_prompt();
+                p.cost.unpriced = p.cost.unpriced.saturating_sub(1);
+            }
+            Some(agent) => {
+                if let Some(a) = self.agents.get_mut(agent) {
+                    a.cost.unpriced = a.cost.unpriced.saturating_sub(1);
+                }
+            }
+        }
+    }
+
     /// A usage event on `chain`, priced `cost` (`None`: no price); returns the cache figures
     /// of a response's first usage event.
     #[allow(clippy::too_many_arguments)]

@@ -338,6 +338,11 @@ pub struct Session {
     /// [`Session::first_prompt`] is a slash command without arguments (`/init`): the next
     /// prompt with words of the user's own titles the session instead.
     first_prompt_bare: bool,
+    /// The responses of this session whose lines met so far all held usage aegon could not
+    /// read whole (by their [`crate::ResponseIdentity`], written with `{:?}`), with their model
+    /// and the tokens counted of them: counted as calls of unknown cost until a line of theirs
+    /// read whole makes their usage known. Few (empty in most sessions).
+    unread_responses: HashMap<String, (String, Tokens)>,
 }
 
 impl Sessions {
@@ -803,10 +808,42 @@ impl Session {
                         dated.price
                     }
                 };
-                let cost = match unread {
-                    None => price.and_then(|p| p.cost(tokens, factors.prompt_tokens)),
-                    Some(_) => None,
+                // A response's lines repeat one usage record: it is of unknown cost only while
+                // no line of it read whole was met (in any order). A line not read whole of a
+                // response already known is priced as what it adds; the first line read whole
+                // of one that was not known makes it known: its call is no longer unpriced, and
+                // what it counted so far is priced with what this line adds.
+                let mut unread = *unread;
+                let mut made_known = None;
+                if unread.is_some() || !self.unread_responses.is_empty() {
+                    if let Some(key) = event.response_identity().map(|i| format!("{i:?}")) {
+                        match (unread.is_some(), *increment) {
+                            (true, false) => {
+                                self.unread_responses
+                                    .insert(key, (model.to_owned(), *tokens));
+                            }
+                            (true, true) => match self.unread_responses.get_mut(&key) {
+                                Some(pending) => pending.1 = pending.1.saturating_add(*tokens),
+                                None => unread = None,
+                            },
+                            (false, _) => made_known = self.unread_responses.remove(&key),
+                        }
+                    }
+                }
+                let cost = match (unread, &made_known) {
+                    (None, None) => price.and_then(|p| p.cost(tokens, factors.prompt_tokens)),
+                    (None, Some((_, counted))) => price.and_then(|p| {
+                        p.cost(&counted.saturating_add(*tokens), factors.prompt_tokens)
+                    }),
+                    (Some(_), _) => None,
                 };
+                if let Some((unread_model, _)) = &made_known {
+                    if let Some(usage) = self.usage.get_mut(unread_model) {
+                        usage.unpriced = usage.unpriced.saturating_sub(1);
+                    }
+                    self.cost_explained
+                        .known_after_all(agent.as_deref(), message_id.as_deref());
+                }
                 if !self.usage.contains_key(model) {
                     self.usage.insert(model.to_owned(), ModelUsage::default());
                 }
