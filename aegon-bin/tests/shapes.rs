@@ -470,8 +470,8 @@ fn a_response_with_one_line_read_whole_is_known_in_either_order_and_once_in_copi
         }
     }
     // Across files: the response unreadable on both its lines in one, read whole in a resumed
-    // copy (another session): `aegon usage` knows its cost, and its priced part is
-    // `--summary`'s (whose session core does not yet carry the rule across sessions).
+    // copy (another session): known, by `--summary` on 1 to 3 threads, with the files in
+    // either order, and by `aegon usage`.
     let unread = case(&dir, "unread-both", |o| {
         if o["message"]["id"] == "msg_011Cdiaq8zj4gmnvXpfCTvZn" {
             o["message"]["usage"] = json!({});
@@ -481,13 +481,20 @@ fn a_response_with_one_line_read_whole_is_known_in_either_order_and_once_in_copi
         o["sessionId"] = json!("33333333-2222-3333-4444-555555555555");
         o["timestamp"] = json!("2030-01-01T00:00:00.000Z");
     });
-    let out = Command::new(env!("CARGO_BIN_EXE_aegon"))
-        .args(["--summary", "--json"])
-        .args([&unread, &copy])
-        .output()
-        .expect("run aegon");
-    let json: Value = serde_json::from_slice(&out.stdout).expect("JSON");
-    assert_eq!(json["totals"]["priced_cost_usd"].as_f64(), Some(COST));
+    for threads in ["1", "2", "3"] {
+        for files in [[&unread, &copy], [&copy, &unread]] {
+            let out = Command::new(env!("CARGO_BIN_EXE_aegon"))
+                .args(["--summary", "--json", "-j", threads])
+                .args(files)
+                .output()
+                .expect("run aegon");
+            let json: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+            let t = &json["totals"];
+            assert_eq!(t["api_calls"], CALLS, "-j {threads}");
+            assert_eq!(t["cost_usd"].as_f64(), Some(COST), "-j {threads}: {t}");
+            assert_eq!(t["priced_cost_usd"].as_f64(), Some(COST), "-j {threads}");
+        }
+    }
     let data = common::temp_dir("shapes-unread-copy-index");
     for (how, totals) in [
         ("--no-index", usage_totals(&[&unread, &copy], None)),
