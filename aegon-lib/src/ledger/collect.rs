@@ -64,6 +64,11 @@ pub struct Response {
     /// (`EventKind::Usage::increment`). False for Copilot CLI's `session.shutdown` totals
     /// beyond its messages, which `--summary` counts in tokens but not in API calls.
     pub call: bool,
+    /// The first `requestId` met on its lines, for an agent whose request id is not part of
+    /// the response's identity (Claude Code's): the index stores the row under
+    /// `m:ID\u{1f}REQUEST` with it, the key builds before the identity rule gave it
+    /// ([`response_key`]).
+    pub request_id: Option<String>,
     /// Set while no line of it (in any file or copy) was read whole, only lines with usage
     /// aegon could not read whole (`EventKind::Usage`'s `unread`, the first kind met): its
     /// known tokens are kept, its cost is unknown, as `--summary` counts it. A response's
@@ -296,6 +301,7 @@ impl Collector {
                     merge_factors(&mut row.factors, &r.factors);
                     row.ts_ms = row.ts_ms.or(r.ts_ms);
                     row.model = row.model.take().or(r.model);
+                    row.request_id = row.request_id.take().or(r.request_id);
                     // Unread only while no copy of it was read whole.
                     row.unread = row.unread.filter(|_| r.unread.is_some());
                     let theirs = r.session.map(|s| (s, r.project)).into_iter();
@@ -371,10 +377,11 @@ impl Collector {
 /// copies carry `requestId`); else `r:REQUEST_ID`; else `u:UUID` (the line's); else (none
 /// written) `l:FILE\u{1f}OFFSET`, the line's place in its file.
 ///
-/// Builds before this rule kept Claude Code's `requestId` in the key (`m:ID\u{1f}REQUEST`):
-/// an index they wrote is re-keyed, and rows they write again later are too, before each
-/// update of a build that keys this way ([`is_request_keyed`], [`super::Ledger`]'s
-/// `fold_request_keys`).
+/// The index stores a row of a Claude Code response under `m:ID\u{1f}REQUEST` with the first
+/// `requestId` met of it ([`Response::request_id`]; empty when none), the key builds before
+/// this rule gave it, so that an older build sharing the index finds the row again; a row
+/// already stored under another key of the same message id (`m:ID\u{1f}…`,
+/// [`message_prefix`]) is the response's, whatever its request id.
 pub fn response_key(
     event: &Event<'_>,
     message_id: Option<&str>,
@@ -390,15 +397,23 @@ pub fn response_key(
     }
 }
 
-/// For a key [`response_key`] gives, the key an older build gave the same response when that
-/// differs: `Some(new)` for `m:ID\u{1f}REQUEST` with a request (`new` = `m:ID\u{1f}`), which
-/// is a stale key unless the row's agent numbers requests (`numbers_requests`: the caller
-/// knows the row's agent). `None` for every other key.
-pub fn is_request_keyed(key: &str) -> Option<&str> {
+/// For an identity key of a message id with no request in it (`m:ID\u{1f}`, [`response_key`]
+/// of an agent that does not number requests): the key itself, the prefix every stored key
+/// of the same response starts with (`m:ID\u{1f}` and a request id, or none). `None` for any
+/// other key (a Codex or OpenCode request's, `r:`, `u:`, `l:`).
+pub fn message_prefix(key: &str) -> Option<&str> {
     let rest = key.strip_prefix("m:")?;
     let sep = rest.find('\u{1f}')?;
     let end = 2 + sep + '\u{1f}'.len_utf8();
-    (key.len() > end).then(|| &key[..end])
+    (key.len() == end).then_some(key)
+}
+
+/// The prefix of a stored key of a message id (`m:ID\u{1f}` of `m:ID\u{1f}REQUEST`), whatever
+/// follows it; `None` for a key of another form.
+pub fn stored_prefix(key: &str) -> Option<&str> {
+    let rest = key.strip_prefix("m:")?;
+    let sep = rest.find('\u{1f}')?;
+    Some(&key[..2 + sep + '\u{1f}'.len_utf8()])
 }
 
 fn owned(text: Option<&str>) -> Option<String> {
@@ -444,6 +459,7 @@ impl Renderer for Collector {
                 ..
             } => {
                 let key = response_key(event, message_id.as_deref(), request_id.as_deref());
+                let numbered = crate::ResponseIdentity::numbers_requests(event.agent);
                 match self.responses.get_mut(&key) {
                     // A later line of a response seen in this run: the correlator gives what
                     // grew, so the sum is the maximum.
@@ -455,6 +471,9 @@ impl Renderer for Collector {
                             row.tokens = row.tokens.max(*tokens);
                         }
                         merge_factors(&mut row.factors, factors);
+                        if row.request_id.is_none() && !numbered {
+                            row.request_id = owned(request_id.as_deref());
+                        }
                         row.call |= !*increment;
                         // A line read whole makes its usage known; a line not read whole
                         // leaves a known response known (its lines repeat one usage record).
@@ -479,6 +498,7 @@ impl Renderer for Collector {
                                 factors: factors.clone(),
                                 also: Vec::new(),
                                 call: !*increment,
+                                request_id: owned(request_id.as_deref()).filter(|_| !numbered),
                                 unread: *unread,
                             },
                         );

@@ -1193,13 +1193,16 @@ impl Ledger {
         Ok(())
     }
 
-    /// Folds rows keyed the way builds before [`collect::response_key`]'s identity rule keyed
-    /// them (Claude Code's `requestId` in the key: [`collect::is_request_keyed`]) into the
-    /// identity's key, for every file this build did not read last (no `identity_files` row at
-    /// its `consumed`: see [`schema`]'s `identity_files`), then records those files as read
-    /// by it. Runs before each update of a build that writes the index, before any file is
-    /// read again from its start (whose rows are compared by key with what it holds now). One
-    /// transaction; idempotent; a look at the files' rows when there is nothing to do.
+    /// Folds the rows of one Claude Code response stored under several keys (`m:ID\u{1f}` and
+    /// request ids: builds before [`collect::response_key`]'s identity rule made a row per
+    /// request id met, e.g. for a copy whose lines lack `requestId`) into one, the first key
+    /// with a request id in byte order, else the one without ([`fold_key`]: merged as the
+    /// upsert merges), for the message ids of the
+    /// rows of every file this build did not read last (no `identity_files` row at its
+    /// `consumed`: see [`schema`]'s `identity_files`), then records those files as read by
+    /// it. Runs before each update of a build that writes the index, before any file is read
+    /// again from its start. One transaction; idempotent; a look at the files' rows when there
+    /// is nothing to do.
     fn fold_request_keys(&mut self) -> Result<(), Error> {
         const FILES: &str = "NOT EXISTS (SELECT 1 FROM identity_files i
                              WHERE i.file_id = files.id AND i.consumed = files.consumed)";
@@ -1229,7 +1232,9 @@ impl Ledger {
             .map(|a| a.as_str().to_owned())
             .collect();
         for (file_id, consumed) in files {
-            let stale: Vec<String> = {
+            // The message ids of the file's rows (other than Codex's and OpenCode's, whose
+            // request ids are part of the identity).
+            let prefixes: Vec<String> = {
                 let mut stmt = tx.prepare_cached(
                     "SELECT r.key, n.text FROM responses r LEFT JOIN names n ON n.id = r.agent
                      WHERE r.file_id = ?1 AND r.key GLOB 'm:*'",
@@ -1237,19 +1242,37 @@ impl Ledger {
                 let rows = stmt.query_map([file_id], |r| {
                     Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
                 })?;
-                let mut stale = Vec::new();
+                let mut prefixes = Vec::new();
                 for row in rows {
                     let (key, agent) = row?;
                     let numbered = agent.is_some_and(|a| numbering.contains(&a));
-                    if !numbered && collect::is_request_keyed(&key).is_some() {
-                        stale.push(key);
+                    if let Some(prefix) = collect::stored_prefix(&key).filter(|_| !numbered) {
+                        prefixes.push(prefix.to_owned());
                     }
                 }
-                stale
+                prefixes.sort_unstable();
+                prefixes.dedup();
+                prefixes
             };
-            for old in &stale {
-                if let Some(new) = collect::is_request_keyed(old) {
-                    fold_key(&tx, old, new)?;
+            for prefix in &prefixes {
+                let keys: Vec<String> = {
+                    let mut stmt = tx.prepare_cached(
+                        "SELECT key FROM responses WHERE key >= ?1 AND key < ?2 ORDER BY key",
+                    )?;
+                    let rows =
+                        stmt.query_map(params![prefix, message_prefix_end(prefix)], |r| r.get(0))?;
+                    rows.collect::<Result<_, _>>()?
+                };
+                // Kept: the first with a request id (the key older builds give the lines that
+                // carry one, most of them), else the one without.
+                let kept = keys
+                    .iter()
+                    .find(|k| k.len() > prefix.len())
+                    .or(keys.first());
+                if let Some(kept) = kept {
+                    for other in keys.iter().filter(|k| *k != kept) {
+                        fold_key(&tx, other, kept)?;
+                    }
                 }
             }
             tx.prepare_cached(
@@ -1257,6 +1280,23 @@ impl Ledger {
                  ON CONFLICT(file_id) DO UPDATE SET consumed = excluded.consumed",
             )?
             .execute(params![file_id, consumed])?;
+            // An older build marks a row unread when it reads a line of it not read whole,
+            // even when a line of it read whole was met before (in another file): every file
+            // on disk holding a marked row this file holds is read again from its start by
+            // this update (marked rows are few), so that a line of it read whole clears the
+            // mark ([`collect::Response::unread`]). Rows merge by identity: nothing counts
+            // twice.
+            tx.prepare_cached(
+                "WITH marked(key) AS (
+                     SELECT key FROM responses WHERE unread IS NOT NULL AND file_id = ?1
+                     UNION SELECT r.key FROM responses r JOIN response_files f ON f.key = r.key
+                           WHERE r.unread IS NOT NULL AND f.file_id = ?1)
+                 UPDATE files SET consumed = 0, line = 1, open_tail = 0, tail_hash = NULL
+                 WHERE present = 1 AND (consumed > 0 OR open_tail)
+                   AND (id IN (SELECT file_id FROM responses WHERE key IN marked)
+                        OR id IN (SELECT file_id FROM response_files WHERE key IN marked))",
+            )?
+            .execute([file_id])?;
         }
         tx.commit()?;
         Ok(())
@@ -1779,6 +1819,10 @@ impl Ledger {
             )?;
             let mut stored_row =
                 tx.prepare_cached("SELECT session, file_id FROM responses WHERE key = ?1")?;
+            // The row of a message id already stored, under whichever request id.
+            let mut stored_key = tx.prepare_cached(
+                "SELECT key FROM responses WHERE key >= ?1 AND key < ?2 ORDER BY key LIMIT 1",
+            )?;
             let mut also = tx.prepare_cached(
                 "INSERT OR IGNORE INTO response_sessions (key, session, project)
                  VALUES (?1, ?2, ?3)",
@@ -1786,7 +1830,25 @@ impl Ledger {
             let mut also_file = tx.prepare_cached(
                 "INSERT OR IGNORE INTO response_files (key, file_id, session) VALUES (?1, ?2, ?3)",
             )?;
-            for (k, r) in &read.responses {
+            for (identity, r) in &read.responses {
+                // A Claude Code response: its row of the same message id if one is stored
+                // (the key an older build or an earlier read gave it), else the key older
+                // builds give it, with the first request id met ([`collect::response_key`]).
+                let key = match collect::message_prefix(identity)
+                    .filter(|_| !crate::ResponseIdentity::numbers_requests(r.agent))
+                {
+                    Some(prefix) => match stored_key
+                        .query_row(params![prefix, message_prefix_end(prefix)], |row| {
+                            row.get::<_, String>(0)
+                        })
+                        .optional()?
+                    {
+                        Some(stored) => stored,
+                        None => format!("{prefix}{}", r.request_id.as_deref().unwrap_or("")),
+                    },
+                    None => identity.clone(),
+                };
+                let k = &key;
                 let t = r.tokens;
                 let f = &r.factors;
                 // Written in another session before: note this one too (the owner is decided
@@ -3020,6 +3082,17 @@ impl<'p> RowPricer<'p> {
 /// sessions (`response_sessions`). Tool calls and limit messages of the file are deleted; it
 /// is no longer noted as another file of any response. Session spans are left (a span only
 /// ranks sessions written in the same response; a response that is gone ranks nothing).
+/// The first key past every stored key that starts with `prefix` (`m:ID\u{1f}`): the prefix
+/// with its last character, the unit separator, raised by one (a space), so that
+/// `key >= prefix AND key < end` is a range of the primary key.
+fn message_prefix_end(prefix: &str) -> String {
+    let mut end = prefix.to_owned();
+    if end.pop() == Some('\u{1f}') {
+        end.push(' ');
+    }
+    end
+}
+
 /// Moves the response keyed `old` to the key `new` (the same response: see
 /// [`Ledger::fold_request_keys`]): renamed when `new` has no row; else merged into it as the
 /// upsert merges rows (counts, web searches and prompt size by their largest, names and
@@ -3147,9 +3220,37 @@ fn record_dropped(
     held: HashMap<String, DroppedResponse>,
 ) -> Result<Option<Dropped>, Error> {
     let mut exists = tx.prepare_cached("SELECT 1 FROM responses WHERE key = ?1")?;
+    // A Claude Code response stored again under another request id of its message id is
+    // still there.
+    let mut exists_as = tx.prepare_cached(
+        "SELECT 1 FROM responses WHERE key >= ?1 AND key < ?2 AND agent IS NOT ?3
+           AND agent IS NOT ?4",
+    )?;
+    let numbering = |a: crate::event::Agent| -> Option<i64> {
+        tx.query_row("SELECT id FROM names WHERE text = ?1", [a.as_str()], |r| {
+            r.get(0)
+        })
+        .optional()
+        .ok()
+        .flatten()
+    };
+    let (codex, opencode) = (
+        numbering(crate::event::Agent::Codex),
+        numbering(crate::event::Agent::OpenCode),
+    );
     let mut gone: Vec<(String, DroppedResponse)> = Vec::new();
     for (k, r) in held {
-        if !exists.exists([&k])? {
+        let there = exists.exists([&k])?
+            || match collect::stored_prefix(&k) {
+                Some(prefix) => exists_as.exists(params![
+                    prefix,
+                    message_prefix_end(prefix),
+                    codex,
+                    opencode
+                ])?,
+                None => false,
+            };
+        if !there {
             gone.push((k, r));
         }
     }
@@ -6144,13 +6245,15 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
     }
 
-    /// Rows an older build keyed with Claude Code's `requestId` (`m:ID\u{1f}REQUEST`) are
-    /// folded into the identity's key (`m:ID\u{1f}`) before the next update: a resumed copy
-    /// without `requestId` then counts once, a row the older build wrote again beside a
-    /// folded one is merged with it by the largest counts, its file and session noted, the
-    /// session sums kept; and nothing is done again while no older build writes.
+    /// A Claude Code response is one row whatever request ids its lines and copies carry: a
+    /// resumed copy without `requestId` finds the row of the original (stored, as older builds
+    /// store it, under `m:ID\u{1f}REQUEST`), so an older build reading a copy with the same
+    /// `requestId` finds it too; a row an older build wrote beside it under another key (the
+    /// copy's lines without `requestId`: `m:ID\u{1f}`) is merged into it before the next
+    /// update, by the largest counts, its file and session noted, the session sums kept; and
+    /// nothing is done again while no older build writes.
     #[test]
-    fn rows_keyed_with_request_ids_by_older_builds_are_folded_into_the_identity() {
+    fn a_response_is_one_row_whatever_request_ids_its_copies_carry() {
         let dir = temp("fold");
         let (sa, sb) = (
             "aaaaaaaa-1111-4222-8333-444444444444",
@@ -6161,18 +6264,6 @@ mod tests {
         std::fs::write(&a, session_lines(sa, "A", 0..4)).unwrap();
         let path = dir.join("usage.sqlite3");
         let mut ledger = Ledger::open(&path, &mut |_| {}).unwrap();
-        ledger
-            .update(&[], std::slice::from_ref(&a), &mut no_problem)
-            .unwrap();
-        // An older build's index: the same rows keyed with the request id, and no record of
-        // this build's reads.
-        ledger
-            .conn
-            .execute_batch(
-                "UPDATE responses SET key = key || 'req_' || substr(key, 7, length(key) - 7);
-                 DELETE FROM identity_files;",
-            )
-            .unwrap();
         let keys = |ledger: &Ledger| -> Vec<String> {
             let mut stmt = ledger
                 .conn
@@ -6181,7 +6272,13 @@ mod tests {
             let rows = stmt.query_map([], |r| r.get(0)).unwrap();
             rows.collect::<Result<_, _>>().unwrap()
         };
-        assert_eq!(keys(&ledger)[0], "m:msg_A0\u{1f}req_A0");
+        ledger
+            .update(&[], std::slice::from_ref(&a), &mut no_problem)
+            .unwrap();
+        let original: Vec<String> = (0..4)
+            .map(|k| format!("m:msg_A{k}\u{1f}req_A{k}"))
+            .collect();
+        assert_eq!(keys(&ledger), original);
         // A resumed copy in another session, its lines without `requestId`.
         let copy = session_lines(sb, "A", 0..4).replace(r#""requestId":"req_A"#, r#""x":"#);
         std::fs::write(&b, &copy).unwrap();
@@ -6192,14 +6289,9 @@ mod tests {
         // 4 responses of 1,000 input and 100 output tokens at $3 and $15 per million:
         // $0.0045 each.
         assert_eq!(totals(&all), [4000, 400, 0, 0, 0, 18_000_000_000, 4]);
-        assert_eq!(
-            keys(&ledger),
-            (0..4)
-                .map(|k| format!("m:msg_A{k}\u{1f}"))
-                .collect::<Vec<_>>()
-        );
-        // An older build reads on in the copy: a grown response written again, under its old
-        // key, beside the folded row (as its upsert does: a row of its own, in its file).
+        assert_eq!(keys(&ledger), original);
+        // An older build reads on in the copy: a grown response, keyed as it keys a line
+        // without `requestId` (`m:ID\u{1f}`), a row of its own in its file.
         std::fs::write(&b, copy + "\n").unwrap();
         let b_id: i64 = ledger
             .conn
@@ -6216,10 +6308,11 @@ mod tests {
                  INSERT INTO responses (key, file_id, ts_ms, session, project, model, subagent,
                      input, output, cache_read, cache_5m, cache_1h, speed, service_tier,
                      inference_geo, prompt_tokens, agent, not_a_call)
-                 SELECT key || 'req_A3', {b_id}, ts_ms, (SELECT id FROM names WHERE text = '{sb}'),
-                     project, model, subagent, input, 200, cache_read, cache_5m, cache_1h, speed,
-                     service_tier, inference_geo, prompt_tokens, agent, not_a_call
-                 FROM responses WHERE key = 'm:msg_A3\u{1f}';"
+                 SELECT 'm:msg_A3' || char(31), {b_id}, ts_ms,
+                     (SELECT id FROM names WHERE text = '{sb}'), project, model, subagent, input,
+                     200, cache_read, cache_5m, cache_1h, speed, service_tier, inference_geo,
+                     prompt_tokens, agent, not_a_call
+                 FROM responses WHERE key = 'm:msg_A3' || char(31) || 'req_A3';"
             ))
             .unwrap();
         assert_eq!(
@@ -6232,7 +6325,7 @@ mod tests {
         let all = ledger.entries(&Scope::All, None, &prices()).unwrap();
         // The 4th response now has 200 output tokens: $0.003 + $0.003 = $0.006.
         assert_eq!(totals(&all), [4000, 500, 0, 0, 0, 19_500_000_000, 4]);
-        assert_eq!(keys(&ledger).len(), 4);
+        assert_eq!(keys(&ledger), original);
         // Still counted in the session where it first occurred, and found in the copy's file.
         let over_b = ledger
             .entries(
