@@ -663,6 +663,7 @@ impl Session {
             .map(|(id, _)| id.as_str())
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn apply(
         &mut self,
         event: &Event<'_>,
