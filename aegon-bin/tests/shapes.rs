@@ -510,3 +510,120 @@ fn a_count_read_as_zero_leaves_the_cost_unknown() {
     assert_eq!(json["sessions"][0]["context"]["tokens"], 2 + 41_595 + 847);
     assert_eq!(json["totals"]["cost_usd"], Value::Null);
 }
+
+/// `aegon usage --json` totals of `files`, without the index (`None`) or with one in `data`.
+fn usage_totals(files: &[&PathBuf], data: Option<&std::path::Path>) -> Value {
+    let dir = common::temp_dir("shapes-usage");
+    let mut args = vec!["usage", "--json"];
+    if data.is_none() {
+        args.push("--no-index");
+    }
+    let mut c = common::aegon_isolated(data.unwrap_or(dir.path()), &args);
+    c.args(files);
+    let out = c.output().expect("run aegon usage");
+    let json: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
+    json["totals"].clone()
+}
+
+/// A response written on two lines (a streaming chunk and its repeat, the same `message.id` and
+/// `requestId`: response `msg_011Cdiaq8zj…`, the base's lines 10 and 11), one with `usage: {}`: its lines
+/// repeat one usage record and one of them is read whole, so its usage and cost are known
+/// whichever line comes first (tester8 #4): $0.2309 by `--summary`, `aegon usage` (index and
+/// `--no-index`) alike, the priced part equal to the total; the damaged line is still said
+/// (stderr, exit 1). And a resumed copy in another file with `requestId` dropped from every
+/// line counts once (tester8 #3): 4 calls, $0.2309.
+#[test]
+fn a_response_with_one_line_read_whole_is_known_in_either_order_and_once_in_copies() {
+    let dir = common::temp_dir("shapes-order");
+    for which in 0..2 {
+        let seen = std::cell::Cell::new(0);
+        let file = case(&dir, &format!("empty-{which}"), |o| {
+            if o["message"]["id"]
+                .as_str()
+                .is_some_and(|id| id == "msg_011Cdiaq8zj4gmnvXpfCTvZn")
+            {
+                if seen.get() == which {
+                    o["message"]["usage"] = json!({});
+                }
+                seen.set(seen.get() + 1);
+            }
+        });
+        assert_eq!(seen.get(), 2, "response msg_011Cdiaq8zj… has two lines");
+        let (json, stderr, ok) = summary(&file);
+        let t = &json["totals"];
+        assert_eq!(t["api_calls"], CALLS, "line {which}");
+        assert_eq!(t["tokens"]["output"], OUTPUT, "line {which}");
+        assert_eq!(t["cost_usd"].as_f64(), Some(COST), "line {which}: {t}");
+        assert_eq!(t["priced_cost_usd"].as_f64(), Some(COST), "line {which}");
+        assert!(!ok, "line {which}: the damaged line is a problem");
+        assert_eq!(
+            stderr.lines().filter(|l| l.contains("byte ")).count(),
+            1,
+            "{stderr}"
+        );
+        let data = common::temp_dir("shapes-order-index");
+        for (how, totals) in [
+            ("--no-index", usage_totals(&[&file], None)),
+            ("index", usage_totals(&[&file], Some(data.path()))),
+        ] {
+            assert_eq!(totals["apiCalls"], CALLS, "{how}, line {which}");
+            assert_eq!(totals["outputTokens"], OUTPUT, "{how}, line {which}");
+            for cost in ["totalCost", "pricedCost"] {
+                let usd = totals[cost].as_f64().unwrap_or(f64::NAN);
+                assert!((usd - COST).abs() < 5e-5, "{how}, line {which}: {totals}");
+            }
+        }
+    }
+    // Across files: the response unreadable on both its lines in one, read whole in a resumed
+    // copy (another session): known, by `--summary` on 1 to 3 threads, with the files in
+    // either order, and by `aegon usage`.
+    let unread = case(&dir, "unread-both", |o| {
+        if o["message"]["id"] == "msg_011Cdiaq8zj4gmnvXpfCTvZn" {
+            o["message"]["usage"] = json!({});
+        }
+    });
+    let copy = case(&dir, "copy", |o| {
+        o["sessionId"] = json!("33333333-2222-3333-4444-555555555555");
+        o["timestamp"] = json!("2030-01-01T00:00:00.000Z");
+    });
+    for threads in ["1", "2", "3"] {
+        for files in [[&unread, &copy], [&copy, &unread]] {
+            let out = Command::new(env!("CARGO_BIN_EXE_aegon"))
+                .args(["--summary", "--json", "-j", threads])
+                .args(files)
+                .output()
+                .expect("run aegon");
+            let json: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+            let t = &json["totals"];
+            assert_eq!(t["api_calls"], CALLS, "-j {threads}");
+            assert_eq!(t["cost_usd"].as_f64(), Some(COST), "-j {threads}: {t}");
+            assert_eq!(t["priced_cost_usd"].as_f64(), Some(COST), "-j {threads}");
+        }
+    }
+    let data = common::temp_dir("shapes-unread-copy-index");
+    for (how, totals) in [
+        ("--no-index", usage_totals(&[&unread, &copy], None)),
+        ("index", usage_totals(&[&unread, &copy], Some(data.path()))),
+    ] {
+        assert_eq!(totals["apiCalls"], CALLS, "{how}: {totals}");
+        for cost in ["totalCost", "pricedCost"] {
+            let usd = totals[cost].as_f64().unwrap_or(f64::NAN);
+            assert!((usd - COST).abs() < 5e-5, "{how}: {totals}");
+        }
+    }
+    let a = case(&dir, "a", |_| {});
+    let b = case(&dir, "b", |o| {
+        o.remove("requestId");
+        o["sessionId"] = json!("33333333-2222-3333-4444-555555555555");
+    });
+    let data = common::temp_dir("shapes-copies-index");
+    for (how, totals) in [
+        ("--no-index", usage_totals(&[&a, &b], None)),
+        ("index", usage_totals(&[&a, &b], Some(data.path()))),
+    ] {
+        assert_eq!(totals["apiCalls"], CALLS, "{how}: {totals}");
+        let usd = totals["totalCost"].as_f64().unwrap_or(f64::NAN);
+        assert!((usd - COST).abs() < 5e-5, "{how}: {totals}");
+    }
+}
