@@ -923,7 +923,9 @@ impl Session {
                 let mut made_known = None;
                 let watch =
                     !unread_responses.pending.is_empty() || !unread_responses.elsewhere.is_empty();
-                if unread.is_some() || watch {
+                // Counts not written yet are in no line: no line read whole clears them.
+                let per_line = unread.is_none_or(Unread::of_one_line);
+                if per_line && (unread.is_some() || watch) {
                     if let Some(key) = event.response_identity().map(|i| format!("{i:?}")) {
                         let pending = &mut unread_responses.pending;
                         match (unread.is_some(), *increment) {
