@@ -732,3 +732,102 @@ fn follow_ends_when_its_reader_goes() {
         "follow-reader-gone-plain",
     );
 }
+
+/// Every NDJSON line that arrives until there are `n`, sorted (fails after 20 s).
+fn sorted_lines(f: &common::Running, n: usize) -> Vec<String> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut got = Vec::new();
+    while got.len() < n {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match f.lines.recv_timeout(left) {
+            Ok(line) => got.push(line),
+            Err(_) => panic!("only {} of {n} events arrived", got.len()),
+        }
+    }
+    got.sort();
+    got
+}
+
+/// tester10 finding 1: `aegon -f SESSION.jsonl` followed the subagents' files there at its
+/// start, never one created after (Claude Code creates a subagent's transcript when the
+/// subagent starts): 0 of its events, $11.8539 instead of $12.1173. The real session of
+/// [`common::SUBAGENTS_SESSION`] (Claude Code 2.1.39, marot/spotter, in fixtures/corpus) is
+/// written as it was: its first 100 lines, then its subagents' folder `SESSION/FOLDER/` and
+/// the subagent's file in two writes, then the rest of the session. What `-f` shows is what
+/// `--ndjson` shows of the finished files, each event once. `session_folder_first`: the
+/// session's folder `SESSION/` is there before the start (as `tool-results/` makes it), only
+/// `FOLDER` comes later.
+fn follows_subagents_created_later(
+    extra: &[&str],
+    name: &str,
+    folder: &str,
+    session_folder_first: bool,
+) {
+    let dir = temp_dir(name);
+    let project = dir.join("-p");
+    let session = project.join(common::SUBAGENTS_SESSION);
+    std::fs::create_dir_all(&project).unwrap();
+    if session_folder_first {
+        std::fs::create_dir_all(session.join("tool-results")).unwrap();
+    }
+    let main = project.join(format!("{}.jsonl", common::SUBAGENTS_SESSION));
+    let whole = std::fs::read_to_string(common::subagents_session_fixture("")).unwrap();
+    let cut = whole.match_indices('\n').nth(99).unwrap().0 + 1;
+    append(&main, &whole[..cut]);
+    let first = common::aegon_stdout([std::ffi::OsStr::new("--ndjson"), main.as_os_str()]);
+    let mut command = Command::new(env!("CARGO_BIN_EXE_aegon"));
+    command
+        .args(["-f", "--ndjson", "-q"])
+        .args(extra)
+        .arg(&main);
+    let f = common::Running::spawn(&mut command);
+    // The session's history first: aegon has started and looked at what is there.
+    let history = sorted_lines(&f, first.lines().count());
+    let mut expected: Vec<&str> = first.lines().collect();
+    expected.sort_unstable();
+    assert_eq!(history, expected);
+
+    let agent = session.join(folder).join("agent-a881341.jsonl");
+    std::fs::create_dir_all(agent.parent().unwrap()).unwrap();
+    let sub = std::fs::read_to_string(common::subagents_session_fixture(
+        "__subagents__agent-a881341",
+    ))
+    .unwrap();
+    let half = sub.match_indices('\n').nth(4).unwrap().0 + 1;
+    append(&agent, &sub[..half]);
+    append(&agent, &sub[half..]);
+    append(&main, &whole[cut..]);
+
+    let finished = common::aegon_stdout([std::ffi::OsStr::new("--ndjson"), main.as_os_str()]);
+    let from_agent = finished
+        .lines()
+        .filter(|l| l.contains("agent-a881341.jsonl"))
+        .count();
+    assert!(
+        from_agent > 0,
+        "the finished files give the subagent's events"
+    );
+    let mut expected: Vec<&str> = finished.lines().skip(first.lines().count()).collect();
+    // (The session's first lines come first in both: only the rest is compared.)
+    expected.sort_unstable();
+    let rest = sorted_lines(&f, expected.len());
+    assert_eq!(rest, expected);
+    // Nothing twice: no more events come.
+    assert_eq!(f.lines.recv_timeout(Duration::from_millis(1500)).ok(), None);
+}
+
+#[test]
+fn a_followed_session_takes_in_a_subagents_folder_created_later() {
+    follows_subagents_created_later(&[], "late-subagent", "subagents", false);
+}
+
+#[test]
+fn a_followed_session_takes_in_a_subagent_created_later_polling() {
+    follows_subagents_created_later(&["--poll"], "late-subagent-poll", "subagents", true);
+}
+
+#[test]
+fn a_followed_session_takes_in_subagents_in_another_layout_created_later() {
+    follows_subagents_created_later(&[], "late-agents", "agents", true);
+}
+
