@@ -593,6 +593,9 @@ fn run() -> io::Result<ExitCode> {
         let options = aegon::source::watch::FolderOptions {
             since,
             poll: config.poll,
+            // `-f FOLDER` says a file renamed away or removed, as `-f FILE` does (the help
+            // promises it of -f); `aegon watch` does not: old transcripts are deleted there.
+            removals: config.follow,
         };
         let mut notes = report::notes(config.quiet);
         aegon::source::watch::watch_folders(roots, options, &mut pipeline, &mut notes, || {})?;

@@ -831,3 +831,75 @@ fn a_followed_session_takes_in_subagents_in_another_layout_created_later() {
     follows_subagents_created_later(&[], "late-agents", "agents", true);
 }
 
+/// The lines aegon writes on stderr, as they come.
+fn stderr_lines(running: &mut common::Running) -> std::sync::mpsc::Receiver<String> {
+    use std::io::BufRead;
+    let stderr = running.child.stderr.take().expect("piped stderr");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+/// The stderr lines until one contains `until` (fails after 10 s without it).
+fn notes_until(notes: &std::sync::mpsc::Receiver<String>, until: &str) -> Vec<String> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut got = Vec::new();
+    while !got.last().is_some_and(|l: &String| l.contains(until)) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match notes.recv_timeout(left) {
+            Ok(line) => got.push(line),
+            Err(_) => panic!("no {until:?} in {got:?}"),
+        }
+    }
+    got
+}
+
+/// tester10 finding 4: `aegon -f FOLDER` said nothing of a followed file removed or renamed
+/// away, which `-f FILE` says (the help: -f "reports truncation, rotation, removal"); now
+/// in the same words. `aegon watch FOLDER` still does not (Claude Code deletes its old
+/// transcripts): what it says of the files after (a truncation) comes without it.
+fn says_removals_in_a_followed_folder(extra: &[&str], name: &str, said: bool) {
+    let dir = temp_dir(name);
+    for file in ["s", "t", "u"] {
+        append(&dir.join(format!("{file}.jsonl")), &prompt(file));
+    }
+    let mut command = Command::new(env!("CARGO_BIN_EXE_aegon"));
+    command.args(extra).arg(&*dir).stderr(Stdio::piped());
+    let mut f = common::Running::spawn(&mut command);
+    let notes = stderr_lines(&mut f);
+    assert_eq!(f.prompt_events(3).len(), 3);
+    std::fs::remove_file(dir.join("s.jsonl")).unwrap();
+    std::fs::rename(dir.join("u.jsonl"), dir.join("v.jsonl")).unwrap();
+    let removed = "renamed away or removed; waiting for it to come back";
+    if said {
+        for file in ["s.jsonl", "u.jsonl"] {
+            let got = notes_until(&notes, removed);
+            assert!(got.last().unwrap().contains(file), "{got:?}");
+        }
+    }
+    std::fs::write(dir.join("t.jsonl"), "").unwrap();
+    let got = notes_until(&notes, "t.jsonl: truncated; reading from the start");
+    assert!(!got.iter().any(|l| l.contains(removed)), "{got:?}");
+}
+
+#[test]
+fn follow_a_folder_says_a_file_removed_or_renamed_away() {
+    says_removals_in_a_followed_folder(&["-f", "--ndjson"], "dir-removed", true);
+}
+
+#[test]
+fn follow_a_folder_polling_says_a_file_removed_or_renamed_away() {
+    says_removals_in_a_followed_folder(&["-f", "--ndjson", "--poll"], "dir-removed-poll", true);
+}
+
+#[test]
+fn watch_does_not_say_a_file_removed() {
+    says_removals_in_a_followed_folder(&["watch", "--ndjson"], "watch-removed", false);
+}
