@@ -172,9 +172,11 @@ OPTIONS:
                           progress, file_snapshot, last_prompt, attachment, usage).
     -x, --skip KINDS      Leave these event kinds out (e.g. -x progress,file_snapshot).
     -f, --follow          Keep reading the files as they grow, like tail -F (from
-                          their start; reports truncation, rotation, removal). For a
-                          folder, every transcript below it, and those created in it
-                          later (a new session, the one /clear starts), from their start.
+                          their start; reports truncation, rotation, removal). A
+                          session file brings its subagents' files, those created
+                          later too. For a folder, every transcript below it, and
+                          those created in it later (a new session, the one /clear
+                          starts), from their start.
         --from-end        With -f: only lines appended from now on.
         --poll            With -f or watch: check files on a timer instead of using
                           file-system notifications (network file systems).
