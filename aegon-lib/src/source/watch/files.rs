@@ -18,7 +18,8 @@
 //! the files that appear for it later. The caller says where they are written (folders,
 //! watched with all they hold once they exist) and lists them ([`Growing`]); the list is asked
 //! again when a notification names a path not followed yet (at most every [`RELIST_GAP`]), and
-//! every [`RELIST_SAFETY`] (every [`RELIST_POLLING`] when polling). A file new to the list is
+//! every [`RELIST_SAFETY`] (every [`RELIST_POLLING`] when polling); both longer when a listing
+//! takes long, so that listing takes about a twentieth of the time at most. A file new to the list is
 //! read from its start, once (a real file met by a second path is not read again).
 
 use std::collections::BTreeSet;
@@ -57,6 +58,11 @@ pub const RELIST_SAFETY: Duration = Duration::from_secs(5);
 
 /// How often a [`Growing`] list is asked when polling.
 pub const RELIST_POLLING: Duration = Duration::from_millis(500);
+
+/// The times between askings of a [`Growing`] list are at least this many times what the last
+/// asking took (a list of thousands of files' places, or one that reads files' starts, is asked
+/// less often), so that listing takes at most about a twentieth of the time.
+const RELIST_SHARE: u32 = 20;
 
 /// Where more files to follow come from while following ([`follow_growing_files`]): what
 /// `aegon -f SESSION.jsonl` passes so that a subagent's transcript created after it started
@@ -268,6 +274,9 @@ fn follow<R: Renderer>(
     } else {
         RELIST_POLLING
     };
+    // Both stretched to [`RELIST_SHARE`]'s inverse times what a listing takes, so that
+    // listing many files' places takes a small share of the time.
+    let (mut gap, mut every) = (RELIST_GAP, relist_every);
     // Asked at once: what was written between the caller's listing and the watches.
     let mut relist = growing.is_some();
     let mut last_listed = Instant::now();
@@ -282,12 +291,13 @@ fn follow<R: Renderer>(
     let mut first_pass = true;
     loop {
         if let Some(g) = growing.as_mut() {
-            if (relist && last_listed.elapsed() >= RELIST_GAP)
-                || last_listed.elapsed() >= relist_every
-            {
+            if (relist && last_listed.elapsed() >= gap) || last_listed.elapsed() >= every {
                 relist = false;
-                last_listed = Instant::now();
+                let started = Instant::now();
                 take_new_files(g, &mut files, &mut known, &mut watching);
+                let took = started.elapsed() * RELIST_SHARE;
+                (gap, every) = (RELIST_GAP.max(took), relist_every.max(took));
+                last_listed = Instant::now();
             }
         }
         let park = files.len() > KEEP_OPEN;
@@ -333,8 +343,8 @@ fn follow<R: Renderer>(
             }
         }
         let timeout = match &growing {
-            Some(_) if relist => RELIST_GAP.saturating_sub(last_listed.elapsed()),
-            Some(_) => relist_every.saturating_sub(last_listed.elapsed()),
+            Some(_) if relist => gap.saturating_sub(last_listed.elapsed()),
+            Some(_) => every.saturating_sub(last_listed.elapsed()),
             None => watching.interval,
         };
         relist |= watching.wait(timeout, |p| known.contains(p)) && growing.is_some();
