@@ -61,8 +61,9 @@ USAGE:
     A directory stands for every *.jsonl file below it, subagent transcripts
     included, and every *.json file a transcript format recognises (Gemini CLI
     chats, OpenCode files). A session file SESSION.jsonl brings the subagent
-    transcripts below SESSION/subagents/ (Claude Code 2.1's layout); a file met
-    twice is read once. A command's name is a command only as the first argument:
+    transcripts below SESSION/subagents/ (Claude Code 2.1's layout), and a Gemini
+    CLI chat file chats/session-*.json its subagents' chats in chats/<sessionId>/;
+    a file met twice is read once. A command's name is a command only as the first argument:
     a file named watch, help or html is read as ./watch, ./help, ./html.
 
 DASHBOARD:
@@ -194,7 +195,10 @@ OPTIONS:
                           GenAI attributes (gen_ai.usage.*), and Claude Code's own
                           metrics (claude_code.token.usage, .cost.usage,
                           .session.count, .lines_of_code.count) at the transcript's
-                          times, so its dashboards work on history too.
+                          times, so its dashboards work on history too. Other
+                          agents: their own service.name (codex_cli_rs, gemini-cli,
+                          opencode, qwen-code; aegon for Copilot CLI) and aegon.*
+                          metrics of the same names.
         --otlp-endpoint URL
                           Also send them to a collector or backend over OTLP/HTTP
                           (http or https; URL/v1/traces and URL/v1/metrics), in the
@@ -248,8 +252,9 @@ EXIT STATUS:
     transcript (an empty ~/.claude/projects) is said on stderr, and is an error
     (status 2) only when no folder held one.
     A closed output pipe (aegon ... | head) ends aegon quietly with status 0.
-    The dashboard ended by SIGINT, SIGTERM or SIGHUP restores the terminal and
-    exits with 128 + the signal's number (130, 143, 129), as a shell reports it.
+    The dashboard ended by SIGINT (or the Ctrl-C key), SIGTERM or SIGHUP restores
+    the terminal and exits with 128 + the signal's number (130, 143, 129), as a
+    shell reports it; q and Esc exit with 0.
 ";
 
 /// [`HELP`] with its list of event kinds filled in from [`aegon::Kind::ALL`], the table `-k`
@@ -990,11 +995,12 @@ fn parallel_summary(
     }
     let mut collected = parallel::collect(&files, workers, options, pricing, config.quiet)?;
     let mut out = io::stdout().lock();
-    aegon::render::summary::write_summary(
+    aegon::render::summary::write_summary_on(
         &mut out,
         format,
         &mut collected.sessions,
         &collected.stats,
+        workers,
     )?;
     for note in aegon::render::summary::unread_subagent_notes(&collected.sessions) {
         warn(&note);
