@@ -753,7 +753,8 @@ fn sorted_lines(f: &common::Running, n: usize) -> Vec<String> {
 /// subagent starts): 0 of its events, $11.8539 instead of $12.1173. The real session of
 /// [`common::SUBAGENTS_SESSION`] (Claude Code 2.1.39, marot/spotter, in fixtures/corpus) is
 /// written as it was: its first 100 lines, then its subagents' folder `SESSION/FOLDER/` and
-/// the subagent's file in two writes, then the rest of the session. What `-f` shows is what
+/// the subagent's file in two writes (`FOLDER` empty: beside the session's file, Claude Code's
+/// layout before 2.1), then the rest of the session. What `-f` shows is what
 /// `--ndjson` shows of the finished files, each event once. `session_folder_first`: the
 /// session's folder `SESSION/` is there before the start (as `tool-results/` makes it), only
 /// `FOLDER` comes later.
@@ -787,7 +788,15 @@ fn follows_subagents_created_later(
     expected.sort_unstable();
     assert_eq!(history, expected);
 
-    let agent = session.join(folder).join("agent-a881341.jsonl");
+    // No folder: beside the session's file, as Claude Code wrote it before 2.1 (with another
+    // session's subagent there, left out as the finished files' read leaves it out).
+    let agent = if folder.is_empty() {
+        let other = sub_of_another_session();
+        append(&project.join("agent-aother.jsonl"), &other);
+        project.join("agent-a881341.jsonl")
+    } else {
+        session.join(folder).join("agent-a881341.jsonl")
+    };
     std::fs::create_dir_all(agent.parent().unwrap()).unwrap();
     let sub = std::fs::read_to_string(common::subagents_session_fixture(
         "__subagents__agent-a881341",
@@ -814,6 +823,23 @@ fn follows_subagents_created_later(
     assert_eq!(rest, expected);
     // Nothing twice: no more events come.
     assert_eq!(f.lines.recv_timeout(Duration::from_millis(1500)).ok(), None);
+}
+
+/// The real subagent's transcript as another session's (its session id changed).
+fn sub_of_another_session() -> String {
+    std::fs::read_to_string(common::subagents_session_fixture(
+        "__subagents__agent-a881341",
+    ))
+    .unwrap()
+    .replace(
+        common::SUBAGENTS_SESSION,
+        "11111111-2222-4333-8444-555555555555",
+    )
+}
+
+#[test]
+fn a_followed_session_takes_in_a_subagent_beside_it_created_later() {
+    follows_subagents_created_later(&[], "late-beside", "", false);
 }
 
 #[test]
