@@ -567,7 +567,11 @@ fn spawn_source(
                     drop(model);
                     shared.wake(&tx);
                 };
-                let options = aegon::source::watch::FolderOptions { since, poll };
+                let options = aegon::source::watch::FolderOptions {
+                    since,
+                    poll,
+                    removals: false,
+                };
                 let mut notes = crate::report::notes(false);
                 aegon::source::watch::watch_folders(
                     &roots,

@@ -173,9 +173,11 @@ OPTIONS:
                           progress, file_snapshot, last_prompt, attachment, usage).
     -x, --skip KINDS      Leave these event kinds out (e.g. -x progress,file_snapshot).
     -f, --follow          Keep reading the files as they grow, like tail -F (from
-                          their start; reports truncation, rotation, removal). For a
-                          folder, every transcript below it, and those created in it
-                          later (a new session, the one /clear starts), from their start.
+                          their start; reports truncation, rotation, removal). A
+                          session file brings its subagents' files, those created
+                          later too. For a folder, every transcript below it, and
+                          those created in it later (a new session, the one /clear
+                          starts), from their start.
         --from-end        With -f: only lines appended from now on.
         --poll            With -f or watch: check files on a timer instead of using
                           file-system notifications (network file systems).
@@ -598,6 +600,9 @@ fn run() -> io::Result<ExitCode> {
         let options = aegon::source::watch::FolderOptions {
             since,
             poll: config.poll,
+            // `-f FOLDER` says a file renamed away or removed, as `-f FILE` does (the help
+            // promises it of -f); `aegon watch` does not: old transcripts are deleted there.
+            removals: config.follow,
         };
         let mut notes = report::notes(config.quiet);
         aegon::source::watch::watch_folders(roots, options, &mut pipeline, &mut notes, || {})?;
@@ -613,8 +618,24 @@ fn run() -> io::Result<ExitCode> {
             })
             .collect();
         let mut notes = report::notes(config.quiet);
-        aegon::source::watch::follow_files(
+        // A session file's subagents' transcripts are created while it is written (each when
+        // its subagent starts): listed again as the filter found them at the start.
+        let mut list = || {
+            inputs::expand(&config.inputs, |_, _| {})
+                .into_iter()
+                .filter_map(|i| match i {
+                    InputArg::Path(p) => Some(p),
+                    InputArg::Stdin => None,
+                })
+                .collect()
+        };
+        let growing = aegon::source::watch::Growing {
+            folders: session_folders(&config.inputs),
+            list: &mut list,
+        };
+        aegon::source::watch::follow_growing_files(
             &paths,
+            growing,
             config.from_end,
             config.poll,
             &mut pipeline,
@@ -640,6 +661,23 @@ fn run() -> io::Result<ExitCode> {
         }
     }
     Ok(exit_code(input_failed, stats.malformed.total() > 0))
+}
+
+/// The folders where the subagents of the session files among `inputs` are written, watched
+/// while following (`aegon -f SESSION.jsonl`): each `.jsonl` file's `SESSION/` (its
+/// `subagents/` and the other layouts [`inputs::subagents_of`] reads, created with the first
+/// subagent). Subagents' files beside the session file (Claude Code before 2.1) are in the
+/// folder of the file, watched already.
+fn session_folders(inputs: &[InputArg]) -> Vec<std::path::PathBuf> {
+    inputs
+        .iter()
+        .filter_map(|i| match i {
+            InputArg::Path(p) if p.extension().is_some_and(|e| e == "jsonl") => {
+                Some(p.with_extension(""))
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 /// Raises the soft limit on open files to the hard one (Linux), for following many files: the
