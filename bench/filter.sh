@@ -361,6 +361,43 @@
 # safe `#[target_feature]` fns need 1.86 > the 1.85 MSRV) and a table of our own (hashbrown
 # has no prefetch). Plain vs NDJSON on FILE: same syscalls (430 reads, 51 vs 105 writes),
 # fewer Ir for plain; the lead's 0.96x is not in the counts (1.06x in a hyperfine run here).
+# Set probes and memcmp (filt4 branch, 2026-11-30, issue 14; "before" is main 7bcb9fb =
+# /tmp/aegon-main-final, "after" this build; UNIQUE and ONCE as above). The machine was at load
+# average 12-19 on 2 cores throughout: wall clock was 3.1-4.3 s for 0.55 s of CPU, so figures
+# here are perf shares (cpu-clock samples, self, one run each, pinned) and callgrind Ir.
+# Done: (1) parse_millis' memory of the last timestamp compared by a memcmp call (and stored by
+# memcpy) per read, nearly always a mismatch on distinct history; now kept as its first and last
+# 16 bytes (u128s) and length, compared in line. A first version kept the padded bytes and read
+# the tail piece back from the stack across two 16-byte stores: the store-forwarding stall made
+# parse_millis 1.8% of samples, as much as the calls it replaced. (2) The cache tracker keeps
+# the two latest request prices (a session's main model and its subagents' take turns):
+# request_price 240 -> 80 calls on ONCE. Perf on UNIQUE, self: memcmp 2.83% -> 0.79%,
+# parse_millis 0.46% -> 0.03%, request_price 0.14% -> 0.10%, observe 0.29% -> 0.50% (its
+# model compare now in line); the four 3.72% -> 1.42%. Callgrind, --ndjson ONCE: 110.24M ->
+# 109.98M Ir (-0.24%), observe inclusive 1.88M -> 1.71M. User time on UNIQUE (hyperfine -N -r 3,
+# taskset -c 0, three rounds, order alternated): before 616/543/547 ms, after 550/558/533, the
+# bare parse 231-233 (bare ÷ aegon by user time 0.41x before, 0.42x after); a fourth round at
+# load 11: user 543 -> 497 ms, wall 1.67 -> 1.95 s (the bare parse 1.10 s, run first; the
+# wall followed the load): within the noise. Outputs byte-identical to before (--ndjson, --color
+# never, stdout and stderr) on ONCE, UNIQUE, every /work/shared/bugs input and every file of
+# /work/shared/corpus-agents.
+# Tried and dropped: the repeat set (`seen`, 458,752 ids) as a table of our own, in two layouts,
+# each against hashbrown's Generations (10.8-10.9% of UNIQUE's samples in the same session):
+# (a) one probe per key: 64-byte buckets of 8 keys, both generations' buckets of an index side by
+# side in one 128-byte pair (5.2 MB at 70% load): 14.3%, 86% of it on the two bucket loads;
+# (b) one 64-byte line of 8-bit tags per index, 32 per generation, the keys read only on a tag
+# match (0.6 MB of tags, 4.6 MB of keys, 80% load): 11.0%, 61% on the tag-line load. hashbrown's
+# two control-byte loads (two 256 KiB arrays) are independent and issued together, so their
+# misses overlap: one line per key costs what two did, and 5 MB of keys read at random miss
+# further out than 0.5 MB of control bytes. What would pay is hiding the latency (a prefetch a
+# line ahead: `unsafe` and MSRV, see above) or probing several lines' keys back to back so their
+# misses overlap (a line split that looks ahead, the clean-line keys of a read buffer probed
+# together); not done. EventSink::line's own 5% of samples is ~70% the clean-line table's probe
+# (control load and key compare), the same kind of miss. Left: Reporting::note_read's pointer
+# test compares with its own copy's pointer, so it never holds and every event's input name is
+# compared by memcmp (0.14% with NdjsonRenderer's same compare); the model names compared per
+# usage event in observe (0.8% in a call-graph profile, 0.2% before: a request that misses the
+# latest price now compares its model with the other kept one too).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"

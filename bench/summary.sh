@@ -98,6 +98,33 @@
 # Left: the record parse (parse_record_into, format/claude: the filter's) is 240.5M, 51% of
 # the instructions; the session core 65.3M (14%), the correlator ~20M, line hashes
 # for repeats 16.3M.
+#
+# Distinct entries, 2026-11-30, fourth stop (summ4; before = main at 7bcb9fb, after = branch
+# summ4; load 10-16 from other agents' builds for the whole stop, so wall times are not
+# quoted from it: the lead's quiet run before it gave aegon 0.253 s, ccusage 0.705 s, 2.79x).
+# - Timeline (perf, per-thread sample timestamps, 2 workers): the sniffing threads, then both
+#   workers busy until within a few ms of each other (largest groups first), the owners on
+#   both cores, then the main thread alone: merging the groups' sessions and the JSON. The
+#   JSON was the largest serial step: 97.8M instructions for the 1,040 sessions (callgrind,
+#   --separate-threads, the BENCH_DISTINCT=1 tree; ~94,000 a session, 5 MB of pretty JSON),
+#   about 70% of the main thread's 136.7M, while the other core waited.
+# - The sessions' JSON formatted on every worker, 16 sessions a task, each value by a
+#   formatter that starts at its depth (serde_json's layout; the same bytes whatever -j, a
+#   test compares them with serde_json's own), the parts written in order: the JSON 97.8M ->
+#   69.0M instructions, split 33.8M / 35.2M between the two threads; sessions sorted by a
+#   key that borrows their id (SummaryDoc::new 5.7M -> 3.1M); the main thread (serial)
+#   136.7M -> 76.2M; all threads 4,616.6M -> 4,591.8M. callgrind -j1, the distinct tree with 4 copies (48 MB): 459.8M -> 457.5M (JSON 9.74M ->
+#   7.44M). CPU seconds (user + system, best of 6 interleaved rounds, load 12-15): aegon
+#   0.54 s -> 0.53 s, ccusage 1.56 s: 2.89x -> 2.94x. Wall: about 60M instructions off the
+#   serial path of ~2,400M (2 workers): ~2.5% expected on two idle cores, so ~2.86x from
+#   2.79x; target 3x not reached.
+# Measured and left: the main thread's merge of the groups' sessions (Sessions::merge 25.4M,
+#   serial): LeafIndex::merge is 21.4M of it and grows with groups x parked summaries (each
+#   merge checks every parked summary's leaf against the new group's uuids, and each new
+#   parked summary against every earlier group's layer); negligible on 4 copies (1.3M), so a
+#   history of 10,000 files will feel it. The walk of the tree (statx per file) ~5M serial.
+#   The workers' per-line path is unchanged (the Claude parse ~52% of all instructions): the
+#   summary-only decode was not attempted in this stop.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"

@@ -9,12 +9,17 @@
 //! [`Tail`] does the `tail -F` work (appends, truncation, rotation, a file not there yet); the
 //! loop decides when to look (every 250 ms here; the aegon binary uses file notifications).
 
+use std::error::Error;
+use std::io::Write;
+use std::process::ExitCode;
 use std::time::Duration;
 
 use aegon::render::text::result_preview;
 use aegon::render::Flow;
 use aegon::source::follow::{Change, Tail};
 use aegon::{Event, EventKind, Options, Pipeline, Renderer};
+
+mod quiet;
 
 /// Reacts to failed tool results.
 struct OnFailure {
@@ -36,19 +41,26 @@ impl Renderer for OnFailure {
             let first = what.lines().next().unwrap_or("");
             // Transcript text is untrusted: keep control characters off the terminal.
             let first: String = first.chars().filter(|c| !c.is_control()).collect();
-            println!(
+            // A closed output fails the write: the error stops the pipeline, and `main`.
+            writeln!(
+                std::io::stdout(),
                 "\x07✗ {} failed after {} ms at {}:{}: {first}",
                 tool.as_deref().unwrap_or("a tool"),
                 duration_ms.map_or("?".to_owned(), |d| d.to_string()),
                 event.source.file,
                 event.source.line,
-            );
+            )?;
         }
         Ok(Flow::Continue(()))
     }
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() -> ExitCode {
+    // A closed output (`| head -1`) stops it quietly.
+    quiet::exit(run())
+}
+
+fn run() -> Result<ExitCode, Box<dyn Error>> {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
     let once = args.first().is_some_and(|a| a == "--once");
     if once {
@@ -72,6 +84,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let _ = tail.close(&mut pipeline)?;
     let (seen, _) = pipeline.finish()?;
-    println!("{} failed tool calls", seen.failures);
-    Ok(())
+    writeln!(std::io::stdout(), "{} failed tool calls", seen.failures)?;
+    Ok(ExitCode::SUCCESS)
 }

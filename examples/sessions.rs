@@ -1,41 +1,53 @@
-//! Calls and cost per session over several transcripts (a `~/.claude/projects` folder, Codex
-//! rollouts, …), the way the `aegon` binary counts them, in any order the files come in.
+//! Calls, cost and title per session over several transcripts (a `~/.claude/projects` folder,
+//! Codex rollouts, …), the way the `aegon` binary counts them, in any order the files come in:
+//! the sessions and figures of `aegon --summary --json` on the same files.
 //!
 //! ```sh
 //! cargo run --example sessions -- fixtures/bugs/08-resume-copy/*.jsonl
+//! cargo run --example sessions -- ~/.claude/projects
 //! ```
 //!
 //! A resumed session's file copies the lines of the session it resumes: read first, it would
 //! take that session's entries (each counts once, in the first file that gives it).
 //! [`in_first_occurred_order`] orders the files so that each entry counts where it first
-//! occurred.
+//! occurred. [`SessionCollector`] applies each event to its session as the binary does, lines
+//! that name no session (trimmed exports) and old `summary` titles included, and
+//! [`SessionCollector::listed`] leaves out the sessions the binary leaves out (a warm-up file's).
 
+use std::error::Error;
 use std::fs::File;
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use aegon::render::Flow;
-use aegon::session::Sessions;
+use aegon::render::summary::SessionCollector;
 use aegon::source::order::in_first_occurred_order;
-use aegon::{Event, Options, Pipeline, Renderer};
+use aegon::{Options, Pipeline};
 
-/// A renderer that applies every event to a registry of sessions.
-struct Collect(Sessions);
-
-impl Renderer for Collect {
-    fn on_event(&mut self, event: &Event<'_>) -> std::io::Result<Flow> {
-        // The clock (0 here) only matters for a live view's "active" and "idle".
-        self.0.apply(event, 0);
-        Ok(Flow::Continue(()))
-    }
-}
+mod quiet;
 
 fn main() -> ExitCode {
-    let files: Vec<PathBuf> = std::env::args_os().skip(1).map(PathBuf::from).collect();
+    // A closed output (`| head -1`) stops it quietly.
+    quiet::exit(run())
+}
+
+fn run() -> Result<ExitCode, Box<dyn Error>> {
+    let mut files: Vec<PathBuf> = Vec::new();
+    let mut failed = false;
+    for arg in std::env::args_os().skip(1).map(PathBuf::from) {
+        if arg.is_dir() {
+            // Every transcript below a folder (a `~/.claude/projects`), as the binary finds them.
+            files.extend(aegon::source::tree::transcripts_below(&arg, |path, e| {
+                eprintln!("{}: {e}", path.display());
+                failed = true;
+            }));
+        } else {
+            files.push(arg);
+        }
+    }
     let workers = std::thread::available_parallelism().map_or(1, usize::from);
     let files = in_first_occurred_order(&files, workers, Options::default());
-    let mut pipeline = Pipeline::new(Options::default(), Collect(Sessions::new()));
-    let mut failed = false;
+    let mut pipeline = Pipeline::new(Options::default(), SessionCollector::default());
     for path in &files {
         let name = path.display().to_string();
         let read = File::open(path)
@@ -46,18 +58,25 @@ fn main() -> ExitCode {
             failed = true;
         }
     }
-    let Ok((Collect(sessions), _)) = pipeline.finish() else {
-        return ExitCode::FAILURE;
-    };
-    for s in sessions.iter() {
-        let cost = s
-            .cost()
-            .map_or("unknown".to_owned(), |c| format!("${c:.4}"));
-        println!("{}: {} API calls, {cost}", s.id, s.api_calls());
+    let (sessions, _) = pipeline.finish()?;
+    let mut out = std::io::stdout().lock();
+    for s in sessions.listed() {
+        // A response without a known price (a model the table lacks, usage not read whole)
+        // makes the cost unknown, never $0: what has a price is then a lower bound.
+        let cost = match (s.cost(), s.priced_cost()) {
+            (Some(c), _) => format!("${c:.4}"),
+            (None, p) if p > 0.0 => format!("at least ${p:.4}"),
+            (None, _) => "unknown".to_owned(),
+        };
+        write!(out, "{}: {} API calls, {cost}", s.id, s.api_calls())?;
+        match &s.title {
+            Some(title) => writeln!(out, " ({})", title.text)?,
+            None => writeln!(out)?,
+        }
     }
-    if failed {
+    Ok(if failed {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
-    }
+    })
 }

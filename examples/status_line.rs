@@ -10,19 +10,26 @@
 //! and whether a call is still waiting for its result.
 
 use std::collections::HashSet;
+use std::error::Error;
 use std::fs::File;
+use std::io::Write;
+use std::process::ExitCode;
 
+use aegon::render::text::usd_short_at_least;
 use aegon::render::Flow;
+use aegon::session::cost_explained::Charge;
 use aegon::session::pricing::Pricing;
 use aegon::{Event, EventKind, Options, Pipeline, Renderer};
+
+mod quiet;
 
 #[derive(Default)]
 struct Status {
     prices: Pricing,
     model: Option<String>,
     context: u64,
-    cost: f64,
-    unpriced: bool,
+    /// What has a price, and how many responses have none (the cost is then a lower bound).
+    cost: Charge,
     tools: u64,
     failed: u64,
     waiting: HashSet<String>,
@@ -35,15 +42,13 @@ impl Renderer for Status {
                 model,
                 tokens,
                 increment,
-                factors,
                 ..
             } => {
+                // Each response is priced as a request of its own (speed, long context, the
+                // rates of its date); `None`, an unknown cost: a model without a price, or a
+                // usage aegon could not read whole.
+                self.cost.add(self.prices.usage_cost(event));
                 let model = model.as_deref().unwrap_or("?");
-                // Each response is priced as a request of its own (speed, long context, …).
-                match self.prices.request_cost(model, tokens, factors) {
-                    Some(c) => self.cost += c,
-                    None => self.unpriced = true,
-                }
                 // The context is what the latest main-chain response read (not subagents').
                 if !increment && event.agent_id.is_none() && !event.sidechain {
                     self.context = tokens.input
@@ -75,7 +80,12 @@ impl Renderer for Status {
     }
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() -> ExitCode {
+    // A closed output (`| head -1`) stops it quietly.
+    quiet::exit(run())
+}
+
+fn run() -> Result<ExitCode, Box<dyn Error>> {
     let Some(path) = std::env::args().nth(1) else {
         return Err("usage: status_line SESSION.jsonl".into());
     };
@@ -84,12 +94,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (s, _) = pipeline.finish()?;
     let model = s.model.as_deref().unwrap_or("no model yet");
     let window = s.prices.context_window(model).max(1);
-    println!(
-        "{} · ctx {}% · {}${:.2} · {} tools ({} failed) · {}",
+    writeln!(
+        std::io::stdout(),
+        "{} · ctx {}% · {} · {} tools ({} failed) · {}",
         model.trim_start_matches("claude-"),
         s.context * 100 / window,
-        if s.unpriced { "≥" } else { "" },
-        s.cost,
+        // `$0.61`; `$0.61+` when part of the cost is unknown; `unknown` when all of it is.
+        usd_short_at_least(s.cost.priced_usd(), s.cost.unpriced > 0),
         s.tools,
         s.failed,
         if s.waiting.is_empty() {
@@ -97,6 +108,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         } else {
             "running"
         }
-    );
-    Ok(())
+    )?;
+    Ok(ExitCode::SUCCESS)
 }

@@ -5,45 +5,49 @@
 //! ```
 
 use std::collections::BTreeMap;
+use std::error::Error;
 use std::fs::File;
+use std::io::Write;
 use std::process::ExitCode;
 
 use aegon::render::Flow;
+use aegon::session::cost_explained::Charge;
 use aegon::session::pricing::Pricing;
 use aegon::{Event, EventKind, Options, Pipeline, Renderer, Tokens};
 
+mod quiet;
+
 /// A renderer that only adds up usage events (each API response counts once), pricing each
-/// as it comes: a response's price depends on its own speed and size, not only on its model.
+/// as it comes: a response's price depends on its own speed, size and date, not only on its
+/// model. A [`Charge`] keeps what has a price apart from what has none, so that an unknown
+/// cost stays unknown (or the priced part a lower bound), never $0.
 #[derive(Default)]
 struct PerModel {
     prices: Pricing,
-    models: BTreeMap<String, (Tokens, Option<f64>)>,
+    models: BTreeMap<String, (Tokens, Charge)>,
 }
 
 impl Renderer for PerModel {
     fn on_event(&mut self, event: &Event<'_>) -> std::io::Result<Flow> {
-        if let EventKind::Usage {
-            model,
-            tokens,
-            factors,
-            ..
-        } = &event.kind
-        {
+        if let EventKind::Usage { model, tokens, .. } = &event.kind {
+            // aegon's price of the response: `None` for a model without a price, or a usage
+            // aegon could not read whole (`unread`).
+            let cost = self.prices.usage_cost(event);
             let model = model.as_deref().unwrap_or("?");
-            let cost = self.prices.request_cost(model, tokens, factors);
-            let (sum, total) = self
-                .models
-                .entry(model.to_owned())
-                .or_insert((Tokens::default(), Some(0.0)));
+            let (sum, charge) = self.models.entry(model.to_owned()).or_default();
             *sum = sum.saturating_add(*tokens);
-            // A model without a price has an unknown cost, not $0.
-            *total = total.zip(cost).map(|(a, b)| a + b);
+            charge.add(cost);
         }
         Ok(Flow::Continue(()))
     }
 }
 
 fn main() -> ExitCode {
+    // A closed output (`| head -1`) stops it quietly.
+    quiet::exit(run())
+}
+
+fn run() -> Result<ExitCode, Box<dyn Error>> {
     let mut pipeline = Pipeline::new(Options::default(), PerModel::default());
     let mut failed = false;
     for path in std::env::args().skip(1) {
@@ -62,34 +66,42 @@ fn main() -> ExitCode {
             failed = true;
         }
     }
-    let (PerModel { models, .. }, stats) = match pipeline.finish() {
-        Ok(done) => done,
-        Err(e) => {
-            eprintln!("cannot write the output: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let mut total = 0.0;
-    for (model, (t, cost)) in models {
-        total += cost.unwrap_or(0.0);
-        println!(
+    let (PerModel { models, .. }, stats) = pipeline.finish()?;
+    let mut out = std::io::stdout().lock();
+    let mut total = Charge::default();
+    for (model, (t, charge)) in models {
+        total.add_charge(charge);
+        writeln!(
+            out,
             "{model}: input {} output {} cache read {} write 5m {} write 1h {}  cost {}",
             t.input,
             t.output,
             t.cache_read,
             t.cache_write_5m,
             t.cache_write_1h,
-            cost.map_or("unknown".to_owned(), |c| format!("${c:.4}"))
-        );
+            cost(&charge)
+        )?;
     }
-    println!(
-        "total ${total:.4}; {} lines, {} malformed",
+    writeln!(
+        out,
+        "total {}; {} lines, {} malformed",
+        cost(&total),
         stats.lines,
         stats.malformed.total()
-    );
-    if failed {
+    )?;
+    Ok(if failed {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
+    })
+}
+
+/// A cost as aegon shows it: `$0.1234`; `at least $0.1234` when part of it has no known price;
+/// `unknown` when nothing has.
+fn cost(charge: &Charge) -> String {
+    match charge.cost_usd() {
+        Some(c) => format!("${c:.4}"),
+        None if charge.priced_usd() > 0.0 => format!("at least ${:.4}", charge.priced_usd()),
+        None => "unknown".to_owned(),
     }
 }

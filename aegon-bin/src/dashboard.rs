@@ -6,7 +6,8 @@
 //! most every [`FRAME`] and only when something changed, plus a tick (100 ms while a spinner
 //! turns, else a second, for clocks and LIVE/IDLE). The terminal is restored on q, Esc, Ctrl-C,
 //! SIGINT, SIGTERM, SIGHUP and on a panic (which then ends the process, so nothing draws on a
-//! restored screen).
+//! restored screen). The Ctrl-C key, which raw mode delivers instead of SIGINT, ends it as
+//! SIGINT does: exit status 130, where q and Esc give 0.
 //!
 //! Ctrl-Z suspends as it does a program in the shell's own line mode (where the terminal turns
 //! it into SIGTSTP; in raw mode it arrives as a key): the terminal is given back (cursor shown,
@@ -409,6 +410,11 @@ fn screen_loop(
                 suspend(terminal)?;
                 dirty = true;
             }
+            // Ctrl-C is the interrupt the terminal would have sent as SIGINT outside raw
+            // mode: the dashboard ends as SIGINT ends it (status 130), not as q does.
+            Ok(Wakeup::Terminal(TermEvent::Key(key))) if is_interrupt(&key) => {
+                return Ok(Some(signal_hook::consts::SIGINT));
+            }
             Ok(Wakeup::Terminal(TermEvent::Key(key))) => {
                 let Some(key) = map_key(key) else { continue };
                 let model = shared.lock();
@@ -456,6 +462,14 @@ fn line_in(bytes: &[u8], offset: u64) -> io::Result<Vec<u8>> {
     let rest = &bytes[start..];
     let end = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
     Ok(rest[..end].to_vec())
+}
+
+/// Ctrl-C (pressed, not released): in raw mode the terminal delivers it as a key, never as
+/// SIGINT, so the dashboard treats it as that signal.
+fn is_interrupt(key: &KeyEvent) -> bool {
+    key.kind != KeyEventKind::Release
+        && key.modifiers.contains(KeyModifiers::CONTROL)
+        && matches!(key.code, KeyCode::Char('c' | 'C'))
 }
 
 /// Ctrl-Z (pressed, not released).
@@ -553,7 +567,11 @@ fn spawn_source(
                     drop(model);
                     shared.wake(&tx);
                 };
-                let options = aegon::source::watch::FolderOptions { since, poll };
+                let options = aegon::source::watch::FolderOptions {
+                    since,
+                    poll,
+                    removals: false,
+                };
                 let mut notes = crate::report::notes(false);
                 aegon::source::watch::watch_folders(
                     &roots,

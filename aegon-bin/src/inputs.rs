@@ -11,10 +11,14 @@
 //! `<session-uuid>.jsonl` beside a folder `<session-uuid>/subagents/` holding `agent-*.jsonl`,
 //! and a session's cost includes its subagents'. So `SESSION.jsonl` stands for itself and
 //! every transcript below `SESSION/subagents/` (without that folder, below `SESSION/`: another
-//! layout, [`subagents_of`]), read after it (each real file still once, so
+//! layout, [`subagents_of`]), and, as Claude Code wrote them before 2.1, the session's
+//! `agent-*.jsonl` files beside it ([`agents_beside`]), read after it (each real file still once, so
 //! naming the subagent files too, or the project folder, counts nothing twice). A session file
 //! named but gone from disk whose subagents' folder is still there is reported as missing,
 //! and its subagents are read all the same ([`gone_session`]).
+//!
+//! A Gemini CLI chat file `chats/session-*.json[l]` brings its subagents' chats in
+//! `chats/<sessionId>/` in the same way ([`gemini_subagents_folder`]).
 
 use std::path::Path;
 
@@ -112,6 +116,11 @@ pub fn expand_noting_skipped(
                         }
                         out.extend(found.paths().into_iter().map(InputArg::Path));
                     }
+                    for agent in agents_beside(path) {
+                        if walker.claim_file(&agent) {
+                            out.push(InputArg::Path(agent));
+                        }
+                    }
                 }
             }
             other => out.push(other.clone()),
@@ -128,13 +137,163 @@ pub fn expand_noting_skipped(
 /// in a layout to come too; tester7 finding 9); `None` when the file is not a `.jsonl` or
 /// neither exists. The one rule of this expansion: the filter and `aegon usage` both go by
 /// it. A subagent a Task result names that is still not found is said by `--summary`
-/// ([`aegon::render::summary::unread_subagent_notes`]).
+/// ([`aegon::render::summary::unread_subagent_notes`]). A Gemini CLI chat file brings its
+/// subagents' chats the same way ([`gemini_subagents_folder`]).
 pub(crate) fn subagents_of(path: &Path) -> Option<std::path::PathBuf> {
-    if let Some(folder) = subagents_folder(path) {
+    if let Some(folder) = subagents_folder(path).or_else(|| gemini_subagents_folder(path)) {
         return Some(folder);
     }
     let session = path.with_extension("");
     session.is_dir().then_some(session)
+}
+
+/// The subagent transcripts Claude Code before 2.1 wrote beside a session file
+/// `<dir>/<stem>.jsonl`: the files `<dir>/agent-<id>.jsonl` that are this session's, sorted by
+/// name. One is the session's when its first line's `sessionId` is `<stem>` (every line of a
+/// subagent's transcript carries its session's id; compaction agents, `agent-acompact-*`, are
+/// named nowhere else), or when the session's file names `<id>` as an `"agentId"` (its Task
+/// results and `agent_progress` lines: a resumed session's copy of a Task result names a
+/// subagent run under the earlier session's id). Another session's subagents in the same
+/// folder are left out; so is everything when the file named is itself a subagent's
+/// (`agent-*.jsonl`) or not a `.jsonl`. tester8 finding 5: the "named but not read" note of
+/// [`aegon::render::summary::unread_subagent_notes`] pointed to files that were there.
+/// Files that cannot be read are left out here (the session's own file is said when read).
+/// A file last written more than a day before the session's first timestamp is not opened:
+/// a project folder used for months holds thousands of old subagents' files, and the status
+/// line looks for the current session's on every run.
+pub(crate) fn agents_beside(path: &Path) -> Vec<std::path::PathBuf> {
+    let Some(stem) = session_stem(path) else {
+        return Vec::new();
+    };
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let began = head_string(path, b"\"timestamp\":\"")
+        .and_then(|t| aegon::timestamp::parse_millis(&t))
+        .and_then(|ms| u64::try_from(ms - DAY_MS).ok())
+        .and_then(|ms| std::time::UNIX_EPOCH.checked_add(std::time::Duration::from_millis(ms)));
+    let mut candidates: Vec<(String, std::path::PathBuf)> = entries
+        .filter_map(|e| {
+            let e = e.ok()?;
+            let name = e.file_name().into_string().ok()?;
+            let id = name
+                .strip_prefix("agent-")?
+                .strip_suffix(".jsonl")?
+                .to_owned();
+            let path = e.path();
+            // A link is followed (as the walker does); a folder so named is not a transcript.
+            let meta = std::fs::metadata(&path).ok()?;
+            let old = began.zip(meta.modified().ok()).is_some_and(|(b, m)| m < b);
+            (meta.is_file() && !old).then_some((id, path))
+        })
+        .collect();
+    if candidates.is_empty() {
+        return Vec::new();
+    }
+    candidates.sort_by(|a, b| a.1.cmp(&b.1));
+    let mut named: Option<std::collections::HashSet<String>> = None;
+    candidates
+        .into_iter()
+        .filter(|(id, agent)| {
+            head_string(agent, b"\"sessionId\":\"").as_deref() == Some(stem)
+                || named.get_or_insert_with(|| named_agents(path)).contains(id)
+        })
+        .map(|(_, agent)| agent)
+        .collect()
+}
+
+/// The stem of a session file `<stem>.jsonl` that is not itself a subagent's `agent-*.jsonl`.
+fn session_stem(path: &Path) -> Option<&str> {
+    if path.extension()? != "jsonl" {
+        return None;
+    }
+    let stem = path.file_stem()?.to_str()?;
+    (!stem.starts_with("agent-")).then_some(stem)
+}
+
+/// A day, in milliseconds: the margin [`agents_beside`] gives the session's start.
+const DAY_MS: i64 = 24 * 3600 * 1000;
+
+/// How much of a transcript's start [`head_string`] reads: a first line longer than this (a
+/// long first prompt) still has its `sessionId` and `timestamp` near its start, as Claude Code
+/// writes the envelope's keys before `message`.
+const HEAD: u64 = 64 * 1024;
+
+/// The first string value of `key` (`"sessionId":"` as Claude Code writes it, compact) in the
+/// first [`HEAD`] bytes of `path`; `None` when there is none or the file cannot be read.
+fn head_string(path: &Path, key: &[u8]) -> Option<String> {
+    use std::io::Read;
+    let mut head = Vec::new();
+    std::fs::File::open(path)
+        .ok()?
+        .take(HEAD)
+        .read_to_end(&mut head)
+        .ok()?;
+    string_after(&head, key)
+}
+
+/// The JSON string (without escapes) right after the first `key` in `bytes`: what follows
+/// up to the next `"`, when that is a plain run of at most 200 bytes of UTF-8 (an id; anything
+/// else is not one).
+fn string_after(bytes: &[u8], key: &[u8]) -> Option<String> {
+    let at = memchr::memmem::find(bytes, key)? + key.len();
+    let rest = &bytes[at..];
+    let end = memchr::memchr(b'"', &rest[..rest.len().min(201)])?;
+    let value = std::str::from_utf8(&rest[..end]).ok()?;
+    (!value.contains('\\')).then(|| value.to_owned())
+}
+
+/// Every subagent id the session's file names as `"agentId":"<id>"` (Task results'
+/// `toolUseResult`, `agent_progress` lines), read in pieces (a transcript can be large); ids
+/// made of letters, digits, `-` and `_` only (what names a file beside it). Empty when the file
+/// cannot be read.
+fn named_agents(path: &Path) -> std::collections::HashSet<String> {
+    use std::io::Read;
+    const KEY: &[u8] = b"\"agentId\":\"";
+    // Enough of a piece's end carried into the next for a key and an id cut between them.
+    const CARRY: usize = 256;
+    let mut ids = std::collections::HashSet::new();
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return ids;
+    };
+    let finder = memchr::memmem::Finder::new(KEY);
+    let mut buf: Vec<u8> = Vec::with_capacity(1 << 20);
+    let mut piece = vec![0u8; 1 << 20];
+    loop {
+        let n = match file.read(&mut piece) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => break,
+        };
+        buf.extend_from_slice(&piece[..n]);
+        // Keys whose id ends inside `buf` are read now; one cut at the end waits.
+        let mut done = 0;
+        for at in finder.find_iter(&buf) {
+            let start = at + KEY.len();
+            let Some(len) = memchr::memchr(b'"', &buf[start..]) else {
+                break;
+            };
+            let id = &buf[start..start + len];
+            if !id.is_empty()
+                && id
+                    .iter()
+                    .all(|&b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            {
+                if let Ok(id) = std::str::from_utf8(id) {
+                    ids.insert(id.to_owned());
+                }
+            }
+            done = start + len;
+        }
+        let keep = buf.len().saturating_sub(CARRY).max(done);
+        buf.drain(..keep);
+    }
+    ids
 }
 
 /// `<dir>/<stem>/subagents/` of a `.jsonl` session file `<dir>/<stem>.jsonl`, when it exists.
@@ -143,6 +302,43 @@ fn subagents_folder(path: &Path) -> Option<std::path::PathBuf> {
         return None;
     }
     let folder = path.with_extension("").join("subagents");
+    folder.is_dir().then_some(folder)
+}
+
+/// The folder of a Gemini CLI session's subagent chats, `chats/<sessionId>/` beside the
+/// session's `chats/session-<time>-<8 hex>.json[l]` (corpus FORMAT.md §2.1, seen from 2026-04:
+/// `chats/<parent-session-uuid>/<6-char id>.json`), when it exists. The file name holds only
+/// the id's first 8 hex digits, so the id is the session file's own `sessionId`, the first
+/// member of both the JSON document and the JSONL header line (FORMAT.md §2.2, §2.3): read
+/// from the first 4 KiB, and only a UUID-shaped id (36 characters of hex digits and `-`) is
+/// taken, so that no other path is ever made of the file's text.
+fn gemini_subagents_folder(path: &Path) -> Option<std::path::PathBuf> {
+    use std::io::Read;
+    let name = path.file_name()?.to_str()?;
+    let chats = path.parent()?;
+    if !name.starts_with("session-")
+        || !(name.ends_with(".json") || name.ends_with(".jsonl"))
+        || chats.file_name()? != "chats"
+    {
+        return None;
+    }
+    let mut head = Vec::with_capacity(4096);
+    std::fs::File::open(path)
+        .ok()?
+        .take(4096)
+        .read_to_end(&mut head)
+        .ok()?;
+    let at = memchr::memmem::find(&head, b"\"sessionId\"")? + b"\"sessionId\"".len();
+    let rest = head.get(at..)?;
+    let rest = rest
+        .trim_ascii_start()
+        .strip_prefix(b":")?
+        .trim_ascii_start();
+    let id = rest.strip_prefix(b"\"")?.get(..36)?;
+    if !id.iter().all(|b| b.is_ascii_hexdigit() || *b == b'-') || rest.get(37) != Some(&b'"') {
+        return None;
+    }
+    let folder = chats.join(std::str::from_utf8(id).ok()?);
     folder.is_dir().then_some(folder)
 }
 
@@ -195,6 +391,32 @@ mod tests {
             [InputArg::Stdin, InputArg::Path(root.join("full/a.jsonl"))]
         );
         assert_eq!(problems, [root.join("empty")]);
+        let _ = std::fs::remove_dir_all(&root);
+    }
+
+    #[test]
+    fn named_agents_are_found_across_the_pieces_a_transcript_is_read_in() {
+        let root = std::env::temp_dir().join(format!("aegon-inputs-named-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(&root).unwrap();
+        let mut text = Vec::new();
+        // Keys cut at a piece's end (each 1 MiB) in the key, right after it and in the id;
+        // an escaped key in a text, and an id that cannot name a file, are not ids.
+        for (i, cut) in [3usize, 11, 14].into_iter().enumerate() {
+            let line = format!("{{\"toolUseResult\":{{\"agentId\":\"a{i}bc-d_e\"}}}}\n");
+            let key_at = line.find("\"agentId").unwrap();
+            let target = (i + 1) * (1 << 20);
+            text.resize(target - key_at - cut, b' ');
+            text.extend_from_slice(line.as_bytes());
+        }
+        text.extend_from_slice(
+            br#"{"message":"{\"agentId\":\"escaped\"}","agentId":"../x","data":{"agentId":"z9"}}"#,
+        );
+        let path = root.join("s.jsonl");
+        std::fs::write(&path, &text).unwrap();
+        let mut got: Vec<String> = named_agents(&path).into_iter().collect();
+        got.sort();
+        assert_eq!(got, ["a0bc-d_e", "a1bc-d_e", "a2bc-d_e", "z9"]);
         let _ = std::fs::remove_dir_all(&root);
     }
 

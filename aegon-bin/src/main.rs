@@ -61,8 +61,9 @@ USAGE:
     A directory stands for every *.jsonl file below it, subagent transcripts
     included, and every *.json file a transcript format recognises (Gemini CLI
     chats, OpenCode files). A session file SESSION.jsonl brings the subagent
-    transcripts below SESSION/subagents/ (Claude Code 2.1's layout); a file met
-    twice is read once. A command's name is a command only as the first argument:
+    transcripts below SESSION/subagents/ (Claude Code 2.1's layout), and a Gemini
+    CLI chat file chats/session-*.json its subagents' chats in chats/<sessionId>/;
+    a file met twice is read once. A command's name is a command only as the first argument:
     a file named watch, help or html is read as ./watch, ./help, ./html.
 
 DASHBOARD:
@@ -172,9 +173,11 @@ OPTIONS:
                           progress, file_snapshot, last_prompt, attachment, usage).
     -x, --skip KINDS      Leave these event kinds out (e.g. -x progress,file_snapshot).
     -f, --follow          Keep reading the files as they grow, like tail -F (from
-                          their start; reports truncation, rotation, removal). For a
-                          folder, every transcript below it, and those created in it
-                          later (a new session, the one /clear starts), from their start.
+                          their start; reports truncation, rotation, removal). A
+                          session file brings its subagents' files, those created
+                          later too. For a folder, every transcript below it, and
+                          those created in it later (a new session, the one /clear
+                          starts), from their start.
         --from-end        With -f: only lines appended from now on.
         --poll            With -f or watch: check files on a timer instead of using
                           file-system notifications (network file systems).
@@ -192,7 +195,10 @@ OPTIONS:
                           GenAI attributes (gen_ai.usage.*), and Claude Code's own
                           metrics (claude_code.token.usage, .cost.usage,
                           .session.count, .lines_of_code.count) at the transcript's
-                          times, so its dashboards work on history too.
+                          times, so its dashboards work on history too. Other
+                          agents: their own service.name (codex_cli_rs, gemini-cli,
+                          opencode, qwen-code; aegon for Copilot CLI) and aegon.*
+                          metrics of the same names.
         --otlp-endpoint URL
                           Also send them to a collector or backend over OTLP/HTTP
                           (http or https; URL/v1/traces and URL/v1/metrics), in the
@@ -246,8 +252,9 @@ EXIT STATUS:
     transcript (an empty ~/.claude/projects) is said on stderr, and is an error
     (status 2) only when no folder held one.
     A closed output pipe (aegon ... | head) ends aegon quietly with status 0.
-    The dashboard ended by SIGINT, SIGTERM or SIGHUP restores the terminal and
-    exits with 128 + the signal's number (130, 143, 129), as a shell reports it.
+    The dashboard ended by SIGINT (or the Ctrl-C key), SIGTERM or SIGHUP restores
+    the terminal and exits with 128 + the signal's number (130, 143, 129), as a
+    shell reports it; q and Esc exit with 0.
 ";
 
 /// [`HELP`] with its list of event kinds filled in from [`aegon::Kind::ALL`], the table `-k`
@@ -593,6 +600,9 @@ fn run() -> io::Result<ExitCode> {
         let options = aegon::source::watch::FolderOptions {
             since,
             poll: config.poll,
+            // `-f FOLDER` says a file renamed away or removed, as `-f FILE` does (the help
+            // promises it of -f); `aegon watch` does not: old transcripts are deleted there.
+            removals: config.follow,
         };
         let mut notes = report::notes(config.quiet);
         aegon::source::watch::watch_folders(roots, options, &mut pipeline, &mut notes, || {})?;
@@ -608,8 +618,24 @@ fn run() -> io::Result<ExitCode> {
             })
             .collect();
         let mut notes = report::notes(config.quiet);
-        aegon::source::watch::follow_files(
+        // A session file's subagents' transcripts are created while it is written (each when
+        // its subagent starts): listed again as the filter found them at the start.
+        let mut list = || {
+            inputs::expand(&config.inputs, |_, _| {})
+                .into_iter()
+                .filter_map(|i| match i {
+                    InputArg::Path(p) => Some(p),
+                    InputArg::Stdin => None,
+                })
+                .collect()
+        };
+        let growing = aegon::source::watch::Growing {
+            folders: session_folders(&config.inputs),
+            list: &mut list,
+        };
+        aegon::source::watch::follow_growing_files(
             &paths,
+            growing,
             config.from_end,
             config.poll,
             &mut pipeline,
@@ -635,6 +661,23 @@ fn run() -> io::Result<ExitCode> {
         }
     }
     Ok(exit_code(input_failed, stats.malformed.total() > 0))
+}
+
+/// The folders where the subagents of the session files among `inputs` are written, watched
+/// while following (`aegon -f SESSION.jsonl`): each `.jsonl` file's `SESSION/` (its
+/// `subagents/` and the other layouts [`inputs::subagents_of`] reads, created with the first
+/// subagent). Subagents' files beside the session file (Claude Code before 2.1) are in the
+/// folder of the file, watched already.
+fn session_folders(inputs: &[InputArg]) -> Vec<std::path::PathBuf> {
+    inputs
+        .iter()
+        .filter_map(|i| match i {
+            InputArg::Path(p) if p.extension().is_some_and(|e| e == "jsonl") => {
+                Some(p.with_extension(""))
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 /// Raises the soft limit on open files to the hard one (Linux), for following many files: the
@@ -952,11 +995,12 @@ fn parallel_summary(
     }
     let mut collected = parallel::collect(&files, workers, options, pricing, config.quiet)?;
     let mut out = io::stdout().lock();
-    aegon::render::summary::write_summary(
+    aegon::render::summary::write_summary_on(
         &mut out,
         format,
         &mut collected.sessions,
         &collected.stats,
+        workers,
     )?;
     for note in aegon::render::summary::unread_subagent_notes(&collected.sessions) {
         warn(&note);

@@ -151,6 +151,31 @@ fn kinds_and_blocks_of_the_corpus_equal_an_independent_count() {
     assert!(want.kinds.len() > 30 && want.blocks.len() >= 6);
 }
 
+/// A new member of `message.usage` named as a token count, holding tokens (tester8 #1): a new
+/// field, and a line whose usage aegon cannot read whole (its cost unknown), so a problem.
+#[test]
+fn a_new_token_count_is_a_new_field_and_a_problem() {
+    let dir = temp_dir("new-count");
+    let mut line = real_assistant_line();
+    line["message"]["usage"]["brand_new_tokens"] = 5.into();
+    let file = dir.join("s.jsonl");
+    std::fs::write(&file, format!("{line}\n")).unwrap();
+    let out = audit(&["--json".as_ref(), file.as_os_str()]);
+    let doc = json_of(&out);
+    let claude = &doc["formats"][0];
+    assert_eq!(
+        claude["new_fields"][0]["path"],
+        "message.usage.brand_new_tokens"
+    );
+    let malformed = claude["malformed"].to_string();
+    assert!(
+        malformed
+            .contains("`message.usage.brand_new_tokens` 5 is a token count aegon does not know"),
+        "{malformed}"
+    );
+    assert_eq!(out.status.code(), Some(1));
+}
+
 /// A real assistant line of a recent version, as a JSON value.
 fn real_assistant_line() -> Value {
     let text = std::fs::read_to_string(fixture(
@@ -168,7 +193,8 @@ fn an_invented_field_and_record_type_are_new_and_unknown() {
     let dir = temp_dir("new");
     let mut line = real_assistant_line();
     line["zzBrandNew"] = serde_json::json!({"inner": 1});
-    line["message"]["usage"]["brand_new_tokens"] = 5.into();
+    // Not named as a token count: a new field, nothing that changes a cost.
+    line["message"]["usage"]["brand_new_count"] = 5.into();
     let mut block = real_assistant_line();
     block["message"]["content"] = serde_json::json!([{"type": "hologram"}]);
     let record = serde_json::json!({
@@ -194,7 +220,7 @@ fn an_invented_field_and_record_type_are_new_and_unknown() {
         .map(|f| f["path"].as_str().unwrap())
         .collect();
     // zzBrandNew.inner hangs from a new path: only the top is listed.
-    assert_eq!(new, ["message.usage.brand_new_tokens", "zzBrandNew"]);
+    assert_eq!(new, ["message.usage.brand_new_count", "zzBrandNew"]);
     assert_eq!(claude["new_fields"][1]["first"]["line"], 1);
     let unknown: Vec<(&str, u64, u64)> = claude["unknown_kinds"]
         .as_array()

@@ -618,3 +618,32 @@ fn watch_shows_a_codex_session_beside_a_claude_one() {
     drop(pane);
     let _ = std::fs::remove_dir_all(&base);
 }
+
+/// tester9 #6: the Ctrl-C key (raw mode delivers it as a key, never as SIGINT) ended the
+/// dashboard with status 0, like q, so `aegon watch && next` could not tell an interrupt. It
+/// now ends it as SIGINT does: 130, with the terminal restored (line mode with echo, main
+/// screen, cursor shown).
+#[test]
+fn the_ctrl_c_key_exits_130_and_restores_the_terminal() {
+    let (base, _) = claude_dir("ctrl-c", 20);
+    let aegon = env!("CARGO_BIN_EXE_aegon");
+    let command = format!(
+        "{aegon} watch {}; echo \"EXITED $?\"; stty -a | tr ' ' '\\n' | grep -x -e '-\\?icanon' -e '-\\?echo'; echo DONE; sleep 30",
+        base.join("projects").display()
+    );
+    let pane = Pane::start("ctrl-c", &command, &[], 100, 30);
+    pane.wait_for("hi!");
+    pane.keys(&["C-c"]);
+    let screen = pane.wait_for("DONE");
+    assert!(
+        screen.lines().any(|l| l.trim_end() == "EXITED 130"),
+        "{screen:?}"
+    );
+    assert!(
+        !screen.contains("-icanon") && !screen.contains("-echo"),
+        "raw mode left on:\n{screen}"
+    );
+    assert_eq!(pane.format("alternate_on"), "0");
+    assert_eq!(pane.format("cursor_flag"), "1", "cursor shown again");
+    let _ = std::fs::remove_dir_all(base);
+}

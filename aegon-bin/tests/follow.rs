@@ -732,3 +732,200 @@ fn follow_ends_when_its_reader_goes() {
         "follow-reader-gone-plain",
     );
 }
+
+/// Every NDJSON line that arrives until there are `n`, sorted (fails after 20 s).
+fn sorted_lines(f: &common::Running, n: usize) -> Vec<String> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut got = Vec::new();
+    while got.len() < n {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match f.lines.recv_timeout(left) {
+            Ok(line) => got.push(line),
+            Err(_) => panic!("only {} of {n} events arrived", got.len()),
+        }
+    }
+    got.sort();
+    got
+}
+
+/// tester10 finding 1: `aegon -f SESSION.jsonl` followed the subagents' files there at its
+/// start, never one created after (Claude Code creates a subagent's transcript when the
+/// subagent starts): 0 of its events, $11.8539 instead of $12.1173. The real session of
+/// [`common::SUBAGENTS_SESSION`] (Claude Code 2.1.39, marot/spotter, in fixtures/corpus) is
+/// written as it was: its first 100 lines, then its subagents' folder `SESSION/FOLDER/` and
+/// the subagent's file in two writes (`FOLDER` empty: beside the session's file, Claude Code's
+/// layout before 2.1), then the rest of the session. What `-f` shows is what
+/// `--ndjson` shows of the finished files, each event once. `session_folder_first`: the
+/// session's folder `SESSION/` is there before the start (as `tool-results/` makes it), only
+/// `FOLDER` comes later.
+fn follows_subagents_created_later(
+    extra: &[&str],
+    name: &str,
+    folder: &str,
+    session_folder_first: bool,
+) {
+    let dir = temp_dir(name);
+    let project = dir.join("-p");
+    let session = project.join(common::SUBAGENTS_SESSION);
+    std::fs::create_dir_all(&project).unwrap();
+    if session_folder_first {
+        std::fs::create_dir_all(session.join("tool-results")).unwrap();
+    }
+    let main = project.join(format!("{}.jsonl", common::SUBAGENTS_SESSION));
+    let whole = std::fs::read_to_string(common::subagents_session_fixture("")).unwrap();
+    let cut = whole.match_indices('\n').nth(99).unwrap().0 + 1;
+    append(&main, &whole[..cut]);
+    let first = common::aegon_stdout([std::ffi::OsStr::new("--ndjson"), main.as_os_str()]);
+    let mut command = Command::new(env!("CARGO_BIN_EXE_aegon"));
+    command
+        .args(["-f", "--ndjson", "-q"])
+        .args(extra)
+        .arg(&main);
+    let f = common::Running::spawn(&mut command);
+    // The session's history first: aegon has started and looked at what is there.
+    let history = sorted_lines(&f, first.lines().count());
+    let mut expected: Vec<&str> = first.lines().collect();
+    expected.sort_unstable();
+    assert_eq!(history, expected);
+
+    // No folder: beside the session's file, as Claude Code wrote it before 2.1 (with another
+    // session's subagent there, left out as the finished files' read leaves it out).
+    let agent = if folder.is_empty() {
+        let other = sub_of_another_session();
+        append(&project.join("agent-aother.jsonl"), &other);
+        project.join("agent-a881341.jsonl")
+    } else {
+        session.join(folder).join("agent-a881341.jsonl")
+    };
+    std::fs::create_dir_all(agent.parent().unwrap()).unwrap();
+    let sub = std::fs::read_to_string(common::subagents_session_fixture(
+        "__subagents__agent-a881341",
+    ))
+    .unwrap();
+    let half = sub.match_indices('\n').nth(4).unwrap().0 + 1;
+    append(&agent, &sub[..half]);
+    append(&agent, &sub[half..]);
+    append(&main, &whole[cut..]);
+
+    let finished = common::aegon_stdout([std::ffi::OsStr::new("--ndjson"), main.as_os_str()]);
+    let from_agent = finished
+        .lines()
+        .filter(|l| l.contains("agent-a881341.jsonl"))
+        .count();
+    assert!(
+        from_agent > 0,
+        "the finished files give the subagent's events"
+    );
+    let mut expected: Vec<&str> = finished.lines().skip(first.lines().count()).collect();
+    // (The session's first lines come first in both: only the rest is compared.)
+    expected.sort_unstable();
+    let rest = sorted_lines(&f, expected.len());
+    assert_eq!(rest, expected);
+    // Nothing twice: no more events come.
+    assert_eq!(f.lines.recv_timeout(Duration::from_millis(1500)).ok(), None);
+}
+
+/// The real subagent's transcript as another session's (its session id changed).
+fn sub_of_another_session() -> String {
+    std::fs::read_to_string(common::subagents_session_fixture(
+        "__subagents__agent-a881341",
+    ))
+    .unwrap()
+    .replace(
+        common::SUBAGENTS_SESSION,
+        "11111111-2222-4333-8444-555555555555",
+    )
+}
+
+#[test]
+fn a_followed_session_takes_in_a_subagent_beside_it_created_later() {
+    follows_subagents_created_later(&[], "late-beside", "", false);
+}
+
+#[test]
+fn a_followed_session_takes_in_a_subagents_folder_created_later() {
+    follows_subagents_created_later(&[], "late-subagent", "subagents", false);
+}
+
+#[test]
+fn a_followed_session_takes_in_a_subagent_created_later_polling() {
+    follows_subagents_created_later(&["--poll"], "late-subagent-poll", "subagents", true);
+}
+
+#[test]
+fn a_followed_session_takes_in_subagents_in_another_layout_created_later() {
+    follows_subagents_created_later(&[], "late-agents", "agents", true);
+}
+
+/// The lines aegon writes on stderr, as they come.
+fn stderr_lines(running: &mut common::Running) -> std::sync::mpsc::Receiver<String> {
+    use std::io::BufRead;
+    let stderr = running.child.stderr.take().expect("piped stderr");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+/// The stderr lines until one contains `until` (fails after 10 s without it).
+fn notes_until(notes: &std::sync::mpsc::Receiver<String>, until: &str) -> Vec<String> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut got = Vec::new();
+    while !got.last().is_some_and(|l: &String| l.contains(until)) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match notes.recv_timeout(left) {
+            Ok(line) => got.push(line),
+            Err(_) => panic!("no {until:?} in {got:?}"),
+        }
+    }
+    got
+}
+
+/// tester10 finding 4: `aegon -f FOLDER` said nothing of a followed file removed or renamed
+/// away, which `-f FILE` says (the help: -f "reports truncation, rotation, removal"); now
+/// in the same words. `aegon watch FOLDER` still does not (Claude Code deletes its old
+/// transcripts): what it says of the files after (a truncation) comes without it.
+fn says_removals_in_a_followed_folder(extra: &[&str], name: &str, said: bool) {
+    let dir = temp_dir(name);
+    for file in ["s", "t", "u"] {
+        append(&dir.join(format!("{file}.jsonl")), &prompt(file));
+    }
+    let mut command = Command::new(env!("CARGO_BIN_EXE_aegon"));
+    command.args(extra).arg(&*dir).stderr(Stdio::piped());
+    let mut f = common::Running::spawn(&mut command);
+    let notes = stderr_lines(&mut f);
+    assert_eq!(f.prompt_events(3).len(), 3);
+    std::fs::remove_file(dir.join("s.jsonl")).unwrap();
+    std::fs::rename(dir.join("u.jsonl"), dir.join("v.jsonl")).unwrap();
+    let removed = "renamed away or removed; waiting for it to come back";
+    if said {
+        for file in ["s.jsonl", "u.jsonl"] {
+            let got = notes_until(&notes, removed);
+            assert!(got.last().unwrap().contains(file), "{got:?}");
+        }
+    }
+    std::fs::write(dir.join("t.jsonl"), "").unwrap();
+    let got = notes_until(&notes, "t.jsonl: truncated; reading from the start");
+    assert!(!got.iter().any(|l| l.contains(removed)), "{got:?}");
+}
+
+#[test]
+fn follow_a_folder_says_a_file_removed_or_renamed_away() {
+    says_removals_in_a_followed_folder(&["-f", "--ndjson"], "dir-removed", true);
+}
+
+#[test]
+fn follow_a_folder_polling_says_a_file_removed_or_renamed_away() {
+    says_removals_in_a_followed_folder(&["-f", "--ndjson", "--poll"], "dir-removed-poll", true);
+}
+
+#[test]
+fn watch_does_not_say_a_file_removed() {
+    says_removals_in_a_followed_folder(&["watch", "--ndjson"], "watch-removed", false);
+}

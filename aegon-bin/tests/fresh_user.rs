@@ -369,6 +369,210 @@ fn a_subagent_in_another_folder_is_found_and_one_not_found_is_said() {
     }
 }
 
+/// The real session of [`a_subagent_in_another_folder_is_found_and_one_not_found_is_said`] in
+/// Claude Code's layout before 2.1: `-p/SESSION.jsonl` beside `-p/agent-a881341.jsonl` and
+/// `-p/agent-acompact-fffbd0.jsonl`, in a fresh folder named after `name`; the project folder.
+fn session_with_agents_beside(name: &str) -> (common::TempDir, std::path::PathBuf) {
+    let dir = temp_dir(name);
+    let project = dir.join("-p");
+    std::fs::create_dir_all(&project).unwrap();
+    std::fs::copy(
+        subagents_session_fixture(""),
+        project.join(format!("{SUBAGENTS_SESSION}.jsonl")),
+    )
+    .unwrap();
+    for agent in ["agent-a881341", "agent-acompact-fffbd0"] {
+        std::fs::copy(
+            subagents_session_fixture(&format!("__subagents__{agent}")),
+            project.join(format!("{agent}.jsonl")),
+        )
+        .unwrap();
+    }
+    (dir, project)
+}
+
+/// tester8 finding 5: with its subagents' files beside it (`agent-<id>.jsonl`, Claude Code
+/// before 2.1) the session file named alone lost them (152 calls, $11.8539, exit 0) while the
+/// "named but not read" note pointed at those very files. Now it is the project folder's
+/// 156 calls, $12.2257 in `--summary`, the filter and `aegon usage` (index and `--no-index`),
+/// each file once whatever else is named, and nothing is said.
+#[test]
+fn a_session_named_alone_brings_its_subagents_beside_it() {
+    let (dir, project) = session_with_agents_beside("agents-beside");
+    let main = project.join(format!("{SUBAGENTS_SESSION}.jsonl"));
+    let agent = project.join("agent-a881341.jsonl");
+    let folder = summary_totals(&[project.as_os_str()]);
+    assert_eq!(
+        (
+            &folder["api_calls"],
+            &folder["cost_usd"],
+            &folder["subagents"]
+        ),
+        (&Value::from(156), &Value::from(12.2257), &Value::from(2))
+    );
+    for args in [
+        vec![main.as_os_str()],
+        vec![main.as_os_str(), project.as_os_str()],
+        vec![project.as_os_str(), main.as_os_str()],
+        vec![main.as_os_str(), agent.as_os_str()],
+        vec![agent.as_os_str(), main.as_os_str()],
+    ] {
+        assert_eq!(summary_totals(&args), folder, "{args:?}");
+    }
+    for threads in ["1", "2"] {
+        let out = aegon()
+            .args(["--summary", "-j", threads])
+            .arg(&main)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert!(stderr(&out).is_empty(), "-j {threads}: {}", stderr(&out));
+    }
+    // The filter reads the three files, the session's first.
+    let out = aegon()
+        .arg("--ndjson")
+        .arg(&main)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let mut files: Vec<String> = Vec::new();
+    for e in events(&out) {
+        if let Some(f) = e["source"]["file"].as_str() {
+            if files.last().map(String::as_str) != Some(f) {
+                files.push(f.to_owned());
+            }
+        }
+    }
+    let name = |p: &Path| p.display().to_string();
+    assert_eq!(
+        files,
+        [
+            name(&main),
+            name(&project.join("agent-a881341.jsonl")),
+            name(&project.join("agent-acompact-fffbd0.jsonl")),
+        ]
+    );
+    // `aegon usage`: one session of 156 calls, from the index and without it, the folder
+    // named too or not.
+    let data = dir.join("data");
+    for args in [
+        vec!["usage", "session", "--json"],
+        vec!["usage", "session", "--json", "--no-index"],
+    ] {
+        for with_folder in [false, true] {
+            let mut c = common::aegon_isolated(&data, &args);
+            c.arg(&main);
+            if with_folder {
+                c.arg(&project);
+            }
+            let out = c.output().unwrap();
+            assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+            let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+            let got: Vec<(Value, Value)> = v["sessions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| (s["apiCalls"].clone(), s["totalCost"].clone()))
+                .collect();
+            assert_eq!(
+                got,
+                [(Value::from(156), Value::from(12.2257312))],
+                "{args:?} folder {with_folder}"
+            );
+        }
+    }
+}
+
+/// The files beside a session that are not its own stay unread: another session's subagent
+/// (the real Claude Code 2.0.74 project of kfischer-okarin/scripts-and-tools' fixtures, where
+/// `agent-a1593bc.jsonl` is session 0f13eeba's and `agent-a434715.jsonl` is b3edadab's), one
+/// whose `sessionId` is another's and that the session does not name (a compaction agent
+/// moved to another session's id), and every sibling when the file named is a subagent's.
+/// A subagent the session's Task result names is its own whatever its `sessionId` (a resumed
+/// session's copy of the Task result).
+#[test]
+fn files_beside_a_session_that_are_not_its_own_are_not_read() {
+    let files_read = |path: &Path| -> Vec<String> {
+        let out = aegon()
+            .arg("--ndjson")
+            .arg(path)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let mut files: Vec<String> = events(&out)
+            .iter()
+            .filter_map(|e| e["source"]["file"].as_str())
+            .map(|f| {
+                Path::new(f)
+                    .file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect();
+        files.dedup();
+        files
+    };
+    let dir = temp_dir("agents-beside-others");
+    let project = dir.join("-Users-user-project");
+    std::fs::create_dir_all(&project).unwrap();
+    let prefix = "kfischer-okarin__scripts-and-tools__src__claude-history__test__fixtures__\
+                  claude-projects__-Users-user-project__";
+    let session = "b3edadab-bca0-4054-9b41-f7ffa6941260.jsonl";
+    for name in [session, "agent-a434715.jsonl", "agent-a1593bc.jsonl"] {
+        std::fs::copy(
+            root()
+                .join("fixtures/corpus")
+                .join(format!("{prefix}{name}")),
+            project.join(name),
+        )
+        .unwrap();
+    }
+    assert_eq!(
+        files_read(&project.join(session)),
+        [session, "agent-a434715.jsonl"]
+    );
+    assert_eq!(
+        files_read(&project.join("agent-a434715.jsonl")),
+        ["agent-a434715.jsonl"]
+    );
+    // A file last written more than a day before the session began (its first line,
+    // 2025-12-20T08:57Z) is not the session's: not even opened. Within the day it is read.
+    let set_written = |secs: u64| {
+        std::fs::File::options()
+            .append(true)
+            .open(project.join("agent-a434715.jsonl"))
+            .unwrap()
+            .set_modified(std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs))
+            .unwrap();
+    };
+    set_written(1_766_188_800); // 2025-12-20T00:00Z
+    assert_eq!(
+        files_read(&project.join(session)),
+        [session, "agent-a434715.jsonl"]
+    );
+    set_written(1_766_102_400); // 2025-12-19T00:00Z
+    assert_eq!(files_read(&project.join(session)), [session]);
+
+    // marot/spotter's session with both subagents moved to another session's id: the one its
+    // Task result names is still read, the compaction agent (named nowhere) is not.
+    let (_dir, project) = session_with_agents_beside("agents-beside-moved");
+    let other = "00000000-0000-4000-8000-000000000000";
+    for agent in ["agent-a881341.jsonl", "agent-acompact-fffbd0.jsonl"] {
+        let path = project.join(agent);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let moved = text.replace(SUBAGENTS_SESSION, other);
+        assert_ne!(moved, text);
+        std::fs::write(&path, moved).unwrap();
+    }
+    let main = format!("{SUBAGENTS_SESSION}.jsonl");
+    assert_eq!(
+        files_read(&project.join(&main)),
+        [main.as_str(), "agent-a881341.jsonl"]
+    );
+}
+
 /// tester6 §8: `aegon --summary` with no FILE exited 2 when ~/.claude/projects was empty
 /// (Claude Code just installed, or its 30-day cleanup emptied it) though a Codex session was
 /// found and reported; without ~/.claude/projects at all it exited 0. Found something: 0,

@@ -323,3 +323,71 @@ fn qwen_code_usage_counts_once_beside_its_telemetry() {
     let out = common::aegon_stdout([Path::new("--ndjson"), &f]);
     assert!(out.lines().all(|l| l.contains("\"agent\":\"qwen-code\"")));
 }
+
+/// tester9 #5: the agunginsani session and its two subagents' chats laid out as Gemini CLI
+/// writes them (FORMAT.md §2.1: `chats/session-…-01b2c62e.json` beside
+/// `chats/01b2c62e-…/<6-char id>.json`; the corpus flattened those paths into file names).
+/// The session file named alone brings its subagents' chats, as `SESSION.jsonl` brings
+/// `SESSION/subagents/`; naming the folder too reads nothing twice; `aegon usage` goes by the
+/// same rule. Expected: the independent count of the three files (74 calls).
+#[test]
+fn a_session_file_named_alone_brings_its_subagents_chats() {
+    let session = "01b2c62e-cba4-4088-8755-b240504efb70";
+    let prefix = "agunginsani__expenses-tracker__.gemini__tmp__agunginsani__chats__";
+    let tmp = common::temp_dir("gemini-subagents");
+    let chats = tmp.join("tmp/agunginsani/chats");
+    std::fs::create_dir_all(chats.join(session)).unwrap();
+    let main = chats.join("session-2026-04-12T01-18-01b2c62e.json");
+    std::fs::copy(
+        dir().join(format!("{prefix}session-2026-04-12T01-18-01b2c62e.json")),
+        &main,
+    )
+    .unwrap();
+    let mut originals = vec![dir().join(format!("{prefix}session-2026-04-12T01-18-01b2c62e.json"))];
+    for sub in ["ngzcxj", "shcg5o"] {
+        let from = dir().join(format!("{prefix}{session}__{sub}.json"));
+        std::fs::copy(&from, chats.join(session).join(format!("{sub}.json"))).unwrap();
+        originals.push(from);
+    }
+    let want = expected(&originals);
+    assert_eq!(want.len(), 1);
+    assert_eq!(want[session].1, 74);
+
+    let alone = summary(&[&main]);
+    check(&alone, &want, "session file alone");
+    let s = &alone["sessions"][0];
+    assert_eq!(alone["sessions"].as_array().unwrap().len(), 1);
+    assert_eq!(num(&s["subagents"]), 2);
+    let folder = summary(&[&chats]);
+    assert_eq!(folder["totals"], alone["totals"]);
+    // The file and its folder both named: each file once.
+    let both = summary(&[&main, &chats]);
+    assert_eq!(both["totals"], alone["totals"]);
+    assert_eq!(num(&both["totals"]["api_calls"]), 74);
+
+    let data = tmp.join("data");
+    let usage = |path: &Path| -> Value {
+        let out = common::aegon_isolated(
+            &data,
+            &[
+                "usage",
+                "sessions",
+                "--json",
+                "--no-index",
+                "--since",
+                "2020-01-01",
+                path.to_str().unwrap(),
+            ],
+        )
+        .output()
+        .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["totals"].clone()
+    };
+    let by_file = usage(&main);
+    assert_eq!(by_file, usage(&chats));
+    let cost = by_file["totalCost"].as_f64().unwrap();
+    assert_eq!((cost * 1e4).round() / 1e4, 0.3345);
+    assert_eq!(alone["totals"]["cost_usd"], 0.3345);
+}

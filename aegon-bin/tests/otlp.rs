@@ -1552,3 +1552,106 @@ fn other_agents_chat_spans_are_the_summarys_calls_and_cost() {
     }
     assert!(checked >= 20, "{checked} sessions");
 }
+
+/// Per `service.name` of `--otlp -q` on `files`: the `aegon.agent` values, metric names, the
+/// sum of cost points and the root spans' names.
+type ByService = BTreeMap<String, (BTreeSet<String>, BTreeSet<String>, f64, BTreeSet<String>)>;
+
+fn by_service(files: &[PathBuf]) -> ByService {
+    let mut args: Vec<std::ffi::OsString> = vec!["--otlp".into(), "-q".into()];
+    args.extend(files.iter().map(Into::into));
+    let out = aegon().args(args).output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let mut by = ByService::new();
+    for line in String::from_utf8(out.stdout).unwrap().lines() {
+        let request: Value = serde_json::from_str(line).unwrap();
+        for kind in ["resourceSpans", "resourceMetrics"] {
+            for r in request[kind].as_array().cloned().unwrap_or_default() {
+                let attr = |key: &str| {
+                    r["resource"]["attributes"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .find(|a| a["key"] == key)
+                        .map(|a| a["value"]["stringValue"].as_str().unwrap().to_owned())
+                };
+                let entry = by.entry(attr("service.name").unwrap()).or_default();
+                entry.0.extend(attr("aegon.agent"));
+                let one = Value::Array(vec![r.clone()]);
+                for p in points_of(&[serde_json::json!({"resourceMetrics": one.clone()})]) {
+                    if p.name.ends_with("cost.usage") {
+                        entry.2 += p.value();
+                    }
+                    entry.1.insert(p.name);
+                }
+                for s in spans_of(&[serde_json::json!({"resourceSpans": one})]) {
+                    if s["parentSpanId"].as_str().unwrap_or("").is_empty() {
+                        entry.3.insert(s["name"].as_str().unwrap().to_owned());
+                    }
+                }
+            }
+        }
+    }
+    by
+}
+
+/// tester9 #4: Codex, Gemini CLI and OpenCode sessions were exported as `service.name`
+/// `claude-code` with `claude_code.*` metrics, so a Claude Code dashboard added their
+/// dollars. Each agent now has its own telemetry's `service.name` and aegon's metric names;
+/// a Claude Code session in the same export keeps Claude Code's. Costs as `--summary`'s
+/// (Codex $0.1136 from tester9's count, Gemini and OpenCode from the summary).
+#[test]
+fn other_agents_are_exported_under_their_own_service_name_and_aegons_metrics() {
+    let agents = common::root().join("fixtures/agents");
+    let codex = agents.join("codex/nileshteji__rig__codex__sessions__2026__02__09__rollout-2026-02-09T23-00-30-019c4374-701c-7042-aa87-dcedb8f04ede.jsonl");
+    let gemini = agents.join("gemini/7567491__ren__.gemini__tmp__cd8c738c7a1a18392f8c7b8478cd36a4fd00c22700c909f29113a59918ee224a__chats__session-2026-01-03T08-29-d667b4d8.json");
+    let copilot = agents.join("copilot/LAF-US__IDAHO-VAULT__.copilot__session-state__252d6b6b-aaad-4790-8254-7ada091ee9fc__events.jsonl");
+    let claude = common::fixture("d-kimuson__claude-code-viewer__mock-global-claude-dir__projects__sample-project__fe5e1c67-53e7-4862-81ae-d0e013e3270b.jsonl");
+    let by = by_service(&[
+        codex.clone(),
+        gemini.clone(),
+        copilot.clone(),
+        claude.clone(),
+    ]);
+    let names = |prefix: &str| -> BTreeSet<String> {
+        ["cost.usage", "session.count", "token.usage"]
+            .iter()
+            .map(|m| format!("{prefix}.{m}"))
+            .collect()
+    };
+    let cost = |file: &Path| -> f64 {
+        let out = aegon_stdout(["--summary".as_ref(), "--json".as_ref(), file.as_os_str()]);
+        let v: Value = serde_json::from_str(&out).unwrap();
+        v["totals"]["cost_usd"].as_f64().unwrap()
+    };
+    let keys: Vec<&str> = by.keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        ["aegon", "claude-code", "codex_cli_rs", "gemini-cli"],
+        "{by:?}"
+    );
+    for (service, agent, file) in [
+        ("codex_cli_rs", "codex", &codex),
+        ("gemini-cli", "gemini-cli", &gemini),
+        ("aegon", "copilot-cli", &copilot),
+    ] {
+        let (agents, metrics, dollars, roots) = &by[service];
+        assert_eq!(agents, &BTreeSet::from([agent.to_owned()]), "{service}");
+        assert_eq!(metrics, &names("aegon"), "{service}");
+        assert_eq!(
+            roots,
+            &BTreeSet::from(["aegon.session".to_owned()]),
+            "{service}"
+        );
+        close(*dollars, cost(file), service);
+    }
+    close(by["codex_cli_rs"].2, 0.1136, "codex");
+    let (agents, metrics, _, roots) = &by["claude-code"];
+    assert!(agents.is_empty(), "{agents:?}");
+    assert!(metrics.is_superset(&names("claude_code")), "{metrics:?}");
+    assert!(
+        metrics.iter().all(|m| m.starts_with("claude_code.")),
+        "{metrics:?}"
+    );
+    assert_eq!(roots, &BTreeSet::from(["claude_code.session".to_owned()]));
+}

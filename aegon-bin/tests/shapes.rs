@@ -404,3 +404,226 @@ fn unreadable_counts_leave_the_context_where_the_last_readable_response_left_it(
     assert_eq!(json["totals"]["cost_usd"], Value::Null);
     assert_eq!(json["totals"]["api_calls"], CALLS);
 }
+
+/// tester8 finding 1: a count of a kind aegon does not know at the top level of
+/// `message.usage` (how `cache_creation_input_tokens` itself is spelled), or in an iteration,
+/// leaves the cost unknown, each line said with the key and its byte; a 0 there is no tokens.
+#[test]
+fn a_token_count_aegon_does_not_know_leaves_the_cost_unknown() {
+    let dir = common::temp_dir("shapes-other-counts");
+    for key in ["cache_creation_24h_input_tokens", "audio_input_tokens"] {
+        let file = case(&dir, key, |o| {
+            usage(o).insert(key.to_owned(), json!(5_000));
+        });
+        let (json, stderr, ok) = summary(&file);
+        let t = &json["totals"];
+        assert_eq!(t["api_calls"], CALLS, "{key}");
+        // The counts aegon knows are kept as written.
+        assert_eq!(t["tokens"]["output"], OUTPUT, "{key}");
+        assert_eq!(t["tokens"]["cache_write_1h"], WRITES_1H, "{key}");
+        assert_eq!(t["cost_usd"], Value::Null, "{key}: not $0.2309");
+        assert!(!ok, "{key}");
+        let said = format!("`message.usage.{key}` 5000 is a token count aegon does not know");
+        let lines: Vec<&str> = stderr.lines().filter(|l| l.contains(&said)).collect();
+        assert_eq!(lines.len(), 6, "{key}: {stderr}");
+        // file:line: byte, the byte that of the count's value.
+        let text = std::fs::read_to_string(&file).unwrap();
+        for l in lines {
+            let (_, at) = l.split_once(": byte ").expect("a byte");
+            let at: usize = at.split(':').next().unwrap().parse().unwrap();
+            assert!(text[at..].starts_with("5000"), "{l}");
+            assert!(l.contains("the response's cost unknown"), "{l}");
+        }
+        // The context is the known counts' (a lower bound, as the cost is).
+        assert_eq!(json["sessions"][0]["context"]["tokens"], CONTEXT, "{key}");
+        let text = summary_text(&file);
+        assert!(
+            text.contains("usage with a token count aegon does not know (claude-opus-5)"),
+            "{text}"
+        );
+    }
+    // In an iteration.
+    let file = case(&dir, "iteration", |o| {
+        usage(o)["iterations"][0]["audio_input_tokens"] = json!(7);
+    });
+    let (json, stderr, _) = summary(&file);
+    assert_eq!(json["totals"]["cost_usd"], Value::Null);
+    assert!(
+        stderr.contains("`message.usage.iterations[0].audio_input_tokens` 7 is"),
+        "{stderr}"
+    );
+    // Zero: no tokens, read whole.
+    let file = case(&dir, "zero", |o| {
+        usage(o).insert("audio_input_tokens".to_owned(), json!(0));
+    });
+    let (json, stderr, ok) = summary(&file);
+    assert!(ok, "{stderr}");
+    assert_eq!(json["totals"]["cost_usd"], COST);
+}
+
+/// tester8 finding 2: a count refused and read as 0 (`"71"`, -71, 71.5) on one response
+/// leaves its cost unknown (it was priced as if complete: $0.2291 for $0.2309); an input count
+/// refused leaves the context as the last readable response left it, an output count does
+/// not touch it.
+#[test]
+fn a_count_read_as_zero_leaves_the_cost_unknown() {
+    let dir = common::temp_dir("shapes-refused");
+    // msg_…J4w: one line, output 71; the iterations removed (their outer counts are the
+    // same), so that the outer count is the one read.
+    let j4w = "msg_011CdiaqJ4w3mig5wLA6CHrD";
+    let last = "msg_011CdiaqaEXEubcju461d7xf";
+    for value in [json!("71"), json!(-71), json!(71.5)] {
+        let file = case(&dir, "refused", |o| {
+            let u = usage(o);
+            u.remove("iterations");
+            if o["message"]["id"] == j4w {
+                usage(o).insert("output_tokens".to_owned(), value.clone());
+            }
+        });
+        let (json, stderr, ok) = summary(&file);
+        let t = &json["totals"];
+        assert_eq!(t["api_calls"], CALLS, "{value}");
+        assert_eq!(t["tokens"]["output"], OUTPUT - 71, "{value}");
+        assert_eq!(t["cost_usd"], Value::Null, "{value}: not $0.2291");
+        assert!(!ok);
+        assert!(
+            stderr.contains("is not a token count: read as 0, the response's cost unknown"),
+            "{stderr}"
+        );
+        // Its input is read: the context is the response's own.
+        assert_eq!(json["sessions"][0]["context"]["tokens"], CONTEXT, "{value}");
+        let text = summary_text(&file);
+        assert!(
+            text.contains("usage with a value that is not a token count (claude-opus-5)"),
+            "{text}"
+        );
+    }
+    // An input count refused on the last response: the context is the one before it.
+    let file = case(&dir, "refused-input", |o| {
+        let u = usage(o);
+        u.remove("iterations");
+        if o["message"]["id"] == last {
+            usage(o).insert("cache_read_input_tokens".to_owned(), json!("42442"));
+        }
+    });
+    let (json, _, _) = summary(&file);
+    assert_eq!(json["sessions"][0]["context"]["tokens"], 2 + 41_595 + 847);
+    assert_eq!(json["totals"]["cost_usd"], Value::Null);
+}
+
+/// `aegon usage --json` totals of `files`, without the index (`None`) or with one in `data`.
+fn usage_totals(files: &[&PathBuf], data: Option<&std::path::Path>) -> Value {
+    let dir = common::temp_dir("shapes-usage");
+    let mut args = vec!["usage", "--json"];
+    if data.is_none() {
+        args.push("--no-index");
+    }
+    let mut c = common::aegon_isolated(data.unwrap_or(dir.path()), &args);
+    c.args(files);
+    let out = c.output().expect("run aegon usage");
+    let json: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
+    json["totals"].clone()
+}
+
+/// A response written on two lines (a streaming chunk and its repeat, the same `message.id` and
+/// `requestId`: response `msg_011Cdiaq8zj…`, the base's lines 10 and 11), one with `usage: {}`: its lines
+/// repeat one usage record and one of them is read whole, so its usage and cost are known
+/// whichever line comes first (tester8 #4): $0.2309 by `--summary`, `aegon usage` (index and
+/// `--no-index`) alike, the priced part equal to the total; the damaged line is still said
+/// (stderr, exit 1). And a resumed copy in another file with `requestId` dropped from every
+/// line counts once (tester8 #3): 4 calls, $0.2309.
+#[test]
+fn a_response_with_one_line_read_whole_is_known_in_either_order_and_once_in_copies() {
+    let dir = common::temp_dir("shapes-order");
+    for which in 0..2 {
+        let seen = std::cell::Cell::new(0);
+        let file = case(&dir, &format!("empty-{which}"), |o| {
+            if o["message"]["id"]
+                .as_str()
+                .is_some_and(|id| id == "msg_011Cdiaq8zj4gmnvXpfCTvZn")
+            {
+                if seen.get() == which {
+                    o["message"]["usage"] = json!({});
+                }
+                seen.set(seen.get() + 1);
+            }
+        });
+        assert_eq!(seen.get(), 2, "response msg_011Cdiaq8zj… has two lines");
+        let (json, stderr, ok) = summary(&file);
+        let t = &json["totals"];
+        assert_eq!(t["api_calls"], CALLS, "line {which}");
+        assert_eq!(t["tokens"]["output"], OUTPUT, "line {which}");
+        assert_eq!(t["cost_usd"].as_f64(), Some(COST), "line {which}: {t}");
+        assert_eq!(t["priced_cost_usd"].as_f64(), Some(COST), "line {which}");
+        assert!(!ok, "line {which}: the damaged line is a problem");
+        assert_eq!(
+            stderr.lines().filter(|l| l.contains("byte ")).count(),
+            1,
+            "{stderr}"
+        );
+        let data = common::temp_dir("shapes-order-index");
+        for (how, totals) in [
+            ("--no-index", usage_totals(&[&file], None)),
+            ("index", usage_totals(&[&file], Some(data.path()))),
+        ] {
+            assert_eq!(totals["apiCalls"], CALLS, "{how}, line {which}");
+            assert_eq!(totals["outputTokens"], OUTPUT, "{how}, line {which}");
+            for cost in ["totalCost", "pricedCost"] {
+                let usd = totals[cost].as_f64().unwrap_or(f64::NAN);
+                assert!((usd - COST).abs() < 5e-5, "{how}, line {which}: {totals}");
+            }
+        }
+    }
+    // Across files: the response unreadable on both its lines in one, read whole in a resumed
+    // copy (another session): known, by `--summary` on 1 to 3 threads, with the files in
+    // either order, and by `aegon usage`.
+    let unread = case(&dir, "unread-both", |o| {
+        if o["message"]["id"] == "msg_011Cdiaq8zj4gmnvXpfCTvZn" {
+            o["message"]["usage"] = json!({});
+        }
+    });
+    let copy = case(&dir, "copy", |o| {
+        o["sessionId"] = json!("33333333-2222-3333-4444-555555555555");
+        o["timestamp"] = json!("2030-01-01T00:00:00.000Z");
+    });
+    for threads in ["1", "2", "3"] {
+        for files in [[&unread, &copy], [&copy, &unread]] {
+            let out = Command::new(env!("CARGO_BIN_EXE_aegon"))
+                .args(["--summary", "--json", "-j", threads])
+                .args(files)
+                .output()
+                .expect("run aegon");
+            let json: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+            let t = &json["totals"];
+            assert_eq!(t["api_calls"], CALLS, "-j {threads}");
+            assert_eq!(t["cost_usd"].as_f64(), Some(COST), "-j {threads}: {t}");
+            assert_eq!(t["priced_cost_usd"].as_f64(), Some(COST), "-j {threads}");
+        }
+    }
+    let data = common::temp_dir("shapes-unread-copy-index");
+    for (how, totals) in [
+        ("--no-index", usage_totals(&[&unread, &copy], None)),
+        ("index", usage_totals(&[&unread, &copy], Some(data.path()))),
+    ] {
+        assert_eq!(totals["apiCalls"], CALLS, "{how}: {totals}");
+        for cost in ["totalCost", "pricedCost"] {
+            let usd = totals[cost].as_f64().unwrap_or(f64::NAN);
+            assert!((usd - COST).abs() < 5e-5, "{how}: {totals}");
+        }
+    }
+    let a = case(&dir, "a", |_| {});
+    let b = case(&dir, "b", |o| {
+        o.remove("requestId");
+        o["sessionId"] = json!("33333333-2222-3333-4444-555555555555");
+    });
+    let data = common::temp_dir("shapes-copies-index");
+    for (how, totals) in [
+        ("--no-index", usage_totals(&[&a, &b], None)),
+        ("index", usage_totals(&[&a, &b], Some(data.path()))),
+    ] {
+        assert_eq!(totals["apiCalls"], CALLS, "{how}: {totals}");
+        let usd = totals["totalCost"].as_f64().unwrap_or(f64::NAN);
+        assert!((usd - COST).abs() < 5e-5, "{how}: {totals}");
+    }
+}

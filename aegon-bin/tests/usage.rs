@@ -173,20 +173,25 @@ fn a_speed_without_a_price_is_an_unknown_cost_as_in_the_summary() {
         assert!((cost - s["priced_cost_usd"].as_f64().unwrap()).abs() < 0.00005);
         assert_eq!(t["unpricedModels"], serde_json::json!(["claude-opus-4-6"]));
         assert_eq!(t["unpricedModels"], s["unpriced_models"]);
-        // The model's breakdown keeps the part that has a price, flagged as partial (it was
-        // null, and the breakdowns no longer summed to the total), and names the speed.
+        // The model's breakdown: its cost unknown as the row's (null; tester8 finding 9: it
+        // was the priced part as a plain figure), the part that has a price beside it (so the
+        // breakdowns sum to the row's pricedCost), the speed named.
         let doc = run_json(&data, &args);
         let row = &doc["daily"][0];
         let b = &row["modelBreakdowns"][0];
         assert_eq!(b["modelName"], "claude-opus-4-6", "{args:?}");
-        assert!((b["cost"].as_f64().unwrap() - 0.205).abs() < 1e-9, "{b}");
+        assert_eq!(b["cost"], Value::Null, "{b}");
+        assert!(
+            (b["pricedCost"].as_f64().unwrap() - 0.205).abs() < 1e-9,
+            "{b}"
+        );
         assert_eq!(b["unpricedResponses"], 1, "{b}");
         assert_eq!(b["unpricedFactors"], serde_json::json!(["speed ludicrous"]));
         let sum: f64 = row["modelBreakdowns"]
             .as_array()
             .unwrap()
             .iter()
-            .map(|b| b["cost"].as_f64().unwrap())
+            .map(|b| b["pricedCost"].as_f64().unwrap())
             .sum();
         assert!((sum - row["pricedCost"].as_f64().unwrap()).abs() < 1e-9);
         assert_eq!(row["totalCost"], Value::Null, "{args:?}");
@@ -242,12 +247,24 @@ fn a_burn_rate_under_a_cent_an_hour_is_not_shown_as_free() {
             .filter(|b| b["isActive"] == true)
             .collect();
         assert_eq!(active.len(), 1, "{doc}");
-        let rate = active[0]["burnRate"]["costPerHour"].as_f64().unwrap();
+        let rate = active[0]["burnRate"]["pricedCostPerHour"].as_f64().unwrap();
         // The span ends at the run's now, a moment after this test's: within 1% (15 s).
         assert!(
             (rate / (0.000_036 / 25.0 * 60.0) - 1.0).abs() < 0.01,
             "{rate}"
         );
+        // Under a cent by the block's end, to the cent as ccusage writes it.
+        assert_eq!(active[0]["projection"]["pricedTotalCost"], 0.0, "{doc}");
+        // With a response of no known price the dollars are unknown (null), as costUSD
+        // (tester8 finding 7: the priced part alone, unflagged); else the priced part.
+        let (hour, end) = if mark.is_empty() {
+            (Value::from(rate), Value::from(0.0))
+        } else {
+            (Value::Null, Value::Null)
+        };
+        assert_eq!(active[0]["costUSD"].is_null(), !mark.is_empty(), "{doc}");
+        assert_eq!(active[0]["burnRate"]["costPerHour"], hour, "{doc}");
+        assert_eq!(active[0]["projection"]["totalCost"], end, "{doc}");
         assert_eq!(
             active[0]["unpricedModels"].as_array().unwrap().is_empty(),
             mark.is_empty(),
@@ -267,6 +284,63 @@ fn a_burn_rate_under_a_cent_an_hour_is_not_shown_as_free() {
             "{text}"
         );
         assert!(!text.contains("$0.00"), "{text}");
+    }
+}
+
+/// tester8 finding 7: an active block whose cost is unknown, all of it (a model without a
+/// price) or a response's (usage aegon cannot read, `usage: {}`), had a burn rate and a
+/// projection of $0 (or the priced part) as plain numbers in `aegon usage blocks --json`; they
+/// are null as the block's `costUSD`, the priced part in `pricedCostPerHour` and
+/// `pricedTotalCost`, with and without the index.
+#[test]
+fn a_block_of_unknown_cost_has_an_unknown_burn_rate_and_projection() {
+    let data = temp_dir("blocks-unknown");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    // Sonnet 4.5: 1 input and 1000 output tokens, $0.015003 a response.
+    let at = |id: &str, ago: i64| response(id, &rfc3339_utc(now - ago * 60), 1000);
+    let unpriced = (at("1", 40) + &at("2", 20)).replace("claude-sonnet-4-5", "claude-zeta-9");
+    let text = std::fs::read_to_string(root().join("schemas/usage.v1.schema.json")).unwrap();
+    let validator = jsonschema::validator_for(&serde_json::from_str(&text).unwrap()).unwrap();
+    let unread = at("1", 40) + &at("2", 20).replace(r#""usage":{"input_tokens":1,"output_tokens":1000,"cache_read_input_tokens":0,"cache_creation_input_tokens":0}"#, r#""usage":{}"#);
+    assert!(unread.contains(r#""usage":{}"#));
+    for (name, text, priced) in [("unpriced", unpriced, 0.0), ("unread", unread, 0.015003)] {
+        let file = data.join(format!("{name}.jsonl"));
+        std::fs::write(&file, text).unwrap();
+        let file = file.to_str().unwrap();
+        let index = data.join(format!("{name}-index"));
+        for extra in [&[][..], &["--no-index"][..]] {
+            let mut args = vec!["usage", "blocks", "--json", file];
+            args.extend_from_slice(extra);
+            let out = aegon(&index, &args).output().unwrap();
+            let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+            if let Err(e) = validator.validate(&doc) {
+                panic!("{name} {extra:?}: {e}");
+            }
+            let block = &doc["blocks"][0];
+            assert_eq!(block["isActive"], true, "{doc}");
+            assert_eq!(block["costUSD"], Value::Null, "{name}: {block}");
+            assert_eq!(block["pricedCostUSD"], priced, "{name}: {block}");
+            let rate = &block["burnRate"];
+            assert_eq!(rate["costPerHour"], Value::Null, "{name}: {rate}");
+            // 40 minutes (and a moment) since the first response.
+            let hour = rate["pricedCostPerHour"].as_f64().unwrap();
+            assert!(
+                (hour - priced * 1.5).abs() <= priced * 0.01,
+                "{name}: {rate}"
+            );
+            let projection = &block["projection"];
+            assert_eq!(projection["totalCost"], Value::Null, "{name}: {projection}");
+            // The priced part plus the rate for the minutes left, to the cent (give or take
+            // one: the minutes are rounded).
+            let left = projection["remainingMinutes"].as_f64().unwrap();
+            let end = priced + hour * left / 60.0;
+            let got = projection["pricedTotalCost"].as_f64().unwrap();
+            assert!((got - end).abs() <= 0.01, "{name}: {projection}");
+            assert_eq!(got, (got * 100.0).round() / 100.0, "{name}: {projection}");
+        }
     }
 }
 

@@ -172,11 +172,12 @@ fn a_refused_token_count_is_said() {
         file.display(),
         start + value
     );
-    // The 4 responses are still calls; their output is not counted.
+    // The 4 responses are still calls, their output read as 0 and their cost unknown
+    // (tester8 #2: it was priced as if complete).
     said_every_way(
         &file,
         &data,
-        "6 lines in 1 transcript hold usage aegon could not read, not counted (first: ",
+        "6 lines in 1 transcript hold usage aegon could not read whole: counted as API calls, their cost unknown (first: ",
         &place,
         4,
     );
@@ -331,20 +332,29 @@ fn statusline(data: &Path, transcript: &Path, extra: &[&str]) -> (i32, String) {
 
 #[test]
 fn the_status_line_marks_a_session_cost_with_lines_not_counted_as_a_lower_bound() {
-    let mut lines = base();
-    for v in lines.iter_mut().filter(|v| is_assistant(v)) {
+    // One response (msg_…J4w, one line) with its output refused (its cost unknown), or its
+    // line of a type aegon does not count (its usage not counted): the other 3 responses'
+    // $0.2027 and a "+".
+    let j4w = |v: &Value| v["message"]["id"] == "msg_011CdiaqJ4w3mig5wLA6CHrD";
+    let mut refused = base();
+    for v in refused.iter_mut().filter(|v| is_assistant(v) && j4w(v)) {
         let n = v["message"]["usage"]["output_tokens"].as_u64().unwrap();
         v["message"]["usage"]["output_tokens"] = n.to_string().into();
     }
-    let (_dir, refused, data) = setup("sl-refused", &jsonl(&lines));
+    let mut renamed = base();
+    for v in renamed.iter_mut().filter(|v| is_assistant(v) && j4w(v)) {
+        v["type"] = "assistant_message".into();
+    }
+    let (_dir, refused, data) = setup("sl-refused", &jsonl(&refused));
+    let (_renamed_dir, renamed, renamed_data) = setup("sl-renamed", &jsonl(&renamed));
     let (_clean_dir, clean, clean_data) = setup("sl-clean", &jsonl(&base()));
     for extra in [&[][..], &[][..], &["--no-index"][..]] {
         let (code, text) = statusline(&data, &refused, extra);
         assert_eq!(code, 0);
-        assert!(
-            text.starts_with('$') && text.ends_with("+ session"),
-            "{extra:?}: {text}"
-        );
+        assert_eq!(text, "$0.20+ session", "{extra:?}");
+        let (code, text) = statusline(&renamed_data, &renamed, extra);
+        assert_eq!(code, 0);
+        assert_eq!(text, "$0.20+ session", "{extra:?}");
         let (code, text) = statusline(&clean_data, &clean, extra);
         assert_eq!(code, 0);
         // tester7's independent count: $0.2309.
@@ -425,6 +435,193 @@ fn usage_aegon_cannot_read_whole_is_a_call_of_unknown_cost_in_every_view() {
             let (code, text) = statusline(&data, &file, extra);
             assert_eq!(code, 0);
             assert_eq!(text, "$0.23+ session", "{name} {extra:?}");
+        }
+    }
+}
+
+/// tester8 finding 8: one claude-opus-5 response with `usage: {}` made `--summary`'s
+/// `unpriced_models` and `aegon usage`'s `unpricedModels` list claude-opus-5, a model with a
+/// price. Only models without a price are listed; the unread usage is the named reason
+/// (`unpricedFactors`, the text's "unknown: at least …"). A model without a price is listed
+/// even when all of its usage is unreadable too (claude-zeta-9 here: every response `{}`),
+/// its reason the missing price, in both views alike (cold, warm and `--no-index`).
+#[test]
+fn a_priced_model_with_unreadable_usage_is_not_one_without_a_price() {
+    let mut lines = base();
+    let first = lines
+        .iter()
+        .find(|v| is_assistant(v))
+        .map(|v| v["message"]["id"].clone())
+        .unwrap();
+    for v in lines.iter_mut().filter(|v| v["message"]["id"] == first) {
+        v["message"]["usage"] = serde_json::json!({});
+    }
+    let zeta: Vec<Value> = base()
+        .into_iter()
+        .map(|mut v| {
+            if is_assistant(&v) {
+                v["message"]["usage"] = serde_json::json!({});
+                v["message"]["model"] = "claude-zeta-9".into();
+                let id = v["message"]["id"].as_str().unwrap().to_owned() + "z";
+                v["message"]["id"] = id.into();
+                let req = v["requestId"].as_str().unwrap().to_owned() + "z";
+                v["requestId"] = req.into();
+            }
+            v
+        })
+        .collect();
+    for (name, text, listed) in [
+        ("opus", jsonl(&lines), &[][..]),
+        (
+            "opus-zeta",
+            jsonl(&lines) + &jsonl(&zeta),
+            &["claude-zeta-9"][..],
+        ),
+    ] {
+        let (_dir, file, data) = setup(&format!("unread-priced-{name}"), &text);
+        let out = aegon(&data, &["--summary", "--json", file.to_str().unwrap()])
+            .output()
+            .unwrap();
+        let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(summary["totals"]["cost_usd"], Value::Null, "{name}");
+        assert_eq!(
+            summary["totals"]["unpriced_models"],
+            serde_json::json!(listed),
+            "{name}"
+        );
+        assert_eq!(
+            summary["sessions"][0]["unpriced_models"],
+            serde_json::json!(listed),
+            "{name}"
+        );
+        for extra in [&[][..], &[][..], &["--no-index"][..]] {
+            let mut args = vec!["--breakdown"];
+            args.extend_from_slice(extra);
+            let (_, doc, _) = usage(&data, &file, &args);
+            for group in [&doc["totals"], &doc["daily"][0]] {
+                assert_eq!(group["totalCost"], Value::Null, "{name} {extra:?}");
+                assert_eq!(
+                    group["unpricedModels"],
+                    serde_json::json!(listed),
+                    "{name} {extra:?}"
+                );
+            }
+            let why: Vec<(String, Value)> = doc["daily"][0]["modelBreakdowns"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|b| {
+                    (
+                        b["modelName"].as_str().unwrap().to_owned(),
+                        b["unpricedFactors"].clone(),
+                    )
+                })
+                .collect();
+            let mut want = vec![(
+                "claude-opus-5".to_owned(),
+                serde_json::json!(["usage with no token count aegon knows"]),
+            )];
+            if !listed.is_empty() {
+                want.push((
+                    "claude-zeta-9".to_owned(),
+                    serde_json::json!(["model claude-zeta-9"]),
+                ));
+            }
+            assert_eq!(why, want, "{name} {extra:?}");
+            let mut args = vec!["usage", "blocks", "--json", file.to_str().unwrap()];
+            args.extend_from_slice(extra);
+            let out = aegon(&data, &args).output().unwrap();
+            let blocks: Value = serde_json::from_slice(&out.stdout).unwrap();
+            assert_eq!(
+                blocks["blocks"][0]["unpricedModels"],
+                serde_json::json!(listed),
+                "{name} {extra:?}"
+            );
+        }
+    }
+}
+
+/// tester8 finding 9: `aegon usage --breakdown --json` gave a model's `cost` as its priced
+/// part, 0 for a model without a price, beside the row's `totalCost` null; and a model whose
+/// every response had unreadable usage (no tokens aegon knows) was missing from `modelsUsed`,
+/// the breakdowns and the table's Models column, while `--summary` names it. A breakdown's
+/// `cost` is null as the row's, its priced part in `pricedCost`; the model is listed. A model
+/// whose responses all have a price keeps `cost` = `pricedCost` (the real 4 responses, $0.2309).
+#[test]
+fn a_models_unknown_cost_is_null_and_the_model_is_listed_without_tokens() {
+    let changed = |change: &dyn Fn(&mut Value)| -> String {
+        let mut lines = base();
+        for v in lines.iter_mut().filter(|v| is_assistant(v)) {
+            change(v);
+        }
+        jsonl(&lines)
+    };
+    let zeta = changed(&|v| v["message"]["model"] = "claude-zeta-9".into());
+    let unread = changed(&|v| v["message"]["usage"] = serde_json::json!({}));
+    for (name, text, model, short, cost, priced, unpriced) in [
+        ("zeta", zeta, "claude-zeta-9", "zeta-9", Value::Null, 0.0, 4),
+        (
+            "unread",
+            unread,
+            "claude-opus-5",
+            "opus-5",
+            Value::Null,
+            0.0,
+            4,
+        ),
+        (
+            "priced",
+            jsonl(&base()),
+            "claude-opus-5",
+            "opus-5",
+            Value::from(0.230886),
+            0.230886,
+            0,
+        ),
+    ] {
+        let (_dir, file, data) = setup(&format!("breakdown-{name}"), &text);
+        let out = aegon(&data, &["--summary", "--json", file.to_str().unwrap()])
+            .output()
+            .unwrap();
+        let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(summary["sessions"][0]["models"], serde_json::json!([model]));
+        for extra in [&[][..], &[][..], &["--no-index"][..]] {
+            for report in ["daily", "session"] {
+                let mut args = vec!["usage", report, "--json", "--breakdown"];
+                args.extend_from_slice(extra);
+                args.push(file.to_str().unwrap());
+                let out = aegon(&data, &args).output().unwrap();
+                let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+                let row = &doc[if report == "daily" {
+                    "daily"
+                } else {
+                    "sessions"
+                }][0];
+                assert_eq!(
+                    row["modelsUsed"],
+                    serde_json::json!([model]),
+                    "{name} {report}"
+                );
+                let b = &row["modelBreakdowns"];
+                assert_eq!(b.as_array().map(Vec::len), Some(1), "{name} {report}: {b}");
+                let b = &b[0];
+                assert_eq!(b["modelName"], model, "{name} {report}");
+                assert_eq!(b["cost"], cost, "{name} {report} {extra:?}: {b}");
+                assert_eq!(b["pricedCost"], priced, "{name} {report} {extra:?}: {b}");
+                assert_eq!(b["unpricedResponses"], unpriced, "{name} {report}: {b}");
+                assert_eq!(row["totalCost"], b["cost"], "{name} {report}");
+            }
+            // The table's Models column names it.
+            let mut args = vec!["usage", "daily", "--color", "never"];
+            args.extend_from_slice(extra);
+            args.push(file.to_str().unwrap());
+            let out = aegon(&data, &args).output().unwrap();
+            let table = String::from_utf8_lossy(&out.stdout);
+            let row = table
+                .lines()
+                .find(|l| l.contains("2026-"))
+                .unwrap_or_else(|| panic!("{table}"));
+            assert!(row.contains(short), "{name}: {table}");
         }
     }
 }

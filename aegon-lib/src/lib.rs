@@ -47,9 +47,15 @@
 //! | `html` | no | `aegon::render::html`: the self-contained HTML report (`pulldown-cmark`, `sha2`) |
 //! | `ledger` | no | `aegon::ledger` (a durable usage index in SQLite: `rusqlite`, `directories`) and `aegon::usage` (reports by day, week, month, session, project and 5-hour block; `jiff`) |
 //!
-//! With `default-features = false` the library needs only serde, serde_json and memchr: the
-//! parser, events, sessions, following and the plain, NDJSON and summary renderers. The
-//! terminal (crossterm) lives in the `aegon` binary, which turns `tui` and `watch` on.
+//! With `default-features = false` (the parser, events, sessions, following and the plain,
+//! NDJSON and summary renderers) the library depends on these crates and no others (`cargo
+//! tree -e normal --no-default-features --depth 1`; CI keeps this list true): `serde` and
+//! `serde_json` (JSON in and out), `memchr` (finding line ends), `wide` (safe SIMD for the
+//! transcript scanner), `foldhash` and `twox-hash` (hashing lines met again and the
+//! correlator's keys), `itoa` and `zmij` (serde_json's own integer and float writers, called
+//! directly by the NDJSON renderer). They bring in serde's derive macros (at build time),
+//! `serde_core`, and `bytemuck` and `safe_arch` under wide. The terminal (crossterm) lives in
+//! the `aegon` binary, which turns `tui` and `watch` on.
 //!
 //! ## Stability
 //!
@@ -92,38 +98,42 @@
 //!
 //! ## Several files into sessions
 //!
-//! Apply every event to a [`session::Sessions`] for per-session figures. Over several files,
-//! read them in the order [`source::order::in_first_occurred_order`] gives: an entry (a line,
-//! a tool call, an API response) counts once, in the first file that gives it, and a resumed
-//! session's file holds a copy of the session it resumes, so read first it would take that
-//! session's usage and the session would vanish. The order makes the figures the same in
-//! whatever order the files come (`read_dir` has none) and equal to the `aegon` binary's.
+//! Collect the events with a [`render::summary::SessionCollector`] for per-session figures:
+//! it applies each event to its session as `aegon --summary` does (a line that names no
+//! session, as in a trimmed export, goes to its file's session; an old `summary` title to the
+//! session it names), and [`SessionCollector::listed`](render::summary::SessionCollector::listed)
+//! gives the sessions the summary lists, in its order (not the empty session of a warm-up
+//! file). Over several files, read them in the order [`source::order::in_first_occurred_order`]
+//! gives: an entry (a line, a tool call, an API response) counts once, in the first file that
+//! gives it, and a resumed session's file holds a copy of the session it resumes, so read first
+//! it would take that session's usage and the session would vanish. The order makes the
+//! figures the same in whatever order the files come (`read_dir` has none) and equal to the
+//! `aegon` binary's (`aegon --summary --json`; CI compares them on the corpus).
+//!
+//! A cost aegon does not know (a model without a price, a usage not read whole) is `None`,
+//! never $0: [`session::Session::cost`] is `None` then, and
+//! [`priced_cost`](session::Session::priced_cost) the lower bound, shown `$1.23+` (or
+//! `unknown`) by [`render::text::usd_at_least`]. A renderer of its own prices each usage event
+//! with [`session::pricing::Pricing::usage_cost`] and adds them up in a
+//! [`session::cost_explained::Charge`], which keeps the two apart.
 //!
 //! ```no_run
-//! use aegon::session::Sessions;
+//! use aegon::render::{summary::SessionCollector, text::usd_at_least};
 //! use aegon::source::order::in_first_occurred_order;
-//! use aegon::{render::Flow, Event, Options, Pipeline, Renderer};
-//!
-//! struct Collect(Sessions);
-//!
-//! impl Renderer for Collect {
-//!     fn on_event(&mut self, event: &Event<'_>) -> std::io::Result<Flow> {
-//!         self.0.apply(event, 0); // the clock: only a live view's "active" needs it
-//!         Ok(Flow::Continue(()))
-//!     }
-//! }
+//! use aegon::{Options, Pipeline};
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let files = aegon::source::tree::transcripts_below("projects".as_ref(), |_, _| {});
 //! let files = in_first_occurred_order(&files, 4, Options::default());
-//! let mut pipeline = Pipeline::new(Options::default(), Collect(Sessions::new()));
+//! let mut pipeline = Pipeline::new(Options::default(), SessionCollector::default());
 //! for path in &files {
 //!     let name = path.display().to_string();
 //!     let _ = pipeline.read_to_end(&name, std::fs::File::open(path)?)?;
 //! }
-//! let (Collect(sessions), _) = pipeline.finish()?;
-//! for s in sessions.iter() {
-//!     println!("{}: {} API calls, ${:.4}", s.id, s.api_calls(), s.cost().unwrap_or(0.0));
+//! let (sessions, _) = pipeline.finish()?;
+//! for s in sessions.listed() {
+//!     let cost = usd_at_least(s.priced_cost(), s.cost().is_none());
+//!     println!("{}: {} API calls, {cost}", s.id, s.api_calls());
 //! }
 //! # Ok(())
 //! # }

@@ -220,23 +220,52 @@ pub enum Unread {
     /// `usage.cache_creation` holds cache writes of a TTL aegon has no price for (not
     /// `ephemeral_5m_input_tokens` or `ephemeral_1h_input_tokens`).
     CacheTtl,
+    /// `message.usage` (or one of its `iterations`) holds a member aegon does not read whose
+    /// name ends in `_tokens` with a number above 0 (`audio_input_tokens`,
+    /// `cache_creation_24h_input_tokens`): tokens of a kind aegon has no price for. The
+    /// counts aegon knows are read as written.
+    OtherCounts,
+    /// An input count of the usage (`input_tokens`, `cache_read_input_tokens`,
+    /// `cache_creation_input_tokens`, a `cache_creation` TTL; outer or in an iteration) is
+    /// not a token count (`"71"`, `-71`, `71.5`, `1e300`: [`crate::format::count`]), read as
+    /// 0: the input, and so the context, is not known.
+    RefusedInput,
+    /// Another count (`output_tokens`, `server_tool_use.web_search_requests`) is not a token
+    /// count, read as 0; the input counts are read.
+    Refused,
+    /// Counts the agent writes only later: a Copilot CLI session with requests after its last
+    /// `session.shutdown` (it is running, or ended without one), whose input and cache tokens
+    /// exist only in that line's per-model totals (FORMAT.md §4). The session's known tokens
+    /// are a lower bound until the shutdown is written.
+    NotYetWritten,
     /// A request told only by cumulative totals (a Codex `token_count` without
     /// `last_token_usage`) whose difference from the previous totals is no request's usage: a
-    /// total fell (the counter was reset) or one part grew more than its whole (cached input
-    /// beyond input). `tokens` holds the parts that grew (after a reset: the new totals).
+    /// total fell (the counter was reset), a part fell or grew more than its whole (cached
+    /// input beyond input), or there are no earlier totals (an input read from its middle).
+    /// `tokens` holds the parts that grew (after a reset: the new totals; none without earlier
+    /// totals).
     Cumulative,
 }
 
 impl Unread {
-    /// Whether the response's token counts themselves could not be read ([`Unread::NoCounts`],
-    /// [`Unread::Elsewhere`], [`Unread::Cumulative`]): its input is then no measure of the
-    /// context, which stays what the last readable response left. Writes of an unknown TTL
-    /// leave the counts readable.
+    /// Whether the response's input counts themselves could not be read ([`Unread::NoCounts`],
+    /// [`Unread::Elsewhere`], [`Unread::RefusedInput`], [`Unread::Cumulative`]): its input is
+    /// then no measure of the context, which stays what the last readable response left.
+    /// Writes of an unknown TTL, counts of a kind aegon does not know and a refused output
+    /// count leave the input counts readable (a lower bound of the context, as their cost is
+    /// of the cost).
     pub fn counts_unknown(self) -> bool {
         matches!(
             self,
-            Unread::NoCounts | Unread::Elsewhere | Unread::Cumulative
+            Unread::NoCounts | Unread::Elsewhere | Unread::RefusedInput | Unread::Cumulative
         )
+    }
+
+    /// Whether the mark is about how one line of a response was read, so that another line
+    /// of the same response read whole makes its usage known (a response's lines repeat one
+    /// usage record). False for [`Unread::NotYetWritten`]: those counts are in no line yet.
+    pub fn of_one_line(self) -> bool {
+        !matches!(self, Unread::NotYetWritten)
     }
 
     /// In words, for a cost left unknown: `usage with no token count aegon knows`.
@@ -245,6 +274,11 @@ impl Unread {
             Unread::NoCounts => "usage with no token count aegon knows",
             Unread::Elsewhere => "usage outside `message`",
             Unread::CacheTtl => "cache writes of an unknown TTL",
+            Unread::OtherCounts => "usage with a token count aegon does not know",
+            Unread::RefusedInput | Unread::Refused => {
+                "usage with a value that is not a token count"
+            }
+            Unread::NotYetWritten => "input and cache tokens not written yet (Copilot CLI writes them at session.shutdown)",
             Unread::Cumulative => "cumulative totals that fell or do not add up",
         }
     }

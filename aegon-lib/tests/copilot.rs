@@ -283,3 +283,54 @@ fn the_cache_hit_ratio_counts_the_shutdown_totals() {
         "{got} vs {read}/{input}"
     );
 }
+
+/// The usage events whose cost is unknown (`cost_usd` null): their `message_id`s.
+fn unknown_cost_ids(events: &[Value]) -> Vec<String> {
+    events
+        .iter()
+        .filter(|e| e["kind"] == "usage" && e["cost_usd"].is_null())
+        .map(|e| e["message_id"].as_str().unwrap_or("").to_owned())
+        .collect()
+}
+
+/// Requests after the last `session.shutdown` have no input or cache counts yet (FORMAT.md
+/// §4): at the input's end one usage event of no tokens says so (cost unknown), named
+/// `<sessionId>/shutdown/pending`; the finished file gives none, and a session resumed after
+/// its shutdown (here the saved file with its last request repeated after it, under a new
+/// line id and message id) gives one again. Tokens and API calls are those of the lines.
+#[test]
+fn requests_after_the_last_shutdown_leave_the_cost_unknown() {
+    let text = std::fs::read_to_string(FILE).unwrap();
+    let whole = events(&[("events.jsonl", text.as_bytes())]);
+    assert_eq!(unknown_cost_ids(&whole), Vec::<String>::new());
+
+    let (running, shutdown) = text.trim_end().rsplit_once('\n').unwrap();
+    assert!(shutdown.contains("\"session.shutdown\""));
+    let cut = events(&[("events.jsonl", format!("{running}\n").as_bytes())]);
+    let pending = "252d6b6b-aaad-4790-8254-7ada091ee9fc/shutdown/pending";
+    assert_eq!(unknown_cost_ids(&cut), [pending]);
+    let marker = cut.iter().rfind(|e| e["kind"] == "usage").unwrap();
+    assert_eq!(marker["increment"], true);
+    assert_eq!(n(&marker["input"]) + n(&marker["output"]), 0);
+    // At the last request's line and time.
+    let last = running
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.contains("\"assistant.message\""))
+        .last()
+        .unwrap();
+    assert_eq!(n(&marker["source"]["line"]), last.0 as u64 + 1);
+    let last_line: Value = serde_json::from_str(last.1).unwrap();
+    assert_eq!(marker["timestamp"], last_line["timestamp"]);
+    // Same tokens and calls as the lines hold: the marker adds none.
+    let (tokens, calls) = usage(&cut);
+    assert_eq!(calls, 17);
+    assert_eq!(tokens[2], 0, "no cache reads before the shutdown");
+
+    let mut again: Value = last_line.clone();
+    again["id"] = json!("resumed-line");
+    again["data"]["messageId"] = json!("resumed-message");
+    let resumed = format!("{}\n{again}\n", text.trim_end());
+    let resumed = events(&[("events.jsonl", resumed.as_bytes())]);
+    assert_eq!(unknown_cost_ids(&resumed), [pending]);
+}

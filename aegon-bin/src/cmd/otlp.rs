@@ -16,7 +16,7 @@
 //! | headers | — | `_HEADERS` (the signal's merged over the generic) | — |
 //! | signals | — | `OTEL_TRACES_EXPORTER`, `OTEL_METRICS_EXPORTER` (`none` turns one off) | both |
 //! | temporality | — | `OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE` | `delta` (Claude Code's) |
-//! | resource | — | `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES` | `service.name=claude-code` |
+//! | resource | — | `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES` | `service.name` of the agent (`claude-code` for Claude Code) |
 //!
 //! The variables alone never start an export: they are often set for Claude Code's own
 //! telemetry, and aegon sending the same sessions again would count them twice. Headers are

@@ -661,14 +661,21 @@ pub fn unknown_cost_note(unknown: &ledger::Unread) -> Option<String> {
 
 /// Folders and files named, or Claude Code's folders when none. A session file named brings
 /// its subagents' folder (`SESSION.jsonl` → `SESSION/subagents/`, as the filter reads it:
-/// [`crate::inputs::subagents_of`]) as one more folder; a file met twice counts once.
+/// [`crate::inputs::subagents_of`]) as one more folder, and its subagents' files of before
+/// Claude Code 2.1 beside it ([`crate::inputs::agents_beside`]) as more files; a file met
+/// twice counts once.
 pub fn split_paths(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<PathBuf>), String> {
     if paths.is_empty() {
         return Ok((aegon::source::watch::default_roots()?, Vec::new()));
     }
-    let (mut roots, files): (Vec<PathBuf>, Vec<PathBuf>) =
+    let (mut roots, mut files): (Vec<PathBuf>, Vec<PathBuf>) =
         paths.iter().cloned().partition(|p| p.is_dir());
     roots.extend(files.iter().filter_map(|f| crate::inputs::subagents_of(f)));
+    let beside: Vec<PathBuf> = files
+        .iter()
+        .flat_map(|f| crate::inputs::agents_beside(f))
+        .collect();
+    files.extend(beside);
     Ok((roots, files))
 }
 
@@ -1272,6 +1279,7 @@ fn block_json(b: &Block, now: i64, limit: Option<u64>) -> Value {
     } else {
         rfc3339_millis(b.start_ms)
     };
+    let known = b.usage.cost().is_some();
     let mut v = json!({
         "id": id,
         "startTime": rfc3339_millis(b.start_ms),
@@ -1294,20 +1302,27 @@ fn block_json(b: &Block, now: i64, limit: Option<u64>) -> Value {
         // Unknown (null) when a response has no known price; the priced part beside it.
         "costUSD": b.usage.cost(),
         "pricedCostUSD": b.usage.priced_cost(),
-        "unpricedModels": b.usage.unpriced(),
+        "unpricedModels": b.usage.no_price(),
         "models": b.usage.models(),
+        // The rate and projection's dollars are unknown (null) with the block's, the priced
+        // part beside them (tester8 finding 7: they were $0, or the priced part, unflagged).
         "burnRate": b.burn_rate(now).map(|r| json!({
             "tokensPerMinute": r.tokens_per_minute,
             "tokensPerMinuteForIndicator": r.tokens_per_minute_for_indicator,
-            "costPerHour": r.cost_per_hour,
+            "costPerHour": known.then_some(r.cost_per_hour),
+            "pricedCostPerHour": r.cost_per_hour,
             "minutes": r.minutes,
         })),
-        "projection": b.projection(now).map(|p| json!({
-            "totalTokens": p.total_tokens,
+        "projection": b.projection(now).map(|p| {
             // To the cent, as ccusage writes it.
-            "totalCost": (p.total_cost * 100.0).round() / 100.0,
-            "remainingMinutes": p.remaining_minutes,
-        })),
+            let cents = (p.total_cost * 100.0).round() / 100.0;
+            json!({
+                "totalTokens": p.total_tokens,
+                "totalCost": known.then_some(cents),
+                "pricedTotalCost": cents,
+                "remainingMinutes": p.remaining_minutes,
+            })
+        }),
     });
     if let (Some(l), false) = (limit, b.is_gap) {
         let projected = b.projection(now).map_or(total, |p| p.total_tokens);

@@ -316,11 +316,18 @@ mod compute {
                 });
                 v
             };
+            // Models with no price, not those whose cost is unknown only because a response's
+            // usage could not be read whole: the note below says those.
+            let no_price: std::collections::BTreeSet<String> = models
+                .iter()
+                .filter(|(_, u)| !u.no_price().is_empty())
+                .map(|(m, _)| m.clone())
+                .collect();
             let by_model = shares(models);
             let mut notes = Vec::new();
             let unpriced: Vec<&str> = by_model
                 .iter()
-                .filter(|s| s.amount.unpriced)
+                .filter(|s| no_price.contains(&s.name))
                 .map(|s| s.name.as_str())
                 .collect();
             if !unpriced.is_empty() {

@@ -64,9 +64,16 @@ pub struct Response {
     /// (`EventKind::Usage::increment`). False for Copilot CLI's `session.shutdown` totals
     /// beyond its messages, which `--summary` counts in tokens but not in API calls.
     pub call: bool,
-    /// Set when some line of it held usage aegon could not read whole (`EventKind::Usage`'s
-    /// `unread`, the first kind met): its known tokens are kept, its cost is unknown, as
-    /// `--summary` counts it.
+    /// The first `requestId` met on its lines, for an agent whose request id is not part of
+    /// the response's identity (Claude Code's): the index stores the row under
+    /// `m:ID\u{1f}REQUEST` with it, the key builds before the identity rule gave it
+    /// ([`response_key`]).
+    pub request_id: Option<String>,
+    /// Set while no line of it (in any file or copy) was read whole, only lines with usage
+    /// aegon could not read whole (`EventKind::Usage`'s `unread`, the first kind met): its
+    /// known tokens are kept, its cost is unknown, as `--summary` counts it. A response's
+    /// lines repeat one usage record, so one line read whole makes its usage (the largest of
+    /// its lines') and cost known, whatever the order its lines and copies are met in.
     pub unread: Option<crate::tokens::Unread>,
 }
 
@@ -234,7 +241,7 @@ impl Collector {
         }
     }
 
-    /// The responses, by identity key (`m:` message id and request id, or `u:` line uuid).
+    /// The responses, by identity key ([`response_key`]).
     pub fn responses(&self) -> &HashMap<String, Response> {
         &self.responses
     }
@@ -294,7 +301,9 @@ impl Collector {
                     merge_factors(&mut row.factors, &r.factors);
                     row.ts_ms = row.ts_ms.or(r.ts_ms);
                     row.model = row.model.take().or(r.model);
-                    row.unread = row.unread.or(r.unread);
+                    row.request_id = row.request_id.take().or(r.request_id);
+                    // Unread only while no copy of it was read whole.
+                    row.unread = row.unread.filter(|_| r.unread.is_some());
                     let theirs = r.session.map(|s| (s, r.project)).into_iter();
                     for (session, project) in theirs.chain(r.also) {
                         if row.session.as_deref() != Some(session.as_str())
@@ -360,28 +369,51 @@ impl Collector {
     }
 }
 
-/// A response's identity in the index: `message.id` with `requestId`, else `requestId` alone,
-/// else the line's `uuid`; else (none written) the line's place in its file.
+/// A response's identity in the index and in `--no-index`: its [`crate::ResponseIdentity`],
+/// the rule the correlator and `--summary` count by. `m:MESSAGE_ID\u{1f}REQUEST` for a
+/// message id, where `REQUEST` is the request id only for an agent that numbers requests
+/// under one message id ([`crate::ResponseIdentity::numbers_requests`]: Codex, OpenCode) and
+/// empty otherwise (a Claude Code response is its `message.id`, whichever of its lines and
+/// copies carry `requestId`); else `r:REQUEST_ID`; else `u:UUID` (the line's); else (none
+/// written) `l:FILE\u{1f}OFFSET`, the line's place in its file.
 ///
-/// Not yet [`crate::ResponseIdentity`], the rule the correlator counts by (a Claude Code
-/// response is its `message.id`, whichever of its lines carry `requestId`): stored rows are
-/// keyed with `requestId`, and keying new rows without it would count a response indexed
-/// before twice, so the change needs a migration of the stored keys. Until then a response
-/// whose lines in one file carry `requestId` and in another (a copy) carry none is two rows
-/// here; within one read, the correlator passes a line that lacks it only as what it adds
-/// to the response, so what one read finds is right (but a response whose lines straddle
-/// two reads, with `requestId` on one side only, is two rows too).
+/// The index stores a row of a Claude Code response under `m:ID\u{1f}REQUEST` with the first
+/// `requestId` met of it ([`Response::request_id`]; empty when none), the key builds before
+/// this rule gave it, so that an older build sharing the index finds the row again; a row
+/// already stored under another key of the same message id (`m:ID\u{1f}…`,
+/// [`message_prefix`]) is the response's, whatever its request id.
 pub fn response_key(
     event: &Event<'_>,
     message_id: Option<&str>,
     request_id: Option<&str>,
 ) -> String {
-    match (message_id, request_id, event.uuid.as_deref()) {
-        (Some(id), _, _) => format!("m:{id}\u{1f}{}", request_id.unwrap_or("")),
-        (None, Some(request), _) => format!("r:{request}"),
-        (None, None, Some(uuid)) => format!("u:{uuid}"),
-        (None, None, None) => format!("l:{}\u{1f}{}", event.source.file, event.source.offset),
+    match crate::ResponseIdentity::of(event.agent, message_id, request_id, event.uuid.as_deref()) {
+        Some(crate::ResponseIdentity::Message { id, request }) => {
+            format!("m:{id}\u{1f}{}", request.unwrap_or(""))
+        }
+        Some(crate::ResponseIdentity::Request(request)) => format!("r:{request}"),
+        Some(crate::ResponseIdentity::Line(uuid)) => format!("u:{uuid}"),
+        None => format!("l:{}\u{1f}{}", event.source.file, event.source.offset),
     }
+}
+
+/// For an identity key of a message id with no request in it (`m:ID\u{1f}`, [`response_key`]
+/// of an agent that does not number requests): the key itself, the prefix every stored key
+/// of the same response starts with (`m:ID\u{1f}` and a request id, or none). `None` for any
+/// other key (a Codex or OpenCode request's, `r:`, `u:`, `l:`).
+pub fn message_prefix(key: &str) -> Option<&str> {
+    let rest = key.strip_prefix("m:")?;
+    let sep = rest.find('\u{1f}')?;
+    let end = 2 + sep + '\u{1f}'.len_utf8();
+    (key.len() == end).then_some(key)
+}
+
+/// The prefix of a stored key of a message id (`m:ID\u{1f}` of `m:ID\u{1f}REQUEST`), whatever
+/// follows it; `None` for a key of another form.
+pub fn stored_prefix(key: &str) -> Option<&str> {
+    let rest = key.strip_prefix("m:")?;
+    let sep = rest.find('\u{1f}')?;
+    Some(&key[..2 + sep + '\u{1f}'.len_utf8()])
 }
 
 fn owned(text: Option<&str>) -> Option<String> {
@@ -427,6 +459,7 @@ impl Renderer for Collector {
                 ..
             } => {
                 let key = response_key(event, message_id.as_deref(), request_id.as_deref());
+                let numbered = crate::ResponseIdentity::numbers_requests(event.agent);
                 match self.responses.get_mut(&key) {
                     // A later line of a response seen in this run: the correlator gives what
                     // grew, so the sum is the maximum.
@@ -438,8 +471,13 @@ impl Renderer for Collector {
                             row.tokens = row.tokens.max(*tokens);
                         }
                         merge_factors(&mut row.factors, factors);
+                        if row.request_id.is_none() && !numbered {
+                            row.request_id = owned(request_id.as_deref());
+                        }
                         row.call |= !*increment;
-                        row.unread = row.unread.or(*unread);
+                        // A line read whole makes its usage known; a line not read whole
+                        // leaves a known response known (its lines repeat one usage record).
+                        row.unread = row.unread.filter(|_| unread.is_some());
                         if row.session.as_deref() != Some(session.as_str())
                             && !row.also.iter().any(|(s, _)| *s == session)
                         {
@@ -460,6 +498,7 @@ impl Renderer for Collector {
                                 factors: factors.clone(),
                                 also: Vec::new(),
                                 call: !*increment,
+                                request_id: owned(request_id.as_deref()).filter(|_| !numbered),
                                 unread: *unread,
                             },
                         );
@@ -650,7 +689,7 @@ mod tests {
         let mut p = Pipeline::new(Options::default(), Collector::new());
         let _ = p.read_to_end("t", text.as_bytes()).unwrap();
         let (c, _) = p.finish().unwrap();
-        let a = &c.responses()["m:a\u{1f}r-a"];
+        let a = &c.responses()["m:a\u{1f}"];
         // Independent: the largest output of a's lines is 441; input is 3 on each line.
         assert_eq!(
             (a.tokens.output, a.tokens.input, a.tokens.cache_read),
@@ -678,7 +717,7 @@ mod tests {
         let mut p = Pipeline::new(Options::default(), Collector::new());
         let _ = p.read_to_end("t", text.as_bytes()).unwrap();
         let (c, _) = p.finish().unwrap();
-        let f = &c.responses()["m:a\u{1f}r"].factors;
+        let f = &c.responses()["m:a\u{1f}"].factors;
         assert_eq!(f.speed.as_deref(), Some("fast"));
         assert_eq!(f.inference_geo.as_deref(), Some("us"));
         assert_eq!(f.service_tier, None);

@@ -449,15 +449,36 @@ impl Unread {
 
 /// How `responses.unread` stores why a response's usage was not read whole
 /// ([`crate::tokens::Unread`]): 1 no token count aegon knows, 2 usage outside `message`, 3
-/// cache writes of an unknown TTL, 4 cumulative totals that fell or do not add up. NULL: read whole (or by a build that did not mark them).
+/// cache writes of an unknown TTL, 4 a token count of a kind aegon does not know, 5 an input
+/// count that is not a token count, 6 another count that is not one, 7
+/// counts not written yet (a running Copilot CLI session), 8 cumulative totals that fell or do
+/// not add up (a Codex token_count without `last_token_usage`). NULL: read whole (or by
+/// a build that did not mark them). Codes are only ever added (no schema change: older
+/// builds read a code they do not know as 1, a cost unknown all the same).
 pub fn unread_code(unread: crate::tokens::Unread) -> i64 {
     match unread {
         crate::tokens::Unread::NoCounts => 1,
         crate::tokens::Unread::Elsewhere => 2,
         crate::tokens::Unread::CacheTtl => 3,
-        crate::tokens::Unread::Cumulative => 4,
+        crate::tokens::Unread::OtherCounts => 4,
+        crate::tokens::Unread::RefusedInput => 5,
+        crate::tokens::Unread::Refused => 6,
+        crate::tokens::Unread::NotYetWritten => 7,
+        crate::tokens::Unread::Cumulative => 8,
     }
 }
+
+/// The `meta` key recording the rule by which the builds that read the index last decided
+/// which usage is not read whole ([`USAGE_RULE`]).
+const META_USAGE_RULE: &str = "usage_rule";
+
+/// The rule this build marks usage not read whole by ([`unread_code`]): absent (1) in an
+/// index of stop-21 builds, which did not mark a count refused and read as 0 (codes 5, 6) nor
+/// a `*_tokens` count aegon does not know (4), and said the latter not at all. An index whose
+/// rule is older has every file on disk read again once ([`Ledger::reread_unsearched`]), so
+/// that the index and a read without it agree; one created by this build reads nothing again.
+/// A `meta` row, not a schema change: older builds neither read nor change it.
+const USAGE_RULE: i64 = 2;
 
 /// The reverse of [`unread_code`]; a code a newer build may add reads as
 /// [`crate::tokens::Unread::NoCounts`] (still a cost unknown, never a price).
@@ -465,7 +486,11 @@ fn unread_from_code(code: Option<i64>) -> Option<crate::tokens::Unread> {
     match code? {
         2 => Some(crate::tokens::Unread::Elsewhere),
         3 => Some(crate::tokens::Unread::CacheTtl),
-        4 => Some(crate::tokens::Unread::Cumulative),
+        4 => Some(crate::tokens::Unread::OtherCounts),
+        5 => Some(crate::tokens::Unread::RefusedInput),
+        6 => Some(crate::tokens::Unread::Refused),
+        7 => Some(crate::tokens::Unread::NotYetWritten),
+        8 => Some(crate::tokens::Unread::Cumulative),
         _ => Some(crate::tokens::Unread::NoCounts),
     }
 }
@@ -1142,6 +1167,7 @@ impl Ledger {
     /// is one): its rows are marked again ([`unread_code`]). One transaction, over the files' rows and the partial index of NULL rows:
     /// it costs nearly nothing when there are none.
     fn reread_unsearched(&mut self) -> Result<(), Error> {
+        self.reread_for_usage_rule()?;
         // Rows of other agents with no count; files to read again (see above).
         const OTHERS: &str = "web_searches IS NOT 0 AND web_searches IS NULL
                AND agent IS NOT NULL
@@ -1191,6 +1217,156 @@ impl Ledger {
              WHERE {FILES}"
         ))?
         .execute([])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// When the index's usage rule ([`META_USAGE_RULE`]) is older than [`USAGE_RULE`], forgets
+    /// what the usage problems of each file on disk are (`partly_read_files`,
+    /// `unread_usage_files`), so that [`Ledger::reread_unsearched`] reads each again from its
+    /// start (rows merge by identity, nothing counts twice; a mark is only ever added), and
+    /// records the rule. Files gone from disk keep what was said of them. Nothing to read again
+    /// in an index that has no file read yet.
+    fn reread_for_usage_rule(&mut self) -> Result<(), Error> {
+        let rule = |conn: &Connection| -> Result<i64, Error> {
+            Ok(conn
+                .query_row(
+                    "SELECT value FROM meta WHERE key = ?1",
+                    [META_USAGE_RULE],
+                    |r| r.get::<_, String>(0),
+                )
+                .optional()?
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(1))
+        };
+        if rule(&self.conn)? >= USAGE_RULE {
+            return Ok(());
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        if rule(&tx)? < USAGE_RULE {
+            tx.execute_batch(
+                "DELETE FROM partly_read_files
+                     WHERE file_id IN (SELECT id FROM files WHERE present = 1);
+                 DELETE FROM unread_usage_files
+                     WHERE file_id IN (SELECT id FROM files WHERE present = 1);",
+            )?;
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2)
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                params![META_USAGE_RULE, USAGE_RULE.to_string()],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Folds the rows of one Claude Code response stored under several keys (`m:ID\u{1f}` and
+    /// request ids: builds before [`collect::response_key`]'s identity rule made a row per
+    /// request id met, e.g. for a copy whose lines lack `requestId`) into one, the first key
+    /// with a request id in byte order, else the one without ([`fold_key`]: merged as the
+    /// upsert merges), for the message ids of the
+    /// rows of every file this build did not read last (no `identity_files` row at its
+    /// `consumed`: see [`schema`]'s `identity_files`), then records those files as read by
+    /// it. Runs before each update of a build that writes the index, before any file is read
+    /// again from its start. One transaction; idempotent; a look at the files' rows when there
+    /// is nothing to do.
+    fn fold_request_keys(&mut self) -> Result<(), Error> {
+        const FILES: &str = "NOT EXISTS (SELECT 1 FROM identity_files i
+                             WHERE i.file_id = files.id AND i.consumed = files.consumed)";
+        // Looked at first without the write lock: almost always there is nothing to do.
+        let todo: bool = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT EXISTS (SELECT 1 FROM files WHERE {FILES})"
+            ))?
+            .query_row([], |r| r.get(0))?;
+        if !todo {
+            return Ok(());
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let files: Vec<(i64, i64)> = {
+            let mut stmt =
+                tx.prepare_cached(&format!("SELECT id, consumed FROM files WHERE {FILES}"))?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            rows.collect::<Result<_, _>>()?
+        };
+        // The agents whose request ids are part of a response's identity keep theirs.
+        let numbering: Vec<String> = [crate::event::Agent::Codex, crate::event::Agent::OpenCode]
+            .iter()
+            .filter(|a| crate::ResponseIdentity::numbers_requests(**a))
+            .map(|a| a.as_str().to_owned())
+            .collect();
+        for (file_id, consumed) in files {
+            // The message ids of the file's rows (other than Codex's and OpenCode's, whose
+            // request ids are part of the identity).
+            let prefixes: Vec<String> = {
+                let mut stmt = tx.prepare_cached(
+                    "SELECT r.key, n.text FROM responses r LEFT JOIN names n ON n.id = r.agent
+                     WHERE r.file_id = ?1 AND r.key GLOB 'm:*'",
+                )?;
+                let rows = stmt.query_map([file_id], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
+                })?;
+                let mut prefixes = Vec::new();
+                for row in rows {
+                    let (key, agent) = row?;
+                    let numbered = agent.is_some_and(|a| numbering.contains(&a));
+                    if let Some(prefix) = collect::stored_prefix(&key).filter(|_| !numbered) {
+                        prefixes.push(prefix.to_owned());
+                    }
+                }
+                prefixes.sort_unstable();
+                prefixes.dedup();
+                prefixes
+            };
+            for prefix in &prefixes {
+                let keys: Vec<String> = {
+                    let mut stmt = tx.prepare_cached(
+                        "SELECT key FROM responses WHERE key >= ?1 AND key < ?2 ORDER BY key",
+                    )?;
+                    let rows =
+                        stmt.query_map(params![prefix, message_prefix_end(prefix)], |r| r.get(0))?;
+                    rows.collect::<Result<_, _>>()?
+                };
+                // Kept: the first with a request id (the key older builds give the lines that
+                // carry one, most of them), else the one without.
+                let kept = keys
+                    .iter()
+                    .find(|k| k.len() > prefix.len())
+                    .or(keys.first());
+                if let Some(kept) = kept {
+                    for other in keys.iter().filter(|k| *k != kept) {
+                        fold_key(&tx, other, kept)?;
+                    }
+                }
+            }
+            tx.prepare_cached(
+                "INSERT INTO identity_files (file_id, consumed) VALUES (?1, ?2)
+                 ON CONFLICT(file_id) DO UPDATE SET consumed = excluded.consumed",
+            )?
+            .execute(params![file_id, consumed])?;
+            // An older build marks a row unread when it reads a line of it not read whole,
+            // even when a line of it read whole was met before (in another file): every file
+            // on disk holding a marked row this file holds is read again from its start by
+            // this update (marked rows are few), so that a line of it read whole clears the
+            // mark ([`collect::Response::unread`]). Rows merge by identity: nothing counts
+            // twice.
+            tx.prepare_cached(
+                "WITH marked(key) AS (
+                     SELECT key FROM responses WHERE unread IS NOT NULL AND file_id = ?1
+                     UNION SELECT r.key FROM responses r JOIN response_files f ON f.key = r.key
+                           WHERE r.unread IS NOT NULL AND f.file_id = ?1)
+                 UPDATE files SET consumed = 0, line = 1, open_tail = 0, tail_hash = NULL
+                 WHERE present = 1 AND (consumed > 0 OR open_tail)
+                   AND (id IN (SELECT file_id FROM responses WHERE key IN marked)
+                        OR id IN (SELECT file_id FROM response_files WHERE key IN marked))",
+            )?
+            .execute([file_id])?;
+        }
         tx.commit()?;
         Ok(())
     }
@@ -1564,6 +1740,34 @@ impl Ledger {
              ON CONFLICT(file_id) DO UPDATE SET consumed = excluded.consumed",
         )?
         .execute(params![file_id, read.consumed as i64])?;
+        // How far this build, which keys responses by their identity alone, read the file: set
+        // by a read from its start, moved on by a read on from where it left it; any other
+        // read on (an older build's came between) removes the row, so the next update folds
+        // the file's rows ([`Ledger::fold_request_keys`]). Only when the file's row is what
+        // this read left.
+        if read.start == 0 {
+            tx.prepare_cached(
+                "INSERT INTO identity_files (file_id, consumed)
+                 SELECT id, consumed FROM files WHERE id = ?1 AND consumed = ?2
+                 ON CONFLICT(file_id) DO UPDATE SET consumed = excluded.consumed",
+            )?
+            .execute(params![file_id, read.consumed as i64])?;
+        } else {
+            let on = tx
+                .prepare_cached(
+                    "UPDATE identity_files SET consumed = ?2
+                     WHERE file_id = ?1 AND consumed = ?3
+                       AND EXISTS (SELECT 1 FROM files WHERE id = ?1 AND consumed = ?2)",
+                )?
+                .execute(params![file_id, read.consumed as i64, read.start as i64])?;
+            if on == 0 {
+                tx.prepare_cached(
+                    "DELETE FROM identity_files WHERE file_id = ?1
+                       AND EXISTS (SELECT 1 FROM files WHERE id = ?1 AND consumed = ?2)",
+                )?
+                .execute(params![file_id, read.consumed as i64])?;
+            }
+        }
         // Its lines with usage problems, as far as this build read it: set by a read from its
         // start, added to by a read on from where this build's last read ended; any other read
         // on (an older build's came between) removes the row, so the next update reads the
@@ -1665,7 +1869,7 @@ impl Ledger {
                          ?18, ?19, ?20)
                  ON CONFLICT(key) DO UPDATE SET
                      web_searches = max(coalesce(web_searches, 0), excluded.web_searches),
-                     unread = coalesce(unread, excluded.unread),
+                     unread = CASE WHEN excluded.unread IS NULL THEN NULL ELSE unread END,
                      input = max(input, excluded.input),
                      output = max(output, excluded.output),
                      cache_read = max(cache_read, excluded.cache_read),
@@ -1684,6 +1888,10 @@ impl Ledger {
             )?;
             let mut stored_row =
                 tx.prepare_cached("SELECT session, file_id FROM responses WHERE key = ?1")?;
+            // The row of a message id already stored, under whichever request id.
+            let mut stored_key = tx.prepare_cached(
+                "SELECT key FROM responses WHERE key >= ?1 AND key < ?2 ORDER BY key LIMIT 1",
+            )?;
             let mut also = tx.prepare_cached(
                 "INSERT OR IGNORE INTO response_sessions (key, session, project)
                  VALUES (?1, ?2, ?3)",
@@ -1691,7 +1899,25 @@ impl Ledger {
             let mut also_file = tx.prepare_cached(
                 "INSERT OR IGNORE INTO response_files (key, file_id, session) VALUES (?1, ?2, ?3)",
             )?;
-            for (k, r) in &read.responses {
+            for (identity, r) in &read.responses {
+                // A Claude Code response: its row of the same message id if one is stored
+                // (the key an older build or an earlier read gave it), else the key older
+                // builds give it, with the first request id met ([`collect::response_key`]).
+                let key = match collect::message_prefix(identity)
+                    .filter(|_| !crate::ResponseIdentity::numbers_requests(r.agent))
+                {
+                    Some(prefix) => match stored_key
+                        .query_row(params![prefix, message_prefix_end(prefix)], |row| {
+                            row.get::<_, String>(0)
+                        })
+                        .optional()?
+                    {
+                        Some(stored) => stored,
+                        None => format!("{prefix}{}", r.request_id.as_deref().unwrap_or("")),
+                    },
+                    None => identity.clone(),
+                };
+                let k = &key;
                 let t = r.tokens;
                 let f = &r.factors;
                 // Written in another session before: note this one too (the owner is decided
@@ -1839,6 +2065,7 @@ impl Ledger {
         deadline: Option<Instant>,
     ) -> Result<UpdateStats, Error> {
         if self.read_only.is_none() {
+            self.fold_request_keys()?;
             self.reread_unsearched()?;
         }
         let mut stats = UpdateStats::default();
@@ -2210,13 +2437,16 @@ impl Ledger {
             );
             // Usage not read whole: a call of unknown cost, whatever its known tokens cost.
             let unread = unread_from_code(r.get(19)?);
+            let priced = cost_pico.is_some();
             let cost_pico = cost_pico.filter(|_| unread.is_none());
             // Left NULL only where its transcript could not be read again (gone).
             let estimated = factors_unknown || searches_unknown;
             let unpriced = match cost_pico {
                 Some(_) => 0,
                 None => {
-                    let why = match unread {
+                    // With no price either, the missing price is the reason (as the session
+                    // core says it): the model is then one without a price.
+                    let why = match unread.filter(|_| priced) {
                         Some(u) => Some(u.describe().to_owned()),
                         None => pricer.unpriced(model_name(&out.names, model), factor_ids, ts_ms),
                     };
@@ -2924,6 +3154,97 @@ impl<'p> RowPricer<'p> {
 /// sessions (`response_sessions`). Tool calls and limit messages of the file are deleted; it
 /// is no longer noted as another file of any response. Session spans are left (a span only
 /// ranks sessions written in the same response; a response that is gone ranks nothing).
+/// The first key past every stored key that starts with `prefix` (`m:ID\u{1f}`): the prefix
+/// with its last character, the unit separator, raised by one (a space), so that
+/// `key >= prefix AND key < end` is a range of the primary key.
+fn message_prefix_end(prefix: &str) -> String {
+    let mut end = prefix.to_owned();
+    if end.pop() == Some('\u{1f}') {
+        end.push(' ');
+    }
+    end
+}
+
+/// Moves the response keyed `old` to the key `new` (the same response: see
+/// [`Ledger::fold_request_keys`]): renamed when `new` has no row; else merged into it as the
+/// upsert merges rows (counts, web searches and prompt size by their largest, names and
+/// factors kept where set, an API call if either is, the unread mark only while both are
+/// unread), `old`'s own file and session noted as another file and session of `new`. Its
+/// notes (`response_files`, `response_sessions`) move with it. The triggers keep the
+/// session sums.
+fn fold_key(tx: &Connection, old: &str, new: &str) -> Result<(), Error> {
+    let exists = tx
+        .prepare_cached("SELECT 1 FROM responses WHERE key = ?1")?
+        .exists([new])?;
+    if exists {
+        tx.prepare_cached(
+            "UPDATE responses AS n SET
+                 web_searches = CASE WHEN n.web_searches IS NULL AND o.web_searches IS NULL
+                     THEN NULL ELSE max(coalesce(n.web_searches, 0), coalesce(o.web_searches, 0)) END,
+                 unread = CASE WHEN o.unread IS NULL THEN NULL ELSE n.unread END,
+                 input = max(n.input, o.input),
+                 output = max(n.output, o.output),
+                 cache_read = max(n.cache_read, o.cache_read),
+                 cache_5m = max(n.cache_5m, o.cache_5m),
+                 cache_1h = max(n.cache_1h, o.cache_1h),
+                 ts_ms = coalesce(n.ts_ms, o.ts_ms),
+                 model = coalesce(n.model, o.model),
+                 session = coalesce(n.session, o.session),
+                 project = coalesce(n.project, o.project),
+                 speed = coalesce(n.speed, o.speed),
+                 service_tier = coalesce(n.service_tier, o.service_tier),
+                 inference_geo = coalesce(n.inference_geo, o.inference_geo),
+                 prompt_tokens = CASE WHEN n.prompt_tokens IS NULL AND o.prompt_tokens IS NULL
+                     THEN NULL ELSE max(coalesce(n.prompt_tokens, 0), coalesce(o.prompt_tokens, 0)) END,
+                 agent = coalesce(n.agent, o.agent),
+                 not_a_call = min(n.not_a_call, o.not_a_call)
+             FROM (SELECT * FROM responses WHERE key = ?1) AS o
+             WHERE n.key = ?2",
+        )?
+        .execute([old, new])?;
+        // The old row's place, as another file and session of the response.
+        tx.prepare_cached(
+            "INSERT OR IGNORE INTO response_sessions (key, session, project)
+             SELECT ?2, o.session, o.project FROM responses o, responses n
+             WHERE o.key = ?1 AND n.key = ?2 AND o.session IS NOT NULL
+               AND o.session IS NOT n.session",
+        )?
+        .execute([old, new])?;
+        tx.prepare_cached(
+            "INSERT OR IGNORE INTO response_files (key, file_id, session)
+             SELECT ?2, o.file_id, o.session FROM responses o, responses n
+             WHERE o.key = ?1 AND n.key = ?2 AND o.session IS NOT NULL
+               AND (o.file_id != n.file_id OR o.session IS NOT n.session)",
+        )?
+        .execute([old, new])?;
+        tx.prepare_cached("DELETE FROM responses WHERE key = ?1")?
+            .execute([old])?;
+    } else {
+        tx.prepare_cached("UPDATE responses SET key = ?2 WHERE key = ?1")?
+            .execute([old, new])?;
+    }
+    // Its notes, but those that name the row's own session (or file and session) now.
+    tx.prepare_cached(
+        "INSERT OR IGNORE INTO response_sessions (key, session, project)
+         SELECT ?2, s.session, s.project FROM response_sessions s
+         WHERE s.key = ?1
+           AND s.session IS NOT (SELECT session FROM responses WHERE key = ?2)",
+    )?
+    .execute([old, new])?;
+    tx.prepare_cached(
+        "INSERT OR IGNORE INTO response_files (key, file_id, session)
+         SELECT ?2, f.file_id, f.session FROM response_files f, responses n
+         WHERE f.key = ?1 AND n.key = ?2
+           AND (f.file_id != n.file_id OR f.session IS NOT n.session)",
+    )?
+    .execute([old, new])?;
+    tx.prepare_cached("DELETE FROM response_sessions WHERE key = ?1")?
+        .execute([old])?;
+    tx.prepare_cached("DELETE FROM response_files WHERE key = ?1")?
+        .execute([old])?;
+    Ok(())
+}
+
 fn forget_file(tx: &Connection, id: i64) -> Result<(), Error> {
     tx.prepare_cached("DELETE FROM response_files WHERE file_id = ?1")?
         .execute([id])?;
@@ -2971,9 +3292,37 @@ fn record_dropped(
     held: HashMap<String, DroppedResponse>,
 ) -> Result<Option<Dropped>, Error> {
     let mut exists = tx.prepare_cached("SELECT 1 FROM responses WHERE key = ?1")?;
+    // A Claude Code response stored again under another request id of its message id is
+    // still there.
+    let mut exists_as = tx.prepare_cached(
+        "SELECT 1 FROM responses WHERE key >= ?1 AND key < ?2 AND agent IS NOT ?3
+           AND agent IS NOT ?4",
+    )?;
+    let numbering = |a: crate::event::Agent| -> Option<i64> {
+        tx.query_row("SELECT id FROM names WHERE text = ?1", [a.as_str()], |r| {
+            r.get(0)
+        })
+        .optional()
+        .ok()
+        .flatten()
+    };
+    let (codex, opencode) = (
+        numbering(crate::event::Agent::Codex),
+        numbering(crate::event::Agent::OpenCode),
+    );
     let mut gone: Vec<(String, DroppedResponse)> = Vec::new();
     for (k, r) in held {
-        if !exists.exists([&k])? {
+        let there = exists.exists([&k])?
+            || match collect::stored_prefix(&k) {
+                Some(prefix) => exists_as.exists(params![
+                    prefix,
+                    message_prefix_end(prefix),
+                    codex,
+                    opencode
+                ])?,
+                None => false,
+            };
+        if !there {
             gone.push((k, r));
         }
     }
@@ -3339,7 +3688,9 @@ pub struct Entry {
     pub estimated: bool,
     /// When `cost_pico` is `None`: the name id ([`Entries::name`]) of what has no price,
     /// `model NAME`, `speed NAME`, `service tier NAME` or `inference geo NAME`
-    /// ([`unpriced_factor`]); 0 otherwise.
+    /// ([`unpriced_factor`]), or, for a response with a price whose usage could not be read
+    /// whole, what could not be ([`crate::tokens::Unread::describe`];
+    /// [`crate::session::pricing::is_missing_price`] tells them apart); 0 otherwise.
     pub unpriced: u32,
     /// An API call (false: usage only, such as Copilot CLI's `session.shutdown` totals beyond
     /// its messages: counted in tokens and cost, not in API calls, as `--summary` counts it).
@@ -3400,18 +3751,17 @@ impl Entries {
             match r.ts_ms {
                 Some(ts_ms) => {
                     let model_name = r.model.as_deref().unwrap_or("unknown");
-                    // Usage not read whole: a call of unknown cost, as --summary counts it.
-                    let cost_pico = match r.unread {
-                        Some(_) => None,
-                        None => response_cost(
-                            pricing,
-                            model_name,
-                            &r.tokens,
-                            Some(&r.factors),
-                            Some(ts_ms),
-                        ),
-                    };
-                    let why = match (cost_pico, r.unread) {
+                    // Usage not read whole: a call of unknown cost, as --summary counts it
+                    // (with no price either, the missing price is the reason, as there).
+                    let priced = response_cost(
+                        pricing,
+                        model_name,
+                        &r.tokens,
+                        Some(&r.factors),
+                        Some(ts_ms),
+                    );
+                    let cost_pico = priced.filter(|_| r.unread.is_none());
+                    let why = match (cost_pico, r.unread.filter(|_| priced.is_some())) {
                         (Some(_), _) => None,
                         (None, Some(u)) => Some(u.describe().to_owned()),
                         (None, None) => {
@@ -4154,8 +4504,8 @@ mod tests {
         out
     }
 
-    /// Lines whose usage aegon refused are counted and said with their first place, from the
-    /// index as from a fresh read; remembered per file (said again by a report that reads
+    /// Lines whose usage aegon refused (a count read as 0: the response's cost unknown, tester8
+    /// #2) are counted and said with their first place, from the index as from a fresh read; remembered per file (said again by a report that reads
     /// nothing new, and for a file gone from disk); and known again when a build that does not
     /// record them indexed the file (no row) or read on in it (the row's `consumed` behind).
     #[test]
@@ -4190,8 +4540,8 @@ mod tests {
             &prices(),
             &mut no_problem,
         );
-        assert_eq!((cold.partly.lines, cold.partly.files), (6, 1));
-        let first = cold.partly.first.clone().unwrap_or_default();
+        assert_eq!((cold.unknown.lines, cold.unknown.files), (6, 1));
+        let first = cold.unknown.first.clone().unwrap_or_default();
         let line = assistant[0];
         assert!(
             first.starts_with(&format!("{name}:{line}: byte ")),
@@ -4201,11 +4551,14 @@ mod tests {
             first.contains("`message.usage.output_tokens` \"104\""),
             "{first}"
         );
-        assert_eq!(fresh.partly, cold.partly);
+        assert_eq!(fresh.unknown, cold.unknown);
+        // Counted as calls of unknown cost, not among the lines whose usage is not counted.
+        assert_eq!(cold.partly, Unread::default());
+        assert!(cold.rows.iter().all(|r| r.cost_pico.is_none()));
         assert_eq!(cold.unread, Unread::default(), "no line lost whole");
         // Warm: nothing read, the same said.
         let warm = update(&mut ledger);
-        assert_eq!(warm.partly, cold.partly);
+        assert_eq!(warm.unknown, cold.unknown);
         // Indexed by a build that does not record them: no row; read again from the start.
         ledger
             .conn
@@ -4213,7 +4566,7 @@ mod tests {
             .unwrap();
         drop(ledger);
         let mut ledger = Ledger::open(&index, &mut |_| {}).unwrap();
-        assert_eq!(update(&mut ledger).partly, cold.partly);
+        assert_eq!(update(&mut ledger).unknown, cold.unknown);
         // An older build read on (6 more such lines, other responses): the row's `consumed`
         // is where this build stopped, the file's where the older one did.
         let more = content.clone() + &refused_output("x");
@@ -4227,7 +4580,7 @@ mod tests {
             .unwrap();
         let after = update(&mut ledger);
         assert_eq!(
-            (after.partly.lines, after.partly.first.clone()),
+            (after.unknown.lines, after.unknown.first.clone()),
             (12, Some(first.clone()))
         );
         // Each response once: 8 calls.
@@ -4235,11 +4588,11 @@ mod tests {
         // Appended by this build: added to the row.
         let most = more.clone() + &refused_output("y");
         std::fs::write(&file, &most).unwrap();
-        assert_eq!(update(&mut ledger).partly.lines, 18);
+        assert_eq!(update(&mut ledger).unknown.lines, 18);
         // Gone from disk: its history, and what could not be counted in it, still said.
         std::fs::remove_file(&file).unwrap();
         let gone = ledger.entries(&Scope::All, None, &prices()).unwrap();
-        assert_eq!((gone.partly.lines, gone.partly.first), (18, Some(first)));
+        assert_eq!((gone.unknown.lines, gone.unknown.first), (18, Some(first)));
         drop(ledger);
         let _ = std::fs::remove_dir_all(&dir);
     }
@@ -4279,6 +4632,61 @@ mod tests {
             set(it);
         }
         set(usage);
+    }
+
+    /// tester8 #1/#2 in an index a stop-21 build wrote: it neither marked a count of a kind
+    /// aegon does not know nor a count read as 0 (its rows priced, its files' problems
+    /// recorded without them). The next update of this build reads each file again once
+    /// ([`USAGE_RULE`]): the index then agrees with a read without it; a second update reads
+    /// nothing again.
+    #[test]
+    fn an_index_of_an_older_usage_rule_is_read_again_once() {
+        let dir = temp("usage-rule");
+        let file = dir.join("s.jsonl");
+        let content = campaign_with("", &|u| u["audio_input_tokens"] = 5000.into())
+            + &campaign_with("r", &|u| {
+                if let Some(o) = u.as_object_mut() {
+                    o.remove("iterations");
+                }
+                u["output_tokens"] = "71".into();
+            });
+        std::fs::write(&file, &content).unwrap();
+        let files = [file.clone()];
+        let index = dir.join("i.sqlite3");
+        let unknown = |e: &Entries| e.rows.iter().filter(|r| r.cost_pico.is_none()).count();
+        let mut ledger = Ledger::open(&index, &mut |_| {}).unwrap();
+        ledger.update(&[], &files, &mut no_problem).unwrap();
+        let fresh = ledger.entries(&Scope::All, None, &prices()).unwrap();
+        assert_eq!((fresh.rows.len(), unknown(&fresh)), (8, 8));
+        // As a stop-21 build left it: no mark, the file's lines with problems not these.
+        ledger
+            .conn
+            .execute_batch(
+                "UPDATE responses SET unread = NULL;
+                 UPDATE unread_usage_files SET lines = 0, first = NULL;
+                 UPDATE partly_read_files SET lines = 0, first = NULL;
+                 DELETE FROM meta WHERE key = 'usage_rule';",
+            )
+            .unwrap();
+        let stale = ledger.entries(&Scope::All, None, &prices()).unwrap();
+        assert_eq!(unknown(&stale), 0, "the older rule priced them");
+        drop(ledger);
+        let mut ledger = Ledger::open(&index, &mut |_| {}).unwrap();
+        let stats = ledger.update(&[], &files, &mut no_problem).unwrap();
+        let again = ledger.entries(&Scope::All, None, &prices()).unwrap();
+        assert_eq!(unknown(&again), 8, "{stats:?}");
+        assert_eq!(stats.bytes, content.len() as u64, "read again whole");
+        assert_eq!(again.unread.lines, fresh.unread.lines);
+        // Recorded: the next update reads nothing again.
+        let stats = ledger.update(&[], &files, &mut no_problem).unwrap();
+        assert_eq!(stats.bytes, 0);
+        let rule: String = ledger
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = 'usage_rule'", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(rule, USAGE_RULE.to_string());
     }
 
     /// Usage aegon cannot read whole (cache writes of an unknown TTL, `usage: {}`) counts as
@@ -5965,6 +6373,123 @@ mod tests {
         assert_eq!(after, rows);
         drop(ledger);
         assert_eq!(user_version(&path), schema::VERSION + 2);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// A Claude Code response is one row whatever request ids its lines and copies carry: a
+    /// resumed copy without `requestId` finds the row of the original (stored, as older builds
+    /// store it, under `m:ID\u{1f}REQUEST`), so an older build reading a copy with the same
+    /// `requestId` finds it too; a row an older build wrote beside it under another key (the
+    /// copy's lines without `requestId`: `m:ID\u{1f}`) is merged into it before the next
+    /// update, by the largest counts, its file and session noted, the session sums kept; and
+    /// nothing is done again while no older build writes.
+    #[test]
+    fn a_response_is_one_row_whatever_request_ids_its_copies_carry() {
+        let dir = temp("fold");
+        let (sa, sb) = (
+            "aaaaaaaa-1111-4222-8333-444444444444",
+            "bbbbbbbb-1111-4222-8333-444444444444",
+        );
+        let a = dir.join(format!("{sa}.jsonl"));
+        let b = dir.join(format!("{sb}.jsonl"));
+        std::fs::write(&a, session_lines(sa, "A", 0..4)).unwrap();
+        let path = dir.join("usage.sqlite3");
+        let mut ledger = Ledger::open(&path, &mut |_| {}).unwrap();
+        let keys = |ledger: &Ledger| -> Vec<String> {
+            let mut stmt = ledger
+                .conn
+                .prepare("SELECT key FROM responses ORDER BY key")
+                .unwrap();
+            let rows = stmt.query_map([], |r| r.get(0)).unwrap();
+            rows.collect::<Result<_, _>>().unwrap()
+        };
+        ledger
+            .update(&[], std::slice::from_ref(&a), &mut no_problem)
+            .unwrap();
+        let original: Vec<String> = (0..4)
+            .map(|k| format!("m:msg_A{k}\u{1f}req_A{k}"))
+            .collect();
+        assert_eq!(keys(&ledger), original);
+        // A resumed copy in another session, its lines without `requestId`.
+        let copy = session_lines(sb, "A", 0..4).replace(r#""requestId":"req_A"#, r#""x":"#);
+        std::fs::write(&b, &copy).unwrap();
+        ledger
+            .update(&[], &[a.clone(), b.clone()], &mut no_problem)
+            .unwrap();
+        let all = ledger.entries(&Scope::All, None, &prices()).unwrap();
+        // 4 responses of 1,000 input and 100 output tokens at $3 and $15 per million:
+        // $0.0045 each.
+        assert_eq!(totals(&all), [4000, 400, 0, 0, 0, 18_000_000_000, 4]);
+        assert_eq!(keys(&ledger), original);
+        // An older build reads on in the copy: a grown response, keyed as it keys a line
+        // without `requestId` (`m:ID\u{1f}`), a row of its own in its file.
+        std::fs::write(&b, copy + "\n").unwrap();
+        let b_id: i64 = ledger
+            .conn
+            .query_row(
+                "SELECT id FROM files WHERE path = ?1",
+                [path_key(&b)],
+                |r| r.get(0),
+            )
+            .unwrap();
+        ledger
+            .conn
+            .execute_batch(&format!(
+                "UPDATE files SET consumed = consumed + 1, line = line + 1 WHERE id = {b_id};
+                 INSERT INTO responses (key, file_id, ts_ms, session, project, model, subagent,
+                     input, output, cache_read, cache_5m, cache_1h, speed, service_tier,
+                     inference_geo, prompt_tokens, agent, not_a_call)
+                 SELECT 'm:msg_A3' || char(31), {b_id}, ts_ms,
+                     (SELECT id FROM names WHERE text = '{sb}'), project, model, subagent, input,
+                     200, cache_read, cache_5m, cache_1h, speed, service_tier, inference_geo,
+                     prompt_tokens, agent, not_a_call
+                 FROM responses WHERE key = 'm:msg_A3' || char(31) || 'req_A3';"
+            ))
+            .unwrap();
+        assert_eq!(
+            totals(&ledger.entries(&Scope::All, None, &prices()).unwrap())[6],
+            5
+        );
+        ledger
+            .update(&[], &[a.clone(), b.clone()], &mut no_problem)
+            .unwrap();
+        let all = ledger.entries(&Scope::All, None, &prices()).unwrap();
+        // The 4th response now has 200 output tokens: $0.003 + $0.003 = $0.006.
+        assert_eq!(totals(&all), [4000, 500, 0, 0, 0, 19_500_000_000, 4]);
+        assert_eq!(keys(&ledger), original);
+        // Still counted in the session where it first occurred, and found in the copy's file.
+        let over_b = ledger
+            .entries(
+                &Scope::Paths {
+                    roots: vec![],
+                    files: vec![b.clone()],
+                    ids: vec![],
+                },
+                None,
+                &prices(),
+            )
+            .unwrap();
+        assert_eq!(totals(&over_b)[6], 4);
+        assert!(all.rows.iter().all(|r| all.name(r.session) == sa));
+        let sums: (i64, i64) = ledger
+            .conn
+            .query_row("SELECT sum(rows), sum(output) FROM session_sums", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert_eq!(sums, (4, 500));
+        // Nothing left to fold: every file recorded at its `consumed`.
+        let unfolded: i64 = ledger
+            .conn
+            .query_row(
+                "SELECT count(*) FROM files WHERE NOT EXISTS (SELECT 1 FROM identity_files i
+                     WHERE i.file_id = files.id AND i.consumed = files.consumed)",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(unfolded, 0);
+        drop(ledger);
         let _ = std::fs::remove_dir_all(&dir);
     }
 

@@ -127,6 +127,28 @@
 //! `responses_unread` (marked rows, by session) keeps the status line's warm path cheap.
 //! `dropped_responses.unread` likewise (NULL: read whole, or recorded by an older build).
 //!
+//! `identity_files` ([`ADDITIVE`], no version of its own): per file, the `consumed` a build
+//! that counts a Claude Code response by its identity alone ([`crate::ledger::collect::response_key`]:
+//! its `message.id`, whichever of its lines carry `requestId`) last left. Rows keep the key
+//! older builds give them (`m:ID\u{1f}REQUEST`, with the first request id met; `m:ID\u{1f}`
+//! when none), so that older builds sharing the index find them again; such a build finds a
+//! response's row under any key of its message id (a range of the primary key) and adds to
+//! it. Older builds make a row per request id met instead (a copy whose lines lack
+//! `requestId`, or carry another): before each update, a build that keys by identity folds,
+//! for the message ids of the rows of every file with no row here at its `consumed` (indexed,
+//! read on or read again by an older build; at first, every file), the rows of one message id
+//! into one (the first key with a request id), in one transaction, merged as the upsert merges
+//! (the counts by their largest, factors and names kept where set, the unread mark only while
+//! both are unread), the other row's file and session noted in `response_files` and
+//! `response_sessions`, its own notes moved; the triggers keep `session_sums` right (an
+//! `UPDATE` and a `DELETE`). The same fold sets every file on disk that holds a row such a
+//! file holds marked unread to be read again from its start (an older build marks a row it
+//! finds a line not read whole of, even when a line read whole was met: the new rule clears
+//! the mark when one is read). Nothing else is read again and the rows mean what they meant,
+//! so no version and no [`COMPAT`] change: older builds read the rows as their own, and count
+//! a response twice only where they did before (a copy with another or no `requestId`), until
+//! the next newer run folds it.
+//!
 //! Version 2 added the price factors. Migrating from version 1 adds the columns (NULL) and
 //! sets every file's progress back to its start, so the next update reads the transcripts
 //! still on disk again and fills in their responses' factors (rows merge by identity: nothing
@@ -553,6 +575,16 @@ pub const ADDITIVE: &[&str] = &[
         first      TEXT,
         rest_lines INTEGER NOT NULL,
         rest_first TEXT
+    );
+    ",
+    // How far a build that keys responses by their identity alone read each file
+    // (`files.consumed` then): a file whose `consumed` is now elsewhere, or with no row, may
+    // hold rows an older build keyed with Claude Code's `requestId`, folded before the next
+    // update ([`crate::ledger::collect::response_key`]).
+    "
+    CREATE TABLE IF NOT EXISTS identity_files (
+        file_id  INTEGER PRIMARY KEY,
+        consumed INTEGER NOT NULL
     );
     ",
 ];

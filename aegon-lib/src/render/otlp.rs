@@ -39,6 +39,15 @@
 //! (metric and attributes) point times strictly increase: two points on the same millisecond
 //! are a nanosecond apart.
 //!
+//! **Other agents.** A session of another agent (Codex, Gemini CLI, OpenCode, Copilot CLI,
+//! Qwen Code) is not Claude Code's: its resource's `service.name` is the one that agent's own
+//! telemetry uses ([`service_name`]: `codex_cli_rs`, `gemini-cli`, `opencode`, `qwen-code`;
+//! `aegon` for Copilot CLI), its metrics the same four under aegon's names
+//! ([`AEGON_METRICS`]: `aegon.session.count`, `aegon.token.usage`, `aegon.cost.usage`,
+//! `aegon.lines_of_code.count`, same units and attributes) and its root span
+//! `aegon.session`, so a dashboard built on Claude Code's telemetry never adds their tokens
+//! and dollars to Claude Code's.
+//!
 //! **What is sent.** Counts, times, ids, model and tool names, the working folder and branch;
 //! each value taken from a transcript is cut to [`ATTRIBUTE_MAX`] bytes. Prompt, response and
 //! tool text is never sent unless [`OtlpOptions::content`] (`--otlp-content`) asks for it:
@@ -87,18 +96,123 @@ pub const CONTENT_MAX: usize = 8192;
 pub const CONTENT_EVENTS: usize = 128;
 
 /// The metrics aegon exports: name, unit and description, as Claude Code's monitoring
-/// documentation gives them (its "Metrics" table; count metrics carry no unit).
-pub const METRICS: [(&str, &str, &str); 4] = [
-    (SESSION_COUNT, "", "Count of CLI sessions started"),
-    (LINES_OF_CODE, "", "Count of lines of code modified"),
-    (COST_USAGE, "USD", "Cost of the Claude Code session"),
-    (TOKEN_USAGE, "tokens", "Number of tokens used"),
+/// documentation gives them (its "Metrics" table; count metrics carry no unit), under Claude
+/// Code's names for Claude Code sessions and under aegon's own namespace for other agents'
+/// ([`MetricNames::of`]).
+pub const METRICS: [(&str, &str, &str); 8] = [
+    (
+        CLAUDE_METRICS.session_count,
+        "",
+        "Count of CLI sessions started",
+    ),
+    (
+        CLAUDE_METRICS.lines_of_code,
+        "",
+        "Count of lines of code modified",
+    ),
+    (
+        CLAUDE_METRICS.cost_usage,
+        "USD",
+        "Cost of the Claude Code session",
+    ),
+    (
+        CLAUDE_METRICS.token_usage,
+        "tokens",
+        "Number of tokens used",
+    ),
+    (
+        AEGON_METRICS.session_count,
+        "",
+        "Count of agent sessions started",
+    ),
+    (
+        AEGON_METRICS.lines_of_code,
+        "",
+        "Count of lines of code modified",
+    ),
+    (AEGON_METRICS.cost_usage, "USD", "Cost of the agent session"),
+    (AEGON_METRICS.token_usage, "tokens", "Number of tokens used"),
 ];
 
-const SESSION_COUNT: &str = "claude_code.session.count";
-const LINES_OF_CODE: &str = "claude_code.lines_of_code.count";
-const COST_USAGE: &str = "claude_code.cost.usage";
-const TOKEN_USAGE: &str = "claude_code.token.usage";
+/// The names of the four metrics in one namespace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MetricNames {
+    /// Sessions started (one point per session).
+    pub session_count: &'static str,
+    /// Lines added and removed (`type` = `added` | `removed`).
+    pub lines_of_code: &'static str,
+    /// Cost in USD, where the price is known.
+    pub cost_usage: &'static str,
+    /// Tokens (`type` = `input` | `output` | `cacheRead` | `cacheCreation`).
+    pub token_usage: &'static str,
+}
+
+/// Claude Code's own metric names (its monitoring documentation).
+pub const CLAUDE_METRICS: MetricNames = MetricNames {
+    session_count: "claude_code.session.count",
+    lines_of_code: "claude_code.lines_of_code.count",
+    cost_usage: "claude_code.cost.usage",
+    token_usage: "claude_code.token.usage",
+};
+
+/// The same metrics under aegon's namespace, for the sessions of agents other than Claude
+/// Code. Their own telemetry has no counterpart of the same meaning: Gemini CLI's
+/// `gemini_cli.token.usage` counts `input` with the cached tokens in it and `thought` apart
+/// from `output` (and has no cost metric), Qwen Code's is Gemini CLI's, Codex exports
+/// per-turn events and `codex.*` metrics of its own shape, OpenCode only traces and logs
+/// (sources at [`service_name`]). Sending aegon's counts under their names would mix two
+/// meanings in one series, and add up twice where the agent's telemetry is also on; under
+/// Claude Code's, a Claude Code dashboard added other agents' dollars (tester9 #4).
+pub const AEGON_METRICS: MetricNames = MetricNames {
+    session_count: "aegon.session.count",
+    lines_of_code: "aegon.lines_of_code.count",
+    cost_usage: "aegon.cost.usage",
+    token_usage: "aegon.token.usage",
+};
+
+impl Default for MetricNames {
+    /// Claude Code's.
+    fn default() -> Self {
+        CLAUDE_METRICS
+    }
+}
+
+impl MetricNames {
+    /// The names a session of `agent` is exported under: Claude Code's own for Claude Code,
+    /// aegon's for any other agent.
+    pub fn of(agent: crate::event::Agent) -> &'static MetricNames {
+        match agent {
+            crate::event::Agent::ClaudeCode => &CLAUDE_METRICS,
+            _ => &AEGON_METRICS,
+        }
+    }
+}
+
+/// The `service.name` of a session of `agent`: the name the agent's own OpenTelemetry export
+/// uses, so that a backend files each agent's sessions under that agent, and aegon's name
+/// where the agent exports none. Sources (read 2026-11-30):
+/// - Claude Code: `claude-code` (code.claude.com/docs/en/monitoring-usage);
+/// - Codex: `codex_cli_rs`, its default originator, which `codex-rs/core/src/otel_init.rs`
+///   passes as `service_name` (`DEFAULT_ORIGINATOR` in `default_client.rs`; openai/codex
+///   PR #2103 first named it `codex-cli`);
+/// - Gemini CLI: `gemini-cli` (`SERVICE_NAME` in `packages/core/src/telemetry/constants.ts`,
+///   docs/cli/telemetry.md);
+/// - OpenCode: `opencode` (the OTLP resource of its observability layer,
+///   `serviceName: "opencode"`; anomalyco/opencode PR #22526);
+/// - Qwen Code: `qwen-code` (`SERVICE_NAME` in its telemetry `constants.ts`, Gemini CLI's
+///   fork);
+/// - Copilot CLI: no OpenTelemetry export known: `aegon`.
+pub fn service_name(agent: crate::event::Agent) -> &'static str {
+    use crate::event::Agent;
+    match agent {
+        Agent::ClaudeCode => "claude-code",
+        Agent::Codex => "codex_cli_rs",
+        Agent::GeminiCli => "gemini-cli",
+        Agent::OpenCode => "opencode",
+        Agent::QwenCode => "qwen-code",
+        Agent::CopilotCli => "aegon",
+    }
+}
 
 /// Span attributes of cost explained ([`crate::session::cost_explained`]): a span's cost in
 /// dollars (a chat span's response, a subagent's responses, a session's), as `--summary`
@@ -332,6 +446,8 @@ struct SessionTrace {
     first_ms: Option<i64>,
     last_ms: Option<i64>,
     resource: Vec<(String, Value)>,
+    /// Its metrics' names ([`MetricNames::of`] its agent).
+    names: MetricNames,
     /// The response being written, per chain (a subagent's id, [`INLINE_SIDECHAIN`], or
     /// `None`: the main chain): parallel subagents interleave their lines.
     responses_open: HashMap<Option<String>, OpenResponse>,
@@ -373,7 +489,7 @@ struct SessionTrace {
     events_at_tick: u64,
     /// The count of events when the last segment ended.
     events_at_end: u64,
-    /// The session's `claude_code.session.count` point is out.
+    /// The session's `session.count` point is out.
     counted: bool,
     /// Metric series of this session, by metric and attributes.
     series: HashMap<SeriesKey, SeriesState>,
@@ -496,7 +612,8 @@ impl<S: OtlpSink> Renderer for OtlpRenderer<S> {
         let s = self.sessions.entry(session_id.to_owned()).or_default();
         s.events += 1;
         if s.resource.is_empty() {
-            s.resource = base_resource(session_id, options);
+            s.resource = base_resource(session_id, event.agent, options);
+            s.names = *MetricNames::of(event.agent);
         }
         // Claude Code's version keeps Claude Code's own key; another agent is named, with its
         // version, in aegon's namespace.
@@ -522,7 +639,8 @@ impl<S: OtlpSink> Renderer for OtlpRenderer<S> {
             if let Some(t) = at {
                 s.counted = true;
                 let attrs = metric_attributes(session_id, options, &[]);
-                push_point(s, SESSION_COUNT, attrs, t, Number::Int(1), options);
+                let metric = s.names.session_count;
+                push_point(s, metric, attrs, t, Number::Int(1), options);
             }
         }
         let agent = event.agent_id.as_deref().map(|a| bounded(a, ATTRIBUTE_MAX));
@@ -646,7 +764,8 @@ impl<S: OtlpSink> Renderer for OtlpRenderer<S> {
                             let mut more = vec![("type".to_owned(), kind.to_owned())];
                             more.extend(extra.iter().cloned());
                             let attrs = metric_attributes(session_id, options, &more);
-                            push_point(s, TOKEN_USAGE, attrs, t, Number::Int(n), options);
+                            let metric = s.names.token_usage;
+                            push_point(s, metric, attrs, t, Number::Int(n), options);
                         }
                     }
                     // A usage aegon could not read whole has no known cost: no point.
@@ -657,7 +776,8 @@ impl<S: OtlpSink> Renderer for OtlpRenderer<S> {
                     {
                         if cost > 0.0 {
                             let attrs = metric_attributes(session_id, options, &extra);
-                            push_point(s, COST_USAGE, attrs, t, Number::Double(cost), options);
+                            let metric = s.names.cost_usage;
+                            push_point(s, metric, attrs, t, Number::Double(cost), options);
                         }
                     }
                 }
@@ -781,7 +901,8 @@ impl<S: OtlpSink> Renderer for OtlpRenderer<S> {
                                         more.push(("model".to_owned(), m.clone()));
                                     }
                                     let attrs = metric_attributes(session_id, options, &more);
-                                    push_point(s, LINES_OF_CODE, attrs, t, Number::Int(n), options);
+                                    let metric = s.names.lines_of_code;
+                                    push_point(s, metric, attrs, t, Number::Int(n), options);
                                 }
                             }
                         }
@@ -877,10 +998,14 @@ fn provider_of(model: &str) -> Option<&'static str> {
 
 /// The resource of a session's telemetry: aegon's keys, then the user's (which replace only
 /// `service.name`).
-fn base_resource(session_id: &str, options: &OtlpOptions) -> Vec<(String, Value)> {
+fn base_resource(
+    session_id: &str,
+    agent: crate::event::Agent,
+    options: &OtlpOptions,
+) -> Vec<(String, Value)> {
     let session_id = bounded(session_id, ATTRIBUTE_MAX);
     let mut resource = vec![
-        ("service.name".to_owned(), json!("claude-code")),
+        ("service.name".to_owned(), json!(service_name(agent))),
         ("session.id".to_owned(), json!(session_id)),
         ("gen_ai.conversation.id".to_owned(), json!(session_id)),
     ];
@@ -1176,7 +1301,12 @@ fn end_segment(id: &str, s: &mut SessionTrace, options: &OtlpOptions) {
             segment,
             span_id: root_id(id, segment),
             parent: None,
-            name: "claude_code.session".to_owned(),
+            name: if s.names == CLAUDE_METRICS {
+                "claude_code.session"
+            } else {
+                "aegon.session"
+            }
+            .to_owned(),
             start_ms: s.first_ms,
             end_ms: s.last_ms,
             attributes,

@@ -74,6 +74,13 @@ impl SessionCollector {
     pub fn into_sessions(self) -> Sessions {
         self.sessions
     }
+
+    /// The sessions `aegon --summary` lists, in its order: in the order they started (those
+    /// without a timestamp last), leaving out the empty ones ([`Session::is_empty`]: a warm-up
+    /// file's session). Their figures are the summary's, line for line.
+    pub fn listed(&self) -> Vec<&Session> {
+        chronological(&self.sessions)
+    }
 }
 
 impl Renderer for SessionCollector {
@@ -177,11 +184,24 @@ pub fn write_summary(
     sessions: &mut Sessions,
     stats: &Stats,
 ) -> io::Result<()> {
+    write_summary_on(out, format, sessions, stats, 1)
+}
+
+/// [`write_summary`], the JSON's sessions formatted on up to `workers` threads (the same
+/// bytes whatever the number: each session's JSON is formatted on its own, then written in
+/// order). Formatting the sessions' JSON is about 100,000 instructions a session (6 KB of
+/// pretty-printed JSON each): with many sessions, the last serial step of a parallel summary.
+pub fn write_summary_on(
+    out: &mut impl Write,
+    format: SummaryFormat,
+    sessions: &mut Sessions,
+    stats: &Stats,
+    workers: usize,
+) -> io::Result<()> {
     sessions.end_of_input();
     match format {
         SummaryFormat::Json => {
-            let doc = crate::render::json_bytes(&SummaryDoc::new(sessions, stats), true)?;
-            out.write_all(&doc)?;
+            SummaryDoc::new(sessions, stats).write_on(out, workers)?;
             writeln!(out)?;
         }
         SummaryFormat::Table => {
@@ -286,14 +306,10 @@ fn file_stem(path: &str) -> String {
 /// Sessions in the order they started, leaving out empty ones (warm-up files).
 fn chronological(sessions: &Sessions) -> Vec<&Session> {
     let mut v: Vec<&Session> = sessions.iter().filter(|s| !s.is_empty()).collect();
-    // Sessions without timestamps (a title-only file) go last.
-    v.sort_by_key(|s| {
-        (
-            s.first.is_none(),
-            s.first.as_ref().map(|f| f.0),
-            s.id.clone(),
-        )
-    });
+    // Sessions without timestamps (a title-only file) go last. The key borrows the id: a
+    // key that copied it allocated twice per comparison, on the main thread after the workers.
+    let key = |s: &Session| (s.first.is_none(), s.first.as_ref().map(|f| f.0));
+    v.sort_by(|a, b| key(a).cmp(&key(b)).then_with(|| a.id.cmp(&b.id)));
     v
 }
 
@@ -369,6 +385,209 @@ impl<'a> SummaryDoc<'a> {
                 .map(|(reason, n)| (reason.as_str(), n))
                 .collect(),
         }
+    }
+}
+
+/// Sessions formatted per task when the JSON is formatted on several threads: small enough
+/// that the threads end together, large enough that taking a task costs nothing beside it.
+const SESSIONS_PER_TASK: usize = 16;
+
+impl SummaryDoc<'_> {
+    /// Writes the document to `out` as `serde_json::to_vec_pretty` prints it, U+2028 and
+    /// U+2029 escaped ([`crate::render::escape_line_separators`]), its sessions formatted on
+    /// up to `workers` threads, [`SESSIONS_PER_TASK`] at a time, each task's bytes written in
+    /// order. Each value is formatted at its depth in the document ([`AtDepth`]).
+    fn write_on(&self, out: &mut impl Write, workers: usize) -> io::Result<()> {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let tasks: Vec<&[&Session]> = self.sessions.chunks(SESSIONS_PER_TASK).collect();
+        let next = AtomicUsize::new(0);
+        let format_tasks = || -> serde_json::Result<Vec<(usize, Vec<u8>)>> {
+            let mut done = Vec::new();
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(task) = tasks.get(i) else {
+                    return Ok(done);
+                };
+                let mut bytes = Vec::with_capacity(8192 * task.len());
+                for (n, s) in task.iter().enumerate() {
+                    if i > 0 || n > 0 {
+                        bytes.push(b',');
+                    }
+                    bytes.extend_from_slice(b"\n    ");
+                    // The sessions' array is a value of the document's object: depth 2.
+                    at_depth(&mut bytes, 2, &SessionJson::new(s))?;
+                }
+                crate::render::escape_line_separators(&mut bytes, 0);
+                done.push((i, bytes));
+            }
+        };
+        let threads = workers.clamp(1, tasks.len().max(1));
+        let mut parts: Vec<(usize, Vec<u8>)> = std::thread::scope(|scope| {
+            let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(format_tasks)).collect();
+            let mut parts = format_tasks()?;
+            for helper in helpers {
+                // A formatting thread cannot panic on a value serde_json can write.
+                parts.extend(helper.join().unwrap_or_else(|_| Ok(Vec::new()))?);
+            }
+            Ok::<_, serde_json::Error>(parts)
+        })?;
+        parts.sort_unstable_by_key(|&(i, _)| i);
+        let mut head = Vec::with_capacity(4096);
+        let field = |doc: &mut Vec<u8>, name: &str, value: &dyn erased::Value| {
+            doc.extend_from_slice(b"\n  \"");
+            doc.extend_from_slice(name.as_bytes());
+            doc.extend_from_slice(b"\": ");
+            value.write_at_depth(doc)
+        };
+        head.push(b'{');
+        field(&mut head, "malformed_by_reason", &self.malformed_by_reason)?;
+        head.push(b',');
+        field(&mut head, "malformed_lines", &self.malformed_lines)?;
+        head.push(b',');
+        field(&mut head, "price_table", &self.price_table)?;
+        head.push(b',');
+        head.extend_from_slice(b"\n  \"sessions\": [");
+        if parts.is_empty() {
+            head.push(b']');
+        }
+        crate::render::escape_line_separators(&mut head, 0);
+        out.write_all(&head)?;
+        for (_, part) in &parts {
+            out.write_all(part)?;
+        }
+        let mut tail = Vec::with_capacity(1024);
+        if !parts.is_empty() {
+            tail.extend_from_slice(b"\n  ]");
+        }
+        tail.push(b',');
+        field(&mut tail, "totals", &self.totals)?;
+        tail.push(b',');
+        field(&mut tail, "v", &SUMMARY_SCHEMA_VERSION)?;
+        tail.extend_from_slice(b"\n}");
+        crate::render::escape_line_separators(&mut tail, 0);
+        out.write_all(&tail)
+    }
+}
+
+/// A value of the summary document's object, written at depth 1 (a small trait object, so
+/// that one closure writes fields of several types).
+mod erased {
+    /// A value that can be written at depth 1.
+    pub(super) trait Value {
+        /// Appends the value to `out`, pretty-printed at depth 1.
+        fn write_at_depth(&self, out: &mut Vec<u8>) -> serde_json::Result<()>;
+    }
+
+    impl<T: serde::Serialize> Value for T {
+        fn write_at_depth(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
+            super::at_depth(out, 1, self)
+        }
+    }
+}
+
+/// Appends `value` to `out` pretty-printed as serde_json's `PrettyFormatter` prints it (two
+/// spaces an indent) as if it were `depth` levels deep in a document: its inner lines carry
+/// `depth` more indents. Nothing to copy or indent after.
+fn at_depth<T: serde::Serialize + ?Sized>(
+    out: &mut Vec<u8>,
+    depth: usize,
+    value: &T,
+) -> serde_json::Result<()> {
+    let mut serializer = serde_json::Serializer::with_formatter(out, AtDepth::new(depth));
+    value.serialize(&mut serializer)
+}
+
+/// serde_json's pretty layout starting `level` indents deep: an array or object opens its
+/// bracket on the current line, puts each element on a line of its own one indent deeper,
+/// and closes on a line of its own at its own depth; an empty one is `[]` or `{}`; a key is
+/// followed by `": "`.
+struct AtDepth {
+    /// Indents of the current line.
+    level: usize,
+    /// Whether the array or object being written has an element yet.
+    has_value: bool,
+}
+
+impl AtDepth {
+    fn new(level: usize) -> Self {
+        AtDepth {
+            level,
+            has_value: false,
+        }
+    }
+
+    /// A line feed, then the current indent.
+    fn new_line<W: ?Sized + Write>(&self, out: &mut W) -> io::Result<()> {
+        const SPACES: &[u8] = b"\n                                ";
+        let width = 1 + 2 * self.level;
+        match SPACES.get(..width) {
+            Some(line) => out.write_all(line),
+            None => {
+                out.write_all(b"\n")?;
+                (0..self.level).try_for_each(|_| out.write_all(b"  "))
+            }
+        }
+    }
+
+    fn open<W: ?Sized + Write>(&mut self, out: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.level += 1;
+        self.has_value = false;
+        out.write_all(bracket)
+    }
+
+    fn close<W: ?Sized + Write>(&mut self, out: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.level = self.level.saturating_sub(1);
+        if self.has_value {
+            self.new_line(out)?;
+        }
+        out.write_all(bracket)
+    }
+
+    fn element<W: ?Sized + Write>(&self, out: &mut W, first: bool) -> io::Result<()> {
+        if !first {
+            out.write_all(b",")?;
+        }
+        self.new_line(out)
+    }
+}
+
+impl serde_json::ser::Formatter for AtDepth {
+    fn begin_array<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.open(out, b"[")
+    }
+
+    fn end_array<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.close(out, b"]")
+    }
+
+    fn begin_array_value<W: ?Sized + Write>(&mut self, out: &mut W, first: bool) -> io::Result<()> {
+        self.element(out, first)
+    }
+
+    fn end_array_value<W: ?Sized + Write>(&mut self, _out: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+
+    fn begin_object<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.open(out, b"{")
+    }
+
+    fn end_object<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.close(out, b"}")
+    }
+
+    fn begin_object_key<W: ?Sized + Write>(&mut self, out: &mut W, first: bool) -> io::Result<()> {
+        self.element(out, first)
+    }
+
+    fn begin_object_value<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
+        out.write_all(b": ")
+    }
+
+    fn end_object_value<W: ?Sized + Write>(&mut self, _out: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
     }
 }
 
@@ -1094,10 +1313,155 @@ mod tests {
         assert_eq!(json["vendors"][0]["source"], Vendor::Google.source());
     }
 
+    /// `SessionCollector::listed` is what the summary lists (tester10 #2): a trimmed export
+    /// whose lines name no session (fixtures/bugs/17) is one session of 1 call, and the
+    /// corpus's warm-up session (empty) is left out, in the summary's order.
+    #[test]
+    fn listed_sessions_are_the_summarys() {
+        let read = |files: &[std::path::PathBuf]| {
+            let mut p =
+                crate::pipeline::Pipeline::new(Default::default(), SessionCollector::default());
+            for file in files {
+                let bytes = std::fs::read(file).unwrap();
+                let name = file.display().to_string();
+                assert!(p.read_to_end(&name, &bytes[..]).unwrap().is_continue());
+            }
+            p.finish().unwrap()
+        };
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures");
+        let (c, _) = read(&[root.join("bugs/17-no-session-id.jsonl")]);
+        let listed: Vec<(&str, u64)> = c
+            .listed()
+            .iter()
+            .map(|s| (s.id.as_str(), s.api_calls()))
+            .collect();
+        assert_eq!(listed, [("17-no-session-id", 1)]);
+
+        let files = crate::source::tree::transcripts_below(&root.join("corpus"), |_, _| {});
+        let files = crate::source::order::in_first_occurred_order(&files, 1, Default::default());
+        let (c, stats) = read(&files);
+        let json = summary_json(c.sessions(), &stats);
+        let summary: Vec<&str> = json["sessions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["session_id"].as_str().unwrap())
+            .collect();
+        let listed: Vec<&str> = c.listed().iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(listed, summary);
+        assert!(
+            c.sessions().len() > listed.len(),
+            "no empty session left out"
+        );
+        assert_eq!(listed.len(), 20);
+    }
+
     /// Every object of the summary is written with its fields in byte order of their names,
     /// as a `serde_json::Value`'s map writes them (sessions were built as such values): the
     /// summary of the corpus, read back and written again, is the same to the byte, and it
     /// holds each kind of object a session has.
+    /// The sessions and counters of every `*.jsonl` in `fixtures/<folder>`, read as one stream.
+    fn sessions_of_fixtures(folder: &str) -> (Sessions, Stats) {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../fixtures")
+            .join(folder);
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
+            .collect();
+        files.sort();
+        assert!(!files.is_empty(), "no transcripts in {}", dir.display());
+        let collector = SessionCollector::new(Pricing::built_in());
+        let mut pipeline = crate::pipeline::Pipeline::new(Default::default(), collector);
+        for file in &files {
+            let bytes = std::fs::read(file).unwrap();
+            let name = file.display().to_string();
+            let _ = pipeline.read_to_end(&name, &bytes[..]).unwrap();
+        }
+        let (collector, stats) = pipeline.finish().unwrap();
+        (collector.into_sessions(), stats)
+    }
+
+    /// serde_json's own pretty printing of the document, as `summary_json` gives it.
+    fn serde_pretty(sessions: &mut Sessions, stats: &Stats) -> String {
+        sessions.end_of_input();
+        let mut doc = crate::render::json_bytes(&SummaryDoc::new(sessions, stats), true).unwrap();
+        doc.push(b'\n');
+        String::from_utf8(doc).unwrap()
+    }
+
+    #[test]
+    fn the_json_written_on_threads_is_serde_jsons_pretty_printing() {
+        for folder in ["corpus", "bugs"] {
+            let (mut sessions, mut stats) = sessions_of_fixtures(folder);
+            // A problem line, so that `malformed_by_reason` is not empty.
+            stats.malformed.invalid_json += 3;
+            let expected = serde_pretty(&mut sessions, &stats);
+            let doc: Value = serde_json::from_str(&expected).unwrap();
+            let listed = doc["sessions"].as_array().unwrap().len();
+            assert!(listed > 0, "{folder}: no session");
+            if folder == "corpus" {
+                assert!(
+                    listed > SESSIONS_PER_TASK,
+                    "the corpus spans two tasks at least"
+                );
+            } else {
+                // The bug's U+2028 is escaped in the output, as serde_json's path escapes it.
+                assert!(expected.contains("\\u2028"));
+            }
+            for workers in [1, 2, 3, 7] {
+                let mut written = Vec::new();
+                write_summary_on(
+                    &mut written,
+                    SummaryFormat::Json,
+                    &mut sessions,
+                    &stats,
+                    workers,
+                )
+                .unwrap();
+                assert_eq!(
+                    String::from_utf8(written).unwrap(),
+                    expected,
+                    "{folder}, {workers} threads"
+                );
+            }
+        }
+        // No session: `"sessions": []`, as serde_json writes an empty array.
+        let mut empty = Sessions::with_pricing(Pricing::built_in());
+        let stats = Stats::default();
+        let expected = serde_pretty(&mut empty, &stats);
+        assert!(expected.contains("\"sessions\": [],"));
+        for workers in [1, 2] {
+            let mut written = Vec::new();
+            write_summary_on(
+                &mut written,
+                SummaryFormat::Json,
+                &mut empty,
+                &stats,
+                workers,
+            )
+            .unwrap();
+            assert_eq!(String::from_utf8(written).unwrap(), expected);
+        }
+    }
+
+    #[test]
+    fn values_deeper_than_the_spaces_at_hand_are_indented_alike() {
+        let value = json!({"a": [1, {"b": []}, {}], "c": {"d": "e\nf"}});
+        let expected =
+            serde_json::to_string_pretty(&json!([[[[[[[[[[[[[[[[[[value]]]]]]]]]]]]]]]]]]))
+                .unwrap();
+        let mut written = Vec::new();
+        at_depth(
+            &mut written,
+            0,
+            &json!([[[[[[[[[[[[[[[[[[value]]]]]]]]]]]]]]]]]]),
+        )
+        .unwrap();
+        assert_eq!(String::from_utf8(written).unwrap(), expected);
+    }
+
     #[test]
     fn a_session_is_written_with_its_fields_in_order() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/corpus");

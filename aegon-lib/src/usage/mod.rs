@@ -114,9 +114,14 @@ pub struct ModelTotals {
     pub tokens: Tokens,
     /// Cost of the responses with a known price, in picodollars (10⁻¹² $).
     pub cost_pico: u128,
-    /// Responses with no known price (unknown model, or a speed, tier or geo the table has no
-    /// multiplier for): while non-zero, the cost is unknown and `cost_pico` a lower bound.
+    /// Responses with no known cost (unknown model, or a speed, tier or geo the table has no
+    /// multiplier for, or usage aegon could not read whole): while non-zero, the cost is
+    /// unknown and `cost_pico` a lower bound.
     pub unpriced: u64,
+    /// Those of the `unpriced` responses whose cost is unknown only because their usage could
+    /// not be read whole (their model, speed, tier and geo have a price): counted by
+    /// [`Usage::add_entry`] from the reason the index names.
+    pub unread: u64,
 }
 
 impl ModelTotals {
@@ -134,6 +139,7 @@ impl ModelTotals {
         self.tokens = self.tokens.saturating_add(other.tokens);
         self.cost_pico = self.cost_pico.saturating_add(other.cost_pico);
         self.unpriced += other.unpriced;
+        self.unread += other.unread;
     }
 
     /// The cost in dollars, `None` when a response has no known price.
@@ -173,7 +179,13 @@ impl Usage {
     ) {
         self.add_response(model, e.tokens, e.cost_pico, e.ts_ms, e.call);
         if e.cost_pico.is_none() && e.unpriced != 0 {
-            self.note_unpriced(model, entries.name(e.unpriced));
+            let why = entries.name(e.unpriced);
+            if !crate::session::pricing::is_missing_price(why) {
+                if let Some(slot) = self.by_model.get_mut(model) {
+                    slot.unread += 1;
+                }
+            }
+            self.note_unpriced(model, why);
         }
     }
 
@@ -251,9 +263,10 @@ impl Usage {
         self.unpriced().is_empty().then(|| self.priced_cost())
     }
 
-    /// Models with a response that has no known price (its cost is missing from
-    /// [`Usage::priced_cost`]): the model, or its speed, service tier or inference geo, is
-    /// not in the price table.
+    /// Models with a response whose cost is unknown (missing from [`Usage::priced_cost`],
+    /// which is then a lower bound): the model, or its speed, service tier or inference geo,
+    /// is not in the price table, or its usage could not be read whole. Those of the first
+    /// kind alone are [`Usage::no_price`].
     pub fn unpriced(&self) -> Vec<String> {
         self.by_model
             .iter()
@@ -262,14 +275,35 @@ impl Usage {
             .collect()
     }
 
-    /// Models that used tokens.
-    pub fn models(&self) -> Vec<String> {
+    /// Models with a response that has no known price: the model, or its speed, service tier
+    /// or inference geo, is not in the price table (the JSON's `unpricedModels`, as
+    /// `--summary`'s `unpriced_models`). Not a model whose responses' cost is unknown only
+    /// because their usage could not be read whole ([`ModelTotals::unread`]; tester8 finding
+    /// 8: a priced model was listed as one without a price).
+    pub fn no_price(&self) -> Vec<String> {
         self.by_model
             .iter()
-            .filter(|(_, t)| !t.tokens.is_zero())
+            .filter(|(_, t)| t.unpriced > t.unread)
             .map(|(m, _)| m.clone())
             .collect()
     }
+
+    /// Models that used tokens, or have a response of unknown cost: one whose usage could not
+    /// be read has no tokens aegon knows, but was a call to that model (tester8 finding 9: a
+    /// model whose every response was so was missing, while `--summary` names it).
+    pub fn models(&self) -> Vec<String> {
+        self.by_model
+            .iter()
+            .filter(|(_, t)| used(t))
+            .map(|(m, _)| m.clone())
+            .collect()
+    }
+}
+
+/// Whether a model's totals in a group show it used: tokens, or a response of unknown cost
+/// ([`Usage::models`], and the JSON's `modelBreakdowns`).
+pub(crate) fn used(t: &ModelTotals) -> bool {
+    !t.tokens.is_zero() || t.unpriced > 0
 }
 
 /// All tokens of `t`: input, output, cache writes and cache reads.

@@ -9,7 +9,8 @@
 //!            "cacheReadTokens":…, "totalTokens":…, "webSearches":…, "totalCost":…|null,
 //!            "pricedCost":…, "unpricedModels":[…],
 //!            "apiCalls":…, "modelsUsed":[…], "modelBreakdowns":[{"modelName":…, "inputTokens":…,
-//!            "outputTokens":…, "cacheCreationTokens":…, "cacheReadTokens":…, "cost":…}]}],
+//!            "outputTokens":…, "cacheCreationTokens":…, "cacheReadTokens":…, "cost":…|null,
+//!            "pricedCost":…}]}],
 //!  "totals":{…the same token and cost fields…}, "notes":[…]}
 //! ```
 //!
@@ -20,10 +21,13 @@
 //! response has no known price (as `--summary --json`'s `cost_usd`): never a figure that
 //! leaves usage out unsaid. `pricedCost` is the dollars of the responses with a known price
 //! (equal to `totalCost` when that is not null; else a lower bound), and `unpricedModels` lists
-//! the models with a response that has none. A breakdown's `cost` is likewise of its model's responses with a known price;
-//! `unpricedResponses` counts those without one (then `cost` is a lower bound) and
-//! `unpricedFactors` names what has no price (`speed turbo`, `model NAME`, `service tier
-//! NAME`, `inference geo NAME`). Session rows add `sessionId`, `projectPath`,
+//! the models with a response that has none ([`Usage::no_price`]; a response whose usage
+//! could not be read whole has an unknown cost too, without its model listed). A breakdown's
+//! `cost` and `pricedCost` are likewise its model's; `unpricedResponses` counts its responses
+//! of unknown cost (then `cost` is null) and `unpricedFactors` names why (`speed turbo`,
+//! `model NAME`, `service tier NAME`, `inference geo NAME`, or usage aegon could not read
+//! whole). `modelsUsed` and the breakdowns name every model with tokens or a response of
+//! unknown cost (one whose usage could not be read has no tokens). Session rows add `sessionId`, `projectPath`,
 //! `firstActivity`, `lastActivity` (RFC 3339, UTC).
 
 use serde_json::{json, Map, Value};
@@ -58,7 +62,7 @@ pub fn usage_fields(u: &Usage) -> Map<String, Value> {
     // a confident figure that leaves some usage out; the priced part is `pricedCost`.
     m.insert("totalCost".into(), json!(u.cost()));
     m.insert("pricedCost".into(), json!(u.priced_cost()));
-    m.insert("unpricedModels".into(), json!(u.unpriced()));
+    m.insert("unpricedModels".into(), json!(u.no_price()));
     m.insert("apiCalls".into(), json!(u.responses));
     m
 }
@@ -110,13 +114,16 @@ pub fn report_json(r: &Report) -> Value {
                 .usage
                 .by_model
                 .iter()
-                .filter(|(_, t)| !t.tokens.is_zero())
+                .filter(|(_, t)| super::used(t))
                 .map(|(model, t)| {
                     let mut b = Map::new();
                     b.insert("modelName".into(), json!(model));
                     token_fields(&mut b, &t.tokens);
-                    // Priced part, flagged when partial (as totalCost with unpricedModels).
-                    b.insert("cost".into(), json!(from_pico(t.cost_pico)));
+                    // Unknown (null) while a response has no known cost, as the row's
+                    // totalCost (tester8 finding 9: it was the priced part, $0 for a model
+                    // without a price); the priced part beside it.
+                    b.insert("cost".into(), json!(t.cost()));
+                    b.insert("pricedCost".into(), json!(from_pico(t.cost_pico)));
                     b.insert("unpricedResponses".into(), json!(t.unpriced));
                     let why: Vec<&String> = row
                         .usage

@@ -411,11 +411,17 @@ fn context_line(session: &Session, width: u16) -> Line<'static> {
 
 fn token_lines(session: &Session, width: u16) -> Vec<Line<'static>> {
     let tokens = session.tokens();
+    // Why the cost is unknown: a model (or speed, tier, geo) without a price, or only usage
+    // aegon could not read whole (tester8 finding 8: a priced model was called unpriced).
     let cost = match session.cost() {
         Some(c) => usd(c),
         None => format!(
-            "{} (unpriced model)",
-            crate::render::text::usd_at_least(session.priced_cost(), true)
+            "{} ({})",
+            crate::render::text::usd_at_least(session.priced_cost(), true),
+            match session.unpriced_models().is_empty() {
+                true => "usage not read whole",
+                false => "unpriced model",
+            }
         ),
     };
     let mut first = format!(

@@ -469,11 +469,15 @@ impl Report {
             } else {
                 MalformedReason::UnexpectedShape
             };
-            self.add(
-                reason,
-                disk(at + p.offset),
-                format!("partly read: {}", p.message),
-            );
+            // A count of a response's usage that could not be read leaves its cost unknown
+            // ([`unread`]), said in the words `aegon usage` tells such lines by
+            // (`ledger::collect::costs_unknown`).
+            let message = if p.count && is_response(record) {
+                format!("partly read: {}, the response's cost unknown", p.message)
+            } else {
+                format!("partly read: {}", p.message)
+            };
+            self.add(reason, disk(at + p.offset), message);
         }
         if let Some(note) = usage_not_counted(record) {
             self.add(
@@ -494,9 +498,7 @@ impl Report {
     #[inline(never)]
     fn usage_shapes(&mut self, disk: &dyn Fn(usize) -> u64, at: usize, record: &Record<'_>) {
         let message = record.message.as_ref();
-        let response = record.kind.as_deref() == Some("assistant")
-            && !record.is_api_error_message
-            && message.and_then(|m| m.model.as_deref()) != Some(SYNTHETIC_MODEL);
+        let response = is_response(record);
         let usage = message.and_then(|m| m.usage.as_ref());
         if let Some(offset) = record.usage_elsewhere {
             let what = if response && usage.is_none() {
@@ -573,6 +575,13 @@ impl Report {
     }
 }
 
+/// Whether the line is an API response: an assistant line, not a synthetic error.
+fn is_response(record: &Record<'_>) -> bool {
+    record.kind.as_deref() == Some("assistant")
+        && !record.is_api_error_message
+        && record.message.as_ref().and_then(|m| m.model.as_deref()) != Some(SYNTHETIC_MODEL)
+}
+
 /// Why a line that holds `message.usage` yields no usage event, if it does not: nothing with
 /// usage is dropped without a word.
 fn usage_not_counted(record: &Record<'_>) -> Option<String> {
@@ -641,7 +650,9 @@ fn split_disagreement(u: &Usage) -> Option<(u64, u64, u64)> {
 /// `message.usage`, `elsewhere` where a `usage` member at the line's top level starts.
 /// Only synthetic error lines carry zero usage (FORMAT.md §5): a response whose usage reads
 /// as no token at all holds its counts under names aegon does not know (camelCase, OpenAI's
-/// `prompt_tokens`, `{}`).
+/// `prompt_tokens`, `{}`). Otherwise, in this order: an input count refused (the context is
+/// then unknown too), another count refused, a `*_tokens` count aegon does not know, writes
+/// of an unknown TTL; each looked at in the usage and its iterations (the counted objects).
 fn unread(usage: Option<&Usage>, elsewhere: Option<usize>) -> Option<Unread> {
     let Some(usage) = usage else {
         return elsewhere.map(|_| Unread::Elsewhere);
@@ -649,13 +660,20 @@ fn unread(usage: Option<&Usage>, elsewhere: Option<usize>) -> Option<Unread> {
     if usage.output_tokens == 0 && Tokens::from_usage(usage).is_zero() {
         return Some(Unread::NoCounts);
     }
-    let other_ttl = |u: &Usage| u.cache_creation.as_ref().is_some_and(|c| c.other_ttl);
-    (other_ttl(usage)
-        || usage
-            .iterations
-            .as_deref()
-            .is_some_and(|i| i.iter().any(other_ttl)))
-    .then_some(Unread::CacheTtl)
+    let any = |f: fn(&Usage) -> bool| {
+        f(usage) || usage.iterations.as_deref().is_some_and(|i| i.iter().any(f))
+    };
+    if any(|u| u.refused_input) {
+        Some(Unread::RefusedInput)
+    } else if any(|u| u.refused_other) {
+        Some(Unread::Refused)
+    } else if any(|u| u.other_counts) {
+        Some(Unread::OtherCounts)
+    } else if any(|u| u.cache_creation.as_ref().is_some_and(|c| c.other_ttl)) {
+        Some(Unread::CacheTtl)
+    } else {
+        None
+    }
 }
 
 /// The event for a line with padding bytes and no record in it.
@@ -1815,8 +1833,98 @@ mod tests {
         out
     }
 
+    /// The `unread` of the usage event of `line`, and its problems' messages.
+    fn unread_of(line: &str) -> (Option<Unread>, Vec<String>) {
+        let (mut unread, mut said) = (None, Vec::new());
+        let line = Line {
+            bytes: line.as_bytes(),
+            number: 1,
+            offset: 0,
+            terminated: true,
+        };
+        let _ = decode_line("t", line, |e| {
+            match &e.kind {
+                EventKind::Usage { unread: u, .. } => unread = *u,
+                EventKind::Malformed(m) => said.push(m.message.clone()),
+                _ => {}
+            }
+            ControlFlow::Continue(())
+        });
+        (unread, said)
+    }
+
+    #[test]
+    fn counts_that_cannot_be_read_leave_the_cost_unknown_each_said_why() {
+        let response = |usage: &str| {
+            format!(
+                r#"{{"type":"assistant","message":{{"id":"m","model":"claude-opus-5","content":[],"usage":{usage}}}}}"#
+            )
+        };
+        // tester8 #1: a count of a kind aegon does not know, outer or in an iteration.
+        for usage in [
+            r#"{"input_tokens":1,"output_tokens":2,"audio_input_tokens":5000}"#,
+            r#"{"input_tokens":1,"output_tokens":2,"iterations":[{"input_tokens":1,"output_tokens":2,"cache_creation_24h_input_tokens":9}]}"#,
+        ] {
+            let (unread, said) = unread_of(&response(usage));
+            assert_eq!(unread, Some(Unread::OtherCounts), "{usage}");
+            assert!(
+                said.len() == 1
+                    && said[0].contains("is a token count aegon does not know: not counted, the response's cost unknown"),
+                "{said:?}"
+            );
+        }
+        // A zero there, or a number under another name: read whole, nothing said.
+        let (unread, said) = unread_of(&response(
+            r#"{"input_tokens":1,"output_tokens":2,"audio_input_tokens":0,"web_fetch_requests":3}"#,
+        ));
+        assert_eq!((unread, said.len()), (None, 0));
+        // tester8 #2: a refused count; an input one leaves the context unknown too.
+        for (usage, want) in [
+            (
+                r#"{"input_tokens":1,"output_tokens":"71"}"#,
+                Unread::Refused,
+            ),
+            (
+                r#"{"input_tokens":1.5,"output_tokens":71}"#,
+                Unread::RefusedInput,
+            ),
+            (
+                r#"{"input_tokens":1,"output_tokens":71,"server_tool_use":{"web_search_requests":-1}}"#,
+                Unread::Refused,
+            ),
+            // Both: the input's, which says more.
+            (
+                r#"{"input_tokens":"1","output_tokens":-71,"cache_read_input_tokens":5}"#,
+                Unread::RefusedInput,
+            ),
+        ] {
+            let (unread, said) = unread_of(&response(usage));
+            assert_eq!(unread, Some(want), "{usage}");
+            assert_eq!(want.counts_unknown(), want == Unread::RefusedInput);
+            assert!(
+                said.len() == 1
+                    && said[0]
+                        .contains("is not a token count: read as 0, the response's cost unknown"),
+                "{said:?}"
+            );
+        }
+        // Nothing readable at all stays "no token count" (its context unknown).
+        let (unread, _) = unread_of(&response(r#"{"output_tokens":"71"}"#));
+        assert_eq!(unread, Some(Unread::NoCounts));
+        // On a line that is no response, the count is said without a cost.
+        let (_, said) = unread_of(
+            r#"{"type":"user","message":{"role":"user","content":"x","usage":{"output_tokens":"7"}}}"#,
+        );
+        assert!(
+            said.len() == 1 && !said[0].contains("cost unknown"),
+            "{said:?}"
+        );
+    }
+
     #[test]
     fn refused_counts_are_no_count_and_said() {
+        // On a response, a count read as 0 leaves its cost unknown (tester8 #2).
+        const COST: &str = ", the response's cost unknown";
         // Each kind of count that is not one: the line kept, that count 0, the others read, and
         // the line said as partly read at the count, naming it (on the one-pass reading, and
         // on the member-by-member one a message with a bad escape falls back to).
@@ -1832,7 +1940,7 @@ mod tests {
                 .find(|e| e.starts_with("malformed"))
                 .unwrap_or_else(|| panic!("{got:?}"));
             let counts = format!(
-                "partly read: `message.usage.input_tokens` 1e40 is not a token count: read as 0; byte {}: partly read: `message.usage.output_tokens` -5 is not a token count: read as 0; byte {}: partly read: `message.usage.cache_read_input_tokens` \"lots\" is not a token count: read as 0; byte {}: partly read: `message.usage.cache_creation.ephemeral_5m_input_tokens` 12.5 is not a token count: read as 0",
+                "partly read: `message.usage.input_tokens` 1e40 is not a token count: read as 0{COST}; byte {}: partly read: `message.usage.output_tokens` -5 is not a token count: read as 0{COST}; byte {}: partly read: `message.usage.cache_read_input_tokens` \"lots\" is not a token count: read as 0{COST}; byte {}: partly read: `message.usage.cache_creation.ephemeral_5m_input_tokens` 12.5 is not a token count: read as 0{COST}",
                 at("\"output_tokens\":"),
                 at("\"cache_read_input_tokens\":"),
                 at("\"ephemeral_5m_input_tokens\":"),

@@ -158,6 +158,10 @@ pub struct Problem {
     /// True when the text is not valid JSON there (as opposed to valid JSON of an unexpected
     /// shape).
     pub syntax: bool,
+    /// True when it is about a token count of `message.usage` that could not be read: one
+    /// refused ([`crate::format::count`]) or one aegon does not know ([`Usage::other_counts`]).
+    /// On a response, its cost is then unknown ([`crate::tokens::Unread`]).
+    pub count: bool,
 }
 
 /// `origin` of a `user` line (only its `kind` is read).
@@ -806,42 +810,175 @@ impl<'de: 'a, 'a> Deserialize<'de> for ImageData<'a> {
 /// `message.usage` as written on a line.
 ///
 /// A token count that is not one ([`crate::format::count`]) is 0 in a usage of a parsed
-/// [`Record`] (and noted in its problems); a `Usage` deserialized on its own holds it as
-/// `u64::MAX`, which [`crate::tokens::Tokens::from_usage`] counts as 0.
-#[derive(Debug, Default, Deserialize, Clone)]
-#[serde(default)]
+/// [`Record`] (and noted in its problems, [`Usage::refused_input`] or [`Usage::refused_other`]
+/// set); a `Usage` deserialized on its own holds it as `u64::MAX`, which
+/// [`crate::tokens::Tokens::from_usage`] counts as 0. Deserialized by hand (member names
+/// matched without allocation, as a derived one), so that a member aegon does not know is
+/// looked at when its name says it is a token count ([`Usage::other_counts`]); a member
+/// written twice is taken from its last occurrence, as the one-pass reader of a
+/// [`Record`] and `JSON.parse` take it.
+#[derive(Debug, Default, Clone)]
 pub struct Usage {
     /// Uncached input tokens.
-    #[serde(deserialize_with = "token_count")]
     pub input_tokens: u64,
     /// Output tokens (a streaming snapshot on early lines of a response in older versions).
-    #[serde(deserialize_with = "token_count")]
     pub output_tokens: u64,
     /// Cache writes, both TTLs together.
-    #[serde(deserialize_with = "token_count")]
     pub cache_creation_input_tokens: u64,
     /// Cache hits.
-    #[serde(deserialize_with = "token_count")]
     pub cache_read_input_tokens: u64,
     /// Cache writes split by TTL (1.0.90+).
-    #[serde(deserialize_with = "lenient_object")]
     pub cache_creation: Option<CacheCreation>,
     /// Per-iteration usage (2.1.38+); when non-empty, their sum is the response's usage.
-    #[serde(deserialize_with = "lenient_list")]
     pub iterations: Option<Vec<Usage>>,
     /// `standard` or `fast` (2.1.77+); see [`crate::tokens::PriceFactors`].
-    #[serde(deserialize_with = "lenient_label")]
     pub speed: Option<Cow<'static, str>>,
     /// `standard`, `priority` or `batch`.
-    #[serde(deserialize_with = "lenient_label")]
     pub service_tier: Option<Cow<'static, str>>,
     /// Where inference ran (2.1.38+): `us`, `global`, `not_available`, `""`.
-    #[serde(deserialize_with = "lenient_label")]
     pub inference_geo: Option<Cow<'static, str>>,
     /// Server tools the API ran for the response (1.0.90+), billed apart from tokens.
     /// Outer only: `iterations` elements carry none (FORMAT.md §5).
-    #[serde(deserialize_with = "lenient_object")]
     pub server_tool_use: Option<ServerToolUse>,
+    /// True when a member aegon does not read, whose name ends in `_tokens`, holds a number
+    /// above 0 (`audio_input_tokens: 5000`, `cache_creation_24h_input_tokens`): tokens of a
+    /// kind aegon has no price for, which make the response's cost unknown
+    /// ([`crate::tokens::Unread::OtherCounts`]). Every `*_tokens` member of the real corpus's
+    /// usage is one aegon reads; a 0 there is no tokens, and other members (`service_tier`,
+    /// `server_tool_use`, `speed`, …) are not counts.
+    pub other_counts: bool,
+    /// Set by the reader of a [`Record`] when it made a refused input count 0:
+    /// `input_tokens`, `cache_read_input_tokens`, `cache_creation_input_tokens` or a
+    /// `cache_creation` TTL ([`crate::tokens::Unread::RefusedInput`]).
+    pub refused_input: bool,
+    /// Set by the reader when it made another refused count 0 (`output_tokens`,
+    /// `server_tool_use.web_search_requests`: [`crate::tokens::Unread::Refused`]).
+    pub refused_other: bool,
+}
+
+/// The members of a usage object ([`Usage`]'s hand-written `Deserialize`).
+enum UsageKey {
+    Input,
+    Output,
+    CacheCreationInput,
+    CacheRead,
+    CacheCreation,
+    Iterations,
+    Speed,
+    ServiceTier,
+    InferenceGeo,
+    ServerToolUse,
+    /// A member aegon does not read whose name ends in `_tokens`.
+    OtherCount,
+    Other,
+}
+
+impl UsageKey {
+    #[inline]
+    fn of(name: &str) -> UsageKey {
+        match name {
+            "input_tokens" => UsageKey::Input,
+            "output_tokens" => UsageKey::Output,
+            "cache_creation_input_tokens" => UsageKey::CacheCreationInput,
+            "cache_read_input_tokens" => UsageKey::CacheRead,
+            "cache_creation" => UsageKey::CacheCreation,
+            "iterations" => UsageKey::Iterations,
+            "speed" => UsageKey::Speed,
+            "service_tier" => UsageKey::ServiceTier,
+            "inference_geo" => UsageKey::InferenceGeo,
+            "server_tool_use" => UsageKey::ServerToolUse,
+            _ if is_other_count(name) => UsageKey::OtherCount,
+            _ => UsageKey::Other,
+        }
+    }
+}
+
+/// Whether `name`, the name of a usage member aegon does not read, says it is a token count.
+#[inline]
+fn is_other_count(name: &str) -> bool {
+    name.ends_with("_tokens")
+}
+
+impl<'de> Deserialize<'de> for UsageKey {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl Visitor<'_> for KeyVisitor {
+            type Value = UsageKey;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a member name")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<UsageKey, E> {
+                Ok(UsageKey::of(v))
+            }
+        }
+        deserializer.deserialize_identifier(KeyVisitor)
+    }
+}
+
+/// A member value read by one of the lenient readers, for [`Usage`]'s `Deserialize`.
+macro_rules! lenient_value {
+    ($name:ident, $t:ty, $read:expr) => {
+        struct $name($t);
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                $read(deserializer).map($name)
+            }
+        }
+    };
+}
+
+lenient_value!(TokenCount, u64, token_count);
+lenient_value!(LenientCache, Option<CacheCreation>, lenient_object);
+lenient_value!(LenientIterations, Option<Vec<Usage>>, lenient_list);
+lenient_value!(LenientLabel, Option<Cow<'static, str>>, lenient_label);
+lenient_value!(LenientServerTools, Option<ServerToolUse>, lenient_object);
+
+impl<'de> Deserialize<'de> for Usage {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct UsageVisitor;
+        impl<'de> Visitor<'de> for UsageVisitor {
+            type Value = Usage;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a usage object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Usage, A::Error> {
+                let mut u = Usage::default();
+                while let Some(key) = map.next_key::<UsageKey>()? {
+                    let count = |map: &mut A| map.next_value::<TokenCount>().map(|c| c.0);
+                    match key {
+                        UsageKey::Input => u.input_tokens = count(&mut map)?,
+                        UsageKey::Output => u.output_tokens = count(&mut map)?,
+                        UsageKey::CacheCreationInput => {
+                            u.cache_creation_input_tokens = count(&mut map)?;
+                        }
+                        UsageKey::CacheRead => u.cache_read_input_tokens = count(&mut map)?,
+                        UsageKey::CacheCreation => {
+                            u.cache_creation = map.next_value::<LenientCache>()?.0;
+                        }
+                        UsageKey::Iterations => {
+                            u.iterations = map.next_value::<LenientIterations>()?.0;
+                        }
+                        UsageKey::Speed => u.speed = map.next_value::<LenientLabel>()?.0,
+                        UsageKey::ServiceTier => {
+                            u.service_tier = map.next_value::<LenientLabel>()?.0;
+                        }
+                        UsageKey::InferenceGeo => {
+                            u.inference_geo = map.next_value::<LenientLabel>()?.0;
+                        }
+                        UsageKey::ServerToolUse => {
+                            u.server_tool_use = map.next_value::<LenientServerTools>()?.0;
+                        }
+                        UsageKey::OtherCount => u.other_counts |= map.next_value::<Positive>()?.0,
+                        UsageKey::Other => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(u)
+            }
+        }
+        deserializer.deserialize_map(UsageVisitor)
+    }
 }
 
 /// `usage.server_tool_use`: how many times the API ran each server tool for the response.
@@ -1100,34 +1237,49 @@ const USAGE_COUNTS: [&str; 13] = [
 ];
 
 impl Usage {
-    /// Makes each refused count ([`REFUSED`]) 0, in the usage and its iterations; true when
-    /// there was one. One comparison a count: every usage read passes here.
+    /// Makes each refused count ([`REFUSED`]) 0, in the usage and its iterations, marking each
+    /// usage object that held one ([`Usage::refused_input`], [`Usage::refused_other`]); true
+    /// when there was one. One comparison a count: every usage read passes here.
     #[inline]
     fn clear_refused(&mut self) -> bool {
-        let mut any = false;
-        let mut clear = |n: &mut u64| {
+        let clear = |n: &mut u64, any: &mut bool| {
             if *n == REFUSED {
                 *n = 0;
-                any = true;
+                *any = true;
             }
         };
-        clear(&mut self.input_tokens);
-        clear(&mut self.output_tokens);
-        clear(&mut self.cache_creation_input_tokens);
-        clear(&mut self.cache_read_input_tokens);
+        let (mut input, mut other) = (false, false);
+        clear(&mut self.input_tokens, &mut input);
+        clear(&mut self.output_tokens, &mut other);
+        clear(&mut self.cache_creation_input_tokens, &mut input);
+        clear(&mut self.cache_read_input_tokens, &mut input);
         if let Some(c) = &mut self.cache_creation {
-            clear(&mut c.ephemeral_5m_input_tokens);
-            clear(&mut c.ephemeral_1h_input_tokens);
+            clear(&mut c.ephemeral_5m_input_tokens, &mut input);
+            clear(&mut c.ephemeral_1h_input_tokens, &mut input);
         }
         if let Some(t) = &mut self.server_tool_use {
-            clear(&mut t.web_search_requests);
+            clear(&mut t.web_search_requests, &mut other);
         }
+        self.refused_input |= input;
+        self.refused_other |= other;
+        let mut any = input | other;
         if let Some(items) = &mut self.iterations {
             for item in items {
                 any |= item.clear_refused();
             }
         }
         any
+    }
+
+    /// Whether the usage or one of its iterations holds a count aegon does not know
+    /// ([`Usage::other_counts`]).
+    #[inline]
+    pub fn has_other_counts(&self) -> bool {
+        self.other_counts
+            || self
+                .iterations
+                .as_deref()
+                .is_some_and(|i| i.iter().any(|u| u.other_counts))
     }
 }
 
@@ -1693,6 +1845,17 @@ impl Reader {
             offset,
             message,
             syntax,
+            count: false,
+        });
+    }
+
+    /// Notes a token count of `message.usage` that could not be read ([`Problem::count`]).
+    fn count_note(&mut self, offset: usize, message: String) {
+        self.problems.push(Problem {
+            offset,
+            message,
+            syntax: false,
+            count: true,
         });
     }
 
@@ -1825,15 +1988,79 @@ impl Reader {
         let found = crate::format::count::refused_counts(value, &USAGE_COUNTS);
         if found.is_empty() {
             // Deeper than the paths name (iterations of iterations).
-            self.note(
+            self.count_note(
                 at,
                 "`message.usage` holds a value that is not a token count: read as 0".to_owned(),
-                false,
             );
         }
         for mut r in found {
             r.field.insert_str(0, "message.usage.");
-            self.note(at + r.offset, r.message(), false);
+            self.count_note(at + r.offset, r.message());
+        }
+    }
+
+    /// Notes the counts of the usage `value` (at `at` in the line) that could not be read:
+    /// refused ones (`refused`, [`Reader::refused_counts`]), then ones aegon does not know
+    /// (`other`, [`Reader::other_counts`]).
+    #[cold]
+    fn unread_counts(&mut self, value: &str, at: usize, refused: bool, other: bool) {
+        if refused {
+            self.refused_counts(value, at);
+        }
+        if other {
+            self.other_counts(value, at);
+        }
+    }
+
+    /// Notes the token counts aegon does not know in the usage `value` (at `at` in the line;
+    /// [`Usage::other_counts`]), in it and in its iterations: each named, with the value as
+    /// written, where it is.
+    #[cold]
+    fn other_counts(&mut self, value: &str, at: usize) {
+        let mut found = Vec::new();
+        let mut walk = |object: &str, off: usize, path: String| {
+            // Best effort: the usage was read, so its text is JSON.
+            let _ = for_each_member(object, |key, v, voff| -> Result<(), ScanError> {
+                let name = match decoded(&format!("\"{key}\"")) {
+                    Ok(name) => name.into_owned(),
+                    Err(Fault) => return Ok(()),
+                };
+                if !matches!(UsageKey::of(&name), UsageKey::OtherCount) {
+                    return Ok(());
+                }
+                if positive_number(v) {
+                    found.push((
+                        off + voff,
+                        format!(
+                            "`{path}.{name}` {v} is a token count aegon does not know: not counted"
+                        ),
+                    ));
+                }
+                Ok(())
+            });
+        };
+        walk(value, at, "message.usage".to_owned());
+        let _ = for_each_member(value, |key, v, voff| -> Result<(), ScanError> {
+            let iterations = key == "iterations"
+                || decoded(&format!("\"{key}\"")).is_ok_and(|k| k == "iterations");
+            if !iterations || !v.starts_with('[') {
+                return Ok(());
+            }
+            let mut i = 0;
+            for_each_element(v, |e, eoff| -> Result<(), ScanError> {
+                if e.starts_with('{') {
+                    walk(
+                        e,
+                        at + voff + eoff,
+                        format!("message.usage.iterations[{i}]"),
+                    );
+                }
+                i += 1;
+                Ok(())
+            })
+        });
+        for (offset, message) in found {
+            self.count_note(offset, message);
         }
     }
 
@@ -2015,9 +2242,9 @@ impl Reader {
     /// and [`Reader::message`] reads it member by member, noting each fault where it is).
     ///
     /// What is read is what serde read when it parsed a message whole, with one deliberate
-    /// difference: a member written twice in a block, a `usage` or its `cache_creation` is
-    /// taken from its last occurrence (as `JSON.parse`, which Claude Code uses, does), where
-    /// serde rejected the block or the usage.
+    /// difference: a member written twice in a block is taken from its last occurrence (as
+    /// `JSON.parse`, which Claude Code uses, does), where serde rejected the block (a `usage`
+    /// and its `cache_creation`, deserialized by hand, take the last as well).
     ///
     /// The message is read into `m`, a [`Message::default`] (when `None` is returned, `m` holds
     /// what was read before the fault, to be discarded).
@@ -2027,7 +2254,8 @@ impl Reader {
         at: usize,
         m: &mut Message<'a>,
     ) -> Option<usize> {
-        // Where a usage holding a refused count is (noted once the message is read).
+        // Where a usage holding a refused count or one aegon does not know is, and which
+        // (noted once the message is read).
         let mut refused = None;
         let end = object_end_by_members(line, at, |key, v| -> Result<usize, Fault> {
             read_member(line, key, v, |name| {
@@ -2041,7 +2269,8 @@ impl Reader {
                         refused = None;
                         match usage {
                             UsageField::Object(mut u) => {
-                                refused = u.clear_refused().then_some((v, end));
+                                let (r, o) = (u.clear_refused(), u.has_other_counts());
+                                refused = (r | o).then_some((v, end, r, o));
                                 m.usage = Some(u);
                             }
                             UsageField::Null => m.usage = None,
@@ -2061,8 +2290,8 @@ impl Reader {
         for note in m.notes.drain(..) {
             self.note(at, note, false);
         }
-        if let Some((v, end)) = refused {
-            self.refused_counts(&line[v..end], v);
+        if let Some((v, end, r, o)) = refused {
+            self.unread_counts(&line[v..end], v, r, o);
         }
         Some(end)
     }
@@ -2195,8 +2424,9 @@ impl<'a> MessageValue<'a> for ScannedMember<'_, 'a> {
         Ok(match serde_json::from_str::<UsageField>(self.value) {
             Ok(mut usage) => {
                 if let UsageField::Object(u) = &mut usage {
-                    if u.clear_refused() {
-                        self.reader.refused_counts(self.value, self.at);
+                    let (r, o) = (u.clear_refused(), u.has_other_counts());
+                    if r | o {
+                        self.reader.unread_counts(self.value, self.at, r, o);
                     }
                 }
                 Some(usage)
@@ -2806,7 +3036,11 @@ fn usage_at(line: &str, at: usize, depth: usize) -> Result<(Usage, usize), Fault
     }
     let mut u = Usage::default();
     let end = object_end_by_members(line, at, |key, v| -> Result<usize, Fault> {
-        read_member(line, key, v, |name| {
+        // Whether the member is one aegon does not read named as a token count (decided by
+        // the last name offered: the decoded one, when the key has escapes).
+        let mut other_count = false;
+        let end = read_member(line, key, v, |name| {
+            other_count = false;
             let slot = match name {
                 "input_tokens" => &mut u.input_tokens,
                 "output_tokens" => &mut u.output_tokens,
@@ -2851,12 +3085,19 @@ fn usage_at(line: &str, at: usize, depth: usize) -> Result<(Usage, usize), Fault
                 "speed" => return label_at(line, v, &mut u.speed).map(Some),
                 "service_tier" => return label_at(line, v, &mut u.service_tier).map(Some),
                 "inference_geo" => return label_at(line, v, &mut u.inference_geo).map(Some),
-                _ => return Ok(None),
+                _ => {
+                    other_count = is_other_count(name);
+                    return Ok(None);
+                }
             };
             let (n, end) = count_at(line, v)?;
             *slot = n;
             Ok(Some(end))
-        })
+        })?;
+        if other_count {
+            u.other_counts |= positive_number(&line[v..end]);
+        }
+        Ok(end)
     })?;
     Ok((u, end))
 }
@@ -3149,8 +3390,12 @@ mod tests {
                 for note in m.notes.drain(..) {
                     p.note(0, note, false);
                 }
-                // Refused counts, noted where the (last) usage is, as the reader notes them.
-                if m.usage.as_mut().is_some_and(Usage::clear_refused) {
+                // Refused counts and counts aegon does not know, noted where the (last)
+                // usage is, as the reader notes them.
+                let (r, o) = m.usage.as_mut().map_or((false, false), |u| {
+                    (u.clear_refused(), u.has_other_counts())
+                });
+                if r | o {
                     let mut last = None;
                     for_each_member(value, |k, v, off| {
                         let key: String = serde_json::from_str(&format!("\"{k}\"")).unwrap();
@@ -3161,7 +3406,7 @@ mod tests {
                     })
                     .unwrap();
                     let (v, off) = last.unwrap();
-                    p.refused_counts(v, off);
+                    p.unread_counts(v, off, r, o);
                 }
                 m
             }
@@ -3322,6 +3567,15 @@ mod tests {
 
     fn usage(state: &mut u64, depth: usize) -> String {
         let count = count_value;
+        let other = |s: &mut u64| {
+            one(
+                s,
+                &[
+                    "5000", "0", r#""7""#, "2.5", "-3", "0.0", "1e2", "[1]", "null", "{}",
+                ],
+            )
+            .to_owned()
+        };
         let label = |state: &mut u64| {
             one(
                 state,
@@ -3381,6 +3635,13 @@ mod tests {
                 ("speed", &label),
                 ("service_tier", &label),
                 ("inference_geo", &label),
+                // Members aegon does not read: a name ending in `_tokens` holding a number
+                // above 0 is a count of a kind it does not know (`other_counts`); zero, not a
+                // number, or another name is not. Both readings must agree on which.
+                ("audio_input_tokens", &other),
+                ("cache_creation_24h_input_tokens", &other),
+                ("total_tokens", &other),
+                ("tokens", &other),
                 ("server_tool_use", &|s: &mut u64| match pick(s, 4) {
                     0 => one(s, &["null", "[]", "3", r#"{"web_fetch_requests":2}"#]).to_owned(),
                     1 => any_value(s),
@@ -3523,10 +3784,19 @@ mod tests {
     fn the_scanner_reads_messages_as_serde_did() {
         let mut state = 0x2545_f491_4f6c_dd1du64;
         let (mut scanned, mut faults) = (0, 0);
+        // Messages whose usage holds a count aegon does not know, or a refused one, read by
+        // the scanner and by serde (the fallback): [scanned, fallback].
+        let (mut other, mut refused) = ([0; 2], [0; 2]);
         for _ in 0..20_000 {
             let value = message(&mut state);
             let (want_message, want_problems) = by_serde(&value);
             let (got_message, got_problems, read) = by_scanner(&value);
+            let way = usize::from(!read);
+            other[way] += usize::from(got_message.contains("other_counts: true"));
+            refused[way] += usize::from(
+                got_message.contains("refused_input: true")
+                    || got_message.contains("refused_other: true"),
+            );
             // The one-pass readings of strings and raw values read what the scanner's end and a
             // check of the slice read, faults too.
             assert_eq!(
@@ -3546,8 +3816,10 @@ mod tests {
                 faults += 1;
             }
         }
-        // Both ways are exercised.
+        // Both ways are exercised, with and without counts that could not be read.
         assert!(scanned > 5_000 && faults > 1_000, "{scanned} {faults}");
+        assert!(other[0] > 500 && other[1] > 100, "{other:?}");
+        assert!(refused[0] > 500 && refused[1] > 100, "{refused:?}");
     }
 
     /// `f` run with the one-pass readings on or off (see [`one_pass`]).
@@ -3685,12 +3957,96 @@ mod tests {
     }
 
     #[test]
+    fn token_counts_aegon_does_not_know_are_marked_and_named() {
+        // tester8 #1: a `*_tokens` member aegon does not read, holding a number above 0, in
+        // the usage or an iteration; a zero, a string and a member of another name are not.
+        let usage = r#"{"input_tokens":1,"output_tokens":2,"audio_input_tokens":5000,"total_tokens":0,"x_tokens":"9","tokens":4,"iterations":[{"input_tokens":1,"output_tokens":1,"image_tokens":3}]}"#;
+        let line = format!(r#"{{"type":"assistant","message":{{"id":"m","usage":{usage}}}}}"#);
+        let r = parse_record(&line).unwrap();
+        let u = r.message.unwrap().usage.unwrap();
+        assert!(u.other_counts && u.has_other_counts());
+        assert!(u.iterations.as_ref().unwrap()[0].other_counts);
+        let problems: Vec<(usize, &str)> = r
+            .problems
+            .iter()
+            .map(|p| (p.offset, p.message.as_str()))
+            .collect();
+        assert_eq!(
+            problems,
+            [
+                (
+                    line.find("5000").unwrap(),
+                    "`message.usage.audio_input_tokens` 5000 is a token count aegon does not know: not counted"
+                ),
+                (
+                    line.find("3}]").unwrap(),
+                    "`message.usage.iterations[0].image_tokens` 3 is a token count aegon does not know: not counted"
+                ),
+            ]
+        );
+        assert!(r.problems.iter().all(|p| p.count && !p.syntax));
+        // Read by serde alone (the fallback reading), the same marks.
+        let by_serde: Usage = serde_json::from_str(usage).unwrap();
+        assert_eq!(format!("{by_serde:?}"), format!("{u:?}"));
+        // Only in an iteration: marked there, and the usage has one.
+        let u: Usage =
+            serde_json::from_str(r#"{"iterations":[{"output_tokens":1,"a_tokens":1e2}]}"#).unwrap();
+        assert!(!u.other_counts && u.has_other_counts());
+        // Zeros, non-numbers and the names aegon reads: nothing.
+        let u: Usage = serde_json::from_str(
+            r#"{"input_tokens":1,"audio_input_tokens":0,"b_tokens":-1,"c_tokens":null,"d_tokens":[1],"service_tier":"standard","speed":"fast"}"#,
+        )
+        .unwrap();
+        assert!(!u.has_other_counts());
+    }
+
+    #[test]
+    fn refused_counts_mark_their_usage_input_or_other() {
+        let read = |usage: &str| {
+            let line = format!(r#"{{"type":"assistant","message":{{"usage":{usage}}}}}"#);
+            let u = parse_record(&line).unwrap().message.unwrap().usage.unwrap();
+            (u.refused_input, u.refused_other, u.output_tokens)
+        };
+        assert_eq!(
+            read(r#"{"input_tokens":1,"output_tokens":"71"}"#),
+            (false, true, 0)
+        );
+        assert_eq!(
+            read(r#"{"input_tokens":-1,"output_tokens":71}"#),
+            (true, false, 71)
+        );
+        assert_eq!(
+            read(r#"{"output_tokens":7,"cache_creation":{"ephemeral_1h_input_tokens":2.5}}"#),
+            (true, false, 7)
+        );
+        assert_eq!(
+            read(r#"{"output_tokens":7,"server_tool_use":{"web_search_requests":"1"}}"#),
+            (false, true, 7)
+        );
+        assert_eq!(
+            read(r#"{"input_tokens":1,"output_tokens":null}"#),
+            (false, false, 0)
+        );
+        // In an iteration: that iteration is marked.
+        let line = r#"{"type":"assistant","message":{"usage":{"iterations":[{"input_tokens":1e300,"output_tokens":3}]}}}"#;
+        let u = parse_record(line).unwrap().message.unwrap().usage.unwrap();
+        assert!(!u.refused_input && u.iterations.unwrap()[0].refused_input);
+    }
+
+    #[test]
     fn a_member_written_twice_in_a_block_or_usage_takes_the_last() {
         // Serde rejected these (a duplicate field): the block was skipped, the usage lost,
-        // each with a note. The last one now wins, as in JSON.parse.
+        // each with a note. The last one now wins, as in JSON.parse; the usage's own
+        // `Deserialize` (hand-written) takes the last too, so only the block is noted there.
         let value = r#"{"content":[{"type":"text","text":"a","text":"b"}],"usage":{"input_tokens":1,"input_tokens":2,"cache_creation":{"ephemeral_5m_input_tokens":3,"ephemeral_5m_input_tokens":4}}}"#;
         let (_, before) = by_serde(value);
-        assert_eq!(before.len(), 2, "{before:?}");
+        assert_eq!(before.len(), 1, "{before:?}");
+        let (usage, _) = usage_at(&value[value.find("{\"input").unwrap()..], 0, 0)
+            .ok()
+            .unwrap();
+        let by_serde: Usage =
+            serde_json::from_str(&value[value.find("{\"input").unwrap()..value.len() - 1]).unwrap();
+        assert_eq!(format!("{usage:?}"), format!("{by_serde:?}"));
         let mut p = Reader::default();
         let mut m = Message::default();
         p.message_scanned(value, 0, &mut m).unwrap();

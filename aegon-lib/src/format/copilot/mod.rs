@@ -42,6 +42,13 @@
 //!   counts only what grew, which is right if the second shutdown's metrics cover the whole
 //!   session (**not determined** from the saved file; if they covered only the resumed part,
 //!   the input would be undercounted).
+//! - requests after the last shutdown (a running session, or one that ended without writing
+//!   it): at the input's end ([`Decoder::finish`]) one more `Usage`, `increment: true`, no
+//!   tokens, identity `<sessionId>/shutdown/pending`, with [`Unread::NotYetWritten`]: the
+//!   session's cost is unknown and its tokens a lower bound until the shutdown is written (a
+//!   reader that follows the file emits it only when the input ends; the usage index reads a
+//!   Copilot file again from its start when it grows, so the marker goes when the shutdown
+//!   comes).
 //! - `session.compaction_complete.compactionTokensUsed {input, output, cachedInput}` is the
 //!   compaction request (not in the shutdown's output, which equals the messages' sum): a
 //!   `Usage` with `message_id` = its `requestId`, input = `input − cachedInput`.
@@ -71,7 +78,7 @@ use crate::format::Count;
 use crate::json::RawJson;
 use crate::source::lines::Line;
 use crate::text::Text;
-use crate::tokens::{PriceFactors, Tokens};
+use crate::tokens::{PriceFactors, Tokens, Unread};
 
 /// Whether `first`, an input's first non-blank line, begins a Copilot CLI `workspace.yaml`:
 /// `id: ` and the session's UUID (8-4-4-4-12 hex digits), as the CLI writes its first line.
@@ -326,6 +333,9 @@ pub struct Decoder {
     version: Option<String>,
     model: Option<String>,
     output_seen: HashMap<String, u64>,
+    /// The last `assistant.message` after the last shutdown with model metrics (its line,
+    /// byte offset and timestamp): its input is not written yet ([`Decoder::finish`]).
+    awaiting_totals: Option<(u64, u64, Option<String>)>,
 }
 
 impl Decoder {
@@ -411,12 +421,34 @@ impl Decoder {
         self.events(source, envelope, data, emit)
     }
 
-    /// Ends the input (nothing is pending).
-    pub fn finish<F>(&mut self, _file: &str, _emit: &mut F) -> ControlFlow<()>
+    /// Ends the input. When requests came after the last `session.shutdown` with model
+    /// metrics (the session is running, or ended without writing one), their input and cache
+    /// tokens are not in the input yet: emits one `Usage` of no tokens, `increment: true`
+    /// (not an API call), identity `<sessionId>/shutdown/pending`, the current model, at the
+    /// last such message's line and time, with [`Unread::NotYetWritten`] — so the session's
+    /// cost is unknown, its tokens a lower bound. A finished session gives nothing here.
+    pub fn finish<F>(&mut self, file: &str, emit: &mut F) -> ControlFlow<()>
     where
         F: for<'e> FnMut(Event<'e>) -> ControlFlow<()>,
     {
-        ControlFlow::Continue(())
+        let Some((line, offset, timestamp)) = self.awaiting_totals.take() else {
+            return ControlFlow::Continue(());
+        };
+        let source = Source { file, line, offset };
+        let id = format!(
+            "{}/shutdown/pending",
+            self.session_id.as_deref().unwrap_or("")
+        );
+        let mut kind = usage(
+            Some(Cow::Owned(id)),
+            self.model.clone().map(Cow::Owned),
+            Tokens::default(),
+            true,
+        );
+        if let EventKind::Usage { unread, .. } = &mut kind {
+            *unread = Some(Unread::NotYetWritten);
+        }
+        emit(self.event(source, None, timestamp.map(Cow::Owned), kind))
     }
 
     fn malformed<'a>(
@@ -485,6 +517,10 @@ impl Decoder {
                     self.model = Some(m.to_string());
                 }
             }
+            // The per-model totals now cover every request before.
+            "session.shutdown" if data.model_metrics.as_ref().is_some_and(|m| !m.is_empty()) => {
+                self.awaiting_totals = None;
+            }
             _ => {}
         }
         let e = |kind: EventKind<'a>| {
@@ -527,6 +563,11 @@ impl Decoder {
                     }))?;
                 }
                 let output = data.output_tokens.get();
+                self.awaiting_totals = Some((
+                    source.line,
+                    source.offset,
+                    envelope.timestamp.as_deref().map(str::to_owned),
+                ));
                 if let Some(m) = &self.model {
                     let seen = self.output_seen.entry(m.clone()).or_default();
                     *seen = seen.saturating_add(output);

@@ -12,20 +12,30 @@
 //! or modification time changes, so that thousands of files can be followed under the open-file
 //! limit; a file that could not be opened (out of handles) is tried again at each pass, the
 //! quiet files' handles given back first.
+//!
+//! The files to follow can grow ([`follow_growing_files`]): Claude Code creates a subagent's
+//! transcript when the subagent starts, mid-session, so following a session file must take in
+//! the files that appear for it later. The caller says where they are written (folders,
+//! watched with all they hold once they exist) and lists them ([`Growing`]); the list is asked
+//! again when a notification names a path not followed yet (at most every [`RELIST_GAP`]), and
+//! every [`RELIST_SAFETY`] (every [`RELIST_POLLING`] when polling); both longer when a listing
+//! takes long, so that listing takes about a twentieth of the time at most. A file new to the list is
+//! read from its start, once (a real file met by a second path is not read again).
 
 use std::collections::BTreeSet;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use notify::RecursiveMode;
+use notify::{RecursiveMode, Watcher};
 
-use super::notifications::{watch_changes, Notification};
+use super::notifications::{watch_changes, watch_tree, Notification};
 use super::watched::{self, Watched};
 use crate::pipeline::Pipeline;
 use crate::render::{Flow, Renderer};
 use crate::source::follow::{Change, Tail};
+use crate::source::tree::FileId;
 
 /// Up to this many files keep their handles open all along (a file renamed away is then read on
 /// for what its writer still appends); more have quiet files' handles closed. Well below the
@@ -39,12 +49,44 @@ pub const POLL_INTERVAL: Duration = Duration::from_millis(100);
 /// a folder that did not exist when watching began).
 const SAFETY_POLL: Duration = Duration::from_millis(1000);
 
+/// The least time between two askings of a [`Growing`] list prompted by notifications (a
+/// session's folder holds other files that change, and listing reads folders).
+pub const RELIST_GAP: Duration = Duration::from_millis(200);
+
+/// How often a [`Growing`] list is asked anyway while notifications work (for what they miss).
+pub const RELIST_SAFETY: Duration = Duration::from_secs(5);
+
+/// How often a [`Growing`] list is asked when polling.
+pub const RELIST_POLLING: Duration = Duration::from_millis(500);
+
+/// The times between askings of a [`Growing`] list are at least this many times what the last
+/// asking took (a list of thousands of files' places, or one that reads files' starts, is asked
+/// less often), so that listing takes at most about a twentieth of the time.
+const RELIST_SHARE: u32 = 20;
+
+/// Where more files to follow come from while following ([`follow_growing_files`]): what
+/// `aegon -f SESSION.jsonl` passes so that a subagent's transcript created after it started
+/// (in `SESSION/subagents/`, or beside the session file as Claude Code wrote it before 2.1)
+/// is followed too.
+pub struct Growing<'a> {
+    /// Folders where such files are written, each watched with all it holds once it exists
+    /// (a session's `SESSION/` is created with its first subagent). Files beside a followed
+    /// one need no folder here: the followed files' folders are watched already.
+    pub folders: Vec<PathBuf>,
+    /// Every file to follow now, those followed already included (they are passed over);
+    /// called again and again, so it should only read folders and the starts of files.
+    pub list: &'a mut dyn FnMut() -> Vec<PathBuf>,
+}
+
 /// How the followed files are watched.
 struct Watching {
     /// The notification watcher, if notifications work here (kept alive while following).
-    _watcher: Option<notify::RecommendedWatcher>,
+    watcher: Option<notify::RecommendedWatcher>,
     wakeups: mpsc::Receiver<Notification>,
     interval: Duration,
+    /// The folders watched alone (the followed files' folders) and with their trees.
+    alone: BTreeSet<PathBuf>,
+    trees: BTreeSet<PathBuf>,
 }
 
 impl Watching {
@@ -52,10 +94,12 @@ impl Watching {
     /// links (unless `force_poll`), else polling.
     fn new(paths: &[PathBuf], force_poll: bool, notes: &mut dyn FnMut(&str)) -> Self {
         let polling = Watching {
-            _watcher: None,
+            watcher: None,
             // No sender: waiting is sleeping.
             wakeups: mpsc::channel().1,
             interval: POLL_INTERVAL,
+            alone: BTreeSet::new(),
+            trees: BTreeSet::new(),
         };
         if force_poll {
             return polling;
@@ -64,23 +108,18 @@ impl Watching {
             .iter()
             .filter(|p| std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink()))
             .filter_map(|p| std::fs::canonicalize(p).ok());
-        let folders: BTreeSet<PathBuf> = paths
-            .iter()
-            .cloned()
-            .chain(linked)
-            .map(|p| match p.parent() {
-                Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
-                _ => PathBuf::from("."),
-            })
-            .collect();
+        let folders: BTreeSet<PathBuf> =
+            paths.iter().cloned().chain(linked).map(folder_of).collect();
         match watch_changes(
             folders.iter().map(PathBuf::as_path),
             RecursiveMode::NonRecursive,
         ) {
             Ok((watcher, wakeups)) => Watching {
-                _watcher: Some(watcher),
+                watcher: Some(watcher),
                 wakeups,
                 interval: SAFETY_POLL,
+                alone: folders,
+                trees: BTreeSet::new(),
             },
             Err(e) => {
                 notes(&format!(
@@ -92,13 +131,67 @@ impl Watching {
         }
     }
 
-    /// Sleeps until a change is notified or the interval passes.
-    fn wait(&self) {
-        match self.wakeups.recv_timeout(self.interval) {
-            Ok(_) => while self.wakeups.try_recv().is_ok() {},
-            Err(mpsc::RecvTimeoutError::Timeout) => {}
-            Err(mpsc::RecvTimeoutError::Disconnected) => std::thread::sleep(self.interval),
+    /// Sleeps until a change is notified or `timeout` (at most the interval) passes; says
+    /// whether a notification named a path that `known` does not know, or lost track of
+    /// changes (so that a [`Growing`] list should be asked again).
+    fn wait(&self, timeout: Duration, known: impl Fn(&Path) -> bool) -> bool {
+        let timeout = timeout.min(self.interval);
+        let unknown = |n: &Notification| match n {
+            Ok(e) => e.need_rescan() || e.paths.iter().any(|p| !known(p)),
+            Err(_) => true,
+        };
+        match self.wakeups.recv_timeout(timeout) {
+            Ok(n) => {
+                let mut new = unknown(&n);
+                while let Ok(n) = self.wakeups.try_recv() {
+                    new |= unknown(&n);
+                }
+                new
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => false,
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                std::thread::sleep(timeout);
+                false
+            }
         }
+    }
+
+    /// Watches `folder` with its tree, if notifications work, it exists and it is not watched
+    /// yet. (The list is asked right after, for what was written in it before.) Tried once:
+    /// where it fails, or the folder is later removed and made again, the safety listing finds
+    /// its new files and the poll every [`SAFETY_POLL`] reads them.
+    fn watch_tree(&mut self, folder: &Path) {
+        let Some(watcher) = self.watcher.as_mut() else {
+            return;
+        };
+        if self.trees.contains(folder) || !folder.is_dir() {
+            return;
+        }
+        let _ = watch_tree(watcher, folder);
+        self.trees.insert(folder.to_path_buf());
+    }
+
+    /// Watches the folder of a file followed from now on, if notifications work and neither
+    /// it nor a tree holding it is watched.
+    fn watch_folder_of(&mut self, path: &Path) {
+        let Some(watcher) = self.watcher.as_mut() else {
+            return;
+        };
+        let folder = folder_of(path.to_path_buf());
+        if self.alone.contains(&folder) || self.trees.iter().any(|t| folder.starts_with(t)) {
+            return;
+        }
+        if watcher.watch(&folder, RecursiveMode::NonRecursive).is_ok() {
+            self.alone.insert(folder);
+        }
+    }
+}
+
+/// The folder `path` is in (`.` for a bare file name).
+fn folder_of(path: PathBuf) -> PathBuf {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => PathBuf::from("."),
     }
 }
 
@@ -113,6 +206,60 @@ pub fn follow_files<R: Renderer>(
     pipeline: &mut Pipeline<R>,
     notes: &mut dyn FnMut(&str),
 ) -> io::Result<()> {
+    follow(paths, None, from_end, force_poll, pipeline, notes)
+}
+
+/// [`follow_files`], and each file `growing` lists later, followed from its start (whatever
+/// `from_end` says: all of it was written after following began), each real file once. What
+/// `aegon -f SESSION.jsonl` runs: `paths` is the session's file and its subagents' files
+/// found at the start, `growing` lists them again and names the session's folder.
+///
+/// # Errors
+/// As [`follow_files`]: an output error (the renderer's), such as a closed pipe.
+pub fn follow_growing_files<R: Renderer>(
+    paths: &[PathBuf],
+    growing: Growing<'_>,
+    from_end: bool,
+    force_poll: bool,
+    pipeline: &mut Pipeline<R>,
+    notes: &mut dyn FnMut(&str),
+) -> io::Result<()> {
+    follow(paths, Some(growing), from_end, force_poll, pipeline, notes)
+}
+
+/// The files followed: their paths (as given, and absolute, as notifications name them), to
+/// tell a new one.
+#[derive(Default)]
+struct Known {
+    paths: BTreeSet<PathBuf>,
+}
+
+impl Known {
+    fn insert(&mut self, path: &Path) {
+        if let Ok(abs) = std::path::absolute(path) {
+            self.paths.insert(abs);
+        }
+        self.paths.insert(path.to_path_buf());
+    }
+
+    fn contains(&self, path: &Path) -> bool {
+        self.paths.contains(path)
+    }
+}
+
+/// [`follow_files`] and [`follow_growing_files`].
+fn follow<R: Renderer>(
+    paths: &[PathBuf],
+    mut growing: Option<Growing<'_>>,
+    from_end: bool,
+    force_poll: bool,
+    pipeline: &mut Pipeline<R>,
+    notes: &mut dyn FnMut(&str),
+) -> io::Result<()> {
+    let mut known = Known::default();
+    for p in paths {
+        known.insert(p);
+    }
     let mut files: Vec<Watched> = paths
         .iter()
         .map(|p| {
@@ -121,7 +268,18 @@ pub fn follow_files<R: Renderer>(
             Watched::new(tail, (0, None))
         })
         .collect();
-    let watching = Watching::new(paths, force_poll, notes);
+    let mut watching = Watching::new(paths, force_poll, notes);
+    let relist_every = if watching.watcher.is_some() {
+        RELIST_SAFETY
+    } else {
+        RELIST_POLLING
+    };
+    // Both stretched to [`RELIST_SHARE`]'s inverse times what a listing takes, so that
+    // listing many files' places takes a small share of the time.
+    let (mut gap, mut every) = (RELIST_GAP, relist_every);
+    // Asked at once: what was written between the caller's listing and the watches.
+    let mut relist = growing.is_some();
+    let mut last_listed = Instant::now();
     for w in &files {
         if !w.tail.path().exists() {
             notes(&format!(
@@ -130,9 +288,19 @@ pub fn follow_files<R: Renderer>(
             ));
         }
     }
-    let park = files.len() > KEEP_OPEN;
     let mut first_pass = true;
     loop {
+        if let Some(g) = growing.as_mut() {
+            if (relist && last_listed.elapsed() >= gap) || last_listed.elapsed() >= every {
+                relist = false;
+                let started = Instant::now();
+                take_new_files(g, &mut files, &mut known, &mut watching);
+                let took = started.elapsed() * RELIST_SHARE;
+                (gap, every) = (RELIST_GAP.max(took), relist_every.max(took));
+                last_listed = Instant::now();
+            }
+        }
+        let park = files.len() > KEEP_OPEN;
         // The files that could not be opened for want of file handles in this pass.
         let mut retry = Vec::new();
         for (i, w) in files.iter_mut().enumerate() {
@@ -174,7 +342,51 @@ pub fn follow_files<R: Renderer>(
                 }
             }
         }
-        watching.wait();
+        let timeout = match &growing {
+            Some(_) if relist => gap.saturating_sub(last_listed.elapsed()),
+            Some(_) => every.saturating_sub(last_listed.elapsed()),
+            None => watching.interval,
+        };
+        relist |= watching.wait(timeout, |p| known.contains(p)) && growing.is_some();
+    }
+}
+
+/// Watches `growing`'s folders that exist now, and starts following each file it lists that
+/// is not followed yet (a real file followed by another path is not), from its start.
+fn take_new_files(
+    growing: &mut Growing<'_>,
+    files: &mut Vec<Watched>,
+    known: &mut Known,
+    watching: &mut Watching,
+) {
+    for folder in &growing.folders {
+        watching.watch_tree(folder);
+    }
+    let mut ids: Option<Vec<FileId>> = None;
+    for path in (growing.list)() {
+        if known.contains(&path) {
+            continue;
+        }
+        let Ok(id) = FileId::of(&path) else {
+            // Gone already, or not there yet: listed again later if it is the session's.
+            continue;
+        };
+        let ids = ids.get_or_insert_with(|| {
+            files
+                .iter()
+                .filter_map(|w| FileId::of(w.tail.path()).ok())
+                .collect()
+        });
+        if ids.contains(&id) {
+            continue;
+        }
+        ids.push(id);
+        known.insert(&path);
+        watching.watch_folder_of(&path);
+        files.push(Watched::new(
+            Tail::new(&path, path.display().to_string()),
+            (0, None),
+        ));
     }
 }
 
@@ -195,8 +407,9 @@ fn poll<R: Renderer>(
     Ok((flow, short || w.tail.is_parked()))
 }
 
-/// Says what happened to a followed file, as `tail -F` does.
-fn note(path: &Path, change: Change, notes: &mut dyn FnMut(&str)) {
+/// Says what happened to a followed file, as `tail -F` does (also `aegon -f FOLDER`'s words
+/// for a file renamed away, removed or replaced).
+pub(super) fn note(path: &Path, change: Change, notes: &mut dyn FnMut(&str)) {
     let what = match change {
         Change::Opened { .. } => return,
         Change::Truncated { dropped_partial: 0 } => "truncated; reading from the start".to_owned(),

@@ -179,6 +179,10 @@ pub struct FolderOptions {
     pub since: Option<Duration>,
     /// Rescan every 500 ms instead of using notifications (network file systems).
     pub poll: bool,
+    /// Say when a watched file is renamed away or removed, or replaced, as
+    /// [`follow_files`](super::follow_files) says it (what `aegon -f FOLDER` does, as `-f FILE`
+    /// does). `aegon watch` does not: Claude Code deletes its old transcripts, normal there.
+    pub removals: bool,
 }
 
 /// The watched transcripts, by the path they are read by, and which path each real file is
@@ -298,6 +302,7 @@ pub fn watch_folders<R: Renderer>(
     let FolderOptions {
         since,
         poll: force_poll,
+        removals,
     } = options;
     // Roots that do not exist yet are looked for at each wake-up, woken by a watch on their
     // nearest existing parent, and read from their start once they appear.
@@ -359,7 +364,7 @@ pub fn watch_folders<R: Renderer>(
     history.sort();
     for (_, path) in &history {
         if let Some(w) = files.by_path.get_mut(path) {
-            if poll(w, pipeline, notes)?.is_break() {
+            if poll(w, pipeline, notes, removals)?.is_break() {
                 return Ok(());
             }
             w.tail.park();
@@ -398,7 +403,7 @@ pub fn watch_folders<R: Renderer>(
                 roots.push(root);
                 for t in found.transcripts {
                     let read_as = files.add_new(&t.path, Some(t.id));
-                    if poll_path(&mut files, read_as, pipeline, notes)? {
+                    if poll_path(&mut files, read_as, pipeline, notes, removals)? {
                         return Ok(());
                     }
                 }
@@ -470,13 +475,13 @@ pub fn watch_folders<R: Renderer>(
                 links.add(&mut watcher, &found.linked_folders, notes);
                 for t in found.transcripts {
                     let read_as = files.add_new(&t.path, Some(t.id));
-                    if poll_path(&mut files, read_as, pipeline, notes)? {
+                    if poll_path(&mut files, read_as, pipeline, notes, removals)? {
                         return Ok(());
                     }
                 }
             } else if is_transcript(&path) {
                 let read_as = files.add_new(&path, None);
-                if poll_path(&mut files, read_as, pipeline, notes)? {
+                if poll_path(&mut files, read_as, pipeline, notes, removals)? {
                     return Ok(());
                 }
             }
@@ -495,7 +500,7 @@ pub fn watch_folders<R: Renderer>(
                 .map(|(path, _)| path.clone())
                 .collect();
             for path in stale {
-                if poll_path(&mut files, Some(path), pipeline, notes)? {
+                if poll_path(&mut files, Some(path), pipeline, notes, removals)? {
                     return Ok(());
                 }
             }
@@ -543,15 +548,17 @@ fn links_to_its_own_folder(path: &Path) -> Option<String> {
         })
 }
 
-/// Polls one file if it is watched; returns whether to stop.
+/// Polls one file if it is watched; returns whether to stop. `removals`: say a file renamed
+/// away, removed or replaced ([`FolderOptions::removals`]).
 fn poll_path<R: Renderer>(
     files: &mut Files,
     path: Option<PathBuf>,
     pipeline: &mut Pipeline<R>,
     notes: &mut dyn FnMut(&str),
+    removals: bool,
 ) -> io::Result<bool> {
     match path.and_then(|p| files.by_path.get_mut(&p)) {
-        Some(w) => Ok(poll(w, pipeline, notes)?.is_break()),
+        Some(w) => Ok(poll(w, pipeline, notes, removals)?.is_break()),
         None => Ok(false),
     }
 }
@@ -560,8 +567,12 @@ fn poll<R: Renderer>(
     w: &mut Watched,
     pipeline: &mut Pipeline<R>,
     notes: &mut dyn FnMut(&str),
+    removals: bool,
 ) -> io::Result<crate::render::Flow> {
-    w.poll(pipeline, |path, change| note(path, change, notes))
+    w.poll(pipeline, |path, change| match change {
+        Change::Replaced | Change::Vanished if removals => super::files::note(path, change, notes),
+        _ => note(path, change, notes),
+    })
 }
 
 /// Adds the paths a notification names; returns whether everything should be looked at again.
@@ -577,7 +588,8 @@ fn collect_paths(notification: Notification, into: &mut Vec<PathBuf>) -> bool {
     }
 }
 
-/// Says what happened to a watched file (removals are normal here: not reported).
+/// Says what happened to a watched file (removals are normal here: not reported, unless
+/// [`FolderOptions::removals`] asks).
 fn note(path: &Path, change: Change, notes: &mut dyn FnMut(&str)) {
     let what = match change {
         Change::Truncated { .. } => "truncated; reading from the start".to_owned(),

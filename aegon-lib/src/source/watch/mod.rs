@@ -14,7 +14,10 @@ mod folders;
 mod notifications;
 mod watched;
 
-pub use files::{follow_files, POLL_INTERVAL};
+pub use files::{
+    follow_files, follow_growing_files, Growing, POLL_INTERVAL, RELIST_GAP, RELIST_POLLING,
+    RELIST_SAFETY,
+};
 pub use folders::{
     default_root_candidates, default_roots, default_roots_to_watch, other_agent_roots,
     watch_folders, FolderOptions,
