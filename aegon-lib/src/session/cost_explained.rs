@@ -1420,18 +1420,7 @@ mod tests {
             None,
             Some("2026-10-07T00:00:00.000Z"),
         ] {
-            let kind = EventKind::Usage {
-                message_id: None,
-                request_id: None,
-                model: Some(Cow::Borrowed("claude-sonnet-5-5")),
-                tokens,
-                increment: true,
-                factors: PriceFactors::default(),
-                reasoning: None,
-                unread: None,
-                context: None,
-                window: None,
-            };
+            let kind = request("claude-sonnet-5-5", tokens, PriceFactors::default());
             let event = Event {
                 timestamp: ts.map(Cow::Borrowed),
                 ..bare_event(source, kind)
@@ -1454,18 +1443,7 @@ mod tests {
             Some("2026-10-07T00:00:00.000Z"),
         ] {
             for model in [OPUS, "claude-sonnet-5-5"] {
-                let kind = EventKind::Usage {
-                    message_id: None,
-                    request_id: None,
-                    model: Some(Cow::Borrowed(model)),
-                    tokens,
-                    increment: true,
-                    factors: PriceFactors::default(),
-                    reasoning: None,
-                    unread: None,
-                    context: None,
-                    window: None,
-                };
+                let kind = request(model, tokens, PriceFactors::default());
                 let event = Event {
                     timestamp: ts.map(Cow::Borrowed),
                     ..bare_event(source, kind)
@@ -1526,18 +1504,7 @@ mod tests {
                 prompt_tokens: tokens.total_input(),
                 ..PriceFactors::default()
             };
-            let kind = EventKind::Usage {
-                message_id: None,
-                request_id: None,
-                model: Some(Cow::Borrowed(model)),
-                tokens,
-                increment: true,
-                factors: factors.clone(),
-                reasoning: None,
-                unread: None,
-                context: None,
-                window: None,
-            };
+            let kind = request(model, tokens, factors.clone());
             let cost = tracker
                 .observe(&bare_event(source, kind))
                 .and_then(|c| c.cost_usd);
@@ -1553,6 +1520,22 @@ mod tests {
         assert_ne!(costs[2], costs[3]);
         assert_ne!(costs[4], costs[5]);
         assert_eq!(costs[7], None);
+    }
+
+    /// A request of `model` with no message id: what the tracker prices alone.
+    fn request(model: &'static str, tokens: Tokens, factors: PriceFactors) -> EventKind<'static> {
+        EventKind::Usage {
+            message_id: None,
+            request_id: None,
+            model: Some(Cow::Borrowed(model)),
+            tokens,
+            increment: true,
+            factors,
+            reasoning: None,
+            unread: None,
+            context: None,
+            window: None,
+        }
     }
 
     fn usage(id: &'static str, tokens: Tokens, increment: bool) -> EventKind<'static> {
