@@ -174,17 +174,25 @@ pub fn unpriced_note(u: &Usage) -> String {
         .iter()
         .filter(|(_, t)| t.unpriced > 0)
         .map(|(model, t)| {
+            // A missing price is said as one (`no price for speed turbo`); another reason
+            // the cost is unknown (usage not read whole, counts not written yet) as itself.
             let why = u
                 .unpriced_why
                 .get(model)
-                .map(|w| w.iter().map(String::as_str).collect::<Vec<_>>().join(", "))
+                .map(|w| {
+                    w.iter()
+                        .map(|why| match why.as_str() {
+                            "no known price" => "no price known".to_owned(),
+                            why if crate::session::pricing::is_missing_price(why) => {
+                                format!("no price for {why}")
+                            }
+                            why => why.to_owned(),
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                })
                 .filter(|w| !w.is_empty())
                 .unwrap_or_else(|| "no price known".to_owned());
-            let why = if why == "no price known" {
-                why
-            } else {
-                format!("no price for {why}")
-            };
             format!(
                 "{} {model} response{} ({why})",
                 t.unpriced,
@@ -309,4 +317,37 @@ pub fn report_table(r: &Report, options: TableOptions) -> String {
         out.push_str(&wrap(&format!("note: {note}"), options.width));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::usage::ModelTotals;
+
+    /// A missing price is said as one; a cost unknown for another reason (usage not read
+    /// whole, Copilot CLI's counts not written yet) is said as that reason, not as a price the
+    /// table lacks ("no price for input and cache tokens not written yet" read as nonsense).
+    #[test]
+    fn the_footer_says_each_reason_a_cost_is_unknown_in_its_own_words() {
+        let mut u = Usage::default();
+        let totals = ModelTotals {
+            unpriced: 2,
+            ..ModelTotals::default()
+        };
+        u.by_model.insert("claude-opus-5".to_owned(), totals);
+        let not_written = crate::tokens::Unread::NotYetWritten.describe();
+        u.unpriced_why.insert(
+            "claude-opus-5".to_owned(),
+            ["speed turbo".to_owned(), not_written.to_owned()].into(),
+        );
+        assert_eq!(
+            unpriced_note(&u),
+            format!("2 claude-opus-5 responses ({not_written}, no price for speed turbo)")
+        );
+        u.unpriced_why.clear();
+        assert_eq!(
+            unpriced_note(&u),
+            "2 claude-opus-5 responses (no price known)"
+        );
+    }
 }
