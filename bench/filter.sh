@@ -398,6 +398,14 @@
 # compared by memcmp (0.14% with NdjsonRenderer's same compare); the model names compared per
 # usage event in observe (0.8% in a call-graph profile, 0.2% before: a request that misses the
 # latest price now compares its model with the other kept one too).
+# The lead's quiet run after stop 22's merges (2026-11-30 22:00-22:03, load ~1.6, nothing else
+# running; before = /tmp/aegon-main-final (stop 21's final build), after = main 9114ce7, which
+# also holds the day's correctness fixes). hyperfine -N, 7 runs, taskset -c 0, same run: UNIQUE
+# bare 306 ms, before 535.5 ms (0.571x), after 512.7 ms (0.597x): -4.3% wall, user 436 -> 414
+# ms. FILE 27.1 -> 25.6 ms median (15 runs). `bash bench/filter.sh` (5 rounds) on the after
+# build: FILE ÷ bare 1.78x, ONCE 0.68x, UNIQUE 0.61x, cat FILE | aegon ÷ aegon FILE 0.81x (÷
+# cat | cat 0.92x), cat UNIQUE | aegon ÷ aegon UNIQUE 0.99x, plain ÷ NDJSON 1.06x (ONCE 1.04x),
+# peak RSS 8.6 / 15.9 MB.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"

@@ -125,6 +125,10 @@
 #   history of 10,000 files will feel it. The walk of the tree (statx per file) ~5M serial.
 #   The workers' per-line path is unchanged (the Claude parse ~52% of all instructions): the
 #   summary-only decode was not attempted in this stop.
+# The lead's quiet run after stop 22's merges (22:01, load ~2; hyperfine -N, 10 interleaved
+#   runs, the distinct tree): ccusage median 617 ms (user+sys 1,126 ms), stop 21's final build
+#   239 ms (440 ms), main 9114ce7 230 ms (435 ms): 2.59x -> 2.68x wall by median, 2.56x ->
+#   2.59x CPU. (ccusage varied 610-1,000 ms between runs: quote the same run only.)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
