@@ -139,21 +139,15 @@ thread_local! {
 
 /// Reads one group's files with a pipeline of its own; what `elsewhere` holds counts in
 /// groups ranked before it.
-/// `unread`: the responses the groups' first readings counted as calls of unknown cost (none
-/// of their lines read whole there), of which a line read whole here makes them known once
-/// the groups are merged ([`Sessions::with_unread_elsewhere`]).
 fn read_group(
     files: &[PathBuf],
     elsewhere: Option<&Elsewhere>,
     options: Options,
     pricing: &Pricing,
     quiet: bool,
-    unread: &[String],
 ) -> io::Result<GroupRead> {
-    let sessions =
-        Sessions::with_pricing(pricing.clone()).with_unread_elsewhere(unread.iter().cloned());
     let collector = Reporting::new(
-        SpanRecorder::new(SessionCollector::from_sessions(sessions)),
+        SpanRecorder::new(SessionCollector::new(pricing.clone())),
         quiet,
     )
     .without_summary();
@@ -338,28 +332,15 @@ pub fn collect(
     let (keys, groups): (Vec<String>, Vec<Vec<PathBuf>>) =
         groups(files, workers).into_iter().unzip();
     let mut reads = on_workers(&groups, workers, |group| {
-        read_group(group, None, options, pricing, quiet, &[])
+        read_group(group, None, options, pricing, quiet)
     })?;
     let elsewhere = entries_owned_elsewhere(&reads, &keys, workers)?;
     let again: Vec<usize> = (0..groups.len())
         .filter(|&g| !elsewhere[g].is_empty())
         .collect();
-    // Responses of unknown cost in a group (few): a line of one read whole in a group read
-    // again makes it known, as one stream reading the groups in order does.
-    let unread: Vec<String> = reads
-        .iter()
-        .flat_map(|r| r.sessions.unread_responses().map(str::to_owned))
-        .collect();
     // Read again, quietly: their problem lines were reported the first time.
     let reread = on_workers(&again, workers, |&g| {
-        read_group(
-            &groups[g],
-            Some(&elsewhere[g]),
-            options,
-            pricing,
-            true,
-            &unread,
-        )
+        read_group(&groups[g], Some(&elsewhere[g]), options, pricing, true)
     })?;
     for (g, read) in again.into_iter().zip(reread) {
         let failed = reads[g].failed;

@@ -526,15 +526,14 @@ fn usage_totals(files: &[&PathBuf], data: Option<&std::path::Path>) -> Value {
     json["totals"].clone()
 }
 
-/// A response written on two lines (a streaming chunk and its repeat, the same `message.id` and
-/// `requestId`: response `msg_011Cdiaq8zj…`, the base's lines 10 and 11), one with `usage: {}`: its lines
-/// repeat one usage record and one of them is read whole, so its usage and cost are known
-/// whichever line comes first (tester8 #4): $0.2309 by `--summary`, `aegon usage` (index and
-/// `--no-index`) alike, the priced part equal to the total; the damaged line is still said
-/// (stderr, exit 1). And a resumed copy in another file with `requestId` dropped from every
-/// line counts once (tester8 #3): 4 calls, $0.2309.
+/// tester8 finding 4, tester11 finding 1: a response one of whose lines holds usage aegon
+/// could not read whole is of unknown cost whichever line it is and whatever other lines or
+/// copies say: the damaged line may be the final line of a streamed response, holding its
+/// largest counts (a chunk line read whole is not the response's usage). The same answer in
+/// either order, on 1 to 3 threads, in either file order, in `aegon usage` with and without
+/// the index; the readable tokens are kept; the damaged line is said once.
 #[test]
-fn a_response_with_one_line_read_whole_is_known_in_either_order_and_once_in_copies() {
+fn a_response_with_a_damaged_line_is_of_unknown_cost_in_any_order_and_once_in_copies() {
     let dir = common::temp_dir("shapes-order");
     for which in 0..2 {
         let seen = std::cell::Cell::new(0);
@@ -554,8 +553,7 @@ fn a_response_with_one_line_read_whole_is_known_in_either_order_and_once_in_copi
         let t = &json["totals"];
         assert_eq!(t["api_calls"], CALLS, "line {which}");
         assert_eq!(t["tokens"]["output"], OUTPUT, "line {which}");
-        assert_eq!(t["cost_usd"].as_f64(), Some(COST), "line {which}: {t}");
-        assert_eq!(t["priced_cost_usd"].as_f64(), Some(COST), "line {which}");
+        assert_eq!(t["cost_usd"], Value::Null, "line {which}: {t}");
         assert!(!ok, "line {which}: the damaged line is a problem");
         assert_eq!(
             stderr.lines().filter(|l| l.contains("byte ")).count(),
@@ -569,15 +567,17 @@ fn a_response_with_one_line_read_whole_is_known_in_either_order_and_once_in_copi
         ] {
             assert_eq!(totals["apiCalls"], CALLS, "{how}, line {which}");
             assert_eq!(totals["outputTokens"], OUTPUT, "{how}, line {which}");
-            for cost in ["totalCost", "pricedCost"] {
-                let usd = totals[cost].as_f64().unwrap_or(f64::NAN);
-                assert!((usd - COST).abs() < 5e-5, "{how}, line {which}: {totals}");
-            }
+            assert_eq!(totals["totalCost"], Value::Null, "{how}, line {which}");
+            let priced = totals["pricedCost"].as_f64().unwrap_or(f64::NAN);
+            assert!(
+                priced > 0.0 && priced < COST,
+                "{how}, line {which}: {totals}"
+            );
         }
     }
     // Across files: the response unreadable on both its lines in one, read whole in a resumed
-    // copy (another session): known, by `--summary` on 1 to 3 threads, with the files in
-    // either order, and by `aegon usage`.
+    // copy (another session): still unknown, by `--summary` on 1 to 3 threads, with the files
+    // in either order, and by `aegon usage`.
     let unread = case(&dir, "unread-both", |o| {
         if o["message"]["id"] == "msg_011Cdiaq8zj4gmnvXpfCTvZn" {
             o["message"]["usage"] = json!({});
@@ -597,8 +597,8 @@ fn a_response_with_one_line_read_whole_is_known_in_either_order_and_once_in_copi
             let json: Value = serde_json::from_slice(&out.stdout).expect("JSON");
             let t = &json["totals"];
             assert_eq!(t["api_calls"], CALLS, "-j {threads}");
-            assert_eq!(t["cost_usd"].as_f64(), Some(COST), "-j {threads}: {t}");
-            assert_eq!(t["priced_cost_usd"].as_f64(), Some(COST), "-j {threads}");
+            assert_eq!(t["tokens"]["output"], OUTPUT, "-j {threads}");
+            assert_eq!(t["cost_usd"], Value::Null, "-j {threads}: {t}");
         }
     }
     let data = common::temp_dir("shapes-unread-copy-index");
@@ -607,10 +607,7 @@ fn a_response_with_one_line_read_whole_is_known_in_either_order_and_once_in_copi
         ("index", usage_totals(&[&unread, &copy], Some(data.path()))),
     ] {
         assert_eq!(totals["apiCalls"], CALLS, "{how}: {totals}");
-        for cost in ["totalCost", "pricedCost"] {
-            let usd = totals[cost].as_f64().unwrap_or(f64::NAN);
-            assert!((usd - COST).abs() < 5e-5, "{how}: {totals}");
-        }
+        assert_eq!(totals["totalCost"], Value::Null, "{how}: {totals}");
     }
     let a = case(&dir, "a", |_| {});
     let b = case(&dir, "b", |o| {

@@ -261,13 +261,6 @@ impl Unread {
         )
     }
 
-    /// Whether the mark is about how one line of a response was read, so that another line
-    /// of the same response read whole makes its usage known (a response's lines repeat one
-    /// usage record). False for [`Unread::NotYetWritten`]: those counts are in no line yet.
-    pub fn of_one_line(self) -> bool {
-        !matches!(self, Unread::NotYetWritten)
-    }
-
     /// In words, for a cost left unknown: `usage with no token count aegon knows`.
     pub fn describe(self) -> &'static str {
         match self {

@@ -69,11 +69,11 @@ pub struct Response {
     /// `m:ID\u{1f}REQUEST` with it, the key builds before the identity rule gave it
     /// ([`response_key`]).
     pub request_id: Option<String>,
-    /// Set while no line of it (in any file or copy) was read whole, only lines with usage
-    /// aegon could not read whole (`EventKind::Usage`'s `unread`, the first kind met): its
-    /// known tokens are kept, its cost is unknown, as `--summary` counts it. A response's
-    /// lines repeat one usage record, so one line read whole makes its usage (the largest of
-    /// its lines') and cost known, whatever the order its lines and copies are met in.
+    /// Set when some line of it (in any file or copy) held usage aegon could not read whole
+    /// (`EventKind::Usage`'s `unread`, the first kind met): its known tokens are kept, its
+    /// cost is unknown, as `--summary` counts it, whatever the order its lines and copies are
+    /// met in. Another line read whole does not make it known: the damaged one may be the
+    /// final line of a streamed response, holding its largest counts.
     pub unread: Option<crate::tokens::Unread>,
 }
 
@@ -302,8 +302,8 @@ impl Collector {
                     row.ts_ms = row.ts_ms.or(r.ts_ms);
                     row.model = row.model.take().or(r.model);
                     row.request_id = row.request_id.take().or(r.request_id);
-                    // Unread only while no copy of it was read whole.
-                    row.unread = row.unread.filter(|_| r.unread.is_some());
+                    // Unread when any copy of it was not read whole.
+                    row.unread = row.unread.or(r.unread);
                     let theirs = r.session.map(|s| (s, r.project)).into_iter();
                     for (session, project) in theirs.chain(r.also) {
                         if row.session.as_deref() != Some(session.as_str())
@@ -475,9 +475,9 @@ impl Renderer for Collector {
                             row.request_id = owned(request_id.as_deref());
                         }
                         row.call |= !*increment;
-                        // A line read whole makes its usage known; a line not read whole
-                        // leaves a known response known (its lines repeat one usage record).
-                        row.unread = row.unread.filter(|_| unread.is_some());
+                        // Any line not read whole leaves its cost unknown (it may be the
+                        // final line of a streamed response, with its largest counts).
+                        row.unread = row.unread.or(*unread);
                         if row.session.as_deref() != Some(session.as_str())
                             && !row.also.iter().any(|(s, _)| *s == session)
                         {

@@ -1349,21 +1349,14 @@ impl Ledger {
                  ON CONFLICT(file_id) DO UPDATE SET consumed = excluded.consumed",
             )?
             .execute(params![file_id, consumed])?;
-            // An older build marks a row unread when it reads a line of it not read whole,
-            // even when a line of it read whole was met before (in another file): every file
-            // on disk holding a marked row this file holds is read again from its start by
-            // this update (marked rows are few), so that a line of it read whole clears the
-            // mark ([`collect::Response::unread`]). Rows merge by identity: nothing counts
-            // twice.
+            // A file an older build read on (or an index only older builds wrote) is read
+            // again from its start by this update: an older build does not mark every usage
+            // this one cannot read whole (a `*_tokens` count it does not know, a count refused
+            // and read as 0, a Codex total that went down), so its rows may hold a cost this
+            // build would call unknown. Rows merge by identity: nothing counts twice.
             tx.prepare_cached(
-                "WITH marked(key) AS (
-                     SELECT key FROM responses WHERE unread IS NOT NULL AND file_id = ?1
-                     UNION SELECT r.key FROM responses r JOIN response_files f ON f.key = r.key
-                           WHERE r.unread IS NOT NULL AND f.file_id = ?1)
-                 UPDATE files SET consumed = 0, line = 1, open_tail = 0, tail_hash = NULL
-                 WHERE present = 1 AND (consumed > 0 OR open_tail)
-                   AND (id IN (SELECT file_id FROM responses WHERE key IN marked)
-                        OR id IN (SELECT file_id FROM response_files WHERE key IN marked))",
+                "UPDATE files SET consumed = 0, line = 1, open_tail = 0, tail_hash = NULL
+                 WHERE id = ?1 AND present = 1 AND (consumed > 0 OR open_tail)",
             )?
             .execute([file_id])?;
         }
@@ -1869,7 +1862,7 @@ impl Ledger {
                          ?18, ?19, ?20)
                  ON CONFLICT(key) DO UPDATE SET
                      web_searches = max(coalesce(web_searches, 0), excluded.web_searches),
-                     unread = CASE WHEN excluded.unread IS NULL THEN NULL ELSE unread END,
+                     unread = coalesce(unread, excluded.unread),
                      input = max(input, excluded.input),
                      output = max(output, excluded.output),
                      cache_read = max(cache_read, excluded.cache_read),
@@ -3168,7 +3161,7 @@ fn message_prefix_end(prefix: &str) -> String {
 /// Moves the response keyed `old` to the key `new` (the same response: see
 /// [`Ledger::fold_request_keys`]): renamed when `new` has no row; else merged into it as the
 /// upsert merges rows (counts, web searches and prompt size by their largest, names and
-/// factors kept where set, an API call if either is, the unread mark only while both are
+/// factors kept where set, an API call if either is, the unread mark if either is
 /// unread), `old`'s own file and session noted as another file and session of `new`. Its
 /// notes (`response_files`, `response_sessions`) move with it. The triggers keep the
 /// session sums.
@@ -3181,7 +3174,7 @@ fn fold_key(tx: &Connection, old: &str, new: &str) -> Result<(), Error> {
             "UPDATE responses AS n SET
                  web_searches = CASE WHEN n.web_searches IS NULL AND o.web_searches IS NULL
                      THEN NULL ELSE max(coalesce(n.web_searches, 0), coalesce(o.web_searches, 0)) END,
-                 unread = CASE WHEN o.unread IS NULL THEN NULL ELSE n.unread END,
+                 unread = coalesce(n.unread, o.unread),
                  input = max(n.input, o.input),
                  output = max(n.output, o.output),
                  cache_read = max(n.cache_read, o.cache_read),

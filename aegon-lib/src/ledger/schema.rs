@@ -138,13 +138,13 @@
 //! for the message ids of the rows of every file with no row here at its `consumed` (indexed,
 //! read on or read again by an older build; at first, every file), the rows of one message id
 //! into one (the first key with a request id), in one transaction, merged as the upsert merges
-//! (the counts by their largest, factors and names kept where set, the unread mark only while
-//! both are unread), the other row's file and session noted in `response_files` and
+//! (the counts by their largest, factors and names kept where set, the unread mark if either
+//! is unread), the other row's file and session noted in `response_files` and
 //! `response_sessions`, its own notes moved; the triggers keep `session_sums` right (an
-//! `UPDATE` and a `DELETE`). The same fold sets every file on disk that holds a row such a
-//! file holds marked unread to be read again from its start (an older build marks a row it
-//! finds a line not read whole of, even when a line read whole was met: the new rule clears
-//! the mark when one is read). Nothing else is read again and the rows mean what they meant,
+//! `UPDATE` and a `DELETE`). The same fold sets each such file on disk to be read again from
+//! its start (an older build does not mark every usage this build cannot read whole: a
+//! `*_tokens` count it does not know, a count refused and read as 0). The rows mean what they
+//! meant,
 //! so no version and no [`COMPAT`] change: older builds read the rows as their own, and count
 //! a response twice only where they did before (a copy with another or no `requestId`), until
 //! the next newer run folds it.

@@ -308,8 +308,13 @@ impl Correlator {
                 request_id,
                 tokens,
                 increment,
+                unread,
                 ..
             } => {
+                // A line whose usage was not read whole passes even when it adds no count: its
+                // response's cost is unknown whatever its other lines say (a damaged final line
+                // of a streamed response may hold the largest counts).
+                let damaged = unread.is_some();
                 let identity = ResponseIdentity::of(
                     event.agent,
                     message_id.as_deref(),
@@ -325,7 +330,7 @@ impl Correlator {
                     *most = most.max(*tokens);
                 }
                 if let Some(seen) = self.counted.get_mut(&key) {
-                    return pass_increase(seen, tokens, increment);
+                    return pass_increase(seen, tokens, increment) || damaged;
                 }
                 match self.responses.get_mut(&key) {
                     None => {
@@ -337,7 +342,7 @@ impl Correlator {
                         self.responses.insert(key, *tokens);
                         true
                     }
-                    Some(seen) => pass_increase(seen, tokens, increment),
+                    Some(seen) => pass_increase(seen, tokens, increment) || damaged,
                 }
             }
             EventKind::ToolCall {

@@ -626,39 +626,6 @@ impl CostExplained {
         open
     }
 
-    /// A response on `chain` counted before as of unknown cost (a usage event priced `None`)
-    /// whose usage is known after all (a line of it read whole): that unpriced event no longer
-    /// counts as such, and `cost` (what it counted, priced; `None`: the line that made it
-    /// known carries it) is added, in the response (when it is still the open one), the
-    /// prompt (the current one) or subagent it counted in.
-    pub(crate) fn known_after_all(
-        &mut self,
-        chain: Option<&str>,
-        message_id: Option<&str>,
-        cost: Option<f64>,
-    ) {
-        let known = |c: &mut Charge| {
-            c.unpriced = c.unpriced.saturating_sub(1);
-            if cost.is_some() {
-                c.add(cost);
-            }
-        };
-        let message = message_id.map(hash_str);
-        if let Some(open) = self.open.get_mut(&chain.map(str::to_owned)) {
-            if open.message == message {
-                known(&mut open.cost);
-            }
-        }
-        match chain {
-            None => known(&mut self.current_prompt().cost),
-            Some(agent) => {
-                if let Some(a) = self.agents.get_mut(agent) {
-                    known(&mut a.cost);
-                }
-            }
-        }
-    }
-
     /// A usage event on `chain`, priced `cost` (`None`: no price); returns the cache figures
     /// of a response's first usage event.
     #[allow(clippy::too_many_arguments)]

@@ -22,7 +22,7 @@ pub mod leaves;
 pub mod pricing;
 pub mod prompt;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use self::cost_explained::CostExplained;
 use self::histogram::Histogram;
@@ -81,42 +81,6 @@ pub struct Sessions {
     /// price table's lookups (string keys in B-trees) took 1.7% of a summary of distinct
     /// history when done for every one, as in [`CacheTracker`](cost_explained::CacheTracker).
     last_price: Option<PriceMemo>,
-    /// The responses met so far only in lines aegon could not read whole, and what made them
-    /// known ([`UnreadResponses`]).
-    unread: UnreadResponses,
-}
-
-/// The responses of unknown cost a reading keeps track of, so that a response is of unknown
-/// cost only while none of its lines (in any file, copy or session) was read whole, whatever
-/// the order they are met in: its lines repeat one usage record (FORMAT.md §6). Keyed by the
-/// response's [`crate::ResponseIdentity`] written with `{:?}` (the same in every reading of a
-/// run). Small: only responses with usage aegon could not read are kept.
-#[derive(Debug, Default)]
-struct UnreadResponses {
-    /// The responses counted as calls of unknown cost, each with where it counts.
-    pending: HashMap<String, PendingUnread>,
-    /// Responses unread in another reading ([`Sessions::with_unread_elsewhere`]) of which this
-    /// one met a line read whole, not yet matched with that reading's (by [`Sessions::merge`]).
-    readable: HashSet<String>,
-    /// The responses other readings keep pending ([`Sessions::with_unread_elsewhere`]).
-    elsewhere: HashSet<String>,
-    /// A response of another session made known by the event just applied, to be priced
-    /// there ([`make_known`]).
-    known: Option<PendingUnread>,
-}
-
-/// A response counted as a call of unknown cost, and where: its session, subagent chain,
-/// message id, model, the tokens counted of it, price factors and time (to price it once a
-/// line of it is read whole).
-#[derive(Debug, Clone)]
-struct PendingUnread {
-    session: String,
-    chain: Option<String>,
-    message_id: Option<String>,
-    model: String,
-    tokens: Tokens,
-    factors: crate::tokens::PriceFactors,
-    ms: Option<i64>,
 }
 
 /// A request's price ([`Pricing::request_price`]) with the factors it was looked up with,
@@ -380,37 +344,6 @@ pub struct Session {
     first_prompt_bare: bool,
 }
 
-/// A response counted as a call of unknown cost in `pending.session` whose usage is known
-/// after all (a line of it read whole, in another session or reading): its call is no
-/// longer unpriced there, and the tokens counted of it there are priced (as its own request,
-/// at its time), in its model's usage and its cost breakdown.
-fn make_known(
-    sessions: &mut BTreeMap<String, Box<Session>>,
-    pricing: &Pricing,
-    pending: PendingUnread,
-) {
-    let Some(session) = sessions.get_mut(&pending.session) else {
-        return;
-    };
-    let cost = pricing.request_cost_at(
-        &pending.model,
-        &pending.tokens,
-        &pending.factors,
-        pending.ms,
-    );
-    if let (Some(usage), Some(cost)) = (session.usage.get_mut(&pending.model), cost) {
-        usage.unpriced = usage.unpriced.saturating_sub(1);
-        // Counted unread there, its model having a price.
-        usage.unread = usage.unread.saturating_sub(1);
-        usage.add_cost(cost);
-        session.cost_explained.known_after_all(
-            pending.chain.as_deref(),
-            pending.message_id.as_deref(),
-            Some(cost),
-        );
-    }
-}
-
 impl Sessions {
     /// No sessions yet, with the built-in prices.
     pub fn new() -> Self {
@@ -432,23 +365,7 @@ impl Sessions {
             no_prompt_costs: false,
             last_model: None,
             last_price: None,
-            unread: UnreadResponses::default(),
         }
-    }
-
-    /// These sessions are one reading of several (the parallel `--summary`'s groups), and
-    /// `ids` the responses other readings count as calls of unknown cost
-    /// ([`Sessions::unread_responses`]): a line read whole of one of them met here makes it
-    /// known when the readings are [merged](Sessions::merge).
-    pub fn with_unread_elsewhere(mut self, ids: impl IntoIterator<Item = String>) -> Self {
-        self.unread.elsewhere.extend(ids);
-        self
-    }
-
-    /// The responses counted so far as calls of unknown cost (no line of theirs read whole
-    /// met yet), by identity, for [`Sessions::with_unread_elsewhere`] of other readings.
-    pub fn unread_responses(&self) -> impl Iterator<Item = &str> {
-        self.unread.pending.keys().map(String::as_str)
     }
 
     /// These sessions keep no cost per human prompt ([`CostExplained::prompts`] stays empty;
@@ -504,11 +421,7 @@ impl Sessions {
             &self.pricing,
             &mut self.last_model,
             &mut self.last_price,
-            &mut self.unread,
         );
-        if let Some(pending) = self.unread.known.take() {
-            make_known(&mut self.sessions, &self.pricing, pending);
-        }
         if let Some(uuid) = event.uuid.as_deref() {
             let resolved = self.leaves.note(id, uuid);
             self.apply_resolved(resolved);
@@ -599,22 +512,6 @@ impl Sessions {
         }
         let resolved = self.leaves.merge(other.leaves);
         self.apply_resolved(resolved);
-        // A response unread in one reading and read whole in another is known.
-        let theirs = other.unread;
-        for (key, p) in theirs.pending {
-            self.unread.pending.entry(key).or_insert(p);
-        }
-        self.unread.readable.extend(theirs.readable);
-        self.unread.elsewhere.extend(theirs.elsewhere);
-        let readable = std::mem::take(&mut self.unread.readable);
-        for key in readable {
-            match self.unread.pending.remove(&key) {
-                Some(p) => make_known(&mut self.sessions, &self.pricing, p),
-                None => {
-                    self.unread.readable.insert(key);
-                }
-            }
-        }
     }
 
     /// Closes every running step as abandoned (the input ended).
@@ -669,7 +566,6 @@ impl Session {
             .map(|(id, _)| id.as_str())
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn apply(
         &mut self,
         event: &Event<'_>,
@@ -678,7 +574,6 @@ impl Session {
         pricing: &Pricing,
         last_model: &mut Option<(Box<str>, ModelId<'static>)>,
         last_price: &mut Option<PriceMemo>,
-        unread_responses: &mut UnreadResponses,
     ) {
         self.events += 1;
         let at = event
@@ -913,72 +808,8 @@ impl Session {
                         dated.price
                     }
                 };
-                // A response's lines repeat one usage record: it is of unknown cost only while
-                // no line of it read whole was met (in any order). A line not read whole of a
-                // response already known is priced as what it adds; the first line read whole
-                // of one that was not known makes it known: its call is no longer unpriced, and
-                // what it counted so far is priced with what this line adds.
-                // (Another session's response made known: priced there by the caller,
-                // [`make_known`]; this line is priced as what it adds.)
-                let mut unread = *unread;
-                let mut made_known = None;
-                let watch =
-                    !unread_responses.pending.is_empty() || !unread_responses.elsewhere.is_empty();
-                // Counts not written yet are in no line: no line read whole clears them.
-                let per_line = unread.is_none_or(Unread::of_one_line);
-                if per_line && (unread.is_some() || watch) {
-                    if let Some(key) = event.response_identity().map(|i| format!("{i:?}")) {
-                        let pending = &mut unread_responses.pending;
-                        match (unread.is_some(), *increment) {
-                            (true, false) => {
-                                let entry = PendingUnread {
-                                    session: self.id.clone(),
-                                    chain: agent.clone(),
-                                    message_id: message_id.as_deref().map(str::to_owned),
-                                    model: model.to_owned(),
-                                    tokens: *tokens,
-                                    factors: factors.clone(),
-                                    ms,
-                                };
-                                pending.insert(key, entry);
-                            }
-                            (true, true) => match pending.get_mut(&key) {
-                                Some(p) => p.tokens = p.tokens.saturating_add(*tokens),
-                                None => unread = None,
-                            },
-                            (false, _) => match pending.remove(&key) {
-                                Some(p) if p.session == self.id => made_known = Some(p),
-                                Some(p) => unread_responses.known = Some(p),
-                                None if unread_responses.elsewhere.contains(&key) => {
-                                    unread_responses.readable.insert(key);
-                                }
-                                None => {}
-                            },
-                        }
-                    }
-                }
                 let priced = price.and_then(|p| p.cost(tokens, factors.prompt_tokens));
-                let cost = match (unread, &made_known) {
-                    (None, None) => price.and_then(|p| p.cost(tokens, factors.prompt_tokens)),
-                    (None, Some(p)) => price.and_then(|price| {
-                        price.cost(&p.tokens.saturating_add(*tokens), factors.prompt_tokens)
-                    }),
-                    (Some(_), _) => None,
-                };
-                if let Some(p) = &made_known {
-                    if let Some(usage) = self.usage.get_mut(&p.model) {
-                        usage.unpriced = usage.unpriced.saturating_sub(1);
-                        // It was counted unread only where its model has a price.
-                        if price.is_some() {
-                            usage.unread = usage.unread.saturating_sub(1);
-                        }
-                    }
-                    self.cost_explained.known_after_all(
-                        p.chain.as_deref(),
-                        p.message_id.as_deref(),
-                        None,
-                    );
-                }
+                let cost = priced.filter(|_| unread.is_none());
                 if !self.usage.contains_key(model) {
                     self.usage.insert(model.to_owned(), ModelUsage::default());
                 }
@@ -2018,7 +1849,6 @@ mod tests {
                 factors,
                 reasoning,
                 context,
-                window,
                 ..
             } => EventKind::Usage {
                 message_id,
@@ -2030,7 +1860,7 @@ mod tests {
                 reasoning,
                 unread: Some(crate::tokens::Unread::NoCounts),
                 context,
-                window,
+                window: None,
             },
             _ => unreachable!(),
         };
