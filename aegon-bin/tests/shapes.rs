@@ -176,6 +176,24 @@ fn usage_aegon_cannot_read_is_an_api_call_of_unknown_cost() {
     for (name, file) in &cases {
         assert_unknown_cost(name, file);
     }
+    // tester11 finding 4: a `usage` that is not an object, or a count beyond any number
+    // (serde's "number out of range"), dropped the response and showed the rest complete.
+    for (name, value) in [
+        ("null", json!(null)),
+        ("array", json!([])),
+        ("string", json!("x")),
+        ("number", json!(5)),
+    ] {
+        let file = case(&dir, name, |o| o["message"]["usage"] = value.clone());
+        assert_unknown_cost(name, &file);
+    }
+    let big = case(&dir, "big", |o| usage(o)["output_tokens"] = json!("BIG"));
+    let text = std::fs::read_to_string(&big).unwrap();
+    std::fs::write(&big, text.replace("\"BIG\"", "1e400")).unwrap();
+    let (json, _, ok) = summary(&big);
+    assert_eq!(json["totals"]["api_calls"], CALLS, "1e400");
+    assert_eq!(json["totals"]["cost_usd"], Value::Null, "1e400");
+    assert!(!ok);
     // The text says why, and that it is a lower bound.
     let text = summary_text(&cases[2].1);
     assert!(

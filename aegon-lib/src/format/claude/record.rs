@@ -324,11 +324,17 @@ fn read_message_member<'a, V: MessageValue<'a>>(
         MessageKey::Model => m.model = value.string("message.model")?,
         MessageKey::Id => m.id = value.string("message.id")?,
         MessageKey::Content => m.content = value.content()?,
+        // A `usage` written but not readable as one (null, another type, a count out of
+        // range) is usage with no token count aegon knows: the response is an API call of
+        // unknown cost (`Unread::NoCounts`), never dropped with the rest shown complete.
         MessageKey::Usage => match value.usage()? {
             Some(UsageField::Object(u)) => m.usage = Some(u),
-            Some(UsageField::Null) => m.usage = None,
-            Some(UsageField::Other(what)) => value.usage_not_object(m, what),
-            None => {}
+            Some(UsageField::Null) => m.usage = Some(Usage::default()),
+            Some(UsageField::Other(what)) => {
+                value.usage_not_object(m, what);
+                m.usage = Some(Usage::default());
+            }
+            None => m.usage = Some(Usage::default()),
         },
         MessageKey::Other => value.skip()?,
     }
@@ -337,7 +343,7 @@ fn read_message_member<'a, V: MessageValue<'a>>(
 
 /// The note for a `usage` that is not an object.
 fn usage_note(what: &str) -> String {
-    format!("`message.usage` is {what}, not an object: no tokens read")
+    format!("`message.usage` is {what}, not an object: no tokens read, the response's cost unknown")
 }
 
 /// A message read whole by serde: the members' values from its map access.
@@ -354,7 +360,6 @@ impl<'de, A: MapAccess<'de>> MessageValue<'de> for A {
         self.next_value().map(Some)
     }
     fn usage_not_object(&mut self, m: &mut Message<'de>, what: &'static str) {
-        m.usage = None;
         m.notes.push(usage_note(what));
     }
     fn skip(&mut self) -> Result<(), A::Error> {
@@ -2273,9 +2278,10 @@ impl Reader {
                                 refused = (r | o).then_some((v, end, r, o));
                                 m.usage = Some(u);
                             }
-                            UsageField::Null => m.usage = None,
+                            // As `read_message_member`: usage with no count aegon knows.
+                            UsageField::Null => m.usage = Some(Usage::default()),
                             UsageField::Other(what) => {
-                                m.usage = None;
+                                m.usage = Some(Usage::default());
                                 m.notes.push(usage_note(what));
                             }
                         }
