@@ -497,7 +497,14 @@ pub fn run(args: Vec<OsString>) -> io::Result<ExitCode> {
         .chain(partly_note(&entries.partly))
         .chain(unknown_cost_note(&entries.unknown))
         .collect();
-    let all_notes: Vec<String> = notes.iter().chain(&lines_notes).cloned().collect();
+    // Said in the JSON notes (a table's footer says it); not a problem: the exit status stays.
+    let waiting = waiting_note(&entries);
+    let all_notes: Vec<String> = notes
+        .iter()
+        .chain(&waiting)
+        .chain(&lines_notes)
+        .cloned()
+        .collect();
     let color = o.color.unwrap_or_else(|| {
         io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
     });
@@ -657,6 +664,27 @@ pub fn unknown_cost_note(unknown: &ledger::Unread) -> Option<String> {
         plural(unknown.lines, "holds", "hold"),
         unknown.first.as_deref().unwrap_or("?"),
     ))
+}
+
+/// The note about sessions whose counts are not written yet (a running Copilot CLI session:
+/// [`aegon::tokens::Unread::NotYetWritten`]), if any: why their cost is unknown for now, when
+/// nothing in their lines is wrong.
+pub fn waiting_note(entries: &ledger::Entries) -> Option<String> {
+    let why = aegon::tokens::Unread::NotYetWritten.describe();
+    let sessions: std::collections::BTreeSet<u32> = entries
+        .rows
+        .iter()
+        .filter(|e| e.unpriced != 0 && entries.name(e.unpriced) == why)
+        .map(|e| e.session)
+        .collect();
+    let n = sessions.len() as u64;
+    (n > 0).then(|| {
+        format!(
+            "{n} session{} still running: {why}; {} cost is unknown until then",
+            plural(n, "", "s"),
+            plural(n, "its", "their"),
+        )
+    })
 }
 
 /// Folders and files named, or Claude Code's folders when none. A session file named brings
