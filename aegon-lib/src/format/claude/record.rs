@@ -1040,8 +1040,10 @@ impl<'de> Deserialize<'de> for CacheCreation {
     }
 }
 
-/// Whether a JSON value is a number above 0 (any other value: false), as
-/// [`positive_number`] tells it from the value's text.
+/// Whether a JSON value holds something (a number other than 0, `true`, a non-empty string,
+/// array or object; not 0, `null`, `false`, `""`, `[]` or `{}`), as
+/// [`positive_number`] tells it from the value's text: under a name aegon does not know that
+/// says it is a token count, a count of a kind it cannot read (a string `"5000"` included).
 struct Positive(bool);
 
 impl<'de> Deserialize<'de> for Positive {
@@ -1056,16 +1058,16 @@ impl<'de> Deserialize<'de> for Positive {
                 Ok(Positive(v > 0))
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<Positive, E> {
-                Ok(Positive(v > 0))
+                Ok(Positive(v != 0))
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<Positive, E> {
-                Ok(Positive(v > 0.0))
+                Ok(Positive(v != 0.0))
             }
-            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Positive, E> {
-                Ok(Positive(false))
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Positive, E> {
+                Ok(Positive(v))
             }
-            fn visit_str<E: de::Error>(self, _: &str) -> Result<Positive, E> {
-                Ok(Positive(false))
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Positive, E> {
+                Ok(Positive(!v.is_empty()))
             }
             fn visit_unit<E: de::Error>(self) -> Result<Positive, E> {
                 Ok(Positive(false))
@@ -1077,21 +1079,36 @@ impl<'de> Deserialize<'de> for Positive {
                 d.deserialize_any(self)
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Positive, A::Error> {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(Positive(false))
+                let mut any = false;
+                while seq.next_element::<IgnoredAny>()?.is_some() {
+                    any = true;
+                }
+                Ok(Positive(any))
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Positive, A::Error> {
-                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(Positive(false))
+                let mut any = false;
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {
+                    any = true;
+                }
+                Ok(Positive(any))
             }
         }
         deserializer.deserialize_any(PositiveVisitor)
     }
 }
 
-/// Whether `value` (a JSON value's text) is a number above 0.
+/// Whether `value` (a JSON value's text) holds something, as [`Positive`] tells it: a number
+/// other than 0, `true`, a non-empty string, array or object.
 fn positive_number(value: &str) -> bool {
-    value.starts_with(|c: char| c.is_ascii_digit()) && value.parse::<f64>().is_ok_and(|n| n > 0.0)
+    match value.as_bytes().first() {
+        Some(b'0'..=b'9' | b'-') => value.parse::<f64>().is_ok_and(|n| n != 0.0),
+        Some(b't') => true,
+        Some(b'"') => value.len() > 2,
+        Some(b'[' | b'{') => value
+            .get(1..value.len().saturating_sub(1))
+            .is_some_and(|inner| !inner.trim().is_empty()),
+        _ => false,
+    }
 }
 
 impl<'de: 'a, 'a> Deserialize<'de> for Content<'a> {
@@ -3951,12 +3968,17 @@ mod tests {
         let c = u.cache_creation.unwrap();
         assert!(c.other_ttl);
         assert_eq!(c.ephemeral_1h_input_tokens, 2);
-        // A zero (or a non-number) in another member holds no writes.
+        // A zero (or null, false, "", [], {}) in another member holds no writes; anything
+        // else there (a string "5", tester11 #7) holds writes of a kind aegon cannot read.
         let u: Usage = serde_json::from_str(
-            r#"{"cache_creation":{"ephemeral_24h_input_tokens":0,"note":"x"}}"#,
+            r#"{"cache_creation":{"ephemeral_24h_input_tokens":0,"note":null,"x":"","y":[]}}"#,
         )
         .unwrap();
         assert!(!u.cache_creation.unwrap().other_ttl);
+        let u: Usage =
+            serde_json::from_str(r#"{"cache_creation":{"ephemeral_24h_input_tokens":"5"}}"#)
+                .unwrap();
+        assert!(u.cache_creation.unwrap().other_ttl);
         let r = parse_record(r#"{"type":"assistant","message":{"usage":{"output_tokens":1}}}"#)
             .unwrap();
         assert_eq!(r.usage_elsewhere, None);
@@ -3964,8 +3986,9 @@ mod tests {
 
     #[test]
     fn token_counts_aegon_does_not_know_are_marked_and_named() {
-        // tester8 #1: a `*_tokens` member aegon does not read, holding a number above 0, in
-        // the usage or an iteration; a zero, a string and a member of another name are not.
+        // tester8 #1: a `*_tokens` member aegon does not read, holding something (a number
+        // other than 0, or a string, tester11 #7), in the usage or an iteration; a zero and a
+        // member of another name are not.
         let usage = r#"{"input_tokens":1,"output_tokens":2,"audio_input_tokens":5000,"total_tokens":0,"x_tokens":"9","tokens":4,"iterations":[{"input_tokens":1,"output_tokens":1,"image_tokens":3}]}"#;
         let line = format!(r#"{{"type":"assistant","message":{{"id":"m","usage":{usage}}}}}"#);
         let r = parse_record(&line).unwrap();
@@ -3985,6 +4008,10 @@ mod tests {
                     "`message.usage.audio_input_tokens` 5000 is a token count aegon does not know: not counted"
                 ),
                 (
+                    line.find("\"9\"").unwrap(),
+                    "`message.usage.x_tokens` \"9\" is a token count aegon does not know: not counted"
+                ),
+                (
                     line.find("3}]").unwrap(),
                     "`message.usage.iterations[0].image_tokens` 3 is a token count aegon does not know: not counted"
                 ),
@@ -3998,12 +4025,17 @@ mod tests {
         let u: Usage =
             serde_json::from_str(r#"{"iterations":[{"output_tokens":1,"a_tokens":1e2}]}"#).unwrap();
         assert!(!u.other_counts && u.has_other_counts());
-        // Zeros, non-numbers and the names aegon reads: nothing.
+        // Zeros, null, false, empty values and the names aegon reads: nothing.
         let u: Usage = serde_json::from_str(
-            r#"{"input_tokens":1,"audio_input_tokens":0,"b_tokens":-1,"c_tokens":null,"d_tokens":[1],"service_tier":"standard","speed":"fast"}"#,
+            r#"{"input_tokens":1,"audio_input_tokens":0,"b_tokens":false,"c_tokens":null,"d_tokens":[],"e_tokens":"","service_tier":"standard","speed":"fast"}"#,
         )
         .unwrap();
         assert!(!u.has_other_counts());
+        // Anything else under such a name (tester11 #7): a count aegon cannot read.
+        for held in ["-1", "[1]", "{\"n\":1}", "true", "\"5000\""] {
+            let u: Usage = serde_json::from_str(&format!(r#"{{"b_tokens":{held}}}"#)).unwrap();
+            assert!(u.has_other_counts(), "{held}");
+        }
     }
 
     #[test]
