@@ -2759,29 +2759,22 @@ impl Ledger {
         if shared.is_some() {
             return Ok(None);
         }
-        // The sums hold no web searches: a session with any (or with rows whose count is not
-        // known) is priced from its rows. Through the partial index of those rows: cheap.
-        if self.web_searches {
-            let searched = self
-                .conn
-                .prepare_cached(
-                    "SELECT 1 FROM responses WHERE session = ?1 AND web_searches IS NOT 0",
-                )?
-                .exists([id])?;
-            if searched {
-                return Ok(None);
-            }
-        }
-        // Nor do they know which rows' usage was not read whole (cost unknown): a session with
-        // any is priced from its rows. Through the partial index of those rows: cheap.
-        if self.unread_usage {
-            let unread = self
-                .conn
-                .prepare_cached(
-                    "SELECT 1 FROM responses WHERE session = ?1 AND unread IS NOT NULL",
-                )?
-                .exists([id])?;
-            if unread {
+        // The sums hold no web searches (a session with any, or with rows whose count is not
+        // known), nor which rows' usage was not read whole (cost unknown): a session with such
+        // rows is priced from its rows. Each probe only where its column exists, through the
+        // partial index of those rows: cheap.
+        let probes = [
+            (
+                self.web_searches,
+                "SELECT 1 FROM responses WHERE session = ?1 AND web_searches IS NOT 0",
+            ),
+            (
+                self.unread_usage,
+                "SELECT 1 FROM responses WHERE session = ?1 AND unread IS NOT NULL",
+            ),
+        ];
+        for (column, probe) in probes {
+            if column && self.conn.prepare_cached(probe)?.exists([id])? {
                 return Ok(None);
             }
         }
