@@ -2,6 +2,11 @@
 #![allow(dead_code)] // each test binary uses some of them
 
 pub mod tmux;
+// The temporary folders of the whole workspace's tests (aegon-lib's tests include it too).
+#[path = "../../../aegon-lib/tests/support/temp_dir.rs"]
+mod temp;
+
+pub use temp::{temp_dir, TempDir};
 
 use std::ffi::OsStr;
 use std::io::{BufRead, BufReader, Write};
@@ -52,62 +57,6 @@ where
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).expect("UTF-8 output")
-}
-
-/// A fresh, empty folder for one test, `$TMPDIR/aegon-test-NAME-XXXXXX` (a random suffix, so
-/// tests, binaries and runs never share one), removed with what it holds when the guard is
-/// dropped. It is kept, and its path said on stderr, when the test is failing (the guard is
-/// dropped while panicking) or when `AEGON_KEEP_TEMP=1`, for a look at what the run left.
-/// The guard derefs to its [`Path`].
-pub fn temp_dir(name: &str) -> TempDir {
-    let dir = tempfile::Builder::new()
-        .prefix(&format!("aegon-test-{name}-"))
-        .tempdir()
-        .expect("create a temporary folder");
-    TempDir(dir)
-}
-
-/// Environment variable that keeps every [`temp_dir`] of a run (`1`).
-pub const KEEP_TEMP_ENV: &str = "AEGON_KEEP_TEMP";
-
-/// The folder of [`temp_dir`]: removed on drop unless the test failed or [`KEEP_TEMP_ENV`]
-/// says to keep it.
-pub struct TempDir(tempfile::TempDir);
-
-impl TempDir {
-    /// Its path.
-    pub fn path(&self) -> &Path {
-        self.0.path()
-    }
-}
-
-impl std::ops::Deref for TempDir {
-    type Target = Path;
-    fn deref(&self) -> &Path {
-        self.0.path()
-    }
-}
-
-impl AsRef<Path> for TempDir {
-    fn as_ref(&self) -> &Path {
-        self.0.path()
-    }
-}
-
-impl AsRef<OsStr> for TempDir {
-    fn as_ref(&self) -> &OsStr {
-        self.0.path().as_os_str()
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let keep = std::env::var_os(KEEP_TEMP_ENV).is_some_and(|v| v == "1");
-        if keep || std::thread::panicking() {
-            self.0.disable_cleanup(true);
-            eprintln!("kept {}", self.0.path().display());
-        }
-    }
 }
 
 /// Appends `text` to the file at `path`, creating it if need be.
