@@ -14,11 +14,10 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use common::{temp_dir, Rng, TempDir};
+use common::{output_with_stdin, temp_dir, Reads, Rng, TempDir};
 use serde_json::{json, Value};
 
 const SA: &str = "aaaaaaaa-1111-4222-8333-44444444aaaa";
@@ -71,24 +70,12 @@ fn write(path: &Path, lines: &[Value]) {
 
 /// Runs `aegon ARGS… PATHS…` (exit 0 or 1) with `stdin`; stdout.
 fn aegon(args: &[&str], paths: &[&Path], stdin: Option<&[u8]>) -> String {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_aegon"))
-        .args(args)
-        .args(paths)
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    if let Some(bytes) = stdin {
-        let mut input = child.stdin.take().unwrap();
-        let bytes = bytes.to_vec();
-        std::thread::spawn(move || input.write_all(&bytes));
-    }
-    let out = child.wait_with_output().unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_aegon"));
+    command.args(args).args(paths);
+    let out = match stdin {
+        Some(bytes) => output_with_stdin(&mut command, bytes, Reads::All),
+        None => command.stdin(Stdio::null()).output().unwrap(),
+    };
     assert!(
         matches!(out.status.code(), Some(0 | 1)),
         "{}",

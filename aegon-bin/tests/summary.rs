@@ -12,7 +12,7 @@ use serde_json::Value;
 
 mod common;
 
-use common::{fixture, fixtures, root, temp_dir};
+use common::{feed_stdin, fixture, fixtures, root, temp_dir, Reads};
 
 fn summary(args: &[&Path]) -> Value {
     let mut all = vec![Path::new("--summary"), Path::new("--json")];
@@ -492,12 +492,9 @@ fn a_pipe_or_a_fifo_named_as_a_file_is_read_once() {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        let mut pipe = child.stdin.take().unwrap();
-        let data = bytes.clone();
-        std::thread::spawn(move || {
-            let _ = pipe.write_all(&data);
-        });
+        let feeder = feed_stdin(&mut child, bytes.clone(), Reads::All);
         check(child, &format!("/dev/stdin on a pipe, -j {threads}"));
+        feeder.finish();
     }
     let dir = temp_dir("summary-fifo");
     let fifo = dir.join("p");
