@@ -871,9 +871,11 @@ pub(crate) fn read_inputs<R: Renderer>(
 #[cfg(target_os = "linux")]
 const STDIN_PIPE_BYTES: usize = 1 << 20;
 
-/// When stdin is a pipe, asks the kernel for a larger pipe buffer (`F_SETPIPE_SZ`), so the
-/// writer (`cat`, a shell loop…) runs ahead in bigger strides and wakes us less often. A refusal
-/// (limit lowered, another kernel) changes nothing but speed and is ignored.
+/// When stdin is a pipe narrower than [`STDIN_PIPE_BYTES`], asks the kernel for a larger pipe
+/// buffer (`F_SETPIPE_SZ`), so the writer (`cat`, a shell loop…) runs ahead in bigger strides
+/// and wakes us less often. A pipe already that wide or wider (its writer, or a privileged
+/// user, widened it) is left as it is: `F_SETPIPE_SZ` also shrinks. A refusal (limit lowered,
+/// another kernel) changes nothing but speed and is ignored.
 fn widen_stdin_pipe() {
     #[cfg(target_os = "linux")]
     {
@@ -881,7 +883,9 @@ fn widen_stdin_pipe() {
         let is_pipe = rustix::fs::fstat(&stdin).is_ok_and(|st| {
             rustix::fs::FileType::from_raw_mode(st.st_mode) == rustix::fs::FileType::Fifo
         });
-        if is_pipe {
+        if is_pipe
+            && rustix::pipe::fcntl_getpipe_size(&stdin).is_ok_and(|now| now < STDIN_PIPE_BYTES)
+        {
             let _ = rustix::pipe::fcntl_setpipe_size(&stdin, STDIN_PIPE_BYTES);
         }
     }
