@@ -17,7 +17,8 @@
 //! [`HIT_RATIO`], [`WEB_SEARCH_REQUESTS`] when it ran web searches (their fee is in its
 //! cost), and when the response rebuilt the cache [`REBUILD_CAUSE`],
 //! [`REBUILD_TOKENS`] and [`REBUILD_COST_USD`]; an `invoke_agent` span the subagent's cost;
-//! the root span the trace's cost, hit ratio, `aegon.cache.rebuilds`, their tokens and cost,
+//! the root span the trace's cost (left out when the session names a subagent of which no
+//! line was read: its usage is missing, [`crate::tokens::Unread::Subagent`]), hit ratio, `aegon.cache.rebuilds`, their tokens and cost,
 //! and `aegon.cache.rebuild.lost_usd.<cause>` for each cause that happened. The figures come
 //! from a [`CacheTracker`] fed every event, as the NDJSON renderer's is, so the stream, the
 //! spans and the summary agree. A cost with no price is left out, never sent as 0; costs
@@ -497,6 +498,11 @@ struct SessionTrace {
     series: HashMap<SeriesKey, SeriesState>,
     /// Metric points not yet exported.
     points: Vec<Point>,
+    /// Subagents the session names (a Task result's spawned agent, an `agent_progress` line's
+    /// `agentId`), and those of which a line was read, over all its segments: one named and
+    /// not read leaves the root span without a cost ([`session_cost_attributes`]).
+    named_agents: HashSet<String>,
+    read_agents: HashSet<String>,
     /// Cost points waiting for the session's totals ([`crate::event::Event::awaits_totals`]),
     /// in the order they came.
     held_costs: Vec<HeldCost>,
@@ -665,6 +671,23 @@ impl<S: OtlpSink> Renderer for OtlpRenderer<S> {
             }
         }
         let agent = event.agent_id.as_deref().map(|a| bounded(a, ATTRIBUTE_MAX));
+        if let Some(a) = &agent {
+            if !s.read_agents.contains(a) {
+                s.read_agents.insert(a.clone());
+            }
+        }
+        let named = match &event.kind {
+            EventKind::ToolResult {
+                spawned_agent_id, ..
+            } => spawned_agent_id.as_deref(),
+            EventKind::Progress { agent_id, .. } if agent.is_none() => agent_id.as_deref(),
+            _ => None,
+        };
+        if let Some(n) = named.map(|n| bounded(n, ATTRIBUTE_MAX)) {
+            if !s.named_agents.contains(&n) {
+                s.named_agents.insert(n);
+            }
+        }
         if let Some(a) = &agent {
             let seq = s.events;
             let entry = s
@@ -1374,7 +1397,10 @@ fn end_segment(id: &str, s: &mut SessionTrace, options: &OtlpOptions) {
 /// rebuilds, their tokens and cost beyond cache hits, and that cost by cause (each cause that
 /// happened). Costs only where every part has a price (an unknown price is never sent as 0).
 fn session_cost_attributes(s: &SessionTrace, attributes: &mut Vec<(String, Value)>) {
-    if let Some(cost) = s.cost.cost_usd() {
+    // A subagent the session names of which no line was read: its usage is missing, so the
+    // session's cost is not known ([`crate::tokens::Unread::Subagent`]), as `--summary` says.
+    let missing = s.named_agents.iter().any(|a| !s.read_agents.contains(a));
+    if let Some(cost) = s.cost.cost_usd().filter(|_| !missing) {
         attributes.push((COST_USD.into(), json!(cost)));
     }
     if s.input > 0 {
@@ -2235,6 +2261,35 @@ mod tests {
         followed.sort_by(|a, b| a.0.cmp(&b.0));
         finished.sort_by(|a, b| a.0.cmp(&b.0));
         assert_eq!(followed, finished);
+    }
+
+    /// A session read without the transcript of a subagent it names (kfischer's parent and
+    /// its `agent-a434715.jsonl`, fixtures/corpus): that usage is missing, so its root span
+    /// has no cost, as `--summary` calls it unknown; read with it, the cost is there.
+    #[test]
+    fn a_session_missing_a_subagents_transcript_has_no_cost_on_its_root_span() {
+        let root_cost = |names: &[&str]| {
+            let mut pipeline =
+                Pipeline::new(Options::default(), OtlpRenderer::new(LineSink(Vec::new())));
+            for name in names {
+                let path = format!("{}/../fixtures/corpus/{name}", env!("CARGO_MANIFEST_DIR"));
+                let input = std::fs::read(&path).unwrap();
+                let _ = pipeline.read_to_end(&path, &input[..]).unwrap();
+            }
+            let (renderer, _) = pipeline.finish().unwrap();
+            let spans = spans_in(&lines(&renderer.into_inner().0));
+            let root = spans
+                .iter()
+                .find(|s| s["name"] == "claude_code.session")
+                .unwrap()
+                .clone();
+            attr(&root, COST_USD).and_then(|v| v["doubleValue"].as_f64())
+        };
+        let parent = "kfischer-okarin__scripts-and-tools__src__claude-history__test__fixtures__claude-projects__-Users-user-project__b3edadab-bca0-4054-9b41-f7ffa6941260.jsonl";
+        let subagent = "kfischer-okarin__scripts-and-tools__src__claude-history__test__fixtures__claude-projects__-Users-user-project__agent-a434715.jsonl";
+        assert_eq!(root_cost(&[parent]), None);
+        let whole = root_cost(&[parent, subagent]).expect("a cost with the subagent read");
+        assert!(whole > 0.38, "{whole}");
     }
 
     #[test]

@@ -1132,12 +1132,16 @@ impl Session {
     }
 
     /// Cost in dollars, each API response priced as a request of its own when it was applied
-    /// (with the [`Sessions`]' prices), or `None` when one has no known price, or while the
+    /// (with the [`Sessions`]' prices), or `None` when one has no known price, while the
     /// session [awaits its totals](Session::awaits_totals) (its requests' input is not
-    /// written yet: [`Session::priced_cost`] is a lower bound).
+    /// written yet), or when it names a subagent of which no line was read
+    /// ([`Session::unread_subagents`]: that usage is missing). [`Session::priced_cost`] is
+    /// then a lower bound.
     pub fn cost(&self) -> Option<f64> {
         let unpriced = self.usage.values().any(|u| u.unpriced > 0);
-        (!unpriced && !self.awaiting_totals).then(|| self.priced_cost())
+        let complete =
+            !unpriced && !self.awaiting_totals && self.unread_subagents().next().is_none();
+        complete.then(|| self.priced_cost())
     }
 
     /// Whether the session's latest requests have input counts written only later, in
@@ -1170,9 +1174,17 @@ impl Session {
 
     /// The causes of the responses with no price, each with its models: `model` for models
     /// the table lacks, else the factor (`service tier flex`) or what could not be read
-    /// ([`crate::tokens::Unread::describe`]). Merged over sessions by uniting the sets.
+    /// ([`crate::tokens::Unread::describe`]); subagents named but not read
+    /// ([`crate::tokens::Unread::Subagent`]) with their ids in place of models (theirs are
+    /// not known). Merged over sessions by uniting the sets.
     pub fn unpriced_causes(&self) -> BTreeMap<String, BTreeSet<String>> {
         let mut causes: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for id in self.unread_subagents() {
+            causes
+                .entry(Unread::Subagent.describe().to_owned())
+                .or_default()
+                .insert(id.to_owned());
+        }
         for (m, u) in self.usage.iter().filter(|(_, u)| u.unpriced > 0) {
             if u.unpriced_why.is_empty() {
                 causes

@@ -424,6 +424,9 @@ fn token_lines(session: &Session, width: u16) -> Vec<Line<'static>> {
             ) {
                 (false, _) => "unpriced model",
                 (true, true) => "input not written yet",
+                (true, false) if session.unread_subagents().next().is_some() => {
+                    "subagent not read"
+                }
                 (true, false) => "usage not read whole",
             }
         ),
