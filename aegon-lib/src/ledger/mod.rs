@@ -452,7 +452,9 @@ impl Unread {
 /// cache writes of an unknown TTL, 4 a token count of a kind aegon does not know, 5 an input
 /// count that is not a token count, 6 another count that is not one, 7
 /// counts not written yet (a running Copilot CLI session), 8 cumulative totals that fell or do
-/// not add up (a Codex token_count without `last_token_usage`). NULL: read whole (or by
+/// not add up (a Codex token_count without `last_token_usage`), 9 a subagent's usage whose
+/// transcript was not read (told of a session, not of a response: no row holds it today).
+/// NULL: read whole (or by
 /// a build that did not mark them). Codes are only ever added (no schema change: older
 /// builds read a code they do not know as 1, a cost unknown all the same).
 pub fn unread_code(unread: crate::tokens::Unread) -> i64 {
@@ -465,6 +467,7 @@ pub fn unread_code(unread: crate::tokens::Unread) -> i64 {
         crate::tokens::Unread::Refused => 6,
         crate::tokens::Unread::NotYetWritten => 7,
         crate::tokens::Unread::Cumulative => 8,
+        crate::tokens::Unread::Subagent => 9,
     }
 }
 
@@ -491,6 +494,7 @@ fn unread_from_code(code: Option<i64>) -> Option<crate::tokens::Unread> {
         6 => Some(crate::tokens::Unread::Refused),
         7 => Some(crate::tokens::Unread::NotYetWritten),
         8 => Some(crate::tokens::Unread::Cumulative),
+        9 => Some(crate::tokens::Unread::Subagent),
         _ => Some(crate::tokens::Unread::NoCounts),
     }
 }
