@@ -55,24 +55,6 @@ struct CleanLines {
     fallback: foldhash::fast::RandomState,
     /// Hash of a line's bytes → identity of its uuid.
     lines: Generations<u64>,
-    /// The lines wholly inside the chunk being pushed, hashed before it is split
-    /// ([`CleanLines::hash_ahead`]), in order: where each starts (the address of its first
-    /// byte), its length, its key. Emptied when the push ends: the read buffer is reused.
-    ahead: Vec<(usize, usize, u64)>,
-    /// Entries of `ahead` used or passed.
-    next: usize,
-    /// Addresses of the chunk `ahead` was made from: its first byte and one past its last.
-    span: (usize, usize),
-    /// Bytes of that chunk looked ahead.
-    scanned: usize,
-    /// EXPERIMENT lines looked ahead
-    window: usize,
-    /// Identities of the uuids of the lines looked ahead (a buffer kept).
-    ids: Vec<u64>,
-    /// `"uuid":"`, searched for in the tail of each line hashed ahead.
-    uuid: memchr::memmem::Finder<'static>,
-    /// EXPERIMENT: 0 off, 1 keys ahead, 2 keys ahead + clean probe, 3 + seen probe.
-    mode: u8,
 }
 
 /// Bytes of XXH3's secret: the length of its default one.
@@ -92,20 +74,6 @@ impl Default for CleanLines {
             secret,
             fallback: foldhash::fast::RandomState::default(),
             lines: Generations::with_limit(Some(CLEAN_LINES_REMEMBERED)),
-            ahead: Vec::new(),
-            next: 0,
-            span: (0, 0),
-            scanned: 0,
-            ids: Vec::new(),
-            window: std::env::var("AEGON_K")
-                .ok()
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(16),
-            uuid: memchr::memmem::Finder::new(b"\"uuid\":\""),
-            mode: std::env::var("AEGON_EXP")
-                .ok()
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(3),
         }
     }
 }
@@ -118,123 +86,7 @@ impl CleanLines {
         twox_hash::XxHash3_64::oneshot_with_seed_and_secret(self.seed, &self.secret[..], bytes)
             .unwrap_or_else(|_| self.fallback.hash_one(bytes))
     }
-
-    /// Starts on `chunk`, about to be split: its lines after its first newline when a line
-    /// from an earlier chunk is pending (`partial`), all of them if not, will be hashed ahead
-    /// ([`CleanLines::key_of`]). An empty `chunk`: none will.
-    fn start_chunk(&mut self, chunk: &[u8], partial: bool) {
-        self.ahead.clear();
-        self.next = 0;
-        let base = chunk.as_ptr() as usize;
-        self.span = (base, base + chunk.len());
-        self.scanned = match partial {
-            true => memchr::memchr(b'\n', chunk).map_or(chunk.len(), |nl| nl + 1),
-            false => 0,
-        };
-        if self.mode == 0 {
-            self.scanned = chunk.len();
-        }
-    }
-
-    /// Hashes the next lines of `chunk` (after `scanned`), up to `window` of them, and looks
-    /// their keys up in both generations, and the identities of their uuids (found by a search
-    /// of each line's tail) in `correlator`'s: these lookups follow each other with no parse
-    /// between, so their cache misses overlap instead of each being waited on alone while its
-    /// line is read, and the lookups made again line by line then find the tables' bytes in
-    /// cache. What the lookups answer is not kept (the tables change as lines are read).
-    fn look_ahead(&mut self, chunk: &[u8], max_line: usize, correlator: &Correlator) {
-        self.ahead.drain(..self.next);
-        self.next = 0;
-        let first = self.ahead.len();
-        let window = self.window;
-        let Some(mut rest) = chunk.get(self.scanned..) else {
-            return;
-        };
-        while self.ahead.len() < window {
-            let Some(nl) = memchr::memchr(b'\n', rest) else {
-                self.scanned = chunk.len();
-                break;
-            };
-            let line = &rest[..nl];
-            rest = &rest[nl + 1..];
-            self.scanned += nl + 1;
-            let line = line.strip_suffix(b"\r").unwrap_or(line);
-            if line.len() <= max_line {
-                let key = self.key(line);
-                self.ahead.push((line.as_ptr() as usize, line.len(), key));
-            }
-        }
-        if self.mode >= 2 {
-            let mut held = 0usize;
-            for &(_, _, key) in &self.ahead[first..] {
-                held += usize::from(self.lines.contains_key(&key));
-            }
-            std::hint::black_box(held);
-        }
-        if self.mode >= 3 {
-            let base = self.span.0;
-            let mut held = 0usize;
-            for &(at, len, _) in &self.ahead[first..] {
-                // Lines are taken back from their addresses, within `chunk`.
-                let Some(line) = chunk.get(at - base..at - base + len) else {
-                    continue;
-                };
-                let tail = &line[line.len().saturating_sub(UUID_TAIL)..];
-                if let Some(i) = self.uuid.find(tail) {
-                    let id = tail.get(i + 8..).and_then(|rest| {
-                        let end = memchr::memchr(b'"', &rest[..rest.len().min(UUID_MOST)])?;
-                        std::str::from_utf8(&rest[..end]).ok()
-                    });
-                    if let Some(id) = id {
-                        self.ids.push(Correlator::line_identity_of(id));
-                    }
-                }
-            }
-            for &id in &self.ids {
-                held += usize::from(correlator.knows_identity(id));
-            }
-            self.ids.clear();
-            std::hint::black_box(held);
-        }
-    }
-
-    /// The key of `bytes`, a line of `chunk` (the one [`CleanLines::start_chunk`] was given) or
-    /// carried over from earlier chunks: the one hashed ahead if it was, else hashed now. Keeps
-    /// the lines after it looked ahead ([`CleanLines::look_ahead`]).
-    fn key_of(
-        &mut self,
-        bytes: &[u8],
-        chunk: &[u8],
-        max_line: usize,
-        correlator: &Correlator,
-    ) -> u64 {
-        let at = bytes.as_ptr() as usize;
-        // A line carried over from earlier chunks lies elsewhere.
-        if at < self.span.0 || at >= self.span.1 {
-            return self.key(bytes);
-        }
-        if self.ahead.len() - self.next <= self.window / 2 && self.scanned < chunk.len() {
-            self.look_ahead(chunk, max_line, correlator);
-        }
-        while let Some(&(start, len, key)) = self.ahead.get(self.next) {
-            if start > at {
-                break;
-            }
-            self.next += 1;
-            if start == at && len == bytes.len() {
-                return key;
-            }
-        }
-        self.key(bytes)
-    }
 }
-
-/// Bytes at the end of a line searched for its uuid ([`CleanLines::hash_ahead`]): Claude Code
-/// writes `uuid` after `message`, in the last 302 bytes of three lines in four (the corpus).
-const UUID_TAIL: usize = 512;
-
-/// Bytes of a uuid looked for ahead at most (Claude Code's are 36).
-const UUID_MOST: usize = 64;
 
 /// Counters over everything a pipeline has read.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -596,7 +448,6 @@ impl<R: Renderer> Pipeline<R> {
             clean_lines: &mut self.clean_lines,
             bare_lines,
             line_reported: false,
-            chunk: &[],
             stats: &mut self.stats,
             renderer: &mut self.renderer,
             error: None,
@@ -612,14 +463,8 @@ impl<R: Renderer> Pipeline<R> {
             decoder,
             bare_lines,
         } = input;
-        let stateless = decoder.format() == Some(Format::Claude) && !decoder.is_document();
-        let chunk_ahead = if stateless { chunk } else { &[][..] };
-        self.clean_lines
-            .start_chunk(chunk_ahead, splitter.has_partial());
         let mut sink = self.sink(bare_lines);
-        sink.chunk = chunk_ahead;
         let flow = splitter.push(chunk, |item| sink.line(name, decoder, item));
-        sink.clean_lines.start_chunk(&[], false);
         sink.done(flow)
     }
 
@@ -779,9 +624,6 @@ struct EventSink<'p, R> {
     bare_lines: &'p mut BareLines,
     /// Whether the line being decoded yielded a problem report (`Malformed` event).
     line_reported: bool,
-    /// The chunk being split, whose lines are hashed ahead (see [`CleanLines::key_of`]);
-    /// empty when none is.
-    chunk: &'p [u8],
     stats: &'p mut Stats,
     renderer: &'p mut R,
     error: Option<io::Error>,
@@ -799,10 +641,7 @@ impl<R: Renderer> EventSink<'_, R> {
                 }
                 // Only Claude Code lines are decoded without state (see `CleanLines`).
                 let stateless = decoder.format() == Some(Format::Claude) && !decoder.is_document();
-                let key = stateless.then(|| {
-                    self.clean_lines
-                        .key_of(line.bytes, self.chunk, self.max_line, self.correlator)
-                });
+                let key = stateless.then(|| self.clean_lines.key(line.bytes));
                 if let Some(&identity) = key.and_then(|key| self.clean_lines.lines.get(&key)) {
                     if self.correlator.repeat_known_line(identity) {
                         self.bare_lines.uuid_line(identity);

@@ -237,21 +237,6 @@ impl Correlator {
         }
     }
 
-    /// The identity a line carrying the uuid `uuid` is checked by.
-    #[inline]
-    pub(crate) fn line_identity_of(uuid: &str) -> u64 {
-        identity(Entry::Line, uuid)
-    }
-
-    /// Whether the identity `identity` (of [`Correlator::line_identity_of`]) is known (met
-    /// before, and not forgotten), changing nothing. For looking ahead: the pipeline asks for
-    /// the lines of a read buffer before it decodes them, so that the lookups' cache misses
-    /// overlap.
-    #[inline]
-    pub(crate) fn knows_identity(&self, identity: u64) -> bool {
-        self.seen.contains_key(&identity)
-    }
-
     /// Whether an event of a JSON document read again was met before: the `ordinal`-th event
     /// without an identity of its own ([`Correlator::has_identity`]) of the entry at byte
     /// `offset` of `file`. A document its agent rewrites keeps the place
