@@ -453,6 +453,43 @@
 # CAP_SYS_RESOURCE (pipe-max-size). An experiment build of the thread could not be timed at
 # this load. Widening the pipe earlier (before startup) frees cat at most ~1 ms, and on FILE
 # cat waits for the full pipe in the parse phase anyway.
+# Looking ahead at a read buffer's lines, tried and dropped (filt5 branch, 2026-11-30/12-01,
+# issue 14; "before" is main 2581901 (= the lead's 9114ce7 filter code), the experiment is commit
+# 3f1b30d, reverted by the next one; UNIQUE and ONCE as above; load average 10-17 on 2 cores
+# throughout). The idea (filt4's conclusion): probe several lines' keys back to back so their
+# cache misses overlap, instead of each line's probe being waited on alone while the line is
+# parsed. Built: for the chunk being split, the next 16 lines (refilled when 8 are left) found
+# by memchr, hashed (the clean-line key, then reused by the line, matched by address), their
+# keys probed in both clean-line generations in a tight loop, and (variant 3) their uuids
+# found in each line's last 512 bytes (memmem for `"uuid":"`), hashed to the line identity and
+# probed in the correlator's `seen` in a second tight loop; the answers thrown away (plain
+# safe loads; the real lookups line by line then find the tables' lines in cache). A first
+# version hashed and probed a whole 256 KiB buffer at once: the lines warmed first were evicted
+# by the buffer's own parse before their turn.
+# Perf on UNIQUE (cpu-clock samples, self, pinned, one run each, same session), off / clean keys
+# ahead / + uuids ahead: Generations::insert_if_absent 8.49 / 7.02 / 5.59%, EventSink::line
+# 4.27 / 1.47 / 1.45%, the look-ahead (CleanLines::key_of, probes inlined) 0.10 / 2.15 / 4.03%,
+# memchr 3.01 / 4.52 / 4.62%, memmem (packedpair) 0.11 / 0.18 / 1.00%, XXH3 2.23 / 2.23 /
+# 2.12%, Generations::insert 1.02 / 0.97 / 1.00%: 19.2 / 18.5 / 19.8% in all, a change within
+# one profile's noise. The warming works (the sets' probes line by line lose ~45% of their
+# samples) but costs what it saves: (1) a load that misses holds up retirement whether its
+# value is used or not, so a touch stalls as the probe it replaces unless several are in
+# flight, and in the probe loops they overlap only partly (53-64% of the loop's samples sit on
+# the slot-key load after a tag match: ~11% of probes at 7/8 load with hashbrown's 7-bit tags,
+# each a random read of a 0.5-2 MB slot array); (2) the lines must be found before the
+# splitter hands them over: a second memchr pass over every byte (+1.5%), and for the uuid a
+# search of each line's tail (+1.5%). Callgrind --cache-sim=yes, --ndjson ONCE (where the sets
+# fit in cache, so only the cost shows): Ir 110.12M before / 110.56M off / 113.15M clean keys
+# ahead (+2.8%) / 116.79M + uuids (+6.1%); D1 read misses 306k / 312k / 520k / 529k (the
+# lines hashed 16 ahead are read back from L2 by the parse). Task-clock (perf stat, taskset -c
+# 0, six interleaved rounds, order rotated, UNIQUE), min / mean ms: before 564 / 613, off 596 /
+# 610, clean keys ahead 595 / 620, + uuids 590 / 618, a 64-line window 590 / 613, the bare parse
+# 316 / 325: no variant faster. What would change the sums: the splitter handing over a read
+# buffer's line boundaries (source/lines.rs) so the look-ahead searches nothing again, and a
+# uuid position known without a search; or a real prefetch (`unsafe`, MSRV 1.86+; see above).
+# The slot-key loads after false tag matches are also most of insert_if_absent's own samples
+# (30% on that one load before): a table with wider tags (16 bits: 1 false match in ~4,700
+# probes) would cut them, but filt4's two tables of our own missed on the tag load instead.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
