@@ -487,6 +487,20 @@ impl Sessions {
         self.leaves.parked()
     }
 
+    /// Which session each line uuid read belongs to, and the summaries waiting for theirs:
+    /// for [`leaves::WaitedLeaves::of`] and [`LeafIndex::find_waited`] before registries are
+    /// [merged](Sessions::merge).
+    pub fn leaf_index(&self) -> &LeafIndex {
+        &self.leaves
+    }
+
+    /// Gives the leaf index the waited leaves it holds ([`LeafIndex::set_held`]): merging
+    /// registries that all carry those of one waited set places their summaries with a probe
+    /// each, not one per registry merged before.
+    pub fn set_held_leaves(&mut self, held: leaves::HeldLeaves) {
+        self.leaves.set_held(held);
+    }
+
     fn apply_resolved(&mut self, resolved: Vec<Resolved>) {
         for r in resolved {
             if let Some(session) = self.sessions.get_mut(&r.session_id) {
