@@ -619,6 +619,10 @@ impl Feed {
             // Room for every row at once: growing step by step copied the rows ~11 times over
             // (reserved address space: pages are only taken as rows fill them).
             self.items.reserve_exact(FEED_CAPACITY);
+            // The order too (16 bytes a row): grown by doubling, each run was copied into
+            // fresh pages ~12 times over.
+            self.before.reserve_exact(FEED_CAPACITY);
+            self.after.reserve_exact(FEED_CAPACITY);
         }
         // Below the capacity (10,000) a slot fits in a u32.
         let slot = self.items.len() as u32;

@@ -605,7 +605,9 @@ impl StepArguments {
             // (the ring's room is address space until calls fill it).
             calls: VecDeque::with_capacity(STEP_ARGUMENTS),
             first: 0,
-            index: HashMap::with_capacity_and_hasher(STEP_ARGUMENTS, Default::default()),
+            // Grown as calls come: sized for all at once, its 136 KiB of slots were all
+            // touched by the first few hundred ids (hashes spread them), a fresh page each.
+            index: HashMap::default(),
             hasher: IdHasher::default(),
         }
     }
