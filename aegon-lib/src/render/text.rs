@@ -157,13 +157,13 @@ pub(crate) fn printable_run(b: &[u8]) -> usize {
 }
 
 /// Length of the run of [`plain_ascii`] bytes that starts `b`.
-fn plain_run(b: &[u8]) -> usize {
+pub(crate) fn plain_run(b: &[u8]) -> usize {
     ascii_run::<true>(b)
 }
 
 /// Whether a byte of a JSON string literal stands for itself and is printable ASCII: not a
 /// control character, DEL, `"` or the `\` of an escape.
-fn plain_ascii(b: u8) -> bool {
+pub(crate) fn plain_ascii(b: u8) -> bool {
     (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\'
 }
 
