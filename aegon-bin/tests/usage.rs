@@ -438,7 +438,10 @@ fn the_status_line_prices_the_session_and_today_like_the_summary() {
             dated.push_str(&v.to_string());
             dated.push('\n');
         }
-        let path = data.join(name);
+        // In Claude Code's folder (today's and the block's figures are its folders' alone).
+        let folder = data.join("no-claude-here/projects/p");
+        std::fs::create_dir_all(&folder).unwrap();
+        let path = folder.join(name);
         std::fs::write(&path, dated).unwrap();
         let input = serde_json::json!({"session_id": session, "transcript_path": path});
         let line = statusline_line(&data, "{session_cost}|{today_cost}|{block_cost}", &input);
@@ -3277,4 +3280,116 @@ fn a_transcript_path_that_is_a_fifo_still_gives_a_line() {
         let line = String::from_utf8_lossy(&out.stdout);
         assert!(line.starts_with("Opus 5"), "{extra:?}: {line}");
     }
+}
+
+/// One response of claude-sonnet-4-5 ($3 per million input tokens under 200K) of session `id`
+/// at `secs` (Unix seconds) in `dir/ID.jsonl`, `input` tokens in and none out.
+fn write_one_response(dir: &Path, id: &str, secs: i64, input: u64) -> PathBuf {
+    std::fs::create_dir_all(dir).unwrap();
+    let line = serde_json::json!({
+        "type": "assistant", "uuid": format!("u-{id}"), "sessionId": id, "cwd": "/p",
+        "timestamp": rfc3339_utc(secs), "requestId": format!("req_{}", &id[..8]),
+        "message": {"id": format!("msg_{}", &id[..8]), "type": "message", "role": "assistant",
+            "model": "claude-sonnet-4-5-20250929", "content": [{"type": "text", "text": "x"}],
+            "usage": {"input_tokens": input, "output_tokens": 0,
+                "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}}
+    });
+    let path = dir.join(format!("{id}.jsonl"));
+    std::fs::write(&path, format!("{line}\n")).unwrap();
+    path
+}
+
+/// tester12 #5: two Claude Code accounts (a CLAUDE_CONFIG_DIR each) sharing aegon's index,
+/// and a folder once given to `aegon usage PATH`: the status line's today and block are
+/// those `aegon usage` and `aegon usage blocks` show in the same environment, never the
+/// other account's or the other folder's; and one account's official reading is never the
+/// other's window.
+#[test]
+fn the_status_line_counts_its_own_accounts_folders_and_readings_alone() {
+    let data = temp_dir("statusline-accounts");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let work = data.join("work");
+    let personal = data.join("personal");
+    let work_id = "11111111-0000-4000-8000-000000000001";
+    let personal_id = "22222222-0000-4000-8000-000000000002";
+    // $0.30 and $0.45.
+    write_one_response(&work.join("projects/-w"), work_id, now - 60, 100_000);
+    let own = write_one_response(
+        &personal.join("projects/-p"),
+        personal_id,
+        now - 60,
+        150_000,
+    );
+    // A folder someone sent, reported once by path: $0.57.
+    let sent = data.join("Downloads/colleague/-c");
+    write_one_response(
+        &sent,
+        "33333333-0000-4000-8000-000000000003",
+        now - 60,
+        190_000,
+    );
+    let as_account = |dir: &Path| {
+        let dir = dir.to_owned();
+        move |c: &mut Command| {
+            c.env("CLAUDE_CONFIG_DIR", &dir);
+        }
+    };
+    let usage_total = |dir: &Path, args: &[&str]| {
+        let mut c = aegon(&data, args);
+        as_account(dir)(&mut c);
+        let out = c.output().unwrap();
+        assert!(out.status.success(), "{out:?}");
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+    };
+    usage_total(&work, &["usage", "--json"]);
+    usage_total(&personal, &["usage", "--json", sent.to_str().unwrap()]);
+    let daily = usage_total(&personal, &["usage", "--json"]);
+    assert_eq!(daily["totals"]["totalCost"].as_f64(), Some(0.45));
+    let blocks = usage_total(&personal, &["usage", "blocks", "--json"]);
+    assert_eq!(blocks["blocks"].as_array().unwrap().len(), 1);
+    assert_eq!(blocks["blocks"][0]["costUSD"].as_f64(), Some(0.45));
+    let format = ["--format", "{today_cost}|{block_cost}|{block_left}"];
+    // Without a session, and from within the personal account's session.
+    for input in [
+        serde_json::json!({}),
+        serde_json::json!({"session_id": personal_id, "transcript_path": own}),
+    ] {
+        let line = statusline_with(&data, &format, as_account(&personal), &input);
+        assert!(
+            line.starts_with("$0.45 today|$0.45 block|~"),
+            "{input}: {line}"
+        );
+    }
+    // The work account's status line passes its official 5-hour window: ten minutes left.
+    let resets = now + 600;
+    let reading = serde_json::json!({"session_id": work_id,
+        "rate_limits": {"five_hour": {"used_percentage": 80, "resets_at": resets}}});
+    let line = statusline_with(&data, &format, as_account(&work), &reading);
+    // The official end (no `~`), at most ten minutes away.
+    let left = line.strip_prefix("$0.30 today|$0.30 block|");
+    assert!(
+        left.is_some_and(|l| l == "9m left" || l == "10m left"),
+        "{line}"
+    );
+    let official = |dir: &Path| {
+        let b = usage_total(dir, &["usage", "blocks", "--json"]);
+        b["blocks"][0]["endSource"].as_str().unwrap().to_owned()
+    };
+    assert_eq!(official(&work), "official", "the work account's own window");
+    assert_eq!(
+        official(&personal),
+        "estimate",
+        "not the personal account's"
+    );
+    let line = statusline_with(
+        &data,
+        &format,
+        as_account(&personal),
+        &serde_json::json!({}),
+    );
+    assert!(line.starts_with("$0.45 today|$0.45 block|~"), "{line}");
+    let _ = std::fs::remove_dir_all(&data);
 }

@@ -34,16 +34,21 @@ USAGE:
     subscribers, the official 5-hour and 7-day limits Claude Code passes in
     rate_limits. Today's cost and the block are Claude Code's usage alone (the
     5-hour window is Anthropic's limit; other agents' use, such as Codex or
-    Gemini CLI on this machine, is in aegon usage --agent NAME). A window whose
-    reset time has passed shows as \"5h reset\" (its figure, from the last API
-    response, no longer holds) until Claude Code passes a new one. Each current reading is recorded in the usage index with its
-    time, so aegon usage blocks can show it later. The index is updated with what
-    the session's transcript gained; the other transcripts at most once a minute.
-    Indexing stops after --index-budget (it goes on at the next run from where it
-    stopped); until the index holds everything, the line says \"indexing 34%\" and
-    the costs from the index are lower bounds ($1.23+). The session's cost is one
-    too when lines of its transcripts could not be read, or hold usage aegon could
-    not read (aegon usage FILE says them). Always exits 0 with some text.
+    Gemini CLI on this machine, is in aegon usage --agent NAME) in the folders
+    aegon usage reads with no PATH in the same environment (CLAUDE_CONFIG_DIR's,
+    else ~/.claude) and the session's own transcripts: not another account's
+    folders, nor one once given to aegon usage PATH. A window whose reset time
+    has passed shows as \"5h reset\" (its figure, from the last API response, no
+    longer holds) until Claude Code passes a new one. Each current reading is
+    recorded in the usage index with its time and account (Claude Code's
+    folder), so aegon usage blocks can show it later; an account reads back its
+    own readings alone. The index is updated with what the session's transcript
+    gained; the other transcripts at most once a minute. Indexing stops after
+    --index-budget (it goes on at the next run from where it stopped); until the
+    index holds everything, the line says \"indexing 34%\" and the costs from the
+    index are lower bounds ($1.23+). The session's cost is one too when lines of
+    its transcripts could not be read, or hold usage aegon could not read (aegon
+    usage FILE says them). Always exits 0 with some text.
 
 OPTIONS:
         --format TEMPLATE  Other fields or order: {model} {session_cost} {cc_cost}
@@ -703,11 +708,10 @@ fn update_and_read(
         .last_scan_ms()?
         .is_none_or(|at| now - at > SCAN_EVERY.as_millis() as i64 || at > now);
     let mut scan = None;
-    if stale {
-        if let Ok(roots) = aegon::source::watch::default_roots() {
-            let s = ledger.update_until(&roots, &[], &mut quiet, Some(deadline))?;
-            scan = Some(s);
-        }
+    let roots = aegon::source::watch::default_roots().unwrap_or_default();
+    if stale && !roots.is_empty() {
+        let s = ledger.update_until(&roots, &[], &mut quiet, Some(deadline))?;
+        scan = Some(s);
     }
     // The session's file may have been finished by the scan (newest first): asked at the end.
     let session_left = match session_file {
@@ -724,30 +728,53 @@ fn update_and_read(
             _ => None,
         },
     };
+    // The account the line runs for: Claude Code's configuration folders in this environment
+    // (Claude Code passes its CLAUDE_CONFIG_DIR on). The windows are an account's: its
+    // readings are recorded as its own and only its own are read back.
+    let account = aegon::source::watch::claude_config_dirs().unwrap_or_default();
     // A reading whose window has already reset says nothing about the window now: not kept.
     let current = |resets: &Option<i64>| resets.is_none_or(|at| at > now);
     for (window, used, resets) in input.limits.iter().filter(|(_, _, r)| current(r)) {
-        ledger.record_reading(&LimitReading {
-            read_ms: now,
-            window: window.clone(),
-            used_percent: *used,
-            resets_at_ms: *resets,
-            session: input.session_id.clone(),
-        })?;
+        ledger.record_reading(
+            &LimitReading {
+                read_ms: now,
+                window: window.clone(),
+                used_percent: *used,
+                resets_at_ms: *resets,
+                session: input.session_id.clone(),
+            },
+            &account,
+        )?;
     }
     if !needs.history {
         return Ok((Entries::default(), Vec::new(), progress));
     }
+    // What `aegon usage` with no PATH reports in the same environment (README: the line's
+    // block is the one `aegon usage blocks` shows): the default folders, those gone from
+    // disk too, and the files the scan reached through links below them; not what the index
+    // holds of other folders (another account's CLAUDE_CONFIG_DIR, a folder once given to
+    // `aegon usage PATH`). And the session's own transcripts, the account's whatever their
+    // folder (Claude Code writes them below its CLAUDE_CONFIG_DIR, so they are within the
+    // default folders but for an odd set-up).
+    let scope = Scope::Paths {
+        roots: roots
+            .iter()
+            .cloned()
+            .chain(super::usage::default_gone().into_iter().map(|g| g.path))
+            .collect(),
+        files: session_file.map(|p| session_files(p)).unwrap_or_default(),
+        ids: scan.map(|s| s.file_ids).unwrap_or_default(),
+    };
     // Claude Code's responses alone: the line runs inside Claude Code, its block is Anthropic's
     // 5-hour window and its "today" is Claude Code's (another agent's use on this machine is
     // in aegon usage --agent NAME).
     let entries = blocks::recent(now, |since| {
-        ledger.entries(&Scope::All, since, pricing).map(|mut e| {
+        ledger.entries(&scope, since, pricing).map(|mut e| {
             e.rows.retain(|r| r.agent == aegon::Agent::ClaudeCode);
             e
         })
     })?;
-    Ok((entries, ledger.latest_readings()?, progress))
+    Ok((entries, ledger.latest_readings(&account)?, progress))
 }
 
 /// Claude Code's status-line JSON as text, read as the transcripts are: a byte-order mark
