@@ -3393,3 +3393,44 @@ fn the_status_line_counts_its_own_accounts_folders_and_readings_alone() {
     assert!(line.starts_with("$0.45 today|$0.45 block|~"), "{line}");
     let _ = std::fs::remove_dir_all(&data);
 }
+
+/// tester12 #2: a resumed session's cost on the status line is one value whichever path makes
+/// the line: through the index, and from the transcripts read afresh (`--no-index`, also what a
+/// locked index gives): B alone, its lines copied from A counted in A (fixtures/bugs/README.md
+/// row 08: B = 1 call, $0.0036). A `session_id` other than the transcript's names no other
+/// session: the transcript's is shown on both paths.
+#[test]
+fn a_resumed_sessions_cost_is_the_same_through_the_index_and_without_it() {
+    let data = temp_dir("statusline-resumed");
+    let folder = data.join("no-claude-here/projects/-home-user-proj");
+    std::fs::create_dir_all(&folder).unwrap();
+    let src = root().join("fixtures/bugs/08-resume-copy");
+    for e in std::fs::read_dir(&src).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), folder.join(e.file_name())).unwrap();
+    }
+    let b = "11111111-2222-4333-8444-5555555555b8";
+    let transcript = folder.join(format!("{b}.jsonl"));
+    // Under a cent: shown as such; {cc_cost} tells the figure from Claude Code's, passed apart.
+    let format = ["--format", "{session_cost}"];
+    for id in [b, "other"] {
+        let input = serde_json::json!({"session_id": id, "transcript_path": transcript,
+                                       "cost": {"total_cost_usd": 5.0}});
+        for extra in [&[][..], &["--no-index"][..]] {
+            let args: Vec<&str> = format.iter().chain(extra).copied().collect();
+            let line = statusline_with(&data, &args, |_| {}, &input);
+            assert_eq!(line, "<$0.01 session", "{id} {extra:?}");
+        }
+    }
+    // B's file alone in its folder: its three calls are its own ($0.0148), both ways.
+    std::fs::remove_file(folder.join("11111111-2222-4333-8444-5555555555a8.jsonl")).unwrap();
+    let data2 = temp_dir("statusline-resumed-alone");
+    let input = serde_json::json!({"session_id": b, "transcript_path": transcript});
+    for extra in [&[][..], &["--no-index"][..]] {
+        let args: Vec<&str> = format.iter().chain(extra).copied().collect();
+        let line = statusline_with(&data2, &args, |_| {}, &input);
+        assert_eq!(line, "$0.01 session", "{extra:?}");
+    }
+    let _ = std::fs::remove_dir_all(&data);
+    let _ = std::fs::remove_dir_all(&data2);
+}

@@ -500,11 +500,21 @@ fn transcript_figures(
     if !needs.session {
         return Figures::default();
     }
-    let (entries, complete) =
-        ledger::read_fresh_until(&session_files(path), pricing, deadline, &mut |_, _| {});
+    // With the other transcripts of its folder, where a session it was resumed from is: the
+    // lines copied from it count there, as the index and aegon usage count them.
+    let own = session_files(path);
+    let others = folder_transcripts(path, &own);
+    let (entries, exact) =
+        ledger::read_session_fresh_until(&own, &others, pricing, deadline, &mut |_, _| {});
     if entries.rows.is_empty() {
         return Figures::default();
     }
+    // The folder not read whole in time: copied lines not found there would be counted, so
+    // the figure might be too high; none rather than a wrong one (Claude Code's own estimate
+    // shows, when it passes one).
+    let Some(complete) = exact else {
+        return Figures::default();
+    };
     let mut u = Usage::default();
     for e in &entries.rows {
         let model = match entries.name(e.model) {
@@ -520,6 +530,26 @@ fn transcript_figures(
         session_partial: !u.unpriced().is_empty() || !complete || not_counted,
         ..Figures::default()
     }
+}
+
+/// The other transcripts (`*.jsonl`) directly in the folder of `transcript` (Claude Code's
+/// project folder, where a session resumed from is), but for `own`, newest first.
+fn folder_transcripts(transcript: &Path, own: &[PathBuf]) -> Vec<PathBuf> {
+    let Some(dir) = transcript.parent() else {
+        return Vec::new();
+    };
+    let Ok(read) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut found: Vec<(Option<std::time::SystemTime>, PathBuf)> = read
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "jsonl") && p.is_file())
+        .filter(|p| !own.contains(p))
+        .map(|p| (std::fs::metadata(&p).and_then(|m| m.modified()).ok(), p))
+        .collect();
+    found.sort_by(|a, b| b.cmp(a));
+    found.into_iter().map(|(_, p)| p).collect()
 }
 
 /// The session's transcript and those of its subagents (`SESSION/subagents/`, Claude Code
@@ -572,45 +602,62 @@ fn figures(
             .filter(|stem| is_uuid(stem))
             .map(str::to_owned)
     });
-    let (session_cost, session_partial) = match session_id.as_ref().filter(|_| needs.session) {
-        Some(id) => {
-            // From the session's sums (a few groups) when they give it exactly, else row by
-            // row: a warm run does not grow with the session's length.
-            let by_model = match ledger
-                .session_usage_summed(id, pricing)
-                .map_err(|e| e.to_string())?
-            {
-                Some(m) => m,
-                None => ledger
-                    .session_usage(id, pricing)
-                    .map_err(|e| e.to_string())?,
-            };
-            let u = Usage {
-                by_model,
-                ..Usage::default()
-            };
-            if u.by_model.is_empty() {
-                (None, false)
-            } else {
-                // Lines of the session's transcripts whose usage could not be read (or not
-                // wholly): the cost is a lower bound ($1.23+).
-                let not_counted = match input.transcript_path.as_ref() {
-                    Some(path) => {
-                        ledger
-                            .lines_not_counted(&session_files(path))
-                            .map_err(|e| e.to_string())?
-                            > 0
-                    }
-                    None => false,
-                };
-                (
-                    Some(u.priced_cost()),
-                    !u.unpriced().is_empty() || not_counted,
-                )
-            }
-        }
-        None => (None, false),
+    // The sessions written in its transcript, whatever `session_id` says (a Claude Code that
+    // passes another id than its transcript's lines name), as --no-index reads it; the id
+    // passed when the index holds nothing of the transcript yet.
+    let ids = match input.transcript_path.as_ref().filter(|_| needs.session) {
+        Some(path) => ledger
+            .sessions_in_files(&session_files(path))
+            .map_err(|e| e.to_string())?,
+        None => Vec::new(),
     };
+    let ids = if ids.is_empty() {
+        session_id.into_iter().collect()
+    } else {
+        ids
+    };
+    let (session_cost, session_partial) =
+        match Some(&ids).filter(|i| needs.session && !i.is_empty()) {
+            Some(ids) => {
+                // From the session's sums (a few groups) when they give it exactly, else row by
+                // row: a warm run does not grow with the session's length.
+                let mut u = Usage::default();
+                for id in ids {
+                    let by_model = match ledger
+                        .session_usage_summed(id, pricing)
+                        .map_err(|e| e.to_string())?
+                    {
+                        Some(m) => m,
+                        None => ledger
+                            .session_usage(id, pricing)
+                            .map_err(|e| e.to_string())?,
+                    };
+                    for (model, totals) in by_model {
+                        u.by_model.entry(model).or_default().merge(&totals);
+                    }
+                }
+                if u.by_model.is_empty() {
+                    (None, false)
+                } else {
+                    // Lines of the session's transcripts whose usage could not be read (or not
+                    // wholly): the cost is a lower bound ($1.23+).
+                    let not_counted = match input.transcript_path.as_ref() {
+                        Some(path) => {
+                            ledger
+                                .lines_not_counted(&session_files(path))
+                                .map_err(|e| e.to_string())?
+                                > 0
+                        }
+                        None => false,
+                    };
+                    (
+                        Some(u.priced_cost()),
+                        !u.unpriced().is_empty() || not_counted,
+                    )
+                }
+            }
+            None => (None, false),
+        };
     let today = time::local_date(now, tz);
     let mut today_usage = Usage::default();
     for e in entries

@@ -2255,6 +2255,33 @@ impl Ledger {
         Ok(sum)
     }
 
+    /// The sessions written in the files at `paths` (resolved: [`canonical`]; files the index
+    /// does not know have none), by name, sorted: those of the responses first read from them
+    /// and of the responses also read from them (a resumed copy's lines: the session named
+    /// there, [`schema`]'s `response_files`). A session's transcript gives its id whatever id
+    /// the caller was told (the status line's `session_id` may be another).
+    pub fn sessions_in_files(&self, paths: &[PathBuf]) -> Result<Vec<String>, Error> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT n.text FROM names n WHERE n.id IN (
+                 SELECT r.session FROM responses r
+                 WHERE r.file_id = (SELECT id FROM files WHERE path = ?1)
+                 UNION
+                 SELECT rf.session FROM response_files rf
+                 WHERE rf.file_id = (SELECT id FROM files WHERE path = ?1))",
+        )?;
+        let mut out = Vec::new();
+        for path in paths {
+            let key = path_key(&canonical(path));
+            let names = stmt.query_map([&key], |r| r.get::<_, String>(0))?;
+            for name in names {
+                out.push(name?);
+            }
+        }
+        out.sort();
+        out.dedup();
+        Ok(out)
+    }
+
     /// `(id, path, present)` of every known file below one of `roots` (by path text).
     fn files_under(&self, roots: &[PathBuf]) -> Result<Vec<(i64, String, bool)>, Error> {
         let prefixes: Vec<String> = roots.iter().map(|r| dir_prefix(r)).collect();
@@ -4084,6 +4111,85 @@ pub fn read_fresh_until(
     entries.partly = partly;
     entries.unknown = unknown;
     (entries, complete)
+}
+
+/// One session's responses read afresh with a time limit, for the status line without the
+/// index: the files of the session (`own`: its transcript and its subagents'), then `others`
+/// (the other transcripts of its folder, where a session it was resumed from is), each until
+/// `deadline` as [`read_fresh_until`] reads. Only the responses that count in the sessions
+/// written in `own` are kept, by the rule every report counts by ([`collect::first_occurred`]):
+/// a resumed session's lines copied from an earlier one count there, as `aegon usage` and the
+/// index count them. Returns the entries and whether the figure is exact: `Some(true)` when
+/// every file was read to its end; `Some(false)` when `own` was not (the figure is then a lower
+/// bound); `None` when `own` was read whole but not every one of `others` (a copy's lines not
+/// yet found elsewhere would be counted: the figure may be too high, neither exact nor a
+/// bound).
+pub fn read_session_fresh_until(
+    own: &[PathBuf],
+    others: &[PathBuf],
+    pricing: &Pricing,
+    deadline: Instant,
+    problem: &mut dyn FnMut(&Path, &str),
+) -> (Entries, Option<bool>) {
+    let mut all = Collector::new();
+    let mut sessions: HashSet<String> = HashSet::new();
+    let mut own_complete = true;
+    let mut others_complete = true;
+    for (i, path) in own.iter().chain(others).enumerate() {
+        let mine = i < own.len();
+        let complete = if mine {
+            &mut own_complete
+        } else {
+            &mut others_complete
+        };
+        if Instant::now() >= deadline {
+            *complete = false;
+            if mine {
+                continue;
+            }
+            break;
+        }
+        let cut = Cut {
+            bytes: u64::MAX,
+            deadline: Some(deadline),
+        };
+        match read_from(path, &path_key(path), 0, 1, false, Some(cut)) {
+            Ok(read) => {
+                *complete &= !read.cut;
+                if mine {
+                    sessions.extend(read.responses.values().filter_map(|r| r.session.clone()));
+                }
+                all.merge(Collector::from_parts(
+                    read.responses,
+                    read.tools,
+                    read.limits,
+                    read.spans,
+                    if mine {
+                        (read.unread, read.partly, read.unknown)
+                    } else {
+                        Default::default()
+                    },
+                ))
+            }
+            Err(e) if mine => problem(path, &e.to_string()),
+            Err(_) => {}
+        }
+    }
+    let unread = all.unread().clone();
+    let partly = all.partly().clone();
+    let unknown = all.unknown().clone();
+    let mut owned = all.owned_responses();
+    owned.retain(|_, r| r.session.as_ref().is_some_and(|s| sessions.contains(s)));
+    let mut entries = Entries::from_responses(owned, pricing);
+    entries.unread = unread;
+    entries.partly = partly;
+    entries.unknown = unknown;
+    let exact = match (own_complete, others_complete) {
+        (true, true) => Some(true),
+        (false, _) => Some(false),
+        (true, false) => None,
+    };
+    (entries, exact)
 }
 
 /// An official limit reading, as the status line's `rate_limits` gives it.
