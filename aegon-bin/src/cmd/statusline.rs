@@ -292,8 +292,12 @@ pub struct Figures {
     /// Today's cost over all of Claude Code's sessions (of the responses with a known price;
     /// other agents' are not counted: the line is Claude Code's).
     pub today_cost: Option<f64>,
-    /// Some response of today has no known price: `today_cost` is a lower bound (shown `$1.23+`).
+    /// `today_cost` is a lower bound (shown `$1.23+`): some response of today has no known
+    /// price ([`Figures::today_unpriced`]), or the index does not hold everything yet.
     pub today_partial: bool,
+    /// Some response of today has no known price: with nothing priced, today's cost is
+    /// `unknown`; while the index is only behind, nothing indexed of today is `$0.00+`.
+    pub today_unpriced: bool,
     /// Claude Code's active block, when there is one (its responses alone).
     pub block: Option<Block>,
     /// Its cost (of the responses with a known price).
@@ -696,6 +700,7 @@ fn figures(
         session_partial: session_partial || (session_cost.is_some() && !progress.session_done),
         today_cost: needs.history.then(|| today_usage.priced_cost()),
         today_partial: !today_usage.unpriced().is_empty() || partial,
+        today_unpriced: !today_usage.unpriced().is_empty(),
         block_cost: block.as_ref().map(|b| b.usage.priced_cost()),
         block_partial: block
             .as_ref()
@@ -921,8 +926,16 @@ fn fields(
     );
     push(
         "today_cost",
-        f.today_cost
-            .map(|c| format!("{} today", money_at_least(c, f.today_partial))),
+        f.today_cost.map(|c| {
+            // Only behind (indexing), nothing of today's priced yet: a lower bound of $0 is
+            // all that is known (the --help's promise); `unknown` is for unpriced responses.
+            let money = if f.today_partial && !f.today_unpriced && c <= 0.0 {
+                format!("{}+", usd_short(c))
+            } else {
+                money_at_least(c, f.today_partial)
+            };
+            format!("{money} today")
+        }),
         0,
     );
     let block = f.block.as_ref();
@@ -1210,6 +1223,31 @@ mod tests {
         };
         let line = render(&Input::default(), &f, None, false, None, 0, &TimeZone::UTC);
         assert_eq!(line, "$1.50+ today · indexing 34%");
+    }
+
+    /// tester12 #4: while the first indexing is cut short with nothing of today indexed yet,
+    /// today's cost is the lower bound `$0.00+` the --help promises; `unknown` stays for
+    /// today's responses of no known price.
+    #[test]
+    fn nothing_of_today_indexed_yet_is_a_lower_bound_of_zero() {
+        let f = Figures {
+            today_cost: Some(0.0),
+            today_partial: true,
+            indexing: Some(40),
+            ..Figures::default()
+        };
+        let line = |f: &Figures| render(&Input::default(), f, None, false, None, 0, &TimeZone::UTC);
+        assert_eq!(line(&f), "$0.00+ today · indexing 40%");
+        let unpriced = Figures {
+            today_unpriced: true,
+            ..f.clone()
+        };
+        assert_eq!(line(&unpriced), "unknown today · indexing 40%");
+        let done = Figures {
+            today_cost: Some(0.0),
+            ..Figures::default()
+        };
+        assert_eq!(line(&done), "$0.00 today");
     }
 
     #[test]
