@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use aegon::ledger::{self, Entries, Ledger, LimitReading, Scope};
-use aegon::render::text::{usd_short, usd_short_at_least};
+use aegon::render::text::{char_width, usd_short, usd_short_at_least};
 use aegon::session::pricing::Pricing;
 use aegon::timestamp::now_ms;
 use aegon::usage::blocks::{self, Block};
@@ -211,7 +211,7 @@ pub struct Input {
     /// Context fill in percent: `context_window.used_percentage`, else computed from
     /// `current_usage` and `context_window_size`.
     pub context_percent: Option<f64>,
-    /// `workspace.project_dir`, else `cwd`.
+    /// `workspace.project_dir`, else `cwd`, else `workspace.current_dir`.
     pub project: Option<String>,
     /// `rate_limits.*`: (window, used %, resets at ms).
     pub limits: Vec<(String, f64, Option<i64>)>,
@@ -272,7 +272,9 @@ impl Input {
                 .as_f64()
                 .filter(|c| c.is_finite() && (0.0..=MAX_COST_USD).contains(c)),
             context_percent,
-            project: s(&v["workspace"]["project_dir"]).or_else(|| s(&v["cwd"])),
+            project: s(&v["workspace"]["project_dir"])
+                .or_else(|| s(&v["cwd"]))
+                .or_else(|| s(&v["workspace"]["current_dir"])),
             limits,
         }
     }
@@ -1027,6 +1029,8 @@ fn fields(
     v
 }
 
+/// Terminal columns `s` takes, escapes left out: each character's width as `aegon usage`
+/// tables measure it ([`char_width`]: 2 for East Asian wide characters, 0 for combining marks).
 fn visible_len(s: &str) -> usize {
     let mut n = 0;
     let mut in_escape = false;
@@ -1035,7 +1039,7 @@ fn visible_len(s: &str) -> usize {
             (false, '\x1b') => in_escape = true,
             (true, 'm') => in_escape = false,
             (true, _) => {}
-            (false, _) => n += 1,
+            (false, _) => n += char_width(c),
         }
     }
     n
@@ -1118,12 +1122,14 @@ fn cut(s: &str, width: Option<usize>) -> String {
             out.push(c);
             continue;
         }
-        if n + 1 >= w {
+        // Room for the character and the `…` after it.
+        let cw = char_width(c);
+        if n + cw + 1 > w {
             out.push('…');
             break;
         }
         out.push(c);
-        n += 1;
+        n += cw;
     }
     if s.contains('\x1b') {
         out.push_str("\x1b[0m");
@@ -1248,6 +1254,41 @@ mod tests {
             ..Figures::default()
         };
         assert_eq!(line(&done), "$0.00 today");
+    }
+
+    /// tester12 #10: the width is terminal columns, not characters: a wide (CJK) project
+    /// name takes two columns a character, and the line never passes COLUMNS; `{project}`
+    /// comes from `workspace.current_dir` too when Claude Code passes no `cwd`.
+    #[test]
+    fn the_line_fits_columns_of_wide_characters() {
+        let v: Value = serde_json::from_str(
+            r#"{"model":{"display_name":"Opus"},"workspace":{"current_dir":"/home/u/项目项目项目项目"}}"#,
+        )
+        .unwrap();
+        let input = Input::from_json(&v);
+        assert_eq!(input.project.as_deref(), Some("/home/u/项目项目项目项目"));
+        let f = Figures::default();
+        let template = Some("{model} {project} {today_cost}");
+        let whole = render(&input, &f, template, false, None, 0, &TimeZone::UTC);
+        assert_eq!(whole, "Opus 项目项目项目项目 -");
+        assert_eq!(visible_len(&whole), 23);
+        for width in 1..=30 {
+            let line = render(&input, &f, template, false, Some(width), 0, &TimeZone::UTC);
+            assert!(visible_len(&line) <= width, "{width}: {line}");
+            for color in [true, false] {
+                let line = render(&input, &f, None, color, Some(width), 0, &TimeZone::UTC);
+                assert!(visible_len(&line) <= width.max(4), "{width}: {line:?}");
+            }
+        }
+        // Cut before a wide character that would pass the width: `…` in its place.
+        let line = render(&input, &f, template, false, Some(12), 0, &TimeZone::UTC);
+        assert_eq!(line, "Opus 项目项…");
+        assert_eq!(
+            render(&input, &f, template, false, Some(11), 0, &TimeZone::UTC),
+            "Opus 项目…"
+        );
+        // Combining marks take no column.
+        assert_eq!(visible_len("e\u{301}"), 1);
     }
 
     #[test]
