@@ -873,12 +873,24 @@ fn several_writers_at_once_and_a_killed_one_leave_right_totals() {
         totals(&run_json(&data, &["usage", "daily", "--json", p])),
         fresh
     );
-    // The status lines' readings are in the index, with their age.
-    let blocks = run_json(&data, &["usage", "blocks", "--json", p]);
+    // The status lines' readings are in the index, with their age: their account's (its
+    // CLAUDE_CONFIG_DIR's), not another's.
+    let out = aegon(&data, &["usage", "blocks", "--json", p])
+        .env("CLAUDE_CONFIG_DIR", data.join("claude"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let blocks: Value = serde_json::from_slice(&out.stdout).unwrap();
     let official = blocks["official"].as_array().unwrap();
     assert_eq!(official.len(), 1);
     assert_eq!(official[0]["usedPercent"], 12.5);
     assert_eq!(official[0]["resetsAt"], "2100-01-01T00:00:00Z");
+    let other = run_json(&data, &["usage", "blocks", "--json", p]);
+    assert_eq!(
+        other["official"],
+        serde_json::json!([]),
+        "another account's"
+    );
 }
 
 #[test]

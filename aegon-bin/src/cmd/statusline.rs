@@ -611,7 +611,9 @@ fn figures(
     // The sessions written in its transcript, whatever `session_id` says (a Claude Code that
     // passes another id than its transcript's lines name), as --no-index reads it; the id
     // passed when the index holds nothing of the transcript yet.
-    let ids = match input.transcript_path.as_ref().filter(|_| needs.session) {
+    // A regular file only: a FIFO would wait for a writer (tester7 finding 5).
+    let transcript = input.transcript_path.as_ref().filter(|p| p.is_file());
+    let ids = match transcript.filter(|_| needs.session) {
         Some(path) => ledger
             .sessions_in_files(&session_files(path))
             .map_err(|e| e.to_string())?,
@@ -647,7 +649,7 @@ fn figures(
                 } else {
                     // Lines of the session's transcripts whose usage could not be read (or not
                     // wholly): the cost is a lower bound ($1.23+).
-                    let not_counted = match input.transcript_path.as_ref() {
+                    let not_counted = match transcript {
                         Some(path) => {
                             ledger
                                 .lines_not_counted(&session_files(path))
