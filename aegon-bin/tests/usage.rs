@@ -3335,6 +3335,27 @@ fn the_status_line_counts_its_own_accounts_folders_and_readings_alone() {
         now - 60,
         150_000,
     );
+    // And a project folder of the personal account linked from elsewhere (bugs/15): $0.15.
+    #[cfg(unix)]
+    {
+        let elsewhere = data.join("elsewhere/-linked");
+        write_one_response(
+            &elsewhere,
+            "44444444-0000-4000-8000-000000000004",
+            now - 60,
+            50_000,
+        );
+        std::os::unix::fs::symlink(&elsewhere, personal.join("projects/-linked")).unwrap();
+        // Indexed first by its real path: the index knows it there, not below the account's
+        // folder (the scan finds it as the same file through the link).
+        let out = aegon(&data, &["usage", elsewhere.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+    }
+    let personal_cost = if cfg!(unix) { "$0.60" } else { "$0.45" };
+    let want: f64 = personal_cost[1..].parse().unwrap();
+    let personal_line = format!("{personal_cost} today|{personal_cost} block|~");
     // A folder someone sent, reported once by path: $0.57.
     let sent = data.join("Downloads/colleague/-c");
     write_one_response(
@@ -3359,21 +3380,20 @@ fn the_status_line_counts_its_own_accounts_folders_and_readings_alone() {
     usage_total(&work, &["usage", "--json"]);
     usage_total(&personal, &["usage", "--json", sent.to_str().unwrap()]);
     let daily = usage_total(&personal, &["usage", "--json"]);
-    assert_eq!(daily["totals"]["totalCost"].as_f64(), Some(0.45));
+    assert_eq!(daily["totals"]["totalCost"].as_f64(), Some(want));
     let blocks = usage_total(&personal, &["usage", "blocks", "--json"]);
     assert_eq!(blocks["blocks"].as_array().unwrap().len(), 1);
-    assert_eq!(blocks["blocks"][0]["costUSD"].as_f64(), Some(0.45));
+    assert_eq!(blocks["blocks"][0]["costUSD"].as_f64(), Some(want));
     let format = ["--format", "{today_cost}|{block_cost}|{block_left}"];
-    // Without a session, and from within the personal account's session.
+    // Without a session, and from within the personal account's session; a run that scans
+    // the folders and runs that do not (within a minute of the last scan).
     for input in [
         serde_json::json!({}),
         serde_json::json!({"session_id": personal_id, "transcript_path": own}),
+        serde_json::json!({}),
     ] {
         let line = statusline_with(&data, &format, as_account(&personal), &input);
-        assert!(
-            line.starts_with("$0.45 today|$0.45 block|~"),
-            "{input}: {line}"
-        );
+        assert!(line.starts_with(&personal_line), "{input}: {line}");
     }
     // The work account's status line passes its official 5-hour window: ten minutes left.
     let resets = now + 600;
@@ -3402,7 +3422,7 @@ fn the_status_line_counts_its_own_accounts_folders_and_readings_alone() {
         as_account(&personal),
         &serde_json::json!({}),
     );
-    assert!(line.starts_with("$0.45 today|$0.45 block|~"), "{line}");
+    assert!(line.starts_with(&personal_line), "{line}");
     let _ = std::fs::remove_dir_all(&data);
 }
 

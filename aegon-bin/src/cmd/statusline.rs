@@ -812,13 +812,28 @@ fn update_and_read(
     // `aegon usage PATH`). And the session's own transcripts, the account's whatever their
     // folder (Claude Code writes them below its CLAUDE_CONFIG_DIR, so they are within the
     // default folders but for an odd set-up).
+    // A run that did not scan has no ids of the files reached through links: those links
+    // are looked up (Claude Code's folders; a linked project folder is a tested set-up), so
+    // that every run counts the same files.
+    let (linked_folders, linked_files) = linked_below(
+        &account
+            .iter()
+            .flat_map(|d| [d.join("projects"), d.join("sessions")])
+            .collect::<Vec<_>>(),
+    );
     let scope = Scope::Paths {
         roots: roots
             .iter()
             .cloned()
             .chain(super::usage::default_gone().into_iter().map(|g| g.path))
+            .chain(linked_folders)
             .collect(),
-        files: session_file.map(|p| session_files(p)).unwrap_or_default(),
+        files: session_file
+            .map(|p| session_files(p))
+            .unwrap_or_default()
+            .into_iter()
+            .chain(linked_files)
+            .collect(),
         ids: scan.map(|s| s.file_ids).unwrap_or_default(),
     };
     // Claude Code's responses alone: the line runs inside Claude Code, its block is Anthropic's
@@ -831,6 +846,59 @@ fn update_and_read(
         })
     })?;
     Ok((entries, ledger.latest_readings(&account)?, progress))
+}
+
+/// The symbolic links in `roots` and in the folders directly below them (Claude Code's layout:
+/// `projects/PROJECT/SESSION.jsonl`) that a walk follows ([`aegon::source::tree::Walker`]):
+/// the folders they lead to (resolved) and the transcripts (`*.jsonl`) they name. Found by
+/// reading those folders alone (the entries' types come with them: no file is looked at, the
+/// sessions' own folders are not read), each real folder once: a few hundred directory reads
+/// at most, cheap enough for every run. The index keeps a file reached through a link by that
+/// path, below the root; but one it knew first by its real path keeps that one, and only a
+/// scan's ids ([`ledger::UpdateStats::file_ids`]) or this finds it from the root.
+fn linked_below(roots: &[PathBuf]) -> (Vec<PathBuf>, Vec<PathBuf>) {
+    /// Levels of folders read: a root and the folders in it.
+    const DEPTH: u8 = 2;
+    let mut folders = Vec::new();
+    let mut files = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut todo: Vec<(PathBuf, u8)> = roots
+        .iter()
+        .filter_map(|r| std::fs::canonicalize(r).ok())
+        .map(|r| (r, 1))
+        .collect();
+    while let Some((dir, depth)) = todo.pop() {
+        if !seen.insert(dir.clone()) {
+            continue;
+        }
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let Ok(kind) = e.file_type() else { continue };
+            let path = e.path();
+            if kind.is_dir() {
+                if depth < DEPTH {
+                    todo.push((path, depth + 1));
+                }
+            } else if kind.is_symlink() {
+                let Ok(target) = std::fs::canonicalize(&path) else {
+                    continue;
+                };
+                if target.is_dir() {
+                    if !seen.contains(&target) {
+                        folders.push(target.clone());
+                        if depth < DEPTH {
+                            todo.push((target, depth + 1));
+                        }
+                    }
+                } else if target.is_file() && aegon::source::tree::is_transcript(&path) {
+                    files.push(target);
+                }
+            }
+        }
+    }
+    (folders, files)
 }
 
 /// Claude Code's status-line JSON as text, read as the transcripts are: a byte-order mark
