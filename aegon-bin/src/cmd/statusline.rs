@@ -63,9 +63,12 @@ OPTIONS:
                            NO_COLOR is set; Claude Code's output is never a tty].
         --no-index         Do not read or write the usage index: the session's
                            cost comes from its transcript (transcript_path, and
-                           its subagents, as --summary SESSION.jsonl counts
-                           them), read within --index-budget ($1.23+ when cut
-                           short); today's and the block's figures are left out.
+                           its subagents'), with the other transcripts of its
+                           folder (a resumed session's copied lines count where
+                           they first occurred, as the index counts them), read
+                           within --index-budget ($1.23+ when cut short; none
+                           when the folder was not read whole); today's and
+                           the block's figures are left out.
         --index-budget MS  Time for indexing per run, in ms [default: 200]; the
                            rest is indexed by the next runs (aegon usage indexes
                            everything at once).
