@@ -81,7 +81,8 @@ REPORTS:
                block's start; in JSON to the next response, ccusage's endTime); a reset
                written in a transcript (\"You've hit your limit · resets 1am
                (Europe/Paris)\") ends its block there, and an official
-               reading recorded by aegon statusline gives its window whole: the block is
+               reading recorded by aegon statusline (this account's: CLAUDE_CONFIG_DIR's,
+               else ~/.claude's) gives its window whole: the block is
                [resets_at - 5 h, resets_at), earlier responses belong to the block before.
                The active block shows time left, burn rate (tokens/min, $/h: its tokens
                and cost over the time from its first response to now, once that is 10
