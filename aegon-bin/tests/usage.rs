@@ -3454,6 +3454,28 @@ fn a_resumed_sessions_cost_is_the_same_through_the_index_and_without_it() {
             assert_eq!(line, "<$0.01 session", "{id} {extra:?}");
         }
     }
+    // A resume that kept the copied lines' own session id (A's) in B's file: B's figure is
+    // still B's alone when Claude Code names B.
+    let old_style = data.join("no-claude-here/projects/-old-style");
+    std::fs::create_dir_all(&old_style).unwrap();
+    let a_text =
+        std::fs::read_to_string(src.join("11111111-2222-4333-8444-5555555555a8.jsonl")).unwrap();
+    let b_text = std::fs::read_to_string(src.join(format!("{b}.jsonl"))).unwrap();
+    let b_new: Vec<&str> = b_text.lines().skip(4).collect();
+    assert_eq!(b_new.len(), 2, "B's own turn");
+    std::fs::write(
+        old_style.join("11111111-2222-4333-8444-5555555555a8.jsonl"),
+        &a_text,
+    )
+    .unwrap();
+    let mixed = old_style.join(format!("{b}.jsonl"));
+    std::fs::write(&mixed, format!("{a_text}{}\n", b_new.join("\n"))).unwrap();
+    let input = serde_json::json!({"session_id": b, "transcript_path": mixed});
+    for extra in [&[][..], &["--no-index"][..]] {
+        let args: Vec<&str> = format.iter().chain(extra).copied().collect();
+        let line = statusline_with(&data, &args, |_| {}, &input);
+        assert_eq!(line, "<$0.01 session", "old style {extra:?}");
+    }
     // B's file alone in its folder: its three calls are its own ($0.0148), both ways.
     std::fs::remove_file(folder.join("11111111-2222-4333-8444-5555555555a8.jsonl")).unwrap();
     let data2 = temp_dir("statusline-resumed-alone");

@@ -513,8 +513,14 @@ fn transcript_figures(
     // lines copied from it count there, as the index and aegon usage count them.
     let own = session_files(path);
     let others = folder_transcripts(path, &own);
-    let (entries, exact) =
-        ledger::read_session_fresh_until(&own, &others, pricing, deadline, &mut |_, _| {});
+    let (entries, exact) = ledger::read_session_fresh_until(
+        input.session_id.as_deref(),
+        &own,
+        &others,
+        pricing,
+        deadline,
+        &mut |_, _| {},
+    );
     if entries.rows.is_empty() {
         return Figures::default();
     }
@@ -611,7 +617,7 @@ fn figures(
             .filter(|stem| is_uuid(stem))
             .map(str::to_owned)
     });
-    // The sessions written in its transcript, whatever `session_id` says (a Claude Code that
+    // The session written in its transcript, whatever `session_id` says (a Claude Code that
     // passes another id than its transcript's lines name), as --no-index reads it; the id
     // passed when the index holds nothing of the transcript yet.
     // A regular file only: a FIFO would wait for a writer (tester7 finding 5).
@@ -622,10 +628,11 @@ fn figures(
             .map_err(|e| e.to_string())?,
         None => Vec::new(),
     };
-    let ids = if ids.is_empty() {
-        session_id.into_iter().collect()
-    } else {
-        ids
+    // The one Claude Code names when its transcript holds it (a transcript may also hold
+    // lines of the session it was resumed from, under that session's id).
+    let ids = match session_id {
+        Some(id) if ids.is_empty() || ids.contains(&id) => vec![id],
+        _ => ids,
     };
     let (session_cost, session_partial) =
         match Some(&ids).filter(|i| needs.session && !i.is_empty()) {

@@ -4116,8 +4116,9 @@ pub fn read_fresh_until(
 /// One session's responses read afresh with a time limit, for the status line without the
 /// index: the files of the session (`own`: its transcript and its subagents'), then `others`
 /// (the other transcripts of its folder, where a session it was resumed from is), each until
-/// `deadline` as [`read_fresh_until`] reads. Only the responses that count in the sessions
-/// written in `own` are kept, by the rule every report counts by ([`collect::first_occurred`]):
+/// `deadline` as [`read_fresh_until`] reads. Only the responses that count in `session` are
+/// kept when it is one of the sessions written in `own`, else those of every session written
+/// there, by the rule every report counts by ([`collect::first_occurred`]):
 /// a resumed session's lines copied from an earlier one count there, as `aegon usage` and the
 /// index count them. Returns the entries and whether the figure is exact: `Some(true)` when
 /// every file was read to its end; `Some(false)` when `own` was not (the figure is then a lower
@@ -4125,6 +4126,7 @@ pub fn read_fresh_until(
 /// yet found elsewhere would be counted: the figure may be too high, neither exact nor a
 /// bound).
 pub fn read_session_fresh_until(
+    session: Option<&str>,
     own: &[PathBuf],
     others: &[PathBuf],
     pricing: &Pricing,
@@ -4178,6 +4180,9 @@ pub fn read_session_fresh_until(
     let unread = all.unread().clone();
     let partly = all.partly().clone();
     let unknown = all.unknown().clone();
+    if let Some(one) = session.filter(|s| sessions.contains(*s)) {
+        sessions = HashSet::from([one.to_owned()]);
+    }
     let mut owned = all.owned_responses();
     owned.retain(|_, r| r.session.as_ref().is_some_and(|s| sessions.contains(s)));
     let mut entries = Entries::from_responses(owned, pricing);
