@@ -81,7 +81,8 @@ REPORTS:
                block's start; in JSON to the next response, ccusage's endTime); a reset
                written in a transcript (\"You've hit your limit · resets 1am
                (Europe/Paris)\") ends its block there, and an official
-               reading recorded by aegon statusline gives its window whole: the block is
+               reading recorded by aegon statusline (this account's: CLAUDE_CONFIG_DIR's,
+               else ~/.claude's) gives its window whole: the block is
                [resets_at - 5 h, resets_at), earlier responses belong to the block before.
                The active block shows time left, burn rate (tokens/min, $/h: its tokens
                and cost over the time from its first response to now, once that is 10
@@ -460,15 +461,7 @@ pub fn run(args: Vec<OsString>) -> io::Result<ExitCode> {
         }
     };
     if indexing && !named {
-        // The default folders not on disk (removed with their transcripts, or never there).
-        if let Ok(candidates) = aegon::source::watch::default_root_candidates() {
-            gone.extend(
-                candidates
-                    .into_iter()
-                    .filter(|c| !c.exists())
-                    .map(|path| Gone { path, error: None }),
-            );
-        }
+        gone.extend(default_gone());
     }
     let how = Load {
         no_index: o.no_index,
@@ -570,6 +563,18 @@ pub fn run(args: Vec<OsString>) -> io::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The default folders not on disk (removed with their transcripts, or never there), whose
+/// history the index may hold: with [`aegon::source::watch::default_roots`], what a report
+/// with no PATH covers (the status line's today and block cover the same).
+pub fn default_gone() -> Vec<Gone> {
+    aegon::source::watch::default_root_candidates()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|c| !c.exists())
+        .map(|path| Gone { path, error: None })
+        .collect()
 }
 
 /// A path not on disk whose history the index may hold.
@@ -914,7 +919,8 @@ fn indexed(
             notes.push(why.to_owned());
         }
     }
-    let readings = ledger.latest_readings()?;
+    let readings =
+        ledger.latest_readings(&aegon::source::watch::claude_config_dirs().unwrap_or_default())?;
     Ok(Loaded {
         entries,
         readings,
