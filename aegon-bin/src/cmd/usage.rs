@@ -150,7 +150,7 @@ TABLE WIDTH:
 
 /// The options of one `aegon usage` run.
 #[derive(Debug)]
-struct Options {
+pub(crate) struct Options {
     kind: Kind,
     json: bool,
     tz: Option<String>,
@@ -219,7 +219,7 @@ fn looks_like_a_report(v: &std::ffi::OsStr) -> bool {
     word && !Path::new(v).exists()
 }
 
-fn parse(args: Vec<OsString>, now: i64) -> Result<Option<Options>, lexopt::Error> {
+pub(crate) fn parse(args: Vec<OsString>, now: i64) -> Result<Option<Options>, lexopt::Error> {
     use lexopt::prelude::*;
     let mut parser = lexopt::Parser::from_args(args);
     let mut o = Options {
