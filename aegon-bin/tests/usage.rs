@@ -3487,4 +3487,84 @@ fn a_resumed_sessions_cost_is_the_same_through_the_index_and_without_it() {
     }
     let _ = std::fs::remove_dir_all(&data);
     let _ = std::fs::remove_dir_all(&data2);
+
+#[test]
+fn a_folder_with_no_transcript_is_an_error_but_a_fresh_install_is_not() {
+    let data = temp_dir("no-transcript");
+    let empty = data.join("empty");
+    std::fs::create_dir_all(empty.join("sub")).unwrap();
+    let full = data.join("full/-p");
+    std::fs::create_dir_all(&full).unwrap();
+    std::fs::copy(
+        fixture("mattjoyce__vestig__session.jsonl"),
+        full.join("s.jsonl"),
+    )
+    .unwrap();
+    let empty_arg = empty.to_str().unwrap();
+    let full_arg = data.join("full");
+    let full_arg = full_arg.to_str().unwrap();
+    let said = format!("{empty_arg}: no .jsonl transcript below this directory");
+    // Alone: said, exit status 2, no report (as aegon --summary, aegon audit and aegon FOLDER).
+    for args in [
+        &["usage", empty_arg][..],
+        &["usage", "blocks", empty_arg],
+        &["usage", "daily", "--json", empty_arg],
+        &["usage", "--no-index", empty_arg],
+        &["usage", "blocks", "--json", "--no-index", empty_arg],
+    ] {
+        let out = aegon(&data, args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(&said), "{args:?}: {err}");
+        assert!(out.stdout.is_empty(), "{args:?}: no report");
+    }
+    // With a folder that has transcripts: that one is reported, the empty one said, exit 2.
+    for no_index in [false, true] {
+        let mut args = vec!["usage", "--json", full_arg, empty_arg];
+        if no_index {
+            args.push("--no-index");
+        }
+        let out = aegon(&data, &args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(&said), "{args:?}: {err}");
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert!(calls(&doc) > 0, "{args:?}: {doc}");
+    }
+    // A folder whose transcripts were deleted after they were indexed: its history is
+    // reported from the index, with a note, as for a folder gone from disk.
+    let before = run_json(&data, &["usage", "--json", full_arg]);
+    std::fs::remove_file(full.join("s.jsonl")).unwrap();
+    let out = aegon(&data, &["usage", "--json", full_arg])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(calls(&doc), calls(&before));
+    assert!(
+        err.contains(&format!(
+            "{full_arg}: no .jsonl transcript below this directory now; reporting the history"
+        )),
+        "{err}"
+    );
+    // No PATH, Claude Code's folders there but no session yet (a fresh install): an empty
+    // report, exit status 0, with the index and without it.
+    let config = data.join("fresh-claude");
+    std::fs::create_dir_all(config.join("projects")).unwrap();
+    let fresh = data.join("fresh-data");
+    for args in [
+        &["usage", "--json"][..],
+        &["usage", "blocks"],
+        &["usage", "--no-index"],
+    ] {
+        let out = aegon(&fresh, args)
+            .env("CLAUDE_CONFIG_DIR", &config)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
+        assert!(err.is_empty(), "{args:?}: {err}");
+        assert!(!out.stdout.is_empty(), "{args:?}: a report");
+    }
 }

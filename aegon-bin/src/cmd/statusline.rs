@@ -154,7 +154,7 @@ impl Needs {
 }
 
 #[derive(Debug, Default)]
-struct Options {
+pub(crate) struct Options {
     format: Option<String>,
     tz: Option<String>,
     pricing: Option<PathBuf>,
@@ -163,7 +163,7 @@ struct Options {
     index_budget: Option<Duration>,
 }
 
-fn parse(args: Vec<OsString>) -> Result<Option<Options>, lexopt::Error> {
+pub(crate) fn parse(args: Vec<OsString>) -> Result<Option<Options>, lexopt::Error> {
     use lexopt::prelude::*;
     let mut parser = lexopt::Parser::from_args(args);
     let mut o = Options::default();

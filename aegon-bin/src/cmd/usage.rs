@@ -37,14 +37,19 @@ USAGE:
     survives Claude Code deleting transcripts after cleanupPeriodDays (30 by default).
     The index is $AEGON_DATA_DIR/usage.sqlite3, else in the data directory
     ($XDG_DATA_HOME/aegon or ~/.local/share/aegon on Linux).
-    A folder or file no longer on disk (a default folder removed, or a PATH given)
-    whose history the index holds is reported from the index, with a note. A
+    A folder or file no longer on disk (a default folder removed, or a PATH given),
+    or a folder given with no .jsonl transcript below it any more, whose history the
+    index holds is reported from the index, with a note. A
     transcript rewritten shorter or replaced since it was indexed counts what it holds
     now (as --no-index counts it): the responses it no longer holds leave the reports,
     said once by a note in the next report (exit status 0), also when the status line
     read it again (it may be about a transcript outside this report's PATHs). A PATH
-    that does not exist otherwise is said on stderr and the exit status is 2; the
-    paths that exist are still reported, and no report is made when none does. When
+    that does not exist, or a folder with no .jsonl transcript below it, is otherwise
+    said on stderr and the exit status is 2, as for the other commands; the other
+    paths are still reported, and no report is made when none is left. With no PATH,
+    default folders that hold no transcript yet (a fresh install) are not an error:
+    the report is empty, exit status 0; when none of them exists, that is said and
+    the exit status is 2. When
     the index cannot be written (disk full), the report is what it holds, a note
     (stderr and JSON notes) says what may be missing, and the exit status is 2. A
     damaged index is moved aside and rebuilt with what it can still be read for; while
@@ -151,7 +156,7 @@ TABLE WIDTH:
 
 /// The options of one `aegon usage` run.
 #[derive(Debug)]
-struct Options {
+pub(crate) struct Options {
     kind: Kind,
     json: bool,
     tz: Option<String>,
@@ -220,7 +225,7 @@ fn looks_like_a_report(v: &std::ffi::OsStr) -> bool {
     word && !Path::new(v).exists()
 }
 
-fn parse(args: Vec<OsString>, now: i64) -> Result<Option<Options>, lexopt::Error> {
+pub(crate) fn parse(args: Vec<OsString>, now: i64) -> Result<Option<Options>, lexopt::Error> {
     use lexopt::prelude::*;
     let mut parser = lexopt::Parser::from_args(args);
     let mut o = Options {
@@ -438,6 +443,23 @@ pub fn run(args: Vec<OsString>) -> io::Result<ExitCode> {
             problem(p, &e.to_string());
         }
     }
+    // A folder named with no transcript below it is most likely a wrong path (a typo, a disk
+    // not mounted): said, exit status 2, as every other command says it. When the index holds
+    // history for it (its transcripts deleted since), that history is reported, with a note.
+    paths.retain(|p| {
+        if !p.is_dir() || !aegon::source::tree::transcripts_below(p, |_, _| {}).is_empty() {
+            return true;
+        }
+        if indexing {
+            gone.push(Gone {
+                path: p.clone(),
+                error: Some(crate::inputs::NO_TRANSCRIPT.to_owned()),
+            });
+        } else {
+            problem(p, crate::inputs::NO_TRANSCRIPT);
+        }
+        false
+    });
     if named && paths.is_empty() && gone.is_empty() && !stdin {
         return Ok(ExitCode::from(2));
     }
@@ -577,7 +599,8 @@ pub fn default_gone() -> Vec<Gone> {
         .collect()
 }
 
-/// A path not on disk whose history the index may hold.
+/// A path not on disk, or a folder with no transcript below it, whose history the index may
+/// hold.
 #[derive(Debug, Clone)]
 pub struct Gone {
     /// The folder or file, as named (or a default folder).
@@ -841,8 +864,13 @@ fn indexed(
     for g in gone {
         if ledger.holds(&g.path)? {
             held += 1;
+            let why = if g.path.is_dir() {
+                "no .jsonl transcript below this directory now"
+            } else {
+                "no longer on disk"
+            };
             notes.push(format!(
-                "{}: no longer on disk; reporting the history the index holds for it",
+                "{}: {why}; reporting the history the index holds for it",
                 g.path.display()
             ));
             // A folder's files are found below it, a file by its row; the other finds nothing.
