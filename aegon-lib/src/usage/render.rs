@@ -161,10 +161,10 @@ pub fn short_model(m: &str) -> String {
     }
 }
 
-/// Dollars for a table ([`crate::render::text::usd_at_least`]: `$1.23`, `<$0.01`), with `+`
-/// when some models have no price.
+/// Dollars for a table ([`crate::render::text::usd_at_least_pico`] of the exact sum: `$1.23`,
+/// `<$0.01`), with `+` when some models have no price.
 pub fn money(u: &Usage) -> String {
-    crate::render::text::usd_at_least(u.priced_cost(), !u.unpriced().is_empty())
+    crate::render::text::usd_at_least_pico(u.priced_cost_pico(), !u.unpriced().is_empty())
 }
 
 /// What a `+` cost leaves out, for a table's footer: `1 claude-opus-4-6 response (no price
