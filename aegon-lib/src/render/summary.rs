@@ -1305,7 +1305,13 @@ mod tests {
             let charge = Charge { pico, unpriced: 0 };
             assert_eq!(charge_usd(charge), Some(want), "{pico}");
         }
-        assert_eq!(charge_usd(Charge { pico: 1, unpriced: 1 }), None);
+        assert_eq!(
+            charge_usd(Charge {
+                pico: 1,
+                unpriced: 1
+            }),
+            None
+        );
     }
 
     #[test]
