@@ -1056,7 +1056,7 @@ mod tests {
         // Whole dollars in a narrow place round half a dollar up too (`{:.0}` gave $100).
         assert_eq!(usd_short(100.5), "$101");
         assert_eq!(usd_short(1234.5), "$1235");
-        assert_eq!(usd_short(1234.499_999), "$1234");
+        assert_eq!(usd_short(1_234.499_999), "$1234");
     }
 
     use proptest::strategy::Strategy as _;

@@ -549,7 +549,16 @@ fn long_words_wrap_and_charts_scale_down_to_a_narrow_window() {
             .collect::<Vec<_>>()
             .join(";")
     };
-    for selector in ["h1", "h2", ".meta", ".stats dd", "figcaption", ".legend", ".md", "td"] {
+    for selector in [
+        "h1",
+        "h2",
+        ".meta",
+        ".stats dd",
+        "figcaption",
+        ".legend",
+        ".md",
+        "td",
+    ] {
         assert!(
             declarations(selector).contains("overflow-wrap:anywhere"),
             "{selector} does not wrap long words: {}",
@@ -557,7 +566,10 @@ fn long_words_wrap_and_charts_scale_down_to_a_narrow_window() {
         );
     }
     let svg = declarations("svg");
-    assert!(svg.contains("max-width:100%") && svg.contains("width:100%"), "{svg}");
+    assert!(
+        svg.contains("max-width:100%") && svg.contains("width:100%"),
+        "{svg}"
+    );
     // A chart column's minimum is never wider than the page: min(30rem, 100%).
     let charts = declarations(".charts");
     assert!(charts.contains("minmax(min(30rem,100%),1fr)"), "{charts}");
@@ -571,13 +583,20 @@ fn long_words_wrap_and_charts_scale_down_to_a_narrow_window() {
         &corpus("marot__spotter__test__fixtures__transcripts__short.jsonl"),
     )]);
     let doc = Html::parse_document(&html);
-    assert!(doc.select(&sel("article.session header h1")).next().is_some());
+    assert!(doc
+        .select(&sel("article.session header h1"))
+        .next()
+        .is_some());
     assert!(doc.select(&sel("dl.stats dd")).count() >= 5);
     let svgs: Vec<_> = doc.select(&sel("figure.chart svg")).collect();
     assert!(!svgs.is_empty());
     for s in svgs {
         let view_box = s.value().attr("viewBox").unwrap_or_default();
         assert!(view_box.starts_with("0 0 600 "), "{view_box}");
-        assert_eq!(s.value().attr("width"), None, "a fixed width would not scale");
+        assert_eq!(
+            s.value().attr("width"),
+            None,
+            "a fixed width would not scale"
+        );
     }
 }
