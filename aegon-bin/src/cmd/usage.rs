@@ -150,8 +150,9 @@ TABLE WIDTH:
     A table wider than that width gives way step by step: the compact layout leaves
     out Cache write, Cache read and Total tokens (as ccusage's does) and shortens block
     times (no year) and statuses; then Models (and a project path) are cut with …;
-    then Models, Input and Output are left out. A row is never wrapped; the footer
-    says what was left out. COLUMNS=200 aegon usage | less -S shows every column.
+    then Models, Input and Output are left out, in that order, as many as it takes
+    (a --breakdown row's model then goes under its blank date). A row is never
+    wrapped; the footer says what was left out. COLUMNS=200 aegon usage | less -S shows every column.
 ";
 
 /// The options of one `aegon usage` run.

@@ -356,7 +356,7 @@ impl Dropped {
             "{}: {why}: {what} ({}) it held before {} no longer in it and left the reports \
              (a file counts what it holds now)",
             shown.display(),
-            crate::render::text::usd_at_least(pico as f64 / 1e12, unpriced),
+            crate::render::text::usd_at_least_pico(pico, unpriced),
             if self.responses.len() == 1 {
                 "is"
             } else {
