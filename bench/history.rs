@@ -242,6 +242,62 @@
 //! rows built in place by inlining the feed's insertion (no change), counting `\u` escapes
 //! exactly in a text's start (0.18 M more: the results written at once are not escaped
 //! texts).
+//!
+//! Fresh pages (2026-11-30/12-01, same corpus; the machine at load 6 at first, then 10 to 15
+//! on its 2 cores). Profile first. CPU time a pass (as above, pinned with `taskset -c 1`,
+//! medians of 5 runs; `perf stat -e task-clock,page-faults`, user and system time as perf
+//! gives them; this VM has no hardware counters, so no cache-miss figures):
+//!
+//! | a pass, main at 2581901 | core | dashboard | gap |
+//! |---|---|---|---|
+//! | CPU time (ms) | 9.14 | 11.47 | 2.33 |
+//! | of which the kernel's (ms) | 0.16 | 1.46 | 1.30 |
+//! | of which user (ms) | 8.78 | 10.06 | 1.28 |
+//! | page faults (exact, every run) | 200 | 719 | 519 |
+//!
+//! So over half of the gap by CPU time is the kernel's, and that is page faults: the state's
+//! first touch of fresh pages, ~2.5 µs a fault here (memory-cgroup charge, the page
+//! allocator, zeroing, the exception itself). `perf record -g -e cpu-clock` (3 rounds of 10
+//! passes) agrees: under `asm_exc_page_fault` 11.2% of the dashboard's samples, 3.0% of the
+//! core's. Instruction counts never see this; the user-time gap is about the 11.5 M
+//! instructions (~10%) counted above. Where the dashboard's extra fresh pages come from
+//! (DHAT, one pass): the feed's rows (4,544 × 200 bytes: 222 pages), the feed's text (what
+//! rows keep until drawn, 549 KB: 134), short call inputs kept whole (998 `Arc<str>`,
+//! 282 KB: 69), the steps' id index sized for 4,096 calls at once (136 KiB of slots that
+//! hashes spread the first few hundred ids over: ~34), the feed's order grown by doubling
+//! (each growth copied into fresh pages: up to ~96 allocated in all), the steps' ring (19).
+//!
+//! What changed: the feed's order is reserved at once like its rows (address space until
+//! filled); the steps' id index grows as calls come; and a row keeps a text's or result's
+//! start only up to where it settles the summary: when the first line is plain ASCII not
+//! starting with a space and either wider than the columns or ended by `\n`, blanks and a
+//! plain character, those bytes decide the summary whatever follows (tens of bytes for most
+//! texts instead of ~500 characters); otherwise the start counted as before is cut back by
+//! what its count holds beyond the characters needed. Every row's summary still reads as the
+//! plain renderer's (the corpus tests, run once on this corpus too), and tmux captures of
+//! `aegon watch --since all` on this corpus (the feed, a detail, the sessions and steps
+//! panes, a filter) are the same before and after. "Before" is main at 2581901:
+//!
+//! | | core | dashboard before | dashboard after |
+//! |---|---|---|---|
+//! | page faults a pass (exact) | 200 | 719 | 652 |
+//! | the feed's text at the end of a pass | | 549 KB | 388 KB |
+//! | instructions (M), callgrind, one pass, history | 109.22 | 120.71 | 120.74 |
+//! | ratio core/dashboard by instructions | | 0.905 | 0.905 |
+//! | CPU time a pass (ms), load 12–13, 5 runs alternated | 10.13 | 12.91 | 12.92 |
+//! | ratio of events/s, bench defaults, load 11–15, 6 runs alternated: median (range) | | 0.817 (0.485–0.889) | 0.835 (0.337–1.032) |
+//! | peak RSS (14.7 MB of it the transcripts) | 16.8 MB | 18.8–18.9 MB | 18.6–18.9 MB |
+//!
+//! By the faults' cost the change is worth ~0.17 ms a pass (67 × ~2.5 µs, ~1.3% of the
+//! dashboard's CPU time): below what CPU or wall time resolve at that load, so the figures
+//! that decide are the exact fault and instruction counts (the steps: the order and the index
+//! 27 faults fewer, the tighter starts 40). Not tried (time): rows of fewer bytes (a
+//! `OnceCell` for a written summary saves 8 of 200, a call id in the feed's text 28 but its
+//! 30 bytes go to the text instead); transparent huge pages for the rows (`madvise`: `unsafe`
+//! or a new crate, and 2 MB resident at once). Left out: a call's key argument worked out at
+//! once to drop the kept inputs (69 pages, ~0.17 ms, against ~4 M instructions). What is
+//! left of the gap: the user time of the extra instructions, and ~450 fresh pages (~1.1 ms)
+//! of a state that holds 4,544 rows of 200 bytes, their texts' starts and the calls' inputs.
 
 use std::io;
 use std::path::{Path, PathBuf};

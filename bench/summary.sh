@@ -129,6 +129,41 @@
 #   runs, the distinct tree): ccusage median 617 ms (user+sys 1,126 ms), stop 21's final build
 #   239 ms (440 ms), main 9114ce7 230 ms (435 ms): 2.59x -> 2.68x wall by median, 2.56x ->
 #   2.59x CPU. (ccusage varied 610-1,000 ms between runs: quote the same run only.)
+#
+# Distinct entries, 2026-12-01, fifth stop (summ5; before = main at 2581901, built in the
+# branch, and /tmp/aegon-stop22final for the outputs; after = branch summ5; load 9-20 from
+# other agents' builds for the whole stop: hyperfine -N over the distinct tree gave 1.8-2.4 s
+# for either aegon and 5.4-6.4 s for ccusage, so no wall time is quoted from it).
+# - The merge of the groups' leaf indexes (Sessions::merge, serial on the main thread) looked
+#   each parked summary's leaf up in every group merged before it, and each of ours in every
+#   new group: groups x parked summaries. Now the leaves the summaries wait for are gathered
+#   once (WaitedLeaves), each group finds those it holds on the workers (from its smaller
+#   side: a probe per waited leaf or per line uuid it holds, so at most one per line uuid all
+#   told), and the merge keeps each waited leaf's first holder: one lookup per summary.
+#   callgrind -j1, copies of the corpus made distinct (BENCH_DISTINCT=1; 4: 48 MB, 85 groups;
+#   40: the distinct tree, 492 MB, 841 groups, 360 summaries parked; 120: 1,476 MB, 3,120
+#   files, 2,521 groups, 1,080 parked, built under /tmp and deleted):
+#     LeafIndex::merge    0.50M -> 0.36M,   21.4M -> 3.8M,     172.8M -> 13.1M
+#     Sessions::merge     0.82M -> 0.69M,   25.7M -> 8.2M,     185.5M -> 25.8M
+#     after the reads (parallel_summary: the merge, serial at any -j, and the JSON, which -j2
+#     shares between the cores; 72.2M of it on 40 copies)  8.66M -> 8.57M,  104.2M -> 87.2M,
+#     422.3M -> 264.2M
+#     finding the held leaves (LeafIndex::find_waited, on the workers): 0.14M, 6.7M, 32.3M
+#     all threads         455.3M -> 455.5M, 4,563.2M -> 4,554.0M, 13,790.3M -> 13,667.7M
+#   Before, the merge grew 43x from 4 to 40 copies and 8.1x from 40 to 120 (quadratic); now
+#   3.4x from 40 to 120. The held leaves cost up to ~40 instructions per line uuid on the
+#   workers (the bound: iterating a group's table), 0.24% of all instructions on 120 copies.
+#   Wall on two idle cores: on the distinct tree 17M serial instructions fewer and 6.7M more
+#   shared by the workers, under 1% of aegon's 230 ms: the 3x target is not reached by this
+#   (2.68x before). It is for long histories: on 120 copies 158M serial instructions fewer.
+# Measured and left: the workers' per-line path (the Claude parse, parse_record_into, ~52% of
+#   all instructions) is what is left to reach 3x (~11% less wall, so ~20% off the parse). A
+#   summary-only decode skipping the strings the summary does not keep was not attempted: it
+#   must report and count every damaged line as the filter does, which needs the parity tests
+#   (corpus, bugs, fuzz regressions, a property test of damaged lines against the one-thread
+#   stream) that did not fit in this stop. Timeline (summ4's, unchanged by this stop): both
+#   workers busy from the sniffing threads to within a few ms of each other, then the main
+#   thread alone with the merge (now ~14M on the distinct tree), then the JSON on both cores.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"

@@ -20,12 +20,17 @@ aegon wrote and this checks what a reader would get.
    kind hides every entry of that kind and no other, checking it again shows them all; the
    same from the keyboard alone (Tab to the box, Space); after a reload the page's hidden
    kinds match its boxes' states.
+5. Narrow and wide windows (a 375 px phone, 485 px and 1280 px, set over the DevTools protocol): the
+   real report, and one whose title is a long path and whose model names are long words, are
+   no wider than the window (no sideways scrolling), and neither the title nor a card's value
+   spills out of its box: long words wrap, the charts scale.
 
 It saves a screenshot of the real report in ARTIFACT_DIR/report.png. Exit 0 when every check
 passes, 1 when one fails; when no Chromium can be found it says SKIP and exits 0 (.ci/run
 installs Debian's `chromium` first, so in CI a skip means it could not be had).
 """
 
+import decimal
 import fcntl
 import html.parser
 import http.server
@@ -305,6 +310,47 @@ def check_filters(browser, report):
         cdp.close()
 
 
+# The page's width against the window's, and the title or card values wider than their box.
+FIT = """(() => { const d = document.documentElement;
+  const spill = [...document.querySelectorAll('h1, .stats dd')]
+    .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.tagName + ' ' + e.textContent.slice(0, 30));
+  return [d.scrollWidth, d.clientWidth, spill]; })()"""
+
+
+def long_words_transcript():
+    """A session whose title is a prompt holding a long path and whose model ids are long words
+    (a Bedrock application inference profile ARN): nowhere to wrap them but inside a word."""
+    path = "/Users/someone/personal_project/" + "very_long_folder_name_" * 6 + "doc.md"
+    model = "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/" + "x" * 60
+    lines = [{"type": "user", "uuid": "u1", "sessionId": "narrow", "cwd": "/p",
+              "timestamp": "2026-11-30T10:00:00.000Z",
+              "message": {"role": "user", "content": f"read {path} and summarise it"}}]
+    for i, m in enumerate([model, "claude-sonnet-4-5-20250929"]):
+        lines.append({"type": "assistant", "uuid": f"a{i}", "parentUuid": "u1", "sessionId": "narrow",
+                      "cwd": "/p", "timestamp": f"2026-11-30T10:0{i + 1}:00.000Z", "requestId": f"r{i}",
+                      "message": {"id": f"m{i}", "role": "assistant", "model": m,
+                                  "content": [{"type": "text", "text": "done " + path}],
+                                  "usage": {"input_tokens": 1000, "output_tokens": 100,
+                                            "cache_creation_input_tokens": 0,
+                                            "cache_read_input_tokens": 0}}})
+    return "".join(json.dumps(l) + "\n" for l in lines)
+
+
+def check_fit(browser, report, what):
+    cdp = Cdp(browser)
+    try:
+        for width in (375, 485, 1280):
+            cdp.call("Emulation.setDeviceMetricsOverride", session=True, width=width, height=900,
+                     deviceScaleFactor=1, mobile=False)
+            cdp.load("file://" + report)
+            page, window, spill = cdp.js(FIT)
+            check(page <= window and not spill,
+                  f"{what} at {width} px: the page is {page} px wide in a {window} px window, "
+                  f"nothing spills from its box ({spill[:3]})")
+    finally:
+        cdp.close()
+
+
 def tool_use_ids(paths):
     ids = set()
     for p in paths:
@@ -412,7 +458,9 @@ def main():
         cost = float(d.cost_usd) if d.cost_usd else None
         check(cost is not None and abs(cost - s["cost_usd"]) < 0.00006,
               f"header cost {cost} (shown {d.texts.get('cost')!r}) = summary's {s['cost_usd']}")
-        check(d.texts.get("cost") == f"${s['cost_usd']:.2f}", "the cost figure reads as the summary's")
+        # To the cent, half a cent up, from the summary's exact hundredths of a cent.
+        cents = decimal.Decimal(str(s["cost_usd"])).quantize(decimal.Decimal("0.01"), decimal.ROUND_HALF_UP)
+        check(d.texts.get("cost") == f"${cents}", "the cost figure reads as the summary's")
         check("js" in d.body_classes, "the inline script ran under the Content-Security-Policy")
         check(console == [], f"no console message ({len(console)}: {console[:3]})")
         check(requests == [], f"no network request ({requests[:3]})")
@@ -421,6 +469,13 @@ def main():
                ["--screenshot=" + shot, "--window-size=1100,1400", "--hide-scrollbars"])
         check(os.path.exists(shot) and os.path.getsize(shot) > 10_000, f"screenshot {shot}")
         check_filters(browser, report)
+        check_fit(browser, report, "real report")
+        narrow = os.path.join(work, "narrow.jsonl")
+        with open(narrow, "w") as f:
+            f.write(long_words_transcript())
+        narrow_report = os.path.join(work, "narrow.html")
+        subprocess.run([aegon, "--html", "-q", "-o", narrow_report, narrow], cwd=ROOT, check=True)
+        check_fit(browser, narrow_report, "long words report")
 
         # 2. A hostile transcript.
         hostile_dir = os.path.join(work, "hostile")

@@ -668,6 +668,8 @@ fn read_usage(
         None => Ledger::open(&path, &mut note).map_err(|e| e.to_string())?,
     };
     let mut quiet = |_: &std::path::Path, _: &str| {};
+    // The official readings of this environment's Claude Code account alone (its windows).
+    let account = aegon::source::watch::claude_config_dirs().unwrap_or_default();
     let mut query = |ledger: &mut Ledger| {
         let now = aegon::timestamp::now_ms();
         let stats = ledger.update(roots, &[], &mut quiet)?;
@@ -677,7 +679,7 @@ fn read_usage(
             ids: stats.file_ids,
         };
         let entries = ledger.entries(&scope, Some(UsageFigures::since_ms(now, tz)), pricing)?;
-        let readings = ledger.latest_readings()?;
+        let readings = ledger.latest_readings(&account)?;
         Ok::<_, ledger::Error>(UsageFigures::compute(&entries, &readings, tz, now))
     };
     let figures = match query(&mut ledger) {

@@ -24,6 +24,7 @@ mod temp_dir;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal, Read, Write};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use aegon::pipeline::{Options, Pipeline, ReadError};
 use aegon::render::ndjson::NdjsonRenderer;
@@ -250,7 +251,8 @@ BAD INPUT:
 
 EXIT STATUS:
     0  every input was read and every line was well-formed
-    1  every input was read, but some lines had problems (reported on stderr)
+    1  every input was read, but some lines had problems, or --summary found a
+       subagent named whose transcript was not read (reported on stderr)
     2  a usage error, an input could not be read (the others still were), or
        --otlp-endpoint/--otlp-export could not deliver everything (said on stderr)
     aegon --summary with no FILE reads the agents' default folders: one without a
@@ -526,10 +528,12 @@ fn run() -> io::Result<ExitCode> {
     let renderer: Box<dyn Renderer> = match config.format {
         Format::Ndjson => Box::new(NdjsonRenderer::with_pricing(stdout.lock(), pricing)),
         Format::Summary => Box::new(
-            SummaryRenderer::new(stdout.lock(), SummaryFormat::Table, pricing).with_notes(warn),
+            SummaryRenderer::new(stdout.lock(), SummaryFormat::Table, pricing)
+                .with_notes(warn_uncounted),
         ),
         Format::SummaryJson => Box::new(
-            SummaryRenderer::new(stdout.lock(), SummaryFormat::Json, pricing).with_notes(warn),
+            SummaryRenderer::new(stdout.lock(), SummaryFormat::Json, pricing)
+                .with_notes(warn_uncounted),
         ),
         Format::Html | Format::Markdown(_) => {
             let markdown = match config.format {
@@ -668,6 +672,18 @@ fn run() -> io::Result<ExitCode> {
     Ok(exit_code(input_failed, stats.malformed.total() > 0))
 }
 
+/// Set once usage aegon knows of was said not to be counted ([`warn_uncounted`]): the run
+/// exits with 1, as when a line could not be read whole.
+static UNCOUNTED: AtomicBool = AtomicBool::new(false);
+
+/// Says on stderr that some usage is not counted (a subagent named whose transcript was not
+/// read: [`aegon::render::summary::unread_subagent_notes`]), and makes the exit status 1
+/// ([`exit_code`]): the figures are a lower bound, as with a usage line not read whole.
+fn warn_uncounted(message: &str) {
+    UNCOUNTED.store(true, Ordering::Relaxed);
+    warn(message);
+}
+
 /// The folders where the subagents of the session files among `inputs` are written, watched
 /// while following (`aegon -f SESSION.jsonl`): each `.jsonl` file's `SESSION/` (its
 /// `subagents/` and the other layouts [`inputs::subagents_of`] reads, created with the first
@@ -707,11 +723,11 @@ fn raise_open_file_limit() {
 
 /// The exit status of a run that read its inputs: 2 when one could not be read or an OTLP/HTTP
 /// export left requests undelivered ([`otlp_http::undelivered`]), 1 when some lines were
-/// malformed, else 0.
+/// malformed or some usage was said not to be counted ([`warn_uncounted`]), else 0.
 fn exit_code(input_failed: bool, malformed: bool) -> ExitCode {
     if input_failed || otlp_http::undelivered() {
         ExitCode::from(2)
-    } else if malformed {
+    } else if malformed || UNCOUNTED.load(Ordering::Relaxed) {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
@@ -876,9 +892,11 @@ pub(crate) fn read_inputs<R: Renderer>(
 #[cfg(target_os = "linux")]
 const STDIN_PIPE_BYTES: usize = 1 << 20;
 
-/// When stdin is a pipe, asks the kernel for a larger pipe buffer (`F_SETPIPE_SZ`), so the
-/// writer (`cat`, a shell loop…) runs ahead in bigger strides and wakes us less often. A refusal
-/// (limit lowered, another kernel) changes nothing but speed and is ignored.
+/// When stdin is a pipe narrower than [`STDIN_PIPE_BYTES`], asks the kernel for a larger pipe
+/// buffer (`F_SETPIPE_SZ`), so the writer (`cat`, a shell loop…) runs ahead in bigger strides
+/// and wakes us less often. A pipe already that wide or wider (its writer, or a privileged
+/// user, widened it) is left as it is: `F_SETPIPE_SZ` also shrinks. A refusal (limit lowered,
+/// another kernel) changes nothing but speed and is ignored.
 fn widen_stdin_pipe() {
     #[cfg(target_os = "linux")]
     {
@@ -886,7 +904,9 @@ fn widen_stdin_pipe() {
         let is_pipe = rustix::fs::fstat(&stdin).is_ok_and(|st| {
             rustix::fs::FileType::from_raw_mode(st.st_mode) == rustix::fs::FileType::Fifo
         });
-        if is_pipe {
+        if is_pipe
+            && rustix::pipe::fcntl_getpipe_size(&stdin).is_ok_and(|now| now < STDIN_PIPE_BYTES)
+        {
             let _ = rustix::pipe::fcntl_setpipe_size(&stdin, STDIN_PIPE_BYTES);
         }
     }
@@ -1008,12 +1028,12 @@ fn parallel_summary(
         workers,
     )?;
     for note in aegon::render::summary::unread_subagent_notes(&collected.sessions) {
-        warn(&note);
+        warn_uncounted(&note);
     }
     report::print_summary(&collected.stats);
     let code = if collected.failed || unreadable {
         ExitCode::from(2)
-    } else if collected.stats.malformed.total() > 0 {
+    } else if collected.stats.malformed.total() > 0 || UNCOUNTED.load(Ordering::Relaxed) {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

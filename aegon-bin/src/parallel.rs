@@ -41,11 +41,13 @@ use std::hash::BuildHasherDefault;
 use std::io;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 use aegon::hashing::PassThroughHasher;
 use aegon::pipeline::{Options, Pipeline, Stats};
 use aegon::render::summary::SessionCollector;
 use aegon::session::correlate::Correlator;
+use aegon::session::leaves::WaitedLeaves;
 use aegon::session::pricing::Pricing;
 use aegon::session::Sessions;
 use aegon::source::order::{first_occurred_rank, groups, Span, SpanRecorder};
@@ -345,6 +347,22 @@ pub fn collect(
     for (g, read) in again.into_iter().zip(reread) {
         let failed = reads[g].failed;
         reads[g] = GroupRead { failed, ..read };
+    }
+    // The leaves the groups' summaries wait for, and which of them each group holds, found on
+    // the workers: the merge below then looks each summary up once, not in every group merged
+    // before it (that grew with groups × summaries, on this thread while the others waited).
+    let waited = Arc::new(WaitedLeaves::of(
+        reads.iter().map(|read| read.sessions.leaf_index()),
+    ));
+    if !waited.is_empty() {
+        let held = on_workers(&reads, workers, |read| {
+            Ok(read.sessions.leaf_index().find_waited(&waited))
+        })?;
+        for (read, held) in reads.iter_mut().zip(held) {
+            if let Some(held) = held {
+                read.sessions.set_held_leaves(held);
+            }
+        }
     }
     let mut order: Vec<usize> = (0..groups.len()).collect();
     order.sort_by(|&a, &b| {

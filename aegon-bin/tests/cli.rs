@@ -325,6 +325,51 @@ fn a_directory_means_its_transcripts_and_an_empty_one_is_reported() {
     assert_eq!(kinds(&out).len(), 4);
 }
 
+/// Stdin's pipe is widened to 1 MiB (`F_SETPIPE_SZ`) when it is narrower, and a pipe already
+/// wider is left as it is (the call also shrinks): a writer that widened its pipe keeps its lead.
+#[cfg(target_os = "linux")]
+#[test]
+fn stdin_pipe_is_widened_never_narrowed() {
+    use std::io::BufRead;
+    const MIB: usize = 1 << 20;
+    // (size the test gives the pipe, or None for the kernel's default; size expected after).
+    let cases: [(Option<usize>, usize); 2] = [(None, MIB), (Some(4 * MIB), 4 * MIB)];
+    for (given, expected) in cases {
+        // Close-on-exec: aegon must not inherit the write end, or it would never see the end.
+        let (read_end, write_end) =
+            rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).unwrap();
+        if let Some(size) = given {
+            // Past /proc/sys/fs/pipe-max-size only with CAP_SYS_RESOURCE: without it, there is
+            // no wider pipe to keep, and this case cannot be set up.
+            if rustix::pipe::fcntl_setpipe_size(&write_end, size).is_err() {
+                eprintln!("skipped: a {size}-byte pipe needs CAP_SYS_RESOURCE");
+                continue;
+            }
+        }
+        let mut child = aegon()
+            .arg("--ndjson")
+            .stdin(Stdio::from(read_end))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut writer = std::fs::File::from(write_end);
+        writer
+            .write_all(SESSION.lines().next().unwrap().as_bytes())
+            .unwrap();
+        writer.write_all(b"\n").unwrap();
+        // The event is written after the read that got its line, which follows the widening.
+        let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut first = String::new();
+        out.read_line(&mut first).unwrap();
+        assert!(first.contains("user_prompt"), "{first}");
+        let size = rustix::pipe::fcntl_getpipe_size(&writer).unwrap();
+        drop(writer);
+        assert!(child.wait().unwrap().success());
+        assert_eq!(size, expected, "pipe given {given:?}");
+    }
+}
+
 #[test]
 fn a_closed_pipe_ends_quietly_with_0() {
     // Twenty thousand turns, each its own (an entry written twice would count once).

@@ -327,7 +327,12 @@ fn a_subagent_in_another_folder_is_found_and_one_not_found_is_said() {
             "-j {threads}: {}",
             stderr(&out)
         );
-        assert_eq!(out.status.code(), Some(0));
+        // Its usage is not counted: the cost is a lower bound, the run exits with 1 (as when
+        // usage could not be read whole; tester11 #9).
+        assert_eq!(out.status.code(), Some(1));
+        let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(json["totals"]["cost_usd"], Value::Null);
+        assert_eq!(json["totals"]["priced_cost_usd"], 11.8539);
     }
     let out = aegon()
         .args(["--summary", "-"])

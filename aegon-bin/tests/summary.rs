@@ -14,10 +14,23 @@ mod common;
 
 use common::{feed_stdin, fixture, fixtures, root, temp_dir, Reads};
 
+/// `aegon --summary --json ARGS`, which succeeds, or exits with 1 only to say that a
+/// subagent the session names was not read (a session file read without its subagents').
 fn summary(args: &[&Path]) -> Value {
-    let mut all = vec![Path::new("--summary"), Path::new("--json")];
-    all.extend_from_slice(args);
-    serde_json::from_str(&common::aegon_stdout(all)).unwrap()
+    let out = Command::new(env!("CARGO_BIN_EXE_aegon"))
+        .args(["--summary", "--json"])
+        .args(args)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    let uncounted = err
+        .lines()
+        .all(|l| l.contains("no line of") && l.contains("transcript was read"));
+    assert!(
+        out.status.success() || (out.status.code() == Some(1) && uncounted),
+        "{err}"
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
 }
 
 /// $ per million tokens: input, 5 m write, 1 h write, read, output (Anthropic's pricing page).
@@ -60,6 +73,11 @@ fn num(v: &Value) -> u64 {
 fn expected(files: &[PathBuf]) -> BTreeMap<String, Expected> {
     // (session, response key) → (model, max counts)
     let mut responses: BTreeMap<(String, String), (String, [u64; 5])> = BTreeMap::new();
+    // Subagents a session names (a Task result's `toolUseResult.agentId`, a progress line's
+    // `data.agentId`), and those with a line of their own (`agentId`) among the files: one
+    // named and not read leaves the session's cost unknown (its usage is missing).
+    let mut named: BTreeMap<String, std::collections::BTreeSet<String>> = BTreeMap::new();
+    let mut read = std::collections::BTreeSet::new();
     for f in files {
         for line in std::fs::read_to_string(f)
             .unwrap()
@@ -67,6 +85,22 @@ fn expected(files: &[PathBuf]) -> BTreeMap<String, Expected> {
             .filter(|l| !l.trim().is_empty())
         {
             let v: Value = serde_json::from_str(line).unwrap();
+            let session = v["sessionId"].as_str().unwrap_or("").to_owned();
+            match v["agentId"].as_str() {
+                Some(agent) => {
+                    read.insert(agent.to_owned());
+                }
+                None => {
+                    for n in [&v["toolUseResult"]["agentId"], &v["data"]["agentId"]] {
+                        if let Some(n) = n.as_str() {
+                            named
+                                .entry(session.clone())
+                                .or_default()
+                                .insert(n.to_owned());
+                        }
+                    }
+                }
+            }
             let usage = &v["message"]["usage"];
             if v["type"] != "assistant" || usage.is_null() {
                 continue;
@@ -129,6 +163,13 @@ fn expected(files: &[PathBuf]) -> BTreeMap<String, Expected> {
             ),
             _ => None,
         };
+    }
+    for (session, agents) in named {
+        if let Some(e) = out.get_mut(&session) {
+            if agents.iter().any(|a| !read.contains(a)) {
+                e.cost = None;
+            }
+        }
     }
     out
 }
@@ -224,6 +265,7 @@ fn a_resumed_session_split_over_two_files_adds_up_to_the_whole() {
             s["tool_calls"].clone(),
             s["tool_errors"].clone(),
             s["cost_usd"].clone(),
+            s["priced_cost_usd"].clone(),
         )
     };
     assert_eq!(two["sessions"].as_array().unwrap().len(), 1);
@@ -518,4 +560,58 @@ fn a_pipe_or_a_fifo_named_as_a_file_is_read_once() {
         }
     });
     check(child, "a FIFO");
+}
+
+/// A session read without the transcript of a subagent it names (marot's 258c7280 without
+/// `subagents/agent-a881341.jsonl`: its file alone, or piped on stdin): that usage is not
+/// counted, so the cost is a lower bound in every form (JSON `cost_usd` null beside the
+/// priced $11.8539, the text's "at least" with the reason), and the run exits with 1, as when
+/// usage could not be read whole (tester11 #9: $11.85 shown as complete, exit 0).
+#[test]
+fn a_subagent_named_and_not_read_makes_the_cost_a_lower_bound() {
+    let parent = fixture(
+        "marot__spotter__test__fixtures__transcripts__258c7280-ae70-4798-800f-63464d01a85d.jsonl",
+    );
+    let run = |args: &[&str], stdin: bool| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_aegon"));
+        cmd.args(args);
+        if stdin {
+            cmd.arg("-").stdin(std::fs::File::open(&parent).unwrap());
+        } else {
+            cmd.arg(&parent);
+        }
+        let out = cmd.output().unwrap();
+        (
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+            out.status.code(),
+        )
+    };
+    for stdin in [false, true] {
+        let (json, err, code) = run(&["--summary", "--json"], stdin);
+        let json: Value = serde_json::from_str(&json).unwrap();
+        for v in [&json["totals"], &json["sessions"][0]] {
+            assert_eq!(v["cost_usd"], Value::Null, "stdin {stdin}");
+            assert_eq!(v["priced_cost_usd"], 11.8539, "stdin {stdin}");
+        }
+        assert!(err.contains("subagent a881341"), "{err}");
+        assert_eq!(code, Some(1), "stdin {stdin}: {err}");
+        let (text, _, code) = run(&["--summary"], stdin);
+        assert!(
+            text.contains(
+                "cost unknown: at least $11.85, usage of subagents whose transcript was not read (a881341)"
+            ),
+            "{text}"
+        );
+        assert_eq!(code, Some(1));
+    }
+    // With the subagent's file, the cost is known and complete.
+    let sub = fixture("marot__spotter__test__fixtures__transcripts__258c7280-ae70-4798-800f-63464d01a85d__subagents__agent-a881341.jsonl");
+    let compact = fixture("marot__spotter__test__fixtures__transcripts__258c7280-ae70-4798-800f-63464d01a85d__subagents__agent-acompact-fffbd0.jsonl");
+    let json = summary(&[&parent, &sub, &compact]);
+    assert_eq!(
+        json["totals"]["cost_usd"],
+        json["totals"]["priced_cost_usd"]
+    );
+    assert!(json["totals"]["cost_usd"].as_f64().unwrap() > 11.8539);
 }

@@ -206,7 +206,8 @@ fn a_speed_without_a_price_is_an_unknown_cost_as_in_the_summary() {
         }
         let out = aegon(&data, &args).output().unwrap();
         let table = String::from_utf8_lossy(&out.stdout);
-        assert!(table.contains("$0.20+"), "{table}");
+        // $0.205 exactly: half a cent rounds up (its double, a hair below, gave $0.20+).
+        assert!(table.contains("$0.21+"), "{table}");
         // The footer names what has no price: the speed, not the model.
         assert!(
             table.contains(
@@ -428,7 +429,10 @@ fn the_status_line_prices_the_session_and_today_like_the_summary() {
             dated.push_str(&v.to_string());
             dated.push('\n');
         }
-        let path = data.join(name);
+        // In Claude Code's folder (today's and the block's figures are its folders' alone).
+        let folder = data.join("no-claude-here/projects/p");
+        std::fs::create_dir_all(&folder).unwrap();
+        let path = folder.join(name);
         std::fs::write(&path, dated).unwrap();
         let input = serde_json::json!({"session_id": session, "transcript_path": path});
         let line = statusline_line(&data, "{session_cost}|{today_cost}|{block_cost}", &input);
@@ -865,12 +869,24 @@ fn several_writers_at_once_and_a_killed_one_leave_right_totals() {
         totals(&run_json(&data, &["usage", "daily", "--json", p])),
         fresh
     );
-    // The status lines' readings are in the index, with their age.
-    let blocks = run_json(&data, &["usage", "blocks", "--json", p]);
+    // The status lines' readings are in the index, with their age: their account's (its
+    // CLAUDE_CONFIG_DIR's), not another's.
+    let out = aegon(&data, &["usage", "blocks", "--json", p])
+        .env("CLAUDE_CONFIG_DIR", data.join("claude"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let blocks: Value = serde_json::from_slice(&out.stdout).unwrap();
     let official = blocks["official"].as_array().unwrap();
     assert_eq!(official.len(), 1);
     assert_eq!(official[0]["usedPercent"], 12.5);
     assert_eq!(official[0]["resetsAt"], "2100-01-01T00:00:00Z");
+    let other = run_json(&data, &["usage", "blocks", "--json", p]);
+    assert_eq!(
+        other["official"],
+        serde_json::json!([]),
+        "another account's"
+    );
 }
 
 #[test]
@@ -3221,5 +3237,280 @@ fn a_transcript_path_that_is_a_fifo_still_gives_a_line() {
         assert!(out.status.success(), "{extra:?}");
         let line = String::from_utf8_lossy(&out.stdout);
         assert!(line.starts_with("Opus 5"), "{extra:?}: {line}");
+    }
+}
+
+/// One response of claude-sonnet-4-5 ($3 per million input tokens under 200K) of session `id`
+/// at `secs` (Unix seconds) in `dir/ID.jsonl`, `input` tokens in and none out.
+fn write_one_response(dir: &Path, id: &str, secs: i64, input: u64) -> PathBuf {
+    std::fs::create_dir_all(dir).unwrap();
+    let line = serde_json::json!({
+        "type": "assistant", "uuid": format!("u-{id}"), "sessionId": id, "cwd": "/p",
+        "timestamp": rfc3339_utc(secs), "requestId": format!("req_{}", &id[..8]),
+        "message": {"id": format!("msg_{}", &id[..8]), "type": "message", "role": "assistant",
+            "model": "claude-sonnet-4-5-20250929", "content": [{"type": "text", "text": "x"}],
+            "usage": {"input_tokens": input, "output_tokens": 0,
+                "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}}
+    });
+    let path = dir.join(format!("{id}.jsonl"));
+    std::fs::write(&path, format!("{line}\n")).unwrap();
+    path
+}
+
+/// tester12 #5: two Claude Code accounts (a CLAUDE_CONFIG_DIR each) sharing aegon's index,
+/// and a folder once given to `aegon usage PATH`: the status line's today and block are
+/// those `aegon usage` and `aegon usage blocks` show in the same environment, never the
+/// other account's or the other folder's; and one account's official reading is never the
+/// other's window.
+#[test]
+fn the_status_line_counts_its_own_accounts_folders_and_readings_alone() {
+    let data = temp_dir("statusline-accounts");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let work = data.join("work");
+    let personal = data.join("personal");
+    let work_id = "11111111-0000-4000-8000-000000000001";
+    let personal_id = "22222222-0000-4000-8000-000000000002";
+    // $0.30 and $0.45.
+    write_one_response(&work.join("projects/-w"), work_id, now - 60, 100_000);
+    let own = write_one_response(
+        &personal.join("projects/-p"),
+        personal_id,
+        now - 60,
+        150_000,
+    );
+    // And a project folder of the personal account linked from elsewhere (bugs/15): $0.15.
+    #[cfg(unix)]
+    {
+        let elsewhere = data.join("elsewhere/-linked");
+        write_one_response(
+            &elsewhere,
+            "44444444-0000-4000-8000-000000000004",
+            now - 60,
+            50_000,
+        );
+        std::os::unix::fs::symlink(&elsewhere, personal.join("projects/-linked")).unwrap();
+        // Indexed first by its real path: the index knows it there, not below the account's
+        // folder (the scan finds it as the same file through the link).
+        let out = aegon(&data, &["usage", elsewhere.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+    }
+    let personal_cost = if cfg!(unix) { "$0.60" } else { "$0.45" };
+    let want: f64 = personal_cost[1..].parse().unwrap();
+    let personal_line = format!("{personal_cost} today|{personal_cost} block|~");
+    // A folder someone sent, reported once by path: $0.57.
+    let sent = data.join("Downloads/colleague/-c");
+    write_one_response(
+        &sent,
+        "33333333-0000-4000-8000-000000000003",
+        now - 60,
+        190_000,
+    );
+    let as_account = |dir: &Path| {
+        let dir = dir.to_owned();
+        move |c: &mut Command| {
+            c.env("CLAUDE_CONFIG_DIR", &dir);
+        }
+    };
+    let usage_total = |dir: &Path, args: &[&str]| {
+        let mut c = aegon(&data, args);
+        as_account(dir)(&mut c);
+        let out = c.output().unwrap();
+        assert!(out.status.success(), "{out:?}");
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+    };
+    usage_total(&work, &["usage", "--json"]);
+    usage_total(&personal, &["usage", "--json", sent.to_str().unwrap()]);
+    let daily = usage_total(&personal, &["usage", "--json"]);
+    assert_eq!(daily["totals"]["totalCost"].as_f64(), Some(want));
+    let blocks = usage_total(&personal, &["usage", "blocks", "--json"]);
+    assert_eq!(blocks["blocks"].as_array().unwrap().len(), 1);
+    assert_eq!(blocks["blocks"][0]["costUSD"].as_f64(), Some(want));
+    let format = ["--format", "{today_cost}|{block_cost}|{block_left}"];
+    // Without a session, and from within the personal account's session; a run that scans
+    // the folders and runs that do not (within a minute of the last scan).
+    for input in [
+        serde_json::json!({}),
+        serde_json::json!({"session_id": personal_id, "transcript_path": own}),
+        serde_json::json!({}),
+    ] {
+        let line = statusline_with(&data, &format, as_account(&personal), &input);
+        assert!(line.starts_with(&personal_line), "{input}: {line}");
+    }
+    // The work account's status line passes its official 5-hour window: ten minutes left.
+    let resets = now + 600;
+    let reading = serde_json::json!({"session_id": work_id,
+        "rate_limits": {"five_hour": {"used_percentage": 80, "resets_at": resets}}});
+    let line = statusline_with(&data, &format, as_account(&work), &reading);
+    // The official end (no `~`), at most ten minutes away.
+    let left = line.strip_prefix("$0.30 today|$0.30 block|");
+    assert!(
+        left.is_some_and(|l| l == "9m left" || l == "10m left"),
+        "{line}"
+    );
+    let official = |dir: &Path| {
+        let b = usage_total(dir, &["usage", "blocks", "--json"]);
+        b["blocks"][0]["endSource"].as_str().unwrap().to_owned()
+    };
+    assert_eq!(official(&work), "official", "the work account's own window");
+    assert_eq!(
+        official(&personal),
+        "estimate",
+        "not the personal account's"
+    );
+    let line = statusline_with(
+        &data,
+        &format,
+        as_account(&personal),
+        &serde_json::json!({}),
+    );
+    assert!(line.starts_with(&personal_line), "{line}");
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+/// tester12 #2: a resumed session's cost on the status line is one value whichever path makes
+/// the line: through the index, and from the transcripts read afresh (`--no-index`, also what a
+/// locked index gives): B alone, its lines copied from A counted in A (fixtures/bugs/README.md
+/// row 08: B = 1 call, $0.0036). A `session_id` other than the transcript's names no other
+/// session: the transcript's is shown on both paths.
+#[test]
+fn a_resumed_sessions_cost_is_the_same_through_the_index_and_without_it() {
+    let data = temp_dir("statusline-resumed");
+    let folder = data.join("no-claude-here/projects/-home-user-proj");
+    std::fs::create_dir_all(&folder).unwrap();
+    let src = root().join("fixtures/bugs/08-resume-copy");
+    for e in std::fs::read_dir(&src).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), folder.join(e.file_name())).unwrap();
+    }
+    let b = "11111111-2222-4333-8444-5555555555b8";
+    let transcript = folder.join(format!("{b}.jsonl"));
+    // Under a cent: shown as such; {cc_cost} tells the figure from Claude Code's, passed apart.
+    let format = ["--format", "{session_cost}"];
+    for id in [b, "other"] {
+        let input = serde_json::json!({"session_id": id, "transcript_path": transcript,
+                                       "cost": {"total_cost_usd": 5.0}});
+        for extra in [&[][..], &["--no-index"][..]] {
+            let args: Vec<&str> = format.iter().chain(extra).copied().collect();
+            let line = statusline_with(&data, &args, |_| {}, &input);
+            assert_eq!(line, "<$0.01 session", "{id} {extra:?}");
+        }
+    }
+    // A resume that kept the copied lines' own session id (A's) in B's file: B's figure is
+    // still B's alone when Claude Code names B.
+    let old_style = data.join("no-claude-here/projects/-old-style");
+    std::fs::create_dir_all(&old_style).unwrap();
+    let a_text =
+        std::fs::read_to_string(src.join("11111111-2222-4333-8444-5555555555a8.jsonl")).unwrap();
+    let b_text = std::fs::read_to_string(src.join(format!("{b}.jsonl"))).unwrap();
+    let b_new: Vec<&str> = b_text.lines().skip(4).collect();
+    assert_eq!(b_new.len(), 2, "B's own turn");
+    std::fs::write(
+        old_style.join("11111111-2222-4333-8444-5555555555a8.jsonl"),
+        &a_text,
+    )
+    .unwrap();
+    let mixed = old_style.join(format!("{b}.jsonl"));
+    std::fs::write(&mixed, format!("{a_text}{}\n", b_new.join("\n"))).unwrap();
+    let input = serde_json::json!({"session_id": b, "transcript_path": mixed});
+    for extra in [&[][..], &["--no-index"][..]] {
+        let args: Vec<&str> = format.iter().chain(extra).copied().collect();
+        let line = statusline_with(&data, &args, |_| {}, &input);
+        assert_eq!(line, "<$0.01 session", "old style {extra:?}");
+    }
+    // B's file alone in its folder: its three calls are its own ($0.0148), both ways.
+    std::fs::remove_file(folder.join("11111111-2222-4333-8444-5555555555a8.jsonl")).unwrap();
+    let data2 = temp_dir("statusline-resumed-alone");
+    let input = serde_json::json!({"session_id": b, "transcript_path": transcript});
+    for extra in [&[][..], &["--no-index"][..]] {
+        let args: Vec<&str> = format.iter().chain(extra).copied().collect();
+        let line = statusline_with(&data2, &args, |_| {}, &input);
+        assert_eq!(line, "$0.01 session", "{extra:?}");
+    }
+    let _ = std::fs::remove_dir_all(&data);
+    let _ = std::fs::remove_dir_all(&data2);
+
+#[test]
+fn a_folder_with_no_transcript_is_an_error_but_a_fresh_install_is_not() {
+    let data = temp_dir("no-transcript");
+    let empty = data.join("empty");
+    std::fs::create_dir_all(empty.join("sub")).unwrap();
+    let full = data.join("full/-p");
+    std::fs::create_dir_all(&full).unwrap();
+    std::fs::copy(
+        fixture("mattjoyce__vestig__session.jsonl"),
+        full.join("s.jsonl"),
+    )
+    .unwrap();
+    let empty_arg = empty.to_str().unwrap();
+    let full_arg = data.join("full");
+    let full_arg = full_arg.to_str().unwrap();
+    let said = format!("{empty_arg}: no .jsonl transcript below this directory");
+    // Alone: said, exit status 2, no report (as aegon --summary, aegon audit and aegon FOLDER).
+    for args in [
+        &["usage", empty_arg][..],
+        &["usage", "blocks", empty_arg],
+        &["usage", "daily", "--json", empty_arg],
+        &["usage", "--no-index", empty_arg],
+        &["usage", "blocks", "--json", "--no-index", empty_arg],
+    ] {
+        let out = aegon(&data, args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(&said), "{args:?}: {err}");
+        assert!(out.stdout.is_empty(), "{args:?}: no report");
+    }
+    // With a folder that has transcripts: that one is reported, the empty one said, exit 2.
+    for no_index in [false, true] {
+        let mut args = vec!["usage", "--json", full_arg, empty_arg];
+        if no_index {
+            args.push("--no-index");
+        }
+        let out = aegon(&data, &args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(&said), "{args:?}: {err}");
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert!(calls(&doc) > 0, "{args:?}: {doc}");
+    }
+    // A folder whose transcripts were deleted after they were indexed: its history is
+    // reported from the index, with a note, as for a folder gone from disk.
+    let before = run_json(&data, &["usage", "--json", full_arg]);
+    std::fs::remove_file(full.join("s.jsonl")).unwrap();
+    let out = aegon(&data, &["usage", "--json", full_arg])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(calls(&doc), calls(&before));
+    assert!(
+        err.contains(&format!(
+            "{full_arg}: no .jsonl transcript below this directory now; reporting the history"
+        )),
+        "{err}"
+    );
+    // No PATH, Claude Code's folders there but no session yet (a fresh install): an empty
+    // report, exit status 0, with the index and without it.
+    let config = data.join("fresh-claude");
+    std::fs::create_dir_all(config.join("projects")).unwrap();
+    let fresh = data.join("fresh-data");
+    for args in [
+        &["usage", "--json"][..],
+        &["usage", "blocks"],
+        &["usage", "--no-index"],
+    ] {
+        let out = aegon(&fresh, args)
+            .env("CLAUDE_CONFIG_DIR", &config)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
+        assert!(err.is_empty(), "{args:?}: {err}");
+        assert!(!out.stdout.is_empty(), "{args:?}: a report");
     }
 }

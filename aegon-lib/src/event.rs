@@ -103,6 +103,14 @@ impl Agent {
         }
     }
 
+    /// Whether the agent writes its requests' input and cache counts only later, as session
+    /// totals: Copilot CLI (per `assistant.message` only `outputTokens`; input and cache
+    /// per model in `session.shutdown.modelMetrics`, corpus-agents FORMAT.md §4). Every other
+    /// agent writes each request's usage whole. See [`Event::awaits_totals`].
+    pub fn writes_input_later(self) -> bool {
+        matches!(self, Agent::CopilotCli)
+    }
+
     /// The agent's name for people: `Claude Code`, `Codex CLI`, `Gemini CLI`, `OpenCode`,
     /// `Copilot CLI`, `Qwen Code`.
     pub fn display_name(self) -> &'static str {
@@ -234,6 +242,36 @@ impl Event<'_> {
             request_id.as_deref(),
             self.uuid.as_deref(),
         )
+    }
+
+    /// For an agent whose requests' input is written only later, in the session's totals
+    /// ([`Agent::writes_input_later`]: Copilot CLI, whose `assistant.message` counts only
+    /// `outputTokens`; FORMAT.md §4): `Some(true)` for a request's usage that carries no
+    /// input count (its cost is a lower bound until the totals come), `Some(false)` for the
+    /// totals read whole (an increment with nothing unread: `session.shutdown`'s per-model
+    /// metrics, which cover every request before). `None` for any other event, and for the
+    /// totals' [`crate::tokens::Unread::NotYetWritten`] marker ([`crate::format::copilot`]
+    /// emits it when the input ends before them). What a reader that never reaches the
+    /// input's end (a followed file: the dashboard, live OTLP) goes by, where the marker is
+    /// not written yet.
+    pub fn awaits_totals(&self) -> Option<bool> {
+        let EventKind::Usage {
+            tokens,
+            increment,
+            unread,
+            ..
+        } = &self.kind
+        else {
+            return None;
+        };
+        if !self.agent.writes_input_later() {
+            return None;
+        }
+        match (increment, unread) {
+            (false, _) => (tokens.total_input() == 0).then_some(true),
+            (true, None) => Some(false),
+            (true, Some(_)) => None,
+        }
     }
 }
 

@@ -132,6 +132,11 @@ impl<V, K: Hash + Eq, S: std::hash::BuildHasher + Default> Generations<V, K, S> 
         self.current.len() + self.previous.len()
     }
 
+    /// Every key held, older generation first (a key in both generations comes twice).
+    pub(crate) fn keys(&self) -> impl Iterator<Item = &K> {
+        self.previous.keys().chain(self.current.keys())
+    }
+
     /// Every entry, older generation first.
     pub(crate) fn into_entries(self) -> impl Iterator<Item = (K, V)> {
         self.previous.into_iter().chain(self.current)

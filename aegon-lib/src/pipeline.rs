@@ -480,6 +480,40 @@ impl<R: Renderer> Pipeline<R> {
         dropped
     }
 
+    /// Reads `chunk`, the next bytes of `input`'s history (what comes before the lines that
+    /// count, from the input's start: a file followed from its end), into its decoder alone,
+    /// where the decoder [learns from it](Decoder::learns_from_history): nothing is emitted,
+    /// counted or reported. A Codex rollout followed from between a `token_count` and its
+    /// repeat (Codex writes each twice) then knows the repeat for one (tester11 #6: without,
+    /// the repeat of the last request before the start was counted as a new one). Returns
+    /// whether more history is of use (false once the format is known and its decoder carries
+    /// nothing across lines): the caller stops there. Then [`Pipeline::start_at`] where the
+    /// counted lines begin (a partial line of the history is dropped).
+    pub fn skim(&mut self, input: &mut Input, chunk: &[u8]) -> bool {
+        let Input {
+            name,
+            splitter,
+            decoder,
+            ..
+        } = input;
+        if !decoder.learns_from_history() {
+            return false;
+        }
+        let flow = splitter.push(chunk, |item| {
+            if let LineItem::Line(line) = item {
+                if !line.bytes.iter().all(u8::is_ascii_whitespace) {
+                    let _ = decoder.line(name, line, &mut |_| ControlFlow::Continue(()));
+                }
+            }
+            if decoder.learns_from_history() {
+                ControlFlow::Continue(())
+            } else {
+                ControlFlow::Break(())
+            }
+        });
+        flow.is_continue() && decoder.learns_from_history()
+    }
+
     /// Makes `input` start mid-file: at byte `offset`, which begins line `number`.
     pub fn start_at(&mut self, input: &mut Input, offset: u64, number: u64) {
         input.splitter.reset(offset, number);

@@ -245,6 +245,13 @@ pub enum Unread {
     /// `tokens` holds the parts that grew (after a reset: the new totals; none without earlier
     /// totals).
     Cumulative,
+    /// Usage of a subagent its session names (a Task result's `toolUseResult.agentId`, an
+    /// `agent_progress` line's `data.agentId`) of which no line was read: its transcript was
+    /// not among the inputs (the session piped on stdin, its file copied alone, a layout aegon
+    /// does not know), so its usage is missing from the session's, whose cost and tokens are
+    /// a lower bound ([`crate::session::Session::unread_subagents`]). Told of a session, not
+    /// carried by a usage event: the usage it stands for was never read.
+    Subagent,
 }
 
 impl Unread {
@@ -273,6 +280,7 @@ impl Unread {
             }
             Unread::NotYetWritten => "input and cache tokens not written yet (Copilot CLI writes them at session.shutdown)",
             Unread::Cumulative => "cumulative totals that fell or do not add up",
+            Unread::Subagent => "usage of subagents whose transcript was not read",
         }
     }
 }

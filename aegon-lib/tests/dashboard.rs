@@ -997,3 +997,53 @@ fn the_panel_names_the_model_of_the_latest_main_chain_response() {
     // The gauge beside it: 300,000 input tokens of Opus 4.6's 1M window.
     assert!(screen.contains("300.0k/1.0M"), "{screen}");
 }
+
+/// A followed Copilot CLI session that has not shut down (no `session.shutdown` yet): its
+/// requests count only output tokens, their input comes with the shutdown, so the session
+/// pane and the list show the cost as a lower bound (`+`), as `--summary` calls it unknown
+/// (a followed file never reaches its end, where the pending marker is read). The shutdown
+/// line, when it comes, makes it whole. The real session of fixtures/agents/copilot
+/// (provenance in fixtures/agents/README.md): $0.2174 before the shutdown, $0.7555 after.
+#[test]
+fn a_followed_copilot_session_shows_its_cost_as_a_lower_bound_until_it_shuts_down() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(
+        "../fixtures/agents/copilot/LAF-US__IDAHO-VAULT__.copilot__session-state__252d6b6b-aaad-4790-8254-7ada091ee9fc__events.jsonl",
+    );
+    let whole = std::fs::read_to_string(&path).unwrap();
+    let at = whole.find(r#"{"type":"session.shutdown""#).unwrap();
+    let (running, shutdown) = whole.split_at(at);
+    // 2026-04-02T04:50:40Z: seconds after its last message (04:50:21), live.
+    let now_ms = 1_775_105_440_000;
+    let dashboard = Dashboard::with(Pricing::built_in(), Arc::new(move || now_ms));
+    let mut pipeline = Pipeline::new(Options::default(), dashboard);
+    let mut input = pipeline.open(path.to_str().unwrap());
+    let _ = pipeline.push(&mut input, running.as_bytes()).unwrap();
+    let screens = |dashboard: &Dashboard| {
+        let view = View::default();
+        let panel = pane(72, 14, |f| {
+            ui::panel::draw(f, f.area(), dashboard, &view, now_ms)
+        });
+        let list = pane(56, 4, |f| {
+            ui::list::draw(f, f.area(), dashboard, &view, now_ms)
+        });
+        (text(&panel), text(&list))
+    };
+    let (panel, list) = screens(pipeline.renderer());
+    assert!(
+        panel.contains("Cost     $0.22+ (input not written yet)"),
+        "{panel}"
+    );
+    assert!(list.contains("$0.22+│"), "{list}");
+    let session = pipeline.renderer().sessions().iter().next().unwrap();
+    assert!(session.awaits_totals());
+    assert_eq!(session.cost(), None);
+    assert!((session.priced_cost() - 0.2174).abs() < 1e-4);
+    // The shutdown comes: the totals are in, the cost known.
+    let _ = pipeline.push(&mut input, shutdown.as_bytes()).unwrap();
+    let (panel, list) = screens(pipeline.renderer());
+    assert!(panel.contains("Cost     $0.76  17 API calls"), "{panel}");
+    assert!(list.contains("$0.76│"), "{list}");
+    let session = pipeline.renderer().sessions().iter().next().unwrap();
+    assert!(!session.awaits_totals());
+    assert!((session.cost().unwrap() - 0.7555).abs() < 1e-4);
+}

@@ -576,3 +576,63 @@ fn a_real_transcript_followed_from_its_end_gives_only_new_lines_at_their_true_pl
         assert!(seen.last().unwrap().starts_with("malformed@"), "{seen:?}");
     }
 }
+
+/// Usage events that reached the renderer: output tokens, and whether a part was unread.
+#[derive(Default)]
+struct Usages(Vec<(u64, bool)>);
+
+impl Renderer for Usages {
+    fn on_event(&mut self, event: &Event<'_>) -> io::Result<Flow> {
+        if let EventKind::Usage { tokens, unread, .. } = &event.kind {
+            self.0.push((tokens.output, unread.is_some()));
+        }
+        Ok(Flow::Continue(()))
+    }
+}
+
+/// Codex writes each `token_count` twice, with the same totals. A rollout followed from its
+/// end, started between a `token_count` (line 40 of the real nileshteji rollout,
+/// fixtures/agents/README.md) and its repeat (line 43): the history before the start is read
+/// into the decoder, so the repeat is known for one and only the 5 requests written after the
+/// start count (output 617), with `last_token_usage` or with cumulative totals alone
+/// (tester11 #6: 6 calls, output 911 / one of unknown cost, the repeat counted as new).
+#[test]
+fn a_codex_rollout_followed_from_between_a_token_count_and_its_repeat_counts_only_new_requests() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(
+        "../fixtures/agents/codex/nileshteji__rig__codex__sessions__2026__02__09__rollout-2026-02-09T23-00-30-019c4374-701c-7042-aa87-dcedb8f04ede.jsonl",
+    );
+    let real = fs::read_to_string(path).unwrap();
+    // The same rollout with cumulative totals only (`last_token_usage` removed).
+    let totals_only: String = real
+        .lines()
+        .map(|l| {
+            let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
+            if let Some(info) = v
+                .pointer_mut("/payload/info")
+                .and_then(|i| i.as_object_mut())
+            {
+                info.remove("last_token_usage");
+            }
+            format!("{v}\n")
+        })
+        .collect();
+    for (name, text) in [("real", real.as_str()), ("totals only", &totals_only)] {
+        let lines: Vec<&str> = text.split_inclusive('\n').collect();
+        assert!(lines[39].contains("token_count") && lines[42].contains("token_count"));
+        let fx = Fixture::new("codex-repeat");
+        fx.append("r.jsonl", &lines[..40].concat());
+        let mut pipeline = Pipeline::new(Options::default(), Usages::default());
+        let mut tail = Tail::new(fx.path("r.jsonl"), "r.jsonl").from_end();
+        let _ = tail.poll(&mut pipeline, |_: &Path, _| {}).unwrap();
+        assert!(
+            pipeline.renderer().0.is_empty(),
+            "{name}: history is skipped"
+        );
+        fx.append("r.jsonl", &lines[40..].concat());
+        let _ = tail.poll(&mut pipeline, |_: &Path, _| {}).unwrap();
+        let usages = &pipeline.renderer().0;
+        assert_eq!(usages.len(), 5, "{name}: {usages:?}");
+        assert_eq!(usages.iter().map(|u| u.0).sum::<u64>(), 617, "{name}");
+        assert!(usages.iter().all(|u| !u.1), "{name}: {usages:?}");
+    }
+}

@@ -62,7 +62,7 @@ EXIT STATUS:
 
 /// The options of one `aegon audit` run.
 #[derive(Debug, Default)]
-struct Options {
+pub(crate) struct Options {
     json: bool,
     strict: bool,
     format: Option<Format>,
@@ -85,7 +85,7 @@ fn format_named(option: &str, value: OsString) -> Result<Format, lexopt::Error> 
     })
 }
 
-fn parse(args: Vec<OsString>) -> Result<Option<Options>, lexopt::Error> {
+pub(crate) fn parse(args: Vec<OsString>) -> Result<Option<Options>, lexopt::Error> {
     use lexopt::prelude::*;
     let mut parser = lexopt::Parser::from_args(args);
     let mut o = Options::default();

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use aegon::ledger::{self, Entries, Ledger, LimitReading, Scope};
-use aegon::render::text::{usd_short, usd_short_at_least};
+use aegon::render::text::{char_width, usd_short, usd_short_at_least};
 use aegon::session::pricing::Pricing;
 use aegon::timestamp::now_ms;
 use aegon::usage::blocks::{self, Block};
@@ -34,16 +34,21 @@ USAGE:
     subscribers, the official 5-hour and 7-day limits Claude Code passes in
     rate_limits. Today's cost and the block are Claude Code's usage alone (the
     5-hour window is Anthropic's limit; other agents' use, such as Codex or
-    Gemini CLI on this machine, is in aegon usage --agent NAME). A window whose
-    reset time has passed shows as \"5h reset\" (its figure, from the last API
-    response, no longer holds) until Claude Code passes a new one. Each current reading is recorded in the usage index with its
-    time, so aegon usage blocks can show it later. The index is updated with what
-    the session's transcript gained; the other transcripts at most once a minute.
-    Indexing stops after --index-budget (it goes on at the next run from where it
-    stopped); until the index holds everything, the line says \"indexing 34%\" and
-    the costs from the index are lower bounds ($1.23+). The session's cost is one
-    too when lines of its transcripts could not be read, or hold usage aegon could
-    not read (aegon usage FILE says them). Always exits 0 with some text.
+    Gemini CLI on this machine, is in aegon usage --agent NAME) in the folders
+    aegon usage reads with no PATH in the same environment (CLAUDE_CONFIG_DIR's,
+    else ~/.claude) and the session's own transcripts: not another account's
+    folders, nor one once given to aegon usage PATH. A window whose reset time
+    has passed shows as \"5h reset\" (its figure, from the last API response, no
+    longer holds) until Claude Code passes a new one. Each current reading is
+    recorded in the usage index with its time and account (Claude Code's
+    folder), so aegon usage blocks can show it later; an account reads back its
+    own readings alone. The index is updated with what the session's transcript
+    gained; the other transcripts at most once a minute. Indexing stops after
+    --index-budget (it goes on at the next run from where it stopped); until the
+    index holds everything, the line says \"indexing 34%\" and the costs from the
+    index are lower bounds ($1.23+). The session's cost is one too when lines of
+    its transcripts could not be read, or hold usage aegon could not read (aegon
+    usage FILE says them). Always exits 0 with some text.
 
 OPTIONS:
         --format TEMPLATE  Other fields or order: {model} {session_cost} {cc_cost}
@@ -58,9 +63,12 @@ OPTIONS:
                            NO_COLOR is set; Claude Code's output is never a tty].
         --no-index         Do not read or write the usage index: the session's
                            cost comes from its transcript (transcript_path, and
-                           its subagents, as --summary SESSION.jsonl counts
-                           them), read within --index-budget ($1.23+ when cut
-                           short); today's and the block's figures are left out.
+                           its subagents'), with the other transcripts of its
+                           folder (a resumed session's copied lines count where
+                           they first occurred, as the index counts them), read
+                           within --index-budget ($1.23+ when cut short; none
+                           when the folder was not read whole); today's and
+                           the block's figures are left out.
         --index-budget MS  Time for indexing per run, in ms [default: 200]; the
                            rest is indexed by the next runs (aegon usage indexes
                            everything at once).
@@ -146,7 +154,7 @@ impl Needs {
 }
 
 #[derive(Debug, Default)]
-struct Options {
+pub(crate) struct Options {
     format: Option<String>,
     tz: Option<String>,
     pricing: Option<PathBuf>,
@@ -155,7 +163,7 @@ struct Options {
     index_budget: Option<Duration>,
 }
 
-fn parse(args: Vec<OsString>) -> Result<Option<Options>, lexopt::Error> {
+pub(crate) fn parse(args: Vec<OsString>) -> Result<Option<Options>, lexopt::Error> {
     use lexopt::prelude::*;
     let mut parser = lexopt::Parser::from_args(args);
     let mut o = Options::default();
@@ -206,7 +214,7 @@ pub struct Input {
     /// Context fill in percent: `context_window.used_percentage`, else computed from
     /// `current_usage` and `context_window_size`.
     pub context_percent: Option<f64>,
-    /// `workspace.project_dir`, else `cwd`.
+    /// `workspace.project_dir`, else `cwd`, else `workspace.current_dir`.
     pub project: Option<String>,
     /// `rate_limits.*`: (window, used %, resets at ms).
     pub limits: Vec<(String, f64, Option<i64>)>,
@@ -267,7 +275,9 @@ impl Input {
                 .as_f64()
                 .filter(|c| c.is_finite() && (0.0..=MAX_COST_USD).contains(c)),
             context_percent,
-            project: s(&v["workspace"]["project_dir"]).or_else(|| s(&v["cwd"])),
+            project: s(&v["workspace"]["project_dir"])
+                .or_else(|| s(&v["cwd"]))
+                .or_else(|| s(&v["workspace"]["current_dir"])),
             limits,
         }
     }
@@ -287,8 +297,12 @@ pub struct Figures {
     /// Today's cost over all of Claude Code's sessions (of the responses with a known price;
     /// other agents' are not counted: the line is Claude Code's).
     pub today_cost: Option<f64>,
-    /// Some response of today has no known price: `today_cost` is a lower bound (shown `$1.23+`).
+    /// `today_cost` is a lower bound (shown `$1.23+`): some response of today has no known
+    /// price ([`Figures::today_unpriced`]), or the index does not hold everything yet.
     pub today_partial: bool,
+    /// Some response of today has no known price: with nothing priced, today's cost is
+    /// `unknown`; while the index is only behind, nothing indexed of today is `$0.00+`.
+    pub today_unpriced: bool,
     /// Claude Code's active block, when there is one (its responses alone).
     pub block: Option<Block>,
     /// Its cost (of the responses with a known price).
@@ -495,11 +509,27 @@ fn transcript_figures(
     if !needs.session {
         return Figures::default();
     }
-    let (entries, complete) =
-        ledger::read_fresh_until(&session_files(path), pricing, deadline, &mut |_, _| {});
+    // With the other transcripts of its folder, where a session it was resumed from is: the
+    // lines copied from it count there, as the index and aegon usage count them.
+    let own = session_files(path);
+    let others = folder_transcripts(path, &own);
+    let (entries, exact) = ledger::read_session_fresh_until(
+        input.session_id.as_deref(),
+        &own,
+        &others,
+        pricing,
+        deadline,
+        &mut |_, _| {},
+    );
     if entries.rows.is_empty() {
         return Figures::default();
     }
+    // The folder not read whole in time: copied lines not found there would be counted, so
+    // the figure might be too high; none rather than a wrong one (Claude Code's own estimate
+    // shows, when it passes one).
+    let Some(complete) = exact else {
+        return Figures::default();
+    };
     let mut u = Usage::default();
     for e in &entries.rows {
         let model = match entries.name(e.model) {
@@ -515,6 +545,26 @@ fn transcript_figures(
         session_partial: !u.unpriced().is_empty() || !complete || not_counted,
         ..Figures::default()
     }
+}
+
+/// The other transcripts (`*.jsonl`) directly in the folder of `transcript` (Claude Code's
+/// project folder, where a session resumed from is), but for `own`, newest first.
+fn folder_transcripts(transcript: &Path, own: &[PathBuf]) -> Vec<PathBuf> {
+    let Some(dir) = transcript.parent() else {
+        return Vec::new();
+    };
+    let Ok(read) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut found: Vec<(Option<std::time::SystemTime>, PathBuf)> = read
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "jsonl") && p.is_file())
+        .filter(|p| !own.contains(p))
+        .map(|p| (std::fs::metadata(&p).and_then(|m| m.modified()).ok(), p))
+        .collect();
+    found.sort_by(|a, b| b.cmp(a));
+    found.into_iter().map(|(_, p)| p).collect()
 }
 
 /// The session's transcript and those of its subagents (`SESSION/subagents/`, Claude Code
@@ -567,45 +617,65 @@ fn figures(
             .filter(|stem| is_uuid(stem))
             .map(str::to_owned)
     });
-    let (session_cost, session_partial) = match session_id.as_ref().filter(|_| needs.session) {
-        Some(id) => {
-            // From the session's sums (a few groups) when they give it exactly, else row by
-            // row: a warm run does not grow with the session's length.
-            let by_model = match ledger
-                .session_usage_summed(id, pricing)
-                .map_err(|e| e.to_string())?
-            {
-                Some(m) => m,
-                None => ledger
-                    .session_usage(id, pricing)
-                    .map_err(|e| e.to_string())?,
-            };
-            let u = Usage {
-                by_model,
-                ..Usage::default()
-            };
-            if u.by_model.is_empty() {
-                (None, false)
-            } else {
-                // Lines of the session's transcripts whose usage could not be read (or not
-                // wholly): the cost is a lower bound ($1.23+).
-                let not_counted = match input.transcript_path.as_ref() {
-                    Some(path) => {
-                        ledger
-                            .lines_not_counted(&session_files(path))
-                            .map_err(|e| e.to_string())?
-                            > 0
-                    }
-                    None => false,
-                };
-                (
-                    Some(u.priced_cost()),
-                    !u.unpriced().is_empty() || not_counted,
-                )
-            }
-        }
-        None => (None, false),
+    // The session written in its transcript, whatever `session_id` says (a Claude Code that
+    // passes another id than its transcript's lines name), as --no-index reads it; the id
+    // passed when the index holds nothing of the transcript yet.
+    // A regular file only: a FIFO would wait for a writer (tester7 finding 5).
+    let transcript = input.transcript_path.as_ref().filter(|p| p.is_file());
+    let ids = match transcript.filter(|_| needs.session) {
+        Some(path) => ledger
+            .sessions_in_files(&session_files(path))
+            .map_err(|e| e.to_string())?,
+        None => Vec::new(),
     };
+    // The one Claude Code names when its transcript holds it (a transcript may also hold
+    // lines of the session it was resumed from, under that session's id).
+    let ids = match session_id {
+        Some(id) if ids.is_empty() || ids.contains(&id) => vec![id],
+        _ => ids,
+    };
+    let (session_cost, session_partial) =
+        match Some(&ids).filter(|i| needs.session && !i.is_empty()) {
+            Some(ids) => {
+                // From the session's sums (a few groups) when they give it exactly, else row by
+                // row: a warm run does not grow with the session's length.
+                let mut u = Usage::default();
+                for id in ids {
+                    let by_model = match ledger
+                        .session_usage_summed(id, pricing)
+                        .map_err(|e| e.to_string())?
+                    {
+                        Some(m) => m,
+                        None => ledger
+                            .session_usage(id, pricing)
+                            .map_err(|e| e.to_string())?,
+                    };
+                    for (model, totals) in by_model {
+                        u.by_model.entry(model).or_default().merge(&totals);
+                    }
+                }
+                if u.by_model.is_empty() {
+                    (None, false)
+                } else {
+                    // Lines of the session's transcripts whose usage could not be read (or not
+                    // wholly): the cost is a lower bound ($1.23+).
+                    let not_counted = match transcript {
+                        Some(path) => {
+                            ledger
+                                .lines_not_counted(&session_files(path))
+                                .map_err(|e| e.to_string())?
+                                > 0
+                        }
+                        None => false,
+                    };
+                    (
+                        Some(u.priced_cost()),
+                        !u.unpriced().is_empty() || not_counted,
+                    )
+                }
+            }
+            None => (None, false),
+        };
     let today = time::local_date(now, tz);
     let mut today_usage = Usage::default();
     for e in entries
@@ -644,6 +714,7 @@ fn figures(
         session_partial: session_partial || (session_cost.is_some() && !progress.session_done),
         today_cost: needs.history.then(|| today_usage.priced_cost()),
         today_partial: !today_usage.unpriced().is_empty() || partial,
+        today_unpriced: !today_usage.unpriced().is_empty(),
         block_cost: block.as_ref().map(|b| b.usage.priced_cost()),
         block_partial: block
             .as_ref()
@@ -703,11 +774,10 @@ fn update_and_read(
         .last_scan_ms()?
         .is_none_or(|at| now - at > SCAN_EVERY.as_millis() as i64 || at > now);
     let mut scan = None;
-    if stale {
-        if let Ok(roots) = aegon::source::watch::default_roots() {
-            let s = ledger.update_until(&roots, &[], &mut quiet, Some(deadline))?;
-            scan = Some(s);
-        }
+    let roots = aegon::source::watch::default_roots().unwrap_or_default();
+    if stale && !roots.is_empty() {
+        let s = ledger.update_until(&roots, &[], &mut quiet, Some(deadline))?;
+        scan = Some(s);
     }
     // The session's file may have been finished by the scan (newest first): asked at the end.
     let session_left = match session_file {
@@ -724,30 +794,121 @@ fn update_and_read(
             _ => None,
         },
     };
+    // The account the line runs for: Claude Code's configuration folders in this environment
+    // (Claude Code passes its CLAUDE_CONFIG_DIR on). The windows are an account's: its
+    // readings are recorded as its own and only its own are read back.
+    let account = aegon::source::watch::claude_config_dirs().unwrap_or_default();
     // A reading whose window has already reset says nothing about the window now: not kept.
     let current = |resets: &Option<i64>| resets.is_none_or(|at| at > now);
     for (window, used, resets) in input.limits.iter().filter(|(_, _, r)| current(r)) {
-        ledger.record_reading(&LimitReading {
-            read_ms: now,
-            window: window.clone(),
-            used_percent: *used,
-            resets_at_ms: *resets,
-            session: input.session_id.clone(),
-        })?;
+        ledger.record_reading(
+            &LimitReading {
+                read_ms: now,
+                window: window.clone(),
+                used_percent: *used,
+                resets_at_ms: *resets,
+                session: input.session_id.clone(),
+            },
+            &account,
+        )?;
     }
     if !needs.history {
         return Ok((Entries::default(), Vec::new(), progress));
     }
+    // What `aegon usage` with no PATH reports in the same environment (README: the line's
+    // block is the one `aegon usage blocks` shows): the default folders, those gone from
+    // disk too, and the files the scan reached through links below them; not what the index
+    // holds of other folders (another account's CLAUDE_CONFIG_DIR, a folder once given to
+    // `aegon usage PATH`). And the session's own transcripts, the account's whatever their
+    // folder (Claude Code writes them below its CLAUDE_CONFIG_DIR, so they are within the
+    // default folders but for an odd set-up).
+    // A run that did not scan has no ids of the files reached through links: those links
+    // are looked up (Claude Code's folders; a linked project folder is a tested set-up), so
+    // that every run counts the same files.
+    let (linked_folders, linked_files) = linked_below(
+        &account
+            .iter()
+            .flat_map(|d| [d.join("projects"), d.join("sessions")])
+            .collect::<Vec<_>>(),
+    );
+    let scope = Scope::Paths {
+        roots: roots
+            .iter()
+            .cloned()
+            .chain(super::usage::default_gone().into_iter().map(|g| g.path))
+            .chain(linked_folders)
+            .collect(),
+        files: session_file
+            .map(|p| session_files(p))
+            .unwrap_or_default()
+            .into_iter()
+            .chain(linked_files)
+            .collect(),
+        ids: scan.map(|s| s.file_ids).unwrap_or_default(),
+    };
     // Claude Code's responses alone: the line runs inside Claude Code, its block is Anthropic's
     // 5-hour window and its "today" is Claude Code's (another agent's use on this machine is
     // in aegon usage --agent NAME).
     let entries = blocks::recent(now, |since| {
-        ledger.entries(&Scope::All, since, pricing).map(|mut e| {
+        ledger.entries(&scope, since, pricing).map(|mut e| {
             e.rows.retain(|r| r.agent == aegon::Agent::ClaudeCode);
             e
         })
     })?;
-    Ok((entries, ledger.latest_readings()?, progress))
+    Ok((entries, ledger.latest_readings(&account)?, progress))
+}
+
+/// The symbolic links in `roots` and in the folders directly below them (Claude Code's layout:
+/// `projects/PROJECT/SESSION.jsonl`) that a walk follows ([`aegon::source::tree::Walker`]):
+/// the folders they lead to (resolved) and the transcripts (`*.jsonl`) they name. Found by
+/// reading those folders alone (the entries' types come with them: no file is looked at, the
+/// sessions' own folders are not read), each real folder once: a few hundred directory reads
+/// at most, cheap enough for every run. The index keeps a file reached through a link by that
+/// path, below the root; but one it knew first by its real path keeps that one, and only a
+/// scan's ids ([`ledger::UpdateStats::file_ids`]) or this finds it from the root.
+fn linked_below(roots: &[PathBuf]) -> (Vec<PathBuf>, Vec<PathBuf>) {
+    /// Levels of folders read: a root and the folders in it.
+    const DEPTH: u8 = 2;
+    let mut folders = Vec::new();
+    let mut files = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut todo: Vec<(PathBuf, u8)> = roots
+        .iter()
+        .filter_map(|r| std::fs::canonicalize(r).ok())
+        .map(|r| (r, 1))
+        .collect();
+    while let Some((dir, depth)) = todo.pop() {
+        if !seen.insert(dir.clone()) {
+            continue;
+        }
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let Ok(kind) = e.file_type() else { continue };
+            let path = e.path();
+            if kind.is_dir() {
+                if depth < DEPTH {
+                    todo.push((path, depth + 1));
+                }
+            } else if kind.is_symlink() {
+                let Ok(target) = std::fs::canonicalize(&path) else {
+                    continue;
+                };
+                if target.is_dir() {
+                    if !seen.contains(&target) {
+                        folders.push(target.clone());
+                        if depth < DEPTH {
+                            todo.push((target, depth + 1));
+                        }
+                    }
+                } else if target.is_file() && aegon::source::tree::is_transcript(&path) {
+                    files.push(target);
+                }
+            }
+        }
+    }
+    (folders, files)
 }
 
 /// Claude Code's status-line JSON as text, read as the transcripts are: a byte-order mark
@@ -847,8 +1008,16 @@ fn fields(
     );
     push(
         "today_cost",
-        f.today_cost
-            .map(|c| format!("{} today", money_at_least(c, f.today_partial))),
+        f.today_cost.map(|c| {
+            // Only behind (indexing), nothing of today's priced yet: a lower bound of $0 is
+            // all that is known (the --help's promise); `unknown` is for unpriced responses.
+            let money = if f.today_partial && !f.today_unpriced && c <= 0.0 {
+                format!("{}+", usd_short(c))
+            } else {
+                money_at_least(c, f.today_partial)
+            };
+            format!("{money} today")
+        }),
         0,
     );
     let block = f.block.as_ref();
@@ -940,6 +1109,8 @@ fn fields(
     v
 }
 
+/// Terminal columns `s` takes, escapes left out: each character's width as `aegon usage`
+/// tables measure it ([`char_width`]: 2 for East Asian wide characters, 0 for combining marks).
 fn visible_len(s: &str) -> usize {
     let mut n = 0;
     let mut in_escape = false;
@@ -948,7 +1119,7 @@ fn visible_len(s: &str) -> usize {
             (false, '\x1b') => in_escape = true,
             (true, 'm') => in_escape = false,
             (true, _) => {}
-            (false, _) => n += 1,
+            (false, _) => n += char_width(c),
         }
     }
     n
@@ -1031,12 +1202,14 @@ fn cut(s: &str, width: Option<usize>) -> String {
             out.push(c);
             continue;
         }
-        if n + 1 >= w {
+        // Room for the character and the `…` after it.
+        let cw = char_width(c);
+        if n + cw + 1 > w {
             out.push('…');
             break;
         }
         out.push(c);
-        n += 1;
+        n += cw;
     }
     if s.contains('\x1b') {
         out.push_str("\x1b[0m");
@@ -1134,6 +1307,66 @@ mod tests {
         };
         let line = render(&Input::default(), &f, None, false, None, 0, &TimeZone::UTC);
         assert_eq!(line, "$1.50+ today · indexing 34%");
+    }
+
+    /// tester12 #4: while the first indexing is cut short with nothing of today indexed yet,
+    /// today's cost is the lower bound `$0.00+` the --help promises; `unknown` stays for
+    /// today's responses of no known price.
+    #[test]
+    fn nothing_of_today_indexed_yet_is_a_lower_bound_of_zero() {
+        let f = Figures {
+            today_cost: Some(0.0),
+            today_partial: true,
+            indexing: Some(40),
+            ..Figures::default()
+        };
+        let line = |f: &Figures| render(&Input::default(), f, None, false, None, 0, &TimeZone::UTC);
+        assert_eq!(line(&f), "$0.00+ today · indexing 40%");
+        let unpriced = Figures {
+            today_unpriced: true,
+            ..f.clone()
+        };
+        assert_eq!(line(&unpriced), "unknown today · indexing 40%");
+        let done = Figures {
+            today_cost: Some(0.0),
+            ..Figures::default()
+        };
+        assert_eq!(line(&done), "$0.00 today");
+    }
+
+    /// tester12 #10: the width is terminal columns, not characters: a wide (CJK) project
+    /// name takes two columns a character, and the line never passes COLUMNS; `{project}`
+    /// comes from `workspace.current_dir` too when Claude Code passes no `cwd`.
+    #[test]
+    fn the_line_fits_columns_of_wide_characters() {
+        let v: Value = serde_json::from_str(
+            r#"{"model":{"display_name":"Opus"},"workspace":{"current_dir":"/home/u/项目项目项目项目"}}"#,
+        )
+        .unwrap();
+        let input = Input::from_json(&v);
+        assert_eq!(input.project.as_deref(), Some("/home/u/项目项目项目项目"));
+        let f = Figures::default();
+        let template = Some("{model} {project} {today_cost}");
+        let whole = render(&input, &f, template, false, None, 0, &TimeZone::UTC);
+        assert_eq!(whole, "Opus 项目项目项目项目 -");
+        assert_eq!(visible_len(&whole), 23);
+        for width in 1..=30 {
+            let line = render(&input, &f, template, false, Some(width), 0, &TimeZone::UTC);
+            assert!(visible_len(&line) <= width, "{width}: {line}");
+            for color in [true, false] {
+                let line = render(&input, &f, None, color, Some(width), 0, &TimeZone::UTC);
+                assert!(visible_len(&line) <= width.max(4), "{width}: {line:?}");
+            }
+        }
+        // Cut before a wide character that would pass the width: `…` in its place.
+        let line = render(&input, &f, template, false, Some(12), 0, &TimeZone::UTC);
+        assert_eq!(line, "Opus 项目项…");
+        assert_eq!(
+            render(&input, &f, template, false, Some(11), 0, &TimeZone::UTC),
+            "Opus 项目…"
+        );
+        // Combining marks take no column.
+        assert_eq!(visible_len("e\u{301}"), 1);
     }
 
     #[test]

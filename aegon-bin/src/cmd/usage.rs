@@ -37,14 +37,19 @@ USAGE:
     survives Claude Code deleting transcripts after cleanupPeriodDays (30 by default).
     The index is $AEGON_DATA_DIR/usage.sqlite3, else in the data directory
     ($XDG_DATA_HOME/aegon or ~/.local/share/aegon on Linux).
-    A folder or file no longer on disk (a default folder removed, or a PATH given)
-    whose history the index holds is reported from the index, with a note. A
+    A folder or file no longer on disk (a default folder removed, or a PATH given),
+    or a folder given with no .jsonl transcript below it any more, whose history the
+    index holds is reported from the index, with a note. A
     transcript rewritten shorter or replaced since it was indexed counts what it holds
     now (as --no-index counts it): the responses it no longer holds leave the reports,
     said once by a note in the next report (exit status 0), also when the status line
     read it again (it may be about a transcript outside this report's PATHs). A PATH
-    that does not exist otherwise is said on stderr and the exit status is 2; the
-    paths that exist are still reported, and no report is made when none does. When
+    that does not exist, or a folder with no .jsonl transcript below it, is otherwise
+    said on stderr and the exit status is 2, as for the other commands; the other
+    paths are still reported, and no report is made when none is left. With no PATH,
+    default folders that hold no transcript yet (a fresh install) are not an error:
+    the report is empty, exit status 0; when none of them exists, that is said and
+    the exit status is 2. When
     the index cannot be written (disk full), the report is what it holds, a note
     (stderr and JSON notes) says what may be missing, and the exit status is 2. A
     damaged index is moved aside and rebuilt with what it can still be read for; while
@@ -81,7 +86,8 @@ REPORTS:
                block's start; in JSON to the next response, ccusage's endTime); a reset
                written in a transcript (\"You've hit your limit · resets 1am
                (Europe/Paris)\") ends its block there, and an official
-               reading recorded by aegon statusline gives its window whole: the block is
+               reading recorded by aegon statusline (this account's: CLAUDE_CONFIG_DIR's,
+               else ~/.claude's) gives its window whole: the block is
                [resets_at - 5 h, resets_at), earlier responses belong to the block before.
                The active block shows time left, burn rate (tokens/min, $/h: its tokens
                and cost over the time from its first response to now, once that is 10
@@ -144,13 +150,14 @@ TABLE WIDTH:
     A table wider than that width gives way step by step: the compact layout leaves
     out Cache write, Cache read and Total tokens (as ccusage's does) and shortens block
     times (no year) and statuses; then Models (and a project path) are cut with …;
-    then Models, Input and Output are left out. A row is never wrapped; the footer
-    says what was left out. COLUMNS=200 aegon usage | less -S shows every column.
+    then Models, Input and Output are left out, in that order, as many as it takes
+    (a --breakdown row's model then goes under its blank date). A row is never
+    wrapped; the footer says what was left out. COLUMNS=200 aegon usage | less -S shows every column.
 ";
 
 /// The options of one `aegon usage` run.
 #[derive(Debug)]
-struct Options {
+pub(crate) struct Options {
     kind: Kind,
     json: bool,
     tz: Option<String>,
@@ -219,7 +226,7 @@ fn looks_like_a_report(v: &std::ffi::OsStr) -> bool {
     word && !Path::new(v).exists()
 }
 
-fn parse(args: Vec<OsString>, now: i64) -> Result<Option<Options>, lexopt::Error> {
+pub(crate) fn parse(args: Vec<OsString>, now: i64) -> Result<Option<Options>, lexopt::Error> {
     use lexopt::prelude::*;
     let mut parser = lexopt::Parser::from_args(args);
     let mut o = Options {
@@ -437,6 +444,23 @@ pub fn run(args: Vec<OsString>) -> io::Result<ExitCode> {
             problem(p, &e.to_string());
         }
     }
+    // A folder named with no transcript below it is most likely a wrong path (a typo, a disk
+    // not mounted): said, exit status 2, as every other command says it. When the index holds
+    // history for it (its transcripts deleted since), that history is reported, with a note.
+    paths.retain(|p| {
+        if !p.is_dir() || !aegon::source::tree::transcripts_below(p, |_, _| {}).is_empty() {
+            return true;
+        }
+        if indexing {
+            gone.push(Gone {
+                path: p.clone(),
+                error: Some(crate::inputs::NO_TRANSCRIPT.to_owned()),
+            });
+        } else {
+            problem(p, crate::inputs::NO_TRANSCRIPT);
+        }
+        false
+    });
     if named && paths.is_empty() && gone.is_empty() && !stdin {
         return Ok(ExitCode::from(2));
     }
@@ -460,15 +484,7 @@ pub fn run(args: Vec<OsString>) -> io::Result<ExitCode> {
         }
     };
     if indexing && !named {
-        // The default folders not on disk (removed with their transcripts, or never there).
-        if let Ok(candidates) = aegon::source::watch::default_root_candidates() {
-            gone.extend(
-                candidates
-                    .into_iter()
-                    .filter(|c| !c.exists())
-                    .map(|path| Gone { path, error: None }),
-            );
-        }
+        gone.extend(default_gone());
     }
     let how = Load {
         no_index: o.no_index,
@@ -572,7 +588,20 @@ pub fn run(args: Vec<OsString>) -> io::Result<ExitCode> {
     })
 }
 
-/// A path not on disk whose history the index may hold.
+/// The default folders not on disk (removed with their transcripts, or never there), whose
+/// history the index may hold: with [`aegon::source::watch::default_roots`], what a report
+/// with no PATH covers (the status line's today and block cover the same).
+pub fn default_gone() -> Vec<Gone> {
+    aegon::source::watch::default_root_candidates()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|c| !c.exists())
+        .map(|path| Gone { path, error: None })
+        .collect()
+}
+
+/// A path not on disk, or a folder with no transcript below it, whose history the index may
+/// hold.
 #[derive(Debug, Clone)]
 pub struct Gone {
     /// The folder or file, as named (or a default folder).
@@ -836,8 +865,13 @@ fn indexed(
     for g in gone {
         if ledger.holds(&g.path)? {
             held += 1;
+            let why = if g.path.is_dir() {
+                "no .jsonl transcript below this directory now"
+            } else {
+                "no longer on disk"
+            };
             notes.push(format!(
-                "{}: no longer on disk; reporting the history the index holds for it",
+                "{}: {why}; reporting the history the index holds for it",
                 g.path.display()
             ));
             // A folder's files are found below it, a file by its row; the other finds nothing.
@@ -914,7 +948,8 @@ fn indexed(
             notes.push(why.to_owned());
         }
     }
-    let readings = ledger.latest_readings()?;
+    let readings =
+        ledger.latest_readings(&aegon::source::watch::claude_config_dirs().unwrap_or_default())?;
     Ok(Loaded {
         entries,
         readings,

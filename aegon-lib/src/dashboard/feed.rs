@@ -15,7 +15,8 @@ use std::sync::{Arc, OnceLock};
 use crate::event::Kind;
 
 /// Events the feed keeps (older ones are dropped). A row is a few hundred bytes: its fields
-/// (200 bytes), the start of its event's text (623 bytes, up to 1,990 when the start has many
+/// (200 bytes), the start of its event's text (up to where its first line settles the
+/// summary, tens of bytes for most; else up to 623 bytes, 1,990 when the start has many
 /// escapes; a call's argument up to 1 KiB), then its summary once written. On the shared
 /// corpus the dashboard's state takes under 500 bytes a row all told, so the feed stays under
 /// about 5 MB whatever the history, 30 MB at worst (the feed's text buffer may hold as much
@@ -619,6 +620,10 @@ impl Feed {
             // Room for every row at once: growing step by step copied the rows ~11 times over
             // (reserved address space: pages are only taken as rows fill them).
             self.items.reserve_exact(FEED_CAPACITY);
+            // The order too (16 bytes a row): grown by doubling, each run was copied into
+            // fresh pages ~12 times over.
+            self.before.reserve_exact(FEED_CAPACITY);
+            self.after.reserve_exact(FEED_CAPACITY);
         }
         // Below the capacity (10,000) a slot fits in a u32.
         let slot = self.items.len() as u32;

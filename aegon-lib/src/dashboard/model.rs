@@ -434,7 +434,10 @@ impl Dashboard {
             _ => None,
         };
         if let Some(crate::text::Text::Json(raw)) = text {
-            if let Some(start) = literal_start(raw, text_summary_chars(SUMMARY_COLUMNS) + 1) {
+            let need = text_summary_chars(SUMMARY_COLUMNS) + 1;
+            let start =
+                settled_start(raw, SUMMARY_COLUMNS, need).or_else(|| literal_start(raw, need));
+            if let Some(start) = start {
                 return Summary::later(SummarySource::Text(self.feed.keep(&start)));
             }
         }
@@ -466,7 +469,11 @@ impl Dashboard {
             } => {
                 let content = match content {
                     None => Some(None),
-                    Some(c) => literal_start(c.get(), RESULT_SUMMARY_CHARS + 1).map(Some),
+                    Some(c) => {
+                        settled_start(c.get(), RESULT_SUMMARY_CHARS, RESULT_SUMMARY_CHARS + 1)
+                            .or_else(|| literal_start(c.get(), RESULT_SUMMARY_CHARS + 1))
+                            .map(Some)
+                    }
                 };
                 if let Some(content) = content {
                     let name = match (tool.as_deref(), tool_use_id.as_deref()) {
@@ -605,7 +612,9 @@ impl StepArguments {
             // (the ring's room is address space until calls fill it).
             calls: VecDeque::with_capacity(STEP_ARGUMENTS),
             first: 0,
-            index: HashMap::with_capacity_and_hasher(STEP_ARGUMENTS, Default::default()),
+            // Grown as calls come: sized for all at once, its 136 KiB of slots were all
+            // touched by the first few hundred ids (hashes spread them), a fresh page each.
+            index: HashMap::default(),
             hasher: IdHasher::default(),
         }
     }
@@ -687,11 +696,63 @@ fn literal_start(raw: &str, need: usize) -> Option<[&str; 2]> {
                 1
             };
         }
-        if starts.saturating_sub(less) >= need {
+        let held = starts.saturating_sub(less);
+        if held >= need {
+            // Cut back by what it holds beyond `need`: each byte cut takes at most one
+            // character start away, and cutting never raises `less`, so the count still
+            // reaches `need`, in fewer bytes kept (a page of the feed's text per ~30 rows).
+            let cut = floor_char_boundary(raw, cut - (held - need)).max(1);
             return Some([&raw[..cut], "\""]);
         }
     }
     None
+}
+
+/// The start of the JSON string literal `raw` (quotes included) that settles its summary in
+/// `max` columns ([`crate::render::plain::push_text_summary`]; a tool result's preview with
+/// `max` [`RESULT_SUMMARY_CHARS`], in fewer columns), closed by a `"` (the pieces to join, as
+/// [`literal_start`]), when its first line reads so without decoding: plain ASCII
+/// (no escape, no quote) that does not start with a space, and either
+///
+/// - wider than `max`: its first `max + 1` characters, the last not a space (the summary is
+///   that line cut to `max - 1` columns and a `…`, whatever follows), or
+/// - ended by `\n`, then blanks (spaces, `\n`, `\t`, `\r`) and a plain character, all
+///   within the first `within` bytes (the summary is the line and a `…`, whatever follows).
+///
+/// `None` otherwise ([`literal_start`] keeps more). Most texts' first lines are one of the
+/// two: a row keeps tens of bytes of them, not the hundreds [`literal_start`] keeps, and the
+/// feed's text takes that many fewer fresh pages.
+fn settled_start(raw: &str, max: usize, within: usize) -> Option<[&str; 2]> {
+    use crate::render::text::{plain_ascii, plain_run};
+    if !raw.starts_with('"') {
+        return None;
+    }
+    let inner = raw.as_bytes().get(1..)?;
+    let inner = &inner[..inner.len().min(within)];
+    if inner.first().is_none_or(|&b| b == b' ') {
+        return None;
+    }
+    let line = plain_run(inner);
+    if line == 0 {
+        return None;
+    }
+    if line > max {
+        // Plain ASCII: byte `max + 2` is a character boundary.
+        return (inner.get(max) != Some(&b' ')).then(|| [&raw[..max + 2], "\""]);
+    }
+    if inner.get(line..line + 2) != Some(&b"\\n"[..]) {
+        return None;
+    }
+    let mut at = line + 2;
+    loop {
+        match inner.get(at..)? {
+            [b' ', ..] => at += 1,
+            [b'\\', b'n' | b't' | b'r', ..] => at += 2,
+            // The quote, `at` bytes, then the plain character (ASCII: a boundary after it).
+            [b, ..] if plain_ascii(*b) => return Some([&raw[..at + 2], "\""]),
+            _ => return None,
+        }
+    }
 }
 
 /// A feed row for `event` with `summary` and its call id (calls and results).
@@ -950,21 +1011,50 @@ mod tests {
         assert_eq!(literal_start(&short, need).as_deref(), Some(short.as_str()));
         let long = format!("\"{}\"", "a".repeat(5_000));
         let start = literal_start(&long, need).unwrap();
-        assert_eq!(&*start, format!("\"{}\"", "a".repeat(125)));
+        // The first cut (125 bytes) holds 125: cut back to the 100 needed.
+        assert_eq!(&*start, format!("\"{}\"", "a".repeat(100)));
         // `\n` is two bytes for a character: the first cut (125 bytes) holds 62, the second
-        // (400 bytes) 200.
+        // (400 bytes) 200, cut back by the 100 beyond those needed (300 bytes: 150).
         let lines = format!("\"{}\"", "\\n".repeat(1_000));
-        assert_eq!(literal_start(&lines, need).map(|s| s.len()), Some(400 + 2));
+        assert_eq!(literal_start(&lines, need).map(|s| s.len()), Some(300 + 2));
         // `\u00e9` is six: 400 bytes hold 66, not enough.
         let escaped = format!("\"{}\"", "\\u00e9".repeat(1_000));
         assert_eq!(literal_start(&escaped, need), None);
         // Cut on a character boundary: `日` is three bytes; the first cut holds 41 of them
-        // (too few), the second 133 (399 bytes: cut back from 400 to a boundary).
+        // (too few), the second 133 (399 bytes: cut back from 400 to a boundary), cut back by
+        // the 33 bytes beyond those needed to a boundary (366 bytes: 122).
         let wide = format!("\"{}\"", "日".repeat(1_000));
         let start = literal_start(&wide, need).unwrap();
-        assert_eq!(&*start, format!("\"{}\"", "日".repeat(133)));
+        assert_eq!(&*start, format!("\"{}\"", "日".repeat(122)));
         // Not a string literal.
         assert_eq!(literal_start("[1]", need), None);
+    }
+
+    /// A first line that settles the summary is kept up to where it does; others are not.
+    #[test]
+    fn keeps_a_plain_first_line_up_to_where_it_settles_the_summary() {
+        let settled = |raw: &str| settled_start(raw, 10, 100).map(|parts| parts.concat());
+        // Wider than 10 columns: its first 11 characters.
+        assert_eq!(
+            settled(r#""abcdefghijklmnop""#).as_deref(),
+            Some(r#""abcdefghijk""#)
+        );
+        // The 11th a space: trimmed, the line may fit; not settled here.
+        assert_eq!(settled(r#""abcdefghij klmnop""#), None);
+        // Ended, then blanks and a plain character.
+        let text = r#""short line\n\n \t\r next and more""#;
+        assert_eq!(settled(text).as_deref(), Some(r#""short line\n\n \t\r n""#));
+        // Ended, then only blanks, an escape or a non-ASCII character: not settled here.
+        assert_eq!(settled(r#""short\n\n  ""#), None);
+        assert_eq!(settled(r#""short\n\u00e9""#), None);
+        assert_eq!(settled(r#""short\né""#), None);
+        // Starting with a blank or an escape, or not a literal.
+        assert_eq!(settled(r#"" short\nnext""#), None);
+        assert_eq!(settled(r#""\nshort\nnext""#), None);
+        assert_eq!(settled("[1]"), None);
+        // The plain character beyond `within` bytes.
+        assert_eq!(settled_start(r#""ab\n\n\n\nc""#, 10, 8), None);
+        assert!(settled_start(r#""ab\n\n\n\nc""#, 10, 11).is_some());
     }
 
     /// Every event of the real corpus: rows summed up later read the same as at once.

@@ -460,6 +460,19 @@ impl Decoder {
         }
     }
 
+    /// Whether lines read before the ones that count (an input followed from its end: its
+    /// history) still teach the decoder something ([`crate::pipeline::Pipeline::skim`]): true
+    /// while the format is unknown and for a Codex rollout, whose reading of a `token_count`
+    /// depends on the ones before (an exact repeat of the previous totals is no new request;
+    /// a request told only by totals is their difference from the previous ones) and on the
+    /// session, model and review or fork window written before it. False for the others:
+    /// Claude Code and Qwen Code lines are read alone, a document is read whole or not at
+    /// all, and Copilot CLI's and Gemini CLI's state (the session's facts, outputs seen, ids
+    /// met) would change what their later events count, not only how they are read.
+    pub fn learns_from_history(&self) -> bool {
+        matches!(self.state, State::Sniffing(_) | State::Codex(_))
+    }
+
     /// Whether the input is a JSON document being gathered whole (its format, if not forced,
     /// is known only at its end).
     pub fn is_document(&self) -> bool {

@@ -356,7 +356,7 @@ impl Dropped {
             "{}: {why}: {what} ({}) it held before {} no longer in it and left the reports \
              (a file counts what it holds now)",
             shown.display(),
-            crate::render::text::usd_at_least(pico as f64 / 1e12, unpriced),
+            crate::render::text::usd_at_least_pico(pico, unpriced),
             if self.responses.len() == 1 {
                 "is"
             } else {
@@ -452,7 +452,9 @@ impl Unread {
 /// cache writes of an unknown TTL, 4 a token count of a kind aegon does not know, 5 an input
 /// count that is not a token count, 6 another count that is not one, 7
 /// counts not written yet (a running Copilot CLI session), 8 cumulative totals that fell or do
-/// not add up (a Codex token_count without `last_token_usage`). NULL: read whole (or by
+/// not add up (a Codex token_count without `last_token_usage`), 9 a subagent's usage whose
+/// transcript was not read (told of a session, not of a response: no row holds it today).
+/// NULL: read whole (or by
 /// a build that did not mark them). Codes are only ever added (no schema change: older
 /// builds read a code they do not know as 1, a cost unknown all the same).
 pub fn unread_code(unread: crate::tokens::Unread) -> i64 {
@@ -465,6 +467,7 @@ pub fn unread_code(unread: crate::tokens::Unread) -> i64 {
         crate::tokens::Unread::Refused => 6,
         crate::tokens::Unread::NotYetWritten => 7,
         crate::tokens::Unread::Cumulative => 8,
+        crate::tokens::Unread::Subagent => 9,
     }
 }
 
@@ -491,6 +494,7 @@ fn unread_from_code(code: Option<i64>) -> Option<crate::tokens::Unread> {
         6 => Some(crate::tokens::Unread::Refused),
         7 => Some(crate::tokens::Unread::NotYetWritten),
         8 => Some(crate::tokens::Unread::Cumulative),
+        9 => Some(crate::tokens::Unread::Subagent),
         _ => Some(crate::tokens::Unread::NoCounts),
     }
 }
@@ -2255,6 +2259,33 @@ impl Ledger {
         Ok(sum)
     }
 
+    /// The sessions written in the files at `paths` (resolved: [`canonical`]; files the index
+    /// does not know have none), by name, sorted: those of the responses first read from them
+    /// and of the responses also read from them (a resumed copy's lines: the session named
+    /// there, [`schema`]'s `response_files`). A session's transcript gives its id whatever id
+    /// the caller was told (the status line's `session_id` may be another).
+    pub fn sessions_in_files(&self, paths: &[PathBuf]) -> Result<Vec<String>, Error> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT n.text FROM names n WHERE n.id IN (
+                 SELECT r.session FROM responses r
+                 WHERE r.file_id = (SELECT id FROM files WHERE path = ?1)
+                 UNION
+                 SELECT rf.session FROM response_files rf
+                 WHERE rf.file_id = (SELECT id FROM files WHERE path = ?1))",
+        )?;
+        let mut out = Vec::new();
+        for path in paths {
+            let key = path_key(&canonical(path));
+            let names = stmt.query_map([&key], |r| r.get::<_, String>(0))?;
+            for name in names {
+                out.push(name?);
+            }
+        }
+        out.sort();
+        out.dedup();
+        Ok(out)
+    }
+
     /// `(id, path, present)` of every known file below one of `roots` (by path text).
     fn files_under(&self, roots: &[PathBuf]) -> Result<Vec<(i64, String, bool)>, Error> {
         let prefixes: Vec<String> = roots.iter().map(|r| dir_prefix(r)).collect();
@@ -2584,34 +2615,58 @@ impl Ledger {
 
     /// Records an official limit reading (from the status line's `rate_limits`): `window` is
     /// `five_hour`, `seven_day`, …; `used_percent` in percent (over 100 when used past the limit); times in ms since the epoch.
+    /// `account` is the Claude Code account whose status line read it, as its configuration
+    /// folders ([`crate::source::watch::claude_config_dirs`]): the windows are an account's,
+    /// and [`Ledger::latest_readings`] gives an account its own readings alone.
     /// Not recorded in an index only read ([`Ledger::read_only`]).
-    pub fn record_reading(&mut self, reading: &LimitReading) -> Result<(), Error> {
+    pub fn record_reading(
+        &mut self,
+        reading: &LimitReading,
+        account: &[PathBuf],
+    ) -> Result<(), Error> {
         if self.read_only.is_some() {
             return Ok(());
         }
+        // An index this build may write has the column (`create_additive`).
         self.conn
             .prepare_cached(
-                "INSERT INTO limit_readings (read_ms, window, used_percent, resets_at_ms, session)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT INTO limit_readings
+                     (read_ms, window, used_percent, resets_at_ms, session, account)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?
             .execute(params![
                 reading.read_ms,
                 reading.window,
                 reading.used_percent,
                 reading.resets_at_ms,
-                reading.session
+                reading.session,
+                account_key(account),
             ])?;
         Ok(())
     }
 
-    /// The latest official reading of each window.
-    pub fn latest_readings(&self) -> Result<Vec<LimitReading>, Error> {
-        let mut stmt = self.conn.prepare(
-            "SELECT read_ms, window, used_percent, resets_at_ms, session FROM limit_readings l
-             WHERE read_ms = (SELECT max(read_ms) FROM limit_readings m WHERE m.window = l.window)
-             GROUP BY window ORDER BY window",
-        )?;
-        let rows = stmt.query_map([], |r| {
+    /// The latest official reading of each window of the account whose configuration folders
+    /// are `account` ([`crate::source::watch::claude_config_dirs`]), by window name: those it
+    /// recorded (an account of all these folders or of one of them), and those an older build
+    /// recorded without saying the account ([`schema`]'s `limit_readings.account`) for a
+    /// session with a transcript below one of the folders. Another account's readings are
+    /// never taken: its windows are not this one's (shared/usage-over-time.md §2.4).
+    pub fn latest_readings(&self, account: &[PathBuf]) -> Result<Vec<LimitReading>, Error> {
+        let has_account = has_column(&self.conn, "limit_readings", "account")?;
+        let dirs: Vec<PathBuf> = account.iter().map(|d| canonical(d)).collect();
+        let mut keys: Vec<String> = dirs
+            .iter()
+            .map(|d| account_key(std::slice::from_ref(d)))
+            .collect();
+        keys.push(account_key(&dirs));
+        keys.sort();
+        keys.dedup();
+        let windows: Vec<String> = self
+            .conn
+            .prepare("SELECT DISTINCT window FROM limit_readings ORDER BY window")?
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        let reading = |r: &rusqlite::Row<'_>| {
             Ok(LimitReading {
                 read_ms: r.get(0)?,
                 window: r.get(1)?,
@@ -2619,8 +2674,81 @@ impl Ledger {
                 resets_at_ms: r.get(3)?,
                 session: r.get(4)?,
             })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        };
+        const COLUMNS: &str = "read_ms, window, used_percent, resets_at_ms, session";
+        let mut out = Vec::new();
+        let mut sessions: HashMap<String, bool> = HashMap::new();
+        for window in windows {
+            let mut best: Option<LimitReading> = None;
+            if has_account {
+                let mut stmt = self.conn.prepare_cached(&format!(
+                    "SELECT {COLUMNS} FROM limit_readings WHERE account = ?1 AND window = ?2
+                     ORDER BY read_ms DESC, id DESC LIMIT 1"
+                ))?;
+                for key in &keys {
+                    if let Some(r) = stmt.query_row(params![key, window], reading).optional()? {
+                        if best.as_ref().is_none_or(|b| r.read_ms > b.read_ms) {
+                            best = Some(r);
+                        }
+                    }
+                }
+            }
+            // Readings of builds that did not record the account, newer than the account's
+            // own: the account's when their session's transcript is below its folders. At
+            // most the latest [`UNSAID_READINGS`] looked at (another account's older build
+            // may have recorded many): one further back is left out, as a reading of no
+            // account is.
+            let mut stmt = self.conn.prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM limit_readings WHERE {} window = ?1 AND read_ms > ?2
+                 ORDER BY read_ms DESC, id DESC LIMIT {UNSAID_READINGS}",
+                if has_account {
+                    "account IS NULL AND"
+                } else {
+                    ""
+                }
+            ))?;
+            let after = best.as_ref().map_or(i64::MIN, |b| b.read_ms);
+            let unsaid: Vec<LimitReading> = stmt
+                .query_map(params![window, after], reading)?
+                .collect::<Result<_, _>>()?;
+            for r in unsaid {
+                let Some(session) = r.session.clone() else {
+                    continue;
+                };
+                let mine = match sessions.get(&session) {
+                    Some(&mine) => mine,
+                    None => {
+                        let mine = self.session_below(&session, &dirs)?;
+                        sessions.insert(session, mine);
+                        mine
+                    }
+                };
+                if mine {
+                    best = Some(r);
+                    break;
+                }
+            }
+            out.extend(best);
+        }
+        Ok(out)
+    }
+
+    /// Whether session `id` (its name) has a response read from a file below one of `dirs`
+    /// (resolved).
+    fn session_below(&self, id: &str, dirs: &[PathBuf]) -> Result<bool, Error> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT DISTINCT f.path FROM responses r JOIN files f ON f.id = r.file_id
+             WHERE r.session = (SELECT id FROM names WHERE text = ?1)",
+        )?;
+        let prefixes: Vec<String> = dirs.iter().map(|d| dir_prefix(d)).collect();
+        let mut rows = stmt.query([id])?;
+        while let Some(r) = rows.next()? {
+            let path: String = r.get(0)?;
+            if prefixes.iter().any(|p| path.starts_with(p.as_str())) {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     /// The limit messages found in transcripts, oldest first: `(time ms, text)`.
@@ -2973,6 +3101,19 @@ pub fn as_named(path: &str, roots: &[PathBuf], files: &[PathBuf]) -> Option<Path
     roots
         .iter()
         .find_map(|root| Some(root.join(path.strip_prefix(dir_prefix(&canonical(root)).as_str())?)))
+}
+
+/// How many readings an older build recorded without their account
+/// [`Ledger::latest_readings`] looks at per window, newest first.
+const UNSAID_READINGS: usize = 1000;
+
+/// The `limit_readings.account` of an account whose configuration folders are `dirs`: each
+/// resolved ([`canonical`]), sorted, deduplicated and joined by a newline.
+fn account_key(dirs: &[PathBuf]) -> String {
+    let mut all: Vec<String> = dirs.iter().map(|d| path_key(&canonical(d))).collect();
+    all.sort();
+    all.dedup();
+    all.join("\n")
 }
 
 /// `dir` as a prefix of the paths below it (with a trailing separator).
@@ -3976,6 +4117,90 @@ pub fn read_fresh_until(
     (entries, complete)
 }
 
+/// One session's responses read afresh with a time limit, for the status line without the
+/// index: the files of the session (`own`: its transcript and its subagents'), then `others`
+/// (the other transcripts of its folder, where a session it was resumed from is), each until
+/// `deadline` as [`read_fresh_until`] reads. Only the responses that count in `session` are
+/// kept when it is one of the sessions written in `own`, else those of every session written
+/// there, by the rule every report counts by ([`collect::first_occurred`]):
+/// a resumed session's lines copied from an earlier one count there, as `aegon usage` and the
+/// index count them. Returns the entries and whether the figure is exact: `Some(true)` when
+/// every file was read to its end; `Some(false)` when `own` was not (the figure is then a lower
+/// bound); `None` when `own` was read whole but not every one of `others` (a copy's lines not
+/// yet found elsewhere would be counted: the figure may be too high, neither exact nor a
+/// bound).
+pub fn read_session_fresh_until(
+    session: Option<&str>,
+    own: &[PathBuf],
+    others: &[PathBuf],
+    pricing: &Pricing,
+    deadline: Instant,
+    problem: &mut dyn FnMut(&Path, &str),
+) -> (Entries, Option<bool>) {
+    let mut all = Collector::new();
+    let mut sessions: HashSet<String> = HashSet::new();
+    let mut own_complete = true;
+    let mut others_complete = true;
+    for (i, path) in own.iter().chain(others).enumerate() {
+        let mine = i < own.len();
+        let complete = if mine {
+            &mut own_complete
+        } else {
+            &mut others_complete
+        };
+        if Instant::now() >= deadline {
+            *complete = false;
+            if mine {
+                continue;
+            }
+            break;
+        }
+        let cut = Cut {
+            bytes: u64::MAX,
+            deadline: Some(deadline),
+        };
+        match read_from(path, &path_key(path), 0, 1, false, Some(cut)) {
+            Ok(read) => {
+                *complete &= !read.cut;
+                if mine {
+                    sessions.extend(read.responses.values().filter_map(|r| r.session.clone()));
+                }
+                all.merge(Collector::from_parts(
+                    read.responses,
+                    read.tools,
+                    read.limits,
+                    read.spans,
+                    if mine {
+                        (read.unread, read.partly, read.unknown)
+                    } else {
+                        Default::default()
+                    },
+                ))
+            }
+            Err(e) if mine => problem(path, &e.to_string()),
+            Err(_) => {}
+        }
+    }
+    let unread = all.unread().clone();
+    let partly = all.partly().clone();
+    let unknown = all.unknown().clone();
+    if let Some(one) = session.filter(|s| sessions.contains(*s)) {
+        sessions = HashSet::from([one.to_owned()]);
+    }
+    let mut owned = all.owned_responses();
+    owned.retain(|_, r| r.session.as_ref().is_some_and(|s| sessions.contains(s)));
+    let mut entries = Entries::from_responses(owned, pricing);
+    entries.unread = unread;
+    entries.partly = partly;
+    entries.unknown = unknown;
+    let exact = match (own_complete, others_complete) {
+        (true, true) => Some(true),
+        (false, _) => Some(false),
+        (true, false) => None,
+    };
+    (entries, exact)
+}
+
 /// An official limit reading, as the status line's `rate_limits` gives it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LimitReading {
@@ -4672,6 +4897,114 @@ mod tests {
     /// the rest of the history priced; the lines said apart from those not counted; the
     /// session's warm path not taking its sums. Rows an older build wrote (no mark) are read
     /// again once, and a file with no usage problem is not.
+    /// tester12 #5: the official readings are an account's (its 5-hour and 7-day windows):
+    /// each is recorded with the account whose status line read it, and an account reads back
+    /// its own alone. A reading of an older build (no account) is the account's whose folders
+    /// hold a transcript of its session; one of no session there, nobody's. And an index
+    /// read-only without the column (an older build's, newer schema) still gives readings.
+    #[test]
+    fn official_readings_are_each_accounts_own() {
+        let dir = temp("readings-accounts");
+        let work = dir.join("work");
+        let personal = dir.join("personal");
+        let line = |id: &str, n: u32| {
+            format!(
+                r#"{{"type":"assistant","uuid":"u{n}","sessionId":"{id}","timestamp":"2026-11-30T10:00:00.000Z","requestId":"r{n}","message":{{"id":"m{n}","model":"claude-sonnet-4-5-20250929","content":[{{"type":"text","text":"x"}}],"usage":{{"input_tokens":10,"output_tokens":1}}}}}}"#
+            ) + "\n"
+        };
+        std::fs::create_dir_all(work.join("projects/w")).unwrap();
+        std::fs::create_dir_all(personal.join("projects/p")).unwrap();
+        std::fs::write(work.join("projects/w/sw.jsonl"), line("sw", 1)).unwrap();
+        std::fs::write(personal.join("projects/p/sp.jsonl"), line("sp", 2)).unwrap();
+        let index = dir.join("i.sqlite3");
+        let mut ledger = Ledger::open(&index, &mut |_| {}).unwrap();
+        ledger
+            .update(&[work.clone(), personal.clone()], &[], &mut no_problem)
+            .unwrap();
+        let reading = |read_ms: i64, used: f64, session: &str| LimitReading {
+            read_ms,
+            window: "five_hour".to_owned(),
+            used_percent: used,
+            resets_at_ms: Some(read_ms + 600_000),
+            session: Some(session.to_owned()),
+        };
+        let used = |l: &Ledger, account: &[PathBuf]| -> Vec<(String, f64)> {
+            l.latest_readings(account)
+                .unwrap()
+                .into_iter()
+                .map(|r| (r.window, r.used_percent))
+                .collect()
+        };
+        let w = [work.clone()];
+        let p = [personal.clone()];
+        // The work account's reading, the later one: never the personal account's window.
+        ledger
+            .record_reading(&reading(1_000, 10.0, "sp"), &p)
+            .unwrap();
+        ledger
+            .record_reading(&reading(2_000, 80.0, "sw"), &w)
+            .unwrap();
+        assert_eq!(used(&ledger, &w), [("five_hour".to_owned(), 80.0)]);
+        assert_eq!(used(&ledger, &p), [("five_hour".to_owned(), 10.0)]);
+        // An account named through a link, or with another spelling, is the same account.
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(&personal, dir.join("link")).unwrap();
+            assert_eq!(used(&ledger, &[dir.join("link")]), used(&ledger, &p));
+        }
+        // CLAUDE_CONFIG_DIR naming both: the latest of either.
+        assert_eq!(
+            used(&ledger, &[work.clone(), personal.clone()]),
+            [("five_hour".to_owned(), 80.0)]
+        );
+        // An account of no reading: none.
+        assert_eq!(used(&ledger, &[dir.join("third")]), []);
+        // An older build's status line inserts without the column: its reading is the
+        // account's whose folders hold its session's transcript, when newer than its own.
+        let older = |l: &Ledger, read_ms: i64, used: f64, session: Option<&str>| {
+            l.conn
+                .execute(
+                    "INSERT INTO limit_readings (read_ms, window, used_percent, resets_at_ms, session)
+                     VALUES (?1, 'five_hour', ?2, NULL, ?3)",
+                    params![read_ms, used, session],
+                )
+                .unwrap();
+        };
+        older(&ledger, 3_000, 30.0, Some("sp"));
+        older(&ledger, 4_000, 40.0, Some("not-indexed"));
+        older(&ledger, 5_000, 50.0, None);
+        assert_eq!(used(&ledger, &p), [("five_hour".to_owned(), 30.0)]);
+        assert_eq!(used(&ledger, &w), [("five_hour".to_owned(), 80.0)]);
+        // Its own later reading wins over an older build's earlier one.
+        ledger
+            .record_reading(&reading(3_500, 35.0, "sp"), &p)
+            .unwrap();
+        assert_eq!(used(&ledger, &p), [("five_hour".to_owned(), 35.0)]);
+        drop(ledger);
+        // An index without the column, read only (as a build that reads an older build's
+        // file it may not write): every reading has no account; attributed by session.
+        let conn = Connection::open(&index).unwrap();
+        conn.execute_batch(
+            "DROP INDEX limit_readings_account; ALTER TABLE limit_readings DROP COLUMN account;",
+        )
+        .unwrap();
+        drop(conn);
+        let ledger = Ledger {
+            conn: Connection::open(&index).unwrap(),
+            path: index.clone(),
+            step: STEP,
+            checkpoint_on_drop: false,
+            read_only: Some("a newer aegon's index".to_owned()),
+            version: schema::VERSION,
+            web_searches: true,
+            unread_usage: true,
+        };
+        assert!(!has_column(&ledger.conn, "limit_readings", "account").unwrap());
+        assert_eq!(used(&ledger, &w), [("five_hour".to_owned(), 80.0)]);
+        assert_eq!(used(&ledger, &p), [("five_hour".to_owned(), 35.0)]);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
     #[test]
     fn usage_not_read_whole_costs_unknown_warm_and_after_an_older_build() {
         let dir = temp("unread-usage");
@@ -5319,13 +5652,16 @@ mod tests {
             "the copy's responses are also read from it"
         );
         ledger
-            .record_reading(&LimitReading {
-                read_ms: 1_700_000_000_000,
-                window: "five_hour".to_owned(),
-                used_percent: 42.0,
-                resets_at_ms: Some(1_700_000_100_000),
-                session: None,
-            })
+            .record_reading(
+                &LimitReading {
+                    read_ms: 1_700_000_000_000,
+                    window: "five_hour".to_owned(),
+                    used_percent: 42.0,
+                    resets_at_ms: Some(1_700_000_100_000),
+                    session: None,
+                },
+                &[],
+            )
             .unwrap();
         drop(ledger);
         // Claude Code deletes the transcripts; then a page of `responses` goes bad.
@@ -5353,7 +5689,7 @@ mod tests {
         assert_eq!(got[..5], expected[..5]);
         assert_eq!(got[6], expected[5]);
         assert_eq!(
-            ledger.latest_readings().unwrap().len(),
+            ledger.latest_readings(&[]).unwrap().len(),
             1,
             "the readings are kept"
         );
@@ -6042,13 +6378,16 @@ mod tests {
         let all = ledger.entries(&Scope::All, None, &prices()).unwrap();
         assert_eq!(totals(&all), indexed);
         ledger
-            .record_reading(&LimitReading {
-                read_ms: 1,
-                window: "five_hour".to_owned(),
-                used_percent: 5.0,
-                resets_at_ms: None,
-                session: None,
-            })
+            .record_reading(
+                &LimitReading {
+                    read_ms: 1,
+                    window: "five_hour".to_owned(),
+                    used_percent: 5.0,
+                    resets_at_ms: None,
+                    session: None,
+                },
+                &[],
+            )
             .unwrap();
         ledger.damage().unwrap();
         drop(ledger);

@@ -149,6 +149,18 @@
 //! a response twice only where they did before (a copy with another or no `requestId`), until
 //! the next newer run folds it.
 //!
+//! `limit_readings.account` ([`ADDITIVE_COLUMNS`], no version of its own): the Claude Code
+//! account whose status line recorded the reading, as its configuration folders
+//! ([`crate::source::watch::claude_config_dirs`]: `CLAUDE_CONFIG_DIR`'s, else `~/.claude`),
+//! each resolved ([`crate::ledger::canonical`]), sorted and joined by a newline. The 5-hour
+//! and 7-day windows are an account's (shared/usage-over-time.md §2.4): a report or status
+//! line takes the readings of its own account alone ([`crate::ledger::Ledger::latest_readings`]).
+//! NULL: recorded by a build that did not know the column (older builds' inserts name their
+//! columns); such a reading is taken as the account's whose folders hold a transcript of the
+//! session that recorded it, else as nobody's. Older builds read every reading as theirs, as
+//! before. The index `limit_readings_account` ([`ADDITIVE_INDEXES`]) finds an account's latest
+//! reading of a window at once.
+//!
 //! Version 2 added the price factors. Migrating from version 1 adds the columns (NULL) and
 //! sets every file's progress back to its start, so the next update reads the transcripts
 //! still on disk again and fills in their responses' factors (rows merge by identity: nothing
@@ -248,6 +260,7 @@ pub const ADDITIVE_COLUMNS: &[(&str, &str, &str)] = &[
     ("dropped_responses", "web_searches", "INTEGER"),
     ("responses", "unread", "INTEGER"),
     ("dropped_responses", "unread", "INTEGER"),
+    ("limit_readings", "account", "TEXT"),
 ];
 
 /// Indexes of [`ADDITIVE_COLUMNS`], created `IF NOT EXISTS` after them.
@@ -261,6 +274,8 @@ pub const ADDITIVE_INDEXES: &[&str] = &[
     // session has any (their cost is unknown, the sums would price them).
     "CREATE INDEX IF NOT EXISTS responses_unread ON responses(session)
          WHERE unread IS NOT NULL",
+    // The latest reading of one account's window, found without reading another's.
+    "CREATE INDEX IF NOT EXISTS limit_readings_account ON limit_readings(account, window, read_ms)",
 ];
 
 /// `PRAGMA application_id` of an aegon index ("AEGN").

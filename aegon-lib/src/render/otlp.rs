@@ -17,7 +17,8 @@
 //! [`HIT_RATIO`], [`WEB_SEARCH_REQUESTS`] when it ran web searches (their fee is in its
 //! cost), and when the response rebuilt the cache [`REBUILD_CAUSE`],
 //! [`REBUILD_TOKENS`] and [`REBUILD_COST_USD`]; an `invoke_agent` span the subagent's cost;
-//! the root span the trace's cost, hit ratio, `aegon.cache.rebuilds`, their tokens and cost,
+//! the root span the trace's cost (left out when the session names a subagent of which no
+//! line was read: its usage is missing, [`crate::tokens::Unread::Subagent`]), hit ratio, `aegon.cache.rebuilds`, their tokens and cost,
 //! and `aegon.cache.rebuild.lost_usd.<cause>` for each cause that happened. The figures come
 //! from a [`CacheTracker`] fed every event, as the NDJSON renderer's is, so the stream, the
 //! spans and the summary agree. A cost with no price is left out, never sent as 0; costs
@@ -30,7 +31,9 @@
 //! `claude_code.session.count` (one per session, at its first event),
 //! `claude_code.token.usage` (`type` = `input` | `output` | `cacheRead` | `cacheCreation`,
 //! `model`), `claude_code.cost.usage` (USD, `model`; only where the price is known: an
-//! unknown price is never sent as 0) and `claude_code.lines_of_code.count` (`type` = `added` |
+//! unknown price is never sent as 0; a Copilot CLI request's, whose input comes only with
+//! the session's `session.shutdown` totals, only once they come: a running session sends
+//! none, as `--summary` calls its cost unknown) and `claude_code.lines_of_code.count` (`type` = `added` |
 //! `removed`, `model`; from the diffs Edit, MultiEdit and Write results carry). Every point
 //! also has `session.id`, `query_source` (`main` or `subagent`) where Claude Code has it, and
 //! `speed=fast` for fast-mode requests. Each is a monotonic sum, delta temporality by default
@@ -495,6 +498,30 @@ struct SessionTrace {
     series: HashMap<SeriesKey, SeriesState>,
     /// Metric points not yet exported.
     points: Vec<Point>,
+    /// Subagents the session names (a Task result's spawned agent, an `agent_progress` line's
+    /// `agentId`), and those of which a line was read, over all its segments: one named and
+    /// not read leaves the root span without a cost ([`session_cost_attributes`]).
+    named_agents: HashSet<String>,
+    read_agents: HashSet<String>,
+    /// Cost points waiting for the session's totals ([`crate::event::Event::awaits_totals`]),
+    /// in the order they came.
+    held_costs: Vec<HeldCost>,
+}
+
+/// A cost point held back: the cost of a request whose input is written only in the
+/// session's totals (Copilot CLI's `session.shutdown`) is not known before they come. When
+/// they come, the held points go out as they would have (same times, same order); when the
+/// input ends without them (the [`crate::tokens::Unread::NotYetWritten`] marker, or the end of
+/// the export), they are dropped: an unknown cost is never sent, as for a usage aegon could
+/// not read whole.
+#[derive(Debug)]
+struct HeldCost {
+    /// The point's attributes.
+    attributes: Vec<(String, String)>,
+    /// Its time (Unix ms).
+    at_ms: i64,
+    /// Its cost in dollars.
+    usd: f64,
 }
 
 /// Turns events into OTLP/JSON trace and metric requests. See the
@@ -645,6 +672,23 @@ impl<S: OtlpSink> Renderer for OtlpRenderer<S> {
         }
         let agent = event.agent_id.as_deref().map(|a| bounded(a, ATTRIBUTE_MAX));
         if let Some(a) = &agent {
+            if !s.read_agents.contains(a) {
+                s.read_agents.insert(a.clone());
+            }
+        }
+        let named = match &event.kind {
+            EventKind::ToolResult {
+                spawned_agent_id, ..
+            } => spawned_agent_id.as_deref(),
+            EventKind::Progress { agent_id, .. } if agent.is_none() => agent_id.as_deref(),
+            _ => None,
+        };
+        if let Some(n) = named.map(|n| bounded(n, ATTRIBUTE_MAX)) {
+            if !s.named_agents.contains(&n) {
+                s.named_agents.insert(n);
+            }
+        }
+        if let Some(a) = &agent {
             let seq = s.events;
             let entry = s
                 .agents
@@ -768,6 +812,20 @@ impl<S: OtlpSink> Renderer for OtlpRenderer<S> {
                             push_point(s, metric, attrs, t, Number::Int(n), options);
                         }
                     }
+                    // A request whose input comes only with the session's totals (Copilot
+                    // CLI) has a cost known only once they come: its point, and every later
+                    // one of the session (their times stay in order), wait for them; the
+                    // marker that they were never written drops them ([`HeldCost`]).
+                    let awaits = event.awaits_totals();
+                    if awaits == Some(false) {
+                        for held in std::mem::take(&mut s.held_costs) {
+                            let metric = s.names.cost_usage;
+                            let value = Number::Double(held.usd);
+                            push_point(s, metric, held.attributes, held.at_ms, value, options);
+                        }
+                    } else if *unread == Some(crate::tokens::Unread::NotYetWritten) {
+                        s.held_costs.clear();
+                    }
                     // A usage aegon could not read whole has no known cost: no point.
                     if let Some(cost) = options
                         .pricing
@@ -776,8 +834,16 @@ impl<S: OtlpSink> Renderer for OtlpRenderer<S> {
                     {
                         if cost > 0.0 {
                             let attrs = metric_attributes(session_id, options, &extra);
-                            let metric = s.names.cost_usage;
-                            push_point(s, metric, attrs, t, Number::Double(cost), options);
+                            if awaits == Some(true) || !s.held_costs.is_empty() {
+                                s.held_costs.push(HeldCost {
+                                    attributes: attrs,
+                                    at_ms: t,
+                                    usd: cost,
+                                });
+                            } else {
+                                let metric = s.names.cost_usage;
+                                push_point(s, metric, attrs, t, Number::Double(cost), options);
+                            }
                         }
                     }
                 }
@@ -1331,7 +1397,10 @@ fn end_segment(id: &str, s: &mut SessionTrace, options: &OtlpOptions) {
 /// rebuilds, their tokens and cost beyond cache hits, and that cost by cause (each cause that
 /// happened). Costs only where every part has a price (an unknown price is never sent as 0).
 fn session_cost_attributes(s: &SessionTrace, attributes: &mut Vec<(String, Value)>) {
-    if let Some(cost) = s.cost.cost_usd() {
+    // A subagent the session names of which no line was read: its usage is missing, so the
+    // session's cost is not known ([`crate::tokens::Unread::Subagent`]), as `--summary` says.
+    let missing = s.named_agents.iter().any(|a| !s.read_agents.contains(a));
+    if let Some(cost) = s.cost.cost_usd().filter(|_| !missing) {
         attributes.push((COST_USD.into(), json!(cost)));
     }
     if s.input > 0 {
@@ -2122,6 +2191,105 @@ mod tests {
             })
             .collect();
         assert_eq!(written, pending);
+    }
+
+    /// The `aegon.cost.usage` points (time in ns, dollars) of OTLP lines.
+    fn cost_points(out: &[u8]) -> Vec<(String, f64)> {
+        let mut points = Vec::new();
+        for request in lines(out) {
+            for r in request["resourceMetrics"].as_array().into_iter().flatten() {
+                for m in r["scopeMetrics"][0]["metrics"].as_array().unwrap() {
+                    if m["name"] == AEGON_METRICS.cost_usage {
+                        for p in m["sum"]["dataPoints"].as_array().unwrap() {
+                            let time = p["timeUnixNano"].as_str().unwrap().to_owned();
+                            points.push((time, p["asDouble"].as_f64().unwrap()));
+                        }
+                    }
+                }
+            }
+        }
+        points
+    }
+
+    /// A Copilot CLI request's cost is known only with the session's `session.shutdown`
+    /// totals (its input is written only there): a running session exports no cost point,
+    /// as `--summary` calls its cost unknown, whether the input ends (the pending marker)
+    /// or is followed (flushed, no end); when the shutdown comes, every point goes out as a
+    /// finished session's do (tester11 #5: 17 points, $0.2174, for a session `--summary`
+    /// called "at least $0.2174").
+    #[test]
+    fn a_copilot_sessions_cost_points_wait_for_its_shutdown_totals() {
+        // The real session (fixtures/agents/README.md), finished; running: without its
+        // last line, the shutdown.
+        let path = format!(
+            "{}/../fixtures/agents/copilot/LAF-US__IDAHO-VAULT__.copilot__session-state__252d6b6b-aaad-4790-8254-7ada091ee9fc__events.jsonl",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let whole = std::fs::read_to_string(&path).unwrap();
+        let at = whole.find(r#"{"type":"session.shutdown""#).unwrap();
+        let (running, shutdown) = whole.split_at(at);
+        assert!(!running.is_empty() && shutdown.lines().count() == 1);
+        let read = |text: &str| {
+            let mut pipeline =
+                Pipeline::new(Options::default(), OtlpRenderer::new(LineSink(Vec::new())));
+            let _ = pipeline
+                .read_to_end("events.jsonl", text.as_bytes())
+                .unwrap();
+            let (renderer, _) = pipeline.finish().unwrap();
+            renderer.into_inner().0
+        };
+        let finished = cost_points(&read(&whole));
+        assert_eq!(finished.len(), 18);
+        let sum: f64 = finished.iter().map(|p| p.1).sum();
+        assert!((sum - 0.7555324).abs() < 1e-9, "{sum}");
+        // Read to its end while running: no cost point, though tokens are sent.
+        let out = read(running);
+        assert_eq!(cost_points(&out), []);
+        assert!(String::from_utf8_lossy(&out).contains(AEGON_METRICS.token_usage));
+        // Followed: nothing while it runs; the shutdown brings the finished session's points.
+        let mut pipeline =
+            Pipeline::new(Options::default(), OtlpRenderer::new(LineSink(Vec::new())));
+        let mut input = pipeline.open("events.jsonl");
+        let _ = pipeline.push(&mut input, running.as_bytes()).unwrap();
+        pipeline.renderer().flush().unwrap();
+        assert!(!pipeline.renderer().sink.0.is_empty(), "something went out");
+        assert_eq!(cost_points(&pipeline.renderer().sink.0), []);
+        let _ = pipeline.push(&mut input, shutdown.as_bytes()).unwrap();
+        pipeline.renderer().flush().unwrap();
+        let mut followed = cost_points(&pipeline.renderer().sink.0);
+        let mut finished = finished;
+        followed.sort_by(|a, b| a.0.cmp(&b.0));
+        finished.sort_by(|a, b| a.0.cmp(&b.0));
+        assert_eq!(followed, finished);
+    }
+
+    /// A session read without the transcript of a subagent it names (kfischer's parent and
+    /// its `agent-a434715.jsonl`, fixtures/corpus): that usage is missing, so its root span
+    /// has no cost, as `--summary` calls it unknown; read with it, the cost is there.
+    #[test]
+    fn a_session_missing_a_subagents_transcript_has_no_cost_on_its_root_span() {
+        let root_cost = |names: &[&str]| {
+            let mut pipeline =
+                Pipeline::new(Options::default(), OtlpRenderer::new(LineSink(Vec::new())));
+            for name in names {
+                let path = format!("{}/../fixtures/corpus/{name}", env!("CARGO_MANIFEST_DIR"));
+                let input = std::fs::read(&path).unwrap();
+                let _ = pipeline.read_to_end(&path, &input[..]).unwrap();
+            }
+            let (renderer, _) = pipeline.finish().unwrap();
+            let spans = spans_in(&lines(&renderer.into_inner().0));
+            let root = spans
+                .iter()
+                .find(|s| s["name"] == "claude_code.session")
+                .unwrap()
+                .clone();
+            attr(&root, COST_USD).and_then(|v| v["doubleValue"].as_f64())
+        };
+        let parent = "kfischer-okarin__scripts-and-tools__src__claude-history__test__fixtures__claude-projects__-Users-user-project__b3edadab-bca0-4054-9b41-f7ffa6941260.jsonl";
+        let subagent = "kfischer-okarin__scripts-and-tools__src__claude-history__test__fixtures__claude-projects__-Users-user-project__agent-a434715.jsonl";
+        assert_eq!(root_cost(&[parent]), None);
+        let whole = root_cost(&[parent, subagent]).expect("a cost with the subagent read");
+        assert!(whole > 0.38, "{whole}");
     }
 
     #[test]

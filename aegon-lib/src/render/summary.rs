@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 
 use crate::event::{Event, EventKind};
 use crate::pipeline::Stats;
-use crate::render::text::{duration, thousands, usd, usd_at_least};
+use crate::render::text::{duration, thousands, usd, usd_at_least_pico};
 use crate::render::{Flow, Renderer};
 use crate::session::cost_explained::{Charge, RebuildCause};
 use crate::session::pricing::{Pricing, Vendor};
@@ -954,12 +954,10 @@ impl CauseTotals {
     }
 }
 
-/// `$1.23`, or `$1.23+` when part of it has no price ([`usd_at_least`]).
+/// `$1.23`, or `$1.23+` when part of it has no price ([`usd_at_least_pico`]), from the
+/// charge's exact picodollars.
 fn charge_money(c: Charge) -> String {
-    match c.cost_usd() {
-        Some(amount) => usd(amount),
-        None => usd_at_least(crate::session::cost_explained::usd(c.pico), true),
-    }
+    usd_at_least_pico(c.pico, c.unpriced > 0)
 }
 
 /// The cache, rebuild, prompt and subagent lines of a session's block.
@@ -1077,9 +1075,10 @@ fn write_cost_explained(out: &mut impl Write, s: &Session) -> io::Result<()> {
     Ok(())
 }
 
-/// A charge in dollars (to a hundredth of a cent), null when part of it has no price.
+/// A charge in dollars (to a hundredth of a cent, from its exact picodollars as
+/// [`round_cents`] rounds), null when part of it has no price.
 fn charge_usd(c: Charge) -> Option<f64> {
-    c.cost_usd().map(round_cents)
+    (c.unpriced == 0).then(|| hundredths_of_cents(c.pico))
 }
 
 /// A ratio to four decimals.
@@ -1087,9 +1086,21 @@ fn ratio(r: Option<f64>) -> Option<f64> {
     r.map(|r| (r * 10_000.0).round() / 10_000.0)
 }
 
-/// Dollars to a hundredth of a cent (costs of one session can be fractions of a cent).
+/// Dollars to a hundredth of a cent (costs of one session can be fractions of a cent): the
+/// amount taken back to the whole picodollars it was added up in
+/// ([`crate::session::pricing::to_pico`]), rounded there as every figure shown is (half up,
+/// [`crate::session::pricing::round_pico`]: $0.00005 is 0.0001, never 0.0 for its binary
+/// double lying a hair below), written as the double nearest that (JSON numbers are doubles;
+/// serde_json writes the shortest that reads back the same: `0.0001`).
 fn round_cents(usd: f64) -> f64 {
-    (usd * 10_000.0).round() / 10_000.0
+    hundredths_of_cents(crate::session::pricing::to_pico(usd))
+}
+
+/// `pico` picodollars in dollars to a hundredth of a cent ([`round_cents`]).
+fn hundredths_of_cents(pico: u128) -> f64 {
+    use crate::session::pricing::{from_pico, round_pico};
+    const UNIT: u128 = 100_000_000; // picodollars in a hundredth of a cent
+    from_pico(round_pico(pico, UNIT).saturating_mul(UNIT))
 }
 
 /// `$1.23`, or what is known when some responses have no price, and why
@@ -1277,6 +1288,31 @@ fn write_table(out: &mut impl Write, sessions: &Sessions, stats: &Stats) -> io::
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_dollars_round_half_a_hundredth_of_a_cent_up_from_the_exact_amount() {
+        use crate::session::pricing::from_pico;
+        // $0.00015 exactly: its double times 10,000 is 1.4999…, which `f64::round` took to
+        // 0.0001; the exact amount rounds half up, as every figure shown does.
+        for (pico, want) in [
+            (150_000_000u128, 0.0002),
+            (50_000_000, 0.0001),
+            (49_999_999, 0.0),
+            (75_000_000_000, 0.075),
+            (1_234_565_000_000, 1.2346),
+        ] {
+            assert_eq!(round_cents(from_pico(pico)), want, "{pico}");
+            let charge = Charge { pico, unpriced: 0 };
+            assert_eq!(charge_usd(charge), Some(want), "{pico}");
+        }
+        assert_eq!(
+            charge_usd(Charge {
+                pico: 1,
+                unpriced: 1
+            }),
+            None
+        );
+    }
 
     #[test]
     fn the_prices_line_names_each_vendors_list() {

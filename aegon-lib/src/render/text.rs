@@ -157,13 +157,13 @@ pub(crate) fn printable_run(b: &[u8]) -> usize {
 }
 
 /// Length of the run of [`plain_ascii`] bytes that starts `b`.
-fn plain_run(b: &[u8]) -> usize {
+pub(crate) fn plain_run(b: &[u8]) -> usize {
     ascii_run::<true>(b)
 }
 
 /// Whether a byte of a JSON string literal stands for itself and is printable ASCII: not a
 /// control character, DEL, `"` or the `\` of an escape.
-fn plain_ascii(b: u8) -> bool {
+pub(crate) fn plain_ascii(b: u8) -> bool {
     (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\'
 }
 
@@ -689,55 +689,86 @@ pub(crate) fn result_preview_raw(raw: &str, max_chars: usize) -> String {
     }
 }
 
+/// Picodollars in a cent.
+const PICO_PER_CENT: u128 = 10_000_000_000;
+
+/// Picodollars in a dollar.
+const PICO_PER_DOLLAR: u128 = 1_000_000_000_000;
+
 /// A dollar amount as every report shows it (plain `--summary`, Markdown, HTML, the usage
-/// tables, the dashboard): to the cent, `$12.34`; an amount above zero too small to show a cent
-/// is `<$0.01`, never `$0.00`, so that a session that cost something never reads as free (nor
-/// as a different figure in two reports of it). Exact amounts are in the JSON outputs.
-pub fn usd(amount: f64) -> String {
-    let cents = format!("{amount:.2}");
-    if amount > 0.0 && cents == "0.00" {
+/// tables, the dashboard, the status line), from the exact amount in whole picodollars
+/// (10⁻¹² $, as costs are added up: [`crate::session::pricing::to_pico`]): to the cent,
+/// `$12.34`, half a cent rounded up (away from zero: `$0.075` is `$0.08`, `$0.135` `$0.14`,
+/// as money is usually shown and as ccusage shows these amounts); an amount above zero too
+/// small to show a cent is `<$0.01`, never `$0.00`, so that a session that cost something never
+/// reads as free (nor as a different figure in two reports of it). Exact amounts are in the
+/// JSON outputs.
+pub fn usd_pico(pico: u128) -> String {
+    let cents = crate::session::pricing::round_pico(pico, PICO_PER_CENT);
+    if pico > 0 && cents == 0 {
         "<$0.01".to_owned()
     } else {
-        format!("${cents}")
+        format!("${}.{:02}", cents / 100, cents % 100)
     }
 }
 
-/// A dollar amount that is a lower bound, in every report alike: [`usd`] of what has a price,
-/// followed by `+` when `lower_bound` (some response has no known price, so the true cost is
-/// higher): `$1.23+`, `<$0.01+`; `unknown` when nothing has a price (`$0.00+` read as
+/// [`usd_pico`] of `amount` dollars taken back to whole picodollars
+/// ([`crate::session::pricing::to_pico`]): a total that was added up in picodollars and
+/// handed on as dollars ([`crate::session::pricing::from_pico`]) is rounded from exactly
+/// the amount it was (for any total below $2,000; above, within a picodollar or two).
+/// Amounts below half a picodollar, negative ones and NaN are `$0.00`.
+pub fn usd(amount: f64) -> String {
+    usd_pico(crate::session::pricing::to_pico(amount))
+}
+
+/// A dollar amount that is a lower bound, in every report alike: [`usd_pico`] of what has a
+/// price, followed by `+` when `lower_bound` (some response has no known price, so the true
+/// cost is higher): `$1.23+`, `<$0.01+`; `unknown` when nothing has a price (`$0.00+` read as
 /// zero); `$1.23` otherwise.
 /// `+` rather than `≥`: it is ASCII, one column in every terminal (`≥` is of East Asian
 /// ambiguous width, two columns in CJK locales, which breaks the status line's and the
 /// tables' width accounting), and it follows the figure so the amounts still line up.
+pub fn usd_at_least_pico(pico: u128, lower_bound: bool) -> String {
+    at_least(usd_pico(pico), pico, lower_bound)
+}
+
+/// [`usd_at_least_pico`] of `amount` dollars (taken back to picodollars as by [`usd`]).
 pub fn usd_at_least(amount: f64, lower_bound: bool) -> String {
-    at_least(usd(amount), amount, lower_bound)
+    usd_at_least_pico(crate::session::pricing::to_pico(amount), lower_bound)
 }
 
 /// A dollar amount for a narrow place (the status line, the dashboard's usage tiles): as
-/// [`usd`] while that reads below $100 (cents, `<$0.01`), in whole dollars from there
-/// (`$1235` for 1234.5). The choice goes by the figure shown, not the amount: 99.996 rounds
-/// to `$100.00` to the cent, so it is `$100`, never seven columns where six were counted on.
+/// [`usd`] while that reads below $100 (cents, `<$0.01`), in whole dollars from there, half a
+/// dollar rounded up as [`usd_pico`] rounds half a cent (`$1235` for 1234.5). The choice
+/// goes by the figure shown, not the amount: 99.995 rounds to `$100.00` to the cent, so it is
+/// `$100`, never seven columns where six were counted on.
 pub fn usd_short(amount: f64) -> String {
-    let cents = usd(amount);
-    // `usd` rounds to the cent; from $99.995 up that carries into a third whole digit.
-    if amount >= 100.0 || cents.starts_with("$100.") {
-        format!("${amount:.0}")
+    usd_short_pico(crate::session::pricing::to_pico(amount))
+}
+
+/// [`usd_short`] of `pico` picodollars.
+fn usd_short_pico(pico: u128) -> String {
+    use crate::session::pricing::round_pico;
+    // Rounded to the cent, from $99.995 up that carries into a third whole digit.
+    if round_pico(pico, PICO_PER_CENT) >= 100 * 100 {
+        format!("${}", round_pico(pico, PICO_PER_DOLLAR))
     } else {
-        cents
+        usd_pico(pico)
     }
 }
 
 /// [`usd_short`] with the lower-bound mark of [`usd_at_least`]: `$1235+`, `<$0.01+`,
 /// `unknown`.
 pub fn usd_short_at_least(amount: f64, lower_bound: bool) -> String {
-    at_least(usd_short(amount), amount, lower_bound)
+    let pico = crate::session::pricing::to_pico(amount);
+    at_least(usd_short_pico(pico), pico, lower_bound)
 }
 
 /// `money` with the one lower-bound mark, `+`, when `lower_bound`.
-fn at_least(mut money: String, amount: f64, lower_bound: bool) -> String {
+fn at_least(mut money: String, pico: u128, lower_bound: bool) -> String {
     if lower_bound {
         // Nothing priced: a lower bound of $0 says nothing, and `$0.00+` reads as zero.
-        if amount <= 0.0 {
+        if pico == 0 {
             return "unknown".to_owned();
         }
         money.push('+');
@@ -909,11 +940,11 @@ mod tests {
         assert_eq!(usd_short(99.999_999), "$100");
         assert_eq!(usd_short_at_least(99.996, true), "$100+");
         assert_eq!(usd_short(99.994_999), "$99.99");
-        // Half a cent goes the way the stored amount lies: 99.995 is a hair above it (to
-        // $100, so whole dollars), 9.995 a hair below (to $9.99).
+        // Half a cent rounds up, whichever side of it the amount's binary double lies:
+        // 99.995 and 9.995 alike (the double of 9.995 is a hair below it; it was `$9.99`).
         assert_eq!(usd_short(99.995), "$100");
-        assert_eq!(usd(9.995), "$9.99");
-        assert_eq!(usd_short(9.995), "$9.99");
+        assert_eq!(usd(9.995), "$10.00");
+        assert_eq!(usd_short(9.995), "$10.00");
         assert_eq!(usd_short(9.996), "$10.00");
         // Never wider than `$99.99` below $100 shown, whatever the amount rounds to.
         for i in 0..=100_000 {
@@ -961,6 +992,96 @@ mod tests {
                 let max = m * 10f64.powi(e);
                 let t = [0.0, 0.5, 1.0].map(|f| usd_tick(max * f, max / 2.0));
                 assert!(t[0] != t[1] && t[1] != t[2], "{max}: {t:?}");
+            }
+        }
+    }
+
+    /// `pico` picodollars to the cent, half up, by decimal string arithmetic alone (no
+    /// division, no floats): the independent reference for [`usd_pico`].
+    fn cents_by_digits(pico: u128) -> String {
+        let digits = format!("{pico:013}");
+        let (dollars, fraction) = digits.split_at(digits.len() - 12);
+        let mut kept: Vec<u8> = format!("{dollars}{}", &fraction[..2]).into_bytes();
+        if fraction.as_bytes()[2] >= b'5' {
+            // Add one in the last place, carrying through nines.
+            let mut i = kept.len();
+            loop {
+                if i == 0 {
+                    kept.insert(0, b'1');
+                    break;
+                }
+                i -= 1;
+                if kept[i] == b'9' {
+                    kept[i] = b'0';
+                } else {
+                    kept[i] += 1;
+                    break;
+                }
+            }
+        }
+        let kept = String::from_utf8(kept).unwrap();
+        let (whole, cents) = kept.split_at(kept.len() - 2);
+        if pico > 0 && whole.bytes().chain(cents.bytes()).all(|b| b == b'0') {
+            return "<$0.01".to_owned();
+        }
+        format!("${whole}.{cents}")
+    }
+
+    #[test]
+    fn an_exact_half_cent_rounds_up_whatever_its_double() {
+        // tester12 #9: $0.015, $0.045, $0.075, $0.105 were shown a cent down (their doubles
+        // lie below), $0.135 up; ten responses of $0.0045 on a day ($0.045) read `$0.04`
+        // where ccusage reads `$0.05`.
+        for (pico, want) in [
+            (15_000_000_000, "$0.02"),
+            (45_000_000_000, "$0.05"),
+            (75_000_000_000, "$0.08"),
+            (105_000_000_000, "$0.11"),
+            (135_000_000_000, "$0.14"),
+            (5_000_000_000, "$0.01"),
+            (4_999_999_999, "<$0.01"),
+            (1, "<$0.01"),
+            (0, "$0.00"),
+            (99_995_000_000_000, "$100.00"),
+        ] {
+            assert_eq!(usd_pico(pico), want, "{pico}");
+            // As handed on in dollars (`from_pico`), the same figure.
+            let dollars = crate::session::pricing::from_pico(pico);
+            assert_eq!(usd(dollars), want, "{dollars}");
+        }
+        let ten: u128 = (0..10).map(|_| 4_500_000_000u128).sum();
+        assert_eq!(usd(crate::session::pricing::from_pico(ten)), "$0.05");
+        assert_eq!(usd_at_least_pico(75_000_000_000, true), "$0.08+");
+        assert_eq!(usd_at_least_pico(0, true), "unknown");
+        // Whole dollars in a narrow place round half a dollar up too (`{:.0}` gave $100).
+        assert_eq!(usd_short(100.5), "$101");
+        assert_eq!(usd_short(1234.5), "$1235");
+        assert_eq!(usd_short(1_234.499_999), "$1234");
+    }
+
+    use proptest::strategy::Strategy as _;
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 4000, ..Default::default() })]
+
+        /// Any amount, and amounts near a half cent above all, read as decimal arithmetic on
+        /// the exact picodollars rounds them; handed on as dollars below $2,000 they read the
+        /// same (the f64 wrappers take them back to the same picodollars).
+        #[test]
+        fn money_is_the_exact_amount_rounded_half_up(
+            pico in proptest::prop_oneof![
+                0u128..=u128::MAX / 2,
+                0u128..2_000_000_000_000_000,
+                (0u128..200_000_000u128, -3i64..=3).prop_map(|(c, d)| {
+                    (c * 10_000_000_000 + 5_000_000_000).saturating_add_signed(i128::from(d))
+                }),
+            ]
+        ) {
+            proptest::prop_assert_eq!(usd_pico(pico), cents_by_digits(pico));
+            if pico < 2_000_000_000_000_000 {
+                let dollars = crate::session::pricing::from_pico(pico);
+                proptest::prop_assert_eq!(crate::session::pricing::to_pico(dollars), pico);
+                proptest::prop_assert_eq!(usd(dollars), cents_by_digits(pico));
             }
         }
     }

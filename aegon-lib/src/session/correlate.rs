@@ -396,6 +396,17 @@ impl Correlator {
                         *duration_ms = Some(end.saturating_sub(start).max(0) as u64);
                     }
                     *tool = Some(Cow::Owned(call.tool.into_string()));
+                } else if let Some(raw) = raw_result.filter(|raw| raw.starts_with('{')) {
+                    // Its call not seen (in another file read later, or a line before it): a
+                    // result of a subagent call's shape (`agentId` beside `totalToolUseCount`,
+                    // which only the Task/Agent tools write) still names the subagent it ran,
+                    // so that whether a subagent is known does not depend on the order lines
+                    // and files are read in (a subagent named and not read makes its
+                    // session's cost a lower bound).
+                    if raw.contains("\"totalToolUseCount\"") {
+                        *spawned_agent_id =
+                            crate::format::claude::record::member_string(raw, "agentId");
+                    }
                 }
                 true
             }

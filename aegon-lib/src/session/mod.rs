@@ -342,6 +342,9 @@ pub struct Session {
     /// [`Session::first_prompt`] is a slash command without arguments (`/init`): the next
     /// prompt with words of the user's own titles the session instead.
     first_prompt_bare: bool,
+    /// Requests came whose input is written only in later session totals, and the totals
+    /// have not come since ([`Session::awaits_totals`]).
+    awaiting_totals: bool,
 }
 
 impl Sessions {
@@ -482,6 +485,20 @@ impl Sessions {
     /// Summary titles whose leaf has not been seen (they describe sessions not read).
     pub fn unresolved_summaries(&self) -> usize {
         self.leaves.parked()
+    }
+
+    /// Which session each line uuid read belongs to, and the summaries waiting for theirs:
+    /// for [`leaves::WaitedLeaves::of`] and [`LeafIndex::find_waited`] before registries are
+    /// [merged](Sessions::merge).
+    pub fn leaf_index(&self) -> &LeafIndex {
+        &self.leaves
+    }
+
+    /// Gives the leaf index the waited leaves it holds ([`LeafIndex::set_held`]): merging
+    /// registries that all carry those of one waited set places their summaries with a probe
+    /// each, not one per registry merged before.
+    pub fn set_held_leaves(&mut self, held: leaves::HeldLeaves) {
+        self.leaves.set_held(held);
     }
 
     fn apply_resolved(&mut self, resolved: Vec<Resolved>) {
@@ -778,6 +795,9 @@ impl Session {
                 window: stated_window,
                 ..
             } => {
+                if let Some(awaits) = event.awaits_totals() {
+                    self.awaiting_totals = awaits;
+                }
                 // The model's name is copied only the first time it is met, and taken apart
                 // once for its price and its window.
                 let model = model.as_deref().unwrap_or("unknown");
@@ -1018,6 +1038,7 @@ impl Session {
             self.model = theirs.model.or(self.model.take());
             self.flow = theirs.flow;
             self.recent = theirs.recent;
+            self.awaiting_totals = theirs.awaiting_totals;
         }
         self.last_seen_ms = self.last_seen_ms.max(theirs.last_seen_ms);
         self.running.extend(theirs.running);
@@ -1125,10 +1146,25 @@ impl Session {
     }
 
     /// Cost in dollars, each API response priced as a request of its own when it was applied
-    /// (with the [`Sessions`]' prices), or `None` when one has no known price.
+    /// (with the [`Sessions`]' prices), or `None` when one has no known price, while the
+    /// session [awaits its totals](Session::awaits_totals) (its requests' input is not
+    /// written yet), or when it names a subagent of which no line was read
+    /// ([`Session::unread_subagents`]: that usage is missing). [`Session::priced_cost`] is
+    /// then a lower bound.
     pub fn cost(&self) -> Option<f64> {
         let unpriced = self.usage.values().any(|u| u.unpriced > 0);
-        (!unpriced).then(|| self.priced_cost())
+        let complete =
+            !unpriced && !self.awaiting_totals && self.unread_subagents().next().is_none();
+        complete.then(|| self.priced_cost())
+    }
+
+    /// Whether the session's latest requests have input counts written only later, in
+    /// session totals that have not come yet ([`crate::event::Event::awaits_totals`]: a
+    /// running Copilot CLI session, before its `session.shutdown`). Its cost is unknown
+    /// meanwhile, even where the input never ends (a followed file, the dashboard), where no
+    /// [`crate::tokens::Unread::NotYetWritten`] marker is read.
+    pub fn awaits_totals(&self) -> bool {
+        self.awaiting_totals
     }
 
     /// Cost in dollars of the responses whose price is known (a lower bound when some are
@@ -1152,9 +1188,17 @@ impl Session {
 
     /// The causes of the responses with no price, each with its models: `model` for models
     /// the table lacks, else the factor (`service tier flex`) or what could not be read
-    /// ([`crate::tokens::Unread::describe`]). Merged over sessions by uniting the sets.
+    /// ([`crate::tokens::Unread::describe`]); subagents named but not read
+    /// ([`crate::tokens::Unread::Subagent`]) with their ids in place of models (theirs are
+    /// not known). Merged over sessions by uniting the sets.
     pub fn unpriced_causes(&self) -> BTreeMap<String, BTreeSet<String>> {
         let mut causes: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for id in self.unread_subagents() {
+            causes
+                .entry(Unread::Subagent.describe().to_owned())
+                .or_default()
+                .insert(id.to_owned());
+        }
         for (m, u) in self.usage.iter().filter(|(_, u)| u.unpriced > 0) {
             if u.unpriced_why.is_empty() {
                 causes

@@ -134,8 +134,10 @@ impl Tail {
 
     /// Follows `path` from the end it has when first opened (the length the poll that opens
     /// it sees): only lines appended later are read, at their true line numbers and byte
-    /// offsets (the lines skipped are counted). A file created later, or re-created, is read
-    /// from its start.
+    /// offsets (the lines skipped are counted), by a decoder that read the lines skipped
+    /// where it learns from them ([`Pipeline::skim`]: a Codex rollout's last totals, so a
+    /// repeat of them is no new request). A file created later, or re-created, is read from
+    /// its start.
     pub fn from_end(mut self) -> Self {
         self.skip = Some(None);
         self
@@ -294,7 +296,16 @@ impl Tail {
                         if let (Some(limit), false) = (skip, document) {
                             // After the last complete line (a line being written is read
                             // whole), with line numbers counted, so reports stay true.
-                            match end_of_last_line(&mut file, limit) {
+                            // The history read on the way teaches the decoder what the
+                            // lines after it need (a Codex rollout's last totals). Not for a
+                            // file followed from a size seen earlier (a watched folder's
+                            // older files, possibly many: decoding their whole history
+                            // would cost each start what counting its lines does not).
+                            let mut skim = self.skip == Some(None);
+                            let history = |chunk: &[u8]| {
+                                skim = skim && pipeline.skim(&mut input, chunk);
+                            };
+                            match end_of_last_line(&mut file, limit, history) {
                                 Ok((end, lines)) => {
                                     start = end;
                                     pipeline.start_at(&mut input, end, lines + 1);
@@ -399,8 +410,13 @@ impl Tail {
 }
 
 /// Reads `file` to its end, or to byte `limit`: the offset just past the last newline, and
-/// the number of lines before it. Leaves the file positioned there.
-fn end_of_last_line(file: &mut File, limit: u64) -> io::Result<(u64, u64)> {
+/// the number of lines before it. Leaves the file positioned there. Each chunk read is shown
+/// to `history` on the way, in order.
+fn end_of_last_line(
+    file: &mut File,
+    limit: u64,
+    mut history: impl FnMut(&[u8]),
+) -> io::Result<(u64, u64)> {
     let mut buf = vec![0u8; READ_CHUNK];
     let (mut pos, mut end, mut lines) = (0u64, 0u64, 0u64);
     while pos < limit {
@@ -412,6 +428,7 @@ fn end_of_last_line(file: &mut File, limit: u64) -> io::Result<(u64, u64)> {
             Err(e) => return Err(e),
         };
         let chunk = &buf[..n];
+        history(chunk);
         lines += memchr::memchr_iter(b'\n', chunk).count() as u64;
         if let Some(last) = memchr::memrchr(b'\n', chunk) {
             end = pos + last as u64 + 1;

@@ -251,11 +251,15 @@ impl Usage {
     /// Cost in dollars of the responses with a known price (a lower bound while
     /// [`Usage::unpriced`] names a model), added up in whole picodollars.
     pub fn priced_cost(&self) -> f64 {
-        from_pico(
-            self.by_model
-                .values()
-                .fold(0u128, |a, t| a.saturating_add(t.cost_pico)),
-        )
+        from_pico(self.priced_cost_pico())
+    }
+
+    /// [`Usage::priced_cost`] in whole picodollars, exactly as added up (what money shown is
+    /// rounded from: [`crate::render::text::usd_pico`]).
+    pub fn priced_cost_pico(&self) -> u128 {
+        self.by_model
+            .values()
+            .fold(0u128, |a, t| a.saturating_add(t.cost_pico))
     }
 
     /// Cost in dollars, `None` when a response has no known price.

@@ -161,10 +161,10 @@ pub fn short_model(m: &str) -> String {
     }
 }
 
-/// Dollars for a table ([`crate::render::text::usd_at_least`]: `$1.23`, `<$0.01`), with `+`
-/// when some models have no price.
+/// Dollars for a table ([`crate::render::text::usd_at_least_pico`] of the exact sum: `$1.23`,
+/// `<$0.01`), with `+` when some models have no price.
 pub fn money(u: &Usage) -> String {
-    crate::render::text::usd_at_least(u.priced_cost(), !u.unpriced().is_empty())
+    crate::render::text::usd_at_least_pico(u.priced_cost_pico(), !u.unpriced().is_empty())
 }
 
 /// What a `+` cost leaves out, for a table's footer: `1 claude-opus-4-6 response (no price
@@ -218,7 +218,9 @@ pub struct TableOptions {
 /// The report as an aligned table for people, text made inert, fitted to `options.width`
 /// ([`super::table`]): past it, the compact layout leaves out Cache write, Cache read and
 /// Total tokens (as ccusage's does), then Models (and a project named in a row) are cut with
-/// `…`, then Models, Input and Output are left out in that order.
+/// `…`, then Models, Input and Output are left out in that order, as many as it takes (a
+/// `--breakdown` row's model then written under its blank date, so it still says which
+/// model it is).
 pub fn report_table(r: &Report, options: TableOptions) -> String {
     use super::table::{fit, wrap, Column, Row, Style};
     let first = match r.kind {
@@ -239,7 +241,11 @@ pub fn report_table(r: &Report, options: TableOptions) -> String {
         columns.push(Column::new(&f, false).cut(8, r.by == By::Project));
     }
     columns.extend([
-        Column::new("Models", false).cut(6, false).drop_rank(1),
+        // Left out, a breakdown row's model is written under its blank date.
+        Column::new("Models", false)
+            .cut(6, false)
+            .drop_rank(1)
+            .into(0),
         Column::new("Input", true).drop_rank(2),
         Column::new("Output", true).drop_rank(3),
         Column::new("Cache write", true).compact(),
@@ -286,9 +292,17 @@ pub fn report_table(r: &Report, options: TableOptions) -> String {
                 if r.by != By::Nothing {
                     cells.push(String::new());
                 }
-                cells.push(format!("  └ {}", short_model(model)));
+                let name = short_model(model);
+                let at = cells.len();
+                cells.push(format!("  └ {name}"));
                 cells.extend(numbers(&one));
-                rows.push(Row::new(cells, Style::Dim));
+                // Narrow: no indent, so that a cut keeps two more of the model's name.
+                let mut short = cells.clone();
+                short[at] = format!("└ {name}");
+                rows.push(Row {
+                    short: Some(short),
+                    ..Row::new(cells, Style::Dim)
+                });
             }
         }
     }

@@ -12,7 +12,10 @@
 //!    columns and abbreviates block times;
 //! 2. **cut**: the columns with a [`Cut`] are shortened, widest first, with `…` (keeping their
 //!    start, or their end for paths), down to their minimum;
-//! 3. **dropped**: the columns with a [`Column::drop_rank`] are left out, lowest rank first.
+//! 3. **dropped**: the columns with a [`Column::drop_rank`] are left out, lowest rank first,
+//!    as many as it takes; a row's cell of a column left out that names the row (a breakdown
+//!    row's model, [`Column::into`]) is written in another column where that row has nothing,
+//!    cut to the room there is, so that the row still says what it is.
 //!
 //! Widths are display columns ([`crate::render::text::str_width`]: East Asian wide characters
 //! count two). A table still wider than the width after all that is written as it then is.
@@ -41,6 +44,9 @@ pub struct Column {
     pub cut: Option<Cut>,
     /// Left out when cutting is not enough, lowest rank first; 0: never.
     pub drop_rank: u8,
+    /// When left out, a row's cell here moves to this column (by index) if the row's cell
+    /// there is empty ([`Column::into`]).
+    pub into: Option<usize>,
 }
 
 impl Column {
@@ -52,6 +58,7 @@ impl Column {
             compact: false,
             cut: None,
             drop_rank: 0,
+            into: None,
         }
     }
 
@@ -70,6 +77,15 @@ impl Column {
     /// Left out, at this rank (1 first), when cutting is not enough.
     pub fn drop_rank(mut self, rank: u8) -> Column {
         self.drop_rank = rank;
+        self
+    }
+
+    /// When left out, each row's cell of this column is written in column `index` instead
+    /// where that row's cell is empty (a breakdown row's model under the blank date), cut
+    /// with `…` (keeping its start) to what the table has room for, never narrower than that
+    /// column already is.
+    pub fn into(mut self, index: usize) -> Column {
+        self.into = Some(index);
         self
     }
 }
@@ -265,6 +281,21 @@ pub fn fit(columns: &[Column], rows: &[Row], width: Option<usize>, color: bool) 
             widths[i] = 0;
             fitted.left_out.push(columns[i].header.clone());
         }
+        // A dropped column's cells that name their row move where the row has nothing.
+        for from in (0..n).filter(|&i| !keep[i] && columns[i].drop_rank > 0) {
+            let Some(to) = columns[from].into.filter(|&t| t < n && keep[t]) else {
+                continue;
+            };
+            let room = limit.saturating_sub(total(&widths, &keep));
+            let widest = widths[to] + room;
+            for row in table.iter_mut() {
+                if row[to].is_empty() && !row[from].is_empty() {
+                    let moved = cut_to(row[from].trim_start(), widest, false);
+                    widths[to] = widths[to].max(str_width(&moved));
+                    row[to] = moved;
+                }
+            }
+        }
         // Give the cut columns back what dropping freed, in column order.
         let natural_widths = natural(&table, &keep);
         for i in 0..n {
@@ -457,6 +488,60 @@ mod tests {
             assert!(widest(&f.text) <= w, "{w}:\n{}", f.text);
             assert_eq!(f.text.lines().count(), 4, "{w}");
         }
+    }
+
+    #[test]
+    fn a_row_named_only_in_a_column_left_out_is_named_in_another() {
+        // tester12 #3: a breakdown row is blank but for its model and its numbers; with
+        // Models left out it was a bare row of numbers. Its model moves under the blank date.
+        let columns = vec![
+            Column::new("Date", false),
+            Column::new("Models", false)
+                .cut(6, false)
+                .drop_rank(1)
+                .into(0),
+            Column::new("Output", true).drop_rank(2),
+            Column::new("Cost", true),
+        ];
+        let row = |cells: [&str; 4], style| Row::new(cells.map(str::to_owned).to_vec(), style);
+        let rows = vec![
+            row(
+                ["2026-06-16", "sonnet-4-6", "199,263", "$16.78"],
+                Style::Plain,
+            ),
+            row(["", "└ sonnet-4-6", "199,263", "$16.78"], Style::Dim),
+            row(
+                ["2026-08-04", "opus-5, sonnet-4-6", "16,053", "$1.39"],
+                Style::Plain,
+            ),
+            row(["", "└ opus-5", "1,000", "$0.39"], Style::Dim),
+            row(["", "└ sonnet-4-6", "15,053", "$1.00"], Style::Dim),
+        ];
+        // 30: Models left out (10 + 7 + 6 + 4 = 27), the models under the dates, whole as
+        // there is room for them (12 ≤ 13).
+        let f = fit(&columns, &rows, Some(30), false);
+        assert_eq!(f.left_out, ["Models"]);
+        let lines: Vec<&str> = f.text.lines().collect();
+        assert_eq!(lines[1], "2026-06-16    199,263  $16.78");
+        assert_eq!(lines[2], "└ sonnet-4-6  199,263  $16.78");
+        assert_eq!(lines[4], "└ opus-5        1,000   $0.39");
+        assert!(widest(&f.text) <= 30, "{}", f.text);
+        // 25: Output goes too; the names are cut to the room left (25 - 6 - 2 = 17: whole).
+        let f = fit(&columns, &rows, Some(25), false);
+        assert_eq!(f.left_out, ["Models", "Output"]);
+        assert!(f.text.contains("\n└ sonnet-4-6  $16.78\n"), "{}", f.text);
+        // 18: no room beyond the date's 10 columns: cut to them, still a model's start.
+        let f = fit(&columns, &rows, Some(18), false);
+        assert!(f.text.contains("\n└ sonnet-…  $16.78\n"), "{}", f.text);
+        assert!(f.text.contains("\n└ opus-5     $0.39\n"), "{}", f.text);
+        assert!(widest(&f.text) <= 18, "{}", f.text);
+        // A row with a date keeps it; the whole table without a width is as it was.
+        assert!(f.text.contains("\n2026-08-04   $1.39\n"), "{}", f.text);
+        let whole = fit(&columns, &rows, None, false);
+        assert_eq!(
+            whole.text.lines().nth(4),
+            Some("            └ opus-5              1,000   $0.39")
+        );
     }
 
     #[test]

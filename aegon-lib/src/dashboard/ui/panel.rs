@@ -418,9 +418,16 @@ fn token_lines(session: &Session, width: u16) -> Vec<Line<'static>> {
         None => format!(
             "{} ({})",
             crate::render::text::usd_at_least(session.priced_cost(), true),
-            match session.unpriced_models().is_empty() {
-                true => "usage not read whole",
-                false => "unpriced model",
+            match (
+                session.unpriced_models().is_empty(),
+                session.awaits_totals()
+            ) {
+                (false, _) => "unpriced model",
+                (true, true) => "input not written yet",
+                (true, false) if session.unread_subagents().next().is_some() => {
+                    "subagent not read"
+                }
+                (true, false) => "usage not read whole",
             }
         ),
     };

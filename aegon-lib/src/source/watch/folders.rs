@@ -94,11 +94,17 @@ pub fn default_root_candidates() -> Result<Vec<PathBuf>, String> {
     Ok(candidate_roots()?.0)
 }
 
-/// Every default folder, whether or not it exists, in [`default_roots`]' order, and the ones
-/// named when none exists.
-fn candidate_roots() -> Result<(Vec<PathBuf>, Vec<String>), String> {
+/// Claude Code's configuration folders, whether or not they exist: each directory of
+/// `CLAUDE_CONFIG_DIR` (comma-separated, a leading `~/` being the home folder, as the shell
+/// does not expand it after a comma), else `~/.claude`. One account's (its login, its
+/// 5-hour window: shared/usage-over-time.md §2.4) when Claude Code runs with it: its
+/// transcripts are below `projects/` and `sessions/` there ([`default_roots`]), and the
+/// official limit readings its status line records are that account's.
+///
+/// Errors when `HOME` is not set and `CLAUDE_CONFIG_DIR` names nothing.
+pub fn claude_config_dirs() -> Result<Vec<PathBuf>, String> {
     let home = std::env::var_os("HOME").map(PathBuf::from);
-    let bases: Vec<PathBuf> = match std::env::var_os("CLAUDE_CONFIG_DIR") {
+    Ok(match std::env::var_os("CLAUDE_CONFIG_DIR") {
         Some(dirs) if !dirs.is_empty() => dirs
             .to_string_lossy()
             .split(',')
@@ -114,7 +120,14 @@ fn candidate_roots() -> Result<(Vec<PathBuf>, Vec<String>), String> {
             Some(home) => vec![home.join(".claude")],
             None => return Err("HOME is not set; give the folders to read".into()),
         },
-    };
+    })
+}
+
+/// Every default folder, whether or not it exists, in [`default_roots`]' order, and the ones
+/// named when none exists.
+fn candidate_roots() -> Result<(Vec<PathBuf>, Vec<String>), String> {
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    let bases = claude_config_dirs()?;
     let env = |name: &str| {
         std::env::var_os(name)
             .filter(|v| !v.is_empty())

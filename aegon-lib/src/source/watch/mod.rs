@@ -19,6 +19,6 @@ pub use files::{
     RELIST_SAFETY,
 };
 pub use folders::{
-    default_root_candidates, default_roots, default_roots_to_watch, other_agent_roots,
-    watch_folders, FolderOptions,
+    claude_config_dirs, default_root_candidates, default_roots, default_roots_to_watch,
+    other_agent_roots, watch_folders, FolderOptions,
 };
