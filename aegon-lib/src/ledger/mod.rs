@@ -5002,7 +5002,6 @@ mod tests {
         assert!(!has_column(&ledger.conn, "limit_readings", "account").unwrap());
         assert_eq!(used(&ledger, &w), [("five_hour".to_owned(), 80.0)]);
         assert_eq!(used(&ledger, &p), [("five_hour".to_owned(), 35.0)]);
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
