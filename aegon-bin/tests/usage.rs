@@ -3431,8 +3431,7 @@ fn a_resumed_sessions_cost_is_the_same_through_the_index_and_without_it() {
         let line = statusline_with(&data2, &args, |_| {}, &input);
         assert_eq!(line, "$0.01 session", "{extra:?}");
     }
-    let _ = std::fs::remove_dir_all(&data);
-    let _ = std::fs::remove_dir_all(&data2);
+}
 
 #[test]
 fn a_folder_with_no_transcript_is_an_error_but_a_fresh_install_is_not() {
