@@ -19,6 +19,7 @@ Measured:
 
 ccusage: `npm i -g ccusage@20.0.24` (reads CLAUDE_CONFIG_DIR); without it only aegon runs.
 """
+import atexit
 import json
 import os
 import re
@@ -82,6 +83,9 @@ def main():
     aegon = str(ROOT / "target" / "release" / "aegon")
     base = Path(KEEP) if KEEP else Path(tempfile.mkdtemp(prefix="aegon-bench-usage-"))
     base.mkdir(parents=True, exist_ok=True)
+    if not KEEP:
+        # Removed however the run ends, an exception included.
+        atexit.register(shutil.rmtree, base, ignore_errors=True)
     print(f"building ~{GB} GB of history in {base} …", file=sys.stderr)
     projects, total, session = build_tree(base)
     data = base / "aegon-data"
@@ -180,8 +184,6 @@ def main():
     if ccusage:
         p = subprocess.run([ccusage, "statusline", "--offline"], env=env, input=status, capture_output=True)
         print("ccusage statusline says:", p.stdout.decode().strip())
-    if not KEEP:
-        shutil.rmtree(base, ignore_errors=True)
 
 
 if __name__ == "__main__":

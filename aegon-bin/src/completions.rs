@@ -881,8 +881,7 @@ mod tests {
     /// Runs bash's completion for each line of `cases` (the words after `aegon`, the last
     /// one being completed) in an empty folder; the offers, sorted, per case.
     fn bash_completes(cases: &[Vec<String>]) -> Vec<Vec<String>> {
-        let dir = std::env::temp_dir().join(format!("aegon-compl-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = crate::temp_dir::temp_dir("compl");
         let mut program = script("bash").unwrap();
         for words in cases {
             let quoted: Vec<String> = words
@@ -989,7 +988,8 @@ mod tests {
             eprintln!("fish not installed: not checked");
             return;
         }
-        let path = std::env::temp_dir().join(format!("aegon-compl-{}.fish", std::process::id()));
+        let dir = crate::temp_dir::temp_dir("compl-fish");
+        let path = dir.join("aegon.fish");
         std::fs::write(&path, script("fish").unwrap()).unwrap();
         for c in COMMANDS {
             let out = std::process::Command::new("fish")
@@ -1010,7 +1010,6 @@ mod tests {
             let want = sorted(c.flags().iter().map(|f| format!("--{}", f.long)).collect());
             assert_eq!(got, want, "fish: aegon {} --<TAB>", c.name);
         }
-        std::fs::remove_file(&path).unwrap();
     }
 
     #[test]

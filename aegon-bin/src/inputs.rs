@@ -372,8 +372,7 @@ mod tests {
 
     #[test]
     fn folders_become_their_transcripts_and_an_empty_one_is_a_problem() {
-        let root = std::env::temp_dir().join(format!("aegon-inputs-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&root);
+        let root = crate::temp_dir::temp_dir("inputs");
         std::fs::create_dir_all(root.join("full")).unwrap();
         std::fs::create_dir_all(root.join("empty")).unwrap();
         std::fs::write(root.join("full/a.jsonl"), b"").unwrap();
@@ -391,14 +390,11 @@ mod tests {
             [InputArg::Stdin, InputArg::Path(root.join("full/a.jsonl"))]
         );
         assert_eq!(problems, [root.join("empty")]);
-        let _ = std::fs::remove_dir_all(&root);
     }
 
     #[test]
     fn named_agents_are_found_across_the_pieces_a_transcript_is_read_in() {
-        let root = std::env::temp_dir().join(format!("aegon-inputs-named-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&root);
-        std::fs::create_dir_all(&root).unwrap();
+        let root = crate::temp_dir::temp_dir("inputs-named");
         let mut text = Vec::new();
         // Keys cut at a piece's end (each 1 MiB) in the key, right after it and in the id;
         // an escaped key in a text, and an id that cannot name a file, are not ids.
@@ -417,14 +413,12 @@ mod tests {
         let mut got: Vec<String> = named_agents(&path).into_iter().collect();
         got.sort();
         assert_eq!(got, ["a0bc-d_e", "a1bc-d_e", "a2bc-d_e", "z9"]);
-        let _ = std::fs::remove_dir_all(&root);
     }
 
     #[cfg(unix)]
     #[test]
     fn a_real_file_met_again_is_read_once_by_its_first_path() {
-        let root = std::env::temp_dir().join(format!("aegon-inputs-once-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&root);
+        let root = crate::temp_dir::temp_dir("inputs-once");
         std::fs::create_dir_all(root.join("shared/-p")).unwrap();
         std::fs::create_dir_all(root.join("projects")).unwrap();
         std::fs::write(root.join("shared/-p/s.jsonl"), b"").unwrap();
@@ -443,6 +437,5 @@ mod tests {
         );
         assert_eq!(got, [InputArg::Path(root.join("projects/-p/s.jsonl"))]);
         assert!(problems.is_empty(), "{problems:?}");
-        let _ = std::fs::remove_dir_all(&root);
     }
 }

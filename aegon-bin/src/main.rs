@@ -16,6 +16,11 @@ mod parallel;
 mod replay;
 mod report;
 
+// Tests' temporary folders (one file for the whole workspace's tests).
+#[cfg(test)]
+#[path = "../../aegon-lib/tests/support/temp_dir.rs"]
+mod temp_dir;
+
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal, Read, Write};
 use std::process::ExitCode;

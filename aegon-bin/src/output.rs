@@ -210,11 +210,9 @@ mod tests {
     use super::*;
     use std::io::Write;
 
-    fn scratch(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("aegon-output-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        dir
+    /// A fresh folder, removed when dropped (also when the test fails).
+    fn scratch(name: &str) -> crate::temp_dir::TempDir {
+        crate::temp_dir::temp_dir(&format!("output-{name}"))
     }
 
     fn write(dest: &Path, text: &str) -> Result<(), String> {
@@ -242,7 +240,6 @@ mod tests {
         write(&file, "second, longer").unwrap();
         assert_eq!(std::fs::read_to_string(&file).unwrap(), "second, longer");
         assert_eq!(names(&dir), ["r.md"]);
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
@@ -255,7 +252,6 @@ mod tests {
         drop(pending);
         assert_eq!(std::fs::read_to_string(&file).unwrap(), "good");
         assert_eq!(names(&dir), ["r.md"]);
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[cfg(unix)]
@@ -295,7 +291,6 @@ mod tests {
         std::os::unix::fs::symlink("loop-b", dir.join("loop-a")).unwrap();
         std::os::unix::fs::symlink("loop-a", dir.join("loop-b")).unwrap();
         assert!(write(&dir.join("loop-a"), "x").is_err());
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[cfg(unix)]
@@ -322,7 +317,6 @@ mod tests {
             "report 3"
         );
         assert_eq!(names(&dir), ["other-name.md", "private.md"]);
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[cfg(unix)]
@@ -345,7 +339,6 @@ mod tests {
             .file_type()
             .is_fifo());
         assert_eq!(names(&dir), ["fifo"]);
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[cfg(unix)]
@@ -375,6 +368,5 @@ mod tests {
         }
         let err = write(&dir, "x").unwrap_err();
         assert!(err.contains("is a folder"), "{err}");
-        let _ = std::fs::remove_dir_all(&dir);
     }
 }

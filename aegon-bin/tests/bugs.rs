@@ -5,35 +5,23 @@
 //! Functions are named after the kind they check (`parsing_…` for damaged and other tools'
 //! lines, `output_…` for what consumers read), so cases can be added beside them.
 
-use std::io::Write;
 use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 use serde_json::Value;
 
 mod common;
 
+use common::{output_with_stdin, Reads};
+
 fn bug(name: &str) -> PathBuf {
     common::root().join("fixtures/bugs").join(name)
 }
 
-/// Runs aegon with `args`, feeding `stdin` from a thread.
+/// Runs aegon with `args`, `stdin` on its standard input (read to the end).
 fn run(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_aegon"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run aegon");
-    let mut pipe = child.stdin.take().expect("stdin");
-    let input = stdin.to_vec();
-    let feeder = std::thread::spawn(move || {
-        let _ = pipe.write_all(&input);
-    });
-    let out = child.wait_with_output().expect("aegon output");
-    feeder.join().expect("stdin feeder");
-    out
+    let mut command = Command::new(env!("CARGO_BIN_EXE_aegon"));
+    output_with_stdin(command.args(args), stdin, Reads::All)
 }
 
 fn stderr(out: &Output) -> String {

@@ -12,7 +12,7 @@ use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 
-use common::temp_dir;
+use common::{feed_stdin, output_with_stdin, temp_dir, Reads};
 
 /// A user prompt, a tool call and its result, and the usage of the response (made by the test).
 const SESSION: &str = concat!(
@@ -30,26 +30,15 @@ fn aegon() -> Command {
     c
 }
 
-/// Runs aegon with `args`, feeding `stdin` from a thread.
+/// Runs aegon with `args`, `stdin` on its standard input (read to the end).
 fn run(args: &[&str], stdin: &[u8]) -> Output {
-    run_with(aegon().args(args), stdin)
+    output_with_stdin(aegon().args(args), stdin, Reads::All)
 }
 
-fn run_with(cmd: &mut Command, stdin: &[u8]) -> Output {
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn aegon");
-    let mut pipe = child.stdin.take().unwrap();
-    let data = stdin.to_vec();
-    let feeder = std::thread::spawn(move || {
-        let _ = pipe.write_all(&data);
-    });
-    let out = child.wait_with_output().unwrap();
-    feeder.join().unwrap();
-    out
+/// [`run`] for a run refused before its input is read whole (a usage error, an input of
+/// another format): stdin may be left unread.
+fn run_refused(args: &[&str], stdin: &[u8]) -> Output {
+    output_with_stdin(aegon().args(args), stdin, Reads::MaybeNotAll)
 }
 
 fn stdout(out: &Output) -> String {
@@ -243,7 +232,7 @@ fn since_completions_help_and_sizes_as_a_user_meets_them() {
         (&["--since", "1h"], SESSION.as_bytes()),
         (&["demo", "--since", "1h"], b""),
     ] {
-        let out = run(args, stdin);
+        let out = run_refused(args, stdin);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         assert!(out.stdout.is_empty(), "{args:?}");
         assert!(
@@ -279,7 +268,7 @@ fn two_outputs_are_a_usage_error_in_either_order() {
     ];
     for a in outputs {
         for b in outputs.iter().filter(|b| **b != a) {
-            let out = run(&[a, b], SESSION.as_bytes());
+            let out = run_refused(&[a, b], SESSION.as_bytes());
             assert_eq!(out.status.code(), Some(2), "{a} {b}");
             assert!(out.stdout.is_empty(), "{a} {b}: nothing written");
             assert_eq!(
@@ -300,7 +289,7 @@ fn two_outputs_are_a_usage_error_in_either_order() {
         assert_eq!(out.status.code(), Some(0), "{a} {a}: {}", stderr(&out));
     }
     // The short -s is --summary, and --json goes with it.
-    let out = run(&["-s", "--html"], SESSION.as_bytes());
+    let out = run_refused(&["-s", "--html"], SESSION.as_bytes());
     assert_eq!(out.status.code(), Some(2));
     let out = run(&["--summary", "--json"], SESSION.as_bytes());
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -403,11 +392,8 @@ fn a_closed_pipe_ends_quietly_with_0() {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        let mut pipe = child.stdin.take().unwrap();
-        let data = input.clone();
-        let feeder = std::thread::spawn(move || {
-            let _ = pipe.write_all(data.as_bytes());
-        });
+        // aegon stops when its output is closed, its input maybe not read whole.
+        let feeder = feed_stdin(&mut child, input.as_bytes(), Reads::MaybeNotAll);
         // Read one line, then close our end: what `| head -1` does.
         let mut out = child.stdout.take().unwrap();
         let mut first = [0u8; 64];
@@ -421,7 +407,7 @@ fn a_closed_pipe_ends_quietly_with_0() {
             .read_to_string(&mut err)
             .unwrap();
         let status = child.wait().unwrap();
-        feeder.join().unwrap();
+        feeder.finish();
         assert_eq!(status.code(), Some(0), "{args:?}: {err}");
         assert!(err.is_empty(), "{args:?}: stderr {err:?}");
     }
@@ -436,9 +422,10 @@ fn color_follows_the_flag_and_no_color() {
     );
     assert!(!has_esc(&run(&["--color", "never"], SESSION.as_bytes())));
     assert!(has_esc(&run(&["--color", "always"], SESSION.as_bytes())));
-    let forced = run_with(
+    let forced = output_with_stdin(
         aegon().args(["--color", "always"]).env("NO_COLOR", "1"),
         SESSION.as_bytes(),
+        Reads::All,
     );
     assert!(has_esc(&forced), "--color always overrides NO_COLOR");
 }
@@ -759,7 +746,7 @@ fn a_format_forced_on_another_agents_file_is_an_input_error_that_says_where() {
         assert!(err.contains(&format!("{good}: line 1, byte 0")), "{err}");
     }
     // The same through stdin, and the right format reads it.
-    let out = run(&["--ndjson", "--format", "qwen"], &bytes);
+    let out = run_refused(&["--ndjson", "--format", "qwen"], &bytes);
     assert_eq!(out.status.code(), Some(2));
     assert!(
         stderr(&out).contains("<stdin>: line 3, byte 2"),

@@ -13,7 +13,7 @@ mod codex_rules;
 
 use codex_rules::{count, fork_of_review_child, totals_only, with_info, Counts};
 
-use common::temp_dir;
+use common::{output_with_stdin, temp_dir, Reads};
 
 fn fixtures() -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(common::root().join("fixtures/agents/codex"))
@@ -259,21 +259,12 @@ fn a_forced_format_refuses_every_rollout_whatever_its_first_lines_length() {
             &["--format", "claude", "--ndjson", &name],
             &["--format", "qwen", "--ndjson", "-"],
         ] {
-            let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_aegon"))
-                .args(args)
-                .stdin(std::process::Stdio::piped())
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::piped())
-                .spawn()
-                .unwrap();
-            let mut stdin = child.stdin.take().unwrap();
-            let data = bytes.clone();
-            let feeder = std::thread::spawn(move || {
-                use std::io::Write;
-                let _ = stdin.write_all(&data);
-            });
-            let out = child.wait_with_output().unwrap();
-            feeder.join().unwrap();
+            // Refused at its first line (and a named file's run reads no stdin).
+            let out = output_with_stdin(
+                std::process::Command::new(env!("CARGO_BIN_EXE_aegon")).args(args),
+                bytes.clone(),
+                Reads::MaybeNotAll,
+            );
             let err = String::from_utf8_lossy(&out.stderr);
             assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
             let forced = args[1];

@@ -10,14 +10,13 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::tmux::Pane;
-use common::{aegon_stdout, fixture};
+use common::{aegon_stdout, fixture, temp_dir, TempDir};
 
 const APANLOCO: &str = "apanloco__random__session.jsonl";
 
 /// A Claude config folder with one project holding the first `lines` lines of a fixture.
-fn claude_dir(name: &str, lines: usize) -> (PathBuf, PathBuf) {
-    let base = std::env::temp_dir().join(format!("aegon-dash-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&base);
+fn claude_dir(name: &str, lines: usize) -> (TempDir, PathBuf) {
+    let base = temp_dir(&format!("dash-{name}"));
     let project = base.join("projects/-home-me-proj");
     std::fs::create_dir_all(&project).unwrap();
     let text = std::fs::read_to_string(fixture(APANLOCO)).unwrap();
@@ -78,7 +77,6 @@ fn bare_aegon_on_a_terminal_shows_appended_lines_and_q_restores_the_terminal() {
         "left the alternate screen"
     );
     assert_eq!(pane.format("cursor_flag"), "1", "cursor shown again");
-    let _ = std::fs::remove_dir_all(base);
 }
 
 /// Ctrl-Z as in any program run from an interactive shell: the shell's prompt comes back on the
@@ -164,7 +162,6 @@ fn ctrl_z_suspends_to_the_shell_and_fg_brings_the_dashboard_back() {
     pane.keys(&["q"]);
     let screen = pane.wait_for("PROMPT>");
     assert_eq!(pane.format("alternate_on"), "0", "{screen}");
-    let _ = std::fs::remove_dir_all(base);
 }
 
 /// Ended by a signal, the dashboard restores the terminal and exits with 128 + the signal's
@@ -202,7 +199,6 @@ fn signal_restores_the_terminal(signal: &str, exit_status: i32) {
         "SIG{signal}: {screen:?}"
     );
     assert_eq!(pane.format("alternate_on"), "0", "SIG{signal}");
-    let _ = std::fs::remove_dir_all(base);
 }
 
 #[test]
@@ -221,8 +217,7 @@ fn demo_off_a_terminal_streams_the_shipped_session() {
 
 #[test]
 fn replay_waits_between_lines_as_recorded() {
-    let dir = std::env::temp_dir().join(format!("aegon-replay-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = temp_dir("replay");
     let file = dir.join("r.jsonl");
     let mut text = String::new();
     for second in 0..3 {
@@ -243,7 +238,6 @@ fn replay_waits_between_lines_as_recorded() {
     assert_eq!(out.lines().count(), 3, "{out}");
     // Two gaps of one second at twice the speed.
     assert!(took >= Duration::from_millis(950), "played in {took:?}");
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 /// A `tmux` in `dir` (put `dir` first on PATH) that only writes the arguments it was given, one
@@ -263,8 +257,7 @@ fn fake_tmux(dir: &Path) -> PathBuf {
 
 #[test]
 fn detached_opens_a_tmux_window_with_the_same_command() {
-    let dir = std::env::temp_dir().join(format!("aegon-detach-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = temp_dir("detach");
     let log = fake_tmux(&dir);
     let out = Command::new(env!("CARGO_BIN_EXE_aegon"))
         .args(["watch", "--detached", "--since", "2h"])
@@ -299,7 +292,6 @@ fn detached_opens_a_tmux_window_with_the_same_command() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no terminal window"));
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 /// A credential in the caller's environment (`OTEL_EXPORTER_OTLP_HEADERS` carries API keys)
@@ -308,8 +300,7 @@ fn detached_opens_a_tmux_window_with_the_same_command() {
 #[test]
 fn detached_keeps_credentials_off_the_command_line() {
     use std::os::unix::fs::PermissionsExt;
-    let dir = std::env::temp_dir().join(format!("aegon-detach-secret-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = temp_dir("detach-secret");
     let runtime = dir.join("run");
     std::fs::create_dir_all(&runtime).unwrap();
     let log = fake_tmux(&dir);
@@ -403,7 +394,6 @@ fn detached_keeps_credentials_off_the_command_line() {
             "{name} was read"
         );
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// tmux starts a new window with its server's environment, not its caller's: the window
@@ -411,8 +401,7 @@ fn detached_keeps_credentials_off_the_command_line() {
 /// when the caller had set `CLAUDE_CONFIG_DIR`, `AEGON_DATA_DIR` or `HOME` for this run.
 #[test]
 fn detached_in_tmux_passes_on_the_callers_environment() {
-    let dir = std::env::temp_dir().join(format!("aegon-detach-env-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = temp_dir("detach-env");
     let (home, claude, data) = (dir.join("home"), dir.join("claude"), dir.join("data"));
     // A Claude folder that exists, so the dashboard stays open.
     std::fs::create_dir_all(claude.join("projects")).unwrap();
@@ -454,7 +443,6 @@ fn detached_in_tmux_passes_on_the_callers_environment() {
         "the new window lacks {missing:?}; it has {environment:?}"
     );
     drop(pane);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A copy of a fixture whose timestamps are moved so that its last line was written
@@ -486,8 +474,7 @@ fn shifted_copy(name: &str, to: &Path, ago_ms: i64) {
 
 #[test]
 fn u_opens_the_usage_view_over_a_real_tree() {
-    let base = std::env::temp_dir().join(format!("aegon-dash-usage-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&base);
+    let base = temp_dir("dash-usage");
     let project = base.join("claude/projects/-home-me-proj");
     let data = base.join("data");
     std::fs::create_dir_all(&project).unwrap();
@@ -568,15 +555,13 @@ fn u_opens_the_usage_view_over_a_real_tree() {
     pane.wait_for("No usage index: --no-index");
     assert!(!data.exists());
     drop(pane);
-    let _ = std::fs::remove_dir_all(base);
 }
 
 #[test]
 fn watch_shows_a_codex_session_beside_a_claude_one() {
     // Claude Code's folder and Codex's default one (~/.codex/sessions), each with a real
     // session: the dashboard lists both, each row naming its agent.
-    let base = std::env::temp_dir().join(format!("aegon-dash-agents-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&base);
+    let base = temp_dir("dash-agents");
     let project = base.join("claude/projects/-home-me-proj");
     let day = base.join("home/.codex/sessions/2025/12/26");
     std::fs::create_dir_all(&project).unwrap();
@@ -616,7 +601,6 @@ fn watch_shows_a_codex_session_beside_a_claude_one() {
     );
     pane.keys(&["q"]);
     drop(pane);
-    let _ = std::fs::remove_dir_all(&base);
 }
 
 /// tester9 #6: the Ctrl-C key (raw mode delivers it as a key, never as SIGINT) ended the
@@ -645,5 +629,4 @@ fn the_ctrl_c_key_exits_130_and_restores_the_terminal() {
     );
     assert_eq!(pane.format("alternate_on"), "0");
     assert_eq!(pane.format("cursor_flag"), "1", "cursor shown again");
-    let _ = std::fs::remove_dir_all(base);
 }

@@ -8,15 +8,14 @@
 
 mod common;
 
-use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 
 use common::{
-    root, session_with_subagents, subagents_session_fixture, temp_dir, SessionWithSubagents,
-    SUBAGENTS_SESSION,
+    output_with_stdin, root, session_with_subagents, subagents_session_fixture, temp_dir, Reads,
+    SessionWithSubagents, SUBAGENTS_SESSION,
 };
 
 fn aegon() -> Command {
@@ -191,15 +190,11 @@ fn summary_with_dev_null_for_stdin_reads_the_default_folders() {
     assert!(!stderr(&out).contains("<stdin>"), "{}", stderr(&out));
 
     // A pipe, even an empty one, is input: read, not the folders.
-    let mut child = in_home(&home)
-        .args(["--summary", "--json"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(b"").unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = output_with_stdin(
+        in_home(&home).args(["--summary", "--json"]),
+        b"",
+        Reads::All,
+    );
     let got: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(got["totals"]["sessions"], 0, "{got}");
 

@@ -11,6 +11,8 @@ use serde_json::Value;
 
 mod common;
 
+use common::temp_dir;
+
 fn dir() -> PathBuf {
     common::root().join("fixtures/agents/gemini")
 }
@@ -184,8 +186,7 @@ fn ndjson_is_one_json_event_per_line_named_for_gemini() {
 
 #[test]
 fn a_renamed_file_is_told_by_its_content() {
-    let tmp = std::env::temp_dir().join(format!("aegon-gemini-{}", std::process::id()));
-    std::fs::create_dir_all(&tmp).unwrap();
+    let tmp = temp_dir("gemini");
     for f in std::fs::read_dir(dir()).unwrap().map(|e| e.unwrap().path()) {
         let renamed = tmp.join("transcript.txt");
         std::fs::copy(&f, &renamed).unwrap();
@@ -214,7 +215,6 @@ fn a_renamed_file_is_told_by_its_content() {
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.lines().all(|l| l.contains("\"agent\":\"gemini-cli\"")));
-    let _ = std::fs::remove_dir_all(&tmp);
 }
 
 #[test]
@@ -223,7 +223,8 @@ fn a_truncated_chat_file_says_where_and_keeps_what_came_before() {
         .join("Ju-l-e-s__Myflix__.gemini__tmp__ai__chats__session-2026-02-22T10-41-6c9579c5.json");
     let bytes = std::fs::read(&f).unwrap();
     let cut = bytes.len() / 2;
-    let tmp = std::env::temp_dir().join(format!("aegon-gemini-cut-{}.json", std::process::id()));
+    let dir = temp_dir("gemini-cut");
+    let tmp = dir.join("cut.json");
     std::fs::write(&tmp, &bytes[..cut]).unwrap();
     let run = Command::new(env!("CARGO_BIN_EXE_aegon"))
         .arg("--ndjson")
@@ -249,7 +250,6 @@ fn a_truncated_chat_file_says_where_and_keeps_what_came_before() {
         .unwrap();
     let json: Value = serde_json::from_slice(&run.stdout).unwrap();
     assert_eq!(json["malformed_lines"], 1);
-    let _ = std::fs::remove_file(&tmp);
 }
 
 #[test]

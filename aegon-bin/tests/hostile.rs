@@ -23,7 +23,8 @@ fn prompt(session: &str, text: &str) -> String {
 /// RSS in MB (`None` without GNU time).
 fn run_measured(args: &[&std::ffi::OsStr]) -> (Output, Option<f64>) {
     let time = Path::new("/usr/bin/time");
-    let report = std::env::temp_dir().join(format!("aegon-rss-{}", std::process::id()));
+    let dir = temp_dir("rss");
+    let report = dir.join("rss");
     let mut command = if time.exists() {
         let mut c = Command::new(time);
         c.arg("-f").arg("%M").arg("-o").arg(&report);
@@ -37,7 +38,6 @@ fn run_measured(args: &[&std::ffi::OsStr]) -> (Output, Option<f64>) {
         .ok()
         .and_then(|t| t.trim().lines().last()?.parse::<f64>().ok())
         .map(|kb| kb / 1024.0);
-    let _ = std::fs::remove_file(report);
     (out, rss)
 }
 

@@ -6,7 +6,7 @@ mod common;
 
 use serde_json::Value;
 
-use common::{aegon_stdout, fixtures, root};
+use common::{aegon_stdout, fixtures, root, temp_dir};
 
 fn validator(name: &str) -> jsonschema::Validator {
     let text = std::fs::read_to_string(root().join("schemas").join(name)).unwrap();
@@ -41,8 +41,7 @@ fn every_event_of_every_fixture_validates() {
 #[test]
 fn malformed_events_validate() {
     let events = validator("event.v1.schema.json");
-    let dir = std::env::temp_dir().join(format!("aegon-jsonschema-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = temp_dir("jsonschema");
     let file = dir.join("bad.jsonl");
     std::fs::write(
         &file,
@@ -62,7 +61,6 @@ fn malformed_events_validate() {
         malformed += usize::from(event["kind"] == "malformed");
     }
     assert!(malformed >= 4, "{text}");
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]
@@ -125,8 +123,7 @@ fn the_audit_of_the_fixtures_and_of_bad_input_validates() {
     assert!(!doc["formats"][0]["versions"].as_array().unwrap().is_empty());
     // Everything optional present: new fields, unknown kinds, malformed lines, an empty
     // file and a document no format recognises.
-    let dir = std::env::temp_dir().join(format!("aegon-jsonschema-audit-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = temp_dir("jsonschema-audit");
     std::fs::write(
         dir.join("bad.jsonl"),
         b"{\"type\":\"new-kind\",\"zz\":1,\"version\":\"1\"}\nnot json\n\xff\n{\"type\":\"user\"",
@@ -154,5 +151,4 @@ fn the_audit_of_the_fixtures_and_of_bad_input_validates() {
     let mut drifted = doc.clone();
     drifted["formats"][0]["extra"] = true.into();
     assert!(!audit.is_valid(&drifted));
-    let _ = std::fs::remove_dir_all(dir);
 }

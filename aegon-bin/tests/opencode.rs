@@ -9,6 +9,8 @@ use serde_json::Value;
 
 mod common;
 
+use common::temp_dir;
+
 fn fixture(name: &str) -> PathBuf {
     common::root().join("fixtures/agents/opencode").join(name)
 }
@@ -117,13 +119,11 @@ fn summary_json_of_an_export_equals_the_independent_count() {
 
 #[test]
 fn a_renamed_export_is_told_by_its_content() {
-    let dir = std::env::temp_dir().join(format!("aegon-opencode-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = temp_dir("opencode");
     let renamed = dir.join("session-notes.txt");
     std::fs::copy(fixture(EXPORT), &renamed).unwrap();
     let doc: Value = serde_json::from_slice(&std::fs::read(&renamed).unwrap()).unwrap();
     check_summary(&summary_of(&renamed), &doc);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

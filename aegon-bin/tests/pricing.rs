@@ -11,17 +11,15 @@ use serde_json::Value;
 
 mod common;
 
-use common::root;
+use common::{root, temp_dir, TempDir};
 
 fn bug(name: &str) -> PathBuf {
     root().join("fixtures/bugs").join(name)
 }
 
-/// A scratch directory for this test binary.
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("aegon-pricing-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+/// A fresh scratch directory, removed when dropped (also when the test fails).
+fn scratch(name: &str) -> TempDir {
+    temp_dir(&format!("pricing-{name}"))
 }
 
 /// Writes `text` to `dir/name` and returns the path.
@@ -131,7 +129,6 @@ fn a_fast_response_written_on_several_lines_is_fast_on_each() {
     assert_eq!(doc["totals"]["api_calls"], 2);
     assert_eq!(doc["totals"]["tokens"]["output"], 4000);
     assert_cost(&doc, 1.435);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -179,7 +176,6 @@ fn data_residency_and_batch_change_the_price_of_their_request() {
     assert_eq!(doc["totals"]["unpriced_models"][0], "claude-opus-4-6");
     let priced = doc["totals"]["priced_cost_usd"].as_f64().unwrap();
     assert!((priced - OPUS_46_RESPONSE).abs() < 0.000051, "{priced}");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -230,7 +226,6 @@ fn bedrock_and_vertex_ids_price_like_the_model() {
     );
     let f = write(&dir, "old.jsonl", &old);
     assert_cost(&summary(&[&f]), SONNET_45_FIRST);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -305,7 +300,6 @@ fn a_price_file_overrides_rates_and_modifiers() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A misspelt rate name in a model entry (or in its long-context tier) is refused with the
@@ -346,7 +340,6 @@ fn an_unknown_key_in_a_model_entry_is_refused_with_its_place() {
             assert!(stderr.contains(place), "{first:?}: {stderr}");
         }
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -431,7 +424,6 @@ fn another_vendors_model_is_priced_and_its_list_named() {
     assert_eq!(doc["totals"]["cost_usd"], Value::Null);
     assert_eq!(doc["totals"]["unpriced_models"][0], "kimi-k2.5:cloud");
     assert_eq!(doc["price_table"]["vendors"], serde_json::json!([]));
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// `fixtures/pricing/web-search.jsonl` (its README: two real opus-4-6 responses with 3 and 1

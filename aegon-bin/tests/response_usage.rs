@@ -14,11 +14,10 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use common::Rng;
+use common::{output_with_stdin, temp_dir, Reads, Rng, TempDir};
 use serde_json::{json, Value};
 
 const SA: &str = "aaaaaaaa-1111-4222-8333-44444444aaaa";
@@ -26,11 +25,8 @@ const SB: &str = "bbbbbbbb-1111-4222-8333-44444444bbbb";
 const MX: &str = "msg_01XXXXXXXXXXXXXXXXXXXXXXXX";
 const MY: &str = "msg_01YYYYYYYYYYYYYYYYYYYYYYYY";
 
-fn temp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("aegon-response-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+fn temp(name: &str) -> TempDir {
+    temp_dir(&format!("response-{name}"))
 }
 
 /// Usage counts: input, output, cache read, 5-minute and 1-hour cache writes.
@@ -74,24 +70,12 @@ fn write(path: &Path, lines: &[Value]) {
 
 /// Runs `aegon ARGS… PATHS…` (exit 0 or 1) with `stdin`; stdout.
 fn aegon(args: &[&str], paths: &[&Path], stdin: Option<&[u8]>) -> String {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_aegon"))
-        .args(args)
-        .args(paths)
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    if let Some(bytes) = stdin {
-        let mut input = child.stdin.take().unwrap();
-        let bytes = bytes.to_vec();
-        std::thread::spawn(move || input.write_all(&bytes));
-    }
-    let out = child.wait_with_output().unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_aegon"));
+    command.args(args).args(paths);
+    let out = match stdin {
+        Some(bytes) => output_with_stdin(&mut command, bytes, Reads::All),
+        None => command.stdin(Stdio::null()).output().unwrap(),
+    };
     assert!(
         matches!(out.status.code(), Some(0 | 1)),
         "{}",
@@ -186,7 +170,6 @@ fn same_summary_every_way(dir: &Path) -> Value {
     for threads in ["1", "3"] {
         assert_eq!(summary(&["-j", threads], &[&renamed]), first, "renamed");
     }
-    let _ = std::fs::remove_dir_all(renamed);
     first
 }
 
@@ -242,7 +225,6 @@ fn a_response_finished_in_a_resumed_session_counts_its_final_line() {
         assert_eq!(session(&doc, SB)["api_calls"], 1);
         assert_eq!(ndjson_usage(&[&dir]), (900, 15_450));
         assert_eq!(usage_report(&dir), (900, 15_450));
-        let _ = std::fs::remove_dir_all(dir);
     }
     // B holds nothing but X's final line: a session with no call and no prompt of its own,
     // whose tokens and cost (the increase, 795 output = $0.011925) still count, in it.
@@ -257,7 +239,6 @@ fn a_response_finished_in_a_resumed_session_counts_its_final_line() {
     assert_eq!(session(&doc, SB)["cost_usd"], 0.0119);
     assert_eq!(ndjson_usage(&[&dir]), (800, 13_530));
     assert_eq!(usage_report(&dir), (800, 13_530));
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 /// tester5 finding 2 (repro 02): the same line (same uuid) written twice, only the later
@@ -282,7 +263,6 @@ fn a_line_written_again_with_the_final_usage_counts_it() {
     assert_eq!(doc["totals"]["api_calls"], 1, "{doc}");
     assert_eq!(ndjson_usage(&[&dir]), (800, 13_080));
     assert_eq!(usage_report(&dir), (800, 13_080));
-    let _ = std::fs::remove_dir_all(dir);
 
     let dir = temp("rewritten-resumed");
     let ua = user("u1", "hi", None, SA, "2026-11-20T10:00:00.000Z");
@@ -312,7 +292,6 @@ fn a_line_written_again_with_the_final_usage_counts_it() {
     assert_eq!((output_of(&doc, SA), output_of(&doc, SB)), (5, 895));
     assert_eq!(ndjson_usage(&[&dir]), (900, 15_450));
     assert_eq!(usage_report(&dir), (900, 15_450));
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 /// tester5 finding 8 (repro 07): two lines of one response without `message.id` (a gateway)
@@ -344,7 +323,6 @@ fn lines_without_a_message_id_share_their_request() {
     );
     assert_eq!(ndjson_usage(&[&dir]), (300, 4_800));
     assert_eq!(usage_report(&dir), (300, 4_800));
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 /// tester5 finding 6 (repro 09): two sessions whose lines reuse the uuid strings "u1"/"a1"
@@ -392,7 +370,6 @@ fn a_uuid_reused_by_another_session_keeps_its_response() {
         .sum();
     assert_eq!(prompts, 1);
     assert_eq!(ndjson_usage(&[&dir]), (200, 9_000));
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 /// What was written of one response: its largest counts over all its lines, wherever written.
@@ -576,6 +553,5 @@ fn the_parallel_summary_equals_one_stream_read_in_rank_order() {
             sum(|t| t.cache_read),
             "case {case}"
         );
-        let _ = std::fs::remove_dir_all(dir);
     }
 }

@@ -325,6 +325,8 @@ fn check_line(line: &str) -> Result<(), String> {
 
 mod common;
 
+use common::{output_with_stdin, Reads};
+
 #[test]
 fn every_event_of_every_fixture_fits_the_strict_schema() {
     let files = common::fixtures();
@@ -364,23 +366,12 @@ fn every_event_of_every_fixture_fits_the_strict_schema() {
 
 #[test]
 fn malformed_events_fit_the_schema_too() {
-    use std::io::Write;
-    use std::process::Stdio;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_aegon"))
-        .arg("--ndjson")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
     // Made by this test: a bad JSON line, a non-object, NUL bytes, and a truncated tail.
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"{\"type\":\n[1]\n{\"a\":\"\0\"}\n{\"type\":\"user\"")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = output_with_stdin(
+        Command::new(env!("CARGO_BIN_EXE_aegon")).arg("--ndjson"),
+        b"{\"type\":\n[1]\n{\"a\":\"\0\"}\n{\"type\":\"user\"",
+        Reads::All,
+    );
     let text = String::from_utf8(out.stdout).unwrap();
     let mut reasons = Vec::new();
     for l in text.lines() {
@@ -398,29 +389,16 @@ fn malformed_events_fit_the_schema_too() {
 
 #[test]
 fn pr_links_and_partly_read_lines_fit_the_schema() {
-    use std::io::Write;
-    use std::process::Stdio;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_aegon"))
-        .arg("--ndjson")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
     // Made by this test: a pr-link record, one without a URL, a padded record, a bare-string
     // message.
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(
-            b"{\"type\":\"pr-link\",\"sessionId\":\"s\",\"prNumber\":5,\"prUrl\":\"https://github.com/o/r/pull/5\",\"prRepository\":\"o/r\"}\n\
+    let out = output_with_stdin(
+        Command::new(env!("CARGO_BIN_EXE_aegon")).arg("--ndjson"),
+        b"{\"type\":\"pr-link\",\"sessionId\":\"s\",\"prNumber\":5,\"prUrl\":\"https://github.com/o/r/pull/5\",\"prRepository\":\"o/r\"}\n\
               {\"type\":\"pr-link\",\"prNumber\":6}\n\
               {\"type\":\"user\",\"message\":{\"content\":\"a\"}}\0\0\n\
               {\"type\":\"user\",\"message\":\"b\"}\n",
-        )
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+        Reads::All,
+    );
     let text = String::from_utf8(out.stdout).unwrap();
     let mut kinds = Vec::new();
     for l in text.lines() {

@@ -12,7 +12,7 @@ use serde_json::Value;
 
 mod common;
 
-use common::{fixture, fixtures, root};
+use common::{feed_stdin, fixture, fixtures, root, temp_dir, Reads};
 
 /// `aegon --summary --json ARGS`, which succeeds, or exits with 1 only to say that a
 /// subagent the session names was not read (a session file read without its subagents').
@@ -249,8 +249,7 @@ fn a_resumed_session_split_over_two_files_adds_up_to_the_whole() {
     );
     let text = std::fs::read_to_string(&whole).unwrap();
     let lines: Vec<&str> = text.lines().collect();
-    let dir = std::env::temp_dir().join(format!("aegon-split-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = temp_dir("split");
     let (a, b) = (dir.join("part1.jsonl"), dir.join("part2.jsonl"));
     // Cut in the middle of the session (and of a response's lines, as a resume can).
     let cut = lines.len() / 2;
@@ -271,7 +270,6 @@ fn a_resumed_session_split_over_two_files_adds_up_to_the_whole() {
     };
     assert_eq!(two["sessions"].as_array().unwrap().len(), 1);
     assert_eq!(pick(&one), pick(&two));
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -365,8 +363,7 @@ fn an_openrouter_free_variant_costs_nothing() {
 
 #[test]
 fn an_unknown_model_has_unknown_cost_never_zero() {
-    let dir = std::env::temp_dir().join(format!("aegon-unknown-model-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = temp_dir("unknown-model");
     let f = unknown_model_session(&dir);
     let json = summary(&[&f]);
     let s = &json["sessions"][0];
@@ -388,13 +385,11 @@ fn an_unknown_model_has_unknown_cost_never_zero() {
         "{text}"
     );
     assert!(!text.contains("cost      $0.00"), "{text}");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn a_price_file_prices_the_unknown_model() {
-    let dir = std::env::temp_dir().join(format!("aegon-pricing-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = temp_dir("pricing");
     let f = unknown_model_session(&dir);
     let prices = dir.join("prices.json");
     std::fs::write(
@@ -422,7 +417,6 @@ fn a_price_file_prices_the_unknown_model() {
         .unwrap();
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("not a price table"));
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -540,16 +534,11 @@ fn a_pipe_or_a_fifo_named_as_a_file_is_read_once() {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        let mut pipe = child.stdin.take().unwrap();
-        let data = bytes.clone();
-        std::thread::spawn(move || {
-            let _ = pipe.write_all(&data);
-        });
+        let feeder = feed_stdin(&mut child, bytes.clone(), Reads::All);
         check(child, &format!("/dev/stdin on a pipe, -j {threads}"));
+        feeder.finish();
     }
-    let dir = std::env::temp_dir().join(format!("aegon-summary-fifo-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = temp_dir("summary-fifo");
     let fifo = dir.join("p");
     assert!(Command::new("mkfifo")
         .arg(&fifo)
@@ -571,7 +560,6 @@ fn a_pipe_or_a_fifo_named_as_a_file_is_read_once() {
         }
     });
     check(child, "a FIFO");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A session read without the transcript of a subagent it names (marot's 258c7280 without

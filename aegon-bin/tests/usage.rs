@@ -10,7 +10,10 @@ use serde_json::Value;
 
 mod common;
 
-use common::{fixture, fixtures, root, session_with_subagents, temp_dir, SessionWithSubagents};
+use common::{
+    feed_stdin, fixture, fixtures, output_with_stdin, root, session_with_subagents, temp_dir,
+    Reads, SessionWithSubagents,
+};
 
 /// `aegon ARGS` with its index in `data`; stdout parsed as JSON (asserting success).
 fn run_json(data: &Path, args: &[&str]) -> Value {
@@ -375,20 +378,7 @@ fn statusline_with(
     let mut command = aegon(data, &["statusline", "--tz", "UTC", "--color", "never"]);
     command.args(args);
     setup(&mut command);
-    let mut child = command
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    {
-        use std::io::Write;
-        let _ = child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.to_string().as_bytes());
-    }
-    let out = child.wait_with_output().unwrap();
+    let out = output_with_stdin(&mut command, input.to_string(), Reads::All);
     assert!(out.status.success());
     String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
@@ -848,16 +838,21 @@ fn several_writers_at_once_and_a_killed_one_leave_right_totals() {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        if let Some(mut stdin) = child.stdin.take() {
-            use std::io::Write;
-            let _ = stdin.write_all(
+        // The status lines' input (the reports' stdin is null).
+        let feeder = child.stdin.is_some().then(|| {
+            feed_stdin(
+                &mut child,
                 br#"{"model":{"display_name":"Opus"},"rate_limits":{"five_hour":{"used_percentage":12.5,"resets_at":4102444800}}}"#,
-            );
-        }
-        children.push((i, child));
+                Reads::All,
+            )
+        });
+        children.push((i, child, feeder));
     }
-    for (i, child) in children {
+    for (i, child, feeder) in children {
         let out = child.wait_with_output().unwrap();
+        if let Some(feeder) = feeder {
+            feeder.finish();
+        }
         assert!(
             out.status.success(),
             "{i}: {}",
@@ -1058,16 +1053,7 @@ fn the_status_line_always_answers() {
         "[]",
         r#"{"model":42,"cost":"x","rate_limits":null}"#,
     ] {
-        let mut child = aegon(&data, &["statusline"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        {
-            use std::io::Write;
-            let _ = child.stdin.take().unwrap().write_all(input.as_bytes());
-        }
-        let out = child.wait_with_output().unwrap();
+        let out = output_with_stdin(&mut aegon(&data, &["statusline"]), input, Reads::All);
         assert!(out.status.success(), "{input}");
         assert!(
             !String::from_utf8_lossy(&out.stdout).trim().is_empty(),
@@ -1087,17 +1073,11 @@ fn the_status_line_reads_odd_input_as_transcripts_are_read() {
         b"\xEF\xBB\xBF{\"model\":{\"display_name\":\"a\xEF\xBF\xBDc\"},\"cost\":{\"total_cost_usd\":2}}",
     ];
     for input in inputs {
-        let mut child = aegon(&data, &["statusline"])
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        {
-            use std::io::Write;
-            let _ = child.stdin.take().unwrap().write_all(input);
-        }
-        let out = child.wait_with_output().unwrap();
+        let out = output_with_stdin(
+            aegon(&data, &["statusline"]).env("NO_COLOR", "1"),
+            input,
+            Reads::All,
+        );
         let line = String::from_utf8_lossy(&out.stdout);
         let shown = String::from_utf8_lossy(input);
         assert!(out.status.success(), "{shown}");
@@ -1350,24 +1330,11 @@ fn lines_without_a_session_id_belong_to_their_files_session() {
 
 #[test]
 fn the_status_line_drops_absurd_numbers_says_what_it_ignores_and_never_waits_long() {
-    use std::io::Write as _;
     let data = temp_dir("statusline-robust");
     let line = |json: &str, extra: &[&str]| -> (String, String) {
         let mut args = vec!["statusline", "--color", "never"];
         args.extend_from_slice(extra);
-        let mut child = aegon(&data, &args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(json.as_bytes())
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
+        let out = output_with_stdin(&mut aegon(&data, &args), json, Reads::All);
         assert!(out.status.success());
         (
             String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -1787,17 +1754,8 @@ fn a_dash_reads_a_transcript_from_standard_input() {
     let b = fixture("KaisaLabs__octora__claude-session.jsonl");
     let (a, b) = (a.to_str().unwrap(), b.to_str().unwrap());
     let piped = |args: &[&str], input: &str| -> Value {
-        let mut child = aegon(&data, args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
         let bytes = std::fs::read(input).unwrap();
-        let mut stdin = child.stdin.take().unwrap();
-        std::io::Write::write_all(&mut stdin, &bytes).unwrap();
-        drop(stdin);
-        let out = child.wait_with_output().unwrap();
+        let out = output_with_stdin(&mut aegon(&data, args), bytes, Reads::All);
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(out.status.success(), "{args:?}: {err}");
         serde_json::from_slice(&out.stdout).unwrap()
@@ -1974,35 +1932,25 @@ fn a_copys_limit_message_counts_over_the_copy_as_without_the_index() {
 
 #[test]
 fn a_status_line_reading_past_its_reset_is_not_recorded_nor_shown() {
-    use std::io::Write;
     let data = temp_dir("expired-reading");
     let f = fixture("mattjoyce__vestig__session.jsonl");
     let f = f.to_str().unwrap();
     // resets_at 1,000,000,000 s is 2001-09-09: long past on any clock this runs on; the 7-day
     // window resets in 2100.
-    let mut child = aegon(
-        &data,
-        &[
-            "statusline",
-            "--color",
-            "never",
-            "--format",
-            "{five_hour}|{seven_day}",
-        ],
-    )
-    .stdin(Stdio::piped())
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    stdin
-        .write_all(
-            br#"{"rate_limits":{"five_hour":{"used_percentage":92,"resets_at":1000000000},"seven_day":{"used_percentage":41,"resets_at":4102444800}}}"#,
-        )
-        .unwrap();
-    drop(stdin);
-    let out = child.wait_with_output().unwrap();
+    let out = output_with_stdin(
+        &mut aegon(
+            &data,
+            &[
+                "statusline",
+                "--color",
+                "never",
+                "--format",
+                "{five_hour}|{seven_day}",
+            ],
+        ),
+        br#"{"rate_limits":{"five_hour":{"used_percentage":92,"resets_at":1000000000},"seven_day":{"used_percentage":41,"resets_at":4102444800}}}"#,
+        Reads::All,
+    );
     assert!(out.status.success());
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).trim(),
@@ -3275,11 +3223,7 @@ fn a_transcript_path_that_is_a_fifo_still_gives_a_line() {
             .stdout(Stdio::piped())
             .spawn()
             .unwrap();
-        {
-            use std::io::Write;
-            let mut stdin = child.stdin.take().unwrap();
-            stdin.write_all(input.to_string().as_bytes()).unwrap();
-        }
+        let feeder = feed_stdin(&mut child, input.to_string(), Reads::All);
         let guard = std::time::Instant::now() + std::time::Duration::from_secs(60);
         while child.try_wait().unwrap().is_none() {
             if std::time::Instant::now() > guard {
@@ -3289,6 +3233,7 @@ fn a_transcript_path_that_is_a_fifo_still_gives_a_line() {
             std::thread::sleep(std::time::Duration::from_millis(20));
         }
         let out = child.wait_with_output().unwrap();
+        feeder.finish();
         assert!(out.status.success(), "{extra:?}");
         let line = String::from_utf8_lossy(&out.stdout);
         assert!(line.starts_with("Opus 5"), "{extra:?}: {line}");
@@ -3486,8 +3431,7 @@ fn a_resumed_sessions_cost_is_the_same_through_the_index_and_without_it() {
         let line = statusline_with(&data2, &args, |_| {}, &input);
         assert_eq!(line, "$0.01 session", "{extra:?}");
     }
-    let _ = std::fs::remove_dir_all(&data);
-    let _ = std::fs::remove_dir_all(&data2);
+}
 
 #[test]
 fn a_folder_with_no_transcript_is_an_error_but_a_fresh_install_is_not() {

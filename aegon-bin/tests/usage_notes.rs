@@ -10,13 +10,13 @@
 //! same names).
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use serde_json::Value;
 
 mod common;
 
-use common::{fixture, temp_dir};
+use common::{fixture, output_with_stdin, temp_dir, Reads};
 
 /// The 22 lines, parsed.
 fn base() -> Vec<Value> {
@@ -302,7 +302,6 @@ fn a_response_over_2_to_the_64_picodollars_costs_as_in_the_summary() {
 
 /// `aegon statusline` (with `extra` arguments) given the status-line JSON of `transcript`.
 fn statusline(data: &Path, transcript: &Path, extra: &[&str]) -> (i32, String) {
-    use std::io::Write;
     let session = base()[0]["sessionId"].as_str().unwrap_or("").to_owned();
     let input = serde_json::json!({
         "session_id": session,
@@ -311,19 +310,11 @@ fn statusline(data: &Path, transcript: &Path, extra: &[&str]) -> (i32, String) {
     });
     let mut args = vec!["statusline", "--format", "{session_cost}"];
     args.extend_from_slice(extra);
-    let mut child = aegon(data, &args)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.to_string().as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = output_with_stdin(
+        aegon(data, &args).env("NO_COLOR", "1"),
+        input.to_string(),
+        Reads::All,
+    );
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).trim().to_owned(),

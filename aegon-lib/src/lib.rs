@@ -159,6 +159,11 @@ pub mod tokens;
 #[cfg(feature = "ledger")]
 pub mod usage;
 
+// Tests' temporary folders (shared with the integration tests and aegon-bin's).
+#[cfg(test)]
+#[path = "../tests/support/temp_dir.rs"]
+mod temp_dir;
+
 pub use event::{
     Agent, AgentSet, Event, EventKind, Kind, KindSet, Malformed, MalformedReason, ResponseIdentity,
     Source, TitleSource,

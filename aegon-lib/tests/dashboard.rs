@@ -2,6 +2,9 @@
 //! transcripts, with the styles where colour carries meaning.
 #![cfg(feature = "tui")]
 
+#[path = "support/temp_dir.rs"]
+mod temp_dir;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -356,8 +359,7 @@ fn escape_sequences_in_transcripts_are_drawn_inert() {
 {"type":"assistant","sessionId":"s","timestamp":"2026-01-01T10:00:01Z","message":{"id":"m","model":"claude-opus-4-6","content":[{"type":"tool_use","id":"t1","name":"Read","input":{"file_path":"/src/\u001b]52;c;cHduZWQ=\u0007evil.rs"}}],"usage":{"input_tokens":1,"output_tokens":1}}}
 {"type":"user","sessionId":"s","timestamp":"2026-01-01T10:00:02Z","message":{"role":"user","content":[{"type":"tool_result","tool_use_id":"t1","content":"line one\u001b[1A\u001b[2K\rforged\u001b]8;;http://evil\u0007click\u001b]8;;\u0007"}]}}
 "#;
-    let dir = std::env::temp_dir().join(format!("aegon-dash-inert-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = temp_dir::temp_dir("dash-inert");
     let file = dir.join("s.jsonl");
     std::fs::write(&file, lines).unwrap();
     let name = file.to_str().unwrap();
@@ -391,7 +393,6 @@ fn escape_sequences_in_transcripts_are_drawn_inert() {
     assert!(screen.contains("file_path: /src/"), "{screen}");
     assert!(screen.contains("forged"), "{screen}");
     inert(&screen);
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]

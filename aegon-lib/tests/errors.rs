@@ -1,6 +1,9 @@
 //! Errors say what failed and where (tester3 L5): a read error from `Pipeline::read_to_end`
 //! names the input, the byte offset and the line; `Tail::poll` on a directory reports it.
 
+#[path = "support/temp_dir.rs"]
+mod temp_dir;
+
 use std::io::{self, Read};
 
 use aegon::render::Flow;
@@ -69,8 +72,7 @@ fn a_failed_read_names_the_input_and_where() {
 
 #[test]
 fn following_a_directory_says_so_once() {
-    let dir = std::env::temp_dir().join(format!("aegon-tail-dir-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = temp_dir::temp_dir("tail-dir");
     let mut pipeline = Pipeline::new(Options::default(), Count(0));
     let mut tail = Tail::new(&dir, dir.display().to_string());
     let mut seen = Vec::new();
@@ -85,9 +87,8 @@ fn following_a_directory_says_so_once() {
         assert_eq!((read, flow), (0, Flow::Continue(())));
         assert!(tail.is_unreadable());
     }
-    std::fs::remove_dir(&dir).unwrap();
     assert_eq!(seen.len(), 1, "reported once: {seen:?}");
-    assert_eq!(seen[0].0, dir);
+    assert_eq!(seen[0].0, dir.path());
     assert_eq!(seen[0].1, io::ErrorKind::IsADirectory);
     assert!(seen[0].2.starts_with("is a directory"), "{}", seen[0].2);
 }

@@ -1,6 +1,9 @@
 //! `Tail` on real files in a temporary folder: append, partial line, truncate, rename and
 //! re-create, delete, a file that appears later, following from the end.
 
+#[path = "support/temp_dir.rs"]
+mod temp_dir;
+
 use std::fs::{self, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -28,7 +31,7 @@ impl Renderer for Seen {
 }
 
 struct Fixture {
-    dir: PathBuf,
+    dir: temp_dir::TempDir,
     pipeline: Pipeline<Seen>,
     changes: Vec<String>,
 }
@@ -39,11 +42,8 @@ fn prompt(text: &str) -> String {
 
 impl Fixture {
     fn new(name: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("aegon-follow-{name}-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).unwrap();
         Fixture {
-            dir,
+            dir: temp_dir::temp_dir(&format!("follow-{name}")),
             pipeline: Pipeline::new(Options::default(), Seen::default()),
             changes: Vec::new(),
         }
@@ -78,12 +78,6 @@ impl Fixture {
             .unwrap();
         assert!(flow.is_continue());
         std::mem::take(&mut self.pipeline.renderer().0)
-    }
-}
-
-impl Drop for Fixture {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.dir);
     }
 }
 
@@ -429,12 +423,7 @@ fn a_json_chat_rewritten_as_a_message_gains_tool_calls_and_tokens_gives_one_read
     assert!(!once.said.iter().any(|s| s.kind == "malformed"));
 
     // Followed through the versions, each written over the last in place.
-    let dir = std::env::temp_dir().join(format!(
-        "aegon-follow-gemini-rewrites-{}",
-        std::process::id()
-    ));
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).unwrap();
+    let dir = temp_dir::temp_dir("follow-gemini-rewrites");
     let path = dir.join("chat.json");
     let mut pipeline = Pipeline::new(Options::default(), Heard::default());
     let mut tail = Tail::new(&path, "chat.json");
@@ -447,7 +436,6 @@ fn a_json_chat_rewritten_as_a_message_gains_tool_calls_and_tokens_gives_one_read
         calls_after.push(heard.said.iter().filter(|s| s.kind == "tool_call").count());
     }
     let (followed, _) = pipeline.finish().unwrap();
-    let _ = fs::remove_dir_all(&dir);
 
     // The message's tool calls came with the version that added them, not before.
     let calls = |upto: usize| -> usize {
@@ -508,12 +496,7 @@ fn a_json_chat_rewritten_to_the_same_size_is_read_again() {
     let (once, _) = once.finish().unwrap();
     assert!(once.responses > 1 && !once.said.iter().any(|s| s.kind == "malformed"));
 
-    let dir = std::env::temp_dir().join(format!(
-        "aegon-follow-gemini-same-size-{}",
-        std::process::id()
-    ));
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).unwrap();
+    let dir = temp_dir::temp_dir("follow-gemini-same-size");
     let path = dir.join("chat.json");
     let mut pipeline = Pipeline::new(Options::default(), Heard::default());
     let mut tail = Tail::new(&path, "chat.json");
@@ -529,7 +512,6 @@ fn a_json_chat_rewritten_to_the_same_size_is_read_again() {
         assert!(flow.is_continue());
     }
     let (followed, _) = pipeline.finish().unwrap();
-    let _ = fs::remove_dir_all(&dir);
     assert_eq!(followed.tokens, once.tokens);
     assert_eq!(followed.said, once.said);
     assert_eq!(followed.increments, 1, "{followed:?}");

@@ -1230,8 +1230,7 @@ mod tests {
                 r#"{{"type":"assistant","uuid":"{uuid}","isSidechain":{side},"sessionId":"s","timestamp":"2026-11-20T10:00:00.000Z","message":{{"id":"m{uuid}","model":"claude-sonnet-4-5-20250929","content":[{{"type":"text","text":"x"}}],"usage":{{"input_tokens":{input},"output_tokens":5,"cache_read_input_tokens":{read},"cache_creation_input_tokens":{write}}}}}}}"#
             )
         };
-        let dir = std::env::temp_dir().join(format!("aegon-ctx-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = crate::temp_dir::temp_dir("ctx");
         let path = dir.join("s.jsonl");
         let pricing = Pricing::default();
         // The last main-chain response decides (a sidechain's after it does not): 100,000 of
@@ -1276,7 +1275,6 @@ mod tests {
         text.push('\n');
         std::fs::write(&path, text).unwrap();
         assert_eq!(transcript_context_percent(&path, &pricing), Some(50.0));
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     /// ccusage's `-z, --timezone`: `-z` is `--tz` here too.

@@ -2,11 +2,16 @@
 #![allow(dead_code)] // each test binary uses some of them
 
 pub mod tmux;
+// The temporary folders of the whole workspace's tests (aegon-lib's tests include it too).
+#[path = "../../../aegon-lib/tests/support/temp_dir.rs"]
+mod temp;
+
+pub use temp::{temp_dir, TempDir};
 
 use std::ffi::OsStr;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -54,60 +59,63 @@ where
     String::from_utf8(out.stdout).expect("UTF-8 output")
 }
 
-/// A fresh, empty folder for one test, `$TMPDIR/aegon-test-NAME-XXXXXX` (a random suffix, so
-/// tests, binaries and runs never share one), removed with what it holds when the guard is
-/// dropped. It is kept, and its path said on stderr, when the test is failing (the guard is
-/// dropped while panicking) or when `AEGON_KEEP_TEMP=1`, for a look at what the run left.
-/// The guard derefs to its [`Path`].
-pub fn temp_dir(name: &str) -> TempDir {
-    let dir = tempfile::Builder::new()
-        .prefix(&format!("aegon-test-{name}-"))
-        .tempdir()
-        .expect("create a temporary folder");
-    TempDir(dir)
+/// Whether a test's child must read all of the input [`feed_stdin`] gives it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reads {
+    /// It reads to the end: a write that fails (the child closed its stdin early) fails the test.
+    All,
+    /// It may exit before reading it all (a usage error, an input refused at its start, an
+    /// output closed by its reader): stdin closed early (a broken pipe) is no failure; any
+    /// other write error still is.
+    MaybeNotAll,
 }
 
-/// Environment variable that keeps every [`temp_dir`] of a run (`1`).
-pub const KEEP_TEMP_ENV: &str = "AEGON_KEEP_TEMP";
-
-/// The folder of [`temp_dir`]: removed on drop unless the test failed or [`KEEP_TEMP_ENV`]
-/// says to keep it.
-pub struct TempDir(tempfile::TempDir);
-
-impl TempDir {
-    /// Its path.
-    pub fn path(&self) -> &Path {
-        self.0.path()
-    }
+/// The thread writing a child's stdin, from [`feed_stdin`]; [`Feeder::finish`] says how it went.
+#[must_use = "finish() fails the test when the child did not read its input"]
+pub struct Feeder {
+    thread: std::thread::JoinHandle<std::io::Result<()>>,
+    reads: Reads,
 }
 
-impl std::ops::Deref for TempDir {
-    type Target = Path;
-    fn deref(&self) -> &Path {
-        self.0.path()
-    }
-}
-
-impl AsRef<Path> for TempDir {
-    fn as_ref(&self) -> &Path {
-        self.0.path()
-    }
-}
-
-impl AsRef<OsStr> for TempDir {
-    fn as_ref(&self) -> &OsStr {
-        self.0.path().as_os_str()
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let keep = std::env::var_os(KEEP_TEMP_ENV).is_some_and(|v| v == "1");
-        if keep || std::thread::panicking() {
-            self.0.disable_cleanup(true);
-            eprintln!("kept {}", self.0.path().display());
+impl Feeder {
+    /// Waits for the writer (call it once the child has exited or closed its stdin); panics
+    /// when the write failed in a way [`Reads`] does not allow.
+    pub fn finish(self) {
+        match self.thread.join().expect("the stdin writer panicked") {
+            Ok(()) => {}
+            Err(e)
+                if self.reads == Reads::MaybeNotAll
+                    && e.kind() == std::io::ErrorKind::BrokenPipe => {}
+            Err(e) => {
+                panic!("writing the child's stdin failed ({e}): it stopped reading its input")
+            }
         }
     }
+}
+
+/// Writes `input` to the child's piped stdin from a thread, then closes it (end of input). A
+/// thread, so that a child writing much output before it has read all its input cannot
+/// deadlock with a test that reads that output only after the write.
+pub fn feed_stdin(child: &mut Child, input: impl Into<Vec<u8>>, reads: Reads) -> Feeder {
+    let mut pipe = child.stdin.take().expect("the child's stdin is piped");
+    let input = input.into();
+    let thread = std::thread::spawn(move || pipe.write_all(&input));
+    Feeder { thread, reads }
+}
+
+/// Runs `command` with `input` on its stdin ([`feed_stdin`]) and its stdout and stderr
+/// captured; the write checked as `reads` says.
+pub fn output_with_stdin(command: &mut Command, input: impl Into<Vec<u8>>, reads: Reads) -> Output {
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn aegon");
+    let feeder = feed_stdin(&mut child, input, reads);
+    let out = child.wait_with_output().expect("wait for aegon");
+    feeder.finish();
+    out
 }
 
 /// Appends `text` to the file at `path`, creating it if need be.

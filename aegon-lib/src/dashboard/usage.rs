@@ -424,7 +424,7 @@ mod compute {
 
 #[cfg(all(test, feature = "ledger"))]
 mod tests {
-    use std::path::{Path, PathBuf};
+    use std::path::Path;
 
     use jiff::tz::TimeZone;
 
@@ -451,9 +451,7 @@ mod tests {
             })
             .count() as u64;
         assert_eq!(calls, 17);
-        let dir: PathBuf =
-            std::env::temp_dir().join(format!("aegon-dashboard-usage-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
+        let dir = crate::temp_dir::temp_dir("dashboard-usage");
         let mut ledger = Ledger::open(&dir.join("i.sqlite3"), &mut |_| {}).unwrap();
         ledger
             .update(&[], &[file], &mut |p, e| panic!("{}: {e}", p.display()))
@@ -474,7 +472,6 @@ mod tests {
         let by_model: u64 = f.by_model.iter().map(|s| s.amount.responses).sum();
         assert_eq!(by_model, calls);
         drop(ledger);
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     /// Lines lost, or read with usage aegon could not read, are a note of the view, as they

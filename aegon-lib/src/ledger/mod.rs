@@ -4226,11 +4226,9 @@ mod tests {
         "/../fixtures/corpus/AlexandreVassard__will-it-rain__claude.jsonl"
     );
 
-    fn temp(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("aegon-ledger-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        dir
+    /// A fresh folder, removed when dropped (also when the test fails).
+    fn temp(name: &str) -> crate::temp_dir::TempDir {
+        crate::temp_dir::temp_dir(&format!("ledger-{name}"))
     }
 
     fn prices() -> Pricing {
@@ -4285,10 +4283,9 @@ mod tests {
         let text = err.to_string();
         assert!(text.contains("/proc/aegon-no-such-dir"), "{text}");
         // A folder that exists but a file that cannot be a database there: named too.
-        let dir = std::env::temp_dir().join(format!("aegon-ledger-dir-{}", std::process::id()));
+        let dir = temp("dir");
         std::fs::create_dir_all(dir.join("usage.sqlite3")).unwrap();
         let err = Ledger::open(&dir.join("usage.sqlite3"), &mut |_| {}).err();
-        let _ = std::fs::remove_dir_all(&dir);
         let text = err.expect("a folder is not a database").to_string();
         assert!(text.contains("usage.sqlite3"), "{text}");
     }
@@ -4325,7 +4322,6 @@ mod tests {
             .update(&[], std::slice::from_ref(&file), &mut no_problem)
             .unwrap();
         assert_eq!((stats.files_read, stats.rereads), (0, vec![]));
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     /// The tokens and cost of `e`, summed: input, output, cache read, 5 m and 1 h writes,
@@ -4496,7 +4492,6 @@ mod tests {
             )
             .unwrap();
         check(&ledger);
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     /// An update stopped by its deadline, again and again (a status line cancelled at every
@@ -4563,7 +4558,6 @@ mod tests {
         // Nothing left: the next update reads nothing.
         let stats = stepped.update(&roots, &[], &mut no_problem).unwrap();
         assert_eq!((stats.files_read, stats.pending_files), (0, 0));
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     /// A full update also commits in steps, each with its resume point: the rows and
@@ -4624,7 +4618,6 @@ mod tests {
         let fresh = read_fresh(std::slice::from_ref(&file), &prices(), &mut no_problem);
         let indexed = ledger.entries(&Scope::All, None, &prices()).unwrap();
         assert_eq!(rows(&indexed), rows(&fresh));
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     /// Lines that cannot be read are counted per file, by the index as by a fresh read: read
@@ -4678,7 +4671,6 @@ mod tests {
             .unwrap();
         let indexed = ledger.entries(&Scope::All, None, &prices()).unwrap();
         assert_eq!(indexed.unread, Unread::default());
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     /// The first 22 lines of a real transcript (fixtures/corpus; tester7's `base.jsonl`):
@@ -4805,7 +4797,6 @@ mod tests {
         let gone = ledger.entries(&Scope::All, None, &prices()).unwrap();
         assert_eq!((gone.unknown.lines, gone.unknown.first), (18, Some(first)));
         drop(ledger);
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     /// `CAMPAIGN`'s first 22 lines with every assistant line's usage changed by `change`
@@ -5011,7 +5002,6 @@ mod tests {
         assert!(!has_column(&ledger.conn, "limit_readings", "account").unwrap());
         assert_eq!(used(&ledger, &w), [("five_hour".to_owned(), 80.0)]);
         assert_eq!(used(&ledger, &p), [("five_hour".to_owned(), 35.0)]);
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
@@ -5160,7 +5150,6 @@ mod tests {
         assert!(dropped[0].responses.iter().all(|r| r.unread));
         assert_eq!(dropped[0].cost_pico(&prices()), (0, true));
         drop(ledger);
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     /// Another real transcript, longer than [`CORPUS`]'s first 50 lines and sharing no
@@ -5213,7 +5202,6 @@ mod tests {
         let indexed = ledger.entries(&Scope::All, None, &prices()).unwrap();
         assert_eq!(rows(&indexed), rows(&fresh_new));
         assert_eq!(indexed.unread, Unread::default());
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     /// A transcript whose last line was damaged (NUL bytes, as a crash leaves) is restored in
@@ -5246,7 +5234,6 @@ mod tests {
         let fresh = read_fresh(std::slice::from_ref(&file), &prices(), &mut no_problem);
         assert_eq!(rows(&indexed), rows(&fresh));
         assert_eq!(indexed.unread, Unread::default());
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
@@ -5310,7 +5297,6 @@ mod tests {
             rows(&ledger.entries(&Scope::All, None, &prices()).unwrap()),
             before
         );
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     /// The first `n` lines of `text`, each with its newline.
@@ -5380,7 +5366,6 @@ mod tests {
             rows(&ledger.entries(&Scope::All, None, &prices()).unwrap()),
             before
         );
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     /// After a run that wrote, the database file alone holds the index (the WAL is
@@ -5408,7 +5393,6 @@ mod tests {
         assert_eq!(copied, expected);
         // A run that only reads leaves the files as they are (no checkpoint, no write).
         drop(ledger);
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     /// Damages one leaf page of `table`'s b-tree in the database file at `path` (checkpointed):
@@ -5531,7 +5515,6 @@ mod tests {
         assert_eq!(damage.len(), 1, "{damage:?}");
         assert!(!damage[0].complete, "{damage:?}");
         assert_eq!(ledger.damage().unwrap().len(), 1, "said until removed");
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     /// A limit hit whose file row was lost is not restored under a placeholder file: the file
@@ -5561,7 +5544,6 @@ mod tests {
             .query_row("SELECT count(*) FROM limit_hits", [], |r| r.get(0))
             .unwrap();
         assert_eq!(rows, 1, "CORPUS holds one limit message");
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     /// A file on disk but outside the default folders (read when named) keeps its history
@@ -5587,7 +5569,6 @@ mod tests {
             .unwrap();
         let again = totals(&ledger.entries(&Scope::All, None, &prices()).unwrap());
         assert_eq!(again, before, "read again from its start: once");
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     /// Two processes meet the same damage: the one rebuilding second finds the index already
@@ -5626,7 +5607,6 @@ mod tests {
         let mut notes = Vec::new();
         drop(Ledger::rebuild(&path, "damaged", &mut |n| notes.push(n.to_owned())).unwrap());
         assert_eq!(notes.len(), 1, "{notes:?}");
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     /// The damaged index whose transcripts are gone (Claude Code's cleanup): every response it
@@ -5739,7 +5719,6 @@ mod tests {
         let aside = ledger.damage().unwrap()[0].aside.clone();
         std::fs::remove_file(&aside).unwrap();
         assert_eq!(ledger.damage().unwrap(), []);
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     /// A damaged index whose transcripts are all still on disk loses nothing: reports equal a
@@ -5776,7 +5755,6 @@ mod tests {
         assert!(damage[0].complete);
         assert!(damage[0].note().contains("nothing was lost"));
         assert_eq!(ledger.damage().unwrap(), [], "said once");
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     /// Real transcripts (fixtures/corpus) and the resumed session of fixtures/bugs/08.
@@ -5828,7 +5806,6 @@ mod tests {
             )
             .unwrap();
         assert_eq!(times(ledger.limit_hits().unwrap()), want);
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
@@ -5901,7 +5878,6 @@ mod tests {
                 assert_eq!(rows(&indexed), rows(&fresh), "order {n}, {covered:?}");
             }
         }
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
@@ -5944,7 +5920,6 @@ mod tests {
             .unwrap();
         let lines = more.iter().filter(|&&b| b == b'\n').count() as i64;
         assert_eq!((row.consumed, row.line), (more.len() as i64, lines + 1));
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     /// The columns of `responses` in the index at `path`: (name, type).
@@ -6063,7 +6038,6 @@ mod tests {
         let alone = read_fresh(std::slice::from_ref(&main), &prices(), &mut no_problem);
         let want = (58, vec![(uuid.to_owned(), "/Users/agunginsani".to_owned())]);
         assert_eq!(projects(&alone), want);
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
@@ -6105,7 +6079,6 @@ mod tests {
             .collect();
         assert_eq!(vault.len(), 2, "both agents' rows in one project");
         assert!(e.rows.iter().all(|r| !e.name(r.project).starts_with("c:")));
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
@@ -6142,7 +6115,6 @@ mod tests {
         let migrated = ledger.entries(&Scope::All, None, &prices()).unwrap();
         assert_eq!(migrated.rows.len(), indexed.rows.len());
         assert_eq!(calls(&migrated), calls(&indexed));
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
@@ -6215,7 +6187,6 @@ mod tests {
             cost_of(&after, "claude-sonnet"),
             (1_897_596_000_000, vec![true; 2])
         );
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
@@ -6238,7 +6209,6 @@ mod tests {
         // A whole index that is aegon's, as this build writes it, opens without a note.
         drop(ledger);
         drop(Ledger::open(&path, &mut |n| panic!("{n}")).unwrap());
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
@@ -6281,7 +6251,6 @@ mod tests {
             })
             .count();
         assert!(aside >= 2, "the old files are kept");
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
@@ -6314,7 +6283,6 @@ mod tests {
             (Some(last.read), Some(last.write))
         );
         drop(ledger);
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     /// Makes the index at `path` look written by a newer aegon (schema [`schema::VERSION`] + 1)
@@ -6428,7 +6396,6 @@ mod tests {
         );
         assert_eq!(set_aside_in(&dir), Vec::<String>::new());
         assert_eq!(user_version(&path), schema::VERSION + 1);
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
@@ -6485,7 +6452,6 @@ mod tests {
         let all = ledger.entries(&Scope::All, None, &prices()).unwrap();
         assert_eq!(totals(&all), indexed);
         drop(ledger);
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
@@ -6541,7 +6507,6 @@ mod tests {
         assert_eq!(objects, 2);
         drop(conn);
         assert_eq!(set_aside_in(&dir), Vec::<String>::new());
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
@@ -6600,7 +6565,6 @@ mod tests {
             drop(ledger);
         }
         assert_eq!(set_aside_in(&dir), Vec::<String>::new());
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     /// Rows are priced at the rates of their own time (the index keeps each response's):
@@ -6653,7 +6617,6 @@ mod tests {
             .unwrap();
         assert_eq!(s2["claude-sonnet-5-5"].cost_pico, 100_000_000_000);
         drop(ledger);
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
@@ -6698,7 +6661,6 @@ mod tests {
         assert_eq!(after, rows);
         drop(ledger);
         assert_eq!(user_version(&path), schema::VERSION + 2);
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     /// A Claude Code response is one row whatever request ids its lines and copies carry: a
@@ -6815,7 +6777,6 @@ mod tests {
             .unwrap();
         assert_eq!(unfolded, 0);
         drop(ledger);
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     /// `turns` turns of a session (a prompt and a response of 1,000 input and 100 output
@@ -6850,7 +6811,7 @@ mod tests {
         let sb = "bbbbbbbb-1111-4222-8333-444444444444";
         std::fs::write(&a, session_lines(sa, "A", 0..4)).unwrap();
         std::fs::write(&b, session_lines(sb, "B", 0..4)).unwrap();
-        let roots = [dir.clone()];
+        let roots = [dir.to_path_buf()];
         let mut ledger = Ledger::open(&dir.join("i.sqlite3"), &mut |_| {}).unwrap();
         let update = |ledger: &mut Ledger| {
             let stats = ledger.update(&roots, &[], &mut no_problem).unwrap();
@@ -6919,7 +6880,6 @@ mod tests {
         std::fs::write(&a, session_lines(sa, "A", 0..1)).unwrap();
         let (stats, calls, _) = update(&mut ledger);
         assert_eq!((calls, stats.dropped), (6, vec![]));
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     /// A drop recorded by a run that does not say it (the status line: an update without
@@ -6932,7 +6892,7 @@ mod tests {
         let a = dir.join("aaaaaaaa-1111-4222-8333-444444444444.jsonl");
         let sa = "aaaaaaaa-1111-4222-8333-444444444444";
         std::fs::write(&a, session_lines(sa, "A", 0..4)).unwrap();
-        let roots = [dir.clone()];
+        let roots = [dir.to_path_buf()];
         let path = dir.join("i.sqlite3");
         {
             let mut quiet = Ledger::open(&path, &mut |_| {}).unwrap();
@@ -6967,7 +6927,6 @@ mod tests {
                 assert_eq!(taken, vec![vec![], vec![]]);
             }
         }
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     /// `session_lines` with `searches` web searches on every response (a 1.0.90+ usage).
@@ -6998,7 +6957,7 @@ mod tests {
         // Sonnet 4.5: 1,000 in × $3 + 100 out × $15 = $0.0045 a response; 2 searches $0.02.
         std::fs::write(&a, searched_lines(sa, "A", 0..3, 2)).unwrap();
         std::fs::write(&b, session_lines(sb, "B", 0..2)).unwrap();
-        let roots = [dir.clone()];
+        let roots = [dir.to_path_buf()];
         let path = dir.join("i.sqlite3");
         let mut ledger = Ledger::open(&path, &mut |_| {}).unwrap();
         ledger.update(&roots, &[], &mut no_problem).unwrap();
@@ -7097,7 +7056,6 @@ mod tests {
         assert_eq!(stats.files_read, 0);
         assert_eq!(cost(&ledger).2, 3, "only a's rows, whose file is gone");
         drop(ledger);
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     /// An index made by a build that did not know the table of drops (stop 18's schema 7) gets
@@ -7110,7 +7068,7 @@ mod tests {
         let a = dir.join("aaaaaaaa-1111-4222-8333-444444444444.jsonl");
         let sa = "aaaaaaaa-1111-4222-8333-444444444444";
         std::fs::write(&a, session_lines(sa, "A", 0..4)).unwrap();
-        let roots = [dir.clone()];
+        let roots = [dir.to_path_buf()];
         let path = dir.join("i.sqlite3");
         let mut ledger = Ledger::open(&path, &mut |_| {}).unwrap();
         ledger.update(&roots, &[], &mut no_problem).unwrap();
@@ -7150,6 +7108,5 @@ mod tests {
         assert!(ledger.read_only().is_some());
         assert!(!ledger.has_table("dropped_responses").unwrap());
         assert_eq!(ledger.take_dropped().unwrap().len(), 0);
-        let _ = std::fs::remove_dir_all(&dir);
     }
 }

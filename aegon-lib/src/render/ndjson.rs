@@ -1245,8 +1245,7 @@ mod tests {
     fn odd_strings_come_out_as_valid_json() {
         // Control characters, lone surrogates (replaced), escaped and raw line separators,
         // escaped slashes and a backslash before `u`, in every field that holds text.
-        let dir = std::env::temp_dir().join(format!("aegon-ndjson-odd-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = crate::temp_dir::temp_dir("ndjson-odd");
         let path = dir.join("odd\u{2028}name \"q\".jsonl");
         let odd =
             r#"a\u0000\u001b[1m\ud800 \udc00x\ud83d\ude00 \u2028\u2029 \/ C:\\users \"q\" \t"#;
@@ -1267,7 +1266,6 @@ mod tests {
         ];
         std::fs::write(&path, lines.join("\n")).unwrap();
         let check = check_files([path]);
-        std::fs::remove_dir_all(&dir).unwrap();
         assert!(check.events >= 6, "{} events", check.events);
         assert!(check.texts >= 3, "{} texts", check.texts);
     }

@@ -367,7 +367,7 @@ mod tests {
 
     #[test]
     fn groups_stay_whole_and_keep_path_order() {
-        let dir = std::env::temp_dir().join(format!("aegon-groups-{}", std::process::id()));
+        let dir = crate::temp_dir::temp_dir("groups");
         let id = "11111111-1111-1111-1111-111111111111";
         let sub = dir.join(format!("b/{id}/subagents"));
         std::fs::create_dir_all(&sub).unwrap();
@@ -384,7 +384,6 @@ mod tests {
         let line = format!("{{\"type\":\"user\",\"sessionId\":\"{id}\"}}\n");
         std::fs::write(&files[2], line.repeat(10)).unwrap();
         let groups = groups(&files, 2);
-        std::fs::remove_dir_all(&dir).unwrap();
         assert_eq!(groups.len(), 2, "{groups:?}");
         // The larger group first, in path order.
         assert_eq!(groups[0].0, id);
@@ -396,8 +395,7 @@ mod tests {
     /// end (split between two reads), after a long first line, and not beyond.
     #[test]
     fn the_session_id_is_found_across_reads() {
-        let dir = std::env::temp_dir().join(format!("aegon-sniff-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = crate::temp_dir::temp_dir("sniff");
         let id = "22222222-2222-4222-8222-222222222222";
         let member = format!("\"sessionId\":\"{id}\"");
         let at = |offset: usize| {
@@ -422,7 +420,6 @@ mod tests {
             assert_eq!(key == id, found, "key at {offset}: {key}");
             assert_eq!(size, std::fs::metadata(&file).unwrap().len());
         }
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

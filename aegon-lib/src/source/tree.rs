@@ -439,11 +439,9 @@ fn json_verdict(path: &Path) -> Result<(), Option<JsonSkip>> {
 mod tests {
     use super::*;
 
-    fn temp_root(name: &str) -> PathBuf {
-        let root = std::env::temp_dir().join(format!("aegon-tree-{name}-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&root);
-        fs::create_dir_all(&root).unwrap();
-        root
+    /// A fresh folder, removed when dropped (also when the test fails).
+    fn temp_root(name: &str) -> crate::temp_dir::TempDir {
+        crate::temp_dir::temp_dir(&format!("tree-{name}"))
     }
 
     fn relative(root: &Path, paths: &[PathBuf]) -> Vec<String> {
@@ -469,7 +467,6 @@ mod tests {
         let names = relative(&root, &transcripts_below(&root, |_, _| problems += 1));
         assert_eq!(names, ["a.jsonl", "s1.jsonl", "s1/subagents/agent-a.jsonl"]);
         assert_eq!(problems, 0);
-        let _ = fs::remove_dir_all(&root);
     }
 
     #[cfg(unix)]
@@ -511,8 +508,6 @@ mod tests {
         // s1 through -a-link-to-real (the folder was walked) and again.jsonl; -linked-too.
         assert_eq!(found.repeated, 3);
         assert!(problems.is_empty(), "{problems:?}");
-        let _ = fs::remove_dir_all(&root);
-        let _ = fs::remove_dir_all(&elsewhere);
     }
 
     #[cfg(unix)]
@@ -543,7 +538,6 @@ mod tests {
                 "p/to-temp: a symbolic link to a folder that contains it (a loop); not followed",
             ]
         );
-        let _ = fs::remove_dir_all(&root);
     }
 
     #[cfg(unix)]
@@ -568,7 +562,6 @@ mod tests {
         assert_eq!(paths, [base.join("one/projects/../../shared/-p/s1.jsonl")]);
         assert_eq!(problems.len(), 1, "{problems:?}");
         assert!(problems[0].contains("a loop"), "{problems:?}");
-        let _ = fs::remove_dir_all(base);
     }
 
     #[test]
@@ -590,6 +583,5 @@ mod tests {
         assert!(second.transcripts.is_empty());
         assert_eq!(second.repeated, 1, "-p was walked through its link");
         assert!(!walker.claim_file(&base.join("one/projects/-p/s.jsonl")));
-        let _ = fs::remove_dir_all(&base);
     }
 }
