@@ -795,12 +795,19 @@ struct PromptJson<'a> {
     api_calls: u64,
     cost_usd: Option<f64>,
     index: usize,
+    #[serde(skip_serializing_if = "is_zero")]
+    later_prompts: u64,
     main_cost_usd: Option<f64>,
     subagents: usize,
     subagents_cost_usd: Option<f64>,
     text: Option<&'a str>,
     timestamp: Option<&'a str>,
     tool_calls: u64,
+}
+
+/// Serde's test for a count left out when 0 (`later_prompts`).
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl<'a> SessionJson<'a> {
@@ -919,6 +926,7 @@ impl<'a> CostExplainedJson<'a> {
                     api_calls: p.prompt.api_calls,
                     cost_usd: charge_usd(p.total()),
                     index: p.index,
+                    later_prompts: p.prompt.later_prompts,
                     main_cost_usd: charge_usd(p.prompt.cost),
                     subagents: p.subagent_count,
                     subagents_cost_usd: charge_usd(p.subagents),
@@ -1018,6 +1026,12 @@ fn write_cost_explained(out: &mut impl Write, s: &Session) -> io::Result<()> {
             text.push('“');
             crate::render::text::push_inert(&mut text, &p.prompt.text, 48);
             text.push('”');
+            if p.prompt.later_prompts > 0 {
+                text.push_str(&format!(
+                    " and the {} prompts after it",
+                    thousands(p.prompt.later_prompts)
+                ));
+            }
         }
         let agents = if p.subagent_count > 0 {
             format!(
@@ -1037,11 +1051,11 @@ fn write_cost_explained(out: &mut impl Write, s: &Session) -> io::Result<()> {
         )?;
     }
     if prompts.len() > TOP_PROMPTS {
-        writeln!(
-            out,
-            "            … {} more prompts",
-            prompts.len() - TOP_PROMPTS
-        )?;
+        let more: u64 = prompts[TOP_PROMPTS..]
+            .iter()
+            .map(|p| 1 + p.prompt.later_prompts)
+            .sum();
+        writeln!(out, "            … {} more prompts", thousands(more))?;
     }
     let mut agents: Vec<(&String, Charge)> = e.agents.iter().map(|(id, a)| (id, a.cost)).collect();
     agents.sort_by(|a, b| b.1.pico.cmp(&a.1.pico).then(a.0.cmp(b.0)));

@@ -108,6 +108,12 @@ pub const TTL_1H_MS: i64 = 60 * 60_000;
 /// Characters of a human prompt kept to name it.
 pub const PROMPT_CHARS: usize = 80;
 
+/// Human prompts a session keeps one by one (with their time and text); later ones are counted
+/// with the last kept one ([`PromptCost::later_prompts`]), so that a session's memory (and its
+/// `--summary --json` list of prompts) stays flat on a transcript of a million prompts. Real
+/// sessions stay far below it (the shared corpus: 34 at most).
+pub const PROMPTS_KEPT: usize = 10_000;
+
 /// Rebuilds listed per session as the costliest.
 pub const COSTLIEST: usize = 3;
 
@@ -479,6 +485,19 @@ pub struct PromptCost {
     pub api_calls: u64,
     /// Main-chain tool calls.
     pub tool_calls: u64,
+    /// Prompts after this one counted with it: 0 but for the last kept prompt of a session
+    /// with more than [`PROMPTS_KEPT`], whose figures then cover it and every later prompt.
+    pub later_prompts: u64,
+}
+
+impl PromptCost {
+    /// Counts `later` (a prompt after this one, and those counted with it) with this one.
+    fn fold(&mut self, later: PromptCost) {
+        self.cost.add_charge(later.cost);
+        self.api_calls += later.api_calls;
+        self.tool_calls += later.tool_calls;
+        self.later_prompts += 1 + later.later_prompts;
+    }
 }
 
 /// A subagent's own cost, and when it first answered.
@@ -547,6 +566,12 @@ impl CostExplained {
     /// A human prompt on the main chain.
     pub(crate) fn on_prompt(&mut self, at: Option<(i64, &str)>, text: &crate::text::Text<'_>) {
         if self.no_prompts {
+            return;
+        }
+        if self.prompts.len() >= PROMPTS_KEPT {
+            if let Some(last) = self.prompts.last_mut() {
+                last.later_prompts += 1;
+            }
             return;
         }
         let (start, _) = text.prefix(PROMPT_CHARS);
@@ -756,6 +781,14 @@ impl CostExplained {
         // Stable: prompts without a time keep their place after the timed ones of their side.
         self.prompts
             .sort_by_key(|p| p.at.as_ref().map_or(i64::MAX, |a| a.0));
+        if self.prompts.len() > PROMPTS_KEPT {
+            let later = self.prompts.split_off(PROMPTS_KEPT);
+            if let Some(last) = self.prompts.last_mut() {
+                for p in later {
+                    last.fold(p);
+                }
+            }
+        }
         for (id, a) in theirs.agents {
             let ours = self.agents.entry(id).or_default();
             ours.cost.add_charge(a.cost);

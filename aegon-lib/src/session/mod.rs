@@ -1589,6 +1589,49 @@ mod tests {
         assert_eq!(sess.flow_line(), "USER → USER");
     }
 
+    /// A transcript of a million prompts kept memory growing with them (and a `--summary
+    /// --json` list of a million entries): past `PROMPTS_KEPT`, prompts are counted with the
+    /// last kept one, and the figures still add up to the session's.
+    #[test]
+    fn prompts_past_the_kept_number_are_counted_with_the_last_kept_one() {
+        use crate::session::cost_explained::PROMPTS_KEPT;
+        let n = PROMPTS_KEPT + 3;
+        let mut s = Stream::new();
+        for i in 0..n {
+            let t = 2 * i;
+            let at = |sec: usize| {
+                format!(
+                    "2026-01-01T{:02}:{:02}:{:02}.000Z",
+                    sec / 3600,
+                    sec / 60 % 60,
+                    sec % 60
+                )
+            };
+            // The stream takes `'static` times: leaked, in a test.
+            s.push(at(t).leak(), None, prompt()).push(
+                at(t + 1).leak(),
+                None,
+                usage("claude-sonnet-4-5", 100, 10, false),
+            );
+        }
+        let sess = s.session();
+        assert_eq!(sess.prompts, n as u64);
+        let kept = &sess.cost_explained.prompts;
+        assert_eq!(kept.len(), PROMPTS_KEPT);
+        let last = &kept[PROMPTS_KEPT - 1];
+        assert_eq!(last.later_prompts, 3);
+        assert_eq!(last.api_calls, 4, "its own response and the three later ones");
+        assert!(kept[..PROMPTS_KEPT - 1].iter().all(|p| p.later_prompts == 0));
+        let by_prompt = sess.cost_by_prompt();
+        let calls: u64 = by_prompt.iter().map(|p| p.prompt.api_calls).sum();
+        assert_eq!(calls, n as u64);
+        let pico: u128 = by_prompt.iter().map(|p| p.total().pico).sum();
+        let one = by_prompt[1].total().pico;
+        assert!(one > 0);
+        assert_eq!(pico, one * n as u128, "every response counted once");
+        assert_eq!(by_prompt[PROMPTS_KEPT].total().pico, one * 4);
+    }
+
     #[test]
     fn a_local_command_or_a_subagents_is_not_a_prompt() {
         let mut s = Stream::new();
