@@ -567,6 +567,89 @@ fn a_pipe_or_a_fifo_named_as_a_file_is_read_once() {
 /// counted, so the cost is a lower bound in every form (JSON `cost_usd` null beside the
 /// priced $11.8539, the text's "at least" with the reason), and the run exits with 1, as when
 /// usage could not be read whole (tester11 #9: $11.85 shown as complete, exit 0).
+
+/// tester13 #1: a resumed session (the original's lines copied under a new session id, as
+/// bugs/08-resume-copy) names the original's subagent, whose transcript carries the original's
+/// session id: read in the run, so neither session's cost is a lower bound, whichever file
+/// sorts first, in `--summary` and in the OTLP root spans.
+#[test]
+fn a_subagent_read_under_the_original_session_is_read_for_its_resumed_copy() {
+    let id = "258c7280-ae70-4798-800f-63464d01a85d";
+    let name = |suffix: &str| {
+        fixture(&format!(
+            "marot__spotter__test__fixtures__transcripts__{id}{suffix}.jsonl"
+        ))
+    };
+    let original = std::fs::read_to_string(name("")).unwrap();
+    for copy in [
+        "00000000-aaaa-bbbb-cccc-000000000000",
+        "ffffffff-aaaa-bbbb-cccc-000000000000",
+    ] {
+        let dir = temp_dir("resumed-copy-subagent");
+        let subagents = dir.join(id).join("subagents");
+        std::fs::create_dir_all(&subagents).unwrap();
+        std::fs::write(dir.join(format!("{id}.jsonl")), &original).unwrap();
+        for agent in ["a881341", "acompact-fffbd0"] {
+            std::fs::copy(
+                name(&format!("__subagents__agent-{agent}")),
+                subagents.join(format!("agent-{agent}.jsonl")),
+            )
+            .unwrap();
+        }
+        std::fs::write(
+            dir.join(format!("{copy}.jsonl")),
+            original.replace(id, copy),
+        )
+        .unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_aegon"))
+            .args(["--summary", "--json"])
+            .arg(&dir)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "copy {copy}: {err}");
+        assert!(!err.contains("subagent a881341"), "copy {copy}: {err}");
+        let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(json["totals"]["api_calls"], 156, "copy {copy}");
+        assert_eq!(json["totals"]["cost_usd"], 12.2257, "copy {copy}");
+        for s in json["sessions"].as_array().unwrap() {
+            assert_eq!(s["cost_usd"], s["priced_cost_usd"], "copy {copy}: {s}");
+        }
+        // Every root span with usage carries its cost.
+        let out = Command::new(env!("CARGO_BIN_EXE_aegon"))
+            .arg("--otlp")
+            .arg(&dir)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "copy {copy}");
+        let otlp = String::from_utf8(out.stdout).unwrap();
+        let mut roots = 0;
+        for line in otlp.lines() {
+            let v: Value = serde_json::from_str(line).unwrap();
+            let Some(rs) = v["resourceSpans"].as_array() else {
+                continue;
+            };
+            for span in rs
+                .iter()
+                .flat_map(|r| r["scopeSpans"].as_array().unwrap())
+                .flat_map(|s| s["spans"].as_array().unwrap())
+                .filter(|s| s["parentSpanId"].as_str().is_none_or(str::is_empty))
+            {
+                let keys: Vec<&str> = span["attributes"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter_map(|a| a["key"].as_str())
+                    .collect();
+                if keys.contains(&"aegon.api_calls") {
+                    roots += 1;
+                    assert!(keys.contains(&"aegon.cost.usd"), "copy {copy}: {span}");
+                }
+            }
+        }
+        assert!(roots >= 1, "copy {copy}: no root span");
+    }
+}
 #[test]
 fn a_subagent_named_and_not_read_makes_the_cost_a_lower_bound() {
     let parent = fixture(

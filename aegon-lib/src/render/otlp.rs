@@ -1030,6 +1030,26 @@ impl<S: OtlpSink> Renderer for OtlpRenderer<S> {
     }
 
     fn finish(&mut self, _stats: &Stats) -> io::Result<()> {
+        // A subagent read in any session of the run is read: a resumed session's copied lines
+        // name its original's subagents, whose lines carry the original's session id (as
+        // `Sessions::end_of_input` settles it for `--summary`).
+        let unread = |s: &SessionTrace| s.named_agents.iter().any(|a| !s.read_agents.contains(a));
+        if self.sessions.values().any(unread) {
+            let read: HashSet<String> = self
+                .sessions
+                .values()
+                .flat_map(|s| s.read_agents.iter().cloned())
+                .collect();
+            for s in self.sessions.values_mut() {
+                let elsewhere: Vec<String> = s
+                    .named_agents
+                    .iter()
+                    .filter(|a| !s.read_agents.contains(*a) && read.contains(*a))
+                    .cloned()
+                    .collect();
+                s.read_agents.extend(elsewhere);
+            }
+        }
         for (id, s) in &mut self.sessions {
             end_segment(id, s, &self.options);
         }

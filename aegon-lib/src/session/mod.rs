@@ -22,7 +22,7 @@ pub mod leaves;
 pub mod pricing;
 pub mod prompt;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 
 use self::cost_explained::CostExplained;
 use self::histogram::Histogram;
@@ -206,7 +206,8 @@ pub struct Subagent {
     pub spawned_by: Option<String>,
     /// True for a compaction agent (`agent-acompact-*`).
     pub compaction: bool,
-    /// True once a line of its own was read. False for a subagent known only from the Task
+    /// True once a line of its own was read (in this session, or at the end of the input in
+    /// any session of the run: [`Sessions::end_of_input`]). False for a subagent known only from the Task
     /// result or the `agent_progress` lines that name it (`agentId`): its transcript was not
     /// among the inputs, and its usage is missing from the session's
     /// ([`Session::unread_subagents`]).
@@ -531,10 +532,34 @@ impl Sessions {
         self.apply_resolved(resolved);
     }
 
-    /// Closes every running step as abandoned (the input ended).
+    /// Closes every running step as abandoned (the input ended), and counts a subagent that a
+    /// session names as read when a line of it was read in any session of the run: a resumed
+    /// session's copied lines name its original's subagents, whose transcripts carry the
+    /// original's session id (tester13 #1: the copy sorted first made the run's cost unknown).
     pub fn end_of_input(&mut self) {
+        let mut read: HashSet<&str> = HashSet::new();
+        let mut unread = false;
+        for s in self.sessions.values() {
+            for (id, sub) in &s.subagents {
+                if sub.read {
+                    read.insert(id.as_str());
+                } else {
+                    unread = true;
+                }
+            }
+        }
+        let read: HashSet<String> = if unread {
+            read.into_iter().map(str::to_owned).collect()
+        } else {
+            HashSet::new()
+        };
         for s in self.sessions.values_mut() {
             s.close_running(StepStatus::Abandoned);
+            for (id, sub) in s.subagents.iter_mut() {
+                if !sub.read && read.contains(id.as_str()) {
+                    sub.read = true;
+                }
+            }
         }
     }
 
