@@ -568,6 +568,84 @@ fn a_pipe_or_a_fifo_named_as_a_file_is_read_once() {
 /// priced $11.8539, the text's "at least" with the reason), and the run exits with 1, as when
 /// usage could not be read whole (tester11 #9: $11.85 shown as complete, exit 0).
 
+/// tester13 #3: a subagent run in the background (its Task result
+/// `{"isAsync":true,"status":"async_launched","agentId":…}`, no `totalToolUseCount`) whose
+/// transcript was not read makes the cost a lower bound whichever is read first, the call or
+/// the result (the result's file sorting first made it look complete).
+#[test]
+fn a_background_subagent_not_read_is_a_lower_bound_whatever_the_read_order() {
+    let session = "11111111-2222-3333-4444-555555555555";
+    let line = |uuid: &str, ts: u32, rest: Value| {
+        let mut v = serde_json::json!({"parentUuid": null, "isSidechain": false, "cwd": "/w",
+            "sessionId": session, "version": "2.1.39", "uuid": uuid,
+            "timestamp": format!("2026-11-30T10:00:{ts:02}.000Z")});
+        for (k, x) in rest.as_object().unwrap() {
+            v[k] = x.clone();
+        }
+        format!("{v}\n")
+    };
+    let usage = serde_json::json!({"input_tokens": 1000, "cache_creation_input_tokens": 0,
+        "cache_read_input_tokens": 0, "output_tokens": 100});
+    let call = line(
+        "u1",
+        1,
+        serde_json::json!({"type": "user",
+            "message": {"role": "user", "content": "do it"}}),
+    ) + &line(
+        "u2",
+        2,
+        serde_json::json!({"type": "assistant", "requestId": "req_a",
+            "message": {"model": "claude-sonnet-4-5-20250929", "id": "msg_a", "type": "message",
+                "role": "assistant", "usage": usage,
+                "content": [{"type": "tool_use", "id": "toolu_T1", "name": "Task",
+                    "input": {"description": "x", "prompt": "look"}}]}}),
+    );
+    let result = line(
+        "u3",
+        3,
+        serde_json::json!({"type": "user",
+            "message": {"role": "user", "content": [{"type": "tool_result",
+                "tool_use_id": "toolu_T1", "content": "launched"}]},
+            "toolUseResult": {"isAsync": true, "status": "async_launched", "agentId": "abg0001",
+                "description": "x", "prompt": "look"}}),
+    ) + &line(
+        "u4",
+        4,
+        serde_json::json!({"type": "assistant", "requestId": "req_b",
+            "message": {"model": "claude-sonnet-4-5-20250929", "id": "msg_b", "type": "message",
+                "role": "assistant", "usage": usage,
+                "content": [{"type": "text", "text": "done"}]}}),
+    );
+    for (first, second) in [(&call, &result), (&result, &call)] {
+        let dir = temp_dir("background-subagent");
+        std::fs::write(dir.join("1.jsonl"), first).unwrap();
+        std::fs::write(dir.join("2.jsonl"), second).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_aegon"))
+            .args(["--summary", "--json"])
+            .arg(&dir)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let first_is_call = std::ptr::eq(first, &call);
+        assert_eq!(json["totals"]["api_calls"], 2, "call first {first_is_call}");
+        assert_eq!(
+            json["totals"]["cost_usd"],
+            Value::Null,
+            "call first {first_is_call}"
+        );
+        assert!(
+            err.contains("subagent abg0001"),
+            "call first {first_is_call}: {err}"
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "call first {first_is_call}: {err}"
+        );
+    }
+}
+
 /// tester13 #1: a resumed session (the original's lines copied under a new session id, as
 /// bugs/08-resume-copy) names the original's subagent, whose transcript carries the original's
 /// session id: read in the run, so neither session's cost is a lower bound, whichever file

@@ -399,11 +399,13 @@ impl Correlator {
                 } else if let Some(raw) = raw_result.filter(|raw| raw.starts_with('{')) {
                     // Its call not seen (in another file read later, or a line before it): a
                     // result of a subagent call's shape (`agentId` beside `totalToolUseCount`,
-                    // which only the Task/Agent tools write) still names the subagent it ran,
+                    // which only the Task/Agent tools write, or beside `isAsync` for one run in
+                    // the background: `{"isAsync":true,"status":"async_launched","agentId":…}`,
+                    // tester13 #3) still names the subagent it ran,
                     // so that whether a subagent is known does not depend on the order lines
                     // and files are read in (a subagent named and not read makes its
                     // session's cost a lower bound).
-                    if raw.contains("\"totalToolUseCount\"") {
+                    if raw.contains("\"totalToolUseCount\"") || raw.contains("\"isAsync\"") {
                         *spawned_agent_id =
                             crate::format::claude::record::member_string(raw, "agentId");
                     }
