@@ -1645,8 +1645,13 @@ mod tests {
         assert_eq!(kept.len(), PROMPTS_KEPT);
         let last = &kept[PROMPTS_KEPT - 1];
         assert_eq!(last.later_prompts, 3);
-        assert_eq!(last.api_calls, 4, "its own response and the three later ones");
-        assert!(kept[..PROMPTS_KEPT - 1].iter().all(|p| p.later_prompts == 0));
+        assert_eq!(
+            last.api_calls, 4,
+            "its own response and the three later ones"
+        );
+        assert!(kept[..PROMPTS_KEPT - 1]
+            .iter()
+            .all(|p| p.later_prompts == 0));
         let by_prompt = sess.cost_by_prompt();
         let calls: u64 = by_prompt.iter().map(|p| p.prompt.api_calls).sum();
         assert_eq!(calls, n as u64);
