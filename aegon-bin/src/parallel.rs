@@ -140,10 +140,13 @@ thread_local! {
 }
 
 /// Reads one group's files with a pipeline of its own; what `elsewhere` holds counts in
-/// groups ranked before it.
+/// groups ranked before it. `others`: other groups are read too, so the group's identities
+/// and responses are recorded to find what it shares with them (with one group alone they
+/// would only take memory: 8 bytes a line, and a table of them in the sharing pass).
 fn read_group(
     files: &[PathBuf],
     elsewhere: Option<&Elsewhere>,
+    others: bool,
     options: Options,
     pricing: &Pricing,
     quiet: bool,
@@ -160,7 +163,9 @@ fn read_group(
     };
     let mut pipeline = Pipeline::with_correlator(options, collector, correlator)
         .with_read_buffer(READ_BUFFER.take());
-    pipeline.correlator_mut().record_identities();
+    if others {
+        pipeline.correlator_mut().record_identities();
+    }
     let inputs: Vec<InputArg> = files.iter().cloned().map(InputArg::Path).collect();
     let failed = crate::read_inputs(&inputs, quiet, &mut pipeline);
     READ_BUFFER.set(pipeline.take_read_buffer());
@@ -333,16 +338,30 @@ pub fn collect(
 ) -> io::Result<Collected> {
     let (keys, groups): (Vec<String>, Vec<Vec<PathBuf>>) =
         groups(files, workers).into_iter().unzip();
+    let others = groups.len() > 1;
     let mut reads = on_workers(&groups, workers, |group| {
-        read_group(group, None, options, pricing, quiet)
+        read_group(group, None, others, options, pricing, quiet)
     })?;
-    let elsewhere = entries_owned_elsewhere(&reads, &keys, workers)?;
+    // One group alone shares nothing with another: the sharing pass is skipped (its table of
+    // every line's identity was 35 of the 46 MB of heap for a transcript of a million lines).
+    let elsewhere = if others {
+        entries_owned_elsewhere(&reads, &keys, workers)?
+    } else {
+        reads.iter().map(|_| Elsewhere::default()).collect()
+    };
     let again: Vec<usize> = (0..groups.len())
         .filter(|&g| !elsewhere[g].is_empty())
         .collect();
     // Read again, quietly: their problem lines were reported the first time.
     let reread = on_workers(&again, workers, |&g| {
-        read_group(&groups[g], Some(&elsewhere[g]), options, pricing, true)
+        read_group(
+            &groups[g],
+            Some(&elsewhere[g]),
+            others,
+            options,
+            pricing,
+            true,
+        )
     })?;
     for (g, read) in again.into_iter().zip(reread) {
         let failed = reads[g].failed;
