@@ -16,6 +16,18 @@ use common::{feed_stdin, fixture, fixtures, root, temp_dir, Reads};
 
 /// `aegon --summary --json ARGS`, which succeeds, or exits with 1 only to say that a
 /// subagent the session names was not read (a session file read without its subagents').
+/// `aegon --summary --json PATH`: the document, stderr and the exit status.
+fn summary_run(path: &Path) -> (Value, String, Option<i32>) {
+    let out = Command::new(env!("CARGO_BIN_EXE_aegon"))
+        .args(["--summary", "--json"])
+        .arg(path)
+        .output()
+        .unwrap();
+    let json = serde_json::from_slice(&out.stdout).unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    (json, err, out.status.code())
+}
+
 fn summary(args: &[&Path]) -> Value {
     let out = Command::new(env!("CARGO_BIN_EXE_aegon"))
         .args(["--summary", "--json"])
@@ -620,13 +632,7 @@ fn a_background_subagent_not_read_is_a_lower_bound_whatever_the_read_order() {
         let dir = temp_dir("background-subagent");
         std::fs::write(dir.join("1.jsonl"), first).unwrap();
         std::fs::write(dir.join("2.jsonl"), second).unwrap();
-        let out = Command::new(env!("CARGO_BIN_EXE_aegon"))
-            .args(["--summary", "--json"])
-            .arg(&dir)
-            .output()
-            .unwrap();
-        let err = String::from_utf8_lossy(&out.stderr);
-        let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let (json, err, code) = summary_run(&dir);
         let first_is_call = std::ptr::eq(first, &call);
         assert_eq!(json["totals"]["api_calls"], 2, "call first {first_is_call}");
         assert_eq!(
@@ -638,11 +644,7 @@ fn a_background_subagent_not_read_is_a_lower_bound_whatever_the_read_order() {
             err.contains("subagent abg0001"),
             "call first {first_is_call}: {err}"
         );
-        assert_eq!(
-            out.status.code(),
-            Some(1),
-            "call first {first_is_call}: {err}"
-        );
+        assert_eq!(code, Some(1), "call first {first_is_call}: {err}");
     }
 }
 
@@ -679,15 +681,9 @@ fn a_subagent_read_under_the_original_session_is_read_for_its_resumed_copy() {
             original.replace(id, copy),
         )
         .unwrap();
-        let out = Command::new(env!("CARGO_BIN_EXE_aegon"))
-            .args(["--summary", "--json"])
-            .arg(&dir)
-            .output()
-            .unwrap();
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(0), "copy {copy}: {err}");
+        let (json, err, code) = summary_run(&dir);
+        assert_eq!(code, Some(0), "copy {copy}: {err}");
         assert!(!err.contains("subagent a881341"), "copy {copy}: {err}");
-        let json: Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(json["totals"]["api_calls"], 156, "copy {copy}");
         assert_eq!(json["totals"]["cost_usd"], 12.2257, "copy {copy}");
         for s in json["sessions"].as_array().unwrap() {

@@ -3593,6 +3593,16 @@ struct FileRead {
     spans: HashMap<String, (i64, i64)>,
 }
 
+/// Reads `path` whole, from its start, or until `deadline` has passed (the read then says it
+/// was cut), through a pipeline into a collector.
+fn read_whole_until(path: &Path, deadline: Instant) -> Result<FileRead, Error> {
+    let cut = Cut {
+        bytes: u64::MAX,
+        deadline: Some(deadline),
+    };
+    read_from(path, &path_key(path), 0, 1, false, Some(cut))
+}
+
 /// Reads `path` from `start` (line `line`) to its end, or to `cut`, through a pipeline into a
 /// collector.
 fn read_from(
@@ -4089,11 +4099,7 @@ pub fn read_fresh_until(
             complete = false;
             break;
         }
-        let cut = Cut {
-            bytes: u64::MAX,
-            deadline: Some(deadline),
-        };
-        match read_from(path, &path_key(path), 0, 1, false, Some(cut)) {
+        match read_whole_until(path, deadline) {
             Ok(read) => {
                 complete &= !read.cut;
                 all.merge(Collector::from_parts(
@@ -4155,11 +4161,7 @@ pub fn read_session_fresh_until(
             }
             break;
         }
-        let cut = Cut {
-            bytes: u64::MAX,
-            deadline: Some(deadline),
-        };
-        match read_from(path, &path_key(path), 0, 1, false, Some(cut)) {
+        match read_whole_until(path, deadline) {
             Ok(read) => {
                 *complete &= !read.cut;
                 if mine {
