@@ -574,12 +574,6 @@ fn a_pipe_or_a_fifo_named_as_a_file_is_read_once() {
     check(child, "a FIFO");
 }
 
-/// A session read without the transcript of a subagent it names (marot's 258c7280 without
-/// `subagents/agent-a881341.jsonl`: its file alone, or piped on stdin): that usage is not
-/// counted, so the cost is a lower bound in every form (JSON `cost_usd` null beside the
-/// priced $11.8539, the text's "at least" with the reason), and the run exits with 1, as when
-/// usage could not be read whole (tester11 #9: $11.85 shown as complete, exit 0).
-
 /// tester13 #3: a subagent run in the background (its Task result
 /// `{"isAsync":true,"status":"async_launched","agentId":…}`, no `totalToolUseCount`) whose
 /// transcript was not read makes the cost a lower bound whichever is read first, the call or
@@ -724,6 +718,12 @@ fn a_subagent_read_under_the_original_session_is_read_for_its_resumed_copy() {
         assert!(roots >= 1, "copy {copy}: no root span");
     }
 }
+
+/// A session read without the transcript of a subagent it names (marot's 258c7280 without
+/// `subagents/agent-a881341.jsonl`: its file alone, or piped on stdin): that usage is not
+/// counted, so the cost is a lower bound in every form (JSON `cost_usd` null beside the
+/// priced $11.8539, the text's "at least" with the reason), and the run exits with 1, as when
+/// usage could not be read whole (tester11 #9: $11.85 shown as complete, exit 0).
 #[test]
 fn a_subagent_named_and_not_read_makes_the_cost_a_lower_bound() {
     let parent = fixture(
