@@ -616,13 +616,28 @@ fn a_codex_rollout_followed_from_between_a_token_count_and_its_repeat_counts_onl
             format!("{v}\n")
         })
         .collect();
-    for (name, text) in [("real", real.as_str()), ("totals only", &totals_only)] {
+    // From its end as a named file (`-f --from-end FILE`), and from the size it had when a
+    // watched folder was first looked at (`-f --from-end FOLDER`, `aegon watch`'s older
+    // files: tester13 #4, 6 calls / output 911 there until its history was read too).
+    let cases = [
+        ("real", real.as_str(), false),
+        ("totals only", &totals_only, false),
+        ("real, from size", real.as_str(), true),
+        ("totals only, from size", &totals_only, true),
+    ];
+    for (name, text, from_size) in cases {
         let lines: Vec<&str> = text.split_inclusive('\n').collect();
         assert!(lines[39].contains("token_count") && lines[42].contains("token_count"));
         let fx = Fixture::new("codex-repeat");
-        fx.append("r.jsonl", &lines[..40].concat());
+        let history = lines[..40].concat();
+        fx.append("r.jsonl", &history);
         let mut pipeline = Pipeline::new(Options::default(), Usages::default());
-        let mut tail = Tail::new(fx.path("r.jsonl"), "r.jsonl").from_end();
+        let tail = Tail::new(fx.path("r.jsonl"), "r.jsonl");
+        let mut tail = if from_size {
+            tail.from_size(history.len() as u64)
+        } else {
+            tail.from_end()
+        };
         let _ = tail.poll(&mut pipeline, |_: &Path, _| {}).unwrap();
         assert!(
             pipeline.renderer().0.is_empty(),
