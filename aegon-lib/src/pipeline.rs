@@ -485,7 +485,9 @@ impl<R: Renderer> Pipeline<R> {
     /// where the decoder [learns from it](Decoder::learns_from_history): nothing is emitted,
     /// counted or reported. A Codex rollout followed from between a `token_count` and its
     /// repeat (Codex writes each twice) then knows the repeat for one (tester11 #6: without,
-    /// the repeat of the last request before the start was counted as a new one). Returns
+    /// the repeat of the last request before the start was counted as a new one); a resumed
+    /// Copilot CLI session followed from after its first shutdown counts only what its second
+    /// adds (tester13 #3). Returns
     /// whether more history is of use (false once the format is known and its decoder carries
     /// nothing across lines): the caller stops there. Then [`Pipeline::start_at`] where the
     /// counted lines begin (a partial line of the history is dropped).
@@ -502,7 +504,7 @@ impl<R: Renderer> Pipeline<R> {
         let flow = splitter.push(chunk, |item| {
             if let LineItem::Line(line) = item {
                 if !line.bytes.iter().all(u8::is_ascii_whitespace) {
-                    let _ = decoder.line(name, line, &mut |_| ControlFlow::Continue(()));
+                    decoder.history_line(name, line);
                 }
             }
             if decoder.learns_from_history() {

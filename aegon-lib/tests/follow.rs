@@ -616,13 +616,28 @@ fn a_codex_rollout_followed_from_between_a_token_count_and_its_repeat_counts_onl
             format!("{v}\n")
         })
         .collect();
-    for (name, text) in [("real", real.as_str()), ("totals only", &totals_only)] {
+    // From its end as a named file (`-f --from-end FILE`), and from the size it had when a
+    // watched folder was first looked at (`-f --from-end FOLDER`, `aegon watch`'s older
+    // files: tester13 #4, 6 calls / output 911 there until its history was read too).
+    let cases = [
+        ("real", real.as_str(), false),
+        ("totals only", &totals_only, false),
+        ("real, from size", real.as_str(), true),
+        ("totals only, from size", &totals_only, true),
+    ];
+    for (name, text, from_size) in cases {
         let lines: Vec<&str> = text.split_inclusive('\n').collect();
         assert!(lines[39].contains("token_count") && lines[42].contains("token_count"));
         let fx = Fixture::new("codex-repeat");
-        fx.append("r.jsonl", &lines[..40].concat());
+        let history = lines[..40].concat();
+        fx.append("r.jsonl", &history);
         let mut pipeline = Pipeline::new(Options::default(), Usages::default());
-        let mut tail = Tail::new(fx.path("r.jsonl"), "r.jsonl").from_end();
+        let tail = Tail::new(fx.path("r.jsonl"), "r.jsonl");
+        let mut tail = if from_size {
+            tail.from_size(history.len() as u64)
+        } else {
+            tail.from_end()
+        };
         let _ = tail.poll(&mut pipeline, |_: &Path, _| {}).unwrap();
         assert!(
             pipeline.renderer().0.is_empty(),
@@ -634,5 +649,128 @@ fn a_codex_rollout_followed_from_between_a_token_count_and_its_repeat_counts_onl
         assert_eq!(usages.len(), 5, "{name}: {usages:?}");
         assert_eq!(usages.iter().map(|u| u.0).sum::<u64>(), 617, "{name}");
         assert!(usages.iter().all(|u| !u.1), "{name}: {usages:?}");
+    }
+}
+
+/// Usage events that reached the renderer: their line, identity, tokens and whether a part
+/// was unread.
+#[derive(Default)]
+struct UsageTokens(Vec<(u64, Option<String>, aegon::tokens::Tokens, bool)>);
+
+impl Renderer for UsageTokens {
+    fn on_event(&mut self, event: &Event<'_>) -> io::Result<Flow> {
+        if let EventKind::Usage {
+            message_id,
+            tokens,
+            unread,
+            ..
+        } = &event.kind
+        {
+            let id = message_id.as_deref().map(str::to_owned);
+            self.0
+                .push((event.source.line, id, *tokens, unread.is_some()));
+        }
+        Ok(Flow::Continue(()))
+    }
+}
+
+/// A resumed Copilot CLI session writes a second `session.shutdown` whose totals cover the
+/// whole session (FORMAT.md §4). Made from the real LAF-US events.jsonl
+/// (fixtures/agents/README.md: 16 requests, then its shutdown): `session.resume`, two more
+/// messages (output 300 and 200), then a second shutdown of +200,000 input (150,000 of them
+/// cache reads) and +500 output. Followed from its end right after the first shutdown, only
+/// what was written after the start counts, as the same lines do read from the start:
+/// input 50,000, cache reads 150,000, output 500 (tester13 #3: the second shutdown was
+/// counted whole, input 438,573, cache reads 1,645,724, output 6,891, $0.6376 for $0.0675).
+/// Started after any other line, with or without the second shutdown (a session still
+/// running: its cost pending), the follower gives the events the lines after the start give
+/// read from the start, with the same tokens.
+#[test]
+fn a_resumed_copilot_session_followed_from_after_its_first_shutdown_counts_only_what_grew() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(
+        "../fixtures/agents/copilot/LAF-US__IDAHO-VAULT__.copilot__session-state__252d6b6b-aaad-4790-8254-7ada091ee9fc__events.jsonl",
+    );
+    let real = fs::read_to_string(path).unwrap();
+    let mut lines: Vec<String> = real.lines().map(|l| format!("{l}\n")).collect();
+    let at = lines
+        .iter()
+        .position(|l| l.contains("\"session.shutdown\""))
+        .unwrap();
+    assert_eq!(
+        at + 1,
+        lines.len(),
+        "the saved session ends with its shutdown"
+    );
+    let mut second: serde_json::Value = serde_json::from_str(&lines[at]).unwrap();
+    second["id"] = "res-shut2".into();
+    second["timestamp"] = "2026-04-02T05:00:20.000Z".into();
+    let u = &mut second["data"]["modelMetrics"]["claude-haiku-4.5"]["usage"];
+    for (key, more) in [
+        ("inputTokens", 200_000),
+        ("cacheReadTokens", 150_000),
+        ("outputTokens", 500),
+    ] {
+        u[key] = (u[key].as_u64().unwrap() + more).into();
+    }
+    let event = |kind: &str, data: serde_json::Value, id: &str| {
+        let e = serde_json::json!({"type": kind, "data": data, "id": id,
+            "timestamp": "2026-04-02T05:00:05.000Z", "parentId": null});
+        format!("{e}\n")
+    };
+    lines.push(event("session.resume", serde_json::json!({}), "res-1"));
+    lines.push(event(
+        "user.message",
+        serde_json::json!({"content": "more"}),
+        "res-2",
+    ));
+    for (id, output) in [("res-3", 300), ("res-4", 200)] {
+        let data = serde_json::json!({"messageId": id, "content": "a", "toolRequests": [],
+            "outputTokens": output});
+        lines.push(event("assistant.message", data, id));
+    }
+    let running = lines.clone();
+    lines.push(format!("{second}\n"));
+
+    let sum = |us: &[(u64, Option<String>, aegon::tokens::Tokens, bool)]| {
+        us.iter().fold(aegon::tokens::Tokens::default(), |a, u| {
+            a.saturating_add(u.2)
+        })
+    };
+    for (name, lines) in [("finished", &lines), ("running", &running)] {
+        // Read from its start.
+        let mut whole = Pipeline::new(Options::default(), UsageTokens::default());
+        let _ = whole
+            .read_to_end("e.jsonl", lines.concat().as_bytes())
+            .unwrap();
+        let whole = whole.finish().unwrap().0 .0;
+        for start in 1..lines.len() {
+            let after: Vec<_> = whole
+                .iter()
+                .filter(|u| u.0 > start as u64)
+                .cloned()
+                .collect();
+            let fx = Fixture::new(&format!("copilot-resumed-{name}-{start}"));
+            fx.append("e.jsonl", &lines[..start].concat());
+            let mut pipeline = Pipeline::new(Options::default(), UsageTokens::default());
+            let mut tail = Tail::new(fx.path("e.jsonl"), "e.jsonl").from_end();
+            let _ = tail.poll(&mut pipeline, |_: &Path, _| {}).unwrap();
+            assert!(pipeline.renderer().0.is_empty(), "history is skipped");
+            fx.append("e.jsonl", &lines[start..].concat());
+            let _ = tail.poll(&mut pipeline, |_: &Path, _| {}).unwrap();
+            let _ = tail.close(&mut pipeline).unwrap();
+            let followed = std::mem::take(&mut pipeline.renderer().0);
+            if name == "finished" && start == at + 1 {
+                let total = sum(&followed);
+                assert_eq!(
+                    (total.input, total.cache_read, total.output),
+                    (50_000, 150_000, 500),
+                    "{followed:?}"
+                );
+                // The session's facts came from the history: the shutdown is named by it.
+                let id = "252d6b6b-aaad-4790-8254-7ada091ee9fc/shutdown/claude-haiku-4.5";
+                assert!(followed.iter().any(|u| u.1.as_deref() == Some(id)));
+            }
+            assert_eq!(followed, after, "{name}, started after line {start}");
+        }
     }
 }

@@ -462,15 +462,30 @@ impl Decoder {
 
     /// Whether lines read before the ones that count (an input followed from its end: its
     /// history) still teach the decoder something ([`crate::pipeline::Pipeline::skim`]): true
-    /// while the format is unknown and for a Codex rollout, whose reading of a `token_count`
+    /// while the format is unknown; for a Codex rollout, whose reading of a `token_count`
     /// depends on the ones before (an exact repeat of the previous totals is no new request;
     /// a request told only by totals is their difference from the previous ones) and on the
-    /// session, model and review or fork window written before it. False for the others:
-    /// Claude Code and Qwen Code lines are read alone, a document is read whole or not at
-    /// all, and Copilot CLI's and Gemini CLI's state (the session's facts, outputs seen, ids
-    /// met) would change what their later events count, not only how they are read.
+    /// session, model and review or fork window written before it; and for Copilot CLI, whose
+    /// shutdown totals cover the whole session (a later one counts what grew since the last,
+    /// its output what the messages seen did not: [`copilot::Decoder::history_read`]), and
+    /// whose session facts and model come first. False for the others: Claude Code and Qwen
+    /// Code lines are read alone, a document is read whole or not at all, and Gemini CLI's
+    /// state (ids met) would change what its later events count, not only how they are read.
     pub fn learns_from_history(&self) -> bool {
-        matches!(self.state, State::Sniffing(_) | State::Codex(_))
+        matches!(
+            self.state,
+            State::Sniffing(_) | State::Codex(_) | State::Copilot(_)
+        )
+    }
+
+    /// Decodes `line` of the input's history ([`Decoder::learns_from_history`]): its events
+    /// are dropped, what it teaches is kept, and what it would have counted later is not
+    /// (Copilot CLI: [`copilot::Decoder::history_read`]).
+    pub fn history_line(&mut self, file: &str, line: Line<'_>) {
+        let _ = self.line(file, line, &mut |_| ControlFlow::Continue(()));
+        if let State::Copilot(d) = &mut self.state {
+            d.history_read();
+        }
     }
 
     /// Whether the input is a JSON document being gathered whole (its format, if not forced,

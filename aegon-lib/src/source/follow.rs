@@ -145,7 +145,8 @@ impl Tail {
 
     /// Follows `path` from byte `size` (its size when it was last looked at, without opening
     /// it), or rather from the end of the last complete line before it: lines written later are
-    /// read, the history before is not. The file is opened at the first poll.
+    /// read, the history before is not counted but taught to the decoder as for
+    /// [`Tail::from_end`]. The file is opened at the first poll.
     pub fn from_size(mut self, size: u64) -> Self {
         self.skip = Some(Some(size));
         self
@@ -297,11 +298,12 @@ impl Tail {
                             // After the last complete line (a line being written is read
                             // whole), with line numbers counted, so reports stay true.
                             // The history read on the way teaches the decoder what the
-                            // lines after it need (a Codex rollout's last totals). Not for a
-                            // file followed from a size seen earlier (a watched folder's
-                            // older files, possibly many: decoding their whole history
-                            // would cost each start what counting its lines does not).
-                            let mut skim = self.skip == Some(None);
+                            // lines after it need (a Codex rollout's last totals), also for
+                            // a file followed from a size seen earlier (a watched folder's
+                            // older files: tester13 #4). That costs nothing at the start:
+                            // such a file is opened only once it grows, and its history is
+                            // decoded then, once (the line count already reads it whole).
+                            let mut skim = true;
                             let history = |chunk: &[u8]| {
                                 skim = skim && pipeline.skim(&mut input, chunk);
                             };

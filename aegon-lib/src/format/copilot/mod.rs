@@ -41,7 +41,11 @@
 //!   A resumed session writes a second shutdown under the same identity: the correlator
 //!   counts only what grew, which is right if the second shutdown's metrics cover the whole
 //!   session (**not determined** from the saved file; if they covered only the resumed part,
-//!   the input would be undercounted).
+//!   the input would be undercounted). A file followed from its end reads its history into
+//!   the decoder uncounted ([`Decoder::history_read`]): the outputs seen there count against
+//!   the next shutdown's output, and the last shutdown there is taken off the next (which the
+//!   correlator, never shown the first, could not do), so the lines after the start give what
+//!   they give read from the start.
 //! - requests after the last shutdown (a running session, or one that ended without writing
 //!   it): at the input's end ([`Decoder::finish`]) one more `Usage`, `increment: true`, no
 //!   tokens, identity `<sessionId>/shutdown/pending`, with [`Unread::NotYetWritten`]: the
@@ -336,6 +340,14 @@ pub struct Decoder {
     /// The last `assistant.message` after the last shutdown with model metrics (its line,
     /// byte offset and timestamp): its input is not written yet ([`Decoder::finish`]).
     awaiting_totals: Option<(u64, u64, Option<String>)>,
+    /// Per model, the usage the last shutdown with model metrics gave (its totals, output
+    /// beyond the messages' outputs seen), before [`Decoder::counted_before`] is taken off.
+    last_shutdown: HashMap<String, Tokens>,
+    /// Per model, the usage of the last shutdown in the input's history (the lines read by
+    /// [`Decoder::history_read`], not counted: a file followed from its end), taken off each
+    /// later shutdown's, since a resumed session's second shutdown covers the whole session
+    /// and the first was never counted here to be told apart by the correlator.
+    counted_before: HashMap<String, Tokens>,
 }
 
 impl Decoder {
@@ -419,6 +431,21 @@ impl Decoder {
             }
         }
         self.events(source, envelope, data, emit)
+    }
+
+    /// Says that the lines decoded so far are the input's history, read but not counted (a
+    /// file followed from its end, [`crate::pipeline::Pipeline::skim`]): what they taught is
+    /// kept (the session's facts and model, the outputs of the messages seen, which later
+    /// shutdowns' output is told from), what they would have counted is not. The last
+    /// shutdown's usage becomes what is counted before: a later shutdown (a resumed
+    /// session's second, whose totals cover the whole session) gives only what grew since,
+    /// as read from the start (tester13 #3: started after the first shutdown, the second was
+    /// counted whole, $0.6376 for $0.0675). Requests after that shutdown in the history do not
+    /// make the cost pending at the input's end: they are not counted here; a later shutdown
+    /// still gives their input.
+    pub fn history_read(&mut self) {
+        self.counted_before.clone_from(&self.last_shutdown);
+        self.awaiting_totals = None;
     }
 
     /// Ends the input. When requests came after the last `session.shutdown` with model
@@ -651,11 +678,22 @@ impl Decoder {
                         cache_write_1h: 0,
                         web_search: 0,
                     };
+                    self.last_shutdown.insert(model.to_string(), tokens);
+                    let tokens = match self.counted_before.get(model.as_ref()) {
+                        Some(before) => tokens.saturating_sub(*before),
+                        None => tokens,
+                    };
                     let id = format!(
                         "{}/shutdown/{model}",
                         self.session_id.as_deref().unwrap_or("")
                     );
-                    emit(e(usage(Some(Cow::Owned(id)), Some(model), tokens, true)))?;
+                    // Not through `e`, which borrows `self`: `last_shutdown` changed above.
+                    emit(self.event(
+                        source,
+                        envelope.id.clone(),
+                        envelope.timestamp.clone(),
+                        usage(Some(Cow::Owned(id)), Some(model), tokens, true),
+                    ))?;
                 }
                 ControlFlow::Continue(())
             }
