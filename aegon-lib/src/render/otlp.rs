@@ -499,8 +499,9 @@ struct SessionTrace {
     /// Metric points not yet exported.
     points: Vec<Point>,
     /// Subagents the session names (a Task result's spawned agent, an `agent_progress` line's
-    /// `agentId`), and those of which a line was read, over all its segments: one named and
-    /// not read leaves the root span without a cost ([`session_cost_attributes`]).
+    /// `agentId`, a workflow run's `runId`), and those of which a line was read, over all its
+    /// segments: one named and not read leaves the root span without a cost
+    /// ([`session_cost_attributes`]).
     named_agents: HashSet<String>,
     read_agents: HashSet<String>,
     /// Cost points waiting for the session's totals ([`crate::event::Event::awaits_totals`]),
@@ -674,6 +675,22 @@ impl<S: OtlpSink> Renderer for OtlpRenderer<S> {
         if let Some(a) = &agent {
             if !s.read_agents.contains(a) {
                 s.read_agents.insert(a.clone());
+            }
+            // A workflow agent's line reads its run (told by its file's path), as in the
+            // session core (`Session::workflow_runs`).
+            if let Some(run) = crate::session::workflow_run_of_path(event.source.file) {
+                if !s.read_agents.contains(run) {
+                    s.read_agents.insert(run.to_owned());
+                }
+            }
+        }
+        if let EventKind::ToolResult {
+            raw_result: Some(raw),
+            ..
+        } = &event.kind
+        {
+            if let Some(run) = crate::session::workflow_run_launched(raw) {
+                s.named_agents.insert(run);
             }
         }
         let named = match &event.kind {
