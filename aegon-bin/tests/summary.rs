@@ -861,3 +861,87 @@ fn a_workflow_run_with_no_agent_read_makes_the_cost_a_lower_bound() {
         }
     }
 }
+
+/// tester13 #6: a subagent transcript cut after its prompt line (a copy taken early, a
+/// truncated backup) holds none of the usage its Task result records (marot 258c7280's
+/// a881341: `totalTokens` 43,179): its usage is missing as when no line of it was read, so
+/// the cost is a lower bound in `--summary` and on the OTLP root span, exit 1 (the repro, without
+/// the compaction agent, showed $11.8539 as complete). With one of its API responses read, its
+/// usage counts as read.
+#[test]
+fn a_subagent_transcript_holding_only_its_prompt_is_a_lower_bound() {
+    let id = "258c7280-ae70-4798-800f-63464d01a85d";
+    let name = |suffix: &str| {
+        fixture(&format!(
+            "marot__spotter__test__fixtures__transcripts__{id}{suffix}.jsonl"
+        ))
+    };
+    let sub = std::fs::read_to_string(name("__subagents__agent-a881341")).unwrap();
+    let compact = name("__subagents__agent-acompact-fffbd0");
+    for (lines, complete) in [(1, false), (2, true)] {
+        let dir = temp_dir("prompt-only-subagent");
+        let subagents = dir.join(id).join("subagents");
+        std::fs::create_dir_all(&subagents).unwrap();
+        std::fs::copy(name(""), dir.join(format!("{id}.jsonl"))).unwrap();
+        std::fs::copy(&compact, subagents.join("agent-acompact-fffbd0.jsonl")).unwrap();
+        let head: String = sub.split_inclusive('\n').take(lines).collect();
+        std::fs::write(subagents.join("agent-a881341.jsonl"), head).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_aegon"))
+            .args(["--summary", "--json"])
+            .arg(&dir)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let totals = &json["totals"];
+        assert_eq!(
+            err.contains("subagent a881341"),
+            !complete,
+            "{lines}: {err}"
+        );
+        if complete {
+            assert_eq!(totals["cost_usd"], totals["priced_cost_usd"], "{lines}");
+            assert_eq!(out.status.code(), Some(0), "{lines}: {err}");
+        } else {
+            assert_eq!(totals["cost_usd"], Value::Null, "{lines}");
+            assert_eq!(totals["priced_cost_usd"], 11.9623, "{lines}");
+            assert_eq!(out.status.code(), Some(1), "{lines}: {err}");
+        }
+        // The OTLP root span carries the cost only when --summary knows it.
+        let out = Command::new(env!("CARGO_BIN_EXE_aegon"))
+            .arg("--otlp")
+            .arg(&dir)
+            .output()
+            .unwrap();
+        let otlp = String::from_utf8(out.stdout).unwrap();
+        let mut roots = 0;
+        for line in otlp.lines() {
+            let v: Value = serde_json::from_str(line).unwrap();
+            let Some(rs) = v["resourceSpans"].as_array() else {
+                continue;
+            };
+            for span in rs
+                .iter()
+                .flat_map(|r| r["scopeSpans"].as_array().unwrap())
+                .flat_map(|s| s["spans"].as_array().unwrap())
+                .filter(|s| s["parentSpanId"].as_str().is_none_or(str::is_empty))
+            {
+                let keys: Vec<&str> = span["attributes"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter_map(|a| a["key"].as_str())
+                    .collect();
+                if keys.contains(&"aegon.api_calls") {
+                    roots += 1;
+                    assert_eq!(
+                        keys.contains(&"aegon.cost.usd"),
+                        complete,
+                        "{lines}: {span}"
+                    );
+                }
+            }
+        }
+        assert!(roots >= 1, "{lines}: no root span");
+    }
+}

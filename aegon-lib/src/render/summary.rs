@@ -186,7 +186,8 @@ pub fn unread_subagent_notes(sessions: &Sessions) -> Vec<String> {
         };
         notes.push(format!(
             "session {id}: {named} named in its Task results or progress lines, but no line of \
-             {its} transcript was read: {its} usage is not counted (Claude Code keeps it in \
+             {its} transcript was read, or none with the usage {its} Task result records: {its} \
+             usage is not counted (Claude Code keeps it in \
              {id}/subagents/agent-{first}.jsonl, before 2.1 in agent-{first}.jsonl beside the \
              session's file)",
             id = session.id,

@@ -212,6 +212,12 @@ pub struct Subagent {
     /// among the inputs, and its usage is missing from the session's
     /// ([`Session::unread_subagents`]).
     pub read: bool,
+    /// True when the Task result that names it records usage of its own
+    /// (`toolUseResult.totalTokens` above 0): then a line read is not enough, one of its API
+    /// responses must be ([`Subagent::api_calls`] above 0, in this session or, at the end of the
+    /// input, in any session of the run), else its usage is missing (a transcript cut after
+    /// its prompt line: tester13 #6) and it is unread ([`Session::unread_subagents`]).
+    pub usage_recorded: bool,
 }
 
 /// The context window's fill after the latest main-chain API response.
@@ -546,14 +552,18 @@ impl Sessions {
     /// original's session id (tester13 #1: the copy sorted first made the run's cost unknown).
     pub fn end_of_input(&mut self) {
         let mut read: HashSet<&str> = HashSet::new();
+        // Subagents with an API response read: their usage is read.
+        let mut called: HashSet<&str> = HashSet::new();
         let mut unread = false;
         for s in self.sessions.values() {
             for (id, sub) in &s.subagents {
                 if sub.read {
                     read.insert(id.as_str());
-                } else {
-                    unread = true;
                 }
+                if sub.api_calls > 0 {
+                    called.insert(id.as_str());
+                }
+                unread |= sub.unread();
             }
             for (run, run_read) in &s.workflow_runs {
                 if *run_read {
@@ -563,16 +573,21 @@ impl Sessions {
                 }
             }
         }
-        let read: HashSet<String> = if unread {
-            read.into_iter().map(str::to_owned).collect()
+        let (read, called): (HashSet<String>, HashSet<String>) = if unread {
+            let owned = |set: HashSet<&str>| set.into_iter().map(str::to_owned).collect();
+            (owned(read), owned(called))
         } else {
-            HashSet::new()
+            (HashSet::new(), HashSet::new())
         };
         for s in self.sessions.values_mut() {
             s.close_running(StepStatus::Abandoned);
             for (id, sub) in s.subagents.iter_mut() {
                 if !sub.read && read.contains(id.as_str()) {
                     sub.read = true;
+                }
+                if sub.usage_recorded && sub.api_calls == 0 && called.contains(id.as_str()) {
+                    // Its usage was read, in another session of the run.
+                    sub.usage_recorded = false;
                 }
             }
             for (run, run_read) in s.workflow_runs.iter_mut() {
@@ -615,6 +630,28 @@ impl Sessions {
         });
         v
     }
+}
+
+impl Subagent {
+    /// Whether its usage is missing: no line of it was read, or its Task result records usage
+    /// ([`Subagent::usage_recorded`]) and none of its API responses was read.
+    pub fn unread(&self) -> bool {
+        !self.read || (self.usage_recorded && self.api_calls == 0)
+    }
+}
+
+/// Whether a Task result (`toolUseResult`, raw) records usage of its subagent's own: its
+/// `totalTokens` member above 0 (2.0.x – 2.1.x `completed` results; a background run's
+/// `async_launched` result has none). Source: marot/spotter 258c7280 (`"totalTokens":43179`).
+pub(crate) fn records_usage(raw: &str) -> bool {
+    let mut tokens = 0u64;
+    let _ = crate::format::claude::scan::for_each_member(raw, |key, value, _| {
+        if key == "totalTokens" {
+            tokens = value.parse().unwrap_or(0);
+        }
+        Ok::<(), crate::format::claude::scan::ScanError>(())
+    });
+    tokens > 0
 }
 
 /// The workflow run a file of a workflow agent's transcript belongs to, by its path: the
@@ -674,7 +711,7 @@ impl Session {
         let subagents = self
             .subagents
             .iter()
-            .filter(|(_, sub)| !sub.read)
+            .filter(|(_, sub)| sub.unread())
             .map(|(id, _)| id.as_str());
         subagents.chain(self.unread_workflow_runs())
     }
@@ -858,6 +895,9 @@ impl Session {
                     spawned_by.insert(agent_id.to_string(), id.to_string());
                     let sub = self.subagents.entry(agent_id.to_string()).or_default();
                     sub.spawned_by = Some(id.to_string());
+                    if raw_result.is_some_and(records_usage) {
+                        sub.usage_recorded = true;
+                    }
                     if agent.is_none() {
                         self.push_flow(FlowNode::Subagent(agent_id.to_string()));
                     }
@@ -1118,6 +1158,7 @@ impl Session {
             ours.spawned_by = ours.spawned_by.take().or(sub.spawned_by);
             ours.compaction |= sub.compaction;
             ours.read |= sub.read;
+            ours.usage_recorded |= sub.usage_recorded;
         }
         for (run, read) in theirs.workflow_runs {
             *self.workflow_runs.entry(run).or_default() |= read;
