@@ -51,7 +51,7 @@ fn daily_totals_equal_summary_totals_on_the_corpus() {
     let data = temp_dir("totals");
     let corpus = root().join("fixtures/corpus");
     let corpus = corpus.to_str().unwrap();
-    let summary = common::aegon_stdout(["--summary", "--json", corpus]);
+    let summary = common::aegon_stdout_lower_bound(["--summary", "--json", corpus]);
     let summary: Value = serde_json::from_str(&summary).unwrap();
     let s = &summary["totals"];
     let want = [
@@ -1131,14 +1131,22 @@ fn summary_alone_on_a_terminal_reads_claude_codes_folders() {
         .env("CLAUDE_CONFIG_DIR", data.join("claude"))
         .output()
         .unwrap();
+    // The terminal gets stderr too: the note that a workflow run of austinweitao's 3e89eb15
+    // was not read (the fixtures keep one of its three), for which aegon exits with 1.
+    let text = String::from_utf8_lossy(&out.stdout).replace('\r', "");
+    let (notes, json): (Vec<&str>, Vec<&str>) =
+        text.lines().partition(|l| l.starts_with("aegon: "));
     assert!(
-        out.status.success(),
-        "{}",
+        out.status.success()
+            || (out.status.code() == Some(1)
+                && !notes.is_empty()
+                && notes.iter().all(|l| l.contains("was read"))),
+        "{text}{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let text = String::from_utf8_lossy(&out.stdout).replace('\r', "");
-    let doc: Value = serde_json::from_str(&text).unwrap();
-    let named = common::aegon_stdout(["--summary", "--json", projects.to_str().unwrap()]);
+    let doc: Value = serde_json::from_str(&json.join("\n")).unwrap();
+    let named =
+        common::aegon_stdout_lower_bound(["--summary", "--json", projects.to_str().unwrap()]);
     let named: Value = serde_json::from_str(&named).unwrap();
     assert_eq!(doc["totals"], named["totals"]);
 }

@@ -59,6 +59,29 @@ where
     String::from_utf8(out.stdout).expect("UTF-8 output")
 }
 
+/// [`aegon_stdout`] for a run that may also exit with 1 only to say that usage a session names
+/// was not read (a subagent or a workflow run whose transcript is not among the inputs: the
+/// fixtures keep one of austinweitao 3e89eb15's three workflow runs); returns its stdout.
+pub fn aegon_stdout_lower_bound<I, S>(args: I) -> String
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    let out = Command::new(env!("CARGO_BIN_EXE_aegon"))
+        .args(args)
+        .output()
+        .expect("run aegon");
+    let err = String::from_utf8_lossy(&out.stderr);
+    let unread = err
+        .lines()
+        .all(|l| l.contains("no line of") && l.contains("was read"));
+    assert!(
+        out.status.success() || (out.status.code() == Some(1) && unread),
+        "{err}"
+    );
+    String::from_utf8(out.stdout).expect("UTF-8 output")
+}
+
 /// Whether a test's child must read all of the input [`feed_stdin`] gives it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Reads {

@@ -499,8 +499,10 @@ struct SessionTrace {
     /// Metric points not yet exported.
     points: Vec<Point>,
     /// Subagents the session names (a Task result's spawned agent, an `agent_progress` line's
-    /// `agentId`), and those of which a line was read, over all its segments: one named and
-    /// not read leaves the root span without a cost ([`session_cost_attributes`]).
+    /// `agentId`, a workflow run's `runId`; `ID usage` for the usage a Task result records),
+    /// and those of which a line was read (`ID usage` once one of its API responses was),
+    /// over all its segments: one named and not read leaves the root span without a cost
+    /// ([`session_cost_attributes`]).
     named_agents: HashSet<String>,
     read_agents: HashSet<String>,
     /// Cost points waiting for the session's totals ([`crate::event::Event::awaits_totals`]),
@@ -674,6 +676,38 @@ impl<S: OtlpSink> Renderer for OtlpRenderer<S> {
         if let Some(a) = &agent {
             if !s.read_agents.contains(a) {
                 s.read_agents.insert(a.clone());
+            }
+            // A workflow agent's line reads its run (told by its file's path), as in the
+            // session core (`Session::workflow_runs`).
+            if let Some(run) = crate::session::workflow_run_of_path(event.source.file) {
+                if !s.read_agents.contains(run) {
+                    s.read_agents.insert(run.to_owned());
+                }
+            }
+        }
+        if let EventKind::ToolResult {
+            raw_result: Some(raw),
+            spawned_agent_id,
+            ..
+        } = &event.kind
+        {
+            if let Some(run) = crate::session::workflow_run_launched(raw) {
+                s.named_agents.insert(run);
+            }
+            // A Task result that records its subagent's usage names that usage too: a line of
+            // the subagent without any of its API responses (a transcript cut after its prompt)
+            // leaves it unread, as `Subagent::usage_recorded` in the session core.
+            if let Some(a) = spawned_agent_id {
+                if crate::session::records_usage(raw) {
+                    s.named_agents
+                        .insert(format!("{} {USAGE_OF}", bounded(a, ATTRIBUTE_MAX)));
+                }
+            }
+        }
+        if let (Some(a), EventKind::Usage { .. }) = (&agent, &event.kind) {
+            let key = format!("{a} {USAGE_OF}");
+            if !s.read_agents.contains(&key) {
+                s.read_agents.insert(key);
             }
         }
         let named = match &event.kind {
@@ -1412,6 +1446,10 @@ fn end_segment(id: &str, s: &mut SessionTrace, options: &OtlpOptions) {
     s.message_start.clear();
     s.chain_last_ms.clear();
 }
+
+/// The suffix of the key (`ID usage`) that stands for a subagent's own API responses in
+/// [`SessionTrace`]'s named and read sets (a space: no agent id has one).
+const USAGE_OF: &str = "usage";
 
 /// The cost explained of a session's trace on its root span: its cost, cache hit ratio,
 /// rebuilds, their tokens and cost beyond cache hits, and that cost by cause (each cause that

@@ -148,7 +148,9 @@ impl<W: Write> Renderer for SummaryRenderer<W> {
     }
 }
 
-/// One line per session with subagents that a Task result (`toolUseResult.agentId`) or an
+/// One line per session with workflow runs it launched of which no agent's line was read
+/// ([`Session::unread_workflow_runs`]), and one per session with subagents that a Task result
+/// (`toolUseResult.agentId`) or an
 /// `agent_progress` line (`data.agentId`) names and of which no line was read ([`Session::unread_subagents`]): its usage is missing from its session's
 /// figures, which are then a lower bound. Claude Code moved subagent transcripts three times
 /// (inline, `agent-*.jsonl` beside the session, `SESSION/subagents/`); a fourth layout, a
@@ -157,7 +159,24 @@ impl<W: Write> Renderer for SummaryRenderer<W> {
 pub fn unread_subagent_notes(sessions: &Sessions) -> Vec<String> {
     let mut notes = Vec::new();
     for session in sessions.iter() {
-        let ids: Vec<&str> = session.unread_subagents().collect();
+        let runs: Vec<&str> = session.unread_workflow_runs().collect();
+        if !runs.is_empty() {
+            let (named, its) = match runs.as_slice() {
+                [one] => (format!("workflow run {one}"), "its"),
+                _ => (format!("workflow runs {}", runs.join(", ")), "their"),
+            };
+            notes.push(format!(
+                "session {id}: launched {named}, but no line of {its} agents' transcripts was \
+                 read: {its} usage is not counted (Claude Code keeps it in \
+                 {id}/subagents/workflows/{first}/agent-*.jsonl)",
+                id = session.id,
+                first = runs[0],
+            ));
+        }
+        let ids: Vec<&str> = session
+            .unread_subagents()
+            .filter(|id| !session.workflow_runs.contains_key(*id))
+            .collect();
         if ids.is_empty() {
             continue;
         }
@@ -167,7 +186,8 @@ pub fn unread_subagent_notes(sessions: &Sessions) -> Vec<String> {
         };
         notes.push(format!(
             "session {id}: {named} named in its Task results or progress lines, but no line of \
-             {its} transcript was read: {its} usage is not counted (Claude Code keeps it in \
+             {its} transcript was read, or none with the usage {its} Task result records: {its} \
+             usage is not counted (Claude Code keeps it in \
              {id}/subagents/agent-{first}.jsonl, before 2.1 in agent-{first}.jsonl beside the \
              session's file)",
             id = session.id,

@@ -212,6 +212,12 @@ pub struct Subagent {
     /// among the inputs, and its usage is missing from the session's
     /// ([`Session::unread_subagents`]).
     pub read: bool,
+    /// True when the Task result that names it records usage of its own
+    /// (`toolUseResult.totalTokens` above 0): then a line read is not enough, one of its API
+    /// responses must be ([`Subagent::api_calls`] above 0, in this session or, at the end of the
+    /// input, in any session of the run), else its usage is missing (a transcript cut after
+    /// its prompt line: tester13 #6) and it is unread ([`Session::unread_subagents`]).
+    pub usage_recorded: bool,
 }
 
 /// The context window's fill after the latest main-chain API response.
@@ -317,6 +323,14 @@ pub struct Session {
     pub tools: BTreeMap<String, ToolStats>,
     /// Subagents by agent id.
     pub subagents: BTreeMap<String, Subagent>,
+    /// Workflow runs the session launched (Claude Code 2.1.1xx `local_workflow` results:
+    /// `toolUseResult.runId`, `wf_…`), by run id: true once a line of one of the run's agents
+    /// was read. A run's agents are not named in the parent (its result names a folder,
+    /// `SESSION/subagents/workflows/wf_<runId>/`, and no line of an agent names its run), so
+    /// an agent's line tells its run only by its file's path ([`workflow_run_of_path`]); one
+    /// read from stdin or a renamed file leaves the run unread. A run not read makes the
+    /// session's cost a lower bound like a subagent not read ([`Session::unread_subagents`]).
+    pub workflow_runs: BTreeMap<String, bool>,
     /// Context fill after the latest main-chain response.
     pub context: Option<ContextFill>,
     /// Earliest timestamp seen (ms) and its text.
@@ -538,26 +552,47 @@ impl Sessions {
     /// original's session id (tester13 #1: the copy sorted first made the run's cost unknown).
     pub fn end_of_input(&mut self) {
         let mut read: HashSet<&str> = HashSet::new();
+        // Subagents with an API response read: their usage is read.
+        let mut called: HashSet<&str> = HashSet::new();
         let mut unread = false;
         for s in self.sessions.values() {
             for (id, sub) in &s.subagents {
                 if sub.read {
                     read.insert(id.as_str());
+                }
+                if sub.api_calls > 0 {
+                    called.insert(id.as_str());
+                }
+                unread |= sub.unread();
+            }
+            for (run, run_read) in &s.workflow_runs {
+                if *run_read {
+                    read.insert(run.as_str());
                 } else {
                     unread = true;
                 }
             }
         }
-        let read: HashSet<String> = if unread {
-            read.into_iter().map(str::to_owned).collect()
+        let (read, called): (HashSet<String>, HashSet<String>) = if unread {
+            let owned = |set: HashSet<&str>| set.into_iter().map(str::to_owned).collect();
+            (owned(read), owned(called))
         } else {
-            HashSet::new()
+            (HashSet::new(), HashSet::new())
         };
         for s in self.sessions.values_mut() {
             s.close_running(StepStatus::Abandoned);
             for (id, sub) in s.subagents.iter_mut() {
                 if !sub.read && read.contains(id.as_str()) {
                     sub.read = true;
+                }
+                if sub.usage_recorded && sub.api_calls == 0 && called.contains(id.as_str()) {
+                    // Its usage was read, in another session of the run.
+                    sub.usage_recorded = false;
+                }
+            }
+            for (run, run_read) in s.workflow_runs.iter_mut() {
+                if !*run_read && read.contains(run.as_str()) {
+                    *run_read = true;
                 }
             }
         }
@@ -597,15 +632,98 @@ impl Sessions {
     }
 }
 
+impl Subagent {
+    /// Whether its usage is missing: no line of it was read, or its Task result records usage
+    /// ([`Subagent::usage_recorded`]) and none of its API responses was read.
+    pub fn unread(&self) -> bool {
+        !self.read || (self.usage_recorded && self.api_calls == 0)
+    }
+}
+
+/// Whether a Task result (`toolUseResult`, raw) records usage of its subagent's own: its
+/// `totalTokens` member above 0 (2.0.x – 2.1.x `completed` results; a background run's
+/// `async_launched` result has none). Source: marot/spotter 258c7280 (`"totalTokens":43179`).
+pub(crate) fn records_usage(raw: &str) -> bool {
+    let mut tokens = 0u64;
+    let _ = crate::format::claude::scan::for_each_member(raw, |key, value, _| {
+        if key == "totalTokens" {
+            tokens = value.parse().unwrap_or(0);
+        }
+        Ok::<(), crate::format::claude::scan::ScanError>(())
+    });
+    tokens > 0
+}
+
+/// The workflow run a file of a workflow agent's transcript belongs to, by its path: the
+/// folder `wf_<runId>` after a `workflows` folder (Claude Code 2.1.1xx writes
+/// `SESSION/subagents/workflows/wf_<runId>/agent-<id>.jsonl`; a backup may move the session
+/// folder, `subagents/SESSION/workflows/wf_…/`; a flattened copy joins the parts with `__`).
+/// Returns the run id as the launching result writes it (`wf_4af3c93a-ada`), or `None` for
+/// any other path (`<stdin>` too). Source: austinweitao/claude-backup 3e89eb15 (2.1.167),
+/// corpus FORMAT.md §1.
+pub fn workflow_run_of_path(path: &str) -> Option<&str> {
+    const SEPARATORS: [&str; 3] = ["/", "\\", "__"];
+    let mut found = None;
+    for (at, _) in path.match_indices("workflows") {
+        let after = &path[at + "workflows".len()..];
+        let Some(rest) = SEPARATORS.iter().find_map(|sep| after.strip_prefix(sep)) else {
+            continue;
+        };
+        if !rest.starts_with("wf_") {
+            continue;
+        }
+        let end = SEPARATORS
+            .iter()
+            .filter_map(|sep| rest.find(sep))
+            .min()
+            .unwrap_or(rest.len());
+        if end > "wf_".len() {
+            found = Some(&rest[..end]);
+        }
+    }
+    found
+}
+
+/// The run id a tool result launching a workflow names (`toolUseResult` of Claude Code
+/// 2.1.1xx's `Workflow` tool: `{"status":"async_launched","taskType":"local_workflow",
+/// "runId":"wf_…","transcriptDir":"…"}`), or `None` for any other result.
+pub(crate) fn workflow_run_launched(raw: &str) -> Option<String> {
+    if !raw.starts_with('{') || !raw.contains("\"local_workflow\"") {
+        return None;
+    }
+    let record = crate::format::claude::record::member_string;
+    if record(raw, "taskType")?.as_ref() != "local_workflow" {
+        return None;
+    }
+    record(raw, "runId")
+        .filter(|run| run.starts_with("wf_"))
+        .map(|run| run.into_owned())
+}
+
 impl Session {
     /// The ids of the subagents a Task result or `agent_progress` line of this session names
     /// (`agentId`) of which no line was read: their transcripts were not among the inputs (another folder layout, a
     /// file deleted or not named), so their usage is missing from the session's figures.
+    ///
+    /// Then the ids of the workflow runs it launched of which no agent's line was read
+    /// ([`Session::workflow_runs`], `wf_…`).
     pub fn unread_subagents(&self) -> impl Iterator<Item = &str> {
-        self.subagents
+        let subagents = self
+            .subagents
             .iter()
-            .filter(|(_, sub)| !sub.read)
-            .map(|(id, _)| id.as_str())
+            .filter(|(_, sub)| sub.unread())
+            .map(|(id, _)| id.as_str());
+        subagents.chain(self.unread_workflow_runs())
+    }
+
+    /// The ids of the workflow runs this session launched (`toolUseResult.runId`, `wf_…`) of
+    /// which no agent's line was read ([`Session::workflow_runs`]): their usage is missing from
+    /// the session's figures.
+    pub fn unread_workflow_runs(&self) -> impl Iterator<Item = &str> {
+        self.workflow_runs
+            .iter()
+            .filter(|(_, read)| !**read)
+            .map(|(run, _)| run.as_str())
     }
 
     fn apply(
@@ -656,6 +774,18 @@ impl Session {
         let agent = self.subagent_key(event);
         if let Some(key) = &agent {
             // The key is copied only for a subagent met for the first time.
+            // A workflow agent's line tells its run by its file's path (every line: an agent
+            // of a run resumed from another may be copied into the new run's folder).
+            if event.agent_id.is_some() {
+                if let Some(run) = workflow_run_of_path(event.source.file) {
+                    match self.workflow_runs.get_mut(run) {
+                        Some(read) => *read = true,
+                        None => {
+                            self.workflow_runs.insert(run.to_owned(), true);
+                        }
+                    }
+                }
+            }
             match self.subagents.get_mut(key) {
                 Some(sub) => {
                     sub.read = true;
@@ -754,13 +884,20 @@ impl Session {
                 is_error,
                 duration_ms,
                 spawned_agent_id,
+                raw_result,
                 ..
             } => {
                 let Some(id) = tool_use_id else { return };
+                if let Some(run) = raw_result.and_then(workflow_run_launched) {
+                    self.workflow_runs.entry(run).or_default();
+                }
                 if let Some(agent_id) = spawned_agent_id {
                     spawned_by.insert(agent_id.to_string(), id.to_string());
                     let sub = self.subagents.entry(agent_id.to_string()).or_default();
                     sub.spawned_by = Some(id.to_string());
+                    if raw_result.is_some_and(records_usage) {
+                        sub.usage_recorded = true;
+                    }
                     if agent.is_none() {
                         self.push_flow(FlowNode::Subagent(agent_id.to_string()));
                     }
@@ -1021,6 +1158,10 @@ impl Session {
             ours.spawned_by = ours.spawned_by.take().or(sub.spawned_by);
             ours.compaction |= sub.compaction;
             ours.read |= sub.read;
+            ours.usage_recorded |= sub.usage_recorded;
+        }
+        for (run, read) in theirs.workflow_runs {
+            *self.workflow_runs.entry(run).or_default() |= read;
         }
         self.prompts += theirs.prompts;
         self.meta += theirs.meta;
@@ -2278,5 +2419,32 @@ mod tests {
             (Some("/repo"), Some("main"))
         );
         assert_eq!(sess.duration_ms(), Some(4000));
+    }
+
+    /// A workflow agent's file tells its run by its path in each layout seen (FORMAT.md §1:
+    /// austinweitao/claude-backup 3e89eb15, 2.1.167, and the corpus's flattened name of it).
+    #[test]
+    fn a_workflow_agent_file_tells_its_run_by_its_path() {
+        let s = "3e89eb15-32e7-43f8-8734-8d47310263ea";
+        for path in [
+            format!("/h/.claude/projects/p/{s}/subagents/workflows/wf_4af3c93a-ada/agent-a3.jsonl"),
+            format!("backup/projects/p/subagents/{s}/workflows/wf_4af3c93a-ada/agent-a3.jsonl"),
+            format!("C:\\p\\{s}\\subagents\\workflows\\wf_4af3c93a-ada\\agent-a3.jsonl"),
+            format!("corpus/x__subagents__{s}__workflows__wf_4af3c93a-ada__agent-a3.jsonl"),
+        ] {
+            assert_eq!(
+                workflow_run_of_path(&path),
+                Some("wf_4af3c93a-ada"),
+                "{path}"
+            );
+        }
+        for path in [
+            "<stdin>",
+            "p/s/subagents/agent-a881341.jsonl",
+            "p/workflows/scripts/wf_x.js",
+            "p/s/subagents/workflows/wf_/agent-a3.jsonl",
+        ] {
+            assert_eq!(workflow_run_of_path(path), None, "{path}");
+        }
     }
 }
