@@ -251,8 +251,9 @@ BAD INPUT:
 
 EXIT STATUS:
     0  every input was read and every line was well-formed
-    1  every input was read, but some lines had problems, or --summary found a
-       subagent named whose transcript was not read (reported on stderr)
+    1  every input was read, but some lines had problems, or --summary found
+       usage it did not read: a subagent named whose transcript was not read (or
+       only its prompt), a workflow run of which no agent was read (on stderr)
     2  a usage error, an input could not be read (the others still were), or
        --otlp-endpoint/--otlp-export could not deliver everything (said on stderr)
     aegon --summary with no FILE reads the agents' default folders: one without a
