@@ -29,6 +29,40 @@ fn summary_run(path: &Path) -> (Value, String, Option<i32>) {
 /// `aegon --summary --json ARGS`, which succeeds, or exits with 1 only to say that a
 /// subagent the session names, or a workflow run it launched, was not read (a session file
 /// read without its subagents').
+/// `aegon --otlp PATH`: the exit status, and each root span of a session with usage (it has
+/// `aegon.api_calls`) with whether it carries the session's cost (`aegon.cost.usd`).
+fn otlp_root_spans(path: &Path) -> (Option<i32>, Vec<(bool, Value)>) {
+    let out = Command::new(env!("CARGO_BIN_EXE_aegon"))
+        .arg("--otlp")
+        .arg(path)
+        .output()
+        .unwrap();
+    let mut roots = Vec::new();
+    for line in String::from_utf8(out.stdout).unwrap().lines() {
+        let v: Value = serde_json::from_str(line).unwrap();
+        let Some(rs) = v["resourceSpans"].as_array() else {
+            continue;
+        };
+        for span in rs
+            .iter()
+            .flat_map(|r| r["scopeSpans"].as_array().unwrap())
+            .flat_map(|s| s["spans"].as_array().unwrap())
+            .filter(|s| s["parentSpanId"].as_str().is_none_or(str::is_empty))
+        {
+            let keys: Vec<&str> = span["attributes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|a| a["key"].as_str())
+                .collect();
+            if keys.contains(&"aegon.api_calls") {
+                roots.push((keys.contains(&"aegon.cost.usd"), span.clone()));
+            }
+        }
+    }
+    (out.status.code(), roots)
+}
+
 fn summary(args: &[&Path]) -> Value {
     let out = Command::new(env!("CARGO_BIN_EXE_aegon"))
         .args(["--summary", "--json"])
@@ -714,38 +748,12 @@ fn a_subagent_read_under_the_original_session_is_read_for_its_resumed_copy() {
             assert_eq!(s["cost_usd"], s["priced_cost_usd"], "copy {copy}: {s}");
         }
         // Every root span with usage carries its cost.
-        let out = Command::new(env!("CARGO_BIN_EXE_aegon"))
-            .arg("--otlp")
-            .arg(&dir)
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "copy {copy}");
-        let otlp = String::from_utf8(out.stdout).unwrap();
-        let mut roots = 0;
-        for line in otlp.lines() {
-            let v: Value = serde_json::from_str(line).unwrap();
-            let Some(rs) = v["resourceSpans"].as_array() else {
-                continue;
-            };
-            for span in rs
-                .iter()
-                .flat_map(|r| r["scopeSpans"].as_array().unwrap())
-                .flat_map(|s| s["spans"].as_array().unwrap())
-                .filter(|s| s["parentSpanId"].as_str().is_none_or(str::is_empty))
-            {
-                let keys: Vec<&str> = span["attributes"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .filter_map(|a| a["key"].as_str())
-                    .collect();
-                if keys.contains(&"aegon.api_calls") {
-                    roots += 1;
-                    assert!(keys.contains(&"aegon.cost.usd"), "copy {copy}: {span}");
-                }
-            }
+        let (code, roots) = otlp_root_spans(&dir);
+        assert_eq!(code, Some(0), "copy {copy}");
+        assert!(!roots.is_empty(), "copy {copy}: no root span");
+        for (has_cost, span) in roots {
+            assert!(has_cost, "copy {copy}: {span}");
         }
-        assert!(roots >= 1, "copy {copy}: no root span");
     }
 }
 
@@ -908,40 +916,10 @@ fn a_subagent_transcript_holding_only_its_prompt_is_a_lower_bound() {
             assert_eq!(out.status.code(), Some(1), "{lines}: {err}");
         }
         // The OTLP root span carries the cost only when --summary knows it.
-        let out = Command::new(env!("CARGO_BIN_EXE_aegon"))
-            .arg("--otlp")
-            .arg(&dir)
-            .output()
-            .unwrap();
-        let otlp = String::from_utf8(out.stdout).unwrap();
-        let mut roots = 0;
-        for line in otlp.lines() {
-            let v: Value = serde_json::from_str(line).unwrap();
-            let Some(rs) = v["resourceSpans"].as_array() else {
-                continue;
-            };
-            for span in rs
-                .iter()
-                .flat_map(|r| r["scopeSpans"].as_array().unwrap())
-                .flat_map(|s| s["spans"].as_array().unwrap())
-                .filter(|s| s["parentSpanId"].as_str().is_none_or(str::is_empty))
-            {
-                let keys: Vec<&str> = span["attributes"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .filter_map(|a| a["key"].as_str())
-                    .collect();
-                if keys.contains(&"aegon.api_calls") {
-                    roots += 1;
-                    assert_eq!(
-                        keys.contains(&"aegon.cost.usd"),
-                        complete,
-                        "{lines}: {span}"
-                    );
-                }
-            }
+        let (_, roots) = otlp_root_spans(&dir);
+        assert!(!roots.is_empty(), "{lines}: no root span");
+        for (has_cost, span) in roots {
+            assert_eq!(has_cost, complete, "{lines}: {span}");
         }
-        assert!(roots >= 1, "{lines}: no root span");
     }
 }

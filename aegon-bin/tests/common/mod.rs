@@ -47,15 +47,21 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<OsStr>,
 {
+    aegon_stdout_if(args, |out| out.status.success())
+}
+
+/// Runs the built `aegon` with `args`; asserts `ok` of its output (else shows its stderr) and
+/// returns its stdout.
+fn aegon_stdout_if<I, S>(args: I, ok: impl Fn(&std::process::Output) -> bool) -> String
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
     let out = Command::new(env!("CARGO_BIN_EXE_aegon"))
         .args(args)
         .output()
         .expect("run aegon");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(ok(&out), "{}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).expect("UTF-8 output")
 }
 
@@ -67,19 +73,12 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<OsStr>,
 {
-    let out = Command::new(env!("CARGO_BIN_EXE_aegon"))
-        .args(args)
-        .output()
-        .expect("run aegon");
-    let err = String::from_utf8_lossy(&out.stderr);
-    let unread = err
-        .lines()
-        .all(|l| l.contains("no line of") && l.contains("was read"));
-    assert!(
-        out.status.success() || (out.status.code() == Some(1) && unread),
-        "{err}"
-    );
-    String::from_utf8(out.stdout).expect("UTF-8 output")
+    aegon_stdout_if(args, |out| {
+        let unread = String::from_utf8_lossy(&out.stderr)
+            .lines()
+            .all(|l| l.contains("no line of") && l.contains("was read"));
+        out.status.success() || (out.status.code() == Some(1) && unread)
+    })
 }
 
 /// Whether a test's child must read all of the input [`feed_stdin`] gives it.
