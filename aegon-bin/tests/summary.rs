@@ -63,6 +63,18 @@ fn otlp_root_spans(path: &Path) -> (Option<i32>, Vec<(bool, Value)>) {
     (out.status.code(), roots)
 }
 
+/// marot's session 258c7280 (Claude Code 2.1.39, two subagents), the fixture whose subagents the
+/// unread-subagent tests take away.
+const MAROT: &str = "258c7280-ae70-4798-800f-63464d01a85d";
+
+/// A file of marot's session 258c7280 in the fixtures: `suffix` "" for the session,
+/// "__subagents__agent-ID" for a subagent.
+fn marot(suffix: &str) -> PathBuf {
+    fixture(&format!(
+        "marot__spotter__test__fixtures__transcripts__{MAROT}{suffix}.jsonl"
+    ))
+}
+
 fn summary(args: &[&Path]) -> Value {
     let out = Command::new(env!("CARGO_BIN_EXE_aegon"))
         .args(["--summary", "--json"])
@@ -712,12 +724,8 @@ fn a_background_subagent_not_read_is_a_lower_bound_whatever_the_read_order() {
 /// sorts first, in `--summary` and in the OTLP root spans.
 #[test]
 fn a_subagent_read_under_the_original_session_is_read_for_its_resumed_copy() {
-    let id = "258c7280-ae70-4798-800f-63464d01a85d";
-    let name = |suffix: &str| {
-        fixture(&format!(
-            "marot__spotter__test__fixtures__transcripts__{id}{suffix}.jsonl"
-        ))
-    };
+    let id = MAROT;
+    let name = marot;
     let original = std::fs::read_to_string(name("")).unwrap();
     for copy in [
         "00000000-aaaa-bbbb-cccc-000000000000",
@@ -878,12 +886,8 @@ fn a_workflow_run_with_no_agent_read_makes_the_cost_a_lower_bound() {
 /// usage counts as read.
 #[test]
 fn a_subagent_transcript_holding_only_its_prompt_is_a_lower_bound() {
-    let id = "258c7280-ae70-4798-800f-63464d01a85d";
-    let name = |suffix: &str| {
-        fixture(&format!(
-            "marot__spotter__test__fixtures__transcripts__{id}{suffix}.jsonl"
-        ))
-    };
+    let id = MAROT;
+    let name = marot;
     let sub = std::fs::read_to_string(name("__subagents__agent-a881341")).unwrap();
     let compact = name("__subagents__agent-acompact-fffbd0");
     for (lines, complete) in [(1, false), (2, true)] {
