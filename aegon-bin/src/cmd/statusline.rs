@@ -1003,7 +1003,7 @@ fn fields(
         // Percentages are floored: 99.6% is not yet full, so never shown as 100%.
         input
             .context_percent
-            .map(|p| format!("ctx {:.0}%", p.floor())),
+            .map(|p| format!("ctx {}", aegon::render::text::percent(p))),
         input.context_percent.map_or(0, level_of),
     );
     push(
@@ -1078,7 +1078,7 @@ fn fields(
                 if expired {
                     format!("{label} reset")
                 } else {
-                    format!("{label} {:.0}%", used.floor())
+                    format!("{label} {}", aegon::render::text::percent(*used))
                 }
             }),
             reading.map_or(0, |(_, used, _)| if expired { 0 } else { level_of(*used) }),

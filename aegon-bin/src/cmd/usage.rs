@@ -11,9 +11,7 @@ use aegon::render::text::usd_at_least;
 use aegon::session::pricing::Pricing;
 use aegon::timestamp::now_ms;
 use aegon::usage::blocks::{self, Block};
-use aegon::usage::render::{
-    report_json, report_table, rfc3339, rfc3339_millis, short_model, TableOptions,
-};
+use aegon::usage::render::{report_json, report_table, rfc3339, short_model, TableOptions};
 use aegon::usage::table::{fit, table_width, wrap, Column, Row, Style};
 use aegon::usage::time::{self, Bound, Period, TimeZone, Weekday};
 use aegon::usage::{report, total_tokens, By, Filter, ReportKind};
@@ -1338,19 +1336,19 @@ fn block_json(b: &Block, now: i64, limit: Option<u64>) -> Value {
     let total = total_tokens(&t);
     // ccusage's id: the start with milliseconds, `gap-` before a gap's; its times likewise.
     let id = if b.is_gap {
-        format!("gap-{}", rfc3339_millis(b.start_ms))
+        format!("gap-{}", rfc3339(b.start_ms))
     } else {
-        rfc3339_millis(b.start_ms)
+        rfc3339(b.start_ms)
     };
     let known = b.usage.cost().is_some();
     let mut v = json!({
         "id": id,
-        "startTime": rfc3339_millis(b.start_ms),
+        "startTime": rfc3339(b.start_ms),
         // A gap's is ccusage's, when use resumed (the table's gap ends where the next block
         // starts, up to an hour before: rows do not overlap there).
-        "endTime": rfc3339_millis(b.resumed_ms.unwrap_or(b.end_ms)),
+        "endTime": rfc3339(b.resumed_ms.unwrap_or(b.end_ms)),
         "endSource": b.end_source.as_str(),
-        "actualEndTime": b.actual_end_ms.map(rfc3339_millis),
+        "actualEndTime": b.actual_end_ms.map(rfc3339),
         "isActive": b.is_active,
         "isGap": b.is_gap,
         "isFuture": b.is_future(now),

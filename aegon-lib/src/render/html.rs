@@ -335,10 +335,10 @@ fn session_article(out: &mut String, index: usize, s: &Session, log: &SessionLog
             out,
             "Context at the end",
             &format!(
-                "{} of {} ({:.0}%)",
+                "{} of {} ({})",
                 thousands(ctx.tokens),
                 thousands(ctx.window),
-                ctx.fraction() * 100.0
+                super::text::percent(ctx.fraction() * 100.0)
             ),
         );
     }

@@ -776,6 +776,19 @@ fn at_least(mut money: String, pico: u128, lower_bound: bool) -> String {
     money
 }
 
+/// A percentage as every view writes it (`"7%"`): floored, so 99.6% of a context window or of a
+/// rate limit is not shown as full (`"100%"` only once it is reached) and the status line, the
+/// dashboard and the HTML and Markdown reports agree on one figure (77,334 of 1,000,000 is
+/// `"7%"` in each). Over 100 is kept (`"104%"`); a value that is not finite or below 0 is `"0%"`.
+pub fn percent(p: f64) -> String {
+    let p = if p.is_finite() {
+        p.max(0.0).floor()
+    } else {
+        0.0
+    };
+    format!("{p:.0}%")
+}
+
 /// A dollar amount on a chart's axis whose ticks are `step` apart: with as many decimals as
 /// make neighbouring ticks read differently (at least the cents below $100 a step, whole
 /// dollars from there), so a chart of a sub-cent session has `$0.0002`, `$0.0004`, not
@@ -923,6 +936,19 @@ pub(crate) fn test_picker(seed: u64) -> impl FnMut(usize) -> usize {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_percentage_is_floored_in_every_view() {
+        // 77,334 of 1,000,000 (tester14 #8: the status line said 7%, HTML and the dashboard 8%).
+        assert_eq!(percent(77_334.0 * 100.0 / 1_000_000.0), "7%");
+        assert_eq!(percent(99.6), "99%");
+        assert_eq!(percent(100.0), "100%");
+        assert_eq!(percent(104.2), "104%");
+        assert_eq!(percent(0.4), "0%");
+        assert_eq!(percent(-3.0), "0%");
+        assert_eq!(percent(f64::NAN), "0%");
+        assert_eq!(percent(f64::INFINITY), "0%");
+    }
+
     #[test]
     fn a_rounding_that_carries_is_shown_as_what_it_rounds_to() {
         // The cent's boundary: `<$0.01` is decided on the rounded figure, so half a cent is

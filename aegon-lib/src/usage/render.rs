@@ -67,15 +67,13 @@ pub fn usage_fields(u: &Usage) -> Map<String, Value> {
     m
 }
 
-/// RFC 3339 UTC of `ms`.
+/// RFC 3339 UTC of `ms` with its milliseconds always written (`2026-01-28T10:00:00.000Z`), in
+/// every time a usage report writes (session activity, block times, limit readings): the form
+/// Claude Code's transcripts and JavaScript's `toISOString` write, and ccusage gives block ids
+/// and times in (its `format_rfc3339_millis`, `YYYY-MM-DDTHH:MM:SS.mmmZ`), so strings of one
+/// width sort as times and `aegon usage blocks --json` ids equal ccusage's. A time outside
+/// jiff's range (years -9999..=9999) is written as its milliseconds.
 pub fn rfc3339(ms: i64) -> String {
-    jiff::Timestamp::from_millisecond(ms).map_or_else(|_| ms.to_string(), |t| t.to_string())
-}
-
-/// RFC 3339 UTC of `ms` with its milliseconds always written (`2026-01-28T10:00:00.000Z`): the
-/// form ccusage gives block ids and times (its `format_rfc3339_millis`,
-/// `YYYY-MM-DDTHH:MM:SS.mmmZ`), so `aegon usage blocks --json` ids equal ccusage's.
-pub fn rfc3339_millis(ms: i64) -> String {
     jiff::Timestamp::from_millisecond(ms).map_or_else(|_| ms.to_string(), |t| format!("{t:.3}"))
 }
 

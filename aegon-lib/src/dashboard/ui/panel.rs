@@ -14,6 +14,7 @@ use super::{clip, compact, fit, fit_tail, theme};
 use crate::dashboard::model::Dashboard;
 use crate::dashboard::series::{ContextSample, SessionSeries, MINUTES};
 use crate::dashboard::view::View;
+use crate::render::text::percent;
 use crate::render::text::{duration, inert, str_width, usd};
 use crate::session::cost_explained::RebuildCause;
 use crate::session::{Activity, Session, Step, StepStatus};
@@ -144,7 +145,11 @@ fn context_chart(frame: &mut Frame<'_>, area: Rect, session: &Session, series: &
     let compactions = session.compactions;
     let mut title = vec![
         Span::styled("Context over time · ", theme::dim()),
-        Span::raw(format!("peak {peak:.0}% · now {:.0}%", last.percent())),
+        Span::raw(format!(
+            "peak {} · now {}",
+            percent(peak),
+            percent(last.percent())
+        )),
     ];
     if compactions > 0 {
         title.push(Span::styled(
@@ -391,8 +396,8 @@ fn context_line(session: &Session, width: u16) -> Line<'static> {
     };
     let fraction = context.fraction();
     let label = format!(
-        " {:>3.0}% {}/{}",
-        fraction * 100.0,
+        " {:>4} {}/{}",
+        percent(fraction * 100.0),
         compact(context.tokens),
         compact(context.window)
     );

@@ -315,7 +315,11 @@ fn limit_row(frame: &mut Frame<'_>, row: Rect, limit: &Limit, now_ms: i64) {
         0.0
     };
     let high = percent >= 80.0;
-    let mut label = format!("{}{percent:.0}% · {read}", if high { "⚠ " } else { "" });
+    let mut label = format!(
+        "{}{} · {read}",
+        if high { "⚠ " } else { "" },
+        crate::render::text::percent(percent)
+    );
     if let Some(at) = &limit.resets_label {
         label.push_str(&format!(" · resets {at}"));
     }
