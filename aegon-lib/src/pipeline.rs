@@ -516,6 +516,44 @@ impl<R: Renderer> Pipeline<R> {
         flow.is_continue() && decoder.learns_from_history()
     }
 
+    /// Reads `tail`, the end of a Claude Code transcript's history just before where a
+    /// follower starts (`-f --from-end`, a watched folder's older file once it grows), into the
+    /// correlator alone: nothing is emitted, counted or reported, but the lines, API responses
+    /// and tool calls it holds are known. Claude Code writes one API response as several lines
+    /// seconds apart (one per content block, each repeating the usage: FORMAT.md §6), so a
+    /// follower started between two of them counted the later one as a new response with its
+    /// whole prompt (tester15 #1: $0.6113 for the $0.5371 the same lines give read from the
+    /// start); with the tail known it is the increment it is read from the start, and a tool
+    /// result after the start finds its call. `tail` holds whole lines, newline-separated,
+    /// starting at byte `offset` of the input (the caller drops a partial first line). Does
+    /// nothing for another format: their decoders learn through [`Pipeline::skim`].
+    pub fn skim_tail(&mut self, input: &mut Input, tail: &[u8], offset: u64) {
+        if input.decoder.format() != Some(Format::Claude) || input.decoder.is_document() {
+            return;
+        }
+        let correlator = &mut self.correlator;
+        let mut at = offset;
+        for bytes in tail.split(|&b| b == b'\n') {
+            let line_offset = at;
+            at += bytes.len() as u64 + 1;
+            let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
+            if bytes.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            correlator.begin_line();
+            let line = crate::source::lines::Line {
+                bytes,
+                number: 0,
+                offset: line_offset,
+                terminated: true,
+            };
+            let _ = input.decoder.line(&input.name, line, &mut |mut event| {
+                correlator.apply(&mut event);
+                ControlFlow::Continue(())
+            });
+        }
+    }
+
     /// Makes `input` start mid-file: at byte `offset`, which begins line `number`.
     pub fn start_at(&mut self, input: &mut Input, offset: u64, number: u64) {
         input.splitter.reset(offset, number);

@@ -774,3 +774,78 @@ fn a_resumed_copilot_session_followed_from_after_its_first_shutdown_counts_only_
         }
     }
 }
+
+/// Claude Code writes one API response as several lines seconds apart (one per content block,
+/// each repeating the usage: FORMAT.md §6), so a follower started "now" often starts between
+/// two of them. Followed from its end after any line of a real transcript (apanloco's
+/// session, 98 lines), the lines appended give the events and usage the same lines give read
+/// from the start: a later line of a response begun before the start is its increment
+/// (tester15 #1: after line 4 the rest counted 22 calls, $0.6113, the response of lines 4
+/// and 6 again with its whole prompt, for 21 calls, $0.5371).
+#[test]
+fn a_claude_transcript_followed_from_between_the_lines_of_one_response_counts_only_what_grew() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fixtures/corpus/apanloco__random__session.jsonl");
+    let lines: Vec<String> = fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let mut whole = Pipeline::new(Options::default(), UsageTokens::default());
+    let _ = whole
+        .read_to_end("s.jsonl", lines.concat().as_bytes())
+        .unwrap();
+    let whole = whole.finish().unwrap().0 .0;
+    let mut whole_seen = Pipeline::new(Options::default(), Seen::default());
+    let _ = whole_seen
+        .read_to_end("s.jsonl", lines.concat().as_bytes())
+        .unwrap();
+    let whole_seen = whole_seen.finish().unwrap().0 .0;
+    let line_of = |s: &String| -> u64 {
+        s.rsplit_once('@')
+            .and_then(|(_, place)| place.split_once(':'))
+            .and_then(|(line, _)| line.parse().ok())
+            .unwrap()
+    };
+    // The response of lines 4 and 6 (msg_014Z…): a start between them is the reported case.
+    assert_eq!(whole.iter().filter(|u| u.0 == 4 || u.0 == 6).count(), 2);
+    for start in 1..lines.len() {
+        let after: Vec<_> = whole
+            .iter()
+            .filter(|u| u.0 > start as u64)
+            .cloned()
+            .collect();
+        let seen_after: Vec<_> = whole_seen
+            .iter()
+            .filter(|s| line_of(s) > start as u64)
+            .cloned()
+            .collect();
+        let fx = Fixture::new(&format!("claude-response-lines-{start}"));
+        fx.append("s.jsonl", &lines[..start].concat());
+        let mut usages = Pipeline::new(Options::default(), UsageTokens::default());
+        let mut seen = Pipeline::new(Options::default(), Seen::default());
+        let mut tails = [
+            Tail::new(fx.path("s.jsonl"), "s.jsonl").from_end(),
+            Tail::new(fx.path("s.jsonl"), "s.jsonl").from_end(),
+        ];
+        let _ = tails[0].poll(&mut usages, |_: &Path, _| {}).unwrap();
+        let _ = tails[1].poll(&mut seen, |_: &Path, _| {}).unwrap();
+        assert!(usages.renderer().0.is_empty() && seen.renderer().0.is_empty());
+        fx.append("s.jsonl", &lines[start..].concat());
+        let _ = tails[0].poll(&mut usages, |_: &Path, _| {}).unwrap();
+        let _ = tails[1].poll(&mut seen, |_: &Path, _| {}).unwrap();
+        let [mut usage_tail, mut seen_tail] = tails;
+        let _ = usage_tail.close(&mut usages).unwrap();
+        let _ = seen_tail.close(&mut seen).unwrap();
+        assert_eq!(
+            std::mem::take(&mut usages.renderer().0),
+            after,
+            "usage, started after line {start}"
+        );
+        assert_eq!(
+            std::mem::take(&mut seen.renderer().0),
+            seen_after,
+            "events, started after line {start}"
+        );
+    }
+}

@@ -303,13 +303,19 @@ impl Tail {
                             // older files: tester13 #4). That costs nothing at the start:
                             // such a file is opened only once it grows, and its history is
                             // decoded then, once (the line count already reads it whole).
+                            // Its last HISTORY_TAIL bytes are kept for a Claude Code
+                            // transcript's correlator (`Pipeline::skim_tail`).
                             let mut skim = true;
+                            let mut recent = HistoryTail::default();
                             let history = |chunk: &[u8]| {
                                 skim = skim && pipeline.skim(&mut input, chunk);
+                                recent.push(chunk);
                             };
                             match end_of_last_line(&mut file, limit, history) {
                                 Ok((end, lines)) => {
                                     start = end;
+                                    let (tail, at) = recent.lines_before(end);
+                                    pipeline.skim_tail(&mut input, tail, at);
                                     pipeline.start_at(&mut input, end, lines + 1);
                                 }
                                 Err(e) => {
@@ -414,6 +420,45 @@ impl Tail {
 /// Reads `file` to its end, or to byte `limit`: the offset just past the last newline, and
 /// the number of lines before it. Leaves the file positioned there. Each chunk read is shown
 /// to `history` on the way, in order.
+/// How much of a file's history before a follower's start is read into the correlator
+/// ([`crate::Pipeline::skim_tail`]): the lines of the API response being written when the
+/// follower started are within it (Claude Code writes a response's lines back to back, a few
+/// content blocks and tool results apart), and reading it costs about a millisecond.
+const HISTORY_TAIL: usize = 2 << 20;
+
+/// The last [`HISTORY_TAIL`] bytes (at least) of a file's history, as it is read.
+#[derive(Default)]
+struct HistoryTail {
+    bytes: Vec<u8>,
+    /// Offset in the file of `bytes[0]`.
+    start: u64,
+}
+
+impl HistoryTail {
+    fn push(&mut self, chunk: &[u8]) {
+        self.bytes.extend_from_slice(chunk);
+        if self.bytes.len() > 2 * HISTORY_TAIL {
+            let drop = self.bytes.len() - HISTORY_TAIL;
+            self.bytes.drain(..drop);
+            self.start += drop as u64;
+        }
+    }
+
+    /// The whole lines kept that end before byte `end` (the start of the first line to count),
+    /// and the offset of the first: a line cut at the front of what was kept is left out.
+    fn lines_before(&self, end: u64) -> (&[u8], u64) {
+        let len = usize::try_from(end.saturating_sub(self.start))
+            .map_or(self.bytes.len(), |n| n.min(self.bytes.len()));
+        let kept = &self.bytes[..len];
+        let from = if self.start == 0 {
+            0
+        } else {
+            memchr::memchr(b'\n', kept).map_or(len, |nl| nl + 1)
+        };
+        (&kept[from..], self.start + from as u64)
+    }
+}
+
 fn end_of_last_line(
     file: &mut File,
     limit: u64,
