@@ -929,3 +929,58 @@ fn follow_a_folder_polling_says_a_file_removed_or_renamed_away() {
 fn watch_does_not_say_a_file_removed() {
     says_removals_in_a_followed_folder(&["watch", "--ndjson"], "watch-removed", false);
 }
+
+/// More files than the open-file limit allows, every one written at once after its history
+/// was read (a month of sessions under a container's or systemd's `LimitNOFILE`): every new
+/// line is read, by `-f FOLDER` and by `watch` alike, as by `-f FILE…` above (tester15 #7: past the limit, files were
+/// no longer read, silently: 57 of 150 under `ulimit -n 64`, until a rescan a minute later).
+#[cfg(unix)]
+fn follows_a_folder_of_more_files_than_the_open_file_limit(extra: &[&str], name: &str) {
+    const FILES: usize = 120;
+    let dir = temp_dir(name);
+    let projects = dir.join("projects");
+    let path = |i: usize| {
+        projects
+            .join(format!("-p{}", i % 6))
+            .join(format!("s{i}.jsonl"))
+    };
+    for i in 0..FILES {
+        std::fs::create_dir_all(path(i).parent().unwrap()).unwrap();
+        append(&path(i), &prompt(&format!("history {i}")));
+    }
+    // The hard limit too (a lowered soft limit alone aegon raises).
+    let mut command = Command::new("sh");
+    command
+        .arg("-c")
+        .arg("ulimit -n 40 && exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_aegon"))
+        .args(extra)
+        .arg("-q")
+        .arg(&projects);
+    let f = Following(common::Running::spawn(&mut command));
+    assert_eq!(f.prompts(FILES).len(), FILES);
+    for i in 0..FILES {
+        append(&path(i), &prompt(&format!("new {i}")));
+    }
+    let mut new = f.prompts(FILES);
+    new.sort();
+    let mut expected: Vec<String> = (0..FILES).map(|i| format!("new {i}")).collect();
+    expected.sort();
+    assert_eq!(new, expected);
+    drop(f);
+}
+
+#[cfg(unix)]
+#[test]
+fn follow_a_folder_of_more_files_than_the_open_file_limit() {
+    follows_a_folder_of_more_files_than_the_open_file_limit(&["-f", "--ndjson"], "follow-nofile");
+}
+
+#[cfg(unix)]
+#[test]
+fn watch_more_files_than_the_open_file_limit() {
+    follows_a_folder_of_more_files_than_the_open_file_limit(
+        &["watch", "--ndjson", "--since", "all"],
+        "watch-nofile",
+    );
+}

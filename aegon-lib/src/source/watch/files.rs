@@ -31,7 +31,7 @@ use std::time::{Duration, Instant};
 use notify::{RecursiveMode, Watcher};
 
 use super::notifications::{watch_changes, watch_tree, Notification};
-use super::watched::{self, Watched};
+use super::watched::Watched;
 use crate::pipeline::Pipeline;
 use crate::render::{Flow, Renderer};
 use crate::source::follow::{Change, Tail};
@@ -335,8 +335,12 @@ fn follow<R: Renderer>(
             }
             for i in retry {
                 if let Some(w) = files.get_mut(i) {
-                    if poll(w, pipeline, notes)?.0.is_break() {
+                    let (flow, short) = poll(w, pipeline, notes)?;
+                    if flow.is_break() {
                         return Ok(());
+                    }
+                    if short {
+                        w.say_out_of_handles(notes);
                     }
                     w.tail.park();
                 }
@@ -397,14 +401,7 @@ fn poll<R: Renderer>(
     pipeline: &mut Pipeline<R>,
     notes: &mut dyn FnMut(&str),
 ) -> io::Result<(Flow, bool)> {
-    let mut short = false;
-    let flow = w.poll(pipeline, |path, change| {
-        if let Change::Unreadable(e) = &change {
-            short |= watched::out_of_handles(e);
-        }
-        note(path, change, notes);
-    })?;
-    Ok((flow, short || w.tail.is_parked()))
+    w.poll(pipeline, |path, change| note(path, change, notes))
 }
 
 /// Says what happened to a followed file, as `tail -F` does (also `aegon -f FOLDER`'s words

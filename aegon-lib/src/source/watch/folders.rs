@@ -8,7 +8,9 @@
 //! many watches, network file systems) or with `--poll`, the rescan runs every 500 ms, and aegon
 //! says so. A folder that cannot be read is left out of the notifications (the walk reports it
 //! once), the rest of its tree keeps them. Quiet files are parked (their handles closed) so
-//! thousands can be followed.
+//! thousands can be followed; a file that cannot be opened for want of file handles has every
+//! handle that can be given back first, is read at once, and is said on stderr if it still
+//! cannot be (tried again at each look).
 //!
 //! A root that does not exist yet (an agent's folder, created when that agent first runs) is
 //! waited for: its nearest existing parent is watched alone (not its tree), and each change
@@ -375,11 +377,11 @@ pub fn watch_folders<R: Renderer>(
     }
     // Recent history first, oldest first, so the stream reads in time order.
     history.sort();
-    for (_, path) in &history {
-        if let Some(w) = files.by_path.get_mut(path) {
-            if poll(w, pipeline, notes, removals)?.is_break() {
-                return Ok(());
-            }
+    for (_, path) in history {
+        if poll_path(&mut files, Some(path.clone()), pipeline, notes, removals)? {
+            return Ok(());
+        }
+        if let Some(w) = files.by_path.get_mut(&path) {
             w.tail.park();
         }
     }
@@ -563,6 +565,11 @@ fn links_to_its_own_folder(path: &Path) -> Option<String> {
 
 /// Polls one file if it is watched; returns whether to stop. `removals`: say a file renamed
 /// away, removed or replaced ([`FolderOptions::removals`]).
+/// Polls the file at `path` (one not followed is left alone); returns whether to stop. A file
+/// that could not be opened for want of file handles has every handle that can be given back
+/// (each file is opened again when it changes) and is read again at once; one that still
+/// cannot be is said (once) and tried again at each look (tester15 #7: past the open-file
+/// limit, files stopped being read, silently, until a rescan a minute later).
 fn poll_path<R: Renderer>(
     files: &mut Files,
     path: Option<PathBuf>,
@@ -570,10 +577,27 @@ fn poll_path<R: Renderer>(
     notes: &mut dyn FnMut(&str),
     removals: bool,
 ) -> io::Result<bool> {
-    match path.and_then(|p| files.by_path.get_mut(&p)) {
-        Some(w) => Ok(poll(w, pipeline, notes, removals)?.is_break()),
-        None => Ok(false),
+    let Some(path) = path else {
+        return Ok(false);
+    };
+    let Some(w) = files.by_path.get_mut(&path) else {
+        return Ok(false);
+    };
+    let (flow, short) = poll(w, pipeline, notes, removals)?;
+    if flow.is_break() || !short {
+        return Ok(flow.is_break());
     }
+    for other in files.by_path.values_mut() {
+        other.tail.park();
+    }
+    let Some(w) = files.by_path.get_mut(&path) else {
+        return Ok(false);
+    };
+    let (flow, short) = poll(w, pipeline, notes, removals)?;
+    if short {
+        w.say_out_of_handles(notes);
+    }
+    Ok(flow.is_break())
 }
 
 fn poll<R: Renderer>(
@@ -581,7 +605,7 @@ fn poll<R: Renderer>(
     pipeline: &mut Pipeline<R>,
     notes: &mut dyn FnMut(&str),
     removals: bool,
-) -> io::Result<crate::render::Flow> {
+) -> io::Result<(crate::render::Flow, bool)> {
     w.poll(pipeline, |path, change| match change {
         Change::Replaced | Change::Vanished if removals => super::files::note(path, change, notes),
         _ => note(path, change, notes),

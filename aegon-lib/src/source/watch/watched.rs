@@ -21,6 +21,9 @@ pub(super) struct Watched {
     pub(super) seen: (u64, Option<SystemTime>),
     /// When a poll last read something from it.
     pub(super) last_change: Instant,
+    /// Whether it was said that it could not be opened for want of file handles (said once,
+    /// until it is read again).
+    said_short: bool,
 }
 
 impl Watched {
@@ -30,6 +33,7 @@ impl Watched {
             tail,
             seen,
             last_change: Instant::now(),
+            said_short: false,
         }
     }
 
@@ -38,26 +42,48 @@ impl Watched {
         current_look(self.tail.path()) != self.seen
     }
 
-    /// Reads what is new, reporting changes to `on_change`.
+    /// Reads what is new, reporting changes to `on_change` (but for a file that could not be
+    /// opened for want of file handles: that is the caller's to retry, and to say if it stays
+    /// so). Also returns whether it could not be opened, or opened again once parked, for want
+    /// of file handles (nothing was read): its last look is then kept, so the next look sees
+    /// it changed and it is tried again.
     pub(super) fn poll<R: Renderer>(
         &mut self,
         pipeline: &mut Pipeline<R>,
-        on_change: impl FnMut(&Path, Change),
-    ) -> io::Result<Flow> {
+        mut on_change: impl FnMut(&Path, Change),
+    ) -> io::Result<(Flow, bool)> {
         // Looked at before reading: a line written while this one is read (or rendered) makes
         // the next look differ. (Looked at after, it was taken as read, and with --poll waited
         // for the file's next write.)
         let look = current_look(self.tail.path());
-        let (read, flow) = self.tail.poll(pipeline, on_change)?;
-        // Still parked: its handle could not be taken again (out of file handles, say), so
-        // nothing was read; the old look makes the next poll try again.
-        if !self.tail.is_parked() {
+        let mut short = false;
+        let (read, flow) = self.tail.poll(pipeline, |path, change| match change {
+            Change::Unreadable(e) if out_of_handles(&e) => short = true,
+            change => on_change(path, change),
+        })?;
+        // Still parked: its handle could not be taken again (out of file handles, say).
+        short |= self.tail.is_parked();
+        if !short {
             self.seen = look;
+            self.said_short = false;
         }
         if read > 0 {
             self.last_change = Instant::now();
         }
-        Ok(flow)
+        Ok((flow, short))
+    }
+
+    /// Says, once until it is read again, that it could not be opened for want of file handles
+    /// even after every other handle that could be was given back (the open-file limit is below
+    /// the files being written at once): it is tried again at each look.
+    pub(super) fn say_out_of_handles(&mut self, notes: &mut dyn FnMut(&str)) {
+        if !std::mem::replace(&mut self.said_short, true) {
+            notes(&format!(
+                "{}: not read for now: out of file handles (the open-file limit, ulimit -n); \
+                 tried again at each look",
+                self.tail.path().display()
+            ));
+        }
     }
 
     /// Closes its handle if nothing was read from it for [`PARK_AFTER`].
