@@ -536,6 +536,8 @@ pub struct OtlpRenderer<S: OtlpSink> {
     /// Each usage event's cost and cache figures, by the rules the NDJSON stream and
     /// `--summary` use ([`crate::session::cost_explained`]).
     tracker: CacheTracker,
+    /// The workflow run of the latest subagent line's file, found once per file.
+    file_run: crate::session::RunOfFile,
 }
 
 impl<S: OtlpSink> OtlpRenderer<S> {
@@ -551,6 +553,7 @@ impl<S: OtlpSink> OtlpRenderer<S> {
             tracker: CacheTracker::new(options.pricing.clone()),
             options,
             sessions: BTreeMap::new(),
+            file_run: crate::session::RunOfFile::default(),
         }
     }
 
@@ -679,7 +682,7 @@ impl<S: OtlpSink> Renderer for OtlpRenderer<S> {
             }
             // A workflow agent's line reads its run (told by its file's path), as in the
             // session core (`Session::workflow_runs`).
-            if let Some(run) = crate::session::workflow_run_of_path(event.source.file) {
+            if let Some(run) = self.file_run.of(event.source.file) {
                 if !s.read_agents.contains(run) {
                     s.read_agents.insert(run.to_owned());
                 }

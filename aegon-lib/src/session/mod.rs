@@ -81,6 +81,9 @@ pub struct Sessions {
     /// price table's lookups (string keys in B-trees) took 1.7% of a summary of distinct
     /// history when done for every one, as in [`CacheTracker`](cost_explained::CacheTracker).
     last_price: Option<PriceMemo>,
+    /// The workflow run of the latest subagent line's file ([`workflow_run_of_path`]), found
+    /// once per file, not per line.
+    file_run: RunOfFile,
 }
 
 /// A request's price ([`Pricing::request_price`]) with the factors it was looked up with,
@@ -383,6 +386,7 @@ impl Sessions {
             no_prompt_costs: false,
             last_model: None,
             last_price: None,
+            file_run: RunOfFile::default(),
         }
     }
 
@@ -432,8 +436,14 @@ impl Sessions {
         let Some(session) = self.sessions.get_mut(id) else {
             return;
         };
+        // Only a subagent's line tells a run (its agent's); the answer is its file's.
+        let run = match event.agent_id {
+            Some(_) => self.file_run.of(event.source.file),
+            None => None,
+        };
         session.apply(
             event,
+            run,
             now_ms,
             &mut self.spawned_by,
             &self.pricing,
@@ -684,11 +694,34 @@ pub fn workflow_run_of_path(path: &str) -> Option<&str> {
     found
 }
 
+/// The workflow run of the latest file asked about ([`workflow_run_of_path`]): lines come file
+/// by file, so the path is scanned once per file, and each line of the same file costs one
+/// compare of its name.
+#[derive(Debug, Clone, Default)]
+pub struct RunOfFile {
+    /// The file last asked about and its run.
+    last: Option<(Box<str>, Option<Box<str>>)>,
+}
+
+impl RunOfFile {
+    /// The workflow run the file `path` belongs to ([`workflow_run_of_path`]).
+    pub fn of(&mut self, path: &str) -> Option<&str> {
+        if self.last.as_ref().is_none_or(|(file, _)| **file != *path) {
+            self.last = Some((Box::from(path), workflow_run_of_path(path).map(Box::from)));
+        }
+        self.last.as_ref().and_then(|(_, run)| run.as_deref())
+    }
+}
+
 /// The run id a tool result launching a workflow names (`toolUseResult` of Claude Code
 /// 2.1.1xx's `Workflow` tool: `{"status":"async_launched","taskType":"local_workflow",
 /// "runId":"wf_…","transcriptDir":"…"}`), or `None` for any other result.
 pub(crate) fn workflow_run_launched(raw: &str) -> Option<String> {
-    if !raw.starts_with('{') || !raw.contains("\"local_workflow\"") {
+    // Every tool result is asked: memchr's SIMD search, built once, where `str::contains`
+    // (Two-Way, set up per call) took 1.7% of a summary of the shared corpus.
+    static LOCAL_WORKFLOW: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\"local_workflow\""));
+    if !raw.starts_with('{') || LOCAL_WORKFLOW.find(raw.as_bytes()).is_none() {
         return None;
     }
     let record = crate::format::claude::record::member_string;
@@ -726,9 +759,13 @@ impl Session {
             .map(|(run, _)| run.as_str())
     }
 
+    /// Applies `event`, of the workflow run `run` when its file is one of a run's agent
+    /// ([`workflow_run_of_path`] of its file, found once per file by the caller).
+    #[allow(clippy::too_many_arguments)]
     fn apply(
         &mut self,
         event: &Event<'_>,
+        run: Option<&str>,
         now_ms: i64,
         spawned_by: &mut HashMap<String, String>,
         pricing: &Pricing,
@@ -777,7 +814,7 @@ impl Session {
             // A workflow agent's line tells its run by its file's path (every line: an agent
             // of a run resumed from another may be copied into the new run's folder).
             if event.agent_id.is_some() {
-                if let Some(run) = workflow_run_of_path(event.source.file) {
+                if let Some(run) = run {
                     match self.workflow_runs.get_mut(run) {
                         Some(read) => *read = true,
                         None => {
