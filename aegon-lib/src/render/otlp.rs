@@ -498,13 +498,10 @@ struct SessionTrace {
     series: HashMap<SeriesKey, SeriesState>,
     /// Metric points not yet exported.
     points: Vec<Point>,
-    /// Subagents the session names (a Task result's spawned agent, an `agent_progress` line's
-    /// `agentId`, a workflow run's `runId`; `ID usage` for the usage a Task result records),
-    /// and those of which a line was read (`ID usage` once one of its API responses was),
-    /// over all its segments: one named and not read leaves the root span without a cost
-    /// ([`session_cost_attributes`]).
-    named_agents: HashSet<String>,
-    read_agents: HashSet<String>,
+    /// The subagents and workflow runs the session names and which were read, over all its
+    /// segments, by the session core's rule ([`crate::session::Named`]): one named and not
+    /// read leaves the root span without a cost ([`session_cost_attributes`]).
+    named: crate::session::Named,
     /// Cost points waiting for the session's totals ([`crate::event::Event::awaits_totals`]),
     /// in the order they came.
     held_costs: Vec<HeldCost>,
@@ -536,6 +533,8 @@ pub struct OtlpRenderer<S: OtlpSink> {
     /// Each usage event's cost and cache figures, by the rules the NDJSON stream and
     /// `--summary` use ([`crate::session::cost_explained`]).
     tracker: CacheTracker,
+    /// The workflow run of the latest subagent line's file, found once per file.
+    file_run: crate::session::RunOfFile,
 }
 
 impl<S: OtlpSink> OtlpRenderer<S> {
@@ -551,6 +550,7 @@ impl<S: OtlpSink> OtlpRenderer<S> {
             tracker: CacheTracker::new(options.pricing.clone()),
             options,
             sessions: BTreeMap::new(),
+            file_run: crate::session::RunOfFile::default(),
         }
     }
 
@@ -673,55 +673,12 @@ impl<S: OtlpSink> Renderer for OtlpRenderer<S> {
             }
         }
         let agent = event.agent_id.as_deref().map(|a| bounded(a, ATTRIBUTE_MAX));
-        if let Some(a) = &agent {
-            if !s.read_agents.contains(a) {
-                s.read_agents.insert(a.clone());
-            }
-            // A workflow agent's line reads its run (told by its file's path), as in the
-            // session core (`Session::workflow_runs`).
-            if let Some(run) = crate::session::workflow_run_of_path(event.source.file) {
-                if !s.read_agents.contains(run) {
-                    s.read_agents.insert(run.to_owned());
-                }
-            }
-        }
-        if let EventKind::ToolResult {
-            raw_result: Some(raw),
-            spawned_agent_id,
-            ..
-        } = &event.kind
-        {
-            if let Some(run) = crate::session::workflow_run_launched(raw) {
-                s.named_agents.insert(run);
-            }
-            // A Task result that records its subagent's usage names that usage too: a line of
-            // the subagent without any of its API responses (a transcript cut after its prompt)
-            // leaves it unread, as `Subagent::usage_recorded` in the session core.
-            if let Some(a) = spawned_agent_id {
-                if crate::session::records_usage(raw) {
-                    s.named_agents
-                        .insert(format!("{} {USAGE_OF}", bounded(a, ATTRIBUTE_MAX)));
-                }
-            }
-        }
-        if let (Some(a), EventKind::Usage { .. }) = (&agent, &event.kind) {
-            let key = format!("{a} {USAGE_OF}");
-            if !s.read_agents.contains(&key) {
-                s.read_agents.insert(key);
-            }
-        }
-        let named = match &event.kind {
-            EventKind::ToolResult {
-                spawned_agent_id, ..
-            } => spawned_agent_id.as_deref(),
-            EventKind::Progress { agent_id, .. } if agent.is_none() => agent_id.as_deref(),
-            _ => None,
+        // The run of a subagent line's file is found once per file.
+        let run = match event.agent_id {
+            Some(_) => self.file_run.of(event.source.file),
+            None => None,
         };
-        if let Some(n) = named.map(|n| bounded(n, ATTRIBUTE_MAX)) {
-            if !s.named_agents.contains(&n) {
-                s.named_agents.insert(n);
-            }
-        }
+        s.named.observe(event, run);
         if let Some(a) = &agent {
             let seq = s.events;
             let entry = s
@@ -1067,23 +1024,7 @@ impl<S: OtlpSink> Renderer for OtlpRenderer<S> {
         // A subagent read in any session of the run is read: a resumed session's copied lines
         // name its original's subagents, whose lines carry the original's session id (as
         // `Sessions::end_of_input` settles it for `--summary`).
-        let unread = |s: &SessionTrace| s.named_agents.iter().any(|a| !s.read_agents.contains(a));
-        if self.sessions.values().any(unread) {
-            let read: HashSet<String> = self
-                .sessions
-                .values()
-                .flat_map(|s| s.read_agents.iter().cloned())
-                .collect();
-            for s in self.sessions.values_mut() {
-                let elsewhere: Vec<String> = s
-                    .named_agents
-                    .iter()
-                    .filter(|a| !s.read_agents.contains(*a) && read.contains(*a))
-                    .cloned()
-                    .collect();
-                s.read_agents.extend(elsewhere);
-            }
-        }
+        crate::session::Named::settle(self.sessions.values_mut().map(|s| &mut s.named));
         for (id, s) in &mut self.sessions {
             end_segment(id, s, &self.options);
         }
@@ -1447,17 +1388,13 @@ fn end_segment(id: &str, s: &mut SessionTrace, options: &OtlpOptions) {
     s.chain_last_ms.clear();
 }
 
-/// The suffix of the key (`ID usage`) that stands for a subagent's own API responses in
-/// [`SessionTrace`]'s named and read sets (a space: no agent id has one).
-const USAGE_OF: &str = "usage";
-
 /// The cost explained of a session's trace on its root span: its cost, cache hit ratio,
 /// rebuilds, their tokens and cost beyond cache hits, and that cost by cause (each cause that
 /// happened). Costs only where every part has a price (an unknown price is never sent as 0).
 fn session_cost_attributes(s: &SessionTrace, attributes: &mut Vec<(String, Value)>) {
     // A subagent the session names of which no line was read: its usage is missing, so the
     // session's cost is not known ([`crate::tokens::Unread::Subagent`]), as `--summary` says.
-    let missing = s.named_agents.iter().any(|a| !s.read_agents.contains(a));
+    let missing = !s.named.all_read();
     if let Some(cost) = s.cost.cost_usd().filter(|_| !missing) {
         attributes.push((COST_USD.into(), json!(cost)));
     }

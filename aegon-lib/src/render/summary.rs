@@ -151,7 +151,8 @@ impl<W: Write> Renderer for SummaryRenderer<W> {
 /// One line per session with workflow runs it launched of which no agent's line was read
 /// ([`Session::unread_workflow_runs`]), and one per session with subagents that a Task result
 /// (`toolUseResult.agentId`) or an
-/// `agent_progress` line (`data.agentId`) names and of which no line was read ([`Session::unread_subagents`]): its usage is missing from its session's
+/// `agent_progress` line (`data.agentId`) names and of which no line was read
+/// ([`crate::session::Named::unread_subagents`]): its usage is missing from its session's
 /// figures, which are then a lower bound. Claude Code moved subagent transcripts three times
 /// (inline, `agent-*.jsonl` beside the session, `SESSION/subagents/`); a fourth layout, a
 /// deleted file or a session file named without its folder would otherwise lose them unsaid
@@ -173,10 +174,7 @@ pub fn unread_subagent_notes(sessions: &Sessions) -> Vec<String> {
                 first = runs[0],
             ));
         }
-        let ids: Vec<&str> = session
-            .unread_subagents()
-            .filter(|id| !session.workflow_runs.contains_key(*id))
-            .collect();
+        let ids: Vec<&str> = session.named.unread_subagents().collect();
         if ids.is_empty() {
             continue;
         }

@@ -19,14 +19,16 @@ pub mod correlate;
 pub mod cost_explained;
 pub mod histogram;
 pub mod leaves;
+pub mod named;
 pub mod pricing;
 pub mod prompt;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use self::cost_explained::CostExplained;
 use self::histogram::Histogram;
 use self::leaves::{LeafIndex, Resolved};
+pub use self::named::Named;
 use self::pricing::{ModelId, Pricing, LARGE_CONTEXT_WINDOW};
 use self::prompt::command_prompt;
 use crate::event::{Event, EventKind, TitleSource};
@@ -81,6 +83,9 @@ pub struct Sessions {
     /// price table's lookups (string keys in B-trees) took 1.7% of a summary of distinct
     /// history when done for every one, as in [`CacheTracker`](cost_explained::CacheTracker).
     last_price: Option<PriceMemo>,
+    /// The workflow run of the latest subagent line's file ([`workflow_run_of_path`]), found
+    /// once per file, not per line.
+    file_run: RunOfFile,
 }
 
 /// A request's price ([`Pricing::request_price`]) with the factors it was looked up with,
@@ -206,18 +211,6 @@ pub struct Subagent {
     pub spawned_by: Option<String>,
     /// True for a compaction agent (`agent-acompact-*`).
     pub compaction: bool,
-    /// True once a line of its own was read (in this session, or at the end of the input in
-    /// any session of the run: [`Sessions::end_of_input`]). False for a subagent known only from the Task
-    /// result or the `agent_progress` lines that name it (`agentId`): its transcript was not
-    /// among the inputs, and its usage is missing from the session's
-    /// ([`Session::unread_subagents`]).
-    pub read: bool,
-    /// True when the Task result that names it records usage of its own
-    /// (`toolUseResult.totalTokens` above 0): then a line read is not enough, one of its API
-    /// responses must be ([`Subagent::api_calls`] above 0, in this session or, at the end of the
-    /// input, in any session of the run), else its usage is missing (a transcript cut after
-    /// its prompt line: tester13 #6) and it is unread ([`Session::unread_subagents`]).
-    pub usage_recorded: bool,
 }
 
 /// The context window's fill after the latest main-chain API response.
@@ -323,14 +316,10 @@ pub struct Session {
     pub tools: BTreeMap<String, ToolStats>,
     /// Subagents by agent id.
     pub subagents: BTreeMap<String, Subagent>,
-    /// Workflow runs the session launched (Claude Code 2.1.1xx `local_workflow` results:
-    /// `toolUseResult.runId`, `wf_…`), by run id: true once a line of one of the run's agents
-    /// was read. A run's agents are not named in the parent (its result names a folder,
-    /// `SESSION/subagents/workflows/wf_<runId>/`, and no line of an agent names its run), so
-    /// an agent's line tells its run only by its file's path ([`workflow_run_of_path`]); one
-    /// read from stdin or a renamed file leaves the run unread. A run not read makes the
-    /// session's cost a lower bound like a subagent not read ([`Session::unread_subagents`]).
-    pub workflow_runs: BTreeMap<String, bool>,
+    /// The subagents and workflow runs the session names, and which of them were read
+    /// ([`Named`]; settled over the sessions of the run by [`Sessions::end_of_input`]): one
+    /// named and not read makes its cost a lower bound ([`Session::unread_subagents`]).
+    pub named: Named,
     /// Context fill after the latest main-chain response.
     pub context: Option<ContextFill>,
     /// Earliest timestamp seen (ms) and its text.
@@ -383,6 +372,7 @@ impl Sessions {
             no_prompt_costs: false,
             last_model: None,
             last_price: None,
+            file_run: RunOfFile::default(),
         }
     }
 
@@ -432,8 +422,14 @@ impl Sessions {
         let Some(session) = self.sessions.get_mut(id) else {
             return;
         };
+        // Only a subagent's line tells a run (its agent's); the answer is its file's.
+        let run = match event.agent_id {
+            Some(_) => self.file_run.of(event.source.file),
+            None => None,
+        };
         session.apply(
             event,
+            run,
             now_ms,
             &mut self.spawned_by,
             &self.pricing,
@@ -551,51 +547,10 @@ impl Sessions {
     /// session's copied lines name its original's subagents, whose transcripts carry the
     /// original's session id (tester13 #1: the copy sorted first made the run's cost unknown).
     pub fn end_of_input(&mut self) {
-        let mut read: HashSet<&str> = HashSet::new();
-        // Subagents with an API response read: their usage is read.
-        let mut called: HashSet<&str> = HashSet::new();
-        let mut unread = false;
-        for s in self.sessions.values() {
-            for (id, sub) in &s.subagents {
-                if sub.read {
-                    read.insert(id.as_str());
-                }
-                if sub.api_calls > 0 {
-                    called.insert(id.as_str());
-                }
-                unread |= sub.unread();
-            }
-            for (run, run_read) in &s.workflow_runs {
-                if *run_read {
-                    read.insert(run.as_str());
-                } else {
-                    unread = true;
-                }
-            }
-        }
-        let (read, called): (HashSet<String>, HashSet<String>) = if unread {
-            let owned = |set: HashSet<&str>| set.into_iter().map(str::to_owned).collect();
-            (owned(read), owned(called))
-        } else {
-            (HashSet::new(), HashSet::new())
-        };
         for s in self.sessions.values_mut() {
             s.close_running(StepStatus::Abandoned);
-            for (id, sub) in s.subagents.iter_mut() {
-                if !sub.read && read.contains(id.as_str()) {
-                    sub.read = true;
-                }
-                if sub.usage_recorded && sub.api_calls == 0 && called.contains(id.as_str()) {
-                    // Its usage was read, in another session of the run.
-                    sub.usage_recorded = false;
-                }
-            }
-            for (run, run_read) in s.workflow_runs.iter_mut() {
-                if !*run_read && read.contains(run.as_str()) {
-                    *run_read = true;
-                }
-            }
         }
+        Named::settle(self.sessions.values_mut().map(|s| &mut s.named));
     }
 
     /// The sessions, by id.
@@ -629,14 +584,6 @@ impl Sessions {
                 .then(a.id.cmp(&b.id))
         });
         v
-    }
-}
-
-impl Subagent {
-    /// Whether its usage is missing: no line of it was read, or its Task result records usage
-    /// ([`Subagent::usage_recorded`]) and none of its API responses was read.
-    pub fn unread(&self) -> bool {
-        !self.read || (self.usage_recorded && self.api_calls == 0)
     }
 }
 
@@ -684,11 +631,34 @@ pub fn workflow_run_of_path(path: &str) -> Option<&str> {
     found
 }
 
+/// The workflow run of the latest file asked about ([`workflow_run_of_path`]): lines come file
+/// by file, so the path is scanned once per file, and each line of the same file costs one
+/// compare of its name.
+#[derive(Debug, Clone, Default)]
+pub struct RunOfFile {
+    /// The file last asked about and its run.
+    last: Option<(Box<str>, Option<Box<str>>)>,
+}
+
+impl RunOfFile {
+    /// The workflow run the file `path` belongs to ([`workflow_run_of_path`]).
+    pub fn of(&mut self, path: &str) -> Option<&str> {
+        if self.last.as_ref().is_none_or(|(file, _)| **file != *path) {
+            self.last = Some((Box::from(path), workflow_run_of_path(path).map(Box::from)));
+        }
+        self.last.as_ref().and_then(|(_, run)| run.as_deref())
+    }
+}
+
 /// The run id a tool result launching a workflow names (`toolUseResult` of Claude Code
 /// 2.1.1xx's `Workflow` tool: `{"status":"async_launched","taskType":"local_workflow",
 /// "runId":"wf_…","transcriptDir":"…"}`), or `None` for any other result.
 pub(crate) fn workflow_run_launched(raw: &str) -> Option<String> {
-    if !raw.starts_with('{') || !raw.contains("\"local_workflow\"") {
+    // Every tool result is asked: memchr's SIMD search, built once, where `str::contains`
+    // (Two-Way, set up per call) took 1.7% of a summary of the shared corpus.
+    static LOCAL_WORKFLOW: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\"local_workflow\""));
+    if !raw.starts_with('{') || LOCAL_WORKFLOW.find(raw.as_bytes()).is_none() {
         return None;
     }
     let record = crate::format::claude::record::member_string;
@@ -702,33 +672,33 @@ pub(crate) fn workflow_run_launched(raw: &str) -> Option<String> {
 
 impl Session {
     /// The ids of the subagents a Task result or `agent_progress` line of this session names
-    /// (`agentId`) of which no line was read: their transcripts were not among the inputs (another folder layout, a
-    /// file deleted or not named), so their usage is missing from the session's figures.
+    /// (`agentId`) whose usage was not read ([`Named::unread_subagents`]: no line of them, or
+    /// none of the usage their Task result records): their transcripts were not among the
+    /// inputs (another folder layout, a file deleted or not named), so their usage is missing
+    /// from the session's figures.
     ///
     /// Then the ids of the workflow runs it launched of which no agent's line was read
-    /// ([`Session::workflow_runs`], `wf_…`).
+    /// ([`Named::unread_runs`], `wf_…`).
     pub fn unread_subagents(&self) -> impl Iterator<Item = &str> {
-        let subagents = self
-            .subagents
-            .iter()
-            .filter(|(_, sub)| sub.unread())
-            .map(|(id, _)| id.as_str());
-        subagents.chain(self.unread_workflow_runs())
+        self.named
+            .unread_subagents()
+            .chain(self.named.unread_runs())
     }
 
     /// The ids of the workflow runs this session launched (`toolUseResult.runId`, `wf_…`) of
-    /// which no agent's line was read ([`Session::workflow_runs`]): their usage is missing from
+    /// which no agent's line was read ([`Named::unread_runs`]): their usage is missing from
     /// the session's figures.
     pub fn unread_workflow_runs(&self) -> impl Iterator<Item = &str> {
-        self.workflow_runs
-            .iter()
-            .filter(|(_, read)| !**read)
-            .map(|(run, _)| run.as_str())
+        self.named.unread_runs()
     }
 
+    /// Applies `event`, of the workflow run `run` when its file is one of a run's agent
+    /// ([`workflow_run_of_path`] of its file, found once per file by the caller).
+    #[allow(clippy::too_many_arguments)]
     fn apply(
         &mut self,
         event: &Event<'_>,
+        run: Option<&str>,
         now_ms: i64,
         spawned_by: &mut HashMap<String, String>,
         pricing: &Pricing,
@@ -771,24 +741,12 @@ impl Session {
         if !matches!(event.kind, EventKind::Malformed(_)) {
             self.agent = event.agent;
         }
+        self.named.observe(event, run);
         let agent = self.subagent_key(event);
         if let Some(key) = &agent {
             // The key is copied only for a subagent met for the first time.
-            // A workflow agent's line tells its run by its file's path (every line: an agent
-            // of a run resumed from another may be copied into the new run's folder).
-            if event.agent_id.is_some() {
-                if let Some(run) = workflow_run_of_path(event.source.file) {
-                    match self.workflow_runs.get_mut(run) {
-                        Some(read) => *read = true,
-                        None => {
-                            self.workflow_runs.insert(run.to_owned(), true);
-                        }
-                    }
-                }
-            }
             match self.subagents.get_mut(key) {
                 Some(sub) => {
-                    sub.read = true;
                     if sub.spawned_by.is_none() {
                         sub.spawned_by = spawned_by.get(key).cloned();
                     }
@@ -799,7 +757,6 @@ impl Session {
                         Subagent {
                             compaction: key.starts_with("acompact"),
                             spawned_by: spawned_by.get(key).cloned(),
-                            read: true,
                             ..Subagent::default()
                         },
                     );
@@ -870,8 +827,8 @@ impl Session {
                     self.running.insert(id.to_string(), step);
                 }
             }
-            // A running subagent reported in its parent's transcript (2.1.2x–2.1.7x): known
-            // by name, so that a transcript of it not read is said (`read` stays false).
+            // A running subagent reported in its parent's transcript (2.1.2x–2.1.7x): listed
+            // by name (whether it was read is `Session::named`'s).
             EventKind::Progress {
                 agent_id: Some(agent_id),
                 ..
@@ -884,20 +841,13 @@ impl Session {
                 is_error,
                 duration_ms,
                 spawned_agent_id,
-                raw_result,
                 ..
             } => {
                 let Some(id) = tool_use_id else { return };
-                if let Some(run) = raw_result.and_then(workflow_run_launched) {
-                    self.workflow_runs.entry(run).or_default();
-                }
                 if let Some(agent_id) = spawned_agent_id {
                     spawned_by.insert(agent_id.to_string(), id.to_string());
                     let sub = self.subagents.entry(agent_id.to_string()).or_default();
                     sub.spawned_by = Some(id.to_string());
-                    if raw_result.is_some_and(records_usage) {
-                        sub.usage_recorded = true;
-                    }
                     if agent.is_none() {
                         self.push_flow(FlowNode::Subagent(agent_id.to_string()));
                     }
@@ -1157,12 +1107,8 @@ impl Session {
             ours.tool_calls += sub.tool_calls;
             ours.spawned_by = ours.spawned_by.take().or(sub.spawned_by);
             ours.compaction |= sub.compaction;
-            ours.read |= sub.read;
-            ours.usage_recorded |= sub.usage_recorded;
         }
-        for (run, read) in theirs.workflow_runs {
-            *self.workflow_runs.entry(run).or_default() |= read;
-        }
+        self.named.merge(theirs.named);
         self.prompts += theirs.prompts;
         self.meta += theirs.meta;
         self.api_errors += theirs.api_errors;
@@ -1225,7 +1171,6 @@ impl Session {
                         key,
                         Subagent {
                             spawned_by,
-                            read: true,
                             ..Subagent::default()
                         },
                     );

@@ -1,0 +1,403 @@
+//! Subagents and workflow runs a session names, and which of them were read: the one rule
+//! that makes a session's cost a lower bound when usage it names was never read
+//! ([`crate::tokens::Unread::Subagent`]).
+//!
+//! The session core ([`super::Session::named`]) and the OTLP renderer (its root span's cost)
+//! both feed every event of a session to a [`Named`] and ask it the same questions, so they
+//! cannot disagree. The rule, from what Claude Code writes (FORMAT.md §1):
+//!
+//! - A subagent is **named** by a Task result (`toolUseResult.agentId`, also a background
+//!   run's `isAsync` result read before its call) or by an `agent_progress` line of the main
+//!   chain (`data.agentId`). It is **read** once a line of its own (`agentId`) is. When its
+//!   Task result records usage of its own (`totalTokens` above 0), one of its usage events
+//!   must be read too: a transcript cut after its prompt line (tester13 #6) holds none of the
+//!   usage the result counts.
+//! - A workflow run is **named** by the result that launched it (`taskType`
+//!   `local_workflow`, its `runId`) and **read** once a line of one of its agents is; an
+//!   agent's line tells its run only by its file's path ([`super::workflow_run_of_path`],
+//!   found once per file by the caller: [`super::RunOfFile`]).
+//! - At the end of the input ([`Named::settle`]), what was read in any session of the run is
+//!   read for every session that names it: a resumed session's copied lines name its
+//!   original's subagents, whose lines carry the original's session id (tester13 #1).
+//!
+//! Subagent ids and run ids are kept apart: a run id (`wf_…`) is never taken for an agent id.
+
+use std::collections::{BTreeMap, HashSet};
+
+use crate::event::{Event, EventKind};
+
+use super::{records_usage, workflow_run_launched};
+
+/// What a session knows of one subagent.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct AgentSeen {
+    /// A Task result or a main-chain `agent_progress` line names it.
+    named: bool,
+    /// Its Task result records usage of its own (`totalTokens` above 0).
+    usage_named: bool,
+    /// A line of its own was read.
+    read: bool,
+    /// One of its usage events was read.
+    usage_read: bool,
+}
+
+impl AgentSeen {
+    /// Named, and its usage missing: no line of it read, or none of the usage its result
+    /// records.
+    fn unread(self) -> bool {
+        self.named && (!self.read || (self.usage_named && !self.usage_read))
+    }
+}
+
+/// What a session knows of one workflow run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct RunSeen {
+    /// The session launched it.
+    launched: bool,
+    /// A line of one of its agents was read.
+    read: bool,
+}
+
+/// The subagents and workflow runs one session names, and which of them were read (see the
+/// [module documentation](self) for the rule). Fed every event of its session with
+/// [`Named::observe`]; [`Named::merge`]d like the session; [`Named::settle`]d over all the
+/// sessions of a run when the input ends.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Named {
+    /// Subagents named or read, by agent id.
+    subagents: BTreeMap<String, AgentSeen>,
+    /// Workflow runs launched or read, by run id (`wf_…`).
+    runs: BTreeMap<String, RunSeen>,
+}
+
+impl Named {
+    /// Nothing named or read yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Takes in one event of the session. `run` is the workflow run the event's file belongs
+    /// to ([`super::workflow_run_of_path`] of `event.source.file`; the caller finds it once per
+    /// file, [`super::RunOfFile`]); it counts only for a subagent's line.
+    #[inline]
+    pub fn observe(&mut self, event: &Event<'_>, run: Option<&str>) {
+        // Most events are none of these: they cost a test here, not a call.
+        if event.agent_id.is_some()
+            || matches!(
+                event.kind,
+                EventKind::ToolResult { .. } | EventKind::Progress { .. }
+            )
+        {
+            self.take_in(event, run);
+        }
+    }
+
+    /// [`Named::observe`] of an event of a subagent, a tool result or a progress line.
+    fn take_in(&mut self, event: &Event<'_>, run: Option<&str>) {
+        if let Some(agent) = event.agent_id.as_deref() {
+            let usage = matches!(event.kind, EventKind::Usage { .. });
+            self.agent(agent, |seen| {
+                seen.read = true;
+                seen.usage_read |= usage;
+            });
+            if let Some(run) = run {
+                match self.runs.get_mut(run) {
+                    Some(seen) => seen.read = true,
+                    None => {
+                        let seen = RunSeen {
+                            launched: false,
+                            read: true,
+                        };
+                        self.runs.insert(run.to_owned(), seen);
+                    }
+                }
+            }
+        }
+        match &event.kind {
+            EventKind::ToolResult {
+                raw_result,
+                spawned_agent_id,
+                ..
+            } => {
+                if let Some(run) = raw_result.and_then(workflow_run_launched) {
+                    self.runs.entry(run).or_default().launched = true;
+                }
+                if let Some(agent) = spawned_agent_id {
+                    let records = raw_result.is_some_and(records_usage);
+                    self.agent(agent, |seen| {
+                        seen.named = true;
+                        seen.usage_named |= records;
+                    });
+                }
+            }
+            // A running subagent reported in its parent's transcript (2.1.2x–2.1.7x).
+            EventKind::Progress {
+                agent_id: Some(agent),
+                ..
+            } if event.agent_id.is_none() => self.agent(agent, |seen| seen.named = true),
+            _ => {}
+        }
+    }
+
+    /// Updates the entry of the subagent `id` with `change`, made on first sight (the id
+    /// copied then only: most lines are of a subagent met before).
+    fn agent(&mut self, id: &str, change: impl FnOnce(&mut AgentSeen)) {
+        match self.subagents.get_mut(id) {
+            Some(seen) => change(seen),
+            None => {
+                let mut seen = AgentSeen::default();
+                change(&mut seen);
+                self.subagents.insert(id.to_owned(), seen);
+            }
+        }
+    }
+
+    /// The ids of the subagents named (a Task result's `agentId`, an `agent_progress` line's)
+    /// whose usage was not read: no line of them, or none of the usage their Task result
+    /// records. In id order.
+    pub fn unread_subagents(&self) -> impl Iterator<Item = &str> {
+        self.subagents
+            .iter()
+            .filter(|(_, seen)| seen.unread())
+            .map(|(id, _)| id.as_str())
+    }
+
+    /// The ids of the workflow runs launched (`toolUseResult.runId`, `wf_…`) of which no
+    /// agent's line was read. In id order.
+    pub fn unread_runs(&self) -> impl Iterator<Item = &str> {
+        self.runs
+            .iter()
+            .filter(|(_, seen)| seen.launched && !seen.read)
+            .map(|(id, _)| id.as_str())
+    }
+
+    /// The ids of the workflow runs launched, read or not. In id order.
+    pub fn launched_runs(&self) -> impl Iterator<Item = &str> {
+        self.runs
+            .iter()
+            .filter(|(_, seen)| seen.launched)
+            .map(|(id, _)| id.as_str())
+    }
+
+    /// The ids of the subagents named, read or not. In id order.
+    pub fn named_subagents(&self) -> impl Iterator<Item = &str> {
+        self.subagents
+            .iter()
+            .filter(|(_, seen)| seen.named)
+            .map(|(id, _)| id.as_str())
+    }
+
+    /// True when everything named was read: no usage of the session is known to be missing.
+    pub fn all_read(&self) -> bool {
+        self.unread_subagents().next().is_none() && self.unread_runs().next().is_none()
+    }
+
+    /// Adds what another part of the same session knew (its events read elsewhere, in
+    /// another thread): named or read on either side is named or read.
+    pub fn merge(&mut self, theirs: Named) {
+        for (id, t) in theirs.subagents {
+            let ours = self.subagents.entry(id).or_default();
+            ours.named |= t.named;
+            ours.usage_named |= t.usage_named;
+            ours.read |= t.read;
+            ours.usage_read |= t.usage_read;
+        }
+        for (id, t) in theirs.runs {
+            let ours = self.runs.entry(id).or_default();
+            ours.launched |= t.launched;
+            ours.read |= t.read;
+        }
+    }
+
+    /// Settles the sessions of one run when its input has ended: a subagent (its lines, its
+    /// usage) or a workflow run read in any of them is read in every one that names it.
+    pub fn settle<'a>(all: impl IntoIterator<Item = &'a mut Named>) {
+        let mut all: Vec<&mut Named> = all.into_iter().collect();
+        if all.iter().all(|n| n.all_read()) {
+            return;
+        }
+        let mut read: HashSet<String> = HashSet::new();
+        let mut usage_read: HashSet<String> = HashSet::new();
+        let mut runs_read: HashSet<String> = HashSet::new();
+        for n in &all {
+            for (id, seen) in &n.subagents {
+                if seen.read {
+                    read.insert(id.clone());
+                }
+                if seen.usage_read {
+                    usage_read.insert(id.clone());
+                }
+            }
+            for (id, seen) in &n.runs {
+                if seen.read {
+                    runs_read.insert(id.clone());
+                }
+            }
+        }
+        for n in &mut all {
+            for (id, seen) in n.subagents.iter_mut().filter(|(_, s)| s.named) {
+                seen.read |= read.contains(id);
+                seen.usage_read |= usage_read.contains(id);
+            }
+            for (id, seen) in n.runs.iter_mut().filter(|(_, s)| s.launched) {
+                seen.read |= runs_read.contains(id);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::Source;
+    use crate::format::claude::decode::bare_event;
+    use std::borrow::Cow;
+
+    /// A Task result's `toolUseResult` that records its subagent's usage (the shape of
+    /// marot/spotter 258c7280's, `"totalTokens":43179`).
+    const TASK_DONE: &str = r#"{"status":"completed","agentId":"a881341","totalTokens":43179}"#;
+    /// A workflow launch's `toolUseResult` (austinweitao/claude-backup 3e89eb15's shape).
+    const LAUNCH: &str = r#"{"status":"async_launched","taskType":"local_workflow","runId":"wf_4af3c93a-ada","transcriptDir":"x"}"#;
+
+    fn event(agent_id: Option<&'static str>, kind: EventKind<'static>) -> Event<'static> {
+        let source = Source {
+            file: "t.jsonl",
+            line: 1,
+            offset: 0,
+        };
+        Event {
+            session_id: Some(Cow::Borrowed("s")),
+            agent_id: agent_id.map(Cow::Borrowed),
+            sidechain: agent_id.is_some(),
+            ..bare_event(source, kind)
+        }
+    }
+
+    fn result(spawned: Option<&'static str>, raw: &'static str) -> EventKind<'static> {
+        EventKind::ToolResult {
+            tool_use_id: Some(Cow::Borrowed("toolu_1")),
+            is_error: false,
+            tool: None,
+            duration_ms: None,
+            content: None,
+            spawned_agent_id: spawned.map(Cow::Borrowed),
+            raw_result: Some(raw),
+        }
+    }
+
+    fn text() -> EventKind<'static> {
+        EventKind::UserPrompt { text: "go".into() }
+    }
+
+    fn usage() -> EventKind<'static> {
+        EventKind::Usage {
+            message_id: Some(Cow::Borrowed("msg_1")),
+            request_id: None,
+            model: Some(Cow::Borrowed("claude-sonnet-4-5")),
+            tokens: crate::tokens::Tokens::default(),
+            increment: false,
+            factors: crate::tokens::PriceFactors::default(),
+            reasoning: None,
+            unread: None,
+            context: None,
+            window: None,
+        }
+    }
+
+    fn unread(n: &Named) -> (Vec<&str>, Vec<&str>) {
+        (n.unread_subagents().collect(), n.unread_runs().collect())
+    }
+
+    #[test]
+    fn a_subagent_named_is_unread_until_a_line_of_it_and_of_its_recorded_usage_is_read() {
+        let mut n = Named::new();
+        n.observe(&event(None, result(Some("a881341"), TASK_DONE)), None);
+        assert_eq!(unread(&n), (vec!["a881341"], vec![]));
+        // Its prompt line only (a transcript cut there): the usage its result records is not.
+        n.observe(&event(Some("a881341"), text()), None);
+        assert_eq!(unread(&n), (vec!["a881341"], vec![]));
+        n.observe(&event(Some("a881341"), usage()), None);
+        assert!(n.all_read(), "{n:?}");
+        // A result recording no usage (a background launch): a line of it is enough.
+        let mut n = Named::new();
+        n.observe(
+            &event(
+                None,
+                result(Some("b1"), r#"{"isAsync":true,"agentId":"b1"}"#),
+            ),
+            None,
+        );
+        n.observe(&event(Some("b1"), text()), None);
+        assert!(n.all_read(), "{n:?}");
+    }
+
+    #[test]
+    fn a_progress_line_names_its_subagent_only_on_the_main_chain() {
+        let progress = || EventKind::Progress {
+            data_type: Some(Cow::Borrowed("agent_progress")),
+            tool_use_id: None,
+            parent_tool_use_id: None,
+            agent_id: Some(Cow::Borrowed("c2")),
+        };
+        let mut n = Named::new();
+        n.observe(&event(Some("c1"), progress()), None);
+        assert!(n.all_read(), "{n:?}");
+        n.observe(&event(None, progress()), None);
+        assert_eq!(unread(&n), (vec!["c2"], vec![]));
+    }
+
+    #[test]
+    fn a_run_is_read_by_a_line_of_its_file_never_by_an_agent_of_the_same_id() {
+        let mut n = Named::new();
+        n.observe(&event(None, result(None, LAUNCH)), None);
+        assert_eq!(unread(&n), (vec![], vec!["wf_4af3c93a-ada"]));
+        // An agent whose id is the run's, in a file of no run: the run stays unread.
+        n.observe(&event(Some("wf_4af3c93a-ada"), text()), None);
+        assert_eq!(unread(&n), (vec![], vec!["wf_4af3c93a-ada"]));
+        let mut other = Named::new();
+        other.observe(&event(Some("wf_4af3c93a-ada"), text()), None);
+        Named::settle([&mut n, &mut other]);
+        assert_eq!(unread(&n), (vec![], vec!["wf_4af3c93a-ada"]));
+        // A line of one of its agents, told by its file.
+        n.observe(
+            &event(Some("a340795228348a5a6"), text()),
+            Some("wf_4af3c93a-ada"),
+        );
+        assert!(n.all_read(), "{n:?}");
+        assert_eq!(n.launched_runs().collect::<Vec<_>>(), ["wf_4af3c93a-ada"]);
+    }
+
+    #[test]
+    fn settling_reads_what_any_session_of_the_run_read_and_names_nothing_new() {
+        let mut copy = Named::new();
+        copy.observe(&event(None, result(Some("a881341"), TASK_DONE)), None);
+        copy.observe(&event(None, result(None, LAUNCH)), None);
+        let mut original = Named::new();
+        original.observe(&event(Some("a881341"), text()), None);
+        Named::settle([&mut copy, &mut original]);
+        // Its line was read elsewhere, its usage nowhere; the run nowhere.
+        assert_eq!(unread(&copy), (vec!["a881341"], vec!["wf_4af3c93a-ada"]));
+        original.observe(&event(Some("a881341"), usage()), None);
+        original.observe(&event(Some("x"), text()), Some("wf_4af3c93a-ada"));
+        Named::settle([&mut copy, &mut original]);
+        assert!(copy.all_read(), "{copy:?}");
+        assert!(original.all_read(), "{original:?}");
+        assert_eq!(original.named_subagents().count(), 0);
+        assert_eq!(original.launched_runs().count(), 0);
+    }
+
+    #[test]
+    fn merging_unites_what_each_part_named_and_read() {
+        let mut ours = Named::new();
+        ours.observe(&event(None, result(Some("a881341"), TASK_DONE)), None);
+        ours.observe(&event(None, result(None, LAUNCH)), None);
+        let mut theirs = Named::new();
+        theirs.observe(&event(Some("a881341"), usage()), None);
+        theirs.observe(&event(Some("y"), text()), Some("wf_4af3c93a-ada"));
+        let mut both = ours.clone();
+        both.merge(theirs.clone());
+        assert!(both.all_read(), "{both:?}");
+        theirs.merge(ours);
+        assert_eq!(theirs, both);
+    }
+}
