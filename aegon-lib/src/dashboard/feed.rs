@@ -214,7 +214,9 @@ pub(crate) enum Summary {
     Written(TextRange),
     /// Written from `source` when first asked for.
     Later {
-        /// The summary, once written (a thin pointer: a row not drawn pays 16 bytes for it).
+        /// The summary, once written (a thin pointer: a row not drawn pays 16 bytes for it,
+        /// not 24; the second allocation is made only for rows drawn or searched).
+        #[allow(clippy::box_collection)]
         written: OnceLock<Box<String>>,
         /// What it is written from.
         source: SummarySource,
