@@ -16,9 +16,10 @@
 //! Rounds are interleaved (core, dashboard, core, dashboard, …) and the best round of each is
 //! kept, so the ratio compares runs taken under the same load. Each round reads every file once
 //! `--passes` times (a fresh pipeline and state per pass). Figures: events applied per second
-//! (parse included, as in the dashboard's header count), their ratio, and the peak RSS of each
-//! path alone (a child process per path: the transcripts held in memory are counted in both,
-//! and given apart).
+//! (parse included, as in the dashboard's header count), their ratio, and the peak RSS and page
+//! faults of each path alone (a child process per path, one pass: the transcripts held in
+//! memory are counted in both, and given apart; the faults are those of the pass, each a
+//! fresh page, as `aegon watch` reads history into, exact where times are noisy).
 //!
 //! ```sh
 //! cargo build --release -p aegon-lib --features tui --example history
@@ -361,6 +362,11 @@
 //! whole 0.8 M where the row and the steps list read ~500 characters). Fewer faults would need
 //! the rows' pages taken in bulk (`madvise(MADV_POPULATE_WRITE)` or huge pages: `unsafe`,
 //! which aegon has none of) or rows that keep less of their texts.
+//!
+//! The bench now also gives each path's page faults in its one pass alone (the child that
+//! measures its peak RSS; `/proc/self/stat`'s `minflt` after the transcripts are loaded), so
+//! every run shows the exact figure wall times at this load cannot: after this change 313–314
+//! the core, 681–683 the dashboard (the first pass of a process, one-time costs included).
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -608,6 +614,17 @@ fn jsonl_in(path: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
+/// Minor page faults of this process so far (Linux `/proc/self/stat`, field 10), if known:
+/// each a fresh page touched (~2.5 µs of the kernel's on this machine), which instruction
+/// counts never see.
+fn minor_faults() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // After the command's name in parentheses (which may hold spaces): state, then fields
+    // 4 on; `minflt` is field 10.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    rest.split_whitespace().nth(7)?.parse().ok()
+}
+
 /// Peak resident memory of this process, in KiB (Linux `VmHWM`), if known.
 fn peak_rss_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -663,6 +680,7 @@ fn main() {
         .collect();
     let bytes: usize = files.iter().map(|(_, b)| b.len()).sum();
     let loaded_kib = peak_rss_kib();
+    let loaded_faults = minor_faults();
 
     let chosen: Vec<Path_> = match only {
         Some(p) => vec![p],
@@ -705,11 +723,16 @@ fn main() {
         }
     }
     if rss {
-        // One path alone in this process: its peak, and what the transcripts took before.
+        // One path alone in this process: its peak, what the transcripts took before, and
+        // the page faults of its passes (fresh pages, as `aegon watch` reads history into).
+        let faults = minor_faults()
+            .zip(loaded_faults)
+            .map_or(0, |(now, loaded)| now.saturating_sub(loaded));
         println!(
-            "{} {}",
+            "{} {} {}",
             peak_rss_kib().unwrap_or(0),
-            loaded_kib.unwrap_or(0)
+            loaded_kib.unwrap_or(0),
+            faults
         );
         return;
     }
@@ -726,7 +749,7 @@ fn main() {
     if chosen.len() == 2 {
         assert_eq!(events[0], events[1], "both paths see the same events");
         println!("ratio      dashboard / core = {:.3}", rate(1) / rate(0));
-        // Peak RSS of each path alone, one pass, in a child process each.
+        // Peak RSS and page faults of each path alone, one pass, in a child process each.
         if let Ok(me) = std::env::current_exe() {
             for path in &chosen {
                 let out = std::process::Command::new(&me)
@@ -746,11 +769,13 @@ fn main() {
                 let mut figures = text.as_deref().unwrap_or("").split_whitespace();
                 let peak: u64 = figures.next().and_then(|v| v.parse().ok()).unwrap_or(0);
                 let loaded: u64 = figures.next().and_then(|v| v.parse().ok()).unwrap_or(0);
+                let faults: u64 = figures.next().and_then(|v| v.parse().ok()).unwrap_or(0);
                 println!(
-                    "peak RSS   {:<10} {:>7.1} MB ({:.1} MB before the pass: the transcripts in memory)",
+                    "peak RSS   {:<10} {:>7.1} MB ({:.1} MB before the pass: the transcripts in memory); {} page faults in the pass",
                     path.name(),
                     peak as f64 / 1024.0,
-                    loaded as f64 / 1024.0
+                    loaded as f64 / 1024.0,
+                    faults
                 );
             }
         }
