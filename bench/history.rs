@@ -16,9 +16,10 @@
 //! Rounds are interleaved (core, dashboard, core, dashboard, …) and the best round of each is
 //! kept, so the ratio compares runs taken under the same load. Each round reads every file once
 //! `--passes` times (a fresh pipeline and state per pass). Figures: events applied per second
-//! (parse included, as in the dashboard's header count), their ratio, and the peak RSS of each
-//! path alone (a child process per path: the transcripts held in memory are counted in both,
-//! and given apart).
+//! (parse included, as in the dashboard's header count), their ratio, and the peak RSS and page
+//! faults of each path alone (a child process per path, one pass: the transcripts held in
+//! memory are counted in both, and given apart; the faults are those of the pass, each a
+//! fresh page, as `aegon watch` reads history into, exact where times are noisy).
 //!
 //! ```sh
 //! cargo build --release -p aegon-lib --features tui --example history
@@ -298,6 +299,74 @@
 //! once to drop the kept inputs (69 pages, ~0.17 ms, against ~4 M instructions). What is
 //! left of the gap: the user time of the extra instructions, and ~450 fresh pages (~1.1 ms)
 //! of a state that holds 4,544 rows of 200 bytes, their texts' starts and the calls' inputs.
+//!
+//! Rows of 120 bytes (2026-12-01, same corpus; the machine at load 6 to 14 on its 2 cores).
+//! The lead's quiet run before this work (02:22, load 1.1, `--rounds 7 --passes 3`): core
+//! 973,417 events/s, dashboard 823,627, ratio 0.846; peak RSS 16.8 and 18.6 MB. Profile
+//! first, main at 540db4b, pinned with `taskset -c 1`, a pass as above (21 passes less 1;
+//! `perf stat -e task-clock,page-faults,cache-misses`: this VM counts no cache misses):
+//! CPU time 9.82 ms the core, 11.88 ms the dashboard (load 7); page faults 200 and 652. Where
+//! the dashboard's extra faults come from (`perf record -e page-faults -c 1 --call-graph
+//! dwarf`, 3 passes, by the first frame of ours; a record that lost no samples): the feed's
+//! rows ~222 a pass (4,544 rows of 200 bytes), the feed's text ~95, the feed's order 31, the
+//! session core's own hash tables ~33 more than in the core alone (the dashboard's allocations
+//! take the holes their growth frees), the steps' ring 12, the rest a few each. Instructions
+//! (callgrind, one pass): 111.53 M the core, 123.02 M the dashboard (0.907).
+//!
+//! What changed: a feed row marks what it lacks in place instead of an `Option` each (no
+//! time: `i64::MIN` ms, which no four-digit year parses to; no session: a name id the table
+//! never gives; no subagent, call id or result content: a range the text never gives; no
+//! clock: zeros); its label is read from its kind when drawn (a label names the kind alone);
+//! its call id sits in the feed's text like its other strings (32 bytes less in every row, 30
+//! more in the text for calls and results); a later summary's cache is a thin pointer (16
+//! bytes, not 24); a result's duration and content and a call's argument are kept flat (the
+//! argument's form beside it, not in an enum around it). Public API: `FeedItem::label`,
+//! `FeedItem::timestamp_ms` are methods, not fields, and a row's call id is read with
+//! `Feed::tool_use_id(&row)`. The dashboard's tests pass, and tmux captures of `aegon watch
+//! --since all --no-index` on this corpus at 200 × 50 (20 screens: the feed, moved down and
+//! by pages, the oldest rows, details of a result, a call, an interrupt and a mode row,
+//! filters by text, call id and `ERROR`, the sessions list moved through and a session's
+//! feed) are the same as `/tmp/aegon-stop23`'s, byte for byte. "Before" is main at 540db4b:
+//!
+//! | | core | dashboard before | dashboard after |
+//! |---|---|---|---|
+//! | a feed row (bytes) | | 200 | 120 |
+//! | page faults a pass (exact, every run) | 200 | 652 | 582 |
+//! | of which the feed's rows (4,544 rows; perf counts 133 after) | | ~222 | 133 |
+//! | instructions (M), callgrind, one pass, history | 111.52 | 123.02 | 122.66 |
+//! | ratio core/dashboard by instructions | | 0.907 | 0.909 |
+//! | CPU time a pass (ms), load 13–14, 9 runs alternated: medians | 11.24–11.50 | 14.01 | 13.73 |
+//! | ratio core/dashboard by CPU time a pass, same runs: median (range) | | 0.813 (0.789–0.992) | 0.811 (0.758–0.876) |
+//! | peak RSS (15.2–15.4 MB of it the transcripts), 3 runs | 16.9–17.2 MB | 18.7–18.8 MB | 18.6–18.7 MB |
+//!
+//! By the faults' cost (~2.5 µs each) the change is worth ~0.18 ms a pass (~1.5% of the
+//! dashboard's CPU time), below what CPU time resolves at load 13; wall ratios from the bench
+//! ranged 0.43–1.07 for either build at load 12 and said nothing. The bench's best round is
+//! also not the fresh state `aegon watch` reads history into: from the second round the
+//! states freed between rounds leave pages the next round's allocations take without a fault,
+//! more for the core's small allocations than for the dashboard's large reserved ones (the
+//! rows, the text, the order, the steps' ring: fresh mappings each pass), and by chance:
+//! the dashboard alone, `--rounds 7 --passes 3`, took 7,491 to 10,535 faults in all over three
+//! runs of one build. The fresh figures above (one round, 21 passes less 1) are exact.
+//!
+//! Tried and left out: the order's places packed to 12 bytes (`repr(packed(4))`): 590 faults,
+//! not 582 (each run of the order, 120 KB reserved, falls under glibc's 128 KiB mmap threshold
+//! into the heap, whose pages the rows' neighbours touch anyway). What is left of the gap:
+//! ~380 fresh pages (~0.95 ms at ~2.5 µs) — the rows 133, the feed's text ~110 (on this corpus
+//! 457 KB: results' content starts 159 KB in 1,173 rows, texts kept whole 104 KB in 765, text
+//! starts 76 KB in 342, call ids 72 KB in 2,392, summaries written at once 29 KB in 1,067,
+//! tool names and subagents 17 KB), the order 31, the steps' ring 12 — and the user time of
+//! ~11 M more instructions (the key argument's scan of 192 long inputs 1.3 M, summaries
+//! written at once 1.3 M of which 0.78 M the 22 results whose content is an array, pull-request
+//! links 1.2 M, texts' starts 1.5 M, the feed's order 1.0 M, long literal arguments decoded
+//! whole 0.8 M where the row and the steps list read ~500 characters). Fewer faults would need
+//! the rows' pages taken in bulk (`madvise(MADV_POPULATE_WRITE)` or huge pages: `unsafe`,
+//! which aegon has none of) or rows that keep less of their texts.
+//!
+//! The bench now also gives each path's page faults in its one pass alone (the child that
+//! measures its peak RSS; `/proc/self/stat`'s `minflt` after the transcripts are loaded), so
+//! every run shows the exact figure wall times at this load cannot: after this change 313–314
+//! the core, 681–683 the dashboard (the first pass of a process, one-time costs included).
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -545,6 +614,17 @@ fn jsonl_in(path: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
+/// Minor page faults of this process so far (Linux `/proc/self/stat`, field 10), if known:
+/// each a fresh page touched (~2.5 µs of the kernel's on this machine), which instruction
+/// counts never see.
+fn minor_faults() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // After the command's name in parentheses (which may hold spaces): state, then fields
+    // 4 on; `minflt` is field 10.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    rest.split_whitespace().nth(7)?.parse().ok()
+}
+
 /// Peak resident memory of this process, in KiB (Linux `VmHWM`), if known.
 fn peak_rss_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -600,6 +680,7 @@ fn main() {
         .collect();
     let bytes: usize = files.iter().map(|(_, b)| b.len()).sum();
     let loaded_kib = peak_rss_kib();
+    let loaded_faults = minor_faults();
 
     let chosen: Vec<Path_> = match only {
         Some(p) => vec![p],
@@ -642,11 +723,16 @@ fn main() {
         }
     }
     if rss {
-        // One path alone in this process: its peak, and what the transcripts took before.
+        // One path alone in this process: its peak, what the transcripts took before, and
+        // the page faults of its passes (fresh pages, as `aegon watch` reads history into).
+        let faults = minor_faults()
+            .zip(loaded_faults)
+            .map_or(0, |(now, loaded)| now.saturating_sub(loaded));
         println!(
-            "{} {}",
+            "{} {} {}",
             peak_rss_kib().unwrap_or(0),
-            loaded_kib.unwrap_or(0)
+            loaded_kib.unwrap_or(0),
+            faults
         );
         return;
     }
@@ -663,7 +749,7 @@ fn main() {
     if chosen.len() == 2 {
         assert_eq!(events[0], events[1], "both paths see the same events");
         println!("ratio      dashboard / core = {:.3}", rate(1) / rate(0));
-        // Peak RSS of each path alone, one pass, in a child process each.
+        // Peak RSS and page faults of each path alone, one pass, in a child process each.
         if let Ok(me) = std::env::current_exe() {
             for path in &chosen {
                 let out = std::process::Command::new(&me)
@@ -683,11 +769,13 @@ fn main() {
                 let mut figures = text.as_deref().unwrap_or("").split_whitespace();
                 let peak: u64 = figures.next().and_then(|v| v.parse().ok()).unwrap_or(0);
                 let loaded: u64 = figures.next().and_then(|v| v.parse().ok()).unwrap_or(0);
+                let faults: u64 = figures.next().and_then(|v| v.parse().ok()).unwrap_or(0);
                 println!(
-                    "peak RSS   {:<10} {:>7.1} MB ({:.1} MB before the pass: the transcripts in memory)",
+                    "peak RSS   {:<10} {:>7.1} MB ({:.1} MB before the pass: the transcripts in memory); {} page faults in the pass",
                     path.name(),
                     peak as f64 / 1024.0,
-                    loaded as f64 / 1024.0
+                    loaded as f64 / 1024.0,
+                    faults
                 );
             }
         }

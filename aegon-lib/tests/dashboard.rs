@@ -381,10 +381,10 @@ fn escape_sequences_in_transcripts_are_drawn_inert() {
     assert!(screen.contains("forged"), "{screen}");
     inert(&screen);
     // The detail of the call (input and result), read back from the file.
-    let call = dashboard
-        .feed()
+    let feed = dashboard.feed();
+    let call = feed
         .newest_first()
-        .find(|i| i.tool_use_id() == Some("t1") && i.label == "CALL")
+        .find(|i| feed.tool_use_id(i) == Some("t1") && i.label() == "CALL")
         .unwrap();
     view.detail = Some(Detail::load(&dashboard, call, &|o| {
         read_line_at(&o.file, o.offset)
@@ -779,7 +779,7 @@ fn history_read_file_by_file_is_listed_newest_first_by_time() {
     let rows: Vec<Option<i64>> = dashboard
         .feed()
         .newest_first()
-        .map(|r| r.timestamp_ms)
+        .map(|r| r.timestamp_ms())
         .collect();
     assert!(rows.len() > 100, "{} rows", rows.len());
     let times: Vec<i64> = rows.iter().flatten().copied().collect();
@@ -820,7 +820,7 @@ fn rows_of_another_day_show_their_date() {
         .feed()
         .newest_first()
         .find(|r| {
-            r.timestamp_ms
+            r.timestamp_ms()
                 .is_some_and(|t| t < FEB_11_22H - 86_400_000 / 2)
         })
         .unwrap()
@@ -888,7 +888,7 @@ fn the_detail_of_a_json_documents_event_is_found_in_the_document() {
         let (mut users, mut calls, mut others) = (0, 0, 0);
         for item in dashboard.feed().newest_first() {
             // Some of each (each detail reads the document whole: slow in a debug build).
-            let tally = match item.label {
+            let tally = match item.label() {
                 "USER" => &mut users,
                 "CALL" => &mut calls,
                 _ => &mut others,
@@ -896,13 +896,13 @@ fn the_detail_of_a_json_documents_event_is_found_in_the_document() {
             if *tally >= 5 {
                 continue;
             }
-            if item.label != "USER" && item.label != "CALL" {
+            if item.label() != "USER" && item.label() != "CALL" {
                 *tally += 1;
             }
             let detail = Detail::load(&dashboard, item, &|o| read_line_at(&o.file, o.offset));
             let all = detail.lines.join("\n");
             assert!(!all.contains("no longer holds"), "{name}: {all}");
-            if item.label == "USER" {
+            if item.label() == "USER" {
                 users += 1;
                 assert!(
                     prompts
@@ -911,7 +911,7 @@ fn the_detail_of_a_json_documents_event_is_found_in_the_document() {
                     "{name}: {all}"
                 );
             }
-            if let (Some(id), "CALL") = (item.tool_use_id(), item.label) {
+            if let (Some(id), "CALL") = (dashboard.feed().tool_use_id(item), item.label()) {
                 calls += 1;
                 assert!(call_ids.contains(&id.to_string()), "{name}: {id}");
                 assert!(all.contains(&format!("call id: {id}")), "{name}: {all}");

@@ -54,9 +54,9 @@ impl Detail {
         let feed = dashboard.feed();
         let mut detail = Detail::of_line(feed, item, read);
         if item.kind == Kind::ToolCall {
-            let result = item.tool_use_id().and_then(|id| {
+            let result = feed.tool_use_id(item).and_then(|id| {
                 feed.newest_first()
-                    .find(|r| r.kind == Kind::ToolResult && r.tool_use_id() == Some(id))
+                    .find(|r| r.kind == Kind::ToolResult && feed.tool_use_id(r) == Some(id))
             });
             match result {
                 Some(result) => {
@@ -93,10 +93,11 @@ impl Detail {
                 return Detail::new(title, lines);
             }
         };
-        let mut found = find(item, &origin, &line, None);
+        let (kind, id) = (item.kind, feed.tool_use_id(item));
+        let mut found = find(kind, id, &origin, &line, None);
         let mut missing = "the line there no longer holds this event (the file changed)";
         if found.is_none() {
-            if let Some(in_document) = find_in_document(item, &origin) {
+            if let Some(in_document) = find_in_document(kind, id, &origin) {
                 found = in_document;
                 missing = "the document no longer holds this event there (the file changed)";
             }
@@ -123,14 +124,20 @@ impl Detail {
     }
 }
 
-/// The text of `item`'s event (at `origin`) among those `bytes` (one line, or a whole
-/// document) give; `place`: only events at that line of the input count (a document's
-/// events, each at its message's line).
-fn find(item: &FeedItem, origin: &Origin, bytes: &[u8], place: Option<u64>) -> Option<Vec<String>> {
+/// The text of a row's event (of `kind`, with call id `tool_use_id`, at `origin`) among
+/// those `bytes` (one line, or a whole document) give; `place`: only events at that line of
+/// the input count (a document's events, each at its message's line).
+fn find(
+    kind: Kind,
+    tool_use_id: Option<&str>,
+    origin: &Origin,
+    bytes: &[u8],
+    place: Option<u64>,
+) -> Option<Vec<String>> {
     let mut finder = Finder {
         index: origin.index,
-        kind: item.kind,
-        tool_use_id: item.tool_use_id(),
+        kind,
+        tool_use_id,
         place,
         seen: 0,
         found: None,
@@ -143,12 +150,16 @@ fn find(item: &FeedItem, origin: &Origin, bytes: &[u8], place: Option<u64>) -> O
     finder.found
 }
 
-/// When `item`'s file is one JSON document ([`crate::format::sniff_document`]): its
+/// When a row's file is one JSON document ([`crate::format::sniff_document`]): its
 /// event, found by reading the document whole (up to [`crate::format::MAX_DOCUMENT`] bytes)
 /// among the events at the event's line, `Some(None)` when it is not there any more. `None`
 /// when the file is not a document or cannot be read. (It is read from disk by the input's
 /// name, also for an input the caller keeps in memory: a replay's.)
-fn find_in_document(item: &FeedItem, origin: &Origin) -> Option<Option<Vec<String>>> {
+fn find_in_document(
+    kind: Kind,
+    tool_use_id: Option<&str>,
+    origin: &Origin,
+) -> Option<Option<Vec<String>>> {
     let file = File::open(&*origin.file).ok()?;
     let mut bytes = Vec::new();
     file.take(crate::format::MAX_DOCUMENT as u64)
@@ -156,14 +167,14 @@ fn find_in_document(item: &FeedItem, origin: &Origin) -> Option<Option<Vec<Strin
         .ok()?;
     let head = &bytes[..bytes.len().min(crate::source::tree::SNIFF_BYTES)];
     crate::format::sniff_document(head)?;
-    Some(find(item, origin, &bytes, Some(origin.line)))
+    Some(find(kind, tool_use_id, origin, &bytes, Some(origin.line)))
 }
 
 /// A detail's title: the row's label and the start of its summary (which knows the tool's
 /// name and duration: the line read alone does not).
 fn title(feed: &Feed, item: &FeedItem) -> String {
     let summary: String = feed.summary(item).chars().take(80).collect();
-    format!("{} {summary}", item.label)
+    format!("{} {summary}", item.label())
 }
 
 /// Finds the event of a line that a feed row shows.

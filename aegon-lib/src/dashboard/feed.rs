@@ -7,7 +7,10 @@
 //! as from the whole text), or a tool call's name and key argument. Kinds whose summary is
 //! cheap or whose text cannot be cut so are written at once. The texts rows keep live in one
 //! buffer of the [`Feed`] (rows hold ranges of it), and the names they give (files, sessions)
-//! in a table of it: making a row touches no shared count and allocates nothing.
+//! in a table of it: making a row touches no shared count and allocates nothing. What a row
+//! may lack (a time, a session, a subagent, a call id) is marked in place rather than by an
+//! `Option` of its own, so a row is 120 bytes: the rows are the largest part of the fresh
+//! pages a history takes.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, OnceLock};
@@ -15,9 +18,10 @@ use std::sync::{Arc, OnceLock};
 use crate::event::Kind;
 
 /// Events the feed keeps (older ones are dropped). A row is a few hundred bytes: its fields
-/// (200 bytes), the start of its event's text (up to where its first line settles the
-/// summary, tens of bytes for most; else up to 623 bytes, 1,990 when the start has many
-/// escapes; a call's argument up to 1 KiB), then its summary once written. On the shared
+/// (120 bytes), its call id (calls and results), the start of its event's text (up to where
+/// its first line settles the summary, tens of bytes for most; else up to 623 bytes, 1,990
+/// when the start has many escapes; a call's argument up to 1 KiB), then its summary once
+/// written. On the shared
 /// corpus the dashboard's state takes under 500 bytes a row all told, so the feed stays under
 /// about 5 MB whatever the history, 30 MB at worst (the feed's text buffer may hold as much
 /// again of dropped rows' texts before it is compacted); an event's full text is read back
@@ -49,12 +53,37 @@ pub struct Origin {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct NameId(u32);
 
+impl NameId {
+    /// No name (a row without a session id): a place the table never gives (it holds files
+    /// and sessions, far fewer than 2³² − 1).
+    pub(crate) const NONE: NameId = NameId(u32::MAX);
+
+    /// This name, unless it is [`NameId::NONE`].
+    pub(crate) fn get(self) -> Option<NameId> {
+        (self != NameId::NONE).then_some(self)
+    }
+}
+
 /// Bytes of the feed's text buffer (see [`Feed`]): where a row keeps a text start, a tool's
 /// name, a subagent's id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) struct TextRange {
     start: u32,
     len: u32,
+}
+
+impl TextRange {
+    /// No text (a row without a subagent, a call id or a result's content): a start the
+    /// feed never gives (its text stays far below 4 GiB).
+    pub(crate) const NONE: TextRange = TextRange {
+        start: u32::MAX,
+        len: 0,
+    };
+
+    /// This range, unless it is [`TextRange::NONE`].
+    pub(crate) fn get(self) -> Option<TextRange> {
+        (self.start != u32::MAX).then_some(self)
+    }
 }
 
 /// Where a row's event sits: its file (by name), line, offset and place in its line.
@@ -140,37 +169,43 @@ impl std::borrow::Borrow<str> for CallId {
     }
 }
 
-/// One row of the feed. Its file, session, subagent and summary are read through the
-/// [`Feed`] that holds it ([`Feed::origin`], [`Feed::session`], [`Feed::agent`],
-/// [`Feed::summary`]): a row names them by their place in the feed's tables and text, so that
-/// adding a row copies no shared name (no reference count is touched) and allocates nothing
-/// until it is drawn.
+/// One row of the feed. Its file, session, subagent, call id and summary are read through
+/// the [`Feed`] that holds it ([`Feed::origin`], [`Feed::session`], [`Feed::agent`],
+/// [`Feed::tool_use_id`], [`Feed::summary`]): a row names them by their place in the feed's
+/// tables and text, so that adding a row copies no shared name (no reference count is
+/// touched) and allocates nothing until it is drawn. A row is 120 bytes (what it may lack is
+/// marked in place, not by an `Option` of its own), so a feed of history takes few fresh
+/// pages (each ~2.5 µs of the kernel's on first touch).
 #[derive(Debug, Clone)]
 pub struct FeedItem {
     /// Position in the stream (1 for the first event); never reused.
     pub seq: u64,
     /// The event's kind.
     pub kind: Kind,
-    /// Its label (`USER`, `CALL`, …), as the plain renderer writes it.
-    pub label: &'static str,
-    /// `HH:MM:SS` (UTC, as written), when the event has a timestamp: see [`FeedItem::clock`].
-    pub(crate) clock: Option<[u8; 8]>,
-    /// Milliseconds since the epoch, when the event has a timestamp.
-    pub timestamp_ms: Option<i64>,
-    /// The session id: see [`Feed::session`].
-    pub(crate) session: Option<NameId>,
-    /// The subagent (agent id, or `sidechain` for 1.0.x inline runs) whose event this is:
-    /// see [`Feed::agent`].
-    pub(crate) agent: Option<TextRange>,
-    /// One-line summary, inert, at most [`SUMMARY_COLUMNS`] wide: see [`Feed::summary`].
-    pub(crate) summary: Summary,
     /// A failed tool result, an API error or a malformed line.
     pub failed: bool,
-    /// Tool call id (calls and results): see [`FeedItem::tool_use_id`].
-    pub(crate) tool_use_id: Option<CallId>,
+    /// Milliseconds since the epoch, [`NO_TIME`] when the event has no timestamp: see
+    /// [`FeedItem::timestamp_ms`].
+    pub(crate) timestamp_ms: i64,
+    /// `HH:MM:SS` (UTC, as written), zeros when the event has no timestamp: see
+    /// [`FeedItem::clock`].
+    pub(crate) clock: [u8; 8],
+    /// The session id ([`NameId::NONE`] if none): see [`Feed::session`].
+    pub(crate) session: NameId,
+    /// The subagent (agent id, or `sidechain` for 1.0.x inline runs) whose event this is
+    /// ([`TextRange::NONE`] if none): see [`Feed::agent`].
+    pub(crate) agent: TextRange,
+    /// One-line summary, inert, at most [`SUMMARY_COLUMNS`] wide: see [`Feed::summary`].
+    pub(crate) summary: Summary,
+    /// Tool call id (calls and results; [`TextRange::NONE`] for other rows): see
+    /// [`Feed::tool_use_id`].
+    pub(crate) tool_use_id: TextRange,
     /// Where to read the event again: see [`Feed::origin`].
     pub(crate) origin: RowOrigin,
 }
+
+/// A row's [`FeedItem::timestamp_ms`] when its event has none.
+pub(crate) const NO_TIME: i64 = i64::MIN;
 
 /// A row's summary: written at once, or written when first asked for from its source.
 #[derive(Debug, Clone)]
@@ -179,8 +214,10 @@ pub(crate) enum Summary {
     Written(TextRange),
     /// Written from `source` when first asked for.
     Later {
-        /// The summary, once written.
-        written: OnceLock<Box<str>>,
+        /// The summary, once written (a thin pointer: a row not drawn pays 16 bytes for it,
+        /// not 24; the second allocation is made only for rows drawn or searched).
+        #[allow(clippy::box_collection)]
+        written: OnceLock<Box<String>>,
         /// What it is written from.
         source: SummarySource,
     },
@@ -202,13 +239,14 @@ impl Summary {
             Summary::Later { written, source } => written.get_or_init(|| {
                 let mut out = String::new();
                 source.write(text, &mut out);
-                out.into()
+                Box::new(out)
             }),
         }
     }
 }
 
-/// What a row's summary is written from, held until it is asked for.
+/// What a row's summary is written from, held until it is asked for. What a source may lack
+/// is marked in place ([`TextRange::NONE`], [`NO_DURATION`]): 32 bytes in all.
 #[derive(Debug, Clone)]
 pub(crate) enum SummarySource {
     /// A text event's text: a JSON string literal as written, or its start closed by a `"`
@@ -223,59 +261,104 @@ pub(crate) enum SummarySource {
         is_error: bool,
         /// The tool's name, else the call id.
         name: TextRange,
-        /// Milliseconds the tool ran, when known.
-        duration_ms: Option<u64>,
-        /// The content as written (a JSON string literal or its start), when any.
-        content: Option<TextRange>,
+        /// Milliseconds the tool ran, [`NO_DURATION`] when not known.
+        duration_ms: u64,
+        /// The content as written (a JSON string literal or its start), [`TextRange::NONE`]
+        /// when there is none.
+        content: TextRange,
     },
     /// A tool call: the tool's name and its key argument, whole
     /// ([`crate::render::plain::key_argument`]), decoded when the summary is written.
     Call {
         /// The tool's name.
         tool: TextRange,
-        /// What the call does (command, path, …), when it says.
-        argument: Option<KeyArg>,
+        /// What `argument` holds (a [`KeyArg`]'s form, kept beside it so the row stays small).
+        form: ArgForm,
+        /// What the call does (command, path, …), when it says: a [`KeyArg`]'s text.
+        argument: Option<Arc<str>>,
     },
+}
+
+/// A tool result's [`SummarySource::Result`] duration when it is not known.
+pub(crate) const NO_DURATION: u64 = u64::MAX;
+
+/// What a [`KeyArg`]'s text is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ArgForm {
+    /// The call's whole input, JSON text as written (a short one), not yet read.
+    Input,
+    /// A JSON string literal as written (quotes included), known to decode.
+    Literal,
+    /// The argument's text (`3 todos`, `pattern in path`, or decoded already).
+    Text,
+}
+
+impl ArgForm {
+    /// The argument's text from `kept`, text of this form: what
+    /// [`crate::render::plain::key_argument`] returns (`None` where it does).
+    fn read(self, kept: &str) -> Option<std::borrow::Cow<'_, str>> {
+        use crate::render::plain::{json_str, key_argument_raw, KeyArgument};
+        match self {
+            ArgForm::Input => match key_argument_raw(kept)? {
+                KeyArgument::Literal(raw) => json_str(raw),
+                KeyArgument::Text(text) => Some(text),
+            },
+            ArgForm::Literal => json_str(kept),
+            ArgForm::Text => Some(std::borrow::Cow::Borrowed(kept)),
+        }
+    }
 }
 
 /// A tool call's key argument ([`crate::render::plain::key_argument`]) as the dashboard keeps
 /// it for a row's summary and the steps list, worked out when shown (most are never shown
 /// while history is read): a short input as written, one member's value as written, or text
-/// made already.
+/// made already ([`ArgForm`]); one copy shared by the row and the steps list.
 #[derive(Debug, Clone)]
-pub(crate) enum KeyArg {
-    /// The call's whole input, JSON text as written (a short one), not yet read.
-    Input(Arc<str>),
-    /// A JSON string literal as written (quotes included), known to decode.
-    Literal(Arc<str>),
-    /// The argument's text (`3 todos`, `pattern in path`, or decoded already).
-    Text(Arc<str>),
+pub(crate) struct KeyArg {
+    /// What `text` is.
+    pub(crate) form: ArgForm,
+    /// The text kept.
+    pub(crate) text: Arc<str>,
 }
 
 impl KeyArg {
+    /// `text`, of form `form`.
+    pub(crate) fn new(form: ArgForm, text: impl Into<Arc<str>>) -> KeyArg {
+        KeyArg {
+            form,
+            text: text.into(),
+        }
+    }
+
     /// The argument's text: what [`crate::render::plain::key_argument`] returns (`None` where
     /// it does).
     pub(crate) fn text(&self) -> Option<std::borrow::Cow<'_, str>> {
-        use crate::render::plain::{json_str, key_argument_raw, KeyArgument};
-        match self {
-            KeyArg::Input(input) => match key_argument_raw(input)? {
-                KeyArgument::Literal(raw) => json_str(raw),
-                KeyArgument::Text(text) => Some(text),
-            },
-            KeyArg::Literal(raw) => json_str(raw),
-            KeyArg::Text(text) => Some(std::borrow::Cow::Borrowed(text)),
-        }
+        self.form.read(&self.text)
     }
 
     /// Bytes kept.
     pub(crate) fn len(&self) -> usize {
-        match self {
-            KeyArg::Input(s) | KeyArg::Literal(s) | KeyArg::Text(s) => s.len(),
-        }
+        self.text.len()
     }
 }
 
 impl SummarySource {
+    /// A tool call's source: its name `tool` (in the feed's text) and its key argument.
+    pub(crate) fn call(tool: TextRange, argument: Option<KeyArg>) -> SummarySource {
+        match argument {
+            Some(KeyArg { form, text }) => SummarySource::Call {
+                tool,
+                form,
+                argument: Some(text),
+            },
+            None => SummarySource::Call {
+                tool,
+                form: ArgForm::Text,
+                argument: None,
+            },
+        }
+    }
+
     /// Writes the summary; `text` is the feed's text buffer the ranges point into.
     fn write(&self, text: &str, out: &mut String) {
         use crate::render::plain::{push_result_summary, push_text_summary};
@@ -294,13 +377,17 @@ impl SummarySource {
                     out,
                     *is_error,
                     at(*name),
-                    *duration_ms,
-                    content.map(at),
+                    (*duration_ms != NO_DURATION).then_some(*duration_ms),
+                    content.get().map(at),
                     SUMMARY_COLUMNS,
                 );
             }
-            SummarySource::Call { tool, argument } => {
-                let argument = argument.as_ref().and_then(KeyArg::text);
+            SummarySource::Call {
+                tool,
+                form,
+                argument,
+            } => {
+                let argument = argument.as_deref().and_then(|a| form.read(a));
                 call_summary(out, at(*tool), argument.as_deref());
             }
         }
@@ -312,9 +399,7 @@ impl SummarySource {
             SummarySource::Text(raw) => f(raw),
             SummarySource::Result { name, content, .. } => {
                 f(name);
-                if let Some(content) = content {
-                    f(content);
-                }
+                f(content);
             }
             SummarySource::Call { tool, .. } => f(tool),
         }
@@ -345,21 +430,32 @@ pub(crate) fn call_summary(out: &mut String, tool: &str, argument: Option<&str>)
 impl FeedItem {
     /// `HH:MM:SS` (UTC, as written), when the event has a timestamp.
     pub fn clock(&self) -> Option<&str> {
-        self.clock
-            .as_ref()
-            .and_then(|c| std::str::from_utf8(c).ok())
-    }
-
-    /// The tool call id (calls and results), to pair a call with its result.
-    pub fn tool_use_id(&self) -> Option<&str> {
-        self.tool_use_id.as_ref().map(CallId::as_str)
-    }
-
-    /// The ranges of the feed's text the row points to.
-    fn ranges_mut(&mut self, mut f: impl FnMut(&mut TextRange)) {
-        if let Some(agent) = &mut self.agent {
-            f(agent);
+        if self.clock[0] == 0 {
+            return None;
         }
+        std::str::from_utf8(&self.clock).ok()
+    }
+
+    /// Milliseconds since the epoch, when the event has a timestamp.
+    pub fn timestamp_ms(&self) -> Option<i64> {
+        (self.timestamp_ms != NO_TIME).then_some(self.timestamp_ms)
+    }
+
+    /// Its label (`USER`, `CALL`, …), as the plain renderer writes it
+    /// ([`crate::render::plain::kind_label`]).
+    pub fn label(&self) -> &'static str {
+        crate::render::plain::kind_label_of(self.kind)
+    }
+
+    /// The ranges of the feed's text the row points to (not those it lacks).
+    fn ranges_mut(&mut self, mut f: impl FnMut(&mut TextRange)) {
+        let mut f = |range: &mut TextRange| {
+            if range.get().is_some() {
+                f(range);
+            }
+        };
+        f(&mut self.agent);
+        f(&mut self.tool_use_id);
         match &mut self.summary {
             Summary::Written(summary) => f(summary),
             Summary::Later { source, .. } => source.ranges_mut(&mut f),
@@ -497,13 +593,19 @@ impl Feed {
 
     /// The session id of `item` (a row of this feed).
     pub fn session(&self, item: &FeedItem) -> Option<&str> {
-        item.session.map(|id| self.name_of(id))
+        item.session.get().map(|id| self.name_of(id))
     }
 
     /// The subagent (agent id, or `sidechain` for 1.0.x inline runs) whose event `item` (a
     /// row of this feed) is, when a subagent's.
     pub fn agent(&self, item: &FeedItem) -> Option<&str> {
-        item.agent.map(|range| range.of(&self.text))
+        item.agent.get().map(|range| range.of(&self.text))
+    }
+
+    /// The tool call id of `item` (a row of this feed; calls and results), to pair a call
+    /// with its result.
+    pub fn tool_use_id(&self, item: &FeedItem) -> Option<&str> {
+        item.tool_use_id.get().map(|range| range.of(&self.text))
     }
 
     /// Where to read the event of `item` (a row of this feed) again.
@@ -528,7 +630,7 @@ impl Feed {
             return true;
         }
         let has = |s: &str| contains_ignoring_case(s, needle);
-        has(item.label)
+        has(item.label())
             || has(self.summary(item))
             || self.session(item).is_some_and(has)
             || self.agent(item).is_some_and(has)
@@ -633,7 +735,7 @@ impl Feed {
 
     /// The time key of a row about to be added (see [`Feed`]).
     fn key_of(&mut self, item: &FeedItem) -> i64 {
-        if let Some(ms) = item.timestamp_ms {
+        if let Some(ms) = item.timestamp_ms() {
             self.last_key = ms;
         }
         self.last_key
@@ -690,14 +792,13 @@ mod tests {
         FeedItem {
             seq: 0,
             kind: Kind::UserPrompt,
-            label: "USER",
-            clock: None,
-            timestamp_ms: None,
-            session: None,
-            agent: None,
+            clock: [0; 8],
+            timestamp_ms: NO_TIME,
+            session: NameId::NONE,
+            agent: TextRange::NONE,
             summary: Summary::Written(feed.keep(&[summary])),
             failed: false,
-            tool_use_id: None,
+            tool_use_id: TextRange::NONE,
             origin: RowOrigin {
                 file: NameId(0),
                 line: 1,
@@ -727,7 +828,7 @@ mod tests {
 
     fn at(feed: &mut Feed, summary: &str, ms: Option<i64>) -> FeedItem {
         FeedItem {
-            timestamp_ms: ms,
+            timestamp_ms: ms.unwrap_or(NO_TIME),
             ..item(feed, summary)
         }
     }
@@ -786,7 +887,10 @@ mod tests {
             feed.newest_first().all(|r| feed.summary(r) != "0"),
             "oldest dropped"
         );
-        let times: Vec<i64> = feed.newest_first().filter_map(|r| r.timestamp_ms).collect();
+        let times: Vec<i64> = feed
+            .newest_first()
+            .filter_map(|r| r.timestamp_ms())
+            .collect();
         assert!(times.windows(2).all(|w| w[0] >= w[1]));
     }
 
@@ -885,7 +989,10 @@ mod tests {
             let mut row = at(&mut feed, "", Some((i as i64 * 7_919) % 100_000));
             let literal = format!("\"row {i}:{}\"", "x".repeat(i % 50));
             row.summary = Summary::later(SummarySource::Text(feed.keep(&[&literal])));
-            row.agent = Some(feed.keep(&["agent ", &i.to_string()]));
+            row.agent = feed.keep(&["agent ", &i.to_string()]);
+            if i % 4 == 0 {
+                row.tool_use_id = feed.keep(&["toolu_", &i.to_string()]);
+            }
             // Some rows summed up before they are dropped or the text is compacted.
             if i % 3 == 0 {
                 let _ = feed.summary(&row);
@@ -904,6 +1011,8 @@ mod tests {
             let summary = feed.summary(row);
             assert!(summary.starts_with(&format!("row {i}:")), "{i}: {summary}");
             assert_eq!(feed.agent(row), Some(format!("agent {i}").as_str()));
+            let id = (i % 4 == 0).then(|| format!("toolu_{i}"));
+            assert_eq!(feed.tool_use_id(row), id.as_deref());
         }
     }
 
@@ -911,8 +1020,8 @@ mod tests {
     fn matches_ignoring_case_in_any_column() {
         let mut feed = Feed::new();
         let mut row = item(&mut feed, "Run the Tests");
-        row.session = Some(feed.name("abc"));
-        row.agent = Some(feed.keep(&["Helper"]));
+        row.session = feed.name("abc");
+        row.agent = feed.keep(&["Helper"]);
         assert_eq!(feed.session(&row), Some("abc"));
         assert!(feed.matches(&row, "tests"));
         assert!(feed.matches(&row, "user"));
@@ -921,5 +1030,29 @@ mod tests {
         assert!(!feed.matches(&row, "lint"));
         let other = item(&mut feed, "Überprüfung");
         assert!(feed.matches(&other, "überp"));
+    }
+
+    /// What a row lacks (time, session, subagent, call id) reads as nothing, though marked in
+    /// place; and a row stays small: the feed's rows are most of the fresh pages a history
+    /// takes.
+    #[test]
+    fn a_row_lacking_a_time_session_agent_or_call_id_reads_nothing_and_is_small() {
+        let mut feed = Feed::new();
+        let row = item(&mut feed, "x");
+        assert_eq!(row.timestamp_ms(), None);
+        assert_eq!(row.clock(), None);
+        assert_eq!(row.label(), "USER");
+        assert_eq!(feed.session(&row), None);
+        assert_eq!(feed.agent(&row), None);
+        assert_eq!(feed.tool_use_id(&row), None);
+        let timed = FeedItem {
+            timestamp_ms: 0,
+            clock: *b"00:00:00",
+            ..row
+        };
+        assert_eq!(timed.timestamp_ms(), Some(0));
+        assert_eq!(timed.clock(), Some("00:00:00"));
+        #[cfg(target_pointer_width = "64")]
+        assert!(std::mem::size_of::<FeedItem>() <= 120);
     }
 }

@@ -8,15 +8,15 @@ use std::sync::Arc;
 use memchr::memmem;
 
 use super::feed::{
-    call_summary, CallId, Feed, FeedItem, KeyArg, NameId, RowOrigin, Summary, SummarySource,
-    SUMMARY_COLUMNS,
+    call_summary, ArgForm, CallId, Feed, FeedItem, KeyArg, NameId, RowOrigin, Summary,
+    SummarySource, TextRange, NO_DURATION, NO_TIME, SUMMARY_COLUMNS,
 };
 use super::series::{ContextSample, Series, SessionSeries};
 use super::usage::UsageData;
 use crate::event::{Event, EventKind, Kind, KindSet};
 use crate::render::plain::{
-    json_str, key_argument_raw, kind_label, plainly_not_blank, push_summary, text_summary_chars,
-    KeyArgument, RESULT_SUMMARY_CHARS,
+    json_str, key_argument_raw, plainly_not_blank, push_summary, text_summary_chars, KeyArgument,
+    RESULT_SUMMARY_CHARS,
 };
 use crate::render::summary::apply_to_its_session;
 use crate::render::{Flow, Renderer};
@@ -299,31 +299,34 @@ impl Dashboard {
             EventKind::ToolCall {
                 input: Some(input), ..
             } if input.get().len() <= CALL_ARGUMENT_BYTES => {
-                Some(KeyArg::Input(Arc::from(input.get())))
+                Some(KeyArg::new(ArgForm::Input, input.get()))
             }
             EventKind::ToolCall {
                 input: Some(input), ..
             } => match key_argument_raw(input.get()) {
                 Some(KeyArgument::Literal(raw)) if raw.len() <= CALL_ARGUMENT_BYTES => {
-                    Some(KeyArg::Literal(Arc::from(raw)))
+                    Some(KeyArg::new(ArgForm::Literal, raw))
                 }
-                Some(KeyArgument::Literal(raw)) => json_str(raw).map(|t| KeyArg::Text(t.into())),
-                Some(KeyArgument::Text(text)) => Some(KeyArg::Text(text.into())),
+                Some(KeyArgument::Literal(raw)) => {
+                    json_str(raw).map(|t| KeyArg::new(ArgForm::Text, t))
+                }
+                Some(KeyArgument::Text(text)) => Some(KeyArg::new(ArgForm::Text, text)),
                 None => None,
             },
             _ => None,
         };
-        // The call id, kept in place (a short one) by the row and the steps list.
-        let call_id: Option<CallId> = match &event.kind {
+        // The call id: the steps list keeps it in place (a short one), a row in the feed's
+        // text.
+        let call_id: Option<&str> = match &event.kind {
             EventKind::ToolCall { tool_use_id, .. } | EventKind::ToolResult { tool_use_id, .. } => {
-                tool_use_id.as_deref().map(CallId::new)
+                tool_use_id.as_deref()
             }
             _ => None,
         };
         if let (EventKind::ToolCall { .. }, Some(id), Some(argument)) =
-            (&event.kind, &call_id, &argument)
+            (&event.kind, call_id, &argument)
         {
-            self.note_step_argument(id, argument);
+            self.note_step_argument(CallId::new(id), argument);
         }
         let index = self.note_position(event);
         if self.feed_kinds.contains(event.kind()) {
@@ -341,10 +344,11 @@ impl Dashboard {
                 });
             let summary = self.summary(event, argument);
             let agent = match (event.agent_id.as_deref(), event.sidechain) {
-                (Some(agent), _) => Some(self.feed.keep(&[agent])),
-                (None, true) => Some(self.feed.keep(&[crate::session::INLINE_SIDECHAIN])),
-                (None, false) => None,
+                (Some(agent), _) => self.feed.keep(&[agent]),
+                (None, true) => self.feed.keep(&[crate::session::INLINE_SIDECHAIN]),
+                (None, false) => TextRange::NONE,
             };
+            let call_id = call_id.map_or(TextRange::NONE, |id| self.feed.keep(&[id]));
             let item = feed_item(
                 event,
                 timestamp_ms,
@@ -447,10 +451,8 @@ impl Dashboard {
                     .as_ref()
                     .is_none_or(|a| a.len() <= CALL_ARGUMENT_BYTES) =>
             {
-                return Summary::later(SummarySource::Call {
-                    tool: self.feed.keep(&[tool]),
-                    argument,
-                });
+                let tool = self.feed.keep(&[tool]);
+                return Summary::later(SummarySource::call(tool, argument));
             }
             EventKind::ToolCall { tool, .. } => {
                 let argument = argument.as_ref().and_then(KeyArg::text);
@@ -482,11 +484,11 @@ impl Dashboard {
                         (None, None) => "?",
                     };
                     let name = self.feed.keep(&[name]);
-                    let content = content.map(|c| self.feed.keep(&c));
+                    let content = content.map_or(TextRange::NONE, |c| self.feed.keep(&c));
                     return Summary::later(SummarySource::Result {
                         is_error: *is_error,
                         name,
-                        duration_ms: *duration_ms,
+                        duration_ms: duration_ms.map_or(NO_DURATION, |d| d.min(NO_DURATION - 1)),
                         content,
                     });
                 }
@@ -510,17 +512,20 @@ impl Dashboard {
         }))
     }
 
-    fn note_step_argument(&mut self, id: &CallId, argument: &KeyArg) {
+    fn note_step_argument(&mut self, id: CallId, argument: &KeyArg) {
         // Enough bytes for the characters shown (at most 4 bytes each); an input or a literal
         // is short (see `CALL_ARGUMENT_BYTES`) and the row's own copy.
         let keep = STEP_ARGUMENT_CHARS * 4;
         let argument = match argument {
-            KeyArg::Text(text) if text.len() > keep => {
-                KeyArg::Text(Arc::from(&text[..floor_char_boundary(text, keep)]))
+            KeyArg {
+                form: ArgForm::Text,
+                text,
+            } if text.len() > keep => {
+                KeyArg::new(ArgForm::Text, &text[..floor_char_boundary(text, keep)])
             }
             kept => kept.clone(),
         };
-        self.step_arguments.insert(id.clone(), argument);
+        self.step_arguments.insert(id, argument);
     }
 
     /// The pull requests kept for `session`, an empty list made if none (the id copied only
@@ -761,9 +766,9 @@ fn feed_item(
     timestamp_ms: Option<i64>,
     origin: RowOrigin,
     session: Option<NameId>,
-    agent: Option<super::feed::TextRange>,
+    agent: TextRange,
     summary: Summary,
-    tool_use_id: Option<CallId>,
+    tool_use_id: TextRange,
 ) -> FeedItem {
     let failed = match &event.kind {
         EventKind::ToolResult { is_error, .. } => *is_error,
@@ -773,15 +778,16 @@ fn feed_item(
     FeedItem {
         seq: 0,
         kind: event.kind(),
-        label: kind_label(&event.kind),
-        // `clock_part` is 8 ASCII bytes.
+        // `clock_part` is 8 ASCII bytes (digits and colons: never a zero first).
         clock: event
             .timestamp
             .as_deref()
             .and_then(clock_part)
-            .and_then(|c| c.as_bytes().try_into().ok()),
-        timestamp_ms,
-        session,
+            .and_then(|c| c.as_bytes().try_into().ok())
+            .unwrap_or([0; 8]),
+        // A four-digit year parses far from `i64::MIN` ms (some 292 million years back).
+        timestamp_ms: timestamp_ms.unwrap_or(NO_TIME),
+        session: session.unwrap_or(NameId::NONE),
         agent,
         summary,
         failed,
@@ -1179,7 +1185,7 @@ mod tests {
     fn step_arguments_remember_the_latest_calls() {
         let text = |a: Option<&KeyArg>| a.and_then(KeyArg::text).map(|t| t.into_owned());
         let mut steps = StepArguments::new();
-        let arg = |s: &str| KeyArg::Text(Arc::from(s));
+        let arg = |s: &str| KeyArg::new(ArgForm::Text, s);
         steps.insert(CallId::new("again"), arg("first"));
         for i in 0..STEP_ARGUMENTS + 10 {
             let id = format!("toolu_{i:030}");

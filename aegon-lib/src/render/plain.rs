@@ -17,7 +17,7 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::ops::ControlFlow;
 
-use crate::event::{Event, EventKind};
+use crate::event::{Event, EventKind, Kind};
 use crate::json::RawJson;
 use crate::render::text::{
     bytes, duration, literal_first_line, literal_summary_start, printable_run, push_ascii_line,
@@ -113,6 +113,12 @@ impl<W: Write> Renderer for PlainRenderer<W> {
 /// The kind label of an event as the plain renderer writes it (`USER`, `CALL`, `RESULT`, …).
 pub fn kind_label(kind: &EventKind<'_>) -> &'static str {
     label(kind).name()
+}
+
+/// The kind label of an event of kind `kind`, as [`kind_label`] gives it for the event (a
+/// label names the kind alone: a failed result is `RESULT` too, only coloured apart).
+pub fn kind_label_of(kind: Kind) -> &'static str {
+    label_of(kind, false).name()
 }
 
 /// Appends the one-line summary of an event (what the plain renderer writes after the session
@@ -310,31 +316,38 @@ const MALFORMED: &Label = label!("MALFORMED", "\x1b[1;31m");
 
 /// The label of an event's kind column (an entry of [`LABELS`], or [`MALFORMED`]).
 fn label(kind: &EventKind<'_>) -> &'static Label {
+    let failed = matches!(kind, EventKind::ToolResult { is_error: true, .. });
+    label_of(kind.kind(), failed)
+}
+
+/// The label of an event of kind `kind` (`failed`: a tool result that failed, coloured
+/// apart), as [`label`] gives it.
+fn label_of(kind: Kind, failed: bool) -> &'static Label {
     let at = match kind {
-        EventKind::UserPrompt { .. } => 0,
-        EventKind::UserMeta { .. } => 1,
-        EventKind::Interrupt { .. } => 2,
-        EventKind::CompactSummary { .. } => 3,
-        EventKind::Image { .. } => 4,
-        EventKind::AssistantText { .. } => 5,
-        EventKind::Thinking { .. } => 6,
-        EventKind::ToolCall { .. } => 7,
-        EventKind::ToolResult { is_error: true, .. } => 8,
-        EventKind::ToolResult { .. } => 9,
-        EventKind::Usage { .. } => 10,
-        EventKind::System { .. } => 11,
-        EventKind::Compact { .. } => 12,
-        EventKind::ApiError { .. } => 13,
-        EventKind::Title { .. } => 14,
-        EventKind::Progress { .. } => 15,
-        EventKind::Attachment { .. } => 16,
-        EventKind::FileSnapshot { .. } => 17,
-        EventKind::Queue { .. } => 18,
-        EventKind::LastPrompt { .. } => 19,
-        EventKind::Mode { .. } | EventKind::PermissionMode { .. } => 20,
-        EventKind::PrLink { .. } => 21,
-        EventKind::Unknown { .. } => 22,
-        EventKind::Malformed(_) => return MALFORMED,
+        Kind::UserPrompt => 0,
+        Kind::UserMeta => 1,
+        Kind::Interrupt => 2,
+        Kind::CompactSummary => 3,
+        Kind::Image => 4,
+        Kind::AssistantText => 5,
+        Kind::Thinking => 6,
+        Kind::ToolCall => 7,
+        Kind::ToolResult if failed => 8,
+        Kind::ToolResult => 9,
+        Kind::Usage => 10,
+        Kind::System => 11,
+        Kind::Compact => 12,
+        Kind::ApiError => 13,
+        Kind::Title => 14,
+        Kind::Progress => 15,
+        Kind::Attachment => 16,
+        Kind::FileSnapshot => 17,
+        Kind::Queue => 18,
+        Kind::LastPrompt => 19,
+        Kind::Mode | Kind::PermissionMode => 20,
+        Kind::PrLink => 21,
+        Kind::Unknown => 22,
+        Kind::Malformed => return MALFORMED,
     };
     LABELS[at].0
 }

@@ -113,7 +113,7 @@ impl Dates {
         let year = |ms: i64| crate::timestamp::format_millis(ms).map(|t| t[..4].to_owned());
         let this_year = year(now_ms);
         let mut width = 0;
-        for ms in rows.filter_map(|item| item.timestamp_ms) {
+        for ms in rows.filter_map(FeedItem::timestamp_ms) {
             if ms.div_euclid(DAY_MS) == today {
                 continue;
             }
@@ -160,14 +160,14 @@ pub fn row<'a>(
         &mut spans,
         format!(
             "{}{} ",
-            dates.prefix(item.timestamp_ms),
+            dates.prefix(item.timestamp_ms()),
             item.clock().unwrap_or("--:--:--")
         ),
         theme::dim(),
     );
     push(
         &mut spans,
-        format!("{:<9} ", item.label),
+        format!("{:<9} ", item.label()),
         theme::label(item.kind, item.failed),
     );
     if show_session {
