@@ -161,6 +161,27 @@ impl Correlator {
         self
     }
 
+    /// From now on treats these entries (identities from [`Correlator::take_recorded`]) and
+    /// API responses (from [`Correlator::take_recorded_responses`]) as counted elsewhere, as
+    /// [`Correlator::with_skipped`] and [`Correlator::with_counted`] do at the start: for a
+    /// stream that learns mid-way of files read quietly apart (`aegon watch` reads the older
+    /// files of a project before a session file of it, so that a resumed session's copies of
+    /// their lines count where they first occurred). A response already counted here keeps
+    /// the larger counts, so a later line of it passes only what grew over both. Kept whole,
+    /// never forgotten (8 bytes per identity, about 64 per response).
+    pub fn count_elsewhere(
+        &mut self,
+        skipped: impl IntoIterator<Item = u64>,
+        counted: impl IntoIterator<Item = (u64, Tokens)>,
+    ) {
+        self.skipped.extend(skipped);
+        for (key, tokens) in counted {
+            let here = self.responses.get(&key).copied().unwrap_or_default();
+            let most = self.counted.entry(key).or_default();
+            *most = most.max(tokens).max(here);
+        }
+    }
+
     /// Starts recording the identity of every entry met for the first time (line uuids, tool
     /// call and result ids, lines without uuid), as 64-bit hashes, for
     /// [`Correlator::take_recorded`], and the largest counts met of each API response, for

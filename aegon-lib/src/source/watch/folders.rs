@@ -34,6 +34,7 @@ use std::time::{Duration, Instant, SystemTime};
 use notify::RecursiveMode;
 
 use super::notifications::{wake_on_changes, watch_changes_into, watch_tree, Notification};
+use super::resumed::{count_quietly, history_steps, project_of, Step, Unread};
 use super::watched::Watched;
 use crate::pipeline::Pipeline;
 use crate::render::Renderer;
@@ -233,17 +234,17 @@ impl Files {
     }
 
     /// The path to read for a transcript named now (by a notification or a rescan): the one
-    /// its real file is read by, or `path`, followed from now on from its start when it is new;
-    /// `None` when it is neither watched nor there (a removal).
-    fn add_new(&mut self, path: &Path, id: Option<FileId>) -> Option<PathBuf> {
+    /// its real file is read by, or `path`, followed from now on from its start when it is new
+    /// (then with `true`); `None` when it is neither watched nor there (a removal).
+    fn add_new(&mut self, path: &Path, id: Option<FileId>) -> Option<(PathBuf, bool)> {
         let id = id.or_else(|| FileId::of(path).ok());
         if let Some(known) = self.read_as(path, id.as_ref()) {
-            return Some(known);
+            return Some((known, false));
         }
         id.as_ref()?;
         let tail = Tail::new(path, path.display().to_string());
         self.insert(path.to_path_buf(), id, tail, (0, None));
-        Some(path.to_path_buf())
+        Some((path.to_path_buf(), true))
     }
 }
 
@@ -351,6 +352,7 @@ pub fn watch_folders<R: Renderer>(
     let mut links = LinkWatches::default();
     let now = SystemTime::now();
     let mut history: Vec<(Option<SystemTime>, PathBuf)> = Vec::new();
+    let mut unread = Unread::default();
     // The first scan says what cannot be read (later rescans stay quiet about it).
     let first_scan = scan(&roots, &mut |path, e| {
         notes(&format!("{}: {e}", path.display()))
@@ -370,13 +372,23 @@ pub fn watch_folders<R: Renderer>(
         let tail = if recent { tail } else { tail.from_size(size) };
         if recent {
             history.push((modified, path.clone()));
+        } else if let Some(project) = project_of(&path, &roots) {
+            unread.add(project, path.clone(), size);
         }
         files.insert(path, Some(found.id), tail, (size, modified));
     }
-    // Recent history first, oldest first, so the stream reads in time order.
+    // Recent history first, each session where its entries first occurred (the older files
+    // of its project read quietly among them), so the stream reads about in time order.
     history.sort();
-    for (_, path) in &history {
-        if let Some(w) = files.by_path.get_mut(path) {
+    for step in history_steps(&history, &mut unread, &roots, *pipeline.options()) {
+        let path = match step {
+            Step::Quiet(ids, responses) => {
+                pipeline.correlator_mut().count_elsewhere(ids, responses);
+                continue;
+            }
+            Step::Read(path) => path,
+        };
+        if let Some(w) = files.by_path.get_mut(&path) {
             if poll(w, pipeline, notes, removals)?.is_break() {
                 return Ok(());
             }
@@ -416,6 +428,7 @@ pub fn watch_folders<R: Renderer>(
                 roots.push(root);
                 for t in found.transcripts {
                     let read_as = files.add_new(&t.path, Some(t.id));
+                    let read_as = first_read(read_as, &roots, &mut unread, pipeline);
                     if poll_path(&mut files, read_as, pipeline, notes, removals)? {
                         return Ok(());
                     }
@@ -488,12 +501,14 @@ pub fn watch_folders<R: Renderer>(
                 links.add(&mut watcher, &found.linked_folders, notes);
                 for t in found.transcripts {
                     let read_as = files.add_new(&t.path, Some(t.id));
+                    let read_as = first_read(read_as, &roots, &mut unread, pipeline);
                     if poll_path(&mut files, read_as, pipeline, notes, removals)? {
                         return Ok(());
                     }
                 }
             } else if is_transcript(&path) {
                 let read_as = files.add_new(&path, None);
+                let read_as = first_read(read_as, &roots, &mut unread, pipeline);
                 if poll_path(&mut files, read_as, pipeline, notes, removals)? {
                     return Ok(());
                 }
@@ -504,7 +519,8 @@ pub fn watch_folders<R: Renderer>(
             let found = scan(&roots, &mut |_, _| {});
             links.add(&mut watcher, &found.linked_folders, notes);
             for t in found.transcripts {
-                files.add_new(&t.path, Some(t.id));
+                let read_as = files.add_new(&t.path, Some(t.id));
+                first_read(read_as, &roots, &mut unread, pipeline);
             }
             let stale: Vec<PathBuf> = files
                 .by_path
@@ -559,6 +575,21 @@ fn links_to_its_own_folder(path: &Path) -> Option<String> {
                 path.display()
             )
         })
+}
+
+/// `read_as` (from [`Files::add_new`]) as the path to poll; when it is new (read from its
+/// start), the unread files of its project are read quietly first (`resumed` module docs).
+fn first_read<R: Renderer>(
+    read_as: Option<(PathBuf, bool)>,
+    roots: &[PathBuf],
+    unread: &mut Unread,
+    pipeline: &mut Pipeline<R>,
+) -> Option<PathBuf> {
+    let (path, new) = read_as?;
+    if let Some(project) = new.then(|| project_of(&path, roots)).flatten() {
+        count_quietly(&unread.take(&project), pipeline);
+    }
+    Some(path)
 }
 
 /// Polls one file if it is watched; returns whether to stop. `removals`: say a file renamed
