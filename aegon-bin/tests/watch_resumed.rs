@@ -199,3 +199,26 @@ fn a_session_resumed_while_watching_counts_only_its_own_work() {
     });
     assert_same(&got, &summary(&[&own]));
 }
+
+/// The original in one Claude Code folder, the resumed session in the same project under
+/// another (two `CLAUDE_CONFIG_DIR` directories, or a project moved): one project, read
+/// quietly the same.
+#[test]
+fn the_same_project_under_another_root_is_read_quietly_too() {
+    let (dir, root, a, b) = bug08("resumed-roots");
+    let other = dir.join("other/projects/-home-user-proj");
+    std::fs::create_dir_all(&other).unwrap();
+    let moved = other.join(a.file_name().unwrap());
+    std::fs::rename(&a, &moved).unwrap();
+    written_ago(&moved, 3 * HOUR);
+    let other_root = dir.join("other/projects");
+    let got = watch(
+        &root,
+        &["--since", "1h", other_root.to_str().unwrap()],
+        || {},
+    );
+    let mut want = summary(&[&moved, &b]);
+    want.remove(A8);
+    assert_same(&got, &want);
+    assert_eq!(got[B8].0, 1, "{got:?}");
+}

@@ -1,8 +1,11 @@
 //! Every transcript under folder trees, as it is written (what `aegon watch` runs).
 //!
 //! At start the trees are scanned (names and sizes only): transcripts changed within `--since`
-//! are read from their start, in the order they were last written; the others are followed
-//! from the size they have, and opened only when they change. Then notifications (recursive,
+//! are read from their start, session by session where their entries first occurred (the
+//! [`super::resumed`] module: the older files of their projects read quietly among them, so a
+//! resumed session's copied lines count with the session they come from); the others are
+//! followed from the size they have, and opened only when they change (a file that appears
+//! later has the unread files of its project read quietly first). Then notifications (recursive,
 //! on each tree) say which file changed or which folder appeared, and only that is read; a
 //! rescan every 30 s (at once when notify reports an overflow) catches what they miss. Where notifications fail (too
 //! many watches, network file systems) or with `--poll`, the rescan runs every 500 ms, and aegon

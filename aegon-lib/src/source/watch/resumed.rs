@@ -11,7 +11,7 @@
 //!   at start, a file created later), the files of that project that were not read (older than
 //!   `--since`, followed from their size) are read up to that size on a pipeline of their own
 //!   that renders nothing; the entries and API responses met there are then counted elsewhere
-//!   on the watch's stream ([`Correlator::count_elsewhere`](crate::session::Correlator::count_elsewhere)):
+//!   on the watch's stream ([`Correlator::count_elsewhere`](crate::session::correlate::Correlator::count_elsewhere)):
 //!   nothing of theirs is listed, streamed or exported. Each such file is read once, the first
 //!   time its project is: the cost is the unread part of the projects that have a session
 //!   being read, never the whole tree.
