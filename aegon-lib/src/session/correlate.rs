@@ -810,6 +810,32 @@ mod tests {
         );
     }
 
+    /// What `aegon watch` relies on: entries and responses read quietly apart, handed over
+    /// mid-stream, count elsewhere from then on; a response already counted on the stream
+    /// passes only what grows over both.
+    #[test]
+    fn counted_elsewhere_mid_stream() {
+        let mut quiet = Correlator::new();
+        quiet.record_identities();
+        apply_line(&mut quiet, usage_on("q1", Some("m"), 40));
+        apply_line(&mut quiet, usage_on("q2", Some("n"), 10));
+        let mut stream = Correlator::new();
+        // Met on the stream before the quiet read is handed over: counted here, 50.
+        assert!(apply_line(&mut stream, usage_on("s1", Some("n"), 50)).0);
+        stream.count_elsewhere(quiet.take_recorded(), quiet.take_recorded_responses());
+        // The quiet read's line again (a resumed copy): nothing, its usage no larger.
+        assert!(!apply_line(&mut stream, usage_on("q1", Some("m"), 40)).0);
+        // Its response on another line with more output: only the increase.
+        let (passed, tokens, increment) = apply_line(&mut stream, usage_on("s2", Some("m"), 70));
+        assert!(passed && increment);
+        assert_eq!(tokens.output, 30);
+        // The response counted here at 50 stays at 50 (not the quiet read's 10).
+        assert!(!apply_line(&mut stream, usage_on("s3", Some("n"), 50)).0);
+        let (passed, tokens, _) = apply_line(&mut stream, usage_on("s4", Some("n"), 55));
+        assert!(passed);
+        assert_eq!(tokens.output, 5);
+    }
+
     #[test]
     fn results_get_tool_name_and_duration() {
         let mut c = Correlator::new();

@@ -376,7 +376,7 @@ pub fn watch_folders<R: Renderer>(
         if recent {
             history.push((modified, path.clone()));
         } else if let Some(project) = project_of(&path, &roots) {
-            unread.add(project, path.clone(), size);
+            unread.add(project, path.clone(), size, found.id.clone());
         }
         files.insert(path, Some(found.id), tail, (size, modified));
     }

@@ -42,6 +42,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use crate::pipeline::{Options, Pipeline};
 use crate::render::Renderer;
 use crate::source::order::{groups, Discard, Span, SpanRecorder};
+use crate::source::tree::FileId;
 use crate::tokens::Tokens;
 
 /// Threads for the quiet reads (they run in the watch's own thread's stead: the dashboard
@@ -68,26 +69,38 @@ pub(super) fn project_of(path: &Path, roots: &[PathBuf]) -> Option<OsString> {
 }
 
 /// The files followed from their size (not read), by project: how many bytes of each were
-/// left unread.
+/// left unread, and which real file it was.
 #[derive(Default)]
 pub(super) struct Unread {
-    by_project: HashMap<OsString, Vec<(PathBuf, u64)>>,
+    by_project: HashMap<OsString, Vec<(PathBuf, u64, FileId)>>,
 }
 
 impl Unread {
-    /// Notes that the first `size` bytes of `path`, in `project`, were not read.
-    pub(super) fn add(&mut self, project: OsString, path: PathBuf, size: u64) {
+    /// Notes that the first `size` bytes of `path` (the real file `id`), in `project`, were
+    /// not read.
+    pub(super) fn add(&mut self, project: OsString, path: PathBuf, size: u64, id: FileId) {
         if size > 0 {
             self.by_project
                 .entry(project)
                 .or_default()
-                .push((path, size));
+                .push((path, size, id));
         }
     }
 
-    /// The unread files of `project`, taken out: each is read quietly once.
+    /// The unread files of `project`, taken out (each is read quietly once), with the bytes
+    /// left unread: only those still the same file, at least as long. One replaced or
+    /// truncated since is read again from its start by the watch itself, and what it holds
+    /// now must count there, not be taken for counted elsewhere.
     pub(super) fn take(&mut self, project: &OsStr) -> Vec<(PathBuf, u64)> {
-        self.by_project.remove(project).unwrap_or_default()
+        let files = self.by_project.remove(project).unwrap_or_default();
+        files
+            .into_iter()
+            .filter(|(path, size, id)| {
+                let longer = std::fs::metadata(path).is_ok_and(|m| m.len() >= *size);
+                longer && FileId::of(path).is_ok_and(|now| now == *id)
+            })
+            .map(|(path, size, _)| (path, size))
+            .collect()
     }
 }
 
@@ -295,6 +308,26 @@ fn unix_millis(t: SystemTime) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A file replaced or truncated since it was left unread is not read quietly (the watch
+    /// reads it from its start, and what it holds counts there); one that grew is, up to
+    /// where it was followed from.
+    #[test]
+    fn only_files_still_as_they_were_are_read_quietly() {
+        let dir = crate::temp_dir::temp_dir("unread");
+        let [grown, truncated, replaced] = ["g", "t", "r"].map(|n| dir.join(format!("{n}.jsonl")));
+        let mut unread = Unread::default();
+        for f in [&grown, &truncated, &replaced] {
+            std::fs::write(f, "{}\n{}\n").unwrap();
+            unread.add("p".into(), f.clone(), 6, FileId::of(f).unwrap());
+        }
+        std::fs::write(dir.join("new"), "{}\n{}\n").unwrap();
+        std::fs::rename(dir.join("new"), &replaced).unwrap();
+        std::fs::write(&truncated, "{}\n").unwrap();
+        std::fs::write(&grown, "{}\n{}\n{}\n").unwrap();
+        assert_eq!(unread.take(OsStr::new("p")), [(grown, 6)]);
+        assert!(unread.take(OsStr::new("p")).is_empty(), "taken once");
+    }
 
     #[test]
     fn a_project_is_the_folder_under_a_root() {
