@@ -1663,3 +1663,77 @@ fn other_agents_are_exported_under_their_own_service_name_and_aegons_metrics() {
     );
     assert_eq!(roots, &BTreeSet::from(["claude_code.session".to_owned()]));
 }
+
+/// `aegon watch --otlp-endpoint` exports a session resumed from one older than `--since` (not
+/// read) as `--summary` counts it (tester14 #9): its cost points add up to its own work, not
+/// to the history its file copies (before: 269 points, $18.27, where `--summary` says 184 and
+/// $13.51).
+#[test]
+fn watch_exports_a_resumed_session_as_the_summary_counts_it() {
+    let dir = temp_dir("otlp-resumed");
+    let root = dir.join("projects");
+    let own = dir.join("own-work.jsonl");
+    let (original, resumed) = common::resumed_pair(&root.join("-home-yael-jgive"), &own);
+    common::written_ago(&original, 3 * 3600);
+    // Written last, with a usage of now: its point is exported after the history's.
+    std::fs::create_dir_all(root.join("-marker")).unwrap();
+    std::fs::write(
+        root.join("-marker/marker.jsonl"),
+        transcript("marker", &now_rfc3339()),
+    )
+    .unwrap();
+    let receiver = Receiver::start(None, vec![]);
+    let mut child = aegon()
+        .args([
+            "watch",
+            "--ndjson",
+            "-q",
+            "--since",
+            "1h",
+            "--otlp-endpoint",
+        ])
+        .arg(&receiver.base)
+        .arg(&root)
+        .env("AEGON_DATA_DIR", dir.join("data"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let costs = |got: &[Value], session: &str| -> Vec<f64> {
+        points_of(got)
+            .iter()
+            .filter(|p| p.name == "claude_code.cost.usage" && p.attrs()["session.id"] == session)
+            .map(Point::value)
+            .collect()
+    };
+    let done = receiver.wait_for(60, |got| !costs(got, "marker").is_empty());
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(done, "the marker session's cost was exported");
+    let got = receiver.accepted();
+    let resumed_id = "cccccccc-0000-4000-8000-000000000001";
+    let points = costs(&got, resumed_id);
+    assert!(costs(&got, "a45c4be1-aecf-446c-936c-788f3e331a16").is_empty());
+    let summary: Value = serde_json::from_str(&aegon_stdout([
+        Path::new("--summary"),
+        Path::new("--json"),
+        Path::new("-q"),
+        &original,
+        &resumed,
+    ]))
+    .unwrap();
+    let want = summary["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["session_id"] == resumed_id)
+        .unwrap()
+        .clone();
+    assert_eq!(points.len() as u64, want["api_calls"].as_u64().unwrap());
+    close(
+        points.iter().sum(),
+        want["cost_usd"].as_f64().unwrap(),
+        "the resumed session's exported cost",
+    );
+}

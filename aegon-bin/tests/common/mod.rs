@@ -298,3 +298,48 @@ pub fn aegon_isolated(data: &Path, args: &[&str]) -> Command {
         .stdin(Stdio::null());
     c
 }
+
+/// A session resumed into a new one, as Claude Code writes it (bugs/08 at full size), in
+/// `project`: `a45c4be1-….jsonl`, the real session in fixtures/corpus (Yael-Peretz, 956 lines,
+/// 2026-06-16), and `cccccccc-….jsonl`, its first 400 lines copied under the new session id
+/// (same uuids, message ids) followed by the new session's own work: the real
+/// leolin84200704 session (1,338 lines) moved to 2026-06-17 and given the new id; that own
+/// work alone also in `own_alone` (a file out of the folders read). Returns (original,
+/// resumed).
+pub fn resumed_pair(project: &Path, own_alone: &Path) -> (PathBuf, PathBuf) {
+    const ORIGINAL: &str = "a45c4be1-aecf-446c-936c-788f3e331a16";
+    const RESUMED: &str = "cccccccc-0000-4000-8000-000000000001";
+    std::fs::create_dir_all(project).unwrap();
+    let original_text = std::fs::read_to_string(fixture(
+        "Yael-Peretz__jgive-campaign-donation__transcript.jsonl",
+    ))
+    .unwrap();
+    let copied: String = original_text
+        .lines()
+        .take(400)
+        .map(|l| l.replace(ORIGINAL, RESUMED) + "\n")
+        .collect();
+    let own = std::fs::read_to_string(fixture(
+        "leolin84200704__posthog-impact-dashboard__claude-session.jsonl",
+    ))
+    .unwrap()
+    .replace("0c182e15-59de-4856-8a94-00f26880354c", RESUMED)
+    .replace("\"2026-04-26T", "\"2026-06-17T");
+    let original = project.join(format!("{ORIGINAL}.jsonl"));
+    let resumed = project.join(format!("{RESUMED}.jsonl"));
+    std::fs::write(&original, original_text).unwrap();
+    std::fs::write(&resumed, copied + &own).unwrap();
+    std::fs::write(own_alone, own).unwrap();
+    (original, resumed)
+}
+
+/// Sets `path`'s modification time to `secs` seconds ago.
+pub fn written_ago(path: &Path, secs: u64) {
+    let then = std::time::SystemTime::now() - Duration::from_secs(secs);
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_modified(then)
+        .unwrap();
+}

@@ -161,6 +161,27 @@ impl Correlator {
         self
     }
 
+    /// From now on treats these entries (identities from [`Correlator::take_recorded`]) and
+    /// API responses (from [`Correlator::take_recorded_responses`]) as counted elsewhere, as
+    /// [`Correlator::with_skipped`] and [`Correlator::with_counted`] do at the start: for a
+    /// stream that learns mid-way of files read quietly apart (`aegon watch` reads the older
+    /// files of a project before a session file of it, so that a resumed session's copies of
+    /// their lines count where they first occurred). A response already counted here keeps
+    /// the larger counts, so a later line of it passes only what grew over both. Kept whole,
+    /// never forgotten (8 bytes per identity, about 64 per response).
+    pub fn count_elsewhere(
+        &mut self,
+        skipped: impl IntoIterator<Item = u64>,
+        counted: impl IntoIterator<Item = (u64, Tokens)>,
+    ) {
+        self.skipped.extend(skipped);
+        for (key, tokens) in counted {
+            let here = self.responses.get(&key).copied().unwrap_or_default();
+            let most = self.counted.entry(key).or_default();
+            *most = most.max(tokens).max(here);
+        }
+    }
+
     /// Starts recording the identity of every entry met for the first time (line uuids, tool
     /// call and result ids, lines without uuid), as 64-bit hashes, for
     /// [`Correlator::take_recorded`], and the largest counts met of each API response, for
@@ -787,6 +808,32 @@ mod tests {
                 .max(),
             Some(100)
         );
+    }
+
+    /// What `aegon watch` relies on: entries and responses read quietly apart, handed over
+    /// mid-stream, count elsewhere from then on; a response already counted on the stream
+    /// passes only what grows over both.
+    #[test]
+    fn counted_elsewhere_mid_stream() {
+        let mut quiet = Correlator::new();
+        quiet.record_identities();
+        apply_line(&mut quiet, usage_on("q1", Some("m"), 40));
+        apply_line(&mut quiet, usage_on("q2", Some("n"), 10));
+        let mut stream = Correlator::new();
+        // Met on the stream before the quiet read is handed over: counted here, 50.
+        assert!(apply_line(&mut stream, usage_on("s1", Some("n"), 50)).0);
+        stream.count_elsewhere(quiet.take_recorded(), quiet.take_recorded_responses());
+        // The quiet read's line again (a resumed copy): nothing, its usage no larger.
+        assert!(!apply_line(&mut stream, usage_on("q1", Some("m"), 40)).0);
+        // Its response on another line with more output: only the increase.
+        let (passed, tokens, increment) = apply_line(&mut stream, usage_on("s2", Some("m"), 70));
+        assert!(passed && increment);
+        assert_eq!(tokens.output, 30);
+        // The response counted here at 50 stays at 50 (not the quiet read's 10).
+        assert!(!apply_line(&mut stream, usage_on("s3", Some("n"), 50)).0);
+        let (passed, tokens, _) = apply_line(&mut stream, usage_on("s4", Some("n"), 55));
+        assert!(passed);
+        assert_eq!(tokens.output, 5);
     }
 
     #[test]

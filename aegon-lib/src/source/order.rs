@@ -242,7 +242,7 @@ impl<R: Renderer> Renderer for SpanRecorder<R> {
 }
 
 /// A renderer that keeps nothing (the quiet ranking read).
-struct Discard;
+pub(crate) struct Discard;
 
 impl Renderer for Discard {
     fn on_event(&mut self, _: &Event<'_>) -> io::Result<Flow> {

@@ -1,8 +1,11 @@
 //! Every transcript under folder trees, as it is written (what `aegon watch` runs).
 //!
 //! At start the trees are scanned (names and sizes only): transcripts changed within `--since`
-//! are read from their start, in the order they were last written; the others are followed
-//! from the size they have, and opened only when they change. Then notifications (recursive,
+//! are read from their start, session by session where their entries first occurred (the
+//! [`super::resumed`] module: the older files of their projects read quietly among them, so a
+//! resumed session's copied lines count with the session they come from); the others are
+//! followed from the size they have, and opened only when they change (a file that appears
+//! later has the unread files of its project read quietly first). Then notifications (recursive,
 //! on each tree) say which file changed or which folder appeared, and only that is read; a
 //! rescan every 30 s (at once when notify reports an overflow) catches what they miss. Where notifications fail (too
 //! many watches, network file systems) or with `--poll`, the rescan runs every 500 ms, and aegon
@@ -36,6 +39,7 @@ use std::time::{Duration, Instant, SystemTime};
 use notify::RecursiveMode;
 
 use super::notifications::{wake_on_changes, watch_changes_into, watch_tree, Notification};
+use super::resumed::{count_quietly, history_steps, project_of, Step, Unread};
 use super::watched::Watched;
 use crate::pipeline::Pipeline;
 use crate::render::Renderer;
@@ -235,17 +239,17 @@ impl Files {
     }
 
     /// The path to read for a transcript named now (by a notification or a rescan): the one
-    /// its real file is read by, or `path`, followed from now on from its start when it is new;
-    /// `None` when it is neither watched nor there (a removal).
-    fn add_new(&mut self, path: &Path, id: Option<FileId>) -> Option<PathBuf> {
+    /// its real file is read by, or `path`, followed from now on from its start when it is new
+    /// (then with `true`); `None` when it is neither watched nor there (a removal).
+    fn add_new(&mut self, path: &Path, id: Option<FileId>) -> Option<(PathBuf, bool)> {
         let id = id.or_else(|| FileId::of(path).ok());
         if let Some(known) = self.read_as(path, id.as_ref()) {
-            return Some(known);
+            return Some((known, false));
         }
         id.as_ref()?;
         let tail = Tail::new(path, path.display().to_string());
         self.insert(path.to_path_buf(), id, tail, (0, None));
-        Some(path.to_path_buf())
+        Some((path.to_path_buf(), true))
     }
 }
 
@@ -353,6 +357,7 @@ pub fn watch_folders<R: Renderer>(
     let mut links = LinkWatches::default();
     let now = SystemTime::now();
     let mut history: Vec<(Option<SystemTime>, PathBuf)> = Vec::new();
+    let mut unread = Unread::default();
     // The first scan says what cannot be read (later rescans stay quiet about it).
     let first_scan = scan(&roots, &mut |path, e| {
         notes(&format!("{}: {e}", path.display()))
@@ -372,12 +377,22 @@ pub fn watch_folders<R: Renderer>(
         let tail = if recent { tail } else { tail.from_size(size) };
         if recent {
             history.push((modified, path.clone()));
+        } else if let Some(project) = project_of(&path, &roots) {
+            unread.add(project, path.clone(), size, found.id.clone());
         }
         files.insert(path, Some(found.id), tail, (size, modified));
     }
-    // Recent history first, oldest first, so the stream reads in time order.
+    // Recent history first, each session where its entries first occurred (the older files
+    // of its project read quietly among them), so the stream reads about in time order.
     history.sort();
-    for (_, path) in history {
+    for step in history_steps(&history, &mut unread, &roots, *pipeline.options()) {
+        let path = match step {
+            Step::Quiet(ids, responses) => {
+                pipeline.correlator_mut().count_elsewhere(ids, responses);
+                continue;
+            }
+            Step::Read(path) => path,
+        };
         if poll_path(&mut files, Some(path.clone()), pipeline, notes, removals)? {
             return Ok(());
         }
@@ -418,6 +433,7 @@ pub fn watch_folders<R: Renderer>(
                 roots.push(root);
                 for t in found.transcripts {
                     let read_as = files.add_new(&t.path, Some(t.id));
+                    let read_as = first_read(read_as, &roots, &mut unread, pipeline);
                     if poll_path(&mut files, read_as, pipeline, notes, removals)? {
                         return Ok(());
                     }
@@ -490,12 +506,14 @@ pub fn watch_folders<R: Renderer>(
                 links.add(&mut watcher, &found.linked_folders, notes);
                 for t in found.transcripts {
                     let read_as = files.add_new(&t.path, Some(t.id));
+                    let read_as = first_read(read_as, &roots, &mut unread, pipeline);
                     if poll_path(&mut files, read_as, pipeline, notes, removals)? {
                         return Ok(());
                     }
                 }
             } else if is_transcript(&path) {
                 let read_as = files.add_new(&path, None);
+                let read_as = first_read(read_as, &roots, &mut unread, pipeline);
                 if poll_path(&mut files, read_as, pipeline, notes, removals)? {
                     return Ok(());
                 }
@@ -506,7 +524,8 @@ pub fn watch_folders<R: Renderer>(
             let found = scan(&roots, &mut |_, _| {});
             links.add(&mut watcher, &found.linked_folders, notes);
             for t in found.transcripts {
-                files.add_new(&t.path, Some(t.id));
+                let read_as = files.add_new(&t.path, Some(t.id));
+                first_read(read_as, &roots, &mut unread, pipeline);
             }
             let stale: Vec<PathBuf> = files
                 .by_path
@@ -561,6 +580,21 @@ fn links_to_its_own_folder(path: &Path) -> Option<String> {
                 path.display()
             )
         })
+}
+
+/// `read_as` (from [`Files::add_new`]) as the path to poll; when it is new (read from its
+/// start), the unread files of its project are read quietly first (`resumed` module docs).
+fn first_read<R: Renderer>(
+    read_as: Option<(PathBuf, bool)>,
+    roots: &[PathBuf],
+    unread: &mut Unread,
+    pipeline: &mut Pipeline<R>,
+) -> Option<PathBuf> {
+    let (path, new) = read_as?;
+    if let Some(project) = new.then(|| project_of(&path, roots)).flatten() {
+        count_quietly(&unread.take(&project), pipeline);
+    }
+    Some(path)
 }
 
 /// Polls one file if it is watched; returns whether to stop. `removals`: say a file renamed

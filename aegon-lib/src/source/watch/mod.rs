@@ -12,6 +12,7 @@
 mod files;
 mod folders;
 mod notifications;
+mod resumed;
 mod watched;
 
 pub use files::{
