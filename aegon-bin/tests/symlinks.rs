@@ -166,6 +166,51 @@ fn a_linked_file_is_read_and_a_loop_is_reported_once_and_not_followed() {
     assert!(err.contains("deeper/up: a symbolic link"), "{err}");
 }
 
+/// `aegon usage FOLDER` walks the folder once, both to tell that it holds a transcript and
+/// for the index update (or the fresh read): what that walk could not follow below it (a
+/// loop) is still said once, spelled as the index keys files (the folder's real path) or as
+/// the fresh read names them (as given), and the report is the same either way.
+#[test]
+fn usage_says_a_loop_below_a_named_folder_once_and_reports_alike_with_and_without_the_index() {
+    let dir = temp_dir("usage-loop");
+    std::fs::create_dir_all(dir.join("tree/-p/deeper")).unwrap();
+    append(
+        &dir.join("tree/-p/s2.jsonl"),
+        "{\"type\":\"assistant\",\"sessionId\":\"s2\",\"timestamp\":\"2026-01-01T00:00:01Z\",\
+         \"requestId\":\"r1\",\"message\":{\"id\":\"m1\",\"role\":\"assistant\",\
+         \"model\":\"claude-sonnet-4-5\",\"content\":[{\"type\":\"text\",\"text\":\"ok\"}],\
+         \"usage\":{\"input_tokens\":10,\"output_tokens\":20}}}\n",
+    );
+    symlink(dir.join("tree"), dir.join("tree/-p/deeper/up")).unwrap();
+    let data = dir.join("data");
+    let real = std::fs::canonicalize(dir.join("tree")).unwrap();
+    let mut reports = Vec::new();
+    for (extra, spelled) in [
+        (None, real.join("-p/deeper/up")),
+        (Some("--no-index"), PathBuf::from("tree/-p/deeper/up")),
+    ] {
+        let mut args = vec!["usage", "daily", "--json"];
+        args.extend(extra);
+        args.push("tree");
+        let out = common::aegon_isolated(&data, &args)
+            .current_dir(&dir)
+            .output()
+            .unwrap();
+        // What could not be followed is a problem (exit 2), the report is still printed.
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = stderr(&out);
+        let loop_said = format!(
+            "aegon: {}: a symbolic link to a folder that contains it (a loop); not followed\n",
+            spelled.display()
+        );
+        assert_eq!(err, loop_said, "{args:?}");
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(doc["totals"]["outputTokens"], 20, "{args:?}: {doc}");
+        reports.push(doc["daily"].clone());
+    }
+    assert_eq!(reports[0], reports[1]);
+}
+
 /// A running `aegon watch --ndjson -q …`, its output lines arriving on a channel.
 struct Watching(common::Running);
 
