@@ -1,6 +1,6 @@
 //! `aegon completions SHELL`: completion scripts for bash, zsh and fish, from one table per
 //! command of the options it takes and the words it takes first (tests hold each table to
-//! that command's `--help` and to its parser, and run the bash script in bash).
+//! that command's `--help` and to its parser, and run the scripts in bash, fish and zsh).
 
 /// What an option's value is, for completing it.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -687,6 +687,20 @@ function __aegon_is
     end
     test "$cmd" = "$argv[1]"
 end
+# No word yet after the command but options and their values (the options taking a value
+# are the arguments): the place of a command's first word.
+function __aegon_first
+    set -l w (commandline -opc)
+    set -l i 3
+    while test $i -le (count $w)
+        if string match -q -- '-*' $w[$i]
+            contains -- $w[$i] $argv; and set i (math $i + 1)
+        else
+            return 1
+        end
+        set i (math $i + 1)
+    end
+end
 complete -c aegon -f
 "#,
         names = names.join(" ")
@@ -701,8 +715,14 @@ complete -c aegon -f
     for c in COMMANDS.iter().chain([&BARE]) {
         let is = fish_is(c.name);
         if !c.words.is_empty() {
+            let mut valued = Vec::new();
+            for f in c.flags().iter().filter(|f| f.value != Value::No) {
+                valued.push(format!("--{}", f.long));
+                valued.extend(f.short.map(|s| format!("-{s}")));
+            }
             out.push_str(&format!(
-                "complete -c aegon -n \"{is}; and test (count (commandline -opc)) -eq 2\" -a '{}'\n",
+                "complete -c aegon -n \"{is}; and __aegon_first {}\" -a '{}'\n",
+                valued.join(" "),
                 c.words.join(" ")
             ));
         }
@@ -716,7 +736,11 @@ complete -c aegon -f
             }
             match f.value {
                 Value::No => {}
-                Value::File | Value::Dir => line.push_str(" -r -F"),
+                Value::File => line.push_str(" -r -F"),
+                // `-F` would offer files too.
+                Value::Dir => {
+                    line.push_str(" -x -a '(__fish_complete_directories (commandline -ct))'")
+                }
                 Value::Any(_) => line.push_str(" -x"),
                 v => line.push_str(&format!(" -x -a '{}'", v.choices().join(" "))),
             }
@@ -881,7 +905,11 @@ mod tests {
     /// Runs bash's completion for each line of `cases` (the words after `aegon`, the last
     /// one being completed) in an empty folder; the offers, sorted, per case.
     fn bash_completes(cases: &[Vec<String>]) -> Vec<Vec<String>> {
-        let dir = crate::temp_dir::temp_dir("compl");
+        bash_completes_in(&crate::temp_dir::temp_dir("compl"), cases)
+    }
+
+    /// [`bash_completes`] in `dir`.
+    fn bash_completes_in(dir: &std::path::Path, cases: &[Vec<String>]) -> Vec<Vec<String>> {
         let mut program = script("bash").unwrap();
         for words in cases {
             let quoted: Vec<String> = words
@@ -896,10 +924,9 @@ mod tests {
         }
         let out = std::process::Command::new("bash")
             .args(["--norc", "-c", &program])
-            .current_dir(&dir)
+            .current_dir(dir)
             .output()
             .unwrap();
-        std::fs::remove_dir(&dir).unwrap();
         assert!(
             out.status.success(),
             "{}",
@@ -1009,6 +1036,133 @@ mod tests {
             got.sort();
             let want = sorted(c.flags().iter().map(|f| format!("--{}", f.long)).collect());
             assert_eq!(got, want, "fish: aegon {} --<TAB>", c.name);
+        }
+    }
+
+    /// Whether `shell` runs here (fish and zsh are not everywhere; bash is needed).
+    fn have(shell: &str) -> bool {
+        let here = std::process::Command::new(shell)
+            .arg("--version")
+            .output()
+            .is_ok();
+        assert!(here || shell != "bash", "bash is needed");
+        if !here {
+            eprintln!("{shell} not installed: not checked");
+        }
+        here
+    }
+
+    /// What fish's own completer offers for `aegon WORDS` (the last word being completed,
+    /// trailing `/` of folders dropped) in `dir`, sorted.
+    fn fish_completes(dir: &std::path::Path, words: &str) -> Vec<String> {
+        let home = crate::temp_dir::temp_dir("compl-fish");
+        let script = home.join("aegon.fish");
+        std::fs::write(&script, script_text("fish")).unwrap();
+        let out = std::process::Command::new("fish")
+            .args(["--no-config", "-c"])
+            .arg(format!(
+                "source {}; complete -C'aegon {words}'",
+                script.display()
+            ))
+            .current_dir(dir)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        sorted(
+            text.lines()
+                .map(|l| l.split('\t').next().unwrap_or("").trim_end_matches('/'))
+                .map(str::to_owned)
+                .collect(),
+        )
+    }
+
+    /// Drives an interactive zsh in a pseudo-terminal (`zsh/zpty`): loads the script as
+    /// `_aegon` with `compinit`, types `aegon WORDS` and a tab, logs what the completion
+    /// system adds (`compadd` wrapped), then ends at a marker, so nothing waits on a clock.
+    const ZSH_DRIVER: &str = r#"
+zmodload zsh/zpty || exit 3
+zpty z zsh -f -i
+zpty -w z "PS1='' PROMPT='' RPROMPT=''; fpath=($1 \$fpath); autoload -U compinit; compinit -u -D"
+zpty -w z "compadd () { local -a h; builtin compadd -O h \"\$@\"; print -rl -- \$h >> $2; builtin compadd \"\$@\" }"
+zpty -w z "aegon $3"$'\t'
+zpty -w z $'\C-u'"print -r -- DO''NE"
+zpty -r z out '*DONE*'
+zpty -d z
+"#;
+
+    /// What zsh's completion system offers for `aegon WORDS` in `dir`, sorted.
+    fn zsh_completes(dir: &std::path::Path, words: &str) -> Vec<String> {
+        let fpath = crate::temp_dir::temp_dir("compl-zsh");
+        std::fs::write(fpath.join("_aegon"), script_text("zsh")).unwrap();
+        let log = fpath.join("offers");
+        std::fs::write(&log, "").unwrap();
+        let status = std::process::Command::new("timeout")
+            .args(["120", "zsh", "-f", "-c", ZSH_DRIVER, "zsh"])
+            .arg(fpath.path())
+            .arg(&log)
+            .arg(words)
+            .current_dir(dir)
+            .status()
+            .unwrap();
+        assert!(status.success(), "zsh: aegon {words}<TAB>: {status}");
+        let mut offers: Vec<String> = std::fs::read_to_string(&log)
+            .unwrap()
+            .lines()
+            .map(str::to_owned)
+            .collect();
+        offers.sort();
+        offers.dedup();
+        offers
+    }
+
+    fn script_text(shell: &str) -> String {
+        script(shell).unwrap()
+    }
+
+    /// The report names come after options and their values, not only right after `usage`;
+    /// `aegon html -o` takes a folder and offers folders only; `--html -o` takes a file.
+    #[test]
+    fn report_names_after_options_and_folders_for_html_output_in_every_shell() {
+        let dir = crate::temp_dir::temp_dir("compl-places");
+        std::fs::create_dir(dir.join("out")).unwrap();
+        std::fs::write(dir.join("a.jsonl"), "").unwrap();
+        let reports = [
+            "blocks", "daily", "monthly", "projects", "sessions", "weekly",
+        ];
+        let with = |extra: &[&str]| {
+            let mut v: Vec<String> = reports.iter().chain(extra).map(|w| (*w).into()).collect();
+            v.sort();
+            v
+        };
+        let files = vec!["a.jsonl".to_owned(), "out".to_owned()];
+        let cases: Vec<(&str, Vec<String>)> = vec![
+            ("usage ", with(&["a.jsonl", "out"])),
+            ("usage --json ", with(&["a.jsonl", "out"])),
+            ("usage --tz UTC ", with(&["a.jsonl", "out"])),
+            ("usage -z UTC --breakdown ", with(&["a.jsonl", "out"])),
+            ("usage daily ", files.clone()),
+            ("usage --json out ", files.clone()),
+            ("html -o ", vec!["out".to_owned()]),
+            ("html a.jsonl --output ", vec!["out".to_owned()]),
+            ("--html -o ", files.clone()),
+        ];
+        for (words, want) in &cases {
+            let bash: Vec<String> = {
+                let mut split: Vec<String> = words.split(' ').map(str::to_owned).collect();
+                let got = bash_completes_in(&dir, &[std::mem::take(&mut split)]);
+                got.into_iter().next().unwrap()
+            };
+            assert_eq!(&bash, want, "bash: aegon {words}<TAB>");
+            if have("fish") {
+                assert_eq!(
+                    &fish_completes(&dir, words),
+                    want,
+                    "fish: aegon {words}<TAB>"
+                );
+            }
+            if have("zsh") {
+                assert_eq!(&zsh_completes(&dir, words), want, "zsh: aegon {words}<TAB>");
+            }
         }
     }
 

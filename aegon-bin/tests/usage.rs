@@ -730,6 +730,30 @@ fn an_argument_error_says_what_and_how_to_get_help_on_two_lines() {
     }
 }
 
+/// `aegon statusline --color WORD` takes what `--color` takes elsewhere; another word is
+/// refused with what is allowed, on stderr. The line is still printed and the run exits 0:
+/// Claude Code blanks the line of a run that exits otherwise (`statusline --help`).
+#[test]
+fn the_status_line_refuses_an_unknown_color_and_still_prints_its_line() {
+    let data = temp_dir("statusline-color");
+    let input = serde_json::json!({"model": {"display_name": "Opus"}});
+    for (word, refused) in [("always", false), ("auto", false), ("sometimes", true)] {
+        let mut command = aegon(&data, &["statusline", "--no-index", "--color", word]);
+        let out = output_with_stdin(&mut command, input.to_string(), Reads::All);
+        assert_eq!(out.status.code(), Some(0), "--color {word}");
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("Opus"),
+            "--color {word}: {out:?}"
+        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            err.contains("--color: 'sometimes'? auto, always or never"),
+            refused,
+            "--color {word}: {err}"
+        );
+    }
+}
+
 // ---- the index against a fresh read ------------------------------------------------------
 
 fn totals(doc: &Value) -> [u64; 5] {

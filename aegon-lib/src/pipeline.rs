@@ -481,13 +481,17 @@ impl<R: Renderer> Pipeline<R> {
     }
 
     /// Reads `chunk`, the next bytes of `input`'s history (what comes before the lines that
-    /// count, from the input's start: a file followed from its end), into its decoder alone,
+    /// count, from the input's start: a file followed from its end), into its decoder (and, for
+    /// Gemini CLI, the correlator),
     /// where the decoder [learns from it](Decoder::learns_from_history): nothing is emitted,
     /// counted or reported. A Codex rollout followed from between a `token_count` and its
     /// repeat (Codex writes each twice) then knows the repeat for one (tester11 #6: without,
     /// the repeat of the last request before the start was counted as a new one); a resumed
     /// Copilot CLI session followed from after its first shutdown counts only what its second
-    /// adds (tester13 #3). Returns
+    /// adds (tester13 #3); a Gemini CLI chat followed from between a message and its repeat
+    /// (written again once its calls finish) counts the repeat's calls, not its response again:
+    /// the history's Gemini events go through the correlator (known as met, not counted), as
+    /// in a read from the start. Returns
     /// whether more history is of use (false once the format is known and its decoder carries
     /// nothing across lines): the caller stops there. Then [`Pipeline::start_at`] where the
     /// counted lines begin (a partial line of the history is dropped).
@@ -501,10 +505,17 @@ impl<R: Renderer> Pipeline<R> {
         if !decoder.learns_from_history() {
             return false;
         }
+        let (correlator, agents) = (&mut self.correlator, self.options.agents);
         let flow = splitter.push(chunk, |item| {
             if let LineItem::Line(line) = item {
                 if !line.bytes.iter().all(u8::is_ascii_whitespace) {
-                    decoder.history_line(name, line);
+                    // What the history's entries are, known as met (nothing is counted).
+                    correlator.begin_line();
+                    decoder.history_line(name, line, &mut |mut event| {
+                        if agents.contains(event.agent) {
+                            correlator.apply(&mut event);
+                        }
+                    });
                 }
             }
             if decoder.learns_from_history() {

@@ -849,3 +849,111 @@ fn a_claude_transcript_followed_from_between_the_lines_of_one_response_counts_on
         );
     }
 }
+
+/// One counted entry: its line, what it is (`usage`, `call`, `result`), its id, the
+/// response's model and tokens.
+type Entry = (
+    u64,
+    &'static str,
+    Option<String>,
+    Option<String>,
+    aegon::tokens::Tokens,
+);
+
+/// What a follower counts: per API response its line, id, model and tokens; per tool call
+/// and result its line and id.
+#[derive(Default)]
+struct Counted(Vec<Entry>);
+
+impl Renderer for Counted {
+    fn on_event(&mut self, event: &Event<'_>) -> io::Result<Flow> {
+        let line = event.source.line;
+        let owned = |s: &Option<std::borrow::Cow<'_, str>>| s.as_deref().map(str::to_owned);
+        let entry = match &event.kind {
+            EventKind::Usage {
+                message_id,
+                model,
+                tokens,
+                ..
+            } => (line, "usage", owned(message_id), owned(model), *tokens),
+            EventKind::ToolCall { tool_use_id, .. } => {
+                (line, "call", owned(tool_use_id), None, Default::default())
+            }
+            EventKind::ToolResult { tool_use_id, .. } => {
+                (line, "result", owned(tool_use_id), None, Default::default())
+            }
+            _ => return Ok(Flow::Continue(())),
+        };
+        self.0.push(entry);
+        Ok(Flow::Continue(()))
+    }
+}
+
+/// Gemini CLI writes a `gemini` message to its JSONL chat, then the same message again (same
+/// `id`, same `tokens`) once its tool calls finish, carrying them (FORMAT.md §2). A chat
+/// followed from its end started between the two (`-f --from-end`, or `watch`'s older files
+/// from the size they had): the history before the start teaches the follower the messages,
+/// calls and responses it held, so the repeat after it counts what the same lines count read
+/// from the start: its calls and results, not its response again. Every start of two real
+/// chats (fixtures/agents/README.md, wingorithm): the events that count equal those of the
+/// lines after the start in a read from the start (before, the 08-41 chat started after line 4
+/// counted response 692befa7 again at line 6: one request more, 18,004 input and 294 output
+/// tokens more, and its text shown again).
+#[test]
+fn a_gemini_chat_followed_from_between_a_message_and_its_repeat_counts_it_once() {
+    for name in [
+        "wingorithm__Vibe-Coding-Comparison-Project__.gemini__tmp__ticketing-vc__chats__session-2026-04-25T08-41-3494a697.jsonl",
+        "wingorithm__Vibe-Coding-Comparison-Project__.gemini__tmp__ticketing-vc__chats__session-2026-04-25T08-46-c737eb36.jsonl",
+    ] {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../fixtures/agents/gemini")
+            .join(name);
+        let lines: Vec<String> = fs::read_to_string(path)
+            .unwrap()
+            .split_inclusive('\n')
+            .map(str::to_owned)
+            .collect();
+        let mut whole = Pipeline::new(Options::default(), Counted::default());
+        let _ = whole.read_to_end("g.jsonl", lines.concat().as_bytes()).unwrap();
+        let whole = whole.finish().unwrap().0 .0;
+        assert!(whole.iter().filter(|c| c.1 == "usage").count() > 5, "{name}");
+        let mut repeats_crossed = 0;
+        for start in 1..lines.len() {
+            let after: Vec<_> = whole
+                .iter()
+                .filter(|c| c.0 > start as u64)
+                .cloned()
+                .collect();
+            for from_size in [false, true] {
+                let fx = Fixture::new("gemini-repeat");
+                let history = lines[..start].concat();
+                fx.append("g.jsonl", &history);
+                let mut pipeline = Pipeline::new(Options::default(), Counted::default());
+                let tail = Tail::new(fx.path("g.jsonl"), "g.jsonl");
+                let mut tail = if from_size {
+                    tail.from_size(history.len() as u64)
+                } else {
+                    tail.from_end()
+                };
+                let _ = tail.poll(&mut pipeline, |_: &Path, _| {}).unwrap();
+                assert!(pipeline.renderer().0.is_empty(), "history is skipped");
+                fx.append("g.jsonl", &lines[start..].concat());
+                let _ = tail.poll(&mut pipeline, |_: &Path, _| {}).unwrap();
+                let _ = tail.close(&mut pipeline).unwrap();
+                let followed = std::mem::take(&mut pipeline.renderer().0);
+                assert_eq!(
+                    followed, after,
+                    "{name}, started after line {start} (from size: {from_size})"
+                );
+            }
+            // A start between a message and its repeat (the case this is about) is met.
+            let id = |l: &str| serde_json::from_str::<serde_json::Value>(l).unwrap()["id"].clone();
+            let before: Vec<_> = lines[..start].iter().map(|l| id(l)).collect();
+            repeats_crossed += lines[start..]
+                .iter()
+                .filter(|l| l.contains("\"type\":\"gemini\"") && before.contains(&id(l)))
+                .count();
+        }
+        assert!(repeats_crossed > 0, "{name}");
+    }
+}

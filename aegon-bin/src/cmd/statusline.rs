@@ -175,12 +175,10 @@ pub(crate) fn parse(args: Vec<OsString>) -> Result<Option<Options>, lexopt::Erro
                 o.tz = Some(parser.value()?.to_string_lossy().into_owned())
             }
             Long("pricing") => o.pricing = Some(parser.value()?.into()),
+            // What `--color` takes elsewhere; another word is an error (said on stderr; the
+            // line is still printed, with the default options, as for any argument error).
             Long("color") | Long("colour") => {
-                o.color = match parser.value()?.to_str() {
-                    Some("always") => Some(true),
-                    Some("never") => Some(false),
-                    _ => None,
-                }
+                o.color = crate::cmd::usage::color_value(parser.value()?)?
             }
             Long("no-index") => o.no_index = true,
             Long("index-budget") => {
@@ -1285,6 +1283,18 @@ mod tests {
                 .unwrap()
                 .unwrap();
             assert_eq!(o.tz.as_deref(), Some("UTC"), "{a:?}");
+        }
+    }
+
+    #[test]
+    fn color_takes_what_it_takes_elsewhere_and_refuses_other_words() {
+        let color = |v: &str| parse(vec!["--color".into(), v.into()]).map(|o| o.unwrap().color);
+        assert_eq!(color("auto").unwrap(), None);
+        assert_eq!(color("always").unwrap(), Some(true));
+        assert_eq!(color("never").unwrap(), Some(false));
+        for bad in ["yes", "Always", ""] {
+            let err = color(bad).unwrap_err().to_string();
+            assert!(err.contains("auto, always or never"), "{bad:?}: {err}");
         }
     }
 

@@ -445,8 +445,15 @@ pub fn run(args: Vec<OsString>) -> io::Result<ExitCode> {
     // A folder named with no transcript below it is most likely a wrong path (a typo, a disk
     // not mounted): said, exit status 2, as every other command says it. When the index holds
     // history for it (its transcripts deleted since), that history is reported, with a note.
+    // The walk that tells it is the one the index update or the fresh read goes through.
+    let mut walked: Vec<Walk> = Vec::new();
     paths.retain(|p| {
-        if !p.is_dir() || !aegon::source::tree::transcripts_below(p, |_, _| {}).is_empty() {
+        if !p.is_dir() {
+            return true;
+        }
+        let walk = Walk::of(p);
+        if !walk.transcripts.is_empty() {
+            walked.push(walk);
             return true;
         }
         if indexing {
@@ -495,7 +502,7 @@ pub fn run(args: Vec<OsString>) -> io::Result<ExitCode> {
         held,
         notes,
         incomplete,
-    } = load(&roots, &files, &gone, how, &pricing, &mut problem);
+    } = load(&roots, &files, &walked, &gone, how, &pricing, &mut problem);
     if held == 0 && ((named && paths.is_empty() && !stdin) || none_found.is_some()) {
         if let Some(message) = none_found {
             warn(&message);
@@ -734,6 +741,66 @@ pub fn split_paths(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<PathBuf>), St
     Ok((roots, files))
 }
 
+/// A folder named, walked once for its transcripts (as named: `DIR/…`), with what could not
+/// be read below it, to be said when it is read.
+#[derive(Debug, Default)]
+pub struct Walk {
+    /// The folder, as named.
+    pub folder: PathBuf,
+    /// Its transcripts ([`aegon::source::tree::transcripts_below`]).
+    pub transcripts: Vec<PathBuf>,
+    /// What could not be read, and why.
+    pub problems: Vec<(PathBuf, String)>,
+}
+
+impl Walk {
+    /// Walks `folder`.
+    pub fn of(folder: &Path) -> Walk {
+        let mut problems = Vec::new();
+        let transcripts = aegon::source::tree::transcripts_below(folder, |p, e| {
+            problems.push((p.to_owned(), e.to_string()))
+        });
+        Walk {
+            folder: folder.to_owned(),
+            transcripts,
+            problems,
+        }
+    }
+
+    /// The walk of `root` in `walked`, if it was walked.
+    fn find<'a>(walked: &'a [Walk], root: &Path) -> Option<&'a Walk> {
+        walked.iter().find(|w| w.folder == root)
+    }
+
+    /// Tells `problem` what could not be read below the folder.
+    fn say(&self, problem: &mut dyn FnMut(&Path, &str)) {
+        for (p, e) in &self.problems {
+            problem(p, e);
+        }
+    }
+
+    /// The walk as [`Ledger::update_walked`] takes it (below the folder's canonical path, as
+    /// the index keys files); what it could not read, spelled the same way.
+    fn indexed(&self) -> (ledger::Walked, Vec<(PathBuf, String)>) {
+        let root = ledger::canonical(&self.folder);
+        let respell = |p: &Path| match p.strip_prefix(&self.folder) {
+            Ok(rest) if rest.as_os_str().is_empty() => root.clone(),
+            Ok(rest) => root.join(rest),
+            Err(_) => p.to_owned(),
+        };
+        let walked = ledger::Walked {
+            transcripts: self.transcripts.iter().map(|p| respell(p)).collect(),
+            root: root.clone(),
+        };
+        let problems = self
+            .problems
+            .iter()
+            .map(|(p, e)| (respell(p), e.clone()))
+            .collect();
+        (walked, problems)
+    }
+}
+
 /// How [`load`] reads.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Load {
@@ -745,7 +812,8 @@ pub struct Load {
     pub verbose: bool,
 }
 
-/// The responses of `roots` and `files` (and standard input, with `how.stdin`), from the
+/// The responses of `roots` and `files` (and standard input, with `how.stdin`; a root in
+/// `walked` is not walked again), from the
 /// index brought up to date (or read afresh with `how.no_index` or `how.stdin`, or when the
 /// index cannot be used: then a note says so), each priced with `pricing`, the latest
 /// official limit readings, and how many of `gone` the index holds history for (that history
@@ -756,6 +824,7 @@ pub struct Load {
 pub fn load(
     roots: &[PathBuf],
     files: &[PathBuf],
+    walked: &[Walk],
     gone: &[Gone],
     how: Load,
     pricing: &Pricing,
@@ -765,8 +834,11 @@ pub fn load(
     let mut refused = false;
     if !how.no_index && !how.stdin {
         match indexed(
-            roots,
-            files,
+            Named {
+                roots,
+                walked,
+                files,
+            },
             gone,
             how.verbose,
             pricing,
@@ -796,9 +868,15 @@ pub fn load(
     }
     let mut all: Vec<PathBuf> = Vec::new();
     for root in roots {
-        all.extend(aegon::source::tree::transcripts_below(root, |p, e| {
-            problem(p, &e.to_string())
-        }));
+        match Walk::find(walked, root) {
+            Some(walk) => {
+                walk.say(problem);
+                all.extend(walk.transcripts.iter().cloned());
+            }
+            None => all.extend(aegon::source::tree::transcripts_below(root, |p, e| {
+                problem(p, &e.to_string())
+            })),
+        }
     }
     all.extend(files.iter().cloned());
     let mut input = io::stdin().lock();
@@ -844,15 +922,26 @@ pub fn update_note(
     note
 }
 
+/// What [`indexed`] reads: folders (with the walk of those walked already) and files.
+struct Named<'a> {
+    roots: &'a [PathBuf],
+    walked: &'a [Walk],
+    files: &'a [PathBuf],
+}
+
 fn indexed(
-    roots: &[PathBuf],
-    files: &[PathBuf],
+    named: Named,
     gone: &[Gone],
     verbose: bool,
     pricing: &Pricing,
     problem: &mut dyn FnMut(&Path, &str),
     notes: &mut Vec<String>,
 ) -> Result<Loaded, ledger::Error> {
+    let Named {
+        roots,
+        walked,
+        files,
+    } = named;
     let path = ledger::default_path()?;
     let mut note = |n: &str| warn(n);
     let mut ledger = Ledger::open(&path, &mut note)?;
@@ -895,8 +984,23 @@ fn indexed(
         }
         stats.file_ids
     };
+    // Each folder walked once (those walked already are not walked again), for both updates
+    // below when the first finds the index damaged.
+    let walks: Vec<ledger::Walked> = roots
+        .iter()
+        .map(|root| match Walk::find(walked, root) {
+            Some(walk) => {
+                let (walked, problems) = walk.indexed();
+                for (p, e) in &problems {
+                    problem(p, e);
+                }
+                walked
+            }
+            None => ledger::Walked::walk(root, &mut *problem),
+        })
+        .collect();
     let result = ledger
-        .update(roots, files, problem)
+        .update_walked(&walks, files, problem, None)
         .and_then(|stats| ledger.entries(&scope(said(stats)), None, pricing));
     let mut incomplete = false;
     let entries = match result {
@@ -904,7 +1008,7 @@ fn indexed(
         Err(e) if e.is_corrupt() => {
             drop(ledger);
             ledger = Ledger::rebuild(&path, &format!("damaged ({e})"), &mut note)?;
-            let stats = ledger.update(roots, files, problem)?;
+            let stats = ledger.update_walked(&walks, files, problem, None)?;
             ledger.entries(&scope(said(stats)), None, pricing)?
         }
         Err(e) => {

@@ -465,24 +465,40 @@ impl Decoder {
     /// while the format is unknown; for a Codex rollout, whose reading of a `token_count`
     /// depends on the ones before (an exact repeat of the previous totals is no new request;
     /// a request told only by totals is their difference from the previous ones) and on the
-    /// session, model and review or fork window written before it; and for Copilot CLI, whose
+    /// session, model and review or fork window written before it; for Copilot CLI, whose
     /// shutdown totals cover the whole session (a later one counts what grew since the last,
     /// its output what the messages seen did not: [`copilot::Decoder::history_read`]), and
-    /// whose session facts and model come first. False for the others: Claude Code and Qwen
-    /// Code lines are read alone, a document is read whole or not at all, and Gemini CLI's
-    /// state (ids met) would change what its later events count, not only how they are read.
+    /// whose session facts and model come first; and for a Gemini CLI JSONL chat, which writes
+    /// a message again with the same id once its tool calls finish: the ids met tell the
+    /// repeat, and the events of the history tell the correlator the response and calls it
+    /// already holds ([`Decoder::history_line`]). False for the others: Claude Code and Qwen
+    /// Code lines are read alone, and a document is read whole or not at all.
     pub fn learns_from_history(&self) -> bool {
         matches!(
             self.state,
-            State::Sniffing(_) | State::Codex(_) | State::Copilot(_)
+            State::Sniffing(_) | State::Codex(_) | State::Copilot(_) | State::Gemini(_)
         )
     }
 
-    /// Decodes `line` of the input's history ([`Decoder::learns_from_history`]): its events
-    /// are dropped, what it teaches is kept, and what it would have counted later is not
-    /// (Copilot CLI: [`copilot::Decoder::history_read`]).
-    pub fn history_line(&mut self, file: &str, line: Line<'_>) {
-        let _ = self.line(file, line, &mut |_| ControlFlow::Continue(()));
+    /// Decodes `line` of the input's history ([`Decoder::learns_from_history`]): what it
+    /// teaches the decoder is kept, and what it would have counted later is not (Copilot CLI:
+    /// [`copilot::Decoder::history_read`]). Its events are dropped, but for those a Gemini CLI
+    /// chat's later lines write again (the same message once its calls finish), handed to
+    /// `learn` so that the caller's correlator knows them for met before the start, as a read
+    /// from the start would: the repeat after the start then counts its calls and results,
+    /// not its response a second time.
+    pub fn history_line<F>(&mut self, file: &str, line: Line<'_>, learn: &mut F)
+    where
+        F: for<'e> FnMut(Event<'e>),
+    {
+        // Only a JSONL chat's decoder yields Gemini CLI events line by line (a document is
+        // gathered, and decoded at its end).
+        let _ = self.line(file, line, &mut |event| {
+            if event.agent == Agent::GeminiCli {
+                learn(event);
+            }
+            ControlFlow::Continue(())
+        });
         if let State::Copilot(d) = &mut self.state {
             d.history_read();
         }

@@ -551,6 +551,26 @@ fn path_key(path: &Path) -> String {
     path.to_string_lossy().into_owned()
 }
 
+/// A folder walked for its transcripts, as [`Ledger::update`] walks the folders it is given:
+/// below its [`canonical`] path, so the index keys its files as an update keys them.
+#[derive(Debug, Clone, Default)]
+pub struct Walked {
+    /// The folder, [`canonical`].
+    pub root: PathBuf,
+    /// Its transcripts ([`crate::source::tree::transcripts_below`] of `root`), in its order.
+    pub transcripts: Vec<PathBuf>,
+}
+
+impl Walked {
+    /// Walks `folder` (made [`canonical`] first); `problem` is told about what cannot be read.
+    pub fn walk(folder: &Path, problem: &mut dyn FnMut(&Path, &str)) -> Walked {
+        let root = canonical(folder);
+        let transcripts =
+            crate::source::tree::transcripts_below(&root, |p, e| problem(p, &e.to_string()));
+        Walked { root, transcripts }
+    }
+}
+
 /// `path` with its links resolved and made absolute ([`std::fs::canonicalize`]), so that a
 /// folder or file is known by one spelling however it is named (relative, through a link);
 /// when it cannot be resolved (it is gone), its nearest folder that can be is, and the rest is
@@ -2061,18 +2081,33 @@ impl Ledger {
         problem: &mut dyn FnMut(&Path, &str),
         deadline: Option<Instant>,
     ) -> Result<UpdateStats, Error> {
+        let walked: Vec<Walked> = roots
+            .iter()
+            .map(|r| Walked::walk(r, &mut *problem))
+            .collect();
+        self.update_walked(&walked, files, problem, deadline)
+    }
+
+    /// [`Ledger::update_until`] of folders already walked ([`Walked::walk`]): their
+    /// transcripts are those the walk found, so a caller that needed the list anyway (to tell
+    /// a folder without transcripts) walks each folder once.
+    pub fn update_walked(
+        &mut self,
+        walked: &[Walked],
+        files: &[PathBuf],
+        problem: &mut dyn FnMut(&Path, &str),
+        deadline: Option<Instant>,
+    ) -> Result<UpdateStats, Error> {
         if self.read_only.is_none() {
             self.fold_request_keys()?;
             self.reread_unsearched()?;
         }
         let mut stats = UpdateStats::default();
         let mut seen = HashSet::new();
-        let roots: Vec<PathBuf> = roots.iter().map(|r| canonical(r)).collect();
+        let roots: Vec<PathBuf> = walked.iter().map(|w| w.root.clone()).collect();
         let mut all: Vec<PathBuf> = Vec::new();
-        for root in &roots {
-            all.extend(crate::source::tree::transcripts_below(root, |p, e| {
-                problem(p, &e.to_string())
-            }));
+        for w in walked {
+            all.extend(w.transcripts.iter().cloned());
         }
         for f in files {
             // A file named that cannot be read is said, as a fresh read says it.

@@ -252,9 +252,10 @@ fn session_article(out: &mut String, index: usize, s: &Session, log: &SessionLog
         },
     );
     let cost_html = match s.cost() {
+        // To the micro-dollar, rounded as the shown figure is (half up, from picodollars).
         Some(c) => format!(
-            "<span class=\"cost\" data-usd=\"{:.6}\">{}</span>",
-            c,
+            "<span class=\"cost\" data-usd=\"{}\">{}</span>",
+            crate::render::text::decimal_pico(crate::session::pricing::to_pico(c), 6),
             money(c)
         ),
         None => {

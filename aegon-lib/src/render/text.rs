@@ -793,6 +793,8 @@ pub fn percent(p: f64) -> String {
 /// make neighbouring ticks read differently (at least the cents below $100 a step, whole
 /// dollars from there), so a chart of a sub-cent session has `$0.0002`, `$0.0004`, not
 /// `$0.00` thrice.
+/// Each is rounded from whole picodollars as [`usd_pico`] rounds (half up), so the tick at a
+/// total reads what the tables say of it (`$0.08` for $0.075, not `$0.07`).
 pub fn usd_tick(value: f64, step: f64) -> String {
     let decimals = if !(step.is_finite() && step > 0.0) || (0.01..100.0).contains(&step) {
         2
@@ -800,9 +802,30 @@ pub fn usd_tick(value: f64, step: f64) -> String {
         0
     } else {
         // 10^-decimals ≤ step: neighbours differ by at least one unit in the last place.
-        ((-step.log10()).ceil() as usize).clamp(2, 12)
+        ((-step.log10()).ceil() as u32).clamp(2, 12)
     };
-    format!("${value:.decimals$}")
+    format!(
+        "${}",
+        decimal_pico(crate::session::pricing::to_pico(value), decimals)
+    )
+}
+
+/// `pico` picodollars in dollars with `decimals` places (at most 12; more are taken as 12),
+/// rounded half up from the exact amount ([`crate::session::pricing::round_pico`]), without
+/// a sign: `0.075000` for 75,000,000,000 and 6, `0.08` for it and 2, `1` for 0.5 $ and 0.
+pub fn decimal_pico(pico: u128, decimals: u32) -> String {
+    let decimals = decimals.min(12);
+    let units = crate::session::pricing::round_pico(pico, 10u128.pow(12 - decimals));
+    if decimals == 0 {
+        return units.to_string();
+    }
+    let per_dollar = 10u128.pow(decimals);
+    format!(
+        "{}.{:0width$}",
+        units / per_dollar,
+        units % per_dollar,
+        width = decimals as usize
+    )
 }
 
 /// `url` when it may be a link (in the HTML report and the Markdown output alike): an absolute `http:` or `https:` URL without whitespace,
@@ -1083,6 +1106,40 @@ mod tests {
         assert_eq!(usd_short(100.5), "$101");
         assert_eq!(usd_short(1234.5), "$1235");
         assert_eq!(usd_short(1_234.499_999), "$1234");
+    }
+
+    /// A chart's ticks round money as [`usd_pico`] does: half a cent up from the exact
+    /// amount, not the way its double lies (`{:.2}` of 0.075 is `0.07`).
+    #[test]
+    fn chart_ticks_round_money_as_the_tables_do() {
+        for pico in [
+            15_000_000_000u128,
+            45_000_000_000,
+            75_000_000_000,
+            105_000_000_000,
+            135_000_000_000,
+            1_234_565_000_000_000,
+        ] {
+            let dollars = crate::session::pricing::from_pico(pico);
+            assert_eq!(usd_tick(dollars, 0.05), usd_pico(pico), "{dollars}");
+        }
+        // Below a cent a step, the same rounding at the tick's own last place.
+        assert_eq!(usd_tick(0.000_45, 0.000_225), "$0.0005");
+        assert_eq!(usd_tick(0.000_449_999, 0.000_225), "$0.0004");
+        // Whole dollars from $100 a step: half a dollar up, as `usd_short` rounds.
+        assert_eq!(usd_tick(1250.5, 625.25), "$1251");
+        for (pico, decimals, want) in [
+            (75_000_000_000u128, 6, "0.075000"),
+            (75_000_000_000, 2, "0.08"),
+            (500_000_000_000, 0, "1"),
+            (499_999_999_999, 0, "0"),
+            (1, 12, "0.000000000001"),
+            (1, 20, "0.000000000001"),
+            (5, 11, "0.00000000001"),
+            (12_345_678_900_000_000, 4, "12345.6789"),
+        ] {
+            assert_eq!(decimal_pico(pico, decimals), want, "{pico} {decimals}");
+        }
     }
 
     use proptest::strategy::Strategy as _;

@@ -9,6 +9,7 @@ use std::fmt::Write as _;
 use super::escape::push_escaped;
 use crate::render::text::{duration, thousands, usd_tick};
 use crate::render::transcript::Series;
+use crate::session::pricing::{from_pico, to_pico};
 use crate::session::Session;
 use crate::tokens::Tokens;
 
@@ -91,14 +92,16 @@ pub fn cost(out: &mut String, series: &Series) {
     if series.cost.len() < 2 {
         return;
     }
-    // In time order (subagent files come after their parent's), then added up.
+    // In time order (subagent files come after their parent's), then added up in whole
+    // picodollars, as the session's cost is, so the top tick reads the figure shown above.
     let mut points = series.cost.clone();
     points.sort_by_key(|p| p.0);
-    let mut total = 0.0;
+    let mut total_pico = 0u128;
     for p in &mut points {
-        total += p.1;
-        p.1 = total;
+        total_pico = total_pico.saturating_add(to_pico(p.1));
+        p.1 = from_pico(total_pico);
     }
+    let total = from_pico(total_pico);
     let t0 = points[0].0;
     let t1 = points[points.len() - 1].0;
     let span = ((t1 - t0) as f64).max(1.0);

@@ -107,11 +107,43 @@ fn a_real_session_with_its_subagents() {
     let s = collector.sessions().iter().find(|s| !s.is_empty()).unwrap();
     let cost = s.cost().unwrap();
     let shown = doc.select(&sel(".cost")).next().unwrap();
+    let pico = crate::session::pricing::to_pico(cost);
     assert_eq!(
         shown.value().attr("data-usd"),
-        Some(format!("{cost:.6}").as_str())
+        Some(crate::render::text::decimal_pico(pico, 6).as_str())
     );
-    assert_eq!(shown.inner_html(), format!("${cost:.2}"));
+    assert_eq!(shown.inner_html(), crate::render::text::usd_pico(pico));
+}
+
+/// A session of exactly $0.075 (two Sonnet 4.5 responses, 2,000 and 3,000 output tokens at
+/// $15/Mtok, 0.03 + 0.045): the cost shown, its `data-usd` and the cost chart's top tick all
+/// say what the tables say, `$0.08` (half a cent up); the double 0.075 lies below, and
+/// `{:.2}` made the tick `$0.07` beside a `$0.08` cost.
+#[test]
+fn the_cost_chart_and_data_usd_round_as_the_shown_cost() {
+    let response = |n: u32, output: u32| {
+        json!({
+            "type": "assistant", "sessionId": "half-cent", "uuid": format!("a{n}"),
+            "timestamp": format!("2026-01-01T00:0{n}:00.000Z"), "requestId": format!("r{n}"),
+            "message": {"id": format!("m{n}"), "role": "assistant", "model": "claude-sonnet-4-5",
+                "content": [{"type": "text", "text": "ok"}],
+                "usage": {"input_tokens": 0, "output_tokens": output}}
+        })
+        .to_string()
+    };
+    let text = format!("{}\n{}\n", response(1, 2000), response(2, 3000));
+    let html = report_of(&[("s.jsonl", &text)]);
+    let doc = Html::parse_document(&html);
+    let shown = doc.select(&sel(".cost")).next().unwrap();
+    assert_eq!(shown.inner_html(), "$0.08");
+    assert_eq!(shown.value().attr("data-usd"), Some("0.075000"));
+    let ticks: Vec<String> = doc
+        .select(&sel("figure.chart svg text.axis"))
+        .map(|t| t.inner_html())
+        .filter(|t| t.starts_with('$'))
+        .collect();
+    // 0, half (0.0375, half up) and the whole.
+    assert_eq!(ticks, ["$0.00", "$0.04", "$0.08"], "{html}");
 }
 
 #[test]

@@ -495,14 +495,20 @@ pub fn watch_folders<R: Renderer>(
                     }
                     continue;
                 }
-                let found = scan(std::slice::from_ref(&path), &mut |_, _| {});
+                // Watched before it is listed: what is written in it from then on is
+                // notified, what was there before is listed. (Listed first, a file written
+                // between the listing and the watch was in neither, until the rescan 30 s on:
+                // notify adds its own watch of a new folder only after handing on the batch
+                // of notifications that named it.)
                 if std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
                     links.add(&mut watcher, std::slice::from_ref(&path), notes);
                 } else if let Some(w) = watcher.as_mut() {
-                    // Watched already when its parent's watch is recursive; not when the
-                    // parent is watched alone, around a folder that cannot be read.
+                    // Watched already when its parent's watch is recursive and notify got
+                    // there first; not when the parent is watched alone, around a folder
+                    // that cannot be read.
                     let _ = watch_tree(w, &path);
                 }
+                let found = scan(std::slice::from_ref(&path), &mut |_, _| {});
                 links.add(&mut watcher, &found.linked_folders, notes);
                 for t in found.transcripts {
                     let read_as = files.add_new(&t.path, Some(t.id));
