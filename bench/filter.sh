@@ -545,12 +545,17 @@
 # Task-clock on UNIQUE to /dev/null, 16 / 32 / 64 / 256 KiB, three rounds: 731 / 722 / 765 /
 # 719, 709 / 735 / 724 / 712, 712 / 723 / 680 / 709 ms; through `| cat`: no order either.
 # Kept at 64 KiB.
-# Not tried, by this profile: with hashbrown's tables, a fresh key costs a control-group miss
-# per generation and a key miss per false tag match (~11% of probes at 7/8 load); the
-# previous generation is always full. Halving the clean-line tables' load (reserve twice the
-# slots, +1.1 MB) would halve its false matches (~1-1.5% of UNIQUE's samples by the shares
-# above) without changing what is remembered; doing it for `seen` would cost +4.7 MB (over
-# 20 MB). The NUL search after every parse (memchr over each line, 1.95M Ir on ONCE, half of
+# (3) The clean-line tables at half their load: each generation, from its first rotation on,
+# made room for twice the keys it holds (2^16 slots instead of 2^15, +1.1 MB; what is
+# remembered unchanged), so that hashbrown's 7-bit tags match falsely half as often (each
+# false match a load of a slot's key: 12% and 30% of EventSink::line's samples before). It
+# did halve the key loads' share of EventSink::line's samples (40% -> 17-24%), but the
+# control loads' share grew as much (32% -> 47-65%: a 64 KiB control array per generation
+# misses more than 32 KiB): EventSink::line + Generations::insert, six perf records each,
+# alternated, UNIQUE: before 5.59 / 5.75 / 6.99 / 6.12 / 4.74 / 5.20% (mean 5.73), after
+# 6.03 / 4.88 / 6.67 / 7.58 / 5.72 / 6.27% (mean 6.19). Dropped. For `seen` it would also
+# cost +4.7 MB (over 20 MB).
+# Not tried: the NUL search after every parse (memchr over each line, 1.95M Ir on ONCE, half of
 # the memchr row above) could ride on the line split as memchr2 (`\n` and NUL, ~0.06 Ir a
 # byte more for the split): a field in the public `Line`, built in ~20 places.
 set -euo pipefail
