@@ -490,10 +490,10 @@
 # The slot-key loads after false tag matches are also most of insert_if_absent's own samples
 # (30% on that one load before): a table with wider tags (16 bits: 1 false match in ~4,700
 # probes) would cut them, but filt4's two tables of our own missed on the tag load instead.
-# One probe per line, and the output buffer, tried and dropped (filt6 branch, 2026-12-01,
-# issue 14; "before" is /tmp/aegon-stop23 = main 540db4b's filter code; UNIQUE, ONCE, FILE as
-# above; load average 7-15 on 2 cores throughout, so wall clock was unreadable: 2.0-3.3 s
-# elapsed for 0.6-0.7 s of CPU; figures are perf shares (cpu-clock samples, self, pinned,
+# One probe per line, the output buffer and half-loaded clean-line tables, tried and dropped
+# (filt6 branch, 2026-12-01, issue 14; "before" is /tmp/aegon-stop23 = main 540db4b's filter
+# code; UNIQUE, ONCE, FILE as above; load average 7-15 on 2 cores throughout, so wall clock
+# was unreadable: 2.0-3.3 s elapsed for 0.6-0.7 s of CPU; figures are perf shares (cpu-clock samples, self, pinned,
 # one run each, same session), task-clock and callgrind). The lead's quiet baseline the same
 # morning (02:22, load 1.1, `bash bench/filter.sh` defaults): UNIQUE bare 0.288 s, aegon
 # --ndjson 0.471 s (0.61x); ONCE 0.68x; FILE 1.73x; plain ÷ --ndjson 0.90x on FILE, 1.03x on
@@ -508,8 +508,9 @@
 # below the bare parse's user time (6.7k; its kernel time 4.5k); the rest of aegon's user
 # time (correlate, clean lines, render, decode, copies, split, UTF-8, hash: ~9.8k) is 0.87x
 # the bare parse's whole run. 0.8x on UNIQUE means aegon at 1.25x the bare parse's time,
-# ~14.1k samples: ~4.1k gone, more than all of the two sets' probes (3.7k). The probes are cache misses to L3/DRAM on distinct input (4.7 MB
-# and 1.1 MB of tables touched at random while each line streams ~2 KB through the 1 MiB L2):
+# ~14.1k samples: ~4.1k gone, more than all of the two sets' probes (3.7k). The probes are
+# cache misses to L3/DRAM on distinct input (4.7 MB and 1.1 MB of tables touched at random
+# while each line streams ~2 KB through the 1 MiB L2):
 # Generations::insert_if_absent's samples sit on the two control-group loads (24% and 34% of
 # them) and on the slot-key loads after a false 7-bit tag match (16% and 6%); EventSink::line's
 # on the clean-line table's control loads (24%, 5%) and its key loads (12%, 30%).
@@ -519,7 +520,10 @@
 # the last 512 bytes, else the first before them; a wrong guess can only miss, since a key is
 # noted under the identity the line was read with and the same bytes have the same identity)
 # and `seen` probed once; the correlator's own probe of the line identity then hit in cache.
-# Outputs were byte-identical to before on every input listed below. It moved the miss rather
+# Outputs (stdout and stderr, --ndjson and --color never) were byte-identical to before on
+# ONCE, FILE, UNIQUE, `cat FILE | aegon`, the corpus twice, every /work/shared/bugs input and
+# every file of /work/shared/corpus-agents (and --summary --json on the three bench homes).
+# Callgrind, ONCE: 110.18M -> 116.51M Ir (the guess: 6.65M). It moved the miss rather
 # than removing it: perf shares before / after, insert_if_absent 10.1 / 7.7%, the clean-line
 # probe (EventSink::line, then repeat_clean_line) 5.4 / 6.2% (`seen` with 16-byte slots is
 # 8.9 MB instead of 4.7, against the clean-line table's 1.1 MB), note_clean_line 0.4%;
@@ -534,9 +538,9 @@
 # odds of 2^-32 a line, dropping its usage increase silently. Dropped; its test of lines
 # whose uuid is hard to find (nested `uuid` members, escaped, far from the end, across the
 # 512-byte boundary) stays in tests/repeated_lines.rs, for any later look-ahead.
-# (2) The output buffer (the brief's idea 2), NDJSON flushed at 8, 16, 32, 64 (now) and 256
-# KiB (an environment variable in an experiment build). Callgrind --cache-sim=yes, ONCE, D1
-# write misses 118.9k / 145.8k / 146.5k / 146.6k; LL write misses 21.0k / 21.1k / 21.1k /
+# (2) The output buffer (the brief's idea 2), NDJSON flushed at other sizes than 64 KiB (an
+# environment variable in an experiment build). Callgrind --cache-sim=yes, ONCE, 8 / 16 / 32 /
+# 64 KiB: D1 write misses 118.9k / 145.8k / 146.5k / 146.6k; LL write misses 21.0k / 21.1k / 21.1k /
 # 21.1k: the output's write misses stop at L2 whatever the size, and only a buffer that fits
 # L1 beside everything else (8 KiB) saves some (19%), for 8x the write calls (and as many
 # wake-ups of a reader through a pipe). Most of the 147k are the output's own bytes, each
