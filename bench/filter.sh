@@ -490,6 +490,78 @@
 # The slot-key loads after false tag matches are also most of insert_if_absent's own samples
 # (30% on that one load before): a table with wider tags (16 bits: 1 false match in ~4,700
 # probes) would cut them, but filt4's two tables of our own missed on the tag load instead.
+# One probe per line, the output buffer and half-loaded clean-line tables, tried and dropped
+# (filt6 branch, 2026-12-01, issue 14; "before" is /tmp/aegon-stop23 = main 540db4b's filter
+# code; UNIQUE, ONCE, FILE as above; load average 7-15 on 2 cores throughout, so wall clock
+# was unreadable: 2.0-3.3 s elapsed for 0.6-0.7 s of CPU; figures are perf shares (cpu-clock samples, self, pinned,
+# one run each, same session), task-clock and callgrind). The lead's quiet baseline the same
+# morning (02:22, load 1.1, `bash bench/filter.sh` defaults): UNIQUE bare 0.288 s, aegon
+# --ndjson 0.471 s (0.61x); ONCE 0.68x; FILE 1.73x; plain ÷ --ndjson 0.90x on FILE, 1.03x on
+# ONCE.
+# Where UNIQUE's time goes (before; perf shares of aegon's samples, grouped by stage; the bare
+# parse took 0.61x of aegon's samples in the same session, 40% of them kernel):
+#   record parse (scanner, message walk, validator)   30.1%   kernel (read, copy to user)  16.2%
+#   correlate (seen, responses, calls: probes)        13.5%   render NDJSON (+ cost)       11.9%
+#   clean-line table (EventSink::line's probe, insert) 6.9%   libc (memcpy, malloc...)      4.6%
+#   decode to events  4.6%   memchr (line split, NUL search) 4.0%   UTF-8 2.9%   XXH3 2.4%
+# In samples (18,214 aegon, 11,292 the bare parse), aegon's parse alone (5.5k) is already
+# below the bare parse's user time (6.7k; its kernel time 4.5k); the rest of aegon's user
+# time (correlate, clean lines, render, decode, copies, split, UTF-8, hash: ~9.8k) is 0.87x
+# the bare parse's whole run. 0.8x on UNIQUE means aegon at 1.25x the bare parse's time,
+# ~14.1k samples: ~4.1k gone, more than all of the two sets' probes (3.7k). The probes are
+# cache misses to L3/DRAM on distinct input (4.7 MB and 1.1 MB of tables touched at random
+# while each line streams ~2 KB through the 1 MiB L2):
+# Generations::insert_if_absent's samples sit on the two control-group loads (24% and 34% of
+# them) and on the slot-key loads after a false 7-bit tag match (16% and 6%); EventSink::line's
+# on the clean-line table's control loads (24%, 5%) and its key loads (12%, 30%).
+# Tried: (1) one probe per line (the brief's idea 1). The clean-line table dropped; `seen`
+# became a Generations<u64> holding, per line identity, the key of the first clean line read
+# under it; before a parse the line's uuid was guessed from its bytes (the last `"uuid":"` in
+# the last 512 bytes, else the first before them; a wrong guess can only miss, since a key is
+# noted under the identity the line was read with and the same bytes have the same identity)
+# and `seen` probed once; the correlator's own probe of the line identity then hit in cache.
+# Outputs (stdout and stderr, --ndjson and --color never) were byte-identical to before on
+# ONCE, FILE, UNIQUE, `cat FILE | aegon`, the corpus twice, every /work/shared/bugs input and
+# every file of /work/shared/corpus-agents (and --summary --json on the three bench homes).
+# Callgrind, ONCE: 110.18M -> 116.51M Ir (the guess: 6.65M). It moved the miss rather
+# than removing it: perf shares before / after, insert_if_absent 10.1 / 7.7%, the clean-line
+# probe (EventSink::line, then repeat_clean_line) 5.4 / 6.2% (`seen` with 16-byte slots is
+# 8.9 MB instead of 4.7, against the clean-line table's 1.1 MB), note_clean_line 0.4%;
+# correlate + clean lines 20.3 -> 18.7%; and the guess cost more than that: 2.9% of samples
+# with memmem's FinderRev (Two-Way backwards, no SIMD) on the tail, 4.0% with memrchr over the
+# tail's colons (6.65M Ir on ONCE, ~970 Ir a line: a call per colon) plus the forward search
+# and the uuid's foldhash. Task-clock on UNIQUE (perf stat -r 3, taskset -c 0, three
+# interleaved rounds): before 668 / 677 / 633 ms, after 722 / 694 / 640, the bare parse
+# 332 / 340 / 335. Peak RSS on UNIQUE 16.1 -> 21.8 MB (through cat 16.6 -> 21.8): over the
+# filter's 20 MB target. A 32-bit key beside the identity would fit in 12-byte slots but
+# would skip a same-uuid line of other bytes (a re-written line with its final usage) with
+# odds of 2^-32 a line, dropping its usage increase silently. Dropped; its test of lines
+# whose uuid is hard to find (nested `uuid` members, escaped, far from the end, across the
+# 512-byte boundary) stays in tests/repeated_lines.rs, for any later look-ahead.
+# (2) The output buffer (the brief's idea 2), NDJSON flushed at other sizes than 64 KiB (an
+# environment variable in an experiment build). Callgrind --cache-sim=yes, ONCE, 8 / 16 / 32 /
+# 64 KiB: D1 write misses 118.9k / 145.8k / 146.5k / 146.6k; LL write misses 21.0k / 21.1k / 21.1k /
+# 21.1k: the output's write misses stop at L2 whatever the size, and only a buffer that fits
+# L1 beside everything else (8 KiB) saves some (19%), for 8x the write calls (and as many
+# wake-ups of a reader through a pipe). Most of the 147k are the output's own bytes, each
+# 64-byte line written once per flush: push_scanned's memcpy of long strings 27.5k,
+# write_object 22.8k, Obj::str 19.6k + 9.0k (the bare parse writes nothing: 2.8k).
+# Task-clock on UNIQUE to /dev/null, 16 / 32 / 64 / 256 KiB, three rounds: 731 / 722 / 765 /
+# 719, 709 / 735 / 724 / 712, 712 / 723 / 680 / 709 ms; through `| cat`: no order either.
+# Kept at 64 KiB.
+# (3) The clean-line tables at half their load: each generation, from its first rotation on,
+# made room for twice the keys it holds (2^16 slots instead of 2^15, +1.1 MB; what is
+# remembered unchanged), so that hashbrown's 7-bit tags match falsely half as often (each
+# false match a load of a slot's key: 12% and 30% of EventSink::line's samples before). It
+# did halve the key loads' share of EventSink::line's samples (40% -> 17-24%), but the
+# control loads' share grew as much (32% -> 47-65%: a 64 KiB control array per generation
+# misses more than 32 KiB): EventSink::line + Generations::insert, six perf records each,
+# alternated, UNIQUE: before 5.59 / 5.75 / 6.99 / 6.12 / 4.74 / 5.20% (mean 5.73), after
+# 6.03 / 4.88 / 6.67 / 7.58 / 5.72 / 6.27% (mean 6.19). Dropped. For `seen` it would also
+# cost +4.7 MB (over 20 MB).
+# Not tried: the NUL search after every parse (memchr over each line, 1.95M Ir on ONCE, half of
+# the memchr row above) could ride on the line split as memchr2 (`\n` and NUL, ~0.06 Ir a
+# byte more for the split): a field in the public `Line`, built in ~20 places.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"

@@ -213,3 +213,49 @@ proptest! {
         prop_assert_eq!(stats, cut_stats);
     }
 }
+
+/// Lines whose uuid stands where a search of the bytes before a parse (one way to know a line
+/// met again without parsing it; filt6 tried it, bench/filter.sh) would go wrong: far from the
+/// end, around 512 bytes from it, escaped, or before a nested `uuid` member that is not the
+/// line's and is another line's uuid. Read twice in one input, each line of the second copy
+/// is a repeat and yields nothing: the output is the first copy's.
+#[test]
+fn lines_whose_uuid_is_hard_to_find_repeat_like_any_other() {
+    let pad = |n: usize| "x".repeat(n);
+    let mut lines: Vec<String> = vec![
+        // Its last `"uuid":"` is a nested object's, the uuid of the next line.
+        r#"{"type":"user","uuid":"u-1","message":{"role":"user","content":"one"},"toolUseResult":{"uuid":"u-2"}}"#.into(),
+        r#"{"type":"user","uuid":"u-2","message":{"role":"user","content":"two"}}"#.into(),
+        // Escaped: its decoded text is `u-3`.
+        r#"{"type":"user","uuid":"u\u002d3","message":{"role":"user","content":"three"}}"#
+            .into(),
+        // Far from the end.
+        format!(
+            r#"{{"type":"user","uuid":"u-4","message":{{"role":"user","content":"four"}},"toolUseResult":"{}"}}"#,
+            pad(3000)
+        ),
+    ];
+    // Around the start of the last 512 bytes (searched backwards; the rest forwards).
+    for (i, k) in (480..530).step_by(3).enumerate() {
+        lines.push(format!(
+            r#"{{"type":"user","message":{{"role":"user","content":"p{i}"}},"uuid":"p-{i}","pad":"{}"}}"#,
+            pad(k)
+        ));
+    }
+    let once: Vec<u8> = lines
+        .iter()
+        .flat_map(|l| [l.as_bytes(), b"\n"].concat())
+        .collect();
+    let (out_once, stats_once) = read(&[&once]);
+    assert_eq!(stats_once.repeated_lines, 0);
+    assert_eq!(
+        out_once.matches("\"kind\":\"user_prompt\"").count(),
+        lines.len(),
+        "{out_once}"
+    );
+    let twice = [once.as_slice(), &once].concat();
+    let (out_twice, stats) = read(&[&twice]);
+    assert_eq!(out_twice, out_once);
+    assert_eq!(stats.repeated_lines, lines.len() as u64);
+    assert_eq!(stats.lines, 2 * lines.len() as u64);
+}
