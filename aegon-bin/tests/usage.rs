@@ -893,6 +893,27 @@ fn several_writers_at_once_and_a_killed_one_leave_right_totals() {
         totals(&run_json(&data, &["usage", "daily", "--json", p])),
         fresh
     );
+    // A status line that met the index locked for more than 50 ms made its line without it
+    // (statusline --help), its reading not recorded: under load all three may have. One more,
+    // alone, records it.
+    let mut alone = aegon(&data, &["statusline"]);
+    alone
+        .env("HOME", "/nonexistent-aegon-home")
+        .env_remove("CODEX_HOME")
+        .env_remove("XDG_DATA_HOME")
+        .env("CLAUDE_CONFIG_DIR", data.join("claude"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = alone.spawn().unwrap();
+    let feeder = feed_stdin(
+        &mut child,
+        br#"{"model":{"display_name":"Opus"},"rate_limits":{"five_hour":{"used_percentage":12.5,"resets_at":4102444800}}}"#,
+        Reads::All,
+    );
+    let out = child.wait_with_output().unwrap();
+    feeder.finish();
+    assert!(out.status.success() && String::from_utf8_lossy(&out.stdout).contains("Opus"));
     // The status lines' readings are in the index, with their age: their account's (its
     // CLAUDE_CONFIG_DIR's), not another's.
     let out = aegon(&data, &["usage", "blocks", "--json", p])
