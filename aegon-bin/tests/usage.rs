@@ -2349,6 +2349,94 @@ fn a_status_line_with_no_time_reads_a_small_piece_a_run_and_ends_exact() {
     assert_eq!(done, format!("${cost:.2} session|${cost:.2} today|-"));
 }
 
+/// A resumed session's status line while the index is being built (tester14 #5): its
+/// transcript starts with lines copied from the session it resumed (same responses, its own
+/// session id), which count where they first occurred, in the earlier session's file. Until
+/// that file is indexed, the copies must not count as the resumed session's own: every run's
+/// figure is the right one or a lower bound marked `+` (before: the copies counted, $N above
+/// the right figure, shown without `+` once the session's own file was done). A block not
+/// found yet while indexing is `$0.00+`, never `-`.
+#[test]
+fn a_resumed_session_while_indexing_never_counts_the_lines_it_copied() {
+    let data = temp_dir("statusline-resumed");
+    let dir = data.join("claude/projects/-p");
+    std::fs::create_dir_all(&dir).unwrap();
+    // The earlier session: a real 2.1 MB one, of long ago.
+    let earlier = std::fs::read_to_string(fixture(YAEL)).unwrap();
+    std::fs::write(dir.join("earlier.jsonl"), &earlier).unwrap();
+    // The resumed one: the earlier one's first 400 lines under its id, then its own work
+    // (another real session, dated now).
+    let id = "cccccccc-0000-4000-8000-000000000001";
+    let with_id = |line: &str| {
+        let mut v: Value = serde_json::from_str(line).unwrap();
+        if v.get("sessionId").is_some() {
+            v["sessionId"] = Value::String(id.to_owned());
+        }
+        v.to_string() + "\n"
+    };
+    let copied: String = earlier.lines().take(400).map(with_id).collect();
+    let (own, _) = dated_now("AlexandreVassard__will-it-rain__claude.jsonl");
+    let own: String = own.lines().map(with_id).collect();
+    let alone = data.join("own.jsonl");
+    std::fs::write(&alone, &own).unwrap();
+    let summary: Value = serde_json::from_str(&common::aegon_stdout([
+        "--summary".as_ref(),
+        "--json".as_ref(),
+        alone.as_os_str(),
+    ]))
+    .unwrap();
+    // Its own work alone: the right figure.
+    let right = summary["totals"]["cost_usd"].as_f64().unwrap();
+    let path = dir.join(format!("{id}.jsonl"));
+    std::fs::write(&path, copied + &own).unwrap();
+    let input = serde_json::json!({"session_id": id, "transcript_path": path});
+    let (mut runs, mut wrong) = (0, Vec::new());
+    let done = loop {
+        runs += 1;
+        assert!(runs < 200, "no end after {runs} runs");
+        let l = statusline_with(
+            &data,
+            &[
+                "--index-budget",
+                "0",
+                "--format",
+                "{session_cost}|{block_cost}|{indexing}",
+            ],
+            |c| {
+                c.env("CLAUDE_CONFIG_DIR", data.join("claude"))
+                    .env("AEGON_INDEX_STEP_BYTES", "65536");
+            },
+            &input,
+        );
+        let parts: Vec<&str> = l.split('|').collect();
+        assert_eq!(parts.len(), 3, "{l}");
+        if parts[2] == "-" {
+            break l;
+        }
+        if !parts[1].ends_with("+ block") {
+            wrong.push(format!("run {runs}: {l}: the block"));
+        }
+        if parts[0] != "-" {
+            let c: f64 = parts[0]
+                .trim_start_matches('$')
+                .split(['+', ' '])
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap();
+            let exact = format!("${right:.2} session");
+            if !(parts[0] == exact || (c <= right + 0.005 && parts[0].ends_with("+ session"))) {
+                wrong.push(format!(
+                    "run {runs}: {l}: the session's right figure is {exact}"
+                ));
+            }
+        }
+    };
+    assert!(wrong.is_empty(), "{wrong:#?}");
+    assert!(runs > 5, "{runs} runs");
+    assert_eq!(done, format!("${right:.2} session|${right:.2} block|-"));
+}
+
 /// `aegon usage` killed (SIGKILL) again and again while it indexes a big file in steps:
 /// each kill leaves the index consistent and keeps the steps committed before it (what is
 /// left never grows), and the run that finishes reports exactly a fresh read's totals.

@@ -2797,6 +2797,21 @@ impl Ledger {
         session: &str,
         pricing: &Pricing,
     ) -> Result<BTreeMap<String, ModelTotals>, Error> {
+        self.session_usage_after(session, pricing, None)
+    }
+
+    /// [`Ledger::session_usage`] of the responses timed after `after_ms` (ms since the epoch)
+    /// alone, when given (undated responses left out then): the part of a session no file
+    /// last written at or before `after_ms` can hold. The status line's lower bound while
+    /// files a response may also be written in (a session it was resumed from) are not
+    /// indexed yet: a response counts in the session where it first occurred, so until those
+    /// files are read, a copied response would count as the session's own.
+    pub fn session_usage_after(
+        &self,
+        session: &str,
+        pricing: &Pricing,
+        after_ms: Option<i64>,
+    ) -> Result<BTreeMap<String, ModelTotals>, Error> {
         let Some(id) = self
             .conn
             .prepare_cached("SELECT id FROM names WHERE text = ?1")?
@@ -2828,6 +2843,11 @@ impl Ledger {
                     .and_then(|v| u32::try_from(v).ok())
                     .unwrap_or(0))
             };
+            if let Some(after) = after_ms {
+                if r.get::<_, Option<i64>>(13)?.is_none_or(|ts| ts <= after) {
+                    continue;
+                }
+            }
             let key = r.get_ref(10)?.as_str().unwrap_or("");
             let (owner, _) = owners.owner(key, (name_id(11)?, name_id(12)?), &names, None);
             if i64::from(owner) != id {
