@@ -223,6 +223,81 @@ fn a_line_lost_whole_is_a_json_note_and_exit_status_1() {
     );
 }
 
+/// A record cut by a crash with the next record on its line (tester14 #1): its tail and
+/// newline written over by NULs (a crash that sized the file, not its data), or simply cut
+/// with the next record written right after it. The record after is read; the cut one is
+/// lost, and every view says so as it says a line lost whole: `aegon usage` (cold, warm,
+/// `--no-index`) a note and exit 1, the status line a lower bound, `--summary` "1 line lost"
+/// (before: exit 0 and no note, `$0.23 session`, "0 lines lost").
+#[test]
+fn a_record_cut_by_a_crash_before_another_is_said_in_every_view() {
+    // tester14's repro 01: the real file's first 130 lines, its line 121 (a one-line API
+    // response, its message id on no other line) cut 3,000 bytes before its end.
+    let text = std::fs::read_to_string(fixture(
+        "shastrysamarth__01-campaign-audit__transcript.jsonl",
+    ))
+    .unwrap();
+    let lines: Vec<&str> = text.lines().take(130).collect();
+    let cut_line = 120;
+    let lost: Value = serde_json::from_str(lines[cut_line]).unwrap();
+    assert!(is_assistant(&lost));
+    for nul in [true, false] {
+        let mut text = String::new();
+        let mut cut = 0;
+        for (i, l) in lines.iter().enumerate() {
+            if i == cut_line {
+                let keep = l.len() - 3000;
+                cut = text.len() + keep;
+                text.push_str(&l[..keep]);
+                if nul {
+                    // The rest of the record and its newline: NULs.
+                    text.push_str(&"\0".repeat(3001));
+                }
+            } else {
+                text.push_str(l);
+                text.push('\n');
+            }
+        }
+        let name = if nul { "cut-nul" } else { "cut-joined" };
+        let (_dir, file, data) = setup(name, &text);
+        let place = format!("{}:{}: byte ", file.display(), cut_line + 1);
+        // Independent of aegon: the responses (message ids) of the assistant lines left.
+        let mut ids: Vec<String> = lines
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != cut_line)
+            .map(|(_, l)| serde_json::from_str::<Value>(l).unwrap())
+            .filter(is_assistant)
+            .map(|v| v["message"]["id"].as_str().unwrap().to_owned())
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert!(!ids.iter().any(|id| lost["message"]["id"] == id.as_str()));
+        said_every_way(
+            &file,
+            &data,
+            "1 line in 1 transcript could not be read and is not counted (first: ",
+            &place,
+            ids.len() as u64,
+        );
+        for extra in [&[][..], &["--no-index"][..]] {
+            let (code, text) = statusline(&data, &file, extra);
+            assert_eq!(code, 0);
+            assert!(text.ends_with("+ session"), "{name} {extra:?}: {text}");
+        }
+        let out = aegon(&data, &["--summary", file.to_str().unwrap()])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(stderr.contains("; 1 line lost"), "{name}: {stderr}");
+        assert!(
+            stderr.contains(&format!("byte {cut}")) || !nul,
+            "{name}: {stderr}"
+        );
+    }
+}
+
 #[test]
 fn the_unchanged_lines_give_no_note_and_exit_status_0() {
     let (_dir, file, data) = setup("clean", &jsonl(&base()));
