@@ -1151,6 +1151,88 @@ fn summary_alone_on_a_terminal_reads_claude_codes_folders() {
     assert_eq!(doc["totals"], named["totals"]);
 }
 
+/// With no CLAUDE_CONFIG_DIR, Claude Code's transcripts are read under `~/.claude` and
+/// `~/.config/claude` (`$XDG_CONFIG_HOME/claude` when set) both, as ccusage reads them
+/// (tester14 #4: the second was never read); one reached through both (a link) counts once,
+/// and one missing is no error. `aegon usage`, `--summary` with no PATH and the status line's
+/// today agree with a read of the two files named.
+#[cfg(unix)]
+#[test]
+fn claude_codes_xdg_folder_is_read_beside_the_home_one() {
+    let data = temp_dir("xdg-claude");
+    let home = data.join("home");
+    let legacy = home.join(".claude/projects/-a");
+    let xdg = home.join(".config/claude/projects/-b");
+    std::fs::create_dir_all(&legacy).unwrap();
+    std::fs::create_dir_all(&xdg).unwrap();
+    // tester14's repro 04: two real sessions, one in each folder.
+    let a = legacy.join("short.jsonl");
+    let b = xdg.join("session.jsonl");
+    std::fs::copy(
+        fixture("marot__spotter__test__fixtures__transcripts__short.jsonl"),
+        &a,
+    )
+    .unwrap();
+    std::fs::copy(fixture("mattjoyce__vestig__session.jsonl"), &b).unwrap();
+    let named: Value = serde_json::from_str(&common::aegon_stdout([
+        "--summary".as_ref(),
+        "--json".as_ref(),
+        a.as_os_str(),
+        b.as_os_str(),
+    ]))
+    .unwrap();
+    let want = named["totals"]["cost_usd"].as_f64().unwrap();
+    let calls_named = named["totals"]["api_calls"].as_u64().unwrap();
+    let one: Value = serde_json::from_str(&common::aegon_stdout([
+        "--summary".as_ref(),
+        "--json".as_ref(),
+        a.as_os_str(),
+    ]))
+    .unwrap();
+    assert!(calls_named > one["totals"]["api_calls"].as_u64().unwrap());
+    let run = |index: &Path, args: &[&str], xdg_home: Option<&Path>| {
+        let mut c = aegon(index, args);
+        c.env("HOME", &home).env_remove("CLAUDE_CONFIG_DIR");
+        match xdg_home {
+            Some(x) => c.env("XDG_CONFIG_HOME", x),
+            None => c.env_remove("XDG_CONFIG_HOME"),
+        };
+        let out = c.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+    };
+    let usage = run(&data.join("d1"), &["usage", "daily", "--json"], None);
+    assert_eq!(calls(&usage), calls_named);
+    let cost = usage["totals"]["totalCost"].as_f64().unwrap();
+    // The summary's cost is rounded to 4 decimals.
+    assert!((cost - want).abs() < 5e-5, "{cost} vs {want}");
+    let summary = run(&data.join("d1"), &["--summary", "--json"], None);
+    assert_eq!(summary["totals"], named["totals"]);
+    // $XDG_CONFIG_HOME names the folder instead of ~/.config.
+    let moved = data.join("xdg");
+    std::fs::create_dir_all(&moved).unwrap();
+    std::fs::rename(home.join(".config/claude"), moved.join("claude")).unwrap();
+    let usage = run(
+        &data.join("d2"),
+        &["usage", "daily", "--json"],
+        Some(&moved),
+    );
+    assert_eq!(calls(&usage), calls_named);
+    // Without it, ~/.config/claude is missing now: no error, the other folder alone.
+    let usage = run(&data.join("d3"), &["usage", "daily", "--json"], None);
+    assert_eq!(calls(&usage), one["totals"]["api_calls"].as_u64().unwrap());
+    // The same folder reached through both (a link): counted once.
+    std::fs::remove_dir_all(&moved).unwrap();
+    std::fs::create_dir_all(home.join(".config")).unwrap();
+    std::os::unix::fs::symlink(home.join(".claude"), home.join(".config/claude")).unwrap();
+    let usage = run(&data.join("d4"), &["usage", "daily", "--json"], None);
+    assert_eq!(calls(&usage), one["totals"]["api_calls"].as_u64().unwrap());
+}
+
 /// The number of API calls in a report's totals.
 fn calls(doc: &Value) -> u64 {
     num(&doc["totals"]["apiCalls"])

@@ -36,19 +36,20 @@ USAGE:
     5-hour window is Anthropic's limit; other agents' use, such as Codex or
     Gemini CLI on this machine, is in aegon usage --agent NAME) in the folders
     aegon usage reads with no PATH in the same environment (CLAUDE_CONFIG_DIR's,
-    else ~/.claude) and the session's own transcripts: not another account's
-    folders, nor one once given to aegon usage PATH. A window whose reset time
-    has passed shows as \"5h reset\" (its figure, from the last API response, no
-    longer holds) until Claude Code passes a new one. Each current reading is
-    recorded in the usage index with its time and account (Claude Code's
-    folder), so aegon usage blocks can show it later; an account reads back its
-    own readings alone. The index is updated with what the session's transcript
-    gained; the other transcripts at most once a minute. Indexing stops after
-    --index-budget (it goes on at the next run from where it stopped); until the
-    index holds everything, the line says \"indexing 34%\" and the costs from the
-    index are lower bounds ($1.23+). The session's cost is one too when lines of
-    its transcripts could not be read, or hold usage aegon could not read (aegon
-    usage FILE says them). Always exits 0 with some text.
+    else ~/.claude and ~/.config/claude) and the session's own transcripts: not
+    another account's folders, nor one once given to aegon usage PATH. A window
+    whose reset time has passed shows as \"5h reset\" (its figure, from the last
+    API response, no longer holds) until Claude Code passes a new one. Each
+    current reading is recorded in the usage index with its time and account
+    (Claude Code's folder), so aegon usage blocks can show it later; an account
+    reads back its own readings alone. The index is updated with what the
+    session's transcript gained; the other transcripts at most once a minute.
+    Indexing stops after --index-budget (it goes on at the next run from where
+    it stopped); until the index holds everything, the line says
+    \"indexing 34%\" and the costs from the index are lower bounds ($1.23+).
+    The session's cost is one too when lines of its transcripts could not be
+    read, or hold usage aegon could not read (aegon usage FILE says them).
+    Always exits 0 with some text.
 
 OPTIONS:
         --format TEMPLATE  Other fields or order: {model} {session_cost} {cc_cost}

@@ -29,11 +29,12 @@ USAGE:
     aegon usage [daily|weekly|monthly|sessions|projects|blocks] [OPTIONS] [PATH]...
 
     Reads Claude Code's folders (projects/ and sessions/ under CLAUDE_CONFIG_DIR, else
-    ~/.claude) and the other agents' that exist (~/.codex/sessions, ~/.gemini/tmp,
-    OpenCode's, ~/.copilot/session-state, ~/.qwen/projects), or the folders and files
-    given (a session file SESSION.jsonl brings SESSION/subagents/, as in aegon FILE).
-    Each run first adds to the usage index
-    what was appended since the last one, then reports from the index, so history
+    under ~/.claude and ~/.config/claude, or $XDG_CONFIG_HOME/claude: both read, a
+    file reached through both counted once) and the other agents' that exist
+    (~/.codex/sessions, ~/.gemini/tmp, OpenCode's, ~/.copilot/session-state,
+    ~/.qwen/projects), or the folders and files given (a session file
+    SESSION.jsonl brings SESSION/subagents/, as in aegon FILE). Each run first
+    adds to the usage index what was appended since the last one, then reports from the index, so history
     survives Claude Code deleting transcripts after cleanupPeriodDays (30 by default).
     The index is $AEGON_DATA_DIR/usage.sqlite3, else in the data directory
     ($XDG_DATA_HOME/aegon or ~/.local/share/aegon on Linux).
@@ -87,7 +88,7 @@ REPORTS:
                written in a transcript (\"You've hit your limit · resets 1am
                (Europe/Paris)\") ends its block there, and an official
                reading recorded by aegon statusline (this account's: CLAUDE_CONFIG_DIR's,
-               else ~/.claude's) gives its window whole: the block is
+               else ~/.claude's and ~/.config/claude's) gives its window whole: the block is
                [resets_at - 5 h, resets_at), earlier responses belong to the block before.
                The active block shows time left, burn rate (tokens/min, $/h: its tokens
                and cost over the time from its first response to now, once that is 10
