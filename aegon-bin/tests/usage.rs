@@ -2431,6 +2431,58 @@ fn a_status_line_with_no_time_reads_a_small_piece_a_run_and_ends_exact() {
     assert_eq!(done, format!("${cost:.2} session|${cost:.2} today|-"));
 }
 
+/// A session file ending in a line that has no newline and is no whole record, read by the
+/// index (tester14 #2): a line still being written, or one a crash cut off (or padded with
+/// NULs) for ever. `aegon usage` and `--no-index` await it (no note, nothing of it counted);
+/// the status line from the index says the same: not "indexing 95%" on every run with every
+/// cost a lower bound ($N+), but the figure `--no-index` gives.
+#[test]
+fn a_cut_last_line_is_awaited_by_the_status_line_not_indexed_for_ever() {
+    let text = std::fs::read(fixture(YAEL)).unwrap();
+    // Inside a line, about half-way; and the whole file with 20,000 NULs after it.
+    let mut cut = text.len() / 2;
+    while text[cut - 1] == b'\n' {
+        cut += 1;
+    }
+    let mut padded = text.clone();
+    padded.extend(std::iter::repeat_n(0u8, 20_000));
+    for (name, bytes) in [("cut", &text[..cut]), ("nul", &padded[..])] {
+        let data = temp_dir(&format!("awaited-{name}"));
+        let dir = data.join("claude/projects/-p");
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("a263b894-c8c2-44af-8845-663362b5a201.jsonl");
+        std::fs::write(&path, bytes).unwrap();
+        let input = serde_json::json!({"transcript_path": path});
+        let line = |extra: &[&str]| {
+            let mut args = vec!["--format", "{session_cost}|{indexing}"];
+            args.extend_from_slice(extra);
+            statusline_with(
+                &data,
+                &args,
+                |c| {
+                    c.env("CLAUDE_CONFIG_DIR", data.join("claude"));
+                },
+                &input,
+            )
+        };
+        // Time enough to read it whole, on a loaded machine too.
+        let fresh = line(&["--no-index", "--index-budget", "60000"]);
+        assert!(!fresh.contains('+'), "{name}: {fresh}");
+        let out = aegon(&data, &["usage", "--json", dir.to_str().unwrap()])
+            .env("CLAUDE_CONFIG_DIR", data.join("claude"))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{name}");
+        for run in 0..2 {
+            assert_eq!(
+                line(&["--index-budget", "60000"]),
+                format!("{}|-", fresh.trim_end_matches("|-")),
+                "{name}, run {run}"
+            );
+        }
+    }
+}
+
 /// A resumed session's status line while the index is being built (tester14 #5): its
 /// transcript starts with lines copied from the session it resumed (same responses, its own
 /// session id), which count where they first occurred, in the earlier session's file. Until
