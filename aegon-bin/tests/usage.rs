@@ -2483,6 +2483,73 @@ fn a_cut_last_line_is_awaited_by_the_status_line_not_indexed_for_ever() {
     }
 }
 
+/// A Codex rollout or a Gemini chat read while its agent writes its end (tester15 #10): the
+/// last line (or the document) cut off is awaited, as a Claude Code transcript's is: exit 0,
+/// no "could not be read" note, with the index and without it; and once the file is gone
+/// before its end came, nothing about it is said for ever (before: exit 1 at every step,
+/// and after the removal on every run).
+#[test]
+fn an_unfinished_end_of_any_agents_file_is_awaited() {
+    let data = temp_dir("unfinished-ends");
+    let codex = data.join("codex");
+    let rollout_dir = codex.join("sessions/2026/04/19");
+    std::fs::create_dir_all(&rollout_dir).unwrap();
+    let name = "rollout-2026-04-19T22-04-58-019da910-1d2d-7883-b552-6e3adf8a4ed9.jsonl";
+    let whole = std::fs::read(root().join("fixtures/agents/codex").join(format!(
+        "LAF-US__IDAHO-VAULT__.codex__sessions__2026__04__19__{name}"
+    )))
+    .unwrap();
+    // The first 100,000 bytes, past its first responses: the last line cut (tester15's
+    // repro 36 cut at 60,000).
+    assert_ne!(whole[99_999], b'\n');
+    let rollout = rollout_dir.join(name);
+    std::fs::write(&rollout, &whole[..100_000]).unwrap();
+    let chats = data.join("gemini/tmp/abc/chats");
+    std::fs::create_dir_all(&chats).unwrap();
+    let chat = std::fs::read(root().join("fixtures/agents/gemini").join(
+        "LAF-US__IDAHO-VAULT__.gemini__tmp__f528f00f72f21423df709bb5104dfe181c28474fac473cf1028c3bfd64be534a__chats__session-2026-03-29T16-05-213a691a.json",
+    ))
+    .unwrap();
+    std::fs::write(
+        chats.join("session-2026-03-29T16-05-213a691a.json"),
+        &chat[..30_000],
+    )
+    .unwrap();
+    let usage = |index: &str, path: &Path, extra: &[&str]| {
+        let mut args = vec!["usage", "--json"];
+        args.extend_from_slice(extra);
+        args.push(path.to_str().unwrap());
+        let out = aegon(&data.join(index), &args)
+            .env("CODEX_HOME", &codex)
+            .output()
+            .unwrap();
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        (out.status.code(), doc["notes"].clone(), calls(&doc))
+    };
+    for (what, path) in [
+        ("codex", codex.join("sessions")),
+        ("gemini", data.join("gemini")),
+    ] {
+        for extra in [&[][..], &["--no-index"][..]] {
+            let (code, notes, n) = usage(what, &path, extra);
+            assert_eq!(
+                (code, notes),
+                (Some(0), Value::Array(Vec::new())),
+                "{what} {extra:?}"
+            );
+            assert!(
+                n > 0,
+                "{what} {extra:?}: the responses before the cut are counted"
+            );
+        }
+    }
+    // The rollout removed before its line was finished: later runs say nothing of it.
+    std::fs::remove_file(&rollout).unwrap();
+    let (code, notes, _) = usage("codex", &codex.join("sessions"), &[]);
+    assert!(!notes.to_string().contains("could not be read"), "{notes}");
+    assert_eq!(code, Some(0), "{notes}");
+}
+
 /// A resumed session's status line while the index is being built (tester14 #5): its
 /// transcript starts with lines copied from the session it resumed (same responses, its own
 /// session id), which count where they first occurred, in the earlier session's file. Until

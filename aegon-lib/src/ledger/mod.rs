@@ -3797,7 +3797,12 @@ fn read_stream(
             .is_some_and(crate::format::Format::read_from_start);
     if whole {
         // A document is decoded at its end; a format read from the start each time (see
-        // `Format::read_from_start`) is consumed whole too.
+        // `Format::read_from_start`) is consumed whole too. An end cut off (a last line, or
+        // the document, still being written) is awaited, as a Claude Code file's last line
+        // is: read again whole once the file changes, and not said as a line that could not
+        // be read (tester15 #10: a Codex rollout or Gemini chat read while being written
+        // gave exit 1, and the note stayed once the file was gone).
+        pipeline.renderer().await_unfinished_end();
         let _ = pipeline.close(input)?;
         consumed = pos;
         new_open_tail = false;
