@@ -298,6 +298,41 @@ fn a_record_cut_by_a_crash_before_another_is_said_in_every_view() {
     }
 }
 
+/// A response whose line has no timestamp belongs to no block: `aegon usage blocks` leaves
+/// it out and says so, in the JSON notes and under the table, as the other reports say it
+/// (tester14 #10: it was left out silently).
+#[test]
+fn the_blocks_report_says_a_response_left_out_for_want_of_a_time() {
+    let mut lines = base();
+    let last = lines.iter().rposition(is_assistant).unwrap();
+    let id = lines[last]["message"]["id"].clone();
+    for v in lines.iter_mut().filter(|v| v["message"]["id"] == id) {
+        v.as_object_mut().unwrap().remove("timestamp");
+    }
+    let (_dir, file, data) = setup("undated-blocks", &jsonl(&lines));
+    let path = file.to_str().unwrap();
+    let out = aegon(&data, &["usage", "blocks", "--json", path])
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let notes = doc["notes"].to_string();
+    assert!(
+        notes.contains("1 API response left out")
+            && notes.contains("a timestamp aegon could not read"),
+        "{doc}"
+    );
+    let out = aegon(&data, &["usage", "blocks", "--color", "never", path])
+        .output()
+        .unwrap();
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(table.contains("note: 1 API response left out"), "{table}");
+    // The daily report says the same note.
+    let (_, daily, _) = usage(&data, &file, &[]);
+    assert!(daily["notes"]
+        .to_string()
+        .contains("1 API response left out"));
+}
+
 #[test]
 fn the_unchanged_lines_give_no_note_and_exit_status_0() {
     let (_dir, file, data) = setup("clean", &jsonl(&base()));

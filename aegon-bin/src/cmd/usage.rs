@@ -1004,6 +1004,18 @@ fn write_blocks(
     now: i64,
     color: bool,
 ) -> io::Result<()> {
+    // Responses without a time belong to no block: left out, and said, as the other reports
+    // say them (tester14 #10: the blocks report left them out silently).
+    let mut notes = notes.to_vec();
+    if entries.undated > 0 {
+        notes.insert(
+            0,
+            aegon::usage::undated_note(
+                entries.undated,
+                aegon::usage::total_tokens(&entries.undated_tokens),
+            ),
+        );
+    }
     let agents = block_agents(o.agents);
     // Official readings are Claude Code's (its status line's rate_limits).
     let readings = if agents.contains(&aegon::Agent::ClaudeCode) {
@@ -1089,7 +1101,13 @@ fn write_blocks(
         }
         write_agent_blocks(out, o.width, *agent, shown, *limit, tz, now, color)?;
     }
-    write_readings(out, o.width, readings, tz, now, color)
+    write_readings(out, o.width, readings, tz, now, color)?;
+    // What the blocks leave out, under them (the JSON's notes), as the other tables end.
+    if let Some(note) = notes.first().filter(|_| entries.undated > 0) {
+        let (_, dim, reset) = block_styles(color);
+        writeln!(out, "{dim}note: {note}{reset}")?;
+    }
+    Ok(())
 }
 
 /// The bold, dim and reset sequences of the blocks report (empty without colour).
