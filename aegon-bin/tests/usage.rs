@@ -3217,10 +3217,28 @@ fn an_index_of_a_newer_aegon_is_read_or_refused_and_never_moved_aside() {
         .find_map(|v| v["sessionId"].as_str().map(str::to_owned))
         .unwrap();
     let input = serde_json::json!({"session_id": session, "transcript_path": grown});
-    let line = statusline_line(&data, "{session_cost}", &input);
+    // The status line cannot bring this index up to date: not "indexing 0%" for ever with a
+    // lower bound, but the session's cost from its transcript, as --no-index gives it, and
+    // the index said read-only (tester15 #9).
+    let line = |extra: &[&str]| {
+        let mut args = vec![
+            "--index-budget",
+            "60000",
+            "--format",
+            "{session_cost}|{indexing}",
+        ];
+        args.extend_from_slice(extra);
+        statusline_with(&data, &args, |_| {}, &input)
+    };
+    let fresh = line(&["--no-index"]);
     assert!(
-        line.starts_with('$'),
-        "the session's cost from the index: {line}"
+        fresh.starts_with('$') && fresh.ends_with(" session|-"),
+        "{fresh}"
+    );
+    assert_eq!(
+        line(&[]),
+        fresh.replace("|-", "|index read-only"),
+        "the session's cost from its transcript"
     );
     assert!(
         std::fs::read(&index).unwrap() == bytes,

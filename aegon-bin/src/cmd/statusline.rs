@@ -56,7 +56,9 @@ OPTIONS:
                            {context} {today_cost} {block_cost} {block_left}
                            {burn_rate} {cost_rate} {five_hour} {five_hour_reset}
                            {seven_day} {seven_day_reset} {project} {indexing}; an
-                           empty field prints as -.
+                           empty field prints as -. {indexing} says \"index
+                           read-only\" when a newer aegon owns the index (the
+                           session's cost then comes from its transcript).
     -z, --tz NAME          Zone of \"today\" [default: TZ, else /etc/localtime];
                            --timezone is the same (ccusage's -z, --timezone).
         --pricing FILE     Prices that extend or override the built-in table.
@@ -324,6 +326,11 @@ pub struct Figures {
     /// much of the transcripts' bytes it holds, in percent (0–99, floored). The costs from the
     /// index are then lower bounds (their `*_partial` set), the block and its rates provisional.
     pub indexing: Option<u8>,
+    /// The index belongs to a newer aegon that this build may read but not write
+    /// ([`Ledger::read_only`]): it cannot catch up, so the session's cost comes from its
+    /// transcript (as with `--no-index`), today's and the block's are left out, and the line
+    /// says "index read-only" where it would say how far indexing got.
+    pub index_read_only: bool,
 }
 
 /// Runs `aegon statusline`; always exits 0.
@@ -603,6 +610,21 @@ fn figures(
     let path = ledger::default_path().map_err(|e| e.to_string())?;
     let mut note = |n: &str| warn(n);
     let mut ledger = Ledger::open_waiting(&path, busy, &mut note).map_err(|e| e.to_string())?;
+    if ledger.read_only().is_some() {
+        // A newer aegon's index, read but never written by this build: "indexing 0%" for ever
+        // and every cost a lower bound otherwise (tester15 #9). The session's own transcript
+        // gives its cost exactly; aegon usage says why and what to run.
+        drop(ledger);
+        return Ok(Figures {
+            index_read_only: true,
+            ..transcript_figures(
+                input,
+                pricing,
+                deadline.max(Instant::now() + BUSY_WAIT),
+                needs,
+            )
+        });
+    }
     let result = update_and_read(&mut ledger, input, pricing, now, deadline, needs);
     let (entries, readings, progress) = match result {
         Ok(v) => v,
@@ -747,6 +769,7 @@ fn figures(
         block,
         burn,
         indexing,
+        index_read_only: false,
     })
 }
 
@@ -1119,7 +1142,13 @@ fn fields(
         0,
     );
     // The index is behind (this run's indexing time ran out; the next runs go on).
-    push("indexing", f.indexing.map(|p| format!("indexing {p}%")), 2);
+    push(
+        "indexing",
+        f.indexing
+            .map(|p| format!("indexing {p}%"))
+            .or_else(|| f.index_read_only.then(|| "index read-only".to_owned())),
+        2,
+    );
     for (window, label) in [("five_hour", "5h"), ("seven_day", "7d")] {
         let reading = input.limits.iter().find(|(w, _, _)| w == window);
         // A window whose reset time has passed (Claude Code's JSON repeats the last API
