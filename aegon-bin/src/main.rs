@@ -256,9 +256,11 @@ EXIT STATUS:
        only its prompt), a workflow run of which no agent was read (on stderr)
     2  a usage error, an input could not be read (the others still were), or
        --otlp-endpoint/--otlp-export could not deliver everything (said on stderr)
-    aegon --summary with no FILE reads the agents' default folders: one without a
-    transcript (an empty ~/.claude/projects) is said on stderr, and is an error
-    (status 2) only when no folder held one.
+    aegon --summary with no FILE reads the agents' default folders (Claude Code's:
+    projects/ and sessions/ under CLAUDE_CONFIG_DIR, else under ~/.claude and
+    ~/.config/claude, as aegon watch): one without a transcript (an empty
+    ~/.claude/projects) is said on stderr, and is an error (status 2) only when
+    no folder held one.
     A closed output pipe (aegon ... | head) ends aegon quietly with status 0.
     The dashboard ended by SIGINT (or the Ctrl-C key), SIGTERM or SIGHUP restores
     the terminal and exits with 128 + the signal's number (130, 143, 129), as a

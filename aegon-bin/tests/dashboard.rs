@@ -350,7 +350,8 @@ fn detached_keeps_credentials_off_the_command_line() {
             .env("AEGON_DATA_DIR", dir.join("data"))
             .env_remove("CLAUDE_CONFIG_DIR")
             .env_remove("CODEX_HOME")
-            .env_remove("XDG_DATA_HOME");
+            .env_remove("XDG_DATA_HOME")
+            .env_remove("XDG_CONFIG_HOME");
         if let Some(f) = env_file {
             c.env("AEGON_DETACHED_ENV", f);
         }

@@ -180,6 +180,7 @@ fn picks_up_roots_created_later(extra: &[&str], name: &str) {
             .env("HOME", &home)
             .env_remove("CODEX_HOME")
             .env_remove("XDG_DATA_HOME")
+            .env_remove("XDG_CONFIG_HOME")
             .env_remove("CLAUDE_CONFIG_DIR")
             .stdin(Stdio::null()),
     ));

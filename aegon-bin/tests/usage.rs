@@ -1196,6 +1196,88 @@ fn summary_alone_on_a_terminal_reads_claude_codes_folders() {
     assert_eq!(doc["totals"], named["totals"]);
 }
 
+/// With no CLAUDE_CONFIG_DIR, Claude Code's transcripts are read under `~/.claude` and
+/// `~/.config/claude` (`$XDG_CONFIG_HOME/claude` when set) both, as ccusage reads them
+/// (tester14 #4: the second was never read); one reached through both (a link) counts once,
+/// and one missing is no error. `aegon usage`, `--summary` with no PATH and the status line's
+/// today agree with a read of the two files named.
+#[cfg(unix)]
+#[test]
+fn claude_codes_xdg_folder_is_read_beside_the_home_one() {
+    let data = temp_dir("xdg-claude");
+    let home = data.join("home");
+    let legacy = home.join(".claude/projects/-a");
+    let xdg = home.join(".config/claude/projects/-b");
+    std::fs::create_dir_all(&legacy).unwrap();
+    std::fs::create_dir_all(&xdg).unwrap();
+    // tester14's repro 04: two real sessions, one in each folder.
+    let a = legacy.join("short.jsonl");
+    let b = xdg.join("session.jsonl");
+    std::fs::copy(
+        fixture("marot__spotter__test__fixtures__transcripts__short.jsonl"),
+        &a,
+    )
+    .unwrap();
+    std::fs::copy(fixture("mattjoyce__vestig__session.jsonl"), &b).unwrap();
+    let named: Value = serde_json::from_str(&common::aegon_stdout([
+        "--summary".as_ref(),
+        "--json".as_ref(),
+        a.as_os_str(),
+        b.as_os_str(),
+    ]))
+    .unwrap();
+    let want = named["totals"]["cost_usd"].as_f64().unwrap();
+    let calls_named = named["totals"]["api_calls"].as_u64().unwrap();
+    let one: Value = serde_json::from_str(&common::aegon_stdout([
+        "--summary".as_ref(),
+        "--json".as_ref(),
+        a.as_os_str(),
+    ]))
+    .unwrap();
+    assert!(calls_named > one["totals"]["api_calls"].as_u64().unwrap());
+    let run = |index: &Path, args: &[&str], xdg_home: Option<&Path>| {
+        let mut c = aegon(index, args);
+        c.env("HOME", &home).env_remove("CLAUDE_CONFIG_DIR");
+        match xdg_home {
+            Some(x) => c.env("XDG_CONFIG_HOME", x),
+            None => c.env_remove("XDG_CONFIG_HOME"),
+        };
+        let out = c.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+    };
+    let usage = run(&data.join("d1"), &["usage", "daily", "--json"], None);
+    assert_eq!(calls(&usage), calls_named);
+    let cost = usage["totals"]["totalCost"].as_f64().unwrap();
+    // The summary's cost is rounded to 4 decimals.
+    assert!((cost - want).abs() < 5e-5, "{cost} vs {want}");
+    let summary = run(&data.join("d1"), &["--summary", "--json"], None);
+    assert_eq!(summary["totals"], named["totals"]);
+    // $XDG_CONFIG_HOME names the folder instead of ~/.config.
+    let moved = data.join("xdg");
+    std::fs::create_dir_all(&moved).unwrap();
+    std::fs::rename(home.join(".config/claude"), moved.join("claude")).unwrap();
+    let usage = run(
+        &data.join("d2"),
+        &["usage", "daily", "--json"],
+        Some(&moved),
+    );
+    assert_eq!(calls(&usage), calls_named);
+    // Without it, ~/.config/claude is missing now: no error, the other folder alone.
+    let usage = run(&data.join("d3"), &["usage", "daily", "--json"], None);
+    assert_eq!(calls(&usage), one["totals"]["api_calls"].as_u64().unwrap());
+    // The same folder reached through both (a link): counted once.
+    std::fs::remove_dir_all(&moved).unwrap();
+    std::fs::create_dir_all(home.join(".config")).unwrap();
+    std::os::unix::fs::symlink(home.join(".claude"), home.join(".config/claude")).unwrap();
+    let usage = run(&data.join("d4"), &["usage", "daily", "--json"], None);
+    assert_eq!(calls(&usage), one["totals"]["api_calls"].as_u64().unwrap());
+}
+
 /// The number of API calls in a report's totals.
 fn calls(doc: &Value) -> u64 {
     num(&doc["totals"]["apiCalls"])
@@ -2394,6 +2476,213 @@ fn a_status_line_with_no_time_reads_a_small_piece_a_run_and_ends_exact() {
     assert_eq!(done, format!("${cost:.2} session|${cost:.2} today|-"));
 }
 
+/// A session file ending in a line that has no newline and is no whole record, read by the
+/// index (tester14 #2): a line still being written, or one a crash cut off (or padded with
+/// NULs) for ever. `aegon usage` and `--no-index` await it (no note, nothing of it counted);
+/// the status line from the index says the same: not "indexing 95%" on every run with every
+/// cost a lower bound ($N+), but the figure `--no-index` gives.
+#[test]
+fn a_cut_last_line_is_awaited_by_the_status_line_not_indexed_for_ever() {
+    let text = std::fs::read(fixture(YAEL)).unwrap();
+    // Inside a line, about half-way; and the whole file with 20,000 NULs after it.
+    let mut cut = text.len() / 2;
+    while text[cut - 1] == b'\n' {
+        cut += 1;
+    }
+    let mut padded = text.clone();
+    padded.extend(std::iter::repeat_n(0u8, 20_000));
+    for (name, bytes) in [("cut", &text[..cut]), ("nul", &padded[..])] {
+        let data = temp_dir(&format!("awaited-{name}"));
+        let dir = data.join("claude/projects/-p");
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("a263b894-c8c2-44af-8845-663362b5a201.jsonl");
+        std::fs::write(&path, bytes).unwrap();
+        let input = serde_json::json!({"transcript_path": path});
+        let line = |extra: &[&str]| {
+            let mut args = vec!["--format", "{session_cost}|{indexing}"];
+            args.extend_from_slice(extra);
+            statusline_with(
+                &data,
+                &args,
+                |c| {
+                    c.env("CLAUDE_CONFIG_DIR", data.join("claude"));
+                },
+                &input,
+            )
+        };
+        // Time enough to read it whole, on a loaded machine too.
+        let fresh = line(&["--no-index", "--index-budget", "60000"]);
+        assert!(!fresh.contains('+'), "{name}: {fresh}");
+        let out = aegon(&data, &["usage", "--json", dir.to_str().unwrap()])
+            .env("CLAUDE_CONFIG_DIR", data.join("claude"))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{name}");
+        for run in 0..2 {
+            assert_eq!(
+                line(&["--index-budget", "60000"]),
+                format!("{}|-", fresh.trim_end_matches("|-")),
+                "{name}, run {run}"
+            );
+        }
+    }
+}
+
+/// A Codex rollout or a Gemini chat read while its agent writes its end (tester15 #10): the
+/// last line (or the document) cut off is awaited, as a Claude Code transcript's is: exit 0,
+/// no "could not be read" note, with the index and without it; and once the file is gone
+/// before its end came, nothing about it is said for ever (before: exit 1 at every step,
+/// and after the removal on every run).
+#[test]
+fn an_unfinished_end_of_any_agents_file_is_awaited() {
+    let data = temp_dir("unfinished-ends");
+    let codex = data.join("codex");
+    let rollout_dir = codex.join("sessions/2026/04/19");
+    std::fs::create_dir_all(&rollout_dir).unwrap();
+    let name = "rollout-2026-04-19T22-04-58-019da910-1d2d-7883-b552-6e3adf8a4ed9.jsonl";
+    let whole = std::fs::read(root().join("fixtures/agents/codex").join(format!(
+        "LAF-US__IDAHO-VAULT__.codex__sessions__2026__04__19__{name}"
+    )))
+    .unwrap();
+    // The first 100,000 bytes, past its first responses: the last line cut (tester15's
+    // repro 36 cut at 60,000).
+    assert_ne!(whole[99_999], b'\n');
+    let rollout = rollout_dir.join(name);
+    std::fs::write(&rollout, &whole[..100_000]).unwrap();
+    let chats = data.join("gemini/tmp/abc/chats");
+    std::fs::create_dir_all(&chats).unwrap();
+    let chat = std::fs::read(root().join("fixtures/agents/gemini").join(
+        "LAF-US__IDAHO-VAULT__.gemini__tmp__f528f00f72f21423df709bb5104dfe181c28474fac473cf1028c3bfd64be534a__chats__session-2026-03-29T16-05-213a691a.json",
+    ))
+    .unwrap();
+    std::fs::write(
+        chats.join("session-2026-03-29T16-05-213a691a.json"),
+        &chat[..30_000],
+    )
+    .unwrap();
+    let usage = |index: &str, path: &Path, extra: &[&str]| {
+        let mut args = vec!["usage", "--json"];
+        args.extend_from_slice(extra);
+        args.push(path.to_str().unwrap());
+        let out = aegon(&data.join(index), &args)
+            .env("CODEX_HOME", &codex)
+            .output()
+            .unwrap();
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        (out.status.code(), doc["notes"].clone(), calls(&doc))
+    };
+    for (what, path) in [
+        ("codex", codex.join("sessions")),
+        ("gemini", data.join("gemini")),
+    ] {
+        for extra in [&[][..], &["--no-index"][..]] {
+            let (code, notes, n) = usage(what, &path, extra);
+            assert_eq!(
+                (code, notes),
+                (Some(0), Value::Array(Vec::new())),
+                "{what} {extra:?}"
+            );
+            assert!(
+                n > 0,
+                "{what} {extra:?}: the responses before the cut are counted"
+            );
+        }
+    }
+    // The rollout removed before its line was finished: later runs say nothing of it.
+    std::fs::remove_file(&rollout).unwrap();
+    let (code, notes, _) = usage("codex", &codex.join("sessions"), &[]);
+    assert!(!notes.to_string().contains("could not be read"), "{notes}");
+    assert_eq!(code, Some(0), "{notes}");
+}
+
+/// A resumed session's status line while the index is being built (tester14 #5): its
+/// transcript starts with lines copied from the session it resumed (same responses, its own
+/// session id), which count where they first occurred, in the earlier session's file. Until
+/// that file is indexed, the copies must not count as the resumed session's own: every run's
+/// figure is the right one or a lower bound marked `+` (before: the copies counted, $N above
+/// the right figure, shown without `+` once the session's own file was done). A block not
+/// found yet while indexing is `$0.00+`, never `-`.
+#[test]
+fn a_resumed_session_while_indexing_never_counts_the_lines_it_copied() {
+    let data = temp_dir("statusline-resumed");
+    let dir = data.join("claude/projects/-p");
+    std::fs::create_dir_all(&dir).unwrap();
+    // The earlier session: a real 2.1 MB one, of long ago.
+    let earlier = std::fs::read_to_string(fixture(YAEL)).unwrap();
+    std::fs::write(dir.join("earlier.jsonl"), &earlier).unwrap();
+    // The resumed one: the earlier one's first 400 lines under its id, then its own work
+    // (another real session, dated now).
+    let id = "cccccccc-0000-4000-8000-000000000001";
+    let with_id = |line: &str| {
+        let mut v: Value = serde_json::from_str(line).unwrap();
+        if v.get("sessionId").is_some() {
+            v["sessionId"] = Value::String(id.to_owned());
+        }
+        v.to_string() + "\n"
+    };
+    let copied: String = earlier.lines().take(400).map(with_id).collect();
+    let (own, _) = dated_now("AlexandreVassard__will-it-rain__claude.jsonl");
+    let own: String = own.lines().map(with_id).collect();
+    let alone = data.join("own.jsonl");
+    std::fs::write(&alone, &own).unwrap();
+    let summary: Value = serde_json::from_str(&common::aegon_stdout([
+        "--summary".as_ref(),
+        "--json".as_ref(),
+        alone.as_os_str(),
+    ]))
+    .unwrap();
+    // Its own work alone: the right figure.
+    let right = summary["totals"]["cost_usd"].as_f64().unwrap();
+    let path = dir.join(format!("{id}.jsonl"));
+    std::fs::write(&path, copied + &own).unwrap();
+    let input = serde_json::json!({"session_id": id, "transcript_path": path});
+    let (mut runs, mut wrong) = (0, Vec::new());
+    let done = loop {
+        runs += 1;
+        assert!(runs < 200, "no end after {runs} runs");
+        let l = statusline_with(
+            &data,
+            &[
+                "--index-budget",
+                "0",
+                "--format",
+                "{session_cost}|{block_cost}|{indexing}",
+            ],
+            |c| {
+                c.env("CLAUDE_CONFIG_DIR", data.join("claude"))
+                    .env("AEGON_INDEX_STEP_BYTES", "65536");
+            },
+            &input,
+        );
+        let parts: Vec<&str> = l.split('|').collect();
+        assert_eq!(parts.len(), 3, "{l}");
+        if parts[2] == "-" {
+            break l;
+        }
+        if !parts[1].ends_with("+ block") {
+            wrong.push(format!("run {runs}: {l}: the block"));
+        }
+        if parts[0] != "-" {
+            let c: f64 = parts[0]
+                .trim_start_matches('$')
+                .split(['+', ' '])
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap();
+            let exact = format!("${right:.2} session");
+            if !(parts[0] == exact || (c <= right + 0.005 && parts[0].ends_with("+ session"))) {
+                wrong.push(format!(
+                    "run {runs}: {l}: the session's right figure is {exact}"
+                ));
+            }
+        }
+    };
+    assert!(wrong.is_empty(), "{wrong:#?}");
+    assert!(runs > 5, "{runs} runs");
+    assert_eq!(done, format!("${right:.2} session|${right:.2} block|-"));
+}
+
 /// `aegon usage` killed (SIGKILL) again and again while it indexes a big file in steps:
 /// each kill leaves the index consistent and keeps the steps committed before it (what is
 /// left never grows), and the run that finishes reports exactly a fresh read's totals.
@@ -2975,10 +3264,28 @@ fn an_index_of_a_newer_aegon_is_read_or_refused_and_never_moved_aside() {
         .find_map(|v| v["sessionId"].as_str().map(str::to_owned))
         .unwrap();
     let input = serde_json::json!({"session_id": session, "transcript_path": grown});
-    let line = statusline_line(&data, "{session_cost}", &input);
+    // The status line cannot bring this index up to date: not "indexing 0%" for ever with a
+    // lower bound, but the session's cost from its transcript, as --no-index gives it, and
+    // the index said read-only (tester15 #9).
+    let line = |extra: &[&str]| {
+        let mut args = vec![
+            "--index-budget",
+            "60000",
+            "--format",
+            "{session_cost}|{indexing}",
+        ];
+        args.extend_from_slice(extra);
+        statusline_with(&data, &args, |_| {}, &input)
+    };
+    let fresh = line(&["--no-index"]);
     assert!(
-        line.starts_with('$'),
-        "the session's cost from the index: {line}"
+        fresh.starts_with('$') && fresh.ends_with(" session|-"),
+        "{fresh}"
+    );
+    assert_eq!(
+        line(&[]),
+        fresh.replace("|-", "|index read-only"),
+        "the session's cost from its transcript"
     );
     assert!(
         std::fs::read(&index).unwrap() == bytes,

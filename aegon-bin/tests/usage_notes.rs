@@ -223,6 +223,116 @@ fn a_line_lost_whole_is_a_json_note_and_exit_status_1() {
     );
 }
 
+/// A record cut by a crash with the next record on its line (tester14 #1): its tail and
+/// newline written over by NULs (a crash that sized the file, not its data), or simply cut
+/// with the next record written right after it. The record after is read; the cut one is
+/// lost, and every view says so as it says a line lost whole: `aegon usage` (cold, warm,
+/// `--no-index`) a note and exit 1, the status line a lower bound, `--summary` "1 line lost"
+/// (before: exit 0 and no note, `$0.23 session`, "0 lines lost").
+#[test]
+fn a_record_cut_by_a_crash_before_another_is_said_in_every_view() {
+    // tester14's repro 01: the real file's first 130 lines, its line 121 (a one-line API
+    // response, its message id on no other line) cut 3,000 bytes before its end.
+    let text = std::fs::read_to_string(fixture(
+        "shastrysamarth__01-campaign-audit__transcript.jsonl",
+    ))
+    .unwrap();
+    let lines: Vec<&str> = text.lines().take(130).collect();
+    let cut_line = 120;
+    let lost: Value = serde_json::from_str(lines[cut_line]).unwrap();
+    assert!(is_assistant(&lost));
+    for nul in [true, false] {
+        let mut text = String::new();
+        let mut cut = 0;
+        for (i, l) in lines.iter().enumerate() {
+            if i == cut_line {
+                let keep = l.len() - 3000;
+                cut = text.len() + keep;
+                text.push_str(&l[..keep]);
+                if nul {
+                    // The rest of the record and its newline: NULs.
+                    text.push_str(&"\0".repeat(3001));
+                }
+            } else {
+                text.push_str(l);
+                text.push('\n');
+            }
+        }
+        let name = if nul { "cut-nul" } else { "cut-joined" };
+        let (_dir, file, data) = setup(name, &text);
+        let place = format!("{}:{}: byte ", file.display(), cut_line + 1);
+        // Independent of aegon: the responses (message ids) of the assistant lines left.
+        let mut ids: Vec<String> = lines
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != cut_line)
+            .map(|(_, l)| serde_json::from_str::<Value>(l).unwrap())
+            .filter(is_assistant)
+            .map(|v| v["message"]["id"].as_str().unwrap().to_owned())
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert!(!ids.iter().any(|id| lost["message"]["id"] == id.as_str()));
+        said_every_way(
+            &file,
+            &data,
+            "1 line in 1 transcript could not be read and is not counted (first: ",
+            &place,
+            ids.len() as u64,
+        );
+        for extra in [&[][..], &["--no-index"][..]] {
+            let (code, text) = statusline(&data, &file, extra);
+            assert_eq!(code, 0);
+            assert!(text.ends_with("+ session"), "{name} {extra:?}: {text}");
+        }
+        let out = aegon(&data, &["--summary", file.to_str().unwrap()])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(stderr.contains("; 1 line lost"), "{name}: {stderr}");
+        assert!(
+            stderr.contains(&format!("byte {cut}")) || !nul,
+            "{name}: {stderr}"
+        );
+    }
+}
+
+/// A response whose line has no timestamp belongs to no block: `aegon usage blocks` leaves
+/// it out and says so, in the JSON notes and under the table, as the other reports say it
+/// (tester14 #10: it was left out silently).
+#[test]
+fn the_blocks_report_says_a_response_left_out_for_want_of_a_time() {
+    let mut lines = base();
+    let last = lines.iter().rposition(is_assistant).unwrap();
+    let id = lines[last]["message"]["id"].clone();
+    for v in lines.iter_mut().filter(|v| v["message"]["id"] == id) {
+        v.as_object_mut().unwrap().remove("timestamp");
+    }
+    let (_dir, file, data) = setup("undated-blocks", &jsonl(&lines));
+    let path = file.to_str().unwrap();
+    let out = aegon(&data, &["usage", "blocks", "--json", path])
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let notes = doc["notes"].to_string();
+    assert!(
+        notes.contains("1 API response left out")
+            && notes.contains("a timestamp aegon could not read"),
+        "{doc}"
+    );
+    let out = aegon(&data, &["usage", "blocks", "--color", "never", path])
+        .output()
+        .unwrap();
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(table.contains("note: 1 API response left out"), "{table}");
+    // The daily report says the same note.
+    let (_, daily, _) = usage(&data, &file, &[]);
+    assert!(daily["notes"]
+        .to_string()
+        .contains("1 API response left out"));
+}
+
 #[test]
 fn the_unchanged_lines_give_no_note_and_exit_status_0() {
     let (_dir, file, data) = setup("clean", &jsonl(&base()));

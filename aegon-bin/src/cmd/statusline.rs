@@ -36,26 +36,29 @@ USAGE:
     5-hour window is Anthropic's limit; other agents' use, such as Codex or
     Gemini CLI on this machine, is in aegon usage --agent NAME) in the folders
     aegon usage reads with no PATH in the same environment (CLAUDE_CONFIG_DIR's,
-    else ~/.claude) and the session's own transcripts: not another account's
-    folders, nor one once given to aegon usage PATH. A window whose reset time
-    has passed shows as \"5h reset\" (its figure, from the last API response, no
-    longer holds) until Claude Code passes a new one. Each current reading is
-    recorded in the usage index with its time and account (Claude Code's
-    folder), so aegon usage blocks can show it later; an account reads back its
-    own readings alone. The index is updated with what the session's transcript
-    gained; the other transcripts at most once a minute. Indexing stops after
-    --index-budget (it goes on at the next run from where it stopped); until the
-    index holds everything, the line says \"indexing 34%\" and the costs from the
-    index are lower bounds ($1.23+). The session's cost is one too when lines of
-    its transcripts could not be read, or hold usage aegon could not read (aegon
-    usage FILE says them). Always exits 0 with some text.
+    else ~/.claude and ~/.config/claude) and the session's own transcripts: not
+    another account's folders, nor one once given to aegon usage PATH. A window
+    whose reset time has passed shows as \"5h reset\" (its figure, from the last
+    API response, no longer holds) until Claude Code passes a new one. Each
+    current reading is recorded in the usage index with its time and account
+    (Claude Code's folder), so aegon usage blocks can show it later; an account
+    reads back its own readings alone. The index is updated with what the
+    session's transcript gained; the other transcripts at most once a minute.
+    Indexing stops after --index-budget (it goes on at the next run from where
+    it stopped); until the index holds everything, the line says
+    \"indexing 34%\" and the costs from the index are lower bounds ($1.23+).
+    The session's cost is one too when lines of its transcripts could not be
+    read, or hold usage aegon could not read (aegon usage FILE says them).
+    Always exits 0 with some text.
 
 OPTIONS:
         --format TEMPLATE  Other fields or order: {model} {session_cost} {cc_cost}
                            {context} {today_cost} {block_cost} {block_left}
                            {burn_rate} {cost_rate} {five_hour} {five_hour_reset}
                            {seven_day} {seven_day_reset} {project} {indexing}; an
-                           empty field prints as -.
+                           empty field prints as -. {indexing} says \"index
+                           read-only\" when a newer aegon owns the index (the
+                           session's cost then comes from its transcript).
     -z, --tz NAME          Zone of \"today\" [default: TZ, else /etc/localtime];
                            --timezone is the same (ccusage's -z, --timezone).
         --pricing FILE     Prices that extend or override the built-in table.
@@ -290,8 +293,12 @@ pub struct Figures {
     /// given).
     pub session_cost: Option<f64>,
     /// Some response of the session has no known price: `session_cost` is a lower bound
-    /// (shown `$1.23+`, as today's and the block's are).
+    /// (shown `$1.23+`, as today's and the block's are); or the index is behind
+    /// ([`Figures::indexing`]).
     pub session_partial: bool,
+    /// Some response of the session has no known price: with nothing priced, its cost is
+    /// `unknown`; while the index is only behind, nothing counted of it yet is `$0.00+`.
+    pub session_unpriced: bool,
     /// Today's cost over all of Claude Code's sessions (of the responses with a known price;
     /// other agents' are not counted: the line is Claude Code's).
     pub today_cost: Option<f64>,
@@ -305,15 +312,23 @@ pub struct Figures {
     pub block: Option<Block>,
     /// Its cost (of the responses with a known price).
     pub block_cost: Option<f64>,
-    /// Some response of the block has no known price: `block_cost` and the $/h rate are lower
-    /// bounds.
+    /// Some response of the block has no known price, or the index is behind: `block_cost`
+    /// and the $/h rate are lower bounds. While the index is behind, a block not found yet
+    /// may exist: its cost is then `$0.00+` (`block` `None`, `block_cost` 0).
     pub block_partial: bool,
+    /// Some response of the block has no known price (with nothing priced: `unknown`).
+    pub block_unpriced: bool,
     /// Its burn rate: tokens/min, input+output tokens/min, $/h.
     pub burn: Option<(f64, f64, f64)>,
     /// The index does not hold everything yet (this run's indexing time ran out): about how
     /// much of the transcripts' bytes it holds, in percent (0–99, floored). The costs from the
     /// index are then lower bounds (their `*_partial` set), the block and its rates provisional.
     pub indexing: Option<u8>,
+    /// The index belongs to a newer aegon that this build may read but not write
+    /// ([`Ledger::read_only`]): it cannot catch up, so the session's cost comes from its
+    /// transcript (as with `--no-index`), today's and the block's are left out, and the line
+    /// says "index read-only" where it would say how far indexing got.
+    pub index_read_only: bool,
 }
 
 /// Runs `aegon statusline`; always exits 0.
@@ -541,6 +556,7 @@ fn transcript_figures(
     Figures {
         session_cost: Some(u.priced_cost()),
         session_partial: !u.unpriced().is_empty() || !complete || not_counted,
+        session_unpriced: !u.unpriced().is_empty(),
         ..Figures::default()
     }
 }
@@ -592,6 +608,21 @@ fn figures(
     let path = ledger::default_path().map_err(|e| e.to_string())?;
     let mut note = |n: &str| warn(n);
     let mut ledger = Ledger::open_waiting(&path, busy, &mut note).map_err(|e| e.to_string())?;
+    if ledger.read_only().is_some() {
+        // A newer aegon's index, read but never written by this build: "indexing 0%" for ever
+        // and every cost a lower bound otherwise (tester15 #9). The session's own transcript
+        // gives its cost exactly; aegon usage says why and what to run.
+        drop(ledger);
+        return Ok(Figures {
+            index_read_only: true,
+            ..transcript_figures(
+                input,
+                pricing,
+                deadline.max(Instant::now() + BUSY_WAIT),
+                needs,
+            )
+        });
+    }
     let result = update_and_read(&mut ledger, input, pricing, now, deadline, needs);
     let (entries, readings, progress) = match result {
         Ok(v) => v,
@@ -632,28 +663,34 @@ fn figures(
         Some(id) if ids.is_empty() || ids.contains(&id) => vec![id],
         _ => ids,
     };
-    let (session_cost, session_partial) =
+    let (session_cost, session_partial, session_unpriced) =
         match Some(&ids).filter(|i| needs.session && !i.is_empty()) {
             Some(ids) => {
                 // From the session's sums (a few groups) when they give it exactly, else row by
                 // row: a warm run does not grow with the session's length.
                 let mut u = Usage::default();
                 for id in ids {
-                    let by_model = match ledger
-                        .session_usage_summed(id, pricing)
-                        .map_err(|e| e.to_string())?
-                    {
+                    let summed = match progress.unsettled_until {
+                        None => ledger
+                            .session_usage_summed(id, pricing)
+                            .map_err(|e| e.to_string())?,
+                        Some(_) => None,
+                    };
+                    let by_model = match summed {
                         Some(m) => m,
                         None => ledger
-                            .session_usage(id, pricing)
+                            .session_usage_after(id, pricing, progress.unsettled_until)
                             .map_err(|e| e.to_string())?,
                     };
                     for (model, totals) in by_model {
                         u.by_model.entry(model).or_default().merge(&totals);
                     }
                 }
-                if u.by_model.is_empty() {
-                    (None, false)
+                if u.by_model.is_empty() && progress.unsettled_until.is_some() {
+                    // All of it may be another session's yet: nothing known but a bound.
+                    (Some(0.0), true, false)
+                } else if u.by_model.is_empty() {
+                    (None, false, false)
                 } else {
                     // Lines of the session's transcripts whose usage could not be read (or not
                     // wholly): the cost is a lower bound ($1.23+).
@@ -669,10 +706,11 @@ fn figures(
                     (
                         Some(u.priced_cost()),
                         !u.unpriced().is_empty() || not_counted,
+                        !u.unpriced().is_empty(),
                     )
                 }
             }
-            None => (None, false),
+            None => (None, false, false),
         };
     let today = time::local_date(now, tz);
     let mut today_usage = Usage::default();
@@ -707,20 +745,29 @@ fn figures(
     });
     // Responses not indexed yet only add: what the index holds is a lower bound.
     let partial = indexing.is_some();
+    let block_unpriced = block
+        .as_ref()
+        .is_some_and(|b| !b.usage.unpriced().is_empty());
     Ok(Figures {
         session_cost,
-        session_partial: session_partial || (session_cost.is_some() && !progress.session_done),
+        session_partial: session_partial
+            || (session_cost.is_some()
+                && (!progress.session_done || progress.unsettled_until.is_some())),
+        session_unpriced,
         today_cost: needs.history.then(|| today_usage.priced_cost()),
         today_partial: !today_usage.unpriced().is_empty() || partial,
         today_unpriced: !today_usage.unpriced().is_empty(),
-        block_cost: block.as_ref().map(|b| b.usage.priced_cost()),
-        block_partial: block
-            .as_ref()
-            .is_some_and(|b| !b.usage.unpriced().is_empty())
-            || partial,
+        // A block not found while the index is behind may be in what is left: $0.00+.
+        block_cost: match &block {
+            Some(b) => Some(b.usage.priced_cost()),
+            None => (needs.history && partial).then_some(0.0),
+        },
+        block_partial: block_unpriced || partial,
+        block_unpriced,
         block,
         burn,
         indexing,
+        index_read_only: false,
     })
 }
 
@@ -729,6 +776,11 @@ fn figures(
 struct Progress {
     /// The session's own transcript is indexed to its end (or there is none).
     session_done: bool,
+    /// Some other transcript of the session's folder is not indexed to its end, and was last
+    /// written at this time (ms since the epoch; the latest of them): the session's responses
+    /// up to then may be copies of its lines, which count there. Only the later ones are
+    /// counted ([`Ledger::session_usage_after`]): a lower bound.
+    unsettled_until: Option<i64>,
     /// When something is left: bytes left and bytes of all the transcripts listed.
     pending: Option<(u64, u64)>,
 }
@@ -773,6 +825,16 @@ fn update_and_read(
         .is_none_or(|at| now - at > SCAN_EVERY.as_millis() as i64 || at > now);
     let mut scan = None;
     let roots = aegon::source::watch::default_roots().unwrap_or_default();
+    // The other transcripts of the session's folder, where a session it was resumed from is
+    // (its copied lines count there): indexed before the rest while the index is behind, so
+    // the session's figure is settled first. A complete scan less than a minute old held them.
+    let folder = match session_file.filter(|_| stale && needs.session) {
+        Some(p) => folder_transcripts(p, &session_files(p)),
+        None => Vec::new(),
+    };
+    if !folder.is_empty() {
+        ledger.update_until(&[], &folder, &mut quiet, Some(deadline))?;
+    }
     if stale && !roots.is_empty() {
         let s = ledger.update_until(&roots, &[], &mut quiet, Some(deadline))?;
         scan = Some(s);
@@ -782,8 +844,24 @@ fn update_and_read(
         Some(p) => ledger.pending_bytes(p)?,
         None => None,
     };
+    // The folder's transcripts not indexed to their end yet: a response of the session timed
+    // at or before the last time one of them was written may be written in it too, and count
+    // there. No file is written before the response it holds: the later ones are settled.
+    let mut unsettled_until = None;
+    for p in &folder {
+        if ledger.pending_bytes(p)?.is_some() {
+            let written = std::fs::metadata(p)
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .and_then(|d| i64::try_from(d.as_millis()).ok())
+                .unwrap_or(i64::MAX);
+            unsettled_until = unsettled_until.max(Some(written));
+        }
+    }
     let progress = Progress {
         session_done: session_left.is_none(),
+        unsettled_until,
         // The scan's figures cover the session's file when it is below the roots (as Claude
         // Code's are); else the session's file alone.
         pending: match (&scan, session_left) {
@@ -929,6 +1007,17 @@ fn money_at_least(v: f64, partial: bool) -> String {
     usd_short_at_least(v, partial)
 }
 
+/// A cost that is a lower bound when `partial`: [`money_at_least`], but for one only behind
+/// (indexing) with nothing counted yet, which is `$0.00+` (all that is known: the --help's
+/// promise), not `unknown` (kept for responses with no known price, `unpriced`).
+fn bound(v: f64, partial: bool, unpriced: bool) -> String {
+    if partial && !unpriced && v <= 0.0 {
+        format!("{}+", usd_short(v))
+    } else {
+        money_at_least(v, partial)
+    }
+}
+
 fn left(ms: i64) -> String {
     let m = (ms / 60_000).max(0);
     if m >= 60 {
@@ -991,7 +1080,7 @@ fn fields(
     let model = input.model.as_ref().map(|m| aegon::render::text::inert(m));
     push("model", model, 4);
     let session = match f.session_cost {
-        Some(c) => Some(money_at_least(c, f.session_partial)),
+        Some(c) => Some(bound(c, f.session_partial, f.session_unpriced)),
         None => input.cc_cost.map(usd_short),
     };
     push("session_cost", session.map(|c| format!("{c} session")), 0);
@@ -1006,23 +1095,15 @@ fn fields(
     );
     push(
         "today_cost",
-        f.today_cost.map(|c| {
-            // Only behind (indexing), nothing of today's priced yet: a lower bound of $0 is
-            // all that is known (the --help's promise); `unknown` is for unpriced responses.
-            let money = if f.today_partial && !f.today_unpriced && c <= 0.0 {
-                format!("{}+", usd_short(c))
-            } else {
-                money_at_least(c, f.today_partial)
-            };
-            format!("{money} today")
-        }),
+        f.today_cost
+            .map(|c| format!("{} today", bound(c, f.today_partial, f.today_unpriced))),
         0,
     );
     let block = f.block.as_ref();
     push(
         "block_cost",
         f.block_cost
-            .map(|c| format!("{} block", money_at_least(c, f.block_partial))),
+            .map(|c| format!("{} block", bound(c, f.block_partial, f.block_unpriced))),
         0,
     );
     let estimate = block.is_some_and(|b| b.end_source == blocks::EndSource::Estimate);
@@ -1059,7 +1140,13 @@ fn fields(
         0,
     );
     // The index is behind (this run's indexing time ran out; the next runs go on).
-    push("indexing", f.indexing.map(|p| format!("indexing {p}%")), 2);
+    push(
+        "indexing",
+        f.indexing
+            .map(|p| format!("indexing {p}%"))
+            .or_else(|| f.index_read_only.then(|| "index read-only".to_owned())),
+        2,
+    );
     for (window, label) in [("five_hour", "5h"), ("seven_day", "7d")] {
         let reading = input.limits.iter().find(|(w, _, _)| w == window);
         // A window whose reset time has passed (Claude Code's JSON repeats the last API
@@ -1302,6 +1389,7 @@ mod tests {
     fn indexing_progress_is_floored_and_never_says_100_while_something_is_left() {
         let p = |pending| Progress {
             session_done: true,
+            unsettled_until: None,
             pending,
         };
         assert_eq!(p(None).percent(), None);

@@ -27,11 +27,12 @@ USAGE:
     aegon usage [daily|weekly|monthly|sessions|projects|blocks] [OPTIONS] [PATH]...
 
     Reads Claude Code's folders (projects/ and sessions/ under CLAUDE_CONFIG_DIR, else
-    ~/.claude) and the other agents' that exist (~/.codex/sessions, ~/.gemini/tmp,
-    OpenCode's, ~/.copilot/session-state, ~/.qwen/projects), or the folders and files
-    given (a session file SESSION.jsonl brings SESSION/subagents/, as in aegon FILE).
-    Each run first adds to the usage index
-    what was appended since the last one, then reports from the index, so history
+    under ~/.claude and ~/.config/claude, or $XDG_CONFIG_HOME/claude: both read, a
+    file reached through both counted once) and the other agents' that exist
+    (~/.codex/sessions, ~/.gemini/tmp, OpenCode's, ~/.copilot/session-state,
+    ~/.qwen/projects), or the folders and files given (a session file
+    SESSION.jsonl brings SESSION/subagents/, as in aegon FILE). Each run first
+    adds to the usage index what was appended since the last one, then reports from the index, so history
     survives Claude Code deleting transcripts after cleanupPeriodDays (30 by default).
     The index is $AEGON_DATA_DIR/usage.sqlite3, else in the data directory
     ($XDG_DATA_HOME/aegon or ~/.local/share/aegon on Linux).
@@ -85,7 +86,7 @@ REPORTS:
                written in a transcript (\"You've hit your limit · resets 1am
                (Europe/Paris)\") ends its block there, and an official
                reading recorded by aegon statusline (this account's: CLAUDE_CONFIG_DIR's,
-               else ~/.claude's) gives its window whole: the block is
+               else ~/.claude's and ~/.config/claude's) gives its window whole: the block is
                [resets_at - 5 h, resets_at), earlier responses belong to the block before.
                The active block shows time left, burn rate (tokens/min, $/h: its tokens
                and cost over the time from its first response to now, once that is 10
@@ -1105,6 +1106,18 @@ fn write_blocks(
     now: i64,
     color: bool,
 ) -> io::Result<()> {
+    // Responses without a time belong to no block: left out, and said, as the other reports
+    // say them (tester14 #10: the blocks report left them out silently).
+    let mut notes = notes.to_vec();
+    if entries.undated > 0 {
+        notes.insert(
+            0,
+            aegon::usage::undated_note(
+                entries.undated,
+                aegon::usage::total_tokens(&entries.undated_tokens),
+            ),
+        );
+    }
     let agents = block_agents(o.agents);
     // Official readings are Claude Code's (its status line's rate_limits).
     let readings = if agents.contains(&aegon::Agent::ClaudeCode) {
@@ -1190,7 +1203,13 @@ fn write_blocks(
         }
         write_agent_blocks(out, o.width, *agent, shown, *limit, tz, now, color)?;
     }
-    write_readings(out, o.width, readings, tz, now, color)
+    write_readings(out, o.width, readings, tz, now, color)?;
+    // What the blocks leave out, under them (the JSON's notes), as the other tables end.
+    if let Some(note) = notes.first().filter(|_| entries.undated > 0) {
+        let (_, dim, reset) = block_styles(color);
+        writeln!(out, "{dim}note: {note}{reset}")?;
+    }
+    Ok(())
 }
 
 /// The bold, dim and reset sequences of the blocks report (empty without colour).

@@ -10,8 +10,9 @@ USAGE:
     aegon watch [OPTIONS] [FOLDER]...
 
     With no FOLDER, Claude Code's folders (projects/ and sessions/ under
-    ~/.claude, or under each folder of CLAUDE_CONFIG_DIR, comma-separated) and
-    the other agents' (~/.codex/sessions or $CODEX_HOME/sessions, ~/.gemini/tmp,
+    ~/.claude and ~/.config/claude, or $XDG_CONFIG_HOME/claude, both read; or
+    under each folder of CLAUDE_CONFIG_DIR, comma-separated) and the other
+    agents' (~/.codex/sessions or $CODEX_HOME/sessions, ~/.gemini/tmp,
     OpenCode's under ~/.local/share or $XDG_DATA_HOME, ~/.copilot/session-state,
     ~/.qwen/projects). A default folder that does not exist yet is read once it
     appears (its parent is watched). Transcripts written within --since are read

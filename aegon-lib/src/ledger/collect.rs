@@ -163,6 +163,9 @@ pub struct Collector {
     /// The first line of `partly` and `unknown` together (what builds that do not say them
     /// apart record as the first line with a usage problem).
     first_any: Option<String>,
+    /// An input that ends cut off (`truncated`: a last line or document still being written)
+    /// is awaited, not counted in `unread` ([`Collector::await_unfinished_end`]).
+    awaiting_end: bool,
 }
 
 /// Whether a problem the decode reported on a line that was still read (`recovered`) is about
@@ -220,6 +223,15 @@ impl Collector {
         Self::default()
     }
 
+    /// From now on, an input that ends cut off (a `truncated` problem: the last line, or the
+    /// JSON document, ends before its value does) is awaited, as the index awaits a Claude
+    /// Code transcript's unfinished last line: nothing of it is counted, nor said as a line
+    /// that could not be read. For a file read whole again once it changes (a Codex rollout,
+    /// a Gemini chat), whose end may be read while its agent still writes it.
+    pub fn await_unfinished_end(&mut self) {
+        self.awaiting_end = true;
+    }
+
     /// A collector holding what one file's read collected (see [`Collector::into_parts`]).
     pub(crate) fn from_parts(
         responses: HashMap<String, Response>,
@@ -238,6 +250,7 @@ impl Collector {
             partly,
             unknown,
             first_any: None,
+            awaiting_end: false,
         }
     }
 
@@ -561,6 +574,8 @@ impl Renderer for Collector {
                     });
                 }
             }
+            EventKind::Malformed(m)
+                if self.awaiting_end && m.reason == crate::event::MalformedReason::Truncated => {}
             EventKind::Malformed(m) if !m.recovered || about_usage(m) => {
                 let tally = if !m.recovered {
                     &mut self.unread

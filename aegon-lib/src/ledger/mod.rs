@@ -658,6 +658,34 @@ struct FileRow {
     tail_hash: Option<i64>,
 }
 
+/// The longest unconsumed end of a file [`awaited_tail`] looks at (1 MiB); a longer one is
+/// counted as pending.
+const AWAITED_TAIL: u64 = 1 << 20;
+
+/// Whether the `left` bytes of the file at `path` after `consumed` are only an unterminated
+/// last line that no update would read: no newline in them, and not a whole JSON value (one
+/// is read without its newline). A line still being written, or one a crash cut off (or
+/// padded with NULs) for ever: an update reads it when its newline comes, and meanwhile
+/// `aegon usage` and a read without the index await it too (no note, nothing counted), so it
+/// is no part of what the index is behind by (tester14 #2: the status line said "indexing
+/// 95%" for ever). At most [`AWAITED_TAIL`] bytes are read; a longer end, or one that cannot
+/// be read, is not awaited.
+fn awaited_tail(path: &Path, consumed: u64, left: u64) -> bool {
+    if left == 0 || left > AWAITED_TAIL {
+        return false;
+    }
+    let Ok(mut file) = File::open(path) else {
+        return false;
+    };
+    let mut buf = vec![0u8; left as usize];
+    if file.seek(SeekFrom::Start(consumed)).is_err() || file.read_exact(&mut buf).is_err() {
+        return false;
+    }
+    memchr::memchr(b'\n', &buf).is_none()
+        && !(buf.iter().any(|b| !b.is_ascii_whitespace())
+            && serde_json::from_slice::<serde::de::IgnoredAny>(&buf).is_ok())
+}
+
 /// Bytes before `consumed` that [`tail_hash`] fingerprints.
 const TAIL: u64 = 4096;
 
@@ -2212,7 +2240,13 @@ impl Ledger {
         let row = Self::file_row(&self.conn, &path_key(path))?;
         let left = match row {
             Some(r) if (r.dev, r.ino) == identity(&meta) && size >= r.consumed as u64 => {
-                size - r.consumed as u64
+                let left = size - r.consumed as u64;
+                // A document is read again whole when its size changes: never awaited.
+                if !r.whole && awaited_tail(path, r.consumed as u64, left) {
+                    0
+                } else {
+                    left
+                }
             }
             _ => size,
         };
@@ -2832,6 +2866,21 @@ impl Ledger {
         session: &str,
         pricing: &Pricing,
     ) -> Result<BTreeMap<String, ModelTotals>, Error> {
+        self.session_usage_after(session, pricing, None)
+    }
+
+    /// [`Ledger::session_usage`] of the responses timed after `after_ms` (ms since the epoch)
+    /// alone, when given (undated responses left out then): the part of a session no file
+    /// last written at or before `after_ms` can hold. The status line's lower bound while
+    /// files a response may also be written in (a session it was resumed from) are not
+    /// indexed yet: a response counts in the session where it first occurred, so until those
+    /// files are read, a copied response would count as the session's own.
+    pub fn session_usage_after(
+        &self,
+        session: &str,
+        pricing: &Pricing,
+        after_ms: Option<i64>,
+    ) -> Result<BTreeMap<String, ModelTotals>, Error> {
         let Some(id) = self
             .conn
             .prepare_cached("SELECT id FROM names WHERE text = ?1")?
@@ -2863,6 +2912,11 @@ impl Ledger {
                     .and_then(|v| u32::try_from(v).ok())
                     .unwrap_or(0))
             };
+            if let Some(after) = after_ms {
+                if r.get::<_, Option<i64>>(13)?.is_none_or(|ts| ts <= after) {
+                    continue;
+                }
+            }
             let key = r.get_ref(10)?.as_str().unwrap_or("");
             let (owner, _) = owners.owner(key, (name_id(11)?, name_id(12)?), &names, None);
             if i64::from(owner) != id {
@@ -3778,7 +3832,12 @@ fn read_stream(
             .is_some_and(crate::format::Format::read_from_start);
     if whole {
         // A document is decoded at its end; a format read from the start each time (see
-        // `Format::read_from_start`) is consumed whole too.
+        // `Format::read_from_start`) is consumed whole too. An end cut off (a last line, or
+        // the document, still being written) is awaited, as a Claude Code file's last line
+        // is: read again whole once the file changes, and not said as a line that could not
+        // be read (tester15 #10: a Codex rollout or Gemini chat read while being written
+        // gave exit 1, and the note stayed once the file was gone).
+        pipeline.renderer().await_unfinished_end();
         let _ = pipeline.close(input)?;
         consumed = pos;
         new_open_tail = false;

@@ -292,6 +292,7 @@ where
             ),
         );
     }
+    report.lost = !cuts.is_empty() || !lost.is_empty();
     for &(cut, record) in &cuts {
         report.add(
             MalformedReason::InvalidJson,
@@ -446,6 +447,10 @@ fn plural(n: usize) -> &'static str {
 struct Report {
     first: Option<(MalformedReason, u64)>,
     messages: Vec<String>,
+    /// Some text of the line was skipped as no record: a record cut off by a crash, or text
+    /// that is none. What it held is lost, so the line is not `recovered` (its other records
+    /// are still read): every view says it as a line that could not be read (tester14 #1).
+    lost: bool,
 }
 
 impl Report {
@@ -569,7 +574,7 @@ impl Report {
                 message,
                 error_offset,
                 len: line.bytes.len() as u64,
-                recovered: true,
+                recovered: !self.lost,
             }),
         ))
     }
@@ -1551,6 +1556,11 @@ mod tests {
 
     /// The message of the first event of a line at offset 1000, if it is `Malformed`.
     fn first_message(bytes: &[u8]) -> Option<String> {
+        first_malformed(bytes).map(|m| m.message)
+    }
+
+    /// The first problem reported on `bytes`, a terminated line at byte 1000.
+    fn first_malformed(bytes: &[u8]) -> Option<Malformed> {
         let mut out = None;
         let line = Line {
             bytes,
@@ -1560,7 +1570,7 @@ mod tests {
         };
         let _ = decode_line("t", line, |e| {
             if let EventKind::Malformed(m) = &e.kind {
-                out.get_or_insert_with(|| m.message.clone());
+                out.get_or_insert_with(|| m.clone());
             }
             ControlFlow::Continue(())
         });
@@ -1688,11 +1698,20 @@ mod tests {
         assert_eq!(events[1], "assistant_text b {\"}{");
         assert!(events[2].starts_with("usage "), "{events:?}");
         assert_eq!(events.len(), 3, "{events:?}");
-        // Recovered, at the cut part's start, with the record's place.
-        let message = first_message(line.as_bytes()).unwrap_or_default();
+        // At the cut part's start, with the record's place; not `recovered`: the cut record
+        // is lost (the views say a line that could not be read, tester14 #1), though the
+        // record after it is read.
+        let m = first_malformed(line.as_bytes()).unwrap();
         assert_eq!(
-            message,
+            m.message,
             "partly read: a record cut off after 150 bytes (a crash mid-write?) and another written right after it on this line: the cut part skipped, the record from byte 1150 read"
+        );
+        assert!(!m.recovered);
+        // Records run together with nothing lost: recovered.
+        assert!(
+            first_malformed(format!("{record}{record}").as_bytes())
+                .unwrap()
+                .recovered
         );
         // A record run together after it is read too, and said.
         let c = r#"{"type":"user","message":{"content":"c"}}"#;
@@ -1722,6 +1741,20 @@ mod tests {
             message.contains("; byte 1002: partly read: a record cut off after 150 bytes"),
             "{message}"
         );
+        assert!(!first_malformed(&padded).unwrap().recovered);
+        // Padding alone around whole records loses nothing: recovered.
+        let mut padded = b"\0\0".to_vec();
+        padded.extend_from_slice(record.as_bytes());
+        assert!(first_malformed(&padded).unwrap().recovered);
+        // Padding over a record's end, the next record after it (tester14 #1's shape).
+        let mut padded = cut.as_bytes().to_vec();
+        padded.extend_from_slice(&[0; 40]);
+        padded.extend_from_slice(record.as_bytes());
+        let m = first_malformed(&padded).unwrap();
+        assert!(!m.recovered, "{m:?}");
+        assert!(decode_bytes(&padded)
+            .iter()
+            .any(|e| e.starts_with("usage ")));
         // A cut part alone at the end of the file is still a cut line, not this repair.
         assert_eq!(
             decode_bytes(cut.as_bytes()),

@@ -102,7 +102,13 @@ pub fn default_root_candidates() -> Result<Vec<PathBuf>, String> {
 
 /// Claude Code's configuration folders, whether or not they exist: each directory of
 /// `CLAUDE_CONFIG_DIR` (comma-separated, a leading `~/` being the home folder, as the shell
-/// does not expand it after a comma), else `~/.claude`. One account's (its login, its
+/// does not expand it after a comma), else `~/.claude` and `$XDG_CONFIG_HOME/claude`
+/// (`~/.config/claude` when `XDG_CONFIG_HOME` is unset or empty), the folder Claude Code
+/// 1.0.30 and later may write instead (ccusage's guide, "Directory detection": "new default
+/// location (Claude Code v1.0.30+)"; ccusage reads both and adds them up). The one place
+/// every default folder comes from ([`default_roots`], [`default_root_candidates`]): a
+/// missing one is left out where folders are read, and one that leads to the same folder as
+/// the other (a link) is read once. One account's (its login, its
 /// 5-hour window: shared/usage-over-time.md §2.4) when Claude Code runs with it: its
 /// transcripts are below `projects/` and `sessions/` there ([`default_roots`]), and the
 /// official limit readings its status line records are that account's.
@@ -122,10 +128,19 @@ pub fn claude_config_dirs() -> Result<Vec<PathBuf>, String> {
                 _ => PathBuf::from(d),
             })
             .collect(),
-        _ => match &home {
-            Some(home) => vec![home.join(".claude")],
-            None => return Err("HOME is not set; give the folders to read".into()),
-        },
+        _ => {
+            let xdg = std::env::var_os("XDG_CONFIG_HOME")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from);
+            match (&home, xdg) {
+                (Some(home), xdg) => vec![
+                    home.join(".claude"),
+                    xdg.unwrap_or_else(|| home.join(".config")).join("claude"),
+                ],
+                (None, Some(xdg)) => vec![xdg.join("claude")],
+                (None, None) => return Err("HOME is not set; give the folders to read".into()),
+            }
+        }
     })
 }
 
