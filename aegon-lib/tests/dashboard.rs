@@ -115,7 +115,7 @@ fn whole_screen_shows_feed_panel_list_and_keys() {
         "● LIVE".to_owned(),
         format!("{} events", session.events),
         format!("${cost:.2}"),
-        "3% 27.0k/1.0M".to_owned(),
+        "2% 27.0k/1.0M".to_owned(),
         "→ ASST → USER".to_owned(),
         "✓ Bash wc -l /home/da/.claude/projects/".to_owned(),
         "Sessions 1 · 1 live".to_owned(),
@@ -126,7 +126,7 @@ fn whole_screen_shows_feed_panel_list_and_keys() {
     }
     assert_eq!(format!("{cost:.2}"), "0.61", "the session's cost");
     // Colour that carries meaning: prompts green, results of successful calls green, the
-    // context gauge green at 3%.
+    // context gauge green at 2% (27,0xx of 1M, floored as every view floors).
     let (x, y) = find(&buffer, "USER      a263b894 yes").unwrap();
     assert_eq!(buffer[(x, y)].fg, Color::Green);
     let (x, y) = find(&buffer, "✓ Bash 113ms").unwrap();
@@ -463,7 +463,7 @@ fn panes_alone_at_fixed_sizes() {
 ┌ Session ─────────────────────────────────────────────┐
 │hi!                                             ● LIVE│
 │a263b894 · 115 events · opus-4-6 · ⎇ HEAD · random    │
-│Context  █░░░░░░░░░░░░░░░░░░░░░░░░░░░░   3% 27.0k/1.0M│
+│Context  █░░░░░░░░░░░░░░░░░░░░░░░░░░░░   2% 27.0k/1.0M│
 │Tokens   in 42  out 6.9k  cache read 506.7k  write 18…│
 │Cost     $0.61  22 API calls · 12 tool calls          │
 │Cache    96% hit · ↻ 05:25 first request $0.07        │
