@@ -178,7 +178,11 @@ aegon=$root/target/release/aegon
 
 distinct=${BENCH_DISTINCT:-0}
 home=${BENCH_DIR:-/tmp/aegon-bench}/home-$copies
-[ "$distinct" = 1 ] && home=${BENCH_DIR:-/tmp/aegon-bench}/home-distinct-$copies
+# The b tree: its files' names carry the copy's ids too (distinct-ids.pl --name, 2026-12-01).
+# home-distinct-$copies, built before, kept the corpus's names, so the workflow run each copy's
+# agent transcript belongs to (told by its path) was not the one its session launched, and
+# --summary reported every copy's run unread (the same totals, one note more per copy).
+[ "$distinct" = 1 ] && home=${BENCH_DIR:-/tmp/aegon-bench}/home-distinct-${copies}b
 projects=$home/.claude/projects
 if [ ! -d "$projects" ]; then
   for c in $(seq "$copies"); do
@@ -186,7 +190,8 @@ if [ ! -d "$projects" ]; then
     mkdir -p "$dir"
     for f in "$corpus"/*.jsonl; do
       if [ "$distinct" = 1 ]; then
-        COPY=$c perl -p "$root/bench/distinct-ids.pl" < "$f" > "$dir/$(basename "$f")"
+        name=$(COPY=$c perl "$root/bench/distinct-ids.pl" --name "$(basename "$f")")
+        COPY=$c perl "$root/bench/distinct-ids.pl" < "$f" > "$dir/$name"
       else
         cp "$f" "$dir/$(basename "$f")"
       fi
