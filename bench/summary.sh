@@ -181,17 +181,19 @@
 #   stop 22 455.5M, stop 23 464.8M (+9.3M). 7.6M of it: workflow_run_launched, the test of
 #   every tool result for a Workflow launch (str::contains over the whole result, 4,472
 #   results, 11.5 MB); 0.97M: workflow_run_of_path, a scan of the file's path per subagent
-#   event (656 calls, ~1,480 instructions each: 0.21%; helper "unread" moves it to once
-#   per file); the rest ~0.7M (the leaves held by a group 0.13M, the prompts kept 0.11M,
+#   event (656 calls, ~1,480 instructions each: 0.21%; helper "unread" has since made it
+#   once per file, merged into main before this branch was rebased); the rest ~0.7M (the leaves held by a group 0.13M, the prompts kept 0.11M,
 #   Sessions::end_of_input 0.03M; stderr notes on the main thread, unmeasurable).
 # - After, the same measure: 464.8M -> 452.7M (-2.6%; -0.6% from stop 22's):
 #   the price table shared between clones (Arc; cloned and dropped per group of files:
 #   ~22,000 instructions a group, 85 groups here, 841 on the distinct tree) -3.7M; the
-#   launch test by a prebuilt memmem Finder 7.6M -> 5.9M (the scan is what is left, ~0.5
+#   launch test by a prebuilt memmem Finder 7.6M -> 5.9M (helper "unread" made the same
+#   change, merged first, so this branch keeps theirs; the scan is what is left, ~0.5
 #   instructions a byte: only the decoder noting taskType could skip it); a line uuid's 32
 #   hex digits read eight at a time (SWAR) instead of one table lookup each: LeafIndex::note
 #   18.5M -> 12.0M. Outputs identical (jq -S, and stderr and exit status) to stop 23's on
-#   the corpus, bugs, corpus-agents and the distinct tree at -j1/-j2/-j3.
+#   the corpus, bugs, corpus-agents and the distinct tree at -j1/-j2/-j3 (the three changes
+#   measured together before the rebase onto main at d796027).
 # - The distinct tree (home-distinct-40b, -j2, all threads, callgrind): 4,656.6M -> 4,536.9M
 #   (-2.6%): LeafIndex::note 185.0M -> 119.7M, the price table's clones 24.6M -> 0.7M (the
 #   modifiers' small maps) and their drops, workflow_run_launched 76.4M -> 59.2M,
