@@ -164,6 +164,56 @@
 #   stream) that did not fit in this stop. Timeline (summ4's, unchanged by this stop): both
 #   workers busy from the sniffing threads to within a few ms of each other, then the main
 #   thread alone with the merge (now ~14M on the distinct tree), then the JSON on both cores.
+#
+# Distinct entries, 2026-12-01, sixth stop (summ6; before = stop 23's final build
+# /tmp/aegon-stop23 and stop 22's /tmp/aegon-stop22final, after = branch summ6; load 11-16
+# from other agents' builds for the whole stop, so no wall time is quoted from it).
+# - The tree fixed: distinct-ids.pl rewrote the ids in the lines (workflow runs' wf_ ids too)
+#   but not in the file names, whose __-joined parts name the session, the agent and the
+#   workflow run (session::workflow_run_of_path); on home-distinct-40 every copy's workflow
+#   agent file told of wf_4af3c93a-ada while its session launched wf_c<N>-4af3c93a-ada: 40
+#   notes "no line of their agents' transcripts was read" more than the corpus's own. Now
+#   --name rewrites those parts alike; the tree is home-distinct-40b (same 491.9 MB, 1,040
+#   files). Checked: its 800 sessions are one copy's 20 (COPY=1) 40 times each, ids aside,
+#   token totals exactly 40x; exit 1 as for the corpus itself (two workflow runs the session
+#   launched whose agents the corpus does not hold: one note per copy).
+# - Where stop 23's +2% came from (callgrind -j1, 4 distinct copies of the corpus, 48 MB):
+#   stop 22 455.5M, stop 23 464.8M (+9.3M). 7.6M of it: workflow_run_launched, the test of
+#   every tool result for a Workflow launch (str::contains over the whole result, 4,472
+#   results, 11.5 MB); 0.97M: workflow_run_of_path, a scan of the file's path per subagent
+#   event (656 calls, ~1,480 instructions each: 0.21%; helper "unread" has since made it
+#   once per file, merged into main before this branch was rebased); the rest ~0.7M (the leaves held by a group 0.13M, the prompts kept 0.11M,
+#   Sessions::end_of_input 0.03M; stderr notes on the main thread, unmeasurable).
+# - After, the same measure: 464.8M -> 452.7M (-2.6%; -0.6% from stop 22's):
+#   the price table shared between clones (Arc; cloned and dropped per group of files:
+#   ~22,000 instructions a group, 85 groups here, 841 on the distinct tree) -3.7M; the
+#   launch test by a prebuilt memmem Finder 7.6M -> 5.9M (helper "unread" made the same
+#   change, merged first, so this branch keeps theirs; the scan is what is left, ~0.5
+#   instructions a byte: only the decoder noting taskType could skip it); a line uuid's 32
+#   hex digits read eight at a time (SWAR) instead of one table lookup each: LeafIndex::note
+#   18.5M -> 12.0M. Outputs identical (jq -S, and stderr and exit status) to stop 23's on
+#   the corpus, bugs, corpus-agents and the distinct tree at -j1/-j2/-j3 (the three changes
+#   measured together before the rebase onto main at d796027).
+# - The distinct tree (home-distinct-40b, -j2, all threads, callgrind): 4,656.6M -> 4,536.9M
+#   (-2.6%): LeafIndex::note 185.0M -> 119.7M, the price table's clones 24.6M -> 0.7M (the
+#   modifiers' small maps) and their drops, workflow_run_launched 76.4M -> 59.2M,
+#   write_summary_on 37.6M -> 33.0M; workflow_run_of_path 10.1M (0.22%), Sessions::merge
+#   8.0M, the grouping (source::order::groups) 2.0M. The workers' reads: 96.5%.
+# - CPU (user + system, /usr/bin/time, 8 interleaved rounds of the two builds, load 14-15):
+#   stop 23 0.51-0.55 s (median 0.53), after 0.49-0.52 s (median 0.505): -4.7% by median.
+#   ccusage in the same half hour (hyperfine, 8 runs): 1.47 s (user 1.17 + sys 0.30): CPU
+#   ratio 2.8x -> 2.9x. Wall at load 15: aegon 2.6 s, ccusage 7.2 s: not a measure.
+# Measured and left: the timeline at load 11-15 shows only the scheduler (both workers get
+#   a core in turns); the sniffing before the workers (source::order::groups: a thread per
+#   half of the files, every file's head read before any group starts) and the serial
+#   tail (merge, then the JSON on both cores) need a quiet machine to be timed. The
+#   workers' per-line path is still ~97% of the instructions (read_group), flat: the Claude
+#   record parse ~52% (usage_at alone 35M on 4 copies: ~2,800 instructions per usage
+#   object, a generic member walk), the session core ~15%, the correlator ~4%, line hashes
+#   for repeats ~3%, UTF-8 validation ~3%. Each event is copied whole (memcpy 36,108 times
+#   from decode.rs's Header::event and a pipeline.rs closure, ~3.8M: pipeline.rs is helper
+#   filt6's this stop). If wall follows CPU (-4.7%), stop 23's 2.82x would be ~2.95x on a
+#   quiet machine: not measured here; 3x needs a further ~2%.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -178,7 +228,11 @@ aegon=$root/target/release/aegon
 
 distinct=${BENCH_DISTINCT:-0}
 home=${BENCH_DIR:-/tmp/aegon-bench}/home-$copies
-[ "$distinct" = 1 ] && home=${BENCH_DIR:-/tmp/aegon-bench}/home-distinct-$copies
+# The b tree: its files' names carry the copy's ids too (distinct-ids.pl --name, 2026-12-01).
+# home-distinct-$copies, built before, kept the corpus's names, so the workflow run each copy's
+# agent transcript belongs to (told by its path) was not the one its session launched, and
+# --summary reported every copy's run unread (the same totals, one note more per copy).
+[ "$distinct" = 1 ] && home=${BENCH_DIR:-/tmp/aegon-bench}/home-distinct-${copies}b
 projects=$home/.claude/projects
 if [ ! -d "$projects" ]; then
   for c in $(seq "$copies"); do
@@ -186,7 +240,8 @@ if [ ! -d "$projects" ]; then
     mkdir -p "$dir"
     for f in "$corpus"/*.jsonl; do
       if [ "$distinct" = 1 ]; then
-        COPY=$c perl -p "$root/bench/distinct-ids.pl" < "$f" > "$dir/$(basename "$f")"
+        name=$(COPY=$c perl "$root/bench/distinct-ids.pl" --name "$(basename "$f")")
+        COPY=$c perl "$root/bench/distinct-ids.pl" < "$f" > "$dir/$name"
       else
         cp "$f" "$dir/$(basename "$f")"
       fi

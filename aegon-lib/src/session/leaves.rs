@@ -71,17 +71,16 @@ impl UuidBits {
         if b[8] != b'-' || b[13] != b'-' || b[18] != b'-' || b[23] != b'-' {
             return None;
         }
-        // One table lookup per digit, its invalid mark gathered and checked once: every line
-        // with a uuid is parsed, and a branch per character took 1.8% of a summary's
-        // instructions.
-        let mut value: u128 = 0;
-        let mut marks: u8 = 0;
-        for &at in &DIGITS_AT {
-            let digit = HEX_DIGIT[usize::from(b[at])];
-            marks |= digit;
-            value = value << 4 | u128::from(digit & 0xF);
-        }
-        (marks & NOT_HEX == 0).then(|| UuidBits::from_u128(value))
+        // Eight digits at a time in a u64 (SWAR): every line with a uuid is parsed, and one
+        // table lookup per digit took ~450 instructions a uuid, 2.2% of a summary's
+        // (callgrind, 2026-12-01); a branch per character before that, 1.8%.
+        let be32 =
+            |at: usize| u64::from(u32::from_be_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]]));
+        let (w0, bad0) = hex8(be32(0) << 32 | be32(4));
+        let (w1, bad1) = hex8(be32(9) << 32 | be32(14));
+        let (w2, bad2) = hex8(be32(19) << 32 | be32(24));
+        let (w3, bad3) = hex8(be32(28) << 32 | be32(32));
+        (bad0 | bad1 | bad2 | bad3 == 0).then_some(UuidBits([w0, w1, w2, w3]))
     }
 
     /// The UUID whose 32 hex digits, read as one number, are `value`.
@@ -102,38 +101,31 @@ impl UuidBits {
     }
 }
 
-/// The places of a canonical UUID's 32 hex digits, in order (hyphens at 8, 13, 18 and 23).
-const DIGITS_AT: [usize; 32] = {
-    let mut at = [0; 32];
-    let (mut i, mut n) = (0, 0);
-    while i < 36 {
-        if !matches!(i, 8 | 13 | 18 | 23) {
-            at[n] = i;
-            n += 1;
-        }
-        i += 1;
-    }
-    at
-};
+/// A byte repeated in each of a u64's eight bytes.
+const fn each_byte(b: u8) -> u64 {
+    u64::from_ne_bytes([b; 8])
+}
 
-/// The mark [`HEX_DIGIT`] gives a byte that is not a lowercase hex digit.
-const NOT_HEX: u8 = 0x10;
-
-/// Each byte's value as a lowercase hex digit (`0`–`9`, `a`–`f`), else [`NOT_HEX`].
-const HEX_DIGIT: [u8; 256] = {
-    let mut table = [NOT_HEX; 256];
-    let mut c = 0;
-    while c < 10 {
-        table[b'0' as usize + c] = c as u8;
-        c += 1;
-    }
-    let mut c = 0;
-    while c < 6 {
-        table[b'a' as usize + c] = 10 + c as u8;
-        c += 1;
-    }
-    table
-};
+/// The eight lowercase hex digits (`0`–`9`, `a`–`f`) of `x`, its first digit in its most
+/// significant byte, read as one number, and a mark: 0 exactly when every byte is such a
+/// digit. Each byte's tests are done in its own byte: a byte below 0x80 plus at most 0x7F
+/// does not carry into the next, and any byte of 0x80 or more is marked (what its carries
+/// give then does not matter).
+fn hex8(x: u64) -> (u32, u64) {
+    const HIGH: u64 = each_byte(0x80);
+    // Bit 7 of a byte: at least `lo` (byte + 0x80 - lo) and at most `hi` (byte + 0x7F - hi
+    // below 0x80).
+    let digit = x.wrapping_add(each_byte(0x80 - b'0')) & !x.wrapping_add(each_byte(0x7F - b'9'));
+    let letter = x.wrapping_add(each_byte(0x80 - b'a')) & !x.wrapping_add(each_byte(0x7F - b'f'));
+    let bad = (x & HIGH) | ((digit | letter) & HIGH ^ HIGH);
+    // '0'–'9' are 0x30–0x39, 'a'–'f' 0x61–0x66: the low nibble, plus 9 for a letter.
+    let nibbles = (x & each_byte(0x0F)) + ((letter & HIGH) >> 7) * 9;
+    // Pairs of nibbles into bytes, bytes into 16-bit halves, halves into the 32 bits.
+    let v = (nibbles >> 4 | nibbles) & 0x00FF_00FF_00FF_00FF;
+    let v = (v >> 8 | v) & 0x0000_FFFF_0000_FFFF;
+    let v = (v >> 16 | v) & 0xFFFF_FFFF;
+    (v as u32, bad)
+}
 
 /// Line uuids → the slot of their session, exactly, forgetting the oldest beyond a limit.
 #[derive(Debug, Default)]
@@ -803,6 +795,19 @@ mod tests {
         }
         assert_eq!(UuidBits::parse(&A1[..35]), None);
         assert_eq!(UuidBits::parse(&format!("{A1}0")), None);
+    }
+
+    /// Bytes of 0x80 and more (a character of two to four bytes in place of digits, where the
+    /// eight-digit reading could carry into the next byte) are never digits, at every place.
+    #[test]
+    fn a_uuid_with_a_wide_character_is_not_one() {
+        for wide in ["é", "\u{7ff}", "€", "\u{ffff}", "😀", "\u{10ffff}"] {
+            for at in 0..=36 - wide.len() {
+                let text = format!("{}{wide}{}", &A1[..at], &A1[at + wide.len()..]);
+                assert_eq!(text.len(), 36);
+                assert_eq!(UuidBits::parse(&text), None, "{text:?}");
+            }
+        }
     }
 
     #[test]
