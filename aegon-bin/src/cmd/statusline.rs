@@ -598,9 +598,7 @@ fn figures(
     let (entries, readings, progress) = match result {
         Ok(v) => v,
         Err(e) if e.is_corrupt() => {
-            drop(ledger);
-            ledger = Ledger::rebuild(&path, &format!("damaged ({e})"), &mut note)
-                .map_err(|e| e.to_string())?;
+            ledger = ledger.repair(&e, &mut note).map_err(|e| e.to_string())?;
             update_and_read(&mut ledger, input, pricing, now, deadline, needs)
                 .map_err(|e| e.to_string())?
         }
