@@ -582,6 +582,17 @@ fn session_files(transcript: &Path) -> Vec<PathBuf> {
     .collect()
 }
 
+/// The error of a query on the index, as the status line says it; damage is repaired first
+/// ([`Ledger::repair_in_place`]), so the next refresh reads the rebuilt index.
+fn repaired(ledger: &mut Ledger, e: ledger::Error, note: &mut dyn FnMut(&str)) -> String {
+    if e.is_corrupt() {
+        if let Err(again) = ledger.repair_in_place(&e, note) {
+            return format!("{e}; {again}");
+        }
+    }
+    e.to_string()
+}
+
 fn figures(
     input: &Input,
     tz: &TimeZone,
@@ -623,7 +634,7 @@ fn figures(
     let ids = match transcript.filter(|_| needs.session) {
         Some(path) => ledger
             .sessions_in_files(&session_files(path))
-            .map_err(|e| e.to_string())?,
+            .map_err(|e| repaired(&mut ledger, e, &mut note))?,
         None => Vec::new(),
     };
     // The one Claude Code names when its transcript holds it (a transcript may also hold
@@ -641,12 +652,12 @@ fn figures(
                 for id in ids {
                     let by_model = match ledger
                         .session_usage_summed(id, pricing)
-                        .map_err(|e| e.to_string())?
+                        .map_err(|e| repaired(&mut ledger, e, &mut note))?
                     {
                         Some(m) => m,
                         None => ledger
                             .session_usage(id, pricing)
-                            .map_err(|e| e.to_string())?,
+                            .map_err(|e| repaired(&mut ledger, e, &mut note))?,
                     };
                     for (model, totals) in by_model {
                         u.by_model.entry(model).or_default().merge(&totals);
@@ -661,7 +672,7 @@ fn figures(
                         Some(path) => {
                             ledger
                                 .lines_not_counted(&session_files(path))
-                                .map_err(|e| e.to_string())?
+                                .map_err(|e| repaired(&mut ledger, e, &mut note))?
                                 > 0
                         }
                         None => false,

@@ -1002,17 +1002,34 @@ impl Ledger {
     /// one, and never a fresh one that lost the salvage. A process that waited for the lock
     /// finds the new generation and uses it.
     pub fn repair(self, error: &Error, note: &mut dyn FnMut(&str)) -> Result<Ledger, Error> {
-        let found = Found::Damaged {
+        let found = self.found_damaged(error);
+        let (path, busy) = (self.path.clone(), self.busy);
+        drop(self);
+        Self::rebuild_locked(&path, found, busy, note)
+    }
+
+    /// What [`Ledger::repair`] knows of the damage `error` met in this index.
+    fn found_damaged(&self, error: &Error) -> Found {
+        Found::Damaged {
             why: format!("damaged ({error})"),
             seen: if error.is_missing_table() {
                 Seen::MissingTable(self.generation.clone())
             } else {
                 Seen::Generation(self.generation.clone())
             },
-        };
-        let (path, busy) = (self.path.clone(), self.busy);
-        drop(self);
-        Self::rebuild_locked(&path, found, busy, note)
+        }
+    }
+
+    /// [`Ledger::repair`] for a caller that holds the ledger by reference: this ledger becomes
+    /// the repaired one (its connection to the damaged index closed once the new one is open).
+    pub fn repair_in_place(
+        &mut self,
+        error: &Error,
+        note: &mut dyn FnMut(&str),
+    ) -> Result<(), Error> {
+        let found = self.found_damaged(error);
+        *self = Self::rebuild_locked(&self.path, found, self.busy, note)?;
+        Ok(())
     }
 
     /// Sets the unusable index at `path` aside and rebuilds it ([`Ledger::repair`]) under the
@@ -1091,7 +1108,12 @@ impl Ledger {
                 Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
             from.busy_timeout(busy)?;
             let mut to = Connection::open(&aside)?;
-            copy_database(&from, &mut to, busy)
+            copy_database(&from, &mut to, busy)?;
+            // One file, read without a WAL beside it (the salvage opens it read-only): what
+            // the note names is all there is to keep or remove.
+            // Not done on a copy too damaged for it: the copy is whole all the same.
+            let _ = to.query_row("PRAGMA journal_mode=DELETE", [], |_| Ok(()));
+            Ok::<(), Error>(())
         })();
         if copied.is_err() {
             remove_database(&aside);
