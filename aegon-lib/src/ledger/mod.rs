@@ -12,7 +12,9 @@
 //!   and the newline that follows later is skipped). A file shorter than what was consumed
 //!   (truncated), with another inode (replaced), or whose up to 4 KiB before what was consumed
 //!   changed (written over in place: [`Reread::Overwritten`]; a fingerprint of them is kept,
-//!   so the check is one small read) is read again from its start, and what the earlier
+//!   so the check is one small read), or that was modified after its row was written without
+//!   growing (written over in place further back, at the same size: its modification time,
+//!   from the metadata read anyway) is read again from its start, and what the earlier
 //!   readings found in it is replaced by what it holds now, in the transaction that records the
 //!   new reading (a response also read from another file stays, as that file's): a file on
 //!   disk counts what it holds, as a read without the index counts it. A deleted file keeps
@@ -802,6 +804,15 @@ struct FileRow {
     whole: bool,
     /// [`tail_hash`] of the bytes before `consumed` when they were read (`None`: not known).
     tail_hash: Option<i64>,
+    /// When the row was last written (ms since the epoch): a file modified later without
+    /// growing was written over in place.
+    updated_ms: i64,
+}
+
+/// `time` in ms since the epoch (`None` before it).
+fn system_ms(time: std::time::SystemTime) -> Option<i64> {
+    let d = time.duration_since(std::time::UNIX_EPOCH).ok()?;
+    i64::try_from(d.as_millis()).ok()
 }
 
 /// Bytes before `consumed` that [`tail_hash`] fingerprints.
@@ -1770,8 +1781,8 @@ impl Ledger {
     fn file_row(conn: &Connection, key: &str) -> Result<Option<FileRow>, Error> {
         Ok(conn
             .prepare_cached(
-                "SELECT id, dev, ino, consumed, line, open_tail, whole, tail_hash FROM files
-                 WHERE path = ?1",
+                "SELECT id, dev, ino, consumed, line, open_tail, whole, tail_hash, updated_ms
+                 FROM files WHERE path = ?1",
             )?
             .query_row([key], |r| {
                 Ok(FileRow {
@@ -1783,6 +1794,7 @@ impl Ledger {
                     open_tail: r.get(5)?,
                     whole: r.get(6)?,
                     tail_hash: r.get(7)?,
+                    updated_ms: r.get(8)?,
                 })
             })
             .optional()?)
@@ -1917,6 +1929,21 @@ impl Ledger {
             }
             _ => false,
         };
+        // Modified since its row was written, yet no longer (Claude Code only appends): written
+        // over in place somewhere before its last 4 KiB, at the same size (a redaction tool,
+        // an editor writing in place). The modification time is of the metadata read anyway;
+        // one in the future (another machine's clock) is trusted once it is past. An edit in
+        // place that also appends, or one made while a run read the file, is not seen.
+        let touched = match (before, meta.modified().ok().and_then(system_ms)) {
+            (Some(r), Some(modified)) => {
+                (r.dev, r.ino) == (dev, ino)
+                    && size == r.consumed
+                    && modified > r.updated_ms
+                    && modified <= now_ms()
+            }
+            _ => false,
+        };
+        let overwritten = overwritten || touched;
         let (start, line, open_tail, reread) = match before {
             Some(r) if (r.dev, r.ino) != (dev, ino) => (0, 1, false, Some(Reread::Replaced)),
             Some(r) if size < r.consumed => (0, 1, false, Some(Reread::Truncated)),
@@ -5536,6 +5563,70 @@ mod tests {
 
     /// A transcript whose last line was damaged (NUL bytes, as a crash leaves) is restored in
     /// place from its clean copy, the same size: read again, the line read, nothing unread.
+    /// tester15 #6: a transcript edited in place, at the same size, far from its end (a token
+    /// count of one response changed on its three lines, as a redaction tool or an editor
+    /// writing in place does) was never read again. Its modification time, later than its
+    /// row's writing while the file did not grow, says so: read again, it counts what it holds
+    /// now, as a read without the index does.
+    #[test]
+    fn a_file_edited_in_place_at_the_same_size_is_read_again() {
+        let dir = temp("edited");
+        let source = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../fixtures/corpus/apanloco__random__session.jsonl"
+        );
+        let text = std::fs::read_to_string(source).unwrap();
+        let first: String = text.split_inclusive('\n').take(60).collect();
+        let file = dir.join("s.jsonl");
+        std::fs::write(&file, &first).unwrap();
+        let mut ledger = Ledger::open(&dir.join("i.sqlite3"), &mut |_| {}).unwrap();
+        ledger
+            .update(&[], std::slice::from_ref(&file), &mut no_problem)
+            .unwrap();
+        // Indexed ten seconds before the edit (no sleep: the row is made older).
+        ledger
+            .conn
+            .execute("UPDATE files SET updated_ms = updated_ms - 10000", [])
+            .unwrap();
+        let edited = first.replace(
+            r#""cache_read_input_tokens":8693"#,
+            r#""cache_read_input_tokens":9693"#,
+        );
+        assert_eq!(edited.len(), first.len());
+        let at = first.find(r#""cache_read_input_tokens":8693"#).unwrap();
+        assert!(at + (TAIL as usize) < first.len(), "before the last 4 KiB");
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&file)
+            .and_then(|mut f| io::Write::write_all(&mut f, edited.as_bytes()))
+            .unwrap();
+        let stats = ledger
+            .update(&[], std::slice::from_ref(&file), &mut no_problem)
+            .unwrap();
+        assert_eq!(stats.rereads, [(path_key(&file), Reread::Overwritten)]);
+        let indexed = ledger.entries(&Scope::All, None, &prices()).unwrap();
+        let fresh = read_fresh(std::slice::from_ref(&file), &prices(), &mut no_problem);
+        assert_eq!(rows(&indexed), rows(&fresh));
+        // Read once: unchanged since, it is not read again.
+        let stats = ledger
+            .update(&[], std::slice::from_ref(&file), &mut no_problem)
+            .unwrap();
+        assert_eq!(stats.files_read, 0);
+        // A modification time in the future (another machine's clock) does not make every
+        // run read it again.
+        let tomorrow = std::time::SystemTime::now() + Duration::from_secs(86_400);
+        File::options()
+            .write(true)
+            .open(&file)
+            .unwrap()
+            .set_modified(tomorrow)
+            .unwrap();
+        let stats = ledger
+            .update(&[], std::slice::from_ref(&file), &mut no_problem)
+            .unwrap();
+        assert_eq!(stats.files_read, 0);
+    }
+
     #[test]
     fn a_damaged_file_restored_in_place_at_the_same_size_is_read_again() {
         let dir = temp("restored");
