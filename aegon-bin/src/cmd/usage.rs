@@ -880,7 +880,18 @@ fn indexed(
         ) {
             Err(e) if e.is_corrupt() && !repaired => {
                 repaired = true;
-                ledger = ledger.repair(&e, &mut note)?;
+                ledger = match ledger.repair(&e, &mut note) {
+                    Ok(l) => l,
+                    // Not rebuilt (the data folder read-only, the rebuild lock held too long):
+                    // the damage is what the report says (read afresh, exit status 2).
+                    Err(again) => {
+                        note(&format!(
+                            "{}: could not be rebuilt: {again}",
+                            path.display()
+                        ));
+                        return Err(e);
+                    }
+                };
             }
             result => {
                 notes.extend(these);
