@@ -685,9 +685,7 @@ fn read_usage(
     let figures = match query(&mut ledger) {
         Ok(f) => f,
         Err(e) if e.is_corrupt() => {
-            drop(ledger);
-            ledger = Ledger::rebuild(&path, &format!("damaged ({e})"), &mut note)
-                .map_err(|e| e.to_string())?;
+            ledger = ledger.repair(&e, &mut note).map_err(|e| e.to_string())?;
             query(&mut ledger).map_err(|e| e.to_string())?
         }
         Err(e) => return Err(e.to_string()),

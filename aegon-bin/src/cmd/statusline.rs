@@ -596,6 +596,17 @@ fn session_files(transcript: &Path) -> Vec<PathBuf> {
     .collect()
 }
 
+/// The error of a query on the index, as the status line says it; damage is repaired first
+/// ([`Ledger::repair_in_place`]), so the next refresh reads the rebuilt index.
+fn repaired(ledger: &mut Ledger, e: ledger::Error, note: &mut dyn FnMut(&str)) -> String {
+    if e.is_corrupt() {
+        if let Err(again) = ledger.repair_in_place(&e, note) {
+            return format!("{e}; {again}");
+        }
+    }
+    e.to_string()
+}
+
 fn figures(
     input: &Input,
     tz: &TimeZone,
@@ -627,9 +638,7 @@ fn figures(
     let (entries, readings, progress) = match result {
         Ok(v) => v,
         Err(e) if e.is_corrupt() => {
-            drop(ledger);
-            ledger = Ledger::rebuild(&path, &format!("damaged ({e})"), &mut note)
-                .map_err(|e| e.to_string())?;
+            ledger = ledger.repair(&e, &mut note).map_err(|e| e.to_string())?;
             update_and_read(&mut ledger, input, pricing, now, deadline, needs)
                 .map_err(|e| e.to_string())?
         }
@@ -654,7 +663,7 @@ fn figures(
     let ids = match transcript.filter(|_| needs.session) {
         Some(path) => ledger
             .sessions_in_files(&session_files(path))
-            .map_err(|e| e.to_string())?,
+            .map_err(|e| repaired(&mut ledger, e, &mut note))?,
         None => Vec::new(),
     };
     // The one Claude Code names when its transcript holds it (a transcript may also hold
@@ -673,14 +682,14 @@ fn figures(
                     let summed = match progress.unsettled_until {
                         None => ledger
                             .session_usage_summed(id, pricing)
-                            .map_err(|e| e.to_string())?,
+                            .map_err(|e| repaired(&mut ledger, e, &mut note))?,
                         Some(_) => None,
                     };
                     let by_model = match summed {
                         Some(m) => m,
                         None => ledger
                             .session_usage_after(id, pricing, progress.unsettled_until)
-                            .map_err(|e| e.to_string())?,
+                            .map_err(|e| repaired(&mut ledger, e, &mut note))?,
                     };
                     for (model, totals) in by_model {
                         u.by_model.entry(model).or_default().merge(&totals);
@@ -698,7 +707,7 @@ fn figures(
                         Some(path) => {
                             ledger
                                 .lines_not_counted(&session_files(path))
-                                .map_err(|e| e.to_string())?
+                                .map_err(|e| repaired(&mut ledger, e, &mut note))?
                                 > 0
                         }
                         None => false,

@@ -51,7 +51,8 @@ USAGE:
     the exit status is 2. When
     the index cannot be written (disk full), the report is what it holds, a note
     (stderr and JSON notes) says what may be missing, and the exit status is 2. A
-    damaged index is moved aside and rebuilt with what it can still be read for; while
+    damaged index (found by any query; by one process at a time, the others waiting
+    for it) is moved aside and rebuilt with what it can still be read for; while
     history of deleted transcripts may be missing from it, a note says so and the exit
     status is 2, until the damaged copy the note names is removed. An index written by
     a newer aegon is never moved aside nor changed: reported from without updating it
@@ -821,7 +822,9 @@ pub struct Load {
 /// is reported, with a note each; `problem` is told the error of a named one it holds none
 /// for). When the index cannot be written (disk full, read-only), the report is what it
 /// holds, and a note says what is missing; when it cannot be opened at all, the transcripts
-/// are read afresh and a note says so (the exit status stays 0 then).
+/// are read afresh and a note says so (the exit status stays 0 then, unless the index is
+/// a newer aegon's or damaged past repair: its history is missing, status 2). Damage met by
+/// any query is repaired and the run done again ([`Ledger::repair`]).
 pub fn load(
     roots: &[PathBuf],
     files: &[PathBuf],
@@ -855,8 +858,9 @@ pub fn load(
                 notes.push(format!(
                 "{e}; reading the transcripts afresh instead (history deleted from disk is missing)"
             ));
-                // A newer aegon's index this one cannot read holds history this report lacks.
-                refused = e.is_newer();
+                // A newer aegon's index this one cannot read, or a damaged one that could not
+                // be repaired, holds history this report lacks.
+                refused = e.is_newer() || e.is_corrupt();
             }
         }
     }
@@ -924,6 +928,7 @@ pub fn update_note(
 }
 
 /// What [`indexed`] reads: folders (with the walk of those walked already) and files.
+#[derive(Clone, Copy)]
 struct Named<'a> {
     roots: &'a [PathBuf],
     walked: &'a [Walk],
@@ -946,6 +951,65 @@ fn indexed(
     let path = ledger::default_path()?;
     let mut note = |n: &str| warn(n);
     let mut ledger = Ledger::open(&path, &mut note)?;
+    // Damage met by any query (whichever first reaches a damaged page, wherever it is) takes
+    // one path: the index is repaired (set aside and rebuilt with what it still holds, or
+    // found rebuilt by another process meanwhile) and the run done again on it, once.
+    let mut repaired = false;
+    loop {
+        let mut these = Vec::new();
+        match indexed_in(
+            &mut ledger,
+            Named {
+                roots,
+                walked,
+                files,
+            },
+            gone,
+            verbose,
+            pricing,
+            problem,
+            &mut these,
+        ) {
+            Err(e) if e.is_corrupt() && !repaired => {
+                repaired = true;
+                ledger = match ledger.repair(&e, &mut note) {
+                    Ok(l) => l,
+                    // Not rebuilt (the data folder read-only, the rebuild lock held too long):
+                    // the damage is what the report says (read afresh, exit status 2).
+                    Err(again) => {
+                        note(&format!(
+                            "{}: could not be rebuilt: {again}",
+                            path.display()
+                        ));
+                        return Err(e);
+                    }
+                };
+            }
+            result => {
+                notes.extend(these);
+                return result;
+            }
+        }
+    }
+}
+
+/// [`indexed`] on the index open.
+// The arguments of `indexed`, and the index.
+#[allow(clippy::too_many_arguments)]
+fn indexed_in(
+    ledger: &mut Ledger,
+    named: Named,
+    gone: &[Gone],
+    verbose: bool,
+    pricing: &Pricing,
+    problem: &mut dyn FnMut(&Path, &str),
+    notes: &mut Vec<String>,
+) -> Result<Loaded, ledger::Error> {
+    let Named {
+        roots,
+        walked,
+        files,
+    } = named;
     // What is gone from disk is not read, but its history in the index is reported.
     let mut scope_roots = roots.to_vec();
     let mut scope_files = files.to_vec();
@@ -1006,12 +1070,7 @@ fn indexed(
     let mut incomplete = false;
     let entries = match result {
         Ok(e) => e,
-        Err(e) if e.is_corrupt() => {
-            drop(ledger);
-            ledger = Ledger::rebuild(&path, &format!("damaged ({e})"), &mut note)?;
-            let stats = ledger.update_walked(&walks, files, problem, None)?;
-            ledger.entries(&scope(said(stats)), None, pricing)?
-        }
+        Err(e) if e.is_corrupt() => return Err(e),
         Err(e) => {
             // The index cannot be written (disk full, read-only): what it holds is still the
             // history, so it is reported as it is, and what could not be added is said.
@@ -1029,7 +1088,12 @@ fn indexed(
     // Responses that files read again no longer hold, which left the index, recorded by
     // whichever run read them again (this one, or the status line): said once, by the run
     // that takes them. One that cannot be written keeps them for the next run.
-    for d in &ledger.take_dropped().unwrap_or_default() {
+    let dropped = match ledger.take_dropped() {
+        Ok(d) => d,
+        Err(e) if e.is_corrupt() => return Err(e),
+        Err(_) => Vec::new(),
+    };
+    for d in &dropped {
         let shown =
             ledger::as_named(&d.path, roots, files).unwrap_or_else(|| PathBuf::from(&d.path));
         notes.push(d.note(&shown, pricing));

@@ -12,7 +12,9 @@
 //!   and the newline that follows later is skipped). A file shorter than what was consumed
 //!   (truncated), with another inode (replaced), or whose up to 4 KiB before what was consumed
 //!   changed (written over in place: [`Reread::Overwritten`]; a fingerprint of them is kept,
-//!   so the check is one small read) is read again from its start, and what the earlier
+//!   so the check is one small read), or that was modified after its row was written without
+//!   growing (written over in place further back, at the same size: its modification time,
+//!   from the metadata read anyway) is read again from its start, and what the earlier
 //!   readings found in it is replaced by what it holds now, in the transaction that records the
 //!   new reading (a response also read from another file stays, as that file's): a file on
 //!   disk counts what it holds, as a read without the index counts it. A deleted file keeps
@@ -43,10 +45,14 @@
 //!   idempotent, so two processes indexing the same bytes give the same rows.
 //! - **Never silently wrong.** A file that is not an aegon index or is corrupt is reported,
 //!   moved aside (`*.unusable-<ms>`, never deleted) and rebuilt
-//!   from the transcripts that remain ([`Ledger::open`]); from a damaged one, what it can still
+//!   from the transcripts that remain ([`Ledger::open`]; damage met by any later query takes
+//!   the same path, [`Ledger::repair`]); from a damaged one, what it can still
 //!   be read for is copied first ([`salvage`]; a transcript on disk replaces its rows when
 //!   read again), and while
-//!   something of them may be missing every report can say so ([`Ledger::damage`]).
+//!   something of them may be missing every report can say so ([`Ledger::damage`]). The
+//!   rebuild is one process's at a time (a lock beside the index) and puts the whole new
+//!   index in place in one transaction: killed at any moment, it leaves the damaged index
+//!   (rebuilt again by the next run) or the new one with its record, never a half-made one.
 //! - **Newer builds' indexes kept.** An index written by a newer aegon is never moved aside
 //!   or migrated: by its compatibility record ([`schema`]) this build uses it as its own,
 //!   reports from it without writing ([`Ledger::read_only`]), or refuses it
@@ -94,6 +100,11 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// Between a limit message's key and the id of the file it was read from, in `limit_hits`
 /// keys (a record separator: in neither a uuid nor the file-and-offset key).
 const HIT_FILE: char = '\u{1e}';
+
+/// How long a process that met a damaged index waits for another one's rebuild of it (the
+/// rebuild lock), when it waits [`BUSY_TIMEOUT`] for SQLite's locks: a rebuild copies and reads
+/// the whole index. A caller with a shorter budget ([`Ledger::open_waiting`]) waits that.
+pub const REBUILD_WAIT: Duration = Duration::from_secs(60);
 
 /// Bytes read from a transcript at a time.
 const CHUNK: usize = 256 << 10;
@@ -176,13 +187,26 @@ impl Error {
         matches!(self, Error::Newer { .. })
     }
 
-    /// Whether the error says the database file is damaged or not a database: the index should
-    /// be moved aside and rebuilt ([`Ledger::rebuild`]).
+    /// Whether the error says the index is damaged: SQLite finds the file corrupt
+    /// (`SQLITE_CORRUPT`) or not a database (`SQLITE_NOTADB`), or a table this build made is
+    /// not there ("no such table", [`Error::is_missing_table`]), at open or in any later query.
+    /// Every such error takes one path: [`Ledger::repair`], which looks again under the rebuild
+    /// lock and moves the index aside and rebuilds it when it is still the one found damaged.
     pub fn is_corrupt(&self) -> bool {
+        self.is_missing_table()
+            || matches!(
+                self,
+                Error::Sqlite(rusqlite::Error::SqliteFailure(e, _))
+                    if matches!(e.code, rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)
+            )
+    }
+
+    /// Whether SQLite said a table is not there ("no such table"): in an index whose schema
+    /// was whole when opened, another file took its place or its schema is damaged.
+    pub fn is_missing_table(&self) -> bool {
         matches!(
             self,
-            Error::Sqlite(rusqlite::Error::SqliteFailure(e, _))
-                if matches!(e.code, rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)
+            Error::Sqlite(rusqlite::Error::SqliteFailure(_, Some(m))) if m.starts_with("no such table")
         )
     }
 }
@@ -524,6 +548,10 @@ pub struct Ledger {
     /// Whether `responses` has its `unread` column ([`schema::ADDITIVE_COLUMNS`]), as
     /// `web_searches`.
     unread_usage: bool,
+    /// Its generation when opened ([`META_GENERATION`]; `None`: none, or unreadable).
+    generation: Option<String>,
+    /// How long it waits for another process's lock ([`Ledger::open_waiting`]).
+    busy: Duration,
 }
 
 impl Drop for Ledger {
@@ -605,21 +633,161 @@ fn identity(_meta: &std::fs::Metadata) -> (i64, i64) {
     (0, 0)
 }
 
-/// Per index path this process opened, the identity ([`identity`]) of the file it opened
-/// there: [`Ledger::rebuild`] moves a file aside only while `path` is still that file (another
-/// process may have rebuilt it since, from the same damage).
-static OPENED: std::sync::Mutex<BTreeMap<PathBuf, (i64, i64)>> =
-    std::sync::Mutex::new(BTreeMap::new());
+/// Suffix of the rebuild lock's file beside the index (`usage.sqlite3.rebuild-lock`): an
+/// empty SQLite file on which the process that sets a damaged index aside and rebuilds it
+/// holds an exclusive lock (SQLite's own file locking, released by the system when the process
+/// ends, however it ends), so that every other process waits for the rebuild (the busy
+/// timeout) and then finds it done ([`Ledger::repair`]).
+const LOCK_SUFFIX: &str = ".rebuild-lock";
 
-/// The identity of the file at `path` now, if there is one.
-fn identity_at(path: &Path) -> Option<(i64, i64)> {
-    std::fs::metadata(path).ok().map(|m| identity(&m))
+/// Suffix of the file a rebuild makes the new index in (`usage.sqlite3.rebuilding`) before
+/// copying it into place in one transaction; a leftover of a rebuild that was stopped is
+/// removed by the next one, under the lock.
+const TEMP_SUFFIX: &str = ".rebuilding";
+
+/// `meta` key of the index's generation: a value unique to each rebuild, written with the
+/// rebuild's other rows ([`Ledger::repair`] tells by it whether the index it found damaged was
+/// rebuilt by another process meanwhile).
+const META_GENERATION: &str = "generation";
+
+/// Environment variable of a test hook on the steps of a rebuild ([`Ledger::repair`]: 0 about
+/// to wait for the lock, 1 the lock held and the index still damaged, 2 the damaged index
+/// copied aside, 3 the new index made beside it, 4 the new index in place), for tests
+/// that stop or pause a rebuild at a chosen step instead of killing it at a random moment:
+/// `STEP:abort` ends the process there (as `kill -9` would: no destructor runs),
+/// `STEP:touch:FILE` creates `FILE` there and goes on, `STEP:wait:FILE` creates
+/// `FILE.reached` there and waits until `FILE` exists. Unset: nothing.
+pub const REBUILD_HOOK_ENV: &str = "AEGON_TEST_REBUILD_HOOK";
+
+/// The steps of a rebuild, in order ([`REBUILD_HOOK_ENV`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+enum RebuildStep {
+    /// About to wait for the rebuild lock.
+    Waiting = 0,
+    /// The lock is held and the index found still damaged.
+    Locked = 1,
+    /// The damaged index copied aside.
+    CopiedAside = 2,
+    /// The new index made beside it, what was salvaged included.
+    Built = 3,
+    /// The new index in place.
+    Installed = 4,
 }
 
-/// Remembers the file now at `path` as the one this process opened ([`OPENED`]).
-fn remember_opened(path: &Path) {
-    if let (Some(id), Ok(mut opened)) = (identity_at(path), OPENED.lock()) {
-        opened.insert(path.to_owned(), id);
+/// Runs the test hook of [`REBUILD_HOOK_ENV`] at `step`.
+fn rebuild_hook(step: RebuildStep) {
+    let Ok(spec) = std::env::var(REBUILD_HOOK_ENV) else {
+        return;
+    };
+    let mut parts = spec.splitn(3, ':');
+    if parts.next().and_then(|n| n.parse::<u8>().ok()) != Some(step as u8) {
+        return;
+    }
+    match (parts.next(), parts.next()) {
+        (Some("abort"), _) => std::process::abort(),
+        (Some("touch"), Some(file)) => {
+            let _ = File::create(file);
+        }
+        (Some("wait"), Some(file)) => {
+            let _ = File::create(format!("{file}.reached"));
+            while !Path::new(file).exists() {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `path` with `suffix` added to its name.
+fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+/// A generation value no other rebuild gives ([`META_GENERATION`]): the time, the process
+/// and a count within it.
+fn new_generation() -> String {
+    static COUNT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = COUNT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("{}-{}-{n}", now_ms(), std::process::id())
+}
+
+/// The generation recorded in the index on `conn` (`None`: none, or it cannot be read).
+fn generation(conn: &Connection) -> Option<String> {
+    conn.query_row(
+        "SELECT value FROM meta WHERE key = ?1",
+        [META_GENERATION],
+        |r| r.get(0),
+    )
+    .ok()
+}
+
+/// How an index was found unusable ([`Ledger::rebuild_locked`]).
+enum Found {
+    /// When opening it: it is rebuilt unless it opens once the lock is held.
+    AtOpen,
+    /// By a query, with the message `why`: rebuilt unless `seen` says it was meanwhile.
+    Damaged { why: String, seen: Seen },
+}
+
+/// What the process that found an index damaged knew of it ([`Ledger::repair`]).
+enum Seen {
+    /// Nothing: it is rebuilt whatever it is now.
+    Unknown,
+    /// Its generation when it was opened ([`META_GENERATION`]; `None`: none or unreadable):
+    /// another one now means another process rebuilt it.
+    Generation(Option<String>),
+    /// The same, and the damage was a missing table: an index with its whole schema now is
+    /// not rebuilt.
+    MissingTable(Option<String>),
+}
+
+/// The rebuild lock of the index at a path, held while alive ([`LOCK_SUFFIX`]).
+struct RebuildLock {
+    _conn: Connection,
+}
+
+impl RebuildLock {
+    /// Waits at most `busy` for the lock of the index at `path`.
+    fn take(path: &Path, busy: Duration) -> Result<RebuildLock, Error> {
+        let conn = Connection::open(with_suffix(path, LOCK_SUFFIX))?;
+        conn.busy_timeout(busy)?;
+        conn.execute_batch("BEGIN EXCLUSIVE")?;
+        Ok(RebuildLock { _conn: conn })
+    }
+}
+
+/// Copies the whole database of `from` into `to` in one step of SQLite's online backup: one
+/// read transaction on `from` (a consistent copy, its WAL's committed transactions included)
+/// and one write transaction on `to` (all of it or nothing, in WAL mode too, as other
+/// connections see it). Waits at most `busy` for `to`'s lock. The pages are copied as they
+/// are, damaged ones too: neither file's tables are read.
+fn copy_database(from: &Connection, to: &mut Connection, busy: Duration) -> Result<(), Error> {
+    use rusqlite::backup::{Backup, StepResult};
+    let backup = Backup::new(from, to)?;
+    let deadline = Instant::now() + busy;
+    loop {
+        match backup.step(-1)? {
+            StepResult::Done => return Ok(()),
+            StepResult::More => {}
+            // Busy or locked (the enum is non-exhaustive: anything else is waited for too).
+            _ if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(10)),
+            _ => {
+                return Err(Error::Sqlite(rusqlite::Error::SqliteFailure(
+                    rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY),
+                    None,
+                )))
+            }
+        }
+    }
+}
+
+/// Removes `path` and its SQLite companions (`-wal`, `-shm`, `-journal`), where there.
+fn remove_database(path: &Path) {
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let _ = std::fs::remove_file(with_suffix(path, suffix));
     }
 }
 
@@ -656,6 +824,15 @@ struct FileRow {
     whole: bool,
     /// [`tail_hash`] of the bytes before `consumed` when they were read (`None`: not known).
     tail_hash: Option<i64>,
+    /// When the row was last written (ms since the epoch): a file modified later without
+    /// growing was written over in place.
+    updated_ms: i64,
+}
+
+/// `time` in ms since the epoch (`None` before it).
+fn system_ms(time: std::time::SystemTime) -> Option<i64> {
+    let d = time.duration_since(std::time::UNIX_EPOCH).ok()?;
+    i64::try_from(d.as_millis()).ok()
 }
 
 /// The longest unconsumed end of a file [`awaited_tail`] looks at (1 MiB); a longer one is
@@ -822,11 +999,19 @@ impl Ledger {
             })?;
         }
         let ledger = Self::open_or_set_aside(path, busy, note)?;
-        remember_opened(path);
+        // A rebuild stopped after its new index was in place left the file it made it in;
+        // removed when no rebuild is under way (one that is holds the lock).
+        let temp = with_suffix(path, TEMP_SUFFIX);
+        if temp.exists() {
+            if let Ok(_lock) = RebuildLock::take(path, Duration::ZERO) {
+                remove_database(&temp);
+            }
+        }
         Ok(ledger)
     }
 
-    /// [`Ledger::open_waiting`] without remembering what it opened.
+    /// [`Ledger::open_waiting`]: an unusable file is set aside and rebuilt
+    /// ([`Ledger::rebuild_locked`]).
     fn open_or_set_aside(
         path: &Path,
         busy: Duration,
@@ -834,10 +1019,8 @@ impl Ledger {
     ) -> Result<Ledger, Error> {
         match Self::try_open(path, busy) {
             Ok(Ok(ledger)) => Ok(ledger),
-            Ok(Err((reason, damaged))) => Self::set_aside(path, &reason, damaged, busy, note),
-            Err(e) if e.is_corrupt() => {
-                Self::set_aside(path, &format!("damaged ({e})"), true, busy, note)
-            }
+            Ok(Err(_)) => Self::rebuild_locked(path, Found::AtOpen, busy, note),
+            Err(e) if e.is_corrupt() => Self::rebuild_locked(path, Found::AtOpen, busy, note),
             // Said with the file ("unable to open database file" alone does not say where).
             Err(Error::Sqlite(e)) => Err(Error::Io(io::Error::other(format!(
                 "{}: {e}",
@@ -847,43 +1030,183 @@ impl Ledger {
         }
     }
 
-    /// Moves the index at `path` aside (as after damage found mid-run) and opens a new one,
-    /// with what the damaged one still holds of the transcripts no longer on disk
-    /// ([`salvage`]). When `path` is no longer the file this process opened there (another
-    /// process found the same damage and rebuilt it first), the index there now is opened
-    /// instead ([`Ledger::open`]): moving it aside would lose that rebuild's salvage.
+    /// Sets the index at `path` aside and rebuilds it, as after damage found mid-run, with
+    /// what it still holds of the transcripts no longer on disk ([`salvage`]), whatever
+    /// it holds (for a caller that knows it damaged; under the rebuild lock, as
+    /// [`Ledger::repair`]).
     pub fn rebuild(path: &Path, why: &str, note: &mut dyn FnMut(&str)) -> Result<Ledger, Error> {
-        let opened = OPENED.lock().ok().and_then(|o| o.get(path).copied());
-        if opened.is_some() && identity_at(path) != opened {
-            return Self::open(path, note);
-        }
-        let ledger = Self::set_aside(path, why, true, BUSY_TIMEOUT, note)?;
-        remember_opened(path);
-        Ok(ledger)
+        let found = Found::Damaged {
+            why: why.to_owned(),
+            seen: Seen::Unknown,
+        };
+        Self::rebuild_locked(path, found, BUSY_TIMEOUT, note)
     }
 
-    /// Moves the index at `path` aside (`why`: the reason, for `note`), starts a new one and,
-    /// when the old one is `damaged` (aegon's, but not readable whole; not when it is another
-    /// program's file), copies into it what the old one still holds of the
-    /// transcripts no longer on disk ([`salvage::salvage`]), recording the damage for every
-    /// report ([`Ledger::damage`]).
-    fn set_aside(
+    /// What to do when a query on this index failed with `error`, damage
+    /// ([`Error::is_corrupt`]): the index is closed and, under the rebuild lock, looked at
+    /// again. When another process rebuilt it meanwhile (its generation changed since this one
+    /// was opened), or when the error was a missing table and the index has its whole schema
+    /// now, the index there is opened; else it is set aside (`*.unusable-<ms>`, never deleted)
+    /// and rebuilt with what it still holds of the transcripts no longer on disk ([`salvage`]),
+    /// `note` told why and where the damaged copy went; every later report says the damage
+    /// ([`Ledger::damage`]). Waits for the lock as long as this ledger waits for SQLite's.
+    ///
+    /// **Crash- and race-safe.** The rebuild holds the lock while it copies the damaged index
+    /// aside (SQLite's online backup: a consistent copy), makes the new one beside it
+    /// (`*.rebuilding`: schema, salvaged rows, the damage record and a new generation, one
+    /// transaction) and copies that over the damaged one in one write transaction (the
+    /// backup again; a file that is not a database at all is replaced by a rename instead).
+    /// So the index's path always holds either the damaged index (stopped before the copy:
+    /// the next run rebuilds again) or the whole new one with its record; never a half-made
+    /// one, and never a fresh one that lost the salvage. A process that waited for the lock
+    /// finds the new generation and uses it.
+    pub fn repair(self, error: &Error, note: &mut dyn FnMut(&str)) -> Result<Ledger, Error> {
+        let found = self.found_damaged(error);
+        let (path, busy) = (self.path.clone(), self.busy);
+        drop(self);
+        Self::rebuild_locked(&path, found, busy, note)
+    }
+
+    /// What [`Ledger::repair`] knows of the damage `error` met in this index.
+    fn found_damaged(&self, error: &Error) -> Found {
+        Found::Damaged {
+            why: format!("damaged ({error})"),
+            seen: if error.is_missing_table() {
+                Seen::MissingTable(self.generation.clone())
+            } else {
+                Seen::Generation(self.generation.clone())
+            },
+        }
+    }
+
+    /// [`Ledger::repair`] for a caller that holds the ledger by reference: this ledger becomes
+    /// the repaired one (its connection to the damaged index closed once the new one is open).
+    pub fn repair_in_place(
+        &mut self,
+        error: &Error,
+        note: &mut dyn FnMut(&str),
+    ) -> Result<(), Error> {
+        let found = self.found_damaged(error);
+        *self = Self::rebuild_locked(&self.path, found, self.busy, note)?;
+        Ok(())
+    }
+
+    /// Sets the unusable index at `path` aside and rebuilds it ([`Ledger::repair`]) under the
+    /// rebuild lock, unless what `found` says no longer holds once the lock is held.
+    fn rebuild_locked(
         path: &Path,
-        why: &str,
-        damaged: bool,
+        found: Found,
         busy: Duration,
         note: &mut dyn FnMut(&str),
     ) -> Result<Ledger, Error> {
-        let aside = Self::move_aside(path)?;
-        let mut ledger = Self::try_open(path, busy)?.map_err(|(reason, _)| {
+        rebuild_hook(RebuildStep::Waiting);
+        let wait = if busy >= BUSY_TIMEOUT {
+            REBUILD_WAIT.max(busy)
+        } else {
+            busy
+        };
+        let lock = RebuildLock::take(path, wait)?;
+        let temp = with_suffix(path, TEMP_SUFFIX);
+        // A rebuild stopped before it was done left it: it never reached the index's path.
+        remove_database(&temp);
+        let (why, damaged) = match (Self::try_open(path, busy), &found) {
+            // Found unusable when opening: usable now (rebuilt meanwhile).
+            (Ok(Ok(ledger)), Found::AtOpen) => return Ok(ledger),
+            (Ok(Ok(ledger)), Found::Damaged { why, seen }) => {
+                let now = ledger.generation.clone();
+                match seen {
+                    // Rebuilt by another process since this one opened it.
+                    Seen::Generation(g) | Seen::MissingTable(g) if now.is_some() && now != *g => {
+                        return Ok(ledger)
+                    }
+                    // Its whole schema is there (`try_open` looked): not damaged.
+                    Seen::MissingTable(_) => return Ok(ledger),
+                    _ => {}
+                }
+                drop(ledger);
+                (why.clone(), true)
+            }
+            (Ok(Err((reason, damaged))), _) => (reason, damaged),
+            (Err(e), _) if e.is_corrupt() => (format!("damaged ({e})"), true),
+            (Err(e), _) => return Err(e),
+        };
+        rebuild_hook(RebuildStep::Locked);
+        let at = now_ms();
+        let aside = Self::copy_aside(path, at, busy)?;
+        rebuild_hook(RebuildStep::CopiedAside);
+        let restored = Self::build(&temp, &aside, damaged, at, busy)?;
+        rebuild_hook(RebuildStep::Built);
+        Self::install(&temp, path, busy)?;
+        rebuild_hook(RebuildStep::Installed);
+        remove_database(&temp);
+        let ledger = Self::try_open(path, busy)?.map_err(|(reason, _)| {
             Error::Io(io::Error::other(format!("{}: {reason}", path.display())))
         })?;
+        drop(lock);
+        note(&format!(
+            "{}: {why}; moved to {} and rebuilt from the transcripts on disk{restored}",
+            path.display(),
+            aside.display()
+        ));
+        Ok(ledger)
+    }
+
+    /// Copies the index at `path` to `path.unusable-<at>` (another name if that is taken) with
+    /// SQLite's online backup (pages as they are, the WAL's committed transactions included),
+    /// or byte for byte (with its WAL) when SQLite cannot read it as a database; gives the
+    /// copy's name.
+    fn copy_aside(path: &Path, at: i64, busy: Duration) -> Result<PathBuf, Error> {
+        let mut aside = with_suffix(path, &format!(".unusable-{at}"));
+        let mut n = 0;
+        while aside.exists() {
+            n += 1;
+            aside = with_suffix(path, &format!(".unusable-{at}-{n}"));
+        }
+        let copied = (|| {
+            let from =
+                Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+            from.busy_timeout(busy)?;
+            let mut to = Connection::open(&aside)?;
+            copy_database(&from, &mut to, busy)?;
+            // One file, read without a WAL beside it (the salvage opens it read-only): what
+            // the note names is all there is to keep or remove.
+            // Not done on a copy too damaged for it: the copy is whole all the same.
+            let _ = to.query_row("PRAGMA journal_mode=DELETE", [], |_| Ok(()));
+            Ok::<(), Error>(())
+        })();
+        if copied.is_err() {
+            remove_database(&aside);
+            std::fs::copy(path, &aside)?;
+            let wal = with_suffix(path, "-wal");
+            if wal.exists() {
+                std::fs::copy(&wal, with_suffix(&aside, "-wal"))?;
+            }
+        }
+        Ok(aside)
+    }
+
+    /// Makes the new index at `temp`: the schema, and when the old one was `damaged`
+    /// (aegon's, not readable whole), what its copy at `aside` still holds of the transcripts
+    /// no longer on disk ([`salvage::salvage`]) with the damage record, and a new generation,
+    /// in one transaction; left as one file (rollback journal) ready to be copied into place.
+    /// Gives what was restored, for the note.
+    fn build(
+        temp: &Path,
+        aside: &Path,
+        damaged: bool,
+        at: i64,
+        busy: Duration,
+    ) -> Result<String, Error> {
+        let mut ledger = Self::try_open(temp, busy)?.map_err(|(reason, _)| {
+            Error::Io(io::Error::other(format!("{}: {reason}", temp.display())))
+        })?;
+        let generation = new_generation();
         let restored =
             if !damaged {
+                salvage::record_generation(&ledger.conn, &generation)?;
                 String::new()
             } else {
-                let at = now_ms();
-                match salvage::salvage(&mut ledger.conn, &aside, at) {
+                match salvage::salvage(&mut ledger.conn, aside, at, &generation) {
                     Ok(d) => format!(
                     " and the {} response{} of transcripts no longer on disk it could still be \
                      read for{}",
@@ -896,28 +1219,55 @@ impl Ledger {
                     Err(e) => {
                         let d = Damage {
                             at_ms: at,
-                            aside: aside.clone(),
+                            aside: aside.to_owned(),
                             restored: 0,
                             complete: false,
                             missing: None,
                         };
-                        let recorded = salvage::record(&ledger.conn, &d).map_or_else(
-                            |e| format!("; recording it failed too ({e})"),
-                            |()| String::new(),
-                        );
+                        let tx = ledger.conn.transaction()?;
+                        salvage::record(&tx, &d)?;
+                        salvage::record_generation(&tx, &generation)?;
+                        tx.commit()?;
                         format!(
-                            "; what it held of transcripts no longer on disk could not be copied \
-                         ({e}){recorded}"
-                        )
+                        "; what it held of transcripts no longer on disk could not be copied ({e})"
+                    )
                     }
                 }
             };
-        note(&format!(
-            "{}: {why}; moved to {} and rebuilt from the transcripts on disk{restored}",
-            path.display(),
-            aside.display()
-        ));
-        Ok(ledger)
+        ledger
+            .conn
+            .query_row("PRAGMA journal_mode=DELETE", [], |_| Ok(()))?;
+        ledger.checkpoint_on_drop(false);
+        drop(ledger);
+        Ok(restored)
+    }
+
+    /// Puts the new index made at `temp` in place of the one at `path`: copied over it in one
+    /// write transaction ([`copy_database`]: other processes, which may have the damaged
+    /// index open, see the old pages or the new ones, and a crash leaves the old ones); a file
+    /// SQLite cannot write as a database (not a database at all, or pages of another size in
+    /// WAL mode) is replaced by renaming `temp` over it, its WAL and shared memory removed
+    /// first (no process can be using them with such a file).
+    fn install(temp: &Path, path: &Path, busy: Duration) -> Result<(), Error> {
+        let copied = (|| {
+            let from =
+                Connection::open_with_flags(temp, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+            let mut to =
+                Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE)?;
+            to.busy_timeout(busy)?;
+            copy_database(&from, &mut to, busy)
+        })();
+        match copied {
+            Ok(()) => Ok(()),
+            Err(e) if e.is_busy() => Err(e),
+            Err(_) => {
+                for suffix in ["-wal", "-shm"] {
+                    let _ = std::fs::remove_file(with_suffix(path, suffix));
+                }
+                std::fs::rename(temp, path)?;
+                Ok(())
+            }
+        }
     }
 
     /// The damaged indexes this one was rebuilt from ([`salvage`]) whose damaged copy is still
@@ -1049,22 +1399,6 @@ impl Ledger {
         Ok(out.into_iter().map(|(_, d)| d).collect())
     }
 
-    /// Renames the database and its WAL files to `*.unusable-<ms>`; returns the new name.
-    fn move_aside(path: &Path) -> Result<PathBuf, Error> {
-        let mut aside = path.as_os_str().to_owned();
-        aside.push(format!(".unusable-{}", now_ms()));
-        let aside = PathBuf::from(aside);
-        std::fs::rename(path, &aside)?;
-        for suffix in ["-wal", "-shm"] {
-            let mut from = path.as_os_str().to_owned();
-            from.push(suffix);
-            let mut to = aside.as_os_str().to_owned();
-            to.push(suffix);
-            let _ = std::fs::rename(&from, &to);
-        }
-        Ok(aside)
-    }
-
     /// Opens and checks; `Ok(Err(reason))` when the file is not a usable index.
     /// The reason comes with whether the file is a damaged aegon index (worth salvaging).
     #[allow(clippy::type_complexity)]
@@ -1123,6 +1457,8 @@ impl Ledger {
             version,
             web_searches: false,
             unread_usage: false,
+            generation: None,
+            busy,
         };
         let mut version = version;
         if version < schema::VERSION {
@@ -1130,6 +1466,7 @@ impl Ledger {
             version = ledger.migrate()?;
             ledger.version = version;
         }
+        ledger.generation = generation(&ledger.conn);
         if version > schema::VERSION {
             // Never moved aside nor migrated: it may be the only copy of deleted transcripts'
             // history, and the newer aegon that wrote it goes on using it.
@@ -1492,8 +1829,8 @@ impl Ledger {
     fn file_row(conn: &Connection, key: &str) -> Result<Option<FileRow>, Error> {
         Ok(conn
             .prepare_cached(
-                "SELECT id, dev, ino, consumed, line, open_tail, whole, tail_hash FROM files
-                 WHERE path = ?1",
+                "SELECT id, dev, ino, consumed, line, open_tail, whole, tail_hash, updated_ms
+                 FROM files WHERE path = ?1",
             )?
             .query_row([key], |r| {
                 Ok(FileRow {
@@ -1505,6 +1842,7 @@ impl Ledger {
                     open_tail: r.get(5)?,
                     whole: r.get(6)?,
                     tail_hash: r.get(7)?,
+                    updated_ms: r.get(8)?,
                 })
             })
             .optional()?)
@@ -1639,6 +1977,21 @@ impl Ledger {
             }
             _ => false,
         };
+        // Modified since its row was written, yet no longer (Claude Code only appends): written
+        // over in place somewhere before its last 4 KiB, at the same size (a redaction tool,
+        // an editor writing in place). The modification time is of the metadata read anyway;
+        // one in the future (another machine's clock) is trusted once it is past. An edit in
+        // place that also appends, or one made while a run read the file, is not seen.
+        let touched = match (before, meta.modified().ok().and_then(system_ms)) {
+            (Some(r), Some(modified)) => {
+                (r.dev, r.ino) == (dev, ino)
+                    && size == r.consumed
+                    && modified > r.updated_ms
+                    && modified <= now_ms()
+            }
+            _ => false,
+        };
+        let overwritten = overwritten || touched;
         let (start, line, open_tail, reread) = match before {
             Some(r) if (r.dev, r.ino) != (dev, ino) => (0, 1, false, Some(Reread::Replaced)),
             Some(r) if size < r.consumed => (0, 1, false, Some(Reread::Truncated)),
@@ -5094,6 +5447,8 @@ mod tests {
             version: schema::VERSION,
             web_searches: true,
             unread_usage: true,
+            generation: None,
+            busy: BUSY_TIMEOUT,
         };
         assert!(!has_column(&ledger.conn, "limit_readings", "account").unwrap());
         assert_eq!(used(&ledger, &w), [("five_hour".to_owned(), 80.0)]);
@@ -5302,6 +5657,70 @@ mod tests {
 
     /// A transcript whose last line was damaged (NUL bytes, as a crash leaves) is restored in
     /// place from its clean copy, the same size: read again, the line read, nothing unread.
+    /// tester15 #6: a transcript edited in place, at the same size, far from its end (a token
+    /// count of one response changed on its three lines, as a redaction tool or an editor
+    /// writing in place does) was never read again. Its modification time, later than its
+    /// row's writing while the file did not grow, says so: read again, it counts what it holds
+    /// now, as a read without the index does.
+    #[test]
+    fn a_file_edited_in_place_at_the_same_size_is_read_again() {
+        let dir = temp("edited");
+        let source = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../fixtures/corpus/apanloco__random__session.jsonl"
+        );
+        let text = std::fs::read_to_string(source).unwrap();
+        let first: String = text.split_inclusive('\n').take(60).collect();
+        let file = dir.join("s.jsonl");
+        std::fs::write(&file, &first).unwrap();
+        let mut ledger = Ledger::open(&dir.join("i.sqlite3"), &mut |_| {}).unwrap();
+        ledger
+            .update(&[], std::slice::from_ref(&file), &mut no_problem)
+            .unwrap();
+        // Indexed ten seconds before the edit (no sleep: the row is made older).
+        ledger
+            .conn
+            .execute("UPDATE files SET updated_ms = updated_ms - 10000", [])
+            .unwrap();
+        let edited = first.replace(
+            r#""cache_read_input_tokens":8693"#,
+            r#""cache_read_input_tokens":9693"#,
+        );
+        assert_eq!(edited.len(), first.len());
+        let at = first.find(r#""cache_read_input_tokens":8693"#).unwrap();
+        assert!(at + (TAIL as usize) < first.len(), "before the last 4 KiB");
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&file)
+            .and_then(|mut f| io::Write::write_all(&mut f, edited.as_bytes()))
+            .unwrap();
+        let stats = ledger
+            .update(&[], std::slice::from_ref(&file), &mut no_problem)
+            .unwrap();
+        assert_eq!(stats.rereads, [(path_key(&file), Reread::Overwritten)]);
+        let indexed = ledger.entries(&Scope::All, None, &prices()).unwrap();
+        let fresh = read_fresh(std::slice::from_ref(&file), &prices(), &mut no_problem);
+        assert_eq!(rows(&indexed), rows(&fresh));
+        // Read once: unchanged since, it is not read again.
+        let stats = ledger
+            .update(&[], std::slice::from_ref(&file), &mut no_problem)
+            .unwrap();
+        assert_eq!(stats.files_read, 0);
+        // A modification time in the future (another machine's clock) does not make every
+        // run read it again.
+        let tomorrow = std::time::SystemTime::now() + Duration::from_secs(86_400);
+        File::options()
+            .write(true)
+            .open(&file)
+            .unwrap()
+            .set_modified(tomorrow)
+            .unwrap();
+        let stats = ledger
+            .update(&[], std::slice::from_ref(&file), &mut no_problem)
+            .unwrap();
+        assert_eq!(stats.files_read, 0);
+    }
+
     #[test]
     fn a_damaged_file_restored_in_place_at_the_same_size_is_read_again() {
         let dir = temp("restored");
@@ -5672,37 +6091,194 @@ mod tests {
     /// aside.
     #[test]
     fn a_rebuild_by_another_process_is_not_moved_aside_again() {
+        // Two processes have the index open; both meet its damage. The first to hold the lock
+        // rebuilds; the other finds the new generation under the lock and uses that rebuild
+        // (setting it aside again would set aside what the first restored).
         let dir = temp("rebuild-race");
+        let tree = corpus_tree(&dir);
         let path = dir.join("i.sqlite3");
-        let ledger = Ledger::open(&path, &mut |n| panic!("{n}")).unwrap();
+        let mut ledger = Ledger::open(&path, &mut |n| panic!("{n}")).unwrap();
+        ledger
+            .update(std::slice::from_ref(&tree), &[], &mut |_, _| {})
+            .unwrap();
+        let before = totals(&ledger.entries(&Scope::All, None, &prices()).unwrap());
         drop(ledger);
-        // The other process: the damaged file moved aside, a new index in its place.
-        std::fs::rename(&path, dir.join("i.sqlite3.unusable-1")).unwrap();
-        {
-            let conn = Connection::open(&path).unwrap();
-            conn.execute_batch("PRAGMA journal_mode=WAL").unwrap();
-        }
-        let rebuilt =
-            Ledger::open_or_set_aside(&path, BUSY_TIMEOUT, &mut |n| panic!("{n}")).unwrap();
-        drop(rebuilt);
-        let before = identity_at(&path);
+        let first = Ledger::open(&path, &mut |n| panic!("{n}")).unwrap();
+        let second = Ledger::open(&path, &mut |n| panic!("{n}")).unwrap();
+        let corrupt = Error::Sqlite(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CORRUPT),
+            None,
+        ));
         let mut notes = Vec::new();
-        let ledger = Ledger::rebuild(&path, "damaged", &mut |n| notes.push(n.to_owned())).unwrap();
-        assert_eq!(notes, Vec::<String>::new());
-        assert_eq!(identity_at(&path), before, "the same file, not moved aside");
-        let aside = std::fs::read_dir(&dir)
-            .unwrap()
-            .filter(|e| {
-                let name = e.as_ref().unwrap().file_name();
-                name.to_string_lossy().contains(".unusable-")
-            })
-            .count();
-        assert_eq!(aside, 1, "only the other process's");
-        drop(ledger);
-        // Its own file still there: moved aside.
-        let mut notes = Vec::new();
-        drop(Ledger::rebuild(&path, "damaged", &mut |n| notes.push(n.to_owned())).unwrap());
+        let first = first
+            .repair(&corrupt, &mut |n| notes.push(n.to_owned()))
+            .unwrap();
         assert_eq!(notes.len(), 1, "{notes:?}");
+        assert!(notes[0].contains("moved to"), "{notes:?}");
+        let second = second
+            .repair(&corrupt, &mut |n| notes.push(n.to_owned()))
+            .unwrap();
+        assert_eq!(notes.len(), 1, "not rebuilt again: {notes:?}");
+        assert!(first.generation.is_some());
+        assert_eq!(second.generation, first.generation);
+        assert_eq!(set_aside_copies(&dir).len(), 1, "only the first's");
+        // Nothing was lost: the transcripts are on disk (read again) and the copy holds them.
+        let mut second = second;
+        second
+            .update(std::slice::from_ref(&tree), &[], &mut |_, _| {})
+            .unwrap();
+        assert_eq!(
+            totals(&second.entries(&Scope::All, None, &prices()).unwrap()),
+            before
+        );
+        drop(first);
+        // Damage met again in the rebuilt index (the generation it opened): rebuilt again.
+        drop(
+            second
+                .repair(&corrupt, &mut |n| notes.push(n.to_owned()))
+                .unwrap(),
+        );
+        assert_eq!(notes.len(), 2, "{notes:?}");
+        assert_eq!(set_aside_copies(&dir).len(), 2);
+    }
+
+    /// The damaged copies a rebuild set aside in `dir` (`*.unusable-<ms>`, not their `-wal`
+    /// or `-shm`).
+    fn set_aside_copies(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = set_aside_in(dir)
+            .into_iter()
+            .filter(|n| !n.ends_with("-wal") && !n.ends_with("-shm"))
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn a_missing_table_is_rebuilt_only_when_the_schema_lacks_it() {
+        let dir = temp("missing-table");
+        let tree = corpus_tree(&dir);
+        let path = dir.join("i.sqlite3");
+        let mut ledger = Ledger::open(&path, &mut |n| panic!("{n}")).unwrap();
+        ledger
+            .update(std::slice::from_ref(&tree), &[], &mut |_, _| {})
+            .unwrap();
+        let before = totals(&ledger.entries(&Scope::All, None, &prices()).unwrap());
+        // Said by a query while the schema is whole (another file took its place meanwhile):
+        // the index is opened again, not set aside.
+        let missing = Error::Sqlite(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ERROR),
+            Some("no such table: files".to_owned()),
+        ));
+        assert!(missing.is_corrupt() && missing.is_missing_table());
+        let ledger = ledger.repair(&missing, &mut |n| panic!("{n}")).unwrap();
+        assert_eq!(set_aside_copies(&dir), Vec::<String>::new());
+        assert_eq!(
+            totals(&ledger.entries(&Scope::All, None, &prices()).unwrap()),
+            before
+        );
+        // A table really gone: the query's own error takes the same path, and it is rebuilt.
+        Connection::open(&path)
+            .unwrap()
+            .execute_batch("DROP TABLE tools")
+            .unwrap();
+        let e = ledger.tool_counts().unwrap_err();
+        assert!(e.is_missing_table(), "{e}");
+        let mut notes = Vec::new();
+        let mut ledger = ledger
+            .repair(&e, &mut |n| notes.push(n.to_owned()))
+            .unwrap();
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert!(notes[0].contains("without table tools"), "{notes:?}");
+        assert_eq!(set_aside_copies(&dir).len(), 1);
+        ledger
+            .update(std::slice::from_ref(&tree), &[], &mut |_, _| {})
+            .unwrap();
+        assert_eq!(
+            totals(&ledger.entries(&Scope::All, None, &prices()).unwrap()),
+            before
+        );
+        assert!(ledger.tool_counts().unwrap().0 > 0);
+    }
+
+    /// Overwrites page `page` of the database file at `path` whole (page 1 past its 100-byte
+    /// file header) with `DE AD` repeated, as a bad sector would (tester15's repros write
+    /// 2,000 bytes of it at byte 100 of a page).
+    fn damage_page(path: &Path, page: u64) {
+        let conn = Connection::open(path).unwrap();
+        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+            .unwrap();
+        let size = conn
+            .query_row("PRAGMA page_size", [], |r| r.get::<_, i64>(0))
+            .unwrap() as u64;
+        drop(conn);
+        let mut bytes = std::fs::read(path).unwrap();
+        let from = ((page - 1) * size + if page == 1 { 100 } else { 0 }) as usize;
+        let to = (page * size) as usize;
+        for (i, b) in bytes[from..to].iter_mut().enumerate() {
+            *b = if i % 2 == 0 { 0xde } else { 0xad };
+        }
+        std::fs::write(path, bytes).unwrap();
+    }
+
+    /// The root page of `name` (a table or index) in the database file at `path`.
+    fn root_page(path: &Path, name: &str) -> u64 {
+        Connection::open(path)
+            .unwrap()
+            .query_row(
+                "SELECT rootpage FROM sqlite_master WHERE name = ?1",
+                [name],
+                |r| r.get::<_, i64>(0),
+            )
+            .unwrap() as u64
+    }
+
+    /// Damage in the root page of `files` (tester15 #2: every run read the transcripts afresh,
+    /// exit 0, and the index was never rebuilt): the first query that meets it (here the one
+    /// that asks whether a path is held) takes the repair, and the rebuild places every
+    /// file's history by the path index (`files`' UNIQUE index, read alone): nothing lost.
+    #[test]
+    fn damage_in_the_files_tables_root_loses_no_files_history() {
+        let dir = temp("files-root");
+        let tree = corpus_tree(&dir);
+        let path = dir.join("i.sqlite3");
+        let mut ledger = Ledger::open(&path, &mut |n| panic!("{n}")).unwrap();
+        ledger
+            .update(std::slice::from_ref(&tree), &[], &mut |_, _| {})
+            .unwrap();
+        let before = totals(&ledger.entries(&Scope::All, None, &prices()).unwrap());
+        drop(ledger);
+        // Claude Code's cleanup deletes one folder's transcripts: their history is the index's.
+        std::fs::remove_dir_all(tree.join("p")).unwrap();
+        damage_page(&path, root_page(&path, "files"));
+        let ledger = Ledger::open(&path, &mut |n| panic!("{n}")).unwrap();
+        let e = ledger.holds(&tree.join("p")).unwrap_err();
+        assert!(e.is_corrupt(), "{e}");
+        let mut notes = Vec::new();
+        let mut ledger = ledger
+            .repair(&e, &mut |n| notes.push(n.to_owned()))
+            .unwrap();
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert!(
+            ledger.holds(&tree.join("p")).unwrap(),
+            "the gone folder's rows"
+        );
+        ledger
+            .update(std::slice::from_ref(&tree), &[], &mut |_, _| {})
+            .unwrap();
+        let scope = Scope::Paths {
+            roots: vec![tree.clone()],
+            files: Vec::new(),
+            ids: Vec::new(),
+        };
+        assert_eq!(
+            totals(&ledger.entries(&scope, None, &prices()).unwrap()),
+            before,
+            "the deleted transcripts' history is reported over their folder"
+        );
+        let damage = ledger.damage().unwrap();
+        assert_eq!(damage.len(), 1, "{damage:?}");
+        assert!(damage[0].complete, "{damage:?}");
+        assert!(damage[0].restored > 0, "{damage:?}");
     }
 
     /// The damaged index whose transcripts are gone (Claude Code's cleanup): every response it

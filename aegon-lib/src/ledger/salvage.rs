@@ -1,7 +1,7 @@
 //! What a damaged index still holds, copied into the new one.
 //!
-//! When the index is found damaged it is moved aside (`*.unusable-<ms>`) and a new one started
-//! ([`crate::ledger::Ledger::open`]). The transcripts still on disk are read again into the
+//! When the index is found damaged it is copied aside (`*.unusable-<ms>`) and a new one made
+//! that takes its place ([`crate::ledger::Ledger::repair`]). The transcripts still on disk are read again into the
 //! new one, but for those Claude Code has deleted since (30 days after their last use) the
 //! damaged file is the only history. `salvage` opens it read-only and copies every row it can
 //! still read (responses, tool calls, limit messages, the sessions and files each response was
@@ -125,9 +125,14 @@ struct Read {
 }
 
 /// Copies what `aside` (a damaged index, opened read-only) still holds into `new` (a fresh
-/// index, in one transaction, with the damage record), and says
+/// index, in one transaction, with the damage record and the new index's `generation`), and says
 /// what it did. `at_ms`: when it was set aside.
-pub(crate) fn salvage(new: &mut Connection, aside: &Path, at_ms: i64) -> Result<Damage, Error> {
+pub(crate) fn salvage(
+    new: &mut Connection,
+    aside: &Path,
+    at_ms: i64,
+    generation: &str,
+) -> Result<Damage, Error> {
     let mut damage = Damage {
         at_ms,
         aside: aside.to_owned(),
@@ -140,8 +145,21 @@ pub(crate) fn salvage(new: &mut Connection, aside: &Path, at_ms: i64) -> Result<
         copy_all(&old, &tx, &mut damage)?;
     }
     record(&tx, &damage)?;
+    record_generation(&tx, generation)?;
     tx.commit()?;
     Ok(damage)
+}
+
+/// Writes (or replaces) the index's generation (`generation` in `meta`: a new one for each
+/// rebuild, by which a process that found the index damaged tells whether another one rebuilt
+/// it meanwhile), in the caller's transaction.
+pub(crate) fn record_generation(conn: &Connection, generation: &str) -> Result<(), Error> {
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES ('generation', ?1)
+         ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        [generation],
+    )?;
+    Ok(())
 }
 
 /// Writes (or replaces) `damage`'s record in `meta`, in the caller's transaction.
@@ -198,6 +216,22 @@ fn walk(old: &Connection, sql: &str, out: &mut Vec<Value>) {
         match r.get::<_, Value>(0) {
             Ok(v) => out.push(v),
             Err(_) => return,
+        }
+    }
+}
+
+/// The values of columns 0 and 1 of `sql`'s rows, until the end or the first error (damage).
+fn walk_pairs(old: &Connection, sql: &str, out: &mut Vec<(Value, Value)>) {
+    let Ok(mut stmt) = old.prepare(sql) else {
+        return;
+    };
+    let Ok(mut rows) = stmt.query([]) else {
+        return;
+    };
+    while let Ok(Some(r)) = rows.next() {
+        match (r.get::<_, Value>(0), r.get::<_, Value>(1)) {
+            (Ok(a), Ok(b)) => out.push((a, b)),
+            _ => return,
         }
     }
 }
@@ -565,7 +599,64 @@ fn copy_all(old: &Connection, tx: &Connection, damage: &mut Damage) -> Result<()
         }
         Ok(())
     })?;
-    let mut failed_gone = names.failed + files.failed + files_skipped;
+    // File rows on a damaged page of the table: their ids and paths are also in the index of
+    // paths (UNIQUE), read alone (a covering index: the table's pages are not read). Each is
+    // kept as the others are, with what else its row held lost: on disk, read again from its
+    // start; gone, its responses restored.
+    let mut by_index = Vec::new();
+    for order in ["", " DESC"] {
+        walk_pairs(
+            old,
+            &format!(
+                "SELECT id, path FROM files INDEXED BY sqlite_autoindex_files_1 ORDER BY path{order}"
+            ),
+            &mut by_index,
+        );
+    }
+    let mut files_recovered = 0u64;
+    for (id, path) in by_index {
+        let (Value::Integer(id), Value::Text(path)) = (id, path) else {
+            continue;
+        };
+        if ids.files.contains_key(&id) {
+            continue;
+        }
+        let on_disk = Path::new(&path).is_file();
+        tx.execute(
+            "INSERT OR IGNORE INTO files (path, dev, ino, consumed, line, present, updated_ms)
+             VALUES (?1, 0, 0, 0, 1, ?2, 0)",
+            params![path, on_disk],
+        )?;
+        let new: Option<i64> = tx
+            .query_row("SELECT id FROM files WHERE path = ?1", [&path], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        if let Some(new) = new {
+            ids.files.insert(id, new);
+            files_recovered += 1;
+            if on_disk {
+                ids.present.insert(id);
+            } else {
+                gone_files += 1;
+            }
+        }
+    }
+    // Every file row known after all (the table's count, which SQLite reads from an index,
+    // is what was read): none of the files' history is unplaced.
+    let file_count: Option<i64> = old
+        .query_row("SELECT count(*) FROM files", [], |r| r.get(0))
+        .optional()
+        .ok()
+        .flatten();
+    let files_failed = if files_recovered > 0
+        && file_count.is_some_and(|n| u64::try_from(n).ok() == Some(ids.files.len() as u64))
+    {
+        0
+    } else {
+        files.failed
+    };
+    let mut failed_gone = names.failed + files_failed + files_skipped;
     let mut sessions: HashSet<i64> = HashSet::new();
     let mut keys: HashSet<String> = HashSet::new();
     // Responses of files gone from disk (and of files whose row was lost: not known on disk).
@@ -712,7 +803,7 @@ fn copy_all(old: &Connection, tx: &Connection, damage: &mut Damage) -> Result<()
     }
     // Lost only when something of the files gone from disk could not be read: with every
     // file row read and none gone, what failed was of files read again.
-    let nothing_gone = files.failed == 0 && gone_files == 0;
+    let nothing_gone = files_failed == 0 && gone_files == 0;
     damage.complete = readings.failed == 0 && (nothing_gone || failed_gone == 0);
     if !damage.complete {
         let total: Option<i64> = old
