@@ -472,9 +472,10 @@ fn the_sparkline_is_tokens_per_minute_of_the_session() {
         }
         assert_eq!(cell.fg, Color::Cyan);
     }
-    // The context chart: 3% of a 1M window, shown against a 10% scale.
+    // The context chart: 2.7% of a 1M window (floored, as every view floors a percentage),
+    // shown against a 10% scale.
     assert!(
-        screen.contains("Context over time · peak 3% · now 3%"),
+        screen.contains("Context over time · peak 2% · now 2%"),
         "{screen}"
     );
     assert!(screen.contains("│10%"), "{screen}");
@@ -526,8 +527,9 @@ fn the_context_chart_drops_at_each_compaction() {
     let screen = text(&buffer);
     let n = session.compactions;
     let title = format!(
-        "Context over time · peak {peak:.0}% · now {:.0}% · ⇊ {n} compaction{}",
-        ctx.fraction() * 100.0,
+        "Context over time · peak {} · now {} · ⇊ {n} compaction{}",
+        aegon::render::text::percent(peak),
+        aegon::render::text::percent(ctx.fraction() * 100.0),
         if n == 1 { "" } else { "s" }
     );
     assert!(screen.contains(&title), "{title}\n{screen}");
