@@ -943,11 +943,6 @@ fn indexed(
     problem: &mut dyn FnMut(&Path, &str),
     notes: &mut Vec<String>,
 ) -> Result<Loaded, ledger::Error> {
-    let Named {
-        roots,
-        walked,
-        files,
-    } = named;
     let path = ledger::default_path()?;
     let mut note = |n: &str| warn(n);
     let mut ledger = Ledger::open(&path, &mut note)?;
@@ -959,11 +954,7 @@ fn indexed(
         let mut these = Vec::new();
         match indexed_in(
             &mut ledger,
-            Named {
-                roots,
-                walked,
-                files,
-            },
+            named,
             gone,
             verbose,
             pricing,
@@ -994,8 +985,6 @@ fn indexed(
 }
 
 /// [`indexed`] on the index open.
-// The arguments of `indexed`, and the index.
-#[allow(clippy::too_many_arguments)]
 fn indexed_in(
     ledger: &mut Ledger,
     named: Named,
