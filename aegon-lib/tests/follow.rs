@@ -596,6 +596,32 @@ impl Renderer for Usages {
 /// into the decoder, so the repeat is known for one and only the 5 requests written after the
 /// start count (output 617), with `last_token_usage` or with cumulative totals alone
 /// (tester11 #6: 6 calls, output 911 / one of unknown cost, the repeat counted as new).
+/// A file holding `history` followed from its end (`from_size`: from the size it has, as a
+/// watched folder's older file once it grows), `rest` then appended, the input closed: what
+/// reached the renderer (the history gave nothing: checked).
+fn followed_after<R: Renderer + Default>(
+    file: &str,
+    history: &str,
+    rest: &str,
+    from_size: bool,
+) -> R {
+    let fx = Fixture::new(&format!("after-{}", history.len()));
+    fx.append(file, history);
+    let mut pipeline = Pipeline::new(Options::default(), R::default());
+    let tail = Tail::new(fx.path(file), file);
+    let mut tail = if from_size {
+        tail.from_size(history.len() as u64)
+    } else {
+        tail.from_end()
+    };
+    let _ = tail.poll(&mut pipeline, |_: &Path, _| {}).unwrap();
+    assert_eq!(pipeline.stats().events, 0, "history is skipped");
+    fx.append(file, rest);
+    let _ = tail.poll(&mut pipeline, |_: &Path, _| {}).unwrap();
+    let _ = tail.close(&mut pipeline).unwrap();
+    pipeline.finish().unwrap().0
+}
+
 #[test]
 fn a_codex_rollout_followed_from_between_a_token_count_and_its_repeat_counts_only_new_requests() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(
@@ -628,24 +654,13 @@ fn a_codex_rollout_followed_from_between_a_token_count_and_its_repeat_counts_onl
     for (name, text, from_size) in cases {
         let lines: Vec<&str> = text.split_inclusive('\n').collect();
         assert!(lines[39].contains("token_count") && lines[42].contains("token_count"));
-        let fx = Fixture::new("codex-repeat");
-        let history = lines[..40].concat();
-        fx.append("r.jsonl", &history);
-        let mut pipeline = Pipeline::new(Options::default(), Usages::default());
-        let tail = Tail::new(fx.path("r.jsonl"), "r.jsonl");
-        let mut tail = if from_size {
-            tail.from_size(history.len() as u64)
-        } else {
-            tail.from_end()
-        };
-        let _ = tail.poll(&mut pipeline, |_: &Path, _| {}).unwrap();
-        assert!(
-            pipeline.renderer().0.is_empty(),
-            "{name}: history is skipped"
+        let followed: Usages = followed_after(
+            "r.jsonl",
+            &lines[..40].concat(),
+            &lines[40..].concat(),
+            from_size,
         );
-        fx.append("r.jsonl", &lines[40..].concat());
-        let _ = tail.poll(&mut pipeline, |_: &Path, _| {}).unwrap();
-        let usages = &pipeline.renderer().0;
+        let usages = &followed.0;
         assert_eq!(usages.len(), 5, "{name}: {usages:?}");
         assert_eq!(usages.iter().map(|u| u.0).sum::<u64>(), 617, "{name}");
         assert!(usages.iter().all(|u| !u.1), "{name}: {usages:?}");
@@ -749,16 +764,13 @@ fn a_resumed_copilot_session_followed_from_after_its_first_shutdown_counts_only_
                 .filter(|u| u.0 > start as u64)
                 .cloned()
                 .collect();
-            let fx = Fixture::new(&format!("copilot-resumed-{name}-{start}"));
-            fx.append("e.jsonl", &lines[..start].concat());
-            let mut pipeline = Pipeline::new(Options::default(), UsageTokens::default());
-            let mut tail = Tail::new(fx.path("e.jsonl"), "e.jsonl").from_end();
-            let _ = tail.poll(&mut pipeline, |_: &Path, _| {}).unwrap();
-            assert!(pipeline.renderer().0.is_empty(), "history is skipped");
-            fx.append("e.jsonl", &lines[start..].concat());
-            let _ = tail.poll(&mut pipeline, |_: &Path, _| {}).unwrap();
-            let _ = tail.close(&mut pipeline).unwrap();
-            let followed = std::mem::take(&mut pipeline.renderer().0);
+            let followed = followed_after::<UsageTokens>(
+                "e.jsonl",
+                &lines[..start].concat(),
+                &lines[start..].concat(),
+                false,
+            )
+            .0;
             if name == "finished" && start == at + 1 {
                 let total = sum(&followed);
                 assert_eq!(
@@ -820,30 +832,14 @@ fn a_claude_transcript_followed_from_between_the_lines_of_one_response_counts_on
             .filter(|s| line_of(s) > start as u64)
             .cloned()
             .collect();
-        let fx = Fixture::new(&format!("claude-response-lines-{start}"));
-        fx.append("s.jsonl", &lines[..start].concat());
-        let mut usages = Pipeline::new(Options::default(), UsageTokens::default());
-        let mut seen = Pipeline::new(Options::default(), Seen::default());
-        let mut tails = [
-            Tail::new(fx.path("s.jsonl"), "s.jsonl").from_end(),
-            Tail::new(fx.path("s.jsonl"), "s.jsonl").from_end(),
-        ];
-        let _ = tails[0].poll(&mut usages, |_: &Path, _| {}).unwrap();
-        let _ = tails[1].poll(&mut seen, |_: &Path, _| {}).unwrap();
-        assert!(usages.renderer().0.is_empty() && seen.renderer().0.is_empty());
-        fx.append("s.jsonl", &lines[start..].concat());
-        let _ = tails[0].poll(&mut usages, |_: &Path, _| {}).unwrap();
-        let _ = tails[1].poll(&mut seen, |_: &Path, _| {}).unwrap();
-        let [mut usage_tail, mut seen_tail] = tails;
-        let _ = usage_tail.close(&mut usages).unwrap();
-        let _ = seen_tail.close(&mut seen).unwrap();
+        let (history, rest) = (lines[..start].concat(), lines[start..].concat());
         assert_eq!(
-            std::mem::take(&mut usages.renderer().0),
+            followed_after::<UsageTokens>("s.jsonl", &history, &rest, false).0,
             after,
             "usage, started after line {start}"
         );
         assert_eq!(
-            std::mem::take(&mut seen.renderer().0),
+            followed_after::<Seen>("s.jsonl", &history, &rest, false).0,
             seen_after,
             "events, started after line {start}"
         );
@@ -925,22 +921,13 @@ fn a_gemini_chat_followed_from_between_a_message_and_its_repeat_counts_it_once()
                 .cloned()
                 .collect();
             for from_size in [false, true] {
-                let fx = Fixture::new("gemini-repeat");
-                let history = lines[..start].concat();
-                fx.append("g.jsonl", &history);
-                let mut pipeline = Pipeline::new(Options::default(), Counted::default());
-                let tail = Tail::new(fx.path("g.jsonl"), "g.jsonl");
-                let mut tail = if from_size {
-                    tail.from_size(history.len() as u64)
-                } else {
-                    tail.from_end()
-                };
-                let _ = tail.poll(&mut pipeline, |_: &Path, _| {}).unwrap();
-                assert!(pipeline.renderer().0.is_empty(), "history is skipped");
-                fx.append("g.jsonl", &lines[start..].concat());
-                let _ = tail.poll(&mut pipeline, |_: &Path, _| {}).unwrap();
-                let _ = tail.close(&mut pipeline).unwrap();
-                let followed = std::mem::take(&mut pipeline.renderer().0);
+                let followed = followed_after::<Counted>(
+                    "g.jsonl",
+                    &lines[..start].concat(),
+                    &lines[start..].concat(),
+                    from_size,
+                )
+                .0;
                 assert_eq!(
                     followed, after,
                     "{name}, started after line {start} (from size: {from_size})"
