@@ -850,13 +850,7 @@ fn a_workflow_run_with_no_agent_read_makes_the_cost_a_lower_bound() {
                 .replace("\"uuid\":\"", &format!("\"uuid\":\"{i}"));
             std::fs::write(folder.join(format!("agent-a34079522834800{i}.jsonl")), copy).unwrap();
         }
-        let out = Command::new(env!("CARGO_BIN_EXE_aegon"))
-            .args(["--summary", "--json"])
-            .arg(&dir)
-            .output()
-            .unwrap();
-        let err = String::from_utf8_lossy(&out.stderr);
-        let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let (json, err, code) = summary_run(&dir);
         let totals = &json["totals"];
         let (calls, priced) = if read == 0 {
             (43, 8.9374)
@@ -870,10 +864,10 @@ fn a_workflow_run_with_no_agent_read_makes_the_cost_a_lower_bound() {
         }
         if read == runs.len() {
             assert_eq!(totals["cost_usd"], priced, "{err}");
-            assert_eq!(out.status.code(), Some(0), "{err}");
+            assert_eq!(code, Some(0), "{err}");
         } else {
             assert_eq!(totals["cost_usd"], Value::Null, "{read} runs read");
-            assert_eq!(out.status.code(), Some(1), "{read} runs read: {err}");
+            assert_eq!(code, Some(1), "{read} runs read: {err}");
         }
     }
 }
@@ -898,13 +892,7 @@ fn a_subagent_transcript_holding_only_its_prompt_is_a_lower_bound() {
         std::fs::copy(&compact, subagents.join("agent-acompact-fffbd0.jsonl")).unwrap();
         let head: String = sub.split_inclusive('\n').take(lines).collect();
         std::fs::write(subagents.join("agent-a881341.jsonl"), head).unwrap();
-        let out = Command::new(env!("CARGO_BIN_EXE_aegon"))
-            .args(["--summary", "--json"])
-            .arg(&dir)
-            .output()
-            .unwrap();
-        let err = String::from_utf8_lossy(&out.stderr);
-        let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let (json, err, code) = summary_run(&dir);
         let totals = &json["totals"];
         assert_eq!(
             err.contains("subagent a881341"),
@@ -913,11 +901,11 @@ fn a_subagent_transcript_holding_only_its_prompt_is_a_lower_bound() {
         );
         if complete {
             assert_eq!(totals["cost_usd"], totals["priced_cost_usd"], "{lines}");
-            assert_eq!(out.status.code(), Some(0), "{lines}: {err}");
+            assert_eq!(code, Some(0), "{lines}: {err}");
         } else {
             assert_eq!(totals["cost_usd"], Value::Null, "{lines}");
             assert_eq!(totals["priced_cost_usd"], 11.9623, "{lines}");
-            assert_eq!(out.status.code(), Some(1), "{lines}: {err}");
+            assert_eq!(code, Some(1), "{lines}: {err}");
         }
         // The OTLP root span carries the cost only when --summary knows it.
         let (_, roots) = otlp_root_spans(&dir);
