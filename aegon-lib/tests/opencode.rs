@@ -414,6 +414,22 @@ fn a_storage_object_on_one_line_is_told_by_content() {
     assert_eq!(got[0]["text"], v["text"]);
 }
 
+/// An export rewritten on one line (`jq -c`, a sync tool) is the same export: told by its
+/// `info.id`, not taken for an empty Claude Code transcript.
+#[test]
+fn an_export_written_on_one_line_is_told_by_content() {
+    let bytes = read(EXPORT);
+    let v: Value = serde_json::from_slice(&bytes).unwrap();
+    let mut line = serde_json::to_vec(&v).unwrap();
+    line.push(b'\n');
+    let pretty = events(&[(EXPORT, &bytes)]);
+    let compact = events(&[("compact.json", &line)]);
+    assert!(usage_totals(&pretty)[0] > 0);
+    assert_eq!(kinds(&compact), kinds(&pretty));
+    assert_eq!(usage_totals(&compact), usage_totals(&pretty));
+    assert!(compact.iter().all(|e| e["agent"] == "opencode"));
+}
+
 #[test]
 fn fuzz_bodies_accept_the_fixtures_and_damaged_copies() {
     // The pipeline and session bodies reach the OpenCode decoder through sniffing.

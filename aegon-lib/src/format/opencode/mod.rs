@@ -140,20 +140,30 @@ fn mentions_id(bytes: &[u8]) -> bool {
 }
 
 /// Whether a JSONL line (a whole JSON object) is an OpenCode object written on one line: a
-/// top-level `id` that is an OpenCode identifier and no Claude Code `uuid`.
+/// top-level `id` that is an OpenCode identifier (a storage file), or an `info` whose `id` is
+/// one (an export written compactly, as `jq -c` or a sync tool rewrites it), as
+/// [`is_document`] tells a document; and no Claude Code `uuid`.
 pub fn sniff_line(line: &[u8]) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Info<'a> {
+        #[serde(borrow, default)]
+        id: Option<Cow<'a, str>>,
+    }
     #[derive(serde::Deserialize)]
     struct Probe<'a> {
         #[serde(borrow, default)]
         id: Option<Cow<'a, str>>,
+        #[serde(borrow, default)]
+        info: Option<Info<'a>>,
         #[serde(borrow, default)]
         uuid: Option<&'a RawValue>,
     }
     if !mentions_id(line) {
         return false;
     }
+    let opencode = |id: Option<Cow<'_, str>>| id.is_some_and(|id| is_opencode_id(id.as_bytes()));
     match serde_json::from_slice::<Probe<'_>>(line) {
-        Ok(p) => p.uuid.is_none() && p.id.is_some_and(|id| is_opencode_id(id.as_bytes())),
+        Ok(p) => p.uuid.is_none() && (opencode(p.id) || opencode(p.info.and_then(|i| i.id))),
         Err(_) => false,
     }
 }
@@ -1112,6 +1122,14 @@ mod tests {
         assert!(sniff_line(
             br#"{"id":"msg_bcbcbc65b001tpD34xyO4SSbxB","role":"user","sessionID":"s"}"#
         ));
+        // An export on one line: its `info`'s id; a Claude Code line with an `info` is not.
+        assert!(sniff_line(
+            br#"{"info":{"id":"ses_0922c7a27ffesprkDLUo8I7EY3","title":"t"},"messages":[]}"#
+        ));
+        assert!(!sniff_line(
+            br#"{"type":"user","uuid":"u","info":{"id":"ses_0922c7a27ffesprkDLUo8I7EY3"}}"#
+        ));
+        assert!(!sniff_line(br#"{"info":{"id":"ses_short"}}"#));
     }
 
     fn counts(total: Option<u64>, input: u64, output: u64, reasoning: u64) -> TokenCounts {
