@@ -15,10 +15,11 @@ use super::series::{ContextSample, Series, SessionSeries};
 use super::usage::UsageData;
 use crate::event::{Event, EventKind, Kind, KindSet};
 use crate::render::plain::{
-    json_str, key_argument_raw, plainly_not_blank, push_summary, text_summary_chars, KeyArgument,
+    key_argument_raw, plainly_not_blank, push_summary, text_summary_chars, KeyArgument,
     RESULT_SUMMARY_CHARS,
 };
 use crate::render::summary::apply_to_its_session;
+use crate::render::text::literal_summary_start_from;
 use crate::render::{Flow, Renderer};
 use crate::session::pricing::Pricing;
 use crate::session::Sessions;
@@ -54,7 +55,7 @@ const STEP_ARGUMENT_CHARS: usize = 120;
 /// Bytes of a tool call's input a feed row keeps as written, to find its key argument in when
 /// the summary is written; of a longer input the key argument is found at once, and kept as
 /// written (a JSON string literal) up to as many bytes, decoded when the summary is written;
-/// a longer one is decoded and summed up at once.
+/// of a longer one only the start the summary and the steps list read is decoded (at once).
 const CALL_ARGUMENT_BYTES: usize = 1024;
 
 /// The maps keyed by session and call ids: foldhash (seeded per process), a fraction of std's
@@ -294,7 +295,8 @@ impl Dashboard {
         }
         // A call's key argument, one copy for both the steps list and the feed row, worked
         // out when shown: a short input is kept as written; a long one (a whole file being
-        // written) is read now, its argument kept as written unless long too.
+        // written) is read now, its argument kept as written unless long too (then the start
+        // of it that is shown is decoded).
         let argument: Option<KeyArg> = match &event.kind {
             EventKind::ToolCall {
                 input: Some(input), ..
@@ -308,7 +310,15 @@ impl Dashboard {
                     Some(KeyArg::new(ArgForm::Literal, raw))
                 }
                 Some(KeyArgument::Literal(raw)) => {
-                    json_str(raw).map(|t| KeyArg::new(ArgForm::Text, t))
+                    // Decoded only as far as the row's summary and the steps list read it
+                    // (the whole of a heredoc or a long prompt was decoded and copied).
+                    let (start, _) = literal_summary_start_from(
+                        raw,
+                        STEP_ARGUMENT_CHARS,
+                        usize::MAX,
+                        SUMMARY_COLUMNS,
+                    );
+                    Some(KeyArg::new(ArgForm::Text, start))
                 }
                 Some(KeyArgument::Text(text)) => Some(KeyArg::new(ArgForm::Text, text)),
                 None => None,
@@ -1166,6 +1176,17 @@ mod tests {
             format!(r#"{{"command":"{long}"}}"#),
             format!(r#"{{"command":"{}"}}"#, "\\u00e9".repeat(300)),
             format!(r#"{{"content":"{long}","pattern":"p","path":"q"}}"#),
+            // Long literals decoded only as far as the row and the steps list read them: a
+            // heredoc, blank lines or blanks beyond the first characters decoded, zero-width
+            // marks that keep a long line narrow, control characters, a short first line.
+            format!(r#"{{"command":"cat <<'EOF'\n{long}\nEOF"}}"#),
+            format!(r#"{{"command":"{}x{long}"}}"#, "\\n".repeat(700)),
+            format!(r#"{{"command":"{}x{long}"}}"#, " ".repeat(300)),
+            format!(r#"{{"prompt":"a{}b{long}"}}"#, "\\u0301".repeat(400)),
+            format!(r#"{{"prompt":"\u001b[1m{long}"}}"#),
+            format!(r#"{{"description":"short\n\n   {long}"}}"#),
+            format!(r#"{{"command":"short\n\n  \n"}}"#).replace("short", &"s ".repeat(600)),
+            format!(r#"{{"command":"short\n{}"}}"#, " ".repeat(1_200)),
         ];
         let mut lines = String::new();
         for (i, input) in inputs.iter().enumerate() {
