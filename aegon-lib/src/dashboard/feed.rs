@@ -523,12 +523,11 @@ pub struct Feed {
 fn range_slices(run: &VecDeque<Place>, range: std::ops::Range<usize>) -> (&[Place], &[Place]) {
     let (front, back) = run.as_slices();
     let split = front.len();
-    let part = |slice: &'_ [Place], from: usize, to: usize| -> std::ops::Range<usize> {
-        from.min(slice.len())..to.min(slice.len())
-    };
-    let in_front = part(front, range.start, range.end);
+    // The part of `from..to` within a slice of `len` places.
+    let part = |len: usize, from: usize, to: usize| from.min(len)..to.min(len);
+    let in_front = part(split, range.start, range.end);
     let in_back = part(
-        back,
+        back.len(),
         range.start.saturating_sub(split),
         range.end.saturating_sub(split),
     );

@@ -1293,7 +1293,7 @@ mod tests {
             format!(r#"{{"prompt":"a{}b{long}"}}"#, "\\u0301".repeat(400)),
             format!(r#"{{"prompt":"\u001b[1m{long}"}}"#),
             format!(r#"{{"description":"short\n\n   {long}"}}"#),
-            format!(r#"{{"command":"short\n\n  \n"}}"#).replace("short", &"s ".repeat(600)),
+            format!(r#"{{"command":"{}\n\n  \n"}}"#, "s ".repeat(600)),
             format!(r#"{{"command":"short\n{}"}}"#, " ".repeat(1_200)),
         ];
         let mut lines = String::new();
