@@ -367,6 +367,67 @@
 //! measures its peak RSS; `/proc/self/stat`'s `minflt` after the transcripts are loaded), so
 //! every run shows the exact figure wall times at this load cannot: after this change 313–314
 //! the core, 681–683 the dashboard (the first pass of a process, one-time costs included).
+//!
+//! Fewer bytes kept and fewer moves (2026-12-01, same corpus; the machine at load 14 to 18 on
+//! its 2 cores throughout: other helpers' builds). Profile first (callgrind, one pass, main
+//! at 97bb76f): the dashboard's own work beyond the session core is still many small items,
+//! the largest pull-request links 1.22 M (SIMD `memmem` over every result and answer: at
+//! ~0.2 instructions a byte, nothing to cut), texts' starts 1.80 M, the feed's order 0.99 M,
+//! long literal arguments decoded whole 0.41 M. What changed:
+//!
+//! - a text's or result's first line settles its row's summary in more cases: after blanks
+//!   and blank lines, with any character or escape in the line but `\n` and `\u` (a `\u`
+//!   may stand for a line break), when `\n`, blanks and a plain character follow within the
+//!   bytes looked at (the plain renderer reads at least that many characters: the `\n`
+//!   escape is two bytes for one). It read only a first line of plain ASCII not starting
+//!   with a space; a Read tool's result (leading spaces, `→`), a quote, a tab or an accent
+//!   in the first line kept ~500 characters (241 of a result). 938 of the corpus's starts
+//!   now settle so instead of 555 (by a model of the rule in Python: the feed's text ~80 KB
+//!   smaller);
+//! - a call's key argument over 1 KiB (27 on the corpus: heredocs, subagents' prompts) is
+//!   decoded only as far as its row's summary and the steps list read it
+//!   (`literal_summary_start_from`: at least 120 characters, then as far as the summary is
+//!   settled in 240 columns, which settles it in the row's fewer), not whole by serde and
+//!   copied;
+//! - the feed's order moves its (time key, slot) places between its two runs as slices
+//!   (appended and rotated, or appended and drained), not a pop and a push each.
+//!
+//! Every row of the shared corpus reads as before (the corpus test, which now also reads
+//! `$AEGON_CORPUS` when set, run on it), with a random test of such first lines against the
+//! plain renderer. tmux captures as above (the 21 screens of dash4's two scripts, each
+//! binary three times, alternated): at load 14 to 17 keys sent in a row are sometimes taken
+//! as one (a page or an `Esc` short), so a screen may differ between two runs of one binary;
+//! every screen this build showed, byte for byte, is one `/tmp/aegon-stop24` showed in one of
+//! its runs. "Before" is main at 97bb76f, "after" this commit, both measured in this
+//! session:
+//!
+//! | | core | dashboard before | dashboard after |
+//! |---|---|---|---|
+//! | instructions (M), callgrind, one pass, history | 109.56 | 120.69 | 119.67 |
+//! | ratio core/dashboard by instructions | | 0.908 | **0.915** |
+//! | of which texts' starts (settled, counted) | | 0.62 + 1.18 | 1.01 + 0.40 |
+//! | of which the feed's order | | 0.99 | 0.82 |
+//! | of which long literal arguments decoded | | 0.41 | 0.04 |
+//! | page faults a pass (21 passes less 1, exact, every run) | 200.5 | 582.6 | 565.2 |
+//! | page faults, the bench's one fresh pass (4 runs) | 305–308 | 674–676 | 654–657 |
+//! | CPU time a pass (ms), pinned, load 14–17, 7 runs alternated: medians | 10.26–10.46 | 12.85 | 12.38 |
+//! | ratio core/dashboard by CPU time a pass, same runs: median (range) | | 0.814 (0.793–0.833) | 0.827 (0.799–0.844) |
+//! | peak RSS, the bench's one pass (of it ~15.4 MB the transcripts), 4 runs | 17.3–17.6 MB | 18.8–19.1 MB | 19.0–19.1 MB |
+//!
+//! Tried and left out: a tool result whose content is a list of blocks (22 on the corpus,
+//! written at once: 0.78 M) previewed with each text read as a `RawValue` and decoded only as
+//! far as the preview reads it: 0.20 M more, not less (serde skipping a `RawValue` and the
+//! check that its `\u` escapes decode cost more than decoding the few texts whole).
+//!
+//! What is left of the gap (~10.1 M instructions, ~365 fresh pages a pass): the rows
+//! (4,544 × 120 bytes: 133 pages), the feed's text (~90), short call inputs kept whole for
+//! their key argument (~69: finding the argument at once costs ~4 M instructions), the order
+//! (31), the steps' ring (12); the key argument's scan of long inputs 1.29 M, pull-request
+//! links 1.22 M, the 1,067 summaries written at once 1.31 M (0.78 M the 22 lists of blocks),
+//! texts' starts 1.41 M, the order 0.82 M, series 0.52 M. A pass runs ~10 instructions a
+//! nanosecond here and a fault costs ~2.5 µs, so the fresh pages (~0.9 ms) weigh as much as
+//! the instructions (~1 ms): a ratio of 0.9 by CPU time wants both about halved (rows that
+//! keep less, or pages taken in bulk, which needs `unsafe` or a new crate).
 
 use std::io;
 use std::path::{Path, PathBuf};

@@ -519,6 +519,21 @@ pub struct Feed {
     next_seq: u64,
 }
 
+/// The places `range` of `run`, as the (up to) two slices its ring holds them in.
+fn range_slices(run: &VecDeque<Place>, range: std::ops::Range<usize>) -> (&[Place], &[Place]) {
+    let (front, back) = run.as_slices();
+    let split = front.len();
+    // The part of `from..to` within a slice of `len` places.
+    let part = |len: usize, from: usize, to: usize| from.min(len)..to.min(len);
+    let in_front = part(split, range.start, range.end);
+    let in_back = part(
+        back.len(),
+        range.start.saturating_sub(split),
+        range.end.saturating_sub(split),
+    );
+    (&front[in_front], &back[in_back])
+}
+
 /// A row's place in the order: its time key and its slot in [`Feed::items`].
 #[derive(Debug, Clone, Copy)]
 struct Place {
@@ -689,17 +704,23 @@ impl Feed {
         let slot = self.slot_for(item);
         // Where the rows not later than `key` end: the two runs meet there.
         if self.before.back().is_some_and(|p| p.key > key) {
+            // `before`'s places from `at` on go to the front of `after`, in one block:
+            // appended, then rotated round to the front (copies of whole runs, not a
+            // place at a time).
             let at = self.before.partition_point(|p| p.key <= key);
-            while self.before.len() > at {
-                if let Some(place) = self.before.pop_back() {
-                    self.after.push_front(place);
-                }
-            }
+            let moved = self.before.len() - at;
+            let (first, second) = range_slices(&self.before, at..self.before.len());
+            self.after.extend(first);
+            self.after.extend(second);
+            self.after.rotate_right(moved);
+            self.before.truncate(at);
         } else if self.after.front().is_some_and(|p| p.key <= key) {
+            // `after`'s places before `at` go to the back of `before`, in one block.
             let at = self.after.partition_point(|p| p.key <= key);
-            for place in self.after.drain(..at) {
-                self.before.push_back(place);
-            }
+            let (first, second) = range_slices(&self.after, 0..at);
+            self.before.extend(first);
+            self.before.extend(second);
+            self.after.drain(..at);
         }
         self.before.push_back(Place { key, slot });
     }

@@ -15,10 +15,11 @@ use super::series::{ContextSample, Series, SessionSeries};
 use super::usage::UsageData;
 use crate::event::{Event, EventKind, Kind, KindSet};
 use crate::render::plain::{
-    json_str, key_argument_raw, plainly_not_blank, push_summary, text_summary_chars, KeyArgument,
+    key_argument_raw, plainly_not_blank, push_summary, text_summary_chars, KeyArgument,
     RESULT_SUMMARY_CHARS,
 };
 use crate::render::summary::apply_to_its_session;
+use crate::render::text::{literal_summary_start_from, plain_ascii};
 use crate::render::{Flow, Renderer};
 use crate::session::pricing::Pricing;
 use crate::session::Sessions;
@@ -54,7 +55,7 @@ const STEP_ARGUMENT_CHARS: usize = 120;
 /// Bytes of a tool call's input a feed row keeps as written, to find its key argument in when
 /// the summary is written; of a longer input the key argument is found at once, and kept as
 /// written (a JSON string literal) up to as many bytes, decoded when the summary is written;
-/// a longer one is decoded and summed up at once.
+/// of a longer one only the start the summary and the steps list read is decoded (at once).
 const CALL_ARGUMENT_BYTES: usize = 1024;
 
 /// The maps keyed by session and call ids: foldhash (seeded per process), a fraction of std's
@@ -294,7 +295,8 @@ impl Dashboard {
         }
         // A call's key argument, one copy for both the steps list and the feed row, worked
         // out when shown: a short input is kept as written; a long one (a whole file being
-        // written) is read now, its argument kept as written unless long too.
+        // written) is read now, its argument kept as written unless long too (then the start
+        // of it that is shown is decoded).
         let argument: Option<KeyArg> = match &event.kind {
             EventKind::ToolCall {
                 input: Some(input), ..
@@ -308,7 +310,15 @@ impl Dashboard {
                     Some(KeyArg::new(ArgForm::Literal, raw))
                 }
                 Some(KeyArgument::Literal(raw)) => {
-                    json_str(raw).map(|t| KeyArg::new(ArgForm::Text, t))
+                    // Decoded only as far as the row's summary and the steps list read it
+                    // (the whole of a heredoc or a long prompt was decoded and copied).
+                    let (start, _) = literal_summary_start_from(
+                        raw,
+                        STEP_ARGUMENT_CHARS,
+                        usize::MAX,
+                        SUMMARY_COLUMNS,
+                    );
+                    Some(KeyArg::new(ArgForm::Text, start))
                 }
                 Some(KeyArgument::Text(text)) => Some(KeyArg::new(ArgForm::Text, text)),
                 None => None,
@@ -716,48 +726,72 @@ fn literal_start(raw: &str, need: usize) -> Option<[&str; 2]> {
 /// The start of the JSON string literal `raw` (quotes included) that settles its summary in
 /// `max` columns ([`crate::render::plain::push_text_summary`]; a tool result's preview with
 /// `max` [`RESULT_SUMMARY_CHARS`], in fewer columns), closed by a `"` (the pieces to join, as
-/// [`literal_start`]), when its first line reads so without decoding: plain ASCII
-/// (no escape, no quote) that does not start with a space, and either
+/// [`literal_start`]), when its first line reads so without decoding, within the first
+/// `within` bytes:
 ///
-/// - wider than `max`: its first `max + 1` characters, the last not a space (the summary is
+/// - a first line of plain ASCII (no escape, no quote) that does not start with a space and
+///   is wider than `max`: its first `max + 1` characters, the last not a space (the summary is
 ///   that line cut to `max - 1` columns and a `…`, whatever follows), or
-/// - ended by `\n`, then blanks (spaces, `\n`, `\t`, `\r`) and a plain character, all
-///   within the first `within` bytes (the summary is the line and a `…`, whatever follows).
+/// - blanks (spaces, `\n`, `\t`, `\r`), a plain character, the rest of a line (any character
+///   or escape but `\n` and `\u`, which may be a line break), `\n`, then blanks and a plain
+///   character: the summary is that line (trimmed) and a `…`, whatever follows.
 ///
 /// `None` otherwise ([`literal_start`] keeps more). Most texts' first lines are one of the
 /// two: a row keeps tens of bytes of them, not the hundreds [`literal_start`] keeps, and the
 /// feed's text takes that many fewer fresh pages.
 fn settled_start(raw: &str, max: usize, within: usize) -> Option<[&str; 2]> {
-    use crate::render::text::{plain_ascii, plain_run};
+    use crate::render::text::plain_run;
     if !raw.starts_with('"') {
         return None;
     }
     let inner = raw.as_bytes().get(1..)?;
     let inner = &inner[..inner.len().min(within)];
-    if inner.first().is_none_or(|&b| b == b' ') {
-        return None;
-    }
-    let line = plain_run(inner);
-    if line == 0 {
-        return None;
-    }
-    if line > max {
-        // Plain ASCII: byte `max + 2` is a character boundary.
-        return (inner.get(max) != Some(&b' ')).then(|| [&raw[..max + 2], "\""]);
-    }
-    if inner.get(line..line + 2) != Some(&b"\\n"[..]) {
-        return None;
-    }
-    let mut at = line + 2;
-    loop {
-        match inner.get(at..)? {
-            [b' ', ..] => at += 1,
-            [b'\\', b'n' | b't' | b'r', ..] => at += 2,
-            // The quote, `at` bytes, then the plain character (ASCII: a boundary after it).
-            [b, ..] if plain_ascii(*b) => return Some([&raw[..at + 2], "\""]),
-            _ => return None,
+    if inner.first().is_some_and(|&b| b != b' ') {
+        let line = plain_run(inner);
+        if line > max {
+            // Plain ASCII: byte `max + 2` is a character boundary.
+            return (inner.get(max) != Some(&b' ')).then(|| [&raw[..max + 2], "\""]);
+        }
+        if line > 0 && inner.get(line..line + 2) == Some(&b"\\n"[..]) {
+            return blanks_then_plain(raw, inner, line + 2);
         }
     }
+    // Blank lines and blanks, then a line that is not blank (it starts with a plain
+    // character), read escape by escape to its end: every escape but `\n` and `\u` (which may
+    // stand for a line break) stands for a character of the line.
+    let mut at = blanks(inner, 0);
+    if !inner.get(at).copied().is_some_and(plain_ascii) {
+        return None;
+    }
+    loop {
+        at += memchr::memchr2(b'\\', b'"', inner.get(at..)?)?;
+        match inner.get(at..at + 2)? {
+            [b'\\', b'n'] => return blanks_then_plain(raw, inner, at + 2),
+            [b'\\', b'u'] | [b'"', _] => return None,
+            _ => at += 2,
+        }
+    }
+}
+
+/// Where the blanks (spaces, `\n`, `\t`, `\r`) of the literal's body `inner` from byte `at`
+/// end.
+fn blanks(inner: &[u8], mut at: usize) -> usize {
+    loop {
+        match inner.get(at..) {
+            Some([b' ', ..]) => at += 1,
+            Some([b'\\', b'n' | b't' | b'r', ..]) => at += 2,
+            _ => return at,
+        }
+    }
+}
+
+/// The start of the literal `raw` (body `inner`) up to the first character after byte `at`'s
+/// blanks, closed by a `"`, when that is a plain character (the text goes on after the line
+/// that ended at `at`); `None` otherwise.
+fn blanks_then_plain<'a>(raw: &'a str, inner: &[u8], at: usize) -> Option<[&'a str; 2]> {
+    let at = blanks(inner, at);
+    // The quote, `at` bytes, then the plain character (ASCII: a boundary after it).
+    plain_ascii(*inner.get(at)?).then(|| [&raw[..at + 2], "\""])
 }
 
 /// A feed row for `event` with `summary` and its call id (calls and results).
@@ -1054,28 +1088,112 @@ mod tests {
         assert_eq!(settled(r#""short\n\n  ""#), None);
         assert_eq!(settled(r#""short\n\u00e9""#), None);
         assert_eq!(settled(r#""short\né""#), None);
-        // Starting with a blank or an escape, or not a literal.
-        assert_eq!(settled(r#"" short\nnext""#), None);
-        assert_eq!(settled(r#""\nshort\nnext""#), None);
+        // Blanks and blank lines first, then a line of any characters and escapes but a
+        // `\u` (which may be a line break) or the literal's end.
+        assert_eq!(
+            settled(r#"" short\nnext""#).as_deref(),
+            Some(r#"" short\nn""#)
+        );
+        assert_eq!(
+            settled(r#""\n \t\r\nshort\nnext""#).as_deref(),
+            Some(r#""\n \t\r\nshort\nn""#)
+        );
+        assert_eq!(
+            settled(r#""a \"quoted\" line — über\t\\\r\n  next""#).as_deref(),
+            Some(r#""a \"quoted\" line — über\t\\\r\n  n""#)
+        );
+        assert_eq!(settled(r#""a\u000anext\nmore""#), None);
+        assert_eq!(settled(r#""é first\nnext""#), None);
+        assert_eq!(settled(r#""one line — über""#), None);
+        assert_eq!(settled(r#""\n\n  ""#), None);
         assert_eq!(settled("[1]"), None);
         // The plain character beyond `within` bytes.
         assert_eq!(settled_start(r#""ab\n\n\n\nc""#, 10, 8), None);
         assert!(settled_start(r#""ab\n\n\n\nc""#, 10, 11).is_some());
     }
 
-    /// Every event of the real corpus: rows summed up later read the same as at once.
+    /// Every event of the real corpus: rows summed up later read the same as at once. Also
+    /// the transcripts of `$AEGON_CORPUS` when it names a folder (as `bench/history.rs` reads
+    /// it), for a larger corpus at hand.
     #[test]
     fn rows_summed_up_later_read_as_the_plain_summary() {
+        let check = |dir: &std::path::Path| {
+            let mut rows = 0;
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.extension().is_some_and(|e| e == "jsonl") {
+                    let bytes = std::fs::read(&path).unwrap();
+                    rows += rows_match_plain_summaries(&path.display().to_string(), &bytes);
+                }
+            }
+            rows
+        };
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/corpus");
-        let mut rows = 0;
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.extension().is_some_and(|e| e == "jsonl") {
-                let bytes = std::fs::read(&path).unwrap();
-                rows += rows_match_plain_summaries(&path.display().to_string(), &bytes);
+        let rows = check(&dir);
+        assert!(rows > 5_000, "{rows} rows");
+        if let Some(more) = std::env::var_os("AEGON_CORPUS").map(std::path::PathBuf::from) {
+            if more.is_dir() {
+                assert!(check(&more) > 0, "{}", more.display());
             }
         }
-        assert!(rows > 5_000, "{rows} rows");
+    }
+
+    /// Texts whose first line ends early (or not), after blanks and blank lines, with escapes,
+    /// quotes, non-ASCII, wide, zero-width and blank characters and escaped line breaks in
+    /// it, cut where the row's kept start would end or anywhere else: each row reads as the
+    /// plain renderer's summary (prompts, answers, thinking and results alike).
+    #[test]
+    fn rows_of_texts_whose_first_line_ends_early_read_as_the_plain_summary() {
+        // Pieces as written in a JSON string literal.
+        let pieces = [
+            " ",
+            "\\n",
+            "\\t",
+            "\\r",
+            "a",
+            "word",
+            "é",
+            "日",
+            "\\\"",
+            "\\\\",
+            "\\/",
+            "\\b",
+            "\\f",
+            "\\u000a",
+            "\\u000A",
+            "\\u00a0",
+            "\\u2028",
+            "\\u0301",
+            "\\u001b",
+            "\\ud83d\\ude00",
+            "\u{a0}",
+        ];
+        let mut next = crate::render::text::test_picker(0x51_7cc1_b727_220a);
+        let long = "z".repeat(600);
+        let mut lines = String::new();
+        for count in 0..3_000 {
+            let mut text = String::new();
+            for _ in 0..next(40) {
+                text.push_str(pieces[next(pieces.len())]);
+            }
+            // Sometimes a long tail, past the bytes a start is looked for in.
+            let tail = ["", "x", "tail\\nmore", &long][next(4)];
+            text.push_str(tail);
+            lines.push_str(&format!(
+                r#"{{"type":"user","sessionId":"s","message":{{"role":"user","content":"{text}"}}}}"#
+            ));
+            lines.push('\n');
+            lines.push_str(&format!(
+                r#"{{"type":"assistant","sessionId":"s","message":{{"role":"assistant","content":[{{"type":"text","text":"{text}"}},{{"type":"thinking","thinking":"{text}"}}]}}}}"#
+            ));
+            lines.push('\n');
+            lines.push_str(&format!(
+                r#"{{"type":"user","sessionId":"s","message":{{"role":"user","content":[{{"type":"tool_result","tool_use_id":"t{count}","content":"{text}"}}]}}}}"#
+            ));
+            lines.push('\n');
+        }
+        let rows = rows_match_plain_summaries("first-lines.jsonl", lines.as_bytes());
+        assert!(rows >= 3_000 * 2, "{rows} rows");
     }
 
     /// Texts cut near where a row's kept start ends: escapes, wide and multi-byte characters,
@@ -1166,6 +1284,17 @@ mod tests {
             format!(r#"{{"command":"{long}"}}"#),
             format!(r#"{{"command":"{}"}}"#, "\\u00e9".repeat(300)),
             format!(r#"{{"content":"{long}","pattern":"p","path":"q"}}"#),
+            // Long literals decoded only as far as the row and the steps list read them: a
+            // heredoc, blank lines or blanks beyond the first characters decoded, zero-width
+            // marks that keep a long line narrow, control characters, a short first line.
+            format!(r#"{{"command":"cat <<'EOF'\n{long}\nEOF"}}"#),
+            format!(r#"{{"command":"{}x{long}"}}"#, "\\n".repeat(700)),
+            format!(r#"{{"command":"{}x{long}"}}"#, " ".repeat(300)),
+            format!(r#"{{"prompt":"a{}b{long}"}}"#, "\\u0301".repeat(400)),
+            format!(r#"{{"prompt":"\u001b[1m{long}"}}"#),
+            format!(r#"{{"description":"short\n\n   {long}"}}"#),
+            format!(r#"{{"command":"{}\n\n  \n"}}"#, "s ".repeat(600)),
+            format!(r#"{{"command":"short\n{}"}}"#, " ".repeat(1_200)),
         ];
         let mut lines = String::new();
         for (i, input) in inputs.iter().enumerate() {

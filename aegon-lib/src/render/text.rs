@@ -285,8 +285,21 @@ const FIRST_DECODE: usize = 64;
 /// `max_width` columns (it is then cut the same way whatever follows); else `k` grows to
 /// `max_width + 32`, then to `cap`.
 pub(crate) fn literal_summary_start(raw: &str, cap: usize, max_width: usize) -> (String, bool) {
-    let mut decoder = PrefixDecoder::new(raw, raw.len().min(FIRST_DECODE * 2));
-    let mut k = cap.min(FIRST_DECODE);
+    literal_summary_start_from(raw, FIRST_DECODE, cap, max_width)
+}
+
+/// [`literal_summary_start`] decoding at least `first` characters (when the prefix has them)
+/// before it looks whether the summary is settled: the start then also holds the text's first
+/// `first` characters whenever it is cut (the dashboard's steps list shows that many of a
+/// tool call's argument, its feed row the summary).
+pub(crate) fn literal_summary_start_from(
+    raw: &str,
+    first: usize,
+    cap: usize,
+    max_width: usize,
+) -> (String, bool) {
+    let mut decoder = PrefixDecoder::new(raw, raw.len().min(first.saturating_mul(2)));
+    let mut k = cap.min(first);
     loop {
         let cut = decoder.extend(k);
         if !cut || k >= cap {
@@ -1399,6 +1412,31 @@ mod tests {
                             (got.as_str(), used),
                             (want.as_str(), want_used),
                             "{literal} cap {cap} max {max} {flag}"
+                        );
+                    }
+                    // Decoding more first holds the first characters too, and a start
+                    // settled for `max` columns shows what the whole prefix shows in fewer
+                    // (the dashboard keeps one start of a call's argument for its row, whose
+                    // tool name takes some of the columns, and its steps list).
+                    let (start, continues) = literal_summary_start_from(&literal, 10, cap, max);
+                    assert!(!continues || full.starts_with(&start), "{literal}");
+                    let head: String = full.chars().take(10).collect();
+                    assert!(start.starts_with(&head), "{literal} cap {cap}");
+                    // (The whole text: the dashboard reads the argument's whole literal.)
+                    let fewer_widths = if cap == usize::MAX {
+                        &[0, 1, max / 2, max.saturating_sub(1), max][..]
+                    } else {
+                        &[][..]
+                    };
+                    for &fewer in fewer_widths.iter().filter(|&&w| w <= max) {
+                        let mut want = String::new();
+                        let want_used = push_inert_start(&mut want, &full, cut, fewer);
+                        let mut got = String::new();
+                        let used = push_inert(&mut got, &start, fewer);
+                        assert_eq!(
+                            (got.as_str(), used),
+                            (want.as_str(), want_used),
+                            "{literal} cap {cap} max {max} in {fewer}"
                         );
                     }
                 }
