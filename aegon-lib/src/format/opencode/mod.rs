@@ -938,6 +938,7 @@ fn usage<'a>(
         unread: None,
         context: None,
         window: None,
+        repriced: None,
     }
 }
 
