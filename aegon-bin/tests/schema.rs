@@ -90,7 +90,7 @@ enum Kind {
         input: u64,
         output: u64,
         cache_read: u64,
-        cache_write_5m: u64,
+        cache_write_5m: i64,
         cache_write_1h: u64,
         web_searches: u64,
         increment: bool,

@@ -519,8 +519,15 @@ pub enum EventKind<'a> {
         /// a later one that only adds what a later line of the response reported.
         increment: bool,
         /// What else decides the price (speed, service tier, inference geo, the request's
-        /// whole input), from this line's full usage: an increment is priced like its response.
+        /// whole input), from this line's full usage; on an increment, the response's as its
+        /// lines so far state them ([`PriceFactors::merge`], set by the correlator): an
+        /// increment is priced like its response.
         factors: PriceFactors,
+        /// Set by the correlator on an increment that changes how the response's tokens
+        /// counted before it are priced (a factor stated only on a later line, writes found
+        /// to be 1-hour writes): what was counted before and how, so that this event's cost
+        /// carries the difference ([`crate::tokens::Repriced`]). `None` on every other event.
+        repriced: Option<Box<crate::tokens::Repriced>>,
         /// Output tokens spent on reasoning (a part of `tokens.output`), when the agent reports
         /// them apart (Codex `reasoning_output_tokens`, Gemini `thoughts`, OpenCode `reasoning`);
         /// `None` for Claude Code, whose thinking tokens are not reported apart.

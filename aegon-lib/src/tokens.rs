@@ -125,15 +125,58 @@ impl Tokens {
         }
     }
 
-    /// Field-wise maximum.
+    /// The usage of one response read on two of its lines (or copies): the larger of each
+    /// count, but for the cache writes, which are the larger number of writes
+    /// (`cache_creation_input_tokens`) of which the larger 1-hour share is 1-hour writes, the
+    /// rest 5-minute ones. A line without a `cache_creation` split reads its writes as
+    /// 5-minute ones ([`Tokens::cache_writes`]) and another line of the response may say they
+    /// were 1-hour writes (real: the streamed lines of a workflow subagent carry no split, the
+    /// last one does, austinweitao agent-a340795228348a5a6): the same writes read twice, not
+    /// 5-minute writes beside 1-hour ones (tester16 #6). Commutative, associative and
+    /// idempotent (the maximum of the pairs (writes, 1-hour writes)), so that the lines of a
+    /// response give the same usage in any order and any grouping.
     pub fn max(self, other: Tokens) -> Tokens {
+        let writes = |t: &Tokens| t.cache_write_5m.saturating_add(t.cache_write_1h);
+        let all = writes(&self).max(writes(&other));
+        // At most all of them: each side's 1-hour share is at most its own writes.
+        let one_hour = self.cache_write_1h.max(other.cache_write_1h).min(all);
         Tokens {
             input: self.input.max(other.input),
             output: self.output.max(other.output),
             cache_read: self.cache_read.max(other.cache_read),
-            cache_write_5m: self.cache_write_5m.max(other.cache_write_5m),
-            cache_write_1h: self.cache_write_1h.max(other.cache_write_1h),
+            cache_write_5m: all - one_hour,
+            cache_write_1h: one_hour,
             web_search: self.web_search.max(other.web_search),
+        }
+    }
+
+    /// What a response's usage grew by from `before` to `self` (`self` = `before.max(line)`,
+    /// [`Tokens::max`]), as counts to add to `before`, and the cache writes `before` counted as
+    /// 5-minute writes that are 1-hour writes in `self` (to move from the one to the other):
+    /// `before + increase`, that many moved, is `self`. New writes are 1-hour writes as far as
+    /// the 1-hour share grew; the share grown beyond the new writes is writes counted before,
+    /// moved.
+    pub fn increase_over(self, before: Tokens) -> (Tokens, u64) {
+        let writes = |t: &Tokens| t.cache_write_5m.saturating_add(t.cache_write_1h);
+        let new_writes = writes(&self).saturating_sub(writes(&before));
+        let one_hour_grew = self.cache_write_1h.saturating_sub(before.cache_write_1h);
+        let new_one_hour = one_hour_grew.min(new_writes);
+        let increase = Tokens {
+            cache_write_5m: new_writes - new_one_hour,
+            cache_write_1h: new_one_hour,
+            ..self.saturating_sub(before)
+        };
+        (increase, one_hour_grew - new_one_hour)
+    }
+
+    /// These counts with `n` cache writes moved from the 5-minute to the 1-hour ones (at most
+    /// all the 5-minute ones): [`Repriced::moved_to_1h`].
+    pub fn moved_to_1h(self, n: u64) -> Tokens {
+        let n = n.min(self.cache_write_5m);
+        Tokens {
+            cache_write_5m: self.cache_write_5m - n,
+            cache_write_1h: self.cache_write_1h.saturating_add(n),
+            ..self
         }
     }
 
@@ -164,8 +207,9 @@ impl Tokens {
 }
 
 /// What decides an API response's price besides its model and token counts, as its usage
-/// reports it (`message.usage`; FORMAT.md §5). Read from each line's full usage, so a later
-/// line of a response that only adds tokens is priced like the response.
+/// reports it (`message.usage`; FORMAT.md §5). Read from each line's full usage; a response's
+/// are those of its lines merged ([`PriceFactors::merge`]), which its increments carry, so a
+/// later line of a response that only adds tokens is priced like the response.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct PriceFactors {
     /// `usage.speed` (2.1.77+): `standard`, or `fast` for fast mode (priced at a multiple of
@@ -184,6 +228,28 @@ pub struct PriceFactors {
 }
 
 impl PriceFactors {
+    /// The factors of a response from those of its lines, in the order written: `later`'s
+    /// into `self`. A label (speed, service tier, inference geo) is the last one a line
+    /// states, a line that writes none or `""` stating none (Claude Code 2.1.77 and 2.1.92
+    /// write `speed` on a response's last line only; `inference_geo` is `not_available` on
+    /// the streamed lines and `""` on the last); `""` is kept only when no line states more.
+    /// The prompt size is the largest. The one rule of every view: the correlator's
+    /// increments carry the result ([`crate::session::correlate`]) and the usage ledger merges
+    /// its rows with it.
+    pub fn merge(&mut self, later: &PriceFactors) {
+        fn label(into: &mut Option<Cow<'static, str>>, later: &Option<Cow<'static, str>>) {
+            match later.as_deref() {
+                Some(v) if !v.is_empty() => into.clone_from(later),
+                Some(_) if into.is_none() => into.clone_from(later),
+                _ => {}
+            }
+        }
+        label(&mut self.speed, &later.speed);
+        label(&mut self.service_tier, &later.service_tier);
+        label(&mut self.inference_geo, &later.inference_geo);
+        self.prompt_tokens = self.prompt_tokens.max(later.prompt_tokens);
+    }
+
     /// The factors a line's usage reports.
     pub fn from_usage(usage: &Usage) -> PriceFactors {
         let prompt_tokens = match usage.iterations.as_deref() {
@@ -200,6 +266,35 @@ impl PriceFactors {
             inference_geo: usage.inference_geo.clone(),
             prompt_tokens,
         }
+    }
+}
+
+/// What a usage event carries when it changes how its response's tokens counted before it
+/// are priced ([`crate::EventKind::Usage`]'s `repriced`): a later line of the response states
+/// a speed, service tier or inference geo, or a prompt size, the earlier lines did not
+/// (Claude Code 2.1.77 and 2.1.92 write `speed: "fast"` on a response's last line only), or
+/// says that writes counted as 5-minute ones were 1-hour writes. The event's cost is then the
+/// response's cost with its tokens so far ([`Repriced::total`]) and the response's factors,
+/// less the cost already counted for `before` with `factors`: summed over a response's
+/// events, its cost is that of all its tokens at its own factors
+/// ([`crate::session::pricing::RequestPrice::usage_cost`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Repriced {
+    /// The response's tokens counted by its earlier events (their sum, moves applied).
+    pub before: Tokens,
+    /// The factors `before` was priced with.
+    pub factors: PriceFactors,
+    /// Cache writes `before` counted as 5-minute writes that the response's split says are
+    /// 1-hour writes: whoever adds the events' tokens up moves them ([`Tokens::moved_to_1h`]).
+    pub moved_to_1h: u64,
+}
+
+impl Repriced {
+    /// The response's tokens after the event whose tokens are `tokens`.
+    pub fn total(&self, tokens: &Tokens) -> Tokens {
+        self.before
+            .saturating_add(*tokens)
+            .moved_to_1h(self.moved_to_1h)
     }
 }
 
@@ -425,6 +520,99 @@ mod tests {
         let mut outer = usage(0, 0, 0, None);
         outer.iterations = Some(vec![usage(150_000, 1, 0, None), usage(160_000, 1, 0, None)]);
         assert_eq!(PriceFactors::from_usage(&outer).prompt_tokens, 160_007);
+    }
+
+    #[test]
+    fn a_response_s_writes_are_its_count_of_writes_and_their_one_hour_share() {
+        let w = |w5, w1| Tokens {
+            cache_write_5m: w5,
+            cache_write_1h: w1,
+            ..Tokens::default()
+        };
+        // tester16 #6: a line without a split (all 5-minute) and one whose split says 1-hour.
+        let (streamed, last) = (w(5_000, 0), w(0, 5_000));
+        assert_eq!(streamed.max(last), w(0, 5_000));
+        assert_eq!(last.max(streamed), w(0, 5_000));
+        // A 0/0 split (the real file): all 5-minute, as written.
+        assert_eq!(streamed.max(streamed), streamed);
+        // Part of them 1-hour; never more writes than the larger count.
+        assert_eq!(w(1_000, 0).max(w(600, 400)), w(600, 400));
+        assert_eq!(w(300, 0).max(w(0, 200)), w(100, 200));
+        // Any order, any grouping.
+        let (a, b, c) = (w(10, 0), w(4, 6), w(0, 12));
+        assert_eq!(a.max(b).max(c), a.max(b.max(c)));
+        assert_eq!(a.max(b).max(c), c.max(a).max(b));
+    }
+
+    #[test]
+    fn an_increase_never_counts_writes_twice_and_moves_what_turned_out_one_hour() {
+        let w = |w5, w1, out| Tokens {
+            cache_write_5m: w5,
+            cache_write_1h: w1,
+            output: out,
+            ..Tokens::default()
+        };
+        let before = w(5_000, 0, 1);
+        let after = before.max(w(0, 5_000, 300));
+        let (increase, moved) = after.increase_over(before);
+        assert_eq!((increase, moved), (w(0, 0, 299), 5_000));
+        let repriced = Repriced {
+            before,
+            factors: PriceFactors::default(),
+            moved_to_1h: moved,
+        };
+        assert_eq!(repriced.total(&increase), after);
+        // New writes that are 1-hour ones are added as such, nothing moved.
+        let (increase, moved) = w(0, 700, 2).increase_over(w(0, 500, 1));
+        assert_eq!((increase, moved), (w(0, 200, 1), 0));
+        // The usual growing output: only it grows.
+        assert_eq!(w(7, 3, 90).increase_over(w(7, 3, 1)), (w(0, 0, 89), 0));
+    }
+
+    #[test]
+    fn a_response_s_factors_are_the_last_its_lines_state() {
+        let f = |speed: Option<&'static str>, geo: Option<&'static str>, prompt| PriceFactors {
+            speed: speed.map(Cow::Borrowed),
+            inference_geo: geo.map(Cow::Borrowed),
+            prompt_tokens: prompt,
+            ..PriceFactors::default()
+        };
+        let merged = |a: PriceFactors, b: PriceFactors| {
+            let mut m = a;
+            m.merge(&b);
+            m
+        };
+        // Claude Code 2.1.77 / 2.1.92: speed on the last line only.
+        assert_eq!(
+            merged(f(None, None, 10), f(Some("fast"), None, 10)),
+            f(Some("fast"), None, 10)
+        );
+        // A later line that states none keeps what an earlier one stated.
+        assert_eq!(
+            merged(f(Some("fast"), None, 10), f(None, None, 10)),
+            f(Some("fast"), None, 10)
+        );
+        // `""` states none: `not_available` then `""` (real), `us` then `""`.
+        assert_eq!(
+            merged(f(None, Some("not_available"), 1), f(None, Some(""), 1)).inference_geo,
+            Some(Cow::Borrowed("not_available"))
+        );
+        assert_eq!(
+            merged(f(None, Some("us"), 1), f(None, Some(""), 1)).inference_geo,
+            Some(Cow::Borrowed("us"))
+        );
+        assert_eq!(
+            merged(f(None, None, 1), f(None, Some(""), 1)).inference_geo,
+            Some(Cow::Borrowed(""))
+        );
+        // Differing: the last stated; the prompt: the largest.
+        assert_eq!(
+            merged(
+                f(Some("standard"), None, 210_100),
+                f(Some("fast"), None, 150_100)
+            ),
+            f(Some("fast"), None, 210_100)
+        );
     }
 
     #[test]

@@ -10,15 +10,16 @@
 //! then only what later lines added (`increment`); the collector adds those increments, so a
 //! row holds, field by field, the largest count any of the response's lines reported (FORMAT.md
 //! §6; [`crate::session::correlate`]). The index merges a row with one already stored the same way
-//! (field-wise maximum), so a response whose lines straddle two reads, a resumed copy of a
+//! (field-wise maximum; cache writes as [`Tokens::max`] merges them: the largest number of
+//! writes, of which the largest 1-hour share), so a response whose lines straddle two reads, a resumed copy of a
 //! session in another file and a file read again never count twice.
 //!
 //! **Its price factors.** A row keeps what decides its price besides model and tokens
 //! ([`PriceFactors`]: speed, service tier, inference geo, prompt size), so that a report prices
 //! it as the session core does, as a request of its own ([`crate::session::pricing::Pricing::request_cost`]).
-//! Each line repeats them; where lines disagree (one writes `speed: "standard"`, another
-//! none), the first line that names a factor gives it ([`merge_factors`]), and the prompt size
-//! is the largest reported.
+//! They are the response's, by the one rule of every view ([`PriceFactors::merge`]: the last
+//! speed, tier and geo its lines state, a line that writes none or `""` stating none, and the
+//! largest prompt size), which the correlator's increments already carry ([`merge_factors`]).
 //!
 //! **What it could not count.** Lines lost whole (malformed, not recovered) are counted in
 //! [`Collector::unread`]; lines read with a problem that touches their usage (a token count
@@ -53,7 +54,7 @@ pub struct Response {
     pub subagent: bool,
     /// The coding agent whose transcript holds it.
     pub agent: crate::event::Agent,
-    /// Its tokens: field by field, the largest count of its lines.
+    /// Its tokens: field by field, the largest count of its lines ([`Tokens::max`]).
     pub tokens: Tokens,
     /// What decides its price besides model and tokens ([`merge_factors`] of its lines').
     pub factors: PriceFactors,
@@ -93,21 +94,12 @@ pub fn first_occurred(a: (&str, Option<(i64, i64)>), b: (&str, Option<(i64, i64)
     occurred_first((a.0, span(a.1)), (b.0, span(b.1)))
 }
 
-/// Merges the price factors of another line of a response into `into`: a factor `into` does
-/// not name is taken from `other`; the prompt size is the larger. The same rule as the index
-/// applies when it merges rows (`coalesce`, `max`), so a response read in one go or in
-/// pieces is priced alike.
+/// Merges the price factors of a later line (or read) of a response into `into`: the one rule
+/// of every view, [`PriceFactors::merge`] (a label is the last one stated, `""` or none stating
+/// none; the prompt size is the larger). The index applies the same rule when it merges rows,
+/// so a response read in one go or in pieces is priced alike.
 pub fn merge_factors(into: &mut PriceFactors, other: &PriceFactors) {
-    if into.speed.is_none() {
-        into.speed.clone_from(&other.speed);
-    }
-    if into.service_tier.is_none() {
-        into.service_tier.clone_from(&other.service_tier);
-    }
-    if into.inference_geo.is_none() {
-        into.inference_geo.clone_from(&other.inference_geo);
-    }
-    into.prompt_tokens = into.prompt_tokens.max(other.prompt_tokens);
+    into.merge(other);
 }
 
 /// One tool call (keyed by its `tool_use_id`).
@@ -468,6 +460,7 @@ impl Renderer for Collector {
                 tokens,
                 increment,
                 factors,
+                repriced,
                 unread,
                 ..
             } => {
@@ -478,7 +471,10 @@ impl Renderer for Collector {
                     // grew, so the sum is the maximum.
                     Some(row) => {
                         if *increment {
-                            row.tokens = row.tokens.saturating_add(*tokens);
+                            // Writes counted as 5-minute ones that a later line says were
+                            // 1-hour ones move (`tokens::Repriced`).
+                            let moved = repriced.as_ref().map_or(0, |r| r.moved_to_1h);
+                            row.tokens = row.tokens.saturating_add(*tokens).moved_to_1h(moved);
                         } else {
                             // The correlator forgot the response (over a million later).
                             row.tokens = row.tokens.max(*tokens);

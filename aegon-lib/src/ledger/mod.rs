@@ -2271,15 +2271,19 @@ impl Ledger {
                      input = max(input, excluded.input),
                      output = max(output, excluded.output),
                      cache_read = max(cache_read, excluded.cache_read),
-                     cache_5m = max(cache_5m, excluded.cache_5m),
+                     cache_5m = max(cache_5m + cache_1h, excluded.cache_5m + excluded.cache_1h)
+                         - max(cache_1h, excluded.cache_1h),
                      cache_1h = max(cache_1h, excluded.cache_1h),
                      ts_ms = coalesce(ts_ms, excluded.ts_ms),
                      model = coalesce(model, excluded.model),
                      session = coalesce(session, excluded.session),
                      project = coalesce(project, excluded.project),
-                     speed = coalesce(speed, excluded.speed),
-                     service_tier = coalesce(service_tier, excluded.service_tier),
-                     inference_geo = coalesce(inference_geo, excluded.inference_geo),
+                     speed = CASE WHEN excluded.speed <> '' THEN excluded.speed
+                         ELSE coalesce(speed, excluded.speed) END,
+                     service_tier = CASE WHEN excluded.service_tier <> '' THEN excluded.service_tier
+                         ELSE coalesce(service_tier, excluded.service_tier) END,
+                     inference_geo = CASE WHEN excluded.inference_geo <> '' THEN excluded.inference_geo
+                         ELSE coalesce(inference_geo, excluded.inference_geo) END,
                      prompt_tokens = max(coalesce(prompt_tokens, 0), excluded.prompt_tokens),
                      agent = coalesce(agent, excluded.agent),
                      not_a_call = min(not_a_call, excluded.not_a_call)",
@@ -3754,7 +3758,8 @@ fn fold_key(tx: &Connection, old: &str, new: &str) -> Result<(), Error> {
                  input = max(n.input, o.input),
                  output = max(n.output, o.output),
                  cache_read = max(n.cache_read, o.cache_read),
-                 cache_5m = max(n.cache_5m, o.cache_5m),
+                 cache_5m = max(n.cache_5m + n.cache_1h, o.cache_5m + o.cache_1h)
+                     - max(n.cache_1h, o.cache_1h),
                  cache_1h = max(n.cache_1h, o.cache_1h),
                  ts_ms = coalesce(n.ts_ms, o.ts_ms),
                  model = coalesce(n.model, o.model),

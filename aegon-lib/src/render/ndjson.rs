@@ -257,6 +257,8 @@ fn write_object(
             unread: _,
             context: _,
             window: _,
+            // Its cost (`cost_usd`) carries the re-pricing (the sessions' cost computes it).
+            repriced,
         } => {
             o.opt_str(k!("message_id"), message_id.as_deref());
             o.opt_str(k!("request_id"), request_id.as_deref());
@@ -264,8 +266,20 @@ fn write_object(
             o.u64(k!("input"), tokens.input);
             o.u64(k!("output"), tokens.output);
             o.u64(k!("cache_read"), tokens.cache_read);
-            o.u64(k!("cache_write_5m"), tokens.cache_write_5m);
-            o.u64(k!("cache_write_1h"), tokens.cache_write_1h);
+            // Writes its response's earlier events counted as 5-minute ones that this line
+            // says were 1-hour ones move (`tokens::Repriced`): the 5-minute count is then
+            // negative, so that summing each field still gives the response's counts.
+            let moved = repriced.as_ref().map_or(0, |r| r.moved_to_1h);
+            o.i64(
+                k!("cache_write_5m"),
+                i64::try_from(tokens.cache_write_5m)
+                    .unwrap_or(i64::MAX)
+                    .saturating_sub(i64::try_from(moved).unwrap_or(i64::MAX)),
+            );
+            o.u64(
+                k!("cache_write_1h"),
+                tokens.cache_write_1h.saturating_add(moved),
+            );
             o.u64(k!("web_searches"), tokens.web_search);
             o.bool(k!("increment"), *increment);
             o.opt_str(k!("speed"), factors.speed.as_deref());
@@ -440,6 +454,17 @@ impl Obj<'_> {
     fn u64(&mut self, key: &str, value: u64) {
         self.key(key);
         push_u64(self.buf, value);
+    }
+
+    fn i64(&mut self, key: &str, value: i64) {
+        match u64::try_from(value) {
+            Ok(v) => self.u64(key, v),
+            Err(_) => {
+                self.key(key);
+                self.buf.push(b'-');
+                push_u64(self.buf, value.unsigned_abs());
+            }
+        }
     }
 
     #[inline(always)]

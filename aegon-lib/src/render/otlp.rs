@@ -820,9 +820,12 @@ impl<S: OtlpSink> Renderer for OtlpRenderer<S> {
                     // A usage aegon could not read whole has no known cost: no point.
                     if let Some(cost) = options
                         .pricing
-                        .request_cost_at(model_name, tokens, factors, at)
+                        .usage_cost(event)
                         .filter(|_| unread.is_none())
                     {
+                        // A response re-priced by a later line (`tokens::Repriced`) has its
+                        // difference on that line's point. A negative one (a later line's
+                        // cheaper tier, no real shape) is no point: the sum is monotonic.
                         if cost > 0.0 {
                             let attrs = metric_attributes(session_id, options, &extra);
                             if awaits == Some(true) || !s.held_costs.is_empty() {

@@ -22,7 +22,7 @@ use crate::session::pricing::{Pricing, LARGE_CONTEXT_WINDOW};
 use crate::session::{Session, Sessions, INLINE_SIDECHAIN};
 use crate::text::Text;
 use crate::timestamp::parse_millis;
-use crate::tokens::{PriceFactors, Tokens};
+use crate::tokens::Tokens;
 use serde::Deserialize;
 
 /// How much of each text is kept.
@@ -450,7 +450,6 @@ impl SessionLog {
             EventKind::Usage {
                 model,
                 tokens,
-                factors,
                 increment,
                 unread,
                 context,
@@ -467,7 +466,10 @@ impl SessionLog {
                     },
                     model.as_deref(),
                     (tokens, *context, *window, unread.is_some()),
-                    factors,
+                    // Priced as the session core prices it: per request, with its
+                    // response's modifiers and re-pricing, at the rates of its own time; a
+                    // usage not read whole has no known cost.
+                    pricing.usage_cost(event),
                     *increment,
                     pricing,
                 );
@@ -528,16 +530,11 @@ impl SessionLog {
         identity: Option<(&str, Option<&str>)>,
         model: Option<&str>,
         (tokens, context, stated_window, unread): (&Tokens, Option<u64>, Option<u64>, bool),
-        factors: &PriceFactors,
+        cost: Option<f64>,
         increment: bool,
         pricing: &Pricing,
     ) {
         let model = model.unwrap_or("unknown");
-        // Priced as the session core prices it: per request, with its own modifiers, at the
-        // rates of its own time; a usage not read whole has no known cost.
-        let cost = (!unread)
-            .then(|| pricing.request_cost_at(model, tokens, factors, at))
-            .flatten();
         match (cost, at) {
             (Some(c), Some(ms)) => self.series.cost.push((ms, c)),
             (Some(_), None) => {}

@@ -21,9 +21,21 @@
 //!   builds write a growing `output_tokens` snapshot. The [`Correlator`] keeps, per response,
 //!   the largest count seen of each field and lets through only the increase: the first line's usage as is, later lines'
 //!   usage only where a count grew (marked `increment`), nothing where none did. Summing any
-//!   field over the stream's usage events gives the deduplicated total (FORMAT.md §6). An
-//!   increment keeps the price factors its own line reports (each line repeats the full
-//!   usage), so it is priced like its response. This holds whatever line carries the usage:
+//!   field over the stream's usage events gives the deduplicated total (FORMAT.md §6). Cache
+//!   writes are a number of writes and their 1-hour share ([`Tokens::max`]): a later line
+//!   that says writes counted before as 5-minute ones were 1-hour ones adds no writes, and
+//!   carries the move ([`Repriced::moved_to_1h`]).
+//! - **One price per response.** An increment carries the response's price factors as its
+//!   lines so far state them ([`PriceFactors::merge`]: the last speed, tier and geo stated,
+//!   the largest prompt), not its own line's, so it is priced like its response. When they
+//!   change what the response's earlier events were priced with (Claude Code 2.1.77 and
+//!   2.1.92 write `speed` on a response's last line only: its first line, with the input and
+//!   cache tokens, said none), the increment carries the re-pricing ([`Repriced`]): its cost is
+//!   the response's whole cost less what was counted before, so the costs of a stream's usage
+//!   events still add up to the cost of its responses, each priced as a whole, in every view.
+//!   Responses counted elsewhere ([`Correlator::with_counted`]) are known by their counts
+//!   only: an increment of one carries its own line's factors.
+//!   This holds whatever line carries the usage:
 //!   a line whose `uuid` repeats an earlier one (the same line written again with the final
 //!   usage, a resumed copy that carries it) yields none of its other events, but its usage
 //!   goes through the same rule (an increment where a count grew, nothing otherwise; a
@@ -46,7 +58,7 @@ use crate::hashing::{Generations, PassThroughHasher};
 
 use crate::event::{Event, EventKind, ResponseIdentity};
 use crate::timestamp::parse_millis;
-use crate::tokens::Tokens;
+use crate::tokens::{PriceFactors, Repriced, Tokens};
 
 /// Calls waiting for a result beyond which the oldest bookkeeping is dropped (calls left open by
 /// interrupted sessions would otherwise accumulate forever).
@@ -64,8 +76,8 @@ struct PendingCall {
 pub struct Correlator {
     /// Usage seen per API response, for the latest [`RESPONSES_REMEMBERED`] or so (the lines
     /// of one response are written together, so a long-running follow need not remember every
-    /// response it ever saw).
-    responses: Generations<Tokens>,
+    /// response it ever saw), with the factors they were priced with.
+    responses: Generations<Seen>,
     /// By call id, hashed by foldhash (seeded per process, as hashbrown's default) rather
     /// than std's SipHash: a call id is hashed twice (call and result), on every tool call.
     calls: HashMap<Box<str>, PendingCall, foldhash::fast::RandomState>,
@@ -90,6 +102,15 @@ pub struct Correlator {
     repeated_lines: u64,
 }
 
+/// What the stream has counted of one API response: the largest counts of its lines
+/// ([`Tokens::max`]) and the factors they were priced with ([`PriceFactors::merge`] of its
+/// lines').
+#[derive(Debug)]
+struct Seen {
+    tokens: Tokens,
+    factors: PriceFactors,
+}
+
 /// What is known of the line whose events are being applied.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum LineState {
@@ -102,7 +123,8 @@ enum LineState {
 }
 
 /// API responses whose usage the correlator remembers, to count only what a later line of
-/// the same response adds: the latest 28,672 (two tables of 2¹⁴ slots of 49 bytes: 1.6 MB).
+/// the same response adds: the latest 28,672 (two tables of 2¹⁴ slots of 137 bytes, counts
+/// and price factors: 4.5 MB).
 /// The lines of one response are written together, so this is far more than needed; a
 /// response met again after it was forgotten here is still known as seen ([`IDENTITIES_REMEMBERED`])
 /// and yields nothing.
@@ -176,7 +198,10 @@ impl Correlator {
     ) {
         self.skipped.extend(skipped);
         for (key, tokens) in counted {
-            let here = self.responses.get(&key).copied().unwrap_or_default();
+            let here = self
+                .responses
+                .get(&key)
+                .map_or_else(Tokens::default, |s| s.tokens);
             let most = self.counted.entry(key).or_default();
             *most = most.max(tokens).max(here);
         }
@@ -329,6 +354,8 @@ impl Correlator {
                 request_id,
                 tokens,
                 increment,
+                factors,
+                repriced,
                 unread,
                 ..
             } => {
@@ -351,7 +378,20 @@ impl Correlator {
                     *most = most.max(*tokens);
                 }
                 if let Some(seen) = self.counted.get_mut(&key) {
-                    return pass_increase(seen, tokens, increment) || damaged;
+                    let before = *seen;
+                    *seen = seen.max(*tokens);
+                    let (delta, moved) = seen.increase_over(before);
+                    *tokens = delta;
+                    *increment = true;
+                    if moved > 0 {
+                        // The factors it was counted with elsewhere are not known: its own.
+                        *repriced = Some(Box::new(Repriced {
+                            before,
+                            factors: factors.clone(),
+                            moved_to_1h: moved,
+                        }));
+                    }
+                    return !delta.is_zero() || moved > 0 || damaged;
                 }
                 match self.responses.get_mut(&key) {
                     None => {
@@ -360,10 +400,18 @@ impl Correlator {
                         if !self.seen.insert_if_absent(key, ()) {
                             return false;
                         }
-                        self.responses.insert(key, *tokens);
+                        self.responses.insert(
+                            key,
+                            Seen {
+                                tokens: *tokens,
+                                factors: factors.clone(),
+                            },
+                        );
                         true
                     }
-                    Some(seen) => pass_increase(seen, tokens, increment) || damaged,
+                    Some(seen) => {
+                        pass_increase(seen, tokens, factors, repriced, increment) || damaged
+                    }
                 }
             }
             EventKind::ToolCall {
@@ -449,16 +497,36 @@ impl Correlator {
     }
 }
 
-/// For a usage `tokens` of a response whose counts so far are `seen`: raises `seen` to the
-/// larger of each count, leaves in `tokens` what grew and marks it an `increment`; returns
-/// whether anything grew.
-fn pass_increase(seen: &mut Tokens, tokens: &mut Tokens, increment: &mut bool) -> bool {
-    let grown = seen.max(*tokens);
-    let delta = grown.saturating_sub(*seen);
-    *seen = grown;
+/// For a usage `tokens` with price `factors` of a response counted so far as `seen`: raises
+/// `seen` to the larger counts ([`Tokens::max`]) and the response's factors
+/// ([`PriceFactors::merge`]), leaves in `tokens` what grew and in `factors` the response's,
+/// marks it an `increment`, and when the response's factors changed or writes counted before
+/// moved to the 1-hour ones, sets `repriced` to what was counted before and how. Returns
+/// whether it carries anything: counts that grew, or a re-pricing.
+fn pass_increase(
+    seen: &mut Seen,
+    tokens: &mut Tokens,
+    factors: &mut PriceFactors,
+    repriced: &mut Option<Box<Repriced>>,
+    increment: &mut bool,
+) -> bool {
+    let grown = seen.tokens.max(*tokens);
+    let (delta, moved) = grown.increase_over(seen.tokens);
+    let mut merged = seen.factors.clone();
+    merged.merge(factors);
+    let before = std::mem::replace(&mut seen.tokens, grown);
+    if merged != seen.factors || moved > 0 {
+        let counted_with = std::mem::replace(&mut seen.factors, merged.clone());
+        *repriced = Some(Box::new(Repriced {
+            before,
+            factors: counted_with,
+            moved_to_1h: moved,
+        }));
+    }
+    *factors = merged;
     *tokens = delta;
     *increment = true;
-    !delta.is_zero()
+    !delta.is_zero() || repriced.is_some()
 }
 
 /// The kinds of entries identified by an id of their own.
@@ -573,6 +641,7 @@ mod tests {
                 unread: None,
                 context: None,
                 window: None,
+                repriced: None,
             },
             "2026-01-01T00:00:00.000Z",
         )
@@ -602,6 +671,87 @@ mod tests {
         assert_eq!(total.input, 6);
         assert_eq!(total.cache_read, 200);
         assert_eq!(c.responses_seen(), 2);
+    }
+
+    /// A response's price factors are the response's on its increments, and a later line
+    /// that changes them carries what was counted before and how (tester16 #7: Claude Code
+    /// 2.1.77 and 2.1.92 write `speed` on a response's last line only), in any order of its
+    /// lines: summed, the stream's costs are the response's cost as a whole.
+    #[test]
+    fn an_increment_carries_its_response_s_factors_and_their_repricing() {
+        use crate::session::pricing::Pricing;
+        let line = |output: u64, speed: Option<&'static str>, split: Option<u64>| {
+            let mut e = usage("a", output);
+            if let EventKind::Usage {
+                tokens,
+                factors,
+                model,
+                ..
+            } = &mut e.kind
+            {
+                *model = Some(Cow::Borrowed("claude-opus-4-6"));
+                factors.speed = speed.map(Cow::Borrowed);
+                factors.prompt_tokens = 1_103;
+                tokens.cache_write_5m = 1_000;
+                if let Some(one_hour) = split {
+                    tokens.cache_write_5m -= one_hour;
+                    tokens.cache_write_1h = one_hour;
+                }
+            }
+            e
+        };
+        let pricing = Pricing::default();
+        let stream_cost = |lines: Vec<Event<'static>>| {
+            let mut c = Correlator::new();
+            let (mut cost, mut total) = (0.0, Tokens::default());
+            let mut last_speed = None;
+            for mut e in lines {
+                if c.apply(&mut e) {
+                    cost += pricing.usage_cost(&e).expect("priced");
+                    if let EventKind::Usage {
+                        tokens,
+                        repriced,
+                        factors,
+                        ..
+                    } = &e.kind
+                    {
+                        let moved = repriced.as_ref().map_or(0, |r| r.moved_to_1h);
+                        total = total.saturating_add(*tokens).moved_to_1h(moved);
+                        last_speed = factors.speed.clone();
+                    }
+                }
+            }
+            (cost, total, last_speed)
+        };
+        let whole = |lines: &[(u64, Option<&'static str>, Option<u64>)]| {
+            let (out, speed, split) = lines[lines.len() - 1];
+            stream_cost(vec![line(out, speed, split)]).0
+        };
+        // Speed on the last line only.
+        let lines = [(1, None, None), (500, Some("fast"), None)];
+        let (cost, total, speed) =
+            stream_cost(lines.iter().map(|&(o, s, w)| line(o, s, w)).collect());
+        assert!(
+            (cost - whole(&lines)).abs() < 1e-12,
+            "{cost} vs {}",
+            whole(&lines)
+        );
+        assert_eq!(speed.as_deref(), Some("fast"));
+        assert_eq!(total.output, 500);
+        // The last line first: the same.
+        let (reordered, _, _) =
+            stream_cost(vec![line(500, Some("fast"), None), line(1, None, None)]);
+        assert!((reordered - whole(&lines)).abs() < 1e-12);
+        // The 1-hour split on the last line only: the writes counted once, as 1-hour ones.
+        let lines = [(1, None, None), (500, None, Some(1_000))];
+        let (cost, total, _) = stream_cost(lines.iter().map(|&(o, s, w)| line(o, s, w)).collect());
+        assert_eq!((total.cache_write_5m, total.cache_write_1h), (0, 1_000));
+        assert!((cost - whole(&lines)).abs() < 1e-12);
+        // Nothing new on a later line (its counts and factors those counted): no event.
+        let mut c = Correlator::new();
+        assert!(c.apply(&mut line(500, Some("fast"), None)));
+        assert!(!c.apply(&mut line(500, None, None)));
+        assert!(!c.apply(&mut line(400, Some("fast"), None)));
     }
 
     /// A response met again long after its usage was forgotten (more than

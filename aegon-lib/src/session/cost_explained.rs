@@ -413,6 +413,9 @@ impl Charge {
     /// Adds one usage event's (or rebuild's) cost in dollars, `None` when it has no price.
     pub fn add(&mut self, cost: Option<f64>) {
         match cost {
+            // A negative cost (an increment that re-prices its response cheaper,
+            // `tokens::Repriced`) takes back.
+            Some(c) if c < 0.0 => self.pico = self.pico.saturating_sub(pico(-c)),
             Some(c) => self.pico = self.pico.saturating_add(pico(c)),
             None => self.unpriced += 1,
         }
@@ -924,6 +927,7 @@ impl CacheTracker {
                 tokens,
                 increment,
                 factors,
+                repriced,
                 unread,
                 ..
             } => {
@@ -958,10 +962,14 @@ impl CacheTracker {
                         price.price
                     }
                 };
-                // A usage aegon could not read whole has no known cost, never $0.
-                let cost_usd = price
-                    .filter(|_| unread.is_none())
-                    .and_then(|p| p.cost(tokens, factors.prompt_tokens));
+                // A usage aegon could not read whole has no known cost, never $0. A later
+                // line that re-prices its response carries it, as in every view.
+                let cost_usd = price.filter(|_| unread.is_none()).and_then(|p| {
+                    p.usage_cost(tokens, factors, repriced.as_deref(), |f| {
+                        let id = model_id(&mut self.last_model, model);
+                        self.pricing.request_price(id, f, at).price
+                    })
+                });
                 let cache = if *increment {
                     None
                 } else {
@@ -1535,6 +1543,7 @@ mod tests {
             unread: None,
             context: None,
             window: None,
+            repriced: None,
         }
     }
 
@@ -1550,6 +1559,7 @@ mod tests {
             unread: None,
             context: None,
             window: None,
+            repriced: None,
         }
     }
 

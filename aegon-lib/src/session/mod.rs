@@ -186,10 +186,14 @@ pub struct ModelUsage {
 impl ModelUsage {
     /// Adds one usage event's cost (dollars, rounded to the picodollar).
     fn add_cost(&mut self, usd: f64) {
-        // `as` saturates: NaN → 0, beyond u128::MAX → u128::MAX.
-        self.cost_pico = self
-            .cost_pico
-            .saturating_add(crate::session::pricing::to_pico(usd));
+        // `as` saturates: NaN → 0, beyond u128::MAX → u128::MAX. A negative cost (an
+        // increment that re-prices its response cheaper, `tokens::Repriced`) takes back.
+        let pico = crate::session::pricing::to_pico(usd.abs());
+        self.cost_pico = if usd < 0.0 {
+            self.cost_pico.saturating_sub(pico)
+        } else {
+            self.cost_pico.saturating_add(pico)
+        };
     }
 
     /// The cost of the priced events in dollars.
@@ -902,6 +906,7 @@ impl Session {
                 tokens,
                 increment,
                 factors,
+                repriced,
                 unread,
                 context,
                 window: stated_window,
@@ -940,13 +945,21 @@ impl Session {
                         dated.price
                     }
                 };
-                let priced = price.and_then(|p| p.cost(tokens, factors.prompt_tokens));
+                // A later line that re-prices what its response counted before carries it
+                // (`repriced`): the one rule of every view.
+                let priced = price.and_then(|p| {
+                    p.usage_cost(tokens, factors, repriced.as_deref(), |f| {
+                        pricing.request_price(id, f, ms).price
+                    })
+                });
                 let cost = priced.filter(|_| unread.is_none());
+                // Writes counted as 5-minute ones that a later line says were 1-hour ones.
+                let moved = repriced.as_ref().map_or(0, |r| r.moved_to_1h);
                 if !self.usage.contains_key(model) {
                     self.usage.insert(model.to_owned(), ModelUsage::default());
                 }
                 if let Some(usage) = self.usage.get_mut(model) {
-                    usage.tokens = usage.tokens.saturating_add(*tokens);
+                    usage.tokens = usage.tokens.saturating_add(*tokens).moved_to_1h(moved);
                     match cost {
                         Some(cost) => usage.add_cost(cost),
                         None => {
@@ -987,7 +1000,7 @@ impl Session {
                 match &agent {
                     Some(key) => {
                         if let Some(sub) = self.subagents.get_mut(key) {
-                            sub.tokens = sub.tokens.saturating_add(*tokens);
+                            sub.tokens = sub.tokens.saturating_add(*tokens).moved_to_1h(moved);
                             if !increment {
                                 sub.api_calls += 1;
                             }
@@ -1601,6 +1614,7 @@ mod tests {
             unread: None,
             context: None,
             window: None,
+            repriced: None,
         }
     }
 
@@ -2064,6 +2078,7 @@ mod tests {
                 unread: Some(crate::tokens::Unread::NoCounts),
                 context,
                 window: None,
+                repriced: None,
             },
             _ => unreachable!(),
         };

@@ -301,6 +301,7 @@ mod tests {
             unread: None,
             context: None,
             window: None,
+            repriced: None,
         }
     }
 

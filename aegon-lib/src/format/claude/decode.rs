@@ -1144,6 +1144,7 @@ where
             unread: unread(Some(usage), None),
             context: Tokens::last_request_input(usage),
             window: None,
+            repriced: None,
         }),
         // Usage where aegon reads none: still an API call, of unknown cost (reported). Not
         // on a line whose JSON is damaged: its top level may be another record's members.
@@ -1159,6 +1160,7 @@ where
                 unread: Some(Unread::Elsewhere),
                 context: None,
                 window: None,
+                repriced: None,
             })
         }
         // Nothing to show and no usage (no message, or an empty one): still one event, so

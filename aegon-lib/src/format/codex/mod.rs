@@ -1089,6 +1089,7 @@ impl Decoder {
             unread,
             context: None,
             window: self.window,
+            repriced: None,
         }
     }
 

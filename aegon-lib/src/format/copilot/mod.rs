@@ -730,6 +730,7 @@ fn usage<'a>(
         unread: None,
         context: None,
         window: None,
+        repriced: None,
     }
 }
 

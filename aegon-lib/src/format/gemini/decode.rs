@@ -344,6 +344,7 @@ where
                 unread: None,
                 context: None,
                 window: None,
+                repriced: None,
             },
         )?;
     }

@@ -948,6 +948,7 @@ fn usage<'a>(
         unread: None,
         context: None,
         window: None,
+        repriced: None,
     }
 }
 

@@ -285,6 +285,7 @@ where
                     unread: None,
                     context: None,
                     window: None,
+                    repriced: None,
                 }))?;
             }
             ControlFlow::Continue(())
