@@ -2434,7 +2434,9 @@ impl Ledger {
 
     /// Updates the index from every transcript below `roots` and the `files` named, in path
     /// order; files under the roots that the index knows but the disk no longer has are marked
-    /// gone (their history stays). `problem` is told about what cannot be read. Big files are
+    /// gone (their history stays). A file listed by the walk that is gone when it is read (a
+    /// folder renamed during the update) has the roots walked once more, and what that walk
+    /// lists anew is read too. `problem` is told about what cannot be read. Big files are
     /// read and committed in steps ([`STEP`]); this reads every file to its end.
     pub fn update(
         &mut self,
@@ -2507,13 +2509,36 @@ impl Ledger {
             dated.sort_by_key(|d| std::cmp::Reverse(d.0));
             all = dated.into_iter().map(|(_, p)| p).collect();
         }
-        for (i, path) in all.iter().enumerate() {
+        // A walked file gone when it is read may have moved (its folder renamed while this
+        // update ran) to where the walk had already passed, or was yet to pass under its old
+        // name: the roots are walked once more and what the first walk did not list is read
+        // too, so the update holds every transcript that was below the roots throughout.
+        let mut vanished = false;
+        let mut rewalked = roots.is_empty();
+        let mut i = 0;
+        loop {
+            let Some(path) = all.get(i) else {
+                if !vanished || rewalked {
+                    break;
+                }
+                rewalked = true;
+                let listed: HashSet<&PathBuf> = all.iter().collect();
+                // Quiet: what it cannot read was told by the first walk, or came since.
+                let again: Vec<PathBuf> = roots
+                    .iter()
+                    .flat_map(|r| Walked::walk(r, &mut |_, _| {}).transcripts)
+                    .filter(|p| !listed.contains(p))
+                    .collect();
+                all.extend(again);
+                continue;
+            };
+            i += 1;
             // Past the deadline once something was read, or nothing to be written: the rest
             // is for the next update.
             if self.read_only.is_some()
                 || stats.files_read > 0 && deadline.is_some_and(|d| Instant::now() >= d)
             {
-                for rest in &all[i..] {
+                for rest in &all[i - 1..] {
                     if let Some(id) = self.count_pending(rest, &mut stats)? {
                         seen.insert(id);
                         stats.file_ids.push(id);
@@ -2545,6 +2570,7 @@ impl Ledger {
                         stats.pending_files += 1;
                         stats.pending_bytes += left;
                     }
+                    vanished |= update == FileUpdate::Missing;
                 }
                 Err(Error::Io(e)) => problem(path, &e.to_string()),
                 Err(e) => return Err(e),
@@ -4941,6 +4967,47 @@ mod tests {
             )
             .unwrap();
         check(&ledger);
+    }
+
+    /// A project folder renamed after the walk listed its transcripts and before they are
+    /// read (the user renames it while `aegon usage` indexes): the update walks the roots
+    /// again and reads them under the new name, so the index holds what a fresh read of the
+    /// folder after the rename holds, with a deadline too; a file deleted meanwhile is not
+    /// found again and costs nothing more. (tester15 #8: the whole folder was left out.)
+    #[test]
+    fn a_folder_renamed_while_it_is_indexed_is_read_under_its_new_name() {
+        for deadline in [None, Some(Instant::now())] {
+            let dir = temp("renamed");
+            let tree = corpus_tree(&dir);
+            let walked = Walked::walk(&tree, &mut no_problem);
+            assert_eq!(walked.transcripts.len(), 4);
+            std::fs::rename(tree.join("p"), tree.join("p-renamed")).unwrap();
+            let mut ledger = Ledger::open(&dir.join("u.sqlite3"), &mut |_| {}).unwrap();
+            let mut stats = ledger
+                .update_walked(
+                    std::slice::from_ref(&walked),
+                    &[],
+                    &mut no_problem,
+                    deadline,
+                )
+                .unwrap();
+            while !stats.complete() {
+                stats = ledger
+                    .update_until(std::slice::from_ref(&tree), &[], &mut no_problem, deadline)
+                    .unwrap();
+            }
+            let scope = Scope::Paths {
+                roots: vec![walked.root.clone()],
+                files: Vec::new(),
+                ids: stats.file_ids.clone(),
+            };
+            let got = ledger.entries(&scope, None, &prices()).unwrap();
+            let now = crate::source::tree::transcripts_below(&tree, |_, _| {});
+            let fresh = read_fresh(&now, &prices(), &mut no_problem);
+            assert!(fresh.rows.len() > 100, "{}", fresh.rows.len());
+            assert_eq!(rows(&got), rows(&fresh), "deadline {deadline:?}");
+            assert_eq!(got.unread, fresh.unread);
+        }
     }
 
     /// An update stopped by its deadline, again and again (a status line cancelled at every
