@@ -333,6 +333,66 @@ fn the_blocks_report_says_a_response_left_out_for_want_of_a_time() {
         .contains("1 API response left out"));
 }
 
+/// A response whose lines have no timestamp has no day, but has its session: `aegon usage
+/// sessions` (and projects) count it there, as `--summary` and the status line count it in
+/// the session, so the three give one figure for the session (tester14 #10: `usage sessions`
+/// left it out, with a note, while the status line counted it); a `--since` the sessions
+/// report keeps the session by (its last activity) keeps it whole, while the projects report,
+/// cut at the range per response, and the daily report leave it out and say so.
+#[test]
+fn a_response_without_a_time_counts_in_its_session_as_in_the_status_line() {
+    let mut lines = base();
+    let last = lines.iter().rposition(is_assistant).unwrap();
+    let id = lines[last]["message"]["id"].clone();
+    for v in lines.iter_mut().filter(|v| v["message"]["id"] == id) {
+        v.as_object_mut().unwrap().remove("timestamp");
+    }
+    let (_dir, file, data) = setup("undated-session", &jsonl(&lines));
+    let path = file.to_str().unwrap();
+    let out = aegon(&data, &["--summary", "--json", path])
+        .output()
+        .unwrap();
+    let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let want = summary["totals"]["cost_usd"].as_f64().unwrap();
+    assert!((want - 0.2309).abs() < 0.0001, "{summary}");
+    let left_out = |doc: &Value| doc["notes"].to_string().contains("1 API response left out");
+    for extra in [&[][..], &[][..], &["--no-index"][..]] {
+        let (code, text) = statusline(&data, &file, extra);
+        assert_eq!((code, text.as_str()), (0, "$0.23 session"), "{extra:?}");
+        for report in [
+            &["sessions"][..],
+            &["projects"][..],
+            &["sessions", "--since", "20260804", "--tz", "UTC"][..],
+        ] {
+            let mut args = vec!["usage"];
+            args.extend_from_slice(report);
+            args.extend_from_slice(&["--json", path]);
+            args.extend_from_slice(extra);
+            let out = aegon(&data, &args).output().unwrap();
+            let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+            assert_eq!(out.status.code(), Some(0), "{args:?}");
+            assert_eq!(doc["totals"]["apiCalls"], 4, "{args:?}: {doc}");
+            let cost = doc["totals"]["totalCost"].as_f64().unwrap();
+            // --summary --json gives dollars to 4 places.
+            assert!((cost - want).abs() < 0.00005, "{args:?}: {cost} vs {want}");
+            assert!(!left_out(&doc), "{args:?}: {doc}");
+        }
+        for report in [
+            &["daily"][..],
+            &["projects", "--since", "20260804", "--tz", "UTC"][..],
+        ] {
+            let mut args = vec!["usage"];
+            args.extend_from_slice(report);
+            args.extend_from_slice(&["--json", path]);
+            args.extend_from_slice(extra);
+            let out = aegon(&data, &args).output().unwrap();
+            let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+            assert_eq!(doc["totals"]["apiCalls"], 3, "{args:?}: {doc}");
+            assert!(left_out(&doc), "{args:?}: {doc}");
+        }
+    }
+}
+
 #[test]
 fn the_unchanged_lines_give_no_note_and_exit_status_0() {
     let (_dir, file, data) = setup("clean", &jsonl(&base()));

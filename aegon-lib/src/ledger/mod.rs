@@ -2938,27 +2938,21 @@ impl Ledger {
                 let among = files.is_some().then_some(in_scope.as_slice());
                 owners.owner(key, (name(2)?, name(3)?), &out.names, among)
             };
-            match ts_ms {
-                Some(ts_ms) => out.rows.push(Entry {
-                    ts_ms,
-                    session,
-                    project,
-                    model,
-                    subagent: r.get(5)?,
-                    agent: name(16).map(|id| {
-                        crate::event::Agent::from_name(out.name(id)).unwrap_or_default()
-                    })?,
-                    tokens,
-                    cost_pico,
-                    estimated,
-                    unpriced,
-                    call: !r.get::<_, bool>(17)?,
-                }),
-                None => {
-                    out.undated += 1;
-                    out.undated_tokens = out.undated_tokens.saturating_add(tokens);
-                }
-            }
+            let entry = Entry {
+                ts_ms: ts_ms.unwrap_or(0),
+                session,
+                project,
+                model,
+                subagent: r.get(5)?,
+                agent: name(16)
+                    .map(|id| crate::event::Agent::from_name(out.name(id)).unwrap_or_default())?,
+                tokens,
+                cost_pico,
+                estimated,
+                unpriced,
+                call: !r.get::<_, bool>(17)?,
+            };
+            out.push(entry, ts_ms.is_some());
         }
         out.rows.sort_by_key(|e| e.ts_ms);
         out.settle_projects();
@@ -4318,6 +4312,10 @@ pub struct Entries {
     pub undated: u64,
     /// Their tokens.
     pub undated_tokens: Tokens,
+    /// Those responses, in no order; their `ts_ms` is 0 and means nothing. A report by
+    /// session or project counts them in their session or project ([`crate::usage::report`]),
+    /// as `--summary` and the status line count them in their session.
+    pub undated_rows: Vec<Entry>,
     /// The oldest response of a file still on disk (None: none, or read without the index).
     pub oldest_on_disk_ms: Option<i64>,
     /// Limit messages found in the transcripts: (written, ms since the epoch; text).
@@ -4342,6 +4340,18 @@ impl Entries {
         self.names.get(id as usize).map_or("", String::as_str)
     }
 
+    /// Adds `entry`: to the rows when `dated`, else to the undated responses (counted, and
+    /// kept in [`Entries::undated_rows`]).
+    fn push(&mut self, entry: Entry, dated: bool) {
+        if dated {
+            self.rows.push(entry);
+        } else {
+            self.undated += 1;
+            self.undated_tokens = self.undated_tokens.saturating_add(entry.tokens);
+            self.undated_rows.push(entry);
+        }
+    }
+
     /// The entries of a collector's responses (a read without the index), priced with
     /// `pricing`.
     pub fn from_responses(responses: HashMap<String, Response>, pricing: &Pricing) -> Entries {
@@ -4358,49 +4368,34 @@ impl Entries {
             })
         };
         for r in responses.into_values() {
-            match r.ts_ms {
-                Some(ts_ms) => {
-                    let model_name = r.model.as_deref().unwrap_or("unknown");
-                    // Usage not read whole: a call of unknown cost, as --summary counts it
-                    // (with no price either, the missing price is the reason, as there).
-                    let priced = response_cost(
-                        pricing,
-                        model_name,
-                        &r.tokens,
-                        Some(&r.factors),
-                        Some(ts_ms),
-                    );
-                    let cost_pico = priced.filter(|_| r.unread.is_none());
-                    let why = match (cost_pico, r.unread.filter(|_| priced.is_some())) {
-                        (Some(_), _) => None,
-                        (None, Some(u)) => Some(u.describe().to_owned()),
-                        (None, None) => {
-                            unpriced_factor(pricing, model_name, Some(&r.factors), Some(ts_ms))
-                        }
-                    };
-                    let unpriced = intern(&mut out.names, why);
-                    let session = intern(&mut out.names, r.session);
-                    let project = intern(&mut out.names, r.project);
-                    let model = intern(&mut out.names, r.model);
-                    out.rows.push(Entry {
-                        ts_ms,
-                        session,
-                        project,
-                        model,
-                        subagent: r.subagent,
-                        agent: r.agent,
-                        tokens: r.tokens,
-                        cost_pico,
-                        estimated: false,
-                        unpriced,
-                        call: r.call,
-                    });
-                }
-                None => {
-                    out.undated += 1;
-                    out.undated_tokens = out.undated_tokens.saturating_add(r.tokens);
-                }
-            }
+            let model_name = r.model.as_deref().unwrap_or("unknown");
+            // Usage not read whole: a call of unknown cost, as --summary counts it (with no
+            // price either, the missing price is the reason, as there).
+            let priced = response_cost(pricing, model_name, &r.tokens, Some(&r.factors), r.ts_ms);
+            let cost_pico = priced.filter(|_| r.unread.is_none());
+            let why = match (cost_pico, r.unread.filter(|_| priced.is_some())) {
+                (Some(_), _) => None,
+                (None, Some(u)) => Some(u.describe().to_owned()),
+                (None, None) => unpriced_factor(pricing, model_name, Some(&r.factors), r.ts_ms),
+            };
+            let unpriced = intern(&mut out.names, why);
+            let session = intern(&mut out.names, r.session);
+            let project = intern(&mut out.names, r.project);
+            let model = intern(&mut out.names, r.model);
+            let entry = Entry {
+                ts_ms: r.ts_ms.unwrap_or(0),
+                session,
+                project,
+                model,
+                subagent: r.subagent,
+                agent: r.agent,
+                tokens: r.tokens,
+                cost_pico,
+                estimated: false,
+                unpriced,
+                call: r.call,
+            };
+            out.push(entry, r.ts_ms.is_some());
         }
         out.rows.sort_by_key(|e| e.ts_ms);
         out.settle_projects();
@@ -4412,12 +4407,13 @@ impl Entries {
     /// directory while its subagents' chats do (`directories[]`, FORMAT.md §2.1), so without
     /// this one session's usage was split between its project and `""`. Rows that name a
     /// project keep it (a Claude Code session whose `cwd` changed stays split by `cwd`).
+    /// Undated rows are settled too, from the session's dated rows.
     ///
     /// First, a Windows project path whose drive letter is lower-case is the same project as
     /// the path with it upper-case ([`upper_drive_letter`]).
     fn settle_projects(&mut self) {
         let mut lower: Vec<(u32, String)> = Vec::new();
-        for e in &self.rows {
+        for e in self.rows.iter().chain(&self.undated_rows) {
             if lower.iter().all(|(id, _)| *id != e.project) {
                 if let Some(upper) = upper_drive_letter(self.name(e.project)) {
                     lower.push((e.project, upper));
@@ -4439,7 +4435,7 @@ impl Entries {
                 });
                 same.insert(from, to);
             }
-            for e in &mut self.rows {
+            for e in self.rows.iter_mut().chain(self.undated_rows.iter_mut()) {
                 if let Some(&to) = same.get(&e.project) {
                     e.project = to;
                 }
@@ -4462,11 +4458,11 @@ impl Entries {
                 })
                 .or_insert(candidate);
         }
-        for i in 0..self.rows.len() {
-            let e = &self.rows[i];
-            if self.name(e.project).is_empty() {
+        let names = &self.names;
+        for e in self.rows.iter_mut().chain(self.undated_rows.iter_mut()) {
+            if names.get(e.project as usize).is_none_or(String::is_empty) {
                 if let Some(&(_, project)) = first.get(&e.session) {
-                    self.rows[i].project = project;
+                    e.project = project;
                 }
             }
         }
