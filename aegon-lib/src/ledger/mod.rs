@@ -8,8 +8,9 @@
 //!
 //! - **Incremental.** Per transcript file it keeps the device, inode, bytes consumed and the
 //!   line number there. An update parses only what was appended since ([`crate::Pipeline::start_at`]);
-//!   a partial last line is not consumed (unless it is already a whole JSON value: then it is,
-//!   and the newline that follows later is skipped). A file shorter than what was consumed
+//!   a partial last line is not consumed (unless it is already a whole JSON value, or holds
+//!   crash padding, a byte no writer writes: then it is read, and the newline that follows
+//!   later is skipped). A file shorter than what was consumed
 //!   (truncated), with another inode (replaced), or whose up to 4 KiB before what was consumed
 //!   changed (written over in place: [`Reread::Overwritten`]; a fingerprint of them is kept,
 //!   so the check is one small read), or that was modified after its row was written without
@@ -840,9 +841,10 @@ fn system_ms(time: std::time::SystemTime) -> Option<i64> {
 const AWAITED_TAIL: u64 = 1 << 20;
 
 /// Whether the `left` bytes of the file at `path` after `consumed` are only an unterminated
-/// last line that no update would read: no newline in them, and not a whole JSON value (one
-/// is read without its newline). A line still being written, or one a crash cut off (or
-/// padded with NULs) for ever: an update reads it when its newline comes, and meanwhile
+/// last line that no update would read: no newline in them, not a whole JSON value (one
+/// is read without its newline), and no crash padding ([`padded`]: read as the damaged line
+/// it is). A line still being written, or one a crash cut off for ever: an update reads it
+/// when its newline comes, and meanwhile
 /// `aegon usage` and a read without the index await it too (no note, nothing counted), so it
 /// is no part of what the index is behind by (tester14 #2: the status line said "indexing
 /// 95%" for ever). At most [`AWAITED_TAIL`] bytes are read; a longer end, or one that cannot
@@ -861,6 +863,15 @@ fn awaited_tail(path: &Path, consumed: u64, left: u64) -> bool {
     memchr::memchr(b'\n', &buf).is_none()
         && !(buf.iter().any(|b| !b.is_ascii_whitespace())
             && serde_json::from_slice::<serde::de::IgnoredAny>(&buf).is_ok())
+        && !padded(&buf)
+}
+
+/// Whether the unfinished end `tail` holds crash padding (a control byte JSON never holds
+/// raw: [`crate::format::claude::repair::is_padding`]): then it is no line being written, and
+/// an update reads it as the damaged line it is instead of awaiting its newline.
+fn padded(tail: &[u8]) -> bool {
+    tail.iter()
+        .any(|&b| crate::format::claude::repair::is_padding(b))
 }
 
 /// Bytes before `consumed` that [`tail_hash`] fingerprints.
@@ -4203,6 +4214,15 @@ fn read_stream(
         || input
             .format()
             .is_some_and(crate::format::Format::read_from_start);
+    if !was_cut && !whole && pos > line_end && tail.len() as u64 == pos - line_end && padded(&tail)
+    {
+        // Crash padding at the end (NULs a crash left, no newline): no writer writes those,
+        // so it is no line being written but the damaged line it is, said as `--summary`
+        // says it (README "Crash padding": lost, or its record cut out and read).
+        let _ = pipeline.push(&mut input, b"\n")?;
+        consumed = pos;
+        new_open_tail = true;
+    }
     if whole {
         // A document is decoded at its end; a format read from the start each time (see
         // `Format::read_from_start`) is consumed whole too. An end cut off (a last line, or
