@@ -53,7 +53,9 @@
 //!   something of them may be missing every report can say so ([`Ledger::damage`]). The
 //!   rebuild is one process's at a time (a lock beside the index) and puts the whole new
 //!   index in place in one transaction: killed at any moment, it leaves the damaged index
-//!   (rebuilt again by the next run) or the new one with its record, never a half-made one.
+//!   (rebuilt again by the next run) or the new one with its record, never a half-made one;
+//!   a copy it had set aside of an index still there is removed by the next run, so the one
+//!   copy left is the one the record names (`*.setting-aside` names it meanwhile).
 //! - **Newer builds' indexes kept.** An index written by a newer aegon is never moved aside
 //!   or migrated: by its compatibility record ([`schema`]) this build uses it as its own,
 //!   reports from it without writing ([`Ledger::read_only`]), or refuses it
@@ -646,6 +648,15 @@ const LOCK_SUFFIX: &str = ".rebuild-lock";
 /// removed by the next one, under the lock.
 const TEMP_SUFFIX: &str = ".rebuilding";
 
+/// Suffix of the file a rebuild names its copy set aside in (`usage.sqlite3.setting-aside`:
+/// the new index's generation, a newline, the copy's path) from before the copy is made until
+/// the new index is in place. A rebuild stopped in between (killed) left a copy of the damaged
+/// index that is still at the index's path, and which no record names: the next rebuild, or
+/// the next open when no rebuild is under way, removes it (the damaged index is copied aside
+/// again), unless the index there has that generation: then the rebuild was done, and only
+/// this file is removed ([`finish_setting_aside`]).
+const ASIDE_SUFFIX: &str = ".setting-aside";
+
 /// `meta` key of the index's generation: a value unique to each rebuild, written with the
 /// rebuild's other rows ([`Ledger::repair`] tells by it whether the index it found damaged was
 /// rebuilt by another process meanwhile).
@@ -790,6 +801,24 @@ fn remove_database(path: &Path) {
     for suffix in ["", "-wal", "-shm", "-journal"] {
         let _ = std::fs::remove_file(with_suffix(path, suffix));
     }
+}
+
+/// Finishes what a rebuild of the index at `path` stopped while setting a copy aside left
+/// ([`ASIDE_SUFFIX`]), the rebuild lock held: its copy is removed unless `current`, the
+/// generation of the index at `path` now (`None`: none, or it cannot be read), is the one the
+/// rebuild gave (then the new index is in place and its record names the copy, which stays);
+/// the file naming it goes either way. A file that cannot be read is left.
+fn finish_setting_aside(path: &Path, current: Option<&str>) {
+    let marker = with_suffix(path, ASIDE_SUFFIX);
+    let Ok(text) = std::fs::read_to_string(&marker) else {
+        return;
+    };
+    if let Some((generation, copy)) = text.split_once('\n') {
+        if current != Some(generation) && !copy.is_empty() {
+            remove_database(Path::new(copy));
+        }
+    }
+    let _ = std::fs::remove_file(marker);
 }
 
 /// What [`Ledger::update_file_steps`] did to one file.
@@ -1010,12 +1039,15 @@ impl Ledger {
             })?;
         }
         let ledger = Self::open_or_set_aside(path, busy, note)?;
-        // A rebuild stopped after its new index was in place left the file it made it in;
-        // removed when no rebuild is under way (one that is holds the lock).
+        // A rebuild stopped after its new index was in place left the file it made it in, and
+        // one stopped while it set a copy aside left that copy; removed (or kept, named by the
+        // index's record) when no rebuild is under way (one that is holds the lock).
         let temp = with_suffix(path, TEMP_SUFFIX);
-        if temp.exists() {
+        let marker = with_suffix(path, ASIDE_SUFFIX);
+        if temp.exists() || marker.exists() {
             if let Ok(_lock) = RebuildLock::take(path, Duration::ZERO) {
                 remove_database(&temp);
+                finish_setting_aside(path, ledger.generation.as_deref());
             }
         }
         Ok(ledger)
@@ -1120,6 +1152,13 @@ impl Ledger {
         let temp = with_suffix(path, TEMP_SUFFIX);
         // A rebuild stopped before it was done left it: it never reached the index's path.
         remove_database(&temp);
+        if with_suffix(path, ASIDE_SUFFIX).exists() {
+            let current =
+                Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+                    .ok()
+                    .and_then(|c| generation(&c));
+            finish_setting_aside(path, current.as_deref());
+        }
         let (why, damaged) = match (Self::try_open(path, busy), &found) {
             // Found unusable when opening: usable now (rebuilt meanwhile).
             (Ok(Ok(ledger)), Found::AtOpen) => return Ok(ledger),
@@ -1143,12 +1182,17 @@ impl Ledger {
         };
         rebuild_hook(RebuildStep::Locked);
         let at = now_ms();
-        let aside = Self::copy_aside(path, at, busy)?;
+        let generation = new_generation();
+        let marker = with_suffix(path, ASIDE_SUFFIX);
+        let aside = Self::copy_aside(path, at, busy, &|aside| {
+            std::fs::write(&marker, format!("{generation}\n{}", aside.display()))
+        })?;
         rebuild_hook(RebuildStep::CopiedAside);
-        let restored = Self::build(&temp, &aside, damaged, at, busy)?;
+        let restored = Self::build(&temp, &aside, damaged, at, &generation, busy)?;
         rebuild_hook(RebuildStep::Built);
         Self::install(&temp, path, busy)?;
         rebuild_hook(RebuildStep::Installed);
+        let _ = std::fs::remove_file(&marker);
         remove_database(&temp);
         let ledger = Self::try_open(path, busy)?.map_err(|(reason, _)| {
             Error::Io(io::Error::other(format!("{}: {reason}", path.display())))
@@ -1165,14 +1209,20 @@ impl Ledger {
     /// Copies the index at `path` to `path.unusable-<at>` (another name if that is taken) with
     /// SQLite's online backup (pages as they are, the WAL's committed transactions included),
     /// or byte for byte (with its WAL) when SQLite cannot read it as a database; gives the
-    /// copy's name.
-    fn copy_aside(path: &Path, at: i64, busy: Duration) -> Result<PathBuf, Error> {
+    /// copy's name. `naming` is told the name before the copy is made ([`ASIDE_SUFFIX`]).
+    fn copy_aside(
+        path: &Path,
+        at: i64,
+        busy: Duration,
+        naming: &dyn Fn(&Path) -> io::Result<()>,
+    ) -> Result<PathBuf, Error> {
         let mut aside = with_suffix(path, &format!(".unusable-{at}"));
         let mut n = 0;
         while aside.exists() {
             n += 1;
             aside = with_suffix(path, &format!(".unusable-{at}-{n}"));
         }
+        naming(&aside)?;
         let copied = (|| {
             let from =
                 Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
@@ -1198,7 +1248,7 @@ impl Ledger {
 
     /// Makes the new index at `temp`: the schema, and when the old one was `damaged`
     /// (aegon's, not readable whole), what its copy at `aside` still holds of the transcripts
-    /// no longer on disk ([`salvage::salvage`]) with the damage record, and a new generation,
+    /// no longer on disk ([`salvage::salvage`]) with the damage record, and its `generation`,
     /// in one transaction; left as one file (rollback journal) ready to be copied into place.
     /// Gives what was restored, for the note.
     fn build(
@@ -1206,18 +1256,18 @@ impl Ledger {
         aside: &Path,
         damaged: bool,
         at: i64,
+        generation: &str,
         busy: Duration,
     ) -> Result<String, Error> {
         let mut ledger = Self::try_open(temp, busy)?.map_err(|(reason, _)| {
             Error::Io(io::Error::other(format!("{}: {reason}", temp.display())))
         })?;
-        let generation = new_generation();
         let restored =
             if !damaged {
-                salvage::record_generation(&ledger.conn, &generation)?;
+                salvage::record_generation(&ledger.conn, generation)?;
                 String::new()
             } else {
-                match salvage::salvage(&mut ledger.conn, aside, at, &generation) {
+                match salvage::salvage(&mut ledger.conn, aside, at, generation) {
                     Ok(d) => format!(
                     " and the {} response{} of transcripts no longer on disk it could still be \
                      read for{}",
@@ -1237,7 +1287,7 @@ impl Ledger {
                         };
                         let tx = ledger.conn.transaction()?;
                         salvage::record(&tx, &d)?;
-                        salvage::record_generation(&tx, &generation)?;
+                        salvage::record_generation(&tx, generation)?;
                         tx.commit()?;
                         format!(
                         "; what it held of transcripts no longer on disk could not be copied ({e})"
