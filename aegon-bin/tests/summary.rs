@@ -915,3 +915,48 @@ fn a_subagent_transcript_holding_only_its_prompt_is_a_lower_bound() {
         }
     }
 }
+
+/// Lines skipped for `--max-line` that may hold usage make every cost a lower bound, as the
+/// other cases of unknown cost show it (tester15 #5: the cost was shown known and complete).
+/// In the real corpus file, 6 lines are over 4 KiB: one assistant line (line 10, holding a
+/// response's `usage`; an independent check with Python found `usage"` in it alone) and 5 user
+/// lines. Skipped at `--max-line 4K`: `cost_usd` null, for the session and the totals, the
+/// known part in `priced_cost_usd`, and the text says why; skipped at 9K (line 10 read), the
+/// cost is known again, and equals the whole file's.
+#[test]
+fn lines_skipped_for_max_line_that_may_hold_usage_make_the_cost_a_lower_bound() {
+    let file = fixture("apanloco__random__session.jsonl");
+    let run = |max: &str, json: bool| {
+        let mut args = vec!["--summary", "--max-line", max];
+        if json {
+            args.push("--json");
+        }
+        let out = Command::new(env!("CARGO_BIN_EXE_aegon"))
+            .args(&args)
+            .arg(&file)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (code, text) = run("4K", true);
+    assert_eq!(code, Some(1));
+    let doc: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(doc["malformed_by_reason"]["too_long"], 6, "{doc}");
+    assert_eq!(doc["totals"]["cost_usd"], Value::Null);
+    assert_eq!(doc["sessions"][0]["cost_usd"], Value::Null);
+    assert_eq!(doc["totals"]["priced_cost_usd"], 0.546);
+    let (_, text) = run("4K", false);
+    assert!(
+        text.contains("cost unknown: at least $0.55, 1 line skipped for --max-line may hold usage"),
+        "{text}"
+    );
+    let (whole, _, _) = summary_run(&file);
+    let (code, text) = run("9K", true);
+    assert_eq!(code, Some(1), "5 user lines still skipped");
+    let doc: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(doc["totals"]["cost_usd"], 0.6113);
+    assert_eq!(doc["totals"]["cost_usd"], whole["totals"]["cost_usd"]);
+}

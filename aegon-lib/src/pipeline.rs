@@ -108,6 +108,10 @@ pub struct Stats {
     pub repeated_lines: u64,
     /// Lines with a problem, by reason (a line whose invalid UTF-8 was repaired counts here too).
     pub malformed: MalformedCounts,
+    /// Of the lines skipped for `--max-line` (`malformed.too_long`), those that may hold an
+    /// API response's usage ([`crate::source::lines::LineItem::TooLong`]'s `may_hold_usage`):
+    /// while there are any, every cost read is a lower bound (tester15 #5).
+    pub too_long_usage: u64,
 }
 
 /// Problem lines by [`MalformedReason`]. Non-exhaustive, as the reasons are: a new reason
@@ -146,6 +150,7 @@ impl Stats {
         self.blank_lines += other.blank_lines;
         self.events += other.events;
         self.repeated_lines += other.repeated_lines;
+        self.too_long_usage += other.too_long_usage;
         let (a, b) = (&mut self.malformed, &other.malformed);
         a.invalid_json += b.invalid_json;
         a.unexpected_shape += b.unexpected_shape;
@@ -758,8 +763,10 @@ impl<R: Renderer> EventSink<'_, R> {
                 number,
                 offset,
                 len,
+                may_hold_usage,
                 ..
             } => {
+                self.stats.too_long_usage += u64::from(may_hold_usage);
                 let mut event = too_long_event(file, number, offset, len, self.max_line);
                 // The input's agent, once its format is known (the line itself is not read).
                 if let Some(format) = decoder.format() {

@@ -534,7 +534,7 @@ fn transcript_figures(
         deadline,
         &mut |_, _| {},
     );
-    if entries.rows.is_empty() {
+    if entries.rows.is_empty() && entries.undated_rows.is_empty() {
         return Figures::default();
     }
     // The folder not read whole in time: copied lines not found there would be counted, so
@@ -550,6 +550,15 @@ fn transcript_figures(
             m => m,
         };
         u.add_response(model, e.tokens, e.cost_pico, e.ts_ms, e.call);
+    }
+    // A response without a time is the session's too, as the index counts it
+    // ([`Ledger::session_usage`]; tester14 #10).
+    for e in &entries.undated_rows {
+        let model = match entries.name(e.model) {
+            "" => "unknown",
+            m => m,
+        };
+        u.add_undated_entry(&entries, e, model);
     }
     // Lines whose usage could not be read (or not wholly): the cost is a lower bound.
     let not_counted = entries.unread.lines + entries.partly.lines + entries.unknown.lines > 0;

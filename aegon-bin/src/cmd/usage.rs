@@ -141,6 +141,11 @@ no timestamp: the current rates). A response with no known price is named by its
 cost left out (marked +), never counted as $0: in JSON its row's and the totals' totalCost (a
 block's costUSD) is null, as --summary --json's cost_usd, and pricedCost (pricedCostUSD) the
 part that has a price.
+A response whose time aegon cannot read (no timestamp, or one without a zone) has no
+day nor block: the reports by period and blocks leave it out with a note; sessions and
+projects count it in its session and project (as --summary and the status line do),
+unless --since or --until is given: then sessions keeps it with its session, and
+projects leaves it out with the note.
 Usage on claude.ai, the desktop and mobile apps and other machines is not in local
 transcripts, so it is not here either.
 

@@ -8,8 +8,9 @@
 //!
 //! - **Incremental.** Per transcript file it keeps the device, inode, bytes consumed and the
 //!   line number there. An update parses only what was appended since ([`crate::Pipeline::start_at`]);
-//!   a partial last line is not consumed (unless it is already a whole JSON value: then it is,
-//!   and the newline that follows later is skipped). A file shorter than what was consumed
+//!   a partial last line is not consumed (unless it is already a whole JSON value, or holds
+//!   crash padding, a byte no writer writes: then it is read, and the newline that follows
+//!   later is skipped). A file shorter than what was consumed
 //!   (truncated), with another inode (replaced), or whose up to 4 KiB before what was consumed
 //!   changed (written over in place: [`Reread::Overwritten`]; a fingerprint of them is kept,
 //!   so the check is one small read), or that was modified after its row was written without
@@ -52,7 +53,9 @@
 //!   something of them may be missing every report can say so ([`Ledger::damage`]). The
 //!   rebuild is one process's at a time (a lock beside the index) and puts the whole new
 //!   index in place in one transaction: killed at any moment, it leaves the damaged index
-//!   (rebuilt again by the next run) or the new one with its record, never a half-made one.
+//!   (rebuilt again by the next run) or the new one with its record, never a half-made one;
+//!   a copy it had set aside of an index still there is removed by the next run, so the one
+//!   copy left is the one the record names (`*.setting-aside` names it meanwhile).
 //! - **Newer builds' indexes kept.** An index written by a newer aegon is never moved aside
 //!   or migrated: by its compatibility record ([`schema`]) this build uses it as its own,
 //!   reports from it without writing ([`Ledger::read_only`]), or refuses it
@@ -645,6 +648,15 @@ const LOCK_SUFFIX: &str = ".rebuild-lock";
 /// removed by the next one, under the lock.
 const TEMP_SUFFIX: &str = ".rebuilding";
 
+/// Suffix of the file a rebuild names its copy set aside in (`usage.sqlite3.setting-aside`:
+/// the new index's generation, a newline, the copy's path) from before the copy is made until
+/// the new index is in place. A rebuild stopped in between (killed) left a copy of the damaged
+/// index that is still at the index's path, and which no record names: the next rebuild, or
+/// the next open when no rebuild is under way, removes it (the damaged index is copied aside
+/// again), unless the index there has that generation: then the rebuild was done, and only
+/// this file is removed ([`finish_setting_aside`]).
+const ASIDE_SUFFIX: &str = ".setting-aside";
+
 /// `meta` key of the index's generation: a value unique to each rebuild, written with the
 /// rebuild's other rows ([`Ledger::repair`] tells by it whether the index it found damaged was
 /// rebuilt by another process meanwhile).
@@ -791,6 +803,24 @@ fn remove_database(path: &Path) {
     }
 }
 
+/// Finishes what a rebuild of the index at `path` stopped while setting a copy aside left
+/// ([`ASIDE_SUFFIX`]), the rebuild lock held: its copy is removed unless `current`, the
+/// generation of the index at `path` now (`None`: none, or it cannot be read), is the one the
+/// rebuild gave (then the new index is in place and its record names the copy, which stays);
+/// the file naming it goes either way. A file that cannot be read is left.
+fn finish_setting_aside(path: &Path, current: Option<&str>) {
+    let marker = with_suffix(path, ASIDE_SUFFIX);
+    let Ok(text) = std::fs::read_to_string(&marker) else {
+        return;
+    };
+    if let Some((generation, copy)) = text.split_once('\n') {
+        if current != Some(generation) && !copy.is_empty() {
+            remove_database(Path::new(copy));
+        }
+    }
+    let _ = std::fs::remove_file(marker);
+}
+
 /// What [`Ledger::update_file_steps`] did to one file.
 struct Steps {
     update: FileUpdate,
@@ -840,9 +870,10 @@ fn system_ms(time: std::time::SystemTime) -> Option<i64> {
 const AWAITED_TAIL: u64 = 1 << 20;
 
 /// Whether the `left` bytes of the file at `path` after `consumed` are only an unterminated
-/// last line that no update would read: no newline in them, and not a whole JSON value (one
-/// is read without its newline). A line still being written, or one a crash cut off (or
-/// padded with NULs) for ever: an update reads it when its newline comes, and meanwhile
+/// last line that no update would read: no newline in them, not a whole JSON value (one
+/// is read without its newline), and no crash padding ([`padded`]: read as the damaged line
+/// it is). A line still being written, or one a crash cut off for ever: an update reads it
+/// when its newline comes, and meanwhile
 /// `aegon usage` and a read without the index await it too (no note, nothing counted), so it
 /// is no part of what the index is behind by (tester14 #2: the status line said "indexing
 /// 95%" for ever). At most [`AWAITED_TAIL`] bytes are read; a longer end, or one that cannot
@@ -861,6 +892,15 @@ fn awaited_tail(path: &Path, consumed: u64, left: u64) -> bool {
     memchr::memchr(b'\n', &buf).is_none()
         && !(buf.iter().any(|b| !b.is_ascii_whitespace())
             && serde_json::from_slice::<serde::de::IgnoredAny>(&buf).is_ok())
+        && !padded(&buf)
+}
+
+/// Whether the unfinished end `tail` holds crash padding (a control byte JSON never holds
+/// raw: [`crate::format::claude::repair::is_padding`]): then it is no line being written, and
+/// an update reads it as the damaged line it is instead of awaiting its newline.
+fn padded(tail: &[u8]) -> bool {
+    tail.iter()
+        .any(|&b| crate::format::claude::repair::is_padding(b))
 }
 
 /// Bytes before `consumed` that [`tail_hash`] fingerprints.
@@ -999,12 +1039,15 @@ impl Ledger {
             })?;
         }
         let ledger = Self::open_or_set_aside(path, busy, note)?;
-        // A rebuild stopped after its new index was in place left the file it made it in;
-        // removed when no rebuild is under way (one that is holds the lock).
+        // A rebuild stopped after its new index was in place left the file it made it in, and
+        // one stopped while it set a copy aside left that copy; removed (or kept, named by the
+        // index's record) when no rebuild is under way (one that is holds the lock).
         let temp = with_suffix(path, TEMP_SUFFIX);
-        if temp.exists() {
+        let marker = with_suffix(path, ASIDE_SUFFIX);
+        if temp.exists() || marker.exists() {
             if let Ok(_lock) = RebuildLock::take(path, Duration::ZERO) {
                 remove_database(&temp);
+                finish_setting_aside(path, ledger.generation.as_deref());
             }
         }
         Ok(ledger)
@@ -1109,6 +1152,13 @@ impl Ledger {
         let temp = with_suffix(path, TEMP_SUFFIX);
         // A rebuild stopped before it was done left it: it never reached the index's path.
         remove_database(&temp);
+        if with_suffix(path, ASIDE_SUFFIX).exists() {
+            let current =
+                Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+                    .ok()
+                    .and_then(|c| generation(&c));
+            finish_setting_aside(path, current.as_deref());
+        }
         let (why, damaged) = match (Self::try_open(path, busy), &found) {
             // Found unusable when opening: usable now (rebuilt meanwhile).
             (Ok(Ok(ledger)), Found::AtOpen) => return Ok(ledger),
@@ -1132,12 +1182,17 @@ impl Ledger {
         };
         rebuild_hook(RebuildStep::Locked);
         let at = now_ms();
-        let aside = Self::copy_aside(path, at, busy)?;
+        let generation = new_generation();
+        let marker = with_suffix(path, ASIDE_SUFFIX);
+        let aside = Self::copy_aside(path, at, busy, &|aside| {
+            std::fs::write(&marker, format!("{generation}\n{}", aside.display()))
+        })?;
         rebuild_hook(RebuildStep::CopiedAside);
-        let restored = Self::build(&temp, &aside, damaged, at, busy)?;
+        let restored = Self::build(&temp, &aside, damaged, at, &generation, busy)?;
         rebuild_hook(RebuildStep::Built);
         Self::install(&temp, path, busy)?;
         rebuild_hook(RebuildStep::Installed);
+        let _ = std::fs::remove_file(&marker);
         remove_database(&temp);
         let ledger = Self::try_open(path, busy)?.map_err(|(reason, _)| {
             Error::Io(io::Error::other(format!("{}: {reason}", path.display())))
@@ -1154,14 +1209,20 @@ impl Ledger {
     /// Copies the index at `path` to `path.unusable-<at>` (another name if that is taken) with
     /// SQLite's online backup (pages as they are, the WAL's committed transactions included),
     /// or byte for byte (with its WAL) when SQLite cannot read it as a database; gives the
-    /// copy's name.
-    fn copy_aside(path: &Path, at: i64, busy: Duration) -> Result<PathBuf, Error> {
+    /// copy's name. `naming` is told the name before the copy is made ([`ASIDE_SUFFIX`]).
+    fn copy_aside(
+        path: &Path,
+        at: i64,
+        busy: Duration,
+        naming: &dyn Fn(&Path) -> io::Result<()>,
+    ) -> Result<PathBuf, Error> {
         let mut aside = with_suffix(path, &format!(".unusable-{at}"));
         let mut n = 0;
         while aside.exists() {
             n += 1;
             aside = with_suffix(path, &format!(".unusable-{at}-{n}"));
         }
+        naming(&aside)?;
         let copied = (|| {
             let from =
                 Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
@@ -1187,7 +1248,7 @@ impl Ledger {
 
     /// Makes the new index at `temp`: the schema, and when the old one was `damaged`
     /// (aegon's, not readable whole), what its copy at `aside` still holds of the transcripts
-    /// no longer on disk ([`salvage::salvage`]) with the damage record, and a new generation,
+    /// no longer on disk ([`salvage::salvage`]) with the damage record, and its `generation`,
     /// in one transaction; left as one file (rollback journal) ready to be copied into place.
     /// Gives what was restored, for the note.
     fn build(
@@ -1195,18 +1256,18 @@ impl Ledger {
         aside: &Path,
         damaged: bool,
         at: i64,
+        generation: &str,
         busy: Duration,
     ) -> Result<String, Error> {
         let mut ledger = Self::try_open(temp, busy)?.map_err(|(reason, _)| {
             Error::Io(io::Error::other(format!("{}: {reason}", temp.display())))
         })?;
-        let generation = new_generation();
         let restored =
             if !damaged {
-                salvage::record_generation(&ledger.conn, &generation)?;
+                salvage::record_generation(&ledger.conn, generation)?;
                 String::new()
             } else {
-                match salvage::salvage(&mut ledger.conn, aside, at, &generation) {
+                match salvage::salvage(&mut ledger.conn, aside, at, generation) {
                     Ok(d) => format!(
                     " and the {} response{} of transcripts no longer on disk it could still be \
                      read for{}",
@@ -1226,7 +1287,7 @@ impl Ledger {
                         };
                         let tx = ledger.conn.transaction()?;
                         salvage::record(&tx, &d)?;
-                        salvage::record_generation(&tx, &generation)?;
+                        salvage::record_generation(&tx, generation)?;
                         tx.commit()?;
                         format!(
                         "; what it held of transcripts no longer on disk could not be copied ({e})"
@@ -2438,7 +2499,9 @@ impl Ledger {
 
     /// Updates the index from every transcript below `roots` and the `files` named, in path
     /// order; files under the roots that the index knows but the disk no longer has are marked
-    /// gone (their history stays). `problem` is told about what cannot be read. Big files are
+    /// gone (their history stays). A file listed by the walk that is gone when it is read (a
+    /// folder renamed during the update) has the roots walked once more, and what that walk
+    /// lists anew is read too. `problem` is told about what cannot be read. Big files are
     /// read and committed in steps ([`STEP`]); this reads every file to its end.
     pub fn update(
         &mut self,
@@ -2511,13 +2574,36 @@ impl Ledger {
             dated.sort_by_key(|d| std::cmp::Reverse(d.0));
             all = dated.into_iter().map(|(_, p)| p).collect();
         }
-        for (i, path) in all.iter().enumerate() {
+        // A walked file gone when it is read may have moved (its folder renamed while this
+        // update ran) to where the walk had already passed, or was yet to pass under its old
+        // name: the roots are walked once more and what the first walk did not list is read
+        // too, so the update holds every transcript that was below the roots throughout.
+        let mut vanished = false;
+        let mut rewalked = roots.is_empty();
+        let mut i = 0;
+        loop {
+            let Some(path) = all.get(i) else {
+                if !vanished || rewalked {
+                    break;
+                }
+                rewalked = true;
+                let listed: HashSet<&PathBuf> = all.iter().collect();
+                // Quiet: what it cannot read was told by the first walk, or came since.
+                let again: Vec<PathBuf> = roots
+                    .iter()
+                    .flat_map(|r| Walked::walk(r, &mut |_, _| {}).transcripts)
+                    .filter(|p| !listed.contains(p))
+                    .collect();
+                all.extend(again);
+                continue;
+            };
+            i += 1;
             // Past the deadline once something was read, or nothing to be written: the rest
             // is for the next update.
             if self.read_only.is_some()
                 || stats.files_read > 0 && deadline.is_some_and(|d| Instant::now() >= d)
             {
-                for rest in &all[i..] {
+                for rest in &all[i - 1..] {
                     if let Some(id) = self.count_pending(rest, &mut stats)? {
                         seen.insert(id);
                         stats.file_ids.push(id);
@@ -2549,6 +2635,7 @@ impl Ledger {
                         stats.pending_files += 1;
                         stats.pending_bytes += left;
                     }
+                    vanished |= update == FileUpdate::Missing;
                 }
                 Err(Error::Io(e)) => problem(path, &e.to_string()),
                 Err(e) => return Err(e),
@@ -2916,27 +3003,21 @@ impl Ledger {
                 let among = files.is_some().then_some(in_scope.as_slice());
                 owners.owner(key, (name(2)?, name(3)?), &out.names, among)
             };
-            match ts_ms {
-                Some(ts_ms) => out.rows.push(Entry {
-                    ts_ms,
-                    session,
-                    project,
-                    model,
-                    subagent: r.get(5)?,
-                    agent: name(16).map(|id| {
-                        crate::event::Agent::from_name(out.name(id)).unwrap_or_default()
-                    })?,
-                    tokens,
-                    cost_pico,
-                    estimated,
-                    unpriced,
-                    call: !r.get::<_, bool>(17)?,
-                }),
-                None => {
-                    out.undated += 1;
-                    out.undated_tokens = out.undated_tokens.saturating_add(tokens);
-                }
-            }
+            let entry = Entry {
+                ts_ms: ts_ms.unwrap_or(0),
+                session,
+                project,
+                model,
+                subagent: r.get(5)?,
+                agent: name(16)
+                    .map(|id| crate::event::Agent::from_name(out.name(id)).unwrap_or_default())?,
+                tokens,
+                cost_pico,
+                estimated,
+                unpriced,
+                call: !r.get::<_, bool>(17)?,
+            };
+            out.push(entry, ts_ms.is_some());
         }
         out.rows.sort_by_key(|e| e.ts_ms);
         out.settle_projects();
@@ -4188,6 +4269,15 @@ fn read_stream(
         || input
             .format()
             .is_some_and(crate::format::Format::read_from_start);
+    if !was_cut && !whole && pos > line_end && tail.len() as u64 == pos - line_end && padded(&tail)
+    {
+        // Crash padding at the end (NULs a crash left, no newline): no writer writes those,
+        // so it is no line being written but the damaged line it is, said as `--summary`
+        // says it (README "Crash padding": lost, or its record cut out and read).
+        let _ = pipeline.push(&mut input, b"\n")?;
+        consumed = pos;
+        new_open_tail = true;
+    }
     if whole {
         // A document is decoded at its end; a format read from the start each time (see
         // `Format::read_from_start`) is consumed whole too. An end cut off (a last line, or
@@ -4297,6 +4387,10 @@ pub struct Entries {
     pub undated: u64,
     /// Their tokens.
     pub undated_tokens: Tokens,
+    /// Those responses, in no order; their `ts_ms` is 0 and means nothing. A report by
+    /// session or project counts them in their session or project ([`crate::usage::report`]),
+    /// as `--summary` and the status line count them in their session.
+    pub undated_rows: Vec<Entry>,
     /// The oldest response of a file still on disk (None: none, or read without the index).
     pub oldest_on_disk_ms: Option<i64>,
     /// Limit messages found in the transcripts: (written, ms since the epoch; text).
@@ -4321,6 +4415,18 @@ impl Entries {
         self.names.get(id as usize).map_or("", String::as_str)
     }
 
+    /// Adds `entry`: to the rows when `dated`, else to the undated responses (counted, and
+    /// kept in [`Entries::undated_rows`]).
+    fn push(&mut self, entry: Entry, dated: bool) {
+        if dated {
+            self.rows.push(entry);
+        } else {
+            self.undated += 1;
+            self.undated_tokens = self.undated_tokens.saturating_add(entry.tokens);
+            self.undated_rows.push(entry);
+        }
+    }
+
     /// The entries of a collector's responses (a read without the index), priced with
     /// `pricing`.
     pub fn from_responses(responses: HashMap<String, Response>, pricing: &Pricing) -> Entries {
@@ -4337,49 +4443,34 @@ impl Entries {
             })
         };
         for r in responses.into_values() {
-            match r.ts_ms {
-                Some(ts_ms) => {
-                    let model_name = r.model.as_deref().unwrap_or("unknown");
-                    // Usage not read whole: a call of unknown cost, as --summary counts it
-                    // (with no price either, the missing price is the reason, as there).
-                    let priced = response_cost(
-                        pricing,
-                        model_name,
-                        &r.tokens,
-                        Some(&r.factors),
-                        Some(ts_ms),
-                    );
-                    let cost_pico = priced.filter(|_| r.unread.is_none());
-                    let why = match (cost_pico, r.unread.filter(|_| priced.is_some())) {
-                        (Some(_), _) => None,
-                        (None, Some(u)) => Some(u.describe().to_owned()),
-                        (None, None) => {
-                            unpriced_factor(pricing, model_name, Some(&r.factors), Some(ts_ms))
-                        }
-                    };
-                    let unpriced = intern(&mut out.names, why);
-                    let session = intern(&mut out.names, r.session);
-                    let project = intern(&mut out.names, r.project);
-                    let model = intern(&mut out.names, r.model);
-                    out.rows.push(Entry {
-                        ts_ms,
-                        session,
-                        project,
-                        model,
-                        subagent: r.subagent,
-                        agent: r.agent,
-                        tokens: r.tokens,
-                        cost_pico,
-                        estimated: false,
-                        unpriced,
-                        call: r.call,
-                    });
-                }
-                None => {
-                    out.undated += 1;
-                    out.undated_tokens = out.undated_tokens.saturating_add(r.tokens);
-                }
-            }
+            let model_name = r.model.as_deref().unwrap_or("unknown");
+            // Usage not read whole: a call of unknown cost, as --summary counts it (with no
+            // price either, the missing price is the reason, as there).
+            let priced = response_cost(pricing, model_name, &r.tokens, Some(&r.factors), r.ts_ms);
+            let cost_pico = priced.filter(|_| r.unread.is_none());
+            let why = match (cost_pico, r.unread.filter(|_| priced.is_some())) {
+                (Some(_), _) => None,
+                (None, Some(u)) => Some(u.describe().to_owned()),
+                (None, None) => unpriced_factor(pricing, model_name, Some(&r.factors), r.ts_ms),
+            };
+            let unpriced = intern(&mut out.names, why);
+            let session = intern(&mut out.names, r.session);
+            let project = intern(&mut out.names, r.project);
+            let model = intern(&mut out.names, r.model);
+            let entry = Entry {
+                ts_ms: r.ts_ms.unwrap_or(0),
+                session,
+                project,
+                model,
+                subagent: r.subagent,
+                agent: r.agent,
+                tokens: r.tokens,
+                cost_pico,
+                estimated: false,
+                unpriced,
+                call: r.call,
+            };
+            out.push(entry, r.ts_ms.is_some());
         }
         out.rows.sort_by_key(|e| e.ts_ms);
         out.settle_projects();
@@ -4391,12 +4482,13 @@ impl Entries {
     /// directory while its subagents' chats do (`directories[]`, FORMAT.md §2.1), so without
     /// this one session's usage was split between its project and `""`. Rows that name a
     /// project keep it (a Claude Code session whose `cwd` changed stays split by `cwd`).
+    /// Undated rows are settled too, from the session's dated rows.
     ///
     /// First, a Windows project path whose drive letter is lower-case is the same project as
     /// the path with it upper-case ([`upper_drive_letter`]).
     fn settle_projects(&mut self) {
         let mut lower: Vec<(u32, String)> = Vec::new();
-        for e in &self.rows {
+        for e in self.rows.iter().chain(&self.undated_rows) {
             if lower.iter().all(|(id, _)| *id != e.project) {
                 if let Some(upper) = upper_drive_letter(self.name(e.project)) {
                     lower.push((e.project, upper));
@@ -4418,7 +4510,7 @@ impl Entries {
                 });
                 same.insert(from, to);
             }
-            for e in &mut self.rows {
+            for e in self.rows.iter_mut().chain(self.undated_rows.iter_mut()) {
                 if let Some(&to) = same.get(&e.project) {
                     e.project = to;
                 }
@@ -4441,11 +4533,11 @@ impl Entries {
                 })
                 .or_insert(candidate);
         }
-        for i in 0..self.rows.len() {
-            let e = &self.rows[i];
-            if self.name(e.project).is_empty() {
+        let names = &self.names;
+        for e in self.rows.iter_mut().chain(self.undated_rows.iter_mut()) {
+            if names.get(e.project as usize).is_none_or(String::is_empty) {
                 if let Some(&(_, project)) = first.get(&e.session) {
-                    self.rows[i].project = project;
+                    e.project = project;
                 }
             }
         }
@@ -4946,6 +5038,47 @@ mod tests {
             )
             .unwrap();
         check(&ledger);
+    }
+
+    /// A project folder renamed after the walk listed its transcripts and before they are
+    /// read (the user renames it while `aegon usage` indexes): the update walks the roots
+    /// again and reads them under the new name, so the index holds what a fresh read of the
+    /// folder after the rename holds, with a deadline too; a file deleted meanwhile is not
+    /// found again and costs nothing more. (tester15 #8: the whole folder was left out.)
+    #[test]
+    fn a_folder_renamed_while_it_is_indexed_is_read_under_its_new_name() {
+        for deadline in [None, Some(Instant::now())] {
+            let dir = temp("renamed");
+            let tree = corpus_tree(&dir);
+            let walked = Walked::walk(&tree, &mut no_problem);
+            assert_eq!(walked.transcripts.len(), 4);
+            std::fs::rename(tree.join("p"), tree.join("p-renamed")).unwrap();
+            let mut ledger = Ledger::open(&dir.join("u.sqlite3"), &mut |_| {}).unwrap();
+            let mut stats = ledger
+                .update_walked(
+                    std::slice::from_ref(&walked),
+                    &[],
+                    &mut no_problem,
+                    deadline,
+                )
+                .unwrap();
+            while !stats.complete() {
+                stats = ledger
+                    .update_until(std::slice::from_ref(&tree), &[], &mut no_problem, deadline)
+                    .unwrap();
+            }
+            let scope = Scope::Paths {
+                roots: vec![walked.root.clone()],
+                files: Vec::new(),
+                ids: stats.file_ids.clone(),
+            };
+            let got = ledger.entries(&scope, None, &prices()).unwrap();
+            let now = crate::source::tree::transcripts_below(&tree, |_, _| {});
+            let fresh = read_fresh(&now, &prices(), &mut no_problem);
+            assert!(fresh.rows.len() > 100, "{}", fresh.rows.len());
+            assert_eq!(rows(&got), rows(&fresh), "deadline {deadline:?}");
+            assert_eq!(got.unread, fresh.unread);
+        }
     }
 
     /// An update stopped by its deadline, again and again (a status line cancelled at every

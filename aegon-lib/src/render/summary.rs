@@ -347,13 +347,17 @@ struct SummaryDoc<'a> {
     malformed_lines: u64,
     /// Problem lines by reason ([`crate::event::MalformedReason::as_str`]), those with any.
     malformed_by_reason: BTreeMap<&'static str, u64>,
+    /// Lines skipped for `--max-line` may hold usage ([`Stats::too_long_usage`]): every cost
+    /// is a lower bound.
+    skipped_usage: bool,
 }
 
 impl<'a> SummaryDoc<'a> {
     fn new(sessions: &'a Sessions, stats: &Stats) -> Self {
         let pricing = sessions.pricing();
+        let skipped_usage = stats.too_long_usage > 0;
         let mut total = Tokens::default();
-        let mut total_cost = Some(0.0);
+        let mut total_cost = Some(0.0).filter(|_| !skipped_usage);
         let mut priced = 0.0;
         let mut unpriced_total = std::collections::BTreeSet::new();
         let (mut api_calls, mut tool_calls, mut tool_errors, mut subagents) = (0, 0, 0, 0);
@@ -396,6 +400,7 @@ impl<'a> SummaryDoc<'a> {
             totals,
             price_table,
             malformed_lines: stats.malformed.total(),
+            skipped_usage,
             malformed_by_reason: stats
                 .malformed
                 .nonzero()
@@ -433,7 +438,7 @@ impl SummaryDoc<'_> {
                     }
                     bytes.extend_from_slice(b"\n    ");
                     // The sessions' array is a value of the document's object: depth 2.
-                    at_depth(&mut bytes, 2, &SessionJson::new(s))?;
+                    at_depth(&mut bytes, 2, &SessionJson::new(s, self.skipped_usage))?;
                 }
                 crate::render::escape_line_separators(&mut bytes, 0);
                 done.push((i, bytes));
@@ -613,17 +618,17 @@ impl serde::Serialize for SummaryDoc<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         /// The sessions, each serialized from the session as it is written.
-        struct Lazy<'b>(&'b [&'b Session]);
+        struct Lazy<'b>(&'b [&'b Session], bool);
         impl serde::Serialize for Lazy<'_> {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.collect_seq(self.0.iter().map(|s| SessionJson::new(s)))
+                serializer.collect_seq(self.0.iter().map(|s| SessionJson::new(s, self.1)))
             }
         }
         let mut map = serializer.serialize_map(Some(6))?;
         map.serialize_entry("malformed_by_reason", &self.malformed_by_reason)?;
         map.serialize_entry("malformed_lines", &self.malformed_lines)?;
         map.serialize_entry("price_table", &self.price_table)?;
-        map.serialize_entry("sessions", &Lazy(&self.sessions))?;
+        map.serialize_entry("sessions", &Lazy(&self.sessions, self.skipped_usage))?;
         map.serialize_entry("totals", &self.totals)?;
         map.serialize_entry("v", &SUMMARY_SCHEMA_VERSION)?;
         map.end()
@@ -829,7 +834,9 @@ fn is_zero(n: &u64) -> bool {
 }
 
 impl<'a> SessionJson<'a> {
-    fn new(s: &'a Session) -> Self {
+    /// `s` as JSON; its cost unknown (`cost_usd` null, `priced_cost_usd` what is known) when
+    /// `skipped_usage` ([`Stats::too_long_usage`]).
+    fn new(s: &'a Session, skipped_usage: bool) -> Self {
         let tokens = s.tokens();
         SessionJson {
             agent: s.agent.as_str(),
@@ -862,7 +869,7 @@ impl<'a> SessionJson<'a> {
                 window: c.window,
             }),
             cost_explained: CostExplainedJson::new(s),
-            cost_usd: s.cost().map(round_cents),
+            cost_usd: s.cost().filter(|_| !skipped_usage).map(round_cents),
             cwd: &s.cwd,
             duration_ms: s.duration_ms(),
             first: s.first.as_ref().map(|f| f.1.as_str()),
@@ -1135,6 +1142,18 @@ fn hundredths_of_cents(pico: u128) -> f64 {
     from_pico(round_pico(pico, UNIT).saturating_mul(UNIT))
 }
 
+/// Why every cost is a lower bound when `n` lines skipped for `--max-line` may hold usage
+/// ([`Stats::too_long_usage`]; tester15 #5: the cost was shown known and complete); `None`
+/// when none may.
+fn skipped_usage_reason(n: u64) -> Option<String> {
+    (n > 0).then(|| {
+        format!(
+            "{n} line{} skipped for --max-line may hold usage",
+            if n == 1 { "" } else { "s" }
+        )
+    })
+}
+
 /// `$1.23`, or what is known when some responses have no price, and why
 /// ([`crate::session::Session::unpriced_reasons`]: `no price for claude-zeta-9`, `no price
 /// for service tier flex (claude-opus-5)`).
@@ -1172,6 +1191,7 @@ fn tokens_line(t: &Tokens) -> String {
 fn write_table(out: &mut impl Write, sessions: &Sessions, stats: &Stats) -> io::Result<()> {
     let pricing = sessions.pricing();
     let list = chronological(sessions);
+    let skipped = skipped_usage_reason(stats.too_long_usage);
     for s in &list {
         let short: String = s.id.chars().take(8).collect();
         // Untitled sessions are named by their first prompt, in quotes, as /resume does.
@@ -1212,7 +1232,13 @@ fn write_table(out: &mut impl Write, sessions: &Sessions, stats: &Stats) -> io::
             }
         )?;
         writeln!(out, "  tokens    {}", tokens_line(&s.tokens()))?;
-        let cost = money(s.cost(), s.priced_cost(), &s.unpriced_reasons());
+        let mut reasons = s.unpriced_reasons();
+        reasons.extend(skipped.clone());
+        let cost = money(
+            s.cost().filter(|_| skipped.is_none()),
+            s.priced_cost(),
+            &reasons,
+        );
         writeln!(
             out,
             "  cost      {cost}   api calls {}   prompts {}   tool calls {} ({} errors)",
@@ -1279,7 +1305,11 @@ fn write_table(out: &mut impl Write, sessions: &Sessions, stats: &Stats) -> io::
             unpriced.entry(cause).or_default().extend(models);
         }
     }
-    let unpriced = crate::session::describe_unpriced(&unpriced);
+    let mut unpriced = crate::session::describe_unpriced(&unpriced);
+    if let Some(why) = &skipped {
+        cost = None;
+        unpriced.push(why.clone());
+    }
     writeln!(
         out,
         "TOTAL  {} session{}   {} api calls   {} tool calls   cost {}",

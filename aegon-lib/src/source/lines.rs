@@ -55,7 +55,44 @@ pub enum LineItem<'a> {
         len: u64,
         /// False when the input ended before the line's newline.
         terminated: bool,
+        /// Whether its bytes hold `usage"` (the end of a key such as Claude Code's `"usage"`
+        /// or Codex's `"last_token_usage"`): the line may hold an API response's usage, which
+        /// is then missing from every figure ([`crate::pipeline::Stats::too_long_usage`]).
+        may_hold_usage: bool,
     },
+}
+
+/// What [`LineItem::TooLong::may_hold_usage`] looks for.
+const USAGE_KEY: &[u8] = b"usage\"";
+
+/// Looks for [`USAGE_KEY`] in the bytes of a line being skipped, pushed in pieces: found
+/// whatever the pieces (it may straddle two).
+#[derive(Debug, Default)]
+struct UsageScan {
+    found: bool,
+    /// The last bytes seen (fewer than the key's length).
+    tail: Vec<u8>,
+}
+
+impl UsageScan {
+    fn push(&mut self, bytes: &[u8]) {
+        if self.found || bytes.is_empty() {
+            return;
+        }
+        let head = &bytes[..bytes.len().min(USAGE_KEY.len() - 1)];
+        let mut across = std::mem::take(&mut self.tail);
+        across.extend_from_slice(head);
+        self.found = memchr::memmem::find(&across, USAGE_KEY).is_some()
+            || memchr::memmem::find(bytes, USAGE_KEY).is_some();
+        let keep = USAGE_KEY.len() - 1;
+        if bytes.len() >= keep {
+            across.clear();
+            across.extend_from_slice(&bytes[bytes.len() - keep..]);
+        } else if across.len() > keep {
+            across.drain(..across.len() - keep);
+        }
+        self.tail = across;
+    }
 }
 
 /// A rolling-buffer line splitter. See the [module documentation](self).
@@ -72,6 +109,8 @@ pub struct LineSplitter {
     position: u64,
     /// `Some(len)` while skipping an over-long line: bytes seen so far and whether the last was `\r`.
     skipping: Option<(u64, bool)>,
+    /// Of the line being skipped: whether it may hold usage.
+    scan: UsageScan,
 }
 
 impl LineSplitter {
@@ -84,6 +123,7 @@ impl LineSplitter {
             line_start: 0,
             position: 0,
             skipping: None,
+            scan: UsageScan::default(),
         }
     }
 
@@ -123,6 +163,7 @@ impl LineSplitter {
     pub fn reset(&mut self, offset: u64, number: u64) {
         self.carry.clear();
         self.skipping = None;
+        self.scan = UsageScan::default();
         self.position = offset;
         self.line_start = offset;
         self.next_number = number;
@@ -187,6 +228,7 @@ impl LineSplitter {
                 *len += bytes.len() as u64;
                 *last_cr = last == b'\r';
             }
+            self.scan.push(bytes);
             return;
         }
         // Slack for a `\r` that may turn out to belong to a `\r\n` terminator, and for a BOM
@@ -200,6 +242,8 @@ impl LineSplitter {
             let len = (self.carry.len() + bytes.len()) as u64;
             let last_cr = bytes.last().or(self.carry.last()) == Some(&b'\r');
             self.skipping = Some((len, last_cr));
+            self.scan.push(&self.carry);
+            self.scan.push(bytes);
             self.carry = Vec::new();
         } else {
             self.carry.extend_from_slice(bytes);
@@ -241,6 +285,7 @@ impl LineSplitter {
             }
         }
         if bytes.len() > self.max_line {
+            self.scan.push(line);
             let item = self.too_long(line.len() as u64, terminated);
             return emit(item);
         }
@@ -261,6 +306,7 @@ impl LineSplitter {
             offset: self.line_start,
             len,
             terminated,
+            may_hold_usage: std::mem::take(&mut self.scan).found,
         };
         self.next_number += 1;
         self.line_start = self.position;
@@ -277,6 +323,8 @@ mod tests {
     enum Owned {
         Line(Vec<u8>, u64, u64, bool),
         TooLong(u64, u64, u64, bool),
+        /// An over-long line whose bytes hold `usage"`.
+        TooLongUsage(u64, u64, u64, bool),
     }
 
     fn split(chunks: &[&[u8]], max: usize) -> Vec<Owned> {
@@ -292,7 +340,15 @@ mod tests {
                     offset,
                     len,
                     terminated,
+                    may_hold_usage: false,
                 } => Owned::TooLong(number, offset, len, terminated),
+                LineItem::TooLong {
+                    number,
+                    offset,
+                    len,
+                    terminated,
+                    may_hold_usage: true,
+                } => Owned::TooLongUsage(number, offset, len, terminated),
             });
             ControlFlow::Continue(())
         };
@@ -346,6 +402,31 @@ mod tests {
         );
         let bytewise: Vec<&[u8]> = input.chunks(1).collect();
         assert_eq!(split(&bytewise, 10), whole);
+    }
+
+    /// An over-long line is said to hold `usage"` wherever the key lies (in the part carried
+    /// before the line was known too long, straddling two chunks, in its last chunk), however
+    /// the input is cut; an over-long line without it, or one after it, is not.
+    #[test]
+    fn an_over_long_line_holding_usage_is_told_apart_in_any_chunks() {
+        let pad = "x".repeat(40);
+        let input = format!(
+            "{{\"usage\":1}}{pad}\n{pad}\"usage\":{{}}\r\n{pad}\n{pad}\"last_token_usage\"\nok\n{pad}usage"
+        );
+        let want = vec![
+            Owned::TooLongUsage(1, 0, 51, true),
+            Owned::TooLongUsage(2, 52, 50, true),
+            Owned::TooLong(3, 104, 40, true),
+            Owned::TooLongUsage(4, 145, 58, true),
+            Owned::Line(b"ok".to_vec(), 5, 204, true),
+            Owned::TooLong(6, 207, 45, false),
+        ];
+        let bytes = input.as_bytes();
+        assert_eq!(split(&[bytes], 20), want);
+        for size in 1..=12 {
+            let chunks: Vec<&[u8]> = bytes.chunks(size).collect();
+            assert_eq!(split(&chunks, 20), want, "chunks of {size}");
+        }
     }
 
     #[test]

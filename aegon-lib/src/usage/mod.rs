@@ -178,6 +178,29 @@ impl Usage {
         model: &str,
     ) {
         self.add_response(model, e.tokens, e.cost_pico, e.ts_ms, e.call);
+        self.note_entry_unpriced(entries, e, model);
+    }
+
+    /// [`Usage::add_entry`] of a response without a time ([`Entries::undated_rows`]): counted
+    /// as any, its time left out of the first and last ones.
+    pub fn add_undated_entry(
+        &mut self,
+        entries: &crate::ledger::Entries,
+        e: &crate::ledger::Entry,
+        model: &str,
+    ) {
+        self.add_untimed(model, e.tokens, e.cost_pico, e.call);
+        self.note_entry_unpriced(entries, e, model);
+    }
+
+    /// The reason the response `e` of `entries`, added under `model`, has no cost, if it has
+    /// none.
+    fn note_entry_unpriced(
+        &mut self,
+        entries: &crate::ledger::Entries,
+        e: &crate::ledger::Entry,
+        model: &str,
+    ) {
         if e.cost_pico.is_none() && e.unpriced != 0 {
             let why = entries.name(e.unpriced);
             if !crate::session::pricing::is_missing_price(why) {
@@ -199,6 +222,13 @@ impl Usage {
         ts_ms: i64,
         call: bool,
     ) {
+        self.add_untimed(model, tokens, cost_pico, call);
+        self.first_ms = Some(self.first_ms.map_or(ts_ms, |f| f.min(ts_ms)));
+        self.last_ms = Some(self.last_ms.map_or(ts_ms, |l| l.max(ts_ms)));
+    }
+
+    /// [`Usage::add_response`] without its time.
+    fn add_untimed(&mut self, model: &str, tokens: Tokens, cost_pico: Option<u128>, call: bool) {
         match self.by_model.get_mut(model) {
             Some(slot) => slot.add(tokens, cost_pico),
             None => {
@@ -208,8 +238,6 @@ impl Usage {
             }
         }
         self.responses += u64::from(call);
-        self.first_ms = Some(self.first_ms.map_or(ts_ms, |f| f.min(ts_ms)));
-        self.last_ms = Some(self.last_ms.map_or(ts_ms, |l| l.max(ts_ms)));
     }
 
     /// Notes what has no price (`why`, such as `speed turbo`) in a response of `model`
@@ -400,34 +428,58 @@ pub fn report(
     let whole_sessions =
         kind == ReportKind::Sessions && (filter.since.is_some() || filter.until.is_some());
     let mut last_activity: std::collections::HashMap<u32, i64> = Default::default();
+    // Sessions with a dated response (in the other filters): one left out by the range takes
+    // its undated responses with it, unsaid.
+    let mut dated_sessions: std::collections::HashSet<u32> = Default::default();
     if whole_sessions {
         for e in entries.rows.iter().filter(|e| other_filters(e)) {
             let last = last_activity.entry(e.session).or_insert(e.ts_ms);
             *last = (*last).max(e.ts_ms);
         }
+        dated_sessions.extend(last_activity.keys());
         last_activity
             .retain(|_, &mut last| within(last, local_date(last, tz), filter.since, filter.until));
     }
-    for e in &entries.rows {
-        if !other_filters(e) {
-            continue;
-        }
-        let project = entries.name(e.project);
-        let date = local_date(e.ts_ms, tz);
-        let kept = if whole_sessions {
-            last_activity.contains_key(&e.session)
-        } else {
-            within(e.ts_ms, date, filter.since, filter.until)
+    // A response without a time has no day, but has its session and project: a report by
+    // session or project counts it there (as --summary and the status line count it in its
+    // session; tester14 #10), unless a range is given that it cannot be placed in (the
+    // sessions report places it with its session, kept whole or left out whole by its last
+    // activity; the projects report cuts responses at the range). Those not placed are said.
+    let ranged = filter.since.is_some() || filter.until.is_some();
+    let mut undated_out = (0u64, Tokens::default());
+    let mut undated = Vec::new();
+    for e in entries.undated_rows.iter().filter(|e| other_filters(e)) {
+        let placed = match kind {
+            ReportKind::Period(_) => false,
+            ReportKind::Sessions if whole_sessions => last_activity.contains_key(&e.session),
+            ReportKind::Sessions | ReportKind::Projects => !ranged,
         };
-        if !kept {
-            continue;
+        if placed {
+            undated.push(e);
+        } else if !(whole_sessions && dated_sessions.contains(&e.session)) {
+            undated_out.0 += 1;
+            undated_out.1 = undated_out.1.saturating_add(e.tokens);
         }
+    }
+    let dated = entries.rows.iter().filter(|e| {
+        other_filters(e)
+            && if whole_sessions {
+                last_activity.contains_key(&e.session)
+            } else {
+                within(e.ts_ms, local_date(e.ts_ms, tz), filter.since, filter.until)
+            }
+    });
+    for (e, timed) in dated
+        .map(|e| (e, true))
+        .chain(undated.into_iter().map(|e| (e, false)))
+    {
+        let project = entries.name(e.project);
         let model = match entries.name(e.model) {
             "" => "unknown",
             m => m,
         };
         let key = match kind {
-            ReportKind::Period(p) => p.key(date),
+            ReportKind::Period(p) => p.key(local_date(e.ts_ms, tz)),
             ReportKind::Sessions => entries.name(e.session).to_owned(),
             ReportKind::Projects => project.to_owned(),
         };
@@ -444,8 +496,13 @@ pub fn report(
                 Usage::default(),
             )
         });
-        slot.1.add_entry(entries, e, model);
-        totals.add_entry(entries, e, model);
+        if timed {
+            slot.1.add_entry(entries, e, model);
+            totals.add_entry(entries, e, model);
+        } else {
+            slot.1.add_undated_entry(entries, e, model);
+            totals.add_undated_entry(entries, e, model);
+        }
         estimated += u64::from(e.estimated);
     }
     let mut rows: Vec<Row> = groups
@@ -464,11 +521,8 @@ pub fn report(
         });
     }
     let mut notes = Vec::new();
-    if entries.undated > 0 {
-        notes.push(undated_note(
-            entries.undated,
-            total_tokens(&entries.undated_tokens),
-        ));
+    if undated_out.0 > 0 {
+        notes.push(undated_note(undated_out.0, total_tokens(&undated_out.1)));
     }
     if estimated > 0 {
         notes.push(estimated_note(estimated));
@@ -500,17 +554,117 @@ pub fn report(
 mod tests {
     use super::*;
 
+    /// A response of session `session` (a name id; its project 3, model 4) at `ts_ms` (0 for
+    /// one without a time), costing a picodollar per token.
+    fn entry(session: u32, ts_ms: i64, tokens: Tokens) -> crate::ledger::Entry {
+        crate::ledger::Entry {
+            ts_ms,
+            session,
+            project: 3,
+            model: 4,
+            subagent: false,
+            agent: crate::event::Agent::ClaudeCode,
+            tokens,
+            cost_pico: Some(u128::from(total_tokens(&tokens))),
+            estimated: false,
+            unpriced: 0,
+            call: true,
+        }
+    }
+
+    /// A response without a time counts in its session and project, not in a day; with a
+    /// range, the sessions report places it with its session (kept or left out whole by its
+    /// dated responses) and says only those of a session with none; the projects report
+    /// leaves it out and says it.
+    #[test]
+    fn a_response_without_a_time_counts_in_its_session_unless_a_range_cannot_place_it() {
+        let entry = |session: u32, ts_ms: i64, output: u64| {
+            let tokens = Tokens {
+                output,
+                ..Tokens::default()
+            };
+            entry(session, ts_ms, tokens)
+        };
+        let day = 1_764_500_000_000; // 2025-11-30T10:53:20Z
+        let undated_rows = vec![entry(1, 0, 20), entry(2, 0, 300)];
+        let entries = Entries {
+            names: ["", "s1", "s2", "/p", "claude-opus-4-6"]
+                .map(String::from)
+                .to_vec(),
+            rows: vec![entry(1, day, 1)],
+            undated: 2,
+            undated_tokens: Tokens {
+                output: 320,
+                ..Tokens::default()
+            },
+            undated_rows,
+            ..Entries::default()
+        };
+        let since = |d: &str| Filter {
+            since: Some(Bound::Date(d.parse().unwrap())),
+            ..Filter::default()
+        };
+        // (report, filter) → (output of each row, output left out, said)
+        let cases = [
+            (ReportKind::Sessions, Filter::default(), vec![300, 21], None),
+            (ReportKind::Projects, Filter::default(), vec![321], None),
+            (
+                ReportKind::Sessions,
+                since("2025-11-30"),
+                vec![21],
+                Some(300),
+            ),
+            (ReportKind::Sessions, since("2025-12-01"), vec![], Some(300)),
+            (
+                ReportKind::Projects,
+                since("2025-11-30"),
+                vec![1],
+                Some(320),
+            ),
+            (
+                ReportKind::Period(Period::Day),
+                Filter::default(),
+                vec![1],
+                Some(320),
+            ),
+        ];
+        for (kind, filter, want, out) in cases {
+            let r = report(&entries, kind, By::Nothing, &filter, &TimeZone::UTC);
+            let got: Vec<u64> = r.rows.iter().map(|row| row.usage.tokens().output).collect();
+            assert_eq!(got, want, "{kind:?} {filter:?}");
+            assert_eq!(r.totals.tokens().output, want.iter().sum::<u64>());
+            assert_eq!(
+                r.totals.priced_cost_pico(),
+                u128::from(want.iter().sum::<u64>())
+            );
+            let said = out.map(|n| undated_note(1 + u64::from(n == 320), n));
+            assert_eq!(r.notes.first(), said.as_ref(), "{kind:?} {filter:?}");
+        }
+        // The session's time is its dated responses'.
+        let r = report(
+            &entries,
+            ReportKind::Sessions,
+            By::Nothing,
+            &Filter::default(),
+            &TimeZone::UTC,
+        );
+        assert_eq!(r.rows[1].usage.last_ms, Some(day));
+        assert_eq!(r.rows[0].usage.last_ms, None);
+    }
+
     #[test]
     fn responses_left_out_for_want_of_a_time_are_said_as_an_unreadable_timestamp() {
         // tester5 item 9: a line with `"timestamp":"2026-11-20 10:00:05"` (no zone) was said to
         // have none.
+        let tokens = Tokens {
+            input: 1000,
+            output: 100,
+            ..Tokens::default()
+        };
         let entries = Entries {
             undated: 1,
-            undated_tokens: Tokens {
-                input: 1000,
-                output: 100,
-                ..Tokens::default()
-            },
+            undated_tokens: tokens,
+            undated_rows: vec![entry(1, 0, tokens)],
             ..Entries::default()
         };
         let r = report(
