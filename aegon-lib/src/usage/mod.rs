@@ -343,6 +343,11 @@ pub struct Report {
     pub totals: Usage,
     /// Things the reader must know (history deleted from disk, undated responses).
     pub notes: Vec<String>,
+    /// Usage known to be missing from the figures ([`missing_notes`] of the sessions the rows
+    /// hold: subagents or workflow runs they name of which no line was read), which are then
+    /// lower bounds. Apart from `notes`: `aegon usage` says them as it says lines it could not
+    /// read (last on stderr, in the JSON's notes, exit status 1), as `aegon --summary` does.
+    pub missing: Vec<String>,
 }
 
 /// The note for `n` responses priced without their speed, tier and geo or web searches
@@ -374,6 +379,53 @@ pub fn undated_note(n: u64, tokens: u64) -> String {
     )
 }
 
+/// How many sessions [`missing_notes`] says one by one; with more, one note says them all.
+pub const MISSING_EACH: usize = 5;
+
+/// The notes of the sessions `sessions` (name ids of `entries`) that name subagents or
+/// workflow runs of which no line was read ([`Entries::named`]): their usage is not counted,
+/// and every figure they are in is a lower bound. In `aegon --summary`'s words
+/// ([`crate::session::Named::notes`]), by session id, when at most [`MISSING_EACH`] sessions
+/// have them; else one note that counts them and gives the first session's.
+pub fn missing_notes(entries: &Entries, sessions: &BTreeSet<u32>) -> Vec<String> {
+    if entries.named.is_empty() {
+        return Vec::new();
+    }
+    let named: BTreeMap<&str, &crate::session::Named> = sessions
+        .iter()
+        .filter_map(|&s| {
+            let id = entries.name(s);
+            entries.named.get(id).map(|n| (id, n))
+        })
+        .collect();
+    let notes: Vec<String> = named.iter().flat_map(|(id, n)| n.notes(id)).collect();
+    if named.len() <= MISSING_EACH {
+        return notes;
+    }
+    let subagents: usize = named.values().map(|n| n.unread_subagents().count()).sum();
+    let runs: usize = named.values().map(|n| n.unread_runs().count()).sum();
+    let mut what = Vec::new();
+    if subagents > 0 {
+        what.push(format!(
+            "{subagents} subagent{}",
+            if subagents == 1 { "" } else { "s" }
+        ));
+    }
+    if runs > 0 {
+        what.push(format!(
+            "{runs} workflow run{}",
+            if runs == 1 { "" } else { "s" }
+        ));
+    }
+    vec![format!(
+        "{} sessions name {} of which no line of transcript was read: their usage is not \
+         counted (first: {}); `aegon --summary FILE` says each one",
+        named.len(),
+        what.join(" and "),
+        notes.first().map_or("", String::as_str),
+    )]
+}
+
 /// Claude Code's default `cleanupPeriodDays`: transcripts older than this are deleted.
 pub const CLEANUP_DAYS: i64 = 30;
 
@@ -400,6 +452,8 @@ pub fn report(
     let whole_sessions =
         kind == ReportKind::Sessions && (filter.since.is_some() || filter.until.is_some());
     let mut last_activity: std::collections::HashMap<u32, i64> = Default::default();
+    // The sessions of the rows kept, when some session has usage missing.
+    let mut covered: BTreeSet<u32> = BTreeSet::new();
     if whole_sessions {
         for e in entries.rows.iter().filter(|e| other_filters(e)) {
             let last = last_activity.entry(e.session).or_insert(e.ts_ms);
@@ -447,6 +501,9 @@ pub fn report(
         slot.1.add_entry(entries, e, model);
         totals.add_entry(entries, e, model);
         estimated += u64::from(e.estimated);
+        if !entries.named.is_empty() {
+            covered.insert(e.session);
+        }
     }
     let mut rows: Vec<Row> = groups
         .into_iter()
@@ -493,6 +550,7 @@ pub fn report(
         rows,
         totals,
         notes,
+        missing: missing_notes(entries, &covered),
     }
 }
 
