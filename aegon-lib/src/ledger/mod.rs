@@ -8002,4 +8002,150 @@ mod tests {
         assert!(!ledger.has_table("dropped_responses").unwrap());
         assert_eq!(ledger.take_dropped().unwrap().len(), 0);
     }
+
+    /// marot/spotter's session 258c7280 (fixtures/corpus): its Task result names subagent
+    /// a881341 (`totalTokens` 43,179), whose transcript is
+    /// `258c7280…/subagents/agent-a881341.jsonl`.
+    const MAROT: &str = "258c7280-ae70-4798-800f-63464d01a85d";
+
+    /// A file of marot's session in the fixtures (`suffix` "" for the session's own).
+    fn marot(suffix: &str) -> PathBuf {
+        PathBuf::from(format!(
+            "{}/../fixtures/corpus/marot__spotter__test__fixtures__transcripts__{MAROT}{suffix}.jsonl",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+    }
+
+    /// The unread subagents and runs of each session of `e` named but not read.
+    fn unread_named(e: &Entries) -> Vec<(String, Vec<String>, Vec<String>)> {
+        e.named
+            .iter()
+            .map(|(s, n)| {
+                (
+                    s.clone(),
+                    n.unread_subagents().map(str::to_owned).collect(),
+                    n.unread_runs().map(str::to_owned).collect(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn subagents_named_and_not_read_are_known_to_the_index_as_to_a_fresh_read() {
+        let dir = temp("named");
+        let project = dir.join("p");
+        let subagents = project.join(MAROT).join("subagents");
+        std::fs::create_dir_all(&subagents).unwrap();
+        let main = project.join(format!("{MAROT}.jsonl"));
+        std::fs::copy(marot(""), &main).unwrap();
+        let sub = subagents.join("agent-a881341.jsonl");
+        let index = dir.join("i.sqlite3");
+        let roots = [canonical(&project)];
+        let update = |ledger: &mut Ledger| {
+            ledger.update(&roots, &[], &mut no_problem).unwrap();
+            let indexed = ledger.entries(&Scope::All, None, &prices()).unwrap();
+            let files = crate::source::tree::transcripts_below(&roots[0], |_, _| {});
+            let fresh = read_fresh(&files, &prices(), &mut no_problem);
+            assert_eq!(unread_named(&indexed), unread_named(&fresh));
+            unread_named(&indexed)
+        };
+        let missing = vec![(MAROT.to_owned(), vec!["a881341".to_owned()], vec![])];
+        let mut ledger = Ledger::open(&index, &mut |_| {}).unwrap();
+        assert_eq!(update(&mut ledger), missing, "cold");
+        assert_eq!(update(&mut ledger), missing, "warm");
+        // Indexed by a build that does not record them (the tables empty, or the file read on
+        // since): read again from the start, the same known.
+        ledger
+            .conn
+            .execute_batch("DELETE FROM file_named; DELETE FROM named_files;")
+            .unwrap();
+        assert_eq!(update(&mut ledger), missing, "after an older build");
+        ledger
+            .conn
+            .execute_batch("UPDATE named_files SET consumed = consumed - 1")
+            .unwrap();
+        assert_eq!(update(&mut ledger), missing, "read on by an older build");
+        // Its file appears: read in another file than the one naming it.
+        std::fs::copy(marot("__subagents__agent-a881341"), &sub).unwrap();
+        assert_eq!(update(&mut ledger), vec![], "its file added");
+        // Gone again: its responses stay in the index's history, and so does its being read
+        // (a read without the index lacks both).
+        std::fs::remove_file(&sub).unwrap();
+        ledger.update(&roots, &[], &mut no_problem).unwrap();
+        let e = ledger.entries(&Scope::All, None, &prices()).unwrap();
+        assert_eq!(unread_named(&e), vec![], "its file gone");
+        drop(ledger);
+        // An index whose subagent file, indexed only by an older build, is gone from disk: its
+        // responses are in the index, so the subagent is read, told by its file's name.
+        std::fs::remove_file(&index).unwrap();
+        std::fs::copy(marot("__subagents__agent-a881341"), &sub).unwrap();
+        let mut ledger = Ledger::open(&index, &mut |_| {}).unwrap();
+        ledger.update(&roots, &[], &mut no_problem).unwrap();
+        std::fs::remove_file(&sub).unwrap();
+        ledger.update(&roots, &[], &mut no_problem).unwrap();
+        ledger
+            .conn
+            .execute_batch(
+                "DELETE FROM file_named WHERE file_id IN (SELECT id FROM files WHERE present = 0);
+                 DELETE FROM named_files WHERE file_id IN (SELECT id FROM files WHERE present = 0);",
+            )
+            .unwrap();
+        let e = ledger.entries(&Scope::All, None, &prices()).unwrap();
+        assert_eq!(unread_named(&e), vec![], "gone, indexed by an older build");
+        // The rule that takes it as read: its row's path; without it (another name), unread.
+        ledger
+            .conn
+            .execute_batch("UPDATE files SET path = path || '.renamed' WHERE present = 0")
+            .unwrap();
+        let e = ledger.entries(&Scope::All, None, &prices()).unwrap();
+        assert_eq!(unread_named(&e), missing, "gone, its path not an agent's");
+    }
+
+    #[test]
+    fn a_resumed_sessions_copy_of_a_task_result_is_read_by_the_originals_subagent() {
+        // The session copied under another id that sorts first (so its copied responses count
+        // there, and it is the one the report covers): its Task result names a881341, whose
+        // lines carry the original's id. Read in that session: read.
+        const COPY: &str = "00000000-0000-4000-8000-000000000001";
+        let dir = temp("named-resumed");
+        let project = dir.join("p");
+        let subagents = project.join(MAROT).join("subagents");
+        std::fs::create_dir_all(&subagents).unwrap();
+        let text = std::fs::read_to_string(marot("")).unwrap();
+        std::fs::write(
+            project.join(format!("{COPY}.jsonl")),
+            text.replace(MAROT, COPY),
+        )
+        .unwrap();
+        let index = dir.join("i.sqlite3");
+        let roots = [canonical(&project)];
+        let mut ledger = Ledger::open(&index, &mut |_| {}).unwrap();
+        ledger.update(&roots, &[], &mut no_problem).unwrap();
+        let e = ledger.entries(&Scope::All, None, &prices()).unwrap();
+        assert_eq!(
+            unread_named(&e),
+            vec![(COPY.to_owned(), vec!["a881341".to_owned()], vec![])]
+        );
+        std::fs::copy(
+            marot("__subagents__agent-a881341"),
+            subagents.join("agent-a881341.jsonl"),
+        )
+        .unwrap();
+        ledger.update(&roots, &[], &mut no_problem).unwrap();
+        let e = ledger.entries(&Scope::All, None, &prices()).unwrap();
+        assert!(e.rows.iter().any(|r| e.name(r.session) == COPY));
+        assert_eq!(unread_named(&e), vec![]);
+        let files = crate::source::tree::transcripts_below(&roots[0], |_, _| {});
+        let fresh = read_fresh(&files, &prices(), &mut no_problem);
+        assert_eq!(unread_named(&fresh), vec![]);
+        // Over the copy's file alone (its session's facts are still settled over the index).
+        let scope = Scope::Paths {
+            roots: Vec::new(),
+            files: vec![project.join(format!("{COPY}.jsonl"))],
+            ids: Vec::new(),
+        };
+        let e = ledger.entries(&scope, None, &prices()).unwrap();
+        assert!(!e.rows.is_empty());
+        assert_eq!(unread_named(&e), vec![]);
+    }
 }

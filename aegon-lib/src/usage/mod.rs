@@ -558,6 +558,75 @@ pub fn report(
 mod tests {
     use super::*;
 
+    /// Entries of `n` sessions (`s0`…), one response each on 2026-01-0(i+1), each naming
+    /// subagent `a{i}` and none of them read.
+    fn sessions_naming_unread_subagents(n: usize) -> Entries {
+        use crate::session::named::{NamedKind, NAMED};
+        let mut entries = Entries {
+            names: vec![String::new()],
+            ..Entries::default()
+        };
+        for i in 0..n {
+            entries.names.push(format!("s{i}"));
+            let mut named = crate::session::Named::new();
+            named.add_fact(NamedKind::Subagent, &format!("a{i}"), NAMED);
+            entries.named.insert(format!("s{i}"), named);
+            entries.rows.push(crate::ledger::Entry {
+                ts_ms: 1_767_225_600_000 + i as i64 * 86_400_000,
+                session: i as u32 + 1,
+                project: 0,
+                model: 0,
+                subagent: false,
+                agent: crate::event::Agent::ClaudeCode,
+                tokens: Tokens::default(),
+                cost_pico: Some(0),
+                estimated: false,
+                unpriced: 0,
+                call: true,
+            });
+        }
+        entries
+    }
+
+    #[test]
+    fn usage_known_missing_is_said_for_the_sessions_a_report_covers_each_or_all_in_one() {
+        let day = ReportKind::Period(Period::Day);
+        let all = Filter::default();
+        let entries = sessions_naming_unread_subagents(2);
+        let r = report(&entries, day, By::Nothing, &all, &TimeZone::UTC);
+        let want: Vec<String> = ["s0", "s1"]
+            .iter()
+            .flat_map(|s| entries.named[*s].notes(s))
+            .collect();
+        assert_eq!(r.missing, want);
+        assert!(r.missing[0].starts_with("session s0: subagent a0 is named in its Task results"));
+        // Not in `notes`: a table's footer would say it and stderr again.
+        assert!(r.notes.is_empty(), "{:?}", r.notes);
+        // From the second day on: the first session is not covered.
+        let since = Filter {
+            since: Some(Bound::Date(jiff::civil::date(2026, 1, 2))),
+            ..Filter::default()
+        };
+        let r = report(&entries, day, By::Nothing, &since, &TimeZone::UTC);
+        assert_eq!(r.missing, want[1..]);
+        // Past MISSING_EACH sessions: one note for all.
+        let entries = sessions_naming_unread_subagents(MISSING_EACH + 2);
+        let r = report(&entries, ReportKind::Sessions, By::Nothing, &all, &TimeZone::UTC);
+        assert_eq!(r.missing.len(), 1, "{:?}", r.missing);
+        let first = &entries.named["s0"].notes("s0")[0];
+        assert_eq!(
+            r.missing[0],
+            format!(
+                "7 sessions name 7 subagents of which no line of transcript was read: their \
+                 usage is not counted (first: {first}); `aegon --summary FILE` says each one"
+            )
+        );
+        // Nothing named: nothing said.
+        let mut none = sessions_naming_unread_subagents(1);
+        none.named.clear();
+        assert!(report(&none, day, By::Nothing, &all, &TimeZone::UTC).missing.is_empty());
+    }
+
     #[test]
     fn responses_left_out_for_want_of_a_time_are_said_as_an_unreadable_timestamp() {
         // tester5 item 9: a line with `"timestamp":"2026-11-20 10:00:05"` (no zone) was said to
