@@ -116,11 +116,19 @@ fn a_subagent_named_and_not_read_is_said_as_the_summary_says_it() {
         (&["agent-acompact-fffbd0"][..], 0, true),
         (&["agent-acompact-fffbd0", "agent-a881341"][..], 1, true),
         (&["agent-acompact-fffbd0", "agent-a881341"][..], 2, false),
-        (&["agent-acompact-fffbd0", "agent-a881341"][..], usize::MAX, false),
+        (
+            &["agent-acompact-fffbd0", "agent-a881341"][..],
+            usize::MAX,
+            false,
+        ),
     ] {
         let (_dir, project, data) = marot_project("usage-named", agents, lines);
         let (summary, summary_code) = summary_notes(&project);
-        assert_eq!(summary_code, if said { 1 } else { 0 }, "{lines}: {summary:?}");
+        assert_eq!(
+            summary_code,
+            if said { 1 } else { 0 },
+            "{lines}: {summary:?}"
+        );
         let want: Vec<&String> = summary
             .iter()
             .filter(|l| l.contains("subagent a881341"))

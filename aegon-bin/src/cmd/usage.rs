@@ -1219,8 +1219,7 @@ fn write_blocks(
             let rows = entries.rows.iter().filter(|e| {
                 e.agent == *agent
                     && entries.named.contains_key(entries.name(e.session))
-                    && o
-                        .project
+                    && o.project
                         .as_deref()
                         .is_none_or(|want| entries.name(e.project).contains(want))
             });

@@ -25,14 +25,20 @@
 //! refused and read as 0, usage on a record type that is not counted, usage in a shape not
 //! read: [`about_usage`]) in [`Collector::partly`], so every report says what `--summary`
 //! says of the same lines.
+//!
+//! **What its sessions name.** Per session, a [`Named`] ([`Collector::named`]): the subagents
+//! (Task results, `agent_progress` lines) and workflow runs its lines name and which of them
+//! were read, by the session core's rule, so that every report says usage named but never read
+//! as `--summary` says it (the index keeps them per file: [`crate::ledger::schema`]'s
+//! `file_named`).
 
 use std::collections::HashMap;
 use std::io;
 use std::ops::ControlFlow;
 
 use crate::event::{Event, EventKind, Malformed};
-use crate::session::{Named, RunOfFile};
 use crate::render::{Flow, Renderer};
+use crate::session::{Named, RunOfFile};
 use crate::timestamp::parse_millis;
 use crate::tokens::{PriceFactors, Tokens};
 

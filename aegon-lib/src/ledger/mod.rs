@@ -85,8 +85,8 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use crate::pipeline::{Options, Pipeline};
 use crate::session::named::{self as named_flag, NamedKind};
-use crate::session::{workflow_run_of_path, Named};
 use crate::session::pricing::{to_pico, Pricing};
+use crate::session::{workflow_run_of_path, Named};
 use crate::timestamp::now_ms;
 use crate::tokens::{PriceFactors, Tokens};
 use crate::usage::ModelTotals;
@@ -3011,7 +3011,8 @@ impl Ledger {
         let sessions: BTreeSet<i64> = out.rows.iter().map(|e| i64::from(e.session)).collect();
         for (session, named) in self.named_unread(&sessions)? {
             let id = usize::try_from(session).unwrap_or(0);
-            out.named.insert(out.names.get(id).cloned().unwrap_or_default(), named);
+            out.named
+                .insert(out.names.get(id).cloned().unwrap_or_default(), named);
         }
         out.limit_hits = self.limit_hits_in(files.as_ref())?;
         out.unread = self.unread(files.as_ref(), &given)?;
@@ -3038,10 +3039,10 @@ impl Ledger {
         {
             return Ok(out);
         }
-        let fact = |r: &rusqlite::Row<'_>| -> rusqlite::Result<Option<(NamedKind, String, u8)>> {
-            let kind = NamedKind::from_code(r.get(0)?);
+        // A row's kind and flags (`None`: a kind no build writes).
+        let fact = |r: &rusqlite::Row<'_>| -> rusqlite::Result<Option<(NamedKind, u8)>> {
             let flags = u8::try_from(r.get::<_, i64>(2)? & 0xff).unwrap_or(0);
-            Ok(kind.map(|k| (k, String::new(), flags)))
+            Ok(NamedKind::from_code(r.get(0)?).map(|k| (k, flags)))
         };
         {
             let mut stmt = self
@@ -3051,7 +3052,7 @@ impl Ledger {
                 let mut named = Named::new();
                 let mut rows = stmt.query([session])?;
                 while let Some(r) = rows.next()? {
-                    if let Some((kind, _, flags)) = fact(r)? {
+                    if let Some((kind, flags)) = fact(r)? {
                         named.add_fact(kind, r.get_ref(1)?.as_str().unwrap_or(""), flags);
                     }
                 }
@@ -3071,7 +3072,11 @@ impl Ledger {
                     .unread_subagents()
                     .map(|id| (NamedKind::Subagent, id.to_owned())),
             );
-            wanted.extend(named.unread_runs().map(|id| (NamedKind::Run, id.to_owned())));
+            wanted.extend(
+                named
+                    .unread_runs()
+                    .map(|id| (NamedKind::Run, id.to_owned())),
+            );
         }
         let mut elsewhere = Named::new();
         {
@@ -3081,9 +3086,10 @@ impl Ledger {
             for (kind, id) in &wanted {
                 let mut rows = stmt.query([id])?;
                 while let Some(r) = rows.next()? {
-                    if let Some((k, _, flags)) = fact(r)? {
+                    if let Some((k, flags)) = fact(r)? {
                         if k == *kind {
-                            elsewhere.add_fact(k, id, flags & (named_flag::READ | named_flag::USAGE_READ));
+                            let read = flags & (named_flag::READ | named_flag::USAGE_READ);
+                            elsewhere.add_fact(k, id, read);
                         }
                     }
                 }

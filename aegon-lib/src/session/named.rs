@@ -252,15 +252,16 @@ impl Named {
     /// kind then id order. [`Named::add_fact`] of each gives the same `Named` back: the usage
     /// index stores them per file ([`crate::ledger`]'s `file_named`).
     pub fn facts(&self) -> impl Iterator<Item = (NamedKind, &str, u8)> {
-        let agents = self.subagents.iter().map(|(id, s)| {
-            let flags = u8::from(s.named) * NAMED
-                | u8::from(s.usage_named) * USAGE_NAMED
-                | u8::from(s.read) * READ
-                | u8::from(s.usage_read) * USAGE_READ;
+        let bit = |on: bool, flag: u8| if on { flag } else { 0 };
+        let agents = self.subagents.iter().map(move |(id, s)| {
+            let flags = bit(s.named, NAMED)
+                | bit(s.usage_named, USAGE_NAMED)
+                | bit(s.read, READ)
+                | bit(s.usage_read, USAGE_READ);
             (NamedKind::Subagent, id.as_str(), flags)
         });
-        let runs = self.runs.iter().map(|(id, s)| {
-            let flags = u8::from(s.launched) * NAMED | u8::from(s.read) * READ;
+        let runs = self.runs.iter().map(move |(id, s)| {
+            let flags = bit(s.launched, NAMED) | bit(s.read, READ);
             (NamedKind::Run, id.as_str(), flags)
         });
         agents.chain(runs)
@@ -496,6 +497,32 @@ mod tests {
         assert!(original.all_read(), "{original:?}");
         assert_eq!(original.named_subagents().count(), 0);
         assert_eq!(original.launched_runs().count(), 0);
+    }
+
+    #[test]
+    fn its_facts_give_it_back_and_say_each_flag() {
+        let mut n = Named::new();
+        n.observe(&event(None, result(Some("a881341"), TASK_DONE)), None);
+        n.observe(&event(Some("a881341"), text()), None);
+        n.observe(&event(None, result(None, LAUNCH)), None);
+        n.observe(&event(Some("b2"), usage()), None);
+        let facts: Vec<(NamedKind, &str, u8)> = n.facts().collect();
+        assert_eq!(
+            facts,
+            [
+                (NamedKind::Subagent, "a881341", NAMED | USAGE_NAMED | READ),
+                (NamedKind::Subagent, "b2", READ | USAGE_READ),
+                (NamedKind::Run, "wf_4af3c93a-ada", NAMED),
+            ]
+        );
+        let mut back = Named::new();
+        for (kind, id, flags) in n.facts() {
+            assert_eq!(NamedKind::from_code(kind.code()), Some(kind));
+            back.add_fact(kind, id, flags);
+        }
+        assert_eq!(back, n);
+        assert_eq!(back.notes("s"), n.notes("s"));
+        assert_eq!(n.notes("s").len(), 2, "{:?}", n.notes("s"));
     }
 
     #[test]

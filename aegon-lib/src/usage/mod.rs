@@ -418,8 +418,9 @@ pub fn missing_notes(entries: &Entries, sessions: &BTreeSet<u32>) -> Vec<String>
         ));
     }
     vec![format!(
-        "{} sessions name {} of which no line of transcript was read: their usage is not \
-         counted (first: {}); `aegon --summary FILE` says each one",
+        "{} sessions name {} whose usage was not read (no line of their transcripts, or none \
+         with the usage their Task results record): it is not counted (first: {}); \
+         `aegon --summary FILE` says each one",
         named.len(),
         what.join(" and "),
         notes.first().map_or("", String::as_str),
@@ -611,20 +612,29 @@ mod tests {
         assert_eq!(r.missing, want[1..]);
         // Past MISSING_EACH sessions: one note for all.
         let entries = sessions_naming_unread_subagents(MISSING_EACH + 2);
-        let r = report(&entries, ReportKind::Sessions, By::Nothing, &all, &TimeZone::UTC);
+        let r = report(
+            &entries,
+            ReportKind::Sessions,
+            By::Nothing,
+            &all,
+            &TimeZone::UTC,
+        );
         assert_eq!(r.missing.len(), 1, "{:?}", r.missing);
         let first = &entries.named["s0"].notes("s0")[0];
         assert_eq!(
             r.missing[0],
             format!(
-                "7 sessions name 7 subagents of which no line of transcript was read: their \
-                 usage is not counted (first: {first}); `aegon --summary FILE` says each one"
+                "7 sessions name 7 subagents whose usage was not read (no line of their \
+                 transcripts, or none with the usage their Task results record): it is not \
+                 counted (first: {first}); `aegon --summary FILE` says each one"
             )
         );
         // Nothing named: nothing said.
         let mut none = sessions_naming_unread_subagents(1);
         none.named.clear();
-        assert!(report(&none, day, By::Nothing, &all, &TimeZone::UTC).missing.is_empty());
+        assert!(report(&none, day, By::Nothing, &all, &TimeZone::UTC)
+            .missing
+            .is_empty());
     }
 
     #[test]
