@@ -48,7 +48,9 @@ USAGE:
     it stopped); until the index holds everything, the line says
     \"indexing 34%\" and the costs from the index are lower bounds ($1.23+).
     The session's cost is one too when lines of its transcripts could not be
-    read, or hold usage aegon could not read (aegon usage FILE says them).
+    read, or hold usage aegon could not read, or when it names a subagent or
+    workflow run of which no line was read (aegon usage FILE says them); so are
+    today's and the block's when one of their sessions names one.
     Always exits 0 with some text.
 
 OPTIONS:
@@ -294,7 +296,9 @@ pub struct Figures {
     pub session_cost: Option<f64>,
     /// Some response of the session has no known price: `session_cost` is a lower bound
     /// (shown `$1.23+`, as today's and the block's are); or the index is behind
-    /// ([`Figures::indexing`]).
+    /// ([`Figures::indexing`]); or some usage of it is known to be missing: lines not read
+    /// (or not wholly), a subagent or workflow run it names of which no line was read
+    /// ([`Ledger::named_unread_of`], what `aegon usage` says in a note).
     pub session_partial: bool,
     /// Some response of the session has no known price: with nothing priced, its cost is
     /// `unknown`; while the index is only behind, nothing counted of it yet is `$0.00+`.
@@ -303,7 +307,9 @@ pub struct Figures {
     /// other agents' are not counted: the line is Claude Code's).
     pub today_cost: Option<f64>,
     /// `today_cost` is a lower bound (shown `$1.23+`): some response of today has no known
-    /// price ([`Figures::today_unpriced`]), or the index does not hold everything yet.
+    /// price ([`Figures::today_unpriced`]), or the index does not hold everything yet, or a
+    /// session of today's responses names a subagent or workflow run of which no line was
+    /// read ([`ledger::Entries::named`]).
     pub today_partial: bool,
     /// Some response of today has no known price: with nothing priced, today's cost is
     /// `unknown`; while the index is only behind, nothing indexed of today is `$0.00+`.
@@ -312,8 +318,9 @@ pub struct Figures {
     pub block: Option<Block>,
     /// Its cost (of the responses with a known price).
     pub block_cost: Option<f64>,
-    /// Some response of the block has no known price, or the index is behind: `block_cost`
-    /// and the $/h rate are lower bounds. While the index is behind, a block not found yet
+    /// Some response of the block has no known price, or the index is behind, or a session
+    /// of its responses names a subagent or workflow run of which no line was read:
+    /// `block_cost` and the $/h rate are lower bounds. While the index is behind, a block not found yet
     /// may exist: its cost is then `$0.00+` (`block` `None`, `block_cost` 0).
     pub block_partial: bool,
     /// Some response of the block has no known price (with nothing priced: `unknown`).
@@ -560,8 +567,10 @@ fn transcript_figures(
         };
         u.add_undated_entry(&entries, e, model);
     }
-    // Lines whose usage could not be read (or not wholly): the cost is a lower bound.
-    let not_counted = entries.unread.lines + entries.partly.lines + entries.unknown.lines > 0;
+    // Lines whose usage could not be read (or not wholly), or a subagent or workflow run the
+    // session names of which no line was read: the cost is a lower bound.
+    let not_counted = entries.unread.lines + entries.partly.lines + entries.unknown.lines > 0
+        || !entries.named.is_empty();
     Figures {
         session_cost: Some(u.priced_cost()),
         session_partial: !u.unpriced().is_empty() || !complete || not_counted,
@@ -721,9 +730,16 @@ fn figures(
                         }
                         None => false,
                     };
+                    // A subagent or workflow run the session names of which no line was read
+                    // anywhere (its usage is not counted, as `aegon usage` says): a lower
+                    // bound too.
+                    let missing = !ledger
+                        .named_unread_of(ids)
+                        .map_err(|e| repaired(&mut ledger, e, &mut note))?
+                        .is_empty();
                     (
                         Some(u.priced_cost()),
-                        !u.unpriced().is_empty() || not_counted,
+                        !u.unpriced().is_empty() || not_counted || missing,
                         !u.unpriced().is_empty(),
                     )
                 }
@@ -732,11 +748,16 @@ fn figures(
         };
     let today = time::local_date(now, tz);
     let mut today_usage = Usage::default();
+    // Some session of today's (or the block's) responses names a subagent or workflow run of
+    // which no line was read: that usage is missing, the figure a lower bound.
+    let named_unread = |e: &&ledger::Entry| entries.named.contains_key(entries.name(e.session));
+    let mut today_missing = false;
     for e in entries
         .rows
         .iter()
         .filter(|e| time::local_date(e.ts_ms, tz) == today)
     {
+        today_missing |= named_unread(&e);
         let model = match entries.name(e.model) {
             "" => "unknown",
             m => m,
@@ -766,6 +787,11 @@ fn figures(
     let block_unpriced = block
         .as_ref()
         .is_some_and(|b| !b.usage.unpriced().is_empty());
+    let block_missing = block.as_ref().is_some_and(|b| {
+        entries.rows.iter().filter(named_unread).any(|e| {
+            e.agent == aegon::Agent::ClaudeCode && b.start_ms <= e.ts_ms && e.ts_ms < b.end_ms
+        })
+    });
     Ok(Figures {
         session_cost,
         session_partial: session_partial
@@ -773,14 +799,14 @@ fn figures(
                 && (!progress.session_done || progress.unsettled_until.is_some())),
         session_unpriced,
         today_cost: needs.history.then(|| today_usage.priced_cost()),
-        today_partial: !today_usage.unpriced().is_empty() || partial,
+        today_partial: !today_usage.unpriced().is_empty() || partial || today_missing,
         today_unpriced: !today_usage.unpriced().is_empty(),
         // A block not found while the index is behind may be in what is left: $0.00+.
         block_cost: match &block {
             Some(b) => Some(b.usage.priced_cost()),
             None => (needs.history && partial).then_some(0.0),
         },
-        block_partial: block_unpriced || partial,
+        block_partial: block_unpriced || partial || block_missing,
         block_unpriced,
         block,
         burn,

@@ -66,7 +66,10 @@ USAGE:
     in a shape it does not read whole, whose response counts as a call of unknown
     cost), are said in a note (stderr and JSON notes) with the first one's place, also
     when the report comes from the index, and the exit status is 1, as aegon
-    --summary's for problem lines (2 when one of the above applies).
+    --summary's for problem lines (2 when one of the above applies). So is a
+    session of the report that names a subagent (Task results, agent_progress
+    lines) or a workflow run of which no line of transcript was read: its usage
+    is not counted (the note is --summary's).
 
 REPORTS:
     daily      one row per local day (the default)
@@ -549,8 +552,12 @@ pub fn run(args: Vec<OsString>) -> io::Result<ExitCode> {
     );
     let width = o.width;
     let mut out = io::stdout().lock();
+    // Usage known to be missing from what the report covers (subagents or workflow runs its
+    // sessions name and no line of which was read): said as `lines_notes` are, and as
+    // `aegon --summary` says it (exit status 1).
+    let missing: Vec<String>;
     if o.kind == Kind::Blocks {
-        write_blocks(
+        missing = write_blocks(
             &mut out, &o, &entries, &readings, &all_notes, &tz, now, color,
         )?;
     } else {
@@ -568,9 +575,10 @@ pub fn run(args: Vec<OsString>) -> io::Result<ExitCode> {
             agents: o.agents,
         };
         let mut r = report(&entries, kind, o.by, &filter, &tz);
+        missing = std::mem::take(&mut r.missing);
         if o.json {
             // On stderr too; a table's notes would say them twice on a terminal.
-            r.notes.extend(all_notes.iter().cloned());
+            r.notes.extend(all_notes.iter().chain(&missing).cloned());
         }
         if o.json {
             serde_json::to_writer_pretty(&mut out, &report_json(&r))?;
@@ -586,14 +594,14 @@ pub fn run(args: Vec<OsString>) -> io::Result<ExitCode> {
     }
     out.flush()?;
     if !quiet {
-        for note in &lines_notes {
+        for note in lines_notes.iter().chain(&missing) {
             warn(note);
         }
     }
     Ok(if failed || incomplete {
         ExitCode::from(2)
-    } else if !lines_notes.is_empty() {
-        // As `aegon --summary` exits for problem lines.
+    } else if !lines_notes.is_empty() || !missing.is_empty() {
+        // As `aegon --summary` exits for problem lines and for subagents named but not read.
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
@@ -1163,7 +1171,7 @@ fn write_blocks(
     tz: &TimeZone,
     now: i64,
     color: bool,
-) -> io::Result<()> {
+) -> io::Result<Vec<String>> {
     // Responses without a time belong to no block: left out, and said, as the other reports
     // say them (tester14 #10: the blocks report left them out silently).
     let mut notes = notes.to_vec();
@@ -1208,6 +1216,27 @@ fn write_blocks(
         }
         groups.push((agent, shown, limit));
     }
+    // The sessions of the responses in the blocks shown, when some session's usage is known
+    // to be missing: their notes (in the JSON's notes, and given back for stderr).
+    let mut covered = std::collections::BTreeSet::new();
+    if !entries.named.is_empty() {
+        for (agent, shown, _) in &groups {
+            let rows = entries.rows.iter().filter(|e| {
+                e.agent == *agent
+                    && entries.named.contains_key(entries.name(e.session))
+                    && o.project
+                        .as_deref()
+                        .is_none_or(|want| entries.name(e.project).contains(want))
+            });
+            for e in rows {
+                let within = |b: &Block| !b.is_gap && b.start_ms <= e.ts_ms && e.ts_ms < b.end_ms;
+                if shown.iter().any(within) {
+                    covered.insert(e.session);
+                }
+            }
+        }
+    }
+    let missing = aegon::usage::missing_notes(entries, &covered);
     let readings_json: Vec<Value> = readings
         .iter()
         .map(|r| {
@@ -1240,11 +1269,13 @@ fn write_blocks(
             "blocks": list,
             "official": readings_json,
         });
+        let notes: Vec<&String> = notes.iter().chain(&missing).collect();
         if !notes.is_empty() {
             doc["notes"] = json!(notes);
         }
         serde_json::to_writer_pretty(&mut *out, &doc)?;
-        return writeln!(out);
+        writeln!(out)?;
+        return Ok(missing);
     }
     let several = groups.len() > 1;
     for (i, (agent, shown, limit)) in groups.iter().enumerate() {
@@ -1267,7 +1298,7 @@ fn write_blocks(
         let (_, dim, reset) = block_styles(color);
         writeln!(out, "{dim}note: {note}{reset}")?;
     }
-    Ok(())
+    Ok(missing)
 }
 
 /// The bold, dim and reset sequences of the blocks report (empty without colour).

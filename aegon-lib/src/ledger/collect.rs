@@ -26,6 +26,12 @@
 //! refused and read as 0, usage on a record type that is not counted, usage in a shape not
 //! read: [`about_usage`]) in [`Collector::partly`], so every report says what `--summary`
 //! says of the same lines.
+//!
+//! **What its sessions name.** Per session, a [`Named`] ([`Collector::named`]): the subagents
+//! (Task results, `agent_progress` lines) and workflow runs its lines name and which of them
+//! were read, by the session core's rule, so that every report says usage named but never read
+//! as `--summary` says it (the index keeps them per file: [`crate::ledger::schema`]'s
+//! `file_named`).
 
 use std::collections::HashMap;
 use std::io;
@@ -33,6 +39,7 @@ use std::ops::ControlFlow;
 
 use crate::event::{Event, EventKind, Malformed};
 use crate::render::{Flow, Renderer};
+use crate::session::{Named, RunOfFile};
 use crate::timestamp::parse_millis;
 use crate::tokens::{PriceFactors, Tokens};
 
@@ -158,6 +165,11 @@ pub struct Collector {
     /// An input that ends cut off (`truncated`: a last line or document still being written)
     /// is awaited, not counted in `unread` ([`Collector::await_unfinished_end`]).
     awaiting_end: bool,
+    /// Per session: the subagents and workflow runs its lines name and which of them were
+    /// read ([`Named`], the session core's rule), by the session each line counts in.
+    named: HashMap<String, Named>,
+    /// The workflow run of the file of the latest line ([`Named::observe`] needs it).
+    run_of_file: RunOfFile,
 }
 
 /// Whether a problem the decode reported on a line that was still read (`recovered`) is about
@@ -231,6 +243,7 @@ impl Collector {
         limits: HashMap<String, LimitHit>,
         spans: HashMap<String, (i64, i64)>,
         (unread, partly, unknown): (super::Unread, super::Unread, super::Unread),
+        named: HashMap<String, Named>,
     ) -> Self {
         Collector {
             responses,
@@ -243,6 +256,8 @@ impl Collector {
             unknown,
             first_any: None,
             awaiting_end: false,
+            named,
+            run_of_file: RunOfFile::default(),
         }
     }
 
@@ -284,6 +299,17 @@ impl Collector {
     /// [`Collector::partly`]): their responses are counted as calls of unknown cost.
     pub fn unknown(&self) -> &super::Unread {
         &self.unknown
+    }
+
+    /// Per session: the subagents and workflow runs it names and which of them were read
+    /// ([`Named`]), not settled ([`Named::settle`]: the caller does that over all it read).
+    pub fn named(&self) -> &HashMap<String, Named> {
+        &self.named
+    }
+
+    /// [`Collector::named`], taken out.
+    pub fn take_named(&mut self) -> HashMap<String, Named> {
+        std::mem::take(&mut self.named)
     }
 
     /// The first of the lines of [`Collector::partly`] and [`Collector::unknown`] together, of
@@ -342,6 +368,14 @@ impl Collector {
         self.unread.add(other.unread);
         self.partly.add(other.partly);
         self.unknown.add(other.unknown);
+        for (session, named) in other.named {
+            match self.named.get_mut(&session) {
+                Some(ours) => ours.merge(named),
+                None => {
+                    self.named.insert(session, named);
+                }
+            }
+        }
     }
 
     /// Responses with the session each counts in ([`first_occurred`] over the sessions it
@@ -451,6 +485,26 @@ impl Renderer for Collector {
         if let Some(ts) = ts_ms {
             let span = self.spans.entry(session.clone()).or_insert((ts, ts));
             *span = (span.0.min(ts), span.1.max(ts));
+        }
+        // What the line names or reads of subagents and workflow runs (most lines: neither,
+        // a test here).
+        if event.agent_id.is_some()
+            || matches!(
+                event.kind,
+                EventKind::ToolResult { .. } | EventKind::Progress { .. }
+            )
+        {
+            let run = self.run_of_file.of(file);
+            match self.named.get_mut(&session) {
+                Some(named) => named.observe(event, run),
+                None => {
+                    let mut named = Named::new();
+                    named.observe(event, run);
+                    if named != Named::new() {
+                        self.named.insert(session.clone(), named);
+                    }
+                }
+            }
         }
         match &event.kind {
             EventKind::Usage {

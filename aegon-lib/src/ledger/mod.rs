@@ -78,7 +78,7 @@ pub mod salvage;
 pub mod schema;
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
@@ -87,7 +87,9 @@ use std::time::{Duration, Instant};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use crate::pipeline::{Options, Pipeline};
+use crate::session::named::{self as named_flag, NamedKind};
 use crate::session::pricing::{to_pico, Pricing};
+use crate::session::{workflow_run_of_path, Named};
 use crate::timestamp::now_ms;
 use crate::tokens::{PriceFactors, Tokens};
 use crate::usage::ModelTotals;
@@ -1635,6 +1637,9 @@ impl Ledger {
                     OR NOT EXISTS (SELECT 1 FROM partly_read_files p
                                    WHERE p.file_id = files.id
                                      AND p.consumed = files.consumed)
+                    OR NOT EXISTS (SELECT 1 FROM named_files n
+                                   WHERE n.file_id = files.id
+                                     AND n.consumed = files.consumed)
                     OR (NOT EXISTS (SELECT 1 FROM unread_usage_files u
                                     WHERE u.file_id = files.id
                                       AND u.consumed = files.consumed)
@@ -2125,6 +2130,8 @@ impl Ledger {
         }
         let now = now_ms();
         let current = Self::file_row(&tx, key)?;
+        // The rows of the earlier readings were removed (a read from the file's start).
+        let mut forgot = false;
         let file_id = match current {
             None => {
                 tx.prepare_cached(
@@ -2161,6 +2168,7 @@ impl Ledger {
                         held.extend(forgotten);
                     }
                     forget_file(&tx, row.id)?;
+                    forgot = true;
                 }
                 if ours_is_newer {
                     // Lines unread: this read's, added to the earlier reads' unless this one
@@ -2482,6 +2490,54 @@ impl Ledger {
                     names.id(&tx, l.session.as_deref())?,
                     l.text
                 ])?;
+            }
+        }
+        // The subagents and workflow runs its lines name or read, per session: replaced by a
+        // read from its start, added to (OR) by a read on; how far this build, which records
+        // them, read the file: set by a read from its start, moved on by a read on from where
+        // it left it; any other read on (an older build's came between) removes the row, so
+        // the next update reads the file again from its start ([`Ledger::reread_unsearched`]).
+        // The progress only when the file's row is what this read left.
+        if forgot {
+            tx.prepare_cached("DELETE FROM file_named WHERE file_id = ?1")?
+                .execute([file_id])?;
+        }
+        {
+            let mut fact = tx.prepare_cached(
+                "INSERT INTO file_named (file_id, session, kind, id, flags)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT DO UPDATE SET flags = flags | excluded.flags",
+            )?;
+            let mut sessions: Vec<(&String, &Named)> = read.named.iter().collect();
+            sessions.sort_unstable_by_key(|(s, _)| *s);
+            for (session, named) in sessions {
+                let session = names.id(&tx, Some(session))?;
+                for (kind, id, flags) in named.facts() {
+                    fact.execute(params![file_id, session, kind.code(), id, flags])?;
+                }
+            }
+        }
+        if read.start == 0 {
+            tx.prepare_cached(
+                "INSERT INTO named_files (file_id, consumed)
+                 SELECT id, consumed FROM files WHERE id = ?1 AND consumed = ?2
+                 ON CONFLICT(file_id) DO UPDATE SET consumed = excluded.consumed",
+            )?
+            .execute(params![file_id, read.consumed as i64])?;
+        } else {
+            let on = tx
+                .prepare_cached(
+                    "UPDATE named_files SET consumed = ?2
+                     WHERE file_id = ?1 AND consumed = ?3
+                       AND EXISTS (SELECT 1 FROM files WHERE id = ?1 AND consumed = ?2)",
+                )?
+                .execute(params![file_id, read.consumed as i64, read.start as i64])?;
+            if on == 0 {
+                tx.prepare_cached(
+                    "DELETE FROM named_files WHERE file_id = ?1
+                       AND EXISTS (SELECT 1 FROM files WHERE id = ?1 AND consumed = ?2)",
+                )?
+                .execute(params![file_id, read.consumed as i64])?;
             }
         }
         // Read to its end: what the earlier readings held that nothing holds now is recorded
@@ -3036,10 +3092,141 @@ impl Ledger {
                 .optional()?
                 .flatten()
         };
+        // The sessions the rows count in, settled over every file that holds their lines.
+        let sessions: BTreeSet<i64> = out.rows.iter().map(|e| i64::from(e.session)).collect();
+        for (session, named) in self.named_unread(&sessions)? {
+            let id = usize::try_from(session).unwrap_or(0);
+            out.named
+                .insert(out.names.get(id).cloned().unwrap_or_default(), named);
+        }
         out.limit_hits = self.limit_hits_in(files.as_ref())?;
         out.unread = self.unread(files.as_ref(), &given)?;
         (out.partly, out.unknown) = self.partly(files.as_ref(), &given)?;
         Ok(out)
+    }
+
+    /// The sessions of `sessions` (`names` ids; 0, no session, is left out) that name a
+    /// subagent or workflow run of which no line was read anywhere in the index, each with its
+    /// [`Named`]: every file's facts of the session (`file_named`, [`schema`]), settled with
+    /// those of every other session that read the same ids (a resumed session's copied lines
+    /// name its original's subagents, whose lines carry the original's id: [`Named::settle`])
+    /// and with the files whose facts are not known (gone from disk before a build recorded
+    /// them, or read last by an older build and not read again yet), whose agent
+    /// (`agent-ID.jsonl`) or workflow run (`workflows/wf_…/`, [`workflow_run_of_path`]) is
+    /// told by their path and taken as read. Empty for an index without the tables (one only
+    /// read, that no build recording them wrote). Looks only at the sessions' facts unless one
+    /// of them names something unread.
+    pub fn named_unread(&self, sessions: &BTreeSet<i64>) -> Result<BTreeMap<i64, Named>, Error> {
+        let mut out = BTreeMap::new();
+        if sessions.is_empty()
+            || !self.has_table("file_named")?
+            || !self.has_table("named_files")?
+        {
+            return Ok(out);
+        }
+        // A row's kind and flags (`None`: a kind no build writes).
+        let fact = |r: &rusqlite::Row<'_>| -> rusqlite::Result<Option<(NamedKind, u8)>> {
+            let flags = u8::try_from(r.get::<_, i64>(2)? & 0xff).unwrap_or(0);
+            Ok(NamedKind::from_code(r.get(0)?).map(|k| (k, flags)))
+        };
+        {
+            let mut stmt = self
+                .conn
+                .prepare_cached("SELECT kind, id, flags FROM file_named WHERE session = ?1")?;
+            for &session in sessions.iter().filter(|s| **s != 0) {
+                let mut named = Named::new();
+                let mut rows = stmt.query([session])?;
+                while let Some(r) = rows.next()? {
+                    if let Some((kind, flags)) = fact(r)? {
+                        named.add_fact(kind, r.get_ref(1)?.as_str().unwrap_or(""), flags);
+                    }
+                }
+                if !named.all_read() {
+                    out.insert(session, named);
+                }
+            }
+        }
+        if out.is_empty() {
+            return Ok(out);
+        }
+        // What any session (any file) read of the ids named and not read.
+        let mut wanted: BTreeSet<(NamedKind, String)> = BTreeSet::new();
+        for named in out.values() {
+            wanted.extend(
+                named
+                    .unread_subagents()
+                    .map(|id| (NamedKind::Subagent, id.to_owned())),
+            );
+            wanted.extend(
+                named
+                    .unread_runs()
+                    .map(|id| (NamedKind::Run, id.to_owned())),
+            );
+        }
+        let mut elsewhere = Named::new();
+        {
+            let mut stmt = self
+                .conn
+                .prepare_cached("SELECT kind, id, flags FROM file_named WHERE id = ?1")?;
+            for (kind, id) in &wanted {
+                let mut rows = stmt.query([id])?;
+                while let Some(r) = rows.next()? {
+                    if let Some((k, flags)) = fact(r)? {
+                        if k == *kind {
+                            let read = flags & (named_flag::READ | named_flag::USAGE_READ);
+                            elsewhere.add_fact(k, id, read);
+                        }
+                    }
+                }
+            }
+        }
+        // Files whose facts are not known: their agent or run, told by their path.
+        {
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT path FROM files f WHERE NOT EXISTS (SELECT 1 FROM named_files n
+                     WHERE n.file_id = f.id AND n.consumed = f.consumed)",
+            )?;
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                let path = r.get_ref(0)?.as_str().unwrap_or("");
+                if let Some(run) = workflow_run_of_path(path) {
+                    elsewhere.add_fact(NamedKind::Run, run, named_flag::READ);
+                }
+                if let Some(agent) = agent_of_path(path) {
+                    elsewhere.add_fact(
+                        NamedKind::Subagent,
+                        agent,
+                        named_flag::READ | named_flag::USAGE_READ,
+                    );
+                }
+            }
+        }
+        Named::settle(out.values_mut().chain(std::iter::once(&mut elsewhere)));
+        out.retain(|_, n| !n.all_read());
+        Ok(out)
+    }
+
+    /// [`Ledger::named_unread`] of the sessions with these ids (as their lines write them),
+    /// by id: those that name a subagent or workflow run of which no line was read anywhere
+    /// in the index. An id the index does not know names nothing.
+    pub fn named_unread_of(&self, ids: &[String]) -> Result<BTreeMap<String, Named>, Error> {
+        let mut by_name = BTreeMap::new();
+        {
+            let mut stmt = self
+                .conn
+                .prepare_cached("SELECT id FROM names WHERE text = ?1")?;
+            for id in ids {
+                if let Some(n) = stmt.query_row([id], |r| r.get::<_, i64>(0)).optional()? {
+                    by_name.insert(n, id.clone());
+                }
+            }
+        }
+        let sessions: BTreeSet<i64> = by_name.keys().copied().collect();
+        Ok(self
+            .named_unread(&sessions)?
+            .into_iter()
+            .filter_map(|(n, named)| by_name.remove(&n).map(|id| (id, named)))
+            .collect())
     }
 
     /// The lines read with a problem in their usage in the files with these ids (all files:
@@ -4119,6 +4306,9 @@ struct FileRead {
     limits: HashMap<String, LimitHit>,
     /// Per session: its earliest and latest dated line read, ms since the epoch.
     spans: HashMap<String, (i64, i64)>,
+    /// Per session: the subagents and workflow runs its lines read name, and which of them
+    /// these lines read ([`collect::Collector::named`]).
+    named: HashMap<String, Named>,
 }
 
 /// Reads `path` whole, from its start, or until `deadline` has passed (the read then says it
@@ -4291,7 +4481,8 @@ fn read_stream(
         new_open_tail = false;
     }
     let lines = pipeline.stats().lines;
-    let (collector, _) = pipeline.finish()?;
+    let (mut collector, _) = pipeline.finish()?;
+    let named = collector.take_named();
     let spans = collector.spans().clone();
     let unread = collector.unread().clone();
     let partly = collector.partly().clone();
@@ -4315,6 +4506,7 @@ fn read_stream(
         tools,
         limits,
         spans,
+        named,
     })
 }
 
@@ -4407,6 +4599,12 @@ pub struct Entries {
     /// From an index, only for files a build that marks them read last ([`schema`]'s
     /// `unread_usage_files`; others' such lines are in `partly`).
     pub unknown: Unread,
+    /// The sessions of the rows (any of them, whatever file they are in) that name subagents
+    /// or workflow runs of which no line was read ([`Named`], settled over everything read:
+    /// from an index, over every file it holds, [`Ledger::named_unread`]), by session id:
+    /// their usage is missing, so their figures are lower bounds
+    /// ([`crate::usage::missing_notes`] says them).
+    pub named: BTreeMap<String, Named>,
 }
 
 impl Entries {
@@ -4592,6 +4790,7 @@ pub fn read_fresh_with_stdin(
             read.limits,
             read.spans,
             (read.unread, read.partly, read.unknown),
+            read.named,
         ))
     };
     for path in files {
@@ -4617,10 +4816,12 @@ pub fn read_fresh_with_stdin(
     let unread = all.unread().clone();
     let partly = all.partly().clone();
     let unknown = all.unknown().clone();
+    let named = unread_named(all.take_named());
     let mut entries = Entries::from_responses(all.owned_responses(), pricing);
     entries.unread = unread;
     entries.partly = partly;
     entries.unknown = unknown;
+    entries.named = named;
     entries.limit_hits = limits;
     entries.limit_hits.sort();
     entries
@@ -4652,6 +4853,7 @@ pub fn read_fresh_until(
                     read.limits,
                     read.spans,
                     (read.unread, read.partly, read.unknown),
+                    read.named,
                 ))
             }
             Err(e) => problem(path, &e.to_string()),
@@ -4660,10 +4862,12 @@ pub fn read_fresh_until(
     let unread = all.unread().clone();
     let partly = all.partly().clone();
     let unknown = all.unknown().clone();
+    let named = unread_named(all.take_named());
     let mut entries = Entries::from_responses(all.owned_responses(), pricing);
     entries.unread = unread;
     entries.partly = partly;
     entries.unknown = unknown;
+    entries.named = named;
     (entries, complete)
 }
 
@@ -4721,6 +4925,7 @@ pub fn read_session_fresh_until(
                     } else {
                         Default::default()
                     },
+                    read.named,
                 ))
             }
             Err(e) if mine => problem(path, &e.to_string()),
@@ -4733,18 +4938,40 @@ pub fn read_session_fresh_until(
     if let Some(one) = session.filter(|s| sessions.contains(*s)) {
         sessions = HashSet::from([one.to_owned()]);
     }
+    let mut named = unread_named(all.take_named());
+    named.retain(|s, _| sessions.contains(s));
     let mut owned = all.owned_responses();
     owned.retain(|_, r| r.session.as_ref().is_some_and(|s| sessions.contains(s)));
     let mut entries = Entries::from_responses(owned, pricing);
     entries.unread = unread;
     entries.partly = partly;
     entries.unknown = unknown;
+    entries.named = named;
     let exact = match (own_complete, others_complete) {
         (true, true) => Some(true),
         (false, _) => Some(false),
         (true, false) => None,
     };
     (entries, exact)
+}
+
+/// The subagent whose transcript a file is by its name, Claude Code's `agent-ID.jsonl` (also
+/// the last part of a flattened copy's name, `…__agent-ID.jsonl`): `ID`; `None` for any
+/// other name.
+fn agent_of_path(path: &str) -> Option<&str> {
+    let name = path.rsplit(['/', '\\']).next()?;
+    let name = name.rsplit("__").next()?;
+    name.strip_prefix("agent-")?
+        .strip_suffix(".jsonl")
+        .filter(|id| !id.is_empty())
+}
+
+/// The sessions of `named` (all of a read's, [`collect::Collector::named`]) with something
+/// named that was not read once settled over all of them ([`Named::settle`]: a subagent read
+/// in any session of the read is read in every one that names it), by session id.
+fn unread_named(mut named: HashMap<String, Named>) -> BTreeMap<String, Named> {
+    Named::settle(named.values_mut());
+    named.into_iter().filter(|(_, n)| !n.all_read()).collect()
 }
 
 /// An official limit reading, as the status line's `rate_limits` gives it.
@@ -7918,5 +8145,151 @@ mod tests {
         assert!(ledger.read_only().is_some());
         assert!(!ledger.has_table("dropped_responses").unwrap());
         assert_eq!(ledger.take_dropped().unwrap().len(), 0);
+    }
+
+    /// marot/spotter's session 258c7280 (fixtures/corpus): its Task result names subagent
+    /// a881341 (`totalTokens` 43,179), whose transcript is
+    /// `258c7280…/subagents/agent-a881341.jsonl`.
+    const MAROT: &str = "258c7280-ae70-4798-800f-63464d01a85d";
+
+    /// A file of marot's session in the fixtures (`suffix` "" for the session's own).
+    fn marot(suffix: &str) -> PathBuf {
+        PathBuf::from(format!(
+            "{}/../fixtures/corpus/marot__spotter__test__fixtures__transcripts__{MAROT}{suffix}.jsonl",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+    }
+
+    /// The unread subagents and runs of each session of `e` named but not read.
+    fn unread_named(e: &Entries) -> Vec<(String, Vec<String>, Vec<String>)> {
+        e.named
+            .iter()
+            .map(|(s, n)| {
+                (
+                    s.clone(),
+                    n.unread_subagents().map(str::to_owned).collect(),
+                    n.unread_runs().map(str::to_owned).collect(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn subagents_named_and_not_read_are_known_to_the_index_as_to_a_fresh_read() {
+        let dir = temp("named");
+        let project = dir.join("p");
+        let subagents = project.join(MAROT).join("subagents");
+        std::fs::create_dir_all(&subagents).unwrap();
+        let main = project.join(format!("{MAROT}.jsonl"));
+        std::fs::copy(marot(""), &main).unwrap();
+        let sub = subagents.join("agent-a881341.jsonl");
+        let index = dir.join("i.sqlite3");
+        let roots = [canonical(&project)];
+        let update = |ledger: &mut Ledger| {
+            ledger.update(&roots, &[], &mut no_problem).unwrap();
+            let indexed = ledger.entries(&Scope::All, None, &prices()).unwrap();
+            let files = crate::source::tree::transcripts_below(&roots[0], |_, _| {});
+            let fresh = read_fresh(&files, &prices(), &mut no_problem);
+            assert_eq!(unread_named(&indexed), unread_named(&fresh));
+            unread_named(&indexed)
+        };
+        let missing = vec![(MAROT.to_owned(), vec!["a881341".to_owned()], vec![])];
+        let mut ledger = Ledger::open(&index, &mut |_| {}).unwrap();
+        assert_eq!(update(&mut ledger), missing, "cold");
+        assert_eq!(update(&mut ledger), missing, "warm");
+        // Indexed by a build that does not record them (the tables empty, or the file read on
+        // since): read again from the start, the same known.
+        ledger
+            .conn
+            .execute_batch("DELETE FROM file_named; DELETE FROM named_files;")
+            .unwrap();
+        assert_eq!(update(&mut ledger), missing, "after an older build");
+        ledger
+            .conn
+            .execute_batch("UPDATE named_files SET consumed = consumed - 1")
+            .unwrap();
+        assert_eq!(update(&mut ledger), missing, "read on by an older build");
+        // Its file appears: read in another file than the one naming it.
+        std::fs::copy(marot("__subagents__agent-a881341"), &sub).unwrap();
+        assert_eq!(update(&mut ledger), vec![], "its file added");
+        // Gone again: its responses stay in the index's history, and so does its being read
+        // (a read without the index lacks both).
+        std::fs::remove_file(&sub).unwrap();
+        ledger.update(&roots, &[], &mut no_problem).unwrap();
+        let e = ledger.entries(&Scope::All, None, &prices()).unwrap();
+        assert_eq!(unread_named(&e), vec![], "its file gone");
+        drop(ledger);
+        // An index whose subagent file, indexed only by an older build, is gone from disk: its
+        // responses are in the index, so the subagent is read, told by its file's name.
+        std::fs::remove_file(&index).unwrap();
+        std::fs::copy(marot("__subagents__agent-a881341"), &sub).unwrap();
+        let mut ledger = Ledger::open(&index, &mut |_| {}).unwrap();
+        ledger.update(&roots, &[], &mut no_problem).unwrap();
+        std::fs::remove_file(&sub).unwrap();
+        ledger.update(&roots, &[], &mut no_problem).unwrap();
+        ledger
+            .conn
+            .execute_batch(
+                "DELETE FROM file_named WHERE file_id IN (SELECT id FROM files WHERE present = 0);
+                 DELETE FROM named_files WHERE file_id IN (SELECT id FROM files WHERE present = 0);",
+            )
+            .unwrap();
+        let e = ledger.entries(&Scope::All, None, &prices()).unwrap();
+        assert_eq!(unread_named(&e), vec![], "gone, indexed by an older build");
+        // The rule that takes it as read: its row's path; without it (another name), unread.
+        ledger
+            .conn
+            .execute_batch("UPDATE files SET path = path || '.renamed' WHERE present = 0")
+            .unwrap();
+        let e = ledger.entries(&Scope::All, None, &prices()).unwrap();
+        assert_eq!(unread_named(&e), missing, "gone, its path not an agent's");
+    }
+
+    #[test]
+    fn a_resumed_sessions_copy_of_a_task_result_is_read_by_the_originals_subagent() {
+        // The session copied under another id that sorts first (so its copied responses count
+        // there, and it is the one the report covers): its Task result names a881341, whose
+        // lines carry the original's id. Read in that session: read.
+        const COPY: &str = "00000000-0000-4000-8000-000000000001";
+        let dir = temp("named-resumed");
+        let project = dir.join("p");
+        let subagents = project.join(MAROT).join("subagents");
+        std::fs::create_dir_all(&subagents).unwrap();
+        let text = std::fs::read_to_string(marot("")).unwrap();
+        std::fs::write(
+            project.join(format!("{COPY}.jsonl")),
+            text.replace(MAROT, COPY),
+        )
+        .unwrap();
+        let index = dir.join("i.sqlite3");
+        let roots = [canonical(&project)];
+        let mut ledger = Ledger::open(&index, &mut |_| {}).unwrap();
+        ledger.update(&roots, &[], &mut no_problem).unwrap();
+        let e = ledger.entries(&Scope::All, None, &prices()).unwrap();
+        assert_eq!(
+            unread_named(&e),
+            vec![(COPY.to_owned(), vec!["a881341".to_owned()], vec![])]
+        );
+        std::fs::copy(
+            marot("__subagents__agent-a881341"),
+            subagents.join("agent-a881341.jsonl"),
+        )
+        .unwrap();
+        ledger.update(&roots, &[], &mut no_problem).unwrap();
+        let e = ledger.entries(&Scope::All, None, &prices()).unwrap();
+        assert!(e.rows.iter().any(|r| e.name(r.session) == COPY));
+        assert_eq!(unread_named(&e), vec![]);
+        let files = crate::source::tree::transcripts_below(&roots[0], |_, _| {});
+        let fresh = read_fresh(&files, &prices(), &mut no_problem);
+        assert_eq!(unread_named(&fresh), vec![]);
+        // Over the copy's file alone (its session's facts are still settled over the index).
+        let scope = Scope::Paths {
+            roots: Vec::new(),
+            files: vec![project.join(format!("{COPY}.jsonl"))],
+            ids: Vec::new(),
+        };
+        let e = ledger.entries(&scope, None, &prices()).unwrap();
+        assert!(!e.rows.is_empty());
+        assert_eq!(unread_named(&e), vec![]);
     }
 }

@@ -149,6 +149,24 @@
 //! a response twice only where they did before (a copy with another or no `requestId`), until
 //! the next newer run folds it.
 //!
+//! `file_named` and `named_files` ([`ADDITIVE`], no version of their own): per file and
+//! session (a `names` id), the subagents (`kind` 0, by agent id) and workflow runs (`kind` 1,
+//! by run id `wf_…`) the file's lines name or read, with what they say of each as `flags`
+//! ([`crate::session::Named::facts`]: 1 named (a Task result, a main-chain `agent_progress`
+//! line; a run launched), 2 its Task result records usage, 4 a line of it read, 8 a usage of
+//! it read); and per file the `consumed` a build that records them last left. A report
+//! settles them over the sessions it covers, whichever files hold their lines
+//! ([`crate::ledger::Ledger::named_unread`]), and says a session whose subagent or run is
+//! named and nowhere read, as `aegon --summary` says it. A read from the file's start
+//! replaces the file's rows; a read on from where this build left it adds its flags (OR);
+//! any other read on (an older build's came between) removes the `named_files` row, and a
+//! file with none at its `consumed` is read again from its start by the next update of a
+//! build that records them ([`crate::ledger`], as for `partly_read_files`; rows merge by
+//! identity, nothing counts twice). Older builds neither read nor write them. A file gone
+//! from disk before a build recorded them names nothing; its agent (`agent-ID.jsonl`) or run
+//! (`workflows/wf_…/`), told by its path, is taken as read, so a deleted main transcript or
+//! one indexed only by an older build never makes a subagent look unread.
+//!
 //! `limit_readings.account` ([`ADDITIVE_COLUMNS`], no version of its own): the Claude Code
 //! account whose status line recorded the reading, as its configuration folders
 //! ([`crate::source::watch::claude_config_dirs`]: `CLAUDE_CONFIG_DIR`'s, else `~/.claude`),
@@ -598,6 +616,26 @@ pub const ADDITIVE: &[&str] = &[
     // update ([`crate::ledger::collect::response_key`]).
     "
     CREATE TABLE IF NOT EXISTS identity_files (
+        file_id  INTEGER PRIMARY KEY,
+        consumed INTEGER NOT NULL
+    );
+    ",
+    // Per file and session, the subagents and workflow runs its lines name or read
+    // ([`crate::session::Named::facts`]), and how far a build that records them read each
+    // file (`files.consumed` then): a file whose `consumed` is now elsewhere, or with no row,
+    // was read by a build that does not record them.
+    "
+    CREATE TABLE IF NOT EXISTS file_named (
+        file_id INTEGER NOT NULL,
+        session INTEGER NOT NULL,
+        kind    INTEGER NOT NULL,
+        id      TEXT NOT NULL,
+        flags   INTEGER NOT NULL,
+        PRIMARY KEY (file_id, session, kind, id)
+    ) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS file_named_session ON file_named(session);
+    CREATE INDEX IF NOT EXISTS file_named_id ON file_named(id);
+    CREATE TABLE IF NOT EXISTS named_files (
         file_id  INTEGER PRIMARY KEY,
         consumed INTEGER NOT NULL
     );

@@ -158,41 +158,10 @@ impl<W: Write> Renderer for SummaryRenderer<W> {
 /// deleted file or a session file named without its folder would otherwise lose them unsaid
 /// (tester7 finding 9).
 pub fn unread_subagent_notes(sessions: &Sessions) -> Vec<String> {
-    let mut notes = Vec::new();
-    for session in sessions.iter() {
-        let runs: Vec<&str> = session.unread_workflow_runs().collect();
-        if !runs.is_empty() {
-            let (named, its) = match runs.as_slice() {
-                [one] => (format!("workflow run {one}"), "its"),
-                _ => (format!("workflow runs {}", runs.join(", ")), "their"),
-            };
-            notes.push(format!(
-                "session {id}: launched {named}, but no line of {its} agents' transcripts was \
-                 read: {its} usage is not counted (Claude Code keeps it in \
-                 {id}/subagents/workflows/{first}/agent-*.jsonl)",
-                id = session.id,
-                first = runs[0],
-            ));
-        }
-        let ids: Vec<&str> = session.named.unread_subagents().collect();
-        if ids.is_empty() {
-            continue;
-        }
-        let (named, its) = match ids.as_slice() {
-            [one] => (format!("subagent {one} is"), "its"),
-            _ => (format!("subagents {} are", ids.join(", ")), "their"),
-        };
-        notes.push(format!(
-            "session {id}: {named} named in its Task results or progress lines, but no line of \
-             {its} transcript was read, or none with the usage {its} Task result records: {its} \
-             usage is not counted (Claude Code keeps it in \
-             {id}/subagents/agent-{first}.jsonl, before 2.1 in agent-{first}.jsonl beside the \
-             session's file)",
-            id = session.id,
-            first = ids[0],
-        ));
-    }
-    notes
+    sessions
+        .iter()
+        .flat_map(|session| session.named.notes(&session.id))
+        .collect()
 }
 
 /// Ends the input for `sessions` (running steps become abandoned) and writes their summary.

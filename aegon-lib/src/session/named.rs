@@ -28,6 +28,44 @@ use crate::event::{Event, EventKind};
 
 use super::{records_usage, workflow_run_launched};
 
+/// Which of the two things a session names a [`Named`] fact is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum NamedKind {
+    /// A subagent, by its agent id.
+    Subagent,
+    /// A workflow run, by its run id (`wf_…`).
+    Run,
+}
+
+impl NamedKind {
+    /// Its code in the usage index (`file_named.kind`): 0 a subagent, 1 a run.
+    pub fn code(self) -> i64 {
+        match self {
+            NamedKind::Subagent => 0,
+            NamedKind::Run => 1,
+        }
+    }
+
+    /// The kind of a code ([`NamedKind::code`]); `None` for a code no build wrote.
+    pub fn from_code(code: i64) -> Option<NamedKind> {
+        match code {
+            0 => Some(NamedKind::Subagent),
+            1 => Some(NamedKind::Run),
+            _ => None,
+        }
+    }
+}
+
+/// Fact flag ([`Named::facts`]): a Task result or main-chain `agent_progress` line names the
+/// subagent; the session launched the run.
+pub const NAMED: u8 = 1;
+/// Fact flag: the subagent's Task result records usage of its own (`totalTokens` above 0).
+pub const USAGE_NAMED: u8 = 2;
+/// Fact flag: a line of the subagent (of one of the run's agents) was read.
+pub const READ: u8 = 4;
+/// Fact flag: one of the subagent's usage events was read.
+pub const USAGE_READ: u8 = 8;
+
 /// What a session knows of one subagent.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 struct AgentSeen {
@@ -209,6 +247,81 @@ impl Named {
         }
     }
 
+    /// What this knows, one fact per subagent or workflow run: its kind, id and flags
+    /// ([`NAMED`], [`USAGE_NAMED`], [`READ`], [`USAGE_READ`]; a run has no usage flags), in
+    /// kind then id order. [`Named::add_fact`] of each gives the same `Named` back: the usage
+    /// index stores them per file ([`crate::ledger`]'s `file_named`).
+    pub fn facts(&self) -> impl Iterator<Item = (NamedKind, &str, u8)> {
+        let bit = |on: bool, flag: u8| if on { flag } else { 0 };
+        let agents = self.subagents.iter().map(move |(id, s)| {
+            let flags = bit(s.named, NAMED)
+                | bit(s.usage_named, USAGE_NAMED)
+                | bit(s.read, READ)
+                | bit(s.usage_read, USAGE_READ);
+            (NamedKind::Subagent, id.as_str(), flags)
+        });
+        let runs = self.runs.iter().map(move |(id, s)| {
+            let flags = bit(s.launched, NAMED) | bit(s.read, READ);
+            (NamedKind::Run, id.as_str(), flags)
+        });
+        agents.chain(runs)
+    }
+
+    /// Adds one fact ([`Named::facts`]): named or read here, or before, is named or read.
+    /// Flags a run has not (usage) are ignored for it.
+    pub fn add_fact(&mut self, kind: NamedKind, id: &str, flags: u8) {
+        match kind {
+            NamedKind::Subagent => self.agent(id, |seen| {
+                seen.named |= flags & NAMED != 0;
+                seen.usage_named |= flags & USAGE_NAMED != 0;
+                seen.read |= flags & READ != 0;
+                seen.usage_read |= flags & USAGE_READ != 0;
+            }),
+            NamedKind::Run => {
+                let seen = self.runs.entry(id.to_owned()).or_default();
+                seen.launched |= flags & NAMED != 0;
+                seen.read |= flags & READ != 0;
+            }
+        }
+    }
+
+    /// The notes `aegon --summary` gives for the session `id` when something it names was
+    /// not read (none when [`Named::all_read`]): one for its workflow runs, one for its
+    /// subagents, each saying where Claude Code keeps what is missing. `aegon usage` gives
+    /// the same words.
+    pub fn notes(&self, id: &str) -> Vec<String> {
+        let mut notes = Vec::new();
+        let runs: Vec<&str> = self.unread_runs().collect();
+        if !runs.is_empty() {
+            let (named, its) = match runs.as_slice() {
+                [one] => (format!("workflow run {one}"), "its"),
+                _ => (format!("workflow runs {}", runs.join(", ")), "their"),
+            };
+            notes.push(format!(
+                "session {id}: launched {named}, but no line of {its} agents' transcripts was \
+                 read: {its} usage is not counted (Claude Code keeps it in \
+                 {id}/subagents/workflows/{first}/agent-*.jsonl)",
+                first = runs[0],
+            ));
+        }
+        let ids: Vec<&str> = self.unread_subagents().collect();
+        if !ids.is_empty() {
+            let (named, its) = match ids.as_slice() {
+                [one] => (format!("subagent {one} is"), "its"),
+                _ => (format!("subagents {} are", ids.join(", ")), "their"),
+            };
+            notes.push(format!(
+                "session {id}: {named} named in its Task results or progress lines, but no line \
+                 of {its} transcript was read, or none with the usage {its} Task result records: \
+                 {its} usage is not counted (Claude Code keeps it in \
+                 {id}/subagents/agent-{first}.jsonl, before 2.1 in agent-{first}.jsonl beside \
+                 the session's file)",
+                first = ids[0],
+            ));
+        }
+        notes
+    }
+
     /// Settles the sessions of one run when its input has ended: a subagent (its lines, its
     /// usage) or a workflow run read in any of them is read in every one that names it.
     pub fn settle<'a>(all: impl IntoIterator<Item = &'a mut Named>) {
@@ -385,6 +498,32 @@ mod tests {
         assert!(original.all_read(), "{original:?}");
         assert_eq!(original.named_subagents().count(), 0);
         assert_eq!(original.launched_runs().count(), 0);
+    }
+
+    #[test]
+    fn its_facts_give_it_back_and_say_each_flag() {
+        let mut n = Named::new();
+        n.observe(&event(None, result(Some("a881341"), TASK_DONE)), None);
+        n.observe(&event(Some("a881341"), text()), None);
+        n.observe(&event(None, result(None, LAUNCH)), None);
+        n.observe(&event(Some("b2"), usage()), None);
+        let facts: Vec<(NamedKind, &str, u8)> = n.facts().collect();
+        assert_eq!(
+            facts,
+            [
+                (NamedKind::Subagent, "a881341", NAMED | USAGE_NAMED | READ),
+                (NamedKind::Subagent, "b2", READ | USAGE_READ),
+                (NamedKind::Run, "wf_4af3c93a-ada", NAMED),
+            ]
+        );
+        let mut back = Named::new();
+        for (kind, id, flags) in n.facts() {
+            assert_eq!(NamedKind::from_code(kind.code()), Some(kind));
+            back.add_fact(kind, id, flags);
+        }
+        assert_eq!(back, n);
+        assert_eq!(back.notes("s"), n.notes("s"));
+        assert_eq!(n.notes("s").len(), 2, "{:?}", n.notes("s"));
     }
 
     #[test]

@@ -371,6 +371,11 @@ pub struct Report {
     pub totals: Usage,
     /// Things the reader must know (history deleted from disk, undated responses).
     pub notes: Vec<String>,
+    /// Usage known to be missing from the figures ([`missing_notes`] of the sessions the rows
+    /// hold: subagents or workflow runs they name of which no line was read), which are then
+    /// lower bounds. Apart from `notes`: `aegon usage` says them as it says lines it could not
+    /// read (last on stderr, in the JSON's notes, exit status 1), as `aegon --summary` does.
+    pub missing: Vec<String>,
 }
 
 /// The note for `n` responses priced without their speed, tier and geo or web searches
@@ -402,6 +407,54 @@ pub fn undated_note(n: u64, tokens: u64) -> String {
     )
 }
 
+/// How many sessions [`missing_notes`] says one by one; with more, one note says them all.
+pub const MISSING_EACH: usize = 5;
+
+/// The notes of the sessions `sessions` (name ids of `entries`) that name subagents or
+/// workflow runs of which no line was read ([`Entries::named`]): their usage is not counted,
+/// and every figure they are in is a lower bound. In `aegon --summary`'s words
+/// ([`crate::session::Named::notes`]), by session id, when at most [`MISSING_EACH`] sessions
+/// have them; else one note that counts them and gives the first session's.
+pub fn missing_notes(entries: &Entries, sessions: &BTreeSet<u32>) -> Vec<String> {
+    if entries.named.is_empty() {
+        return Vec::new();
+    }
+    let named: BTreeMap<&str, &crate::session::Named> = sessions
+        .iter()
+        .filter_map(|&s| {
+            let id = entries.name(s);
+            entries.named.get(id).map(|n| (id, n))
+        })
+        .collect();
+    let notes: Vec<String> = named.iter().flat_map(|(id, n)| n.notes(id)).collect();
+    if named.len() <= MISSING_EACH {
+        return notes;
+    }
+    let subagents: usize = named.values().map(|n| n.unread_subagents().count()).sum();
+    let runs: usize = named.values().map(|n| n.unread_runs().count()).sum();
+    let mut what = Vec::new();
+    if subagents > 0 {
+        what.push(format!(
+            "{subagents} subagent{}",
+            if subagents == 1 { "" } else { "s" }
+        ));
+    }
+    if runs > 0 {
+        what.push(format!(
+            "{runs} workflow run{}",
+            if runs == 1 { "" } else { "s" }
+        ));
+    }
+    vec![format!(
+        "{} sessions name {} whose usage was not read (no line of their transcripts, or none \
+         with the usage their Task results record): it is not counted (first: {}); \
+         `aegon --summary FILE` says each one",
+        named.len(),
+        what.join(" and "),
+        notes.first().map_or("", String::as_str),
+    )]
+}
+
 /// Claude Code's default `cleanupPeriodDays`: transcripts older than this are deleted.
 pub const CLEANUP_DAYS: i64 = 30;
 
@@ -431,6 +484,8 @@ pub fn report(
     // Sessions with a dated response (in the other filters): one left out by the range takes
     // its undated responses with it, unsaid.
     let mut dated_sessions: std::collections::HashSet<u32> = Default::default();
+    // The sessions of the rows kept, when some session has usage missing.
+    let mut covered: BTreeSet<u32> = BTreeSet::new();
     if whole_sessions {
         for e in entries.rows.iter().filter(|e| other_filters(e)) {
             let last = last_activity.entry(e.session).or_insert(e.ts_ms);
@@ -504,6 +559,9 @@ pub fn report(
             totals.add_undated_entry(entries, e, model);
         }
         estimated += u64::from(e.estimated);
+        if !entries.named.is_empty() {
+            covered.insert(e.session);
+        }
     }
     let mut rows: Vec<Row> = groups
         .into_iter()
@@ -547,6 +605,7 @@ pub fn report(
         rows,
         totals,
         notes,
+        missing: missing_notes(entries, &covered),
     }
 }
 
@@ -650,6 +709,84 @@ mod tests {
         );
         assert_eq!(r.rows[1].usage.last_ms, Some(day));
         assert_eq!(r.rows[0].usage.last_ms, None);
+    }
+
+    /// Entries of `n` sessions (`s0`…), one response each on 2026-01-0(i+1), each naming
+    /// subagent `a{i}` and none of them read.
+    fn sessions_naming_unread_subagents(n: usize) -> Entries {
+        use crate::session::named::{NamedKind, NAMED};
+        let mut entries = Entries {
+            names: vec![String::new()],
+            ..Entries::default()
+        };
+        for i in 0..n {
+            entries.names.push(format!("s{i}"));
+            let mut named = crate::session::Named::new();
+            named.add_fact(NamedKind::Subagent, &format!("a{i}"), NAMED);
+            entries.named.insert(format!("s{i}"), named);
+            entries.rows.push(crate::ledger::Entry {
+                ts_ms: 1_767_225_600_000 + i as i64 * 86_400_000,
+                session: i as u32 + 1,
+                project: 0,
+                model: 0,
+                subagent: false,
+                agent: crate::event::Agent::ClaudeCode,
+                tokens: Tokens::default(),
+                cost_pico: Some(0),
+                estimated: false,
+                unpriced: 0,
+                call: true,
+            });
+        }
+        entries
+    }
+
+    #[test]
+    fn usage_known_missing_is_said_for_the_sessions_a_report_covers_each_or_all_in_one() {
+        let day = ReportKind::Period(Period::Day);
+        let all = Filter::default();
+        let entries = sessions_naming_unread_subagents(2);
+        let r = report(&entries, day, By::Nothing, &all, &TimeZone::UTC);
+        let want: Vec<String> = ["s0", "s1"]
+            .iter()
+            .flat_map(|s| entries.named[*s].notes(s))
+            .collect();
+        assert_eq!(r.missing, want);
+        assert!(r.missing[0].starts_with("session s0: subagent a0 is named in its Task results"));
+        // Not in `notes`: a table's footer would say it and stderr again.
+        assert!(r.notes.is_empty(), "{:?}", r.notes);
+        // From the second day on: the first session is not covered.
+        let since = Filter {
+            since: Some(Bound::Date(jiff::civil::date(2026, 1, 2))),
+            ..Filter::default()
+        };
+        let r = report(&entries, day, By::Nothing, &since, &TimeZone::UTC);
+        assert_eq!(r.missing, want[1..]);
+        // Past MISSING_EACH sessions: one note for all.
+        let entries = sessions_naming_unread_subagents(MISSING_EACH + 2);
+        let r = report(
+            &entries,
+            ReportKind::Sessions,
+            By::Nothing,
+            &all,
+            &TimeZone::UTC,
+        );
+        assert_eq!(r.missing.len(), 1, "{:?}", r.missing);
+        let first = &entries.named["s0"].notes("s0")[0];
+        assert_eq!(
+            r.missing[0],
+            format!(
+                "7 sessions name 7 subagents whose usage was not read (no line of their \
+                 transcripts, or none with the usage their Task results record): it is not \
+                 counted (first: {first}); `aegon --summary FILE` says each one"
+            )
+        );
+        // Nothing named: nothing said.
+        let mut none = sessions_naming_unread_subagents(1);
+        none.named.clear();
+        assert!(report(&none, day, By::Nothing, &all, &TimeZone::UTC)
+            .missing
+            .is_empty());
     }
 
     #[test]
