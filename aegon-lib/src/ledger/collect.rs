@@ -783,7 +783,7 @@ mod tests {
         // read, a second line says `fast` and `us`, a third `standard`.
         let line = |output: u64, cache_read: u64, extra: &str| {
             format!(
-                r#"{{"type":"assistant","sessionId":"s1","timestamp":"2026-01-01T00:00:00Z","requestId":"r","message":{{"id":"a","model":"claude-opus-4-6","content":[],"usage":{{"input_tokens":3,"output_tokens":{output},"cache_read_input_tokens":{cache_read}{extra}}}}}}}"#
+                r#"{{"type":"assistant","sessionId":"s1","timestamp":"2026-01-01T00:00:00Z","requestId":"r","message":{{"id":"msg_0123456789aba","model":"claude-opus-4-6","content":[],"usage":{{"input_tokens":3,"output_tokens":{output},"cache_read_input_tokens":{cache_read}{extra}}}}}}}"#
             ) + "\n"
         };
         let text = [

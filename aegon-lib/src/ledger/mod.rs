@@ -5523,7 +5523,7 @@ mod tests {
                 .unwrap()
                 .rows
                 .len(),
-            9
+            5
         );
         let stats = ledger.update(&[], &files, &mut no_problem).unwrap();
         assert_eq!(stats.bytes, content.len() as u64, "read again whole");
