@@ -568,3 +568,297 @@ fn a_response_counts_once_whatever_lines_carry_its_request_id() {
         }
     }
 }
+
+/// `text` (a Claude Code transcript) as written behind a relay that answers every response
+/// with the message id `id` (tester16 #3, ccusage#1635: `"ocgo"`; or `""`), its requestIds
+/// kept or not. With `placeholder`, each response's first line is preceded by the relay's
+/// placeholder: the line again with usage all 0 and no content, under a uuid of its own
+/// (ClaudeCodeUsage#18).
+fn behind_relay(text: &str, id: &str, keep_request: bool, placeholder: bool) -> String {
+    let mut out = String::new();
+    let mut met = std::collections::HashSet::new();
+    for line in text.lines() {
+        let Ok(mut v) = serde_json::from_str::<Value>(line) else {
+            out.push_str(line);
+            out.push('\n');
+            continue;
+        };
+        let response = v["type"] == "assistant" && v["message"]["id"].is_string();
+        if response {
+            let first = met.insert(v["message"]["id"].as_str().unwrap().to_owned());
+            v["message"]["id"] = id.into();
+            if !keep_request {
+                v.as_object_mut().unwrap().remove("requestId");
+            }
+            if placeholder && first && v["message"]["usage"].is_object() {
+                let mut p = v.clone();
+                let uuid = p["uuid"].as_str().unwrap().to_owned();
+                p["uuid"] = format!("{}0000", &uuid[..uuid.len() - 4]).into();
+                p["message"]["content"] = serde_json::json!([]);
+                p["message"]["usage"] = serde_json::json!({"input_tokens": 0,
+                    "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0,
+                    "output_tokens": 0});
+                out.push_str(&p.to_string());
+                out.push('\n');
+            }
+        }
+        out.push_str(&if response {
+            v.to_string()
+        } else {
+            line.to_owned()
+        });
+        out.push('\n');
+    }
+    out
+}
+
+/// Real sessions with multi-line responses and tool results between their lines (the shared
+/// corpus: apanloco, claude-opus-4-6, 22 responses on 30 usage lines; chiphuyen ba79134d,
+/// Claude Code 1.0.17, parallel tool calls).
+const RELAYED: [&str; 2] = [
+    "apanloco__random__session.jsonl",
+    "chiphuyen__sniffly__tests__mock-data__-Users-chip-dev-ai-music__ba79134d-b6e9-4867-af0c-6941038c9e4b.jsonl",
+];
+
+/// What a relay must not change: per session and in all, API calls, tokens and cost.
+fn counted(doc: &Value) -> Value {
+    let t = &doc["totals"];
+    let mut sessions: Vec<Value> = doc["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| serde_json::json!([s["session_id"], s["api_calls"], s["cost_usd"], s["tokens"]]))
+        .collect();
+    sessions.sort_by_key(|s| s.to_string());
+    serde_json::json!({"api_calls": t["api_calls"], "tokens": t["tokens"],
+        "cost_usd": t["cost_usd"], "priced": t["priced_cost_usd"], "sessions": sessions})
+}
+
+/// `aegon usage daily --json` totals over `dir`, from a fresh index in `data` (or without
+/// one): calls, tokens and cost.
+fn usage_totals(data: &Path, dir: &Path, no_index: bool) -> Value {
+    let mut args = vec!["usage", "daily", "--json"];
+    if no_index {
+        args.push("--no-index");
+    }
+    let dir = dir.to_str().unwrap();
+    args.push(dir);
+    let out = common::aegon_isolated(data, &args).output().unwrap();
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let t = &doc["totals"];
+    serde_json::json!([
+        t["apiCalls"],
+        t["inputTokens"],
+        t["outputTokens"],
+        t["cacheCreationTokens"],
+        t["cacheReadTokens"],
+        t["totalCost"]
+    ])
+}
+
+/// tester16 #3: a relay that answers every response with one `message.id` (`"ocgo"`, or
+/// `""`), with or without `requestId`s, counts each response once, in every view, as the
+/// same sessions with the API's ids: `--summary` (1 and 3 workers), the NDJSON stream (one
+/// non-increment usage event per API call), `aegon usage` from the index and without it.
+#[test]
+fn a_relay_that_reuses_one_message_id_counts_every_response() {
+    let real = temp("relay-real");
+    for name in RELAYED {
+        std::fs::copy(common::fixture(name), real.join(name)).unwrap();
+    }
+    let (_, want) = summary(&[], &[&real]);
+    let want = counted(&want);
+    assert_eq!(want["api_calls"], 22 + 24, "{want}");
+    let want_usage = usage_totals(&temp("relay-real-data"), &real, false);
+    for (id, keep_request) in [("ocgo", false), ("", false), ("ocgo", true)] {
+        let dir = temp("relay");
+        for name in RELAYED {
+            let text = std::fs::read_to_string(common::fixture(name)).unwrap();
+            std::fs::write(dir.join(name), behind_relay(&text, id, keep_request, false)).unwrap();
+        }
+        let case = format!("id {id:?}, requestIds kept: {keep_request}");
+        let (one, doc) = summary(&["-j", "1"], &[&dir]);
+        assert_eq!(counted(&doc), want, "{case}");
+        let (three, _) = summary(&["-j", "3"], &[&dir]);
+        assert_eq!(one, three, "{case}: 1 and 3 workers differ");
+        let (tokens, ..) = ndjson_totals(&[&dir]);
+        assert_eq!(tokens, want["tokens"], "{case}: NDJSON sums");
+        let calls = aegon_out(&["--ndjson"], &[&dir])
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+            .filter(|e| e["kind"] == "usage" && e["increment"] != true)
+            .count();
+        assert_eq!(
+            Value::from(calls),
+            want["api_calls"],
+            "{case}: NDJSON calls"
+        );
+        let data = temp("relay-data");
+        assert_eq!(
+            usage_totals(&data, &dir, false),
+            want_usage,
+            "{case}: index"
+        );
+        assert_eq!(
+            usage_totals(&data, &dir, true),
+            want_usage,
+            "{case}: --no-index"
+        );
+    }
+}
+
+/// The repro's shape (tester16 #3): two sessions of three prompts each, every response under
+/// `"ocgo"` with no `requestId`, the two sessions' prompts of the same sizes: six API calls
+/// (not one), 6 × (1,000…3,000 input, 100…300 output) of claude-sonnet-4-5: $0.054. Lines
+/// from the real apanloco session (its first prompt and first answer), ids and usage set.
+#[test]
+fn two_relay_sessions_with_prompts_of_the_same_sizes_count_apart() {
+    let text = std::fs::read_to_string(common::fixture(RELAYED[0])).unwrap();
+    let lines: Vec<Value> = text
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    let prompt = lines
+        .iter()
+        .find(|v| v["type"] == "user" && v["message"]["content"].is_string())
+        .unwrap();
+    let answer = lines
+        .iter()
+        .find(|v| v["type"] == "assistant" && v["message"]["usage"].is_object())
+        .unwrap();
+    let dir = temp("relay-two");
+    for (s, session) in ["sess-one", "sess-two"].iter().enumerate() {
+        let mut out = String::new();
+        for k in 0..3u64 {
+            let hour = 3 * s as u64 + k;
+            let mut p = prompt.clone();
+            p["sessionId"] = (*session).into();
+            p["uuid"] = format!("{session}-u{k}").into();
+            p["timestamp"] = format!("2026-11-30T1{hour}:00:00.000Z").into();
+            p["message"]["content"] = format!("prompt {k}").into();
+            let mut a = answer.clone();
+            a["sessionId"] = (*session).into();
+            a["uuid"] = format!("{session}-a{k}").into();
+            a["parentUuid"] = format!("{session}-u{k}").into();
+            a["timestamp"] = format!("2026-11-30T1{hour}:00:05.000Z").into();
+            a.as_object_mut().unwrap().remove("requestId");
+            a["message"]["id"] = "ocgo".into();
+            a["message"]["model"] = "claude-sonnet-4-5".into();
+            a["message"]["usage"] = serde_json::json!({"input_tokens": 1000 * (k + 1),
+                "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0,
+                "output_tokens": 100 * (k + 1)});
+            out.push_str(&format!("{p}\n{a}\n"));
+        }
+        std::fs::write(dir.join(format!("{session}.jsonl")), out).unwrap();
+    }
+    let (_, doc) = summary(&[], &[&dir]);
+    assert_eq!(doc["totals"]["api_calls"], 6, "{doc}");
+    assert_eq!(doc["totals"]["tokens"]["input"], 12_000);
+    assert_eq!(doc["totals"]["cost_usd"], 0.054);
+    for id in ["sess-one", "sess-two"] {
+        assert_eq!(session(&doc, id)["api_calls"], 3);
+    }
+    let data = temp("relay-two-data");
+    let want = serde_json::json!([6, 12_000, 1_200, 0, 0, 0.054]);
+    assert_eq!(usage_totals(&data, &dir, false), want);
+    assert_eq!(usage_totals(&data, &dir, true), want);
+}
+
+/// A relay session resumed into a new one (its lines copied under the new session id, same
+/// uuids: bugs/08's shape) counts each response once, in the session it was copied from,
+/// in `--summary` and in the index (read in either order); and a relay session split over
+/// files, lines repeated, counts as it does whole.
+#[test]
+fn a_resumed_or_split_relay_session_counts_each_response_once() {
+    let name = RELAYED[0];
+    let text = behind_relay(
+        &std::fs::read_to_string(common::fixture(name)).unwrap(),
+        "ocgo",
+        false,
+        false,
+    );
+    let original = text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find_map(|v| v["sessionId"].as_str().map(str::to_owned))
+        .unwrap();
+    let alone = temp("relay-alone");
+    std::fs::write(alone.join("a.jsonl"), &text).unwrap();
+    let (_, want) = summary(&[], &[&alone]);
+    let want_usage = usage_totals(&temp("relay-alone-data"), &alone, false);
+    let dir = temp("relay-resumed");
+    std::fs::write(dir.join("a.jsonl"), &text).unwrap();
+    std::fs::write(
+        dir.join("b.jsonl"),
+        text.replace(&original, "cccccccc-0000-4000-8000-000000000001"),
+    )
+    .unwrap();
+    for j in ["1", "3"] {
+        let (_, doc) = summary(&["-j", j], &[&dir]);
+        assert_eq!(
+            doc["totals"]["api_calls"], want["totals"]["api_calls"],
+            "-j{j}"
+        );
+        assert_eq!(
+            doc["totals"]["cost_usd"], want["totals"]["cost_usd"],
+            "-j{j}"
+        );
+        assert_eq!(
+            session(&doc, &original)["api_calls"],
+            want["totals"]["api_calls"]
+        );
+    }
+    let data = temp("relay-resumed-data");
+    assert_eq!(usage_totals(&data, &dir, false), want_usage, "index");
+    assert_eq!(usage_totals(&data, &dir, true), want_usage, "--no-index");
+    // Split over files, a third of the lines twice.
+    let mut rng = Rng(0x5eed_0003);
+    let split = temp("relay-split");
+    let mut parts: Vec<String> = vec![String::new(); 3];
+    for line in text.lines() {
+        for _ in 0..1 + usize::from(rng.pick(3) == 0) {
+            parts[rng.pick(3)].push_str(&format!("{line}\n"));
+        }
+    }
+    for (i, part) in parts.iter().enumerate() {
+        std::fs::write(split.join(format!("{i}.jsonl")), part).unwrap();
+    }
+    let (_, doc) = summary(&[], &[&split]);
+    assert_eq!(invariants(&doc)["api_calls"], want["totals"]["api_calls"]);
+    assert_eq!(invariants(&doc)["tokens"], want["totals"]["tokens"]);
+}
+
+/// A relay's all-zero placeholder before each response's first line (ClaudeCodeUsage#18):
+/// the placeholders of a session are one response of unknown cost (prompt size 0), so the
+/// calls are the session's and one, the tokens and the priced part the session's, the cost
+/// unknown (as when a placeholder shares a real id with its response: FORMAT.md §5, only
+/// synthetic error lines carry zero usage). All-zero usage is also what a usage aegon cannot
+/// read gives, which stays a call of unknown cost.
+#[test]
+fn a_sessions_relay_placeholders_are_one_call_of_unknown_cost() {
+    let name = RELAYED[0];
+    let text = std::fs::read_to_string(common::fixture(name)).unwrap();
+    let (_, want) = summary(&[], &[&common::fixture(name)]);
+    let calls = want["totals"]["api_calls"].as_u64().unwrap() + 1;
+    for id in ["ocgo", ""] {
+        let dir = temp("relay-placeholder");
+        std::fs::write(dir.join(name), behind_relay(&text, id, false, true)).unwrap();
+        for j in ["1", "3"] {
+            let (_, doc) = summary(&["-j", j], &[&dir]);
+            let t = &doc["totals"];
+            assert_eq!(t["api_calls"], calls, "{id:?}");
+            assert_eq!(t["tokens"], want["totals"]["tokens"], "{id:?}");
+            assert_eq!(t["priced_cost_usd"], want["totals"]["cost_usd"], "{id:?}");
+            assert_eq!(t["cost_usd"], Value::Null, "{id:?}");
+        }
+        let data = temp("relay-placeholder-data");
+        let calls_of = |t: Value| t[0].clone();
+        assert_eq!(calls_of(usage_totals(&data, &dir, false)), calls);
+        assert_eq!(calls_of(usage_totals(&data, &dir, true)), calls);
+    }
+}

@@ -435,7 +435,9 @@ fn generate(rng: &mut Rng, dir: &Path) -> BTreeMap<String, Truth> {
             let ts = |s: u64| format!("2026-11-20T10:{minute:02}:{s:02}.000Z");
             let u = next_uuid();
             files[k].push(user(&u, &format!("prompt {k}.{turn}"), None, sid, &ts(0)));
-            let mid = format!("msg_{k}_{turn}_{:x}", rng.next() as u16);
+            // An id of the API's length (a shorter one is a relay's, known with its prompt
+            // size and session: README "Behind a relay").
+            let mid = format!("msg_{k}_{turn}_{:016x}", rng.next() as u16);
             let rid = format!("req_{mid}");
             let (input, cache_read) = (1 + rng.below(100), rng.below(5000));
             let lines = 1 + rng.below(3);

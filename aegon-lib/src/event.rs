@@ -226,11 +226,16 @@ impl Event<'_> {
     /// responses by (the correlator, so the stream, `--summary` with any number of threads and
     /// the usage index; OTLP; the transcript renderers): see [`ResponseIdentity`]. `None` for
     /// another kind, or a usage with no message id, request id or line uuid (it counts with
-    /// its line).
+    /// its line). The same before and after the correlator made the usage an increment: the
+    /// prompt size it may take is its price factors' ([`PriceFactors::prompt_tokens`], the
+    /// line's full usage), which an increment keeps.
+    ///
+    /// [`PriceFactors::prompt_tokens`]: crate::tokens::PriceFactors::prompt_tokens
     pub fn response_identity(&self) -> Option<ResponseIdentity<'_>> {
         let EventKind::Usage {
             message_id,
             request_id,
+            factors,
             ..
         } = &self.kind
         else {
@@ -241,6 +246,7 @@ impl Event<'_> {
             message_id.as_deref(),
             request_id.as_deref(),
             self.uuid.as_deref(),
+            (factors.prompt_tokens, self.session_id.as_deref()),
         )
     }
 
@@ -284,6 +290,16 @@ impl Event<'_> {
 ///   so a response is one whatever subset of its lines carries it, in whatever order and
 ///   files. Only the agents whose decoders make several requests under one message id
 ///   ([`ResponseIdentity::numbers_requests`]: Codex, OpenCode) give the request as part of it.
+/// - A Claude Code message id too short to name one response
+///   ([`ResponseIdentity::names_one_response`]: `""`, or under [`UNIQUE_ID_MIN`] bytes, as a
+///   relay that answers every response with the same id writes it: `"ocgo"`, ccusage#1635)
+///   is the response's only with its **prompt size** and **session**
+///   ([`ResponseIdentity::ShortMessage`]): every line of one response repeats the request's
+///   input, cache-write and cache-read counts (only `output_tokens` grows: 680 of 680
+///   multi-line responses of the shared corpus, ccusage#938), while the next request of a
+///   conversation sends a larger prompt; two sessions may send prompts of one size. (A
+///   resumed session's copy of such a response, under another session id, is known by its
+///   lines' uuids instead: [`crate::session::correlate`].)
 /// - Without a message id (gateways), the **request id**: one API request.
 /// - Without both, the line's **uuid**.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -296,22 +312,51 @@ pub enum ResponseIdentity<'e> {
         /// The request under the message id, for an agent that numbers them.
         request: Option<&'e str>,
     },
+    /// A Claude Code message id that does not [name one
+    /// response](ResponseIdentity::names_one_response) alone: by the id, the request's
+    /// prompt size in tokens (uncached input + cache writes + cache reads, as the line's
+    /// usage states it: [`crate::tokens::PriceFactors::prompt_tokens`]) and the line's
+    /// session.
+    ShortMessage {
+        /// The message id (`""` included).
+        id: &'e str,
+        /// The request's prompt size, in tokens.
+        prompt: u64,
+        /// The line's `sessionId`, if it has one.
+        session: Option<&'e str>,
+    },
     /// No message id: by its request id.
     Request(&'e str),
     /// Neither: by its line's uuid.
     Line(&'e str),
 }
 
+/// The length in bytes under which a Claude Code `message.id` cannot be one response's unique
+/// id: the API's are `msg_` and 24 characters (28 bytes), gateways write `gen-…` ids, UUIDs
+/// (36) or 32 hex digits (shared corpus FORMAT.md §4); a relay that reuses one id for every
+/// response writes a short constant (`"ocgo"`, ccusage#1635) or `""`.
+pub const UNIQUE_ID_MIN: usize = 16;
+
 impl<'e> ResponseIdentity<'e> {
     /// The identity of a usage of `agent` with these ids (see the type's documentation);
-    /// `None` when it has none of them.
+    /// `(prompt, session)`, the request's prompt size in tokens and the line's `sessionId`,
+    /// count only for a message id that does not [name one
+    /// response](ResponseIdentity::names_one_response). `None` when it has none of the ids.
     pub fn of(
         agent: Agent,
         message_id: Option<&'e str>,
         request_id: Option<&'e str>,
         uuid: Option<&'e str>,
+        (prompt, session): (u64, Option<&'e str>),
     ) -> Option<Self> {
         match (message_id, request_id, uuid) {
+            (Some(id), _, _) if !Self::names_one_response(agent, id) => {
+                Some(ResponseIdentity::ShortMessage {
+                    id,
+                    prompt,
+                    session,
+                })
+            }
             (Some(id), _, _) => Some(ResponseIdentity::Message {
                 id,
                 request: request_id.filter(|_| Self::numbers_requests(agent)),
@@ -320,6 +365,13 @@ impl<'e> ResponseIdentity<'e> {
             (None, None, Some(uuid)) => Some(ResponseIdentity::Line(uuid)),
             (None, None, None) => None,
         }
+    }
+
+    /// Whether `agent`'s message id `id` names one response alone: any other agent's, and a
+    /// Claude Code id of at least [`UNIQUE_ID_MIN`] bytes. A shorter one (`""` included) is
+    /// a relay's constant, not the API's id.
+    pub fn names_one_response(agent: Agent, id: &str) -> bool {
+        agent != Agent::ClaudeCode || id.len() >= UNIQUE_ID_MIN
     }
 
     /// Whether `agent`'s decoder makes several requests under one message id, told apart by

@@ -145,6 +145,10 @@ pub struct LimitHit {
 #[derive(Debug, Default)]
 pub struct Collector {
     responses: HashMap<String, Response>,
+    /// The keys of the rows under a relay's short message id ([`short_prefix`]) by that
+    /// prefix and the row's time, to find a copy of one read in another session
+    /// ([`Collector::merge`]); made by the first merge that needs it.
+    short_rows: Option<HashMap<(String, i64), String>>,
     tools: HashMap<String, ToolUse>,
     limits: HashMap<String, LimitHit>,
     /// Per session: the times of its earliest and latest dated line, ms since the epoch.
@@ -247,6 +251,7 @@ impl Collector {
     ) -> Self {
         Collector {
             responses,
+            short_rows: None,
             tools,
             limits,
             spans,
@@ -321,8 +326,32 @@ impl Collector {
     /// Adds what `other` collected (another file read on its own) as the index merges it:
     /// a response already here keeps its row, grows field by field to the larger counts,
     /// and notes `other`'s session among those it was also written in.
+    /// A response under a relay's short message id that is not here under its own key is the
+    /// row of the same prefix and time (its copy read in another session, as the index finds
+    /// it), if there is one.
     pub fn merge(&mut self, other: Collector) {
         for (key, r) in other.responses {
+            let key = match (short_prefix(&key), r.ts_ms) {
+                (Some(prefix), Some(ts)) if !self.responses.contains_key(&key) => {
+                    let rows = self.short_rows.get_or_insert_with(|| {
+                        let mut rows: HashMap<(String, i64), String> = HashMap::new();
+                        for (k, row) in &self.responses {
+                            if let (Some(p), Some(t)) = (short_prefix(k), row.ts_ms) {
+                                let kept =
+                                    rows.entry((p.to_owned(), t)).or_insert_with(|| k.clone());
+                                if k < kept {
+                                    *kept = k.clone();
+                                }
+                            }
+                        }
+                        rows
+                    });
+                    rows.entry((prefix.to_owned(), ts))
+                        .or_insert_with(|| key.clone())
+                        .clone()
+                }
+                _ => key,
+            };
             match self.responses.get_mut(&key) {
                 None => {
                     self.responses.insert(key, r);
@@ -413,8 +442,15 @@ impl Collector {
 /// message id, where `REQUEST` is the request id only for an agent that numbers requests
 /// under one message id ([`crate::ResponseIdentity::numbers_requests`]: Codex, OpenCode) and
 /// empty otherwise (a Claude Code response is its `message.id`, whichever of its lines and
-/// copies carry `requestId`); else `r:REQUEST_ID`; else `u:UUID` (the line's); else (none
-/// written) `l:FILE\u{1f}OFFSET`, the line's place in its file.
+/// copies carry `requestId`); `p:MESSAGE_ID\u{1f}PROMPT\u{1f}SESSION` for a Claude Code
+/// message id too short to be one response's ([`crate::ResponseIdentity::ShortMessage`]: a
+/// relay's constant, `""` included), `PROMPT` the request's prompt size in tokens (`prompt`,
+/// the usage's [`crate::tokens::PriceFactors::prompt_tokens`]) and `SESSION` the line's
+/// `sessionId` (empty when none), a form of its own so that nothing takes it for a key of
+/// the message id alone ([`message_prefix`], [`stored_prefix`]; the index finds a copy of
+/// such a response in another session by [`short_prefix`] and its time); else
+/// `r:REQUEST_ID`; else `u:UUID` (the line's); else (none written) `l:FILE\u{1f}OFFSET`, the
+/// line's place in its file.
 ///
 /// The index stores a row of a Claude Code response under `m:ID\u{1f}REQUEST` with the first
 /// `requestId` met of it ([`Response::request_id`]; empty when none), the key builds before
@@ -425,15 +461,37 @@ pub fn response_key(
     event: &Event<'_>,
     message_id: Option<&str>,
     request_id: Option<&str>,
+    prompt: u64,
 ) -> String {
-    match crate::ResponseIdentity::of(event.agent, message_id, request_id, event.uuid.as_deref()) {
+    match crate::ResponseIdentity::of(
+        event.agent,
+        message_id,
+        request_id,
+        event.uuid.as_deref(),
+        (prompt, event.session_id.as_deref()),
+    ) {
         Some(crate::ResponseIdentity::Message { id, request }) => {
             format!("m:{id}\u{1f}{}", request.unwrap_or(""))
         }
+        Some(crate::ResponseIdentity::ShortMessage {
+            id,
+            prompt,
+            session,
+        }) => format!("p:{id}\u{1f}{prompt}\u{1f}{}", session.unwrap_or("")),
         Some(crate::ResponseIdentity::Request(request)) => format!("r:{request}"),
         Some(crate::ResponseIdentity::Line(uuid)) => format!("u:{uuid}"),
         None => format!("l:{}\u{1f}{}", event.source.file, event.source.offset),
     }
+}
+
+/// For a key of a response under a relay's short message id (`p:ID\u{1f}PROMPT\u{1f}SESSION`,
+/// [`response_key`]): `p:ID\u{1f}PROMPT\u{1f}`, the prefix the keys of the same response in
+/// every session start with (a resumed session's copy of it, under another session id). `None`
+/// for a key of another form.
+pub fn short_prefix(key: &str) -> Option<&str> {
+    let rest = key.strip_prefix("p:")?;
+    let session = rest.rfind('\u{1f}')?;
+    Some(&key[..2 + session + '\u{1f}'.len_utf8()])
 }
 
 /// For an identity key of a message id with no request in it (`m:ID\u{1f}`, [`response_key`]
@@ -518,7 +576,12 @@ impl Renderer for Collector {
                 unread,
                 ..
             } => {
-                let key = response_key(event, message_id.as_deref(), request_id.as_deref());
+                let key = response_key(
+                    event,
+                    message_id.as_deref(),
+                    request_id.as_deref(),
+                    factors.prompt_tokens,
+                );
                 let numbered = crate::ResponseIdentity::numbers_requests(event.agent);
                 match self.responses.get_mut(&key) {
                     // A later line of a response seen in this run: the correlator gives what
@@ -663,7 +726,7 @@ mod tests {
 
     fn line(id: &str, output: u64, ts: &str) -> String {
         format!(
-            r#"{{"type":"assistant","sessionId":"s1","cwd":"/p","timestamp":"{ts}","requestId":"r-{id}","message":{{"id":"{id}","model":"claude-opus-4-6","content":[],"usage":{{"input_tokens":3,"output_tokens":{output},"cache_read_input_tokens":100}}}}}}"#
+            r#"{{"type":"assistant","sessionId":"s1","cwd":"/p","timestamp":"{ts}","requestId":"r-{id}","message":{{"id":"msg_0123456789ab{id}","model":"claude-opus-4-6","content":[],"usage":{{"input_tokens":3,"output_tokens":{output},"cache_read_input_tokens":100}}}}}}"#
         ) + "\n"
     }
 
@@ -754,7 +817,7 @@ mod tests {
         let mut p = Pipeline::new(Options::default(), Collector::new());
         let _ = p.read_to_end("t", text.as_bytes()).unwrap();
         let (c, _) = p.finish().unwrap();
-        let a = &c.responses()["m:a\u{1f}"];
+        let a = &c.responses()["m:msg_0123456789aba\u{1f}"];
         // Independent: the largest output of a's lines is 441; input is 3 on each line.
         assert_eq!(
             (a.tokens.output, a.tokens.input, a.tokens.cache_read),
@@ -770,7 +833,7 @@ mod tests {
         // read, a second line says `fast` and `us`, a third `standard`.
         let line = |output: u64, cache_read: u64, extra: &str| {
             format!(
-                r#"{{"type":"assistant","sessionId":"s1","timestamp":"2026-01-01T00:00:00Z","requestId":"r","message":{{"id":"a","model":"claude-opus-4-6","content":[],"usage":{{"input_tokens":3,"output_tokens":{output},"cache_read_input_tokens":{cache_read}{extra}}}}}}}"#
+                r#"{{"type":"assistant","sessionId":"s1","timestamp":"2026-01-01T00:00:00Z","requestId":"r","message":{{"id":"msg_0123456789aba","model":"claude-opus-4-6","content":[],"usage":{{"input_tokens":3,"output_tokens":{output},"cache_read_input_tokens":{cache_read}{extra}}}}}}}"#
             ) + "\n"
         };
         let text = [
@@ -782,7 +845,7 @@ mod tests {
         let mut p = Pipeline::new(Options::default(), Collector::new());
         let _ = p.read_to_end("t", text.as_bytes()).unwrap();
         let (c, _) = p.finish().unwrap();
-        let f = &c.responses()["m:a\u{1f}"].factors;
+        let f = &c.responses()["m:msg_0123456789aba\u{1f}"].factors;
         assert_eq!(f.speed.as_deref(), Some("fast"));
         assert_eq!(f.inference_geo.as_deref(), Some("us"));
         assert_eq!(f.service_tier, None);

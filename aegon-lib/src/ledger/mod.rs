@@ -510,7 +510,20 @@ const META_USAGE_RULE: &str = "usage_rule";
 /// rule is older has every file on disk read again once ([`Ledger::reread_unsearched`]), so
 /// that the index and a read without it agree; one created by this build reads nothing again.
 /// A `meta` row, not a schema change: older builds neither read nor change it.
-const USAGE_RULE: i64 = 2;
+///
+/// 3: a Claude Code response under a relay's short message id is keyed by its prompt size
+/// and session too (`p:…`, [`collect::response_key`]); an index whose rule is older has the
+/// rows stop-24 and older builds keyed such responses by the id alone (`m:ID\u{1f}…`, every
+/// response behind the relay one row) taken out and the files on disk they were read from
+/// read again from their start ([`Ledger::rekey_short_ids`]).
+const USAGE_RULE: i64 = 3;
+
+/// The `meta` key recording the latest `files.updated_ms` whose files' rows this build looked
+/// at for a relay's short message id keyed by the id alone, as builds before rule 3 of
+/// [`USAGE_RULE`] key it ([`Ledger::rekey_short_ids`]): the files an older build writes to the
+/// index after it are looked at by the next update. A `meta` row: older builds neither read
+/// nor change it.
+const META_SHORT_ID_MS: &str = "short_id_files_ms";
 
 /// The reverse of [`unread_code`]; a code a newer build may add reads as
 /// [`crate::tokens::Unread::NoCounts`] (still a cost unknown, never a price).
@@ -1700,18 +1713,166 @@ impl Ledger {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        if rule(&tx)? < USAGE_RULE {
-            tx.execute_batch(
-                "DELETE FROM partly_read_files
-                     WHERE file_id IN (SELECT id FROM files WHERE present = 1);
-                 DELETE FROM unread_usage_files
-                     WHERE file_id IN (SELECT id FROM files WHERE present = 1);",
-            )?;
+        let was = rule(&tx)?;
+        if was < USAGE_RULE {
+            if was < 2 {
+                tx.execute_batch(
+                    "DELETE FROM partly_read_files
+                         WHERE file_id IN (SELECT id FROM files WHERE present = 1);
+                     DELETE FROM unread_usage_files
+                         WHERE file_id IN (SELECT id FROM files WHERE present = 1);",
+                )?;
+            }
+            Self::rekey_short_ids(&tx, i64::MIN)?;
             tx.execute(
                 "INSERT INTO meta (key, value) VALUES (?1, ?2)
                  ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 params![META_USAGE_RULE, USAGE_RULE.to_string()],
             )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Takes out the rows of Claude Code responses keyed by a message id too short to be one
+    /// response's alone (`m:ID\u{1f}…` with `ID` under [`crate::event::UNIQUE_ID_MIN`] bytes,
+    /// [`crate::ResponseIdentity::names_one_response`]: builds before rule 3 of
+    /// [`USAGE_RULE`] made one row of every response behind a relay that reuses its id) with
+    /// their other files and sessions, and sets every file on disk they were read from to be
+    /// read again from its start, in `tx`: the next update keys those responses by the rule
+    /// ([`collect::response_key`]: `p:…`, one row each). Looks at the rows of the files
+    /// written to the index after `after` (`files.updated_ms`; `i64::MIN`: every row), and
+    /// records the latest such time as looked at ([`META_SHORT_ID_MS`]). A row none of whose
+    /// files is on disk any more is kept as it is (the only count of those responses left).
+    /// Rows of Codex and OpenCode (whose request ids are part of the key) and of other agents
+    /// (whose ids are their own) are not looked at.
+    fn rekey_short_ids(tx: &Connection, after: i64) -> Result<(), Error> {
+        let claude = crate::event::Agent::ClaudeCode.as_str();
+        let short: Vec<String> = {
+            // Every row once (the first update of this rule), else the rows of the files
+            // written since, found by their file (indexed), not by a look at every row.
+            let keys: Vec<String> = if after == i64::MIN {
+                let mut stmt = tx.prepare_cached(
+                    "SELECT r.key FROM responses r LEFT JOIN names n ON n.id = r.agent
+                     WHERE r.key GLOB 'm:*' AND (r.agent IS NULL OR n.text = ?1)",
+                )?;
+                let rows = stmt.query_map([claude], |r| r.get::<_, String>(0))?;
+                rows.collect::<Result<_, _>>()?
+            } else {
+                let files: Vec<i64> = {
+                    let mut stmt =
+                        tx.prepare_cached("SELECT id FROM files WHERE updated_ms > ?1")?;
+                    let rows = stmt.query_map([after], |r| r.get(0))?;
+                    rows.collect::<Result<_, _>>()?
+                };
+                let mut own = tx.prepare_cached(
+                    "SELECT r.key FROM responses r LEFT JOIN names n ON n.id = r.agent
+                     WHERE r.file_id = ?2 AND r.key GLOB 'm:*'
+                       AND (r.agent IS NULL OR n.text = ?1)",
+                )?;
+                let mut read_also = tx.prepare_cached(
+                    "SELECT r.key FROM response_files f JOIN responses r ON r.key = f.key
+                     LEFT JOIN names n ON n.id = r.agent
+                     WHERE f.file_id = ?2 AND f.key GLOB 'm:*'
+                       AND (r.agent IS NULL OR n.text = ?1)",
+                )?;
+                let mut keys = Vec::new();
+                for file in files {
+                    for stmt in [&mut own, &mut read_also] {
+                        let rows = stmt.query_map(params![claude, file], |r| r.get(0))?;
+                        for key in rows {
+                            keys.push(key?);
+                        }
+                    }
+                }
+                keys.sort_unstable();
+                keys.dedup();
+                keys
+            };
+            let mut short = Vec::new();
+            for key in keys {
+                let id = collect::stored_prefix(&key).map(|p| &p[2..p.len() - '\u{1f}'.len_utf8()]);
+                if id.is_some_and(|id| {
+                    !crate::ResponseIdentity::names_one_response(
+                        crate::event::Agent::ClaudeCode,
+                        id,
+                    )
+                }) {
+                    short.push(key);
+                }
+            }
+            short
+        };
+        for key in &short {
+            let on_disk: bool = tx
+                .prepare_cached(
+                    "SELECT EXISTS (SELECT 1 FROM files WHERE present = 1 AND id IN
+                         (SELECT file_id FROM responses WHERE key = ?1
+                          UNION SELECT file_id FROM response_files WHERE key = ?1))",
+                )?
+                .query_row([key], |r| r.get(0))?;
+            if !on_disk {
+                continue;
+            }
+            tx.prepare_cached(
+                "UPDATE files SET consumed = 0, line = 1, open_tail = 0, tail_hash = NULL
+                 WHERE present = 1 AND id IN
+                     (SELECT file_id FROM responses WHERE key = ?1
+                      UNION SELECT file_id FROM response_files WHERE key = ?1)",
+            )?
+            .execute([key])?;
+            tx.prepare_cached("DELETE FROM response_files WHERE key = ?1")?
+                .execute([key])?;
+            tx.prepare_cached("DELETE FROM response_sessions WHERE key = ?1")?
+                .execute([key])?;
+            tx.prepare_cached("DELETE FROM responses WHERE key = ?1")?
+                .execute([key])?;
+        }
+        let last: Option<i64> =
+            tx.query_row("SELECT max(updated_ms) FROM files", [], |r| r.get(0))?;
+        tx.prepare_cached(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2)
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        )?
+        .execute(params![
+            META_SHORT_ID_MS,
+            last.unwrap_or(0).max(after).to_string()
+        ])?;
+        Ok(())
+    }
+
+    /// [`Ledger::rekey_short_ids`] of the files written to the index since it last looked
+    /// ([`META_SHORT_ID_MS`]): an older build that shares the index keys the responses it
+    /// reads behind a relay's short id by the id alone (`m:ID\u{1f}…`, all of them one row);
+    /// this one takes such rows out and reads their files again. Runs before each update of
+    /// a build that writes the index; a look at the files' times when none was written since.
+    fn rekey_new_short_ids(&mut self) -> Result<(), Error> {
+        let mark = |conn: &Connection| -> Result<(i64, bool), Error> {
+            let seen: i64 = conn
+                .query_row(
+                    "SELECT value FROM meta WHERE key = ?1",
+                    [META_SHORT_ID_MS],
+                    |r| r.get::<_, String>(0),
+                )
+                .optional()?
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(i64::MIN);
+            let todo: bool = conn.query_row(
+                "SELECT EXISTS (SELECT 1 FROM files WHERE updated_ms > ?1)",
+                [seen],
+                |r| r.get(0),
+            )?;
+            Ok((seen, todo))
+        };
+        if !mark(&self.conn)?.1 {
+            return Ok(());
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let (seen, todo) = mark(&tx)?;
+        if todo {
+            Self::rekey_short_ids(&tx, seen)?;
         }
         tx.commit()?;
         Ok(())
@@ -2363,6 +2524,12 @@ impl Ledger {
             let mut stored_key = tx.prepare_cached(
                 "SELECT key FROM responses WHERE key >= ?1 AND key < ?2 ORDER BY key LIMIT 1",
             )?;
+            // The row of a response under a relay's short message id stored from another
+            // session: a resumed session's copy of it, which keeps its lines' times.
+            let mut copied_key = tx.prepare_cached(
+                "SELECT key FROM responses WHERE key >= ?1 AND key < ?2 AND ts_ms = ?3
+                 ORDER BY key LIMIT 1",
+            )?;
             let mut also = tx.prepare_cached(
                 "INSERT OR IGNORE INTO response_sessions (key, session, project)
                  VALUES (?1, ?2, ?3)",
@@ -2386,7 +2553,17 @@ impl Ledger {
                         Some(stored) => stored,
                         None => format!("{prefix}{}", r.request_id.as_deref().unwrap_or("")),
                     },
-                    None => identity.clone(),
+                    // Under a relay's short id: its own row, else the row of its copy in
+                    // another session (the same prompt size at the same time), else its own.
+                    None => match (collect::short_prefix(identity), r.ts_ms) {
+                        (Some(prefix), Some(ts)) if !stored_row.exists([identity])? => copied_key
+                            .query_row(params![prefix, message_prefix_end(prefix), ts], |row| {
+                                row.get::<_, String>(0)
+                            })
+                            .optional()?
+                            .unwrap_or_else(|| identity.clone()),
+                        _ => identity.clone(),
+                    },
                 };
                 let k = &key;
                 let t = r.tokens;
@@ -2605,6 +2782,7 @@ impl Ledger {
         if self.read_only.is_none() {
             self.fold_request_keys()?;
             self.reread_unsearched()?;
+            self.rekey_new_short_ids()?;
         }
         let mut stats = UpdateStats::default();
         let mut seen = HashSet::new();
@@ -5633,6 +5811,91 @@ mod tests {
         out
     }
 
+    /// tester16 #3: an index an older build (stop-24) made of a relay session (every response
+    /// under `"ocgo"`, no `requestId`: one row `m:ocgo\u{1f}` for all of them) has that row
+    /// taken out and the file read again once by this build: one row per response after it,
+    /// as a fresh index has, and the rule recorded (the next update reads nothing again).
+    #[test]
+    fn rows_an_older_build_keyed_by_a_relay_short_id_are_read_again() {
+        let dir = temp("relay-rekey");
+        let file = dir.join("s.jsonl");
+        let mut content = String::new();
+        for line in std::fs::read_to_string(CAMPAIGN).unwrap().lines().take(22) {
+            let mut v: serde_json::Value = serde_json::from_str(line).unwrap();
+            if v["type"] == "assistant" {
+                v["message"]["id"] = "ocgo".into();
+                v.as_object_mut().unwrap().remove("requestId");
+            }
+            content.push_str(&format!("{v}\n"));
+        }
+        std::fs::write(&file, &content).unwrap();
+        let files = [file.clone()];
+        let index = dir.join("i.sqlite3");
+        let sum = |e: &Entries| {
+            e.rows
+                .iter()
+                .fold(Tokens::default(), |t, r| t.saturating_add(r.tokens))
+        };
+        let mut ledger = Ledger::open(&index, &mut |_| {}).unwrap();
+        ledger.update(&[], &files, &mut no_problem).unwrap();
+        let fresh = ledger.entries(&Scope::All, None, &prices()).unwrap();
+        assert_eq!(fresh.rows.len(), 4);
+        ledger
+            .conn
+            .execute_batch(
+                "UPDATE responses SET key = 'm:ocgo' || char(31)
+                     WHERE key = (SELECT min(key) FROM responses WHERE key GLOB 'p:*');
+                 DELETE FROM responses WHERE key GLOB 'p:*';
+                 UPDATE meta SET value = '2' WHERE key = 'usage_rule';",
+            )
+            .unwrap();
+        let stale = ledger.entries(&Scope::All, None, &prices()).unwrap();
+        assert_eq!(stale.rows.len(), 1, "as the older build counted them");
+        drop(ledger);
+        let mut ledger = Ledger::open(&index, &mut |_| {}).unwrap();
+        let stats = ledger.update(&[], &files, &mut no_problem).unwrap();
+        assert_eq!(stats.bytes, content.len() as u64, "read again whole");
+        let again = ledger.entries(&Scope::All, None, &prices()).unwrap();
+        assert_eq!(again.rows.len(), 4);
+        assert_eq!(sum(&again), sum(&fresh));
+        let old_keys: i64 = ledger
+            .conn
+            .query_row(
+                "SELECT count(*) FROM responses WHERE key GLOB 'm:*'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(old_keys, 0);
+        let stats = ledger.update(&[], &files, &mut no_problem).unwrap();
+        assert_eq!(stats.bytes, 0, "the rule is recorded: nothing read again");
+        // An older build sharing the index reads on and adds a row of the id alone (here a
+        // copy of one response's): taken out and the file read again by the next update.
+        ledger
+            .conn
+            .execute_batch(
+                "INSERT INTO responses (key, file_id, ts_ms, session, project, model, subagent,
+                     input, output, cache_read, cache_5m, cache_1h, agent, not_a_call)
+                 SELECT 'm:ocgo' || char(31), file_id, ts_ms, session, project, model,
+                     subagent, input, output, cache_read, cache_5m, cache_1h, agent, not_a_call
+                 FROM responses WHERE key = (SELECT max(key) FROM responses);
+                 UPDATE files SET updated_ms = updated_ms + 1;",
+            )
+            .unwrap();
+        assert_eq!(
+            ledger
+                .entries(&Scope::All, None, &prices())
+                .unwrap()
+                .rows
+                .len(),
+            5
+        );
+        let stats = ledger.update(&[], &files, &mut no_problem).unwrap();
+        assert_eq!(stats.bytes, content.len() as u64, "read again whole");
+        let again = ledger.entries(&Scope::All, None, &prices()).unwrap();
+        assert_eq!((again.rows.len(), sum(&again)), (4, sum(&fresh)));
+    }
+
     /// Cache writes of a TTL aegon has no price for: each usage object's (outer and in
     /// `iterations`) writes all in `ephemeral_24h_input_tokens` (tester7's repro 09).
     fn ttl_24h(usage: &mut serde_json::Value) {
@@ -7731,7 +7994,7 @@ mod tests {
             .update(&[], std::slice::from_ref(&a), &mut no_problem)
             .unwrap();
         let original: Vec<String> = (0..4)
-            .map(|k| format!("m:msg_A{k}\u{1f}req_A{k}"))
+            .map(|k| format!("m:msg_0123456789A{k}\u{1f}req_A{k}"))
             .collect();
         assert_eq!(keys(&ledger), original);
         // A resumed copy in another session, its lines without `requestId`.
@@ -7763,11 +8026,11 @@ mod tests {
                  INSERT INTO responses (key, file_id, ts_ms, session, project, model, subagent,
                      input, output, cache_read, cache_5m, cache_1h, speed, service_tier,
                      inference_geo, prompt_tokens, agent, not_a_call)
-                 SELECT 'm:msg_A3' || char(31), {b_id}, ts_ms,
+                 SELECT 'm:msg_0123456789A3' || char(31), {b_id}, ts_ms,
                      (SELECT id FROM names WHERE text = '{sb}'), project, model, subagent, input,
                      200, cache_read, cache_5m, cache_1h, speed, service_tier, inference_geo,
                      prompt_tokens, agent, not_a_call
-                 FROM responses WHERE key = 'm:msg_A3' || char(31) || 'req_A3';"
+                 FROM responses WHERE key = 'm:msg_0123456789A3' || char(31) || 'req_A3';"
             ))
             .unwrap();
         assert_eq!(
@@ -7827,7 +8090,7 @@ mod tests {
             );
             out += "\n";
             out += &format!(
-                r#"{{"parentUuid":"u{k}","isSidechain":false,"cwd":"/home/u/proj","sessionId":"{session}","type":"assistant","uuid":"a{k}","timestamp":"2026-11-2{k}T10:00:05.000Z","requestId":"req_{tag}{k}","message":{{"model":"claude-sonnet-4-5-20250929","id":"msg_{tag}{k}","type":"message","role":"assistant","content":[{{"type":"text","text":"ok"}}],"stop_reason":"end_turn","usage":{{"input_tokens":1000,"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"output_tokens":100,"service_tier":"standard"}}}}}}"#
+                r#"{{"parentUuid":"u{k}","isSidechain":false,"cwd":"/home/u/proj","sessionId":"{session}","type":"assistant","uuid":"a{k}","timestamp":"2026-11-2{k}T10:00:05.000Z","requestId":"req_{tag}{k}","message":{{"model":"claude-sonnet-4-5-20250929","id":"msg_0123456789{tag}{k}","type":"message","role":"assistant","content":[{{"type":"text","text":"ok"}}],"stop_reason":"end_turn","usage":{{"input_tokens":1000,"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"output_tokens":100,"service_tier":"standard"}}}}}}"#
             );
             out += "\n";
         }

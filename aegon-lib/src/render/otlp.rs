@@ -69,6 +69,7 @@
 //! Times come from the transcript's timestamps: a response's span runs from the session's
 //! previous event to the response's last line, a tool call's from the call to its result.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{self, Write};
 use std::ops::ControlFlow;
@@ -713,7 +714,10 @@ impl<S: OtlpSink> Renderer for OtlpRenderer<S> {
         };
         let ends = match (message_id, s.responses_open.get(&chain)) {
             (Some(m), Some(open)) => {
-                open.message_id != m || request_id.is_some_and(|r| open.request_id.as_deref() != r)
+                open.message_id != m
+                    || request_id
+                        .as_ref()
+                        .is_some_and(|r| open.request_id.as_deref() != r.as_deref())
             }
             (None, Some(_)) => matches!(
                 event.kind,
@@ -856,7 +860,8 @@ impl<S: OtlpSink> Renderer for OtlpRenderer<S> {
                 }
                 if let Some(message_id) = message_id {
                     s.tokens = s.tokens.saturating_add(*tokens);
-                    let request_id = identity_request(event);
+                    let request = identity_request(event);
+                    let request_id = request.as_deref();
                     let closed = s
                         .closed
                         .contains(&response_identity(message_id, request_id));
@@ -1705,9 +1710,16 @@ fn span_id(session_id: &str, kind: &str, id: &str) -> u64 {
 /// The request under a usage's message id that is part of its response's identity
 /// ([`ResponseIdentity`]: Codex's and OpenCode's; `None` for Claude Code, whose `requestId`
 /// names the same response as its message id, on all of its lines or some).
-fn identity_request<'e>(event: &'e Event<'_>) -> Option<&'e str> {
+///
+/// For a relay's message id too short to be one response's
+/// ([`ResponseIdentity::ShortMessage`]), `\u{1f}` and the request's prompt size: what tells
+/// its responses apart.
+fn identity_request<'e>(event: &'e Event<'_>) -> Option<Cow<'e, str>> {
     match event.response_identity() {
-        Some(ResponseIdentity::Message { request, .. }) => request,
+        Some(ResponseIdentity::Message { request, .. }) => request.map(Cow::Borrowed),
+        Some(ResponseIdentity::ShortMessage { prompt, .. }) => {
+            Some(Cow::Owned(format!("\u{1f}{prompt}")))
+        }
         _ => None,
     }
 }

@@ -10,6 +10,7 @@
 //! series the charts need. Long texts are cut at [`Limits`] (their full size is kept), so the
 //! memory held is bounded by the transcript's size and usually far below it.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::io;
 use std::ops::ControlFlow;
@@ -284,7 +285,8 @@ pub struct SessionLog {
     pub series: Series,
     /// Call id → (chain, index) of its entry (`None`: the main chain).
     calls: HashMap<String, (Option<String>, usize)>,
-    /// API response identity (message id and request id, as `--summary` keys a response)
+    /// API response identity (message id and request id, as `--summary` keys a response; for
+    /// a relay's short message id, `\u{1f}` and the prompt size in the request's place)
     /// → index in `series.responses`.
     responses: HashMap<(String, Option<String>), usize>,
     /// Inline sidechain runs started (mirrors the session core's numbering).
@@ -461,7 +463,13 @@ impl SessionLog {
                     agent.is_some(),
                     // The response, by the rule every view counts by.
                     match event.response_identity() {
-                        Some(ResponseIdentity::Message { id, request }) => Some((id, request)),
+                        Some(ResponseIdentity::Message { id, request }) => {
+                            Some((id, request.map(Cow::Borrowed)))
+                        }
+                        // A relay's short id: the prompt size tells its responses apart.
+                        Some(ResponseIdentity::ShortMessage { id, prompt, .. }) => {
+                            Some((id, Some(Cow::Owned(format!("\u{1f}{prompt}")))))
+                        }
                         _ => None,
                     },
                     model.as_deref(),
@@ -527,7 +535,7 @@ impl SessionLog {
         &mut self,
         at: Option<i64>,
         subagent: bool,
-        identity: Option<(&str, Option<&str>)>,
+        identity: Option<(&str, Option<Cow<'_, str>>)>,
         model: Option<&str>,
         (tokens, context, stated_window, unread): (&Tokens, Option<u64>, Option<u64>, bool),
         cost: Option<f64>,
@@ -540,7 +548,7 @@ impl SessionLog {
             (Some(_), None) => {}
             (None, _) => self.series.cost_incomplete |= unread || !tokens.is_zero(),
         }
-        let key = identity.map(|(m, r)| (m.to_owned(), r.map(str::to_owned)));
+        let key = identity.map(|(m, r)| (m.to_owned(), r.map(Cow::into_owned)));
         let known = key.as_ref().and_then(|k| self.responses.get(k).copied());
         match (increment, known) {
             (true, Some(i)) => {

@@ -1,9 +1,13 @@
 //! The little state the event stream needs across lines.
 //!
 //! - **Each entry once, by its identity.** A line is its `uuid`, a tool call its `tool_use`
-//!   id, a tool result the call id it answers, an API response its `message.id` (without it
-//!   its `requestId`, without both its line's `uuid`: [`ResponseIdentity`], whatever subset of
-//!   the response's lines carries a `requestId`). A line whose `uuid` was seen before (an entry written again: re-appended lines, a resumed
+//!   id, a tool result the call id it answers, an API response its `message.id` (with its
+//!   prompt size and session when the id is too short to be one response's, a relay's
+//!   constant; without it its `requestId`, without both its line's `uuid`:
+//!   [`ResponseIdentity`], whatever subset of the response's lines carries a `requestId`). A
+//!   line met before
+//!   (by its uuid) of such a response not met in its session is a copy (a resumed session's,
+//!   under another session id) that counts nothing either. A line whose `uuid` was seen before (an entry written again: re-appended lines, a resumed
 //!   session copied into a new file, the same session in two files) yields no event but its
 //!   usage's increase (below); nor does a tool call or result whose id was seen before. A Claude Code line
 //!   without `uuid` (`file-history-snapshot`, `queue-operation`, `summary`, `permission-mode`,
@@ -368,7 +372,9 @@ impl Correlator {
                     message_id.as_deref(),
                     request_id.as_deref(),
                     event.uuid.as_deref(),
+                    (factors.prompt_tokens, event.session_id.as_deref()),
                 );
+                let short = matches!(identity, Some(ResponseIdentity::ShortMessage { .. }));
                 let Some(key) = identity.map(response_key) else {
                     // Nothing to tell its response by: it counts with its line.
                     return !repeated;
@@ -394,6 +400,10 @@ impl Correlator {
                     return !delta.is_zero() || moved > 0 || damaged;
                 }
                 match self.responses.get_mut(&key) {
+                    // A line met before (its uuid) of a response under a relay's short id
+                    // not met in this session: a copy in another session (a resumed
+                    // session's), whose usage counted with the line's first occurrence.
+                    None if short && repeated => false,
                     None => {
                         // Met before, and its usage since forgotten: a repeat (its lines were
                         // written together, long ago).
@@ -600,6 +610,16 @@ fn response_key(identity: ResponseIdentity<'_>) -> u64 {
         ResponseIdentity::Line(uuid) => {
             1u8.hash(&mut h);
             uuid.hash(&mut h);
+        }
+        ResponseIdentity::ShortMessage {
+            id,
+            prompt,
+            session,
+        } => {
+            4u8.hash(&mut h);
+            id.hash(&mut h);
+            prompt.hash(&mut h);
+            session.hash(&mut h);
         }
     }
     h.finish()
@@ -814,12 +834,15 @@ mod tests {
     #[test]
     fn a_repeated_line_passes_its_usage_increase_and_nothing_else() {
         let mut c = Correlator::new();
-        let (passed, tokens, increment) = apply_line(&mut c, usage_on("a1", Some("m"), 5));
+        let (passed, tokens, increment) = apply_line(
+            &mut c,
+            usage_on("a1", Some("msg_01RepeatedLineRepeatedLi"), 5),
+        );
         assert!(passed && !increment);
         assert_eq!((tokens.input, tokens.output), (3, 5));
         // The copy: its text is dropped, its usage passes what grew.
         c.begin_line();
-        let mut text = usage_on("a1", Some("m"), 0);
+        let mut text = usage_on("a1", Some("msg_01RepeatedLineRepeatedLi"), 0);
         text.kind = EventKind::System {
             subtype: None,
             level: None,
@@ -827,7 +850,7 @@ mod tests {
             duration_ms: None,
         };
         assert!(!c.apply(&mut text));
-        let mut copy = usage_on("a1", Some("m"), 800);
+        let mut copy = usage_on("a1", Some("msg_01RepeatedLineRepeatedLi"), 800);
         assert!(c.apply(&mut copy));
         let EventKind::Usage {
             tokens, increment, ..
@@ -845,10 +868,19 @@ mod tests {
         );
         assert_eq!(c.repeated_lines(), 1);
         // Written a third time: nothing grew, nothing passes.
-        assert!(!apply_line(&mut c, usage_on("a1", Some("m"), 800)).0);
+        assert!(
+            !apply_line(
+                &mut c,
+                usage_on("a1", Some("msg_01RepeatedLineRepeatedLi"), 800)
+            )
+            .0
+        );
         // tester5 finding 6: the uuid reused for another response (another message id):
         // a response of its own, counted whole.
-        let (passed, tokens, increment) = apply_line(&mut c, usage_on("a1", Some("other"), 7));
+        let (passed, tokens, increment) = apply_line(
+            &mut c,
+            usage_on("a1", Some("msg_01OtherResponseOtherResp"), 7),
+        );
         assert!(passed && !increment);
         assert_eq!((tokens.input, tokens.output), (3, 7));
         assert_eq!(c.repeated_lines(), 3);
@@ -1022,5 +1054,110 @@ mod tests {
             _ => unreachable!(),
         }
         assert_eq!(c.pending_calls(), 0);
+    }
+
+    /// A line of a relay session (tester16 #3, ccusage#1635: every response under one short
+    /// `message.id`, no `requestId`): `uuid`, session `session`, the id `id`, a prompt of
+    /// `prompt` uncached input tokens and `output` output tokens, as Claude Code writes it
+    /// (the line's price factors state the prompt size).
+    fn relay(
+        uuid: &'static str,
+        session: &'static str,
+        id: &'static str,
+        prompt: u64,
+        output: u64,
+    ) -> Event<'static> {
+        let mut e = usage_on(uuid, Some(id), output);
+        e.session_id = Some(Cow::Borrowed(session));
+        if let EventKind::Usage {
+            tokens,
+            factors,
+            request_id,
+            ..
+        } = &mut e.kind
+        {
+            *request_id = None;
+            *tokens = Tokens {
+                input: prompt,
+                output,
+                ..Tokens::default()
+            };
+            factors.prompt_tokens = prompt;
+        }
+        e
+    }
+
+    /// Under a relay's short id (`"ocgo"`, `""`), a response is the id, its prompt size and
+    /// its session: streamed lines of one response (same prompt, output growing) merge, the
+    /// next request (a larger prompt) is a response of its own, and so is one of another
+    /// session with a prompt of the same size.
+    #[test]
+    fn a_relay_short_id_is_one_response_per_prompt_and_session() {
+        for id in ["ocgo", ""] {
+            let mut c = Correlator::new();
+            // One response on two lines (a tool result may sit between them).
+            let (passed, tokens, increment) = apply_line(&mut c, relay("u1", "s1", id, 1000, 1));
+            assert!(passed && !increment && tokens.input == 1000, "{id:?}");
+            let (passed, tokens, increment) = apply_line(&mut c, relay("u2", "s1", id, 1000, 100));
+            assert!(passed && increment, "{id:?}");
+            assert_eq!((tokens.input, tokens.output), (0, 99), "{id:?}");
+            // The next request: a response of its own.
+            let (passed, tokens, increment) = apply_line(&mut c, relay("u3", "s1", id, 2000, 200));
+            assert!(passed && !increment && tokens.input == 2000, "{id:?}");
+            // Another session's request of the same size: its own too.
+            let (passed, _, increment) = apply_line(&mut c, relay("u4", "s2", id, 1000, 100));
+            assert!(passed && !increment, "{id:?}");
+            assert_eq!(c.responses_seen(), 3, "{id:?}");
+        }
+    }
+
+    /// A 16-byte id is taken as the API's (whatever the prompt sizes of its lines, one
+    /// response, as before); a 15-byte one as a relay's.
+    #[test]
+    fn ids_of_16_bytes_or_more_keep_the_message_id_rule() {
+        let long = "msg_0123456789ab";
+        assert_eq!(long.len(), crate::event::UNIQUE_ID_MIN);
+        let mut c = Correlator::new();
+        assert!(!apply_line(&mut c, relay("u1", "s1", long, 1000, 1)).2);
+        assert!(apply_line(&mut c, relay("u2", "s1", long, 2000, 100)).2);
+        let short = &long[1..];
+        assert!(!apply_line(&mut c, relay("u3", "s1", short, 1000, 1)).2);
+        assert!(!apply_line(&mut c, relay("u4", "s1", short, 2000, 100)).2);
+    }
+
+    /// A resumed session's copy (the same lines, uuids kept, under another session id) of a
+    /// relay response counts nothing: the line counted where it was first met. A line
+    /// written again in its own session still passes what grew.
+    #[test]
+    fn a_copy_of_a_relay_response_in_another_session_counts_nothing() {
+        let mut c = Correlator::new();
+        assert!(apply_line(&mut c, relay("u1", "s1", "ocgo", 1000, 1)).0);
+        assert!(!apply_line(&mut c, relay("u1", "s2", "ocgo", 1000, 1)).0);
+        let (passed, tokens, increment) = apply_line(&mut c, relay("u1", "s1", "ocgo", 1000, 50));
+        assert!(passed && increment && tokens.output == 49);
+        assert_eq!(c.repeated_lines(), 2);
+    }
+
+    /// A relay's placeholder lines (usage all 0, before each real line; ClaudeCodeUsage#18)
+    /// are one response of their session (prompt size 0), of unknown cost: all-zero usage is
+    /// also what a usage aegon cannot read gives (`usage: {}`, counts refused), which must
+    /// stay a call of unknown cost, and the event does not tell the two apart.
+    #[test]
+    fn a_sessions_relay_placeholders_are_one_response() {
+        let mut c = Correlator::new();
+        let placeholder = |uuid| {
+            let mut p = relay(uuid, "s1", "ocgo", 0, 0);
+            if let EventKind::Usage { unread, .. } = &mut p.kind {
+                *unread = Some(crate::tokens::Unread::NoCounts);
+            }
+            p
+        };
+        assert!(!apply_line(&mut c, placeholder("p1")).2);
+        assert!(!apply_line(&mut c, relay("u1", "s1", "ocgo", 1000, 100)).2);
+        // The next placeholder: what it adds is nothing, but its mark passes.
+        let (passed, tokens, increment) = apply_line(&mut c, placeholder("p2"));
+        assert!(passed && increment && tokens.is_zero());
+        assert!(!apply_line(&mut c, relay("u2", "s1", "ocgo", 2000, 100)).2);
+        assert_eq!(c.responses_seen(), 3);
     }
 }
