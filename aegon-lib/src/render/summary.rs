@@ -174,23 +174,40 @@ pub fn unread_subagent_notes(sessions: &Sessions) -> Vec<String> {
                 first = runs[0],
             ));
         }
-        let ids: Vec<&str> = session.named.unread_subagents().collect();
-        if ids.is_empty() {
-            continue;
+        let copied: Vec<&str> = session.named.copied_subagents().collect();
+        let (copied, not): (Vec<&str>, Vec<&str>) = session
+            .named
+            .unread_subagents()
+            .partition(|id| copied.contains(id));
+        for (ids, counted) in [
+            (not, "is not counted"),
+            (
+                copied,
+                "is counted only from the copies of its responses in the session's progress \
+                 lines, a lower bound",
+            ),
+        ] {
+            if ids.is_empty() {
+                continue;
+            }
+            let (named, its, counted) = match ids.as_slice() {
+                [one] => (format!("subagent {one} is"), "its", counted.to_owned()),
+                _ => (
+                    format!("subagents {} are", ids.join(", ")),
+                    "their",
+                    counted.replace(" its ", " their "),
+                ),
+            };
+            notes.push(format!(
+                "session {id}: {named} named in its Task results or progress lines, but no line \
+                 of {its} transcript was read, or none with the usage {its} Task result records: \
+                 {its} usage {counted} (Claude Code keeps it in \
+                 {id}/subagents/agent-{first}.jsonl, before 2.1 in agent-{first}.jsonl beside \
+                 the session's file)",
+                id = session.id,
+                first = ids[0],
+            ));
         }
-        let (named, its) = match ids.as_slice() {
-            [one] => (format!("subagent {one} is"), "its"),
-            _ => (format!("subagents {} are", ids.join(", ")), "their"),
-        };
-        notes.push(format!(
-            "session {id}: {named} named in its Task results or progress lines, but no line of \
-             {its} transcript was read, or none with the usage {its} Task result records: {its} \
-             usage is not counted (Claude Code keeps it in \
-             {id}/subagents/agent-{first}.jsonl, before 2.1 in agent-{first}.jsonl beside the \
-             session's file)",
-            id = session.id,
-            first = ids[0],
-        ));
     }
     notes
 }

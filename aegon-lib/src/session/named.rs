@@ -16,6 +16,13 @@
 //!   `local_workflow`, its `runId`) and **read** once a line of one of its agents is; an
 //!   agent's line tells its run only by its file's path ([`super::workflow_run_of_path`],
 //!   found once per file by the caller: [`super::RunOfFile`]).
+//! - A copy of a subagent's response in an `agent_progress` line of its parent
+//!   ([`Event::copied`]: its usage counts as the subagent's) reads **none of its lines**: the
+//!   subagent stays unread while no line of its own is, its usage counted from the copies
+//!   ([`Named::copied_subagents`]: a lower bound, the copies being the first streamed line of
+//!   some of its responses). Once a line of its own is read, a copied usage is as good as its
+//!   own for the usage its Task result records (the correlator counts a response once, by
+//!   whichever of its lines came first: its own may then add nothing).
 //! - At the end of the input ([`Named::settle`]), what was read in any session of the run is
 //!   read for every session that names it: a resumed session's copied lines name its
 //!   original's subagents, whose lines carry the original's session id (tester13 #1).
@@ -39,13 +46,16 @@ struct AgentSeen {
     read: bool,
     /// One of its usage events was read.
     usage_read: bool,
+    /// One of its usage events was read from a copy in its parent's transcript
+    /// ([`Event::copied`]).
+    usage_copied: bool,
 }
 
 impl AgentSeen {
     /// Named, and its usage missing: no line of it read, or none of the usage its result
     /// records.
     fn unread(self) -> bool {
-        self.named && (!self.read || (self.usage_named && !self.usage_read))
+        self.named && (!self.read || (self.usage_named && !self.usage_read && !self.usage_copied))
     }
 }
 
@@ -94,6 +104,13 @@ impl Named {
 
     /// [`Named::observe`] of an event of a subagent, a tool result or a progress line.
     fn take_in(&mut self, event: &Event<'_>, run: Option<&str>) {
+        if let Some(agent) = event.agent_id.as_deref().filter(|_| event.copied) {
+            // A copy of one of its responses: no line of its own (see the module's rule).
+            if matches!(event.kind, EventKind::Usage { .. }) {
+                self.agent(agent, |seen| seen.usage_copied = true);
+            }
+            return;
+        }
         if let Some(agent) = event.agent_id.as_deref() {
             let usage = matches!(event.kind, EventKind::Usage { .. });
             self.agent(agent, |seen| {
@@ -162,6 +179,16 @@ impl Named {
             .map(|(id, _)| id.as_str())
     }
 
+    /// The ids of the subagents of [`Named::unread_subagents`] whose usage was counted in part
+    /// from copies of their lines in their parent's transcript (`agent_progress` lines,
+    /// [`Event::copied`]): what the copies hold, a lower bound of their usage. In id order.
+    pub fn copied_subagents(&self) -> impl Iterator<Item = &str> {
+        self.subagents
+            .iter()
+            .filter(|(_, seen)| seen.unread() && seen.usage_copied)
+            .map(|(id, _)| id.as_str())
+    }
+
     /// The ids of the workflow runs launched (`toolUseResult.runId`, `wf_…`) of which no
     /// agent's line was read. In id order.
     pub fn unread_runs(&self) -> impl Iterator<Item = &str> {
@@ -201,6 +228,7 @@ impl Named {
             ours.usage_named |= t.usage_named;
             ours.read |= t.read;
             ours.usage_read |= t.usage_read;
+            ours.usage_copied |= t.usage_copied;
         }
         for (id, t) in theirs.runs {
             let ours = self.runs.entry(id).or_default();
@@ -218,6 +246,7 @@ impl Named {
         }
         let mut read: HashSet<String> = HashSet::new();
         let mut usage_read: HashSet<String> = HashSet::new();
+        let mut usage_copied: HashSet<String> = HashSet::new();
         let mut runs_read: HashSet<String> = HashSet::new();
         for n in &all {
             for (id, seen) in &n.subagents {
@@ -226,6 +255,9 @@ impl Named {
                 }
                 if seen.usage_read {
                     usage_read.insert(id.clone());
+                }
+                if seen.usage_copied {
+                    usage_copied.insert(id.clone());
                 }
             }
             for (id, seen) in &n.runs {
@@ -238,6 +270,7 @@ impl Named {
             for (id, seen) in n.subagents.iter_mut().filter(|(_, s)| s.named) {
                 seen.read |= read.contains(id);
                 seen.usage_read |= usage_read.contains(id);
+                seen.usage_copied |= usage_copied.contains(id);
             }
             for (id, seen) in n.runs.iter_mut().filter(|(_, s)| s.launched) {
                 seen.read |= runs_read.contains(id);
@@ -329,6 +362,37 @@ mod tests {
         );
         n.observe(&event(Some("b1"), text()), None);
         assert!(n.all_read(), "{n:?}");
+    }
+
+    /// marot/spotter 258c7280 without its subagent's transcript: the usage its parent's
+    /// `agent_progress` lines copy counts, but no line of its own was read: it stays unread,
+    /// said as counted from the copies. Read, a copied usage stands for the usage its Task
+    /// result records (its own lines may then add nothing), in whichever part it was read.
+    #[test]
+    fn a_copied_usage_is_no_line_of_the_subagent_but_counts_as_its_usage() {
+        let copied = || Event {
+            copied: true,
+            ..event(Some("a881341"), usage())
+        };
+        let mut n = Named::new();
+        n.observe(&event(None, result(Some("a881341"), TASK_DONE)), None);
+        n.observe(&copied(), None);
+        assert_eq!(unread(&n), (vec!["a881341"], vec![]));
+        assert_eq!(n.copied_subagents().collect::<Vec<_>>(), ["a881341"]);
+        // Its prompt line read (its usage lines adding nothing to the copies'): read.
+        let mut own = Named::new();
+        own.observe(&event(Some("a881341"), text()), None);
+        let mut both = n.clone();
+        both.merge(own.clone());
+        assert!(both.all_read(), "{both:?}");
+        assert_eq!(both.copied_subagents().count(), 0);
+        Named::settle([&mut n, &mut own]);
+        assert!(n.all_read(), "{n:?}");
+        // Not named (a copy met alone): nothing to say.
+        let mut alone = Named::new();
+        alone.observe(&copied(), None);
+        assert!(alone.all_read(), "{alone:?}");
+        assert_eq!(alone.copied_subagents().count(), 0);
     }
 
     #[test]
