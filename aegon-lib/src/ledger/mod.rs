@@ -499,13 +499,18 @@ pub fn unread_code(unread: crate::tokens::Unread) -> i64 {
 /// which usage is not read whole ([`USAGE_RULE`]).
 const META_USAGE_RULE: &str = "usage_rule";
 
-/// The rule this build marks usage not read whole by ([`unread_code`]): absent (1) in an
-/// index of stop-21 builds, which did not mark a count refused and read as 0 (codes 5, 6) nor
-/// a `*_tokens` count aegon does not know (4), and said the latter not at all. An index whose
-/// rule is older has every file on disk read again once ([`Ledger::reread_unsearched`]), so
-/// that the index and a read without it agree; one created by this build reads nothing again.
-/// A `meta` row, not a schema change: older builds neither read nor change it.
-const USAGE_RULE: i64 = 2;
+/// The rule this build counts usage by: absent (1) in an index of stop-21 builds, which did
+/// not mark a count refused and read as 0 (codes 5, 6 of [`unread_code`]) nor a `*_tokens`
+/// count aegon does not know (4), and said the latter not at all; 2 in one of builds up to
+/// stop-24, which did not count a subagent's usage copied in its parent's `agent_progress`
+/// lines ([`crate::event::Event::copied`]: rows of the parent's file, of the subagent's
+/// responses whose own transcript is missing). An index whose rule is older has every file
+/// on disk read again once ([`Ledger::reread_unsearched`]; rows merge by identity, nothing
+/// counts twice), so that the index and a read without it agree; one created by this build
+/// reads nothing again. A `meta` row, not a schema change: older builds neither read nor
+/// change it (one that reads a file again from its start later leaves out the copies again,
+/// as it counts them).
+const USAGE_RULE: i64 = 3;
 
 /// The reverse of [`unread_code`]; a code a newer build may add reads as
 /// [`crate::tokens::Unread::NoCounts`] (still a cost unknown, never a price).
