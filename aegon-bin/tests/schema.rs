@@ -7,7 +7,8 @@ use std::process::Command;
 use serde::Deserialize;
 use serde_json::Value;
 
-/// Fields every event has (`uuid`, `agent_id`, `sidechain` only when the line has them).
+/// Fields every event has (`uuid`, `agent_id`, `sidechain`, `copied` only when the line has
+/// them).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[allow(dead_code)]
@@ -23,6 +24,8 @@ struct Common {
     agent_id: Option<String>,
     #[serde(default)]
     sidechain: Option<bool>,
+    #[serde(default)]
+    copied: Option<bool>,
     source: SourceRef,
 }
 
