@@ -9,9 +9,11 @@
 //! - A subagent is **named** by a Task result (`toolUseResult.agentId`, also a background
 //!   run's `isAsync` result read before its call) or by an `agent_progress` line of the main
 //!   chain (`data.agentId`). It is **read** once a line of its own (`agentId`) is. When its
-//!   Task result records usage of its own (`totalTokens` above 0), one of its usage events
-//!   must be read too: a transcript cut after its prompt line (tester13 #6) holds none of the
-//!   usage the result counts.
+//!   Task result records usage of its own (`totalTokens` above 0), a line of one of its API
+//!   responses must be read too (its usage event, or a text, thinking or tool call block of
+//!   it: each such line carries the response's usage, which the correlator may have passed
+//!   already, from a copy): a transcript cut after its prompt line (tester13 #6) holds none of
+//!   the usage the result counts.
 //! - A workflow run is **named** by the result that launched it (`taskType`
 //!   `local_workflow`, its `runId`) and **read** once a line of one of its agents is; an
 //!   agent's line tells its run only by its file's path ([`super::workflow_run_of_path`],
@@ -20,9 +22,9 @@
 //!   ([`Event::copied`]: its usage counts as the subagent's) reads **none of its lines**: the
 //!   subagent stays unread while no line of its own is, its usage counted from the copies
 //!   ([`Named::copied_subagents`]: a lower bound, the copies being the first streamed line of
-//!   some of its responses). Once a line of its own is read, a copied usage is as good as its
-//!   own for the usage its Task result records (the correlator counts a response once, by
-//!   whichever of its lines came first: its own may then add nothing).
+//!   some of its responses). Nor does a copied usage stand for the usage its Task result
+//!   records: a transcript cut after its prompt line with copies of some of its responses in
+//!   its parent is still missing the others.
 //! - At the end of the input ([`Named::settle`]), what was read in any session of the run is
 //!   read for every session that names it: a resumed session's copied lines name its
 //!   original's subagents, whose lines carry the original's session id (tester13 #1).
@@ -44,7 +46,9 @@ struct AgentSeen {
     usage_named: bool,
     /// A line of its own was read.
     read: bool,
-    /// One of its usage events was read.
+    /// A line of one of its API responses was read: a usage event of its own, or a text,
+    /// thinking or tool call block of one (a response's lines each carry its usage; the
+    /// correlator passes its usage once, and a copy in the parent may have passed it first).
     usage_read: bool,
     /// One of its usage events was read from a copy in its parent's transcript
     /// ([`Event::copied`]).
@@ -55,7 +59,7 @@ impl AgentSeen {
     /// Named, and its usage missing: no line of it read, or none of the usage its result
     /// records.
     fn unread(self) -> bool {
-        self.named && (!self.read || (self.usage_named && !self.usage_read && !self.usage_copied))
+        self.named && (!self.read || (self.usage_named && !self.usage_read))
     }
 }
 
@@ -112,7 +116,13 @@ impl Named {
             return;
         }
         if let Some(agent) = event.agent_id.as_deref() {
-            let usage = matches!(event.kind, EventKind::Usage { .. });
+            let usage = matches!(
+                event.kind,
+                EventKind::Usage { .. }
+                    | EventKind::AssistantText { .. }
+                    | EventKind::Thinking { .. }
+                    | EventKind::ToolCall { .. }
+            );
             self.agent(agent, |seen| {
                 seen.read = true;
                 seen.usage_read |= usage;
@@ -366,8 +376,9 @@ mod tests {
 
     /// marot/spotter 258c7280 without its subagent's transcript: the usage its parent's
     /// `agent_progress` lines copy counts, but no line of its own was read: it stays unread,
-    /// said as counted from the copies. Read, a copied usage stands for the usage its Task
-    /// result records (its own lines may then add nothing), in whichever part it was read.
+    /// said as counted from the copies; so with only its prompt line read (tester13 #6), the
+    /// copies not standing for the usage its Task result records; read with a line of one of
+    /// its responses, in whichever part, it is read.
     #[test]
     fn a_copied_usage_is_no_line_of_the_subagent_but_counts_as_its_usage() {
         let copied = || Event {
@@ -379,10 +390,21 @@ mod tests {
         n.observe(&copied(), None);
         assert_eq!(unread(&n), (vec!["a881341"], vec![]));
         assert_eq!(n.copied_subagents().collect::<Vec<_>>(), ["a881341"]);
-        // Its prompt line read (its usage lines adding nothing to the copies'): read.
+        // Its prompt line read: still missing what its Task result records.
         let mut own = Named::new();
         own.observe(&event(Some("a881341"), text()), None);
         let mut both = n.clone();
+        both.merge(own.clone());
+        assert_eq!(unread(&both), (vec!["a881341"], vec![]));
+        assert_eq!(both.copied_subagents().collect::<Vec<_>>(), ["a881341"]);
+        // And a line of one of its responses (in another part; its usage passed by the copy
+        // read first, only its text block comes): read, whichever part or order.
+        let answer = EventKind::AssistantText {
+            message_id: Some(Cow::Borrowed("msg_013qape6Zy3q8eZYgN4M39ym")),
+            model: None,
+            text: "Let me fetch".into(),
+        };
+        own.observe(&event(Some("a881341"), answer), None);
         both.merge(own.clone());
         assert!(both.all_read(), "{both:?}");
         assert_eq!(both.copied_subagents().count(), 0);
