@@ -287,6 +287,7 @@ const COMMON_KEYS: &[&str] = &[
     "uuid",
     "agent_id",
     "sidechain",
+    "copied",
     "source",
 ];
 
@@ -314,6 +315,9 @@ fn check_line(line: &str) -> Result<(), String> {
     }
     if common.sidechain == Some(false) {
         return Err("sidechain is written only when true".into());
+    }
+    if common.copied.is_some() && (common.copied == Some(false) || common.kind != "usage") {
+        return Err("copied is written only when true, on usage".into());
     }
     for key in kind_fields_present(&common.kind) {
         if !rest.contains_key(*key) {
