@@ -5345,6 +5345,67 @@ mod tests {
         assert_eq!(rule, USAGE_RULE.to_string());
     }
 
+    /// marot/spotter 258c7280 (fixtures/corpus, Claude Code 2.1.39) without its subagents'
+    /// transcripts: the copies of two of a881341's responses in its `agent_progress` lines
+    /// are rows of the session's file (a subagent's, sonnet). An index a stop-24 build wrote
+    /// (usage rule 2) has no row for them: the next update of this build reads the file again
+    /// once ([`USAGE_RULE`] 3) and the index agrees with a read without it; a second update
+    /// reads nothing again.
+    #[test]
+    fn an_index_without_the_copied_usage_is_read_again_once() {
+        let dir = temp("copied-rule");
+        let file = dir.join("258c7280-ae70-4798-800f-63464d01a85d.jsonl");
+        std::fs::copy(
+            concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../fixtures/corpus/marot__spotter__test__fixtures__transcripts__",
+                "258c7280-ae70-4798-800f-63464d01a85d.jsonl"
+            ),
+            &file,
+        )
+        .unwrap();
+        let files = [file.clone()];
+        let index = dir.join("i.sqlite3");
+        let copies = |e: &Entries| {
+            e.rows
+                .iter()
+                .filter(|r| r.subagent)
+                .map(|r| (e.name(r.model).to_owned(), r.tokens.cache_write_1h))
+                .collect::<Vec<_>>()
+        };
+        let sonnet = "claude-sonnet-4-5-20250929".to_owned();
+        let mut ledger = Ledger::open(&index, &mut |_| {}).unwrap();
+        ledger.update(&[], &files, &mut no_problem).unwrap();
+        let fresh = ledger.entries(&Scope::All, None, &prices()).unwrap();
+        assert_eq!(fresh.rows.len(), 154);
+        assert_eq!(
+            copies(&fresh),
+            [(sonnet.clone(), 12_118), (sonnet.clone(), 9_923)]
+        );
+        // As a stop-24 build left it: no row for the copies, rule 2.
+        ledger
+            .conn
+            .execute_batch(
+                "DELETE FROM responses WHERE subagent = 1;
+                 UPDATE meta SET value = '2' WHERE key = 'usage_rule';",
+            )
+            .unwrap();
+        let stale = ledger.entries(&Scope::All, None, &prices()).unwrap();
+        assert_eq!(stale.rows.len(), 152);
+        drop(ledger);
+        let mut ledger = Ledger::open(&index, &mut |_| {}).unwrap();
+        let stats = ledger.update(&[], &files, &mut no_problem).unwrap();
+        assert_eq!(
+            stats.bytes,
+            std::fs::metadata(&file).unwrap().len(),
+            "read again whole"
+        );
+        let again = ledger.entries(&Scope::All, None, &prices()).unwrap();
+        assert_eq!(rows(&again), rows(&fresh));
+        let stats = ledger.update(&[], &files, &mut no_problem).unwrap();
+        assert_eq!(stats.bytes, 0);
+    }
+
     /// Usage aegon cannot read whole (cache writes of an unknown TTL, `usage: {}`) counts as
     /// API calls of unknown cost in the index, as `--summary` and a read without the index
     /// count it: the known tokens kept, no cost (the reason named as for an unpriced model),
