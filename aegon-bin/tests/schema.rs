@@ -7,7 +7,8 @@ use std::process::Command;
 use serde::Deserialize;
 use serde_json::Value;
 
-/// Fields every event has (`uuid`, `agent_id`, `sidechain` only when the line has them).
+/// Fields every event has (`uuid`, `agent_id`, `sidechain`, `copied` only when the line has
+/// them).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[allow(dead_code)]
@@ -23,6 +24,8 @@ struct Common {
     agent_id: Option<String>,
     #[serde(default)]
     sidechain: Option<bool>,
+    #[serde(default)]
+    copied: Option<bool>,
     source: SourceRef,
 }
 
@@ -284,6 +287,7 @@ const COMMON_KEYS: &[&str] = &[
     "uuid",
     "agent_id",
     "sidechain",
+    "copied",
     "source",
 ];
 
@@ -311,6 +315,9 @@ fn check_line(line: &str) -> Result<(), String> {
     }
     if common.sidechain == Some(false) {
         return Err("sidechain is written only when true".into());
+    }
+    if common.copied.is_some() && (common.copied == Some(false) || common.kind != "usage") {
+        return Err("copied is written only when true, on usage".into());
     }
     for key in kind_fields_present(&common.kind) {
         if !rest.contains_key(*key) {

@@ -182,6 +182,13 @@ fn expected(files: &[PathBuf]) -> BTreeMap<String, Expected> {
                     }
                 }
             }
+            let session = v["sessionId"].as_str().unwrap_or("").to_owned();
+            // A subagent's line copied in an `agent_progress` line of its parent (2.1.22–2.1.77)
+            // is a line of its response too (FORMAT.md §3.2), in the parent's session.
+            let v = match (&v["type"], &v["data"]["type"]) {
+                (t, d) if t == "progress" && d == "agent_progress" => &v["data"]["message"],
+                _ => &v,
+            };
             let usage = &v["message"]["usage"];
             if v["type"] != "assistant" || usage.is_null() {
                 continue;
@@ -189,7 +196,6 @@ fn expected(files: &[PathBuf]) -> BTreeMap<String, Expected> {
             if v["isApiErrorMessage"] == true || v["message"]["model"] == "<synthetic>" {
                 continue;
             }
-            let session = v["sessionId"].as_str().unwrap_or("").to_owned();
             let key = match v["message"]["id"].as_str() {
                 Some(id) => format!("{id}/{}", v["requestId"].as_str().unwrap_or("")),
                 None => format!("uuid:{}", v["uuid"].as_str().unwrap_or("")),
@@ -766,10 +772,12 @@ fn a_subagent_read_under_the_original_session_is_read_for_its_resumed_copy() {
 }
 
 /// A session read without the transcript of a subagent it names (marot's 258c7280 without
-/// `subagents/agent-a881341.jsonl`: its file alone, or piped on stdin): that usage is not
-/// counted, so the cost is a lower bound in every form (JSON `cost_usd` null beside the
-/// priced $11.8539, the text's "at least" with the reason), and the run exits with 1, as when
-/// usage could not be read whole (tester11 #9: $11.85 shown as complete, exit 0).
+/// `subagents/agent-a881341.jsonl`: its file alone, or piped on stdin): that usage is counted
+/// only from the copies of its responses in the session's `agent_progress` lines (two of its
+/// three, $0.1359 of its $0.2634), so the cost is a lower bound in every form (JSON `cost_usd`
+/// null beside the priced $11.9899, the text's "at least" with the reason), and the run exits
+/// with 1, as when usage could not be read whole (tester11 #9: $11.85 shown as complete, exit
+/// 0). With its file, read before or after the session's, the copies add nothing: $12.2257.
 #[test]
 fn a_subagent_named_and_not_read_makes_the_cost_a_lower_bound() {
     let parent = fixture(
@@ -795,14 +803,14 @@ fn a_subagent_named_and_not_read_makes_the_cost_a_lower_bound() {
         let json: Value = serde_json::from_str(&json).unwrap();
         for v in [&json["totals"], &json["sessions"][0]] {
             assert_eq!(v["cost_usd"], Value::Null, "stdin {stdin}");
-            assert_eq!(v["priced_cost_usd"], 11.8539, "stdin {stdin}");
+            assert_eq!(v["priced_cost_usd"], 11.9899, "stdin {stdin}");
         }
         assert!(err.contains("subagent a881341"), "{err}");
         assert_eq!(code, Some(1), "stdin {stdin}: {err}");
         let (text, _, code) = run(&["--summary"], stdin);
         assert!(
             text.contains(
-                "cost unknown: at least $11.85, usage of subagents whose transcript was not read (a881341)"
+                "cost unknown: at least $11.99, usage of subagents whose transcript was not read (a881341)"
             ),
             "{text}"
         );
@@ -816,7 +824,19 @@ fn a_subagent_named_and_not_read_makes_the_cost_a_lower_bound() {
         json["totals"]["cost_usd"],
         json["totals"]["priced_cost_usd"]
     );
-    assert!(json["totals"]["cost_usd"].as_f64().unwrap() > 11.8539);
+    assert_eq!(json["totals"]["cost_usd"], 12.2257);
+    assert_eq!(json["totals"]["api_calls"], 156);
+    // The subagent's file first: the same summary, to the cost by tool (its WebFetch calls'
+    // responses are the ones the parent copied).
+    let sessions = |j: &Value| j["sessions"].to_string();
+    assert_eq!(
+        sessions(&summary(&[&sub, &compact, &parent])),
+        sessions(&json)
+    );
+    assert_eq!(
+        json["sessions"][0]["cost_explained"]["tools"]["WebFetch"],
+        0.1359
+    );
 }
 
 /// tester13 #5: a Claude Code 2.1.1xx session that launched workflow runs (`Workflow` results
@@ -876,8 +896,9 @@ fn a_workflow_run_with_no_agent_read_makes_the_cost_a_lower_bound() {
 /// truncated backup) holds none of the usage its Task result records (marot 258c7280's
 /// a881341: `totalTokens` 43,179): its usage is missing as when no line of it was read, so
 /// the cost is a lower bound in `--summary` and on the OTLP root span, exit 1 (the repro, without
-/// the compaction agent, showed $11.8539 as complete). With one of its API responses read, its
-/// usage counts as read.
+/// the compaction agent, showed $11.8539 as complete). The copies of two of its responses in
+/// the session's `agent_progress` lines count, and do not stand for it. With one of its API
+/// responses read, its usage counts as read.
 #[test]
 fn a_subagent_transcript_holding_only_its_prompt_is_a_lower_bound() {
     let id = MAROT;
@@ -904,7 +925,8 @@ fn a_subagent_transcript_holding_only_its_prompt_is_a_lower_bound() {
             assert_eq!(code, Some(0), "{lines}: {err}");
         } else {
             assert_eq!(totals["cost_usd"], Value::Null, "{lines}");
-            assert_eq!(totals["priced_cost_usd"], 11.9623, "{lines}");
+            // The compaction agent's and the copies of two of a881341's responses.
+            assert_eq!(totals["priced_cost_usd"], 12.0983, "{lines}");
             assert_eq!(code, Some(1), "{lines}: {err}");
         }
         // The OTLP root span carries the cost only when --summary knows it.

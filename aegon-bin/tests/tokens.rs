@@ -61,6 +61,12 @@ fn independent(path: &Path) -> (Counts, usize) {
     let mut per_response: BTreeMap<String, Counts> = BTreeMap::new();
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         let v: Value = serde_json::from_str(line).unwrap();
+        // A subagent's line copied in an `agent_progress` line of its parent (2.1.22–2.1.77)
+        // is a line of its response too (FORMAT.md §3.2).
+        let v = match (&v["type"], &v["data"]["type"]) {
+            (t, d) if t == "progress" && d == "agent_progress" => &v["data"]["message"],
+            _ => &v,
+        };
         if v["type"] != "assistant" || v["message"]["usage"].is_null() {
             continue;
         }

@@ -206,6 +206,14 @@ pub struct Event<'a> {
     pub agent_id: Option<Cow<'a, str>>,
     /// True when the line belongs to a subagent (an inline sidechain or a subagent file).
     pub sidechain: bool,
+    /// True for an event read from a copy of a line kept in another transcript, not from the
+    /// line itself: the usage of a subagent's response that an `agent_progress` line of its
+    /// parent carries (`data.message`, Claude Code 2.1.22–2.1.77, FORMAT.md §3.2), given the
+    /// subagent's `agent_id`. It counts under the response's identity like any line of the
+    /// response ([`ResponseIdentity`]: once, whichever of the copy and the subagent's own lines
+    /// is read first), but it is no line of the subagent's own transcript, which may be
+    /// missing ([`crate::session::Named`]). False for every other event.
+    pub copied: bool,
     /// `cwd` of the line: the working directory.
     pub cwd: Option<Cow<'a, str>>,
     /// `gitBranch` of the line (`""` outside git).

@@ -783,6 +783,7 @@ pub fn malformed(
         uuid: None,
         agent_id: None,
         sidechain: false,
+        copied: false,
         cwd: None,
         git_branch: None,
         version: None,

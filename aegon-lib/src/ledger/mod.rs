@@ -504,18 +504,21 @@ pub fn unread_code(unread: crate::tokens::Unread) -> i64 {
 /// which usage is not read whole ([`USAGE_RULE`]).
 const META_USAGE_RULE: &str = "usage_rule";
 
-/// The rule this build marks usage not read whole by ([`unread_code`]): absent (1) in an
-/// index of stop-21 builds, which did not mark a count refused and read as 0 (codes 5, 6) nor
-/// a `*_tokens` count aegon does not know (4), and said the latter not at all. An index whose
-/// rule is older has every file on disk read again once ([`Ledger::reread_unsearched`]), so
-/// that the index and a read without it agree; one created by this build reads nothing again.
-/// A `meta` row, not a schema change: older builds neither read nor change it.
-///
-/// 3: a Claude Code response under a relay's short message id is keyed by its prompt size
-/// and session too (`p:…`, [`collect::response_key`]); an index whose rule is older has the
-/// rows stop-24 and older builds keyed such responses by the id alone (`m:ID\u{1f}…`, every
-/// response behind the relay one row) taken out and the files on disk they were read from
-/// read again from their start ([`Ledger::rekey_short_ids`]).
+/// The rule this build counts usage by: absent (1) in an index of stop-21 builds, which did
+/// not mark a count refused and read as 0 (codes 5, 6 of [`unread_code`]) nor a `*_tokens`
+/// count aegon does not know (4), and said the latter not at all; 2 in one of builds up to
+/// stop-24, which (a) did not count a subagent's usage copied in its parent's `agent_progress`
+/// lines ([`crate::event::Event::copied`]: rows of the parent's file, of the subagent's
+/// responses whose own transcript is missing), and (b) keyed a Claude Code response under a
+/// relay's short message id by the id alone (`m:ID\u{1f}…`, every response behind the relay one
+/// row). 3: copies counted, and such a response keyed by its prompt size and session too
+/// (`p:…`, [`collect::response_key`]). An index whose rule is older has the short-id rows taken
+/// out and the files they were read from read again from their start
+/// ([`Ledger::rekey_short_ids`]), and every file on disk read again once
+/// ([`Ledger::reread_unsearched`]; rows merge by identity, nothing counts twice), so that the
+/// index and a read without it agree; one created by this build reads nothing again. A `meta`
+/// row, not a schema change: older builds neither read nor change it (one that reads a file
+/// again from its start later leaves out the copies again, as it counts them).
 const USAGE_RULE: i64 = 3;
 
 /// The `meta` key recording the latest `files.updated_ms` whose files' rows this build looked
@@ -5966,6 +5969,67 @@ mod tests {
             })
             .unwrap();
         assert_eq!(rule, USAGE_RULE.to_string());
+    }
+
+    /// marot/spotter 258c7280 (fixtures/corpus, Claude Code 2.1.39) without its subagents'
+    /// transcripts: the copies of two of a881341's responses in its `agent_progress` lines
+    /// are rows of the session's file (a subagent's, sonnet). An index a stop-24 build wrote
+    /// (usage rule 2) has no row for them: the next update of this build reads the file again
+    /// once ([`USAGE_RULE`] 3) and the index agrees with a read without it; a second update
+    /// reads nothing again.
+    #[test]
+    fn an_index_without_the_copied_usage_is_read_again_once() {
+        let dir = temp("copied-rule");
+        let file = dir.join("258c7280-ae70-4798-800f-63464d01a85d.jsonl");
+        std::fs::copy(
+            concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../fixtures/corpus/marot__spotter__test__fixtures__transcripts__",
+                "258c7280-ae70-4798-800f-63464d01a85d.jsonl"
+            ),
+            &file,
+        )
+        .unwrap();
+        let files = [file.clone()];
+        let index = dir.join("i.sqlite3");
+        let copies = |e: &Entries| {
+            e.rows
+                .iter()
+                .filter(|r| r.subagent)
+                .map(|r| (e.name(r.model).to_owned(), r.tokens.cache_write_1h))
+                .collect::<Vec<_>>()
+        };
+        let sonnet = "claude-sonnet-4-5-20250929".to_owned();
+        let mut ledger = Ledger::open(&index, &mut |_| {}).unwrap();
+        ledger.update(&[], &files, &mut no_problem).unwrap();
+        let fresh = ledger.entries(&Scope::All, None, &prices()).unwrap();
+        assert_eq!(fresh.rows.len(), 154);
+        assert_eq!(
+            copies(&fresh),
+            [(sonnet.clone(), 12_118), (sonnet.clone(), 9_923)]
+        );
+        // As a stop-24 build left it: no row for the copies, rule 2.
+        ledger
+            .conn
+            .execute_batch(
+                "DELETE FROM responses WHERE subagent = 1;
+                 UPDATE meta SET value = '2' WHERE key = 'usage_rule';",
+            )
+            .unwrap();
+        let stale = ledger.entries(&Scope::All, None, &prices()).unwrap();
+        assert_eq!(stale.rows.len(), 152);
+        drop(ledger);
+        let mut ledger = Ledger::open(&index, &mut |_| {}).unwrap();
+        let stats = ledger.update(&[], &files, &mut no_problem).unwrap();
+        assert_eq!(
+            stats.bytes,
+            std::fs::metadata(&file).unwrap().len(),
+            "read again whole"
+        );
+        let again = ledger.entries(&Scope::All, None, &prices()).unwrap();
+        assert_eq!(rows(&again), rows(&fresh));
+        let stats = ledger.update(&[], &files, &mut no_problem).unwrap();
+        assert_eq!(stats.bytes, 0);
     }
 
     /// Usage aegon cannot read whole (cache writes of an unknown TTL, `usage: {}`) counts as

@@ -157,6 +157,9 @@ fn write_object(
     if event.sidechain {
         o.bool(k!("sidechain"), true);
     }
+    if event.copied {
+        o.bool(k!("copied"), true);
+    }
     o.key(k!("source"));
     o.buf.extend_from_slice(b"{\"file\":");
     match file_json {

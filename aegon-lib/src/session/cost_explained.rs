@@ -79,10 +79,19 @@
 //! - **Tools**: a response is charged to the tools it called, in equal shares, one per call
 //!   (two `Read`s and a `Bash`: ⅔ to `Read`); a response that called none (the answers) is
 //!   charged to no tool. This is the cost of the responses that decided to call a tool, not
-//!   of the tokens the tool's result later adds to every request.
+//!   of the tokens the tool's result later adds to every request. A response's lines come
+//!   together, so its cost and its calls meet in the chain's open response; but the usage of
+//!   a subagent's response copied in its parent's transcript ([`Event::copied`]) comes apart
+//!   from its calls (before them, or in another thread's part of the session): it waits, by
+//!   message id, for the calls of that response that came with no usage of theirs (the
+//!   correlator counts the response once, by the copy), and the two are joined wherever
+//!   they meet, so that the charges are the same whatever the order the files are read in.
+//!   A copy whose calls never come (the subagent's transcript not read) is charged to no
+//!   tool.
 //!
 //! Memory: per session, one entry per human prompt (about 150 bytes with its start), per chain
-//! and per `Task`/`Agent` call (a few dozen bytes); nothing per response.
+//! and per `Task`/`Agent` call (a few dozen bytes); per response, nothing but for the copied
+//! usage and the calls with no usage waiting to be joined (some 50 bytes each).
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
@@ -518,6 +527,8 @@ struct OpenResponse {
     message: Option<u64>,
     cost: Charge,
     tools: Vec<Box<str>>,
+    /// A usage event of it came (else its cost, if any, is a copy's joined to it).
+    usage: bool,
 }
 
 /// A session's cost explained. See the [module documentation](self).
@@ -546,6 +557,13 @@ pub struct CostExplained {
     tools: BTreeMap<String, Charge>,
     /// Responses that called no tool, closed.
     no_tool: Charge,
+    /// The cost of copied usage ([`Event::copied`]) of responses whose calls were not met
+    /// yet, by message id (hashed): joined to them when they come ([`CostExplained::tools`]
+    /// charges what is left to no tool).
+    copied: HashMap<u64, Charge, foldhash::fast::RandomState>,
+    /// The calls of closed responses that called tools and came with no usage, by message id
+    /// (hashed): a copied usage of the same response is charged to them.
+    unbilled: HashMap<u64, Vec<Box<str>>, foldhash::fast::RandomState>,
     /// Per chain (`None`: the main one). Looked up for every usage event and tool call:
     /// hashed with foldhash, a fraction of std's SipHash.
     chains: HashMap<Option<String>, ChainState, foldhash::fast::RandomState>,
@@ -649,9 +667,73 @@ impl CostExplained {
         if message.is_some() && open.message != message {
             let closed = std::mem::take(open);
             open.message = message;
-            close(&mut self.tools, &mut self.no_tool, closed);
+            if let Some(copied) = message.and_then(|m| self.copied.remove(&m)) {
+                open.cost = copied;
+            }
+            match closed.message {
+                // A subagent's response that called tools with no usage of its own: its calls
+                // are kept for a copy of its usage met later (its cost, a copy's joined at
+                // opening if any, is charged now).
+                Some(message)
+                    if chain.is_some()
+                        && !closed.usage
+                        && !closed.tools.is_empty()
+                        && self.unbilled.len() < UNBILLED_KEPT =>
+                {
+                    let tools = closed.tools.clone();
+                    close(&mut self.tools, &mut self.no_tool, closed);
+                    self.unbilled.entry(message).or_default().extend(tools);
+                }
+                _ => close(&mut self.tools, &mut self.no_tool, closed),
+            }
         }
         open
+    }
+
+    /// The cost `cost` of a copied usage of the response `message_id` on `chain`: to the
+    /// chain's open response when it is that one, to the calls of it met already with no
+    /// usage, else kept until they come.
+    fn on_copied(&mut self, chain: Option<&str>, message_id: Option<&str>, cost: Option<f64>) {
+        let mut charge = Charge::default();
+        charge.add(cost);
+        let Some(message) = message_id.map(hash_str) else {
+            self.no_tool.add_charge(charge);
+            return;
+        };
+        if let Some(open) = self.open.get_mut(&chain.map(str::to_owned)) {
+            if open.message == Some(message) {
+                open.cost.add_charge(charge);
+                return;
+            }
+        }
+        if !self.join_copied(message, charge) {
+            self.copied.entry(message).or_default().add_charge(charge);
+        }
+    }
+
+    /// Charges `cost`, a copied usage of the response `message` (hashed), to its calls met
+    /// with no usage: in an open response, or closed ([`CostExplained::unbilled`]). False,
+    /// changing nothing, when none was met.
+    fn join_copied(&mut self, message: u64, cost: Charge) -> bool {
+        if let Some(open) = self
+            .open
+            .values_mut()
+            .find(|o| o.message == Some(message) && !o.usage)
+        {
+            open.cost.add_charge(cost);
+            return true;
+        }
+        let Some(tools) = self.unbilled.get(&message) else {
+            return false;
+        };
+        let response = OpenResponse {
+            message: Some(message),
+            cost,
+            tools: tools.clone(),
+            usage: true,
+        };
+        close(&mut self.tools, &mut self.no_tool, response);
+        true
     }
 
     /// A usage event on `chain`, priced `cost` (`None`: no price); returns the cache figures
@@ -669,8 +751,15 @@ impl CostExplained {
         cost: Option<f64>,
         pricing: &Pricing,
         counts_writes: bool,
+        copied: bool,
     ) -> Option<CacheFigures> {
-        self.open_response(chain, message_id).cost.add(cost);
+        if copied {
+            self.on_copied(chain, message_id, cost);
+        } else {
+            let open = self.open_response(chain, message_id);
+            open.cost.add(cost);
+            open.usage = true;
+        }
         match chain {
             None => {
                 let p = self.current_prompt();
@@ -757,12 +846,31 @@ impl CostExplained {
         for open in self.open.values() {
             close(&mut tools, &mut none, open.clone());
         }
+        for copied in self.copied.values() {
+            none.add_charge(*copied);
+        }
         (tools, none)
     }
 
     /// Adds another registry's figures for the same session (see
     /// [`Sessions::merge`](crate::session::Sessions::merge)).
-    pub(crate) fn merge(&mut self, theirs: CostExplained) {
+    pub(crate) fn merge(&mut self, mut theirs: CostExplained) {
+        // Copied usage of one side joins the calls with no usage of the other first.
+        let joined = |from: &mut CostExplained, into: &mut CostExplained| {
+            for (message, cost) in std::mem::take(&mut from.copied) {
+                if !into.join_copied(message, cost) {
+                    from.copied.insert(message, cost);
+                }
+            }
+        };
+        joined(&mut theirs, self);
+        joined(self, &mut theirs);
+        for (message, tools) in std::mem::take(&mut theirs.unbilled) {
+            self.unbilled.entry(message).or_default().extend(tools);
+        }
+        for (message, cost) in std::mem::take(&mut theirs.copied) {
+            self.copied.entry(message).or_default().add_charge(cost);
+        }
         let (their_tools, their_none) = theirs.tools();
         self.cache_read = self.cache_read.saturating_add(theirs.cache_read);
         self.input = self.input.saturating_add(theirs.input);
@@ -820,6 +928,12 @@ impl CostExplained {
             .rposition(|p| p.at.as_ref().is_some_and(|a| a.0 <= at_ms))
     }
 }
+
+/// Closed responses of subagents that called tools with no usage of their own kept per session
+/// for a copied usage to join ([`CostExplained::unbilled`]): 65,536 (some 4 MB at most). Only a
+/// subagent whose usage its parent's transcript copied has such responses, one per copied
+/// response; beyond, a copy met later is charged to no tool.
+const UNBILLED_KEPT: usize = 65_536;
 
 /// Closes a response: its cost to its tools in equal shares (the remainder of the division
 /// to the first), or to `none`.
@@ -1389,6 +1503,17 @@ mod tests {
             agent: Option<&'static str>,
             kind: EventKind<'static>,
         ) {
+            self.push_copied(ts, agent, kind, false);
+        }
+
+        /// [`Stream::push`] of an event read from a copy ([`Event::copied`]) when `copied`.
+        fn push_copied(
+            &mut self,
+            ts: &'static str,
+            agent: Option<&'static str>,
+            kind: EventKind<'static>,
+            copied: bool,
+        ) {
             let source = Source {
                 file: "t",
                 line: 1,
@@ -1399,6 +1524,7 @@ mod tests {
                 timestamp: Some(Cow::Borrowed(ts)),
                 agent_id: agent.map(Cow::Borrowed),
                 sidechain: agent.is_some(),
+                copied,
                 ..bare_event(source, kind)
             };
             self.sessions.apply(&event, parse_millis(ts).unwrap_or(0));
@@ -1687,6 +1813,72 @@ mod tests {
         assert_eq!(tools["Bash"].pico, 2_000 * pico_per_token);
         assert_eq!(tools["Task"].pico, 2_000 * pico_per_token);
         assert_eq!(none.pico, 13_000 * pico_per_token);
+    }
+
+    /// A subagent's responses copied in its parent's transcript (`agent_progress`): the
+    /// copies' usage comes before its own calls (the parent read first; its own usage lines
+    /// then add nothing), or in another part of the session (`--summary -j2`), or alone (its
+    /// transcript missing). Its responses are charged to their calls as when its own lines
+    /// come alone, whatever the order and however the parts are merged; copies whose calls
+    /// never come are charged to no tool.
+    #[test]
+    fn copied_usage_is_charged_to_its_responses_calls_in_any_order() {
+        const T: &str = "2026-01-01T00:00:05.000Z";
+        let a1 = Some("a1");
+        let own = |s: &mut Stream| {
+            s.push(T, a1, call("c1", "Read", "s1"));
+            s.push(T, a1, call("c2", "Bash", "s1"));
+        };
+        let copies = |s: &mut Stream| {
+            s.push_copied(T, a1, usage("s1", out(6_000), false), true);
+            s.push_copied(T, a1, usage("s2", out(2_000), false), true);
+        };
+        let stream = || Stream {
+            sessions: Sessions::new(),
+        };
+        let charges = |s: &Sessions| {
+            let (tools, none) = s.get("s1").unwrap().cost_explained.tools();
+            let tools: Vec<(String, u128)> = tools.into_iter().map(|(t, c)| (t, c.pico)).collect();
+            (tools, none.pico)
+        };
+        // Its own lines alone: s1 (Read, then its usage, then Bash) and s2 (text).
+        let mut alone = stream();
+        alone.push(T, a1, call("c1", "Read", "s1"));
+        alone.push(T, a1, usage("s1", out(6_000), false));
+        alone.push(T, a1, call("c2", "Bash", "s1"));
+        alone.push(T, a1, usage("s2", out(2_000), false));
+        let want = charges(&alone.sessions);
+        let p = 25_000_000u128;
+        assert_eq!(
+            want,
+            (
+                vec![
+                    ("Bash".to_owned(), 3_000 * p),
+                    ("Read".to_owned(), 3_000 * p)
+                ],
+                2_000 * p
+            )
+        );
+        // The copies first, on one stream.
+        let mut first = stream();
+        copies(&mut first);
+        own(&mut first);
+        assert_eq!(charges(&first.sessions), want);
+        // In two parts, merged either way.
+        for copies_first in [true, false] {
+            let (mut a, mut b) = (stream(), stream());
+            copies(&mut a);
+            own(&mut b);
+            if !copies_first {
+                std::mem::swap(&mut a, &mut b);
+            }
+            a.sessions.merge(b.sessions);
+            assert_eq!(charges(&a.sessions), want, "copies first: {copies_first}");
+        }
+        // Its transcript missing: what the copies hold, to no tool.
+        let mut missing = stream();
+        copies(&mut missing);
+        assert_eq!(charges(&missing.sessions), (vec![], 8_000 * p));
     }
 
     #[test]

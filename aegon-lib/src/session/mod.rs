@@ -993,6 +993,7 @@ impl Session {
                     cost,
                     pricing,
                     event.agent.counts_cache_writes(),
+                    event.copied,
                 );
                 if !self.models.contains(model) {
                     self.models.insert(model.to_owned());

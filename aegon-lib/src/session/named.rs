@@ -9,13 +9,22 @@
 //! - A subagent is **named** by a Task result (`toolUseResult.agentId`, also a background
 //!   run's `isAsync` result read before its call) or by an `agent_progress` line of the main
 //!   chain (`data.agentId`). It is **read** once a line of its own (`agentId`) is. When its
-//!   Task result records usage of its own (`totalTokens` above 0), one of its usage events
-//!   must be read too: a transcript cut after its prompt line (tester13 #6) holds none of the
-//!   usage the result counts.
+//!   Task result records usage of its own (`totalTokens` above 0), a line of one of its API
+//!   responses must be read too (its usage event, or a text, thinking or tool call block of
+//!   it: each such line carries the response's usage, which the correlator may have passed
+//!   already, from a copy): a transcript cut after its prompt line (tester13 #6) holds none of
+//!   the usage the result counts.
 //! - A workflow run is **named** by the result that launched it (`taskType`
 //!   `local_workflow`, its `runId`) and **read** once a line of one of its agents is; an
 //!   agent's line tells its run only by its file's path ([`super::workflow_run_of_path`],
 //!   found once per file by the caller: [`super::RunOfFile`]).
+//! - A copy of a subagent's response in an `agent_progress` line of its parent
+//!   ([`Event::copied`]: its usage counts as the subagent's) reads **none of its lines**: the
+//!   subagent stays unread while no line of its own is, its usage counted from the copies
+//!   ([`Named::copied_subagents`]: a lower bound, the copies being the first streamed line of
+//!   some of its responses). Nor does a copied usage stand for the usage its Task result
+//!   records: a transcript cut after its prompt line with copies of some of its responses in
+//!   its parent is still missing the others.
 //! - At the end of the input ([`Named::settle`]), what was read in any session of the run is
 //!   read for every session that names it: a resumed session's copied lines name its
 //!   original's subagents, whose lines carry the original's session id (tester13 #1).
@@ -65,6 +74,9 @@ pub const USAGE_NAMED: u8 = 2;
 pub const READ: u8 = 4;
 /// Fact flag: one of the subagent's usage events was read.
 pub const USAGE_READ: u8 = 8;
+/// Fact flag: one of the subagent's usage events was read from a copy in its parent's
+/// `agent_progress` lines ([`Event::copied`]).
+pub const USAGE_COPIED: u8 = 16;
 
 /// What a session knows of one subagent.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -75,8 +87,13 @@ struct AgentSeen {
     usage_named: bool,
     /// A line of its own was read.
     read: bool,
-    /// One of its usage events was read.
+    /// A line of one of its API responses was read: a usage event of its own, or a text,
+    /// thinking or tool call block of one (a response's lines each carry its usage; the
+    /// correlator passes its usage once, and a copy in the parent may have passed it first).
     usage_read: bool,
+    /// One of its usage events was read from a copy in its parent's transcript
+    /// ([`Event::copied`]).
+    usage_copied: bool,
 }
 
 impl AgentSeen {
@@ -132,8 +149,21 @@ impl Named {
 
     /// [`Named::observe`] of an event of a subagent, a tool result or a progress line.
     fn take_in(&mut self, event: &Event<'_>, run: Option<&str>) {
+        if let Some(agent) = event.agent_id.as_deref().filter(|_| event.copied) {
+            // A copy of one of its responses: no line of its own (see the module's rule).
+            if matches!(event.kind, EventKind::Usage { .. }) {
+                self.agent(agent, |seen| seen.usage_copied = true);
+            }
+            return;
+        }
         if let Some(agent) = event.agent_id.as_deref() {
-            let usage = matches!(event.kind, EventKind::Usage { .. });
+            let usage = matches!(
+                event.kind,
+                EventKind::Usage { .. }
+                    | EventKind::AssistantText { .. }
+                    | EventKind::Thinking { .. }
+                    | EventKind::ToolCall { .. }
+            );
             self.agent(agent, |seen| {
                 seen.read = true;
                 seen.usage_read |= usage;
@@ -200,6 +230,16 @@ impl Named {
             .map(|(id, _)| id.as_str())
     }
 
+    /// The ids of the subagents of [`Named::unread_subagents`] whose usage was counted in part
+    /// from copies of their lines in their parent's transcript (`agent_progress` lines,
+    /// [`Event::copied`]): what the copies hold, a lower bound of their usage. In id order.
+    pub fn copied_subagents(&self) -> impl Iterator<Item = &str> {
+        self.subagents
+            .iter()
+            .filter(|(_, seen)| seen.unread() && seen.usage_copied)
+            .map(|(id, _)| id.as_str())
+    }
+
     /// The ids of the workflow runs launched (`toolUseResult.runId`, `wf_…`) of which no
     /// agent's line was read. In id order.
     pub fn unread_runs(&self) -> impl Iterator<Item = &str> {
@@ -239,6 +279,7 @@ impl Named {
             ours.usage_named |= t.usage_named;
             ours.read |= t.read;
             ours.usage_read |= t.usage_read;
+            ours.usage_copied |= t.usage_copied;
         }
         for (id, t) in theirs.runs {
             let ours = self.runs.entry(id).or_default();
@@ -248,7 +289,8 @@ impl Named {
     }
 
     /// What this knows, one fact per subagent or workflow run: its kind, id and flags
-    /// ([`NAMED`], [`USAGE_NAMED`], [`READ`], [`USAGE_READ`]; a run has no usage flags), in
+    /// ([`NAMED`], [`USAGE_NAMED`], [`READ`], [`USAGE_READ`], [`USAGE_COPIED`]; a run has no
+    /// usage flags), in
     /// kind then id order. [`Named::add_fact`] of each gives the same `Named` back: the usage
     /// index stores them per file ([`crate::ledger`]'s `file_named`).
     pub fn facts(&self) -> impl Iterator<Item = (NamedKind, &str, u8)> {
@@ -257,7 +299,8 @@ impl Named {
             let flags = bit(s.named, NAMED)
                 | bit(s.usage_named, USAGE_NAMED)
                 | bit(s.read, READ)
-                | bit(s.usage_read, USAGE_READ);
+                | bit(s.usage_read, USAGE_READ)
+                | bit(s.usage_copied, USAGE_COPIED);
             (NamedKind::Subagent, id.as_str(), flags)
         });
         let runs = self.runs.iter().map(move |(id, s)| {
@@ -276,6 +319,7 @@ impl Named {
                 seen.usage_named |= flags & USAGE_NAMED != 0;
                 seen.read |= flags & READ != 0;
                 seen.usage_read |= flags & USAGE_READ != 0;
+                seen.usage_copied |= flags & USAGE_COPIED != 0;
             }),
             NamedKind::Run => {
                 let seen = self.runs.entry(id.to_owned()).or_default();
@@ -304,16 +348,34 @@ impl Named {
                 first = runs[0],
             ));
         }
-        let ids: Vec<&str> = self.unread_subagents().collect();
-        if !ids.is_empty() {
-            let (named, its) = match ids.as_slice() {
-                [one] => (format!("subagent {one} is"), "its"),
-                _ => (format!("subagents {} are", ids.join(", ")), "their"),
+        // A subagent whose usage was read only from its copies in the session's progress
+        // lines ([`Event::copied`]) is counted, as a lower bound.
+        let copied: Vec<&str> = self.copied_subagents().collect();
+        let (copied, not): (Vec<&str>, Vec<&str>) =
+            self.unread_subagents().partition(|id| copied.contains(id));
+        for (ids, counted) in [
+            (not, "is not counted"),
+            (
+                copied,
+                "is counted only from the copies of its responses in the session's progress \
+                 lines, a lower bound",
+            ),
+        ] {
+            if ids.is_empty() {
+                continue;
+            }
+            let (named, its, counted) = match ids.as_slice() {
+                [one] => (format!("subagent {one} is"), "its", counted.to_owned()),
+                _ => (
+                    format!("subagents {} are", ids.join(", ")),
+                    "their",
+                    counted.replace(" its ", " their "),
+                ),
             };
             notes.push(format!(
                 "session {id}: {named} named in its Task results or progress lines, but no line \
                  of {its} transcript was read, or none with the usage {its} Task result records: \
-                 {its} usage is not counted (Claude Code keeps it in \
+                 {its} usage {counted} (Claude Code keeps it in \
                  {id}/subagents/agent-{first}.jsonl, before 2.1 in agent-{first}.jsonl beside \
                  the session's file)",
                 first = ids[0],
@@ -331,6 +393,7 @@ impl Named {
         }
         let mut read: HashSet<String> = HashSet::new();
         let mut usage_read: HashSet<String> = HashSet::new();
+        let mut usage_copied: HashSet<String> = HashSet::new();
         let mut runs_read: HashSet<String> = HashSet::new();
         for n in &all {
             for (id, seen) in &n.subagents {
@@ -339,6 +402,9 @@ impl Named {
                 }
                 if seen.usage_read {
                     usage_read.insert(id.clone());
+                }
+                if seen.usage_copied {
+                    usage_copied.insert(id.clone());
                 }
             }
             for (id, seen) in &n.runs {
@@ -351,6 +417,7 @@ impl Named {
             for (id, seen) in n.subagents.iter_mut().filter(|(_, s)| s.named) {
                 seen.read |= read.contains(id);
                 seen.usage_read |= usage_read.contains(id);
+                seen.usage_copied |= usage_copied.contains(id);
             }
             for (id, seen) in n.runs.iter_mut().filter(|(_, s)| s.launched) {
                 seen.read |= runs_read.contains(id);
@@ -443,6 +510,49 @@ mod tests {
         );
         n.observe(&event(Some("b1"), text()), None);
         assert!(n.all_read(), "{n:?}");
+    }
+
+    /// marot/spotter 258c7280 without its subagent's transcript: the usage its parent's
+    /// `agent_progress` lines copy counts, but no line of its own was read: it stays unread,
+    /// said as counted from the copies; so with only its prompt line read (tester13 #6), the
+    /// copies not standing for the usage its Task result records; read with a line of one of
+    /// its responses, in whichever part, it is read.
+    #[test]
+    fn a_copied_usage_is_no_line_of_the_subagent_but_counts_as_its_usage() {
+        let copied = || Event {
+            copied: true,
+            ..event(Some("a881341"), usage())
+        };
+        let mut n = Named::new();
+        n.observe(&event(None, result(Some("a881341"), TASK_DONE)), None);
+        n.observe(&copied(), None);
+        assert_eq!(unread(&n), (vec!["a881341"], vec![]));
+        assert_eq!(n.copied_subagents().collect::<Vec<_>>(), ["a881341"]);
+        // Its prompt line read: still missing what its Task result records.
+        let mut own = Named::new();
+        own.observe(&event(Some("a881341"), text()), None);
+        let mut both = n.clone();
+        both.merge(own.clone());
+        assert_eq!(unread(&both), (vec!["a881341"], vec![]));
+        assert_eq!(both.copied_subagents().collect::<Vec<_>>(), ["a881341"]);
+        // And a line of one of its responses (in another part; its usage passed by the copy
+        // read first, only its text block comes): read, whichever part or order.
+        let answer = EventKind::AssistantText {
+            message_id: Some(Cow::Borrowed("msg_013qape6Zy3q8eZYgN4M39ym")),
+            model: None,
+            text: "Let me fetch".into(),
+        };
+        own.observe(&event(Some("a881341"), answer), None);
+        both.merge(own.clone());
+        assert!(both.all_read(), "{both:?}");
+        assert_eq!(both.copied_subagents().count(), 0);
+        Named::settle([&mut n, &mut own]);
+        assert!(n.all_read(), "{n:?}");
+        // Not named (a copy met alone): nothing to say.
+        let mut alone = Named::new();
+        alone.observe(&copied(), None);
+        assert!(alone.all_read(), "{alone:?}");
+        assert_eq!(alone.copied_subagents().count(), 0);
     }
 
     #[test]

@@ -767,6 +767,7 @@ pub(crate) fn bare_event<'a>(source: Source<'a>, kind: EventKind<'static>) -> Ev
         uuid: None,
         agent_id: None,
         sidechain: false,
+        copied: false,
         cwd: None,
         git_branch: None,
         version: None,
@@ -829,6 +830,8 @@ struct Header<'a> {
     uuid: Option<Cow<'a, str>>,
     agent_id: Option<Cow<'a, str>>,
     sidechain: bool,
+    /// The events are read from a copy of another line ([`Event::copied`]).
+    copied: bool,
     cwd: Option<Cow<'a, str>>,
     git_branch: Option<Cow<'a, str>>,
     version: Option<Cow<'a, str>>,
@@ -844,6 +847,7 @@ impl<'a> Header<'a> {
             uuid: self.uuid.clone(),
             agent_id: self.agent_id.clone(),
             sidechain: self.sidechain,
+            copied: self.copied,
             cwd: self.cwd.clone(),
             git_branch: self.git_branch.clone(),
             version: self.version.clone(),
@@ -874,25 +878,20 @@ where
         uuid: record.uuid.take(),
         sidechain: record.is_sidechain || record.agent_id.is_some(),
         agent_id: record.agent_id.take(),
+        copied: false,
         cwd: record.cwd.take(),
         git_branch: record.git_branch.take(),
         version: record.version.take(),
     };
     let kind = record.kind.take();
+    if kind.as_deref() == Some("progress") {
+        return progress_events(&header, record, emit);
+    }
     let mut emit = |kind: EventKind<'a>| emit(header.event(kind));
     match kind.as_deref() {
         Some("user") => user_events(record, &mut emit),
         Some("assistant") => assistant_events(record, &mut emit),
         Some("system") => emit(system_event(record)),
-        Some("progress") => {
-            let data_type = record.data.take().and_then(|d| d.kind);
-            emit(EventKind::Progress {
-                data_type,
-                tool_use_id: record.tool_use_id.take(),
-                parent_tool_use_id: record.parent_tool_use_id.take(),
-                agent_id: record.progress_agent_id.take(),
-            })
-        }
         Some("attachment") => emit(EventKind::Attachment {
             attachment_type: record.attachment.take().and_then(|a| a.kind),
         }),
@@ -1170,6 +1169,88 @@ where
     }
 }
 
+/// The events of a `progress` line: its [`EventKind::Progress`]; then, for an `agent_progress`
+/// line whose copy of its subagent's line (`data.message`, FORMAT.md §3.2) is an API response's
+/// line with usage read whole, that response's [`EventKind::Usage`] as the subagent's
+/// (`agent_id` `data.agentId`, in the progress line's session, at the copy's time, marked
+/// [`Event::copied`]). The copy counts under the response's identity as any line of it does
+/// (the correlator keeps each count's largest: it adds nothing to the subagent's own lines,
+/// read before or after it), so it counts only what no line of the subagent read gives: its
+/// transcript missing, the usage its parent's transcript copied. A copy the correlator could
+/// not tell from its original (no message id and no request id), a user or other line's copy,
+/// a synthetic error line's and one whose usage is not read whole (its own line says what)
+/// add nothing.
+fn progress_events<'a, F>(
+    header: &Header<'a>,
+    record: &mut Record<'a>,
+    emit: &mut F,
+) -> ControlFlow<()>
+where
+    F: FnMut(Event<'a>) -> ControlFlow<()>,
+{
+    let agent_id = record.progress_agent_id.take();
+    emit(header.event(EventKind::Progress {
+        data_type: record.data.take().and_then(|d| d.kind),
+        tool_use_id: record.tool_use_id.take(),
+        parent_tool_use_id: record.parent_tool_use_id.take(),
+        agent_id: agent_id.clone(),
+    }))?;
+    let (Some(agent_id), Some(copy)) = (agent_id, record.progress_copy.take()) else {
+        return ControlFlow::Continue(());
+    };
+    let Ok(mut copy) = crate::format::claude::record::parse_record(copy) else {
+        return ControlFlow::Continue(());
+    };
+    let Some(message) = copy.message.as_mut() else {
+        return ControlFlow::Continue(());
+    };
+    if let Some(Content::Blocks(blocks)) = message.content.take() {
+        crate::format::claude::record::give_back_blocks(blocks);
+    }
+    let (model, message_id, request_id) = (
+        message.model.take(),
+        message.id.take(),
+        copy.request_id.take(),
+    );
+    let Some(usage) = message.usage.as_ref() else {
+        return ControlFlow::Continue(());
+    };
+    let response = copy.kind.as_deref() == Some("assistant")
+        && !copy.is_api_error_message
+        && model.as_deref() != Some(SYNTHETIC_MODEL)
+        && (message_id.is_some() || request_id.is_some())
+        && copy.problems.is_empty()
+        && unread(Some(usage), None).is_none();
+    if !response {
+        return ControlFlow::Continue(());
+    }
+    let copied = Header {
+        source: header.source,
+        session_id: header.session_id.clone(),
+        timestamp: copy.timestamp.take().or_else(|| header.timestamp.clone()),
+        uuid: header.uuid.clone(),
+        agent_id: Some(agent_id),
+        sidechain: true,
+        copied: true,
+        cwd: header.cwd.clone(),
+        git_branch: header.git_branch.clone(),
+        version: header.version.clone(),
+    };
+    emit(copied.event(EventKind::Usage {
+        message_id,
+        request_id,
+        model,
+        tokens: Tokens::from_usage(usage),
+        increment: false,
+        factors: PriceFactors::from_usage(usage),
+        repriced: None,
+        reasoning: None,
+        unread: None,
+        context: Tokens::last_request_input(usage),
+        window: None,
+    }))
+}
+
 fn assistant_block<'a>(
     block: &mut Block<'a>,
     message_id: &Option<Cow<'a, str>>,
@@ -1376,6 +1457,104 @@ mod tests {
                 r#"unknown Some("assistant") Some("server_tool_use")"#,
                 "usage Tokens { input: 3, output: 10, cache_read: 5, cache_write_5m: 0, cache_write_1h: 7, web_search: 0 }",
             ]
+        );
+    }
+
+    /// The `agent_progress` lines of a real session (marot/spotter 258c7280, Claude Code
+    /// 2.1.39, fixtures/corpus): the two that copy a response's line of subagent a881341 give
+    /// its usage as the subagent's, at the copy's time, under the progress line's uuid, marked
+    /// copied; the three copies of user lines give the progress event alone.
+    #[test]
+    fn an_agent_progress_copy_of_a_response_gives_the_subagents_usage() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../fixtures/corpus/marot__spotter__test__fixtures__transcripts__",
+            "258c7280-ae70-4798-800f-63464d01a85d.jsonl"
+        );
+        let text = std::fs::read_to_string(path).unwrap();
+        let mut got = Vec::new();
+        for line in text.lines().filter(|l| l.contains(r#""agent_progress""#)) {
+            let line = Line {
+                bytes: line.as_bytes(),
+                number: 1,
+                offset: 0,
+                terminated: true,
+            };
+            let _ = decode_line("t", line, |e| {
+                let what = match &e.kind {
+                    EventKind::Progress { agent_id, .. } => {
+                        format!("progress {}", agent_id.as_deref().unwrap_or("-"))
+                    }
+                    EventKind::Usage {
+                        message_id,
+                        model,
+                        tokens,
+                        ..
+                    } => format!(
+                        "usage {} {} in {} out {} read {} write {}",
+                        message_id.as_deref().unwrap_or("-"),
+                        model.as_deref().unwrap_or("-"),
+                        tokens.input,
+                        tokens.output,
+                        tokens.cache_read,
+                        tokens.cache_write_1h
+                    ),
+                    other => other.kind().as_str().to_owned(),
+                };
+                got.push(format!(
+                    "{what} | {} {} {} {} {}",
+                    e.agent_id.as_deref().unwrap_or("-"),
+                    e.sidechain,
+                    e.copied,
+                    e.timestamp.as_deref().unwrap_or("-"),
+                    &e.uuid.as_deref().unwrap_or("-")[..8],
+                ));
+                ControlFlow::Continue(())
+            });
+        }
+        assert_eq!(
+            got,
+            [
+                "progress a881341 | - false false 2026-02-11T21:24:19.367Z fdcbaf5d",
+                "progress a881341 | - false false 2026-02-11T21:24:22.960Z 295af996",
+                "usage msg_013qape6Zy3q8eZYgN4M39ym claude-sonnet-4-5-20250929 in 3 out 1 \
+                 read 0 write 12118 | a881341 true true 2026-02-11T21:24:22.960Z 295af996",
+                "progress a881341 | - false false 2026-02-11T21:24:23.492Z 0f8b13a7",
+                "progress a881341 | - false false 2026-02-11T21:24:28.328Z 8e49228f",
+                "usage msg_01QkE2ptzZ6JmveaGTood3UR claude-sonnet-4-5-20250929 in 6 out 1 \
+                 read 12118 write 9923 | a881341 true true 2026-02-11T21:24:28.327Z 8e49228f",
+                "progress a881341 | - false false 2026-02-11T21:24:28.860Z 54fe7e17",
+            ]
+        );
+    }
+
+    /// A copy adds nothing when it is no response's line the correlator can tell from its
+    /// original: a user line's, one with neither message id nor request id, a synthetic error
+    /// line's, one whose usage is not read whole; nor when `data.message` is not an object.
+    #[test]
+    fn an_agent_progress_copy_without_a_response_identity_adds_nothing() {
+        let progress = |copy: &str| {
+            format!(
+                r#"{{"type":"progress","uuid":"p","data":{{"type":"agent_progress","agentId":"a1","message":{copy}}}}}"#
+            )
+        };
+        let usage = r#""usage":{"input_tokens":3,"output_tokens":1}"#;
+        for copy in [
+            format!(r#"{{"type":"user","uuid":"u","message":{{"role":"user","content":"x",{usage}}}}}"#),
+            format!(r#"{{"type":"assistant","uuid":"u","message":{{"model":"m",{usage}}}}}"#),
+            format!(r#"{{"type":"assistant","requestId":"r","message":{{"id":"x","model":"<synthetic>",{usage}}}}}"#),
+            r#"{"type":"assistant","requestId":"r","message":{"id":"x","usage":{"input_tokens":3,"output_tokens":1,"audio_input_tokens":9}}}"#.to_owned(),
+            r#"{"type":"assistant","requestId":"r","message":{"id":"x","usage":{"input_tokens":"3"}}}"#.to_owned(),
+            r#""a string""#.to_owned(),
+        ] {
+            assert_eq!(decode(&progress(&copy)), ["progress"], "{copy}");
+        }
+        // With a request id alone it counts (as a line of it with no message id would).
+        let copy =
+            format!(r#"{{"type":"assistant","requestId":"r","message":{{"model":"m",{usage}}}}}"#);
+        assert_eq!(
+            decode(&progress(&copy)),
+            ["progress", "usage Tokens { input: 3, output: 1, cache_read: 0, cache_write_5m: 0, cache_write_1h: 0, web_search: 0 }"]
         );
     }
 

@@ -115,6 +115,10 @@ pub struct Record<'a> {
     /// `progress` records of `agent_progress` data: the subagent it reports on
     /// (`data.agentId`).
     pub progress_agent_id: Option<Cow<'a, str>>,
+    /// `progress` records of `agent_progress` data: the copy of the subagent's line it carries
+    /// (`data.message`, an object: for an assistant line its `message` with `id`, `model` and
+    /// `usage`, `requestId`, `uuid`, `timestamp`), exactly as written, unread (FORMAT.md §3.2).
+    pub progress_copy: Option<&'a str>,
     /// `progress` records: the tool call being executed.
     pub tool_use_id: Option<Cow<'a, str>>,
     /// `progress` records: the enclosing tool call.
@@ -1652,8 +1656,9 @@ fn parse_members<'a>(line: &'a str, r: &mut Record<'a>) -> Result<(), RecordErro
             Top::Data => {
                 let (kind, end) = p.member_string_at(line, key, at, "type")?;
                 if kind.as_deref() == Some("agent_progress") {
-                    // Rare (a running subagent's lines): its id read in a second walk.
-                    r.progress_agent_id = member_string(&line[at..end], "agentId");
+                    // Rare (a running subagent's lines): its id and its line's copy read in a
+                    // second walk.
+                    (r.progress_agent_id, r.progress_copy) = agent_progress(&line[at..end]);
                 }
                 r.data = kind.map(|kind| TypeOnly { kind: Some(kind) });
                 end
@@ -3285,12 +3290,35 @@ pub fn member_string<'a>(value: &'a str, key: &str) -> Option<Cow<'a, str>> {
     let mut found = None;
     let _ = for_each_member(value, |k, v, _| {
         if k == key {
-            found = decode_string(v)
-                .unwrap_or_else(|_| Some(Cow::Owned(crate::text::decode_prefix(v, usize::MAX).0)));
+            found = lenient_string(v);
         }
         Ok::<(), ScanError>(())
     });
     found
+}
+
+/// The JSON value `v` as a string (`None` when it is not one), a string serde cannot decode (a
+/// lone surrogate) decoded leniently, the bad escapes as U+FFFD.
+fn lenient_string(v: &str) -> Option<Cow<'_, str>> {
+    decode_string(v)
+        .unwrap_or_else(|_| Some(Cow::Owned(crate::text::decode_prefix(v, usize::MAX).0)))
+}
+
+/// `agentId` (as [`member_string`] reads it) and `message` (when an object, exactly as
+/// written) of an `agent_progress` line's `data` object, in one walk of it; `None` for either
+/// when it is absent or of another type.
+fn agent_progress(data: &str) -> (Option<Cow<'_, str>>, Option<&str>) {
+    let (mut agent, mut copy) = (None, None);
+    let _ = for_each_member(data, |k, v, _| {
+        match k {
+            "agentId" => agent = lenient_string(v),
+            "message" if v.starts_with('{') => copy = Some(v),
+            "message" => copy = None,
+            _ => {}
+        }
+        Ok::<(), ScanError>(())
+    });
+    (agent, copy)
 }
 
 #[cfg(test)]

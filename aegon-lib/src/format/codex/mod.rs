@@ -1363,6 +1363,7 @@ impl Decoder {
             uuid: None,
             agent_id: if self.subagent { own } else { None },
             sidechain: self.subagent,
+            copied: false,
             cwd: self.cwd.as_deref().map(Cow::Borrowed),
             git_branch: self.branch.as_deref().map(Cow::Borrowed),
             version: self.version.as_deref().map(Cow::Borrowed),

@@ -507,6 +507,7 @@ impl Decoder {
             uuid,
             agent_id: None,
             sidechain: false,
+            copied: false,
             cwd: own(&self.cwd),
             git_branch: own(&self.git_branch),
             version: own(&self.version),

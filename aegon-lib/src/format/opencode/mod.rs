@@ -575,6 +575,7 @@ impl<'a> Header<'a> {
             uuid: self.uuid.clone(),
             agent_id: self.agent_id.clone(),
             sidechain: self.sidechain,
+            copied: false,
             cwd: self.cwd.clone(),
             git_branch: None,
             version: self.version.clone(),

@@ -187,6 +187,7 @@ where
         uuid: r.uuid.clone(),
         agent_id: None,
         sidechain: false,
+        copied: false,
         cwd: r.cwd.clone(),
         git_branch: None,
         version: r.version.clone(),
