@@ -66,11 +66,12 @@ const SAMPLE_WHOLE: usize = 128;
 /// [`DENSE_LINES`] lines in a row without a repeat, only lines sampled by their bytes (one in
 /// [`SAMPLE_ONE_IN`]) are hashed, looked up and remembered; the first line with a uuid that
 /// repeats (a sampled one found here, or any the correlator finds repeated) brings every line
-/// back. The sample depends on the bytes alone,
-/// so a copy of lines read while sampling is found within about [`SAMPLE_ONE_IN`] lines of
-/// its start; from there on its lines are looked up, and those read while sampling and not
-/// sampled are parsed (the correlator drops them, as it does every repeat this memory misses)
-/// and remembered, for the next copy.
+/// back. The sample depends on the bytes alone and sampled lines are always remembered, so a
+/// copy met while sampling is known from its first sampled line on (about [`SAMPLE_ONE_IN`]
+/// lines in); from there every line is looked up, and those that were read while sampling
+/// and not sampled are parsed (the correlator drops them, as it does every repeat this memory
+/// misses) and remembered, for the next copy. Lines read within [`DENSE_LINES`] lines of a
+/// repeat are all remembered, as before.
 #[derive(Debug)]
 struct CleanLines {
     /// XXH3's seed (lines up to 240 bytes) and secret (longer lines), drawn per process.
@@ -1148,8 +1149,8 @@ mod tests {
             }
         }
         let inputs = [&one, &altered, &two, &altered].map(String::as_bytes);
+        let (out_all, stats_all, _) = read_with(u32::MAX, &inputs);
         for dense in [1, 64, 700] {
-            let (out_all, stats_all, _) = read_with(u32::MAX, &inputs);
             let (out, stats, _) = read_with(dense, &inputs);
             assert_eq!(stats, stats_all, "dense for {dense}");
             assert!(out == out_all, "the outputs differ, dense for {dense}");
