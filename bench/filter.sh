@@ -562,6 +562,51 @@
 # Not tried: the NUL search after every parse (memchr over each line, 1.95M Ir on ONCE, half of
 # the memchr row above) could ride on the line split as memchr2 (`\n` and NUL, ~0.06 Ir a
 # byte more for the split): a field in the public `Line`, built in ~20 places.
+# The clean-line memory sampled on distinct history (filt7 branch, 2026-12-01, issue 14;
+# "before" is /tmp/aegon-stop24, "always on" and "after" one experiment build of this branch
+# whose threshold an environment variable set; UNIQUE, ONCE, FILE as above; U60 = the first
+# 34,335 lines of UNIQUE, 61.6 MB, for callgrind; load average 10-17 on 2 cores throughout).
+# On distinct input the memory of clean lines (pipeline::CleanLines) only ever misses: every
+# line paid XXH3 over its bytes, a probe of two tables and an insert, cache misses for the
+# most part. Now, after DENSE_LINES (8,192) Claude Code lines in a row without a repeated
+# uuid, only lines sampled by their bytes (a hash of the length and the first and last 64
+# bytes, one in 16; lines up to 128 bytes always) are hashed, looked up and remembered; the
+# first repeated uuid (a sampled line found, or any line the correlator finds repeated)
+# brings every line back. Output cannot change (a line the memory does not know is parsed and
+# dropped by the correlator, as before) and did not: stdout and stderr, --ndjson and --color
+# never, on ONCE, FILE, UNIQUE, the corpus twice, every /work/shared/bugs input, every file of
+# /work/shared/corpus-agents, `cat FILE | aegon`, and --summary / --summary --json on
+# home-40, home-distinct-40b and home-unique: identical with the memory forced on for every
+# line and adaptive at 8,192, and again at a threshold of 16 (sampling nearly throughout:
+# every copy met while sampling); 112 comparisons each, none differing.
+# Perf on UNIQUE (cpu-clock every 50 us, pinned, two runs each alternated): samples always on
+# 18,135 / 18,159, after 16,694 / 16,477 (-8.6%; aegon's own code 14,973 / 14,895 -> 13,490 /
+# 13,387, the kernel's unchanged): EventSink::line 1,048 / 998 -> 206 / 226, XXH3 390 / 396
+# -> under 0.3%, the memory's Generations::insert 244 / 224 -> 60 / 50, the sample's hash
+# (CleanLines::sampled) 62 / 80. Task-clock on UNIQUE (perf stat -r 3, taskset -c 0, three
+# interleaved rounds): before 617 / 627 / 640 ms, always on 615 / 616 / 631, after 544 / 592 /
+# 595 (threshold 4,096: 591 / 577 / 589). Callgrind, Ir (before / always on / after):
+#   ONCE  110.19M / 110.55M / 110.56M   (6,867 lines: never past the threshold)
+#   FILE  228.61M / 231.51M / 231.49M   (a copy every 6,867 lines: never past it)
+#   U60   549.91M / 551.76M / 536.53M   (-2.8%; CleanLines::key 20.7M -> 6.1M)
+# (before -> always on on FILE and ONCE is main's other changes since stop24, not this one.)
+# The threshold: at 4,096 FILE re-parses most of its second copy's last 2,771 lines (read
+# while sampling, so not remembered; found by the correlator) and costs 254.72M Ir, +10%; at
+# 8,192 (~14 MB of transcripts; the memory holds seven times as many lines) a copy is always
+# found whole when it comes within 8,192 lines of the last repeat, and otherwise from its first
+# sampled line on (~16 lines in), the lines read while sampling then parsed once and remembered
+# for the next copy. Peak RSS unchanged (the tables only fill less): UNIQUE 16.2 -> 15.5 MB.
+# CPU time on UNIQUE (perf stat -r 3 -e task-clock, taskset -c 0, four interleaved rounds of
+# the bare parse, before, after; load average 15): bare 331 / 325 / 319 / 317 ms, before 654 /
+# 656 / 629 / 633, after 615 / 574 / 575 / 589 (after ÷ before 0.94, 0.88, 0.91, 0.93; bare ÷
+# aegon by CPU time 0.50-0.51 before, 0.54-0.55 after). `bash bench/filter.sh` with
+# BENCH_BEFORE (7 rounds, load 14.6, the after build of this commit's code but for comments)
+# gave UNIQUE ÷ bare 0.60x after, 0.53x before (after ÷ before 1.14x), but also ONCE 1.68x
+# before and `cat UNIQUE | aegon` 2.6x `aegon UNIQUE`: wall clock at that load is not read.
+# Looked at and left: the NUL search after each parse (memchr over each line) is 9.9M Ir of
+# U60's 536.5M (1.85%), the line split's memchr 9.7M; memchr2 (`\n`, NUL) in the split would
+# cost ~0.07 Ir a byte more than memchr (an estimate), so the saving is ~1% of Ir, for a new field in the
+# public `Line` (built in ~25 places) or a flag passed beside it: not done.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -704,6 +749,9 @@ if [ -n "$before" ]; then
   add "before: cat FILE | aegon --ndjson" "cat $input | $pin $before --ndjson"
   add "before: aegon --color never FILE"  "$pin $before --color never $input"
   add "before: aegon --ndjson ONCE"       "$pin $before --ndjson $once" "$once_bytes"
+  if [ "$unique_mb" != 0 ]; then
+    add "before: aegon --ndjson UNIQUE"   "$pin $before -q --ndjson $unique" "$unique_bytes"
+  fi
 fi
 has_jq=0
 if command -v jq >/dev/null && [ "$jq_mb" != 0 ]; then
@@ -760,6 +808,10 @@ if [ -n "$before" ]; then
   printf '%-58s %5s×\n' "before: ndjson ÷ bare" "$(ratio "before: aegon --ndjson FILE" "bare serde_json parse FILE")"
   printf '%-58s %5s×\n' "aegon --ndjson ONCE ÷ before" "$(ratio "aegon --ndjson ONCE" "before: aegon --ndjson ONCE")"
   printf '%-58s %5s×\n' "before: ndjson ONCE ÷ bare ONCE" "$(ratio "before: aegon --ndjson ONCE" "bare serde_json parse ONCE")"
+  if [ "$unique_mb" != 0 ]; then
+    printf '%-58s %5s×\n' "aegon --ndjson UNIQUE ÷ before" "$(ratio "aegon --ndjson UNIQUE" "before: aegon --ndjson UNIQUE")"
+    printf '%-58s %5s×\n' "before: ndjson UNIQUE ÷ bare UNIQUE" "$(ratio "before: aegon --ndjson UNIQUE" "bare serde_json parse UNIQUE")"
+  fi
 fi
 if [ "$has_jq" = 1 ]; then
   jqn="jq -c . SLICE (${jq_mb} MB, 1 run)"

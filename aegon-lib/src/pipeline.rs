@@ -30,6 +30,20 @@ const READ_CHUNK: usize = 256 << 10;
 /// a repeat met after it was forgotten is parsed, and the correlator still knows it.
 const CLEAN_LINES_REMEMBERED: usize = 2 * 28_672;
 
+/// Claude Code lines read in a row without one that repeats an earlier line with a uuid (known
+/// by its bytes in [`CleanLines`], or by its uuid in the correlator), after which
+/// [`CleanLines`] looks up and remembers only sampled lines (one in [`SAMPLE_ONE_IN`]), until
+/// such a line repeats again. About 14 MB of transcripts (1.8 KB a line on the corpus); the
+/// memory holds seven times as many lines.
+const DENSE_LINES: u32 = 8_192;
+
+/// Out of dense mode, one line in this many (chosen by its bytes, see
+/// [`CleanLines::sampled`]) is looked up and remembered.
+const SAMPLE_ONE_IN: u64 = 16;
+
+/// Lines up to this many bytes are always sampled: hashing them is as cheap as choosing.
+const SAMPLE_WHOLE: usize = 128;
+
 /// Lines already read whole, known by a 64-bit hash of their bytes, so that the same bytes
 /// met again are known to repeat an entry without being parsed.
 ///
@@ -45,6 +59,19 @@ const CLEAN_LINES_REMEMBERED: usize = 2 * 28_672;
 /// The hash is XXH3's (the `twox-hash` crate: AVX2 where the CPU has it, chosen at run time)
 /// with a seed and a secret drawn per process, so lines cannot be made to collide on purpose;
 /// two different lines collide by chance with odds of about n²/2⁶⁴.
+///
+/// On history without repeats the memory only ever misses, and its hash, probe and insert
+/// (random reads of a 1.1 MB table, missing the caches, for every line) took 8% of the CPU
+/// time (bench/filter.sh, UNIQUE). So it adapts ([`CleanLines::looked_up`]): after
+/// [`DENSE_LINES`] lines in a row without a repeat, only lines sampled by their bytes (one in
+/// [`SAMPLE_ONE_IN`]) are hashed, looked up and remembered; the first line with a uuid that
+/// repeats (a sampled one found here, or any the correlator finds repeated) brings every line
+/// back. The sample depends on the bytes alone and sampled lines are always remembered, so a
+/// copy met while sampling is known from its first sampled line on (about [`SAMPLE_ONE_IN`]
+/// lines in); from there every line is looked up, and those that were read while sampling
+/// and not sampled are parsed (the correlator drops them, as it does every repeat this memory
+/// misses) and remembered, for the next copy. Lines read within [`DENSE_LINES`] lines of a
+/// repeat are all remembered, as before.
 #[derive(Debug)]
 struct CleanLines {
     /// XXH3's seed (lines up to 240 bytes) and secret (longer lines), drawn per process.
@@ -55,6 +82,13 @@ struct CleanLines {
     fallback: foldhash::fast::RandomState,
     /// Hash of a line's bytes → identity of its uuid.
     lines: Generations<u64>,
+    /// Claude Code lines read since the last that repeated an earlier one with a uuid.
+    since_repeat: u32,
+    /// Every line is looked up while `since_repeat` is under this ([`DENSE_LINES`]; tests
+    /// set other values, `u32::MAX` for every line always).
+    dense_lines: u32,
+    /// Lines known here as repeats, not parsed.
+    hits: u64,
 }
 
 /// Bytes of XXH3's secret: the length of its default one.
@@ -74,6 +108,9 @@ impl Default for CleanLines {
             secret,
             fallback: foldhash::fast::RandomState::default(),
             lines: Generations::with_limit(Some(CLEAN_LINES_REMEMBERED)),
+            since_repeat: 0,
+            hits: 0,
+            dense_lines: DENSE_LINES,
         }
     }
 }
@@ -85,6 +122,45 @@ impl CleanLines {
         use std::hash::BuildHasher;
         twox_hash::XxHash3_64::oneshot_with_seed_and_secret(self.seed, &self.secret[..], bytes)
             .unwrap_or_else(|_| self.fallback.hash_one(bytes))
+    }
+
+    /// Whether the line `bytes` is hashed, looked up and, once read, remembered: every line
+    /// until [`DENSE_LINES`] in a row went by without a repeat, then sampled ones.
+    #[inline]
+    fn looked_up(&self, bytes: &[u8]) -> bool {
+        self.since_repeat < self.dense_lines || Self::sampled(self.seed, bytes)
+    }
+
+    /// Whether the line `bytes` is one of the sample: about one in [`SAMPLE_ONE_IN`], by a
+    /// hash of its length, its first 64 bytes and its last 64 (every line up to
+    /// [`SAMPLE_WHOLE`] bytes). On the corpus (6,867 lines) lines alike in those are alike
+    /// whole: the lines that differ only in between (the same progress record but for its
+    /// uuids, a title written again) differ in their first bytes (`parentUuid`) or their last
+    /// (`uuid`, `timestamp`), so the sample is not a family of lines that is always out.
+    fn sampled(seed: u64, bytes: &[u8]) -> bool {
+        use twox_hash::XxHash3_64;
+        let n = bytes.len();
+        if n <= SAMPLE_WHOLE {
+            return true;
+        }
+        let (Some(head), Some(tail)) = (bytes.get(..64), bytes.get(n - 64..)) else {
+            return true;
+        };
+        let seed = seed ^ n as u64;
+        let h = XxHash3_64::oneshot_with_seed(seed, head)
+            ^ XxHash3_64::oneshot_with_seed(seed.rotate_left(32), tail);
+        h % SAMPLE_ONE_IN == 0
+    }
+
+    /// Notes a Claude Code line read: `repeated` whether it repeated an earlier line with a
+    /// uuid.
+    #[inline]
+    fn note(&mut self, repeated: bool) {
+        self.since_repeat = if repeated {
+            0
+        } else {
+            self.since_repeat.saturating_add(1)
+        };
     }
 }
 
@@ -731,11 +807,14 @@ impl<R: Renderer> EventSink<'_, R> {
                 }
                 // Only Claude Code lines are decoded without state (see `CleanLines`).
                 let stateless = decoder.format() == Some(Format::Claude) && !decoder.is_document();
-                let key = stateless.then(|| self.clean_lines.key(line.bytes));
+                let key = (stateless && self.clean_lines.looked_up(line.bytes))
+                    .then(|| self.clean_lines.key(line.bytes));
                 if let Some(&identity) = key.and_then(|key| self.clean_lines.lines.get(&key)) {
                     if self.correlator.repeat_known_line(identity) {
                         self.bare_lines.uuid_line(identity);
                         self.stats.repeated_lines += 1;
+                        self.clean_lines.note(true);
+                        self.clean_lines.hits += 1;
                         return ControlFlow::Continue(());
                     }
                 }
@@ -743,8 +822,15 @@ impl<R: Renderer> EventSink<'_, R> {
                 self.line_reported = false;
                 let bytes = line.bytes;
                 let flow = decoder.line(file, line, &mut |event| self.line_event(event, bytes));
-                if self.correlator.repeated_lines() > repeated {
+                let repeated = self.correlator.repeated_lines() > repeated;
+                if repeated {
                     self.stats.repeated_lines += 1;
+                }
+                if stateless {
+                    // A line without uuid that repeats (known by its bytes and the entry
+                    // before it, see `Input`) is no copy this memory could have known.
+                    let copied = repeated && self.correlator.line_identity().is_some();
+                    self.clean_lines.note(copied);
                 }
                 if let Some(identity) = self.correlator.line_identity() {
                     self.bare_lines.uuid_line(identity);
@@ -849,6 +935,8 @@ impl<R: Renderer> EventSink<'_, R> {
 #[cfg(test)]
 mod tests {
     use super::CleanLines;
+    use crate::render::ndjson::NdjsonRenderer;
+    use proptest::prelude::*;
 
     /// Every call that hands events over ends with a pause, after its last event (the
     /// dashboard lets go of its lock there: a source that then waits must not hold it).
@@ -932,5 +1020,214 @@ mod tests {
             other.key(b"{\"uuid\":\"a\"}"),
             lines.key(b"{\"uuid\":\"a\"}")
         );
+    }
+
+    /// The fixture corpus (fixtures/corpus, every transcript, each once: no line repeats
+    /// another), its files in name order.
+    fn corpus() -> Vec<u8> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/corpus");
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
+            .collect();
+        files.sort();
+        files
+            .iter()
+            .flat_map(|f| std::fs::read(f).unwrap())
+            .collect()
+    }
+
+    /// The first `n` lines of `text`, each with its newline.
+    fn first_lines(text: &str, n: usize) -> String {
+        text.split_inclusive('\n').take(n).collect()
+    }
+
+    /// Lines `from..to` of `text`.
+    fn lines_of(text: &str, from: usize, to: usize) -> String {
+        text.split_inclusive('\n')
+            .skip(from)
+            .take(to - from)
+            .collect()
+    }
+
+    /// Copy `k` of `text` made distinct as bench/filter.sh makes its UNIQUE input: every
+    /// uuid, session, message, request and tool call id given the prefix `c{k}`, so no line
+    /// of one copy repeats a line or an entry of another.
+    fn distinct(text: &str, k: usize) -> String {
+        [
+            ("\"uuid\":\"", "-"),
+            ("\"parentUuid\":\"", "-"),
+            ("\"sessionId\":\"", "-"),
+            ("\"id\":\"msg_", ""),
+            ("\"requestId\":\"req_", ""),
+            ("\"tool_use_id\":\"toolu_", ""),
+            ("\"id\":\"toolu_", ""),
+        ]
+        .iter()
+        .fold(text.to_owned(), |t, (at, sep)| {
+            t.replace(at, &format!("{at}c{k}{sep}"))
+        })
+    }
+
+    /// One run over `inputs` (each an input of its own) with clean lines looked up densely
+    /// for `dense_lines` lines after a repeat: the NDJSON output, the counters, and after
+    /// each input, the lines known by their bytes so far and the keys remembered.
+    fn read_with(dense_lines: u32, inputs: &[&[u8]]) -> (String, super::Stats, Vec<(u64, usize)>) {
+        let mut pipeline =
+            super::Pipeline::new(super::Options::default(), NdjsonRenderer::new(Vec::new()));
+        pipeline.clean_lines.dense_lines = dense_lines;
+        let mut after = Vec::new();
+        for bytes in inputs {
+            let mut input = pipeline.open("input");
+            for chunk in bytes.chunks(100_000) {
+                let _ = pipeline.push(&mut input, chunk).unwrap();
+            }
+            let _ = pipeline.close(input).unwrap();
+            let lines = &pipeline.clean_lines;
+            after.push((lines.hits, lines.lines.len()));
+        }
+        let (renderer, stats) = pipeline.finish().unwrap();
+        let out = String::from_utf8(renderer.into_inner()).unwrap();
+        (out, stats, after)
+    }
+
+    /// A history that turns from distinct to copies (a resumed session's copy of lines read
+    /// while only sampled ones were remembered, the same copy again, a copy of lines read
+    /// while every line was): the output and the counters are those of the memory looking up
+    /// every line, and each copy is known by its bytes from its first sampled line on.
+    #[test]
+    fn sampled_clean_lines_read_as_every_line_looked_up() {
+        let corpus = String::from_utf8(corpus()).unwrap();
+        let base = first_lines(&corpus, 1_500);
+        let d: Vec<String> = (1..=4).map(|k| distinct(&base, k)).collect();
+        // Lines 300..1,100 of the second copy: read after 1,500 + 300 lines without a repeat.
+        let resumed = lines_of(&d[1], 300, 1_100);
+        let early = first_lines(&d[0], 300);
+        let inputs = [&d[0], &d[1], &d[2], &resumed, &d[3], &resumed, &early].map(String::as_bytes);
+        let dense = 512;
+        let (out_all, stats_all, all) = read_with(u32::MAX, &inputs);
+        let (out, stats, sampled) = read_with(dense, &inputs);
+        assert_eq!(stats, stats_all);
+        assert!(out == out_all, "the outputs differ");
+        assert!(stats.repeated_lines > 1_500, "{stats:?}");
+        // Distinct lines: nothing known; past `dense` lines only sampled ones remembered.
+        let (hits, kept) = sampled[2];
+        assert_eq!(hits, 0);
+        assert!(all[2].1 > 3_500, "{all:?}");
+        assert!(kept < dense as usize + 3 * 4_000 / 16, "{kept} keys kept");
+        // The copy of lines read while sampling: its sampled lines known, then each line
+        // looked up (and the rest parsed, remembered for the next copy).
+        let copy = |run: &[(u64, usize)], i: usize| run[i].0 - run[i - 1].0;
+        let all_known = copy(&all, 3);
+        assert!(all_known > 600, "{all:?}");
+        assert!(
+            (1..all_known / 4).contains(&copy(&sampled, 3)),
+            "{sampled:?} {all:?}"
+        );
+        // The same copy again, after more distinct lines, and a copy of lines read while
+        // every line was looked up: known from their first sampled line on (a line is out
+        // of the sample with odds 15/16: 300 in a row, 4e-9).
+        for i in [5, 6] {
+            assert!(
+                copy(&sampled, i) + 300 >= copy(&all, i),
+                "{i}: {sampled:?} {all:?}"
+            );
+        }
+    }
+
+    /// A copy whose lines are altered (other bytes under the same uuid), some dropped and
+    /// new ones among them, after distinct lines: read as with every line looked up.
+    #[test]
+    fn an_altered_copy_reads_as_with_every_line_looked_up() {
+        let corpus = String::from_utf8(corpus()).unwrap();
+        let base = first_lines(&corpus, 1_200);
+        let (one, two) = (distinct(&base, 1), distinct(&base, 2));
+        let mut altered = String::new();
+        for (i, line) in one.split_inclusive('\n').enumerate().skip(200) {
+            match i % 11 {
+                3 => continue,
+                5 => altered.push_str(&line.replacen('{', "{ ", 1)),
+                7 => {
+                    altered.push_str(line);
+                    altered.push_str(two.split_inclusive('\n').nth(i).unwrap_or(""));
+                }
+                _ => altered.push_str(line),
+            }
+        }
+        let inputs = [&one, &altered, &two, &altered].map(String::as_bytes);
+        let (out_all, stats_all, _) = read_with(u32::MAX, &inputs);
+        for dense in [1, 64, 700] {
+            let (out, stats, _) = read_with(dense, &inputs);
+            assert_eq!(stats, stats_all, "dense for {dense}");
+            assert!(out == out_all, "the outputs differ, dense for {dense}");
+            assert!(stats.repeated_lines > 1_500, "{stats:?}");
+        }
+    }
+
+    /// At the real threshold: 10,000 distinct lines and more, then a resumed copy of lines
+    /// from the first thousands and from the last: the same output as with every line looked
+    /// up, the copy known by its bytes once its first sampled line is met.
+    #[test]
+    fn a_history_distinct_for_ten_thousand_lines_then_copied() {
+        let corpus = String::from_utf8(corpus()).unwrap();
+        let base = first_lines(&corpus, 5_200);
+        let history = distinct(&base, 1) + &distinct(&base, 2);
+        let resumed = lines_of(&history, 2_000, 2_600) + &lines_of(&history, 9_800, 10_400);
+        let inputs = [&history, &resumed, &resumed].map(String::as_bytes);
+        let (out_all, stats_all, all) = read_with(u32::MAX, &inputs);
+        let (out, stats, sampled) = read_with(super::DENSE_LINES, &inputs);
+        assert_eq!(stats, stats_all);
+        assert!(out == out_all, "the outputs differ");
+        assert!(sampled[0].1 + 1_000 < all[0].1, "{sampled:?} {all:?}");
+        let copy = |run: &[(u64, usize)], i: usize| run[i].0 - run[i - 1].0;
+        // The first copy: lines 2,000.. were remembered (read while every line was), those
+        // from 9,800 only when sampled; the second copy: every line.
+        assert!(
+            copy(&sampled, 1) + 300 >= copy(&all, 1) / 2,
+            "{sampled:?} {all:?}"
+        );
+        assert!(copy(&sampled, 1) < copy(&all, 1), "{sampled:?} {all:?}");
+        assert!(
+            copy(&sampled, 2) + 300 >= copy(&all, 2),
+            "{sampled:?} {all:?}"
+        );
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+        /// Chunk invariance where only sampled lines are looked up: a transcript with
+        /// hostile lines, then a distinct copy, then the first again, read in any chunks with
+        /// a dense run of a few lines, gives what every line looked up gives read whole.
+        #[test]
+        fn sampled_clean_lines_do_not_depend_on_chunking(
+            cuts in proptest::collection::vec(any::<usize>(), 0..32),
+            dense in 0u32..6,
+        ) {
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../fixtures/corpus/marot__spotter__test__fixtures__transcripts__tool_heavy.jsonl");
+            let mut once = std::fs::read(path).unwrap();
+            once.extend_from_slice(b"{\"a\":\"\0\0\"}\nnot json\n\xff{\"type\":\"user\",\"uuid\":\"x\"}\n");
+            let copy = distinct(&String::from_utf8_lossy(&once), 1);
+            let input = [once.as_slice(), copy.as_bytes(), &once].concat();
+            let (want, want_stats, _) = read_with(u32::MAX, &[&input]);
+            let mut pipeline =
+                super::Pipeline::new(super::Options::default(), NdjsonRenderer::new(Vec::new()));
+            pipeline.clean_lines.dense_lines = dense;
+            let mut reading = pipeline.open("input");
+            let bytes = input.as_slice();
+            let mut at: Vec<usize> = cuts.iter().map(|c| c % (bytes.len() + 1)).collect();
+            at.sort_unstable();
+            let mut from = 0;
+            for to in at.into_iter().chain([bytes.len()]) {
+                let _ = pipeline.push(&mut reading, &bytes[from..to]).unwrap();
+                from = to;
+            }
+            let _ = pipeline.close(reading).unwrap();
+            let (renderer, stats) = pipeline.finish().unwrap();
+            prop_assert_eq!(stats, want_stats);
+            prop_assert!(String::from_utf8(renderer.into_inner()).unwrap() == want);
+        }
     }
 }
