@@ -142,7 +142,7 @@ fn mentions_id(bytes: &[u8]) -> bool {
 /// Whether a JSONL line (a whole JSON object) is an OpenCode object written on one line: a
 /// top-level `id` that is an OpenCode identifier (a storage file), or an `info` whose `id` is
 /// one (an export written compactly, as `jq -c` or a sync tool rewrites it), as
-/// [`is_document`] tells a document; and no Claude Code `uuid`.
+/// the document sniff tells a document; and no Claude Code `uuid`.
 pub fn sniff_line(line: &[u8]) -> bool {
     #[derive(serde::Deserialize)]
     struct Info<'a> {
