@@ -139,6 +139,15 @@ pub struct Item<'a> {
     /// The model (`turn_context`).
     #[serde(borrow)]
     pub model: Str<'a>,
+    /// `service_tier` of a `turn_context` (some versions write it there too): the OpenAI
+    /// service tier the turn's requests ran on (`default`, `priority` for Codex's Fast mode,
+    /// `flex`).
+    #[serde(borrow)]
+    pub service_tier: Str<'a>,
+    /// `thread_settings` of `event_msg/thread_settings_applied` (0.144): the thread's settings
+    /// from then on, of which only `service_tier` is read ([`ThreadSettings`]).
+    #[serde(borrow)]
+    pub thread_settings: Option<&'a RawValue>,
 
     // response items
     /// `role` of a `message`: `user`, `assistant`, `developer`.
@@ -378,6 +387,17 @@ pub const INFO_COUNTS: [&str; 10] = [
     "last_token_usage.reasoning_output_tokens",
     "last_token_usage.total_tokens",
 ];
+
+/// The part of `thread_settings_applied.thread_settings` aegon reads: `service_tier`
+/// (`"default"` or `"priority"` in what antiburn PR #269 measured on 1,034 rollouts; sticky for
+/// the thread until the next such event). A value that is not a string reads as absent.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ThreadSettings<'a> {
+    /// `service_tier`.
+    #[serde(borrow)]
+    pub service_tier: Str<'a>,
+}
 
 /// The subagent facts of a `session_meta.source`: whether it names a subagent, and its parent
 /// thread when written (`{"subagent":{"thread_spawn":{"parent_thread_id":…}}}`).
