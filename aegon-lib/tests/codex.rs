@@ -932,3 +932,37 @@ fn fast_mode_requests_carry_the_priority_tier_they_ran_on() {
         "the thread's default afterwards"
     );
 }
+
+#[test]
+fn cache_writes_are_split_out_of_input() {
+    // tester16 #10: GPT-5.6 writes `cache_write_input_tokens` (a part of `input_tokens`, as
+    // `cached_input_tokens` is; some versions say `cache_creation_input_tokens`). The real
+    // file's first counted token_count, rewritten with 100,000 input of which 40,000 cached
+    // and 30,000 written.
+    let real = std::fs::read_to_string(fixture("019c4374-701c-7042-aa87-dcedb8f04ede")).unwrap();
+    for key in ["cache_write_input_tokens", "cache_creation_input_tokens"] {
+        let mut done = false;
+        let text = with_info(&real, |p, _| {
+            if done {
+                p["info"] = Value::Null;
+                return;
+            }
+            done = true;
+            let u = serde_json::json!({"input_tokens":100000,"cached_input_tokens":40000,key:30000,
+                "output_tokens":1000,"reasoning_output_tokens":200,"total_tokens":101000});
+            p["info"]["total_token_usage"] = u.clone();
+            p["info"]["last_token_usage"] = u;
+        });
+        let evs = events("w", text.as_bytes());
+        let usage: Vec<&Value> = evs.iter().filter(|e| e["kind"] == "usage").collect();
+        assert_eq!(usage.len(), 1, "{key}");
+        let u = usage[0];
+        assert_eq!(u["input"], 30_000, "{key}");
+        assert_eq!(u["cache_read"], 40_000, "{key}");
+        assert_eq!(
+            u["cache_write_5m"].as_u64().unwrap_or(0) + u["cache_write_1h"].as_u64().unwrap_or(0),
+            30_000,
+            "{key}"
+        );
+    }
+}

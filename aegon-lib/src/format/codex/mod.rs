@@ -84,7 +84,10 @@
 //! `last_token_usage`) when its `total_token_usage.total_tokens` differs from the previous
 //! event's: repeats are exact copies, and a drop of the total starts a new segment (its
 //! event differs, so it counts). `info: null` events (rate limits only) carry nothing.
-//! `tokens.input` = `input_tokens − cached_input_tokens`, `cache_read` = `cached_input_tokens`,
+//! `tokens.input` = `input_tokens − cached_input_tokens − cache writes`, `cache_read` =
+//! `cached_input_tokens`, `cache_write_5m` = the cache writes (`cache_write_input_tokens`, or
+//! `cache_creation_input_tokens`: a part of `input_tokens`, priced at the model's cache-write
+//! rate; not split out of a request told by its totals only, which keeps them in `input`),
 //! `output` = `output_tokens` (reasoning included), `reasoning` = `reasoning_output_tokens`;
 //! `factors.prompt_tokens` = `input_tokens`. The model is the latest `turn_context.model`.
 //!
@@ -1117,11 +1120,12 @@ impl Decoder {
         };
         let input = last.input_tokens.get();
         let cached = last.cached_input_tokens.get();
+        let writes = last.cache_writes().min(input.saturating_sub(cached));
         let tokens = Tokens {
-            input: input.saturating_sub(cached),
+            input: input.saturating_sub(cached) - writes,
             output: last.output_tokens.get(),
             cache_read: cached,
-            cache_write_5m: 0,
+            cache_write_5m: writes,
             cache_write_1h: 0,
             web_search: 0,
         };
@@ -1333,10 +1337,14 @@ impl Decoder {
         if to <= from || cached > input {
             return None;
         }
+        let writes = between(Usage::cache_writes)
+            .unwrap_or(0)
+            .min(input - cached);
         let tokens = Tokens {
-            input: input - cached,
+            input: input - cached - writes,
             output,
             cache_read: cached,
+            cache_write_5m: writes,
             ..Tokens::default()
         };
         Some(self.usage(

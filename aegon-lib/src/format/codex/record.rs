@@ -347,6 +347,12 @@ pub struct Usage {
     pub reasoning_output_tokens: Count,
     /// input + output.
     pub total_tokens: Count,
+    /// Input tokens written to the cache (GPT-5.6, billed at its cache-write rate): a part of
+    /// `input_tokens`, as `cached_input_tokens` is (getagentseal/codeburn#1075,
+    /// agentclientprotocol/codex-acp#509).
+    pub cache_write_input_tokens: Count,
+    /// The same count under the name some versions write (PixelPaw-Labs/codex-trace#154).
+    pub cache_creation_input_tokens: Count,
 }
 
 impl Usage {
@@ -359,6 +365,13 @@ impl Usage {
         })
     }
 
+    /// Input tokens written to the cache (either name; both written: the larger).
+    pub fn cache_writes(&self) -> u64 {
+        self.cache_write_input_tokens
+            .get()
+            .max(self.cache_creation_input_tokens.get())
+    }
+
     /// True when a count was written that is not one ([`Count::Refused`]).
     pub fn refused(&self) -> bool {
         [
@@ -367,6 +380,8 @@ impl Usage {
             self.output_tokens,
             self.reasoning_output_tokens,
             self.total_tokens,
+            self.cache_write_input_tokens,
+            self.cache_creation_input_tokens,
         ]
         .iter()
         .any(|c| c.is_refused())
