@@ -12,7 +12,7 @@ use aegon::{Options, Pipeline};
 use serde_json::Value;
 
 mod codex_rules;
-use codex_rules::{count, fork_of_review_child, totals_only, with_info, Counts};
+use codex_rules::{child_of, count, fork_of_review_child, totals_only, with_info, Counts};
 
 fn dir() -> PathBuf {
     PathBuf::from(concat!(
@@ -839,5 +839,130 @@ fn token_counts_aegon_cannot_read_are_calls_of_unknown_cost_said_at_their_usage(
         // Every such event is the same text: one request, said once.
         assert_eq!((usage.len(), problems.len()), (1, 1), "{info}");
         assert!(usage[0]["cost_usd"].is_null());
+    }
+}
+
+#[test]
+fn a_spawned_or_forked_childs_replay_of_its_parent_is_never_its_usage() {
+    // tester16 #2: the parent's history a child rollout replays (its token_counts included)
+    // was counted as the child's for a spawned subagent, and for a fork whose replay keeps
+    // the parent's timestamps. Every layout: only the child's own two requests count.
+    let parent = fixture("019c4374-701c-7042-aa87-dcedb8f04ede");
+    for spawn in [true, false] {
+        for keep_stamps in [true, false] {
+            let (text, own) = child_of(&parent, spawn, keep_stamps);
+            let evs = events("child", text.as_bytes());
+            let usage: Vec<&Value> = evs.iter().filter(|e| e["kind"] == "usage").collect();
+            let sum = |k: &str| usage.iter().map(|e| e[k].as_u64().unwrap()).sum::<u64>();
+            let what = format!("spawn {spawn}, original stamps {keep_stamps}");
+            assert_eq!(usage.len(), 2, "{what}");
+            assert_eq!(
+                (sum("input"), sum("cache_read"), sum("output")),
+                own,
+                "{what}"
+            );
+            let kinds = |k: &str| evs.iter().filter(|e| e["kind"] == k).count();
+            assert_eq!(
+                kinds("user_prompt"),
+                1,
+                "{what}: the child's own prompt only"
+            );
+            assert_eq!(kinds("tool_call"), 0, "{what}: no replayed call");
+        }
+    }
+}
+
+#[test]
+fn a_parent_joined_after_its_spawned_child_is_read_as_itself() {
+    // Only the parent's session_meta right after the child's starts a replay: `cat child
+    // parent` counts both, the parent's 9 requests included.
+    let path = fixture("019c4374-701c-7042-aa87-dcedb8f04ede");
+    let (child, _) = child_of(&path, true, true);
+    let parent = std::fs::read_to_string(&path).unwrap();
+    let alone = events("p", parent.as_bytes());
+    let calls = |evs: &[Value]| evs.iter().filter(|e| e["kind"] == "usage").count();
+    let joined = events("j", format!("{child}{parent}").as_bytes());
+    assert_eq!(calls(&joined), 2 + calls(&alone));
+}
+
+#[test]
+fn fast_mode_requests_carry_the_priority_tier_they_ran_on() {
+    // tester16 #11: Codex's Fast mode is OpenAI's priority tier, recorded (sticky) on
+    // `thread_settings_applied.thread_settings.service_tier` and on `turn_context`. The real
+    // file records "default" 7 times: set to "priority", each request after the first such
+    // event carries it (and is priced as the tier says); "default" is the standard tier.
+    let path = fixture("AkashJana18");
+    let real = std::fs::read_to_string(&path).unwrap();
+    let tier = |evs: &[Value]| -> Vec<Option<String>> {
+        evs.iter()
+            .filter(|e| e["kind"] == "usage")
+            .map(|e| e["service_tier"].as_str().map(str::to_owned))
+            .collect()
+    };
+    let standard = tier(&events("real", real.as_bytes()));
+    assert!(standard.iter().all(Option::is_none), "default is standard");
+    let first = real.find("thread_settings_applied").unwrap();
+    let before = real[..first].matches("\"token_count\"").count();
+    let fast = real.replace(
+        r#""service_tier":"default""#,
+        r#""service_tier":"priority""#,
+    );
+    let tiers = tier(&events("fast", fast.as_bytes()));
+    assert_eq!(tiers.len(), standard.len());
+    let priced: Vec<bool> = tiers.iter().map(Option::is_some).collect();
+    let n = priced.iter().filter(|p| !**p).count();
+    assert!(
+        n > 0 && n <= before,
+        "requests before the first setting stay standard"
+    );
+    assert!(priced[n..].iter().all(|p| *p), "sticky from then on");
+    assert!(tiers.iter().flatten().all(|t| t == "priority"));
+    // A turn_context's own service_tier sets it too, and "default" sets it back.
+    let mut lines: Vec<String> = real.lines().map(str::to_owned).collect();
+    let tc = lines
+        .iter()
+        .position(|l| l.contains(r#""type":"turn_context""#))
+        .unwrap();
+    lines[tc] = lines[tc].replacen(r#""payload":{"#, r#""payload":{"service_tier":"flex","#, 1);
+    let text = lines.join("\n") + "\n";
+    let tiers = tier(&events("flex", text.as_bytes()));
+    assert_eq!(tiers.first().cloned().flatten().as_deref(), Some("flex"));
+    assert!(
+        tiers.last().unwrap().is_none(),
+        "the thread's default afterwards"
+    );
+}
+
+#[test]
+fn cache_writes_are_split_out_of_input() {
+    // tester16 #10: GPT-5.6 writes `cache_write_input_tokens` (a part of `input_tokens`, as
+    // `cached_input_tokens` is; some versions say `cache_creation_input_tokens`). The real
+    // file's first counted token_count, rewritten with 100,000 input of which 40,000 cached
+    // and 30,000 written.
+    let real = std::fs::read_to_string(fixture("019c4374-701c-7042-aa87-dcedb8f04ede")).unwrap();
+    for key in ["cache_write_input_tokens", "cache_creation_input_tokens"] {
+        let mut done = false;
+        let text = with_info(&real, |p, _| {
+            if done {
+                p["info"] = Value::Null;
+                return;
+            }
+            done = true;
+            let u = serde_json::json!({"input_tokens":100000,"cached_input_tokens":40000,key:30000,
+                "output_tokens":1000,"reasoning_output_tokens":200,"total_tokens":101000});
+            p["info"]["total_token_usage"] = u.clone();
+            p["info"]["last_token_usage"] = u;
+        });
+        let evs = events("w", text.as_bytes());
+        let usage: Vec<&Value> = evs.iter().filter(|e| e["kind"] == "usage").collect();
+        assert_eq!(usage.len(), 1, "{key}");
+        let u = usage[0];
+        assert_eq!(u["input"], 30_000, "{key}");
+        assert_eq!(u["cache_read"], 40_000, "{key}");
+        assert_eq!(
+            u["cache_write_5m"].as_u64().unwrap_or(0) + u["cache_write_1h"].as_u64().unwrap_or(0),
+            30_000,
+            "{key}"
+        );
     }
 }

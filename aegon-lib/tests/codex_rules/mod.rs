@@ -281,3 +281,68 @@ pub fn totals_only(text: &str) -> String {
             .remove("last_token_usage");
     })
 }
+
+/// A child rollout of the real `parent` in the layout Codex writes for a spawned subagent
+/// (`spawn`: `source.subagent.thread_spawn.parent_thread_id`, codex-rs `agent/control/spawn.rs`
+/// as vibe-usage PR #34 describes it) or a fork (`forked_from_id`): the child's
+/// `session_meta` at 2026-04-02T10:00:00Z, the parent's copied `session_meta` and history —
+/// each line keeping its own timestamp (`keep_stamps`, the parent's time, before the child's) or
+/// re-stamped to the child's start — then the child's own turn 2 s later: two requests on top of the
+/// parent's final cumulative total. Returns the rollout and the child's own tokens (input,
+/// cached, output) summed.
+pub fn child_of(parent: &Path, spawn: bool, keep_stamps: bool) -> (String, (u64, u64, u64)) {
+    let parent = std::fs::read_to_string(parent).unwrap();
+    let lines: Vec<Value> = parent
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let pid = lines[0]["payload"]["id"].as_str().unwrap().to_owned();
+    let mut total = serde_json::json!({"input_tokens":0,"cached_input_tokens":0,"output_tokens":0,"reasoning_output_tokens":0,"total_tokens":0});
+    for v in &lines {
+        if v["payload"]["type"] == "token_count" && v["payload"]["info"].is_object() {
+            total = v["payload"]["info"]["total_token_usage"].clone();
+        }
+    }
+    let t0 = "2026-04-02T10:00:00.000Z";
+    let mut meta = lines[0].clone();
+    meta["timestamp"] = Value::from(t0);
+    meta["payload"]["id"] = Value::from("0199bbbb-0000-7000-8000-0000000c41d0");
+    meta["payload"]["timestamp"] = Value::from(t0);
+    if spawn {
+        meta["payload"]["source"] = serde_json::json!({"subagent":{"thread_spawn":{
+            "parent_thread_id": pid, "depth": 1, "agent_nickname": "Ada", "agent_role": "worker"}}});
+    } else {
+        meta["payload"]["forked_from_id"] = Value::from(pid);
+    }
+    let mut out = vec![meta];
+    for v in &lines {
+        let mut v = v.clone();
+        if !keep_stamps {
+            v["timestamp"] = Value::from(t0);
+        }
+        out.push(v);
+    }
+    out.push(serde_json::json!({"timestamp":"2026-04-02T10:00:02.000Z","type":"event_msg","payload":{"type":"task_started","turn_id":"c1","model_context_window":258400}}));
+    out.push(serde_json::json!({"timestamp":"2026-04-02T10:00:02.000Z","type":"turn_context","payload":{"cwd":"/w","model":"gpt-5.3-codex"}}));
+    out.push(serde_json::json!({"timestamp":"2026-04-02T10:00:02.100Z","type":"event_msg","payload":{"type":"user_message","message":"child task","images":[]}}));
+    let mut own = (0, 0, 0);
+    for (ts, input, cached, output) in [
+        ("2026-04-02T10:00:05.000Z", 40_000_u64, 30_000_u64, 500_u64),
+        ("2026-04-02T10:00:09.000Z", 41_000, 40_000, 700),
+    ] {
+        let last = serde_json::json!({"input_tokens":input,"cached_input_tokens":cached,"output_tokens":output,"reasoning_output_tokens":0,"total_tokens":input+output});
+        for k in [
+            "input_tokens",
+            "cached_input_tokens",
+            "output_tokens",
+            "total_tokens",
+        ] {
+            total[k] = Value::from(total[k].as_u64().unwrap() + last[k].as_u64().unwrap());
+        }
+        own = (own.0 + input - cached, own.1 + cached, own.2 + output);
+        out.push(serde_json::json!({"timestamp":ts,"type":"event_msg","payload":{"type":"token_count","info":{
+            "total_token_usage": total.clone(), "last_token_usage": last, "model_context_window": 258400}}}));
+    }
+    let text = out.iter().map(|v| format!("{v}\n")).collect();
+    (text, own)
+}

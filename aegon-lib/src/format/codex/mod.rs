@@ -84,9 +84,19 @@
 //! `last_token_usage`) when its `total_token_usage.total_tokens` differs from the previous
 //! event's: repeats are exact copies, and a drop of the total starts a new segment (its
 //! event differs, so it counts). `info: null` events (rate limits only) carry nothing.
-//! `tokens.input` = `input_tokens − cached_input_tokens`, `cache_read` = `cached_input_tokens`,
+//! `tokens.input` = `input_tokens − cached_input_tokens − cache writes`, `cache_read` =
+//! `cached_input_tokens`, `cache_write_5m` = the cache writes (`cache_write_input_tokens`, or
+//! `cache_creation_input_tokens`: a part of `input_tokens`, priced at the model's cache-write
+//! rate; not split out of a request told by its totals only, which keeps them in `input`),
 //! `output` = `output_tokens` (reasoning included), `reasoning` = `reasoning_output_tokens`;
 //! `factors.prompt_tokens` = `input_tokens`. The model is the latest `turn_context.model`.
+//!
+//! **Service tier.** `factors.service_tier` is the tier in force when the request ran: the
+//! latest `thread_settings_applied.thread_settings.service_tier` (0.144; sticky, it may change
+//! mid-thread) or `turn_context.service_tier`, replayed lines included. `default` (or none
+//! written) is the standard tier and is left unset; `priority` (Codex's Fast mode: Codex's
+//! `ServiceTier::Fast` sends `"priority"`) or any other is passed on as written, and the price
+//! table, which has no OpenAI multiplier for it, leaves such a request's cost unknown.
 //!
 //! **Context window.** A `Usage` carries as its `window` the `info.model_context_window` of
 //! the latest token_count that states one (every token_count with `info` in the corpus does:
@@ -139,13 +149,21 @@
 //! review, an exact repeat of its last one before, is not new usage. The `user_message` of
 //! that window (the review request) is `UserMeta`.
 //!
-//! **Forks.** A forked rollout holds two `session_meta` lines (the child's, with
-//! `forked_from_id`, then its parent's) and then a replay of the parent's history, token counts
-//! included, written in one burst. The replay starts at the `session_meta` whose `id` is the
-//! child's `forked_from_id` and goes on until the first line whose timestamp is more than
-//! [`FORK_REPLAY_GAP_MS`] after the line before it (the burst took ~30 ms in the corpus; the
-//! child's first request needs a model round trip); an ancestor's `session_meta` inside it (a
-//! fork of a fork) is part of it. Replayed lines yield **no** events (the
+//! **Forks and spawned subagents.** A forked rollout holds two `session_meta` lines (the
+//! child's, with `forked_from_id`, then its parent's) and then a replay of the parent's
+//! history, token counts included. A spawned subagent's rollout (the parent named by
+//! `source.subagent.thread_spawn.parent_thread_id`) may start the same way (codex-rs
+//! `agent/control/spawn.rs`; vibe-usage PR #34, codeburn PR #1383, ccusage#950). The replay
+//! starts at a `session_meta` whose `id` is the child's `forked_from_id` or parent thread,
+//! written right after the child's own (a parent's own rollout joined after its child's is
+//! read as itself), and takes every line dated before the child's `session_meta` (a replay
+//! keeping the parent's timestamps); a replay re-stamped at the child's start (the corpus's
+//! fork, in one ~30 ms burst) goes on until the first line whose timestamp is more than
+//! [`FORK_REPLAY_GAP_MS`] after the line before it (the child's first request needs a model
+//! round trip; a child's own first lines written within that gap are taken as replayed, their
+//! usage still measured right), and one dated by the parent ends at the first line dated at
+//! or after the child's start. An ancestor's `session_meta` inside it (a fork of a fork) is
+//! part of it. Replayed lines yield **no** events (the
 //! parent's own file has them): the model, review windows and the cumulative total are followed
 //! through them, so the child's first request is measured from the parent's final total and
 //! the child's usage is its final total minus the total at the end of the replay. The parent's
@@ -176,7 +194,7 @@ use crate::source::lines::Line;
 use crate::text::Text;
 use crate::timestamp::parse_millis;
 use crate::tokens::{PriceFactors, Tokens, Unread};
-use record::{Info, Item, Part, Str, Usage};
+use record::{Info, Item, Part, Str, ThreadSettings, Usage};
 
 /// The largest gap between two lines of a fork's replay of its parent, in milliseconds: the
 /// replay ends at the first line written later than this after the one before it. The corpus's
@@ -340,8 +358,22 @@ pub struct Decoder {
     previous_unread: Option<String>,
     /// `forked_from_id` of the file's session: the `session_meta` that starts the replay.
     forked_from: Option<String>,
-    /// Inside a fork's replay of its parent: the latest replayed line's time.
+    /// Inside a fork's (or spawned subagent's) replay of its parent: the latest replayed
+    /// line's time.
     replay: Option<Option<i64>>,
+    /// A line of the replay was dated before the file's own `session_meta`: the replay keeps
+    /// its original timestamps, so the first line dated at or after it ends the replay.
+    replay_dated: bool,
+    /// The time of the file's own (first) `session_meta` line, in ms since the epoch.
+    started_at: Option<i64>,
+    /// The previous record was the session's own `session_meta`: only there can the parent's
+    /// copied `session_meta` start a replay (a parent's own rollout joined after its child's
+    /// is read as itself).
+    fresh: bool,
+    /// The OpenAI service tier in force (`thread_settings_applied.thread_settings.service_tier`,
+    /// or `turn_context.service_tier`), when not the standard one (`default`): the
+    /// `factors.service_tier` of the requests counted from then on.
+    tier: Option<String>,
     /// Failure of a call told by its `patch_apply_end` event, until its output comes.
     ended: HashMap<Box<str>, bool>,
     /// Calls without a result yet.
@@ -465,7 +497,19 @@ impl Decoder {
         let ts = timestamp.0.clone();
         if let Some(last) = &mut self.replay {
             let ms = ts.as_deref().and_then(parse_millis);
+            let before_start =
+                matches!((ms, self.started_at), (Some(ms), Some(start)) if ms < start);
             match (ms, *last) {
+                // Written before this file's session began: the parent's, with its own time.
+                (Some(ms), _) if before_start => {
+                    *last = Some(ms);
+                    self.replay_dated = true;
+                    self.replayed(top, payload);
+                    return ControlFlow::Continue(());
+                }
+                (Some(_), _) if self.replay_dated => {
+                    self.replay = None;
+                }
                 (Some(ms), Some(prev)) if ms.saturating_sub(prev) > FORK_REPLAY_GAP_MS => {
                     self.replay = None;
                 }
@@ -480,8 +524,9 @@ impl Decoder {
                 }
             }
         }
+        let fresh = std::mem::take(&mut self.fresh);
         match top {
-            "session_meta" => self.session_meta(source, ts, payload, emit),
+            "session_meta" => self.session_meta(source, ts, payload, fresh, emit),
             "turn_context" => {
                 self.turn_context(payload);
                 ControlFlow::Continue(())
@@ -522,6 +567,7 @@ impl Decoder {
     fn replayed(&mut self, top: &str, payload: &Item<'_>) {
         match (top, payload.kind.as_deref()) {
             ("turn_context", _) => self.turn_context(payload),
+            ("event_msg", Some("thread_settings_applied")) => self.thread_settings(payload),
             ("event_msg", Some("entered_review_mode")) => self.review = true,
             ("event_msg", Some("exited_review_mode")) => self.review = false,
             ("event_msg", Some("token_count")) => {
@@ -534,7 +580,28 @@ impl Decoder {
         }
     }
 
+    /// Takes the service tier a `turn_context` or `thread_settings_applied` states (absent:
+    /// unchanged, the tier is sticky); `default` (or `""`) is the standard tier.
+    fn set_tier(&mut self, tier: Option<&str>) {
+        match tier {
+            None => {}
+            Some("default" | "") => self.tier = None,
+            Some(tier) if self.tier.as_deref() != Some(tier) => self.tier = Some(tier.to_owned()),
+            Some(_) => {}
+        }
+    }
+
+    /// The service tier of a `thread_settings_applied` event.
+    fn thread_settings(&mut self, payload: &Item<'_>) {
+        if let Some(settings) = payload.thread_settings {
+            if let Ok(settings) = serde_json::from_str::<ThreadSettings<'_>>(settings.get()) {
+                self.set_tier(settings.service_tier.as_deref());
+            }
+        }
+    }
+
     fn turn_context(&mut self, payload: &Item<'_>) {
+        self.set_tier(payload.service_tier.as_deref());
         if let Some(model) = payload.model.as_deref() {
             if self.model.as_deref() != Some(model) {
                 self.model = Some(model.to_owned());
@@ -552,6 +619,7 @@ impl Decoder {
         source: Source<'l>,
         ts: Option<Cow<'l, str>>,
         payload: &Item<'l>,
+        fresh: bool,
         emit: &mut F,
     ) -> ControlFlow<()>
     where
@@ -559,9 +627,11 @@ impl Decoder {
     {
         let id = payload.id.as_deref();
         if let Some(own) = self.session.as_deref() {
-            if id.is_some() && self.forked_from.as_deref() == id {
-                // A fork: the parent's history follows, replayed.
+            let parent = self.forked_from.as_deref() == id || self.parent.as_deref() == id;
+            if id.is_some() && fresh && parent {
+                // A fork or a spawned subagent: the parent's history follows, replayed.
                 self.replay = Some(ts.as_deref().and_then(parse_millis));
+                self.replay_dated = false;
                 let text = format!(
                     "the history of session {} follows, replayed into this fork: not read as this session's",
                     id.unwrap_or("?")
@@ -578,6 +648,8 @@ impl Decoder {
         match &self.session {
             None => {
                 self.session = id.map(str::to_owned);
+                self.started_at = ts.as_deref().and_then(parse_millis);
+                self.fresh = true;
                 self.forked_from = payload.forked_from_id.as_deref().map(str::to_owned);
                 self.cwd = payload.cwd.as_deref().map(str::to_owned);
                 self.version = payload.cli_version.as_deref().map(str::to_owned);
@@ -965,11 +1037,13 @@ impl Decoder {
                     unknown_block("event_msg/thread_name_updated", "<no thread_name>"),
                 )),
             },
-            "context_compacted"
-            | "web_search_end"
-            | "view_image_tool_call"
-            | "thread_settings_applied"
-            | "item_completed" => emit(self.event(source, ts, system(kind, None, None))),
+            "context_compacted" | "web_search_end" | "view_image_tool_call" | "item_completed" => {
+                emit(self.event(source, ts, system(kind, None, None)))
+            }
+            "thread_settings_applied" => {
+                self.thread_settings(payload);
+                emit(self.event(source, ts, system(kind, None, None)))
+            }
             _ => emit(self.event(source, ts, unknown(format!("event_msg/{kind}")))),
         }
     }
@@ -1046,11 +1120,12 @@ impl Decoder {
         };
         let input = last.input_tokens.get();
         let cached = last.cached_input_tokens.get();
+        let writes = last.cache_writes().min(input.saturating_sub(cached));
         let tokens = Tokens {
-            input: input.saturating_sub(cached),
+            input: input.saturating_sub(cached) - writes,
             output: last.output_tokens.get(),
             cache_read: cached,
-            cache_write_5m: 0,
+            cache_write_5m: writes,
             cache_write_1h: 0,
             web_search: 0,
         };
@@ -1083,6 +1158,7 @@ impl Decoder {
             increment: false,
             factors: PriceFactors {
                 prompt_tokens: prompt,
+                service_tier: self.tier.clone().map(Cow::Owned),
                 ..PriceFactors::default()
             },
             reasoning,
@@ -1262,10 +1338,14 @@ impl Decoder {
         if to <= from || cached > input {
             return None;
         }
+        let writes = between(Usage::cache_writes)
+            .unwrap_or(0)
+            .min(input - cached);
         let tokens = Tokens {
-            input: input - cached,
+            input: input - cached - writes,
             output,
             cache_read: cached,
+            cache_write_5m: writes,
             ..Tokens::default()
         };
         Some(self.usage(

@@ -139,6 +139,15 @@ pub struct Item<'a> {
     /// The model (`turn_context`).
     #[serde(borrow)]
     pub model: Str<'a>,
+    /// `service_tier` of a `turn_context` (some versions write it there too): the OpenAI
+    /// service tier the turn's requests ran on (`default`, `priority` for Codex's Fast mode,
+    /// `flex`).
+    #[serde(borrow)]
+    pub service_tier: Str<'a>,
+    /// `thread_settings` of `event_msg/thread_settings_applied` (0.144): the thread's settings
+    /// from then on, of which only `service_tier` is read ([`ThreadSettings`]).
+    #[serde(borrow)]
+    pub thread_settings: Option<&'a RawValue>,
 
     // response items
     /// `role` of a `message`: `user`, `assistant`, `developer`.
@@ -338,6 +347,12 @@ pub struct Usage {
     pub reasoning_output_tokens: Count,
     /// input + output.
     pub total_tokens: Count,
+    /// Input tokens written to the cache (GPT-5.6, billed at its cache-write rate): a part of
+    /// `input_tokens`, as `cached_input_tokens` is (getagentseal/codeburn#1075,
+    /// agentclientprotocol/codex-acp#509).
+    pub cache_write_input_tokens: Count,
+    /// The same count under the name some versions write (PixelPaw-Labs/codex-trace#154).
+    pub cache_creation_input_tokens: Count,
 }
 
 impl Usage {
@@ -350,6 +365,13 @@ impl Usage {
         })
     }
 
+    /// Input tokens written to the cache (either name; both written: the larger).
+    pub fn cache_writes(&self) -> u64 {
+        self.cache_write_input_tokens
+            .get()
+            .max(self.cache_creation_input_tokens.get())
+    }
+
     /// True when a count was written that is not one ([`Count::Refused`]).
     pub fn refused(&self) -> bool {
         [
@@ -358,6 +380,8 @@ impl Usage {
             self.output_tokens,
             self.reasoning_output_tokens,
             self.total_tokens,
+            self.cache_write_input_tokens,
+            self.cache_creation_input_tokens,
         ]
         .iter()
         .any(|c| c.is_refused())
@@ -378,6 +402,17 @@ pub const INFO_COUNTS: [&str; 10] = [
     "last_token_usage.reasoning_output_tokens",
     "last_token_usage.total_tokens",
 ];
+
+/// The part of `thread_settings_applied.thread_settings` aegon reads: `service_tier`
+/// (`"default"` or `"priority"` in what antiburn PR #269 measured on 1,034 rollouts; sticky for
+/// the thread until the next such event). A value that is not a string reads as absent.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ThreadSettings<'a> {
+    /// `service_tier`.
+    #[serde(borrow)]
+    pub service_tier: Str<'a>,
+}
 
 /// The subagent facts of a `session_meta.source`: whether it names a subagent, and its parent
 /// thread when written (`{"subagent":{"thread_spawn":{"parent_thread_id":…}}}`).
