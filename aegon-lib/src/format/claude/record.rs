@@ -3334,13 +3334,9 @@ fn compact_label_at(line: &str, at: usize, slot: &mut Option<Cow<'static, str>>)
     let b = line.as_bytes();
     let rest = b.get(at..)?;
     // The labels Claude Code writes most, each a whole string literal (both quotes).
-    let known = if let Some(n) = starts_with(rest, b"\"standard\"") {
-        Some(("standard", n))
-    } else if let Some(n) = starts_with(rest, b"\"\"") {
-        Some(("", n))
-    } else {
-        None
-    };
+    let known = starts_with(rest, b"\"standard\"")
+        .map(|n| ("standard", n))
+        .or_else(|| starts_with(rest, b"\"\"").map(|n| ("", n)));
     if let Some((text, n)) = known {
         *slot = Some(Cow::Borrowed(text));
         return Some(at + n);
