@@ -214,6 +214,35 @@
 #   from decode.rs's Header::event and a pipeline.rs closure, ~3.8M: pipeline.rs is helper
 #   filt6's this stop). If wall follows CPU (-4.7%), stop 23's 2.82x would be ~2.95x on a
 #   quiet machine: not measured here; 3x needs a further ~2%.
+#
+# Distinct entries, 2026-12-01, seventh stop (summ7; before = stop 24's final build
+# /tmp/aegon-stop24, whose quiet run gave aegon 250 ms, ccusage 702 ms, 2.81x; after = branch
+# summ7; load 14-18 from other agents' builds for most of the stop, so no wall time is quoted).
+# - Usage objects (callgrind -j1, 4 distinct copies of the corpus, 48 MB): usage_at, the
+#   generic member walk, cost 35.3M (~4,100 instructions per object with its iterations).
+#   compact_usage_at now reads a usage written as Claude Code writes it (compact, the keys
+#   aegon reads and `type`, counts, labels, the nested objects and array in their usual
+#   forms): each key told by its first letter and compared whole as a constant array (inline
+#   word compares: the first try, a table of candidates compared by memcmp, cost 22.5M), each
+#   value by the reader the walk uses (the SWAR count's short case inline); anything else goes
+#   to the walk, unchanged. usage_at 35.3M -> 13.8M; all 452.8M -> 431.1M (-4.8%).
+# - Strings of up to 15 plain bytes (keys, ids, names, labels) ended by the validator's first
+#   16-byte mask inline, before its call (string_end_in, string_end): 431.1M -> 426.2M (-1.1%).
+#   The same step inline in the lenient scanner's skip_string: +2.1M (skip_value's loops grew);
+#   dropped.
+# - All: 452.8M -> 426.2M (-5.9%). The distinct tree (home-distinct-40b), -j2, all threads:
+#   4,538.2M -> 4,274.5M (-5.8%). If wall follows instructions, stop 24's 2.81x would be
+#   ~2.98x on a quiet machine: not measured (load 14-18 the whole stop).
+# Measured and left: a summary-only decode (the brief's idea 2) would skip checking the tool
+#   inputs and results it does not show (raw_at, 20.9M, 4.6%), but a damaged input must still
+#   be reported and counted as the filter does it, which needs that check. Each event is still
+#   moved twice (decode.rs Header::event, 1.0M of memcpy, and pipeline.rs's closure around
+#   line_event, 2.7M: an emit taking `&mut Event` would touch every decoder). The NUL search
+#   over each line (decode.rs, memchr, 7.8M) and the line hashes (CleanLines::key, 16.1M) are
+#   the filter's. The rest of the parse is spread thin (after, same run): the top-level
+#   members told apart and read (parse_members' closure, ~40M of its own code), unread
+#   values skipped (skip_value 42.8M inclusive), strings checked past their first 16 bytes
+#   (string_end_escaped 33.1M: long texts and tool results, escape by escape).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"

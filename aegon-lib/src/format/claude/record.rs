@@ -2625,32 +2625,39 @@ fn count(value: &str) -> Result<u64, Fault> {
 /// (more digits, a sign, a fraction, fewer than 8 bytes left in the line) is read as before.
 #[inline]
 fn count_at(line: &str, at: usize) -> Result<(u64, usize), Fault> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    let b = line.as_bytes();
-    if let Some(word) = b
-        .get(at..)
-        .and_then(<[u8]>::first_chunk::<8>)
-        .filter(|_| one_pass())
-    {
-        let word = u64::from_le_bytes(*word);
-        // Nonzero in each byte that is not an ASCII digit: its high nibble is not 3, or adding
-        // 6 to it leaves 0x3f. (A carry out of a byte of 0xfa or more can only disturb the
-        // bytes after it, past the first that is not a digit.)
-        let other = ((word & (0xf0 * ONES)) ^ (0x30 * ONES))
-            | ((word.wrapping_add(6 * ONES) & (0xf0 * ONES)) ^ (0x30 * ONES));
-        // The high bit of each nonzero byte (no carry between bytes: 0x7f + 0x7f < 0x100).
-        let flags = (((other & (0x7f * ONES)) + 0x7f * ONES) | other) & (0x80 * ONES);
-        let n = (flags.trailing_zeros() / 8) as usize;
-        if (1..8).contains(&n)
-            && matches!(b[at + n], b',' | b'}' | b']' | b' ' | b'\t' | b'\r' | b'\n')
-            && (n == 1 || b[at] != b'0')
-        {
-            // (At most seven digits: always within the rule, below 2^53.)
-            return Ok((eight_digits(word << (8 * (8 - n))), at + n));
-        }
+    if let Some(read) = short_count_at(line.as_bytes(), at) {
+        return Ok(read);
     }
     let (value, end) = scanned(line, at)?;
     Ok((count(value)?, end))
+}
+
+/// The count starting at byte `at` of `b` and the offset just past it, when it is a run of one
+/// to seven digits read as [`count_at`] describes; `None` for anything else (which
+/// [`count_at`] reads by the scanner).
+#[inline(always)]
+fn short_count_at(b: &[u8], at: usize) -> Option<(u64, usize)> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let word = u64::from_le_bytes(*b.get(at..)?.first_chunk::<8>()?);
+    if !one_pass() {
+        return None;
+    }
+    // Nonzero in each byte that is not an ASCII digit: its high nibble is not 3, or adding
+    // 6 to it leaves 0x3f. (A carry out of a byte of 0xfa or more can only disturb the
+    // bytes after it, past the first that is not a digit.)
+    let other = ((word & (0xf0 * ONES)) ^ (0x30 * ONES))
+        | ((word.wrapping_add(6 * ONES) & (0xf0 * ONES)) ^ (0x30 * ONES));
+    // The high bit of each nonzero byte (no carry between bytes: 0x7f + 0x7f < 0x100).
+    let flags = (((other & (0x7f * ONES)) + 0x7f * ONES) | other) & (0x80 * ONES);
+    let n = (flags.trailing_zeros() / 8) as usize;
+    if (1..8).contains(&n)
+        && matches!(b[at + n], b',' | b'}' | b']' | b' ' | b'\t' | b'\r' | b'\n')
+        && (n == 1 || b[at] != b'0')
+    {
+        // (At most seven digits: always within the rule, below 2^53.)
+        return Some((eight_digits(word << (8 * (8 - n))), at + n));
+    }
+    None
 }
 
 /// The number written by 8 ASCII digits (or zero bytes, read as 0) in `word`, its first byte the
@@ -3057,8 +3064,307 @@ fn usage_field_at(line: &str, at: usize) -> Result<(UsageField, usize), Fault> {
 
 /// A usage object starting at `at` (`depth` levels of `iterations` deep), as [`Usage`]'s
 /// `Deserialize` reads it, member by member (the last of a member written twice wins); the
-/// offset just past it.
+/// offset just past it. Written as Claude Code writes it, it is read by
+/// [`compact_usage_at`]; anything else by [`usage_by_members`].
+#[inline]
 fn usage_at(line: &str, at: usize, depth: usize) -> Result<(Usage, usize), Fault> {
+    if depth <= MAX_ITERATION_DEPTH && one_pass() {
+        if let Some(read) = compact_usage_at(line, at, depth) {
+            return Ok(read);
+        }
+    }
+    usage_by_members(line, at, depth)
+}
+
+/// A member of a usage object that [`compact_usage_at`] reads, told by its key written as
+/// Claude Code writes it: quotes, name, colon.
+#[derive(Clone, Copy)]
+enum CompactUsageKey {
+    Input,
+    Output,
+    CacheCreationInput,
+    CacheRead,
+    CacheCreation,
+    Iterations,
+    ServerToolUse,
+    Speed,
+    ServiceTier,
+    InferenceGeo,
+    /// `type` (`"message"` in each `iterations` element): not read.
+    Type,
+}
+
+impl CompactUsageKey {
+    /// The member whose key starts `rest` (`"input_tokens":`, …) and the length of that key
+    /// with its colon; `None` for any other key, or one written otherwise (escapes,
+    /// whitespace). Told apart by the name's first letter, then compared whole, each name as
+    /// a constant array (compared inline, a word or two at a time, not by `memcmp`).
+    #[inline(always)]
+    fn at(rest: &[u8]) -> Option<(CompactUsageKey, usize)> {
+        use CompactUsageKey as K;
+        macro_rules! first {
+            ($($key:literal => $member:expr),+) => {{
+                $(if let Some(n) = starts_with(rest, $key) {
+                    return Some(($member, n));
+                })+
+                None
+            }};
+        }
+        match rest.get(1)? {
+            b'i' => first!(
+                b"\"input_tokens\":" => K::Input,
+                b"\"iterations\":" => K::Iterations,
+                b"\"inference_geo\":" => K::InferenceGeo
+            ),
+            b'c' => first!(
+                b"\"cache_creation_input_tokens\":" => K::CacheCreationInput,
+                b"\"cache_read_input_tokens\":" => K::CacheRead,
+                b"\"cache_creation\":" => K::CacheCreation
+            ),
+            b'o' => first!(b"\"output_tokens\":" => K::Output),
+            b's' => first!(
+                b"\"service_tier\":" => K::ServiceTier,
+                b"\"server_tool_use\":" => K::ServerToolUse,
+                b"\"speed\":" => K::Speed
+            ),
+            b't' => first!(b"\"type\":" => K::Type),
+            _ => None,
+        }
+    }
+}
+
+/// `Some(N)` when `rest` starts with the `N` bytes of `literal` (compared as arrays of a size
+/// known when compiled: inline word compares); `None` otherwise.
+#[inline(always)]
+fn starts_with<const N: usize>(rest: &[u8], literal: &[u8; N]) -> Option<usize> {
+    (rest.first_chunk::<N>() == Some(literal)).then_some(N)
+}
+
+/// A usage object starting at `at` read as [`usage_by_members`] reads it, when it is written
+/// as Claude Code writes it (compact JSON, the members aegon reads and `type`, each key without
+/// escapes, counts, labels and the nested objects and array in their usual forms); `None` for
+/// anything else, which [`usage_by_members`] then reads (a fault included).
+///
+/// The generic walk costs some 2,800 instructions per usage object (callgrind, the corpus; a
+/// scan of each key, a comparison with each name in turn, a closure per member); here each
+/// key is compared whole with the one or three names its first letter allows, and each value
+/// is read by the reader [`usage_by_members`] uses for it ([`count_at`], [`label`]). Every
+/// member it reads is read as there, so the usage is the same (a member written twice: the
+/// last wins in both).
+fn compact_usage_at(line: &str, at: usize, depth: usize) -> Option<(Usage, usize)> {
+    let b = line.as_bytes();
+    if b.get(at) != Some(&b'{') {
+        return None;
+    }
+    let mut u = Usage::default();
+    let mut i = at + 1;
+    if b.get(i) == Some(&b'}') {
+        return Some((u, i + 1));
+    }
+    loop {
+        let (member, key) = CompactUsageKey::at(b.get(i..)?)?;
+        i += key;
+        i = match member {
+            CompactUsageKey::Input => compact_count_at(line, i, &mut u.input_tokens)?,
+            CompactUsageKey::Output => compact_count_at(line, i, &mut u.output_tokens)?,
+            CompactUsageKey::CacheCreationInput => {
+                compact_count_at(line, i, &mut u.cache_creation_input_tokens)?
+            }
+            CompactUsageKey::CacheRead => {
+                compact_count_at(line, i, &mut u.cache_read_input_tokens)?
+            }
+            CompactUsageKey::CacheCreation => {
+                let (c, end) = compact_cache_creation_at(line, i)?;
+                u.cache_creation = Some(c);
+                end
+            }
+            CompactUsageKey::Iterations => {
+                let (items, end) = compact_iterations_at(line, i, depth)?;
+                u.iterations = Some(items);
+                end
+            }
+            CompactUsageKey::ServerToolUse => {
+                let (t, end) = compact_server_tool_use_at(line, i)?;
+                u.server_tool_use = Some(t);
+                end
+            }
+            CompactUsageKey::Speed => compact_label_at(line, i, &mut u.speed)?,
+            CompactUsageKey::ServiceTier => compact_label_at(line, i, &mut u.service_tier)?,
+            CompactUsageKey::InferenceGeo => compact_label_at(line, i, &mut u.inference_geo)?,
+            // Not a name ending in `_tokens`: skipped as there (by the scanner, which ends
+            // the string Claude Code writes there where it is read here).
+            CompactUsageKey::Type => match starts_with(b.get(i..)?, b"\"message\"") {
+                Some(n) => i + n,
+                None => value_end(line, i).ok()?,
+            },
+        };
+        match b.get(i) {
+            Some(b',') => i += 1,
+            Some(b'}') => return Some((u, i + 1)),
+            _ => return None,
+        }
+    }
+}
+
+/// The count starting at `at` into `slot`, read by [`count_at`] as [`usage_by_members`] reads
+/// it; the offset just past it, or `None` for a fault (which [`usage_by_members`] then meets).
+#[inline(always)]
+fn compact_count_at(line: &str, at: usize, slot: &mut u64) -> Option<usize> {
+    let (n, end) = match short_count_at(line.as_bytes(), at) {
+        Some(read) => read,
+        None => count_at(line, at).ok()?,
+    };
+    *slot = n;
+    Some(end)
+}
+
+/// `usage.cache_creation` starting at `at` as [`cache_creation_at`] reads it, when it is an
+/// object of the two TTLs aegon reads (either order), written compactly; `None` otherwise.
+#[inline]
+fn compact_cache_creation_at(line: &str, at: usize) -> Option<(CacheCreation, usize)> {
+    let b = line.as_bytes();
+    if b.get(at) != Some(&b'{') {
+        return None;
+    }
+    let mut c = CacheCreation::default();
+    let mut i = at + 1;
+    if b.get(i) == Some(&b'}') {
+        return Some((c, i + 1));
+    }
+    loop {
+        let rest = b.get(i..)?;
+        const FIVE_MINUTES: &[u8; 28] = b"\"ephemeral_5m_input_tokens\":";
+        const ONE_HOUR: &[u8; 28] = b"\"ephemeral_1h_input_tokens\":";
+        let slot = if starts_with(rest, FIVE_MINUTES).is_some() {
+            &mut c.ephemeral_5m_input_tokens
+        } else if starts_with(rest, ONE_HOUR).is_some() {
+            &mut c.ephemeral_1h_input_tokens
+        } else {
+            return None;
+        };
+        // (Both keys are the same length.)
+        i = compact_count_at(line, i + FIVE_MINUTES.len(), slot)?;
+        match b.get(i) {
+            Some(b',') => i += 1,
+            Some(b'}') => return Some((c, i + 1)),
+            _ => return None,
+        }
+    }
+}
+
+/// `usage.server_tool_use` starting at `at` as [`server_tool_use_at`] reads it, when it is an
+/// object of `web_search_requests` (a count) and `web_fetch_requests` (a JSON integer, which
+/// is all that reader checks of it), written compactly; `None` otherwise.
+#[inline]
+fn compact_server_tool_use_at(line: &str, at: usize) -> Option<(ServerToolUse, usize)> {
+    let b = line.as_bytes();
+    if b.get(at) != Some(&b'{') {
+        return None;
+    }
+    let mut t = ServerToolUse::default();
+    let mut i = at + 1;
+    if b.get(i) == Some(&b'}') {
+        return Some((t, i + 1));
+    }
+    loop {
+        let rest = b.get(i..)?;
+        const SEARCHES: &[u8; 22] = b"\"web_search_requests\":";
+        const FETCHES: &[u8; 21] = b"\"web_fetch_requests\":";
+        if starts_with(rest, SEARCHES).is_some() {
+            i = compact_count_at(line, i + SEARCHES.len(), &mut t.web_search_requests)?;
+        } else if starts_with(rest, FETCHES).is_some() {
+            i = integer_end(b, i + FETCHES.len())?;
+        } else {
+            return None;
+        }
+        match b.get(i) {
+            Some(b',') => i += 1,
+            Some(b'}') => return Some((t, i + 1)),
+            _ => return None,
+        }
+    }
+}
+
+/// The offset just past the JSON integer without a sign starting at `at` (`0`, or a digit
+/// other than 0 followed by digits), when one starts there; `None` otherwise.
+#[inline]
+fn integer_end(b: &[u8], at: usize) -> Option<usize> {
+    let digits = b
+        .get(at..)?
+        .iter()
+        .take_while(|c| c.is_ascii_digit())
+        .count();
+    match digits {
+        0 => None,
+        1 => Some(at + 1),
+        _ if b[at] == b'0' => None,
+        _ => Some(at + digits),
+    }
+}
+
+/// `usage.iterations` starting at `at` (in a usage `depth` levels deep) as
+/// [`usage_by_members`] reads it, when it is an array of usage objects each of which
+/// [`compact_usage_at`] reads, written compactly; `None` otherwise.
+fn compact_iterations_at(line: &str, at: usize, depth: usize) -> Option<(Vec<Usage>, usize)> {
+    let b = line.as_bytes();
+    if b.get(at) != Some(&b'[') {
+        return None;
+    }
+    let mut i = at + 1;
+    if b.get(i) == Some(&b']') {
+        return Some((Vec::new(), i + 1));
+    }
+    // (One element is the usual: one request.)
+    let mut items = Vec::with_capacity(1);
+    if depth + 1 > MAX_ITERATION_DEPTH {
+        return None;
+    }
+    loop {
+        let (item, end) = compact_usage_at(line, i, depth + 1)?;
+        items.push(item);
+        match b.get(end) {
+            Some(b',') => i = end + 1,
+            Some(b']') => return Some((items, end + 1)),
+            _ => return None,
+        }
+    }
+}
+
+/// A label (`speed`, `service_tier`, `inference_geo`) starting at `at` into `slot` as
+/// [`label_at`] reads it, when it is a string of lowercase ASCII letters, digits and
+/// underscores (no escape, nothing to decode: the string is its text); the offset just past
+/// it, or `None` for anything else.
+#[inline]
+fn compact_label_at(line: &str, at: usize, slot: &mut Option<Cow<'static, str>>) -> Option<usize> {
+    let b = line.as_bytes();
+    let rest = b.get(at..)?;
+    // The labels Claude Code writes most, each a whole string literal (both quotes).
+    let known = starts_with(rest, b"\"standard\"")
+        .map(|n| ("standard", n))
+        .or_else(|| starts_with(rest, b"\"\"").map(|n| ("", n)));
+    if let Some((text, n)) = known {
+        *slot = Some(Cow::Borrowed(text));
+        return Some(at + n);
+    }
+    if rest.first() != Some(&b'"') {
+        return None;
+    }
+    let len = rest[1..]
+        .iter()
+        .take_while(|c| matches!(c, b'a'..=b'z' | b'0'..=b'9' | b'_'))
+        .count();
+    let end = at + 1 + len;
+    if b.get(end) != Some(&b'"') {
+        return None;
+    }
+    *slot = Some(label(line.get(at + 1..end)?));
+    Some(end + 1)
+}
+
+/// A usage object starting at `at` (`depth` levels of `iterations` deep), as [`Usage`]'s
+/// `Deserialize` reads it, member by member (the last of a member written twice wins); the
+/// offset just past it. Any usage object, however written.
+fn usage_by_members(line: &str, at: usize, depth: usize) -> Result<(Usage, usize), Fault> {
     if depth > MAX_ITERATION_DEPTH {
         return Err(Fault);
     }
@@ -3979,6 +4285,158 @@ mod tests {
                 ));
             }
         }
+    }
+
+    /// The usage objects of the real inputs (each line's `"usage":{…}`, found by the scanner)
+    /// and variants of the shapes Claude Code writes: members reordered, doubled, unknown
+    /// (`*_tokens` or not), keys with escapes, whitespace, odd numbers (a sign, a fraction, an
+    /// exponent, a leading zero, past 2^53, 20 digits), labels that are null, escaped or
+    /// unknown, nested `iterations`, empty and other-typed nested values; each also damaged
+    /// (a byte replaced, inserted, removed; cut short; a stretch doubled). Whenever
+    /// [`compact_usage_at`] reads one, [`usage_by_members`] reads it alike (the same usage,
+    /// the same end); and it reads every usage of the corpus but a few, or it would not pay.
+    #[test]
+    fn compact_usage_reads_as_the_generic_walk() {
+        use crate::format::claude::validate::tests::{inputs, mutate, next};
+        let mut objects = Vec::new();
+        for (_, text) in inputs() {
+            for line in text.split('\n') {
+                let mut from = 0;
+                while let Some(k) = line[from..].find("\"usage\":{") {
+                    let at = from + k + "\"usage\":".len();
+                    if let Ok(end) = value_end(line, at) {
+                        objects.push(line[at..end].to_owned());
+                    }
+                    from = at;
+                }
+            }
+        }
+        let real = objects.len();
+        let taken_real = objects
+            .iter()
+            .filter(|o| compact_usage_at(o, 0, 0).is_some())
+            .count();
+        assert!(
+            real > 1_000 && taken_real * 100 >= real * 95,
+            "{taken_real} of {real} real usage objects read by the compact path"
+        );
+        let newest = r#"{"input_tokens":2,"cache_creation_input_tokens":8083,"cache_read_input_tokens":11261,"output_tokens":251,"server_tool_use":{"web_search_requests":0,"web_fetch_requests":0},"service_tier":"standard","cache_creation":{"ephemeral_1h_input_tokens":8083,"ephemeral_5m_input_tokens":0},"inference_geo":"","iterations":[{"input_tokens":6,"output_tokens":1667,"cache_read_input_tokens":16325,"cache_creation_input_tokens":42982,"cache_creation":{"ephemeral_5m_input_tokens":0,"ephemeral_1h_input_tokens":42982},"type":"message"}],"speed":"standard"}"#;
+        let older = r#"{"input_tokens":3,"cache_creation_input_tokens":4778,"cache_read_input_tokens":15588,"cache_creation":{"ephemeral_5m_input_tokens":0,"ephemeral_1h_input_tokens":4778},"output_tokens":9,"service_tier":"standard"}"#;
+        let members = [
+            r#""input_tokens":1"#,
+            r#""input_tokens":0"#,
+            r#""input_tokens":12345678"#,
+            r#""input_tokens":123456789012345678901"#,
+            r#""input_tokens":9007199254740993"#,
+            r#""input_tokens":-1"#,
+            r#""input_tokens":1.0"#,
+            r#""input_tokens":1e3"#,
+            r#""input_tokens":01"#,
+            r#""input_tokens":null"#,
+            r#""input_tokens":"5""#,
+            r#""output_tokens":7"#,
+            r#""output_tokens": 7"#,
+            r#""cache_read_input_tokens":40"#,
+            r#""cache_creation_input_tokens":3"#,
+            r#""input\u005ftokens":9"#,
+            r#""audio_input_tokens":5000"#,
+            r#""audio_input_tokens":0"#,
+            r#""note":"x""#,
+            r#""type":"message""#,
+            r#""type":"other""#,
+            r#""type":null"#,
+            r#""service_tier":"standard""#,
+            r#""service_tier":"priority""#,
+            r#""service_tier":"Standard""#,
+            r#""service_tier":"st\u0061ndard""#,
+            r#""service_tier":null"#,
+            r#""service_tier":3"#,
+            r#""speed":"fast""#,
+            r#""speed":"""#,
+            r#""inference_geo":"""#,
+            r#""inference_geo":"not_available""#,
+            r#""inference_geo":"eu-west""#,
+            r#""cache_creation":{}"#,
+            r#""cache_creation":null"#,
+            r#""cache_creation":[]"#,
+            r#""cache_creation":{"ephemeral_5m_input_tokens":1,"ephemeral_5m_input_tokens":2}"#,
+            r#""cache_creation":{"ephemeral_24h_input_tokens":7}"#,
+            r#""cache_creation":{"ephemeral_1h_input_tokens":1e2}"#,
+            r#""server_tool_use":{}"#,
+            r#""server_tool_use":{"web_search_requests":2,"web_fetch_requests":1.5}"#,
+            r#""server_tool_use":{"web_fetch_requests":01}"#,
+            r#""server_tool_use":{"web_fetch_requests":10,"web_search_requests":-2}"#,
+            r#""iterations":[]"#,
+            r#""iterations":null"#,
+            r#""iterations":[1,{"input_tokens":2}]"#,
+            r#""iterations":[{"input_tokens":2},{"output_tokens":3,"iterations":[{"input_tokens":4}]}]"#,
+            r#""iterations":[{"input_tokens":2} ]"#,
+        ];
+        for _ in 0..3_000 {
+            objects.push(String::new());
+        }
+        let mut state = 0x1234_5678_9abc_def1u64;
+        let pick = |state: &mut u64, n: usize| (next(state) % n as u64) as usize;
+        for object in objects.iter_mut().skip(real) {
+            // Members of the two shapes, some replaced, some added, in some order.
+            let base = if next(&mut state) % 2 == 0 {
+                newest
+            } else {
+                older
+            };
+            let mut parts: Vec<String> = Vec::new();
+            for_each_member(base, |key, value, _| {
+                parts.push(format!("\"{key}\":{value}"));
+                Ok::<(), ScanError>(())
+            })
+            .unwrap();
+            for _ in 0..pick(&mut state, 4) {
+                let at = pick(&mut state, parts.len() + 1);
+                parts.insert(at, members[pick(&mut state, members.len())].to_owned());
+            }
+            if next(&mut state) % 3 == 0 {
+                let (a, b) = (pick(&mut state, parts.len()), pick(&mut state, parts.len()));
+                parts.swap(a, b);
+            }
+            if next(&mut state) % 4 == 0 {
+                let at = pick(&mut state, parts.len());
+                parts.remove(at);
+            }
+            *object = format!("{{{}}}", parts.join(","));
+        }
+        let mut damaged = Vec::new();
+        for object in &objects {
+            if next(&mut state) % 3 == 0 {
+                let mut copy = object.clone();
+                for _ in 0..4 {
+                    copy = mutate(&copy, &mut state);
+                    damaged.push(copy.clone());
+                }
+            }
+        }
+        objects.extend(damaged);
+        objects
+            .extend([newest, older, "{}", "{ }", "[]", "{\"input_tokens\":1,}"].map(String::from));
+        let mut taken = 0;
+        for object in &objects {
+            let Some((usage, end)) = compact_usage_at(object, 0, 0) else {
+                continue;
+            };
+            taken += 1;
+            let Ok((by_members, generic_end)) = usage_by_members(object, 0, 0) else {
+                panic!("{object}: read by the compact path as {usage:?}, a fault to the walk")
+            };
+            assert_eq!(
+                (format!("{usage:?}"), end),
+                (format!("{by_members:?}"), generic_end),
+                "{object}"
+            );
+        }
+        assert!(
+            taken > real + 500 && taken < objects.len(),
+            "{taken} of {} read by the compact path",
+            objects.len()
+        );
     }
 
     #[test]

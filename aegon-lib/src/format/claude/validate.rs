@@ -178,12 +178,29 @@ pub(crate) fn value_end_in(line: &str, at: usize) -> Option<usize> {
 /// when it is one as serde_json reads a `RawValue` (no control byte, escapes well formed; a lone
 /// surrogate escape let through): the offset just past its closing quote, and whether it holds
 /// an escape (a backslash). `None` otherwise. One pass over the string's bytes.
+#[inline]
 pub(crate) fn string_end_in(line: &str, at: usize) -> Option<(usize, bool)> {
     let b = line.as_bytes();
     if b.get(at) != Some(&b'"') {
         return None;
     }
+    if let Some(end) = short_string_end(b, at + 1) {
+        return Some((end, false));
+    }
     string_end_escaped(b, at + 1)
+}
+
+/// `b[start - 1]` is the opening quote: the offset just past the closing quote when it is the
+/// first byte of the 16 from `start` on that is a quote, a backslash or a control byte (a
+/// string of up to 15 plain bytes: most keys, ids, names, labels); `None` otherwise, where
+/// [`string_end_escaped`] reads the string. This is the first step of
+/// [`string_end_escaped`], taken inline: a call, its loop set up and its answer returned cost
+/// as much as the step itself, on some 230,000 strings a 48 MB corpus (callgrind).
+#[inline(always)]
+fn short_string_end(b: &[u8], start: usize) -> Option<usize> {
+    let chunk = b.get(start..)?.first_chunk::<16>()?;
+    let k = special16(*chunk).trailing_zeros() as usize;
+    (chunk.get(k) == Some(&b'"')).then_some(start + k + 1)
 }
 
 /// The string literal of exactly `N` bytes between its quotes starting at byte `at` of `line`
@@ -347,6 +364,9 @@ fn is_hex4(b: &[u8], at: usize) -> bool {
 /// checked and the escaped byte (a quote or backslash itself, maybe) taken off the mask.
 #[inline]
 fn string_end(b: &[u8], start: usize) -> Option<usize> {
+    if let Some(end) = short_string_end(b, start) {
+        return Some(end);
+    }
     string_end_escaped(b, start).map(|(end, _)| end)
 }
 
