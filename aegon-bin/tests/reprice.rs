@@ -282,7 +282,7 @@ fn a_long_context_threshold_passed_on_a_later_line_prices_the_whole_request_long
         serde_json::json!({"type": "assistant", "uuid": uuid, "parentUuid": null,
             "sessionId": "22222222-0000-4000-8000-000000000000", "timestamp": ts,
             "cwd": "/p", "version": "2.1.100", "isSidechain": false, "requestId": "req_1",
-            "message": {"id": "msg_1", "type": "message", "role": "assistant",
+            "message": {"id": "msg_01LongContextLaterLine0001", "type": "message", "role": "assistant",
                 "model": "claude-sonnet-4-5", "content": [{"type": "text", "text": "ok"}],
                 "usage": usage}})
     };

@@ -241,13 +241,14 @@ fn statusline(data: &Path, project: &Path, extra: &[&str]) -> String {
 
 #[test]
 fn the_status_line_shows_a_session_with_a_subagent_not_read_as_a_lower_bound() {
-    // The session without a881341's file: $11.9623 (`--summary`'s priced cost of the session
-    // file and the compaction agent's, its cost null), a lower bound; with it, $12.2257, exact.
+    // The session without a881341's file: $12.0982 (`--summary`'s priced cost of the session
+    // file and the compaction agent's, with a881341's two responses copied in the session's
+    // progress lines, $0.1359; its cost null), a lower bound; with it, $12.2257, exact.
     let (_dir, project, data) = marot_project("sl-named", &["agent-acompact-fffbd0"], 0);
     for extra in [&[][..], &[][..], &["--no-index"][..]] {
         assert_eq!(
             statusline(&data, &project, extra),
-            "$11.96+ session",
+            "$12.10+ session",
             "{extra:?}"
         );
     }

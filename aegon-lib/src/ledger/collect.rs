@@ -828,9 +828,10 @@ mod tests {
     }
 
     #[test]
-    fn a_response_keeps_the_first_factor_named_and_its_largest_prompt() {
+    fn a_response_takes_the_last_factor_named_and_its_largest_prompt() {
         // Written by hand: a response whose first line names no speed and a shorter cache
-        // read, a second line says `fast` and `us`, a third `standard`.
+        // read, a second line says `fast` and `us`, a third `standard` and `global`: the last
+        // stated holds ([`PriceFactors::merge`], the rule of every view).
         let line = |output: u64, cache_read: u64, extra: &str| {
             format!(
                 r#"{{"type":"assistant","sessionId":"s1","timestamp":"2026-01-01T00:00:00Z","requestId":"r","message":{{"id":"msg_0123456789aba","model":"claude-opus-4-6","content":[],"usage":{{"input_tokens":3,"output_tokens":{output},"cache_read_input_tokens":{cache_read}{extra}}}}}}}"#
@@ -846,8 +847,8 @@ mod tests {
         let _ = p.read_to_end("t", text.as_bytes()).unwrap();
         let (c, _) = p.finish().unwrap();
         let f = &c.responses()["m:msg_0123456789aba\u{1f}"].factors;
-        assert_eq!(f.speed.as_deref(), Some("fast"));
-        assert_eq!(f.inference_geo.as_deref(), Some("us"));
+        assert_eq!(f.speed.as_deref(), Some("standard"));
+        assert_eq!(f.inference_geo.as_deref(), Some("global"));
         assert_eq!(f.service_tier, None);
         // 3 input + 200 cache read.
         assert_eq!(f.prompt_tokens, 203);
