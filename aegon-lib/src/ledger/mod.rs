@@ -5291,6 +5291,18 @@ mod tests {
         t
     }
 
+    /// [`corpus_tree`] in `dir` indexed whole in `dir/i.sqlite3`, opened without a note: the
+    /// tree, the index's path and the ledger.
+    fn indexed_tree(dir: &Path) -> (PathBuf, PathBuf, Ledger) {
+        let tree = corpus_tree(dir);
+        let path = dir.join("i.sqlite3");
+        let mut ledger = Ledger::open(&path, &mut |n| panic!("{n}")).unwrap();
+        ledger
+            .update(std::slice::from_ref(&tree), &[], &mut |_, _| {})
+            .unwrap();
+        (tree, path, ledger)
+    }
+
     /// Real transcripts of the corpus in a folder, one with a line that cannot be read (so
     /// the unread count is checked too): the folder.
     fn corpus_tree(dir: &Path) -> PathBuf {
@@ -6592,12 +6604,7 @@ mod tests {
     #[test]
     fn the_database_file_alone_holds_the_index_after_a_run() {
         let dir = temp("checkpoint");
-        let tree = corpus_tree(&dir);
-        let path = dir.join("i.sqlite3");
-        let mut ledger = Ledger::open(&path, &mut |_| {}).unwrap();
-        ledger
-            .update(std::slice::from_ref(&tree), &[], &mut |_, _| {})
-            .unwrap();
+        let (_tree, path, ledger) = indexed_tree(&dir);
         let expected = totals(&ledger.entries(&Scope::All, None, &prices()).unwrap());
         assert!(expected[6] > 100, "the corpus files hold many responses");
         drop(ledger);
@@ -6706,12 +6713,7 @@ mod tests {
     #[test]
     fn a_files_row_that_will_not_insert_is_counted_lost_not_an_error() {
         let dir = temp("salvage-null");
-        let tree = corpus_tree(&dir);
-        let path = dir.join("i.sqlite3");
-        let mut ledger = Ledger::open(&path, &mut |_| {}).unwrap();
-        ledger
-            .update(std::slice::from_ref(&tree), &[], &mut |_, _| {})
-            .unwrap();
+        let (tree, path, ledger) = indexed_tree(&dir);
         drop(ledger);
         {
             // The files table without its constraints, and a NULL where a damaged page may
@@ -6798,12 +6800,7 @@ mod tests {
         // rebuilds; the other finds the new generation under the lock and uses that rebuild
         // (setting it aside again would set aside what the first restored).
         let dir = temp("rebuild-race");
-        let tree = corpus_tree(&dir);
-        let path = dir.join("i.sqlite3");
-        let mut ledger = Ledger::open(&path, &mut |n| panic!("{n}")).unwrap();
-        ledger
-            .update(std::slice::from_ref(&tree), &[], &mut |_, _| {})
-            .unwrap();
+        let (tree, path, ledger) = indexed_tree(&dir);
         let before = totals(&ledger.entries(&Scope::All, None, &prices()).unwrap());
         drop(ledger);
         let first = Ledger::open(&path, &mut |n| panic!("{n}")).unwrap();
@@ -6859,12 +6856,7 @@ mod tests {
     #[test]
     fn a_missing_table_is_rebuilt_only_when_the_schema_lacks_it() {
         let dir = temp("missing-table");
-        let tree = corpus_tree(&dir);
-        let path = dir.join("i.sqlite3");
-        let mut ledger = Ledger::open(&path, &mut |n| panic!("{n}")).unwrap();
-        ledger
-            .update(std::slice::from_ref(&tree), &[], &mut |_, _| {})
-            .unwrap();
+        let (tree, path, ledger) = indexed_tree(&dir);
         let before = totals(&ledger.entries(&Scope::All, None, &prices()).unwrap());
         // Said by a query while the schema is whole (another file took its place meanwhile):
         // the index is opened again, not set aside.
@@ -6942,12 +6934,7 @@ mod tests {
     #[test]
     fn damage_in_the_files_tables_root_loses_no_files_history() {
         let dir = temp("files-root");
-        let tree = corpus_tree(&dir);
-        let path = dir.join("i.sqlite3");
-        let mut ledger = Ledger::open(&path, &mut |n| panic!("{n}")).unwrap();
-        ledger
-            .update(std::slice::from_ref(&tree), &[], &mut |_, _| {})
-            .unwrap();
+        let (tree, path, ledger) = indexed_tree(&dir);
         let before = totals(&ledger.entries(&Scope::All, None, &prices()).unwrap());
         drop(ledger);
         // Claude Code's cleanup deletes one folder's transcripts: their history is the index's.
@@ -7101,12 +7088,7 @@ mod tests {
     #[test]
     fn a_damaged_index_whose_transcripts_remain_loses_nothing() {
         let dir = temp("salvage-whole");
-        let tree = corpus_tree(&dir);
-        let path = dir.join("i.sqlite3");
-        let mut ledger = Ledger::open(&path, &mut |_| {}).unwrap();
-        ledger
-            .update(std::slice::from_ref(&tree), &[], &mut |_, _| {})
-            .unwrap();
+        let (tree, path, ledger) = indexed_tree(&dir);
         drop(ledger);
         damage_a_leaf_of(&path, "responses");
         let mut notes = Vec::new();
